@@ -1,0 +1,53 @@
+# Quick start: `make demo` and `make test`. Both install what is missing (Debian packages,
+# see scripts/packages.txt), configure and build first.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+PREFIX     ?= /usr/local
+CMAKE_ARGS ?=
+
+.PHONY: all deps build demo test test-normal test-asan install bench fuzz format clean
+
+all: build
+
+deps:
+	@scripts/deps.sh build test
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCAFE_VALGRIND_TESTS=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS)
+
+$(ASAN_BUILD)/CMakeCache.txt:
+	CC=clang-14 cmake -S . -B $(ASAN_BUILD) -DCAFE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_ARGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+demo: build
+	scripts/demo.sh $(BUILD)
+
+test-normal: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600
+
+test-asan: deps $(ASAN_BUILD)/CMakeCache.txt
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 900 -LE memcheck
+
+test: test-normal test-asan
+
+install: build
+	cmake --install $(BUILD)
+
+bench: build
+	@scripts/deps.sh bench
+	cmake --build $(BUILD) -j$(JOBS) --target bench_all
+	bench/run.sh $(BUILD)
+
+fuzz:
+	@scripts/deps.sh build test
+	fuzz/run.sh $(or $(FUZZ_SECONDS),60)
+
+format:
+	git ls-files '*.c' '*.h' | grep -v '^fuzz/corpus/' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

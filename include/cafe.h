@@ -1,0 +1,348 @@
+/* cafe — Python asyncio's model in C: a libuv event loop running stackful tasks.
+ *
+ * This header is the whole public API. Everything exported starts with cafe_ / CAFE_.
+ * Fields of structs declared here whose names start with `private_` belong to cafe:
+ * the structs are public only so that callers can place them on their stacks.
+ *
+ * The model, in asyncio's words:
+ *   asyncio.run(main())        cafe_run(main, arg, &result)
+ *   async def f(): ...         int f(void *arg, void **value) run as a task
+ *   await <suspending call>    just call it: it returns when its wait is over,
+ *                              and other tasks run meanwhile
+ *   asyncio.create_task(f())   cafe_task_spawn(&t, f, arg, NULL)
+ *   await task                 cafe_task_join(t, &result)
+ *   asyncio.gather(...)        cafe_task_gather(tasks, n, results)
+ *   asyncio.sleep(s)           cafe_task_sleep(ms)
+ *   task.cancel()              cafe_task_cancel(t)
+ *   asyncio.timeout(s)         cafe_deadline_begin / cafe_deadline_end
+ *   asyncio.wait_for(t, s)     cafe_task_join_timeout(t, ms, &result)
+ *   Semaphore / Queue / Event  cafe_sem_t / cafe_queue_t / cafe_event_t
+ *   TaskGroup                  cafe_group_t
+ *   asyncio.to_thread(f)       cafe_thread_run(f, arg)
+ *
+ * Threads: one loop per thread. All calls on a loop's objects come from that loop's thread
+ * (cafe_thread_run's function is the exception: it runs on a pool thread and must not
+ * call into cafe).
+ *
+ * Suspending calls outside any task: cafe_task_sleep blocks the thread; cafe_thread_run
+ * runs the function inline; the others return CAFE_ENOTASK when they would have to wait.
+ */
+#ifndef CAFE_H
+#define CAFE_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CAFE_VERSION_MAJOR 0
+#define CAFE_VERSION_MINOR 1
+#define CAFE_VERSION_PATCH 0
+#define CAFE_VERSION_STRING "0.1.0"
+
+/* ------------------------------------------------------------------------------------------ */
+/* Errors: every call returns 0 (or a count) on success and a negative CAFE_E* code on failure.
+ * Codes with an errno twin have the same value as -errno, so libuv's codes map one to one. */
+
+#define CAFE_ERRNO_MAP(XX)                                                                         \
+    XX(ENOMEM, -ENOMEM, "out of memory")                                                           \
+    XX(EINVAL, -EINVAL, "invalid argument")                                                        \
+    XX(ECANCELED, -ECANCELED, "operation canceled")                                                \
+    XX(ETIMEDOUT, -ETIMEDOUT, "timed out")                                                         \
+    XX(EAGAIN, -EAGAIN, "resource temporarily unavailable")                                        \
+    XX(EBUSY, -EBUSY, "resource busy")                                                             \
+    XX(EDEADLK, -EDEADLK, "waiting would deadlock")                                                \
+    XX(EPIPE, -EPIPE, "closed: no more items can be put")                                          \
+    XX(ECONNREFUSED, -ECONNREFUSED, "connection refused")                                          \
+    XX(ECONNRESET, -ECONNRESET, "connection reset by peer")                                        \
+    XX(EADDRINUSE, -EADDRINUSE, "address already in use")                                          \
+    XX(EMFILE, -EMFILE, "too many open files")                                                     \
+    XX(ENOENT, -ENOENT, "no such file or directory")                                               \
+    XX(EIO, -EIO, "i/o error")                                                                     \
+    XX(ENOSYS, -ENOSYS, "not supported on this system")                                            \
+    XX(ENOTASK, -30001, "not inside a task: the call would have to wait")                          \
+    XX(EOF, -30002, "end of stream")                                                               \
+    XX(ETASKFAIL, -30003, "task failed")                                                           \
+    XX(EUNKNOWN, -30004, "unknown error")
+
+enum cafe_error {
+#define CAFE__ERR_ENUM(name, value, msg) CAFE_##name = (value),
+    CAFE_ERRNO_MAP(CAFE__ERR_ENUM)
+#undef CAFE__ERR_ENUM
+};
+
+/* Message for a cafe error code (or any -errno). Never NULL; static storage. */
+const char *cafe_strerror(int err);
+/* Symbolic name ("CAFE_ETIMEDOUT"), or "CAFE_EUNKNOWN" for codes cafe does not know. */
+const char *cafe_err_name(int err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* The loop. One per thread; owns every task, stack, timer and handle it runs. */
+
+typedef struct cafe_loop cafe_loop_t;
+typedef struct cafe_task cafe_task_t;
+
+/* A task's body. Return 0 or a negative CAFE_E* status; optionally store a value in *value
+ * (it starts as NULL). Both reach whoever joins the task. */
+typedef int (*cafe_task_fn)(void *arg, void **value);
+
+/* What a finished task left: its status and value. */
+typedef struct cafe_result {
+    int status;
+    void *value;
+} cafe_result_t;
+
+typedef struct cafe_loop_opts {
+    size_t stack_size; /* default stack size of tasks; 0 = CAFE_STACK_DEFAULT */
+    int quiet;         /* nonzero: do not report unjoined failed tasks on stderr */
+} cafe_loop_opts_t;
+
+/* Creates a loop (with its libuv loop). opts may be NULL. Free it with cafe_loop_free. */
+int cafe_loop_create(cafe_loop_t **out, const cafe_loop_opts_t *opts);
+
+/* Runs fn(arg) as the main task and returns when it and every task started on this loop
+ * have finished. result (may be NULL) receives the main task's status and value. Returns 0,
+ * or a negative code when the main task could not be started (or the loop is already
+ * running). Tasks still blocked when nothing can wake them any more (no timer, no I/O, no
+ * ready task) are a deadlock: they are cancelled, so they unwind, and it is reported on
+ * stderr. Failed tasks nobody joined are reported on stderr when the run ends. */
+int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *result);
+
+/* Frees the loop: closes every handle still open and unmaps all stacks. Must not be called
+ * while the loop runs. NULL is a no-op. */
+void cafe_loop_free(cafe_loop_t *loop);
+
+/* asyncio.run: cafe_loop_create + cafe_loop_run + cafe_loop_free. */
+int cafe_run(cafe_task_fn fn, void *arg, cafe_result_t *result);
+
+/* The loop running on this thread, or NULL outside cafe_loop_run. */
+cafe_loop_t *cafe_loop_current(void);
+
+/* The libuv loop under a cafe loop, for code that wants to add its own libuv handles.
+ * Returned as void * so that this header does not need uv.h; cast to uv_loop_t *. */
+void *cafe_loop_uv(cafe_loop_t *loop);
+
+/* Milliseconds on the loop's monotonic clock (libuv's cached time, updated every turn). */
+uint64_t cafe_loop_now(cafe_loop_t *loop);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Tasks.
+ *
+ * Lifecycle: a task handle is owned by its spawner until cafe_task_join (or gather)
+ * returned 0 for it, or cafe_task_detach was called; after that the handle is dead.
+ * A handle stays valid after its task finished, until it is joined or detached: no task
+ * vanishes under its owner. Results of failed tasks nobody joined are reported on stderr
+ * when the loop run ends.
+ *
+ * Stacks: each task runs on its own stack of `stack_size` bytes of address space
+ * (CAFE_STACK_DEFAULT = 128 KiB, at least CAFE_STACK_MIN). Only touched pages cost memory:
+ * a sleeping task costs about one page of stack plus ~300 bytes of bookkeeping. Stacks are
+ * carved from mappings that hold many of them and reused through a free list; the pages of
+ * idle stacks beyond a small hot cache are given back to the kernel (madvise DONTNEED).
+ * Overflow protection, in order of preference: a guard page installed with
+ * MADV_GUARD_INSTALL (Linux 6.13+: costs no extra mapping), else an mprotect'ed guard page
+ * while the process stays well under vm.max_map_count (each such guard splits the mapping in
+ * two), else none; in every case a canary at the stack's far end is checked whenever the
+ * task is switched out, and a smashed canary aborts the process with a message.
+ * Callbacks of libuv, libcurl and OpenSSL run on the loop's own stack, never on a task's. */
+
+#define CAFE_STACK_DEFAULT (128u * 1024u)
+#define CAFE_STACK_MIN (16u * 1024u)
+
+typedef struct cafe_task_opts {
+    size_t stack_size; /* 0 = the loop's default */
+    const char *name;  /* for error reports; not copied, must outlive the task; may be NULL */
+} cafe_task_opts_t;
+
+/* asyncio.create_task: starts fn(arg) as a new task on the current loop and returns its
+ * handle in *out at once. The new task first runs when the caller next waits (or, called
+ * outside any task on a running loop, on the loop's next turn). opts may be NULL.
+ * Errors: CAFE_ENOTASK with no running loop, CAFE_ENOMEM. */
+int cafe_task_spawn(cafe_task_t **out, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts);
+
+/* await task: waits for t to finish and stores its status and value in *result (may be
+ * NULL); the handle is then dead. Returns 0 when joined. Otherwise the handle stays valid:
+ * CAFE_ECANCELED / CAFE_ETIMEDOUT when the caller was cancelled or its deadline passed while
+ * waiting, CAFE_EDEADLK for joining yourself, CAFE_EBUSY when another task already waits on
+ * t, CAFE_EINVAL for a dead or detached handle (where detectable), CAFE_ENOTASK outside a task
+ * when t has not finished yet. */
+int cafe_task_join(cafe_task_t *t, cafe_result_t *result);
+
+/* Join with a timeout of `ms` milliseconds; on CAFE_ETIMEDOUT the task keeps running and the
+ * handle stays valid (cancel and join it for asyncio.wait_for's behaviour). */
+int cafe_task_join_timeout(cafe_task_t *t, uint64_t ms, cafe_result_t *result);
+
+/* asyncio.gather(..., return_exceptions=True): joins n tasks; results[i] holds task i's
+ * status and value, in the order given, whatever the order they finish in. Every handle is
+ * dead afterwards, whatever is returned. Returns 0, or CAFE_ECANCELED / CAFE_ETIMEDOUT when
+ * the caller was cancelled or timed out while waiting: then every unfinished task is
+ * cancelled and still waited for, so results[] is complete and nothing keeps running. */
+int cafe_task_gather(cafe_task_t *const *tasks, size_t n, cafe_result_t *results);
+
+/* Gives up the handle: the task runs on and is freed when it finishes; its failure, if any,
+ * is reported on stderr when the loop run ends. CAFE_EINVAL for a dead handle. */
+int cafe_task_detach(cafe_task_t *t);
+
+/* Requests cancellation: t's current suspending call (if any) returns CAFE_ECANCELED now and
+ * so does every later one, until t exits. A task cancelling itself just gets the later ones.
+ * Cancelling a finished task does nothing. Calls waiting on a thread-pool function
+ * (cafe_thread_run) see it when the function returns. */
+int cafe_task_cancel(cafe_task_t *t);
+
+/* The running task, or NULL on the loop's own stack / outside any loop. */
+cafe_task_t *cafe_task_current(void);
+
+/* Nonzero when the current task has been cancelled. */
+int cafe_task_cancelled(void);
+
+/* asyncio.sleep: suspends the current task for ms milliseconds; other tasks run. Outside a
+ * task it blocks the thread. Returns 0, CAFE_ECANCELED or CAFE_ETIMEDOUT (deadline). */
+int cafe_task_sleep(uint64_t ms);
+
+/* asyncio.sleep(0): lets every other ready task run, and pending I/O be processed, once.
+ * Returns 0, CAFE_ECANCELED or CAFE_ETIMEDOUT. Outside a task: 0 at once. */
+int cafe_task_yield(void);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Deadlines (asyncio.timeout): every suspending call between begin and end returns
+ * CAFE_ETIMEDOUT once `ms` milliseconds have passed since begin (or an enclosing deadline
+ * passed first). Scopes nest and must be ended in reverse order, by the task that began
+ * them. The struct lives on the caller's stack. */
+
+typedef struct cafe_deadline {
+    uint64_t private_at;
+    uint64_t private_outer;
+} cafe_deadline_t;
+
+/* CAFE_ENOTASK outside a task (the scope is then inert and end returns 0). */
+int cafe_deadline_begin(cafe_deadline_t *d, uint64_t ms);
+/* Returns CAFE_ETIMEDOUT if this scope's time ran out, else 0. */
+int cafe_deadline_end(cafe_deadline_t *d);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Synchronisation between tasks of one loop. Each object is plain memory owned by the caller:
+ * init it, use it from tasks, and destroy it when no task waits on it any more.
+ * Waiters are served in FIFO order. Every waiting call may return CAFE_ECANCELED or
+ * CAFE_ETIMEDOUT (and then did not take anything), or CAFE_ENOTASK outside a task when it
+ * would have to wait. */
+
+struct cafe__wait;
+typedef struct cafe__waitlist {
+    struct cafe__wait *private_first, *private_last;
+} cafe__waitlist_t;
+
+/* asyncio.Semaphore. */
+typedef struct cafe_sem {
+    size_t private_count;
+    cafe__waitlist_t private_waiters;
+} cafe_sem_t;
+
+void cafe_sem_init(cafe_sem_t *s, size_t permits);
+int cafe_sem_acquire(cafe_sem_t *s);
+/* 0 when a permit was taken, CAFE_EAGAIN when none is free. Never waits. */
+int cafe_sem_try_acquire(cafe_sem_t *s);
+/* Returns a permit; a waiting task gets it directly (no barging). */
+void cafe_sem_release(cafe_sem_t *s);
+size_t cafe_sem_available(const cafe_sem_t *s);
+/* CAFE_EBUSY while tasks wait on it. */
+int cafe_sem_destroy(cafe_sem_t *s);
+
+/* asyncio.Event. */
+typedef struct cafe_event {
+    int private_set;
+    cafe__waitlist_t private_waiters;
+} cafe_event_t;
+
+void cafe_event_init(cafe_event_t *e);
+/* Wakes every waiter; the event stays set until cleared. */
+void cafe_event_set(cafe_event_t *e);
+void cafe_event_clear(cafe_event_t *e);
+int cafe_event_is_set(const cafe_event_t *e);
+int cafe_event_wait(cafe_event_t *e);
+int cafe_event_destroy(cafe_event_t *e);
+
+/* asyncio.Queue of pointers, bounded (a channel). capacity 0 makes a rendezvous channel: put
+ * waits until a getter takes the item. close() ends the stream: put then fails with
+ * CAFE_EPIPE, get drains what is left and then returns CAFE_EOF. */
+typedef struct cafe_queue {
+    void **private_ring;
+    size_t private_cap, private_head, private_len;
+    int private_closed;
+    cafe__waitlist_t private_getters, private_putters;
+} cafe_queue_t;
+
+/* Allocates the ring. CAFE_ENOMEM. Pair with cafe_queue_destroy. */
+int cafe_queue_init(cafe_queue_t *q, size_t capacity);
+int cafe_queue_put(cafe_queue_t *q, void *item);
+int cafe_queue_get(cafe_queue_t *q, void **item);
+/* Never wait: CAFE_EAGAIN when full / empty (and CAFE_EPIPE / CAFE_EOF when closed). */
+int cafe_queue_try_put(cafe_queue_t *q, void *item);
+int cafe_queue_try_get(cafe_queue_t *q, void **item);
+void cafe_queue_close(cafe_queue_t *q);
+size_t cafe_queue_len(const cafe_queue_t *q);
+/* Frees the ring; items still inside are the caller's to free first. CAFE_EBUSY while
+ * tasks wait on it. */
+int cafe_queue_destroy(cafe_queue_t *q);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Task groups (asyncio.TaskGroup, trio's nursery): children are owned by the group; the task
+ * that waits on the group cannot leave cafe_group_wait while any child runs. With
+ * CAFE_GROUP_CANCEL_ON_ERROR the first child to fail cancels its siblings. */
+
+enum { CAFE_GROUP_CANCEL_ON_ERROR = 1 };
+
+typedef struct cafe_group {
+    unsigned private_flags;
+    size_t private_live;
+    int private_first_error;
+    size_t private_failed;
+    cafe__waitlist_t private_waiters;
+    cafe_task_t *private_children;
+} cafe_group_t;
+
+void cafe_group_init(cafe_group_t *g, unsigned flags);
+/* Starts a child. Like cafe_task_spawn, but the group owns the handle. */
+int cafe_group_spawn(cafe_group_t *g, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts);
+/* Cancels every running child. */
+void cafe_group_cancel(cafe_group_t *g);
+/* Waits until every child has finished. If the waiting task is cancelled or times out, the
+ * children are cancelled and still waited for. Returns the first child's error (0 if none
+ * failed), or CAFE_ECANCELED / CAFE_ETIMEDOUT for the waiter's own interruption. */
+int cafe_group_wait(cafe_group_t *g);
+/* Number of children that ended with a negative status. */
+size_t cafe_group_failed(const cafe_group_t *g);
+
+/* ------------------------------------------------------------------------------------------ */
+/* CPU work (asyncio.to_thread / run_in_executor): runs fn(arg) on libuv's thread pool
+ * (UV_THREADPOOL_SIZE threads, default 4). Only the calling task waits; the loop keeps
+ * running others. fn must not call cafe. Returns fn's return value. Cancellation: a call not
+ * yet started is withdrawn (CAFE_ECANCELED); one already running is waited for (fn's memory
+ * may be on the caller's stack) and its value returned; the task's later calls see the
+ * cancellation. Outside a task, fn runs inline on the calling thread. */
+typedef int (*cafe_work_fn)(void *arg);
+int cafe_thread_run(cafe_work_fn fn, void *arg);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Signals, observed through the loop. A watcher counts deliveries of one signal from open to
+ * close, so none is lost between waits; while a watcher is open the signal's default action
+ * (e.g. SIGINT terminating the process) is replaced. Owned by the caller: open, wait, close. */
+
+typedef struct cafe_signal {
+    void *private_handle;
+} cafe_signal_t;
+
+int cafe_signal_open(cafe_signal_t *s, int signum);
+/* Waits until the signal has been delivered at least once since the last wait; returns how
+ * many deliveries were counted (> 0), or a negative code. */
+int cafe_signal_wait(cafe_signal_t *s);
+/* Deliveries counted and not yet consumed by a wait; never waits. */
+int cafe_signal_pending(cafe_signal_t *s);
+void cafe_signal_close(cafe_signal_t *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CAFE_H */

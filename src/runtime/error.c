@@ -1,0 +1,39 @@
+/* Error codes: one table (CAFE_ERRNO_MAP in cafe.h) gives both names and messages. */
+#include "runtime/internal.h"
+
+#include <string.h>
+
+const char *cafe_strerror(int err) {
+    switch (err) {
+    case 0:
+        return "success";
+#define CAFE__ERR_MSG(name, value, msg)                                                            \
+    case CAFE_##name:                                                                              \
+        return msg;
+        CAFE_ERRNO_MAP(CAFE__ERR_MSG)
+#undef CAFE__ERR_MSG
+    default:
+        break;
+    }
+    /* Any other -errno (from libuv or the system): libuv's table is static and thread-safe. */
+    if (err < 0 && err > -4096)
+        return uv_strerror(err);
+    return "unknown error";
+}
+
+const char *cafe_err_name(int err) {
+    switch (err) {
+#define CAFE__ERR_NAME(name, value, msg)                                                           \
+    case CAFE_##name:                                                                              \
+        return "CAFE_" #name;
+        CAFE_ERRNO_MAP(CAFE__ERR_NAME)
+#undef CAFE__ERR_NAME
+    default:
+        return "CAFE_EUNKNOWN";
+    }
+}
+
+int cafe__err_from_uv(int uv_err) {
+    /* On Unix libuv's codes are -errno, which is what cafe uses too. */
+    return uv_err == UV_EOF ? CAFE_EOF : uv_err;
+}

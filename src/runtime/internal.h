@@ -1,0 +1,144 @@
+/* Runtime internals shared by the files of src/runtime and by the other parts of cafe
+ * (http, fixture, cli) that build their own suspending calls. Not installed. */
+#ifndef CAFE_RUNTIME_INTERNAL_H
+#define CAFE_RUNTIME_INTERNAL_H
+
+#include "cafe.h"
+#include "arch/ctx.h"
+#include "runtime/stack.h"
+
+#include <stdint.h>
+#include <uv.h>
+
+#define CAFE__NEVER UINT64_MAX
+
+/* ---- waiting ------------------------------------------------------------------------------
+ * A suspending call parks its task on a cafe__wait_t that lives on the task's own stack,
+ * after registering it wherever its wake-up will come from (a wait list, a libuv request).
+ * Whoever completes the wait calls cafe__wake(w, code); the task resumes and cafe__park
+ * returns code.
+ *
+ * Interruptions: a wait with an abort function can be interrupted by cancellation or by the
+ * task's deadline. abort runs (on whatever stack interrupts it) and must either withdraw the
+ * wait from its source and return 1 (the task is then woken with CAFE_ECANCELED or
+ * CAFE_ETIMEDOUT), or return 0 when the source cannot let go and will still call cafe__wake
+ * itself (e.g. a thread-pool job already running). abort == NULL makes the wait
+ * uninterruptible. */
+typedef struct cafe__wait cafe__wait_t;
+struct cafe__wait {
+    int (*abort)(cafe__wait_t *w);
+    cafe__wait_t *next, *prev; /* links for a cafe__waitlist_t */
+    cafe__waitlist_t *list;    /* the list w is on, or NULL */
+    cafe_task_t *task;
+    void *data; /* for the source: e.g. the item a queue hands over */
+};
+
+/* Parks the current task on w until cafe__wake(w) or, when wake_at != CAFE__NEVER, until the
+ * loop clock reaches wake_at (then returns 0: that is a sleep). Interruptible waits return
+ * CAFE_ECANCELED / CAFE_ETIMEDOUT at once, after calling w->abort, if the task is already
+ * cancelled or past its deadline. CAFE_ENOTASK outside a task (w untouched). */
+int cafe__park(cafe__wait_t *w, uint64_t wake_at);
+/* Completes w with code; a no-op if w's task is no longer parked on w. Any stack. */
+void cafe__wake(cafe__wait_t *w, int code);
+/* Interrupts t's current wait with code (CAFE_ECANCELED / CAFE_ETIMEDOUT) if the wait
+ * allows it. */
+void cafe__interrupt(cafe_task_t *t, int code);
+/* An abort for waits that need no clean-up (sleeps). */
+int cafe__abort_noop(cafe__wait_t *w);
+/* An abort for waits on a wait list: takes w off its list. */
+int cafe__abort_unlist(cafe__wait_t *w);
+
+void cafe__waitlist_push(cafe__waitlist_t *l, cafe__wait_t *w);
+void cafe__waitlist_remove(cafe__waitlist_t *l, cafe__wait_t *w);
+cafe__wait_t *cafe__waitlist_pop(cafe__waitlist_t *l);
+static inline int cafe__waitlist_empty(const cafe__waitlist_t *l) {
+    return l->private_first == NULL;
+}
+
+/* Runs fn(arg) on the loop's own stack and returns its result. From a task this costs two
+ * switches; on the loop stack it is a plain call. Use it for deep library code (curl's
+ * socket_action, OpenSSL) that must not run on a small task stack. */
+int cafe__loop_call(int (*fn)(void *arg), void *arg);
+
+/* ---- tasks and the loop ------------------------------------------------------------------ */
+
+enum cafe__task_state { CAFE__READY = 1, CAFE__RUNNING, CAFE__PARKED, CAFE__DONE };
+
+#define CAFE__TASK_LIVE 0xCAFE7A5Cu
+#define CAFE__TASK_DEAD 0xDEADDEADu
+
+struct cafe_task {
+    cafe__ctx_t ctx;
+    cafe_loop_t *loop;
+    cafe__stack_t *stack;
+    cafe_task_fn fn;
+    void *arg;
+    const char *name;
+    cafe_result_t result;
+    uint32_t magic;
+    uint8_t state, cancelled, detached, timer_armed;
+    cafe__wait_t *wait; /* the wait this task is parked on, or NULL */
+    int wake_code;
+    uint64_t deadline;                      /* absolute loop time, CAFE__NEVER when none */
+    uint64_t wake_at;                       /* end of the current sleep, CAFE__NEVER when none */
+    cafe__wait_t *joiner;                   /* the task waiting in cafe_task_join, if any */
+    cafe_group_t *group;                    /* owning group, or NULL */
+    cafe_task_t *ready_next;                /* run queue */
+    cafe_task_t *handle_prev, *handle_next; /* loop's list of live handles */
+    cafe_task_t *sib_prev, *sib_next;       /* group's children */
+    cafe_task_t *pool_next;                 /* free pool (FIFO) */
+    cafe_task_t *all_next;                  /* every struct the loop allocated */
+    void *asan_fake;
+    uv_timer_t timer; /* sleeps and deadlines; initialised once per struct */
+};
+
+#define CAFE__MAX_CLOSERS 8
+
+struct cafe_loop {
+    uv_loop_t uv;
+    cafe__ctx_t main_ctx; /* the loop's own stack while a task runs */
+    cafe_task_t *current;
+    cafe_task_t *ready_head, *ready_tail;
+    cafe_task_t *handles; /* live handles: spawned, not yet joined or released */
+    cafe_task_t *pool_head, *pool_tail;
+    cafe_task_t *all;
+    size_t live; /* tasks not finished */
+    size_t stack_size;
+    int running, quiet;
+    int (*call_fn)(void *);
+    void *call_arg;
+    int call_rc;
+    size_t detached_failed;
+    int detached_first_error;
+    const char *detached_first_name;
+    cafe__stacks_t stacks;
+    const void *asan_main_bottom;
+    size_t asan_main_size;
+    struct {
+        void (*fn)(void *);
+        void *arg;
+    } closers[CAFE__MAX_CLOSERS];
+    int nclosers;
+};
+
+/* Registers fn(arg) to run when the loop is freed, before its handles are closed (in
+ * reverse order of registration). For per-loop subsystems such as the HTTP client. */
+int cafe__loop_at_close(cafe_loop_t *loop, void (*fn)(void *), void *arg);
+
+/* Thread-local: the loop running on this thread. The one piece of global state, like
+ * asyncio's running loop; it only points at the loop object. */
+cafe_loop_t *cafe__loop_tls(void);
+
+/* Scheduler hooks (loop.c). */
+void cafe__ready_push(cafe_loop_t *loop, cafe_task_t *t);
+void cafe__switch_to_loop(cafe_task_t *t);
+
+/* Task internals (task.c). */
+int cafe__task_join(cafe_task_t *t, cafe_result_t *result, int interruptible);
+void cafe__task_release(cafe_task_t *t);
+void cafe__task_free_all(cafe_loop_t *loop);
+/* Group bookkeeping for a child that just finished (group.c); on the child's stack. */
+void cafe__group_child_done(cafe_task_t *t);
+int cafe__err_from_uv(int uv_err);
+
+#endif

@@ -1,0 +1,223 @@
+/* The loop: a libuv loop plus a run queue of ready tasks. The scheduler runs on the thread's
+ * own stack (the "loop stack"); libuv callbacks run there too and only mark tasks ready.
+ * One turn: run every task that was ready when the turn began, then let libuv poll (without
+ * blocking while tasks are ready). */
+#include "runtime/internal.h"
+#include "runtime/asan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static _Thread_local cafe_loop_t *tls_loop;
+
+cafe_loop_t *cafe__loop_tls(void) {
+    return tls_loop;
+}
+
+cafe_loop_t *cafe_loop_current(void) {
+    return tls_loop;
+}
+
+void *cafe_loop_uv(cafe_loop_t *loop) {
+    return loop ? &loop->uv : NULL;
+}
+
+uint64_t cafe_loop_now(cafe_loop_t *loop) {
+    return uv_now(&loop->uv);
+}
+
+int cafe_loop_create(cafe_loop_t **out, const cafe_loop_opts_t *opts) {
+    cafe_loop_t *loop = calloc(1, sizeof(*loop));
+    if (!loop)
+        return CAFE_ENOMEM;
+    int rc = uv_loop_init(&loop->uv);
+    if (rc != 0) {
+        free(loop);
+        return cafe__err_from_uv(rc);
+    }
+    loop->uv.data = loop;
+    loop->stack_size = CAFE_STACK_DEFAULT;
+    if (opts && opts->stack_size)
+        loop->stack_size = opts->stack_size < CAFE_STACK_MIN ? CAFE_STACK_MIN : opts->stack_size;
+    loop->quiet = opts ? opts->quiet : 0;
+    cafe__stacks_init(&loop->stacks);
+    *out = loop;
+    return 0;
+}
+
+int cafe__loop_at_close(cafe_loop_t *loop, void (*fn)(void *), void *arg) {
+    if (loop->nclosers == CAFE__MAX_CLOSERS)
+        return CAFE_ENOMEM;
+    loop->closers[loop->nclosers].fn = fn;
+    loop->closers[loop->nclosers].arg = arg;
+    loop->nclosers++;
+    return 0;
+}
+
+void cafe__ready_push(cafe_loop_t *loop, cafe_task_t *t) {
+    t->state = CAFE__READY;
+    t->ready_next = NULL;
+    if (loop->ready_tail)
+        loop->ready_tail->ready_next = t;
+    else
+        loop->ready_head = t;
+    loop->ready_tail = t;
+}
+
+static cafe_task_t *ready_pop(cafe_loop_t *loop) {
+    cafe_task_t *t = loop->ready_head;
+    if (t) {
+        loop->ready_head = t->ready_next;
+        if (!loop->ready_head)
+            loop->ready_tail = NULL;
+    }
+    return t;
+}
+
+/* Task side of a switch to the loop stack. On return the task runs again. */
+void cafe__switch_to_loop(cafe_task_t *t) {
+    cafe_loop_t *loop = t->loop;
+    cafe__stack_check(&loop->stacks, t->stack, t->name);
+    cafe__asan_start(&t->asan_fake, loop->asan_main_bottom, loop->asan_main_size);
+    cafe__ctx_switch(&t->ctx, &loop->main_ctx);
+    cafe__asan_finish(t->asan_fake, &loop->asan_main_bottom, &loop->asan_main_size);
+}
+
+/* Loop side: runs t until it parks, yields or finishes; serves its cafe__loop_call requests
+ * in between. */
+static void resume(cafe_loop_t *loop, cafe_task_t *t) {
+    for (;;) {
+        loop->current = t;
+        t->state = CAFE__RUNNING;
+        void *fake = NULL;
+        cafe__asan_start(&fake, t->stack->lo, t->stack->size);
+        cafe__ctx_switch(&loop->main_ctx, &t->ctx);
+        cafe__asan_finish(fake, NULL, NULL);
+        loop->current = NULL;
+        if (!loop->call_fn)
+            break;
+        int (*fn)(void *) = loop->call_fn;
+        loop->call_fn = NULL;
+        loop->call_rc = fn(loop->call_arg);
+    }
+    if (t->state == CAFE__DONE) {
+        cafe__stack_put(&loop->stacks, t->stack);
+        t->stack = NULL;
+        if (t->detached || t->group)
+            cafe__task_release(t);
+    }
+}
+
+int cafe__loop_call(int (*fn)(void *arg), void *arg) {
+    cafe_loop_t *loop = tls_loop;
+    cafe_task_t *t = loop ? loop->current : NULL;
+    if (!t)
+        return fn(arg);
+    loop->call_fn = fn;
+    loop->call_arg = arg;
+    cafe__switch_to_loop(t);
+    return loop->call_rc;
+}
+
+static void run_ready(cafe_loop_t *loop) {
+    /* Only the tasks ready at the start of the turn: a task that yields goes to the back and
+     * runs next turn, after libuv had a chance to poll. */
+    cafe_task_t *last = loop->ready_tail, *t;
+    while ((t = ready_pop(loop)) != NULL) {
+        resume(loop, t);
+        if (t == last)
+            break;
+    }
+}
+
+/* Nothing is ready and libuv has nothing left that could wake anyone: the parked tasks wait
+ * for something that cannot happen. Cancel them so they unwind instead of hanging. */
+static int break_deadlock(cafe_loop_t *loop) {
+    size_t n = 0;
+    for (cafe_task_t *t = loop->all; t; t = t->all_next)
+        if (t->state == CAFE__PARKED && t->wait && t->wait->abort)
+            n++;
+    if (n == 0)
+        return CAFE_EDEADLK;
+    fprintf(stderr,
+            "cafe: deadlock: %zu task(s) wait for something that can never happen; "
+            "cancelling them\n",
+            n);
+    for (cafe_task_t *t = loop->all; t; t = t->all_next)
+        if (t->state == CAFE__PARKED && t->wait && t->wait->abort)
+            cafe_task_cancel(t);
+    return 0;
+}
+
+static void report_unjoined(cafe_loop_t *loop) {
+    if (loop->quiet)
+        return;
+    for (cafe_task_t *t = loop->handles; t; t = t->handle_next)
+        if (t->state == CAFE__DONE && t->result.status < 0)
+            fprintf(stderr, "cafe: task %s failed and was never joined: %s\n",
+                    t->name ? t->name : "(unnamed)", cafe_strerror(t->result.status));
+    if (loop->detached_failed)
+        fprintf(stderr, "cafe: %zu detached task(s) failed; the first, %s: %s\n",
+                loop->detached_failed,
+                loop->detached_first_name ? loop->detached_first_name : "(unnamed)",
+                cafe_strerror(loop->detached_first_error));
+    loop->detached_failed = 0;
+}
+
+int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *result) {
+    if (loop->running)
+        return CAFE_EBUSY;
+    cafe_loop_t *outer = tls_loop;
+    tls_loop = loop;
+    loop->running = 1;
+    cafe_task_t *main_task;
+    cafe_task_opts_t opts = {.name = "main"};
+    int rc = cafe_task_spawn(&main_task, fn, arg, &opts);
+    while (rc == 0 && loop->live > 0) {
+        run_ready(loop);
+        if (loop->live == 0)
+            break;
+        int more = uv_run(&loop->uv, loop->ready_head ? UV_RUN_NOWAIT : UV_RUN_ONCE);
+        if (!more && !loop->ready_head)
+            rc = break_deadlock(loop);
+    }
+    if (rc == 0)
+        rc = cafe__task_join(main_task, result, 0);
+    report_unjoined(loop);
+    loop->running = 0;
+    tls_loop = outer;
+    return rc;
+}
+
+/* Handles a subsystem left open (its closer should have closed them). The memory is the
+ * owner's: no close callback here. */
+static void close_leftover(uv_handle_t *h, void *arg) {
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+void cafe_loop_free(cafe_loop_t *loop) {
+    if (!loop || loop->running)
+        return;
+    while (loop->nclosers > 0) {
+        loop->nclosers--;
+        loop->closers[loop->nclosers].fn(loop->closers[loop->nclosers].arg);
+    }
+    cafe__task_free_all(loop);
+    uv_walk(&loop->uv, close_leftover, NULL);
+    uv_run(&loop->uv, UV_RUN_DEFAULT);
+    uv_loop_close(&loop->uv);
+    cafe__stacks_close(&loop->stacks);
+    free(loop);
+}
+
+int cafe_run(cafe_task_fn fn, void *arg, cafe_result_t *result) {
+    cafe_loop_t *loop;
+    int rc = cafe_loop_create(&loop, NULL);
+    if (rc != 0)
+        return rc;
+    rc = cafe_loop_run(loop, fn, arg, result);
+    cafe_loop_free(loop);
+    return rc;
+}

@@ -1,0 +1,112 @@
+/* Bounded FIFO queue of pointers (a channel). Invariants: getters wait only while the ring is
+ * empty, putters only while it is full; a waiting putter's item travels in its wait's data
+ * and a waiting getter receives its item the same way. */
+#include "runtime/internal.h"
+
+#include <stdlib.h>
+
+int cafe_queue_init(cafe_queue_t *q, size_t capacity) {
+    *q = (cafe_queue_t){.private_cap = capacity};
+    if (capacity > 0) {
+        q->private_ring = calloc(capacity, sizeof(void *));
+        if (!q->private_ring)
+            return CAFE_ENOMEM;
+    }
+    return 0;
+}
+
+static void ring_push(cafe_queue_t *q, void *item) {
+    q->private_ring[(q->private_head + q->private_len) % q->private_cap] = item;
+    q->private_len++;
+}
+
+static void *ring_pop(cafe_queue_t *q) {
+    void *item = q->private_ring[q->private_head];
+    q->private_head = (q->private_head + 1) % q->private_cap;
+    q->private_len--;
+    return item;
+}
+
+int cafe_queue_try_put(cafe_queue_t *q, void *item) {
+    if (q->private_closed)
+        return CAFE_EPIPE;
+    cafe__wait_t *g = cafe__waitlist_pop(&q->private_getters);
+    if (g) {
+        g->data = item;
+        cafe__wake(g, 0);
+        return 0;
+    }
+    if (q->private_len == q->private_cap)
+        return CAFE_EAGAIN;
+    ring_push(q, item);
+    return 0;
+}
+
+int cafe_queue_try_get(cafe_queue_t *q, void **item) {
+    cafe__wait_t *p;
+    if (q->private_len > 0) {
+        *item = ring_pop(q);
+        /* A slot came free: the first waiting putter's item takes it. */
+        if ((p = cafe__waitlist_pop(&q->private_putters)) != NULL) {
+            ring_push(q, p->data);
+            cafe__wake(p, 0);
+        }
+        return 0;
+    }
+    if ((p = cafe__waitlist_pop(&q->private_putters)) != NULL) { /* rendezvous */
+        *item = p->data;
+        cafe__wake(p, 0);
+        return 0;
+    }
+    return q->private_closed ? CAFE_EOF : CAFE_EAGAIN;
+}
+
+static int queue_wait(cafe__waitlist_t *list, cafe__wait_t *w) {
+    cafe_task_t *t = cafe_task_current();
+    if (!t)
+        return CAFE_ENOTASK;
+    if (t->cancelled)
+        return CAFE_ECANCELED;
+    cafe__waitlist_push(list, w);
+    return cafe__park(w, CAFE__NEVER);
+}
+
+int cafe_queue_put(cafe_queue_t *q, void *item) {
+    int rc = cafe_queue_try_put(q, item);
+    if (rc != CAFE_EAGAIN)
+        return rc;
+    cafe__wait_t w = {.abort = cafe__abort_unlist, .data = item};
+    return queue_wait(&q->private_putters, &w);
+}
+
+int cafe_queue_get(cafe_queue_t *q, void **item) {
+    int rc = cafe_queue_try_get(q, item);
+    if (rc != CAFE_EAGAIN)
+        return rc;
+    cafe__wait_t w = {.abort = cafe__abort_unlist};
+    rc = queue_wait(&q->private_getters, &w);
+    if (rc == 0)
+        *item = w.data;
+    return rc;
+}
+
+void cafe_queue_close(cafe_queue_t *q) {
+    q->private_closed = 1;
+    cafe__wait_t *w;
+    while ((w = cafe__waitlist_pop(&q->private_getters)) != NULL)
+        cafe__wake(w, CAFE_EOF);
+    while ((w = cafe__waitlist_pop(&q->private_putters)) != NULL)
+        cafe__wake(w, CAFE_EPIPE);
+}
+
+size_t cafe_queue_len(const cafe_queue_t *q) {
+    return q->private_len;
+}
+
+int cafe_queue_destroy(cafe_queue_t *q) {
+    if (!cafe__waitlist_empty(&q->private_getters) || !cafe__waitlist_empty(&q->private_putters))
+        return CAFE_EBUSY;
+    free(q->private_ring);
+    q->private_ring = NULL;
+    return 0;
+}

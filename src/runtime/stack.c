@@ -1,0 +1,183 @@
+/* Task stacks. A group is one anonymous mapping holding `n` slots; each slot is a guard page
+ * followed by the usable stack (stacks grow down, towards the guard). Groups are never
+ * unmapped before the loop is freed; the pages of idle stacks beyond a small hot cache are
+ * handed back with MADV_DONTNEED, so an idle stack costs address space, not memory. */
+#include "runtime/stack.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#else
+#define VALGRIND_STACK_REGISTER(lo, hi) 0u
+#define VALGRIND_STACK_DEREGISTER(id) ((void)(id))
+#endif
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102 /* Linux 6.13; older headers lack it */
+#endif
+
+#define GROUP_TARGET_BYTES (8u << 20)
+#define GROUP_MAX_STACKS 64u
+
+struct cafe__stack_group {
+    cafe__stack_group_t *next;
+    char *base;
+    size_t bytes, n;
+    cafe__stack_t stacks[];
+};
+
+static size_t class_size(int cls) {
+    return (size_t)16384u << cls;
+}
+
+static int class_of(size_t size) {
+    for (int c = 0; c < CAFE__STACK_CLASSES; c++)
+        if (size <= class_size(c))
+            return c;
+    return -1;
+}
+
+static size_t read_max_map_count(void) {
+    size_t v = 65530;
+    FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+    if (f) {
+        unsigned long x;
+        if (fscanf(f, "%lu", &x) == 1)
+            v = x;
+        fclose(f);
+    }
+    return v;
+}
+
+void cafe__stacks_init(cafe__stacks_t *s) {
+    *s = (cafe__stacks_t){0};
+    s->page = (size_t)sysconf(_SC_PAGESIZE);
+    s->guard_mode = CAFE__GUARD_MADVISE; /* demoted at the first group if the kernel says no */
+    /* Each mprotect guard adds two mappings; leave half of the limit to everyone else. */
+    s->mprotect_budget = read_max_map_count() / 4;
+    s->canary_seed = 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)s;
+}
+
+static int guard_slot(cafe__stacks_t *s, char *guard) {
+    if (s->guard_mode == CAFE__GUARD_MADVISE) {
+        if (madvise(guard, s->page, MADV_GUARD_INSTALL) == 0)
+            return 0;
+        s->guard_mode = CAFE__GUARD_MPROTECT;
+    }
+    if (s->guard_mode == CAFE__GUARD_MPROTECT) {
+        if (s->mprotect_guards < s->mprotect_budget && mprotect(guard, s->page, PROT_NONE) == 0) {
+            s->mprotect_guards++;
+            return 0;
+        }
+        s->guard_mode = CAFE__GUARD_CANARY;
+    }
+    return 0;
+}
+
+static int group_add(cafe__stacks_t *s, int cls) {
+    size_t usable = class_size(cls), slot = usable + s->page;
+    size_t n = GROUP_TARGET_BYTES / slot;
+    if (n > GROUP_MAX_STACKS)
+        n = GROUP_MAX_STACKS;
+    if (n == 0)
+        n = 1;
+    cafe__stack_group_t *g = malloc(sizeof(*g) + n * sizeof(g->stacks[0]));
+    if (!g)
+        return -ENOMEM;
+    g->bytes = n * slot;
+    g->n = n;
+    g->base = mmap(NULL, g->bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (g->base == MAP_FAILED) {
+        free(g);
+        return -ENOMEM;
+    }
+    for (size_t i = n; i-- > 0;) {
+        char *guard = g->base + i * slot;
+        cafe__stack_t *st = &g->stacks[i];
+        guard_slot(s, guard);
+        st->lo = guard + s->page;
+        st->size = usable;
+        st->cls = (uint8_t)cls;
+        st->dirty = 0;
+        st->vg_id = VALGRIND_STACK_REGISTER(st->lo, st->lo + usable);
+        st->next_free = s->free[cls];
+        s->free[cls] = st;
+    }
+    g->next = s->groups;
+    s->groups = g;
+    return 0;
+}
+
+static uint64_t canary_of(const cafe__stacks_t *s, const cafe__stack_t *st) {
+    return s->canary_seed ^ (uint64_t)(uintptr_t)st->lo;
+}
+
+cafe__stack_t *cafe__stack_get(cafe__stacks_t *s, size_t size) {
+    int cls = class_of(size);
+    if (cls < 0)
+        return NULL;
+    if (!s->free[cls] && group_add(s, cls) != 0)
+        return NULL;
+    cafe__stack_t *st = s->free[cls];
+    s->free[cls] = st->next_free;
+    if (st->dirty)
+        s->hot[cls]--;
+    st->next_free = NULL;
+    st->dirty = 1;
+    *(uint64_t *)(void *)st->lo = canary_of(s, st);
+    return st;
+}
+
+void cafe__stack_put(cafe__stacks_t *s, cafe__stack_t *st) {
+    int cls = st->cls;
+    if (s->hot[cls] >= CAFE__STACK_HOT_MAX) {
+        /* Beyond the hot cache: give the pages back. Costs a syscall, which is why the
+         * most recently used stacks are kept as they are. */
+        madvise(st->lo, st->size, MADV_DONTNEED);
+        st->dirty = 0;
+    } else {
+        s->hot[cls]++;
+    }
+    st->next_free = s->free[cls];
+    s->free[cls] = st;
+}
+
+void cafe__stack_check(const cafe__stacks_t *s, const cafe__stack_t *st, const char *who) {
+    if (*(const uint64_t *)(const void *)st->lo == canary_of(s, st))
+        return;
+    fprintf(stderr,
+            "cafe: stack overflow in task %s (stack of %zu bytes): raise its stack_size "
+            "(cafe_task_opts_t) or the loop's default\n",
+            who ? who : "(unnamed)", st->size);
+    abort();
+}
+
+void cafe__stacks_close(cafe__stacks_t *s) {
+    cafe__stack_group_t *g = s->groups;
+    while (g) {
+        cafe__stack_group_t *next = g->next;
+        for (size_t i = 0; i < g->n; i++)
+            VALGRIND_STACK_DEREGISTER(g->stacks[i].vg_id);
+        munmap(g->base, g->bytes);
+        free(g);
+        g = next;
+    }
+    s->groups = NULL;
+}
+
+const char *cafe__stacks_guard_name(const cafe__stacks_t *s) {
+    switch (s->guard_mode) {
+    case CAFE__GUARD_MADVISE:
+        return "madvise";
+    case CAFE__GUARD_MPROTECT:
+        return "mprotect";
+    default:
+        return "canary";
+    }
+}

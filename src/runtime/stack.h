@@ -1,0 +1,48 @@
+/* Task stacks: carved from group mappings, reused through per-size free lists.
+ * See the policy in cafe.h (Tasks). One allocator per loop; not thread-safe. */
+#ifndef CAFE_RUNTIME_STACK_H
+#define CAFE_RUNTIME_STACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CAFE__STACK_CLASSES 13 /* 16 KiB << 0..12, i.e. up to 64 MiB */
+#define CAFE__STACK_HOT_MAX 64 /* idle stacks per class kept with their pages */
+
+typedef struct cafe__stack cafe__stack_t;
+struct cafe__stack {
+    char *lo;    /* lowest usable byte; the canary sits here */
+    size_t size; /* usable bytes, excluding the guard page below lo */
+    cafe__stack_t *next_free;
+    unsigned vg_id; /* valgrind's id for the registered stack */
+    uint8_t cls;
+    uint8_t dirty; /* pages may be resident (not given back since last use) */
+};
+
+typedef struct cafe__stack_group cafe__stack_group_t;
+
+enum cafe__guard_mode { CAFE__GUARD_MADVISE = 1, CAFE__GUARD_MPROTECT, CAFE__GUARD_CANARY };
+
+typedef struct cafe__stacks {
+    cafe__stack_t *free[CAFE__STACK_CLASSES];
+    size_t hot[CAFE__STACK_CLASSES]; /* dirty stacks on each free list */
+    cafe__stack_group_t *groups;
+    size_t page;
+    int guard_mode;
+    size_t mprotect_guards, mprotect_budget;
+    uint64_t canary_seed;
+} cafe__stacks_t;
+
+void cafe__stacks_init(cafe__stacks_t *s);
+/* Unmaps every group. Stacks still in use become invalid. */
+void cafe__stacks_close(cafe__stacks_t *s);
+/* A stack of at least `size` usable bytes with a fresh canary, or NULL (out of memory or
+ * size too large). */
+cafe__stack_t *cafe__stack_get(cafe__stacks_t *s, size_t size);
+void cafe__stack_put(cafe__stacks_t *s, cafe__stack_t *st);
+/* Aborts the process with a message naming `who` if the stack's canary was overwritten. */
+void cafe__stack_check(const cafe__stacks_t *s, const cafe__stack_t *st, const char *who);
+/* The guard policy in force, for tests and benchmarks: "madvise", "mprotect" or "canary". */
+const char *cafe__stacks_guard_name(const cafe__stacks_t *s);
+
+#endif

@@ -1,0 +1,81 @@
+/* Semaphore and event. Waiters queue in FIFO order on the object's wait list. */
+#include "runtime/internal.h"
+
+void cafe_sem_init(cafe_sem_t *s, size_t permits) {
+    *s = (cafe_sem_t){.private_count = permits};
+}
+
+int cafe_sem_acquire(cafe_sem_t *s) {
+    cafe_task_t *t = cafe_task_current();
+    if (t && t->cancelled)
+        return CAFE_ECANCELED;
+    if (s->private_count > 0 && cafe__waitlist_empty(&s->private_waiters)) {
+        s->private_count--;
+        return 0;
+    }
+    if (!t)
+        return CAFE_ENOTASK;
+    cafe__wait_t w = {.abort = cafe__abort_unlist};
+    cafe__waitlist_push(&s->private_waiters, &w);
+    /* On success the releaser handed its permit straight to us. */
+    return cafe__park(&w, CAFE__NEVER);
+}
+
+int cafe_sem_try_acquire(cafe_sem_t *s) {
+    if (s->private_count == 0 || !cafe__waitlist_empty(&s->private_waiters))
+        return CAFE_EAGAIN;
+    s->private_count--;
+    return 0;
+}
+
+void cafe_sem_release(cafe_sem_t *s) {
+    cafe__wait_t *w = cafe__waitlist_pop(&s->private_waiters);
+    if (w)
+        cafe__wake(w, 0);
+    else
+        s->private_count++;
+}
+
+size_t cafe_sem_available(const cafe_sem_t *s) {
+    return s->private_count;
+}
+
+int cafe_sem_destroy(cafe_sem_t *s) {
+    return cafe__waitlist_empty(&s->private_waiters) ? 0 : CAFE_EBUSY;
+}
+
+void cafe_event_init(cafe_event_t *e) {
+    *e = (cafe_event_t){0};
+}
+
+void cafe_event_set(cafe_event_t *e) {
+    e->private_set = 1;
+    cafe__wait_t *w;
+    while ((w = cafe__waitlist_pop(&e->private_waiters)) != NULL)
+        cafe__wake(w, 0);
+}
+
+void cafe_event_clear(cafe_event_t *e) {
+    e->private_set = 0;
+}
+
+int cafe_event_is_set(const cafe_event_t *e) {
+    return e->private_set;
+}
+
+int cafe_event_wait(cafe_event_t *e) {
+    cafe_task_t *t = cafe_task_current();
+    if (t && t->cancelled)
+        return CAFE_ECANCELED;
+    if (e->private_set)
+        return 0;
+    if (!t)
+        return CAFE_ENOTASK;
+    cafe__wait_t w = {.abort = cafe__abort_unlist};
+    cafe__waitlist_push(&e->private_waiters, &w);
+    return cafe__park(&w, CAFE__NEVER);
+}
+
+int cafe_event_destroy(cafe_event_t *e) {
+    return cafe__waitlist_empty(&e->private_waiters) ? 0 : CAFE_EBUSY;
+}

@@ -1,0 +1,44 @@
+/* CPU work on libuv's thread pool; the calling task waits, the loop goes on. */
+#include "runtime/internal.h"
+
+typedef struct work {
+    uv_work_t req;
+    cafe_work_fn fn;
+    void *arg;
+    int rc;
+    cafe__wait_t wait;
+} work_t;
+
+static void work_cb(uv_work_t *req) {
+    work_t *w = req->data;
+    w->rc = w->fn(w->arg);
+}
+
+static void after_cb(uv_work_t *req, int status) {
+    work_t *w = req->data;
+    cafe__wake(&w->wait, status == UV_ECANCELED ? CAFE_ECANCELED : 0);
+}
+
+/* The job's memory is on the waiting task's stack: the task may not leave before after_cb.
+ * So abort never withdraws the wait; it only asks libuv to drop a job not yet started. */
+static int work_abort(cafe__wait_t *wait) {
+    work_t *w = wait->data;
+    uv_cancel((uv_req_t *)&w->req);
+    return 0;
+}
+
+int cafe_thread_run(cafe_work_fn fn, void *arg) {
+    cafe_task_t *t = cafe_task_current();
+    if (!t)
+        return fn(arg);
+    if (t->cancelled)
+        return CAFE_ECANCELED;
+    work_t w = {.fn = fn, .arg = arg, .wait = {.abort = work_abort}};
+    w.req.data = &w;
+    w.wait.data = &w;
+    int rc = uv_queue_work(&t->loop->uv, &w.req, work_cb, after_cb);
+    if (rc != 0)
+        return cafe__err_from_uv(rc);
+    rc = cafe__park(&w.wait, CAFE__NEVER);
+    return rc != 0 ? rc : w.rc;
+}

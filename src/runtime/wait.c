@@ -1,0 +1,101 @@
+/* Parking and waking tasks: the one mechanism under every suspending call. */
+#include "runtime/internal.h"
+
+void cafe__waitlist_push(cafe__waitlist_t *l, cafe__wait_t *w) {
+    w->next = NULL;
+    w->prev = l->private_last;
+    if (l->private_last)
+        l->private_last->next = w;
+    else
+        l->private_first = w;
+    l->private_last = w;
+    w->list = l;
+}
+
+void cafe__waitlist_remove(cafe__waitlist_t *l, cafe__wait_t *w) {
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        l->private_first = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    else
+        l->private_last = w->prev;
+    w->next = w->prev = NULL;
+    w->list = NULL;
+}
+
+cafe__wait_t *cafe__waitlist_pop(cafe__waitlist_t *l) {
+    cafe__wait_t *w = l->private_first;
+    if (w)
+        cafe__waitlist_remove(l, w);
+    return w;
+}
+
+int cafe__abort_noop(cafe__wait_t *w) {
+    return 1;
+}
+
+int cafe__abort_unlist(cafe__wait_t *w) {
+    if (w->list)
+        cafe__waitlist_remove(w->list, w);
+    return 1;
+}
+
+void cafe__wake(cafe__wait_t *w, int code) {
+    cafe_task_t *t = w->task;
+    if (!t || t->wait != w)
+        return;
+    t->wait = NULL;
+    t->wake_code = code;
+    if (t->timer_armed) {
+        uv_timer_stop(&t->timer);
+        t->timer_armed = 0;
+    }
+    cafe__ready_push(t->loop, t);
+}
+
+void cafe__interrupt(cafe_task_t *t, int code) {
+    cafe__wait_t *w = t->wait;
+    if (w && w->abort && w->abort(w))
+        cafe__wake(w, code);
+}
+
+static void on_timer(uv_timer_t *timer) {
+    cafe_task_t *t = timer->data;
+    t->timer_armed = 0;
+    if (!t->wait)
+        return;
+    uint64_t now = uv_now(timer->loop);
+    if (t->wait->abort && now >= t->deadline)
+        cafe__interrupt(t, CAFE_ETIMEDOUT);
+    else if (now >= t->wake_at)
+        cafe__wake(t->wait, 0);
+}
+
+int cafe__park(cafe__wait_t *w, uint64_t wake_at) {
+    cafe_loop_t *loop = cafe__loop_tls();
+    cafe_task_t *t = loop ? loop->current : NULL;
+    if (!t)
+        return CAFE_ENOTASK;
+    w->task = t;
+    uint64_t now = uv_now(&loop->uv), fire = wake_at;
+    if (w->abort) {
+        int early = t->cancelled ? CAFE_ECANCELED : now >= t->deadline ? CAFE_ETIMEDOUT : 0;
+        if (early && w->abort(w))
+            return early;
+        if (!early && t->deadline < fire)
+            fire = t->deadline;
+    }
+    t->wait = w;
+    t->wake_at = wake_at;
+    if (fire != CAFE__NEVER) {
+        t->timer.data = t;
+        uv_timer_start(&t->timer, on_timer, fire > now ? fire - now : 0, 0);
+        t->timer_armed = 1;
+    }
+    t->state = CAFE__PARKED;
+    cafe__switch_to_loop(t);
+    t->wake_at = CAFE__NEVER;
+    return t->wake_code;
+}
