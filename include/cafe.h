@@ -342,6 +342,8 @@ int cafe_signal_wait(cafe_signal_t *s);
 int cafe_signal_pending(cafe_signal_t *s);
 void cafe_signal_close(cafe_signal_t *s);
 
+#include "cafe/tcp.h"
+
 #ifdef __cplusplus
 }
 #endif
