@@ -15,7 +15,9 @@
  *            minus VmRSS before spawning, divided by N); run one size per process
  *
  * Timed modes stop after about BENCH_SECONDS of wall time (default 0.2), checking the clock
- * every CHUNK operations, so each run is bounded whatever the machine's speed. */
+ * every CHUNK operations, so each run is bounded whatever the machine's speed. With
+ * BENCH_ITERS=K they instead run exactly K rounds (a multiple of CHUNK): run.sh runs two such
+ * counts under callgrind, and the difference gives exact instructions per operation. */
 #include "cafe.h"
 #include "runtime/arch/ctx.h"
 
@@ -30,6 +32,7 @@
 
 typedef struct bench {
     double seconds; /* wall-time budget of a timed mode */
+    uint64_t iters; /* nonzero: run exactly this many rounds instead */
     size_t n;       /* rss: number of sleeping tasks */
     double out;     /* the figure printed */
     int stop;       /* ping-pong: tells the peer task to leave */
@@ -43,7 +46,10 @@ static uint64_t now_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static int over_budget(const bench_t *b, uint64_t t0) {
+/* Whether a timed mode that began at t0 and has done `rounds` rounds should stop. */
+static int over_budget(const bench_t *b, uint64_t t0, uint64_t rounds) {
+    if (b->iters)
+        return rounds >= b->iters;
     return (double)(now_ns() - t0) >= b->seconds * 1e9;
 }
 
@@ -71,7 +77,7 @@ static int bench_ctx(bench_t *b) {
         for (int i = 0; i < CHUNK; i++)
             cafe__ctx_switch(&x.main, &x.co);
         rounds += CHUNK;
-    } while (!over_budget(b, t0));
+    } while (!over_budget(b, t0, rounds));
     b->out = (double)(now_ns() - t0) / (double)(2 * rounds);
     free(stack); /* the coroutine is parked inside bare_entry for good: never resumed */
     return 0;
@@ -96,7 +102,7 @@ static int yield_rounds(bench_t *b) {
         for (int i = 0; i < CHUNK; i++)
             cafe_task_yield();
         yields += CHUNK;
-    } while (!over_budget(b, t0));
+    } while (!over_budget(b, t0, yields));
     b->out = (double)(now_ns() - t0) / (double)(2 * yields); /* the peer yielded as often */
     b->stop = 1;
     return cafe_task_join(peer, NULL);
@@ -143,7 +149,7 @@ static int chan_rounds(bench_t *b, uint64_t *rounds) {
             if ((rc = cafe_queue_put(&b->ping, b)) == 0)
                 rc = cafe_queue_get(&b->pong, &item);
         *rounds += CHUNK;
-    } while (rc == 0 && !over_budget(b, t0));
+    } while (rc == 0 && !over_budget(b, t0, *rounds));
     b->out = (double)(now_ns() - t0) / (double)(2 * *rounds);
     return rc;
 }
@@ -189,7 +195,7 @@ static int spawn_main(void *arg, void **value) {
                 return rc;
         }
         tasks += CHUNK;
-    } while (!over_budget(b, t0));
+    } while (!over_budget(b, t0, tasks));
     b->out = (double)(now_ns() - t0) / (double)tasks;
     return 0;
 }
@@ -215,7 +221,7 @@ static int gather_main(void *arg, void **value) {
         if (rc != 0)
             return rc;
         n += BATCH;
-    } while (!over_budget(b, t0));
+    } while (!over_budget(b, t0, n));
     b->out = (double)(now_ns() - t0) / (double)n;
     return 0;
 }
@@ -295,6 +301,9 @@ int main(int argc, char **argv) {
     const char *secs = getenv("BENCH_SECONDS");
     if (secs && atof(secs) > 0)
         b.seconds = atof(secs);
+    const char *iters = getenv("BENCH_ITERS");
+    if (iters)
+        b.iters = strtoull(iters, NULL, 10);
     if (argc > 2)
         b.n = strtoul(argv[2], NULL, 10);
     for (size_t i = 0; argc > 1 && i < sizeof(modes) / sizeof(modes[0]); i++) {

@@ -87,6 +87,21 @@ median() {
     fi
 }
 
+# Exact instructions per operation of cafe mode $1 ($2 operations per round): callgrind counts
+# two runs of different lengths; setup and warm-up cancel out in the difference. Or n/a.
+instructions() {
+    if [ -z "$cafe_cmd" ] || ! command -v valgrind >/dev/null 2>&1; then
+        echo n/a
+        return
+    fi
+    for rounds in 1024 5120; do
+        BENCH_ITERS=$rounds timeout -k 5 "$run_timeout" valgrind --tool=callgrind \
+            --callgrind-out-file=/dev/null "$cafe_cmd" "$1" 2>&1 >/dev/null |
+            awk '/Collected :/ { print $NF }'
+    done | awk -v ops="$2" '{ ir[NR] = $1 } END {
+        if (NR == 2 && ir[2] > ir[1]) printf "%.0f\n", (ir[2] - ir[1]) / (4096 * ops); else print "n/a" }'
+}
+
 echo "runtime: measuring (about a minute)..." >&2
 measure ctx "" "$reps" cafe # Go and asyncio have no bare switch to measure
 for mode in yield yieldt chan spawn gather; do
@@ -129,6 +144,10 @@ row "spawn + join one task (ns/task, target < 250)" "$(m cafe spawn)" "$(m go sp
 row "spawn 1000 + gather (ns/task)" "$(m cafe gather)" "$(m go gather)" "$(m py gather)" 0
 row "RSS per sleeping task, 10,000 tasks (KiB)" "$(m cafe rss 10000)" "$(m go rss 10000)" "$(m py rss 10000)" 2
 row "RSS per sleeping task, 100,000 tasks (KiB, target < 5)" "$(m cafe rss 100000)" "$(m go rss 100000)" "$(m py rss 100000)" 2
+echo
+echo "cafe instructions per operation (callgrind, exact: the difference of two run lengths):" \
+    "bare switch $(instructions ctx 2), yield $(instructions yield 2)," \
+    "channel hop $(instructions chan 2), spawn + join $(instructions spawn 1)."
 echo
 goversion=$(go version 2>/dev/null | awk '{ print $3 }')
 pyversion=$("$python" -c 'import platform; print(platform.python_version())' 2>/dev/null)
