@@ -366,6 +366,52 @@ static int interrupt_main(void *arg, void **value) {
     return 0;
 }
 
+/* A writer blocked on a peer that never reads: a second writer is refused; cancelling the
+ * first aborts the connection, which the peer sees. */
+typedef struct big_write {
+    cafe_tcp_t *s;
+    char *data;
+    size_t len;
+} big_write_t;
+
+static int blocked_writer(void *arg, void **value) {
+    big_write_t *bw = arg;
+    return cafe_tcp_write(bw->s, bw->data, bw->len);
+}
+
+static int cancel_write_main(void *arg, void **value) {
+    cafe_tcp_t l, c, srv;
+    assert_int_equal(cafe_tcp_listen(&l, "127.0.0.1", 0, 0), 0);
+    assert_int_equal(cafe_tcp_connect(&c, "127.0.0.1", cafe_tcp_port(&l)), 0);
+    assert_int_equal(cafe_tcp_accept(&l, &srv), 0);
+    assert_int_equal(cafe_tcp_accept(&l, &l), CAFE_EINVAL); /* misuse: not into itself */
+    big_write_t bw = {&c, calloc(1, 64u << 20), 64u << 20};
+    cafe_task_t *wt;
+    assert_int_equal(cafe_task_spawn(&wt, blocked_writer, &bw, NULL), 0);
+    cafe_task_yield();
+    assert_int_equal(cafe_tcp_write(&c, "x", 1), CAFE_EBUSY);
+    assert_int_equal(cafe_tcp_shutdown(&c), CAFE_EBUSY);
+    cafe_task_cancel(wt);
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(wt, &r), 0);
+    assert_int_equal(r.status, CAFE_ECANCELED);
+    free(bw.data);
+    assert_int_equal(cafe_tcp_write(&c, "x", 1), CAFE_EPIPE);
+    char buf[65536];
+    int n;
+    while ((n = cafe_tcp_read(&srv, buf, sizeof(buf))) > 0)
+        ;
+    assert_true(n == CAFE_EOF || n == CAFE_ECONNRESET); /* the peer sees the abort */
+    cafe_tcp_close(&c);
+    cafe_tcp_close(&srv);
+    cafe_tcp_close(&l);
+    return 0;
+}
+
+static void test_cancel_blocked_write(void **state) {
+    assert_int_equal(test_run(cancel_write_main, NULL), 0);
+}
+
 static void test_deadlines_and_cancel(void **state) {
     assert_int_equal(test_run(interrupt_main, NULL), 0);
 }
@@ -445,6 +491,7 @@ int main(void) {
         cmocka_unit_test(test_peer_reset_right_after_data),
         cmocka_unit_test(test_half_close),
         cmocka_unit_test(test_deadlines_and_cancel),
+        cmocka_unit_test(test_cancel_blocked_write),
         cmocka_unit_test(test_close_wakes_and_invalidates),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_outside_task),
