@@ -190,6 +190,6 @@ void cafe__html_text_feed(cafe__html_text_t *t, const unsigned char *p, size_t n
 void cafe__html_text_end(cafe__html_text_t *t) {
     if (t->ref != REF_NONE)
         end_ref(t, -1);
-    cafe__html_decode(&t->dec, NULL, 0, 1, put_utf8, t);
+    cafe__html_decode(&t->dec, (const unsigned char *)"", 0, 1, put_utf8, t);
     t->buf[t->len] = 0;
 }

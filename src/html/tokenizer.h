@@ -71,6 +71,7 @@ typedef struct cafe__html_tok {
     uint8_t stop; /* the owner needs nothing more */
     uint32_t template_depth;
     uint32_t depth, excess;
+    uint8_t open[256]; /* HTML elements opened minus closed outside foreign content, by name hash */
     cafe__html_elem_t stack[CAFE__HTML_STACK_MAX];
 } cafe__html_tok_t;
 

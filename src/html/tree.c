@@ -31,6 +31,27 @@ enum {
     K_ANNOT_HTML /* annotation-xml encoding="text/html" or XHTML: HTML integration point */
 };
 
+/* Bucket of the per-name count of open HTML elements. */
+static unsigned name_hash(const cafe__html_tok_t *tk) {
+    uint64_t h = (tk->w0 ^ (tk->w1 * 0x9E3779B97F4A7C15ull)) * 0xFF51AFD7ED558CCDull;
+    return (unsigned)(h >> 56);
+}
+
+static void count_open(cafe__html_tok_t *tk, unsigned flags) {
+    unsigned h = name_hash(tk);
+    if (!(flags & CAFE__TAGF_VOID) && tk->open[h] < 255)
+        tk->open[h]++;
+}
+
+/* An HTML end tag outside foreign content: 1 if an element of its name may be open. */
+static int count_close(cafe__html_tok_t *tk) {
+    unsigned h = name_hash(tk);
+    if (tk->open[h] == 0)
+        return 0;
+    tk->open[h]--;
+    return 1;
+}
+
 static int top_kind(const cafe__html_tok_t *tk) {
     if (tk->depth == 0)
         return -1;
@@ -192,6 +213,8 @@ static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
     }
     if (tk->depth > 0 && !(flags & CAFE__TAGF_VOID))
         push(tk, K_HTML);
+    else if (tk->depth == 0)
+        count_open(tk, flags);
     return state;
 }
 
@@ -224,6 +247,8 @@ static void html_end(cafe__html_tok_t *tk, int id) {
     }
     if (id == CAFE__TAG_BODY || id == CAFE__TAG_HTML || id == CAFE__TAG_BR || id == CAFE__TAG_P)
         return;
+    if (!count_close(tk))
+        return;    /* no such element is open: ignored */
     pop_to(tk, 0); /* it closes an HTML ancestor of the foreign subtree */
     if (id == CAFE__TAG_TEMPLATE && tk->template_depth > 0)
         tk->template_depth--;
@@ -247,6 +272,7 @@ void cafe__html_tree_end(cafe__html_tok_t *tk, int id) {
     if (tk->frameset)
         return;
     if (tk->depth == 0) {
+        count_close(tk);
         if (id == CAFE__TAG_TEMPLATE && tk->template_depth > 0)
             tk->template_depth--;
         return;
