@@ -115,6 +115,12 @@ static void decode_user(const unsigned char *p, size_t n, cafe__html_sink_fn sin
     }
 }
 
+/* A byte that starts a two-byte sequence in Shift_JIS, EUC-KR, Big5, GBK or EUC-JP (the
+ * union of their lead ranges, near enough for error recovery). */
+static int is_lead(const cafe__html_decoder_t *d, unsigned char c) {
+    return d->enc->kind == CAFE__ENC_MULTI && c >= 0x81 && c <= 0xFE;
+}
+
 /* What an invalid byte at p[0] turns into; returns how many bytes it covers. */
 static size_t invalid(const cafe__html_decoder_t *d, const unsigned char *p, size_t n,
                       cafe__html_sink_fn sink, void *ctx) {
@@ -126,7 +132,7 @@ static size_t invalid(const cafe__html_decoder_t *d, const unsigned char *p, siz
     sink(ctx, replacement, 3);
     if (d->enc->kind == CAFE__ENC_WIDE && d->enc->iconv && strncmp(d->enc->iconv, "UTF-16", 6) == 0)
         return n >= 2 ? 2 : n;
-    if (d->enc->kind == CAFE__ENC_MULTI && p[0] >= 0x81 && n >= 2 && p[1] >= 0x80)
+    if (is_lead(d, p[0]) && n >= 2 && p[1] >= 0x80)
         return 2;
     return 1;
 }
@@ -153,6 +159,8 @@ static size_t run_iconv(cafe__html_decoder_t *d, const unsigned char *p, size_t 
         if (out > buf)
             sink(ctx, buf, (size_t)(out - buf));
         p = (const unsigned char *)in, n = inleft;
+        if (err == EILSEQ && n == 1 && !final && is_lead(d, p[0]))
+            return 1; /* whether the next byte goes with it is decided when it comes */
         if (err == EILSEQ) {
             size_t skip = invalid(d, p, n, sink, ctx);
             p += skip, n -= skip;

@@ -191,9 +191,10 @@ static size_t hold(cafe_title_t *t, const unsigned char *p, size_t n, int final)
         decide(t, NULL);
     else if (t->nhead == PRESCAN_BYTES || final)
         decide(t, cafe__html_prescan(t->head, t->nhead));
-    else {
+    else if (t->nhead >= 3 && memchr(p, '>', take)) {
+        /* A <meta> can only be complete with its '>': prescan again only then. */
         const cafe__html_encoding_t *e = cafe__html_prescan(t->head, t->nhead);
-        if (e && t->nhead >= 3)
+        if (e)
             decide(t, e);
     }
     return take;
