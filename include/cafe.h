@@ -343,6 +343,7 @@ int cafe_signal_pending(cafe_signal_t *s);
 void cafe_signal_close(cafe_signal_t *s);
 
 #include "cafe/tcp.h"
+#include "cafe/title.h"
 
 #ifdef __cplusplus
 }
