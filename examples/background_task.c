@@ -13,6 +13,7 @@ static void print_clock(const char *what) {
 }
 
 static int long_running_task(void *arg, void **value) {
+    (void)arg;
     printf("Task started...\n");
     cafe_task_sleep(2000); /* simulate a long I/O operation */
     printf("Task finished!\n");
@@ -21,6 +22,8 @@ static int long_running_task(void *arg, void **value) {
 }
 
 static int main_task(void *arg, void **value) {
+    (void)arg;
+    (void)value;
     print_clock("Started");
 
     /* Schedule the task to run in the background. */

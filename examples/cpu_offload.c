@@ -13,6 +13,7 @@ typedef struct ticker {
 } ticker_t;
 
 static int tick(void *arg, void **value) {
+    (void)value;
     ticker_t *t = arg;
     while (cafe_task_sleep(100) == 0) {
         t->ticks++;
@@ -56,6 +57,7 @@ static int run_case(const char *label, unsigned units, int offload) {
 }
 
 static int main_task(void *arg, void **value) {
+    (void)value;
     unsigned units = *(unsigned *)arg;
     int rc = run_case("on the loop", units, 0);
     if (rc == 0)

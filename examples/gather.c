@@ -25,6 +25,8 @@ static int worker(void *arg, void **value) {
 }
 
 static int main_task(void *arg, void **value) {
+    (void)arg;
+    (void)value;
     static job_t jobs[] = {
         {"slow", 300, 0}, {"fast", 100, 0}, {"failing", 200, 1}, {"medium", 150, 0}};
     enum { N = sizeof jobs / sizeof jobs[0] };

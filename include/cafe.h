@@ -352,6 +352,7 @@ int cafe_signal_wait(cafe_signal_t *s);
 int cafe_signal_pending(cafe_signal_t *s);
 void cafe_signal_close(cafe_signal_t *s);
 
+#include "cafe/tcp.h"
 #include "cafe/http.h"
 
 #ifdef __cplusplus

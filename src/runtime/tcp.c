@@ -1,0 +1,255 @@
+/* TCP streams, part 1: the lifecycle of the state behind a handle, listen, accept, connect,
+ * close. Reading and writing are in tcp_io.c. */
+#include "runtime/tcp_internal.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void maybe_free(cafe__tcp_t *t) {
+    if (t->user_gone && t->handle_closed && t->users == 0) {
+        free(t->rbuf);
+        free(t);
+    }
+}
+
+static void on_close(uv_handle_t *h) {
+    cafe__tcp_t *t = h->data;
+    t->handle_closed = 1;
+    maybe_free(t);
+}
+
+cafe__tcp_t *cafe__tcp_enter(cafe_tcp_t *s) {
+    cafe__tcp_t *t = s ? s->private_impl : NULL;
+    if (t)
+        t->users++;
+    return t;
+}
+
+int cafe__tcp_leave(cafe__tcp_t *t, int rc) {
+    t->users--;
+    maybe_free(t);
+    return rc;
+}
+
+void cafe__tcp_kill(cafe__tcp_t *t, int code) {
+    if (t->rerr == 0 || t->rerr == CAFE_EOF)
+        t->rerr = code;
+    t->werr = code;
+    if (t->reader)
+        cafe__wake(t->reader, code);
+    if (t->writer)
+        cafe__wake(t->writer, code);
+    t->reader = t->writer = NULL;
+    cafe__wait_t *w;
+    while ((w = cafe__waitlist_pop(&t->acceptors)) != NULL)
+        cafe__wake(w, code);
+    if (!t->closing) {
+        t->closing = 1;
+        uv_close((uv_handle_t *)&t->h, on_close);
+    }
+}
+
+typedef struct slot_wait {
+    cafe__wait_t w;
+    cafe__tcp_t *t;
+    cafe__wait_t **slot;
+} slot_wait_t;
+
+static int abort_slot(cafe__wait_t *w) {
+    slot_wait_t *sw = (slot_wait_t *)w;
+    *sw->slot = NULL;
+    return 1;
+}
+
+static int abort_kill(cafe__wait_t *w) {
+    slot_wait_t *sw = (slot_wait_t *)w;
+    *sw->slot = NULL;
+    cafe__tcp_kill(sw->t, CAFE_EPIPE);
+    return 1;
+}
+
+int cafe__tcp_park(cafe__tcp_t *t, cafe__wait_t **slot, int abort_kills) {
+    slot_wait_t sw = {.w = {.abort = abort_kills ? abort_kill : abort_slot}, .t = t, .slot = slot};
+    *slot = &sw.w;
+    return cafe__park(&sw.w, CAFE__NEVER);
+}
+
+/* A write to a peer that has gone must fail with CAFE_EPIPE, not kill the process: like
+ * Python and Node, the first stream sets SIGPIPE to ignored, unless the program already
+ * chose a disposition of its own. */
+static void ignore_sigpipe(void) {
+    struct sigaction sa;
+    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+        sa.sa_handler = SIG_IGN;
+        sigaction(SIGPIPE, &sa, NULL);
+    }
+}
+
+static cafe__tcp_t *tcp_new(cafe_loop_t *loop) {
+    ignore_sigpipe();
+    cafe__tcp_t *t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    uv_tcp_init(&loop->uv, &t->h);
+    t->h.data = t;
+    return t;
+}
+
+/* For a state nobody will own: closes it and lets it free itself. */
+static int discard(cafe__tcp_t *t, int rc) {
+    t->user_gone = 1;
+    cafe__tcp_kill(t, CAFE_EPIPE);
+    return cafe__tcp_leave(t, rc);
+}
+
+static int parse_addr(const char *ip, int port, struct sockaddr_storage *ss) {
+    if (!ip || port < 0 || port > 65535)
+        return CAFE_EINVAL;
+    int rc = strchr(ip, ':') ? uv_ip6_addr(ip, port, (struct sockaddr_in6 *)ss)
+                             : uv_ip4_addr(ip, port, (struct sockaddr_in *)ss);
+    return rc == 0 ? 0 : CAFE_EINVAL;
+}
+
+static void on_connection(uv_stream_t *server, int status) {
+    cafe__tcp_t *t = server->data;
+    if (status < 0)
+        t->accept_err = cafe__err_from_uv(status);
+    else
+        t->accept_ready = 1; /* libuv holds the connection until uv_accept */
+    cafe__wait_t *w = cafe__waitlist_pop(&t->acceptors);
+    if (w)
+        cafe__wake(w, 0);
+}
+
+int cafe_tcp_listen(cafe_tcp_t *l, const char *ip, int port, int backlog) {
+    cafe_loop_t *loop = cafe__loop_tls();
+    if (!l)
+        return CAFE_EINVAL;
+    l->private_impl = NULL;
+    if (!loop)
+        return CAFE_ENOTASK;
+    struct sockaddr_storage ss;
+    int rc = parse_addr(ip, port, &ss);
+    if (rc != 0)
+        return rc;
+    cafe__tcp_t *t = tcp_new(loop);
+    if (!t)
+        return CAFE_ENOMEM;
+    t->users = 1;
+    rc = uv_tcp_bind(&t->h, (const struct sockaddr *)&ss, 0);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)&t->h, backlog > 0 ? backlog : 511, on_connection);
+    if (rc != 0)
+        return discard(t, cafe__err_from_uv(rc));
+    t->listening = 1;
+    l->private_impl = t;
+    return cafe__tcp_leave(t, 0);
+}
+
+static int accept_one(cafe_loop_t *loop, cafe__tcp_t *t, cafe_tcp_t *conn) {
+    cafe__tcp_t *c = tcp_new(loop);
+    if (!c)
+        return CAFE_ENOMEM; /* the connection stays queued for the next accept */
+    t->accept_ready = 0;
+    c->users = 1;
+    int rc = uv_accept((uv_stream_t *)&t->h, (uv_stream_t *)&c->h);
+    if (rc != 0)
+        return discard(c, cafe__err_from_uv(rc));
+    uv_tcp_nodelay(&c->h, 1);
+    conn->private_impl = c;
+    return cafe__tcp_leave(c, 0);
+}
+
+int cafe_tcp_accept(cafe_tcp_t *l, cafe_tcp_t *conn) {
+    cafe__tcp_t *t = cafe__tcp_enter(l);
+    if (!t || !conn)
+        return t ? cafe__tcp_leave(t, CAFE_EINVAL) : CAFE_EINVAL;
+    conn->private_impl = NULL;
+    if (!t->listening)
+        return cafe__tcp_leave(t, CAFE_EINVAL);
+    cafe_task_t *self = cafe_task_current();
+    if (!self)
+        return cafe__tcp_leave(t, CAFE_ENOTASK);
+    while (!t->accept_ready && !t->accept_err && !t->closing) {
+        cafe__wait_t w = {.abort = cafe__abort_unlist};
+        cafe__waitlist_push(&t->acceptors, &w);
+        int rc = cafe__park(&w, CAFE__NEVER);
+        if (rc != 0)
+            return cafe__tcp_leave(t, rc);
+    }
+    int rc = t->accept_err;
+    t->accept_err = 0;
+    if (rc == 0 && t->closing)
+        rc = CAFE_EPIPE;
+    if (rc == 0)
+        rc = accept_one(self->loop, t, conn);
+    return cafe__tcp_leave(t, rc);
+}
+
+static void on_connect(uv_connect_t *req, int status) {
+    cafe__tcp_t *t = req->handle->data;
+    if (t->writer)
+        cafe__wake(t->writer, cafe__err_from_uv(status));
+    t->writer = NULL;
+}
+
+int cafe_tcp_connect(cafe_tcp_t *s, const char *ip, int port) {
+    if (!s)
+        return CAFE_EINVAL;
+    s->private_impl = NULL;
+    cafe_task_t *self = cafe_task_current();
+    if (!self)
+        return CAFE_ENOTASK;
+    struct sockaddr_storage ss;
+    int rc = parse_addr(ip, port, &ss);
+    if (rc != 0)
+        return rc;
+    cafe__tcp_t *t = tcp_new(self->loop);
+    if (!t)
+        return CAFE_ENOMEM;
+    t->users = 1;
+    rc = uv_tcp_connect(&t->req.connect, &t->h, (const struct sockaddr *)&ss, on_connect);
+    if (rc != 0)
+        return discard(t, cafe__err_from_uv(rc));
+    rc = cafe__tcp_park(t, &t->writer, 1);
+    if (rc != 0)
+        return discard(t, rc);
+    uv_tcp_nodelay(&t->h, 1);
+    s->private_impl = t;
+    return cafe__tcp_leave(t, 0);
+}
+
+int cafe_tcp_port(cafe_tcp_t *s) {
+    cafe__tcp_t *t = s ? s->private_impl : NULL;
+    if (!t || t->closing)
+        return CAFE_EINVAL;
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+    int rc = uv_tcp_getsockname(&t->h, (struct sockaddr *)&ss, &len);
+    if (rc != 0)
+        return cafe__err_from_uv(rc);
+    return ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+                                    : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+static int close_stream(cafe_tcp_t *s, int reset) {
+    cafe__tcp_t *t = cafe__tcp_enter(s);
+    if (!t)
+        return CAFE_EINVAL;
+    s->private_impl = NULL;
+    t->user_gone = 1;
+    /* uv_tcp_close_reset refuses a stream that was shut down: that one closes normally. */
+    if (reset && !t->closing && !t->listening && uv_tcp_close_reset(&t->h, on_close) == 0)
+        t->closing = 1;
+    cafe__tcp_kill(t, CAFE_EPIPE);
+    return cafe__tcp_leave(t, 0);
+}
+
+int cafe_tcp_close(cafe_tcp_t *s) {
+    return close_stream(s, 0);
+}
+
+int cafe_tcp_close_reset(cafe_tcp_t *s) {
+    return close_stream(s, 1);
+}

@@ -1,0 +1,32 @@
+#!/bin/sh
+# `make install`'s product, used as a stranger would: install into a temporary prefix, then
+# build the README's hello-world against it through pkg-config, shared and static, and run it.
+set -eu
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cmake --install "$CAFE_BUILD_DIR" --prefix "$tmp/prefix" >/dev/null
+libdir=$(ls -d "$tmp"/prefix/lib*)
+export PKG_CONFIG_PATH="$libdir/pkgconfig"
+test -f "$tmp/prefix/include/cafe.h"
+ls "$libdir"/libcafe.so* "$libdir/libcafe.a" >/dev/null
+extra=""
+[ "${CAFE_SANITIZE:-0}" = 1 ] && extra="-fsanitize=address,undefined"
+cc=${CC:-cc}
+# shellcheck disable=SC2046
+$cc -std=c11 -Wall -Wextra -Wpedantic -Werror $extra -o "$tmp/hello" \
+    "$CAFE_SOURCE_DIR/examples/background_task.c" $(pkg-config --cflags --libs cafe)
+LD_LIBRARY_PATH="$libdir" "$tmp/hello" >"$tmp/out"
+grep -q '^The result was: Task result$' "$tmp/out"
+# libcafe.a itself, with its dependencies (libuv, libcurl) linked as the system has them.
+# shellcheck disable=SC2046
+$cc -std=c11 $extra -o "$tmp/hello-static" "$CAFE_SOURCE_DIR/examples/gather.c" \
+    $(pkg-config --cflags cafe) "$libdir/libcafe.a" $(pkg-config --libs libuv libcurl) -lpthread
+"$tmp/hello-static" | grep -q "^1 of 4 failed$"
+# only the public API is exported by the shared library
+if nm -D --defined-only "$libdir/libcafe.so" | awk '{print $3}' | grep -v '^cafe_' | grep -v '^$' | grep -q .; then
+    echo "libcafe.so exports symbols outside cafe_*"; exit 1
+fi
+if nm -D --defined-only "$libdir/libcafe.so" | awk '{print $3}' | grep -q '^cafe__'; then
+    echo "libcafe.so exports internal cafe__ symbols"; exit 1
+fi
+echo "1 passed, 0 failed"

@@ -1,0 +1,40 @@
+#!/bin/sh
+# Runs the three runtime examples and checks what they print: event order and counts, never
+# wall-clock speed.
+set -eu
+ex="$CAFE_BUILD_DIR/examples"
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+fail() { echo "FAIL: $*"; cat "$out"; exit 1; }
+
+# background_task: the guide's lines, in the guide's order.
+"$ex/background_task" >"$out"
+sed -e 's/ at [0-9:]*$/ at T/' "$out" >"$out.norm"
+expected='Started at T
+Main function is doing other work...
+Task started...
+Still doing other work...
+Task finished!
+The result was: Task result
+Finished at T'
+[ "$(cat "$out.norm")" = "$expected" ] || fail "background_task order"
+rm -f "$out.norm"
+
+# gather: results in input order, the failure reported in its place.
+"$ex/gather" >"$out"
+grep -q "^result 0: 'slow'$" "$out" || fail "gather result 0"
+grep -q "^result 1: 'fast'$" "$out" || fail "gather result 1"
+grep -q "^result 2: error: timed out$" "$out" || fail "gather failure kept"
+grep -q "^result 3: 'medium'$" "$out" || fail "gather result 3"
+grep -q "^1 of 4 failed$" "$out" || fail "gather summary"
+# completion order differs from input order: fast finished before slow
+[ "$(grep -n '^fast: done' "$out" | cut -d: -f1)" -lt "$(grep -n '^slow: done' "$out" | cut -d: -f1)" ] ||
+    fail "gather completion order"
+
+# cpu_offload: no tick while the loop is blocked, ticks while the pool works.
+"$ex/cpu_offload" 30 >"$out"
+blocked=$(sed -n 's/^on the loop: done.*ticks during the work: \([0-9]*\)$/\1/p' "$out")
+offloaded=$(sed -n 's/^in the thread pool: done.*ticks during the work: \([0-9]*\)$/\1/p' "$out")
+[ "$blocked" = 0 ] || fail "ticks while blocked: $blocked"
+[ "${offloaded:-0}" -gt 0 ] || fail "no tick while offloaded"
+echo "1 passed, 0 failed"

@@ -1,0 +1,256 @@
+/* Semaphores, events, queues and task groups. */
+#include "testutil.h"
+
+#include <string.h>
+
+/* ---- semaphore: never more than N inside; FIFO; cancelled waiters lose nothing ---- */
+typedef struct sem_probe {
+    cafe_sem_t sem;
+    int inside, max_inside, done;
+} sem_probe_t;
+
+static int sem_worker(void *arg, void **value) {
+    sem_probe_t *p = arg;
+    int rc = cafe_sem_acquire(&p->sem);
+    if (rc != 0)
+        return rc;
+    if (++p->inside > p->max_inside)
+        p->max_inside = p->inside;
+    cafe_task_sleep(2);
+    p->inside--;
+    p->done++;
+    cafe_sem_release(&p->sem);
+    return 0;
+}
+
+static int sem_main(void *arg, void **value) {
+    sem_probe_t *p = arg;
+    cafe_sem_init(&p->sem, 3);
+    cafe_group_t g;
+    cafe_group_init(&g, 0);
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(cafe_group_spawn(&g, sem_worker, p, NULL), 0);
+    assert_int_equal(cafe_group_wait(&g), 0);
+    assert_int_equal(cafe_sem_available(&p->sem), 3);
+    assert_int_equal(cafe_sem_try_acquire(&p->sem), 0);
+    assert_int_equal(cafe_sem_destroy(&p->sem), 0);
+    return 0;
+}
+
+static void test_semaphore_bounds_concurrency(void **state) {
+    sem_probe_t p = {0};
+    assert_int_equal(test_run(sem_main, &p), 0);
+    assert_int_equal(p.max_inside, 3);
+    assert_int_equal(p.done, 40);
+}
+
+static int sem_cancel_main(void *arg, void **value) {
+    sem_probe_t *p = arg;
+    cafe_sem_init(&p->sem, 0);
+    cafe_task_t *t;
+    assert_int_equal(cafe_task_spawn(&t, sem_worker, p, NULL), 0);
+    cafe_task_yield(); /* t waits for a permit */
+    assert_int_equal(cafe_sem_try_acquire(&p->sem), CAFE_EAGAIN);
+    assert_int_equal(cafe_sem_destroy(&p->sem), CAFE_EBUSY);
+    cafe_task_cancel(t);
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(t, &r), 0);
+    assert_int_equal(r.status, CAFE_ECANCELED);
+    cafe_sem_release(&p->sem); /* nobody waits now: the permit is kept */
+    assert_int_equal(cafe_sem_available(&p->sem), 1);
+    return 0;
+}
+
+static void test_semaphore_cancelled_waiter(void **state) {
+    sem_probe_t p = {0};
+    assert_int_equal(test_run(sem_cancel_main, &p), 0);
+    assert_int_equal(p.done, 0);
+}
+
+/* ---- event: set wakes every waiter ---- */
+typedef struct ev_probe {
+    cafe_event_t ev;
+    int woken;
+} ev_probe_t;
+
+static int ev_waiter(void *arg, void **value) {
+    ev_probe_t *p = arg;
+    int rc = cafe_event_wait(&p->ev);
+    if (rc == 0)
+        p->woken++;
+    return rc;
+}
+
+static int event_main(void *arg, void **value) {
+    ev_probe_t *p = arg;
+    cafe_event_init(&p->ev);
+    cafe_group_t g;
+    cafe_group_init(&g, 0);
+    for (int i = 0; i < 5; i++)
+        cafe_group_spawn(&g, ev_waiter, p, NULL);
+    cafe_task_sleep(5);
+    assert_int_equal(p->woken, 0);
+    cafe_event_set(&p->ev);
+    assert_int_equal(cafe_group_wait(&g), 0);
+    assert_true(cafe_event_is_set(&p->ev));
+    assert_int_equal(cafe_event_wait(&p->ev), 0); /* set: returns at once */
+    cafe_event_clear(&p->ev);
+    assert_false(cafe_event_is_set(&p->ev));
+    return cafe_event_destroy(&p->ev);
+}
+
+static void test_event_wakes_all(void **state) {
+    ev_probe_t p = {0};
+    assert_int_equal(test_run(event_main, &p), 0);
+    assert_int_equal(p.woken, 5);
+}
+
+/* ---- queue: FIFO, bounded, close semantics, rendezvous ---- */
+typedef struct q_probe {
+    cafe_queue_t q;
+    int got[64];
+    int ngot;
+    int max_len;
+} q_probe_t;
+
+static int producer(void *arg, void **value) {
+    q_probe_t *p = arg;
+    for (intptr_t i = 1; i <= 50; i++) {
+        int rc = cafe_queue_put(&p->q, (void *)i);
+        if (rc != 0)
+            return rc;
+        if ((int)cafe_queue_len(&p->q) > p->max_len)
+            p->max_len = (int)cafe_queue_len(&p->q);
+    }
+    cafe_queue_close(&p->q);
+    return 0;
+}
+
+static int consumer(void *arg, void **value) {
+    q_probe_t *p = arg;
+    void *item;
+    int rc;
+    while ((rc = cafe_queue_get(&p->q, &item)) == 0) {
+        p->got[p->ngot++] = (int)(intptr_t)item;
+        if (p->ngot % 7 == 0)
+            cafe_task_sleep(1);
+    }
+    return rc == CAFE_EOF ? 0 : rc;
+}
+
+static int queue_main(void *arg, void **value) {
+    q_probe_t *p = arg;
+    cafe_group_t g;
+    cafe_group_init(&g, 0);
+    cafe_group_spawn(&g, consumer, p, NULL);
+    cafe_group_spawn(&g, producer, p, NULL);
+    assert_int_equal(cafe_group_wait(&g), 0);
+    assert_int_equal(cafe_queue_put(&p->q, NULL), CAFE_EPIPE);
+    void *item;
+    assert_int_equal(cafe_queue_get(&p->q, &item), CAFE_EOF);
+    return cafe_queue_destroy(&p->q);
+}
+
+static void run_queue_case(size_t cap) {
+    q_probe_t p;
+    memset(&p, 0, sizeof p);
+    assert_int_equal(cafe_queue_init(&p.q, cap), 0);
+    assert_int_equal(test_run(queue_main, &p), 0);
+    assert_int_equal(p.ngot, 50);
+    for (int i = 0; i < 50; i++)
+        assert_int_equal(p.got[i], i + 1);
+    assert_true(p.max_len <= (int)cap);
+}
+
+static void test_queue_bounded_fifo(void **state) {
+    run_queue_case(4);
+}
+
+static void test_queue_rendezvous(void **state) {
+    run_queue_case(0);
+}
+
+static void test_queue_try_ops(void **state) {
+    cafe_queue_t q;
+    void *item;
+    assert_int_equal(cafe_queue_init(&q, 1), 0);
+    assert_int_equal(cafe_queue_try_get(&q, &item), CAFE_EAGAIN);
+    assert_int_equal(cafe_queue_try_put(&q, (void *)1), 0);
+    assert_int_equal(cafe_queue_try_put(&q, (void *)2), CAFE_EAGAIN);
+    assert_int_equal(cafe_queue_put(&q, (void *)2), CAFE_ENOTASK);
+    cafe_queue_close(&q);
+    assert_int_equal(cafe_queue_try_get(&q, &item), 0);
+    assert_ptr_equal(item, (void *)1);
+    assert_int_equal(cafe_queue_try_get(&q, &item), CAFE_EOF);
+    assert_int_equal(cafe_queue_destroy(&q), 0);
+}
+
+/* ---- groups: cancel on error; a cancelled parent still waits for its children ---- */
+static int fail_soon(void *arg, void **value) {
+    cafe_task_sleep(5);
+    return CAFE_EIO;
+}
+
+static int sleep_long(void *arg, void **value) {
+    int rc = cafe_task_sleep(60000);
+    if (rc == CAFE_ECANCELED)
+        (*(int *)arg)++;
+    return rc;
+}
+
+static int group_error_main(void *arg, void **value) {
+    cafe_group_t g;
+    cafe_group_init(&g, CAFE_GROUP_CANCEL_ON_ERROR);
+    for (int i = 0; i < 4; i++)
+        cafe_group_spawn(&g, sleep_long, arg, NULL);
+    cafe_group_spawn(&g, fail_soon, NULL, NULL);
+    assert_int_equal(cafe_group_wait(&g), CAFE_EIO);
+    assert_int_equal(cafe_group_failed(&g), 5); /* the failure and four cancellations */
+    return 0;
+}
+
+static void test_group_cancels_siblings_on_error(void **state) {
+    int cancelled = 0;
+    assert_int_equal(test_run(group_error_main, &cancelled), 0);
+    assert_int_equal(cancelled, 4);
+}
+
+static int group_parent(void *arg, void **value) {
+    cafe_group_t g;
+    cafe_group_init(&g, 0);
+    for (int i = 0; i < 3; i++)
+        cafe_group_spawn(&g, sleep_long, arg, NULL);
+    return cafe_group_wait(&g);
+}
+
+static int group_cancel_main(void *arg, void **value) {
+    cafe_task_t *parent;
+    cafe_task_spawn(&parent, group_parent, arg, NULL);
+    cafe_task_sleep(5);
+    cafe_task_cancel(parent);
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(parent, &r), 0);
+    assert_int_equal(r.status, CAFE_ECANCELED);
+    /* the parent left the group only after every child had finished */
+    assert_int_equal(*(int *)arg, 3);
+    return 0;
+}
+
+static void test_group_parent_cancelled_waits_children(void **state) {
+    int cancelled = 0;
+    assert_int_equal(test_run(group_cancel_main, &cancelled), 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_semaphore_bounds_concurrency),
+        cmocka_unit_test(test_semaphore_cancelled_waiter),
+        cmocka_unit_test(test_event_wakes_all),
+        cmocka_unit_test(test_queue_bounded_fifo),
+        cmocka_unit_test(test_queue_rendezvous),
+        cmocka_unit_test(test_queue_try_ops),
+        cmocka_unit_test(test_group_cancels_siblings_on_error),
+        cmocka_unit_test(test_group_parent_cancelled_waits_children),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

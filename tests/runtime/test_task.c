@@ -1,0 +1,383 @@
+/* Tasks: spawn order, join, gather, cancel, deadlines, misuse, scale. */
+#include "testutil.h"
+#include "runtime/internal.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+/* ---- helpers ---- */
+typedef struct trace {
+    char buf[256];
+} trace_t;
+
+static void trace_add(trace_t *t, const char *s) {
+    strncat(t->buf, s, sizeof t->buf - strlen(t->buf) - 1);
+}
+
+static int child_trace(void *arg, void **value) {
+    trace_add(arg, "child ");
+    return 0;
+}
+
+static int return_arg(void *arg, void **value) {
+    *value = arg;
+    return (int)(intptr_t)arg < 0 ? (int)(intptr_t)arg : 0;
+}
+
+static int sleeper(void *arg, void **value) {
+    int rc = cafe_task_sleep((uint64_t)(uintptr_t)arg);
+    *value = (void *)(uintptr_t)arg;
+    return rc;
+}
+
+/* ---- spawn order: the child runs when the parent next waits (asyncio's order) ---- */
+static int spawn_order_main(void *arg, void **value) {
+    trace_t *tr = arg;
+    cafe_task_t *t;
+    assert_int_equal(cafe_task_spawn(&t, child_trace, tr, NULL), 0);
+    trace_add(tr, "parent ");
+    cafe_task_yield();
+    trace_add(tr, "after ");
+    assert_int_equal(cafe_task_join(t, NULL), 0);
+    return 0;
+}
+
+static void test_spawn_runs_when_caller_waits(void **state) {
+    trace_t tr = {{0}};
+    assert_int_equal(test_run(spawn_order_main, &tr), 0);
+    assert_string_equal(tr.buf, "parent child after ");
+}
+
+/* ---- join: status and value come back; the handle is dead afterwards ---- */
+static int join_main(void *arg, void **value) {
+    cafe_task_t *ok, *bad;
+    cafe_result_t r;
+    assert_int_equal(cafe_task_spawn(&ok, return_arg, (void *)(intptr_t)7, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&bad, return_arg, (void *)(intptr_t)CAFE_EIO, NULL), 0);
+    assert_int_equal(cafe_task_join(ok, &r), 0);
+    assert_int_equal(r.status, 0);
+    assert_ptr_equal(r.value, (void *)(intptr_t)7);
+    assert_int_equal(cafe_task_join(bad, &r), 0);
+    assert_int_equal(r.status, CAFE_EIO);
+    /* joining twice: the handle is dead (and its struct not yet reused) */
+    assert_int_equal(cafe_task_join(ok, &r), CAFE_EINVAL);
+    *value = (void *)"main value";
+    return 3;
+}
+
+static void test_join_and_run_result(void **state) {
+    cafe_result_t res;
+    assert_int_equal(cafe_run(join_main, NULL, &res), 0);
+    assert_int_equal(res.status, 3);
+    assert_string_equal(res.value, "main value");
+}
+
+/* ---- misuse: join self, two joiners ---- */
+static int join_self(void *arg, void **value) {
+    return cafe_task_join(cafe_task_current(), NULL);
+}
+
+static int second_joiner(void *arg, void **value) {
+    return cafe_task_join(arg, NULL);
+}
+
+static int misuse_main(void *arg, void **value) {
+    cafe_task_t *self_joiner, *slow, *other;
+    cafe_result_t r;
+    assert_int_equal(cafe_task_spawn(&self_joiner, join_self, NULL, NULL), 0);
+    assert_int_equal(cafe_task_join(self_joiner, &r), 0);
+    assert_int_equal(r.status, CAFE_EDEADLK);
+
+    assert_int_equal(cafe_task_spawn(&slow, sleeper, (void *)(uintptr_t)50, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&other, second_joiner, slow, NULL), 0);
+    cafe_task_yield(); /* other now waits on slow */
+    assert_int_equal(cafe_task_join(slow, NULL), CAFE_EBUSY);
+    assert_int_equal(cafe_task_join(other, &r), 0);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(cafe_task_join(NULL, NULL), CAFE_EINVAL);
+    assert_int_equal(cafe_task_detach(NULL), CAFE_EINVAL);
+    return 0;
+}
+
+static void test_misuse_returns_errors(void **state) {
+    assert_int_equal(test_run(misuse_main, NULL), 0);
+}
+
+/* ---- outside any task ---- */
+static void test_outside_task(void **state) {
+    cafe_task_t *t;
+    assert_int_equal(cafe_task_spawn(&t, return_arg, NULL, NULL), CAFE_ENOTASK);
+    assert_null(cafe_task_current());
+    assert_null(cafe_loop_current());
+    uint64_t t0 = test_now_ms();
+    assert_int_equal(cafe_task_sleep(30), 0); /* blocks the thread */
+    assert_true(test_now_ms() - t0 >= 29);
+    assert_int_equal(cafe_task_yield(), 0);
+    cafe_sem_t s;
+    cafe_sem_init(&s, 0);
+    assert_int_equal(cafe_sem_acquire(&s), CAFE_ENOTASK);
+    cafe_deadline_t d;
+    assert_int_equal(cafe_deadline_begin(&d, 10), CAFE_ENOTASK);
+    assert_int_equal(cafe_deadline_end(&d), 0);
+}
+
+/* ---- gather: results in input order, errors kept ---- */
+static int gather_main(void *arg, void **value) {
+    static const uint64_t ms[] = {40, 10, 30, 0, 20};
+    cafe_task_t *t[6];
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(cafe_task_spawn(&t[i], sleeper, (void *)(uintptr_t)ms[i], NULL), 0);
+    assert_int_equal(cafe_task_spawn(&t[5], return_arg, (void *)(intptr_t)CAFE_EIO, NULL), 0);
+    cafe_result_t r[6];
+    assert_int_equal(cafe_task_gather(t, 6, r), 0);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(r[i].status, 0);
+        assert_ptr_equal(r[i].value, (void *)(uintptr_t)ms[i]);
+    }
+    assert_int_equal(r[5].status, CAFE_EIO);
+    return 0;
+}
+
+static void test_gather_keeps_order_and_errors(void **state) {
+    assert_int_equal(test_run(gather_main, NULL), 0);
+}
+
+/* ---- gather interrupted: children cancelled, results still complete ---- */
+static int gather_with_timeout(void *arg, void **value) {
+    cafe_task_t *t[3];
+    assert_int_equal(cafe_task_spawn(&t[0], sleeper, (void *)(uintptr_t)1, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&t[1], sleeper, (void *)(uintptr_t)60000, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&t[2], sleeper, (void *)(uintptr_t)60000, NULL), 0);
+    cafe_result_t r[3];
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, 50);
+    int rc = cafe_task_gather(t, 3, r);
+    assert_int_equal(cafe_deadline_end(&d), CAFE_ETIMEDOUT);
+    assert_int_equal(rc, CAFE_ETIMEDOUT);
+    assert_int_equal(r[0].status, 0);
+    assert_int_equal(r[1].status, CAFE_ECANCELED);
+    assert_int_equal(r[2].status, CAFE_ECANCELED);
+    return 0;
+}
+
+static void test_gather_interrupted_loses_nothing(void **state) {
+    uint64_t t0 = test_now_ms();
+    assert_int_equal(test_run(gather_with_timeout, NULL), 0);
+    assert_true(test_now_ms() - t0 < 30000); /* the 60 s sleepers were really cancelled */
+}
+
+/* ---- cancel: current and later calls return ECANCELED ---- */
+typedef struct cancel_probe {
+    int first, second, third;
+} cancel_probe_t;
+
+static int cancellee(void *arg, void **value) {
+    cancel_probe_t *p = arg;
+    p->first = cafe_task_sleep(60000);
+    p->second = cafe_task_sleep(1);
+    p->third = cafe_task_yield();
+    return p->first;
+}
+
+static int cancel_main(void *arg, void **value) {
+    cancel_probe_t *p = arg;
+    cafe_task_t *t;
+    assert_int_equal(cafe_task_spawn(&t, cancellee, p, NULL), 0);
+    cafe_task_sleep(5);
+    assert_int_equal(cafe_task_cancel(t), 0);
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(t, &r), 0);
+    assert_int_equal(r.status, CAFE_ECANCELED);
+    /* cancelling a finished (joined) task handle: dead handle */
+    assert_int_equal(cafe_task_cancel(t), CAFE_EINVAL);
+    return 0;
+}
+
+static void test_cancel_sleeping_task(void **state) {
+    cancel_probe_t p = {1, 1, 1};
+    assert_int_equal(test_run(cancel_main, &p), 0);
+    assert_int_equal(p.first, CAFE_ECANCELED);
+    assert_int_equal(p.second, CAFE_ECANCELED);
+    assert_int_equal(p.third, CAFE_ECANCELED);
+}
+
+/* ---- deadlines: nest, expire, restore ---- */
+static int deadline_main(void *arg, void **value) {
+    cafe_deadline_t outer, inner;
+    assert_int_equal(cafe_deadline_begin(&outer, 60000), 0);
+    assert_int_equal(cafe_deadline_begin(&inner, 20), 0);
+    assert_int_equal(cafe_task_sleep(60000), CAFE_ETIMEDOUT);
+    assert_int_equal(cafe_task_sleep(1), CAFE_ETIMEDOUT); /* still inside the expired scope */
+    assert_int_equal(cafe_deadline_end(&inner), CAFE_ETIMEDOUT);
+    assert_int_equal(cafe_task_sleep(1), 0); /* outer scope has time left */
+    assert_int_equal(cafe_deadline_end(&outer), 0);
+
+    cafe_task_t *t;
+    assert_int_equal(cafe_task_spawn(&t, sleeper, (void *)(uintptr_t)200, NULL), 0);
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join_timeout(t, 10, &r), CAFE_ETIMEDOUT);
+    assert_int_equal(cafe_task_join_timeout(t, 60000, &r), 0); /* handle still valid */
+    assert_int_equal(r.status, 0);
+    return 0;
+}
+
+static void test_deadlines(void **state) {
+    assert_int_equal(test_run(deadline_main, NULL), 0);
+}
+
+/* ---- detach: the task runs to the end; the loop waits for it ---- */
+static int set_flag_later(void *arg, void **value) {
+    cafe_task_sleep(20);
+    *(int *)arg = 1;
+    return 0;
+}
+
+static int detach_main(void *arg, void **value) {
+    cafe_task_t *t;
+    assert_int_equal(cafe_task_spawn(&t, set_flag_later, arg, NULL), 0);
+    assert_int_equal(cafe_task_detach(t), 0);
+    assert_int_equal(cafe_task_detach(t), CAFE_EINVAL);
+    return 0; /* returns before the detached task finishes */
+}
+
+static void test_run_waits_for_every_task(void **state) {
+    int flag = 0;
+    assert_int_equal(test_run(detach_main, &flag), 0);
+    assert_int_equal(flag, 1);
+}
+
+/* ---- failures nobody joined are reported; deadlocks are broken ---- */
+static int fail_unjoined_main(void *arg, void **value) {
+    cafe_task_t *t;
+    cafe_task_opts_t o = {.name = "lonely"};
+    cafe_task_spawn(&t, return_arg, (void *)(intptr_t)CAFE_EIO, &o);
+    return 0;
+}
+
+static int wait_forever(void *arg, void **value) {
+    cafe_event_t e;
+    cafe_event_init(&e);
+    return cafe_event_wait(&e); /* nobody will ever set it */
+}
+
+/* Runs fn in a child process and returns what it wrote on stderr. */
+static char *stderr_of(cafe_task_fn fn) {
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fds[1], 2);
+        cafe_result_t r;
+        int rc = cafe_run(fn, NULL, &r);
+        _exit(rc == 0 ? (r.status == 0 ? 0 : 3) : 2);
+    }
+    close(fds[1]);
+    static char buf[4096];
+    size_t n = 0;
+    ssize_t k;
+    while ((k = read(fds[0], buf + n, sizeof buf - 1 - n)) > 0)
+        n += (size_t)k;
+    buf[n] = 0;
+    close(fds[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    assert_true(WIFEXITED(st));
+    return buf;
+}
+
+static void test_unjoined_failure_reported(void **state) {
+    const char *err = stderr_of(fail_unjoined_main);
+    assert_non_null(strstr(err, "lonely"));
+    assert_non_null(strstr(err, "i/o error"));
+}
+
+static void test_deadlock_broken(void **state) {
+    const char *err = stderr_of(wait_forever);
+    assert_non_null(strstr(err, "deadlock"));
+}
+
+/* ---- scale: many concurrent sleeping tasks ---- */
+static int scale_main(void *arg, void **value) {
+    size_t n = *(size_t *)arg;
+    cafe_task_t **t = malloc(n * sizeof(*t));
+    cafe_result_t *r = malloc(n * sizeof(*r));
+    assert_non_null(t);
+    assert_non_null(r);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(cafe_task_spawn(&t[i], sleeper, (void *)(uintptr_t)(10 + i % 50), NULL), 0);
+    assert_int_equal(cafe_task_gather(t, n, r), 0);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(r[i].status, 0);
+    free(t);
+    free(r);
+    return 0;
+}
+
+static void test_100k_concurrent_tasks(void **state) {
+    size_t n = test_under_valgrind() ? 2000 : 100000;
+    assert_int_equal(test_run(scale_main, &n), 0);
+}
+
+/* ---- stack overflow is caught, not silent ---- */
+static volatile char sink;
+
+static int recurse(int depth) {
+    volatile char pad[512];
+    pad[0] = (char)depth;
+    sink = pad[0];
+    return depth > 1000000 ? 0 : recurse(depth + 1) + pad[0];
+}
+
+static int overflow_task(void *arg, void **value) {
+    return recurse(0);
+}
+
+static int overflow_main(void *arg, void **value) {
+    cafe_task_t *t;
+    cafe_task_opts_t o = {.stack_size = CAFE_STACK_MIN, .name = "deep"};
+    cafe_task_spawn(&t, overflow_task, NULL, &o);
+    return cafe_task_join(t, NULL);
+}
+
+static void test_stack_overflow_is_caught(void **state) {
+    if (test_under_valgrind())
+        skip();
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", 1);
+        dup2(devnull, 2);
+        cafe_run(overflow_main, NULL, NULL);
+        _exit(0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    /* Killed by the guard page (SIGSEGV/SIGBUS) or by the canary check (SIGABRT), or by
+     * ASan's own stack-overflow report (nonzero exit): anything but a clean exit. */
+    assert_false(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_spawn_runs_when_caller_waits),
+        cmocka_unit_test(test_join_and_run_result),
+        cmocka_unit_test(test_misuse_returns_errors),
+        cmocka_unit_test(test_outside_task),
+        cmocka_unit_test(test_gather_keeps_order_and_errors),
+        cmocka_unit_test(test_gather_interrupted_loses_nothing),
+        cmocka_unit_test(test_cancel_sleeping_task),
+        cmocka_unit_test(test_deadlines),
+        cmocka_unit_test(test_run_waits_for_every_task),
+        cmocka_unit_test(test_unjoined_failure_reported),
+        cmocka_unit_test(test_deadlock_broken),
+        cmocka_unit_test(test_100k_concurrent_tasks),
+        cmocka_unit_test(test_stack_overflow_is_caught),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,436 @@
+/* TCP streams: echo, many connections, resets, half-close, deadlines, cancellation and
+ * misuse, on 127.0.0.1 and ::1 only. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- echo: a server task per connection, clients in tasks ---- */
+typedef struct server {
+    cafe_tcp_t listener;
+    int port;
+    int conns; /* connections the server has accepted */
+    cafe_group_t handlers;
+} server_t;
+
+static int echo_conn(void *arg, void **value) {
+    cafe_tcp_t *c = arg;
+    char buf[4096];
+    int n, rc = 0;
+    while ((n = cafe_tcp_read(c, buf, sizeof(buf))) > 0)
+        if ((rc = cafe_tcp_write(c, buf, (size_t)n)) != 0)
+            break;
+    cafe_tcp_close(c);
+    free(c);
+    return n == CAFE_EOF || n == CAFE_ECONNRESET ? rc : n;
+}
+
+/* Accepts until the listener is closed. */
+static int echo_server(void *arg, void **value) {
+    server_t *s = arg;
+    cafe_group_init(&s->handlers, 0);
+    for (;;) {
+        cafe_tcp_t *c = malloc(sizeof(*c));
+        assert_non_null(c);
+        int rc = cafe_tcp_accept(&s->listener, c);
+        if (rc != 0) {
+            free(c);
+            break;
+        }
+        s->conns++;
+        assert_int_equal(cafe_group_spawn(&s->handlers, echo_conn, c, NULL), 0);
+    }
+    return cafe_group_wait(&s->handlers);
+}
+
+static void server_start(server_t *s, const char *ip, cafe_task_t **task) {
+    memset(s, 0, sizeof(*s));
+    assert_int_equal(cafe_tcp_listen(&s->listener, ip, 0, 0), 0);
+    s->port = cafe_tcp_port(&s->listener);
+    assert_true(s->port > 0);
+    assert_int_equal(cafe_task_spawn(task, echo_server, s, NULL), 0);
+}
+
+static void server_stop(server_t *s, cafe_task_t *task) {
+    assert_int_equal(cafe_tcp_close(&s->listener), 0);
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(task, &r), 0);
+    assert_int_equal(r.status, 0);
+}
+
+typedef struct client {
+    const char *ip;
+    int port, id, ok;
+} client_t;
+
+/* Sends a message, reads it back whole, then half-closes and expects EOF. */
+static int echo_client(void *arg, void **value) {
+    client_t *c = arg;
+    cafe_tcp_t s;
+    int rc = cafe_tcp_connect(&s, c->ip, c->port);
+    if (rc != 0)
+        return rc;
+    char msg[64], back[64];
+    int len = snprintf(msg, sizeof(msg), "hello from client %d\n", c->id);
+    assert_int_equal(cafe_tcp_write(&s, msg, (size_t)len), 0);
+    assert_int_equal(cafe_tcp_read_exactly(&s, back, (size_t)len), 0);
+    assert_memory_equal(msg, back, (size_t)len);
+    assert_int_equal(cafe_tcp_shutdown(&s), 0);
+    assert_int_equal(cafe_tcp_read(&s, back, sizeof(back)), CAFE_EOF);
+    assert_int_equal(cafe_tcp_close(&s), 0);
+    c->ok = 1;
+    return 0;
+}
+
+static int echo_main(void *arg, void **value) {
+    const char *ip = arg;
+    server_t s;
+    cafe_task_t *st;
+    server_start(&s, ip, &st);
+    client_t c = {.ip = ip, .port = s.port, .id = 1};
+    cafe_task_t *ct;
+    assert_int_equal(cafe_task_spawn(&ct, echo_client, &c, NULL), 0);
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(ct, &r), 0);
+    assert_int_equal(r.status, 0);
+    assert_true(c.ok);
+    server_stop(&s, st);
+    assert_int_equal(s.conns, 1);
+    return 0;
+}
+
+static void test_echo_ipv4(void **state) {
+    assert_int_equal(test_run(echo_main, "127.0.0.1"), 0);
+}
+
+static void test_echo_ipv6(void **state) {
+    assert_int_equal(test_run(echo_main, "::1"), 0);
+}
+
+/* ---- many connections at once ---- */
+static int many_main(void *arg, void **value) {
+    int n = *(int *)arg;
+    server_t s;
+    cafe_task_t *st;
+    server_start(&s, "127.0.0.1", &st);
+    client_t *cs = calloc((size_t)n, sizeof(*cs));
+    cafe_group_t g;
+    cafe_group_init(&g, 0);
+    for (int i = 0; i < n; i++) {
+        cs[i] = (client_t){.ip = "127.0.0.1", .port = s.port, .id = i};
+        assert_int_equal(cafe_group_spawn(&g, echo_client, &cs[i], NULL), 0);
+    }
+    assert_int_equal(cafe_group_wait(&g), 0);
+    for (int i = 0; i < n; i++)
+        assert_true(cs[i].ok);
+    free(cs);
+    server_stop(&s, st);
+    assert_int_equal(s.conns, n);
+    return 0;
+}
+
+static void test_many_connections(void **state) {
+    int n = test_under_valgrind() ? 20 : 200;
+    assert_int_equal(test_run(many_main, &n), 0);
+}
+
+/* ---- bulk data larger than every buffer on the way, both directions at once ---- */
+#define BULK (4u * 1024u * 1024u)
+
+static int bulk_writer(void *arg, void **value) {
+    cafe_tcp_t *s = arg;
+    unsigned char *data = malloc(BULK);
+    for (size_t i = 0; i < BULK; i++)
+        data[i] = (unsigned char)(i * 7u);
+    cafe_buf_t bufs[2] = {{data, 1000}, {data + 1000, BULK - 1000}};
+    int rc = cafe_tcp_writev(s, bufs, 2);
+    free(data);
+    return rc == 0 ? cafe_tcp_shutdown(s) : rc;
+}
+
+static int bulk_main(void *arg, void **value) {
+    server_t s;
+    cafe_task_t *st, *wt;
+    server_start(&s, "127.0.0.1", &st);
+    cafe_tcp_t c;
+    assert_int_equal(cafe_tcp_connect(&c, "127.0.0.1", s.port), 0);
+    assert_int_equal(cafe_task_spawn(&wt, bulk_writer, &c, NULL), 0);
+    unsigned char buf[8192];
+    size_t got = 0;
+    int n, bad = 0;
+    while ((n = cafe_tcp_read(&c, buf, sizeof(buf))) > 0) {
+        for (int i = 0; i < n; i++)
+            bad += buf[i] != (unsigned char)((got + (size_t)i) * 7u);
+        got += (size_t)n;
+    }
+    assert_int_equal(n, CAFE_EOF);
+    assert_int_equal(got, BULK);
+    assert_int_equal(bad, 0);
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(wt, &r), 0);
+    assert_int_equal(r.status, 0);
+    cafe_tcp_close(&c);
+    server_stop(&s, st);
+    return 0;
+}
+
+static void test_bulk_both_directions(void **state) {
+    assert_int_equal(test_run(bulk_main, NULL), 0);
+}
+
+/* ---- read_until: fgets semantics, bounded, delimiter split across reads ---- */
+static int lines_peer(void *arg, void **value) {
+    cafe_tcp_t *l = arg, c;
+    assert_int_equal(cafe_tcp_accept(l, &c), 0);
+    const char *parts[] = {"GET / HTTP/1.1\r", "\nHost: x\r\n\r\nBODY", "0123456789abc"};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(cafe_tcp_write(&c, parts[i], strlen(parts[i])), 0);
+        cafe_task_sleep(5); /* separate segments: the delimiter arrives split */
+    }
+    return cafe_tcp_close(&c);
+}
+
+static int lines_main(void *arg, void **value) {
+    cafe_tcp_t l, c;
+    cafe_task_t *peer;
+    assert_int_equal(cafe_tcp_listen(&l, "127.0.0.1", 0, 0), 0);
+    assert_int_equal(cafe_task_spawn(&peer, lines_peer, &l, NULL), 0);
+    assert_int_equal(cafe_tcp_connect(&c, "127.0.0.1", cafe_tcp_port(&l)), 0);
+    char buf[64];
+    int n = cafe_tcp_read_until(&c, buf, sizeof(buf), "\r\n", 2);
+    assert_int_equal(n, 16);
+    assert_memory_equal(buf, "GET / HTTP/1.1\r\n", 16);
+    n = cafe_tcp_read_until(&c, buf, sizeof(buf), "\r\n\r\n", 4);
+    assert_int_equal(n, 11);
+    assert_memory_equal(buf, "Host: x\r\n\r\n", 11);
+    n = cafe_tcp_read_until(&c, buf, 6, "\n", 1); /* longer than cap: cap bytes */
+    assert_int_equal(n, 6);
+    assert_memory_equal(buf, "BODY01", 6);
+    n = cafe_tcp_read_until(&c, buf, sizeof(buf), "\n", 1); /* ends without delimiter */
+    assert_int_equal(n, 11);
+    assert_memory_equal(buf, "23456789abc", 11);
+    assert_int_equal(cafe_tcp_read_until(&c, buf, sizeof(buf), "\n", 1), CAFE_EOF);
+    assert_int_equal(cafe_tcp_read(&c, buf, sizeof(buf)), CAFE_EOF); /* EOF is sticky */
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(peer, &r), 0);
+    assert_int_equal(r.status, 0);
+    cafe_tcp_close(&c);
+    cafe_tcp_close(&l);
+    return 0;
+}
+
+static void test_read_until(void **state) {
+    assert_int_equal(test_run(lines_main, NULL), 0);
+}
+
+/* ---- peer reset: the reader sees ECONNRESET, writes fail, nothing crashes ---- */
+static int reset_peer(void *arg, void **value) {
+    cafe_tcp_t *l = arg, c;
+    assert_int_equal(cafe_tcp_accept(l, &c), 0);
+    assert_int_equal(cafe_tcp_write(&c, "partial", 7), 0);
+    cafe_task_sleep(5);
+    return cafe_tcp_close_reset(&c);
+}
+
+static int reset_main(void *arg, void **value) {
+    cafe_tcp_t l, c;
+    cafe_task_t *peer;
+    assert_int_equal(cafe_tcp_listen(&l, "127.0.0.1", 0, 0), 0);
+    assert_int_equal(cafe_task_spawn(&peer, reset_peer, &l, NULL), 0);
+    assert_int_equal(cafe_tcp_connect(&c, "127.0.0.1", cafe_tcp_port(&l)), 0);
+    char buf[64];
+    size_t got = 0;
+    int n;
+    while ((n = cafe_tcp_read(&c, buf + got, sizeof(buf) - got)) > 0)
+        got += (size_t)n;
+    assert_int_equal(n, CAFE_ECONNRESET);
+    assert_true(got <= 7);
+    int w = cafe_tcp_write(&c, "x", 1);
+    assert_true(w == CAFE_EPIPE || w == CAFE_ECONNRESET);
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(peer, &r), 0);
+    assert_int_equal(r.status, 0);
+    cafe_tcp_close(&c);
+    cafe_tcp_close(&l);
+    return 0;
+}
+
+static void test_peer_reset(void **state) {
+    assert_int_equal(test_run(reset_main, NULL), 0);
+}
+
+/* ---- half-close: after our shutdown the peer sees EOF and can still answer ---- */
+static int half_peer(void *arg, void **value) {
+    cafe_tcp_t *l = arg, c;
+    assert_int_equal(cafe_tcp_accept(l, &c), 0);
+    char buf[64];
+    size_t got = 0;
+    int n;
+    while ((n = cafe_tcp_read(&c, buf + got, sizeof(buf) - got)) > 0)
+        got += (size_t)n;
+    assert_int_equal(n, CAFE_EOF);
+    /* The request was complete only once EOF came: answer with its length. */
+    char reply[16];
+    int len = snprintf(reply, sizeof(reply), "got %zu", got);
+    assert_int_equal(cafe_tcp_write(&c, reply, (size_t)len), 0);
+    return cafe_tcp_close(&c);
+}
+
+static int half_main(void *arg, void **value) {
+    cafe_tcp_t l, c;
+    cafe_task_t *peer;
+    assert_int_equal(cafe_tcp_listen(&l, "127.0.0.1", 0, 0), 0);
+    assert_int_equal(cafe_task_spawn(&peer, half_peer, &l, NULL), 0);
+    assert_int_equal(cafe_tcp_connect(&c, "127.0.0.1", cafe_tcp_port(&l)), 0);
+    assert_int_equal(cafe_tcp_write(&c, "0123456789", 10), 0);
+    assert_int_equal(cafe_tcp_shutdown(&c), 0);
+    assert_int_equal(cafe_tcp_write(&c, "x", 1), CAFE_EPIPE);
+    assert_int_equal(cafe_tcp_shutdown(&c), CAFE_EPIPE);
+    char buf[16] = {0};
+    assert_int_equal(cafe_tcp_read_until(&c, buf, sizeof(buf), "\n", 1), 6);
+    assert_memory_equal(buf, "got 10", 6);
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(peer, &r), 0);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(cafe_tcp_close_reset(&c), 0); /* after shutdown: a normal close */
+    cafe_tcp_close(&l);
+    return 0;
+}
+
+static void test_half_close(void **state) {
+    assert_int_equal(test_run(half_main, NULL), 0);
+}
+
+/* ---- deadlines and cancellation interrupt reads, accepts and writes ---- */
+static int blocked_reader(void *arg, void **value) {
+    char buf[16];
+    return cafe_tcp_read(arg, buf, sizeof(buf));
+}
+
+static int interrupt_main(void *arg, void **value) {
+    cafe_tcp_t l, c, srv;
+    assert_int_equal(cafe_tcp_listen(&l, "127.0.0.1", 0, 0), 0);
+    /* accept with a deadline and nobody connecting */
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, 20);
+    assert_int_equal(cafe_tcp_accept(&l, &srv), CAFE_ETIMEDOUT);
+    cafe_deadline_end(&d);
+    assert_int_equal(cafe_tcp_connect(&c, "127.0.0.1", cafe_tcp_port(&l)), 0);
+    assert_int_equal(cafe_tcp_accept(&l, &srv), 0);
+    /* read with a deadline, the peer silent */
+    char buf[16];
+    cafe_deadline_begin(&d, 20);
+    assert_int_equal(cafe_tcp_read(&c, buf, sizeof(buf)), CAFE_ETIMEDOUT);
+    assert_int_equal(cafe_deadline_end(&d), CAFE_ETIMEDOUT);
+    /* a blocked reader cancelled; meanwhile a second reader is refused */
+    cafe_task_t *rd;
+    assert_int_equal(cafe_task_spawn(&rd, blocked_reader, &c, NULL), 0);
+    cafe_task_yield();
+    assert_int_equal(cafe_tcp_read(&c, buf, sizeof(buf)), CAFE_EBUSY);
+    cafe_task_cancel(rd);
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(rd, &r), 0);
+    assert_int_equal(r.status, CAFE_ECANCELED);
+    /* nothing was lost: the stream still works */
+    assert_int_equal(cafe_tcp_write(&srv, "ok", 2), 0);
+    assert_int_equal(cafe_tcp_read_exactly(&c, buf, 2), 0);
+    assert_memory_equal(buf, "ok", 2);
+    /* a write the peer never reads: times out, then the stream is dead */
+    size_t big = 64u * 1024u * 1024u;
+    char *junk = calloc(1, big);
+    cafe_deadline_begin(&d, 50);
+    assert_int_equal(cafe_tcp_write(&c, junk, big), CAFE_ETIMEDOUT);
+    cafe_deadline_end(&d);
+    free(junk);
+    assert_int_equal(cafe_tcp_write(&c, "x", 1), CAFE_EPIPE);
+    assert_int_equal(cafe_tcp_close(&c), 0);
+    assert_int_equal(cafe_tcp_close(&srv), 0);
+    assert_int_equal(cafe_tcp_close(&l), 0);
+    return 0;
+}
+
+static void test_deadlines_and_cancel(void **state) {
+    assert_int_equal(test_run(interrupt_main, NULL), 0);
+}
+
+/* Closing a stream wakes the task blocked on it with EPIPE; it never touches freed memory. */
+static int close_main(void *arg, void **value) {
+    cafe_tcp_t l, c, srv;
+    assert_int_equal(cafe_tcp_listen(&l, "127.0.0.1", 0, 0), 0);
+    assert_int_equal(cafe_tcp_connect(&c, "127.0.0.1", cafe_tcp_port(&l)), 0);
+    assert_int_equal(cafe_tcp_accept(&l, &srv), 0);
+    cafe_tcp_t shared = c; /* the reader's copy of the handle */
+    cafe_task_t *rd;
+    assert_int_equal(cafe_task_spawn(&rd, blocked_reader, &shared, NULL), 0);
+    cafe_task_yield();
+    assert_int_equal(cafe_tcp_close(&c), 0);
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(rd, &r), 0);
+    assert_int_equal(r.status, CAFE_EPIPE);
+    /* use after close */
+    char buf[4];
+    assert_int_equal(cafe_tcp_read(&c, buf, sizeof(buf)), CAFE_EINVAL);
+    assert_int_equal(cafe_tcp_write(&c, "x", 1), CAFE_EINVAL);
+    assert_int_equal(cafe_tcp_close(&c), CAFE_EINVAL);
+    assert_int_equal(cafe_tcp_port(&c), CAFE_EINVAL);
+    /* the peer sees the close as EOF */
+    assert_int_equal(cafe_tcp_read(&srv, buf, sizeof(buf)), CAFE_EOF);
+    /* misuse of a listener */
+    assert_int_equal(cafe_tcp_read(&l, buf, sizeof(buf)), CAFE_EINVAL);
+    assert_int_equal(cafe_tcp_accept(&srv, &c), CAFE_EINVAL);
+    cafe_tcp_close(&srv);
+    cafe_tcp_close(&l);
+    return 0;
+}
+
+static void test_close_wakes_and_invalidates(void **state) {
+    assert_int_equal(test_run(close_main, NULL), 0);
+}
+
+/* ---- errors: refused port, bad addresses, address in use, cancelled connect ---- */
+static int errors_main(void *arg, void **value) {
+    cafe_tcp_t l, l2, c;
+    assert_int_equal(cafe_tcp_listen(&l, "127.0.0.1", 0, 0), 0);
+    int port = cafe_tcp_port(&l);
+    assert_int_equal(cafe_tcp_listen(&l2, "127.0.0.1", port, 0), CAFE_EADDRINUSE);
+    assert_int_equal(cafe_tcp_close(&l), 0); /* port is free now, and nobody listens */
+    assert_int_equal(cafe_tcp_connect(&c, "127.0.0.1", port), CAFE_ECONNREFUSED);
+    assert_null(c.private_impl);
+    assert_int_equal(cafe_tcp_connect(&c, "localhost", port), CAFE_EINVAL);
+    assert_int_equal(cafe_tcp_connect(&c, "127.0.0.1", 70000), CAFE_EINVAL);
+    assert_int_equal(cafe_tcp_listen(&l, "300.0.0.1", 0, 0), CAFE_EINVAL);
+    cafe_task_cancel(cafe_task_current()); /* connect of a cancelled task: never starts */
+    assert_int_equal(cafe_tcp_connect(&c, "127.0.0.1", port), CAFE_ECANCELED);
+    return 0;
+}
+
+static void test_errors(void **state) {
+    assert_int_equal(test_run(errors_main, NULL), 0);
+}
+
+/* ---- outside a task ---- */
+static void test_outside_task(void **state) {
+    cafe_tcp_t s = {NULL};
+    char buf[4];
+    assert_int_equal(cafe_tcp_listen(&s, "127.0.0.1", 0, 0), CAFE_ENOTASK);
+    assert_int_equal(cafe_tcp_connect(&s, "127.0.0.1", 1), CAFE_ENOTASK);
+    assert_int_equal(cafe_tcp_read(&s, buf, sizeof(buf)), CAFE_EINVAL);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_echo_ipv4),
+        cmocka_unit_test(test_echo_ipv6),
+        cmocka_unit_test(test_many_connections),
+        cmocka_unit_test(test_bulk_both_directions),
+        cmocka_unit_test(test_read_until),
+        cmocka_unit_test(test_peer_reset),
+        cmocka_unit_test(test_half_close),
+        cmocka_unit_test(test_deadlines_and_cancel),
+        cmocka_unit_test(test_close_wakes_and_invalidates),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_outside_task),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

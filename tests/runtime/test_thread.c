@@ -1,0 +1,155 @@
+/* The thread pool bridge and signal watchers. */
+#include "testutil.h"
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+typedef struct ticker {
+    int ticks;
+} ticker_t;
+
+static int tick(void *arg, void **value) {
+    ticker_t *t = arg;
+    while (cafe_task_sleep(10) == 0)
+        t->ticks++;
+    return 0;
+}
+
+/* Busy for at least ms milliseconds of wall time, without sleeping. */
+static int spin(void *arg) {
+    uint64_t until = test_now_ms() + (uint64_t)(uintptr_t)arg;
+    volatile uint64_t x = 0;
+    while (test_now_ms() < until)
+        x++;
+    return 42;
+}
+
+static int offload_main(void *arg, void **value) {
+    int *ticks = arg;
+    for (int offload = 0; offload < 2; offload++) {
+        ticker_t tk = {0};
+        cafe_task_t *t;
+        cafe_task_spawn(&t, tick, &tk, NULL);
+        cafe_task_yield();
+        int rc = offload ? cafe_thread_run(spin, (void *)(uintptr_t)200) : spin((void *)200);
+        assert_int_equal(rc, 42);
+        ticks[offload] = tk.ticks;
+        cafe_task_cancel(t);
+        cafe_task_join(t, NULL);
+    }
+    return 0;
+}
+
+static void test_thread_run_keeps_loop_running(void **state) {
+    int ticks[2] = {-1, -1};
+    assert_int_equal(test_run(offload_main, ticks), 0);
+    assert_int_equal(ticks[0], 0); /* CPU work on the loop: the ticker starved */
+    assert_true(ticks[1] > 0);     /* in the pool: the ticker kept going */
+}
+
+static void test_thread_run_outside_task_inline(void **state) {
+    assert_int_equal(cafe_thread_run(spin, (void *)1), 42);
+}
+
+/* Cancelling tasks whose jobs are queued behind busy pool threads: a job not yet started is
+ * withdrawn (CAFE_ECANCELED), one already running is waited for and returns its value. */
+static atomic_int jobs_started, jobs_released;
+
+/* Holds its pool thread until the test releases it (bounded to 20 s), so that the jobs queued
+ * behind it are still queued when the tasks are cancelled, however slow the machine. */
+static int held_job(void *arg) {
+    atomic_fetch_add(&jobs_started, 1);
+    for (int i = 0; i < 20000 && !atomic_load(&jobs_released); i++)
+        usleep(1000);
+    return 42;
+}
+
+static int pool_job(void *arg, void **value) {
+    return cafe_thread_run(held_job, NULL);
+}
+
+static int cancel_pool_main(void *arg, void **value) {
+    enum { N = 12 }; /* three times the pool's 4 threads */
+    cafe_task_t *t[N];
+    for (int i = 0; i < N; i++)
+        cafe_task_spawn(&t[i], pool_job, NULL, NULL);
+    /* Wait (bounded) until the pool has started a job: the rest are then still queued. */
+    for (int i = 0; i < 10000 && atomic_load(&jobs_started) == 0; i++)
+        cafe_task_sleep(1);
+    for (int i = 0; i < N; i++)
+        cafe_task_cancel(t[i]);
+    atomic_store(&jobs_released, 1);
+    cafe_result_t r[N];
+    assert_int_equal(cafe_task_gather(t, N, r), 0);
+    int ran = 0, withdrawn = 0;
+    for (int i = 0; i < N; i++) {
+        if (r[i].status == 42)
+            ran++;
+        else if (r[i].status == CAFE_ECANCELED)
+            withdrawn++;
+    }
+    assert_int_equal(ran + withdrawn, N);
+    assert_int_equal(ran, atomic_load(&jobs_started)); /* started jobs ran to the end */
+    assert_true(withdrawn >= 1);
+    return 0;
+}
+
+static void test_thread_run_cancel(void **state) {
+    assert_int_equal(test_run(cancel_pool_main, NULL), 0);
+}
+
+/* ---- signals observed through the loop ---- */
+static int raiser(void *arg, void **value) {
+    cafe_task_sleep(5);
+    kill(getpid(), SIGUSR1);
+    kill(getpid(), SIGUSR1);
+    return 0;
+}
+
+static int signal_main(void *arg, void **value) {
+    cafe_signal_t s;
+    assert_int_equal(cafe_signal_open(&s, SIGUSR1), 0);
+    assert_int_equal(cafe_signal_pending(&s), 0);
+    cafe_task_t *t;
+    cafe_task_spawn(&t, raiser, NULL, NULL);
+    int n = cafe_signal_wait(&s);
+    assert_true(n >= 1);
+    cafe_task_join(t, NULL);
+    while (n < 2) { /* the second delivery may be merged or arrive later */
+        int more = cafe_signal_pending(&s) > 0 ? cafe_signal_wait(&s) : 0;
+        if (more == 0)
+            break;
+        n += more;
+    }
+    cafe_signal_close(&s);
+    return n >= 1 ? 0 : CAFE_EIO;
+}
+
+static void test_signal_wait(void **state) {
+    assert_int_equal(test_run(signal_main, NULL), 0);
+}
+
+/* An idle watcher does not keep the loop alive. */
+static int idle_watcher_main(void *arg, void **value) {
+    cafe_signal_t s;
+    assert_int_equal(cafe_signal_open(&s, SIGUSR2), 0);
+    cafe_task_sleep(1);
+    cafe_signal_close(&s);
+    return 0;
+}
+
+static void test_signal_idle_watcher(void **state) {
+    assert_int_equal(test_run(idle_watcher_main, NULL), 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_thread_run_keeps_loop_running),
+        cmocka_unit_test(test_thread_run_outside_task_inline),
+        cmocka_unit_test(test_thread_run_cancel),
+        cmocka_unit_test(test_signal_wait),
+        cmocka_unit_test(test_signal_idle_watcher),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
