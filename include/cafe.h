@@ -66,7 +66,7 @@ extern "C" {
     XX(ENOTASK, -30001, "not inside a task: the call would have to wait")                          \
     XX(EOF, -30002, "end of stream")                                                               \
     XX(ETASKFAIL, -30003, "task failed")                                                           \
-    XX(EUNKNOWN, -30004, "unknown error")                                                     \
+    XX(EUNKNOWN, -30004, "unknown error")                                                          \
     XX(EHTTP_URL, -30100, "malformed URL")                                                         \
     XX(EHTTP_SCHEME, -30101, "unsupported URL scheme: only http and https")                        \
     XX(EHTTP_DNS, -30102, "could not resolve host")                                                \

@@ -20,14 +20,17 @@ int cafe__http_fail(cafe_http_result_t *res, int code, const char *fmt, ...) {
 }
 
 static int error_from_curl(CURL *e, CURLcode code) {
-    long os_errno = 0;
+    long os_errno = 0, redirects = 0;
     switch (code) {
     case CURLE_OK:
         return 0;
     case CURLE_URL_MALFORMAT:
         return CAFE_EHTTP_URL;
-    case CURLE_UNSUPPORTED_PROTOCOL: /* the first URL's scheme was checked: a redirect's */
-        return CAFE_EHTTP_REDIRECT_PROTOCOL;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        /* The first URL's scheme was checked before: after a redirect it is the new URL's;
+         * otherwise the response itself (HTTP/0.9, refused by default). */
+        curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
+        return redirects > 0 ? CAFE_EHTTP_REDIRECT_PROTOCOL : CAFE_EHTTP_PROTOCOL;
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
         return CAFE_EHTTP_DNS;

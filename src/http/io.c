@@ -116,10 +116,21 @@ static void on_poll(uv_poll_t *p, int status, int events) {
         poll_set(k, 0, 0);
         return;
     }
-    int flags = status < 0 ? CURL_CSELECT_ERR : 0;
-    flags |= (events & UV_READABLE ? CURL_CSELECT_IN : 0) |
-             (events & UV_WRITABLE ? CURL_CSELECT_OUT : 0);
-    action(k->c, k->fd, flags);
+    cafe__http_client_t *c = k->c;
+    curl_socket_t fd = k->fd;
+    if (status < 0) {
+        /* POLLERR: libuv has stopped the poll. Let curl try the socket as it wanted it: the
+         * failing recv/send gives it the real error (e.g. "Connection reset by peer"). */
+        k->mask = 0;
+        events = k->want;
+    }
+    action(c, fd,
+           (events & UV_READABLE ? CURL_CSELECT_IN : 0) |
+               (events & UV_WRITABLE ? CURL_CSELECT_OUT : 0));
+    /* Still wanted after an error (k is alive until its close callback; the table says
+     * whether it is still this socket's): watch it again. */
+    if (status < 0 && fd < (curl_socket_t)c->nsocks && c->socks[fd] == k && k->want)
+        poll_set(k, k->want, 1);
 }
 
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp) {
