@@ -156,6 +156,7 @@ int cafe_http_limits_set(cafe_loop_t *loop, const cafe_http_limits_t *limits);
 typedef struct cafe_http_stats {
     uint64_t requests;       /* cafe_http_request calls that reached the network */
     uint64_t transfers;      /* curl transfers finished (tries) */
+    uint64_t transfers_peak; /* most transfers inside curl at once */
     uint64_t curl_calls;     /* calls into libcurl made by the loop integration */
     uint64_t socket_actions; /* curl_multi_socket_action calls (part of curl_calls) */
     uint64_t socket_cbs;     /* curl's socket callbacks */

@@ -146,6 +146,7 @@ void cafe__http_xfer_done(cafe__http_xfer_t *x, CURLcode code) {
     c->stats.transfers++;
     curl_multi_remove_handle(c->multi, x->easy);
     x->in_multi = 0;
+    c->in_curl--;
     if (!t) /* orphaned: on the reaper's list, which pools it */
         return;
     cafe__http_xfer_put(x);

@@ -94,6 +94,7 @@ struct cafe__http_client {
     cafe__http_hosts_t hosts;
     cafe_sem_t slots;
     size_t in_progress; /* requests inside cafe_http_request */
+    size_t in_curl;     /* transfers added to the multi handle */
     cafe_http_limits_t limits;
     char *proxy_http, *proxy_https, *no_proxy; /* the environment, read once */
     uint64_t rng;

@@ -196,6 +196,7 @@ static void on_reap(uv_timer_t *t) {
             c->stats.curl_calls++;
             curl_multi_remove_handle(c->multi, x->easy);
             x->in_multi = 0;
+            c->in_curl--;
         }
         cafe__http_xfer_put(x);
     }

@@ -56,8 +56,11 @@ static int param_value(const char *v, size_t n, size_t *i, char *out, size_t cap
             else
                 fits = 0;
         }
-        if (k >= n)
+        if (k >= n) {
+            if (out)
+                out[0] = '\0';
             return -1;
+        }
         k++;
     } else {
         size_t end = skip_token(v, n, k);

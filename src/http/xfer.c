@@ -161,6 +161,8 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
                                curl_multi_strerror(mc));
     }
     x->in_multi = 1;
+    if (++c->in_curl > c->stats.transfers_peak)
+        c->stats.transfers_peak = c->in_curl;
     x->try = t;
     t->x = x;
     return 0;

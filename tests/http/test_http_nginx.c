@@ -376,6 +376,66 @@ static void test_blocking_and_tasks_agree(void **state) {
     }
 }
 
+/* ---- HTTP/2: stopping a stream early keeps the connection ------------------------------- */
+
+static int stop_at_once(void *arg, const cafe_http_result_t *res, const char *data, size_t len) {
+    return CAFE_HTTP_ENOUGH;
+}
+
+static int h2_stop(void *arg, void **value) {
+    h2_args_t *a = arg;
+    cafe_http_opts_t o = {.ca_file = a->ca, .on_body = stop_at_once};
+    assert_int_equal(cafe_http_request(a->url, &o, &a->res), 0);
+    assert_int_equal(a->res.http_version, 20);
+    assert_int_equal(a->res.stopped, 1);
+    assert_true(a->res.bytes < 1 << 20);
+    cafe_http_result_free(&a->res);
+    cafe_http_stats_t st;
+    cafe_http_stats_get(NULL, &st);
+    assert_int_equal(st.stops_closed, 1); /* the stream was reset... */
+    o.on_body = NULL;
+    assert_int_equal(cafe_http_request(a->url, &o, &a->res), 0);
+    assert_int_equal(a->res.connects, 0); /* ...and the connection lived on */
+    assert_int_equal(a->res.body_len, 1 << 20);
+    cafe_http_result_free(&a->res);
+    return 0;
+}
+
+static void test_http2_early_stop(void **state) {
+    nginx_server_t *s = srv(state);
+    h2_args_t a = {.url = URL("https", s->h2_port, "/big.bin"), .ca = s->ca};
+    assert_int_equal(test_run(h2_stop, &a), 0);
+}
+
+/* ---- proxies from the environment, read when a loop's client starts ---------------------- */
+
+static void test_proxy_from_environment(void **state) {
+    nginx_server_t *s = srv(state);
+    char proxy[64];
+    snprintf(proxy, sizeof(proxy), "http://127.0.0.1:%d", s->http_port);
+    /* nginx answers absolute-form requests itself: a name that cannot resolve works only
+     * through the proxy. */
+    setenv("http_proxy", proxy, 1);
+    cafe_http_result_t r;
+    assert_int_equal(cafe_http_request("http://via-proxy.invalid/echo/uri", NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "/echo/uri");
+    cafe_http_result_free(&r);
+    /* no_proxy exempts it: then the name must resolve, and does not */
+    setenv("no_proxy", "via-proxy.invalid", 1);
+    assert_int_equal(cafe_http_request("http://via-proxy.invalid/echo/uri", NULL, &r),
+                     CAFE_EHTTP_DNS);
+    cafe_http_result_free(&r);
+    unsetenv("no_proxy");
+    /* HTTP_PROXY (upper case) is ignored for http, as curl does */
+    unsetenv("http_proxy");
+    setenv("HTTP_PROXY", proxy, 1);
+    assert_int_equal(cafe_http_request("http://via-proxy.invalid/echo/uri", NULL, &r),
+                     CAFE_EHTTP_DNS);
+    cafe_http_result_free(&r);
+    unsetenv("HTTP_PROXY");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_get_blocking),
@@ -389,6 +449,8 @@ int main(void) {
         cmocka_unit_test(test_resolve_pins),
         cmocka_unit_test(test_http2),
         cmocka_unit_test(test_blocking_and_tasks_agree),
+        cmocka_unit_test(test_http2_early_stop),
+        cmocka_unit_test(test_proxy_from_environment),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
