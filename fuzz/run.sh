@@ -3,8 +3,9 @@
 #
 #   fuzz/run.sh [SECONDS] [NAME...]      e.g. fuzz/run.sh 60, fuzz/run.sh 20 title
 #
-# A target is fuzz/fuzz_<name>.c defining LLVMFuzzerTestOneInput; it links libcafe built
-# with clang-14, coverage instrumentation and ASan+UBSan. Its seed corpus is
+# A target is fuzz/fuzz_<name>.c defining LLVMFuzzerTestOneInput; it links libcafe and the
+# CLI's library (for the CLI's parsers) built with clang-14, coverage instrumentation and
+# ASan+UBSan. Its seed corpus is
 # fuzz/corpus/<name>/ (read only: new inputs go to a scratch directory), its dictionary
 # fuzz/<name>.dict if present. Crashes are written to $CAFE_FUZZ_BUILD/artifacts/. Exits 0 when
 # every target ran clean, 1 on a finding, 77 when clang-14 or libFuzzer is missing.
@@ -31,8 +32,9 @@ fi
 
 CC=$cc CFLAGS="-fsanitize=fuzzer-no-link" cmake -S "$root" -B "$build/lib" -DCAFE_SANITIZE=ON \
     -DCMAKE_BUILD_TYPE=Debug -DCAFE_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build/lib" -j2 --target cafe_static >/dev/null
-libs="$build/lib/src/libcafe.a $(pkg-config --libs libuv libcurl) -lpthread"
+cmake --build "$build/lib" -j2 --target cafe_static cafe_cli >/dev/null
+libs="$build/lib/src/cli/libcafe_cli.a $build/lib/src/fixture/libcafe_fixture.a"
+libs="$libs $build/lib/src/libcafe.a $(pkg-config --libs libuv libcurl jansson zlib) -lpthread"
 
 status=0
 for src in "$here"/fuzz_*.c; do

@@ -51,7 +51,8 @@ void cli_usage_titles(FILE *f) {
 static int num(const char *s, double min, double max, double *out) {
     char *end;
     double v = strtod(s, &end);
-    if (end == s || *end || v < min || v > max)
+    /* Written so that NaN ("nan" parses) fails too: converting it to an integer is UB. */
+    if (end == s || *end || !(v >= min && v <= max))
         return -1;
     *out = v;
     return 0;
@@ -184,7 +185,9 @@ static int set_value(cli_opts_t *o, int c, const char *arg) {
 int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
     defaults(o);
     opterr = 0;
-    optind = 1;
+    /* 0, not 1: glibc then also forgets the rest of a cluster ("-q-k") an earlier parse
+     * stopped in, which would otherwise be read from that earlier argv. */
+    optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":o:qc:H:A:k", longopts, NULL)) != -1) {
         switch (c) {

@@ -1,0 +1,58 @@
+/* libFuzzer target for the Content-Type parser (cafe__http_content_type_parse) and the origin
+ * key. Input: byte 0 picks the output buffer sizes, the rest is the header value (exactly its
+ * bytes, on the heap). Checks: both outputs are NUL-terminated within their buffers,
+ * lower-case, and the media type holds one '/' between two non-empty tokens (or is empty);
+ * the guard bytes after each buffer are untouched. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/parse.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_out(const char *s, size_t cap) {
+    size_t len = strnlen(s, cap);
+    if (len >= cap)
+        abort();
+    for (size_t i = 0; i < len; i++)
+        if (s[i] >= 'A' && s[i] <= 'Z')
+            abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (size < 1)
+        return 0;
+    size_t type_cap = 1 + (data[0] & 0x0F) * 9, cs_cap = 1 + (data[0] >> 4) * 4;
+    size_t n = size - 1;
+    char *v = malloc(n ? n : 1);
+    char *type = malloc(type_cap + 1), *cs = malloc(cs_cap + 1);
+    if (!v || !type || !cs)
+        abort();
+    memcpy(v, data + 1, n);
+    type[type_cap] = cs[cs_cap] = 0x55;
+    cafe__http_content_type_parse(v, n, type, type_cap, cs, cs_cap);
+    if (type[type_cap] != 0x55 || cs[cs_cap] != 0x55)
+        abort();
+    check_out(type, type_cap);
+    check_out(cs, cs_cap);
+    if (type[0]) {
+        const char *slash = strchr(type, '/');
+        if (!slash || slash == type || !slash[1] || strchr(slash + 1, '/'))
+            abort();
+    }
+    /* The origin key reads a NUL-terminated URL: give it the value as one. */
+    char *url = malloc(n + 1), key[64];
+    if (!url)
+        abort();
+    memcpy(url, v, n);
+    url[n] = 0;
+    cafe__http_origin_key(url, key, 1 + (data[0] & 63));
+    if (strnlen(key, sizeof key) > (size_t)(data[0] & 63))
+        abort();
+    free(url);
+    free(v);
+    free(type);
+    free(cs);
+    return 0;
+}

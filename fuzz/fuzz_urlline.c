@@ -1,0 +1,59 @@
+/* libFuzzer target for the URL-list line reader's pure logic: cli_line_trim, then
+ * cli_url_normalize on what it keeps (what `cafe titles` does with every input line).
+ * Input: byte 0 picks the default scheme, the rest is one line. Checks, beyond ASan and
+ * UBSan: the trimmed span lies inside the line and has no surrounding whitespace; an accepted
+ * URL is NUL-free, starts with http:// or https://, and normalises to itself. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/input.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int is_space(char c) {
+    return c && strchr(" \t\r\n\f\v", c);
+}
+
+static void check_url(const char *url) {
+    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+        abort();
+    char *again = NULL;
+    const char *why = NULL;
+    if (cli_url_normalize(url, strlen(url), "https", &again, &why) != 0 || !again ||
+        strcmp(again, url) != 0)
+        abort(); /* a normalised URL must be a fixed point */
+    free(again);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (size < 1 || size > CLI_LINE_MAX)
+        return 0;
+    const char *scheme = data[0] & 1 ? "http" : "https";
+    /* A heap copy of exactly the line's bytes, so ASan sees any read past its end. */
+    size_t n = size - 1;
+    char *line = malloc(n ? n : 1);
+    if (!line)
+        return 0;
+    memcpy(line, data + 1, n);
+    size_t start = 0, kept = cli_line_trim(line, n, &start);
+    if (start > n || kept > n - start)
+        abort();
+    if (kept) {
+        if (is_space(line[start]) || is_space(line[start + kept - 1]) || line[start] == '#')
+            abort();
+        char *url = NULL;
+        const char *why = NULL;
+        int rc = cli_url_normalize(line + start, kept, scheme, &url, &why);
+        if (rc == 0) {
+            if (!url)
+                abort();
+            check_url(url);
+        } else if (url || !why) {
+            abort();
+        }
+        free(url);
+    }
+    free(line);
+    return 0;
+}
