@@ -1,0 +1,193 @@
+"""Helpers of the fault suites (python3, stdlib only): check() reporting, a run of `cafe titles
+--json` returning its records, a tiny raw socket server for responses neither the fixture nor
+nginx can give, and nginx serving TLS with certificates openssl makes at test time."""
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+
+sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
+from harness import CAFE, FIXTURE, Fixture, Nginx, cafe, free_port  # noqa: E402,F401
+
+ASAN = os.environ.get("CAFE_SANITIZE") in ("1", "ON", "TRUE", "true")
+TMP = tempfile.mkdtemp(prefix="cafe-faults-")
+results = {"passed": 0, "failed": 0}
+
+
+def check(name, fn):
+    """Runs one case; a failure is reported and the next case still runs."""
+    try:
+        fn()
+        results["passed"] += 1
+        print(f"ok - {name}", flush=True)
+    except Exception as e:  # noqa: BLE001 (report any failure, go on)
+        results["failed"] += 1
+        print(f"FAIL - {name}: {e!r}", flush=True)
+
+
+def finish():
+    print(f"{results['passed']} passed, {results['failed']} failed", flush=True)
+    sys.exit(1 if results["failed"] else 0)
+
+
+def write_list(lines, name=None):
+    path = os.path.join(TMP, name or f"list{len(os.listdir(TMP))}.txt")
+    with open(path, "w") as f:
+        f.write("".join(l + "\n" for l in lines))
+    return path
+
+
+def run_json(lines, *args, timeout=300):
+    """`cafe titles -q --json ARGS LIST`: (records, CompletedProcess)."""
+    r = cafe("titles", "-q", "--json", *args, write_list(lines), timeout=timeout)
+    recs = [json.loads(l) for l in r.stdout.decode().splitlines()]
+    return recs, r
+
+
+def match(rec, want):
+    """Every key of want equals rec's (a compiled regex matches a string value); rec has
+    exactly the record's ten keys."""
+    keys = {"url", "final_url", "status", "title", "content_type", "charset", "bytes",
+            "time_ms", "attempts", "error"}
+    assert set(rec) == keys, sorted(rec)
+    for k, v in want.items():
+        got = rec[k]
+        if isinstance(v, re.Pattern):
+            assert isinstance(got, str) and v.fullmatch(got), (k, got, v.pattern)
+        elif callable(v):
+            assert v(got), (k, got)
+        else:
+            assert got == v, (k, got, v)
+
+
+class RawServer:
+    """A threaded loopback server answering each connection with handlers[path](conn); counts
+    the bytes each path managed to send (sent[path]) before the client went away."""
+
+    def __init__(self, handlers):
+        self.handlers = handlers
+        self.sent = {}
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.threads = []
+        self.accepter = threading.Thread(target=self._accept, daemon=True)
+        self.accepter.start()
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            t = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+            t.start()
+            self.threads.append(t)
+
+    def _serve(self, conn):
+        with conn:
+            head = b""
+            while b"\r\n\r\n" not in head and len(head) < 65536:
+                data = conn.recv(4096)
+                if not data:
+                    return
+                head += data
+            path = head.split(b" ")[1].decode()
+            handler = self.handlers.get(path)
+            sent = 0
+            try:
+                for chunk in handler():
+                    conn.sendall(chunk)
+                    sent += len(chunk)
+            except OSError:
+                pass  # the client closed: that is what some cases want
+            self.sent[path] = self.sent.get(path, 0) + sent
+
+    def close(self):
+        self.sock.close()
+        for t in self.threads:
+            t.join(timeout=30)
+
+
+def openssl(cwd, *cmd):
+    subprocess.run(["openssl", *cmd], cwd=cwd, check=True, capture_output=True)
+
+
+class TlsNginx:
+    """nginx with four HTTPS servers on loopback, each with its own certificate, made by
+    openssl now: good (signed by the test CA for 127.0.0.1), self-signed (not trusted),
+    expired (CA-signed, notAfter yesterday), wrong-host (CA-signed for other.test only)."""
+
+    KINDS = ("good", "selfsigned", "expired", "wronghost")
+
+    def __init__(self, www):
+        self.dir = tempfile.mkdtemp(prefix="cafe-tls-")
+        d = self.dir
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        openssl(d, "req", "-x509", *ec, "-days", "2", "-keyout", "ca.key", "-out", "ca.pem",
+                "-subj", "/CN=cafe faults CA", "-addext", "basicConstraints=critical,CA:TRUE",
+                "-addext", "keyUsage=critical,keyCertSign")
+        self.ca = os.path.join(d, "ca.pem")
+        sans = {"good": "IP:127.0.0.1", "expired": "IP:127.0.0.1", "wronghost": "DNS:other.test",
+                "selfsigned": "IP:127.0.0.1"}
+        for kind in self.KINDS:
+            with open(os.path.join(d, f"{kind}.cnf"), "w") as f:
+                f.write(f"subjectAltName={sans[kind]}\n")
+            if kind == "selfsigned":
+                openssl(d, "req", "-x509", *ec, "-days", "2", "-keyout", f"{kind}.key",
+                        "-out", f"{kind}.pem", "-subj", "/CN=127.0.0.1",
+                        "-addext", f"subjectAltName={sans[kind]}")
+                continue
+            openssl(d, "req", *ec, "-keyout", f"{kind}.key", "-out", f"{kind}.csr",
+                    "-subj", f"/CN={kind}")
+            openssl(d, "x509", "-req", "-in", f"{kind}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                    "-CAcreateserial", "-days", "-1" if kind == "expired" else "2",
+                    "-extfile", f"{kind}.cnf", "-out", f"{kind}.pem")
+        self.ports = {}
+        servers = ""
+        for kind in self.KINDS:
+            self.ports[kind] = free_port()
+            servers += (f"server {{ listen 127.0.0.1:{self.ports[kind]} ssl; root {www};"
+                        f" ssl_certificate {d}/{kind}.pem; ssl_certificate_key {d}/{kind}.key; }}\n")
+        conf = os.path.join(d, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"""daemon off; master_process off; worker_processes 1;
+user root; pid {d}/nginx.pid; error_log {d}/error.log;
+events {{ worker_connections 256; }}
+http {{
+  access_log off; types {{ text/html html; }} default_type application/octet-stream;
+  client_body_temp_path {d}; proxy_temp_path {d}; fastcgi_temp_path {d};
+  uwsgi_temp_path {d}; scgi_temp_path {d};
+{servers}}}
+""")
+        self.proc = subprocess.Popen(["nginx", "-c", conf, "-p", d], stderr=subprocess.DEVNULL)
+        for kind in self.KINDS:  # readiness: every port accepts (bounded by the deadline)
+            self._wait(self.ports[kind])
+
+    def _wait(self, port):
+        import time
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, "nginx exited"
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return
+            except OSError:
+                threading.Event().wait(0.01)
+        raise AssertionError("nginx (TLS) did not start")
+
+    def url(self, kind, path):
+        return f"https://127.0.0.1:{self.ports[kind]}{path}"
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
