@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 typedef struct fetch_job {
@@ -185,9 +186,37 @@ static FILE *open_output(const cli_opts_t *o) {
     return f;
 }
 
+/* Each URL in flight may hold a socket and, while curl resolves a name, a socketpair; the
+ * rest is the process's own (stdio, files, libuv). Beyond the descriptor limit connects fail
+ * with EMFILE, which curl reports as "couldn't connect": so raise the soft limit to the hard
+ * one, and lower -c to what fits rather than fail URLs. */
+#define FDS_PER_URL 3
+#define FDS_RESERVED 32
+
+static void fit_fd_limit(cli_opts_t *o) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= FDS_RESERVED + FDS_PER_URL * o->concurrency)
+        return;
+    size_t fit = rl.rlim_cur > FDS_RESERVED + FDS_PER_URL
+                     ? (size_t)(rl.rlim_cur - FDS_RESERVED) / FDS_PER_URL
+                     : 1;
+    if (!o->quiet)
+        fprintf(stderr, "cafe titles: -c %zu lowered to %zu to fit ulimit -n %llu\n",
+                o->concurrency, fit, (unsigned long long)rl.rlim_cur);
+    o->concurrency = fit;
+}
+
 static int prepare(cli_run_t *run, cli_opts_t *o) {
     memset(run, 0, sizeof(*run));
     run->o = o;
+    fit_fd_limit(o);
     if (o->resume) {
         const char *why = NULL;
         long kept = cli_resume_load(o->output, o->fmt, &run->done_set, &why);
