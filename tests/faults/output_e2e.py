@@ -1,0 +1,79 @@
+"""Output errors: a full device, a read-only file system (a read-only tmpfs and a read-only
+bind mount of an existing file, in a private mount namespace: chmod 444 does not stop root),
+a file system that fills up mid-run, a closed stdout. Each must give a clear message on
+stderr and a non-zero exit, never a silent partial result."""
+import json
+import os
+import subprocess
+
+from faultlib import CAFE, TMP, Fixture, check, finish, write_list
+
+fx = Fixture("--sites", "4", "--size", "2000")
+LIST = write_list([fx.url(i % 4, f"/page/{i}") for i in range(2000)], "out-list.txt")
+SMALL = write_list([fx.url(0, f"/page/{i}") for i in range(5)], "out-small.txt")
+
+
+def in_mount_ns(script):
+    """Runs a shell script in a private mount namespace (mounts vanish with it)."""
+    return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-ec",
+                           script], capture_output=True, timeout=300,
+                          env=dict(os.environ, CAFE=CAFE, T=TMP))
+
+
+def test_dev_full():
+    r = subprocess.run([CAFE, "titles", "--json", "-o", "/dev/full", SMALL], capture_output=True,
+                       timeout=120)
+    assert r.returncode == 2, r.returncode
+    assert b"cafe titles: writing /dev/full: No space left on device" in r.stderr, r.stderr
+
+
+def test_read_only_file_system():
+    r = in_mount_ns(f'mkdir -p "$T/ro" && mount -t tmpfs -o ro none "$T/ro" && '
+                    f'exec "$CAFE" titles --json -o "$T/ro/out.jsonl" {SMALL}')
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert r.stderr.startswith(b"cafe titles: cannot open ") and \
+        b"Read-only file system" in r.stderr, r.stderr
+
+
+def test_read_only_existing_file_resume():
+    # The file exists and holds records; mounted read-only over itself, --resume cannot
+    # truncate or append: it must say so, not run and lose results.
+    path = os.path.join(TMP, "ro-existing.jsonl")
+    ok = subprocess.run([CAFE, "titles", "-q", "--json", "-o", path, SMALL], timeout=120)
+    assert ok.returncode == 0
+    r = in_mount_ns(f'mount --bind "{path}" "{path}" && mount -o remount,ro,bind "{path}" && '
+                    f'exec "$CAFE" titles --json --resume -o "{path}" {SMALL}')
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert b"cannot open the output file to resume: read-only file system" in r.stderr, r.stderr
+    r = in_mount_ns(f'mount --bind "{path}" "{path}" && mount -o remount,ro,bind "{path}" && '
+                    f'exec "$CAFE" titles --json -o "{path}" {SMALL}')
+    assert r.returncode == 2 and b"Read-only file system" in r.stderr, (r.returncode, r.stderr)
+    with open(path) as f:
+        assert len([json.loads(l) for l in f]) == 5  # untouched
+
+
+def test_file_system_fills_up_mid_run():
+    r = in_mount_ns(f'mkdir -p "$T/small" && mount -t tmpfs -o size=64k none "$T/small" && '
+                    f'"$CAFE" titles --json -o "$T/small/out.jsonl" {LIST} && exit 0; '
+                    f'rc=$?; wc -c < "$T/small/out.jsonl" >&2; exit $rc')
+    assert r.returncode == 2, (r.returncode, r.stderr[-300:])
+    assert b"cafe titles: writing " in r.stderr and b"No space left on device" in r.stderr, \
+        r.stderr[-300:]
+    written = int(r.stderr.split()[-1])
+    assert 32768 < written <= 65536, written  # it stopped at the limit, not before
+    # The summary must not claim the run completed every URL.
+    assert b"2000 URLs" not in r.stderr.split(b"\n")[-3], r.stderr[-300:]
+
+
+def test_closed_stdout():
+    r = subprocess.run(f"'{CAFE}' titles '{SMALL}' >&-", shell=True, capture_output=True,
+                       timeout=120)
+    assert r.returncode == 2, r.returncode
+    assert b"cafe titles: writing standard output: Bad file descriptor" in r.stderr, r.stderr
+
+
+for name, fn in list(globals().items()):
+    if name.startswith("test_") and callable(fn):
+        check(name, fn)
+fx.close()
+finish()
