@@ -1,0 +1,20 @@
+#!/bin/sh
+# Runs the libFuzzer targets of the parsers of outside input (fuzz/fuzz_{urlline,resume,opts,
+# retry_after,content_type}.c) for CAFE_PARSER_FUZZ_SECONDS each (default 60, as CI wants) in
+# the ASan+UBSan build, one after another in their own build directory: no crash, no leak,
+# no UB, and each target's own checks. Skipped (passes) in the normal build and where
+# clang-14's libFuzzer is missing, as tests/html/test_title_fuzz.sh.
+set -eu
+if [ "${CAFE_SANITIZE:-0}" != "1" ]; then
+    echo "parser fuzz: runs in the ASan build only"
+    exit 0
+fi
+export CAFE_FUZZ_BUILD="${CAFE_BUILD_DIR:?}/fuzz-parsers"
+rc=0
+"${CAFE_SOURCE_DIR:?}/fuzz/run.sh" "${CAFE_PARSER_FUZZ_SECONDS:-60}" \
+    urlline resume opts retry_after content_type || rc=$?
+if [ "$rc" -eq 77 ]; then
+    echo "parser fuzz: skipped (no clang-14 libFuzzer)"
+    exit 0
+fi
+exit "$rc"
