@@ -6,7 +6,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX     ?= /usr/local
 CMAKE_ARGS ?=
 
-.PHONY: all deps build demo test test-normal test-asan install bench fuzz format clean
+.PHONY: all deps build demo test test-normal test-asan install bench fuzz reliability format clean
 
 all: build
 
@@ -45,6 +45,11 @@ bench: build
 fuzz:
 	@scripts/deps.sh build test
 	fuzz/run.sh $(or $(FUZZ_SECONDS),60)
+
+# Fault suites, 100,000-URL RSS run, interruption rounds and every fuzzer for FUZZ_SECONDS
+# (default 600) each: regenerates docs/reliability.md. Long; not part of `make test`.
+reliability: build
+	scripts/reliability.sh $(BUILD)
 
 format:
 	git ls-files '*.c' '*.h' | grep -v '^fuzz/corpus/' | xargs clang-format -i

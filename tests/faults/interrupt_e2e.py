@@ -26,22 +26,46 @@ def lines_in(path):
         return f.read().split(b"\n")
 
 
+def wait_for_records(p, out, goal):
+    """Polls out (reading only what was appended) until it holds goal lines or p exits;
+    bounded: 5 minutes. Returns about how many ms it waited."""
+    seen = pos = 0
+    for waited in range(0, 300000, 2):
+        if p.poll() is not None:
+            return waited
+        try:
+            with open(out, "rb") as f:
+                f.seek(pos)
+                data = f.read()
+        except OSError:
+            data = b""
+        pos += len(data)
+        seen += data.count(b"\n")
+        if seen >= goal:
+            return waited
+        select.select([], [], [], 0.002)
+    return waited
+
+
 def test_interrupt_and_resume():
     rnd = random.Random(SEED)
     urls = [fx.url(i % SITES, f"/page/{i}?delay={i % 25}") for i in range(N)]
     path = write_list(urls, "interrupt.txt")
     out = os.path.join(TMP, "interrupt.jsonl")
     sigs = [signal.SIGINT, signal.SIGTERM, signal.SIGKILL]
-    slow = 4 if ASAN else 1
     interrupted = 0
     for k in range(ROUNDS):
         sig = sigs[k % 3] if k < 3 else rnd.choice(sigs)
-        wait_ms = rnd.randint(50, 1200) * slow
         before = lines_in(out)
+        done = max(0, len(before) - 1)
+        # The moment: once this run has written a seeded random number of records, at most
+        # an even share of what is left, so that every round lands inside its run (a moment
+        # in milliseconds would miss the run on a slow or sanitized build).
+        goal = done + rnd.randint(1, max(1, (N - done) // (ROUNDS - k + 1)))
         args = [CAFE, "titles", "-q", "--json", "-c", "100", "-o", out] + \
                (["--resume"] if k else []) + [path]
         p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        select.select([], [], [], wait_ms / 1000)  # the seeded random moment
+        wait_ms = wait_for_records(p, out, goal)
         if p.poll() is None:
             p.send_signal(sig)
         _, err = p.communicate(timeout=300)
@@ -51,18 +75,19 @@ def test_interrupt_and_resume():
             interrupted += 1
         else:
             assert p.returncode == 0, (p.returncode, err[-300:])
+        missing = None
         if sig == signal.SIGKILL and not torn:
             # SIGKILL rarely lands inside a write: make the torn tail it can leave, a record
             # cut short, for a URL not recorded yet. --resume must cut it off and redo it.
-            done = {json.loads(l)["url"] for l in after if l}
-            missing = next(u for u in urls if u not in done)
+            have = {json.loads(l)["url"] for l in after if l}
+            missing = next((u for u in urls if u not in have), None)
+        if sig == signal.SIGKILL and not torn and missing:
             with open(out, "ab") as f:
                 f.write(json.dumps({"url": missing, "final_url": missing})[:-20].encode())
             torn = True
-        figures["rounds"].append({"signal": signal.Signals(sig).name, "at_ms": wait_ms,
-                                  "exit": p.returncode, "lines_before": len(before) - 1
-                                  if before else 0, "lines_after": len(after) - 1,
-                                  "torn_tail": torn})
+        figures["rounds"].append({"signal": signal.Signals(sig).name, "at_record": goal,
+                                  "at_ms": wait_ms, "exit": p.returncode, "lines_before": done,
+                                  "lines_after": len(after) - 1, "torn_tail": torn})
     assert interrupted >= ROUNDS - 1, figures  # the moments must land inside the runs
     r = subprocess.run([CAFE, "titles", "-q", "--json", "-o", out, "--resume", path],
                        capture_output=True, timeout=600)
