@@ -3,6 +3,7 @@
 #include "cli/titles.h"
 #include "cli/fetch.h"
 #include "cli/run.h"
+#include "cli/text.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -57,12 +58,28 @@ static int wait_for_slot(cli_run_t *run, uint64_t seq) {
     }
 }
 
+/* --resume: does the output hold this line's record already? A URL is recorded normalised;
+ * a bad line as its text up to any NUL, made valid UTF-8: that is what the resume reader
+ * gets back, so the same key is looked up (else each resume would add its record again). */
+static int recorded(cli_run_t *run, const char *url, const char *line, size_t len) {
+    if (!run->o->resume)
+        return 0;
+    if (url)
+        return cli_urlset_has(&run->done_set, url, strlen(url));
+    char *raw = strndup(line, len);
+    char *key = raw ? cli_utf8_sanitize(raw, strlen(raw)) : NULL;
+    int has = key && cli_urlset_has(&run->done_set, key, strlen(key));
+    free(key);
+    free(raw);
+    return has;
+}
+
 /* One input line to one slot: a fetch task, or an error record at once. */
 static int dispatch(cli_run_t *run, const char *line, size_t len, int too_long) {
     char *url = NULL;
     const char *why = "line too long";
     int bad = too_long ? CAFE_EINVAL : cli_url_normalize(line, len, run->o->scheme, &url, &why);
-    if (!bad && run->o->resume && cli_urlset_has(&run->done_set, url, strlen(url))) {
+    if (recorded(run, url, line, len)) {
         free(url);
         run->skipped++;
         return 0;

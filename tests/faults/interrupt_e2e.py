@@ -9,7 +9,7 @@ import select
 import signal
 import subprocess
 
-from faultlib import ASAN, CAFE, TMP, Fixture, check, finish, write_list
+from faultlib import CAFE, TMP, Fixture, check, finish
 
 SEED = int(os.environ.get("CAFE_FAULTS_SEED", "6"))
 ROUNDS = int(os.environ.get("CAFE_FAULTS_ROUNDS", "6"))
@@ -49,8 +49,15 @@ def wait_for_records(p, out, goal):
 
 def test_interrupt_and_resume():
     rnd = random.Random(SEED)
-    urls = [fx.url(i % SITES, f"/page/{i}?delay={i % 25}") for i in range(N)]
-    path = write_list(urls, "interrupt.txt")
+    # One line in 500 is bad (recorded as an error at once, under its raw text, invalid
+    # UTF-8 included): resuming must not record those again either.
+    raw = [fx.url(i % SITES, f"/page/{i}?delay={i % 25}").encode() if i % 500 != 250 else
+           [b"ftp://127.0.0.1/x%d", b"http://exa mple.com/%d", b"http://bad host/\xff%d",
+            b"gopher://127.0.0.1/%d"][i // 500 % 4] % i for i in range(N)]
+    urls = [l.decode("utf-8", "replace") for l in raw]  # as records hold them
+    path = os.path.join(TMP, "interrupt.txt")
+    with open(path, "wb") as f:
+        f.write(b"".join(l + b"\n" for l in raw))
     out = os.path.join(TMP, "interrupt.jsonl")
     sigs = [signal.SIGINT, signal.SIGTERM, signal.SIGKILL]
     interrupted = 0
@@ -103,8 +110,11 @@ def test_interrupt_and_resume():
                     "interrupted_rounds": interrupted})
     assert lost == 0 and dupes == 0 and len(recs) == N, figures
     byurl = {x["url"]: x for x in recs}
-    for i in range(0, N, 997):
-        assert byurl[urls[i]]["title"] == f"Site {i % SITES} page {i} \u2014 cafe fixture"
+    for i in range(0, N, 97):
+        if i % 500 == 250:
+            assert byurl[urls[i]]["error"].startswith("invalid URL"), byurl[urls[i]]
+        else:
+            assert byurl[urls[i]]["title"] == f"Site {i % SITES} page {i} \u2014 cafe fixture"
 
 
 check("SIGINT/SIGTERM/SIGKILL then --resume, repeated", test_interrupt_and_resume)
