@@ -6,8 +6,8 @@ import os
 import re
 import urllib.parse
 
-from faultlib import (ASAN, TMP, Fixture, Nginx, RawServer, TlsNginx, check, finish, free_port,
-                      match, run_json)
+from faultlib import (TMP, Fixture, Nginx, RawServer, TlsNginx, cafe, check, finish, free_port,
+                      match, run_json, write_list)
 
 SIZE = 3000
 fx = Fixture("--sites", "2", "--size", str(SIZE))
@@ -351,6 +351,14 @@ def test_tls_certificate_for_another_host():
 def test_tls_insecure_flag_skips_verification():
     url = tls.url("expired", "/" + TLS_PAGE)
     expect(url, page("A\ufffdB\ufffd\ufffdC", len(PAGES[TLS_PAGE])), "-k")
+
+
+# --- hostile options (found by fuzz/fuzz_opts.c) ----------------------------------------------
+def test_nan_option_values_are_usage_errors():
+    for opt in ("--timeout", "--connect-timeout", "--rate", "-c", "--max-bytes"):
+        r = cafe("titles", opt, "nan", write_list([U("/page/1")]))
+        assert r.returncode == 2 and b"expected a" in r.stderr and r.stdout == b"", \
+            (opt, r.returncode, r.stderr)
 
 
 # --- every fault in one run ------------------------------------------------------------------
