@@ -134,8 +134,18 @@ long cli_resume_load(const char *path, cli_format_t fmt, cli_urlset_t *set, cons
             free(url);
             continue;
         }
-        if (!url)
-            break; /* torn or foreign: everything from here on is redone */
+        if (!url) {
+            /* Only the last line can be torn (a crash mid-write): cut it off, it is redone.
+             * A bad line with lines after it means the file is not ours (another format, or
+             * edited): refuse, rather than truncate away what follows. */
+            if ((n = getline(&line, &cap, f)) > 0) {
+                free(line);
+                fclose(f);
+                *why = "holds a line that is not a record of this format (wrong --json/--csv?)";
+                return CAFE_EINVAL;
+            }
+            break;
+        }
         cli_urlset_add(set, url, strlen(url));
         free(url);
         records++;

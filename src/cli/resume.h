@@ -21,7 +21,8 @@ int cli_urlset_has(const cli_urlset_t *s, const char *url, size_t n);
 
 /* Reads the records of path (JSON Lines or CSV, as fmt says) into set. A last line that is
  * torn (no newline, or does not parse) is cut off: the file is truncated to the end of the
- * last complete record, so the URL is fetched again. A missing file is an empty set.
+ * last complete record, so the URL is fetched again. A bad line with lines after it is not
+ * a tear: CAFE_EINVAL, the file left as it is. A missing file is an empty set.
  * Returns the number of records kept, or a negative code with *why set. */
 long cli_resume_load(const char *path, cli_format_t fmt, cli_urlset_t *set, const char **why);
 

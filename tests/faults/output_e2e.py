@@ -65,6 +65,36 @@ def test_file_system_fills_up_mid_run():
     assert b"2000 URLs" not in r.stderr.split(b"\n")[-3], r.stderr[-300:]
 
 
+def test_resume_refuses_a_file_of_another_format():
+    # Results of a --csv run, resumed by mistake with --json: they must not be truncated
+    # away (only a torn last line may be cut).
+    path = os.path.join(TMP, "results.csv")
+    assert subprocess.run([CAFE, "titles", "-q", "--csv", "-o", path, SMALL],
+                          timeout=120).returncode == 0
+    with open(path, "rb") as f:
+        before = f.read()
+    r = subprocess.run([CAFE, "titles", "-q", "--json", "--resume", "-o", path, SMALL],
+                       capture_output=True, timeout=120)
+    assert r.returncode == 2 and b"not a record of this format" in r.stderr, \
+        (r.returncode, r.stderr)
+    with open(path, "rb") as f:
+        assert f.read() == before
+    # A bad line in the middle of a JSON file: refused too, nothing cut.
+    jpath = os.path.join(TMP, "edited.jsonl")
+    assert subprocess.run([CAFE, "titles", "-q", "--json", "-o", jpath, SMALL],
+                          timeout=120).returncode == 0
+    with open(jpath, "rb") as f:
+        lines = f.read().split(b"\n")
+    edited = b"\n".join(lines[:2] + [b"# my note"] + lines[2:])
+    with open(jpath, "wb") as f:
+        f.write(edited)
+    r = subprocess.run([CAFE, "titles", "-q", "--json", "--resume", "-o", jpath, SMALL],
+                       capture_output=True, timeout=120)
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    with open(jpath, "rb") as f:
+        assert f.read() == edited
+
+
 def test_closed_stdout():
     r = subprocess.run(f"'{CAFE}' titles '{SMALL}' >&-", shell=True, capture_output=True,
                        timeout=120)
