@@ -132,6 +132,10 @@ w("- `ulimit -n 256` with `-c 1000`: 218 of 3,000 URLs came out as \"Couldn't co
   "lowers `-c` to fit (`tests/faults/test_exhaustion.sh`).")
 w("- `--resume` recorded bad lines (invalid URL, other scheme, too long) again on every "
   "resume (`tests/faults/test_interrupt.sh`).")
+w("- `--resume` on a file that was not its format (a `--csv` file resumed with `--json`, or "
+  "a JSON file with one edited line) truncated it at the first line that did not parse: the "
+  "earlier results were erased. It now refuses with exit 2 and leaves the file "
+  "(`tests/faults/test_output.sh`).")
 w("- `--timeout nan` (and `--rate nan`...) passed the range check and converted NaN to an "
   "integer: undefined behaviour (fuzz target `opts`).")
 w("- `cli_opts_parse` called twice went on with an option cluster the previous call stopped in "

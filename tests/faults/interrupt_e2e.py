@@ -1,5 +1,6 @@
 """Interruption: SIGINT, SIGTERM and SIGKILL at seeded random moments of a 20,000-URL run with
--o FILE --json, then --resume, round after round; a last --resume completes it. The file must
+-o FILE --json, then --resume, round after round (every other one --unordered); a last
+--resume completes it. The file must
 then hold exactly one complete record per URL: records lost 0, duplicates 0. Figures go to
 $CAFE_RELIABILITY_OUT when set."""
 import json
@@ -70,7 +71,7 @@ def test_interrupt_and_resume():
         # in milliseconds would miss the run on a slow or sanitized build).
         goal = done + rnd.randint(1, max(1, (N - done) // (ROUNDS - k + 1)))
         args = [CAFE, "titles", "-q", "--json", "-c", "100", "-o", out] + \
-               (["--resume"] if k else []) + [path]
+               (["--resume"] if k else []) + (["--unordered"] if k % 2 else []) + [path]
         p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wait_ms = wait_for_records(p, out, goal)
         if p.poll() is None:
@@ -92,7 +93,8 @@ def test_interrupt_and_resume():
             with open(out, "ab") as f:
                 f.write(json.dumps({"url": missing, "final_url": missing})[:-20].encode())
             torn = True
-        figures["rounds"].append({"signal": signal.Signals(sig).name, "at_record": goal,
+        figures["rounds"].append({"signal": signal.Signals(sig).name, "unordered": k % 2 == 1,
+                                  "at_record": goal,
                                   "at_ms": wait_ms, "exit": p.returncode, "lines_before": done,
                                   "lines_after": len(after) - 1, "torn_tail": torn})
     assert interrupted >= ROUNDS - 1, figures  # the moments must land inside the runs
