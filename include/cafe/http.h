@@ -140,9 +140,11 @@ int cafe_http_request(const char *url, const cafe_http_opts_t *opts, cafe_http_r
 void cafe_http_result_free(cafe_http_result_t *res);
 
 /* Per-loop limits. Transfers over max_transfers wait in FIFO order (they are not failed);
- * transfers over max_host_connections wait inside curl for a connection to that host
- * (HTTP/2 streams share one). Idle connections kept for reuse are capped at max_transfers,
- * which bounds the file descriptors used. */
+ * so do transfers over max_host_connections to one host (origin), each waiting for its
+ * host's turn in cafe, not inside curl where that wait would count against timeout_ms: a
+ * tarpit does not time out the other URLs of its host. On HTTP/2, streams share one
+ * connection, but they count against max_host_connections too. Idle connections kept for
+ * reuse are capped at max_transfers, which bounds the file descriptors used. */
 typedef struct cafe_http_limits {
     size_t max_transfers;        /* 0 = 100 (aiohttp's default) */
     size_t max_host_connections; /* 0 = no per-host cap */

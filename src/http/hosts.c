@@ -30,7 +30,7 @@ static int grow(cafe__http_hosts_t *hs) {
     return 0;
 }
 
-cafe__http_host_t *cafe__http_host_enter(cafe__http_hosts_t *hs, const char *key) {
+cafe__http_host_t *cafe__http_host_enter(cafe__http_hosts_t *hs, const char *key, size_t permits) {
     if (hs->len >= hs->nbuckets && grow(hs) != 0 && hs->nbuckets == 0)
         return NULL;
     uint64_t hash = fnv1a(key);
@@ -47,6 +47,7 @@ cafe__http_host_t *cafe__http_host_enter(cafe__http_hosts_t *hs, const char *key
     memcpy(h->key, key, len);
     h->hash = hash;
     h->count = 1;
+    cafe_sem_init(&h->conns, permits);
     h->next = *slot;
     *slot = h;
     hs->len++;

@@ -29,6 +29,9 @@ typedef struct cafe__http_host {
     struct cafe__http_host *next;
     uint64_t hash;
     size_t count;
+    /* max_host_connections tries at once: the others wait here, not inside curl, where the
+     * wait for a connection would count against their timeout (request.c). */
+    cafe_sem_t conns;
     char key[];
 } cafe__http_host_t;
 
@@ -37,8 +40,9 @@ typedef struct cafe__http_hosts {
     size_t nbuckets, len;
 } cafe__http_hosts_t;
 
-/* Counts one more request for key; NULL when out of memory. */
-cafe__http_host_t *cafe__http_host_enter(cafe__http_hosts_t *hs, const char *key);
+/* Counts one more request for key (a new entry's conns get `permits`); NULL when out of
+ * memory. */
+cafe__http_host_t *cafe__http_host_enter(cafe__http_hosts_t *hs, const char *key, size_t permits);
 /* One request less; frees the entry at zero. */
 void cafe__http_host_leave(cafe__http_hosts_t *hs, cafe__http_host_t *h);
 void cafe__http_hosts_free(cafe__http_hosts_t *hs);

@@ -91,7 +91,11 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *proto) {
         cafe_http_result_t *res = proto->res;
         result_reset(res);
         res->attempts = n;
-        int rc = cafe_sem_acquire(&c->slots);
+        /* The host's turn first, then a slot: a host at its cap holds no slot while it waits. */
+        size_t per_host = c->limits.max_host_connections;
+        int rc = per_host ? cafe_sem_acquire(&proto->host->conns) : 0;
+        if (rc == 0 && (rc = cafe_sem_acquire(&c->slots)) != 0 && per_host)
+            cafe_sem_release(&proto->host->conns);
         if (rc != 0)
             return cafe__http_fail(res, rc, "%s while waiting for a transfer slot",
                                    cafe_strerror(rc));
@@ -100,6 +104,8 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *proto) {
         t.retry_after_s = -1;
         rc = try_run(&t);
         cafe_sem_release(&c->slots);
+        if (per_host)
+            cafe_sem_release(&proto->host->conns);
         uint64_t wait = 0;
         if (rc != 0 || n >= max || !retry_wait(&t, n + 1, &wait))
             return rc ? rc : t.code;
@@ -116,7 +122,7 @@ static int request_in_task(const char *url, const cafe_http_opts_t *opts, cafe_h
     char key[256];
     cafe__http_origin_key(url, key, sizeof(key));
     cafe__http_try_t t = {.c = c, .url = url, .opts = opts, .res = res};
-    t.host = cafe__http_host_enter(&c->hosts, key);
+    t.host = cafe__http_host_enter(&c->hosts, key, c->limits.max_host_connections);
     if (!t.host)
         return cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the host table");
     c->in_progress++;

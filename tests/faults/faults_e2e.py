@@ -99,6 +99,20 @@ def test_accept_and_never_answer():
     assert 2000 <= rec["time_ms"] < 10000, rec["time_ms"]  # the bound: 2 s, some slack
 
 
+def test_tarpit_does_not_time_out_its_hosts_other_urls():
+    # --per-host 8 requests to a host that never answers, then 20 good pages of the same
+    # host: those wait for the host's turn, and that wait must not count as their timeout.
+    hangs = [fx.url(1, f"/hang?n={i}") for i in range(8)]
+    pages = [fx.url(1, f"/page/{i}") for i in range(20)]
+    recs, r = run_json(hangs + pages, "--timeout", "2", "--retries", "0")
+    assert r.returncode == 0 and [x["url"] for x in recs] == hangs + pages, r.stderr[-300:]
+    for x in recs[:8]:
+        match(x, failed_fetch(re.compile(
+            r"Operation timed out after 2\d{3} milliseconds with 0 bytes received")))
+    for i, x in enumerate(recs[8:]):
+        match(x, page(f"Site 1 page {i} \u2014 cafe fixture", SIZE))
+
+
 def test_hang_after_headers():
     rec = expect(U("/hang-after-headers"), {
         "status": 200, "title": None, "content_type": "text/html", "charset": None, "bytes": 0,
