@@ -2,7 +2,7 @@
  * cli_url_normalize on what it keeps (what `cafe titles` does with every input line).
  * Input: byte 0 picks the default scheme, the rest is one line. Checks, beyond ASan and
  * UBSan: the trimmed span lies inside the line and has no surrounding whitespace; an accepted
- * URL is NUL-free, starts with http:// or https://, and normalises to itself. */
+ * URL starts with http:// or https:// and is accepted again when normalised once more. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,14 +15,20 @@ static int is_space(char c) {
     return c && strchr(" \t\r\n\f\v", c);
 }
 
+static int http_or_https(const char *url) {
+    return strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0;
+}
+
+/* A URL cafe produced is one cafe accepts. (Not always a fixed point: curl decodes "%39" to a
+ * host "9" in one pass and reads that as the IPv4 address 0.0.0.9 in the next.) */
 static void check_url(const char *url) {
-    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+    if (!http_or_https(url))
         abort();
     char *again = NULL;
     const char *why = NULL;
     if (cli_url_normalize(url, strlen(url), "https", &again, &why) != 0 || !again ||
-        strcmp(again, url) != 0)
-        abort(); /* a normalised URL must be a fixed point */
+        !http_or_https(again))
+        abort();
     free(again);
 }
 

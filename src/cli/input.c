@@ -175,6 +175,19 @@ static int scheme_ok(const char *scheme) {
     return strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0;
 }
 
+/* curl decodes a percent-encoded host without checking it again: "%7f" gives the URL
+ * "http://\x7f/". A host that is empty or holds control characters or spaces is reported
+ * here, on its input line, rather than fetched and recorded under such a URL. */
+static int host_ok(CURLU *u) {
+    char *host = NULL;
+    int ok = curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host && host[0];
+    for (const char *p = ok ? host : ""; *p; p++)
+        if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+            ok = 0;
+    curl_free(host);
+    return ok;
+}
+
 int cli_url_normalize(const char *line, size_t len, const char *default_scheme, char **url,
                       const char **why) {
     char *raw;
@@ -213,6 +226,9 @@ int cli_url_normalize(const char *line, size_t len, const char *default_scheme, 
         rc = CAFE_EINVAL;
     } else if (!scheme_ok(scheme)) {
         *why = "unsupported scheme (only http and https are fetched)";
+        rc = CAFE_EINVAL;
+    } else if (!host_ok(u)) {
+        *why = "bad host name";
         rc = CAFE_EINVAL;
     } else if (curl_url_get(u, CURLUPART_URL, &norm, 0) != CURLUE_OK || !(*url = strdup(norm))) {
         *why = "out of memory";

@@ -375,6 +375,16 @@ def test_nan_option_values_are_usage_errors():
             (opt, r.returncode, r.stderr)
 
 
+# --- hostile input lines (found by fuzz/fuzz_urlline.c) --------------------------------------
+def test_percent_encoded_control_in_host_is_a_bad_line():
+    # curl decodes "%7f" into a raw DEL in the host: the line is an error record under its
+    # own text, not a fetch of "http://\x7f/".
+    for line in ("%7f", "http://%7F/x", "https://%7f:8080/"):
+        expect(line, {"final_url": None, "status": None, "title": None, "content_type": None,
+                      "charset": None, "bytes": 0, "attempts": 0,
+                      "error": "invalid URL: bad host name"})
+
+
 # --- every fault in one run ------------------------------------------------------------------
 def test_all_faults_in_one_run():
     faults = ["/reset-before-headers", "/close-before-headers", "/hang", "/trickle/64",
