@@ -136,6 +136,13 @@ w("- `--resume` on a file that was not its format (a `--csv` file resumed with `
   "a JSON file with one edited line) truncated it at the first line that did not parse: the "
   "earlier results were erased. It now refuses with exit 2 and leaves the file "
   "(`tests/faults/test_output.sh`).")
+w("- Good URLs of a host behind `--per-host` requests to a tarpit timed out without being "
+  "sent (\"Failed to resolve host ... with timeout after 0 ms\"): they waited for a connection "
+  "inside curl, where the wait counts against the timeout. They now wait for their host's "
+  "turn in cafe (`test_tarpit_does_not_time_out_its_hosts_other_urls`).")
+w("- The URL line `%7f` normalised to `http://\\x7f/` (a raw DEL in the host) and was "
+  "fetched and recorded under it; now an `invalid URL: bad host name` record (fuzz target "
+  "`urlline`).")
 w("- `--timeout nan` (and `--rate nan`...) passed the range check and converted NaN to an "
   "integer: undefined behaviour (fuzz target `opts`).")
 w("- `cli_opts_parse` called twice went on with an option cluster the previous call stopped in "
