@@ -353,6 +353,7 @@ int cafe_signal_pending(cafe_signal_t *s);
 void cafe_signal_close(cafe_signal_t *s);
 
 #include "cafe/tcp.h"
+#include "cafe/title.h"
 #include "cafe/http.h"
 
 #ifdef __cplusplus

@@ -105,6 +105,7 @@ struct cafe_loop {
     size_t live; /* tasks not finished */
     size_t stack_size;
     int running, quiet;
+    int clock_stale; /* uv's cached time was not refreshed this turn: see cafe__loop_now */
     int (*call_fn)(void *);
     void *call_arg;
     int call_rc;
@@ -128,6 +129,10 @@ int cafe__loop_at_close(cafe_loop_t *loop, void (*fn)(void *), void *arg);
 /* Thread-local: the loop running on this thread. The one piece of global state, like
  * asyncio's running loop; it only points at the loop object. */
 cafe_loop_t *cafe__loop_tls(void);
+
+/* The loop's clock in ms, like uv_now but refreshed first when the loop skipped libuv on
+ * turns where nothing in it was alive. Use it instead of uv_now before arming a timer. */
+uint64_t cafe__loop_now(cafe_loop_t *loop);
 
 /* Scheduler hooks (loop.c). */
 void cafe__ready_push(cafe_loop_t *loop, cafe_task_t *t);

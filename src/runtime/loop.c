@@ -24,6 +24,14 @@ void *cafe_loop_uv(cafe_loop_t *loop) {
 }
 
 uint64_t cafe_loop_now(cafe_loop_t *loop) {
+    return cafe__loop_now(loop);
+}
+
+uint64_t cafe__loop_now(cafe_loop_t *loop) {
+    if (loop->clock_stale) {
+        uv_update_time(&loop->uv);
+        loop->clock_stale = 0;
+    }
     return uv_now(&loop->uv);
 }
 
@@ -178,6 +186,15 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
         run_ready(loop);
         if (loop->live == 0)
             break;
+        if (!loop->ready_head) {
+            cafe__stacks_trim(&loop->stacks); /* about to block: a good time for syscalls */
+        } else if (!uv_loop_alive(&loop->uv)) {
+            /* No handle or request: uv_run would only read the clock (~22 ns here, more
+             * than the rest of a turn). Read it when someone asks (cafe__loop_now). */
+            loop->clock_stale = 1;
+            continue;
+        }
+        loop->clock_stale = 0; /* uv_run reads the clock */
         int more = uv_run(&loop->uv, loop->ready_head ? UV_RUN_NOWAIT : UV_RUN_ONCE);
         if (!more && !loop->ready_head)
             rc = break_deadlock(loop);

@@ -63,16 +63,17 @@ void cafe__stacks_init(cafe__stacks_t *s) {
     s->canary_seed = 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)s;
 }
 
+/* Returns 1 when a guard page now protects the slot, 0 when only the canary will. */
 static int guard_slot(cafe__stacks_t *s, char *guard) {
     if (s->guard_mode == CAFE__GUARD_MADVISE) {
         if (madvise(guard, s->page, MADV_GUARD_INSTALL) == 0)
-            return 0;
+            return 1;
         s->guard_mode = CAFE__GUARD_MPROTECT;
     }
     if (s->guard_mode == CAFE__GUARD_MPROTECT) {
         if (s->mprotect_guards < s->mprotect_budget && mprotect(guard, s->page, PROT_NONE) == 0) {
             s->mprotect_guards++;
-            return 0;
+            return 1;
         }
         s->guard_mode = CAFE__GUARD_CANARY;
     }
@@ -100,7 +101,7 @@ static int group_add(cafe__stacks_t *s, int cls) {
     for (size_t i = n; i-- > 0;) {
         char *guard = g->base + i * slot;
         cafe__stack_t *st = &g->stacks[i];
-        guard_slot(s, guard);
+        st->guarded = (uint8_t)guard_slot(s, guard);
         st->lo = guard + s->page;
         st->size = usable;
         st->cls = (uint8_t)cls;
@@ -114,8 +115,13 @@ static int group_add(cafe__stacks_t *s, int cls) {
     return 0;
 }
 
+/* Behind a guard page the canary is zero, the value an untouched (or MADV_DONTNEED'ed) page
+ * reads as: it is never written, so the stack's lowest page stays unallocated and a sleeping
+ * task costs one page, not two. Reading it maps the shared zero page, which is not resident
+ * memory of the process. Without a guard the canary is the only protection: a random value,
+ * written at every get, at the price of that page. */
 static uint64_t canary_of(const cafe__stacks_t *s, const cafe__stack_t *st) {
-    return s->canary_seed ^ (uint64_t)(uintptr_t)st->lo;
+    return st->guarded ? 0 : s->canary_seed ^ (uint64_t)(uintptr_t)st->lo;
 }
 
 cafe__stack_t *cafe__stack_get(cafe__stacks_t *s, size_t size) {
@@ -130,22 +136,36 @@ cafe__stack_t *cafe__stack_get(cafe__stacks_t *s, size_t size) {
         s->hot[cls]--;
     st->next_free = NULL;
     st->dirty = 1;
-    *(uint64_t *)(void *)st->lo = canary_of(s, st);
+    if (!st->guarded)
+        *(uint64_t *)(void *)st->lo = canary_of(s, st);
     return st;
 }
 
 void cafe__stack_put(cafe__stacks_t *s, cafe__stack_t *st) {
-    int cls = st->cls;
-    if (s->hot[cls] >= CAFE__STACK_HOT_MAX) {
-        /* Beyond the hot cache: give the pages back. Costs a syscall, which is why the
-         * most recently used stacks are kept as they are. */
-        madvise(st->lo, st->size, MADV_DONTNEED);
-        st->dirty = 0;
-    } else {
-        s->hot[cls]++;
+    /* No syscall here: a burst of short tasks must not pay madvise plus a page fault per
+     * task. cafe__stacks_trim gives the surplus back when the loop goes idle. */
+    s->hot[st->cls]++;
+    st->next_free = s->free[st->cls];
+    s->free[st->cls] = st;
+}
+
+void cafe__stacks_trim(cafe__stacks_t *s) {
+    for (int cls = 0; cls < CAFE__STACK_CLASSES; cls++) {
+        size_t keep = CAFE__STACK_HOT_MAX;
+        /* The free list is LIFO, so the dirty stacks sit near its head. */
+        for (cafe__stack_t *st = s->free[cls]; st && s->hot[cls] > CAFE__STACK_HOT_MAX;
+             st = st->next_free) {
+            if (!st->dirty)
+                continue;
+            if (keep > 0) {
+                keep--;
+                continue;
+            }
+            madvise(st->lo, st->size, MADV_DONTNEED);
+            st->dirty = 0;
+            s->hot[cls]--;
+        }
     }
-    st->next_free = s->free[cls];
-    s->free[cls] = st;
 }
 
 void cafe__stack_check(const cafe__stacks_t *s, const cafe__stack_t *st, const char *who) {

@@ -16,7 +16,8 @@ struct cafe__stack {
     cafe__stack_t *next_free;
     unsigned vg_id; /* valgrind's id for the registered stack */
     uint8_t cls;
-    uint8_t dirty; /* pages may be resident (not given back since last use) */
+    uint8_t dirty;   /* pages may be resident (not given back since last use) */
+    uint8_t guarded; /* a guard page sits below lo; the canary is then zero */
 };
 
 typedef struct cafe__stack_group cafe__stack_group_t;
@@ -40,6 +41,9 @@ void cafe__stacks_close(cafe__stacks_t *s);
  * size too large). */
 cafe__stack_t *cafe__stack_get(cafe__stacks_t *s, size_t size);
 void cafe__stack_put(cafe__stacks_t *s, cafe__stack_t *st);
+/* Gives the pages of idle stacks beyond CAFE__STACK_HOT_MAX per size back to the kernel.
+ * Called when the loop is about to block, so bursts of short tasks never pay for it. */
+void cafe__stacks_trim(cafe__stacks_t *s);
 /* Aborts the process with a message naming `who` if the stack's canary was overwritten. */
 void cafe__stack_check(const cafe__stacks_t *s, const cafe__stack_t *st, const char *who);
 /* The guard policy in force, for tests and benchmarks: "madvise", "mprotect" or "canary". */

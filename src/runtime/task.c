@@ -242,7 +242,7 @@ int cafe_task_sleep(uint64_t ms) {
         return 0;
     }
     cafe__wait_t w = {.abort = cafe__abort_noop};
-    return cafe__park(&w, uv_now(&t->loop->uv) + ms);
+    return cafe__park(&w, cafe__loop_now(t->loop) + ms);
 }
 
 int cafe_task_yield(void) {
@@ -251,7 +251,7 @@ int cafe_task_yield(void) {
         return 0;
     if (t->cancelled)
         return CAFE_ECANCELED;
-    if (uv_now(&t->loop->uv) >= t->deadline)
+    if (t->deadline != CAFE__NEVER && cafe__loop_now(t->loop) >= t->deadline)
         return CAFE_ETIMEDOUT;
     cafe__ready_push(t->loop, t);
     cafe__switch_to_loop(t);
@@ -264,7 +264,7 @@ int cafe_deadline_begin(cafe_deadline_t *d, uint64_t ms) {
         d->private_at = d->private_outer = CAFE__NEVER;
         return CAFE_ENOTASK;
     }
-    uint64_t now = uv_now(&t->loop->uv);
+    uint64_t now = cafe__loop_now(t->loop);
     uint64_t at = ms > CAFE__NEVER - now ? CAFE__NEVER : now + ms;
     d->private_outer = t->deadline;
     d->private_at = at < t->deadline ? at : t->deadline;
@@ -277,7 +277,7 @@ int cafe_deadline_end(cafe_deadline_t *d) {
     if (!t || d->private_at == CAFE__NEVER)
         return 0;
     t->deadline = d->private_outer;
-    return uv_now(&t->loop->uv) >= d->private_at ? CAFE_ETIMEDOUT : 0;
+    return cafe__loop_now(t->loop) >= d->private_at ? CAFE_ETIMEDOUT : 0;
 }
 
 static void free_struct(uv_handle_t *h) {

@@ -79,7 +79,10 @@ int cafe__park(cafe__wait_t *w, uint64_t wake_at) {
     if (!t)
         return CAFE_ENOTASK;
     w->task = t;
-    uint64_t now = uv_now(&loop->uv), fire = wake_at;
+    uint64_t fire = wake_at;
+    /* Read the clock only when a time matters: it may cost more than the rest of a park. */
+    int timed = wake_at != CAFE__NEVER || (w->abort && t->deadline != CAFE__NEVER);
+    uint64_t now = timed ? cafe__loop_now(loop) : 0;
     if (w->abort) {
         int early = t->cancelled ? CAFE_ECANCELED : now >= t->deadline ? CAFE_ETIMEDOUT : 0;
         if (early && w->abort(w))

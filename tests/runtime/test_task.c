@@ -310,7 +310,8 @@ static int scale_main(void *arg, void **value) {
     assert_non_null(t);
     assert_non_null(r);
     for (size_t i = 0; i < n; i++)
-        assert_int_equal(cafe_task_spawn(&t[i], sleeper, (void *)(uintptr_t)(10 + i % 50), NULL), 0);
+        assert_int_equal(cafe_task_spawn(&t[i], sleeper, (void *)(uintptr_t)(10 + i % 50), NULL),
+                         0);
     assert_int_equal(cafe_task_gather(t, n, r), 0);
     for (size_t i = 0; i < n; i++)
         assert_int_equal(r[i].status, 0);
