@@ -106,6 +106,7 @@ struct cafe_loop {
     size_t stack_size;
     int running, quiet;
     int clock_stale; /* uv's cached time was not refreshed this turn: see cafe__loop_now */
+    int in_uv;       /* inside uv_run: a task made ready must stop the coming poll */
     int (*call_fn)(void *);
     void *call_arg;
     int call_rc;

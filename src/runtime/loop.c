@@ -71,6 +71,12 @@ void cafe__ready_push(cafe_loop_t *loop, cafe_task_t *t) {
     else
         loop->ready_head = t;
     loop->ready_tail = t;
+    /* uv_run(ONCE) runs timers that fell due while tasks ran (and pending callbacks) before
+     * it polls, with a poll timeout that knows nothing of our ready queue: a task woken there
+     * would wait for unrelated I/O, forever if none comes. uv_stop makes that poll return at
+     * once. */
+    if (loop->in_uv)
+        uv_stop(&loop->uv);
 }
 
 static cafe_task_t *ready_pop(cafe_loop_t *loop) {
@@ -195,7 +201,9 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
             continue;
         }
         loop->clock_stale = 0; /* uv_run reads the clock */
+        loop->in_uv = 1;
         int more = uv_run(&loop->uv, loop->ready_head ? UV_RUN_NOWAIT : UV_RUN_ONCE);
+        loop->in_uv = 0;
         if (!more && !loop->ready_head)
             rc = break_deadlock(loop);
     }
