@@ -77,7 +77,7 @@ def timed(cmd, timeout=300):
     return wall, int(open(tf).read().split()[-1]), r.stdout
 
 
-def cafe(urls, c, mode="all"):
+def cafe(urls, c, mode="stream"):
     wall, rss, out = timed([BENCH, urls, str(c), mode])
     fields = dict(kv.split("=") for kv in out.split())
     fields["wall"], fields["rss"] = wall, rss
@@ -123,6 +123,24 @@ def strace_counts(urls, c):
     return counts
 
 
+REPEAT = 1 if QUICK else 3
+
+
+def median_runs(runs):
+    """Runs each named callable REPEAT times, interleaved (the machine is shared and noisy:
+    interleaving spreads the noise over all of them), and returns each one's median run by
+    its first value (a rate or a duration, as `key` says)."""
+    got = {name: [] for name, _, _ in runs}
+    for _ in range(REPEAT):
+        for name, fn, _ in runs:
+            got[name].append(fn())
+    out = {}
+    for name, _, key in runs:
+        got[name].sort(key=key)
+        out[name] = got[name][len(got[name]) // 2]
+    return out
+
+
 def mib(kib):
     return f"{kib / 1024:.1f}"
 
@@ -139,11 +157,12 @@ def no_delay():
     n, c, sites = (2000, 100, 200) if QUICK else (10000, 100, 200)
     p, ports = start_fixture("--sites", str(sites), "--size", "30000")
     urls = url_file("nodelay.txt", ports, n)
-    k = cafe(urls, c)
-    cafe(urls, c)  # warm-up done; the second run is reported
-    k = cafe(urls, c)
-    cw, cr = curl_z(urls, c)
-    aw, ar = aiohttp(urls, c)
+    cafe(urls, c)  # warm-up: the server's connections and tasks exist from now on
+    m = median_runs([("cafe", lambda: cafe(urls, c), lambda r: float(r["rate"])),
+                     ("kept", lambda: cafe(urls, c, "all"), lambda r: float(r["rate"])),
+                     ("curl", lambda: curl_z(urls, c), lambda r: r[0]),
+                     ("aio", lambda: aiohttp(urls, c), lambda r: r[0])])
+    k, kept, (cw, cr), (aw, ar) = m["cafe"], m["kept"], m["curl"], m["aio"]
     wk, wkr = wrk(f"http://127.0.0.1:{ports[0]}/page/0", c)
     wc, wcr = wrk(f"http://127.0.0.1:{ports[0]}/page/0", c, close=True)
     sc = strace_counts(urls, c)
@@ -152,8 +171,10 @@ def no_delay():
     print(f"### No delay: {n} URLs over {sites} sites (30 KB pages, {n // sites} per site), "
           f"concurrency {c}\n")
     table(["client", "URLs/s", "vs curl -Z", "wall s", "peak RSS MiB"], [
-        ["cafe (bench_http)", k["rate"], f"{float(k['rate']) / crate:.2f}x",
+        ["cafe (bench_http), bodies streamed", k["rate"], f"{float(k['rate']) / crate:.2f}x",
          k["secs"], mib(k["rss"])],
+        ["cafe, bodies kept in res.body", kept["rate"], f"{float(kept['rate']) / crate:.2f}x",
+         kept["secs"], mib(kept["rss"])],
         [f"curl -Z --parallel-max {c}", f"{crate:.0f}", "1.00x", f"{cw:.2f}", mib(cr)],
         [f"python3 aiohttp, limit {c}", f"{n / aw:.0f}", f"{n / aw / crate:.2f}x", f"{aw:.2f}",
          mib(ar)],
@@ -177,9 +198,11 @@ def with_delay():
     ideal = n * 0.1 / c
     p, ports = start_fixture("--sites", "200", "--size", "30000", "--delay", "100")
     urls = url_file("delay.txt", ports, n)
-    k = cafe(urls, c)
-    cw, cr = curl_z(urls, c)
-    aw, ar = aiohttp(urls, c)
+    cafe(urls, c)  # warm-up
+    m = median_runs([("cafe", lambda: cafe(urls, c), lambda r: float(r["secs"])),
+                     ("curl", lambda: curl_z(urls, c), lambda r: r[0]),
+                     ("aio", lambda: aiohttp(urls, c), lambda r: r[0])])
+    k, (cw, cr), (aw, ar) = m["cafe"], m["curl"], m["aio"]
     stop_fixture(p)
     print(f"### 100 ms per response: {n} URLs, concurrency {c} (ideal {ideal:.2f} s)\n")
     per = float(k["rss_per_inflight_kib"])
@@ -202,16 +225,20 @@ def early_stop():
     for name, n, c, size, sites in cases:
         p, ports = start_fixture("--sites", str(sites), "--size", size)
         urls = url_file("stop.txt", ports, n)
-        res = {m: cafe(urls, c, m) for m in ("all", "close", "auto")}
+        cafe(urls, c)  # warm-up
+        res = median_runs([(m, lambda m=m: cafe(urls, c, m), lambda r: float(r["rate"]))
+                           for m in ("stream", "close", "auto")])
         stop_fixture(p)
-        base = float(res["close"]["rate"])
-        for m, label in (("all", "never stop (read it all)"), ("close", "always close at once"),
+        never, close = float(res["stream"]["rate"]), float(res["close"]["rate"])
+        for m, label in (("stream", "never stop (read it all)"),
+                         ("close", "always close at once"),
                          ("auto", "cafe's policy (CAFE_HTTP_STOP_AUTO)")):
             r = res[m]
-            rows.append([name, label, r["rate"], f"{float(r['rate']) / base:.2f}x", r["drained"],
-                         r["closed"]])
+            rows.append([name, label, r["rate"], f"{float(r['rate']) / never:.2f}x",
+                         f"{float(r['rate']) / close:.2f}x", r["drained"], r["closed"]])
     print("### Early stop after `</title>`\n")
-    table(["pages", "policy", "URLs/s", "vs always-close", "drained", "closed"], rows)
+    table(["pages", "policy", "URLs/s", "vs never stop", "vs always close", "drained", "closed"],
+          rows)
     return rows
 
 
@@ -220,6 +247,8 @@ def main():
         if subprocess.run(["sh", "-c", f"command -v {tool}"], capture_output=True).returncode:
             sys.exit(f"bench: {tool} missing (make bench installs the bench packages)")
     print("## HTTP client\n")
+    print(f"Medians of {REPEAT} interleaved runs; wrk runs once. Bodies are streamed and dropped "
+          "(as curl -o /dev/null) unless said otherwise.\n")
     ratio = no_delay()
     vs_ideal, per = with_delay()
     early_stop()

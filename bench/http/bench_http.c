@@ -3,8 +3,9 @@
  *
  *   bench_http FILE CONCURRENCY [MODE]
  *
- * MODE: "all" (default) reads every body whole; "auto", "close" or "drain" stop each body
- * right after its </title> with that stop policy (CAFE_HTTP_STOP_*). */
+ * MODE: "all" (default) keeps every body (res.body); "stream" passes each body to a callback
+ * that drops it (as curl -o /dev/null does); "auto", "close" or "drain" stream and stop each
+ * body right after its </title> with that stop policy (CAFE_HTTP_STOP_*). */
 #include "cafe.h"
 
 #include <stdio.h>
@@ -17,7 +18,7 @@ typedef struct bench {
     char **urls;
     size_t n, next, ok, failed, stopped;
     size_t concurrency;
-    int stop_mode; /* -1: read everything; else a cafe_http_stop_t */
+    int stop_mode; /* -1: keep bodies; -2: stream them whole; else a cafe_http_stop_t */
     int first_error;
     char first_message[320];
     cafe_http_stats_t stats;
@@ -41,12 +42,18 @@ static int on_body(void *arg, const cafe_http_result_t *res, const char *data, s
     return 0;
 }
 
+static int on_body_all(void *arg, const cafe_http_result_t *res, const char *data, size_t len) {
+    return 0;
+}
+
 static int worker(void *arg, void **value) {
     bench_t *b = arg;
     while (b->next < b->n) {
         const char *url = b->urls[b->next++];
         scan_t scan = {{0}, 0};
         cafe_http_opts_t o = {.attempts = 1};
+        if (b->stop_mode == -2)
+            o.on_body = on_body_all;
         if (b->stop_mode >= 0) {
             o.on_body = on_body;
             o.body_arg = &scan;
@@ -117,12 +124,13 @@ static int read_urls(const char *path, bench_t *b) {
 int main(int argc, char **argv) {
     bench_t b = {.stop_mode = -1};
     if (argc < 3 || read_urls(argv[1], &b) != 0) {
-        fprintf(stderr, "usage: bench_http URL_FILE CONCURRENCY [all|auto|close|drain]\n");
+        fprintf(stderr, "usage: bench_http URL_FILE CONCURRENCY [all|stream|auto|close|drain]\n");
         return 2;
     }
     b.concurrency = (size_t)atol(argv[2]);
     if (argc > 3 && strcmp(argv[3], "all") != 0)
-        b.stop_mode = strcmp(argv[3], "close") == 0   ? CAFE_HTTP_STOP_CLOSE
+        b.stop_mode = strcmp(argv[3], "stream") == 0  ? -2
+                      : strcmp(argv[3], "close") == 0 ? CAFE_HTTP_STOP_CLOSE
                       : strcmp(argv[3], "drain") == 0 ? CAFE_HTTP_STOP_DRAIN
                                                       : CAFE_HTTP_STOP_AUTO;
     long rss0 = rss_kib();

@@ -5,7 +5,7 @@
  *                      at-close hook: the curl multi + share handles, curl's timer, the
  *                      sockets, the pool of transfers, the host table, the limits.
  *   sock   (io.c)      one per socket curl watches: a uv_poll_t; freed in its close callback.
- *   xfer   (xfer.c)    one curl easy handle + parsed URL + per-try state; pooled by the
+ *   xfer   (xfer.c)    one curl easy handle + per-try state; pooled by the
  *                      client, lent to one try at a time.
  *   try    (request.c) one attempt of a request, on the requesting task's stack: the wait
  *                      the task parks on and where the transfer reports to.
@@ -62,7 +62,6 @@ typedef struct cafe__http_try {
 
 struct cafe__http_xfer {
     CURL *easy;
-    CURLU *url;
     cafe__http_client_t *c;
     cafe__http_try_t *try;   /* NULL when idle or orphaned */
     cafe__http_xfer_t *next; /* pool or orphan list */
