@@ -108,7 +108,7 @@ cafe__http_client_t *cafe__http_client_find(cafe_loop_t *loop);
 uint32_t cafe__http_client_random(cafe__http_client_t *c);
 
 /* io.c: the multi_socket <-> libuv glue. */
-int cafe__http_io_init(cafe__http_client_t *c);
+void cafe__http_io_init(cafe__http_client_t *c);
 /* Closes every socket and the timers; the client is freed once they are closed. */
 void cafe__http_io_close(cafe__http_client_t *c);
 /* The socket callbacks set on every easy handle. */

@@ -210,7 +210,7 @@ void cafe__http_io_orphan(cafe__http_xfer_t *x) {
     uv_timer_start(&c->reaper, on_reap, 0, 0);
 }
 
-int cafe__http_io_init(cafe__http_client_t *c) {
+void cafe__http_io_init(cafe__http_client_t *c) {
     uv_timer_init(&c->loop->uv, &c->timer);
     uv_timer_init(&c->loop->uv, &c->reaper);
     c->timer.data = c->reaper.data = c;
@@ -219,7 +219,6 @@ int cafe__http_io_init(cafe__http_client_t *c) {
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
     curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer_set);
     curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
-    return 0;
 }
 
 void cafe__http_io_setopts(cafe__http_client_t *c, CURL *easy) {
