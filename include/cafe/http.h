@@ -141,14 +141,15 @@ void cafe_http_result_free(cafe_http_result_t *res);
 
 /* Per-loop limits. Transfers over max_transfers wait in FIFO order (they are not failed);
  * transfers over max_host_connections wait inside curl for a connection to that host
- * (HTTP/2 streams share one). Connections are kept open for reuse up to max_connections (in
- * use and idle together; the oldest idle one is closed to make room): that bounds the file
- * descriptors the client holds. */
+ * (HTTP/2 streams share one). Connections kept for reuse are capped at max_connections,
+ * which bounds the file descriptors used. */
 typedef struct cafe_http_limits {
     size_t max_transfers;        /* 0 = 100 (aiohttp's default) */
     size_t max_host_connections; /* 0 = no per-host cap */
-    /* 0 = 4 x max_transfers (curl's default ratio), but at most 3/4 of the descriptors
-     * RLIMIT_NOFILE leaves (and never below max_transfers) */
+    /* Connections kept open for reuse (curl's cache, idle and busy). 0 = 4 x max_transfers
+     * (curl's own default ratio), lowered to leave room under the process's open-file
+     * limit, and never below max_transfers. A list over many hosts needs a cache that holds
+     * a connection per host, or every URL pays for a new connection. */
     size_t max_connections;
 } cafe_http_limits_t;
 

@@ -48,24 +48,24 @@ static void proxies_read(cafe__http_client_t *c) {
     free(all);
 }
 
-/* curl keeps 4 connections per transfer by default; a URL list spread over many hosts needs
- * them (each host's connection waits idle for its next URL), but they must not eat the
- * descriptors that new connections need. */
-static size_t connections_default(size_t transfers) {
-    struct rlimit rl;
-    size_t n = 4 * transfers;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
-        size_t room = rl.rlim_cur > 64 ? (size_t)(rl.rlim_cur - 32) / 4 * 3 : 16;
-        n = n < room ? n : room;
+/* The default size of curl's connection cache: room for idle connections to many hosts,
+ * within the descriptors the process may open (a margin is left for everything else). */
+static size_t default_max_connections(size_t transfers) {
+    size_t want = 4 * transfers;
+    struct rlimit r;
+    if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur != RLIM_INFINITY) {
+        size_t room = r.rlim_cur > 64 ? (size_t)r.rlim_cur - 64 : 0;
+        if (want > room)
+            want = room;
     }
-    return n > transfers ? n : transfers;
+    return want < transfers ? transfers : want;
 }
 
 static void limits_apply(cafe__http_client_t *c) {
     if (!c->limits.max_transfers)
         c->limits.max_transfers = 100;
     if (!c->limits.max_connections)
-        c->limits.max_connections = connections_default(c->limits.max_transfers);
+        c->limits.max_connections = default_max_connections(c->limits.max_transfers);
     cafe_sem_init(&c->slots, c->limits.max_transfers);
     curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)c->limits.max_connections);
     curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS,

@@ -64,6 +64,11 @@ int cafe__loop_at_close(cafe_loop_t *loop, void (*fn)(void *), void *arg) {
 }
 
 void cafe__ready_push(cafe_loop_t *loop, cafe_task_t *t) {
+    /* Woken from a libuv callback (e.g. a timer, before the poll phase of the same turn):
+     * libuv does not know about our run queue and would block in epoll. uv_stop makes this
+     * turn's poll non-blocking and uv_run return after it. */
+    if (loop->in_uv)
+        uv_stop(&loop->uv);
     t->state = CAFE__READY;
     t->ready_next = NULL;
     if (loop->ready_tail)
