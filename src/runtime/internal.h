@@ -113,7 +113,6 @@ struct cafe_loop {
     int running, quiet;
     int in_uv;       /* inside uv_run: a task made ready must stop libuv from blocking */
     int clock_stale; /* uv's cached time was not refreshed this turn: see cafe__loop_now */
-    int in_uv;       /* inside uv_run: a task made ready must stop the coming poll */
     int (*call_fn)(void *);
     void *call_arg;
     int call_rc;

@@ -76,12 +76,6 @@ void cafe__ready_push(cafe_loop_t *loop, cafe_task_t *t) {
     else
         loop->ready_head = t;
     loop->ready_tail = t;
-    /* uv_run(ONCE) runs timers that fell due while tasks ran (and pending callbacks) before
-     * it polls, with a poll timeout that knows nothing of our ready queue: a task woken there
-     * would wait for unrelated I/O, forever if none comes. uv_stop makes that poll return at
-     * once. */
-    if (loop->in_uv)
-        uv_stop(&loop->uv);
 }
 
 static cafe_task_t *ready_pop(cafe_loop_t *loop) {
