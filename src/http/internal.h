@@ -117,7 +117,7 @@ void cafe__http_io_setopts(cafe__http_client_t *c, CURL *easy);
 void cafe__http_io_orphan(cafe__http_xfer_t *x);
 
 /* xfer.c */
-/* Takes a pooled transfer (or makes one) and sets it up for try t: parse URL, options, add
+/* Takes a pooled transfer (or makes one) and sets it up for try t: URL check, options, add
  * to the multi. Loop stack. Returns 0 or a CAFE_E* code with t->res->message set. */
 int cafe__http_xfer_start(cafe__http_try_t *t);
 /* Returns x to the pool (or frees it when the pool is full). Loop stack, x out of curl. */

@@ -200,6 +200,36 @@ static void test_retried_bodies_not_delivered(void **state) {
     cafe_http_result_free(&k.res);
 }
 
+/* The loop integration's cost: requests one after another on a kept-alive connection must
+ * not restart the socket's poll each time (each restart is two epoll_ctl calls; curl drops
+ * and re-adds a socket's interest around every transfer). */
+typedef struct seq {
+    const char *url;
+    int n, ok;
+    cafe_http_stats_t stats;
+} seq_t;
+
+static int seq_run(void *arg, void **value) {
+    seq_t *q = arg;
+    for (int i = 0; i < q->n; i++) {
+        cafe_http_result_t r;
+        if (cafe_http_request(q->url, NULL, &r) == 0 && r.status == 200)
+            q->ok++;
+        cafe_http_result_free(&r);
+    }
+    cafe_http_stats_get(NULL, &q->stats);
+    return 0;
+}
+
+static void test_kept_alive_costs_no_poll_restarts(void **state) {
+    seq_t q = {.url = fixture_url((char[256]){0}, 256, *state, 0, "/page/9?size=2000"), .n = 50};
+    assert_int_equal(test_run(seq_run, &q), 0);
+    assert_int_equal(q.ok, 50);
+    assert_int_equal(q.stats.transfers, 50);
+    /* connect (writable), then readable: two changes for the connection's whole life */
+    assert_true(q.stats.poll_changes <= 4);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stream_whole_body),
@@ -208,6 +238,7 @@ int main(void) {
         cmocka_unit_test(test_stop_policies_forced),
         cmocka_unit_test(test_stop_busy_host_drains),
         cmocka_unit_test(test_retried_bodies_not_delivered),
+        cmocka_unit_test(test_kept_alive_costs_no_poll_restarts),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
