@@ -60,6 +60,15 @@ typedef struct cafe__http_try {
     int64_t retry_after_s; /* the response's Retry-After, -1 when none */
 } cafe__http_try_t;
 
+/* What an easy handle's options were last set from, besides the URL. A request with the
+ * same profile reuses them as they are: no curl_easy_reset and ~24 setopts less. Only
+ * profiles without caller strings (user agent, CA file, header and resolve lists) are
+ * reusable (valid), since the caller may change a string's bytes under the same pointer. */
+typedef struct cafe__http_profile {
+    int valid, used, method, https, insecure, http1_only, max_redirects;
+    uint64_t timeout_ms, connect_timeout_ms;
+} cafe__http_profile_t;
+
 struct cafe__http_xfer {
     CURL *easy;
     cafe__http_client_t *c;
@@ -76,6 +85,7 @@ struct cafe__http_xfer {
     int aborted;           /* stopped early by refusing data: curl's write error is ours */
     int oom;               /* the body buffer could not grow */
     int in_multi;
+    cafe__http_profile_t profile;
     char errbuf[CURL_ERROR_SIZE];
 };
 

@@ -13,8 +13,6 @@ static cafe__http_xfer_t *xfer_get(cafe__http_client_t *c) {
     if (x) {
         c->pool = x->next;
         c->pool_len--;
-        c->stats.curl_calls++;
-        curl_easy_reset(x->easy);
         return x;
     }
     x = calloc(1, sizeof(*x));
@@ -145,6 +143,35 @@ static void options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_http
 
 #undef SET
 
+static void profile_of(cafe__http_profile_t *p, const cafe_http_opts_t *o, int https) {
+    memset(p, 0, sizeof(*p)); /* padding too: profiles are compared with memcmp */
+    p->valid = !o->user_agent && !o->ca_file && !o->headers && !o->resolve;
+    p->used = 1;
+    p->method = o->method;
+    p->https = https;
+    p->insecure = o->insecure;
+    p->http1_only = o->http1_only;
+    p->max_redirects = o->max_redirects;
+    p->timeout_ms = o->timeout_ms;
+    p->connect_timeout_ms = o->connect_timeout_ms;
+}
+
+/* Sets x up for url: only the URL when the handle's options fit already, else all of them. */
+static void options_setup(cafe__http_xfer_t *x, const char *url, const cafe_http_opts_t *o,
+                          int https) {
+    cafe__http_profile_t p;
+    profile_of(&p, o, https);
+    x->c->stats.curl_calls++;
+    if (p.valid && memcmp(&p, &x->profile, sizeof(p)) == 0) {
+        curl_easy_setopt(x->easy, CURLOPT_URL, url);
+        return;
+    }
+    if (x->profile.used)
+        curl_easy_reset(x->easy);
+    options_set(x, url, o, https);
+    x->profile = p;
+}
+
 int cafe__http_xfer_start(cafe__http_try_t *t) {
     cafe__http_client_t *c = t->c;
     const cafe_http_opts_t *o = t->opts;
@@ -158,7 +185,7 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
         cafe__http_xfer_put(x);
         return rc;
     }
-    options_set(x, t->url, o, https);
+    options_setup(x, t->url, o, https);
     x->errbuf[0] = '\0';
     x->max_body = o->max_body ? o->max_body : CAFE__HTTP_MAX_BODY;
     c->stats.curl_calls++;

@@ -230,6 +230,42 @@ static void test_kept_alive_costs_no_poll_restarts(void **state) {
     assert_true(q.stats.poll_changes <= 4);
 }
 
+/* Pooled easy handles keep their options for the next request when they fit: a change of
+ * method or options in between must still take effect, both ways. */
+typedef struct step {
+    const cafe_http_opts_t *opts;
+    const char *path;
+    long status;
+    size_t body_len;
+} step_t;
+
+static int mixed_run(void *arg, void **value) {
+    const fixture_proc_t *f = arg;
+    const cafe_http_opts_t get = {0}, head = {.method = CAFE_HTTP_HEAD},
+                           no_redirects = {.max_redirects = CAFE_HTTP_NO_REDIRECTS};
+    const step_t steps[] = {
+        {&get, "/page/4?size=1000", 200, 1000}, {&head, "/page/4?size=1000", 200, 0},
+        {&head, "/page/4?size=1000", 200, 0},   {&get, "/page/4?size=1000", 200, 1000},
+        {&get, "/redirect/1", 200, 30000},      {&no_redirects, "/redirect/1", 302, 9},
+        {&no_redirects, "/redirect/1", 302, 9}, {&get, "/redirect/1", 200, 30000},
+    };
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        char url[256];
+        cafe_http_result_t r;
+        assert_int_equal(cafe_http_request(fixture_url(url, sizeof(url), f, 0, steps[i].path),
+                                           steps[i].opts, &r),
+                         0);
+        assert_int_equal(r.status, steps[i].status);
+        assert_int_equal(r.body_len, steps[i].body_len);
+        cafe_http_result_free(&r);
+    }
+    return 0;
+}
+
+static void test_pooled_handles_take_new_options(void **state) {
+    assert_int_equal(test_run(mixed_run, *state), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stream_whole_body),
@@ -239,6 +275,7 @@ int main(void) {
         cmocka_unit_test(test_stop_busy_host_drains),
         cmocka_unit_test(test_retried_bodies_not_delivered),
         cmocka_unit_test(test_kept_alive_costs_no_poll_restarts),
+        cmocka_unit_test(test_pooled_handles_take_new_options),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
