@@ -127,10 +127,10 @@ static void on_poll(uv_poll_t *p, int status, int events) {
     action(c, fd,
            (events & UV_READABLE ? CURL_CSELECT_IN : 0) |
                (events & UV_WRITABLE ? CURL_CSELECT_OUT : 0));
-    /* Still wanted after an error (k is alive until its close callback; the table says
-     * whether it is still this socket's): watch it again. */
+    /* Still wanted after an error and not re-armed by curl's callback meanwhile (k is alive
+     * until its close callback; the table says whether it is still this socket's). */
     if (status < 0 && fd < (curl_socket_t)c->nsocks && c->socks[fd] == k && k->want)
-        poll_set(k, k->want, 1);
+        poll_set(k, k->want, 0);
 }
 
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp) {
