@@ -8,6 +8,7 @@ counts, wrk for a fixed time, timeouts on every child).
 import os
 import re
 import select
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -267,4 +268,7 @@ def main():
           f"RSS per in-flight request < 64 KiB: {per:.0f} KiB.")
 
 
-main()
+try:
+    main()
+finally:
+    shutil.rmtree(TMP, ignore_errors=True)
