@@ -97,8 +97,9 @@ typedef struct cafe_http_timing {
     uint64_t dns_us, connect_us, tls_us, first_byte_us, total_us;
 } cafe_http_timing_t;
 
-/* The outcome of a request. Lives in the caller's memory; cafe_http_request fills all of it
- * (also on failure) and the caller frees it with cafe_http_result_free. */
+/* The outcome of a request. Lives in the caller's memory; cafe_http_request overwrites all of
+ * it (also on failure: free an earlier result first) and the caller frees it with
+ * cafe_http_result_free. */
 struct cafe_http_result {
     int error;              /* 0, or the negative CAFE_E* code the call returned */
     char message[256];      /* on failure: curl's own message, or cafe's; "" on success */
@@ -108,7 +109,7 @@ struct cafe_http_result {
     int redirects;          /* redirects followed */
     char content_type[128]; /* media type from Content-Type, lower-case, no parameters; "" */
     char charset[48];       /* its charset parameter, lower-case, unquoted; "" when absent */
-    char *body;             /* without on_body: the body kept, NUL-terminated (owned) */
+    char *body; /* without on_body: the body kept, NUL-terminated (owned); NULL when empty */
     size_t body_len;
     uint64_t bytes; /* body bytes received from the network (before decoding), last try */
     int stopped;    /* on_body said enough */
@@ -143,11 +144,16 @@ void cafe_http_result_free(cafe_http_result_t *res);
  * so do transfers over max_host_connections to one host (origin), each waiting for its
  * host's turn in cafe, not inside curl where that wait would count against timeout_ms: a
  * tarpit does not time out the other URLs of its host. On HTTP/2, streams share one
- * connection, but they count against max_host_connections too. Idle connections kept for
- * reuse are capped at max_transfers, which bounds the file descriptors used. */
+ * connection, but they count against max_host_connections too. Connections kept for reuse
+ * are capped at max_connections, which bounds the file descriptors used. */
 typedef struct cafe_http_limits {
     size_t max_transfers;        /* 0 = 100 (aiohttp's default) */
     size_t max_host_connections; /* 0 = no per-host cap */
+    /* Connections kept open for reuse (curl's cache, idle and busy). 0 = 4 x max_transfers
+     * (curl's own default ratio), lowered to leave room under the process's open-file
+     * limit, and never below max_transfers. A list over many hosts needs a cache that holds
+     * a connection per host, or every URL pays for a new connection. */
+    size_t max_connections;
 } cafe_http_limits_t;
 
 /* Sets the limits of `loop` (NULL = the running loop) for its later requests.
