@@ -77,6 +77,7 @@ class RawServer:
         self.sock.listen(64)
         self.port = self.sock.getsockname()[1]
         self.threads = []
+        self.accepted = 0
         self.accepter = threading.Thread(target=self._accept, daemon=True)
         self.accepter.start()
 
@@ -89,6 +90,7 @@ class RawServer:
                 conn, _ = self.sock.accept()
             except OSError:
                 return
+            self.accepted += 1
             t = threading.Thread(target=self._serve, args=(conn,), daemon=True)
             t.start()
             self.threads.append(t)

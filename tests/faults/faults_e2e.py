@@ -375,6 +375,32 @@ def test_nan_option_values_are_usage_errors():
             (opt, r.returncode, r.stderr)
 
 
+# --- --no-private (SSRF) ---------------------------------------------------------------------
+def small_page():
+    yield (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 21\r\n"
+           b"Connection: close\r\n\r\n<title>Inside</title>")
+
+
+def test_no_private_refuses_loopback_in_every_spelling():
+    srv = RawServer({"/": small_page})
+    try:
+        p = srv.port
+        lines = [f"http://127.0.0.1:{p}/", f"http://inside.test:{p}/", f"http://2130706433:{p}/",
+                 f"http://0x7f.1:{p}/", f"http://[::ffff:127.0.0.1]:{p}/", f"http://[::1]:{p}/",
+                 f"http://127.1.2.3:{p}/"]
+        recs, r = run_json(lines, "--no-private", "--resolve", f"inside.test:{p}:127.0.0.1")
+        assert r.returncode == 0 and len(recs) == len(lines), r.stderr[-300:]
+        for x in recs:
+            match(x, failed_fetch(re.compile(r"refused to connect to (127\.[0-9.]+|::ffff:"
+                                             r"127\.0\.0\.1|::1): a private, loopback or "
+                                             r"link-local address")))
+        assert srv.accepted == 0, srv.accepted  # nothing reached the server
+        recs, r = run_json(lines[:1])  # the control: without the option it is fetched
+        assert recs[0]["title"] == "Inside" and srv.accepted == 1, (recs, srv.accepted)
+    finally:
+        srv.close()
+
+
 # --- hostile input lines (found by fuzz/fuzz_urlline.c) --------------------------------------
 def test_percent_encoded_control_in_host_is_a_bad_line():
     # curl decodes "%7f" into a raw DEL in the host: the line is an error record under its
