@@ -6,6 +6,7 @@
 #
 #   scripts/reliability.sh [BUILD]      (BUILD: a normal build directory, default build)
 #
+# RELIABILITY_ROUNDS (default 20) sets the interruption rounds (make test runs 6).
 # FUZZ_SECONDS=0 runs no fuzzer and reports the logs already in $CAFE_FUZZ_BUILD (default
 # build-fuzz-reliability), e.g. from an earlier longer run.
 set -eu
@@ -25,7 +26,7 @@ suite() { # name script: runs one python suite in a fresh network namespace, kee
 }
 suite faults faults_e2e.py
 suite exhaustion exhaustion_e2e.py
-suite interrupt interrupt_e2e.py
+CAFE_FAULTS_ROUNDS=${RELIABILITY_ROUNDS:-20} suite interrupt interrupt_e2e.py
 suite output output_e2e.py
 if [ "$secs" -gt 0 ]; then
     echo "reliability: fuzzing every target for ${secs}s" >&2
