@@ -230,9 +230,10 @@ def test_chunked_truncated():
 
 
 def test_gzip_bomb_capped():
-    # 1 MiB inflating to 1 GiB: decoding stops long before (bytes count the compressed input).
-    expect(U("/gzip-bomb"), page(None, lambda b: 0 < b <= 2 * MiB))
-    expect(U("/gzip-bomb"), page(None, lambda b: 0 < b <= 2 * MiB), "--max-bytes", "50000")
+    # About 1 MiB inflating to 1 GiB: decoding stops at the cap, after the first reads
+    # (bytes count the compressed input: a fraction of the bomb).
+    expect(U("/gzip-bomb"), page(None, lambda b: 0 < b <= 256 * 1024))
+    expect(U("/gzip-bomb"), page(None, lambda b: 0 < b <= 256 * 1024), "--max-bytes", "50000")
 
 
 def test_gzip_broken():
