@@ -78,7 +78,7 @@ def test_interrupt_and_resume():
             p.send_signal(sig)
         _, err = p.communicate(timeout=300)
         after = lines_in(out)
-        torn = after[-1] != b""  # a record cut by SIGKILL mid-write (resume drops it)
+        torn = "kill" if after[-1] != b"" else ""  # a record cut by SIGKILL mid-write
         if p.returncode in (130, -signal.SIGKILL, -signal.SIGINT, -signal.SIGTERM):
             interrupted += 1
         else:
@@ -92,7 +92,7 @@ def test_interrupt_and_resume():
         if sig == signal.SIGKILL and not torn and missing:
             with open(out, "ab") as f:
                 f.write(json.dumps({"url": missing, "final_url": missing})[:-20].encode())
-            torn = True
+            torn = "test"
         figures["rounds"].append({"signal": signal.Signals(sig).name, "unordered": k % 2 == 1,
                                   "at_record": goal,
                                   "at_ms": wait_ms, "exit": p.returncode, "lines_before": done,
@@ -108,7 +108,8 @@ def test_interrupt_and_resume():
     got = [x["url"] for x in recs]
     lost = len(set(urls) - set(got))
     dupes = len(got) - len(set(got))
-    figures.update({"torn_tails": sum(r["torn_tail"] for r in figures["rounds"]), "urls": N, "records": len(recs), "lost": lost, "duplicates": dupes,
+    figures.update({"torn_tails": sum(bool(r["torn_tail"]) for r in figures["rounds"]),
+                    "torn_by_kill": sum(r["torn_tail"] == "kill" for r in figures["rounds"]), "urls": N, "records": len(recs), "lost": lost, "duplicates": dupes,
                     "interrupted_rounds": interrupted})
     assert lost == 0 and dupes == 0 and len(recs) == N, figures
     byurl = {x["url"]: x for x in recs}
