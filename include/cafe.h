@@ -66,7 +66,17 @@ extern "C" {
     XX(ENOTASK, -30001, "not inside a task: the call would have to wait")                          \
     XX(EOF, -30002, "end of stream")                                                               \
     XX(ETASKFAIL, -30003, "task failed")                                                           \
-    XX(EUNKNOWN, -30004, "unknown error")
+    XX(EUNKNOWN, -30004, "unknown error")                                                          \
+    XX(EHTTP_URL, -30100, "malformed URL")                                                         \
+    XX(EHTTP_SCHEME, -30101, "unsupported URL scheme: only http and https")                        \
+    XX(EHTTP_DNS, -30102, "could not resolve host")                                                \
+    XX(EHTTP_CONNECT, -30103, "could not connect")                                                 \
+    XX(EHTTP_TLS, -30104, "TLS handshake or certificate verification failed")                      \
+    XX(EHTTP_REDIRECT_PROTOCOL, -30105, "redirect to a scheme other than http or https")           \
+    XX(EHTTP_TOO_MANY_REDIRECTS, -30106, "too many redirects")                                     \
+    XX(EHTTP_CLOSED, -30107, "connection closed or reset before the response was complete")        \
+    XX(EHTTP_PROTOCOL, -30108, "malformed HTTP response")                                          \
+    XX(EHTTP_CURL, -30109, "libcurl error")
 
 enum cafe_error {
 #define CAFE__ERR_ENUM(name, value, msg) CAFE_##name = (value),
@@ -343,6 +353,8 @@ int cafe_signal_pending(cafe_signal_t *s);
 void cafe_signal_close(cafe_signal_t *s);
 
 #include "cafe/tcp.h"
+#include "cafe/title.h"
+#include "cafe/http.h"
 
 #ifdef __cplusplus
 }

@@ -163,7 +163,7 @@ static int accept_one(cafe_loop_t *loop, cafe__tcp_t *t, cafe_tcp_t *conn) {
 
 int cafe_tcp_accept(cafe_tcp_t *l, cafe_tcp_t *conn) {
     cafe__tcp_t *t = cafe__tcp_enter(l);
-    if (!t || !conn)
+    if (!t || !conn || conn == l)
         return t ? cafe__tcp_leave(t, CAFE_EINVAL) : CAFE_EINVAL;
     conn->private_impl = NULL;
     if (!t->listening)

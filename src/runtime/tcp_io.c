@@ -7,6 +7,7 @@
 #include "runtime/tcp_internal.h"
 
 #include <limits.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,19 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
     buf->len = RBUF_CAP - t->rstart - t->rlen;
 }
 
+/* libuv reports EOF without reading when a short read and a hang-up arrive together, which
+ * is also how a RST right after data looks: the socket's pending error tells them apart, so
+ * that a reset connection never passes for a complete stream. */
+static int end_of_stream(uv_stream_t *stream) {
+    uv_os_fd_t fd;
+    int err = 0;
+    socklen_t len = sizeof(err);
+    if (uv_fileno((uv_handle_t *)stream, &fd) == 0 &&
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err != 0)
+        return -err;
+    return CAFE_EOF;
+}
+
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     cafe__tcp_t *t = stream->data;
     if (nread == 0)
@@ -30,7 +44,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     if (nread > 0)
         t->rlen += (size_t)nread;
     else
-        t->rerr = cafe__err_from_uv((int)nread);
+        t->rerr = nread == UV_EOF ? end_of_stream(stream) : cafe__err_from_uv((int)nread);
     if (nread < 0 || t->rlen == RBUF_CAP) {
         uv_read_stop(stream);
         t->reading = 0;

@@ -225,26 +225,36 @@ static void test_read_until(void **state) {
 }
 
 /* ---- peer reset: the reader sees ECONNRESET, writes fail, nothing crashes ---- */
+typedef struct reset_case {
+    cafe_tcp_t l;
+    int pause; /* 0: the RST follows the data at once (libuv then sees a hang-up) */
+} reset_case_t;
+
 static int reset_peer(void *arg, void **value) {
-    cafe_tcp_t *l = arg, c;
-    assert_int_equal(cafe_tcp_accept(l, &c), 0);
+    reset_case_t *rc = arg;
+    cafe_tcp_t c;
+    assert_int_equal(cafe_tcp_accept(&rc->l, &c), 0);
     assert_int_equal(cafe_tcp_write(&c, "partial", 7), 0);
-    cafe_task_sleep(5);
+    if (rc->pause)
+        cafe_task_sleep(5);
     return cafe_tcp_close_reset(&c);
 }
 
 static int reset_main(void *arg, void **value) {
-    cafe_tcp_t l, c;
+    reset_case_t rcase = {.pause = *(int *)arg};
+    cafe_tcp_t c, *lp = &rcase.l;
     cafe_task_t *peer;
-    assert_int_equal(cafe_tcp_listen(&l, "127.0.0.1", 0, 0), 0);
-    assert_int_equal(cafe_task_spawn(&peer, reset_peer, &l, NULL), 0);
-    assert_int_equal(cafe_tcp_connect(&c, "127.0.0.1", cafe_tcp_port(&l)), 0);
+    assert_int_equal(cafe_tcp_listen(lp, "127.0.0.1", 0, 0), 0);
+    assert_int_equal(cafe_task_spawn(&peer, reset_peer, &rcase, NULL), 0);
+    assert_int_equal(cafe_tcp_connect(&c, "127.0.0.1", cafe_tcp_port(lp)), 0);
     char buf[64];
     size_t got = 0;
     int n;
+    if (!rcase.pause)
+        cafe_task_sleep(20); /* let data and RST arrive together */
     while ((n = cafe_tcp_read(&c, buf + got, sizeof(buf) - got)) > 0)
         got += (size_t)n;
-    assert_int_equal(n, CAFE_ECONNRESET);
+    assert_int_equal(n, CAFE_ECONNRESET); /* never a clean EOF */
     assert_true(got <= 7);
     int w = cafe_tcp_write(&c, "x", 1);
     assert_true(w == CAFE_EPIPE || w == CAFE_ECONNRESET);
@@ -252,12 +262,18 @@ static int reset_main(void *arg, void **value) {
     assert_int_equal(cafe_task_join(peer, &r), 0);
     assert_int_equal(r.status, 0);
     cafe_tcp_close(&c);
-    cafe_tcp_close(&l);
+    cafe_tcp_close(lp);
     return 0;
 }
 
 static void test_peer_reset(void **state) {
-    assert_int_equal(test_run(reset_main, NULL), 0);
+    int pause = 1;
+    assert_int_equal(test_run(reset_main, &pause), 0);
+}
+
+static void test_peer_reset_right_after_data(void **state) {
+    int pause = 0;
+    assert_int_equal(test_run(reset_main, &pause), 0);
 }
 
 /* ---- half-close: after our shutdown the peer sees EOF and can still answer ---- */
@@ -350,6 +366,52 @@ static int interrupt_main(void *arg, void **value) {
     return 0;
 }
 
+/* A writer blocked on a peer that never reads: a second writer is refused; cancelling the
+ * first aborts the connection, which the peer sees. */
+typedef struct big_write {
+    cafe_tcp_t *s;
+    char *data;
+    size_t len;
+} big_write_t;
+
+static int blocked_writer(void *arg, void **value) {
+    big_write_t *bw = arg;
+    return cafe_tcp_write(bw->s, bw->data, bw->len);
+}
+
+static int cancel_write_main(void *arg, void **value) {
+    cafe_tcp_t l, c, srv;
+    assert_int_equal(cafe_tcp_listen(&l, "127.0.0.1", 0, 0), 0);
+    assert_int_equal(cafe_tcp_connect(&c, "127.0.0.1", cafe_tcp_port(&l)), 0);
+    assert_int_equal(cafe_tcp_accept(&l, &srv), 0);
+    assert_int_equal(cafe_tcp_accept(&l, &l), CAFE_EINVAL); /* misuse: not into itself */
+    big_write_t bw = {&c, calloc(1, 64u << 20), 64u << 20};
+    cafe_task_t *wt;
+    assert_int_equal(cafe_task_spawn(&wt, blocked_writer, &bw, NULL), 0);
+    cafe_task_yield();
+    assert_int_equal(cafe_tcp_write(&c, "x", 1), CAFE_EBUSY);
+    assert_int_equal(cafe_tcp_shutdown(&c), CAFE_EBUSY);
+    cafe_task_cancel(wt);
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(wt, &r), 0);
+    assert_int_equal(r.status, CAFE_ECANCELED);
+    free(bw.data);
+    assert_int_equal(cafe_tcp_write(&c, "x", 1), CAFE_EPIPE);
+    char buf[65536];
+    int n;
+    while ((n = cafe_tcp_read(&srv, buf, sizeof(buf))) > 0)
+        ;
+    assert_true(n == CAFE_EOF || n == CAFE_ECONNRESET); /* the peer sees the abort */
+    cafe_tcp_close(&c);
+    cafe_tcp_close(&srv);
+    cafe_tcp_close(&l);
+    return 0;
+}
+
+static void test_cancel_blocked_write(void **state) {
+    assert_int_equal(test_run(cancel_write_main, NULL), 0);
+}
+
 static void test_deadlines_and_cancel(void **state) {
     assert_int_equal(test_run(interrupt_main, NULL), 0);
 }
@@ -396,7 +458,7 @@ static int errors_main(void *arg, void **value) {
     assert_int_equal(cafe_tcp_listen(&l2, "127.0.0.1", port, 0), CAFE_EADDRINUSE);
     assert_int_equal(cafe_tcp_close(&l), 0); /* port is free now, and nobody listens */
     assert_int_equal(cafe_tcp_connect(&c, "127.0.0.1", port), CAFE_ECONNREFUSED);
-    assert_null(c.private_impl);
+    assert_int_equal(cafe_tcp_port(&c), CAFE_EINVAL); /* left closed */
     assert_int_equal(cafe_tcp_connect(&c, "localhost", port), CAFE_EINVAL);
     assert_int_equal(cafe_tcp_connect(&c, "127.0.0.1", 70000), CAFE_EINVAL);
     assert_int_equal(cafe_tcp_listen(&l, "300.0.0.1", 0, 0), CAFE_EINVAL);
@@ -426,8 +488,10 @@ int main(void) {
         cmocka_unit_test(test_bulk_both_directions),
         cmocka_unit_test(test_read_until),
         cmocka_unit_test(test_peer_reset),
+        cmocka_unit_test(test_peer_reset_right_after_data),
         cmocka_unit_test(test_half_close),
         cmocka_unit_test(test_deadlines_and_cancel),
+        cmocka_unit_test(test_cancel_blocked_write),
         cmocka_unit_test(test_close_wakes_and_invalidates),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_outside_task),

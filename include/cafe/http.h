@@ -1,0 +1,171 @@
+/* cafe HTTP client: libcurl driven by the cafe loop (included by cafe.h).
+ *
+ *   cafe_http_result_t res;
+ *   int rc = cafe_http_request("https://example.org/", NULL, &res);
+ *   ... res.status, res.body, res.url, res.charset ...
+ *   cafe_http_result_free(&res);
+ *
+ * Inside a task the call suspends only that task while the transfer runs; outside any task it
+ * blocks (it runs the very same code as a task on a temporary loop). Same function, same
+ * result.
+ *
+ * Per loop, cafe keeps one libcurl multi handle (created at the first request, freed with the
+ * loop): connections are reused, HTTP/2 streams are multiplexed over one connection per
+ * origin, the DNS cache and TLS sessions are shared by every transfer of the loop, and curl
+ * easy handles are pooled. Blocking calls get a fresh loop each, hence no reuse between them.
+ *
+ * Only http:// and https:// URLs are fetched, on the first request and on every redirect. */
+#ifndef CAFE_HTTP_H
+#define CAFE_HTTP_H
+
+#include "cafe.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum cafe_http_method {
+    CAFE_HTTP_GET = 0,
+    CAFE_HTTP_HEAD, /* no body is requested; on_body is never called */
+} cafe_http_method_t;
+
+/* What happens to the rest of a body after on_body said "enough" or max_body was reached.
+ * Closing an HTTP/1.1 connection mid-body loses it for later requests, and on loopback a new
+ * connection costs as much as reading ~100 KB; HTTP/2 streams are always reset (cheap: the
+ * connection survives). */
+typedef enum cafe_http_stop {
+    /* Default. Drain (read and discard) the rest for reuse when it is known or found to be at
+     * most 16 KiB, or at most drain_max when other requests for the same host are waiting or
+     * in flight; otherwise close. Also closes when the server announced Connection: close. */
+    CAFE_HTTP_STOP_AUTO = 0,
+    CAFE_HTTP_STOP_CLOSE, /* always close at once */
+    CAFE_HTTP_STOP_DRAIN, /* always read the whole rest (and discard it) */
+} cafe_http_stop_t;
+
+typedef struct cafe_http_result cafe_http_result_t;
+
+/* Streaming body: called for each chunk of decoded body bytes, on the loop's own stack (not
+ * the requesting task's), so it must not call suspending functions. `res` already holds
+ * status, http_version, content_type and charset. Return 0 for more, CAFE_HTTP_ENOUGH to stop:
+ * the transfer ends early and the request still succeeds (res->stopped is set). */
+#define CAFE_HTTP_ENOUGH 1
+typedef int (*cafe_http_body_cb)(void *arg, const cafe_http_result_t *res, const char *data,
+                                 size_t len);
+
+#define CAFE_HTTP_NO_REDIRECTS (-1)
+
+/* Request options. A zeroed struct (or NULL) means every default below. The strings and lists
+ * are only read during the call; they stay the caller's. */
+typedef struct cafe_http_opts {
+    cafe_http_method_t method;
+    /* NULL-terminated "Name: value" lines added to the request; "Name:" removes a header
+     * curl would send. Default none. */
+    const char *const *headers;
+    uint64_t timeout_ms;         /* whole transfer, per attempt; 0 = 30,000 */
+    uint64_t connect_timeout_ms; /* 0 = 10,000 */
+    int max_redirects;           /* 0 = 10; CAFE_HTTP_NO_REDIRECTS: a 3xx is the result */
+    /* Body bytes kept (or passed to on_body); beyond it the transfer stops as if on_body had
+     * said enough and res->truncated is set. 0 = 8 MiB; SIZE_MAX = no cap. */
+    size_t max_body;
+    const char *user_agent; /* NULL = "cafe/" CAFE_VERSION_STRING */
+    int insecure;           /* nonzero: do NOT verify the server's certificate and name */
+    const char *ca_file;    /* PEM file of CAs to trust instead of the system's; NULL = system */
+    /* NULL-terminated "host:port:address[,address]" pins, as curl's --resolve. They go into
+     * the loop's shared DNS cache, so later requests on the loop see them too. */
+    const char *const *resolve;
+    int http1_only; /* nonzero: never negotiate HTTP/2 */
+
+    /* Streaming. With on_body NULL the body is kept in res->body instead. */
+    cafe_http_body_cb on_body;
+    void *body_arg;
+    cafe_http_stop_t stop;
+    size_t drain_max; /* CAFE_HTTP_STOP_AUTO's limit when the host is busy; 0 = 256 KiB */
+
+    /* Retries (like aiohttp-retry's ExponentialRetry, plus errors and Retry-After). */
+    int attempts;                /* tries in all, the first one included; 0 = 3; 1 = no retry */
+    uint64_t backoff_ms;         /* wait before the 2nd try, doubled for each next; 0 = 200 */
+    uint64_t backoff_max_ms;     /* cap of every wait, jitter included; 0 = 30,000 */
+    uint64_t retry_after_max_ms; /* cap of a server's Retry-After; 0 = 60,000 */
+    /* 0-terminated list of statuses to retry; NULL = 408 429 500 502 503 504. */
+    const int *retry_statuses;
+    int no_retry_errors; /* nonzero: do not retry connection errors and timeouts */
+} cafe_http_opts_t;
+
+/* Timings of the last attempt, in microseconds since it began (curl's *_TIME_T): each is
+ * cumulative, so dns_us <= connect_us <= tls_us <= first_byte_us <= total_us. A reused
+ * connection gives near-zero dns/connect/tls. */
+typedef struct cafe_http_timing {
+    uint64_t dns_us, connect_us, tls_us, first_byte_us, total_us;
+} cafe_http_timing_t;
+
+/* The outcome of a request. Lives in the caller's memory; cafe_http_request fills all of it
+ * (also on failure) and the caller frees it with cafe_http_result_free. */
+struct cafe_http_result {
+    int error;              /* 0, or the negative CAFE_E* code the call returned */
+    char message[256];      /* on failure: curl's own message, or cafe's; "" on success */
+    long status;            /* HTTP status of the last response; 0 when none was received */
+    int http_version;       /* 10, 11 or 20; 0 when no response */
+    char *url;              /* final URL after redirects (owned); NULL when the URL was refused */
+    int redirects;          /* redirects followed */
+    char content_type[128]; /* media type from Content-Type, lower-case, no parameters; "" */
+    char charset[48];       /* its charset parameter, lower-case, unquoted; "" when absent */
+    char *body;             /* without on_body: the body kept, NUL-terminated (owned) */
+    size_t body_len;
+    uint64_t bytes; /* body bytes received from the network (before decoding), last try */
+    int stopped;    /* on_body said enough */
+    int truncated;  /* max_body was reached with more body to come */
+    int attempts;   /* tries made */
+    long connects;  /* connections opened by the last try (0: it reused one) */
+    cafe_http_timing_t timing;
+};
+
+/* Fetches url. Returns 0 when a response was received, whatever its status (a 404 or a 503
+ * after the last retry is a result, not an error), and a negative code otherwise:
+ *   CAFE_EHTTP_URL, CAFE_EHTTP_SCHEME, CAFE_EHTTP_DNS, CAFE_ECONNREFUSED, CAFE_EHTTP_CONNECT,
+ *   CAFE_EHTTP_TLS, CAFE_ETIMEDOUT (the transfer's timeout or the task's deadline),
+ *   CAFE_EHTTP_REDIRECT_PROTOCOL, CAFE_EHTTP_TOO_MANY_REDIRECTS, CAFE_EHTTP_CLOSED,
+ *   CAFE_EHTTP_PROTOCOL, CAFE_EHTTP_CURL, CAFE_ECANCELED, CAFE_ENOMEM, CAFE_EINVAL.
+ * res->error holds the same code and res->message says what happened. opts may be NULL.
+ *
+ * Retries: connection errors, timeouts and the retry statuses are tried again after a task
+ * sleep of backoff_ms * 2^(n-1) (plus up to 25% jitter, never above backoff_max_ms), or the
+ * server's Retry-After (seconds or HTTP-date, capped at retry_after_max_ms) when longer. A
+ * response being retried is not passed to on_body; a try that already passed body bytes to
+ * on_body is not retried. DNS failures, TLS and URL errors are not retried.
+ *
+ * Limits (cafe_http_limits_set) may make the call wait for a free slot first; waiting for a
+ * slot and retry sleeps count against the task's deadline, not against timeout_ms. */
+int cafe_http_request(const char *url, const cafe_http_opts_t *opts, cafe_http_result_t *res);
+
+/* Frees what res owns (url, body) and clears those fields. Safe to call twice. */
+void cafe_http_result_free(cafe_http_result_t *res);
+
+/* Per-loop limits. Transfers over max_transfers wait in FIFO order (they are not failed);
+ * transfers over max_host_connections wait inside curl for a connection to that host
+ * (HTTP/2 streams share one). Idle connections kept for reuse are capped at max_transfers,
+ * which bounds the file descriptors used. */
+typedef struct cafe_http_limits {
+    size_t max_transfers;        /* 0 = 100 (aiohttp's default) */
+    size_t max_host_connections; /* 0 = no per-host cap */
+} cafe_http_limits_t;
+
+/* Sets the limits of `loop` (NULL = the running loop) for its later requests.
+ * CAFE_EBUSY while requests are in progress on it, CAFE_EINVAL without a loop. */
+int cafe_http_limits_set(cafe_loop_t *loop, const cafe_http_limits_t *limits);
+
+/* Counters of a loop's HTTP client since it started, for tuning and benchmarks. */
+typedef struct cafe_http_stats {
+    uint64_t requests;       /* cafe_http_request calls that reached the network */
+    uint64_t transfers;      /* curl transfers finished (tries) */
+    uint64_t transfers_peak; /* most transfers inside curl at once */
+    uint64_t curl_calls;     /* calls into libcurl made by the loop integration */
+    uint64_t socket_actions; /* curl_multi_socket_action calls (part of curl_calls) */
+    uint64_t socket_cbs;     /* curl's socket callbacks */
+    uint64_t poll_changes;   /* uv_poll_start/stop calls: each costs one or two epoll_ctl */
+    uint64_t stops_drained;  /* early stops that read the rest to keep the connection */
+    uint64_t stops_closed;   /* early stops that reset the stream or closed the connection */
+} cafe_http_stats_t;
+
+/* Fills *out for `loop` (NULL = the running loop); zeros when it made no request. */
+void cafe_http_stats_get(cafe_loop_t *loop, cafe_http_stats_t *out);
+
+#endif /* CAFE_HTTP_H */

@@ -1,0 +1,82 @@
+/* cafe/title.h — streaming <title> extraction: what a browser's document.title gives.
+ *
+ * Included by cafe.h; do not include it alone.
+ *
+ * The extractor follows the WHATWG HTML tokenizer (every state that can hide or reveal a
+ * title: comments, bogus comments, DOCTYPE, RCDATA, RAWTEXT, script data with its escaped
+ * states, PLAINTEXT, CDATA in foreign content) and the part of tree construction that
+ * decides which <title> is the document's (not one inside <svg>/<math> unless an HTML
+ * integration point makes it HTML, not one inside <template>, not one after <frameset>; the
+ * first one wins; an unclosed title runs to the end of input). The value is the title's
+ * text with character references decoded (full named table), NUL replaced by U+FFFD,
+ * converted to UTF-8 from the page's encoding (invalid bytes become U+FFFD), ASCII
+ * whitespace stripped at both ends and collapsed inside.
+ *
+ * Encoding, in the WHATWG order: byte order mark; the transport charset given by the
+ * caller; the <meta> prescan of the first 1024 bytes; else windows-1252. A <meta> charset
+ * found later while the encoding is still that fallback (before the body starts) switches
+ * to it, as browsers do.
+ *
+ * Memory: one allocation per extractor, of fixed size (about 7 KiB: the 1024-byte prescan
+ * window, the title buffer and the tokenizer state), plus an iconv descriptor when the
+ * page's encoding is neither UTF-8 nor windows-1252-compatible ASCII, and a bounded raw copy
+ * of the title while the encoding is only the fallback. Nothing is allocated per byte.
+ */
+#ifndef CAFE_TITLE_H
+#define CAFE_TITLE_H
+
+/* The longest title kept, in bytes of UTF-8 (without the terminating NUL). A longer title
+ * is cut at a character boundary at or below this limit, and cafe_title_truncated says so. */
+#define CAFE_TITLE_MAX 4096
+
+/* Extractor state. Lifecycle: cafe_title_create → cafe_title_feed* → (cafe_title_finish) →
+ * read the result → cafe_title_free; cafe_title_reset starts over for another page. Owned by
+ * its creator; used by one thread at a time. */
+typedef struct cafe_title cafe_title_t;
+
+/* Creates an extractor. `charset` is the transport charset: an encoding label ("utf-8",
+ * "Shift_JIS", ...) or a whole Content-Type value ("text/html; charset=koi8-r"), or NULL.
+ * Unknown labels are ignored, as browsers do. Returns 0, CAFE_ENOMEM or CAFE_EINVAL. */
+int cafe_title_create(cafe_title_t **out, const char *charset);
+
+/* Forgets the page fed so far and starts over with a new transport charset (may be NULL).
+ * Cheaper than free + create: keeps the allocation (and the iconv descriptor when the same
+ * encoding comes again). */
+void cafe_title_reset(cafe_title_t *t, const char *charset);
+
+/* Feeds the next `len` bytes of the page; chunks may be split anywhere, down to one byte.
+ * Returns 1 when the title is complete (the rest of the page cannot change it: the caller
+ * may stop reading; further feeds are ignored), 0 when more input is wanted, or a negative
+ * CAFE_E* code (CAFE_ENOMEM). The data is not kept after the call returns. */
+int cafe_title_feed(cafe_title_t *t, const void *data, size_t len);
+
+/* Marks the end of the page (EOF, or the caller stops early). Completes the result: an
+ * unclosed title runs to here. Idempotent. Returns 1 if the page has a title, 0 if not. */
+int cafe_title_finish(cafe_title_t *t);
+
+/* 1 once the result is final (a feed returned 1, or cafe_title_finish was called). */
+int cafe_title_done(const cafe_title_t *t);
+
+/* The title as NUL-terminated UTF-8 (always valid), or NULL when the page has no title
+ * element (an empty title gives ""). Before the result is final it is NULL. The string
+ * belongs to the extractor and stays valid until the next reset or free. `len` may be NULL. */
+const char *cafe_title_text(const cafe_title_t *t, size_t *len);
+
+/* 1 when the title was longer than CAFE_TITLE_MAX and was cut. */
+int cafe_title_truncated(const cafe_title_t *t);
+
+/* The WHATWG name of the encoding used ("UTF-8", "windows-1252", "Shift_JIS", ...): the
+ * one decided so far, final once the result is. Static storage. */
+const char *cafe_title_encoding(const cafe_title_t *t);
+
+/* Frees the extractor and everything it holds. NULL is a no-op. */
+void cafe_title_free(cafe_title_t *t);
+
+/* One shot for a whole page in memory: create, feed, finish. On success *title is a
+ * malloc'ed NUL-terminated UTF-8 copy the caller frees (NULL when there is no title), and
+ * *encoding (if not NULL) the encoding's name. Returns 1 with a title, 0 without, or a
+ * negative CAFE_E* code. */
+int cafe_title_extract(const void *html, size_t len, const char *charset, char **title,
+                       const char **encoding);
+
+#endif /* CAFE_TITLE_H */

@@ -1,0 +1,366 @@
+/* The WHATWG Encoding standard's encodings and labels (https://encoding.spec.whatwg.org/,
+ * "Encodings" table), mapped to the glibc iconv converters closest to the standard's
+ * indexes: windows-31j for Shift_JIS, UHC for EUC-KR, BIG5-HKSCS for Big5 and GB18030 for
+ * GBK, because the standard defines those encodings as the Microsoft/HKSCS supersets. */
+#include <string.h>
+
+#include "html/encoding.h"
+
+#define ENC(var, name, iconv, kind)                                                                \
+    static const cafe__html_encoding_t var = {name, iconv, CAFE__ENC_##kind};
+
+ENC(e_ibm866, "IBM866", "IBM866", SINGLE)
+ENC(e_8859_2, "ISO-8859-2", "ISO-8859-2", SINGLE)
+ENC(e_8859_3, "ISO-8859-3", "ISO-8859-3", SINGLE)
+ENC(e_8859_4, "ISO-8859-4", "ISO-8859-4", SINGLE)
+ENC(e_8859_5, "ISO-8859-5", "ISO-8859-5", SINGLE)
+ENC(e_8859_6, "ISO-8859-6", "ISO-8859-6", SINGLE)
+ENC(e_8859_7, "ISO-8859-7", "ISO-8859-7", SINGLE)
+ENC(e_8859_8, "ISO-8859-8", "ISO-8859-8", SINGLE)
+ENC(e_8859_8i, "ISO-8859-8-I", "ISO-8859-8", SINGLE)
+ENC(e_8859_10, "ISO-8859-10", "ISO-8859-10", SINGLE)
+ENC(e_8859_13, "ISO-8859-13", "ISO-8859-13", SINGLE)
+ENC(e_8859_14, "ISO-8859-14", "ISO-8859-14", SINGLE)
+ENC(e_8859_15, "ISO-8859-15", "ISO-8859-15", SINGLE)
+ENC(e_8859_16, "ISO-8859-16", "ISO-8859-16", SINGLE)
+ENC(e_koi8r, "KOI8-R", "KOI8-R", SINGLE)
+ENC(e_koi8u, "KOI8-U", "KOI8-RU", SINGLE)
+ENC(e_mac, "macintosh", "MACINTOSH", SINGLE)
+ENC(e_874, "windows-874", "CP874", SINGLE)
+ENC(e_1250, "windows-1250", "CP1250", SINGLE)
+ENC(e_1251, "windows-1251", "CP1251", SINGLE)
+ENC(e_1253, "windows-1253", "CP1253", SINGLE)
+ENC(e_1254, "windows-1254", "CP1254", SINGLE)
+ENC(e_1255, "windows-1255", "CP1255", SINGLE)
+ENC(e_1256, "windows-1256", "CP1256", SINGLE)
+ENC(e_1257, "windows-1257", "CP1257", SINGLE)
+ENC(e_1258, "windows-1258", "CP1258", SINGLE)
+ENC(e_maccyr, "x-mac-cyrillic", "MAC-CYRILLIC", SINGLE)
+ENC(e_gbk, "GBK", "GB18030", MULTI)
+ENC(e_gb18030, "gb18030", "GB18030", MULTI)
+ENC(e_big5, "Big5", "BIG5-HKSCS", MULTI)
+ENC(e_eucjp, "EUC-JP", "EUC-JP", MULTI)
+ENC(e_iso2022jp, "ISO-2022-JP", "ISO-2022-JP", WIDE)
+ENC(e_sjis, "Shift_JIS", "WINDOWS-31J", MULTI)
+ENC(e_euckr, "EUC-KR", "UHC", MULTI)
+ENC(e_replacement, "replacement", NULL, REPLACEMENT)
+ENC(e_user, "x-user-defined", NULL, USER)
+
+const cafe__html_encoding_t cafe__html_enc_utf8 = {"UTF-8", NULL, CAFE__ENC_UTF8};
+const cafe__html_encoding_t cafe__html_enc_utf16le = {"UTF-16LE", "UTF-16LE", CAFE__ENC_WIDE};
+const cafe__html_encoding_t cafe__html_enc_utf16be = {"UTF-16BE", "UTF-16BE", CAFE__ENC_WIDE};
+const cafe__html_encoding_t cafe__html_enc_windows1252 = {"windows-1252", "CP1252",
+                                                          CAFE__ENC_SINGLE};
+
+typedef struct label {
+    const char *label;
+    const cafe__html_encoding_t *enc;
+} label_t;
+
+static const label_t labels[] = {
+    {"unicode-1-1-utf-8", &cafe__html_enc_utf8},
+    {"unicode11utf8", &cafe__html_enc_utf8},
+    {"unicode20utf8", &cafe__html_enc_utf8},
+    {"utf-8", &cafe__html_enc_utf8},
+    {"utf8", &cafe__html_enc_utf8},
+    {"x-unicode20utf8", &cafe__html_enc_utf8},
+    {"866", &e_ibm866},
+    {"cp866", &e_ibm866},
+    {"csibm866", &e_ibm866},
+    {"ibm866", &e_ibm866},
+    {"csisolatin2", &e_8859_2},
+    {"iso-8859-2", &e_8859_2},
+    {"iso-ir-101", &e_8859_2},
+    {"iso8859-2", &e_8859_2},
+    {"iso88592", &e_8859_2},
+    {"iso_8859-2", &e_8859_2},
+    {"iso_8859-2:1987", &e_8859_2},
+    {"l2", &e_8859_2},
+    {"latin2", &e_8859_2},
+    {"csisolatin3", &e_8859_3},
+    {"iso-8859-3", &e_8859_3},
+    {"iso-ir-109", &e_8859_3},
+    {"iso8859-3", &e_8859_3},
+    {"iso88593", &e_8859_3},
+    {"iso_8859-3", &e_8859_3},
+    {"iso_8859-3:1988", &e_8859_3},
+    {"l3", &e_8859_3},
+    {"latin3", &e_8859_3},
+    {"csisolatin4", &e_8859_4},
+    {"iso-8859-4", &e_8859_4},
+    {"iso-ir-110", &e_8859_4},
+    {"iso8859-4", &e_8859_4},
+    {"iso88594", &e_8859_4},
+    {"iso_8859-4", &e_8859_4},
+    {"iso_8859-4:1988", &e_8859_4},
+    {"l4", &e_8859_4},
+    {"latin4", &e_8859_4},
+    {"csisolatincyrillic", &e_8859_5},
+    {"cyrillic", &e_8859_5},
+    {"iso-8859-5", &e_8859_5},
+    {"iso-ir-144", &e_8859_5},
+    {"iso8859-5", &e_8859_5},
+    {"iso88595", &e_8859_5},
+    {"iso_8859-5", &e_8859_5},
+    {"iso_8859-5:1988", &e_8859_5},
+    {"arabic", &e_8859_6},
+    {"asmo-708", &e_8859_6},
+    {"csiso88596e", &e_8859_6},
+    {"csiso88596i", &e_8859_6},
+    {"csisolatinarabic", &e_8859_6},
+    {"ecma-114", &e_8859_6},
+    {"iso-8859-6", &e_8859_6},
+    {"iso-8859-6-e", &e_8859_6},
+    {"iso-8859-6-i", &e_8859_6},
+    {"iso-ir-127", &e_8859_6},
+    {"iso8859-6", &e_8859_6},
+    {"iso88596", &e_8859_6},
+    {"iso_8859-6", &e_8859_6},
+    {"iso_8859-6:1987", &e_8859_6},
+    {"csisolatingreek", &e_8859_7},
+    {"ecma-118", &e_8859_7},
+    {"elot_928", &e_8859_7},
+    {"greek", &e_8859_7},
+    {"greek8", &e_8859_7},
+    {"iso-8859-7", &e_8859_7},
+    {"iso-ir-126", &e_8859_7},
+    {"iso8859-7", &e_8859_7},
+    {"iso88597", &e_8859_7},
+    {"iso_8859-7", &e_8859_7},
+    {"iso_8859-7:1987", &e_8859_7},
+    {"sun_eu_greek", &e_8859_7},
+    {"csiso88598e", &e_8859_8},
+    {"csisolatinhebrew", &e_8859_8},
+    {"hebrew", &e_8859_8},
+    {"iso-8859-8", &e_8859_8},
+    {"iso-8859-8-e", &e_8859_8},
+    {"iso-ir-138", &e_8859_8},
+    {"iso8859-8", &e_8859_8},
+    {"iso88598", &e_8859_8},
+    {"iso_8859-8", &e_8859_8},
+    {"iso_8859-8:1988", &e_8859_8},
+    {"visual", &e_8859_8},
+    {"csiso88598i", &e_8859_8i},
+    {"iso-8859-8-i", &e_8859_8i},
+    {"logical", &e_8859_8i},
+    {"csisolatin6", &e_8859_10},
+    {"iso-8859-10", &e_8859_10},
+    {"iso-ir-157", &e_8859_10},
+    {"iso8859-10", &e_8859_10},
+    {"iso885910", &e_8859_10},
+    {"l6", &e_8859_10},
+    {"latin6", &e_8859_10},
+    {"iso-8859-13", &e_8859_13},
+    {"iso8859-13", &e_8859_13},
+    {"iso885913", &e_8859_13},
+    {"iso-8859-14", &e_8859_14},
+    {"iso8859-14", &e_8859_14},
+    {"iso885914", &e_8859_14},
+    {"csisolatin9", &e_8859_15},
+    {"iso-8859-15", &e_8859_15},
+    {"iso8859-15", &e_8859_15},
+    {"iso885915", &e_8859_15},
+    {"iso_8859-15", &e_8859_15},
+    {"l9", &e_8859_15},
+    {"iso-8859-16", &e_8859_16},
+    {"cskoi8r", &e_koi8r},
+    {"koi", &e_koi8r},
+    {"koi8", &e_koi8r},
+    {"koi8-r", &e_koi8r},
+    {"koi8_r", &e_koi8r},
+    {"koi8-ru", &e_koi8u},
+    {"koi8-u", &e_koi8u},
+    {"csmacintosh", &e_mac},
+    {"mac", &e_mac},
+    {"macintosh", &e_mac},
+    {"x-mac-roman", &e_mac},
+    {"dos-874", &e_874},
+    {"iso-8859-11", &e_874},
+    {"iso8859-11", &e_874},
+    {"iso885911", &e_874},
+    {"tis-620", &e_874},
+    {"windows-874", &e_874},
+    {"cp1250", &e_1250},
+    {"windows-1250", &e_1250},
+    {"x-cp1250", &e_1250},
+    {"cp1251", &e_1251},
+    {"windows-1251", &e_1251},
+    {"x-cp1251", &e_1251},
+    {"ansi_x3.4-1968", &cafe__html_enc_windows1252},
+    {"ascii", &cafe__html_enc_windows1252},
+    {"cp1252", &cafe__html_enc_windows1252},
+    {"cp819", &cafe__html_enc_windows1252},
+    {"csisolatin1", &cafe__html_enc_windows1252},
+    {"ibm819", &cafe__html_enc_windows1252},
+    {"iso-8859-1", &cafe__html_enc_windows1252},
+    {"iso-ir-100", &cafe__html_enc_windows1252},
+    {"iso8859-1", &cafe__html_enc_windows1252},
+    {"iso88591", &cafe__html_enc_windows1252},
+    {"iso_8859-1", &cafe__html_enc_windows1252},
+    {"iso_8859-1:1987", &cafe__html_enc_windows1252},
+    {"l1", &cafe__html_enc_windows1252},
+    {"latin1", &cafe__html_enc_windows1252},
+    {"us-ascii", &cafe__html_enc_windows1252},
+    {"windows-1252", &cafe__html_enc_windows1252},
+    {"x-cp1252", &cafe__html_enc_windows1252},
+    {"cp1253", &e_1253},
+    {"windows-1253", &e_1253},
+    {"x-cp1253", &e_1253},
+    {"cp1254", &e_1254},
+    {"csisolatin5", &e_1254},
+    {"iso-8859-9", &e_1254},
+    {"iso-ir-148", &e_1254},
+    {"iso8859-9", &e_1254},
+    {"iso88599", &e_1254},
+    {"iso_8859-9", &e_1254},
+    {"iso_8859-9:1989", &e_1254},
+    {"l5", &e_1254},
+    {"latin5", &e_1254},
+    {"windows-1254", &e_1254},
+    {"x-cp1254", &e_1254},
+    {"cp1255", &e_1255},
+    {"windows-1255", &e_1255},
+    {"x-cp1255", &e_1255},
+    {"cp1256", &e_1256},
+    {"windows-1256", &e_1256},
+    {"x-cp1256", &e_1256},
+    {"cp1257", &e_1257},
+    {"windows-1257", &e_1257},
+    {"x-cp1257", &e_1257},
+    {"cp1258", &e_1258},
+    {"windows-1258", &e_1258},
+    {"x-cp1258", &e_1258},
+    {"x-mac-cyrillic", &e_maccyr},
+    {"x-mac-ukrainian", &e_maccyr},
+    {"chinese", &e_gbk},
+    {"csgb2312", &e_gbk},
+    {"csiso58gb231280", &e_gbk},
+    {"gb2312", &e_gbk},
+    {"gb_2312", &e_gbk},
+    {"gb_2312-80", &e_gbk},
+    {"gbk", &e_gbk},
+    {"iso-ir-58", &e_gbk},
+    {"x-gbk", &e_gbk},
+    {"gb18030", &e_gb18030},
+    {"big5", &e_big5},
+    {"big5-hkscs", &e_big5},
+    {"cn-big5", &e_big5},
+    {"csbig5", &e_big5},
+    {"x-x-big5", &e_big5},
+    {"cseucpkdfmtjapanese", &e_eucjp},
+    {"euc-jp", &e_eucjp},
+    {"x-euc-jp", &e_eucjp},
+    {"csiso2022jp", &e_iso2022jp},
+    {"iso-2022-jp", &e_iso2022jp},
+    {"csshiftjis", &e_sjis},
+    {"ms932", &e_sjis},
+    {"ms_kanji", &e_sjis},
+    {"shift-jis", &e_sjis},
+    {"shift_jis", &e_sjis},
+    {"sjis", &e_sjis},
+    {"windows-31j", &e_sjis},
+    {"x-sjis", &e_sjis},
+    {"cseuckr", &e_euckr},
+    {"csksc56011987", &e_euckr},
+    {"euc-kr", &e_euckr},
+    {"iso-ir-149", &e_euckr},
+    {"korean", &e_euckr},
+    {"ks_c_5601-1987", &e_euckr},
+    {"ks_c_5601-1989", &e_euckr},
+    {"ksc5601", &e_euckr},
+    {"ksc_5601", &e_euckr},
+    {"windows-949", &e_euckr},
+    {"csiso2022kr", &e_replacement},
+    {"hz-gb-2312", &e_replacement},
+    {"iso-2022-cn", &e_replacement},
+    {"iso-2022-cn-ext", &e_replacement},
+    {"iso-2022-kr", &e_replacement},
+    {"replacement", &e_replacement},
+    {"unicodefffe", &cafe__html_enc_utf16be},
+    {"utf-16be", &cafe__html_enc_utf16be},
+    {"csunicode", &cafe__html_enc_utf16le},
+    {"iso-10646-ucs-2", &cafe__html_enc_utf16le},
+    {"ucs-2", &cafe__html_enc_utf16le},
+    {"unicode", &cafe__html_enc_utf16le},
+    {"unicodefeff", &cafe__html_enc_utf16le},
+    {"utf-16", &cafe__html_enc_utf16le},
+    {"utf-16le", &cafe__html_enc_utf16le},
+    {"x-user-defined", &e_user},
+};
+
+static int is_ws(unsigned char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+}
+
+static unsigned char lower(unsigned char c) {
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+static int label_equal(const char *label, const unsigned char *s, size_t n) {
+    size_t i = 0;
+    for (; i < n; i++) {
+        if (label[i] == 0 || label[i] != (char)lower(s[i]))
+            return 0;
+    }
+    return label[i] == 0;
+}
+
+const cafe__html_encoding_t *cafe__html_encoding_get(const char *label, size_t len) {
+    const unsigned char *s = (const unsigned char *)label;
+    while (len > 0 && is_ws(s[0]))
+        s++, len--;
+    while (len > 0 && is_ws(s[len - 1]))
+        len--;
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+        if (label_equal(labels[i].label, s, len))
+            return labels[i].enc;
+    }
+    return NULL;
+}
+
+/* The charset parameter of a MIME type, per the MIME Sniffing standard's parser, reduced to
+ * what finds one parameter: `;`-separated, name case-insensitive, value quoted or not. */
+static const cafe__html_encoding_t *content_type_charset(const char *v) {
+    const char *p = strchr(v, ';');
+    while (p) {
+        p++;
+        while (is_ws((unsigned char)*p))
+            p++;
+        const char *name = p;
+        while (*p && *p != '=' && *p != ';')
+            p++;
+        int is_charset = (size_t)(p - name) == 7 && label_equal("charset", (const void *)name, 7);
+        if (*p != '=') {
+            if (!*p)
+                break;
+            continue;
+        }
+        p++;
+        const char *val = p;
+        size_t n;
+        if (*p == '"') {
+            val = ++p;
+            while (*p && *p != '"')
+                p++;
+            n = (size_t)(p - val);
+            p = strchr(p, ';');
+        } else {
+            while (*p && *p != ';')
+                p++;
+            n = (size_t)(p - val);
+            if (!*p)
+                p = NULL;
+        }
+        if (is_charset)
+            return cafe__html_encoding_get(val, n);
+    }
+    return NULL;
+}
+
+const cafe__html_encoding_t *cafe__html_encoding_transport(const char *value) {
+    if (!value)
+        return NULL;
+    if (strchr(value, ';') || strchr(value, '/'))
+        return content_type_charset(value);
+    return cafe__html_encoding_get(value, strlen(value));
+}

@@ -1,0 +1,231 @@
+/* "Prescan a byte stream to determine its encoding" (HTML standard 13.2.3.2) and "extract a
+ * character encoding from a meta element" (2.4.7.4), on bytes, as the standard defines them. */
+#include <string.h>
+
+#include "html/prescan.h"
+
+typedef struct span {
+    const unsigned char *p;
+    size_t n;
+} span_t;
+
+typedef struct scan {
+    const unsigned char *p;
+    size_t n, pos;
+} scan_t;
+
+static int is_ws(unsigned c) {
+    return c == ' ' || c == '\n' || c == '\t' || c == '\f' || c == '\r';
+}
+
+static int is_alpha(unsigned c) {
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+static int span_is(span_t s, const char *word) {
+    size_t n = strlen(word);
+    if (s.n != n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = s.p[i];
+        if ((c >= 'A' && c <= 'Z' ? c | 0x20 : c) != (unsigned char)word[i])
+            return 0;
+    }
+    return 1;
+}
+
+static int at(const scan_t *s, const char *word) {
+    size_t n = strlen(word);
+    return s->n - s->pos >= n && span_is((span_t){s->p + s->pos, n}, word);
+}
+
+const cafe__html_encoding_t *cafe__html_meta_content_charset(const char *str, size_t n) {
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    for (;;) {
+        for (; i + 7 <= n; i++) {
+            if (span_is((span_t){s + i, 7}, "charset"))
+                break;
+        }
+        if (i + 7 > n)
+            return NULL;
+        i += 7;
+        while (i < n && is_ws(s[i]))
+            i++;
+        if (i < n && s[i] == '=')
+            break;
+    }
+    i++;
+    while (i < n && is_ws(s[i]))
+        i++;
+    if (i == n)
+        return NULL;
+    if (s[i] == '"' || s[i] == '\'') {
+        const unsigned char *q = memchr(s + i + 1, s[i], n - i - 1);
+        if (!q)
+            return NULL;
+        return cafe__html_encoding_get((const char *)s + i + 1, (size_t)(q - s - i - 1));
+    }
+    size_t j = i;
+    while (j < n && !is_ws(s[j]) && s[j] != ';')
+        j++;
+    return cafe__html_encoding_get((const char *)s + i, j - i);
+}
+
+/* "Get an attribute". Returns 1 with name/value, 0 when there are no more, -1 at the end of
+ * the input. Name and value are left as spans of the input: callers compare them ASCII
+ * case-insensitively, which is what the standard's lowercasing amounts to here. */
+static int get_attr(scan_t *s, span_t *name, span_t *value) {
+    while (s->pos < s->n && (is_ws(s->p[s->pos]) || s->p[s->pos] == '/'))
+        s->pos++;
+    if (s->pos >= s->n)
+        return -1;
+    if (s->p[s->pos] == '>')
+        return 0;
+    *name = (span_t){s->p + s->pos, 0};
+    *value = (span_t){s->p, 0};
+    for (;; s->pos++, name->n++) {
+        if (s->pos >= s->n)
+            return -1;
+        unsigned c = s->p[s->pos];
+        if (c == '=' && name->n > 0)
+            break;
+        if (is_ws(c)) {
+            while (s->pos < s->n && is_ws(s->p[s->pos]))
+                s->pos++;
+            if (s->pos >= s->n)
+                return -1;
+            if (s->p[s->pos] != '=')
+                return 1;
+            break;
+        }
+        if (c == '/' || c == '>')
+            return 1;
+    }
+    s->pos++; /* past '=' */
+    while (s->pos < s->n && is_ws(s->p[s->pos]))
+        s->pos++;
+    if (s->pos >= s->n)
+        return -1;
+    unsigned q = s->p[s->pos];
+    if (q == '"' || q == '\'') {
+        const unsigned char *e = memchr(s->p + s->pos + 1, (int)q, s->n - s->pos - 1);
+        if (!e)
+            return -1;
+        *value = (span_t){s->p + s->pos + 1, (size_t)(e - s->p - s->pos - 1)};
+        s->pos = (size_t)(e - s->p) + 1;
+        return 1;
+    }
+    if (q == '>')
+        return 1;
+    size_t start = s->pos;
+    while (s->pos < s->n && !is_ws(s->p[s->pos]) && s->p[s->pos] != '>')
+        s->pos++;
+    if (s->pos >= s->n)
+        return -1;
+    *value = (span_t){s->p + start, s->pos - start};
+    return 1;
+}
+
+/* The attributes of a <meta>: 1 with *enc set when they declare an encoding, 0 when not,
+ * -1 at the end of the input. */
+static int meta_attrs(scan_t *s, const cafe__html_encoding_t **enc) {
+    int seen = 0, got_pragma = 0, need_pragma = -1, r;
+    const cafe__html_encoding_t *charset = NULL;
+    span_t name, value;
+    while ((r = get_attr(s, &name, &value)) == 1) {
+        static const char *const names[] = {"http-equiv", "content", "charset"};
+        int k = 0;
+        while (k < 3 && !span_is(name, names[k]))
+            k++;
+        if (k == 3 || (seen & (1 << k)))
+            continue;
+        seen |= 1 << k;
+        if (k == 0) {
+            got_pragma |= span_is(value, "content-type");
+        } else if (k == 1) {
+            const cafe__html_encoding_t *e =
+                cafe__html_meta_content_charset((const char *)value.p, value.n);
+            if (e && !charset && need_pragma == -1) {
+                charset = e;
+                need_pragma = 1;
+            }
+        } else {
+            charset = cafe__html_encoding_get((const char *)value.p, value.n);
+            need_pragma = 0;
+        }
+    }
+    if (r < 0)
+        return -1;
+    if (need_pragma == -1 || (need_pragma == 1 && !got_pragma) || !charset)
+        return 0;
+    *enc = cafe__html_encoding_for_meta(charset);
+    return 1;
+}
+
+const cafe__html_encoding_t *cafe__html_encoding_for_meta(const cafe__html_encoding_t *e) {
+    if (e == &cafe__html_enc_utf16le || e == &cafe__html_enc_utf16be)
+        return &cafe__html_enc_utf8;
+    if (e->kind == CAFE__ENC_USER)
+        return &cafe__html_enc_windows1252;
+    return e;
+}
+
+/* Skips a tag's attributes; returns 0, or -1 at the end of the input. */
+static int skip_attrs(scan_t *s) {
+    span_t name, value;
+    int r;
+    while ((r = get_attr(s, &name, &value)) == 1)
+        ;
+    return r;
+}
+
+/* One step of the prescan loop at s->pos ('<' there). Returns 1 with *enc, 0 to go on,
+ * -1 at the end of the input. */
+static int markup(scan_t *s, const cafe__html_encoding_t **enc) {
+    if (at(s, "<!--")) {
+        const unsigned char *p = s->p + s->pos + 2;
+        for (; p + 3 <= s->p + s->n; p++) {
+            if (p[0] == '-' && p[1] == '-' && p[2] == '>')
+                break;
+        }
+        if (p + 3 > s->p + s->n)
+            return -1;
+        s->pos = (size_t)(p - s->p) + 2;
+        return 0;
+    }
+    if (at(s, "<meta") && s->n - s->pos > 5 &&
+        (is_ws(s->p[s->pos + 5]) || s->p[s->pos + 5] == '/')) {
+        s->pos += 5;
+        return meta_attrs(s, enc);
+    }
+    size_t k = s->pos + 1 + (s->pos + 1 < s->n && s->p[s->pos + 1] == '/');
+    if (k < s->n && is_alpha(s->p[k])) {
+        while (s->pos < s->n && !is_ws(s->p[s->pos]) && s->p[s->pos] != '>')
+            s->pos++;
+        return skip_attrs(s);
+    }
+    if (at(s, "<!") || at(s, "</") || at(s, "<?")) {
+        const unsigned char *gt = memchr(s->p + s->pos, '>', s->n - s->pos);
+        if (!gt)
+            return -1;
+        s->pos = (size_t)(gt - s->p);
+    }
+    return 0;
+}
+
+const cafe__html_encoding_t *cafe__html_prescan(const unsigned char *p, size_t n) {
+    scan_t s = {p, n, 0};
+    const cafe__html_encoding_t *enc = NULL;
+    while (s.pos < s.n) {
+        const unsigned char *lt = memchr(s.p + s.pos, '<', s.n - s.pos);
+        if (!lt)
+            return NULL;
+        s.pos = (size_t)(lt - s.p);
+        int r = markup(&s, &enc);
+        if (r != 0)
+            return r > 0 ? enc : NULL;
+        s.pos++; /* "next byte" */
+    }
+    return NULL;
+}

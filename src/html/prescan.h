@@ -1,0 +1,18 @@
+/* Encoding declarations in <meta>: the prescan of the first bytes, and the content
+ * attribute's charset= (used by the prescan and by the tokenizer for later metas). */
+#ifndef CAFE_HTML_PRESCAN_H
+#define CAFE_HTML_PRESCAN_H
+
+#include "html/encoding.h"
+
+/* The encoding a <meta> in p[0..n) declares, or NULL when none does within these bytes
+ * (the caller gives the first 1024 bytes of the page, or all of it when shorter). */
+const cafe__html_encoding_t *cafe__html_prescan(const unsigned char *p, size_t n);
+
+/* "Extract a character encoding from a meta element": the charset= in a content value. */
+const cafe__html_encoding_t *cafe__html_meta_content_charset(const char *s, size_t n);
+
+/* What a <meta> may declare: UTF-16 means UTF-8 and x-user-defined windows-1252 there. */
+const cafe__html_encoding_t *cafe__html_encoding_for_meta(const cafe__html_encoding_t *e);
+
+#endif

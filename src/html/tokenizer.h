@@ -1,0 +1,94 @@
+/* The WHATWG HTML tokenizer, on raw bytes, and the part of tree construction that decides
+ * which <title> is the document's.
+ *
+ * Why raw bytes: in every ASCII-compatible encoding the bytes below 0x80 that drive the
+ * tokenizer ('<', '>', '/', '!', '-', '?', quotes, '=', whitespace) are those characters and
+ * never part of a multi-byte character (trail bytes are >= 0x40), and a non-ASCII byte acts
+ * like the non-ASCII character it starts: so tokenizing bytes gives the tokens a browser
+ * gets from the decoded characters, and only the title's text needs decoding. (One
+ * exception, accepted: in a CDATA section a Shift_JIS/Big5/GBK character whose trail byte is
+ * ']' can end the section early.) Encodings that are not ASCII-compatible (UTF-16,
+ * ISO-2022-JP) are decoded to UTF-8 before they get here.
+ *
+ * Tree construction is tracked only as far as the title needs (see tree.c). */
+#ifndef CAFE_HTML_TOKENIZER_H
+#define CAFE_HTML_TOKENIZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CAFE__HTML_STACK_MAX 64 /* foreign-content elements tracked; deeper ones are counted */
+#define CAFE__HTML_ATTR_MAX 128 /* bytes kept of an attribute value we look at */
+
+/* Attribute values the tree needs: annotation-xml's encoding; meta's three. */
+enum {
+    CAFE__ATTR_ENCODING,
+    CAFE__ATTR_CHARSET,
+    CAFE__ATTR_HTTP_EQUIV,
+    CAFE__ATTR_CONTENT,
+    CAFE__ATTR_COUNT
+};
+
+typedef struct cafe__html_elem {
+    uint64_t w0, w1; /* lowercase tag name, first 16 bytes */
+    uint8_t len;     /* name length, saturated at 255 */
+    uint8_t id;      /* CAFE__TAG_* */
+    uint8_t kind;    /* see tree.c */
+} cafe__html_elem_t;
+
+/* What the tokenizer reports to its owner. */
+typedef struct cafe__html_tok_cb {
+    void *ctx;
+    void (*title_start)(void *ctx);
+    void (*title_text)(void *ctx, const unsigned char *p, size_t n); /* raw bytes */
+    void (*title_end)(void *ctx);
+    /* A <meta> start tag processed as HTML; values are NULL when absent. */
+    void (*meta)(void *ctx, const char *charset, const char *http_equiv, const char *content);
+} cafe__html_tok_cb_t;
+
+typedef struct cafe__html_tok {
+    cafe__html_tok_cb_t cb;
+    /* tokenizer */
+    uint8_t state, ret; /* ret: the text state a '<' in RCDATA/RAWTEXT/script came from */
+    uint8_t end_tag, self_closing;
+    uint8_t name_len;        /* tag name bytes so far (saturated) */
+    uint64_t w0, w1;         /* tag name, lowercase, first 16 bytes */
+    uint64_t raw_w0, raw_w1; /* name of the element whose text we are in (appropriate end tag) */
+    uint8_t tmp_len;         /* "temporary buffer" of the spec, raw bytes */
+    unsigned char tmp[12];
+    uint8_t mdo;           /* markup declaration open: keyword and bytes matched */
+    uint8_t want_attrs;    /* this tag's attributes matter (font, meta, annotation-xml) */
+    uint8_t id, tag_flags; /* CAFE__TAG_* and CAFE__TAGF_* of the tag name, once read */
+    uint8_t attr_len, attr_id, attrs_seen, font_attr;
+    char attr_name[16]; /* first bytes of the attribute name, lowercase */
+    uint8_t vlen[CAFE__ATTR_COUNT];
+    char vals[CAFE__ATTR_COUNT][CAFE__HTML_ATTR_MAX];
+    /* tree construction */
+    uint8_t capturing; /* inside the document's title element */
+    uint8_t found;     /* the document's title element was seen */
+    uint8_t frameset;  /* a <frameset> was accepted: titles are ignored from here */
+    uint8_t frameset_ok, seen_body;
+    uint8_t stop; /* the owner needs nothing more */
+    uint32_t template_depth;
+    uint32_t depth, excess;
+    uint8_t open[256]; /* HTML elements opened minus closed outside foreign content, by name hash */
+    cafe__html_elem_t stack[CAFE__HTML_STACK_MAX];
+} cafe__html_tok_t;
+
+void cafe__html_tok_init(cafe__html_tok_t *tk, const cafe__html_tok_cb_t *cb);
+/* Tokenizes n bytes; returns early (with tk->stop set) when the owner said stop. */
+void cafe__html_tok_feed(cafe__html_tok_t *tk, const unsigned char *p, size_t n);
+/* End of input: flushes what the open state holds (an unclosed title's last bytes). */
+void cafe__html_tok_eof(cafe__html_tok_t *tk);
+/* 1 when no title can come any more (PLAINTEXT with no title open). */
+int cafe__html_tok_hopeless(const cafe__html_tok_t *tk);
+
+/* Tree construction (tree.c). A start tag returns the tokenizer state it switches to. */
+int cafe__html_tree_start(cafe__html_tok_t *tk, int id, unsigned flags);
+void cafe__html_tree_end(cafe__html_tok_t *tk, int id);
+int cafe__html_tree_foreign(const cafe__html_tok_t *tk); /* adjusted current node not HTML */
+
+/* Tokenizer states the tree switches to. */
+enum { CAFE__TOK_DATA, CAFE__TOK_RCDATA, CAFE__TOK_RAWTEXT, CAFE__TOK_SCRIPT, CAFE__TOK_PLAINTEXT };
+
+#endif

@@ -1,0 +1,149 @@
+/* HTTP client internals shared by the files of src/http.
+ *
+ * Pieces and owners:
+ *   client (client.c)  one per loop, created at the first request, freed by the loop's
+ *                      at-close hook: the curl multi + share handles, curl's timer, the
+ *                      sockets, the pool of transfers, the host table, the limits.
+ *   sock   (io.c)      one per socket curl watches: a uv_poll_t; freed in its close callback.
+ *   xfer   (xfer.c)    one curl easy handle + parsed URL + per-try state; pooled by the
+ *                      client, lent to one try at a time.
+ *   try    (request.c) one attempt of a request, on the requesting task's stack: the wait
+ *                      the task parks on and where the transfer reports to.
+ *
+ * Every call into libcurl's multi interface runs on the loop's own stack (uv callbacks, or
+ * cafe__loop_call from a task) and never from inside a curl callback. */
+#ifndef CAFE_HTTP_INTERNAL_H
+#define CAFE_HTTP_INTERNAL_H
+
+#include "runtime/internal.h"
+
+#include <curl/curl.h>
+
+typedef struct cafe__http_client cafe__http_client_t;
+typedef struct cafe__http_xfer cafe__http_xfer_t;
+typedef struct cafe__http_sock cafe__http_sock_t;
+
+/* Requests in progress per origin ("host:port"), so that the stop policy knows whether a
+ * kept connection will be wanted. */
+typedef struct cafe__http_host {
+    struct cafe__http_host *next;
+    uint64_t hash;
+    size_t count;
+    char key[];
+} cafe__http_host_t;
+
+typedef struct cafe__http_hosts {
+    cafe__http_host_t **buckets;
+    size_t nbuckets, len;
+} cafe__http_hosts_t;
+
+/* Counts one more request for key; NULL when out of memory. */
+cafe__http_host_t *cafe__http_host_enter(cafe__http_hosts_t *hs, const char *key);
+/* One request less; frees the entry at zero. */
+void cafe__http_host_leave(cafe__http_hosts_t *hs, cafe__http_host_t *h);
+void cafe__http_hosts_free(cafe__http_hosts_t *hs);
+
+/* One try of a request (request.c), on the requesting task's stack. The transfer writes the
+ * outcome here and wakes `wait`; if the task stops waiting first (cancel, deadline) the
+ * transfer is orphaned and never touches the try again. */
+typedef struct cafe__http_try {
+    cafe__wait_t wait;
+    cafe__http_client_t *c;
+    cafe__http_xfer_t *x;
+    const char *url;
+    const cafe_http_opts_t *opts;
+    cafe_http_result_t *res;
+    cafe__http_host_t *host;
+    int discard_retryable; /* attempts remain: do not deliver bodies of retryable statuses */
+    int code;              /* outcome: 0 or CAFE_E* */
+    int delivered;         /* on_body got bytes: the try must not be repeated */
+    int64_t retry_after_s; /* the response's Retry-After, -1 when none */
+} cafe__http_try_t;
+
+struct cafe__http_xfer {
+    CURL *easy;
+    CURLU *url;
+    cafe__http_client_t *c;
+    cafe__http_try_t *try;   /* NULL when idle or orphaned */
+    cafe__http_xfer_t *next; /* pool or orphan list */
+    struct curl_slist *headers, *resolve;
+    char *body; /* buffered body (no on_body): handed to the result at the end */
+    size_t body_len, body_cap;
+    size_t kept, max_body; /* body bytes kept or passed to on_body, and their cap */
+    curl_off_t stop_at;    /* bytes received when the body was stopped */
+    curl_off_t drain_max;  /* how many more may be read to keep the connection */
+    int started;           /* the first body chunk was seen */
+    int stopping;          /* stopped early and draining the rest */
+    int aborted;           /* stopped early by refusing data: curl's write error is ours */
+    int oom;               /* the body buffer could not grow */
+    int in_multi;
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+struct cafe__http_client {
+    cafe_loop_t *loop;
+    CURLM *multi;
+    CURLSH *share;
+    uv_timer_t timer;          /* curl's single timeout */
+    uv_timer_t reaper;         /* removes orphaned transfers on the next loop turn */
+    int open_timers;           /* closing: the client is freed when both timers closed */
+    cafe__http_sock_t **socks; /* by file descriptor */
+    size_t nsocks;
+    cafe__http_xfer_t *pool, *orphans;
+    size_t pool_len;
+    cafe__http_hosts_t hosts;
+    cafe_sem_t slots;
+    size_t in_progress; /* requests inside cafe_http_request */
+    size_t in_curl;     /* transfers added to the multi handle */
+    cafe_http_limits_t limits;
+    char *proxy_http, *proxy_https, *no_proxy; /* the environment, read once */
+    uint64_t rng;
+    cafe_http_stats_t stats;
+};
+
+/* client.c */
+/* The client of the running loop, created on first use; NULL when out of memory. */
+cafe__http_client_t *cafe__http_client_get(cafe_loop_t *loop);
+/* The client of loop if it has one (never creates). */
+cafe__http_client_t *cafe__http_client_find(cafe_loop_t *loop);
+uint32_t cafe__http_client_random(cafe__http_client_t *c);
+
+/* io.c: the multi_socket <-> libuv glue. */
+int cafe__http_io_init(cafe__http_client_t *c);
+/* Closes every socket and the timers; the client is freed once they are closed. */
+void cafe__http_io_close(cafe__http_client_t *c);
+/* The socket callbacks set on every easy handle. */
+void cafe__http_io_setopts(cafe__http_client_t *c, CURL *easy);
+/* Hands x to the reaper: it is taken out of curl on the next loop turn and pooled. */
+void cafe__http_io_orphan(cafe__http_xfer_t *x);
+
+/* xfer.c */
+/* Takes a pooled transfer (or makes one) and sets it up for try t: parse URL, options, add
+ * to the multi. Loop stack. Returns 0 or a CAFE_E* code with t->res->message set. */
+int cafe__http_xfer_start(cafe__http_try_t *t);
+/* Returns x to the pool (or frees it when the pool is full). Loop stack, x out of curl. */
+void cafe__http_xfer_put(cafe__http_xfer_t *x);
+void cafe__http_xfer_free(cafe__http_xfer_t *x);
+
+/* body.c: curl's write callback (CURLOPT_WRITEFUNCTION). */
+size_t cafe__http_on_write(char *data, size_t size, size_t n, void *xfer);
+
+/* request.c */
+int cafe__http_status_retryable(const cafe_http_opts_t *o, long status);
+
+/* finish.c: curl finished x with `code`: fill the try's result, wake its task, pool x. */
+void cafe__http_xfer_done(cafe__http_xfer_t *x, CURLcode code);
+/* Fills status, http_version, content_type and charset from curl's view of the response. */
+void cafe__http_meta_fill(CURL *e, cafe_http_result_t *res);
+/* Sets res->error/message for a failure cafe found itself (not curl). */
+int cafe__http_fail(cafe_http_result_t *res, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+#define CAFE__HTTP_DRAIN_SMALL (16u * 1024u)
+#define CAFE__HTTP_DRAIN_MAX (256u * 1024u)
+#define CAFE__HTTP_MAX_BODY (8u * 1024u * 1024u)
+
+#endif

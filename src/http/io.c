@@ -1,0 +1,247 @@
+/* libcurl's multi_socket API on libuv: one uv_poll_t per socket, one uv_timer_t for curl's
+ * timeout.
+ *
+ * Cost matters here (one URL on a kept-alive connection is ~40 us of client CPU in all): every
+ * uv_poll_start is an epoll_ctl DEL plus an ADD, and curl 7.88 drops a socket's interest at
+ * the end of each transfer and asks for it again when the connection is reused. So:
+ *  - the poll is only restarted when the wanted event mask really changes;
+ *  - a connection socket curl drops keeps its read interest ("parked"): reuse then costs no
+ *    syscall. If a parked socket becomes readable (the server closed it), it is unwatched
+ *    then; curl checks a connection before reusing it anyway.
+ * Parking is only safe for sockets whose close we see: connection sockets, opened and closed
+ * through the callbacks below. Other sockets (the threaded resolver's socketpair) are unwatched
+ * as soon as curl drops them, and re-armed at every callback since curl may close them before
+ * it says so and the number may come back.
+ * Poll handles are unreferenced: idle connections never keep the loop alive; curl's timer,
+ * armed while any transfer runs, does. */
+#include "http/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct cafe__http_sock {
+    uv_poll_t poll;
+    cafe__http_client_t *c;
+    curl_socket_t fd;
+    int mask;  /* events the poll is started with; 0 = stopped */
+    int want;  /* events curl asked for; 0 = dropped */
+    int owned; /* a connection socket: we see it closed */
+};
+
+static void on_poll(uv_poll_t *p, int status, int events);
+
+static void drain_messages(cafe__http_client_t *c) {
+    for (;;) {
+        int left;
+        c->stats.curl_calls++;
+        CURLMsg *m = curl_multi_info_read(c->multi, &left);
+        if (!m)
+            return;
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        /* m dies with the handle's removal: take what is needed first. */
+        CURLcode code = m->data.result;
+        cafe__http_xfer_t *x = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+        cafe__http_xfer_done(x, code);
+    }
+}
+
+static void action(cafe__http_client_t *c, curl_socket_t fd, int flags) {
+    int running;
+    c->stats.socket_actions++;
+    c->stats.curl_calls++;
+    curl_multi_socket_action(c->multi, fd, flags, &running);
+    drain_messages(c);
+}
+
+static cafe__http_sock_t *sock_get(cafe__http_client_t *c, curl_socket_t fd) {
+    return fd >= 0 && (size_t)fd < c->nsocks ? c->socks[fd] : NULL;
+}
+
+static void sock_freed(uv_handle_t *h) {
+    free(h->data);
+}
+
+static void sock_close(cafe__http_client_t *c, cafe__http_sock_t *k) {
+    c->socks[k->fd] = NULL;
+    c->stats.poll_changes += k->mask != 0;
+    uv_close((uv_handle_t *)&k->poll, sock_freed);
+}
+
+static cafe__http_sock_t *sock_new(cafe__http_client_t *c, curl_socket_t fd, int owned) {
+    if ((size_t)fd >= c->nsocks) {
+        size_t n = c->nsocks ? c->nsocks : 64;
+        while (n <= (size_t)fd)
+            n *= 2;
+        cafe__http_sock_t **t = realloc(c->socks, n * sizeof(*t));
+        if (!t)
+            return NULL;
+        memset(t + c->nsocks, 0, (n - c->nsocks) * sizeof(*t));
+        c->socks = t;
+        c->nsocks = n;
+    }
+    if (c->socks[fd]) /* a number curl closed behind our back, now reused */
+        sock_close(c, c->socks[fd]);
+    cafe__http_sock_t *k = calloc(1, sizeof(*k));
+    if (!k || uv_poll_init_socket(&c->loop->uv, &k->poll, fd) != 0) {
+        free(k);
+        return NULL;
+    }
+    uv_unref((uv_handle_t *)&k->poll);
+    k->poll.data = k;
+    k->c = c;
+    k->fd = fd;
+    k->owned = owned;
+    c->socks[fd] = k;
+    return k;
+}
+
+static void poll_set(cafe__http_sock_t *k, int mask, int force) {
+    if (k->mask == mask && !force)
+        return;
+    k->c->stats.poll_changes++;
+    if (mask)
+        uv_poll_start(&k->poll, mask, on_poll);
+    else
+        uv_poll_stop(&k->poll);
+    k->mask = mask;
+}
+
+static void on_poll(uv_poll_t *p, int status, int events) {
+    cafe__http_sock_t *k = p->data;
+    if (!k->want) { /* a parked connection became readable: the server is done with it */
+        poll_set(k, 0, 0);
+        return;
+    }
+    cafe__http_client_t *c = k->c;
+    curl_socket_t fd = k->fd;
+    if (status < 0) {
+        /* POLLERR: libuv has stopped the poll. Let curl try the socket as it wanted it: the
+         * failing recv/send gives it the real error (e.g. "Connection reset by peer"). */
+        k->mask = 0;
+        events = k->want;
+    }
+    action(c, fd,
+           (events & UV_READABLE ? CURL_CSELECT_IN : 0) |
+               (events & UV_WRITABLE ? CURL_CSELECT_OUT : 0));
+    /* Still wanted after an error (k is alive until its close callback; the table says
+     * whether it is still this socket's): watch it again. */
+    if (status < 0 && fd < (curl_socket_t)c->nsocks && c->socks[fd] == k && k->want)
+        poll_set(k, k->want, 1);
+}
+
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp) {
+    cafe__http_client_t *c = userp;
+    cafe__http_sock_t *k = sock_get(c, fd);
+    c->stats.socket_cbs++;
+    if (what == CURL_POLL_REMOVE) {
+        if (!k)
+            return 0;
+        k->want = 0;
+        if (!k->owned)
+            sock_close(c, k);
+        else if (k->mask & UV_WRITABLE) /* a parked socket listens for reads only */
+            poll_set(k, 0, 0);
+        return 0;
+    }
+    if (!k && !(k = sock_new(c, fd, 0)))
+        return -1;
+    k->want = (what & CURL_POLL_IN ? UV_READABLE : 0) | (what & CURL_POLL_OUT ? UV_WRITABLE : 0);
+    poll_set(k, k->want, !k->owned);
+    return 0;
+}
+
+static curl_socket_t on_open(void *clientp, curlsocktype purpose, struct curl_sockaddr *a) {
+    cafe__http_client_t *c = clientp;
+    curl_socket_t fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+    if (fd < 0)
+        return CURL_SOCKET_BAD;
+    if (!sock_new(c, fd, 1)) {
+        close(fd);
+        return CURL_SOCKET_BAD;
+    }
+    return fd;
+}
+
+static int on_close(void *clientp, curl_socket_t fd) {
+    cafe__http_client_t *c = clientp;
+    cafe__http_sock_t *k = sock_get(c, fd);
+    if (k)
+        sock_close(c, k); /* stops the poll before the number can be reused */
+    return close(fd);
+}
+
+static void on_timer(uv_timer_t *t) {
+    action(t->data, CURL_SOCKET_TIMEOUT, 0);
+}
+
+static int on_timer_set(CURLM *multi, long ms, void *userp) {
+    cafe__http_client_t *c = userp;
+    if (ms < 0)
+        uv_timer_stop(&c->timer);
+    else
+        uv_timer_start(&c->timer, on_timer, (uint64_t)ms, 0);
+    return 0;
+}
+
+static void on_reap(uv_timer_t *t) {
+    cafe__http_client_t *c = t->data;
+    cafe__http_xfer_t *x;
+    while ((x = c->orphans) != NULL) {
+        c->orphans = x->next;
+        if (x->in_multi) {
+            c->stats.curl_calls++;
+            curl_multi_remove_handle(c->multi, x->easy);
+            x->in_multi = 0;
+            c->in_curl--;
+        }
+        cafe__http_xfer_put(x);
+    }
+}
+
+void cafe__http_io_orphan(cafe__http_xfer_t *x) {
+    cafe__http_client_t *c = x->c;
+    x->try = NULL;
+    x->next = c->orphans;
+    c->orphans = x;
+    uv_timer_start(&c->reaper, on_reap, 0, 0);
+}
+
+int cafe__http_io_init(cafe__http_client_t *c) {
+    uv_timer_init(&c->loop->uv, &c->timer);
+    uv_timer_init(&c->loop->uv, &c->reaper);
+    c->timer.data = c->reaper.data = c;
+    c->open_timers = 2;
+    curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+    curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer_set);
+    curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+    return 0;
+}
+
+void cafe__http_io_setopts(cafe__http_client_t *c, CURL *easy) {
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, on_open);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, c);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, on_close);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, c);
+}
+
+static void timer_closed(uv_handle_t *h) {
+    cafe__http_client_t *c = h->data;
+    if (--c->open_timers == 0)
+        free(c);
+}
+
+void cafe__http_io_close(cafe__http_client_t *c) {
+    for (size_t fd = 0; fd < c->nsocks; fd++)
+        if (c->socks[fd])
+            sock_close(c, c->socks[fd]);
+    free(c->socks);
+    c->socks = NULL;
+    c->nsocks = 0;
+    uv_close((uv_handle_t *)&c->timer, timer_closed);
+    uv_close((uv_handle_t *)&c->reaper, timer_closed);
+}

@@ -1,0 +1,165 @@
+/* Header value parsers (see parse.h). Inputs come from the network: every index is checked
+ * against n, nothing is assumed NUL-terminated. */
+#include "http/parse.h"
+
+#include <curl/curl.h>
+#include <string.h>
+#include <strings.h>
+
+static int is_ows(char ch) {
+    return ch == ' ' || ch == '\t';
+}
+
+/* RFC 9110 token characters. */
+static int is_tchar(unsigned char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           (ch != 0 && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
+}
+
+static char lower(char ch) {
+    return (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
+}
+
+static size_t skip_ows(const char *v, size_t n, size_t i) {
+    while (i < n && is_ows(v[i]))
+        i++;
+    return i;
+}
+
+static size_t skip_token(const char *v, size_t n, size_t i) {
+    while (i < n && is_tchar((unsigned char)v[i]))
+        i++;
+    return i;
+}
+
+/* Copies v[from, to) lower-cased into out; "" when it does not fit. */
+static void copy_lower(char *out, size_t cap, const char *v, size_t from, size_t to) {
+    size_t len = to - from;
+    if (len >= cap)
+        len = 0;
+    for (size_t k = 0; k < len; k++)
+        out[k] = lower(v[from + k]);
+    out[len] = '\0';
+}
+
+/* Parses a parameter value at v[*i]: a token or a quoted-string (backslash escapes kept
+ * out). Writes it lower-cased when `out` is not NULL. Returns 0, or -1 when malformed. */
+static int param_value(const char *v, size_t n, size_t *i, char *out, size_t cap) {
+    size_t k = *i, len = 0;
+    int fits = 1;
+    if (k < n && v[k] == '"') {
+        for (k++; k < n && v[k] != '"'; k++) {
+            if (v[k] == '\\' && k + 1 < n)
+                k++;
+            if (out && len + 1 < cap)
+                out[len++] = lower(v[k]);
+            else
+                fits = 0;
+        }
+        if (k >= n) {
+            if (out)
+                out[0] = '\0';
+            return -1;
+        }
+        k++;
+    } else {
+        size_t end = skip_token(v, n, k);
+        if (end == k)
+            return -1;
+        for (; k < end; k++) {
+            if (out && len + 1 < cap)
+                out[len++] = lower(v[k]);
+            else
+                fits = 0;
+        }
+    }
+    if (out)
+        out[fits ? len : 0] = '\0';
+    *i = k;
+    return 0;
+}
+
+void cafe__http_content_type_parse(const char *v, size_t n, char *type, size_t type_cap,
+                                   char *charset, size_t charset_cap) {
+    type[0] = '\0';
+    charset[0] = '\0';
+    size_t i = skip_ows(v, n, 0), t0 = i;
+    i = skip_token(v, n, i);
+    if (i == t0 || i >= n || v[i] != '/')
+        return;
+    size_t s0 = ++i;
+    i = skip_token(v, n, i);
+    if (i == s0)
+        return;
+    copy_lower(type, type_cap, v, t0, i);
+    for (;;) {
+        i = skip_ows(v, n, i);
+        if (i >= n || v[i] != ';')
+            return;
+        i = skip_ows(v, n, i + 1);
+        size_t p0 = i;
+        i = skip_token(v, n, i);
+        if (i == p0 || i >= n || v[i] != '=')
+            return;
+        int is_charset = i - p0 == 7 && strncasecmp(v + p0, "charset", 7) == 0;
+        i++;
+        if (param_value(v, n, &i, is_charset && !charset[0] ? charset : NULL, charset_cap) != 0)
+            return;
+    }
+}
+
+int64_t cafe__http_retry_after_parse(const char *v, size_t n, int64_t now) {
+    size_t i = skip_ows(v, n, 0), end = n;
+    while (end > i && is_ows(v[end - 1]))
+        end--;
+    if (i == end)
+        return -1;
+    if (v[i] >= '0' && v[i] <= '9') {
+        int64_t secs = 0;
+        for (; i < end; i++) {
+            if (v[i] < '0' || v[i] > '9')
+                return -1;
+            if (secs < INT64_MAX / 100) /* saturate: any huge value is capped by the caller */
+                secs = secs * 10 + (v[i] - '0');
+        }
+        return secs;
+    }
+    /* An HTTP-date (IMF-fixdate, RFC 850 or asctime): curl_getdate parses all three; it needs
+     * a NUL-terminated copy. The longest valid form is 37 bytes. */
+    char buf[64];
+    if (end - i >= sizeof(buf))
+        return -1;
+    memcpy(buf, v + i, end - i);
+    buf[end - i] = '\0';
+    time_t at = curl_getdate(buf, NULL);
+    if (at == (time_t)-1)
+        return -1;
+    return (int64_t)at > now ? (int64_t)at - now : 0;
+}
+
+uint64_t cafe__http_backoff_ms(int next_try, uint64_t base, uint64_t cap, uint32_t rnd) {
+    uint64_t wait = base;
+    for (int k = 2; k < next_try; k++) {
+        if (wait > cap / 2)
+            return cap;
+        wait *= 2;
+    }
+    if (wait >= cap)
+        return cap;
+    wait += (uint64_t)(((double)rnd / 4294967296.0) * (double)(wait / 4));
+    return wait < cap ? wait : cap;
+}
+
+void cafe__http_origin_key(const char *url, char *out, size_t cap) {
+    const char *sep = url ? strstr(url, "://") : NULL;
+    size_t len = 0;
+    if (sep) {
+        const char *host = sep + 3, *end = host + strcspn(host, "/?#");
+        for (const char *at = host; at < end; at++)
+            if (*at == '@')
+                host = at + 1;
+        for (const char *p = url; p < end && len + 1 < cap; p = p == sep + 2 ? host : p + 1)
+            out[len++] = lower(*p);
+    }
+    out[len] = '\0';
+}

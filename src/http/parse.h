@@ -1,0 +1,30 @@
+/* Pure parsers of HTTP header values and the retry backoff formula: no I/O, no allocation,
+ * no global state, any input accepted (they are fuzzed). */
+#ifndef CAFE_HTTP_PARSE_H
+#define CAFE_HTTP_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Splits a Content-Type value ("Text/HTML; Charset=\"UTF-8\"") into its media type
+ * ("text/html") and charset parameter ("utf-8"), both lower-cased and NUL-terminated in the
+ * caller's buffers (each at least 1 byte). A part that is absent, malformed or does not fit
+ * comes out as "". Reads exactly n bytes of v (no NUL needed). */
+void cafe__http_content_type_parse(const char *v, size_t n, char *type, size_t type_cap,
+                                   char *charset, size_t charset_cap);
+
+/* Seconds a Retry-After value asks to wait: delta-seconds ("120") or an HTTP-date, taken
+ * relative to `now` (UNIX seconds; a date in the past gives 0). -1 when it is neither.
+ * Reads exactly n bytes of v. */
+int64_t cafe__http_retry_after_parse(const char *v, size_t n, int64_t now);
+
+/* Wait before try number `next_try` (2 for the first retry): base * 2^(next_try-2), plus
+ * jitter of up to a quarter of that taken from `rnd`, never more than cap. */
+uint64_t cafe__http_backoff_ms(int next_try, uint64_t base, uint64_t cap, uint32_t rnd);
+
+/* The origin of an absolute URL as "scheme://host:port" (lower-cased, user info dropped,
+ * truncated to cap - 1 bytes), "" when url has no "://". Only groups requests per host, so a
+ * rough cut is fine: it does not validate anything. */
+void cafe__http_origin_key(const char *url, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Generates charset_cases.h: pages encoded with python3's codecs (run once, committed).
+
+Each case: page bytes, transport charset (or NULL), expected title (UTF-8), expected
+encoding name. Run: python3 tests/html/gen_charset_cases.py > tests/html/charset_cases.h"""
+
+PAD = "<!--" + "x" * 1100 + "-->"  # pushes what follows past the 1024-byte prescan
+
+def c_bytes(b):
+    out, line = [], '"'
+    for x in b:
+        line += "\\x%02x" % x
+        if len(line) > 80:
+            out.append(line + '"')
+            line = '"'
+    out.append(line + '"')
+    return "\n     ".join(out)
+
+CASES = [
+    # name, html (str), python codec, transport, expected title, expected encoding
+    ("utf-8 meta", "<meta charset=utf-8><title>Café ☕ 日本</title>", "utf-8", None,
+     "Café ☕ 日本", "UTF-8"),
+    ("utf-8 bom", "\ufeff<title>Café ☕</title>", "utf-8", None, "Café ☕", "UTF-8"),
+    ("utf-8 header", "<title>Café ☕</title>", "utf-8", "text/html; charset=utf-8",
+     "Café ☕", "UTF-8"),
+    ("utf-8 undeclared is windows-1252", "<title>Café</title>", "utf-8", None, "CafÃ©",
+     "windows-1252"),
+    ("utf-16le bom", "\ufeff<title>Café ☕ 日本</title>", "utf-16-le", None, "Café ☕ 日本",
+     "UTF-16LE"),
+    ("utf-16be bom", "\ufeff<title>Café ☕ 日本</title>", "utf-16-be", None, "Café ☕ 日本",
+     "UTF-16BE"),
+    ("utf-16le header", "<title>Ünïcödé &amp; 𝄞</title>", "utf-16-le", "utf-16",
+     "Ünïcödé & 𝄞", "UTF-16LE"),
+    ("bom beats header", "\ufeff<title>Café</title>", "utf-8", "koi8-r", "Café", "UTF-8"),
+    ("windows-1252 fallback", "<title>Café — “quotes” €</title>", "cp1252", None,
+     "Café — “quotes” €", "windows-1252"),
+    ("windows-1252 holes", b"<title>\x81\x8d\x8f\x90\x9d</title>", None, None,
+     "\x81\x8d\x8f\x90\x9d", "windows-1252"),
+    ("latin1 label", "<meta charset=latin1><title>Café €</title>", "cp1252", None,
+     "Café €", "windows-1252"),
+    ("iso-8859-2 meta", "<meta charset='ISO-8859-2'><title>Zażółć gęślą jaźń</title>",
+     "iso8859-2", None, "Zażółć gęślą jaźń", "ISO-8859-2"),
+    ("windows-1251 header", "<title>Привет, мир</title>", "cp1251", "windows-1251",
+     "Привет, мир", "windows-1251"),
+    ("koi8-r http-equiv",
+     "<meta http-equiv=Content-Type content='text/html; charset=KOI8-R'><title>Привет</title>",
+     "koi8-r", None, "Привет", "KOI8-R"),
+    ("shift_jis meta", "<meta charset=shift_jis><title>日本語のタイトル ソ表</title>", "cp932",
+     None, "日本語のタイトル ソ表", "Shift_JIS"),
+    ("shift_jis ref", "<meta charset=sjis><title>日本&amp;語&#x3042;</title>", "cp932", None,
+     "日本&語あ", "Shift_JIS"),
+    ("euc-jp header", "<title>日本語のタイトル</title>", "euc-jp", "EUC-JP",
+     "日本語のタイトル", "EUC-JP"),
+    ("gbk via gb2312", "<meta charset=gb2312><title>中文标题</title>", "gbk", None, "中文标题",
+     "GBK"),
+    ("gb18030", "<meta charset=gb18030><title>中文 𝄞</title>", "gb18030", None, "中文 𝄞",
+     "gb18030"),
+    ("big5 meta", "<meta charset=big5><title>中文標題</title>", "big5", None, "中文標題",
+     "Big5"),
+    ("euc-kr meta", "<meta charset=euc-kr><title>한국어 제목</title>", "cp949", None,
+     "한국어 제목", "EUC-KR"),
+    ("iso-2022-jp header", "<title>日本語</title>", "iso2022_jp", "iso-2022-jp", "日本語",
+     "ISO-2022-JP"),
+    ("title before meta", "<title>Привет</title><meta charset=windows-1251>", "cp1251", None,
+     "Привет", "windows-1251"),
+    ("late meta in head", PAD + "<title>Привет</title><meta charset=windows-1251>", "cp1251",
+     None, "Привет", "windows-1251"),
+    ("late meta before title", PAD + "<meta charset=koi8-r><title>Привет</title>", "koi8-r",
+     None, "Привет", "KOI8-R"),
+    ("late meta after body ignored", PAD + "<title>Café</title><p>x<meta charset=utf-8>",
+     "cp1252", None, "Café", "windows-1252"),
+    ("meta utf-16 is utf-8", "<meta charset=utf-16><title>Café</title>", "utf-8", None, "Café",
+     "UTF-8"),
+    ("meta x-user-defined", "<meta charset=x-user-defined><title>Café</title>", "cp1252", None,
+     "Café", "windows-1252"),
+    ("x-user-defined header", b"<title>A\x80\xff</title>", None, "x-user-defined",
+     "A\uf780\uf7ff", "x-user-defined"),
+    ("meta in comment", "<!-- <meta charset=koi8-r> --><meta charset=windows-1251>"
+     "<title>Привет</title>", "cp1251", None, "Привет", "windows-1251"),
+    ("content without pragma", "<meta content='text/html; charset=koi8-r'><title>Привет</title>",
+     "koi8-r", None, "Привет".encode("koi8-r").decode("cp1252"), "windows-1252"),
+    ("meta in attribute", "<a title=\"<meta charset=koi8-r>\"><meta charset=windows-1251>"
+     "<title>Привет</title>", "cp1251", None, "Привет", "windows-1251"),
+    ("unknown label", "<meta charset=foo><title>Café</title>", "cp1252", None, "Café",
+     "windows-1252"),
+    ("label spaces case", "<meta charset=' KOI8-R '><title>Привет</title>", "koi8-r", None,
+     "Привет", "KOI8-R"),
+    ("header beats meta", "<meta charset=koi8-r><title>Привет</title>", "cp1251",
+     "text/html;charset=\"windows-1251\"", "Привет", "windows-1251"),
+    ("replacement encoding", "<meta charset=iso-2022-kr><title>X</title>", "ascii", None, None,
+     "replacement"),
+    ("invalid utf-8", b"<meta charset=utf-8><title>a\xff b\xe2\x82 c\xed\xa0\x80 d\xf0\x9f</title>",
+     None, None, "a\ufffd b\ufffd c\ufffd\ufffd\ufffd d\ufffd", "UTF-8"),
+    ("sjis invalid trail", b"<meta charset=shift_jis><title>\x81<x\x81</title>", None, None,
+     "\ufffd<x\ufffd", "Shift_JIS"),
+]
+
+print("/* Generated by tests/html/gen_charset_cases.py: do not edit. */")
+print("static const struct charset_case {")
+print("    const char *name;")
+print("    const char *page;")
+print("    size_t len;")
+print("    const char *charset;")
+print("    const char *want;")
+print("    const char *encoding;")
+print("} charset_cases[] = {")
+for name, html, codec, transport, want, enc in CASES:
+    page = html if isinstance(html, bytes) else html.encode(codec)
+    w = "NULL" if want is None else c_bytes(want.encode("utf-8"))
+    t = "NULL" if transport is None else '"%s"' % transport.replace('"', '\\"')
+    print("    {\"%s\",\n     %s,\n     %d, %s,\n     %s,\n     \"%s\"}," % (
+        name, c_bytes(page), len(page), t, w, enc))
+print("};")

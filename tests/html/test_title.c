@@ -1,0 +1,102 @@
+/* The hand-written corpus: each tricky case of the tokenizer, tree construction and title
+ * value rules with the title a browser gives (scripting on), fed whole, byte by byte and in
+ * random splits. */
+#include "title_check.h"
+
+#include "title_cases.h"
+
+static void test_corpus(void **state) {
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const tcase_t *c = &cases[i];
+        title_check(c->name, c->html, strlen(c->html), NULL, c->want, c->want ? strlen(c->want) : 0,
+                    NULL);
+    }
+}
+
+/* NUL is U+FFFD in the title (and the page needs its length, not strlen). */
+static void test_nul(void **state) {
+    (void)state;
+    static const char page[] = "<title>a\0b&#0;</title>";
+    title_check("nul", page, sizeof page - 1, NULL,
+                "a\xEF\xBF\xBD"
+                "b\xEF\xBF\xBD",
+                8, NULL);
+}
+
+/* A title longer than CAFE_TITLE_MAX is cut at a character boundary. */
+static void test_truncation(void **state) {
+    (void)state;
+    size_t n = CAFE_TITLE_MAX; /* 4096 bytes of "é" (2 bytes) after one 'x': cut at 4095 */
+    char *page = malloc(n * 2 + 64), *want = malloc(n + 1);
+    assert_non_null(page);
+    assert_non_null(want);
+    size_t len = (size_t)sprintf(page, "<meta charset=utf-8><title>x");
+    for (size_t i = 0; i < n; i++, len += 2)
+        memcpy(page + len, "\xC3\xA9", 2);
+    len += (size_t)sprintf(page + len, "</title>");
+    want[0] = 'x';
+    for (size_t i = 1; i + 2 <= CAFE_TITLE_MAX; i += 2)
+        memcpy(want + i, "\xC3\xA9", 2);
+    title_check("truncation", page, len, NULL, want, CAFE_TITLE_MAX - 1, "UTF-8");
+
+    cafe_title_t *t;
+    assert_int_equal(cafe_title_create(&t, NULL), 0);
+    cafe_title_feed(t, page, len);
+    cafe_title_finish(t);
+    assert_int_equal(cafe_title_truncated(t), 1);
+    cafe_title_reset(t, NULL);
+    cafe_title_feed(t, "<title>short</title>", 20);
+    cafe_title_finish(t);
+    assert_int_equal(cafe_title_truncated(t), 0);
+    assert_string_equal(cafe_title_text(t, NULL), "short");
+    cafe_title_free(t);
+    free(page);
+    free(want);
+}
+
+/* The title is complete as soon as its end tag is read: the rest is never needed. */
+static void test_early_complete(void **state) {
+    (void)state;
+    cafe_title_t *t;
+    assert_int_equal(cafe_title_create(&t, "utf-8"), 0);
+    assert_int_equal(cafe_title_feed(t, "<html><head><title>Early</tit", 29), 0);
+    assert_null(cafe_title_text(t, NULL));
+    assert_int_equal(cafe_title_feed(t, "le><body>", 9), 1);
+    assert_int_equal(cafe_title_feed(t, "<title>late</title>", 19), 1);
+    assert_string_equal(cafe_title_text(t, NULL), "Early");
+    cafe_title_free(t);
+
+    /* Without any declaration the encoding is only known after 1024 bytes. */
+    assert_int_equal(cafe_title_create(&t, NULL), 0);
+    assert_int_equal(cafe_title_feed(t, "<title>A</title>", 16), 0);
+    char pad[1024];
+    memset(pad, ' ', sizeof pad);
+    assert_int_equal(cafe_title_feed(t, pad, sizeof pad), 1);
+    assert_string_equal(cafe_title_text(t, NULL), "A");
+    assert_string_equal(cafe_title_encoding(t), "windows-1252");
+    cafe_title_free(t);
+}
+
+static void test_extract(void **state) {
+    (void)state;
+    char *title = (char *)"unset";
+    const char *enc = NULL;
+    assert_int_equal(cafe_title_extract("<title> x  y </title>", 21, NULL, &title, &enc), 1);
+    assert_string_equal(title, "x y");
+    assert_string_equal(enc, "windows-1252");
+    free(title);
+    assert_int_equal(cafe_title_extract("<p>", 3, "text/html; charset=UTF-8", &title, &enc), 0);
+    assert_null(title);
+    assert_string_equal(enc, "UTF-8");
+    cafe_title_free(NULL);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_corpus),     cmocka_unit_test(test_nul),
+        cmocka_unit_test(test_truncation), cmocka_unit_test(test_early_complete),
+        cmocka_unit_test(test_extract),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

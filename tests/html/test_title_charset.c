@@ -1,0 +1,98 @@
+/* Encodings: pages in UTF-8 (with and without BOM), UTF-16LE/BE, windows-1252,
+ * ISO-8859-2, windows-1251, KOI8-R, Shift_JIS, EUC-JP, GBK, gb18030, Big5, EUC-KR,
+ * ISO-2022-JP and x-user-defined, declared by the transport, by <meta> (early, late, in
+ * the ways the prescan must ignore) or not at all. The bytes were made by python3's codecs
+ * (gen_charset_cases.py), independently of iconv. */
+#include "title_check.h"
+
+#include "charset_cases.h"
+
+static void test_charsets(void **state) {
+    (void)state;
+    for (size_t i = 0; i < sizeof charset_cases / sizeof charset_cases[0]; i++) {
+        const struct charset_case *c = &charset_cases[i];
+        title_check(c->name, c->page, c->len, c->charset, c->want, c->want ? strlen(c->want) : 0,
+                    c->encoding);
+    }
+}
+
+/* Transport labels: bare, in a Content-Type, unknown (ignored), with odd spacing. */
+static void test_transport_labels(void **state) {
+    (void)state;
+    static const struct {
+        const char *charset, *encoding;
+    } labels[] = {
+        {"UTF-8", "UTF-8"},
+        {" utf8 ", "UTF-8"},
+        {"text/html; charset=Shift_JIS", "Shift_JIS"},
+        {"text/html;charset=\"koi8-r\";foo=bar", "KOI8-R"},
+        {"text/html; foo=bar; charset=gb2312", "GBK"},
+        {"text/html; charset", "windows-1252"},
+        {"text/html", "windows-1252"},
+        {"no-such-encoding", "windows-1252"},
+        {"ascii", "windows-1252"},
+        {"iso-8859-1", "windows-1252"},
+        {"ks_c_5601-1987", "EUC-KR"},
+        {"x-mac-ukrainian", "x-mac-cyrillic"},
+        {"iso-8859-8-i", "ISO-8859-8-I"},
+        {"", "windows-1252"},
+    };
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+        cafe_title_t *t;
+        assert_int_equal(cafe_title_create(&t, labels[i].charset), 0);
+        cafe_title_feed(t, "<p>", 3);
+        cafe_title_finish(t);
+        if (strcmp(cafe_title_encoding(t), labels[i].encoding) != 0) {
+            fprintf(stderr, "label '%s': got %s want %s\n", labels[i].charset,
+                    cafe_title_encoding(t), labels[i].encoding);
+            fail();
+        }
+        cafe_title_free(t);
+    }
+}
+
+/* Whatever bytes come, the title is valid UTF-8: every byte value in every encoding. */
+static void test_always_utf8(void **state) {
+    (void)state;
+    static const char *const encs[] = {
+        "utf-8",  "windows-1252", "shift_jis", "euc-jp",   "gbk",         "big5",          "euc-kr",
+        "koi8-r", "iso-8859-3",   "utf-16le",  "utf-16be", "iso-2022-jp", "x-user-defined"};
+    unsigned char page[7 + 512 + 8];
+    memcpy(page, "<title>", 7);
+    for (int i = 0; i < 512; i++)
+        page[7 + i] = (unsigned char)(i < 256 ? i : (i * 7919) >> 3);
+    memcpy(page + 7 + 512, "</title>", 8);
+    for (size_t e = 0; e < sizeof encs / sizeof encs[0]; e++) {
+        cafe_title_t *t;
+        assert_int_equal(cafe_title_create(&t, encs[e]), 0);
+        cafe_title_feed(t, page, sizeof page);
+        cafe_title_finish(t);
+        size_t n = 0;
+        const char *s = cafe_title_text(t, &n);
+        if (s) { /* UTF-16 reads these bytes as something else entirely: no title is fine */
+            for (size_t i = 0; i < n;) {
+                unsigned char c = (unsigned char)s[i];
+                size_t len = c < 0x80                ? 1
+                             : c >= 0xC2 && c < 0xE0 ? 2
+                             : c >= 0xE0 && c < 0xF0 ? 3
+                             : c >= 0xF0 && c < 0xF5 ? 4
+                                                     : 0;
+                assert_true(len > 0 && i + len <= n);
+                for (size_t k = 1; k < len; k++)
+                    assert_int_equal((unsigned char)s[i + k] & 0xC0, 0x80);
+                i += len;
+            }
+            assert_int_equal(strlen(s), n); /* no NUL inside */
+        }
+        cafe_title_free(t);
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_charsets),
+        cmocka_unit_test(test_transport_labels),
+        cmocka_unit_test(test_always_utf8),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,164 @@
+/* The hand-written corpus of tricky pages with the title a browser gives (scripting on);
+ * used by test_title.c and, as a differential corpus, by test_title_gumbo.c. */
+#ifndef CAFE_TEST_TITLE_CASES_H
+#define CAFE_TEST_TITLE_CASES_H
+
+typedef struct tcase {
+    const char *name;
+    const char *html;
+    const char *want; /* NULL: no title element */
+} tcase_t;
+
+#define NONE NULL
+
+static const tcase_t cases[] = {
+    /* the value */
+    {"basic", "<title>Hello</title>", "Hello"},
+    {"whitespace", "<title>\n  Hello \t  World \r\n\f</title>", "Hello World"},
+    {"empty", "<title></title>", ""},
+    {"blank", "<title> \n\t </title>", ""},
+    {"no title", "<p>no title here</p>", NONE},
+    {"empty page", "", NONE},
+    {"uppercase", "<TITLE>Up</TiTlE>", "Up"},
+    {"attributes", "<title id=\"a>b\" lang=en>T</title>", "T"},
+    {"self-closing title", "<title/>X</title>", "X"},
+    {"nbsp not stripped", "<title>&nbsp;a&nbsp;</title>",
+     "\xC2\xA0"
+     "a\xC2\xA0"},
+    {"whitespace refs", "<title>&#32;a&Tab;&NewLine;b&#x20;</title>", "a b"},
+    /* the end of the title */
+    {"unclosed", "<title>abc", "abc"},
+    {"unclosed lt", "<title>abc<", "abc<"},
+    {"unclosed end open", "<title>abc</", "abc</"},
+    {"unclosed partial end", "<title>abc</tit", "abc</tit"},
+    {"unclosed full name", "<title>abc</title", "abc</title"},
+    {"end tag in progress", "<title>abc</title ", "abc"},
+    {"end tag attrs", "<title>a</title foo='>'>b", "a"},
+    {"not the end tag", "<title>a</titlex></title>", "a</titlex>"},
+    {"markup is text", "<title>a<b>c</b><!--d--></title>", "a<b>c</b><!--d-->"},
+    {"first wins", "<title>A</title><title>B</title>", "A"},
+    {"second if first hidden", "<template><title>A</title></template><title>B</title>", "B"},
+    /* character references */
+    {"basic refs", "<title>&amp;&lt;&gt;&quot;&#39;&#x41;&#65;&apos;</title>", "&<>\"'AA'"},
+    {"legacy without semicolon", "<title>&amp &copy2024 &notit; &notin;</title>",
+     "& \xC2\xA9"
+     "2024 \xC2\xAC"
+     "it; \xE2\x88\x89"},
+    {"amp then letters", "<title>&ampx &ltb</title>", "&x <b"},
+    {"unknown refs", "<title>&foo; &#; &#x; &# &</title>", "&foo; &#; &#x; &# &"},
+    {"numeric rules",
+     "<title>&#0;|&#x80;|&#x9F;|&#x81;|&#xD800;|&#x110000;|&#x10FFFF;|&#128512;|&#99999999999;</"
+     "title>",
+     "\xEF\xBF\xBD|\xE2\x82\xAC|\xC5\xB8|\xC2\x81|\xEF\xBF\xBD|\xEF\xBF\xBD|\xF4\x8F\xBF\xBF|"
+     "\xF0\x9F\x98\x80|\xEF\xBF\xBD"},
+    {"numeric without semicolon", "<title>&#65B&#x42g</title>",
+     "AB"
+     "Bg"},
+    {"two code points", "<title>&NotEqualTilde;</title>", "\xE2\x89\x82\xCC\xB8"},
+    {"longest name", "<title>&CounterClockwiseContourIntegral;</title>", "\xE2\x88\xB3"},
+    {"name too long", "<title>&CounterClockwiseContourIntegralxyz;</title>",
+     "&CounterClockwiseContourIntegralxyz;"},
+    {"partial ref at end", "<title>a &am", "a &am"},
+    {"ref at end", "<title>a &amp", "a &"},
+    /* comments */
+    {"comment", "<!-- <title>X</title> --><title>Y</title>", "Y"},
+    {"abrupt comment", "<!--><title>A</title>", "A"},
+    {"abrupt comment dash", "<!---><title>A</title>", "A"},
+    {"comment bang end", "<!-- x --!><title>A</title>", "A"},
+    {"comment double dash", "<!-- a -- b <title>X</title> --><title>Y</title>", "Y"},
+    {"comment bang not end", "<!-- --!x <title>X</title> --><title>Y</title>", "Y"},
+    {"nested comment", "<!-- <!-- <title>X</title> --><title>Y</title>", "Y"},
+    {"comment dashes", "<!-- a ---><title>A</title>", "A"},
+    {"unclosed comment", "<!-- <title>X</title>", NONE},
+    {"bogus comment pi", "<?php <title>X</title> ?><title>Y</title>", "Y"},
+    {"bogus end tag", "</ <title>X</title><title>Y</title>", "Y"},
+    {"bogus markup", "<!x <title>X</title><title>Y</title>", "Y"},
+    {"almost comment", "<!-x <title>X</title><title>Y</title>", "Y"},
+    {"empty end tag", "</><title>A</title>", "A"},
+    {"lt text", "< title>x<title>A</title>", "A"},
+    /* DOCTYPE */
+    {"doctype", "<!DOCTYPE html><title>A</title>", "A"},
+    {"doctype quoted gt", "<!DOCTYPE html PUBLIC \"<title>X</title>\"><title>Y</title>", "Y"},
+    {"doctype case", "<!dOcTyPe html><title>A</title>", "A"},
+    /* tags and attributes */
+    {"attr hides", "<p title='<title>X</title>'><title>Y</title>", "Y"},
+    {"attr dq hides", "<p title=\"<title>X</title>\"><title>Y</title>", "Y"},
+    {"unquoted attr", "<p a=<title>X</title><title>Y</title>", "Y"},
+    {"tag name with lt", "<tit<title>A</title>", NONE},
+    {"slash in tag", "<p/x='<title>'/><title>Y</title>", "Y"},
+    {"equals first", "<p =a><title>A</title>", "A"},
+    /* RCDATA, RAWTEXT, script data, PLAINTEXT */
+    {"textarea", "<textarea><title>X</title></textarea><title>Y</title>", "Y"},
+    {"style", "<style><title>X</title></style><title>Y</title>", "Y"},
+    {"xmp", "<xmp><title>X</title></xmp><title>Y</title>", "Y"},
+    {"iframe", "<iframe><title>X</title></iframe><title>Y</title>", "Y"},
+    {"noembed", "<noembed><title>X</title></noembed><title>Y</title>", "Y"},
+    {"noframes", "<noframes><title>X</title></noframes><title>Y</title>", "Y"},
+    {"noscript head", "<head><noscript><title>X</title></noscript><title>Y</title>", "Y"},
+    {"noscript body", "<body><noscript><title>X</title></noscript><title>Y</title>", "Y"},
+    {"style end case", "<style>a</STYLE><title>Y</title>", "Y"},
+    {"style not end", "<style></styles><title>X</title></style><title>Y</title>", "Y"},
+    {"script", "<script>var s='<title>X</title>';</script><title>Y</title>", "Y"},
+    {"script escaped end", "<script><!--</script><title>A</title>", "A"},
+    {"script double escaped",
+     "<script><!--<script></script><title>X</title>--></script><title>Y</title>", "Y"},
+    {"script double escaped exit", "<script><!--<script>--></script><title>X</title>", "X"},
+    {"script escaped dash", "<script><!-- - -- ---></script><title>A</title>", "A"},
+    {"script not double", "<script><!--<scripts></script><title>A</title>", "A"},
+    {"script double dashes",
+     "<script><!--<script>-<-</script>-</script>--></script><title>A</title>", "A"},
+    {"unclosed script", "<script><title>X</title>", NONE},
+    {"plaintext", "<plaintext><title>X</title>", NONE},
+    {"plaintext after title", "<title>A</title><plaintext>", "A"},
+    /* foreign content */
+    {"svg title", "<svg><title>X</title></svg><title>Y</title>", "Y"},
+    {"svg only", "<svg><title>X</title></svg>", NONE},
+    {"math title", "<math><title>X</title></math>", NONE},
+    {"svg self-closing", "<svg/><title>Y</title>", "Y"},
+    {"svg breakout p", "<svg><p><title>X</title>", "X"},
+    {"svg breakout br", "<svg><g><br><title>X</title>", "X"},
+    {"svg breakout end p", "<svg></p><title>X</title>", "X"},
+    {"svg breakout span", "<svg><span/><title>X</title>", "X"},
+    {"svg font color", "<svg><font color=red><title>X</title>", "X"},
+    {"svg font plain", "<svg><font><title>X</title>", NONE},
+    {"svg font size dup", "<svg><font class=a size=1><title>X</title>", "X"},
+    {"foreignObject", "<svg><foreignObject><title>X</title></foreignObject></svg>", "X"},
+    {"foreignobject case", "<svg><FOREIGNOBJECT><title>X</title></svg>", "X"},
+    {"svg desc", "<svg><desc><title>X</title></desc></svg>", "X"},
+    {"svg title in title", "<svg><title><title>X</title></title></svg>", "X"},
+    {"svg after ip closed", "<svg><desc></desc><title>X</title></svg><title>Y</title>", "Y"},
+    {"math mi", "<math><mi><title>X</title></mi></math>", "X"},
+    {"math mglyph", "<math><mi><mglyph><title>X</title></mglyph></mi></math>", NONE},
+    {"annotation-xml html",
+     "<math><annotation-xml encoding='Text/HTML'><title>X</title></annotation-xml></math>", "X"},
+    {"annotation-xml plain", "<math><annotation-xml><title>X</title></annotation-xml></math>",
+     NONE},
+    {"annotation-xml svg",
+     "<math><annotation-xml><svg><title>X</title></svg></annotation-xml></math><title>Y</title>",
+     "Y"},
+    {"svg in mi", "<math><mi><svg><title>X</title></svg></mi></math><title>Y</title>", "Y"},
+    {"nested svg in foreignObject",
+     "<svg><foreignObject><svg><title>X</title></svg><title>Y</title></foreignObject></svg>", "Y"},
+    {"svg closed by ancestor end", "<div><svg><g></div><title>Y</title>", "Y"},
+    {"svg end tag case", "<svg><g></G></SVG><title>Y</title>", "Y"},
+    {"svg script", "<svg><script><title>X</title></script></svg><title>Y</title>", "Y"},
+    {"svg style is not rawtext", "<svg><style><title>X</title></style></svg>", NONE},
+    {"svg cdata", "<svg><![CDATA[</svg><title>X</title>]]></svg><title>Y</title>", "Y"},
+    {"cdata in html", "<![CDATA[<title>X</title>]]><title>Y</title>", "Y"},
+    {"svg textarea not rcdata", "<svg><textarea></textarea></svg><title>Y</title>", "Y"},
+    {"svg unclosed body end", "<svg></body><title>X</title>", NONE},
+    /* template, frameset, odd places */
+    {"template", "<template><title>X</title></template><title>Y</title>", "Y"},
+    {"nested template", "<template><template></template><title>X</title></template>", NONE},
+    {"frameset", "<frameset><title>X</title></frameset>", NONE},
+    {"frameset noframes", "<frameset><noframes><title>X</title></noframes><title>Y</title>", NONE},
+    {"title before frameset", "<title>A</title><frameset>", "A"},
+    {"frameset after text", "<p>text</p><frameset><title>A</title>", "A"},
+    {"title in body", "<body><p>x</p><title>Y</title>", "Y"},
+    {"title in table", "<table><tr><td><title>Y</title></td></tr></table>", "Y"},
+    {"title in select", "<select><title>Y</title></select>", "Y"},
+    {"title after html end", "</html><title>Y</title>", "Y"},
+};
+
+#undef NONE
+#endif

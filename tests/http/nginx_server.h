@@ -1,0 +1,191 @@
+/* Test helper: a real nginx (Debian's nginx-light) on loopback, with a test CA and a server
+ * certificate made with openssl at test time. Started by the test in a temporary directory,
+ * ready when it accepts connections. Included by the http tests (static functions). */
+#ifndef CAFE_TEST_NGINX_SERVER_H
+#define CAFE_TEST_NGINX_SERVER_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct nginx_server {
+    char dir[64];
+    pid_t pid;
+    int http_port;   /* plain HTTP/1.1 */
+    int h2_port;     /* TLS with HTTP/2 (ALPN) */
+    int https_port;  /* TLS, HTTP/1.1 only */
+    int closed_port; /* nothing listens here */
+    char ca[128];    /* PEM of the CA that signed the server's certificate */
+} nginx_server_t;
+
+/* A port nothing listens on now. In the test's own network namespace nobody else binds, so
+ * it stays free until nginx takes it. */
+static int nginx_free_port(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+        return -1;
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static int nginx_can_connect(int port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+static int nginx_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int nginx_sh(const char *fmt, ...) {
+    char cmd[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    return system(cmd);
+}
+
+/* Writes `size` bytes of HTML: a title first, then filler. */
+static int nginx_write_page(const char *dir, const char *name, size_t size) {
+    char path[256];
+    snprintf(path, sizeof(path), "%s/www/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    size_t n = (size_t)fprintf(f, "<html><head><title>%s</title></head><body>\n", name);
+    for (; n < size; n++)
+        fputc(n % 64 == 63 ? '\n' : 'a' + (int)(n % 26), f);
+    return fclose(f);
+}
+
+static const char nginx_conf[] =
+    "daemon off;\n"
+    "master_process off;\n"
+    "user root;\n"
+    "worker_rlimit_nofile 16384;\n"
+    "pid @D/nginx.pid;\n"
+    "error_log @D/error.log warn;\n"
+    "events { worker_connections 8192; }\n"
+    "http {\n"
+    "  access_log off;\n"
+    "  client_body_temp_path @D/tmp; proxy_temp_path @D/tmp; fastcgi_temp_path @D/tmp;\n"
+    "  uwsgi_temp_path @D/tmp; scgi_temp_path @D/tmp;\n"
+    "  types { text/html html; application/octet-stream bin; }\n"
+    "  default_type text/plain;\n"
+    "  keepalive_requests 1000000;\n"
+    "  ssl_certificate @D/server.pem; ssl_certificate_key @D/server.key;\n"
+    "  server {\n"
+    "    listen 127.0.0.1:@1;\n"
+    "    listen 127.0.0.1:@2 ssl http2;\n"
+    "    listen 127.0.0.1:@3 ssl;\n"
+    "    server_name _;\n"
+    "    root @D/www;\n"
+    "    charset utf-8;\n"
+    "    location = /echo/header { return 200 \"$http_x_cafe\"; }\n"
+    "    location = /echo/ua { return 200 \"$http_user_agent\"; }\n"
+    "    location = /echo/encoding { return 200 \"$http_accept_encoding\"; }\n"
+    "    location = /echo/uri { return 200 \"$request_uri\"; }\n"
+    "    location = /latin1 { charset off; default_type \"text/html; charset=ISO-8859-1\";\n"
+    "                         return 200 \"<title>cafe</title>\"; }\n"
+    "    location = /redirect/chain { return 302 /redirect/chain2; }\n"
+    "    location = /redirect/chain2 { return 301 /index.html; }\n"
+    "    location = /redirect/loop { return 302 /redirect/loop; }\n"
+    "    location = /redirect/file { return 302 file:///etc/passwd; }\n"
+    "    location = /redirect/ftp { return 302 ftp://127.0.0.1/x; }\n"
+    "    location = /status/404 { return 404; }\n"
+    "    location = /status/503 { return 503; }\n"
+    "    location = /status/429 { add_header Retry-After 1 always; return 429; }\n"
+    "    location /slow/ { alias @D/www/; limit_rate 1k; }\n"
+    "  }\n"
+    "}\n";
+
+static int nginx_start(nginx_server_t *s) {
+    memset(s, 0, sizeof(*s));
+    snprintf(s->dir, sizeof(s->dir), "/tmp/cafe-nginx-XXXXXX");
+    if (!mkdtemp(s->dir))
+        return -1;
+    snprintf(s->ca, sizeof(s->ca), "%s/ca.pem", s->dir);
+    s->http_port = nginx_free_port();
+    s->h2_port = nginx_free_port();
+    s->https_port = nginx_free_port();
+    s->closed_port = nginx_free_port();
+    if (s->http_port == s->h2_port || s->h2_port == s->https_port || s->http_port < 0)
+        return -1; /* the kernel handed the same port out twice: never seen, but check */
+    int rc = nginx_sh(
+        "cd %s && mkdir -p www tmp && "
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+        "  -keyout ca.key -out ca.pem -subj '/CN=cafe test CA' "
+        "  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign "
+        "  >/dev/null 2>&1 && "
+        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+        "  -keyout server.key -out server.csr -subj '/CN=localhost' >/dev/null 2>&1 && "
+        "printf 'subjectAltName=DNS:localhost,DNS:cafe.test,IP:127.0.0.1\\n' > ext.cnf && "
+        "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+        "  -extfile ext.cnf -out server.pem >/dev/null 2>&1",
+        s->dir);
+    if (rc != 0)
+        return -1;
+    char path[256];
+    snprintf(path, sizeof(path), "%s/nginx.conf", s->dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    /* @D is the directory, @1 @2 @3 the ports */
+    for (const char *p = nginx_conf; *p; p++) {
+        if (*p != '@')
+            fputc(*p, f);
+        else if (*++p == 'D')
+            fputs(s->dir, f);
+        else
+            fprintf(f, "%d", *p == '1' ? s->http_port : *p == '2' ? s->h2_port : s->https_port);
+    }
+    fclose(f);
+    if (nginx_write_page(s->dir, "index.html", 2000) ||
+        nginx_write_page(s->dir, "page30k.html", 30000) ||
+        nginx_write_page(s->dir, "big.bin", 1 << 20))
+        return -1;
+    s->pid = fork();
+    if (s->pid == 0) {
+        execlp("nginx", "nginx", "-p", s->dir, "-c", path, "-e", "stderr", (char *)NULL);
+        _exit(127);
+    }
+    /* Ready when it accepts: bounded, about 10 s at most. */
+    for (int i = 0; i < 1000; i++) {
+        if (nginx_can_connect(s->http_port) && nginx_can_connect(s->h2_port) &&
+            nginx_can_connect(s->https_port))
+            return 0;
+        if (waitpid(s->pid, NULL, WNOHANG) == s->pid) {
+            s->pid = 0;
+            return -1;
+        }
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    }
+    return -1;
+}
+
+static void nginx_stop(nginx_server_t *s) {
+    if (s->pid > 0) {
+        kill(s->pid, SIGTERM);
+        waitpid(s->pid, NULL, 0);
+    }
+    if (s->dir[0])
+        nginx_sh("rm -rf %s", s->dir);
+}
+
+#endif

@@ -1,0 +1,227 @@
+/* The HTTP client against the fixture server's faults: each ends in the right result (an
+ * error with a clear message, or success after retries), within its timeout. */
+#include "testutil.h"
+#include "fixture_proc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static fixture_proc_t *fx(void **state) {
+    return *state;
+}
+
+#define FX_URL(state, path) fixture_url((char[512]){0}, 512, fx(state), 0, path)
+
+static int group_setup(void **state) {
+    static fixture_proc_t f;
+    const char *args[] = {"--sites", "2", "--size", "30000", NULL};
+    if (fixture_start(&f, args) != 0)
+        return -1;
+    *state = &f;
+    return 0;
+}
+
+static int group_teardown(void **state) {
+    return fixture_stop(fx(state)) == 0 ? 0 : -1;
+}
+
+/* Requests url with o and checks the outcome code; returns the result for more checks. */
+static cafe_http_result_t fetch(const char *url, const cafe_http_opts_t *o, int want) {
+    cafe_http_result_t r;
+    int rc = cafe_http_request(url, o, &r);
+    if (rc != want)
+        fail_msg("%s: got %s (%s), want %s", url, cafe_err_name(rc), r.message,
+                 cafe_err_name(want));
+    assert_int_equal(r.error, rc);
+    assert_true(rc == 0 ? r.message[0] == '\0' : r.message[0] != '\0');
+    return r;
+}
+
+static void expect_message(const cafe_http_result_t *r, const char *part) {
+    if (!strstr(r->message, part))
+        fail_msg("message \"%s\" lacks \"%s\"", r->message, part);
+}
+
+static void test_redirect_chains_and_loops(void **state) {
+    cafe_http_result_t r = fetch(FX_URL(state, "/redirect/5"), NULL, 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.redirects, 5);
+    assert_non_null(strstr(r.url, "/page/0"));
+    cafe_http_result_free(&r);
+    r = fetch(FX_URL(state, "/redirect/11"), NULL, CAFE_EHTTP_TOO_MANY_REDIRECTS);
+    assert_int_equal(r.redirects, 10);
+    expect_message(&r, "10");
+    cafe_http_result_free(&r);
+    r = fetch(FX_URL(state, "/redirect-loop/a"), NULL, CAFE_EHTTP_TOO_MANY_REDIRECTS);
+    cafe_http_result_free(&r);
+    /* to another origin (site 1) */
+    r = fetch(FX_URL(state, "/redirect-site/1/7"), NULL, 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "Site 1 page 7"));
+    cafe_http_result_free(&r);
+}
+
+static void test_redirects_to_other_schemes(void **state) {
+    const char *targets[] = {"file%3A%2F%2F%2Fetc%2Fpasswd", "ftp%3A%2F%2F127.0.0.1%2F",
+                             "gopher%3A%2F%2F127.0.0.1%2F", "dict%3A%2F%2F127.0.0.1%2F"};
+    for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+        char path[128];
+        snprintf(path, sizeof(path), "/redirect-to?url=%s", targets[i]);
+        cafe_http_result_t r = fetch(FX_URL(state, path), NULL, CAFE_EHTTP_REDIRECT_PROTOCOL);
+        expect_message(&r, "redirect refused");
+        assert_int_equal(r.attempts, 1);
+        assert_null(r.body);
+        cafe_http_result_free(&r);
+    }
+}
+
+static void test_retry_503_then_200(void **state) {
+    cafe_http_opts_t o = {.backoff_ms = 10};
+    cafe_http_result_t r = fetch(FX_URL(state, "/flaky/a/2"), &o, 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.attempts, 3);
+    assert_non_null(strstr(r.body, "Flaky a after 2 failures"));
+    cafe_http_result_free(&r);
+    /* More failures than attempts: the last 503 is the result. */
+    r = fetch(FX_URL(state, "/flaky/b/5"), &o, 0);
+    assert_int_equal(r.status, 503);
+    assert_int_equal(r.attempts, 3);
+    cafe_http_result_free(&r);
+    /* A status outside the set is not retried; the set is configurable. */
+    o.retry_statuses = (const int[]){500, 0};
+    r = fetch(FX_URL(state, "/flaky/c/1"), &o, 0);
+    assert_int_equal(r.status, 503);
+    assert_int_equal(r.attempts, 1);
+    cafe_http_result_free(&r);
+    o.attempts = 5;
+    o.retry_statuses = NULL;
+    r = fetch(FX_URL(state, "/flaky/d/4"), &o, 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.attempts, 5);
+    cafe_http_result_free(&r);
+}
+
+static void test_retry_after(void **state) {
+    /* Retry-After: 1 (seconds), capped at 150 ms: the wait is the cap, not the 10 ms backoff. */
+    cafe_http_opts_t o = {.attempts = 2, .backoff_ms = 10, .retry_after_max_ms = 150};
+    uint64_t t0 = test_now_ms();
+    cafe_http_result_t r = fetch(FX_URL(state, "/retry-after/1"), &o, 0);
+    assert_int_equal(r.status, 429);
+    assert_int_equal(r.attempts, 2);
+    assert_true(test_now_ms() - t0 >= 150);
+    cafe_http_result_free(&r);
+    /* The HTTP-date form, honoured in full (it is at most 2 s away, under the 60 s cap). */
+    o.retry_after_max_ms = 0;
+    t0 = test_now_ms();
+    r = fetch(FX_URL(state, "/flaky/date/1?status=429&retry-after=2&date=1"), &o, 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.attempts, 2);
+    assert_true(test_now_ms() - t0 >= 1000);
+    cafe_http_result_free(&r);
+}
+
+static void test_connection_errors_retried(void **state) {
+    cafe_http_opts_t o = {.backoff_ms = 5};
+    cafe_http_result_t r = fetch(FX_URL(state, "/reset-before-headers"), &o, CAFE_EHTTP_CLOSED);
+    assert_int_equal(r.attempts, 3);
+    cafe_http_result_free(&r);
+    r = fetch(FX_URL(state, "/close-before-headers"), &o, CAFE_EHTTP_CLOSED);
+    assert_int_equal(r.attempts, 3);
+    expect_message(&r, "reply");
+    cafe_http_result_free(&r);
+    o.no_retry_errors = 1;
+    r = fetch(FX_URL(state, "/reset-before-headers"), &o, CAFE_EHTTP_CLOSED);
+    assert_int_equal(r.attempts, 1);
+    cafe_http_result_free(&r);
+}
+
+static void test_reset_mid_body(void **state) {
+    cafe_http_opts_t o = {.attempts = 1};
+    cafe_http_result_t r = fetch(FX_URL(state, "/reset-mid-body"), &o, CAFE_EHTTP_CLOSED);
+    assert_int_equal(r.status, 200);
+    assert_true(r.bytes > 0);
+    cafe_http_result_free(&r);
+}
+
+static void test_timeouts(void **state) {
+    /* A body trickling one byte per second, a server that never answers: each ends at the
+     * total timeout (bounded generously: this checks that it ends, not how fast). */
+    cafe_http_opts_t o = {.attempts = 1, .timeout_ms = 300};
+    const char *paths[] = {"/trickle/100?interval=1000", "/hang", "/hang-after-headers"};
+    for (size_t i = 0; i < 3; i++) {
+        uint64_t t0 = test_now_ms();
+        cafe_http_result_t r = fetch(FX_URL(state, paths[i]), &o, CAFE_ETIMEDOUT);
+        uint64_t took = test_now_ms() - t0;
+        assert_true(took >= 300 && took < 10000);
+        expect_message(&r, "timed out");
+        cafe_http_result_free(&r);
+    }
+    /* Timeouts are retried */
+    o.attempts = 2;
+    o.backoff_ms = 5;
+    cafe_http_result_t r = fetch(FX_URL(state, "/hang"), &o, CAFE_ETIMEDOUT);
+    assert_int_equal(r.attempts, 2);
+    cafe_http_result_free(&r);
+}
+
+static void test_big_body_capped(void **state) {
+    cafe_http_opts_t o = {.max_body = 1 << 20};
+    cafe_http_result_t r = fetch(FX_URL(state, "/big"), &o, 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.truncated, 1);
+    assert_int_equal(r.body_len, 1 << 20);
+    assert_true(r.bytes < 100u << 20); /* the rest was not downloaded */
+    cafe_http_result_free(&r);
+}
+
+static void test_broken_framing(void **state) {
+    cafe_http_opts_t o = {.attempts = 1};
+    cafe_http_result_t r = fetch(FX_URL(state, "/wrong-length/short"), &o, CAFE_EHTTP_CLOSED);
+    expect_message(&r, "remaining");
+    cafe_http_result_free(&r);
+    r = fetch(FX_URL(state, "/chunked-broken"), &o, CAFE_EHTTP_CLOSED);
+    expect_message(&r, "chunk");
+    cafe_http_result_free(&r);
+    r = fetch(FX_URL(state, "/chunked-truncated"), &o, CAFE_EHTTP_CLOSED);
+    cafe_http_result_free(&r);
+    r = fetch(FX_URL(state, "/chunked"), &o, 0);
+    assert_int_equal(r.status, 200);
+    assert_true(r.body_len > 0);
+    cafe_http_result_free(&r);
+    r = fetch(FX_URL(state, "/garbage"), &o, CAFE_EHTTP_PROTOCOL);
+    cafe_http_result_free(&r);
+    r = fetch(FX_URL(state, "/http09"), &o, CAFE_EHTTP_PROTOCOL);
+    cafe_http_result_free(&r);
+    r = fetch(FX_URL(state, "/gzip-broken"), &o, CAFE_EHTTP_PROTOCOL);
+    cafe_http_result_free(&r);
+}
+
+static void test_gzip(void **state) {
+    cafe_http_result_t r = fetch(FX_URL(state, "/gzip"), NULL, 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "<title>"));
+    assert_true(r.bytes < r.body_len); /* compressed on the wire */
+    cafe_http_result_free(&r);
+    cafe_http_opts_t o = {.max_body = 1 << 20};
+    r = fetch(FX_URL(state, "/gzip-bomb"), &o, 0);
+    assert_int_equal(r.truncated, 1);
+    assert_int_equal(r.body_len, 1 << 20);
+    cafe_http_result_free(&r);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_redirect_chains_and_loops),
+        cmocka_unit_test(test_redirects_to_other_schemes),
+        cmocka_unit_test(test_retry_503_then_200),
+        cmocka_unit_test(test_retry_after),
+        cmocka_unit_test(test_connection_errors_retried),
+        cmocka_unit_test(test_reset_mid_body),
+        cmocka_unit_test(test_timeouts),
+        cmocka_unit_test(test_big_body_capped),
+        cmocka_unit_test(test_broken_framing),
+        cmocka_unit_test(test_gzip),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,215 @@
+/* Limits, cancellation and load: 10,000 requests from 10,000 tasks at a concurrency limit of
+ * 500 under `ulimit -n 1024`; per-host connection caps; cancelled and timed-out requests
+ * leave nothing behind. */
+#include "testutil.h"
+#include "fixture_proc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+static int group_setup(void **state) {
+    static fixture_proc_t f;
+    /* The server is another process with its own descriptor limit. */
+    const char *args[] = {"--sites", "50", "--size", "2000", NULL};
+    if (fixture_start(&f, args) != 0)
+        return -1;
+    *state = &f;
+    return 0;
+}
+
+static int group_teardown(void **state) {
+    return fixture_stop(*state) == 0 ? 0 : -1;
+}
+
+typedef struct load {
+    const fixture_proc_t *f;
+    size_t n, limit, ok, failed;
+    int first_error;
+    char first_message[256];
+    cafe_http_stats_t stats;
+} load_t;
+
+typedef struct load_job {
+    load_t *load;
+    size_t i;
+} load_job_t;
+
+static int load_one(void *arg, void **value) {
+    load_job_t *j = arg;
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/page/%zu", j->load->f->ports[j->i % 50], j->i);
+    cafe_http_result_t r;
+    int rc = cafe_http_request(url, NULL, &r);
+    if (rc == 0 && r.status == 200 && r.body_len == 2000) {
+        j->load->ok++;
+    } else if (j->load->failed++ == 0) {
+        j->load->first_error = rc;
+        snprintf(j->load->first_message, sizeof(j->load->first_message), "%s", r.message);
+    }
+    cafe_http_result_free(&r);
+    return 0;
+}
+
+static int load_main(void *arg, void **value) {
+    load_t *l = arg;
+    cafe_http_limits_t lim = {.max_transfers = l->limit};
+    assert_int_equal(cafe_http_limits_set(NULL, &lim), 0);
+    load_job_t *jobs = calloc(l->n, sizeof(*jobs));
+    cafe_group_t g;
+    cafe_group_init(&g, 0);
+    cafe_task_opts_t small = {.stack_size = 64 * 1024};
+    for (size_t i = 0; i < l->n; i++) {
+        jobs[i] = (load_job_t){l, i};
+        assert_int_equal(cafe_group_spawn(&g, load_one, &jobs[i], &small), 0);
+    }
+    assert_int_equal(cafe_group_wait(&g), 0);
+    cafe_http_stats_get(NULL, &l->stats);
+    free(jobs);
+    return 0;
+}
+
+static void test_many_tasks_under_fd_limit(void **state) {
+    struct rlimit old, low;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+    low = old;
+    low.rlim_cur = 1024;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    load_t l = {.f = *state, .n = 10000, .limit = 500};
+    if (test_under_valgrind()) {
+        l.n = 300;
+        l.limit = 30;
+    }
+    assert_int_equal(test_run(load_main, &l), 0);
+    setrlimit(RLIMIT_NOFILE, &old);
+    if (l.failed)
+        fail_msg("%zu of %zu failed; first: %s: %s", l.failed, l.n, cafe_err_name(l.first_error),
+                 l.first_message);
+    assert_int_equal(l.ok, l.n);
+    assert_int_equal(l.stats.requests, l.n);
+    assert_int_equal(l.stats.transfers, l.n);
+    assert_true(l.stats.transfers_peak <= l.limit); /* the limit held */
+    assert_true(l.stats.transfers_peak > 1);        /* and there was concurrency */
+}
+
+/* ---- per-host connections ---------------------------------------------------------------- */
+
+typedef struct host_job {
+    const char *url;
+    cafe_http_result_t res;
+    int rc;
+} host_job_t;
+
+static int host_one(void *arg, void **value) {
+    host_job_t *j = arg;
+    j->rc = cafe_http_request(j->url, NULL, &j->res);
+    return 0;
+}
+
+typedef struct host_load {
+    const char *url;
+    size_t per_host;
+    long connects;
+} host_load_t;
+
+static int host_main(void *arg, void **value) {
+    host_load_t *h = arg;
+    enum { N = 12 };
+    cafe_http_limits_t lim = {.max_host_connections = h->per_host};
+    assert_int_equal(cafe_http_limits_set(NULL, &lim), 0);
+    host_job_t jobs[N];
+    cafe_task_t *t[N];
+    for (int i = 0; i < N; i++) {
+        jobs[i] = (host_job_t){.url = h->url};
+        assert_int_equal(cafe_task_spawn(&t[i], host_one, &jobs[i], NULL), 0);
+    }
+    cafe_result_t r[N];
+    assert_int_equal(cafe_task_gather(t, N, r), 0);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(jobs[i].rc, 0); /* waited, not failed */
+        assert_int_equal(jobs[i].res.status, 200);
+        h->connects += jobs[i].res.connects;
+        cafe_http_result_free(&jobs[i].res);
+    }
+    return 0;
+}
+
+static void test_per_host_connections(void **state) {
+    /* Each response takes 50 ms, so the twelve requests overlap. */
+    char url[128];
+    fixture_url(url, sizeof(url), *state, 7, "/page/1?delay=50");
+    host_load_t capped = {.url = url, .per_host = 2};
+    assert_int_equal(test_run(host_main, &capped), 0);
+    assert_true(capped.connects >= 1 && capped.connects <= 2);
+    host_load_t free_ = {.url = url, .per_host = 0};
+    assert_int_equal(test_run(host_main, &free_), 0);
+    assert_true(free_.connects > 2); /* without the cap, more: the check above can fail */
+}
+
+/* ---- cancellation and deadlines ---------------------------------------------------------- */
+
+typedef struct hang {
+    const fixture_proc_t *f;
+    host_job_t a, b, c;
+    int limits_rc;
+} hang_t;
+
+static int hang_main(void *arg, void **value) {
+    hang_t *h = arg;
+    cafe_http_limits_t one = {.max_transfers = 1};
+    assert_int_equal(cafe_http_limits_set(NULL, &one), 0);
+    cafe_task_t *ta, *tb;
+    assert_int_equal(cafe_task_spawn(&ta, host_one, &h->a, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&tb, host_one, &h->b, NULL), 0);
+    assert_int_equal(cafe_task_sleep(50), 0);
+    h->limits_rc = cafe_http_limits_set(NULL, &one); /* busy now */
+    /* a hangs inside a transfer, b waits for the one slot: cancel both */
+    cafe_task_cancel(tb);
+    cafe_task_cancel(ta);
+    assert_int_equal(cafe_task_join(ta, NULL), 0);
+    assert_int_equal(cafe_task_join(tb, NULL), 0);
+    /* a deadline around a request */
+    cafe_deadline_t d;
+    assert_int_equal(cafe_deadline_begin(&d, 100), 0);
+    host_one(&h->c, NULL);
+    cafe_deadline_end(&d);
+    /* the loop's client still works */
+    host_job_t ok = {.url = h->a.url};
+    char url[128];
+    ok.url = fixture_url(url, sizeof(url), h->f, 0, "/page/0");
+    host_one(&ok, NULL);
+    assert_int_equal(ok.rc, 0);
+    assert_int_equal(ok.res.status, 200);
+    cafe_http_result_free(&ok.res);
+    return 0;
+}
+
+static void test_cancel_and_deadline(void **state) {
+    char url[128];
+    hang_t h = {.f = *state};
+    h.a.url = h.b.url = h.c.url = fixture_url(url, sizeof(url), *state, 0, "/hang");
+    uint64_t t0 = test_now_ms();
+    assert_int_equal(test_run(hang_main, &h), 0);
+    assert_true(test_now_ms() - t0 < 20000); /* nowhere near the 30 s transfer timeout */
+    assert_int_equal(h.limits_rc, CAFE_EBUSY);
+    assert_int_equal(h.a.rc, CAFE_ECANCELED);
+    assert_non_null(strstr(h.a.res.message, "cancelled during the transfer"));
+    assert_int_equal(h.b.rc, CAFE_ECANCELED);
+    assert_non_null(strstr(h.b.res.message, "waiting for a transfer slot"));
+    assert_int_equal(h.c.rc, CAFE_ETIMEDOUT);
+    assert_int_equal(h.c.res.error, CAFE_ETIMEDOUT);
+    assert_non_null(strstr(h.c.res.message, "deadline"));
+    cafe_http_result_free(&h.a.res);
+    cafe_http_result_free(&h.b.res);
+    cafe_http_result_free(&h.c.res);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_many_tasks_under_fd_limit),
+        cmocka_unit_test(test_per_host_connections),
+        cmocka_unit_test(test_cancel_and_deadline),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,456 @@
+/* The HTTP client against a real nginx on loopback: HTTP/1.1, HTTPS with a test CA, HTTP/2,
+ * redirects, headers, streaming and early stop, limits, proxies from the environment, and
+ * the blocking path giving the same results as tasks. */
+#include "testutil.h"
+#include "nginx_server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static nginx_server_t *srv(void **state) {
+    return *state;
+}
+
+static const char *url(char *buf, size_t cap, const char *scheme, int port, const char *path) {
+    snprintf(buf, cap, "%s://%s:%d%s", scheme, strcmp(scheme, "https") ? "127.0.0.1" : "localhost",
+             port, path);
+    return buf;
+}
+
+#define URL(scheme, port, path) url((char[256]){0}, 256, scheme, port, path)
+
+static int group_setup(void **state) {
+    static nginx_server_t s;
+    /* The suite must never use a proxy from the caller's environment. */
+    unsetenv("http_proxy");
+    unsetenv("https_proxy");
+    unsetenv("HTTPS_PROXY");
+    unsetenv("all_proxy");
+    unsetenv("ALL_PROXY");
+    if (nginx_start(&s) != 0) {
+        nginx_stop(&s);
+        return -1;
+    }
+    *state = &s;
+    return 0;
+}
+
+static int group_teardown(void **state) {
+    nginx_stop(srv(state));
+    return 0;
+}
+
+/* ---- plain HTTP/1.1, blocking ------------------------------------------------------------ */
+
+static void test_get_blocking(void **state) {
+    cafe_http_result_t r;
+    const char *u = URL("http", srv(state)->http_port, "/index.html");
+    assert_int_equal(cafe_http_request(u, NULL, &r), 0);
+    assert_int_equal(r.error, 0);
+    assert_string_equal(r.message, "");
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.http_version, 11);
+    assert_string_equal(r.url, u);
+    assert_string_equal(r.content_type, "text/html");
+    assert_string_equal(r.charset, "utf-8");
+    assert_int_equal(r.body_len, 2000);
+    assert_non_null(strstr(r.body, "<title>index.html</title>"));
+    assert_int_equal(r.bytes, 2000);
+    assert_int_equal(r.attempts, 1);
+    assert_int_equal(r.connects, 1);
+    assert_int_equal(r.redirects, 0);
+    assert_true(r.timing.total_us >= r.timing.first_byte_us);
+    assert_true(r.timing.first_byte_us >= r.timing.connect_us);
+    cafe_http_result_free(&r);
+    assert_null(r.body);
+    cafe_http_result_free(&r); /* twice is fine */
+}
+
+static void test_head_and_status(void **state) {
+    cafe_http_result_t r;
+    cafe_http_opts_t o = {.method = CAFE_HTTP_HEAD};
+    assert_int_equal(cafe_http_request(URL("http", srv(state)->http_port, "/big.bin"), &o, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_null(r.body);
+    assert_int_equal(r.bytes, 0);
+    assert_string_equal(r.content_type, "application/octet-stream");
+    cafe_http_result_free(&r);
+    /* A 404 is a result, not an error. */
+    assert_int_equal(cafe_http_request(URL("http", srv(state)->http_port, "/status/404"), NULL, &r),
+                     0);
+    assert_int_equal(r.status, 404);
+    assert_int_equal(r.attempts, 1); /* not a retry status */
+    cafe_http_result_free(&r);
+}
+
+static void expect_body(const char *u, const cafe_http_opts_t *o, const char *want) {
+    cafe_http_result_t r;
+    assert_int_equal(cafe_http_request(u, o, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(r.body);
+    assert_string_equal(r.body, want);
+    cafe_http_result_free(&r);
+}
+
+static void test_request_headers(void **state) {
+    int port = srv(state)->http_port;
+    const char *headers[] = {"X-Cafe: hello there", NULL};
+    cafe_http_opts_t o = {.headers = headers};
+    expect_body(URL("http", port, "/echo/header"), &o, "hello there");
+    expect_body(URL("http", port, "/echo/ua"), NULL, "cafe/" CAFE_VERSION_STRING);
+    cafe_http_opts_t ua = {.user_agent = "tester/1"};
+    expect_body(URL("http", port, "/echo/ua"), &ua, "tester/1");
+    /* every encoding this libcurl decodes is offered */
+    cafe_http_result_t r;
+    assert_int_equal(cafe_http_request(URL("http", port, "/echo/encoding"), NULL, &r), 0);
+    assert_non_null(strstr(r.body, "gzip"));
+    assert_non_null(strstr(r.body, "deflate"));
+    cafe_http_result_free(&r);
+}
+
+static void test_content_type_charset(void **state) {
+    cafe_http_result_t r;
+    assert_int_equal(cafe_http_request(URL("http", srv(state)->http_port, "/latin1"), NULL, &r), 0);
+    assert_string_equal(r.content_type, "text/html");
+    assert_string_equal(r.charset, "iso-8859-1");
+    assert_int_equal(r.body_len, strlen("<title>cafe</title>"));
+    cafe_http_result_free(&r);
+}
+
+/* ---- redirects and schemes --------------------------------------------------------------- */
+
+static void test_redirects(void **state) {
+    int port = srv(state)->http_port;
+    cafe_http_result_t r;
+    assert_int_equal(cafe_http_request(URL("http", port, "/redirect/chain"), NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.redirects, 2);
+    assert_string_equal(r.url, URL("http", port, "/index.html"));
+    cafe_http_result_free(&r);
+
+    cafe_http_opts_t none = {.max_redirects = CAFE_HTTP_NO_REDIRECTS};
+    assert_int_equal(cafe_http_request(URL("http", port, "/redirect/chain"), &none, &r), 0);
+    assert_int_equal(r.status, 302);
+    assert_int_equal(r.redirects, 0);
+    cafe_http_result_free(&r);
+
+    cafe_http_opts_t three = {.max_redirects = 3};
+    assert_int_equal(cafe_http_request(URL("http", port, "/redirect/loop"), &three, &r),
+                     CAFE_EHTTP_TOO_MANY_REDIRECTS);
+    assert_int_equal(r.error, CAFE_EHTTP_TOO_MANY_REDIRECTS);
+    assert_int_equal(r.redirects, 3);
+    assert_int_equal(r.attempts, 1);
+    assert_non_null(strstr(r.message, "edirect"));
+    cafe_http_result_free(&r);
+    /* the default cap is 10 */
+    assert_int_equal(cafe_http_request(URL("http", port, "/redirect/loop"), NULL, &r),
+                     CAFE_EHTTP_TOO_MANY_REDIRECTS);
+    assert_int_equal(r.redirects, 10);
+    cafe_http_result_free(&r);
+}
+
+static void test_redirect_to_other_schemes_refused(void **state) {
+    const char *paths[] = {"/redirect/file", "/redirect/ftp"};
+    for (int i = 0; i < 2; i++) {
+        cafe_http_result_t r;
+        int rc = cafe_http_request(URL("http", srv(state)->http_port, paths[i]), NULL, &r);
+        assert_int_equal(rc, CAFE_EHTTP_REDIRECT_PROTOCOL);
+        assert_int_equal(r.error, rc);
+        assert_int_equal(r.attempts, 1);
+        assert_null(r.body); /* nothing of /etc/passwd */
+        assert_non_null(strstr(r.message, "redirect refused"));
+        cafe_http_result_free(&r);
+    }
+}
+
+static void expect_error(const char *u, int code, const char *in_message) {
+    cafe_http_result_t r;
+    int rc = cafe_http_request(u, NULL, &r);
+    if (rc != code)
+        fail_msg("%s: got %s (%s), want %s", u ? u : "(null)", cafe_err_name(rc), r.message,
+                 cafe_err_name(code));
+    assert_int_equal(r.error, code);
+    assert_int_equal(r.status, 0);
+    assert_true(r.message[0] != '\0');
+    if (!strstr(r.message, in_message))
+        fail_msg("%s: message \"%s\" lacks \"%s\"", u ? u : "(null)", r.message, in_message);
+    cafe_http_result_free(&r);
+}
+
+static void test_bad_input(void **state) {
+    char refused[64];
+    snprintf(refused, sizeof(refused), "http://127.0.0.1:%d/", srv(state)->closed_port);
+    expect_error("", CAFE_EHTTP_URL, "empty URL");
+    expect_error(NULL, CAFE_EHTTP_URL, "empty URL");
+    expect_error("http://exa mple.org/", CAFE_EHTTP_URL, "malformed URL");
+    expect_error("http://[::1/", CAFE_EHTTP_URL, "malformed URL");
+    expect_error("no scheme here", CAFE_EHTTP_URL, "malformed URL");
+    expect_error("ftp://127.0.0.1/file", CAFE_EHTTP_SCHEME, "\"ftp\"");
+    expect_error("file:///etc/passwd", CAFE_EHTTP_SCHEME, "\"file\"");
+    expect_error("gopher://127.0.0.1/", CAFE_EHTTP_SCHEME, "\"gopher\"");
+    expect_error("http://no-such-host.invalid/", CAFE_EHTTP_DNS, "resolve");
+    expect_error(refused, CAFE_ECONNREFUSED, "onnect");
+}
+
+/* ---- TLS and HTTP/2 ---------------------------------------------------------------------- */
+
+static void test_https_verification(void **state) {
+    nginx_server_t *s = srv(state);
+    cafe_http_result_t r;
+    cafe_http_opts_t with_ca = {.ca_file = s->ca};
+    assert_int_equal(cafe_http_request(URL("https", s->https_port, "/index.html"), &with_ca, &r),
+                     0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.http_version, 11);
+    assert_int_equal(r.body_len, 2000);
+    assert_true(r.timing.tls_us >= r.timing.connect_us);
+    cafe_http_result_free(&r);
+    /* Without the test CA the certificate is not trusted; the TLS error is not retried. */
+    assert_int_equal(cafe_http_request(URL("https", s->https_port, "/index.html"), NULL, &r),
+                     CAFE_EHTTP_TLS);
+    assert_int_equal(r.attempts, 1);
+    assert_non_null(strstr(r.message, "certificate"));
+    cafe_http_result_free(&r);
+    cafe_http_opts_t insecure = {.insecure = 1};
+    assert_int_equal(cafe_http_request(URL("https", s->https_port, "/index.html"), &insecure, &r),
+                     0);
+    assert_int_equal(r.status, 200);
+    cafe_http_result_free(&r);
+    /* The name is checked too: 127.0.0.2 is not in the certificate (nginx listens on
+     * 127.0.0.1 only, so pin the name cafe.bad to it). */
+    char pin[64], u[128];
+    snprintf(pin, sizeof(pin), "cafe.bad:%d:127.0.0.1", s->https_port);
+    snprintf(u, sizeof(u), "https://cafe.bad:%d/index.html", s->https_port);
+    cafe_http_opts_t pinned = {.ca_file = s->ca, .resolve = (const char *const[]){pin, NULL}};
+    assert_int_equal(cafe_http_request(u, &pinned, &r), CAFE_EHTTP_TLS);
+    cafe_http_result_free(&r);
+}
+
+static void test_resolve_pins(void **state) {
+    nginx_server_t *s = srv(state);
+    char pin[64], u[128];
+    snprintf(pin, sizeof(pin), "cafe.test:%d:127.0.0.1", s->h2_port);
+    snprintf(u, sizeof(u), "https://cafe.test:%d/index.html", s->h2_port);
+    const char *resolve[] = {pin, NULL};
+    cafe_http_opts_t o = {.ca_file = s->ca, .resolve = resolve};
+    cafe_http_result_t r;
+    assert_int_equal(cafe_http_request(u, &o, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.url, u);
+    cafe_http_result_free(&r);
+    /* unpinned, the name does not resolve */
+    o.resolve = NULL;
+    assert_int_equal(cafe_http_request(u, &o, &r), CAFE_EHTTP_DNS);
+    cafe_http_result_free(&r);
+}
+
+typedef struct h2_args {
+    const char *url;
+    const char *ca;
+    int http1_only;
+    cafe_http_result_t res;
+} h2_args_t;
+
+static int h2_fetch(void *arg, void **value) {
+    h2_args_t *a = arg;
+    cafe_http_opts_t o = {.ca_file = a->ca, .http1_only = a->http1_only};
+    return cafe_http_request(a->url, &o, &a->res);
+}
+
+/* Several requests to one HTTP/2 origin from tasks: one connection, streams multiplexed. */
+static int h2_many(void *arg, void **value) {
+    h2_args_t *a = arg;
+    enum { N = 8 };
+    cafe_task_t *t[N];
+    h2_args_t each[N];
+    for (int i = 0; i < N; i++) {
+        each[i] = *a;
+        assert_int_equal(cafe_task_spawn(&t[i], h2_fetch, &each[i], NULL), 0);
+    }
+    cafe_result_t results[N];
+    assert_int_equal(cafe_task_gather(t, N, results), 0);
+    long connects = 0;
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(results[i].status, 0);
+        assert_int_equal(each[i].res.status, 200);
+        assert_int_equal(each[i].res.http_version, a->http1_only ? 11 : 20);
+        assert_int_equal(each[i].res.body_len, 30000);
+        connects += each[i].res.connects;
+        cafe_http_result_free(&each[i].res);
+    }
+    if (!a->http1_only)
+        assert_int_equal(connects, 1);
+    else
+        assert_true(connects > 1);
+    return 0;
+}
+
+static void test_http2(void **state) {
+    nginx_server_t *s = srv(state);
+    h2_args_t a = {.url = URL("https", s->h2_port, "/page30k.html"), .ca = s->ca};
+    assert_int_equal(test_run(h2_many, &a), 0);
+    a.http1_only = 1;
+    assert_int_equal(test_run(h2_many, &a), 0);
+}
+
+/* ---- the blocking path and tasks agree --------------------------------------------------- */
+
+typedef struct same_args {
+    const char **urls;
+    size_t n;
+    cafe_http_result_t *res;
+    int *rc;
+} same_args_t;
+
+typedef struct one_req {
+    const char *url;
+    cafe_http_result_t res;
+    int rc;
+} one_req_t;
+
+static int one_task(void *arg, void **value) {
+    one_req_t *q = arg;
+    q->rc = cafe_http_request(q->url, NULL, &q->res);
+    return 0;
+}
+
+static int all_tasks(void *arg, void **value) {
+    same_args_t *a = arg;
+    cafe_group_t g;
+    cafe_group_init(&g, 0);
+    one_req_t *q = calloc(a->n, sizeof(*q));
+    for (size_t i = 0; i < a->n; i++) {
+        q[i].url = a->urls[i];
+        assert_int_equal(cafe_group_spawn(&g, one_task, &q[i], NULL), 0);
+    }
+    assert_int_equal(cafe_group_wait(&g), 0);
+    for (size_t i = 0; i < a->n; i++) {
+        a->res[i] = q[i].res;
+        a->rc[i] = q[i].rc;
+    }
+    free(q);
+    return 0;
+}
+
+static void test_blocking_and_tasks_agree(void **state) {
+    nginx_server_t *s = srv(state);
+    char buf[8][128];
+    const char *urls[] = {
+        url(buf[0], 128, "http", s->http_port, "/index.html"),
+        url(buf[1], 128, "http", s->http_port, "/status/404"),
+        url(buf[2], 128, "http", s->http_port, "/redirect/chain"),
+        url(buf[3], 128, "http", s->http_port, "/latin1"),
+        url(buf[4], 128, "http", s->closed_port, "/"),
+        "ftp://127.0.0.1/",
+        "http://no-such-host.invalid/",
+        url(buf[5], 128, "http", s->http_port, "/redirect/file"),
+    };
+    enum { N = sizeof(urls) / sizeof(urls[0]) };
+    cafe_http_result_t blocking[N], tasks[N];
+    int rc_blocking[N], rc_tasks[N];
+    for (size_t i = 0; i < N; i++)
+        rc_blocking[i] = cafe_http_request(urls[i], NULL, &blocking[i]);
+    same_args_t a = {urls, N, tasks, rc_tasks};
+    assert_int_equal(test_run(all_tasks, &a), 0);
+    for (size_t i = 0; i < N; i++) {
+        assert_int_equal(rc_blocking[i], rc_tasks[i]);
+        assert_int_equal(blocking[i].error, tasks[i].error);
+        assert_string_equal(blocking[i].message, tasks[i].message);
+        assert_int_equal(blocking[i].status, tasks[i].status);
+        assert_int_equal(blocking[i].http_version, tasks[i].http_version);
+        assert_int_equal(blocking[i].redirects, tasks[i].redirects);
+        assert_int_equal(blocking[i].body_len, tasks[i].body_len);
+        assert_int_equal(blocking[i].bytes, tasks[i].bytes);
+        assert_int_equal(blocking[i].attempts, tasks[i].attempts);
+        assert_string_equal(blocking[i].content_type, tasks[i].content_type);
+        assert_string_equal(blocking[i].charset, tasks[i].charset);
+        if (blocking[i].body)
+            assert_memory_equal(blocking[i].body, tasks[i].body, blocking[i].body_len);
+        if (blocking[i].url)
+            assert_string_equal(blocking[i].url, tasks[i].url);
+        else
+            assert_null(tasks[i].url);
+        cafe_http_result_free(&blocking[i]);
+        cafe_http_result_free(&tasks[i]);
+    }
+}
+
+/* ---- HTTP/2: stopping a stream early keeps the connection ------------------------------- */
+
+static int stop_at_once(void *arg, const cafe_http_result_t *res, const char *data, size_t len) {
+    return CAFE_HTTP_ENOUGH;
+}
+
+static int h2_stop(void *arg, void **value) {
+    h2_args_t *a = arg;
+    cafe_http_opts_t o = {.ca_file = a->ca, .on_body = stop_at_once};
+    assert_int_equal(cafe_http_request(a->url, &o, &a->res), 0);
+    assert_int_equal(a->res.http_version, 20);
+    assert_int_equal(a->res.stopped, 1);
+    assert_true(a->res.bytes < 1 << 20);
+    cafe_http_result_free(&a->res);
+    cafe_http_stats_t st;
+    cafe_http_stats_get(NULL, &st);
+    assert_int_equal(st.stops_closed, 1); /* the stream was reset... */
+    o.on_body = NULL;
+    assert_int_equal(cafe_http_request(a->url, &o, &a->res), 0);
+    assert_int_equal(a->res.connects, 0); /* ...and the connection lived on */
+    assert_int_equal(a->res.body_len, 1 << 20);
+    cafe_http_result_free(&a->res);
+    return 0;
+}
+
+static void test_http2_early_stop(void **state) {
+    nginx_server_t *s = srv(state);
+    h2_args_t a = {.url = URL("https", s->h2_port, "/big.bin"), .ca = s->ca};
+    assert_int_equal(test_run(h2_stop, &a), 0);
+}
+
+/* ---- proxies from the environment, read when a loop's client starts ---------------------- */
+
+static void test_proxy_from_environment(void **state) {
+    nginx_server_t *s = srv(state);
+    char proxy[64];
+    snprintf(proxy, sizeof(proxy), "http://127.0.0.1:%d", s->http_port);
+    /* nginx answers absolute-form requests itself: a name that cannot resolve works only
+     * through the proxy. */
+    setenv("http_proxy", proxy, 1);
+    cafe_http_result_t r;
+    assert_int_equal(cafe_http_request("http://via-proxy.invalid/echo/uri", NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "/echo/uri");
+    cafe_http_result_free(&r);
+    /* no_proxy exempts it: then the name must resolve, and does not */
+    setenv("no_proxy", "via-proxy.invalid", 1);
+    assert_int_equal(cafe_http_request("http://via-proxy.invalid/echo/uri", NULL, &r),
+                     CAFE_EHTTP_DNS);
+    cafe_http_result_free(&r);
+    unsetenv("no_proxy");
+    /* HTTP_PROXY (upper case) is ignored for http, as curl does */
+    unsetenv("http_proxy");
+    setenv("HTTP_PROXY", proxy, 1);
+    assert_int_equal(cafe_http_request("http://via-proxy.invalid/echo/uri", NULL, &r),
+                     CAFE_EHTTP_DNS);
+    cafe_http_result_free(&r);
+    unsetenv("HTTP_PROXY");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_get_blocking),
+        cmocka_unit_test(test_head_and_status),
+        cmocka_unit_test(test_request_headers),
+        cmocka_unit_test(test_content_type_charset),
+        cmocka_unit_test(test_redirects),
+        cmocka_unit_test(test_redirect_to_other_schemes_refused),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_https_verification),
+        cmocka_unit_test(test_resolve_pins),
+        cmocka_unit_test(test_http2),
+        cmocka_unit_test(test_blocking_and_tasks_agree),
+        cmocka_unit_test(test_http2_early_stop),
+        cmocka_unit_test(test_proxy_from_environment),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,130 @@
+/* The pure header parsers and the backoff formula. Every input is also fed at every prefix
+ * length from an exactly-sized heap copy (no NUL after it), so a read past n is caught by
+ * ASan and valgrind. */
+#include "testutil.h"
+#include "http/parse.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void content_type(const char *v, const char *type, const char *charset) {
+    char t[128], c[48];
+    cafe__http_content_type_parse(v, strlen(v), t, sizeof(t), c, sizeof(c));
+    if (strcmp(t, type) != 0 || strcmp(c, charset) != 0)
+        fail_msg("\"%s\": got (\"%s\", \"%s\"), want (\"%s\", \"%s\")", v, t, c, type, charset);
+    /* every prefix, from a buffer that ends exactly there */
+    size_t n = strlen(v);
+    for (size_t k = 0; k <= n; k++) {
+        char *copy = malloc(k ? k : 1);
+        memcpy(copy, v, k);
+        cafe__http_content_type_parse(copy, k, t, sizeof(t), c, sizeof(c));
+        free(copy);
+    }
+}
+
+static void test_content_type(void **state) {
+    content_type("text/html", "text/html", "");
+    content_type("Text/HTML; Charset=UTF-8", "text/html", "utf-8");
+    content_type("text/html;charset=\"ISO-8859-1\"", "text/html", "iso-8859-1");
+    content_type("  text/html ;  foo=bar ; charset=windows-1252 ", "text/html", "windows-1252");
+    content_type("text/html; foo=\"a;charset=x\"; charset=koi8-r", "text/html", "koi8-r");
+    content_type("text/html; charset=\"sh\\\"ift\"", "text/html", "sh\"ift");
+    content_type("text/html; charset=utf-8; charset=latin1", "text/html", "utf-8");
+    content_type("application/xhtml+xml", "application/xhtml+xml", "");
+    /* malformed: what could be read is kept, the rest is "" */
+    content_type("", "", "");
+    content_type("text", "", "");
+    content_type("text/", "", "");
+    content_type("/html", "", "");
+    content_type("text/html; charset", "text/html", "");
+    content_type("text/html; charset=", "text/html", "");
+    content_type("text/html; charset=\"utf-8", "text/html", "");
+    content_type("te xt/html", "", "");
+    content_type("text/html garbage; charset=utf-8", "text/html", "");
+    /* too long for the buffers: "" rather than a cut value */
+    char long_type[300], long_cs[300];
+    memset(long_type, 'a', sizeof(long_type));
+    memcpy(long_type + 150, "/b", 3);
+    content_type(long_type, "", "");
+    snprintf(long_cs, sizeof(long_cs), "text/html; charset=%0200d", 7);
+    content_type(long_cs, "text/html", "");
+}
+
+static void retry_after(const char *v, int64_t now, int64_t want) {
+    int64_t got = cafe__http_retry_after_parse(v, strlen(v), now);
+    if (got != want)
+        fail_msg("\"%s\": got %lld, want %lld", v, (long long)got, (long long)want);
+    size_t n = strlen(v);
+    for (size_t k = 0; k <= n; k++) {
+        char *copy = malloc(k ? k : 1);
+        memcpy(copy, v, k);
+        (void)cafe__http_retry_after_parse(copy, k, now);
+        free(copy);
+    }
+}
+
+static void test_retry_after(void **state) {
+    const int64_t now = 784111777; /* Sun, 06 Nov 1994 08:49:37 GMT */
+    retry_after("120", now, 120);
+    retry_after("  0 ", now, 0);
+    retry_after("99999999999999999999999", now, 99999999999999999); /* saturates, stays big */
+    retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now, 10);          /* IMF-fixdate */
+    retry_after("Sunday, 06-Nov-94 08:50:37 GMT", now, 60);         /* RFC 850 */
+    retry_after("Sun Nov  6 08:49:40 1994", now, 3);                /* asctime */
+    retry_after("Sun, 06 Nov 1994 08:00:00 GMT", now, 0);           /* in the past */
+    retry_after("", now, -1);
+    retry_after("12abc", now, -1);
+    retry_after("-5", now, -1);
+    retry_after("soon", now, -1);
+    char long_date[100];
+    memset(long_date, 'x', sizeof(long_date) - 1);
+    long_date[sizeof(long_date) - 1] = '\0';
+    retry_after(long_date, now, -1);
+}
+
+static void test_backoff(void **state) {
+    /* 200 ms, doubling, plus at most 25% jitter, never above the cap */
+    for (uint32_t rnd = 0; rnd < 0xFFFFFFF0u; rnd += 0x0FFFFFFFu) {
+        uint64_t w2 = cafe__http_backoff_ms(2, 200, 30000, rnd);
+        uint64_t w3 = cafe__http_backoff_ms(3, 200, 30000, rnd);
+        assert_true(w2 >= 200 && w2 <= 250);
+        assert_true(w3 >= 400 && w3 <= 500);
+        uint64_t w9 = cafe__http_backoff_ms(9, 200, 30000, rnd);
+        assert_true(w9 >= 25600 && w9 <= 30000);
+        assert_int_equal(cafe__http_backoff_ms(10, 200, 30000, rnd), 30000);
+        assert_int_equal(cafe__http_backoff_ms(200, 200, 30000, rnd), 30000);
+        assert_true(cafe__http_backoff_ms(70, 1u << 30, UINT64_MAX, rnd) <= UINT64_MAX);
+    }
+    assert_int_equal(cafe__http_backoff_ms(2, 200, 30000, 0), 200);
+    assert_int_equal(cafe__http_backoff_ms(2, 0, 30000, 12345), 0);
+}
+
+static void origin(const char *url, const char *want) {
+    char out[64];
+    cafe__http_origin_key(url, out, sizeof(out));
+    if (strcmp(out, want) != 0)
+        fail_msg("\"%s\": got \"%s\", want \"%s\"", url, out, want);
+}
+
+static void test_origin_key(void **state) {
+    origin("http://Example.COM:8080/a/b?c#d", "http://example.com:8080");
+    origin("HTTPS://user:pw@host/x", "https://host");
+    origin("http://host?q", "http://host");
+    origin("http://[::1]:80/", "http://[::1]:80");
+    origin("no-scheme", "");
+    origin("", "");
+    char out[8];
+    cafe__http_origin_key("http://a-very-long-host/", out, sizeof(out));
+    assert_string_equal(out, "http://");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_content_type),
+        cmocka_unit_test(test_retry_after),
+        cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_origin_key),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

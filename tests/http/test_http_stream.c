@@ -1,0 +1,213 @@
+/* Streaming bodies and the early-stop policy, against the fixture server: on_body sees the
+ * response's metadata and every byte; "enough" ends the request early without an error; the
+ * rest is drained (connection kept) or the connection closed, as the policy says. */
+#include "testutil.h"
+#include "fixture_proc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int group_setup(void **state) {
+    static fixture_proc_t f;
+    const char *args[] = {"--sites", "2", "--size", "30000", NULL};
+    if (fixture_start(&f, args) != 0)
+        return -1;
+    *state = &f;
+    return 0;
+}
+
+static int group_teardown(void **state) {
+    return fixture_stop(*state) == 0 ? 0 : -1;
+}
+
+typedef struct sink {
+    size_t calls, bytes, stop_after; /* stop_after: say enough once this many bytes came */
+    long first_status;
+    char first_type[128], first_charset[48];
+} sink_t;
+
+static int on_body(void *arg, const cafe_http_result_t *res, const char *data, size_t len) {
+    sink_t *s = arg;
+    if (s->calls++ == 0) {
+        s->first_status = res->status;
+        snprintf(s->first_type, sizeof(s->first_type), "%s", res->content_type);
+        snprintf(s->first_charset, sizeof(s->first_charset), "%s", res->charset);
+    }
+    s->bytes += len;
+    return s->stop_after && s->bytes >= s->stop_after ? CAFE_HTTP_ENOUGH : 0;
+}
+
+typedef struct job {
+    const char *url;
+    cafe_http_opts_t opts;
+    sink_t sink;
+    cafe_http_result_t res;
+    int rc;
+} job_t;
+
+static int job_run(void *arg, void **value) {
+    job_t *j = arg;
+    if (!j->opts.on_body) {
+        j->opts.on_body = on_body;
+        j->opts.body_arg = &j->sink;
+    }
+    j->rc = cafe_http_request(j->url, &j->opts, &j->res);
+    return 0;
+}
+
+static void test_stream_whole_body(void **state) {
+    job_t j = {.url = fixture_url((char[256]){0}, 256, *state, 0, "/page/3?size=100000")};
+    assert_int_equal(test_run(job_run, &j), 0);
+    assert_int_equal(j.res.status, 200);
+    assert_int_equal(j.sink.first_status, 200);
+    assert_string_equal(j.sink.first_type, "text/html");
+    assert_string_equal(j.sink.first_charset, "utf-8");
+    assert_int_equal(j.sink.bytes, 100000);
+    assert_true(j.sink.calls >= 2);
+    assert_null(j.res.body); /* streamed, not kept */
+    assert_int_equal(j.res.stopped, 0);
+    assert_int_equal(j.res.truncated, 0);
+    cafe_http_result_free(&j.res);
+    /* max_body caps what on_body gets */
+    job_t capped = {.url = j.url, .opts = {.max_body = 5000}};
+    assert_int_equal(test_run(job_run, &capped), 0);
+    assert_int_equal(capped.sink.bytes, 5000);
+    assert_int_equal(capped.res.truncated, 1);
+    cafe_http_result_free(&capped.res);
+    /* HEAD: no body, no callback */
+    job_t head = {.url = j.url, .opts = {.method = CAFE_HTTP_HEAD}};
+    assert_int_equal(test_run(job_run, &head), 0);
+    assert_int_equal(head.sink.calls, 0);
+    cafe_http_result_free(&head.res);
+}
+
+/* Two requests in a row on one loop: the first stops early; does the second reuse its
+ * connection? */
+typedef struct pair {
+    job_t first, second;
+    cafe_http_stats_t stats;
+} pair_t;
+
+static int pair_run(void *arg, void **value) {
+    pair_t *p = arg;
+    job_run(&p->first, NULL);
+    job_run(&p->second, NULL);
+    cafe_http_stats_get(NULL, &p->stats);
+    return 0;
+}
+
+static void run_pair(void **state, const char *path, cafe_http_stop_t policy, pair_t *p) {
+    memset(p, 0, sizeof(*p));
+    p->first.url = fixture_url((char[256]){0}, 256, *state, 0, path);
+    p->first.opts.stop = policy;
+    p->first.sink.stop_after = 1;
+    p->second.url = fixture_url((char[256]){0}, 256, *state, 0, "/page/1?size=1000");
+    assert_int_equal(test_run(pair_run, p), 0);
+    assert_int_equal(p->first.rc, 0); /* stopping early is not an error */
+    assert_int_equal(p->first.res.error, 0);
+    assert_int_equal(p->first.res.stopped, 1);
+    assert_int_equal(p->first.res.status, 200);
+    assert_int_equal(p->second.rc, 0);
+    assert_int_equal(p->first.res.connects, 1);
+    cafe_http_result_free(&p->first.res);
+    cafe_http_result_free(&p->second.res);
+}
+
+static void test_stop_small_rest_drains(void **state) {
+    pair_t p;
+    /* 20,000 bytes: after the first chunk (at most 16 KiB) the rest is small: drained */
+    run_pair(state, "/page/2?size=20000", CAFE_HTTP_STOP_AUTO, &p);
+    assert_int_equal(p.stats.stops_drained, 1);
+    assert_int_equal(p.stats.stops_closed, 0);
+    assert_int_equal(p.second.res.connects, 0); /* reused */
+}
+
+static void test_stop_large_rest_closes(void **state) {
+    pair_t p;
+    run_pair(state, "/page/2?size=2000000", CAFE_HTTP_STOP_AUTO, &p);
+    assert_int_equal(p.stats.stops_closed, 1);
+    assert_int_equal(p.stats.stops_drained, 0);
+    assert_true(p.first.res.bytes < 2000000);   /* the rest was not read */
+    assert_int_equal(p.second.res.connects, 1); /* that connection was gone */
+}
+
+static void test_stop_policies_forced(void **state) {
+    pair_t p;
+    run_pair(state, "/page/2?size=20000", CAFE_HTTP_STOP_CLOSE, &p);
+    assert_int_equal(p.stats.stops_closed, 1);
+    assert_int_equal(p.second.res.connects, 1);
+    run_pair(state, "/page/2?size=2000000", CAFE_HTTP_STOP_DRAIN, &p);
+    assert_int_equal(p.stats.stops_drained, 1);
+    assert_int_equal(p.first.res.bytes, 2000000);
+    assert_int_equal(p.second.res.connects, 0);
+}
+
+/* A rest of ~84 KB: closed when nobody else wants the host, drained when others wait. */
+typedef struct busy {
+    job_t jobs[4];
+    cafe_http_stats_t stats;
+} busy_t;
+
+static int busy_run(void *arg, void **value) {
+    busy_t *b = arg;
+    cafe_task_t *t[4];
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(cafe_task_spawn(&t[i], job_run, &b->jobs[i], NULL), 0);
+    cafe_result_t r[4];
+    assert_int_equal(cafe_task_gather(t, 4, r), 0);
+    cafe_http_stats_get(NULL, &b->stats);
+    return 0;
+}
+
+static void test_stop_busy_host_drains(void **state) {
+    busy_t b;
+    memset(&b, 0, sizeof(b));
+    for (int i = 0; i < 4; i++) {
+        b.jobs[i].url = fixture_url((char[256]){0}, 256, *state, 1, "/page/5?size=100000");
+        b.jobs[i].sink.stop_after = 1;
+    }
+    assert_int_equal(test_run(busy_run, &b), 0);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(b.jobs[i].rc, 0);
+        assert_int_equal(b.jobs[i].res.stopped, 1);
+        cafe_http_result_free(&b.jobs[i].res);
+    }
+    /* at least the first three had company */
+    assert_true(b.stats.stops_drained >= 3);
+    /* alone: closed */
+    pair_t p;
+    run_pair(state, "/page/5?size=100000", CAFE_HTTP_STOP_AUTO, &p);
+    assert_int_equal(p.stats.stops_closed, 1);
+}
+
+static void test_retried_bodies_not_delivered(void **state) {
+    job_t j = {.url = fixture_url((char[256]){0}, 256, *state, 0, "/flaky/s/2"),
+               .opts = {.backoff_ms = 5}};
+    assert_int_equal(test_run(job_run, &j), 0);
+    assert_int_equal(j.res.status, 200);
+    assert_int_equal(j.res.attempts, 3);
+    assert_int_equal(j.sink.first_status, 200); /* the two 503 bodies never came */
+    assert_int_equal(j.sink.bytes, 30000);
+    cafe_http_result_free(&j.res);
+    /* After bytes reached on_body, a broken transfer is not repeated. */
+    job_t k = {.url = fixture_url((char[256]){0}, 256, *state, 0, "/reset-mid-body"),
+               .opts = {.backoff_ms = 5}};
+    assert_int_equal(test_run(job_run, &k), 0);
+    assert_int_equal(k.rc, CAFE_EHTTP_CLOSED);
+    assert_int_equal(k.res.attempts, 1);
+    assert_true(k.sink.bytes > 0);
+    cafe_http_result_free(&k.res);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stream_whole_body),
+        cmocka_unit_test(test_stop_small_rest_drains),
+        cmocka_unit_test(test_stop_large_rest_closes),
+        cmocka_unit_test(test_stop_policies_forced),
+        cmocka_unit_test(test_stop_busy_host_drains),
+        cmocka_unit_test(test_retried_bodies_not_delivered),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
