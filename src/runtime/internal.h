@@ -31,14 +31,20 @@ struct cafe__wait {
     cafe__waitlist_t *list;    /* the list w is on, or NULL */
     cafe_task_t *task;
     void *data; /* for the source: e.g. the item a queue hands over */
+    /* CAFE__WAIT_FRESH until parked; a wake that comes first (e.g. a completion inside a
+     * cafe__loop_call made just before parking) is kept as CAFE__WAIT_EARLY and the park
+     * then returns at once. Waits start zeroed and may be reused after each park. */
+    int state, early_code;
 };
+enum { CAFE__WAIT_FRESH = 0, CAFE__WAIT_PARKED, CAFE__WAIT_EARLY };
 
 /* Parks the current task on w until cafe__wake(w) or, when wake_at != CAFE__NEVER, until the
  * loop clock reaches wake_at (then returns 0: that is a sleep). Interruptible waits return
  * CAFE_ECANCELED / CAFE_ETIMEDOUT at once, after calling w->abort, if the task is already
  * cancelled or past its deadline. CAFE_ENOTASK outside a task (w untouched). */
 int cafe__park(cafe__wait_t *w, uint64_t wake_at);
-/* Completes w with code; a no-op if w's task is no longer parked on w. Any stack. */
+/* Completes w with code. If w is not parked yet, the completion is kept for the coming
+ * cafe__park; if its task already left it, this is a no-op. Any stack. */
 void cafe__wake(cafe__wait_t *w, int code);
 /* Interrupts t's current wait with code (CAFE_ECANCELED / CAFE_ETIMEDOUT) if the wait
  * allows it. */
@@ -105,6 +111,7 @@ struct cafe_loop {
     size_t live; /* tasks not finished */
     size_t stack_size;
     int running, quiet;
+    int in_uv;       /* inside uv_run: a task made ready must stop libuv from blocking */
     int clock_stale; /* uv's cached time was not refreshed this turn: see cafe__loop_now */
     int (*call_fn)(void *);
     void *call_arg;

@@ -64,6 +64,11 @@ int cafe__loop_at_close(cafe_loop_t *loop, void (*fn)(void *), void *arg) {
 }
 
 void cafe__ready_push(cafe_loop_t *loop, cafe_task_t *t) {
+    /* Woken from a libuv callback (e.g. a timer, before the poll phase of the same turn):
+     * libuv does not know about our run queue and would block in epoll. uv_stop makes this
+     * turn's poll non-blocking and uv_run return after it. */
+    if (loop->in_uv)
+        uv_stop(&loop->uv);
     t->state = CAFE__READY;
     t->ready_next = NULL;
     if (loop->ready_tail)
@@ -195,7 +200,9 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
             continue;
         }
         loop->clock_stale = 0; /* uv_run reads the clock */
+        loop->in_uv = 1;
         int more = uv_run(&loop->uv, loop->ready_head ? UV_RUN_NOWAIT : UV_RUN_ONCE);
+        loop->in_uv = 0;
         if (!more && !loop->ready_head)
             rc = break_deadlock(loop);
     }

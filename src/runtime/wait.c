@@ -44,6 +44,11 @@ int cafe__abort_unlist(cafe__wait_t *w) {
 
 void cafe__wake(cafe__wait_t *w, int code) {
     cafe_task_t *t = w->task;
+    if (w->state == CAFE__WAIT_FRESH) {
+        w->state = CAFE__WAIT_EARLY;
+        w->early_code = code;
+        return;
+    }
     if (!t || t->wait != w)
         return;
     t->wait = NULL;
@@ -78,6 +83,10 @@ int cafe__park(cafe__wait_t *w, uint64_t wake_at) {
     cafe_task_t *t = loop ? loop->current : NULL;
     if (!t)
         return CAFE_ENOTASK;
+    if (w->state == CAFE__WAIT_EARLY) {
+        w->state = CAFE__WAIT_FRESH;
+        return w->early_code;
+    }
     w->task = t;
     uint64_t fire = wake_at;
     /* Read the clock only when a time matters: it may cost more than the rest of a park. */
@@ -91,6 +100,7 @@ int cafe__park(cafe__wait_t *w, uint64_t wake_at) {
             fire = t->deadline;
     }
     t->wait = w;
+    w->state = CAFE__WAIT_PARKED;
     t->wake_at = wake_at;
     if (fire != CAFE__NEVER) {
         t->timer.data = t;
@@ -100,5 +110,6 @@ int cafe__park(cafe__wait_t *w, uint64_t wake_at) {
     t->state = CAFE__PARKED;
     cafe__switch_to_loop(t);
     t->wake_at = CAFE__NEVER;
+    w->state = CAFE__WAIT_FRESH;
     return t->wake_code;
 }

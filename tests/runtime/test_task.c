@@ -364,6 +364,27 @@ static void test_stack_overflow_is_caught(void **state) {
     assert_false(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
+/* ---- a completion that arrives before the park is kept, not lost ---- */
+static int early_call(void *arg) {
+    cafe__wake(arg, 42); /* e.g. a transfer finishing inside cafe__loop_call */
+    return 0;
+}
+
+static int early_wake_main(void *arg, void **value) {
+    cafe__wait_t w = {.abort = cafe__abort_noop};
+    assert_int_equal(cafe__loop_call(early_call, &w), 0);
+    assert_int_equal(cafe__park(&w, CAFE__NEVER), 42);
+    /* the wait is fresh again: a later park really waits (here for its 5 ms) */
+    uint64_t t0 = test_now_ms();
+    assert_int_equal(cafe__park(&w, cafe_loop_now(cafe_loop_current()) + 5), 0);
+    assert_true(test_now_ms() - t0 >= 4);
+    return 0;
+}
+
+static void test_wake_before_park_is_kept(void **state) {
+    assert_int_equal(test_run(early_wake_main, NULL), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_spawn_runs_when_caller_waits),
@@ -379,6 +400,7 @@ int main(void) {
         cmocka_unit_test(test_deadlock_broken),
         cmocka_unit_test(test_100k_concurrent_tasks),
         cmocka_unit_test(test_stack_overflow_is_caught),
+        cmocka_unit_test(test_wake_before_park_is_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

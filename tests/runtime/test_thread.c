@@ -134,6 +134,35 @@ static void test_signal_wait(void **state) {
     assert_int_equal(test_run(signal_main, NULL), 0);
 }
 
+/* A task woken by a timer that was already due when libuv's turn began must run in that
+ * turn, even while another handle (here a waiting signal watcher) would let libuv block. */
+static int late_sleeper(void *arg, void **value) {
+    cafe_task_sleep(1);
+    kill(getpid(), SIGUSR2);
+    return 0;
+}
+
+static int overdue_timer_main(void *arg, void **value) {
+    cafe_signal_t s;
+    assert_int_equal(cafe_signal_open(&s, SIGUSR2), 0);
+    cafe_task_t *t;
+    cafe_task_spawn(&t, late_sleeper, NULL, NULL);
+    cafe_task_yield();           /* the sleeper arms its 1 ms timer */
+    spin((void *)(uintptr_t)20); /* ... which is overdue when the loop next polls */
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, 10000);
+    int n = cafe_signal_wait(&s); /* parks with the watcher referenced */
+    cafe_deadline_end(&d);
+    assert_int_equal(n, 1); /* not CAFE_ETIMEDOUT: the sleeper ran at once */
+    cafe_task_join(t, NULL);
+    cafe_signal_close(&s);
+    return 0;
+}
+
+static void test_overdue_timer_wakes_in_same_turn(void **state) {
+    assert_int_equal(test_run(overdue_timer_main, NULL), 0);
+}
+
 /* An idle watcher does not keep the loop alive. */
 static int idle_watcher_main(void *arg, void **value) {
     cafe_signal_t s;
@@ -154,6 +183,7 @@ int main(void) {
         cmocka_unit_test(test_thread_run_cancel),
         cmocka_unit_test(test_signal_wait),
         cmocka_unit_test(test_signal_idle_watcher),
+        cmocka_unit_test(test_overdue_timer_wakes_in_same_turn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

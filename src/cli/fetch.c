@@ -1,0 +1,100 @@
+#include "cli/fetch.h"
+#include "cafe.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct sink {
+    cafe_title_t *title;
+    int failed; /* the extractor ran out of memory */
+} sink_t;
+
+/* On the loop's stack, for every chunk of body: feed the extractor and say "enough" as soon
+ * as the title is complete, so the rest of the page is not downloaded. */
+static int on_body(void *arg, const cafe_http_result_t *res, const char *data, size_t len) {
+    sink_t *s = arg;
+    if (!s->title) {
+        /* The first chunk: now the transport charset is known. */
+        if (cafe_title_create(&s->title, res->charset[0] ? res->charset : NULL) != 0) {
+            s->failed = 1;
+            return CAFE_HTTP_ENOUGH;
+        }
+    }
+    int rc = cafe_title_feed(s->title, data, len);
+    if (rc < 0)
+        s->failed = 1;
+    return rc != 0 ? CAFE_HTTP_ENOUGH : 0;
+}
+
+static char *dup_or_null(const char *s) {
+    return s && *s ? strdup(s) : NULL;
+}
+
+static void fill_opts(const cli_opts_t *o, cafe_http_opts_t *h, sink_t *s) {
+    memset(h, 0, sizeof(*h));
+    h->headers = o->nheaders ? o->headers : NULL;
+    h->resolve = o->nresolve ? o->resolve : NULL;
+    h->timeout_ms = o->timeout_ms;
+    h->connect_timeout_ms = o->connect_timeout_ms;
+    h->max_redirects = o->max_redirects ? o->max_redirects : CAFE_HTTP_NO_REDIRECTS;
+    h->max_body = o->max_bytes;
+    h->user_agent = o->user_agent;
+    h->insecure = o->insecure;
+    h->ca_file = o->ca_file;
+    h->attempts = o->attempts;
+    h->on_body = on_body;
+    h->body_arg = s;
+}
+
+int cli_fetch(const cli_opts_t *o, cli_record_t *r) {
+    sink_t s = {NULL, 0};
+    cafe_http_opts_t h;
+    cafe_http_result_t res;
+    fill_opts(o, &h, &s);
+    int rc = cafe_http_request(r->url, &h, &res);
+    r->final_url = res.url ? strdup(res.url) : NULL;
+    r->status = res.status;
+    r->content_type = dup_or_null(res.content_type);
+    r->bytes = res.bytes;
+    r->attempts = res.attempts;
+    if (rc == 0 && s.title && !s.failed) {
+        /* Error pages have titles too ("404 Not Found"): keep them with the error. */
+        if (cafe_title_finish(s.title) == 1)
+            r->title = strdup(cafe_title_text(s.title, NULL));
+        r->charset = strdup(cafe_title_encoding(s.title));
+    }
+    if (rc != 0)
+        cli_record_fail(r, rc, "%s", res.message[0] ? res.message : cafe_strerror(rc));
+    else if (s.failed)
+        cli_record_fail(r, CAFE_ENOMEM, "out of memory while extracting the title");
+    else if (res.status >= 400)
+        cli_record_fail(r, 0, "HTTP %ld", res.status);
+    cafe_title_free(s.title);
+    cafe_http_result_free(&res);
+    return r->error;
+}
+
+const char *cli_error_kind(const cli_record_t *r) {
+    switch (r->error) {
+    case 0:
+        return r->status >= 400 ? "http" : "ok";
+    case CAFE_ETIMEDOUT:
+        return "timeout";
+    case CAFE_ECONNREFUSED:
+    case CAFE_EHTTP_CONNECT:
+        return "connect";
+    case CAFE_EHTTP_DNS:
+        return "dns";
+    case CAFE_EHTTP_TLS:
+        return "tls";
+    case CAFE_EINVAL:
+    case CAFE_EHTTP_URL:
+    case CAFE_EHTTP_SCHEME:
+        return "url";
+    case CAFE_EHTTP_REDIRECT_PROTOCOL:
+    case CAFE_EHTTP_TOO_MANY_REDIRECTS:
+        return "redirect";
+    default:
+        return "other";
+    }
+}

@@ -1,0 +1,226 @@
+#include "cli/input.h"
+#include "cafe.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CHUNK (64 * 1024)
+
+struct cli_input {
+    int fd, own_fd, eof;
+    atomic_int aborted;
+    size_t start, end; /* unread bytes are buf[start..end) */
+    uint64_t lineno;
+    char head[64]; /* the start of an over-long line, kept while the rest is skipped */
+    char buf[CHUNK + CLI_LINE_MAX];
+};
+
+int cli_input_open(cli_input_t **out, const char *path) {
+    cli_input_t *in = calloc(1, sizeof(*in));
+    if (!in)
+        return CAFE_ENOMEM;
+    in->fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+    if (in->fd < 0) {
+        int e = -errno;
+        free(in);
+        return e;
+    }
+    in->own_fd = in->fd != 0;
+    *out = in;
+    return 0;
+}
+
+void cli_input_close(cli_input_t *in) {
+    if (!in)
+        return;
+    if (in->own_fd)
+        close(in->fd);
+    free(in);
+}
+
+void cli_input_abort(cli_input_t *in) {
+    if (in)
+        atomic_store(&in->aborted, 1);
+}
+
+typedef struct read_job {
+    atomic_int *aborted;
+    int fd;
+    char *dst;
+    size_t cap;
+    ssize_t got;
+    int err;
+} read_job_t;
+
+/* On a pool thread. Polls in short slices so that an abort is seen even when a pipe never
+ * delivers (a regular file is always readable: no delay there). */
+static int read_chunk(void *arg) {
+    read_job_t *j = arg;
+    struct pollfd p = {.fd = j->fd, .events = POLLIN};
+    while (!atomic_load(j->aborted)) {
+        int r = poll(&p, 1, 100);
+        if (r < 0 && errno != EINTR)
+            break;
+        if (r <= 0)
+            continue;
+        do
+            j->got = read(j->fd, j->dst, j->cap);
+        while (j->got < 0 && errno == EINTR);
+        j->err = j->got < 0 ? errno : 0;
+        return 0;
+    }
+    j->got = -1;
+    j->err = ECANCELED;
+    return 0;
+}
+
+/* Moves the unread tail to the front and reads more after it. 0, or -errno. */
+static int refill(cli_input_t *in) {
+    memmove(in->buf, in->buf + in->start, in->end - in->start);
+    in->end -= in->start;
+    in->start = 0;
+    read_job_t j = {&in->aborted, in->fd, in->buf + in->end, sizeof in->buf - in->end, 0, 0};
+    int rc = cafe_thread_run(read_chunk, &j);
+    if (rc != 0)
+        return rc;
+    if (j.got < 0)
+        return -j.err;
+    if (j.got == 0)
+        in->eof = 1;
+    in->end += (size_t)j.got;
+    return 0;
+}
+
+size_t cli_line_trim(const char *s, size_t n, size_t *start) {
+    size_t a = 0, b = n;
+    while (a < b && strchr(" \t\r\n\f\v", s[a]) && s[a])
+        a++;
+    while (b > a && strchr(" \t\r\n\f\v", s[b - 1]) && s[b - 1])
+        b--;
+    *start = a;
+    if (a == b || s[a] == '#')
+        return 0;
+    return b - a;
+}
+
+/* Skips the rest of an over-long line. */
+static int skip_line(cli_input_t *in) {
+    for (;;) {
+        char *nl = memchr(in->buf + in->start, '\n', in->end - in->start);
+        if (nl) {
+            in->start = (size_t)(nl - in->buf) + 1;
+            return 0;
+        }
+        in->start = in->end;
+        if (in->eof)
+            return 0;
+        int rc = refill(in);
+        if (rc != 0)
+            return rc;
+    }
+}
+
+/* Reports an over-long line by its first bytes, enough to name it in the error record;
+ * copied first, because skipping the rest of the line refills the buffer over them. */
+static void keep_head(cli_input_t *in, const char *p, const char **line, size_t *len,
+                      uint64_t *lineno) {
+    memcpy(in->head, p, sizeof in->head);
+    *line = in->head;
+    *len = sizeof in->head;
+    *lineno = in->lineno;
+}
+
+int cli_input_next(cli_input_t *in, const char **line, size_t *len, uint64_t *lineno) {
+    for (;;) {
+        char *p = in->buf + in->start;
+        char *nl = memchr(p, '\n', in->end - in->start);
+        size_t avail = in->end - in->start;
+        if (!nl && !in->eof && avail < CLI_LINE_MAX) {
+            int rc = refill(in);
+            if (rc != 0)
+                return rc;
+            continue;
+        }
+        if (!nl && avail == 0)
+            return 0; /* end of input */
+        in->lineno++;
+        if (!nl && avail >= CLI_LINE_MAX) {
+            keep_head(in, p, line, len, lineno);
+            int rc = skip_line(in);
+            return rc != 0 ? rc : CLI_INPUT_TOO_LONG;
+        }
+        size_t n = nl ? (size_t)(nl - p) : avail;
+        in->start += nl ? n + 1 : n;
+        if (n > CLI_LINE_MAX) { /* whole in the buffer, but still too long to be a URL */
+            keep_head(in, p, line, len, lineno);
+            return CLI_INPUT_TOO_LONG;
+        }
+        size_t start, kept = cli_line_trim(p, n, &start);
+        if (kept == 0)
+            continue;
+        *line = p + start;
+        *len = kept;
+        *lineno = in->lineno;
+        return 1;
+    }
+}
+
+static int scheme_ok(const char *scheme) {
+    return strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0;
+}
+
+int cli_url_normalize(const char *line, size_t len, const char *default_scheme, char **url,
+                      const char **why) {
+    char *raw;
+    *url = NULL;
+    if (memchr(line, '\0', len)) {
+        *why = "NUL byte in URL";
+        return CAFE_EINVAL;
+    }
+    /* No "scheme://": a bare host, as people write them. */
+    const char *sep = memmem(line, len, "://", 3);
+    if (sep) {
+        raw = strndup(line, len);
+    } else {
+        size_t sl = strlen(default_scheme);
+        raw = malloc(sl + 3 + len + 1);
+        if (raw)
+            memcpy(raw, default_scheme, sl), memcpy(raw + sl, "://", 3),
+                memcpy(raw + sl + 3, line, len), raw[sl + 3 + len] = 0;
+    }
+    CURLU *u = curl_url();
+    if (!raw || !u) {
+        free(raw);
+        curl_url_cleanup(u);
+        *why = "out of memory";
+        return CAFE_ENOMEM;
+    }
+    char *scheme = NULL, *norm = NULL;
+    /* Spaces and non-ASCII bytes are percent-encoded, as browsers do with what people paste. */
+    CURLUcode uc = curl_url_set(u, CURLUPART_URL, raw,
+                                CURLU_NON_SUPPORT_SCHEME | CURLU_ALLOW_SPACE | CURLU_URLENCODE);
+    if (uc == CURLUE_OK)
+        uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+    int rc = 0;
+    if (uc != CURLUE_OK) {
+        *why = curl_url_strerror(uc);
+        rc = CAFE_EINVAL;
+    } else if (!scheme_ok(scheme)) {
+        *why = "unsupported scheme (only http and https are fetched)";
+        rc = CAFE_EINVAL;
+    } else if (curl_url_get(u, CURLUPART_URL, &norm, 0) != CURLUE_OK || !(*url = strdup(norm))) {
+        *why = "out of memory";
+        rc = CAFE_ENOMEM;
+    }
+    curl_free(norm);
+    curl_free(scheme);
+    curl_url_cleanup(u);
+    free(raw);
+    return rc;
+}

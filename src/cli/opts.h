@@ -1,0 +1,39 @@
+/* Command-line options of `cafe titles` (and the defaults the man page documents). */
+#ifndef CAFE_CLI_OPTS_H
+#define CAFE_CLI_OPTS_H
+
+#include "cli/output.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CLI_MAX_LIST 64 /* -H and --resolve entries */
+
+typedef struct cli_opts {
+    const char *input;  /* FILE or "-" */
+    const char *output; /* -o FILE, NULL = stdout */
+    cli_format_t fmt;
+    int unordered, sync, quiet, fail, resume, drain, insecure;
+    size_t concurrency; /* -c, default 100 */
+    size_t per_host;    /* --per-host, default 8 */
+    double rate;        /* --rate requests/s overall, 0 = unlimited */
+    uint64_t host_interval_ms;
+    uint64_t timeout_ms, connect_timeout_ms;
+    int attempts; /* 1 + --retries */
+    int max_redirects;
+    size_t max_bytes;
+    const char *user_agent;
+    const char *scheme; /* for bare hosts */
+    const char *ca_file;
+    const char *headers[CLI_MAX_LIST + 1];
+    const char *resolve[CLI_MAX_LIST + 1];
+    size_t nheaders, nresolve;
+} cli_opts_t;
+
+/* Parses argv of `cafe titles` (argv[0] is "titles"). Returns 0, or 2 after printing a
+ * usage error on stderr, or -1 when --help/--version printed and the program should exit 0. */
+int cli_opts_parse(cli_opts_t *o, int argc, char **argv);
+
+void cli_usage_titles(FILE *f);
+
+#endif

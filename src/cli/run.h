@@ -1,0 +1,55 @@
+/* State of one `cafe titles` run, shared by its reader, fetchers, writer and progress. */
+#ifndef CAFE_CLI_RUN_H
+#define CAFE_CLI_RUN_H
+
+#include "cafe.h"
+#include "cli/input.h"
+#include "cli/opts.h"
+#include "cli/polite.h"
+#include "cli/record.h"
+#include "cli/resume.h"
+
+#include <stdio.h>
+
+enum { SLOT_FREE = 0, SLOT_BUSY, SLOT_DONE, SLOT_DROPPED };
+
+typedef struct cli_slot {
+    cli_record_t rec;
+    int state;
+} cli_slot_t;
+
+#define CLI_KINDS 9
+
+typedef struct cli_run {
+    cli_opts_t *o;
+    cli_input_t *in;
+    FILE *out;
+    cli_urlset_t done_set; /* --resume: URLs already in the output */
+    /* Ordered output: records wait in a window of `window` slots indexed by seq % window;
+     * the reader may not start seq until seq - next_write < window. */
+    cli_slot_t *slots;
+    size_t window;
+    uint64_t next_seq, next_write;
+    cafe_event_t progressed; /* set whenever a record is written or dropped */
+    cafe_sem_t permits;      /* -c: URLs in flight */
+    cli_polite_t polite;
+    cafe_group_t fetchers;
+    cafe_task_t *reader;
+    int stopping, write_error, input_error;
+    uint64_t started_ms, total_lines, skipped;
+    uint64_t written, ok, failed, in_flight, dropped;
+    uint64_t kinds[CLI_KINDS];
+} cli_run_t;
+
+/* Writer (writer.c): a record is finished; write it now or when its turn comes. */
+void cli_run_finish(cli_run_t *run, uint64_t seq);
+/* Writes every finished record still held back (shutdown), in order, skipping holes. */
+void cli_run_flush_all(cli_run_t *run);
+
+/* Progress line and summary on stderr (progress.c). */
+int cli_progress_task(void *arg, void **value);
+void cli_summary(cli_run_t *run, int interrupted);
+/* Monotonic milliseconds. */
+uint64_t cli_now_ms(void);
+
+#endif

@@ -1,0 +1,251 @@
+/* `cafe titles`: a reader task turns lines into fetch tasks under the limits; each fetch
+ * task hands its record to the writer; watchers turn Ctrl-C into an orderly stop. */
+#include "cli/titles.h"
+#include "cli/fetch.h"
+#include "cli/run.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct fetch_job {
+    cli_run_t *run;
+    uint64_t seq;
+} fetch_job_t;
+
+static int fetch_task(void *arg, void **value) {
+    fetch_job_t job = *(fetch_job_t *)arg;
+    free(arg);
+    cli_run_t *run = job.run;
+    cli_slot_t *s = &run->slots[job.seq % run->window];
+    uint64_t t0 = cafe_loop_now(cafe_loop_current());
+    /* Wait for the host's turn before taking a permit, so that a host being slowed down
+     * (429/503) holds no permit while it waits and other hosts go on at full speed. */
+    int rc = cli_polite_wait(&run->polite, s->rec.url);
+    if (rc == 0)
+        rc = cafe_sem_acquire(&run->permits);
+    if (rc != 0) {
+        cli_record_fail(&s->rec, rc, "%s", cafe_strerror(rc));
+    } else {
+        run->in_flight++;
+        if (cli_fetch(run->o, &s->rec) == 0)
+            cli_polite_report(&run->polite, s->rec.url, s->rec.status);
+        run->in_flight--;
+        cafe_sem_release(&run->permits);
+    }
+    s->rec.time_ms = cafe_loop_now(cafe_loop_current()) - t0;
+    /* Cut short by Ctrl-C: no record, so that --resume fetches it again. */
+    s->state = run->stopping && s->rec.error == CAFE_ECANCELED ? SLOT_DROPPED : SLOT_DONE;
+    cli_run_finish(run, job.seq);
+    return 0;
+}
+
+/* Waits until slot seq is free and, in ordered mode, inside the window. */
+static int wait_for_slot(cli_run_t *run, uint64_t seq) {
+    for (;;) {
+        int fits = run->o->unordered ? run->slots[seq % run->window].state == SLOT_FREE
+                                     : seq - run->next_write < run->window;
+        if (fits)
+            return 0;
+        cafe_event_clear(&run->progressed);
+        int rc = cafe_event_wait(&run->progressed);
+        if (rc != 0)
+            return rc;
+    }
+}
+
+/* One input line to one slot: a fetch task, or an error record at once. */
+static int dispatch(cli_run_t *run, const char *line, size_t len, int too_long) {
+    char *url = NULL;
+    const char *why = "line too long";
+    int bad = too_long ? CAFE_EINVAL : cli_url_normalize(line, len, run->o->scheme, &url, &why);
+    if (!bad && run->o->resume && cli_urlset_has(&run->done_set, url, strlen(url))) {
+        free(url);
+        run->skipped++;
+        return 0;
+    }
+    uint64_t seq = run->next_seq;
+    int rc = wait_for_slot(run, seq);
+    if (rc != 0) {
+        free(url);
+        return rc;
+    }
+    cli_slot_t *s = &run->slots[seq % run->window];
+    memset(&s->rec, 0, sizeof(s->rec));
+    s->rec.seq = seq;
+    run->next_seq++;
+    if (bad) {
+        s->rec.url = strndup(line, len);
+        cli_record_fail(&s->rec, bad, "invalid URL: %s", why);
+        s->state = SLOT_DONE;
+        cli_run_finish(run, seq);
+        return 0;
+    }
+    s->rec.url = url;
+    s->state = SLOT_BUSY;
+    fetch_job_t *job = malloc(sizeof(*job));
+    if (job) {
+        *job = (fetch_job_t){run, seq};
+        rc = cafe_group_spawn(&run->fetchers, fetch_task, job, NULL);
+    }
+    if (!job || rc != 0) {
+        free(job);
+        cli_record_fail(&s->rec, CAFE_ENOMEM, "out of memory");
+        s->state = SLOT_DONE;
+        cli_run_finish(run, seq);
+        return 0;
+    }
+    return 0;
+}
+
+static int reader_task(void *arg, void **value) {
+    cli_run_t *run = arg;
+    const char *line;
+    size_t len;
+    uint64_t lineno;
+    int rc;
+    while (!run->stopping && (rc = cli_input_next(run->in, &line, &len, &lineno)) > 0) {
+        run->total_lines++;
+        rc = dispatch(run, line, len, rc == CLI_INPUT_TOO_LONG);
+        if (rc != 0)
+            return rc;
+    }
+    if (rc < 0 && rc != CAFE_ECANCELED) {
+        fprintf(stderr, "cafe titles: reading %s: %s\n", run->o->input, cafe_strerror(rc));
+        run->input_error = 1;
+    }
+    return 0;
+}
+
+/* Signal watchers: the first SIGINT/SIGTERM stops starting URLs and cancels those in flight
+ * (unless --drain); a second one exits at once (every finished record is already on disk,
+ * since each is flushed when written). */
+typedef struct watch {
+    cli_run_t *run;
+    int signum;
+} watch_t;
+
+static int watch_task(void *arg, void **value) {
+    watch_t *w = arg;
+    cafe_signal_t sig;
+    if (cafe_signal_open(&sig, w->signum) != 0)
+        return 0;
+    int n;
+    while ((n = cafe_signal_wait(&sig)) > 0) {
+        cli_run_t *run = w->run;
+        if (run->stopping || n > 1) {
+            fflush(run->out);
+            _exit(130);
+        }
+        run->stopping = 2; /* 2: interrupted by a signal */
+        cafe_task_cancel(run->reader);
+        cli_input_abort(run->in);
+        if (!run->o->drain)
+            cafe_group_cancel(&run->fetchers);
+    }
+    cafe_signal_close(&sig);
+    return 0;
+}
+
+static int run_main(void *arg, void **value) {
+    cli_run_t *run = arg;
+    cafe_http_limits_t lim = {.max_transfers = run->o->concurrency,
+                              .max_host_connections = run->o->per_host};
+    cafe_http_limits_set(NULL, &lim);
+    run->started_ms = cli_now_ms();
+    watch_t wi = {run, SIGINT}, wt = {run, SIGTERM};
+    cafe_task_t *wint, *wterm, *progress;
+    cafe_task_spawn(&wint, watch_task, &wi, NULL);
+    cafe_task_spawn(&wterm, watch_task, &wt, NULL);
+    cafe_task_spawn(&progress, cli_progress_task, run, NULL);
+    cafe_group_init(&run->fetchers, 0);
+    int rc = cafe_task_spawn(&run->reader, reader_task, run, NULL);
+    if (rc == 0)
+        cafe_task_join(run->reader, NULL);
+    run->reader = NULL;
+    cafe_group_wait(&run->fetchers);
+    cli_run_flush_all(run);
+    cafe_task_cancel(wint);
+    cafe_task_cancel(wterm);
+    cafe_task_cancel(progress);
+    cafe_task_join(wint, NULL);
+    cafe_task_join(wterm, NULL);
+    cafe_task_join(progress, NULL);
+    return 0;
+}
+
+static FILE *open_output(const cli_opts_t *o) {
+    if (!o->output)
+        return stdout;
+    FILE *f = fopen(o->output, o->resume ? "a" : "w");
+    if (!f)
+        fprintf(stderr, "cafe titles: cannot open %s: %s\n", o->output, strerror(errno));
+    return f;
+}
+
+static int prepare(cli_run_t *run, cli_opts_t *o) {
+    memset(run, 0, sizeof(*run));
+    run->o = o;
+    if (o->resume) {
+        const char *why = NULL;
+        long kept = cli_resume_load(o->output, o->fmt, &run->done_set, &why);
+        if (kept < 0) {
+            fprintf(stderr, "cafe titles: %s: %s: %s\n", o->output, why, cafe_strerror((int)kept));
+            return 2;
+        }
+    }
+    int rc = cli_input_open(&run->in, o->input);
+    if (rc != 0) {
+        fprintf(stderr, "cafe titles: cannot read %s: %s\n", o->input, cafe_strerror(rc));
+        return 2;
+    }
+    if (!(run->out = open_output(o)))
+        return 2;
+    /* The window: how many finished records may wait behind the oldest unfinished one. */
+    run->window = o->concurrency * 16 < 1024 ? 1024 : o->concurrency * 16;
+    run->slots = calloc(run->window, sizeof(*run->slots));
+    if (!run->slots)
+        return 2;
+    cafe_sem_init(&run->permits, o->concurrency);
+    cli_polite_init(&run->polite, o->rate, o->host_interval_ms);
+    cafe_event_init(&run->progressed);
+    if (ftell(run->out) <= 0 && cli_output_header(run->out, o->fmt) != 0)
+        run->write_error = errno ? errno : EIO;
+    return 0;
+}
+
+static void cleanup(cli_run_t *run) {
+    cli_input_close(run->in);
+    if (run->out && run->out != stdout)
+        fclose(run->out);
+    free(run->slots);
+    cli_urlset_free(&run->done_set);
+}
+
+int cli_titles_main(int argc, char **argv) {
+    cli_opts_t o;
+    int rc = cli_opts_parse(&o, argc, argv);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    cli_run_t run;
+    rc = prepare(&run, &o);
+    if (rc == 0 && !run.write_error)
+        rc = cafe_run(run_main, &run, NULL) == 0 ? 0 : 2;
+    if (rc == 0 && run.out == stdout && fflush(stdout) != 0)
+        run.write_error = errno;
+    if (run.write_error && run.write_error != EPIPE)
+        fprintf(stderr, "cafe titles: writing %s: %s\n", o.output ? o.output : "standard output",
+                strerror(run.write_error));
+    if (rc == 0 && !o.quiet && run.write_error != EPIPE)
+        cli_summary(&run, run.stopping == 2);
+    int code = rc                         ? rc
+               : run.write_error          ? 2
+               : run.stopping == 2        ? 130
+               : run.input_error          ? 2
+               : o.fail && run.failed > 0 ? 1
+                                          : 0;
+    cleanup(&run);
+    return code;
+}

@@ -1,0 +1,248 @@
+"""End-to-end tests of `cafe titles` (run by test_titles.sh inside a fresh network namespace).
+Every check asserts real output against real servers on loopback."""
+import csv
+import io
+import json
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
+from harness import CAFE, Fixture, Nginx, cafe  # noqa: E402
+
+SITES = 20
+passed = failed = 0
+
+
+def check(name, fn):
+    global passed, failed
+    try:
+        fn()
+        passed += 1
+        print(f"ok - {name}", flush=True)
+    except Exception as e:  # report and go on: one failure must not hide the others
+        failed += 1
+        print(f"FAIL - {name}: {e!r}", flush=True)
+
+
+def title(site, page):
+    return f"Site {site} page {page} \u2014 cafe fixture"
+
+
+fx = Fixture("--sites", str(SITES), "--size", "20000")
+tmp = tempfile.mkdtemp(prefix="cafe-cli-")
+
+
+def urls(n, first=0):
+    return [(i % SITES, first + i, fx.url(i % SITES, f"/page/{first + i}")) for i in range(n)]
+
+
+def write_list(lines):
+    path = os.path.join(tmp, f"list{len(os.listdir(tmp))}.txt")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+def test_guide_format_in_order():
+    u = urls(300)
+    lines = ["# a comment", ""] + [f"  {x[2]}  " for x in u]
+    r = cafe("titles", "-q", write_list(lines))
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode().splitlines()
+    assert out == [f"'{title(s, p)}' from {url}" for s, p, url in u], out[:3]
+    assert r.stderr == b""
+
+
+def test_json_and_csv_parse():
+    u = urls(200, 1000)
+    path = write_list([x[2] for x in u] + ["not a url at all://", "ftp://127.0.0.1/x"])
+    r = cafe("titles", "-q", "--json", path)
+    assert r.returncode == 0, r.stderr
+    recs = [json.loads(l) for l in r.stdout.decode().splitlines()]
+    assert len(recs) == 202
+    for (s, p, url), rec in zip(u, recs):
+        assert rec["url"] == url and rec["title"] == title(s, p) and rec["status"] == 200, rec
+        assert rec["error"] is None and rec["attempts"] == 1 and rec["charset"] == "UTF-8", rec
+        assert rec["content_type"] == "text/html" and rec["final_url"] == url, rec
+        assert set(rec) == {"url", "final_url", "status", "title", "content_type", "charset",
+                            "bytes", "time_ms", "attempts", "error"}
+    assert recs[200]["error"].startswith("invalid URL") and recs[200]["title"] is None
+    assert "scheme" in recs[201]["error"] and recs[201]["status"] is None
+    r = cafe("titles", "-q", "--csv", path)
+    rows = list(csv.DictReader(io.StringIO(r.stdout.decode(), newline="")))
+    assert len(rows) == 202 and rows[5]["title"] == title(*u[5][:2]), rows[5]
+    assert rows[201]["error"] and rows[201]["title"] == ""
+
+
+def test_unordered_same_records():
+    u = urls(300, 2000)
+    path = write_list([x[2] for x in u])
+    a = cafe("titles", "-q", "--json", path).stdout.decode().splitlines()
+    b = cafe("titles", "-q", "--json", "--unordered", path).stdout.decode().splitlines()
+    key = lambda l: json.loads(l)["url"]
+    strip = lambda l: {k: v for k, v in json.loads(l).items() if k not in ("time_ms",)}
+    assert sorted(map(key, a)) == sorted(map(key, b)) and len(a) == 300
+    assert sorted(map(str, map(strip, a))) == sorted(map(str, map(strip, b)))
+
+
+def test_sync_gives_same_records():
+    u = urls(40, 3000)
+    path = write_list([x[2] for x in u])
+    strip = lambda out: [{k: v for k, v in json.loads(l).items() if k != "time_ms"}
+                         for l in out.decode().splitlines()]
+    a = strip(cafe("titles", "-q", "--json", path).stdout)
+    b = strip(cafe("titles", "-q", "--json", "--sync", path).stdout)
+    assert a == b and len(a) == 40
+
+
+def test_bad_lines_and_dead_hosts():
+    port = fx.ports[0]
+    lines = [f"127.0.0.1:{port}/page/7", "http://127.0.0.1:1/", "http://no-such-host.invalid/",
+             "http://exa mple.com/", "x" * 9000, "gopher://127.0.0.1/"]
+    r = cafe("titles", "-q", "--scheme", "http", write_list(lines))
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode().splitlines()
+    assert len(out) == 6, out
+    assert out[0] == f"'{title(0, 7)}' from http://127.0.0.1:{port}/page/7"
+    assert out[1].startswith("Error fetching http://127.0.0.1:1/: "), out[1]
+    assert out[2].startswith("Error fetching http://no-such-host.invalid/: "), out[2]
+    assert out[3].startswith("Error fetching http://exa mple.com/: invalid URL"), out[3]
+    assert out[4].startswith("Error fetching xxxx") and "too long" in out[4], out[4][-40:]
+    assert out[5].startswith("Error fetching gopher://") and "scheme" in out[5], out[5]
+    r = cafe("titles", "--fail", "-q", write_list(lines))
+    assert r.returncode == 1
+
+
+def test_head_exits_quietly():
+    path = write_list([x[2] for x in urls(2000, 4000)])
+    p = subprocess.run(f"'{CAFE}' titles '{path}' | head -1", shell=True, capture_output=True,
+                       timeout=120)
+    assert p.stdout.decode().count("\n") == 1 and p.stderr == b"", p.stderr
+
+
+def test_dev_full_fails_loudly():
+    path = write_list([x[2] for x in urls(5, 5000)])
+    r = cafe("titles", "-o", "/dev/full", path)
+    assert r.returncode == 2 and b"No space left" in r.stderr, (r.returncode, r.stderr)
+    r = subprocess.run(f"'{CAFE}' titles '{path}' >&-", shell=True, capture_output=True,
+                       timeout=60)
+    assert r.returncode == 2 and b"writing standard output" in r.stderr, r.stderr
+
+
+def test_usage():
+    r = cafe("titles", "--help")
+    assert r.returncode == 0 and b"--concurrency" in r.stdout
+    r = cafe("--version")
+    assert r.returncode == 0 and r.stdout.startswith(b"cafe 0.")
+    r = cafe("titles", "--bogus")
+    assert r.returncode == 2 and b"unknown option" in r.stderr and b"--help" in r.stderr
+    r = cafe("titles", "-c", "zero")
+    assert r.returncode == 2
+    r = cafe("frobnicate")
+    assert r.returncode == 2 and b"--help" in r.stderr
+
+
+def test_hostile_title_prints_safely():
+    root = os.path.join(tmp, "www")
+    os.makedirs(root)
+    with open(os.path.join(root, "evil.html"), "wb") as f:
+        f.write(b"<meta charset=utf-8><title>\x1b[2J Clear\n\nscreen \x1b]0;pwned\x07 "
+                b"\xc2\x9b2J</title>")
+    ng = Nginx(root)
+    try:
+        r = cafe("titles", "-q", write_list([ng.url("/evil.html")]))
+        line = r.stdout.decode()
+        assert "\x1b" not in line and "\x07" not in line and "\x9b" not in line, repr(line)
+        assert line == ("'\\x1b[2J Clear screen \\x1b]0;pwned\\x07 \\x9b2J' from "
+                        + ng.url("/evil.html") + "\n"), repr(line)
+        rec = json.loads(cafe("titles", "-q", "--json", write_list([ng.url("/evil.html")]))
+                         .stdout)
+        assert rec["title"] == "\x1b[2J Clear screen \x1b]0;pwned\x07 \x9b2J", rec
+    finally:
+        ng.close()
+
+
+def test_ten_thousand_urls_over_200_sites():
+    big = Fixture("--sites", "200", "--size", "30000")
+    try:
+        lines = [big.url(i % 200, f"/page/{i}") for i in range(10000)]
+        r = cafe("titles", "-q", "--json", write_list(lines))
+        assert r.returncode == 0, r.stderr
+        recs = [json.loads(l) for l in r.stdout.decode().splitlines()]
+        assert [x["url"] for x in recs] == lines
+        assert all(x["title"] == title(i % 200, i) for i, x in enumerate(recs))
+    finally:
+        big.close()
+
+
+def interrupt_after(args, out, min_bytes):
+    """Starts cafe, sends SIGINT once out holds min_bytes, returns its exit status."""
+    p = subprocess.Popen([CAFE, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(6000):  # bounded: 60 s
+        if p.poll() is not None:
+            break
+        if os.path.exists(out) and os.path.getsize(out) >= min_bytes:
+            p.send_signal(signal.SIGINT)
+            break
+        select.select([], [], [], 0.01)
+    _, err = p.communicate(timeout=120)
+    return p.returncode, err
+
+
+def test_sigint_then_resume():
+    u = [fx.url(i % SITES, f"/page/{i}?delay={5 + i % 40}") for i in range(3000)]
+    path = write_list(u)
+    out = os.path.join(tmp, "resume.jsonl")
+    codes = []
+    for k in range(3):
+        args = ["titles", "--json", "-c", "50", "-o", out] + (["--resume"] if k else []) + [path]
+        rc, err = interrupt_after(args, out, (k + 1) * 60000)
+        codes.append(rc)
+        if rc == 130:
+            assert b"interrupted" in err, err
+    rc = cafe("titles", "-q", "--json", "-c", "50", "-o", out, "--resume", path).returncode
+    assert rc == 0
+    with open(out) as f:
+        recs = [json.loads(l) for l in f]
+    got = [x["url"] for x in recs]
+    assert len(got) == len(set(got)) == 3000, (len(got), len(set(got)))
+    assert set(got) == set(u)
+    assert 130 in codes, codes  # at least one run really was interrupted mid-way
+
+
+def test_progress_only_on_a_terminal():
+    path = write_list([fx.url(i % SITES, f"/page/{i}?delay=50") for i in range(400)])
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        os.execv(CAFE, [CAFE, "titles", "-c", "20", path])
+    chunks = b""
+    while True:
+        try:
+            r, _, _ = select.select([fd], [], [], 60)
+            if not r:
+                break
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks += data
+    os.waitpid(pid, 0)
+    assert b"\r\x1b[K" in chunks and b"URLs/s" in chunks, chunks[-200:]
+    assert b"cafe: 400 URLs" in chunks  # the summary
+    r = cafe("titles", "-c", "20", path)
+    assert b"\r" not in r.stderr and r.stderr.startswith(b"cafe: 400 URLs"), r.stderr
+
+
+for name, fn in list(globals().items()):
+    if name.startswith("test_") and callable(fn):
+        check(name, fn)
+fx.close()
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)

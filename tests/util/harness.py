@@ -1,0 +1,94 @@
+"""Test harness helpers for end-to-end tests (python3, stdlib only): start the fixture server
+and nginx on loopback, wait for readiness (never sleep for it), run the cafe binary."""
+import os
+import select
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+BUILD = os.environ["CAFE_BUILD_DIR"]
+CAFE = os.path.join(BUILD, "src", "cli", "cafe")
+FIXTURE = os.path.join(BUILD, "src", "fixture", "cafe-fixture")
+
+
+class Fixture:
+    """cafe-fixture in a child process; ports[i] is site i's port."""
+
+    def __init__(self, *args):
+        self.proc = subprocess.Popen([FIXTURE, "--exit-on-eof", *args], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE)
+        ready, _, _ = select.select([self.proc.stdout], [], [], 30)
+        assert ready, "cafe-fixture printed no ready line within 30 s"
+        line = self.proc.stdout.readline().decode().split()
+        assert line and line[0] == "ready", line
+        self.host = line[1]
+        self.ports = [int(p) for p in line[2:]]
+
+    def url(self, site, path):
+        return f"http://{self.host}:{self.ports[site]}{path}"
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Nginx:
+    """nginx serving `root` on a free loopback port, with a generated config."""
+
+    def __init__(self, root):
+        self.dir = tempfile.mkdtemp(prefix="cafe-nginx-")
+        self.root = root
+        for attempt in range(20):  # a port taken between our probe and nginx's bind: retry
+            self.port = free_port()
+            conf = os.path.join(self.dir, "nginx.conf")
+            with open(conf, "w") as f:
+                f.write(f"""daemon off; master_process off; worker_processes 1;
+user root; pid {self.dir}/nginx.pid; error_log {self.dir}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off; types {{ text/html html; }} default_type application/octet-stream;
+  client_body_temp_path {self.dir}; proxy_temp_path {self.dir}; fastcgi_temp_path {self.dir};
+  uwsgi_temp_path {self.dir}; scgi_temp_path {self.dir};
+  server {{ listen 127.0.0.1:{self.port}; root {root}; charset_types text/html; }}
+}}
+""")
+            self.proc = subprocess.Popen(["nginx", "-c", conf, "-p", self.dir],
+                                         stderr=subprocess.DEVNULL)
+            if self._wait_ready():
+                return
+            self.proc.kill()
+            self.proc.wait()
+        raise AssertionError("nginx did not start")
+
+    def _wait_ready(self):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return True
+            except OSError:
+                select.select([], [], [], 0.01)  # poll the port, bounded by the deadline
+        return False
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def cafe(*args, input=None, timeout=300, **kw):
+    """Runs the cafe binary; returns CompletedProcess with bytes stdout/stderr."""
+    return subprocess.run([CAFE, *args], input=input, capture_output=True, timeout=timeout, **kw)
