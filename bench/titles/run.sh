@@ -4,16 +4,18 @@
 # over the same URL lists on the same fixture sites, side by side in one run (see
 # bench/README.md, "cafe titles"). Prints a markdown table; draws bench/out/sync-vs-async.png.
 # Usage: bench/titles/run.sh BUILD_DIR   (needs BUILD_DIR/src/cli/cafe and src/fixture/cafe-fixture)
-# Knobs (defaults in brackets): BENCH_URLS [10000] BENCH_SITES [200] BENCH_SIZE [30000]
-# BENCH_CONCURRENCY [100] of the delay-0 round, where the Python scripts get the first
-# BENCH_PY_URLS [1000] URLs and the sync one BENCH_SYNC_URLS [100]; the 100 ms round:
-# BENCH_DELAY_URLS [2000] at BENCH_DELAY_CONCURRENCY [200], Python BENCH_DELAY_PY_URLS [500],
-# sync BENCH_DELAY_SYNC_URLS [20]; BENCH_BIG_URLS [1000000] of BENCH_BIG_SIZE [2000] bytes for
-# cafe's memory; the chart: CHART_DELAY [50] ms, CHART_SIZES [10 30 100 300 1000], sync
-# measured up to CHART_SYNC_MAX [100] URLs and extrapolated beyond. BENCH_REPS [3] runs per
-# figure of the fast tools (1 for the Python ones); RUN_TIMEOUT [60] s per run, BIG_TIMEOUT
-# [150] s for the big run; PYTHON [/usr/bin/python3, Debian's]; FIXTURE [the build's
-# src/fixture/cafe-fixture].
+# Knobs (defaults in brackets):
+#   delay-0 round: BENCH_URLS [10000] on BENCH_SITES [200] sites of BENCH_SIZE [30000]-byte
+#     pages at BENCH_CONCURRENCY [100]; the Python scripts get the first BENCH_PY_URLS [500]
+#     URLs, the sync one BENCH_SYNC_URLS [100];
+#   100 ms round: BENCH_DELAY_URLS [2000] at BENCH_DELAY_CONCURRENCY [200], Python
+#     BENCH_DELAY_PY_URLS [300], sync BENCH_DELAY_SYNC_URLS [20];
+#   memory: cafe alone on BENCH_BIG_URLS [300000] URLs of BENCH_BIG_SIZE [2000] bytes, at most
+#     BIG_TIMEOUT [100] s (1,000,000 took longer than that here: see bench/README.md);
+#   chart: CHART_DELAY [50] ms, CHART_SIZES [10 30 100 300 1000], --sync measured up to
+#     CHART_SYNC_MAX [100] URLs and extrapolated beyond;
+#   BENCH_REPS [3] runs per figure of the fast tools (1 for the Python ones), RUN_TIMEOUT [60]
+#   s per run, PYTHON [/usr/bin/python3, Debian's], FIXTURE [BUILD_DIR/src/fixture/cafe-fixture].
 # A missing tool or module makes its row "n/a"; it never fails the run.
 set -u
 build=$(cd "${1:?usage: bench/titles/run.sh BUILD_DIR}" && pwd) || exit 2
@@ -22,20 +24,20 @@ urls=${BENCH_URLS:-10000}
 sites=${BENCH_SITES:-200}
 size=${BENCH_SIZE:-30000}
 conc=${BENCH_CONCURRENCY:-100}
-py_urls=${BENCH_PY_URLS:-1000}
+py_urls=${BENCH_PY_URLS:-500}
 sync_urls=${BENCH_SYNC_URLS:-100}
 d_urls=${BENCH_DELAY_URLS:-2000}
 d_conc=${BENCH_DELAY_CONCURRENCY:-200}
-d_py_urls=${BENCH_DELAY_PY_URLS:-500}
+d_py_urls=${BENCH_DELAY_PY_URLS:-300}
 d_sync_urls=${BENCH_DELAY_SYNC_URLS:-20}
-big_urls=${BENCH_BIG_URLS:-1000000}
+big_urls=${BENCH_BIG_URLS:-300000}
 big_size=${BENCH_BIG_SIZE:-2000}
 chart_delay=${CHART_DELAY:-50}
 chart_sizes=${CHART_SIZES:-10 30 100 300 1000}
 chart_sync_max=${CHART_SYNC_MAX:-100}
 reps=${BENCH_REPS:-3}
 run_timeout=${RUN_TIMEOUT:-60}
-big_timeout=${BIG_TIMEOUT:-150}
+big_timeout=${BIG_TIMEOUT:-100}
 python=${PYTHON:-/usr/bin/python3}
 out_dir="$here/../out"
 mkdir -p "$out_dir"
