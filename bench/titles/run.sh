@@ -288,11 +288,16 @@ else
 fi
 
 # ---- the table ---------------------------------------------------------------------------
-# cell FIGURE DIGITS: the figure with thousands separators, or n/a.
+# cell FIGURE DIGITS: the figure with thousands separators (whatever the locale), or n/a.
 cell() {
     case "$1" in
     n/a) echo n/a ;;
-    *) awk -v x="$1" -v d="$2" 'BEGIN { printf "%\047." d "f\n", x }' ;;
+    *) awk -v x="$1" -v d="$2" 'BEGIN {
+            s = sprintf("%." d "f", x); frac = ""
+            if (d > 0) { frac = substr(s, length(s) - d); s = substr(s, 1, length(s) - d - 1) }
+            while (match(s, /[0-9][0-9][0-9][0-9]/)) sub(/[0-9][0-9][0-9]($|,)/, ",&", s)
+            print s frac
+        }' ;;
     esac
 }
 
