@@ -240,6 +240,17 @@ def test_progress_only_on_a_terminal():
     assert b"\r" not in r.stderr and r.stderr.startswith(b"cafe: 400 URLs"), r.stderr
 
 
+def test_async_titles_example():
+    ex = os.path.join(os.environ["CAFE_BUILD_DIR"], "examples", "async_titles")
+    u = [fx.url(2, "/page/5?delay=300"), fx.url(3, "/page/6?delay=100"), fx.url(4, "/nope")]
+    r = subprocess.run([ex, *u], capture_output=True, timeout=60)
+    out = r.stdout.decode().splitlines()
+    assert out[:3] == [f"'{title(2, 5)}' from {u[0]}", f"'{title(3, 6)}' from {u[1]}",
+                       f"'None' from {u[2]}"], out
+    assert out[3].startswith("Async version took"), out
+    assert b"HTTP 404" in r.stderr, r.stderr
+
+
 for name, fn in list(globals().items()):
     if name.startswith("test_") and callable(fn):
         check(name, fn)

@@ -17,6 +17,13 @@ $cc -std=c11 -Wall -Wextra -Wpedantic -Werror $extra -o "$tmp/hello" \
     "$CAFE_SOURCE_DIR/examples/background_task.c" $(pkg-config --cflags --libs cafe)
 LD_LIBRARY_PATH="$libdir" "$tmp/hello" >"$tmp/out"
 grep -q '^The result was: Task result$' "$tmp/out"
+# The README's library example, exactly as printed there, against the installed library.
+awk '/^## The library in one example/{on=1} on&&/^```c$/{code=1;next} code&&/^```$/{exit} code' \
+    "$CAFE_SOURCE_DIR/README.md" >"$tmp/readme.c"
+grep -q cafe_task_gather "$tmp/readme.c"
+# shellcheck disable=SC2046
+$cc -std=c11 -Wall -Wextra -Wpedantic -Werror -Wno-unused-parameter $extra -o "$tmp/readme" \
+    "$tmp/readme.c" $(pkg-config --cflags --libs cafe)
 # libcafe.a itself, with its dependencies (libuv, libcurl) linked as the system has them.
 # shellcheck disable=SC2046
 $cc -std=c11 $extra -o "$tmp/hello-static" "$CAFE_SOURCE_DIR/examples/gather.c" \
