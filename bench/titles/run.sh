@@ -10,8 +10,8 @@
 #     URLs, the sync one BENCH_SYNC_URLS [100];
 #   100 ms round: BENCH_DELAY_URLS [2000] at BENCH_DELAY_CONCURRENCY [200], Python
 #     BENCH_DELAY_PY_URLS [300], sync BENCH_DELAY_SYNC_URLS [20];
-#   memory: cafe alone on BENCH_BIG_URLS [300000] URLs of BENCH_BIG_SIZE [2000] bytes, at most
-#     BIG_TIMEOUT [100] s (1,000,000 took longer than that here: see bench/README.md);
+#   memory: cafe alone on BENCH_BIG_URLS [1000000] URLs of BENCH_BIG_SIZE [2000] bytes, at
+#     most BIG_TIMEOUT [150] s (about 60 s here);
 #   chart: CHART_DELAY [50] ms, CHART_SIZES [10 30 100 300 1000], --sync measured up to
 #     CHART_SYNC_MAX [100] URLs and extrapolated beyond;
 #   BENCH_REPS [3] runs per figure of the fast tools (1 for the Python ones), RUN_TIMEOUT [60]
@@ -30,14 +30,14 @@ d_urls=${BENCH_DELAY_URLS:-2000}
 d_conc=${BENCH_DELAY_CONCURRENCY:-200}
 d_py_urls=${BENCH_DELAY_PY_URLS:-300}
 d_sync_urls=${BENCH_DELAY_SYNC_URLS:-20}
-big_urls=${BENCH_BIG_URLS:-300000}
+big_urls=${BENCH_BIG_URLS:-1000000}
 big_size=${BENCH_BIG_SIZE:-2000}
 chart_delay=${CHART_DELAY:-50}
 chart_sizes=${CHART_SIZES:-10 30 100 300 1000}
 chart_sync_max=${CHART_SYNC_MAX:-100}
 reps=${BENCH_REPS:-3}
 run_timeout=${RUN_TIMEOUT:-60}
-big_timeout=${BIG_TIMEOUT:-100}
+big_timeout=${BIG_TIMEOUT:-150}
 python=${PYTHON:-/usr/bin/python3}
 out_dir="$here/../out"
 mkdir -p "$out_dir"
