@@ -1,6 +1,8 @@
 # Chart of bench/titles/run.sh: time against number of URLs, cafe titles --sync vs async.
 # Usage: gnuplot -e "dat='FILE'; png='OUT.png'; delay=MS; conc=C" chart.gp
-# FILE rows: URLs, async s, sync s measured, sync s extrapolated ("n/a" where none).
+# FILE rows: URLs, async s, sync s measured, sync s extrapolated (the dashed line, which starts
+# at the last measured point), sync s extrapolated where not measured (its labels); "n/a"
+# where none.
 set terminal pngcairo size 900,600 font "DejaVu Sans,11"
 set output png
 set datafile missing "n/a"
@@ -23,5 +25,5 @@ plot dat using 1:3 with linespoints lw 2 pt 7 ps 1.2 lc rgb "#c0392b" title "--s
      ideal_sync(x) with lines lw 1.5 dt 3 lc rgb "#777777" title sprintf("ideal sync: N x %d ms", delay), \
      ideal_async(x) with lines lw 1.5 dt 3 lc rgb "#2e86c1" title sprintf("ideal async: ceil(N/%d) x %d ms", conc, delay), \
      dat using 1:3:(fmt($3)) with labels offset 0,1.2 tc rgb "#c0392b" notitle, \
-     dat using 1:($3 == $3 ? NaN : $4):(fmt($4)) with labels offset 0,1.2 tc rgb "#c0392b" notitle, \
+     dat using 1:5:(fmt($5)) with labels offset 0,1.2 tc rgb "#c0392b" notitle, \
      dat using 1:2:(fmt($2)) with labels offset 0,-1.2 tc rgb "#2471a3" notitle

@@ -10,8 +10,9 @@
 #     URLs, the sync one BENCH_SYNC_URLS [100];
 #   100 ms round: BENCH_DELAY_URLS [2000] at BENCH_DELAY_CONCURRENCY [200], Python
 #     BENCH_DELAY_PY_URLS [300], sync BENCH_DELAY_SYNC_URLS [20];
-#   memory: cafe alone on BENCH_BIG_URLS [1000000] URLs of BENCH_BIG_SIZE [2000] bytes, at
-#     most BIG_TIMEOUT [150] s (about 60 s here);
+#   memory: cafe alone on BENCH_BIG_URLS [1000000] URLs of BENCH_BIG_SIZE [2000] bytes (about
+#     60 s here), run last and given at most BIG_TIMEOUT [150] s and whatever is left of
+#     BENCH_BUDGET [270] s, the whole script's time (bench/run.sh allows a part 300 s);
 #   chart: CHART_DELAY [50] ms, CHART_SIZES [10 30 100 300 1000], --sync measured up to
 #     CHART_SYNC_MAX [100] URLs and extrapolated beyond;
 #   BENCH_REPS [3] runs per figure of the fast tools (1 for the Python ones), RUN_TIMEOUT [60]
@@ -38,6 +39,8 @@ chart_sync_max=${CHART_SYNC_MAX:-100}
 reps=${BENCH_REPS:-3}
 run_timeout=${RUN_TIMEOUT:-60}
 big_timeout=${BIG_TIMEOUT:-150}
+budget=${BENCH_BUDGET:-270}
+started=$(date +%s)
 python=${PYTHON:-/usr/bin/python3}
 out_dir="$here/../out"
 mkdir -p "$out_dir"
@@ -245,12 +248,6 @@ make_urls "$d_urls" "$tmp/urls100"
 measure d100 "$tmp/urls100" "cafe:$d_urls go:$d_urls curl:$d_urls" "$d_conc" "$reps"
 measure d100 "$tmp/urls100" "aiohttp:$d_py_urls aiohttpstr:$d_py_urls httpx:$d_py_urls sync:$d_sync_urls" "$d_conc" 1
 
-echo "titles: cafe on $big_urls URLs of $big_size bytes (at most $big_timeout s)..." >&2
-fixture_start 0 "$big_size"
-make_urls "$big_urls" "$tmp/urlsbig"
-run_tool big cafe "$tmp/urlsbig" "$big_urls" "$conc" "$big_timeout"
-rm -f "$tmp"/*urlsbig*
-
 # The chart's runs: async (cafe titles -c $conc) at every size, sync up to $chart_sync_max.
 echo "titles: chart, delay $chart_delay ms: cafe titles --sync vs async..." >&2
 fixture_start "$chart_delay" "$size"
@@ -261,11 +258,23 @@ for n in $chart_sizes; do
     measure "chart$n" "$tmp/urlschart" "cafe:$n" "$conc" "$reps"
     [ "$n" -le "$chart_sync_max" ] && measure "chart$n" "$tmp/urlschart" "cafesync:$n" "$conc" 1
 done
+
+# Last, in what is left of the budget (minus ~10 s for generating the list and the table).
+left=$((budget - ($(date +%s) - started) - 10))
+[ "$left" -lt "$big_timeout" ] && big_timeout=$left
+if [ "$big_timeout" -gt 0 ]; then
+    echo "titles: cafe on $big_urls URLs of $big_size bytes (at most $big_timeout s)..." >&2
+    fixture_start 0 "$big_size"
+    make_urls "$big_urls" "$tmp/urlsbig"
+    run_tool big cafe "$tmp/urlsbig" "$big_urls" "$conc" "$big_timeout"
+    rm -f "$tmp"/*urlsbig*
+fi
 fixture_stop
 
 # ---- the chart ---------------------------------------------------------------------------
 # $tmp/chart.dat: N, async s, sync s measured, sync s extrapolated (from the largest measured
-# sync run, seconds per URL times N; that last measured point starts the dashed line too).
+# sync run, seconds per URL times N; that last measured point starts the dashed line too),
+# and the extrapolated figure again only where nothing was measured (the labels).
 per_url=n/a
 for n in $chart_sizes; do
     s=$(fig "chart$n" cafesync 1)
@@ -277,7 +286,9 @@ for n in $chart_sizes; do
     if [ "$per_url" != n/a ] && { [ "$s" = n/a ] || [ "$n" -eq "$last" ]; }; then
         x=$(awk -v p="$per_url" -v n="$n" 'BEGIN { print p * n }')
     fi
-    echo "$n $(fig "chart$n" cafe 1) $s $x"
+    only=n/a
+    [ "$s" = n/a ] && only=$x
+    echo "$n $(fig "chart$n" cafe 1) $s $x $only"
 done >"$tmp/chart.dat"
 chart="$out_dir/sync-vs-async.png"
 if command -v gnuplot >/dev/null 2>&1; then
@@ -349,17 +360,22 @@ row httpx "httpx async + BeautifulSoup, Semaphore($conc), on $(cell "$py_urls" 0
 row sync "the guide's sync script: requests + BeautifulSoup, one at a time, on $sync_urls / $d_sync_urls URLs" "$sync_urls" "$d_sync_urls"
 echo
 big_t=$(fig big cafe 1)
-echo "cafe titles on $(cell "$big_urls" 0) URLs ($big_size-byte pages, $sites sites, delay 0," \
-    "-c $conc): $(cell "$big_t" 1) s ($(cell "$(calc "b > 0" "$big_urls" "$big_t" "a / b")" 0) URLs/s)," \
-    "peak RSS $(cell "$(calc 1 "$(fig big cafe 2)" 0 "a / 1024")" 1) MiB," \
-    "$(cell "$(fig big cafe 4)" 0) right titles."
+if [ "$big_t" = n/a ]; then
+    big_what="did not finish within its $big_timeout s (or cafe is missing): n/a"
+else
+    big_what="$(cell "$big_t" 1) s ($(cell "$(calc "b > 0" "$big_urls" "$big_t" "a / b")" 0) URLs/s),"
+    big_what="$big_what peak RSS $(cell "$(calc 1 "$(fig big cafe 2)" 0 "a / 1024")" 1) MiB,"
+    big_what="$big_what $(cell "$(fig big cafe 4)" 0) right titles"
+fi
+echo "cafe titles on $(cell "$big_urls" 0) URLs ($(cell "$big_size" 0)-byte pages, $sites sites," \
+    "delay 0, -c $conc): $big_what."
 echo
 echo "Chart: bench/out/sync-vs-async.png (cafe titles --sync vs async at $chart_delay ms per" \
     "response; sync measured up to $chart_sync_max URLs, extrapolated beyond)."
 echo
 echo "| URLs | async s | sync s |"
 echo "|---:|---:|---:|"
-while read -r n a s x; do
+while read -r n a s x _; do
     if [ "$s" = n/a ] && [ "$x" != n/a ]; then
         s="$(cell "$x" 2) (extrapolated)"
     else
