@@ -97,8 +97,9 @@ typedef struct cafe_http_timing {
     uint64_t dns_us, connect_us, tls_us, first_byte_us, total_us;
 } cafe_http_timing_t;
 
-/* The outcome of a request. Lives in the caller's memory; cafe_http_request fills all of it
- * (also on failure) and the caller frees it with cafe_http_result_free. */
+/* The outcome of a request. Lives in the caller's memory; cafe_http_request overwrites all of
+ * it (also on failure: free an earlier result first) and the caller frees it with
+ * cafe_http_result_free. */
 struct cafe_http_result {
     int error;              /* 0, or the negative CAFE_E* code the call returned */
     char message[256];      /* on failure: curl's own message, or cafe's; "" on success */
@@ -108,7 +109,7 @@ struct cafe_http_result {
     int redirects;          /* redirects followed */
     char content_type[128]; /* media type from Content-Type, lower-case, no parameters; "" */
     char charset[48];       /* its charset parameter, lower-case, unquoted; "" when absent */
-    char *body;             /* without on_body: the body kept, NUL-terminated (owned) */
+    char *body; /* without on_body: the body kept, NUL-terminated (owned); NULL when empty */
     size_t body_len;
     uint64_t bytes; /* body bytes received from the network (before decoding), last try */
     int stopped;    /* on_body said enough */

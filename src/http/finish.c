@@ -128,6 +128,9 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
     t->code = x->oom ? CAFE_ENOMEM : error_from_curl(x->easy, code);
     if (t->code == CAFE_ENOMEM && x->oom)
         cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the body");
+    else if (t->code == CAFE_EHTTP_URL)
+        cafe__http_fail(res, t->code, "malformed URL: %s",
+                        x->errbuf[0] ? x->errbuf : curl_easy_strerror(code));
     else if (t->code == CAFE_EHTTP_REDIRECT_PROTOCOL)
         cafe__http_fail(res, t->code, "redirect refused (only http and https): %s",
                         x->errbuf[0] ? x->errbuf : curl_easy_strerror(code));

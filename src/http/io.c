@@ -127,10 +127,10 @@ static void on_poll(uv_poll_t *p, int status, int events) {
     action(c, fd,
            (events & UV_READABLE ? CURL_CSELECT_IN : 0) |
                (events & UV_WRITABLE ? CURL_CSELECT_OUT : 0));
-    /* Still wanted after an error (k is alive until its close callback; the table says
-     * whether it is still this socket's): watch it again. */
+    /* Still wanted after an error and not re-armed by curl's callback meanwhile (k is alive
+     * until its close callback; the table says whether it is still this socket's). */
     if (status < 0 && fd < (curl_socket_t)c->nsocks && c->socks[fd] == k && k->want)
-        poll_set(k, k->want, 1);
+        poll_set(k, k->want, 0);
 }
 
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp) {
@@ -210,7 +210,7 @@ void cafe__http_io_orphan(cafe__http_xfer_t *x) {
     uv_timer_start(&c->reaper, on_reap, 0, 0);
 }
 
-int cafe__http_io_init(cafe__http_client_t *c) {
+void cafe__http_io_init(cafe__http_client_t *c) {
     uv_timer_init(&c->loop->uv, &c->timer);
     uv_timer_init(&c->loop->uv, &c->reaper);
     c->timer.data = c->reaper.data = c;
@@ -219,7 +219,6 @@ int cafe__http_io_init(cafe__http_client_t *c) {
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
     curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer_set);
     curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
-    return 0;
 }
 
 void cafe__http_io_setopts(cafe__http_client_t *c, CURL *easy) {
