@@ -21,6 +21,12 @@
 set -u
 build=$(cd "${1:?usage: bench/titles/run.sh BUILD_DIR}" && pwd) || exit 2
 here=$(cd "$(dirname "$0")" && pwd)
+# In a fresh network namespace (loopback only), like the tests: nothing but 127.0.0.1 can be
+# reached, and the sockets of other jobs on the machine (ports, TIME_WAIT) do not count.
+netns="$here/../../tests/netns.sh"
+if [ "${CAFE_NETNS:-}" != 1 ] && "$netns" true 2>/dev/null; then
+    exec "$netns" sh "$here/run.sh" "$build"
+fi
 urls=${BENCH_URLS:-10000}
 sites=${BENCH_SITES:-200}
 size=${BENCH_SIZE:-30000}
@@ -384,6 +390,8 @@ while read -r n a s x _; do
     echo "| $n | $(cell "$a" 3) | $s |"
 done <"$tmp/chart.dat"
 echo
+where=""
+[ "${CAFE_NETNS:-}" = 1 ] && where=", in a private network namespace"
 goversion=$(go version 2>/dev/null | awk '{ print $3 }')
 pyversion=$("$python" -c 'import platform; print(platform.python_version())' 2>/dev/null)
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
@@ -392,7 +400,7 @@ echo "Same URL list (URL i on site i mod $sites) on $sites cafe-fixture sites, $
     "concurrency $d_conc, ideal = URLs x 0.1 s / $d_conc. Where fewer URLs are named, the tool" \
     "was run on the first ones of the same list. Medians of $reps runs (one for the Python" \
     "scripts and the big run); wall time includes start-up; peak RSS and CPU from" \
-    "/usr/bin/time (delay 0 round); the fixture runs on the same cores." \
+    "/usr/bin/time (delay 0 round); the fixture runs on the same cores$where." \
     "$(nproc) x $cpu, Linux $(uname -r), go ${goversion:-n/a}, python ${pyversion:-n/a}," \
     "$(curl --version 2>/dev/null | awk 'NR == 1 { print $1, $2 }')."
 if [ -s "$tmp/errors" ]; then
