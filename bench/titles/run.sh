@@ -10,8 +10,8 @@
 #     URLs, the sync one BENCH_SYNC_URLS [100];
 #   100 ms round: BENCH_DELAY_URLS [2000] at BENCH_DELAY_CONCURRENCY [200], Python
 #     BENCH_DELAY_PY_URLS [300], sync BENCH_DELAY_SYNC_URLS [20];
-#   memory: cafe alone on BENCH_BIG_URLS [1000000] URLs of BENCH_BIG_SIZE [2000] bytes (about
-#     60 s here), run last and given at most BIG_TIMEOUT [150] s and whatever is left of
+#   memory: cafe alone on BENCH_BIG_URLS [1000000] URLs of BENCH_BIG_SIZE [2000] bytes (30-40
+#     s here), run last and given at most BIG_TIMEOUT [150] s and whatever is left of
 #     BENCH_BUDGET [270] s, the whole script's time (bench/run.sh allows a part 300 s);
 #   chart: CHART_DELAY [50] ms, CHART_SIZES [10 30 100 300 1000], --sync measured up to
 #     CHART_SYNC_MAX [100] URLs and extrapolated beyond;
