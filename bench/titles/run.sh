@@ -297,9 +297,13 @@ for n in $chart_sizes; do
     echo "$n $(fig "chart$n" cafe 1) $s $x $only"
 done >"$tmp/chart.dat"
 chart="$out_dir/sync-vs-async.png"
-if command -v gnuplot >/dev/null 2>&1; then
+if [ -z "$cafe_cmd" ]; then
+    echo "titles: no cafe: no chart" >&2
+elif command -v gnuplot >/dev/null 2>&1; then
+    # A series with no point (nothing extrapolated) only draws a warning: not worth a message.
     gnuplot -e "dat='$tmp/chart.dat'; png='$chart'; delay=$chart_delay; conc=$conc" \
-        "$here/chart.gp" 2>>"$tmp/errors" || echo "titles: gnuplot failed" >&2
+        "$here/chart.gp" 2>&1 | grep -v 'no valid points' >>"$tmp/errors"
+    [ -s "$chart" ] || echo "titles: gnuplot drew no chart" >&2
 else
     echo "titles: gnuplot missing (Debian package gnuplot-nox): no chart" >&2
 fi
@@ -366,8 +370,10 @@ row httpx "httpx async + BeautifulSoup, Semaphore($conc), on $(cell "$py_urls" 0
 row sync "the guide's sync script: requests + BeautifulSoup, one at a time, on $sync_urls / $d_sync_urls URLs" "$sync_urls" "$d_sync_urls"
 echo
 big_t=$(fig big cafe 1)
-if [ "$big_t" = n/a ]; then
-    big_what="did not finish within its $big_timeout s (or cafe is missing): n/a"
+if [ -z "$cafe_cmd" ]; then
+    big_what="n/a (no cafe)"
+elif [ "$big_t" = n/a ]; then
+    big_what="did not finish within its $big_timeout s: n/a"
 else
     big_what="$(cell "$big_t" 1) s ($(cell "$(calc "b > 0" "$big_urls" "$big_t" "a / b")" 0) URLs/s),"
     big_what="$big_what peak RSS $(cell "$(calc 1 "$(fig big cafe 2)" 0 "a / 1024")" 1) MiB,"
