@@ -73,6 +73,12 @@ typedef struct cafe_http_opts {
      * the loop's shared DNS cache, so later requests on the loop see them too. */
     const char *const *resolve;
     int http1_only; /* nonzero: never negotiate HTTP/2 */
+    /* Nonzero: after DNS, refuse to connect to addresses off the public internet (private,
+     * loopback, link-local, unique-local, multicast, reserved; IPv4 and IPv6), on the first
+     * request and on every redirect, for services that fetch URLs they are given (SSRF).
+     * Checked before the socket is opened, and again on a reused connection. The request
+     * then fails with CAFE_EHTTP_PRIVATE naming the address. Default off. */
+    int no_private;
 
     /* Streaming. With on_body NULL the body is kept in res->body instead. */
     cafe_http_body_cb on_body;

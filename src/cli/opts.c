@@ -41,6 +41,8 @@ void cli_usage_titles(FILE *f) {
         "      --cacert FILE      trust the CAs in FILE\n"
         "      --resolve H:P:ADDR pin HOST:PORT to ADDR, as curl's --resolve\n"
         "      --scheme S         scheme for bare hosts: https (default) or http\n"
+        "      --no-private       refuse to connect to private, loopback and link-local\n"
+        "                         addresses (checked after DNS and on every redirect)\n"
         "\n"
         "Exit: 0 done (failed URLs are results), 1 with --fail if any failed, 2 usage or\n"
         "input error, 130 interrupted (Ctrl-C: finished records are written; --resume\n"
@@ -77,7 +79,8 @@ enum {
     OPT_RESOLVE,
     OPT_SCHEME,
     OPT_HELP,
-    OPT_VERSION
+    OPT_VERSION,
+    OPT_NO_PRIVATE
 };
 
 static const struct option longopts[] = {
@@ -105,6 +108,7 @@ static const struct option longopts[] = {
     {"cacert", required_argument, 0, OPT_CACERT},
     {"resolve", required_argument, 0, OPT_RESOLVE},
     {"scheme", required_argument, 0, OPT_SCHEME},
+    {"no-private", no_argument, 0, OPT_NO_PRIVATE},
     {"help", no_argument, 0, OPT_HELP},
     {"version", no_argument, 0, OPT_VERSION},
     {0, 0, 0, 0},
@@ -220,6 +224,9 @@ int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
             break;
         case 'k':
             o->insecure = 1;
+            break;
+        case OPT_NO_PRIVATE:
+            o->no_private = 1;
             break;
         case OPT_CACERT:
             o->ca_file = optarg;

@@ -65,7 +65,7 @@ typedef struct cafe__http_try {
  * profiles without caller strings (user agent, CA file, header and resolve lists) are
  * reusable (valid), since the caller may change a string's bytes under the same pointer. */
 typedef struct cafe__http_profile {
-    int valid, used, method, https, insecure, http1_only, max_redirects;
+    int valid, used, method, https, insecure, http1_only, max_redirects, no_private;
     uint64_t timeout_ms, connect_timeout_ms;
 } cafe__http_profile_t;
 
@@ -87,6 +87,7 @@ struct cafe__http_xfer {
     int in_multi;
     cafe__http_profile_t profile;
     char errbuf[CURL_ERROR_SIZE];
+    char refused[64]; /* --no-private: the address refused, "" when none */
 };
 
 struct cafe__http_client {
@@ -122,7 +123,7 @@ void cafe__http_io_init(cafe__http_client_t *c);
 /* Closes every socket and the timers; the client is freed once they are closed. */
 void cafe__http_io_close(cafe__http_client_t *c);
 /* The socket callbacks set on every easy handle. */
-void cafe__http_io_setopts(cafe__http_client_t *c, CURL *easy);
+void cafe__http_io_setopts(cafe__http_xfer_t *x);
 /* Hands x to the reaper: it is taken out of curl on the next loop turn and pooled. */
 void cafe__http_io_orphan(cafe__http_xfer_t *x);
 
@@ -133,6 +134,13 @@ int cafe__http_xfer_start(cafe__http_try_t *t);
 /* Returns x to the pool (or frees it when the pool is full). Loop stack, x out of curl. */
 void cafe__http_xfer_put(cafe__http_xfer_t *x);
 void cafe__http_xfer_free(cafe__http_xfer_t *x);
+
+/* private.c: opts->no_private. Nonzero for addresses off the public internet (private,
+ * loopback, link-local, unique-local, multicast, reserved). */
+int cafe__http_addr_private(const struct sockaddr *sa);
+int cafe__http_ip_private(const char *ip);
+/* Sets the check run before every request, reused connections included. */
+void cafe__http_private_setopts(cafe__http_xfer_t *x);
 
 /* body.c: curl's write callback (CURLOPT_WRITEFUNCTION). */
 size_t cafe__http_on_write(char *data, size_t size, size_t n, void *xfer);

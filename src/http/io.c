@@ -16,6 +16,9 @@
  * armed while any transfer runs, does. */
 #include "http/internal.h"
 
+#include <arpa/inet.h>
+#include <stdio.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -155,7 +158,18 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 }
 
 static curl_socket_t on_open(void *clientp, curlsocktype purpose, struct curl_sockaddr *a) {
-    cafe__http_client_t *c = clientp;
+    cafe__http_xfer_t *x = clientp;
+    cafe__http_client_t *c = x->c;
+    if (x->try && x->try->opts->no_private && cafe__http_addr_private(&a->addr)) {
+        /* Refused before any packet leaves: the address is named in the result. */
+        char ip[INET6_ADDRSTRLEN] = "?";
+        const void *in = a->family == AF_INET6
+                             ? (const void *)&((struct sockaddr_in6 *)(void *)&a->addr)->sin6_addr
+                             : (const void *)&((struct sockaddr_in *)(void *)&a->addr)->sin_addr;
+        inet_ntop(a->family, in, ip, sizeof ip);
+        snprintf(x->refused, sizeof x->refused, "%s", ip);
+        return CURL_SOCKET_BAD;
+    }
     curl_socket_t fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
     if (fd < 0)
         return CURL_SOCKET_BAD;
@@ -221,11 +235,11 @@ void cafe__http_io_init(cafe__http_client_t *c) {
     curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
 }
 
-void cafe__http_io_setopts(cafe__http_client_t *c, CURL *easy) {
-    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, on_open);
-    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, c);
-    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, on_close);
-    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, c);
+void cafe__http_io_setopts(cafe__http_xfer_t *x) {
+    curl_easy_setopt(x->easy, CURLOPT_OPENSOCKETFUNCTION, on_open);
+    curl_easy_setopt(x->easy, CURLOPT_OPENSOCKETDATA, x);
+    curl_easy_setopt(x->easy, CURLOPT_CLOSESOCKETFUNCTION, on_close);
+    curl_easy_setopt(x->easy, CURLOPT_CLOSESOCKETDATA, x->c);
 }
 
 static void timer_closed(uv_handle_t *h) {

@@ -137,7 +137,9 @@ static void options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_http
         SET(CURLOPT_RESOLVE, x->resolve);
     SET(CURLOPT_WRITEFUNCTION, cafe__http_on_write);
     SET(CURLOPT_WRITEDATA, x);
-    cafe__http_io_setopts(c, e);
+    cafe__http_io_setopts(x);
+    if (o->no_private)
+        cafe__http_private_setopts(x);
     c->stats.curl_calls += n + 4;
 }
 
@@ -151,6 +153,7 @@ static void profile_of(cafe__http_profile_t *p, const cafe_http_opts_t *o, int h
     p->https = https;
     p->insecure = o->insecure;
     p->http1_only = o->http1_only;
+    p->no_private = o->no_private;
     p->max_redirects = o->max_redirects;
     p->timeout_ms = o->timeout_ms;
     p->connect_timeout_ms = o->connect_timeout_ms;
@@ -187,6 +190,7 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
     }
     options_setup(x, t->url, o, https);
     x->errbuf[0] = '\0';
+    x->refused[0] = '\0';
     x->max_body = o->max_body ? o->max_body : CAFE__HTTP_MAX_BODY;
     c->stats.curl_calls++;
     CURLMcode mc = curl_multi_add_handle(c->multi, x->easy);
