@@ -160,7 +160,7 @@ static void tag_named(cafe__html_tok_t *tk) {
 /* Emits the tag to tree construction; the tokenizer goes where the tree says. */
 static void tag_emit(cafe__html_tok_t *tk) {
     if (tk->end_tag) {
-        cafe__html_tree_end(tk, tk->id);
+        cafe__html_tree_end(tk, tk->id, tk->tag_flags);
         tk->state = S_DATA;
         return;
     }

@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CAFE__HTML_STACK_MAX 64 /* foreign-content elements tracked; deeper ones are counted */
-#define CAFE__HTML_ATTR_MAX 128 /* bytes kept of an attribute value we look at */
+#define CAFE__HTML_STACK_MAX 128 /* open elements tracked; a full stack forgets the oldest */
+#define CAFE__HTML_ATTR_MAX 128  /* bytes kept of an attribute value we look at */
 
 /* Attribute values the tree needs: annotation-xml's encoding; meta's three. */
 enum {
@@ -33,7 +33,8 @@ typedef struct cafe__html_elem {
     uint64_t w0, w1; /* lowercase tag name, first 16 bytes */
     uint8_t len;     /* name length, saturated at 255 */
     uint8_t id;      /* CAFE__TAG_* */
-    uint8_t kind;    /* see tree.c */
+    uint8_t kind;    /* namespace and integration point, see tree.c */
+    uint8_t flags;   /* CAFE__TAGF_* */
 } cafe__html_elem_t;
 
 /* What the tokenizer reports to its owner. */
@@ -70,8 +71,7 @@ typedef struct cafe__html_tok {
     uint8_t frameset_ok, seen_body;
     uint8_t stop; /* the owner needs nothing more */
     uint32_t template_depth;
-    uint32_t depth, excess;
-    uint8_t open[256]; /* HTML elements opened minus closed outside foreign content, by name hash */
+    uint32_t depth;
     cafe__html_elem_t stack[CAFE__HTML_STACK_MAX];
 } cafe__html_tok_t;
 
@@ -85,7 +85,7 @@ int cafe__html_tok_hopeless(const cafe__html_tok_t *tk);
 
 /* Tree construction (tree.c). A start tag returns the tokenizer state it switches to. */
 int cafe__html_tree_start(cafe__html_tok_t *tk, int id, unsigned flags);
-void cafe__html_tree_end(cafe__html_tok_t *tk, int id);
+void cafe__html_tree_end(cafe__html_tok_t *tk, int id, unsigned flags);
 int cafe__html_tree_foreign(const cafe__html_tok_t *tk); /* adjusted current node not HTML */
 
 /* Tokenizer states the tree switches to. */

@@ -1,28 +1,29 @@
 /* The part of tree construction (HTML standard 13.2.6) the title depends on:
  * - which tokenizer state a start tag switches to (RCDATA, RAWTEXT, script, PLAINTEXT), which
  *   happens only for tags processed as HTML, never in foreign content;
- * - foreign content: the elements open under <svg>/<math> are kept on a small stack, with
- *   the integration points (svg foreignObject/desc/title, math mi/mo/mn/ms/mtext,
- *   annotation-xml with an HTML encoding) where start tags are HTML again, and the HTML
- *   elements opened inside those; the "breakout" start tags (and </p>, </br>) pop back to
- *   HTML; an end tag that matches no element of the stack closes the whole foreign subtree
- *   (it closes an HTML ancestor), except </body>, </html>, </br>, </p>, which pop nothing;
+ * - foreign content: which elements are open under <svg>/<math>, with the integration points
+ *   (svg foreignObject/desc/title, math mi/mo/mn/ms/mtext, annotation-xml with an HTML
+ *   encoding) where start tags are HTML again, the "breakout" start tags (and </p>, </br>)
+ *   that pop back to HTML, and end tags that close foreign elements;
  * - <template> contents are not in the document: a title there is not the document's;
  * - after an accepted <frameset>, start tags other than <noframes> are ignored. A frameset is
- *   accepted before the body starts, or later while frameset-ok holds (no non-whitespace text
- *   and none of the tags that clear it).
- * The HTML elements outside foreign content are not tracked: the insertion modes all let a
- * <title> through to "in head" processing (the "in select" mode that ignored it is gone from
- * the current standard). Known simplifications: a title that a later <frameset> removes with
- * the body, or a later title foster-parented before a table that holds the first, are not
- * seen; implied end tags inside integration points are not generated. */
+ *   accepted before the body starts, or later while frameset-ok holds.
+ * For the end tags that leave foreign content, the stack of open elements is kept for HTML
+ * elements too, with the implied end tags that matter most (<p> closed by blocks, <li>,
+ * <dd>/<dt>, headings, table cells and rows, <option>) and the "in body" end tag rules
+ * (scope searches, "any other end tag" stopping at special elements). The insertion modes
+ * themselves are not needed: all of them let a <title> through to "in head" processing (the
+ * "in select" mode that ignored it is gone from the current standard) except the frameset
+ * ones. Known simplifications: the adoption agency (formatting end tags close the nearest
+ * element of their name in scope); a title that a later <frameset> removes with the body, or
+ * a later title foster-parented before the table holding the first, are not seen. */
 #include <string.h>
 
 #include "html/tags.h"
 #include "html/tokenizer.h"
 
 enum {
-    K_HTML,      /* an HTML element inside foreign content */
+    K_HTML,      /* HTML namespace */
     K_SVG,       /* svg namespace */
     K_SVG_IP,    /* svg foreignObject, desc, title: HTML integration points */
     K_MATH,      /* MathML namespace */
@@ -31,73 +32,144 @@ enum {
     K_ANNOT_HTML /* annotation-xml encoding="text/html" or XHTML: HTML integration point */
 };
 
-/* Bucket of the per-name count of open HTML elements. */
-static unsigned name_hash(const cafe__html_tok_t *tk) {
-    uint64_t h = (tk->w0 ^ (tk->w1 * 0x9E3779B97F4A7C15ull)) * 0xFF51AFD7ED558CCDull;
-    return (unsigned)(h >> 56);
-}
+/* Scopes of "has an element in ... scope": which elements end the search. */
+enum { SCOPE_DEFAULT, SCOPE_BUTTON, SCOPE_LIST, SCOPE_TABLE, SCOPE_NONE };
 
-static void count_open(cafe__html_tok_t *tk, unsigned flags) {
-    unsigned h = name_hash(tk);
-    if (!(flags & CAFE__TAGF_VOID) && tk->open[h] < 255)
-        tk->open[h]++;
-}
-
-/* An HTML end tag outside foreign content: 1 if an element of its name may be open. */
-static int count_close(cafe__html_tok_t *tk) {
-    unsigned h = name_hash(tk);
-    if (tk->open[h] == 0)
-        return 0;
-    tk->open[h]--;
-    return 1;
-}
+/* ---- the stack ---------------------------------------------------------------------- */
 
 static int top_kind(const cafe__html_tok_t *tk) {
-    if (tk->depth == 0)
-        return -1;
-    return tk->stack[tk->depth - 1].kind; /* excess entries share the top's kind */
+    return tk->depth ? tk->stack[tk->depth - 1].kind : K_HTML;
+}
+
+static int top_id(const cafe__html_tok_t *tk) {
+    const cafe__html_elem_t *e = tk->depth ? &tk->stack[tk->depth - 1] : NULL;
+    return e && e->kind == K_HTML ? e->id : CAFE__TAG_OTHER;
 }
 
 int cafe__html_tree_foreign(const cafe__html_tok_t *tk) {
-    int k = top_kind(tk);
-    return k > K_HTML;
+    return top_kind(tk) != K_HTML;
 }
 
 static int is_ip(int kind) {
     return kind == K_SVG_IP || kind == K_MATH_TEXT || kind == K_ANNOT_HTML;
 }
 
-static void push(cafe__html_tok_t *tk, int kind) {
+/* Foreign elements in the "special" category (and in every scope but table scope). */
+static int foreign_special(int kind) {
+    return is_ip(kind) || kind == K_ANNOT;
+}
+
+static int special(const cafe__html_elem_t *e) {
+    return e->kind == K_HTML ? (e->flags & CAFE__TAGF_SPECIAL) != 0 : foreign_special(e->kind);
+}
+
+/* A full stack drops its oldest quarter: deep elements matter least to the title. */
+static void push(cafe__html_tok_t *tk, int kind, unsigned flags) {
     if (tk->depth == CAFE__HTML_STACK_MAX) {
-        tk->excess++;
-        return;
+        size_t drop = CAFE__HTML_STACK_MAX / 4;
+        memmove(tk->stack, tk->stack + drop, (CAFE__HTML_STACK_MAX - drop) * sizeof tk->stack[0]);
+        tk->depth -= (uint32_t)drop;
     }
     cafe__html_elem_t *e = &tk->stack[tk->depth++];
     e->w0 = tk->w0, e->w1 = tk->w1, e->len = tk->name_len, e->id = tk->id;
-    e->kind = (uint8_t)kind;
+    e->kind = (uint8_t)kind, e->flags = (uint8_t)flags;
 }
 
-/* Pops entries until `depth` remain; popped <template>s end their contents. */
-static void pop_to(cafe__html_tok_t *tk, uint32_t depth) {
-    if (tk->excess > 0 && depth < tk->depth) {
-        tk->excess = 0;
-    }
-    while (tk->depth > depth) {
+/* Pops the element at index i and everything above it. */
+static void pop_to(cafe__html_tok_t *tk, uint32_t i) {
+    while (tk->depth > i) {
         const cafe__html_elem_t *e = &tk->stack[--tk->depth];
         if (e->kind == K_HTML && e->id == CAFE__TAG_TEMPLATE && tk->template_depth > 0)
             tk->template_depth--;
     }
 }
 
-static void pop_one(cafe__html_tok_t *tk) {
-    if (tk->excess > 0)
-        tk->excess--;
-    else if (tk->depth > 0)
-        pop_to(tk, tk->depth - 1);
-}
-
 static int same_name(const cafe__html_tok_t *tk, const cafe__html_elem_t *e) {
     return e->w0 == tk->w0 && e->w1 == tk->w1 && e->len == tk->name_len;
+}
+
+static int ends_scope(const cafe__html_elem_t *e, int scope) {
+    if (scope == SCOPE_NONE)
+        return 0;
+    if (e->kind != K_HTML)
+        return scope != SCOPE_TABLE && foreign_special(e->kind);
+    if (scope == SCOPE_TABLE)
+        return e->id == CAFE__TAG_HTML || e->id == CAFE__TAG_TABLE || e->id == CAFE__TAG_TEMPLATE;
+    return (e->flags & CAFE__TAGF_SCOPE) || (scope == SCOPE_BUTTON && e->id == CAFE__TAG_BUTTON) ||
+           (scope == SCOPE_LIST && (e->id == CAFE__TAG_OL || e->id == CAFE__TAG_UL));
+}
+
+/* The nearest HTML element with one of ids[0..n) (or, with n == 0, the token's name) in
+ * the scope; its index, or -1. */
+static long find(const cafe__html_tok_t *tk, const int *ids, int n, int scope) {
+    for (uint32_t i = tk->depth; i-- > 0;) {
+        const cafe__html_elem_t *e = &tk->stack[i];
+        if (e->kind == K_HTML) {
+            for (int k = 0; k < n; k++) {
+                if (e->id == ids[k])
+                    return i;
+            }
+            if (n == 0 && same_name(tk, e))
+                return i;
+        }
+        if (ends_scope(e, scope))
+            return -1;
+    }
+    return -1;
+}
+
+static void close_nearest(cafe__html_tok_t *tk, const int *ids, int n, int scope) {
+    long i = find(tk, ids, n, scope);
+    if (i >= 0)
+        pop_to(tk, (uint32_t)i);
+}
+
+/* ---- start tags ----------------------------------------------------------------------- */
+
+static const int headings[] = {CAFE__TAG_H1, CAFE__TAG_H2, CAFE__TAG_H3,
+                               CAFE__TAG_H4, CAFE__TAG_H5, CAFE__TAG_H6};
+
+static int is_heading(int id) {
+    return id >= CAFE__TAG_H1 && id <= CAFE__TAG_H6;
+}
+
+/* <li>, <dd>, <dt>: close the previous item unless a special element (other than address,
+ * div, p) comes first. */
+static void close_item(cafe__html_tok_t *tk, int a, int b) {
+    for (uint32_t i = tk->depth; i-- > 0;) {
+        const cafe__html_elem_t *e = &tk->stack[i];
+        if (e->kind == K_HTML && (e->id == a || e->id == b)) {
+            pop_to(tk, i);
+            return;
+        }
+        if (special(e) && e->id != CAFE__TAG_ADDRESS && e->id != CAFE__TAG_DIV &&
+            e->id != CAFE__TAG_P)
+            return;
+    }
+}
+
+/* The end tags a start tag implies ("in body", and the table modes' cell and row rules). */
+static void implied_ends(cafe__html_tok_t *tk, int id, unsigned flags) {
+    static const int p[] = {CAFE__TAG_P}, cells[] = {CAFE__TAG_TD, CAFE__TAG_TH},
+                     row[] = {CAFE__TAG_TR},
+                     sections[] = {CAFE__TAG_TBODY, CAFE__TAG_THEAD, CAFE__TAG_TFOOT};
+    if (id == CAFE__TAG_LI)
+        close_item(tk, CAFE__TAG_LI, CAFE__TAG_LI);
+    else if (id == CAFE__TAG_DD || id == CAFE__TAG_DT)
+        close_item(tk, CAFE__TAG_DD, CAFE__TAG_DT);
+    if (flags & CAFE__TAGF_CLOSEP)
+        close_nearest(tk, p, 1, SCOPE_BUTTON);
+    if (is_heading(id) && is_heading(top_id(tk)))
+        pop_to(tk, tk->depth - 1);
+    if ((id == CAFE__TAG_OPTION || id == CAFE__TAG_OPTGROUP) && top_id(tk) == CAFE__TAG_OPTION)
+        pop_to(tk, tk->depth - 1);
+    if (id == CAFE__TAG_TD || id == CAFE__TAG_TH || id == CAFE__TAG_TR)
+        close_nearest(tk, cells, 2, SCOPE_TABLE);
+    if (id == CAFE__TAG_TR || id == CAFE__TAG_TBODY || id == CAFE__TAG_THEAD ||
+        id == CAFE__TAG_TFOOT)
+        close_nearest(tk, row, 1, SCOPE_TABLE);
+    if (id == CAFE__TAG_TBODY || id == CAFE__TAG_THEAD || id == CAFE__TAG_TFOOT)
+        close_nearest(tk, sections, 3, SCOPE_TABLE);
 }
 
 static int ascii_ieq(const char *a, const char *b) {
@@ -126,7 +198,6 @@ static int foreign_kind(const cafe__html_tok_t *tk, int id, int parent) {
 /* Does this start tag get HTML processing ("tree construction dispatcher")? */
 static int html_start_context(const cafe__html_tok_t *tk, int id) {
     switch (top_kind(tk)) {
-    case -1:
     case K_HTML:
     case K_SVG_IP:
     case K_ANNOT_HTML:
@@ -143,7 +214,7 @@ static int html_start_context(const cafe__html_tok_t *tk, int id) {
 /* Breaking out of foreign content: pop until an HTML element or integration point. */
 static void breakout(cafe__html_tok_t *tk) {
     while (tk->depth > 0 && top_kind(tk) != K_HTML && !is_ip(top_kind(tk)))
-        pop_one(tk);
+        pop_to(tk, tk->depth - 1);
 }
 
 static void meta(cafe__html_tok_t *tk) {
@@ -162,60 +233,96 @@ static int title_start(cafe__html_tok_t *tk) {
     return CAFE__TOK_RCDATA;
 }
 
-/* A start tag in HTML content ("in body" and the modes that defer to it). */
-static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
-    if (tk->frameset)
-        return id == CAFE__TAG_NOFRAMES ? CAFE__TOK_RAWTEXT : CAFE__TOK_DATA;
-    int body_started = tk->seen_body;
-    if (!(flags & CAFE__TAGF_HEADISH))
-        tk->seen_body = 1;
-    if (flags & CAFE__TAGF_FSKILL)
-        tk->frameset_ok = 0;
-    int state = CAFE__TOK_DATA, kind = K_HTML;
+/* The tokenizer state an HTML start tag switches to. */
+static int text_state(int id) {
     switch (id) {
     case CAFE__TAG_TITLE:
-        state = title_start(tk);
-        break;
     case CAFE__TAG_TEXTAREA:
-        state = CAFE__TOK_RCDATA;
-        break;
+        return CAFE__TOK_RCDATA;
     case CAFE__TAG_STYLE:
     case CAFE__TAG_XMP:
     case CAFE__TAG_IFRAME:
     case CAFE__TAG_NOEMBED:
     case CAFE__TAG_NOFRAMES:
     case CAFE__TAG_NOSCRIPT: /* scripting is on in a browser */
-        state = CAFE__TOK_RAWTEXT;
-        break;
+        return CAFE__TOK_RAWTEXT;
     case CAFE__TAG_SCRIPT:
-        state = CAFE__TOK_SCRIPT;
-        break;
+        return CAFE__TOK_SCRIPT;
     case CAFE__TAG_PLAINTEXT:
         return CAFE__TOK_PLAINTEXT;
+    default:
+        return CAFE__TOK_DATA;
+    }
+}
+
+/* <frameset>: accepted before the body starts or while frameset-ok holds; from then on
+ * only <noframes> is processed. */
+static void frameset(cafe__html_tok_t *tk, int body_started) {
+    if (tk->template_depth == 0 && (!body_started || tk->frameset_ok)) {
+        tk->frameset = 1;
+        pop_to(tk, 0);
+    }
+}
+
+/* Table parts outside a table (or template) are ignored ("in body"). */
+static int table_part_outside_table(const cafe__html_tok_t *tk, int id) {
+    static const int holders[] = {CAFE__TAG_TABLE, CAFE__TAG_TEMPLATE};
+    switch (id) {
+    case CAFE__TAG_CAPTION:
+    case CAFE__TAG_COL:
+    case CAFE__TAG_COLGROUP:
+    case CAFE__TAG_TBODY:
+    case CAFE__TAG_THEAD:
+    case CAFE__TAG_TFOOT:
+    case CAFE__TAG_TR:
+    case CAFE__TAG_TD:
+    case CAFE__TAG_TH:
+        return find(tk, holders, 2, SCOPE_NONE) < 0;
+    default:
+        return 0;
+    }
+}
+
+/* A start tag in HTML content ("in body" and the modes that defer to it). */
+static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
+    if (tk->frameset)
+        return id == CAFE__TAG_NOFRAMES ? CAFE__TOK_RAWTEXT : CAFE__TOK_DATA;
+    if (table_part_outside_table(tk, id))
+        return CAFE__TOK_DATA;
+    int body_started = tk->seen_body;
+    if (!(flags & CAFE__TAGF_HEADISH))
+        tk->seen_body = 1;
+    if (flags & CAFE__TAGF_FSKILL)
+        tk->frameset_ok = 0;
+    implied_ends(tk, id, flags);
+    switch (id) {
+    case CAFE__TAG_HTML:
+    case CAFE__TAG_HEAD:
+    case CAFE__TAG_BODY:
+        return CAFE__TOK_DATA; /* the stack's base: never popped, not kept */
     case CAFE__TAG_SVG:
     case CAFE__TAG_MATH:
-        kind = id == CAFE__TAG_SVG ? K_SVG : K_MATH;
         if (!tk->self_closing)
-            push(tk, kind);
+            push(tk, id == CAFE__TAG_SVG ? K_SVG : K_MATH, 0);
         return CAFE__TOK_DATA;
+    case CAFE__TAG_FRAMESET:
+        frameset(tk, body_started);
+        return CAFE__TOK_DATA;
+    case CAFE__TAG_TITLE:
+        title_start(tk);
+        break;
     case CAFE__TAG_TEMPLATE:
         tk->template_depth++;
         break;
-    case CAFE__TAG_FRAMESET:
-        if (tk->depth == 0 && tk->template_depth == 0 && (!body_started || tk->frameset_ok))
-            tk->frameset = 1;
-        return CAFE__TOK_DATA;
     case CAFE__TAG_META:
         meta(tk);
         break;
     default:
         break;
     }
-    if (tk->depth > 0 && !(flags & CAFE__TAGF_VOID))
-        push(tk, K_HTML);
-    else if (tk->depth == 0)
-        count_open(tk, flags);
-    return state;
+    if (!(flags & CAFE__TAGF_VOID))
+        push(tk, K_HTML, flags);
+    return text_state(id);
 }
 
 int cafe__html_tree_start(cafe__html_tok_t *tk, int id, unsigned flags) {
@@ -226,37 +333,71 @@ int cafe__html_tree_start(cafe__html_tok_t *tk, int id, unsigned flags) {
         return html_start(tk, id, flags);
     }
     /* A foreign element: in the namespace of the adjusted current node. */
-    push(tk, foreign_kind(tk, id, top_kind(tk)));
+    push(tk, foreign_kind(tk, id, top_kind(tk)), 0);
     if (tk->self_closing)
-        pop_one(tk);
+        pop_to(tk, tk->depth - 1);
     return CAFE__TOK_DATA;
 }
 
-/* An end tag that reached HTML content with foreign elements open. */
-static void html_end(cafe__html_tok_t *tk, int id) {
+/* ---- end tags ------------------------------------------------------------------------- */
+
+/* "Any other end tag": the nearest HTML element of that name, unless a special element
+ * comes first. */
+static void any_other_end(cafe__html_tok_t *tk) {
     for (uint32_t i = tk->depth; i-- > 0;) {
         const cafe__html_elem_t *e = &tk->stack[i];
         if (e->kind == K_HTML && same_name(tk, e)) {
             pop_to(tk, i);
             return;
         }
-        if (is_ip(e->kind) || e->kind == K_ANNOT)
-            return; /* a scope boundary ("special"): the end tag is ignored */
-        if (e->kind == K_HTML && e->id == CAFE__TAG_TEMPLATE)
+        if (special(e))
             return;
     }
-    if (id == CAFE__TAG_BODY || id == CAFE__TAG_HTML || id == CAFE__TAG_BR || id == CAFE__TAG_P)
+}
+
+/* An end tag in HTML content ("in body", with the table modes' end tags). */
+static void html_end(cafe__html_tok_t *tk, int id, unsigned flags) {
+    static const int p[] = {CAFE__TAG_P}, tmpl[] = {CAFE__TAG_TEMPLATE};
+    switch (id) {
+    case CAFE__TAG_HTML:
+    case CAFE__TAG_HEAD:
+    case CAFE__TAG_BODY:
+    case CAFE__TAG_BR:
         return;
-    if (!count_close(tk))
-        return;    /* no such element is open: ignored */
-    pop_to(tk, 0); /* it closes an HTML ancestor of the foreign subtree */
-    if (id == CAFE__TAG_TEMPLATE && tk->template_depth > 0)
-        tk->template_depth--;
+    case CAFE__TAG_P:
+        close_nearest(tk, p, 1, SCOPE_BUTTON);
+        return;
+    case CAFE__TAG_TEMPLATE:
+        close_nearest(tk, tmpl, 1, SCOPE_NONE);
+        return;
+    case CAFE__TAG_LI:
+        close_nearest(tk, NULL, 0, SCOPE_LIST);
+        return;
+    case CAFE__TAG_TABLE:
+    case CAFE__TAG_TBODY:
+    case CAFE__TAG_THEAD:
+    case CAFE__TAG_TFOOT:
+    case CAFE__TAG_TR:
+    case CAFE__TAG_TD:
+    case CAFE__TAG_TH:
+    case CAFE__TAG_CAPTION:
+    case CAFE__TAG_COLGROUP:
+        close_nearest(tk, NULL, 0, SCOPE_TABLE);
+        return;
+    default:
+        break;
+    }
+    if (is_heading(id))
+        close_nearest(tk, headings, 6, SCOPE_DEFAULT);
+    else if (flags & CAFE__TAGF_BLOCKEND)
+        close_nearest(tk, NULL, 0, SCOPE_DEFAULT);
+    else
+        any_other_end(tk);
 }
 
 /* "Any other end tag" in foreign content: the nearest element of that name (ASCII case
- * folded), unless an HTML element comes first. */
-static void foreign_end(cafe__html_tok_t *tk, int id) {
+ * folded) before an HTML element; else the HTML rules. */
+static void foreign_end(cafe__html_tok_t *tk, int id, unsigned flags) {
     for (uint32_t i = tk->depth; i-- > 0;) {
         if (same_name(tk, &tk->stack[i])) {
             pop_to(tk, i);
@@ -265,27 +406,20 @@ static void foreign_end(cafe__html_tok_t *tk, int id) {
         if (i == 0 || tk->stack[i - 1].kind == K_HTML)
             break;
     }
-    html_end(tk, id);
+    html_end(tk, id, flags);
 }
 
-void cafe__html_tree_end(cafe__html_tok_t *tk, int id) {
+void cafe__html_tree_end(cafe__html_tok_t *tk, int id, unsigned flags) {
     if (tk->frameset)
         return;
-    if (tk->depth == 0) {
-        count_close(tk);
-        if (id == CAFE__TAG_TEMPLATE && tk->template_depth > 0)
-            tk->template_depth--;
-        return;
-    }
     if (top_kind(tk) == K_HTML) {
-        html_end(tk, id);
+        html_end(tk, id, flags);
         return;
     }
     if (id == CAFE__TAG_P || id == CAFE__TAG_BR) {
         breakout(tk);
-        if (tk->depth > 0)
-            html_end(tk, id);
+        html_end(tk, id, flags);
         return;
     }
-    foreign_end(tk, id);
+    foreign_end(tk, id, flags);
 }

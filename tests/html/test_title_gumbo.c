@@ -130,6 +130,12 @@ static int agree(const gumbo_t *g, const char *html, size_t len, title_result_t 
 
 static gumbo_t G;
 
+/* Sizes can be raised for a long manual run: CAFE_GUMBO_GENERATED=1000000 CAFE_GUMBO_DOCS=... */
+static int env_int(const char *name, int dflt) {
+    const char *v = getenv(name);
+    return v && *v ? atoi(v) : dflt;
+}
+
 static int setup(void **state) {
     (void)state;
     return 0;
@@ -232,7 +238,8 @@ static void test_generated(void **state) {
     char page[2048];
     unsigned seed = 12345;
     int same = 0;
-    for (int n = 0; n < 3000; n++) {
+    int count = env_int("CAFE_GUMBO_GENERATED", 3000);
+    for (int n = 0; n < count; n++) {
         size_t len = 0;
         int parts = 2 + n % 12;
         for (int k = 0; k < parts; k++) {
@@ -316,7 +323,7 @@ static void test_usr_share_doc(void **state) {
     (void)state;
     if (!G.lib)
         skip();
-    walk_t w = {0, 0, SANITIZED || test_under_valgrind() ? 300 : 1500};
+    walk_t w = {0, 0, env_int("CAFE_GUMBO_DOCS", SANITIZED || test_under_valgrind() ? 300 : 1500)};
     walk_dir("/usr/share/doc", &w, 0);
     fprintf(stderr, "/usr/share/doc pages: %d, %d agree\n", w.pages, w.same);
 }
