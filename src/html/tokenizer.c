@@ -8,6 +8,7 @@
  * decoded in text.c. */
 #include <string.h>
 
+#include "html/charref.h"
 #include "html/tags.h"
 #include "html/tokenizer.h"
 
@@ -164,8 +165,15 @@ static void tag_emit(cafe__html_tok_t *tk) {
         tk->state = S_DATA;
         return;
     }
-    for (int i = 0; i < CAFE__ATTR_COUNT; i++)
+    for (int i = 0; i < CAFE__ATTR_COUNT; i++) {
         tk->vals[i][tk->vlen[i]] = 0;
+        if (memchr(tk->vals[i], '&', tk->vlen[i])) {
+            char tmp[CAFE__HTML_ATTR_MAX];
+            size_t n = cafe__html_attr_decode(tk->vals[i], tk->vlen[i], tmp, sizeof tmp);
+            memcpy(tk->vals[i], tmp, n + 1);
+            tk->vlen[i] = (uint8_t)n;
+        }
+    }
     tk->state = (uint8_t)cafe__html_tree_start(tk, tk->id, tk->tag_flags);
     tk->raw_w0 = tk->w0, tk->raw_w1 = tk->w1;
 }

@@ -14,9 +14,10 @@
  * (scope searches, "any other end tag" stopping at special elements). The insertion modes
  * themselves are not needed: all of them let a <title> through to "in head" processing (the
  * "in select" mode that ignored it is gone from the current standard) except the frameset
- * ones. Known simplifications: the adoption agency (formatting end tags close the nearest
- * element of their name in scope); a title that a later <frameset> removes with the body, or
- * a later title foster-parented before the table holding the first, are not seen. */
+ * ones. Known simplifications: the adoption agency is reduced to its effect on the stack
+ * (see adopt()), and the formatting elements it would reconstruct are not; a title that a later
+ * <frameset> removes with the body, or a later title foster-parented before the table holding the
+ * first, are not seen. */
 #include <string.h>
 
 #include "html/tags.h"
@@ -124,6 +125,42 @@ static void close_nearest(cafe__html_tok_t *tk, const int *ids, int n, int scope
         pop_to(tk, (uint32_t)i);
 }
 
+static int is_formatting(int id) {
+    switch (id) {
+    case CAFE__TAG_A:
+    case CAFE__TAG_B:
+    case CAFE__TAG_BIG:
+    case CAFE__TAG_CODE:
+    case CAFE__TAG_EM:
+    case CAFE__TAG_FONT:
+    case CAFE__TAG_I:
+    case CAFE__TAG_NOBR:
+    case CAFE__TAG_S:
+    case CAFE__TAG_SMALL:
+    case CAFE__TAG_STRIKE:
+    case CAFE__TAG_STRONG:
+    case CAFE__TAG_TT:
+    case CAFE__TAG_U:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The adoption agency's effect on the stack, for the formatting element at index i: with a
+ * special element above it (a "furthest block") only the formatting element leaves the
+ * stack; without one, everything from it up is popped. */
+static void adopt(cafe__html_tok_t *tk, uint32_t i) {
+    for (uint32_t k = i + 1; k < tk->depth; k++) {
+        if (special(&tk->stack[k])) {
+            memmove(tk->stack + i, tk->stack + i + 1, (tk->depth - i - 1) * sizeof tk->stack[0]);
+            tk->depth--;
+            return;
+        }
+    }
+    pop_to(tk, i);
+}
+
 /* ---- start tags ----------------------------------------------------------------------- */
 
 static const int headings[] = {CAFE__TAG_H1, CAFE__TAG_H2, CAFE__TAG_H3,
@@ -153,6 +190,12 @@ static void implied_ends(cafe__html_tok_t *tk, int id, unsigned flags) {
     static const int p[] = {CAFE__TAG_P}, cells[] = {CAFE__TAG_TD, CAFE__TAG_TH},
                      row[] = {CAFE__TAG_TR},
                      sections[] = {CAFE__TAG_TBODY, CAFE__TAG_THEAD, CAFE__TAG_TFOOT};
+    if (id == CAFE__TAG_A || id == CAFE__TAG_NOBR) {
+        /* An open <a> (<nobr>) goes first, through the adoption agency. */
+        long i = find(tk, (const int[]){id}, 1, SCOPE_DEFAULT);
+        if (i >= 0)
+            adopt(tk, (uint32_t)i);
+    }
     if (id == CAFE__TAG_LI)
         close_item(tk, CAFE__TAG_LI, CAFE__TAG_LI);
     else if (id == CAFE__TAG_DD || id == CAFE__TAG_DT)
@@ -387,9 +430,13 @@ static void html_end(cafe__html_tok_t *tk, int id, unsigned flags) {
     default:
         break;
     }
-    if (is_heading(id))
+    if (is_heading(id)) {
         close_nearest(tk, headings, 6, SCOPE_DEFAULT);
-    else if (flags & CAFE__TAGF_BLOCKEND)
+    } else if (is_formatting(id)) {
+        long i = find(tk, NULL, 0, SCOPE_DEFAULT);
+        if (i >= 0)
+            adopt(tk, (uint32_t)i);
+    } else if (flags & CAFE__TAGF_BLOCKEND)
         close_nearest(tk, NULL, 0, SCOPE_DEFAULT);
     else
         any_other_end(tk);

@@ -236,7 +236,7 @@ static void test_generated(void **state) {
     if (!G.lib)
         skip();
     char page[2048];
-    unsigned seed = 12345;
+    unsigned seed = (unsigned)env_int("CAFE_GUMBO_SEED", 12345);
     int same = 0;
     int count = env_int("CAFE_GUMBO_GENERATED", 3000);
     for (int n = 0; n < count; n++) {
