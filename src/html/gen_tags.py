@@ -54,6 +54,25 @@ def key(name):
     return (int.from_bytes(b[:8], "little"), int.from_bytes(b[8:], "little"))
 
 rows = sorted(TAGS, key=key)
+
+# A perfect hash of the keys into HASH_SLOTS slots: (w0 ^ w1 * C) * K >> (64 - HASH_BITS),
+# with K found by a deterministic search.
+HASH_BITS = 10
+HASH_C = 0x9E3779B97F4A7C15
+M64 = (1 << 64) - 1
+
+def slot(w0, w1, k):
+    return (((w0 ^ (w1 * HASH_C & M64)) * k) & M64) >> (64 - HASH_BITS)
+
+def find_k():
+    k = 0xD6E8FEB86659FD93
+    while True:
+        seen = {slot(*key(n), k) for n in rows}
+        if len(seen) == len(rows):
+            return k
+        k = (k * 6364136223846793005 + 1442695040888963407) & M64 | 1
+
+HASH_K = find_k()
 ident = lambda name: "CAFE__TAG_" + name.upper().replace("-", "_")
 
 def header():
@@ -80,6 +99,12 @@ def header():
     print("} cafe__html_tag_t;")
     print()
     print("extern const cafe__html_tag_t cafe__html_tags[];")
+    print("/* Perfect hash of the names: slot -> 1 + index in cafe__html_tags, or 0. */")
+    print("extern const uint8_t cafe__html_tag_slots[%d];" % (1 << HASH_BITS))
+    print()
+    print("static inline unsigned cafe__html_tag_hash(uint64_t w0, uint64_t w1) {")
+    print("    return (unsigned)(((w0 ^ w1 * 0x%XULL) * 0x%XULL) >> %d);" % (HASH_C, HASH_K, 64 - HASH_BITS))
+    print("}")
     print("extern const size_t cafe__html_tag_count;")
     print()
     print("#endif")
@@ -95,5 +120,13 @@ def source():
         print("    {0x%016XULL, 0x%016XULL, %s, %s}, /* %s */" % (w0, w1, ident(name), flags, name))
     print("};")
     print("const size_t cafe__html_tag_count = %d;" % len(rows))
+    print()
+    slots = [0] * (1 << HASH_BITS)
+    for i, name in enumerate(rows):
+        slots[slot(*key(name), HASH_K)] = i + 1
+    print("const uint8_t cafe__html_tag_slots[%d] = {" % len(slots))
+    for i in range(0, len(slots), 16):
+        print("    " + ", ".join(str(v) for v in slots[i:i + 16]) + ",")
+    print("};")
 
 header() if sys.argv[1:] == ["h"] else source()

@@ -143,6 +143,12 @@ typedef struct cafe__html_tag {
 } cafe__html_tag_t;
 
 extern const cafe__html_tag_t cafe__html_tags[];
+/* Perfect hash of the names: slot -> 1 + index in cafe__html_tags, or 0. */
+extern const uint8_t cafe__html_tag_slots[1024];
+
+static inline unsigned cafe__html_tag_hash(uint64_t w0, uint64_t w1) {
+    return (unsigned)(((w0 ^ w1 * 0x9E3779B97F4A7C15ULL) * 0x2AE48C70762007FFULL) >> 54);
+}
 extern const size_t cafe__html_tag_count;
 
 #endif

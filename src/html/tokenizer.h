@@ -72,6 +72,7 @@ typedef struct cafe__html_tok {
     uint8_t stop; /* the owner needs nothing more */
     uint32_t template_depth;
     uint32_t depth;
+    uint32_t open_p; /* <p> elements on the stack: most start tags need not look for one */
     cafe__html_elem_t stack[CAFE__HTML_STACK_MAX];
 } cafe__html_tok_t;
 

@@ -70,8 +70,12 @@ static void push(cafe__html_tok_t *tk, int kind, unsigned flags) {
         size_t drop = CAFE__HTML_STACK_MAX / 4;
         memmove(tk->stack, tk->stack + drop, (CAFE__HTML_STACK_MAX - drop) * sizeof tk->stack[0]);
         tk->depth -= (uint32_t)drop;
+        tk->open_p = 0;
+        for (uint32_t i = 0; i < tk->depth; i++)
+            tk->open_p += tk->stack[i].kind == K_HTML && tk->stack[i].id == CAFE__TAG_P;
     }
     cafe__html_elem_t *e = &tk->stack[tk->depth++];
+    tk->open_p += kind == K_HTML && tk->id == CAFE__TAG_P;
     e->w0 = tk->w0, e->w1 = tk->w1, e->len = tk->name_len, e->id = tk->id;
     e->kind = (uint8_t)kind, e->flags = (uint8_t)flags;
 }
@@ -82,6 +86,8 @@ static void pop_to(cafe__html_tok_t *tk, uint32_t i) {
         const cafe__html_elem_t *e = &tk->stack[--tk->depth];
         if (e->kind == K_HTML && e->id == CAFE__TAG_TEMPLATE && tk->template_depth > 0)
             tk->template_depth--;
+        if (e->kind == K_HTML && e->id == CAFE__TAG_P && tk->open_p > 0)
+            tk->open_p--;
     }
 }
 
@@ -200,7 +206,7 @@ static void implied_ends(cafe__html_tok_t *tk, int id, unsigned flags) {
         close_item(tk, CAFE__TAG_LI, CAFE__TAG_LI);
     else if (id == CAFE__TAG_DD || id == CAFE__TAG_DT)
         close_item(tk, CAFE__TAG_DD, CAFE__TAG_DT);
-    if (flags & CAFE__TAGF_CLOSEP)
+    if ((flags & CAFE__TAGF_CLOSEP) && tk->open_p > 0)
         close_nearest(tk, p, 1, SCOPE_BUTTON);
     if (is_heading(id) && is_heading(top_id(tk)))
         pop_to(tk, tk->depth - 1);

@@ -45,6 +45,11 @@ static const struct {
     {"title in select", "the current standard dropped the \"in select\" insertion mode that "
                         "ignored <title>; gumbo still ignores it"},
     {"svg breakout end p", "</p> breaking out of foreign content is newer than gumbo"},
+    {"svg title is special", "gumbo 0.10.1 leaves SVG <title> out of the \"special\" "
+                             "category, so \"any other end tag\" walks past it (fixed in later "
+                             "gumbo; html5lib has the same gap). Long generated runs "
+                             "(CAFE_GUMBO_GENERATED=2000000, seeds 1-9: 18M pages) found no other "
+                             "kind of disagreement"},
 };
 
 static int deviation(const char *name) {

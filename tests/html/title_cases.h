@@ -142,6 +142,7 @@ static const tcase_t cases[] = {
     {"svg in mi", "<math><mi><svg><title>X</title></svg></mi></math><title>Y</title>", "Y"},
     {"nested svg in foreignObject",
      "<svg><foreignObject><svg><title>X</title></svg><title>Y</title></foreignObject></svg>", "Y"},
+    {"svg title is special", "<g><svg><title><span><svg></g><title>X</title>", NONE},
     {"svg closed by ancestor end", "<div><svg><g></div><title>Y</title>", "Y"},
     {"svg end tag case", "<svg><g></G></SVG><title>Y</title>", "Y"},
     {"svg script", "<svg><script><title>X</title></script></svg><title>Y</title>", "Y"},
