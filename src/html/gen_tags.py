@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Generates src/html/tags.c: the tag names tree construction needs, as (len, first 8
-bytes, next 8 bytes) keys sorted for bisection, with their id and flags.
+"""Generates src/html/tags.h and tags.c: the tag names tree construction needs, as keys of
+their first 16 bytes (little-endian words) found through a perfect hash, with their id and
+flags.
 
 Run: python3 src/html/gen_tags.py h > src/html/tags.h
      python3 src/html/gen_tags.py c > src/html/tags.c"""
@@ -105,7 +106,6 @@ def header():
     print("static inline unsigned cafe__html_tag_hash(uint64_t w0, uint64_t w1) {")
     print("    return (unsigned)(((w0 ^ w1 * 0x%XULL) * 0x%XULL) >> %d);" % (HASH_C, HASH_K, 64 - HASH_BITS))
     print("}")
-    print("extern const size_t cafe__html_tag_count;")
     print()
     print("#endif")
 
@@ -119,7 +119,6 @@ def source():
         flags = " | ".join("CAFE__TAGF_" + f for f in TAGS[name].split("|") if f) or "0"
         print("    {0x%016XULL, 0x%016XULL, %s, %s}, /* %s */" % (w0, w1, ident(name), flags, name))
     print("};")
-    print("const size_t cafe__html_tag_count = %d;" % len(rows))
     print()
     slots = [0] * (1 << HASH_BITS)
     for i, name in enumerate(rows):

@@ -9,7 +9,9 @@
 #include "html/tags.h"
 #include "html/tokstate.h"
 
-enum { A_COLOR = CAFE__ATTR_COUNT, A_FACE, A_SIZE, A_NONE = 255 };
+/* Attribute ids after the CAFE__ATTR_* ones whose values are kept: font's color, face, size
+ * (attr_named relies on this order). */
+enum { A_COLOR = CAFE__ATTR_COUNT, A_NONE = 255 };
 
 void cafe__html_tag_name_reset(cafe__html_tok_t *tk) {
     tk->name_len = 0;

@@ -228,7 +228,6 @@ const cafe__html_tag_t cafe__html_tags[] = {
     {0x7865746E69616C70ULL, 0x0000000000000074ULL, CAFE__TAG_PLAINTEXT,
      CAFE__TAGF_SPECIAL | CAFE__TAGF_CLOSEP}, /* plaintext */
 };
-const size_t cafe__html_tag_count = 118;
 
 const uint8_t cafe__html_tag_slots[1024] = {
     0,  0,   0,   17,  0,   0,  0,   0,   0,   0,   0,   0,  0,   0,   0,   0,  0,  19,  0, 0,  0,

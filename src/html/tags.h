@@ -149,6 +149,5 @@ extern const uint8_t cafe__html_tag_slots[1024];
 static inline unsigned cafe__html_tag_hash(uint64_t w0, uint64_t w1) {
     return (unsigned)(((w0 ^ w1 * 0x9E3779B97F4A7C15ULL) * 0x2AE48C70762007FFULL) >> 54);
 }
-extern const size_t cafe__html_tag_count;
 
 #endif
