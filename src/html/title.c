@@ -232,8 +232,8 @@ void cafe_title_reset(cafe_title_t *t, const char *charset) {
 
 int cafe_title_feed(cafe_title_t *t, const void *data, size_t len) {
     const unsigned char *p = data;
-    if (t->done)
-        return 1;
+    if (t->done || len == 0)
+        return t->done;
     if (!t->enc) {
         size_t took = hold(t, p, len, 0);
         p += took, len -= took;

@@ -3,9 +3,10 @@
  *
  * Why raw bytes: in every ASCII-compatible encoding the bytes below 0x80 that drive the
  * tokenizer ('<', '>', '/', '!', '-', '?', quotes, '=', whitespace) are those characters and
- * never part of a multi-byte character (trail bytes are >= 0x40), and a non-ASCII byte acts
- * like the non-ASCII character it starts: so tokenizing bytes gives the tokens a browser
- * gets from the decoded characters, and only the title's text needs decoding. (One
+ * never part of a multi-byte character (trail bytes are >= 0x40, or gb18030 digits), and
+ * a non-ASCII byte acts like the non-ASCII character it starts: so tokenizing bytes gives
+ * the tokens a browser gets from the decoded characters, and only the title's text needs
+ * decoding. (One
  * exception, accepted: in a CDATA section a Shift_JIS/Big5/GBK character whose trail byte is
  * ']' can end the section early.) Encodings that are not ASCII-compatible (UTF-16,
  * ISO-2022-JP) are decoded to UTF-8 before they get here.
