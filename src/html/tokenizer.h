@@ -6,10 +6,9 @@
  * never part of a multi-byte character (trail bytes are >= 0x40, or gb18030 digits), and
  * a non-ASCII byte acts like the non-ASCII character it starts: so tokenizing bytes gives
  * the tokens a browser gets from the decoded characters, and only the title's text needs
- * decoding. (One
- * exception, accepted: in a CDATA section a Shift_JIS/Big5/GBK character whose trail byte is
- * ']' can end the section early.) Encodings that are not ASCII-compatible (UTF-16,
- * ISO-2022-JP) are decoded to UTF-8 before they get here.
+ * decoding. (One exception, accepted: in a CDATA section a Shift_JIS/Big5/GBK character
+ * whose trail byte is ']' can end the section early.) Encodings that are not ASCII-compatible
+ * (UTF-16, ISO-2022-JP) are decoded to UTF-8 before they get here.
  *
  * Tree construction is tracked only as far as the title needs (see tree.c). */
 #ifndef CAFE_HTML_TOKENIZER_H
