@@ -411,7 +411,10 @@ static void html_end(cafe__html_tok_t *tk, int id, unsigned flags) {
     case CAFE__TAG_HTML:
     case CAFE__TAG_HEAD:
     case CAFE__TAG_BODY:
-    case CAFE__TAG_BR:
+        return;
+    case CAFE__TAG_BR: /* acts as <br>: body content */
+        tk->seen_body = 1;
+        tk->frameset_ok = 0;
         return;
     case CAFE__TAG_P:
         close_nearest(tk, p, 1, SCOPE_BUTTON);

@@ -45,6 +45,9 @@ static const struct {
     {"title in select", "the current standard dropped the \"in select\" insertion mode that "
                         "ignored <title>; gumbo still ignores it"},
     {"svg breakout end p", "</p> breaking out of foreign content is newer than gumbo"},
+    {"frameset after end br", "</br> acts as <br>, which sets frameset-ok to \"not ok\"; "
+                              "gumbo (and html5lib) skip that step, accept the <frameset> and "
+                              "drop the title"},
     {"svg title is special", "gumbo 0.10.1 leaves SVG <title> out of the \"special\" "
                              "category, so \"any other end tag\" walks past it (fixed in later "
                              "gumbo; html5lib has the same gap). Long generated runs "

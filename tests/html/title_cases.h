@@ -157,6 +157,7 @@ static const tcase_t cases[] = {
     {"frameset", "<frameset><title>X</title></frameset>", NONE},
     {"frameset noframes", "<frameset><noframes><title>X</title></noframes><title>Y</title>", NONE},
     {"title before frameset", "<title>A</title><frameset>", "A"},
+    {"frameset after end br", "</br><frameset><title>A</title>", "A"},
     {"frameset after text", "<p>text</p><frameset><title>A</title>", "A"},
     {"title in body", "<body><p>x</p><title>Y</title>", "Y"},
     {"title in table", "<table><tr><td><title>Y</title></td></tr></table>", "Y"},
