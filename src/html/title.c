@@ -86,12 +86,26 @@ static void on_title_text(void *ctx, const unsigned char *p, size_t n) {
     keep_raw(t, p, n);
 }
 
+/* Settles once the closed title can change no more: its encoding is known (or does not
+ * matter: all ASCII) and no <frameset> can take it away with the body. */
+static void settle_if_final(cafe_title_t *t) {
+    const cafe__html_tok_t *tk = &t->tok;
+    int removable = tk->title_in_body && tk->frameset_ok && !tk->frameset;
+    if (t->title_closed && !t->done && (t->certain || t->raw_ascii) && !removable)
+        settle(t);
+}
+
 static void on_title_end(void *ctx) {
     cafe_title_t *t = ctx;
     cafe__html_text_end(&t->text);
     t->title_closed = 1;
-    if (t->certain || t->raw_ascii)
-        settle(t);
+    settle_if_final(t);
+}
+
+static void on_title_removed(void *ctx) {
+    cafe_title_t *t = ctx;
+    t->has_title = 0; /* and after a <frameset> no title can come */
+    settle(t);
 }
 
 /* "Change the encoding" for a meta found while the encoding is the fallback. */
@@ -120,7 +134,7 @@ static void on_meta(void *ctx, const char *charset, const char *http_equiv, cons
     cafe__html_text_feed(&t->text, t->raw ? t->raw : (const unsigned char *)"", t->nraw);
     if (t->title_closed) {
         cafe__html_text_end(&t->text);
-        settle(t);
+        settle_if_final(t);
     }
 }
 
@@ -130,11 +144,9 @@ static void tokenize(cafe_title_t *t, const unsigned char *p, size_t n) {
     cafe__html_tok_feed(&t->tok, p, n);
     if (t->done)
         return;
-    if (!t->certain && t->tok.seen_body) {
+    if (!t->certain && t->tok.seen_body)
         t->certain = 1; /* no meta can change it now */
-        if (t->title_closed)
-            settle(t);
-    }
+    settle_if_final(t);
     if (cafe__html_tok_hopeless(&t->tok) && (t->certain || !t->has_title))
         settle(t);
 }
@@ -217,8 +229,8 @@ int cafe_title_create(cafe_title_t **out, const char *charset) {
 }
 
 void cafe_title_reset(cafe_title_t *t, const char *charset) {
-    static const cafe__html_tok_cb_t cb = {NULL, on_title_start, on_title_text, on_title_end,
-                                           on_meta};
+    static const cafe__html_tok_cb_t cb = {NULL,         on_title_start,   on_title_text,
+                                           on_title_end, on_title_removed, on_meta};
     cafe__html_tok_cb_t mine = cb;
     mine.ctx = t;
     t->transport = cafe__html_encoding_transport(charset);

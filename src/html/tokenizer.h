@@ -43,6 +43,8 @@ typedef struct cafe__html_tok_cb {
     void (*title_start)(void *ctx);
     void (*title_text)(void *ctx, const unsigned char *p, size_t n); /* raw bytes */
     void (*title_end)(void *ctx);
+    /* A <frameset> took the body away, and the title that was in it. */
+    void (*title_removed)(void *ctx);
     /* A <meta> start tag processed as HTML; values are NULL when absent. */
     void (*meta)(void *ctx, const char *charset, const char *http_equiv, const char *content);
 } cafe__html_tok_cb_t;
@@ -65,9 +67,10 @@ typedef struct cafe__html_tok {
     uint8_t vlen[CAFE__ATTR_COUNT];
     char vals[CAFE__ATTR_COUNT][CAFE__HTML_ATTR_MAX];
     /* tree construction */
-    uint8_t capturing; /* inside the document's title element */
-    uint8_t found;     /* the document's title element was seen */
-    uint8_t frameset;  /* a <frameset> was accepted: titles are ignored from here */
+    uint8_t capturing;     /* inside the document's title element */
+    uint8_t found;         /* the document's title element was seen */
+    uint8_t title_in_body; /* ...after the body started: a <frameset> may still remove it */
+    uint8_t frameset;      /* a <frameset> was accepted: titles are ignored from here */
     uint8_t frameset_ok, seen_body;
     uint8_t stop; /* the owner needs nothing more */
     uint32_t template_depth;

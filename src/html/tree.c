@@ -276,6 +276,7 @@ static void meta(cafe__html_tok_t *tk) {
 static int title_start(cafe__html_tok_t *tk) {
     if (!tk->found && tk->template_depth == 0) {
         tk->found = 1;
+        tk->title_in_body = tk->seen_body;
         tk->capturing = 1;
         tk->cb.title_start(tk->cb.ctx);
     }
@@ -310,6 +311,8 @@ static void frameset(cafe__html_tok_t *tk, int body_started) {
     if (tk->template_depth == 0 && (!body_started || tk->frameset_ok)) {
         tk->frameset = 1;
         pop_to(tk, 0);
+        if (tk->found && tk->title_in_body) /* the body goes, with the title in it */
+            tk->cb.title_removed(tk->cb.ctx);
     }
 }
 
@@ -336,11 +339,11 @@ static int table_part_outside_table(const cafe__html_tok_t *tk, int id) {
 static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
     if (tk->frameset)
         return id == CAFE__TAG_NOFRAMES ? CAFE__TOK_RAWTEXT : CAFE__TOK_DATA;
-    if (table_part_outside_table(tk, id))
-        return CAFE__TOK_DATA;
     int body_started = tk->seen_body;
     if (!(flags & CAFE__TAGF_HEADISH))
-        tk->seen_body = 1;
+        tk->seen_body = 1; /* even for a tag then ignored: getting there made the body */
+    if (table_part_outside_table(tk, id))
+        return CAFE__TOK_DATA;
     if (flags & CAFE__TAGF_FSKILL)
         tk->frameset_ok = 0;
     implied_ends(tk, id, flags);
