@@ -13,9 +13,10 @@
  * do; the title's raw bytes are kept (at most CAFE__RAW_MAX) to decode them again then.
  * The title is therefore final once its end tag is seen and either the encoding was
  * declared, the title's bytes are all ASCII (every ASCII-compatible encoding reads them
- * alike), or the body has started. A late meta naming an encoding that is not
- * ASCII-compatible (ISO-2022-JP, replacement, which would change the tokens already read)
- * is ignored. */
+ * alike), or the body has started. A title inside the body also waits until no <frameset>
+ * can take the body away (frameset-ok cleared; see tree.c). A late meta naming an encoding that is
+ * not ASCII-compatible (ISO-2022-JP, replacement, which would change the tokens already read) is
+ * ignored. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -116,8 +117,8 @@ static void on_meta(void *ctx, const char *charset, const char *http_equiv, cons
     const cafe__html_encoding_t *e = NULL;
     if (charset)
         e = cafe__html_encoding_get(charset, strlen(charset));
-    else if (http_equiv && content && strlen(http_equiv) == 12 &&
-             strncasecmp(http_equiv, "content-type", 12) == 0)
+    if (!e && http_equiv && content && strlen(http_equiv) == 12 &&
+        strncasecmp(http_equiv, "content-type", 12) == 0)
         e = cafe__html_meta_content_charset(content, strlen(content));
     if (!e)
         return;
