@@ -14,10 +14,14 @@
  * (scope searches, "any other end tag" stopping at special elements). The insertion modes
  * themselves are not needed: all of them let a <title> through to "in head" processing (the
  * "in select" mode that ignored it is gone from the current standard) except the frameset
- * ones. Known simplifications: the adoption agency is reduced to its effect on the stack
- * (see adopt()), and the formatting elements it would reconstruct are not; a title that a later
- * <frameset> removes with the body, or a later title foster-parented before the table holding the
- * first, are not seen. */
+ * ones. A title inside the body is removed with it by a <frameset> accepted later (while
+ * frameset-ok holds).
+ * Known simplifications, each found by the gumbo differential test on generated pages, never
+ * on real ones: the adoption agency is reduced to its effect on the stack (see adopt()); the
+ * list of active formatting elements is not kept, so elements it would reconstruct are
+ * missing when an end tag looks for them; the template insertion modes are not kept (after
+ * <template><col> other start tags are ignored); a later title foster-parented before the
+ * table holding the first is not seen. */
 #include <string.h>
 
 #include "html/tags.h"
@@ -80,15 +84,20 @@ static void push(cafe__html_tok_t *tk, int kind, unsigned flags) {
     e->kind = (uint8_t)kind, e->flags = (uint8_t)flags;
 }
 
+/* Bookkeeping for an element leaving the stack. */
+static void forget(cafe__html_tok_t *tk, const cafe__html_elem_t *e) {
+    if (e->kind != K_HTML)
+        return;
+    if (e->id == CAFE__TAG_TEMPLATE && tk->template_depth > 0)
+        tk->template_depth--;
+    if (e->id == CAFE__TAG_P && tk->open_p > 0)
+        tk->open_p--;
+}
+
 /* Pops the element at index i and everything above it. */
 static void pop_to(cafe__html_tok_t *tk, uint32_t i) {
-    while (tk->depth > i) {
-        const cafe__html_elem_t *e = &tk->stack[--tk->depth];
-        if (e->kind == K_HTML && e->id == CAFE__TAG_TEMPLATE && tk->template_depth > 0)
-            tk->template_depth--;
-        if (e->kind == K_HTML && e->id == CAFE__TAG_P && tk->open_p > 0)
-            tk->open_p--;
-    }
+    while (tk->depth > i)
+        forget(tk, &tk->stack[--tk->depth]);
 }
 
 static int same_name(const cafe__html_tok_t *tk, const cafe__html_elem_t *e) {
@@ -153,18 +162,38 @@ static int is_formatting(int id) {
     }
 }
 
-/* The adoption agency's effect on the stack, for the formatting element at index i: with a
- * special element above it (a "furthest block") only the formatting element leaves the
- * stack; without one, everything from it up is popped. */
+/* Takes the element at index i out of the stack, leaving those above it open. */
+static void remove_at(cafe__html_tok_t *tk, uint32_t i) {
+    forget(tk, &tk->stack[i]);
+    memmove(tk->stack + i, tk->stack + i + 1, (tk->depth - i - 1) * sizeof tk->stack[0]);
+    tk->depth--;
+}
+
+/* The adoption agency's effect on the stack, for the formatting element at index i. Without
+ * a special element above it, everything from it up is popped. With some, each round of the
+ * algorithm moves (a clone of) the formatting element just above the next special element,
+ * dropping the other elements it passes (formatting ones are cloned and stay), until no
+ * special element is left above it and it is popped with what is above: so what remains is
+ * the stack below i plus the special and formatting elements up to the last special one. */
 static void adopt(cafe__html_tok_t *tk, uint32_t i) {
+    uint32_t last = i;
     for (uint32_t k = i + 1; k < tk->depth; k++) {
-        if (special(&tk->stack[k])) {
-            memmove(tk->stack + i, tk->stack + i + 1, (tk->depth - i - 1) * sizeof tk->stack[0]);
-            tk->depth--;
-            return;
-        }
+        if (special(&tk->stack[k]))
+            last = k;
     }
-    pop_to(tk, i);
+    uint32_t keep = i;
+    for (uint32_t k = i + 1; k <= last; k++) {
+        const cafe__html_elem_t *e = &tk->stack[k];
+        if (special(e) || (e->kind == K_HTML && is_formatting(e->id)))
+            tk->stack[keep++] = *e;
+        else
+            forget(tk, e);
+    }
+    for (uint32_t k = last + 1; k < tk->depth; k++)
+        forget(tk, &tk->stack[k]);
+    if (last == i) /* no special element: the formatting element goes too */
+        forget(tk, &tk->stack[i]);
+    tk->depth = keep;
 }
 
 /* ---- start tags ----------------------------------------------------------------------- */
@@ -411,14 +440,25 @@ static void any_other_end(cafe__html_tok_t *tk) {
 static void html_end(cafe__html_tok_t *tk, int id, unsigned flags) {
     static const int p[] = {CAFE__TAG_P}, tmpl[] = {CAFE__TAG_TEMPLATE};
     switch (id) {
-    case CAFE__TAG_HTML:
     case CAFE__TAG_HEAD:
-    case CAFE__TAG_BODY:
+        return;
+    case CAFE__TAG_HTML:
+    case CAFE__TAG_BODY: /* before the body, these make it ("anything else") */
+        tk->seen_body = 1;
         return;
     case CAFE__TAG_BR: /* acts as <br>: body content */
         tk->seen_body = 1;
         tk->frameset_ok = 0;
         return;
+    case CAFE__TAG_FORM: {
+        /* Outside templates the form element alone leaves the stack. */
+        long i = find(tk, (const int[]){CAFE__TAG_FORM}, 1, SCOPE_DEFAULT);
+        if (i >= 0 && tk->template_depth == 0)
+            remove_at(tk, (uint32_t)i);
+        else if (i >= 0)
+            pop_to(tk, (uint32_t)i);
+        return;
+    }
     case CAFE__TAG_P:
         close_nearest(tk, p, 1, SCOPE_BUTTON);
         return;
