@@ -23,7 +23,7 @@ SETS = {
     "HEADISH": "html head base basefont bgsound link meta noframes script style template title "
                "noscript frameset",
     "FSKILL": "pre listing li dd dt button applet marquee object table area br embed img keygen "
-              "wbr input hr textarea xmp iframe select image body",
+              "wbr input hr textarea xmp iframe select image body template",
     "SPECIAL": "address applet area article aside base basefont bgsound blockquote body br "
                "button caption center col colgroup dd details dir div dl dt embed fieldset "
                "figcaption figure footer form frame frameset h1 h2 h3 h4 h5 h6 head header "

@@ -61,6 +61,7 @@ static const cafe__html_encoding_t *text_encoding(const cafe_title_t *t) {
 static void on_title_start(void *ctx) {
     cafe_title_t *t = ctx;
     t->has_title = 1;
+    t->title_closed = 0;
     t->raw_ascii = 1;
     t->nraw = 0;
     cafe__html_text_reset(&t->text, text_encoding(t));
@@ -88,11 +89,13 @@ static void on_title_text(void *ctx, const unsigned char *p, size_t n) {
 }
 
 /* Settles once the closed title can change no more: its encoding is known (or does not
- * matter: all ASCII) and no <frameset> can take it away with the body. */
+ * matter: all ASCII), no <frameset> can take it away with the body, and no later title can
+ * be foster-parented before the table it is in. */
 static void settle_if_final(cafe_title_t *t) {
     const cafe__html_tok_t *tk = &t->tok;
     int removable = tk->title_in_body && tk->frameset_ok && !tk->frameset;
-    if (t->title_closed && !t->done && (t->certain || t->raw_ascii) && !removable)
+    if (t->title_closed && !t->done && (t->certain || t->raw_ascii) && !removable &&
+        !tk->title_in_table)
         settle(t);
 }
 

@@ -30,11 +30,13 @@ enum {
 };
 
 typedef struct cafe__html_elem {
-    uint64_t w0, w1; /* lowercase tag name, first 16 bytes */
-    uint8_t len;     /* name length, saturated at 255 */
-    uint8_t id;      /* CAFE__TAG_* */
-    uint8_t kind;    /* namespace and integration point, see tree.c */
-    uint8_t flags;   /* CAFE__TAGF_* */
+    uint64_t w0, w1;     /* lowercase tag name, first 16 bytes */
+    uint8_t len;         /* name length, saturated at 255 */
+    uint8_t id;          /* CAFE__TAG_* */
+    uint8_t kind;        /* namespace and integration point, see tree.c */
+    uint8_t flags;       /* CAFE__TAGF_* */
+    uint8_t holds_title; /* the table the document's title is in */
+    uint8_t fostered;    /* inserted before its table (foster parenting) */
 } cafe__html_elem_t;
 
 /* What the tokenizer reports to its owner. */
@@ -67,10 +69,12 @@ typedef struct cafe__html_tok {
     uint8_t vlen[CAFE__ATTR_COUNT];
     char vals[CAFE__ATTR_COUNT][CAFE__HTML_ATTR_MAX];
     /* tree construction */
-    uint8_t capturing;     /* inside the document's title element */
-    uint8_t found;         /* the document's title element was seen */
-    uint8_t title_in_body; /* ...after the body started: a <frameset> may still remove it */
-    uint8_t frameset;      /* a <frameset> was accepted: titles are ignored from here */
+    uint8_t capturing;      /* inside the document's title element */
+    uint8_t found;          /* the document's title element was seen */
+    uint8_t title_in_body;  /* ...after the body started: a <frameset> may still remove it */
+    uint8_t title_in_table; /* ...inside a table still open: a title foster-parented before
+                               that table would come first in tree order */
+    uint8_t frameset;       /* a <frameset> was accepted: titles are ignored from here */
     uint8_t frameset_ok, seen_body;
     uint8_t stop; /* the owner needs nothing more */
     uint32_t template_depth;

@@ -68,26 +68,42 @@ static int special(const cafe__html_elem_t *e) {
     return e->kind == K_HTML ? (e->flags & CAFE__TAGF_SPECIAL) != 0 : foreign_special(e->kind);
 }
 
+static int fostering(const cafe__html_tok_t *tk);
+static int table_part(int id);
+
+/* Start tags the table modes insert in the table itself; others there are foster-parented. */
+static int in_table_element(int id) {
+    return table_part(id) || id == CAFE__TAG_TABLE || id == CAFE__TAG_STYLE ||
+           id == CAFE__TAG_SCRIPT || id == CAFE__TAG_TEMPLATE || id == CAFE__TAG_FORM;
+}
+
 /* A full stack drops its oldest quarter: deep elements matter least to the title. */
 static void push(cafe__html_tok_t *tk, int kind, unsigned flags) {
+    int fostered = fostering(tk) && !in_table_element(tk->id);
     if (tk->depth == CAFE__HTML_STACK_MAX) {
         size_t drop = CAFE__HTML_STACK_MAX / 4;
         memmove(tk->stack, tk->stack + drop, (CAFE__HTML_STACK_MAX - drop) * sizeof tk->stack[0]);
         tk->depth -= (uint32_t)drop;
         tk->open_p = 0;
-        for (uint32_t i = 0; i < tk->depth; i++)
+        tk->title_in_table = 0; /* if its table was dropped, nothing can come before it */
+        for (uint32_t i = 0; i < tk->depth; i++) {
             tk->open_p += tk->stack[i].kind == K_HTML && tk->stack[i].id == CAFE__TAG_P;
+            tk->title_in_table |= tk->stack[i].holds_title;
+        }
     }
     cafe__html_elem_t *e = &tk->stack[tk->depth++];
     tk->open_p += kind == K_HTML && tk->id == CAFE__TAG_P;
     e->w0 = tk->w0, e->w1 = tk->w1, e->len = tk->name_len, e->id = tk->id;
-    e->kind = (uint8_t)kind, e->flags = (uint8_t)flags;
+    e->kind = (uint8_t)kind, e->flags = (uint8_t)flags, e->holds_title = 0;
+    e->fostered = (uint8_t)fostered;
 }
 
 /* Bookkeeping for an element leaving the stack. */
 static void forget(cafe__html_tok_t *tk, const cafe__html_elem_t *e) {
     if (e->kind != K_HTML)
         return;
+    if (e->holds_title)
+        tk->title_in_table = 0;
     if (e->id == CAFE__TAG_TEMPLATE && tk->template_depth > 0)
         tk->template_depth--;
     if (e->id == CAFE__TAG_P && tk->open_p > 0)
@@ -220,9 +236,27 @@ static void close_item(cafe__html_tok_t *tk, int a, int b) {
     }
 }
 
+static int table_part(int id) {
+    switch (id) {
+    case CAFE__TAG_CAPTION:
+    case CAFE__TAG_COL:
+    case CAFE__TAG_COLGROUP:
+    case CAFE__TAG_TBODY:
+    case CAFE__TAG_THEAD:
+    case CAFE__TAG_TFOOT:
+    case CAFE__TAG_TR:
+    case CAFE__TAG_TD:
+    case CAFE__TAG_TH:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* The end tags a start tag implies ("in body", and the table modes' cell and row rules). */
 static void implied_ends(cafe__html_tok_t *tk, int id, unsigned flags) {
-    static const int p[] = {CAFE__TAG_P}, cells[] = {CAFE__TAG_TD, CAFE__TAG_TH},
+    static const int p[] = {CAFE__TAG_P}, caption[] = {CAFE__TAG_CAPTION},
+                     table[] = {CAFE__TAG_TABLE}, cells[] = {CAFE__TAG_TD, CAFE__TAG_TH},
                      row[] = {CAFE__TAG_TR},
                      sections[] = {CAFE__TAG_TBODY, CAFE__TAG_THEAD, CAFE__TAG_TFOOT};
     if (id == CAFE__TAG_A || id == CAFE__TAG_NOBR) {
@@ -241,6 +275,12 @@ static void implied_ends(cafe__html_tok_t *tk, int id, unsigned flags) {
         pop_to(tk, tk->depth - 1);
     if ((id == CAFE__TAG_OPTION || id == CAFE__TAG_OPTGROUP) && top_id(tk) == CAFE__TAG_OPTION)
         pop_to(tk, tk->depth - 1);
+    if (table_part(id))
+        close_nearest(tk, caption, 1, SCOPE_TABLE); /* "in caption": closes the caption */
+    if (id == CAFE__TAG_TABLE && fostering(tk))
+        close_nearest(tk, table, 1, SCOPE_TABLE); /* "in table": a table ends the last one */
+    if (id != CAFE__TAG_COL && top_id(tk) == CAFE__TAG_COLGROUP)
+        pop_to(tk, tk->depth - 1); /* "in column group": anything else closes it */
     if (id == CAFE__TAG_TD || id == CAFE__TAG_TH || id == CAFE__TAG_TR)
         close_nearest(tk, cells, 2, SCOPE_TABLE);
     if (id == CAFE__TAG_TR || id == CAFE__TAG_TBODY || id == CAFE__TAG_THEAD ||
@@ -302,13 +342,58 @@ static void meta(cafe__html_tok_t *tk) {
     tk->cb.meta(tk->cb.ctx, v[CAFE__ATTR_CHARSET], v[CAFE__ATTR_HTTP_EQUIV], v[CAFE__ATTR_CONTENT]);
 }
 
-static int title_start(cafe__html_tok_t *tk) {
-    if (!tk->found && tk->template_depth == 0) {
-        tk->found = 1;
-        tk->title_in_body = tk->seen_body;
-        tk->capturing = 1;
-        tk->cb.title_start(tk->cb.ctx);
+/* The last table on the stack (foster parenting's target), or -1. */
+static long last_table(const cafe__html_tok_t *tk) {
+    return find(tk, (const int[]){CAFE__TAG_TABLE}, 1, SCOPE_NONE);
+}
+
+/* Would an element inserted now be foster-parented (current node a table part)? */
+static int fostering(const cafe__html_tok_t *tk) {
+    switch (top_id(tk)) {
+    case CAFE__TAG_TABLE:
+    case CAFE__TAG_TBODY:
+    case CAFE__TAG_TFOOT:
+    case CAFE__TAG_THEAD:
+    case CAFE__TAG_TR:
+        return top_kind(tk) == K_HTML;
+    default:
+        return 0;
     }
+}
+
+/* Would an element inserted now land before the table at index `table`: foster-parented
+ * itself, or inside an element that was? */
+static int before_table(const cafe__html_tok_t *tk, uint32_t table) {
+    if (fostering(tk))
+        return 1;
+    for (uint32_t i = tk->depth; i-- > table + 1;) {
+        if (tk->stack[i].fostered)
+            return 1;
+    }
+    return 0;
+}
+
+/* A title start tag. The first one is the document's title, unless it is inside a table and
+ * a later one is foster-parented before that very table: that one comes first in tree order
+ * (and no later one can come before it). */
+static int title_start(cafe__html_tok_t *tk) {
+    long table = last_table(tk);
+    if (tk->template_depth > 0)
+        return CAFE__TOK_RCDATA;
+    if (tk->found) {
+        if (!tk->title_in_table || table < 0 || !tk->stack[table].holds_title ||
+            !before_table(tk, (uint32_t)table))
+            return CAFE__TOK_RCDATA;
+        tk->stack[table].holds_title = 0;
+        tk->title_in_table = 0;
+    } else if (table >= 0 && !before_table(tk, (uint32_t)table)) {
+        tk->stack[table].holds_title = 1;
+        tk->title_in_table = 1;
+    }
+    tk->found = 1;
+    tk->title_in_body = tk->seen_body;
+    tk->capturing = 1;
+    tk->cb.title_start(tk->cb.ctx);
     return CAFE__TOK_RCDATA;
 }
 
@@ -348,20 +433,7 @@ static void frameset(cafe__html_tok_t *tk, int body_started) {
 /* Table parts outside a table (or template) are ignored ("in body"). */
 static int table_part_outside_table(const cafe__html_tok_t *tk, int id) {
     static const int holders[] = {CAFE__TAG_TABLE, CAFE__TAG_TEMPLATE};
-    switch (id) {
-    case CAFE__TAG_CAPTION:
-    case CAFE__TAG_COL:
-    case CAFE__TAG_COLGROUP:
-    case CAFE__TAG_TBODY:
-    case CAFE__TAG_THEAD:
-    case CAFE__TAG_TFOOT:
-    case CAFE__TAG_TR:
-    case CAFE__TAG_TD:
-    case CAFE__TAG_TH:
-        return find(tk, holders, 2, SCOPE_NONE) < 0;
-    default:
-        return 0;
-    }
+    return table_part(id) && find(tk, holders, 2, SCOPE_NONE) < 0;
 }
 
 /* A start tag in HTML content ("in body" and the modes that defer to it). */
