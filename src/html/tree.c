@@ -14,14 +14,14 @@
  * (scope searches, "any other end tag" stopping at special elements). The insertion modes
  * themselves are not needed: all of them let a <title> through to "in head" processing (the
  * "in select" mode that ignored it is gone from the current standard) except the frameset
- * ones. A title inside the body is removed with it by a <frameset> accepted later (while
- * frameset-ok holds).
+ * ones. "First in tree order" differs from first in the source in two ways, both followed: a
+ * title inside the body is removed with it by a <frameset> accepted later (while frameset-ok
+ * holds), and a title foster-parented before the table that holds the first one comes first.
  * Known simplifications, each found by the gumbo differential test on generated pages, never
  * on real ones: the adoption agency is reduced to its effect on the stack (see adopt()); the
  * list of active formatting elements is not kept, so elements it would reconstruct are
  * missing when an end tag looks for them; the template insertion modes are not kept (after
- * <template><col> other start tags are ignored); a later title foster-parented before the
- * table holding the first is not seen. */
+ * <template><col> other start tags are ignored). */
 #include <string.h>
 
 #include "html/tags.h"
