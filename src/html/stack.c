@@ -14,6 +14,18 @@ static int in_table_element(int id) {
            id == CAFE__TAG_SCRIPT || id == CAFE__TAG_TEMPLATE || id == CAFE__TAG_FORM;
 }
 
+/* Keeps the open_* counters as element e enters (+1) or leaves (-1) the stack. */
+static void count(cafe__html_tok_t *tk, const cafe__html_elem_t *e, int d) {
+    if (e->kind != K_HTML)
+        return;
+    if (e->id == CAFE__TAG_P)
+        tk->open_p += (uint32_t)d;
+    else if (e->id == CAFE__TAG_A)
+        tk->open_a += (uint32_t)d;
+    else if (e->id == CAFE__TAG_TABLE)
+        tk->open_table += (uint32_t)d;
+}
+
 /* A full stack drops its oldest quarter: deep elements matter least to the title. */
 void cafe__html_stack_push(cafe__html_tok_t *tk, int kind, unsigned flags) {
     int fostered = fostering(tk) && !in_table_element(tk->id);
@@ -21,18 +33,18 @@ void cafe__html_stack_push(cafe__html_tok_t *tk, int kind, unsigned flags) {
         size_t drop = CAFE__HTML_STACK_MAX / 4;
         memmove(tk->stack, tk->stack + drop, (CAFE__HTML_STACK_MAX - drop) * sizeof tk->stack[0]);
         tk->depth -= (uint32_t)drop;
-        tk->open_p = 0;
+        tk->open_p = tk->open_a = tk->open_table = 0;
         tk->title_in_table = 0; /* if its table was dropped, nothing can come before it */
         for (uint32_t i = 0; i < tk->depth; i++) {
-            tk->open_p += tk->stack[i].kind == K_HTML && tk->stack[i].id == CAFE__TAG_P;
+            count(tk, &tk->stack[i], 1);
             tk->title_in_table |= tk->stack[i].holds_title;
         }
     }
     cafe__html_elem_t *e = &tk->stack[tk->depth++];
-    tk->open_p += kind == K_HTML && tk->id == CAFE__TAG_P;
     e->w0 = tk->w0, e->w1 = tk->w1, e->len = tk->name_len, e->id = tk->id;
     e->kind = (uint8_t)kind, e->flags = (uint8_t)flags, e->holds_title = 0;
     e->fostered = (uint8_t)fostered;
+    count(tk, e, 1);
 }
 
 /* Bookkeeping for an element leaving the stack. */
@@ -43,8 +55,7 @@ static void forget(cafe__html_tok_t *tk, const cafe__html_elem_t *e) {
         tk->title_in_table = 0;
     if (e->id == CAFE__TAG_TEMPLATE && tk->template_depth > 0)
         tk->template_depth--;
-    if (e->id == CAFE__TAG_P && tk->open_p > 0)
-        tk->open_p--;
+    count(tk, e, -1);
 }
 
 /* Pops the element at index i and everything above it. */
@@ -178,12 +189,33 @@ int cafe__html_stack_table_part(int id) {
 }
 
 /* The end tags a start tag implies ("in body", and the table modes' cell and row rules). */
-void cafe__html_stack_implied_ends(cafe__html_tok_t *tk, int id, unsigned flags) {
-    static const int p[] = {CAFE__TAG_P}, caption[] = {CAFE__TAG_CAPTION},
-                     table[] = {CAFE__TAG_TABLE}, cells[] = {CAFE__TAG_TD, CAFE__TAG_TH},
-                     row[] = {CAFE__TAG_TR},
+/* The table modes' implied ends: a caption, a column group, the last table, cells, rows and
+ * row groups that a new table part closes. */
+static void table_ends(cafe__html_tok_t *tk, int id) {
+    static const int caption[] = {CAFE__TAG_CAPTION}, table[] = {CAFE__TAG_TABLE},
+                     cells[] = {CAFE__TAG_TD, CAFE__TAG_TH}, row[] = {CAFE__TAG_TR},
                      sections[] = {CAFE__TAG_TBODY, CAFE__TAG_THEAD, CAFE__TAG_TFOOT};
-    if (id == CAFE__TAG_A || id == CAFE__TAG_NOBR) {
+    int part = cafe__html_stack_table_part(id);
+    if (part) /* "in caption" */
+        cafe__html_stack_close_nearest(tk, caption, 1, SCOPE_TABLE);
+    if (id == CAFE__TAG_TABLE && fostering(tk)) /* "in table": a table ends the last one */
+        cafe__html_stack_close_nearest(tk, table, 1, SCOPE_TABLE);
+    if (id != CAFE__TAG_COL && stack_top_id(tk) == CAFE__TAG_COLGROUP) /* "in column group" */
+        cafe__html_stack_pop_to(tk, tk->depth - 1);
+    if (!part)
+        return;
+    if (id == CAFE__TAG_TD || id == CAFE__TAG_TH || id == CAFE__TAG_TR)
+        cafe__html_stack_close_nearest(tk, cells, 2, SCOPE_TABLE);
+    if (id == CAFE__TAG_TR || id == CAFE__TAG_TBODY || id == CAFE__TAG_THEAD ||
+        id == CAFE__TAG_TFOOT)
+        cafe__html_stack_close_nearest(tk, row, 1, SCOPE_TABLE);
+    if (id == CAFE__TAG_TBODY || id == CAFE__TAG_THEAD || id == CAFE__TAG_TFOOT)
+        cafe__html_stack_close_nearest(tk, sections, 3, SCOPE_TABLE);
+}
+
+void cafe__html_stack_implied_ends(cafe__html_tok_t *tk, int id, unsigned flags) {
+    static const int p[] = {CAFE__TAG_P};
+    if ((id == CAFE__TAG_A && tk->open_a > 0) || id == CAFE__TAG_NOBR) {
         /* An open <a> (<nobr>) goes first, through the adoption agency. */
         long i = cafe__html_stack_find(tk, (const int[]){id}, 1, SCOPE_DEFAULT);
         if (i >= 0)
@@ -200,21 +232,8 @@ void cafe__html_stack_implied_ends(cafe__html_tok_t *tk, int id, unsigned flags)
     if ((id == CAFE__TAG_OPTION || id == CAFE__TAG_OPTGROUP) &&
         stack_top_id(tk) == CAFE__TAG_OPTION)
         cafe__html_stack_pop_to(tk, tk->depth - 1);
-    if (cafe__html_stack_table_part(id))
-        cafe__html_stack_close_nearest(tk, caption, 1,
-                                       SCOPE_TABLE); /* "in caption": closes the caption */
-    if (id == CAFE__TAG_TABLE && fostering(tk))
-        cafe__html_stack_close_nearest(tk, table, 1,
-                                       SCOPE_TABLE); /* "in table": a table ends the last one */
-    if (id != CAFE__TAG_COL && stack_top_id(tk) == CAFE__TAG_COLGROUP)
-        cafe__html_stack_pop_to(tk, tk->depth - 1); /* "in column group": anything else closes it */
-    if (id == CAFE__TAG_TD || id == CAFE__TAG_TH || id == CAFE__TAG_TR)
-        cafe__html_stack_close_nearest(tk, cells, 2, SCOPE_TABLE);
-    if (id == CAFE__TAG_TR || id == CAFE__TAG_TBODY || id == CAFE__TAG_THEAD ||
-        id == CAFE__TAG_TFOOT)
-        cafe__html_stack_close_nearest(tk, row, 1, SCOPE_TABLE);
-    if (id == CAFE__TAG_TBODY || id == CAFE__TAG_THEAD || id == CAFE__TAG_TFOOT)
-        cafe__html_stack_close_nearest(tk, sections, 3, SCOPE_TABLE);
+    if (tk->open_table > 0 || tk->template_depth > 0)
+        table_ends(tk, id);
 }
 
 /* The last table on the stack (foster parenting's target), or -1. */
@@ -224,6 +243,8 @@ long cafe__html_stack_last_table(const cafe__html_tok_t *tk) {
 
 /* Would an element inserted now be foster-parented (current node a table part)? */
 static int fostering(const cafe__html_tok_t *tk) {
+    if (tk->open_table == 0)
+        return 0;
     switch (stack_top_id(tk)) {
     case CAFE__TAG_TABLE:
     case CAFE__TAG_TBODY:

@@ -79,7 +79,9 @@ typedef struct cafe__html_tok {
     uint8_t stop; /* the owner needs nothing more */
     uint32_t template_depth;
     uint32_t depth;
-    uint32_t open_p; /* <p> elements on the stack: most start tags need not look for one */
+    /* HTML <p>, <a> and <table> elements on the stack: most start tags need not look for
+     * one to close (each counter is exact: kept by every push and removal) */
+    uint32_t open_p, open_a, open_table;
     cafe__html_elem_t stack[CAFE__HTML_STACK_MAX];
 } cafe__html_tok_t;
 

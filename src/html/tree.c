@@ -143,8 +143,7 @@ static void frameset(cafe__html_tok_t *tk, int body_started) {
 
 /* Table parts outside a table (or template) are ignored ("in body"). */
 static int table_part_outside_table(const cafe__html_tok_t *tk, int id) {
-    static const int holders[] = {CAFE__TAG_TABLE, CAFE__TAG_TEMPLATE};
-    return cafe__html_stack_table_part(id) && cafe__html_stack_find(tk, holders, 2, SCOPE_NONE) < 0;
+    return cafe__html_stack_table_part(id) && tk->open_table == 0 && tk->template_depth == 0;
 }
 
 /* A start tag in HTML content ("in body" and the modes that defer to it). */
