@@ -1,0 +1,279 @@
+/* `cafe titles --queue`: the run's URL source and record sink are a Redis queue. The reader
+ * task claims leased batches; each finished record is written and acknowledged in one
+ * script; a renewer task keeps the leases of the URLs held alive; at the end the URLs held
+ * but not finished (Ctrl-C) go back to the queue. */
+#include "cli/opts.h"
+#include "cli/output.h"
+#include "cli/queue.h"
+#include "cli/run.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RETRY_FOR_MS 300000 /* a worker waits this long for a lost Redis to come back */
+#define IDLE_POLL_MS 1000   /* nothing to take: look again after at most this long */
+
+struct cli_queue {
+    cli_redis_conf_t conf;
+    cli_qkeys_t keys;
+    cli_redis_t *r; /* the run loop's connection, from the first cli_queue_next */
+    char worker[160];
+    uint64_t lease_ms;
+    int follow, quiet, started;
+    size_t batch, limit;
+    /* URLs held: handed to the run (ring, indexed by the run's seq % cap) or claimed and not
+     * yet handed out (claimed[next_claimed..nclaimed)). Each string is owned here. */
+    char **ring;
+    size_t cap, held;
+    char **claimed;
+    size_t nclaimed, next_claimed;
+    cafe_event_t freed; /* a ring entry was freed */
+    cafe_task_t *renewer;
+    uint64_t lost;
+};
+
+static int check_task(void *arg, void **value) {
+    cli_queue_t *q = arg;
+    char err[256];
+    cli_redis_t *r;
+    int rc = cli_redis_open(&r, &q->conf, cli_queue_scripts, QS_COUNT, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "cafe titles: redis %s: %s\n", q->conf.display, err);
+    cli_redis_close(r);
+    return rc;
+}
+
+int cli_queue_open(cli_queue_t **out, const cli_opts_t *o) {
+    cli_queue_t *q = calloc(1, sizeof(*q));
+    *out = q;
+    if (!q)
+        return 2;
+    if (cli_redis_conf_parse(&q->conf, o->queue, NULL, "cafe titles") != 0)
+        return 2;
+    q->lease_ms = o->lease_ms;
+    q->follow = o->follow;
+    q->quiet = o->quiet;
+    q->batch = o->concurrency / 2 < 1 ? 1 : o->concurrency / 2 > 200 ? 200 : o->concurrency / 2;
+    q->limit = o->concurrency + q->batch;
+    q->cap = o->concurrency * 16 < 1024 ? 1024 : o->concurrency * 16; /* the run's window */
+    char host[64] = "?";
+    gethostname(host, sizeof host - 1);
+    snprintf(q->worker, sizeof q->worker, "%s:%ld:%llu", host, (long)getpid(),
+             (unsigned long long)cli_now_ms());
+    if (!(q->ring = calloc(q->cap, sizeof(*q->ring))) || cli_qkeys_init(&q->keys, q->conf.queue))
+        return 2;
+    cafe_event_init(&q->freed);
+    cafe_result_t res;
+    /* Fail now, with nothing changed in Redis, if it is down or refuses us. */
+    if (cafe_run(check_task, q, &res) != 0 || res.status != 0)
+        return 2;
+    return 0;
+}
+
+static void free_held(cli_queue_t *q) {
+    for (size_t i = 0; q->ring && i < q->cap; i++)
+        free(q->ring[i]);
+    for (size_t i = q->next_claimed; i < q->nclaimed; i++)
+        free(q->claimed[i]);
+    free(q->claimed);
+    q->claimed = NULL;
+    q->nclaimed = q->next_claimed = 0;
+}
+
+void cli_queue_close(cli_queue_t *q) {
+    if (!q)
+        return;
+    free_held(q);
+    free(q->ring);
+    cli_qkeys_free(&q->keys);
+    cli_redis_conf_free(&q->conf);
+    free(q);
+}
+
+/* argv = {worker, extra, every URL held}: for RENEW and RELEASE. */
+static const char **held_args(cli_queue_t *q, const char *extra, int *argc) {
+    const char **argv = malloc((q->held + q->nclaimed + 2) * sizeof(*argv));
+    if (!argv)
+        return NULL;
+    int n = 0;
+    argv[n++] = q->worker;
+    if (extra)
+        argv[n++] = extra;
+    for (size_t i = 0; i < q->cap; i++)
+        if (q->ring[i])
+            argv[n++] = q->ring[i];
+    for (size_t i = q->next_claimed; i < q->nclaimed; i++)
+        argv[n++] = q->claimed[i];
+    *argc = n;
+    return argv;
+}
+
+static void run_held(cli_queue_t *q, int script, const char *extra) {
+    int argc;
+    const char **argv = held_args(q, extra, &argc);
+    redisReply *rep = NULL;
+    if (argv && cli_queue_eval(q->r, &q->keys, script, &rep, argc, argv, NULL) == CAFE_EIO &&
+        !q->quiet)
+        fprintf(stderr, "cafe titles: redis: %s\n", cli_redis_error(q->r));
+    freeReplyObject(rep);
+    free(argv);
+}
+
+/* Renews every lease held, three times per lease period. */
+static int renew_task(void *arg, void **value) {
+    cli_queue_t *q = arg;
+    char lease[32];
+    snprintf(lease, sizeof lease, "%llu", (unsigned long long)q->lease_ms);
+    while (cafe_task_sleep(q->lease_ms / 3) == 0)
+        run_held(q, QS_RENEW, lease);
+    return 0;
+}
+
+static int start(cli_queue_t *q) {
+    char err[256];
+    int rc = cli_redis_open(&q->r, &q->conf, cli_queue_scripts, QS_COUNT, err, sizeof err);
+    if (rc != 0) {
+        fprintf(stderr, "cafe titles: redis %s: %s\n", q->conf.display, err);
+        return rc;
+    }
+    cli_redis_set_retry(q->r, RETRY_FOR_MS, q->quiet);
+    q->started = 1;
+    return cafe_task_spawn(&q->renewer, renew_task, q, NULL);
+}
+
+/* One CLAIM. Returns the number of URLs taken (now in q->claimed), or a negative code;
+ * *idle_ms says how long to wait when none was taken, -1 when the queue is finished. */
+static int claim(cli_queue_t *q, size_t n, long long *idle_ms) {
+    char sn[32], lease[32];
+    snprintf(sn, sizeof sn, "%zu", n);
+    snprintf(lease, sizeof lease, "%llu", (unsigned long long)q->lease_ms);
+    const char *argv[] = {q->worker, sn, lease};
+    redisReply *rep;
+    int rc = cli_queue_eval(q->r, &q->keys, QS_CLAIM, &rep, 3, argv, NULL);
+    if (rc != 0)
+        return rc;
+    redisReply *urls = rep->element[0];
+    free(q->claimed);
+    q->claimed = calloc(urls->elements + 1, sizeof(*q->claimed));
+    q->nclaimed = q->next_claimed = 0;
+    for (size_t i = 0; q->claimed && i < urls->elements; i++) {
+        q->claimed[i] = urls->element[i]->str; /* steal the string */
+        urls->element[i]->str = NULL;
+        q->nclaimed++;
+    }
+    long long pending = rep->element[1]->integer, leased = rep->element[2]->integer;
+    long long wait = rep->element[3]->integer;
+    freeReplyObject(rep);
+    /* Done when nothing is left anywhere; while other workers hold leases, wait: a lease
+     * that expires (its worker died) is ours to take. */
+    *idle_ms = !q->follow && pending == 0 && leased == 0 ? -1
+               : wait >= 0 && wait < IDLE_POLL_MS        ? wait + 5
+                                                         : IDLE_POLL_MS;
+    return q->claimed ? (int)q->nclaimed : CAFE_ENOMEM;
+}
+
+static int wait_freed(cli_queue_t *q) {
+    cafe_event_clear(&q->freed);
+    return cafe_event_wait(&q->freed);
+}
+
+int cli_queue_next(cli_queue_t *q, cli_run_t *run, const char **line, size_t *len) {
+    int rc = q->started ? 0 : start(q);
+    while (rc >= 0) {
+        if (q->next_claimed < q->nclaimed) {
+            size_t slot = run->next_seq % q->cap;
+            if (q->ring[slot]) { /* an older URL of this slot is still out */
+                rc = wait_freed(q);
+                continue;
+            }
+            char *url = q->claimed[q->next_claimed++];
+            q->ring[slot] = url;
+            q->held++;
+            *line = url;
+            *len = strlen(url);
+            return 1;
+        }
+        if (q->held + q->batch > q->limit) {
+            rc = wait_freed(q);
+            continue;
+        }
+        long long idle_ms;
+        rc = claim(q, q->limit - q->held, &idle_ms);
+        if (rc != 0)
+            continue;
+        if (q->held > 0)
+            rc = wait_freed(q); /* our own URLs may yet come back: wait for them first */
+        else if (idle_ms < 0)
+            return 0;
+        else
+            rc = cafe_task_sleep((uint64_t)idle_ms);
+    }
+    if (rc == CAFE_EIO)
+        fprintf(stderr, "cafe titles: redis: %s\n", cli_redis_error(q->r));
+    return rc;
+}
+
+/* The record as its --json line, without the newline. */
+static char *json_line(const cli_record_t *rec, size_t *n) {
+    char *buf = NULL;
+    FILE *m = open_memstream(&buf, n);
+    if (!m)
+        return NULL;
+    int rc = cli_output_record(m, CLI_FMT_JSON, rec);
+    if (fclose(m) != 0 || rc != 0) {
+        free(buf);
+        return NULL;
+    }
+    if (*n && buf[*n - 1] == '\n')
+        buf[--*n] = 0;
+    return buf;
+}
+
+int cli_queue_record(cli_queue_t *q, const cli_record_t *rec) {
+    size_t slot = rec->seq % q->cap;
+    char *url = q->ring[slot];
+    size_t n;
+    char *json = url ? json_line(rec, &n) : NULL;
+    if (!json)
+        return url ? -ENOMEM : 1;
+    const char *argv[] = {q->worker, url, json, cli_record_failed(rec) ? "1" : "0"};
+    size_t lens[] = {strlen(q->worker), strlen(url), n, 1};
+    redisReply *rep;
+    int rc = cli_queue_eval(q->r, &q->keys, QS_ACK, &rep, 4, argv, lens);
+    free(json);
+    if (rc != 0) {
+        /* Interrupted: whether the ack happened is unknown; the URL stays held, so that
+         * the release at the end puts it back if it is still ours. */
+        if (rc == CAFE_ECANCELED || rc == CAFE_ETIMEDOUT)
+            return 1;
+        fprintf(stderr, "cafe titles: redis %s: %s\n", q->conf.display,
+                rc == CAFE_EIO ? cli_redis_error(q->r) : cafe_strerror(rc));
+        return -EIO;
+    }
+    int written = rep->integer == 1;
+    freeReplyObject(rep);
+    q->ring[slot] = NULL;
+    free(url);
+    q->held--;
+    cafe_event_set(&q->freed);
+    q->lost += !written;
+    return written ? 0 : 1;
+}
+
+void cli_queue_finish(cli_queue_t *q) {
+    if (!q->started)
+        return;
+    cafe_task_cancel(q->renewer);
+    cafe_task_join(q->renewer, NULL);
+    run_held(q, QS_RELEASE, NULL);
+    cli_redis_close(q->r); /* on the loop: its libuv handle must close before the loop ends */
+    q->r = NULL;
+    if (q->lost && !q->quiet)
+        fprintf(stderr,
+                "cafe titles: %llu records not written: their leases had passed to other "
+                "workers (a longer --lease avoids the double work)\n",
+                (unsigned long long)q->lost);
+}
