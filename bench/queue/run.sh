@@ -64,6 +64,18 @@ for i in range(int(sys.argv[2])):
 PY
 
 now() { date +%s.%N; }
+# Runs a command and appends its CPU seconds (user + system) to $tmp/cpu.
+cpu_of() {
+    /usr/bin/time -f "%U %S" -a -o "$tmp/cpu" "$@"
+}
+cpu_take() { # the CPU seconds recorded since the last call
+    [ -f "$tmp/cpu" ] || { echo 0; return; }
+    awk '/^[0-9.]+ [0-9.]+$/ { s += $1 + $2 } END { printf "%.2f", s }' "$tmp/cpu"
+    rm -f "$tmp/cpu"
+}
+redis_cpu() {
+    redis-cli -p "$port" info cpu | tr -d '\r' | awk -F: '/^used_cpu_(user|sys):/ { s += $2 } END { print s }'
+}
 # Sum of calls over every command, and over EVALSHA alone (one client round trip each).
 calls() {
     redis-cli -p "$port" info commandstats | tr -d '\r' | awk -F'[:=,]' '
@@ -71,49 +83,53 @@ calls() {
         END { printf "%d %d\n", all, ev }'
 }
 
-row() { # name processes seconds calls_before(all evalsha) calls_after(all evalsha)
-    python3 - "$@" "$urls" "$conc" "$single" <<'PY'
+row() { # name processes seconds calls_before(all evalsha) calls_after(all evalsha) redis_cpu
+    python3 - "$@" "$(cpu_take)" "$urls" "$conc" "$single" <<'PY'
 import sys
-name, procs, secs, b_all, b_ev, a_all, a_ev, n, c, single = sys.argv[1:]
+name, procs, secs, b_all, b_ev, a_all, a_ev, rcpu, cpu, n, c, single = sys.argv[1:]
 secs, n, c, procs = float(secs), int(n), int(c), int(procs)
 ratio = f"{float(single) / secs:.2f}x"
 ideal = n / (c * procs) * 0.1  # every page takes 100 ms; c pages at once per process
 ops = "-" if a_all == "-" else \
     f"{(int(a_ev) - int(b_ev)) / n:.3f} / {(int(a_all) - int(b_all)) / n:.2f}"
-print(f"| {name} | {n} | {secs:.2f} | {n / secs:.0f} | {ratio} | {secs / ideal:.2f}x | {ops} |")
+cpu_ms = f"{float(cpu) * 1000 / n:.2f}" + ("" if rcpu == "-" else f" + {float(rcpu) * 1000 / n:.2f}")
+print(f"| {name} | {n} | {secs:.2f} | {n / secs:.0f} | {ratio} | {secs / ideal:.2f}x | {ops} "
+      f"| {cpu_ms} |")
 PY
 }
 
-echo "| run (-c $conc per process, 100 ms per page) | URLs | time (s) | URLs/s | speed vs single | time vs ideal | Redis round trips / commands per URL |"
-echo "|---|---|---|---|---|---|---|"
+echo "| run (-c $conc per process, 100 ms per page) | URLs | time (s) | URLs/s | speed vs single | time vs ideal | Redis round trips / commands per URL | CPU ms per URL: cafe + redis |"
+echo "|---|---|---|---|---|---|---|---|"
 t0=$(now)
-timeout 120 "$cafe" titles -q -c "$conc" --json -o "$tmp/single.jsonl" "$tmp/urls.txt"
+cpu_of timeout 120 "$cafe" titles -q -c "$conc" --json -o "$tmp/single.jsonl" "$tmp/urls.txt"
 t1=$(now)
 single=$(python3 -c "print($t1 - $t0)")
-row "single process" 1 "$single" - - - -
+row "single process" 1 "$single" - - - - -
 # Control: one process with the concurrency of 2 and 4 workers, no queue. If it is no faster
 # than the workers, what bounds them is this machine (fixture, 2 cores), not the queue.
 for n in 2 4; do
     t0=$(now)
-    timeout 120 "$cafe" titles -q -c "$((conc * n))" --json -o "$tmp/single$n.jsonl" "$tmp/urls.txt"
+    cpu_of timeout 120 "$cafe" titles -q -c "$((conc * n))" --json -o "$tmp/single$n.jsonl" "$tmp/urls.txt"
     t1=$(now)
-    row "single process, -c $((conc * n))" "$n" "$(python3 -c "print($t1 - $t0)")" - - - -
+    row "single process, -c $((conc * n))" "$n" "$(python3 -c "print($t1 - $t0)")" - - - - -
 done
 for n in 1 2 4; do
     q="redis://127.0.0.1:$port/0?queue=bench$n"
     "$cafe" queue push "$q" "$tmp/urls.txt" >/dev/null
     set -- $(calls)
     b_all=$1 b_ev=$2
+    r0=$(redis_cpu)
     t0=$(now)
     pids=""
     for w in $(seq "$n"); do
-        timeout 120 "$cafe" titles -q -c "$conc" --queue "$q" &
+        cpu_of timeout 120 "$cafe" titles -q -c "$conc" --queue "$q" &
         pids="$pids $!"
     done
     for p in $pids; do wait "$p"; done
     t1=$(now)
+    r1=$(redis_cpu)
     set -- $(calls)
     got=$(redis-cli -p "$port" xlen "cafe:{bench$n}:results")
     [ "$got" = "$urls" ] || echo "bench/queue: $n workers wrote $got records, not $urls" >&2
-    row "$n worker$([ "$n" = 1 ] || echo s)" "$n" "$(python3 -c "print($t1 - $t0)")" "$b_all" "$b_ev" "$1" "$2"
+    row "$n worker$([ "$n" = 1 ] || echo s)" "$n" "$(python3 -c "print($t1 - $t0)")" "$b_all" "$b_ev" "$1" "$2" "$(python3 -c "print($r1 - $r0)")"
 done

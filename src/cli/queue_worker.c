@@ -14,7 +14,11 @@
 #include <unistd.h>
 
 #define RETRY_FOR_MS 300000 /* a worker waits this long for a lost Redis to come back */
-#define IDLE_POLL_MS 1000   /* nothing to take: look again after at most this long */
+/* Nothing to take while other workers hold leases: look again after 20 ms, doubling up to
+ * 1 s, so that a worker leaves soon after the last record and an idle one costs Redis
+ * little. */
+#define IDLE_FIRST_MS 20
+#define IDLE_MAX_MS 1000
 
 struct cli_queue {
     cli_redis_conf_t conf;
@@ -22,6 +26,7 @@ struct cli_queue {
     cli_redis_t *r; /* the run loop's connection, from the first cli_queue_next */
     char worker[160];
     uint64_t lease_ms;
+    long long idle_ms; /* the next idle wait */
     int follow, quiet, started;
     size_t batch, limit;
     /* URLs held: handed to the run (ring, indexed by the run's seq % cap) or claimed and not
@@ -55,6 +60,7 @@ int cli_queue_open(cli_queue_t **out, const cli_opts_t *o) {
         return 2;
     q->lease_ms = o->lease_ms;
     q->follow = o->follow;
+    q->idle_ms = IDLE_FIRST_MS;
     q->quiet = o->quiet;
     q->batch = o->concurrency / 2 < 1 ? 1 : o->concurrency / 2 > 200 ? 200 : o->concurrency / 2;
     q->limit = o->concurrency + q->batch;
@@ -169,9 +175,11 @@ static int claim(cli_queue_t *q, size_t n, long long *idle_ms) {
     freeReplyObject(rep);
     /* Done when nothing is left anywhere; while other workers hold leases, wait: a lease
      * that expires (its worker died) is ours to take. */
+    if (q->nclaimed)
+        q->idle_ms = IDLE_FIRST_MS;
     *idle_ms = !q->follow && pending == 0 && leased == 0 ? -1
-               : wait >= 0 && wait < IDLE_POLL_MS        ? wait + 5
-                                                         : IDLE_POLL_MS;
+               : wait >= 0 && wait < q->idle_ms          ? wait + 5
+                                                         : q->idle_ms;
     return q->claimed ? (int)q->nclaimed : CAFE_ENOMEM;
 }
 
@@ -200,7 +208,7 @@ int cli_queue_next(cli_queue_t *q, cli_run_t *run, const char **line, size_t *le
             rc = wait_freed(q);
             continue;
         }
-        long long idle_ms;
+        long long idle_ms = 0;
         rc = claim(q, q->limit - q->held, &idle_ms);
         if (rc != 0)
             continue;
@@ -208,8 +216,10 @@ int cli_queue_next(cli_queue_t *q, cli_run_t *run, const char **line, size_t *le
             rc = wait_freed(q); /* our own URLs may yet come back: wait for them first */
         else if (idle_ms < 0)
             return 0;
-        else
+        else {
             rc = cafe_task_sleep((uint64_t)idle_ms);
+            q->idle_ms = q->idle_ms * 2 > IDLE_MAX_MS ? IDLE_MAX_MS : q->idle_ms * 2;
+        }
     }
     if (rc == CAFE_EIO)
         fprintf(stderr, "cafe titles: redis: %s\n", cli_redis_error(q->r));
