@@ -283,7 +283,8 @@ void cli_queue_finish(cli_queue_t *q) {
     q->r = NULL;
     if (q->lost && !q->quiet)
         fprintf(stderr,
-                "cafe titles: %llu records not written: their leases had passed to other "
-                "workers (a longer --lease avoids the double work)\n",
+                "cafe titles: %llu records not written: another worker had taken their URLs "
+                "over (a longer --lease avoids that double work), or a repeated "
+                "acknowledgement had gone through before a reconnect\n",
                 (unsigned long long)q->lost);
 }

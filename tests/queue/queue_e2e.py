@@ -177,6 +177,23 @@ def test_follow_waits_then_ctrl_c_releases():
     exactly_once(rs, "follow", urls + more)
 
 
+def test_ctrl_c_puts_unfinished_urls_back():
+    urls, path = url_list("intr", 2000, delay=50, first=80000)
+    cafe("queue", "push", rs.url("intr"), path)
+    w = worker(rs.url("intr"), "-c", "100")
+    wait_until(lambda: rs.cmd("XLEN", "cafe:{intr}:results") >= 200 and
+               rs.cmd("ZCARD", "cafe:{intr}:leases") >= 50, "progress")
+    w.send_signal(signal.SIGINT)
+    rc, err = finish(w)
+    assert rc == 130 and "interrupted" in err, (rc, err)
+    assert rs.cmd("ZCARD", "cafe:{intr}:leases") == 0  # nothing left leased to a gone worker
+    done = rs.cmd("XLEN", "cafe:{intr}:results")
+    assert done < 2000 and rs.cmd("LLEN", "cafe:{intr}:pending") == 2000 - done
+    rc, err = finish(worker(rs.url("intr")))
+    assert rc == 0, err
+    exactly_once(rs, "intr", urls)
+
+
 def test_results_formats_and_drain():
     urls, path = url_list("fmt", 30, first=60000)
     with open(path, "a") as f:
