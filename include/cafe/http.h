@@ -141,11 +141,16 @@ void cafe_http_result_free(cafe_http_result_t *res);
 
 /* Per-loop limits. Transfers over max_transfers wait in FIFO order (they are not failed);
  * transfers over max_host_connections wait inside curl for a connection to that host
- * (HTTP/2 streams share one). Idle connections kept for reuse are capped at max_transfers,
+ * (HTTP/2 streams share one). Connections kept for reuse are capped at max_connections,
  * which bounds the file descriptors used. */
 typedef struct cafe_http_limits {
     size_t max_transfers;        /* 0 = 100 (aiohttp's default) */
     size_t max_host_connections; /* 0 = no per-host cap */
+    /* Connections kept open for reuse (curl's cache, idle and busy). 0 = 4 x max_transfers
+     * (curl's own default ratio), lowered to leave room under the process's open-file
+     * limit, and never below max_transfers. A list over many hosts needs a cache that holds
+     * a connection per host, or every URL pays for a new connection. */
+    size_t max_connections;
 } cafe_http_limits_t;
 
 /* Sets the limits of `loop` (NULL = the running loop) for its later requests.

@@ -20,7 +20,8 @@
  * Interrupted writes: libuv cannot take back bytes it was asked to send, so a write or
  * shutdown interrupted by cancellation or a deadline aborts the connection: the peer sees
  * it closed, and later calls on the stream return CAFE_EPIPE (the handle must still be
- * closed). An interrupted read, accept or connect loses nothing.
+ * closed). An interrupted cafe_tcp_read, accept or connect loses nothing; an interrupted
+ * read_exactly or read_until has taken from the stream what it had copied into buf.
  *
  * Buffers: each connected stream reads ahead into a buffer of CAFE_TCP_BUFFER bytes
  * (allocated by the first read) and stops reading from the socket while it is full, so

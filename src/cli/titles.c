@@ -20,7 +20,7 @@ static int fetch_task(void *arg, void **value) {
     free(arg);
     cli_run_t *run = job.run;
     cli_slot_t *s = &run->slots[job.seq % run->window];
-    uint64_t t0 = cafe_loop_now(cafe_loop_current());
+    uint64_t t0 = 0;
     /* Wait for the host's turn before taking a permit, so that a host being slowed down
      * (429/503) holds no permit while it waits and other hosts go on at full speed. */
     int rc = cli_polite_wait(&run->polite, s->rec.url);
@@ -30,12 +30,13 @@ static int fetch_task(void *arg, void **value) {
         cli_record_fail(&s->rec, rc, "%s", cafe_strerror(rc));
     } else {
         run->in_flight++;
+        t0 = cafe_loop_now(cafe_loop_current()); /* time_ms: the fetch, not the queue */
         if (cli_fetch(run->o, &s->rec) == 0)
             cli_polite_report(&run->polite, s->rec.url, s->rec.status);
         run->in_flight--;
         cafe_sem_release(&run->permits);
     }
-    s->rec.time_ms = cafe_loop_now(cafe_loop_current()) - t0;
+    s->rec.time_ms = t0 ? cafe_loop_now(cafe_loop_current()) - t0 : 0;
     /* Cut short by Ctrl-C: no record, so that --resume fetches it again. */
     s->state = run->stopping && s->rec.error == CAFE_ECANCELED ? SLOT_DROPPED : SLOT_DONE;
     cli_run_finish(run, job.seq);

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 static void client_close(void *arg);
 
@@ -47,13 +48,26 @@ static void proxies_read(cafe__http_client_t *c) {
     free(all);
 }
 
+/* The default size of curl's connection cache: room for idle connections to many hosts,
+ * within the descriptors the process may open (a margin is left for everything else). */
+static size_t default_max_connections(size_t transfers) {
+    size_t want = 4 * transfers;
+    struct rlimit r;
+    if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur != RLIM_INFINITY) {
+        size_t room = r.rlim_cur > 64 ? (size_t)r.rlim_cur - 64 : 0;
+        if (want > room)
+            want = room;
+    }
+    return want < transfers ? transfers : want;
+}
+
 static void limits_apply(cafe__http_client_t *c) {
     if (!c->limits.max_transfers)
         c->limits.max_transfers = 100;
+    if (!c->limits.max_connections)
+        c->limits.max_connections = default_max_connections(c->limits.max_transfers);
     cafe_sem_init(&c->slots, c->limits.max_transfers);
-    /* Idle connections kept for reuse count toward curl's cache size: capping it at the
-     * transfer limit keeps the descriptors in use near that limit. */
-    curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)c->limits.max_transfers);
+    curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)c->limits.max_connections);
     curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
                       (long)c->limits.max_host_connections);
 }

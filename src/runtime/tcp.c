@@ -76,8 +76,8 @@ int cafe__tcp_park(cafe__tcp_t *t, cafe__wait_t **slot, int abort_kills) {
 }
 
 /* A write to a peer that has gone must fail with CAFE_EPIPE, not kill the process: like
- * Python and Node, the first stream sets SIGPIPE to ignored, unless the program already
- * chose a disposition of its own. */
+ * Python and Node, listen and connect set SIGPIPE to ignored, unless the program already
+ * chose a disposition of its own (accepted streams come from a listener). */
 static void ignore_sigpipe(void) {
     struct sigaction sa;
     if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
@@ -87,7 +87,6 @@ static void ignore_sigpipe(void) {
 }
 
 static cafe__tcp_t *tcp_new(cafe_loop_t *loop) {
-    ignore_sigpipe();
     cafe__tcp_t *t = calloc(1, sizeof(*t));
     if (!t)
         return NULL;
@@ -133,6 +132,7 @@ int cafe_tcp_listen(cafe_tcp_t *l, const char *ip, int port, int backlog) {
     int rc = parse_addr(ip, port, &ss);
     if (rc != 0)
         return rc;
+    ignore_sigpipe();
     cafe__tcp_t *t = tcp_new(loop);
     if (!t)
         return CAFE_ENOMEM;
@@ -205,6 +205,7 @@ int cafe_tcp_connect(cafe_tcp_t *s, const char *ip, int port) {
     int rc = parse_addr(ip, port, &ss);
     if (rc != 0)
         return rc;
+    ignore_sigpipe();
     cafe__tcp_t *t = tcp_new(self->loop);
     if (!t)
         return CAFE_ENOMEM;

@@ -471,6 +471,50 @@ static void test_errors(void **state) {
     assert_int_equal(test_run(errors_main, NULL), 0);
 }
 
+/* ---- a sleep that ends while tasks compute, with I/O handles alive (any server): the
+ * sleeper must run at once, not when unrelated I/O or the watchdog's timer wakes the loop */
+typedef struct due {
+    int watchdog_fired;
+} due_t;
+
+static int short_sleeper(void *arg, void **value) {
+    return cafe_task_sleep(1);
+}
+
+static int watchdog(void *arg, void **value) {
+    due_t *d = arg;
+    if (cafe_task_sleep(5000) == 0)
+        d->watchdog_fired = 1;
+    return 0;
+}
+
+static void spin_ms(uint64_t ms) {
+    uint64_t end = test_now_ms() + ms;
+    while (test_now_ms() < end)
+        ;
+}
+
+static int due_main(void *arg, void **value) {
+    due_t d = {0};
+    cafe_tcp_t l;
+    assert_int_equal(cafe_tcp_listen(&l, "127.0.0.1", 0, 0), 0); /* I/O alive, idle */
+    cafe_task_t *sl, *wd;
+    assert_int_equal(cafe_task_spawn(&wd, watchdog, &d, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&sl, short_sleeper, NULL, NULL), 0);
+    cafe_task_yield(); /* both sleep now */
+    spin_ms(5);        /* the 1 ms sleep ends while this task computes */
+    assert_int_equal(cafe_task_join(sl, NULL), 0);
+    assert_int_equal(d.watchdog_fired, 0);
+    cafe_task_cancel(wd);
+    assert_int_equal(cafe_task_join(wd, NULL), 0);
+    cafe_tcp_close(&l);
+    return 0;
+}
+
+static void test_timer_due_with_io_alive(void **state) {
+    assert_int_equal(test_run(due_main, NULL), 0);
+}
+
 /* ---- outside a task ---- */
 static void test_outside_task(void **state) {
     cafe_tcp_t s = {NULL};
@@ -494,6 +538,7 @@ int main(void) {
         cmocka_unit_test(test_cancel_blocked_write),
         cmocka_unit_test(test_close_wakes_and_invalidates),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_timer_due_with_io_alive),
         cmocka_unit_test(test_outside_task),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
