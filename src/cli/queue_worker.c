@@ -29,8 +29,10 @@ struct cli_queue {
     long long idle_ms; /* the next idle wait */
     int follow, quiet, started;
     size_t batch, limit;
-    /* URLs held: handed to the run (ring, indexed by the run's seq % cap) or claimed and not
-     * yet handed out (claimed[next_claimed..nclaimed)). Each string is owned here. */
+    /* URLs held: handed to the run (ring, indexed by the run's seq % cap, cap being the run's
+     * window: the run frees its slot of a seq only after cli_queue_record freed ours) or
+     * claimed and not yet handed out (claimed[next_claimed..nclaimed)). Each string is owned
+     * here. */
     char **ring;
     size_t cap, held;
     char **claimed;
@@ -64,12 +66,11 @@ int cli_queue_open(cli_queue_t **out, const cli_opts_t *o) {
     q->quiet = o->quiet;
     q->batch = o->concurrency / 2 < 1 ? 1 : o->concurrency / 2 > 200 ? 200 : o->concurrency / 2;
     q->limit = o->concurrency + q->batch;
-    q->cap = o->concurrency * 16 < 1024 ? 1024 : o->concurrency * 16; /* the run's window */
     char host[64] = "?";
     gethostname(host, sizeof host - 1);
     snprintf(q->worker, sizeof q->worker, "%s:%ld:%llu", host, (long)getpid(),
              (unsigned long long)cli_now_ms());
-    if (!(q->ring = calloc(q->cap, sizeof(*q->ring))) || cli_qkeys_init(&q->keys, q->conf.queue))
+    if (cli_qkeys_init(&q->keys, q->conf.queue))
         return 2;
     cafe_event_init(&q->freed);
     cafe_result_t res;
@@ -138,7 +139,10 @@ static int renew_task(void *arg, void **value) {
     return 0;
 }
 
-static int start(cli_queue_t *q) {
+static int start(cli_queue_t *q, const cli_run_t *run) {
+    q->cap = run->window;
+    if (!(q->ring = calloc(q->cap, sizeof(*q->ring))))
+        return CAFE_ENOMEM;
     char err[256];
     int rc = cli_redis_open(&q->r, &q->conf, cli_queue_scripts, QS_COUNT, err, sizeof err);
     if (rc != 0) {
@@ -161,6 +165,12 @@ static int claim(cli_queue_t *q, size_t n, long long *idle_ms) {
     int rc = cli_queue_eval(q->r, &q->keys, QS_CLAIM, &rep, 3, argv, NULL);
     if (rc != 0)
         return rc;
+    if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 4 ||
+        rep->element[0]->type != REDIS_REPLY_ARRAY) {
+        cli_redis_set_error(q->r, "unexpected reply to the claim script");
+        freeReplyObject(rep);
+        return CAFE_EIO;
+    }
     redisReply *urls = rep->element[0];
     free(q->claimed);
     q->claimed = calloc(urls->elements + 1, sizeof(*q->claimed));
@@ -189,7 +199,7 @@ static int wait_freed(cli_queue_t *q) {
 }
 
 int cli_queue_next(cli_queue_t *q, cli_run_t *run, const char **line, size_t *len) {
-    int rc = q->started ? 0 : start(q);
+    int rc = q->started ? 0 : start(q, run);
     while (rc >= 0) {
         if (q->next_claimed < q->nclaimed) {
             size_t slot = run->next_seq % q->cap;
@@ -213,7 +223,7 @@ int cli_queue_next(cli_queue_t *q, cli_run_t *run, const char **line, size_t *le
         if (rc != 0)
             continue;
         if (q->held > 0)
-            rc = wait_freed(q); /* our own URLs may yet come back: wait for them first */
+            rc = wait_freed(q); /* nothing new: look again once one of ours is done */
         else if (idle_ms < 0)
             return 0;
         else {

@@ -286,6 +286,8 @@ static int setup_cmd(cli_redis_t *r, redisReply **out, const char *what, int arg
     return 0;
 }
 
+/* AUTH, SELECT (or a PING, so that a missing password shows now) and SCRIPT LOAD: on every
+ * connect, because a restarted Redis has lost its script cache. */
 static int handshake(cli_redis_t *r) {
     const cli_redis_conf_t *c = r->conf;
     redisReply *rep = NULL;
@@ -294,13 +296,14 @@ static int handshake(cli_redis_t *r) {
         const char *auth[] = {"AUTH", c->user ? c->user : c->pass, c->pass};
         rc = setup_cmd(r, &rep, "authentication failed", c->user ? 3 : 2, auth);
         freeReplyObject(rep);
+        rep = NULL;
     }
     char db[16];
     snprintf(db, sizeof db, "%d", c->db);
     const char *select[] = {"SELECT", db};
     const char *ping[] = {"PING"};
     if (rc == 0)
-        rc = setup_cmd(r, &rep, "SELECT", c->db ? 2 : 1, c->db ? select : ping);
+        rc = setup_cmd(r, &rep, c->db ? "SELECT" : "PING", c->db ? 2 : 1, c->db ? select : ping);
     freeReplyObject(rep);
     for (size_t i = 0; rc == 0 && i < r->nscripts; i++) {
         const char *load[] = {"SCRIPT", "LOAD", r->scripts[i]};
