@@ -62,8 +62,13 @@ def worker(url, *args):
                             stderr=subprocess.PIPE)
 
 
-def finish(p, timeout=300):
-    _, err = p.communicate(timeout=timeout)
+def finish(p, timeout=120):
+    try:
+        _, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()  # never leave a worker behind
+        p.communicate()
+        raise
     return p.returncode, err.decode()
 
 
