@@ -4,7 +4,9 @@
 #include "cli/redis.h"
 #include "runtime/internal.h"
 
+#include <arpa/inet.h>
 #include <hiredis/async.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,8 +240,31 @@ static int abort_connect(cafe__wait_t *w) {
     return 1;
 }
 
+typedef struct resolve_job {
+    const char *host;
+    char ip[INET6_ADDRSTRLEN];
+    int gai;
+} resolve_job_t;
+
+/* On the thread pool: getaddrinfo blocks, and hiredis would call it on the loop. */
+static int resolve(void *arg) {
+    resolve_job_t *j = arg;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res;
+    if ((j->gai = getaddrinfo(j->host, NULL, &hints, &res)) != 0)
+        return 0;
+    getnameinfo(res->ai_addr, res->ai_addrlen, j->ip, sizeof j->ip, NULL, 0, NI_NUMERICHOST);
+    freeaddrinfo(res);
+    return 0;
+}
+
 static int tcp_connect(cli_redis_t *r) {
-    redisAsyncContext *ac = redisAsyncConnect(r->conf->host, r->conf->port);
+    resolve_job_t job = {.host = r->conf->host};
+    int rc = cafe_thread_run(resolve, &job);
+    if (rc == 0 && job.gai)
+        set_err(r, "cannot resolve %s: %s", r->conf->host, gai_strerror(job.gai));
+    if (rc != 0 || job.gai)
+        return rc ? rc : CAFE_ECONNREFUSED;
+    redisAsyncContext *ac = redisAsyncConnect(job.ip, r->conf->port);
     if (!ac)
         return CAFE_ENOMEM;
     if (ac->err || attach(ac, r->uv) != REDIS_OK) {
@@ -256,7 +281,7 @@ static int tcp_connect(cli_redis_t *r) {
     r->connecting = &w;
     cafe_deadline_t d;
     cafe_deadline_begin(&d, CONNECT_TIMEOUT_MS);
-    int rc = cafe__park(&w, CAFE__NEVER);
+    rc = cafe__park(&w, CAFE__NEVER);
     int late = cafe_deadline_end(&d);
     r->connecting = NULL;
     if (late) {
