@@ -58,12 +58,13 @@ const char *const cli_queue_scripts[QS_COUNT] = {
                "redis.call('HINCRBY', KEYS[6], 'done', 1) "
                "if ARGV[4] == '1' then redis.call('HINCRBY', KEYS[6], 'failed', 1) end "
                "return 1",
-    /* RELEASE worker url...: URLs worker will not finish go back to the front of pending. */
+    /* RELEASE worker: every URL leased to worker goes back to the front of pending (a scan of
+     * the leases: they are only the URLs in flight, a few hundred per worker). */
     [QS_RELEASE] = "local n = 0 "
-                   "for i = #ARGV, 2, -1 do "
-                   "  if redis.call('HGET', KEYS[4], ARGV[i]) == ARGV[1] then "
-                   "    redis.call('HDEL', KEYS[4], ARGV[i]) redis.call('ZREM', KEYS[3], ARGV[i]) "
-                   "    redis.call('LPUSH', KEYS[1], ARGV[i]) n = n + 1 "
+                   "for _, u in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do "
+                   "  if redis.call('HGET', KEYS[4], u) == ARGV[1] then "
+                   "    redis.call('HDEL', KEYS[4], u) redis.call('ZREM', KEYS[3], u) "
+                   "    redis.call('LPUSH', KEYS[1], u) n = n + 1 "
                    "  end "
                    "end "
                    "redis.call('ZREM', KEYS[7], ARGV[1]) "

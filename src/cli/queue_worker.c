@@ -100,32 +100,28 @@ void cli_queue_close(cli_queue_t *q) {
     free(q);
 }
 
-/* argv = {worker, extra, every URL held}: for RENEW and RELEASE. */
-static const char **held_args(cli_queue_t *q, const char *extra, int *argc) {
+/* A script that only says how it went; an error reply is reported. */
+static void run_script(cli_queue_t *q, int script, int argc, const char **argv) {
+    redisReply *rep = NULL;
+    if (cli_queue_eval(q->r, &q->keys, script, &rep, argc, argv, NULL) == CAFE_EIO && !q->quiet)
+        fprintf(stderr, "cafe titles: redis: %s\n", cli_redis_error(q->r));
+    freeReplyObject(rep);
+}
+
+/* RENEW {worker, lease, every URL held}. */
+static void renew(cli_queue_t *q, const char *lease) {
     const char **argv = malloc((q->held + q->nclaimed + 2) * sizeof(*argv));
     if (!argv)
-        return NULL;
+        return;
     int n = 0;
     argv[n++] = q->worker;
-    if (extra)
-        argv[n++] = extra;
+    argv[n++] = lease;
     for (size_t i = 0; i < q->cap; i++)
         if (q->ring[i])
             argv[n++] = q->ring[i];
     for (size_t i = q->next_claimed; i < q->nclaimed; i++)
         argv[n++] = q->claimed[i];
-    *argc = n;
-    return argv;
-}
-
-static void run_held(cli_queue_t *q, int script, const char *extra) {
-    int argc;
-    const char **argv = held_args(q, extra, &argc);
-    redisReply *rep = NULL;
-    if (argv && cli_queue_eval(q->r, &q->keys, script, &rep, argc, argv, NULL) == CAFE_EIO &&
-        !q->quiet)
-        fprintf(stderr, "cafe titles: redis: %s\n", cli_redis_error(q->r));
-    freeReplyObject(rep);
+    run_script(q, QS_RENEW, n, argv);
     free(argv);
 }
 
@@ -135,7 +131,7 @@ static int renew_task(void *arg, void **value) {
     char lease[32];
     snprintf(lease, sizeof lease, "%llu", (unsigned long long)q->lease_ms);
     while (cafe_task_sleep(q->lease_ms / 3) == 0)
-        run_held(q, QS_RENEW, lease);
+        renew(q, lease);
     return 0;
 }
 
@@ -288,7 +284,10 @@ void cli_queue_finish(cli_queue_t *q) {
         return;
     cafe_task_cancel(q->renewer);
     cafe_task_join(q->renewer, NULL);
-    run_held(q, QS_RELEASE, NULL);
+    /* By owner, not by the URLs we know of: a claim interrupted by Ctrl-C may have leased URLs
+     * to us whose names never arrived. */
+    const char *argv[] = {q->worker};
+    run_script(q, QS_RELEASE, 1, argv);
     cli_redis_close(q->r); /* on the loop: its libuv handle must close before the loop ends */
     q->r = NULL;
     if (q->lost && !q->quiet)

@@ -192,9 +192,10 @@ def test_ctrl_c_puts_unfinished_urls_back():
     w.send_signal(signal.SIGINT)
     rc, err = finish(w)
     assert rc == 130 and "interrupted" in err, (rc, err)
-    assert rs.cmd("ZCARD", "cafe:{intr}:leases") == 0  # nothing left leased to a gone worker
-    done = rs.cmd("XLEN", "cafe:{intr}:results")
-    assert done < 2000 and rs.cmd("LLEN", "cafe:{intr}:pending") == 2000 - done
+    leased = rs.cmd("ZCARD", "cafe:{intr}:leases")
+    assert leased == 0, f"{leased} URLs still leased to a gone worker"
+    done, queued = rs.cmd("XLEN", "cafe:{intr}:results"), rs.cmd("LLEN", "cafe:{intr}:pending")
+    assert done < 2000 and queued == 2000 - done, (done, queued)
     rc, err = finish(worker(rs.url("intr")))
     assert rc == 0, err
     exactly_once(rs, "intr", urls)
