@@ -76,7 +76,8 @@ extern "C" {
     XX(EHTTP_TOO_MANY_REDIRECTS, -30106, "too many redirects")                                     \
     XX(EHTTP_CLOSED, -30107, "connection closed or reset before the response was complete")        \
     XX(EHTTP_PROTOCOL, -30108, "malformed HTTP response")                                          \
-    XX(EHTTP_CURL, -30109, "libcurl error")
+    XX(EHTTP_CURL, -30109, "libcurl error")                                                        \
+    XX(EHTTP_PRIVATE, -30110, "refused: not a public internet address")
 
 enum cafe_error {
 #define CAFE__ERR_ENUM(name, value, msg) CAFE_##name = (value),

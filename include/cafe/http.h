@@ -73,6 +73,12 @@ typedef struct cafe_http_opts {
      * the loop's shared DNS cache, so later requests on the loop see them too. */
     const char *const *resolve;
     int http1_only; /* nonzero: never negotiate HTTP/2 */
+    /* Nonzero: after DNS, refuse to connect to addresses off the public internet (private,
+     * loopback, link-local, unique-local, multicast, reserved; IPv4 and IPv6), on the first
+     * request and on every redirect, for services that fetch URLs they are given (SSRF).
+     * Checked before the socket is opened, and again on a reused connection. The request
+     * then fails with CAFE_EHTTP_PRIVATE naming the address. Default off. */
+    int no_private;
 
     /* Streaming. With on_body NULL the body is kept in res->body instead. */
     cafe_http_body_cb on_body;
@@ -97,8 +103,9 @@ typedef struct cafe_http_timing {
     uint64_t dns_us, connect_us, tls_us, first_byte_us, total_us;
 } cafe_http_timing_t;
 
-/* The outcome of a request. Lives in the caller's memory; cafe_http_request fills all of it
- * (also on failure) and the caller frees it with cafe_http_result_free. */
+/* The outcome of a request. Lives in the caller's memory; cafe_http_request overwrites all of
+ * it (also on failure: free an earlier result first) and the caller frees it with
+ * cafe_http_result_free. */
 struct cafe_http_result {
     int error;              /* 0, or the negative CAFE_E* code the call returned */
     char message[256];      /* on failure: curl's own message, or cafe's; "" on success */
@@ -108,7 +115,7 @@ struct cafe_http_result {
     int redirects;          /* redirects followed */
     char content_type[128]; /* media type from Content-Type, lower-case, no parameters; "" */
     char charset[48];       /* its charset parameter, lower-case, unquoted; "" when absent */
-    char *body;             /* without on_body: the body kept, NUL-terminated (owned) */
+    char *body; /* without on_body: the body kept, NUL-terminated (owned); NULL when empty */
     size_t body_len;
     uint64_t bytes; /* body bytes received from the network (before decoding), last try */
     int stopped;    /* on_body said enough */

@@ -40,6 +40,7 @@ static void fill_opts(const cli_opts_t *o, cafe_http_opts_t *h, sink_t *s) {
     h->max_body = o->max_bytes;
     h->user_agent = o->user_agent;
     h->insecure = o->insecure;
+    h->no_private = o->no_private;
     h->ca_file = o->ca_file;
     h->attempts = o->attempts;
     h->on_body = on_body;
@@ -74,27 +75,36 @@ int cli_fetch(const cli_opts_t *o, cli_record_t *r) {
     return r->error;
 }
 
-const char *cli_error_kind(const cli_record_t *r) {
+int cli_error_kind(const cli_record_t *r) {
     switch (r->error) {
     case 0:
-        return r->status >= 400 ? "http" : "ok";
+        return r->status >= 400 ? CLI_KIND_HTTP : CLI_KIND_OK;
     case CAFE_ETIMEDOUT:
-        return "timeout";
+        return CLI_KIND_TIMEOUT;
     case CAFE_ECONNREFUSED:
     case CAFE_EHTTP_CONNECT:
-        return "connect";
+    case CAFE_EHTTP_CLOSED:
+        return CLI_KIND_CONNECT;
     case CAFE_EHTTP_DNS:
-        return "dns";
+        return CLI_KIND_DNS;
     case CAFE_EHTTP_TLS:
-        return "tls";
+        return CLI_KIND_TLS;
     case CAFE_EINVAL:
     case CAFE_EHTTP_URL:
     case CAFE_EHTTP_SCHEME:
-        return "url";
+        return CLI_KIND_URL;
     case CAFE_EHTTP_REDIRECT_PROTOCOL:
     case CAFE_EHTTP_TOO_MANY_REDIRECTS:
-        return "redirect";
+        return CLI_KIND_REDIRECT;
+    case CAFE_EHTTP_PRIVATE:
+        return CLI_KIND_PRIVATE;
     default:
-        return "other";
+        return CLI_KIND_OTHER;
     }
+}
+
+const char *cli_kind_name(int kind) {
+    static const char *const names[CLI_KINDS] = {"ok",  "http", "timeout",  "connect", "dns",
+                                                 "tls", "url",  "redirect", "private", "other"};
+    return kind >= 0 && kind < CLI_KINDS ? names[kind] : "other";
 }

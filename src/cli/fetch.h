@@ -9,7 +9,22 @@
  * that task waits. Returns r->error. */
 int cli_fetch(const cli_opts_t *o, cli_record_t *r);
 
-/* A short name for the kind of error in r, for the summary ("dns", "timeout", "http", ...). */
-const char *cli_error_kind(const cli_record_t *r);
+/* What kind of outcome r is, for the summary's counts. */
+enum cli_kind {
+    CLI_KIND_OK,
+    CLI_KIND_HTTP,
+    CLI_KIND_TIMEOUT,
+    CLI_KIND_CONNECT,
+    CLI_KIND_DNS,
+    CLI_KIND_TLS,
+    CLI_KIND_URL,
+    CLI_KIND_REDIRECT,
+    CLI_KIND_PRIVATE,
+    CLI_KIND_OTHER,
+    CLI_KINDS
+};
+int cli_error_kind(const cli_record_t *r);
+/* Its short name: "ok", "http", "timeout", ... */
+const char *cli_kind_name(int kind);
 
 #endif

@@ -41,6 +41,8 @@ void cli_usage_titles(FILE *f) {
         "      --cacert FILE      trust the CAs in FILE\n"
         "      --resolve H:P:ADDR pin HOST:PORT to ADDR, as curl's --resolve\n"
         "      --scheme S         scheme for bare hosts: https (default) or http\n"
+        "      --no-private       refuse to connect to private, loopback and link-local\n"
+        "                         addresses (checked after DNS and on every redirect)\n"
         "\n"
         "Shared queue (many workers, many machines; see cafe queue --help):\n"
         "      --queue REDIS_URL  take URLs from the queue redis://[USER:PASS@]HOST[:PORT]\n"
@@ -86,6 +88,7 @@ enum {
     OPT_SCHEME,
     OPT_HELP,
     OPT_VERSION,
+    OPT_NO_PRIVATE,
     OPT_QUEUE,
     OPT_LEASE,
     OPT_FOLLOW
@@ -116,6 +119,7 @@ static const struct option longopts[] = {
     {"cacert", required_argument, 0, OPT_CACERT},
     {"resolve", required_argument, 0, OPT_RESOLVE},
     {"scheme", required_argument, 0, OPT_SCHEME},
+    {"no-private", no_argument, 0, OPT_NO_PRIVATE},
     {"queue", required_argument, 0, OPT_QUEUE},
     {"lease", required_argument, 0, OPT_LEASE},
     {"follow", no_argument, 0, OPT_FOLLOW},
@@ -253,6 +257,9 @@ int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
             break;
         case 'k':
             o->insecure = 1;
+            break;
+        case OPT_NO_PRIVATE:
+            o->no_private = 1;
             break;
         case OPT_CACERT:
             o->ca_file = optarg;

@@ -13,7 +13,7 @@ typedef struct cli_opts {
     const char *input;  /* FILE or "-" */
     const char *output; /* -o FILE, NULL = stdout */
     cli_format_t fmt;
-    int unordered, sync, quiet, fail, resume, drain, insecure;
+    int unordered, sync, quiet, fail, resume, drain, insecure, no_private;
     size_t concurrency; /* -c, default 100 */
     size_t per_host;    /* --per-host, default 8 */
     double rate;        /* --rate requests/s overall, 0 = unlimited */

@@ -1,5 +1,6 @@
 /* Progress on stderr (only when it is a terminal, at most 10 redraws a second) and the
  * one-line summary at the end. */
+#include "cli/fetch.h"
 #include "cli/run.h"
 
 #include <stdio.h>
@@ -67,8 +68,6 @@ int cli_progress_task(void *arg, void **value) {
 }
 
 void cli_summary(cli_run_t *run, int interrupted) {
-    static const char *const names[CLI_KINDS] = {"ok",  "http", "timeout",  "connect", "dns",
-                                                 "tls", "url",  "redirect", "other"};
     uint64_t ms = cli_now_ms() - run->started_ms;
     fprintf(stderr, "cafe: %llu URLs in %.2f s: %llu ok, %llu failed",
             (unsigned long long)run->written, (double)ms / 1000.0, (unsigned long long)run->ok,
@@ -76,7 +75,7 @@ void cli_summary(cli_run_t *run, int interrupted) {
     int first = 1;
     for (int k = 1; k < CLI_KINDS; k++)
         if (run->kinds[k]) {
-            fprintf(stderr, "%s%s %llu", first ? " (" : ", ", names[k],
+            fprintf(stderr, "%s%s %llu", first ? " (" : ", ", cli_kind_name(k),
                     (unsigned long long)run->kinds[k]);
             first = 0;
         }

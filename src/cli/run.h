@@ -3,6 +3,7 @@
 #define CAFE_CLI_RUN_H
 
 #include "cafe.h"
+#include "cli/fetch.h"
 #include "cli/input.h"
 #include "cli/opts.h"
 #include "cli/polite.h"
@@ -18,8 +19,6 @@ typedef struct cli_slot {
     cli_record_t rec;
     int state;
 } cli_slot_t;
-
-#define CLI_KINDS 9
 
 typedef struct cli_run {
     cli_opts_t *o;

@@ -7,15 +7,6 @@
 #include <errno.h>
 #include <string.h>
 
-static int kind_index(const char *kind) {
-    static const char *const kinds[CLI_KINDS] = {"ok",  "http", "timeout",  "connect", "dns",
-                                                 "tls", "url",  "redirect", "other"};
-    for (int i = 0; i < CLI_KINDS; i++)
-        if (strcmp(kinds[i], kind) == 0)
-            return i;
-    return CLI_KINDS - 1;
-}
-
 static void write_one(cli_run_t *run, cli_slot_t *s) {
     if (s->state == SLOT_DONE && !run->write_error) {
         int rc = run->queue ? cli_queue_record(run->queue, &s->rec)
@@ -29,7 +20,7 @@ static void write_one(cli_run_t *run, cli_slot_t *s) {
                 run->failed++;
             else
                 run->ok++;
-            run->kinds[kind_index(cli_error_kind(&s->rec))]++;
+            run->kinds[cli_error_kind(&s->rec)]++;
         }
     }
     if (s->state == SLOT_DROPPED)

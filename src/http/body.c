@@ -74,7 +74,16 @@ static size_t drain(cafe__http_xfer_t *x, size_t len) {
 
 static int buffer_append(cafe__http_xfer_t *x, const char *data, size_t len) {
     if (x->body_len + len + 1 > x->body_cap) {
-        size_t cap = x->body_cap ? x->body_cap : 16 * 1024;
+        /* First sized by the Content-Length when there is one (and it is not compressed):
+         * one allocation instead of a chain of copies. */
+        curl_off_t length = -1;
+        struct curl_header *h;
+        if (!x->body_cap &&
+            curl_easy_header(x->easy, "Content-Encoding", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+            curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+        size_t cap = x->body_cap                ? x->body_cap
+                     : length > (curl_off_t)len ? (size_t)length + 1
+                                                : 16 * 1024;
         while (cap < x->body_len + len + 1)
             cap *= 2;
         if (cap > x->max_body + 1 && x->max_body + 1 > x->body_len + len)

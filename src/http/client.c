@@ -54,7 +54,9 @@ static size_t default_max_connections(size_t transfers) {
     size_t want = 4 * transfers;
     struct rlimit r;
     if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur != RLIM_INFINITY) {
-        size_t room = r.rlim_cur > 64 ? (size_t)r.rlim_cur - 64 : 0;
+        /* A quarter of the limit stays free: resolver socketpairs (two per lookup in
+         * flight), the output file, whatever the program has open. */
+        size_t room = (size_t)r.rlim_cur - (size_t)r.rlim_cur / 4;
         if (want > room)
             want = room;
     }

@@ -125,9 +125,18 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
     info_fill(x, res);
     if (code == CURLE_WRITE_ERROR && x->aborted)
         code = CURLE_OK; /* we stopped it: early stop, not an error */
-    t->code = x->oom ? CAFE_ENOMEM : error_from_curl(x->easy, code);
-    if (t->code == CAFE_ENOMEM && x->oom)
+    t->code = x->oom          ? CAFE_ENOMEM
+              : x->refused[0] ? CAFE_EHTTP_PRIVATE
+                              : error_from_curl(x->easy, code);
+    if (t->code == CAFE_EHTTP_PRIVATE)
+        cafe__http_fail(res, t->code,
+                        "refused to connect to %s: a private, loopback or link-local address",
+                        x->refused);
+    else if (t->code == CAFE_ENOMEM && x->oom)
         cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the body");
+    else if (t->code == CAFE_EHTTP_URL)
+        cafe__http_fail(res, t->code, "malformed URL: %s",
+                        x->errbuf[0] ? x->errbuf : curl_easy_strerror(code));
     else if (t->code == CAFE_EHTTP_REDIRECT_PROTOCOL)
         cafe__http_fail(res, t->code, "redirect refused (only http and https): %s",
                         x->errbuf[0] ? x->errbuf : curl_easy_strerror(code));

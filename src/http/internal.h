@@ -5,7 +5,7 @@
  *                      at-close hook: the curl multi + share handles, curl's timer, the
  *                      sockets, the pool of transfers, the host table, the limits.
  *   sock   (io.c)      one per socket curl watches: a uv_poll_t; freed in its close callback.
- *   xfer   (xfer.c)    one curl easy handle + parsed URL + per-try state; pooled by the
+ *   xfer   (xfer.c)    one curl easy handle + per-try state; pooled by the
  *                      client, lent to one try at a time.
  *   try    (request.c) one attempt of a request, on the requesting task's stack: the wait
  *                      the task parks on and where the transfer reports to.
@@ -60,9 +60,17 @@ typedef struct cafe__http_try {
     int64_t retry_after_s; /* the response's Retry-After, -1 when none */
 } cafe__http_try_t;
 
+/* What an easy handle's options were last set from, besides the URL. A request with the
+ * same profile reuses them as they are: no curl_easy_reset and ~24 setopts less. Only
+ * profiles without caller strings (user agent, CA file, header and resolve lists) are
+ * reusable (valid), since the caller may change a string's bytes under the same pointer. */
+typedef struct cafe__http_profile {
+    int valid, used, method, https, insecure, http1_only, max_redirects, no_private;
+    uint64_t timeout_ms, connect_timeout_ms;
+} cafe__http_profile_t;
+
 struct cafe__http_xfer {
     CURL *easy;
-    CURLU *url;
     cafe__http_client_t *c;
     cafe__http_try_t *try;   /* NULL when idle or orphaned */
     cafe__http_xfer_t *next; /* pool or orphan list */
@@ -77,7 +85,9 @@ struct cafe__http_xfer {
     int aborted;           /* stopped early by refusing data: curl's write error is ours */
     int oom;               /* the body buffer could not grow */
     int in_multi;
+    cafe__http_profile_t profile;
     char errbuf[CURL_ERROR_SIZE];
+    char refused[64]; /* --no-private: the address refused, "" when none */
 };
 
 struct cafe__http_client {
@@ -109,21 +119,28 @@ cafe__http_client_t *cafe__http_client_find(cafe_loop_t *loop);
 uint32_t cafe__http_client_random(cafe__http_client_t *c);
 
 /* io.c: the multi_socket <-> libuv glue. */
-int cafe__http_io_init(cafe__http_client_t *c);
+void cafe__http_io_init(cafe__http_client_t *c);
 /* Closes every socket and the timers; the client is freed once they are closed. */
 void cafe__http_io_close(cafe__http_client_t *c);
 /* The socket callbacks set on every easy handle. */
-void cafe__http_io_setopts(cafe__http_client_t *c, CURL *easy);
+void cafe__http_io_setopts(cafe__http_xfer_t *x);
 /* Hands x to the reaper: it is taken out of curl on the next loop turn and pooled. */
 void cafe__http_io_orphan(cafe__http_xfer_t *x);
 
 /* xfer.c */
-/* Takes a pooled transfer (or makes one) and sets it up for try t: parse URL, options, add
+/* Takes a pooled transfer (or makes one) and sets it up for try t: URL check, options, add
  * to the multi. Loop stack. Returns 0 or a CAFE_E* code with t->res->message set. */
 int cafe__http_xfer_start(cafe__http_try_t *t);
 /* Returns x to the pool (or frees it when the pool is full). Loop stack, x out of curl. */
 void cafe__http_xfer_put(cafe__http_xfer_t *x);
 void cafe__http_xfer_free(cafe__http_xfer_t *x);
+
+/* private.c: opts->no_private. Nonzero for addresses off the public internet (private,
+ * loopback, link-local, unique-local, multicast, reserved). */
+int cafe__http_addr_private(const struct sockaddr *sa);
+int cafe__http_ip_private(const char *ip);
+/* Sets the check run before every request, reused connections included. */
+void cafe__http_private_setopts(cafe__http_xfer_t *x);
 
 /* body.c: curl's write callback (CURLOPT_WRITEFUNCTION). */
 size_t cafe__http_on_write(char *data, size_t size, size_t n, void *xfer);

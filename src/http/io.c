@@ -16,6 +16,9 @@
  * armed while any transfer runs, does. */
 #include "http/internal.h"
 
+#include <arpa/inet.h>
+#include <stdio.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -127,10 +130,10 @@ static void on_poll(uv_poll_t *p, int status, int events) {
     action(c, fd,
            (events & UV_READABLE ? CURL_CSELECT_IN : 0) |
                (events & UV_WRITABLE ? CURL_CSELECT_OUT : 0));
-    /* Still wanted after an error (k is alive until its close callback; the table says
-     * whether it is still this socket's): watch it again. */
+    /* Still wanted after an error and not re-armed by curl's callback meanwhile (k is alive
+     * until its close callback; the table says whether it is still this socket's). */
     if (status < 0 && fd < (curl_socket_t)c->nsocks && c->socks[fd] == k && k->want)
-        poll_set(k, k->want, 1);
+        poll_set(k, k->want, 0);
 }
 
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp) {
@@ -155,7 +158,18 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 }
 
 static curl_socket_t on_open(void *clientp, curlsocktype purpose, struct curl_sockaddr *a) {
-    cafe__http_client_t *c = clientp;
+    cafe__http_xfer_t *x = clientp;
+    cafe__http_client_t *c = x->c;
+    if (x->try && x->try->opts->no_private && cafe__http_addr_private(&a->addr)) {
+        /* Refused before any packet leaves: the address is named in the result. */
+        char ip[INET6_ADDRSTRLEN] = "?";
+        const void *in = a->family == AF_INET6
+                             ? (const void *)&((struct sockaddr_in6 *)(void *)&a->addr)->sin6_addr
+                             : (const void *)&((struct sockaddr_in *)(void *)&a->addr)->sin_addr;
+        inet_ntop(a->family, in, ip, sizeof ip);
+        snprintf(x->refused, sizeof x->refused, "%s", ip);
+        return CURL_SOCKET_BAD;
+    }
     curl_socket_t fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
     if (fd < 0)
         return CURL_SOCKET_BAD;
@@ -210,7 +224,7 @@ void cafe__http_io_orphan(cafe__http_xfer_t *x) {
     uv_timer_start(&c->reaper, on_reap, 0, 0);
 }
 
-int cafe__http_io_init(cafe__http_client_t *c) {
+void cafe__http_io_init(cafe__http_client_t *c) {
     uv_timer_init(&c->loop->uv, &c->timer);
     uv_timer_init(&c->loop->uv, &c->reaper);
     c->timer.data = c->reaper.data = c;
@@ -219,14 +233,13 @@ int cafe__http_io_init(cafe__http_client_t *c) {
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
     curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer_set);
     curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
-    return 0;
 }
 
-void cafe__http_io_setopts(cafe__http_client_t *c, CURL *easy) {
-    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, on_open);
-    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, c);
-    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, on_close);
-    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, c);
+void cafe__http_io_setopts(cafe__http_xfer_t *x) {
+    curl_easy_setopt(x->easy, CURLOPT_OPENSOCKETFUNCTION, on_open);
+    curl_easy_setopt(x->easy, CURLOPT_OPENSOCKETDATA, x);
+    curl_easy_setopt(x->easy, CURLOPT_CLOSESOCKETFUNCTION, on_close);
+    curl_easy_setopt(x->easy, CURLOPT_CLOSESOCKETDATA, x->c);
 }
 
 static void timer_closed(uv_handle_t *h) {

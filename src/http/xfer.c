@@ -13,8 +13,6 @@ static cafe__http_xfer_t *xfer_get(cafe__http_client_t *c) {
     if (x) {
         c->pool = x->next;
         c->pool_len--;
-        c->stats.curl_calls++;
-        curl_easy_reset(x->easy);
         return x;
     }
     x = calloc(1, sizeof(*x));
@@ -22,8 +20,7 @@ static cafe__http_xfer_t *xfer_get(cafe__http_client_t *c) {
         return NULL;
     x->c = c;
     x->easy = curl_easy_init();
-    x->url = curl_url();
-    if (!x->easy || !x->url) {
+    if (!x->easy) {
         cafe__http_xfer_free(x);
         return NULL;
     }
@@ -36,8 +33,6 @@ void cafe__http_xfer_free(cafe__http_xfer_t *x) {
     free(x->body);
     if (x->easy)
         curl_easy_cleanup(x->easy);
-    if (x->url)
-        curl_url_cleanup(x->url);
     free(x);
 }
 
@@ -60,23 +55,33 @@ void cafe__http_xfer_put(cafe__http_xfer_t *x) {
     c->pool_len++;
 }
 
-/* Parses and checks the URL; sets *https. */
-static int url_set(cafe__http_xfer_t *x, cafe__http_try_t *t, int *https) {
-    if (!t->url || !*t->url)
+/* Checks the URL's scheme; sets *https. An http(s) URL goes to curl as a string, which
+ * parses it once (a CURLU handed over costs more: curl 7.88 copies it and prints it back);
+ * anything else is parsed here only to say what is wrong with it. */
+static int url_check(const cafe__http_try_t *t, int *https) {
+    const char *url = t->url;
+    if (!url || !*url)
         return cafe__http_fail(t->res, CAFE_EHTTP_URL, "empty URL");
-    CURLUcode uc = curl_url_set(x->url, CURLUPART_URL, t->url, CURLU_NON_SUPPORT_SCHEME);
-    if (uc != CURLUE_OK)
-        return cafe__http_fail(t->res, CAFE_EHTTP_URL, "malformed URL: %s", curl_url_strerror(uc));
+    *https = strncasecmp(url, "https://", 8) == 0;
+    if (*https || strncasecmp(url, "http://", 7) == 0)
+        return 0;
+    CURLU *u = curl_url();
     char *scheme = NULL;
-    curl_url_get(x->url, CURLUPART_SCHEME, &scheme, 0);
-    int ok = scheme && (strcasecmp(scheme, "http") == 0 || strcasecmp(scheme, "https") == 0);
-    *https = ok && strcasecmp(scheme, "https") == 0;
-    if (!ok)
-        cafe__http_fail(t->res, CAFE_EHTTP_SCHEME,
-                        "unsupported URL scheme \"%s\": only http and https are fetched",
-                        scheme ? scheme : "");
+    CURLUcode uc =
+        u ? curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) : CURLUE_OUT_OF_MEMORY;
+    int rc = 0;
+    if (uc != CURLUE_OK)
+        rc = cafe__http_fail(t->res, CAFE_EHTTP_URL, "malformed URL: %s", curl_url_strerror(uc));
+    else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+             strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)
+        rc = cafe__http_fail(t->res, CAFE_EHTTP_SCHEME,
+                             "unsupported URL scheme \"%s\": only http and https are fetched",
+                             scheme);
+    else
+        *https = scheme && strcasecmp(scheme, "https") == 0; /* e.g. "HTTP:/x": curl's call */
     curl_free(scheme);
-    return ok ? 0 : CAFE_EHTTP_SCHEME;
+    curl_url_cleanup(u);
+    return rc;
 }
 
 static int slist_set(struct curl_slist **list, const char *const *lines) {
@@ -91,13 +96,14 @@ static int slist_set(struct curl_slist **list, const char *const *lines) {
 
 #define SET(opt, val) (n++, curl_easy_setopt(e, opt, val))
 
-static void options_set(cafe__http_xfer_t *x, const cafe_http_opts_t *o, int https) {
+static void options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_http_opts_t *o,
+                        int https) {
     cafe__http_client_t *c = x->c;
     CURL *e = x->easy;
     unsigned n = 0;
     const char *proxy = https ? c->proxy_https : c->proxy_http;
     SET(CURLOPT_PRIVATE, x);
-    SET(CURLOPT_CURLU, x->url);
+    SET(CURLOPT_URL, t_url);
     SET(CURLOPT_SHARE, c->share);
     SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_ERRORBUFFER, x->errbuf);
@@ -131,11 +137,43 @@ static void options_set(cafe__http_xfer_t *x, const cafe_http_opts_t *o, int htt
         SET(CURLOPT_RESOLVE, x->resolve);
     SET(CURLOPT_WRITEFUNCTION, cafe__http_on_write);
     SET(CURLOPT_WRITEDATA, x);
-    cafe__http_io_setopts(c, e);
+    cafe__http_io_setopts(x);
+    if (o->no_private)
+        cafe__http_private_setopts(x);
     c->stats.curl_calls += n + 4;
 }
 
 #undef SET
+
+static void profile_of(cafe__http_profile_t *p, const cafe_http_opts_t *o, int https) {
+    memset(p, 0, sizeof(*p)); /* padding too: profiles are compared with memcmp */
+    p->valid = !o->user_agent && !o->ca_file && !o->headers && !o->resolve;
+    p->used = 1;
+    p->method = o->method;
+    p->https = https;
+    p->insecure = o->insecure;
+    p->http1_only = o->http1_only;
+    p->no_private = o->no_private;
+    p->max_redirects = o->max_redirects;
+    p->timeout_ms = o->timeout_ms;
+    p->connect_timeout_ms = o->connect_timeout_ms;
+}
+
+/* Sets x up for url: only the URL when the handle's options fit already, else all of them. */
+static void options_setup(cafe__http_xfer_t *x, const char *url, const cafe_http_opts_t *o,
+                          int https) {
+    cafe__http_profile_t p;
+    profile_of(&p, o, https);
+    x->c->stats.curl_calls++;
+    if (p.valid && memcmp(&p, &x->profile, sizeof(p)) == 0) {
+        curl_easy_setopt(x->easy, CURLOPT_URL, url);
+        return;
+    }
+    if (x->profile.used)
+        curl_easy_reset(x->easy);
+    options_set(x, url, o, https);
+    x->profile = p;
+}
 
 int cafe__http_xfer_start(cafe__http_try_t *t) {
     cafe__http_client_t *c = t->c;
@@ -143,15 +181,16 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
     cafe__http_xfer_t *x = xfer_get(c);
     if (!x)
         return cafe__http_fail(t->res, CAFE_ENOMEM, "out of memory for a transfer");
-    int https = 0, rc = url_set(x, t, &https);
+    int https = 0, rc = url_check(t, &https);
     if (rc == 0 && (slist_set(&x->headers, o->headers) || slist_set(&x->resolve, o->resolve)))
         rc = cafe__http_fail(t->res, CAFE_ENOMEM, "out of memory for the header lists");
     if (rc != 0) {
         cafe__http_xfer_put(x);
         return rc;
     }
-    options_set(x, o, https);
+    options_setup(x, t->url, o, https);
     x->errbuf[0] = '\0';
+    x->refused[0] = '\0';
     x->max_body = o->max_body ? o->max_body : CAFE__HTTP_MAX_BODY;
     c->stats.curl_calls++;
     CURLMcode mc = curl_multi_add_handle(c->multi, x->easy);

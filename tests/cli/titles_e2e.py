@@ -240,6 +240,33 @@ def test_progress_only_on_a_terminal():
     assert b"\r" not in r.stderr and r.stderr.startswith(b"cafe: 400 URLs"), r.stderr
 
 
+def test_no_private_refuses_before_connecting():
+    import socket
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(16)
+    port = lsock.getsockname()[1]
+    try:
+        lines = [f"http://127.0.0.1:{port}/a", f"http://[::ffff:127.0.0.1]:{port}/b",
+                 f"http://pinned.example:{port}/c"]
+        r = cafe("titles", "-q", "--json", "--no-private", "--resolve",
+                 f"pinned.example:{port}:127.0.0.1", write_list(lines))
+        recs = [json.loads(l) for l in r.stdout.decode().splitlines()]
+        assert len(recs) == 3, recs
+        for rec in recs:
+            assert rec["error"].startswith("refused to connect to "), rec
+            assert rec["status"] is None and rec["attempts"] == 1, rec
+        ready, _, _ = select.select([lsock], [], [], 0.2)
+        assert not ready, "a connection reached the listener"
+        # without the option the same listener does get the connection
+        r = cafe("titles", "-q", "--json", "--timeout", "1", "--retries", "0",
+                 write_list(lines[:1]))
+        ready, _, _ = select.select([lsock], [], [], 5)
+        assert ready, "control run did not connect"
+    finally:
+        lsock.close()
+
+
 def test_async_titles_example():
     ex = os.path.join(os.environ["CAFE_BUILD_DIR"], "examples", "async_titles")
     u = [fx.url(2, "/page/5?delay=300"), fx.url(3, "/page/6?delay=100"), fx.url(4, "/nope")]

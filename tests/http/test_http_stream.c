@@ -200,6 +200,72 @@ static void test_retried_bodies_not_delivered(void **state) {
     cafe_http_result_free(&k.res);
 }
 
+/* The loop integration's cost: requests one after another on a kept-alive connection must
+ * not restart the socket's poll each time (each restart is two epoll_ctl calls; curl drops
+ * and re-adds a socket's interest around every transfer). */
+typedef struct seq {
+    const char *url;
+    int n, ok;
+    cafe_http_stats_t stats;
+} seq_t;
+
+static int seq_run(void *arg, void **value) {
+    seq_t *q = arg;
+    for (int i = 0; i < q->n; i++) {
+        cafe_http_result_t r;
+        if (cafe_http_request(q->url, NULL, &r) == 0 && r.status == 200)
+            q->ok++;
+        cafe_http_result_free(&r);
+    }
+    cafe_http_stats_get(NULL, &q->stats);
+    return 0;
+}
+
+static void test_kept_alive_costs_no_poll_restarts(void **state) {
+    seq_t q = {.url = fixture_url((char[256]){0}, 256, *state, 0, "/page/9?size=2000"), .n = 50};
+    assert_int_equal(test_run(seq_run, &q), 0);
+    assert_int_equal(q.ok, 50);
+    assert_int_equal(q.stats.transfers, 50);
+    /* connect (writable), then readable: two changes for the connection's whole life */
+    assert_true(q.stats.poll_changes <= 4);
+}
+
+/* Pooled easy handles keep their options for the next request when they fit: a change of
+ * method or options in between must still take effect, both ways. */
+typedef struct step {
+    const cafe_http_opts_t *opts;
+    const char *path;
+    long status;
+    size_t body_len;
+} step_t;
+
+static int mixed_run(void *arg, void **value) {
+    const fixture_proc_t *f = arg;
+    const cafe_http_opts_t get = {0}, head = {.method = CAFE_HTTP_HEAD},
+                           no_redirects = {.max_redirects = CAFE_HTTP_NO_REDIRECTS};
+    const step_t steps[] = {
+        {&get, "/page/4?size=1000", 200, 1000}, {&head, "/page/4?size=1000", 200, 0},
+        {&head, "/page/4?size=1000", 200, 0},   {&get, "/page/4?size=1000", 200, 1000},
+        {&get, "/redirect/1", 200, 30000},      {&no_redirects, "/redirect/1", 302, 9},
+        {&no_redirects, "/redirect/1", 302, 9}, {&get, "/redirect/1", 200, 30000},
+    };
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        char url[256];
+        cafe_http_result_t r;
+        assert_int_equal(cafe_http_request(fixture_url(url, sizeof(url), f, 0, steps[i].path),
+                                           steps[i].opts, &r),
+                         0);
+        assert_int_equal(r.status, steps[i].status);
+        assert_int_equal(r.body_len, steps[i].body_len);
+        cafe_http_result_free(&r);
+    }
+    return 0;
+}
+
+static void test_pooled_handles_take_new_options(void **state) {
+    assert_int_equal(test_run(mixed_run, *state), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stream_whole_body),
@@ -208,6 +274,8 @@ int main(void) {
         cmocka_unit_test(test_stop_policies_forced),
         cmocka_unit_test(test_stop_busy_host_drains),
         cmocka_unit_test(test_retried_bodies_not_delivered),
+        cmocka_unit_test(test_kept_alive_costs_no_poll_restarts),
+        cmocka_unit_test(test_pooled_handles_take_new_options),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -1,0 +1,70 @@
+/* --no-private: refuse to connect to addresses that are not on the public internet, checked
+ * after DNS (a name can resolve anywhere: think SSRF). New connections are checked before
+ * the socket is opened, so nothing reaches such an address; a connection reused from an
+ * earlier request is checked again before the request is sent. */
+#include "http/internal.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+/* 0.0.0.0/8, 10/8, 100.64/10 (shared), 127/8, 169.254/16, 172.16/12, 192.0.0/24,
+ * 192.168/16, 198.18/15 (benchmarks), 224/4 (multicast) and 240/4 (reserved). */
+static int v4_private(uint32_t a) {
+    static const struct {
+        uint32_t net, mask;
+    } ranges[] = {
+        {0x00000000u, 0xFF000000u}, {0x0A000000u, 0xFF000000u}, {0x64400000u, 0xFFC00000u},
+        {0x7F000000u, 0xFF000000u}, {0xA9FE0000u, 0xFFFF0000u}, {0xAC100000u, 0xFFF00000u},
+        {0xC0000000u, 0xFFFFFF00u}, {0xC0A80000u, 0xFFFF0000u}, {0xC6120000u, 0xFFFE0000u},
+        {0xE0000000u, 0xF0000000u}, {0xF0000000u, 0xF0000000u},
+    };
+    for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
+        if ((a & ranges[i].mask) == ranges[i].net)
+            return 1;
+    return 0;
+}
+
+/* ::, ::1, fc00::/7 (unique local), fe80::/10 (link-local), ff00::/8 (multicast), and
+ * IPv4-mapped or -compatible forms of private IPv4 addresses. */
+static int v6_private(const unsigned char *b) {
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+    static const unsigned char zero[12] = {0};
+    if (memcmp(b, mapped, 12) == 0 || memcmp(b, zero, 12) == 0)
+        return v4_private((uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 |
+                          b[15]);
+    return (b[0] & 0xFE) == 0xFC || (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) || b[0] == 0xFF;
+}
+
+int cafe__http_addr_private(const struct sockaddr *sa) {
+    if (sa->sa_family == AF_INET)
+        return v4_private(ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr));
+    if (sa->sa_family == AF_INET6)
+        return v6_private(((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr);
+    return 1; /* anything else (unix sockets...) is not the public internet either */
+}
+
+int cafe__http_ip_private(const char *ip) {
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, ip, &a4) == 1)
+        return v4_private(ntohl(a4.s_addr));
+    if (inet_pton(AF_INET6, ip, &a6) == 1)
+        return v6_private(a6.s6_addr);
+    return 1;
+}
+
+/* CURLOPT_PREREQFUNCTION: runs for new and reused connections alike, before the request. */
+static int on_prereq(void *clientp, char *ip, char *local_ip, int port, int local_port) {
+    cafe__http_xfer_t *x = clientp;
+    if (!x->try || !x->try->opts->no_private || !cafe__http_ip_private(ip))
+        return CURL_PREREQFUNC_OK;
+    snprintf(x->refused, sizeof x->refused, "%s", ip);
+    return CURL_PREREQFUNC_ABORT;
+}
+
+void cafe__http_private_setopts(cafe__http_xfer_t *x) {
+    curl_easy_setopt(x->easy, CURLOPT_PREREQFUNCTION, on_prereq);
+    curl_easy_setopt(x->easy, CURLOPT_PREREQDATA, x);
+}

@@ -1,0 +1,48 @@
+/* --no-private's address classifier: what counts as off the public internet. */
+#include "testutil.h"
+#include "http/internal.h"
+
+static void test_private_addresses(void **state) {
+    static const char *const private_ips[] = {"127.0.0.1",
+                                              "127.255.255.254",
+                                              "10.1.2.3",
+                                              "172.16.0.1",
+                                              "172.31.255.255",
+                                              "192.168.1.1",
+                                              "169.254.169.254",
+                                              "100.64.0.1",
+                                              "0.0.0.0",
+                                              "224.0.0.1",
+                                              "255.255.255.255",
+                                              "198.18.0.1",
+                                              "::1",
+                                              "::",
+                                              "fe80::1",
+                                              "fc00::1",
+                                              "fd12:3456::1",
+                                              "ff02::1",
+                                              "::ffff:127.0.0.1",
+                                              "::ffff:10.0.0.1",
+                                              "not an address"};
+    for (size_t i = 0; i < sizeof private_ips / sizeof private_ips[0]; i++)
+        if (!cafe__http_ip_private(private_ips[i]))
+            fail_msg("%s should be refused", private_ips[i]);
+}
+
+static void test_public_addresses(void **state) {
+    /* Parsed, never connected to: the classifier is pure. */
+    static const char *const public_ips[] = {"1.1.1.1",      "8.8.8.8",       "172.32.0.1",
+                                             "192.169.0.1",  "100.128.0.1",   "2001:db8::1",
+                                             "2606:4700::1", "::ffff:1.1.1.1"};
+    for (size_t i = 0; i < sizeof public_ips / sizeof public_ips[0]; i++)
+        if (cafe__http_ip_private(public_ips[i]))
+            fail_msg("%s should be allowed", public_ips[i]);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_private_addresses),
+        cmocka_unit_test(test_public_addresses),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
