@@ -143,6 +143,28 @@ def test_sigkill_worker_then_lease_expiry():
     assert reclaimed >= held, (reclaimed, held)
 
 
+def test_stalled_worker_loses_its_leases_and_its_records_are_refused():
+    """A worker frozen (SIGSTOP: a long GC pause, a network partition) past its lease: another
+    takes its URLs over and records them; when the first wakes up and finishes the same
+    fetches, the queue refuses its records. Exactly one record per URL all the same."""
+    urls, path = url_list("stall", 200, delay=500, first=90000)
+    cafe("queue", "push", rs.url("stall"), path)
+    a = worker(rs.url("stall"), "-c", "200", "--lease", "1")
+    mine = f":{a.pid}:"
+    wait_until(lambda: rs.cmd("LLEN", "cafe:{stall}:pending") == 0 and
+               all(mine in w for w in rs.cmd("HVALS", "cafe:{stall}:owner")), "a takes all")
+    a.send_signal(signal.SIGSTOP)
+    try:
+        rc, err = finish(worker(rs.url("stall"), "--lease", "1"))
+        assert rc == 0 and summary_count(err) == 200, err
+    finally:
+        a.send_signal(signal.SIGCONT)
+    rc, err = finish(a)
+    assert rc == 0 and "200 records not written" in err, err
+    assert summary_count(err) == 0, err
+    exactly_once(rs, "stall", urls)
+
+
 def test_redis_killed_and_restarted_with_aof():
     srv = RedisServer("--appendonly", "yes", "--appendfsync", "always")
     try:
