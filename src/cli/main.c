@@ -1,6 +1,7 @@
 /* The `cafe` command: a thin layer over libcafe, as curl's tool is over libcurl. */
 #include "cafe.h"
 #include "cli/demo.h"
+#include "cli/queue.h"
 #include "cli/title_cmd.h"
 #include "cli/titles.h"
 
@@ -16,6 +17,8 @@ static void usage(FILE *f) {
           "  titles [FILE|-]   fetch the <title> of every URL in FILE (see cafe titles --help)\n"
           "  title [FILE...]   print the <title> of local HTML files (see cafe title --help)\n"
           "  demo              the guide's experiment, sync vs async, on local sites\n"
+          "  queue push|results|status REDIS_URL   a URL queue on Redis shared by many\n"
+          "                    `cafe titles --queue` workers (see cafe queue --help)\n"
           "\n"
           "  --help, --version\n",
           f);
@@ -36,6 +39,8 @@ int main(int argc, char **argv) {
         return cli_title_main(argc - 1, argv + 1);
     if (strcmp(cmd, "demo") == 0)
         return cli_demo_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "queue") == 0)
+        return cli_queue_main(argc - 1, argv + 1);
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return 0;
