@@ -13,22 +13,10 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import CAFE, Fixture, cafe, free_port  # noqa: E402
+from harness import CAFE, Fixture, cafe, free_port, run_tests  # noqa: E402
 from redis_server import RedisServer  # noqa: E402
 
 SITES = 50
-passed = failed = 0
-
-
-def check(name, fn):
-    global passed, failed
-    try:
-        fn()
-        passed += 1
-        print(f"ok - {name}", flush=True)
-    except Exception as e:  # report and go on: one failure must not hide the others
-        failed += 1
-        print(f"FAIL - {name}: {e!r}", flush=True)
 
 
 fx = Fixture("--sites", str(SITES), "--size", "4000")
@@ -309,10 +297,4 @@ def test_usage():
         assert r.returncode == 2 and b"--help" in r.stderr, (args, r.stderr)
 
 
-for name, fn in list(globals().items()):
-    if name.startswith("test_") and callable(fn):
-        check(name, fn)
-rs.close()
-fx.close()
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+run_tests(globals(), cleanup=[rs.close, fx.close])
