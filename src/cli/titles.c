@@ -107,16 +107,17 @@ static int reader_task(void *arg, void **value) {
     size_t len;
     uint64_t lineno;
     int rc;
-    while (!run->stopping && (rc = run->queue ? cli_queue_next(run->queue, run, &line, &len)
-                                              : cli_input_next(run->in, &line, &len, &lineno)) > 0) {
+    while (!run->stopping &&
+           (rc = run->queue ? cli_queue_next(run->queue, run, &line, &len)
+                            : cli_input_next(run->in, &line, &len, &lineno)) > 0) {
         run->total_lines++;
         rc = dispatch(run, line, len, rc == CLI_INPUT_TOO_LONG);
         if (rc != 0)
             return rc;
     }
     if (rc < 0 && rc != CAFE_ECANCELED) {
-        fprintf(stderr, "cafe titles: reading %s: %s\n",
-                run->queue ? "the queue" : run->o->input, cafe_strerror(rc));
+        fprintf(stderr, "cafe titles: reading %s: %s\n", run->queue ? "the queue" : run->o->input,
+                cafe_strerror(rc));
         run->input_error = 1;
     }
     return 0;
@@ -245,7 +246,9 @@ int cli_titles_main(int argc, char **argv) {
         run.write_error = errno;
     if (run.write_error && run.write_error != EPIPE)
         fprintf(stderr, "cafe titles: writing %s: %s\n",
-                o.queue ? "to the queue" : o.output ? o.output : "standard output",
+                o.queue    ? "to the queue"
+                : o.output ? o.output
+                           : "standard output",
                 strerror(run.write_error));
     if (rc == 0 && !o.quiet && run.write_error != EPIPE)
         cli_summary(&run, run.stopping == 2);
