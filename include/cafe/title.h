@@ -17,10 +17,11 @@
  * found later while the encoding is still that fallback (before the body starts) switches
  * to it, as browsers do.
  *
- * Memory: one allocation per extractor, of fixed size (about 7 KiB: the 1024-byte prescan
- * window, the title buffer and the tokenizer state), plus an iconv descriptor when the
- * page's encoding is neither UTF-8 nor windows-1252-compatible ASCII, and a bounded raw copy
- * of the title while the encoding is only the fallback. Nothing is allocated per byte.
+ * Memory: one allocation per extractor, of fixed size (about 9 KiB: the 1024-byte prescan
+ * window, the title buffer, the tokenizer with its stack of open elements), plus an iconv
+ * descriptor for encodings other than UTF-8 and x-user-defined, and, only while no
+ * declaration fixed the encoding, a 16 KiB raw copy of the title to decode it again should a
+ * later <meta> change the encoding. Nothing is allocated per byte.
  */
 #ifndef CAFE_TITLE_H
 #define CAFE_TITLE_H
@@ -45,9 +46,14 @@ int cafe_title_create(cafe_title_t **out, const char *charset);
 void cafe_title_reset(cafe_title_t *t, const char *charset);
 
 /* Feeds the next `len` bytes of the page; chunks may be split anywhere, down to one byte.
- * Returns 1 when the title is complete (the rest of the page cannot change it: the caller
- * may stop reading; further feeds are ignored), 0 when more input is wanted, or a negative
- * CAFE_E* code (CAFE_ENOMEM). The data is not kept after the call returns. */
+ * Returns 1 when the result is final (the rest of the page cannot change it: the caller may
+ * stop reading; further feeds are ignored), 0 when more input is wanted, or a negative
+ * CAFE_E* code. The data is not kept after the call returns.
+ * When: at the title's end tag once the encoding is decided, i.e. after the first 1024
+ * bytes unless a BOM, the transport charset or an early <meta> decided it sooner; with the
+ * windows-1252 fallback, a title with non-ASCII bytes is final only when the body starts
+ * (a <meta> in the head could still change its encoding). A page with no title is final
+ * only at its end (cafe_title_finish), or at <plaintext>. */
 int cafe_title_feed(cafe_title_t *t, const void *data, size_t len);
 
 /* Marks the end of the page (EOF, or the caller stops early). Completes the result: an

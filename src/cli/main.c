@@ -1,6 +1,8 @@
 /* The `cafe` command: a thin layer over libcafe, as curl's tool is over libcurl. */
 #include "cafe.h"
 #include "cli/demo.h"
+#include "cli/queue.h"
+#include "cli/title_cmd.h"
 #include "cli/titles.h"
 
 #include <curl/curl.h>
@@ -13,47 +15,13 @@ static void usage(FILE *f) {
           "\n"
           "Commands:\n"
           "  titles [FILE|-]   fetch the <title> of every URL in FILE (see cafe titles --help)\n"
-          "  title FILE...     print the <title> of local HTML files\n"
+          "  title [FILE...]   print the <title> of local HTML files (see cafe title --help)\n"
           "  demo              the guide's experiment, sync vs async, on local sites\n"
+          "  queue push|results|status REDIS_URL   a URL queue on Redis shared by many\n"
+          "                    `cafe titles --queue` workers (see cafe queue --help)\n"
           "\n"
           "  --help, --version\n",
           f);
-}
-
-/* `cafe title FILE...`: the extractor alone, on local files. */
-static int title_files(int argc, char **argv) {
-    int status = 0;
-    if (argc < 2) {
-        fputs("cafe title: no file given\nTry 'cafe --help' for more information.\n", stderr);
-        return 2;
-    }
-    for (int i = 1; i < argc; i++) {
-        FILE *f = fopen(argv[i], "rb");
-        if (!f) {
-            fprintf(stderr, "cafe title: %s: cannot open\n", argv[i]);
-            status = 2;
-            continue;
-        }
-        cafe_title_t *t;
-        if (cafe_title_create(&t, NULL) != 0) {
-            fclose(f);
-            return 2;
-        }
-        char buf[65536];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof buf, f)) > 0 && cafe_title_feed(t, buf, n) == 0)
-            ;
-        fclose(f);
-        int has = cafe_title_finish(t);
-        if (argc > 2)
-            printf("%s: ", argv[i]);
-        if (has)
-            printf("%s\n", cafe_title_text(t, NULL));
-        else
-            printf("(no title)\n");
-        cafe_title_free(t);
-    }
-    return status;
 }
 
 int main(int argc, char **argv) {
@@ -68,9 +36,11 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "titles") == 0)
         return cli_titles_main(argc - 1, argv + 1);
     if (strcmp(cmd, "title") == 0)
-        return title_files(argc - 1, argv + 1);
+        return cli_title_main(argc - 1, argv + 1);
     if (strcmp(cmd, "demo") == 0)
         return cli_demo_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "queue") == 0)
+        return cli_queue_main(argc - 1, argv + 1);
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return 0;

@@ -44,6 +44,14 @@ void cli_usage_titles(FILE *f) {
         "      --no-private       refuse to connect to private, loopback and link-local\n"
         "                         addresses (checked after DNS and on every redirect)\n"
         "\n"
+        "Shared queue (many workers, many machines; see cafe queue --help):\n"
+        "      --queue REDIS_URL  take URLs from the queue redis://[USER:PASS@]HOST[:PORT]\n"
+        "                         [/DB]?queue=NAME and append each record (JSON) to its\n"
+        "                         results; exits when the queue is empty\n"
+        "      --lease S          a URL taken is another worker's after S seconds without\n"
+        "                         renewal (default 60; live workers renew)\n"
+        "      --follow           with --queue: wait for more URLs instead of exiting\n"
+        "\n"
         "Exit: 0 done (failed URLs are results), 1 with --fail if any failed, 2 usage or\n"
         "input error, 130 interrupted (Ctrl-C: finished records are written; --resume\n"
         "continues).\n",
@@ -81,7 +89,10 @@ enum {
     OPT_SCHEME,
     OPT_HELP,
     OPT_VERSION,
-    OPT_NO_PRIVATE
+    OPT_NO_PRIVATE,
+    OPT_QUEUE,
+    OPT_LEASE,
+    OPT_FOLLOW
 };
 
 static const struct option longopts[] = {
@@ -110,6 +121,9 @@ static const struct option longopts[] = {
     {"resolve", required_argument, 0, OPT_RESOLVE},
     {"scheme", required_argument, 0, OPT_SCHEME},
     {"no-private", no_argument, 0, OPT_NO_PRIVATE},
+    {"queue", required_argument, 0, OPT_QUEUE},
+    {"lease", required_argument, 0, OPT_LEASE},
+    {"follow", no_argument, 0, OPT_FOLLOW},
     {"help", no_argument, 0, OPT_HELP},
     {"version", no_argument, 0, OPT_VERSION},
     {0, 0, 0, 0},
@@ -133,6 +147,7 @@ static void defaults(cli_opts_t *o) {
     o->max_redirects = 10;
     o->max_bytes = 2u << 20;
     o->scheme = "https";
+    o->lease_ms = 60000;
 }
 
 /* One option with a numeric or list argument; 0 or a usage error (2). */
@@ -144,6 +159,11 @@ static int set_value(cli_opts_t *o, int c, const char *arg) {
         if (num(arg, 1, 100000, &v))
             return usage_error("expected a number from 1 to 100000", arg);
         *(c == 'c' ? &o->concurrency : &o->per_host) = (size_t)v;
+        return 0;
+    case OPT_LEASE:
+        if (num(arg, 1, 86400, &v))
+            return usage_error("--lease wants seconds from 1 to 86400", arg);
+        o->lease_ms = (uint64_t)(v * 1000);
         return 0;
     case OPT_RATE:
     case OPT_TIMEOUT:
@@ -184,6 +204,19 @@ static int set_value(cli_opts_t *o, int c, const char *arg) {
     default:
         return usage_error("unknown option", NULL);
     }
+}
+
+/* --queue: records are JSON in Redis, in completion order; input and output are the queue. */
+static int queue_opts(cli_opts_t *o, int input_given) {
+    if (!o->queue)
+        return usage_error("--follow needs --queue", NULL);
+    if (input_given || o->output || o->resume || o->fmt == CLI_FMT_CSV)
+        return usage_error("--queue takes the URLs from Redis and writes the records there "
+                           "(no FILE, -o, --resume or --csv; see cafe queue results)",
+                           NULL);
+    o->fmt = CLI_FMT_JSON;
+    o->unordered = 1;
+    return 0;
 }
 
 int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
@@ -239,6 +272,12 @@ int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
                 return usage_error("--scheme must be http or https", optarg);
             o->scheme = optarg;
             break;
+        case OPT_QUEUE:
+            o->queue = optarg;
+            break;
+        case OPT_FOLLOW:
+            o->follow = 1;
+            break;
         case OPT_HELP:
             cli_usage_titles(stdout);
             return -1;
@@ -256,6 +295,7 @@ int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
         }
         }
     }
+    int input_given = optind < argc;
     if (optind < argc)
         o->input = argv[optind++];
     if (optind < argc)
@@ -266,5 +306,5 @@ int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
         return usage_error("--resume needs --json or --csv output", NULL);
     if (o->sync)
         o->concurrency = 1;
-    return 0;
+    return o->queue || o->follow ? queue_opts(o, input_given) : 0;
 }

@@ -28,6 +28,9 @@ typedef struct cli_opts {
     const char *headers[CLI_MAX_LIST + 1];
     const char *resolve[CLI_MAX_LIST + 1];
     size_t nheaders, nresolve;
+    const char *queue; /* --queue REDIS_URL: a worker of a shared queue (see queue.h) */
+    uint64_t lease_ms; /* --lease, default 60 s */
+    int follow;        /* --follow: wait for more URLs when the queue is empty */
 } cli_opts_t;
 
 /* Parses argv of `cafe titles` (argv[0] is "titles"). Returns 0, or 2 after printing a

@@ -7,6 +7,7 @@
 #include "cli/input.h"
 #include "cli/opts.h"
 #include "cli/polite.h"
+#include "cli/queue.h"
 #include "cli/record.h"
 #include "cli/resume.h"
 
@@ -22,6 +23,7 @@ typedef struct cli_slot {
 typedef struct cli_run {
     cli_opts_t *o;
     cli_input_t *in;
+    cli_queue_t *queue; /* --queue: URLs come from and records go to Redis instead */
     FILE *out;
     cli_urlset_t done_set; /* --resume: URLs already in the output */
     /* Ordered output: records wait in a window of `window` slots indexed by seq % window;

@@ -125,14 +125,17 @@ static int reader_task(void *arg, void **value) {
     size_t len;
     uint64_t lineno;
     int rc;
-    while (!run->stopping && (rc = cli_input_next(run->in, &line, &len, &lineno)) > 0) {
+    while (!run->stopping &&
+           (rc = run->queue ? cli_queue_next(run->queue, run, &line, &len)
+                            : cli_input_next(run->in, &line, &len, &lineno)) > 0) {
         run->total_lines++;
         rc = dispatch(run, line, len, rc == CLI_INPUT_TOO_LONG);
         if (rc != 0)
             return rc;
     }
     if (rc < 0 && rc != CAFE_ECANCELED) {
-        fprintf(stderr, "cafe titles: reading %s: %s\n", run->o->input, cafe_strerror(rc));
+        fprintf(stderr, "cafe titles: reading %s: %s\n", run->queue ? "the queue" : run->o->input,
+                cafe_strerror(rc));
         run->input_error = 1;
     }
     return 0;
@@ -186,6 +189,8 @@ static int run_main(void *arg, void **value) {
     run->reader = NULL;
     cafe_group_wait(&run->fetchers);
     cli_run_flush_all(run);
+    if (run->queue)
+        cli_queue_finish(run->queue);
     cafe_task_cancel(wint);
     cafe_task_cancel(wterm);
     cafe_task_cancel(progress);
@@ -243,7 +248,9 @@ static int prepare(cli_run_t *run, cli_opts_t *o) {
             return 2;
         }
     }
-    int rc = cli_input_open(&run->in, o->input);
+    if (o->queue && cli_queue_open(&run->queue, o) != 0)
+        return 2;
+    int rc = o->queue ? 0 : cli_input_open(&run->in, o->input);
     if (rc != 0) {
         fprintf(stderr, "cafe titles: cannot read %s: %s\n", o->input, cafe_strerror(rc));
         return 2;
@@ -265,6 +272,7 @@ static int prepare(cli_run_t *run, cli_opts_t *o) {
 
 static void cleanup(cli_run_t *run) {
     cli_input_close(run->in);
+    cli_queue_close(run->queue);
     if (run->out && run->out != stdout)
         fclose(run->out);
     free(run->slots);
@@ -283,7 +291,10 @@ int cli_titles_main(int argc, char **argv) {
     if (rc == 0 && run.out == stdout && fflush(stdout) != 0)
         run.write_error = errno;
     if (run.write_error && run.write_error != EPIPE)
-        fprintf(stderr, "cafe titles: writing %s: %s\n", o.output ? o.output : "standard output",
+        fprintf(stderr, "cafe titles: writing %s: %s\n",
+                o.queue    ? "to the queue"
+                : o.output ? o.output
+                           : "standard output",
                 strerror(run.write_error));
     if (rc == 0 && !o.quiet && run.write_error != EPIPE)
         cli_summary(&run, run.stopping == 2);

@@ -9,11 +9,12 @@
 
 static void write_one(cli_run_t *run, cli_slot_t *s) {
     if (s->state == SLOT_DONE && !run->write_error) {
-        int rc = cli_output_record(run->out, run->o->fmt, &s->rec);
-        if (rc != 0) {
+        int rc = run->queue ? cli_queue_record(run->queue, &s->rec)
+                            : cli_output_record(run->out, run->o->fmt, &s->rec);
+        if (rc < 0) {
             run->write_error = -rc;
             run->stopping = 1;
-        } else {
+        } else if (rc == 0) { /* 1: not written (the queue gave the URL to another worker) */
             run->written++;
             if (cli_record_failed(&s->rec))
                 run->failed++;

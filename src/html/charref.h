@@ -26,4 +26,9 @@ const cafe__html_entity_t *cafe__html_entity_longest(const char *s, size_t n);
  * the C1 controls it defines; value itself otherwise. */
 uint32_t cafe__html_numeric_ref(uint32_t value);
 
+/* Decodes the character references of an attribute value with the attribute rules (a
+ * legacy name without ';' stays text before '=' or an alphanumeric). Writes at most cap-1
+ * bytes (whole characters) and a NUL to out; returns the length. */
+size_t cafe__html_attr_decode(const char *s, size_t n, char *out, size_t cap);
+
 #endif

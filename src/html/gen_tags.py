@@ -1,46 +1,79 @@
 #!/usr/bin/env python3
-"""Generates src/html/tags.c: the tag names tree construction needs, as (len, first 8
-bytes, next 8 bytes) keys sorted for bisection, with their id and flags.
+"""Generates src/html/tags.h and tags.c: the tag names tree construction needs, as keys of
+their first 16 bytes (little-endian words) found through a perfect hash, with their id and
+flags.
 
 Run: python3 src/html/gen_tags.py h > src/html/tags.h
      python3 src/html/gen_tags.py c > src/html/tags.c"""
 import sys
 
-# name -> flags. VOID: no end tag, never on the stack. BREAKOUT: leaves foreign content
-# (HTML standard, "in foreign content"). HEADISH: allowed before <body> without starting
-# it. FSKILL: sets frameset-ok to "not ok" ("in body").
-TAGS = {
-    "title": "HEADISH", "textarea": "FSKILL", "style": "HEADISH", "xmp": "FSKILL",
-    "iframe": "FSKILL", "noembed": "", "noframes": "HEADISH", "noscript": "HEADISH",
-    "script": "HEADISH", "plaintext": "", "svg": "", "math": "", "template": "HEADISH",
-    "frameset": "HEADISH", "frame": "VOID", "font": "", "meta": "VOID|BREAKOUT|HEADISH",
-    "html": "HEADISH", "head": "HEADISH|BREAKOUT", "body": "BREAKOUT",
-    "base": "VOID|HEADISH", "basefont": "VOID|HEADISH", "bgsound": "VOID|HEADISH",
-    "link": "VOID|HEADISH",
-    "foreignobject": "", "desc": "", "mi": "", "mo": "", "mn": "", "ms": "", "mtext": "",
-    "annotation-xml": "", "mglyph": "", "malignmark": "",
-    "b": "BREAKOUT", "big": "BREAKOUT", "blockquote": "BREAKOUT", "br": "BREAKOUT|VOID|FSKILL",
-    "center": "BREAKOUT", "code": "BREAKOUT", "dd": "BREAKOUT|FSKILL", "div": "BREAKOUT",
-    "dl": "BREAKOUT", "dt": "BREAKOUT|FSKILL", "em": "BREAKOUT", "embed": "BREAKOUT|VOID|FSKILL",
-    "h1": "BREAKOUT", "h2": "BREAKOUT", "h3": "BREAKOUT", "h4": "BREAKOUT", "h5": "BREAKOUT",
-    "h6": "BREAKOUT", "hr": "BREAKOUT|VOID|FSKILL", "i": "BREAKOUT",
-    "img": "BREAKOUT|VOID|FSKILL", "li": "BREAKOUT|FSKILL", "listing": "BREAKOUT|FSKILL",
-    "menu": "BREAKOUT", "nobr": "BREAKOUT", "ol": "BREAKOUT", "p": "BREAKOUT",
-    "pre": "BREAKOUT|FSKILL", "ruby": "BREAKOUT", "s": "BREAKOUT", "small": "BREAKOUT",
-    "span": "BREAKOUT", "strong": "BREAKOUT", "strike": "BREAKOUT", "sub": "BREAKOUT",
-    "sup": "BREAKOUT", "table": "BREAKOUT|FSKILL", "tt": "BREAKOUT", "u": "BREAKOUT",
-    "ul": "BREAKOUT", "var": "BREAKOUT",
-    "area": "VOID|FSKILL", "col": "VOID", "image": "VOID|FSKILL", "input": "VOID|FSKILL",
-    "keygen": "VOID|FSKILL", "param": "VOID", "source": "VOID", "track": "VOID",
-    "wbr": "VOID|FSKILL", "button": "FSKILL", "applet": "FSKILL", "marquee": "FSKILL",
-    "object": "FSKILL", "select": "FSKILL",
+# Sets of the HTML standard's tree construction; a tag's flags say which it belongs to.
+# VOID: no end tag, never on the stack. BREAKOUT: leaves foreign content ("in foreign
+# content"). HEADISH: allowed before <body> without starting it. FSKILL: sets frameset-ok to
+# "not ok" ("in body"). SPECIAL: the "special" category. SCOPE: ends "has an element in
+# scope" searches. CLOSEP: its start tag closes an open <p> ("in body"). BLOCKEND: its end
+# tag closes the nearest element of its name in scope (the "in body" end tag rules that are
+# not "any other end tag"; formatting elements' adoption agency approximated the same way).
+SETS = {
+    "VOID": "area base basefont bgsound br col embed frame hr image img input keygen link meta "
+            "param source track wbr",
+    "BREAKOUT": "b big blockquote body br center code dd div dl dt em embed h1 h2 h3 h4 h5 h6 "
+                "head hr i img li listing menu meta nobr ol p pre ruby s small span strong "
+                "strike sub sup table tt u ul var",
+    "HEADISH": "html head base basefont bgsound link meta noframes script style template title "
+               "noscript frameset",
+    "FSKILL": "pre listing li dd dt button applet marquee object table area br embed img keygen "
+              "wbr input hr textarea xmp iframe select image body template",
+    "SPECIAL": "address applet area article aside base basefont bgsound blockquote body br "
+               "button caption center col colgroup dd details dir div dl dt embed fieldset "
+               "figcaption figure footer form frame frameset h1 h2 h3 h4 h5 h6 head header "
+               "hgroup hr html iframe img input keygen li link listing main marquee menu meta "
+               "nav noembed noframes noscript object ol p param plaintext pre script search "
+               "section select source style summary table tbody td template textarea tfoot th "
+               "thead title tr track ul wbr xmp",
+    "SCOPE": "applet caption html table td th marquee object template",
+    "CLOSEP": "address article aside blockquote center details dialog dir div dl fieldset "
+              "figcaption figure footer header hgroup main menu nav ol p search section summary "
+              "ul h1 h2 h3 h4 h5 h6 pre listing form plaintext table hr xmp li dd dt",
+    "BLOCKEND": "address article aside blockquote button center details dialog dir div dl "
+                "fieldset figcaption figure footer header hgroup listing main menu nav ol pre "
+                "search section summary ul form applet marquee object li dd dt h1 h2 h3 h4 h5 h6 "
+                "a b big code em font i nobr s small strike strong tt u select caption colgroup "
+                "table tbody td tfoot th thead tr",
 }
+FLAGS = list(SETS)
+assert len(FLAGS) <= 8  # they fit the uint8_t flags
+OTHERS = ("title textarea style xmp iframe noembed noframes noscript script plaintext svg math "
+          "template frameset font meta foreignobject desc mi mo mn ms mtext annotation-xml "
+          "mglyph malignmark option optgroup")
+TAGS = {}
+for name in OTHERS.split() + [n for v in SETS.values() for n in v.split()]:
+    TAGS[name] = "|".join(f for f in FLAGS if name in SETS[f].split())
 
 def key(name):
     b = name.encode().ljust(16, b"\0")
     return (int.from_bytes(b[:8], "little"), int.from_bytes(b[8:], "little"))
 
 rows = sorted(TAGS, key=key)
+
+# A perfect hash of the keys into HASH_SLOTS slots: (w0 ^ w1 * C) * K >> (64 - HASH_BITS),
+# with K found by a deterministic search.
+HASH_BITS = 10
+HASH_C = 0x9E3779B97F4A7C15
+M64 = (1 << 64) - 1
+
+def slot(w0, w1, k):
+    return (((w0 ^ (w1 * HASH_C & M64)) * k) & M64) >> (64 - HASH_BITS)
+
+def find_k():
+    k = 0xD6E8FEB86659FD93
+    while True:
+        seen = {slot(*key(n), k) for n in rows}
+        if len(seen) == len(rows):
+            return k
+        k = (k * 6364136223846793005 + 1442695040888963407) & M64 | 1
+
+HASH_K = find_k()
 ident = lambda name: "CAFE__TAG_" + name.upper().replace("-", "_")
 
 def header():
@@ -58,7 +91,7 @@ def header():
         print("    %s," % ident(name))
     print("} cafe__html_tag_id_t;")
     print()
-    for i, f in enumerate(["VOID", "BREAKOUT", "HEADISH", "FSKILL"]):
+    for i, f in enumerate(FLAGS):
         print("#define CAFE__TAGF_%s %du" % (f, 1 << i))
     print()
     print("typedef struct cafe__html_tag {")
@@ -67,7 +100,12 @@ def header():
     print("} cafe__html_tag_t;")
     print()
     print("extern const cafe__html_tag_t cafe__html_tags[];")
-    print("extern const size_t cafe__html_tag_count;")
+    print("/* Perfect hash of the names: slot -> 1 + index in cafe__html_tags, or 0. */")
+    print("extern const uint8_t cafe__html_tag_slots[%d];" % (1 << HASH_BITS))
+    print()
+    print("static inline unsigned cafe__html_tag_hash(uint64_t w0, uint64_t w1) {")
+    print("    return (unsigned)(((w0 ^ w1 * 0x%XULL) * 0x%XULL) >> %d);" % (HASH_C, HASH_K, 64 - HASH_BITS))
+    print("}")
     print()
     print("#endif")
 
@@ -81,6 +119,13 @@ def source():
         flags = " | ".join("CAFE__TAGF_" + f for f in TAGS[name].split("|") if f) or "0"
         print("    {0x%016XULL, 0x%016XULL, %s, %s}, /* %s */" % (w0, w1, ident(name), flags, name))
     print("};")
-    print("const size_t cafe__html_tag_count = %d;" % len(rows))
+    print()
+    slots = [0] * (1 << HASH_BITS)
+    for i, name in enumerate(rows):
+        slots[slot(*key(name), HASH_K)] = i + 1
+    print("const uint8_t cafe__html_tag_slots[%d] = {" % len(slots))
+    for i in range(0, len(slots), 16):
+        print("    " + ", ".join(str(v) for v in slots[i:i + 16]) + ",")
+    print("};")
 
 header() if sys.argv[1:] == ["h"] else source()

@@ -8,9 +8,13 @@
 
 typedef enum cafe__html_tag_id {
     CAFE__TAG_OTHER = 0,
+    CAFE__TAG_A,
+    CAFE__TAG_ADDRESS,
     CAFE__TAG_ANNOTATION_XML,
     CAFE__TAG_APPLET,
     CAFE__TAG_AREA,
+    CAFE__TAG_ARTICLE,
+    CAFE__TAG_ASIDE,
     CAFE__TAG_B,
     CAFE__TAG_BASE,
     CAFE__TAG_BASEFONT,
@@ -20,18 +24,28 @@ typedef enum cafe__html_tag_id {
     CAFE__TAG_BODY,
     CAFE__TAG_BR,
     CAFE__TAG_BUTTON,
+    CAFE__TAG_CAPTION,
     CAFE__TAG_CENTER,
     CAFE__TAG_CODE,
     CAFE__TAG_COL,
+    CAFE__TAG_COLGROUP,
     CAFE__TAG_DD,
     CAFE__TAG_DESC,
+    CAFE__TAG_DETAILS,
+    CAFE__TAG_DIALOG,
+    CAFE__TAG_DIR,
     CAFE__TAG_DIV,
     CAFE__TAG_DL,
     CAFE__TAG_DT,
     CAFE__TAG_EM,
     CAFE__TAG_EMBED,
+    CAFE__TAG_FIELDSET,
+    CAFE__TAG_FIGCAPTION,
+    CAFE__TAG_FIGURE,
     CAFE__TAG_FONT,
+    CAFE__TAG_FOOTER,
     CAFE__TAG_FOREIGNOBJECT,
+    CAFE__TAG_FORM,
     CAFE__TAG_FRAME,
     CAFE__TAG_FRAMESET,
     CAFE__TAG_H1,
@@ -41,6 +55,8 @@ typedef enum cafe__html_tag_id {
     CAFE__TAG_H5,
     CAFE__TAG_H6,
     CAFE__TAG_HEAD,
+    CAFE__TAG_HEADER,
+    CAFE__TAG_HGROUP,
     CAFE__TAG_HR,
     CAFE__TAG_HTML,
     CAFE__TAG_I,
@@ -52,6 +68,7 @@ typedef enum cafe__html_tag_id {
     CAFE__TAG_LI,
     CAFE__TAG_LINK,
     CAFE__TAG_LISTING,
+    CAFE__TAG_MAIN,
     CAFE__TAG_MALIGNMARK,
     CAFE__TAG_MARQUEE,
     CAFE__TAG_MATH,
@@ -63,12 +80,15 @@ typedef enum cafe__html_tag_id {
     CAFE__TAG_MO,
     CAFE__TAG_MS,
     CAFE__TAG_MTEXT,
+    CAFE__TAG_NAV,
     CAFE__TAG_NOBR,
     CAFE__TAG_NOEMBED,
     CAFE__TAG_NOFRAMES,
     CAFE__TAG_NOSCRIPT,
     CAFE__TAG_OBJECT,
     CAFE__TAG_OL,
+    CAFE__TAG_OPTGROUP,
+    CAFE__TAG_OPTION,
     CAFE__TAG_P,
     CAFE__TAG_PARAM,
     CAFE__TAG_PLAINTEXT,
@@ -76,6 +96,8 @@ typedef enum cafe__html_tag_id {
     CAFE__TAG_RUBY,
     CAFE__TAG_S,
     CAFE__TAG_SCRIPT,
+    CAFE__TAG_SEARCH,
+    CAFE__TAG_SECTION,
     CAFE__TAG_SELECT,
     CAFE__TAG_SMALL,
     CAFE__TAG_SOURCE,
@@ -84,12 +106,19 @@ typedef enum cafe__html_tag_id {
     CAFE__TAG_STRONG,
     CAFE__TAG_STYLE,
     CAFE__TAG_SUB,
+    CAFE__TAG_SUMMARY,
     CAFE__TAG_SUP,
     CAFE__TAG_SVG,
     CAFE__TAG_TABLE,
+    CAFE__TAG_TBODY,
+    CAFE__TAG_TD,
     CAFE__TAG_TEMPLATE,
     CAFE__TAG_TEXTAREA,
+    CAFE__TAG_TFOOT,
+    CAFE__TAG_TH,
+    CAFE__TAG_THEAD,
     CAFE__TAG_TITLE,
+    CAFE__TAG_TR,
     CAFE__TAG_TRACK,
     CAFE__TAG_TT,
     CAFE__TAG_U,
@@ -103,6 +132,10 @@ typedef enum cafe__html_tag_id {
 #define CAFE__TAGF_BREAKOUT 2u
 #define CAFE__TAGF_HEADISH 4u
 #define CAFE__TAGF_FSKILL 8u
+#define CAFE__TAGF_SPECIAL 16u
+#define CAFE__TAGF_SCOPE 32u
+#define CAFE__TAGF_CLOSEP 64u
+#define CAFE__TAGF_BLOCKEND 128u
 
 typedef struct cafe__html_tag {
     uint64_t w0, w1; /* the lowercase name's bytes 0-7 and 8-15, little-endian */
@@ -110,6 +143,11 @@ typedef struct cafe__html_tag {
 } cafe__html_tag_t;
 
 extern const cafe__html_tag_t cafe__html_tags[];
-extern const size_t cafe__html_tag_count;
+/* Perfect hash of the names: slot -> 1 + index in cafe__html_tags, or 0. */
+extern const uint8_t cafe__html_tag_slots[1024];
+
+static inline unsigned cafe__html_tag_hash(uint64_t w0, uint64_t w1) {
+    return (unsigned)(((w0 ^ w1 * 0x9E3779B97F4A7C15ULL) * 0x2AE48C70762007FFULL) >> 54);
+}
 
 #endif

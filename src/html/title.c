@@ -13,9 +13,10 @@
  * do; the title's raw bytes are kept (at most CAFE__RAW_MAX) to decode them again then.
  * The title is therefore final once its end tag is seen and either the encoding was
  * declared, the title's bytes are all ASCII (every ASCII-compatible encoding reads them
- * alike), or the body has started. A late meta naming an encoding that is not
- * ASCII-compatible (ISO-2022-JP, replacement, which would change the tokens already read)
- * is ignored. */
+ * alike), or the body has started. A title inside the body also waits until no <frameset>
+ * can take the body away (frameset-ok cleared; see tree.c). A late meta naming an encoding that is
+ * not ASCII-compatible (ISO-2022-JP, replacement, which would change the tokens already read) is
+ * ignored. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -60,6 +61,7 @@ static const cafe__html_encoding_t *text_encoding(const cafe_title_t *t) {
 static void on_title_start(void *ctx) {
     cafe_title_t *t = ctx;
     t->has_title = 1;
+    t->title_closed = 0;
     t->raw_ascii = 1;
     t->nraw = 0;
     cafe__html_text_reset(&t->text, text_encoding(t));
@@ -86,12 +88,28 @@ static void on_title_text(void *ctx, const unsigned char *p, size_t n) {
     keep_raw(t, p, n);
 }
 
+/* Settles once the closed title can change no more: its encoding is known (or does not
+ * matter: all ASCII), no <frameset> can take it away with the body, and no later title can
+ * be foster-parented before the table it is in. */
+static void settle_if_final(cafe_title_t *t) {
+    const cafe__html_tok_t *tk = &t->tok;
+    int removable = tk->title_in_body && tk->frameset_ok && !tk->frameset;
+    if (t->title_closed && !t->done && (t->certain || t->raw_ascii) && !removable &&
+        !tk->title_in_table)
+        settle(t);
+}
+
 static void on_title_end(void *ctx) {
     cafe_title_t *t = ctx;
     cafe__html_text_end(&t->text);
     t->title_closed = 1;
-    if (t->certain || t->raw_ascii)
-        settle(t);
+    settle_if_final(t);
+}
+
+static void on_title_removed(void *ctx) {
+    cafe_title_t *t = ctx;
+    t->has_title = 0; /* and after a <frameset> no title can come */
+    settle(t);
 }
 
 /* "Change the encoding" for a meta found while the encoding is the fallback. */
@@ -102,8 +120,8 @@ static void on_meta(void *ctx, const char *charset, const char *http_equiv, cons
     const cafe__html_encoding_t *e = NULL;
     if (charset)
         e = cafe__html_encoding_get(charset, strlen(charset));
-    else if (http_equiv && content && strlen(http_equiv) == 12 &&
-             strncasecmp(http_equiv, "content-type", 12) == 0)
+    if (!e && http_equiv && content && strlen(http_equiv) == 12 &&
+        strncasecmp(http_equiv, "content-type", 12) == 0)
         e = cafe__html_meta_content_charset(content, strlen(content));
     if (!e)
         return;
@@ -120,7 +138,7 @@ static void on_meta(void *ctx, const char *charset, const char *http_equiv, cons
     cafe__html_text_feed(&t->text, t->raw ? t->raw : (const unsigned char *)"", t->nraw);
     if (t->title_closed) {
         cafe__html_text_end(&t->text);
-        settle(t);
+        settle_if_final(t);
     }
 }
 
@@ -130,11 +148,9 @@ static void tokenize(cafe_title_t *t, const unsigned char *p, size_t n) {
     cafe__html_tok_feed(&t->tok, p, n);
     if (t->done)
         return;
-    if (!t->certain && t->tok.seen_body) {
+    if (!t->certain && t->tok.seen_body)
         t->certain = 1; /* no meta can change it now */
-        if (t->title_closed)
-            settle(t);
-    }
+    settle_if_final(t);
     if (cafe__html_tok_hopeless(&t->tok) && (t->certain || !t->has_title))
         settle(t);
 }
@@ -217,8 +233,8 @@ int cafe_title_create(cafe_title_t **out, const char *charset) {
 }
 
 void cafe_title_reset(cafe_title_t *t, const char *charset) {
-    static const cafe__html_tok_cb_t cb = {NULL, on_title_start, on_title_text, on_title_end,
-                                           on_meta};
+    static const cafe__html_tok_cb_t cb = {NULL,         on_title_start,   on_title_text,
+                                           on_title_end, on_title_removed, on_meta};
     cafe__html_tok_cb_t mine = cb;
     mine.ctx = t;
     t->transport = cafe__html_encoding_transport(charset);
@@ -232,8 +248,8 @@ void cafe_title_reset(cafe_title_t *t, const char *charset) {
 
 int cafe_title_feed(cafe_title_t *t, const void *data, size_t len) {
     const unsigned char *p = data;
-    if (t->done)
-        return 1;
+    if (t->done || len == 0)
+        return t->done;
     if (!t->enc) {
         size_t took = hold(t, p, len, 0);
         p += took, len -= took;

@@ -8,71 +8,7 @@
  * decoded in text.c. */
 #include <string.h>
 
-#include "html/tags.h"
-#include "html/tokenizer.h"
-
-enum {
-    S_DATA = CAFE__TOK_DATA,
-    S_RCDATA = CAFE__TOK_RCDATA,
-    S_RAWTEXT = CAFE__TOK_RAWTEXT,
-    S_SCRIPT = CAFE__TOK_SCRIPT,
-    S_PLAINTEXT = CAFE__TOK_PLAINTEXT,
-    S_TAG_OPEN,
-    S_END_TAG_OPEN,
-    S_TAG_NAME,
-    S_TEXT_LT, /* RCDATA, RAWTEXT and script data less-than sign (tk->ret says which) */
-    S_TEXT_END_OPEN,
-    S_TEXT_END_NAME,
-    S_SCRIPT_ESC_START,
-    S_SCRIPT_ESC_START_DASH,
-    S_SCRIPT_ESC,
-    S_SCRIPT_ESC_DASH,
-    S_SCRIPT_ESC_DASH_DASH,
-    S_SCRIPT_ESC_LT,
-    S_SCRIPT_DBL_START,
-    S_SCRIPT_DBL,
-    S_SCRIPT_DBL_DASH,
-    S_SCRIPT_DBL_DASH_DASH,
-    S_SCRIPT_DBL_LT,
-    S_SCRIPT_DBL_END,
-    S_BEFORE_ATTR_NAME,
-    S_ATTR_NAME,
-    S_AFTER_ATTR_NAME,
-    S_BEFORE_ATTR_VALUE,
-    S_ATTR_VALUE_DQ,
-    S_ATTR_VALUE_SQ,
-    S_ATTR_VALUE_UQ,
-    S_AFTER_ATTR_VALUE_Q,
-    S_SELF_CLOSING,
-    S_BOGUS_COMMENT,
-    S_MDO,
-    S_COMMENT_START,
-    S_COMMENT_START_DASH,
-    S_COMMENT,
-    S_COMMENT_END_DASH,
-    S_COMMENT_END,
-    S_COMMENT_END_BANG,
-    S_DOCTYPE,
-    S_CDATA,
-    S_CDATA_BRACKET,
-    S_CDATA_END,
-};
-
-enum { A_COLOR = CAFE__ATTR_COUNT, A_FACE, A_SIZE, A_NONE = 255 };
-
-typedef const unsigned char *cur_t;
-
-static int is_ws(unsigned c) {
-    return c == ' ' || c == '\n' || c == '\t' || c == '\f' || c == '\r';
-}
-
-static int is_alpha(unsigned c) {
-    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
-}
-
-static unsigned char lower(unsigned c) {
-    return (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c == 0 ? 0xFD : c);
-}
+#include "html/tokstate.h"
 
 void cafe__html_tok_init(cafe__html_tok_t *tk, const cafe__html_tok_cb_t *cb) {
     memset(tk, 0, offsetof(cafe__html_tok_t, stack));
@@ -93,291 +29,13 @@ static void title_text(cafe__html_tok_t *tk, cur_t p, size_t n) {
 /* Text in the data state: any non-whitespace means the body has started. */
 static void data_text(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     for (; p < end; p++) {
-        if (!is_ws(*p)) {
+        if (!tok_ws(*p)) {
             tk->seen_body = 1;
             tk->frameset_ok = 0;
             return;
         }
     }
 }
-
-/* ---- tags ---------------------------------------------------------------------------- */
-
-static void name_reset(cafe__html_tok_t *tk) {
-    tk->name_len = 0;
-    tk->w0 = tk->w1 = 0;
-}
-
-static void name_add(cafe__html_tok_t *tk, unsigned c) {
-    unsigned i = tk->name_len;
-    if (i < 8)
-        tk->w0 |= (uint64_t)lower(c) << (8 * i);
-    else if (i < 16)
-        tk->w1 |= (uint64_t)lower(c) << (8 * (i - 8));
-    if (i < 255)
-        tk->name_len++;
-}
-
-static int tag_lookup(uint64_t w0, uint64_t w1, unsigned len, unsigned *flags) {
-    size_t lo = 0, hi = cafe__html_tag_count;
-    *flags = 0;
-    if (len > 16)
-        return CAFE__TAG_OTHER;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const cafe__html_tag_t *t = &cafe__html_tags[mid];
-        if (t->w0 == w0 && t->w1 == w1) {
-            *flags = t->flags;
-            return t->id;
-        }
-        if (w0 < t->w0 || (w0 == t->w0 && w1 < t->w1))
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return CAFE__TAG_OTHER;
-}
-
-static void tag_begin(cafe__html_tok_t *tk, int end_tag) {
-    name_reset(tk);
-    tk->end_tag = (uint8_t)end_tag;
-    tk->self_closing = 0;
-    tk->want_attrs = 0;
-    tk->attrs_seen = 0;
-    tk->font_attr = 0;
-    memset(tk->vlen, 0, sizeof tk->vlen);
-}
-
-/* The tag name is complete: which tag is it, and do its attributes matter? */
-static void tag_named(cafe__html_tok_t *tk) {
-    unsigned flags;
-    tk->id = (uint8_t)tag_lookup(tk->w0, tk->w1, tk->name_len, &flags);
-    tk->tag_flags = (uint8_t)flags;
-    tk->want_attrs = !tk->end_tag && (tk->id == CAFE__TAG_FONT || tk->id == CAFE__TAG_META ||
-                                      tk->id == CAFE__TAG_ANNOTATION_XML);
-}
-
-/* Emits the tag to tree construction; the tokenizer goes where the tree says. */
-static void tag_emit(cafe__html_tok_t *tk) {
-    if (tk->end_tag) {
-        cafe__html_tree_end(tk, tk->id);
-        tk->state = S_DATA;
-        return;
-    }
-    for (int i = 0; i < CAFE__ATTR_COUNT; i++)
-        tk->vals[i][tk->vlen[i]] = 0;
-    tk->state = (uint8_t)cafe__html_tree_start(tk, tk->id, tk->tag_flags);
-    tk->raw_w0 = tk->w0, tk->raw_w1 = tk->w1;
-}
-
-static cur_t st_tag_open(cafe__html_tok_t *tk, cur_t p) {
-    unsigned c = *p;
-    if (c == '!') {
-        tk->mdo = 0;
-        tk->state = S_MDO;
-        return p + 1;
-    }
-    if (c == '/') {
-        tk->state = S_END_TAG_OPEN;
-        return p + 1;
-    }
-    if (is_alpha(c)) {
-        tag_begin(tk, 0);
-        tk->state = S_TAG_NAME;
-    } else if (c == '?') {
-        tk->state = S_BOGUS_COMMENT;
-    } else {
-        tk->seen_body = 1; /* the '<' is text */
-        tk->frameset_ok = 0;
-        tk->state = S_DATA;
-    }
-    return p;
-}
-
-static cur_t st_end_tag_open(cafe__html_tok_t *tk, cur_t p) {
-    if (is_alpha(*p)) {
-        tag_begin(tk, 1);
-        tk->state = S_TAG_NAME;
-        return p;
-    }
-    if (*p == '>') {
-        tk->state = S_DATA;
-        return p + 1;
-    }
-    tk->state = S_BOGUS_COMMENT;
-    return p;
-}
-
-/* After a tag name or attribute value: whitespace, '/' or '>' decide what comes next. */
-static int tag_delim(cafe__html_tok_t *tk, unsigned c) {
-    if (is_ws(c))
-        tk->state = S_BEFORE_ATTR_NAME;
-    else if (c == '/')
-        tk->state = S_SELF_CLOSING;
-    else if (c == '>')
-        tag_emit(tk);
-    else
-        return 0;
-    return 1;
-}
-
-static cur_t st_tag_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
-    for (; p < end; p++) {
-        unsigned c = *p;
-        if (is_ws(c) || c == '/' || c == '>') {
-            tag_named(tk);
-            tag_delim(tk, c);
-            return p + 1;
-        }
-        name_add(tk, c);
-    }
-    return p;
-}
-
-/* ---- attributes ---------------------------------------------------------------------- */
-
-static void attr_begin(cafe__html_tok_t *tk) {
-    tk->attr_len = 0;
-    tk->attr_id = A_NONE;
-}
-
-static int attr_is(const cafe__html_tok_t *tk, const char *name) {
-    size_t n = strlen(name);
-    return tk->attr_len == n && memcmp(tk->attr_name, name, n) == 0;
-}
-
-/* The attribute name is complete: is it one we keep (the first of its name only)? */
-static void attr_named(cafe__html_tok_t *tk) {
-    static const char *const names[] = {"encoding", "charset", "http-equiv", "content",
-                                        "color",    "face",    "size"};
-    tk->attr_id = A_NONE;
-    if (!tk->want_attrs)
-        return;
-    for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (attr_is(tk, names[i]) && !(tk->attrs_seen & (1u << i))) {
-            tk->attrs_seen |= (uint8_t)(1u << i);
-            tk->attr_id = (uint8_t)i;
-            if (i >= A_COLOR && tk->id == CAFE__TAG_FONT)
-                tk->font_attr = 1;
-        }
-    }
-}
-
-static void attr_value(cafe__html_tok_t *tk, cur_t p, size_t n) {
-    if (tk->attr_id >= CAFE__ATTR_COUNT)
-        return;
-    size_t have = tk->vlen[tk->attr_id], room = CAFE__HTML_ATTR_MAX - 1 - have;
-    if (n > room)
-        n = room;
-    memcpy(tk->vals[tk->attr_id] + have, p, n);
-    tk->vlen[tk->attr_id] = (uint8_t)(have + n);
-}
-
-static cur_t st_before_attr_name(cafe__html_tok_t *tk, cur_t p) {
-    unsigned c = *p;
-    if (is_ws(c))
-        return p + 1;
-    if (c == '/' || c == '>') {
-        tk->state = S_AFTER_ATTR_NAME;
-        return p;
-    }
-    attr_begin(tk);
-    tk->state = S_ATTR_NAME;
-    if (c != '=')
-        return p;
-    tk->attr_name[tk->attr_len++] = '=';
-    return p + 1;
-}
-
-static cur_t st_attr_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
-    for (; p < end; p++) {
-        unsigned c = *p;
-        if (is_ws(c) || c == '/' || c == '>') {
-            attr_named(tk);
-            tk->state = S_AFTER_ATTR_NAME;
-            return p;
-        }
-        if (c == '=') {
-            attr_named(tk);
-            tk->state = S_BEFORE_ATTR_VALUE;
-            return p + 1;
-        }
-        if (tk->attr_len < sizeof tk->attr_name)
-            tk->attr_name[tk->attr_len] = (char)lower(c);
-        if (tk->attr_len < 255)
-            tk->attr_len++;
-    }
-    return p;
-}
-
-static cur_t st_after_attr_name(cafe__html_tok_t *tk, cur_t p) {
-    unsigned c = *p;
-    if (is_ws(c))
-        return p + 1;
-    if (c == '=') {
-        tk->state = S_BEFORE_ATTR_VALUE;
-        return p + 1;
-    }
-    if (tag_delim(tk, c))
-        return p + 1;
-    attr_begin(tk);
-    tk->state = S_ATTR_NAME;
-    return p;
-}
-
-static cur_t st_before_attr_value(cafe__html_tok_t *tk, cur_t p) {
-    unsigned c = *p;
-    if (is_ws(c))
-        return p + 1;
-    if (c == '"' || c == '\'') {
-        tk->state = c == '"' ? S_ATTR_VALUE_DQ : S_ATTR_VALUE_SQ;
-        return p + 1;
-    }
-    if (c == '>') {
-        tag_emit(tk);
-        return p + 1;
-    }
-    tk->state = S_ATTR_VALUE_UQ;
-    return p;
-}
-
-static cur_t st_attr_value_quoted(cafe__html_tok_t *tk, cur_t p, cur_t end, int quote) {
-    cur_t q = memchr(p, quote, (size_t)(end - p));
-    attr_value(tk, p, (size_t)((q ? q : end) - p));
-    if (!q)
-        return end;
-    tk->state = S_AFTER_ATTR_VALUE_Q;
-    return q + 1;
-}
-
-static cur_t st_attr_value_unquoted(cafe__html_tok_t *tk, cur_t p, cur_t end) {
-    cur_t q = p;
-    while (q < end && !is_ws(*q) && *q != '>')
-        q++;
-    attr_value(tk, p, (size_t)(q - p));
-    if (q == end)
-        return end;
-    tag_delim(tk, *q);
-    return q + 1;
-}
-
-static cur_t st_after_attr_value_quoted(cafe__html_tok_t *tk, cur_t p) {
-    if (tag_delim(tk, *p))
-        return p + 1;
-    tk->state = S_BEFORE_ATTR_NAME;
-    return p;
-}
-
-static cur_t st_self_closing(cafe__html_tok_t *tk, cur_t p) {
-    if (*p == '>') {
-        tk->self_closing = 1;
-        tag_emit(tk);
-        return p + 1;
-    }
-    tk->state = S_BEFORE_ATTR_NAME;
-    return p;
-}
-
 /* ---- RCDATA, RAWTEXT, script data: the appropriate end tag ---------------------------- */
 
 static cur_t st_text(cafe__html_tok_t *tk, cur_t p, cur_t end) {
@@ -405,8 +63,8 @@ static cur_t st_text_lt(cafe__html_tok_t *tk, cur_t p) {
 }
 
 static cur_t st_text_end_open(cafe__html_tok_t *tk, cur_t p) {
-    if (is_alpha(*p)) {
-        name_reset(tk);
+    if (tok_alpha(*p)) {
+        cafe__html_tag_name_reset(tk);
         tk->tmp_len = 0;
         tk->state = S_TEXT_END_NAME;
     } else {
@@ -426,21 +84,20 @@ static void text_end_fail(cafe__html_tok_t *tk) {
 static cur_t st_text_end_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     for (; p < end; p++) {
         unsigned c = *p;
-        if (is_alpha(c) && tk->tmp_len < sizeof tk->tmp) {
-            name_add(tk, c);
+        if (tok_alpha(c) && tk->tmp_len < sizeof tk->tmp) {
+            cafe__html_tag_name_add(tk, c);
             tk->tmp[tk->tmp_len++] = (unsigned char)c;
             continue;
         }
-        if ((is_ws(c) || c == '/' || c == '>') && tk->w0 == tk->raw_w0 && tk->w1 == tk->raw_w1 &&
+        if ((tok_ws(c) || c == '/' || c == '>') && tk->w0 == tk->raw_w0 && tk->w1 == tk->raw_w1 &&
             tk->name_len <= 16) {
             if (tk->capturing && tk->ret == S_RCDATA) {
                 tk->capturing = 0;
                 tk->cb.title_end(tk->cb.ctx);
             }
-            tag_begin(tk, 1);
+            cafe__html_tag_begin(tk, 1);
             tk->w0 = tk->raw_w0, tk->w1 = tk->raw_w1, tk->name_len = tk->tmp_len;
-            tag_named(tk);
-            tag_delim(tk, c);
+            cafe__html_tag_named(tk, c);
             return p + 1;
         }
         text_end_fail(tk);
@@ -496,7 +153,7 @@ static cur_t st_script_esc_lt(cafe__html_tok_t *tk, cur_t p) {
         return p + 1;
     }
     tk->tmp_len = 0;
-    tk->state = is_alpha(*p) ? S_SCRIPT_DBL_START : S_SCRIPT_ESC;
+    tk->state = tok_alpha(*p) ? S_SCRIPT_DBL_START : S_SCRIPT_ESC;
     return p;
 }
 
@@ -505,14 +162,14 @@ static cur_t st_script_dbl_toggle(cafe__html_tok_t *tk, cur_t p) {
     unsigned c = *p;
     int starting = tk->state == S_SCRIPT_DBL_START;
     unsigned stay = starting ? S_SCRIPT_ESC : S_SCRIPT_DBL;
-    if (is_ws(c) || c == '/' || c == '>') {
+    if (tok_ws(c) || c == '/' || c == '>') {
         int is_script = tk->tmp_len == 6 && memcmp(tk->tmp, "script", 6) == 0;
         tk->state = (uint8_t)(is_script ? (starting ? S_SCRIPT_DBL : S_SCRIPT_ESC) : stay);
         return p + 1;
     }
-    if (is_alpha(c)) {
+    if (tok_alpha(c)) {
         if (tk->tmp_len < 7)
-            tk->tmp[tk->tmp_len++] = lower(c);
+            tk->tmp[tk->tmp_len++] = tok_lower(c);
         return p + 1;
     }
     tk->state = (uint8_t)stay;
@@ -564,7 +221,8 @@ static cur_t st_mdo(cafe__html_tok_t *tk, cur_t p) {
         kind = c == '-' ? 1 : (c | 0x20) == 'd' ? 2 : c == '[' ? 3 : 0;
         k = 0;
     }
-    if (kind == 0 || (unsigned char)(kind == 2 ? lower(c) : c) != (unsigned char)words[kind][k]) {
+    if (kind == 0 ||
+        (unsigned char)(kind == 2 ? tok_lower(c) : c) != (unsigned char)words[kind][k]) {
         tk->state = S_BOGUS_COMMENT; /* what was matched holds no '>': same as bogus */
         return p;
     }
@@ -653,36 +311,12 @@ static cur_t step(cafe__html_tok_t *tk, cur_t p, cur_t end) {
         return st_text(tk, p, end);
     case S_PLAINTEXT:
         return end;
-    case S_TAG_OPEN:
-        return st_tag_open(tk, p);
-    case S_END_TAG_OPEN:
-        return st_end_tag_open(tk, p);
-    case S_TAG_NAME:
-        return st_tag_name(tk, p, end);
     case S_TEXT_LT:
         return st_text_lt(tk, p);
     case S_TEXT_END_OPEN:
         return st_text_end_open(tk, p);
     case S_TEXT_END_NAME:
         return st_text_end_name(tk, p, end);
-    case S_BEFORE_ATTR_NAME:
-        return st_before_attr_name(tk, p);
-    case S_ATTR_NAME:
-        return st_attr_name(tk, p, end);
-    case S_AFTER_ATTR_NAME:
-        return st_after_attr_name(tk, p);
-    case S_BEFORE_ATTR_VALUE:
-        return st_before_attr_value(tk, p);
-    case S_ATTR_VALUE_DQ:
-        return st_attr_value_quoted(tk, p, end, '"');
-    case S_ATTR_VALUE_SQ:
-        return st_attr_value_quoted(tk, p, end, '\'');
-    case S_ATTR_VALUE_UQ:
-        return st_attr_value_unquoted(tk, p, end);
-    case S_AFTER_ATTR_VALUE_Q:
-        return st_after_attr_value_quoted(tk, p);
-    case S_SELF_CLOSING:
-        return st_self_closing(tk, p);
     case S_BOGUS_COMMENT:
     case S_DOCTYPE:
         return skip_to(tk, p, end, '>', S_DATA);
@@ -693,6 +327,8 @@ static cur_t step(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     case S_CDATA_END:
         return st_cdata(tk, p, end);
     default:
+        if (tk->state >= S_TAG_OPEN && tk->state <= S_SELF_CLOSING)
+            return cafe__html_tag_step(tk, p, end);
         if (tk->state >= S_COMMENT_START)
             return st_comment(tk, p, end);
         return st_script(tk, p, end);

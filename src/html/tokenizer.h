@@ -3,12 +3,12 @@
  *
  * Why raw bytes: in every ASCII-compatible encoding the bytes below 0x80 that drive the
  * tokenizer ('<', '>', '/', '!', '-', '?', quotes, '=', whitespace) are those characters and
- * never part of a multi-byte character (trail bytes are >= 0x40), and a non-ASCII byte acts
- * like the non-ASCII character it starts: so tokenizing bytes gives the tokens a browser
- * gets from the decoded characters, and only the title's text needs decoding. (One
- * exception, accepted: in a CDATA section a Shift_JIS/Big5/GBK character whose trail byte is
- * ']' can end the section early.) Encodings that are not ASCII-compatible (UTF-16,
- * ISO-2022-JP) are decoded to UTF-8 before they get here.
+ * never part of a multi-byte character (trail bytes are >= 0x40, or gb18030 digits), and
+ * a non-ASCII byte acts like the non-ASCII character it starts: so tokenizing bytes gives
+ * the tokens a browser gets from the decoded characters, and only the title's text needs
+ * decoding. (One exception, accepted: in a CDATA section a Shift_JIS/Big5/GBK character
+ * whose trail byte is ']' can end the section early.) Encodings that are not ASCII-compatible
+ * (UTF-16, ISO-2022-JP) are decoded to UTF-8 before they get here.
  *
  * Tree construction is tracked only as far as the title needs (see tree.c). */
 #ifndef CAFE_HTML_TOKENIZER_H
@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CAFE__HTML_STACK_MAX 64 /* foreign-content elements tracked; deeper ones are counted */
-#define CAFE__HTML_ATTR_MAX 128 /* bytes kept of an attribute value we look at */
+#define CAFE__HTML_STACK_MAX 128 /* open elements tracked; a full stack forgets the oldest */
+#define CAFE__HTML_ATTR_MAX 128  /* bytes kept of an attribute value we look at */
 
 /* Attribute values the tree needs: annotation-xml's encoding; meta's three. */
 enum {
@@ -30,10 +30,13 @@ enum {
 };
 
 typedef struct cafe__html_elem {
-    uint64_t w0, w1; /* lowercase tag name, first 16 bytes */
-    uint8_t len;     /* name length, saturated at 255 */
-    uint8_t id;      /* CAFE__TAG_* */
-    uint8_t kind;    /* see tree.c */
+    uint64_t w0, w1;     /* lowercase tag name, first 16 bytes */
+    uint8_t len;         /* name length, saturated at 255 */
+    uint8_t id;          /* CAFE__TAG_* */
+    uint8_t kind;        /* namespace and integration point, see tree.c */
+    uint8_t flags;       /* CAFE__TAGF_* */
+    uint8_t holds_title; /* the table the document's title is in */
+    uint8_t fostered;    /* inserted before its table (foster parenting) */
 } cafe__html_elem_t;
 
 /* What the tokenizer reports to its owner. */
@@ -42,6 +45,8 @@ typedef struct cafe__html_tok_cb {
     void (*title_start)(void *ctx);
     void (*title_text)(void *ctx, const unsigned char *p, size_t n); /* raw bytes */
     void (*title_end)(void *ctx);
+    /* A <frameset> took the body away, and the title that was in it. */
+    void (*title_removed)(void *ctx);
     /* A <meta> start tag processed as HTML; values are NULL when absent. */
     void (*meta)(void *ctx, const char *charset, const char *http_equiv, const char *content);
 } cafe__html_tok_cb_t;
@@ -64,14 +69,19 @@ typedef struct cafe__html_tok {
     uint8_t vlen[CAFE__ATTR_COUNT];
     char vals[CAFE__ATTR_COUNT][CAFE__HTML_ATTR_MAX];
     /* tree construction */
-    uint8_t capturing; /* inside the document's title element */
-    uint8_t found;     /* the document's title element was seen */
-    uint8_t frameset;  /* a <frameset> was accepted: titles are ignored from here */
+    uint8_t capturing;      /* inside the document's title element */
+    uint8_t found;          /* the document's title element was seen */
+    uint8_t title_in_body;  /* ...after the body started: a <frameset> may still remove it */
+    uint8_t title_in_table; /* ...inside a table still open: a title foster-parented before
+                               that table would come first in tree order */
+    uint8_t frameset;       /* a <frameset> was accepted: titles are ignored from here */
     uint8_t frameset_ok, seen_body;
     uint8_t stop; /* the owner needs nothing more */
     uint32_t template_depth;
-    uint32_t depth, excess;
-    uint8_t open[256]; /* HTML elements opened minus closed outside foreign content, by name hash */
+    uint32_t depth;
+    /* HTML <p>, <a> and <table> elements on the stack: most start tags need not look for
+     * one to close (each counter is exact: kept by every push and removal) */
+    uint32_t open_p, open_a, open_table;
     cafe__html_elem_t stack[CAFE__HTML_STACK_MAX];
 } cafe__html_tok_t;
 
@@ -85,7 +95,7 @@ int cafe__html_tok_hopeless(const cafe__html_tok_t *tk);
 
 /* Tree construction (tree.c). A start tag returns the tokenizer state it switches to. */
 int cafe__html_tree_start(cafe__html_tok_t *tk, int id, unsigned flags);
-void cafe__html_tree_end(cafe__html_tok_t *tk, int id);
+void cafe__html_tree_end(cafe__html_tok_t *tk, int id, unsigned flags);
 int cafe__html_tree_foreign(const cafe__html_tok_t *tk); /* adjusted current node not HTML */
 
 /* Tokenizer states the tree switches to. */

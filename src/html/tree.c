@@ -1,104 +1,36 @@
 /* The part of tree construction (HTML standard 13.2.6) the title depends on:
  * - which tokenizer state a start tag switches to (RCDATA, RAWTEXT, script, PLAINTEXT), which
  *   happens only for tags processed as HTML, never in foreign content;
- * - foreign content: the elements open under <svg>/<math> are kept on a small stack, with
- *   the integration points (svg foreignObject/desc/title, math mi/mo/mn/ms/mtext,
- *   annotation-xml with an HTML encoding) where start tags are HTML again, and the HTML
- *   elements opened inside those; the "breakout" start tags (and </p>, </br>) pop back to
- *   HTML; an end tag that matches no element of the stack closes the whole foreign subtree
- *   (it closes an HTML ancestor), except </body>, </html>, </br>, </p>, which pop nothing;
+ * - foreign content: which elements are open under <svg>/<math>, with the integration points
+ *   (svg foreignObject/desc/title, math mi/mo/mn/ms/mtext, annotation-xml with an HTML
+ *   encoding) where start tags are HTML again, the "breakout" start tags (and </p>, </br>)
+ *   that pop back to HTML, and end tags that close foreign elements;
  * - <template> contents are not in the document: a title there is not the document's;
  * - after an accepted <frameset>, start tags other than <noframes> are ignored. A frameset is
- *   accepted before the body starts, or later while frameset-ok holds (no non-whitespace text
- *   and none of the tags that clear it).
- * The HTML elements outside foreign content are not tracked: the insertion modes all let a
- * <title> through to "in head" processing (the "in select" mode that ignored it is gone from
- * the current standard). Known simplifications: a title that a later <frameset> removes with
- * the body, or a later title foster-parented before a table that holds the first, are not
- * seen; implied end tags inside integration points are not generated. */
+ *   accepted before the body starts, or later while frameset-ok holds.
+ * For the end tags that leave foreign content, the stack of open elements is kept for HTML
+ * elements too, with the implied end tags that matter most (<p> closed by blocks, <li>,
+ * <dd>/<dt>, headings, table cells and rows, <option>) and the "in body" end tag rules
+ * (scope searches, "any other end tag" stopping at special elements). The insertion modes
+ * themselves are not needed: all of them let a <title> through to "in head" processing (the
+ * "in select" mode that ignored it is gone from the current standard) except the frameset
+ * ones. "First in tree order" differs from first in the source in two ways, both followed: a
+ * title inside the body is removed with it by a <frameset> accepted later (while frameset-ok
+ * holds), and a title foster-parented before the table that holds the first one comes first.
+ * Known simplifications, each found by the gumbo differential test on generated pages, never
+ * on real ones: the adoption agency is reduced to its effect on the stack (see
+ * cafe__html_stack_adopt()); the list of active formatting elements is not kept, so elements it
+ * would reconstruct are missing when an end tag looks for them; the template insertion modes are
+ * not kept (after <template><col> other start tags are ignored). */
 #include <string.h>
 
-#include "html/tags.h"
-#include "html/tokenizer.h"
-
-enum {
-    K_HTML,      /* an HTML element inside foreign content */
-    K_SVG,       /* svg namespace */
-    K_SVG_IP,    /* svg foreignObject, desc, title: HTML integration points */
-    K_MATH,      /* MathML namespace */
-    K_MATH_TEXT, /* mi, mo, mn, ms, mtext: MathML text integration points */
-    K_ANNOT,     /* annotation-xml */
-    K_ANNOT_HTML /* annotation-xml encoding="text/html" or XHTML: HTML integration point */
-};
-
-/* Bucket of the per-name count of open HTML elements. */
-static unsigned name_hash(const cafe__html_tok_t *tk) {
-    uint64_t h = (tk->w0 ^ (tk->w1 * 0x9E3779B97F4A7C15ull)) * 0xFF51AFD7ED558CCDull;
-    return (unsigned)(h >> 56);
-}
-
-static void count_open(cafe__html_tok_t *tk, unsigned flags) {
-    unsigned h = name_hash(tk);
-    if (!(flags & CAFE__TAGF_VOID) && tk->open[h] < 255)
-        tk->open[h]++;
-}
-
-/* An HTML end tag outside foreign content: 1 if an element of its name may be open. */
-static int count_close(cafe__html_tok_t *tk) {
-    unsigned h = name_hash(tk);
-    if (tk->open[h] == 0)
-        return 0;
-    tk->open[h]--;
-    return 1;
-}
-
-static int top_kind(const cafe__html_tok_t *tk) {
-    if (tk->depth == 0)
-        return -1;
-    return tk->stack[tk->depth - 1].kind; /* excess entries share the top's kind */
-}
+#include "html/stack.h"
 
 int cafe__html_tree_foreign(const cafe__html_tok_t *tk) {
-    int k = top_kind(tk);
-    return k > K_HTML;
+    return stack_top_kind(tk) != K_HTML;
 }
 
-static int is_ip(int kind) {
-    return kind == K_SVG_IP || kind == K_MATH_TEXT || kind == K_ANNOT_HTML;
-}
-
-static void push(cafe__html_tok_t *tk, int kind) {
-    if (tk->depth == CAFE__HTML_STACK_MAX) {
-        tk->excess++;
-        return;
-    }
-    cafe__html_elem_t *e = &tk->stack[tk->depth++];
-    e->w0 = tk->w0, e->w1 = tk->w1, e->len = tk->name_len, e->id = tk->id;
-    e->kind = (uint8_t)kind;
-}
-
-/* Pops entries until `depth` remain; popped <template>s end their contents. */
-static void pop_to(cafe__html_tok_t *tk, uint32_t depth) {
-    if (tk->excess > 0 && depth < tk->depth) {
-        tk->excess = 0;
-    }
-    while (tk->depth > depth) {
-        const cafe__html_elem_t *e = &tk->stack[--tk->depth];
-        if (e->kind == K_HTML && e->id == CAFE__TAG_TEMPLATE && tk->template_depth > 0)
-            tk->template_depth--;
-    }
-}
-
-static void pop_one(cafe__html_tok_t *tk) {
-    if (tk->excess > 0)
-        tk->excess--;
-    else if (tk->depth > 0)
-        pop_to(tk, tk->depth - 1);
-}
-
-static int same_name(const cafe__html_tok_t *tk, const cafe__html_elem_t *e) {
-    return e->w0 == tk->w0 && e->w1 == tk->w1 && e->len == tk->name_len;
-}
+/* ---- start tags ----------------------------------------------------------------------- */
 
 static int ascii_ieq(const char *a, const char *b) {
     for (; *a && *b; a++, b++) {
@@ -125,8 +57,7 @@ static int foreign_kind(const cafe__html_tok_t *tk, int id, int parent) {
 
 /* Does this start tag get HTML processing ("tree construction dispatcher")? */
 static int html_start_context(const cafe__html_tok_t *tk, int id) {
-    switch (top_kind(tk)) {
-    case -1:
+    switch (stack_top_kind(tk)) {
     case K_HTML:
     case K_SVG_IP:
     case K_ANNOT_HTML:
@@ -142,8 +73,8 @@ static int html_start_context(const cafe__html_tok_t *tk, int id) {
 
 /* Breaking out of foreign content: pop until an HTML element or integration point. */
 static void breakout(cafe__html_tok_t *tk) {
-    while (tk->depth > 0 && top_kind(tk) != K_HTML && !is_ip(top_kind(tk)))
-        pop_one(tk);
+    while (tk->depth > 0 && stack_top_kind(tk) != K_HTML && !stack_is_ip(stack_top_kind(tk)))
+        cafe__html_stack_pop_to(tk, tk->depth - 1);
 }
 
 static void meta(cafe__html_tok_t *tk) {
@@ -153,13 +84,66 @@ static void meta(cafe__html_tok_t *tk) {
     tk->cb.meta(tk->cb.ctx, v[CAFE__ATTR_CHARSET], v[CAFE__ATTR_HTTP_EQUIV], v[CAFE__ATTR_CONTENT]);
 }
 
+/* A title start tag. The first one is the document's title, unless it is inside a table and
+ * a later one is foster-parented before that very table: that one comes first in tree order
+ * (and no later one can come before it). */
 static int title_start(cafe__html_tok_t *tk) {
-    if (!tk->found && tk->template_depth == 0) {
-        tk->found = 1;
-        tk->capturing = 1;
-        tk->cb.title_start(tk->cb.ctx);
+    long table = cafe__html_stack_last_table(tk);
+    if (tk->template_depth > 0)
+        return CAFE__TOK_RCDATA;
+    if (tk->found) {
+        if (!tk->title_in_table || table < 0 || !tk->stack[table].holds_title ||
+            !cafe__html_stack_before_table(tk, (uint32_t)table))
+            return CAFE__TOK_RCDATA;
+        tk->stack[table].holds_title = 0;
+        tk->title_in_table = 0;
+    } else if (table >= 0 && !cafe__html_stack_before_table(tk, (uint32_t)table)) {
+        tk->stack[table].holds_title = 1;
+        tk->title_in_table = 1;
     }
+    tk->found = 1;
+    tk->title_in_body = tk->seen_body;
+    tk->capturing = 1;
+    tk->cb.title_start(tk->cb.ctx);
     return CAFE__TOK_RCDATA;
+}
+
+/* The tokenizer state an HTML start tag switches to. */
+static int text_state(int id) {
+    switch (id) {
+    case CAFE__TAG_TITLE:
+    case CAFE__TAG_TEXTAREA:
+        return CAFE__TOK_RCDATA;
+    case CAFE__TAG_STYLE:
+    case CAFE__TAG_XMP:
+    case CAFE__TAG_IFRAME:
+    case CAFE__TAG_NOEMBED:
+    case CAFE__TAG_NOFRAMES:
+    case CAFE__TAG_NOSCRIPT: /* scripting is on in a browser */
+        return CAFE__TOK_RAWTEXT;
+    case CAFE__TAG_SCRIPT:
+        return CAFE__TOK_SCRIPT;
+    case CAFE__TAG_PLAINTEXT:
+        return CAFE__TOK_PLAINTEXT;
+    default:
+        return CAFE__TOK_DATA;
+    }
+}
+
+/* <frameset>: accepted before the body starts or while frameset-ok holds; from then on
+ * only <noframes> is processed. */
+static void frameset(cafe__html_tok_t *tk, int body_started) {
+    if (tk->template_depth == 0 && (!body_started || tk->frameset_ok)) {
+        tk->frameset = 1;
+        cafe__html_stack_pop_to(tk, 0);
+        if (tk->found && tk->title_in_body) /* the body goes, with the title in it */
+            tk->cb.title_removed(tk->cb.ctx);
+    }
+}
+
+/* Table parts outside a table (or template) are ignored ("in body"). */
+static int table_part_outside_table(const cafe__html_tok_t *tk, int id) {
+    return cafe__html_stack_table_part(id) && tk->open_table == 0 && tk->template_depth == 0;
 }
 
 /* A start tag in HTML content ("in body" and the modes that defer to it). */
@@ -168,54 +152,40 @@ static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
         return id == CAFE__TAG_NOFRAMES ? CAFE__TOK_RAWTEXT : CAFE__TOK_DATA;
     int body_started = tk->seen_body;
     if (!(flags & CAFE__TAGF_HEADISH))
-        tk->seen_body = 1;
+        tk->seen_body = 1; /* even for a tag then ignored: getting there made the body */
+    if (table_part_outside_table(tk, id))
+        return CAFE__TOK_DATA;
     if (flags & CAFE__TAGF_FSKILL)
         tk->frameset_ok = 0;
-    int state = CAFE__TOK_DATA, kind = K_HTML;
+    cafe__html_stack_implied_ends(tk, id, flags);
     switch (id) {
-    case CAFE__TAG_TITLE:
-        state = title_start(tk);
-        break;
-    case CAFE__TAG_TEXTAREA:
-        state = CAFE__TOK_RCDATA;
-        break;
-    case CAFE__TAG_STYLE:
-    case CAFE__TAG_XMP:
-    case CAFE__TAG_IFRAME:
-    case CAFE__TAG_NOEMBED:
-    case CAFE__TAG_NOFRAMES:
-    case CAFE__TAG_NOSCRIPT: /* scripting is on in a browser */
-        state = CAFE__TOK_RAWTEXT;
-        break;
-    case CAFE__TAG_SCRIPT:
-        state = CAFE__TOK_SCRIPT;
-        break;
-    case CAFE__TAG_PLAINTEXT:
-        return CAFE__TOK_PLAINTEXT;
+    case CAFE__TAG_HTML:
+    case CAFE__TAG_HEAD:
+    case CAFE__TAG_BODY:
+        return CAFE__TOK_DATA; /* the stack's base: never popped, not kept */
     case CAFE__TAG_SVG:
     case CAFE__TAG_MATH:
-        kind = id == CAFE__TAG_SVG ? K_SVG : K_MATH;
         if (!tk->self_closing)
-            push(tk, kind);
+            cafe__html_stack_push(tk, id == CAFE__TAG_SVG ? K_SVG : K_MATH, 0);
         return CAFE__TOK_DATA;
+    case CAFE__TAG_FRAMESET:
+        frameset(tk, body_started);
+        return CAFE__TOK_DATA;
+    case CAFE__TAG_TITLE:
+        title_start(tk);
+        break;
     case CAFE__TAG_TEMPLATE:
         tk->template_depth++;
         break;
-    case CAFE__TAG_FRAMESET:
-        if (tk->depth == 0 && tk->template_depth == 0 && (!body_started || tk->frameset_ok))
-            tk->frameset = 1;
-        return CAFE__TOK_DATA;
     case CAFE__TAG_META:
         meta(tk);
         break;
     default:
         break;
     }
-    if (tk->depth > 0 && !(flags & CAFE__TAGF_VOID))
-        push(tk, K_HTML);
-    else if (tk->depth == 0)
-        count_open(tk, flags);
-    return state;
+    if (!(flags & CAFE__TAGF_VOID))
+        cafe__html_stack_push(tk, K_HTML, flags);
+    return text_state(id);
 }
 
 int cafe__html_tree_start(cafe__html_tok_t *tk, int id, unsigned flags) {
@@ -226,66 +196,113 @@ int cafe__html_tree_start(cafe__html_tok_t *tk, int id, unsigned flags) {
         return html_start(tk, id, flags);
     }
     /* A foreign element: in the namespace of the adjusted current node. */
-    push(tk, foreign_kind(tk, id, top_kind(tk)));
+    cafe__html_stack_push(tk, foreign_kind(tk, id, stack_top_kind(tk)), 0);
     if (tk->self_closing)
-        pop_one(tk);
+        cafe__html_stack_pop_to(tk, tk->depth - 1);
     return CAFE__TOK_DATA;
 }
 
-/* An end tag that reached HTML content with foreign elements open. */
-static void html_end(cafe__html_tok_t *tk, int id) {
+/* ---- end tags ------------------------------------------------------------------------- */
+
+/* "Any other end tag": the nearest HTML element of that name, unless a special element
+ * comes first. */
+static void any_other_end(cafe__html_tok_t *tk) {
     for (uint32_t i = tk->depth; i-- > 0;) {
         const cafe__html_elem_t *e = &tk->stack[i];
-        if (e->kind == K_HTML && same_name(tk, e)) {
-            pop_to(tk, i);
+        if (e->kind == K_HTML && stack_same_name(tk, e)) {
+            cafe__html_stack_pop_to(tk, i);
             return;
         }
-        if (is_ip(e->kind) || e->kind == K_ANNOT)
-            return; /* a scope boundary ("special"): the end tag is ignored */
-        if (e->kind == K_HTML && e->id == CAFE__TAG_TEMPLATE)
+        if (stack_special(e))
             return;
     }
-    if (id == CAFE__TAG_BODY || id == CAFE__TAG_HTML || id == CAFE__TAG_BR || id == CAFE__TAG_P)
+}
+
+/* An end tag in HTML content ("in body", with the table modes' end tags). */
+static void html_end(cafe__html_tok_t *tk, int id, unsigned flags) {
+    static const int p[] = {CAFE__TAG_P}, tmpl[] = {CAFE__TAG_TEMPLATE},
+                     headings[] = {CAFE__TAG_H1, CAFE__TAG_H2, CAFE__TAG_H3,
+                                   CAFE__TAG_H4, CAFE__TAG_H5, CAFE__TAG_H6};
+    switch (id) {
+    case CAFE__TAG_HEAD:
         return;
-    if (!count_close(tk))
-        return;    /* no such element is open: ignored */
-    pop_to(tk, 0); /* it closes an HTML ancestor of the foreign subtree */
-    if (id == CAFE__TAG_TEMPLATE && tk->template_depth > 0)
-        tk->template_depth--;
+    case CAFE__TAG_HTML:
+    case CAFE__TAG_BODY: /* before the body, these make it ("anything else") */
+        tk->seen_body = 1;
+        return;
+    case CAFE__TAG_BR: /* acts as <br>: body content */
+        tk->seen_body = 1;
+        tk->frameset_ok = 0;
+        return;
+    case CAFE__TAG_FORM: {
+        /* Outside templates the form element alone leaves the stack. */
+        long i = cafe__html_stack_find(tk, (const int[]){CAFE__TAG_FORM}, 1, SCOPE_DEFAULT);
+        if (i >= 0 && tk->template_depth == 0)
+            cafe__html_stack_remove_at(tk, (uint32_t)i);
+        else if (i >= 0)
+            cafe__html_stack_pop_to(tk, (uint32_t)i);
+        return;
+    }
+    case CAFE__TAG_P:
+        cafe__html_stack_close_nearest(tk, p, 1, SCOPE_BUTTON);
+        return;
+    case CAFE__TAG_TEMPLATE:
+        cafe__html_stack_close_nearest(tk, tmpl, 1, SCOPE_NONE);
+        return;
+    case CAFE__TAG_LI:
+        cafe__html_stack_close_nearest(tk, NULL, 0, SCOPE_LIST);
+        return;
+    case CAFE__TAG_TABLE:
+    case CAFE__TAG_TBODY:
+    case CAFE__TAG_THEAD:
+    case CAFE__TAG_TFOOT:
+    case CAFE__TAG_TR:
+    case CAFE__TAG_TD:
+    case CAFE__TAG_TH:
+    case CAFE__TAG_CAPTION:
+    case CAFE__TAG_COLGROUP:
+        cafe__html_stack_close_nearest(tk, NULL, 0, SCOPE_TABLE);
+        return;
+    default:
+        break;
+    }
+    if (stack_is_heading(id)) {
+        cafe__html_stack_close_nearest(tk, headings, 6, SCOPE_DEFAULT);
+    } else if (cafe__html_stack_is_formatting(id)) {
+        long i = cafe__html_stack_find(tk, NULL, 0, SCOPE_DEFAULT);
+        if (i >= 0)
+            cafe__html_stack_adopt(tk, (uint32_t)i);
+    } else if (flags & CAFE__TAGF_BLOCKEND)
+        cafe__html_stack_close_nearest(tk, NULL, 0, SCOPE_DEFAULT);
+    else
+        any_other_end(tk);
 }
 
 /* "Any other end tag" in foreign content: the nearest element of that name (ASCII case
- * folded), unless an HTML element comes first. */
-static void foreign_end(cafe__html_tok_t *tk, int id) {
+ * folded) before an HTML element; else the HTML rules. */
+static void foreign_end(cafe__html_tok_t *tk, int id, unsigned flags) {
     for (uint32_t i = tk->depth; i-- > 0;) {
-        if (same_name(tk, &tk->stack[i])) {
-            pop_to(tk, i);
+        if (stack_same_name(tk, &tk->stack[i])) {
+            cafe__html_stack_pop_to(tk, i);
             return;
         }
         if (i == 0 || tk->stack[i - 1].kind == K_HTML)
             break;
     }
-    html_end(tk, id);
+    html_end(tk, id, flags);
 }
 
-void cafe__html_tree_end(cafe__html_tok_t *tk, int id) {
+void cafe__html_tree_end(cafe__html_tok_t *tk, int id, unsigned flags) {
     if (tk->frameset)
         return;
-    if (tk->depth == 0) {
-        count_close(tk);
-        if (id == CAFE__TAG_TEMPLATE && tk->template_depth > 0)
-            tk->template_depth--;
-        return;
-    }
-    if (top_kind(tk) == K_HTML) {
-        html_end(tk, id);
+    if (stack_top_kind(tk) == K_HTML) {
+        html_end(tk, id, flags);
         return;
     }
     if (id == CAFE__TAG_P || id == CAFE__TAG_BR) {
         breakout(tk);
-        if (tk->depth > 0)
-            html_end(tk, id);
+        html_end(tk, id, flags);
         return;
     }
-    foreign_end(tk, id);
+    foreign_end(tk, id, flags);
 }

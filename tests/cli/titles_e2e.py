@@ -12,21 +12,9 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
-from harness import CAFE, Fixture, Nginx, cafe  # noqa: E402
+from harness import CAFE, Fixture, Nginx, cafe, run_tests  # noqa: E402
 
 SITES = 20
-passed = failed = 0
-
-
-def check(name, fn):
-    global passed, failed
-    try:
-        fn()
-        passed += 1
-        print(f"ok - {name}", flush=True)
-    except Exception as e:  # report and go on: one failure must not hide the others
-        failed += 1
-        print(f"FAIL - {name}: {e!r}", flush=True)
 
 
 def title(site, page):
@@ -278,9 +266,4 @@ def test_async_titles_example():
     assert b"HTTP 404" in r.stderr, r.stderr
 
 
-for name, fn in list(globals().items()):
-    if name.startswith("test_") and callable(fn):
-        check(name, fn)
-fx.close()
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+run_tests(globals(), cleanup=[fx.close])

@@ -67,6 +67,13 @@ CASES = [
      None, "Привет", "windows-1251"),
     ("late meta before title", PAD + "<meta charset=koi8-r><title>Привет</title>", "koi8-r",
      None, "Привет", "KOI8-R"),
+    ("late meta with refs", PAD + "<meta charset='koi&#56;&#x2D;r'><title>Привет</title>",
+     "koi8-r", None, "Привет", "KOI8-R"),
+    ("late http-equiv", PAD + "<title>Привет</title><meta http-equiv=content-type "
+     "content='text/html;charset=windows-1251'>", "cp1251", None, "Привет", "windows-1251"),
+    ("late meta unknown charset then pragma", PAD + "<title>Привет</title><meta charset=nope "
+     "http-equiv=content-type content='text/html; charset=windows-1251'>", "cp1251", None,
+     "Привет", "windows-1251"),
     ("late meta after body ignored", PAD + "<title>Café</title><p>x<meta charset=utf-8>",
      "cp1252", None, "Café", "windows-1252"),
     ("meta utf-16 is utf-8", "<meta charset=utf-16><title>Café</title>", "utf-8", None, "Café",

@@ -88,11 +88,43 @@ static void test_always_utf8(void **state) {
     }
 }
 
+/* One extractor reused across pages in different encodings: reset drops every trace of
+ * the previous page (decoder state, iconv descriptor, late-meta copy). */
+static void test_reset_across_encodings(void **state) {
+    (void)state;
+    cafe_title_t *t;
+    assert_int_equal(cafe_title_create(&t, "shift_jis"), 0);
+    size_t n = sizeof charset_cases / sizeof charset_cases[0];
+    for (size_t i = 0; i < n; i++) {
+        /* half of another page first, abandoned: this one must not notice */
+        const struct charset_case *o = &charset_cases[(i * 7 + 3) % n];
+        cafe_title_reset(t, o->charset);
+        cafe_title_feed(t, o->page, o->len / 2);
+        const struct charset_case *c = &charset_cases[i];
+        cafe_title_reset(t, c->charset);
+        cafe_title_feed(t, c->page, c->len);
+        cafe_title_finish(t);
+        const char *s = cafe_title_text(t, NULL);
+        if ((s == NULL) != (c->want == NULL) || (s && strcmp(s, c->want) != 0) ||
+            strcmp(cafe_title_encoding(t), c->encoding) != 0) {
+            fprintf(stderr, "case %s after %s: got [%s] %s\n", c->name, o->name, s ? s : "none",
+                    cafe_title_encoding(t));
+            fail();
+        }
+    }
+    cafe_title_free(t);
+}
+
+static void test_bad_arguments(void **state) {
+    (void)state;
+    assert_int_equal(cafe_title_create(NULL, NULL), CAFE_EINVAL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_charsets),
-        cmocka_unit_test(test_transport_labels),
-        cmocka_unit_test(test_always_utf8),
+        cmocka_unit_test(test_charsets),      cmocka_unit_test(test_transport_labels),
+        cmocka_unit_test(test_always_utf8),   cmocka_unit_test(test_reset_across_encodings),
+        cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,6 +45,14 @@ static const struct {
     {"title in select", "the current standard dropped the \"in select\" insertion mode that "
                         "ignored <title>; gumbo still ignores it"},
     {"svg breakout end p", "</p> breaking out of foreign content is newer than gumbo"},
+    {"frameset after end br", "</br> acts as <br>, which sets frameset-ok to \"not ok\"; "
+                              "gumbo (and html5lib) skip that step, accept the <frameset> and "
+                              "drop the title"},
+    {"svg title is special", "gumbo 0.10.1 leaves SVG <title> out of the \"special\" "
+                             "category, so \"any other end tag\" walks past it (fixed in later "
+                             "gumbo; html5lib has the same gap). Long generated runs "
+                             "(CAFE_GUMBO_GENERATED=2000000, seeds 1-9: 18M pages) found no other "
+                             "kind of disagreement"},
 };
 
 static int deviation(const char *name) {
@@ -129,6 +137,12 @@ static int agree(const gumbo_t *g, const char *html, size_t len, title_result_t 
 }
 
 static gumbo_t G;
+
+/* Sizes can be raised for a long manual run: CAFE_GUMBO_GENERATED=1000000 CAFE_GUMBO_DOCS=... */
+static int env_int(const char *name, int dflt) {
+    const char *v = getenv(name);
+    return v && *v ? atoi(v) : dflt;
+}
 
 static int setup(void **state) {
     (void)state;
@@ -223,6 +237,53 @@ static const char *const snippets[] = {
     "<svg/>",
     "<em>",
     "<plaintext>",
+    "<li>",
+    "<ul>",
+    "</ul>",
+    "<dd>",
+    "<h1>",
+    "</h2>",
+    "<option>",
+    "<tr>",
+    "</td>",
+    "</table>",
+    "<button>",
+    "</span>",
+    "<object>",
+    "<a>",
+    "</a>",
+    "<frameset>",
+    "<mtext>",
+    "</desc>",
+    "<image>",
+    "<head>",
+    "</head>",
+    "<body>",
+    "</body>",
+    "<html>",
+    "</html>",
+    "<base>",
+    "<link>",
+    "<dl>",
+    "<dt>",
+    "</li>",
+    "<h3>",
+    "<pre>",
+    "<listing>",
+    "<form>",
+    "</form>",
+    "<nobr>",
+    "</nobr>",
+    "<applet>",
+    "<marquee>",
+    "</b>",
+    "<caption>",
+    "<col>",
+    "<tbody>",
+    "<th>",
+    "</tr>",
+    "<hr>",
+    "<input>",
 };
 
 static void test_generated(void **state) {
@@ -230,9 +291,10 @@ static void test_generated(void **state) {
     if (!G.lib)
         skip();
     char page[2048];
-    unsigned seed = 12345;
+    unsigned seed = (unsigned)env_int("CAFE_GUMBO_SEED", 12345);
     int same = 0;
-    for (int n = 0; n < 3000; n++) {
+    int count = env_int("CAFE_GUMBO_GENERATED", 3000);
+    for (int n = 0; n < count; n++) {
         size_t len = 0;
         int parts = 2 + n % 12;
         for (int k = 0; k < parts; k++) {
@@ -316,7 +378,7 @@ static void test_usr_share_doc(void **state) {
     (void)state;
     if (!G.lib)
         skip();
-    walk_t w = {0, 0, SANITIZED || test_under_valgrind() ? 300 : 1500};
+    walk_t w = {0, 0, env_int("CAFE_GUMBO_DOCS", SANITIZED || test_under_valgrind() ? 300 : 1500)};
     walk_dir("/usr/share/doc", &w, 0);
     fprintf(stderr, "/usr/share/doc pages: %d, %d agree\n", w.pages, w.same);
 }

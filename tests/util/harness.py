@@ -92,3 +92,24 @@ http {{
 def cafe(*args, input=None, timeout=300, **kw):
     """Runs the cafe binary; returns CompletedProcess with bytes stdout/stderr."""
     return subprocess.run([CAFE, *args], input=input, capture_output=True, timeout=timeout, **kw)
+
+
+def run_tests(namespace, cleanup=()):
+    """Runs every test_* function of namespace in order, reporting each and going on after a
+    failure (one must not hide the others); then the cleanups; exits 1 if any failed."""
+    import sys
+    passed = failed = 0
+    for name, fn in list(namespace.items()):
+        if not (name.startswith("test_") and callable(fn)):
+            continue
+        try:
+            fn()
+            passed += 1
+            print(f"ok - {name}", flush=True)
+        except Exception as e:
+            failed += 1
+            print(f"FAIL - {name}: {e!r}", flush=True)
+    for close in cleanup:
+        close()
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,341 @@
+/* `cafe queue push | results | status`: load a URL list into a queue, export its records,
+ * show where it stands. Each runs one task on a cafe loop with one Redis connection, and
+ * does not retry: an error ends it with exit status 2 (pushing again is harmless: URLs
+ * already seen are skipped). */
+#include "cafe.h"
+#include "cli/input.h"
+#include "cli/output.h"
+#include "cli/queue.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PUSH_BATCH 1000
+#define EXPORT_BATCH 1000
+
+typedef struct qcmd {
+    const char *sub, *url, *name, *file, *output, *scheme;
+    cli_format_t fmt;
+    int drain;
+    cli_redis_conf_t conf;
+    cli_qkeys_t keys;
+    cli_redis_t *r;
+} qcmd_t;
+
+static void usage(FILE *f) {
+    fputs("Usage: cafe queue push REDIS_URL [FILE|-]  load URLs (one per line), skipping any\n"
+          "                                          ever pushed before\n"
+          "       cafe queue results REDIS_URL [-o FILE] [--json|--csv] [--drain]\n"
+          "       cafe queue status REDIS_URL\n"
+          "Workers: cafe titles --queue REDIS_URL [OPTIONS]   (see cafe titles --help)\n"
+          "\n"
+          "REDIS_URL  redis://[USER[:PASSWORD]@]HOST[:PORT][/DB][?queue=NAME]; the password\n"
+          "           may come from $REDISCLI_AUTH instead. No TLS (rediss://): Debian 12's\n"
+          "           hiredis has none.\n"
+          "  --queue NAME    the queue's name (instead of ?queue=NAME)\n"
+          "  --scheme S      push: scheme for bare hosts, https (default) or http\n"
+          "  -o, --output F  results: write to F instead of standard output\n"
+          "  --json, --csv   results: JSON Lines or CSV (default: the guide's lines)\n"
+          "  --drain         results: delete each record from Redis once written\n"
+          "Exit: 0 done, 2 usage, connection or Redis error.\n",
+          f);
+}
+
+static int usage_error(const char *what) {
+    fprintf(stderr, "cafe queue: %s\nTry 'cafe queue --help' for more information.\n", what);
+    return 2;
+}
+
+/* ---- push --------------------------------------------------------------------------------- */
+
+static int push_batch(qcmd_t *c, char **urls, size_t n, unsigned long long *added) {
+    redisReply *rep;
+    int rc = cli_queue_eval(c->r, &c->keys, QS_PUSH, &rep, (int)n, (const char **)urls, NULL);
+    if (rc == 0) {
+        *added += (unsigned long long)rep->integer;
+        freeReplyObject(rep);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(urls[i]);
+    return rc;
+}
+
+static int push(qcmd_t *c) {
+    cli_input_t *in;
+    int rc = cli_input_open(&in, c->file);
+    if (rc != 0) {
+        fprintf(stderr, "cafe queue: cannot read %s: %s\n", c->file, cafe_strerror(rc));
+        return 2;
+    }
+    char *urls[PUSH_BATCH];
+    size_t n = 0;
+    unsigned long long lines = 0, added = 0, too_long = 0;
+    const char *line, *why;
+    size_t len;
+    uint64_t lineno;
+    while (rc == 0 && (rc = cli_input_next(in, &line, &len, &lineno)) > 0) {
+        int got = rc;
+        rc = 0;
+        if (got == CLI_INPUT_TOO_LONG) {
+            too_long++;
+            continue;
+        }
+        lines++;
+        /* A bad line is queued as it is: a worker turns it into an error record. */
+        if (cli_url_normalize(line, len, c->scheme, &urls[n], &why) != 0)
+            urls[n] = strndup(line, len);
+        if (urls[n] && ++n == PUSH_BATCH) {
+            rc = push_batch(c, urls, n, &added);
+            n = 0;
+        }
+    }
+    if (rc == 0 && n)
+        rc = push_batch(c, urls, n, &added);
+    cli_input_close(in);
+    if (rc != 0) {
+        fprintf(stderr, "cafe queue: push stopped after %llu new URLs: %s\n", added,
+                rc == CAFE_EIO || rc == CAFE_ECONNRESET ? cli_redis_error(c->r)
+                                                        : cafe_strerror(rc));
+        return 2;
+    }
+    printf("%llu added, %llu skipped (already pushed)", added, lines - added);
+    if (too_long)
+        printf(", %llu lines too long (over %d bytes) left out", too_long, CLI_LINE_MAX);
+    printf("\n");
+    return 0;
+}
+
+/* ---- results ------------------------------------------------------------------------------ */
+
+static char *jdup(json_t *o, const char *key) {
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? strdup(s) : NULL;
+}
+
+/* A stored record (its --json line) back into a record, for the text and CSV formats. */
+static int parse_record(const char *line, size_t n, cli_record_t *r) {
+    json_t *o = json_loadb(line, n, 0, NULL);
+    if (!o)
+        return -1;
+    memset(r, 0, sizeof(*r));
+    r->url = jdup(o, "url");
+    r->final_url = jdup(o, "final_url");
+    r->status = (long)json_integer_value(json_object_get(o, "status"));
+    r->title = jdup(o, "title");
+    r->content_type = jdup(o, "content_type");
+    r->charset = jdup(o, "charset");
+    r->bytes = (uint64_t)json_integer_value(json_object_get(o, "bytes"));
+    r->time_ms = (uint64_t)json_integer_value(json_object_get(o, "time_ms"));
+    r->attempts = (int)json_integer_value(json_object_get(o, "attempts"));
+    r->error_msg = jdup(o, "error");
+    r->error = r->error_msg && r->status < 400 ? CAFE_EUNKNOWN : 0;
+    json_decref(o);
+    return 0;
+}
+
+static int write_entry(qcmd_t *c, FILE *f, const redisReply *fields) {
+    if (fields->type != REDIS_REPLY_ARRAY || fields->elements < 2)
+        return 0;
+    const redisReply *v = fields->element[1];
+    if (c->fmt == CLI_FMT_JSON) {
+        fwrite(v->str, 1, v->len, f);
+        fputc('\n', f);
+        return ferror(f) ? -errno : 0;
+    }
+    cli_record_t rec;
+    if (parse_record(v->str, v->len, &rec) != 0)
+        return 0;
+    int rc = cli_output_record(f, c->fmt, &rec);
+    cli_record_clear(&rec);
+    return rc;
+}
+
+/* Deletes the entries of one exported chunk (--drain), after they are safely written. */
+static int drain_chunk(qcmd_t *c, const redisReply *entries) {
+    size_t n = entries->elements + 2;
+    const char **argv = malloc(n * sizeof(*argv));
+    if (!argv)
+        return CAFE_ENOMEM;
+    argv[0] = "XDEL";
+    argv[1] = c->keys.k[QK_RESULTS];
+    for (size_t i = 0; i < entries->elements; i++)
+        argv[i + 2] = entries->element[i]->element[0]->str;
+    redisReply *rep;
+    int rc = cli_redis_cmd(c->r, &rep, (int)n, argv, NULL);
+    free(argv);
+    if (rc == 0)
+        freeReplyObject(rep);
+    return rc;
+}
+
+static int export_to(qcmd_t *c, FILE *f, unsigned long long *count) {
+    char from[64] = "-", count_s[16];
+    snprintf(count_s, sizeof count_s, "%d", EXPORT_BATCH);
+    int rc = cli_output_header(f, c->fmt);
+    for (;;) {
+        const char *argv[] = {"XRANGE", c->keys.k[QK_RESULTS], from, "+", "COUNT", count_s};
+        redisReply *rep;
+        if (rc != 0 || (rc = cli_redis_cmd(c->r, &rep, 6, argv, NULL)) != 0)
+            return rc;
+        size_t n = rep->type == REDIS_REPLY_ARRAY ? rep->elements : 0;
+        for (size_t i = 0; i < n && rc == 0; i++)
+            rc = write_entry(c, f, rep->element[i]->element[1]);
+        if (rc == 0 && fflush(f) != 0)
+            rc = -errno;
+        if (rc == 0 && n && c->drain)
+            rc = drain_chunk(c, rep);
+        if (n)
+            snprintf(from, sizeof from, "(%s", rep->element[n - 1]->element[0]->str);
+        *count += n;
+        freeReplyObject(rep);
+        if (rc != 0 || n < EXPORT_BATCH)
+            return rc;
+    }
+}
+
+static int results(qcmd_t *c) {
+    FILE *f = c->output ? fopen(c->output, "w") : stdout;
+    if (!f) {
+        fprintf(stderr, "cafe queue: cannot open %s: %s\n", c->output, strerror(errno));
+        return 2;
+    }
+    unsigned long long n = 0;
+    int rc = export_to(c, f, &n);
+    if (f != stdout && fclose(f) != 0 && rc == 0)
+        rc = -errno;
+    if (rc != 0 && rc != -EPIPE) {
+        fprintf(stderr, "cafe queue: results stopped after %llu records: %s\n", n,
+                rc == CAFE_ECONNRESET ? cli_redis_error(c->r) : strerror(-rc));
+        return 2;
+    }
+    return 0;
+}
+
+/* ---- status ------------------------------------------------------------------------------- */
+
+static long long num_of(const redisReply *r) {
+    return r->type == REDIS_REPLY_INTEGER  ? r->integer
+           : r->type == REDIS_REPLY_STRING ? atoll(r->str)
+                                           : 0;
+}
+
+static int status(qcmd_t *c) {
+    redisReply *rep;
+    int rc = cli_queue_eval(c->r, &c->keys, QS_STATUS, &rep, 0, NULL, NULL);
+    if (rc != 0) {
+        fprintf(stderr, "cafe queue: status: %s\n", cli_redis_error(c->r));
+        return 2;
+    }
+    redisReply **e = rep->element, **st = e[4]->element;
+    printf("queue        %s\n", c->conf.display);
+    printf("queued       %lld\n", num_of(e[0]));
+    printf("in progress  %lld\n", num_of(e[1]));
+    printf("done         %lld (%lld ok, %lld failed)\n", num_of(st[1]),
+           num_of(st[1]) - num_of(st[2]), num_of(st[2]));
+    printf("results      %lld in the stream\n", num_of(e[3]));
+    printf("pushed       %lld (%lld distinct URLs seen)\n", num_of(st[0]), num_of(e[2]));
+    printf("reclaimed    %lld (leases that expired and went to another worker)\n", num_of(st[3]));
+    printf("workers      %zu seen recently", e[5]->elements);
+    for (size_t i = 0; i < e[5]->elements; i++)
+        printf("%s%s", i ? " " : ": ", e[5]->element[i]->str);
+    printf("\n");
+    freeReplyObject(rep);
+    return fflush(stdout) == 0 ? 0 : 2;
+}
+
+/* ---- main --------------------------------------------------------------------------------- */
+
+static int cmd_task(void *arg, void **value) {
+    qcmd_t *c = arg;
+    char err[256];
+    if (cli_redis_open(&c->r, &c->conf, cli_queue_scripts, QS_COUNT, err, sizeof err) != 0) {
+        fprintf(stderr, "cafe queue: redis %s: %s\n", c->conf.display, err);
+        return 2;
+    }
+    int code = strcmp(c->sub, "push") == 0      ? push(c)
+               : strcmp(c->sub, "results") == 0 ? results(c)
+                                                : status(c);
+    cli_redis_close(c->r);
+    *value = (void *)(intptr_t)code;
+    return 0;
+}
+
+static int parse(qcmd_t *c, int argc, char **argv) {
+    enum { OPT_QUEUE = 256, OPT_JSON, OPT_CSV, OPT_DRAIN, OPT_SCHEME };
+    static const struct option longopts[] = {{"queue", required_argument, 0, OPT_QUEUE},
+                                             {"json", no_argument, 0, OPT_JSON},
+                                             {"csv", no_argument, 0, OPT_CSV},
+                                             {"drain", no_argument, 0, OPT_DRAIN},
+                                             {"output", required_argument, 0, 'o'},
+                                             {"scheme", required_argument, 0, OPT_SCHEME},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
+    memset(c, 0, sizeof(*c));
+    c->sub = argv[1];
+    c->file = "-";
+    c->scheme = "https";
+    opterr = 0;
+    optind = 2; /* argv[0] "queue", argv[1] the subcommand */
+    int o;
+    while ((o = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+        switch (o) {
+        case OPT_QUEUE:
+            c->name = optarg;
+            break;
+        case OPT_JSON:
+        case OPT_CSV:
+            c->fmt = o == OPT_JSON ? CLI_FMT_JSON : CLI_FMT_CSV;
+            break;
+        case OPT_DRAIN:
+            c->drain = 1;
+            break;
+        case 'o':
+            c->output = optarg;
+            break;
+        case OPT_SCHEME:
+            if (strcmp(optarg, "http") && strcmp(optarg, "https"))
+                return usage_error("--scheme must be http or https");
+            c->scheme = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return -1;
+        default:
+            return usage_error("unknown option or missing value");
+        }
+    }
+    if (optind >= argc)
+        return usage_error("no REDIS_URL given");
+    c->url = argv[optind++];
+    if (optind < argc && strcmp(c->sub, "push") == 0)
+        c->file = argv[optind++];
+    if (optind < argc)
+        return usage_error("too many arguments");
+    return 0;
+}
+
+int cli_queue_main(int argc, char **argv) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "push") && strcmp(argv[1], "results") && strcmp(argv[1], "status"))
+        return usage_error("unknown subcommand (push, results, status)");
+    qcmd_t c;
+    int rc = parse(&c, argc, argv);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    cafe_result_t res = {0, NULL};
+    rc = cli_redis_conf_parse(&c.conf, c.url, c.name, "cafe queue");
+    if (rc == 0 && cli_qkeys_init(&c.keys, c.conf.queue) != 0)
+        rc = 2;
+    if (rc == 0)
+        rc = cafe_run(cmd_task, &c, &res) != 0 ? 2 : res.status ? 2 : (int)(intptr_t)res.value;
+    cli_qkeys_free(&c.keys);
+    cli_redis_conf_free(&c.conf);
+    return rc;
+}

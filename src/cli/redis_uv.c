@@ -1,0 +1,72 @@
+/* hiredis 0.14's own adapters/libuv.h, with the fix hiredis made later (1.1): when libuv
+ * reports a poll error (POLLERR: connection refused, reset) it stops the handle and its
+ * adapter ignored that, so the connection hung forever. Here an error lets hiredis read and
+ * write, which makes it see the socket error and fail the connection properly. */
+#include "cli/redis_uv.h"
+
+#include <stdlib.h>
+
+typedef struct watch {
+    redisAsyncContext *ac;
+    uv_poll_t poll;
+    int events;
+} watch_t;
+
+static void on_poll(uv_poll_t *h, int status, int events) {
+    watch_t *p = h->data;
+    int ev = status ? p->events : events;
+    if (p->ac && (ev & UV_READABLE))
+        redisAsyncHandleRead(p->ac);
+    if (p->ac && (ev & UV_WRITABLE))
+        redisAsyncHandleWrite(p->ac);
+}
+
+static void set_events(watch_t *p, int add, int del) {
+    p->events = (p->events | add) & ~del;
+    if (p->events)
+        uv_poll_start(&p->poll, p->events, on_poll);
+    else
+        uv_poll_stop(&p->poll);
+}
+
+static void add_read(void *p) {
+    set_events(p, UV_READABLE, 0);
+}
+static void del_read(void *p) {
+    set_events(p, 0, UV_READABLE);
+}
+static void add_write(void *p) {
+    set_events(p, UV_WRITABLE, 0);
+}
+static void del_write(void *p) {
+    set_events(p, 0, UV_WRITABLE);
+}
+
+static void on_poll_closed(uv_handle_t *h) {
+    free(h->data);
+}
+
+static void cleanup_events(void *arg) {
+    watch_t *p = arg;
+    p->ac = NULL; /* hiredis is freeing the context */
+    uv_close((uv_handle_t *)&p->poll, on_poll_closed);
+}
+
+int cli_redis_uv_attach(redisAsyncContext *ac, uv_loop_t *loop) {
+    watch_t *p = calloc(1, sizeof(*p));
+    if (!p)
+        return REDIS_ERR;
+    if (uv_poll_init(loop, &p->poll, ac->c.fd) != 0) {
+        free(p);
+        return REDIS_ERR;
+    }
+    p->ac = ac;
+    p->poll.data = p;
+    ac->ev.data = p;
+    ac->ev.addRead = add_read;
+    ac->ev.delRead = del_read;
+    ac->ev.addWrite = add_write;
+    ac->ev.delWrite = del_write;
+    ac->ev.cleanup = cleanup_events;
+    return REDIS_OK;
+}

@@ -1,0 +1,270 @@
+/* The stack of open elements (HTML standard 13.2.4.3) as tree.c keeps it: pushes and pops
+ * with their bookkeeping, scope searches, the end tags start tags imply, the adoption
+ * agency's effect, and foster parenting. */
+#include <string.h>
+
+#include "html/stack.h"
+
+/* Start tags the table modes insert in the table itself; others there are foster-parented. */
+static int fostering(const cafe__html_tok_t *tk);
+
+/* Start tags the table modes insert in the table itself; others there are foster-parented. */
+static int in_table_element(int id) {
+    return cafe__html_stack_table_part(id) || id == CAFE__TAG_TABLE || id == CAFE__TAG_STYLE ||
+           id == CAFE__TAG_SCRIPT || id == CAFE__TAG_TEMPLATE || id == CAFE__TAG_FORM;
+}
+
+/* Keeps the open_* counters as element e enters (+1) or leaves (-1) the stack. */
+static void count(cafe__html_tok_t *tk, const cafe__html_elem_t *e, int d) {
+    if (e->kind != K_HTML)
+        return;
+    if (e->id == CAFE__TAG_P)
+        tk->open_p += (uint32_t)d;
+    else if (e->id == CAFE__TAG_A)
+        tk->open_a += (uint32_t)d;
+    else if (e->id == CAFE__TAG_TABLE)
+        tk->open_table += (uint32_t)d;
+}
+
+/* A full stack drops its oldest quarter: deep elements matter least to the title. */
+void cafe__html_stack_push(cafe__html_tok_t *tk, int kind, unsigned flags) {
+    int fostered = fostering(tk) && !in_table_element(tk->id);
+    if (tk->depth == CAFE__HTML_STACK_MAX) {
+        size_t drop = CAFE__HTML_STACK_MAX / 4;
+        memmove(tk->stack, tk->stack + drop, (CAFE__HTML_STACK_MAX - drop) * sizeof tk->stack[0]);
+        tk->depth -= (uint32_t)drop;
+        tk->open_p = tk->open_a = tk->open_table = 0;
+        tk->title_in_table = 0; /* if its table was dropped, nothing can come before it */
+        for (uint32_t i = 0; i < tk->depth; i++) {
+            count(tk, &tk->stack[i], 1);
+            tk->title_in_table |= tk->stack[i].holds_title;
+        }
+    }
+    cafe__html_elem_t *e = &tk->stack[tk->depth++];
+    e->w0 = tk->w0, e->w1 = tk->w1, e->len = tk->name_len, e->id = tk->id;
+    e->kind = (uint8_t)kind, e->flags = (uint8_t)flags, e->holds_title = 0;
+    e->fostered = (uint8_t)fostered;
+    count(tk, e, 1);
+}
+
+/* Bookkeeping for an element leaving the stack. */
+static void forget(cafe__html_tok_t *tk, const cafe__html_elem_t *e) {
+    if (e->kind != K_HTML)
+        return;
+    if (e->holds_title)
+        tk->title_in_table = 0;
+    if (e->id == CAFE__TAG_TEMPLATE && tk->template_depth > 0)
+        tk->template_depth--;
+    count(tk, e, -1);
+}
+
+/* Pops the element at index i and everything above it. */
+void cafe__html_stack_pop_to(cafe__html_tok_t *tk, uint32_t i) {
+    while (tk->depth > i)
+        forget(tk, &tk->stack[--tk->depth]);
+}
+
+static int ends_scope(const cafe__html_elem_t *e, int scope) {
+    if (scope == SCOPE_NONE)
+        return 0;
+    if (e->kind != K_HTML)
+        return scope != SCOPE_TABLE && stack_foreign_special(e->kind);
+    if (scope == SCOPE_TABLE)
+        return e->id == CAFE__TAG_HTML || e->id == CAFE__TAG_TABLE || e->id == CAFE__TAG_TEMPLATE;
+    return (e->flags & CAFE__TAGF_SCOPE) || (scope == SCOPE_BUTTON && e->id == CAFE__TAG_BUTTON) ||
+           (scope == SCOPE_LIST && (e->id == CAFE__TAG_OL || e->id == CAFE__TAG_UL));
+}
+
+/* The nearest HTML element with one of ids[0..n) (or, with n == 0, the token's name) in
+ * the scope; its index, or -1. */
+long cafe__html_stack_find(const cafe__html_tok_t *tk, const int *ids, int n, int scope) {
+    for (uint32_t i = tk->depth; i-- > 0;) {
+        const cafe__html_elem_t *e = &tk->stack[i];
+        if (e->kind == K_HTML) {
+            for (int k = 0; k < n; k++) {
+                if (e->id == ids[k])
+                    return i;
+            }
+            if (n == 0 && stack_same_name(tk, e))
+                return i;
+        }
+        if (ends_scope(e, scope))
+            return -1;
+    }
+    return -1;
+}
+
+void cafe__html_stack_close_nearest(cafe__html_tok_t *tk, const int *ids, int n, int scope) {
+    long i = cafe__html_stack_find(tk, ids, n, scope);
+    if (i >= 0)
+        cafe__html_stack_pop_to(tk, (uint32_t)i);
+}
+
+int cafe__html_stack_is_formatting(int id) {
+    switch (id) {
+    case CAFE__TAG_A:
+    case CAFE__TAG_B:
+    case CAFE__TAG_BIG:
+    case CAFE__TAG_CODE:
+    case CAFE__TAG_EM:
+    case CAFE__TAG_FONT:
+    case CAFE__TAG_I:
+    case CAFE__TAG_NOBR:
+    case CAFE__TAG_S:
+    case CAFE__TAG_SMALL:
+    case CAFE__TAG_STRIKE:
+    case CAFE__TAG_STRONG:
+    case CAFE__TAG_TT:
+    case CAFE__TAG_U:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Takes the element at index i out of the stack, leaving those above it open. */
+void cafe__html_stack_remove_at(cafe__html_tok_t *tk, uint32_t i) {
+    forget(tk, &tk->stack[i]);
+    memmove(tk->stack + i, tk->stack + i + 1, (tk->depth - i - 1) * sizeof tk->stack[0]);
+    tk->depth--;
+}
+
+/* The adoption agency's effect on the stack, for the formatting element at index i. Without
+ * a special element above it, everything from it up is popped. With some, each round of the
+ * algorithm moves (a clone of) the formatting element just above the next special element,
+ * dropping the other elements it passes (formatting ones are cloned and stay), until no
+ * special element is left above it and it is popped with what is above: so what remains is
+ * the stack below i plus the special and formatting elements up to the last special one. */
+void cafe__html_stack_adopt(cafe__html_tok_t *tk, uint32_t i) {
+    uint32_t last = i;
+    for (uint32_t k = i + 1; k < tk->depth; k++) {
+        if (stack_special(&tk->stack[k]))
+            last = k;
+    }
+    uint32_t keep = i;
+    for (uint32_t k = i + 1; k <= last; k++) {
+        const cafe__html_elem_t *e = &tk->stack[k];
+        if (stack_special(e) || (e->kind == K_HTML && cafe__html_stack_is_formatting(e->id)))
+            tk->stack[keep++] = *e;
+        else
+            forget(tk, e);
+    }
+    for (uint32_t k = last + 1; k < tk->depth; k++)
+        forget(tk, &tk->stack[k]);
+    if (last == i) /* no special element: the formatting element goes too */
+        forget(tk, &tk->stack[i]);
+    tk->depth = keep;
+}
+
+/* <li>, <dd>, <dt>: close the previous item unless a special element (other than address,
+ * div, p) comes first. */
+static void close_item(cafe__html_tok_t *tk, int a, int b) {
+    for (uint32_t i = tk->depth; i-- > 0;) {
+        const cafe__html_elem_t *e = &tk->stack[i];
+        if (e->kind == K_HTML && (e->id == a || e->id == b)) {
+            cafe__html_stack_pop_to(tk, i);
+            return;
+        }
+        if (stack_special(e) && e->id != CAFE__TAG_ADDRESS && e->id != CAFE__TAG_DIV &&
+            e->id != CAFE__TAG_P)
+            return;
+    }
+}
+
+int cafe__html_stack_table_part(int id) {
+    switch (id) {
+    case CAFE__TAG_CAPTION:
+    case CAFE__TAG_COL:
+    case CAFE__TAG_COLGROUP:
+    case CAFE__TAG_TBODY:
+    case CAFE__TAG_THEAD:
+    case CAFE__TAG_TFOOT:
+    case CAFE__TAG_TR:
+    case CAFE__TAG_TD:
+    case CAFE__TAG_TH:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The end tags a start tag implies ("in body", and the table modes' cell and row rules). */
+/* The table modes' implied ends: a caption, a column group, the last table, cells, rows and
+ * row groups that a new table part closes. */
+static void table_ends(cafe__html_tok_t *tk, int id) {
+    static const int caption[] = {CAFE__TAG_CAPTION}, table[] = {CAFE__TAG_TABLE},
+                     cells[] = {CAFE__TAG_TD, CAFE__TAG_TH}, row[] = {CAFE__TAG_TR},
+                     sections[] = {CAFE__TAG_TBODY, CAFE__TAG_THEAD, CAFE__TAG_TFOOT};
+    int part = cafe__html_stack_table_part(id);
+    if (part) /* "in caption" */
+        cafe__html_stack_close_nearest(tk, caption, 1, SCOPE_TABLE);
+    if (id == CAFE__TAG_TABLE && fostering(tk)) /* "in table": a table ends the last one */
+        cafe__html_stack_close_nearest(tk, table, 1, SCOPE_TABLE);
+    if (id != CAFE__TAG_COL && stack_top_id(tk) == CAFE__TAG_COLGROUP) /* "in column group" */
+        cafe__html_stack_pop_to(tk, tk->depth - 1);
+    if (!part)
+        return;
+    if (id == CAFE__TAG_TD || id == CAFE__TAG_TH || id == CAFE__TAG_TR)
+        cafe__html_stack_close_nearest(tk, cells, 2, SCOPE_TABLE);
+    if (id == CAFE__TAG_TR || id == CAFE__TAG_TBODY || id == CAFE__TAG_THEAD ||
+        id == CAFE__TAG_TFOOT)
+        cafe__html_stack_close_nearest(tk, row, 1, SCOPE_TABLE);
+    if (id == CAFE__TAG_TBODY || id == CAFE__TAG_THEAD || id == CAFE__TAG_TFOOT)
+        cafe__html_stack_close_nearest(tk, sections, 3, SCOPE_TABLE);
+}
+
+void cafe__html_stack_implied_ends(cafe__html_tok_t *tk, int id, unsigned flags) {
+    static const int p[] = {CAFE__TAG_P};
+    if ((id == CAFE__TAG_A && tk->open_a > 0) || id == CAFE__TAG_NOBR) {
+        /* An open <a> (<nobr>) goes first, through the adoption agency. */
+        long i = cafe__html_stack_find(tk, (const int[]){id}, 1, SCOPE_DEFAULT);
+        if (i >= 0)
+            cafe__html_stack_adopt(tk, (uint32_t)i);
+    }
+    if (id == CAFE__TAG_LI)
+        close_item(tk, CAFE__TAG_LI, CAFE__TAG_LI);
+    else if (id == CAFE__TAG_DD || id == CAFE__TAG_DT)
+        close_item(tk, CAFE__TAG_DD, CAFE__TAG_DT);
+    if ((flags & CAFE__TAGF_CLOSEP) && tk->open_p > 0)
+        cafe__html_stack_close_nearest(tk, p, 1, SCOPE_BUTTON);
+    if (stack_is_heading(id) && stack_is_heading(stack_top_id(tk)))
+        cafe__html_stack_pop_to(tk, tk->depth - 1);
+    if ((id == CAFE__TAG_OPTION || id == CAFE__TAG_OPTGROUP) &&
+        stack_top_id(tk) == CAFE__TAG_OPTION)
+        cafe__html_stack_pop_to(tk, tk->depth - 1);
+    if (tk->open_table > 0 || tk->template_depth > 0)
+        table_ends(tk, id);
+}
+
+/* The last table on the stack (foster parenting's target), or -1. */
+long cafe__html_stack_last_table(const cafe__html_tok_t *tk) {
+    return cafe__html_stack_find(tk, (const int[]){CAFE__TAG_TABLE}, 1, SCOPE_NONE);
+}
+
+/* Would an element inserted now be foster-parented (current node a table part)? */
+static int fostering(const cafe__html_tok_t *tk) {
+    if (tk->open_table == 0)
+        return 0;
+    switch (stack_top_id(tk)) {
+    case CAFE__TAG_TABLE:
+    case CAFE__TAG_TBODY:
+    case CAFE__TAG_TFOOT:
+    case CAFE__TAG_THEAD:
+    case CAFE__TAG_TR:
+        return stack_top_kind(tk) == K_HTML;
+    default:
+        return 0;
+    }
+}
+
+/* Would an element inserted now land before the table at index `table`: foster-parented
+ * itself, or inside an element that was? */
+int cafe__html_stack_before_table(const cafe__html_tok_t *tk, uint32_t table) {
+    if (fostering(tk))
+        return 1;
+    for (uint32_t i = tk->depth; i-- > table + 1;) {
+        if (tk->stack[i].fostered)
+            return 1;
+    }
+    return 0;
+}

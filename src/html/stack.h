@@ -1,0 +1,77 @@
+/* The stack of open elements kept by tree construction (tree.c, stack.c). */
+#ifndef CAFE_HTML_STACK_H
+#define CAFE_HTML_STACK_H
+
+#include "html/tags.h"
+#include "html/tokenizer.h"
+
+/* What an element on the stack is: its namespace, and whether it is an integration point. */
+enum {
+    K_HTML,      /* HTML namespace */
+    K_SVG,       /* svg namespace */
+    K_SVG_IP,    /* svg foreignObject, desc, title: HTML integration points */
+    K_MATH,      /* MathML namespace */
+    K_MATH_TEXT, /* mi, mo, mn, ms, mtext: MathML text integration points */
+    K_ANNOT,     /* annotation-xml */
+    K_ANNOT_HTML /* annotation-xml encoding="text/html" or XHTML: HTML integration point */
+};
+
+/* Scopes of "has an element in ... scope": which elements end the search. */
+enum { SCOPE_DEFAULT, SCOPE_BUTTON, SCOPE_LIST, SCOPE_TABLE, SCOPE_NONE };
+
+static inline int stack_top_kind(const cafe__html_tok_t *tk) {
+    return tk->depth ? tk->stack[tk->depth - 1].kind : K_HTML;
+}
+
+/* The current node's tag id when it is an HTML element, else CAFE__TAG_OTHER. */
+static inline int stack_top_id(const cafe__html_tok_t *tk) {
+    const cafe__html_elem_t *e = tk->depth ? &tk->stack[tk->depth - 1] : NULL;
+    return e && e->kind == K_HTML ? e->id : CAFE__TAG_OTHER;
+}
+
+static inline int stack_is_ip(int kind) {
+    return kind == K_SVG_IP || kind == K_MATH_TEXT || kind == K_ANNOT_HTML;
+}
+
+/* Foreign elements in the "special" category (and in every scope but table scope). */
+static inline int stack_foreign_special(int kind) {
+    return stack_is_ip(kind) || kind == K_ANNOT;
+}
+
+static inline int stack_special(const cafe__html_elem_t *e) {
+    return e->kind == K_HTML ? (e->flags & CAFE__TAGF_SPECIAL) != 0
+                             : stack_foreign_special(e->kind);
+}
+
+/* The element has the name of the tag being emitted (ASCII case folded). */
+static inline int stack_same_name(const cafe__html_tok_t *tk, const cafe__html_elem_t *e) {
+    return e->w0 == tk->w0 && e->w1 == tk->w1 && e->len == tk->name_len;
+}
+
+static inline int stack_is_heading(int id) {
+    return id >= CAFE__TAG_H1 && id <= CAFE__TAG_H6;
+}
+
+/* Pushes the element of the tag being emitted (tk->w0/w1/id). */
+void cafe__html_stack_push(cafe__html_tok_t *tk, int kind, unsigned flags);
+/* Pops the element at index i and everything above it. */
+void cafe__html_stack_pop_to(cafe__html_tok_t *tk, uint32_t i);
+/* Takes the element at index i out, leaving those above it open. */
+void cafe__html_stack_remove_at(cafe__html_tok_t *tk, uint32_t i);
+/* The nearest HTML element with one of ids[0..n) (or, with n == 0, the tag's name) in the
+ * scope; its index, or -1. */
+long cafe__html_stack_find(const cafe__html_tok_t *tk, const int *ids, int n, int scope);
+/* Pops the nearest such element and what is above it, if there is one. */
+void cafe__html_stack_close_nearest(cafe__html_tok_t *tk, const int *ids, int n, int scope);
+/* The adoption agency's effect for the formatting element at index i. */
+void cafe__html_stack_adopt(cafe__html_tok_t *tk, uint32_t i);
+int cafe__html_stack_is_formatting(int id);
+int cafe__html_stack_table_part(int id);
+/* The end tags a start tag implies. */
+void cafe__html_stack_implied_ends(cafe__html_tok_t *tk, int id, unsigned flags);
+/* The last table on the stack (foster parenting's target), or -1. */
+long cafe__html_stack_last_table(const cafe__html_tok_t *tk);
+/* Would an element inserted now land before the table at index `table`? */
+int cafe__html_stack_before_table(const cafe__html_tok_t *tk, uint32_t table);
+
+#endif

@@ -1,0 +1,333 @@
+/* The tag and attribute states of the HTML tokenizer (13.2.5.6-13.2.5.40), and the tag
+ * emission to tree construction. Only the attributes tree construction looks at are kept:
+ * font's color/face/size (leaving foreign content), annotation-xml's encoding, and meta's
+ * charset/http-equiv/content (a late encoding declaration); values are cut at
+ * CAFE__HTML_ATTR_MAX bytes. */
+#include <string.h>
+
+#include "html/charref.h"
+#include "html/tags.h"
+#include "html/tokstate.h"
+
+/* Attribute ids after the CAFE__ATTR_* ones whose values are kept: font's color, face, size
+ * (attr_named relies on this order). */
+enum { A_COLOR = CAFE__ATTR_COUNT, A_NONE = 255 };
+
+void cafe__html_tag_name_reset(cafe__html_tok_t *tk) {
+    tk->name_len = 0;
+    tk->w0 = tk->w1 = 0;
+}
+
+static inline void name_add(cafe__html_tok_t *tk, unsigned c) {
+    unsigned i = tk->name_len;
+    if (i < 8)
+        tk->w0 |= (uint64_t)tok_lower(c) << (8 * i);
+    else if (i < 16)
+        tk->w1 |= (uint64_t)tok_lower(c) << (8 * (i - 8));
+    if (i < 255)
+        tk->name_len++;
+}
+
+static int tag_lookup(uint64_t w0, uint64_t w1, unsigned len, unsigned *flags) {
+    unsigned i = len <= 16 ? cafe__html_tag_slots[cafe__html_tag_hash(w0, w1)] : 0;
+    const cafe__html_tag_t *t = i ? &cafe__html_tags[i - 1] : NULL;
+    if (!t || t->w0 != w0 || t->w1 != w1) {
+        *flags = 0;
+        return CAFE__TAG_OTHER;
+    }
+    *flags = t->flags;
+    return t->id;
+}
+
+void cafe__html_tag_name_add(cafe__html_tok_t *tk, unsigned c) {
+    name_add(tk, c);
+}
+
+void cafe__html_tag_begin(cafe__html_tok_t *tk, int end_tag) {
+    cafe__html_tag_name_reset(tk);
+    tk->end_tag = (uint8_t)end_tag;
+    tk->self_closing = 0;
+    tk->want_attrs = 0;
+    tk->attrs_seen = 0;
+    tk->font_attr = 0;
+    memset(tk->vlen, 0, sizeof tk->vlen);
+}
+
+/* The tag name is complete: which tag is it, and do its attributes matter? */
+static void tag_named(cafe__html_tok_t *tk) {
+    unsigned flags;
+    tk->id = (uint8_t)tag_lookup(tk->w0, tk->w1, tk->name_len, &flags);
+    tk->tag_flags = (uint8_t)flags;
+    tk->want_attrs = !tk->end_tag && (tk->id == CAFE__TAG_FONT || tk->id == CAFE__TAG_META ||
+                                      tk->id == CAFE__TAG_ANNOTATION_XML);
+}
+
+/* Emits the tag to tree construction; the tokenizer goes where the tree says. */
+static void tag_emit(cafe__html_tok_t *tk) {
+    if (tk->end_tag) {
+        cafe__html_tree_end(tk, tk->id, tk->tag_flags);
+        tk->state = S_DATA;
+        return;
+    }
+    for (int i = 0; tk->want_attrs && i < CAFE__ATTR_COUNT; i++) {
+        tk->vals[i][tk->vlen[i]] = 0;
+        if (memchr(tk->vals[i], '&', tk->vlen[i])) {
+            char tmp[CAFE__HTML_ATTR_MAX];
+            size_t n = cafe__html_attr_decode(tk->vals[i], tk->vlen[i], tmp, sizeof tmp);
+            memcpy(tk->vals[i], tmp, n + 1);
+            tk->vlen[i] = (uint8_t)n;
+        }
+    }
+    tk->state = (uint8_t)cafe__html_tree_start(tk, tk->id, tk->tag_flags);
+    tk->raw_w0 = tk->w0, tk->raw_w1 = tk->w1;
+}
+
+static cur_t st_tag_open(cafe__html_tok_t *tk, cur_t p) {
+    unsigned c = *p;
+    if (c == '!') {
+        tk->mdo = 0;
+        tk->state = S_MDO;
+        return p + 1;
+    }
+    if (c == '/') {
+        tk->state = S_END_TAG_OPEN;
+        return p + 1;
+    }
+    if (tok_alpha(c)) {
+        cafe__html_tag_begin(tk, 0);
+        tk->state = S_TAG_NAME;
+    } else if (c == '?') {
+        tk->state = S_BOGUS_COMMENT;
+    } else {
+        tk->seen_body = 1; /* the '<' is text */
+        tk->frameset_ok = 0;
+        tk->state = S_DATA;
+    }
+    return p;
+}
+
+static cur_t st_end_tag_open(cafe__html_tok_t *tk, cur_t p) {
+    if (tok_alpha(*p)) {
+        cafe__html_tag_begin(tk, 1);
+        tk->state = S_TAG_NAME;
+        return p;
+    }
+    if (*p == '>') {
+        tk->state = S_DATA;
+        return p + 1;
+    }
+    tk->state = S_BOGUS_COMMENT;
+    return p;
+}
+
+/* After a tag name or attribute value: whitespace, '/' or '>' decide what comes next. */
+static int tag_delim(cafe__html_tok_t *tk, unsigned c) {
+    if (tok_ws(c))
+        tk->state = S_BEFORE_ATTR_NAME;
+    else if (c == '/')
+        tk->state = S_SELF_CLOSING;
+    else if (c == '>')
+        tag_emit(tk);
+    else
+        return 0;
+    return 1;
+}
+
+void cafe__html_tag_named(cafe__html_tok_t *tk, unsigned c) {
+    tag_named(tk);
+    tag_delim(tk, c);
+}
+
+static cur_t st_tag_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+    for (; p < end; p++) {
+        unsigned c = *p;
+        if (tok_ws(c) || c == '/' || c == '>') {
+            tag_named(tk);
+            tag_delim(tk, c);
+            return p + 1;
+        }
+        name_add(tk, c);
+    }
+    return p;
+}
+
+/* ---- attributes ---------------------------------------------------------------------- */
+
+static void attr_begin(cafe__html_tok_t *tk) {
+    tk->attr_len = 0;
+    tk->attr_id = A_NONE;
+}
+
+static int attr_is(const cafe__html_tok_t *tk, const char *name) {
+    size_t n = strlen(name);
+    return tk->attr_len == n && memcmp(tk->attr_name, name, n) == 0;
+}
+
+/* The attribute name is complete: is it one we keep (the first of its name only)? */
+static void attr_named(cafe__html_tok_t *tk) {
+    static const char *const names[] = {"encoding", "charset", "http-equiv", "content",
+                                        "color",    "face",    "size"};
+    tk->attr_id = A_NONE;
+    if (!tk->want_attrs)
+        return;
+    for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (attr_is(tk, names[i]) && !(tk->attrs_seen & (1u << i))) {
+            tk->attrs_seen |= (uint8_t)(1u << i);
+            tk->attr_id = (uint8_t)i;
+            if (i >= A_COLOR && tk->id == CAFE__TAG_FONT)
+                tk->font_attr = 1;
+        }
+    }
+}
+
+static void attr_value(cafe__html_tok_t *tk, cur_t p, size_t n) {
+    if (tk->attr_id >= CAFE__ATTR_COUNT)
+        return;
+    size_t have = tk->vlen[tk->attr_id], room = CAFE__HTML_ATTR_MAX - 1 - have;
+    if (n > room)
+        n = room;
+    memcpy(tk->vals[tk->attr_id] + have, p, n);
+    tk->vlen[tk->attr_id] = (uint8_t)(have + n);
+}
+
+static cur_t st_before_attr_name(cafe__html_tok_t *tk, cur_t p) {
+    unsigned c = *p;
+    if (tok_ws(c))
+        return p + 1;
+    if (c == '/' || c == '>') {
+        tk->state = S_AFTER_ATTR_NAME;
+        return p;
+    }
+    attr_begin(tk);
+    tk->state = S_ATTR_NAME;
+    if (c != '=')
+        return p;
+    tk->attr_name[tk->attr_len++] = '=';
+    return p + 1;
+}
+
+static cur_t st_attr_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+    for (; p < end; p++) {
+        unsigned c = *p;
+        if (tok_ws(c) || c == '/' || c == '>') {
+            attr_named(tk);
+            tk->state = S_AFTER_ATTR_NAME;
+            return p;
+        }
+        if (c == '=') {
+            attr_named(tk);
+            tk->state = S_BEFORE_ATTR_VALUE;
+            return p + 1;
+        }
+        if (tk->attr_len < sizeof tk->attr_name)
+            tk->attr_name[tk->attr_len] = (char)tok_lower(c);
+        if (tk->attr_len < 255)
+            tk->attr_len++;
+    }
+    return p;
+}
+
+static cur_t st_after_attr_name(cafe__html_tok_t *tk, cur_t p) {
+    unsigned c = *p;
+    if (tok_ws(c))
+        return p + 1;
+    if (c == '=') {
+        tk->state = S_BEFORE_ATTR_VALUE;
+        return p + 1;
+    }
+    if (tag_delim(tk, c))
+        return p + 1;
+    attr_begin(tk);
+    tk->state = S_ATTR_NAME;
+    return p;
+}
+
+static cur_t st_before_attr_value(cafe__html_tok_t *tk, cur_t p) {
+    unsigned c = *p;
+    if (tok_ws(c))
+        return p + 1;
+    if (c == '"' || c == '\'') {
+        tk->state = c == '"' ? S_ATTR_VALUE_DQ : S_ATTR_VALUE_SQ;
+        return p + 1;
+    }
+    if (c == '>') {
+        tag_emit(tk);
+        return p + 1;
+    }
+    tk->state = S_ATTR_VALUE_UQ;
+    return p;
+}
+
+static cur_t st_attr_value_quoted(cafe__html_tok_t *tk, cur_t p, cur_t end, int quote) {
+    cur_t q = memchr(p, quote, (size_t)(end - p));
+    attr_value(tk, p, (size_t)((q ? q : end) - p));
+    if (!q)
+        return end;
+    tk->state = S_AFTER_ATTR_VALUE_Q;
+    return q + 1;
+}
+
+static cur_t st_attr_value_unquoted(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+    cur_t q = p;
+    while (q < end && !tok_ws(*q) && *q != '>')
+        q++;
+    attr_value(tk, p, (size_t)(q - p));
+    if (q == end)
+        return end;
+    tag_delim(tk, *q);
+    return q + 1;
+}
+
+static cur_t st_after_attr_value_quoted(cafe__html_tok_t *tk, cur_t p) {
+    if (tag_delim(tk, *p))
+        return p + 1;
+    tk->state = S_BEFORE_ATTR_NAME;
+    return p;
+}
+
+static cur_t st_self_closing(cafe__html_tok_t *tk, cur_t p) {
+    if (*p == '>') {
+        tk->self_closing = 1;
+        tag_emit(tk);
+        return p + 1;
+    }
+    tk->state = S_BEFORE_ATTR_NAME;
+    return p;
+}
+
+static cur_t tag_state(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+    switch (tk->state) {
+    case S_TAG_OPEN:
+        return st_tag_open(tk, p);
+    case S_END_TAG_OPEN:
+        return st_end_tag_open(tk, p);
+    case S_TAG_NAME:
+        return st_tag_name(tk, p, end);
+    case S_BEFORE_ATTR_NAME:
+        return st_before_attr_name(tk, p);
+    case S_ATTR_NAME:
+        return st_attr_name(tk, p, end);
+    case S_AFTER_ATTR_NAME:
+        return st_after_attr_name(tk, p);
+    case S_BEFORE_ATTR_VALUE:
+        return st_before_attr_value(tk, p);
+    case S_ATTR_VALUE_DQ:
+        return st_attr_value_quoted(tk, p, end, '"');
+    case S_ATTR_VALUE_SQ:
+        return st_attr_value_quoted(tk, p, end, '\'');
+    case S_ATTR_VALUE_UQ:
+        return st_attr_value_unquoted(tk, p, end);
+    case S_AFTER_ATTR_VALUE_Q:
+        return st_after_attr_value_quoted(tk, p);
+    default: /* S_SELF_CLOSING */
+        return st_self_closing(tk, p);
+    }
+}
+
+/* Runs the tag and attribute states until the tag is emitted or the input ends: one call
+ * per tag from the driver. */
+cur_t cafe__html_tag_step(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+    while (p < end && tk->state >= S_TAG_OPEN && tk->state <= S_SELF_CLOSING)
+        p = tag_state(tk, p, end);
+    return p;
+}

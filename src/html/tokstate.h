@@ -1,0 +1,81 @@
+/* Tokenizer internals shared by tokenizer.c (text, script, comment states and the driver)
+ * and tag.c (tag and attribute states). */
+#ifndef CAFE_HTML_TOKSTATE_H
+#define CAFE_HTML_TOKSTATE_H
+
+#include "html/tokenizer.h"
+
+/* States; the tag and attribute ones are contiguous (tag.c handles S_TAG_OPEN..
+ * S_SELF_CLOSING), as are the escaped and double-escaped script ones (tokenizer.c counts
+ * dashes by offset from S_SCRIPT_ESC / S_SCRIPT_DBL). */
+enum {
+    S_DATA = CAFE__TOK_DATA,
+    S_RCDATA = CAFE__TOK_RCDATA,
+    S_RAWTEXT = CAFE__TOK_RAWTEXT,
+    S_SCRIPT = CAFE__TOK_SCRIPT,
+    S_PLAINTEXT = CAFE__TOK_PLAINTEXT,
+    S_TAG_OPEN,
+    S_END_TAG_OPEN,
+    S_TAG_NAME,
+    S_BEFORE_ATTR_NAME,
+    S_ATTR_NAME,
+    S_AFTER_ATTR_NAME,
+    S_BEFORE_ATTR_VALUE,
+    S_ATTR_VALUE_DQ,
+    S_ATTR_VALUE_SQ,
+    S_ATTR_VALUE_UQ,
+    S_AFTER_ATTR_VALUE_Q,
+    S_SELF_CLOSING,
+    S_TEXT_LT, /* RCDATA, RAWTEXT and script data less-than sign (tk->ret says which) */
+    S_TEXT_END_OPEN,
+    S_TEXT_END_NAME,
+    S_SCRIPT_ESC_START,
+    S_SCRIPT_ESC_START_DASH,
+    S_SCRIPT_ESC,
+    S_SCRIPT_ESC_DASH,
+    S_SCRIPT_ESC_DASH_DASH,
+    S_SCRIPT_ESC_LT,
+    S_SCRIPT_DBL_START,
+    S_SCRIPT_DBL,
+    S_SCRIPT_DBL_DASH,
+    S_SCRIPT_DBL_DASH_DASH,
+    S_SCRIPT_DBL_LT,
+    S_SCRIPT_DBL_END,
+    S_BOGUS_COMMENT,
+    S_MDO,
+    S_COMMENT_START,
+    S_COMMENT_START_DASH,
+    S_COMMENT,
+    S_COMMENT_END_DASH,
+    S_COMMENT_END,
+    S_COMMENT_END_BANG,
+    S_DOCTYPE,
+    S_CDATA,
+    S_CDATA_BRACKET,
+    S_CDATA_END,
+};
+
+typedef const unsigned char *cur_t;
+
+static inline int tok_ws(unsigned c) {
+    return c == ' ' || c == '\n' || c == '\t' || c == '\f' || c == '\r';
+}
+
+static inline int tok_alpha(unsigned c) {
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+/* ASCII lowercase; NUL becomes 0xFD (the last byte of U+FFFD, which replaces it). */
+static inline unsigned char tok_lower(unsigned c) {
+    return (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c == 0 ? 0xFD : c);
+}
+
+/* tag.c: the tag and attribute states, and what the end tag states share with them. */
+cur_t cafe__html_tag_step(cafe__html_tok_t *tk, cur_t p, cur_t end);
+void cafe__html_tag_begin(cafe__html_tok_t *tk, int end_tag);
+void cafe__html_tag_name_reset(cafe__html_tok_t *tk);
+void cafe__html_tag_name_add(cafe__html_tok_t *tk, unsigned c);
+/* The name is complete (looked up); c (whitespace, '/' or '>') goes on with the tag. */
+void cafe__html_tag_named(cafe__html_tok_t *tk, unsigned c);
+
+#endif

@@ -1,0 +1,32 @@
+#!/bin/sh
+# `cafe title`: one line per file (empty when no title), charsets, stdin, unreadable files.
+set -eu
+cafe="$CAFE_BUILD_DIR/src/cli/cafe"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+printf '<title>Hello\n  world</title><p>rest' >"$tmp/a.html"
+printf '<p>no title here' >"$tmp/none.html"
+printf '<meta charset=koi8-r><title>\360\322\311\327\305\324</title>' >"$tmp/koi8.html"
+printf '<svg><title>not this</title></svg><title>but &amp; this</title>' >"$tmp/svg.html"
+out=$("$cafe" title "$tmp/a.html" "$tmp/none.html" "$tmp/koi8.html" "$tmp/svg.html")
+[ "$out" = "Hello world
+
+Привет
+but & this" ] || fail "titles: $out"
+# stdin, and the transport charset a server would send
+out=$(printf '<title>\317\360\350\342\345\362</title>' | "$cafe" title --charset windows-1251)
+[ "$out" = "Привет" ] || fail "stdin + --charset: $out"
+# an unreadable file: named on stderr, exit 2, the other files still done
+set +e
+out=$("$cafe" title "$tmp/missing.html" "$tmp/a.html" 2>"$tmp/err")
+rc=$?
+set -e
+[ $rc = 2 ] || fail "exit status $rc"
+[ "$out" = "Hello world" ] || fail "other file not done: $out"
+grep -q "missing.html" "$tmp/err" || fail "unreadable file not named"
+# a title with control characters cannot reach the terminal as an escape sequence
+printf '<title>a\033[2Jb</title>' >"$tmp/esc.html"
+[ "$("$cafe" title "$tmp/esc.html")" = 'a\x1b[2Jb' ] || fail "escape sequence printed raw"
+"$cafe" title --bogus 2>/dev/null && fail "unknown option accepted"
+echo "1 passed, 0 failed"

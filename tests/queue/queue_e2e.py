@@ -1,0 +1,300 @@
+"""End-to-end tests of the Redis queue: `cafe queue push|results|status` and `cafe titles
+--queue` workers, against a real redis-server and the fixture server, all on loopback (run by
+test_queue.sh inside a fresh network namespace). Waits are for conditions, bounded."""
+import csv
+import io
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import CAFE, Fixture, cafe, free_port, run_tests  # noqa: E402
+from redis_server import RedisServer  # noqa: E402
+
+SITES = 50
+
+
+fx = Fixture("--sites", str(SITES), "--size", "4000")
+rs = RedisServer()
+tmp = tempfile.mkdtemp(prefix="cafe-queue-")
+
+
+def title(site, page):
+    return f"Site {site} page {page} \u2014 cafe fixture"
+
+
+def url_list(name, n, delay=0, first=0):
+    urls = [fx.url((first + i) % SITES, f"/page/{first + i}" + (f"?delay={delay}" if delay else ""))
+            for i in range(n)]
+    path = os.path.join(tmp, f"{name}.txt")
+    with open(path, "w") as f:
+        f.write("\n".join(urls) + "\n")
+    return urls, path
+
+
+def wait_until(pred, what, seconds=120):
+    for _ in range(seconds * 100):
+        if pred():
+            return
+        select.select([], [], [], 0.01)  # poll a condition, bounded; never a readiness sleep
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def worker(url, *args):
+    return subprocess.Popen([CAFE, "titles", "--queue", url, *args], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+
+
+def finish(p, timeout=120):
+    try:
+        _, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()  # never leave a worker behind
+        p.communicate()
+        raise
+    return p.returncode, err.decode()
+
+
+def records(server, queue):
+    """Every record of the queue's results stream, read directly (not through cafe)."""
+    entries = server.cmd("XRANGE", f"cafe:{{{queue}}}:results", "-", "+")
+    return [(eid, json.loads(fields[1])) for eid, fields in entries]
+
+
+def exactly_once(server, queue, urls):
+    got = [r["url"] for _, r in records(server, queue)]
+    dup = len(got) - len(set(got))
+    assert dup == 0, f"{dup} URLs have two records"
+    assert set(got) == set(urls), f"{len(set(urls) - set(got))} URLs have no record"
+
+
+def summary_count(err):
+    line = [l for l in err.splitlines() if l.startswith("cafe: ") and " URLs in " in l]
+    assert line, err
+    return int(line[-1].split()[1])
+
+
+def test_push_twice_adds_nothing():
+    urls, path = url_list("twice", 500)
+    with open(path, "a") as f:
+        f.write("# comment\n\n" + urls[0] + "\n")  # a duplicate inside the list too
+    r = cafe("queue", "push", rs.url("twice"), path)
+    assert r.returncode == 0 and r.stdout == b"500 added, 1 skipped (already pushed)\n", r
+    r = cafe("queue", "push", "--queue", "twice", f"redis://127.0.0.1:{rs.port}", path)
+    assert r.returncode == 0 and r.stdout == b"0 added, 501 skipped (already pushed)\n", r
+    assert rs.cmd("LLEN", "cafe:{twice}:pending") == 500
+    st = cafe("queue", "status", rs.url("twice")).stdout.decode()
+    assert "queued       500\n" in st and "pushed       500" in st, st
+
+
+def test_three_workers_20000_urls():
+    urls, path = url_list("big", 20000, delay=20)
+    r = cafe("queue", "push", rs.url("big"), "-", input=open(path, "rb").read())
+    assert r.stdout.startswith(b"20000 added"), r
+    ws = [worker(rs.url("big"), "-c", "50") for _ in range(3)]
+    outs = [finish(p) for p in ws]
+    assert all(rc == 0 for rc, _ in outs), outs
+    counts = [summary_count(err) for _, err in outs]
+    assert sum(counts) == 20000, counts
+    assert min(counts) >= 1000, f"work not spread: {counts}"  # each did at least 5%
+    exactly_once(rs, "big", urls)
+    recs = records(rs, "big")
+    assert all(r["title"] == title(int(r["url"].split("/page/")[1].split("?")[0]) % SITES,
+                                   int(r["url"].split("/page/")[1].split("?")[0]))
+               for _, r in recs[:500])
+    st = cafe("queue", "status", rs.url("big")).stdout.decode()
+    assert "queued       0\n" in st and "in progress  0\n" in st, st
+    assert "done         20000 (20000 ok, 0 failed)" in st, st
+
+
+def test_sigkill_worker_then_lease_expiry():
+    urls, path = url_list("kill", 3000, delay=30, first=30000)
+    cafe("queue", "push", rs.url("kill"), path)
+    victim = worker(rs.url("kill"), "-c", "30", "--lease", "2")
+    other = worker(rs.url("kill"), "-c", "30", "--lease", "2")
+    mine = f":{victim.pid}:"
+    wait_until(lambda: rs.cmd("XLEN", "cafe:{kill}:results") >= 300 and
+               any(mine in w for w in rs.cmd("HVALS", "cafe:{kill}:owner")), "progress")
+    victim.kill()
+    victim.wait()
+    held = sum(mine in w for w in rs.cmd("HVALS", "cafe:{kill}:owner"))
+    assert held > 0  # the victim died holding leases: they must come back
+    rc, err = finish(other)
+    assert rc == 0, err
+    exactly_once(rs, "kill", urls)
+    reclaimed = int(rs.cmd("HGET", "cafe:{kill}:stats", "reclaimed"))
+    assert reclaimed >= held, (reclaimed, held)
+
+
+def test_stalled_worker_loses_its_leases_and_its_records_are_refused():
+    """A worker frozen (SIGSTOP: a long GC pause, a network partition) past its lease: another
+    takes its URLs over and records them; when the first wakes up and finishes the same
+    fetches, the queue refuses its records. Exactly one record per URL all the same."""
+    urls, path = url_list("stall", 200, delay=500, first=90000)
+    cafe("queue", "push", rs.url("stall"), path)
+    a = worker(rs.url("stall"), "-c", "200", "--lease", "1")
+    mine = f":{a.pid}:"
+    wait_until(lambda: rs.cmd("LLEN", "cafe:{stall}:pending") == 0 and
+               all(mine in w for w in rs.cmd("HVALS", "cafe:{stall}:owner")), "a takes all")
+    a.send_signal(signal.SIGSTOP)
+    try:
+        rc, err = finish(worker(rs.url("stall"), "--lease", "1"))
+        assert rc == 0 and summary_count(err) == 200, err
+    finally:
+        a.send_signal(signal.SIGCONT)
+    rc, err = finish(a)
+    assert rc == 0 and "200 records not written" in err, err
+    assert summary_count(err) == 0, err
+    exactly_once(rs, "stall", urls)
+
+
+def test_redis_killed_and_restarted_with_aof():
+    srv = RedisServer("--appendonly", "yes", "--appendfsync", "always")
+    try:
+        urls, path = url_list("aof", 4000, delay=10, first=40000)
+        cafe("queue", "push", srv.url("aof"), path)
+        ws = [worker(srv.url("aof"), "-c", "50", "--lease", "3") for _ in range(2)]
+        wait_until(lambda: srv.cmd("XLEN", "cafe:{aof}:results") >= 800, "progress")
+        before = records(srv, "aof")  # acknowledged: each one's reply was after its fsync
+        assert all(p.poll() is None for p in ws)  # killed mid-run, under the workers' feet
+        srv.kill()
+        srv.start()
+        outs = [finish(p) for p in ws]
+        assert all(rc == 0 for rc, _ in outs), outs
+        assert len(before) < len(urls)
+        after = dict(records(srv, "aof"))
+        lost = [eid for eid, rec in before if after.get(eid) != rec]
+        assert not lost, f"{len(lost)} acknowledged records lost"
+        exactly_once(srv, "aof", urls)
+    finally:
+        srv.close()
+
+
+def test_follow_waits_then_ctrl_c_releases():
+    urls, path = url_list("follow", 50)
+    more, path2 = url_list("follow2", 50, first=50)
+    cafe("queue", "push", rs.url("follow"), path)
+    w = worker(rs.url("follow"), "--follow", "--lease", "5")
+    wait_until(lambda: rs.cmd("XLEN", "cafe:{follow}:results") == 50, "first batch")
+    cafe("queue", "push", rs.url("follow"), path2)
+    wait_until(lambda: rs.cmd("XLEN", "cafe:{follow}:results") == 100, "second batch")
+    assert w.poll() is None  # still waiting for more
+    st = cafe("queue", "status", rs.url("follow")).stdout.decode()
+    assert "workers      1 seen recently" in st, st
+    w.send_signal(signal.SIGINT)
+    rc, err = finish(w)
+    assert rc == 130, (rc, err)
+    assert rs.cmd("ZCARD", "cafe:{follow}:workers") == 0  # said goodbye
+    exactly_once(rs, "follow", urls + more)
+
+
+def test_ctrl_c_puts_unfinished_urls_back():
+    urls, path = url_list("intr", 2000, delay=100, first=80000)
+    cafe("queue", "push", rs.url("intr"), path)
+    w = worker(rs.url("intr"), "-c", "100")
+    wait_until(lambda: rs.cmd("XLEN", "cafe:{intr}:results") >= 200 and
+               rs.cmd("ZCARD", "cafe:{intr}:leases") >= 50, "progress")
+    w.send_signal(signal.SIGINT)
+    rc, err = finish(w)
+    assert rc == 130 and "interrupted" in err, (rc, err)
+    leased = rs.cmd("ZCARD", "cafe:{intr}:leases")
+    assert leased == 0, f"{leased} URLs still leased to a gone worker"
+    done, queued = rs.cmd("XLEN", "cafe:{intr}:results"), rs.cmd("LLEN", "cafe:{intr}:pending")
+    assert done < 2000 and queued == 2000 - done, (done, queued)
+    rc, err = finish(worker(rs.url("intr")))
+    assert rc == 0, err
+    exactly_once(rs, "intr", urls)
+
+
+def test_results_formats_and_drain():
+    urls, path = url_list("fmt", 30, first=60000)
+    with open(path, "a") as f:
+        f.write("ftp://127.0.0.1/x\n")
+    cafe("queue", "push", rs.url("fmt"), path)
+    rc, err = finish(worker(rs.url("fmt")))
+    assert rc == 0, err
+    js = cafe("queue", "results", rs.url("fmt"), "--json").stdout.decode().splitlines()
+    recs = [json.loads(l) for l in js]
+    assert len(recs) == 31
+    bad = [r for r in recs if r["url"].startswith("ftp:")]
+    assert len(bad) == 1 and "scheme" in bad[0]["error"], bad
+    good = {r["url"]: r for r in recs if r["status"] == 200}
+    assert set(good) == set(urls) and good[urls[3]]["title"] == title(3, 60003)
+    out = os.path.join(tmp, "fmt.csv")
+    assert cafe("queue", "results", rs.url("fmt"), "--csv", "-o", out).returncode == 0
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 31 and {r["url"] for r in rows} == {r["url"] for r in recs}
+    text = cafe("queue", "results", rs.url("fmt")).stdout.decode().splitlines()
+    assert f"'{title(3, 60003)}' from {urls[3]}" in text, text[:3]
+    assert any(l.startswith("Error fetching ftp://127.0.0.1/x: ") for l in text), text
+    r = cafe("queue", "results", rs.url("fmt"), "--json", "--drain")
+    assert len(r.stdout.decode().splitlines()) == 31
+    assert rs.cmd("XLEN", "cafe:{fmt}:results") == 0
+
+
+def test_errors_exit_2_and_nothing_half_done():
+    _, path = url_list("err", 10)
+    down = f"redis://127.0.0.1:{free_port()}/0?queue=err"
+    for args in (["queue", "push", down, path], ["queue", "status", down],
+                 ["titles", "--queue", down]):
+        r = cafe(*args)
+        assert r.returncode == 2 and b"Connection refused" in r.stderr, (args, r)
+    for bad, why in (("redis//127.0.0.1/?queue=x", b"not a URL"),
+                     ("http://127.0.0.1:6379/?queue=x", b"scheme"),
+                     (f"rediss://127.0.0.1:{rs.port}/?queue=x", b"no TLS"),
+                     (f"redis://127.0.0.1:{rs.port}/zero?queue=x", b"database number"),
+                     (f"redis://127.0.0.1:{rs.port}/0", b"no queue name"),
+                     (f"redis://127.0.0.1:{rs.port}/0?queue=a%20b", b"queue names")):
+        for args in (["queue", "push", bad, path], ["titles", "--queue", bad]):
+            r = cafe(*args)
+            assert r.returncode == 2 and why in r.stderr and b"bad REDIS_URL" in r.stderr, \
+                (args, r.stderr)
+
+
+def test_auth_password_and_acl_user():
+    pw = "s3cret-Pa55"
+    srv = RedisServer(password=pw)
+    try:
+        _, path = url_list("auth", 20, first=70000)
+        wrong = srv.url("auth", "user:wrong-Pa55@")
+        for args in (["queue", "push", wrong, path], ["titles", "--queue", wrong]):
+            r = cafe(*args)
+            assert r.returncode == 2 and b"authentication failed" in r.stderr, r
+            assert b"wrong-Pa55" not in r.stderr + r.stdout, r.stderr
+        r = cafe("queue", "push", srv.url("auth"), path)
+        assert r.returncode == 2 and b"NOAUTH" in r.stderr and b"REDISCLI_AUTH" in r.stderr, r
+        assert srv.cmd("DBSIZE") == 0  # nothing half-done
+        r = cafe("queue", "push", srv.url("auth", f":{pw}@"), path)
+        assert r.returncode == 0 and r.stdout.startswith(b"20 added"), r
+        env = dict(os.environ, REDISCLI_AUTH=pw)
+        rc, err = finish(subprocess.Popen([CAFE, "titles", "--queue", srv.url("auth")], env=env,
+                                          stderr=subprocess.PIPE, stdout=subprocess.DEVNULL))
+        assert rc == 0 and pw not in err, err
+        srv.cmd("ACL", "SETUSER", "crawler", "on", ">crawler-Pa55", "~cafe:*", "+@all")
+        r = cafe("queue", "status", srv.url("auth", "crawler:crawler-Pa55@"))
+        assert r.returncode == 0 and b"done         20 " in r.stdout, r
+        assert b"crawler-Pa55" not in r.stdout + r.stderr and b"crawler:***@" in r.stdout
+    finally:
+        srv.close()
+
+
+def test_usage():
+    assert cafe("queue").returncode == 2
+    r = cafe("queue", "--help")
+    assert r.returncode == 0 and b"cafe queue push REDIS_URL" in r.stdout
+    assert cafe("queue", "frob", rs.url("x")).returncode == 2
+    assert b"--queue REDIS_URL" in cafe("titles", "--help").stdout
+    for args in (["titles", "--queue", rs.url("x"), "list.txt"],
+                 ["titles", "--queue", rs.url("x"), "--csv"], ["titles", "--follow"],
+                 ["titles", "--queue", rs.url("x"), "--lease", "0"]):
+        r = cafe(*args)
+        assert r.returncode == 2 and b"--help" in r.stderr, (args, r.stderr)
+
+
+run_tests(globals(), cleanup=[rs.close, fx.close])
