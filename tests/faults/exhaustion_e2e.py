@@ -7,7 +7,7 @@ import resource
 import select
 import subprocess
 
-from faultlib import ASAN, CAFE, TMP, Fixture, check, finish, free_port, run_json, write_list
+from faultlib import ASAN, CAFE, TMP, Fixture, free_port, run_tests, write_list
 
 figures = {}
 SITES = 50
@@ -105,11 +105,11 @@ def test_100000_urls_rss_flat():
                            "first_kb": samples[0][1], "asan": ASAN}
 
 
-check("ulimit -n 256 with -c 1000", test_ulimit_256_with_c_1000)
-check("100,000 URLs, 1% faults, RSS flat", test_100000_urls_rss_flat)
-fx.close()
-if os.environ.get("CAFE_RELIABILITY_OUT"):
-    with open(os.environ["CAFE_RELIABILITY_OUT"], "w") as f:
-        json.dump(figures, f)
-print(json.dumps(figures))
-finish()
+def save_figures():
+    if os.environ.get("CAFE_RELIABILITY_OUT"):
+        with open(os.environ["CAFE_RELIABILITY_OUT"], "w") as f:
+            json.dump(figures, f)
+    print(json.dumps(figures))
+
+
+run_tests(globals(), cleanup=(fx.close, save_figures))

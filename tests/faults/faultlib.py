@@ -1,5 +1,5 @@
-"""Helpers of the fault suites (python3, stdlib only): check() reporting, a run of `cafe titles
---json` returning its records, a tiny raw socket server for responses neither the fixture nor
+"""Helpers of the fault suites (python3, stdlib only), beside tests/util/harness.py's (whose
+run_tests runs them): a run of `cafe titles --json` returning its records, a tiny raw socket server for responses neither the fixture nor
 nginx can give, and nginx serving TLS with certificates openssl makes at test time."""
 import json
 import os
@@ -11,29 +11,10 @@ import tempfile
 import threading
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
-from harness import CAFE, FIXTURE, Fixture, Nginx, cafe, free_port  # noqa: E402,F401
+from harness import CAFE, FIXTURE, Fixture, Nginx, cafe, free_port, run_tests  # noqa: E402,F401
 
 ASAN = os.environ.get("CAFE_SANITIZE") in ("1", "ON", "TRUE", "true")
 TMP = tempfile.mkdtemp(prefix="cafe-faults-")
-results = {"passed": 0, "failed": 0}
-
-
-def check(name, fn):
-    """Runs one case; a failure is reported and the next case still runs."""
-    try:
-        fn()
-        results["passed"] += 1
-        print(f"ok - {name}", flush=True)
-    except Exception as e:  # noqa: BLE001 (report any failure, go on)
-        results["failed"] += 1
-        print(f"FAIL - {name}: {e!r}", flush=True)
-
-
-def finish():
-    print(f"{results['passed']} passed, {results['failed']} failed", flush=True)
-    sys.exit(1 if results["failed"] else 0)
-
-
 def write_list(lines, name=None):
     path = os.path.join(TMP, name or f"list{len(os.listdir(TMP))}.txt")
     with open(path, "w") as f:

@@ -6,8 +6,8 @@ import os
 import re
 import urllib.parse
 
-from faultlib import (TMP, Fixture, Nginx, RawServer, TlsNginx, cafe, check, finish, free_port,
-                      match, run_json, write_list)
+from faultlib import (TMP, Fixture, Nginx, RawServer, TlsNginx, cafe, free_port, match, run_json,
+                      run_tests, write_list)
 
 SIZE = 3000
 fx = Fixture("--sites", "2", "--size", str(SIZE))
@@ -426,10 +426,4 @@ def test_all_faults_in_one_run():
         assert recs[2 * i + 1]["title"] == f"Site 0 page {1000 + i} \u2014 cafe fixture"
 
 
-for name, fn in list(globals().items()):
-    if name.startswith("test_") and callable(fn):
-        check(name, fn)
-tls.close()
-ng.close()
-fx.close()
-finish()
+run_tests(globals(), cleanup=(tls.close, ng.close, fx.close))

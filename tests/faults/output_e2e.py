@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 
-from faultlib import CAFE, TMP, Fixture, check, finish, write_list
+from faultlib import CAFE, TMP, Fixture, run_tests, write_list
 
 fx = Fixture("--sites", "4", "--size", "2000")
 LIST = write_list([fx.url(i % 4, f"/page/{i}") for i in range(2000)], "out-list.txt")
@@ -102,8 +102,4 @@ def test_closed_stdout():
     assert b"cafe titles: writing standard output: Bad file descriptor" in r.stderr, r.stderr
 
 
-for name, fn in list(globals().items()):
-    if name.startswith("test_") and callable(fn):
-        check(name, fn)
-fx.close()
-finish()
+run_tests(globals(), cleanup=(fx.close,))
