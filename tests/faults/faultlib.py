@@ -1,9 +1,11 @@
 """Helpers of the fault suites (python3, stdlib only), beside tests/util/harness.py's (whose
 run_tests runs them): a run of `cafe titles --json` returning its records, a tiny raw socket server for responses neither the fixture nor
 nginx can give, and nginx serving TLS with certificates openssl makes at test time."""
+import atexit
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -15,6 +17,7 @@ from harness import CAFE, FIXTURE, Fixture, Nginx, cafe, free_port, run_tests  #
 
 ASAN = os.environ.get("CAFE_SANITIZE") in ("1", "ON", "TRUE", "true")
 TMP = tempfile.mkdtemp(prefix="cafe-faults-")
+atexit.register(shutil.rmtree, TMP, True)
 def write_list(lines, name=None):
     path = os.path.join(TMP, name or f"list{len(os.listdir(TMP))}.txt")
     with open(path, "w") as f:
@@ -174,3 +177,4 @@ http {{
     def close(self):
         self.proc.terminate()
         self.proc.wait(timeout=30)
+        shutil.rmtree(self.dir, ignore_errors=True)
