@@ -40,10 +40,11 @@ static cli_host_t *entry(cli_polite_t *p, uint64_t key, uint64_t now) {
     take->key = key;
     take->next_at = 0;
     take->gap_ms = p->base_gap_ms;
+    take->slowed = 0;
     return take;
 }
 
-int cli_polite_wait(cli_polite_t *p, const char *url) {
+int cli_polite_wait(cli_polite_t *p, const char *url, uint32_t *ticket) {
     uint64_t now = cafe_loop_now(cafe_loop_current());
     uint64_t start = now;
     if (p->rate > 0) {
@@ -56,7 +57,13 @@ int cli_polite_wait(cli_polite_t *p, const char *url) {
     if (e->next_at > start)
         start = e->next_at;
     e->next_at = start + e->gap_ms;
+    *ticket = e->slowed;
     return start > now ? cafe_task_sleep(start - now) : 0;
+}
+
+int cli_polite_stale(cli_polite_t *p, const char *url, uint32_t ticket) {
+    uint64_t now = cafe_loop_now(cafe_loop_current());
+    return entry(p, host_key(url), now)->slowed != ticket;
 }
 
 void cli_polite_report(cli_polite_t *p, const char *url, long status) {
@@ -65,6 +72,7 @@ void cli_polite_report(cli_polite_t *p, const char *url, long status) {
     if (status == 429 || status == 503) {
         uint64_t gap = e->gap_ms * 2 < 1000 ? 1000 : e->gap_ms * 2;
         e->gap_ms = gap > CLI_POLITE_MAX_GAP_MS ? CLI_POLITE_MAX_GAP_MS : gap;
+        e->slowed++;
         if (e->next_at < now + e->gap_ms)
             e->next_at = now + e->gap_ms;
     } else if (e->gap_ms > p->base_gap_ms) {

@@ -24,10 +24,18 @@ static int fetch_task(void *arg, void **value) {
     cli_slot_t *s = &run->slots[job.seq % run->window];
     uint64_t t0 = 0;
     /* Wait for the host's turn before taking a permit, so that a host being slowed down
-     * (429/503) holds no permit while it waits and other hosts go on at full speed. */
-    int rc = cli_polite_wait(&run->polite, s->rec.url);
-    if (rc == 0)
-        rc = cafe_sem_acquire(&run->permits);
+     * (429/503) holds no permit while it waits and other hosts go on at full speed; and
+     * wait again if the host was slowed down while this request waited for its permit. */
+    uint32_t ticket;
+    int rc;
+    for (;;) {
+        rc = cli_polite_wait(&run->polite, s->rec.url, &ticket);
+        if (rc == 0)
+            rc = cafe_sem_acquire(&run->permits);
+        if (rc != 0 || !cli_polite_stale(&run->polite, s->rec.url, ticket))
+            break;
+        cafe_sem_release(&run->permits);
+    }
     if (rc != 0) {
         cli_record_fail(&s->rec, rc, "%s", cafe_strerror(rc));
     } else {

@@ -255,6 +255,130 @@ def test_no_private_refuses_before_connecting():
         lsock.close()
 
 
+class ArrivalServer:
+    """A loopback HTTP server that notes when each request arrives (monotonic seconds) and
+    answers /429 with 429, anything else with a small page."""
+
+    def __init__(self):
+        import socket
+        import threading
+        self.arrivals = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        import time
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                if not data:
+                    continue
+                path = data.split(b" ")[1].decode()
+                self.arrivals.append((time.monotonic(), path))
+                code = b"429 Too Many Requests" if path.startswith("/429") else b"200 OK"
+                body = b"<title>arrival</title>"
+                conn.sendall(b"HTTP/1.1 " + code + b"\r\nContent-Length: %d\r\n"
+                             b"Connection: close\r\n\r\n" % len(body) + body)
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def close(self):
+        self.sock.close()
+
+
+def gaps(times):
+    return [b - a for a, b in zip(times, times[1:])]
+
+
+def test_host_interval_and_rate_space_requests():
+    srv = ArrivalServer()
+    try:
+        r = cafe("titles", "-q", "--host-interval", "200",
+                 write_list([srv.url(f"/h{i}") for i in range(4)]))
+        assert r.returncode == 0 and r.stdout.count(b"'arrival'") == 4, r.stdout
+        times = [t for t, _ in srv.arrivals]
+        assert len(times) == 4 and min(gaps(times)) >= 0.19, gaps(times)  # never sooner
+        srv.arrivals.clear()
+        r = cafe("titles", "-q", "--rate", "5", write_list([srv.url(f"/r{i}") for i in range(4)]))
+        times = [t for t, _ in srv.arrivals]
+        assert len(times) == 4 and min(gaps(times)) >= 0.19, gaps(times)  # 5/s: 200 ms apart
+    finally:
+        srv.close()
+
+
+def test_host_answering_429_is_slowed_alone():
+    srv = ArrivalServer()
+    try:
+        # 30 pages held 100 ms each go before /429b: with -c 10 it waits 300 ms for a permit,
+        # long after /429a's answer, so the backoff is already in force when its turn comes.
+        fast = [fx.url(i % SITES, f"/page/{i}?delay=100") for i in range(30)]
+        fast += [fx.url(i % SITES, f"/page/{i}") for i in range(30, 60)]
+        lines = ([srv.url("/429a")] + fast[:30] + [srv.url("/429b")] + fast[30:]
+                 + [srv.url("/429c")])
+        r = cafe("titles", "-q", "--json", "--unordered", "--retries", "0", "-c", "10",
+                 write_list(lines))
+        recs = [json.loads(l) for l in r.stdout.decode().splitlines()]
+        assert len(recs) == 63, len(recs)
+        assert [x["status"] for x in recs if "/429" in x["url"]] == [429, 429, 429]
+        times = [t for t, _ in srv.arrivals]
+        # after the first 429 the host waits at least 1 s, then longer (backoff doubles)
+        assert len(times) == 3 and gaps(times)[0] >= 0.95 and gaps(times)[1] >= 1.9, gaps(times)
+        # the other hosts went on meanwhile: all 60 pages were written before the last 429
+        assert [x["url"] for x in recs][-1].startswith(srv.url("/429")), recs[-1]
+    finally:
+        srv.close()
+
+
+def test_drain_lets_urls_in_flight_finish():
+    u = [fx.url(i % SITES, f"/page/{i}?delay=2000") for i in range(10)]
+    out = os.path.join(tmp, "drain.jsonl")
+    for drain in (True, False):
+        if os.path.exists(out):
+            os.unlink(out)
+        args = [CAFE, "titles", "--json", "-c", "10", "-o", out] + (["--drain"] if drain else [])
+        p = subprocess.Popen(args + [write_list(u)], stderr=subprocess.PIPE)
+        # SIGINT while the fetches are in flight (the fixture holds each for 2 s).
+        select.select([], [], [], 0.5)
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=60)
+        with open(out) as f:
+            recs = [json.loads(l) for l in f]
+        assert p.returncode == 130, (drain, p.returncode, err)
+        if drain:  # the fetches in flight finished and were written, complete
+            assert recs and all(x["status"] == 200 and x["title"] for x in recs), recs
+        else:  # cancelled: no record, so that --resume fetches them
+            assert recs == [], recs
+
+
+def test_demo_runs_the_guides_experiment():
+    r = cafe("demo", timeout=120)
+    out = r.stdout.decode()
+    assert r.returncode == 0, r.stderr
+    lines = out.splitlines()
+    assert "Sync version took" in out and "Async version took" in out, out
+    assert sum(1 for l in lines if l.endswith("cafe fixture' from " + l.split(" from ")[-1])
+               and l.startswith("'Site ")) == 6, out
+    rows = [l for l in lines if l.startswith("|   ") or l.startswith("|  1")]
+    assert len(rows) == 2 and "100" in rows[0] and "1000" in rows[1], rows
+    sync = float(out.split("Sync version took ")[1].split()[0])
+    asyn = float(out.split("Async version took ")[1].split()[0])
+    assert sync > asyn, (sync, asyn)  # one at a time vs overlapping waits: order, not speed
+
+
 def test_async_titles_example():
     ex = os.path.join(os.environ["CAFE_BUILD_DIR"], "examples", "async_titles")
     u = [fx.url(2, "/page/5?delay=300"), fx.url(3, "/page/6?delay=100"), fx.url(4, "/nope")]
