@@ -18,8 +18,26 @@ done
 [ -z "$missing" ] && exit 0
 echo "deps: installing$missing"
 sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
+if [ "$(id -u)" -ne 0 ]; then
+    if ! command -v sudo >/dev/null 2>&1; then
+        echo "deps: these Debian packages are missing:$missing" >&2
+        echo "deps: run as root (or install sudo), or install them yourself" >&2
+        exit 1
+    fi
+    sudo="sudo"
+fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -q
 # shellcheck disable=SC2086
 $sudo apt-get install -y -q --no-install-recommends $missing
+# Installing a server package starts its system service (nginx on port 80, redis on 6379).
+# The tests start their own servers on free loopback ports: stop and disable the services
+# that this install just brought, and leave any that were there before alone.
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+    for pkg in $missing; do
+        case "$pkg" in
+        nginx-light) $sudo systemctl disable --now nginx >/dev/null 2>&1 || true ;;
+        redis-server) $sudo systemctl disable --now redis-server >/dev/null 2>&1 || true ;;
+        esac
+    done
+fi
