@@ -121,6 +121,22 @@ static void on_connection(uv_stream_t *server, int status) {
         cafe__wake(w, 0);
 }
 
+/* The start of listen and connect: the address parsed, and the stream's state made with
+ * its caller counted as a user. */
+static int tcp_open(cafe_loop_t *loop, const char *ip, int port, struct sockaddr_storage *ss,
+                    cafe__tcp_t **out) {
+    int rc = parse_addr(ip, port, ss);
+    if (rc != 0)
+        return rc;
+    ignore_sigpipe();
+    cafe__tcp_t *t = tcp_new(loop);
+    if (!t)
+        return CAFE_ENOMEM;
+    t->users = 1;
+    *out = t;
+    return 0;
+}
+
 int cafe_tcp_listen(cafe_tcp_t *l, const char *ip, int port, int backlog) {
     cafe_loop_t *loop = cafe__loop_tls();
     if (!l)
@@ -129,14 +145,10 @@ int cafe_tcp_listen(cafe_tcp_t *l, const char *ip, int port, int backlog) {
     if (!loop)
         return CAFE_ENOTASK;
     struct sockaddr_storage ss;
-    int rc = parse_addr(ip, port, &ss);
+    cafe__tcp_t *t;
+    int rc = tcp_open(loop, ip, port, &ss, &t);
     if (rc != 0)
         return rc;
-    ignore_sigpipe();
-    cafe__tcp_t *t = tcp_new(loop);
-    if (!t)
-        return CAFE_ENOMEM;
-    t->users = 1;
     rc = uv_tcp_bind(&t->h, (const struct sockaddr *)&ss, 0);
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&t->h, backlog > 0 ? backlog : 511, on_connection);
@@ -202,14 +214,10 @@ int cafe_tcp_connect(cafe_tcp_t *s, const char *ip, int port) {
     if (!self)
         return CAFE_ENOTASK;
     struct sockaddr_storage ss;
-    int rc = parse_addr(ip, port, &ss);
+    cafe__tcp_t *t;
+    int rc = tcp_open(self->loop, ip, port, &ss, &t);
     if (rc != 0)
         return rc;
-    ignore_sigpipe();
-    cafe__tcp_t *t = tcp_new(self->loop);
-    if (!t)
-        return CAFE_ENOMEM;
-    t->users = 1;
     rc = uv_tcp_connect(&t->req.connect, &t->h, (const struct sockaddr *)&ss, on_connect);
     if (rc != 0)
         return discard(t, cafe__err_from_uv(rc));
