@@ -13,7 +13,7 @@ import tempfile
 import threading
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
-from harness import CAFE, FIXTURE, Fixture, Nginx, cafe, free_port, run_tests  # noqa: E402,F401
+from harness import CAFE, FIXTURE, Fixture, Nginx, Skip, cafe, free_port, run_tests  # noqa: E402,F401
 
 ASAN = os.environ.get("CAFE_SANITIZE") in ("1", "ON", "TRUE", "true")
 TMP = tempfile.mkdtemp(prefix="cafe-faults-")

@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 
-from faultlib import CAFE, TMP, Fixture, run_tests, write_list
+from faultlib import CAFE, TMP, Fixture, Skip, run_tests, write_list
 
 fx = Fixture("--sites", "4", "--size", "2000")
 LIST = write_list([fx.url(i % 4, f"/page/{i}") for i in range(2000)], "out-list.txt")
@@ -14,7 +14,13 @@ SMALL = write_list([fx.url(0, f"/page/{i}") for i in range(5)], "out-small.txt")
 
 
 def in_mount_ns(script):
-    """Runs a shell script in a private mount namespace (mounts vanish with it)."""
+    """Runs a shell script in a private mount namespace (mounts vanish with it). Where none can
+    be made private (inside a chroot whose / is not a mount point, unshare says "cannot change
+    root filesystem propagation"), mounting here would leak into the machine: skip."""
+    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"],
+                           capture_output=True, timeout=60)
+    if probe.returncode != 0:
+        raise Skip("no private mount namespace here: " + probe.stderr.decode().strip())
     return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-ec",
                            script], capture_output=True, timeout=300,
                           env=dict(os.environ, CAFE=CAFE, T=TMP))

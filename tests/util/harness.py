@@ -94,11 +94,15 @@ def cafe(*args, input=None, timeout=300, **kw):
     return subprocess.run([CAFE, *args], input=input, capture_output=True, timeout=timeout, **kw)
 
 
+class Skip(Exception):
+    """Raised by a test that cannot run on this machine (it says why); counted apart."""
+
+
 def run_tests(namespace, cleanup=()):
     """Runs every test_* function of namespace in order, reporting each and going on after a
     failure (one must not hide the others); then the cleanups; exits 1 if any failed."""
     import sys
-    passed = failed = 0
+    passed = failed = skipped = 0
     for name, fn in list(namespace.items()):
         if not (name.startswith("test_") and callable(fn)):
             continue
@@ -106,10 +110,13 @@ def run_tests(namespace, cleanup=()):
             fn()
             passed += 1
             print(f"ok - {name}", flush=True)
+        except Skip as e:
+            skipped += 1
+            print(f"SKIP - {name}: {e}", flush=True)
         except Exception as e:
             failed += 1
             print(f"FAIL - {name}: {e!r}", flush=True)
     for close in cleanup:
         close()
-    print(f"{passed} passed, {failed} failed")
+    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
     sys.exit(1 if failed else 0)
