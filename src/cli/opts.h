@@ -14,9 +14,10 @@ typedef struct cli_opts {
     const char *output; /* -o FILE, NULL = stdout */
     cli_format_t fmt;
     int unordered, sync, quiet, fail, resume, drain, insecure, no_private;
-    size_t concurrency; /* -c, default 100 */
-    size_t per_host;    /* --per-host, default 8 */
-    double rate;        /* --rate requests/s overall, 0 = unlimited */
+    size_t concurrency;     /* -c, default 100 */
+    size_t per_host;        /* --per-host, default 8 */
+    size_t max_connections; /* curl's connection cache; 0 = the library's default */
+    double rate;            /* --rate requests/s overall, 0 = unlimited */
     uint64_t host_interval_ms;
     uint64_t timeout_ms, connect_timeout_ms;
     int attempts; /* 1 + --retries */

@@ -182,7 +182,8 @@ static int watch_task(void *arg, void **value) {
 static int run_main(void *arg, void **value) {
     cli_run_t *run = arg;
     cafe_http_limits_t lim = {.max_transfers = run->o->concurrency,
-                              .max_host_connections = run->o->per_host};
+                              .max_host_connections = run->o->per_host,
+                              .max_connections = run->o->max_connections};
     cafe_http_limits_set(NULL, &lim);
     run->started_ms = cli_now_ms();
     watch_t wi = {run, SIGINT}, wt = {run, SIGTERM};
@@ -242,6 +243,8 @@ static void fit_fd_limit(cli_opts_t *o) {
         fprintf(stderr, "cafe titles: -c %zu lowered to %zu to fit ulimit -n %llu\n",
                 o->concurrency, fit, (unsigned long long)rl.rlim_cur);
     o->concurrency = fit;
+    /* Idle connections kept for reuse need descriptors too: no more than the URLs in flight. */
+    o->max_connections = fit;
 }
 
 static int prepare(cli_run_t *run, cli_opts_t *o) {
