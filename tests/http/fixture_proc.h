@@ -71,6 +71,21 @@ static int fixture_stop(fixture_proc_t *f) {
     return status;
 }
 
+/* cmocka group setup/teardown: one fixture process (2 sites, 30 KB pages) for the group,
+ * in *state. */
+static inline int fixture_group_setup(void **state) {
+    static fixture_proc_t f;
+    const char *args[] = {"--sites", "2", "--size", "30000", NULL};
+    if (fixture_start(&f, args) != 0)
+        return -1;
+    *state = &f;
+    return 0;
+}
+
+static inline int fixture_group_teardown(void **state) {
+    return fixture_stop(*state) == 0 ? 0 : -1;
+}
+
 static const char *fixture_url(char *buf, size_t cap, const fixture_proc_t *f, int site,
                                const char *path) {
     snprintf(buf, cap, "http://127.0.0.1:%d%s", f->ports[site], path);

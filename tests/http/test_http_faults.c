@@ -13,19 +13,6 @@ static fixture_proc_t *fx(void **state) {
 
 #define FX_URL(state, path) fixture_url((char[512]){0}, 512, fx(state), 0, path)
 
-static int group_setup(void **state) {
-    static fixture_proc_t f;
-    const char *args[] = {"--sites", "2", "--size", "30000", NULL};
-    if (fixture_start(&f, args) != 0)
-        return -1;
-    *state = &f;
-    return 0;
-}
-
-static int group_teardown(void **state) {
-    return fixture_stop(fx(state)) == 0 ? 0 : -1;
-}
-
 /* Requests url with o and checks the outcome code; returns the result for more checks. */
 static cafe_http_result_t fetch(const char *url, const cafe_http_opts_t *o, int want) {
     cafe_http_result_t r;
@@ -223,5 +210,5 @@ int main(void) {
         cmocka_unit_test(test_broken_framing),
         cmocka_unit_test(test_gzip),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, fixture_group_setup, fixture_group_teardown);
 }

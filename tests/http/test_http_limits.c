@@ -19,10 +19,6 @@ static int group_setup(void **state) {
     return 0;
 }
 
-static int group_teardown(void **state) {
-    return fixture_stop(*state) == 0 ? 0 : -1;
-}
-
 typedef struct load {
     const fixture_proc_t *f;
     size_t n, limit, ok, failed;
@@ -211,5 +207,5 @@ int main(void) {
         cmocka_unit_test(test_per_host_connections),
         cmocka_unit_test(test_cancel_and_deadline),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, fixture_group_teardown);
 }

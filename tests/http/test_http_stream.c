@@ -8,19 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int group_setup(void **state) {
-    static fixture_proc_t f;
-    const char *args[] = {"--sites", "2", "--size", "30000", NULL};
-    if (fixture_start(&f, args) != 0)
-        return -1;
-    *state = &f;
-    return 0;
-}
-
-static int group_teardown(void **state) {
-    return fixture_stop(*state) == 0 ? 0 : -1;
-}
-
 typedef struct sink {
     size_t calls, bytes, stop_after; /* stop_after: say enough once this many bytes came */
     long first_status;
@@ -277,5 +264,5 @@ int main(void) {
         cmocka_unit_test(test_kept_alive_costs_no_poll_restarts),
         cmocka_unit_test(test_pooled_handles_take_new_options),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, fixture_group_setup, fixture_group_teardown);
 }
