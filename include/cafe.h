@@ -19,6 +19,7 @@
  *   Semaphore / Queue / Event  cafe_sem_t / cafe_queue_t / cafe_event_t
  *   TaskGroup                  cafe_group_t
  *   asyncio.to_thread(f)       cafe_thread_run(f, arg)
+ *   asyncio.Future             cafe_future_t: cafe_future_wait / cafe_future_resolve
  *
  * Threads: one loop per thread. All calls on a loop's objects come from that loop's thread
  * (cafe_thread_run's function is the exception: it runs on a pool thread and must not
@@ -244,6 +245,49 @@ struct cafe__wait;
 typedef struct cafe__waitlist {
     struct cafe__wait *private_first, *private_last;
 } cafe__waitlist_t;
+
+/* Completions: asyncio's Future for C. The bridge between a task and a callback-style
+ * library (hiredis, libpq, an HTTP server library, a libuv request): the task inits a future,
+ * hands it to the callback, and waits; the callback resolves it on the loop thread.
+ *
+ *     cafe_future_t f;
+ *     cafe_future_init(&f, on_cancel);   // f.data is yours: put the op's context there
+ *     start_op(..., callback_that_calls(cafe_future_resolve(&f, rc, value)));
+ *     int rc = cafe_future_wait(&f, &value);
+ *
+ * Lifecycle: plain memory owned by the caller (stack or heap); no destroy call. It must stay
+ * valid until it is resolved, or until its cancel callback has run (see below).
+ *
+ * Several tasks may wait on one future (single-flight: one fetch, many waiters); all wake
+ * with the same result. A waiter interrupted by cancellation or its deadline leaves with
+ * CAFE_ECANCELED / CAFE_ETIMEDOUT. When the last waiter leaves that way and the future has a
+ * cancel callback, the future becomes cancelled and cancel_cb(f) runs at once (on whatever
+ * stack interrupted the wait): it must make sure nobody resolves f any more (detach the
+ * library's callback from f, or cancel the operation). A future without a cancel callback
+ * must outlive every resolver (heap, or a struct of a longer-lived task). */
+typedef struct cafe_future cafe_future_t;
+typedef void (*cafe_future_cancel_cb)(cafe_future_t *f);
+struct cafe_future {
+    void *data; /* the caller's; cafe never touches it */
+    cafe_future_cancel_cb private_cancel;
+    int private_state, private_result;
+    void *private_value;
+    cafe__waitlist_t private_waiters;
+};
+
+/* Makes f pending. cancel_cb may be NULL (see above). */
+void cafe_future_init(cafe_future_t *f, cafe_future_cancel_cb cancel_cb);
+/* Completes f with result (0 or a count, or a negative CAFE_E* code) and value, and wakes
+ * every waiter. Call it on the loop's thread, from a callback or a task. The first call wins:
+ * CAFE_EINVAL when f is already resolved or cancelled (f is left as it was). */
+int cafe_future_resolve(cafe_future_t *f, int result, void *value);
+/* Waits until f is resolved and returns its result; value (may be NULL) receives its value.
+ * Returns at once when f is already resolved. CAFE_ECANCELED / CAFE_ETIMEDOUT when this wait
+ * was interrupted (f may still be pending for other waiters) or f was cancelled;
+ * CAFE_ENOTASK outside a task while f is pending. */
+int cafe_future_wait(cafe_future_t *f, void **value);
+/* 1 once f is resolved or cancelled, 0 while pending. */
+int cafe_future_done(const cafe_future_t *f);
 
 /* asyncio.Semaphore. */
 typedef struct cafe_sem {

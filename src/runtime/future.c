@@ -1,0 +1,69 @@
+/* Completions (cafe_future_t): a wait list, a result and a state. The one public way for code
+ * outside the runtime to park a task until a callback fires. */
+#include "runtime/internal.h"
+
+enum { PENDING = 0, RESOLVED, CANCELLED };
+
+void cafe_future_init(cafe_future_t *f, cafe_future_cancel_cb cancel_cb) {
+    void *data = f->data;
+    *f = (cafe_future_t){.data = data, .private_cancel = cancel_cb};
+}
+
+/* A waiter's record, on its own stack. Once parked, the waiter never reads the future again:
+ * a resolver may free the future right after resolving it, and a cancel callback may too. */
+typedef struct fwait {
+    cafe__wait_t w; /* first: the abort function gets &w */
+    cafe_future_t *f;
+    void *value;
+    int resolved;
+} fwait_t;
+
+int cafe_future_resolve(cafe_future_t *f, int result, void *value) {
+    if (f->private_state != PENDING)
+        return CAFE_EINVAL;
+    f->private_state = RESOLVED;
+    f->private_result = result;
+    f->private_value = value;
+    cafe__wait_t *w;
+    while ((w = cafe__waitlist_pop(&f->private_waiters)) != NULL) {
+        ((fwait_t *)w)->value = value;
+        ((fwait_t *)w)->resolved = 1;
+        cafe__wake(w, result);
+    }
+    return 0;
+}
+
+/* An interrupted waiter leaves; the last one to leave cancels a future that has a cancel
+ * callback, because the future's memory may die with that waiter's frame. */
+static int abort_wait(cafe__wait_t *w) {
+    cafe_future_t *f = ((fwait_t *)w)->f;
+    cafe__abort_unlist(w);
+    if (cafe__waitlist_empty(&f->private_waiters) && f->private_cancel &&
+        f->private_state == PENDING) {
+        f->private_state = CANCELLED;
+        f->private_cancel(f);
+    }
+    return 1;
+}
+
+int cafe_future_wait(cafe_future_t *f, void **value) {
+    if (f->private_state == CANCELLED)
+        return CAFE_ECANCELED;
+    if (f->private_state == RESOLVED) {
+        if (value)
+            *value = f->private_value;
+        return f->private_result;
+    }
+    if (!cafe_task_current())
+        return CAFE_ENOTASK;
+    fwait_t fw = {.w = {.abort = abort_wait}, .f = f};
+    cafe__waitlist_push(&f->private_waiters, &fw.w);
+    int rc = cafe__park(&fw.w, CAFE__NEVER);
+    if (value && fw.resolved)
+        *value = fw.value;
+    return rc;
+}
+
+int cafe_future_done(const cafe_future_t *f) {
+    return f->private_state != PENDING;
+}
