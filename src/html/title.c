@@ -37,6 +37,7 @@ struct cafe_title {
     int has_title;                          /* a title element was found */
     int title_closed;                       /* its text is complete */
     int raw_ascii;                          /* its raw bytes so far are all ASCII */
+    int eof;                                /* the end of input was reached */
     size_t nhead;                           /* bytes held back for the prescan */
     unsigned char *raw; /* raw bytes of the title while the encoding is uncertain */
     size_t nraw;
@@ -101,7 +102,7 @@ static void settle_if_final(cafe_title_t *t) {
 
 static void on_title_end(void *ctx) {
     cafe_title_t *t = ctx;
-    cafe__html_text_end(&t->text);
+    cafe__html_text_end(&t->text, t->eof);
     t->title_closed = 1;
     settle_if_final(t);
 }
@@ -136,8 +137,8 @@ static void on_meta(void *ctx, const char *charset, const char *http_equiv, cons
         return;
     cafe__html_text_reset(&t->text, e);
     cafe__html_text_feed(&t->text, t->raw ? t->raw : (const unsigned char *)"", t->nraw);
-    if (t->title_closed) {
-        cafe__html_text_end(&t->text);
+    if (t->title_closed) { /* by an end tag: a late meta comes before the end of input */
+        cafe__html_text_end(&t->text, 0);
         settle_if_final(t);
     }
 }
@@ -239,7 +240,7 @@ void cafe_title_reset(cafe_title_t *t, const char *charset) {
     mine.ctx = t;
     t->transport = cafe__html_encoding_transport(charset);
     t->enc = NULL;
-    t->certain = t->done = t->has_title = t->title_closed = 0;
+    t->certain = t->done = t->has_title = t->title_closed = t->eof = 0;
     t->raw_ascii = 1;
     t->nhead = t->nraw = 0;
     cafe__html_tok_init(&t->tok, &mine);
@@ -268,6 +269,7 @@ int cafe_title_finish(cafe_title_t *t) {
         if (!t->done)
             stream(t, (const unsigned char *)"", 0, 1);
         if (!t->done) {
+            t->eof = 1;
             cafe__html_tok_eof(&t->tok);
             settle(t);
         }
