@@ -7,9 +7,9 @@
  * while a task is ready, so a record is on its way to the kernel before the loop can block:
  * never held across a wait. A write() is whole records, so a SIGKILL leaves the file with
  * whole records or a torn last one, which --resume detects (resume.c). */
-#include "cli/fetch.h"
-#include "cli/output.h"
-#include "cli/run.h"
+#include "fetch.h"
+#include "output.h"
+#include "run.h"
 
 #include <errno.h>
 #include <string.h>
