@@ -6,7 +6,6 @@
 #include "fetch.h"
 #include "input.h"
 #include "opts.h"
-#include "polite.h"
 #include "queue.h"
 #include "record.h"
 #include "resume.h"
@@ -39,8 +38,6 @@ typedef struct cli_run {
     size_t window;
     uint64_t next_seq, next_write;
     cafe_event_t progressed; /* set whenever a record is written or dropped */
-    cafe_sem_t permits;      /* -c: URLs in flight */
-    cli_polite_t polite;
     cafe_group_t fetchers;
     cafe_task_t *reader;
     int stopping, write_error, input_error;
