@@ -5,8 +5,8 @@
  * --cache-size bytes of ready entries (key, record and bookkeeping counted); the least
  * recently used go first. An entry older than --cache-ttl is fetched again. Entries are
  * reference-counted: a waiter woken after its entry was evicted still reads it. */
-#include "serve/internal.h"
-#include "cli/input.h"
+#include "srv.h"
+#include "input.h"
 
 #include <inttypes.h>
 #include <stdio.h>

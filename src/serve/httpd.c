@@ -9,7 +9,7 @@
  * (of connecting, or of the previous answer), the body within --request-timeout more. A
  * sweep cuts late connections with shutdown(2); libmicrohttpd then sees the end of stream
  * and closes them itself, so its bookkeeping stays whole. */
-#include "serve/internal.h"
+#include "srv.h"
 
 #include <stdio.h>
 #include <stdlib.h>

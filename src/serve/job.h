@@ -2,7 +2,7 @@
 #ifndef CAFE_SERVE_JOB_H
 #define CAFE_SERVE_JOB_H
 
-#include "serve/internal.h"
+#include "srv.h"
 
 enum { SRV_JOB_RUNNING, SRV_JOB_DONE, SRV_JOB_CANCELLED };
 

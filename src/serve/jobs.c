@@ -4,8 +4,8 @@
  * the answer is queued, and no URL is fetched before. The runner starts min(n, -c) workers;
  * each takes the next URL and fetches it under the limits shared with every other job and
  * request (fetch.c). */
-#include "serve/job.h"
-#include "cli/input.h"
+#include "job.h"
+#include "input.h"
 
 #include <errno.h>
 #include <fcntl.h>

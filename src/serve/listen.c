@@ -1,6 +1,6 @@
 /* The listening socket: opened by us (so that port 0 and IPv6 work the same way and the
  * address is known for the first stdout line), then handed to libmicrohttpd. */
-#include "serve/listen.h"
+#include "listen.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,9 +1,9 @@
 /* `cafe serve`: set up, serve until SIGINT/SIGTERM, then stop in order: stop accepting, let
  * jobs run for --shutdown-grace, cancel what is left (finished records stay), answer the
  * requests still waiting, close. */
-#include "serve/serve.h"
-#include "serve/internal.h"
-#include "serve/listen.h"
+#include "serve.h"
+#include "srv.h"
+#include "listen.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -42,13 +42,14 @@ static void raise_nofile(void) {
 }
 
 static int set_limits(srv_t *s) {
-    cafe_http_limits_t lim = {.max_transfers = s->o.fetch.concurrency,
-                              .max_host_connections = s->o.fetch.per_host};
+    const cli_opts_t *f = &s->o.fetch;
+    cafe_http_limits_t lim = {.max_transfers = f->concurrency,
+                              .max_host_connections = f->per_host,
+                              .rate = f->rate,
+                              .host_interval_ms = f->host_interval_ms};
     int rc = cafe_http_limits_set(NULL, &lim);
     if (rc != 0)
         return rc;
-    cafe_sem_init(&s->permits, s->o.fetch.concurrency);
-    cli_polite_init(&s->polite, s->o.fetch.rate, s->o.fetch.host_interval_ms);
     cafe_group_init(&s->tasks, 0);
     srv_cache_init(&s->cache);
     return 0;

@@ -1,6 +1,6 @@
 /* GET /metrics in Prometheus's text format (version 0.0.4). */
-#include "serve/internal.h"
-#include "cli/fetch.h"
+#include "srv.h"
+#include "fetch.h"
 
 #include <inttypes.h>
 #include <stdio.h>

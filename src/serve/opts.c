@@ -1,5 +1,5 @@
 /* Options of `cafe serve`. Fetching options mean what they mean for `cafe titles`. */
-#include "serve/internal.h"
+#include "srv.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* GET /, /app.js, /app.css: the web page, from the binary. */
-#include "serve/internal.h"
-#include "serve/page.h"
+#include "srv.h"
+#include "page.h"
 
 #include <string.h>
 

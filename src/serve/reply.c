@@ -1,7 +1,7 @@
 /* Answers. Every response carries the same security headers: the page may load scripts and
  * styles from this origin only (no inline script, so a title that slipped into markup could
  * not run), talk to this origin only, and be framed by nobody. */
-#include "serve/internal.h"
+#include "srv.h"
 
 #include <jansson.h>
 #include <stdlib.h>

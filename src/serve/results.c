@@ -4,8 +4,8 @@
  * from the first record. When the next record in order is not there yet, the stream's
  * connection is suspended until the job stores one (jobs.c: notify). Records of a cancelled
  * job that never finished are skipped. */
-#include "serve/job.h"
-#include "cli/output.h"
+#include "job.h"
+#include "output.h"
 
 #include <jansson.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * until an answer is queued). Everything that can be refused is refused at the head, before
  * a byte of body is read: unknown routes, wrong methods, a missing token, a declared body
  * over --max-body. */
-#include "serve/internal.h"
+#include "srv.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,15 +1,15 @@
 /* `cafe serve` internals: one process, one cafe loop. libmicrohttpd parses HTTP on the loop
  * (its epoll descriptor watched by a uv_poll, its timeouts by a uv_timer); requests that
  * wait (a title fetch, a results stream) are suspended in libmicrohttpd and resumed by the
- * task that finished their work. Fetching is `cafe titles`'s own code (cli_fetch) under one
- * set of limits shared by every request and job. */
-#ifndef CAFE_SERVE_INTERNAL_H
-#define CAFE_SERVE_INTERNAL_H
+ * task that finished their work. Fetching is `cafe titles`'s own code (cli_fetch) under the
+ * loop's HTTP limits (-c, per host, rate, host interval, 429 backoff), which every request
+ * and job shares. */
+#ifndef CAFE_SERVE_SRV_H
+#define CAFE_SERVE_SRV_H
 
 #include "cafe.h"
-#include "cli/opts.h"
-#include "cli/polite.h"
-#include "cli/record.h"
+#include "opts.h"
+#include "record.h"
 
 #include <microhttpd.h>
 #include <stdint.h>
@@ -75,8 +75,6 @@ typedef struct srv {
     srv_conn_t *conns;
     size_t nconns;
     srv_cache_t cache;
-    cafe_sem_t permits; /* -c: fetches in flight, over every request and job */
-    cli_polite_t polite;
     srv_job_t *jobs; /* newest first */
     uint64_t next_job_id;
     size_t jobs_running, fetching;
@@ -138,7 +136,7 @@ void srv_cache_init(srv_cache_t *c);
 void srv_cache_free(srv_cache_t *c);
 void srv_title_get(srv_req_t *r, const char *url);
 
-/* fetch.c: one URL under the shared limits; the record as a JSON line. */
+/* fetch.c: one URL under the shared limits; a record in one of `cafe titles`'s formats. */
 int srv_fetch(srv_t *s, cli_record_t *rec);
 int srv_record_format(const cli_record_t *rec, int fmt, char **out, size_t *len);
 
