@@ -10,6 +10,7 @@
 #include "cli/queue.h"
 #include "cli/record.h"
 #include "cli/resume.h"
+#include "sinks/db.h"
 
 #include <stdio.h>
 
@@ -25,6 +26,8 @@ typedef struct cli_run {
     cli_input_t *in;
     cli_queue_t *queue; /* --queue: URLs come from and records go to Redis instead */
     FILE *out;
+    sink_db_t *db;         /* --db: records go to a database instead of out */
+    int db_failed;         /* the database refused at open or failed; its message is printed */
     cli_urlset_t done_set; /* --resume: URLs already in the output */
     /* Ordered output: records wait in a window of `window` slots indexed by seq % window;
      * the reader may not start seq until seq - next_write < window. */

@@ -1,5 +1,6 @@
 /* The writer: records leave in input order (or as they finish with --unordered), each one
  * flushed as soon as it is written, never twice, never lost. */
+#include "cli/dbsink.h"
 #include "cli/fetch.h"
 #include "cli/output.h"
 #include "cli/run.h"
@@ -10,6 +11,7 @@
 static void write_one(cli_run_t *run, cli_slot_t *s) {
     if (s->state == SLOT_DONE && !run->write_error) {
         int rc = run->queue ? cli_queue_record(run->queue, &s->rec)
+                 : run->db  ? cli_db_record(run->db, &s->rec)
                             : cli_output_record(run->out, run->o->fmt, &s->rec);
         if (rc < 0) {
             run->write_error = -rc;
