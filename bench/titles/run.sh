@@ -151,6 +151,13 @@ has_py bs4 httpx && py_httpx="$python $here/peer_guide.py httpx"
 has_py bs4 requests && py_sync="$python $here/peer_guide.py sync"
 curl_ok=""
 command -v curl >/dev/null 2>&1 && curl_ok=1
+# The speed-of-light contender: plain C on libcurl (bench/titles/lean_curl.c, target bench_all).
+lean_cmd=""
+if [ -x "$build/bench/lean_curl" ]; then
+    lean_cmd="$build/bench/lean_curl"
+else
+    echo "titles: $build/bench/lean_curl not built (make bench builds it): lean row n/a" >&2
+fi
 
 # available TOOL: its command is there.
 available() {
@@ -161,6 +168,7 @@ available() {
     httpx) [ -n "$py_httpx" ] ;;
     sync) [ -n "$py_sync" ] ;;
     curl) [ -n "$curl_ok" ] ;;
+    lean) [ -n "$lean_cmd" ] ;;
     esac
 }
 
@@ -181,6 +189,7 @@ run_tool() {
     cafe) set -- $cafe_cmd titles -q -c "$c" -o "$res" "$list" ;;
     cafesync) set -- $cafe_cmd titles --sync -q -o "$res" "$list" ;;
     go) set -- $go_cmd "$list" "$c" ;;
+    lean) set -- $lean_cmd "$list" "$c" ;;
     aiohttp) set -- $py_aiohttp "$list" "$c" ;;
     aiohttpstr) set -- "$python" "$here/peer_guide.py" aiohttp-str "$list" "$c" ;;
     httpx) set -- $py_httpx "$list" "$c" ;;
@@ -245,13 +254,13 @@ fig() {
 echo "titles: delay 0: $urls URLs on $sites sites, $size-byte pages, concurrency $conc..." >&2
 fixture_start 0 "$size"
 make_urls "$urls" "$tmp/urls0"
-measure d0 "$tmp/urls0" "cafe:$urls go:$urls curl:$urls" "$conc" "$reps"
+measure d0 "$tmp/urls0" "cafe:$urls lean:$urls go:$urls curl:$urls" "$conc" "$reps"
 measure d0 "$tmp/urls0" "aiohttp:$py_urls aiohttpstr:$py_urls httpx:$py_urls sync:$sync_urls" "$conc" 1
 
 echo "titles: delay 100 ms: $d_urls URLs, concurrency $d_conc..." >&2
 fixture_start 100 "$size"
 make_urls "$d_urls" "$tmp/urls100"
-measure d100 "$tmp/urls100" "cafe:$d_urls go:$d_urls curl:$d_urls" "$d_conc" "$reps"
+measure d100 "$tmp/urls100" "cafe:$d_urls lean:$d_urls go:$d_urls curl:$d_urls" "$d_conc" "$reps"
 measure d100 "$tmp/urls100" "aiohttp:$d_py_urls aiohttpstr:$d_py_urls httpx:$d_py_urls sync:$d_sync_urls" "$d_conc" 1
 
 # The chart's runs: async (cafe titles -c $conc) at every size, sync up to $chart_sync_max.
@@ -341,6 +350,7 @@ per_ideal() {
 }
 
 cafe_rate=$(calc "b > 0" "$urls" "$(fig d0 cafe 1)" "a / b")
+cafe_cpu=$(calc "b > 0" "$(fig d0 cafe 3)" "$urls" "a * 1e6 / b")
 cafe_ideal=$(per_ideal d100 cafe "$d_urls" "$d_conc" 0.1)
 
 # row TOOL LABEL N0 N100: one table line; N0 and N100 are the URLs it was measured on.
@@ -350,18 +360,19 @@ row() {
     rss=$(calc 1 "$(fig d0 "$1" 2)" 0 "a / 1024")
     ideal=$(per_ideal d100 "$1" "$4" "$d_conc" 0.1)
     right="$(cell "$(fig d0 "$1" 4)" 0) / $(cell "$3" 0), $(cell "$(fig d100 "$1" 4)" 0) / $(cell "$4" 0)"
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$2" "$(cell "$rate" 0)" \
-        "$(ratio "$cafe_rate" "$rate")" "$(cell "$cpu" 0)" "$(cell "$rss" 1)" \
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$2" "$(cell "$rate" 0)" \
+        "$(ratio "$cafe_rate" "$rate")" "$(cell "$cpu" 0)" "$(ratio "$cafe_cpu" "$cpu")" "$(cell "$rss" 1)" \
         "$(cell "$ideal" 2)" "$(ratio "$ideal" "$cafe_ideal")" "$right"
 }
 
 c0=$(cell "$urls" 0)
 echo "### cafe titles vs the guide's scripts, httpx, Go net/http and curl -Z"
 echo
-echo "| tool | URLs/s, delay 0 | cafe speed / tool's | client CPU µs/URL | peak RSS MiB" \
-    "| time / ideal, 100 ms delay | tool / cafe | right results, delay 0 and 100 ms |"
-echo "|---|---:|---:|---:|---:|---:|---:|---|"
+echo "| tool | URLs/s, delay 0 | cafe speed / tool's | client CPU µs/URL | cafe CPU / tool's" \
+    "| peak RSS MiB | time / ideal, 100 ms delay | tool / cafe | right results, delay 0 and 100 ms |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
 row cafe "cafe titles -c $conc (-c $d_conc at 100 ms)" "$urls" "$d_urls"
+row lean "lean libcurl client: one thread, curl_multi_poll, title scan in the write callback" "$urls" "$d_urls"
 row go "Go net/http, $conc goroutines + x/net/html" "$urls" "$d_urls"
 row curl "curl -Z --parallel-max $conc (no titles)" "$urls" "$d_urls"
 row aiohttp "the guide's async script: aiohttp + BeautifulSoup, Semaphore($conc), on $(cell "$py_urls" 0) / $(cell "$d_py_urls" 0) URLs" "$py_urls" "$d_py_urls"

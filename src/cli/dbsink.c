@@ -1,5 +1,5 @@
-#include "cli/dbsink.h"
-#include "cli/text.h"
+#include "dbsink.h"
+#include "text.h"
 #include "cafe.h"
 
 #include <jansson.h>

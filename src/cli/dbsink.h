@@ -1,10 +1,10 @@
-/* `cafe titles --db`: the run's records into a database sink (src/sinks/db.h). */
+/* `cafe titles --db`: the run's records into a database sink (src/sinks/sink_db.h). */
 #ifndef CAFE_CLI_DBSINK_H
 #define CAFE_CLI_DBSINK_H
 
-#include "cli/record.h"
-#include "cli/resume.h"
-#include "sinks/db.h"
+#include "record.h"
+#include "resume.h"
+#include "sink_db.h"
 
 /* Opens the database named by spec (inside a task), beginning a run whose options are the
  * command line (secrets masked); with resume, adds the URLs the run holds to done. Prints

@@ -2,10 +2,10 @@
  * answers after a delay of 200-800 ms (seeded: the same URL, the same delay), like real
  * sites far away. First the guide's three URLs one by one, then concurrently; then 100 and
  * 1,000 URLs, with the sync time measured on a sample and extrapolated. */
-#include "cli/demo.h"
-#include "cli/fetch.h"
-#include "cli/run.h"
-#include "fixture/fixture.h"
+#include "demo.h"
+#include "fetch.h"
+#include "run.h"
+#include "fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>

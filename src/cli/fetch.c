@@ -1,4 +1,4 @@
-#include "cli/fetch.h"
+#include "fetch.h"
 #include "cafe.h"
 
 #include <stdlib.h>

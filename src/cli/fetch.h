@@ -2,8 +2,8 @@
 #ifndef CAFE_CLI_FETCH_H
 #define CAFE_CLI_FETCH_H
 
-#include "cli/opts.h"
-#include "cli/record.h"
+#include "opts.h"
+#include "record.h"
 
 /* Fetches r->url (already normalised) and fills the rest of r. Runs inside a task; only
  * that task waits. Returns r->error. */

@@ -1,4 +1,4 @@
-#include "cli/input.h"
+#include "input.h"
 #include "cafe.h"
 
 #include <curl/curl.h>

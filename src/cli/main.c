@@ -1,9 +1,9 @@
 /* The `cafe` command: a thin layer over libcafe, as curl's tool is over libcurl. */
 #include "cafe.h"
-#include "cli/demo.h"
-#include "cli/queue.h"
-#include "cli/title_cmd.h"
-#include "cli/titles.h"
+#include "demo.h"
+#include "queue.h"
+#include "title_cmd.h"
+#include "titles.h"
 
 #include <curl/curl.h>
 #include <signal.h>

@@ -1,6 +1,6 @@
-#include "cli/opts.h"
+#include "opts.h"
 #include "cafe.h"
-#include "sinks/db.h"
+#include "sink_db.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /* Record writers. JSON is produced by jansson (escaping rules are a library's job); every
  * string is made valid UTF-8 first, because jansson refuses anything else and a URL line may
  * hold any bytes. */
-#include "cli/output.h"
-#include "cli/text.h"
+#include "output.h"
+#include "text.h"
 #include "cafe.h"
 
 #include <errno.h>

@@ -2,7 +2,7 @@
 #ifndef CAFE_CLI_OUTPUT_H
 #define CAFE_CLI_OUTPUT_H
 
-#include "cli/record.h"
+#include "record.h"
 
 #include <stdio.h>
 

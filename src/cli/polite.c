@@ -1,4 +1,4 @@
-#include "cli/polite.h"
+#include "polite.h"
 #include "cafe.h"
 
 #include <string.h>

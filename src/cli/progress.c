@@ -1,7 +1,7 @@
 /* Progress on stderr (only when it is a terminal, at most 10 redraws a second) and the
  * one-line summary at the end. */
-#include "cli/fetch.h"
-#include "cli/run.h"
+#include "fetch.h"
+#include "run.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -13,8 +13,8 @@
 #ifndef CAFE_CLI_QUEUE_H
 #define CAFE_CLI_QUEUE_H
 
-#include "cli/record.h"
-#include "cli/redis.h"
+#include "record.h"
+#include "redis.h"
 
 #include <stddef.h>
 

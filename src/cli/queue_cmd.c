@@ -3,9 +3,9 @@
  * does not retry: an error ends it with exit status 2 (pushing again is harmless: URLs
  * already seen are skipped). */
 #include "cafe.h"
-#include "cli/input.h"
-#include "cli/output.h"
-#include "cli/queue.h"
+#include "input.h"
+#include "output.h"
+#include "queue.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -2,7 +2,7 @@
  * taken is leased, a record written is an acknowledged URL. Times come from the server's
  * own clock (TIME; scripts replicate their effects since Redis 5), so workers on many
  * machines need no synchronised clocks. KEYS are in QK_* order. */
-#include "cli/queue.h"
+#include "queue.h"
 #include "cafe.h"
 
 #include <stdio.h>

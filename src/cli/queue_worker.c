@@ -2,10 +2,10 @@
  * task claims leased batches; each finished record is written and acknowledged in one
  * script; a renewer task keeps the leases of the URLs held alive; at the end the URLs held
  * but not finished (Ctrl-C) go back to the queue. */
-#include "cli/opts.h"
-#include "cli/output.h"
-#include "cli/queue.h"
-#include "cli/run.h"
+#include "opts.h"
+#include "output.h"
+#include "queue.h"
+#include "run.h"
 
 #include <errno.h>
 #include <stdio.h>

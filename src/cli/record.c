@@ -1,4 +1,4 @@
-#include "cli/record.h"
+#include "record.h"
 
 #include <stdarg.h>
 #include <stdio.h>

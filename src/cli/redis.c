@@ -1,9 +1,9 @@
 /* hiredis's async API on cafe's loop. A libuv poll handle watches the socket on the loop's
- * uv_loop_t; each command is a cafe__wait_t parked until its reply callback. hiredis
- * pipelines the commands of all tasks on the one connection. */
-#include "cli/redis.h"
-#include "cli/redis_uv.h"
-#include "runtime/internal.h"
+ * uv_loop_t; each command is a cafe_future_t the calling task waits on, resolved by its reply
+ * callback. hiredis pipelines the commands of all tasks on the one connection. */
+#include "redis.h"
+#include "redis_uv.h"
+#include "cafe.h"
 
 #include <arpa/inet.h>
 #include <hiredis/async.h>
@@ -20,10 +20,10 @@
 struct cli_redis {
     const cli_redis_conf_t *conf;
     uv_loop_t *uv;
-    redisAsyncContext *ac; /* NULL when down; hiredis frees it, we only forget it */
-    int up;                /* connected and set up (AUTH, SELECT, scripts) */
-    cafe__wait_t *connecting;
-    cafe_sem_t lock; /* one reconnect at a time */
+    redisAsyncContext *ac;     /* NULL when down; hiredis frees it, we only forget it */
+    int up;                    /* connected and set up (AUTH, SELECT, scripts) */
+    cafe_future_t *connecting; /* resolved by on_connect */
+    cafe_sem_t lock;           /* one reconnect at a time */
     const char *const *scripts;
     size_t nscripts;
     char (*sha)[41];
@@ -75,33 +75,27 @@ static redisReply *reply_dup(const redisReply *s) {
 
 /* One command in flight. The op lives on the heap because hiredis calls back even after its
  * waiter gave up (cancelled): the op is then an orphan, freed by the callback. */
-typedef struct call call_t;
 typedef struct op {
-    call_t *call; /* NULL once orphaned */
+    cafe_future_t done; /* data: the op itself */
     redisReply *reply;
+    int orphan;
 } op_t;
-struct call {
-    cafe__wait_t w; /* first: the abort function gets &w */
-    op_t *op;
-    int aborted;
-};
 
 static void on_reply(redisAsyncContext *ac, void *reply, void *priv) {
     (void)ac;
     op_t *op = priv;
-    if (!op->call) {
+    if (op->orphan) {
         free(op);
         return;
     }
     op->reply = reply ? reply_dup(reply) : NULL;
-    cafe__wake(&op->call->w, !reply ? CAFE_ECONNRESET : op->reply ? 0 : CAFE_ENOMEM);
+    int rc = !reply ? CAFE_ECONNRESET : op->reply ? 0 : CAFE_ENOMEM;
+    (void)cafe_future_resolve(&op->done, rc, NULL); /* pending: only this callback resolves */
 }
 
-static int abort_call(cafe__wait_t *w) {
-    call_t *c = (call_t *)w;
-    c->op->call = NULL;
-    c->aborted = 1;
-    return 1;
+/* The waiter left (cancelled, timed out): the reply, when it comes, frees the op. */
+static void orphan_op(cafe_future_t *f) {
+    ((op_t *)f->data)->orphan = 1;
 }
 
 /* One command on the current link, no retry. */
@@ -113,15 +107,15 @@ static int send_once(cli_redis_t *r, redisReply **out, int argc, const char **ar
     op_t *op = calloc(1, sizeof(*op));
     if (!op)
         return CAFE_ENOMEM;
-    call_t c = {.w = {.abort = abort_call}, .op = op};
-    op->call = &c;
+    op->done.data = op;
+    cafe_future_init(&op->done, orphan_op);
     if (redisAsyncCommandArgv(r->ac, on_reply, op, argc, argv, lens) != REDIS_OK) {
         free(op);
         return CAFE_ECONNRESET;
     }
-    int rc = cafe__park(&c.w, CAFE__NEVER);
-    if (c.aborted)
-        return rc; /* the op is the callback's to free now */
+    int rc = cafe_future_wait(&op->done, NULL);
+    if (rc == CAFE_ECANCELED || rc == CAFE_ETIMEDOUT)
+        return rc; /* only an interrupted wait gives these: orphan_op ran, the op is not ours */
     *out = op->reply;
     free(op);
     return rc;
@@ -138,7 +132,8 @@ static void on_connect(const redisAsyncContext *ac, int status) {
         r->ac = NULL; /* hiredis frees it after this callback */
     }
     if (r->connecting)
-        cafe__wake(r->connecting, status == REDIS_OK ? 0 : CAFE_ECONNREFUSED);
+        (void)cafe_future_resolve(r->connecting, status == REDIS_OK ? 0 : CAFE_ECONNREFUSED, NULL);
+    r->connecting = NULL; /* hiredis reports a connection once: nothing resolves it again */
 }
 
 static void on_disconnect(const redisAsyncContext *ac, int status) {
@@ -163,11 +158,11 @@ static void drop(cli_redis_t *r) {
     }
 }
 
-static int abort_connect(cafe__wait_t *w) {
-    cli_redis_t *r = w->data;
+/* The connecting task gave up (timed out, cancelled): forget the half-open link. */
+static void abort_connect(cafe_future_t *f) {
+    cli_redis_t *r = f->data;
     r->connecting = NULL;
     drop(r);
-    return 1;
 }
 
 typedef struct resolve_job {
@@ -182,7 +177,8 @@ static int resolve(void *arg) {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res;
     if ((j->gai = getaddrinfo(j->host, NULL, &hints, &res)) != 0)
         return 0;
-    getnameinfo(res->ai_addr, res->ai_addrlen, j->ip, sizeof j->ip, NULL, 0, NI_NUMERICHOST);
+    j->gai =
+        getnameinfo(res->ai_addr, res->ai_addrlen, j->ip, sizeof j->ip, NULL, 0, NI_NUMERICHOST);
     freeaddrinfo(res);
     return 0;
 }
@@ -207,11 +203,12 @@ static int tcp_connect(cli_redis_t *r) {
     redisAsyncSetConnectCallback(ac, on_connect);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
     r->ac = ac;
-    cafe__wait_t w = {.abort = abort_connect, .data = r};
-    r->connecting = &w;
+    cafe_future_t connected = {.data = r};
+    cafe_future_init(&connected, abort_connect);
+    r->connecting = &connected;
     cafe_deadline_t d;
-    cafe_deadline_begin(&d, CONNECT_TIMEOUT_MS);
-    rc = cafe__park(&w, CAFE__NEVER);
+    (void)cafe_deadline_begin(&d, CONNECT_TIMEOUT_MS); /* outside a task the wait fails */
+    rc = cafe_future_wait(&connected, NULL);
     int late = cafe_deadline_end(&d);
     r->connecting = NULL;
     if (late) {

@@ -1,6 +1,6 @@
 /* REDIS_URL parsing. curl's URL API does the parsing and percent-decoding (it accepts any
  * scheme with CURLU_NON_SUPPORT_SCHEME); this file only checks what Redis needs. */
-#include "cli/redis.h"
+#include "redis.h"
 
 #include <curl/curl.h>
 #include <stdio.h>

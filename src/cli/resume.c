@@ -1,4 +1,4 @@
-#include "cli/resume.h"
+#include "resume.h"
 #include "cafe.h"
 
 #include <errno.h>

@@ -2,7 +2,7 @@
 #ifndef CAFE_CLI_RESUME_H
 #define CAFE_CLI_RESUME_H
 
-#include "cli/output.h"
+#include "output.h"
 
 #include <stddef.h>
 #include <stdint.h>

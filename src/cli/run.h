@@ -3,14 +3,14 @@
 #define CAFE_CLI_RUN_H
 
 #include "cafe.h"
-#include "cli/fetch.h"
-#include "cli/input.h"
-#include "cli/opts.h"
-#include "cli/polite.h"
-#include "cli/queue.h"
-#include "cli/record.h"
-#include "cli/resume.h"
-#include "sinks/db.h"
+#include "fetch.h"
+#include "input.h"
+#include "opts.h"
+#include "polite.h"
+#include "queue.h"
+#include "record.h"
+#include "resume.h"
+#include "sink_db.h"
 
 #include <stdio.h>
 

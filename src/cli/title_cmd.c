@@ -1,7 +1,7 @@
 /* `cafe title [--charset LABEL] [FILE...]`: the extractor alone, on local files (stdin when
  * none). One line per file: its title, or an empty line when the page has none. */
-#include "cli/text.h"
-#include "cli/title_cmd.h"
+#include "text.h"
+#include "title_cmd.h"
 #include "cafe.h"
 
 #include <errno.h>

@@ -1,10 +1,10 @@
 /* `cafe titles`: a reader task turns lines into fetch tasks under the limits; each fetch
  * task hands its record to the writer; watchers turn Ctrl-C into an orderly stop. */
-#include "cli/titles.h"
-#include "cli/dbsink.h"
-#include "cli/fetch.h"
-#include "cli/run.h"
-#include "cli/text.h"
+#include "titles.h"
+#include "dbsink.h"
+#include "fetch.h"
+#include "run.h"
+#include "text.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -1,9 +1,9 @@
 /* The writer: records leave in input order (or as they finish with --unordered), each one
  * flushed as soon as it is written, never twice, never lost. */
-#include "cli/dbsink.h"
-#include "cli/fetch.h"
-#include "cli/output.h"
-#include "cli/run.h"
+#include "dbsink.h"
+#include "fetch.h"
+#include "output.h"
+#include "run.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,7 +1,8 @@
 /* The tag and attribute states of the HTML tokenizer (13.2.5.6-13.2.5.40), and the tag
  * emission to tree construction. Only the attributes tree construction looks at are kept:
- * font's color/face/size (leaving foreign content), annotation-xml's encoding, and meta's
- * charset/http-equiv/content (a late encoding declaration); values are cut at
+ * font's color/face/size (leaving foreign content), annotation-xml's encoding, meta's
+ * charset/http-equiv/content (a late encoding declaration) and input's type (frameset-ok);
+ * values are cut at
  * CAFE__HTML_ATTR_MAX bytes. */
 #include <string.h>
 
@@ -58,8 +59,9 @@ static void tag_named(cafe__html_tok_t *tk) {
     unsigned flags;
     tk->id = (uint8_t)tag_lookup(tk->w0, tk->w1, tk->name_len, &flags);
     tk->tag_flags = (uint8_t)flags;
-    tk->want_attrs = !tk->end_tag && (tk->id == CAFE__TAG_FONT || tk->id == CAFE__TAG_META ||
-                                      tk->id == CAFE__TAG_ANNOTATION_XML);
+    tk->want_attrs =
+        !tk->end_tag && (tk->id == CAFE__TAG_FONT || tk->id == CAFE__TAG_META ||
+                         tk->id == CAFE__TAG_ANNOTATION_XML || tk->id == CAFE__TAG_INPUT);
 }
 
 /* Emits the tag to tree construction; the tokenizer goes where the tree says. */
@@ -166,7 +168,7 @@ static int attr_is(const cafe__html_tok_t *tk, const char *name) {
 /* The attribute name is complete: is it one we keep (the first of its name only)? */
 static void attr_named(cafe__html_tok_t *tk) {
     static const char *const names[] = {"encoding", "charset", "http-equiv", "content",
-                                        "color",    "face",    "size"};
+                                        "type",     "color",   "face",       "size"};
     tk->attr_id = A_NONE;
     if (!tk->want_attrs)
         return;

@@ -26,11 +26,15 @@ static void title_text(cafe__html_tok_t *tk, cur_t p, size_t n) {
         tk->cb.title_text(tk->cb.ctx, p, n);
 }
 
-/* Text in the data state: any non-whitespace means the body has started. */
+/* Text in the data state: anything but whitespace means the body has started; anything but
+ * whitespace and NUL also clears frameset-ok ("in body" ignores a NUL, foreign content
+ * inserts U+FFFD for it, and neither rule touches the flag). */
 static void data_text(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     for (; p < end; p++) {
-        if (!tok_ws(*p)) {
-            tk->seen_body = 1;
+        if (tok_ws(*p))
+            continue;
+        tk->seen_body = 1;
+        if (*p != 0) {
             tk->frameset_ok = 0;
             return;
         }
@@ -273,11 +277,22 @@ static cur_t st_comment(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     }
 }
 
+/* A CDATA section's text is inserted in foreign content: like data, it clears frameset-ok
+ * unless it is all whitespace and NUL; a ']' that does not end the section is text too. */
 static cur_t st_cdata(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     unsigned c = *p;
-    if (tk->state == S_CDATA)
-        return skip_to(tk, p, end, ']', S_CDATA_BRACKET);
+    if (tk->state == S_CDATA) {
+        cur_t rb = memchr(p, ']', (size_t)(end - p));
+        if (tk->frameset_ok)
+            data_text(tk, p, rb ? rb : end);
+        if (!rb)
+            return end;
+        tk->state = S_CDATA_BRACKET;
+        return rb + 1;
+    }
     if (c == ']') {
+        if (tk->state == S_CDATA_END) /* "]]]": the first ']' is text */
+            tk->frameset_ok = 0;
         tk->state = S_CDATA_END;
         return p + 1;
     }
@@ -285,6 +300,7 @@ static cur_t st_cdata(cafe__html_tok_t *tk, cur_t p, cur_t end) {
         tk->state = S_DATA;
         return p + 1;
     }
+    tk->frameset_ok = 0; /* the ']' or "]]" seen were text */
     tk->state = S_CDATA;
     return p;
 }

@@ -20,12 +20,14 @@
 #define CAFE__HTML_STACK_MAX 128 /* open elements tracked; a full stack forgets the oldest */
 #define CAFE__HTML_ATTR_MAX 128  /* bytes kept of an attribute value we look at */
 
-/* Attribute values the tree needs: annotation-xml's encoding; meta's three. */
+/* Attribute values the tree needs: annotation-xml's encoding; meta's three; input's type
+ * (a hidden input leaves frameset-ok alone). */
 enum {
     CAFE__ATTR_ENCODING,
     CAFE__ATTR_CHARSET,
     CAFE__ATTR_HTTP_EQUIV,
     CAFE__ATTR_CONTENT,
+    CAFE__ATTR_TYPE,
     CAFE__ATTR_COUNT
 };
 

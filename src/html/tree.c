@@ -146,6 +146,12 @@ static int table_part_outside_table(const cafe__html_tok_t *tk, int id) {
     return cafe__html_stack_table_part(id) && tk->open_table == 0 && tk->template_depth == 0;
 }
 
+/* <input type=hidden> is the one input that leaves frameset-ok alone. */
+static int hidden_input(const cafe__html_tok_t *tk, int id) {
+    return id == CAFE__TAG_INPUT && tk->vlen[CAFE__ATTR_TYPE] &&
+           ascii_ieq(tk->vals[CAFE__ATTR_TYPE], "hidden");
+}
+
 /* A start tag in HTML content ("in body" and the modes that defer to it). */
 static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
     if (tk->frameset)
@@ -155,7 +161,7 @@ static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
         tk->seen_body = 1; /* even for a tag then ignored: getting there made the body */
     if (table_part_outside_table(tk, id))
         return CAFE__TOK_DATA;
-    if (flags & CAFE__TAGF_FSKILL)
+    if ((flags & CAFE__TAGF_FSKILL) && !hidden_input(tk, id))
         tk->frameset_ok = 0;
     cafe__html_stack_implied_ends(tk, id, flags);
     switch (id) {

@@ -4,8 +4,8 @@
  * connection is reopened with backoff (100 ms doubling to 5 s) for up to RETRY_MS; any
  * other error (read-only database, disk full, constraint) is final. */
 #include "cafe.h"
-#include "sinks/driver.h"
-#include "sinks/pgconn.h"
+#include "db_driver.h"
+#include "pgconn.h"
 
 #include <inttypes.h>
 #include <stdio.h>

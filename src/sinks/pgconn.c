@@ -1,9 +1,9 @@
 /* libpq on the loop (see pgconn.h). The poll handle watches the socket only while a task
  * waits (it is stopped as soon as the socket is ready), so libpq may close or replace its
  * socket between waits without libuv watching a dead descriptor. */
-#include "sinks/pgconn.h"
+#include "pgconn.h"
 #include "cafe.h"
-#include "sinks/driver.h"
+#include "db_driver.h"
 
 #include <stdio.h>
 #include <stdlib.h>

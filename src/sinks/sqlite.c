@@ -4,7 +4,7 @@
  * the results) never block the writer. synchronous=FULL: a committed batch survives a power
  * cut too, since a commit may let `cafe queue results --drain` delete its source. */
 #include "cafe.h"
-#include "sinks/driver.h"
+#include "db_driver.h"
 
 #include <sqlite3.h>
 #include <stdio.h>

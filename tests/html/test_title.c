@@ -12,6 +12,10 @@ static void test_corpus(void **state) {
         title_check(c->name, c->html, strlen(c->html), NULL, c->want, c->want ? strlen(c->want) : 0,
                     NULL);
     }
+    for (size_t i = 0; i < sizeof nul_cases / sizeof nul_cases[0]; i++) {
+        const tcase_nul_t *c = &nul_cases[i];
+        title_check(c->name, c->html, c->len, NULL, c->want, c->want ? strlen(c->want) : 0, NULL);
+    }
 }
 
 /* NUL is U+FFFD in the title (and the page needs its length, not strlen). */

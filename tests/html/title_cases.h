@@ -3,13 +3,25 @@
 #ifndef CAFE_TEST_TITLE_CASES_H
 #define CAFE_TEST_TITLE_CASES_H
 
+#include <stddef.h>
+
 typedef struct tcase {
     const char *name;
     const char *html;
     const char *want; /* NULL: no title element */
 } tcase_t;
 
+/* Cases whose page holds NUL bytes: the length is the literal's, not strlen. */
+typedef struct tcase_nul {
+    const char *name;
+    const char *html;
+    size_t len;
+    const char *want;
+} tcase_nul_t;
+
 #define NONE NULL
+#define NUL_CASE(name, html, want)                                                                 \
+    { name, html, sizeof html - 1, want }
 
 static const tcase_t cases[] = {
     /* the value */
@@ -166,6 +178,21 @@ static const tcase_t cases[] = {
     {"frameset after body tag", "<body><title>T</title><frameset>", "T"},
     {"frameset after end br", "</br><frameset><title>A</title>", "A"},
     {"frameset after text", "<p>text</p><frameset><title>A</title>", "A"},
+    /* frameset-ok: what clears it and what does not (HTML 13.2.6.4.7, 13.2.6.5) */
+    {"hidden input keeps frameset-ok", "<input type=\"hidden\"><frameset><title>x</title>", NONE},
+    {"hidden input any case", "<input TYPE=HiDdEn><frameset><title>x</title>", NONE},
+    {"hidden input by reference", "<input type=&#104;idden><frameset><title>x</title>", NONE},
+    {"text input clears frameset-ok", "<input type=text><frameset><title>x</title>", "x"},
+    {"untyped input clears frameset-ok", "<input><frameset><title>x</title>", "x"},
+    {"hidden input twice typed", "<input type=text type=hidden><frameset><title>x</title>", "x"},
+    {"svg input keeps frameset-ok", "<svg><input></svg><frameset><title>x</title>", NONE},
+    {"svg cdata text clears frameset-ok", "<svg><![CDATA[x]]></svg><frameset><title>A</title>",
+     "A"},
+    {"svg cdata blank keeps frameset-ok", "<svg><![CDATA[ \n\0]]></svg><frameset><title>A</title>",
+     NONE},
+    {"svg cdata bracket is text", "<svg><![CDATA[]]]]></svg><frameset><title>A</title>", "A"},
+    {"svg cdata lone bracket is text", "<svg><![CDATA[ ] ]]></svg><frameset><title>A</title>", "A"},
+    {"noembed text keeps frameset-ok", "<noembed>x</noembed><frameset><title>A</title>", NONE},
     {"title in body", "<body><p>x</p><title>Y</title>", "Y"},
     {"title in table", "<table><tr><td><title>Y</title></td></tr></table>", "Y"},
     {"foster-parented title first", "<table><tr><td><title>A</title></td></tr><title>B</title>",
@@ -176,6 +203,14 @@ static const tcase_t cases[] = {
      "B"},
     {"title in select", "<select><title>Y</title></select>", "Y"},
     {"title after html end", "</html><title>Y</title>", "Y"},
+};
+
+static const tcase_nul_t nul_cases[] = {
+    NUL_CASE("NUL keeps frameset-ok", "<html>\0<frameset></frameset><title>x</title>", NONE),
+    NUL_CASE("NUL first keeps frameset-ok", "\0<frameset><title>x</title>", NONE),
+    NUL_CASE("NUL then text", "<p>\0x<frameset><title>A</title>", "A"),
+    NUL_CASE("svg NUL keeps frameset-ok", "<svg>\0</svg><frameset><title>x</title>", NONE),
+    NUL_CASE("body title then NUL", "<p><title>T</title>\0<frameset>", NONE),
 };
 
 #undef NONE

@@ -29,6 +29,11 @@ $cc -std=c11 -Wall -Wextra -Wpedantic -Werror -Wno-unused-parameter $extra -o "$
 $cc -std=c11 $extra -o "$tmp/hello-static" "$CAFE_SOURCE_DIR/examples/gather.c" \
     $(pkg-config --cflags cafe) "$libdir/libcafe.a" $(pkg-config --libs libuv libcurl) -lpthread
 "$tmp/hello-static" | grep -q "^1 of 4 failed$"
+# the installed tool runs on the installed shared library
+"$tmp/prefix/bin/cafe" titles --help >/dev/null
+used=$(ldd "$tmp/prefix/bin/cafe" | sed -n 's/^[[:space:]]*libcafe\.so[^ ]* => \([^ ]*\).*/\1/p')
+[ "$(dirname "$(readlink -f "$used")")" = "$(readlink -f "$libdir")" ] ||
+    { echo "installed cafe uses '$used', not $libdir/libcafe.so"; exit 1; }
 # only the public API is exported by the shared library
 if nm -D --defined-only "$libdir/libcafe.so" | awk '{print $3}' | grep -v '^cafe_' | grep -v '^$' | grep -q .; then
     echo "libcafe.so exports symbols outside cafe_*"; exit 1

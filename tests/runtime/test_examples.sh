@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs the three runtime examples and checks what they print: event order and counts, never
+# Runs the runtime examples and checks what they print: event order and counts, never
 # wall-clock speed.
 set -eu
 ex="$CAFE_BUILD_DIR/examples"
@@ -37,4 +37,14 @@ blocked=$(sed -n 's/^on the loop: done.*ticks during the work: \([0-9]*\)$/\1/p'
 offloaded=$(sed -n 's/^in the thread pool: done.*ticks during the work: \([0-9]*\)$/\1/p' "$out")
 [ "$blocked" = 0 ] || fail "ticks while blocked: $blocked"
 [ "${offloaded:-0}" -gt 0 ] || fail "no tick while offloaded"
+# fs_future: libuv's uv_fs_stat as a suspending call; sizes in argument order, errors in place.
+dir=$(mktemp -d)
+trap 'rm -f "$out"; rm -rf "$dir"' EXIT
+printf '12345' >"$dir/five"
+: >"$dir/empty"
+"$ex/fs_future" "$dir/five" "$dir/missing" "$dir/empty" >"$out"
+expected="$dir/five: 5 bytes
+$dir/missing: error: no such file or directory
+$dir/empty: 0 bytes"
+[ "$(cat "$out")" = "$expected" ] || fail "fs_future output"
 echo "1 passed, 0 failed"

@@ -2,7 +2,7 @@
  * database files. (PostgreSQL runs against a real server in test_pg.sh.) */
 #include "testutil.h"
 
-#include "sinks/db.h"
+#include "sink_db.h"
 
 #include <sqlite3.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* The results table's columns (one list for both databases) and the check that refuses a
  * table whose columns differ, naming what differs. */
 #include "cafe.h"
-#include "sinks/driver.h"
+#include "db_driver.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -18,8 +18,8 @@
  * Exactly one row per URL per run: (run_id, url) is the tables' key and a batch that is
  * retried after a lost connection skips the rows that already made it (ON CONFLICT DO
  * NOTHING), so nothing is lost or doubled. Every call here must run inside a task. */
-#ifndef CAFE_SINKS_DB_H
-#define CAFE_SINKS_DB_H
+#ifndef CAFE_SINKS_SINK_DB_H
+#define CAFE_SINKS_SINK_DB_H
 
 #include <stddef.h>
 #include <stdint.h>

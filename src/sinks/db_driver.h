@@ -1,9 +1,9 @@
 /* What db.c needs from a database: the two drivers (sqlite.c, pg.c) implement it.
  * Every function runs inside a task; a driver writes its failure message into why. */
-#ifndef CAFE_SINKS_DRIVER_H
-#define CAFE_SINKS_DRIVER_H
+#ifndef CAFE_SINKS_DB_DRIVER_H
+#define CAFE_SINKS_DB_DRIVER_H
 
-#include "sinks/db.h"
+#include "sink_db.h"
 
 #define SINK_WHY_MAX 512
 

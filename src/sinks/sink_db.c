@@ -1,8 +1,8 @@
 /* The database sink's common half: which database a spec names, and the two bounded batches
- * with the task that commits them (see db.h). The drivers do the SQL. */
-#include "sinks/db.h"
+ * with the task that commits them (see sink_db.h). The drivers do the SQL. */
+#include "sink_db.h"
 #include "cafe.h"
-#include "sinks/driver.h"
+#include "db_driver.h"
 
 #include <stdlib.h>
 #include <string.h>
