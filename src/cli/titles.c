@@ -23,31 +23,11 @@ static int fetch_task(void *arg, void **value) {
     free(arg);
     cli_run_t *run = job.run;
     cli_slot_t *s = &run->slots[job.seq % run->window];
-    uint64_t t0 = 0;
-    /* Wait for the host's turn before taking a permit, so that a host being slowed down
-     * (429/503) holds no permit while it waits and other hosts go on at full speed; and
-     * wait again if the host was slowed down while this request waited for its permit. */
-    uint32_t ticket;
-    int rc;
-    for (;;) {
-        rc = cli_polite_wait(&run->polite, s->rec.url, &ticket);
-        if (rc == 0)
-            rc = cafe_sem_acquire(&run->permits);
-        if (rc != 0 || !cli_polite_stale(&run->polite, s->rec.url, ticket))
-            break;
-        cafe_sem_release(&run->permits);
-    }
-    if (rc != 0) {
-        cli_record_fail(&s->rec, rc, "%s", cafe_strerror(rc));
-    } else {
-        run->in_flight++;
-        t0 = cafe_loop_now(cafe_loop_current()); /* time_ms: the fetch, not the queue */
-        if (cli_fetch(run->o, &s->rec) == 0)
-            cli_polite_report(&run->polite, s->rec.url, s->rec.status);
-        run->in_flight--;
-        cafe_sem_release(&run->permits);
-    }
-    s->rec.time_ms = t0 ? cafe_loop_now(cafe_loop_current()) - t0 : 0;
+    /* Politeness and -c are the HTTP client's limits (run_main): a request waits for its
+     * host's turn and a transfer slot inside cafe_http_request. */
+    run->in_flight++;
+    cli_fetch(run->o, &s->rec);
+    run->in_flight--;
     /* Cut short by Ctrl-C: no record, so that --resume fetches it again. */
     s->state = run->stopping && s->rec.error == CAFE_ECANCELED ? SLOT_DROPPED : SLOT_DONE;
     cli_run_finish(run, job.seq);
@@ -167,6 +147,7 @@ static int watch_task(void *arg, void **value) {
     while ((n = cafe_signal_wait(&sig)) > 0) {
         cli_run_t *run = w->run;
         if (run->stopping || n > 1) {
+            cli_run_flush(run);
             fflush(run->out);
             _exit(130);
         }
@@ -195,8 +176,15 @@ static int run_main(void *arg, void **value) {
     cli_run_t *run = arg;
     cafe_http_limits_t lim = {.max_transfers = run->o->concurrency,
                               .max_host_connections = run->o->per_host,
-                              .max_connections = run->o->max_connections};
-    cafe_http_limits_set(NULL, &lim);
+                              .max_connections = run->o->max_connections,
+                              .rate = run->o->rate,
+                              .host_interval_ms = run->o->host_interval_ms};
+    int lrc = cafe_http_limits_set(NULL, &lim);
+    if (lrc != 0) {
+        fprintf(stderr, "cafe titles: cannot set the HTTP limits: %s\n", cafe_strerror(lrc));
+        run->input_error = 1;
+        return 0;
+    }
     /* The database is checked before anything is fetched. */
     if (run->o->db && cli_db_open(&run->db, run->o->db, run->o->resume, run->o->argc, run->o->argv,
                                   &run->done_set) != 0) {
@@ -209,6 +197,8 @@ static int run_main(void *arg, void **value) {
     cafe_task_spawn(&wint, watch_task, &wi, NULL);
     cafe_task_spawn(&wterm, watch_task, &wt, NULL);
     cafe_task_spawn(&progress, cli_progress_task, run, NULL);
+    if (cafe_task_spawn(&run->flusher, cli_run_flusher_task, run, NULL) != 0)
+        run->flusher = NULL; /* each record is then written as it comes (writer.c) */
     cafe_group_init(&run->fetchers, 0);
     int rc = cafe_task_spawn(&run->reader, reader_task, run, NULL);
     if (rc == 0)
@@ -222,6 +212,10 @@ static int run_main(void *arg, void **value) {
     cafe_task_cancel(wint);
     cafe_task_cancel(wterm);
     cafe_task_cancel(progress);
+    if (run->flusher) {
+        cafe_task_cancel(run->flusher);
+        cafe_task_join(run->flusher, NULL);
+    }
     cafe_task_join(wint, NULL);
     cafe_task_join(wterm, NULL);
     cafe_task_join(progress, NULL);
@@ -287,14 +281,15 @@ static int prepare(cli_run_t *run, cli_opts_t *o) {
     }
     if (!(run->out = open_output(o)))
         return 2;
+    if (!(run->pending = open_memstream(&run->pending_buf, &run->pending_len)))
+        return 2;
     /* The window: how many finished records may wait behind the oldest unfinished one. */
     run->window = o->concurrency * 16 < 1024 ? 1024 : o->concurrency * 16;
     run->slots = calloc(run->window, sizeof(*run->slots));
     if (!run->slots)
         return 2;
-    cafe_sem_init(&run->permits, o->concurrency);
-    cli_polite_init(&run->polite, o->rate, o->host_interval_ms);
     cafe_event_init(&run->progressed);
+    cafe_event_init(&run->flush_due);
     if (ftell(run->out) <= 0 && cli_output_header(run->out, o->fmt) != 0)
         run->write_error = errno ? errno : EIO;
     return 0;
@@ -305,6 +300,9 @@ static void cleanup(cli_run_t *run) {
     cli_queue_close(run->queue);
     if (run->out && run->out != stdout)
         fclose(run->out);
+    if (run->pending)
+        fclose(run->pending);
+    free(run->pending_buf);
     free(run->slots);
     cli_urlset_free(&run->done_set);
 }

@@ -192,7 +192,8 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
         if (loop->live == 0)
             break;
         if (!loop->ready_head) {
-            cafe__stacks_trim(&loop->stacks); /* about to block: a good time for syscalls */
+            /* About to block: a good time for syscalls. */
+            cafe__stacks_trim(&loop->stacks, uv_now(&loop->uv));
         } else if (!uv_loop_alive(&loop->uv)) {
             /* No handle or request: uv_run would only read the clock (~22 ns here, more
              * than the rest of a turn). Read it when someone asks (cafe__loop_now). */
