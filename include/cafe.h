@@ -495,11 +495,13 @@ int cafe_signal_wait(cafe_signal_t *s);
 int cafe_signal_pending(cafe_signal_t *s);
 void cafe_signal_close(cafe_signal_t *s);
 
+#ifdef __cplusplus
+}
+#endif
+
+/* The parts with headers of their own; each can also be included alone. */
 #include "cafe/tcp.h"
 #include "cafe/title.h"
 #include "cafe/http.h"
 
-#ifdef __cplusplus
-}
-#endif
 #endif /* CAFE_H */

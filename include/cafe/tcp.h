@@ -1,5 +1,5 @@
 /* cafe TCP streams (asyncio's streams): listen, accept, connect, read, write, shutdown and
- * close as calls of the current task. Included by cafe.h; do not include it on its own.
+ * close as calls of the current task. Included by cafe.h; may also be included alone.
  *
  * Ownership: a cafe_tcp_t is a one-pointer handle owned by the caller (on its stack, in its
  * structs, anywhere). listen / accept / connect fill it; cafe_tcp_close (or
@@ -37,7 +37,13 @@
 #ifndef CAFE_TCP_H
 #define CAFE_TCP_H
 
+#include "cafe.h" /* the error codes and the loop */
+
 #include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define CAFE_TCP_BUFFER (16u * 1024u)
 
@@ -105,4 +111,7 @@ int cafe_tcp_close(cafe_tcp_t *s);
  * reads and writes fail with CAFE_ECONNRESET. After cafe_tcp_shutdown it closes normally. */
 int cafe_tcp_close_reset(cafe_tcp_t *s);
 
+#ifdef __cplusplus
+}
+#endif
 #endif /* CAFE_TCP_H */

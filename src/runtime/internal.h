@@ -186,6 +186,12 @@ static inline int cafe__interruption(const cafe__task_t *t, uint64_t now) {
  * keeps failing still lets every other task run. 0 when there is none. */
 int cafe__cancel_check(cafe__task_t *t);
 
+/* Stack overflow reports (overflow.c): installs the process's SIGSEGV handler (once) and
+ * gives the calling thread an alternate signal stack if it has none; returns that stack
+ * (NULL when the thread had one already, or none could be made) for disarm. */
+void *cafe__overflow_arm(void);
+void cafe__overflow_disarm(void *altstack);
+
 /* Task internals (task.c). */
 /* cafe_task_spawn returning the struct. */
 int cafe__task_spawn(cafe__task_t **out, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts);
