@@ -68,6 +68,7 @@ extern "C" {
     XX(EOF, -30002, "end of stream")                                                               \
     XX(ETASKFAIL, -30003, "task failed")                                                           \
     XX(EUNKNOWN, -30004, "unknown error")                                                          \
+    XX(ERESOLVE, -30005, "could not resolve host name")                                            \
     XX(EHTTP_URL, -30100, "malformed URL")                                                         \
     XX(EHTTP_SCHEME, -30101, "unsupported URL scheme: only http and https")                        \
     XX(EHTTP_DNS, -30102, "could not resolve host")                                                \

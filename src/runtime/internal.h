@@ -192,6 +192,13 @@ int cafe__cancel_check(cafe__task_t *t);
 void *cafe__overflow_arm(void);
 void cafe__overflow_disarm(void *altstack);
 
+/* Host name resolution (resolve.c), the seam for another resolver: up to max addresses of
+ * host (a name or an IP literal) with `port` set, in the resolver's order. Suspends the
+ * running task. Returns the count (> 0), CAFE_ERESOLVE, CAFE_ENOMEM, CAFE_EINVAL,
+ * CAFE_ENOTASK, or CAFE_ECANCELED / CAFE_ETIMEDOUT. */
+struct sockaddr_storage;
+int cafe__resolve(const char *host, int port, struct sockaddr_storage *out, int max);
+
 /* Task internals (task.c). */
 /* cafe_task_spawn returning the struct. */
 int cafe__task_spawn(cafe__task_t **out, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts);
