@@ -244,16 +244,16 @@ int cafe_task_gather(cafe_task_t *const *tasks, size_t n, cafe_result_t *results
 int cafe_task_gather_failfast(cafe_task_t *const *tasks, size_t n, cafe_result_t *results);
 
 /* asyncio.wait(..., return_when=FIRST_COMPLETED): waits until one of the tasks has finished
- * and stores its position in *index (the lowest one when several have). Joins nothing: every
- * handle stays valid. NULL entries are skipped. Returns 0, CAFE_ECANCELED / CAFE_ETIMEDOUT
- * (caller interrupted), CAFE_EINVAL (no task, or a bad handle as for gather), CAFE_EBUSY,
- * CAFE_ENOTASK (outside a task, none finished). */
+ * and stores its position in *index (the one that finished first, when several have). Joins
+ * nothing: every handle stays valid. NULL entries are skipped. Returns 0, CAFE_ECANCELED /
+ * CAFE_ETIMEDOUT (caller interrupted), CAFE_EINVAL (no task, or a bad handle as for gather),
+ * CAFE_EBUSY, CAFE_ENOTASK (outside a task, none finished). */
 int cafe_task_wait_any(cafe_task_t *const *tasks, size_t n, size_t *index);
 
-/* asyncio.as_completed: joins the next task of tasks[] to finish, stores its position in
- * *index and its status and value in *result (may be NULL), and sets tasks[*index] to NULL.
- * Returns 0, CAFE_EOF once every entry is NULL, or wait_any's errors (then nothing was
- * joined; the remaining handles are still the caller's, in tasks[]). Loop on it:
+/* asyncio.as_completed: joins the tasks of tasks[] in the order they finished, one per call:
+ * stores its position in *index and its status and value in *result (may be NULL), and sets
+ * tasks[*index] to NULL. Returns 0, CAFE_EOF once every entry is NULL, or wait_any's errors (then
+ * nothing was joined; the remaining handles are still the caller's, in tasks[]). Loop on it:
  *
  *     while ((rc = cafe_task_as_completed(tasks, n, &i, &r)) == 0) use(i, r);
  */

@@ -15,7 +15,7 @@ static void spawn_all(cafe_task_t **t, const int *ms, size_t n) {
 }
 
 static int wait_any_main(void *arg, void **value) {
-    static const int ms[] = {60, 10, 30};
+    static const int ms[] = {600000, 10, 30};
     cafe_task_t *t[3];
     spawn_all(t, ms, 3);
     size_t i = 99;
@@ -33,8 +33,10 @@ static int wait_any_main(void *arg, void **value) {
     cafe_deadline_end(&d);
     cafe_task_t *none[2] = {NULL, NULL};
     assert_int_equal(cafe_task_wait_any(none, 2, &i), CAFE_EINVAL);
+    assert_int_equal(cafe_task_cancel(t[0]), 0);
     cafe_result_t r[3];
     assert_int_equal(cafe_task_gather(t, 3, r), 0);
+    assert_int_equal(r[0].status, CAFE_ECANCELED);
     return 0;
 }
 
