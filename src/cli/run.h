@@ -24,7 +24,14 @@ typedef struct cli_run {
     cli_input_t *in;
     cli_queue_t *queue; /* --queue: URLs come from and records go to Redis instead */
     FILE *out;
-    cli_urlset_t done_set; /* --resume: URLs already in the output */
+    /* Records formatted but not yet written (writer.c): a memory stream over pending_buf. */
+    FILE *pending;
+    char *pending_buf;
+    size_t pending_len;
+    cafe_event_t flush_due; /* wakes the flusher task */
+    cafe_task_t *flusher;   /* NULL if it could not be spawned */
+    int flush_armed;        /* flush_due set and not yet acted on */
+    cli_urlset_t done_set;  /* --resume: URLs already in the output */
     /* Ordered output: records wait in a window of `window` slots indexed by seq % window;
      * the reader may not start seq until seq - next_write < window. */
     cli_slot_t *slots;
@@ -41,8 +48,15 @@ typedef struct cli_run {
 
 /* Writer (writer.c): a record is finished; write it now or when its turn comes. */
 void cli_run_finish(cli_run_t *run, uint64_t seq);
-/* Writes every finished record still held back (shutdown), in order, skipping holes. */
+/* Writes every finished record still held back (shutdown), in order, skipping holes, and
+ * flushes them. */
 void cli_run_flush_all(cli_run_t *run);
+/* Writes the formatted records to run->out in one write(). Returns 0 or the errno that is
+ * now run->write_error. */
+int cli_run_flush(cli_run_t *run);
+/* The task that calls cli_run_flush once per loop turn in which records were formatted;
+ * returns when cancelled (after a last flush). */
+int cli_run_flusher_task(void *arg, void **value);
 
 /* Progress line and summary on stderr (progress.c). */
 int cli_progress_task(void *arg, void **value);

@@ -146,6 +146,7 @@ static int watch_task(void *arg, void **value) {
     while ((n = cafe_signal_wait(&sig)) > 0) {
         cli_run_t *run = w->run;
         if (run->stopping || n > 1) {
+            cli_run_flush(run);
             fflush(run->out);
             _exit(130);
         }
@@ -178,6 +179,8 @@ static int run_main(void *arg, void **value) {
     cafe_task_spawn(&wint, watch_task, &wi, NULL);
     cafe_task_spawn(&wterm, watch_task, &wt, NULL);
     cafe_task_spawn(&progress, cli_progress_task, run, NULL);
+    if (cafe_task_spawn(&run->flusher, cli_run_flusher_task, run, NULL) != 0)
+        run->flusher = NULL; /* each record is then written as it comes (writer.c) */
     cafe_group_init(&run->fetchers, 0);
     int rc = cafe_task_spawn(&run->reader, reader_task, run, NULL);
     if (rc == 0)
@@ -190,6 +193,10 @@ static int run_main(void *arg, void **value) {
     cafe_task_cancel(wint);
     cafe_task_cancel(wterm);
     cafe_task_cancel(progress);
+    if (run->flusher) {
+        cafe_task_cancel(run->flusher);
+        cafe_task_join(run->flusher, NULL);
+    }
     cafe_task_join(wint, NULL);
     cafe_task_join(wterm, NULL);
     cafe_task_join(progress, NULL);
@@ -255,12 +262,15 @@ static int prepare(cli_run_t *run, cli_opts_t *o) {
     }
     if (!(run->out = open_output(o)))
         return 2;
+    if (!(run->pending = open_memstream(&run->pending_buf, &run->pending_len)))
+        return 2;
     /* The window: how many finished records may wait behind the oldest unfinished one. */
     run->window = o->concurrency * 16 < 1024 ? 1024 : o->concurrency * 16;
     run->slots = calloc(run->window, sizeof(*run->slots));
     if (!run->slots)
         return 2;
     cafe_event_init(&run->progressed);
+    cafe_event_init(&run->flush_due);
     if (ftell(run->out) <= 0 && cli_output_header(run->out, o->fmt) != 0)
         run->write_error = errno ? errno : EIO;
     return 0;
@@ -271,6 +281,9 @@ static void cleanup(cli_run_t *run) {
     cli_queue_close(run->queue);
     if (run->out && run->out != stdout)
         fclose(run->out);
+    if (run->pending)
+        fclose(run->pending);
+    free(run->pending_buf);
     free(run->slots);
     cli_urlset_free(&run->done_set);
 }
