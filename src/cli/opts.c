@@ -2,6 +2,7 @@
  * involve several options. */
 #include "opts.h"
 #include "cafe.h"
+#include "sink_db.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -81,6 +82,10 @@ static const char *file_check(const char *v) {
     return NULL;
 }
 
+static const char *db_check(const char *v) {
+    return sink_db_is_spec(v) ? NULL : "expected sqlite:PATH or postgresql://...";
+}
+
 const char *cli_scheme_check(const char *v) {
     return strcmp(v, "http") && strcmp(v, "https") ? "must be http or https" : NULL;
 }
@@ -109,11 +114,18 @@ static const cli_opt_t rows[] = {
      "the input pauses while that window is full, so memory stays flat whatever the input\n"
      "size."},
     {CLI_OPT_FLAG, "resume", 0, NULL, F(resume), 0, 0, 1, NULL, NULL, NULL,
-     "with -o: skip URLs FILE already holds, append the rest",
+     "with -o: skip URLs FILE already holds, append the rest;\nwith a database: continue its "
+     "latest run",
      "With -o and --json or --csv: read the URLs already recorded in FILE, drop a last\n"
      "record torn by a crash (the file is truncated to the last complete record), skip the\n"
      "recorded URLs and append the rest. Interrupting and resuming any number of times\n"
-     "ends with exactly one complete record per URL."},
+     "ends with exactly one complete record per URL. With a database: continue its latest\n"
+     "run."},
+    {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, db_check,
+     "write to a database instead: sqlite:PATH or\npostgresql://[USER@]HOST[:PORT]/DB"
+     "[?table=NAME] (password\nfrom PGPASSWORD or ~/.pgpass); -o PATH.sqlite|.sqlite3|.db\n"
+     "is sqlite:PATH",
+     NULL},
     {CLI_OPT_FLAG, "quiet", 'q', NULL, F(quiet), 0, 0, 1, NULL, NULL, NULL,
      "no progress line and no summary on stderr",
      "No progress line and no summary on standard error. Without it, a progress line\n"
@@ -240,11 +252,21 @@ int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
     if (rc != 0)
         return rc;
     o->input = ninputs ? input : "-";
+    o->argc = argc;
+    o->argv = argv;
     if (given(seen, "json") && given(seen, "csv"))
         return error("--json and --csv cannot be combined");
-    if (o->resume && !o->output)
+    if (o->output && sink_db_is_spec(o->output)) { /* -o results.sqlite */
+        if (o->db)
+            return error("-o names a database and --db another");
+        o->db = o->output;
+        o->output = NULL;
+    }
+    if (o->db && (o->output || o->fmt != CLI_FMT_TEXT || o->queue))
+        return error("--db replaces -o FILE, --json, --csv and --queue");
+    if (o->resume && !o->output && !o->db)
         return error("--resume needs -o FILE");
-    if (o->resume && o->fmt == CLI_FMT_TEXT)
+    if (o->resume && !o->db && o->fmt == CLI_FMT_TEXT)
         return error("--resume needs --json or --csv output");
     if (o->sync)
         o->concurrency = 1;

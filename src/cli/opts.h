@@ -30,6 +30,9 @@ typedef struct cli_opts {
     const char *queue; /* --queue REDIS_URL: a worker of a shared queue (see queue.h) */
     uint64_t lease_ms; /* --lease */
     int follow;        /* --follow: wait for more URLs when the queue is empty */
+    const char *db;    /* --db SPEC (or -o PATH.sqlite): records go to a database */
+    int argc;          /* the command line, for the database's runs table */
+    char **argv;
 } cli_opts_t;
 
 /* The check of --scheme's value (optab.h's cli_optcheck_fn): http or https. */
