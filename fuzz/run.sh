@@ -34,7 +34,7 @@ CC=$cc CFLAGS="-fsanitize=fuzzer-no-link" cmake -S "$root" -B "$build/lib" -DCAF
     -DCMAKE_BUILD_TYPE=Debug -DCAFE_BUILD_TESTS=OFF >/dev/null
 cmake --build "$build/lib" -j2 --target cafe_static cafe_cli >/dev/null
 libs="$build/lib/src/cli/libcafe_cli.a $build/lib/src/fixture/libcafe_fixture.a"
-libs="$libs $build/lib/src/libcafe.a $(pkg-config --libs libuv libcurl jansson zlib) -lpthread"
+libs="$libs $build/lib/src/libcafe.a $(pkg-config --libs libuv libcurl uchardet jansson zlib) -lpthread"
 
 status=0
 for src in "$here"/fuzz_*.c; do
