@@ -138,7 +138,7 @@ static int usage_error(const char *what, const char *arg) {
 static void defaults(cli_opts_t *o) {
     memset(o, 0, sizeof(*o));
     o->input = "-";
-    o->fmt = CLI_FMT_TEXT;
+    o->fmt = RECORD_FMT_TEXT;
     o->concurrency = 100;
     o->per_host = 8;
     o->timeout_ms = 15000;
@@ -210,11 +210,11 @@ static int set_value(cli_opts_t *o, int c, const char *arg) {
 static int queue_opts(cli_opts_t *o, int input_given) {
     if (!o->queue)
         return usage_error("--follow needs --queue", NULL);
-    if (input_given || o->output || o->resume || o->fmt == CLI_FMT_CSV)
+    if (input_given || o->output || o->resume || o->fmt == RECORD_FMT_CSV)
         return usage_error("--queue takes the URLs from Redis and writes the records there "
                            "(no FILE, -o, --resume or --csv; see cafe queue results)",
                            NULL);
-    o->fmt = CLI_FMT_JSON;
+    o->fmt = RECORD_FMT_JSON;
     o->unordered = 1;
     return 0;
 }
@@ -229,10 +229,10 @@ int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
     while ((c = getopt_long(argc, argv, ":o:qc:H:A:k", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_JSON:
-            o->fmt = CLI_FMT_JSON;
+            o->fmt = RECORD_FMT_JSON;
             break;
         case OPT_CSV:
-            o->fmt = CLI_FMT_CSV;
+            o->fmt = RECORD_FMT_CSV;
             break;
         case 'o':
             o->output = optarg;
@@ -302,7 +302,7 @@ int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
         return usage_error("more than one input file", argv[optind]);
     if (o->resume && !o->output)
         return usage_error("--resume needs -o FILE", NULL);
-    if (o->resume && o->fmt == CLI_FMT_TEXT)
+    if (o->resume && o->fmt == RECORD_FMT_TEXT)
         return usage_error("--resume needs --json or --csv output", NULL);
     if (o->sync)
         o->concurrency = 1;

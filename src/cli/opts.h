@@ -2,7 +2,7 @@
 #ifndef CAFE_CLI_OPTS_H
 #define CAFE_CLI_OPTS_H
 
-#include "output.h"
+#include "format.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -12,7 +12,7 @@
 typedef struct cli_opts {
     const char *input;  /* FILE or "-" */
     const char *output; /* -o FILE, NULL = stdout */
-    cli_format_t fmt;
+    record_format_t fmt;
     int unordered, sync, quiet, fail, resume, drain, insecure, no_private;
     size_t concurrency;     /* -c, default 100 */
     size_t per_host;        /* --per-host, default 8 */

@@ -2,7 +2,10 @@
  * task hands its record to the writer; watchers turn Ctrl-C into an orderly stop. */
 #include "titles.h"
 #include "fetch.h"
+#include "input.h"
+#include "queue.h"
 #include "run.h"
+#include "stream.h"
 #include "text.h"
 
 #include <errno.h>
@@ -37,7 +40,7 @@ static int fetch_task(void *arg, void **value) {
         cafe_sem_release(&run->permits);
     }
     if (rc != 0) {
-        cli_record_fail(&s->rec, rc, "%s", cafe_strerror(rc));
+        record_fail(&s->rec, rc, "%s", cafe_strerror(rc));
     } else {
         run->in_flight++;
         t0 = cafe_loop_now(cafe_loop_current()); /* time_ms: the fetch, not the queue */
@@ -74,20 +77,18 @@ static int recorded(cli_run_t *run, const char *url, const char *line, size_t le
     if (!run->o->resume)
         return 0;
     if (url)
-        return cli_urlset_has(&run->done_set, url, strlen(url));
-    char *raw = strndup(line, len);
-    char *key = raw ? cli_utf8_sanitize(raw, strlen(raw)) : NULL;
-    int has = key && cli_urlset_has(&run->done_set, key, strlen(key));
-    free(key);
-    free(raw);
+        return keyset_has(&run->done_set, url, strlen(url));
+    char *key = text_utf8_repair(line, strnlen(line, len));
+    int has = key && keyset_has(&run->done_set, key, strlen(key));
+    free(key); /* out of memory: not known as done, so fetched; the sink's key decides */
     return has;
 }
 
 /* One input line to one slot: a fetch task, or an error record at once. */
-static int dispatch(cli_run_t *run, const char *line, size_t len, int too_long) {
+static int dispatch(cli_run_t *run, const char *line, size_t len, uint64_t ref, int too_long) {
     char *url = NULL;
     const char *why = "line too long";
-    int bad = too_long ? CAFE_EINVAL : cli_url_normalize(line, len, run->o->scheme, &url, &why);
+    int bad = too_long ? CAFE_EINVAL : url_normalize(line, len, run->o->scheme, &url, &why);
     if (recorded(run, url, line, len)) {
         free(url);
         run->skipped++;
@@ -102,10 +103,12 @@ static int dispatch(cli_run_t *run, const char *line, size_t len, int too_long) 
     cli_slot_t *s = &run->slots[seq % run->window];
     memset(&s->rec, 0, sizeof(s->rec));
     s->rec.seq = seq;
+    s->rec.source_ref = ref;
     run->next_seq++;
     if (bad) {
+        /* Out of memory, the record goes out without its URL rather than not at all. */
         s->rec.url = strndup(line, len);
-        cli_record_fail(&s->rec, bad, "invalid URL: %s", why);
+        record_fail(&s->rec, bad, "invalid URL: %s", why);
         s->state = SLOT_DONE;
         cli_run_finish(run, seq);
         return 0;
@@ -119,7 +122,7 @@ static int dispatch(cli_run_t *run, const char *line, size_t len, int too_long) 
     }
     if (!job || rc != 0) {
         free(job);
-        cli_record_fail(&s->rec, CAFE_ENOMEM, "out of memory");
+        record_fail(&s->rec, CAFE_ENOMEM, "out of memory");
         s->state = SLOT_DONE;
         cli_run_finish(run, seq);
         return 0;
@@ -131,27 +134,24 @@ static int reader_task(void *arg, void **value) {
     cli_run_t *run = arg;
     const char *line;
     size_t len;
-    uint64_t lineno;
-    int rc;
-    while (!run->stopping &&
-           (rc = run->queue ? cli_queue_next(run->queue, run, &line, &len)
-                            : cli_input_next(run->in, &line, &len, &lineno)) > 0) {
+    uint64_t ref;
+    int rc = 0;
+    while (!run->stopping && (rc = source_next(run->source, &line, &len, &ref)) > 0) {
         run->total_lines++;
-        rc = dispatch(run, line, len, rc == CLI_INPUT_TOO_LONG);
+        rc = dispatch(run, line, len, ref, rc == SOURCE_TOO_LONG);
         if (rc != 0)
             return rc;
     }
     if (rc < 0 && rc != CAFE_ECANCELED) {
-        fprintf(stderr, "cafe titles: reading %s: %s\n", run->queue ? "the queue" : run->o->input,
-                cafe_strerror(rc));
+        fprintf(stderr, "cafe titles: reading %s: %s\n", run->source->what, cafe_strerror(rc));
         run->input_error = 1;
     }
     return 0;
 }
 
 /* Signal watchers: the first SIGINT/SIGTERM stops starting URLs and cancels those in flight
- * (unless --drain); a second one exits at once (every finished record is already on disk,
- * since each is flushed when written). */
+ * (unless --drain); a second one exits at once, after the sink handed over what it can
+ * without waiting (what it has not settled is fetched again by --resume). */
 typedef struct watch {
     cli_run_t *run;
     int signum;
@@ -166,12 +166,12 @@ static int watch_task(void *arg, void **value) {
     while ((n = cafe_signal_wait(&sig)) > 0) {
         cli_run_t *run = w->run;
         if (run->stopping || n > 1) {
-            fflush(run->out);
+            sink_salvage(run->sink);
             _exit(130);
         }
         run->stopping = 2; /* 2: interrupted by a signal */
         cafe_task_cancel(run->reader);
-        cli_input_abort(run->in);
+        source_abort(run->source);
         if (!run->o->drain)
             cafe_group_cancel(&run->fetchers);
     }
@@ -179,43 +179,69 @@ static int watch_task(void *arg, void **value) {
     return 0;
 }
 
+/* The sink and the source get ready, in the run's loop: --resume's keys first (the sink
+ * may repair a torn tail), then the sink opens, then the source connects. */
+static int start_ends(cli_run_t *run) {
+    const char *why = NULL;
+    if (run->o->resume) {
+        long kept = sink_load_done(run->sink, &run->done_set, &why);
+        if (kept < 0) {
+            fprintf(stderr, "cafe titles: %s: %s: %s\n", run->sink->what,
+                    why ? why : "cannot resume", cafe_strerror((int)kept));
+            return (int)kept;
+        }
+    }
+    int rc = sink_start(run->sink, &why);
+    if (rc != 0) {
+        fprintf(stderr, "cafe titles: %s %s: %s\n", why ? why : "cannot start", run->sink->what,
+                strerror(-rc));
+        return rc;
+    }
+    return source_start(run->source); /* it printed why */
+}
+
+/* The tasks beside the reader and the fetchers: two signal watchers and the progress line. */
+enum { WATCH_INT, WATCH_TERM, PROGRESS, HELPERS };
+
 static int run_main(void *arg, void **value) {
     cli_run_t *run = arg;
     cafe_http_limits_t lim = {.max_transfers = run->o->concurrency,
                               .max_host_connections = run->o->per_host,
                               .max_connections = run->o->max_connections};
-    cafe_http_limits_set(NULL, &lim);
+    int rc = cafe_http_limits_set(NULL, &lim);
+    if (rc != 0) {
+        fprintf(stderr, "cafe titles: cannot set the limits: %s\n", cafe_strerror(rc));
+        run->setup_error = 1;
+        return 0;
+    }
+    if (start_ends(run) != 0) {
+        run->setup_error = 1;
+        return 0;
+    }
     run->started_ms = cli_now_ms();
     watch_t wi = {run, SIGINT}, wt = {run, SIGTERM};
-    cafe_task_t *wint, *wterm, *progress;
-    cafe_task_spawn(&wint, watch_task, &wi, NULL);
-    cafe_task_spawn(&wterm, watch_task, &wt, NULL);
-    cafe_task_spawn(&progress, cli_progress_task, run, NULL);
+    cafe_task_fn fns[HELPERS] = {watch_task, watch_task, cli_progress_task};
+    void *args[HELPERS] = {&wi, &wt, run};
+    cafe_group_t helpers;
+    cafe_group_init(&helpers, 0);
+    for (int i = 0; i < HELPERS; i++)
+        if ((rc = cafe_group_spawn(&helpers, fns[i], args[i], NULL)) != 0)
+            fprintf(stderr, "cafe titles: cannot start a helper task: %s\n", cafe_strerror(rc));
     cafe_group_init(&run->fetchers, 0);
-    int rc = cafe_task_spawn(&run->reader, reader_task, run, NULL);
+    rc = cafe_task_spawn(&run->reader, reader_task, run, NULL);
     if (rc == 0)
-        cafe_task_join(run->reader, NULL);
+        (void)cafe_task_join(run->reader, NULL); /* it reports its own failures */
+    else {
+        fprintf(stderr, "cafe titles: cannot start the reader: %s\n", cafe_strerror(rc));
+        run->input_error = 1;
+    }
     run->reader = NULL;
-    cafe_group_wait(&run->fetchers);
+    (void)cafe_group_wait(&run->fetchers); /* each fetch ends in a record, never in an error */
     cli_run_flush_all(run);
-    if (run->queue)
-        cli_queue_finish(run->queue);
-    cafe_task_cancel(wint);
-    cafe_task_cancel(wterm);
-    cafe_task_cancel(progress);
-    cafe_task_join(wint, NULL);
-    cafe_task_join(wterm, NULL);
-    cafe_task_join(progress, NULL);
+    source_finish(run->source);
+    cafe_group_cancel(&helpers);
+    (void)cafe_group_wait(&helpers);
     return 0;
-}
-
-static FILE *open_output(const cli_opts_t *o) {
-    if (!o->output)
-        return stdout;
-    FILE *f = fopen(o->output, o->resume ? "a" : "w");
-    if (!f)
-        fprintf(stderr, "cafe titles: cannot open %s: %s\n", o->output, strerror(errno));
-    return f;
 }
 
 /* Each URL in flight may hold a socket and, while curl resolves a name, a socketpair; the
@@ -247,27 +273,36 @@ static void fit_fd_limit(cli_opts_t *o) {
     o->max_connections = fit;
 }
 
-static int prepare(cli_run_t *run, cli_opts_t *o) {
-    memset(run, 0, sizeof(*run));
-    run->o = o;
-    fit_fd_limit(o);
-    if (o->resume) {
-        const char *why = NULL;
-        long kept = cli_resume_load(o->output, o->fmt, &run->done_set, &why);
-        if (kept < 0) {
-            fprintf(stderr, "cafe titles: %s: %s: %s\n", o->output, why, cafe_strerror((int)kept));
-            return 2;
-        }
+/* The run's source and sink: the queue's pair, or the URL file and the formatted stream. */
+static int open_ends(cli_run_t *run, const cli_opts_t *o) {
+    if (o->queue) {
+        queue_worker_opts_t q = {.url = o->queue,
+                                 .lease_ms = o->lease_ms,
+                                 .concurrency = o->concurrency,
+                                 .follow = o->follow,
+                                 .quiet = o->quiet,
+                                 .prog = "cafe titles"};
+        return queue_worker_open(&run->source, &run->sink, &q);
     }
-    if (o->queue && cli_queue_open(&run->queue, o) != 0)
-        return 2;
-    int rc = o->queue ? 0 : cli_input_open(&run->in, o->input);
+    int rc = source_file_open(&run->source, o->input);
     if (rc != 0) {
         fprintf(stderr, "cafe titles: cannot read %s: %s\n", o->input, cafe_strerror(rc));
         return 2;
     }
-    if (!(run->out = open_output(o)))
+    if (sink_stream_open(&run->sink, o->output, o->fmt, o->resume) != 0) {
+        fprintf(stderr, "cafe titles: out of memory\n");
         return 2;
+    }
+    return 0;
+}
+
+static int prepare(cli_run_t *run, cli_opts_t *o) {
+    memset(run, 0, sizeof(*run));
+    run->o = o;
+    fit_fd_limit(o);
+    if (open_ends(run, o) != 0)
+        return 2;
+    run->sink->listener = (sink_listener_t){.ctx = run, .settled = cli_run_settled};
     /* The window: how many finished records may wait behind the oldest unfinished one. */
     run->window = o->concurrency * 16 < 1024 ? 1024 : o->concurrency * 16;
     run->slots = calloc(run->window, sizeof(*run->slots));
@@ -276,18 +311,14 @@ static int prepare(cli_run_t *run, cli_opts_t *o) {
     cafe_sem_init(&run->permits, o->concurrency);
     cli_polite_init(&run->polite, o->rate, o->host_interval_ms);
     cafe_event_init(&run->progressed);
-    if (ftell(run->out) <= 0 && cli_output_header(run->out, o->fmt) != 0)
-        run->write_error = errno ? errno : EIO;
     return 0;
 }
 
 static void cleanup(cli_run_t *run) {
-    cli_input_close(run->in);
-    cli_queue_close(run->queue);
-    if (run->out && run->out != stdout)
-        fclose(run->out);
+    sink_close(run->sink);
+    source_close(run->source);
     free(run->slots);
-    cli_urlset_free(&run->done_set);
+    keyset_free(&run->done_set);
 }
 
 int cli_titles_main(int argc, char **argv) {
@@ -297,20 +328,15 @@ int cli_titles_main(int argc, char **argv) {
         return rc < 0 ? 0 : rc;
     cli_run_t run;
     rc = prepare(&run, &o);
-    if (rc == 0 && !run.write_error)
-        rc = cafe_run(run_main, &run, NULL) == 0 ? 0 : 2;
-    if (rc == 0 && run.out == stdout && fflush(stdout) != 0)
-        run.write_error = errno;
-    if (run.write_error && run.write_error != EPIPE)
-        fprintf(stderr, "cafe titles: writing %s: %s\n",
-                o.queue    ? "to the queue"
-                : o.output ? o.output
-                           : "standard output",
-                strerror(run.write_error));
-    if (rc == 0 && !o.quiet && run.write_error != EPIPE)
+    if (rc == 0)
+        rc = cafe_run(run_main, &run, NULL) == 0 && !run.setup_error ? 0 : 2;
+    int werr = -run.write_error;
+    if (werr && werr != EPIPE)
+        fprintf(stderr, "cafe titles: writing %s: %s\n", run.sink->what, strerror(werr));
+    if (rc == 0 && !o.quiet && werr != EPIPE)
         cli_summary(&run, run.stopping == 2);
     int code = rc                         ? rc
-               : run.write_error          ? 2
+               : werr                     ? 2
                : run.stopping == 2        ? 130
                : run.input_error          ? 2
                : o.fail && run.failed > 0 ? 1

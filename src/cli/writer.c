@@ -1,41 +1,39 @@
-/* The writer: records leave in input order (or as they finish with --unordered), each one
- * flushed as soon as it is written, never twice, never lost. */
+/* The writer: records leave in input order (or as they finish with --unordered) for the sink,
+ * never twice, never lost; the sink says when each is written. */
 #include "fetch.h"
-#include "output.h"
 #include "run.h"
 
-#include <errno.h>
 #include <string.h>
 
+/* Hands slot s's record to the sink. The record leaves the slot first: the slot is free for
+ * the reader at once, and a sink that suspends (back-pressure) holds no slot meanwhile. */
 static void write_one(cli_run_t *run, cli_slot_t *s) {
-    if (s->state == SLOT_DONE && !run->write_error) {
-        int rc = run->queue ? cli_queue_record(run->queue, &s->rec)
-                            : cli_output_record(run->out, run->o->fmt, &s->rec);
-        if (rc < 0) {
-            run->write_error = -rc;
+    int state = s->state;
+    record_t rec = s->rec;
+    memset(&s->rec, 0, sizeof(s->rec));
+    s->state = SLOT_FREE;
+    if (state == SLOT_DROPPED)
+        run->dropped++;
+    else if (state == SLOT_DONE && !run->write_error) {
+        int rc = sink_write(run->sink, &rec);
+        if (rc < 0 && !run->write_error) {
+            run->write_error = rc;
             run->stopping = 1;
-        } else if (rc == 0) { /* 1: not written (the queue gave the URL to another worker) */
-            run->written++;
-            if (cli_record_failed(&s->rec))
-                run->failed++;
-            else
-                run->ok++;
-            run->kinds[cli_error_kind(&s->rec)]++;
         }
     }
-    if (s->state == SLOT_DROPPED)
-        run->dropped++;
-    cli_record_clear(&s->rec);
-    s->state = SLOT_FREE;
+    record_clear(&rec);
 }
 
+/* Writes the finished records at the head of the window. Each is taken (next_write moves)
+ * before it is written, so that a task that finishes while a write suspends takes the next
+ * one instead of the same one; the sink keeps the order of the calls. */
 static void flush_ready(cli_run_t *run) {
     for (;;) {
         cli_slot_t *s = &run->slots[run->next_write % run->window];
         if (run->next_write == run->next_seq || (s->state != SLOT_DONE && s->state != SLOT_DROPPED))
             break;
-        write_one(run, s);
         run->next_write++;
+        write_one(run, s);
     }
     cafe_event_set(&run->progressed);
 }
@@ -51,11 +49,24 @@ void cli_run_finish(cli_run_t *run, uint64_t seq) {
 }
 
 void cli_run_flush_all(cli_run_t *run) {
-    if (run->o->unordered)
-        return;
-    for (; run->next_write < run->next_seq; run->next_write++) {
+    for (; !run->o->unordered && run->next_write < run->next_seq; run->next_write++) {
         cli_slot_t *s = &run->slots[run->next_write % run->window];
         if (s->state == SLOT_DONE || s->state == SLOT_DROPPED)
             write_one(run, s);
+    }
+    int rc = sink_flush(run->sink);
+    if (rc < 0 && !run->write_error)
+        run->write_error = rc;
+}
+
+void cli_run_settled(void *ctx, const record_receipt_t *receipts, size_t n, int written) {
+    cli_run_t *run = ctx;
+    for (size_t i = 0; written && i < n; i++) {
+        run->written++;
+        if (record_receipt_failed(&receipts[i]))
+            run->failed++;
+        else
+            run->ok++;
+        run->kinds[cli_error_kind(receipts[i].error, receipts[i].status)]++;
     }
 }
