@@ -122,6 +122,9 @@ struct cafe_http_result {
     int truncated;  /* max_body was reached with more body to come */
     int attempts;   /* tries made */
     long connects;  /* connections opened by the last try (0: it reused one) */
+    /* Time spent waiting for the limits (rate, host's turn, transfer slot), all tries;
+     * retry sleeps are not included. */
+    uint64_t queued_ms;
     cafe_http_timing_t timing;
 };
 
@@ -151,7 +154,25 @@ void cafe_http_result_free(cafe_http_result_t *res);
  * host's turn in cafe, not inside curl where that wait would count against timeout_ms: a
  * tarpit does not time out the other URLs of its host. On HTTP/2, streams share one
  * connection, but they count against max_host_connections too. Connections kept for reuse
- * are capped at max_connections, which bounds the file descriptors used. */
+ * are capped at max_connections, which bounds the file descriptors used.
+ *
+ * Politeness (every try counts, retries included; a request waits for its host's turn
+ * before it takes a transfer slot, so a slowed host holds no slot and other hosts go on):
+ *   - rate: at most `rate` tries start per second on the loop, all hosts together;
+ *   - host_interval_ms: at least this long between the starts of two tries to one host;
+ *   - host backoff (on unless no_host_backoff), AIMD as in TCP and lychee: a 429 or 503
+ *     slows its host to one try per 250 ms, and each further 429/503 (one per round: the
+ *     answers to tries started before the last slow-down do not count again) doubles that
+ *     gap up to host_backoff_max_ms. Every other answer adds one try per second to the
+ *     host's rate (additive increase) until it is back to 100 per second, where the host is
+ *     no longer slowed. A Retry-After also holds the host's next try back that long (at most
+ *     the request's retry_after_max_ms). So no wait at a host is longer than
+ *     max(host_backoff_max_ms, host_interval_ms) or the Retry-After cap, and a host that
+ *     keeps failing costs at most its requests x attempts tries, one per
+ *     max(host_backoff_max_ms, host_interval_ms) at the slowest.
+ * Waiting tries form a FIFO queue per host whose schedule follows the host's current gap
+ * (nothing is booked ahead): when the host recovers, the queue speeds up. A try that waited
+ * for its slot while its host was slowed goes back to the host's queue. */
 typedef struct cafe_http_limits {
     size_t max_transfers;        /* 0 = 100 (aiohttp's default) */
     size_t max_host_connections; /* 0 = no per-host cap */
@@ -160,6 +181,10 @@ typedef struct cafe_http_limits {
      * limit, and never below max_transfers. A list over many hosts needs a cache that holds
      * a connection per host, or every URL pays for a new connection. */
     size_t max_connections;
+    double rate;                  /* tries started per second on the loop; 0 = no limit */
+    uint64_t host_interval_ms;    /* least time between two tries to one host; 0 = none */
+    int no_host_backoff;          /* nonzero: 429/503 and Retry-After do not slow the host */
+    uint64_t host_backoff_max_ms; /* longest gap of a slowed host; 0 = 1,000 */
 } cafe_http_limits_t;
 
 /* Sets the limits of `loop` (NULL = the running loop) for its later requests.

@@ -18,10 +18,10 @@
  * to it, as browsers do.
  *
  * Memory: one allocation per extractor, of fixed size (about 9 KiB: the 1024-byte prescan
- * window, the title buffer, the tokenizer with its stack of open elements), plus an iconv
- * descriptor for encodings other than UTF-8 and x-user-defined, and, only while no
- * declaration fixed the encoding, a 16 KiB raw copy of the title to decode it again should a
- * later <meta> change the encoding. Nothing is allocated per byte.
+ * window, the title buffer, the tokenizer with its stack of open elements, the decoders)
+ * and, only while no declaration fixed the encoding, a 16 KiB raw copy of the title to
+ * decode it again should a later <meta> change the encoding. Nothing is allocated per byte.
+ * Decoding is the WHATWG Encoding Standard's, for every encoding it defines.
  */
 #ifndef CAFE_TITLE_H
 #define CAFE_TITLE_H
@@ -41,8 +41,7 @@ typedef struct cafe_title cafe_title_t;
 int cafe_title_create(cafe_title_t **out, const char *charset);
 
 /* Forgets the page fed so far and starts over with a new transport charset (may be NULL).
- * Cheaper than free + create: keeps the allocation (and the iconv descriptor when the same
- * encoding comes again). */
+ * Cheaper than free + create: keeps the allocation. */
 void cafe_title_reset(cafe_title_t *t, const char *charset);
 
 /* Feeds the next `len` bytes of the page; chunks may be split anywhere, down to one byte.

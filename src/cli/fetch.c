@@ -52,7 +52,11 @@ int cli_fetch(const cli_opts_t *o, record_t *r) {
     cafe_http_opts_t h;
     cafe_http_result_t res;
     fill_opts(o, &h, &s);
+    uint64_t t0 = cafe_loop_now(cafe_loop_current());
     int rc = cafe_http_request(r->url, &h, &res);
+    /* time_ms: the tries and their retry sleeps, not the queueing for the limits' turns. */
+    uint64_t spent = cafe_loop_now(cafe_loop_current()) - t0;
+    r->time_ms = spent > res.queued_ms ? spent - res.queued_ms : 0;
     r->final_url = res.url ? strdup(res.url) : NULL;
     r->status = res.status;
     r->content_type = dup_or_null(res.content_type);

@@ -6,7 +6,6 @@
 #include "fetch.h"
 #include "keyset.h"
 #include "opts.h"
-#include "polite.h"
 #include "record.h"
 #include "sink.h"
 #include "source.h"
@@ -31,8 +30,6 @@ typedef struct cli_run {
     size_t window;
     uint64_t next_seq, next_write;
     cafe_event_t progressed; /* set whenever a record leaves the window */
-    cafe_sem_t permits;      /* -c: URLs in flight */
-    cli_polite_t polite;
     cafe_group_t fetchers;
     cafe_task_t *reader;
     int stopping, input_error;

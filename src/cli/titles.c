@@ -25,31 +25,11 @@ static int fetch_task(void *arg, void **value) {
     free(arg);
     cli_run_t *run = job.run;
     cli_slot_t *s = &run->slots[job.seq % run->window];
-    uint64_t t0 = 0;
-    /* Wait for the host's turn before taking a permit, so that a host being slowed down
-     * (429/503) holds no permit while it waits and other hosts go on at full speed; and
-     * wait again if the host was slowed down while this request waited for its permit. */
-    uint32_t ticket;
-    int rc;
-    for (;;) {
-        rc = cli_polite_wait(&run->polite, s->rec.url, &ticket);
-        if (rc == 0)
-            rc = cafe_sem_acquire(&run->permits);
-        if (rc != 0 || !cli_polite_stale(&run->polite, s->rec.url, ticket))
-            break;
-        cafe_sem_release(&run->permits);
-    }
-    if (rc != 0) {
-        record_fail(&s->rec, rc, "%s", cafe_strerror(rc));
-    } else {
-        run->in_flight++;
-        t0 = cafe_loop_now(cafe_loop_current()); /* time_ms: the fetch, not the queue */
-        if (cli_fetch(run->o, &s->rec) == 0)
-            cli_polite_report(&run->polite, s->rec.url, s->rec.status);
-        run->in_flight--;
-        cafe_sem_release(&run->permits);
-    }
-    s->rec.time_ms = t0 ? cafe_loop_now(cafe_loop_current()) - t0 : 0;
+    /* Politeness and -c are the HTTP client's limits (run_main): a request waits for its
+     * host's turn and a transfer slot inside cafe_http_request. */
+    run->in_flight++;
+    cli_fetch(run->o, &s->rec);
+    run->in_flight--;
     /* Cut short by Ctrl-C: no record, so that --resume fetches it again. */
     s->state = run->stopping && s->rec.error == CAFE_ECANCELED ? SLOT_DROPPED : SLOT_DONE;
     cli_run_finish(run, job.seq);
@@ -207,10 +187,12 @@ static int run_main(void *arg, void **value) {
     cli_run_t *run = arg;
     cafe_http_limits_t lim = {.max_transfers = run->o->concurrency,
                               .max_host_connections = run->o->per_host,
-                              .max_connections = run->o->max_connections};
+                              .max_connections = run->o->max_connections,
+                              .rate = run->o->rate,
+                              .host_interval_ms = run->o->host_interval_ms};
     int rc = cafe_http_limits_set(NULL, &lim);
     if (rc != 0) {
-        fprintf(stderr, "cafe titles: cannot set the limits: %s\n", cafe_strerror(rc));
+        fprintf(stderr, "cafe titles: cannot set the HTTP limits: %s\n", cafe_strerror(rc));
         run->setup_error = 1;
         return 0;
     }
@@ -308,8 +290,6 @@ static int prepare(cli_run_t *run, cli_opts_t *o) {
     run->slots = calloc(run->window, sizeof(*run->slots));
     if (!run->slots)
         return 2;
-    cafe_sem_init(&run->permits, o->concurrency);
-    cli_polite_init(&run->polite, o->rate, o->host_interval_ms);
     cafe_event_init(&run->progressed);
     return 0;
 }

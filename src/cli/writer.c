@@ -54,7 +54,7 @@ void cli_run_flush_all(cli_run_t *run) {
         if (s->state == SLOT_DONE || s->state == SLOT_DROPPED)
             write_one(run, s);
     }
-    int rc = sink_flush(run->sink);
+    int rc = sink_finish(run->sink);
     if (rc < 0 && !run->write_error)
         run->write_error = rc;
 }

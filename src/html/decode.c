@@ -1,14 +1,11 @@
-/* Streaming decoding to UTF-8. UTF-8 and x-user-defined follow the Encoding standard to
- * the letter; the other encodings go through glibc iconv, with the standard's error rules
- * approximated where iconv stops: an invalid byte becomes U+FFFD; in a multi-byte encoding
- * a lead byte and a non-ASCII trail byte that do not form a character become one U+FFFD,
- * while an ASCII byte after a lead byte is kept (the standard puts it back in the stream);
- * in a single-byte encoding an unmapped byte 0x80-0x9F is the C1 control of that value (the
- * standard's windows-125x indexes say so). */
-#include <errno.h>
+/* Streaming decoding to UTF-8, exactly as the Encoding Standard decodes: UTF-8,
+ * x-user-defined, replacement and the single-byte encodings here; the multi-byte encodings'
+ * handlers (decode_cjk.c, decode_jp.c, decode_utf16.c) are driven here one byte at a time,
+ * bytes they restore to the stream read again first. Output is buffered and handed to the
+ * sink in whole characters. */
 #include <string.h>
 
-#include "html/encoding.h"
+#include "html/decode_step.h"
 
 static const char replacement[] = "\xEF\xBF\xBD";
 
@@ -35,24 +32,54 @@ size_t cafe__html_utf8_put(char *out, unsigned cp) {
     return 4;
 }
 
+/* Decoded UTF-8 on its way to the sink. */
+typedef struct out {
+    char buf[512];
+    size_t len;
+    cafe__html_sink_fn sink;
+    void *ctx;
+} out_t;
+
+static void out_flush(out_t *o) {
+    if (o->len > 0)
+        o->sink(o->ctx, o->buf, o->len);
+    o->len = 0;
+}
+
+/* cp is a scalar value, or 0xFFFD for an error. */
+static void out_cp(out_t *o, uint32_t cp) {
+    if (o->len > sizeof o->buf - 4)
+        out_flush(o);
+    o->len += cafe__html_utf8_put(o->buf + o->len, cp);
+}
+
 void cafe__html_decoder_init(cafe__html_decoder_t *d) {
-    memset(d, 0, sizeof *d);
-    d->cd = (iconv_t)-1;
-    d->enc = &cafe__html_enc_utf8;
+    cafe__html_decoder_set(d, &cafe__html_enc_utf8);
 }
 
 void cafe__html_decoder_set(cafe__html_decoder_t *d, const cafe__html_encoding_t *enc) {
+    memset(d, 0, sizeof *d);
     d->enc = enc;
-    d->npend = 0;
-    d->u8_need = 0;
-    if (d->cd != (iconv_t)-1)
-        iconv(d->cd, NULL, NULL, NULL, NULL); /* back to the initial shift state */
 }
 
 void cafe__html_decoder_close(cafe__html_decoder_t *d) {
-    if (d->cd != (iconv_t)-1)
-        iconv_close(d->cd);
-    d->cd = (iconv_t)-1;
+    (void)d;
+}
+
+void cafe__html_restore(cafe__html_decoder_t *d, const uint8_t *bytes, size_t n) {
+    /* The handlers restore at most 3 bytes in place of at least one they read, so the queue
+     * never holds more than 4 (gb18030's worst case); 8 is room enough. */
+    memmove(d->queue + n, d->queue, d->nqueue);
+    memcpy(d->queue, bytes, n);
+    d->nqueue = (uint8_t)(d->nqueue + n);
+}
+
+int cafe__html_lead_error(cafe__html_decoder_t *d, int byte) {
+    if (byte < 0x80) {
+        uint8_t b = (uint8_t)byte;
+        cafe__html_restore(d, &b, 1);
+    }
+    return CAFE__STEP_ERROR;
 }
 
 /* The Encoding standard's UTF-8 decoder: one U+FFFD per maximal invalid subpart. Valid
@@ -107,130 +134,96 @@ static void decode_utf8(cafe__html_decoder_t *d, const unsigned char *p, size_t 
     }
 }
 
-static void decode_user(const unsigned char *p, size_t n, cafe__html_sink_fn sink, void *ctx) {
+/* Single-byte decoder: ASCII as is, 0x80-0xFF through the encoding's index (none: error).
+ * x-user-defined is the same with 0xF780 + byte - 0x80 for the high half. */
+static void decode_single(const cafe__html_encoding_t *enc, const unsigned char *p, size_t n,
+                          out_t *o) {
     for (size_t i = 0; i < n; i++) {
-        char out[4];
-        unsigned cp = p[i] < 0x80 ? p[i] : 0xF780u + p[i] - 0x80u;
-        sink(ctx, out, cafe__html_utf8_put(out, cp));
+        uint32_t cp = p[i];
+        if (cp >= 0x80 && enc->table)
+            cp = enc->table[cp - 0x80] ? enc->table[cp - 0x80] : 0xFFFD;
+        else if (cp >= 0x80)
+            cp = 0xF780u + cp - 0x80u;
+        out_cp(o, cp);
     }
 }
 
-/* A byte that starts a two-byte sequence in Shift_JIS, EUC-KR, Big5, GBK or EUC-JP (the
- * union of their lead ranges, near enough for error recovery). */
-static int is_lead(const cafe__html_decoder_t *d, unsigned char c) {
-    return d->enc->kind == CAFE__ENC_MULTI && c >= 0x81 && c <= 0xFE;
-}
-
-/* What an invalid byte at p[0] turns into; returns how many bytes it covers. */
-static size_t invalid(const cafe__html_decoder_t *d, const unsigned char *p, size_t n,
-                      cafe__html_sink_fn sink, void *ctx) {
-    if (d->enc->kind == CAFE__ENC_SINGLE && p[0] >= 0x80 && p[0] <= 0x9F) {
-        char out[2];
-        sink(ctx, out, cafe__html_utf8_put(out, p[0]));
-        return 1;
+static cafe__html_step_fn step_of(cafe__html_dec_id_t id) {
+    switch (id) {
+    case CAFE__DEC_GB18030:
+        return cafe__html_step_gb18030;
+    case CAFE__DEC_BIG5:
+        return cafe__html_step_big5;
+    case CAFE__DEC_EUCJP:
+        return cafe__html_step_eucjp;
+    case CAFE__DEC_ISO2022JP:
+        return cafe__html_step_iso2022jp;
+    case CAFE__DEC_SJIS:
+        return cafe__html_step_sjis;
+    case CAFE__DEC_EUCKR:
+        return cafe__html_step_euckr;
+    default:
+        return cafe__html_step_utf16;
     }
-    sink(ctx, replacement, 3);
-    if (d->enc->kind == CAFE__ENC_WIDE && d->enc->iconv && strncmp(d->enc->iconv, "UTF-16", 6) == 0)
-        return n >= 2 ? 2 : n;
-    if (is_lead(d, p[0]) && n >= 2 && p[1] >= 0x80)
-        return 2;
-    return 1;
 }
 
-static int open_iconv(cafe__html_decoder_t *d) {
-    if (d->cd != (iconv_t)-1 && d->cd_enc == d->enc)
-        return 0;
-    cafe__html_decoder_close(d);
-    d->cd = iconv_open("UTF-8", d->enc->iconv);
-    d->cd_enc = d->enc;
-    return d->cd == (iconv_t)-1 ? -1 : 0;
-}
-
-/* Converts as much as possible; returns how many bytes at the end form an incomplete
- * sequence left unconverted (0 when final). */
-static size_t run_iconv(cafe__html_decoder_t *d, const unsigned char *p, size_t n, int final,
-                        cafe__html_sink_fn sink, void *ctx) {
-    char buf[1024];
-    while (n > 0) {
-        char *in = (char *)p, *out = buf;
-        size_t inleft = n, outleft = sizeof buf;
-        size_t r = iconv(d->cd, &in, &inleft, &out, &outleft);
-        int err = r == (size_t)-1 ? errno : 0;
-        if (out > buf)
-            sink(ctx, buf, (size_t)(out - buf));
-        p = (const unsigned char *)in, n = inleft;
-        if (err == EILSEQ && n == 1 && !final && is_lead(d, p[0]))
-            return 1; /* whether the next byte goes with it is decided when it comes */
-        if (err == EILSEQ) {
-            size_t skip = invalid(d, p, n, sink, ctx);
-            p += skip, n -= skip;
-        } else if (err == EINVAL) {
-            if (!final)
-                return n;
-            sink(ctx, replacement, 3);
-            return 0;
-        } else if (err != E2BIG && err != 0) {
-            return 0; /* cannot happen with a valid descriptor */
+/* The standard's "run": read a byte (restored ones first; the end of the queue once the
+ * input is final and spent), hand it to the handler, act on the result. */
+static void decode_steps(cafe__html_decoder_t *d, const unsigned char *p, size_t n, int final,
+                         out_t *o) {
+    cafe__html_step_fn step = step_of(d->enc->dec);
+    size_t i = 0;
+    for (;;) {
+        int byte;
+        if (d->nqueue > 0) {
+            byte = d->queue[0];
+            memmove(d->queue, d->queue + 1, --d->nqueue);
+        } else if (i < n) {
+            byte = p[i++];
+        } else if (final) {
+            byte = CAFE__EOQ;
+        } else {
+            break;
         }
-    }
-    return 0;
-}
-
-static void decode_without_iconv(const unsigned char *p, size_t n, cafe__html_sink_fn sink,
-                                 void *ctx) {
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] < 0x80)
-            sink(ctx, (const char *)p + i, 1);
+        uint32_t cp[2];
+        int r = step(d, byte, cp);
+        if (r == CAFE__STEP_FINISHED)
+            break;
+        if (r == CAFE__STEP_ERROR)
+            out_cp(o, 0xFFFD);
         else
-            sink(ctx, replacement, 3);
+            for (int k = 0; k < r; k++)
+                out_cp(o, cp[k]);
     }
 }
 
-static void decode_iconv(cafe__html_decoder_t *d, const unsigned char *p, size_t n, int final,
-                         cafe__html_sink_fn sink, void *ctx) {
-    if (open_iconv(d) < 0) {
-        decode_without_iconv(p, n, sink, ctx);
-        return;
+/* The replacement decoder: one U+FFFD for the whole input if it is not empty. */
+static void decode_replacement(cafe__html_decoder_t *d, size_t n, out_t *o) {
+    if (n > 0 && !d->replaced) {
+        d->replaced = 1;
+        out_cp(o, 0xFFFD);
     }
-    if (d->npend > 0) {
-        /* Complete the pending sequence with a few new bytes: 16 more always decide it. */
-        unsigned char tmp[sizeof d->pend + 16];
-        size_t take = n < 16 ? n : 16;
-        memcpy(tmp, d->pend, d->npend);
-        memcpy(tmp + d->npend, p, take);
-        size_t left = run_iconv(d, tmp, d->npend + take, final && take == n, sink, ctx);
-        if (left > take) { /* still incomplete: every new byte went into it */
-            memmove(d->pend, tmp + d->npend + take - left, left);
-            d->npend = left;
-            return;
-        }
-        d->npend = 0;
-        p += take - left, n -= take - left;
-    }
-    size_t left = run_iconv(d, p, n, final, sink, ctx);
-    if (left > sizeof d->pend) { /* no encoding has sequences this long: give up on them */
-        sink(ctx, replacement, 3);
-        left = 0;
-    }
-    memcpy(d->pend, p + n - left, left);
-    d->npend = left;
 }
 
 void cafe__html_decode(cafe__html_decoder_t *d, const unsigned char *p, size_t n, int final,
                        cafe__html_sink_fn sink, void *ctx) {
-    switch (d->enc->kind) {
-    case CAFE__ENC_UTF8:
+    if (d->enc->dec == CAFE__DEC_UTF8) {
         decode_utf8(d, p, n, final, sink, ctx);
+        return;
+    }
+    out_t o;
+    o.len = 0, o.sink = sink, o.ctx = ctx;
+    switch (d->enc->dec) {
+    case CAFE__DEC_SINGLE:
+    case CAFE__DEC_USER:
+        decode_single(d->enc, p, n, &o);
         break;
-    case CAFE__ENC_USER:
-        decode_user(p, n, sink, ctx);
-        break;
-    case CAFE__ENC_REPLACEMENT:
-        if (n > 0)
-            sink(ctx, replacement, 3);
+    case CAFE__DEC_REPLACEMENT:
+        decode_replacement(d, n, &o);
         break;
     default:
-        decode_iconv(d, p, n, final, sink, ctx);
+        decode_steps(d, p, n, final, &o);
         break;
     }
+    out_flush(&o);
 }

@@ -1,25 +1,43 @@
-/* Encodings of the WHATWG Encoding standard: labels, and decoding to UTF-8 through iconv
- * (UTF-8 and x-user-defined are decoded here, exactly as the standard says). */
+/* Encodings of the WHATWG Encoding Standard: labels, and streaming decoders to UTF-8 that
+ * are the standard's own algorithms over its index tables (indexes.c, generated from the
+ * standard's data), error handling and "restore to the stream" rules included. */
 #ifndef CAFE_HTML_ENCODING_H
 #define CAFE_HTML_ENCODING_H
 
-#include <iconv.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* How bytes of an encoding relate to the tokenizer. */
 typedef enum cafe__html_enc_kind {
-    CAFE__ENC_UTF8,        /* decoded here */
+    CAFE__ENC_UTF8,        /* UTF-8 */
     CAFE__ENC_SINGLE,      /* one byte per character, ASCII below 0x80 */
     CAFE__ENC_MULTI,       /* ASCII-compatible multi-byte (Shift_JIS, GBK, ...) */
-    CAFE__ENC_USER,        /* x-user-defined: decoded here */
+    CAFE__ENC_USER,        /* x-user-defined */
     CAFE__ENC_WIDE,        /* not ASCII-compatible (UTF-16, ISO-2022-JP): decoded first */
     CAFE__ENC_REPLACEMENT, /* the whole input decodes to one U+FFFD */
 } cafe__html_enc_kind_t;
 
+/* Which of the standard's decoders. */
+typedef enum cafe__html_dec_id {
+    CAFE__DEC_UTF8,
+    CAFE__DEC_SINGLE, /* driven by cafe__html_encoding_t.table */
+    CAFE__DEC_USER,
+    CAFE__DEC_REPLACEMENT,
+    CAFE__DEC_GB18030, /* GBK's decoder is gb18030's */
+    CAFE__DEC_BIG5,
+    CAFE__DEC_EUCJP,
+    CAFE__DEC_ISO2022JP,
+    CAFE__DEC_SJIS,
+    CAFE__DEC_EUCKR,
+    CAFE__DEC_UTF16LE,
+    CAFE__DEC_UTF16BE,
+} cafe__html_dec_id_t;
+
 typedef struct cafe__html_encoding {
-    const char *name;  /* WHATWG name */
-    const char *iconv; /* glibc iconv name closest to the WHATWG index */
+    const char *name; /* WHATWG name */
     cafe__html_enc_kind_t kind;
+    cafe__html_dec_id_t dec;
+    const uint16_t *table; /* single-byte: code points of 0x80-0xFF (0: none), else NULL */
 } cafe__html_encoding_t;
 
 extern const cafe__html_encoding_t cafe__html_enc_utf8;
@@ -34,29 +52,42 @@ const cafe__html_encoding_t *cafe__html_encoding_get(const char *label, size_t l
 /* Transport charset: a bare label, or the charset parameter of a Content-Type value. */
 const cafe__html_encoding_t *cafe__html_encoding_transport(const char *value);
 
-/* Receives decoded UTF-8 (always valid). */
+/* Every encoding of the standard, for tests and fuzzing; NULL past the last one. */
+const cafe__html_encoding_t *cafe__html_encoding_at(size_t i);
+
+/* Receives decoded UTF-8 (always valid, whole characters). */
 typedef void (*cafe__html_sink_fn)(void *ctx, const char *utf8, size_t len);
 
-/* A streaming decoder. Lifecycle: init → decode* → close. Holds at most a few bytes of an
- * incomplete sequence between calls. */
+/* A streaming decoder: the state the standard's decoders keep between bytes, plus the bytes
+ * they restored to the stream and have not read again. Fixed size; allocates nothing.
+ * Lifecycle: init → set? → decode* (the last with `final`) → close. */
 typedef struct cafe__html_decoder {
     const cafe__html_encoding_t *enc;
-    iconv_t cd; /* (iconv_t)-1 until first needed */
-    const cafe__html_encoding_t *cd_enc;
-    unsigned char pend[8];
-    size_t npend;
-    /* UTF-8 decoder state (WHATWG): code point so far, bytes seen/needed, bounds */
+    /* UTF-8: code point so far, bytes seen/needed, bounds of the next byte */
     unsigned u8_cp, u8_seen, u8_need, u8_lo, u8_hi;
+    /* gb18030 first/second/third; `first` is the lead byte of the other multi-byte decoders
+     * (ISO-2022-JP's lead too) and UTF-16's lead byte */
+    uint8_t first, second, third;
+    uint8_t has_lead;           /* UTF-16: `first` holds a byte (0x00 is one) */
+    uint8_t jis0212;            /* EUC-JP: the lead was 0x8F */
+    uint8_t iso_state, iso_out; /* ISO-2022-JP decoder state and output state */
+    uint8_t iso_output;         /* ISO-2022-JP output flag */
+    uint8_t replaced;           /* replacement: its one U+FFFD was given */
+    uint16_t surrogate;         /* UTF-16 lead surrogate, 0 if none */
+    uint8_t queue[8];           /* bytes restored to the stream, queue[0] read next */
+    uint8_t nqueue;
 } cafe__html_decoder_t;
 
 void cafe__html_decoder_init(cafe__html_decoder_t *d);
-/* Switches to `enc` and drops any pending bytes; keeps the iconv descriptor if it fits. */
+/* Switches to `enc` in its initial state; pending bytes are dropped. */
 void cafe__html_decoder_set(cafe__html_decoder_t *d, const cafe__html_encoding_t *enc);
-/* Decodes n bytes to sink. `final`: the sequence ends here, so an incomplete character at
- * the end becomes U+FFFD. Never fails: should iconv not open the encoding, ASCII bytes pass
- * and every other byte becomes U+FFFD. */
+/* Decodes n bytes to sink. `final`: the input ends here (the standard's end-of-queue), so an
+ * incomplete sequence at the end becomes U+FFFD and the decoder is back in its initial
+ * state (ISO-2022-JP keeps its shift state, as the standard's does). Never fails. Output is
+ * at most 3 bytes of UTF-8 per input byte. */
 void cafe__html_decode(cafe__html_decoder_t *d, const unsigned char *p, size_t n, int final,
                        cafe__html_sink_fn sink, void *ctx);
+/* Releases nothing today (the decoder owns no resource); kept so owners need not know. */
 void cafe__html_decoder_close(cafe__html_decoder_t *d);
 
 /* Encodes code point cp as UTF-8 into out (4 bytes room); returns the length. */

@@ -1,56 +1,108 @@
 /* The WHATWG Encoding standard's encodings and labels (https://encoding.spec.whatwg.org/,
- * "Encodings" table), mapped to the glibc iconv converters closest to the standard's
- * indexes: windows-31j for Shift_JIS, UHC for EUC-KR, BIG5-HKSCS for Big5 and GB18030 for
- * GBK, because the standard defines those encodings as the Microsoft/HKSCS supersets. */
+ * "Encodings" table), each with the standard's decoder and, for the single-byte ones, its
+ * index (indexes.c). */
 #include <string.h>
 
 #include "html/encoding.h"
+#include "html/indexes.h"
 
-#define ENC(var, name, iconv, kind)                                                                \
-    static const cafe__html_encoding_t var = {name, iconv, CAFE__ENC_##kind};
+#define SINGLE(var, name, index)                                                                   \
+    static const cafe__html_encoding_t var = {name, CAFE__ENC_SINGLE, CAFE__DEC_SINGLE,            \
+                                              cafe__html_index_##index};
+#define ENC(var, name, kind, dec)                                                                  \
+    static const cafe__html_encoding_t var = {name, CAFE__ENC_##kind, CAFE__DEC_##dec, NULL};
 
-ENC(e_ibm866, "IBM866", "IBM866", SINGLE)
-ENC(e_8859_2, "ISO-8859-2", "ISO-8859-2", SINGLE)
-ENC(e_8859_3, "ISO-8859-3", "ISO-8859-3", SINGLE)
-ENC(e_8859_4, "ISO-8859-4", "ISO-8859-4", SINGLE)
-ENC(e_8859_5, "ISO-8859-5", "ISO-8859-5", SINGLE)
-ENC(e_8859_6, "ISO-8859-6", "ISO-8859-6", SINGLE)
-ENC(e_8859_7, "ISO-8859-7", "ISO-8859-7", SINGLE)
-ENC(e_8859_8, "ISO-8859-8", "ISO-8859-8", SINGLE)
-ENC(e_8859_8i, "ISO-8859-8-I", "ISO-8859-8", SINGLE)
-ENC(e_8859_10, "ISO-8859-10", "ISO-8859-10", SINGLE)
-ENC(e_8859_13, "ISO-8859-13", "ISO-8859-13", SINGLE)
-ENC(e_8859_14, "ISO-8859-14", "ISO-8859-14", SINGLE)
-ENC(e_8859_15, "ISO-8859-15", "ISO-8859-15", SINGLE)
-ENC(e_8859_16, "ISO-8859-16", "ISO-8859-16", SINGLE)
-ENC(e_koi8r, "KOI8-R", "KOI8-R", SINGLE)
-ENC(e_koi8u, "KOI8-U", "KOI8-RU", SINGLE)
-ENC(e_mac, "macintosh", "MACINTOSH", SINGLE)
-ENC(e_874, "windows-874", "CP874", SINGLE)
-ENC(e_1250, "windows-1250", "CP1250", SINGLE)
-ENC(e_1251, "windows-1251", "CP1251", SINGLE)
-ENC(e_1253, "windows-1253", "CP1253", SINGLE)
-ENC(e_1254, "windows-1254", "CP1254", SINGLE)
-ENC(e_1255, "windows-1255", "CP1255", SINGLE)
-ENC(e_1256, "windows-1256", "CP1256", SINGLE)
-ENC(e_1257, "windows-1257", "CP1257", SINGLE)
-ENC(e_1258, "windows-1258", "CP1258", SINGLE)
-ENC(e_maccyr, "x-mac-cyrillic", "MAC-CYRILLIC", SINGLE)
-ENC(e_gbk, "GBK", "GB18030", MULTI)
-ENC(e_gb18030, "gb18030", "GB18030", MULTI)
-ENC(e_big5, "Big5", "BIG5-HKSCS", MULTI)
-ENC(e_eucjp, "EUC-JP", "EUC-JP", MULTI)
-ENC(e_iso2022jp, "ISO-2022-JP", "ISO-2022-JP", WIDE)
-ENC(e_sjis, "Shift_JIS", "WINDOWS-31J", MULTI)
-ENC(e_euckr, "EUC-KR", "UHC", MULTI)
-ENC(e_replacement, "replacement", NULL, REPLACEMENT)
-ENC(e_user, "x-user-defined", NULL, USER)
+SINGLE(e_ibm866, "IBM866", ibm866)
+SINGLE(e_8859_2, "ISO-8859-2", iso_8859_2)
+SINGLE(e_8859_3, "ISO-8859-3", iso_8859_3)
+SINGLE(e_8859_4, "ISO-8859-4", iso_8859_4)
+SINGLE(e_8859_5, "ISO-8859-5", iso_8859_5)
+SINGLE(e_8859_6, "ISO-8859-6", iso_8859_6)
+SINGLE(e_8859_7, "ISO-8859-7", iso_8859_7)
+SINGLE(e_8859_8, "ISO-8859-8", iso_8859_8)
+SINGLE(e_8859_8i, "ISO-8859-8-I", iso_8859_8)
+SINGLE(e_8859_10, "ISO-8859-10", iso_8859_10)
+SINGLE(e_8859_13, "ISO-8859-13", iso_8859_13)
+SINGLE(e_8859_14, "ISO-8859-14", iso_8859_14)
+SINGLE(e_8859_15, "ISO-8859-15", iso_8859_15)
+SINGLE(e_8859_16, "ISO-8859-16", iso_8859_16)
+SINGLE(e_koi8r, "KOI8-R", koi8_r)
+SINGLE(e_koi8u, "KOI8-U", koi8_u)
+SINGLE(e_mac, "macintosh", macintosh)
+SINGLE(e_874, "windows-874", windows_874)
+SINGLE(e_1250, "windows-1250", windows_1250)
+SINGLE(e_1251, "windows-1251", windows_1251)
+SINGLE(e_1253, "windows-1253", windows_1253)
+SINGLE(e_1254, "windows-1254", windows_1254)
+SINGLE(e_1255, "windows-1255", windows_1255)
+SINGLE(e_1256, "windows-1256", windows_1256)
+SINGLE(e_1257, "windows-1257", windows_1257)
+SINGLE(e_1258, "windows-1258", windows_1258)
+SINGLE(e_maccyr, "x-mac-cyrillic", x_mac_cyrillic)
+ENC(e_gbk, "GBK", MULTI, GB18030)
+ENC(e_gb18030, "gb18030", MULTI, GB18030)
+ENC(e_big5, "Big5", MULTI, BIG5)
+ENC(e_eucjp, "EUC-JP", MULTI, EUCJP)
+ENC(e_iso2022jp, "ISO-2022-JP", WIDE, ISO2022JP)
+ENC(e_sjis, "Shift_JIS", MULTI, SJIS)
+ENC(e_euckr, "EUC-KR", MULTI, EUCKR)
+ENC(e_replacement, "replacement", REPLACEMENT, REPLACEMENT)
+ENC(e_user, "x-user-defined", USER, USER)
 
-const cafe__html_encoding_t cafe__html_enc_utf8 = {"UTF-8", NULL, CAFE__ENC_UTF8};
-const cafe__html_encoding_t cafe__html_enc_utf16le = {"UTF-16LE", "UTF-16LE", CAFE__ENC_WIDE};
-const cafe__html_encoding_t cafe__html_enc_utf16be = {"UTF-16BE", "UTF-16BE", CAFE__ENC_WIDE};
-const cafe__html_encoding_t cafe__html_enc_windows1252 = {"windows-1252", "CP1252",
-                                                          CAFE__ENC_SINGLE};
+const cafe__html_encoding_t cafe__html_enc_utf8 = {"UTF-8", CAFE__ENC_UTF8, CAFE__DEC_UTF8, NULL};
+const cafe__html_encoding_t cafe__html_enc_utf16le = {"UTF-16LE", CAFE__ENC_WIDE, CAFE__DEC_UTF16LE,
+                                                      NULL};
+const cafe__html_encoding_t cafe__html_enc_utf16be = {"UTF-16BE", CAFE__ENC_WIDE, CAFE__DEC_UTF16BE,
+                                                      NULL};
+const cafe__html_encoding_t cafe__html_enc_windows1252 = {
+    "windows-1252", CAFE__ENC_SINGLE, CAFE__DEC_SINGLE, cafe__html_index_windows_1252};
+
+static const cafe__html_encoding_t *const all[] = {
+    &cafe__html_enc_utf8,
+    &e_ibm866,
+    &e_8859_2,
+    &e_8859_3,
+    &e_8859_4,
+    &e_8859_5,
+    &e_8859_6,
+    &e_8859_7,
+    &e_8859_8,
+    &e_8859_8i,
+    &e_8859_10,
+    &e_8859_13,
+    &e_8859_14,
+    &e_8859_15,
+    &e_8859_16,
+    &e_koi8r,
+    &e_koi8u,
+    &e_mac,
+    &e_874,
+    &e_1250,
+    &e_1251,
+    &cafe__html_enc_windows1252,
+    &e_1253,
+    &e_1254,
+    &e_1255,
+    &e_1256,
+    &e_1257,
+    &e_1258,
+    &e_maccyr,
+    &e_gbk,
+    &e_gb18030,
+    &e_big5,
+    &e_eucjp,
+    &e_iso2022jp,
+    &e_sjis,
+    &e_euckr,
+    &e_replacement,
+    &cafe__html_enc_utf16be,
+    &cafe__html_enc_utf16le,
+    &e_user,
+};
+
+const cafe__html_encoding_t *cafe__html_encoding_at(size_t i) {
+    return i < sizeof all / sizeof all[0] ? all[i] : NULL;
+}
 
 typedef struct label {
     const char *label;

@@ -152,6 +152,11 @@ int cafe_http_limits_set(cafe_loop_t *loop, const cafe_http_limits_t *limits) {
         return CAFE_ENOMEM;
     if (c->in_progress)
         return CAFE_EBUSY;
+    if (limits->rate < 0 || limits->rate != limits->rate)
+        return CAFE_EINVAL;
+    /* No request is in progress: the host entries left hold only politeness state of the old
+     * limits, and connection permits sized for them. */
+    cafe__http_hosts_free(&c->hosts);
     c->limits = *limits;
     limits_apply(c);
     return 0;

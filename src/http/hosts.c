@@ -1,4 +1,5 @@
-/* Requests in progress per origin: a small chained hash table, entries freed at zero. */
+/* Requests in progress and politeness per origin: a small chained hash table; an entry is
+ * freed once no request uses it and its pace is idle. */
 #include "http/internal.h"
 
 #include <stdlib.h>
@@ -30,7 +31,24 @@ static int grow(cafe__http_hosts_t *hs) {
     return 0;
 }
 
-cafe__http_host_t *cafe__http_host_enter(cafe__http_hosts_t *hs, const char *key, size_t permits) {
+/* Unlinks and frees the entries of *slot's chain that no request uses and whose pace holds
+ * nothing back: the table stays as small as the hosts that matter now. */
+static void sweep(cafe__http_client_t *c, cafe__http_host_t **slot) {
+    uint64_t now = cafe_loop_now(c->loop);
+    while (*slot) {
+        cafe__http_host_t *h = *slot;
+        if (h->count == 0 && cafe__http_pace_idle(c, h, now)) {
+            *slot = h->next;
+            c->hosts.len--;
+            free(h);
+        } else {
+            slot = &h->next;
+        }
+    }
+}
+
+cafe__http_host_t *cafe__http_host_enter(cafe__http_client_t *c, const char *key, size_t permits) {
+    cafe__http_hosts_t *hs = &c->hosts;
     if (hs->len >= hs->nbuckets && grow(hs) != 0 && hs->nbuckets == 0)
         return NULL;
     uint64_t hash = fnv1a(key);
@@ -40,29 +58,28 @@ cafe__http_host_t *cafe__http_host_enter(cafe__http_hosts_t *hs, const char *key
             h->count++;
             return h;
         }
+    sweep(c, slot);
     size_t len = strlen(key) + 1;
-    h = malloc(sizeof(*h) + len);
+    h = calloc(1, sizeof(*h) + len);
     if (!h)
         return NULL;
     memcpy(h->key, key, len);
     h->hash = hash;
     h->count = 1;
     cafe_sem_init(&h->conns, permits);
+    cafe_sem_init(&h->pace.gate, 1);
     h->next = *slot;
     *slot = h;
     hs->len++;
     return h;
 }
 
-void cafe__http_host_leave(cafe__http_hosts_t *hs, cafe__http_host_t *h) {
+/* An entry whose pace still holds something back (a host interval running, a slowed host)
+ * stays for the next request; sweep frees it later. */
+void cafe__http_host_leave(cafe__http_client_t *c, cafe__http_host_t *h) {
     if (--h->count > 0)
         return;
-    cafe__http_host_t **p = &hs->buckets[h->hash & (hs->nbuckets - 1)];
-    while (*p != h)
-        p = &(*p)->next;
-    *p = h->next;
-    hs->len--;
-    free(h);
+    sweep(c, &c->hosts.buckets[h->hash & (c->hosts.nbuckets - 1)]);
 }
 
 void cafe__http_hosts_free(cafe__http_hosts_t *hs) {

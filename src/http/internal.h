@@ -23,8 +23,19 @@ typedef struct cafe__http_client cafe__http_client_t;
 typedef struct cafe__http_xfer cafe__http_xfer_t;
 typedef struct cafe__http_sock cafe__http_sock_t;
 
+/* A host's politeness state (pace.c): when its next try may start. */
+typedef struct cafe__http_pace {
+    uint64_t last_start;  /* loop time the last try started, or the host was last slowed */
+    uint64_t gap_ms;      /* slowed by 429/503: the gap between tries; 0 = not slowed */
+    uint64_t pause_until; /* Retry-After: no try before this loop time */
+    uint32_t epoch;       /* slow-downs so far: a try started before one does not count */
+    size_t waiting;       /* tries queued at the gate */
+    cafe_sem_t gate;      /* one permit: the head of the host's FIFO queue watches the clock */
+} cafe__http_pace_t;
+
 /* Requests in progress per origin ("host:port"), so that the stop policy knows whether a
- * kept connection will be wanted. */
+ * kept connection will be wanted, and the origin's politeness. An entry is freed when no
+ * request uses it and its pace holds nothing back any more (cafe__http_pace_idle). */
 typedef struct cafe__http_host {
     struct cafe__http_host *next;
     uint64_t hash;
@@ -32,6 +43,7 @@ typedef struct cafe__http_host {
     /* max_host_connections tries at once: the others wait here, not inside curl, where the
      * wait for a connection would count against their timeout (request.c). */
     cafe_sem_t conns;
+    cafe__http_pace_t pace;
     char key[];
 } cafe__http_host_t;
 
@@ -41,10 +53,10 @@ typedef struct cafe__http_hosts {
 } cafe__http_hosts_t;
 
 /* Counts one more request for key (a new entry's conns get `permits`); NULL when out of
- * memory. */
-cafe__http_host_t *cafe__http_host_enter(cafe__http_hosts_t *hs, const char *key, size_t permits);
-/* One request less; frees the entry at zero. */
-void cafe__http_host_leave(cafe__http_hosts_t *hs, cafe__http_host_t *h);
+ * memory. Idle entries of its bucket are freed on the way. */
+cafe__http_host_t *cafe__http_host_enter(cafe__http_client_t *c, const char *key, size_t permits);
+/* One request less; frees the entry at zero when its pace is idle. */
+void cafe__http_host_leave(cafe__http_client_t *c, cafe__http_host_t *h);
 void cafe__http_hosts_free(cafe__http_hosts_t *hs);
 
 /* One try of a request (request.c), on the requesting task's stack. The transfer writes the
@@ -107,8 +119,9 @@ struct cafe__http_client {
     size_t pool_len;
     cafe__http_hosts_t hosts;
     cafe_sem_t slots;
-    size_t in_progress; /* requests inside cafe_http_request */
-    size_t in_curl;     /* transfers added to the multi handle */
+    uint64_t rate_next_us; /* limits.rate: loop time (us) of the next free rate slot */
+    size_t in_progress;    /* requests inside cafe_http_request */
+    size_t in_curl;        /* transfers added to the multi handle */
     cafe_http_limits_t limits;
     char *proxy_http, *proxy_https, *no_proxy; /* the environment, read once */
     uint64_t rng;
@@ -149,8 +162,23 @@ void cafe__http_private_setopts(cafe__http_xfer_t *x);
 /* body.c: curl's write callback (CURLOPT_WRITEFUNCTION). */
 size_t cafe__http_on_write(char *data, size_t size, size_t n, void *xfer);
 
+/* pace.c: the limits' rate, host interval and host backoff. */
+/* Waits (a task sleep, FIFO per host) until a try to h may start; *epoch notes the host's
+ * state for cafe__http_pace_stale. 0 or the sleep's CAFE_ECANCELED/CAFE_ETIMEDOUT. */
+int cafe__http_pace_wait(cafe__http_client_t *c, cafe__http_host_t *h, uint32_t *epoch);
+/* Nonzero when h was slowed since the wait that gave epoch: the try must wait again. */
+int cafe__http_pace_stale(const cafe__http_host_t *h, uint32_t epoch);
+/* How a try started at epoch was answered (status 0: no answer), and how long its
+ * Retry-After asks to wait (0: none; already capped). */
+void cafe__http_pace_report(cafe__http_client_t *c, cafe__http_host_t *h, uint32_t epoch,
+                            long status, uint64_t pause_ms);
+/* Nonzero when h's pace holds nothing back at loop time now: its entry may be freed. */
+int cafe__http_pace_idle(const cafe__http_client_t *c, const cafe__http_host_t *h, uint64_t now);
+
 /* request.c */
 int cafe__http_status_retryable(const cafe_http_opts_t *o, long status);
+/* A Retry-After of `seconds` (-1: none) as a wait in ms, capped at retry_after_max_ms. */
+uint64_t cafe__http_retry_after_ms(const cafe_http_opts_t *o, int64_t seconds);
 
 /* finish.c: curl finished x with `code`: fill the try's result, wake its task, pool x. */
 void cafe__http_xfer_done(cafe__http_xfer_t *x, CURLcode code);

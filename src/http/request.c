@@ -1,4 +1,5 @@
-/* cafe_http_request: the blocking path, transfer slots, per-host counting and retries. */
+/* cafe_http_request: the blocking path, the turn (politeness, host permits, transfer slots)
+ * and retries. */
 #include "http/internal.h"
 #include "http/parse.h"
 
@@ -29,12 +30,14 @@ void cafe_http_result_free(cafe_http_result_t *res) {
     res->body_len = 0;
 }
 
-/* Clears res for a new try; attempts is the caller's. */
+/* Clears res for a new try; attempts and queued_ms count over all tries. */
 static void result_reset(cafe_http_result_t *res) {
     int attempts = res->attempts;
+    uint64_t queued = res->queued_ms;
     cafe_http_result_free(res);
     memset(res, 0, sizeof(*res));
     res->attempts = attempts;
+    res->queued_ms = queued;
 }
 
 /* The task stopped waiting (cancel, deadline): the transfer goes on without it until the
@@ -64,6 +67,13 @@ static int try_run(cafe__http_try_t *t) {
     return 0;
 }
 
+uint64_t cafe__http_retry_after_ms(const cafe_http_opts_t *o, int64_t seconds) {
+    if (seconds < 0)
+        return 0;
+    uint64_t max = o->retry_after_max_ms ? o->retry_after_max_ms : 60000;
+    return (uint64_t)seconds < max / 1000 ? (uint64_t)seconds * 1000 : max;
+}
+
 /* Whether try t is to be repeated, and after how long. */
 static int retry_wait(const cafe__http_try_t *t, int next, uint64_t *wait) {
     const cafe_http_opts_t *o = t->opts;
@@ -75,13 +85,37 @@ static int retry_wait(const cafe__http_try_t *t, int next, uint64_t *wait) {
     uint64_t base = o->backoff_ms ? o->backoff_ms : 200;
     uint64_t cap = o->backoff_max_ms ? o->backoff_max_ms : 30000;
     *wait = cafe__http_backoff_ms(next, base, cap, cafe__http_client_random(t->c));
-    if (t->retry_after_s >= 0) {
-        uint64_t max = o->retry_after_max_ms ? o->retry_after_max_ms : 60000;
-        uint64_t after =
-            (uint64_t)t->retry_after_s < max / 1000 ? (uint64_t)t->retry_after_s * 1000 : max;
-        *wait = after > *wait ? after : *wait;
-    }
+    uint64_t after = cafe__http_retry_after_ms(o, t->retry_after_s);
+    *wait = after > *wait ? after : *wait;
     return 1;
+}
+
+static void turn_give(cafe__http_client_t *c, cafe__http_host_t *h) {
+    cafe_sem_release(&c->slots);
+    if (c->limits.max_host_connections)
+        cafe_sem_release(&h->conns);
+}
+
+/* The host's turn (pace.c), then its connection permit, then a transfer slot: a host that
+ * must wait holds no slot meanwhile. A try whose host was slowed while it waited for the
+ * permit or the slot goes back to the host's queue. The time spent counts in queued_ms. */
+static int turn_take(cafe__http_client_t *c, cafe__http_host_t *h, uint32_t *epoch,
+                     cafe_http_result_t *res) {
+    uint64_t t0 = cafe_loop_now(c->loop);
+    size_t per_host = c->limits.max_host_connections;
+    int rc;
+    for (;;) {
+        rc = cafe__http_pace_wait(c, h, epoch);
+        if (rc == 0 && per_host)
+            rc = cafe_sem_acquire(&h->conns);
+        if (rc == 0 && (rc = cafe_sem_acquire(&c->slots)) != 0 && per_host)
+            cafe_sem_release(&h->conns);
+        if (rc != 0 || !cafe__http_pace_stale(h, *epoch))
+            break;
+        turn_give(c, h);
+    }
+    res->queued_ms += cafe_loop_now(c->loop) - t0;
+    return rc;
 }
 
 static int tries_run(cafe__http_client_t *c, cafe__http_try_t *proto) {
@@ -91,11 +125,8 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *proto) {
         cafe_http_result_t *res = proto->res;
         result_reset(res);
         res->attempts = n;
-        /* The host's turn first, then a slot: a host at its cap holds no slot while it waits. */
-        size_t per_host = c->limits.max_host_connections;
-        int rc = per_host ? cafe_sem_acquire(&proto->host->conns) : 0;
-        if (rc == 0 && (rc = cafe_sem_acquire(&c->slots)) != 0 && per_host)
-            cafe_sem_release(&proto->host->conns);
+        uint32_t epoch;
+        int rc = turn_take(c, proto->host, &epoch, res);
         if (rc != 0)
             return cafe__http_fail(res, rc, "%s while waiting for a transfer slot",
                                    cafe_strerror(rc));
@@ -103,9 +134,10 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *proto) {
         t.discard_retryable = n < max;
         t.retry_after_s = -1;
         rc = try_run(&t);
-        cafe_sem_release(&c->slots);
-        if (per_host)
-            cafe_sem_release(&proto->host->conns);
+        turn_give(c, proto->host);
+        if (rc == 0)
+            cafe__http_pace_report(c, proto->host, epoch, t.code ? 0 : res->status,
+                                   cafe__http_retry_after_ms(o, t.retry_after_s));
         uint64_t wait = 0;
         if (rc != 0 || n >= max || !retry_wait(&t, n + 1, &wait))
             return rc ? rc : t.code;
@@ -122,14 +154,14 @@ static int request_in_task(const char *url, const cafe_http_opts_t *opts, cafe_h
     char key[256];
     cafe__http_origin_key(url, key, sizeof(key));
     cafe__http_try_t t = {.c = c, .url = url, .opts = opts, .res = res};
-    t.host = cafe__http_host_enter(&c->hosts, key, c->limits.max_host_connections);
+    t.host = cafe__http_host_enter(c, key, c->limits.max_host_connections);
     if (!t.host)
         return cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the host table");
     c->in_progress++;
     c->stats.requests++;
     int rc = tries_run(c, &t);
     c->in_progress--;
-    cafe__http_host_leave(&c->hosts, t.host);
+    cafe__http_host_leave(c, t.host);
     return rc;
 }
 

@@ -72,7 +72,7 @@ static int queue_write(sink_t *s, const record_t *rec) {
 }
 
 /* Every record is acknowledged when written: nothing waits. */
-static int queue_flush(sink_t *s) {
+static int queue_finish_sink(sink_t *s) {
     return 0;
 }
 
@@ -82,7 +82,7 @@ static void queue_sink_close(sink_t *s) {
 
 static const sink_ops_t queue_sink_ops = {
     .write = queue_write,
-    .flush = queue_flush,
+    .finish = queue_finish_sink,
     .close = queue_sink_close,
 };
 

@@ -134,6 +134,8 @@ cafe__stack_t *cafe__stack_get(cafe__stacks_t *s, size_t size) {
     s->free[cls] = st->next_free;
     if (st->dirty)
         s->hot[cls]--;
+    if (++s->in_use[cls] > s->peak[cls])
+        s->peak[cls] = s->in_use[cls];
     st->next_free = NULL;
     st->dirty = 1;
     if (!st->guarded)
@@ -145,16 +147,30 @@ void cafe__stack_put(cafe__stacks_t *s, cafe__stack_t *st) {
     /* No syscall here: a burst of short tasks must not pay madvise plus a page fault per
      * task. cafe__stacks_trim gives the surplus back when the loop goes idle. */
     s->hot[st->cls]++;
+    s->in_use[st->cls]--;
     st->next_free = s->free[st->cls];
     s->free[st->cls] = st;
 }
 
-void cafe__stacks_trim(cafe__stacks_t *s) {
+/* How many idle stacks of cls to keep warm: as many as the recent peak may take again. */
+static size_t warm_target(const cafe__stacks_t *s, int cls) {
+    size_t peak = s->peak[cls] > s->peak_prev[cls] ? s->peak[cls] : s->peak_prev[cls];
+    size_t want = peak > s->in_use[cls] ? peak - s->in_use[cls] : 0;
+    return want > CAFE__STACK_HOT_MAX ? want : CAFE__STACK_HOT_MAX;
+}
+
+void cafe__stacks_trim(cafe__stacks_t *s, uint64_t now_ms) {
+    if (now_ms - s->period_start_ms >= CAFE__STACK_PEAK_MS) {
+        for (int cls = 0; cls < CAFE__STACK_CLASSES; cls++) {
+            s->peak_prev[cls] = s->peak[cls];
+            s->peak[cls] = s->in_use[cls];
+        }
+        s->period_start_ms = now_ms;
+    }
     for (int cls = 0; cls < CAFE__STACK_CLASSES; cls++) {
-        size_t keep = CAFE__STACK_HOT_MAX;
+        size_t target = warm_target(s, cls), keep = target;
         /* The free list is LIFO, so the dirty stacks sit near its head. */
-        for (cafe__stack_t *st = s->free[cls]; st && s->hot[cls] > CAFE__STACK_HOT_MAX;
-             st = st->next_free) {
+        for (cafe__stack_t *st = s->free[cls]; st && s->hot[cls] > target; st = st->next_free) {
             if (!st->dirty)
                 continue;
             if (keep > 0) {

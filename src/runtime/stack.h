@@ -6,8 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CAFE__STACK_CLASSES 13 /* 16 KiB << 0..12, i.e. up to 64 MiB */
-#define CAFE__STACK_HOT_MAX 64 /* idle stacks per class kept with their pages */
+#define CAFE__STACK_CLASSES 13   /* 16 KiB << 0..12, i.e. up to 64 MiB */
+#define CAFE__STACK_HOT_MAX 64   /* idle stacks per class always kept with their pages */
+#define CAFE__STACK_PEAK_MS 1000 /* how long a peak of stacks in use keeps its stacks warm */
 
 typedef struct cafe__stack cafe__stack_t;
 struct cafe__stack {
@@ -27,6 +28,11 @@ enum cafe__guard_mode { CAFE__GUARD_MADVISE = 1, CAFE__GUARD_MPROTECT, CAFE__GUA
 typedef struct cafe__stacks {
     cafe__stack_t *free[CAFE__STACK_CLASSES];
     size_t hot[CAFE__STACK_CLASSES]; /* dirty stacks on each free list */
+    /* Stacks in use, and the most in use during this and the previous period of
+     * CAFE__STACK_PEAK_MS: the warm pool is sized to that recent peak (trim). */
+    size_t in_use[CAFE__STACK_CLASSES];
+    size_t peak[CAFE__STACK_CLASSES], peak_prev[CAFE__STACK_CLASSES];
+    uint64_t period_start_ms;
     cafe__stack_group_t *groups;
     size_t page;
     int guard_mode;
@@ -41,9 +47,12 @@ void cafe__stacks_close(cafe__stacks_t *s);
  * size too large). */
 cafe__stack_t *cafe__stack_get(cafe__stacks_t *s, size_t size);
 void cafe__stack_put(cafe__stacks_t *s, cafe__stack_t *st);
-/* Gives the pages of idle stacks beyond CAFE__STACK_HOT_MAX per size back to the kernel.
- * Called when the loop is about to block, so bursts of short tasks never pay for it. */
-void cafe__stacks_trim(cafe__stacks_t *s);
+/* Gives back to the kernel the pages of idle stacks beyond what the recent peak of use (the
+ * last one to two CAFE__STACK_PEAK_MS periods) may ask for again, keeping at least
+ * CAFE__STACK_HOT_MAX per size. Called when the loop is about to block (now_ms: the loop's
+ * clock), so bursts of short tasks never pay for it, and a steady load of N tasks keeps N
+ * warm stacks: no madvise and no page faults per task. */
+void cafe__stacks_trim(cafe__stacks_t *s, uint64_t now_ms);
 /* Aborts the process with a message naming `who` if the stack's canary was overwritten. */
 void cafe__stack_check(const cafe__stacks_t *s, const cafe__stack_t *st, const char *who);
 /* The guard policy in force, for tests and benchmarks: "madvise", "mprotect" or "canary". */

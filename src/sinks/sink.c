@@ -13,8 +13,8 @@ int sink_write(sink_t *s, const record_t *rec) {
     return s->ops->write(s, rec);
 }
 
-int sink_flush(sink_t *s) {
-    return s->ops->flush(s);
+int sink_finish(sink_t *s) {
+    return s->ops->finish(s);
 }
 
 void sink_salvage(sink_t *s) {

@@ -9,8 +9,8 @@
  *     load_done   keys already held, for --resume                  task; optional
  *     start       connect, create, write a header                  task; optional
  *     write ...   one call per record, in output order             task; may suspend
- *     flush       commit everything accepted                       task; may suspend
- *     close       free                                             anywhere, after flush
+ *     finish      write out everything accepted, stop              task; may suspend
+ *     close       free                                             anywhere, after finish
  *
  * Accepted, settled, written. write() *accepts* a record: it copies or encodes what it needs
  * before it returns (the record stays valid during the call, suspended or not, and is freed
@@ -24,12 +24,11 @@
  *
  * What each kind of sink may do within this contract:
  *  - A database sink batches: write appends to the open batch and returns; when the batch is
- *    full (or on flush) it commits and settles the whole batch. write may suspend while a
+ *    full (or at finish) it commits and settles the whole batch. write may suspend while a
  *    commit is in flight (back-pressure): the run then waits instead of piling up records.
- *  - A stream sink may buffer what is written in one loop turn and hand it to the kernel in
- *    one write() before the loop next waits (a uv_prepare handle), settling after it. It must
- *    not hold records across a wait: a slow pipe is back-pressure, not a reason to keep
- *    records in memory.
+ *  - The stream sink buffers what is written in one loop turn and hands it to the kernel in
+ *    one write() before the loop next waits (stream.c), settling after it. It never holds
+ *    records across a wait.
  *  - The queue's sink writes and acknowledges each record in one script, settling it then.
  *
  * Order and concurrency: several tasks may call write at once (records finish in many fetch
@@ -37,9 +36,9 @@
  * must keep that order for the calls that arrive meanwhile (a FIFO lock: cafe_sem_t serves
  * waiters in order).
  *
- * Errors: write and flush return 0 or a negative code (-errno or CAFE_E*): the run then stops
+ * Errors: write and finish return 0 or a negative code (-errno or CAFE_E*): the run then stops
  * and reports `sink->what`. A failure found later (a commit that failed after write
- * returned) is returned by the next write or flush; the records not settled by then are not
+ * returned) is returned by the next write or finish; the records not settled by then are not
  * written (a resumed run fetches them again). */
 #ifndef CAFE_SINKS_SINK_H
 #define CAFE_SINKS_SINK_H
@@ -71,12 +70,13 @@ typedef struct sink_ops {
     int (*start)(sink_t *s, const char **why);
     /* Accepts one record (see above). 0 or a negative code. */
     int (*write)(sink_t *s, const record_t *rec);
-    /* Writes and settles everything accepted so far, waiting for it. 0 or a negative code. */
-    int (*flush)(sink_t *s);
+    /* The last call in the loop: writes and settles everything accepted, waiting for it,
+     * and stops the sink's own tasks. 0 or a negative code. */
+    int (*finish)(sink_t *s);
     /* Optional. The process is about to _exit (a second Ctrl-C): hand over at once what
      * can be handed over without waiting (a stream's buffer). Must not suspend. */
     void (*salvage)(sink_t *s);
-    /* Frees the sink (after flush; records accepted and not settled are dropped). */
+    /* Frees the sink (after finish; records accepted and not settled are dropped). */
     void (*close)(sink_t *s);
 } sink_ops_t;
 
@@ -91,7 +91,7 @@ struct sink {
 long sink_load_done(sink_t *s, keyset_t *done, const char **why);
 int sink_start(sink_t *s, const char **why);
 int sink_write(sink_t *s, const record_t *rec);
-int sink_flush(sink_t *s);
+int sink_finish(sink_t *s);
 void sink_salvage(sink_t *s);
 void sink_close(sink_t *s);
 

@@ -201,11 +201,69 @@ static void test_cancel_and_deadline(void **state) {
     cafe_http_result_free(&h.c.res);
 }
 
+/* ---- politeness: rate, host interval, host backoff -------------------------------------- */
+
+typedef struct polite {
+    const fixture_proc_t *f;
+    uint64_t sequential_ms, queued_ms;
+    long statuses[4];
+} polite_t;
+
+static int polite_main(void *arg, void **value) {
+    polite_t *p = arg;
+    char url[128];
+    cafe_http_result_t r;
+    /* A library user fetching one URL after another gets the host interval too: the host's
+     * state outlives the requests in progress. */
+    cafe_http_limits_t lim = {.host_interval_ms = 100};
+    assert_int_equal(cafe_http_limits_set(NULL, &lim), 0);
+    uint64_t t0 = cafe_loop_now(cafe_loop_current());
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(
+            cafe_http_request(fixture_url(url, sizeof(url), p->f, 1, "/page/1"), NULL, &r), 0);
+        cafe_http_result_free(&r);
+    }
+    p->sequential_ms = cafe_loop_now(cafe_loop_current()) - t0;
+    /* A 503 slows its host down: the next request, one try only, waits for the host's turn
+     * and says so in queued_ms; another host is not slowed. */
+    cafe_http_limits_t none = {0};
+    assert_int_equal(cafe_http_limits_set(NULL, &none), 0);
+    cafe_http_opts_t once = {.attempts = 1};
+    const char *paths[] = {"/flaky/lib-503/1", "/flaky/lib-503/1"};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(
+            cafe_http_request(fixture_url(url, sizeof(url), p->f, 2, paths[i]), &once, &r), 0);
+        p->statuses[i] = r.status;
+        p->queued_ms += r.queued_ms;
+        cafe_http_result_free(&r);
+    }
+    assert_int_equal(
+        cafe_http_request(fixture_url(url, sizeof(url), p->f, 3, "/page/3"), &once, &r), 0);
+    p->statuses[2] = r.status;
+    assert_int_equal(r.queued_ms, 0);
+    cafe_http_result_free(&r);
+    cafe_http_limits_t bad = {.rate = -1};
+    p->statuses[3] = cafe_http_limits_set(NULL, &bad);
+    return 0;
+}
+
+static void test_politeness(void **state) {
+    polite_t p = {.f = *state};
+    assert_int_equal(test_run(polite_main, &p), 0);
+    assert_true(p.sequential_ms >= 200); /* never sooner than the interval allows */
+    assert_int_equal(p.statuses[0], 503);
+    assert_int_equal(p.statuses[1], 200);
+    assert_true(p.queued_ms >= 240); /* the first gap of a slowed host: 250 ms */
+    assert_int_equal(p.statuses[2], 200);
+    assert_int_equal(p.statuses[3], CAFE_EINVAL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_many_tasks_under_fd_limit),
         cmocka_unit_test(test_per_host_connections),
         cmocka_unit_test(test_cancel_and_deadline),
+        cmocka_unit_test(test_politeness),
     };
     return cmocka_run_group_tests(tests, group_setup, fixture_group_teardown);
 }

@@ -1,0 +1,121 @@
+/* Politeness of the limits (include/cafe/http.h): the loop's rate, the host interval and
+ * the host backoff on 429/503 (additive increase, multiplicative decrease).
+ *
+ * Nothing is booked ahead for a host: its waiting tries queue on its gate (a one-permit
+ * semaphore, FIFO) and the head sleeps until the time the host's current state allows,
+ * then checks again. So a host that recovers speeds its whole queue up at once, and a
+ * burst of 503s costs one slow-down, not one per queued try (the schedule cannot drift). */
+#include "http/internal.h"
+
+#define PACE_FIRST_GAP_MS 250    /* the gap after a host's first 429/503 */
+#define PACE_MAX_GAP_MS 1000     /* host_backoff_max_ms's default */
+#define PACE_RECOVERED_GAP_MS 10 /* 100 tries/s: the host is no longer slowed */
+#define PACE_FORGET_MS 60000     /* a slowed host idle this long starts afresh */
+
+static uint64_t now_ms(const cafe__http_client_t *c) {
+    return cafe_loop_now(c->loop);
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b) {
+    return a > b ? a : b;
+}
+
+static uint64_t gap_of(const cafe__http_client_t *c, const cafe__http_host_t *h) {
+    return max_u64(h->pace.gap_ms, c->limits.host_interval_ms);
+}
+
+/* The earliest loop time the host's next try may start. */
+static uint64_t ready_at(const cafe__http_client_t *c, const cafe__http_host_t *h) {
+    const cafe__http_pace_t *p = &h->pace;
+    uint64_t gap = gap_of(c, h);
+    return max_u64(p->pause_until, p->last_start ? p->last_start + gap : 0);
+}
+
+/* Sleeps until the loop's next rate slot, which it takes. */
+static int rate_wait(cafe__http_client_t *c) {
+    uint64_t now_us = now_ms(c) * 1000;
+    if (c->rate_next_us < now_us)
+        c->rate_next_us = now_us;
+    uint64_t at_us = c->rate_next_us;
+    c->rate_next_us += (uint64_t)(1e6 / c->limits.rate);
+    return at_us > now_us ? cafe_task_sleep((at_us - now_us + 999) / 1000) : 0;
+}
+
+/* The head of the host's queue: sleeps until the host's state lets a try start. The state
+ * may change while it sleeps (a 503 pushes the time out, a 200 pulls it in), hence the loop;
+ * each sleep is at most one gap or one Retry-After. */
+static int head_wait(cafe__http_client_t *c, cafe__http_host_t *h) {
+    for (;;) {
+        uint64_t now = now_ms(c), at = ready_at(c, h);
+        if (at <= now)
+            break;
+        int rc = cafe_task_sleep(at - now);
+        if (rc != 0)
+            return rc;
+    }
+    return c->limits.rate > 0 ? rate_wait(c) : 0;
+}
+
+int cafe__http_pace_wait(cafe__http_client_t *c, cafe__http_host_t *h, uint32_t *epoch) {
+    cafe__http_pace_t *p = &h->pace;
+    /* The common case costs nothing: no limit applies and nobody is queued. */
+    uint64_t now = now_ms(c);
+    if (c->limits.rate <= 0 && gap_of(c, h) == 0 && p->waiting == 0 && p->pause_until <= now) {
+        p->last_start = now;
+        *epoch = p->epoch;
+        return 0;
+    }
+    p->waiting++;
+    int rc = cafe_sem_acquire(&p->gate);
+    if (rc == 0) {
+        rc = head_wait(c, h);
+        if (rc == 0)
+            p->last_start = now_ms(c);
+        cafe_sem_release(&p->gate);
+    }
+    p->waiting--;
+    *epoch = p->epoch;
+    return rc;
+}
+
+int cafe__http_pace_stale(const cafe__http_host_t *h, uint32_t epoch) {
+    return h->pace.epoch != epoch;
+}
+
+/* Multiplicative decrease: the first slow-down sets the first gap, each next one doubles it,
+ * up to the cap (or the host interval when that is longer). */
+static void slow_down(const cafe__http_client_t *c, cafe__http_pace_t *p) {
+    p->last_start = now_ms(c); /* the next try waits a whole gap from this answer */
+    uint64_t cap = c->limits.host_backoff_max_ms ? c->limits.host_backoff_max_ms : PACE_MAX_GAP_MS;
+    uint64_t gap = p->gap_ms ? p->gap_ms * 2 : PACE_FIRST_GAP_MS;
+    p->gap_ms = gap < cap ? gap : cap;
+    p->epoch++;
+}
+
+/* Additive increase: one more try per second, in gap terms 1000 / (1000 / gap + 1). */
+static void speed_up(cafe__http_pace_t *p) {
+    p->gap_ms = p->gap_ms * 1000 / (1000 + p->gap_ms);
+    if (p->gap_ms <= PACE_RECOVERED_GAP_MS)
+        p->gap_ms = 0;
+}
+
+void cafe__http_pace_report(cafe__http_client_t *c, cafe__http_host_t *h, uint32_t epoch,
+                            long status, uint64_t pause_ms) {
+    cafe__http_pace_t *p = &h->pace;
+    if (c->limits.no_host_backoff || status == 0)
+        return;
+    if (status != 429 && status != 503) {
+        if (p->gap_ms)
+            speed_up(p);
+        return;
+    }
+    if (epoch == p->epoch)
+        slow_down(c, p);
+    if (pause_ms)
+        p->pause_until = max_u64(p->pause_until, now_ms(c) + pause_ms);
+}
+
+int cafe__http_pace_idle(const cafe__http_client_t *c, const cafe__http_host_t *h, uint64_t now) {
+    const cafe__http_pace_t *p = &h->pace;
+    return p->waiting == 0 && ready_at(c, h) + (p->gap_ms ? PACE_FORGET_MS : 0) <= now;
+}

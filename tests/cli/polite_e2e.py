@@ -1,0 +1,147 @@
+"""Politeness end to end: `cafe titles` flags mapped onto the HTTP client's limits (rate, host
+interval, 429/503 host backoff), against the fixture and a server that notes arrival times.
+Run by test_polite.sh inside a fresh network namespace."""
+import json
+import os
+import socket
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
+from harness import Fixture, cafe, run_tests  # noqa: E402
+
+SITES = 4
+fx = Fixture("--sites", str(SITES), "--size", "2000")
+tmp = tempfile.mkdtemp(prefix="cafe-polite-")
+
+
+def write_list(lines):
+    path = os.path.join(tmp, f"list{len(os.listdir(tmp))}.txt")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+class ArrivalServer:
+    """A loopback HTTP server, one connection at a time, that notes when each request arrives
+    (monotonic seconds): /429... gets 429, /503... gets 503, anything else a small page."""
+
+    def __init__(self):
+        self.arrivals = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(256)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                if not data:
+                    continue
+                path = data.split(b" ")[1].decode()
+                self.arrivals.append((time.monotonic(), path))
+                code = (b"429 Too Many Requests" if path.startswith("/429")
+                        else b"503 Service Unavailable" if path.startswith("/503") else b"200 OK")
+                body = b"<title>arrival</title>"
+                conn.sendall(b"HTTP/1.1 " + code + b"\r\nContent-Length: %d\r\n"
+                             b"Connection: close\r\n\r\n" % len(body) + body)
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def close(self):
+        self.sock.close()
+
+
+def gaps(times):
+    return [b - a for a, b in zip(times, times[1:])]
+
+
+def test_host_interval_and_rate_space_requests():
+    srv = ArrivalServer()
+    try:
+        r = cafe("titles", "-q", "--host-interval", "200",
+                 write_list([srv.url(f"/h{i}") for i in range(4)]))
+        assert r.returncode == 0 and r.stdout.count(b"'arrival'") == 4, r.stdout
+        times = [t for t, _ in srv.arrivals]
+        assert len(times) == 4 and min(gaps(times)) >= 0.19, gaps(times)  # never sooner
+        srv.arrivals.clear()
+        r = cafe("titles", "-q", "--rate", "5", write_list([srv.url(f"/r{i}") for i in range(4)]))
+        times = [t for t, _ in srv.arrivals]
+        assert len(times) == 4 and min(gaps(times)) >= 0.19, gaps(times)  # 5/s: 200 ms apart
+    finally:
+        srv.close()
+
+
+def test_host_answering_429_is_slowed_alone():
+    srv = ArrivalServer()
+    try:
+        # 30 pages held 100 ms each go before /429b: with -c 10 it waits 300 ms for a slot,
+        # long after /429a's answer, so the backoff is already in force when its turn comes.
+        fast = [fx.url(i % SITES, f"/page/{i}?delay=100") for i in range(30)]
+        fast += [fx.url(i % SITES, f"/page/{i}") for i in range(30, 60)]
+        lines = ([srv.url("/429a")] + fast[:30] + [srv.url("/429b")] + fast[30:]
+                 + [srv.url("/429c")])
+        r = cafe("titles", "-q", "--json", "--unordered", "--retries", "0", "-c", "10",
+                 write_list(lines))
+        recs = [json.loads(l) for l in r.stdout.decode().splitlines()]
+        assert len(recs) == 63, len(recs)
+        assert [x["status"] for x in recs if "/429" in x["url"]] == [429, 429, 429]
+        times = [t for t, _ in srv.arrivals]
+        # after the first 429 the host gets one try per 250 ms, after the second per 500 ms
+        assert len(times) == 3 and gaps(times)[0] >= 0.24 and gaps(times)[1] >= 0.49, gaps(times)
+        # the other hosts went on meanwhile: all 60 pages were written before the last 429
+        assert [x["url"] for x in recs][-1].startswith(srv.url("/429")), recs[-1]
+    finally:
+        srv.close()
+
+
+def test_host_failing_for_2_s_recovers():
+    # Issue 15's check: a host answering 503 during its first 2 s, 300 URLs, default options:
+    # every URL gets its page, within 40 s (it used to take minutes; the host's rate comes
+    # back once it answers 200, by additive increase).
+    u = [fx.url(0, f"/flaky-for/stall2s/2000?n={i}") for i in range(300)]
+    t0 = time.monotonic()
+    r = cafe("titles", "-q", "--json", write_list(u), timeout=120)
+    took = time.monotonic() - t0
+    recs = [json.loads(l) for l in r.stdout.decode().splitlines()]
+    assert r.returncode == 0 and len(recs) == 300, (r.returncode, len(recs), r.stderr)
+    bad = [x for x in recs if x["status"] != 200 or x["error"] is not None]
+    assert not bad, (len(bad), bad[:3])
+    assert {x["title"] for x in recs} == {"Flaky stall2s for 2000 ms \u2014 cafe fixture"}
+    assert [x["url"] for x in recs] == u
+    assert took < 40, took
+
+
+def test_host_that_keeps_failing_costs_urls_times_attempts():
+    # Every try of a host that always answers 503 reaches it (no more: URLs x attempts), and
+    # the retries are spread out: after the first round the host gets one try per gap of at
+    # least 250 ms, rather than all retries in the first second.
+    srv = ArrivalServer()
+    try:
+        u = [srv.url(f"/503/{i}") for i in range(6)]
+        r = cafe("titles", "-q", "--json", "--retries", "1", write_list(u), timeout=120)
+        recs = [json.loads(l) for l in r.stdout.decode().splitlines()]
+        assert [(x["status"], x["attempts"]) for x in recs] == [(503, 2)] * 6, recs
+        paths = sorted(p for _, p in srv.arrivals)
+        assert paths == sorted(u_[len(srv.url("")):] for u_ in u * 2), paths
+        times = [t for t, _ in srv.arrivals]
+        assert min(gaps(times[6:])) >= 0.24, gaps(times)
+    finally:
+        srv.close()
+
+
+run_tests(globals(), cleanup=[fx.close])
