@@ -1,5 +1,6 @@
 #include "opts.h"
 #include "cafe.h"
+#include "sink_db.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -18,7 +19,12 @@ void cli_usage_titles(FILE *f) {
         "      --csv              RFC 4180 CSV with a header row (same columns)\n"
         "  -o, --output FILE      write results to FILE (flushed after every record)\n"
         "      --unordered        write results as they complete, not in input order\n"
-        "      --resume           with -o: skip URLs FILE already holds, append the rest\n"
+        "      --resume           with -o: skip URLs FILE already holds, append the rest;\n"
+        "                         with a database: continue its latest run\n"
+        "      --db SPEC          write to a database instead: sqlite:PATH or\n"
+        "                         postgresql://[USER@]HOST[:PORT]/DB[?table=NAME] (password\n"
+        "                         from PGPASSWORD or ~/.pgpass); -o PATH.sqlite|.sqlite3|.db\n"
+        "                         is sqlite:PATH\n"
         "  -q, --quiet            no progress line and no summary on stderr\n"
         "      --fail             exit 1 when any URL failed\n"
         "\n"
@@ -92,7 +98,8 @@ enum {
     OPT_NO_PRIVATE,
     OPT_QUEUE,
     OPT_LEASE,
-    OPT_FOLLOW
+    OPT_FOLLOW,
+    OPT_DB
 };
 
 static const struct option longopts[] = {
@@ -124,6 +131,7 @@ static const struct option longopts[] = {
     {"queue", required_argument, 0, OPT_QUEUE},
     {"lease", required_argument, 0, OPT_LEASE},
     {"follow", no_argument, 0, OPT_FOLLOW},
+    {"db", required_argument, 0, OPT_DB},
     {"help", no_argument, 0, OPT_HELP},
     {"version", no_argument, 0, OPT_VERSION},
     {0, 0, 0, 0},
@@ -221,6 +229,8 @@ static int queue_opts(cli_opts_t *o, int input_given) {
 
 int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
     defaults(o);
+    o->argc = argc;
+    o->argv = argv;
     opterr = 0;
     /* 0, not 1: glibc then also forgets the rest of a cluster ("-q-k") an earlier parse
      * stopped in, which would otherwise be read from that earlier argv. */
@@ -278,6 +288,11 @@ int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
         case OPT_FOLLOW:
             o->follow = 1;
             break;
+        case OPT_DB:
+            if (!sink_db_is_spec(optarg))
+                return usage_error("--db wants sqlite:PATH or postgresql://...", optarg);
+            o->db = optarg;
+            break;
         case OPT_HELP:
             cli_usage_titles(stdout);
             return -1;
@@ -300,9 +315,17 @@ int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
         o->input = argv[optind++];
     if (optind < argc)
         return usage_error("more than one input file", argv[optind]);
-    if (o->resume && !o->output)
+    if (o->output && sink_db_is_spec(o->output)) { /* -o results.sqlite */
+        if (o->db)
+            return usage_error("-o names a database and --db another", o->output);
+        o->db = o->output;
+        o->output = NULL;
+    }
+    if (o->db && (o->output || o->fmt != RECORD_FMT_TEXT || o->queue))
+        return usage_error("--db replaces -o FILE, --json, --csv and --queue", NULL);
+    if (o->resume && !o->output && !o->db)
         return usage_error("--resume needs -o FILE", NULL);
-    if (o->resume && o->fmt == RECORD_FMT_TEXT)
+    if (o->resume && !o->db && o->fmt == RECORD_FMT_TEXT)
         return usage_error("--resume needs --json or --csv output", NULL);
     if (o->sync)
         o->concurrency = 1;

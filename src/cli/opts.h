@@ -32,6 +32,9 @@ typedef struct cli_opts {
     const char *queue; /* --queue REDIS_URL: a worker of a shared queue (see queue.h) */
     uint64_t lease_ms; /* --lease, default 60 s */
     int follow;        /* --follow: wait for more URLs when the queue is empty */
+    const char *db;    /* --db SPEC (or -o PATH.sqlite): records go to a database */
+    int argc;          /* the command line, for the database's runs table */
+    char **argv;
 } cli_opts_t;
 
 /* Parses argv of `cafe titles` (argv[0] is "titles"). Returns 0, or 2 after printing a

@@ -1,6 +1,8 @@
 /* `cafe titles`: a reader task turns lines into fetch tasks under the limits; each fetch
  * task hands its record to the writer; watchers turn Ctrl-C into an orderly stop. */
 #include "titles.h"
+#include "db.h"
+#include "dbopts.h"
 #include "fetch.h"
 #include "input.h"
 #include "queue.h"
@@ -162,22 +164,24 @@ static int watch_task(void *arg, void **value) {
 /* The sink and the source get ready, in the run's loop: --resume's keys first (the sink
  * may repair a torn tail), then the sink opens, then the source connects. */
 static int start_ends(cli_run_t *run) {
-    const char *why = NULL;
-    if (run->o->resume) {
-        long kept = sink_load_done(run->sink, &run->done_set, &why);
-        if (kept < 0) {
-            fprintf(stderr, "cafe titles: %s: %s: %s\n", run->sink->what,
-                    why ? why : "cannot resume", cafe_strerror((int)kept));
-            return (int)kept;
-        }
+    sink_t *k = run->sink;
+    long kept = run->o->resume ? sink_load_done(k, &run->done_set) : 0;
+    if (kept < 0) {
+        fprintf(stderr, "cafe titles: %s: %s\n", k->what,
+                k->why[0] ? k->why : cafe_strerror((int)kept));
+        return (int)kept;
     }
-    int rc = sink_start(run->sink, &why);
+    int rc = sink_start(k);
     if (rc != 0) {
-        fprintf(stderr, "cafe titles: %s %s: %s\n", why ? why : "cannot start", run->sink->what,
-                strerror(-rc));
+        if (k->why[0])
+            fprintf(stderr, "cafe titles: %s\n", k->why);
+        else
+            fprintf(stderr, "cafe titles: cannot start %s: %s\n", k->what, cafe_strerror(rc));
         return rc;
     }
-    return source_start(run->source); /* it printed why */
+    if ((rc = source_start(run->source)) != 0) /* it printed why */
+        (void)sink_finish(k); /* nothing was written: a database ends its run as done */
+    return rc;
 }
 
 /* The tasks beside the reader and the fetchers: two signal watchers and the progress line. */
@@ -219,6 +223,7 @@ static int run_main(void *arg, void **value) {
     }
     run->reader = NULL;
     (void)cafe_group_wait(&run->fetchers); /* each fetch ends in a record, never in an error */
+    run->sink->interrupted = run->stopping == 2;
     cli_run_flush_all(run);
     source_finish(run->source);
     cafe_group_cancel(&helpers);
@@ -255,7 +260,8 @@ static void fit_fd_limit(cli_opts_t *o) {
     o->max_connections = fit;
 }
 
-/* The run's source and sink: the queue's pair, or the URL file and the formatted stream. */
+/* The run's source and sink: the queue's pair, or the URL file and a database or the
+ * formatted stream. */
 static int open_ends(cli_run_t *run, const cli_opts_t *o) {
     if (o->queue) {
         queue_worker_opts_t q = {.url = o->queue,
@@ -271,7 +277,14 @@ static int open_ends(cli_run_t *run, const cli_opts_t *o) {
         fprintf(stderr, "cafe titles: cannot read %s: %s\n", o->input, cafe_strerror(rc));
         return 2;
     }
-    if (sink_stream_open(&run->sink, o->output, o->fmt, o->resume) != 0) {
+    if (o->db) {
+        char *options = cli_db_options(o->argc, o->argv);
+        rc = options ? sink_db_sink_open(&run->sink, o->db, options, o->resume) : CAFE_ENOMEM;
+        free(options);
+    } else {
+        rc = sink_stream_open(&run->sink, o->output, o->fmt, o->resume);
+    }
+    if (rc != 0) {
         fprintf(stderr, "cafe titles: out of memory\n");
         return 2;
     }
@@ -312,7 +325,8 @@ int cli_titles_main(int argc, char **argv) {
         rc = cafe_run(run_main, &run, NULL) == 0 && !run.setup_error ? 0 : 2;
     int werr = -run.write_error;
     if (werr && werr != EPIPE)
-        fprintf(stderr, "cafe titles: writing %s: %s\n", run.sink->what, strerror(werr));
+        fprintf(stderr, "cafe titles: writing %s: %s\n", run.sink->what,
+                run.sink->why[0] ? run.sink->why : strerror(werr));
     if (rc == 0 && !o.quiet && werr != EPIPE)
         cli_summary(&run, run.stopping == 2);
     int code = rc                         ? rc

@@ -36,8 +36,9 @@
  * must keep that order for the calls that arrive meanwhile (a FIFO lock: cafe_sem_t serves
  * waiters in order).
  *
- * Errors: write and finish return 0 or a negative code (-errno or CAFE_E*): the run then stops
- * and reports `sink->what`. A failure found later (a commit that failed after write
+ * Errors: every call that can fail returns 0 or a negative code (-errno or CAFE_E*), with
+ * `why` set when the code alone would not say enough; after a failed write or finish the
+ * run stops. A failure found later (a commit that failed after write
  * returned) is returned by the next write or finish; the records not settled by then are not
  * written (a resumed run fetches them again). */
 #ifndef CAFE_SINKS_SINK_H
@@ -62,12 +63,12 @@ typedef struct sink_listener {
 typedef struct sink_ops {
     /* Optional (NULL: the sink holds nothing to resume from). Adds to done the key (the url
      * column) of every record the sink already holds, and returns how many it found, or a
-     * negative code with *why saying what failed (for the message). May repair what a crash
-     * left (the stream cuts a torn last line). Called before start. */
-    long (*load_done)(sink_t *s, keyset_t *done, const char **why);
+     * negative code. May repair what a crash left (the stream cuts a torn last line).
+     * Called before start. */
+    long (*load_done)(sink_t *s, keyset_t *done);
     /* Optional. Gets ready to write: open, connect, create the table, write a header.
-     * 0 or a negative code (*why may be set; the run prints it with `what`). */
-    int (*start)(sink_t *s, const char **why);
+     * 0 or a negative code. */
+    int (*start)(sink_t *s);
     /* Accepts one record (see above). 0 or a negative code. */
     int (*write)(sink_t *s, const record_t *rec);
     /* The last call in the loop: writes and settles everything accepted, waiting for it,
@@ -85,11 +86,18 @@ struct sink {
     const sink_ops_t *ops;
     const char *what;         /* for messages: "out.json", "standard output", "the queue" */
     sink_listener_t listener; /* set by the user before start; may stay empty */
+    /* Set by the user before finish when the run was cut short (Ctrl-C): a database
+     * records that the run was interrupted rather than done. */
+    int interrupted;
+    /* Set by the sink when a call fails and its code alone would not say enough: the whole
+     * message for the user ("cannot open out.json: Permission denied", the database's own
+     * words); empty otherwise. */
+    char why[256];
 };
 
 /* The calls, with the optional ops filled in. sink_close(NULL) does nothing. */
-long sink_load_done(sink_t *s, keyset_t *done, const char **why);
-int sink_start(sink_t *s, const char **why);
+long sink_load_done(sink_t *s, keyset_t *done);
+int sink_start(sink_t *s);
 int sink_write(sink_t *s, const record_t *rec);
 int sink_finish(sink_t *s);
 void sink_salvage(sink_t *s);
@@ -97,5 +105,7 @@ void sink_close(sink_t *s);
 
 /* For sink implementations: tells the listener. */
 void sink_settle(sink_t *s, const record_receipt_t *receipts, size_t n, int written);
+/* For sink implementations: sets s->why (printf-style) and returns rc. */
+int sink_fail(sink_t *s, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -73,18 +73,21 @@ static int flusher_task(void *arg, void **value) {
     }
 }
 
-static long stream_load_done(sink_t *s, keyset_t *done, const char **why) {
+static long stream_load_done(sink_t *s, keyset_t *done) {
     stream_t *st = (stream_t *)s;
-    *why = NULL;
-    return st->path ? stream_resume_load(st->path, st->fmt, done, why) : 0;
+    const char *why = NULL;
+    long kept = st->path ? stream_resume_load(st->path, st->fmt, done, &why) : 0;
+    if (kept < 0)
+        return sink_fail(s, (int)kept, "%s: %s", why, cafe_strerror((int)kept));
+    return kept;
 }
 
-static int stream_start(sink_t *s, const char **why) {
+static int stream_start(sink_t *s) {
     stream_t *st = (stream_t *)s;
     st->f = st->path ? fopen(st->path, st->append ? "a" : "w") : stdout;
     if (!st->f) {
-        *why = "cannot open";
-        return -errno;
+        int e = errno;
+        return sink_fail(s, -e, "cannot open %s: %s", st->path, strerror(e));
     }
     if (!(st->pending = open_memstream(&st->pending_buf, &st->pending_len)))
         return -ENOMEM;
