@@ -81,6 +81,7 @@ extern "C" {
     XX(EHTTP_PRIVATE, -30110, "refused: not a public internet address")
 
 enum cafe_error {
+    CAFE_OK = 0, /* success: what cafe_err_name(0) says */
 #define CAFE__ERR_ENUM(name, value, msg) CAFE_##name = (value),
     CAFE_ERRNO_MAP(CAFE__ERR_ENUM)
 #undef CAFE__ERR_ENUM
@@ -88,8 +89,13 @@ enum cafe_error {
 
 /* Message for a cafe error code (or any -errno). Never NULL; static storage. */
 const char *cafe_strerror(int err);
-/* Symbolic name ("CAFE_ETIMEDOUT"), or "CAFE_EUNKNOWN" for codes cafe does not know. */
+/* Symbolic name ("CAFE_ETIMEDOUT"; "CAFE_OK" for 0), or "CAFE_EUNKNOWN" for codes cafe does
+ * not know. */
 const char *cafe_err_name(int err);
+
+/* The version of the library linked at run time, "MAJOR.MINOR.PATCH" (CAFE_VERSION_STRING is
+ * the one of the header compiled against). Static storage. */
+const char *cafe_version(void);
 
 /* ------------------------------------------------------------------------------------------ */
 /* The loop. One per thread; owns every task, stack, timer and handle it runs. */
@@ -118,9 +124,14 @@ int cafe_loop_create(cafe_loop_t **out, const cafe_loop_opts_t *opts);
 /* Runs fn(arg) as the main task and returns when it and every task started on this loop
  * have finished. result (may be NULL) receives the main task's status and value. Returns 0,
  * or a negative code when the main task could not be started (or the loop is already
- * running). Tasks still blocked when nothing can wake them any more (no timer, no I/O, no
- * ready task) are a deadlock: they are cancelled, so they unwind, and it is reported on
- * stderr. Failed tasks nobody joined are reported on stderr when the run ends. */
+ * running).
+ * When the main task returns, the tasks still running are cancelled and waited for, as
+ * asyncio.run does; their names are reported on stderr ("cafe: main returned while ...")
+ * unless they were spawned with CAFE_TASK_DAEMON. A task that ignores its cancellation
+ * keeps the run going.
+ * Tasks still blocked when nothing can wake them any more (no timer, no I/O, no ready task)
+ * are a deadlock: they are cancelled (even inside a shield), so they unwind, and it is
+ * reported on stderr. Failed tasks nobody joined are reported on stderr when the run ends. */
 int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *result);
 
 /* Frees the loop: closes every handle still open and unmaps all stacks. Must not be called
@@ -149,6 +160,15 @@ uint64_t cafe_loop_now(cafe_loop_t *loop);
  * vanishes under its owner. Results of failed tasks nobody joined are reported on stderr
  * when the loop run ends.
  *
+ * Handles are not pointers to memory: each carries a generation, so a dead (stale) handle
+ * never reaches the task that came after it. Every call given a dead handle, or one of
+ * another loop, returns CAFE_EINVAL and does nothing.
+ *
+ * Cancellation is sticky: once cancelled, every suspending call of the task returns
+ * CAFE_ECANCELED (it still lets the other tasks run once, so a task that ignores it costs
+ * CPU but cannot freeze the loop), until the task returns. Inside a shield
+ * (cafe_shield_begin) it is held back.
+ *
  * Stacks: each task runs on its own stack of `stack_size` bytes of address space
  * (CAFE_STACK_DEFAULT = 128 KiB, at least CAFE_STACK_MIN). Only touched pages cost memory:
  * a sleeping task costs about one page of stack plus ~300 bytes of bookkeeping. Stacks are
@@ -158,29 +178,45 @@ uint64_t cafe_loop_now(cafe_loop_t *loop);
  * MADV_GUARD_INSTALL (Linux 6.13+: costs no extra mapping), else an mprotect'ed guard page
  * while the process stays well under vm.max_map_count (each such guard splits the mapping in
  * two), else none; in every case a canary at the stack's far end is checked whenever the
- * task is switched out, and a smashed canary aborts the process with a message.
+ * task is switched out, and a smashed canary aborts the process with a message. A task that
+ * runs into its guard page is stopped by a SIGSEGV handler (on an alternate signal stack)
+ * that names the task and its stack size, then aborts.
+ * A frame larger than the guard page (a big array or alloca) could jump over it and land in
+ * a neighbouring stack: libcafe is built with -fstack-clash-protection, which touches each
+ * page of a large frame in order, and code that runs in tasks should be built with it too
+ * (`pkg-config --cflags cafe` includes it).
  * Callbacks of libuv, libcurl and OpenSSL run on the loop's own stack, never on a task's. */
 
 #define CAFE_STACK_DEFAULT (128u * 1024u)
 #define CAFE_STACK_MIN (16u * 1024u)
+#define CAFE_STACK_MAX (64u * 1024u * 1024u)
+
+/* cafe_task_opts_t.flags */
+enum {
+    /* A deliberately long-lived task (a ticker, a server loop): when the main task returns it
+     * is cancelled and waited for like the others, but not reported. */
+    CAFE_TASK_DAEMON = 1
+};
 
 typedef struct cafe_task_opts {
-    size_t stack_size; /* 0 = the loop's default */
+    size_t stack_size; /* 0 = the loop's default; CAFE_EINVAL above CAFE_STACK_MAX */
     const char *name;  /* for error reports; not copied, must outlive the task; may be NULL */
+    unsigned flags;    /* CAFE_TASK_DAEMON, or 0 */
 } cafe_task_opts_t;
 
 /* asyncio.create_task: starts fn(arg) as a new task on the current loop and returns its
  * handle in *out at once. The new task first runs when the caller next waits (or, called
  * outside any task on a running loop, on the loop's next turn). opts may be NULL.
- * Errors: CAFE_ENOTASK with no running loop, CAFE_ENOMEM. */
+ * Errors: CAFE_ENOTASK with no running loop, CAFE_ENOMEM, CAFE_EINVAL (no fn, a stack_size
+ * above CAFE_STACK_MAX, unknown flags). */
 int cafe_task_spawn(cafe_task_t **out, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts);
 
 /* await task: waits for t to finish and stores its status and value in *result (may be
  * NULL); the handle is then dead. Returns 0 when joined. Otherwise the handle stays valid:
  * CAFE_ECANCELED / CAFE_ETIMEDOUT when the caller was cancelled or its deadline passed while
  * waiting, CAFE_EDEADLK for joining yourself, CAFE_EBUSY when another task already waits on
- * t, CAFE_EINVAL for a dead or detached handle (where detectable), CAFE_ENOTASK outside a task
- * when t has not finished yet. */
+ * t, CAFE_EINVAL for a dead, detached or group-owned handle, CAFE_ENOTASK outside a task when
+ * t has not finished yet. */
 int cafe_task_join(cafe_task_t *t, cafe_result_t *result);
 
 /* Join with a timeout of `ms` milliseconds; on CAFE_ETIMEDOUT the task keeps running and the
@@ -188,26 +224,55 @@ int cafe_task_join(cafe_task_t *t, cafe_result_t *result);
 int cafe_task_join_timeout(cafe_task_t *t, uint64_t ms, cafe_result_t *result);
 
 /* asyncio.gather(..., return_exceptions=True): joins n tasks; results[i] holds task i's
- * status and value, in the order given, whatever the order they finish in. Every handle is
- * dead afterwards, whatever is returned. Returns 0, or CAFE_ECANCELED / CAFE_ETIMEDOUT when
- * the caller was cancelled or timed out while waiting: then every unfinished task is
- * cancelled and still waited for, so results[] is complete and nothing keeps running. */
+ * status and value, in the order given, whatever the order they finish in. Returns 0, or
+ * CAFE_ECANCELED / CAFE_ETIMEDOUT when the caller was cancelled or timed out while waiting:
+ * then every unfinished task is cancelled and still waited for, so results[] is complete and
+ * nothing keeps running. Either way every handle is dead afterwards.
+ * Every handle is checked before any is touched: CAFE_EINVAL (a dead, detached or group
+ * handle, the caller's own, one listed twice), CAFE_EBUSY (another task waits on one) or
+ * CAFE_ENOTASK (outside a task, one not finished) leave every handle and results[] as they
+ * were. */
 int cafe_task_gather(cafe_task_t *const *tasks, size_t n, cafe_result_t *results);
+
+/* Fail-fast gather (asyncio.gather without return_exceptions, but leaving nothing running):
+ * like cafe_task_gather, except that the first task to fail (negative status) makes the
+ * others be cancelled; they are still waited for, so results[] is complete. Returns 0 when
+ * every task succeeded, else the status of the first task to fail (in finishing order), or
+ * the caller's own CAFE_ECANCELED / CAFE_ETIMEDOUT. Every handle is dead afterwards; the
+ * checks and errors before anything is touched are gather's. */
+int cafe_task_gather_failfast(cafe_task_t *const *tasks, size_t n, cafe_result_t *results);
+
+/* asyncio.wait(..., return_when=FIRST_COMPLETED): waits until one of the tasks has finished
+ * and stores its position in *index (the lowest one when several have). Joins nothing: every
+ * handle stays valid. NULL entries are skipped. Returns 0, CAFE_ECANCELED / CAFE_ETIMEDOUT
+ * (caller interrupted), CAFE_EINVAL (no task, or a bad handle as for gather), CAFE_EBUSY,
+ * CAFE_ENOTASK (outside a task, none finished). */
+int cafe_task_wait_any(cafe_task_t *const *tasks, size_t n, size_t *index);
+
+/* asyncio.as_completed: joins the next task of tasks[] to finish, stores its position in
+ * *index and its status and value in *result (may be NULL), and sets tasks[*index] to NULL.
+ * Returns 0, CAFE_EOF once every entry is NULL, or wait_any's errors (then nothing was
+ * joined; the remaining handles are still the caller's, in tasks[]). Loop on it:
+ *
+ *     while ((rc = cafe_task_as_completed(tasks, n, &i, &r)) == 0) use(i, r);
+ */
+int cafe_task_as_completed(cafe_task_t **tasks, size_t n, size_t *index, cafe_result_t *result);
 
 /* Gives up the handle: the task runs on and is freed when it finishes; its failure, if any,
  * is reported on stderr when the loop run ends. CAFE_EINVAL for a dead handle. */
 int cafe_task_detach(cafe_task_t *t);
 
 /* Requests cancellation: t's current suspending call (if any) returns CAFE_ECANCELED now and
- * so does every later one, until t exits. A task cancelling itself just gets the later ones.
- * Cancelling a finished task does nothing. Calls waiting on a thread-pool function
- * (cafe_thread_run) see it when the function returns. */
+ * so does every later one, until t exits (outside shields: see cafe_shield_begin). A task
+ * cancelling itself just gets the later ones. Cancelling a finished task does nothing.
+ * Calls waiting on a thread-pool function (cafe_thread_run) see it when the function
+ * returns. CAFE_EINVAL for a dead handle. */
 int cafe_task_cancel(cafe_task_t *t);
 
 /* The running task, or NULL on the loop's own stack / outside any loop. */
 cafe_task_t *cafe_task_current(void);
 
-/* Nonzero when the current task has been cancelled. */
+/* Nonzero when the current task has been cancelled (also inside a shield). */
 int cafe_task_cancelled(void);
 
 /* asyncio.sleep: suspends the current task for ms milliseconds; other tasks run. Outside a
@@ -231,8 +296,27 @@ typedef struct cafe_deadline {
 
 /* CAFE_ENOTASK outside a task (the scope is then inert and end returns 0). */
 int cafe_deadline_begin(cafe_deadline_t *d, uint64_t ms);
-/* Returns CAFE_ETIMEDOUT if this scope's time ran out, else 0. */
+/* Returns CAFE_ETIMEDOUT if this scope's own time ran out (not an enclosing scope's that
+ * came first: that one's end says so), else 0. */
 int cafe_deadline_end(cafe_deadline_t *d);
+
+/* Shields (asyncio.shield, Trio's shielded cancel scope): between begin and end, neither the
+ * task's cancellation nor the deadlines begun before the shield interrupt its suspending
+ * calls, so a cancelled task can still clean up asynchronously: say goodbye over TCP,
+ * commit, flush. Deadlines begun inside the shield do apply (bound the clean-up with one).
+ * The cancellation is not lost: cafe_task_cancelled() still says so, and the first
+ * suspending call after the shield returns CAFE_ECANCELED. Shields nest; end them in reverse
+ * order, in the task that began them. The struct lives on the caller's stack. */
+typedef struct cafe_shield {
+    uint64_t private_outer_deadline;
+    int private_outer_shielded, private_active;
+} cafe_shield_t;
+
+/* CAFE_ENOTASK outside a task (the shield is then inert and end returns 0). */
+int cafe_shield_begin(cafe_shield_t *s);
+/* Returns CAFE_ECANCELED when the task's cancellation applies again after this shield (it
+ * was cancelled, and no outer shield holds it back), else 0. */
+int cafe_shield_end(cafe_shield_t *s);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Synchronisation between tasks of one loop. Each object is plain memory owned by the caller:
@@ -345,29 +429,43 @@ int cafe_queue_destroy(cafe_queue_t *q);
 /* ------------------------------------------------------------------------------------------ */
 /* Task groups (asyncio.TaskGroup, trio's nursery): children are owned by the group; the task
  * that waits on the group cannot leave cafe_group_wait while any child runs. With
- * CAFE_GROUP_CANCEL_ON_ERROR the first child to fail cancels its siblings. */
+ * CAFE_GROUP_CANCEL_ON_ERROR the first child to fail cancels its siblings.
+ *
+ * The task that initialised a group must wait for it before it returns: a task that returns
+ * while a group it initialised still has running children aborts the process with a message
+ * naming the task and the group (the children would otherwise write into its dead frame).
+ * After cafe_group_wait returned, the group may be used again for a new round. */
 
 enum { CAFE_GROUP_CANCEL_ON_ERROR = 1 };
 
+struct cafe__task;
 typedef struct cafe_group {
     unsigned private_flags;
-    size_t private_live;
-    int private_first_error;
-    size_t private_failed;
+    int private_first_error, private_waited;
+    size_t private_live, private_failed;
+    cafe_task_t *private_owner;
     cafe__waitlist_t private_waiters;
-    cafe_task_t *private_children;
+    struct cafe__task *private_children;
 } cafe_group_t;
 
+/* Makes g an empty group owned by the calling task (if any). */
 void cafe_group_init(cafe_group_t *g, unsigned flags);
 /* Starts a child. Like cafe_task_spawn, but the group owns the handle. */
 int cafe_group_spawn(cafe_group_t *g, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts);
+/* Like cafe_group_spawn, and the child's status and value are stored in *result when it
+ * finishes: how a group's caller collects its children's results. *result must stay valid
+ * until cafe_group_wait returns (e.g. an array next to the group). */
+int cafe_group_spawn_result(cafe_group_t *g, cafe_task_fn fn, void *arg,
+                            const cafe_task_opts_t *opts, cafe_result_t *result);
 /* Cancels every running child. */
 void cafe_group_cancel(cafe_group_t *g);
 /* Waits until every child has finished. If the waiting task is cancelled or times out, the
  * children are cancelled and still waited for. Returns the first child's error (0 if none
- * failed), or CAFE_ECANCELED / CAFE_ETIMEDOUT for the waiter's own interruption. */
+ * failed), or CAFE_ECANCELED / CAFE_ETIMEDOUT for the waiter's own interruption. The next
+ * spawn starts a new round: errors of this one are forgotten then. */
 int cafe_group_wait(cafe_group_t *g);
-/* Number of children that ended with a negative status. */
+/* Number of children of this round that failed: ended with a negative status, except the
+ * CAFE_ECANCELED of a child that had been cancelled (by the group, or by anyone). */
 size_t cafe_group_failed(const cafe_group_t *g);
 
 /* ------------------------------------------------------------------------------------------ */

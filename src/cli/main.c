@@ -3,6 +3,7 @@
 #include "demo.h"
 #include "queue.h"
 #include "title_cmd.h"
+#include "serve.h"
 #include "titles.h"
 
 #include <curl/curl.h>
@@ -19,6 +20,7 @@ static void usage(FILE *f) {
           "  demo              the guide's experiment, sync vs async, on local sites\n"
           "  queue push|results|status REDIS_URL   a URL queue on Redis shared by many\n"
           "                    `cafe titles --queue` workers (see cafe queue --help)\n"
+          "  serve             a title service: HTTP API and web page (see cafe serve --help)\n"
           "\n"
           "  --help, --version\n",
           f);
@@ -41,6 +43,8 @@ int main(int argc, char **argv) {
         return cli_demo_main(argc - 1, argv + 1);
     if (strcmp(cmd, "queue") == 0)
         return cli_queue_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "serve") == 0)
+        return serve_main(argc - 1, argv + 1);
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return 0;

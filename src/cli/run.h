@@ -9,6 +9,7 @@
 #include "queue.h"
 #include "record.h"
 #include "resume.h"
+#include "sink_db.h"
 
 #include <stdio.h>
 
@@ -24,6 +25,8 @@ typedef struct cli_run {
     cli_input_t *in;
     cli_queue_t *queue; /* --queue: URLs come from and records go to Redis instead */
     FILE *out;
+    sink_db_t *db; /* --db: records go to a database instead of out */
+    int db_failed; /* the database refused at open or failed; its message is printed */
     /* Records formatted but not yet written (writer.c): a memory stream over pending_buf. */
     FILE *pending;
     char *pending_buf;

@@ -1,6 +1,7 @@
 /* `cafe titles`: a reader task turns lines into fetch tasks under the limits; each fetch
  * task hands its record to the writer; watchers turn Ctrl-C into an orderly stop. */
 #include "titles.h"
+#include "dbsink.h"
 #include "fetch.h"
 #include "run.h"
 #include "text.h"
@@ -160,6 +161,17 @@ static int watch_task(void *arg, void **value) {
     return 0;
 }
 
+/* Commits what is left and ends the database's run; a failure is said here, with the
+ * database's own words. */
+static void close_db(cli_run_t *run) {
+    const char *why;
+    if (run->db && sink_db_close(run->db, run->stopping == 2 ? "interrupted" : "done", &why)) {
+        fprintf(stderr, "cafe titles: %s (what committed is kept: --resume continues)\n", why);
+        run->db_failed = 1;
+    }
+    run->db = NULL;
+}
+
 static int run_main(void *arg, void **value) {
     cli_run_t *run = arg;
     cafe_http_limits_t lim = {.max_transfers = run->o->concurrency,
@@ -171,6 +183,12 @@ static int run_main(void *arg, void **value) {
     if (lrc != 0) {
         fprintf(stderr, "cafe titles: cannot set the HTTP limits: %s\n", cafe_strerror(lrc));
         run->input_error = 1;
+        return 0;
+    }
+    /* The database is checked before anything is fetched. */
+    if (run->o->db && cli_db_open(&run->db, run->o->db, run->o->resume, run->o->argc, run->o->argv,
+                                  &run->done_set) != 0) {
+        run->db_failed = 1;
         return 0;
     }
     run->started_ms = cli_now_ms();
@@ -190,6 +208,7 @@ static int run_main(void *arg, void **value) {
     cli_run_flush_all(run);
     if (run->queue)
         cli_queue_finish(run->queue);
+    close_db(run);
     cafe_task_cancel(wint);
     cafe_task_cancel(wterm);
     cafe_task_cancel(progress);
@@ -245,7 +264,7 @@ static int prepare(cli_run_t *run, cli_opts_t *o) {
     memset(run, 0, sizeof(*run));
     run->o = o;
     fit_fd_limit(o);
-    if (o->resume) {
+    if (o->resume && !o->db) {
         const char *why = NULL;
         long kept = cli_resume_load(o->output, o->fmt, &run->done_set, &why);
         if (kept < 0) {
@@ -299,15 +318,16 @@ int cli_titles_main(int argc, char **argv) {
         rc = cafe_run(run_main, &run, NULL) == 0 ? 0 : 2;
     if (rc == 0 && run.out == stdout && fflush(stdout) != 0)
         run.write_error = errno;
-    if (run.write_error && run.write_error != EPIPE)
+    if (run.write_error && run.write_error != EPIPE && !o.db)
         fprintf(stderr, "cafe titles: writing %s: %s\n",
                 o.queue    ? "to the queue"
                 : o.output ? o.output
                            : "standard output",
                 strerror(run.write_error));
-    if (rc == 0 && !o.quiet && run.write_error != EPIPE)
+    if (rc == 0 && !o.quiet && run.write_error != EPIPE && !(run.db_failed && !run.started_ms))
         cli_summary(&run, run.stopping == 2);
     int code = rc                         ? rc
+               : run.db_failed            ? 2
                : run.write_error          ? 2
                : run.stopping == 2        ? 130
                : run.input_error          ? 2

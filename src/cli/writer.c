@@ -7,6 +7,7 @@
  * while a task is ready, so a record is on its way to the kernel before the loop can block:
  * never held across a wait. A write() is whole records, so a SIGKILL leaves the file with
  * whole records or a torn last one, which --resume detects (resume.c). */
+#include "dbsink.h"
 #include "fetch.h"
 #include "output.h"
 #include "run.h"
@@ -27,6 +28,7 @@ static void count(cli_run_t *run, const cli_record_t *r) {
 static void write_one(cli_run_t *run, cli_slot_t *s) {
     if (s->state == SLOT_DONE && !run->write_error) {
         int rc = run->queue ? cli_queue_record(run->queue, &s->rec)
+                 : run->db  ? cli_db_record(run->db, &s->rec)
                             : cli_output_record(run->pending, run->o->fmt, &s->rec);
         if (rc < 0) {
             run->write_error = -rc;

@@ -21,8 +21,14 @@ const char *cafe_strerror(int err) {
     return "unknown error";
 }
 
+const char *cafe_version(void) {
+    return CAFE_VERSION_STRING;
+}
+
 const char *cafe_err_name(int err) {
     switch (err) {
+    case CAFE_OK:
+        return "CAFE_OK";
 #define CAFE__ERR_NAME(name, value, msg)                                                           \
     case CAFE_##name:                                                                              \
         return "CAFE_" #name;

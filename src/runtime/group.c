@@ -1,32 +1,69 @@
 /* Task groups: the group owns its children's handles; cafe_group_wait returns only when none
- * is left running. */
+ * is left running.
+ *
+ * Misuse caught here: the task that initialised a group must not return while the group
+ * still has children, since the group usually lives in that task's frame and the children
+ * would write into it once it is dead. The owner counts its groups with live children
+ * (open_groups); task_entry checks the count when the task's function returns. */
 #include "runtime/internal.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
 void cafe_group_init(cafe_group_t *g, unsigned flags) {
-    *g = (cafe_group_t){.private_flags = flags};
+    *g = (cafe_group_t){.private_flags = flags, .private_owner = cafe_task_current()};
 }
 
-int cafe_group_spawn(cafe_group_t *g, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts) {
-    cafe_task_t *t;
-    int rc = cafe_task_spawn(&t, fn, arg, opts);
+/* The live count moves 0 -> 1 or 1 -> 0: tell the owner (if it is still a task of this
+ * loop: a group handed on after its owner waited for it has no owner to tell). */
+static void owner_open(cafe_group_t *g, int delta) {
+    cafe__task_t *owner = cafe__task_from(g->private_owner);
+    if (owner)
+        owner->open_groups += (uint32_t)delta;
+}
+
+static int group_spawn(cafe_group_t *g, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts,
+                       cafe_result_t *result) {
+    cafe__task_t *t;
+    if (!g)
+        return CAFE_EINVAL;
+    int rc = cafe__task_spawn(&t, fn, arg, opts);
     if (rc != 0)
         return rc;
+    if (g->private_waited) /* a new round: the last one's errors are not this one's */
+        *g = (cafe_group_t){.private_flags = g->private_flags, .private_owner = g->private_owner};
     t->group = g;
+    t->result_out = result;
     t->sib_prev = NULL;
     t->sib_next = g->private_children;
     if (g->private_children)
         g->private_children->sib_prev = t;
     g->private_children = t;
-    g->private_live++;
+    if (g->private_live++ == 0)
+        owner_open(g, 1);
     return 0;
 }
 
-void cafe_group_cancel(cafe_group_t *g) {
-    for (cafe_task_t *t = g->private_children; t; t = t->sib_next)
-        cafe_task_cancel(t);
+int cafe_group_spawn(cafe_group_t *g, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts) {
+    return group_spawn(g, fn, arg, opts, NULL);
 }
 
-void cafe__group_child_done(cafe_task_t *t) {
+int cafe_group_spawn_result(cafe_group_t *g, cafe_task_fn fn, void *arg,
+                            const cafe_task_opts_t *opts, cafe_result_t *result) {
+    return group_spawn(g, fn, arg, opts, result);
+}
+
+void cafe_group_cancel(cafe_group_t *g) {
+    for (cafe__task_t *t = g->private_children; t; t = t->sib_next)
+        cafe__task_cancel(t);
+}
+
+/* A child that ends with CAFE_ECANCELED after being cancelled did what it was asked. */
+static int child_failed(const cafe__task_t *t) {
+    return t->result.status < 0 && !(t->cancelled && t->result.status == CAFE_ECANCELED);
+}
+
+void cafe__group_child_done(cafe__task_t *t) {
     cafe_group_t *g = t->group;
     if (t->sib_prev)
         t->sib_prev->sib_next = t->sib_next;
@@ -34,18 +71,33 @@ void cafe__group_child_done(cafe_task_t *t) {
         g->private_children = t->sib_next;
     if (t->sib_next)
         t->sib_next->sib_prev = t->sib_prev;
-    g->private_live--;
-    if (t->result.status < 0) {
-        if (g->private_failed++ == 0) {
-            g->private_first_error = t->result.status;
-            if (g->private_flags & CAFE_GROUP_CANCEL_ON_ERROR)
-                cafe_group_cancel(g);
-        }
+    if (t->result_out)
+        *t->result_out = t->result;
+    if (child_failed(t) && g->private_failed++ == 0) {
+        g->private_first_error = t->result.status;
+        if (g->private_flags & CAFE_GROUP_CANCEL_ON_ERROR)
+            cafe_group_cancel(g);
     }
-    if (g->private_live == 0) {
+    if (--g->private_live == 0) {
+        owner_open(g, -1);
         cafe__wait_t *w;
         while ((w = cafe__waitlist_pop(&g->private_waiters)) != NULL)
             cafe__wake(w, 0);
+    }
+}
+
+void cafe__group_check_owner(cafe__task_t *t) {
+    cafe_task_t *h = cafe__task_handle(t);
+    for (cafe__task_t *c = t->loop->all; c; c = c->all_next) {
+        if (!c->group || !c->stack || c->state == CAFE__DONE || c->group->private_owner != h)
+            continue;
+        fprintf(stderr,
+                "cafe: task %s returned while task group %p, which it initialised, still has "
+                "%zu running child task(s) (one is %s): call cafe_group_wait on the group "
+                "before the task that initialised it returns\n",
+                t->name ? t->name : "(unnamed)", (void *)c->group, c->group->private_live,
+                c->name ? c->name : "(unnamed)");
+        abort();
     }
 }
 
@@ -56,7 +108,7 @@ static int group_park(cafe_group_t *g, int interruptible) {
 }
 
 int cafe_group_wait(cafe_group_t *g) {
-    if (g->private_live > 0 && !cafe_task_current())
+    if (g->private_live > 0 && !cafe__running())
         return CAFE_ENOTASK;
     int rc = 0;
     while (g->private_live > 0 && rc == 0)
@@ -65,9 +117,9 @@ int cafe_group_wait(cafe_group_t *g) {
         cafe_group_cancel(g);
         while (g->private_live > 0)
             group_park(g, 0);
-        return rc;
     }
-    return g->private_first_error;
+    g->private_waited = 1;
+    return rc != 0 ? rc : g->private_first_error;
 }
 
 size_t cafe_group_failed(const cafe_group_t *g) {

@@ -29,7 +29,7 @@ struct cafe__wait {
     int (*abort)(cafe__wait_t *w);
     cafe__wait_t *next, *prev; /* links for a cafe__waitlist_t */
     cafe__waitlist_t *list;    /* the list w is on, or NULL */
-    cafe_task_t *task;
+    struct cafe__task *task;
     void *data; /* for the source: e.g. the item a queue hands over */
     /* CAFE__WAIT_FRESH until parked; a wake that comes first (e.g. a completion inside a
      * cafe__loop_call made just before parking) is kept as CAFE__WAIT_EARLY and the park
@@ -48,7 +48,7 @@ int cafe__park(cafe__wait_t *w, uint64_t wake_at);
 void cafe__wake(cafe__wait_t *w, int code);
 /* Interrupts t's current wait with code (CAFE_ECANCELED / CAFE_ETIMEDOUT) if the wait
  * allows it. */
-void cafe__interrupt(cafe_task_t *t, int code);
+void cafe__interrupt(struct cafe__task *t, int code);
 /* An abort for waits that need no clean-up (sleeps). */
 int cafe__abort_noop(cafe__wait_t *w);
 /* An abort for waits on a wait list: takes w off its list. */
@@ -70,10 +70,11 @@ int cafe__loop_call(int (*fn)(void *arg), void *arg);
 
 enum cafe__task_state { CAFE__READY = 1, CAFE__RUNNING, CAFE__PARKED, CAFE__DONE };
 
-#define CAFE__TASK_LIVE 0xCAFE7A5Cu
-#define CAFE__TASK_DEAD 0xDEADDEADu
-
-struct cafe_task {
+/* A task's struct. The public cafe_task_t * is not a pointer to it but a handle that encodes
+ * the struct's slot in the loop's table and its generation (handle.c): a struct is reused
+ * for later tasks, and the generation makes every handle of an earlier task stale. */
+typedef struct cafe__task cafe__task_t;
+struct cafe__task {
     cafe__ctx_t ctx;
     cafe_loop_t *loop;
     cafe__stack_t *stack;
@@ -81,19 +82,25 @@ struct cafe_task {
     void *arg;
     const char *name;
     cafe_result_t result;
-    uint32_t magic;
+    uint32_t gen;   /* bumped when the struct goes back to the pool: old handles go stale */
+    uint32_t index; /* slot in loop->slots, fixed for the struct's life */
     uint8_t state, cancelled, detached, timer_armed;
-    cafe__wait_t *wait; /* the wait this task is parked on, or NULL */
+    uint8_t shielded;     /* inside cafe_shield_begin/end: cancellation held back */
+    uint8_t daemon;       /* CAFE_TASK_DAEMON: cancelled silently when main returns */
+    uint8_t reaped;       /* cancelled because main returned: its ECANCELED is not a failure */
+    uint32_t open_groups; /* groups this task initialised that still have live children */
+    cafe__wait_t *wait;   /* the wait this task is parked on, or NULL */
     int wake_code;
-    uint64_t deadline;                      /* absolute loop time, CAFE__NEVER when none */
-    uint64_t wake_at;                       /* end of the current sleep, CAFE__NEVER when none */
-    cafe__wait_t *joiner;                   /* the task waiting in cafe_task_join, if any */
-    cafe_group_t *group;                    /* owning group, or NULL */
-    cafe_task_t *ready_next;                /* run queue */
-    cafe_task_t *handle_prev, *handle_next; /* loop's list of live handles */
-    cafe_task_t *sib_prev, *sib_next;       /* group's children */
-    cafe_task_t *pool_next;                 /* free pool (FIFO) */
-    cafe_task_t *all_next;                  /* every struct the loop allocated */
+    uint64_t deadline;                       /* absolute loop time, CAFE__NEVER when none */
+    uint64_t wake_at;                        /* end of the current sleep, CAFE__NEVER when none */
+    cafe__wait_t *joiner;                    /* the task waiting in join or wait_any, if any */
+    cafe_group_t *group;                     /* owning group, or NULL */
+    cafe_result_t *result_out;               /* group child: where its result is copied */
+    cafe__task_t *ready_next;                /* run queue */
+    cafe__task_t *handle_prev, *handle_next; /* loop's list of live handles */
+    cafe__task_t *sib_prev, *sib_next;       /* group's children */
+    cafe__task_t *pool_next;                 /* free pool (FIFO) */
+    cafe__task_t *all_next;                  /* every struct the loop allocated */
     void *asan_fake;
     uv_timer_t timer; /* sleeps and deadlines; initialised once per struct */
 };
@@ -103,11 +110,13 @@ struct cafe_task {
 struct cafe_loop {
     uv_loop_t uv;
     cafe__ctx_t main_ctx; /* the loop's own stack while a task runs */
-    cafe_task_t *current;
-    cafe_task_t *ready_head, *ready_tail;
-    cafe_task_t *handles; /* live handles: spawned, not yet joined or released */
-    cafe_task_t *pool_head, *pool_tail;
-    cafe_task_t *all;
+    cafe__task_t *current;
+    cafe__task_t *ready_head, *ready_tail;
+    cafe__task_t *handles; /* live handles: spawned, not yet joined or released */
+    cafe__task_t *pool_head, *pool_tail;
+    cafe__task_t *all;
+    cafe__task_t **slots; /* every struct by its index: handles are decoded through it */
+    size_t nslots, slots_cap;
     size_t live; /* tasks not finished */
     size_t stack_size;
     int running, quiet;
@@ -141,16 +150,55 @@ cafe_loop_t *cafe__loop_tls(void);
  * turns where nothing in it was alive. Use it instead of uv_now before arming a timer. */
 uint64_t cafe__loop_now(cafe_loop_t *loop);
 
+/* The running task, or NULL on the loop's stack or outside any loop. */
+static inline cafe__task_t *cafe__running(void) {
+    cafe_loop_t *loop = cafe__loop_tls();
+    return loop ? loop->current : NULL;
+}
+
 /* Scheduler hooks (loop.c). */
-void cafe__ready_push(cafe_loop_t *loop, cafe_task_t *t);
-void cafe__switch_to_loop(cafe_task_t *t);
+void cafe__ready_push(cafe_loop_t *loop, cafe__task_t *t);
+void cafe__switch_to_loop(cafe__task_t *t);
+/* Puts the running task t at the back of the run queue and lets the others run once. */
+void cafe__yield_once(cafe__task_t *t);
+
+/* Handles (handle.c). */
+/* A fresh struct from the pool (or calloc) with its slot, or NULL. */
+cafe__task_t *cafe__task_struct_get(cafe_loop_t *loop);
+/* Back to the pool: every handle of it goes stale. */
+void cafe__task_struct_put(cafe_loop_t *loop, cafe__task_t *t);
+/* The struct behind a handle of the running loop, or NULL for NULL, stale or foreign ones. */
+cafe__task_t *cafe__task_from(cafe_task_t *h);
+/* The handle of t as it is now. */
+cafe_task_t *cafe__task_handle(const cafe__task_t *t);
+void cafe__task_free_all(cafe_loop_t *loop);
+
+/* Interruptions. The code a suspending call of t must return at once, CAFE_ECANCELED or
+ * CAFE_ETIMEDOUT, or 0; `now` matters only when t has a deadline. A shield holds back the
+ * cancellation (and, by clearing t->deadline, the deadlines begun outside it). */
+static inline int cafe__interruption(const cafe__task_t *t, uint64_t now) {
+    if (t->cancelled && !t->shielded)
+        return CAFE_ECANCELED;
+    return now >= t->deadline ? CAFE_ETIMEDOUT : 0;
+}
+/* For the calls that return early without parking: the pending cancellation of the
+ * running task t (may be NULL), after yielding once so that a task looping on a call that
+ * keeps failing still lets every other task run. 0 when there is none. */
+int cafe__cancel_check(cafe__task_t *t);
 
 /* Task internals (task.c). */
-int cafe__task_join(cafe_task_t *t, cafe_result_t *result, int interruptible);
-void cafe__task_release(cafe_task_t *t);
-void cafe__task_free_all(cafe_loop_t *loop);
-/* Group bookkeeping for a child that just finished (group.c); on the child's stack. */
-void cafe__group_child_done(cafe_task_t *t);
+/* cafe_task_spawn returning the struct. */
+int cafe__task_spawn(cafe__task_t **out, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts);
+int cafe__task_join(cafe__task_t *t, cafe_result_t *result, int interruptible);
+/* A handle the caller may join: live, not detached, not a group's. */
+int cafe__task_joinable(const cafe__task_t *t);
+void cafe__task_release(cafe__task_t *t);
+/* cafe_task_cancel on a struct: sets the sticky flag and interrupts an unshielded wait. */
+void cafe__task_cancel(cafe__task_t *t);
+/* Group bookkeeping (group.c): a child that just finished, on the child's stack; a task
+ * that returned while groups it initialised still have children (aborts with a message). */
+void cafe__group_child_done(cafe__task_t *t);
+void cafe__group_check_owner(cafe__task_t *t);
 int cafe__err_from_uv(int uv_err);
 
 #endif

@@ -63,7 +63,7 @@ int cafe__loop_at_close(cafe_loop_t *loop, void (*fn)(void *), void *arg) {
     return 0;
 }
 
-void cafe__ready_push(cafe_loop_t *loop, cafe_task_t *t) {
+void cafe__ready_push(cafe_loop_t *loop, cafe__task_t *t) {
     /* Woken from a libuv callback (e.g. a timer, before the poll phase of the same turn):
      * libuv does not know about our run queue and would block in epoll. uv_stop makes this
      * turn's poll non-blocking and uv_run return after it. */
@@ -78,8 +78,8 @@ void cafe__ready_push(cafe_loop_t *loop, cafe_task_t *t) {
     loop->ready_tail = t;
 }
 
-static cafe_task_t *ready_pop(cafe_loop_t *loop) {
-    cafe_task_t *t = loop->ready_head;
+static cafe__task_t *ready_pop(cafe_loop_t *loop) {
+    cafe__task_t *t = loop->ready_head;
     if (t) {
         loop->ready_head = t->ready_next;
         if (!loop->ready_head)
@@ -89,7 +89,7 @@ static cafe_task_t *ready_pop(cafe_loop_t *loop) {
 }
 
 /* Task side of a switch to the loop stack. On return the task runs again. */
-void cafe__switch_to_loop(cafe_task_t *t) {
+void cafe__switch_to_loop(cafe__task_t *t) {
     cafe_loop_t *loop = t->loop;
     cafe__stack_check(&loop->stacks, t->stack, t->name);
     cafe__asan_start(&t->asan_fake, loop->asan_main_bottom, loop->asan_main_size);
@@ -97,9 +97,14 @@ void cafe__switch_to_loop(cafe_task_t *t) {
     cafe__asan_finish(t->asan_fake, &loop->asan_main_bottom, &loop->asan_main_size);
 }
 
+void cafe__yield_once(cafe__task_t *t) {
+    cafe__ready_push(t->loop, t);
+    cafe__switch_to_loop(t);
+}
+
 /* Loop side: runs t until it parks, yields or finishes; serves its cafe__loop_call requests
  * in between. */
-static void resume(cafe_loop_t *loop, cafe_task_t *t) {
+static void resume(cafe_loop_t *loop, cafe__task_t *t) {
     for (;;) {
         loop->current = t;
         t->state = CAFE__RUNNING;
@@ -124,7 +129,7 @@ static void resume(cafe_loop_t *loop, cafe_task_t *t) {
 
 int cafe__loop_call(int (*fn)(void *arg), void *arg) {
     cafe_loop_t *loop = tls_loop;
-    cafe_task_t *t = loop ? loop->current : NULL;
+    cafe__task_t *t = loop ? loop->current : NULL;
     if (!t)
         return fn(arg);
     loop->call_fn = fn;
@@ -136,7 +141,7 @@ int cafe__loop_call(int (*fn)(void *arg), void *arg) {
 static void run_ready(cafe_loop_t *loop) {
     /* Only the tasks ready at the start of the turn: a task that yields goes to the back and
      * runs next turn, after libuv had a chance to poll. */
-    cafe_task_t *last = loop->ready_tail, *t;
+    cafe__task_t *last = loop->ready_tail, *t;
     while ((t = ready_pop(loop)) != NULL) {
         resume(loop, t);
         if (t == last)
@@ -148,7 +153,7 @@ static void run_ready(cafe_loop_t *loop) {
  * for something that cannot happen. Cancel them so they unwind instead of hanging. */
 static int break_deadlock(cafe_loop_t *loop) {
     size_t n = 0;
-    for (cafe_task_t *t = loop->all; t; t = t->all_next)
+    for (cafe__task_t *t = loop->all; t; t = t->all_next)
         if (t->state == CAFE__PARKED && t->wait && t->wait->abort)
             n++;
     if (n == 0)
@@ -157,17 +162,46 @@ static int break_deadlock(cafe_loop_t *loop) {
             "cafe: deadlock: %zu task(s) wait for something that can never happen; "
             "cancelling them\n",
             n);
-    for (cafe_task_t *t = loop->all; t; t = t->all_next)
-        if (t->state == CAFE__PARKED && t->wait && t->wait->abort)
-            cafe_task_cancel(t);
+    /* Through shields too: a shielded task parked here would wait forever as well. */
+    for (cafe__task_t *t = loop->all; t; t = t->all_next)
+        if (t->state == CAFE__PARKED && t->wait && t->wait->abort) {
+            t->cancelled = 1;
+            cafe__interrupt(t, CAFE_ECANCELED);
+        }
     return 0;
+}
+
+static int still_running(const cafe__task_t *t) {
+    return t->stack && t->state != CAFE__DONE;
+}
+
+/* asyncio.run's end: main returned, so cancel every task still running (they are waited
+ * for by the run loop), naming those not marked CAFE_TASK_DAEMON. */
+static void reap_leftovers(cafe_loop_t *loop) {
+    size_t named = 0;
+    for (cafe__task_t *t = loop->all; t; t = t->all_next)
+        named += still_running(t) && !t->daemon;
+    if (named > 0 && !loop->quiet) {
+        fprintf(stderr,
+                "cafe: main returned while %zu task(s) were still running; cancelling:", named);
+        for (cafe__task_t *t = loop->all; t; t = t->all_next)
+            if (still_running(t) && !t->daemon)
+                fprintf(stderr, " %s", t->name ? t->name : "(unnamed)");
+        fprintf(stderr, " (mark long-lived tasks CAFE_TASK_DAEMON)\n");
+    }
+    for (cafe__task_t *t = loop->all; t; t = t->all_next)
+        if (still_running(t)) {
+            t->reaped = 1;
+            cafe__task_cancel(t);
+        }
 }
 
 static void report_unjoined(cafe_loop_t *loop) {
     if (loop->quiet)
         return;
-    for (cafe_task_t *t = loop->handles; t; t = t->handle_next)
-        if (t->state == CAFE__DONE && t->result.status < 0)
+    for (cafe__task_t *t = loop->handles; t; t = t->handle_next)
+        if (t->state == CAFE__DONE && t->result.status < 0 &&
+            !(t->reaped && t->result.status == CAFE_ECANCELED))
             fprintf(stderr, "cafe: task %s failed and was never joined: %s\n",
                     t->name ? t->name : "(unnamed)", cafe_strerror(t->result.status));
     if (loop->detached_failed)
@@ -184,13 +218,19 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
     cafe_loop_t *outer = tls_loop;
     tls_loop = loop;
     loop->running = 1;
-    cafe_task_t *main_task;
+    cafe__task_t *main_task;
     cafe_task_opts_t opts = {.name = "main"};
-    int rc = cafe_task_spawn(&main_task, fn, arg, &opts);
+    int rc = cafe__task_spawn(&main_task, fn, arg, &opts);
+    int reaped = 0;
     while (rc == 0 && loop->live > 0) {
         run_ready(loop);
         if (loop->live == 0)
             break;
+        if (!reaped && main_task->state == CAFE__DONE) {
+            reaped = 1;
+            reap_leftovers(loop);
+            continue;
+        }
         if (!loop->ready_head) {
             /* About to block: a good time for syscalls. */
             cafe__stacks_trim(&loop->stacks, uv_now(&loop->uv));

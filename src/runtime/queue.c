@@ -62,11 +62,12 @@ int cafe_queue_try_get(cafe_queue_t *q, void **item) {
 }
 
 static int queue_wait(cafe__waitlist_t *list, cafe__wait_t *w) {
-    cafe_task_t *t = cafe_task_current();
+    cafe__task_t *t = cafe__running();
     if (!t)
         return CAFE_ENOTASK;
-    if (t->cancelled)
-        return CAFE_ECANCELED;
+    int rc = cafe__cancel_check(t);
+    if (rc != 0)
+        return rc;
     cafe__waitlist_push(list, w);
     return cafe__park(w, CAFE__NEVER);
 }

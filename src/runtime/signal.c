@@ -53,7 +53,7 @@ int cafe_signal_wait(cafe_signal_t *s) {
     if (!w)
         return CAFE_EINVAL;
     while (w->count == 0) {
-        cafe_task_t *t = cafe_task_current();
+        cafe__task_t *t = cafe__running();
         if (!t)
             return CAFE_ENOTASK;
         cafe__wait_t wait = {.abort = cafe__abort_unlist};

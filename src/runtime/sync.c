@@ -6,9 +6,10 @@ void cafe_sem_init(cafe_sem_t *s, size_t permits) {
 }
 
 int cafe_sem_acquire(cafe_sem_t *s) {
-    cafe_task_t *t = cafe_task_current();
-    if (t && t->cancelled)
-        return CAFE_ECANCELED;
+    cafe__task_t *t = cafe__running();
+    int rc = cafe__cancel_check(t);
+    if (rc != 0)
+        return rc;
     if (s->private_count > 0 && cafe__waitlist_empty(&s->private_waiters)) {
         s->private_count--;
         return 0;
@@ -64,9 +65,10 @@ int cafe_event_is_set(const cafe_event_t *e) {
 }
 
 int cafe_event_wait(cafe_event_t *e) {
-    cafe_task_t *t = cafe_task_current();
-    if (t && t->cancelled)
-        return CAFE_ECANCELED;
+    cafe__task_t *t = cafe__running();
+    int rc = cafe__cancel_check(t);
+    if (rc != 0)
+        return rc;
     if (e->private_set)
         return 0;
     if (!t)

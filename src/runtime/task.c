@@ -5,36 +5,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-static cafe_task_t *struct_get(cafe_loop_t *loop) {
-    cafe_task_t *t = loop->pool_head;
-    if (t) {
-        loop->pool_head = t->pool_next;
-        if (!loop->pool_head)
-            loop->pool_tail = NULL;
-        return t;
-    }
-    t = calloc(1, sizeof(*t));
-    if (!t)
-        return NULL;
-    uv_timer_init(&loop->uv, &t->timer);
-    t->all_next = loop->all;
-    loop->all = t;
-    return t;
-}
-
-/* FIFO reuse keeps a dead handle dead for as long as possible, so that misuse of a stale
- * handle is caught by its magic number rather than hitting a new task. */
-static void struct_put(cafe_loop_t *loop, cafe_task_t *t) {
-    t->magic = CAFE__TASK_DEAD;
-    t->pool_next = NULL;
-    if (loop->pool_tail)
-        loop->pool_tail->pool_next = t;
-    else
-        loop->pool_head = t;
-    loop->pool_tail = t;
-}
-
-static void handle_link(cafe_loop_t *loop, cafe_task_t *t) {
+static void handle_link(cafe_loop_t *loop, cafe__task_t *t) {
     t->handle_prev = NULL;
     t->handle_next = loop->handles;
     if (loop->handles)
@@ -42,7 +13,7 @@ static void handle_link(cafe_loop_t *loop, cafe_task_t *t) {
     loop->handles = t;
 }
 
-static void handle_unlink(cafe_loop_t *loop, cafe_task_t *t) {
+static void handle_unlink(cafe_loop_t *loop, cafe__task_t *t) {
     if (t->handle_prev)
         t->handle_prev->handle_next = t->handle_next;
     else
@@ -51,20 +22,33 @@ static void handle_unlink(cafe_loop_t *loop, cafe_task_t *t) {
         t->handle_next->handle_prev = t->handle_prev;
 }
 
-void cafe__task_release(cafe_task_t *t) {
+void cafe__task_release(cafe__task_t *t) {
     handle_unlink(t->loop, t);
-    struct_put(t->loop, t);
+    cafe__task_struct_put(t->loop, t);
+}
+
+/* A failure nobody will join, kept for the report at the end of the run. The ECANCELED of
+ * a task cancelled because main returned is what was asked for, not a failure. */
+static void note_unjoined_failure(cafe_loop_t *loop, const cafe__task_t *t) {
+    if (t->result.status >= 0 || (t->reaped && t->result.status == CAFE_ECANCELED))
+        return;
+    if (loop->detached_failed++ == 0) {
+        loop->detached_first_error = t->result.status;
+        loop->detached_first_name = t->name;
+    }
 }
 
 /* Runs on the task's stack, first thing after its first switch-in. Never returns. */
 static void task_entry(void *p) {
-    cafe_task_t *t = p;
+    cafe__task_t *t = p;
     cafe_loop_t *loop = t->loop;
     cafe__asan_finish(NULL, &loop->asan_main_bottom, &loop->asan_main_size);
     void *value = NULL;
     int status = t->fn(t->arg, &value);
     t->result.status = status;
     t->result.value = value;
+    if (t->open_groups)
+        cafe__group_check_owner(t); /* aborts: children would write into a dead frame */
     t->state = CAFE__DONE;
     loop->live--;
     if (t->joiner)
@@ -72,33 +56,36 @@ static void task_entry(void *p) {
     t->joiner = NULL;
     if (t->group)
         cafe__group_child_done(t);
-    else if (t->detached && status < 0) {
-        if (loop->detached_failed++ == 0) {
-            loop->detached_first_error = status;
-            loop->detached_first_name = t->name;
-        }
-    }
+    else if (t->detached)
+        note_unjoined_failure(loop, t);
     cafe__stack_check(&loop->stacks, t->stack, t->name);
     cafe__asan_start(NULL, loop->asan_main_bottom, loop->asan_main_size);
     cafe__ctx_switch(&t->ctx, &loop->main_ctx);
     abort(); /* a finished task is never resumed */
 }
 
-int cafe_task_spawn(cafe_task_t **out, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts) {
+/* The stack size a spawn asks for, or 0 when it cannot be had (larger than the largest
+ * stack class). */
+static size_t stack_size_for(const cafe_loop_t *loop, const cafe_task_opts_t *opts) {
+    size_t size = opts && opts->stack_size ? opts->stack_size : loop->stack_size;
+    if (size > CAFE_STACK_MAX)
+        return 0;
+    return size < CAFE_STACK_MIN ? CAFE_STACK_MIN : size;
+}
+
+int cafe__task_spawn(cafe__task_t **out, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts) {
     cafe_loop_t *loop = cafe__loop_tls();
     if (!loop)
         return CAFE_ENOTASK;
-    if (!out || !fn)
+    size_t size = stack_size_for(loop, opts);
+    if (!fn || size == 0 || (opts && (opts->flags & ~(unsigned)CAFE_TASK_DAEMON)))
         return CAFE_EINVAL;
-    size_t size = opts && opts->stack_size ? opts->stack_size : loop->stack_size;
-    if (size < CAFE_STACK_MIN)
-        size = CAFE_STACK_MIN;
-    cafe_task_t *t = struct_get(loop);
+    cafe__task_t *t = cafe__task_struct_get(loop);
     if (!t)
         return CAFE_ENOMEM;
     t->stack = cafe__stack_get(&loop->stacks, size);
     if (!t->stack) {
-        struct_put(loop, t);
+        cafe__task_struct_put(loop, t);
         return CAFE_ENOMEM;
     }
     t->loop = loop;
@@ -106,11 +93,13 @@ int cafe_task_spawn(cafe_task_t **out, cafe_task_fn fn, void *arg, const cafe_ta
     t->arg = arg;
     t->name = opts ? opts->name : NULL;
     t->result = (cafe_result_t){0, NULL};
-    t->magic = CAFE__TASK_LIVE;
-    t->cancelled = t->detached = t->timer_armed = 0;
+    t->cancelled = t->detached = t->timer_armed = t->shielded = t->reaped = 0;
+    t->daemon = opts && (opts->flags & CAFE_TASK_DAEMON);
+    t->open_groups = 0;
     t->wait = NULL;
     t->joiner = NULL;
     t->group = NULL;
+    t->result_out = NULL;
     t->deadline = t->wake_at = CAFE__NEVER;
     t->asan_fake = NULL;
     cafe__ctx_make(&t->ctx, t->stack->lo, t->stack->size, task_entry, t);
@@ -121,21 +110,31 @@ int cafe_task_spawn(cafe_task_t **out, cafe_task_fn fn, void *arg, const cafe_ta
     return 0;
 }
 
-static int valid_handle(cafe_task_t *t) {
-    return t && t->magic == CAFE__TASK_LIVE && !t->detached && !t->group;
+int cafe_task_spawn(cafe_task_t **out, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts) {
+    cafe__task_t *t;
+    if (!out)
+        return cafe__loop_tls() ? CAFE_EINVAL : CAFE_ENOTASK;
+    int rc = cafe__task_spawn(&t, fn, arg, opts);
+    if (rc == 0)
+        *out = cafe__task_handle(t);
+    return rc;
+}
+
+int cafe__task_joinable(const cafe__task_t *t) {
+    return t && !t->detached && !t->group;
 }
 
 static int join_abort(cafe__wait_t *w) {
-    cafe_task_t *target = w->data;
+    cafe__task_t *target = w->data;
     target->joiner = NULL;
     return 1;
 }
 
-int cafe__task_join(cafe_task_t *t, cafe_result_t *result, int interruptible) {
-    if (!valid_handle(t))
+int cafe__task_join(cafe__task_t *t, cafe_result_t *result, int interruptible) {
+    if (!cafe__task_joinable(t))
         return CAFE_EINVAL;
-    cafe_loop_t *loop = cafe__loop_tls();
-    cafe_task_t *self = loop ? loop->current : NULL;
+    cafe_loop_t *loop = t->loop;
+    cafe__task_t *self = loop->current;
     if (t == self)
         return CAFE_EDEADLK;
     if (t->state != CAFE__DONE) {
@@ -156,54 +155,24 @@ int cafe__task_join(cafe_task_t *t, cafe_result_t *result, int interruptible) {
 }
 
 int cafe_task_join(cafe_task_t *t, cafe_result_t *result) {
-    return cafe__task_join(t, result, 1);
+    return cafe__task_join(cafe__task_from(t), result, 1);
 }
 
 int cafe_task_join_timeout(cafe_task_t *t, uint64_t ms, cafe_result_t *result) {
     cafe_deadline_t d;
     int began = cafe_deadline_begin(&d, ms);
-    int rc = cafe__task_join(t, result, 1);
+    int rc = cafe__task_join(cafe__task_from(t), result, 1);
     if (began == 0)
         cafe_deadline_end(&d);
     return rc;
 }
 
-int cafe_task_gather(cafe_task_t *const *tasks, size_t n, cafe_result_t *results) {
-    cafe_loop_t *loop = cafe__loop_tls();
-    int in_task = loop && loop->current;
-    for (size_t i = 0; i < n; i++) {
-        if (!valid_handle(tasks[i]) || tasks[i] == (in_task ? loop->current : NULL))
-            return CAFE_EINVAL;
-        if (!in_task && tasks[i]->state != CAFE__DONE)
-            return CAFE_ENOTASK;
-    }
-    int rc = 0;
-    size_t i = 0;
-    for (; i < n; i++) {
-        rc = cafe__task_join(tasks[i], &results[i], 1);
-        if (rc != 0)
-            break;
-    }
-    if (rc == 0)
-        return 0;
-    /* Interrupted: nothing may keep running behind the caller's back, and no result may be
-     * lost. Cancel what is left, then wait for all of it. */
-    for (size_t j = i; j < n; j++)
-        cafe_task_cancel(tasks[j]);
-    for (size_t j = i; j < n; j++)
-        cafe__task_join(tasks[j], &results[j], 0);
-    return rc;
-}
-
-int cafe_task_detach(cafe_task_t *t) {
-    if (!valid_handle(t))
+int cafe_task_detach(cafe_task_t *h) {
+    cafe__task_t *t = cafe__task_from(h);
+    if (!cafe__task_joinable(t))
         return CAFE_EINVAL;
     if (t->state == CAFE__DONE) {
-        cafe_loop_t *loop = t->loop;
-        if (t->result.status < 0 && loop->detached_failed++ == 0) {
-            loop->detached_first_error = t->result.status;
-            loop->detached_first_name = t->name;
-        }
+        note_unjoined_failure(t->loop, t);
         cafe__task_release(t);
         return 0;
     }
@@ -211,29 +180,34 @@ int cafe_task_detach(cafe_task_t *t) {
     return 0;
 }
 
-int cafe_task_cancel(cafe_task_t *t) {
-    if (!t || t->magic != CAFE__TASK_LIVE)
-        return CAFE_EINVAL;
+void cafe__task_cancel(cafe__task_t *t) {
     if (t->state == CAFE__DONE || t->cancelled)
-        return 0;
+        return;
     t->cancelled = 1;
-    if (t->state == CAFE__PARKED)
+    if (t->state == CAFE__PARKED && !t->shielded)
         cafe__interrupt(t, CAFE_ECANCELED);
+}
+
+int cafe_task_cancel(cafe_task_t *h) {
+    cafe__task_t *t = cafe__task_from(h);
+    if (!t)
+        return CAFE_EINVAL;
+    cafe__task_cancel(t);
     return 0;
 }
 
 cafe_task_t *cafe_task_current(void) {
     cafe_loop_t *loop = cafe__loop_tls();
-    return loop ? loop->current : NULL;
+    return loop && loop->current ? cafe__task_handle(loop->current) : NULL;
 }
 
 int cafe_task_cancelled(void) {
-    cafe_task_t *t = cafe_task_current();
+    cafe__task_t *t = cafe__running();
     return t ? t->cancelled : 0;
 }
 
 int cafe_task_sleep(uint64_t ms) {
-    cafe_task_t *t = cafe_task_current();
+    cafe__task_t *t = cafe__running();
     if (!t) {
         struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
                               .tv_nsec = (long)(ms % 1000) * 1000000L};
@@ -242,55 +216,15 @@ int cafe_task_sleep(uint64_t ms) {
         return 0;
     }
     cafe__wait_t w = {.abort = cafe__abort_noop};
-    return cafe__park(&w, cafe__loop_now(t->loop) + ms);
+    uint64_t now = cafe__loop_now(t->loop);
+    return cafe__park(&w, ms > CAFE__NEVER - 1 - now ? CAFE__NEVER - 1 : now + ms);
 }
 
 int cafe_task_yield(void) {
-    cafe_task_t *t = cafe_task_current();
+    cafe__task_t *t = cafe__running();
     if (!t)
         return 0;
-    if (t->cancelled)
-        return CAFE_ECANCELED;
-    if (t->deadline != CAFE__NEVER && cafe__loop_now(t->loop) >= t->deadline)
-        return CAFE_ETIMEDOUT;
-    cafe__ready_push(t->loop, t);
-    cafe__switch_to_loop(t);
-    return 0;
-}
-
-int cafe_deadline_begin(cafe_deadline_t *d, uint64_t ms) {
-    cafe_task_t *t = cafe_task_current();
-    if (!t) {
-        d->private_at = d->private_outer = CAFE__NEVER;
-        return CAFE_ENOTASK;
-    }
-    uint64_t now = cafe__loop_now(t->loop);
-    uint64_t at = ms > CAFE__NEVER - now ? CAFE__NEVER : now + ms;
-    d->private_outer = t->deadline;
-    d->private_at = at < t->deadline ? at : t->deadline;
-    t->deadline = d->private_at;
-    return 0;
-}
-
-int cafe_deadline_end(cafe_deadline_t *d) {
-    cafe_task_t *t = cafe_task_current();
-    if (!t || d->private_at == CAFE__NEVER)
-        return 0;
-    t->deadline = d->private_outer;
-    return cafe__loop_now(t->loop) >= d->private_at ? CAFE_ETIMEDOUT : 0;
-}
-
-static void free_struct(uv_handle_t *h) {
-    free(h->data);
-}
-
-void cafe__task_free_all(cafe_loop_t *loop) {
-    cafe_task_t *t = loop->all;
-    while (t) {
-        cafe_task_t *next = t->all_next;
-        t->timer.data = t;
-        uv_close((uv_handle_t *)&t->timer, free_struct);
-        t = next;
-    }
-    loop->all = loop->handles = loop->pool_head = loop->pool_tail = NULL;
+    int rc = cafe__interruption(t, t->deadline == CAFE__NEVER ? 0 : cafe__loop_now(t->loop));
+    cafe__yield_once(t);
+    return rc;
 }

@@ -180,7 +180,7 @@ int cafe_tcp_accept(cafe_tcp_t *l, cafe_tcp_t *conn) {
     conn->private_impl = NULL;
     if (!t->listening)
         return cafe__tcp_leave(t, CAFE_EINVAL);
-    cafe_task_t *self = cafe_task_current();
+    cafe__task_t *self = cafe__running();
     if (!self)
         return cafe__tcp_leave(t, CAFE_ENOTASK);
     while (!t->accept_ready && !t->accept_err && !t->closing) {
@@ -210,7 +210,7 @@ int cafe_tcp_connect(cafe_tcp_t *s, const char *ip, int port) {
     if (!s)
         return CAFE_EINVAL;
     s->private_impl = NULL;
-    cafe_task_t *self = cafe_task_current();
+    cafe__task_t *self = cafe__running();
     if (!self)
         return CAFE_ENOTASK;
     struct sockaddr_storage ss;

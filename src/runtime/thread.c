@@ -28,15 +28,16 @@ static int work_abort(cafe__wait_t *wait) {
 }
 
 int cafe_thread_run(cafe_work_fn fn, void *arg) {
-    cafe_task_t *t = cafe_task_current();
+    cafe__task_t *t = cafe__running();
     if (!t)
         return fn(arg);
-    if (t->cancelled)
-        return CAFE_ECANCELED;
+    int rc = cafe__cancel_check(t);
+    if (rc != 0)
+        return rc;
     work_t w = {.fn = fn, .arg = arg, .wait = {.abort = work_abort}};
     w.req.data = &w;
     w.wait.data = &w;
-    int rc = uv_queue_work(&t->loop->uv, &w.req, work_cb, after_cb);
+    rc = uv_queue_work(&t->loop->uv, &w.req, work_cb, after_cb);
     if (rc != 0)
         return cafe__err_from_uv(rc);
     rc = cafe__park(&w.wait, CAFE__NEVER);

@@ -43,7 +43,7 @@ int cafe__abort_unlist(cafe__wait_t *w) {
 }
 
 void cafe__wake(cafe__wait_t *w, int code) {
-    cafe_task_t *t = w->task;
+    cafe__task_t *t = w->task;
     if (w->state == CAFE__WAIT_FRESH) {
         w->state = CAFE__WAIT_EARLY;
         w->early_code = code;
@@ -60,14 +60,14 @@ void cafe__wake(cafe__wait_t *w, int code) {
     cafe__ready_push(t->loop, t);
 }
 
-void cafe__interrupt(cafe_task_t *t, int code) {
+void cafe__interrupt(cafe__task_t *t, int code) {
     cafe__wait_t *w = t->wait;
     if (w && w->abort && w->abort(w))
         cafe__wake(w, code);
 }
 
 static void on_timer(uv_timer_t *timer) {
-    cafe_task_t *t = timer->data;
+    cafe__task_t *t = timer->data;
     t->timer_armed = 0;
     if (!t->wait)
         return;
@@ -78,9 +78,16 @@ static void on_timer(uv_timer_t *timer) {
         cafe__wake(t->wait, 0);
 }
 
+int cafe__cancel_check(cafe__task_t *t) {
+    if (!t || !t->cancelled || t->shielded)
+        return 0;
+    cafe__yield_once(t);
+    return CAFE_ECANCELED;
+}
+
 int cafe__park(cafe__wait_t *w, uint64_t wake_at) {
     cafe_loop_t *loop = cafe__loop_tls();
-    cafe_task_t *t = loop ? loop->current : NULL;
+    cafe__task_t *t = loop ? loop->current : NULL;
     if (!t)
         return CAFE_ENOTASK;
     if (w->state == CAFE__WAIT_EARLY) {
@@ -93,9 +100,13 @@ int cafe__park(cafe__wait_t *w, uint64_t wake_at) {
     int timed = wake_at != CAFE__NEVER || (w->abort && t->deadline != CAFE__NEVER);
     uint64_t now = timed ? cafe__loop_now(loop) : 0;
     if (w->abort) {
-        int early = t->cancelled ? CAFE_ECANCELED : now >= t->deadline ? CAFE_ETIMEDOUT : 0;
-        if (early && w->abort(w))
+        int early = cafe__interruption(t, now);
+        if (early && w->abort(w)) {
+            /* A task that ignores its cancellation and calls again at once must not
+             * starve the others: every suspending call suspends at least this once. */
+            cafe__yield_once(t);
             return early;
+        }
         if (!early && t->deadline < fire)
             fire = t->deadline;
     }

@@ -14,6 +14,13 @@
  * Returns the main task's status. */
 int test_run(cafe_task_fn fn, void *arg);
 
+/* Runs cafe_run(fn, arg) in a child process (for runs that must abort, or whose report on
+ * stderr is the point). Returns what the child wrote on stderr (static storage, up to 8 KiB;
+ * overwritten by the next call); *status (may be NULL) receives waitpid's status. The
+ * child exits 0 when the run returned 0 with a main status of 0, 3 for another main
+ * status, 2 when the run failed. */
+const char *test_child_stderr(cafe_task_fn fn, void *arg, int *status);
+
 /* Monotonic milliseconds. */
 uint64_t test_now_ms(void);
 

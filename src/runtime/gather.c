@@ -1,0 +1,165 @@
+/* Waiting on several tasks: gather (all, in order), gather_failfast, wait_any and
+ * as_completed (the first to finish).
+ *
+ * Every call checks every handle before it touches any: a bad one (stale, detached, a
+ * group's, the caller itself, listed twice, or already waited on by another task) fails the
+ * call with nothing joined and nothing registered. A task can have one waiter at a time
+ * (its joiner slot); waiting on "the first of several" registers one wait record in the
+ * joiner slot of each of them and takes it back out of all of them afterwards. */
+#include "runtime/internal.h"
+
+/* Stands in a joiner slot while a handle list is checked, to find duplicates. */
+static cafe__wait_t mark;
+
+/* Checks tasks[0..n) (NULL entries allowed when skip_null). Returns the number of tasks,
+ * or CAFE_EINVAL / CAFE_EBUSY / CAFE_ENOTASK (outside a task, for one not finished). */
+static long check_handles(cafe_task_t *const *tasks, size_t n, int skip_null) {
+    cafe__task_t *self = cafe__running();
+    long rc = 0;
+    size_t i = 0;
+    for (; i < n && rc >= 0; i++) {
+        cafe__task_t *t = cafe__task_from(tasks[i]);
+        if (!tasks[i] && skip_null)
+            continue;
+        if (!cafe__task_joinable(t) || t == self || t->joiner == &mark)
+            rc = CAFE_EINVAL;
+        else if (t->joiner)
+            rc = CAFE_EBUSY;
+        else if (!self && t->state != CAFE__DONE)
+            rc = CAFE_ENOTASK;
+        else {
+            t->joiner = &mark;
+            rc++;
+        }
+    }
+    for (size_t j = 0; j < i; j++) { /* unmark what the loop marked */
+        cafe__task_t *t = cafe__task_from(tasks[j]);
+        if (t && t->joiner == &mark)
+            t->joiner = NULL;
+    }
+    return rc;
+}
+
+static void cancel_live(cafe_task_t *const *tasks, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        cafe__task_t *t = cafe__task_from(tasks[i]);
+        if (t)
+            cafe__task_cancel(t);
+    }
+}
+
+int cafe_task_gather(cafe_task_t *const *tasks, size_t n, cafe_result_t *results) {
+    if (n > 0 && (!tasks || !results))
+        return CAFE_EINVAL;
+    long checked = check_handles(tasks, n, 0);
+    if (checked < 0)
+        return (int)checked;
+    int rc = 0;
+    size_t i = 0;
+    for (; i < n; i++) {
+        rc = cafe__task_join(cafe__task_from(tasks[i]), &results[i], 1);
+        if (rc != 0)
+            break;
+    }
+    if (rc == 0)
+        return 0;
+    /* Interrupted: nothing may keep running behind the caller's back, and no result may be
+     * lost. Cancel what is left, then wait for all of it. */
+    cancel_live(tasks + i, n - i);
+    for (size_t j = i; j < n; j++)
+        cafe__task_join(cafe__task_from(tasks[j]), &results[j], 0);
+    return rc;
+}
+
+/* The lowest index of a finished task among the live handles of tasks[], or n. */
+static size_t first_done(cafe_task_t *const *tasks, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        cafe__task_t *t = cafe__task_from(tasks[i]);
+        if (t && t->state == CAFE__DONE)
+            return i;
+    }
+    return n;
+}
+
+/* Parks until one of the live handles of tasks[] finishes (the caller saw none finished). */
+static int park_first(cafe_task_t *const *tasks, size_t n, int interruptible) {
+    cafe__wait_t w = {.abort = interruptible ? cafe__abort_noop : NULL};
+    for (size_t i = 0; i < n; i++) {
+        cafe__task_t *t = cafe__task_from(tasks[i]);
+        if (t)
+            t->joiner = &w;
+    }
+    int rc = cafe__park(&w, CAFE__NEVER);
+    for (size_t i = 0; i < n; i++) {
+        cafe__task_t *t = cafe__task_from(tasks[i]);
+        if (t && t->joiner == &w)
+            t->joiner = NULL;
+    }
+    return rc;
+}
+
+int cafe_task_wait_any(cafe_task_t *const *tasks, size_t n, size_t *index) {
+    if (!tasks || !index)
+        return CAFE_EINVAL;
+    long live = check_handles(tasks, n, 1);
+    if (live <= 0)
+        return live == 0 ? CAFE_EINVAL : (int)live;
+    size_t i;
+    while ((i = first_done(tasks, n)) == n) {
+        if (!cafe__running())
+            return CAFE_ENOTASK;
+        int rc = park_first(tasks, n, 1);
+        if (rc != 0)
+            return rc;
+    }
+    *index = i;
+    return 0;
+}
+
+int cafe_task_as_completed(cafe_task_t **tasks, size_t n, size_t *index, cafe_result_t *result) {
+    if (!tasks || !index)
+        return CAFE_EINVAL;
+    size_t left = 0;
+    for (size_t i = 0; i < n; i++)
+        left += tasks[i] != NULL;
+    if (left == 0)
+        return CAFE_EOF;
+    size_t i;
+    int rc = cafe_task_wait_any(tasks, n, &i);
+    if (rc != 0)
+        return rc;
+    rc = cafe__task_join(cafe__task_from(tasks[i]), result, 1);
+    if (rc == 0) {
+        tasks[i] = NULL;
+        *index = i;
+    }
+    return rc;
+}
+
+int cafe_task_gather_failfast(cafe_task_t *const *tasks, size_t n, cafe_result_t *results) {
+    if (n > 0 && (!tasks || !results))
+        return CAFE_EINVAL;
+    long checked = check_handles(tasks, n, 0);
+    if (checked < 0)
+        return (int)checked;
+    /* A joined handle is stale: the live handles of tasks[] are exactly those still due. */
+    int failure = 0, interrupted = 0;
+    for (size_t left = n; left > 0;) {
+        size_t i = first_done(tasks, n);
+        if (i == n) {
+            int rc = park_first(tasks, n, !interrupted);
+            if (rc != 0 && !interrupted) {
+                interrupted = rc;
+                cancel_live(tasks, n);
+            }
+            continue;
+        }
+        cafe__task_join(cafe__task_from(tasks[i]), &results[i], 0);
+        left--;
+        if (results[i].status < 0 && !failure) {
+            failure = results[i].status;
+            cancel_live(tasks, n);
+        }
+    }
+    return interrupted ? interrupted : failure;
+}

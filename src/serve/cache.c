@@ -1,0 +1,287 @@
+/* GET /v1/title: one title, through a cache.
+ *
+ * An entry is either pending (its fetch runs; later requests for the same URL wait on its
+ * future: single-flight) or ready (its record, in the LRU list). The cache holds at most
+ * --cache-size bytes of ready entries (key, record and bookkeeping counted); the least
+ * recently used go first. An entry older than --cache-ttl is fetched again. Entries are
+ * reference-counted: a waiter woken after its entry was evicted still reads it. */
+#include "srv.h"
+#include "input.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct srv_entry {
+    srv_entry_t *hnext, *prev, *next;
+    uint64_t hash;
+    char *key;
+    char *json; /* the record, one JSON line; NULL when the fetch was cancelled */
+    size_t json_len, size;
+    uint64_t fetched_ms;
+    int pending, hashed, refs;
+    cafe_future_t done;
+};
+
+void srv_cache_init(srv_cache_t *c) {
+    memset(c, 0, sizeof(*c));
+}
+
+static uint64_t hash_of(const char *s) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return h;
+}
+
+static void entry_unref(srv_entry_t *e) {
+    if (--e->refs > 0)
+        return;
+    free(e->key);
+    free(e->json);
+    free(e);
+}
+
+/* Takes e out of the table and the LRU list; it lives on while referenced. */
+static void entry_drop(srv_cache_t *c, srv_entry_t *e) {
+    if (!e->hashed)
+        return;
+    srv_entry_t **p = &c->buckets[e->hash & (c->nbuckets - 1)];
+    while (*p != e)
+        p = &(*p)->hnext;
+    *p = e->hnext;
+    e->hashed = 0;
+    c->entries--;
+    if (!e->pending) {
+        if (e->prev)
+            e->prev->next = e->next;
+        else
+            c->lru_first = e->next;
+        if (e->next)
+            e->next->prev = e->prev;
+        else
+            c->lru_last = e->prev;
+        c->bytes -= e->size;
+    }
+    entry_unref(e);
+}
+
+void srv_cache_free(srv_cache_t *c) {
+    for (size_t i = 0; i < c->nbuckets; i++)
+        while (c->buckets[i])
+            entry_drop(c, c->buckets[i]);
+    free(c->buckets);
+    memset(c, 0, sizeof(*c));
+}
+
+static srv_entry_t *lookup(srv_cache_t *c, const char *key, uint64_t h) {
+    if (!c->nbuckets)
+        return NULL;
+    for (srv_entry_t *e = c->buckets[h & (c->nbuckets - 1)]; e; e = e->hnext)
+        if (e->hash == h && strcmp(e->key, key) == 0)
+            return e;
+    return NULL;
+}
+
+static int grow(srv_cache_t *c) {
+    size_t n = c->nbuckets ? c->nbuckets * 2 : 256;
+    srv_entry_t **b = calloc(n, sizeof(*b));
+    if (!b)
+        return CAFE_ENOMEM;
+    for (size_t i = 0; i < c->nbuckets; i++) {
+        for (srv_entry_t *e = c->buckets[i], *next; e; e = next) {
+            next = e->hnext;
+            e->hnext = b[e->hash & (n - 1)];
+            b[e->hash & (n - 1)] = e;
+        }
+    }
+    free(c->buckets);
+    c->buckets = b;
+    c->nbuckets = n;
+    return 0;
+}
+
+/* A new pending entry in the table, referenced by the table and by the caller. */
+static srv_entry_t *insert_pending(srv_cache_t *c, char *key, uint64_t h) {
+    if (c->entries >= c->nbuckets && grow(c) != 0)
+        return NULL;
+    srv_entry_t *e = calloc(1, sizeof(*e));
+    if (!e)
+        return NULL;
+    e->key = key;
+    e->hash = h;
+    e->pending = 1;
+    e->hashed = 1;
+    e->refs = 2;
+    cafe_future_init(&e->done, NULL); /* no cancel: the entry outlives its fetch task */
+    e->hnext = c->buckets[h & (c->nbuckets - 1)];
+    c->buckets[h & (c->nbuckets - 1)] = e;
+    c->entries++;
+    return e;
+}
+
+/* The fetch is over: e joins the LRU list (or leaves the table when it must not be kept),
+ * and older entries go until the cache fits. */
+static void make_ready(srv_t *s, srv_entry_t *e) {
+    srv_cache_t *c = &s->cache;
+    e->pending = 0;
+    e->fetched_ms = srv_now(s);
+    e->size = sizeof(*e) + strlen(e->key) + e->json_len;
+    e->prev = c->lru_last;
+    e->next = NULL;
+    if (c->lru_last)
+        c->lru_last->next = e;
+    else
+        c->lru_first = e;
+    c->lru_last = e;
+    c->bytes += e->size;
+    if (!e->json || s->o.cache_ttl_ms == 0)
+        entry_drop(c, e);
+    while (c->bytes > s->o.cache_bytes && c->lru_first) {
+        entry_drop(c, c->lru_first);
+        s->m.cache_evicted++;
+    }
+}
+
+static void touch(srv_cache_t *c, srv_entry_t *e) {
+    if (c->lru_last == e)
+        return;
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        c->lru_first = e->next;
+    e->next->prev = e->prev;
+    e->prev = c->lru_last;
+    e->next = NULL;
+    c->lru_last->next = e;
+    c->lru_last = e;
+}
+
+static void reply_entry(srv_req_t *r, srv_entry_t *e, const char *how) {
+    srv_t *s = r->srv;
+    if (!e->json) {
+        srv_reply_error(r, 503, "the fetch was cancelled: shutting down");
+        return;
+    }
+    if (srv_reply(r, 200, "application/json", e->json, e->json_len, 1) != 0)
+        return;
+    uint64_t age = srv_now(s) - e->fetched_ms;
+    uint64_t left = age < s->o.cache_ttl_ms ? s->o.cache_ttl_ms - age : 0;
+    char v[64];
+    snprintf(v, sizeof v, "public, max-age=%" PRIu64, left / 1000);
+    MHD_add_response_header(r->resp, "Cache-Control", v);
+    snprintf(v, sizeof v, "%" PRIu64, age / 1000);
+    MHD_add_response_header(r->resp, "Age", v);
+    MHD_add_response_header(r->resp, "X-Cache", how);
+}
+
+typedef struct title_call {
+    srv_req_t *r;
+    srv_entry_t *e;
+    int owner; /* this request's task fetches; the others wait */
+} title_call_t;
+
+static void fetch_entry(srv_t *s, srv_entry_t *e) {
+    cli_record_t rec = {0};
+    rec.url = strdup(e->key);
+    if (!rec.url) {
+        cli_record_fail(&rec, CAFE_ENOMEM, "out of memory");
+    } else {
+        srv_fetch(s, &rec);
+    }
+    /* A fetch cut short by shutdown is no result: not cached, its waiters get a 503. */
+    if (rec.error != CAFE_ECANCELED &&
+        srv_record_format(&rec, CLI_FMT_JSON, &e->json, &e->json_len) != 0)
+        e->json = NULL;
+    cli_record_clear(&rec);
+    if (e->hashed)
+        make_ready(s, e);
+    else
+        e->pending = 0;
+    cafe_future_resolve(&e->done, 0, NULL);
+}
+
+static int title_task(void *arg, void **value) {
+    title_call_t call = *(title_call_t *)arg;
+    free(arg);
+    (void)value;
+    srv_t *s = call.r->srv;
+    int rc = 0;
+    if (call.owner)
+        fetch_entry(s, call.e);
+    else
+        rc = cafe_future_wait(&call.e->done, NULL);
+    if (rc != 0)
+        srv_reply_error(call.r, 503, "cancelled: shutting down");
+    else
+        reply_entry(call.r, call.e, call.owner ? "miss" : "shared");
+    entry_unref(call.e);
+    srv_resume(call.r);
+    srv_req_unref(call.r);
+    return 0;
+}
+
+static void start_task(srv_req_t *r, srv_entry_t *e, int owner) {
+    title_call_t *call = malloc(sizeof(*call));
+    if (!call) {
+        srv_reply_error(r, 503, "out of memory");
+        entry_unref(e);
+        return;
+    }
+    *call = (title_call_t){r, e, owner};
+    srv_req_ref(r);
+    srv_suspend(r);
+    cafe_task_opts_t to = {.name = "serve title"};
+    if (cafe_group_spawn(&r->srv->tasks, title_task, call, &to) != 0) {
+        free(call);
+        srv_resume(r);
+        srv_req_unref(r);
+        srv_reply_error(r, 503, "out of memory");
+        entry_unref(e);
+        if (owner)
+            entry_drop(&r->srv->cache, e); /* nobody will fetch it: forget it */
+    }
+}
+
+void srv_title_get(srv_req_t *r, const char *url) {
+    srv_t *s = r->srv;
+    char *key;
+    const char *why;
+    if (!url || !*url) {
+        srv_reply_error(r, 400, "missing parameter: url");
+        return;
+    }
+    if (cli_url_normalize(url, strlen(url), s->o.fetch.scheme, &key, &why) != 0) {
+        srv_reply_error(r, 400, why);
+        return;
+    }
+    uint64_t h = hash_of(key);
+    srv_entry_t *e = lookup(&s->cache, key, h);
+    if (e && !e->pending && srv_now(s) - e->fetched_ms >= s->o.cache_ttl_ms) {
+        entry_drop(&s->cache, e); /* expired */
+        e = NULL;
+    }
+    if (e && !e->pending) {
+        free(key);
+        s->m.cache_hits++;
+        touch(&s->cache, e);
+        reply_entry(r, e, "hit");
+        return;
+    }
+    if (e) {
+        free(key);
+        s->m.cache_joined++;
+        e->refs++;
+        start_task(r, e, 0);
+        return;
+    }
+    s->m.cache_misses++;
+    e = insert_pending(&s->cache, key, h);
+    if (!e) {
+        free(key);
+        srv_reply_error(r, 503, "out of memory");
+        return;
+    }
+    start_task(r, e, 1);
+}

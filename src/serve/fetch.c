@@ -1,0 +1,36 @@
+/* One URL, fetched as `cafe titles` fetches it (cli_fetch), under the loop's HTTP limits
+ * that every request and job of the service shares (a request waits for its host's turn and
+ * a transfer slot inside cafe_http_request). Records are written by `cafe titles`'s own
+ * writers, so the API's JSON is the CLI's --json, byte for byte. */
+#include "srv.h"
+#include "fetch.h"
+#include "output.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+int srv_fetch(srv_t *s, cli_record_t *rec) {
+    s->fetching++;
+    cli_fetch(&s->o.fetch, rec);
+    s->fetching--;
+    srv_metrics_fetch(s, rec);
+    return rec->error;
+}
+
+int srv_record_format(const cli_record_t *rec, int fmt, char **out, size_t *len) {
+    *out = NULL;
+    *len = 0;
+    FILE *f = open_memstream(out, len);
+    if (!f)
+        return CAFE_ENOMEM;
+    int rc = cli_output_record(f, (cli_format_t)fmt, rec);
+    if (fclose(f) != 0 && rc == 0)
+        rc = CAFE_ENOMEM;
+    if (rc != 0) {
+        free(*out);
+        *out = NULL;
+        *len = 0;
+        return CAFE_ENOMEM;
+    }
+    return 0;
+}

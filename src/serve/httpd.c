@@ -1,0 +1,233 @@
+/* libmicrohttpd on cafe's loop: no thread of its own (MHD_USE_EPOLL in "external" mode); a
+ * uv_poll watches its epoll descriptor, a uv_timer its next timeout, and every MHD_run
+ * happens in a libuv callback on the loop's stack, never inside a task. Tasks that finish a
+ * suspended request resume it and "kick" the loop: a zero timer that runs MHD once more.
+ *
+ * Slowloris: libmicrohttpd's own timeout is an idle timeout (any byte restarts it), so a
+ * client trickling a header one byte at a time would hold its connection forever. Each
+ * connection therefore has a deadline: its request head must arrive within --header-timeout
+ * (of connecting, or of the previous answer), the body within --request-timeout more. A
+ * sweep cuts late connections with shutdown(2); libmicrohttpd then sees the end of stream
+ * and closes them itself, so its bookkeeping stays whole. */
+#include "srv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct srv_conn {
+    srv_conn_t *prev, *next;
+    struct MHD_Connection *conn;
+    int fd;
+    uint64_t deadline; /* loop ms; 0 = none (an answer is being sent or awaited) */
+};
+
+uint64_t srv_now(const srv_t *s) {
+    return cafe_loop_now(s->loop);
+}
+
+static void rearm(srv_t *s);
+
+static void run_mhd(srv_t *s) {
+    if (!s->d)
+        return;
+    MHD_run(s->d);
+    rearm(s);
+}
+
+static void on_timer(uv_timer_t *t) {
+    run_mhd(t->data);
+}
+
+static void on_poll(uv_poll_t *p, int status, int events) {
+    (void)status;
+    (void)events;
+    run_mhd(p->data);
+}
+
+static void rearm(srv_t *s) {
+    MHD_UNSIGNED_LONG_LONG to;
+    if (MHD_get_timeout(s->d, &to) == MHD_YES)
+        uv_timer_start(&s->timer, on_timer, (uint64_t)to, 0);
+    else
+        uv_timer_stop(&s->timer);
+}
+
+static void kick(srv_t *s) {
+    if (s->d && !uv_is_active((uv_handle_t *)&s->kick))
+        uv_timer_start(&s->kick, on_timer, 0, 0);
+}
+
+/* ---- connections and their deadlines ---- */
+
+static srv_conn_t *conn_of(struct MHD_Connection *conn) {
+    const union MHD_ConnectionInfo *i =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return i ? i->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **ctx,
+                          enum MHD_ConnectionNotificationCode code) {
+    srv_t *s = cls;
+    srv_conn_t *c = *ctx;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        c = calloc(1, sizeof(*c));
+        if (!c)
+            return; /* no deadline for this one: the idle timeout still applies */
+        const union MHD_ConnectionInfo *i =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        c->fd = i ? i->connect_fd : -1;
+        c->conn = conn;
+        c->deadline = srv_now(s) + s->o.header_timeout_ms;
+        c->next = s->conns;
+        if (s->conns)
+            s->conns->prev = c;
+        s->conns = c;
+        s->nconns++;
+        *ctx = c;
+    } else if (c) {
+        if (c->prev)
+            c->prev->next = c->next;
+        else
+            s->conns = c->next;
+        if (c->next)
+            c->next->prev = c->prev;
+        s->nconns--;
+        free(c);
+        *ctx = NULL;
+    }
+}
+
+void srv_conn_request_started(srv_t *s, struct MHD_Connection *conn) {
+    srv_conn_t *c = conn_of(conn);
+    if (c)
+        c->deadline = srv_now(s) + s->o.request_timeout_ms;
+}
+
+void srv_conn_request_answered(srv_t *s, struct MHD_Connection *conn) {
+    srv_conn_t *c = conn_of(conn);
+    (void)s;
+    if (c)
+        c->deadline = 0;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+    srv_t *s = cls;
+    srv_req_t *r = *con_cls;
+    (void)toe;
+    srv_conn_t *c = conn_of(conn);
+    if (c)
+        c->deadline = srv_now(s) + s->o.header_timeout_ms; /* the next request's head */
+    if (r) {
+        r->done = 1;
+        srv_results_detach(r);
+        srv_req_unref(r);
+        *con_cls = NULL;
+    }
+}
+
+static void on_sweep(uv_timer_t *t) {
+    srv_t *s = t->data;
+    uint64_t now = srv_now(s);
+    int cut = 0;
+    for (srv_conn_t *c = s->conns; c; c = c->next) {
+        if (c->deadline && c->deadline <= now && c->fd >= 0) {
+            shutdown(c->fd, SHUT_RDWR);
+            c->deadline = 0;
+            cut = 1;
+        }
+    }
+    if (cut)
+        kick(s);
+}
+
+/* ---- requests ---- */
+
+void srv_req_ref(srv_req_t *r) {
+    r->refs++;
+}
+
+void srv_req_unref(srv_req_t *r) {
+    if (--r->refs > 0)
+        return;
+    if (r->resp)
+        MHD_destroy_response(r->resp);
+    free(r->body);
+    free(r->pend);
+    free(r);
+}
+
+void srv_suspend(srv_req_t *r) {
+    if (!r->suspended) {
+        r->suspended = 1;
+        MHD_suspend_connection(r->conn);
+    }
+}
+
+void srv_resume(srv_req_t *r) {
+    if (r->suspended && !r->done) {
+        r->suspended = 0;
+        MHD_resume_connection(r->conn);
+        kick(r->srv);
+    }
+}
+
+/* ---- the daemon ---- */
+
+static int init_timer(srv_t *s, uv_timer_t *t) {
+    if (uv_timer_init(s->uv, t) != 0)
+        return -1;
+    t->data = s;
+    s->handles++;
+    return 0;
+}
+
+int srv_httpd_start(srv_t *s) {
+    unsigned timeout_s = (unsigned)((s->o.header_timeout_ms + 999) / 1000);
+    s->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO, 0, NULL, NULL,
+                            srv_on_request, s, MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->o.max_connections,
+                            MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_NOTIFY_CONNECTION,
+                            on_connection, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, MHD_OPTION_END);
+    if (!s->d)
+        return -1;
+    s->listen_fd = -1; /* libmicrohttpd's now: it closes it, or hands it back on quiesce */
+    const union MHD_DaemonInfo *i = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_EPOLL_FD);
+    if (!i || uv_poll_init(s->uv, &s->poll, i->epoll_fd) != 0)
+        return -1;
+    s->poll.data = s;
+    s->handles++;
+    if (uv_poll_start(&s->poll, UV_READABLE, on_poll) != 0 || init_timer(s, &s->timer) ||
+        init_timer(s, &s->kick) || init_timer(s, &s->sweep))
+        return -1;
+    uint64_t period = s->o.header_timeout_ms < 1000 ? s->o.header_timeout_ms / 2 + 1 : 500;
+    uv_timer_start(&s->sweep, on_sweep, period, period);
+    rearm(s);
+    return 0;
+}
+
+void srv_httpd_quiesce(srv_t *s) {
+    if (!s->d || s->quiesced)
+        return;
+    MHD_socket fd = MHD_quiesce_daemon(s->d);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    s->quiesced = 1;
+    kick(s);
+}
+
+void srv_httpd_stop(srv_t *s) {
+    if (!s->d)
+        return;
+    uv_handle_t *hs[] = {(uv_handle_t *)&s->poll, (uv_handle_t *)&s->timer, (uv_handle_t *)&s->kick,
+                         (uv_handle_t *)&s->sweep};
+    for (int i = 0; i < s->handles; i++)
+        uv_close(hs[i], NULL);
+    s->handles = 0;
+    MHD_stop_daemon(s->d);
+    s->d = NULL;
+}

@@ -1,0 +1,424 @@
+/* POST /v1/jobs, GET and DELETE /v1/jobs/ID.
+ *
+ * A POST answers 202 at once: the job's runner task is only spawned, so it first runs after
+ * the answer is queued, and no URL is fetched before. The runner starts min(n, -c) workers;
+ * each takes the next URL and fetches it under the limits shared with every other job and
+ * request (fetch.c). */
+#include "job.h"
+#include "input.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+void srv_job_unref(srv_job_t *j) {
+    if (--j->refs > 0)
+        return;
+    if (j->spool_fd >= 0)
+        close(j->spool_fd);
+    free(j->urls);
+    free(j->url_off);
+    free(j->rec_off);
+    free(j->rec_len);
+    free(j);
+}
+
+int srv_job_record(srv_job_t *j, size_t i, char **json, size_t *len) {
+    size_t n = j->rec_len[i];
+    char *buf = malloc(n + 1);
+    if (!buf)
+        return CAFE_ENOMEM;
+    ssize_t got = pread(j->spool_fd, buf, n, (off_t)j->rec_off[i]);
+    if (got != (ssize_t)n) {
+        free(buf);
+        return CAFE_EIO;
+    }
+    buf[n] = '\0';
+    *json = buf;
+    *len = n;
+    return 0;
+}
+
+/* ---- the URL list ---- */
+
+/* Appends one URL line to the job's list; 1 when the list is full. */
+static int add_url(srv_job_t *j, size_t *cap, size_t *used, const char *s, size_t len, size_t max) {
+    if (j->n == max)
+        return 1;
+    if (*used + len + 1 > *cap) {
+        size_t c = *cap ? *cap * 2 : 4096;
+        while (c < *used + len + 1)
+            c *= 2;
+        char *b = realloc(j->urls, c);
+        if (!b)
+            return CAFE_ENOMEM;
+        j->urls = b;
+        *cap = c;
+    }
+    if (j->n % 1024 == 0) {
+        uint32_t *o = realloc(j->url_off, (j->n + 1024) * sizeof(*o));
+        if (!o)
+            return CAFE_ENOMEM;
+        j->url_off = o;
+    }
+    j->url_off[j->n++] = (uint32_t)*used;
+    memcpy(j->urls + *used, s, len);
+    j->urls[*used + len] = '\0';
+    *used += len + 1;
+    return 0;
+}
+
+static int parse_text(srv_job_t *j, const char *body, size_t len, size_t max) {
+    size_t cap = 0, used = 0;
+    const char *p = body, *end = body + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        size_t start, n = cli_line_trim(p, (size_t)(le - p), &start);
+        if (n) {
+            int rc = add_url(j, &cap, &used, p + start, n, max);
+            if (rc != 0)
+                return rc;
+        }
+        p = le + 1;
+    }
+    return 0;
+}
+
+static int parse_json(srv_job_t *j, const char *body, size_t len, size_t max) {
+    json_t *a = json_loadb(body, len, 0, NULL);
+    size_t cap = 0, used = 0, i;
+    json_t *v;
+    int rc = json_is_array(a) ? 0 : CAFE_EINVAL;
+    json_array_foreach(a, i, v) {
+        if (rc != 0)
+            break;
+        rc = json_is_string(v)
+                 ? add_url(j, &cap, &used, json_string_value(v), json_string_length(v), max)
+                 : CAFE_EINVAL;
+    }
+    json_decref(a);
+    return rc;
+}
+
+/* ---- records ---- */
+
+static void notify(srv_job_t *j) {
+    while (j->waiting) {
+        srv_req_t *r = j->waiting;
+        j->waiting = r->wnext;
+        if (j->waiting)
+            j->waiting->wprev = NULL;
+        r->wnext = r->wprev = NULL;
+        r->waiting = 0;
+        srv_resume(r);
+    }
+}
+
+/* Appends record i to the spool ("SEQ<TAB>JSON\n") and indexes it. */
+static void store(srv_job_t *j, size_t i, const cli_record_t *rec) {
+    char *json;
+    size_t len;
+    char head[24];
+    int hl = snprintf(head, sizeof head, "%zu\t", i);
+    if (srv_record_format(rec, CLI_FMT_JSON, &json, &len) != 0) {
+        j->write_error = ENOMEM;
+        return;
+    }
+    struct iovec iov[2] = {{head, (size_t)hl}, {json, len}};
+    ssize_t w = pwritev(j->spool_fd, iov, 2, (off_t)j->spool_len);
+    free(json);
+    if (w != (ssize_t)(hl + len)) {
+        j->write_error = w < 0 ? errno : EIO;
+        return;
+    }
+    j->rec_off[i] = j->spool_len + (uint64_t)hl;
+    j->rec_len[i] = (uint32_t)(len - 1); /* without the newline */
+    j->spool_len += (uint64_t)w;
+    j->done++;
+    if (cli_record_failed(rec))
+        j->failed++;
+    else
+        j->ok++;
+    j->srv->m.job_urls_done++;
+    notify(j);
+}
+
+static int worker(void *arg, void **value) {
+    srv_job_t *j = arg;
+    (void)value;
+    while (!j->cancel && j->next_url < j->n && !j->write_error) {
+        size_t i = j->next_url++;
+        const char *line = j->urls + j->url_off[i];
+        cli_record_t rec = {0};
+        const char *why;
+        int bad = cli_url_normalize(line, strlen(line), j->srv->o.fetch.scheme, &rec.url, &why);
+        if (bad) {
+            rec.url = strdup(line);
+            cli_record_fail(&rec, bad, "invalid URL: %s", why);
+        } else {
+            srv_fetch(j->srv, &rec);
+        }
+        /* Cut short by a cancel: no record; the URL stays unfinished. */
+        if (!(rec.error == CAFE_ECANCELED && (j->cancel || cafe_task_cancelled())))
+            store(j, i, &rec);
+        cli_record_clear(&rec);
+    }
+    return 0;
+}
+
+static int runner(void *arg, void **value) {
+    srv_job_t *j = arg;
+    srv_t *s = j->srv;
+    (void)value;
+    size_t w = j->n < s->o.fetch.concurrency ? j->n : s->o.fetch.concurrency;
+    cafe_task_opts_t to = {.name = "serve job worker", .stack_size = 0};
+    for (size_t k = 0; k < w; k++)
+        if (cafe_group_spawn(&j->fetchers, worker, j, &to) != 0)
+            break;
+    if (cafe_group_wait(&j->fetchers) != 0)
+        j->cancel = 1;
+    j->state = j->cancel || j->done < j->n ? SRV_JOB_CANCELLED : SRV_JOB_DONE;
+    j->finished_ms = srv_now(s);
+    s->jobs_running--;
+    if (j->state == SRV_JOB_DONE)
+        s->m.jobs_finished++;
+    else
+        s->m.jobs_cancelled++;
+    notify(j);
+    srv_job_unref(j);
+    return 0;
+}
+
+/* ---- creation ---- */
+
+static int open_spool(srv_job_t *j) {
+    const srv_opts_t *o = &j->srv->o;
+    if (o->data_dir) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/job-%s.jsonl", o->data_dir, j->id);
+        j->spool_fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    } else {
+        const char *tmp = getenv("TMPDIR");
+        j->spool_fd = open(tmp && *tmp ? tmp : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    }
+    return j->spool_fd >= 0 ? 0 : -errno;
+}
+
+static void new_id(char id[17]) {
+    uint64_t v;
+    if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v)
+        v = (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32);
+    snprintf(id, 17, "%016" PRIx64, v);
+}
+
+/* Makes room under --jobs-kept by forgetting the oldest finished job; 0 when there is none. */
+static int make_room(srv_t *s) {
+    size_t n = 0;
+    srv_job_t **oldest = NULL;
+    for (srv_job_t **p = &s->jobs; *p; p = &(*p)->next) {
+        n++;
+        if ((*p)->state != SRV_JOB_RUNNING)
+            oldest = p;
+    }
+    if (n < s->o.jobs_kept)
+        return 1;
+    if (!oldest)
+        return 0;
+    srv_job_t *j = *oldest;
+    *oldest = j->next;
+    srv_job_unref(j);
+    return 1;
+}
+
+static const char *parse_body(srv_req_t *r, srv_job_t *j) {
+    const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
+    size_t max = r->srv->o.max_job_urls;
+    int json = ct && strncmp(ct, "application/json", 16) == 0;
+    int rc = json ? parse_json(j, r->body ? r->body : "", r->body_len, max)
+                  : parse_text(j, r->body ? r->body : "", r->body_len, max);
+    if (rc == 1)
+        return "too many URLs: see --max-job-urls";
+    if (rc == CAFE_EINVAL)
+        return "the body must be a JSON array of strings";
+    if (rc != 0)
+        return "out of memory";
+    return j->n ? NULL : "no URL in the body";
+}
+
+static srv_job_t *job_new(srv_t *s) {
+    srv_job_t *j = calloc(1, sizeof(*j));
+    if (!j)
+        return NULL;
+    j->srv = s;
+    j->spool_fd = -1;
+    j->refs = 1;
+    new_id(j->id);
+    cafe_group_init(&j->fetchers, 0);
+    return j;
+}
+
+static int job_start(srv_t *s, srv_job_t *j) {
+    j->rec_off = calloc(j->n, sizeof(*j->rec_off));
+    j->rec_len = calloc(j->n, sizeof(*j->rec_len));
+    if (!j->rec_off || !j->rec_len || open_spool(j) != 0)
+        return CAFE_ENOMEM;
+    j->created_ms = srv_now(s);
+    j->created_unix = (long long)time(NULL);
+    j->refs++; /* the runner's */
+    cafe_task_opts_t to = {.name = "serve job"};
+    int rc = cafe_group_spawn(&s->tasks, runner, j, &to);
+    if (rc != 0) {
+        j->refs--;
+        return rc;
+    }
+    s->jobs_running++;
+    s->m.jobs_created++;
+    j->next = s->jobs;
+    s->jobs = j;
+    return 0;
+}
+
+static void reply_status(srv_req_t *r, srv_job_t *j, unsigned code);
+
+void srv_jobs_post(srv_req_t *r) {
+    srv_t *s = r->srv;
+    if (s->jobs_running >= s->o.max_jobs || !make_room(s)) {
+        srv_reply_error(r, 429, "too many jobs at once: try again later (see --max-jobs)");
+        if (r->resp)
+            MHD_add_response_header(r->resp, "Retry-After", "5");
+        return;
+    }
+    srv_job_t *j = job_new(s);
+    if (!j) {
+        srv_reply_error(r, 503, "out of memory");
+        return;
+    }
+    const char *bad = parse_body(r, j);
+    free(r->body); /* the list is copied: the body's memory goes now, not with the request */
+    r->body = NULL;
+    r->body_len = r->body_cap = 0;
+    if (bad) {
+        srv_reply_error(r, strncmp(bad, "too many", 8) == 0 ? 413 : 400, bad);
+        srv_job_unref(j);
+        return;
+    }
+    if (job_start(s, j) != 0) {
+        srv_reply_error(r, 503, "cannot start the job");
+        srv_job_unref(j);
+        return;
+    }
+    reply_status(r, j, 202);
+}
+
+/* ---- status, cancel ---- */
+
+static const char *state_name(const srv_job_t *j) {
+    if (j->state == SRV_JOB_RUNNING)
+        return j->cancel ? "cancelling" : "running";
+    return j->state == SRV_JOB_DONE ? "done" : "cancelled";
+}
+
+static json_t *status_json(const srv_job_t *j) {
+    const srv_t *s = j->srv;
+    uint64_t end = j->state == SRV_JOB_RUNNING ? srv_now(s) : j->finished_ms;
+    double secs = (double)(end - j->created_ms) / 1000;
+    double rate = secs > 0 ? (double)j->done / secs : 0;
+    json_t *eta = j->state == SRV_JOB_RUNNING && rate > 0
+                      ? json_real((double)(j->n - j->done) / rate)
+                      : json_null();
+    char loc[64];
+    snprintf(loc, sizeof loc, "/v1/jobs/%s/results", j->id);
+    json_t *o =
+        json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:f, s:I, s:s, s:b}", "id", j->id,
+                  "state", state_name(j), "total", (json_int_t)j->n, "done", (json_int_t)j->done,
+                  "ok", (json_int_t)j->ok, "failed", (json_int_t)j->failed, "pending",
+                  (json_int_t)(j->n - j->done), "rate", rate, "eta_s", eta, "elapsed_s", secs,
+                  "created", (json_int_t)j->created_unix, "results", loc, "durable", 0);
+    if (o && j->write_error)
+        json_object_set_new(o, "error", json_string(strerror(j->write_error)));
+    if (o)
+        json_object_set_new(o, "restart",
+                            json_string(s->o.data_dir
+                                            ? "records are kept in --data-dir; the job is not "
+                                              "resumed by a restart"
+                                            : "a restart loses this job and its records"));
+    return o;
+}
+
+static void reply_status(srv_req_t *r, srv_job_t *j, unsigned code) {
+    json_t *o = status_json(j);
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!text) {
+        srv_reply_error(r, 503, "out of memory");
+        return;
+    }
+    size_t n = strlen(text);
+    text[n] = '\n'; /* json_dumps leaves room only for the NUL: rewrite it, send n + 1 */
+    int rc = srv_reply(r, code, "application/json", text, n + 1, 1);
+    free(text);
+    if (rc != 0)
+        return;
+    MHD_add_response_header(r->resp, "Cache-Control", "no-store");
+    if (code == 202) {
+        char loc[40];
+        snprintf(loc, sizeof loc, "/v1/jobs/%s", j->id);
+        MHD_add_response_header(r->resp, "Location", loc);
+    }
+}
+
+static void cancel(srv_job_t *j) {
+    if (j->state != SRV_JOB_RUNNING || j->cancel)
+        return;
+    j->cancel = 1;
+    cafe_group_cancel(&j->fetchers);
+}
+
+static srv_job_t *find(srv_t *s, const char *id, size_t len) {
+    for (srv_job_t *j = s->jobs; j; j = j->next)
+        if (len == 16 && memcmp(j->id, id, 16) == 0)
+            return j;
+    return NULL;
+}
+
+void srv_job_get(srv_req_t *r, const char *rest, const char *method) {
+    const char *slash = strchr(rest, '/');
+    srv_job_t *j = find(r->srv, rest, slash ? (size_t)(slash - rest) : strlen(rest));
+    if (!j) {
+        srv_reply_error(r, 404, "no such job");
+        return;
+    }
+    if (r->route == SRV_R_RESULTS) {
+        srv_results_start(r, j);
+        return;
+    }
+    if (strcmp(method, "DELETE") == 0)
+        cancel(j);
+    reply_status(r, j, 200);
+}
+
+void srv_jobs_cancel_all(srv_t *s) {
+    for (srv_job_t *j = s->jobs; j; j = j->next)
+        cancel(j);
+}
+
+size_t srv_jobs_running(const srv_t *s) {
+    return s->jobs_running;
+}
+
+void srv_jobs_free(srv_t *s) {
+    while (s->jobs) {
+        srv_job_t *j = s->jobs;
+        s->jobs = j->next;
+        srv_job_unref(j);
+    }
+}

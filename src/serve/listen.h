@@ -1,0 +1,19 @@
+/* The listening socket of `cafe serve`. */
+#ifndef CAFE_SERVE_LISTEN_H
+#define CAFE_SERVE_LISTEN_H
+
+#include <sys/socket.h>
+
+typedef struct srv_listen {
+    int fd;          /* non-blocking, listening */
+    int loopback;    /* bound to 127.0.0.0/8 or ::1 */
+    char origin[96]; /* "http://HOST:PORT" with the port the kernel chose */
+} srv_listen_t;
+
+/* Binds and listens on "HOST:PORT" ("[::1]:0" for IPv6). Returns 0 or a negative errno. */
+int srv_listen_open(const char *spec, srv_listen_t *out);
+
+/* 1 for 127.0.0.0/8 and ::1. */
+int srv_is_loopback(const struct sockaddr *sa);
+
+#endif

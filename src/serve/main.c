@@ -1,0 +1,153 @@
+/* `cafe serve`: set up, serve until SIGINT/SIGTERM, then stop in order: stop accepting, let
+ * jobs run for --shutdown-grace, cancel what is left (finished records stay), answer the
+ * requests still waiting, close. */
+#include "serve.h"
+#include "srv.h"
+#include "listen.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+typedef struct watcher {
+    int signum;
+    cafe_event_t *stop;
+} watcher_t;
+
+static int watch_task(void *arg, void **value) {
+    watcher_t *w = arg;
+    (void)value;
+    cafe_signal_t sig;
+    int rc = cafe_signal_open(&sig, w->signum);
+    if (rc != 0)
+        return rc;
+    if (cafe_signal_wait(&sig) > 0)
+        cafe_event_set(w->stop);
+    cafe_signal_close(&sig);
+    return 0;
+}
+
+/* Idle connections would hold the descriptors; many clients need many: raise the soft
+ * limit to the hard one. */
+static void raise_nofile(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            perror("cafe serve: setrlimit");
+    }
+}
+
+static int set_limits(srv_t *s) {
+    const cli_opts_t *f = &s->o.fetch;
+    cafe_http_limits_t lim = {.max_transfers = f->concurrency,
+                              .max_host_connections = f->per_host,
+                              .rate = f->rate,
+                              .host_interval_ms = f->host_interval_ms};
+    int rc = cafe_http_limits_set(NULL, &lim);
+    if (rc != 0)
+        return rc;
+    cafe_group_init(&s->tasks, 0);
+    srv_cache_init(&s->cache);
+    return 0;
+}
+
+/* Waits (bounded) until the answers in progress have been sent. */
+static void drain_connections(srv_t *s) {
+    for (int i = 0; i < 100 && s->nconns > 0; i++) {
+        const union MHD_DaemonInfo *info =
+            MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        if (!info || info->num_connections == 0)
+            break;
+        if (cafe_task_sleep(10) != 0)
+            break;
+    }
+}
+
+static void shut_down(srv_t *s) {
+    s->stopping = 1;
+    srv_httpd_quiesce(s);
+    if (!s->o.quiet)
+        fprintf(stderr, "cafe serve: stopping (jobs get %.1f s to finish)\n",
+                (double)s->o.shutdown_grace_ms / 1000);
+    uint64_t until = srv_now(s) + s->o.shutdown_grace_ms;
+    while (srv_jobs_running(s) > 0 && srv_now(s) < until)
+        if (cafe_task_sleep(50) != 0)
+            break;
+    srv_jobs_cancel_all(s);
+    cafe_group_cancel(&s->tasks);
+    cafe_group_wait(&s->tasks);
+    drain_connections(s);
+    srv_httpd_stop(s);
+}
+
+static int serve_task(void *arg, void **value) {
+    srv_t *s = arg;
+    (void)value;
+    s->loop = cafe_loop_current();
+    s->uv = cafe_loop_uv(s->loop);
+    s->started_ms = srv_now(s);
+    int rc = set_limits(s);
+    if (rc != 0 || srv_httpd_start(s) != 0) {
+        fprintf(stderr, "cafe serve: cannot start the HTTP server\n");
+        srv_httpd_stop(s);
+        return rc ? rc : CAFE_EIO;
+    }
+    printf("listening on %s\n", s->origin);
+    fflush(stdout);
+    cafe_event_t stop;
+    cafe_event_init(&stop);
+    watcher_t w[2] = {{SIGINT, &stop}, {SIGTERM, &stop}};
+    cafe_group_t watchers;
+    cafe_group_init(&watchers, 0);
+    for (int i = 0; i < 2; i++)
+        if (cafe_group_spawn(&watchers, watch_task, &w[i], NULL) != 0)
+            cafe_event_set(&stop);
+    cafe_event_wait(&stop);
+    shut_down(s);
+    cafe_group_cancel(&watchers);
+    cafe_group_wait(&watchers);
+    cafe_event_destroy(&stop);
+    srv_jobs_free(s);
+    srv_cache_free(&s->cache);
+    return 0;
+}
+
+int serve_main(int argc, char **argv) {
+    srv_t *s = calloc(1, sizeof(*s));
+    if (!s)
+        return 1;
+    int rc = srv_opts_parse(&s->o, argc, argv);
+    if (rc != 0) {
+        free(s);
+        return rc < 0 ? 0 : rc;
+    }
+    srv_listen_t l;
+    int err = srv_listen_open(s->o.listen, &l);
+    if (err != 0) {
+        fprintf(stderr, "cafe serve: cannot listen on %s: %s\n", s->o.listen, strerror(-err));
+        free(s);
+        return 2;
+    }
+    if (!l.loopback && !s->o.token) {
+        fprintf(stderr,
+                "cafe serve: %s is not a loopback address: set --token (or "
+                "CAFE_SERVE_TOKEN) so that only callers with it may use the API\n",
+                s->o.listen);
+        close(l.fd);
+        free(s);
+        return 2;
+    }
+    raise_nofile();
+    s->listen_fd = l.fd;
+    memcpy(s->origin, l.origin, sizeof s->origin);
+    cafe_result_t res;
+    rc = cafe_run(serve_task, s, &res);
+    if (s->listen_fd >= 0)
+        close(s->listen_fd);
+    free(s);
+    return rc == 0 && res.status == 0 ? 0 : 1;
+}

@@ -1,0 +1,169 @@
+// The page of `cafe serve`. Every title and URL reaches the document through textContent,
+// never as markup: a hostile title shows as text and runs nothing. Requests go to this
+// origin only.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+let job = null;       // {id, total}
+let samples = [];     // [{t, done}] for the throughput chart
+let poller = null;
+
+function headers(extra) {
+  const h = Object.assign({}, extra || {});
+  const token = $("token").value.trim();
+  if (token) h["Authorization"] = "Bearer " + token;
+  return h;
+}
+
+function say(text) { $("message").textContent = text || ""; }
+
+async function api(path, opts) {
+  const r = await fetch(path, Object.assign({}, opts, { headers: headers(opts && opts.headers) }));
+  if (!r.ok) {
+    let why = r.status + " " + r.statusText;
+    try { why = (await r.json()).error || why; } catch (e) { /* not JSON */ }
+    throw new Error(why);
+  }
+  return r;
+}
+
+function cell(tr, text, cls) {
+  const td = document.createElement("td");
+  if (cls) td.className = cls;
+  td.textContent = text;
+  tr.appendChild(td);
+  return td;
+}
+
+function addRow(n, rec) {
+  const tr = document.createElement("tr");
+  const failed = rec.error !== null && rec.error !== undefined;
+  if (failed) tr.className = "failed";
+  cell(tr, String(n), "n");
+  cell(tr, rec.url || "");
+  cell(tr, rec.status === null ? "" : String(rec.status), "s");
+  if (rec.title === null || rec.title === undefined) cell(tr, "(no title)", "none");
+  else cell(tr, rec.title, "t");
+  cell(tr, failed ? rec.error : "", "e");
+  $("results").tBodies[0].appendChild(tr);
+}
+
+async function streamResults(id) {
+  const r = await api("/v1/jobs/" + id + "/results");
+  const reader = r.body.getReader();
+  const dec = new TextDecoder();
+  let buf = "", n = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf += dec.decode(value, { stream: true });
+    let nl;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (line) addRow(++n, JSON.parse(line));
+    }
+  }
+}
+
+function drawChart() {
+  const c = $("chart"), g = c.getContext("2d");
+  g.clearRect(0, 0, c.width, c.height);
+  const rates = [];
+  for (let i = 1; i < samples.length; i++) {
+    const dt = (samples[i].t - samples[i - 1].t) / 1000;
+    rates.push(dt > 0 ? (samples[i].done - samples[i - 1].done) / dt : 0);
+  }
+  const max = Math.max(1, ...rates);
+  g.strokeStyle = "#2d6a4f";
+  g.lineWidth = 2;
+  g.beginPath();
+  rates.forEach((v, i) => {
+    const x = rates.length > 1 ? (i / (rates.length - 1)) * (c.width - 4) + 2 : 2;
+    const y = c.height - 14 - (v / max) * (c.height - 24);
+    if (i) g.lineTo(x, y); else g.moveTo(x, y);
+  });
+  g.stroke();
+  g.fillStyle = "#555";
+  g.font = "12px sans-serif";
+  g.fillText("titles/s (peak " + max.toFixed(1) + ")", 4, 12);
+}
+
+function showStatus(st) {
+  $("progress").max = Math.max(1, st.total);
+  $("progress").value = st.done;
+  const eta = st.eta_s === null ? "" : ", about " + Math.ceil(st.eta_s) + " s left";
+  $("counts").textContent = st.done + " / " + st.total + " (" + st.failed + " failed), " +
+    st.rate.toFixed(1) + " titles/s" + eta + " — " + st.state;
+  samples.push({ t: performance.now(), done: st.done });
+  if (samples.length > 120) samples.shift();
+  drawChart();
+  $("cancel").disabled = st.state !== "running";
+}
+
+async function poll() {
+  if (!job) return;
+  try {
+    const st = await (await api("/v1/jobs/" + job.id)).json();
+    showStatus(st);
+    if (st.state === "running" || st.state === "cancelling") poller = setTimeout(poll, 500);
+  } catch (e) {
+    say("status: " + e.message);
+  }
+}
+
+async function start() {
+  say("");
+  const text = $("urls").value;
+  if (!text.trim()) { say("Paste some URLs first, or choose a file."); return; }
+  $("start").disabled = true;
+  try {
+    const r = await api("/v1/jobs", { method: "POST", body: text, headers: { "Content-Type": "text/plain" } });
+    const st = await r.json();
+    job = { id: st.id, total: st.total };
+    samples = [];
+    clearTimeout(poller);
+    $("results").tBodies[0].textContent = "";
+    $("job").hidden = false;
+    showStatus(st);
+    poll();
+    await streamResults(st.id);
+    poll();
+  } catch (e) {
+    say(e.message);
+  } finally {
+    $("start").disabled = false;
+  }
+}
+
+async function download(fmt) {
+  if (!job) return;
+  try {
+    const r = await api("/v1/jobs/" + job.id + "/results?format=" + fmt);
+    const url = URL.createObjectURL(await r.blob());
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = "cafe-" + job.id + "." + fmt;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  } catch (e) {
+    say("download: " + e.message);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("token").value = sessionStorage.getItem("cafe-token") || "";
+  $("token").addEventListener("change", () => sessionStorage.setItem("cafe-token", $("token").value));
+  $("start").addEventListener("click", start);
+  $("cancel").addEventListener("click", async () => {
+    try { await api("/v1/jobs/" + job.id, { method: "DELETE" }); } catch (e) { say(e.message); }
+  });
+  $("jsonl").addEventListener("click", () => download("jsonl"));
+  $("csv").addEventListener("click", () => download("csv"));
+  $("file").addEventListener("change", async () => {
+    const f = $("file").files[0];
+    if (f) $("urls").value = await f.text();
+  });
+});

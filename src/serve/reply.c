@@ -1,0 +1,54 @@
+/* Answers. Every response carries the same security headers: the page may load scripts and
+ * styles from this origin only (no inline script, so a title that slipped into markup could
+ * not run), talk to this origin only, and be framed by nobody. */
+#include "srv.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char csp[] = "default-src 'none'; script-src 'self'; style-src 'self'; "
+                          "img-src 'self'; connect-src 'self'; base-uri 'none'; "
+                          "form-action 'none'; frame-ancestors 'none'";
+
+void srv_headers_common(struct MHD_Response *resp, const char *ctype) {
+    MHD_add_response_header(resp, "Content-Type", ctype);
+    MHD_add_response_header(resp, "Content-Security-Policy", csp);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin");
+}
+
+int srv_reply(srv_req_t *r, unsigned status, const char *ctype, const void *data, size_t len,
+              int copy) {
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        len, (void *)data, copy ? MHD_RESPMEM_MUST_COPY : MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        return CAFE_ENOMEM;
+    srv_headers_common(resp, ctype);
+    if (r->resp)
+        MHD_destroy_response(r->resp);
+    r->resp = resp;
+    r->status = status;
+    return 0;
+}
+
+int srv_reply_error(srv_req_t *r, unsigned status, const char *msg) {
+    json_t *o = json_pack("{s:s}", "error", msg);
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!text)
+        return srv_reply(r, 500, "text/plain", "out of memory\n", 14, 0);
+    size_t n = strlen(text);
+    char *line = realloc(text, n + 2);
+    if (!line) {
+        free(text);
+        return CAFE_ENOMEM;
+    }
+    memcpy(line + n, "\n", 2);
+    int rc = srv_reply(r, status, "application/json", line, n + 1, 1);
+    free(line);
+    if (rc == 0 && status == 401)
+        MHD_add_response_header(r->resp, "WWW-Authenticate", "Bearer");
+    return rc;
+}

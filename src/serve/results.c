@@ -1,0 +1,216 @@
+/* GET /v1/jobs/ID/results: the job's records in input order, streamed while the job runs
+ * (chunked), as JSON Lines (default), CSV (?format=csv) or Server-Sent Events
+ * (?format=sse, or Accept: text/event-stream). Repeatable: every request reads the spool
+ * from the first record. When the next record in order is not there yet, the stream's
+ * connection is suspended until the job stores one (jobs.c: notify). Records of a cancelled
+ * job that never finished are skipped. */
+#include "job.h"
+#include "output.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { FMT_JSONL, FMT_CSV, FMT_SSE };
+
+static char *jdup(json_t *o, const char *key) {
+    const char *v = json_string_value(json_object_get(o, key));
+    return v ? strdup(v) : NULL;
+}
+
+/* A record as `cafe titles` keeps it, from its JSON line: for the CSV writer. */
+static int record_from_json(const char *json, size_t len, cli_record_t *rec) {
+    json_t *o = json_loadb(json, len, 0, NULL);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return CAFE_EINVAL;
+    }
+    memset(rec, 0, sizeof(*rec));
+    rec->url = jdup(o, "url");
+    rec->final_url = jdup(o, "final_url");
+    rec->status = (long)json_integer_value(json_object_get(o, "status"));
+    rec->title = jdup(o, "title");
+    rec->content_type = jdup(o, "content_type");
+    rec->charset = jdup(o, "charset");
+    rec->bytes = (uint64_t)json_integer_value(json_object_get(o, "bytes"));
+    rec->time_ms = (uint64_t)json_integer_value(json_object_get(o, "time_ms"));
+    rec->attempts = (int)json_integer_value(json_object_get(o, "attempts"));
+    rec->error_msg = jdup(o, "error");
+    json_decref(o);
+    return 0;
+}
+
+static int csv_header(char **out, size_t *len) {
+    FILE *f = open_memstream(out, len);
+    if (!f)
+        return CAFE_ENOMEM;
+    int rc = cli_output_header(f, CLI_FMT_CSV);
+    return fclose(f) == 0 && rc == 0 ? 0 : CAFE_ENOMEM;
+}
+
+/* The text of record i in the stream's format, into r->pend. */
+static int format_record(srv_req_t *r, size_t i) {
+    char *json;
+    size_t len;
+    int rc = srv_job_record(r->job, i, &json, &len);
+    if (rc != 0)
+        return rc;
+    free(r->pend);
+    r->pend = NULL;
+    if (r->fmt == FMT_CSV) {
+        cli_record_t rec;
+        rc = record_from_json(json, len, &rec);
+        if (rc == 0)
+            rc = srv_record_format(&rec, CLI_FMT_CSV, &r->pend, &r->pend_len);
+        cli_record_clear(&rec);
+        free(json);
+        return rc;
+    }
+    size_t pre = r->fmt == FMT_SSE ? 6 : 0, post = r->fmt == FMT_SSE ? 2 : 1;
+    r->pend = malloc(pre + len + post);
+    if (!r->pend) {
+        free(json);
+        return CAFE_ENOMEM;
+    }
+    memcpy(r->pend, "data: ", pre);
+    memcpy(r->pend + pre, json, len);
+    memcpy(r->pend + pre + len, "\n\n", post);
+    r->pend_len = pre + len + post;
+    free(json);
+    return 0;
+}
+
+static int set_pend(srv_req_t *r, const char *text) {
+    free(r->pend);
+    r->pend = strdup(text);
+    r->pend_len = r->pend ? strlen(text) : 0;
+    return r->pend ? 0 : CAFE_ENOMEM;
+}
+
+/* Fills r->pend with the next piece: 1 when there is one, 0 when the stream must wait for
+ * the job, or a negative code. At the end r->ended is set (with an SSE "end" event first). */
+static int next_piece(srv_req_t *r) {
+    srv_job_t *j = r->job;
+    r->pend_off = r->pend_len = 0;
+    if (r->fmt == FMT_CSV && !r->header_done) {
+        r->header_done = 1;
+        free(r->pend);
+        return csv_header(&r->pend, &r->pend_len) == 0 ? 1 : CAFE_ENOMEM;
+    }
+    while (r->cursor < j->n && !j->rec_len[r->cursor] && j->state != SRV_JOB_RUNNING)
+        r->cursor++; /* never finished: the job was cancelled */
+    if (r->cursor < j->n && j->rec_len[r->cursor]) {
+        int rc = format_record(r, r->cursor);
+        r->cursor++;
+        return rc == 0 ? 1 : rc;
+    }
+    if (r->cursor < j->n)
+        return 0;
+    r->ended = 1;
+    if (r->fmt != FMT_SSE)
+        return 1;
+    return set_pend(r, j->state == SRV_JOB_DONE ? "event: end\ndata: done\n\n"
+                                                : "event: end\ndata: cancelled\n\n") == 0
+               ? 1
+               : CAFE_ENOMEM;
+}
+
+static void wait_for_record(srv_req_t *r) {
+    srv_job_t *j = r->job;
+    r->waiting = 1;
+    r->wprev = NULL;
+    r->wnext = j->waiting;
+    if (j->waiting)
+        j->waiting->wprev = r;
+    j->waiting = r;
+    srv_suspend(r);
+}
+
+static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max) {
+    srv_req_t *r = cls;
+    (void)pos;
+    for (;;) {
+        if (r->pend_off < r->pend_len) {
+            size_t n = r->pend_len - r->pend_off;
+            n = n < max ? n : max;
+            memcpy(buf, r->pend + r->pend_off, n);
+            r->pend_off += n;
+            return (ssize_t)n;
+        }
+        if (r->ended || !r->job)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        int rc = next_piece(r);
+        if (rc < 0)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        if (rc == 0) {
+            wait_for_record(r);
+            return 0;
+        }
+    }
+}
+
+void srv_results_detach(srv_req_t *r) {
+    srv_job_t *j = r->job;
+    if (!j)
+        return;
+    if (r->waiting) {
+        if (r->wprev)
+            r->wprev->wnext = r->wnext;
+        else
+            j->waiting = r->wnext;
+        if (r->wnext)
+            r->wnext->wprev = r->wprev;
+        r->waiting = 0;
+    }
+    r->job = NULL;
+    srv_job_unref(j);
+}
+
+static void on_free(void *cls) {
+    srv_req_t *r = cls;
+    srv_results_detach(r);
+    srv_req_unref(r);
+}
+
+static int pick_format(srv_req_t *r) {
+    const char *f = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "format");
+    const char *accept = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept");
+    if (f && strcmp(f, "csv") == 0)
+        return FMT_CSV;
+    if (f && strcmp(f, "sse") == 0)
+        return FMT_SSE;
+    if (f && strcmp(f, "jsonl") != 0)
+        return -1;
+    return !f && accept && strstr(accept, "text/event-stream") ? FMT_SSE : FMT_JSONL;
+}
+
+void srv_results_start(srv_req_t *r, srv_job_t *j) {
+    static const char *const types[] = {"application/x-ndjson; charset=utf-8",
+                                        "text/csv; charset=utf-8", "text/event-stream"};
+    static const char *const exts[] = {"jsonl", "csv", "txt"};
+    int fmt = pick_format(r);
+    if (fmt < 0) {
+        srv_reply_error(r, 400, "format must be jsonl, csv or sse");
+        return;
+    }
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, reader, r, on_free);
+    if (!resp) {
+        srv_reply_error(r, 503, "out of memory");
+        return;
+    }
+    srv_headers_common(resp, types[fmt]);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "download")) {
+        char cd[80];
+        snprintf(cd, sizeof cd, "attachment; filename=\"cafe-%s.%s\"", j->id, exts[fmt]);
+        MHD_add_response_header(resp, "Content-Disposition", cd);
+    }
+    r->fmt = fmt;
+    r->job = j;
+    j->refs++;
+    srv_req_ref(r); /* the response's: on_free gives it back */
+    r->resp = resp;
+    r->status = 200;
+}

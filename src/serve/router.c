@@ -1,0 +1,193 @@
+/* libmicrohttpd's access handler: called once when a request's head has arrived, once per
+ * piece of body, and once more when the body is complete (then again after each resume
+ * until an answer is queued). Everything that can be refused is refused at the head, before
+ * a byte of body is read: unknown routes, wrong methods, a missing token, a declared body
+ * over --max-body. */
+#include "srv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int route_of(const char *url) {
+    if (strcmp(url, "/") == 0 || strcmp(url, "/app.js") == 0 || strcmp(url, "/app.css") == 0)
+        return SRV_R_PAGE;
+    if (strcmp(url, "/healthz") == 0)
+        return SRV_R_HEALTHZ;
+    if (strcmp(url, "/metrics") == 0)
+        return SRV_R_METRICS;
+    if (strcmp(url, "/v1/title") == 0)
+        return SRV_R_TITLE;
+    if (strcmp(url, "/v1/jobs") == 0)
+        return SRV_R_JOBS;
+    if (strncmp(url, "/v1/jobs/", 9) == 0) {
+        const char *slash = strchr(url + 9, '/');
+        if (!slash)
+            return SRV_R_JOB;
+        if (strcmp(slash, "/results") == 0)
+            return SRV_R_RESULTS;
+    }
+    return SRV_R_NOTFOUND;
+}
+
+static const char *allowed(int route) {
+    switch (route) {
+    case SRV_R_JOBS:
+        return "POST";
+    case SRV_R_JOB:
+        return "GET, DELETE";
+    default:
+        return "GET";
+    }
+}
+
+/* Compares in time that depends on the lengths only, not on where they differ. */
+static int token_ok(const srv_t *s, struct MHD_Connection *conn) {
+    if (!s->o.token)
+        return 1;
+    const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    if (!h || strncmp(h, "Bearer ", 7) != 0)
+        return 0;
+    h += 7;
+    size_t n = strlen(h), m = strlen(s->o.token);
+    unsigned char diff = n != m;
+    for (size_t i = 0; i < n && i < m; i++)
+        diff |= (unsigned char)(h[i] ^ s->o.token[i]);
+    return diff == 0;
+}
+
+static int body_declared_too_big(const srv_t *s, struct MHD_Connection *conn) {
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    if (!cl)
+        return 0;
+    char *end;
+    unsigned long long v = strtoull(cl, &end, 10);
+    return end == cl || *end || v > s->o.max_body;
+}
+
+/* Returns 1 when r already has its (refusing) answer. */
+static int refuse_early(srv_req_t *r, const char *method) {
+    srv_t *s = r->srv;
+    const char *allow = allowed(r->route);
+    if (r->route == SRV_R_NOTFOUND)
+        return srv_reply_error(r, 404, "not found"), 1;
+    if (!strstr(allow, method) || strchr(method, ',') || strchr(method, ' ')) {
+        srv_reply_error(r, 405, "method not allowed");
+        if (r->resp)
+            MHD_add_response_header(r->resp, "Allow", allow);
+        return 1;
+    }
+    int api = r->route != SRV_R_PAGE && r->route != SRV_R_HEALTHZ;
+    if (api && !token_ok(s, r->conn))
+        return srv_reply_error(r, 401, "missing or wrong token"), 1;
+    if (body_declared_too_big(s, r->conn))
+        return srv_reply_error(r, 413, "request body too large"), 1;
+    if (s->stopping && r->route != SRV_R_HEALTHZ)
+        return srv_reply_error(r, 503, "shutting down"), 1;
+    return 0;
+}
+
+/* Appends a piece of body; over --max-body the request is refused (chunked bodies declare
+ * no length, so this is where they are stopped). */
+static void take_body(srv_req_t *r, const char *data, size_t len) {
+    size_t max = r->srv->o.max_body;
+    if (r->body_refused)
+        return;
+    if (len > max - r->body_len) {
+        r->body_refused = 1;
+        srv_reply_error(r, 413, "request body too large");
+        return;
+    }
+    if (r->body_len + len + 1 > r->body_cap) {
+        size_t cap = r->body_cap ? r->body_cap * 2 : 4096;
+        while (cap < r->body_len + len + 1)
+            cap *= 2;
+        if (cap > max + 1)
+            cap = max + 1;
+        char *b = realloc(r->body, cap);
+        if (!b) {
+            r->body_refused = 1;
+            srv_reply_error(r, 503, "out of memory");
+            return;
+        }
+        r->body = b;
+        r->body_cap = cap;
+    }
+    memcpy(r->body + r->body_len, data, len);
+    r->body_len += len;
+    r->body[r->body_len] = '\0';
+}
+
+static void healthz(srv_req_t *r) {
+    static const char ok[] = "{\"status\":\"ok\"}\n";
+    static const char stopping[] = "{\"status\":\"stopping\"}\n";
+    if (r->srv->stopping)
+        srv_reply(r, 503, "application/json", stopping, sizeof stopping - 1, 0);
+    else
+        srv_reply(r, 200, "application/json", ok, sizeof ok - 1, 0);
+}
+
+static void dispatch(srv_req_t *r, const char *url, const char *method) {
+    switch (r->route) {
+    case SRV_R_PAGE:
+        srv_page_reply(r, url);
+        break;
+    case SRV_R_HEALTHZ:
+        healthz(r);
+        break;
+    case SRV_R_METRICS:
+        srv_metrics_reply(r);
+        break;
+    case SRV_R_TITLE:
+        srv_title_get(r, MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "url"));
+        break;
+    case SRV_R_JOBS:
+        srv_jobs_post(r);
+        break;
+    default:
+        srv_job_get(r, url + 9, method);
+        break;
+    }
+}
+
+static enum MHD_Result queue(srv_req_t *r) {
+    srv_t *s = r->srv;
+    srv_conn_request_answered(s, r->conn);
+    unsigned cls = r->status / 100;
+    s->m.responses[cls < 6 ? cls : 5]++;
+    enum MHD_Result rc = MHD_queue_response(r->conn, r->status, r->resp);
+    MHD_destroy_response(r->resp);
+    r->resp = NULL;
+    return rc;
+}
+
+enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                               const char *method, const char *version, const char *upload,
+                               size_t *upload_size, void **con_cls) {
+    srv_t *s = cls;
+    srv_req_t *r = *con_cls;
+    (void)version;
+    if (!r) {
+        r = calloc(1, sizeof(*r));
+        if (!r)
+            return MHD_NO;
+        r->srv = s;
+        r->conn = conn;
+        r->refs = 1;
+        *con_cls = r;
+        srv_conn_request_started(s, conn);
+        r->route = route_of(url);
+        s->m.requests[r->route]++;
+        return refuse_early(r, method) ? queue(r) : MHD_YES;
+    }
+    if (*upload_size) {
+        take_body(r, upload, *upload_size);
+        *upload_size = 0;
+        return r->resp ? queue(r) : MHD_YES;
+    }
+    if (!r->resp && !r->suspended && !r->job)
+        dispatch(r, url, method);
+    if (r->resp)
+        return queue(r);
+    srv_conn_request_answered(s, conn); /* suspended: a task will answer */
+    return MHD_YES;
+}

@@ -1,0 +1,160 @@
+/* `cafe serve` internals: one process, one cafe loop. libmicrohttpd parses HTTP on the loop
+ * (its epoll descriptor watched by a uv_poll, its timeouts by a uv_timer); requests that
+ * wait (a title fetch, a results stream) are suspended in libmicrohttpd and resumed by the
+ * task that finished their work. Fetching is `cafe titles`'s own code (cli_fetch) under the
+ * loop's HTTP limits (-c, per host, rate, host interval, 429 backoff), which every request
+ * and job shares. */
+#ifndef CAFE_SERVE_SRV_H
+#define CAFE_SERVE_SRV_H
+
+#include "cafe.h"
+#include "opts.h"
+#include "record.h"
+
+#include <microhttpd.h>
+#include <stdint.h>
+#include <uv.h>
+
+typedef struct srv_opts {
+    const char *listen; /* HOST:PORT, default 127.0.0.1:8080 */
+    const char *token;  /* required as "Authorization: Bearer TOKEN" on the API; NULL = none */
+    int allow_private, quiet;
+    uint64_t cache_ttl_ms;
+    size_t cache_bytes;
+    size_t max_job_urls, max_body, max_jobs, max_connections, jobs_kept;
+    uint64_t header_timeout_ms, request_timeout_ms, shutdown_grace_ms;
+    const char *data_dir; /* job spools; NULL = an unlinked file in $TMPDIR */
+    cli_opts_t fetch;     /* how each URL is fetched: `cafe titles`'s options */
+} srv_opts_t;
+
+/* Routes, for dispatch and for the metrics' labels. */
+enum {
+    SRV_R_NOTFOUND,
+    SRV_R_PAGE,
+    SRV_R_HEALTHZ,
+    SRV_R_METRICS,
+    SRV_R_TITLE,
+    SRV_R_JOBS,
+    SRV_R_JOB,
+    SRV_R_RESULTS,
+    SRV_ROUTES
+};
+
+#define SRV_LAT_BUCKETS 11
+typedef struct srv_metrics {
+    uint64_t requests[SRV_ROUTES];
+    uint64_t responses[6]; /* by status class: [2] = 2xx ... [5] = 5xx */
+    uint64_t fetches, fetch_failures, cache_hits, cache_misses, cache_joined, cache_evicted;
+    uint64_t lat_le[SRV_LAT_BUCKETS]; /* fetch latency: count at or under each bound */
+    uint64_t lat_count, lat_sum_ms;
+    uint64_t jobs_created, jobs_finished, jobs_cancelled, job_urls_done, refused;
+} srv_metrics_t;
+
+typedef struct srv_entry srv_entry_t;
+typedef struct srv_cache {
+    srv_entry_t **buckets;
+    size_t nbuckets, entries, bytes;
+    srv_entry_t *lru_first, *lru_last; /* least recently used first; ready entries only */
+} srv_cache_t;
+
+typedef struct srv_conn srv_conn_t;
+typedef struct srv_job srv_job_t;
+typedef struct srv_req srv_req_t;
+
+typedef struct srv {
+    srv_opts_t o;
+    cafe_loop_t *loop;
+    uv_loop_t *uv;
+    struct MHD_Daemon *d;
+    int listen_fd; /* ours until libmicrohttpd takes it; then -1 */
+    int quiesced;
+    char origin[96]; /* http://HOST:PORT */
+    uv_poll_t poll;
+    uv_timer_t timer, kick, sweep;
+    int handles; /* libuv handles open; freed when they are all closed */
+    srv_conn_t *conns;
+    size_t nconns;
+    srv_cache_t cache;
+    srv_job_t *jobs; /* newest first */
+    uint64_t next_job_id;
+    size_t jobs_running, fetching;
+    cafe_group_t tasks; /* every request task and job task */
+    int stopping;
+    uint64_t started_ms;
+    srv_metrics_t m;
+} srv_t;
+
+/* One HTTP request (libmicrohttpd's per-request context). Freed when libmicrohttpd says the
+ * request is over and no task holds it (refs). */
+struct srv_req {
+    srv_t *srv;
+    struct MHD_Connection *conn;
+    int route, refs, suspended, done;
+    char *body;
+    size_t body_len, body_cap;
+    int body_refused;
+    unsigned status; /* with resp: the answer to queue at the next handler call */
+    struct MHD_Response *resp;
+    /* Results streaming (results.c). */
+    srv_job_t *job;
+    uint64_t cursor;
+    int fmt, waiting, ended, header_done;
+    char *pend;
+    size_t pend_len, pend_off;
+    srv_req_t *wnext, *wprev; /* the job's list of streams waiting for records */
+};
+
+/* opts.c */
+int srv_opts_parse(srv_opts_t *o, int argc, char **argv);
+
+/* httpd.c: libmicrohttpd on the loop. */
+int srv_httpd_start(srv_t *s);
+void srv_httpd_quiesce(srv_t *s); /* stop accepting */
+void srv_httpd_stop(srv_t *s);    /* close every connection, free the daemon */
+void srv_suspend(srv_req_t *r);
+void srv_resume(srv_req_t *r); /* from a task or callback: the handler runs again soon */
+void srv_req_ref(srv_req_t *r);
+void srv_req_unref(srv_req_t *r);
+/* Connection bookkeeping for the header/request deadlines (the slowloris guard). */
+void srv_conn_request_started(srv_t *s, struct MHD_Connection *conn);
+void srv_conn_request_answered(srv_t *s, struct MHD_Connection *conn);
+
+/* router.c */
+enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                               const char *method, const char *version, const char *upload,
+                               size_t *upload_size, void **con_cls);
+
+/* reply.c: every answer goes through these (security headers, JSON errors). Each prepares
+ * r->resp / r->status; router.c queues it. Return 0 or CAFE_ENOMEM. */
+int srv_reply(srv_req_t *r, unsigned status, const char *ctype, const void *data, size_t len,
+              int copy);
+int srv_reply_error(srv_req_t *r, unsigned status, const char *msg);
+void srv_headers_common(struct MHD_Response *resp, const char *ctype);
+
+/* cache.c: LRU bounded in bytes, TTL, single-flight. */
+void srv_cache_init(srv_cache_t *c);
+void srv_cache_free(srv_cache_t *c);
+void srv_title_get(srv_req_t *r, const char *url);
+
+/* fetch.c: one URL under the shared limits; a record in one of `cafe titles`'s formats. */
+int srv_fetch(srv_t *s, cli_record_t *rec);
+int srv_record_format(const cli_record_t *rec, int fmt, char **out, size_t *len);
+
+/* jobs.c, results.c */
+void srv_jobs_post(srv_req_t *r);
+void srv_job_get(srv_req_t *r, const char *rest, const char *method);
+void srv_jobs_cancel_all(srv_t *s);
+size_t srv_jobs_running(const srv_t *s);
+void srv_jobs_free(srv_t *s);
+void srv_results_start(srv_req_t *r, srv_job_t *job);
+void srv_results_detach(srv_req_t *r);
+
+/* metrics.c, page.c */
+void srv_metrics_fetch(srv_t *s, const cli_record_t *rec);
+void srv_metrics_reply(srv_req_t *r);
+void srv_page_reply(srv_req_t *r, const char *path);
+
+/* Monotonic milliseconds of the loop. */
+uint64_t srv_now(const srv_t *s);
+
+#endif

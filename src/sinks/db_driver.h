@@ -1,0 +1,63 @@
+/* What db.c needs from a database: the two drivers (sqlite.c, pg.c) implement it.
+ * Every function runs inside a task; a driver writes its failure message into why. */
+#ifndef CAFE_SINKS_DB_DRIVER_H
+#define CAFE_SINKS_DB_DRIVER_H
+
+#include "sink_db.h"
+
+#define SINK_WHY_MAX 512
+
+typedef struct sink_target {
+    char *where; /* PATH, or the URI without the table parameter (never holds a password) */
+    char *table; /* the results table; default "titles" */
+} sink_target_t;
+
+typedef struct sink_driver {
+    /* Connects, checks/creates the tables and inserts (or, resuming, reopens) the run.
+     * Negative code with why filled: the sink is not opened. */
+    int (*open)(void **impl, const sink_target_t *t, const sink_db_conf_t *conf, int64_t *run,
+                char *why);
+    int (*load_done)(void *impl, int (*each)(void *arg, const char *url, size_t n), void *arg,
+                     char *why);
+    /* Inserts rows[0..n) in one transaction: all or none. Transient faults (a lost
+     * connection) are retried inside; a negative return is final. */
+    int (*insert)(void *impl, const sink_row_t *rows, size_t n, char *why);
+    int (*end_run)(void *impl, const char *status, char *why);
+    void (*close)(void *impl);
+} sink_driver_t;
+
+extern const sink_driver_t sink_sqlite_driver;
+extern const sink_driver_t sink_pg_driver;
+
+/* The results table's columns, in insert order, with their SQL types per database. */
+typedef struct sink_column {
+    const char *name;
+    const char *sqlite_type; /* declared type, compared case-insensitively */
+    const char *pg_type;     /* information_schema.columns.data_type */
+    int not_null;
+} sink_column_t;
+
+extern const sink_column_t sink_columns[];
+extern const size_t sink_ncolumns;
+
+/* Compares a table's actual columns (names[i], types[i]) with the expected ones. 0 when every
+ * expected column is there with its type (extra columns are allowed: they are the user's);
+ * else CAFE_EINVAL with why naming each difference. pg selects which type to compare. */
+int sink_columns_check(const char *table, const char *const *names, const char *const *types,
+                       size_t n, int pg, char *why);
+
+/* Puts prefix and ": " before the message in why (cut to SINK_WHY_MAX). */
+void sink_why_prefix(char *why, const char *prefix);
+
+/* "CREATE TABLE IF NOT EXISTS table (...)" for the results table, with the column types of
+ * the database (pg or SQLite). malloc'd; NULL when out of memory. */
+char *sink_create_sql(const char *table, int pg);
+/* "INSERT INTO table (columns) VALUES (p1..p12),(p13..)...  ON CONFLICT DO NOTHING" for
+ * rows rows, placeholders $N (pg) or ? (SQLite). malloc'd; NULL when out of memory. */
+char *sink_insert_sql(const char *table, size_t rows, int pg);
+
+/* Text of a row's field i (as sink_columns orders them) for a text-format parameter: NULL for
+ * SQL NULL; numbers are printed into buf (32 bytes). */
+const char *sink_row_field(const sink_row_t *r, int64_t run, size_t i, char *buf);
+
+#endif

@@ -1,0 +1,177 @@
+/* The results table's columns (one list for both databases) and the check that refuses a
+ * table whose columns differ, naming what differs. */
+#include "cafe.h"
+#include "db_driver.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <strings.h>
+
+const sink_column_t sink_columns[] = {
+    {"run_id", "INTEGER", "bigint", 1},
+    {"seq", "INTEGER", "bigint", 1},
+    {"url", "TEXT", "text", 1},
+    {"final_url", "TEXT", "text", 0},
+    {"status", "INTEGER", "integer", 0},
+    {"title", "TEXT", "text", 0},
+    {"content_type", "TEXT", "text", 0},
+    {"charset", "TEXT", "text", 0},
+    {"bytes", "INTEGER", "bigint", 1},
+    {"time_ms", "INTEGER", "bigint", 1},
+    {"attempts", "INTEGER", "integer", 1},
+    {"error", "TEXT", "text", 0},
+};
+const size_t sink_ncolumns = sizeof sink_columns / sizeof sink_columns[0];
+
+/* Appends one difference to the list in why, comma-separated: column name is missing (got
+ * NULL) or has type got instead of want. */
+static void add_why(char *why, const char *name, const char *got, const char *want) {
+    size_t used = strlen(why);
+    if (used && used + 2 < SINK_WHY_MAX) {
+        memcpy(why + used, ", ", 3);
+        used += 2;
+    }
+    if (used < SINK_WHY_MAX)
+        snprintf(why + used, SINK_WHY_MAX - used, got ? "%s is %s, not %s" : "%s missing", name,
+                 got && *got ? got : "untyped", want);
+}
+
+int sink_columns_check(const char *table, const char *const *names, const char *const *types,
+                       size_t n, int pg, char *why) {
+    why[0] = '\0';
+    for (size_t c = 0; c < sink_ncolumns; c++) {
+        const char *want = pg ? sink_columns[c].pg_type : sink_columns[c].sqlite_type;
+        size_t i = 0;
+        while (i < n && strcmp(names[i], sink_columns[c].name) != 0)
+            i++;
+        if (i == n)
+            add_why(why, sink_columns[c].name, NULL, want);
+        else if (strcasecmp(types[i] ? types[i] : "", want) != 0)
+            add_why(why, sink_columns[c].name, types[i] ? types[i] : "", want);
+    }
+    if (!why[0])
+        return 0;
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "table %s has other columns than cafe's (never altered)",
+             table);
+    sink_why_prefix(why, prefix);
+    return CAFE_EINVAL;
+}
+
+void sink_why_prefix(char *why, const char *prefix) {
+    char msg[SINK_WHY_MAX];
+    memcpy(msg, why, SINK_WHY_MAX);
+    size_t n = strlen(prefix) < SINK_WHY_MAX - 3 ? strlen(prefix) : SINK_WHY_MAX - 3;
+    memcpy(why, prefix, n);
+    memcpy(why + n, ": ", 2);
+    size_t m = strnlen(msg, SINK_WHY_MAX - 1);
+    if (m > SINK_WHY_MAX - 1 - n - 2)
+        m = SINK_WHY_MAX - 1 - n - 2;
+    memcpy(why + n + 2, msg, m);
+    why[n + 2 + m] = '\0';
+}
+
+const char *sink_row_field(const sink_row_t *r, int64_t run, size_t i, char *buf) {
+    switch (i) {
+    case 0:
+        snprintf(buf, 32, "%" PRId64, run);
+        return buf;
+    case 1:
+        snprintf(buf, 32, "%" PRIu64, r->seq);
+        return buf;
+    case 2:
+        return r->url;
+    case 3:
+        return r->final_url;
+    case 4:
+        if (!r->status)
+            return NULL;
+        snprintf(buf, 32, "%ld", r->status);
+        return buf;
+    case 5:
+        return r->title;
+    case 6:
+        return r->content_type;
+    case 7:
+        return r->charset;
+    case 8:
+        snprintf(buf, 32, "%" PRIu64, r->bytes);
+        return buf;
+    case 9:
+        snprintf(buf, 32, "%" PRIu64, r->time_ms);
+        return buf;
+    case 10:
+        snprintf(buf, 32, "%d", r->attempts);
+        return buf;
+    default:
+        return r->error;
+    }
+}
+
+/* A growable string for the SQL builders; on failure the text is freed and NULL kept. */
+typedef struct sql {
+    char *s;
+    size_t len, cap;
+} sql_t;
+
+static void put(sql_t *q, const char *text) {
+    size_t n = strlen(text);
+    if (q->s && q->len + n + 1 > q->cap) {
+        size_t cap = (q->len + n + 1) * 2;
+        char *s = realloc(q->s, cap);
+        if (!s)
+            free(q->s);
+        q->s = s;
+        q->cap = cap;
+    }
+    if (q->s) {
+        memcpy(q->s + q->len, text, n + 1);
+        q->len += n;
+    }
+}
+
+static sql_t sql_new(void) {
+    sql_t q = {malloc(256), 0, 256};
+    if (q.s)
+        q.s[0] = '\0';
+    return q;
+}
+
+char *sink_create_sql(const char *table, int pg) {
+    sql_t q = sql_new();
+    put(&q, "CREATE TABLE IF NOT EXISTS ");
+    put(&q, table);
+    put(&q, " (");
+    for (size_t c = 0; c < sink_ncolumns; c++) {
+        put(&q, sink_columns[c].name);
+        put(&q, " ");
+        put(&q, pg ? sink_columns[c].pg_type : sink_columns[c].sqlite_type);
+        put(&q, sink_columns[c].not_null ? " NOT NULL, " : ", ");
+    }
+    put(&q, "PRIMARY KEY (run_id, url))");
+    return q.s;
+}
+
+char *sink_insert_sql(const char *table, size_t rows, int pg) {
+    sql_t q = sql_new();
+    put(&q, "INSERT INTO ");
+    put(&q, table);
+    put(&q, " (");
+    for (size_t c = 0; c < sink_ncolumns; c++) {
+        put(&q, sink_columns[c].name);
+        put(&q, c + 1 < sink_ncolumns ? ", " : ") VALUES ");
+    }
+    char num[24];
+    for (size_t r = 0, p = 1; r < rows; r++) {
+        put(&q, r ? ",(" : "(");
+        for (size_t c = 0; c < sink_ncolumns; c++, p++) {
+            snprintf(num, sizeof num, "$%zu", p);
+            put(&q, pg ? num : "?");
+            put(&q, c + 1 < sink_ncolumns ? "," : ")");
+        }
+    }
+    put(&q, " ON CONFLICT (run_id, url) DO NOTHING");
+    return q.s;
+}

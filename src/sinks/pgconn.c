@@ -1,0 +1,216 @@
+/* libpq on the loop (see pgconn.h). The poll handle watches the socket only while a task
+ * waits (it is stopped as soon as the socket is ready), so libpq may close or replace its
+ * socket between waits without libuv watching a dead descriptor. */
+#include "pgconn.h"
+#include "cafe.h"
+#include "db_driver.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+struct pgc {
+    PGconn *conn;
+    uv_poll_t *poll; /* on socket fd, created on the first wait */
+    int fd;
+    cafe_future_t *waiting;
+};
+
+static void on_poll(uv_poll_t *h, int status, int events) {
+    pgc_t *c = h->data;
+    uv_poll_stop(h);
+    cafe_future_t *f = c->waiting;
+    c->waiting = NULL;
+    /* A poll error: let libpq try the socket, which makes it see and report the error. */
+    if (f)
+        cafe_future_resolve(f, status < 0 ? UV_READABLE | UV_WRITABLE : events, NULL);
+}
+
+static void on_cancel(cafe_future_t *f) {
+    pgc_t *c = f->data;
+    uv_poll_stop(c->poll);
+    c->waiting = NULL;
+}
+
+static void free_handle(uv_handle_t *h) {
+    free(h);
+}
+
+static void drop_poll(pgc_t *c) {
+    if (c->poll)
+        uv_close((uv_handle_t *)c->poll, free_handle);
+    c->poll = NULL;
+}
+
+/* Waits until the socket is ready for events; returns the ready events or a negative code. */
+static int wait_io(pgc_t *c, int events) {
+    int fd = PQsocket(c->conn);
+    if (fd < 0)
+        return CAFE_ECONNRESET;
+    if (c->poll && c->fd != fd)
+        drop_poll(c);
+    if (!c->poll) {
+        c->poll = malloc(sizeof(*c->poll));
+        if (!c->poll)
+            return CAFE_ENOMEM;
+        if (uv_poll_init_socket(cafe_loop_uv(cafe_loop_current()), c->poll, fd) != 0) {
+            free(c->poll);
+            c->poll = NULL;
+            return CAFE_EIO;
+        }
+        c->poll->data = c;
+        c->fd = fd;
+    }
+    cafe_future_t f;
+    cafe_future_init(&f, on_cancel);
+    f.data = c;
+    c->waiting = &f;
+    int rc = uv_poll_start(c->poll, events, on_poll);
+    if (rc != 0) {
+        c->waiting = NULL;
+        return rc;
+    }
+    return cafe_future_wait(&f, NULL);
+}
+
+/* libpq's messages end with a newline; ours are one line. */
+static void set_why(char *why, const char *what, const char *msg) {
+    snprintf(why, SINK_WHY_MAX, "%s: %s", what, msg && *msg ? msg : "unknown error");
+    size_t n = strlen(why);
+    while (n && (why[n - 1] == '\n' || why[n - 1] == ' '))
+        why[--n] = '\0';
+    for (char *p = why; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+}
+
+int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *why) {
+    *out = NULL;
+    pgc_t *c = calloc(1, sizeof(*c));
+    const char *keys[] = {"dbname", "fallback_application_name", NULL};
+    const char *vals[] = {conninfo, "cafe", NULL};
+    if (!c || !(c->conn = PQconnectStartParams(keys, vals, 1))) {
+        free(c);
+        return CAFE_ENOMEM;
+    }
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, timeout_ms);
+    PostgresPollingStatusType st =
+        PQstatus(c->conn) == CONNECTION_BAD ? PGRES_POLLING_FAILED : PGRES_POLLING_WRITING;
+    int rc = 0;
+    while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+        rc = wait_io(c, st == PGRES_POLLING_READING ? UV_READABLE : UV_WRITABLE);
+        if (rc < 0)
+            break;
+        st = PQconnectPoll(c->conn);
+    }
+    cafe_deadline_end(&d);
+    if (rc >= 0 && st == PGRES_POLLING_OK && PQsetnonblocking(c->conn, 1) == 0) {
+        *out = c;
+        return 0;
+    }
+    set_why(why, "cannot connect",
+            rc == CAFE_ETIMEDOUT ? "timed out"
+            : rc < 0             ? cafe_strerror(rc)
+                                 : PQerrorMessage(c->conn));
+    pgc_close(c);
+    return rc == CAFE_ECANCELED ? rc : CAFE_ECONNREFUSED;
+}
+
+/* Sends what libpq buffered; reading meanwhile when the server talks (libpq's advice). */
+static int flush_out(pgc_t *c) {
+    int f;
+    while ((f = PQflush(c->conn)) == 1) {
+        int ev = wait_io(c, UV_READABLE | UV_WRITABLE);
+        if (ev < 0)
+            return ev;
+        if ((ev & UV_READABLE) && !PQconsumeInput(c->conn))
+            return CAFE_ECONNRESET;
+    }
+    return f == 0 ? 0 : CAFE_ECONNRESET;
+}
+
+/* SQLSTATEs after which the same statement may succeed on a new connection: connection
+ * exceptions (08), the server shutting down or starting (57P01-57P03), serialization
+ * failures and deadlocks (40001, 40P01). */
+static int transient(const PGresult *r) {
+    const char *s = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    return !s || strncmp(s, "08", 2) == 0 || strncmp(s, "57P0", 4) == 0 ||
+           strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0;
+}
+
+/* Reads every result of the query in flight. */
+static int read_results(pgc_t *c, PGresult **res, int (*row)(void *, const PGresult *), void *arg,
+                        char *why) {
+    int rc = 0, cb = 0;
+    for (;;) {
+        while (PQisBusy(c->conn)) {
+            int ev = wait_io(c, UV_READABLE);
+            if (ev < 0)
+                return ev;
+            if (!PQconsumeInput(c->conn))
+                break; /* PQgetResult reports the failure */
+        }
+        PGresult *r = PQgetResult(c->conn);
+        if (!r)
+            break;
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_SINGLE_TUPLE && row && cb == 0)
+            cb = row(arg, r);
+        if (st == PGRES_FATAL_ERROR && rc == 0) {
+            set_why(why, "query failed", PQresultErrorMessage(r));
+            rc = transient(r) || PQstatus(c->conn) == CONNECTION_BAD ? CAFE_ECONNRESET : CAFE_EIO;
+        }
+        if (res && !row && rc == 0) {
+            PQclear(*res);
+            *res = r;
+        } else {
+            PQclear(r);
+        }
+        if (PQstatus(c->conn) == CONNECTION_BAD && PQisBusy(c->conn))
+            break;
+    }
+    if (rc == 0 && PQstatus(c->conn) == CONNECTION_BAD) {
+        set_why(why, "connection lost", PQerrorMessage(c->conn));
+        rc = CAFE_ECONNRESET;
+    }
+    return rc ? rc : cb;
+}
+
+int pgc_exec(pgc_t *c, const char *sql, int nparams, const char *const *params, PGresult **res,
+             int (*row)(void *arg, const PGresult *r), void *arg, char *why) {
+    if (res)
+        *res = NULL;
+    int sent = nparams ? PQsendQueryParams(c->conn, sql, nparams, NULL, params, NULL, NULL, 0)
+                       : PQsendQuery(c->conn, sql);
+    if (!sent) {
+        set_why(why, "cannot send", PQerrorMessage(c->conn));
+        return PQstatus(c->conn) == CONNECTION_BAD ? CAFE_ECONNRESET : CAFE_EIO;
+    }
+    if (row && !PQsetSingleRowMode(c->conn))
+        row = NULL;
+    int rc = flush_out(c);
+    if (rc < 0) {
+        set_why(why, "connection lost", PQerrorMessage(c->conn));
+        return rc;
+    }
+    rc = read_results(c, res, row, arg, why);
+    if (rc != 0 && res) {
+        PQclear(*res);
+        *res = NULL;
+    }
+    return rc;
+}
+
+PGconn *pgc_conn(pgc_t *c) {
+    return c->conn;
+}
+
+void pgc_close(pgc_t *c) {
+    if (!c)
+        return;
+    drop_poll(c); /* before PQfinish closes the socket */
+    PQfinish(c->conn);
+    free(c);
+}

@@ -1,0 +1,34 @@
+/* A PostgreSQL connection on cafe's loop: libpq's asynchronous API (PQconnectStart,
+ * PQsendQueryParams, PQconsumeInput, PQflush) with its socket watched by a uv_poll whose
+ * callback resolves a cafe_future_t. Only the calling task waits; the loop runs on.
+ * A pgc_t belongs to one task at a time (one query in flight). */
+#ifndef CAFE_SINKS_PGCONN_H
+#define CAFE_SINKS_PGCONN_H
+
+#include <libpq-fe.h>
+#include <stdint.h>
+
+typedef struct pgc pgc_t;
+
+/* Connects with libpq's conninfo or URI (PGHOST, PGUSER, PGPASSWORD, PGSERVICE, .pgpass
+ * apply as in psql), giving up after timeout_ms. 0 with *out owned by the caller (pgc_close),
+ * or a negative code with why filled (SINK_WHY_MAX bytes): CAFE_ECONNREFUSED when the server
+ * cannot be reached or refuses the login. Host names resolve synchronously (libpq does). */
+int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *why);
+
+/* Runs sql (several statements when nparams is 0) with text parameters and waits for its
+ * end. With row, the result streams (single-row mode) and row(arg, res) is called per row
+ * (a nonzero return is kept and returned once the query ends); else *res (if res is not
+ * NULL) receives the last result, for the caller to PQclear. Returns 0, CAFE_ECONNRESET when
+ * the connection was lost or the server asks to retry (the caller reconnects and runs it
+ * again), or CAFE_EIO for an error of the statement itself; why says which. */
+int pgc_exec(pgc_t *c, const char *sql, int nparams, const char *const *params, PGresult **res,
+             int (*row)(void *arg, const PGresult *r), void *arg, char *why);
+
+/* The libpq connection (for PQescape* and the like). */
+PGconn *pgc_conn(pgc_t *c);
+
+/* Closes the connection. NULL is a no-op. */
+void pgc_close(pgc_t *c);
+
+#endif

@@ -1,0 +1,288 @@
+/* The database sink's common half: which database a spec names, and the two bounded batches
+ * with the task that commits them (see sink_db.h). The drivers do the SQL. */
+#include "sink_db.h"
+#include "cafe.h"
+#include "db_driver.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { DEFAULT_BATCH_ROWS = 1000, BATCH_BYTES = 8 << 20 };
+
+typedef struct batch {
+    sink_row_t *rows;
+    char **mem; /* each row's strings, one block per row */
+    size_t n, bytes;
+} batch_t;
+
+struct sink_db {
+    const sink_driver_t *drv;
+    void *impl;
+    int64_t run;
+    batch_t fill, busy; /* fill takes writes while busy commits */
+    size_t batch_rows;
+    cafe_event_t work;     /* set: rows to commit, or closing */
+    cafe_event_t progress; /* set: a batch committed or the sink failed */
+    cafe_task_t *flusher;
+    int failed, closing;
+    uint64_t queued, committed;
+    char why[SINK_WHY_MAX];
+};
+
+static const char *const sqlite_exts[] = {".sqlite", ".sqlite3", ".db"};
+
+static int ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), m = strlen(suffix);
+    return n > m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int is_pg(const char *spec) {
+    return strncmp(spec, "postgresql://", 13) == 0 || strncmp(spec, "postgres://", 11) == 0;
+}
+
+int sink_db_is_spec(const char *spec) {
+    if (!spec)
+        return 0;
+    if (is_pg(spec) || strncmp(spec, "sqlite:", 7) == 0)
+        return 1;
+    for (size_t i = 0; i < sizeof sqlite_exts / sizeof sqlite_exts[0]; i++)
+        if (ends_with(spec, sqlite_exts[i]))
+            return 1;
+    return 0;
+}
+
+/* A table name we can put in SQL unquoted-safe: [A-Za-z_][A-Za-z0-9_]{0,62}. */
+static int valid_table(const char *s) {
+    size_t n = strlen(s);
+    if (n == 0 || n > 63 || (s[0] >= '0' && s[0] <= '9'))
+        return 0;
+    return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == n;
+}
+
+/* Splits "...?a=1&table=T&b=2" into where = "...?a=1&b=2" and table = "T" (libpq would refuse
+ * the unknown parameter). */
+static int parse_target(const char *spec, sink_target_t *t, char *why) {
+    const char *body = strncmp(spec, "sqlite:", 7) == 0 ? spec + 7 : spec;
+    t->where = strdup(body);
+    t->table = strdup("titles");
+    if (!t->where || !t->table)
+        return CAFE_ENOMEM;
+    char *q = strchr(t->where, '?');
+    if (q) {
+        char *out = q + 1, *p = q + 1;
+        while (*p) {
+            size_t len = strcspn(p, "&");
+            if (strncmp(p, "table=", 6) == 0) {
+                free(t->table);
+                t->table = strndup(p + 6, len - 6);
+                if (!t->table)
+                    return CAFE_ENOMEM;
+            } else {
+                if (out > q + 1)
+                    *out++ = '&';
+                memmove(out, p, len);
+                out += len;
+            }
+            p += len + (p[len] == '&');
+        }
+        *(out > q + 1 ? out : q) = '\0';
+    }
+    if (!valid_table(t->table)) {
+        strcpy(why, "table=NAME: letters, digits and _ only (up to 63, not starting with a digit)");
+        return CAFE_EINVAL;
+    }
+    if (!t->where[0]) {
+        strcpy(why, "no database path");
+        return CAFE_EINVAL;
+    }
+    return 0;
+}
+
+static void batch_clear(batch_t *b) {
+    for (size_t i = 0; i < b->n; i++)
+        free(b->mem[i]);
+    b->n = b->bytes = 0;
+}
+
+static void batch_free(batch_t *b) {
+    batch_clear(b);
+    free(b->rows);
+    free(b->mem);
+}
+
+static int batch_init(batch_t *b, size_t cap) {
+    b->rows = calloc(cap, sizeof(*b->rows));
+    b->mem = calloc(cap, sizeof(*b->mem));
+    b->n = b->bytes = 0;
+    return b->rows && b->mem ? 0 : CAFE_ENOMEM;
+}
+
+/* Copies row's strings into one block owned by the batch. */
+static int batch_add(batch_t *b, const sink_row_t *row) {
+    const char *src[] = {row->url,          row->final_url, row->title,
+                         row->content_type, row->charset,   row->error};
+    size_t len[6], total = 0;
+    for (int i = 0; i < 6; i++)
+        total += len[i] = src[i] ? strlen(src[i]) + 1 : 0;
+    char *mem = malloc(total ? total : 1), *p = mem;
+    if (!mem)
+        return CAFE_ENOMEM;
+    const char *dst[6];
+    for (int i = 0; i < 6; i++) {
+        dst[i] = src[i] ? memcpy(p, src[i], len[i]) : NULL;
+        p += len[i];
+    }
+    sink_row_t *r = &b->rows[b->n];
+    *r = *row;
+    r->url = dst[0], r->final_url = dst[1], r->title = dst[2];
+    r->content_type = dst[3], r->charset = dst[4], r->error = dst[5];
+    b->mem[b->n++] = mem;
+    b->bytes += total;
+    return 0;
+}
+
+static int batch_full(const sink_db_t *db, const batch_t *b) {
+    return b->n >= db->batch_rows || b->bytes >= BATCH_BYTES;
+}
+
+static void fail(sink_db_t *db, int rc) {
+    if (!db->failed)
+        db->failed = rc;
+    cafe_event_set(&db->progress);
+}
+
+/* Group commit: whatever arrived while the previous batch committed goes in the next one. */
+static int flusher_task(void *arg, void **value) {
+    sink_db_t *db = arg;
+    while (!db->failed) {
+        while (db->fill.n == 0 && !db->closing) {
+            cafe_event_clear(&db->work);
+            if (cafe_event_wait(&db->work) != 0)
+                return 0;
+        }
+        if (db->fill.n == 0)
+            break;
+        batch_t t = db->busy;
+        db->busy = db->fill;
+        db->fill = t;
+        cafe_event_set(&db->progress); /* room to write again */
+        int rc = db->drv->insert(db->impl, db->busy.rows, db->busy.n, db->why);
+        if (rc < 0) {
+            fail(db, rc);
+        } else {
+            db->committed += db->busy.n;
+            cafe_event_set(&db->progress);
+        }
+        batch_clear(&db->busy);
+    }
+    return 0;
+}
+
+static int wait_progress(sink_db_t *db) {
+    cafe_event_clear(&db->progress);
+    return cafe_event_wait(&db->progress);
+}
+
+int sink_db_write(sink_db_t *db, const sink_row_t *row) {
+    while (!db->failed && batch_full(db, &db->fill)) {
+        int rc = wait_progress(db);
+        if (rc != 0)
+            return rc;
+    }
+    if (db->failed)
+        return db->failed;
+    int rc = batch_add(&db->fill, row);
+    if (rc != 0)
+        return rc;
+    db->queued++;
+    cafe_event_set(&db->work);
+    return 0;
+}
+
+int sink_db_commit(sink_db_t *db) {
+    uint64_t target = db->queued;
+    while (!db->failed && db->committed < target) {
+        int rc = wait_progress(db);
+        if (rc != 0)
+            return rc;
+    }
+    return db->failed;
+}
+
+uint64_t sink_db_committed(const sink_db_t *db) {
+    return db->committed;
+}
+
+const char *sink_db_error(const sink_db_t *db) {
+    return db->failed ? db->why : "";
+}
+
+int64_t sink_db_run_id(const sink_db_t *db) {
+    return db->run;
+}
+
+int sink_db_load_done(sink_db_t *db, int (*each)(void *arg, const char *url, size_t n), void *arg) {
+    return db->drv->load_done(db->impl, each, arg, db->why);
+}
+
+static void db_free(sink_db_t *db) {
+    batch_free(&db->fill);
+    batch_free(&db->busy);
+    free(db);
+}
+
+int sink_db_open(sink_db_t **out, const sink_db_conf_t *conf, const char **why) {
+    static char msg[SINK_WHY_MAX];
+    *out = NULL;
+    msg[0] = '\0';
+    *why = msg;
+    sink_db_t *db = calloc(1, sizeof(*db));
+    if (!db)
+        return CAFE_ENOMEM;
+    db->drv = is_pg(conf->spec) ? &sink_pg_driver : &sink_sqlite_driver;
+    db->batch_rows = conf->batch_rows ? conf->batch_rows : DEFAULT_BATCH_ROWS;
+    cafe_event_init(&db->work);
+    cafe_event_init(&db->progress);
+    sink_target_t t = {0};
+    int rc = batch_init(&db->fill, db->batch_rows);
+    if (rc == 0)
+        rc = batch_init(&db->busy, db->batch_rows);
+    if (rc == 0)
+        rc = parse_target(conf->spec, &t, msg);
+    if (rc == 0)
+        rc = db->drv->open(&db->impl, &t, conf, &db->run, msg);
+    if (rc == 0)
+        rc = cafe_task_spawn(&db->flusher, flusher_task, db, NULL);
+    free(t.where);
+    free(t.table);
+    if (rc != 0) {
+        if (db->impl)
+            db->drv->close(db->impl);
+        db_free(db);
+        if (!msg[0])
+            strcpy(msg, cafe_strerror(rc));
+        return rc;
+    }
+    *out = db;
+    return 0;
+}
+
+int sink_db_close(sink_db_t *db, const char *status, const char **why) {
+    static char msg[SINK_WHY_MAX];
+    *why = "";
+    if (!db)
+        return 0;
+    db->closing = 1;
+    cafe_event_set(&db->work);
+    cafe_task_join(db->flusher, NULL);
+    int rc = db->failed;
+    if (db->drv->end_run(db->impl, rc ? "failed" : status, db->why) < 0 && !rc)
+        rc = CAFE_EIO;
+    db->drv->close(db->impl);
+    if (rc) {
+        memcpy(msg, db->why, sizeof msg);
+        *why = msg;
+    }
+    db_free(db);
+    return rc;
+}

@@ -1,0 +1,82 @@
+/* Database sinks: records into SQLite (one file) or PostgreSQL (many machines).
+ *
+ * One API for both, used by `cafe titles` and `cafe queue results`:
+ *
+ *     sink_db_t *db;
+ *     sink_db_open(&db, &conf);        // connect, check or create the tables, begin the run
+ *     sink_db_load_done(db, each, a);  // --resume: the URLs this run already holds
+ *     sink_db_write(db, &row);         // copied into a bounded batch; waits when it is full
+ *     sink_db_commit(db);              // waits until every row written so far committed
+ *     sink_db_close(db, "done");       // commits what is left, ends the run, frees
+ *
+ * Batches commit on a task of their own (group commit: while one batch commits the next one
+ * fills), so fetching goes on during a commit and waits only when both batches are full
+ * (back-pressure: memory stays bounded by two batches). SQLite runs on the thread pool
+ * (cafe_thread_run) so a slow disk never stalls the loop; PostgreSQL runs libpq's
+ * asynchronous API on the loop itself (pgconn.h).
+ *
+ * Exactly one row per URL per run: (run_id, url) is the tables' key and a batch that is
+ * retried after a lost connection skips the rows that already made it (ON CONFLICT DO
+ * NOTHING), so nothing is lost or doubled. Every call here must run inside a task. */
+#ifndef CAFE_SINKS_SINK_DB_H
+#define CAFE_SINKS_SINK_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One record as stored: strings are valid UTF-8 (what the JSON record holds), NULL = SQL
+ * NULL; status 0 is stored as NULL (no response). */
+typedef struct sink_row {
+    uint64_t seq;
+    const char *url; /* never NULL */
+    const char *final_url, *title, *content_type, *charset, *error;
+    long status;
+    uint64_t bytes, time_ms;
+    int attempts;
+} sink_row_t;
+
+typedef struct sink_db_conf {
+    const char *spec;    /* "sqlite:PATH", "PATH.sqlite|.sqlite3|.db", "postgresql://..." */
+    const char *options; /* the run's options for the runs table (never a password) */
+    int resume;          /* continue the table's latest run instead of starting one */
+    size_t batch_rows;   /* rows per batch; 0 = 1000 */
+} sink_db_conf_t;
+
+typedef struct sink_db sink_db_t;
+
+/* Nonzero when spec names a database (a DB URI, sqlite:, or an -o file name whose extension
+ * is .sqlite, .sqlite3 or .db). */
+int sink_db_is_spec(const char *spec);
+
+/* Connects, checks the tables (creating missing ones; a table with other columns is refused,
+ * never altered) and begins or resumes a run. On failure returns a negative CAFE_E* code,
+ * *out is NULL and *why a static-lifetime-until-next-call message (never a password).
+ * On success *out is owned by the caller until sink_db_close. */
+int sink_db_open(sink_db_t **out, const sink_db_conf_t *conf, const char **why);
+
+/* The run this sink writes (runs.run_id). */
+int64_t sink_db_run_id(const sink_db_t *db);
+
+/* Calls each(arg, url, len) for every URL the current run already holds. Stops at and
+ * returns the first nonzero return of each, else 0 or a negative code. */
+int sink_db_load_done(sink_db_t *db, int (*each)(void *arg, const char *url, size_t n), void *arg);
+
+/* Copies row into the batch being filled; waits while both batches are full. Returns 0, or
+ * the sink's failure (a negative code; sink_db_error says why): then nothing more is taken. */
+int sink_db_write(sink_db_t *db, const sink_row_t *row);
+
+/* Waits until every row written before this call has committed. 0 or the failure. */
+int sink_db_commit(sink_db_t *db);
+
+/* Rows committed so far. */
+uint64_t sink_db_committed(const sink_db_t *db);
+
+/* Why the sink failed (empty string while it has not). */
+const char *sink_db_error(const sink_db_t *db);
+
+/* Commits what is left, records the run's end with status ("done", "interrupted"; "failed"
+ * when the sink failed) and frees db. Returns 0, or the sink's failure with *why saying why
+ * (valid until the next open or close). NULL is a no-op. */
+int sink_db_close(sink_db_t *db, const char *status, const char **why);
+
+#endif

@@ -1,0 +1,258 @@
+/* The SQLite driver. Every SQLite call runs on the thread pool (cafe_thread_run), one at a
+ * time (the sink's open, then its single flusher task, then close), so a slow or full disk
+ * stalls only the flusher, never the loop. WAL journal: readers (a `sqlite3` shell querying
+ * the results) never block the writer. synchronous=FULL: a committed batch survives a power
+ * cut too, since a commit may let `cafe queue results --drain` delete its source. */
+#include "cafe.h"
+#include "db_driver.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct lite {
+    sqlite3 *db;
+    sqlite3_stmt *ins;
+    char *path;      /* for messages */
+    char table[64];  /* the results table's name, as given */
+    char qtable[68]; /* and quoted for SQL */
+    int64_t run;
+} lite_t;
+
+/* One call on the pool: the operation's inputs and its result. */
+typedef struct job {
+    lite_t *l;
+    const char *options, *status;
+    int resume;
+    const sink_row_t *rows;
+    size_t n;
+    int (*each)(void *arg, const char *url, size_t n);
+    void *arg;
+    char *why;
+} job_t;
+
+static int fail(job_t *j, const char *what) {
+    snprintf(j->why, SINK_WHY_MAX, "%s: %s: %s", j->l->path, what,
+             j->l->db ? sqlite3_errmsg(j->l->db) : "out of memory");
+    int code = j->l->db ? sqlite3_errcode(j->l->db) : SQLITE_NOMEM;
+    return code == SQLITE_NOMEM ? CAFE_ENOMEM : CAFE_EIO;
+}
+
+static int exec(job_t *j, const char *sql, const char *what) {
+    return sqlite3_exec(j->l->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : fail(j, what);
+}
+
+/* Runs a statement with text parameters; *id receives column 0 of its first row (if any). */
+static int run_stmt(job_t *j, const char *sql, const char *const *params, int n, int64_t *id,
+                    const char *what) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(j->l->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return fail(j, what);
+    for (int i = 0; i < n; i++)
+        sqlite3_bind_text(st, i + 1, params[i], -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (id && sqlite3_column_type(st, 0) != SQLITE_NULL)
+            *id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : fail(j, what);
+}
+
+static int check_columns(job_t *j) {
+    char sql[128], why[SINK_WHY_MAX];
+    snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", j->l->qtable);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(j->l->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return fail(j, "reading the table's columns");
+    char *names[64], *types[64];
+    size_t n = 0;
+    while (n < 64 && sqlite3_step(st) == SQLITE_ROW) {
+        names[n] = strdup((const char *)sqlite3_column_text(st, 1));
+        const unsigned char *t = sqlite3_column_text(st, 2);
+        types[n] = strdup(t ? (const char *)t : "");
+        n++;
+    }
+    sqlite3_finalize(st);
+    int rc = sink_columns_check(j->l->table, (const char *const *)names, (const char *const *)types,
+                                n, 0, why);
+    for (size_t i = 0; i < n; i++) {
+        free(names[i]);
+        free(types[i]);
+    }
+    if (rc != 0) {
+        memcpy(j->why, why, SINK_WHY_MAX);
+        sink_why_prefix(j->why, j->l->path);
+    }
+    return rc;
+}
+
+static const char runs_sql[] = "CREATE TABLE IF NOT EXISTS runs (run_id INTEGER PRIMARY KEY, "
+                               "table_name TEXT NOT NULL, started_at TEXT NOT NULL, "
+                               "ended_at TEXT, status TEXT NOT NULL, options TEXT)";
+#define NOW "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+
+static int begin_run_new(job_t *j, const char *const *p) {
+    int rc = run_stmt(j,
+                      "INSERT INTO runs (table_name, started_at, status, options) "
+                      "VALUES (?, " NOW ", 'running', ?)",
+                      p, 2, NULL, "starting the run");
+    j->l->run = sqlite3_last_insert_rowid(j->l->db);
+    return rc;
+}
+
+/* A new run, or with --resume the table's latest one (a first --resume starts one). */
+static int begin_run(job_t *j) {
+    const char *p[] = {j->l->table, j->options ? j->options : ""};
+    j->l->run = 0;
+    if (j->resume) {
+        int rc = run_stmt(j, "SELECT max(run_id) FROM runs WHERE table_name = ?", p, 1, &j->l->run,
+                          "finding the run to resume");
+        if (rc != 0 || !j->l->run)
+            return rc ? rc : begin_run_new(j, p);
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)j->l->run);
+        const char *q[] = {id};
+        return run_stmt(j, "UPDATE runs SET ended_at = NULL, status = 'running' WHERE run_id = ?",
+                        q, 1, NULL, "resuming the run");
+    }
+    return begin_run_new(j, p);
+}
+
+static int prepare_insert(job_t *j) {
+    char *sql = sink_insert_sql(j->l->qtable, 1, 0);
+    if (!sql)
+        return CAFE_ENOMEM;
+    int rc = sqlite3_prepare_v3(j->l->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &j->l->ins, NULL);
+    free(sql);
+    return rc == SQLITE_OK ? 0 : fail(j, "the table needs a unique key on (run_id, url)");
+}
+
+static int do_open(void *arg) {
+    job_t *j = arg;
+    lite_t *l = j->l;
+    if (sqlite3_open_v2(l->path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK)
+        return fail(j, "cannot open");
+    sqlite3_busy_timeout(l->db, 10000); /* another process holding the write lock briefly */
+    int rc = exec(j, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL", "setting WAL mode");
+    char *create = rc == 0 ? sink_create_sql(l->qtable, 0) : NULL;
+    if (rc == 0 && !create)
+        rc = CAFE_ENOMEM;
+    if (rc == 0)
+        rc = exec(j, "BEGIN IMMEDIATE", "cannot write");
+    if (rc == 0)
+        rc = exec(j, create, "creating the table");
+    if (rc == 0)
+        rc = exec(j, runs_sql, "creating the runs table");
+    if (rc == 0)
+        rc = check_columns(j);
+    if (rc == 0)
+        rc = begin_run(j);
+    if (rc == 0)
+        rc = exec(j, "COMMIT", "cannot write");
+    if (rc == 0)
+        rc = prepare_insert(j);
+    free(create);
+    return rc;
+}
+
+static int do_insert(void *arg) {
+    job_t *j = arg;
+    lite_t *l = j->l;
+    int rc = exec(j, "BEGIN IMMEDIATE", "writing");
+    char buf[32];
+    for (size_t r = 0; rc == 0 && r < j->n; r++) {
+        sqlite3_reset(l->ins);
+        for (size_t c = 0; c < sink_ncolumns; c++) {
+            const char *v = sink_row_field(&j->rows[r], l->run, c, buf);
+            /* Text into an INTEGER column is stored as an integer (type affinity). */
+            sqlite3_bind_text(l->ins, (int)c + 1, v, -1, SQLITE_TRANSIENT);
+        }
+        if (sqlite3_step(l->ins) != SQLITE_DONE)
+            rc = fail(j, "writing");
+    }
+    sqlite3_reset(l->ins);
+    if (rc == 0)
+        rc = exec(j, "COMMIT", "committing");
+    if (rc != 0 && !sqlite3_get_autocommit(l->db))
+        sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+static int do_load(void *arg) {
+    job_t *j = arg;
+    sqlite3_stmt *st;
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT url FROM %s WHERE run_id = ?", j->l->qtable);
+    if (sqlite3_prepare_v2(j->l->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return fail(j, "reading the run's URLs");
+    sqlite3_bind_int64(st, 1, j->l->run);
+    int rc = 0, step;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
+        rc = j->each(j->arg, (const char *)sqlite3_column_text(st, 0),
+                     (size_t)sqlite3_column_bytes(st, 0));
+    sqlite3_finalize(st);
+    return rc != 0 ? rc : step == SQLITE_DONE ? 0 : fail(j, "reading the run's URLs");
+}
+
+static int do_end(void *arg) {
+    job_t *j = arg;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(j->l->db,
+                           "UPDATE runs SET ended_at = " NOW ", status = ? WHERE run_id = ?", -1,
+                           &st, NULL) != SQLITE_OK)
+        return fail(j, "ending the run");
+    sqlite3_bind_text(st, 1, j->status, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, j->l->run);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : fail(j, "ending the run");
+}
+
+static int do_close(void *arg) {
+    lite_t *l = arg;
+    sqlite3_finalize(l->ins);
+    sqlite3_close(l->db);
+    free(l->path);
+    free(l);
+    return 0;
+}
+
+static int lite_open(void **impl, const sink_target_t *t, const sink_db_conf_t *conf, int64_t *run,
+                     char *why) {
+    lite_t *l = calloc(1, sizeof(*l));
+    if (!l)
+        return CAFE_ENOMEM;
+    snprintf(l->table, sizeof l->table, "%s", t->table);
+    snprintf(l->qtable, sizeof l->qtable, "\"%s\"", t->table);
+    *impl = l;
+    if (!(l->path = strdup(t->where)))
+        return CAFE_ENOMEM;
+    job_t j = {.l = l, .options = conf->options, .resume = conf->resume, .why = why};
+    int rc = cafe_thread_run(do_open, &j);
+    *run = l->run;
+    return rc;
+}
+
+static int lite_load(void *impl, int (*each)(void *arg, const char *url, size_t n), void *arg,
+                     char *why) {
+    job_t j = {.l = impl, .each = each, .arg = arg, .why = why};
+    return cafe_thread_run(do_load, &j);
+}
+
+static int lite_insert(void *impl, const sink_row_t *rows, size_t n, char *why) {
+    job_t j = {.l = impl, .rows = rows, .n = n, .why = why};
+    return cafe_thread_run(do_insert, &j);
+}
+
+static int lite_end(void *impl, const char *status, char *why) {
+    job_t j = {.l = impl, .status = status, .why = why};
+    return cafe_thread_run(do_end, &j);
+}
+
+static void lite_close(void *impl) {
+    cafe_thread_run(do_close, impl);
+}
+
+const sink_driver_t sink_sqlite_driver = {lite_open, lite_load, lite_insert, lite_end, lite_close};

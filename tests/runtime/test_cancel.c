@@ -1,0 +1,325 @@
+/* Cancellation during each suspending call, with and without a shield, and the guarantee
+ * that a cancelled task that keeps calling cannot starve the loop. Each call is made to
+ * wait for something that never comes (an empty queue, an unset event, a silent socket...). */
+#include "testutil.h"
+
+#include <signal.h>
+#include <string.h>
+
+typedef struct fx {
+    cafe_sem_t sem;
+    cafe_event_t ev;
+    cafe_queue_t empty, rendezvous;
+    cafe_future_t fut;
+    cafe_task_t *sleeper;
+    cafe_signal_t sig;
+    cafe_tcp_t lis, client, server;
+} fx_t;
+
+typedef int (*op_fn)(fx_t *fx);
+
+static int sleep_forever(void *arg, void **value) {
+    return cafe_task_sleep(600000);
+}
+
+static int op_sleep(fx_t *fx) {
+    return cafe_task_sleep(600000);
+}
+static int op_sem(fx_t *fx) {
+    return cafe_sem_acquire(&fx->sem);
+}
+static int op_event(fx_t *fx) {
+    return cafe_event_wait(&fx->ev);
+}
+static int op_get(fx_t *fx) {
+    void *item;
+    return cafe_queue_get(&fx->empty, &item);
+}
+static int op_put(fx_t *fx) {
+    return cafe_queue_put(&fx->rendezvous, fx);
+}
+static int op_future(fx_t *fx) {
+    return cafe_future_wait(&fx->fut, NULL);
+}
+static int op_join(fx_t *fx) {
+    return cafe_task_join(fx->sleeper, NULL);
+}
+static int op_wait_any(fx_t *fx) {
+    size_t i;
+    return cafe_task_wait_any(&fx->sleeper, 1, &i);
+}
+static int op_gather(fx_t *fx) {
+    /* interrupted gather cancels and joins what it was given: give it a task of its own */
+    cafe_task_t *t;
+    cafe_result_t r;
+    int rc = cafe_task_spawn(&t, sleep_forever, NULL, NULL);
+    return rc != 0 ? rc : cafe_task_gather(&t, 1, &r);
+}
+static int op_group(fx_t *fx) {
+    cafe_group_t g;
+    cafe_group_init(&g, 0);
+    int rc = cafe_group_spawn(&g, sleep_forever, NULL, NULL);
+    return rc != 0 ? rc : cafe_group_wait(&g);
+}
+static int op_signal(fx_t *fx) {
+    return cafe_signal_wait(&fx->sig);
+}
+static int op_accept(fx_t *fx) {
+    cafe_tcp_t c;
+    int rc = cafe_tcp_accept(&fx->lis, &c);
+    if (rc == 0)
+        cafe_tcp_close(&c);
+    return rc;
+}
+static int op_read(fx_t *fx) {
+    char b[8];
+    return cafe_tcp_read(&fx->server, b, sizeof b);
+}
+
+static const struct op {
+    const char *name;
+    op_fn fn;
+} ops[] = {
+    {"sleep", op_sleep},      {"sem_acquire", op_sem},    {"event_wait", op_event},
+    {"queue_get", op_get},    {"queue_put", op_put},      {"future_wait", op_future},
+    {"join", op_join},        {"wait_any", op_wait_any},  {"gather", op_gather},
+    {"group_wait", op_group}, {"signal_wait", op_signal}, {"tcp_accept", op_accept},
+    {"tcp_read", op_read},
+};
+#define NOPS (sizeof ops / sizeof ops[0])
+
+typedef struct run {
+    fx_t *fx;
+    const struct op *op;
+    int rc[3];
+} run_t;
+
+static int connect_task(void *arg, void **value) {
+    fx_t *fx = arg;
+    return cafe_tcp_connect(&fx->client, "127.0.0.1", cafe_tcp_port(&fx->lis));
+}
+
+static void fx_open(fx_t *fx) {
+    cafe_sem_init(&fx->sem, 0);
+    cafe_event_init(&fx->ev);
+    assert_int_equal(cafe_queue_init(&fx->empty, 4), 0);
+    assert_int_equal(cafe_queue_init(&fx->rendezvous, 0), 0);
+    cafe_future_init(&fx->fut, NULL);
+    assert_int_equal(cafe_task_spawn(&fx->sleeper, sleep_forever, NULL, NULL), 0);
+    assert_int_equal(cafe_signal_open(&fx->sig, SIGUSR2), 0);
+    assert_int_equal(cafe_tcp_listen(&fx->lis, "127.0.0.1", 0, 0), 0);
+    cafe_task_t *c;
+    assert_int_equal(cafe_task_spawn(&c, connect_task, fx, NULL), 0);
+    assert_int_equal(cafe_tcp_accept(&fx->lis, &fx->server), 0);
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(c, &r), 0);
+    assert_int_equal(r.status, 0);
+}
+
+static void fx_close(fx_t *fx) {
+    cafe_result_t r;
+    assert_int_equal(cafe_task_cancel(fx->sleeper), 0);
+    assert_int_equal(cafe_task_join(fx->sleeper, &r), 0);
+    assert_int_equal(r.status, CAFE_ECANCELED);
+    cafe_tcp_close(&fx->client);
+    cafe_tcp_close(&fx->server);
+    cafe_tcp_close(&fx->lis);
+    cafe_signal_close(&fx->sig);
+    assert_int_equal(cafe_queue_destroy(&fx->empty), 0);
+    assert_int_equal(cafe_queue_destroy(&fx->rendezvous), 0);
+}
+
+/* Runs body(run) for every op as a task, with main's part `poke` in between. */
+typedef void (*poke_fn)(cafe_task_t *t);
+
+static void poke_cancel(cafe_task_t *t) {
+    cafe_task_yield(); /* the task parks in its call */
+    cafe_task_yield();
+    assert_int_equal(cafe_task_cancel(t), 0);
+}
+
+static int each_op(fx_t *fx, cafe_task_fn body, poke_fn poke, run_t *runs) {
+    for (size_t i = 0; i < NOPS; i++) {
+        runs[i] = (run_t){.fx = fx, .op = &ops[i], .rc = {111, 111, 111}};
+        cafe_task_t *t;
+        cafe_task_opts_t o = {.name = ops[i].name};
+        assert_int_equal(cafe_task_spawn(&t, body, &runs[i], &o), 0);
+        poke(t);
+        cafe_result_t r;
+        assert_int_equal(cafe_task_join(t, &r), 0);
+    }
+    return 0;
+}
+
+/* ---- without a shield: the call in progress returns CAFE_ECANCELED ---- */
+static int plain_body(void *arg, void **value) {
+    run_t *run = arg;
+    run->rc[0] = run->op->fn(run->fx);
+    run->rc[1] = run->op->fn(run->fx); /* sticky: the next call too */
+    return 0;
+}
+
+static int plain_main(void *arg, void **value) {
+    fx_t fx;
+    run_t runs[NOPS];
+    fx_open(&fx);
+    each_op(&fx, plain_body, poke_cancel, runs);
+    fx_close(&fx);
+    for (size_t i = 0; i < NOPS; i++) {
+        if (runs[i].rc[0] != CAFE_ECANCELED || runs[i].rc[1] != CAFE_ECANCELED)
+            fail_msg("%s: %s then %s", runs[i].op->name, cafe_err_name(runs[i].rc[0]),
+                     cafe_err_name(runs[i].rc[1]));
+    }
+    return 0;
+}
+
+static void test_cancel_interrupts_each_call(void **state) {
+    assert_int_equal(test_run(plain_main, NULL), 0);
+}
+
+/* ---- in a shield: cancellation is held back, the shield's own deadline applies ---- */
+static int shield_body(void *arg, void **value) {
+    run_t *run = arg;
+    cafe_shield_t s;
+    cafe_deadline_t d;
+    assert_int_equal(cafe_shield_begin(&s), 0);
+    assert_int_equal(cafe_deadline_begin(&d, 20), 0);
+    run->rc[0] = run->op->fn(run->fx);
+    cafe_deadline_end(&d);
+    run->rc[1] = cafe_shield_end(&s);
+    run->rc[2] = run->op->fn(run->fx);
+    return 0;
+}
+
+static int shield_main(void *arg, void **value) {
+    fx_t fx;
+    run_t runs[NOPS];
+    fx_open(&fx);
+    /* an outer deadline that has passed is held back by the shield as well */
+    cafe_deadline_t d;
+    assert_int_equal(cafe_deadline_begin(&d, 0), 0);
+    cafe_shield_t s;
+    assert_int_equal(cafe_shield_begin(&s), 0);
+    each_op(&fx, shield_body, poke_cancel, runs);
+    assert_int_equal(cafe_shield_end(&s), 0);
+    cafe_deadline_end(&d);
+    fx_close(&fx);
+    for (size_t i = 0; i < NOPS; i++) {
+        if (runs[i].rc[0] != CAFE_ETIMEDOUT || runs[i].rc[1] != CAFE_ECANCELED ||
+            runs[i].rc[2] != CAFE_ECANCELED)
+            fail_msg("%s: %s, %s, %s", runs[i].op->name, cafe_err_name(runs[i].rc[0]),
+                     cafe_err_name(runs[i].rc[1]), cafe_err_name(runs[i].rc[2]));
+    }
+    return 0;
+}
+
+static void test_shield_holds_cancellation_back(void **state) {
+    assert_int_equal(test_run(shield_main, NULL), 0);
+}
+
+/* ---- a shielded future wait completes with its value despite the cancellation ---- */
+static int shielded_waiter(void *arg, void **value) {
+    cafe_shield_t s;
+    cafe_shield_begin(&s);
+    int rc = cafe_future_wait(arg, value);
+    int end = cafe_shield_end(&s);
+    return rc != 0 ? rc : end;
+}
+
+static int future_shield_main(void *arg, void **value) {
+    cafe_future_t f;
+    cafe_future_init(&f, NULL);
+    cafe_task_t *t;
+    assert_int_equal(cafe_task_spawn(&t, shielded_waiter, &f, NULL), 0);
+    cafe_task_yield();
+    assert_int_equal(cafe_task_cancel(t), 0);
+    cafe_task_yield();
+    assert_int_equal(cafe_future_resolve(&f, 0, (void *)"goodbye sent"), 0);
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(t, &r), 0);
+    assert_int_equal(r.status, CAFE_ECANCELED); /* from shield_end: the cancel is not lost */
+    assert_string_equal(r.value, "goodbye sent");
+    return 0;
+}
+
+static void test_future_honours_shield(void **state) {
+    assert_int_equal(test_run(future_shield_main, NULL), 0);
+}
+
+/* ---- a cancelled task that ignores it and calls again at once cannot starve others ---- */
+static int two_ms(void *arg) {
+    return 0;
+}
+static int op_thread(fx_t *fx) {
+    return cafe_thread_run(two_ms, NULL);
+}
+static int op_yield(fx_t *fx) {
+    return cafe_task_yield();
+}
+
+#define STUBBORN_CALLS 40
+
+typedef struct starve {
+    run_t run;
+    int stop;
+    unsigned ticks;
+} starve_t;
+
+static int stubborn(void *arg, void **value) {
+    starve_t *s = arg;
+    cafe_task_cancel(cafe_task_current());
+    for (int i = 0; i < STUBBORN_CALLS; i++)
+        if (s->run.op->fn(s->run.fx) != CAFE_ECANCELED)
+            return CAFE_EIO;
+    return 0;
+}
+
+static int ticker(void *arg, void **value) {
+    starve_t *s = arg;
+    while (!s->stop) {
+        s->ticks++;
+        cafe_task_yield();
+    }
+    return 0;
+}
+
+static int starve_one(fx_t *fx, const struct op *op) {
+    starve_t s = {.run = {.fx = fx, .op = op}};
+    cafe_task_t *tick, *bad;
+    cafe_result_t r;
+    assert_int_equal(cafe_task_spawn(&tick, ticker, &s, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&bad, stubborn, &s, NULL), 0);
+    assert_int_equal(cafe_task_join(bad, &r), 0);
+    s.stop = 1;
+    assert_int_equal(cafe_task_join(tick, NULL), 0);
+    if (r.status != 0 || s.ticks < STUBBORN_CALLS - 1)
+        fail_msg("%s: status %s, the ticker ran %u times", op->name, cafe_err_name(r.status),
+                 s.ticks);
+    return 0;
+}
+
+static int starve_main(void *arg, void **value) {
+    static const struct op more[] = {{"yield", op_yield}, {"thread_run", op_thread}};
+    fx_t fx;
+    fx_open(&fx);
+    for (size_t i = 0; i < NOPS; i++)
+        starve_one(&fx, &ops[i]);
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
+        starve_one(&fx, &more[i]);
+    fx_close(&fx);
+    return 0;
+}
+
+static void test_cancelled_loop_cannot_starve(void **state) {
+    assert_int_equal(test_run(starve_main, NULL), 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cancel_interrupts_each_call),
+        cmocka_unit_test(test_shield_holds_cancellation_back),
+        cmocka_unit_test(test_future_honours_shield),
+        cmocka_unit_test(test_cancelled_loop_cannot_starve),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

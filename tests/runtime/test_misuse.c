@@ -1,0 +1,210 @@
+/* Misuse fails loudly: stale handles, gather's checks, a group left behind, leftovers at the
+ * end of cafe_run, and the smaller faults of issue 12 (err_name(0), group failure counts and
+ * reuse, nested deadlines, oversized stacks). Aborts are observed in a child process. */
+#include "testutil.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static int quick(void *arg, void **value) {
+    *value = arg;
+    return 0;
+}
+
+static int sleep_forever(void *arg, void **value) {
+    return cafe_task_sleep(600000);
+}
+
+/* ---- stale handles: a dead handle never reaches the task that reused its struct ---- */
+static int stale_main(void *arg, void **value) {
+    cafe_task_t *old, *young;
+    cafe_result_t r;
+    assert_int_equal(cafe_task_spawn(&old, quick, NULL, NULL), 0);
+    assert_int_equal(cafe_task_join(old, &r), 0);
+    /* The pool holds exactly one struct now: the next spawn reuses it. */
+    assert_int_equal(cafe_task_spawn(&young, sleep_forever, NULL, NULL), 0);
+    assert_int_equal(cafe_task_cancel(old), CAFE_EINVAL);
+    assert_int_equal(cafe_task_join(old, &r), CAFE_EINVAL);
+    assert_int_equal(cafe_task_join_timeout(old, 1, &r), CAFE_EINVAL);
+    assert_int_equal(cafe_task_detach(old), CAFE_EINVAL);
+    size_t i;
+    assert_int_equal(cafe_task_wait_any(&old, 1, &i), CAFE_EINVAL);
+    assert_int_equal(cafe_task_gather(&old, 1, &r), CAFE_EINVAL);
+    /* young was not touched by any of that */
+    cafe_task_yield();
+    assert_int_equal(cafe_task_join_timeout(young, 5, &r), CAFE_ETIMEDOUT);
+    assert_int_equal(cafe_task_cancel(young), 0);
+    assert_int_equal(cafe_task_join(young, &r), 0);
+    assert_int_equal(r.status, CAFE_ECANCELED);
+    /* a made-up handle and one of a finished group child are refused too */
+    assert_int_equal(cafe_task_cancel((cafe_task_t *)(uintptr_t)0x12345), CAFE_EINVAL);
+    return 0;
+}
+
+static void test_stale_handles_einval(void **state) {
+    assert_int_equal(test_run(stale_main, NULL), 0);
+}
+
+/* ---- gather checks every handle before touching any ---- */
+static int gather_check_main(void *arg, void **value) {
+    cafe_task_t *t[3], *dead;
+    cafe_result_t r[3] = {{111, NULL}, {111, NULL}, {111, NULL}};
+    assert_int_equal(cafe_task_spawn(&t[0], quick, (void *)1, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&t[2], quick, (void *)3, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&dead, quick, NULL, NULL), 0);
+    assert_int_equal(cafe_task_join(dead, NULL), 0);
+    t[1] = dead;
+    assert_int_equal(cafe_task_gather(t, 3, r), CAFE_EINVAL);
+    assert_int_equal(r[0].status, 111); /* untouched */
+    assert_int_equal(r[2].status, 111);
+    t[1] = t[0]; /* listed twice */
+    assert_int_equal(cafe_task_gather(t, 3, r), CAFE_EINVAL);
+    assert_int_equal(cafe_task_gather_failfast(t, 3, r), CAFE_EINVAL);
+    t[1] = cafe_task_current(); /* the caller itself */
+    assert_int_equal(cafe_task_gather(t, 3, r), CAFE_EINVAL);
+    /* both handles are still whole: gather them for real */
+    cafe_task_t *ok[2] = {t[0], t[2]};
+    assert_int_equal(cafe_task_gather(ok, 2, r), 0);
+    assert_ptr_equal(r[0].value, (void *)1);
+    assert_ptr_equal(r[1].value, (void *)3);
+    return 0;
+}
+
+static void test_gather_checks_before_touching(void **state) {
+    assert_int_equal(test_run(gather_check_main, NULL), 0);
+}
+
+/* ---- a task returning while a group it initialised has live children aborts ---- */
+static int careless_parent(void *arg, void **value) {
+    cafe_group_t g;
+    cafe_group_init(&g, 0);
+    cafe_task_opts_t o = {.name = "orphan"};
+    assert_int_equal(cafe_group_spawn(&g, sleep_forever, NULL, &o), 0);
+    return 0; /* no cafe_group_wait */
+}
+
+static int careless_main(void *arg, void **value) {
+    cafe_task_t *t;
+    cafe_task_opts_t o = {.name = "careless"};
+    assert_int_equal(cafe_task_spawn(&t, careless_parent, NULL, &o), 0);
+    return cafe_task_join(t, NULL);
+}
+
+static void test_group_left_alive_aborts(void **state) {
+    int st;
+    const char *err = test_child_stderr(careless_main, NULL, &st);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+    assert_non_null(strstr(err, "task careless returned while task group 0x"));
+    assert_non_null(strstr(err, "orphan"));
+    assert_non_null(strstr(err, "cafe_group_wait"));
+}
+
+/* ---- cafe_run cancels, joins and names what main left running ---- */
+static int ticker(void *arg, void **value) {
+    int rc;
+    while ((rc = cafe_task_sleep(5)) == 0)
+        ;
+    return rc;
+}
+
+static int leftovers_main(void *arg, void **value) {
+    cafe_task_t *a, *b, *c;
+    cafe_task_opts_t named = {.name = "forgotten-ticker"};
+    cafe_task_opts_t daemon = {.name = "quiet-daemon", .flags = CAFE_TASK_DAEMON};
+    assert_int_equal(cafe_task_spawn(&a, ticker, NULL, &named), 0);
+    assert_int_equal(cafe_task_spawn(&b, ticker, NULL, &daemon), 0);
+    assert_int_equal(cafe_task_spawn(&c, ticker, NULL, NULL), 0);
+    assert_int_equal(cafe_task_detach(c), 0);
+    cafe_task_sleep(12);
+    return 0;
+}
+
+static void test_leftovers_cancelled_and_named(void **state) {
+    int st;
+    const char *err = test_child_stderr(leftovers_main, NULL, &st);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_non_null(strstr(err, "main returned while 2 task(s) were still running"));
+    assert_non_null(strstr(err, "forgotten-ticker"));
+    assert_non_null(strstr(err, "(unnamed)"));
+    assert_null(strstr(err, "quiet-daemon"));
+    assert_null(strstr(err, "never joined")); /* their ECANCELED is not a failure */
+    assert_null(strstr(err, "detached task(s) failed"));
+}
+
+static int bad_opts_main(void *arg, void **value) {
+    cafe_task_t *t;
+    cafe_task_opts_t huge = {.stack_size = CAFE_STACK_MAX + 1};
+    cafe_task_opts_t flags = {.flags = 0x80};
+    assert_int_equal(cafe_task_spawn(&t, quick, NULL, &huge), CAFE_EINVAL);
+    assert_int_equal(cafe_task_spawn(&t, quick, NULL, &flags), CAFE_EINVAL);
+    assert_int_equal(cafe_task_spawn(NULL, quick, NULL, NULL), CAFE_EINVAL);
+    assert_int_equal(cafe_task_spawn(&t, NULL, NULL, NULL), CAFE_EINVAL);
+    return 0;
+}
+
+/* ---- the smaller faults ---- */
+static int fail_now(void *arg, void **value) {
+    return (int)(intptr_t)arg;
+}
+
+static int group_rounds_main(void *arg, void **value) {
+    cafe_group_t g;
+    cafe_group_init(&g, CAFE_GROUP_CANCEL_ON_ERROR);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(cafe_group_spawn(&g, sleep_forever, NULL, NULL), 0);
+    assert_int_equal(cafe_group_spawn(&g, fail_now, (void *)(intptr_t)CAFE_EIO, NULL), 0);
+    assert_int_equal(cafe_group_wait(&g), CAFE_EIO);
+    assert_int_equal(cafe_group_failed(&g), 1); /* the three cancelled siblings did not fail */
+    /* a second round starts clean */
+    cafe_result_t r = {111, NULL};
+    assert_int_equal(cafe_group_spawn_result(&g, quick, (void *)5, NULL, &r), 0);
+    assert_int_equal(cafe_group_wait(&g), 0);
+    assert_int_equal(cafe_group_failed(&g), 0);
+    assert_int_equal(r.status, 0);
+    assert_ptr_equal(r.value, (void *)5);
+    return 0;
+}
+
+static void test_group_counts_and_rounds(void **state) {
+    assert_int_equal(test_run(group_rounds_main, NULL), 0);
+}
+
+static int nested_deadline_main(void *arg, void **value) {
+    cafe_deadline_t outer, inner;
+    assert_int_equal(cafe_deadline_begin(&outer, 10), 0);
+    assert_int_equal(cafe_deadline_begin(&inner, 60000), 0);
+    assert_int_equal(cafe_task_sleep(1000), CAFE_ETIMEDOUT);
+    assert_int_equal(cafe_deadline_end(&inner), 0); /* the outer one fired, not this one */
+    assert_int_equal(cafe_deadline_end(&outer), CAFE_ETIMEDOUT);
+    return 0;
+}
+
+static void test_inner_deadline_end_is_truthful(void **state) {
+    assert_int_equal(test_run(nested_deadline_main, NULL), 0);
+}
+
+static void test_bad_spawn_opts_einval(void **state) {
+    assert_int_equal(test_run(bad_opts_main, NULL), 0);
+}
+
+static void test_err_name_and_version(void **state) {
+    assert_string_equal(cafe_err_name(0), "CAFE_OK");
+    assert_string_equal(cafe_err_name(CAFE_ETIMEDOUT), "CAFE_ETIMEDOUT");
+    assert_string_equal(cafe_err_name(-123456), "CAFE_EUNKNOWN");
+    assert_string_equal(cafe_version(), CAFE_VERSION_STRING);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stale_handles_einval),
+        cmocka_unit_test(test_gather_checks_before_touching),
+        cmocka_unit_test(test_group_left_alive_aborts),
+        cmocka_unit_test(test_leftovers_cancelled_and_named),
+        cmocka_unit_test(test_group_counts_and_rounds),
+        cmocka_unit_test(test_inner_deadline_end_is_truthful),
+        cmocka_unit_test(test_bad_spawn_opts_einval),
+        cmocka_unit_test(test_err_name_and_version),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
