@@ -3,3 +3,8 @@ pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 list(APPEND CAFE_EXTRA_LIBS PkgConfig::CURL)
 set(CAFE_PC_REQUIRES "libcurl" PARENT_SCOPE)
 set(CAFE_PC_REQUIRES "libcurl")
+# uchardet: encoding detection for pages that declare none (src/html/detect.c).
+pkg_check_modules(UCHARDET REQUIRED IMPORTED_TARGET uchardet)
+list(APPEND CAFE_EXTRA_LIBS PkgConfig::UCHARDET)
+set(CAFE_PC_REQUIRES "libcurl uchardet" PARENT_SCOPE)
+set(CAFE_PC_REQUIRES "libcurl uchardet")

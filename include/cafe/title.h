@@ -15,13 +15,21 @@
  * Encoding, in the WHATWG order: byte order mark; the transport charset given by the
  * caller; the <meta> prescan of the first 1024 bytes; else windows-1252. A <meta> charset
  * found later while the encoding is still that fallback (before the body starts) switches
- * to it, as browsers do.
+ * to it, as browsers do. When nothing declared the encoding and the title holds non-ASCII
+ * bytes, it is detected, as the standard allows: non-ASCII bytes that are valid UTF-8 are
+ * UTF-8; otherwise uchardet decides, its answer taken through the WHATWG label table, with
+ * the URL's top-level domain as a hint when the evidence is thin (cafe_title_set_url); if
+ * there is no answer, windows-1252 stays. To give it enough evidence the extractor may want more
+ * of the page after the title (at most 64 KiB in all); pages with a declared encoding or an
+ * ASCII title never do. cafe_title_charset_source() says which step decided.
  *
  * Memory: one allocation per extractor, of fixed size (about 9 KiB: the 1024-byte prescan
  * window, the title buffer, the tokenizer with its stack of open elements, the decoders)
  * and, only while no declaration fixed the encoding, a 16 KiB raw copy of the title to
- * decode it again should a later <meta> change the encoding. Nothing is allocated per byte.
- * Decoding is the WHATWG Encoding Standard's, for every encoding it defines.
+ * decode it again should a later <meta> or the detection change the encoding, and the
+ * detector's state (uchardet's, some tens of KiB) for undeclared pages with a non-ASCII
+ * title. Nothing is allocated per byte. Decoding is the WHATWG Encoding Standard's, for
+ * every encoding it defines.
  */
 #ifndef CAFE_TITLE_H
 #define CAFE_TITLE_H
@@ -49,10 +57,11 @@ void cafe_title_reset(cafe_title_t *t, const char *charset);
  * stop reading; further feeds are ignored), 0 when more input is wanted, or a negative
  * CAFE_E* code. The data is not kept after the call returns.
  * When: at the title's end tag once the encoding is decided, i.e. after the first 1024
- * bytes unless a BOM, the transport charset or an early <meta> decided it sooner; with the
- * windows-1252 fallback, a title with non-ASCII bytes is final only when the body starts
- * (a <meta> in the head could still change its encoding). A page with no title is final
- * only at its end (cafe_title_finish), or at <plaintext>. */
+ * bytes unless a BOM, the transport charset or an early <meta> decided it sooner; with no
+ * declared encoding, a title with non-ASCII bytes is final only when the body starts (a
+ * <meta> in the head could still change its encoding) and the detector has enough evidence
+ * (up to 64 KiB of the page). A page with no title is final only at its end
+ * (cafe_title_finish), or at <plaintext>. */
 int cafe_title_feed(cafe_title_t *t, const void *data, size_t len);
 
 /* Marks the end of the page (EOF, or the caller stops early). Completes the result: an
@@ -73,6 +82,34 @@ int cafe_title_truncated(const cafe_title_t *t);
 /* The WHATWG name of the encoding used ("UTF-8", "windows-1252", "Shift_JIS", ...): the
  * one decided so far, final once the result is. Static storage. */
 const char *cafe_title_encoding(const cafe_title_t *t);
+
+/* How the encoding was found. */
+typedef enum cafe_charset_source {
+    CAFE_CHARSET_DEFAULT,  /* nothing declared or detected it: windows-1252, the fallback */
+    CAFE_CHARSET_BOM,      /* a byte order mark */
+    CAFE_CHARSET_HEADER,   /* the transport charset given to create or reset */
+    CAFE_CHARSET_META,     /* a <meta> charset, by the prescan or later in the head */
+    CAFE_CHARSET_DETECTED, /* detected from the bytes (valid UTF-8, or uchardet) */
+} cafe_charset_source_t;
+
+/* Which step decided cafe_title_encoding(): final once the result is. */
+cafe_charset_source_t cafe_title_charset_source(const cafe_title_t *t);
+
+/* "default", "bom", "header", "meta" or "detected" (the record's charset_source); static
+ * storage. An unknown value gives "default". */
+const char *cafe_charset_source_name(cafe_charset_source_t source);
+
+/* Turns the detection of undeclared encodings on (the default) or off (strict WHATWG:
+ * windows-1252 when nothing declares the encoding). Kept across cafe_title_reset; takes
+ * effect for the next page, i.e. call it before the first feed or right after a reset. */
+void cafe_title_set_detection(cafe_title_t *t, int enabled);
+
+/* The page's URL (or its host name), for its top-level domain: when the title gives the
+ * detector little evidence (a few words), an answer not used under that domain gives way to
+ * the encoding its pages usually have (.ru: windows-1251, .jp: Shift_JIS, .fr:
+ * windows-1252, ...). Optional; NULL clears it; cafe_title_reset clears it too. The string is
+ * not kept. */
+void cafe_title_set_url(cafe_title_t *t, const char *url);
 
 /* Frees the extractor and everything it holds. NULL is a no-op. */
 void cafe_title_free(cafe_title_t *t);

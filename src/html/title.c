@@ -16,12 +16,23 @@
  * alike), or the body has started. A title inside the body also waits until no <frameset>
  * can take the body away (frameset-ok cleared; see tree.c). A late meta naming an encoding that is
  * not ASCII-compatible (ISO-2022-JP, replacement, which would change the tokens already read) is
- * ignored. */
+ * ignored.
+ *
+ * Detection (detect.c) comes last, where the standard allows it: when nothing declared the
+ * encoding and the title holds non-ASCII bytes. Once the title could settle but for its
+ * encoding (closed, and no <meta> can come any more), the verdict is: UTF-8 if the head and
+ * the title's raw bytes are valid UTF-8; else the detector's, once it has enough evidence
+ * (until then the tokenizer stops and the page is read on for evidence alone). The title is
+ * then decoded again from its raw bytes. The evidence is the same however the page is split
+ * into chunks, so the verdict is too: the held-back head, then the page from the title's
+ * first non-ASCII byte on, up to the detector's cap (detect.h); the bytes in between carry
+ * little (ASCII up to the title) and feeding them would cost every undeclared page. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "cafe.h"
+#include "html/detect.h"
 #include "html/prescan.h"
 #include "html/text.h"
 #include "html/tokenizer.h"
@@ -32,15 +43,23 @@
 struct cafe_title {
     const cafe__html_encoding_t *transport; /* given by the caller, or NULL */
     const cafe__html_encoding_t *enc;       /* decided encoding, or NULL while waiting */
-    int certain;                            /* the encoding can no longer change */
-    int done;                               /* the result is final */
-    int has_title;                          /* a title element was found */
-    int title_closed;                       /* its text is complete */
-    int raw_ascii;                          /* its raw bytes so far are all ASCII */
-    size_t nhead;                           /* bytes held back for the prescan */
-    unsigned char *raw; /* raw bytes of the title while the encoding is uncertain */
+    int certain; /* no <meta> can change the encoding any more (detection still may) */
+    cafe_charset_source_t source;
+    int detect;                   /* detection enabled */
+    int collecting;               /* the title went non-ASCII undeclared: bytes are evidence */
+    int in_head;                  /* the held-back head is being tokenized */
+    const unsigned char *ev_from; /* in the chunk being tokenized: where evidence starts */
+    int want_verdict;             /* the title is final but for the detector's verdict */
+    int reading_on;               /* tokenizer stopped: reading for evidence only */
+    int done;                     /* the result is final */
+    int has_title;                /* a title element was found */
+    int title_closed;             /* its text is complete */
+    int raw_ascii;                /* its raw bytes so far are all ASCII */
+    size_t nhead;                 /* bytes held back for the prescan */
+    unsigned char *raw;           /* raw bytes of the title while the encoding is uncertain */
     size_t nraw;
     cafe__html_decoder_t wide; /* UTF-16 / ISO-2022-JP to UTF-8 before the tokenizer */
+    cafe__html_detect_t det;
     cafe__html_tok_t tok;
     cafe__html_text_t text;
     unsigned char head[PRESCAN_BYTES];
@@ -78,25 +97,47 @@ static void keep_raw(cafe_title_t *t, const unsigned char *p, size_t n) {
     t->nraw += n;
 }
 
+/* The title's first non-ASCII byte, at q in the chunk being tokenized: evidence starts with
+ * the head, then the page from q (from the next chunk when q is in the head). */
+static void collect(cafe_title_t *t, const unsigned char *q) {
+    t->collecting = 1;
+    cafe__html_detect_feed(&t->det, t->head, t->nhead);
+    t->ev_from = t->in_head ? NULL : q;
+}
+
+/* Nothing declared the encoding: a <meta> or the detector may still change it. */
+static int undeclared(const cafe_title_t *t) {
+    return t->source == CAFE_CHARSET_DEFAULT;
+}
+
 static void on_title_text(void *ctx, const unsigned char *p, size_t n) {
     cafe_title_t *t = ctx;
     cafe__html_text_feed(&t->text, p, n);
-    if (t->certain)
-        return;
-    for (size_t i = 0; i < n && t->raw_ascii; i++)
-        t->raw_ascii = p[i] < 0x80;
+    if (!undeclared(t) || (t->certain && !t->detect))
+        return; /* its encoding cannot change */
+    for (size_t i = 0; i < n && t->raw_ascii; i++) {
+        if (p[i] >= 0x80) {
+            t->raw_ascii = 0;
+            if (t->detect)
+                collect(t, p + i);
+        }
+    }
     keep_raw(t, p, n);
 }
 
 /* Settles once the closed title can change no more: its encoding is known (or does not
  * matter: all ASCII), no <frameset> can take it away with the body, and no later title can
- * be foster-parented before the table it is in. */
+ * be foster-parented before the table it is in. An undeclared encoding no <meta> can change
+ * any more waits for the detector's verdict instead (feed/finish ask for it). */
 static void settle_if_final(cafe_title_t *t) {
     const cafe__html_tok_t *tk = &t->tok;
     int removable = tk->title_in_body && tk->frameset_ok && !tk->frameset;
-    if (t->title_closed && !t->done && (t->certain || t->raw_ascii) && !removable &&
-        !tk->title_in_table)
+    if (!t->title_closed || t->done || removable || tk->title_in_table)
+        return;
+    if (t->raw_ascii || !undeclared(t) || (t->certain && !t->detect))
         settle(t);
+    else if (t->certain)
+        t->want_verdict = 1;
 }
 
 static void on_title_end(void *ctx) {
@@ -110,6 +151,21 @@ static void on_title_removed(void *ctx) {
     cafe_title_t *t = ctx;
     t->has_title = 0; /* and after a <frameset> no title can come */
     settle(t);
+}
+
+/* The encoding changed after the title's bytes went by: decode them again. */
+static void redecode(cafe_title_t *t, const cafe__html_encoding_t *e) {
+    if (e == t->enc)
+        return;
+    t->enc = e;
+    if (!t->has_title)
+        return;
+    cafe__html_text_reset(&t->text, e);
+    cafe__html_text_feed(&t->text, t->raw ? t->raw : (const unsigned char *)"", t->nraw);
+    if (t->title_closed) {
+        cafe__html_text_end(&t->text);
+        settle_if_final(t);
+    }
 }
 
 /* "Change the encoding" for a meta found while the encoding is the fallback. */
@@ -129,17 +185,10 @@ static void on_meta(void *ctx, const char *charset, const char *http_equiv, cons
     if (e->kind == CAFE__ENC_WIDE || e->kind == CAFE__ENC_REPLACEMENT)
         return;
     t->certain = 1;
-    if (e == t->enc)
-        return;
-    t->enc = e;
-    if (!t->has_title)
-        return;
-    cafe__html_text_reset(&t->text, e);
-    cafe__html_text_feed(&t->text, t->raw ? t->raw : (const unsigned char *)"", t->nraw);
-    if (t->title_closed) {
-        cafe__html_text_end(&t->text);
-        settle_if_final(t);
-    }
+    t->source = CAFE_CHARSET_META;
+    t->collecting = 0;
+    t->ev_from = NULL;
+    redecode(t, e);
 }
 
 /* ---- the byte stream ---------------------------------------------------------------- */
@@ -151,7 +200,7 @@ static void tokenize(cafe_title_t *t, const unsigned char *p, size_t n) {
     if (!t->certain && t->tok.seen_body)
         t->certain = 1; /* no meta can change it now */
     settle_if_final(t);
-    if (cafe__html_tok_hopeless(&t->tok) && (t->certain || !t->has_title))
+    if (cafe__html_tok_hopeless(&t->tok) && !t->want_verdict && (t->certain || !t->has_title))
         settle(t);
 }
 
@@ -170,28 +219,77 @@ static void stream(cafe_title_t *t, const unsigned char *p, size_t n, int final)
         settle(t); /* the whole page is one U+FFFD: no title */
 }
 
+/* ---- detection ---------------------------------------------------------------------- */
+
+static void consider(cafe_title_t *t);
+
+/* The head and the title (non-ASCII: it needs a verdict) are valid UTF-8: UTF-8, whatever
+ * the rest says. */
+static int utf8_title(const cafe_title_t *t) {
+    return t->raw && cafe__html_detect_utf8(t->head, t->nhead) &&
+           cafe__html_detect_utf8(t->raw, t->nraw);
+}
+
+/* The verdict: the title is decoded again in the encoding found. */
+static void verdict(cafe_title_t *t) {
+    const cafe__html_encoding_t *e =
+        utf8_title(t) ? &cafe__html_enc_utf8 : cafe__html_detect_result(&t->det);
+    t->collecting = t->want_verdict = t->reading_on = 0;
+    if (e) {
+        t->source = CAFE_CHARSET_DETECTED;
+        redecode(t, e);
+    }
+    settle(t);
+}
+
+/* A chunk after the head went through the tokenizer (or past it, reading on): its evidence
+ * goes to the detector; once the title needs a verdict and it can be given, it is (at the
+ * end of the page, cafe_title_finish gives it). */
+static void gather(cafe_title_t *t, const unsigned char *p, size_t n) {
+    if (t->collecting) {
+        const unsigned char *from = t->ev_from ? t->ev_from : p;
+        cafe__html_detect_feed(&t->det, from, n - (size_t)(from - p));
+        t->ev_from = NULL;
+    }
+    consider(t);
+}
+
+static void consider(cafe_title_t *t) {
+    if (!t->want_verdict || t->done)
+        return;
+    if (utf8_title(t) || cafe__html_detect_enough(&t->det))
+        verdict(t);
+    else if (!t->reading_on) {
+        t->reading_on = 1; /* the title is final but for its encoding */
+        t->tok.stop = 1;
+    }
+}
+
 /* The encoding is decided from the held-back bytes; then they are tokenized. */
 static void decide(cafe_title_t *t, const cafe__html_encoding_t *prescanned) {
     const unsigned char *h = t->head;
     size_t skip = 0;
     t->certain = 1;
     if (t->nhead >= 3 && h[0] == 0xEF && h[1] == 0xBB && h[2] == 0xBF) {
-        t->enc = &cafe__html_enc_utf8, skip = 3;
+        t->enc = &cafe__html_enc_utf8, skip = 3, t->source = CAFE_CHARSET_BOM;
     } else if (t->nhead >= 2 && h[0] == 0xFE && h[1] == 0xFF) {
-        t->enc = &cafe__html_enc_utf16be, skip = 2;
+        t->enc = &cafe__html_enc_utf16be, skip = 2, t->source = CAFE_CHARSET_BOM;
     } else if (t->nhead >= 2 && h[0] == 0xFF && h[1] == 0xFE) {
-        t->enc = &cafe__html_enc_utf16le, skip = 2;
+        t->enc = &cafe__html_enc_utf16le, skip = 2, t->source = CAFE_CHARSET_BOM;
     } else if (t->transport) {
-        t->enc = t->transport;
+        t->enc = t->transport, t->source = CAFE_CHARSET_HEADER;
     } else if (prescanned) {
-        t->enc = prescanned;
+        t->enc = prescanned, t->source = CAFE_CHARSET_META;
     } else {
         t->enc = &cafe__html_enc_windows1252;
         t->certain = 0;
     }
     cafe__html_decoder_set(&t->wide, t->enc);
     cafe__html_text_reset(&t->text, text_encoding(t));
+    t->in_head = 1;
     stream(t, h + skip, t->nhead - skip, 0);
+    t->in_head = 0;
+    consider(t);
 }
 
 /* Holds back bytes until the encoding can be decided; returns how many of p it took. */
@@ -225,6 +323,8 @@ int cafe_title_create(cafe_title_t **out, const char *charset) {
     if (!t)
         return CAFE_ENOMEM;
     t->raw = NULL;
+    t->detect = 1;
+    cafe__html_detect_init(&t->det);
     cafe__html_decoder_init(&t->wide);
     cafe__html_text_init(&t->text);
     cafe_title_reset(t, charset);
@@ -240,6 +340,10 @@ void cafe_title_reset(cafe_title_t *t, const char *charset) {
     t->transport = cafe__html_encoding_transport(charset);
     t->enc = NULL;
     t->certain = t->done = t->has_title = t->title_closed = 0;
+    t->source = CAFE_CHARSET_DEFAULT;
+    t->collecting = t->want_verdict = t->reading_on = t->in_head = 0;
+    t->ev_from = NULL;
+    cafe__html_detect_reset(&t->det);
     t->raw_ascii = 1;
     t->nhead = t->nraw = 0;
     cafe__html_tok_init(&t->tok, &mine);
@@ -256,8 +360,10 @@ int cafe_title_feed(cafe_title_t *t, const void *data, size_t len) {
         if (!t->enc)
             return 0;
     }
-    if (len > 0 && !t->done)
+    if (len > 0 && !t->done && !t->reading_on)
         stream(t, p, len, 0);
+    if (len > 0 && !t->done)
+        gather(t, p, len);
     return t->done;
 }
 
@@ -267,10 +373,14 @@ int cafe_title_finish(cafe_title_t *t) {
             hold(t, (const unsigned char *)"", 0, 1);
         if (!t->done)
             stream(t, (const unsigned char *)"", 0, 1);
-        if (!t->done) {
+        if (!t->done && !t->reading_on) {
             cafe__html_tok_eof(&t->tok);
-            settle(t);
+            t->certain = 1; /* the end: no <meta> can come */
+            settle_if_final(t);
         }
+        if (!t->done && t->want_verdict)
+            verdict(t);
+        settle(t);
     }
     return t->has_title;
 }
@@ -297,10 +407,38 @@ const char *cafe_title_encoding(const cafe_title_t *t) {
     return t->transport ? t->transport->name : cafe__html_enc_windows1252.name;
 }
 
+cafe_charset_source_t cafe_title_charset_source(const cafe_title_t *t) {
+    return t->source;
+}
+
+const char *cafe_charset_source_name(cafe_charset_source_t source) {
+    switch (source) {
+    case CAFE_CHARSET_BOM:
+        return "bom";
+    case CAFE_CHARSET_HEADER:
+        return "header";
+    case CAFE_CHARSET_META:
+        return "meta";
+    case CAFE_CHARSET_DETECTED:
+        return "detected";
+    default:
+        return "default";
+    }
+}
+
+void cafe_title_set_detection(cafe_title_t *t, int enabled) {
+    t->detect = enabled != 0;
+}
+
+void cafe_title_set_url(cafe_title_t *t, const char *url) {
+    cafe__html_detect_hint(&t->det, url);
+}
+
 void cafe_title_free(cafe_title_t *t) {
     if (!t)
         return;
     cafe__html_decoder_close(&t->wide);
+    cafe__html_detect_close(&t->det);
     cafe__html_text_close(&t->text);
     free(t->raw);
     free(t);

@@ -1,0 +1,181 @@
+/* Encoding detection for undeclared pages: the UTF-8 check, then uchardet (see detect.h). */
+#include <string.h>
+#include <strings.h>
+#include <uchardet/uchardet.h>
+
+#include "html/detect.h"
+
+void cafe__html_detect_init(cafe__html_detect_t *d) {
+    d->ud = NULL;
+    cafe__html_detect_reset(d);
+}
+
+void cafe__html_detect_reset(cafe__html_detect_t *d) {
+    if (d->ud)
+        uchardet_reset(d->ud);
+    d->fed = d->high = 0;
+    d->tld[0] = 0;
+}
+
+void cafe__html_detect_hint(cafe__html_detect_t *d, const char *url) {
+    d->tld[0] = 0;
+    if (!url)
+        return;
+    const char *host = strstr(url, "://");
+    host = host ? host + 3 : url;
+    size_t n = strcspn(host, "/?#");
+    const char *at = memchr(host, '@', n);
+    if (at)
+        n -= (size_t)(at + 1 - host), host = at + 1;
+    if (n > 0 && host[0] == '[')
+        return; /* an IPv6 address */
+    n = strcspn(host, ":/?#");
+    while (n > 0 && host[n - 1] == '.')
+        n--;
+    size_t dot = n;
+    while (dot > 0 && host[dot - 1] != '.')
+        dot--;
+    if (dot == 0 || n - dot >= sizeof d->tld || strspn(host + dot, "0123456789") == n - dot)
+        return; /* no dot, too long for a TLD we know, or an IPv4 address */
+    for (size_t i = dot; i < n; i++)
+        d->tld[i - dot] = (char)(host[i] >= 'A' && host[i] <= 'Z' ? host[i] + 32 : host[i]);
+    d->tld[n - dot] = 0;
+}
+
+/* The length of the UTF-8 sequence lead byte c starts and the bounds of its second byte
+ * (WHATWG UTF-8 decoder), or 0 for a byte that cannot start one. */
+static size_t utf8_lead(unsigned c, unsigned *lo, unsigned *hi) {
+    *lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+    *hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+    return c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+}
+
+int cafe__html_detect_utf8(const unsigned char *p, size_t n) {
+    for (size_t i = 0; i < n;) {
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        unsigned lo, hi;
+        size_t len = utf8_lead(p[i], &lo, &hi);
+        if (len == 0)
+            return 0;
+        for (size_t k = 1; k < len && i + k < n; k++, lo = 0x80, hi = 0xBF)
+            if (p[i + k] < lo || p[i + k] > hi)
+                return 0;
+        i += len;
+    }
+    return 1;
+}
+
+/* The evidence up to the cap: n bytes, or fewer where the non-ASCII ones reach ENOUGH. */
+static size_t under_cap(cafe__html_detect_t *d, const unsigned char *p, size_t n) {
+    if (n > CAFE__DETECT_MAX - d->fed)
+        n = CAFE__DETECT_MAX - d->fed;
+    size_t i = 0;
+    for (; i < n && d->high < CAFE__DETECT_ENOUGH; i++)
+        d->high += p[i] >= 0x80;
+    return i;
+}
+
+void cafe__html_detect_feed(cafe__html_detect_t *d, const unsigned char *p, size_t n) {
+    n = under_cap(d, p, n);
+    if (n == 0)
+        return;
+    d->fed += n;
+    if (!d->ud)
+        d->ud = uchardet_new(); /* NULL (out of memory): no answer, windows-1252 stays */
+    if (d->ud && uchardet_handle_data(d->ud, (const char *)p, n) != 0) {
+        uchardet_delete(d->ud); /* it failed to allocate inside: no answer from it */
+        d->ud = NULL;
+    }
+}
+
+int cafe__html_detect_enough(const cafe__html_detect_t *d) {
+    return d->high >= CAFE__DETECT_ENOUGH || d->fed >= CAFE__DETECT_MAX;
+}
+
+/* uchardet's name as a WHATWG label: most are labels already ("WINDOWS-1251", "SHIFT_JIS",
+ * "TIS-620"...); these name a WHATWG encoding under another name. */
+static const char *as_label(const char *name) {
+    static const char *const alias[][2] = {{"UHC", "EUC-KR"}, {"MAC-CYRILLIC", "x-mac-cyrillic"}};
+    for (size_t i = 0; i < sizeof alias / sizeof alias[0]; i++)
+        if (strcasecmp(name, alias[i][0]) == 0)
+            return alias[i][1];
+    return name;
+}
+
+static const cafe__html_encoding_t *from_label(const char *label) {
+    return cafe__html_encoding_get(label, strlen(label));
+}
+
+static const cafe__html_encoding_t *uchardet_answer(cafe__html_detect_t *d) {
+    if (!d->ud)
+        return NULL;
+    uchardet_data_end(d->ud);
+    const char *name = uchardet_get_charset(d->ud);
+    const cafe__html_encoding_t *e = name && *name ? from_label(as_label(name)) : NULL;
+    if (!e || e->kind == CAFE__ENC_WIDE || e->kind == CAFE__ENC_REPLACEMENT ||
+        e->kind == CAFE__ENC_USER)
+        return NULL;
+    return e;
+}
+
+/* Top-level domains and the legacy encodings their pages use, the usual one first (the
+ * country's Windows code page, else its ISO one). Western European domains are
+ * windows-1252's. */
+static const char *const families[][5] = {
+    {"ru by kz", "windows-1251", "KOI8-R", "IBM866", "x-mac-cyrillic"},
+    {"ua", "windows-1251", "KOI8-U", "KOI8-R", "IBM866"},
+    {"bg mk rs", "windows-1251", "ISO-8859-5", NULL},
+    {"jp", "Shift_JIS", "EUC-JP", NULL},
+    {"cn", "GBK", "gb18030", NULL},
+    {"tw hk mo", "Big5", NULL},
+    {"kr", "EUC-KR", NULL},
+    {"cz sk si hr hu", "windows-1250", "ISO-8859-2", NULL},
+    {"pl ro", "ISO-8859-2", "windows-1250", "ISO-8859-16", NULL},
+    {"gr cy", "ISO-8859-7", "windows-1253", NULL},
+    {"tr", "windows-1254", NULL},
+    {"il", "windows-1255", "ISO-8859-8", "ISO-8859-8-I", NULL},
+    {"eg sa ae iq jo ma dz tn ir", "windows-1256", "ISO-8859-6", NULL},
+    {"th", "windows-874", NULL},
+    {"vn", "windows-1258", NULL},
+    {"lt lv ee", "windows-1257", "ISO-8859-13", "ISO-8859-4", NULL},
+    {"de at ch fr be nl lu dk se no fi is ie es pt it br mx ar cl co pe", "windows-1252", NULL},
+};
+
+/* The family of the hint's domain, or NULL. */
+static const char *const *family(const cafe__html_detect_t *d) {
+    size_t n = strlen(d->tld);
+    for (size_t i = 0; n > 0 && i < sizeof families / sizeof families[0]; i++) {
+        for (const char *p = families[i][0]; (p = strstr(p, d->tld)) != NULL; p += n) {
+            if ((p == families[i][0] || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0))
+                return &families[i][1];
+        }
+    }
+    return NULL;
+}
+
+/* With little evidence, an answer outside the domain's family gives way to its usual one. */
+static const cafe__html_encoding_t *hinted(const cafe__html_detect_t *d,
+                                           const cafe__html_encoding_t *e) {
+    const char *const *f = family(d);
+    if (!f || d->high >= CAFE__DETECT_ENOUGH)
+        return e;
+    for (size_t i = 0; i < 4 && f[i]; i++)
+        if (from_label(f[i]) == e)
+            return e;
+    return from_label(f[0]);
+}
+
+const cafe__html_encoding_t *cafe__html_detect_result(cafe__html_detect_t *d) {
+    if (d->high == 0)
+        return NULL;
+    return hinted(d, uchardet_answer(d));
+}
+
+void cafe__html_detect_close(cafe__html_detect_t *d) {
+    if (d->ud)
+        uchardet_delete(d->ud);
+    d->ud = NULL;
+}

@@ -1,0 +1,62 @@
+/* Encoding detection for pages that declare none (no BOM, no transport charset, no <meta>):
+ * the step the WHATWG sniffing algorithm allows before the windows-1252 default ("the user
+ * agent may attempt to autodetect the character encoding"). The extractor asks for it only
+ * when the title needs it: the title holds non-ASCII bytes.
+ *
+ * The verdict, in order:
+ *   1. the bytes the caller holds (the head and the title, non-ASCII) are valid UTF-8
+ *      (cafe__html_detect_utf8): UTF-8, since a legacy encoding almost never forms valid
+ *      multi-byte UTF-8 sequences;
+ *   2. else uchardet's answer on the evidence fed, through the WHATWG label table (chosen
+ *      over ICU's ucsdet on the corpus of bench/detect: see bench/detect/README.md);
+ *   3. with little evidence (under CAFE__DETECT_ENOUGH non-ASCII bytes: a title of a few
+ *      words), the URL's top-level domain as a hint, as chardetng does: an answer that is not
+ *      among the encodings used under that domain (.ru: windows-1251, KOI8-R, ...) gives way
+ *      to its usual one. uchardet guesses wildly on a few bytes ("日本" in Shift_JIS comes
+ *      out windows-1252, "Café" ISO-8859-2); on the corpus's one- and two-word titles the
+ *      hint takes uchardet from 28 right of 48 to 43;
+ *   4. else no answer (the caller keeps windows-1252).
+ * Answers the tokenizer could not have read as bytes (UTF-16, ISO-2022-JP, UTF-32) or that
+ * would erase the page (the replacement encoding: HZ, ISO-2022-KR/CN) count as no answer.
+ *
+ * Memory: the uchardet instance (allocated on the first feed, kept by reset); nothing per
+ * byte. */
+#ifndef CAFE_HTML_DETECT_H
+#define CAFE_HTML_DETECT_H
+
+#include <stddef.h>
+
+#include "html/encoding.h"
+
+/* The cap on evidence: this many bytes, or CAFE__DETECT_ENOUGH non-ASCII bytes, whichever
+ * comes first. A cap on the evidence itself (not on when the caller asks) keeps the verdict
+ * the same however the page is split into chunks. */
+#define CAFE__DETECT_MAX 65536
+/* Non-ASCII bytes that are enough evidence for uchardet (on the corpus a title of a dozen
+ * letters mostly is; more body text rarely changes its mind). */
+#define CAFE__DETECT_ENOUGH 64
+
+typedef struct cafe__html_detect {
+    void *ud;     /* uchardet_t, or NULL before the first feed (or when it failed) */
+    size_t fed;   /* bytes of evidence so far */
+    size_t high;  /* non-ASCII bytes among them */
+    char tld[16]; /* the hint: lower-case top-level domain, or "" */
+} cafe__html_detect_t;
+
+void cafe__html_detect_init(cafe__html_detect_t *d);
+/* Forgets the evidence and the hint; keeps the uchardet instance. */
+void cafe__html_detect_reset(cafe__html_detect_t *d);
+/* Adds evidence (bytes of the page in order; gaps are allowed); beyond the cap it is
+ * ignored. */
+void cafe__html_detect_feed(cafe__html_detect_t *d, const unsigned char *p, size_t n);
+/* 1 when the evidence reached the cap. */
+int cafe__html_detect_enough(const cafe__html_detect_t *d);
+/* 1 when p is valid UTF-8 (ASCII is; so is a sequence cut by the end of p), else 0. */
+int cafe__html_detect_utf8(const unsigned char *p, size_t n);
+/* The page's URL (or host name): its top-level domain is the hint. NULL or no domain: none. */
+void cafe__html_detect_hint(cafe__html_detect_t *d, const char *url);
+/* The verdict on the evidence so far (once per page), or NULL for no answer. */
+const cafe__html_encoding_t *cafe__html_detect_result(cafe__html_detect_t *d);
+void cafe__html_detect_close(cafe__html_detect_t *d);
+
+#endif
