@@ -29,8 +29,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 
 static void check(const cli_opts_t *o) {
     if (o->concurrency < 1 || o->concurrency > 100000 || o->per_host < 1 || o->per_host > 100000 ||
-        o->attempts < 1 || o->max_redirects < 0 || o->max_bytes < 1 || o->nheaders > CLI_MAX_LIST ||
-        o->nresolve > CLI_MAX_LIST || !o->input || !o->scheme)
+        o->retries < 0 || o->max_redirects < 0 || o->max_bytes < 1 || o->headers.n > CLI_MAX_LIST ||
+        o->resolve.n > CLI_MAX_LIST || !o->input || !o->scheme)
         abort();
     if (o->resume && (!o->output || o->fmt == CLI_FMT_TEXT))
         abort();

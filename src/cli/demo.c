@@ -108,17 +108,30 @@ static int demo_main(void *arg, void **value) {
     return cafe__fixture_stop(d->fx);
 }
 
+static const cli_opt_t rows[] = {
+    {CLI_OPT_HELP, "help", 'h', NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print this help", NULL},
+};
+
+const cli_optab_t cli_demo_optab = {
+    "demo",
+    "demo\n",
+    "The guide's experiment, sync vs async, on local sites it starts itself (no network).\n",
+    NULL,
+    rows,
+    sizeof rows / sizeof rows[0],
+};
+
 int cli_demo_main(int argc, char **argv) {
-    if (argc > 1) {
-        fprintf(stderr, "cafe demo: takes no arguments\n");
-        return 2;
-    }
+    size_t nargs;
+    int rc = cli_optab_parse(&cli_demo_optab, NULL, argc, argv, 1, NULL, 0, &nargs, NULL);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
     demo_t d;
     memset(&d, 0, sizeof d);
     char *args[] = {"titles", NULL};
     cli_opts_parse(&d.opts, 1, args); /* the defaults of cafe titles */
     setvbuf(stdout, NULL, _IOLBF, 0);
     cafe_result_t r;
-    int rc = cafe_run(demo_main, &d, &r);
+    rc = cafe_run(demo_main, &d, &r);
     return rc == 0 && r.status == 0 ? 0 : 1;
 }

@@ -32,8 +32,8 @@ static char *dup_or_null(const char *s) {
 
 static void fill_opts(const cli_opts_t *o, cafe_http_opts_t *h, sink_t *s) {
     memset(h, 0, sizeof(*h));
-    h->headers = o->nheaders ? o->headers : NULL;
-    h->resolve = o->nresolve ? o->resolve : NULL;
+    h->headers = o->headers.n ? o->headers.v : NULL;
+    h->resolve = o->resolve.n ? o->resolve.v : NULL;
     h->timeout_ms = o->timeout_ms;
     h->connect_timeout_ms = o->connect_timeout_ms;
     h->max_redirects = o->max_redirects ? o->max_redirects : CAFE_HTTP_NO_REDIRECTS;
@@ -42,7 +42,7 @@ static void fill_opts(const cli_opts_t *o, cafe_http_opts_t *h, sink_t *s) {
     h->insecure = o->insecure;
     h->no_private = o->no_private;
     h->ca_file = o->ca_file;
-    h->attempts = o->attempts;
+    h->attempts = 1 + o->retries;
     h->on_body = on_body;
     h->body_arg = s;
 }

@@ -1,333 +1,274 @@
+/* `cafe titles`'s option table, the checks of values sent on the wire, and the checks that
+ * involve several options. */
 #include "opts.h"
 #include "cafe.h"
 #include "sink_db.h"
 
-#include <getopt.h>
-#include <stdio.h>
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
-void cli_usage_titles(FILE *f) {
-    fputs(
-        "Usage: cafe titles [OPTIONS] [FILE|-]\n"
-        "Fetch the <title> of every URL in FILE (one per line; default stdin).\n"
-        "\n"
-        "Output:\n"
-        "  (default)              'Title' from URL / Error fetching URL: message, in input order\n"
-        "      --json             JSON Lines: url, final_url, status, title, content_type,\n"
-        "                         charset, bytes, time_ms, attempts, error\n"
-        "      --csv              RFC 4180 CSV with a header row (same columns)\n"
-        "  -o, --output FILE      write results to FILE (flushed after every record)\n"
-        "      --unordered        write results as they complete, not in input order\n"
-        "      --resume           with -o: skip URLs FILE already holds, append the rest;\n"
-        "                         with a database: continue its latest run\n"
-        "      --db SPEC          write to a database instead: sqlite:PATH or\n"
-        "                         postgresql://[USER@]HOST[:PORT]/DB[?table=NAME] (password\n"
-        "                         from PGPASSWORD or ~/.pgpass); -o PATH.sqlite|.sqlite3|.db\n"
-        "                         is sqlite:PATH\n"
-        "  -q, --quiet            no progress line and no summary on stderr\n"
-        "      --fail             exit 1 when any URL failed\n"
-        "\n"
-        "Fetching:\n"
-        "  -c, --concurrency N    URLs in flight at once (default 100)\n"
-        "      --per-host N       connections per host (default 8)\n"
-        "      --rate N           at most N requests per second overall (default unlimited)\n"
-        "      --host-interval MS minimum gap between requests to one host (default 0)\n"
-        "      --sync             one URL at a time, each waiting for the one before\n"
-        "      --drain            on Ctrl-C, let URLs in flight finish\n"
-        "      --timeout S        per attempt (default 15)\n"
-        "      --connect-timeout S  (default 5)\n"
-        "      --retries N        extra attempts after the first (default 2: 3 in all)\n"
-        "      --max-redirects N  (default 10)\n"
-        "      --max-bytes N      body bytes read at most (default 2097152; the download\n"
-        "                         stops earlier once the title is complete)\n"
-        "  -H, --header LINE      extra request header, e.g. 'Accept-Language: en'\n"
-        "  -A, --user-agent S     (default cafe/" CAFE_VERSION_STRING ")\n"
-        "  -k, --insecure         do not verify TLS certificates\n"
-        "      --cacert FILE      trust the CAs in FILE\n"
-        "      --resolve H:P:ADDR pin HOST:PORT to ADDR, as curl's --resolve\n"
-        "      --scheme S         scheme for bare hosts: https (default) or http\n"
-        "      --no-private       refuse to connect to private, loopback and link-local\n"
-        "                         addresses (checked after DNS and on every redirect)\n"
-        "\n"
-        "Shared queue (many workers, many machines; see cafe queue --help):\n"
-        "      --queue REDIS_URL  take URLs from the queue redis://[USER:PASS@]HOST[:PORT]\n"
-        "                         [/DB]?queue=NAME and append each record (JSON) to its\n"
-        "                         results; exits when the queue is empty\n"
-        "      --lease S          a URL taken is another worker's after S seconds without\n"
-        "                         renewal (default 60; live workers renew)\n"
-        "      --follow           with --queue: wait for more URLs instead of exiting\n"
-        "\n"
-        "Exit: 0 done (failed URLs are results), 1 with --fail if any failed, 2 usage or\n"
-        "input error, 130 interrupted (Ctrl-C: finished records are written; --resume\n"
-        "continues).\n",
-        f);
+_Static_assert(sizeof(cli_format_t) == sizeof(int), "--json/--csv store the format as an int");
+
+/* ---- checks of single values -------------------------------------------------------------- */
+
+/* A value sent on the wire: a CR or LF would end the header line and start another. */
+static const char *wire_check(const char *v) {
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        if (*p < 0x20 && *p != '\t')
+            return "control characters (CR, LF...) are not allowed";
+    return NULL;
 }
 
-static int num(const char *s, double min, double max, double *out) {
-    char *end;
-    double v = strtod(s, &end);
-    /* Written so that NaN ("nan" parses) fails too: converting it to an integer is UB. */
-    if (end == s || *end || !(v >= min && v <= max))
-        return -1;
-    *out = v;
-    return 0;
+/* "Name: value", "Name:" (curl: remove the header) or "Name;" (curl: send it empty). */
+static const char *header_check(const char *v) {
+    const char *why = wire_check(v);
+    if (why)
+        return why;
+    size_t name = strcspn(v, ":; \t");
+    if (name == 0 || (v[name] != ':' && !(v[name] == ';' && v[name + 1] == '\0')))
+        return "expected 'Name: value' (or 'Name:' to remove a header)";
+    return NULL;
 }
 
-enum {
-    OPT_JSON = 256,
-    OPT_CSV,
-    OPT_UNORDERED,
-    OPT_RESUME,
-    OPT_FAIL,
-    OPT_PER_HOST,
-    OPT_RATE,
-    OPT_HOST_INTERVAL,
-    OPT_SYNC,
-    OPT_DRAIN,
-    OPT_TIMEOUT,
-    OPT_CONNECT_TIMEOUT,
-    OPT_RETRIES,
-    OPT_MAX_REDIRECTS,
-    OPT_MAX_BYTES,
-    OPT_CACERT,
-    OPT_RESOLVE,
-    OPT_SCHEME,
-    OPT_HELP,
-    OPT_VERSION,
-    OPT_NO_PRIVATE,
-    OPT_QUEUE,
-    OPT_LEASE,
-    OPT_FOLLOW,
-    OPT_DB
+static int address_ok(const char *a, size_t len) {
+    char buf[64];
+    unsigned char bin[16];
+    if (len >= 2 && a[0] == '[' && a[len - 1] == ']')
+        a++, len -= 2;
+    if (len == 0 || len >= sizeof buf)
+        return 0;
+    memcpy(buf, a, len);
+    buf[len] = '\0';
+    return inet_pton(AF_INET, buf, bin) == 1 || inet_pton(AF_INET6, buf, bin) == 1;
+}
+
+/* curl's HOST:PORT:ADDRESS[,ADDRESS...], numeric addresses, a port from 1 to 65535. */
+static const char *resolve_check(const char *v) {
+    static const char *const form = "expected HOST:PORT:ADDRESS[,ADDRESS...]";
+    const char *c1 = strchr(v, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (!c1 || c1 == v || !c2 || c2 == c1 + 1 || c2 - c1 > 6 || wire_check(v))
+        return form;
+    long port = 0;
+    for (const char *p = c1 + 1; p < c2; p++) {
+        if (*p < '0' || *p > '9')
+            return form;
+        port = port * 10 + (*p - '0');
+    }
+    if (port < 1 || port > 65535)
+        return "the port must be from 1 to 65535";
+    for (const char *a = c2 + 1;;) {
+        size_t len = strcspn(a, ",");
+        if (!address_ok(a, len))
+            return "each ADDRESS must be a numeric IPv4 or IPv6 address";
+        if (!a[len])
+            return NULL;
+        a += len + 1;
+    }
+}
+
+/* Checked now rather than failing every URL later. */
+static const char *file_check(const char *v) {
+    struct stat st;
+    if (stat(v, &st) != 0)
+        return "no such file";
+    if (S_ISDIR(st.st_mode))
+        return "is a directory";
+    FILE *f = fopen(v, "r");
+    if (!f)
+        return "cannot be read";
+    fclose(f);
+    return NULL;
+}
+
+static const char *db_check(const char *v) {
+    return sink_db_is_spec(v) ? NULL : "expected sqlite:PATH or postgresql://...";
+}
+
+const char *cli_scheme_check(const char *v) {
+    return strcmp(v, "http") && strcmp(v, "https") ? "must be http or https" : NULL;
+}
+
+/* ---- the table ---------------------------------------------------------------------------- */
+
+#define F(field) offsetof(cli_opts_t, field)
+#define SECTION(title)                                                                             \
+    { .kind = CLI_OPT_SECTION, .name = title }
+
+static const cli_opt_t rows[] = {
+    SECTION("Output"),
+    {CLI_OPT_FLAG, "json", 0, NULL, F(fmt), 0, 0, CLI_FMT_JSON, NULL, NULL, NULL,
+     "JSON Lines: url, final_url, status, title, content_type,\ncharset, bytes, time_ms, "
+     "attempts, error",
+     "JSON Lines, one object per URL: url, final_url, status, title (null when the page\n"
+     "has none), content_type, charset, bytes, time_ms, attempts, error (null on success)."},
+    {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, CLI_FMT_CSV, NULL, NULL, NULL,
+     "RFC 4180 CSV with a header row (same columns)", NULL},
+    {CLI_OPT_STRING, "output", 'o', "FILE", F(output), 0, 0, 0, NULL, NULL, NULL,
+     "write results to FILE (flushed after every record)", NULL},
+    {CLI_OPT_FLAG, "unordered", 0, NULL, F(unordered), 0, 0, 1, NULL, NULL, NULL,
+     "write results as they complete, not in input order",
+     "Write results as they complete instead of in input order. In input order, at most\n"
+     "max(1024, 16 x -c) finished records wait behind the oldest unfinished URL; reading\n"
+     "the input pauses while that window is full, so memory stays flat whatever the input\n"
+     "size."},
+    {CLI_OPT_FLAG, "resume", 0, NULL, F(resume), 0, 0, 1, NULL, NULL, NULL,
+     "with -o: skip URLs FILE already holds, append the rest;\nwith a database: continue its "
+     "latest run",
+     "With -o and --json or --csv: read the URLs already recorded in FILE, drop a last\n"
+     "record torn by a crash (the file is truncated to the last complete record), skip the\n"
+     "recorded URLs and append the rest. Interrupting and resuming any number of times\n"
+     "ends with exactly one complete record per URL. With a database: continue its latest\n"
+     "run."},
+    {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, db_check,
+     "write to a database instead: sqlite:PATH or\npostgresql://[USER@]HOST[:PORT]/DB"
+     "[?table=NAME] (password\nfrom PGPASSWORD or ~/.pgpass); -o PATH.sqlite|.sqlite3|.db\n"
+     "is sqlite:PATH",
+     NULL},
+    {CLI_OPT_FLAG, "quiet", 'q', NULL, F(quiet), 0, 0, 1, NULL, NULL, NULL,
+     "no progress line and no summary on stderr",
+     "No progress line and no summary on standard error. Without it, a progress line\n"
+     "(done/total when the input is a regular file, ok and failed counts, rate, ETA) is\n"
+     "redrawn at most 10 times a second when standard error is a terminal, and a one-line\n"
+     "summary is printed at the end."},
+    {CLI_OPT_FLAG, "fail", 0, NULL, F(fail), 0, 0, 1, NULL, NULL, NULL,
+     "exit 1 when any URL failed", NULL},
+    SECTION("Fetching"),
+    {CLI_OPT_SIZE, "concurrency", 'c', "N", F(concurrency), 1, 100000, 0, "100", NULL, NULL,
+     "URLs in flight at once", NULL},
+    {CLI_OPT_SIZE, "per-host", 0, "N", F(per_host), 1, 100000, 0, "8", NULL, NULL,
+     "connections per host", NULL},
+    {CLI_OPT_REAL, "rate", 0, "N", F(rate), 0.001, 1e6, 0, NULL, "unlimited", NULL,
+     "at most N requests per second overall", NULL},
+    {CLI_OPT_MS, "host-interval", 0, "MS", F(host_interval_ms), 0, 1e7, 0, "0", NULL, NULL,
+     "least time between two requests to one host", NULL},
+    {CLI_OPT_FLAG, "sync", 0, NULL, F(sync), 0, 0, 1, NULL, NULL, NULL,
+     "one URL at a time, each waiting for the one before",
+     "One URL at a time, each waiting for the one before: the guide's slow way, through\n"
+     "the same code, for comparison."},
+    {CLI_OPT_FLAG, "drain", 0, NULL, F(drain), 0, 0, 1, NULL, NULL, NULL,
+     "on Ctrl-C, let URLs in flight finish",
+     "On the first interrupt, let the URLs in flight finish instead of cancelling them."},
+    {CLI_OPT_SECONDS, "timeout", 0, "S", F(timeout_ms), 0.001, 1e6, 0, "15", NULL, NULL,
+     "time limit of one attempt, in seconds", NULL},
+    {CLI_OPT_SECONDS, "connect-timeout", 0, "S", F(connect_timeout_ms), 0.001, 1e6, 0, "5", NULL,
+     NULL, "time limit of a connection's setup, in seconds", NULL},
+    {CLI_OPT_INT, "retries", 0, "N", F(retries), 0, 100, 0, "2", NULL, NULL,
+     "extra attempts after the first",
+     "Extra attempts after the first. Connection errors, timeouts and statuses 408, 429,\n"
+     "500, 502, 503 and 504 are retried after an exponential backoff (200 ms, doubling,\n"
+     "capped at 30 s, with jitter), or after the server's Retry-After (seconds or HTTP\n"
+     "date, capped at 60 s) when it is longer. A host answering 429 or 503 is slowed down\n"
+     "alone, as TCP slows down: to one request per 250 ms, each further 429/503 doubling\n"
+     "that gap up to 1 s, and every other answer adding one request per second back until\n"
+     "it runs unslowed. Its waiting URLs wait at the host, holding no -c slot; a\n"
+     "Retry-After also holds the host back (at most 60 s). So a host that keeps failing\n"
+     "costs at most its URLs times the attempts, one request a second at the slowest."},
+    {CLI_OPT_INT, "max-redirects", 0, "N", F(max_redirects), 0, 1000, 0, "10", NULL, NULL,
+     "redirects followed at most (0: none)", NULL},
+    {CLI_OPT_SIZE, "max-bytes", 0, "N", F(max_bytes), 1, 1e12, 0, "2097152", NULL, NULL,
+     "body bytes read at most (the download\nstops earlier once the title is complete)", NULL},
+    {CLI_OPT_LIST, "header", 'H', "LINE", F(headers), 0, 0, 0, NULL, NULL, header_check,
+     "extra request header, e.g. 'Accept-Language: en';\n'Name:' removes one; repeatable", NULL},
+    {CLI_OPT_STRING, "user-agent", 'A', "S", F(user_agent), 0, 0, 0, NULL,
+     "cafe/" CAFE_VERSION_STRING, wire_check, "the User-Agent header", NULL},
+    {CLI_OPT_FLAG, "insecure", 'k', NULL, F(insecure), 0, 0, 1, NULL, NULL, NULL,
+     "do not verify TLS certificates", NULL},
+    {CLI_OPT_STRING, "cacert", 0, "FILE", F(ca_file), 0, 0, 0, NULL, NULL, file_check,
+     "trust the CAs in FILE (PEM) instead of the system's", NULL},
+    {CLI_OPT_LIST, "resolve", 0, "H:P:ADDR", F(resolve), 0, 0, 0, NULL, NULL, resolve_check,
+     "connect to ADDR for host H, port P, as curl's\n--resolve; repeatable", NULL},
+    {CLI_OPT_STRING, "scheme", 0, "S", F(scheme), 0, 0, 0, "https", NULL, cli_scheme_check,
+     "scheme for bare hosts: https or http", NULL},
+    {CLI_OPT_FLAG, "no-private", 0, NULL, F(no_private), 0, 0, 1, NULL, NULL, NULL,
+     "refuse to connect to private, loopback and link-local\naddresses (checked after DNS "
+     "and on every redirect)",
+     "After DNS, refuse to connect to private, loopback, link-local, unique-local,\n"
+     "multicast and reserved addresses (IPv4 and IPv6), on the first request and on every\n"
+     "redirect: for services that fetch URLs others give them (SSRF). The address is\n"
+     "checked before the socket is opened, so no packet reaches it."},
+    SECTION("Shared queue (many workers, many machines; see cafe queue --help)"),
+    {CLI_OPT_STRING, "queue", 0, "REDIS_URL", F(queue), 0, 0, 0, NULL, NULL, NULL,
+     "take URLs from the queue redis://[USER:PASS@]HOST\n[:PORT][/DB]?queue=NAME and "
+     "append each record (JSON)\nto its results; exits when the queue is empty",
+     NULL},
+    {CLI_OPT_SECONDS, "lease", 0, "S", F(lease_ms), 1, 86400, 0, "60", NULL, NULL,
+     "with --queue: a URL taken is another worker's after\nS seconds without renewal (live "
+     "workers renew)",
+     NULL},
+    {CLI_OPT_FLAG, "follow", 0, NULL, F(follow), 0, 0, 1, NULL, NULL, NULL,
+     "with --queue: wait for more URLs instead of exiting", NULL},
+    SECTION("Other"),
+    {CLI_OPT_HELP, "help", 'h', NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print this help", NULL},
+    {CLI_OPT_VERSION, "version", 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print the version", NULL},
 };
 
-static const struct option longopts[] = {
-    {"json", no_argument, 0, OPT_JSON},
-    {"csv", no_argument, 0, OPT_CSV},
-    {"output", required_argument, 0, 'o'},
-    {"unordered", no_argument, 0, OPT_UNORDERED},
-    {"resume", no_argument, 0, OPT_RESUME},
-    {"quiet", no_argument, 0, 'q'},
-    {"fail", no_argument, 0, OPT_FAIL},
-    {"concurrency", required_argument, 0, 'c'},
-    {"per-host", required_argument, 0, OPT_PER_HOST},
-    {"rate", required_argument, 0, OPT_RATE},
-    {"host-interval", required_argument, 0, OPT_HOST_INTERVAL},
-    {"sync", no_argument, 0, OPT_SYNC},
-    {"drain", no_argument, 0, OPT_DRAIN},
-    {"timeout", required_argument, 0, OPT_TIMEOUT},
-    {"connect-timeout", required_argument, 0, OPT_CONNECT_TIMEOUT},
-    {"retries", required_argument, 0, OPT_RETRIES},
-    {"max-redirects", required_argument, 0, OPT_MAX_REDIRECTS},
-    {"max-bytes", required_argument, 0, OPT_MAX_BYTES},
-    {"header", required_argument, 0, 'H'},
-    {"user-agent", required_argument, 0, 'A'},
-    {"insecure", no_argument, 0, 'k'},
-    {"cacert", required_argument, 0, OPT_CACERT},
-    {"resolve", required_argument, 0, OPT_RESOLVE},
-    {"scheme", required_argument, 0, OPT_SCHEME},
-    {"no-private", no_argument, 0, OPT_NO_PRIVATE},
-    {"queue", required_argument, 0, OPT_QUEUE},
-    {"lease", required_argument, 0, OPT_LEASE},
-    {"follow", no_argument, 0, OPT_FOLLOW},
-    {"db", required_argument, 0, OPT_DB},
-    {"help", no_argument, 0, OPT_HELP},
-    {"version", no_argument, 0, OPT_VERSION},
-    {0, 0, 0, 0},
+const cli_optab_t cli_titles_optab = {
+    "titles",
+    "titles [OPTIONS] [FILE|-]\n",
+    "Fetch the <title> of every URL in FILE (one per line; default stdin).\n"
+    "Output (default): 'Title' from URL / Error fetching URL: message, in input order.\n",
+    "Exit: 0 done (failed URLs are results), 1 with --fail if any failed, 2 usage or\n"
+    "input error, 130 interrupted (Ctrl-C: finished records are written; --resume\n"
+    "continues).\n",
+    rows,
+    sizeof rows / sizeof rows[0],
 };
 
-static int usage_error(const char *what, const char *arg) {
-    fprintf(stderr, "cafe titles: %s%s%s\nTry 'cafe titles --help' for more information.\n", what,
-            arg ? ": " : "", arg ? arg : "");
-    return 2;
+/* ---- checks across options ------------------------------------------------------------ */
+
+static int given(const unsigned char *seen, const char *name) {
+    const cli_opt_t *o = cli_optab_find(&cli_titles_optab, name);
+    return o && seen[o - cli_titles_optab.opts];
 }
 
-static void defaults(cli_opts_t *o) {
-    memset(o, 0, sizeof(*o));
-    o->input = "-";
-    o->fmt = CLI_FMT_TEXT;
-    o->concurrency = 100;
-    o->per_host = 8;
-    o->timeout_ms = 15000;
-    o->connect_timeout_ms = 5000;
-    o->attempts = 3;
-    o->max_redirects = 10;
-    o->max_bytes = 2u << 20;
-    o->scheme = "https";
-    o->lease_ms = 60000;
-}
-
-/* One option with a numeric or list argument; 0 or a usage error (2). */
-static int set_value(cli_opts_t *o, int c, const char *arg) {
-    double v;
-    switch (c) {
-    case 'c':
-    case OPT_PER_HOST:
-        if (num(arg, 1, 100000, &v))
-            return usage_error("expected a number from 1 to 100000", arg);
-        *(c == 'c' ? &o->concurrency : &o->per_host) = (size_t)v;
-        return 0;
-    case OPT_LEASE:
-        if (num(arg, 1, 86400, &v))
-            return usage_error("--lease wants seconds from 1 to 86400", arg);
-        o->lease_ms = (uint64_t)(v * 1000);
-        return 0;
-    case OPT_RATE:
-    case OPT_TIMEOUT:
-    case OPT_CONNECT_TIMEOUT:
-        if (num(arg, c == OPT_RATE ? 0 : 0.001, 1e6, &v))
-            return usage_error("expected a positive number", arg);
-        if (c == OPT_RATE)
-            o->rate = v;
-        else
-            *(c == OPT_TIMEOUT ? &o->timeout_ms : &o->connect_timeout_ms) = (uint64_t)(v * 1000);
-        return 0;
-    case OPT_HOST_INTERVAL:
-    case OPT_RETRIES:
-    case OPT_MAX_REDIRECTS:
-    case OPT_MAX_BYTES:
-        if (num(arg, 0, c == OPT_MAX_BYTES ? 1e12 : 1e7, &v))
-            return usage_error("expected a whole number", arg);
-        if (c == OPT_HOST_INTERVAL)
-            o->host_interval_ms = (uint64_t)v;
-        else if (c == OPT_RETRIES)
-            o->attempts = 1 + (int)v;
-        else if (c == OPT_MAX_REDIRECTS)
-            o->max_redirects = (int)v;
-        else
-            o->max_bytes = v < 1 ? 1 : (size_t)v;
-        return 0;
-    case 'H':
-    case OPT_RESOLVE: {
-        size_t *n = c == 'H' ? &o->nheaders : &o->nresolve;
-        const char **list = c == 'H' ? o->headers : o->resolve;
-        if (*n == CLI_MAX_LIST)
-            return usage_error("too many -H/--resolve options", NULL);
-        if (c == OPT_RESOLVE && !strchr(arg, ':'))
-            return usage_error("--resolve wants HOST:PORT:ADDRESS", arg);
-        list[(*n)++] = arg;
-        return 0;
-    }
-    default:
-        return usage_error("unknown option", NULL);
-    }
+static int error(const char *what) {
+    return cli_optab_usage_error(&cli_titles_optab, "%s", what);
 }
 
 /* --queue: records are JSON in Redis, in completion order; input and output are the queue. */
-static int queue_opts(cli_opts_t *o, int input_given) {
-    if (!o->queue)
-        return usage_error("--follow needs --queue", NULL);
+static int queue_check(cli_opts_t *o, const unsigned char *seen, int input_given) {
+    if (!o->queue) {
+        if (given(seen, "follow") || given(seen, "lease"))
+            return error(given(seen, "follow") ? "--follow needs --queue"
+                                               : "--lease needs --queue");
+        return 0;
+    }
     if (input_given || o->output || o->resume || o->fmt == CLI_FMT_CSV)
-        return usage_error("--queue takes the URLs from Redis and writes the records there "
-                           "(no FILE, -o, --resume or --csv; see cafe queue results)",
-                           NULL);
+        return error("--queue takes the URLs from Redis and writes the records there "
+                     "(no FILE, -o, --resume or --csv; see cafe queue results)");
     o->fmt = CLI_FMT_JSON;
     o->unordered = 1;
     return 0;
 }
 
 int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
-    defaults(o);
+    memset(o, 0, sizeof(*o));
+    unsigned char seen[sizeof rows / sizeof rows[0]];
+    const char *input = NULL;
+    size_t ninputs;
+    int rc = cli_optab_parse(&cli_titles_optab, o, argc, argv, 1, &input, 1, &ninputs, seen);
+    if (rc != 0)
+        return rc;
+    o->input = ninputs ? input : "-";
     o->argc = argc;
     o->argv = argv;
-    opterr = 0;
-    /* 0, not 1: glibc then also forgets the rest of a cluster ("-q-k") an earlier parse
-     * stopped in, which would otherwise be read from that earlier argv. */
-    optind = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":o:qc:H:A:k", longopts, NULL)) != -1) {
-        switch (c) {
-        case OPT_JSON:
-            o->fmt = CLI_FMT_JSON;
-            break;
-        case OPT_CSV:
-            o->fmt = CLI_FMT_CSV;
-            break;
-        case 'o':
-            o->output = optarg;
-            break;
-        case OPT_UNORDERED:
-            o->unordered = 1;
-            break;
-        case OPT_RESUME:
-            o->resume = 1;
-            break;
-        case 'q':
-            o->quiet = 1;
-            break;
-        case OPT_FAIL:
-            o->fail = 1;
-            break;
-        case OPT_SYNC:
-            o->sync = 1;
-            break;
-        case OPT_DRAIN:
-            o->drain = 1;
-            break;
-        case 'A':
-            o->user_agent = optarg;
-            break;
-        case 'k':
-            o->insecure = 1;
-            break;
-        case OPT_NO_PRIVATE:
-            o->no_private = 1;
-            break;
-        case OPT_CACERT:
-            o->ca_file = optarg;
-            break;
-        case OPT_SCHEME:
-            if (strcmp(optarg, "http") && strcmp(optarg, "https"))
-                return usage_error("--scheme must be http or https", optarg);
-            o->scheme = optarg;
-            break;
-        case OPT_QUEUE:
-            o->queue = optarg;
-            break;
-        case OPT_FOLLOW:
-            o->follow = 1;
-            break;
-        case OPT_DB:
-            if (!sink_db_is_spec(optarg))
-                return usage_error("--db wants sqlite:PATH or postgresql://...", optarg);
-            o->db = optarg;
-            break;
-        case OPT_HELP:
-            cli_usage_titles(stdout);
-            return -1;
-        case OPT_VERSION:
-            printf("cafe %s\n", CAFE_VERSION_STRING);
-            return -1;
-        case ':':
-            return usage_error("option needs a value", argv[optind - 1]);
-        case '?':
-            return usage_error("unknown option", argv[optind - 1]);
-        default: {
-            int rc = set_value(o, c, optarg);
-            if (rc)
-                return rc;
-        }
-        }
-    }
-    int input_given = optind < argc;
-    if (optind < argc)
-        o->input = argv[optind++];
-    if (optind < argc)
-        return usage_error("more than one input file", argv[optind]);
+    if (given(seen, "json") && given(seen, "csv"))
+        return error("--json and --csv cannot be combined");
     if (o->output && sink_db_is_spec(o->output)) { /* -o results.sqlite */
         if (o->db)
-            return usage_error("-o names a database and --db another", o->output);
+            return error("-o names a database and --db another");
         o->db = o->output;
         o->output = NULL;
     }
     if (o->db && (o->output || o->fmt != CLI_FMT_TEXT || o->queue))
-        return usage_error("--db replaces -o FILE, --json, --csv and --queue", NULL);
+        return error("--db replaces -o FILE, --json, --csv and --queue");
     if (o->resume && !o->output && !o->db)
-        return usage_error("--resume needs -o FILE", NULL);
+        return error("--resume needs -o FILE");
     if (o->resume && !o->db && o->fmt == CLI_FMT_TEXT)
-        return usage_error("--resume needs --json or --csv output", NULL);
+        return error("--resume needs --json or --csv output");
     if (o->sync)
         o->concurrency = 1;
-    return o->queue || o->follow ? queue_opts(o, input_given) : 0;
+    return queue_check(o, seen, ninputs > 0);
 }

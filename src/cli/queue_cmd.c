@@ -5,10 +5,10 @@
 #include "cafe.h"
 #include "input.h"
 #include "output.h"
+#include "opts.h"
 #include "queue.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,28 +26,42 @@ typedef struct qcmd {
     cli_redis_t *r;
 } qcmd_t;
 
-static void usage(FILE *f) {
-    fputs("Usage: cafe queue push REDIS_URL [FILE|-]  load URLs (one per line), skipping any\n"
-          "                                          ever pushed before\n"
-          "       cafe queue results REDIS_URL [-o FILE] [--json|--csv] [--drain]\n"
-          "       cafe queue status REDIS_URL\n"
-          "Workers: cafe titles --queue REDIS_URL [OPTIONS]   (see cafe titles --help)\n"
-          "\n"
-          "REDIS_URL  redis://[USER[:PASSWORD]@]HOST[:PORT][/DB][?queue=NAME]; the password\n"
-          "           may come from $REDISCLI_AUTH instead. No TLS (rediss://): Debian 12's\n"
-          "           hiredis has none.\n"
-          "  --queue NAME    the queue's name (instead of ?queue=NAME)\n"
-          "  --scheme S      push: scheme for bare hosts, https (default) or http\n"
-          "  -o, --output F  results: write to F instead of standard output\n"
-          "  --json, --csv   results: JSON Lines or CSV (default: the guide's lines)\n"
-          "  --drain         results: delete each record from Redis once written\n"
-          "Exit: 0 done, 2 usage, connection or Redis error.\n",
-          f);
-}
+#define F(field) offsetof(qcmd_t, field)
+
+static const cli_opt_t rows[] = {
+    {CLI_OPT_STRING, "queue", 0, "NAME", F(name), 0, 0, 0, NULL, NULL, NULL,
+     "the queue's name (instead of ?queue=NAME)", NULL},
+    {CLI_OPT_STRING, "scheme", 0, "S", F(scheme), 0, 0, 0, "https", NULL, cli_scheme_check,
+     "push: scheme for bare hosts, https or http", NULL},
+    {CLI_OPT_STRING, "output", 'o', "FILE", F(output), 0, 0, 0, NULL, NULL, NULL,
+     "results: write to FILE instead of standard output", NULL},
+    {CLI_OPT_FLAG, "json", 0, NULL, F(fmt), 0, 0, CLI_FMT_JSON, NULL, NULL, NULL,
+     "results: JSON Lines (default: the guide's lines)", NULL},
+    {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, CLI_FMT_CSV, NULL, NULL, NULL, "results: CSV",
+     NULL},
+    {CLI_OPT_FLAG, "drain", 0, NULL, F(drain), 0, 0, 1, NULL, NULL, NULL,
+     "results: delete each record from Redis once written", NULL},
+    {CLI_OPT_HELP, "help", 'h', NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print this help", NULL},
+};
+
+const cli_optab_t cli_queue_optab = {
+    "queue",
+    "queue push REDIS_URL [FILE|-]  load URLs (one per line), skipping any\n"
+    "                                          ever pushed before\n"
+    "       cafe queue results REDIS_URL [-o FILE] [--json|--csv] [--drain]\n"
+    "       cafe queue status REDIS_URL\n",
+    "Workers: cafe titles --queue REDIS_URL [OPTIONS]   (see cafe titles --help)\n"
+    "\n"
+    "REDIS_URL  redis://[USER[:PASSWORD]@]HOST[:PORT][/DB][?queue=NAME]; the password\n"
+    "           may come from $REDISCLI_AUTH instead. No TLS (rediss://): Debian 12's\n"
+    "           hiredis has none.\n",
+    "Exit: 0 done, 2 usage, connection or Redis error.\n",
+    rows,
+    sizeof rows / sizeof rows[0],
+};
 
 static int usage_error(const char *what) {
-    fprintf(stderr, "cafe queue: %s\nTry 'cafe queue --help' for more information.\n", what);
-    return 2;
+    return cli_optab_usage_error(&cli_queue_optab, "%s", what);
 }
 
 /* ---- push --------------------------------------------------------------------------------- */
@@ -265,62 +279,26 @@ static int cmd_task(void *arg, void **value) {
 }
 
 static int parse(qcmd_t *c, int argc, char **argv) {
-    enum { OPT_QUEUE = 256, OPT_JSON, OPT_CSV, OPT_DRAIN, OPT_SCHEME };
-    static const struct option longopts[] = {{"queue", required_argument, 0, OPT_QUEUE},
-                                             {"json", no_argument, 0, OPT_JSON},
-                                             {"csv", no_argument, 0, OPT_CSV},
-                                             {"drain", no_argument, 0, OPT_DRAIN},
-                                             {"output", required_argument, 0, 'o'},
-                                             {"scheme", required_argument, 0, OPT_SCHEME},
-                                             {"help", no_argument, 0, 'h'},
-                                             {0, 0, 0, 0}};
     memset(c, 0, sizeof(*c));
     c->sub = argv[1];
-    c->file = "-";
-    c->scheme = "https";
-    opterr = 0;
-    optind = 2; /* argv[0] "queue", argv[1] the subcommand */
-    int o;
-    while ((o = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
-        switch (o) {
-        case OPT_QUEUE:
-            c->name = optarg;
-            break;
-        case OPT_JSON:
-        case OPT_CSV:
-            c->fmt = o == OPT_JSON ? CLI_FMT_JSON : CLI_FMT_CSV;
-            break;
-        case OPT_DRAIN:
-            c->drain = 1;
-            break;
-        case 'o':
-            c->output = optarg;
-            break;
-        case OPT_SCHEME:
-            if (strcmp(optarg, "http") && strcmp(optarg, "https"))
-                return usage_error("--scheme must be http or https");
-            c->scheme = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return -1;
-        default:
-            return usage_error("unknown option or missing value");
-        }
-    }
-    if (optind >= argc)
+    const char *args[2];
+    size_t n;
+    /* argv[0] "queue", argv[1] the subcommand */
+    int rc = cli_optab_parse(&cli_queue_optab, c, argc, argv, 2, args, 2, &n, NULL);
+    if (rc != 0)
+        return rc;
+    if (n == 0)
         return usage_error("no REDIS_URL given");
-    c->url = argv[optind++];
-    if (optind < argc && strcmp(c->sub, "push") == 0)
-        c->file = argv[optind++];
-    if (optind < argc)
+    if (n == 2 && strcmp(c->sub, "push") != 0)
         return usage_error("too many arguments");
+    c->url = args[0];
+    c->file = n == 2 ? args[1] : "-";
     return 0;
 }
 
 int cli_queue_main(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage(argc < 2 ? stderr : stdout);
+        cli_optab_help(&cli_queue_optab, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
     if (strcmp(argv[1], "push") && strcmp(argv[1], "results") && strcmp(argv[1], "status"))

@@ -1,21 +1,35 @@
 /* `cafe title [--charset LABEL] [FILE...]`: the extractor alone, on local files (stdin when
  * none). One line per file: its title, or an empty line when the page has none. */
+#include "optabs.h"
 #include "text.h"
 #include "title_cmd.h"
 #include "cafe.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-static void usage(FILE *f) {
-    fputs("Usage: cafe title [--charset LABEL] [FILE...]\n"
-          "Print the <title> of each HTML file (standard input when none), one line each,\n"
-          "as a browser's document.title gives it, in UTF-8; an empty line when the page\n"
-          "has none. --charset gives the encoding a server would declare (Content-Type).\n",
-          f);
-}
+typedef struct title_opts {
+    const char *charset;
+} title_opts_t;
+
+static const cli_opt_t rows[] = {
+    {CLI_OPT_STRING, "charset", 0, "LABEL", offsetof(title_opts_t, charset), 0, 0, 0, NULL, NULL,
+     NULL, "the encoding a server would declare (Content-Type)", NULL},
+    {CLI_OPT_HELP, "help", 'h', NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print this help", NULL},
+};
+
+const cli_optab_t cli_title_optab = {
+    "title",
+    "title [--charset LABEL] [FILE...]\n",
+    "Print the <title> of each HTML file (standard input when none), one line each,\n"
+    "as a browser's document.title gives it, in UTF-8; an empty line when the page\n"
+    "has none.\n",
+    NULL,
+    rows,
+    sizeof rows / sizeof rows[0],
+};
 
 /* Extracts f's title into t. Returns 0, or -1 on a read error. */
 static int extract(cafe_title_t *t, FILE *f) {
@@ -50,35 +64,15 @@ static int one_file(cafe_title_t *t, const char *path, const char *charset) {
     return 0;
 }
 
-int cli_title_main(int argc, char **argv) {
-    static const struct option longopts[] = {
-        {"charset", required_argument, 0, 'c'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *charset = NULL;
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        if (c == 'c') {
-            charset = optarg;
-        } else if (c == 'h') {
-            usage(stdout);
-            return 0;
-        } else {
-            fprintf(stderr, "cafe title: %s: %s\nTry 'cafe title --help' for more information.\n",
-                    c == ':' ? "option needs a value" : "unknown option", argv[optind - 1]);
-            return 2;
-        }
-    }
+static int title_files(const char **files, size_t n, const char *charset) {
     cafe_title_t *t;
     if (cafe_title_create(&t, charset) != 0) {
         fputs("cafe title: out of memory\n", stderr);
         return 2;
     }
-    int status = 0;
-    if (optind == argc)
-        status = one_file(t, "-", charset);
-    for (int i = optind; i < argc; i++)
-        if (one_file(t, argv[i], charset) != 0)
+    int status = n == 0 ? one_file(t, "-", charset) : 0;
+    for (size_t i = 0; i < n; i++)
+        if (one_file(t, files[i], charset) != 0)
             status = 2; /* the other files are still done */
     cafe_title_free(t);
     if (fflush(stdout) != 0) {
@@ -86,4 +80,20 @@ int cli_title_main(int argc, char **argv) {
         return 2;
     }
     return status;
+}
+
+int cli_title_main(int argc, char **argv) {
+    title_opts_t o = {NULL};
+    size_t nfiles;
+    const char **files = calloc((size_t)argc, sizeof(*files));
+    if (!files) {
+        fputs("cafe title: out of memory\n", stderr);
+        return 2;
+    }
+    int rc =
+        cli_optab_parse(&cli_title_optab, &o, argc, argv, 1, files, (size_t)argc, &nfiles, NULL);
+    if (rc == 0)
+        rc = title_files(files, nfiles, o.charset);
+    free(files);
+    return rc < 0 ? 0 : rc;
 }

@@ -111,7 +111,7 @@ static void defaults(srv_opts_t *o) {
     f->per_host = 8;
     f->timeout_ms = 15000;
     f->connect_timeout_ms = 5000;
-    f->attempts = 3;
+    f->retries = 2;
     f->max_redirects = 10;
     f->max_bytes = 2u << 20;
     f->scheme = "https";
@@ -195,7 +195,7 @@ static int take_number(srv_opts_t *o, int c, const char *arg) {
         if (num(arg, 0, 100, &v))
             return -1;
         if (c == O_RETRIES)
-            o->fetch.attempts = 1 + (int)v;
+            o->fetch.retries = (int)v;
         else
             o->fetch.max_redirects = (int)v;
     }

@@ -1,0 +1,230 @@
+/* The table-driven option parser, help and man page list (optab.h). A parser of its own
+ * rather than getopt_long: getopt keeps global state between calls and accepts
+ * abbreviations, and a table row is all that is needed to parse, check and describe. */
+#include "optab.h"
+#include "cafe.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_optab_usage_error(const cli_optab_t *tab, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "cafe %s: ", tab->cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'cafe %s --help' for more information.\n", tab->cmd);
+    va_end(ap);
+    return 2;
+}
+
+const cli_opt_t *cli_optab_find(const cli_optab_t *tab, const char *name) {
+    for (size_t i = 0; i < tab->n; i++)
+        if (tab->opts[i].kind != CLI_OPT_SECTION && strcmp(tab->opts[i].name, name) == 0)
+            return &tab->opts[i];
+    return NULL;
+}
+
+static int takes_value(const cli_opt_t *o) {
+    return o->kind != CLI_OPT_FLAG && o->kind != CLI_OPT_HELP && o->kind != CLI_OPT_VERSION;
+}
+
+/* "-c/--concurrency" or "--rate": how messages name an option. */
+static const char *label(const cli_opt_t *o, char *buf, size_t cap) {
+    if (o->short_name)
+        snprintf(buf, cap, "-%c/--%s", o->short_name, o->name);
+    else
+        snprintf(buf, cap, "--%s", o->name);
+    return buf;
+}
+
+/* v for a message: control bytes as \xNN (a CR must not rewrite the terminal line), cut
+ * with "..." when long. */
+static const char *quoted(const char *v, char *buf, size_t cap) {
+    size_t n = 0;
+    const unsigned char *p = (const unsigned char *)v;
+    for (; *p && n + 8 < cap; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            n += (size_t)snprintf(buf + n, cap - n, "\\x%02x", *p);
+        else
+            buf[n++] = (char)*p;
+    }
+    buf[n] = '\0';
+    if (*p) /* n + 8 >= cap: room for "..." is left */
+        snprintf(buf + n, cap - n, "...");
+    return buf;
+}
+
+/* Digits only (whole) or digits with one inner '.' (decimal): no sign, exponent, hex,
+ * space, "nan" or "inf", so that nothing is silently truncated or misread. */
+static int number_parse(const char *s, int decimal, double *out) {
+    size_t digits = 0, dots = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p >= '0' && *p <= '9')
+            digits++;
+        else if (*p == '.' && decimal && dots++ == 0 && p != s && p[1])
+            continue;
+        else
+            return -1;
+    }
+    if (digits == 0 || digits > 15) /* 15 digits: exact in a double */
+        return -1;
+    *out = strtod(s, NULL);
+    return 0;
+}
+
+static int number_set(const cli_optab_t *tab, const cli_opt_t *o, char *field, const char *v) {
+    int decimal = o->kind == CLI_OPT_SECONDS || o->kind == CLI_OPT_REAL;
+    double d;
+    char name[64];
+    char shown[64];
+    if (number_parse(v, decimal, &d) != 0 || d < o->min || d > o->max)
+        return cli_optab_usage_error(
+            tab, "%s: expected a %s from %.15g to %.15g, got '%s'", label(o, name, sizeof name),
+            decimal ? "number" : "whole number", o->min, o->max, quoted(v, shown, sizeof shown));
+    switch (o->kind) {
+    case CLI_OPT_SIZE:
+        *(size_t *)(void *)field = (size_t)d;
+        break;
+    case CLI_OPT_INT:
+        *(int *)(void *)field = (int)d;
+        break;
+    case CLI_OPT_MS:
+        *(uint64_t *)(void *)field = (uint64_t)d;
+        break;
+    case CLI_OPT_SECONDS:
+        *(uint64_t *)(void *)field = (uint64_t)(d * 1000 + 0.5);
+        break;
+    default:
+        *(double *)(void *)field = d;
+    }
+    return 0;
+}
+
+/* Stores value v of option o into out. 0, or 2 after a usage error. */
+static int value_set(const cli_optab_t *tab, const cli_opt_t *o, void *out, const char *v) {
+    char *field = (char *)out + o->offset, name[64], shown[96];
+    const char *why = o->check ? o->check(v) : NULL;
+    if (why)
+        return cli_optab_usage_error(tab, "%s: %s: '%s'", label(o, name, sizeof name), why,
+                                     quoted(v, shown, sizeof shown));
+    switch (o->kind) {
+    case CLI_OPT_FLAG:
+        *(int *)(void *)field = o->set;
+        return 0;
+    case CLI_OPT_STRING:
+        *(const char **)(void *)field = v;
+        return 0;
+    case CLI_OPT_LIST: {
+        cli_list_t *l = (cli_list_t *)(void *)field;
+        if (l->n == CLI_MAX_LIST)
+            return cli_optab_usage_error(tab, "%s: at most %d times", label(o, name, sizeof name),
+                                         CLI_MAX_LIST);
+        l->v[l->n++] = v;
+        l->v[l->n] = NULL;
+        return 0;
+    }
+    default:
+        return number_set(tab, o, field, v);
+    }
+}
+
+static void defaults_set(const cli_optab_t *tab, void *out) {
+    for (size_t i = 0; i < tab->n; i++) {
+        const cli_opt_t *o = &tab->opts[i];
+        /* The table's own defaults pass its own checks (the options test makes sure). */
+        if (o->def && takes_value(o))
+            (void)value_set(tab, o, out, o->def);
+    }
+}
+
+static int action(const cli_optab_t *tab, const cli_opt_t *o) {
+    if (o->kind == CLI_OPT_HELP)
+        cli_optab_help(tab, stdout);
+    else
+        printf("cafe %s\n", CAFE_VERSION_STRING);
+    return -1;
+}
+
+typedef struct cursor {
+    const cli_optab_t *tab;
+    void *out;
+    int argc, i;
+    char **argv;
+    unsigned char *seen;
+} cursor_t;
+
+/* Option o was given; its value is `inline_v` (after '=' or in a short cluster) or the next
+ * argument. */
+static int option_take(cursor_t *c, const cli_opt_t *o, const char *inline_v) {
+    char name[64];
+    if (c->seen)
+        c->seen[o - c->tab->opts] = 1;
+    if (!takes_value(o)) {
+        if (inline_v)
+            return cli_optab_usage_error(c->tab, "%s takes no value", label(o, name, sizeof name));
+        return o->kind == CLI_OPT_FLAG ? value_set(c->tab, o, c->out, NULL) : action(c->tab, o);
+    }
+    if (!inline_v) {
+        if (c->i + 1 >= c->argc)
+            return cli_optab_usage_error(c->tab, "%s needs a value", label(o, name, sizeof name));
+        inline_v = c->argv[++c->i];
+    }
+    return value_set(c->tab, o, c->out, inline_v);
+}
+
+static int long_take(cursor_t *c, const char *arg) {
+    const char *eq = strchr(arg, '=');
+    size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+    for (size_t k = 0; k < c->tab->n; k++) {
+        const cli_opt_t *o = &c->tab->opts[k];
+        if (o->kind != CLI_OPT_SECTION && strlen(o->name) == len && !memcmp(o->name, arg, len))
+            return option_take(c, o, eq ? eq + 1 : NULL);
+    }
+    return cli_optab_usage_error(c->tab, "unknown option: --%.*s", (int)len, arg);
+}
+
+/* "-qk" or "-c10" or "-c 10". */
+static int short_take(cursor_t *c, const char *arg) {
+    for (const char *p = arg; *p; p++) {
+        const cli_opt_t *o = NULL;
+        for (size_t k = 0; k < c->tab->n && !o; k++)
+            if (c->tab->opts[k].kind != CLI_OPT_SECTION && c->tab->opts[k].short_name == *p)
+                o = &c->tab->opts[k];
+        if (!o)
+            return cli_optab_usage_error(c->tab, "unknown option: -%c", *p);
+        int rc = option_take(c, o, takes_value(o) && p[1] ? p + 1 : NULL);
+        if (rc != 0 || takes_value(o))
+            return rc;
+    }
+    return 0;
+}
+
+int cli_optab_parse(const cli_optab_t *tab, void *out, int argc, char **argv, int first,
+                    const char **operands, size_t max_operands, size_t *noperands,
+                    unsigned char *seen) {
+    defaults_set(tab, out);
+    if (seen)
+        memset(seen, 0, tab->n);
+    *noperands = 0;
+    cursor_t c = {tab, out, argc, first, argv, seen};
+    int only_operands = 0;
+    for (; c.i < argc; c.i++) {
+        const char *a = argv[c.i];
+        int rc = 0;
+        if (!only_operands && strcmp(a, "--") == 0) {
+            only_operands = 1;
+            continue;
+        }
+        if (only_operands || a[0] != '-' || a[1] == '\0') {
+            if (*noperands == max_operands)
+                return cli_optab_usage_error(tab, "too many arguments: '%s'", a);
+            operands[(*noperands)++] = a;
+            continue;
+        }
+        rc = a[1] == '-' ? long_take(&c, a + 2) : short_take(&c, a + 1);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}

@@ -1,0 +1,82 @@
+/* Option tables: one per subcommand, one row per option with its field, range, default and
+ * help. The parser, `--help` and the man page's option list are all made from the table,
+ * so they cannot disagree (tests/cli/test_cli_options.c checks docs/cafe.1 against it). */
+#ifndef CAFE_CLI_OPTAB_H
+#define CAFE_CLI_OPTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CLI_MAX_LIST 64 /* values of a repeatable option (-H, --resolve) */
+
+/* A repeatable option's values, in the order given; v[n] is NULL. */
+typedef struct cli_list {
+    const char *v[CLI_MAX_LIST + 1];
+    size_t n;
+} cli_list_t;
+
+typedef enum cli_optkind {
+    CLI_OPT_SECTION = 0, /* not an option: a heading for the rows that follow */
+    CLI_OPT_FLAG,        /* no value: int field = set */
+    CLI_OPT_SIZE,        /* whole number in [min, max]: size_t field */
+    CLI_OPT_INT,         /* whole number in [min, max]: int field */
+    CLI_OPT_MS,          /* whole number of milliseconds in [min, max]: uint64_t field */
+    CLI_OPT_SECONDS,     /* decimal seconds in [min, max]: uint64_t field, in milliseconds */
+    CLI_OPT_REAL,        /* decimal number in [min, max]: double field */
+    CLI_OPT_STRING,      /* const char * field */
+    CLI_OPT_LIST,        /* repeatable: cli_list_t field */
+    CLI_OPT_HELP,        /* prints the help, the program exits 0 */
+    CLI_OPT_VERSION,     /* prints the version, the program exits 0 */
+} cli_optkind_t;
+
+/* Checks a string value; NULL when good, else why not (shown after the option's name). */
+typedef const char *(*cli_optcheck_fn)(const char *value);
+
+typedef struct cli_opt {
+    cli_optkind_t kind;
+    const char *name;  /* long name without "--"; a SECTION's heading */
+    char short_name;   /* 0 when none */
+    const char *arg;   /* the value's name in the help ("N", "FILE"); NULL for flags */
+    size_t offset;     /* of the field in the options struct */
+    double min, max;   /* numbers: the accepted range */
+    int set;           /* FLAG: the value stored */
+    const char *def;   /* the default, as a user would write it; NULL = zero/none */
+    const char *shown; /* the default as the help shows it when def cannot say (NULL) */
+    cli_optcheck_fn check;
+    const char *help; /* one line for --help; '\n' continues it on the next line */
+    const char *man;  /* the man page's longer text; NULL = help */
+} cli_opt_t;
+
+typedef struct cli_optab {
+    const char *cmd;      /* "titles": messages say "cafe titles: ..." */
+    const char *synopsis; /* after "Usage: cafe " */
+    const char *about;    /* the help's text before the options */
+    const char *after;    /* the help's text after the options (exit status...); may be NULL */
+    const cli_opt_t *opts;
+    size_t n;
+} cli_optab_t;
+
+/* Sets every field of `out` to its default, then parses argv[first..] (argv[0] is the
+ * subcommand's name). Operands (arguments not starting with '-', "-" itself, and all after
+ * "--") are left in argv order in operands[0..*noperands), at most max_operands. Returns 0,
+ * 2 after a usage error on stderr that names the option, or -1 when --help or --version
+ * printed and the program should exit 0. seen[i] (when not NULL, tab->n entries) is set for
+ * each row given on the command line. */
+int cli_optab_parse(const cli_optab_t *tab, void *out, int argc, char **argv, int first,
+                    const char **operands, size_t max_operands, size_t *noperands,
+                    unsigned char *seen);
+
+/* "cafe CMD: what" + the hint to --help, on stderr; returns 2. */
+int cli_optab_usage_error(const cli_optab_t *tab, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The row of a long name (NULL when none): for cross-option checks. */
+const cli_opt_t *cli_optab_find(const cli_optab_t *tab, const char *name);
+
+/* --help's text. */
+void cli_optab_help(const cli_optab_t *tab, FILE *f);
+/* The man page's option list (roff): a .SS per section, a .TP per option. */
+void cli_optab_man(const cli_optab_t *tab, FILE *f);
+
+#endif

@@ -1,0 +1,113 @@
+/* --help and the man page's option list, from an option table (optab.h). */
+#include "optab.h"
+
+#include <string.h>
+
+#define HELP_COLUMN 25 /* where the help text of an option starts */
+
+static const char *default_of(const cli_opt_t *o) {
+    return o->shown ? o->shown : o->def;
+}
+
+/* "  -c, --concurrency N" */
+static int help_name(const cli_opt_t *o, FILE *f) {
+    int n = o->short_name ? fprintf(f, "  -%c, --%s", o->short_name, o->name)
+                          : fprintf(f, "      --%s", o->name);
+    if (o->arg)
+        n += fprintf(f, " %s", o->arg);
+    return n;
+}
+
+/* text's lines, each after the column; `def` appended to the last one. */
+static void help_text(const char *text, const char *def, int col, FILE *f) {
+    for (const char *p = text;;) {
+        const char *nl = strchr(p, '\n');
+        fprintf(f, "%*s%.*s", col, "", nl ? (int)(nl - p) : (int)strlen(p), p);
+        if (!nl)
+            break;
+        fputc('\n', f);
+        col = HELP_COLUMN;
+        p = nl + 1;
+    }
+    if (def)
+        fprintf(f, " (default %s)", def);
+    fputc('\n', f);
+}
+
+void cli_optab_help(const cli_optab_t *tab, FILE *f) {
+    fprintf(f, "Usage: cafe %s\n%s", tab->synopsis, tab->about);
+    for (size_t i = 0; i < tab->n; i++) {
+        const cli_opt_t *o = &tab->opts[i];
+        if (o->kind == CLI_OPT_SECTION) {
+            fprintf(f, "\n%s:\n", o->name);
+            continue;
+        }
+        int n = help_name(o, f);
+        help_text(o->help, default_of(o), n < HELP_COLUMN ? HELP_COLUMN - n : 1, f);
+    }
+    if (tab->after)
+        fprintf(f, "\n%s", tab->after);
+}
+
+/* Text for roff: '-' and '\' escaped, a line never starting with a control character. */
+static void roff(const char *s, FILE *f) {
+    int bol = 1;
+    for (; *s; s++) {
+        if (bol && (*s == '.' || *s == '\''))
+            fputs("\\&", f);
+        bol = *s == '\n';
+        if (*s == '-')
+            fputs("\\-", f);
+        else if (*s == '\\')
+            fputs("\\e", f);
+        else
+            fputc(*s, f);
+    }
+}
+
+/* The help's short phrase as a sentence: a capital first, a full stop last. */
+static void man_sentence(const char *text, FILE *f) {
+    size_t len = strlen(text);
+    if (len && text[0] >= 'a' && text[0] <= 'z') {
+        fputc(text[0] - 'a' + 'A', f);
+        text++, len--;
+    }
+    roff(text, f);
+    if (len && text[len - 1] != '.')
+        fputc('.', f);
+}
+
+static void man_name(const cli_opt_t *o, FILE *f) {
+    if (o->short_name)
+        fprintf(f, "\\fB\\-%c\\fR, ", o->short_name);
+    fputs("\\fB\\-\\-", f);
+    roff(o->name, f);
+    fputs("\\fR", f);
+    if (o->arg) {
+        fputs(" \\fI", f);
+        roff(o->arg, f);
+        fputs("\\fR", f);
+    }
+    fputc('\n', f);
+}
+
+void cli_optab_man(const cli_optab_t *tab, FILE *f) {
+    for (size_t i = 0; i < tab->n; i++) {
+        const cli_opt_t *o = &tab->opts[i];
+        if (o->kind == CLI_OPT_SECTION) {
+            fputs(".SS ", f);
+            roff(o->name, f);
+            fputc('\n', f);
+            continue;
+        }
+        fputs(".TP\n", f);
+        man_name(o, f);
+        man_sentence(o->man ? o->man : o->help, f);
+        if (default_of(o)) {
+            fputs(" Default: \\fB", f);
+            roff(default_of(o), f);
+            fputs("\\fR.", f);
+        }
+        fputc('\n', f);
+    }
+}

@@ -1,0 +1,93 @@
+"""Options end to end (issue 15 items 10-12): bad values are refused at start with exit
+status 2 and a message naming the option; nothing CR/LF-bearing goes on the wire; every
+subcommand takes -h/--help. Run by test_options.sh."""
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
+from harness import cafe, run_tests  # noqa: E402
+
+tmp = tempfile.mkdtemp(prefix="cafe-options-")
+LIST = os.path.join(tmp, "one.txt")
+with open(LIST, "w") as f:
+    f.write("http://127.0.0.1:9/\n")
+
+
+def refused(args, *words):
+    r = cafe("titles", *args, LIST)
+    err = r.stderr.decode(errors="replace")
+    assert r.returncode == 2, (args, r.returncode, err)
+    assert r.stdout == b"", (args, r.stdout)
+    for w in words:
+        assert w in err, (args, w, err)
+    assert "\r" not in err and err.count("\n") == 2, (args, err)  # one line + the hint
+    return err
+
+
+def test_bad_global_options_fail_at_start():
+    # item 10: these used to be accepted, then every URL failed and the exit status was 0
+    refused(["--resolve", "x:99999:1.2.3.4"], "--resolve", "port")
+    refused(["--resolve", "x:80:not-an-address"], "--resolve")
+    refused(["--resolve", "nocolons"], "--resolve")
+    refused(["--cacert", os.path.join(tmp, "missing.pem")], "--cacert", "no such file")
+    refused(["--cacert", tmp], "--cacert", "directory")
+    # the good spellings still pass
+    good = cafe("titles", "-q", "--json", "--resolve", "x:80:127.0.0.1,[::1]",
+                "--timeout", "0.5", "--retries", "0", LIST)
+    assert good.returncode == 0, good.stderr
+
+
+def test_numbers_are_whole_and_in_range_and_named():
+    for v in ("0", "0.5", "1.9", "0x10", " 5", "1e3", "-1", "+5", "nan", "", "100001"):
+        refused(["-c", v], "-c/--concurrency", "whole number")
+    refused(["--per-host", "2.5"], "--per-host")
+    refused(["--retries", "1.5"], "--retries")
+    refused(["--max-bytes", "1e6"], "--max-bytes")
+    refused(["--host-interval", "0.5"], "--host-interval")
+    refused(["--rate", "0"], "--rate")  # the message says positive: so is the check
+    refused(["--timeout", "0"], "--timeout")
+    refused(["--timeout", "1e1"], "--timeout")
+    ok = cafe("titles", "-q", "-c", "7", "--rate", "2.5", "--timeout", "0.5", "--retries", "0",
+              "--max-bytes", "1000", LIST)
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_conflicting_and_orphan_options():
+    refused(["--json", "--csv"], "--json and --csv")
+    refused(["--lease", "5"], "--lease needs --queue")
+    refused(["--follow"], "--follow needs --queue")
+    refused(["--resume"], "--resume needs -o")
+    refused(["--bogus"], "unknown option: --bogus")
+    refused(["-Z"], "unknown option: -Z")
+    refused(["--json=1"], "--json takes no value")
+    r = cafe("titles", LIST, "-c")  # options may follow the file, as with getopt
+    assert r.returncode == 2 and b"-c/--concurrency needs a value" in r.stderr, r.stderr
+
+
+def test_headers_and_user_agent_cannot_inject():
+    refused(["-H", ""], "-H/--header")
+    refused(["-H", "NoColon"], "-H/--header")
+    refused(["-H", ": value"], "-H/--header")
+    refused(["-H", "X-A: 1\r\nX-Injected: 1"], "-H/--header", "\\x0d\\x0a")
+    refused(["-A", "Evil\r\nX-Injected: 1"], "-A/--user-agent", "\\x0d\\x0a")
+    refused(["-A", "Evil\nX-Injected: 1"], "-A/--user-agent")
+    ok = cafe("titles", "-q", "-H", "X-A: 1", "-H", "Accept:", "-H", "X-Empty;", "-A", "me/1",
+              "--timeout", "0.5", "--retries", "0", LIST)
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_every_subcommand_takes_help():
+    for cmd in (["titles"], ["title"], ["demo"], ["queue"], ["queue", "push"]):
+        for h in ("-h", "--help"):
+            r = cafe(*cmd, h)
+            out = r.stdout.decode()
+            assert r.returncode == 0 and out.startswith("Usage: cafe " + cmd[0]), (cmd, h, r)
+            assert "--help" in out, (cmd, h, out)
+    r = cafe("demo", "extra")
+    assert r.returncode == 2 and b"too many arguments" in r.stderr, r.stderr
+    r = cafe("title", "--bogus")
+    assert r.returncode == 2 and b"unknown option: --bogus" in r.stderr, r.stderr
+
+
+run_tests(globals())

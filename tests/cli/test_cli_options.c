@@ -1,0 +1,138 @@
+/* The option tables (src/cli/optab.h) against what users read: every default passes its own
+ * checks, names are unique, --help lists every option, and docs/cafe.1's option list is the
+ * one the tables make. After changing a table, CAFE_WRITE_MAN=1 ./test_cli_options rewrites
+ * that part of docs/cafe.1. */
+#include "testutil.h"
+#include "optabs.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const cli_optab_t *const tables[] = {&cli_titles_optab, &cli_title_optab,
+                                            &cli_queue_optab, &cli_demo_optab};
+#define NTABLES (sizeof tables / sizeof tables[0])
+
+#define MAN_BEGIN ".\\\" BEGIN OPTIONS"
+#define MAN_END ".\\\" END OPTIONS"
+
+/* Room for any subcommand's options struct. */
+typedef union any_opts {
+    char bytes[8192];
+    long double align;
+} any_opts_t;
+
+static void test_defaults_pass_their_checks(void **state) {
+    for (size_t t = 0; t < NTABLES; t++) {
+        const cli_optab_t *tab = tables[t];
+        for (size_t i = 0; i < tab->n; i++) {
+            const cli_opt_t *o = &tab->opts[i];
+            if (!o->def)
+                continue;
+            /* --name=DEFAULT parses like no option at all */
+            char arg[128], name[] = "cmd";
+            snprintf(arg, sizeof arg, "--%s=%s", o->name, o->def);
+            char *argv[] = {name, arg, NULL};
+            any_opts_t out;
+            const char *operands[1];
+            size_t n;
+            assert_int_equal(cli_optab_parse(tab, &out, 2, argv, 1, operands, 1, &n, NULL), 0);
+        }
+    }
+}
+
+static void test_names_unique_and_help_everywhere(void **state) {
+    for (size_t t = 0; t < NTABLES; t++) {
+        const cli_optab_t *tab = tables[t];
+        assert_non_null(cli_optab_find(tab, "help"));
+        char *help = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&help, &len);
+        assert_non_null(f);
+        cli_optab_help(tab, f);
+        assert_int_equal(fclose(f), 0);
+        for (size_t i = 0; i < tab->n; i++) {
+            const cli_opt_t *a = &tab->opts[i];
+            if (a->kind == CLI_OPT_SECTION)
+                continue;
+            char want[96];
+            snprintf(want, sizeof want, "--%s", a->name);
+            assert_non_null(strstr(help, want));
+            if (a->short_name) {
+                snprintf(want, sizeof want, "-%c, --%s", a->short_name, a->name);
+                assert_non_null(strstr(help, want));
+            }
+            for (size_t j = i + 1; j < tab->n; j++) {
+                const cli_opt_t *b = &tab->opts[j];
+                if (b->kind == CLI_OPT_SECTION)
+                    continue;
+                assert_string_not_equal(a->name, b->name);
+                assert_false(a->short_name && a->short_name == b->short_name);
+            }
+        }
+        free(help);
+    }
+}
+
+/* The man page's option list as the tables make it. */
+static char *man_expected(void) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    fputs(MAN_BEGIN ": made from the option tables (src/cli/optab.h); do not edit here.\n"
+          ".\\\" After changing a table: CAFE_WRITE_MAN=1 build/tests/test_cli_options\n",
+          f);
+    fputs(".SH OPTIONS\n", f);
+    cli_optab_man(&cli_titles_optab, f);
+    for (size_t t = 1; t < NTABLES; t++) {
+        fprintf(f, ".SS Options of cafe %s\n", tables[t]->cmd);
+        cli_optab_man(tables[t], f);
+    }
+    fputs(MAN_END "\n", f);
+    assert_int_equal(fclose(f), 0);
+    return text;
+}
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *buf = malloc(1 << 20);
+    assert_non_null(buf);
+    size_t n = fread(buf, 1, (1 << 20) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void test_man_page_lists_the_tables(void **state) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/docs/cafe.1", getenv("CAFE_SOURCE_DIR"));
+    char *page = slurp(path), *want = man_expected();
+    char *begin = strstr(page, MAN_BEGIN), *end = begin ? strstr(begin, MAN_END) : NULL;
+    assert_non_null(begin);
+    assert_non_null(end);
+    end += strlen(MAN_END "\n");
+    if (getenv("CAFE_WRITE_MAN")) {
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        fprintf(f, "%.*s%s%s", (int)(begin - page), page, want, end);
+        assert_int_equal(fclose(f), 0);
+    } else {
+        size_t have = (size_t)(end - begin);
+        if (have != strlen(want) || memcmp(begin, want, have) != 0)
+            fail_msg("docs/cafe.1's option list differs from the tables: run "
+                     "CAFE_WRITE_MAN=1 CAFE_SOURCE_DIR=%s build/tests/test_cli_options",
+                     getenv("CAFE_SOURCE_DIR"));
+    }
+    free(page);
+    free(want);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults_pass_their_checks),
+        cmocka_unit_test(test_names_unique_and_help_everywhere),
+        cmocka_unit_test(test_man_page_lists_the_tables),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
