@@ -24,6 +24,7 @@ typedef struct cli_run {
     source_t *source;  /* where URL lines come from (a file, the queue) */
     sink_t *sink;      /* where records go (the formatted stream, the queue) */
     keyset_t done_set; /* --resume: URLs the sink already holds */
+    int writing;       /* a task is in flush_ready (writer.c), maybe waiting on the sink */
     /* Ordered output: records wait in a window of `window` slots indexed by seq % window;
      * the reader may not start seq until seq - next_write < window. */
     cli_slot_t *slots;

@@ -16,7 +16,9 @@ static void write_one(cli_run_t *run, cli_slot_t *s) {
         run->dropped++;
     else if (state == SLOT_DONE && !run->write_error) {
         int rc = sink_write(run->sink, &rec);
-        if (rc < 0 && !run->write_error) {
+        if (rc == CAFE_ECANCELED && run->stopping) /* Ctrl-C while the sink made it wait */
+            run->dropped++;                        /* not written: --resume redoes it */
+        else if (rc < 0 && !run->write_error) {
             run->write_error = rc;
             run->stopping = 1;
         }
@@ -24,10 +26,14 @@ static void write_one(cli_run_t *run, cli_slot_t *s) {
     record_clear(&rec);
 }
 
-/* Writes the finished records at the head of the window. Each is taken (next_write moves)
- * before it is written, so that a task that finishes while a write suspends takes the next
- * one instead of the same one; the sink keeps the order of the calls. */
+/* Single-flight: a sink may suspend the writing task (a database batch is full), and a task
+ * finishing meanwhile must not write the same slot again; the writing task's loop picks up
+ * whatever finished while it waited. Each record is taken (next_write moves) before it is
+ * written, so that the window's slot is free while the sink works. */
 static void flush_ready(cli_run_t *run) {
+    if (run->writing)
+        return;
+    run->writing = 1;
     for (;;) {
         cli_slot_t *s = &run->slots[run->next_write % run->window];
         if (run->next_write == run->next_seq || (s->state != SLOT_DONE && s->state != SLOT_DROPPED))
@@ -35,6 +41,7 @@ static void flush_ready(cli_run_t *run) {
         run->next_write++;
         write_one(run, s);
     }
+    run->writing = 0;
     cafe_event_set(&run->progressed);
 }
 
