@@ -7,6 +7,8 @@
 typedef struct sink {
     cafe_title_t *title;
     int failed; /* the extractor ran out of memory */
+    const char *url;
+    int detect;
 } sink_t;
 
 /* On the loop's stack, for every chunk of body: feed the extractor and say "enough" as soon
@@ -19,6 +21,8 @@ static int on_body(void *arg, const cafe_http_result_t *res, const char *data, s
             s->failed = 1;
             return CAFE_HTTP_ENOUGH;
         }
+        cafe_title_set_detection(s->title, s->detect);
+        cafe_title_set_url(s->title, s->url); /* its domain hints the detection */
     }
     int rc = cafe_title_feed(s->title, data, len);
     if (rc < 0)
@@ -48,7 +52,7 @@ static void fill_opts(const cli_opts_t *o, cafe_http_opts_t *h, sink_t *s) {
 }
 
 int cli_fetch(const cli_opts_t *o, cli_record_t *r) {
-    sink_t s = {NULL, 0};
+    sink_t s = {NULL, 0, r->url, !o->no_detect};
     cafe_http_opts_t h;
     cafe_http_result_t res;
     fill_opts(o, &h, &s);

@@ -188,10 +188,89 @@ static int host_ok(CURLU *u) {
     return ok;
 }
 
+/* A dotted quad without leading zeros, each part up to 255: an IPv4 address curl keeps as
+ * it is (it rewrites other numeric forms, "127.1" or "0x7f.1", into this one). */
+static int dotted_quad(const char *s, size_t n) {
+    int parts = 0;
+    size_t i = 0;
+    while (i < n) {
+        size_t start = i;
+        unsigned v = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9' && i - start < 4)
+            v = v * 10 + (unsigned)(s[i++] - '0');
+        if (i == start || v > 255 || (s[start] == '0' && i - start > 1) || ++parts > 4)
+            return 0;
+        if (i < n && s[i++] != '.')
+            return 0;
+        if (i == n && s[n - 1] == '.')
+            return 0;
+    }
+    return parts == 4;
+}
+
+/* Bytes of a path or query that curl's parser and CURLU_URLENCODE leave as they are. '%'
+ * is left out (curl may rewrite an escape), so are '#' (a fragment: the slow path) and
+ * everything curl would encode. */
+static int plain_url_byte(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("-._~!$&'()*+,;=:@/?", c));
+}
+
+int cli_url_canonical(const char *s, size_t n) {
+    size_t i = n >= 7 && memcmp(s, "http://", 7) == 0    ? 7
+               : n >= 8 && memcmp(s, "https://", 8) == 0 ? 8
+                                                         : 0;
+    if (i == 0)
+        return 0;
+    size_t host = i;
+    while (i < n && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+                     s[i] == '.'))
+        i++;
+    size_t host_end = i;
+    if (host_end == host || memmem(s + host, host_end - host, "..", 2) || s[host_end - 1] == '.')
+        return 0;
+    /* A host that ends in a label starting with a digit may be a numeric IPv4 form. */
+    size_t last = host_end;
+    while (last > host && s[last - 1] != '.')
+        last--;
+    if (host_end == host || s[host] == '.' || s[host] == '-' ||
+        (last < host_end && s[last] >= '0' && s[last] <= '9' &&
+         !dotted_quad(s + host, host_end - host)))
+        return 0;
+    if (i < n && s[i] == ':') {
+        size_t port = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9' && i - port < 5)
+            i++;
+        if (i == port || s[port] == '0' || (i - port == 5 && memcmp(s + port, "65535", 5) > 0))
+            return 0;
+    }
+    if (i >= n || s[i] != '/')
+        return 0; /* curl adds the "/" */
+    for (; i < n; i++) {
+        if (!plain_url_byte((unsigned char)s[i]))
+            return 0;
+        if (s[i] == '/' && i + 1 < n && s[i + 1] == '.')
+            return 0; /* maybe a dot segment, which curl removes */
+        if (s[i] == '?')
+            break; /* the query: no dot segments there */
+    }
+    for (; i < n; i++)
+        if (!plain_url_byte((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
 int cli_url_normalize(const char *line, size_t len, const char *default_scheme, char **url,
                       const char **why) {
     char *raw;
     *url = NULL;
+    /* Most lines of a crawl list are already in curl's form: no parse needed (a parse is
+     * ~14,000 instructions, 10% of the client's work per URL). */
+    if (cli_url_canonical(line, len)) {
+        *url = strndup(line, len);
+        *why = "out of memory";
+        return *url ? 0 : CAFE_ENOMEM;
+    }
     if (memchr(line, '\0', len)) {
         *why = "NUL byte in URL";
         return CAFE_EINVAL;

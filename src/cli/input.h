@@ -34,5 +34,9 @@ size_t cli_line_trim(const char *s, size_t n, size_t *start);
  * negative code and *why a static message. */
 int cli_url_normalize(const char *line, size_t len, const char *default_scheme, char **url,
                       const char **why);
+/* Is s[0..n) an http(s) URL that cli_url_normalize would return unchanged? Conservative: a
+ * lowercase host (or dotted-quad IPv4), an optional port, a path and query of plain bytes
+ * without dot segments, percent escapes or fragment. The rest takes curl's parser. */
+int cli_url_canonical(const char *s, size_t n);
 
 #endif

@@ -169,6 +169,15 @@ static const cli_opt_t rows[] = {
      "redirects followed at most (0: none)", NULL},
     {CLI_OPT_SIZE, "max-bytes", 0, "N", F(max_bytes), 1, 1e12, 0, "2097152", NULL, NULL,
      "body bytes read at most (the download\nstops earlier once the title is complete)", NULL},
+    {CLI_OPT_FLAG, "no-detect", 0, NULL, F(no_detect), 0, 0, 1, NULL, NULL, NULL,
+     "no encoding detection: a page that declares no\nencoding is windows-1252 (strict WHATWG)",
+     "Do not detect the encoding of pages that declare none (no byte order mark, no charset\n"
+     "in Content-Type, no <meta>): their titles are decoded as windows-1252, the WHATWG\n"
+     "fallback, as browsers do for undeclared pages they do not analyse. By default such a\n"
+     "page whose title holds non-ASCII bytes is detected: valid UTF-8 is UTF-8, else\n"
+     "uchardet decides, with the URL's top-level domain as a hint when the title is short;\n"
+     "to give it evidence, up to 64 KiB more of the page may be read after the title.\n"
+     "charset_source says which way the encoding was found."},
     {CLI_OPT_LIST, "header", 'H', "LINE", F(headers), 0, 0, 0, NULL, NULL, header_check,
      "extra request header, e.g. 'Accept-Language: en';\n'Name:' removes one; repeatable", NULL},
     {CLI_OPT_STRING, "user-agent", 'A', "S", F(user_agent), 0, 0, 0, NULL,

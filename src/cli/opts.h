@@ -14,6 +14,7 @@ typedef struct cli_opts {
     const char *output; /* -o FILE, NULL = stdout */
     cli_format_t fmt;
     int unordered, sync, quiet, fail, resume, drain, insecure, no_private;
+    int no_detect;          /* --no-detect: undeclared encodings stay windows-1252 */
     size_t concurrency;     /* -c */
     size_t per_host;        /* --per-host */
     size_t max_connections; /* curl's connection cache; 0 = the library's default */

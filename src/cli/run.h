@@ -27,6 +27,7 @@ typedef struct cli_run {
     FILE *out;
     sink_db_t *db; /* --db: records go to a database instead of out */
     int db_failed; /* the database refused at open or failed; its message is printed */
+    int writing;   /* a task is in flush_ready (writer.c), maybe waiting on the sink */
     /* Records formatted but not yet written (writer.c): a memory stream over pending_buf. */
     FILE *pending;
     char *pending_buf;

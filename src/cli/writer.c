@@ -82,7 +82,13 @@ int cli_run_flusher_task(void *arg, void **value) {
     }
 }
 
+/* Single-flight: a sink may suspend the writing task (a database batch is full), and a task
+ * finishing meanwhile must not write the same slot again; the writing task's loop picks up
+ * whatever finished while it waited. */
 static void flush_ready(cli_run_t *run) {
+    if (run->writing)
+        return;
+    run->writing = 1;
     for (;;) {
         cli_slot_t *s = &run->slots[run->next_write % run->window];
         if (run->next_write == run->next_seq || (s->state != SLOT_DONE && s->state != SLOT_DROPPED))
@@ -90,6 +96,7 @@ static void flush_ready(cli_run_t *run) {
         write_one(run, s);
         run->next_write++;
     }
+    run->writing = 0;
     cafe_event_set(&run->progressed);
 }
 

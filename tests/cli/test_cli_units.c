@@ -5,6 +5,7 @@
 #include "cli/resume.h"
 #include "cli/text.h"
 
+#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -46,6 +47,44 @@ static void test_normalize(void **state) {
     expect_bad("http://", 7);
     expect_bad("http://exa mple.com/", 20);
     expect_bad("http://a\0b/", 11);
+}
+
+/* The fast path takes a line as it is only where curl's parser gives it back unchanged. */
+static char *curl_normal(const char *s) {
+    CURLU *u = curl_url();
+    char *out = NULL;
+    assert_non_null(u);
+    if (curl_url_set(u, CURLUPART_URL, s,
+                     CURLU_NON_SUPPORT_SCHEME | CURLU_ALLOW_SPACE | CURLU_URLENCODE) == CURLUE_OK)
+        curl_url_get(u, CURLUPART_URL, &out, 0);
+    curl_url_cleanup(u);
+    return out;
+}
+
+static void test_canonical_fast_path(void **state) {
+    static const char *const fast[] = {
+        "http://127.0.0.1:8080/page/1",  "https://example.com/",
+        "http://a-b.example/x?q=1&r=/2", "http://example.com/a,b;c=d:e@f!$'()*+~_",
+        "https://x.y.z:443/well/",       "http://1.2.3.4/",
+    };
+    static const char *const slow[] = {
+        "http://Example.com/",         "http://example.com",     "http://example.com/a/../b",
+        "http://example.com/./b",      "http://127.1/",          "http://e.com/.well/",
+        "http://0x7f.0.0.1/",          "http://1.2.3.04/",       "http://example.com/%41",
+        "http://example.com/#f",       "http://example.com/a b", "http://example.com:0/",
+        "http://example.com:99999/",   "http://a..b/",           "http://a./",
+        "HTTP://example.com/",         "ftp://example.com/",     "http://ex\x01ample.com/",
+        "http://example.com/\xc3\xa9", "http://[::1]/",          "http://user@example.com/",
+    };
+    for (size_t i = 0; i < sizeof fast / sizeof fast[0]; i++) {
+        assert_true(cli_url_canonical(fast[i], strlen(fast[i])));
+        char *n = curl_normal(fast[i]);
+        assert_non_null(n);
+        assert_string_equal(n, fast[i]);
+        curl_free(n);
+    }
+    for (size_t i = 0; i < sizeof slow / sizeof slow[0]; i++)
+        assert_false(cli_url_canonical(slow[i], strlen(slow[i])));
 }
 
 static char *render(cli_format_t fmt, const cli_record_t *r) {
@@ -148,6 +187,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trim),
         cmocka_unit_test(test_normalize),
+        cmocka_unit_test(test_canonical_fast_path),
         cmocka_unit_test(test_text_output_is_terminal_safe),
         cmocka_unit_test(test_json_and_csv_round_trip),
         cmocka_unit_test(test_urlset),
