@@ -82,7 +82,7 @@ static int parse_text(srv_job_t *j, const char *body, size_t len, size_t max) {
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
-        size_t start, n = cli_line_trim(p, (size_t)(le - p), &start);
+        size_t start, n = input_line_trim(p, (size_t)(le - p), &start);
         if (n) {
             int rc = add_url(j, &cap, &used, p + start, n, max);
             if (rc != 0)
@@ -124,12 +124,12 @@ static void notify(srv_job_t *j) {
 }
 
 /* Appends record i to the spool ("SEQ<TAB>JSON\n") and indexes it. */
-static void store(srv_job_t *j, size_t i, const cli_record_t *rec) {
+static void store(srv_job_t *j, size_t i, const record_t *rec) {
     char *json;
     size_t len;
     char head[24];
     int hl = snprintf(head, sizeof head, "%zu\t", i);
-    if (srv_record_format(rec, CLI_FMT_JSON, &json, &len) != 0) {
+    if (srv_record_format(rec, RECORD_FMT_JSON, &json, &len) != 0) {
         j->write_error = ENOMEM;
         return;
     }
@@ -144,7 +144,7 @@ static void store(srv_job_t *j, size_t i, const cli_record_t *rec) {
     j->rec_len[i] = (uint32_t)(len - 1); /* without the newline */
     j->spool_len += (uint64_t)w;
     j->done++;
-    if (cli_record_failed(rec))
+    if (record_failed(rec))
         j->failed++;
     else
         j->ok++;
@@ -159,12 +159,12 @@ static int worker(void *arg, void **value) {
     while (!j->cancel && j->next_url < j->n && !j->write_error) {
         size_t i = j->next_url++;
         const char *line = j->urls + j->url_off[i];
-        cli_record_t rec = {0};
+        record_t rec = {0};
         const char *why;
-        int bad = cli_url_normalize(line, strlen(line), j->srv->o.fetch.scheme, &rec.url, &why);
+        int bad = url_normalize(line, strlen(line), j->srv->o.fetch.scheme, &rec.url, &why);
         if (bad) {
             rec.url = strdup(line);
-            cli_record_fail(&rec, bad, "invalid URL: %s", why);
+            record_fail(&rec, bad, "invalid URL: %s", why);
             /* Records made without waiting: let the loop serve others now and then. */
             if (++quick % 32 == 0 && cafe_task_yield() != 0)
                 j->cancel = 1;
@@ -174,7 +174,7 @@ static int worker(void *arg, void **value) {
         /* Cut short by a cancel: no record; the URL stays unfinished. */
         if (!(rec.error == CAFE_ECANCELED && (j->cancel || cafe_task_cancelled())))
             store(j, i, &rec);
-        cli_record_clear(&rec);
+        record_clear(&rec);
     }
     return 0;
 }
