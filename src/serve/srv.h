@@ -150,6 +150,8 @@ void srv_job_get(srv_req_t *r, const char *rest, const char *method);
 void srv_jobs_cancel_all(srv_t *s);
 size_t srv_jobs_running(const srv_t *s);
 void srv_jobs_free(srv_t *s);
+/* --data-dir: loads its jobs; finished ones are shown, unfinished ones resume. */
+int srv_persist_load(srv_t *s);
 void srv_results_start(srv_req_t *r, srv_job_t *job);
 void srv_results_detach(srv_req_t *r);
 
