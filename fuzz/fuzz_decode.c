@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_utf8.h"
 #include "html/encoding.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -26,30 +27,6 @@ static void put(void *ctx, const char *p, size_t n) {
     o->n += n;
 }
 
-/* Valid UTF-8: shortest forms, no surrogates, nothing above U+10FFFF. */
-static void check_utf8(const char *s, size_t n) {
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)s[i];
-        size_t len = c < 0x80                ? 1
-                     : c >= 0xC2 && c < 0xE0 ? 2
-                     : c >= 0xE0 && c < 0xF0 ? 3
-                     : c >= 0xF0 && c < 0xF5 ? 4
-                                             : 0;
-        if (len == 0 || i + len > n)
-            abort();
-        unsigned cp = len == 1 ? c : c & (0x7Fu >> len);
-        for (size_t k = 1; k < len; k++) {
-            if (((unsigned char)s[i + k] & 0xC0) != 0x80)
-                abort();
-            cp = cp << 6 | ((unsigned char)s[i + k] & 0x3Fu);
-        }
-        static const unsigned min[5] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < min[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            abort();
-        i += len;
-    }
-}
-
 /* Decodes p[0..n): cut there (n: whole; 0: byte by byte), ended as `end` says. */
 static void run(const cafe__html_encoding_t *e, const uint8_t *p, size_t n, size_t cut, int end,
                 out_t *o) {
@@ -67,7 +44,7 @@ static void run(const cafe__html_encoding_t *e, const uint8_t *p, size_t n, size
             cafe__html_decode(&d, p + cut, n - cut, end, put, o);
     }
     cafe__html_decoder_close(&d);
-    check_utf8(o->s, o->n);
+    fuzz_check_utf8(o->s, o->n);
     if (o->n > 3 * n)
         abort();
 }

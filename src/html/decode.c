@@ -77,12 +77,25 @@ void cafe__html_restore(cafe__html_decoder_t *d, const uint8_t *bytes, size_t n)
     d->nqueue = (uint8_t)(d->nqueue + n);
 }
 
-int cafe__html_lead_error(cafe__html_decoder_t *d, int byte) {
+int cafe__html_lead_end(cafe__html_decoder_t *d, int byte, uint32_t cp[2]) {
+    if (cp[0])
+        return 1;
     if (byte < 0x80) {
         uint8_t b = (uint8_t)byte;
         cafe__html_restore(d, &b, 1);
     }
     return CAFE__STEP_ERROR;
+}
+
+int cafe__html_lead_start(cafe__html_decoder_t *d, int byte, uint32_t cp[2], int is_lead) {
+    if (byte < 0x80) {
+        cp[0] = (uint32_t)byte;
+        return 1;
+    }
+    if (!is_lead)
+        return CAFE__STEP_ERROR;
+    d->first = (uint8_t)byte;
+    return CAFE__STEP_CONTINUE;
 }
 
 /* The Encoding standard's UTF-8 decoder: one U+FFFD per maximal invalid subpart. Valid
