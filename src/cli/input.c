@@ -1,4 +1,5 @@
 #include "input.h"
+#include "text.h"
 #include "cafe.h"
 
 #include <curl/curl.h>
@@ -8,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define CHUNK (64 * 1024)
@@ -17,7 +19,7 @@ struct cli_input {
     atomic_int aborted;
     size_t start, end; /* unread bytes are buf[start..end) */
     uint64_t lineno;
-    char head[64]; /* the start of an over-long line, kept while the rest is skipped */
+    char head[CLI_LINE_SHOWN]; /* the start of an over-long line, kept while the rest is skipped */
     char buf[CHUNK + CLI_LINE_MAX];
 };
 
@@ -157,6 +159,8 @@ int cli_input_next(cli_input_t *in, const char **line, size_t *len, uint64_t *li
         }
         size_t n = nl ? (size_t)(nl - p) : avail;
         in->start += nl ? n + 1 : n;
+        if (in->lineno == 1 && n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+            p += 3, n -= 3;     /* a UTF-8 byte order mark, as editors on Windows write it */
         if (n > CLI_LINE_MAX) { /* whole in the buffer, but still too long to be a URL */
             keep_head(in, p, line, len, lineno);
             return CLI_INPUT_TOO_LONG;
@@ -169,6 +173,33 @@ int cli_input_next(cli_input_t *in, const char **line, size_t *len, uint64_t *li
         *lineno = in->lineno;
         return 1;
     }
+}
+
+char *cli_line_shown(const char *line, size_t len, int cut) {
+    if (len > CLI_LINE_SHOWN) {
+        len = CLI_LINE_SHOWN;
+        while (len > 0 && ((unsigned char)line[len] & 0xC0) == 0x80)
+            len--; /* not inside a character */
+        cut = 1;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return NULL;
+    for (size_t i = 0; i < len; i++)
+        copy[i] = line[i] ? line[i] : (char)0xFF; /* never valid: becomes U+FFFD below */
+    char *shown = cli_utf8_sanitize(copy, len);
+    free(copy);
+    if (shown && cut) {
+        size_t n = strlen(shown);
+        char *more = realloc(shown, n + 4);
+        if (!more) {
+            free(shown);
+            return NULL;
+        }
+        memcpy(more + n, "\xe2\x80\xa6", 4); /* "…" and the terminating NUL */
+        shown = more;
+    }
+    return shown;
 }
 
 static int scheme_ok(const char *scheme) {
@@ -188,25 +219,75 @@ static int host_ok(CURLU *u) {
     return ok;
 }
 
+/* The length of line's "scheme:" prefix (0 when none): letters, digits, '+', '-', '.' after a
+ * letter, then ':' not followed by a port ("example.com:8080/" is a host and a port). */
+static size_t scheme_prefix(const char *line, size_t len) {
+    size_t i = 0;
+    if (!len || !((line[0] | 0x20) >= 'a' && (line[0] | 0x20) <= 'z'))
+        return 0;
+    while (i < len && line[i] != ':') {
+        char c = line[i];
+        if (!((c | 0x20) >= 'a' && (c | 0x20) <= 'z') && !(c >= '0' && c <= '9') && c != '+' &&
+            c != '-' && c != '.')
+            return 0;
+        i++;
+    }
+    if (i == len)
+        return 0;
+    size_t d = i + 1;
+    while (d < len && line[d] >= '0' && line[d] <= '9')
+        d++;
+    int port = d > i + 1 && (d == len || line[d] == '/' || line[d] == '?' || line[d] == '#');
+    return port ? 0 : i + 1;
+}
+
+/* The text curl is given: the line itself when it has a scheme; else the default scheme
+ * before it ("example.com/x", and "//example.com/x" scheme-relative as in HTML). NULL when
+ * out of memory. */
+static char *with_scheme(const char *line, size_t len, const char *scheme) {
+    if (scheme_prefix(line, len))
+        return strndup(line, len);
+    const char *sep = len >= 2 && line[0] == '/' && line[1] == '/' ? ":" : "://";
+    size_t sl = strlen(scheme), pl = strlen(sep);
+    char *raw = malloc(sl + pl + len + 1);
+    if (raw) {
+        memcpy(raw, scheme, sl);
+        memcpy(raw + sl, sep, pl);
+        memcpy(raw + sl + pl, line, len);
+        raw[sl + pl + len] = '\0';
+    }
+    return raw;
+}
+
+/* A host with non-ASCII letters must convert to its ASCII form (IDNA, done by libcurl with
+ * libidn2, which needs a UTF-8 LC_CTYPE: main sets it); the URL keeps the form written. */
+static int idn_ok(CURLU *u) {
+    char *host = NULL, *ace = NULL;
+    int ok = curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK;
+    for (const char *p = ok ? host : ""; *p; p++)
+        if ((unsigned char)*p >= 0x80) {
+            ok = curl_url_get(u, CURLUPART_HOST, &ace, CURLU_PUNYCODE) == CURLUE_OK;
+            break;
+        }
+    curl_free(ace);
+    curl_free(host);
+    return ok;
+}
+
 int cli_url_normalize(const char *line, size_t len, const char *default_scheme, char **url,
                       const char **why) {
-    char *raw;
     *url = NULL;
     if (memchr(line, '\0', len)) {
         *why = "NUL byte in URL";
         return CAFE_EINVAL;
     }
-    /* No "scheme://": a bare host, as people write them. */
-    const char *sep = memmem(line, len, "://", 3);
-    if (sep) {
-        raw = strndup(line, len);
-    } else {
-        size_t sl = strlen(default_scheme);
-        raw = malloc(sl + 3 + len + 1);
-        if (raw)
-            memcpy(raw, default_scheme, sl), memcpy(raw + sl, "://", 3),
-                memcpy(raw + sl + 3, line, len), raw[sl + 3 + len] = 0;
+    size_t sp = scheme_prefix(line, len);
+    if (sp && !((sp == 5 && strncasecmp(line, "http:", 5) == 0) ||
+                (sp == 6 && strncasecmp(line, "https:", 6) == 0))) {
+        *why = "unsupported scheme (only http and https are fetched)";
+        return CAFE_EINVAL;
     }
+    char *raw = with_scheme(line, len, default_scheme);
     CURLU *u = curl_url();
     if (!raw || !u) {
         free(raw);
@@ -229,6 +310,9 @@ int cli_url_normalize(const char *line, size_t len, const char *default_scheme, 
         rc = CAFE_EINVAL;
     } else if (!host_ok(u)) {
         *why = "bad host name";
+        rc = CAFE_EINVAL;
+    } else if (!idn_ok(u)) {
+        *why = "bad international host name (IDNA)";
         rc = CAFE_EINVAL;
     } else if (curl_url_get(u, CURLUPART_URL, &norm, 0) != CURLUE_OK || !(*url = strdup(norm))) {
         *why = "out of memory";

@@ -29,6 +29,14 @@ int cli_input_next(cli_input_t *in, const char **line, size_t *len, uint64_t *li
  * # comments. */
 size_t cli_line_trim(const char *s, size_t n, size_t *start);
 
+/* How a line that is not fetched is recorded (its record's url, and the key --resume finds
+ * it by): at most CLI_LINE_SHOWN bytes of it, cut at a character and marked with "…" when
+ * longer (or when `cut`: the reader kept only its start); NUL and invalid bytes become
+ * U+FFFD, so the record is valid UTF-8 and reads back the same. malloc'd; NULL when out of
+ * memory. */
+#define CLI_LINE_SHOWN 1024
+char *cli_line_shown(const char *line, size_t len, int cut);
+
 /* Normalises a URL line: a bare host ("example.com/x") gets default_scheme; only http and
  * https are accepted. On success *url is a malloc'd normalised URL. On failure returns a
  * negative code and *why a static message. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct fetch_job {
@@ -49,18 +50,16 @@ static int wait_for_slot(cli_run_t *run, uint64_t seq) {
 }
 
 /* --resume: does the output hold this line's record already? A URL is recorded normalised;
- * a bad line as its text up to any NUL, made valid UTF-8: that is what the resume reader
- * gets back, so the same key is looked up (else each resume would add its record again). */
-static int recorded(cli_run_t *run, const char *url, const char *line, size_t len) {
+ * a bad line as cli_line_shown makes it: that is what the resume reader gets back, so the
+ * same key is looked up (else each resume would add its record again). */
+static int recorded(cli_run_t *run, const char *url, const char *line, size_t len, int cut) {
     if (!run->o->resume)
         return 0;
     if (url)
         return cli_urlset_has(&run->done_set, url, strlen(url));
-    char *raw = strndup(line, len);
-    char *key = raw ? cli_utf8_sanitize(raw, strlen(raw)) : NULL;
+    char *key = cli_line_shown(line, len, cut);
     int has = key && cli_urlset_has(&run->done_set, key, strlen(key));
     free(key);
-    free(raw);
     return has;
 }
 
@@ -69,7 +68,7 @@ static int dispatch(cli_run_t *run, const char *line, size_t len, int too_long) 
     char *url = NULL;
     const char *why = "line too long";
     int bad = too_long ? CAFE_EINVAL : cli_url_normalize(line, len, run->o->scheme, &url, &why);
-    if (recorded(run, url, line, len)) {
+    if (recorded(run, url, line, len, too_long)) {
         free(url);
         run->skipped++;
         return 0;
@@ -85,7 +84,7 @@ static int dispatch(cli_run_t *run, const char *line, size_t len, int too_long) 
     s->rec.seq = seq;
     run->next_seq++;
     if (bad) {
-        s->rec.url = strndup(line, len);
+        s->rec.url = cli_line_shown(line, len, too_long);
         cli_record_fail(&s->rec, bad, "invalid URL: %s", why);
         s->state = SLOT_DONE;
         cli_run_finish(run, seq);
@@ -222,9 +221,23 @@ static int run_main(void *arg, void **value) {
     return 0;
 }
 
+/* -o naming the input (or the file standard input reads), through any link: opening it
+ * for writing would empty it before a line is read. */
+static int output_is_input(const cli_opts_t *o) {
+    struct stat in, out;
+    int have_in = strcmp(o->input, "-") == 0 ? fstat(0, &in) == 0 : stat(o->input, &in) == 0;
+    return have_in && stat(o->output, &out) == 0 && S_ISREG(out.st_mode) &&
+           in.st_dev == out.st_dev && in.st_ino == out.st_ino;
+}
+
 static FILE *open_output(const cli_opts_t *o) {
     if (!o->output)
         return stdout;
+    if (output_is_input(o)) {
+        fprintf(stderr, "cafe titles: -o %s is the input file: it would be overwritten\n",
+                o->output);
+        return NULL;
+    }
     FILE *f = fopen(o->output, o->resume ? "a" : "w");
     if (!f)
         fprintf(stderr, "cafe titles: cannot open %s: %s\n", o->output, strerror(errno));
@@ -324,7 +337,9 @@ int cli_titles_main(int argc, char **argv) {
                 : o.output ? o.output
                            : "standard output",
                 strerror(run.write_error));
-    if (rc == 0 && !o.quiet && run.write_error != EPIPE && !(run.db_failed && !run.started_ms))
+    /* After a write error the message above says what happened; a summary of a run that
+     * could not write ("0 URLs in 0.00 s: 0 ok") would only contradict it. */
+    if (rc == 0 && !o.quiet && !run.write_error && !(run.db_failed && !run.started_ms))
         cli_summary(&run, run.stopping == 2);
     int code = rc                         ? rc
                : run.db_failed            ? 2
