@@ -68,6 +68,7 @@ extern "C" {
     XX(EOF, -30002, "end of stream")                                                               \
     XX(ETASKFAIL, -30003, "task failed")                                                           \
     XX(EUNKNOWN, -30004, "unknown error")                                                          \
+    XX(ERESOLVE, -30005, "could not resolve host name")                                            \
     XX(EHTTP_URL, -30100, "malformed URL")                                                         \
     XX(EHTTP_SCHEME, -30101, "unsupported URL scheme: only http and https")                        \
     XX(EHTTP_DNS, -30102, "could not resolve host")                                                \
@@ -243,16 +244,16 @@ int cafe_task_gather(cafe_task_t *const *tasks, size_t n, cafe_result_t *results
 int cafe_task_gather_failfast(cafe_task_t *const *tasks, size_t n, cafe_result_t *results);
 
 /* asyncio.wait(..., return_when=FIRST_COMPLETED): waits until one of the tasks has finished
- * and stores its position in *index (the lowest one when several have). Joins nothing: every
- * handle stays valid. NULL entries are skipped. Returns 0, CAFE_ECANCELED / CAFE_ETIMEDOUT
- * (caller interrupted), CAFE_EINVAL (no task, or a bad handle as for gather), CAFE_EBUSY,
- * CAFE_ENOTASK (outside a task, none finished). */
+ * and stores its position in *index (the one that finished first, when several have). Joins
+ * nothing: every handle stays valid. NULL entries are skipped. Returns 0, CAFE_ECANCELED /
+ * CAFE_ETIMEDOUT (caller interrupted), CAFE_EINVAL (no task, or a bad handle as for gather),
+ * CAFE_EBUSY, CAFE_ENOTASK (outside a task, none finished). */
 int cafe_task_wait_any(cafe_task_t *const *tasks, size_t n, size_t *index);
 
-/* asyncio.as_completed: joins the next task of tasks[] to finish, stores its position in
- * *index and its status and value in *result (may be NULL), and sets tasks[*index] to NULL.
- * Returns 0, CAFE_EOF once every entry is NULL, or wait_any's errors (then nothing was
- * joined; the remaining handles are still the caller's, in tasks[]). Loop on it:
+/* asyncio.as_completed: joins the tasks of tasks[] in the order they finished, one per call:
+ * stores its position in *index and its status and value in *result (may be NULL), and sets
+ * tasks[*index] to NULL. Returns 0, CAFE_EOF once every entry is NULL, or wait_any's errors (then
+ * nothing was joined; the remaining handles are still the caller's, in tasks[]). Loop on it:
  *
  *     while ((rc = cafe_task_as_completed(tasks, n, &i, &r)) == 0) use(i, r);
  */
@@ -495,11 +496,13 @@ int cafe_signal_wait(cafe_signal_t *s);
 int cafe_signal_pending(cafe_signal_t *s);
 void cafe_signal_close(cafe_signal_t *s);
 
+#ifdef __cplusplus
+}
+#endif
+
+/* The parts with headers of their own; each can also be included alone. */
 #include "cafe/tcp.h"
 #include "cafe/title.h"
 #include "cafe/http.h"
 
-#ifdef __cplusplus
-}
-#endif
 #endif /* CAFE_H */

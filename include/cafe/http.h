@@ -23,6 +23,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum cafe_http_method {
     CAFE_HTTP_GET = 0,
     CAFE_HTTP_HEAD, /* no body is requested; on_body is never called */
@@ -207,4 +211,7 @@ typedef struct cafe_http_stats {
 /* Fills *out for `loop` (NULL = the running loop); zeros when it made no request. */
 void cafe_http_stats_get(cafe_loop_t *loop, cafe_http_stats_t *out);
 
+#ifdef __cplusplus
+}
+#endif
 #endif /* CAFE_HTTP_H */

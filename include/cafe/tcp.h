@@ -1,5 +1,5 @@
 /* cafe TCP streams (asyncio's streams): listen, accept, connect, read, write, shutdown and
- * close as calls of the current task. Included by cafe.h; do not include it on its own.
+ * close as calls of the current task. Included by cafe.h; may also be included alone.
  *
  * Ownership: a cafe_tcp_t is a one-pointer handle owned by the caller (on its stack, in its
  * structs, anywhere). listen / accept / connect fill it; cafe_tcp_close (or
@@ -31,13 +31,20 @@
  * SIGPIPE: like Python and Node, the first stream sets SIGPIPE to ignored (unless the
  * program set a disposition of its own), so writing to a vanished peer returns CAFE_EPIPE.
  *
- * Addresses are numeric IPv4 ("127.0.0.1") or IPv6 ("::1") literals; port 0 in listen
- * picks a free port (cafe_tcp_port reports it). Errors are libuv's, i.e. -errno
+ * Addresses: listen takes a numeric IPv4 ("127.0.0.1") or IPv6 ("::1") literal; connect
+ * takes a literal or a host name. Port 0 in listen picks a free port (cafe_tcp_port reports
+ * it). Errors are libuv's, i.e. -errno
  * (CAFE_ECONNREFUSED, CAFE_ECONNRESET, CAFE_EADDRINUSE, ...). */
 #ifndef CAFE_TCP_H
 #define CAFE_TCP_H
 
+#include "cafe.h" /* the error codes and the loop */
+
 #include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define CAFE_TCP_BUFFER (16u * 1024u)
 
@@ -61,9 +68,12 @@ int cafe_tcp_listen(cafe_tcp_t *l, const char *ip, int port, int backlog);
  * CAFE_EMFILE) are returned once each. */
 int cafe_tcp_accept(cafe_tcp_t *l, cafe_tcp_t *conn);
 
-/* Connects to ip:port and makes *s a connected stream. On failure (CAFE_ECONNREFUSED,
- * CAFE_ETIMEDOUT, ...) *s is left closed and nothing needs freeing. */
-int cafe_tcp_connect(cafe_tcp_t *s, const char *ip, int port);
+/* asyncio.open_connection: connects to host:port and makes *s a connected stream. host is an
+ * IP literal or a host name; a name is resolved without blocking the loop (getaddrinfo on
+ * libuv's thread pool: /etc/hosts, then DNS) and its addresses (up to 4) are tried in
+ * turn until one accepts. On failure (CAFE_ERESOLVE, CAFE_ECONNREFUSED, CAFE_ETIMEDOUT, ...
+ * the last address's error) *s is left closed and nothing needs freeing. */
+int cafe_tcp_connect(cafe_tcp_t *s, const char *host, int port);
 
 /* The local port of a listener or stream (> 0), or a negative code. Never waits. */
 int cafe_tcp_port(cafe_tcp_t *s);
@@ -105,4 +115,7 @@ int cafe_tcp_close(cafe_tcp_t *s);
  * reads and writes fail with CAFE_ECONNRESET. After cafe_tcp_shutdown it closes normally. */
 int cafe_tcp_close_reset(cafe_tcp_t *s);
 
+#ifdef __cplusplus
+}
+#endif
 #endif /* CAFE_TCP_H */

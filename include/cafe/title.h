@@ -1,6 +1,6 @@
 /* cafe/title.h — streaming <title> extraction: what a browser's document.title gives.
  *
- * Included by cafe.h; do not include it alone.
+ * Included by cafe.h; may also be included alone.
  *
  * The extractor follows the WHATWG HTML tokenizer (every state that can hide or reveal a
  * title: comments, bogus comments, DOCTYPE, RCDATA, RAWTEXT, script data with its escaped
@@ -33,6 +33,14 @@
  */
 #ifndef CAFE_TITLE_H
 #define CAFE_TITLE_H
+
+#include "cafe.h" /* the error codes */
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* The longest title kept, in bytes of UTF-8 (without the terminating NUL). A longer title
  * is cut at a character boundary at or below this limit, and cafe_title_truncated says so. */
@@ -121,4 +129,7 @@ void cafe_title_free(cafe_title_t *t);
 int cafe_title_extract(const void *html, size_t len, const char *charset, char **title,
                        const char **encoding);
 
+#ifdef __cplusplus
+}
+#endif
 #endif /* CAFE_TITLE_H */

@@ -1,4 +1,5 @@
 /* Encoding detection for undeclared pages: the UTF-8 check, then uchardet (see detect.h). */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <uchardet/uchardet.h>
@@ -7,6 +8,8 @@
 
 void cafe__html_detect_init(cafe__html_detect_t *d) {
     d->ud = NULL;
+    d->buf = NULL;
+    d->cap = 0;
     cafe__html_detect_reset(d);
 }
 
@@ -78,17 +81,33 @@ static size_t under_cap(cafe__html_detect_t *d, const unsigned char *p, size_t n
     return i;
 }
 
+/* Room for n more bytes of evidence: the buffer grows by doubling, up to the cap. */
+static int room(cafe__html_detect_t *d, size_t n) {
+    if (d->fed + n <= d->cap)
+        return 1;
+    size_t cap = d->cap ? d->cap : 4096;
+    while (cap < d->fed + n)
+        cap *= 2;
+    if (cap > CAFE__DETECT_MAX)
+        cap = CAFE__DETECT_MAX;
+    unsigned char *b = realloc(d->buf, cap);
+    if (!b)
+        return 0;
+    d->buf = b, d->cap = cap;
+    return 1;
+}
+
 void cafe__html_detect_feed(cafe__html_detect_t *d, const unsigned char *p, size_t n) {
+    size_t high = d->high;
     n = under_cap(d, p, n);
     if (n == 0)
         return;
-    d->fed += n;
-    if (!d->ud)
-        d->ud = uchardet_new(); /* NULL (out of memory): no answer, windows-1252 stays */
-    if (d->ud && uchardet_handle_data(d->ud, (const char *)p, n) != 0) {
-        uchardet_delete(d->ud); /* it failed to allocate inside: no answer from it */
-        d->ud = NULL;
+    if (!room(d, n)) {
+        d->high = high; /* out of memory: this evidence is lost, that is all */
+        return;
     }
+    memcpy(d->buf + d->fed, p, n);
+    d->fed += n;
 }
 
 int cafe__html_detect_enough(const cafe__html_detect_t *d) {
@@ -109,9 +128,13 @@ static const cafe__html_encoding_t *from_label(const char *label) {
     return cafe__html_encoding_get(label, strlen(label));
 }
 
+/* uchardet sees the evidence in one call: its answer depends on how data is split between
+ * calls (word boundaries at a call's edges), and must not depend on the page's chunks. */
 static const cafe__html_encoding_t *uchardet_answer(cafe__html_detect_t *d) {
     if (!d->ud)
-        return NULL;
+        d->ud = uchardet_new();
+    if (!d->ud || uchardet_handle_data(d->ud, (const char *)d->buf, d->fed) != 0)
+        return NULL; /* out of memory: no answer, windows-1252 stays */
     uchardet_data_end(d->ud);
     const char *name = uchardet_get_charset(d->ud);
     const cafe__html_encoding_t *e = name && *name ? from_label(as_label(name)) : NULL;
@@ -175,6 +198,8 @@ const cafe__html_encoding_t *cafe__html_detect_result(cafe__html_detect_t *d) {
 }
 
 void cafe__html_detect_close(cafe__html_detect_t *d) {
+    free(d->buf);
+    d->buf = NULL;
     if (d->ud)
         uchardet_delete(d->ud);
     d->ud = NULL;

@@ -19,8 +19,8 @@
  * Answers the tokenizer could not have read as bytes (UTF-16, ISO-2022-JP, UTF-32) or that
  * would erase the page (the replacement encoding: HZ, ISO-2022-KR/CN) count as no answer.
  *
- * Memory: the uchardet instance (allocated on the first feed, kept by reset); nothing per
- * byte. */
+ * Memory: the evidence (a buffer grown to at most CAFE__DETECT_MAX, kept by reset) and the
+ * uchardet instance (allocated at the first verdict, kept by reset); nothing per byte. */
 #ifndef CAFE_HTML_DETECT_H
 #define CAFE_HTML_DETECT_H
 
@@ -37,14 +37,16 @@
 #define CAFE__DETECT_ENOUGH 64
 
 typedef struct cafe__html_detect {
-    void *ud;     /* uchardet_t, or NULL before the first feed (or when it failed) */
-    size_t fed;   /* bytes of evidence so far */
-    size_t high;  /* non-ASCII bytes among them */
-    char tld[16]; /* the hint: lower-case top-level domain, or "" */
+    void *ud;           /* uchardet_t, or NULL before the first verdict (or when it failed) */
+    unsigned char *buf; /* the evidence (grown by doubling, up to the cap) */
+    size_t cap;         /* its size */
+    size_t fed;         /* bytes of evidence so far */
+    size_t high;        /* non-ASCII bytes among them */
+    char tld[16];       /* the hint: lower-case top-level domain, or "" */
 } cafe__html_detect_t;
 
 void cafe__html_detect_init(cafe__html_detect_t *d);
-/* Forgets the evidence and the hint; keeps the uchardet instance. */
+/* Forgets the evidence and the hint; keeps the buffer and the uchardet instance. */
 void cafe__html_detect_reset(cafe__html_detect_t *d);
 /* Adds evidence (bytes of the page in order; gaps are allowed); beyond the cap it is
  * ignored. */

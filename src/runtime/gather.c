@@ -71,14 +71,18 @@ int cafe_task_gather(cafe_task_t *const *tasks, size_t n, cafe_result_t *results
     return rc;
 }
 
-/* The lowest index of a finished task among the live handles of tasks[], or n. */
+/* The index of the task that finished first among the live handles of tasks[], or n. */
 static size_t first_done(cafe_task_t *const *tasks, size_t n) {
+    size_t best = n;
+    uint64_t when = UINT64_MAX;
     for (size_t i = 0; i < n; i++) {
         cafe__task_t *t = cafe__task_from(tasks[i]);
-        if (t && t->state == CAFE__DONE)
-            return i;
+        if (t && t->state == CAFE__DONE && t->finished < when) {
+            best = i;
+            when = t->finished;
+        }
     }
-    return n;
+    return best;
 }
 
 /* Parks until one of the live handles of tasks[] finishes (the caller saw none finished). */

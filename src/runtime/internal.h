@@ -91,8 +91,11 @@ struct cafe__task {
     uint32_t open_groups; /* groups this task initialised that still have live children */
     cafe__wait_t *wait;   /* the wait this task is parked on, or NULL */
     int wake_code;
-    uint64_t deadline;                       /* absolute loop time, CAFE__NEVER when none */
-    uint64_t wake_at;                        /* end of the current sleep, CAFE__NEVER when none */
+    uint64_t deadline; /* absolute loop time, CAFE__NEVER when none */
+    union {
+        uint64_t wake_at;  /* end of the current sleep, CAFE__NEVER when none */
+        uint64_t finished; /* once DONE: the loop's count of finished tasks then (order) */
+    };
     cafe__wait_t *joiner;                    /* the task waiting in join or wait_any, if any */
     cafe_group_t *group;                     /* owning group, or NULL */
     cafe_result_t *result_out;               /* group child: where its result is copied */
@@ -117,7 +120,8 @@ struct cafe_loop {
     cafe__task_t *all;
     cafe__task_t **slots; /* every struct by its index: handles are decoded through it */
     size_t nslots, slots_cap;
-    size_t live; /* tasks not finished */
+    size_t live;       /* tasks not finished */
+    uint64_t finished; /* tasks finished so far: gives their finishing order */
     size_t stack_size;
     int running, quiet;
     int in_uv;       /* inside uv_run: a task made ready must stop libuv from blocking */
@@ -185,6 +189,19 @@ static inline int cafe__interruption(const cafe__task_t *t, uint64_t now) {
  * running task t (may be NULL), after yielding once so that a task looping on a call that
  * keeps failing still lets every other task run. 0 when there is none. */
 int cafe__cancel_check(cafe__task_t *t);
+
+/* Stack overflow reports (overflow.c): installs the process's SIGSEGV handler (once) and
+ * gives the calling thread an alternate signal stack if it has none; returns that stack
+ * (NULL when the thread had one already, or none could be made) for disarm. */
+void *cafe__overflow_arm(void);
+void cafe__overflow_disarm(void *altstack);
+
+/* Host name resolution (resolve.c), the seam for another resolver: up to max addresses of
+ * host (a name or an IP literal) with `port` set, in the resolver's order. Suspends the
+ * running task. Returns the count (> 0), CAFE_ERESOLVE, CAFE_ENOMEM, CAFE_EINVAL,
+ * CAFE_ENOTASK, or CAFE_ECANCELED / CAFE_ETIMEDOUT. */
+struct sockaddr_storage;
+int cafe__resolve(const char *host, int port, struct sockaddr_storage *out, int max);
 
 /* Task internals (task.c). */
 /* cafe_task_spawn returning the struct. */

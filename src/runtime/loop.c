@@ -218,6 +218,7 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
     cafe_loop_t *outer = tls_loop;
     tls_loop = loop;
     loop->running = 1;
+    void *altstack = cafe__overflow_arm();
     cafe__task_t *main_task;
     cafe_task_opts_t opts = {.name = "main"};
     int rc = cafe__task_spawn(&main_task, fn, arg, &opts);
@@ -250,6 +251,7 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
     if (rc == 0)
         rc = cafe__task_join(main_task, result, 0);
     report_unjoined(loop);
+    cafe__overflow_disarm(altstack);
     loop->running = 0;
     tls_loop = outer;
     return rc;

@@ -50,6 +50,7 @@ static void task_entry(void *p) {
     if (t->open_groups)
         cafe__group_check_owner(t); /* aborts: children would write into a dead frame */
     t->state = CAFE__DONE;
+    t->finished = ++loop->finished;
     loop->live--;
     if (t->joiner)
         cafe__wake(t->joiner, 0);

@@ -121,13 +121,9 @@ static void on_connection(uv_stream_t *server, int status) {
         cafe__wake(w, 0);
 }
 
-/* The start of listen and connect: the address parsed, and the stream's state made with
- * its caller counted as a user. */
-static int tcp_open(cafe_loop_t *loop, const char *ip, int port, struct sockaddr_storage *ss,
-                    cafe__tcp_t **out) {
-    int rc = parse_addr(ip, port, ss);
-    if (rc != 0)
-        return rc;
+/* The start of listen and connect: the stream's state made with its caller counted as a
+ * user. */
+static int tcp_open(cafe_loop_t *loop, cafe__tcp_t **out) {
     ignore_sigpipe();
     cafe__tcp_t *t = tcp_new(loop);
     if (!t)
@@ -146,7 +142,9 @@ int cafe_tcp_listen(cafe_tcp_t *l, const char *ip, int port, int backlog) {
         return CAFE_ENOTASK;
     struct sockaddr_storage ss;
     cafe__tcp_t *t;
-    int rc = tcp_open(loop, ip, port, &ss, &t);
+    int rc = parse_addr(ip, port, &ss);
+    if (rc == 0)
+        rc = tcp_open(loop, &t);
     if (rc != 0)
         return rc;
     rc = uv_tcp_bind(&t->h, (const struct sockaddr *)&ss, 0);
@@ -206,19 +204,12 @@ static void on_connect(uv_connect_t *req, int status) {
     t->writer = NULL;
 }
 
-int cafe_tcp_connect(cafe_tcp_t *s, const char *ip, int port) {
-    if (!s)
-        return CAFE_EINVAL;
-    s->private_impl = NULL;
-    cafe__task_t *self = cafe__running();
-    if (!self)
-        return CAFE_ENOTASK;
-    struct sockaddr_storage ss;
+static int connect_addr(cafe_loop_t *loop, cafe_tcp_t *s, const struct sockaddr_storage *ss) {
     cafe__tcp_t *t;
-    int rc = tcp_open(self->loop, ip, port, &ss, &t);
+    int rc = tcp_open(loop, &t);
     if (rc != 0)
         return rc;
-    rc = uv_tcp_connect(&t->req.connect, &t->h, (const struct sockaddr *)&ss, on_connect);
+    rc = uv_tcp_connect(&t->req.connect, &t->h, (const struct sockaddr *)ss, on_connect);
     if (rc != 0)
         return discard(t, cafe__err_from_uv(rc));
     rc = cafe__tcp_park(t, &t->writer, 1);
@@ -227,6 +218,29 @@ int cafe_tcp_connect(cafe_tcp_t *s, const char *ip, int port) {
     uv_tcp_nodelay(&t->h, 1);
     s->private_impl = t;
     return cafe__tcp_leave(t, 0);
+}
+
+/* Addresses of one name tried in turn (asyncio's open_connection does the same). */
+#define CONNECT_MAX_ADDRS 4
+
+int cafe_tcp_connect(cafe_tcp_t *s, const char *host, int port) {
+    if (!s)
+        return CAFE_EINVAL;
+    s->private_impl = NULL;
+    cafe__task_t *self = cafe__running();
+    if (!self)
+        return CAFE_ENOTASK;
+    struct sockaddr_storage addrs[CONNECT_MAX_ADDRS];
+    int n = parse_addr(host, port, &addrs[0]) == 0
+                ? 1
+                : cafe__resolve(host, port, addrs, CONNECT_MAX_ADDRS);
+    int rc = n;
+    for (int i = 0; i < n; i++) {
+        rc = connect_addr(self->loop, s, &addrs[i]);
+        if (rc == 0 || rc == CAFE_ECANCELED || rc == CAFE_ETIMEDOUT || rc == CAFE_ENOMEM)
+            break;
+    }
+    return rc;
 }
 
 int cafe_tcp_port(cafe_tcp_t *s) {

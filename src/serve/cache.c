@@ -20,6 +20,9 @@ struct srv_entry {
     char *json; /* the record, one JSON line; NULL when the fetch was cancelled */
     size_t json_len, size;
     uint64_t fetched_ms;
+    /* The hit answer, prepared once per second of Age (its headers change with it). */
+    struct MHD_Response *hit;
+    uint64_t hit_age;
     int pending, hashed, refs;
     cafe_future_t done;
 };
@@ -38,6 +41,8 @@ static uint64_t hash_of(const char *s) {
 static void entry_unref(srv_entry_t *e) {
     if (--e->refs > 0)
         return;
+    if (e->hit)
+        MHD_destroy_response(e->hit);
     free(e->key);
     free(e->json);
     free(e);
@@ -164,9 +169,14 @@ static void reply_entry(srv_req_t *r, srv_entry_t *e, const char *how) {
         srv_reply_error(r, 503, "the fetch was cancelled: shutting down");
         return;
     }
+    uint64_t age = srv_now(s) - e->fetched_ms;
+    int hit = strcmp(how, "hit") == 0;
+    if (hit && e->hit && e->hit_age == age / 1000) {
+        srv_reply_shared(r, 200, e->hit);
+        return;
+    }
     if (srv_reply(r, 200, "application/json", e->json, e->json_len, 1) != 0)
         return;
-    uint64_t age = srv_now(s) - e->fetched_ms;
     uint64_t left = age < s->o.cache_ttl_ms ? s->o.cache_ttl_ms - age : 0;
     char v[64];
     snprintf(v, sizeof v, "public, max-age=%" PRIu64, left / 1000);
@@ -174,6 +184,13 @@ static void reply_entry(srv_req_t *r, srv_entry_t *e, const char *how) {
     snprintf(v, sizeof v, "%" PRIu64, age / 1000);
     MHD_add_response_header(r->resp, "Age", v);
     MHD_add_response_header(r->resp, "X-Cache", how);
+    if (hit) {
+        if (e->hit)
+            MHD_destroy_response(e->hit);
+        e->hit = r->resp; /* the entry's now; this request uses it as a shared answer */
+        e->hit_age = age / 1000;
+        r->resp_shared = 1;
+    }
 }
 
 typedef struct title_call {

@@ -153,7 +153,7 @@ void srv_req_ref(srv_req_t *r) {
 void srv_req_unref(srv_req_t *r) {
     if (--r->refs > 0)
         return;
-    if (r->resp)
+    if (r->resp && !r->resp_shared)
         MHD_destroy_response(r->resp);
     free(r->body);
     free(r->pend);
@@ -230,4 +230,7 @@ void srv_httpd_stop(srv_t *s) {
     s->handles = 0;
     MHD_stop_daemon(s->d);
     s->d = NULL;
+    if (s->healthz)
+        MHD_destroy_response(s->healthz);
+    s->healthz = NULL;
 }

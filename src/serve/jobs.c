@@ -154,6 +154,7 @@ static void store(srv_job_t *j, size_t i, const cli_record_t *rec) {
 
 static int worker(void *arg, void **value) {
     srv_job_t *j = arg;
+    unsigned quick = 0;
     (void)value;
     while (!j->cancel && j->next_url < j->n && !j->write_error) {
         size_t i = j->next_url++;
@@ -164,6 +165,9 @@ static int worker(void *arg, void **value) {
         if (bad) {
             rec.url = strdup(line);
             cli_record_fail(&rec, bad, "invalid URL: %s", why);
+            /* Records made without waiting: let the loop serve others now and then. */
+            if (++quick % 32 == 0 && cafe_task_yield() != 0)
+                j->cancel = 1;
         } else {
             srv_fetch(j->srv, &rec);
         }

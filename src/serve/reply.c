@@ -26,11 +26,20 @@ int srv_reply(srv_req_t *r, unsigned status, const char *ctype, const void *data
     if (!resp)
         return CAFE_ENOMEM;
     srv_headers_common(resp, ctype);
-    if (r->resp)
+    if (r->resp && !r->resp_shared)
         MHD_destroy_response(r->resp);
     r->resp = resp;
+    r->resp_shared = 0;
     r->status = status;
     return 0;
+}
+
+void srv_reply_shared(srv_req_t *r, unsigned status, struct MHD_Response *resp) {
+    if (r->resp && !r->resp_shared)
+        MHD_destroy_response(r->resp);
+    r->resp = resp;
+    r->resp_shared = 1;
+    r->status = status;
 }
 
 int srv_reply_error(srv_req_t *r, unsigned status, const char *msg) {

@@ -127,27 +127,32 @@ static void wait_for_record(srv_req_t *r) {
     srv_suspend(r);
 }
 
+/* Fills buf with as many pieces as fit (one chunk, one write for many records). */
 static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max) {
     srv_req_t *r = cls;
+    size_t used = 0;
     (void)pos;
-    for (;;) {
+    while (used < max) {
         if (r->pend_off < r->pend_len) {
             size_t n = r->pend_len - r->pend_off;
-            n = n < max ? n : max;
-            memcpy(buf, r->pend + r->pend_off, n);
+            n = n < max - used ? n : max - used;
+            memcpy(buf + used, r->pend + r->pend_off, n);
             r->pend_off += n;
-            return (ssize_t)n;
+            used += n;
+            continue;
         }
         if (r->ended || !r->job)
-            return MHD_CONTENT_READER_END_OF_STREAM;
+            return used ? (ssize_t)used : MHD_CONTENT_READER_END_OF_STREAM;
         int rc = next_piece(r);
         if (rc < 0)
-            return MHD_CONTENT_READER_END_WITH_ERROR;
+            return used ? (ssize_t)used : MHD_CONTENT_READER_END_WITH_ERROR;
         if (rc == 0) {
-            wait_for_record(r);
-            return 0;
+            if (!used)
+                wait_for_record(r);
+            return (ssize_t)used;
         }
     }
+    return (ssize_t)used;
 }
 
 void srv_results_detach(srv_req_t *r) {

@@ -120,10 +120,17 @@ static void take_body(srv_req_t *r, const char *data, size_t len) {
 static void healthz(srv_req_t *r) {
     static const char ok[] = "{\"status\":\"ok\"}\n";
     static const char stopping[] = "{\"status\":\"stopping\"}\n";
-    if (r->srv->stopping)
+    srv_t *s = r->srv;
+    if (s->stopping) {
         srv_reply(r, 503, "application/json", stopping, sizeof stopping - 1, 0);
-    else
-        srv_reply(r, 200, "application/json", ok, sizeof ok - 1, 0);
+        return;
+    }
+    if (!s->healthz && srv_reply(r, 200, "application/json", ok, sizeof ok - 1, 0) == 0) {
+        s->healthz = r->resp; /* kept for every later call; freed at stop */
+        r->resp = NULL;
+    }
+    if (s->healthz)
+        srv_reply_shared(r, 200, s->healthz);
 }
 
 static void dispatch(srv_req_t *r, const char *url, const char *method) {
@@ -155,7 +162,8 @@ static enum MHD_Result queue(srv_req_t *r) {
     unsigned cls = r->status / 100;
     s->m.responses[cls < 6 ? cls : 5]++;
     enum MHD_Result rc = MHD_queue_response(r->conn, r->status, r->resp);
-    MHD_destroy_response(r->resp);
+    if (!r->resp_shared)
+        MHD_destroy_response(r->resp);
     r->resp = NULL;
     return rc;
 }

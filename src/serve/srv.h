@@ -81,6 +81,7 @@ typedef struct srv {
     cafe_group_t tasks; /* every request task and job task */
     int stopping;
     uint64_t started_ms;
+    struct MHD_Response *healthz; /* prepared once: the cheapest answer */
     srv_metrics_t m;
 } srv_t;
 
@@ -95,6 +96,7 @@ struct srv_req {
     int body_refused;
     unsigned status; /* with resp: the answer to queue at the next handler call */
     struct MHD_Response *resp;
+    int resp_shared; /* resp is a prepared answer someone else owns (a cache entry's) */
     /* Results streaming (results.c). */
     srv_job_t *job;
     uint64_t cursor;
@@ -129,6 +131,8 @@ enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const cha
 int srv_reply(srv_req_t *r, unsigned status, const char *ctype, const void *data, size_t len,
               int copy);
 int srv_reply_error(srv_req_t *r, unsigned status, const char *msg);
+/* Answers with a prepared response that stays its owner's (libmicrohttpd counts its uses). */
+void srv_reply_shared(srv_req_t *r, unsigned status, struct MHD_Response *resp);
 void srv_headers_common(struct MHD_Response *resp, const char *ctype);
 
 /* cache.c: LRU bounded in bytes, TTL, single-flight. */

@@ -108,6 +108,32 @@ static void test_echo_ipv6(void **state) {
     assert_int_equal(test_run(echo_main, "::1"), 0);
 }
 
+/* ---- connect by host name: "localhost" from /etc/hosts, each address tried in turn (it
+ * may give ::1 first, where nobody listens) ---- */
+static int by_name_main(void *arg, void **value) {
+    server_t s;
+    cafe_task_t *st;
+    server_start(&s, "127.0.0.1", &st);
+    client_t c = {.ip = "localhost", .port = s.port, .id = 2};
+    cafe_task_t *ct;
+    assert_int_equal(cafe_task_spawn(&ct, echo_client, &c, NULL), 0);
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(ct, &r), 0);
+    assert_int_equal(r.status, 0);
+    /* cancelled while resolving: the lookup is abandoned, nothing leaks */
+    assert_int_equal(cafe_task_spawn(&ct, echo_client, &c, NULL), 0);
+    assert_int_equal(cafe_task_cancel(ct), 0);
+    assert_int_equal(cafe_task_join(ct, &r), 0);
+    assert_int_equal(r.status, CAFE_ECANCELED);
+    server_stop(&s, st);
+    assert_int_equal(s.conns, 1);
+    return 0;
+}
+
+static void test_connect_by_name(void **state) {
+    assert_int_equal(test_run(by_name_main, NULL), 0);
+}
+
 /* ---- many connections at once ---- */
 static int many_main(void *arg, void **value) {
     int n = *(int *)arg;
@@ -458,8 +484,9 @@ static int errors_main(void *arg, void **value) {
     assert_int_equal(cafe_tcp_listen(&l2, "127.0.0.1", port, 0), CAFE_EADDRINUSE);
     assert_int_equal(cafe_tcp_close(&l), 0); /* port is free now, and nobody listens */
     assert_int_equal(cafe_tcp_connect(&c, "127.0.0.1", port), CAFE_ECONNREFUSED);
-    assert_int_equal(cafe_tcp_port(&c), CAFE_EINVAL); /* left closed */
-    assert_int_equal(cafe_tcp_connect(&c, "localhost", port), CAFE_EINVAL);
+    assert_int_equal(cafe_tcp_port(&c), CAFE_EINVAL);                             /* left closed */
+    assert_int_equal(cafe_tcp_connect(&c, "localhost", port), CAFE_ECONNREFUSED); /* each */
+    assert_int_equal(cafe_tcp_connect(&c, "", port), CAFE_EINVAL);
     assert_int_equal(cafe_tcp_connect(&c, "127.0.0.1", 70000), CAFE_EINVAL);
     assert_int_equal(cafe_tcp_listen(&l, "300.0.0.1", 0, 0), CAFE_EINVAL);
     cafe_task_cancel(cafe_task_current()); /* connect of a cancelled task: never starts */
@@ -528,6 +555,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_echo_ipv4),
         cmocka_unit_test(test_echo_ipv6),
+        cmocka_unit_test(test_connect_by_name),
         cmocka_unit_test(test_many_connections),
         cmocka_unit_test(test_bulk_both_directions),
         cmocka_unit_test(test_read_until),

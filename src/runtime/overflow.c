@@ -1,0 +1,111 @@
+/* Stack overflow reports. A task that runs into the guard page below its stack gets SIGSEGV;
+ * with the fault on the overflowing stack itself, no handler could run there, so each
+ * thread running a loop gets an alternate signal stack. The handler names the task and its
+ * stack size and aborts; a fault anywhere else goes to whatever handler was there before us
+ * (or the default action), as if we were not there.
+ *
+ * The handler is installed once per process, at the first cafe_loop_run; a program that
+ * installs its own SIGSEGV handler afterwards replaces it (stack overflows are then only
+ * caught by the canary or that handler). Everything in the handler is async-signal-safe. */
+#include "runtime/internal.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define ALT_STACK_SIZE (64u * 1024u)
+
+static struct sigaction previous;
+static pthread_once_t install_once = PTHREAD_ONCE_INIT;
+
+static void put(const char *s) {
+    size_t n = strlen(s);
+    while (n > 0) {
+        ssize_t k = write(2, s, n);
+        if (k <= 0)
+            return;
+        s += k;
+        n -= (size_t)k;
+    }
+}
+
+static void put_size(size_t v) {
+    char buf[24];
+    char *p = buf + sizeof buf - 1;
+    *p = 0;
+    do
+        *--p = (char)('0' + v % 10);
+    while ((v /= 10) > 0);
+    put(p);
+}
+
+/* The running task, when addr lies in the guard page under its stack. */
+static const cafe__task_t *overflowed(const void *addr) {
+    cafe_loop_t *loop = cafe__loop_tls();
+    const cafe__task_t *t = loop ? loop->current : NULL;
+    if (!t || !t->stack || !t->stack->guarded)
+        return NULL;
+    const char *a = addr, *lo = t->stack->lo;
+    return a < lo && a >= lo - loop->stacks.page ? t : NULL;
+}
+
+static void on_segv(int sig, siginfo_t *info, void *uctx) {
+    const cafe__task_t *t = overflowed(info->si_addr);
+    if (t) {
+        put("cafe: stack overflow in task ");
+        put(t->name ? t->name : "(unnamed)");
+        put(" (stack of ");
+        put_size(t->stack->size);
+        put(" bytes): raise its stack_size (cafe_task_opts_t) or the loop's default\n");
+        signal(SIGABRT, SIG_DFL);
+        abort();
+    }
+    if (previous.sa_flags & SA_SIGINFO) {
+        previous.sa_sigaction(sig, info, uctx);
+        return;
+    }
+    if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN) {
+        previous.sa_handler(sig);
+        return;
+    }
+    /* Returning re-runs the faulting instruction, which now gets the default action. */
+    signal(SIGSEGV, SIG_DFL);
+}
+
+static void install(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_segv;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGSEGV, &sa, &previous) != 0)
+        previous.sa_handler = SIG_DFL;
+}
+
+void *cafe__overflow_arm(void) {
+    pthread_once(&install_once, install);
+    stack_t cur;
+    if (sigaltstack(NULL, &cur) == 0 && !(cur.ss_flags & SS_DISABLE))
+        return NULL; /* the thread has one already (the program's, or an outer loop's) */
+    void *mem =
+        mmap(NULL, ALT_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED)
+        return NULL;
+    stack_t ss = {.ss_sp = mem, .ss_size = ALT_STACK_SIZE, .ss_flags = 0};
+    if (sigaltstack(&ss, NULL) != 0) {
+        munmap(mem, ALT_STACK_SIZE);
+        return NULL;
+    }
+    return mem;
+}
+
+void cafe__overflow_disarm(void *mem) {
+    if (!mem)
+        return;
+    stack_t ss = {.ss_flags = SS_DISABLE};
+    sigaltstack(&ss, NULL);
+    munmap(mem, ALT_STACK_SIZE);
+}

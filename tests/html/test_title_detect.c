@@ -1,0 +1,385 @@
+/* Detection of undeclared encodings, over the corpus of gen_detect_corpus.py (240 unlabeled
+ * pages in 16 encodings, five shapes), generated into the build tree by python3:
+ * - each page whole and byte by byte, and one page of each encoding and shape split in two
+ *   at every byte: the same title, encoding and source every way (the verdict must not depend on
+ * how the page streams in);
+ * - accuracy with the URL's domain given: all UTF-8 and windows-1252 pages right, at least
+ *   the floor measured (bench/detect/README.md) overall;
+ * - declared by <meta>, by the transport or by a BOM: the declaration wins, the source says so;
+ * - detection off: windows-1252 and "default";
+ * - bad input: binary garbage, pages valid in several encodings, UTF-16 without a BOM, a
+ *   title followed by a megabyte of ASCII: no crash, a bounded read, a truthful source. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "html/detect.h"
+#include "title_check.h"
+
+#define MAXPAGES 512
+#define RIGHT_FLOOR 228 /* of 240: measured 232 with uchardet 0.0.7 */
+
+typedef struct page {
+    char file[128], enc[32], shape[16], tld[8], title[512];
+    unsigned char *data;
+    size_t len;
+} page_t;
+
+static page_t pages[MAXPAGES];
+static size_t npages;
+static cafe_title_t *shared; /* one extractor for every run, reset between pages as a crawler
+                                would */
+
+typedef struct outcome {
+    title_result_t r;
+    cafe_charset_source_t source;
+} outcome_t;
+
+/* ---- the corpus ------------------------------------------------------------------------ */
+
+static int load_corpus(void **state) {
+    (void)state;
+    const char *src = getenv("CAFE_SOURCE_DIR"), *bld = getenv("CAFE_BUILD_DIR");
+    char dir[1024], cmd[2200], path[1200], line[2048];
+    snprintf(dir, sizeof dir, "%s/tests/detect_corpus", bld ? bld : ".");
+    snprintf(cmd, sizeof cmd, "python3 %s/tests/html/gen_detect_corpus.py %s", src ? src : ".",
+             dir);
+    if (system(cmd) != 0)
+        return -1;
+    snprintf(path, sizeof path, "%s/index.tsv", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    while (npages < MAXPAGES && fgets(line, sizeof line, f)) {
+        page_t *pg = &pages[npages];
+        if (sscanf(line, "%127[^\t]\t%31[^\t]\t%15[^\t]\t%7[^\t]\t%511[^\n]", pg->file, pg->enc,
+                   pg->shape, pg->tld, pg->title) != 5)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, pg->file);
+        FILE *pf = fopen(path, "rb");
+        pg->data = malloc(1 << 16);
+        if (!pf || !pg->data)
+            return -1;
+        pg->len = fread(pg->data, 1, 1 << 16, pf);
+        fclose(pf);
+        npages++;
+    }
+    fclose(f);
+    return npages >= 240 && cafe_title_create(&shared, NULL) == 0 ? 0 : -1;
+}
+
+static int free_corpus(void **state) {
+    (void)state;
+    cafe_title_free(shared);
+    for (size_t i = 0; i < npages; i++)
+        free(pages[i].data);
+    return 0;
+}
+
+/* ---- running the extractor ---------------------------------------------------------------- */
+
+typedef struct how {
+    const char *charset, *url;
+    int detect;
+    size_t split; /* feed [0, split) then the rest; 0: whole */
+    int bytewise;
+} how_t;
+
+static void run(const unsigned char *p, size_t len, const how_t *h, outcome_t *o) {
+    cafe_title_t *t = shared;
+    cafe_title_reset(t, h->charset);
+    cafe_title_set_url(t, h->url);
+    cafe_title_set_detection(t, h->detect);
+    size_t pos = 0;
+    while (pos < len) {
+        size_t n = h->bytewise ? 1 : h->split && pos == 0 ? h->split : len - pos;
+        unsigned char *chunk = malloc(n); /* its own block: ASan sees any read past it */
+        assert_non_null(chunk);
+        memcpy(chunk, p + pos, n);
+        int rc = cafe_title_feed(t, chunk, n);
+        free(chunk);
+        assert_true(rc == 0 || rc == 1);
+        pos += n;
+        if (rc == 1)
+            break;
+    }
+    cafe_title_finish(t);
+    title_get(t, &o->r);
+    o->source = cafe_title_charset_source(t);
+    assert_true(test_utf8_valid(o->r.text, o->r.len) || o->r.len == 0);
+}
+
+static int same(const outcome_t *a, const outcome_t *b) {
+    return a->r.found == b->r.found && a->r.len == b->r.len &&
+           memcmp(a->r.text, b->r.text, a->r.len) == 0 &&
+           strcmp(a->r.encoding, b->r.encoding) == 0 && a->source == b->source;
+}
+
+static void url_of(const page_t *pg, char *url, size_t n) {
+    snprintf(url, n, "http://www.example.%s/index.html", pg->tld);
+}
+
+/* ---- the corpus, streamed every way ---------------------------------------------------- */
+
+static void test_corpus_every_split(void **state) {
+    (void)state;
+    for (size_t i = 0; i < npages; i++) {
+        const page_t *pg = &pages[i];
+        char url[64];
+        url_of(pg, url, sizeof url);
+        how_t h = {NULL, url, 1, 0, 0};
+        outcome_t whole, other;
+        run(pg->data, pg->len, &h, &whole);
+        assert_int_equal(whole.source, CAFE_CHARSET_DETECTED);
+        h.bytewise = 1;
+        run(pg->data, pg->len, &h, &other);
+        if (!same(&whole, &other)) {
+            fprintf(stderr, "%s bytewise: [%s] %s, whole [%s] %s\n", pg->file, other.r.text,
+                    other.r.encoding, whole.r.text, whole.r.encoding);
+            fail();
+        }
+        h.bytewise = 0;
+        /* every split of the first page of each encoding and shape (all of them: 40 s) */
+        size_t splits = strstr(pg->file, "-0.html") ? pg->len : 0;
+        for (h.split = 1; h.split < splits; h.split++) {
+            run(pg->data, pg->len, &h, &other);
+            if (!same(&whole, &other)) {
+                fprintf(stderr, "%s split at %zu: [%s] %s, whole [%s] %s\n", pg->file, h.split,
+                        other.r.text, other.r.encoding, whole.r.text, whole.r.encoding);
+                fail();
+            }
+        }
+    }
+}
+
+static void test_corpus_accuracy(void **state) {
+    (void)state;
+    size_t right = 0, right_no_url = 0;
+    for (size_t i = 0; i < npages; i++) {
+        const page_t *pg = &pages[i];
+        char url[64];
+        url_of(pg, url, sizeof url);
+        outcome_t o;
+        run(pg->data, pg->len, &(how_t){NULL, url, 1, 0, 0}, &o);
+        int ok = o.r.found && strcmp(o.r.text, pg->title) == 0;
+        right += ok;
+        if (!ok && (strcmp(pg->enc, "UTF-8") == 0 || strcmp(pg->enc, "windows-1252") == 0)) {
+            fprintf(stderr, "%s: [%s] in %s\n", pg->file, o.r.text, o.r.encoding);
+            fail();
+        }
+        run(pg->data, pg->len, &(how_t){NULL, NULL, 1, 0, 0}, &o);
+        right_no_url += o.r.found && strcmp(o.r.text, pg->title) == 0;
+    }
+    fprintf(stderr, "right titles: %zu of %zu with the URL, %zu without\n", right, npages,
+            right_no_url);
+    assert_true(right >= RIGHT_FLOOR);
+}
+
+/* ---- declared pages: the declaration wins and is reported ------------------------------ */
+
+static void expect_declared(const page_t *pg, const unsigned char *p, size_t n, const how_t *h,
+                            cafe_charset_source_t want) {
+    outcome_t o;
+    run(p, n, h, &o);
+    if (o.source != want || !o.r.found || strcmp(o.r.text, pg->title) != 0 ||
+        strcasecmp(o.r.encoding, pg->enc) != 0) {
+        fprintf(stderr, "%s declared (%s): [%s] in %s\n", pg->file, cafe_charset_source_name(want),
+                o.r.text, o.r.encoding);
+        fail();
+    }
+}
+
+static void test_declared(void **state) {
+    (void)state;
+    for (size_t i = 0; i < npages; i++) {
+        const page_t *pg = &pages[i];
+        unsigned char *p = malloc(pg->len + 64);
+        assert_non_null(p);
+        size_t m = (size_t)sprintf((char *)p, "<meta charset=\"%s\">", pg->enc);
+        memcpy(p + m, pg->data, pg->len);
+        expect_declared(pg, p, m + pg->len, &(how_t){NULL, NULL, 1, 0, 0}, CAFE_CHARSET_META);
+        expect_declared(pg, pg->data, pg->len, &(how_t){pg->enc, NULL, 1, 0, 0},
+                        CAFE_CHARSET_HEADER);
+        if (strcmp(pg->enc, "UTF-8") == 0) {
+            memcpy(p, "\xEF\xBB\xBF", 3);
+            memcpy(p + 3, pg->data, pg->len);
+            expect_declared(pg, p, 3 + pg->len, &(how_t){NULL, NULL, 1, 0, 0}, CAFE_CHARSET_BOM);
+        }
+        free(p);
+    }
+}
+
+static void test_detection_off(void **state) {
+    (void)state;
+    for (size_t i = 0; i < npages; i++) {
+        outcome_t o;
+        run(pages[i].data, pages[i].len, &(how_t){NULL, "http://a.ru/", 0, 0, 0}, &o);
+        assert_int_equal(o.source, CAFE_CHARSET_DEFAULT);
+        assert_string_equal(o.r.encoding, "windows-1252");
+    }
+}
+
+/* An ASCII title never waits for the detector, even with non-ASCII text around it. */
+static void test_ascii_title_not_detected(void **state) {
+    (void)state;
+    static const char page[] = "<title>Menu</title><p>Привет мир, \xff\xfe\x80 日本語</p>";
+    outcome_t o;
+    run((const unsigned char *)page, sizeof page - 1, &(how_t){NULL, NULL, 1, 0, 0}, &o);
+    assert_string_equal(o.r.text, "Menu");
+    assert_int_equal(o.source, CAFE_CHARSET_DEFAULT);
+}
+
+/* ---- bad input ------------------------------------------------------------------------- */
+
+/* Feeds p in 4 KiB chunks; returns how many bytes went in before the result was final. */
+static size_t fed_until_done(const unsigned char *p, size_t len, outcome_t *o) {
+    cafe_title_t *t;
+    assert_int_equal(cafe_title_create(&t, NULL), 0);
+    size_t pos = 0;
+    while (pos < len && cafe_title_feed(t, p + pos, len - pos < 4096 ? len - pos : 4096) == 0)
+        pos += len - pos < 4096 ? len - pos : 4096;
+    cafe_title_finish(t);
+    title_get(t, &o->r);
+    o->source = cafe_title_charset_source(t);
+    assert_true(o->r.len == 0 || test_utf8_valid(o->r.text, o->r.len));
+    cafe_title_free(t);
+    return pos;
+}
+
+static void test_read_on_is_bounded(void **state) {
+    (void)state;
+    size_t len = 1 << 20;
+    unsigned char *p = malloc(len);
+    assert_non_null(p);
+    memset(p, 'a', len);
+    /* three windows-1251 letters: invalid UTF-8, too little for the detector; then ASCII */
+    size_t m = (size_t)sprintf((char *)p, "<title>\xcf\xf0\xe8</title><body><p>");
+    (void)m;
+    outcome_t o;
+    size_t fed = fed_until_done(p, len, &o);
+    assert_true(fed <= CAFE__DETECT_MAX + 8192);
+    assert_true(o.r.found);
+    assert_true(o.source == CAFE_CHARSET_DETECTED || o.source == CAFE_CHARSET_DEFAULT);
+    free(p);
+}
+
+static void test_binary_garbage(void **state) {
+    (void)state;
+    size_t len = 1 << 18;
+    unsigned char *p = malloc(len);
+    assert_non_null(p);
+    unsigned seed = 12345;
+    for (int round = 0; round < 8; round++) {
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            p[i] = (unsigned char)(seed >> 16);
+        }
+        if (round & 1) /* and a title in the garbage */
+            memcpy(p + 100 * round, "<title>", 7), memcpy(p + 100 * round + 300, "</title>", 8);
+        outcome_t o;
+        size_t fed = fed_until_done(p, len, &o);
+        assert_true(fed <= len);
+        assert_true(o.source == CAFE_CHARSET_DETECTED || o.source == CAFE_CHARSET_DEFAULT);
+        if (o.source == CAFE_CHARSET_DEFAULT)
+            assert_string_equal(o.r.encoding, "windows-1252");
+    }
+    free(p);
+}
+
+/* Bytes valid in many encodings at once: some verdict, reported as detected. */
+static void test_valid_in_several(void **state) {
+    (void)state;
+    static const char *const pagesv[] = {
+        "<title>\xb0\xa1\xb0\xa2\xb0\xa3\xb1\xa1</title><body>", /* GBK, EUC-KR, EUC-JP, Big5 */
+        "<title>\xc3\x83\xc2\xa9</title><body>", /* UTF-8 of "Ã©", and windows-1252 */
+        "<title>\xe9\xe8</title><body>",         /* any single-byte encoding */
+    };
+    for (size_t i = 0; i < sizeof pagesv / sizeof pagesv[0]; i++) {
+        outcome_t o;
+        run((const unsigned char *)pagesv[i], strlen(pagesv[i]), &(how_t){NULL, NULL, 1, 0, 0}, &o);
+        assert_true(o.r.found);
+        assert_true(o.source == CAFE_CHARSET_DETECTED || o.source == CAFE_CHARSET_DEFAULT);
+        if (i == 1) /* valid UTF-8 wins */
+            assert_string_equal(o.r.text, "\xc3\x83\xc2\xa9");
+    }
+}
+
+/* UTF-16 without a BOM: the tokenizer sees NULs between the letters, so no title, and the
+ * source says nothing was found. */
+static void test_utf16_without_bom(void **state) {
+    (void)state;
+    static const char ascii[] = "<html><title>Hi \xe9</title></html>";
+    unsigned char p[2 * sizeof ascii];
+    for (size_t i = 0; i < sizeof ascii - 1; i++)
+        p[2 * i] = (unsigned char)ascii[i], p[2 * i + 1] = 0;
+    outcome_t o;
+    run(p, 2 * (sizeof ascii - 1), &(how_t){NULL, NULL, 1, 0, 0}, &o);
+    assert_false(o.r.found);
+    assert_int_equal(o.source, CAFE_CHARSET_DEFAULT);
+    run(p + 1, 2 * (sizeof ascii - 1) - 1, &(how_t){NULL, NULL, 1, 0, 0}, &o); /* BE-like */
+    assert_int_equal(o.source, CAFE_CHARSET_DEFAULT);
+}
+
+/* ---- small parts ----------------------------------------------------------------------- */
+
+static void test_hint_parsing(void **state) {
+    (void)state;
+    static const struct {
+        const char *url, *tld;
+    } cases[] = {
+        {"https://user:pw@www.Example.RU:8080/x?y#z", "ru"},
+        {"http://example.jp./", "jp"},
+        {"example.co.uk", "uk"},
+        {"http://127.0.0.1:8080/", ""},
+        {"http://[::1]:80/", ""},
+        {"http://localhost/", ""},
+        {"http://a.averyveryverylongname/", ""},
+        {"", ""},
+        {NULL, ""},
+    };
+    cafe__html_detect_t d;
+    cafe__html_detect_init(&d);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cafe__html_detect_hint(&d, cases[i].url);
+        assert_string_equal(d.tld, cases[i].tld);
+    }
+    cafe__html_detect_close(&d);
+}
+
+static void test_utf8_check(void **state) {
+    (void)state;
+    assert_true(cafe__html_detect_utf8((const unsigned char *)"abc", 3));
+    assert_true(cafe__html_detect_utf8((const unsigned char *)"\xc3\xa9\xe6\x97", 4)); /* cut */
+    assert_false(cafe__html_detect_utf8((const unsigned char *)"\xe9t", 2));
+    assert_false(cafe__html_detect_utf8((const unsigned char *)"\xc0\x80", 2));     /* overlong */
+    assert_false(cafe__html_detect_utf8((const unsigned char *)"\xed\xa0\x80", 3)); /* surrogate */
+    assert_false(cafe__html_detect_utf8((const unsigned char *)"\xf4\x90\x80\x80", 4));
+}
+
+static void test_source_names(void **state) {
+    (void)state;
+    assert_string_equal(cafe_charset_source_name(CAFE_CHARSET_DEFAULT), "default");
+    assert_string_equal(cafe_charset_source_name(CAFE_CHARSET_BOM), "bom");
+    assert_string_equal(cafe_charset_source_name(CAFE_CHARSET_HEADER), "header");
+    assert_string_equal(cafe_charset_source_name(CAFE_CHARSET_META), "meta");
+    assert_string_equal(cafe_charset_source_name(CAFE_CHARSET_DETECTED), "detected");
+    assert_string_equal(cafe_charset_source_name((cafe_charset_source_t)99), "default");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_corpus_every_split),
+        cmocka_unit_test(test_corpus_accuracy),
+        cmocka_unit_test(test_declared),
+        cmocka_unit_test(test_detection_off),
+        cmocka_unit_test(test_ascii_title_not_detected),
+        cmocka_unit_test(test_read_on_is_bounded),
+        cmocka_unit_test(test_binary_garbage),
+        cmocka_unit_test(test_valid_in_several),
+        cmocka_unit_test(test_utf16_without_bom),
+        cmocka_unit_test(test_hint_parsing),
+        cmocka_unit_test(test_utf8_check),
+        cmocka_unit_test(test_source_names),
+    };
+    return cmocka_run_group_tests(tests, load_corpus, free_corpus);
+}

@@ -1,0 +1,37 @@
+#!/bin/sh
+# Every public header is usable alone, in C and (when a C++ compiler is there) in C++, and
+# declares its functions with C linkage: a translation unit that includes only that header
+# and takes the address of one of its functions compiles without a warning, and in C++ the
+# object refers to the function by its plain C name.
+set -eu
+inc="$CAFE_SOURCE_DIR/include"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cc=${CC:-cc}
+cxx=""
+for c in ${CXX:-} g++ clang++; do
+    if command -v "$c" >/dev/null 2>&1; then cxx=$c; break; fi
+done
+[ -n "$cxx" ] || echo "no C++ compiler: C only"
+pass=0
+fail=0
+check() { # name command...
+    name=$1; shift
+    if "$@" 2>"$tmp/err"; then pass=$((pass + 1)); else
+        fail=$((fail + 1)); echo "FAIL: $name"; cat "$tmp/err"; fi
+}
+for h in "$inc"/cafe.h "$inc"/cafe/*.h; do
+    rel=${h#"$inc"/}
+    # the first function the header declares
+    fn=$(grep -oE '^[a-z_ ]+[ *]cafe_[a-z0-9_]+\(' "$h" | head -1 | grep -oE 'cafe_[a-z0-9_]+')
+    printf '#include <%s>\n#include <%s>\ntypedef void (*fn_t)(void);\nfn_t cafe_test_fn(void);\nfn_t cafe_test_fn(void) { return (fn_t)&%s; }\n' \
+        "$rel" "$rel" "$fn" >"$tmp/t.c"
+    check "$rel (C)" $cc -std=c11 -Wall -Wextra -Wpedantic -Werror -I"$inc" -c "$tmp/t.c" -o "$tmp/c.o"
+    if [ -n "$cxx" ]; then
+        cp "$tmp/t.c" "$tmp/t.cc"
+        check "$rel (C++)" $cxx -std=c++11 -Wall -Wextra -Wpedantic -Werror -I"$inc" -c "$tmp/t.cc" -o "$tmp/cc.o"
+        check "$rel: $fn has C linkage" sh -c "nm '$tmp/cc.o' | grep -qE ' U $fn\$'"
+    fi
+done
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

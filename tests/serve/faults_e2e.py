@@ -1,0 +1,227 @@
+"""Fault tests of `cafe serve` (run by test_serve_faults.sh in a fresh network namespace):
+slow and hostile clients, huge bodies, malformed requests, many idle connections, a large
+job's memory, shutdown during a job. Every wait is bounded; no check depends on speed."""
+import json
+import os
+import resource
+import select
+import signal
+import socket
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from servelib import Serve, post_job, wait_job  # noqa: E402
+from harness import Fixture, run_tests  # noqa: E402
+
+fx = Fixture("--sites", "4", "--size", "2000")
+
+
+def connect(srv):
+    return socket.create_connection((srv.host, srv.port), timeout=30)
+
+
+def read_all(s, limit=1 << 20):
+    out = b""
+    while len(out) < limit:
+        try:
+            d = s.recv(65536)
+        except (ConnectionResetError, socket.timeout):
+            break
+        if not d:
+            break
+        out += d
+    return out
+
+
+def closed_within(s, seconds):
+    """True once the peer closed s (EOF or reset), waiting at most `seconds`."""
+    end = time.monotonic() + seconds
+    p = select.poll()  # not select(): descriptors go past FD_SETSIZE here
+    p.register(s, select.POLLIN)
+    while time.monotonic() < end:
+        if p.poll(max(0, int((end - time.monotonic()) * 1000))):
+            try:
+                if s.recv(4096) == b"":
+                    return True
+            except (ConnectionResetError, BrokenPipeError):
+                return True
+    return False
+
+
+def healthy(srv):
+    return srv.request("GET", "/healthz", timeout=30)[0] == 200
+
+
+def test_slowloris_head_and_body_are_cut():
+    srv = Serve("-q", "--header-timeout", "1", "--request-timeout", "1")
+    try:
+        head = connect(srv)
+        head.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        body = connect(srv)
+        body.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nhttp")
+        # trickle a byte now and then: an idle timeout alone would never fire
+        for _ in range(4):
+            for s in (head, body):
+                try:
+                    s.sendall(b"a")
+                except OSError:
+                    pass
+            assert healthy(srv)
+            time.sleep(0.3)
+        assert closed_within(head, 20), "slow head not cut"
+        assert closed_within(body, 20), "slow body not cut"
+        assert healthy(srv)
+    finally:
+        srv.stop()
+
+
+def test_one_gigabyte_body_refused_early():
+    srv = Serve("-q", "--max-body", "1000000")
+    try:
+        s = connect(srv)
+        s.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                  b"Content-Length: 1073741824\r\n\r\n" + b"x" * 65536)
+        reply = read_all(s)
+        assert reply.startswith(b"HTTP/1.1 413"), reply[:100]
+        s.close()
+        # chunked, so no length is declared: the connection goes once the limit is passed
+        s = connect(srv)
+        s.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        sent = 0
+        chunk = b"10000\r\n" + b"y" * 65536 + b"\r\n"
+        try:
+            while sent < (1 << 30):
+                s.sendall(chunk)
+                sent += 65536
+        except OSError:
+            pass
+        assert sent < 64 << 20, f"sent {sent} bytes before the server gave up"
+        s.close()
+        assert healthy(srv)
+    finally:
+        srv.stop()
+
+
+def test_malformed_requests():
+    srv = Serve("-q")
+    try:
+        cases = [b"GARBAGE\r\n\r\n", b"\x00\x01\x02\xff\r\n\r\n",
+                 b"GET / HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n",
+                 b"GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n",
+                 b"GET /healthz HTTP/1.1\r\nHost: x\r\nX: " + b"a" * 100000 + b"\r\n\r\n",
+                 b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+                 b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                 b"Transfer-Encoding: chunked\r\n\r\nzz\r\n",
+                 b"GET nothing HTTP/1.1\r\nHost: x\r\n\r\n",
+                 b"BREW /healthz HTTP/1.1\r\nHost: x\r\n\r\n"]
+        for raw in cases:
+            s = connect(srv)
+            try:
+                s.sendall(raw)
+            except OSError:
+                pass
+            reply = read_all(s)
+            s.close()
+            if reply:
+                code = int(reply.split(b" ", 2)[1])
+                assert 400 <= code < 600, (raw[:40], reply[:80])
+            assert healthy(srv), raw[:40]
+        status, h, _ = srv.request("BREW", "/healthz")
+        assert status == 405, status
+    finally:
+        srv.stop()
+
+
+def raise_nofile(n):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < n:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(n, hard), hard))
+
+
+def test_two_thousand_idle_connections():
+    raise_nofile(8192)
+    srv = Serve("-q", "--max-connections", "4000", "--header-timeout", "3")
+    socks = []
+    try:
+        for _ in range(2000):
+            socks.append(connect(srv))
+        assert healthy(srv)
+        # wait (bounded) until the service has accepted them all: it counts them itself
+        end = time.monotonic() + 30
+        while srv.metric("cafe_serve_connections") < 2000 and time.monotonic() < end:
+            time.sleep(0.05)
+        assert srv.metric("cafe_serve_connections") >= 2000
+        rss = srv.rss_kb()
+        assert rss < 200 * 1024, f"{rss} kB for 2000 idle connections"
+        # idle connections are closed by the header timeout, all of them
+        for s in socks:
+            assert closed_within(s, 60), "an idle connection was never closed"
+        assert healthy(srv)
+    finally:
+        for s in socks:
+            s.close()
+        srv.stop()
+
+
+def test_large_job_memory_stays_bounded():
+    t0 = time.monotonic()
+    # 200,000 URLs that are each a record at once (an invalid host name: no network, no
+    # waiting), so this measures the job's own bookkeeping: the list, the index, the spooled
+    # records, and streaming them back. Fetching is bounded by -c whatever the job's size.
+    n = 200000
+    srv = Serve("-q", "--max-job-urls", str(n), "--max-body", str(64 << 20))
+    try:
+        base = srv.rss_kb()
+        urls = [f"http://no such host/page/{i}" for i in range(n)]
+        status, _, st = post_job(srv, urls)
+        assert status == 202 and st["total"] == n, st
+        c = srv.conn(timeout=300)
+        c.request("GET", f"/v1/jobs/{st['id']}/results")
+        r = c.getresponse()
+        count = 0
+        for line in r:
+            rec = json.loads(line)
+            assert rec["error"].startswith("invalid URL"), rec
+            count += 1
+        c.close()
+        assert count == n
+        st = wait_job(srv, st["id"])
+        assert st["state"] == "done" and st["done"] == n, st
+        grown = srv.rss_kb() - base
+        print(f"# {n} URLs: peak RSS grew by {grown} kB ({grown * 1024 / n:.0f} B/URL), "
+              f"{time.monotonic() - t0:.1f} s")
+        assert grown < 150 * 1024, f"peak RSS grew by {grown} kB"
+    finally:
+        srv.stop()
+
+
+def test_shutdown_during_a_job_keeps_finished_records():
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    srv = Serve("-q", "--allow-private", "--shutdown-grace", "0.5", "--data-dir", d)
+    quick = [fx.url(0, f"/page/{i}") for i in range(20)]
+    slow = [fx.url(1, f"/page/{i}?delay=60000") for i in range(20)]
+    status, _, st = post_job(srv, quick + slow)
+    assert status == 202
+    end = time.monotonic() + 60
+    while srv.json("GET", f"/v1/jobs/{st['id']}")[2]["done"] < 20:
+        assert time.monotonic() < end, "quick URLs not done"
+        time.sleep(0.05)
+    c = srv.conn()
+    c.request("GET", f"/v1/jobs/{st['id']}/results")
+    r = c.getresponse()
+    rc, _, err = srv.stop(signal.SIGTERM)
+    assert rc == 0 and b"stopping" not in err or rc == 0, err
+    body = r.read()  # the open stream was ended cleanly, with what was finished
+    c.close()
+    assert len(body.splitlines()) == 20, body[-200:]
+    spool = os.path.join(d, f"job-{st['id']}.jsonl")
+    with open(spool) as f:
+        lines = f.read().splitlines()
+    assert len(lines) == 20, lines[:3]
+    seqs = sorted(int(line.split("\t", 1)[0]) for line in lines)
+    assert seqs == list(range(20)), seqs
+
+
+run_tests(globals(), cleanup=[fx.close])

@@ -1,0 +1,179 @@
+"""The web page of `cafe serve` in a real browser: headless Chromium from Debian, driven over
+the DevTools protocol (python3-websocket). It loads /, submits 200 URLs of the fixture (one
+of them titled with markup that would run script if it were rendered as HTML), waits until
+the table has 200 rows, checks that the hostile title shows as text and ran nothing, that
+the page asked nothing of any other origin, and saves a screenshot (SERVE_SCREENSHOT, by
+default in the build directory). Exits 77 (skip) without chromium or python3-websocket."""
+import base64
+import http.server
+import json
+import os
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+try:
+    import websocket
+except ImportError:
+    print("SKIP: python3-websocket is not installed")
+    sys.exit(77)
+CHROMIUM = shutil.which("chromium")
+if not CHROMIUM:
+    print("SKIP: chromium is not installed")
+    sys.exit(77)
+
+from servelib import Serve  # noqa: E402
+from harness import Fixture, run_tests  # noqa: E402
+
+HOSTILE = "<img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script>"
+
+
+class HostilePage(http.server.BaseHTTPRequestHandler):
+    """One page whose title is markup (as text inside <title>, RCDATA: a browser's
+    document.title is the literal string)."""
+
+    def do_GET(self):
+        body = f"<!DOCTYPE html><html><head><title>{HOSTILE}</title></head><body>x</body></html>"
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+class Browser:
+    """Headless Chromium with a fresh profile; one page target driven over its websocket."""
+
+    def __init__(self):
+        self.profile = tempfile.mkdtemp(prefix="cafe-chromium-")
+        self.proc = subprocess.Popen(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--disable-dev-shm-usage", f"--user-data-dir={self.profile}",
+             "--remote-debugging-port=0", "--window-size=1200,1050", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        port = self._devtools_port()
+        targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list"))
+        page = next(t for t in targets if t["type"] == "page")
+        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=60)
+        self.next_id = 0
+        self.events = []
+
+    def _devtools_port(self):
+        end = time.monotonic() + 60
+        buf = b""
+        while time.monotonic() < end:
+            r, _, _ = select.select([self.proc.stderr], [], [], 1)
+            if r:
+                chunk = os.read(self.proc.stderr.fileno(), 65536)
+                assert chunk, "chromium exited: " + buf.decode(errors="replace")[-500:]
+                buf += chunk
+                for line in buf.decode(errors="replace").splitlines():
+                    if "DevTools listening on ws://" in line:
+                        return int(line.split("ws://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+        raise AssertionError("chromium gave no DevTools address")
+
+    def call(self, method, **params):
+        self.next_id += 1
+        mid = self.next_id
+        self.ws.send(json.dumps({"id": mid, "method": method, "params": params}))
+        while True:
+            msg = json.loads(self.ws.recv())
+            if msg.get("id") == mid:
+                assert "error" not in msg, msg
+                return msg.get("result", {})
+            self.events.append(msg)
+
+    def eval(self, expr):
+        r = self.call("Runtime.evaluate", expression=expr, returnByValue=True, awaitPromise=True)
+        assert "exceptionDetails" not in r, r
+        return r["result"].get("value")
+
+    def wait_for(self, expr, timeout=90):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            v = self.eval(expr)
+            if v:
+                return v
+            time.sleep(0.1)
+        raise AssertionError(f"not true within {timeout} s: {expr}")
+
+    def close(self):
+        try:
+            self.ws.close()
+        finally:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            shutil.rmtree(self.profile, ignore_errors=True)
+
+
+fx = Fixture("--sites", "5", "--size", "3000")
+hostile = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HostilePage)
+threading.Thread(target=hostile.serve_forever, daemon=True).start()
+srv = Serve("--allow-private", "-q")
+browser = Browser()
+
+
+def test_page_fills_200_rows_and_hostile_title_stays_text():
+    b = browser
+    b.call("Network.enable")
+    b.call("Page.enable")
+    b.call("Page.navigate", url=srv.origin + "/")
+    b.wait_for("document.readyState === 'complete' && !!document.getElementById('start')")
+    # delays spread over 1.5 s so that the chart has a shape; a 404 and a dead port show
+    # how errors look
+    urls = [fx.url(i % 5, f"/page/{i}?delay={(i * 37) % 1500}") for i in range(197)]
+    urls.insert(3, fx.url(0, "/status/404"))
+    urls.insert(5, "http://127.0.0.1:1/refused")
+    urls.insert(8, f"http://127.0.0.1:{hostile.server_address[1]}/hostile")
+    b.eval(f"document.getElementById('urls').value = {json.dumps(chr(10).join(urls))}; 1")
+    b.eval("document.getElementById('start').click(); 1")
+    b.wait_for("document.querySelectorAll('#results tbody tr').length === 200")
+    b.wait_for("/200 \\/ 200 .* done$/.test(document.getElementById('counts').textContent)")
+    cells = b.eval("[...document.querySelectorAll('#results tbody tr')]"
+                   ".map(tr => [tr.children[1].textContent, tr.children[3].textContent])")
+    assert [c[0] for c in cells] == urls, cells[:2]
+    assert cells[0][1] == "Site 0 page 0 \u2014 cafe fixture", cells[0]
+    assert cells[8][1] == HOSTILE, cells[8]
+    errors = b.eval("[...document.querySelectorAll('#results tbody tr.failed td.e')]"
+                    ".map(td => td.textContent)")
+    assert len(errors) == 2 and errors[0] == "HTTP 404", errors
+    # shown as text: no element was made from it, and neither handler nor script ran
+    assert b.eval("document.querySelectorAll('#results img, #results script').length") == 0
+    assert b.eval("typeof window.pwned") == "undefined"
+    # every request of the page went to the service's own origin
+    sent = [e["params"]["request"]["url"] for e in b.events
+            if e.get("method") == "Network.requestWillBeSent"]
+    assert sent and all(u.startswith(srv.origin + "/") for u in sent), sent
+    b.eval("window.scrollTo(0, 0); 1")
+    shot = b.call("Page.captureScreenshot", format="png")
+    path = os.environ.get("SERVE_SCREENSHOT",
+                          os.path.join(os.environ["CAFE_BUILD_DIR"], "serve-page.png"))
+    with open(path, "wb") as f:
+        f.write(base64.b64decode(shot["data"]))
+    print(f"# screenshot: {path}")
+
+
+def test_csp_blocks_inline_script():
+    b = browser
+    # an inline script injected into the page must not run under the page's policy
+    b.eval("var s = document.createElement('script'); s.textContent = 'window.inlineRan = 1';"
+           " document.body.appendChild(s); 1")
+    assert b.eval("typeof window.inlineRan") == "undefined"
+
+
+run_tests(globals(), cleanup=[browser.close, lambda: srv.stop(), hostile.shutdown, fx.close])
