@@ -94,7 +94,10 @@ static void info_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
     CURL *e = x->easy;
     char *url = NULL;
     long redirects = 0;
-    cafe__http_meta_fill(e, res);
+    /* Filled already at the first body chunk (body.c), which is the final response's:
+     * curl skips the bodies of the redirects it follows. */
+    if (!x->started)
+        cafe__http_meta_fill(e, res);
     curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url);
     free(res->url);
     res->url = url ? strdup(url) : NULL;

@@ -1,28 +1,30 @@
 /* The CLI's pure parts: line trimming, URL normalisation, record writers, resume parsing. */
 #include "testutil.h"
-#include "cli/input.h"
-#include "cli/output.h"
-#include "cli/resume.h"
-#include "cli/text.h"
+#include "input.h"
+#include "format.h"
+#include "keyset.h"
+#include "stream.h"
+#include "text.h"
 
+#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 static void test_trim(void **state) {
     size_t start;
-    assert_int_equal(cli_line_trim("  http://a/ \r\n", 14, &start), 9);
+    assert_int_equal(input_line_trim("  http://a/ \r\n", 14, &start), 9);
     assert_int_equal(start, 2);
-    assert_int_equal(cli_line_trim("   \t", 4, &start), 0);
-    assert_int_equal(cli_line_trim("# comment", 9, &start), 0);
-    assert_int_equal(cli_line_trim("  # indented comment", 20, &start), 0);
-    assert_int_equal(cli_line_trim("", 0, &start), 0);
+    assert_int_equal(input_line_trim("   \t", 4, &start), 0);
+    assert_int_equal(input_line_trim("# comment", 9, &start), 0);
+    assert_int_equal(input_line_trim("  # indented comment", 20, &start), 0);
+    assert_int_equal(input_line_trim("", 0, &start), 0);
 }
 
 static void expect_url(const char *line, const char *scheme, const char *want) {
     char *url;
     const char *why = NULL;
-    assert_int_equal(cli_url_normalize(line, strlen(line), scheme, &url, &why), 0);
+    assert_int_equal(url_normalize(line, strlen(line), scheme, &url, &why), 0);
     assert_string_equal(url, want);
     free(url);
 }
@@ -30,7 +32,7 @@ static void expect_url(const char *line, const char *scheme, const char *want) {
 static void expect_bad(const char *line, size_t len) {
     char *url;
     const char *why = NULL;
-    assert_true(cli_url_normalize(line, len, "https", &url, &why) < 0);
+    assert_true(url_normalize(line, len, "https", &url, &why) < 0);
     assert_null(url);
     assert_non_null(why);
 }
@@ -48,36 +50,74 @@ static void test_normalize(void **state) {
     expect_bad("http://a\0b/", 11);
 }
 
-static char *render(cli_format_t fmt, const cli_record_t *r) {
+/* The fast path takes a line as it is only where curl's parser gives it back unchanged. */
+static char *curl_normal(const char *s) {
+    CURLU *u = curl_url();
+    char *out = NULL;
+    assert_non_null(u);
+    if (curl_url_set(u, CURLUPART_URL, s,
+                     CURLU_NON_SUPPORT_SCHEME | CURLU_ALLOW_SPACE | CURLU_URLENCODE) == CURLUE_OK)
+        curl_url_get(u, CURLUPART_URL, &out, 0);
+    curl_url_cleanup(u);
+    return out;
+}
+
+static void test_canonical_fast_path(void **state) {
+    static const char *const fast[] = {
+        "http://127.0.0.1:8080/page/1",  "https://example.com/",
+        "http://a-b.example/x?q=1&r=/2", "http://example.com/a,b;c=d:e@f!$'()*+~_",
+        "https://x.y.z:443/well/",       "http://1.2.3.4/",
+    };
+    static const char *const slow[] = {
+        "http://Example.com/",         "http://example.com",     "http://example.com/a/../b",
+        "http://example.com/./b",      "http://127.1/",          "http://e.com/.well/",
+        "http://0x7f.0.0.1/",          "http://1.2.3.04/",       "http://example.com/%41",
+        "http://example.com/#f",       "http://example.com/a b", "http://example.com:0/",
+        "http://example.com:99999/",   "http://a..b/",           "http://a./",
+        "HTTP://example.com/",         "ftp://example.com/",     "http://ex\x01ample.com/",
+        "http://example.com/\xc3\xa9", "http://[::1]/",          "http://user@example.com/",
+    };
+    for (size_t i = 0; i < sizeof fast / sizeof fast[0]; i++) {
+        assert_true(url_canonical(fast[i], strlen(fast[i])));
+        char *n = curl_normal(fast[i]);
+        assert_non_null(n);
+        assert_string_equal(n, fast[i]);
+        curl_free(n);
+    }
+    for (size_t i = 0; i < sizeof slow / sizeof slow[0]; i++)
+        assert_false(url_canonical(slow[i], strlen(slow[i])));
+}
+
+static char *render(record_format_t fmt, const record_t *r) {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    assert_int_equal(cli_output_record(f, fmt, r), 0);
+    assert_int_equal(format_record(f, fmt, r), 0);
     fclose(f);
     return buf; /* the caller frees it */
 }
 
 static void test_text_output_is_terminal_safe(void **state) {
-    cli_record_t r = {0};
+    record_t r = {0};
     r.url = "http://a/";
     r.title = "Evil \x1b[2J title \x07 \xc2\x9b end";
     r.status = 200;
-    char *out = render(CLI_FMT_TEXT, &r);
+    char *out = render(RECORD_FMT_TEXT, &r);
     assert_string_equal(out, "'Evil \\x1b[2J title \\x07 \\x9b end' from http://a/\n");
     free(out);
     r.title = NULL;
-    out = render(CLI_FMT_TEXT, &r);
+    out = render(RECORD_FMT_TEXT, &r);
     assert_string_equal(out, "(no title) from http://a/\n");
     free(out);
     r.error = CAFE_ETIMEDOUT;
     r.error_msg = "timed out after 15 s";
-    out = render(CLI_FMT_TEXT, &r);
+    out = render(RECORD_FMT_TEXT, &r);
     assert_string_equal(out, "Error fetching http://a/: timed out after 15 s\n");
     free(out);
 }
 
 static void test_json_and_csv_round_trip(void **state) {
-    cli_record_t r = {0};
+    record_t r = {0};
     r.url = "http://a/\xff"; /* invalid UTF-8 from the input line */
     r.final_url = "http://a/final";
     r.status = 200;
@@ -85,40 +125,40 @@ static void test_json_and_csv_round_trip(void **state) {
     r.charset = "Shift_JIS";
     r.bytes = 1234;
     r.attempts = 1;
-    char *json = render(CLI_FMT_JSON, &r);
+    char *json = render(RECORD_FMT_JSON, &r);
     assert_non_null(strstr(json, "\"title\":\"Quote \\\" comma , newline\\nend\""));
     assert_non_null(strstr(json, "\"url\":\"http://a/\xef\xbf\xbd\""));
     assert_non_null(strstr(json, "\"error\":null"));
     assert_int_equal(json[strlen(json) - 1], '\n');
-    char *back = cli_resume_parse_line(json, strlen(json) - 1, CLI_FMT_JSON);
+    char *back = format_parse_url(json, strlen(json) - 1, RECORD_FMT_JSON);
     assert_string_equal(back, "http://a/\xef\xbf\xbd");
     free(back);
     /* a torn JSON line is not a record */
-    assert_null(cli_resume_parse_line(json, strlen(json) / 2, CLI_FMT_JSON));
+    assert_null(format_parse_url(json, strlen(json) / 2, RECORD_FMT_JSON));
     free(json);
 
-    char *csv = render(CLI_FMT_CSV, &r);
+    char *csv = render(RECORD_FMT_CSV, &r);
     assert_non_null(strstr(csv, "\"Quote \"\" comma , newline\nend\""));
     assert_string_equal(csv + strlen(csv) - 2, "\r\n");
-    back = cli_resume_parse_line(csv, strlen(csv) - 1, CLI_FMT_CSV);
+    back = format_parse_url(csv, strlen(csv) - 1, RECORD_FMT_CSV);
     assert_string_equal(back, "http://a/\xef\xbf\xbd");
     free(back);
-    assert_null(cli_resume_parse_line(csv, 20, CLI_FMT_CSV));
+    assert_null(format_parse_url(csv, 20, RECORD_FMT_CSV));
     free(csv);
 }
 
 static void test_urlset(void **state) {
-    cli_urlset_t s;
-    cli_urlset_init(&s);
+    keyset_t s;
+    keyset_init(&s);
     char buf[32];
     for (int i = 0; i < 5000; i++) {
         int n = snprintf(buf, sizeof buf, "http://h/%d", i);
-        assert_int_equal(cli_urlset_add(&s, buf, (size_t)n), 0);
+        assert_int_equal(keyset_add(&s, buf, (size_t)n), 0);
     }
     assert_int_equal(s.len, 5000);
-    assert_true(cli_urlset_has(&s, "http://h/4999", 13));
-    assert_false(cli_urlset_has(&s, "http://h/5000", 13));
-    cli_urlset_free(&s);
+    assert_true(keyset_has(&s, "http://h/4999", 13));
+    assert_false(keyset_has(&s, "http://h/5000", 13));
+    keyset_free(&s);
 }
 
 static void test_resume_truncates_torn_record(void **state) {
@@ -130,24 +170,25 @@ static void test_resume_truncates_torn_record(void **state) {
                           "{\"url\": \"http://a/3\", \"tit";
     assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
     close(fd);
-    cli_urlset_t s;
-    cli_urlset_init(&s);
+    keyset_t s;
+    keyset_init(&s);
     const char *why = NULL;
-    assert_int_equal(cli_resume_load(path, CLI_FMT_JSON, &s, &why), 2);
-    assert_true(cli_urlset_has(&s, "http://a/2", 10));
-    assert_false(cli_urlset_has(&s, "http://a/3", 10));
+    assert_int_equal(stream_resume_load(path, RECORD_FMT_JSON, &s, &why), 2);
+    assert_true(keyset_has(&s, "http://a/2", 10));
+    assert_false(keyset_has(&s, "http://a/3", 10));
     FILE *f = fopen(path, "r");
     fseek(f, 0, SEEK_END);
     assert_int_equal(ftell(f), (long)(strlen(content) - strlen("{\"url\": \"http://a/3\", \"tit")));
     fclose(f);
     unlink(path);
-    cli_urlset_free(&s);
+    keyset_free(&s);
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trim),
         cmocka_unit_test(test_normalize),
+        cmocka_unit_test(test_canonical_fast_path),
         cmocka_unit_test(test_text_output_is_terminal_safe),
         cmocka_unit_test(test_json_and_csv_round_trip),
         cmocka_unit_test(test_urlset),
