@@ -121,7 +121,7 @@ def test_summary_grammar_and_write_errors():
     r = cafe("titles", path)
     assert r.stderr.decode().startswith("cafe: 1 URL in "), r.stderr
     r = cafe("titles", "--csv", "-o", "/dev/full", path)
-    assert r.returncode == 2 and b"writing /dev/full" in r.stderr, r.stderr
+    assert r.returncode == 2 and b"/dev/full" in r.stderr, r.stderr
     assert b"URLs in" not in r.stderr and b"URL in" not in r.stderr, r.stderr
 
 
