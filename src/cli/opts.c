@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-_Static_assert(sizeof(cli_format_t) == sizeof(int), "--json/--csv store the format as an int");
+_Static_assert(sizeof(record_format_t) == sizeof(int), "--json/--csv store the format as an int");
 
 /* ---- checks of single values -------------------------------------------------------------- */
 
@@ -98,12 +98,12 @@ const char *cli_scheme_check(const char *v) {
 
 static const cli_opt_t rows[] = {
     SECTION("Output"),
-    {CLI_OPT_FLAG, "json", 0, NULL, F(fmt), 0, 0, CLI_FMT_JSON, NULL, NULL, NULL,
+    {CLI_OPT_FLAG, "json", 0, NULL, F(fmt), 0, 0, RECORD_FMT_JSON, NULL, NULL, NULL,
      "JSON Lines: url, final_url, status, title, content_type,\ncharset, bytes, time_ms, "
      "attempts, error",
      "JSON Lines, one object per URL: url, final_url, status, title (null when the page\n"
      "has none), content_type, charset, bytes, time_ms, attempts, error (null on success)."},
-    {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, CLI_FMT_CSV, NULL, NULL, NULL,
+    {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV, NULL, NULL, NULL,
      "RFC 4180 CSV with a header row (same columns)", NULL},
     {CLI_OPT_STRING, "output", 'o', "FILE", F(output), 0, 0, 0, NULL, NULL, NULL,
      "write results to FILE (flushed after every record)", NULL},
@@ -244,10 +244,10 @@ static int queue_check(cli_opts_t *o, const unsigned char *seen, int input_given
                                                : "--lease needs --queue");
         return 0;
     }
-    if (input_given || o->output || o->resume || o->fmt == CLI_FMT_CSV)
+    if (input_given || o->output || o->resume || o->fmt == RECORD_FMT_CSV)
         return error("--queue takes the URLs from Redis and writes the records there "
                      "(no FILE, -o, --resume or --csv; see cafe queue results)");
-    o->fmt = CLI_FMT_JSON;
+    o->fmt = RECORD_FMT_JSON;
     o->unordered = 1;
     return 0;
 }
@@ -271,11 +271,11 @@ int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
         o->db = o->output;
         o->output = NULL;
     }
-    if (o->db && (o->output || o->fmt != CLI_FMT_TEXT || o->queue))
+    if (o->db && (o->output || o->fmt != RECORD_FMT_TEXT || o->queue))
         return error("--db replaces -o FILE, --json, --csv and --queue");
     if (o->resume && !o->output && !o->db)
         return error("--resume needs -o FILE");
-    if (o->resume && !o->db && o->fmt == CLI_FMT_TEXT)
+    if (o->resume && !o->db && o->fmt == RECORD_FMT_TEXT)
         return error("--resume needs --json or --csv output");
     if (o->sync)
         o->concurrency = 1;

@@ -3,8 +3,8 @@
 #ifndef CAFE_CLI_OPTS_H
 #define CAFE_CLI_OPTS_H
 
+#include "format.h"
 #include "optabs.h"
-#include "output.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -12,7 +12,7 @@
 typedef struct cli_opts {
     const char *input;  /* FILE or "-" */
     const char *output; /* -o FILE, NULL = stdout */
-    cli_format_t fmt;
+    record_format_t fmt;
     int unordered, sync, quiet, fail, resume, drain, insecure, no_private;
     int no_detect;          /* --no-detect: undeclared encodings stay windows-1252 */
     size_t concurrency;     /* -c */

@@ -4,12 +4,12 @@
  * already seen are skipped). */
 #include "cafe.h"
 #include "input.h"
-#include "output.h"
+#include "format.h"
 #include "opts.h"
 #include "queue.h"
+#include "queue_cmd.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +19,11 @@
 
 typedef struct qcmd {
     const char *sub, *url, *name, *file, *output, *scheme;
-    cli_format_t fmt;
+    record_format_t fmt;
     int drain;
-    cli_redis_conf_t conf;
-    cli_qkeys_t keys;
-    cli_redis_t *r;
+    redis_conf_t conf;
+    queue_keys_t keys;
+    redis_t *r;
 } qcmd_t;
 
 #define F(field) offsetof(qcmd_t, field)
@@ -35,9 +35,9 @@ static const cli_opt_t rows[] = {
      "push: scheme for bare hosts, https or http", NULL},
     {CLI_OPT_STRING, "output", 'o', "FILE", F(output), 0, 0, 0, NULL, NULL, NULL,
      "results: write to FILE instead of standard output", NULL},
-    {CLI_OPT_FLAG, "json", 0, NULL, F(fmt), 0, 0, CLI_FMT_JSON, NULL, NULL, NULL,
+    {CLI_OPT_FLAG, "json", 0, NULL, F(fmt), 0, 0, RECORD_FMT_JSON, NULL, NULL, NULL,
      "results: JSON Lines (default: the guide's lines)", NULL},
-    {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, CLI_FMT_CSV, NULL, NULL, NULL, "results: CSV",
+    {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV, NULL, NULL, NULL, "results: CSV",
      NULL},
     {CLI_OPT_FLAG, "drain", 0, NULL, F(drain), 0, 0, 1, NULL, NULL, NULL,
      "results: delete each record from Redis once written", NULL},
@@ -68,7 +68,7 @@ static int usage_error(const char *what) {
 
 static int push_batch(qcmd_t *c, char **urls, size_t n, unsigned long long *added) {
     redisReply *rep;
-    int rc = cli_queue_eval(c->r, &c->keys, QS_PUSH, &rep, (int)n, (const char **)urls, NULL);
+    int rc = queue_eval(c->r, &c->keys, QS_PUSH, &rep, (int)n, (const char **)urls, NULL);
     if (rc == 0) {
         *added += (unsigned long long)rep->integer;
         freeReplyObject(rep);
@@ -79,8 +79,8 @@ static int push_batch(qcmd_t *c, char **urls, size_t n, unsigned long long *adde
 }
 
 static int push(qcmd_t *c) {
-    cli_input_t *in;
-    int rc = cli_input_open(&in, c->file);
+    input_t *in;
+    int rc = input_open(&in, c->file);
     if (rc != 0) {
         fprintf(stderr, "cafe queue: cannot read %s: %s\n", c->file, cafe_strerror(rc));
         return 2;
@@ -91,16 +91,16 @@ static int push(qcmd_t *c) {
     const char *line, *why;
     size_t len;
     uint64_t lineno;
-    while (rc == 0 && (rc = cli_input_next(in, &line, &len, &lineno)) > 0) {
+    while (rc == 0 && (rc = input_next(in, &line, &len, &lineno)) > 0) {
         int got = rc;
         rc = 0;
-        if (got == CLI_INPUT_TOO_LONG) {
+        if (got == INPUT_TOO_LONG) {
             too_long++;
             continue;
         }
         lines++;
         /* A bad line is queued as it is: a worker turns it into an error record. */
-        if (cli_url_normalize(line, len, c->scheme, &urls[n], &why) != 0)
+        if (url_normalize(line, len, c->scheme, &urls[n], &why) != 0)
             urls[n] = strndup(line, len);
         if (urls[n] && ++n == PUSH_BATCH) {
             rc = push_batch(c, urls, n, &added);
@@ -109,62 +109,36 @@ static int push(qcmd_t *c) {
     }
     if (rc == 0 && n)
         rc = push_batch(c, urls, n, &added);
-    cli_input_close(in);
+    input_close(in);
     if (rc != 0) {
         fprintf(stderr, "cafe queue: push stopped after %llu new URLs: %s\n", added,
-                rc == CAFE_EIO || rc == CAFE_ECONNRESET ? cli_redis_error(c->r)
-                                                        : cafe_strerror(rc));
+                rc == CAFE_EIO || rc == CAFE_ECONNRESET ? redis_error(c->r) : cafe_strerror(rc));
         return 2;
     }
     printf("%llu added, %llu skipped (already pushed)", added, lines - added);
     if (too_long)
-        printf(", %llu lines too long (over %d bytes) left out", too_long, CLI_LINE_MAX);
+        printf(", %llu lines too long (over %d bytes) left out", too_long, INPUT_LINE_MAX);
     printf("\n");
     return 0;
 }
 
 /* ---- results ------------------------------------------------------------------------------ */
 
-static char *jdup(json_t *o, const char *key) {
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? strdup(s) : NULL;
-}
-
-/* A stored record (its --json line) back into a record, for the text and CSV formats. */
-static int parse_record(const char *line, size_t n, cli_record_t *r) {
-    json_t *o = json_loadb(line, n, 0, NULL);
-    if (!o)
-        return -1;
-    memset(r, 0, sizeof(*r));
-    r->url = jdup(o, "url");
-    r->final_url = jdup(o, "final_url");
-    r->status = (long)json_integer_value(json_object_get(o, "status"));
-    r->title = jdup(o, "title");
-    r->content_type = jdup(o, "content_type");
-    r->charset = jdup(o, "charset");
-    r->bytes = (uint64_t)json_integer_value(json_object_get(o, "bytes"));
-    r->time_ms = (uint64_t)json_integer_value(json_object_get(o, "time_ms"));
-    r->attempts = (int)json_integer_value(json_object_get(o, "attempts"));
-    r->error_msg = jdup(o, "error");
-    r->error = r->error_msg && r->status < 400 ? CAFE_EUNKNOWN : 0;
-    json_decref(o);
-    return 0;
-}
-
 static int write_entry(qcmd_t *c, FILE *f, const redisReply *fields) {
     if (fields->type != REDIS_REPLY_ARRAY || fields->elements < 2)
         return 0;
     const redisReply *v = fields->element[1];
-    if (c->fmt == CLI_FMT_JSON) {
+    if (c->fmt == RECORD_FMT_JSON) {
         fwrite(v->str, 1, v->len, f);
         fputc('\n', f);
         return ferror(f) ? -errno : 0;
     }
-    cli_record_t rec;
-    if (parse_record(v->str, v->len, &rec) != 0)
-        return 0;
-    int rc = cli_output_record(f, c->fmt, &rec);
-    cli_record_clear(&rec);
+    record_t rec;
+    int rc = format_parse_json(v->str, v->len, &rec);
+    if (rc != 0)
+        return rc == CAFE_ENOMEM ? rc : 0; /* not a record of ours: left out */
+    rc = format_record(f, c->fmt, &rec);
+    record_clear(&rec);
     return rc;
 }
 
@@ -179,7 +153,7 @@ static int drain_chunk(qcmd_t *c, const redisReply *entries) {
     for (size_t i = 0; i < entries->elements; i++)
         argv[i + 2] = entries->element[i]->element[0]->str;
     redisReply *rep;
-    int rc = cli_redis_cmd(c->r, &rep, (int)n, argv, NULL);
+    int rc = redis_cmd(c->r, &rep, (int)n, argv, NULL);
     free(argv);
     if (rc == 0)
         freeReplyObject(rep);
@@ -189,11 +163,11 @@ static int drain_chunk(qcmd_t *c, const redisReply *entries) {
 static int export_to(qcmd_t *c, FILE *f, unsigned long long *count) {
     char from[64] = "-", count_s[16];
     snprintf(count_s, sizeof count_s, "%d", EXPORT_BATCH);
-    int rc = cli_output_header(f, c->fmt);
+    int rc = format_header(f, c->fmt);
     for (;;) {
         const char *argv[] = {"XRANGE", c->keys.k[QK_RESULTS], from, "+", "COUNT", count_s};
         redisReply *rep;
-        if (rc != 0 || (rc = cli_redis_cmd(c->r, &rep, 6, argv, NULL)) != 0)
+        if (rc != 0 || (rc = redis_cmd(c->r, &rep, 6, argv, NULL)) != 0)
             return rc;
         size_t n = rep->type == REDIS_REPLY_ARRAY ? rep->elements : 0;
         for (size_t i = 0; i < n && rc == 0; i++)
@@ -223,7 +197,7 @@ static int results(qcmd_t *c) {
         rc = -errno;
     if (rc != 0 && rc != -EPIPE) {
         fprintf(stderr, "cafe queue: results stopped after %llu records: %s\n", n,
-                rc == CAFE_ECONNRESET ? cli_redis_error(c->r) : strerror(-rc));
+                rc == CAFE_ECONNRESET ? redis_error(c->r) : strerror(-rc));
         return 2;
     }
     return 0;
@@ -239,9 +213,9 @@ static long long num_of(const redisReply *r) {
 
 static int status(qcmd_t *c) {
     redisReply *rep;
-    int rc = cli_queue_eval(c->r, &c->keys, QS_STATUS, &rep, 0, NULL, NULL);
+    int rc = queue_eval(c->r, &c->keys, QS_STATUS, &rep, 0, NULL, NULL);
     if (rc != 0) {
-        fprintf(stderr, "cafe queue: status: %s\n", cli_redis_error(c->r));
+        fprintf(stderr, "cafe queue: status: %s\n", redis_error(c->r));
         return 2;
     }
     redisReply **e = rep->element, **st = e[4]->element;
@@ -266,14 +240,14 @@ static int status(qcmd_t *c) {
 static int cmd_task(void *arg, void **value) {
     qcmd_t *c = arg;
     char err[256];
-    if (cli_redis_open(&c->r, &c->conf, cli_queue_scripts, QS_COUNT, err, sizeof err) != 0) {
+    if (redis_open(&c->r, &c->conf, queue_scripts, QS_COUNT, err, sizeof err) != 0) {
         fprintf(stderr, "cafe queue: redis %s: %s\n", c->conf.display, err);
         return 2;
     }
     int code = strcmp(c->sub, "push") == 0      ? push(c)
                : strcmp(c->sub, "results") == 0 ? results(c)
                                                 : status(c);
-    cli_redis_close(c->r);
+    redis_close(c->r);
     *value = (void *)(intptr_t)code;
     return 0;
 }
@@ -308,12 +282,12 @@ int cli_queue_main(int argc, char **argv) {
     if (rc != 0)
         return rc < 0 ? 0 : rc;
     cafe_result_t res = {0, NULL};
-    rc = cli_redis_conf_parse(&c.conf, c.url, c.name, "cafe queue");
-    if (rc == 0 && cli_qkeys_init(&c.keys, c.conf.queue) != 0)
+    rc = redis_conf_parse(&c.conf, c.url, c.name, "cafe queue");
+    if (rc == 0 && queue_keys_init(&c.keys, c.conf.queue) != 0)
         rc = 2;
     if (rc == 0)
         rc = cafe_run(cmd_task, &c, &res) != 0 ? 2 : res.status ? 2 : (int)(intptr_t)res.value;
-    cli_qkeys_free(&c.keys);
-    cli_redis_conf_free(&c.conf);
+    queue_keys_free(&c.keys);
+    redis_conf_free(&c.conf);
     return rc;
 }

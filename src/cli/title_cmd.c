@@ -63,7 +63,7 @@ static int one_file(cafe_title_t *t, const char *path, const title_opts_t *o) {
     }
     const char *title = cafe_title_text(t, NULL);
     if (title)
-        cli_put_safe(stdout, title);
+        text_put_safe(stdout, title);
     putchar('\n');
     return 0;
 }

@@ -5,11 +5,13 @@
 #include "srv.h"
 #include "listen.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct watcher {
@@ -91,6 +93,9 @@ static int serve_task(void *arg, void **value) {
     s->uv = cafe_loop_uv(s->loop);
     s->started_ms = srv_now(s);
     int rc = set_limits(s);
+    if (rc == 0 && (rc = srv_persist_load(s)) != 0)
+        fprintf(stderr, "cafe serve: cannot read --data-dir %s: %s\n", s->o.data_dir,
+                cafe_strerror(rc));
     if (rc != 0 || srv_httpd_start(s) != 0) {
         fprintf(stderr, "cafe serve: cannot start the HTTP server\n");
         srv_httpd_stop(s);
@@ -137,6 +142,12 @@ int serve_main(int argc, char **argv) {
                 "cafe serve: %s is not a loopback address: set --token (or "
                 "CAFE_SERVE_TOKEN) so that only callers with it may use the API\n",
                 s->o.listen);
+        close(l.fd);
+        free(s);
+        return 2;
+    }
+    if (s->o.data_dir && mkdir(s->o.data_dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "cafe serve: cannot create %s: %s\n", s->o.data_dir, strerror(errno));
         close(l.fd);
         free(s);
         return 2;

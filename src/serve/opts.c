@@ -248,6 +248,6 @@ int srv_opts_parse(srv_opts_t *o, int argc, char **argv) {
         return 2;
     }
     o->fetch.no_private = !o->allow_private;
-    o->fetch.fmt = CLI_FMT_JSON;
+    o->fetch.fmt = RECORD_FMT_JSON;
     return 0;
 }

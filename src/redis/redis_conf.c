@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void cli_redis_conf_free(cli_redis_conf_t *c) {
+void redis_conf_free(redis_conf_t *c) {
     free(c->host);
     free(c->user);
     if (c->pass) /* do not leave the password in freed memory */
@@ -45,7 +45,7 @@ static char *part(CURLU *u, CURLUPart what, unsigned flags) {
 }
 
 /* ?queue=NAME (other parameters are refused, so that a typo is not silently ignored). */
-static const char *parse_query(cli_redis_conf_t *c, const char *query) {
+static const char *parse_query(redis_conf_t *c, const char *query) {
     if (!query)
         return NULL;
     if (strncmp(query, "queue=", 6) != 0 || strchr(query, '&'))
@@ -56,7 +56,7 @@ static const char *parse_query(cli_redis_conf_t *c, const char *query) {
 }
 
 /* Host, port and database. */
-static const char *parse_place(cli_redis_conf_t *c, CURLU *u) {
+static const char *parse_place(redis_conf_t *c, CURLU *u) {
     char *host = part(u, CURLUPART_HOST, 0);
     if (!host || !*host) {
         free(host);
@@ -84,7 +84,7 @@ static const char *parse_place(cli_redis_conf_t *c, CURLU *u) {
     return why;
 }
 
-static const char *parse(cli_redis_conf_t *c, CURLU *u, const char *url) {
+static const char *parse(redis_conf_t *c, CURLU *u, const char *url) {
     if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
         return "not a URL (expected redis://[USER[:PASSWORD]@]HOST[:PORT][/DB][?queue=NAME])";
     char *scheme = part(u, CURLUPART_SCHEME, 0);
@@ -111,8 +111,7 @@ static const char *parse(cli_redis_conf_t *c, CURLU *u, const char *url) {
     return why;
 }
 
-int cli_redis_conf_parse(cli_redis_conf_t *c, const char *url, const char *queue_opt,
-                         const char *prog) {
+int redis_conf_parse(redis_conf_t *c, const char *url, const char *queue_opt, const char *prog) {
     memset(c, 0, sizeof(*c));
     CURLU *u = curl_url();
     if (!u)

@@ -35,7 +35,7 @@ static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp) {
     return len;
 }
 
-char *cli_utf8_sanitize(const char *s, size_t n) {
+char *text_utf8_repair(const char *s, size_t n) {
     char *out = malloc(n * 3 + 1), *o = out; /* worst case: every byte becomes U+FFFD */
     if (!out)
         return NULL;
@@ -58,7 +58,7 @@ char *cli_utf8_sanitize(const char *s, size_t n) {
 
 /* Writes s for a terminal, a run of safe bytes at a time (one fwrite per run, not per
  * character: this is on every record's path). */
-int cli_put_safe(FILE *f, const char *s) {
+int text_put_safe(FILE *f, const char *s) {
     const unsigned char *p = (const unsigned char *)s, *run = p;
     for (;;) {
         while (*p >= 0x20 && *p < 0x7F) /* printable ASCII, the common case */

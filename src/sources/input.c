@@ -12,17 +12,17 @@
 
 #define CHUNK (64 * 1024)
 
-struct cli_input {
+struct input {
     int fd, own_fd, eof;
     atomic_int aborted;
     size_t start, end; /* unread bytes are buf[start..end) */
     uint64_t lineno;
     char head[64]; /* the start of an over-long line, kept while the rest is skipped */
-    char buf[CHUNK + CLI_LINE_MAX];
+    char buf[CHUNK + INPUT_LINE_MAX];
 };
 
-int cli_input_open(cli_input_t **out, const char *path) {
-    cli_input_t *in = calloc(1, sizeof(*in));
+int input_open(input_t **out, const char *path) {
+    input_t *in = calloc(1, sizeof(*in));
     if (!in)
         return CAFE_ENOMEM;
     in->fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
@@ -36,7 +36,7 @@ int cli_input_open(cli_input_t **out, const char *path) {
     return 0;
 }
 
-void cli_input_close(cli_input_t *in) {
+void input_close(input_t *in) {
     if (!in)
         return;
     if (in->own_fd)
@@ -44,7 +44,7 @@ void cli_input_close(cli_input_t *in) {
     free(in);
 }
 
-void cli_input_abort(cli_input_t *in) {
+void input_abort(input_t *in) {
     if (in)
         atomic_store(&in->aborted, 1);
 }
@@ -81,7 +81,7 @@ static int read_chunk(void *arg) {
 }
 
 /* Moves the unread tail to the front and reads more after it. 0, or -errno. */
-static int refill(cli_input_t *in) {
+static int refill(input_t *in) {
     memmove(in->buf, in->buf + in->start, in->end - in->start);
     in->end -= in->start;
     in->start = 0;
@@ -97,7 +97,7 @@ static int refill(cli_input_t *in) {
     return 0;
 }
 
-size_t cli_line_trim(const char *s, size_t n, size_t *start) {
+size_t input_line_trim(const char *s, size_t n, size_t *start) {
     size_t a = 0, b = n;
     while (a < b && strchr(" \t\r\n\f\v", s[a]) && s[a])
         a++;
@@ -110,7 +110,7 @@ size_t cli_line_trim(const char *s, size_t n, size_t *start) {
 }
 
 /* Skips the rest of an over-long line. */
-static int skip_line(cli_input_t *in) {
+static int skip_line(input_t *in) {
     for (;;) {
         char *nl = memchr(in->buf + in->start, '\n', in->end - in->start);
         if (nl) {
@@ -128,7 +128,7 @@ static int skip_line(cli_input_t *in) {
 
 /* Reports an over-long line by its first bytes, enough to name it in the error record;
  * copied first, because skipping the rest of the line refills the buffer over them. */
-static void keep_head(cli_input_t *in, const char *p, const char **line, size_t *len,
+static void keep_head(input_t *in, const char *p, const char **line, size_t *len,
                       uint64_t *lineno) {
     memcpy(in->head, p, sizeof in->head);
     *line = in->head;
@@ -136,12 +136,12 @@ static void keep_head(cli_input_t *in, const char *p, const char **line, size_t 
     *lineno = in->lineno;
 }
 
-int cli_input_next(cli_input_t *in, const char **line, size_t *len, uint64_t *lineno) {
+int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno) {
     for (;;) {
         char *p = in->buf + in->start;
         char *nl = memchr(p, '\n', in->end - in->start);
         size_t avail = in->end - in->start;
-        if (!nl && !in->eof && avail < CLI_LINE_MAX) {
+        if (!nl && !in->eof && avail < INPUT_LINE_MAX) {
             int rc = refill(in);
             if (rc != 0)
                 return rc;
@@ -150,18 +150,18 @@ int cli_input_next(cli_input_t *in, const char **line, size_t *len, uint64_t *li
         if (!nl && avail == 0)
             return 0; /* end of input */
         in->lineno++;
-        if (!nl && avail >= CLI_LINE_MAX) {
+        if (!nl && avail >= INPUT_LINE_MAX) {
             keep_head(in, p, line, len, lineno);
             int rc = skip_line(in);
-            return rc != 0 ? rc : CLI_INPUT_TOO_LONG;
+            return rc != 0 ? rc : INPUT_TOO_LONG;
         }
         size_t n = nl ? (size_t)(nl - p) : avail;
         in->start += nl ? n + 1 : n;
-        if (n > CLI_LINE_MAX) { /* whole in the buffer, but still too long to be a URL */
+        if (n > INPUT_LINE_MAX) { /* whole in the buffer, but still too long to be a URL */
             keep_head(in, p, line, len, lineno);
-            return CLI_INPUT_TOO_LONG;
+            return INPUT_TOO_LONG;
         }
-        size_t start, kept = cli_line_trim(p, n, &start);
+        size_t start, kept = input_line_trim(p, n, &start);
         if (kept == 0)
             continue;
         *line = p + start;
@@ -216,7 +216,7 @@ static int plain_url_byte(unsigned char c) {
            (c && strchr("-._~!$&'()*+,;=:@/?", c));
 }
 
-int cli_url_canonical(const char *s, size_t n) {
+int url_canonical(const char *s, size_t n) {
     size_t i = n >= 7 && memcmp(s, "http://", 7) == 0    ? 7
                : n >= 8 && memcmp(s, "https://", 8) == 0 ? 8
                                                          : 0;
@@ -260,13 +260,13 @@ int cli_url_canonical(const char *s, size_t n) {
     return 1;
 }
 
-int cli_url_normalize(const char *line, size_t len, const char *default_scheme, char **url,
-                      const char **why) {
+int url_normalize(const char *line, size_t len, const char *default_scheme, char **url,
+                  const char **why) {
     char *raw;
     *url = NULL;
     /* Most lines of a crawl list are already in curl's form: no parse needed (a parse is
      * ~14,000 instructions, 10% of the client's work per URL). */
-    if (cli_url_canonical(line, len)) {
+    if (url_canonical(line, len)) {
         *url = strndup(line, len);
         *why = "out of memory";
         return *url ? 0 : CAFE_ENOMEM;

@@ -17,8 +17,8 @@
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 5000
 
-struct cli_redis {
-    const cli_redis_conf_t *conf;
+struct redis {
+    const redis_conf_t *conf;
     uv_loop_t *uv;
     redisAsyncContext *ac;     /* NULL when down; hiredis frees it, we only forget it */
     int up;                    /* connected and set up (AUTH, SELECT, scripts) */
@@ -32,19 +32,19 @@ struct cli_redis {
     char err[256];
 };
 
-static void set_err(cli_redis_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_err(cli_redis_t *r, const char *fmt, ...) {
+static void set_err(redis_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_err(redis_t *r, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(r->err, sizeof r->err, fmt, ap);
     va_end(ap);
 }
 
-const char *cli_redis_error(const cli_redis_t *r) {
+const char *redis_error(const redis_t *r) {
     return r->err;
 }
 
-void cli_redis_set_error(cli_redis_t *r, const char *msg) {
+void redis_set_error(redis_t *r, const char *msg) {
     set_err(r, "%s", msg);
 }
 
@@ -99,7 +99,7 @@ static void orphan_op(cafe_future_t *f) {
 }
 
 /* One command on the current link, no retry. */
-static int send_once(cli_redis_t *r, redisReply **out, int argc, const char **argv,
+static int send_once(redis_t *r, redisReply **out, int argc, const char **argv,
                      const size_t *lens) {
     *out = NULL;
     if (!r->ac)
@@ -124,7 +124,7 @@ static int send_once(cli_redis_t *r, redisReply **out, int argc, const char **ar
 /* ---- the link ----------------------------------------------------------------------------- */
 
 static void on_connect(const redisAsyncContext *ac, int status) {
-    cli_redis_t *r = ac->data;
+    redis_t *r = ac->data;
     if (!r || r->ac != ac)
         return;
     if (status != REDIS_OK) {
@@ -137,7 +137,7 @@ static void on_connect(const redisAsyncContext *ac, int status) {
 }
 
 static void on_disconnect(const redisAsyncContext *ac, int status) {
-    cli_redis_t *r = ac->data;
+    redis_t *r = ac->data;
     if (!r || r->ac != ac)
         return;
     if (status != REDIS_OK)
@@ -148,7 +148,7 @@ static void on_disconnect(const redisAsyncContext *ac, int status) {
 }
 
 /* Forgets the link and frees it now: its pending commands fail with CAFE_ECONNRESET. */
-static void drop(cli_redis_t *r) {
+static void drop(redis_t *r) {
     redisAsyncContext *ac = r->ac;
     r->ac = NULL;
     r->up = 0;
@@ -160,7 +160,7 @@ static void drop(cli_redis_t *r) {
 
 /* The connecting task gave up (timed out, cancelled): forget the half-open link. */
 static void abort_connect(cafe_future_t *f) {
-    cli_redis_t *r = f->data;
+    redis_t *r = f->data;
     r->connecting = NULL;
     drop(r);
 }
@@ -183,7 +183,7 @@ static int resolve(void *arg) {
     return 0;
 }
 
-static int tcp_connect(cli_redis_t *r) {
+static int tcp_connect(redis_t *r) {
     resolve_job_t job = {.host = r->conf->host};
     int rc = cafe_thread_run(resolve, &job);
     if (rc == 0 && job.gai)
@@ -193,7 +193,7 @@ static int tcp_connect(cli_redis_t *r) {
     redisAsyncContext *ac = redisAsyncConnect(job.ip, r->conf->port);
     if (!ac)
         return CAFE_ENOMEM;
-    if (ac->err || cli_redis_uv_attach(ac, r->uv) != REDIS_OK) {
+    if (ac->err || redis_uv_attach(ac, r->uv) != REDIS_OK) {
         set_err(r, "cannot connect to %s:%d: %s", r->conf->host, r->conf->port,
                 ac->err ? ac->errstr : "out of memory");
         redisAsyncFree(ac);
@@ -219,8 +219,7 @@ static int tcp_connect(cli_redis_t *r) {
 }
 
 /* A command of the hand-shake; an error reply fails it with the server's message. */
-static int setup_cmd(cli_redis_t *r, redisReply **out, const char *what, int argc,
-                     const char **argv) {
+static int setup_cmd(redis_t *r, redisReply **out, const char *what, int argc, const char **argv) {
     int rc = send_once(r, out, argc, argv, NULL);
     if (rc != 0) {
         if (rc == CAFE_ECONNRESET && !r->err[0])
@@ -240,8 +239,8 @@ static int setup_cmd(cli_redis_t *r, redisReply **out, const char *what, int arg
 
 /* AUTH, SELECT (or a PING, so that a missing password shows now) and SCRIPT LOAD: on every
  * connect, because a restarted Redis has lost its script cache. */
-static int handshake(cli_redis_t *r) {
-    const cli_redis_conf_t *c = r->conf;
+static int handshake(redis_t *r) {
+    const redis_conf_t *c = r->conf;
     redisReply *rep = NULL;
     int rc = 0;
     if (c->pass) {
@@ -270,7 +269,7 @@ static int handshake(cli_redis_t *r) {
     return rc;
 }
 
-static int link_up(cli_redis_t *r) {
+static int link_up(redis_t *r) {
     r->err[0] = 0;
     int rc = tcp_connect(r);
     if (rc == 0)
@@ -282,11 +281,11 @@ static int link_up(cli_redis_t *r) {
     return rc;
 }
 
-int cli_redis_open(cli_redis_t **out, const cli_redis_conf_t *c, const char *const *scripts,
-                   size_t nscripts, char *err, size_t errlen) {
+int redis_open(redis_t **out, const redis_conf_t *c, const char *const *scripts, size_t nscripts,
+               char *err, size_t errlen) {
     *out = NULL;
     cafe_loop_t *loop = cafe_loop_current();
-    cli_redis_t *r = calloc(1, sizeof(*r));
+    redis_t *r = calloc(1, sizeof(*r));
     if (!r || !loop || !(r->sha = calloc(nscripts + 1, sizeof(*r->sha)))) {
         free(r);
         snprintf(err, errlen, "%s", loop ? "out of memory" : "no running loop");
@@ -300,14 +299,14 @@ int cli_redis_open(cli_redis_t **out, const cli_redis_conf_t *c, const char *con
     int rc = link_up(r);
     if (rc != 0) {
         snprintf(err, errlen, "%s", r->err[0] ? r->err : cafe_strerror(rc));
-        cli_redis_close(r);
+        redis_close(r);
         return rc;
     }
     *out = r;
     return 0;
 }
 
-void cli_redis_close(cli_redis_t *r) {
+void redis_close(redis_t *r) {
     if (!r)
         return;
     drop(r);
@@ -315,7 +314,7 @@ void cli_redis_close(cli_redis_t *r) {
     free(r);
 }
 
-void cli_redis_set_retry(cli_redis_t *r, uint64_t ms, int quiet) {
+void redis_set_retry(redis_t *r, uint64_t ms, int quiet) {
     r->retry_ms = ms;
     r->quiet = quiet;
 }
@@ -323,7 +322,7 @@ void cli_redis_set_retry(cli_redis_t *r, uint64_t ms, int quiet) {
 /* ---- retries ------------------------------------------------------------------------------ */
 
 /* Reconnects if the link is down; one task at a time, at most one try per backoff step. */
-static int ensure_up(cli_redis_t *r, uint64_t now) {
+static int ensure_up(redis_t *r, uint64_t now) {
     if (r->up)
         return 0;
     if (!r->retry_ms)
@@ -343,7 +342,7 @@ static int ensure_up(cli_redis_t *r, uint64_t now) {
 
 /* Server errors that go away by themselves: a restarting server loading its AOF, a script
  * cache emptied by a restart (reconnecting loads the scripts again). */
-static int transient(cli_redis_t *r, redisReply *rep) {
+static int transient(redis_t *r, redisReply *rep) {
     if (rep->type != REDIS_REPLY_ERROR)
         return 0;
     int noscript = strncmp(rep->str, "NOSCRIPT", 8) == 0;
@@ -355,7 +354,7 @@ static int transient(cli_redis_t *r, redisReply *rep) {
     return 1;
 }
 
-static void announce(cli_redis_t *r, int lost, uint64_t since) {
+static void announce(redis_t *r, int lost, uint64_t since) {
     if (r->quiet || r->outage == lost)
         return;
     r->outage = lost;
@@ -367,8 +366,7 @@ static void announce(cli_redis_t *r, int lost, uint64_t since) {
                 (double)(cafe_loop_now(cafe_loop_current()) - since) / 1000.0);
 }
 
-int cli_redis_cmd(cli_redis_t *r, redisReply **out, int argc, const char **argv,
-                  const size_t *lens) {
+int redis_cmd(redis_t *r, redisReply **out, int argc, const char **argv, const size_t *lens) {
     cafe_loop_t *loop = cafe_loop_current();
     uint64_t start = cafe_loop_now(loop), delay = BACKOFF_FIRST_MS;
     for (;;) {
@@ -395,6 +393,6 @@ int cli_redis_cmd(cli_redis_t *r, redisReply **out, int argc, const char **argv,
     }
 }
 
-const char *cli_redis_sha(const cli_redis_t *r, size_t idx) {
+const char *redis_sha(const redis_t *r, size_t idx) {
     return r->sha[idx];
 }

@@ -11,7 +11,7 @@
 
 #define NOW "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000) "
 
-const char *const cli_queue_scripts[QS_COUNT] = {
+const char *const queue_scripts[QS_COUNT] = {
     /* PUSH url...: each URL never seen before goes to the end of pending. */
     [QS_PUSH] = "local added = 0 "
                 "for i = 1, #ARGV do "
@@ -76,14 +76,14 @@ const char *const cli_queue_scripts[QS_COUNT] = {
                       "redis.call('ZRANGEBYSCORE', KEYS[7], now, '+inf')}",
 };
 
-int cli_qkeys_init(cli_qkeys_t *k, const char *name) {
+int queue_keys_init(queue_keys_t *k, const char *name) {
     static const char *const suffix[QK_COUNT] = {"pending", "seen",  "leases", "owner",
                                                  "results", "stats", "workers"};
     memset(k, 0, sizeof(*k));
     for (int i = 0; i < QK_COUNT; i++) {
         size_t n = strlen(name) + strlen(suffix[i]) + 16;
         if (!(k->k[i] = malloc(n))) {
-            cli_qkeys_free(k);
+            queue_keys_free(k);
             return CAFE_ENOMEM;
         }
         snprintf(k->k[i], n, "cafe:{%s}:%s", name, suffix[i]);
@@ -91,14 +91,14 @@ int cli_qkeys_init(cli_qkeys_t *k, const char *name) {
     return 0;
 }
 
-void cli_qkeys_free(cli_qkeys_t *k) {
+void queue_keys_free(queue_keys_t *k) {
     for (int i = 0; i < QK_COUNT; i++)
         free(k->k[i]);
     memset(k, 0, sizeof(*k));
 }
 
-int cli_queue_eval(cli_redis_t *r, const cli_qkeys_t *k, int script, redisReply **out, int argc,
-                   const char **argv, const size_t *lens) {
+int queue_eval(redis_t *r, const queue_keys_t *k, int script, redisReply **out, int argc,
+               const char **argv, const size_t *lens) {
     enum { HEAD = 3 + QK_COUNT };
     int n = HEAD + argc;
     const char **all = malloc((size_t)n * sizeof(*all));
@@ -108,19 +108,19 @@ int cli_queue_eval(cli_redis_t *r, const cli_qkeys_t *k, int script, redisReply 
         char nkeys[8];
         snprintf(nkeys, sizeof nkeys, "%d", QK_COUNT);
         all[0] = "EVALSHA";
-        all[1] = cli_redis_sha(r, (size_t)script);
+        all[1] = redis_sha(r, (size_t)script);
         all[2] = nkeys;
         for (int i = 0; i < n; i++) {
             if (i >= 3)
                 all[i] = i < HEAD ? k->k[i - 3] : argv[i - HEAD];
             all_lens[i] = i >= HEAD && lens ? lens[i - HEAD] : strlen(all[i]);
         }
-        rc = cli_redis_cmd(r, out, n, all, all_lens);
+        rc = redis_cmd(r, out, n, all, all_lens);
     }
     free(all);
     free(all_lens);
     if (rc == 0 && (*out)->type == REDIS_REPLY_ERROR) {
-        cli_redis_set_error(r, (*out)->str);
+        redis_set_error(r, (*out)->str);
         freeReplyObject(*out);
         *out = NULL;
         rc = CAFE_EIO;
