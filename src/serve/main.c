@@ -80,6 +80,11 @@ static void shut_down(srv_t *s) {
         if (cafe_task_sleep(50) != 0)
             break;
     srv_jobs_cancel_all(s);
+    /* Jobs end their database runs themselves (a cancelled task could not wait for the
+     * last commit): give them a moment before the rest is cancelled. */
+    for (int i = 0; i < 500 && srv_jobs_running(s) > 0; i++)
+        if (cafe_task_sleep(10) != 0)
+            break;
     cafe_group_cancel(&s->tasks);
     cafe_group_wait(&s->tasks);
     drain_connections(s);

@@ -201,7 +201,9 @@ def test_large_job_memory_stays_bounded():
 
 def test_shutdown_during_a_job_then_restart_resumes_it():
     d = tempfile.mkdtemp(prefix="cafe-serve-")
-    args = ("-q", "--allow-private", "--shutdown-grace", "0.2", "--data-dir", d)
+    dbpath = os.path.join(d, "titles.sqlite")
+    args = ("-q", "--allow-private", "--shutdown-grace", "0.2", "--data-dir", d,
+            "--db", f"sqlite:{dbpath}")
     srv = Serve(*args)
     quick = [fx.url(0, f"/page/{i}") for i in range(20)]
     slow = [fx.url(1, f"/page/{i}?delay=2500") for i in range(20)]
@@ -239,6 +241,17 @@ def test_shutdown_during_a_job_then_restart_resumes_it():
         assert body.splitlines()[:20] == before
         st = srv.json("GET", f"/v1/jobs/{done['id']}")[2]
         assert st["state"] == "done" and st["done"] == 3, st
+        # the database holds the job as two runs: the interrupted one and its resumption
+        import sqlite3
+        db = sqlite3.connect(dbpath)
+        runs = [(r, st, json.loads(o)) for r, st, o in
+                db.execute("SELECT run_id, status, options FROM runs ORDER BY run_id")]
+        mine = [(r, st) for r, st, o in runs if o["job"] == jid]
+        assert [st for _, st in mine] == ["interrupted", "done"], runs
+        urls = [u for (u,) in db.execute(
+            f"SELECT url FROM titles WHERE run_id IN ({mine[0][0]}, {mine[1][0]})")]
+        db.close()
+        assert sorted(urls) == sorted(quick + slow), len(urls)
     finally:
         srv.stop()
 
