@@ -41,7 +41,7 @@ for r in $rooms; do
     incs="$incs -I$root/src/$r"
 done
 libs="$libs $build/lib/src/libcafe.a"
-libs="$libs $(pkg-config --libs libuv libcurl jansson hiredis zlib) -lpthread"
+libs="$libs $(pkg-config --libs libuv libcurl uchardet jansson hiredis zlib) -lpthread"
 
 status=0
 for src in "$here"/fuzz_*.c; do

@@ -82,7 +82,7 @@ static const char *file_check(const char *v) {
     return NULL;
 }
 
-static const char *db_check(const char *v) {
+const char *cli_db_spec_check(const char *v) {
     return sink_db_is_spec(v) ? NULL : "expected sqlite:PATH or postgresql://...";
 }
 
@@ -121,7 +121,7 @@ static const cli_opt_t rows[] = {
      "recorded URLs and append the rest. Interrupting and resuming any number of times\n"
      "ends with exactly one complete record per URL. With a database: continue its latest\n"
      "run."},
-    {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, db_check,
+    {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, cli_db_spec_check,
      "write to a database instead: sqlite:PATH or\npostgresql://[USER@]HOST[:PORT]/DB"
      "[?table=NAME] (password\nfrom PGPASSWORD or ~/.pgpass); -o PATH.sqlite|.sqlite3|.db\n"
      "is sqlite:PATH",

@@ -38,6 +38,8 @@ typedef struct cli_opts {
 
 /* The check of --scheme's value (optab.h's cli_optcheck_fn): http or https. */
 const char *cli_scheme_check(const char *value);
+/* NULL when value names a database (sink_db_is_spec), else what is wrong. */
+const char *cli_db_spec_check(const char *value);
 
 /* Parses argv of `cafe titles` (argv[0] is "titles"). Returns 0, or 2 after printing a
  * usage error on stderr, or -1 when --help/--version printed and the program should exit 0. */

@@ -24,6 +24,7 @@ typedef struct srv_opts {
     size_t max_job_urls, max_body, max_jobs, max_connections, jobs_kept;
     uint64_t header_timeout_ms, request_timeout_ms, shutdown_grace_ms;
     const char *data_dir; /* job spools; NULL = an unlinked file in $TMPDIR */
+    const char *db;       /* --db SPEC: every job's records also go to this database */
     cli_opts_t fetch;     /* how each URL is fetched: `cafe titles`'s options */
 } srv_opts_t;
 
@@ -107,6 +108,8 @@ struct srv_req {
 };
 
 /* opts.c */
+/* Parses argv (argv[0] is "serve"): 0, 2 after a usage error on stderr, or -1 after --help
+ * (exit 0). */
 int srv_opts_parse(srv_opts_t *o, int argc, char **argv);
 
 /* httpd.c: libmicrohttpd on the loop. */
@@ -150,6 +153,8 @@ void srv_job_get(srv_req_t *r, const char *rest, const char *method);
 void srv_jobs_cancel_all(srv_t *s);
 size_t srv_jobs_running(const srv_t *s);
 void srv_jobs_free(srv_t *s);
+/* --data-dir: loads its jobs; finished ones are shown, unfinished ones resume. */
+int srv_persist_load(srv_t *s);
 void srv_results_start(srv_req_t *r, srv_job_t *job);
 void srv_results_detach(srv_req_t *r);
 
