@@ -172,6 +172,20 @@ static void close_db(cli_run_t *run) {
     run->db = NULL;
 }
 
+/* --resolver and --dns-concurrency to the loop's resolver: c-ares' "IP:PORT,..." list. */
+static int dns_configure(const cli_opts_t *o) {
+    char servers[4096];
+    size_t len = 0;
+    for (size_t i = 0; i < o->resolvers.n && len + 64 < sizeof servers; i++) {
+        const char *r = o->resolvers.v[i];
+        int bare6 = r[0] != '[' && strchr(r, ':') != strrchr(r, ':');
+        len += (size_t)snprintf(servers + len, sizeof servers - len, bare6 ? "%s[%s]" : "%s%s",
+                                i ? "," : "", r);
+    }
+    cafe_dns_opts_t d = {.max_queries = o->dns_concurrency, .servers = len ? servers : NULL};
+    return cafe_dns_configure(NULL, &d);
+}
+
 static int run_main(void *arg, void **value) {
     cli_run_t *run = arg;
     cafe_http_limits_t lim = {.max_transfers = run->o->concurrency,
@@ -180,6 +194,8 @@ static int run_main(void *arg, void **value) {
                               .rate = run->o->rate,
                               .host_interval_ms = run->o->host_interval_ms};
     int lrc = cafe_http_limits_set(NULL, &lim);
+    if (lrc == 0)
+        lrc = dns_configure(run->o);
     if (lrc != 0) {
         fprintf(stderr, "cafe titles: cannot set the HTTP limits: %s\n", cafe_strerror(lrc));
         run->input_error = 1;

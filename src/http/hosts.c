@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t fnv1a(const char *s) {
+uint64_t cafe__http_fnv1a(const char *s) {
     uint64_t h = 1469598103934665603ull;
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211ull;
@@ -51,7 +51,7 @@ cafe__http_host_t *cafe__http_host_enter(cafe__http_client_t *c, const char *key
     cafe__http_hosts_t *hs = &c->hosts;
     if (hs->len >= hs->nbuckets && grow(hs) != 0 && hs->nbuckets == 0)
         return NULL;
-    uint64_t hash = fnv1a(key);
+    uint64_t hash = cafe__http_fnv1a(key);
     cafe__http_host_t **slot = &hs->buckets[hash & (hs->nbuckets - 1)], *h;
     for (h = *slot; h; h = h->next)
         if (h->hash == hash && strcmp(h->key, key) == 0) {

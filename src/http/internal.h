@@ -52,6 +52,9 @@ typedef struct cafe__http_hosts {
     size_t nbuckets, len;
 } cafe__http_hosts_t;
 
+/* FNV-1a of a NUL-terminated string: the hash of the host table and the DNS cache. */
+uint64_t cafe__http_fnv1a(const char *s);
+
 /* Counts one more request for key (a new entry's conns get `permits`); NULL when out of
  * memory. Idle entries of its bucket are freed on the way. */
 cafe__http_host_t *cafe__http_host_enter(cafe__http_client_t *c, const char *key, size_t permits);
@@ -74,6 +77,7 @@ typedef struct cafe__http_try {
     int code;              /* outcome: 0 or CAFE_E* */
     int delivered;         /* on_body got bytes: the try must not be repeated */
     int64_t retry_after_s; /* the response's Retry-After, -1 when none */
+    const char *pin;       /* "host:port:addrs" for curl's DNS cache, or "" (pin.c) */
 } cafe__http_try_t;
 
 /* What an easy handle's options were last set from, besides the URL. A request with the
@@ -101,6 +105,7 @@ struct cafe__http_xfer {
     int aborted;           /* stopped early by refusing data: curl's write error is ours */
     int oom;               /* the body buffer could not grow */
     int in_multi;
+    int pinned; /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */
     cafe__http_profile_t profile;
     char errbuf[CURL_ERROR_SIZE];
     char refused[64]; /* --no-private: the address refused, "" when none */
@@ -151,6 +156,16 @@ int cafe__http_xfer_start(cafe__http_try_t *t);
 /* Returns x to the pool (or frees it when the pool is full). Loop stack, x out of curl. */
 void cafe__http_xfer_put(cafe__http_xfer_t *x);
 void cafe__http_xfer_free(cafe__http_xfer_t *x);
+
+/* pin.c: resolves t's host on the loop (unless a proxy or the caller's own resolve lines
+ * take care of it) and writes into line (cap bytes) the CURLOPT_RESOLVE line to hand curl,
+ * or "" when curl has it already. A DNS failure is the try's outcome (t->code, message
+ * "dns: ..."), and 0 is returned; nonzero only when the wait was cut short (cancel,
+ * deadline). */
+int cafe__http_dns_pin(cafe__http_try_t *t, char *line, size_t cap);
+/* Moves the resolver's pending "-host:port" lines and then line (when not "") to the end of
+ * *list. Returns 0 or CAFE_ENOMEM. */
+int cafe__http_dns_lines(cafe__http_client_t *c, const char *line, struct curl_slist **list);
 
 /* private.c: opts->no_private. Nonzero for addresses off the public internet (private,
  * loopback, link-local, unique-local, multicast, reserved). */
