@@ -34,7 +34,10 @@ test-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 
 test: test-normal test-asan
 
-install: build
+# Installs what the build made (library, headers, pkg-config file, and the man pages and HTML
+# reference when doxygen was there); never installs packages itself.
+install: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
 	cmake --install $(BUILD)
 
 bench: build

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/opts.h"
+#include "opts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -32,7 +32,7 @@ static void check(const cli_opts_t *o) {
         o->retries < 0 || o->max_redirects < 0 || o->max_bytes < 1 || o->headers.n > CLI_MAX_LIST ||
         o->resolve.n > CLI_MAX_LIST || !o->input || !o->scheme)
         abort();
-    if (o->resume && (!o->output || o->fmt == CLI_FMT_TEXT))
+    if (o->resume && (!o->output || o->fmt == RECORD_FMT_TEXT))
         abort();
     if (o->sync && o->concurrency != 1)
         abort();

@@ -1,4 +1,4 @@
-/* libFuzzer target for the resume-file reader (cli_resume_parse_line), in JSON Lines and CSV.
+/* libFuzzer target for the resume-file reader (format_parse_url), in JSON Lines and CSV.
  * Input: byte 0 picks the format (bit 0) and the mode (bit 1); the rest is the payload.
  *  - parse mode: the payload is one line of a foreign or torn output file; the parser must
  *    not crash, and a URL it returns is NUL-terminated and no longer than the line.
@@ -11,25 +11,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/output.h"
-#include "cli/resume.h"
-#include "cli/text.h"
+#include "format.h"
+#include "keyset.h"
+#include "text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void parse_mode(cli_format_t fmt, const uint8_t *p, size_t n) {
+static void parse_mode(record_format_t fmt, const uint8_t *p, size_t n) {
     char *line = malloc(n ? n : 1);
     if (!line)
         return;
     memcpy(line, p, n);
-    char *url = cli_resume_parse_line(line, n, fmt);
+    char *url = format_parse_url(line, n, fmt);
     if (url && strlen(url) > n)
         abort();
     free(url);
     free(line);
 }
 
-static void round_trip(cli_format_t fmt, const uint8_t *p, size_t n) {
+static void round_trip(record_format_t fmt, const uint8_t *p, size_t n) {
     size_t len = 0;
     while (len < n && p[len] != 0 && p[len] != '\n')
         len++;
@@ -38,18 +38,18 @@ static void round_trip(cli_format_t fmt, const uint8_t *p, size_t n) {
         return;
     memcpy(url, p, len);
     url[len] = 0;
-    cli_record_t r = {.url = url, .title = "T", .status = 200, .attempts = 1};
+    record_t r = {.url = url, .title = "T", .status = 200, .attempts = 1};
     char *buf = NULL;
     size_t blen = 0;
     FILE *f = open_memstream(&buf, &blen);
-    if (!f || cli_output_record(f, fmt, &r) != 0)
+    if (!f || format_record(f, fmt, &r) != 0)
         abort();
     fclose(f);
     /* One record is one line: a newline inside would tear it for --resume. */
     if (blen == 0 || buf[blen - 1] != '\n' || memchr(buf, '\n', blen - 1))
         abort();
-    char *back = cli_resume_parse_line(buf, blen - 1, fmt);
-    char *want = cli_utf8_sanitize(url, len);
+    char *back = format_parse_url(buf, blen - 1, fmt);
+    char *want = text_utf8_repair(url, len);
     if (!back || !want || strcmp(back, want) != 0)
         abort();
     free(want);
@@ -61,7 +61,7 @@ static void round_trip(cli_format_t fmt, const uint8_t *p, size_t n) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1)
         return 0;
-    cli_format_t fmt = data[0] & 1 ? CLI_FMT_CSV : CLI_FMT_JSON;
+    record_format_t fmt = data[0] & 1 ? RECORD_FMT_CSV : RECORD_FMT_JSON;
     if (data[0] & 2)
         round_trip(fmt, data + 1, size - 1);
     else

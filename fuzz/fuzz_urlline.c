@@ -1,5 +1,5 @@
-/* libFuzzer target for the URL-list line reader's pure logic: cli_line_trim, then
- * cli_url_normalize on what it keeps (what `cafe titles` does with every input line).
+/* libFuzzer target for the URL-list line reader's pure logic: input_line_trim, then
+ * url_normalize on what it keeps (what `cafe titles` does with every input line).
  * Input: byte 0 picks the default scheme, the rest is one line. Checks, beyond ASan and
  * UBSan: the trimmed span lies inside the line and has no surrounding whitespace; an accepted
  * URL starts with http:// or https:// and is accepted again when normalised once more. */
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/input.h"
+#include "input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,14 +26,14 @@ static void check_url(const char *url) {
         abort();
     char *again = NULL;
     const char *why = NULL;
-    if (cli_url_normalize(url, strlen(url), "https", &again, &why) != 0 || !again ||
+    if (url_normalize(url, strlen(url), "https", &again, &why) != 0 || !again ||
         !http_or_https(again))
         abort();
     free(again);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    if (size < 1 || size > CLI_LINE_MAX)
+    if (size < 1 || size > INPUT_LINE_MAX)
         return 0;
     const char *scheme = data[0] & 1 ? "http" : "https";
     /* A heap copy of exactly the line's bytes, so ASan sees any read past its end. */
@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!line)
         return 0;
     memcpy(line, data + 1, n);
-    size_t start = 0, kept = cli_line_trim(line, n, &start);
+    size_t start = 0, kept = input_line_trim(line, n, &start);
     if (start > n || kept > n - start)
         abort();
     if (kept) {
@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             abort();
         char *url = NULL;
         const char *why = NULL;
-        int rc = cli_url_normalize(line + start, kept, scheme, &url, &why);
+        int rc = url_normalize(line + start, kept, scheme, &url, &why);
         if (rc == 0) {
             if (!url)
                 abort();

@@ -33,8 +33,15 @@ fi
 CC=$cc CFLAGS="-fsanitize=fuzzer-no-link" cmake -S "$root" -B "$build/lib" -DCAFE_SANITIZE=ON \
     -DCMAKE_BUILD_TYPE=Debug -DCAFE_BUILD_TESTS=OFF >/dev/null
 cmake --build "$build/lib" -j2 --target cafe_static cafe_cli >/dev/null
-libs="$build/lib/src/cli/libcafe_cli.a $build/lib/src/fixture/libcafe_fixture.a"
-libs="$libs $build/lib/src/libcafe.a $(pkg-config --libs libuv libcurl jansson zlib) -lpthread"
+# The tool's rooms, users of libcafe first; each room's headers by their own names.
+rooms="cli redis sources sinks fixture"
+libs="" incs=""
+for r in $rooms; do
+    libs="$libs $build/lib/src/$r/libcafe_$r.a"
+    incs="$incs -I$root/src/$r"
+done
+libs="$libs $build/lib/src/libcafe.a"
+libs="$libs $(pkg-config --libs libuv libcurl uchardet jansson hiredis zlib) -lpthread"
 
 status=0
 for src in "$here"/fuzz_*.c; do
@@ -46,7 +53,7 @@ for src in "$here"/fuzz_*.c; do
     bin="$build/fuzz_$name"
     # shellcheck disable=SC2086
     "$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-        -I"$root/include" -I"$root/src" "$src" -o "$bin" $libs
+        -I"$root/include" -I"$root/src" $incs "$src" -o "$bin" $libs
     scratch="$build/corpus-$name"
     mkdir -p "$scratch" "$build/artifacts"
     dict=""

@@ -31,11 +31,15 @@ typedef struct page {
 /* Detector names that are not WHATWG labels but name one; detector answers that would make
  * the page unreadable (the replacement encoding, UTF-32) are no answer. */
 static const char *whatwg_label(const char *name) {
-    static const char *const alias[][2] = {
-        {"MAC-CYRILLIC", "x-mac-cyrillic"}, {"TIS-620", "windows-874"}, {"ASCII", NULL},
-        {"UHC", "EUC-KR"},
-        {"HZ-GB-2312", NULL},              {"ISO-2022-KR", NULL},      {"ISO-2022-CN", NULL},
-        {"UTF-32BE", NULL},                {"UTF-32LE", NULL}};
+    static const char *const alias[][2] = {{"MAC-CYRILLIC", "x-mac-cyrillic"},
+                                           {"TIS-620", "windows-874"},
+                                           {"ASCII", NULL},
+                                           {"UHC", "EUC-KR"},
+                                           {"HZ-GB-2312", NULL},
+                                           {"ISO-2022-KR", NULL},
+                                           {"ISO-2022-CN", NULL},
+                                           {"UTF-32BE", NULL},
+                                           {"UTF-32LE", NULL}};
     if (!name || !*name)
         return NULL;
     for (size_t i = 0; i < sizeof alias / sizeof alias[0]; i++)
@@ -84,7 +88,10 @@ static int utf8_evidence(const unsigned char *p, size_t n) {
             continue;
         }
         high = 1;
-        size_t need = c >= 0xC2 && c <= 0xDF ? 1 : c >= 0xE0 && c <= 0xEF ? 2 : c >= 0xF0 && c <= 0xF4 ? 3 : 9;
+        size_t need = c >= 0xC2 && c <= 0xDF   ? 1
+                      : c >= 0xE0 && c <= 0xEF ? 2
+                      : c >= 0xF0 && c <= 0xF4 ? 3
+                                               : 9;
         if (need == 9)
             return 0;
         for (size_t k = 1; k <= need; k++) {
@@ -282,7 +289,8 @@ int main(int argc, char **argv) {
             per[e][c][s] += ok, shape_total[c][s] += ok;
         }
     }
-    printf("Right titles per encoding; each cell: title / sentence / long / head / short shapes (of %d "
+    printf("Right titles per encoding; each cell: title / sentence / long / head / short shapes "
+           "(of %d "
            "pages each)\n\n| encoding |",
            of[0][0]);
     for (int c = 0; c < NC; c++)

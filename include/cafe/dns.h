@@ -19,7 +19,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/socket.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -40,9 +39,16 @@ typedef struct cafe_dns_opts {
  * lookup; later calls return CAFE_EBUSY. CAFE_EINVAL for a malformed server list. */
 int cafe_dns_configure(cafe_loop_t *loop, const cafe_dns_opts_t *opts);
 
+/* One address: family is AF_INET (ip[0..4) used) or AF_INET6 (ip[0..16)), network order.
+ * (No system header here: cafe.h includes this file, and stays free of <sys/socket.h>.) */
+typedef struct cafe_dns_addr {
+    int family;
+    unsigned char ip[16];
+} cafe_dns_addr_t;
+
 typedef struct cafe_dns_addrs {
-    size_t n;                                         /* 1..CAFE_DNS_MAX_ADDRS */
-    struct sockaddr_storage addr[CAFE_DNS_MAX_ADDRS]; /* port 0, in the answer's order */
+    size_t n;                                 /* 1..CAFE_DNS_MAX_ADDRS */
+    cafe_dns_addr_t addr[CAFE_DNS_MAX_ADDRS]; /* in the answer's order */
 } cafe_dns_addrs_t;
 
 /* Resolves name (A and AAAA, search domains applied) inside a task: waits for the answer

@@ -28,7 +28,7 @@ static char *page_url(demo_t *d, int site, int page) {
 
 typedef struct demo_job {
     demo_t *d;
-    cli_record_t rec;
+    record_t rec;
 } demo_job_t;
 
 static int fetch_one(void *arg, void **value) {
@@ -36,7 +36,7 @@ static int fetch_one(void *arg, void **value) {
     return cli_fetch(&j->d->opts, &j->rec);
 }
 
-static void print_record(const cli_record_t *r) {
+static void print_record(const record_t *r) {
     if (r->error || r->status >= 400)
         printf("Error fetching %s: %s\n", r->url, r->error_msg ? r->error_msg : "failed");
     else
@@ -66,7 +66,7 @@ static double run_batch(demo_t *d, int n, int first, int concurrent, int show) {
     for (int i = 0; jobs && i < n; i++) {
         if (show)
             print_record(&jobs[i].rec);
-        cli_record_clear(&jobs[i].rec);
+        record_clear(&jobs[i].rec);
     }
     free(jobs);
     free(tasks);

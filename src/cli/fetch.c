@@ -7,6 +7,8 @@
 typedef struct sink {
     cafe_title_t *title;
     int failed; /* the extractor ran out of memory */
+    const char *url;
+    int detect;
 } sink_t;
 
 /* On the loop's stack, for every chunk of body: feed the extractor and say "enough" as soon
@@ -19,6 +21,8 @@ static int on_body(void *arg, const cafe_http_result_t *res, const char *data, s
             s->failed = 1;
             return CAFE_HTTP_ENOUGH;
         }
+        cafe_title_set_detection(s->title, s->detect);
+        cafe_title_set_url(s->title, s->url); /* its domain hints the detection */
     }
     int rc = cafe_title_feed(s->title, data, len);
     if (rc < 0)
@@ -47,8 +51,8 @@ static void fill_opts(const cli_opts_t *o, cafe_http_opts_t *h, sink_t *s) {
     h->body_arg = s;
 }
 
-int cli_fetch(const cli_opts_t *o, cli_record_t *r) {
-    sink_t s = {NULL, 0};
+int cli_fetch(const cli_opts_t *o, record_t *r) {
+    sink_t s = {NULL, 0, r->url, !o->no_detect};
     cafe_http_opts_t h;
     cafe_http_result_t res;
     fill_opts(o, &h, &s);
@@ -69,20 +73,20 @@ int cli_fetch(const cli_opts_t *o, cli_record_t *r) {
         r->charset = strdup(cafe_title_encoding(s.title));
     }
     if (rc != 0)
-        cli_record_fail(r, rc, "%s", res.message[0] ? res.message : cafe_strerror(rc));
+        record_fail(r, rc, "%s", res.message[0] ? res.message : cafe_strerror(rc));
     else if (s.failed)
-        cli_record_fail(r, CAFE_ENOMEM, "out of memory while extracting the title");
+        record_fail(r, CAFE_ENOMEM, "out of memory while extracting the title");
     else if (res.status >= 400)
-        cli_record_fail(r, 0, "HTTP %ld", res.status);
+        record_fail(r, 0, "HTTP %ld", res.status);
     cafe_title_free(s.title);
     cafe_http_result_free(&res);
     return r->error;
 }
 
-int cli_error_kind(const cli_record_t *r) {
-    switch (r->error) {
+int cli_error_kind(int error, long status) {
+    switch (error) {
     case 0:
-        return r->status >= 400 ? CLI_KIND_HTTP : CLI_KIND_OK;
+        return status >= 400 ? CLI_KIND_HTTP : CLI_KIND_OK;
     case CAFE_ETIMEDOUT:
         return CLI_KIND_TIMEOUT;
     case CAFE_ECONNREFUSED:

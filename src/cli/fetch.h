@@ -7,7 +7,7 @@
 
 /* Fetches r->url (already normalised) and fills the rest of r. Runs inside a task; only
  * that task waits. Returns r->error. */
-int cli_fetch(const cli_opts_t *o, cli_record_t *r);
+int cli_fetch(const cli_opts_t *o, record_t *r);
 
 /* What kind of outcome r is, for the summary's counts. */
 enum cli_kind {
@@ -23,7 +23,8 @@ enum cli_kind {
     CLI_KIND_OTHER,
     CLI_KINDS
 };
-int cli_error_kind(const cli_record_t *r);
+/* From a record's error code and HTTP status. */
+int cli_error_kind(int error, long status);
 /* Its short name: "ok", "http", "timeout", ... */
 const char *cli_kind_name(int kind);
 

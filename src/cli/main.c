@@ -1,7 +1,7 @@
 /* The `cafe` command: a thin layer over libcafe, as curl's tool is over libcurl. */
 #include "cafe.h"
 #include "demo.h"
-#include "queue.h"
+#include "queue_cmd.h"
 #include "title_cmd.h"
 #include "serve.h"
 #include "titles.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-_Static_assert(sizeof(cli_format_t) == sizeof(int), "--json/--csv store the format as an int");
+_Static_assert(sizeof(record_format_t) == sizeof(int), "--json/--csv store the format as an int");
 
 /* ---- checks of single values -------------------------------------------------------------- */
 
@@ -102,7 +102,7 @@ static const char *file_check(const char *v) {
     return NULL;
 }
 
-static const char *db_check(const char *v) {
+const char *cli_db_spec_check(const char *v) {
     return sink_db_is_spec(v) ? NULL : "expected sqlite:PATH or postgresql://...";
 }
 
@@ -118,12 +118,12 @@ const char *cli_scheme_check(const char *v) {
 
 static const cli_opt_t rows[] = {
     SECTION("Output"),
-    {CLI_OPT_FLAG, "json", 0, NULL, F(fmt), 0, 0, CLI_FMT_JSON, NULL, NULL, NULL,
+    {CLI_OPT_FLAG, "json", 0, NULL, F(fmt), 0, 0, RECORD_FMT_JSON, NULL, NULL, NULL,
      "JSON Lines: url, final_url, status, title, content_type,\ncharset, bytes, time_ms, "
      "attempts, error",
      "JSON Lines, one object per URL: url, final_url, status, title (null when the page\n"
      "has none), content_type, charset, bytes, time_ms, attempts, error (null on success)."},
-    {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, CLI_FMT_CSV, NULL, NULL, NULL,
+    {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV, NULL, NULL, NULL,
      "RFC 4180 CSV with a header row (same columns)", NULL},
     {CLI_OPT_STRING, "output", 'o', "FILE", F(output), 0, 0, 0, NULL, NULL, NULL,
      "write results to FILE (flushed after every record)", NULL},
@@ -141,7 +141,7 @@ static const cli_opt_t rows[] = {
      "recorded URLs and append the rest. Interrupting and resuming any number of times\n"
      "ends with exactly one complete record per URL. With a database: continue its latest\n"
      "run."},
-    {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, db_check,
+    {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, cli_db_spec_check,
      "write to a database instead: sqlite:PATH or\npostgresql://[USER@]HOST[:PORT]/DB"
      "[?table=NAME] (password\nfrom PGPASSWORD or ~/.pgpass); -o PATH.sqlite|.sqlite3|.db\n"
      "is sqlite:PATH",
@@ -189,6 +189,15 @@ static const cli_opt_t rows[] = {
      "redirects followed at most (0: none)", NULL},
     {CLI_OPT_SIZE, "max-bytes", 0, "N", F(max_bytes), 1, 1e12, 0, "2097152", NULL, NULL,
      "body bytes read at most (the download\nstops earlier once the title is complete)", NULL},
+    {CLI_OPT_FLAG, "no-detect", 0, NULL, F(no_detect), 0, 0, 1, NULL, NULL, NULL,
+     "no encoding detection: a page that declares no\nencoding is windows-1252 (strict WHATWG)",
+     "Do not detect the encoding of pages that declare none (no byte order mark, no charset\n"
+     "in Content-Type, no <meta>): their titles are decoded as windows-1252, the WHATWG\n"
+     "fallback, as browsers do for undeclared pages they do not analyse. By default such a\n"
+     "page whose title holds non-ASCII bytes is detected: valid UTF-8 is UTF-8, else\n"
+     "uchardet decides, with the URL's top-level domain as a hint when the title is short;\n"
+     "to give it evidence, up to 64 KiB more of the page may be read after the title.\n"
+     "charset_source says which way the encoding was found."},
     {CLI_OPT_LIST, "header", 'H', "LINE", F(headers), 0, 0, 0, NULL, NULL, header_check,
      "extra request header, e.g. 'Accept-Language: en';\n'Name:' removes one; repeatable", NULL},
     {CLI_OPT_STRING, "user-agent", 'A', "S", F(user_agent), 0, 0, 0, NULL,
@@ -264,10 +273,10 @@ static int queue_check(cli_opts_t *o, const unsigned char *seen, int input_given
                                                : "--lease needs --queue");
         return 0;
     }
-    if (input_given || o->output || o->resume || o->fmt == CLI_FMT_CSV)
+    if (input_given || o->output || o->resume || o->fmt == RECORD_FMT_CSV)
         return error("--queue takes the URLs from Redis and writes the records there "
                      "(no FILE, -o, --resume or --csv; see cafe queue results)");
-    o->fmt = CLI_FMT_JSON;
+    o->fmt = RECORD_FMT_JSON;
     o->unordered = 1;
     return 0;
 }
@@ -291,11 +300,11 @@ int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
         o->db = o->output;
         o->output = NULL;
     }
-    if (o->db && (o->output || o->fmt != CLI_FMT_TEXT || o->queue))
+    if (o->db && (o->output || o->fmt != RECORD_FMT_TEXT || o->queue))
         return error("--db replaces -o FILE, --json, --csv and --queue");
     if (o->resume && !o->output && !o->db)
         return error("--resume needs -o FILE");
-    if (o->resume && !o->db && o->fmt == CLI_FMT_TEXT)
+    if (o->resume && !o->db && o->fmt == RECORD_FMT_TEXT)
         return error("--resume needs --json or --csv output");
     if (o->sync)
         o->concurrency = 1;

@@ -3,8 +3,8 @@
 #ifndef CAFE_CLI_OPTS_H
 #define CAFE_CLI_OPTS_H
 
+#include "format.h"
 #include "optabs.h"
-#include "output.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -12,8 +12,9 @@
 typedef struct cli_opts {
     const char *input;  /* FILE or "-" */
     const char *output; /* -o FILE, NULL = stdout */
-    cli_format_t fmt;
+    record_format_t fmt;
     int unordered, sync, quiet, fail, resume, drain, insecure, no_private;
+    int no_detect;          /* --no-detect: undeclared encodings stay windows-1252 */
     size_t concurrency;     /* -c */
     size_t per_host;        /* --per-host */
     size_t max_connections; /* curl's connection cache; 0 = the library's default */
@@ -39,6 +40,8 @@ typedef struct cli_opts {
 
 /* The check of --scheme's value (optab.h's cli_optcheck_fn): http or https. */
 const char *cli_scheme_check(const char *value);
+/* NULL when value names a database (sink_db_is_spec), else what is wrong. */
+const char *cli_db_spec_check(const char *value);
 
 /* Parses argv of `cafe titles` (argv[0] is "titles"). Returns 0, or 2 after printing a
  * usage error on stderr, or -1 when --help/--version printed and the program should exit 0. */

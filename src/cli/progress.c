@@ -4,8 +4,6 @@
 #include "run.h"
 
 #include <stdio.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,39 +28,13 @@ static void draw(cli_run_t *run, long total) {
         fprintf(stderr, ", ETA %.0f s", (double)left / rate);
 }
 
-typedef struct count_job {
-    const char *path;
-    long lines;
-} count_job_t;
-
-/* On the thread pool: counts the URL lines of a regular file, for done/total and the ETA. */
-static int count_urls(void *arg) {
-    count_job_t *j = arg;
-    cli_input_t *in;
-    j->lines = -1;
-    if (cli_input_open(&in, j->path) != 0)
-        return 0;
-    const char *line;
-    size_t len;
-    uint64_t lineno;
-    long n = 0;
-    while (cli_input_next(in, &line, &len, &lineno) > 0)
-        n++;
-    cli_input_close(in);
-    j->lines = n;
-    return 0;
-}
-
 int cli_progress_task(void *arg, void **value) {
     cli_run_t *run = arg;
     if (run->o->quiet || !isatty(2))
         return 0;
-    count_job_t count = {run->o->input, -1};
-    struct stat st;
-    if (strcmp(run->o->input, "-") != 0 && stat(run->o->input, &st) == 0 && S_ISREG(st.st_mode))
-        cafe_thread_run(count_urls, &count); /* a regular file: its total is knowable */
+    long total = source_count(run->source); /* -1: unknown (a pipe, the queue) */
     while (cafe_task_sleep(100) == 0)
-        draw(run, count.lines);
+        draw(run, total);
     fputs("\r\033[K", stderr);
     return 0;
 }

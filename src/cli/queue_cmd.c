@@ -3,13 +3,15 @@
  * does not retry: an error ends it with exit status 2 (pushing again is harmless: URLs
  * already seen are skipped). */
 #include "cafe.h"
+#include "db.h"
+#include "dbopts.h"
 #include "input.h"
-#include "output.h"
+#include "format.h"
 #include "opts.h"
 #include "queue.h"
+#include "queue_cmd.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +20,14 @@
 #define EXPORT_BATCH 1000
 
 typedef struct qcmd {
-    const char *sub, *url, *name, *file, *output, *scheme;
-    cli_format_t fmt;
+    const char *sub, *url, *name, *file, *output, *scheme, *db;
+    record_format_t fmt;
     int drain;
-    cli_redis_conf_t conf;
-    cli_qkeys_t keys;
-    cli_redis_t *r;
+    int argc; /* the command line, for the database's runs table */
+    char **argv;
+    redis_conf_t conf;
+    queue_keys_t keys;
+    redis_t *r;
 } qcmd_t;
 
 #define F(field) offsetof(qcmd_t, field)
@@ -35,12 +39,18 @@ static const cli_opt_t rows[] = {
      "push: scheme for bare hosts, https or http", NULL},
     {CLI_OPT_STRING, "output", 'o', "FILE", F(output), 0, 0, 0, NULL, NULL, NULL,
      "results: write to FILE instead of standard output", NULL},
-    {CLI_OPT_FLAG, "json", 0, NULL, F(fmt), 0, 0, CLI_FMT_JSON, NULL, NULL, NULL,
+    {CLI_OPT_FLAG, "json", 0, NULL, F(fmt), 0, 0, RECORD_FMT_JSON, NULL, NULL, NULL,
      "results: JSON Lines (default: the guide's lines)", NULL},
-    {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, CLI_FMT_CSV, NULL, NULL, NULL, "results: CSV",
+    {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV, NULL, NULL, NULL, "results: CSV",
+     NULL},
+    {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, cli_db_spec_check,
+     "results: into a database (sqlite:PATH, postgresql://...; see cafe titles --db), one\n"
+     "run per export",
      NULL},
     {CLI_OPT_FLAG, "drain", 0, NULL, F(drain), 0, 0, 1, NULL, NULL, NULL,
-     "results: delete each record from Redis once written", NULL},
+     "results: delete each record from Redis once written (with --db: once its batch\n"
+     "committed)",
+     NULL},
     {CLI_OPT_HELP, "help", 'h', NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print this help", NULL},
 };
 
@@ -48,7 +58,7 @@ const cli_optab_t cli_queue_optab = {
     "queue",
     "queue push REDIS_URL [FILE|-]  load URLs (one per line), skipping any\n"
     "                                          ever pushed before\n"
-    "       cafe queue results REDIS_URL [-o FILE] [--json|--csv] [--drain]\n"
+    "       cafe queue results REDIS_URL [-o FILE] [--json|--csv|--db SPEC] [--drain]\n"
     "       cafe queue status REDIS_URL\n",
     "Workers: cafe titles --queue REDIS_URL [OPTIONS]   (see cafe titles --help)\n"
     "\n"
@@ -68,7 +78,7 @@ static int usage_error(const char *what) {
 
 static int push_batch(qcmd_t *c, char **urls, size_t n, unsigned long long *added) {
     redisReply *rep;
-    int rc = cli_queue_eval(c->r, &c->keys, QS_PUSH, &rep, (int)n, (const char **)urls, NULL);
+    int rc = queue_eval(c->r, &c->keys, QS_PUSH, &rep, (int)n, (const char **)urls, NULL);
     if (rc == 0) {
         *added += (unsigned long long)rep->integer;
         freeReplyObject(rep);
@@ -79,8 +89,8 @@ static int push_batch(qcmd_t *c, char **urls, size_t n, unsigned long long *adde
 }
 
 static int push(qcmd_t *c) {
-    cli_input_t *in;
-    int rc = cli_input_open(&in, c->file);
+    input_t *in;
+    int rc = input_open(&in, c->file);
     if (rc != 0) {
         fprintf(stderr, "cafe queue: cannot read %s: %s\n", c->file, cafe_strerror(rc));
         return 2;
@@ -91,16 +101,16 @@ static int push(qcmd_t *c) {
     const char *line, *why;
     size_t len;
     uint64_t lineno;
-    while (rc == 0 && (rc = cli_input_next(in, &line, &len, &lineno)) > 0) {
+    while (rc == 0 && (rc = input_next(in, &line, &len, &lineno)) > 0) {
         int got = rc;
         rc = 0;
-        if (got == CLI_INPUT_TOO_LONG) {
+        if (got == INPUT_TOO_LONG) {
             too_long++;
             continue;
         }
         lines++;
         /* A bad line is queued as it is: a worker turns it into an error record. */
-        if (cli_url_normalize(line, len, c->scheme, &urls[n], &why) != 0)
+        if (url_normalize(line, len, c->scheme, &urls[n], &why) != 0)
             urls[n] = strndup(line, len);
         if (urls[n] && ++n == PUSH_BATCH) {
             rc = push_batch(c, urls, n, &added);
@@ -109,62 +119,36 @@ static int push(qcmd_t *c) {
     }
     if (rc == 0 && n)
         rc = push_batch(c, urls, n, &added);
-    cli_input_close(in);
+    input_close(in);
     if (rc != 0) {
         fprintf(stderr, "cafe queue: push stopped after %llu new URLs: %s\n", added,
-                rc == CAFE_EIO || rc == CAFE_ECONNRESET ? cli_redis_error(c->r)
-                                                        : cafe_strerror(rc));
+                rc == CAFE_EIO || rc == CAFE_ECONNRESET ? redis_error(c->r) : cafe_strerror(rc));
         return 2;
     }
     printf("%llu added, %llu skipped (already pushed)", added, lines - added);
     if (too_long)
-        printf(", %llu lines too long (over %d bytes) left out", too_long, CLI_LINE_MAX);
+        printf(", %llu lines too long (over %d bytes) left out", too_long, INPUT_LINE_MAX);
     printf("\n");
     return 0;
 }
 
 /* ---- results ------------------------------------------------------------------------------ */
 
-static char *jdup(json_t *o, const char *key) {
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? strdup(s) : NULL;
-}
-
-/* A stored record (its --json line) back into a record, for the text and CSV formats. */
-static int parse_record(const char *line, size_t n, cli_record_t *r) {
-    json_t *o = json_loadb(line, n, 0, NULL);
-    if (!o)
-        return -1;
-    memset(r, 0, sizeof(*r));
-    r->url = jdup(o, "url");
-    r->final_url = jdup(o, "final_url");
-    r->status = (long)json_integer_value(json_object_get(o, "status"));
-    r->title = jdup(o, "title");
-    r->content_type = jdup(o, "content_type");
-    r->charset = jdup(o, "charset");
-    r->bytes = (uint64_t)json_integer_value(json_object_get(o, "bytes"));
-    r->time_ms = (uint64_t)json_integer_value(json_object_get(o, "time_ms"));
-    r->attempts = (int)json_integer_value(json_object_get(o, "attempts"));
-    r->error_msg = jdup(o, "error");
-    r->error = r->error_msg && r->status < 400 ? CAFE_EUNKNOWN : 0;
-    json_decref(o);
-    return 0;
-}
-
 static int write_entry(qcmd_t *c, FILE *f, const redisReply *fields) {
     if (fields->type != REDIS_REPLY_ARRAY || fields->elements < 2)
         return 0;
     const redisReply *v = fields->element[1];
-    if (c->fmt == CLI_FMT_JSON) {
+    if (c->fmt == RECORD_FMT_JSON) {
         fwrite(v->str, 1, v->len, f);
         fputc('\n', f);
         return ferror(f) ? -errno : 0;
     }
-    cli_record_t rec;
-    if (parse_record(v->str, v->len, &rec) != 0)
-        return 0;
-    int rc = cli_output_record(f, c->fmt, &rec);
-    cli_record_clear(&rec);
+    record_t rec;
+    int rc = format_parse_json(v->str, v->len, &rec);
+    if (rc != 0)
+        return rc == CAFE_ENOMEM ? rc : 0; /* not a record of ours: left out */
+    rc = format_record(f, c->fmt, &rec);
+    record_clear(&rec);
     return rc;
 }
 
@@ -179,27 +163,59 @@ static int drain_chunk(qcmd_t *c, const redisReply *entries) {
     for (size_t i = 0; i < entries->elements; i++)
         argv[i + 2] = entries->element[i]->element[0]->str;
     redisReply *rep;
-    int rc = cli_redis_cmd(c->r, &rep, (int)n, argv, NULL);
+    int rc = redis_cmd(c->r, &rep, (int)n, argv, NULL);
     free(argv);
     if (rc == 0)
         freeReplyObject(rep);
     return rc;
 }
 
-static int export_to(qcmd_t *c, FILE *f, unsigned long long *count) {
+/* Where an export goes: a stream (FILE) or a database. put writes one chunk's entries;
+ * settle makes them durable before --drain deletes them. */
+typedef struct dest {
+    FILE *f;
+    sink_db_t *db;
+} dest_t;
+
+static int put_chunk(qcmd_t *c, dest_t *d, const redisReply *rep, unsigned long long first) {
+    int rc = 0;
+    for (size_t i = 0; i < rep->elements && rc == 0; i++) {
+        const redisReply *fields = rep->element[i]->element[1];
+        if (!d->db) {
+            rc = write_entry(c, d->f, fields);
+            continue;
+        }
+        record_t rec;
+        if (fields->type != REDIS_REPLY_ARRAY || fields->elements < 2)
+            continue;
+        rc = format_parse_json(fields->element[1]->str, fields->element[1]->len, &rec);
+        if (rc != 0) {
+            rc = rc == CAFE_ENOMEM ? rc : 0; /* not a record of ours: left out */
+            continue;
+        }
+        rec.seq = first + i;
+        rc = sink_db_write_record(d->db, &rec);
+        record_clear(&rec);
+    }
+    if (rc == 0 && !d->db && fflush(d->f) != 0)
+        rc = -errno;
+    /* --drain deletes only what is durable: the database's batch committed. */
+    if (rc == 0 && d->db && c->drain)
+        rc = sink_db_commit(d->db);
+    return rc;
+}
+
+static int export_to(qcmd_t *c, dest_t *d, unsigned long long *count) {
     char from[64] = "-", count_s[16];
     snprintf(count_s, sizeof count_s, "%d", EXPORT_BATCH);
-    int rc = cli_output_header(f, c->fmt);
+    int rc = d->db ? 0 : format_header(d->f, c->fmt);
     for (;;) {
         const char *argv[] = {"XRANGE", c->keys.k[QK_RESULTS], from, "+", "COUNT", count_s};
         redisReply *rep;
-        if (rc != 0 || (rc = cli_redis_cmd(c->r, &rep, 6, argv, NULL)) != 0)
+        if (rc != 0 || (rc = redis_cmd(c->r, &rep, 6, argv, NULL)) != 0)
             return rc;
         size_t n = rep->type == REDIS_REPLY_ARRAY ? rep->elements : 0;
-        for (size_t i = 0; i < n && rc == 0; i++)
-            rc = write_entry(c, f, rep->element[i]->element[1]);
-        if (rc == 0 && fflush(f) != 0)
-            rc = -errno;
+        rc = put_chunk(c, d, rep, *count);
         if (rc == 0 && n && c->drain)
             rc = drain_chunk(c, rep);
         if (n)
@@ -211,19 +227,40 @@ static int export_to(qcmd_t *c, FILE *f, unsigned long long *count) {
     }
 }
 
+/* Opens the database (a new run, with the command line as its options). */
+static int open_db(qcmd_t *c, dest_t *d) {
+    char *options = cli_db_options(c->argc, c->argv);
+    sink_db_conf_t conf = {.spec = c->db, .options = options};
+    const char *why = "out of memory";
+    int rc = options ? sink_db_open(&d->db, &conf, &why) : CAFE_ENOMEM;
+    free(options);
+    if (rc != 0)
+        fprintf(stderr, "cafe queue: %s\n", why);
+    return rc;
+}
+
 static int results(qcmd_t *c) {
-    FILE *f = c->output ? fopen(c->output, "w") : stdout;
-    if (!f) {
+    dest_t d = {c->output ? fopen(c->output, "w") : stdout, NULL};
+    if (!d.f) {
         fprintf(stderr, "cafe queue: cannot open %s: %s\n", c->output, strerror(errno));
         return 2;
     }
+    if (c->db && open_db(c, &d) != 0)
+        return 2;
     unsigned long long n = 0;
-    int rc = export_to(c, f, &n);
-    if (f != stdout && fclose(f) != 0 && rc == 0)
+    int rc = export_to(c, &d, &n);
+    const char *why = "";
+    if (d.db) {
+        int crc = sink_db_close(d.db, rc ? "failed" : "done", &why);
+        rc = rc ? rc : crc;
+    }
+    if (d.f != stdout && fclose(d.f) != 0 && rc == 0)
         rc = -errno;
     if (rc != 0 && rc != -EPIPE) {
         fprintf(stderr, "cafe queue: results stopped after %llu records: %s\n", n,
-                rc == CAFE_ECONNRESET ? cli_redis_error(c->r) : strerror(-rc));
+                why[0]                  ? why
+                : rc == CAFE_ECONNRESET ? redis_error(c->r)
+                                        : cafe_strerror(rc));
         return 2;
     }
     return 0;
@@ -239,9 +276,9 @@ static long long num_of(const redisReply *r) {
 
 static int status(qcmd_t *c) {
     redisReply *rep;
-    int rc = cli_queue_eval(c->r, &c->keys, QS_STATUS, &rep, 0, NULL, NULL);
+    int rc = queue_eval(c->r, &c->keys, QS_STATUS, &rep, 0, NULL, NULL);
     if (rc != 0) {
-        fprintf(stderr, "cafe queue: status: %s\n", cli_redis_error(c->r));
+        fprintf(stderr, "cafe queue: status: %s\n", redis_error(c->r));
         return 2;
     }
     redisReply **e = rep->element, **st = e[4]->element;
@@ -266,14 +303,14 @@ static int status(qcmd_t *c) {
 static int cmd_task(void *arg, void **value) {
     qcmd_t *c = arg;
     char err[256];
-    if (cli_redis_open(&c->r, &c->conf, cli_queue_scripts, QS_COUNT, err, sizeof err) != 0) {
+    if (redis_open(&c->r, &c->conf, queue_scripts, QS_COUNT, err, sizeof err) != 0) {
         fprintf(stderr, "cafe queue: redis %s: %s\n", c->conf.display, err);
         return 2;
     }
     int code = strcmp(c->sub, "push") == 0      ? push(c)
                : strcmp(c->sub, "results") == 0 ? results(c)
                                                 : status(c);
-    cli_redis_close(c->r);
+    redis_close(c->r);
     *value = (void *)(intptr_t)code;
     return 0;
 }
@@ -281,6 +318,8 @@ static int cmd_task(void *arg, void **value) {
 static int parse(qcmd_t *c, int argc, char **argv) {
     memset(c, 0, sizeof(*c));
     c->sub = argv[1];
+    c->argc = argc;
+    c->argv = argv;
     const char *args[2];
     size_t n;
     /* argv[0] "queue", argv[1] the subcommand */
@@ -293,6 +332,8 @@ static int parse(qcmd_t *c, int argc, char **argv) {
         return usage_error("too many arguments");
     c->url = args[0];
     c->file = n == 2 ? args[1] : "-";
+    if (c->db && (c->output || c->fmt != RECORD_FMT_TEXT || strcmp(c->sub, "results") != 0))
+        return usage_error("--db is for results, instead of -o, --json and --csv");
     return 0;
 }
 
@@ -308,12 +349,12 @@ int cli_queue_main(int argc, char **argv) {
     if (rc != 0)
         return rc < 0 ? 0 : rc;
     cafe_result_t res = {0, NULL};
-    rc = cli_redis_conf_parse(&c.conf, c.url, c.name, "cafe queue");
-    if (rc == 0 && cli_qkeys_init(&c.keys, c.conf.queue) != 0)
+    rc = redis_conf_parse(&c.conf, c.url, c.name, "cafe queue");
+    if (rc == 0 && queue_keys_init(&c.keys, c.conf.queue) != 0)
         rc = 2;
     if (rc == 0)
         rc = cafe_run(cmd_task, &c, &res) != 0 ? 2 : res.status ? 2 : (int)(intptr_t)res.value;
-    cli_qkeys_free(&c.keys);
-    cli_redis_conf_free(&c.conf);
+    queue_keys_free(&c.keys);
+    redis_conf_free(&c.conf);
     return rc;
 }

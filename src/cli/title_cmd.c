@@ -1,5 +1,5 @@
-/* `cafe title [--charset LABEL] [FILE...]`: the extractor alone, on local files (stdin when
- * none). One line per file: its title, or an empty line when the page has none. */
+/* `cafe title [--charset LABEL] [--no-detect] [FILE...]`: the extractor alone, on local files
+ * (stdin when none). One line per file: its title, or an empty line when the page has none. */
 #include "optabs.h"
 #include "text.h"
 #include "title_cmd.h"
@@ -12,17 +12,20 @@
 
 typedef struct title_opts {
     const char *charset;
+    int no_detect;
 } title_opts_t;
 
 static const cli_opt_t rows[] = {
     {CLI_OPT_STRING, "charset", 0, "LABEL", offsetof(title_opts_t, charset), 0, 0, 0, NULL, NULL,
      NULL, "the encoding a server would declare (Content-Type)", NULL},
+    {CLI_OPT_FLAG, "no-detect", 0, NULL, offsetof(title_opts_t, no_detect), 0, 0, 1, NULL, NULL,
+     NULL, "a page that declares no encoding is windows-1252\n(no detection)", NULL},
     {CLI_OPT_HELP, "help", 'h', NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print this help", NULL},
 };
 
 const cli_optab_t cli_title_optab = {
     "title",
-    "title [--charset LABEL] [FILE...]\n",
+    "title [--charset LABEL] [--no-detect] [FILE...]\n",
     "Print the <title> of each HTML file (standard input when none), one line each,\n"
     "as a browser's document.title gives it, in UTF-8; an empty line when the page\n"
     "has none.\n",
@@ -43,13 +46,14 @@ static int extract(cafe_title_t *t, FILE *f) {
     return bad ? -1 : 0;
 }
 
-static int one_file(cafe_title_t *t, const char *path, const char *charset) {
+static int one_file(cafe_title_t *t, const char *path, const title_opts_t *o) {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) {
         fprintf(stderr, "cafe title: %s: %s\n", path, strerror(errno));
         return 2;
     }
-    cafe_title_reset(t, charset);
+    cafe_title_reset(t, o->charset);
+    cafe_title_set_detection(t, !o->no_detect);
     int rc = extract(t, f);
     if (f != stdin)
         fclose(f);
@@ -59,20 +63,20 @@ static int one_file(cafe_title_t *t, const char *path, const char *charset) {
     }
     const char *title = cafe_title_text(t, NULL);
     if (title)
-        cli_put_safe(stdout, title);
+        text_put_safe(stdout, title);
     putchar('\n');
     return 0;
 }
 
-static int title_files(const char **files, size_t n, const char *charset) {
+static int title_files(const char **files, size_t n, const title_opts_t *o) {
     cafe_title_t *t;
-    if (cafe_title_create(&t, charset) != 0) {
+    if (cafe_title_create(&t, o->charset) != 0) {
         fputs("cafe title: out of memory\n", stderr);
         return 2;
     }
-    int status = n == 0 ? one_file(t, "-", charset) : 0;
+    int status = n == 0 ? one_file(t, "-", o) : 0;
     for (size_t i = 0; i < n; i++)
-        if (one_file(t, files[i], charset) != 0)
+        if (one_file(t, files[i], o) != 0)
             status = 2; /* the other files are still done */
     cafe_title_free(t);
     if (fflush(stdout) != 0) {
@@ -83,7 +87,7 @@ static int title_files(const char **files, size_t n, const char *charset) {
 }
 
 int cli_title_main(int argc, char **argv) {
-    title_opts_t o = {NULL};
+    title_opts_t o = {NULL, 0};
     size_t nfiles;
     const char **files = calloc((size_t)argc, sizeof(*files));
     if (!files) {
@@ -93,7 +97,7 @@ int cli_title_main(int argc, char **argv) {
     int rc =
         cli_optab_parse(&cli_title_optab, &o, argc, argv, 1, files, (size_t)argc, &nfiles, NULL);
     if (rc == 0)
-        rc = title_files(files, nfiles, o.charset);
+        rc = title_files(files, nfiles, &o);
     free(files);
     return rc < 0 ? 0 : rc;
 }

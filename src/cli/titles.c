@@ -1,9 +1,13 @@
 /* `cafe titles`: a reader task turns lines into fetch tasks under the limits; each fetch
  * task hands its record to the writer; watchers turn Ctrl-C into an orderly stop. */
 #include "titles.h"
-#include "dbsink.h"
+#include "db.h"
+#include "dbopts.h"
 #include "fetch.h"
+#include "input.h"
+#include "queue.h"
 #include "run.h"
+#include "stream.h"
 #include "text.h"
 
 #include <errno.h>
@@ -55,20 +59,18 @@ static int recorded(cli_run_t *run, const char *url, const char *line, size_t le
     if (!run->o->resume)
         return 0;
     if (url)
-        return cli_urlset_has(&run->done_set, url, strlen(url));
-    char *raw = strndup(line, len);
-    char *key = raw ? cli_utf8_sanitize(raw, strlen(raw)) : NULL;
-    int has = key && cli_urlset_has(&run->done_set, key, strlen(key));
-    free(key);
-    free(raw);
+        return keyset_has(&run->done_set, url, strlen(url));
+    char *key = text_utf8_repair(line, strnlen(line, len));
+    int has = key && keyset_has(&run->done_set, key, strlen(key));
+    free(key); /* out of memory: not known as done, so fetched; the sink's key decides */
     return has;
 }
 
 /* One input line to one slot: a fetch task, or an error record at once. */
-static int dispatch(cli_run_t *run, const char *line, size_t len, int too_long) {
+static int dispatch(cli_run_t *run, const char *line, size_t len, uint64_t ref, int too_long) {
     char *url = NULL;
     const char *why = "line too long";
-    int bad = too_long ? CAFE_EINVAL : cli_url_normalize(line, len, run->o->scheme, &url, &why);
+    int bad = too_long ? CAFE_EINVAL : url_normalize(line, len, run->o->scheme, &url, &why);
     if (recorded(run, url, line, len)) {
         free(url);
         run->skipped++;
@@ -83,10 +85,12 @@ static int dispatch(cli_run_t *run, const char *line, size_t len, int too_long) 
     cli_slot_t *s = &run->slots[seq % run->window];
     memset(&s->rec, 0, sizeof(s->rec));
     s->rec.seq = seq;
+    s->rec.source_ref = ref;
     run->next_seq++;
     if (bad) {
+        /* Out of memory, the record goes out without its URL rather than not at all. */
         s->rec.url = strndup(line, len);
-        cli_record_fail(&s->rec, bad, "invalid URL: %s", why);
+        record_fail(&s->rec, bad, "invalid URL: %s", why);
         s->state = SLOT_DONE;
         cli_run_finish(run, seq);
         return 0;
@@ -100,7 +104,7 @@ static int dispatch(cli_run_t *run, const char *line, size_t len, int too_long) 
     }
     if (!job || rc != 0) {
         free(job);
-        cli_record_fail(&s->rec, CAFE_ENOMEM, "out of memory");
+        record_fail(&s->rec, CAFE_ENOMEM, "out of memory");
         s->state = SLOT_DONE;
         cli_run_finish(run, seq);
         return 0;
@@ -112,27 +116,24 @@ static int reader_task(void *arg, void **value) {
     cli_run_t *run = arg;
     const char *line;
     size_t len;
-    uint64_t lineno;
-    int rc;
-    while (!run->stopping &&
-           (rc = run->queue ? cli_queue_next(run->queue, run, &line, &len)
-                            : cli_input_next(run->in, &line, &len, &lineno)) > 0) {
+    uint64_t ref;
+    int rc = 0;
+    while (!run->stopping && (rc = source_next(run->source, &line, &len, &ref)) > 0) {
         run->total_lines++;
-        rc = dispatch(run, line, len, rc == CLI_INPUT_TOO_LONG);
+        rc = dispatch(run, line, len, ref, rc == SOURCE_TOO_LONG);
         if (rc != 0)
             return rc;
     }
     if (rc < 0 && rc != CAFE_ECANCELED) {
-        fprintf(stderr, "cafe titles: reading %s: %s\n", run->queue ? "the queue" : run->o->input,
-                cafe_strerror(rc));
+        fprintf(stderr, "cafe titles: reading %s: %s\n", run->source->what, cafe_strerror(rc));
         run->input_error = 1;
     }
     return 0;
 }
 
 /* Signal watchers: the first SIGINT/SIGTERM stops starting URLs and cancels those in flight
- * (unless --drain); a second one exits at once (every finished record is already on disk,
- * since each is flushed when written). */
+ * (unless --drain); a second one exits at once, after the sink handed over what it can
+ * without waiting (what it has not settled is fetched again by --resume). */
 typedef struct watch {
     cli_run_t *run;
     int signum;
@@ -147,13 +148,12 @@ static int watch_task(void *arg, void **value) {
     while ((n = cafe_signal_wait(&sig)) > 0) {
         cli_run_t *run = w->run;
         if (run->stopping || n > 1) {
-            cli_run_flush(run);
-            fflush(run->out);
+            sink_salvage(run->sink);
             _exit(130);
         }
         run->stopping = 2; /* 2: interrupted by a signal */
         cafe_task_cancel(run->reader);
-        cli_input_abort(run->in);
+        source_abort(run->source);
         if (!run->o->drain)
             cafe_group_cancel(&run->fetchers);
     }
@@ -161,15 +161,27 @@ static int watch_task(void *arg, void **value) {
     return 0;
 }
 
-/* Commits what is left and ends the database's run; a failure is said here, with the
- * database's own words. */
-static void close_db(cli_run_t *run) {
-    const char *why;
-    if (run->db && sink_db_close(run->db, run->stopping == 2 ? "interrupted" : "done", &why)) {
-        fprintf(stderr, "cafe titles: %s (what committed is kept: --resume continues)\n", why);
-        run->db_failed = 1;
+/* The sink and the source get ready, in the run's loop: --resume's keys first (the sink
+ * may repair a torn tail), then the sink opens, then the source connects. */
+static int start_ends(cli_run_t *run) {
+    sink_t *k = run->sink;
+    long kept = run->o->resume ? sink_load_done(k, &run->done_set) : 0;
+    if (kept < 0) {
+        fprintf(stderr, "cafe titles: %s: %s\n", k->what,
+                k->why[0] ? k->why : cafe_strerror((int)kept));
+        return (int)kept;
     }
-    run->db = NULL;
+    int rc = sink_start(k);
+    if (rc != 0) {
+        if (k->why[0])
+            fprintf(stderr, "cafe titles: %s\n", k->why);
+        else
+            fprintf(stderr, "cafe titles: cannot start %s: %s\n", k->what, cafe_strerror(rc));
+        return rc;
+    }
+    if ((rc = source_start(run->source)) != 0) /* it printed why */
+        (void)sink_finish(k); /* nothing was written: a database ends its run as done */
+    return rc;
 }
 
 /* --resolver and --dns-concurrency to the loop's resolver: c-ares' "IP:PORT,..." list. */
@@ -186,6 +198,9 @@ static int dns_configure(const cli_opts_t *o) {
     return cafe_dns_configure(NULL, &d);
 }
 
+/* The tasks beside the reader and the fetchers: two signal watchers and the progress line. */
+enum { WATCH_INT, WATCH_TERM, PROGRESS, HELPERS };
+
 static int run_main(void *arg, void **value) {
     cli_run_t *run = arg;
     cafe_http_limits_t lim = {.max_transfers = run->o->concurrency,
@@ -193,58 +208,43 @@ static int run_main(void *arg, void **value) {
                               .max_connections = run->o->max_connections,
                               .rate = run->o->rate,
                               .host_interval_ms = run->o->host_interval_ms};
-    int lrc = cafe_http_limits_set(NULL, &lim);
-    if (lrc == 0)
-        lrc = dns_configure(run->o);
-    if (lrc != 0) {
-        fprintf(stderr, "cafe titles: cannot set the HTTP limits: %s\n", cafe_strerror(lrc));
-        run->input_error = 1;
+    int rc = cafe_http_limits_set(NULL, &lim);
+    if (rc == 0)
+        rc = dns_configure(run->o);
+    if (rc != 0) {
+        fprintf(stderr, "cafe titles: cannot set the HTTP limits: %s\n", cafe_strerror(rc));
+        run->setup_error = 1;
         return 0;
     }
-    /* The database is checked before anything is fetched. */
-    if (run->o->db && cli_db_open(&run->db, run->o->db, run->o->resume, run->o->argc, run->o->argv,
-                                  &run->done_set) != 0) {
-        run->db_failed = 1;
+    if (start_ends(run) != 0) {
+        run->setup_error = 1;
         return 0;
     }
     run->started_ms = cli_now_ms();
     watch_t wi = {run, SIGINT}, wt = {run, SIGTERM};
-    cafe_task_t *wint, *wterm, *progress;
-    cafe_task_spawn(&wint, watch_task, &wi, NULL);
-    cafe_task_spawn(&wterm, watch_task, &wt, NULL);
-    cafe_task_spawn(&progress, cli_progress_task, run, NULL);
-    if (cafe_task_spawn(&run->flusher, cli_run_flusher_task, run, NULL) != 0)
-        run->flusher = NULL; /* each record is then written as it comes (writer.c) */
+    cafe_task_fn fns[HELPERS] = {watch_task, watch_task, cli_progress_task};
+    void *args[HELPERS] = {&wi, &wt, run};
+    cafe_group_t helpers;
+    cafe_group_init(&helpers, 0);
+    for (int i = 0; i < HELPERS; i++)
+        if ((rc = cafe_group_spawn(&helpers, fns[i], args[i], NULL)) != 0)
+            fprintf(stderr, "cafe titles: cannot start a helper task: %s\n", cafe_strerror(rc));
     cafe_group_init(&run->fetchers, 0);
-    int rc = cafe_task_spawn(&run->reader, reader_task, run, NULL);
+    rc = cafe_task_spawn(&run->reader, reader_task, run, NULL);
     if (rc == 0)
-        cafe_task_join(run->reader, NULL);
-    run->reader = NULL;
-    cafe_group_wait(&run->fetchers);
-    cli_run_flush_all(run);
-    if (run->queue)
-        cli_queue_finish(run->queue);
-    close_db(run);
-    cafe_task_cancel(wint);
-    cafe_task_cancel(wterm);
-    cafe_task_cancel(progress);
-    if (run->flusher) {
-        cafe_task_cancel(run->flusher);
-        cafe_task_join(run->flusher, NULL);
+        (void)cafe_task_join(run->reader, NULL); /* it reports its own failures */
+    else {
+        fprintf(stderr, "cafe titles: cannot start the reader: %s\n", cafe_strerror(rc));
+        run->input_error = 1;
     }
-    cafe_task_join(wint, NULL);
-    cafe_task_join(wterm, NULL);
-    cafe_task_join(progress, NULL);
+    run->reader = NULL;
+    (void)cafe_group_wait(&run->fetchers); /* each fetch ends in a record, never in an error */
+    run->sink->interrupted = run->stopping == 2;
+    cli_run_flush_all(run);
+    source_finish(run->source);
+    cafe_group_cancel(&helpers);
+    (void)cafe_group_wait(&helpers);
     return 0;
-}
-
-static FILE *open_output(const cli_opts_t *o) {
-    if (!o->output)
-        return stdout;
-    FILE *f = fopen(o->output, o->resume ? "a" : "w");
-    if (!f)
-        fprintf(stderr, "cafe titles: cannot open %s: %s\n", o->output, strerror(errno));
-    return f;
 }
 
 /* Each URL in flight may hold a socket and, while curl resolves a name, a socketpair; the
@@ -276,51 +276,58 @@ static void fit_fd_limit(cli_opts_t *o) {
     o->max_connections = fit;
 }
 
-static int prepare(cli_run_t *run, cli_opts_t *o) {
-    memset(run, 0, sizeof(*run));
-    run->o = o;
-    fit_fd_limit(o);
-    if (o->resume && !o->db) {
-        const char *why = NULL;
-        long kept = cli_resume_load(o->output, o->fmt, &run->done_set, &why);
-        if (kept < 0) {
-            fprintf(stderr, "cafe titles: %s: %s: %s\n", o->output, why, cafe_strerror((int)kept));
-            return 2;
-        }
+/* The run's source and sink: the queue's pair, or the URL file and a database or the
+ * formatted stream. */
+static int open_ends(cli_run_t *run, const cli_opts_t *o) {
+    if (o->queue) {
+        queue_worker_opts_t q = {.url = o->queue,
+                                 .lease_ms = o->lease_ms,
+                                 .concurrency = o->concurrency,
+                                 .follow = o->follow,
+                                 .quiet = o->quiet,
+                                 .prog = "cafe titles"};
+        return queue_worker_open(&run->source, &run->sink, &q);
     }
-    if (o->queue && cli_queue_open(&run->queue, o) != 0)
-        return 2;
-    int rc = o->queue ? 0 : cli_input_open(&run->in, o->input);
+    int rc = source_file_open(&run->source, o->input);
     if (rc != 0) {
         fprintf(stderr, "cafe titles: cannot read %s: %s\n", o->input, cafe_strerror(rc));
         return 2;
     }
-    if (!(run->out = open_output(o)))
+    if (o->db) {
+        char *options = cli_db_options(o->argc, o->argv);
+        rc = options ? sink_db_sink_open(&run->sink, o->db, options, o->resume) : CAFE_ENOMEM;
+        free(options);
+    } else {
+        rc = sink_stream_open(&run->sink, o->output, o->fmt, o->resume);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "cafe titles: out of memory\n");
         return 2;
-    if (!(run->pending = open_memstream(&run->pending_buf, &run->pending_len)))
+    }
+    return 0;
+}
+
+static int prepare(cli_run_t *run, cli_opts_t *o) {
+    memset(run, 0, sizeof(*run));
+    run->o = o;
+    fit_fd_limit(o);
+    if (open_ends(run, o) != 0)
         return 2;
+    run->sink->listener = (sink_listener_t){.ctx = run, .settled = cli_run_settled};
     /* The window: how many finished records may wait behind the oldest unfinished one. */
     run->window = o->concurrency * 16 < 1024 ? 1024 : o->concurrency * 16;
     run->slots = calloc(run->window, sizeof(*run->slots));
     if (!run->slots)
         return 2;
     cafe_event_init(&run->progressed);
-    cafe_event_init(&run->flush_due);
-    if (ftell(run->out) <= 0 && cli_output_header(run->out, o->fmt) != 0)
-        run->write_error = errno ? errno : EIO;
     return 0;
 }
 
 static void cleanup(cli_run_t *run) {
-    cli_input_close(run->in);
-    cli_queue_close(run->queue);
-    if (run->out && run->out != stdout)
-        fclose(run->out);
-    if (run->pending)
-        fclose(run->pending);
-    free(run->pending_buf);
+    sink_close(run->sink);
+    source_close(run->source);
     free(run->slots);
-    cli_urlset_free(&run->done_set);
+    keyset_free(&run->done_set);
 }
 
 int cli_titles_main(int argc, char **argv) {
@@ -330,21 +337,16 @@ int cli_titles_main(int argc, char **argv) {
         return rc < 0 ? 0 : rc;
     cli_run_t run;
     rc = prepare(&run, &o);
-    if (rc == 0 && !run.write_error)
-        rc = cafe_run(run_main, &run, NULL) == 0 ? 0 : 2;
-    if (rc == 0 && run.out == stdout && fflush(stdout) != 0)
-        run.write_error = errno;
-    if (run.write_error && run.write_error != EPIPE && !o.db)
-        fprintf(stderr, "cafe titles: writing %s: %s\n",
-                o.queue    ? "to the queue"
-                : o.output ? o.output
-                           : "standard output",
-                strerror(run.write_error));
-    if (rc == 0 && !o.quiet && run.write_error != EPIPE && !(run.db_failed && !run.started_ms))
+    if (rc == 0)
+        rc = cafe_run(run_main, &run, NULL) == 0 && !run.setup_error ? 0 : 2;
+    int werr = -run.write_error;
+    if (werr && werr != EPIPE)
+        fprintf(stderr, "cafe titles: writing %s: %s\n", run.sink->what,
+                run.sink->why[0] ? run.sink->why : strerror(werr));
+    if (rc == 0 && !o.quiet && werr != EPIPE)
         cli_summary(&run, run.stopping == 2);
     int code = rc                         ? rc
-               : run.db_failed            ? 2
-               : run.write_error          ? 2
+               : werr                     ? 2
                : run.stopping == 2        ? 130
                : run.input_error          ? 2
                : o.fail && run.failed > 0 ? 1

@@ -168,26 +168,34 @@ static cafe__html_step_fn step_of(cafe__html_dec_id_t id) {
 }
 
 /* The standard's "run": read a byte (restored ones first; the end of the queue once the
- * input is final and spent), hand it to the handler, act on the result. */
-static void decode_steps(cafe__html_decoder_t *d, const unsigned char *p, size_t n, int final,
+ * input is spent, at EOF), hand it to the handler, act on the result. BEFORE_ASCII reads
+ * an ASCII byte after the input, and stops once it is decoded as itself: the ASCII-
+ * compatible decoders either do that or restore it, always as the stream's last byte. */
+static void decode_steps(cafe__html_decoder_t *d, const unsigned char *p, size_t n, int end,
                          out_t *o) {
     cafe__html_step_fn step = step_of(d->enc->dec);
+    if (end == CAFE__DECODE_BEFORE_ASCII && d->enc->kind != CAFE__ENC_MULTI)
+        end = CAFE__DECODE_EOF;
+    int ascii_read = 0;
     size_t i = 0;
     for (;;) {
-        int byte;
+        int byte, ascii = 0; /* ascii: byte is the one BEFORE_ASCII stands for */
         if (d->nqueue > 0) {
             byte = d->queue[0];
             memmove(d->queue, d->queue + 1, --d->nqueue);
+            ascii = ascii_read && d->nqueue == 0;
         } else if (i < n) {
             byte = p[i++];
-        } else if (final) {
+        } else if (end == CAFE__DECODE_BEFORE_ASCII && !ascii_read) {
+            byte = '<', ascii = ascii_read = 1;
+        } else if (end == CAFE__DECODE_EOF) {
             byte = CAFE__EOQ;
         } else {
             break;
         }
         uint32_t cp[2];
         int r = step(d, byte, cp);
-        if (r == CAFE__STEP_FINISHED)
+        if (r == CAFE__STEP_FINISHED || (ascii && r == 1))
             break;
         if (r == CAFE__STEP_ERROR)
             out_cp(o, 0xFFFD);
@@ -205,10 +213,10 @@ static void decode_replacement(cafe__html_decoder_t *d, size_t n, out_t *o) {
     }
 }
 
-void cafe__html_decode(cafe__html_decoder_t *d, const unsigned char *p, size_t n, int final,
+void cafe__html_decode(cafe__html_decoder_t *d, const unsigned char *p, size_t n, int end,
                        cafe__html_sink_fn sink, void *ctx) {
-    if (d->enc->dec == CAFE__DEC_UTF8) {
-        decode_utf8(d, p, n, final, sink, ctx);
+    if (d->enc->dec == CAFE__DEC_UTF8) { /* an ASCII byte ends a sequence as EOF does */
+        decode_utf8(d, p, n, end != CAFE__DECODE_MORE, sink, ctx);
         return;
     }
     out_t o;
@@ -222,7 +230,7 @@ void cafe__html_decode(cafe__html_decoder_t *d, const unsigned char *p, size_t n
         decode_replacement(d, n, &o);
         break;
     default:
-        decode_steps(d, p, n, final, &o);
+        decode_steps(d, p, n, end, &o);
         break;
     }
     out_flush(&o);

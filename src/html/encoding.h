@@ -81,11 +81,22 @@ typedef struct cafe__html_decoder {
 void cafe__html_decoder_init(cafe__html_decoder_t *d);
 /* Switches to `enc` in its initial state; pending bytes are dropped. */
 void cafe__html_decoder_set(cafe__html_decoder_t *d, const cafe__html_encoding_t *enc);
-/* Decodes n bytes to sink. `final`: the input ends here (the standard's end-of-queue), so an
- * incomplete sequence at the end becomes U+FFFD and the decoder is back in its initial
- * state (ISO-2022-JP keeps its shift state, as the standard's does). Never fails. Output is
- * at most 3 bytes of UTF-8 per input byte. */
-void cafe__html_decode(cafe__html_decoder_t *d, const unsigned char *p, size_t n, int final,
+/* How the bytes given to cafe__html_decode end. */
+enum {
+    CAFE__DECODE_MORE = 0, /* more bytes follow through this decoder */
+    CAFE__DECODE_EOF = 1,  /* the input ends here (the standard's end-of-queue): an incomplete
+                              sequence becomes U+FFFD */
+    /* The stream goes on with an ASCII byte the caller keeps (the tokenizer's '<' or '&'):
+     * decoded exactly as if that byte were read, without its own output; so gb18030's
+     * "restore" rules give what they give in a browser, where the decoder does read it.
+     * For an encoding that is not ASCII-compatible (UTF-16, ISO-2022-JP), as EOF. */
+    CAFE__DECODE_BEFORE_ASCII = 2,
+};
+
+/* Decodes n bytes to sink; `end` is one of CAFE__DECODE_*. After EOF or BEFORE_ASCII the
+ * decoder is in its initial state (ISO-2022-JP keeps its shift state, as the standard's
+ * does). Never fails. Output is at most 3 bytes of UTF-8 per input byte. */
+void cafe__html_decode(cafe__html_decoder_t *d, const unsigned char *p, size_t n, int end,
                        cafe__html_sink_fn sink, void *ctx);
 /* Releases nothing today (the decoder owns no resource); kept so owners need not know. */
 void cafe__html_decoder_close(cafe__html_decoder_t *d);

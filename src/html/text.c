@@ -177,7 +177,8 @@ void cafe__html_text_feed(cafe__html_text_t *t, const unsigned char *p, size_t n
         }
         const unsigned char *amp = memchr(p, '&', (size_t)(end - p));
         const unsigned char *stop = amp ? amp : end;
-        cafe__html_decode(&t->dec, p, (size_t)(stop - p), amp != NULL, put_utf8, t);
+        cafe__html_decode(&t->dec, p, (size_t)(stop - p),
+                          amp ? CAFE__DECODE_BEFORE_ASCII : CAFE__DECODE_MORE, put_utf8, t);
         if (!amp)
             break;
         t->ref = REF_AMP;
@@ -187,9 +188,10 @@ void cafe__html_text_feed(cafe__html_text_t *t, const unsigned char *p, size_t n
     }
 }
 
-void cafe__html_text_end(cafe__html_text_t *t) {
+void cafe__html_text_end(cafe__html_text_t *t, int at_eof) {
     if (t->ref != REF_NONE)
         end_ref(t, -1);
-    cafe__html_decode(&t->dec, (const unsigned char *)"", 0, 1, put_utf8, t);
+    cafe__html_decode(&t->dec, (const unsigned char *)"", 0,
+                      at_eof ? CAFE__DECODE_EOF : CAFE__DECODE_BEFORE_ASCII, put_utf8, t);
     t->buf[t->len] = 0;
 }

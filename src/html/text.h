@@ -25,8 +25,9 @@ void cafe__html_text_init(cafe__html_text_t *t);
 void cafe__html_text_reset(cafe__html_text_t *t, const cafe__html_encoding_t *enc);
 /* Raw bytes of the title element's text, in order, split anywhere. */
 void cafe__html_text_feed(cafe__html_text_t *t, const unsigned char *p, size_t n);
-/* The title's text ended (end tag or end of input). */
-void cafe__html_text_end(cafe__html_text_t *t);
+/* The title's text ended: at its end tag (whose '<' the decoder treats as read: gb18030's
+ * restore rules depend on it), or at the end of input (at_eof). */
+void cafe__html_text_end(cafe__html_text_t *t, int at_eof);
 void cafe__html_text_close(cafe__html_text_t *t);
 
 #endif

@@ -55,6 +55,8 @@ struct cafe_title {
     int has_title;                /* a title element was found */
     int title_closed;             /* its text is complete */
     int raw_ascii;                /* its raw bytes so far are all ASCII */
+    int eof;                      /* the end of input was reached */
+    int closed_at_eof;            /* the title's text ended there, not at an end tag */
     size_t nhead;                 /* bytes held back for the prescan */
     unsigned char *raw;           /* raw bytes of the title while the encoding is uncertain */
     size_t nraw;
@@ -142,8 +144,9 @@ static void settle_if_final(cafe_title_t *t) {
 
 static void on_title_end(void *ctx) {
     cafe_title_t *t = ctx;
-    cafe__html_text_end(&t->text);
+    cafe__html_text_end(&t->text, t->eof);
     t->title_closed = 1;
+    t->closed_at_eof = t->eof;
     settle_if_final(t);
 }
 
@@ -163,7 +166,7 @@ static void redecode(cafe_title_t *t, const cafe__html_encoding_t *e) {
     cafe__html_text_reset(&t->text, e);
     cafe__html_text_feed(&t->text, t->raw ? t->raw : (const unsigned char *)"", t->nraw);
     if (t->title_closed) {
-        cafe__html_text_end(&t->text);
+        cafe__html_text_end(&t->text, t->closed_at_eof);
         settle_if_final(t);
     }
 }
@@ -339,7 +342,7 @@ void cafe_title_reset(cafe_title_t *t, const char *charset) {
     mine.ctx = t;
     t->transport = cafe__html_encoding_transport(charset);
     t->enc = NULL;
-    t->certain = t->done = t->has_title = t->title_closed = 0;
+    t->certain = t->done = t->has_title = t->title_closed = t->eof = t->closed_at_eof = 0;
     t->source = CAFE_CHARSET_DEFAULT;
     t->collecting = t->want_verdict = t->reading_on = t->in_head = 0;
     t->ev_from = NULL;
@@ -374,6 +377,7 @@ int cafe_title_finish(cafe_title_t *t) {
         if (!t->done)
             stream(t, (const unsigned char *)"", 0, 1);
         if (!t->done && !t->reading_on) {
+            t->eof = 1;
             cafe__html_tok_eof(&t->tok);
             t->certain = 1; /* the end: no <meta> can come */
             settle_if_final(t);

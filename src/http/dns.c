@@ -174,15 +174,27 @@ static int error_of(int status) {
     }
 }
 
+static int addr_take(cafe_dns_addr_t *a, const struct ares_addrinfo_node *n) {
+    const struct sockaddr *sa = n->ai_addr;
+    a->family = sa->sa_family;
+    if (sa->sa_family == AF_INET && n->ai_addrlen >= sizeof(struct sockaddr_in))
+        memcpy(a->ip, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+    else if (sa->sa_family == AF_INET6 && n->ai_addrlen >= sizeof(struct sockaddr_in6))
+        memcpy(a->ip, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+    else
+        return 0;
+    return 1;
+}
+
 /* The answer's addresses, in its order, and the TTL to keep them: the least of the
  * addresses' and the CNAMEs' on the way. */
 static uint32_t addrs_take(cafe__dns_entry_t *e, const struct ares_addrinfo *ai) {
     uint32_t ttl = TTL_MAX_S;
     e->addrs.n = 0;
     for (const struct ares_addrinfo_node *n = ai ? ai->nodes : NULL; n; n = n->ai_next) {
-        if (e->addrs.n == CAFE_DNS_MAX_ADDRS || n->ai_addrlen > sizeof(e->addrs.addr[0]))
+        if (e->addrs.n == CAFE_DNS_MAX_ADDRS || !addr_take(&e->addrs.addr[e->addrs.n], n))
             continue;
-        memcpy(&e->addrs.addr[e->addrs.n++], n->ai_addr, n->ai_addrlen);
+        e->addrs.n++;
         if (n->ai_ttl >= 0 && (uint32_t)n->ai_ttl < ttl)
             ttl = (uint32_t)n->ai_ttl;
     }
@@ -306,13 +318,12 @@ cafe__dns_entry_t *cafe__dns_lookup(cafe__dns_t *d, const char *name) {
 
 /* An IP literal needs no lookup. */
 static int literal(const char *name, cafe_dns_addrs_t *out) {
-    struct sockaddr_in *a4 = (struct sockaddr_in *)(void *)&out->addr[0];
-    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)(void *)&out->addr[0];
+    cafe_dns_addr_t *a = &out->addr[0];
     memset(out, 0, sizeof(*out));
-    if (inet_pton(AF_INET, name, &a4->sin_addr) == 1)
-        a4->sin_family = AF_INET;
-    else if (inet_pton(AF_INET6, name, &a6->sin6_addr) == 1)
-        a6->sin6_family = AF_INET6;
+    if (inet_pton(AF_INET, name, a->ip) == 1)
+        a->family = AF_INET;
+    else if (inet_pton(AF_INET6, name, a->ip) == 1)
+        a->family = AF_INET6;
     else
         return 0;
     out->n = 1;

@@ -38,15 +38,10 @@ static void line_make(char *out, size_t cap, const char *host, unsigned port,
                       const cafe_dns_addrs_t *a) {
     int n = snprintf(out, cap, "%s:%u:", host, port);
     for (size_t i = 0; i < a->n && n > 0 && (size_t)n + 50 < cap; i++) {
-        const struct sockaddr *sa = (const struct sockaddr *)&a->addr[i];
         char ip[INET6_ADDRSTRLEN];
-        const void *src =
-            sa->sa_family == AF_INET6
-                ? (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr
-                : (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-        if (!inet_ntop(sa->sa_family, src, ip, sizeof ip))
+        if (!inet_ntop(a->addr[i].family, a->addr[i].ip, ip, sizeof ip))
             continue;
-        n += snprintf(out + n, cap - (size_t)n, sa->sa_family == AF_INET6 ? "%s[%s]" : "%s%s",
+        n += snprintf(out + n, cap - (size_t)n, a->addr[i].family == AF_INET6 ? "%s[%s]" : "%s%s",
                       out[n - 1] == ':' ? "" : ",", ip);
     }
 }

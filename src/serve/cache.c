@@ -200,18 +200,18 @@ typedef struct title_call {
 } title_call_t;
 
 static void fetch_entry(srv_t *s, srv_entry_t *e) {
-    cli_record_t rec = {0};
+    record_t rec = {0};
     rec.url = strdup(e->key);
     if (!rec.url) {
-        cli_record_fail(&rec, CAFE_ENOMEM, "out of memory");
+        record_fail(&rec, CAFE_ENOMEM, "out of memory");
     } else {
         srv_fetch(s, &rec);
     }
     /* A fetch cut short by shutdown is no result: not cached, its waiters get a 503. */
     if (rec.error != CAFE_ECANCELED &&
-        srv_record_format(&rec, CLI_FMT_JSON, &e->json, &e->json_len) != 0)
+        srv_record_format(&rec, RECORD_FMT_JSON, &e->json, &e->json_len) != 0)
         e->json = NULL;
-    cli_record_clear(&rec);
+    record_clear(&rec);
     if (e->hashed)
         make_ready(s, e);
     else
@@ -269,7 +269,7 @@ void srv_title_get(srv_req_t *r, const char *url) {
         srv_reply_error(r, 400, "missing parameter: url");
         return;
     }
-    if (cli_url_normalize(url, strlen(url), s->o.fetch.scheme, &key, &why) != 0) {
+    if (url_normalize(url, strlen(url), s->o.fetch.scheme, &key, &why) != 0) {
         srv_reply_error(r, 400, why);
         return;
     }

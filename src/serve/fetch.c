@@ -4,12 +4,12 @@
  * writers, so the API's JSON is the CLI's --json, byte for byte. */
 #include "srv.h"
 #include "fetch.h"
-#include "output.h"
+#include "format.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-int srv_fetch(srv_t *s, cli_record_t *rec) {
+int srv_fetch(srv_t *s, record_t *rec) {
     s->fetching++;
     cli_fetch(&s->o.fetch, rec);
     s->fetching--;
@@ -17,13 +17,13 @@ int srv_fetch(srv_t *s, cli_record_t *rec) {
     return rec->error;
 }
 
-int srv_record_format(const cli_record_t *rec, int fmt, char **out, size_t *len) {
+int srv_record_format(const record_t *rec, int fmt, char **out, size_t *len) {
     *out = NULL;
     *len = 0;
     FILE *f = open_memstream(out, len);
     if (!f)
         return CAFE_ENOMEM;
-    int rc = cli_output_record(f, (cli_format_t)fmt, rec);
+    int rc = format_record(f, (record_format_t)fmt, rec);
     if (fclose(f) != 0 && rc == 0)
         rc = CAFE_ENOMEM;
     if (rc != 0) {

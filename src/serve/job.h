@@ -2,6 +2,7 @@
 #ifndef CAFE_SERVE_JOB_H
 #define CAFE_SERVE_JOB_H
 
+#include "sink.h"
 #include "srv.h"
 
 enum { SRV_JOB_RUNNING, SRV_JOB_DONE, SRV_JOB_CANCELLED };
@@ -23,12 +24,38 @@ struct srv_job {
     int spool_fd;
     uint64_t spool_len;
     size_t next_url, done, ok, failed;
+    size_t done_before; /* records found at a restart (the rate counts the new ones) */
     uint64_t created_ms, finished_ms;
     long long created_unix;
     int write_error;
     cafe_group_t fetchers;
+    sink_t *sink; /* --db: the job's run in the database; NULL without */
+    char db_error[300];
     srv_req_t *waiting; /* results streams waiting for the next record */
 };
+
+/* A new job with a fresh random id (or the given one), one reference (the caller's). */
+srv_job_t *srv_job_new(srv_t *s, const char *id);
+/* Parses a text/plain list (one URL a line; blank lines and # comments skipped) into j.
+ * 0, 1 when more than max URLs, or CAFE_ENOMEM. */
+int srv_job_parse_text(srv_job_t *j, const char *body, size_t len, size_t max);
+/* Allocates the record index of j's n URLs. */
+int srv_job_index(srv_job_t *j);
+/* Adds j to the server's list (which takes the caller's reference). */
+void srv_job_keep(srv_t *s, srv_job_t *j);
+/* Starts j's runner and adds j to the list (which takes the caller's reference). */
+int srv_job_run(srv_t *s, srv_job_t *j);
+/* Files of a job (persist.c): without --data-dir, only an unlinked spool. */
+int srv_persist_create(srv_job_t *j);
+void srv_persist_end(srv_job_t *j);
+void srv_persist_forget(srv_job_t *j);
+/* --db (jobdb.c): start the job's run (from its runner task), write a record, finish. A
+ * failure cancels the job and is kept in db_error. */
+int srv_jobdb_start(srv_job_t *j);
+void srv_jobdb_write(srv_job_t *j, const record_t *rec);
+void srv_jobdb_finish(srv_job_t *j, int interrupted);
+/* Indexes record i found in the spool at offset off (len bytes of JSON), with its counts. */
+void srv_job_found(srv_job_t *j, size_t i, uint64_t off, size_t len, int failed);
 
 void srv_job_unref(srv_job_t *j);
 /* Reads record i (JSON line without its newline) into a malloc'd string. */

@@ -76,13 +76,13 @@ static int add_url(srv_job_t *j, size_t *cap, size_t *used, const char *s, size_
     return 0;
 }
 
-static int parse_text(srv_job_t *j, const char *body, size_t len, size_t max) {
+int srv_job_parse_text(srv_job_t *j, const char *body, size_t len, size_t max) {
     size_t cap = 0, used = 0;
     const char *p = body, *end = body + len;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
-        size_t start, n = cli_line_trim(p, (size_t)(le - p), &start);
+        size_t start, n = input_line_trim(p, (size_t)(le - p), &start);
         if (n) {
             int rc = add_url(j, &cap, &used, p + start, n, max);
             if (rc != 0)
@@ -124,12 +124,12 @@ static void notify(srv_job_t *j) {
 }
 
 /* Appends record i to the spool ("SEQ<TAB>JSON\n") and indexes it. */
-static void store(srv_job_t *j, size_t i, const cli_record_t *rec) {
+static void store(srv_job_t *j, size_t i, const record_t *rec) {
     char *json;
     size_t len;
     char head[24];
     int hl = snprintf(head, sizeof head, "%zu\t", i);
-    if (srv_record_format(rec, CLI_FMT_JSON, &json, &len) != 0) {
+    if (srv_record_format(rec, RECORD_FMT_JSON, &json, &len) != 0) {
         j->write_error = ENOMEM;
         return;
     }
@@ -140,16 +140,20 @@ static void store(srv_job_t *j, size_t i, const cli_record_t *rec) {
         j->write_error = w < 0 ? errno : EIO;
         return;
     }
-    j->rec_off[i] = j->spool_len + (uint64_t)hl;
-    j->rec_len[i] = (uint32_t)(len - 1); /* without the newline */
+    srv_job_found(j, i, j->spool_len + (uint64_t)hl, len - 1, record_failed(rec));
     j->spool_len += (uint64_t)w;
+    j->srv->m.job_urls_done++;
+    notify(j);
+}
+
+void srv_job_found(srv_job_t *j, size_t i, uint64_t off, size_t len, int failed) {
+    j->rec_off[i] = off;
+    j->rec_len[i] = (uint32_t)len; /* without the newline */
     j->done++;
-    if (cli_record_failed(rec))
+    if (failed)
         j->failed++;
     else
         j->ok++;
-    j->srv->m.job_urls_done++;
-    notify(j);
 }
 
 static int worker(void *arg, void **value) {
@@ -158,13 +162,15 @@ static int worker(void *arg, void **value) {
     (void)value;
     while (!j->cancel && j->next_url < j->n && !j->write_error) {
         size_t i = j->next_url++;
+        if (j->rec_len[i])
+            continue; /* done before a restart */
         const char *line = j->urls + j->url_off[i];
-        cli_record_t rec = {0};
+        record_t rec = {0};
         const char *why;
-        int bad = cli_url_normalize(line, strlen(line), j->srv->o.fetch.scheme, &rec.url, &why);
+        int bad = url_normalize(line, strlen(line), j->srv->o.fetch.scheme, &rec.url, &why);
         if (bad) {
             rec.url = strdup(line);
-            cli_record_fail(&rec, bad, "invalid URL: %s", why);
+            record_fail(&rec, bad, "invalid URL: %s", why);
             /* Records made without waiting: let the loop serve others now and then. */
             if (++quick % 32 == 0 && cafe_task_yield() != 0)
                 j->cancel = 1;
@@ -172,9 +178,11 @@ static int worker(void *arg, void **value) {
             srv_fetch(j->srv, &rec);
         }
         /* Cut short by a cancel: no record; the URL stays unfinished. */
-        if (!(rec.error == CAFE_ECANCELED && (j->cancel || cafe_task_cancelled())))
+        if (!(rec.error == CAFE_ECANCELED && (j->cancel || cafe_task_cancelled()))) {
             store(j, i, &rec);
-        cli_record_clear(&rec);
+            srv_jobdb_write(j, &rec);
+        }
+        record_clear(&rec);
     }
     return 0;
 }
@@ -185,11 +193,13 @@ static int runner(void *arg, void **value) {
     (void)value;
     size_t w = j->n < s->o.fetch.concurrency ? j->n : s->o.fetch.concurrency;
     cafe_task_opts_t to = {.name = "serve job worker", .stack_size = 0};
-    for (size_t k = 0; k < w; k++)
-        if (cafe_group_spawn(&j->fetchers, worker, j, &to) != 0)
-            break;
+    if (srv_jobdb_start(j) == 0)
+        for (size_t k = 0; k < w; k++)
+            if (cafe_group_spawn(&j->fetchers, worker, j, &to) != 0)
+                break;
     if (cafe_group_wait(&j->fetchers) != 0)
         j->cancel = 1;
+    srv_jobdb_finish(j, j->cancel || j->done < j->n);
     j->state = j->cancel || j->done < j->n ? SRV_JOB_CANCELLED : SRV_JOB_DONE;
     j->finished_ms = srv_now(s);
     s->jobs_running--;
@@ -197,25 +207,15 @@ static int runner(void *arg, void **value) {
         s->m.jobs_finished++;
     else
         s->m.jobs_cancelled++;
+    /* Stopped by shutdown: unfinished, so that a restart with --data-dir resumes it. */
+    if (!s->stopping || j->state == SRV_JOB_DONE)
+        srv_persist_end(j);
     notify(j);
     srv_job_unref(j);
     return 0;
 }
 
 /* ---- creation ---- */
-
-static int open_spool(srv_job_t *j) {
-    const srv_opts_t *o = &j->srv->o;
-    if (o->data_dir) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/job-%s.jsonl", o->data_dir, j->id);
-        j->spool_fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    } else {
-        const char *tmp = getenv("TMPDIR");
-        j->spool_fd = open(tmp && *tmp ? tmp : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    }
-    return j->spool_fd >= 0 ? 0 : -errno;
-}
 
 static void new_id(char id[17]) {
     uint64_t v;
@@ -239,6 +239,7 @@ static int make_room(srv_t *s) {
         return 0;
     srv_job_t *j = *oldest;
     *oldest = j->next;
+    srv_persist_forget(j);
     srv_job_unref(j);
     return 1;
 }
@@ -248,7 +249,7 @@ static const char *parse_body(srv_req_t *r, srv_job_t *j) {
     size_t max = r->srv->o.max_job_urls;
     int json = ct && strncmp(ct, "application/json", 16) == 0;
     int rc = json ? parse_json(j, r->body ? r->body : "", r->body_len, max)
-                  : parse_text(j, r->body ? r->body : "", r->body_len, max);
+                  : srv_job_parse_text(j, r->body ? r->body : "", r->body_len, max);
     if (rc == 1)
         return "too many URLs: see --max-job-urls";
     if (rc == CAFE_EINVAL)
@@ -258,25 +259,35 @@ static const char *parse_body(srv_req_t *r, srv_job_t *j) {
     return j->n ? NULL : "no URL in the body";
 }
 
-static srv_job_t *job_new(srv_t *s) {
+srv_job_t *srv_job_new(srv_t *s, const char *id) {
     srv_job_t *j = calloc(1, sizeof(*j));
     if (!j)
         return NULL;
     j->srv = s;
     j->spool_fd = -1;
     j->refs = 1;
-    new_id(j->id);
+    if (id)
+        snprintf(j->id, sizeof j->id, "%s", id);
+    else
+        new_id(j->id);
+    j->created_ms = srv_now(s);
+    j->created_unix = (long long)time(NULL);
     cafe_group_init(&j->fetchers, 0);
     return j;
 }
 
-static int job_start(srv_t *s, srv_job_t *j) {
-    j->rec_off = calloc(j->n, sizeof(*j->rec_off));
-    j->rec_len = calloc(j->n, sizeof(*j->rec_len));
-    if (!j->rec_off || !j->rec_len || open_spool(j) != 0)
-        return CAFE_ENOMEM;
-    j->created_ms = srv_now(s);
-    j->created_unix = (long long)time(NULL);
+int srv_job_index(srv_job_t *j) {
+    j->rec_off = calloc(j->n ? j->n : 1, sizeof(*j->rec_off));
+    j->rec_len = calloc(j->n ? j->n : 1, sizeof(*j->rec_len));
+    return j->rec_off && j->rec_len ? 0 : CAFE_ENOMEM;
+}
+
+void srv_job_keep(srv_t *s, srv_job_t *j) {
+    j->next = s->jobs;
+    s->jobs = j;
+}
+
+int srv_job_run(srv_t *s, srv_job_t *j) {
     j->refs++; /* the runner's */
     cafe_task_opts_t to = {.name = "serve job"};
     int rc = cafe_group_spawn(&s->tasks, runner, j, &to);
@@ -285,9 +296,7 @@ static int job_start(srv_t *s, srv_job_t *j) {
         return rc;
     }
     s->jobs_running++;
-    s->m.jobs_created++;
-    j->next = s->jobs;
-    s->jobs = j;
+    srv_job_keep(s, j);
     return 0;
 }
 
@@ -301,7 +310,7 @@ void srv_jobs_post(srv_req_t *r) {
             MHD_add_response_header(r->resp, "Retry-After", "5");
         return;
     }
-    srv_job_t *j = job_new(s);
+    srv_job_t *j = srv_job_new(s, NULL);
     if (!j) {
         srv_reply_error(r, 503, "out of memory");
         return;
@@ -315,11 +324,13 @@ void srv_jobs_post(srv_req_t *r) {
         srv_job_unref(j);
         return;
     }
-    if (job_start(s, j) != 0) {
+    if (srv_job_index(j) != 0 || srv_persist_create(j) != 0 || srv_job_run(s, j) != 0) {
+        srv_persist_forget(j);
         srv_reply_error(r, 503, "cannot start the job");
         srv_job_unref(j);
         return;
     }
+    s->m.jobs_created++;
     reply_status(r, j, 202);
 }
 
@@ -335,26 +346,28 @@ static json_t *status_json(const srv_job_t *j) {
     const srv_t *s = j->srv;
     uint64_t end = j->state == SRV_JOB_RUNNING ? srv_now(s) : j->finished_ms;
     double secs = (double)(end - j->created_ms) / 1000;
-    double rate = secs > 0 ? (double)j->done / secs : 0;
+    double rate = secs > 0 ? (double)(j->done - j->done_before) / secs : 0;
     json_t *eta = j->state == SRV_JOB_RUNNING && rate > 0
                       ? json_real((double)(j->n - j->done) / rate)
                       : json_null();
     char loc[64];
     snprintf(loc, sizeof loc, "/v1/jobs/%s/results", j->id);
-    json_t *o =
-        json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:f, s:I, s:s, s:b}", "id", j->id,
-                  "state", state_name(j), "total", (json_int_t)j->n, "done", (json_int_t)j->done,
-                  "ok", (json_int_t)j->ok, "failed", (json_int_t)j->failed, "pending",
-                  (json_int_t)(j->n - j->done), "rate", rate, "eta_s", eta, "elapsed_s", secs,
-                  "created", (json_int_t)j->created_unix, "results", loc, "durable", 0);
+    json_t *o = json_pack(
+        "{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:f, s:I, s:s, s:b}", "id", j->id, "state",
+        state_name(j), "total", (json_int_t)j->n, "done", (json_int_t)j->done, "ok",
+        (json_int_t)j->ok, "failed", (json_int_t)j->failed, "pending", (json_int_t)(j->n - j->done),
+        "rate", rate, "eta_s", eta, "elapsed_s", secs, "created", (json_int_t)j->created_unix,
+        "results", loc, "durable", s->o.data_dir != NULL);
     if (o && j->write_error)
         json_object_set_new(o, "error", json_string(strerror(j->write_error)));
+    else if (o && j->db_error[0])
+        json_object_set_new(o, "error", json_string(j->db_error));
     if (o)
         json_object_set_new(o, "restart",
                             json_string(s->o.data_dir
-                                            ? "records are kept in --data-dir; the job is not "
-                                              "resumed by a restart"
-                                            : "a restart loses this job and its records"));
+                                            ? "kept in --data-dir: a restart resumes it"
+                                            : "a restart loses this job and its records (start "
+                                              "the service with --data-dir to keep jobs)"));
     return o;
 }
 

@@ -5,11 +5,13 @@
 #include "srv.h"
 #include "listen.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct watcher {
@@ -78,6 +80,11 @@ static void shut_down(srv_t *s) {
         if (cafe_task_sleep(50) != 0)
             break;
     srv_jobs_cancel_all(s);
+    /* Jobs end their database runs themselves (a cancelled task could not wait for the
+     * last commit): give them a moment before the rest is cancelled. */
+    for (int i = 0; i < 500 && srv_jobs_running(s) > 0; i++)
+        if (cafe_task_sleep(10) != 0)
+            break;
     cafe_group_cancel(&s->tasks);
     cafe_group_wait(&s->tasks);
     drain_connections(s);
@@ -91,6 +98,9 @@ static int serve_task(void *arg, void **value) {
     s->uv = cafe_loop_uv(s->loop);
     s->started_ms = srv_now(s);
     int rc = set_limits(s);
+    if (rc == 0 && (rc = srv_persist_load(s)) != 0)
+        fprintf(stderr, "cafe serve: cannot read --data-dir %s: %s\n", s->o.data_dir,
+                cafe_strerror(rc));
     if (rc != 0 || srv_httpd_start(s) != 0) {
         fprintf(stderr, "cafe serve: cannot start the HTTP server\n");
         srv_httpd_stop(s);
@@ -137,6 +147,12 @@ int serve_main(int argc, char **argv) {
                 "cafe serve: %s is not a loopback address: set --token (or "
                 "CAFE_SERVE_TOKEN) so that only callers with it may use the API\n",
                 s->o.listen);
+        close(l.fd);
+        free(s);
+        return 2;
+    }
+    if (s->o.data_dir && mkdir(s->o.data_dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "cafe serve: cannot create %s: %s\n", s->o.data_dir, strerror(errno));
         close(l.fd);
         free(s);
         return 2;

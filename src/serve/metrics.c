@@ -13,10 +13,10 @@ static const uint64_t lat_bounds[SRV_LAT_BUCKETS] = {5,   10,   25,   50,   100,
 static const char *const route_names[SRV_ROUTES] = {"notfound", "page", "healthz", "metrics",
                                                     "title",    "jobs", "job",     "results"};
 
-void srv_metrics_fetch(srv_t *s, const cli_record_t *rec) {
+void srv_metrics_fetch(srv_t *s, const record_t *rec) {
     srv_metrics_t *m = &s->m;
     m->fetches++;
-    if (cli_record_failed(rec))
+    if (record_failed(rec))
         m->fetch_failures++;
     for (int i = 0; i < SRV_LAT_BUCKETS; i++)
         if (rec->time_ms <= lat_bounds[i])

@@ -26,7 +26,10 @@ static void usage(FILE *f) {
           "  --header-timeout S     a request's head must arrive within S s (default 10)\n"
           "  --request-timeout S    its body within S s more (default 30)\n"
           "  --shutdown-grace S     on SIGINT/SIGTERM, jobs may run S s more (default 10)\n"
-          "  --data-dir DIR         keep job records in DIR (default: unlinked temp files)\n"
+          "  --data-dir DIR         keep jobs in DIR: they survive a restart, and unfinished\n"
+          "                         ones resume (default: temporary files, lost at exit)\n"
+          "  --db SPEC              also write every job's records to a database:\n"
+          "                         sqlite:PATH or postgresql://... (one run per job)\n"
           "  -q, --quiet            no log on stderr\n"
           "\n"
           "Fetching (as cafe titles): -c N (default 100), --per-host N (8), --rate N,\n"
@@ -50,6 +53,7 @@ enum {
     O_REQUEST_TIMEOUT,
     O_GRACE,
     O_DATA_DIR,
+    O_DB,
     O_PER_HOST,
     O_RATE,
     O_HOST_INTERVAL,
@@ -75,6 +79,7 @@ static const struct option longopts[] = {
     {"request-timeout", required_argument, NULL, O_REQUEST_TIMEOUT},
     {"shutdown-grace", required_argument, NULL, O_GRACE},
     {"data-dir", required_argument, NULL, O_DATA_DIR},
+    {"db", required_argument, NULL, O_DB},
     {"concurrency", required_argument, NULL, 'c'},
     {"per-host", required_argument, NULL, O_PER_HOST},
     {"rate", required_argument, NULL, O_RATE},
@@ -216,6 +221,9 @@ static int take(srv_opts_t *o, int c, const char *arg) {
     case O_DATA_DIR:
         o->data_dir = arg;
         return 0;
+    case O_DB:
+        o->db = arg;
+        return 0;
     case 'A':
         o->fetch.user_agent = arg;
         return 0;
@@ -248,6 +256,6 @@ int srv_opts_parse(srv_opts_t *o, int argc, char **argv) {
         return 2;
     }
     o->fetch.no_private = !o->allow_private;
-    o->fetch.fmt = CLI_FMT_JSON;
+    o->fetch.fmt = RECORD_FMT_JSON;
     return 0;
 }

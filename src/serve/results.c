@@ -5,52 +5,24 @@
  * connection is suspended until the job stores one (jobs.c: notify). Records of a cancelled
  * job that never finished are skipped. */
 #include "job.h"
-#include "output.h"
+#include "format.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 enum { FMT_JSONL, FMT_CSV, FMT_SSE };
 
-static char *jdup(json_t *o, const char *key) {
-    const char *v = json_string_value(json_object_get(o, key));
-    return v ? strdup(v) : NULL;
-}
-
-/* A record as `cafe titles` keeps it, from its JSON line: for the CSV writer. */
-static int record_from_json(const char *json, size_t len, cli_record_t *rec) {
-    json_t *o = json_loadb(json, len, 0, NULL);
-    if (!json_is_object(o)) {
-        json_decref(o);
-        return CAFE_EINVAL;
-    }
-    memset(rec, 0, sizeof(*rec));
-    rec->url = jdup(o, "url");
-    rec->final_url = jdup(o, "final_url");
-    rec->status = (long)json_integer_value(json_object_get(o, "status"));
-    rec->title = jdup(o, "title");
-    rec->content_type = jdup(o, "content_type");
-    rec->charset = jdup(o, "charset");
-    rec->bytes = (uint64_t)json_integer_value(json_object_get(o, "bytes"));
-    rec->time_ms = (uint64_t)json_integer_value(json_object_get(o, "time_ms"));
-    rec->attempts = (int)json_integer_value(json_object_get(o, "attempts"));
-    rec->error_msg = jdup(o, "error");
-    json_decref(o);
-    return 0;
-}
-
 static int csv_header(char **out, size_t *len) {
     FILE *f = open_memstream(out, len);
     if (!f)
         return CAFE_ENOMEM;
-    int rc = cli_output_header(f, CLI_FMT_CSV);
+    int rc = format_header(f, RECORD_FMT_CSV);
     return fclose(f) == 0 && rc == 0 ? 0 : CAFE_ENOMEM;
 }
 
 /* The text of record i in the stream's format, into r->pend. */
-static int format_record(srv_req_t *r, size_t i) {
+static int render_record(srv_req_t *r, size_t i) {
     char *json;
     size_t len;
     int rc = srv_job_record(r->job, i, &json, &len);
@@ -59,11 +31,12 @@ static int format_record(srv_req_t *r, size_t i) {
     free(r->pend);
     r->pend = NULL;
     if (r->fmt == FMT_CSV) {
-        cli_record_t rec;
-        rc = record_from_json(json, len, &rec);
+        record_t rec;
+        rc = format_parse_json(json, len, &rec);
+        rc = rc == -1 ? CAFE_EINVAL : rc;
         if (rc == 0)
-            rc = srv_record_format(&rec, CLI_FMT_CSV, &r->pend, &r->pend_len);
-        cli_record_clear(&rec);
+            rc = srv_record_format(&rec, RECORD_FMT_CSV, &r->pend, &r->pend_len);
+        record_clear(&rec);
         free(json);
         return rc;
     }
@@ -101,7 +74,7 @@ static int next_piece(srv_req_t *r) {
     while (r->cursor < j->n && !j->rec_len[r->cursor] && j->state != SRV_JOB_RUNNING)
         r->cursor++; /* never finished: the job was cancelled */
     if (r->cursor < j->n && j->rec_len[r->cursor]) {
-        int rc = format_record(r, r->cursor);
+        int rc = render_record(r, r->cursor);
         r->cursor++;
         return rc == 0 ? 1 : rc;
     }

@@ -24,6 +24,7 @@ typedef struct srv_opts {
     size_t max_job_urls, max_body, max_jobs, max_connections, jobs_kept;
     uint64_t header_timeout_ms, request_timeout_ms, shutdown_grace_ms;
     const char *data_dir; /* job spools; NULL = an unlinked file in $TMPDIR */
+    const char *db;       /* --db SPEC: every job's records also go to this database */
     cli_opts_t fetch;     /* how each URL is fetched: `cafe titles`'s options */
 } srv_opts_t;
 
@@ -141,8 +142,8 @@ void srv_cache_free(srv_cache_t *c);
 void srv_title_get(srv_req_t *r, const char *url);
 
 /* fetch.c: one URL under the shared limits; a record in one of `cafe titles`'s formats. */
-int srv_fetch(srv_t *s, cli_record_t *rec);
-int srv_record_format(const cli_record_t *rec, int fmt, char **out, size_t *len);
+int srv_fetch(srv_t *s, record_t *rec);
+int srv_record_format(const record_t *rec, int fmt, char **out, size_t *len);
 
 /* jobs.c, results.c */
 void srv_jobs_post(srv_req_t *r);
@@ -150,11 +151,13 @@ void srv_job_get(srv_req_t *r, const char *rest, const char *method);
 void srv_jobs_cancel_all(srv_t *s);
 size_t srv_jobs_running(const srv_t *s);
 void srv_jobs_free(srv_t *s);
+/* --data-dir: loads its jobs; finished ones are shown, unfinished ones resume. */
+int srv_persist_load(srv_t *s);
 void srv_results_start(srv_req_t *r, srv_job_t *job);
 void srv_results_detach(srv_req_t *r);
 
 /* metrics.c, page.c */
-void srv_metrics_fetch(srv_t *s, const cli_record_t *rec);
+void srv_metrics_fetch(srv_t *s, const record_t *rec);
 void srv_metrics_reply(srv_req_t *r);
 void srv_page_reply(srv_req_t *r, const char *path);
 

@@ -85,6 +85,12 @@ static void set_why(char *why, const char *what, const char *msg) {
             *p = ' ';
 }
 
+/* NOTICEs ("relation already exists, skipping") are the server talking to itself. */
+static void ignore_notice(void *arg, const char *message) {
+    (void)arg;
+    (void)message;
+}
+
 int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *why) {
     *out = NULL;
     pgc_t *c = calloc(1, sizeof(*c));
@@ -107,6 +113,7 @@ int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *wh
     }
     cafe_deadline_end(&d);
     if (rc >= 0 && st == PGRES_POLLING_OK && PQsetnonblocking(c->conn, 1) == 0) {
+        PQsetNoticeProcessor(c->conn, ignore_notice, NULL);
         *out = c;
         return 0;
     }

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const cli_optab_t *const tables[] = {&cli_titles_optab, &cli_title_optab,
-                                            &cli_queue_optab, &cli_demo_optab};
+static const cli_optab_t *const tables[] = {&cli_titles_optab, &cli_title_optab, &cli_queue_optab,
+                                            &cli_demo_optab};
 #define NTABLES (sizeof tables / sizeof tables[0])
 
 #define MAN_BEGIN ".\\\" BEGIN OPTIONS"
@@ -80,7 +80,7 @@ static char *man_expected(void) {
     FILE *f = open_memstream(&text, &len);
     assert_non_null(f);
     fputs(MAN_BEGIN ": made from the option tables (src/cli/optab.h); do not edit here.\n"
-          ".\\\" After changing a table: CAFE_WRITE_MAN=1 build/tests/test_cli_options\n",
+                    ".\\\" After changing a table: CAFE_WRITE_MAN=1 build/tests/test_cli_options\n",
           f);
     fputs(".SH OPTIONS\n", f);
     cli_optab_man(&cli_titles_optab, f);

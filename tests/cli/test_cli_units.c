@@ -1,9 +1,10 @@
 /* The CLI's pure parts: line trimming, URL normalisation, record writers, resume parsing. */
 #include "testutil.h"
-#include "cli/input.h"
-#include "cli/output.h"
-#include "cli/resume.h"
-#include "cli/text.h"
+#include "input.h"
+#include "format.h"
+#include "keyset.h"
+#include "stream.h"
+#include "text.h"
 
 #include <curl/curl.h>
 #include <stdlib.h>
@@ -12,18 +13,18 @@
 
 static void test_trim(void **state) {
     size_t start;
-    assert_int_equal(cli_line_trim("  http://a/ \r\n", 14, &start), 9);
+    assert_int_equal(input_line_trim("  http://a/ \r\n", 14, &start), 9);
     assert_int_equal(start, 2);
-    assert_int_equal(cli_line_trim("   \t", 4, &start), 0);
-    assert_int_equal(cli_line_trim("# comment", 9, &start), 0);
-    assert_int_equal(cli_line_trim("  # indented comment", 20, &start), 0);
-    assert_int_equal(cli_line_trim("", 0, &start), 0);
+    assert_int_equal(input_line_trim("   \t", 4, &start), 0);
+    assert_int_equal(input_line_trim("# comment", 9, &start), 0);
+    assert_int_equal(input_line_trim("  # indented comment", 20, &start), 0);
+    assert_int_equal(input_line_trim("", 0, &start), 0);
 }
 
 static void expect_url(const char *line, const char *scheme, const char *want) {
     char *url;
     const char *why = NULL;
-    assert_int_equal(cli_url_normalize(line, strlen(line), scheme, &url, &why), 0);
+    assert_int_equal(url_normalize(line, strlen(line), scheme, &url, &why), 0);
     assert_string_equal(url, want);
     free(url);
 }
@@ -31,7 +32,7 @@ static void expect_url(const char *line, const char *scheme, const char *want) {
 static void expect_bad(const char *line, size_t len) {
     char *url;
     const char *why = NULL;
-    assert_true(cli_url_normalize(line, len, "https", &url, &why) < 0);
+    assert_true(url_normalize(line, len, "https", &url, &why) < 0);
     assert_null(url);
     assert_non_null(why);
 }
@@ -77,46 +78,46 @@ static void test_canonical_fast_path(void **state) {
         "http://example.com/\xc3\xa9", "http://[::1]/",          "http://user@example.com/",
     };
     for (size_t i = 0; i < sizeof fast / sizeof fast[0]; i++) {
-        assert_true(cli_url_canonical(fast[i], strlen(fast[i])));
+        assert_true(url_canonical(fast[i], strlen(fast[i])));
         char *n = curl_normal(fast[i]);
         assert_non_null(n);
         assert_string_equal(n, fast[i]);
         curl_free(n);
     }
     for (size_t i = 0; i < sizeof slow / sizeof slow[0]; i++)
-        assert_false(cli_url_canonical(slow[i], strlen(slow[i])));
+        assert_false(url_canonical(slow[i], strlen(slow[i])));
 }
 
-static char *render(cli_format_t fmt, const cli_record_t *r) {
+static char *render(record_format_t fmt, const record_t *r) {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    assert_int_equal(cli_output_record(f, fmt, r), 0);
+    assert_int_equal(format_record(f, fmt, r), 0);
     fclose(f);
     return buf; /* the caller frees it */
 }
 
 static void test_text_output_is_terminal_safe(void **state) {
-    cli_record_t r = {0};
+    record_t r = {0};
     r.url = "http://a/";
     r.title = "Evil \x1b[2J title \x07 \xc2\x9b end";
     r.status = 200;
-    char *out = render(CLI_FMT_TEXT, &r);
+    char *out = render(RECORD_FMT_TEXT, &r);
     assert_string_equal(out, "'Evil \\x1b[2J title \\x07 \\x9b end' from http://a/\n");
     free(out);
     r.title = NULL;
-    out = render(CLI_FMT_TEXT, &r);
+    out = render(RECORD_FMT_TEXT, &r);
     assert_string_equal(out, "(no title) from http://a/\n");
     free(out);
     r.error = CAFE_ETIMEDOUT;
     r.error_msg = "timed out after 15 s";
-    out = render(CLI_FMT_TEXT, &r);
+    out = render(RECORD_FMT_TEXT, &r);
     assert_string_equal(out, "Error fetching http://a/: timed out after 15 s\n");
     free(out);
 }
 
 static void test_json_and_csv_round_trip(void **state) {
-    cli_record_t r = {0};
+    record_t r = {0};
     r.url = "http://a/\xff"; /* invalid UTF-8 from the input line */
     r.final_url = "http://a/final";
     r.status = 200;
@@ -124,40 +125,40 @@ static void test_json_and_csv_round_trip(void **state) {
     r.charset = "Shift_JIS";
     r.bytes = 1234;
     r.attempts = 1;
-    char *json = render(CLI_FMT_JSON, &r);
+    char *json = render(RECORD_FMT_JSON, &r);
     assert_non_null(strstr(json, "\"title\":\"Quote \\\" comma , newline\\nend\""));
     assert_non_null(strstr(json, "\"url\":\"http://a/\xef\xbf\xbd\""));
     assert_non_null(strstr(json, "\"error\":null"));
     assert_int_equal(json[strlen(json) - 1], '\n');
-    char *back = cli_resume_parse_line(json, strlen(json) - 1, CLI_FMT_JSON);
+    char *back = format_parse_url(json, strlen(json) - 1, RECORD_FMT_JSON);
     assert_string_equal(back, "http://a/\xef\xbf\xbd");
     free(back);
     /* a torn JSON line is not a record */
-    assert_null(cli_resume_parse_line(json, strlen(json) / 2, CLI_FMT_JSON));
+    assert_null(format_parse_url(json, strlen(json) / 2, RECORD_FMT_JSON));
     free(json);
 
-    char *csv = render(CLI_FMT_CSV, &r);
+    char *csv = render(RECORD_FMT_CSV, &r);
     assert_non_null(strstr(csv, "\"Quote \"\" comma , newline\nend\""));
     assert_string_equal(csv + strlen(csv) - 2, "\r\n");
-    back = cli_resume_parse_line(csv, strlen(csv) - 1, CLI_FMT_CSV);
+    back = format_parse_url(csv, strlen(csv) - 1, RECORD_FMT_CSV);
     assert_string_equal(back, "http://a/\xef\xbf\xbd");
     free(back);
-    assert_null(cli_resume_parse_line(csv, 20, CLI_FMT_CSV));
+    assert_null(format_parse_url(csv, 20, RECORD_FMT_CSV));
     free(csv);
 }
 
 static void test_urlset(void **state) {
-    cli_urlset_t s;
-    cli_urlset_init(&s);
+    keyset_t s;
+    keyset_init(&s);
     char buf[32];
     for (int i = 0; i < 5000; i++) {
         int n = snprintf(buf, sizeof buf, "http://h/%d", i);
-        assert_int_equal(cli_urlset_add(&s, buf, (size_t)n), 0);
+        assert_int_equal(keyset_add(&s, buf, (size_t)n), 0);
     }
     assert_int_equal(s.len, 5000);
-    assert_true(cli_urlset_has(&s, "http://h/4999", 13));
-    assert_false(cli_urlset_has(&s, "http://h/5000", 13));
-    cli_urlset_free(&s);
+    assert_true(keyset_has(&s, "http://h/4999", 13));
+    assert_false(keyset_has(&s, "http://h/5000", 13));
+    keyset_free(&s);
 }
 
 static void test_resume_truncates_torn_record(void **state) {
@@ -169,18 +170,18 @@ static void test_resume_truncates_torn_record(void **state) {
                           "{\"url\": \"http://a/3\", \"tit";
     assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
     close(fd);
-    cli_urlset_t s;
-    cli_urlset_init(&s);
+    keyset_t s;
+    keyset_init(&s);
     const char *why = NULL;
-    assert_int_equal(cli_resume_load(path, CLI_FMT_JSON, &s, &why), 2);
-    assert_true(cli_urlset_has(&s, "http://a/2", 10));
-    assert_false(cli_urlset_has(&s, "http://a/3", 10));
+    assert_int_equal(stream_resume_load(path, RECORD_FMT_JSON, &s, &why), 2);
+    assert_true(keyset_has(&s, "http://a/2", 10));
+    assert_false(keyset_has(&s, "http://a/3", 10));
     FILE *f = fopen(path, "r");
     fseek(f, 0, SEEK_END);
     assert_int_equal(ftell(f), (long)(strlen(content) - strlen("{\"url\": \"http://a/3\", \"tit")));
     fclose(f);
     unlink(path);
-    cli_urlset_free(&s);
+    keyset_free(&s);
 }
 
 int main(void) {

@@ -135,6 +135,48 @@ def test_usage():
     assert r.returncode == 2 and b"--help" in r.stderr
 
 
+# The fixture's /charset pages, declared nowhere: (name, title, encoding detected).
+UNDECLARED = [
+    ("iso-8859-1", "Caf\u00e9 cr\u00e8me br\u00fbl\u00e9e", None),
+    ("windows-1252", "\u201cCaf\u00e9\u201d \u2013 na\u00efve \u20ac price", None),
+    ("koi8-r", "\u041f\u0440\u0438\u0432\u0435\u0442, \u043c\u0438\u0440", "KOI8-R"),
+    ("shift_jis", "\u65e5\u672c\u8a9e\u306e\u30da\u30fc\u30b8", "Shift_JIS"),
+    ("euc-jp", "\u65e5\u672c\u8a9e\u306e\u30da\u30fc\u30b8", "EUC-JP"),
+    ("gbk", "\u4e2d\u6587\u9875\u9762", None),
+    ("big5", "\u7e41\u9ad4\u4e2d\u6587", "Big5"),
+    ("euc-kr", "\ud55c\uad6d\uc5b4 \ud398\uc774\uc9c0", "EUC-KR"),
+    ("utf-8", "Caf\u00e9 \u2014 \u65e5\u672c\u8a9e", "UTF-8"),
+]
+
+
+def test_undeclared_encodings_detected():
+    # With a paragraph of the page's language after the title: detected from the bytes.
+    path = write_list([fx.url(0, f"/charset/{n}?decl=none&text=1") for n, _, _ in UNDECLARED])
+    recs = [json.loads(l) for l in cafe("titles", "-q", "--json", path).stdout.splitlines()]
+    assert len(recs) == len(UNDECLARED)
+    for (name, want, enc), rec in zip(UNDECLARED, recs):
+        assert rec["title"] == want, (name, rec)
+        assert enc is None or rec["charset"] == enc, (name, rec)
+    # A title alone, from hosts whose top-level domain hints the encoding.
+    port = fx.ports[0]
+    hosts = {"koi8-r": "ru", "shift_jis": "jp", "euc-jp": "jp", "gbk": "cn", "big5": "tw",
+             "euc-kr": "kr"}
+    args = []
+    for tld in set(hosts.values()):
+        args += ["--resolve", f"www.example.{tld}:{port}:127.0.0.1"]
+    lines = [f"http://www.example.{tld}:{port}/charset/{n}?decl=none" for n, tld in hosts.items()]
+    recs = [json.loads(l) for l in cafe("titles", "-q", "--json", *args, write_list(lines))
+            .stdout.splitlines()]
+    want = {n: t for n, t, _ in UNDECLARED}
+    for n, rec in zip(hosts, recs):
+        assert rec["title"] == want[n], (n, rec)
+    # --no-detect: the strict WHATWG fallback, mojibake included.
+    path = write_list([fx.url(0, "/charset/utf-8?decl=none&text=1")])
+    rec = json.loads(cafe("titles", "-q", "--json", "--no-detect", path).stdout)
+    assert rec["title"] == want["utf-8"].encode().decode("cp1252"), rec
+    assert rec["charset"] == "windows-1252", rec
+
+
 def test_hostile_title_prints_safely():
     root = os.path.join(tmp, "www")
     os.makedirs(root)

@@ -221,7 +221,10 @@ static uint32_t utf8_cp(const buf_t *got) {
 
 /* gb18030 is a Unicode transformation format: its one-, two- and four-byte sequences reach
  * every scalar value once, but for the standard's exceptions: 0xA3A0 is U+3000 like
- * 0xA1A1, so U+E5E5 is reached by none; the byte 0x80 is U+20AC like 0xA2E3. */
+ * 0xA1A1, so U+E5E5 is reached by none; the byte 0x80 is U+20AC like 0xA2E3; and the 18
+ * characters GB18030-2022 gave two-byte sequences (U+FE10-FE19, U+9FB4-9FBB) keep their
+ * four-byte ones too, so the Private Use code points those two-byte sequences had are
+ * reached by none. Both browsers decode so. */
 static void test_gb18030_covers_unicode(void **state) {
     (void)state;
     unsigned char *seen = calloc(0x110000, 1);
@@ -239,13 +242,20 @@ static void test_gb18030_covers_unicode(void **state) {
         dup += seen[utf8_cp(&got)]++ > 0;
     }
     for (uint32_t cp = 0; cp < 0x110000; cp++) {
-        if (!seen[cp] && (cp < 0xD800 || cp > 0xDFFF) && ++missing)
-            fprintf(stderr, "gb18030 never gives U+%04X\n", (unsigned)cp);
+        if (seen[cp] || (cp >= 0xD800 && cp <= 0xDFFF))
+            continue;
+        missing++;
+        assert_true(cp == 0xE5E5 || (cp >= 0xE78D && cp <= 0xE796) ||
+                    (cp >= 0xE81E && cp <= 0xE864));
     }
     assert_int_equal(seen[0x3000], 2);
     assert_int_equal(seen[0x20AC], 2);
-    assert_int_equal(dup, 2);
-    assert_int_equal(missing, 1);
+    for (uint32_t cp = 0xFE10; cp <= 0xFE19; cp++)
+        assert_int_equal(seen[cp], 2);
+    for (uint32_t cp = 0x9FB4; cp <= 0x9FBB; cp++)
+        assert_int_equal(seen[cp], 2);
+    assert_int_equal(dup, 2 + 18);
+    assert_int_equal(missing, 1 + 18);
     free(seen);
     unsigned char b[4];
     gb_four(0, b);
@@ -263,6 +273,7 @@ static const struct rule {
     size_t n; /* 0: strlen(in) */
 } rules[] = {
     {"gbk", "\x80", "\xE2\x82\xAC", 0},
+    {"gb18030", "\xA6\xD9\xFE\x59", "\xEF\xB8\x90\xE9\xBE\xB4", 0}, /* GB18030-2022 */
     {"gb18030", "\xFF", "\xEF\xBF\xBD", 0},
     {"gb18030", "\x81", "\xEF\xBF\xBD", 0},
     {"gb18030", "\x81\x30", "\xEF\xBF\xBD", 0},
@@ -404,6 +415,36 @@ static void test_streaming(void **state) {
     }
 }
 
+/* BEFORE_ASCII decodes as if the '<' after the input were read, without its output: the
+ * same as decoding input + '<' to the end and dropping the final '<'. */
+static void test_before_ascii(void **state) {
+    (void)state;
+    static buf_t with, before;
+    unsigned char s[64];
+    srand(42);
+    for (size_t i = 0; cafe__html_encoding_at(i); i++) {
+        const cafe__html_encoding_t *e = cafe__html_encoding_at(i);
+        if (e->kind != CAFE__ENC_MULTI && e->kind != CAFE__ENC_UTF8)
+            continue;
+        for (int round = 0; round < 2000; round++) {
+            size_t n = (size_t)(rand() % 6);
+            for (size_t k = 0; k < n; k++)
+                s[k] = (unsigned char)(rand() % 2 ? 0x80 + rand() % 128 : 0x30 + rand() % 10);
+            s[n] = '<';
+            decode(e, s, n + 1, 0, &with);
+            cafe__html_decoder_t d;
+            cafe__html_decoder_init(&d);
+            cafe__html_decoder_set(&d, e);
+            before.n = 0;
+            cafe__html_decode(&d, s, n, CAFE__DECODE_BEFORE_ASCII, put, &before);
+            assert_int_equal(d.nqueue, 0);
+            assert_true(with.n == before.n + 1 && memcmp(with.s, before.s, before.n) == 0);
+        }
+    }
+    assert_true(decodes_to(enc("gb18030"), "\xF5\x30\xF5<", 4,
+                           (const uint32_t[]){0xFFFD, '0', 0xFFFD, '<', 0}));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_single_byte_all_bytes),
@@ -413,6 +454,7 @@ int main(void) {
         cmocka_unit_test(test_gb18030_covers_unicode),
         cmocka_unit_test(test_error_rules),
         cmocka_unit_test(test_streaming),
+        cmocka_unit_test(test_before_ascii),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

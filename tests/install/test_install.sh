@@ -41,4 +41,18 @@ fi
 if nm -D --defined-only "$libdir/libcafe.so" | awk '{print $3}' | grep -q '^cafe__'; then
     echo "libcafe.so exports internal cafe__ symbols"; exit 1
 fi
+# The reference manual, when the build made it (doxygen found: scripts/packages.txt has it):
+# a section-3 man page for every function, and the HTML reference.
+if command -v doxygen >/dev/null 2>&1; then
+    man3="$tmp/prefix/share/man/man3"
+    test -f "$man3/cafe_task_spawn.3" && test -f "$man3/cafe.h.3"
+    test -f "$tmp/prefix/share/doc/cafe/html/index.html"
+    if command -v man >/dev/null 2>&1; then
+        MANWIDTH=100 man -M "$tmp/prefix/share/man" 3 cafe_task_spawn 2>/dev/null >"$tmp/man.txt"
+        grep -q 'int cafe_task_spawn (cafe_task_t \*\* out' "$tmp/man.txt"
+        grep -q 'asyncio.create_task: starts fn(arg)' "$tmp/man.txt"
+    fi
+else
+    echo "doxygen not found: reference manual not checked"
+fi
 echo "1 passed, 0 failed"

@@ -1,23 +1,23 @@
 /* REDIS_URL parsing and the queue's key names: pure parts, no server. */
 #include "testutil.h"
-#include "cli/queue.h"
-#include "cli/redis.h"
+#include "queue.h"
+#include "redis.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static void parse_ok(cli_redis_conf_t *c, const char *url, const char *queue_opt) {
-    assert_int_equal(cli_redis_conf_parse(c, url, queue_opt, "test"), 0);
+static void parse_ok(redis_conf_t *c, const char *url, const char *queue_opt) {
+    assert_int_equal(redis_conf_parse(c, url, queue_opt, "test"), 0);
 }
 
 static void parse_bad(const char *url) {
-    cli_redis_conf_t c;
-    assert_int_equal(cli_redis_conf_parse(&c, url, NULL, "test"), 2);
-    cli_redis_conf_free(&c);
+    redis_conf_t c;
+    assert_int_equal(redis_conf_parse(&c, url, NULL, "test"), 2);
+    redis_conf_free(&c);
 }
 
 static void test_defaults_and_parts(void **state) {
-    cli_redis_conf_t c;
+    redis_conf_t c;
     unsetenv("REDISCLI_AUTH");
     parse_ok(&c, "redis://127.0.0.1?queue=q1", NULL);
     assert_string_equal(c.host, "127.0.0.1");
@@ -27,37 +27,37 @@ static void test_defaults_and_parts(void **state) {
     assert_null(c.pass);
     assert_string_equal(c.queue, "q1");
     assert_string_equal(c.display, "redis://127.0.0.1:6379/0?queue=q1");
-    cli_redis_conf_free(&c);
+    redis_conf_free(&c);
     parse_ok(&c, "redis://[::1]:7000/3", "other");
     assert_string_equal(c.host, "::1");
     assert_int_equal(c.port, 7000);
     assert_int_equal(c.db, 3);
     assert_string_equal(c.queue, "other"); /* --queue NAME */
     assert_string_equal(c.display, "redis://[::1]:7000/3?queue=other");
-    cli_redis_conf_free(&c);
+    redis_conf_free(&c);
 }
 
 static void test_credentials_never_shown(void **state) {
-    cli_redis_conf_t c;
+    redis_conf_t c;
     unsetenv("REDISCLI_AUTH");
     parse_ok(&c, "redis://crawler:p%40ss%3Aword@localhost:6380/1?queue=x", NULL);
     assert_string_equal(c.user, "crawler");
     assert_string_equal(c.pass, "p@ss:word"); /* percent-decoded */
     assert_null(strstr(c.display, "p%40ss"));
     assert_string_equal(c.display, "redis://crawler:***@localhost:6380/1?queue=x");
-    cli_redis_conf_free(&c);
+    redis_conf_free(&c);
     parse_ok(&c, "redis://:only-pass@localhost/?queue=x", NULL);
     assert_null(c.user); /* requirepass: AUTH with the password alone */
     assert_string_equal(c.pass, "only-pass");
     assert_string_equal(c.display, "redis://:***@localhost:6379/0?queue=x");
-    cli_redis_conf_free(&c);
+    redis_conf_free(&c);
     setenv("REDISCLI_AUTH", "from-env", 1);
     parse_ok(&c, "redis://localhost/?queue=x", NULL);
     assert_string_equal(c.pass, "from-env");
-    cli_redis_conf_free(&c);
+    redis_conf_free(&c);
     parse_ok(&c, "redis://:in-url@localhost/?queue=x", NULL);
     assert_string_equal(c.pass, "in-url"); /* the URL wins */
-    cli_redis_conf_free(&c);
+    redis_conf_free(&c);
     unsetenv("REDISCLI_AUTH");
 }
 
@@ -74,14 +74,14 @@ static void test_refused(void **state) {
 }
 
 static void test_key_names(void **state) {
-    cli_qkeys_t k;
-    assert_int_equal(cli_qkeys_init(&k, "crawl.1"), 0);
+    queue_keys_t k;
+    assert_int_equal(queue_keys_init(&k, "crawl.1"), 0);
     /* One hash tag per queue: a Redis Cluster keeps all of a queue's keys on one node, which
      * its scripts need. */
     assert_string_equal(k.k[QK_PENDING], "cafe:{crawl.1}:pending");
     assert_string_equal(k.k[QK_RESULTS], "cafe:{crawl.1}:results");
     assert_string_equal(k.k[QK_WORKERS], "cafe:{crawl.1}:workers");
-    cli_qkeys_free(&k);
+    queue_keys_free(&k);
 }
 
 int main(void) {

@@ -179,6 +179,28 @@ def test_job_json_body_and_limits():
         s.stop()
 
 
+def test_job_records_go_to_sqlite_with_db():
+    import sqlite3
+    import tempfile
+    path = os.path.join(tempfile.mkdtemp(prefix="cafe-serve-db-"), "titles.sqlite")
+    s = Serve("--allow-private", "-q", "--db", f"sqlite:{path}")
+    try:
+        urls = [page(i % SITES, 700 + i) for i in range(30)] + ["not a url"]
+        _, _, st = post_job(s, urls)
+        st = wait_job(s, st["id"])
+        assert st["state"] == "done" and "error" not in st, st
+        db = sqlite3.connect(path)
+        runs = db.execute("SELECT run_id, status, options FROM runs").fetchall()
+        assert len(runs) == 1 and runs[0][1] == "done", runs
+        assert json.loads(runs[0][2])["job"] == st["id"], runs
+        rows = dict(db.execute("SELECT url, title FROM titles WHERE run_id = ?", (runs[0][0],)))
+        assert len(rows) == 31, len(rows)
+        assert all(rows[u] == title(i % SITES, 700 + i) for i, u in enumerate(urls[:30]))
+        db.close()
+    finally:
+        s.stop()
+
+
 def test_unknown_job():
     assert srv.request("GET", "/v1/jobs/0123456789abcdef")[0] == 404
     assert srv.request("GET", "/v1/jobs/nope/results")[0] == 404

@@ -1,0 +1,9 @@
+/* `cafe titles --db`: what the database's runs table keeps of the command line. */
+#ifndef CAFE_CLI_DBOPTS_H
+#define CAFE_CLI_DBOPTS_H
+
+/* The command line as a JSON array, with the password of any URL and the value of every
+ * -H/--header masked: what the runs table keeps. malloc'd; NULL when out of memory. */
+char *cli_db_options(int argc, char **argv);
+
+#endif

@@ -1,0 +1,63 @@
+/* The shared URL queue on Redis: what `cafe queue push|results|status` uses, and the worker
+ * side of `cafe titles --queue REDIS_URL` as a URL source and record sink pair.
+ *
+ * Keys (one hash tag per queue, so a Redis Cluster keeps a queue on one node):
+ *   cafe:{NAME}:pending  list of URLs not yet taken
+ *   cafe:{NAME}:seen     set of every URL ever pushed (pushing twice adds nothing)
+ *   cafe:{NAME}:leases   sorted set URL -> lease expiry (ms, Redis server clock)
+ *   cafe:{NAME}:owner    hash URL -> worker id holding the lease
+ *   cafe:{NAME}:results  stream of result records (field "record": the --json line)
+ *   cafe:{NAME}:stats    hash pushed / done / failed / reclaimed
+ *   cafe:{NAME}:workers  sorted set worker id -> expiry of its last sign of life
+ * Every change is one Lua script (queue_lua.c), so each step is atomic. */
+#ifndef CAFE_REDIS_QUEUE_H
+#define CAFE_REDIS_QUEUE_H
+
+#include "redis.h"
+#include "sink.h"
+#include "source.h"
+
+#include <stddef.h>
+
+enum { QK_PENDING, QK_SEEN, QK_LEASES, QK_OWNER, QK_RESULTS, QK_STATS, QK_WORKERS, QK_COUNT };
+enum { QS_PUSH, QS_CLAIM, QS_RENEW, QS_ACK, QS_RELEASE, QS_STATUS, QS_COUNT };
+
+/* The Lua scripts, indexed by QS_*: loaded on every connection. */
+extern const char *const queue_scripts[QS_COUNT];
+
+/* One queue's key names. */
+typedef struct queue_keys {
+    char *k[QK_COUNT];
+} queue_keys_t;
+int queue_keys_init(queue_keys_t *k, const char *name);
+void queue_keys_free(queue_keys_t *k);
+
+/* Runs script `script` on the queue's keys with args argv[0..argc) (lens may be NULL for C
+ * strings). Returns as redis_cmd; a Redis error reply is turned into CAFE_EIO with the
+ * message in redis_error(r). */
+int queue_eval(redis_t *r, const queue_keys_t *k, int script, redisReply **out, int argc,
+               const char **argv, const size_t *lens);
+
+/* ---- the worker side of `cafe titles --queue`: the queue as a source and sink pair ---------- */
+
+/* The source claims leased batches of URLs (each line's ref marks its lease) and a renewer
+ * task keeps the leases of the URLs held alive; the sink appends each record to the results
+ * stream and acknowledges its URL in one script, settling it then (not written when the
+ * lease went to another worker, which writes it instead). The source's finish puts back the
+ * URLs held and not finished (Ctrl-C) and closes the connection: call it after the sink's
+ * last write. The two share one state, freed when both are closed (in either order). */
+typedef struct queue_worker_opts {
+    const char *url;    /* redis://...?queue=NAME */
+    uint64_t lease_ms;  /* how long a claimed URL stays ours without renewal */
+    size_t concurrency; /* URLs in flight: claims are sized from it */
+    int follow;         /* wait for more URLs when the queue is empty, instead of ending */
+    int quiet;
+    const char *prog; /* prefixes messages: "cafe titles" */
+} queue_worker_opts_t;
+
+/* Parses the URL and checks that the server answers, takes the credentials and the scripts
+ * (on a short loop of its own: call it outside any loop, before the run). Returns 0, or 2
+ * after printing why: nothing was changed in Redis then. */
+int queue_worker_open(source_t **source, sink_t **sink, const queue_worker_opts_t *o);
+
+#endif

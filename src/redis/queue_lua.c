@@ -1,0 +1,129 @@
+/* The queue's Lua scripts. Each runs atomically in Redis, so a step is all or nothing: a URL
+ * taken is leased, a record written is an acknowledged URL. Times come from the server's
+ * own clock (TIME; scripts replicate their effects since Redis 5), so workers on many
+ * machines need no synchronised clocks. KEYS are in QK_* order. */
+#include "queue.h"
+#include "cafe.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NOW "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000) "
+
+const char *const queue_scripts[QS_COUNT] = {
+    /* PUSH url...: each URL never seen before goes to the end of pending. */
+    [QS_PUSH] = "local added = 0 "
+                "for i = 1, #ARGV do "
+                "  if redis.call('SADD', KEYS[2], ARGV[i]) == 1 then "
+                "    redis.call('RPUSH', KEYS[1], ARGV[i]) added = added + 1 "
+                "  end "
+                "end "
+                "if added > 0 then redis.call('HINCRBY', KEYS[6], 'pushed', added) end "
+                "return added",
+    /* CLAIM worker n lease_ms: up to n URLs leased to worker, expired leases first (their
+     * worker is gone). Returns {urls, pending, leased, ms until the next lease expires or -1}. */
+    [QS_CLAIM] =
+        NOW "local w, n, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]) "
+            "redis.call('ZADD', KEYS[7], now + lease, w) "
+            "local got = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, n) "
+            "if #got > 0 then redis.call('HINCRBY', KEYS[6], 'reclaimed', #got) end "
+            "if #got < n then "
+            "  local fresh = redis.call('LPOP', KEYS[1], n - #got) "
+            "  if fresh then for _, u in ipairs(fresh) do got[#got + 1] = u end end "
+            "end "
+            "for _, u in ipairs(got) do "
+            "  redis.call('ZADD', KEYS[3], now + lease, u) redis.call('HSET', KEYS[4], u, w) "
+            "end "
+            "local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES') "
+            "local wait = -1 "
+            "if first[2] then wait = math.max(0, tonumber(first[2]) - now) end "
+            "return {got, redis.call('LLEN', KEYS[1]), redis.call('ZCARD', KEYS[3]), wait}",
+    /* RENEW worker lease_ms url...: extends the leases worker still holds. */
+    [QS_RENEW] = NOW "local w, lease = ARGV[1], tonumber(ARGV[2]) "
+                     "redis.call('ZADD', KEYS[7], now + lease, w) "
+                     "local kept = 0 "
+                     "for i = 3, #ARGV do "
+                     "  if redis.call('HGET', KEYS[4], ARGV[i]) == w then "
+                     "    redis.call('ZADD', KEYS[3], 'XX', now + lease, ARGV[i]) kept = kept + 1 "
+                     "  end "
+                     "end "
+                     "return kept",
+    /* ACK worker url record failed: the record and the acknowledgement together, only by
+     * the lease holder: so no URL ever gets two records. */
+    [QS_ACK] = "if redis.call('HGET', KEYS[4], ARGV[2]) ~= ARGV[1] then return 0 end "
+               "redis.call('HDEL', KEYS[4], ARGV[2]) "
+               "redis.call('ZREM', KEYS[3], ARGV[2]) "
+               "redis.call('XADD', KEYS[5], '*', 'record', ARGV[3]) "
+               "redis.call('HINCRBY', KEYS[6], 'done', 1) "
+               "if ARGV[4] == '1' then redis.call('HINCRBY', KEYS[6], 'failed', 1) end "
+               "return 1",
+    /* RELEASE worker: every URL leased to worker goes back to the front of pending (a scan of
+     * the leases: they are only the URLs in flight, a few hundred per worker). */
+    [QS_RELEASE] = "local n = 0 "
+                   "for _, u in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do "
+                   "  if redis.call('HGET', KEYS[4], u) == ARGV[1] then "
+                   "    redis.call('HDEL', KEYS[4], u) redis.call('ZREM', KEYS[3], u) "
+                   "    redis.call('LPUSH', KEYS[1], u) n = n + 1 "
+                   "  end "
+                   "end "
+                   "redis.call('ZREM', KEYS[7], ARGV[1]) "
+                   "return n",
+    /* STATUS: {pending, leased, seen, results, stats..., live workers}. */
+    [QS_STATUS] = NOW "return {redis.call('LLEN', KEYS[1]), redis.call('ZCARD', KEYS[3]), "
+                      "redis.call('SCARD', KEYS[2]), redis.call('XLEN', KEYS[5]), "
+                      "redis.call('HMGET', KEYS[6], 'pushed', 'done', 'failed', 'reclaimed'), "
+                      "redis.call('ZRANGEBYSCORE', KEYS[7], now, '+inf')}",
+};
+
+int queue_keys_init(queue_keys_t *k, const char *name) {
+    static const char *const suffix[QK_COUNT] = {"pending", "seen",  "leases", "owner",
+                                                 "results", "stats", "workers"};
+    memset(k, 0, sizeof(*k));
+    for (int i = 0; i < QK_COUNT; i++) {
+        size_t n = strlen(name) + strlen(suffix[i]) + 16;
+        if (!(k->k[i] = malloc(n))) {
+            queue_keys_free(k);
+            return CAFE_ENOMEM;
+        }
+        snprintf(k->k[i], n, "cafe:{%s}:%s", name, suffix[i]);
+    }
+    return 0;
+}
+
+void queue_keys_free(queue_keys_t *k) {
+    for (int i = 0; i < QK_COUNT; i++)
+        free(k->k[i]);
+    memset(k, 0, sizeof(*k));
+}
+
+int queue_eval(redis_t *r, const queue_keys_t *k, int script, redisReply **out, int argc,
+               const char **argv, const size_t *lens) {
+    enum { HEAD = 3 + QK_COUNT };
+    int n = HEAD + argc;
+    const char **all = malloc((size_t)n * sizeof(*all));
+    size_t *all_lens = malloc((size_t)n * sizeof(*all_lens));
+    int rc = CAFE_ENOMEM;
+    if (all && all_lens) {
+        char nkeys[8];
+        snprintf(nkeys, sizeof nkeys, "%d", QK_COUNT);
+        all[0] = "EVALSHA";
+        all[1] = redis_sha(r, (size_t)script);
+        all[2] = nkeys;
+        for (int i = 0; i < n; i++) {
+            if (i >= 3)
+                all[i] = i < HEAD ? k->k[i - 3] : argv[i - HEAD];
+            all_lens[i] = i >= HEAD && lens ? lens[i - HEAD] : strlen(all[i]);
+        }
+        rc = redis_cmd(r, out, n, all, all_lens);
+    }
+    free(all);
+    free(all_lens);
+    if (rc == 0 && (*out)->type == REDIS_REPLY_ERROR) {
+        redis_set_error(r, (*out)->str);
+        freeReplyObject(*out);
+        *out = NULL;
+        rc = CAFE_EIO;
+    }
+    return rc;
+}

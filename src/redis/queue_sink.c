@@ -1,0 +1,91 @@
+/* The queue as a record sink: each record goes to the results stream and its URL is
+ * acknowledged in the same script, so no URL ever gets two records. */
+#include "format.h"
+#include "queue_worker.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define W(s) ((queue_worker_t *)((char *)(s)-offsetof(queue_worker_t, sink)))
+
+/* The record as its --json line, without the newline. */
+static char *json_line(const record_t *rec, size_t *n) {
+    char *buf = NULL;
+    FILE *m = open_memstream(&buf, n);
+    if (!m)
+        return NULL;
+    int rc = format_record(m, RECORD_FMT_JSON, rec);
+    if (fclose(m) != 0 || rc != 0) {
+        free(buf);
+        return NULL;
+    }
+    if (*n && buf[*n - 1] == '\n')
+        buf[--*n] = 0;
+    return buf;
+}
+
+/* ACK: 1 when the record was written, 0 when the lease was no longer ours; or a negative
+ * code. */
+static int ack(queue_worker_t *w, const char *url, const record_t *rec) {
+    size_t n;
+    char *json = json_line(rec, &n);
+    if (!json)
+        return -ENOMEM;
+    const char *argv[] = {w->worker, url, json, record_failed(rec) ? "1" : "0"};
+    size_t lens[] = {strlen(w->worker), strlen(url), n, 1};
+    redisReply *rep;
+    int rc = queue_eval(w->r, &w->keys, QS_ACK, &rep, 4, argv, lens);
+    free(json);
+    if (rc != 0)
+        return rc;
+    int written = rep->type == REDIS_REPLY_INTEGER && rep->integer == 1;
+    freeReplyObject(rep);
+    return written;
+}
+
+static int queue_write(sink_t *s, const record_t *rec) {
+    queue_worker_t *w = W(s);
+    held_t *h = w->cap ? &w->ring[rec->source_ref % w->cap] : NULL;
+    record_receipt_t receipt = record_receipt(rec);
+    if (!w->r || !h || !h->url || h->ref != rec->source_ref) {
+        sink_settle(s, &receipt, 1, 0); /* not a URL of ours (any more) */
+        return 0;
+    }
+    int rc = ack(w, h->url, rec);
+    /* Interrupted: whether the ack happened is unknown; the URL stays held, so that the
+     * release at the end puts it back if it is still ours. */
+    if (rc == CAFE_ECANCELED || rc == CAFE_ETIMEDOUT) {
+        sink_settle(s, &receipt, 1, 0);
+        return 0;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "%s: redis %s: %s\n", w->prog, w->conf.display,
+                rc == CAFE_EIO ? redis_error(w->r) : cafe_strerror(rc));
+        return -EIO;
+    }
+    queue_worker_release(w, h);
+    w->lost += !rc;
+    sink_settle(s, &receipt, 1, rc);
+    return 0;
+}
+
+/* Every record is acknowledged when written: nothing waits. */
+static int queue_finish_sink(sink_t *s) {
+    return 0;
+}
+
+static void queue_sink_close(sink_t *s) {
+    queue_worker_unref(W(s));
+}
+
+static const sink_ops_t queue_sink_ops = {
+    .write = queue_write,
+    .finish = queue_finish_sink,
+    .close = queue_sink_close,
+};
+
+void queue_sink_init(queue_worker_t *w) {
+    w->sink = (sink_t){.ops = &queue_sink_ops, .what = "the queue's results"};
+}

@@ -1,0 +1,290 @@
+/* The queue as a URL source: the reader task claims leased batches; a renewer task keeps the
+ * leases of the URLs held alive; at the end the URLs held but not finished (Ctrl-C) go back
+ * to the queue. Also the pair's shared life (open, references). */
+#include "queue_worker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RETRY_FOR_MS 300000 /* a worker waits this long for a lost Redis to come back */
+/* Nothing to take while other workers hold leases: look again after 20 ms, doubling up to
+ * 1 s, so that a worker leaves soon after the last record and an idle one costs Redis
+ * little. */
+#define IDLE_FIRST_MS 20
+#define IDLE_MAX_MS 1000
+#define RING_PER_LIMIT 4 /* ring slots per URL held at most: a slot is rarely still taken */
+#define MAX_BATCH 200
+
+#define W(s) ((queue_worker_t *)((char *)(s)-offsetof(queue_worker_t, source)))
+
+static void free_held(queue_worker_t *w) {
+    for (size_t i = 0; w->ring && i < w->cap; i++)
+        free(w->ring[i].url);
+    for (size_t i = w->next_claimed; i < w->nclaimed; i++)
+        free(w->claimed[i]);
+    free(w->claimed);
+    w->claimed = NULL;
+    w->nclaimed = w->next_claimed = 0;
+}
+
+void queue_worker_unref(queue_worker_t *w) {
+    if (--w->refs > 0)
+        return;
+    free_held(w);
+    free(w->ring);
+    queue_keys_free(&w->keys);
+    redis_conf_free(&w->conf);
+    free(w);
+}
+
+void queue_worker_release(queue_worker_t *w, held_t *h) {
+    free(h->url);
+    *h = (held_t){0};
+    w->held--;
+    cafe_event_set(&w->freed);
+}
+
+/* A script that only says how it went; an error reply is reported. */
+static void run_script(queue_worker_t *w, int script, int argc, const char **argv) {
+    redisReply *rep = NULL;
+    if (queue_eval(w->r, &w->keys, script, &rep, argc, argv, NULL) == CAFE_EIO && !w->quiet)
+        fprintf(stderr, "%s: redis: %s\n", w->prog, redis_error(w->r));
+    freeReplyObject(rep);
+}
+
+/* RENEW {worker, lease, every URL held}. */
+static void renew(queue_worker_t *w, const char *lease) {
+    const char **argv = malloc((w->held + w->nclaimed + 2) * sizeof(*argv));
+    if (!argv)
+        return; /* renewed on the next round; a lease lasts three rounds */
+    int n = 0;
+    argv[n++] = w->worker;
+    argv[n++] = lease;
+    for (size_t i = 0; i < w->cap; i++)
+        if (w->ring[i].url)
+            argv[n++] = w->ring[i].url;
+    for (size_t i = w->next_claimed; i < w->nclaimed; i++)
+        argv[n++] = w->claimed[i];
+    run_script(w, QS_RENEW, n, argv);
+    free(argv);
+}
+
+/* Renews every lease held, three times per lease period. */
+static int renew_task(void *arg, void **value) {
+    queue_worker_t *w = arg;
+    char lease[32];
+    snprintf(lease, sizeof lease, "%llu", (unsigned long long)w->lease_ms);
+    while (cafe_task_sleep(w->lease_ms / 3) == 0)
+        renew(w, lease);
+    return 0;
+}
+
+static int queue_start(source_t *s) {
+    queue_worker_t *w = W(s);
+    char err[256];
+    int rc = redis_open(&w->r, &w->conf, queue_scripts, QS_COUNT, err, sizeof err);
+    if (rc != 0) {
+        fprintf(stderr, "%s: redis %s: %s\n", w->prog, w->conf.display, err);
+        return rc;
+    }
+    redis_set_retry(w->r, RETRY_FOR_MS, w->quiet);
+    if ((rc = cafe_task_spawn(&w->renewer, renew_task, w, NULL)) != 0) {
+        redis_close(w->r);
+        w->r = NULL;
+        return rc;
+    }
+    w->started = 1;
+    return 0;
+}
+
+/* One CLAIM. Returns the number of URLs taken (now in w->claimed), or a negative code;
+ * *idle_ms says how long to wait when none was taken, -1 when the queue is finished. */
+static int claim(queue_worker_t *w, size_t n, long long *idle_ms) {
+    char sn[32], lease[32];
+    snprintf(sn, sizeof sn, "%zu", n);
+    snprintf(lease, sizeof lease, "%llu", (unsigned long long)w->lease_ms);
+    const char *argv[] = {w->worker, sn, lease};
+    redisReply *rep;
+    int rc = queue_eval(w->r, &w->keys, QS_CLAIM, &rep, 3, argv, NULL);
+    if (rc != 0)
+        return rc;
+    if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 4 ||
+        rep->element[0]->type != REDIS_REPLY_ARRAY) {
+        redis_set_error(w->r, "unexpected reply to the claim script");
+        freeReplyObject(rep);
+        return CAFE_EIO;
+    }
+    redisReply *urls = rep->element[0];
+    free(w->claimed);
+    w->claimed = calloc(urls->elements + 1, sizeof(*w->claimed));
+    w->nclaimed = w->next_claimed = 0;
+    for (size_t i = 0; w->claimed && i < urls->elements; i++) {
+        if (urls->element[i]->type != REDIS_REPLY_STRING)
+            continue; /* not a URL: left leased, it expires and is reclaimed */
+        w->claimed[w->nclaimed++] = urls->element[i]->str; /* steal the string */
+        urls->element[i]->str = NULL;
+    }
+    long long pending = rep->element[1]->integer, leased = rep->element[2]->integer;
+    long long wait = rep->element[3]->integer;
+    freeReplyObject(rep);
+    /* Done when nothing is left anywhere; while other workers hold leases, wait: a lease
+     * that expires (its worker died) is ours to take. */
+    if (w->nclaimed)
+        w->idle_ms = IDLE_FIRST_MS;
+    *idle_ms = !w->follow && pending == 0 && leased == 0 ? -1
+               : wait >= 0 && wait < w->idle_ms          ? wait + 5
+                                                         : w->idle_ms;
+    return w->claimed ? (int)w->nclaimed : CAFE_ENOMEM;
+}
+
+static int wait_freed(queue_worker_t *w) {
+    cafe_event_clear(&w->freed);
+    return cafe_event_wait(&w->freed);
+}
+
+/* Hands out the next claimed URL under a new ref, once its ring slot is free. */
+static int hand_out(queue_worker_t *w, const char **line, size_t *len, uint64_t *ref) {
+    held_t *h = &w->ring[(w->last_ref + 1) % w->cap];
+    if (h->url) /* an older URL of this slot is still out */
+        return wait_freed(w);
+    *h = (held_t){.ref = ++w->last_ref, .url = w->claimed[w->next_claimed++]};
+    w->held++;
+    *line = h->url;
+    *len = strlen(h->url);
+    *ref = h->ref;
+    return 1;
+}
+
+static int queue_next(source_t *s, const char **line, size_t *len, uint64_t *ref) {
+    queue_worker_t *w = W(s);
+    int rc = 0;
+    while (rc >= 0) {
+        if (w->next_claimed < w->nclaimed) {
+            if ((rc = hand_out(w, line, len, ref)) == 1)
+                return 1;
+            continue;
+        }
+        if (w->held + w->batch > w->limit) {
+            rc = wait_freed(w);
+            continue;
+        }
+        long long idle_ms = 0;
+        rc = claim(w, w->limit - w->held, &idle_ms);
+        if (rc != 0)
+            continue;
+        if (w->held > 0)
+            rc = wait_freed(w); /* nothing new: look again once one of ours is done */
+        else if (idle_ms < 0)
+            return 0;
+        else {
+            rc = cafe_task_sleep((uint64_t)idle_ms);
+            w->idle_ms = w->idle_ms * 2 > IDLE_MAX_MS ? IDLE_MAX_MS : w->idle_ms * 2;
+        }
+    }
+    if (rc == CAFE_EIO)
+        fprintf(stderr, "%s: redis: %s\n", w->prog, redis_error(w->r));
+    return rc;
+}
+
+static void queue_finish(source_t *s) {
+    queue_worker_t *w = W(s);
+    if (!w->started)
+        return;
+    cafe_task_cancel(w->renewer);
+    (void)cafe_task_join(w->renewer, NULL); /* its result says nothing: it only renews */
+    /* By owner, not by the URLs we know of: a claim interrupted by Ctrl-C may have leased URLs
+     * to us whose names never arrived. */
+    const char *argv[] = {w->worker};
+    run_script(w, QS_RELEASE, 1, argv);
+    redis_close(w->r); /* on the loop: its libuv handle must close before the loop ends */
+    w->r = NULL;
+    w->started = 0;
+    if (w->lost && !w->quiet)
+        fprintf(stderr,
+                "%s: %llu records not written: another worker had taken their URLs "
+                "over (a longer --lease avoids that double work), or a repeated "
+                "acknowledgement had gone through before a reconnect\n",
+                w->prog, (unsigned long long)w->lost);
+}
+
+static void queue_source_close(source_t *s) {
+    queue_worker_unref(W(s));
+}
+
+static const source_ops_t queue_source_ops = {
+    .start = queue_start,
+    .next = queue_next,
+    .finish = queue_finish,
+    .close = queue_source_close,
+};
+
+static int check_task(void *arg, void **value) {
+    queue_worker_t *w = arg;
+    char err[256];
+    redis_t *r;
+    int rc = redis_open(&r, &w->conf, queue_scripts, QS_COUNT, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "%s: redis %s: %s\n", w->prog, w->conf.display, err);
+    redis_close(r);
+    return rc;
+}
+
+static uint64_t wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int setup(queue_worker_t *w, const queue_worker_opts_t *o) {
+    if (redis_conf_parse(&w->conf, o->url, NULL, o->prog) != 0)
+        return 2;
+    w->prog = o->prog;
+    w->lease_ms = o->lease_ms;
+    w->follow = o->follow;
+    w->idle_ms = IDLE_FIRST_MS;
+    w->quiet = o->quiet;
+    w->batch = o->concurrency / 2 < 1           ? 1
+               : o->concurrency / 2 > MAX_BATCH ? MAX_BATCH
+                                                : o->concurrency / 2;
+    w->limit = o->concurrency + w->batch;
+    w->cap = w->limit * RING_PER_LIMIT;
+    if (!(w->ring = calloc(w->cap, sizeof(*w->ring))))
+        return 2;
+    /* The worker's name: unique across machines and restarts. */
+    char host[64] = "?";
+    if (gethostname(host, sizeof host - 1) != 0)
+        strcpy(host, "?");
+    snprintf(w->worker, sizeof w->worker, "%s:%ld:%llu", host, (long)getpid(),
+             (unsigned long long)wall_ms());
+    if (queue_keys_init(&w->keys, w->conf.queue) != 0)
+        return 2;
+    cafe_event_init(&w->freed);
+    w->source = (source_t){.ops = &queue_source_ops, .what = "the queue"};
+    queue_sink_init(w);
+    /* Fail now, with nothing changed in Redis, if it is down or refuses us. */
+    cafe_result_t res;
+    return cafe_run(check_task, w, &res) == 0 && res.status == 0 ? 0 : 2;
+}
+
+int queue_worker_open(source_t **source, sink_t **sink, const queue_worker_opts_t *o) {
+    *source = NULL;
+    *sink = NULL;
+    queue_worker_t *w = calloc(1, sizeof(*w));
+    if (!w) {
+        fprintf(stderr, "%s: out of memory\n", o->prog);
+        return 2;
+    }
+    w->refs = 2;
+    int rc = setup(w, o);
+    if (rc != 0) {
+        w->refs = 1;
+        queue_worker_unref(w);
+        return rc;
+    }
+    *source = &w->source;
+    *sink = &w->sink;
+    return 0;
+}

@@ -1,0 +1,47 @@
+/* The state the queue's source (queue_source.c) and sink (queue_sink.c) share. Private to
+ * src/redis. */
+#ifndef CAFE_REDIS_QUEUE_WORKER_H
+#define CAFE_REDIS_QUEUE_WORKER_H
+
+#include "cafe.h"
+#include "queue.h"
+
+/* A URL handed to the run: its line's ref, and the string (owned here). */
+typedef struct held {
+    uint64_t ref;
+    char *url;
+} held_t;
+
+typedef struct queue_worker {
+    source_t source;
+    sink_t sink;
+    int refs; /* the source and the sink: freed when both are closed */
+    const char *prog;
+    redis_conf_t conf;
+    queue_keys_t keys;
+    redis_t *r; /* the run loop's connection, from the source's start to its finish */
+    char worker[160];
+    uint64_t lease_ms;
+    long long idle_ms; /* the next idle wait */
+    int follow, quiet, started;
+    size_t batch, limit;
+    /* URLs handed to the run (ring indexed by ref % cap; ref counts from 1) or claimed and
+     * not yet handed out (claimed[next_claimed..nclaimed)). */
+    held_t *ring;
+    size_t cap, held;
+    uint64_t last_ref;
+    char **claimed;
+    size_t nclaimed, next_claimed;
+    cafe_event_t freed; /* a ring entry was freed */
+    cafe_task_t *renewer;
+    uint64_t lost;
+} queue_worker_t;
+
+/* Fills w->sink (queue_sink.c). */
+void queue_sink_init(queue_worker_t *w);
+/* Frees the ring entry of ref (the sink is done with its URL). */
+void queue_worker_release(queue_worker_t *w, held_t *h);
+/* Drops one reference; the last frees w. */
+void queue_worker_unref(queue_worker_t *w);
+
+#endif

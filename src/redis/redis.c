@@ -1,0 +1,398 @@
+/* hiredis's async API on cafe's loop. A libuv poll handle watches the socket on the loop's
+ * uv_loop_t; each command is a cafe_future_t the calling task waits on, resolved by its reply
+ * callback. hiredis pipelines the commands of all tasks on the one connection. */
+#include "redis.h"
+#include "redis_uv.h"
+#include "cafe.h"
+
+#include <arpa/inet.h>
+#include <hiredis/async.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONNECT_TIMEOUT_MS 5000
+#define BACKOFF_FIRST_MS 100
+#define BACKOFF_MAX_MS 5000
+
+struct redis {
+    const redis_conf_t *conf;
+    uv_loop_t *uv;
+    redisAsyncContext *ac;     /* NULL when down; hiredis frees it, we only forget it */
+    int up;                    /* connected and set up (AUTH, SELECT, scripts) */
+    cafe_future_t *connecting; /* resolved by on_connect */
+    cafe_sem_t lock;           /* one reconnect at a time */
+    const char *const *scripts;
+    size_t nscripts;
+    char (*sha)[41];
+    uint64_t retry_ms, last_try_ms;
+    int quiet, outage;
+    char err[256];
+};
+
+static void set_err(redis_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_err(redis_t *r, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->err, sizeof r->err, fmt, ap);
+    va_end(ap);
+}
+
+const char *redis_error(const redis_t *r) {
+    return r->err;
+}
+
+void redis_set_error(redis_t *r, const char *msg) {
+    set_err(r, "%s", msg);
+}
+
+/* ---- replies: hiredis frees a reply when its callback returns, so the waiter gets a copy */
+
+static redisReply *reply_dup(const redisReply *s) {
+    redisReply *d = calloc(1, sizeof(*d));
+    if (!d)
+        return NULL;
+    d->type = s->type;
+    d->integer = s->integer;
+    if (s->str && (d->str = malloc(s->len + 1)) != NULL) {
+        memcpy(d->str, s->str, s->len + 1);
+        d->len = s->len;
+    }
+    if (s->type == REDIS_REPLY_ARRAY && s->elements)
+        if ((d->element = calloc(s->elements, sizeof(*d->element))) != NULL)
+            d->elements = s->elements;
+    int short_of_memory = (s->str && !d->str) || d->elements != s->elements;
+    for (size_t i = 0; i < d->elements && !short_of_memory; i++)
+        short_of_memory = !(d->element[i] = reply_dup(s->element[i]));
+    if (short_of_memory) {
+        freeReplyObject(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* One command in flight. The op lives on the heap because hiredis calls back even after its
+ * waiter gave up (cancelled): the op is then an orphan, freed by the callback. */
+typedef struct op {
+    cafe_future_t done; /* data: the op itself */
+    redisReply *reply;
+    int orphan;
+} op_t;
+
+static void on_reply(redisAsyncContext *ac, void *reply, void *priv) {
+    (void)ac;
+    op_t *op = priv;
+    if (op->orphan) {
+        free(op);
+        return;
+    }
+    op->reply = reply ? reply_dup(reply) : NULL;
+    int rc = !reply ? CAFE_ECONNRESET : op->reply ? 0 : CAFE_ENOMEM;
+    (void)cafe_future_resolve(&op->done, rc, NULL); /* pending: only this callback resolves */
+}
+
+/* The waiter left (cancelled, timed out): the reply, when it comes, frees the op. */
+static void orphan_op(cafe_future_t *f) {
+    ((op_t *)f->data)->orphan = 1;
+}
+
+/* One command on the current link, no retry. */
+static int send_once(redis_t *r, redisReply **out, int argc, const char **argv,
+                     const size_t *lens) {
+    *out = NULL;
+    if (!r->ac)
+        return CAFE_ECONNRESET;
+    op_t *op = calloc(1, sizeof(*op));
+    if (!op)
+        return CAFE_ENOMEM;
+    op->done.data = op;
+    cafe_future_init(&op->done, orphan_op);
+    if (redisAsyncCommandArgv(r->ac, on_reply, op, argc, argv, lens) != REDIS_OK) {
+        free(op);
+        return CAFE_ECONNRESET;
+    }
+    int rc = cafe_future_wait(&op->done, NULL);
+    if (rc == CAFE_ECANCELED || rc == CAFE_ETIMEDOUT)
+        return rc; /* only an interrupted wait gives these: orphan_op ran, the op is not ours */
+    *out = op->reply;
+    free(op);
+    return rc;
+}
+
+/* ---- the link ----------------------------------------------------------------------------- */
+
+static void on_connect(const redisAsyncContext *ac, int status) {
+    redis_t *r = ac->data;
+    if (!r || r->ac != ac)
+        return;
+    if (status != REDIS_OK) {
+        set_err(r, "cannot connect to %s:%d: %s", r->conf->host, r->conf->port, ac->errstr);
+        r->ac = NULL; /* hiredis frees it after this callback */
+    }
+    if (r->connecting)
+        (void)cafe_future_resolve(r->connecting, status == REDIS_OK ? 0 : CAFE_ECONNREFUSED, NULL);
+    r->connecting = NULL; /* hiredis reports a connection once: nothing resolves it again */
+}
+
+static void on_disconnect(const redisAsyncContext *ac, int status) {
+    redis_t *r = ac->data;
+    if (!r || r->ac != ac)
+        return;
+    if (status != REDIS_OK)
+        set_err(r, "connection to %s:%d lost: %s", r->conf->host, r->conf->port,
+                ac->errstr[0] ? ac->errstr : "closed by the server");
+    r->ac = NULL;
+    r->up = 0;
+}
+
+/* Forgets the link and frees it now: its pending commands fail with CAFE_ECONNRESET. */
+static void drop(redis_t *r) {
+    redisAsyncContext *ac = r->ac;
+    r->ac = NULL;
+    r->up = 0;
+    if (ac) {
+        ac->data = NULL;
+        redisAsyncFree(ac);
+    }
+}
+
+/* The connecting task gave up (timed out, cancelled): forget the half-open link. */
+static void abort_connect(cafe_future_t *f) {
+    redis_t *r = f->data;
+    r->connecting = NULL;
+    drop(r);
+}
+
+typedef struct resolve_job {
+    const char *host;
+    char ip[INET6_ADDRSTRLEN];
+    int gai;
+} resolve_job_t;
+
+/* On the thread pool: getaddrinfo blocks, and hiredis would call it on the loop. */
+static int resolve(void *arg) {
+    resolve_job_t *j = arg;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res;
+    if ((j->gai = getaddrinfo(j->host, NULL, &hints, &res)) != 0)
+        return 0;
+    j->gai =
+        getnameinfo(res->ai_addr, res->ai_addrlen, j->ip, sizeof j->ip, NULL, 0, NI_NUMERICHOST);
+    freeaddrinfo(res);
+    return 0;
+}
+
+static int tcp_connect(redis_t *r) {
+    resolve_job_t job = {.host = r->conf->host};
+    int rc = cafe_thread_run(resolve, &job);
+    if (rc == 0 && job.gai)
+        set_err(r, "cannot resolve %s: %s", r->conf->host, gai_strerror(job.gai));
+    if (rc != 0 || job.gai)
+        return rc ? rc : CAFE_ECONNREFUSED;
+    redisAsyncContext *ac = redisAsyncConnect(job.ip, r->conf->port);
+    if (!ac)
+        return CAFE_ENOMEM;
+    if (ac->err || redis_uv_attach(ac, r->uv) != REDIS_OK) {
+        set_err(r, "cannot connect to %s:%d: %s", r->conf->host, r->conf->port,
+                ac->err ? ac->errstr : "out of memory");
+        redisAsyncFree(ac);
+        return CAFE_ECONNREFUSED;
+    }
+    ac->data = r;
+    redisAsyncSetConnectCallback(ac, on_connect);
+    redisAsyncSetDisconnectCallback(ac, on_disconnect);
+    r->ac = ac;
+    cafe_future_t connected = {.data = r};
+    cafe_future_init(&connected, abort_connect);
+    r->connecting = &connected;
+    cafe_deadline_t d;
+    (void)cafe_deadline_begin(&d, CONNECT_TIMEOUT_MS); /* outside a task the wait fails */
+    rc = cafe_future_wait(&connected, NULL);
+    int late = cafe_deadline_end(&d);
+    r->connecting = NULL;
+    if (late) {
+        set_err(r, "cannot connect to %s:%d: timed out", r->conf->host, r->conf->port);
+        rc = CAFE_ECONNREFUSED;
+    }
+    return rc;
+}
+
+/* A command of the hand-shake; an error reply fails it with the server's message. */
+static int setup_cmd(redis_t *r, redisReply **out, const char *what, int argc, const char **argv) {
+    int rc = send_once(r, out, argc, argv, NULL);
+    if (rc != 0) {
+        if (rc == CAFE_ECONNRESET && !r->err[0])
+            set_err(r, "connection lost during %s", what);
+        return rc;
+    }
+    if ((*out)->type == REDIS_REPLY_ERROR) {
+        int noauth = strncmp((*out)->str, "NOAUTH", 6) == 0;
+        set_err(r, "%s: %s%s", what, (*out)->str,
+                noauth ? " (give the password in REDIS_URL or $REDISCLI_AUTH)" : "");
+        freeReplyObject(*out);
+        *out = NULL;
+        return CAFE_EINVAL;
+    }
+    return 0;
+}
+
+/* AUTH, SELECT (or a PING, so that a missing password shows now) and SCRIPT LOAD: on every
+ * connect, because a restarted Redis has lost its script cache. */
+static int handshake(redis_t *r) {
+    const redis_conf_t *c = r->conf;
+    redisReply *rep = NULL;
+    int rc = 0;
+    if (c->pass) {
+        const char *auth[] = {"AUTH", c->user ? c->user : c->pass, c->pass};
+        rc = setup_cmd(r, &rep, "authentication failed", c->user ? 3 : 2, auth);
+        freeReplyObject(rep);
+        rep = NULL;
+    }
+    char db[16];
+    snprintf(db, sizeof db, "%d", c->db);
+    const char *select[] = {"SELECT", db};
+    const char *ping[] = {"PING"};
+    if (rc == 0)
+        rc = setup_cmd(r, &rep, c->db ? "SELECT" : "PING", c->db ? 2 : 1, c->db ? select : ping);
+    freeReplyObject(rep);
+    for (size_t i = 0; rc == 0 && i < r->nscripts; i++) {
+        const char *load[] = {"SCRIPT", "LOAD", r->scripts[i]};
+        rep = NULL;
+        rc = setup_cmd(r, &rep, "SCRIPT LOAD", 3, load);
+        if (rc == 0 && (rep->type != REDIS_REPLY_STRING || rep->len != 40))
+            rc = CAFE_EINVAL;
+        if (rc == 0)
+            memcpy(r->sha[i], rep->str, 41);
+        freeReplyObject(rep);
+    }
+    return rc;
+}
+
+static int link_up(redis_t *r) {
+    r->err[0] = 0;
+    int rc = tcp_connect(r);
+    if (rc == 0)
+        rc = handshake(r);
+    if (rc != 0)
+        drop(r);
+    else
+        r->up = 1;
+    return rc;
+}
+
+int redis_open(redis_t **out, const redis_conf_t *c, const char *const *scripts, size_t nscripts,
+               char *err, size_t errlen) {
+    *out = NULL;
+    cafe_loop_t *loop = cafe_loop_current();
+    redis_t *r = calloc(1, sizeof(*r));
+    if (!r || !loop || !(r->sha = calloc(nscripts + 1, sizeof(*r->sha)))) {
+        free(r);
+        snprintf(err, errlen, "%s", loop ? "out of memory" : "no running loop");
+        return loop ? CAFE_ENOMEM : CAFE_ENOTASK;
+    }
+    r->conf = c;
+    r->uv = cafe_loop_uv(loop);
+    r->scripts = scripts;
+    r->nscripts = nscripts;
+    cafe_sem_init(&r->lock, 1);
+    int rc = link_up(r);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s", r->err[0] ? r->err : cafe_strerror(rc));
+        redis_close(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+void redis_close(redis_t *r) {
+    if (!r)
+        return;
+    drop(r);
+    free(r->sha);
+    free(r);
+}
+
+void redis_set_retry(redis_t *r, uint64_t ms, int quiet) {
+    r->retry_ms = ms;
+    r->quiet = quiet;
+}
+
+/* ---- retries ------------------------------------------------------------------------------ */
+
+/* Reconnects if the link is down; one task at a time, at most one try per backoff step. */
+static int ensure_up(redis_t *r, uint64_t now) {
+    if (r->up)
+        return 0;
+    if (!r->retry_ms)
+        return CAFE_ECONNRESET;
+    int rc = cafe_sem_acquire(&r->lock);
+    if (rc != 0)
+        return rc;
+    if (!r->up && now - r->last_try_ms >= BACKOFF_FIRST_MS) {
+        r->last_try_ms = now;
+        rc = link_up(r);
+        if (rc == CAFE_EINVAL) /* AUTH or scripts refused: still an outage, retried */
+            rc = CAFE_ECONNRESET;
+    }
+    cafe_sem_release(&r->lock);
+    return r->up ? 0 : rc ? rc : CAFE_ECONNRESET;
+}
+
+/* Server errors that go away by themselves: a restarting server loading its AOF, a script
+ * cache emptied by a restart (reconnecting loads the scripts again). */
+static int transient(redis_t *r, redisReply *rep) {
+    if (rep->type != REDIS_REPLY_ERROR)
+        return 0;
+    int noscript = strncmp(rep->str, "NOSCRIPT", 8) == 0;
+    if (!noscript && strncmp(rep->str, "LOADING", 7) != 0 && strncmp(rep->str, "BUSY", 4) != 0)
+        return 0;
+    set_err(r, "%s", rep->str);
+    if (noscript)
+        drop(r);
+    return 1;
+}
+
+static void announce(redis_t *r, int lost, uint64_t since) {
+    if (r->quiet || r->outage == lost)
+        return;
+    r->outage = lost;
+    if (lost)
+        fprintf(stderr, "cafe: redis %s:%d: %s; reconnecting\n", r->conf->host, r->conf->port,
+                r->err[0] ? r->err : "connection lost");
+    else
+        fprintf(stderr, "cafe: redis %s:%d: back after %.1f s\n", r->conf->host, r->conf->port,
+                (double)(cafe_loop_now(cafe_loop_current()) - since) / 1000.0);
+}
+
+int redis_cmd(redis_t *r, redisReply **out, int argc, const char **argv, const size_t *lens) {
+    cafe_loop_t *loop = cafe_loop_current();
+    uint64_t start = cafe_loop_now(loop), delay = BACKOFF_FIRST_MS;
+    for (;;) {
+        int rc = ensure_up(r, cafe_loop_now(loop));
+        if (rc == 0)
+            rc = send_once(r, out, argc, argv, lens);
+        if (rc == 0 && transient(r, *out)) {
+            freeReplyObject(*out);
+            *out = NULL;
+            rc = CAFE_ECONNRESET;
+        }
+        if (rc == 0) {
+            announce(r, 0, start);
+            return 0;
+        }
+        if (rc != CAFE_ECONNRESET && rc != CAFE_ECONNREFUSED)
+            return rc;
+        if (cafe_loop_now(loop) - start >= r->retry_ms)
+            return CAFE_ECONNRESET;
+        announce(r, 1, start);
+        if ((rc = cafe_task_sleep(delay)) != 0)
+            return rc;
+        delay = delay * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : delay * 2;
+    }
+}
+
+const char *redis_sha(const redis_t *r, size_t idx) {
+    return r->sha[idx];
+}

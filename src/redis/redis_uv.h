@@ -1,0 +1,13 @@
+/* hiredis's event hooks on a libuv loop (cafe's): the adapter of hiredis 0.14's
+ * adapters/libuv.h, fixed. */
+#ifndef CAFE_REDIS_REDIS_UV_H
+#define CAFE_REDIS_REDIS_UV_H
+
+#include <hiredis/async.h>
+#include <uv.h>
+
+/* Watches ac's socket on loop; hiredis frees the watcher (closing its handle on the loop)
+ * when it frees ac. REDIS_OK or REDIS_ERR. */
+int redis_uv_attach(redisAsyncContext *ac, uv_loop_t *loop);
+
+#endif

@@ -1,0 +1,201 @@
+/* A job's files. Without --data-dir: one unlinked temporary file for the records (gone with
+ * the process). With --data-dir DIR, three files per job, so that a restarted service shows
+ * its finished jobs and resumes the others:
+ *   DIR/job-ID.urls   the URL list, one a line, after a "# cafe serve job ID UNIXTIME" line
+ *   DIR/job-ID.jsonl  the records, "SEQ<TAB>JSON" lines in completion order (the spool)
+ *   DIR/job-ID.end    "done" or "cancelled" once the job is over (absent: unfinished)
+ * A record is one write(2); one torn by a crash is cut off at load and fetched again. */
+#include "job.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void path_of(const srv_job_t *j, const char *ext, char *buf, size_t cap) {
+    snprintf(buf, cap, "%s/job-%s.%s", j->srv->o.data_dir, j->id, ext);
+}
+
+static int write_file(const char *path, const char *head, const char *data, size_t len) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    size_t hl = strlen(head);
+    int ok = write(fd, head, hl) == (ssize_t)hl;
+    for (size_t done = 0; ok && done < len;) {
+        ssize_t w = write(fd, data + done, len - done);
+        ok = w > 0;
+        done += ok ? (size_t)w : 0;
+    }
+    int err = ok ? 0 : -errno;
+    if (close(fd) != 0 && !err)
+        err = -errno;
+    return err;
+}
+
+/* The URL list as lines: the job's buffer holds them NUL-separated, back to back. */
+static int save_urls(const srv_job_t *j) {
+    char path[4096], head[96];
+    path_of(j, "urls", path, sizeof path);
+    snprintf(head, sizeof head, "# cafe serve job %s %lld\n", j->id, j->created_unix);
+    size_t len = j->n ? j->url_off[j->n - 1] + strlen(j->urls + j->url_off[j->n - 1]) + 1 : 0;
+    char *text = malloc(len ? len : 1);
+    if (!text)
+        return CAFE_ENOMEM;
+    for (size_t i = 0; i < len; i++)
+        text[i] = j->urls[i] ? j->urls[i] : '\n';
+    int rc = write_file(path, head, text, len);
+    free(text);
+    return rc;
+}
+
+int srv_persist_create(srv_job_t *j) {
+    const srv_opts_t *o = &j->srv->o;
+    if (!o->data_dir) {
+        const char *tmp = getenv("TMPDIR");
+        j->spool_fd = open(tmp && *tmp ? tmp : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        return j->spool_fd >= 0 ? 0 : -errno;
+    }
+    char path[4096];
+    path_of(j, "jsonl", path, sizeof path);
+    j->spool_fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (j->spool_fd < 0)
+        return -errno;
+    return save_urls(j);
+}
+
+void srv_persist_end(srv_job_t *j) {
+    if (!j->srv->o.data_dir)
+        return;
+    char path[4096];
+    path_of(j, "end", path, sizeof path);
+    const char *state = j->state == SRV_JOB_DONE ? "done\n" : "cancelled\n";
+    if (write_file(path, state, "", 0) != 0)
+        fprintf(stderr, "cafe serve: cannot write %s\n", path);
+}
+
+void srv_persist_forget(srv_job_t *j) {
+    if (!j->srv->o.data_dir)
+        return;
+    static const char *const exts[] = {"urls", "jsonl", "end"};
+    char path[4096];
+    for (int i = 0; i < 3; i++) {
+        path_of(j, exts[i], path, sizeof path);
+        unlink(path);
+    }
+}
+
+/* ---- loading at start ---- */
+
+static char *read_file(const char *path, size_t *len) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    char *buf = NULL;
+    if (fd >= 0 && fstat(fd, &st) == 0 && (buf = malloc((size_t)st.st_size + 1))) {
+        ssize_t got = read(fd, buf, (size_t)st.st_size);
+        *len = got > 0 ? (size_t)got : 0;
+        buf[*len] = '\0';
+    }
+    if (fd >= 0)
+        close(fd);
+    return buf;
+}
+
+/* Indexes the spool's whole lines (memory: the longest line); a torn tail (no newline) is
+ * cut off. */
+static int load_records(srv_job_t *j) {
+    int fd = dup(j->spool_fd);
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
+        return CAFE_ENOMEM;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    uint64_t pos = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) > 0 && line[n - 1] == '\n') {
+        char *tab;
+        unsigned long long seq = strtoull(line, &tab, 10);
+        if (*tab == '\t' && seq < j->n && !j->rec_len[seq]) {
+            size_t off = (size_t)(tab + 1 - line);
+            int failed = !strstr(tab + 1, "\"error\":null");
+            srv_job_found(j, (size_t)seq, pos + off, (size_t)n - 1 - off, failed);
+        }
+        pos += (uint64_t)n;
+    }
+    free(line);
+    fclose(f);
+    j->spool_len = pos;
+    j->done_before = j->done;
+    return ftruncate(j->spool_fd, (off_t)pos) == 0 ? 0 : -errno;
+}
+
+static int load_job(srv_t *s, const char *id) {
+    srv_job_t *j = srv_job_new(s, id);
+    char path[4096];
+    size_t len = 0;
+    if (!j)
+        return CAFE_ENOMEM;
+    path_of(j, "urls", path, sizeof path);
+    char *list = read_file(path, &len);
+    long long created = 0;
+    int rc = list ? 0 : -errno;
+    if (rc == 0 && sscanf(list, "# cafe serve job %*16s %lld", &created) == 1)
+        j->created_unix = created;
+    if (rc == 0)
+        rc = srv_job_parse_text(j, list, len, SIZE_MAX);
+    free(list);
+    if (rc == 0)
+        rc = srv_job_index(j);
+    path_of(j, "jsonl", path, sizeof path);
+    if (rc == 0 && (j->spool_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+        rc = -errno;
+    if (rc == 0)
+        rc = load_records(j);
+    if (rc != 0) {
+        srv_job_unref(j);
+        return rc;
+    }
+    path_of(j, "end", path, sizeof path);
+    char *end = read_file(path, &len);
+    if (end) {
+        j->state = strncmp(end, "done", 4) == 0 ? SRV_JOB_DONE : SRV_JOB_CANCELLED;
+        j->finished_ms = j->created_ms;
+        free(end);
+        srv_job_keep(s, j);
+        return 0;
+    }
+    if (!s->o.quiet)
+        fprintf(stderr, "cafe serve: resuming job %s (%zu of %zu URLs done)\n", j->id, j->done,
+                j->n);
+    rc = srv_job_run(s, j);
+    if (rc != 0)
+        srv_job_unref(j);
+    return rc;
+}
+
+int srv_persist_load(srv_t *s) {
+    if (!s->o.data_dir)
+        return 0;
+    DIR *d = opendir(s->o.data_dir);
+    if (!d)
+        return -errno;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char id[17];
+        if (strlen(e->d_name) == 25 && sscanf(e->d_name, "job-%16[0-9a-f].urls", id) == 1) {
+            int rc = load_job(s, id);
+            if (rc != 0)
+                fprintf(stderr, "cafe serve: cannot load job %s: %s\n", id, cafe_strerror(rc));
+        }
+    }
+    closedir(d);
+    return 0;
+}

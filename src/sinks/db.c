@@ -1,0 +1,178 @@
+/* The database sinks behind the sink interface. sink_db commits batches on a task of its own
+ * (group commit); this file turns records into rows and settles them as sink_db counts them
+ * committed, in the order they were written. */
+#include "db.h"
+#include "cafe.h"
+#include "sink_db.h"
+#include "text.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct db_sink {
+    sink_t sink; /* first: the sink_t * is the db_sink_t * */
+    sink_db_conf_t conf;
+    char *options;
+    sink_db_t *db;
+    cafe_sem_t order; /* one write at a time: rows reach the batch in call order */
+    /* Receipts of the rows written and not yet settled: receipts[head..n). */
+    record_receipt_t *receipts;
+    size_t head, n, cap;
+    uint64_t settled; /* rows settled, to compare with sink_db_committed */
+} db_sink_t;
+
+/* Settles the rows sink_db has committed since the last look. */
+static void settle_committed(db_sink_t *d) {
+    uint64_t done = sink_db_committed(d->db) - d->settled;
+    size_t k = done < d->n - d->head ? (size_t)done : d->n - d->head;
+    sink_settle(&d->sink, d->receipts + d->head, k, 1);
+    d->head += k;
+    d->settled += k;
+    if (d->head == d->n)
+        d->head = d->n = 0;
+}
+
+static int keep_receipt(db_sink_t *d, const record_t *rec) {
+    if (d->n == d->cap && d->head > 0) { /* slide the unsettled ones to the front */
+        memmove(d->receipts, d->receipts + d->head, (d->n - d->head) * sizeof(*d->receipts));
+        d->n -= d->head;
+        d->head = 0;
+    }
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 1024;
+        record_receipt_t *r = realloc(d->receipts, cap * sizeof(*r));
+        if (!r)
+            return CAFE_ENOMEM;
+        d->receipts = r;
+        d->cap = cap;
+    }
+    d->receipts[d->n++] = record_receipt(rec);
+    return 0;
+}
+
+static int ensure_open(db_sink_t *d) {
+    if (d->db)
+        return 0;
+    const char *why = "";
+    int rc = sink_db_open(&d->db, &d->conf, &why);
+    return rc ? sink_fail(&d->sink, rc, "%s", why[0] ? why : cafe_strerror(rc)) : 0;
+}
+
+static int add_done(void *arg, const char *url, size_t n) {
+    return keyset_add(arg, url, n);
+}
+
+static long db_load_done(sink_t *s, keyset_t *done) {
+    db_sink_t *d = (db_sink_t *)s;
+    int rc = ensure_open(d);
+    size_t before = done->len;
+    if (rc == 0 && (rc = sink_db_load_done(d->db, add_done, done)) != 0)
+        return sink_fail(s, rc, "%s: %s", s->what,
+                         sink_db_error(d->db)[0] ? sink_db_error(d->db) : cafe_strerror(rc));
+    return rc ? rc : (long)(done->len - before);
+}
+
+static int db_start(sink_t *s) {
+    return ensure_open((db_sink_t *)s);
+}
+
+/* The JSON record's text of a string field: NULL stays NULL, the rest made valid UTF-8. */
+static int text_of(const char *s, char **out) {
+    *out = s ? text_utf8_repair(s, strlen(s)) : NULL;
+    return s && !*out ? CAFE_ENOMEM : 0;
+}
+
+int sink_db_write_record(sink_db_t *db, const record_t *r) {
+    char *f[6] = {NULL};
+    const char *src[6] = {r->url,          r->final_url, r->title,
+                          r->content_type, r->charset,   r->error_msg};
+    int rc = 0;
+    for (int i = 0; i < 6; i++)
+        rc = rc ? rc : text_of(src[i], &f[i]);
+    sink_row_t row = {.seq = r->seq,
+                      .url = f[0] ? f[0] : "",
+                      .final_url = f[1],
+                      .title = f[2],
+                      .content_type = f[3],
+                      .charset = f[4],
+                      .error = f[5],
+                      .status = r->status,
+                      .bytes = r->bytes,
+                      .time_ms = r->time_ms,
+                      .attempts = r->attempts};
+    if (rc == 0)
+        rc = sink_db_write(db, &row);
+    for (int i = 0; i < 6; i++)
+        free(f[i]);
+    return rc;
+}
+
+static int write_row(db_sink_t *d, const record_t *r) {
+    int rc = keep_receipt(d, r);
+    if (rc == 0 && (rc = sink_db_write_record(d->db, r)) != 0)
+        d->n--; /* not taken: not to be settled */
+    return rc;
+}
+
+static int db_write(sink_t *s, const record_t *rec) {
+    db_sink_t *d = (db_sink_t *)s;
+    int rc = cafe_sem_acquire(&d->order);
+    if (rc != 0)
+        return rc;
+    rc = write_row(d, rec);
+    settle_committed(d);
+    cafe_sem_release(&d->order);
+    if (rc != 0 && sink_db_error(d->db)[0])
+        sink_fail(s, rc, "%s (what committed is kept: --resume continues)", sink_db_error(d->db));
+    return rc;
+}
+
+static int db_finish(sink_t *s) {
+    db_sink_t *d = (db_sink_t *)s;
+    if (!d->db)
+        return 0;
+    int rc = sink_db_commit(d->db);
+    settle_committed(d);
+    const char *why = "";
+    int crc = sink_db_close(d->db, s->interrupted ? "interrupted" : "done", &why);
+    d->db = NULL;
+    rc = rc ? rc : crc;
+    if (rc != 0)
+        sink_fail(s, rc, "%s (what committed is kept: --resume continues)",
+                  why[0] ? why : cafe_strerror(rc));
+    return rc;
+}
+
+static void db_close(sink_t *s) {
+    db_sink_t *d = (db_sink_t *)s;
+    if (d->db) { /* never finished (a run that failed to start): end it as failed */
+        const char *why;
+        (void)sink_db_close(d->db, "failed", &why); /* its failure changes nothing now */
+    }
+    free(d->options);
+    free(d->receipts);
+    free(d);
+}
+
+static const sink_ops_t db_ops = {
+    .load_done = db_load_done,
+    .start = db_start,
+    .write = db_write,
+    .finish = db_finish,
+    .close = db_close,
+};
+
+int sink_db_sink_open(sink_t **out, const char *spec, const char *options, int resume) {
+    db_sink_t *d = calloc(1, sizeof(*d));
+    *out = d ? &d->sink : NULL;
+    if (!d || (options && !(d->options = strdup(options)))) {
+        free(d);
+        *out = NULL;
+        return CAFE_ENOMEM;
+    }
+    d->sink.ops = &db_ops;
+    d->sink.what = spec;
+    d->conf = (sink_db_conf_t){.spec = spec, .options = d->options, .resume = resume};
+    cafe_sem_init(&d->order, 1);
+    return 0;
+}

@@ -1,0 +1,201 @@
+/* Record writers. JSON is produced by jansson (escaping rules are a library's job); every
+ * string is made valid UTF-8 first, because jansson refuses anything else and a URL line may
+ * hold any bytes. */
+#include "format.h"
+#include "text.h"
+#include "cafe.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+int format_header(FILE *f, record_format_t fmt) {
+    if (fmt != RECORD_FMT_CSV)
+        return 0;
+    for (size_t i = 0; i < RECORD_NCOLUMNS; i++)
+        fprintf(f, "%s%s", record_columns[i].name, i + 1 < RECORD_NCOLUMNS ? "," : "\r\n");
+    return fflush(f) == 0 ? 0 : -errno;
+}
+
+static json_t *jstr(const char *s) {
+    if (!s)
+        return json_null();
+    char *clean = text_utf8_repair(s, strlen(s));
+    json_t *j = clean ? json_string(clean) : NULL;
+    free(clean);
+    return j ? j : json_null();
+}
+
+static json_t *jcolumn(const record_t *r, size_t i) {
+    unsigned long long v;
+    if (record_columns[i].type == RECORD_COL_TEXT)
+        return jstr(record_text(r, i));
+    return record_number(r, i, &v) ? json_integer((json_int_t)v) : json_null();
+}
+
+static int write_json(FILE *f, const record_t *r) {
+    json_t *o = json_object();
+    if (!o)
+        return -ENOMEM;
+    for (size_t i = 0; i < RECORD_NCOLUMNS; i++)
+        if (json_object_set_new(o, record_columns[i].name, jcolumn(r, i)) != 0) {
+            json_decref(o);
+            return -ENOMEM;
+        }
+    char *line = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (!line)
+        return -ENOMEM;
+    int rc = fputs(line, f) >= 0 && fputc('\n', f) != EOF ? 0 : -errno;
+    free(line);
+    return rc;
+}
+
+/* RFC 4180: quote a field holding a comma, quote, CR or LF; double the quotes inside. */
+static void csv_field(FILE *f, const char *s, int last) {
+    if (s) {
+        char *clean = text_utf8_repair(s, strlen(s));
+        const char *v = clean ? clean : "";
+        if (strpbrk(v, ",\"\r\n")) {
+            fputc('"', f);
+            for (const char *p = v; *p; p++) {
+                if (*p == '"')
+                    fputc('"', f);
+                fputc(*p, f);
+            }
+            fputc('"', f);
+        } else {
+            fputs(v, f);
+        }
+        free(clean);
+    }
+    fputs(last ? "\r\n" : ",", f);
+}
+
+static int write_csv(FILE *f, const record_t *r) {
+    for (size_t i = 0; i < RECORD_NCOLUMNS; i++) {
+        unsigned long long v;
+        int last = i + 1 == RECORD_NCOLUMNS;
+        if (record_columns[i].type == RECORD_COL_TEXT) {
+            csv_field(f, record_text(r, i), last);
+            continue;
+        }
+        if (record_number(r, i, &v))
+            fprintf(f, "%llu", v);
+        fputs(last ? "\r\n" : ",", f);
+    }
+    return ferror(f) ? -errno : 0;
+}
+
+/* The guide's lines: "'Title' from URL" and "Error fetching URL: message". */
+static int write_text(FILE *f, const record_t *r) {
+    int rc;
+    if (record_failed(r)) {
+        fputs("Error fetching ", f);
+        rc = text_put_safe(f, r->url);
+        fputs(": ", f);
+        if (rc == 0 && r->error_msg)
+            rc = text_put_safe(f, r->error_msg);
+        else if (rc == 0)
+            fprintf(f, "HTTP %ld", r->status);
+    } else {
+        if (r->title) {
+            fputc('\'', f);
+            rc = text_put_safe(f, r->title);
+            fputs("' from ", f);
+        } else {
+            rc = 0;
+            fputs("(no title) from ", f);
+        }
+        if (rc == 0)
+            rc = text_put_safe(f, r->url);
+    }
+    fputc('\n', f);
+    return rc;
+}
+
+int format_record(FILE *f, record_format_t fmt, const record_t *r) {
+    errno = 0;
+    int rc = fmt == RECORD_FMT_JSON  ? write_json(f, r)
+             : fmt == RECORD_FMT_CSV ? write_csv(f, r)
+                                     : write_text(f, r);
+    if (fflush(f) != 0 || ferror(f))
+        rc = errno ? -errno : -EIO;
+    return rc;
+}
+
+/* ---- reading records back --------------------------------------------------------------- */
+
+/* First CSV field, RFC 4180 quoting; NULL if the line is not a complete row of RECORD_NCOLUMNS
+ * fields. */
+static char *csv_first_field(const char *line, size_t n) {
+    size_t fields = 1, i = 0;
+    int quoted = 0;
+    char *first = NULL;
+    size_t flen = 0;
+    if (!(first = malloc(n + 1)))
+        return NULL;
+    for (; i < n; i++) {
+        char c = line[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < n && line[i + 1] == '"')
+                i++;
+            else if (c == '"') {
+                quoted = 0;
+                continue;
+            }
+        } else if (c == '"') {
+            quoted = 1;
+            continue;
+        } else if (c == ',') {
+            fields++;
+            continue;
+        }
+        if (fields == 1)
+            first[flen++] = line[i];
+    }
+    first[flen] = 0;
+    if (quoted || fields != RECORD_NCOLUMNS) {
+        free(first);
+        return NULL;
+    }
+    return first;
+}
+
+char *format_parse_url(const char *line, size_t n, record_format_t fmt) {
+    if (fmt == RECORD_FMT_CSV) {
+        if (n > 0 && line[n - 1] == '\r')
+            n--;
+        return csv_first_field(line, n);
+    }
+    json_error_t err;
+    json_t *o = json_loadb(line, n, JSON_REJECT_DUPLICATES, &err);
+    json_t *u = o ? json_object_get(o, "url") : NULL;
+    char *url =
+        json_is_string(u) && json_object_get(o, "error") ? strdup(json_string_value(u)) : NULL;
+    json_decref(o);
+    return url;
+}
+
+int format_parse_json(const char *line, size_t n, record_t *r) {
+    json_t *o = json_loadb(line, n, 0, NULL);
+    memset(r, 0, sizeof(*r));
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return -1;
+    }
+    for (size_t i = 0; i < RECORD_NCOLUMNS; i++) {
+        json_t *v = json_object_get(o, record_columns[i].name);
+        if (record_columns[i].type == RECORD_COL_NUMBER)
+            record_set_number(r, i, (unsigned long long)json_integer_value(v));
+        else if (json_is_string(v) && record_set_text(r, i, json_string_value(v)) != 0) {
+            json_decref(o);
+            record_clear(r);
+            return CAFE_ENOMEM;
+        }
+    }
+    json_decref(o);
+    r->error = r->error_msg && r->status < 400 ? CAFE_EUNKNOWN : 0;
+    return 0;
+}

@@ -1,0 +1,28 @@
+/* Record formats: the guide's text lines, JSON Lines, RFC 4180 CSV; written and read back. */
+#ifndef CAFE_SINKS_FORMAT_H
+#define CAFE_SINKS_FORMAT_H
+
+#include "record.h"
+
+#include <stdio.h>
+
+typedef enum record_format { RECORD_FMT_TEXT, RECORD_FMT_JSON, RECORD_FMT_CSV } record_format_t;
+
+/* CSV's header row (nothing for the other formats). Returns 0 or -errno. */
+int format_header(FILE *f, record_format_t fmt);
+
+/* Writes one complete record and flushes it, so that a record on disk is whole or absent
+ * except for a crash mid-write (which --resume detects). Returns 0 or -errno (EPIPE,
+ * ENOSPC, EBADF, ...). */
+int format_record(FILE *f, record_format_t fmt, const record_t *r);
+
+/* The URL of one record line (without its newline), or NULL if the line is not a complete
+ * record. Returns a malloc'd string. Pure: fuzzed. */
+char *format_parse_url(const char *line, size_t n, record_format_t fmt);
+
+/* A JSON Lines record (one line, without its newline) back into *r (cleared first; free with
+ * record_clear). r->error is CAFE_EUNKNOWN for a failure the line only gives as a message.
+ * 0, -1 when the line is not a JSON object, or CAFE_ENOMEM. */
+int format_parse_json(const char *line, size_t n, record_t *r);
+
+#endif

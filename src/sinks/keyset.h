@@ -1,0 +1,22 @@
+/* A set of keys (URLs), kept as 64-bit hashes: 8 bytes each, so ten million URLs fit in
+ * ~160 MB of table, and a false match needs a 64-bit collision. What a sink already holds
+ * (--resume): the run skips those URLs. */
+#ifndef CAFE_SINKS_KEYSET_H
+#define CAFE_SINKS_KEYSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct keyset {
+    uint64_t *slots;
+    size_t cap, len;
+} keyset_t;
+
+/* An empty set (also what a zeroed keyset_t is). */
+void keyset_init(keyset_t *s);
+void keyset_free(keyset_t *s);
+/* 0, or CAFE_ENOMEM (the set is left as it was). */
+int keyset_add(keyset_t *s, const char *key, size_t n);
+int keyset_has(const keyset_t *s, const char *key, size_t n);
+
+#endif

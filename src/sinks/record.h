@@ -1,0 +1,73 @@
+/* One result record per input URL: what `cafe titles` hands to its sink, whatever happened,
+ * and the one list of its columns every format and every sink uses (CSV header and reader,
+ * JSON keys, database columns). */
+#ifndef CAFE_SINKS_RECORD_H
+#define CAFE_SINKS_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct record {
+    uint64_t seq;        /* input order (0-based, counting URL lines only) */
+    uint64_t source_ref; /* the source's own mark of the line (see source.h); 0 if unused */
+    char *url;           /* the URL as fetched (normalised), or the raw line when invalid */
+    char *final_url;     /* after redirects; NULL when nothing was fetched */
+    long status;         /* HTTP status of the final response, 0 when none */
+    char *title;         /* UTF-8; NULL when the page has no title element */
+    char *content_type;  /* media type from Content-Type, NULL when absent */
+    char *charset;       /* encoding the title was decoded from, NULL when not decoded */
+    uint64_t bytes;      /* body bytes received */
+    uint64_t time_ms;    /* total time, all attempts */
+    int attempts;
+    int error;       /* 0, or a negative cafe error code */
+    char *error_msg; /* human-readable error; NULL when error == 0 */
+} record_t;
+
+/* Frees the strings a record owns and clears it. */
+void record_clear(record_t *r);
+
+/* Sets r->error and a formatted r->error_msg (replacing any previous one). */
+void record_fail(record_t *r, int error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Does the record count as a failure (error, or HTTP status >= 400)? */
+int record_failed(const record_t *r);
+
+/* ---- the columns: one table, in output order ---------------------------------------------- */
+
+/* A column is text (NULL = absent) or an unsigned number (absent only where it says). */
+typedef enum record_col_type { RECORD_COL_TEXT, RECORD_COL_NUMBER } record_col_type_t;
+
+typedef struct record_column {
+    const char *name; /* CSV header, JSON key, database column */
+    record_col_type_t type;
+    size_t offset;         /* of the field in record_t */
+    unsigned char storage; /* the field's C type (record.c) */
+} record_column_t;
+
+enum { RECORD_NCOLUMNS = 10 };
+extern const record_column_t record_columns[RECORD_NCOLUMNS];
+
+/* Column i of r. Text: the string, or NULL when absent. Numbers: 1 and *v, or 0 when absent
+ * (a status of 0: nothing was received). */
+const char *record_text(const record_t *r, size_t i);
+int record_number(const record_t *r, size_t i, unsigned long long *v);
+/* Sets column i of r from outside data (a stored record read back): a copy of text (0, or
+ * CAFE_ENOMEM), or a number (a status of 0: absent). The wrong type for the column is
+ * ignored. */
+int record_set_text(record_t *r, size_t i, const char *text);
+void record_set_number(record_t *r, size_t i, unsigned long long v);
+
+/* ---- receipts: what a sink hands back when a record is settled (see sink.h) ---------------- */
+
+typedef struct record_receipt {
+    uint64_t seq;
+    long status;
+    int error;
+} record_receipt_t;
+
+record_receipt_t record_receipt(const record_t *r);
+/* record_failed's rule, on a receipt. */
+int record_receipt_failed(const record_receipt_t *r);
+
+#endif

@@ -1,0 +1,111 @@
+/* A record sink: where finished records go. `cafe titles` (and a `cafe serve` job) hands each
+ * record to a sink without knowing which one it has: the formatted stream (stream.h: text,
+ * JSON Lines, CSV to a file or stdout), the Redis queue's results (src/redis/queue.h), a
+ * database. A new place to write is one new file that fills a sink_ops_t.
+ *
+ * The life of a sink, all calls from tasks of one loop except open and close:
+ *
+ *     open (the sink's own constructor, e.g. sink_stream_open)     no loop needed
+ *     load_done   keys already held, for --resume                  task; optional
+ *     start       connect, create, write a header                  task; optional
+ *     write ...   one call per record, in output order             task; may suspend
+ *     finish      write out everything accepted, stop              task; may suspend
+ *     close       free                                             anywhere, after finish
+ *
+ * Accepted, settled, written. write() *accepts* a record: it copies or encodes what it needs
+ * before it returns (the record stays valid during the call, suspended or not, and is freed
+ * by the caller right after). A record is *written* only once it is durable: the stream's bytes
+ * handed to the kernel, a database batch committed, the queue's acknowledgement done. The
+ * sink reports that by *settling* records through its listener, in the order it accepted
+ * them, each exactly once: written, or not written (the queue's lease went to another
+ * worker, which writes it instead). The run counts a record as written only when settled,
+ * and --resume trusts only what load_done finds; so a batch lost to a crash is fetched again,
+ * never counted twice.
+ *
+ * What each kind of sink may do within this contract:
+ *  - A database sink batches: write appends to the open batch and returns; when the batch is
+ *    full (or at finish) it commits and settles the whole batch. write may suspend while a
+ *    commit is in flight (back-pressure): the run then waits instead of piling up records.
+ *  - The stream sink buffers what is written in one loop turn and hands it to the kernel in
+ *    one write() before the loop next waits (stream.c), settling after it. It never holds
+ *    records across a wait.
+ *  - The queue's sink writes and acknowledges each record in one script, settling it then.
+ *
+ * Order and concurrency: several tasks may call write at once (records finish in many fetch
+ * tasks). The order of records is the order of the calls; a sink that suspends inside write
+ * must keep that order for the calls that arrive meanwhile (a FIFO lock: cafe_sem_t serves
+ * waiters in order).
+ *
+ * Errors: every call that can fail returns 0 or a negative code (-errno or CAFE_E*), with
+ * `why` set when the code alone would not say enough; after a failed write or finish the
+ * run stops. A failure found later (a commit that failed after write
+ * returned) is returned by the next write or finish; the records not settled by then are not
+ * written (a resumed run fetches them again). */
+#ifndef CAFE_SINKS_SINK_H
+#define CAFE_SINKS_SINK_H
+
+#include "keyset.h"
+#include "record.h"
+
+#include <stddef.h>
+
+typedef struct sink sink_t;
+
+/* Who is told when records settle (the run's counters, a job's progress). settled(ctx,
+ * receipts, n, written): the next n records the sink accepted (in acceptance order) are
+ * written (written = 1) or will never be written by this sink (0). Runs on the loop's
+ * thread, from a task or a libuv callback (never on a foreign thread); it must not suspend. */
+typedef struct sink_listener {
+    void *ctx;
+    void (*settled)(void *ctx, const record_receipt_t *receipts, size_t n, int written);
+} sink_listener_t;
+
+typedef struct sink_ops {
+    /* Optional (NULL: the sink holds nothing to resume from). Adds to done the key (the url
+     * column) of every record the sink already holds, and returns how many it found, or a
+     * negative code. May repair what a crash left (the stream cuts a torn last line).
+     * Called before start. */
+    long (*load_done)(sink_t *s, keyset_t *done);
+    /* Optional. Gets ready to write: open, connect, create the table, write a header.
+     * 0 or a negative code. */
+    int (*start)(sink_t *s);
+    /* Accepts one record (see above). 0 or a negative code. */
+    int (*write)(sink_t *s, const record_t *rec);
+    /* The last call in the loop: writes and settles everything accepted, waiting for it,
+     * and stops the sink's own tasks. 0 or a negative code. */
+    int (*finish)(sink_t *s);
+    /* Optional. The process is about to _exit (a second Ctrl-C): hand over at once what
+     * can be handed over without waiting (a stream's buffer). Must not suspend. */
+    void (*salvage)(sink_t *s);
+    /* Frees the sink (after finish; records accepted and not settled are dropped). */
+    void (*close)(sink_t *s);
+} sink_ops_t;
+
+/* Every sink starts with this. */
+struct sink {
+    const sink_ops_t *ops;
+    const char *what;         /* for messages: "out.json", "standard output", "the queue" */
+    sink_listener_t listener; /* set by the user before start; may stay empty */
+    /* Set by the user before finish when the run was cut short (Ctrl-C): a database
+     * records that the run was interrupted rather than done. */
+    int interrupted;
+    /* Set by the sink when a call fails and its code alone would not say enough: the whole
+     * message for the user ("cannot open out.json: Permission denied", the database's own
+     * words); empty otherwise. */
+    char why[256];
+};
+
+/* The calls, with the optional ops filled in. sink_close(NULL) does nothing. */
+long sink_load_done(sink_t *s, keyset_t *done);
+int sink_start(sink_t *s);
+int sink_write(sink_t *s, const record_t *rec);
+int sink_finish(sink_t *s);
+void sink_salvage(sink_t *s);
+void sink_close(sink_t *s);
+
+/* For sink implementations: tells the listener. */
+void sink_settle(sink_t *s, const record_receipt_t *receipts, size_t n, int written);
+/* For sink implementations: sets s->why (printf-style) and returns rc. */
+int sink_fail(sink_t *s, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,182 @@
+/* The stream sink.
+ *
+ * Records finished in one loop turn leave together, in one write(): each is formatted into
+ * `pending`, a memory stream, and the first one of a turn wakes the flusher task. That task
+ * becomes ready behind every task already made ready, and the loop never waits for I/O while
+ * a task is ready, so a record is on its way to the kernel before the loop can block: never
+ * held across a wait. A write() is whole records, so a SIGKILL leaves the file with whole
+ * records or a torn last one, which --resume repairs (stream_resume.c). Records are settled
+ * once their write() succeeded. */
+#include "stream.h"
+#include "cafe.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct stream {
+    sink_t sink; /* first: the sink_t * is the stream_t * */
+    const char *path;
+    record_format_t fmt;
+    int append;
+    FILE *f;
+    /* Formatted and not yet written: the bytes, and the receipts of their records. */
+    FILE *pending;
+    char *pending_buf;
+    size_t pending_len;
+    record_receipt_t *receipts;
+    size_t nreceipts, receipts_cap;
+    cafe_event_t flush_due; /* wakes the flusher task */
+    cafe_task_t *flusher;   /* NULL if it could not be spawned: then each record goes alone */
+    int flush_armed;        /* flush_due set and not yet acted on */
+    int error;              /* the first failure (-errno), sticky */
+} stream_t;
+
+/* One write() of everything pending (more only if the kernel takes it in parts); the records
+ * are settled when it succeeded, dropped (not written) when it failed. Never suspends. */
+static int flush_now(stream_t *st) {
+    st->flush_armed = 0;
+    if (!st->pending || st->error)
+        return st->error;
+    if (fflush(st->pending) != 0)
+        return st->error = errno ? -errno : -EIO;
+    const char *p = st->pending_buf;
+    size_t left = st->pending_len;
+    while (left > 0) {
+        ssize_t n = write(fileno(st->f), p, left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            st->error = n < 0 ? -errno : -EIO;
+            break;
+        }
+        p += n;
+        left -= (size_t)n;
+    }
+    rewind(st->pending); /* the stream's size follows its position: empty again */
+    if (!st->error)
+        sink_settle(&st->sink, st->receipts, st->nreceipts, 1);
+    st->nreceipts = 0;
+    return st->error;
+}
+
+static int flusher_task(void *arg, void **value) {
+    stream_t *st = arg;
+    for (;;) {
+        int rc = cafe_event_wait(&st->flush_due);
+        cafe_event_clear(&st->flush_due);
+        (void)flush_now(st); /* a failure is sticky: the next write or finish returns it */
+        if (rc != 0)
+            return 0;
+    }
+}
+
+static long stream_load_done(sink_t *s, keyset_t *done) {
+    stream_t *st = (stream_t *)s;
+    const char *why = NULL;
+    long kept = st->path ? stream_resume_load(st->path, st->fmt, done, &why) : 0;
+    if (kept < 0)
+        return sink_fail(s, (int)kept, "%s: %s", why, cafe_strerror((int)kept));
+    return kept;
+}
+
+static int stream_start(sink_t *s) {
+    stream_t *st = (stream_t *)s;
+    st->f = st->path ? fopen(st->path, st->append ? "a" : "w") : stdout;
+    if (!st->f) {
+        int e = errno;
+        return sink_fail(s, -e, "cannot open %s: %s", st->path, strerror(e));
+    }
+    if (!(st->pending = open_memstream(&st->pending_buf, &st->pending_len)))
+        return -ENOMEM;
+    cafe_event_init(&st->flush_due);
+    if (cafe_task_spawn(&st->flusher, flusher_task, st, NULL) != 0)
+        st->flusher = NULL; /* each record is then written as it comes */
+    /* A file resumed already has its header (if it has anything). */
+    if (ftell(st->f) > 0)
+        return 0;
+    return format_header(st->f, st->fmt);
+}
+
+static int keep_receipt(stream_t *st, const record_t *rec) {
+    if (st->nreceipts == st->receipts_cap) {
+        size_t cap = st->receipts_cap ? st->receipts_cap * 2 : 64;
+        record_receipt_t *r = realloc(st->receipts, cap * sizeof(*r));
+        if (!r)
+            return -ENOMEM;
+        st->receipts = r;
+        st->receipts_cap = cap;
+    }
+    st->receipts[st->nreceipts++] = record_receipt(rec);
+    return 0;
+}
+
+static int stream_write(sink_t *s, const record_t *rec) {
+    stream_t *st = (stream_t *)s;
+    if (st->error)
+        return st->error;
+    int rc = keep_receipt(st, rec);
+    if (rc == 0)
+        rc = format_record(st->pending, st->fmt, rec);
+    if (rc != 0)
+        return st->error = rc;
+    if (!st->flusher)
+        return flush_now(st);
+    if (!st->flush_armed) {
+        st->flush_armed = 1;
+        cafe_event_set(&st->flush_due);
+    }
+    return 0;
+}
+
+static int stream_finish(sink_t *s) {
+    stream_t *st = (stream_t *)s;
+    if (st->flusher) {
+        cafe_task_cancel(st->flusher);
+        (void)cafe_task_join(st->flusher, NULL); /* it only flushes: its failure is sticky */
+        st->flusher = NULL;
+    }
+    int rc = flush_now(st);
+    if (rc == 0 && st->f && fflush(st->f) != 0)
+        rc = st->error = -errno;
+    return rc;
+}
+
+static void stream_salvage(sink_t *s) {
+    (void)flush_now((stream_t *)s); /* about to _exit: nothing more can be done on failure */
+}
+
+static void stream_close(sink_t *s) {
+    stream_t *st = (stream_t *)s;
+    if (st->f && st->f != stdout)
+        (void)fclose(st->f); /* finish reported the errors; the descriptor goes either way */
+    if (st->pending)
+        (void)fclose(st->pending); /* a memory stream: nothing to lose */
+    free(st->pending_buf);
+    free(st->receipts);
+    free(st);
+}
+
+static const sink_ops_t stream_ops = {
+    .load_done = stream_load_done,
+    .start = stream_start,
+    .write = stream_write,
+    .finish = stream_finish,
+    .salvage = stream_salvage,
+    .close = stream_close,
+};
+
+int sink_stream_open(sink_t **out, const char *path, record_format_t fmt, int append) {
+    stream_t *st = calloc(1, sizeof(*st));
+    *out = st ? &st->sink : NULL;
+    if (!st)
+        return CAFE_ENOMEM;
+    st->sink.ops = &stream_ops;
+    st->sink.what = path ? path : "standard output";
+    st->path = path;
+    st->fmt = fmt;
+    st->append = append;
+    return 0;
+}

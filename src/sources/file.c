@@ -1,0 +1,85 @@
+/* The file source: input.c's streamed line reader behind the source interface. */
+#include "cafe.h"
+#include "input.h"
+#include "source.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct file_source {
+    source_t source; /* first: the source_t * is the file_source_t * */
+    const char *path;
+    input_t *in;
+} file_source_t;
+
+static int file_next(source_t *s, const char **line, size_t *len, uint64_t *ref) {
+    uint64_t lineno;
+    int rc = input_next(((file_source_t *)s)->in, line, len, &lineno);
+    return rc == INPUT_TOO_LONG ? SOURCE_TOO_LONG : rc;
+}
+
+static void file_abort(source_t *s) {
+    input_abort(((file_source_t *)s)->in);
+}
+
+typedef struct count_job {
+    const char *path;
+    long lines;
+} count_job_t;
+
+/* On the thread pool: a second reader over the same file, counting its URL lines. */
+static int count_lines(void *arg) {
+    count_job_t *j = arg;
+    input_t *in;
+    if (input_open(&in, j->path) != 0)
+        return 0;
+    const char *line;
+    size_t len;
+    uint64_t lineno;
+    long n = 0;
+    while (input_next(in, &line, &len, &lineno) > 0)
+        n++;
+    input_close(in);
+    j->lines = n;
+    return 0;
+}
+
+/* Only a regular file can be read twice; a pipe's lines are read once, by the run. */
+static long file_count(source_t *s) {
+    const char *path = ((file_source_t *)s)->path;
+    struct stat st;
+    if (strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return -1;
+    count_job_t job = {path, -1};
+    return cafe_thread_run(count_lines, &job) == 0 ? job.lines : -1;
+}
+
+static void file_close(source_t *s) {
+    input_close(((file_source_t *)s)->in);
+    free(s);
+}
+
+static const source_ops_t file_ops = {
+    .next = file_next,
+    .abort = file_abort,
+    .count = file_count,
+    .close = file_close,
+};
+
+int source_file_open(source_t **out, const char *path) {
+    *out = NULL;
+    file_source_t *f = calloc(1, sizeof(*f));
+    if (!f)
+        return CAFE_ENOMEM;
+    int rc = input_open(&f->in, path);
+    if (rc != 0) {
+        free(f);
+        return rc;
+    }
+    f->source.ops = &file_ops;
+    f->source.what = strcmp(path, "-") == 0 ? "standard input" : path;
+    f->path = path;
+    *out = &f->source;
+    return 0;
+}

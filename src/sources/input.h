@@ -1,0 +1,42 @@
+/* The URL list: one URL per line, streamed (never loaded whole). */
+#ifndef CAFE_SOURCES_INPUT_H
+#define CAFE_SOURCES_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define INPUT_LINE_MAX 8192 /* longer lines are reported as errors, not fetched */
+
+typedef struct input input_t;
+
+/* Opens path ("-" = stdin). Owns the descriptor unless it is stdin. Reads happen on the
+ * thread pool when called from a task, so a slow pipe never stalls the loop. */
+int input_open(input_t **out, const char *path);
+void input_close(input_t *in);
+/* Makes a read in progress (and every later one) give up with CAFE_ECANCELED within ~100 ms,
+ * even on a pipe that never delivers: for Ctrl-C. Any thread. */
+void input_abort(input_t *in);
+
+/* The next URL line, trimmed, skipping blank lines and # comments. *line points into the
+ * reader's buffer and stays valid until the next call. Returns 1 for a line, 0 at the end,
+ * INPUT_TOO_LONG for a line over INPUT_LINE_MAX (its first bytes are in *line), or a
+ * negative errno-style code on a read error. *lineno is the 1-based line number in the file. */
+#define INPUT_TOO_LONG 2
+int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno);
+
+/* Pure line logic, for tests and fuzzing: trims ASCII whitespace at both ends of s[0..n)
+ * and returns the new length (*start set to the first kept byte); 0 for blank lines and
+ * # comments. */
+size_t input_line_trim(const char *s, size_t n, size_t *start);
+
+/* Normalises a URL line: a bare host ("example.com/x") gets default_scheme; only http and
+ * https are accepted. On success *url is a malloc'd normalised URL. On failure returns a
+ * negative code and *why a static message. */
+int url_normalize(const char *line, size_t len, const char *default_scheme, char **url,
+                  const char **why);
+/* Is s[0..n) an http(s) URL that url_normalize would return unchanged? Conservative: a
+ * lowercase host (or dotted-quad IPv4), an optional port, a path and query of plain bytes
+ * without dot segments, percent escapes or fragment. The rest takes curl's parser. */
+int url_canonical(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,317 @@
+#!/usr/bin/env python3
+"""cafe's titles against headless Chromium's and Firefox's, on pages whose <title> holds raw
+bytes of every encoding of the Encoding Standard, declared in Content-Type: every high byte
+of every single-byte encoding; every pointer of every multi-byte index; random and
+adversarial byte strings in the multi-byte encodings, ISO-2022-JP escapes included. Where
+both browsers agree, cafe must give the same title.
+
+The pages are served over loopback; each browser loads them one after another in an iframe
+of one index page and hands back every document.title at once (Chromium through the DevTools
+protocol, Firefox through WebDriver BiDi). cafe's titles come from libcafe (ctypes).
+
+Usage: encodings.py LIBCAFE_SO   Exit: 0 agreed, 1 differed, 77 a browser is missing."""
+import ctypes
+import http.server
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+try:
+    import websocket  # python3-websocket
+except ImportError:
+    print("skip: python3-websocket is not installed")
+    sys.exit(77)
+
+SINGLE = ["ibm866", "iso-8859-2", "iso-8859-3", "iso-8859-4", "iso-8859-5", "iso-8859-6",
+          "iso-8859-7", "iso-8859-8", "iso-8859-8-i", "iso-8859-10", "iso-8859-13",
+          "iso-8859-14", "iso-8859-15", "iso-8859-16", "koi8-r", "koi8-u", "macintosh",
+          "windows-874", "windows-1250", "windows-1251", "windows-1252", "windows-1253",
+          "windows-1254", "windows-1255", "windows-1256", "windows-1257", "windows-1258",
+          "x-mac-cyrillic", "x-user-defined"]
+MULTI = ["gbk", "gb18030", "big5", "euc-jp", "iso-2022-jp", "shift_jis", "euc-kr",
+         "utf-16le", "utf-16be"]
+# Bytes that steer the decoders (leads, trails, ESC and its finals, digits, surrogate
+# halves); '<' and '&' are left out so that the title's markup stays the same.
+STEERING = [0x1B, 0x24, 0x28, 0x30, 0x35, 0x39, 0x40, 0x41, 0x42, 0x49, 0x4A, 0x5C, 0x7E,
+            0x7F, 0x80, 0x81, 0x84, 0x8E, 0x8F, 0xA0, 0xA1, 0xA4, 0xC8, 0xDF, 0xE0, 0xE3,
+            0xF9, 0xFC, 0xFE, 0xFF, 0xD8, 0xDC, 0x0E, 0x0F, 0x20, 0x61]
+PER_PAGE = 800  # characters of a multi-byte index per page (the title cap is 4096 bytes)
+
+
+def page(label, title):
+    if label.startswith("utf-16"):
+        codec = "utf-16-le" if label == "utf-16le" else "utf-16-be"
+        return ("<!DOCTYPE html><title>".encode(codec) + title +
+                "</title><p>x".encode(codec))
+    tail = b"\x1b(B" if label == "iso-2022-jp" else b""
+    return b"<!DOCTYPE html><title>" + title + tail + b"</title><p>x"
+
+
+def single_byte_cases():
+    return [(label, page(label, bytes(range(0x80, 0x100)))) for label in SINGLE]
+
+
+def two_byte(pointer, leads, trails, trail_offset):
+    """The bytes of a pointer: lead = pointer / trails, trail after the gap at 0x7F."""
+    lead, trail = divmod(pointer, trails)
+    return bytes([lead + leads, trail + trail_offset(trail)])
+
+
+def index_cases():
+    """Every pointer of every multi-byte index (the browsers hold the truth of each)."""
+    seqs = {
+        "gb18030": [two_byte(p, 0x81, 190, lambda t: 0x40 if t < 0x3F else 0x41)
+                    for p in range(23940)],
+        "big5": [two_byte(p, 0x81, 157, lambda t: 0x40 if t < 0x3F else 0x62)
+                 for p in range(19782)],
+        "euc-kr": [two_byte(p, 0x81, 190, lambda t: 0x41) for p in range(23940)],
+        "shift_jis": [two_byte(p, 0x81 if p < 0x1F * 188 else 0xC1,
+                               188, lambda t: 0x40 if t < 0x3F else 0x41)
+                      for p in range(11280)],
+        "euc-jp": [bytes([0x8F]) + two_byte(p, 0xA1, 94, lambda t: 0xA1) for p in range(8836)],
+    }
+    gb4 = []
+    for p in list(range(0, 39420, 7)) + list(range(189000, 1237576, 997)):
+        b1, r = divmod(p, 12600)
+        b2, r = divmod(r, 1260)
+        b3, b4 = divmod(r, 10)
+        gb4.append(bytes([b1 + 0x81, b2 + 0x30, b3 + 0x81, b4 + 0x30]))
+    # and the four-byte sequences near what GB18030-2022 moved (python's codec is 2005's)
+    for cp in list(range(0xE000, 0xE900)) + list(range(0xFE10, 0xFE1A)) + list(range(0x9FB4, 0x9FBC)):
+        b = chr(cp).encode("gb18030")
+        if len(b) == 4:
+            gb4.append(b)
+    seqs["gb18030 "] = gb4  # same encoding, another set of pages
+    # trail 0x7F makes no character, and the DEL it restores is dropped by Chromium's title
+    for label in seqs:
+        seqs[label] = [b for b in seqs[label] if b"\x7f" not in b]
+    cases = []
+    for label, chars in seqs.items():
+        for i in range(0, len(chars), PER_PAGE):
+            # a space between characters: an invalid pointer's error cannot swallow the next
+            cases.append((label.strip(), page(label.strip(), b" ".join(chars[i:i + PER_PAGE]))))
+    return cases
+
+
+def adversarial_cases(rng, per_encoding):
+    cases = []
+    for label in MULTI:
+        controls = (0x1B, 0x0E, 0x0F) if label == "iso-2022-jp" else ()
+        usable = [b for b in range(256) if (b > 0x20 and b != 0x7F or b in controls) and
+                  b not in (0x3C, 0x26)]
+        steering = [b for b in STEERING if b in usable]
+        for _ in range(per_encoding):
+            n = rng.randint(1, 40)
+            if label.startswith("utf-16"):
+                n += n % 2  # an odd byte at EOF: Chromium drops its U+FFFD, Firefox keeps it
+            title = bytes(rng.choice(steering) if rng.random() < 0.7 else rng.choice(usable)
+                          for _ in range(n))
+            cases.append((label, page(label, title)))
+    esc = [b"\x1b(B", b"\x1b(J", b"\x1b(I", b"\x1b$@", b"\x1b$B", b"\x1b$", b"\x1b(", b"\x1b",
+           b"\x1b$A", b"\x1b(C", b"!", b"0!", b"\\~", b"a", b"\x0e", b"\x80", b"\x30\x21"]
+    for _ in range(per_encoding * 2):
+        title = b"".join(rng.choice(esc) for _ in range(rng.randint(1, 8)))
+        cases.append(("iso-2022-jp", page("iso-2022-jp", title)))
+    return cases
+
+
+def serve(cases):
+    # eight iframes load the pages, each the next one not yet taken
+    index = ("<!DOCTYPE html><meta charset=utf-8><body><script>async function run(n) {"
+             "const out = []; let next = 0;"
+             "async function worker() { const f = document.createElement('iframe');"
+             "document.body.appendChild(f); while (next < n) { const i = next++;"
+             "await new Promise(r => { f.onload = r; f.src = '/c/' + i; });"
+             "out[i] = f.contentDocument.title; } }"
+             "await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(worker));"
+             "return JSON.stringify(out); }</script>").encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path.startswith("/c/"):
+                label, body = cases[int(self.path[3:])]
+                ctype = "text/html; charset=" + label
+            else:
+                body, ctype = index, "text/html; charset=utf-8"
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def read_line_with(proc, needle):
+    """Reads the browser's stderr until the line that says it listens (its readiness)."""
+    for raw in proc.stderr:
+        line = raw.decode("utf-8", "replace")
+        if needle in line:
+            # keep reading what it says, or it blocks once the pipe is full
+            threading.Thread(target=proc.stderr.read, daemon=True).start()
+            return line[line.index("ws://"):].strip()
+    raise RuntimeError("browser exited before listening")
+
+
+def chromium_titles(binary, url, n, tmp):
+    proc = subprocess.Popen([binary, "--headless", "--no-sandbox", "--disable-gpu",
+                             "--no-first-run", "--disable-background-networking",
+                             "--disable-component-update", "--disable-sync",
+                             "--user-data-dir=" + tmp, "--remote-debugging-port=0",
+                             "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        ws = websocket.create_connection(read_line_with(proc, "DevTools listening on"),
+                                         timeout=600)
+        seq = [0]
+
+        def call(method, params, session=None):
+            seq[0] += 1
+            msg = {"id": seq[0], "method": method, "params": params}
+            if session:
+                msg["sessionId"] = session
+            ws.send(json.dumps(msg))
+            while True:
+                reply = json.loads(ws.recv())
+                if reply.get("id") == seq[0]:
+                    if "error" in reply:
+                        raise RuntimeError(str(reply["error"]))
+                    return reply["result"]
+
+        target = call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        call("Page.enable", {}, session)
+        call("Page.navigate", {"url": url}, session)
+        # wait until the index page's run() exists, then run it
+        expr = "new Promise(r => { const go = () => typeof run === 'function' ? r(run(%d)) :" \
+               " setTimeout(go, 10); go(); })" % n
+        res = call("Runtime.evaluate", {"expression": expr, "awaitPromise": True,
+                                        "returnByValue": True}, session)
+        ws.close()
+        return json.loads(res["result"]["value"])
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def firefox_titles(binary, url, n, tmp):
+    with open(os.path.join(tmp, "user.js"), "w") as f:
+        for pref in ["browser.shell.checkDefaultBrowser", "app.update.enabled",
+                     "datareporting.policy.dataSubmissionEnabled", "toolkit.telemetry.enabled",
+                     "network.captive-portal-service.enabled", "browser.safebrowsing.malware.enabled"]:
+            f.write('user_pref("%s", false);\n' % pref)
+    proc = subprocess.Popen([binary, "--headless", "--no-remote", "--profile", tmp,
+                             "--remote-debugging-port=0", "about:blank"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        ws = websocket.create_connection(read_line_with(proc, "WebDriver BiDi listening on") +
+                                         "/session", timeout=600,
+                                         suppress_origin=True)
+        seq = [0]
+
+        def call(method, params):
+            seq[0] += 1
+            ws.send(json.dumps({"id": seq[0], "method": method, "params": params}))
+            while True:
+                reply = json.loads(ws.recv())
+                if reply.get("id") == seq[0]:
+                    if reply.get("type") == "error":
+                        raise RuntimeError(reply.get("message", str(reply)))
+                    return reply["result"]
+
+        call("session.new", {"capabilities": {}})
+        context = call("browsingContext.getTree", {})["contexts"][0]["context"]
+        call("browsingContext.navigate", {"context": context, "url": url, "wait": "complete"})
+        res = call("script.evaluate", {"expression": "run(%d)" % n, "awaitPromise": True,
+                                       "target": {"context": context}})
+        ws.close()
+        return json.loads(res["result"]["value"])
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def cafe_titles(lib_path, cases):
+    lib = ctypes.CDLL(lib_path)
+    lib.cafe_title_create.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p]
+    lib.cafe_title_feed.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+    lib.cafe_title_finish.argtypes = [ctypes.c_void_p]
+    lib.cafe_title_text.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t)]
+    lib.cafe_title_text.restype = ctypes.c_void_p
+    lib.cafe_title_free.argtypes = [ctypes.c_void_p]
+    out = []
+    for label, body in cases:
+        t = ctypes.c_void_p()
+        if lib.cafe_title_create(ctypes.byref(t), ("text/html; charset=" + label).encode()):
+            raise RuntimeError("cafe_title_create failed")
+        lib.cafe_title_feed(t, body, len(body))
+        lib.cafe_title_finish(t)
+        n = ctypes.c_size_t()
+        p = lib.cafe_title_text(t, ctypes.byref(n))
+        out.append(ctypes.string_at(p, n.value).decode("utf-8") if p else "")
+        lib.cafe_title_free(t)
+    return out
+
+
+def find(*names):
+    for name in names:
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def main():
+    chromium, firefox = find("chromium", "chromium-browser"), find("firefox-esr", "firefox")
+    if not chromium or not firefox:
+        print("skip: needs Debian's chromium and firefox-esr")
+        return 77
+    rng = random.Random(int(os.environ.get("CAFE_BROWSER_SEED", "17")))
+    cases = single_byte_cases() + index_cases() + adversarial_cases(
+        rng, int(os.environ.get("CAFE_BROWSER_RANDOM", "16")))
+    server = serve(cases)
+    url = "http://127.0.0.1:%d/" % server.server_address[1]
+    with tempfile.TemporaryDirectory() as t1, tempfile.TemporaryDirectory() as t2:
+        start = time.monotonic()
+        chrome = chromium_titles(chromium, url, len(cases), t1)
+        middle = time.monotonic()
+        fox = firefox_titles(firefox, url, len(cases), t2)
+        print("%d pages: chromium %.1f s, firefox %.1f s" % (
+            len(cases), middle - start, time.monotonic() - middle))
+    server.shutdown()
+    ours = cafe_titles(sys.argv[1], cases)
+    if os.environ.get("CAFE_BROWSER_DUMP"):
+        with open(os.environ["CAFE_BROWSER_DUMP"], "w") as f:
+            json.dump([[label, body.hex(), c, x, o] for (label, body), c, x, o in
+                       zip(cases, chrome, fox, ours)], f)
+    agreed = differ = browsers_differ = 0
+    for (label, body), c, f, o in zip(cases, chrome, fox, ours):
+        if c != f:
+            browsers_differ += 1
+            continue
+        agreed += 1
+        if o != c:
+            differ += 1
+            if differ <= 20:
+                first = next((i for i in range(min(len(o), len(c))) if o[i] != c[i]),
+                             min(len(o), len(c)))
+                print("%s %s: browsers %r, cafe %r (from character %d)" % (
+                    label, body[:80].hex(), c[max(0, first - 3):first + 5],
+                    o[max(0, first - 3):first + 5], first))
+    print("%d pages: browsers agree on %d, disagree on %d; cafe differs from them on %d" % (
+        len(cases), agreed, browsers_differ, differ))
+    return 1 if differ else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

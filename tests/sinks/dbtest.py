@@ -1,0 +1,93 @@
+"""Helpers shared by the database sink tests (sqlite_e2e.py, pg_e2e.py)."""
+import json
+import os
+import select
+import shutil
+import tempfile
+import time
+
+from harness import CAFE, Nginx, cafe
+
+
+def title(site, page):
+    return f"Site {site} page {page} \u2014 cafe fixture"
+
+
+class Lists:
+    """URL list files in a temporary directory."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="cafe-db-")
+        os.chmod(self.dir, 0o755)
+        self.n = 0
+
+    def write(self, lines):
+        self.n += 1
+        path = os.path.join(self.dir, f"list{self.n}.txt")
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return path
+
+    def close(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def wait_until(cond, limit=120):
+    """Polls cond (an observation of the run under test) every 20 ms, at most limit s."""
+    end = time.monotonic() + limit
+    while not cond():
+        assert time.monotonic() < end, "condition not reached"
+        select.select([], [], [], 0.02)
+
+
+HOSTILE = {
+    "nul.html": b"<meta charset=utf-8><title>a\x00b</title>",
+    "bad.html": b"<meta charset=utf-8><title>caf\xe9 \xff\xfe \xed\xa0\x80 ok</title>",
+    "long.html": b"<meta charset=utf-8><title>" + "\u00e9x".encode() * 150000 + b"</title>",
+    "none.html": b"<p>no title",
+    "quote.html": b"<meta charset=utf-8><title>it's \"quoted\"; DROP TABLE x; --</title>",
+}
+
+
+def check_hostile_titles(run_and_read):
+    """run_and_read(table, list_path) -> (CompletedProcess, {url: title or None}) for the
+    database under test; its titles must equal what the JSON record holds."""
+    root = tempfile.mkdtemp(prefix="cafe-www-")
+    os.chmod(root, 0o755)
+    for name, body in HOSTILE.items():
+        with open(os.path.join(root, name), "wb") as f:
+            f.write(body)
+    ng = Nginx(root)
+    lists = Lists()
+    try:
+        path = lists.write([ng.url("/" + n) for n in HOSTILE])
+        want = {}
+        for line in cafe("titles", "-q", "--json", path).stdout.decode().splitlines():
+            rec = json.loads(line)
+            want[rec["url"]] = rec["title"]
+        r, got = run_and_read("hostile", path)
+        assert r.returncode == 0, r.stderr
+        assert len(want) == len(HOSTILE) and got == want, [
+            (u, want[u][:40] if want[u] else None, (got.get(u) or "")[:40])
+            for u in want if got.get(u) != want[u]]
+        assert len(want[ng.url("/long.html")]) > 2000  # as long as the extractor keeps
+    finally:
+        ng.close()
+        lists.close()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def queue_with_results(rs, fx, name, n, sites):
+    """A Redis queue `name` whose results stream holds the records of n fixture URLs (pushed,
+    then fetched by one worker). Returns the URLs."""
+    urls = [fx.url(i % sites, f"/page/{i}") for i in range(n)]
+    lists = Lists()
+    try:
+        r = cafe("queue", "push", rs.url(name), lists.write(urls))
+        assert r.returncode == 0, r.stderr
+        r = cafe("titles", "-q", "--queue", rs.url(name))
+        assert r.returncode == 0, r.stderr
+    finally:
+        lists.close()
+    assert rs.cmd("XLEN", f"cafe:{{{name}}}:results") == n
+    return urls

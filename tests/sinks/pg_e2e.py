@@ -1,0 +1,193 @@
+"""`cafe titles --db postgresql://...` against a real PostgreSQL server of the test's own
+(pg_server.py; one server start shared by every case), run by test_pg.sh."""
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "queue"))
+from redis_server import RedisServer  # noqa: E402
+from harness import CAFE, Fixture, cafe, run_tests  # noqa: E402
+from pg_server import PgServer, pg_bin  # noqa: E402
+import dbtest  # noqa: E402
+
+if not pg_bin():
+    print("SKIP: postgresql (initdb, pg_ctl) is not installed")
+    sys.exit(77)
+
+SITES = 10
+fx = Fixture("--sites", str(SITES), "--size", "5000")
+pg = PgServer()
+lists = dbtest.Lists()
+
+
+def spec(table):
+    return f"postgresql://cafe@/cafe?table={table}"
+
+
+def rows(table):
+    return pg.sql(f"SELECT url, title, status, run_id FROM {table} ORDER BY seq")
+
+
+def count(table):
+    try:
+        return int(pg.sql(f"SELECT count(*) FROM {table}")[0][0])
+    except subprocess.CalledProcessError:  # not created yet, or the server is down
+        return 0
+
+
+def slow_urls(n, delay=20, first=0):
+    return [fx.url(i % SITES, f"/page/{first + i}?delay={delay}") for i in range(n)]
+
+
+def test_normal_run_typed_rows_and_runs_table():
+    u = [fx.url(i % SITES, f"/page/{i}") for i in range(500)]
+    r = cafe("titles", "-q", "--db", spec("normal"), lists.write(u), env=pg.env())
+    assert r.returncode == 0, r.stderr
+    got = rows("normal")
+    assert [x[0] for x in got] == u
+    assert all(x[1] == dbtest.title(i % SITES, i) and x[2] == "200" for i, x in enumerate(got))
+    run = pg.sql("SELECT status, ended_at IS NOT NULL, options FROM runs "
+                 "WHERE table_name = 'normal'")
+    assert len(run) == 1 and run[0][:2] == ["done", "t"], run
+    assert "--db" in run[0][2], run
+    types = pg.sql("SELECT column_name, data_type FROM information_schema.columns "
+                   "WHERE table_name = 'normal' AND column_name IN ('status', 'bytes')")
+    assert sorted(types) == [["bytes", "bigint"], ["status", "integer"]], types
+
+
+def test_sigkill_then_resume_one_row_per_url():
+    u = slow_urls(2000, first=10000)
+    path = lists.write(u)
+    args = ["titles", "-q", "-c", "20", "--db", spec("resumed"), path]
+    for k in range(2):
+        p = subprocess.Popen([CAFE, *args] + (["--resume"] if k else []), env=pg.env(),
+                             stderr=subprocess.PIPE)
+        dbtest.wait_until(lambda: count("resumed") >= (k + 1) * 300 or p.poll() is not None)
+        p.kill()
+        p.wait()
+    r = cafe(*args, "--resume", env=pg.env())
+    assert r.returncode == 0, r.stderr
+    got = [x[0] for x in rows("resumed")]
+    assert len(got) == len(set(got)) == 2000 and set(got) == set(u)
+    assert len({x[3] for x in rows("resumed")}) == 1  # one run, continued
+
+
+def during_run(table, n, action, extra_env=None, expect=0):
+    """Starts a run of n slow URLs, does action once some rows committed, waits for the end;
+    returns cafe's stderr."""
+    u = slow_urls(n, first=20000 + 10000 * len(table))
+    p = subprocess.Popen([CAFE, "titles", "-q", "-c", "20", "--db", spec(table), lists.write(u)],
+                         env=pg.env(**(extra_env or {})), stderr=subprocess.PIPE)
+    dbtest.wait_until(lambda: count(table) >= 200 or p.poll() is not None)
+    assert p.poll() is None, "the run ended before the fault"
+    action()
+    _, err = p.communicate(timeout=300)
+    assert p.returncode == expect, (p.returncode, err)
+    if expect == 0:
+        got = [x[0] for x in rows(table)]
+        assert len(got) == len(set(got)) == n and set(got) == set(u), (len(got), len(set(got)))
+    return err, u
+
+
+def test_server_killed_and_restarted_mid_run():
+    def restart():
+        pg.stop("immediate")
+        pg.start()
+    err, _ = during_run("killed", 2000, restart)
+    assert b"reconnecting" in err, err
+
+
+def test_terminate_backend_mid_run():
+    def terminate():
+        pids = pg.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE application_name = 'cafe'")
+        assert pids == [["t"]], pids
+    err, _ = during_run("terminated", 2000, terminate)
+    assert b"reconnecting" in err, err
+
+
+def test_read_only_stops_then_resume_finishes():
+    def read_only():
+        pg.sql("ALTER DATABASE cafe SET default_transaction_read_only = on", db="postgres")
+        pg.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+               "WHERE application_name = 'cafe'")
+    try:
+        err, u = during_run("readonly", 2000, read_only, expect=2)
+        assert b"read-only" in err, err
+        kept = count("readonly")
+        assert 0 < kept < 2000
+    finally:
+        pg.sql("ALTER DATABASE cafe SET default_transaction_read_only = off", db="postgres")
+    r = cafe("titles", "-q", "--resume", "--db", spec("readonly"), lists.write(u), env=pg.env())
+    assert r.returncode == 0, r.stderr
+    got = [x[0] for x in rows("readonly")]
+    assert len(got) == len(set(got)) == 2000
+
+
+def test_bad_credentials_and_password_in_uri():
+    u = lists.write([fx.url(0, "/page/1")])
+    secret = "postgresql://secret@/cafe?table=cred"
+    r = cafe("titles", "-q", "--db", secret, u, env=pg.env(PGPASSWORD="wrong"))
+    assert r.returncode == 2 and b"password authentication failed" in r.stderr, r.stderr
+    assert b"wrong" not in r.stderr
+    r = cafe("titles", "-q", "--db", "postgresql://secret:right@/cafe", u, env=pg.env())
+    assert r.returncode == 2 and b"PGPASSWORD" in r.stderr and b"right" not in r.stderr, r.stderr
+    r = cafe("titles", "-q", "--db", secret, u, env=pg.env(PGPASSWORD="right"))
+    assert r.returncode == 0, r.stderr
+    pgpass = os.path.join(lists.dir, "pgpass")
+    with open(pgpass, "w") as f:
+        f.write("*:*:*:secret:right\n")
+    os.chmod(pgpass, 0o600)
+    r = cafe("titles", "-q", "--db", secret, u, env=pg.env(PGPASSFILE=pgpass))
+    assert r.returncode == 0, r.stderr
+    assert not any("right" in x[0] for x in pg.sql("SELECT options FROM runs"))
+
+
+def test_server_down_at_start_fetches_nothing():
+    r = cafe("titles", "-q", "--db", spec("down"), lists.write([fx.url(0, "/page/1")]),
+             env=pg.env(PGHOST="/nonexistent"))
+    assert r.returncode == 2 and b"cannot connect" in r.stderr, r.stderr
+
+
+def test_wrong_columns_refused_never_altered():
+    pg.sql("CREATE TABLE wrong (url text, status text, mine int)")
+    r = cafe("titles", "-q", "--db", spec("wrong"), lists.write([fx.url(0, "/page/1")]),
+             env=pg.env())
+    assert r.returncode == 2, r.stderr
+    assert b"run_id missing" in r.stderr and b"status is text, not integer" in r.stderr, r.stderr
+    assert len(pg.sql("SELECT column_name FROM information_schema.columns "
+                      "WHERE table_name = 'wrong'")) == 3
+
+
+def test_hostile_titles_stored_as_json_holds_them():
+    def run_and_read(table, path):
+        r = cafe("titles", "-q", "--db", spec(table), path, env=pg.env())
+        return r, json.loads(pg.sql(f"SELECT json_object_agg(url, title) FROM {table}")[0][0])
+    dbtest.check_hostile_titles(run_and_read)
+
+
+def test_queue_results_drain_deletes_only_what_committed():
+    rs = RedisServer()
+    try:
+        dbtest.queue_with_results(rs, fx, "q", 1200, SITES)
+        pg.sql("ALTER DATABASE cafe SET default_transaction_read_only = on", db="postgres")
+        try:
+            r = cafe("queue", "results", rs.url("q"), "--db", spec("exported"), "--drain",
+                     env=pg.env())
+            assert r.returncode == 2 and b"read-only" in r.stderr, r.stderr
+            assert rs.cmd("XLEN", "cafe:{q}:results") == 1200  # nothing committed: all kept
+        finally:
+            pg.sql("ALTER DATABASE cafe SET default_transaction_read_only = off", db="postgres")
+        r = cafe("queue", "results", rs.url("q"), "--db", spec("exported"), "--drain",
+                 env=pg.env())
+        assert r.returncode == 0, r.stderr
+        assert rs.cmd("XLEN", "cafe:{q}:results") == 0
+        assert count("exported") == 1200
+    finally:
+        rs.close()
+
+
+run_tests(globals(), cleanup=(fx.close, pg.close, lists.close))

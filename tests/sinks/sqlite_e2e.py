@@ -1,0 +1,146 @@
+"""`cafe titles -o results.sqlite` / `--db sqlite:PATH` end to end, with real files, run by
+test_sqlite.sh."""
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "queue"))
+from redis_server import RedisServer  # noqa: E402
+from harness import CAFE, Fixture, Skip, cafe, run_tests  # noqa: E402
+import dbtest  # noqa: E402
+
+SITES = 10
+fx = Fixture("--sites", str(SITES), "--size", "5000")
+lists = dbtest.Lists()
+
+
+def db_path(name):
+    return os.path.join(lists.dir, name)
+
+
+def query(path, sql):
+    with sqlite3.connect(path) as c:
+        return c.execute(sql).fetchall()
+
+
+def count(path):
+    try:
+        return query(path, "SELECT count(*) FROM titles")[0][0]
+    except sqlite3.Error:  # not created yet
+        return 0
+
+
+def test_run_rows_types_runs_and_json_equivalence():
+    u = [fx.url(i % SITES, f"/page/{i}") for i in range(600)] + ["not a url://"]
+    path = lists.write(u)
+    out = db_path("a.sqlite")
+    r = cafe("titles", "-o", out, path)
+    assert r.returncode == 0, r.stderr
+    assert b"601 URLs" in r.stderr, r.stderr
+    got = query(out, "SELECT url, final_url, status, title, content_type, charset, bytes, "
+                     "attempts, error FROM titles ORDER BY seq")
+    recs = [json.loads(l) for l in cafe("titles", "-q", "--json", path).stdout.splitlines()]
+    keys = ["url", "final_url", "status", "title", "content_type", "charset", "bytes",
+            "attempts", "error"]
+    assert got == [tuple(x[k] for k in keys) for x in recs]
+    assert query(out, "SELECT typeof(status), typeof(bytes) FROM titles LIMIT 1") == [
+        ("integer", "integer")]
+    assert query(out, "PRAGMA journal_mode") == [("wal",)]
+    runs = query(out, "SELECT status, ended_at > started_at, options FROM runs")
+    assert len(runs) == 1 and runs[0][:2] == ("done", 1) and "-o" in runs[0][2], runs
+    # --db sqlite:PATH names the same kind of file; a second run is a run of its own.
+    r = cafe("titles", "-q", "--db", "sqlite:" + out, path)
+    assert r.returncode == 0, r.stderr
+    assert query(out, "SELECT run_id, count(*) FROM titles GROUP BY 1") == [(1, 601), (2, 601)]
+
+
+def test_sigkill_rounds_then_resume_one_row_per_url():
+    u = [fx.url(i % SITES, f"/page/{i}?delay={5 + i % 30}") for i in range(3000)]
+    path = lists.write(u)
+    out = db_path("killed.sqlite")
+    args = [CAFE, "titles", "-q", "-c", "50", "-o", out, path]
+    for k in range(3):
+        p = subprocess.Popen(args + (["--resume"] if k else []), stderr=subprocess.DEVNULL)
+        dbtest.wait_until(lambda: count(out) >= (k + 1) * 400 or p.poll() is not None)
+        p.kill()
+        p.wait()
+    r = cafe("titles", "-q", "-c", "50", "--resume", "-o", out, path)
+    assert r.returncode == 0, r.stderr
+    got = [x[0] for x in query(out, "SELECT url FROM titles")]
+    assert len(got) == len(set(got)) == 3000 and set(got) == set(u), (len(got), len(set(got)))
+    assert query(out, "SELECT count(*), max(status) FROM runs") == [(1, "done")]
+
+
+def test_hostile_titles_stored_as_json_holds_them():
+    out = db_path("hostile.sqlite")
+
+    def run_and_read(table, path):
+        r = cafe("titles", "-q", "-o", out, path)
+        return r, dict(query(out, "SELECT url, title FROM titles"))
+    dbtest.check_hostile_titles(run_and_read)
+
+
+def test_unwritable_database_fails_before_fetching():
+    u = lists.write([fx.url(0, "/page/1")])
+    r = cafe("titles", "-o", "/nonexistent/dir/x.sqlite", u)
+    assert r.returncode == 2 and b"cannot open" in r.stderr, r.stderr
+    assert b"URLs in" not in r.stderr  # no summary: nothing was fetched
+
+
+def test_wrong_columns_refused_never_altered():
+    out = db_path("wrong.sqlite")
+    with sqlite3.connect(out) as c:
+        c.execute("CREATE TABLE titles (url TEXT, title BLOB)")
+    r = cafe("titles", "-q", "-o", out, lists.write([fx.url(0, "/page/1")]))
+    assert r.returncode == 2 and b"run_id missing" in r.stderr, r.stderr
+    assert b"title is BLOB, not TEXT" in r.stderr, r.stderr
+    assert query(out, "SELECT count(*) FROM pragma_table_info('titles')") == [(2,)]
+
+
+def test_disk_full_stops_then_resume_finishes():
+    """A 400 KB tmpfs (in a mount namespace of its own) fills up mid-run."""
+    mnt = db_path("small")
+    os.mkdir(mnt)
+    out = os.path.join(mnt, "full.sqlite")
+    u = [fx.url(i % SITES, f"/page/{i}?delay=2") for i in range(3000)]
+    path = lists.write(u)
+    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
+    if probe.returncode != 0:
+        raise Skip("no private mount namespace here")
+    script = (f'mount -t tmpfs -o size=400k tmpfs "{mnt}" && "{CAFE}" titles -q -c 20 '
+              f'-o "{out}" "{path}"; rc=$?; cp "{out}" "{out}-wal" "{lists.dir}/" 2>/dev/null; '
+              f'exit $rc')
+    r = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, timeout=300)
+    assert r.returncode == 2 and b"full" in r.stderr, (r.returncode, r.stderr)
+    kept = os.path.join(lists.dir, "full.sqlite")
+    assert 0 < count(kept) < 3000
+    r = cafe("titles", "-q", "--resume", "-o", kept, path)
+    assert r.returncode == 0, r.stderr
+    got = [x[0] for x in query(kept, "SELECT url FROM titles")]
+    assert len(got) == len(set(got)) == 3000
+
+
+def test_queue_results_export_and_drain():
+    rs = RedisServer()
+    try:
+        urls = dbtest.queue_with_results(rs, fx, "q", 1500, SITES)
+        out = db_path("queue.sqlite")
+        r = cafe("queue", "results", rs.url("q"), "--db", "sqlite:" + out)
+        assert r.returncode == 0, r.stderr
+        assert rs.cmd("XLEN", "cafe:{q}:results") == 1500  # no --drain: kept
+        r = cafe("queue", "results", rs.url("q"), "--db", "sqlite:" + out, "--drain")
+        assert r.returncode == 0, r.stderr
+        assert rs.cmd("XLEN", "cafe:{q}:results") == 0
+        got = query(out, "SELECT run_id, url, title FROM titles")
+        assert len(got) == 3000 and {x[1] for x in got} == set(urls)  # two exports, two runs
+        assert sorted({x[0] for x in got}) == [1, 2]
+        assert all(x[2] and x[2].startswith("Site ") for x in got)
+    finally:
+        rs.close()
+
+
+run_tests(globals(), cleanup=(fx.close, lists.close))
