@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct fetch_job {
@@ -52,15 +53,42 @@ static int wait_for_slot(cli_run_t *run, uint64_t seq) {
     }
 }
 
+/* How a line that is not fetched is recorded (its record's url, and the key --resume finds
+ * it by): at most INPUT_LINE_SHOWN bytes of it, cut at a character and marked with "…" when
+ * longer (or when `cut`: the reader kept only its start); NUL and invalid bytes become
+ * U+FFFD, so the record is valid UTF-8 and reads back the same. NULL when out of memory. */
+static char *line_shown(const char *line, size_t len, int cut) {
+    if (len > INPUT_LINE_SHOWN) {
+        len = INPUT_LINE_SHOWN;
+        while (len > 0 && ((unsigned char)line[len] & 0xC0) == 0x80)
+            len--; /* not inside a character */
+        cut = 1;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return NULL;
+    for (size_t i = 0; i < len; i++)
+        copy[i] = line[i] ? line[i] : (char)0xFF; /* never valid: becomes U+FFFD below */
+    char *shown = text_utf8_repair(copy, len);
+    free(copy);
+    size_t n = shown && cut ? strlen(shown) : 0;
+    char *marked = n ? realloc(shown, n + 4) : shown;
+    if (n && marked)
+        memcpy(marked + n, "\xe2\x80\xa6", 4); /* "…" and the terminating NUL */
+    else if (n)
+        free(shown);
+    return marked;
+}
+
 /* --resume: does the output hold this line's record already? A URL is recorded normalised;
- * a bad line as its text up to any NUL, made valid UTF-8: that is what the resume reader
- * gets back, so the same key is looked up (else each resume would add its record again). */
-static int recorded(cli_run_t *run, const char *url, const char *line, size_t len) {
+ * a bad line as line_shown makes it: that is what the resume reader gets back, so the same
+ * key is looked up (else each resume would add its record again). */
+static int recorded(cli_run_t *run, const char *url, const char *line, size_t len, int cut) {
     if (!run->o->resume)
         return 0;
     if (url)
         return keyset_has(&run->done_set, url, strlen(url));
-    char *key = text_utf8_repair(line, strnlen(line, len));
+    char *key = line_shown(line, len, cut);
     int has = key && keyset_has(&run->done_set, key, strlen(key));
     free(key); /* out of memory: not known as done, so fetched; the sink's key decides */
     return has;
@@ -71,7 +99,7 @@ static int dispatch(cli_run_t *run, const char *line, size_t len, uint64_t ref, 
     char *url = NULL;
     const char *why = "line too long";
     int bad = too_long ? CAFE_EINVAL : url_normalize(line, len, run->o->scheme, &url, &why);
-    if (recorded(run, url, line, len)) {
+    if (recorded(run, url, line, len, too_long)) {
         free(url);
         run->skipped++;
         return 0;
@@ -89,7 +117,7 @@ static int dispatch(cli_run_t *run, const char *line, size_t len, uint64_t ref, 
     run->next_seq++;
     if (bad) {
         /* Out of memory, the record goes out without its URL rather than not at all. */
-        s->rec.url = strndup(line, len);
+        s->rec.url = line_shown(line, len, too_long);
         record_fail(&s->rec, bad, "invalid URL: %s", why);
         s->state = SLOT_DONE;
         cli_run_finish(run, seq);
@@ -307,9 +335,25 @@ static int open_ends(cli_run_t *run, const cli_opts_t *o) {
     return 0;
 }
 
+/* -o naming the input (or the file standard input reads), through any link: opening it
+ * for writing would empty it before a line is read. */
+static int output_is_input(const cli_opts_t *o) {
+    struct stat in, out;
+    if (!o->output || o->queue)
+        return 0;
+    int have_in = strcmp(o->input, "-") == 0 ? fstat(0, &in) == 0 : stat(o->input, &in) == 0;
+    return have_in && stat(o->output, &out) == 0 && S_ISREG(out.st_mode) &&
+           in.st_dev == out.st_dev && in.st_ino == out.st_ino;
+}
+
 static int prepare(cli_run_t *run, cli_opts_t *o) {
     memset(run, 0, sizeof(*run));
     run->o = o;
+    if (output_is_input(o)) {
+        fprintf(stderr, "cafe titles: -o %s is the input file: it would be overwritten\n",
+                o->output);
+        return 2;
+    }
     fit_fd_limit(o);
     if (open_ends(run, o) != 0)
         return 2;
@@ -343,7 +387,9 @@ int cli_titles_main(int argc, char **argv) {
     if (werr && werr != EPIPE)
         fprintf(stderr, "cafe titles: writing %s: %s\n", run.sink->what,
                 run.sink->why[0] ? run.sink->why : strerror(werr));
-    if (rc == 0 && !o.quiet && werr != EPIPE)
+    /* After a write error the message above says what happened; a summary of a run that
+     * could not write ("0 URLs in 0.00 s: 0 ok") would only contradict it. */
+    if (rc == 0 && !o.quiet && !werr)
         cli_summary(&run, run.stopping == 2);
     int code = rc                         ? rc
                : werr                     ? 2

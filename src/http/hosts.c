@@ -34,10 +34,9 @@ static int grow(cafe__http_hosts_t *hs) {
 /* Unlinks and frees the entries of *slot's chain that no request uses and whose pace holds
  * nothing back: the table stays as small as the hosts that matter now. */
 static void sweep(cafe__http_client_t *c, cafe__http_host_t **slot) {
-    uint64_t now = cafe_loop_now(c->loop);
     while (*slot) {
         cafe__http_host_t *h = *slot;
-        if (h->count == 0 && cafe__http_pace_idle(c, h, now)) {
+        if (h->count == 0 && cafe__http_pace_idle(c, h)) {
             *slot = h->next;
             c->hosts.len--;
             free(h);

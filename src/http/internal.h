@@ -25,9 +25,9 @@ typedef struct cafe__http_sock cafe__http_sock_t;
 
 /* A host's politeness state (pace.c): when its next try may start. */
 typedef struct cafe__http_pace {
-    uint64_t last_start;  /* loop time the last try started, or the host was last slowed */
+    uint64_t last_start;  /* time (uv_hrtime ms) the last try started or the host was slowed */
     uint64_t gap_ms;      /* slowed by 429/503: the gap between tries; 0 = not slowed */
-    uint64_t pause_until; /* Retry-After: no try before this loop time */
+    uint64_t pause_until; /* Retry-After: no try before this time (uv_hrtime ms) */
     uint32_t epoch;       /* slow-downs so far: a try started before one does not count */
     size_t waiting;       /* tries queued at the gate */
     cafe_sem_t gate;      /* one permit: the head of the host's FIFO queue watches the clock */
@@ -124,7 +124,7 @@ struct cafe__http_client {
     size_t pool_len;
     cafe__http_hosts_t hosts;
     cafe_sem_t slots;
-    uint64_t rate_next_us; /* limits.rate: loop time (us) of the next free rate slot */
+    uint64_t rate_next_us; /* limits.rate: uv_hrtime (us) of the next free rate slot */
     size_t in_progress;    /* requests inside cafe_http_request */
     size_t in_curl;        /* transfers added to the multi handle */
     cafe_http_limits_t limits;
@@ -187,8 +187,8 @@ int cafe__http_pace_stale(const cafe__http_host_t *h, uint32_t epoch);
  * Retry-After asks to wait (0: none; already capped). */
 void cafe__http_pace_report(cafe__http_client_t *c, cafe__http_host_t *h, uint32_t epoch,
                             long status, uint64_t pause_ms);
-/* Nonzero when h's pace holds nothing back at loop time now: its entry may be freed. */
-int cafe__http_pace_idle(const cafe__http_client_t *c, const cafe__http_host_t *h, uint64_t now);
+/* Nonzero when h's pace holds nothing back any more: its entry may be freed. */
+int cafe__http_pace_idle(const cafe__http_client_t *c, const cafe__http_host_t *h);
 
 /* request.c */
 int cafe__http_status_retryable(const cafe_http_opts_t *o, long status);

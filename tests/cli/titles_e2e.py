@@ -328,6 +328,10 @@ def test_demo_runs_the_guides_experiment():
                and l.startswith("'Site ")) == 6, out
     rows = [l for l in lines if l.startswith("|   ") or l.startswith("|  1")]
     assert len(rows) == 2 and "100" in rows[0] and "1000" in rows[1], rows
+    # issue 15 item 19: the sync column says it scales the 3 URLs shown, no other sample
+    assert any("sync (the 3 above, scaled)" in l for l in lines), out
+    sync3 = float(out.split("Sync version took ")[1].split()[0])
+    assert abs(float(rows[0].split("|")[2].split()[0]) - sync3 / 3 * 100) < 0.2, (rows, sync3)
     sync = float(out.split("Sync version took ")[1].split()[0])
     asyn = float(out.split("Async version took ")[1].split()[0])
     assert sync > asyn, (sync, asyn)  # one at a time vs overlapping waits: order, not speed
