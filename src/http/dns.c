@@ -4,6 +4,7 @@
  * evicted first, never one a waiter still reads). */
 #include "http/dns_internal.h"
 #include "http/internal.h"
+#include "common/hash.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -295,7 +296,7 @@ cafe__dns_entry_t *cafe__dns_lookup(cafe__dns_t *d, const char *name) {
     if (channel_start(d) != 0 || (d->len * 2 >= d->nbuckets && grow(d) != 0))
         return NULL;
     d->stats.lookups++;
-    uint64_t hash = cafe__http_fnv1a(name);
+    uint64_t hash = hash_str(HASH_SEED, name);
     cafe__dns_entry_t *e = *slot_of(d, hash, name);
     if (e && !e->pending && cafe_loop_now(d->loop) >= e->expires_ms) {
         detach(d, e); /* stale: ask again */

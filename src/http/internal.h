@@ -52,9 +52,6 @@ typedef struct cafe__http_hosts {
     size_t nbuckets, len;
 } cafe__http_hosts_t;
 
-/* FNV-1a of a NUL-terminated string: the hash of the host table and the DNS cache. */
-uint64_t cafe__http_fnv1a(const char *s);
-
 /* Counts one more request for key (a new entry's conns get `permits`); NULL when out of
  * memory. Idle entries of its bucket are freed on the way. */
 cafe__http_host_t *cafe__http_host_enter(cafe__http_client_t *c, const char *key, size_t permits);
@@ -207,7 +204,5 @@ int cafe__http_fail(cafe_http_result_t *res, int code, const char *fmt, ...)
     ;
 
 #define CAFE__HTTP_DRAIN_SMALL (16u * 1024u)
-#define CAFE__HTTP_DRAIN_MAX (256u * 1024u)
-#define CAFE__HTTP_MAX_BODY (8u * 1024u * 1024u)
 
 #endif
