@@ -69,6 +69,18 @@ try:
     urllib.request.urlopen(cached).read()  # warm the cache
     w = wrk(cached)
     health = wrk(srv.origin + "/healthz")
+    hello = None
+    hello_bin = os.path.join(build, "bench", "hello_mhd")
+    if os.path.exists(hello_bin):  # the library's own floor on this machine, same loop model
+        import socket
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        hp = subprocess.Popen([hello_bin, str(port)], stdout=subprocess.PIPE)
+        hp.stdout.readline()  # "mhd on PORT": listening
+        hello = wrk(f"http://127.0.0.1:{port}/")
+        hp.terminate()
+        hp.wait()
     urls = [fx.url(i % sites, f"/page/{i}") for i in range(n)]
     tmp = tempfile.mkdtemp(prefix="cafe-bench-serve-")
     path = os.path.join(tmp, "urls.txt")
@@ -84,8 +96,12 @@ try:
     if w:
         print(f"| cached GET /v1/title, wrk -t1 -c{conns} {secs} s | {w[0]:,.0f} req/s, "
               f"p50 {w[1]}, p99 {w[2]} |")
-        print(f"| GET /healthz (server floor), same wrk | {health[0]:,.0f} req/s, "
+        print(f"| GET /healthz, same wrk | {health[0]:,.0f} req/s, "
               f"p50 {health[1]}, p99 {health[2]} |")
+        if hello:
+            print(f"| libmicrohttpd hello world on libuv (bench/serve/hello_mhd.c), same wrk "
+                  f"| {hello[0]:,.0f} req/s, p50 {hello[1]}, p99 {hello[2]} |")
+            print(f"| cached title / hello world | {w[0] / hello[0]:.2f} |")
     else:
         print("| cached GET /v1/title | n/a (no wrk) |")
     print(f"| job of {n} URLs over {sites} sites (median of {reps}) | {jm:,.0f} URLs/s |")

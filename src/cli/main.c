@@ -7,6 +7,7 @@
 #include "titles.h"
 
 #include <curl/curl.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +31,10 @@ int main(int argc, char **argv) {
     /* A closed pipe is a write error we report (or, for `| head`, a quiet stop), not a
      * signal that kills the run before finished records are accounted for. */
     signal(SIGPIPE, SIG_IGN);
+    /* URL lists and titles are UTF-8 whatever the user's locale: libcurl's IDN conversion
+     * (libidn2) reads host names in the LC_CTYPE encoding, so make that UTF-8. */
+    if (!setlocale(LC_CTYPE, "C.UTF-8"))
+        setlocale(LC_CTYPE, "");
     if (argc < 2) {
         usage(stderr);
         return 2;

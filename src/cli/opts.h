@@ -28,16 +28,20 @@ typedef struct cli_opts {
     const char *scheme; /* for bare hosts */
     const char *ca_file;
     cli_list_t headers, resolve;
-    const char *queue; /* --queue REDIS_URL: a worker of a shared queue (see queue.h) */
-    uint64_t lease_ms; /* --lease */
-    int follow;        /* --follow: wait for more URLs when the queue is empty */
-    const char *db;    /* --db SPEC (or -o PATH.sqlite): records go to a database */
-    int argc;          /* the command line, for the database's runs table */
+    cli_list_t resolvers;   /* --resolver IP[:PORT], repeatable */
+    size_t dns_concurrency; /* --dns-concurrency */
+    const char *queue;      /* --queue REDIS_URL: a worker of a shared queue (see queue.h) */
+    uint64_t lease_ms;      /* --lease */
+    int follow;             /* --follow: wait for more URLs when the queue is empty */
+    const char *db;         /* --db SPEC (or -o PATH.sqlite): records go to a database */
+    int argc;               /* the command line, for the database's runs table */
     char **argv;
 } cli_opts_t;
 
 /* The check of --scheme's value (optab.h's cli_optcheck_fn): http or https. */
 const char *cli_scheme_check(const char *value);
+/* NULL when value names a database (sink_db_is_spec), else what is wrong. */
+const char *cli_db_spec_check(const char *value);
 
 /* Parses argv of `cafe titles` (argv[0] is "titles"). Returns 0, or 2 after printing a
  * usage error on stderr, or -1 when --help/--version printed and the program should exit 0. */

@@ -3,6 +3,8 @@
  * does not retry: an error ends it with exit status 2 (pushing again is harmless: URLs
  * already seen are skipped). */
 #include "cafe.h"
+#include "db.h"
+#include "dbopts.h"
 #include "input.h"
 #include "format.h"
 #include "opts.h"
@@ -18,9 +20,11 @@
 #define EXPORT_BATCH 1000
 
 typedef struct qcmd {
-    const char *sub, *url, *name, *file, *output, *scheme;
+    const char *sub, *url, *name, *file, *output, *scheme, *db;
     record_format_t fmt;
     int drain;
+    int argc; /* the command line, for the database's runs table */
+    char **argv;
     redis_conf_t conf;
     queue_keys_t keys;
     redis_t *r;
@@ -39,8 +43,14 @@ static const cli_opt_t rows[] = {
      "results: JSON Lines (default: the guide's lines)", NULL},
     {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV, NULL, NULL, NULL, "results: CSV",
      NULL},
+    {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, cli_db_spec_check,
+     "results: into a database (sqlite:PATH, postgresql://...; see cafe titles --db), one\n"
+     "run per export",
+     NULL},
     {CLI_OPT_FLAG, "drain", 0, NULL, F(drain), 0, 0, 1, NULL, NULL, NULL,
-     "results: delete each record from Redis once written", NULL},
+     "results: delete each record from Redis once written (with --db: once its batch\n"
+     "committed)",
+     NULL},
     {CLI_OPT_HELP, "help", 'h', NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print this help", NULL},
 };
 
@@ -48,7 +58,7 @@ const cli_optab_t cli_queue_optab = {
     "queue",
     "queue push REDIS_URL [FILE|-]  load URLs (one per line), skipping any\n"
     "                                          ever pushed before\n"
-    "       cafe queue results REDIS_URL [-o FILE] [--json|--csv] [--drain]\n"
+    "       cafe queue results REDIS_URL [-o FILE] [--json|--csv|--db SPEC] [--drain]\n"
     "       cafe queue status REDIS_URL\n",
     "Workers: cafe titles --queue REDIS_URL [OPTIONS]   (see cafe titles --help)\n"
     "\n"
@@ -160,20 +170,52 @@ static int drain_chunk(qcmd_t *c, const redisReply *entries) {
     return rc;
 }
 
-static int export_to(qcmd_t *c, FILE *f, unsigned long long *count) {
+/* Where an export goes: a stream (FILE) or a database. put writes one chunk's entries;
+ * settle makes them durable before --drain deletes them. */
+typedef struct dest {
+    FILE *f;
+    sink_db_t *db;
+} dest_t;
+
+static int put_chunk(qcmd_t *c, dest_t *d, const redisReply *rep, unsigned long long first) {
+    int rc = 0;
+    for (size_t i = 0; i < rep->elements && rc == 0; i++) {
+        const redisReply *fields = rep->element[i]->element[1];
+        if (!d->db) {
+            rc = write_entry(c, d->f, fields);
+            continue;
+        }
+        record_t rec;
+        if (fields->type != REDIS_REPLY_ARRAY || fields->elements < 2)
+            continue;
+        rc = format_parse_json(fields->element[1]->str, fields->element[1]->len, &rec);
+        if (rc != 0) {
+            rc = rc == CAFE_ENOMEM ? rc : 0; /* not a record of ours: left out */
+            continue;
+        }
+        rec.seq = first + i;
+        rc = sink_db_write_record(d->db, &rec);
+        record_clear(&rec);
+    }
+    if (rc == 0 && !d->db && fflush(d->f) != 0)
+        rc = -errno;
+    /* --drain deletes only what is durable: the database's batch committed. */
+    if (rc == 0 && d->db && c->drain)
+        rc = sink_db_commit(d->db);
+    return rc;
+}
+
+static int export_to(qcmd_t *c, dest_t *d, unsigned long long *count) {
     char from[64] = "-", count_s[16];
     snprintf(count_s, sizeof count_s, "%d", EXPORT_BATCH);
-    int rc = format_header(f, c->fmt);
+    int rc = d->db ? 0 : format_header(d->f, c->fmt);
     for (;;) {
         const char *argv[] = {"XRANGE", c->keys.k[QK_RESULTS], from, "+", "COUNT", count_s};
         redisReply *rep;
         if (rc != 0 || (rc = redis_cmd(c->r, &rep, 6, argv, NULL)) != 0)
             return rc;
         size_t n = rep->type == REDIS_REPLY_ARRAY ? rep->elements : 0;
-        for (size_t i = 0; i < n && rc == 0; i++)
-            rc = write_entry(c, f, rep->element[i]->element[1]);
-        if (rc == 0 && fflush(f) != 0)
-            rc = -errno;
+        rc = put_chunk(c, d, rep, *count);
         if (rc == 0 && n && c->drain)
             rc = drain_chunk(c, rep);
         if (n)
@@ -185,19 +227,40 @@ static int export_to(qcmd_t *c, FILE *f, unsigned long long *count) {
     }
 }
 
+/* Opens the database (a new run, with the command line as its options). */
+static int open_db(qcmd_t *c, dest_t *d) {
+    char *options = cli_db_options(c->argc, c->argv);
+    sink_db_conf_t conf = {.spec = c->db, .options = options};
+    const char *why = "out of memory";
+    int rc = options ? sink_db_open(&d->db, &conf, &why) : CAFE_ENOMEM;
+    free(options);
+    if (rc != 0)
+        fprintf(stderr, "cafe queue: %s\n", why);
+    return rc;
+}
+
 static int results(qcmd_t *c) {
-    FILE *f = c->output ? fopen(c->output, "w") : stdout;
-    if (!f) {
+    dest_t d = {c->output ? fopen(c->output, "w") : stdout, NULL};
+    if (!d.f) {
         fprintf(stderr, "cafe queue: cannot open %s: %s\n", c->output, strerror(errno));
         return 2;
     }
+    if (c->db && open_db(c, &d) != 0)
+        return 2;
     unsigned long long n = 0;
-    int rc = export_to(c, f, &n);
-    if (f != stdout && fclose(f) != 0 && rc == 0)
+    int rc = export_to(c, &d, &n);
+    const char *why = "";
+    if (d.db) {
+        int crc = sink_db_close(d.db, rc ? "failed" : "done", &why);
+        rc = rc ? rc : crc;
+    }
+    if (d.f != stdout && fclose(d.f) != 0 && rc == 0)
         rc = -errno;
     if (rc != 0 && rc != -EPIPE) {
         fprintf(stderr, "cafe queue: results stopped after %llu records: %s\n", n,
-                rc == CAFE_ECONNRESET ? redis_error(c->r) : strerror(-rc));
+                why[0]                  ? why
+                : rc == CAFE_ECONNRESET ? redis_error(c->r)
+                                        : cafe_strerror(rc));
         return 2;
     }
     return 0;
@@ -255,6 +318,8 @@ static int cmd_task(void *arg, void **value) {
 static int parse(qcmd_t *c, int argc, char **argv) {
     memset(c, 0, sizeof(*c));
     c->sub = argv[1];
+    c->argc = argc;
+    c->argv = argv;
     const char *args[2];
     size_t n;
     /* argv[0] "queue", argv[1] the subcommand */
@@ -267,6 +332,8 @@ static int parse(qcmd_t *c, int argc, char **argv) {
         return usage_error("too many arguments");
     c->url = args[0];
     c->file = n == 2 ? args[1] : "-";
+    if (c->db && (c->output || c->fmt != RECORD_FMT_TEXT || strcmp(c->sub, "results") != 0))
+        return usage_error("--db is for results, instead of -o, --json and --csv");
     return 0;
 }
 

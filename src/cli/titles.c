@@ -7,6 +7,7 @@
 #include "input.h"
 #include "queue.h"
 #include "run.h"
+#include "signals.h"
 #include "stream.h"
 #include "text.h"
 
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct fetch_job {
@@ -52,15 +54,42 @@ static int wait_for_slot(cli_run_t *run, uint64_t seq) {
     }
 }
 
+/* How a line that is not fetched is recorded (its record's url, and the key --resume finds
+ * it by): at most INPUT_LINE_SHOWN bytes of it, cut at a character and marked with "…" when
+ * longer (or when `cut`: the reader kept only its start); NUL and invalid bytes become
+ * U+FFFD, so the record is valid UTF-8 and reads back the same. NULL when out of memory. */
+static char *line_shown(const char *line, size_t len, int cut) {
+    if (len > INPUT_LINE_SHOWN) {
+        len = INPUT_LINE_SHOWN;
+        while (len > 0 && ((unsigned char)line[len] & 0xC0) == 0x80)
+            len--; /* not inside a character */
+        cut = 1;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return NULL;
+    for (size_t i = 0; i < len; i++)
+        copy[i] = line[i] ? line[i] : (char)0xFF; /* never valid: becomes U+FFFD below */
+    char *shown = cafe_utf8_repair(copy, len, NULL);
+    free(copy);
+    size_t n = shown && cut ? strlen(shown) : 0;
+    char *marked = n ? realloc(shown, n + 4) : shown;
+    if (n && marked)
+        memcpy(marked + n, "\xe2\x80\xa6", 4); /* "…" and the terminating NUL */
+    else if (n)
+        free(shown);
+    return marked;
+}
+
 /* --resume: does the output hold this line's record already? A URL is recorded normalised;
- * a bad line as its text up to any NUL, made valid UTF-8: that is what the resume reader
- * gets back, so the same key is looked up (else each resume would add its record again). */
-static int recorded(cli_run_t *run, const char *url, const char *line, size_t len) {
+ * a bad line as line_shown makes it: that is what the resume reader gets back, so the same
+ * key is looked up (else each resume would add its record again). */
+static int recorded(cli_run_t *run, const char *url, const char *line, size_t len, int cut) {
     if (!run->o->resume)
         return 0;
     if (url)
         return keyset_has(&run->done_set, url, strlen(url));
-    char *key = text_utf8_repair(line, strnlen(line, len));
+    char *key = line_shown(line, len, cut);
     int has = key && keyset_has(&run->done_set, key, strlen(key));
     free(key); /* out of memory: not known as done, so fetched; the sink's key decides */
     return has;
@@ -71,7 +100,7 @@ static int dispatch(cli_run_t *run, const char *line, size_t len, uint64_t ref, 
     char *url = NULL;
     const char *why = "line too long";
     int bad = too_long ? CAFE_EINVAL : url_normalize(line, len, run->o->scheme, &url, &why);
-    if (recorded(run, url, line, len)) {
+    if (recorded(run, url, line, len, too_long)) {
         free(url);
         run->skipped++;
         return 0;
@@ -89,7 +118,7 @@ static int dispatch(cli_run_t *run, const char *line, size_t len, uint64_t ref, 
     run->next_seq++;
     if (bad) {
         /* Out of memory, the record goes out without its URL rather than not at all. */
-        s->rec.url = strndup(line, len);
+        s->rec.url = line_shown(line, len, too_long);
         record_fail(&s->rec, bad, "invalid URL: %s", why);
         s->state = SLOT_DONE;
         cli_run_finish(run, seq);
@@ -131,34 +160,20 @@ static int reader_task(void *arg, void **value) {
     return 0;
 }
 
-/* Signal watchers: the first SIGINT/SIGTERM stops starting URLs and cancels those in flight
- * (unless --drain); a second one exits at once, after the sink handed over what it can
- * without waiting (what it has not settled is fetched again by --resume). */
-typedef struct watch {
-    cli_run_t *run;
-    int signum;
-} watch_t;
-
-static int watch_task(void *arg, void **value) {
-    watch_t *w = arg;
-    cafe_signal_t sig;
-    if (cafe_signal_open(&sig, w->signum) != 0)
-        return 0;
-    int n;
-    while ((n = cafe_signal_wait(&sig)) > 0) {
-        cli_run_t *run = w->run;
-        if (run->stopping || n > 1) {
-            sink_salvage(run->sink);
-            _exit(130);
-        }
-        run->stopping = 2; /* 2: interrupted by a signal */
-        cafe_task_cancel(run->reader);
-        source_abort(run->source);
-        if (!run->o->drain)
-            cafe_group_cancel(&run->fetchers);
+/* Ctrl-C: the first SIGINT/SIGTERM stops starting URLs and cancels those in flight (unless
+ * --drain); a second one exits at once, after the sink handed over what it can without
+ * waiting (what it has not settled is fetched again by --resume). */
+static void on_signal(void *arg, int signum, unsigned count) {
+    cli_run_t *run = arg;
+    if (run->stopping || count > 1) {
+        sink_salvage(run->sink);
+        _exit(130);
     }
-    cafe_signal_close(&sig);
-    return 0;
+    run->stopping = 2; /* 2: interrupted by a signal */
+    cafe_task_cancel(run->reader);
+    source_abort(run->source);
+    if (!run->o->drain)
+        cafe_group_cancel(&run->fetchers);
 }
 
 /* The sink and the source get ready, in the run's loop: --resume's keys first (the sink
@@ -184,8 +199,19 @@ static int start_ends(cli_run_t *run) {
     return rc;
 }
 
-/* The tasks beside the reader and the fetchers: two signal watchers and the progress line. */
-enum { WATCH_INT, WATCH_TERM, PROGRESS, HELPERS };
+/* --resolver and --dns-concurrency to the loop's resolver: c-ares' "IP:PORT,..." list. */
+static int dns_configure(const cli_opts_t *o) {
+    char servers[4096];
+    size_t len = 0;
+    for (size_t i = 0; i < o->resolvers.n && len + 64 < sizeof servers; i++) {
+        const char *r = o->resolvers.v[i];
+        int bare6 = r[0] != '[' && strchr(r, ':') != strrchr(r, ':');
+        len += (size_t)snprintf(servers + len, sizeof servers - len, bare6 ? "%s[%s]" : "%s%s",
+                                i ? "," : "", r);
+    }
+    cafe_dns_opts_t d = {.max_queries = o->dns_concurrency, .servers = len ? servers : NULL};
+    return cafe_dns_configure(NULL, &d);
+}
 
 static int run_main(void *arg, void **value) {
     cli_run_t *run = arg;
@@ -195,6 +221,8 @@ static int run_main(void *arg, void **value) {
                               .rate = run->o->rate,
                               .host_interval_ms = run->o->host_interval_ms};
     int rc = cafe_http_limits_set(NULL, &lim);
+    if (rc == 0)
+        rc = dns_configure(run->o);
     if (rc != 0) {
         fprintf(stderr, "cafe titles: cannot set the HTTP limits: %s\n", cafe_strerror(rc));
         run->setup_error = 1;
@@ -205,14 +233,12 @@ static int run_main(void *arg, void **value) {
         return 0;
     }
     run->started_ms = cli_now_ms();
-    watch_t wi = {run, SIGINT}, wt = {run, SIGTERM};
-    cafe_task_fn fns[HELPERS] = {watch_task, watch_task, cli_progress_task};
-    void *args[HELPERS] = {&wi, &wt, run};
-    cafe_group_t helpers;
-    cafe_group_init(&helpers, 0);
-    for (int i = 0; i < HELPERS; i++)
-        if ((rc = cafe_group_spawn(&helpers, fns[i], args[i], NULL)) != 0)
-            fprintf(stderr, "cafe titles: cannot start a helper task: %s\n", cafe_strerror(rc));
+    stop_signals_t sigs;
+    if ((rc = stop_signals_start(&sigs, on_signal, run)) != 0)
+        fprintf(stderr, "cafe titles: cannot watch for Ctrl-C: %s\n", cafe_strerror(rc));
+    cafe_task_t *progress = NULL;
+    if ((rc = cafe_task_spawn(&progress, cli_progress_task, run, NULL)) != 0)
+        progress = NULL; /* no progress line: the run goes on */
     cafe_group_init(&run->fetchers, 0);
     rc = cafe_task_spawn(&run->reader, reader_task, run, NULL);
     if (rc == 0)
@@ -226,8 +252,11 @@ static int run_main(void *arg, void **value) {
     run->sink->interrupted = run->stopping == 2;
     cli_run_flush_all(run);
     source_finish(run->source);
-    cafe_group_cancel(&helpers);
-    (void)cafe_group_wait(&helpers);
+    if (progress) {
+        cafe_task_cancel(progress);
+        (void)cafe_task_join(progress, NULL); /* it only draws */
+    }
+    stop_signals_end(&sigs);
     return 0;
 }
 
@@ -291,9 +320,25 @@ static int open_ends(cli_run_t *run, const cli_opts_t *o) {
     return 0;
 }
 
+/* -o naming the input (or the file standard input reads), through any link: opening it
+ * for writing would empty it before a line is read. */
+static int output_is_input(const cli_opts_t *o) {
+    struct stat in, out;
+    if (!o->output || o->queue)
+        return 0;
+    int have_in = strcmp(o->input, "-") == 0 ? fstat(0, &in) == 0 : stat(o->input, &in) == 0;
+    return have_in && stat(o->output, &out) == 0 && S_ISREG(out.st_mode) &&
+           in.st_dev == out.st_dev && in.st_ino == out.st_ino;
+}
+
 static int prepare(cli_run_t *run, cli_opts_t *o) {
     memset(run, 0, sizeof(*run));
     run->o = o;
+    if (output_is_input(o)) {
+        fprintf(stderr, "cafe titles: -o %s is the input file: it would be overwritten\n",
+                o->output);
+        return 2;
+    }
     fit_fd_limit(o);
     if (open_ends(run, o) != 0)
         return 2;
@@ -327,7 +372,9 @@ int cli_titles_main(int argc, char **argv) {
     if (werr && werr != EPIPE)
         fprintf(stderr, "cafe titles: writing %s: %s\n", run.sink->what,
                 run.sink->why[0] ? run.sink->why : strerror(werr));
-    if (rc == 0 && !o.quiet && werr != EPIPE)
+    /* After a write error the message above says what happened; a summary of a run that
+     * could not write ("0 URLs in 0.00 s: 0 ok") would only contradict it. */
+    if (rc == 0 && !o.quiet && !werr)
         cli_summary(&run, run.stopping == 2);
     int code = rc                         ? rc
                : werr                     ? 2

@@ -123,6 +123,39 @@ static int64_t retry_after(CURL *e) {
     return cafe__http_retry_after_parse(h->value, strlen(h->value), (int64_t)time(NULL));
 }
 
+/* The value of header `name` of the last response, "" when absent. */
+static const char *header_value(CURL *e, const char *name) {
+    struct curl_header *h;
+    if (curl_easy_header(e, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK || !h->value)
+        return "";
+    return h->value;
+}
+
+/* Redirects are followed, yet the last response is a redirect: curl had nowhere to go. */
+static int redirect_dead_end(CURL *e, const cafe_http_opts_t *o, long status) {
+    if (o->max_redirects < 0) /* CAFE_HTTP_NO_REDIRECTS: the 3xx is the result */
+        return 0;
+    if (status != 301 && status != 302 && status != 303 && status != 307 && status != 308)
+        return 0;
+    const char *loc = header_value(e, "Location");
+    return loc[strspn(loc, " \t")] == '\0';
+}
+
+/* A failure curl reported, in cafe's words, with curl's message as the detail. */
+static void curl_failure(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode code) {
+    const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(code);
+    cafe_http_result_t *res = t->res;
+    if (t->code == CAFE_EHTTP_URL)
+        cafe__http_fail(res, t->code, "malformed URL: %s", detail);
+    else if (t->code == CAFE_EHTTP_REDIRECT_PROTOCOL)
+        cafe__http_fail(res, t->code, "redirect refused (only http and https): %s", detail);
+    else if (code == CURLE_BAD_CONTENT_ENCODING)
+        cafe__http_fail(res, t->code, "cannot decode the body (Content-Encoding: %.40s): %s",
+                        header_value(x->easy, "Content-Encoding"), detail);
+    else
+        cafe__http_fail(res, t->code, "%s", detail);
+}
+
 static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode code) {
     cafe_http_result_t *res = t->res;
     info_fill(x, res);
@@ -137,14 +170,11 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
                         x->refused);
     else if (t->code == CAFE_ENOMEM && x->oom)
         cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the body");
-    else if (t->code == CAFE_EHTTP_URL)
-        cafe__http_fail(res, t->code, "malformed URL: %s",
-                        x->errbuf[0] ? x->errbuf : curl_easy_strerror(code));
-    else if (t->code == CAFE_EHTTP_REDIRECT_PROTOCOL)
-        cafe__http_fail(res, t->code, "redirect refused (only http and https): %s",
-                        x->errbuf[0] ? x->errbuf : curl_easy_strerror(code));
     else if (t->code)
-        cafe__http_fail(res, t->code, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(code));
+        curl_failure(x, t, code);
+    else if (redirect_dead_end(x->easy, t->opts, res->status))
+        t->code = cafe__http_fail(res, CAFE_EHTTP_PROTOCOL, "HTTP %ld redirect without a Location",
+                                  res->status);
     else if (res->status >= 300)
         t->retry_after_s = retry_after(x->easy);
 }

@@ -25,9 +25,9 @@ typedef struct cafe__http_sock cafe__http_sock_t;
 
 /* A host's politeness state (pace.c): when its next try may start. */
 typedef struct cafe__http_pace {
-    uint64_t last_start;  /* loop time the last try started, or the host was last slowed */
+    uint64_t last_start;  /* time (uv_hrtime ms) the last try started or the host was slowed */
     uint64_t gap_ms;      /* slowed by 429/503: the gap between tries; 0 = not slowed */
-    uint64_t pause_until; /* Retry-After: no try before this loop time */
+    uint64_t pause_until; /* Retry-After: no try before this time (uv_hrtime ms) */
     uint32_t epoch;       /* slow-downs so far: a try started before one does not count */
     size_t waiting;       /* tries queued at the gate */
     cafe_sem_t gate;      /* one permit: the head of the host's FIFO queue watches the clock */
@@ -74,6 +74,7 @@ typedef struct cafe__http_try {
     int code;              /* outcome: 0 or CAFE_E* */
     int delivered;         /* on_body got bytes: the try must not be repeated */
     int64_t retry_after_s; /* the response's Retry-After, -1 when none */
+    const char *pin;       /* "host:port:addrs" for curl's DNS cache, or "" (pin.c) */
 } cafe__http_try_t;
 
 /* What an easy handle's options were last set from, besides the URL. A request with the
@@ -101,6 +102,7 @@ struct cafe__http_xfer {
     int aborted;           /* stopped early by refusing data: curl's write error is ours */
     int oom;               /* the body buffer could not grow */
     int in_multi;
+    int pinned; /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */
     cafe__http_profile_t profile;
     char errbuf[CURL_ERROR_SIZE];
     char refused[64]; /* --no-private: the address refused, "" when none */
@@ -119,7 +121,7 @@ struct cafe__http_client {
     size_t pool_len;
     cafe__http_hosts_t hosts;
     cafe_sem_t slots;
-    uint64_t rate_next_us; /* limits.rate: loop time (us) of the next free rate slot */
+    uint64_t rate_next_us; /* limits.rate: uv_hrtime (us) of the next free rate slot */
     size_t in_progress;    /* requests inside cafe_http_request */
     size_t in_curl;        /* transfers added to the multi handle */
     cafe_http_limits_t limits;
@@ -152,6 +154,16 @@ int cafe__http_xfer_start(cafe__http_try_t *t);
 void cafe__http_xfer_put(cafe__http_xfer_t *x);
 void cafe__http_xfer_free(cafe__http_xfer_t *x);
 
+/* pin.c: resolves t's host on the loop (unless a proxy or the caller's own resolve lines
+ * take care of it) and writes into line (cap bytes) the CURLOPT_RESOLVE line to hand curl,
+ * or "" when curl has it already. A DNS failure is the try's outcome (t->code, message
+ * "dns: ..."), and 0 is returned; nonzero only when the wait was cut short (cancel,
+ * deadline). */
+int cafe__http_dns_pin(cafe__http_try_t *t, char *line, size_t cap);
+/* Moves the resolver's pending "-host:port" lines and then line (when not "") to the end of
+ * *list. Returns 0 or CAFE_ENOMEM. */
+int cafe__http_dns_lines(cafe__http_client_t *c, const char *line, struct curl_slist **list);
+
 /* private.c: opts->no_private. Nonzero for addresses off the public internet (private,
  * loopback, link-local, unique-local, multicast, reserved). */
 int cafe__http_addr_private(const struct sockaddr *sa);
@@ -172,8 +184,8 @@ int cafe__http_pace_stale(const cafe__http_host_t *h, uint32_t epoch);
  * Retry-After asks to wait (0: none; already capped). */
 void cafe__http_pace_report(cafe__http_client_t *c, cafe__http_host_t *h, uint32_t epoch,
                             long status, uint64_t pause_ms);
-/* Nonzero when h's pace holds nothing back at loop time now: its entry may be freed. */
-int cafe__http_pace_idle(const cafe__http_client_t *c, const cafe__http_host_t *h, uint64_t now);
+/* Nonzero when h's pace holds nothing back any more: its entry may be freed. */
+int cafe__http_pace_idle(const cafe__http_client_t *c, const cafe__http_host_t *h);
 
 /* request.c */
 int cafe__http_status_retryable(const cafe_http_opts_t *o, long status);
@@ -192,7 +204,5 @@ int cafe__http_fail(cafe_http_result_t *res, int code, const char *fmt, ...)
     ;
 
 #define CAFE__HTTP_DRAIN_SMALL (16u * 1024u)
-#define CAFE__HTTP_DRAIN_MAX (256u * 1024u)
-#define CAFE__HTTP_MAX_BODY (8u * 1024u * 1024u)
 
 #endif

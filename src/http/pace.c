@@ -8,12 +8,14 @@
 #include "http/internal.h"
 
 #define PACE_FIRST_GAP_MS 250    /* the gap after a host's first 429/503 */
-#define PACE_MAX_GAP_MS 1000     /* host_backoff_max_ms's default */
 #define PACE_RECOVERED_GAP_MS 10 /* 100 tries/s: the host is no longer slowed */
 #define PACE_FORGET_MS 60000     /* a slowed host idle this long starts afresh */
 
+/* The clock itself, not the loop's cached time: that one is read once per loop turn and may
+ * lag by a busy turn, and a gap measured from it would come out that much short. */
 static uint64_t now_ms(const cafe__http_client_t *c) {
-    return cafe_loop_now(c->loop);
+    (void)c;
+    return uv_hrtime() / 1000000u;
 }
 
 static uint64_t max_u64(uint64_t a, uint64_t b) {
@@ -24,7 +26,7 @@ static uint64_t gap_of(const cafe__http_client_t *c, const cafe__http_host_t *h)
     return max_u64(h->pace.gap_ms, c->limits.host_interval_ms);
 }
 
-/* The earliest loop time the host's next try may start. */
+/* The earliest time (now_ms) the host's next try may start. */
 static uint64_t ready_at(const cafe__http_client_t *c, const cafe__http_host_t *h) {
     const cafe__http_pace_t *p = &h->pace;
     uint64_t gap = gap_of(c, h);
@@ -33,12 +35,19 @@ static uint64_t ready_at(const cafe__http_client_t *c, const cafe__http_host_t *
 
 /* Sleeps until the loop's next rate slot, which it takes. */
 static int rate_wait(cafe__http_client_t *c) {
-    uint64_t now_us = now_ms(c) * 1000;
+    uint64_t now_us = uv_hrtime() / 1000u;
     if (c->rate_next_us < now_us)
         c->rate_next_us = now_us;
     uint64_t at_us = c->rate_next_us;
     c->rate_next_us += (uint64_t)(1e6 / c->limits.rate);
-    return at_us > now_us ? cafe_task_sleep((at_us - now_us + 999) / 1000) : 0;
+    /* A timer may fire early by the loop's lag (see now_ms): sleep again for what is left. */
+    while (at_us > now_us) {
+        int rc = cafe_task_sleep((at_us - now_us + 999) / 1000);
+        if (rc != 0)
+            return rc;
+        now_us = uv_hrtime() / 1000u;
+    }
+    return 0;
 }
 
 /* The head of the host's queue: sleeps until the host's state lets a try start. The state
@@ -86,7 +95,8 @@ int cafe__http_pace_stale(const cafe__http_host_t *h, uint32_t epoch) {
  * up to the cap (or the host interval when that is longer). */
 static void slow_down(const cafe__http_client_t *c, cafe__http_pace_t *p) {
     p->last_start = now_ms(c); /* the next try waits a whole gap from this answer */
-    uint64_t cap = c->limits.host_backoff_max_ms ? c->limits.host_backoff_max_ms : PACE_MAX_GAP_MS;
+    uint64_t cap = c->limits.host_backoff_max_ms ? c->limits.host_backoff_max_ms
+                                                 : CAFE_HTTP_DEFAULT_HOST_BACKOFF_MAX_MS;
     uint64_t gap = p->gap_ms ? p->gap_ms * 2 : PACE_FIRST_GAP_MS;
     p->gap_ms = gap < cap ? gap : cap;
     p->epoch++;
@@ -115,7 +125,8 @@ void cafe__http_pace_report(cafe__http_client_t *c, cafe__http_host_t *h, uint32
         p->pause_until = max_u64(p->pause_until, now_ms(c) + pause_ms);
 }
 
-int cafe__http_pace_idle(const cafe__http_client_t *c, const cafe__http_host_t *h, uint64_t now) {
+int cafe__http_pace_idle(const cafe__http_client_t *c, const cafe__http_host_t *h) {
     const cafe__http_pace_t *p = &h->pace;
+    uint64_t now = now_ms(c);
     return p->waiting == 0 && ready_at(c, h) + (p->gap_ms ? PACE_FORGET_MS : 0) <= now;
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 
 int cafe__http_status_retryable(const cafe_http_opts_t *o, long status) {
-    static const int defaults[] = {408, 429, 500, 502, 503, 504, 0};
+    static const int defaults[] = CAFE_HTTP_DEFAULT_RETRY_STATUSES;
     for (const int *s = o->retry_statuses ? o->retry_statuses : defaults; *s; s++)
         if (*s == status)
             return 1;
@@ -17,7 +17,7 @@ int cafe__http_status_retryable(const cafe_http_opts_t *o, long status) {
 /* Connection errors and timeouts may pass; DNS, TLS and URL errors will not. */
 static int error_retryable(int code) {
     return code == CAFE_ECONNREFUSED || code == CAFE_EHTTP_CONNECT || code == CAFE_ETIMEDOUT ||
-           code == CAFE_EHTTP_CLOSED;
+           code == CAFE_EHTTP_CLOSED || code == CAFE_EDNS_TIMEOUT || code == CAFE_EDNS_SERVFAIL;
 }
 
 void cafe_http_result_free(cafe_http_result_t *res) {
@@ -70,7 +70,8 @@ static int try_run(cafe__http_try_t *t) {
 uint64_t cafe__http_retry_after_ms(const cafe_http_opts_t *o, int64_t seconds) {
     if (seconds < 0)
         return 0;
-    uint64_t max = o->retry_after_max_ms ? o->retry_after_max_ms : 60000;
+    uint64_t max =
+        o->retry_after_max_ms ? o->retry_after_max_ms : CAFE_HTTP_DEFAULT_RETRY_AFTER_MAX_MS;
     return (uint64_t)seconds < max / 1000 ? (uint64_t)seconds * 1000 : max;
 }
 
@@ -82,8 +83,8 @@ static int retry_wait(const cafe__http_try_t *t, int next, uint64_t *wait) {
     if (t->code ? o->no_retry_errors || !error_retryable(t->code)
                 : !cafe__http_status_retryable(o, t->res->status))
         return 0;
-    uint64_t base = o->backoff_ms ? o->backoff_ms : 200;
-    uint64_t cap = o->backoff_max_ms ? o->backoff_max_ms : 30000;
+    uint64_t base = o->backoff_ms ? o->backoff_ms : CAFE_HTTP_DEFAULT_BACKOFF_MS;
+    uint64_t cap = o->backoff_max_ms ? o->backoff_max_ms : CAFE_HTTP_DEFAULT_BACKOFF_MAX_MS;
     *wait = cafe__http_backoff_ms(next, base, cap, cafe__http_client_random(t->c));
     uint64_t after = cafe__http_retry_after_ms(o, t->retry_after_s);
     *wait = after > *wait ? after : *wait;
@@ -120,24 +121,32 @@ static int turn_take(cafe__http_client_t *c, cafe__http_host_t *h, uint32_t *epo
 
 static int tries_run(cafe__http_client_t *c, cafe__http_try_t *proto) {
     const cafe_http_opts_t *o = proto->opts;
-    int max = o->attempts > 0 ? o->attempts : 3;
+    int max = o->attempts > 0 ? o->attempts : CAFE_HTTP_DEFAULT_ATTEMPTS;
     for (int n = 1;; n++) {
         cafe_http_result_t *res = proto->res;
         result_reset(res);
         res->attempts = n;
-        uint32_t epoch;
-        int rc = turn_take(c, proto->host, &epoch, res);
-        if (rc != 0)
-            return cafe__http_fail(res, rc, "%s while waiting for a transfer slot",
-                                   cafe_strerror(rc));
         cafe__http_try_t t = *proto;
         t.discard_retryable = n < max;
         t.retry_after_s = -1;
-        rc = try_run(&t);
-        turn_give(c, proto->host);
-        if (rc == 0)
-            cafe__http_pace_report(c, proto->host, epoch, t.code ? 0 : res->status,
-                                   cafe__http_retry_after_ms(o, t.retry_after_s));
+        /* The name first, holding no slot: a lookup waits on the resolver's own limit. */
+        char pin[1024];
+        t.pin = pin;
+        int rc = cafe__http_dns_pin(&t, pin, sizeof pin);
+        if (rc != 0)
+            return cafe__http_fail(res, rc, "%s while resolving the host", cafe_strerror(rc));
+        if (t.code == 0) {
+            uint32_t epoch;
+            rc = turn_take(c, proto->host, &epoch, res);
+            if (rc != 0)
+                return cafe__http_fail(res, rc, "%s while waiting for a transfer slot",
+                                       cafe_strerror(rc));
+            rc = try_run(&t);
+            turn_give(c, proto->host);
+            if (rc == 0)
+                cafe__http_pace_report(c, proto->host, epoch, t.code ? 0 : res->status,
+                                       cafe__http_retry_after_ms(o, t.retry_after_s));
+        }
         uint64_t wait = 0;
         if (rc != 0 || n >= max || !retry_wait(&t, n + 1, &wait))
             return rc ? rc : t.code;

@@ -42,6 +42,9 @@ void cafe__http_xfer_put(cafe__http_xfer_t *x) {
     curl_slist_free_all(x->resolve);
     free(x->body);
     x->headers = x->resolve = NULL;
+    if (x->pinned) /* the list is gone: curl must not look at it again */
+        curl_easy_setopt(x->easy, CURLOPT_RESOLVE, NULL);
+    x->pinned = 0;
     x->body = NULL;
     x->body_len = x->body_cap = x->kept = 0;
     x->started = x->stopping = x->aborted = x->oom = 0;
@@ -110,9 +113,11 @@ static void options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_http
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
     SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     SET(CURLOPT_FOLLOWLOCATION, o->max_redirects >= 0 ? 1L : 0L);
-    SET(CURLOPT_MAXREDIRS, o->max_redirects > 0 ? (long)o->max_redirects : 10L);
-    SET(CURLOPT_TIMEOUT_MS, o->timeout_ms ? (long)o->timeout_ms : 30000L);
-    SET(CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms ? (long)o->connect_timeout_ms : 10000L);
+    SET(CURLOPT_MAXREDIRS,
+        o->max_redirects > 0 ? (long)o->max_redirects : CAFE_HTTP_DEFAULT_MAX_REDIRECTS);
+    SET(CURLOPT_TIMEOUT_MS, o->timeout_ms ? (long)o->timeout_ms : CAFE_HTTP_DEFAULT_TIMEOUT_MS);
+    SET(CURLOPT_CONNECTTIMEOUT_MS,
+        o->connect_timeout_ms ? (long)o->connect_timeout_ms : CAFE_HTTP_DEFAULT_CONNECT_TIMEOUT_MS);
     SET(CURLOPT_USERAGENT, o->user_agent ? o->user_agent : "cafe/" CAFE_VERSION_STRING);
     SET(CURLOPT_ACCEPT_ENCODING, ""); /* every encoding this libcurl can decode */
     SET(CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
@@ -189,9 +194,17 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
         return rc;
     }
     options_setup(x, t->url, o, https);
+    if (!o->resolve && (rc = cafe__http_dns_lines(c, t->pin ? t->pin : "", &x->resolve)) != 0) {
+        cafe__http_xfer_put(x);
+        return cafe__http_fail(t->res, rc, "out of memory for the resolve list");
+    }
+    if (!o->resolve && x->resolve) {
+        curl_easy_setopt(x->easy, CURLOPT_RESOLVE, x->resolve);
+        x->pinned = 1;
+    }
     x->errbuf[0] = '\0';
     x->refused[0] = '\0';
-    x->max_body = o->max_body ? o->max_body : CAFE__HTTP_MAX_BODY;
+    x->max_body = o->max_body ? o->max_body : CAFE_HTTP_DEFAULT_MAX_BODY;
     c->stats.curl_calls++;
     CURLMcode mc = curl_multi_add_handle(c->multi, x->easy);
     if (mc != CURLM_OK) {

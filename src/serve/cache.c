@@ -6,6 +6,7 @@
  * recently used go first. An entry older than --cache-ttl is fetched again. Entries are
  * reference-counted: a waiter woken after its entry was evicted still reads it. */
 #include "srv.h"
+#include "hash.h"
 #include "input.h"
 
 #include <inttypes.h>
@@ -32,10 +33,7 @@ void srv_cache_init(srv_cache_t *c) {
 }
 
 static uint64_t hash_of(const char *s) {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-    return h;
+    return hash_str(HASH_SEED, s);
 }
 
 static void entry_unref(srv_entry_t *e) {
@@ -269,12 +267,18 @@ void srv_title_get(srv_req_t *r, const char *url) {
         srv_reply_error(r, 400, "missing parameter: url");
         return;
     }
-    if (url_normalize(url, strlen(url), s->o.fetch.scheme, &key, &why) != 0) {
+    /* Most URLs are already in normal form: those are looked up as given, without a copy
+     * or curl's parser. */
+    size_t ulen = strlen(url);
+    int canonical = url_canonical(url, ulen);
+    key = NULL;
+    if (!canonical && url_normalize(url, ulen, s->o.fetch.scheme, &key, &why) != 0) {
         srv_reply_error(r, 400, why);
         return;
     }
-    uint64_t h = hash_of(key);
-    srv_entry_t *e = lookup(&s->cache, key, h);
+    const char *k = canonical ? url : key;
+    uint64_t h = hash_of(k);
+    srv_entry_t *e = lookup(&s->cache, k, h);
     if (e && !e->pending && srv_now(s) - e->fetched_ms >= s->o.cache_ttl_ms) {
         entry_drop(&s->cache, e); /* expired */
         e = NULL;
@@ -294,6 +298,10 @@ void srv_title_get(srv_req_t *r, const char *url) {
         return;
     }
     s->m.cache_misses++;
+    if (!key && !(key = strdup(url))) {
+        srv_reply_error(r, 503, "out of memory");
+        return;
+    }
     e = insert_pending(&s->cache, key, h);
     if (!e) {
         free(key);

@@ -2,6 +2,7 @@
 #ifndef CAFE_SERVE_JOB_H
 #define CAFE_SERVE_JOB_H
 
+#include "sink.h"
 #include "srv.h"
 
 enum { SRV_JOB_RUNNING, SRV_JOB_DONE, SRV_JOB_CANCELLED };
@@ -28,6 +29,8 @@ struct srv_job {
     long long created_unix;
     int write_error;
     cafe_group_t fetchers;
+    sink_t *sink; /* --db: the job's run in the database; NULL without */
+    char db_error[300];
     srv_req_t *waiting; /* results streams waiting for the next record */
 };
 
@@ -46,6 +49,11 @@ int srv_job_run(srv_t *s, srv_job_t *j);
 int srv_persist_create(srv_job_t *j);
 void srv_persist_end(srv_job_t *j);
 void srv_persist_forget(srv_job_t *j);
+/* --db (jobdb.c): start the job's run (from its runner task), write a record, finish. A
+ * failure cancels the job and is kept in db_error. */
+int srv_jobdb_start(srv_job_t *j);
+void srv_jobdb_write(srv_job_t *j, const record_t *rec);
+void srv_jobdb_finish(srv_job_t *j, int interrupted);
 /* Indexes record i found in the spool at offset off (len bytes of JSON), with its counts. */
 void srv_job_found(srv_job_t *j, size_t i, uint64_t off, size_t len, int failed);
 

@@ -178,8 +178,10 @@ static int worker(void *arg, void **value) {
             srv_fetch(j->srv, &rec);
         }
         /* Cut short by a cancel: no record; the URL stays unfinished. */
-        if (!(rec.error == CAFE_ECANCELED && (j->cancel || cafe_task_cancelled())))
+        if (!(rec.error == CAFE_ECANCELED && (j->cancel || cafe_task_cancelled()))) {
             store(j, i, &rec);
+            srv_jobdb_write(j, &rec);
+        }
         record_clear(&rec);
     }
     return 0;
@@ -191,11 +193,13 @@ static int runner(void *arg, void **value) {
     (void)value;
     size_t w = j->n < s->o.fetch.concurrency ? j->n : s->o.fetch.concurrency;
     cafe_task_opts_t to = {.name = "serve job worker", .stack_size = 0};
-    for (size_t k = 0; k < w; k++)
-        if (cafe_group_spawn(&j->fetchers, worker, j, &to) != 0)
-            break;
+    if (srv_jobdb_start(j) == 0)
+        for (size_t k = 0; k < w; k++)
+            if (cafe_group_spawn(&j->fetchers, worker, j, &to) != 0)
+                break;
     if (cafe_group_wait(&j->fetchers) != 0)
         j->cancel = 1;
+    srv_jobdb_finish(j, j->cancel || j->done < j->n);
     j->state = j->cancel || j->done < j->n ? SRV_JOB_CANCELLED : SRV_JOB_DONE;
     j->finished_ms = srv_now(s);
     s->jobs_running--;
@@ -356,6 +360,8 @@ static json_t *status_json(const srv_job_t *j) {
         "results", loc, "durable", s->o.data_dir != NULL);
     if (o && j->write_error)
         json_object_set_new(o, "error", json_string(strerror(j->write_error)));
+    else if (o && j->db_error[0])
+        json_object_set_new(o, "error", json_string(j->db_error));
     if (o)
         json_object_set_new(o, "restart",
                             json_string(s->o.data_dir

@@ -24,6 +24,7 @@ typedef struct srv_opts {
     size_t max_job_urls, max_body, max_jobs, max_connections, jobs_kept;
     uint64_t header_timeout_ms, request_timeout_ms, shutdown_grace_ms;
     const char *data_dir; /* job spools; NULL = an unlinked file in $TMPDIR */
+    const char *db;       /* --db SPEC: every job's records also go to this database */
     cli_opts_t fetch;     /* how each URL is fetched: `cafe titles`'s options */
 } srv_opts_t;
 
@@ -107,6 +108,8 @@ struct srv_req {
 };
 
 /* opts.c */
+/* Parses argv (argv[0] is "serve"): 0, 2 after a usage error on stderr, or -1 after --help
+ * (exit 0). */
 int srv_opts_parse(srv_opts_t *o, int argc, char **argv);
 
 /* httpd.c: libmicrohttpd on the loop. */

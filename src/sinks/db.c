@@ -78,11 +78,11 @@ static int db_start(sink_t *s) {
 
 /* The JSON record's text of a string field: NULL stays NULL, the rest made valid UTF-8. */
 static int text_of(const char *s, char **out) {
-    *out = s ? text_utf8_repair(s, strlen(s)) : NULL;
+    *out = s ? cafe_utf8_repair(s, strlen(s), NULL) : NULL;
     return s && !*out ? CAFE_ENOMEM : 0;
 }
 
-static int write_row(db_sink_t *d, const record_t *r) {
+int sink_db_write_record(sink_db_t *db, const record_t *r) {
     char *f[6] = {NULL};
     const char *src[6] = {r->url,          r->final_url, r->title,
                           r->content_type, r->charset,   r->error_msg};
@@ -101,11 +101,16 @@ static int write_row(db_sink_t *d, const record_t *r) {
                       .time_ms = r->time_ms,
                       .attempts = r->attempts};
     if (rc == 0)
-        rc = keep_receipt(d, r);
-    if (rc == 0 && (rc = sink_db_write(d->db, &row)) != 0)
-        d->n--; /* not taken: not to be settled */
+        rc = sink_db_write(db, &row);
     for (int i = 0; i < 6; i++)
         free(f[i]);
+    return rc;
+}
+
+static int write_row(db_sink_t *d, const record_t *r) {
+    int rc = keep_receipt(d, r);
+    if (rc == 0 && (rc = sink_db_write_record(d->db, r)) != 0)
+        d->n--; /* not taken: not to be settled */
     return rc;
 }
 

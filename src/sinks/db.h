@@ -3,11 +3,16 @@
 #define CAFE_SINKS_DB_H
 
 #include "sink.h"
+#include "sink_db.h"
 
 /* A sink writing to the database spec names (see sink_db_is_spec). options: the run's
  * options as JSON, kept in the runs table (copied; never a password). resume: continue the
  * table's latest run (its load_done gives that run's URLs) instead of beginning one. Nothing
  * is connected before load_done or start. 0 or CAFE_ENOMEM; free with sink_close. */
 int sink_db_sink_open(sink_t **out, const char *spec, const char *options, int resume);
+
+/* One record into db (sink_db_write), its strings made valid UTF-8 exactly as the JSON
+ * record makes them. For users of sink_db itself (`cafe queue results --db`). */
+int sink_db_write_record(sink_db_t *db, const record_t *r);
 
 #endif

@@ -120,7 +120,7 @@ static int begin_run(job_t *j) {
 }
 
 static int prepare_insert(job_t *j) {
-    char *sql = sink_insert_sql(j->l->qtable, 1, 0);
+    char *sql = sink_insert_sql(j->l->qtable, 0);
     if (!sql)
         return CAFE_ENOMEM;
     int rc = sqlite3_prepare_v3(j->l->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &j->l->ins, NULL);
@@ -135,7 +135,10 @@ static int do_open(void *arg) {
         SQLITE_OK)
         return fail(j, "cannot open");
     sqlite3_busy_timeout(l->db, 10000); /* another process holding the write lock briefly */
-    int rc = exec(j, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL", "setting WAL mode");
+    int rc = exec(j,
+                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; "
+                  "PRAGMA wal_autocheckpoint=8192",
+                  "setting WAL mode");
     char *create = rc == 0 ? sink_create_sql(l->qtable, 0) : NULL;
     if (rc == 0 && !create)
         rc = CAFE_ENOMEM;
@@ -157,6 +160,17 @@ static int do_open(void *arg) {
     return rc;
 }
 
+/* Numbers bound as integers (stored typed, no conversion), text as it is: the row outlives
+ * the step, so SQLite need not copy it. */
+static void bind(sqlite3_stmt *st, int i, const char *v, size_t c) {
+    if (!v)
+        sqlite3_bind_null(st, i);
+    else if (sink_columns[c].sqlite_type[0] == 'I')
+        sqlite3_bind_int64(st, i, strtoll(v, NULL, 10));
+    else
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC); /* text fields never point into buf */
+}
+
 static int do_insert(void *arg) {
     job_t *j = arg;
     lite_t *l = j->l;
@@ -164,11 +178,8 @@ static int do_insert(void *arg) {
     char buf[32];
     for (size_t r = 0; rc == 0 && r < j->n; r++) {
         sqlite3_reset(l->ins);
-        for (size_t c = 0; c < sink_ncolumns; c++) {
-            const char *v = sink_row_field(&j->rows[r], l->run, c, buf);
-            /* Text into an INTEGER column is stored as an integer (type affinity). */
-            sqlite3_bind_text(l->ins, (int)c + 1, v, -1, SQLITE_TRANSIENT);
-        }
+        for (size_t c = 0; c < sink_ncolumns; c++)
+            bind(l->ins, (int)c + 1, sink_row_field(&j->rows[r], l->run, c, buf), c);
         if (sqlite3_step(l->ins) != SQLITE_DONE)
             rc = fail(j, "writing");
     }

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define CHUNK (64 * 1024)
@@ -17,7 +18,7 @@ struct input {
     atomic_int aborted;
     size_t start, end; /* unread bytes are buf[start..end) */
     uint64_t lineno;
-    char head[64]; /* the start of an over-long line, kept while the rest is skipped */
+    char head[INPUT_LINE_SHOWN]; /* an over-long line's start, kept while the rest is skipped */
     char buf[CHUNK + INPUT_LINE_MAX];
 };
 
@@ -157,6 +158,8 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno) {
         }
         size_t n = nl ? (size_t)(nl - p) : avail;
         in->start += nl ? n + 1 : n;
+        if (in->lineno == 1 && n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+            p += 3, n -= 3;       /* a UTF-8 byte order mark, as editors on Windows write it */
         if (n > INPUT_LINE_MAX) { /* whole in the buffer, but still too long to be a URL */
             keep_head(in, p, line, len, lineno);
             return INPUT_TOO_LONG;
@@ -260,9 +263,64 @@ int url_canonical(const char *s, size_t n) {
     return 1;
 }
 
+/* The length of line's "scheme:" prefix (0 when none): letters, digits, '+', '-', '.' after a
+ * letter, then ':' not followed by a port ("example.com:8080/" is a host and a port). */
+static size_t scheme_prefix(const char *line, size_t len) {
+    size_t i = 0;
+    if (!len || !((line[0] | 0x20) >= 'a' && (line[0] | 0x20) <= 'z'))
+        return 0;
+    while (i < len && line[i] != ':') {
+        char c = line[i];
+        if (!((c | 0x20) >= 'a' && (c | 0x20) <= 'z') && !(c >= '0' && c <= '9') && c != '+' &&
+            c != '-' && c != '.')
+            return 0;
+        i++;
+    }
+    if (i == len)
+        return 0;
+    size_t d = i + 1;
+    while (d < len && line[d] >= '0' && line[d] <= '9')
+        d++;
+    int port = d > i + 1 && (d == len || line[d] == '/' || line[d] == '?' || line[d] == '#');
+    return port ? 0 : i + 1;
+}
+
+/* The text curl is given: the line itself when it has a scheme; else the default scheme
+ * before it ("example.com/x", and "//example.com/x" scheme-relative as in HTML). NULL when
+ * out of memory. */
+static char *with_scheme(const char *line, size_t len, const char *scheme) {
+    if (scheme_prefix(line, len))
+        return strndup(line, len);
+    const char *sep = len >= 2 && line[0] == '/' && line[1] == '/' ? ":" : "://";
+    size_t sl = strlen(scheme), pl = strlen(sep);
+    char *raw = malloc(sl + pl + len + 1);
+    if (raw) {
+        memcpy(raw, scheme, sl);
+        memcpy(raw + sl, sep, pl);
+        memcpy(raw + sl + pl, line, len);
+        raw[sl + pl + len] = '\0';
+    }
+    return raw;
+}
+
+/* A host with non-ASCII letters must convert to its ASCII form (IDNA, done by libcurl with
+ * libidn2, which needs a UTF-8 LC_CTYPE: the cafe tool sets it); the URL keeps the form
+ * written. */
+static int idn_ok(CURLU *u) {
+    char *host = NULL, *ace = NULL;
+    int ok = curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK;
+    for (const char *p = ok ? host : ""; *p; p++)
+        if ((unsigned char)*p >= 0x80) {
+            ok = curl_url_get(u, CURLUPART_HOST, &ace, CURLU_PUNYCODE) == CURLUE_OK;
+            break;
+        }
+    curl_free(ace);
+    curl_free(host);
+    return ok;
+}
+
 int url_normalize(const char *line, size_t len, const char *default_scheme, char **url,
                   const char **why) {
-    char *raw;
     *url = NULL;
     /* Most lines of a crawl list are already in curl's form: no parse needed (a parse is
      * ~14,000 instructions, 10% of the client's work per URL). */
@@ -275,17 +333,13 @@ int url_normalize(const char *line, size_t len, const char *default_scheme, char
         *why = "NUL byte in URL";
         return CAFE_EINVAL;
     }
-    /* No "scheme://": a bare host, as people write them. */
-    const char *sep = memmem(line, len, "://", 3);
-    if (sep) {
-        raw = strndup(line, len);
-    } else {
-        size_t sl = strlen(default_scheme);
-        raw = malloc(sl + 3 + len + 1);
-        if (raw)
-            memcpy(raw, default_scheme, sl), memcpy(raw + sl, "://", 3),
-                memcpy(raw + sl + 3, line, len), raw[sl + 3 + len] = 0;
+    size_t sp = scheme_prefix(line, len);
+    if (sp && !((sp == 5 && strncasecmp(line, "http:", 5) == 0) ||
+                (sp == 6 && strncasecmp(line, "https:", 6) == 0))) {
+        *why = "unsupported scheme (only http and https are fetched)";
+        return CAFE_EINVAL;
     }
+    char *raw = with_scheme(line, len, default_scheme);
     CURLU *u = curl_url();
     if (!raw || !u) {
         free(raw);
@@ -308,6 +362,9 @@ int url_normalize(const char *line, size_t len, const char *default_scheme, char
         rc = CAFE_EINVAL;
     } else if (!host_ok(u)) {
         *why = "bad host name";
+        rc = CAFE_EINVAL;
+    } else if (!idn_ok(u)) {
+        *why = "bad international host name (IDNA)";
         rc = CAFE_EINVAL;
     } else if (curl_url_get(u, CURLUPART_URL, &norm, 0) != CURLUE_OK || !(*url = strdup(norm))) {
         *why = "out of memory";

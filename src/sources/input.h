@@ -5,7 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define INPUT_LINE_MAX 8192 /* longer lines are reported as errors, not fetched */
+#define INPUT_LINE_MAX 8192   /* longer lines are reported as errors, not fetched */
+#define INPUT_LINE_SHOWN 1024 /* bytes of an over-long line kept to name it */
 
 typedef struct input input_t;
 
@@ -29,9 +30,10 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno);
  * # comments. */
 size_t input_line_trim(const char *s, size_t n, size_t *start);
 
-/* Normalises a URL line: a bare host ("example.com/x") gets default_scheme; only http and
- * https are accepted. On success *url is a malloc'd normalised URL. On failure returns a
- * negative code and *why a static message. */
+/* Normalises a URL line: a bare host ("example.com/x") and a scheme-relative one
+ * ("//example.com/x") get default_scheme; any other "scheme:" than http and https is refused;
+ * a Unicode host must convert to its ASCII form (IDNA) but is kept as written. On success *url is a
+ * malloc'd normalised URL. On failure returns a negative code and *why a static message. */
 int url_normalize(const char *line, size_t len, const char *default_scheme, char **url,
                   const char **why);
 /* Is s[0..n) an http(s) URL that url_normalize would return unchanged? Conservative: a

@@ -239,7 +239,32 @@ def test_gzip_bomb_capped():
 def test_gzip_broken():
     expect(U("/gzip-broken"), {"status": 200, "title": None, "content_type": "text/html",
                                "charset": None, "attempts": 1, "error": re.compile(
+                                   r"cannot decode the body \(Content-Encoding: gzip\): "
                                    r"Error while processing content unencoding: .*")})
+
+
+def unknown_coding_page():
+    yield (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: x-cafe\r\n"
+           b"Content-Length: 21\r\nConnection: close\r\n\r\n<title>Hidden</title>")
+
+
+def test_unknown_content_encoding_is_an_error():
+    # issue 15 item 13: a coding libcurl cannot decode is an error, not a page without title
+    srv = RawServer({"/coded": unknown_coding_page})
+    try:
+        expect(srv.url("/coded"), {"status": 200, "title": None, "error": re.compile(
+            r"cannot decode the body \(Content-Encoding: x-cafe\): .*")})
+    finally:
+        srv.close()
+
+
+def test_redirect_without_location_is_an_error():
+    # issue 15 item 13: a 3xx redirect with nowhere to go is not "ok, (no title)"
+    for st in (301, 302, 303, 307, 308):
+        expect(U(f"/status/{st}"), {"status": st, "title": None, "attempts": 1,
+                                    "error": f"HTTP {st} redirect without a Location"})
+    # without following redirects the 3xx is the result the user asked for
+    expect(U("/status/302"), {"status": 302, "error": None}, "--max-redirects", "0")
 
 
 # --- statuses and retries --------------------------------------------------------------------

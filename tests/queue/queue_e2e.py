@@ -74,7 +74,8 @@ def exactly_once(server, queue, urls):
 
 
 def summary_count(err):
-    line = [l for l in err.splitlines() if l.startswith("cafe: ") and " URLs in " in l]
+    line = [l for l in err.splitlines() if l.startswith("cafe: ") and
+            (" URLs in " in l or " URL in " in l)]
     assert line, err
     return int(line[-1].split()[1])
 

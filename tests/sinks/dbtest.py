@@ -6,7 +6,7 @@ import shutil
 import tempfile
 import time
 
-from harness import Nginx, cafe
+from harness import CAFE, Nginx, cafe
 
 
 def title(site, page):
@@ -45,7 +45,7 @@ HOSTILE = {
     "bad.html": b"<meta charset=utf-8><title>caf\xe9 \xff\xfe \xed\xa0\x80 ok</title>",
     "long.html": b"<meta charset=utf-8><title>" + "\u00e9x".encode() * 150000 + b"</title>",
     "none.html": b"<p>no title",
-    "quote.html": b"<meta charset=utf-8><title>it's \"quoted\"; DROP TABLE x; --</title>",
+    "quote.html": b"<meta charset=utf-8><title>it's \"quoted\" {a,b} \\\\ NULL; DROP TABLE x; --</title>",
 }
 
 
@@ -75,3 +75,19 @@ def check_hostile_titles(run_and_read):
         ng.close()
         lists.close()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def queue_with_results(rs, fx, name, n, sites):
+    """A Redis queue `name` whose results stream holds the records of n fixture URLs (pushed,
+    then fetched by one worker). Returns the URLs."""
+    urls = [fx.url(i % sites, f"/page/{i}") for i in range(n)]
+    lists = Lists()
+    try:
+        r = cafe("queue", "push", rs.url(name), lists.write(urls))
+        assert r.returncode == 0, r.stderr
+        r = cafe("titles", "-q", "--queue", rs.url(name))
+        assert r.returncode == 0, r.stderr
+    finally:
+        lists.close()
+    assert rs.cmd("XLEN", f"cafe:{{{name}}}:results") == n
+    return urls

@@ -7,6 +7,8 @@ import sys
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "queue"))
+from redis_server import RedisServer  # noqa: E402
 from harness import CAFE, Fixture, cafe, run_tests  # noqa: E402
 from pg_server import PgServer, pg_bin  # noqa: E402
 import dbtest  # noqa: E402
@@ -165,6 +167,27 @@ def test_hostile_titles_stored_as_json_holds_them():
         r = cafe("titles", "-q", "--db", spec(table), path, env=pg.env())
         return r, json.loads(pg.sql(f"SELECT json_object_agg(url, title) FROM {table}")[0][0])
     dbtest.check_hostile_titles(run_and_read)
+
+
+def test_queue_results_drain_deletes_only_what_committed():
+    rs = RedisServer()
+    try:
+        dbtest.queue_with_results(rs, fx, "q", 1200, SITES)
+        pg.sql("ALTER DATABASE cafe SET default_transaction_read_only = on", db="postgres")
+        try:
+            r = cafe("queue", "results", rs.url("q"), "--db", spec("exported"), "--drain",
+                     env=pg.env())
+            assert r.returncode == 2 and b"read-only" in r.stderr, r.stderr
+            assert rs.cmd("XLEN", "cafe:{q}:results") == 1200  # nothing committed: all kept
+        finally:
+            pg.sql("ALTER DATABASE cafe SET default_transaction_read_only = off", db="postgres")
+        r = cafe("queue", "results", rs.url("q"), "--db", spec("exported"), "--drain",
+                 env=pg.env())
+        assert r.returncode == 0, r.stderr
+        assert rs.cmd("XLEN", "cafe:{q}:results") == 0
+        assert count("exported") == 1200
+    finally:
+        rs.close()
 
 
 run_tests(globals(), cleanup=(fx.close, pg.close, lists.close))

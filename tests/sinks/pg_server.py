@@ -15,7 +15,8 @@ def pg_bin():
 
 
 class PgServer:
-    def __init__(self):
+    def __init__(self, durable=False):
+        """durable: fsync as a production server does (benchmarks); tests run without."""
         self.bin = pg_bin()
         self.dir = tempfile.mkdtemp(prefix="cafe-pg-")
         os.chmod(self.dir, 0o755)
@@ -30,7 +31,7 @@ class PgServer:
             f.write("local all secret scram-sha-256\nlocal all all trust\n")
         with open(os.path.join(self.data, "postgresql.conf"), "a") as f:
             f.write(f"listen_addresses = ''\nunix_socket_directories = '{self.dir}'\n"
-                    "fsync = off\nfull_page_writes = off\n")
+                    + ("" if durable else "fsync = off\nfull_page_writes = off\n"))
         self.start()
         self.sql("CREATE DATABASE cafe OWNER cafe", db="postgres")
         self.sql("CREATE ROLE secret LOGIN PASSWORD 'right'; GRANT ALL ON SCHEMA public TO secret;"

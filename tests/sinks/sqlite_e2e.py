@@ -8,6 +8,8 @@ import sys
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "queue"))
+from redis_server import RedisServer  # noqa: E402
 from harness import CAFE, Fixture, Skip, cafe, run_tests  # noqa: E402
 import dbtest  # noqa: E402
 
@@ -120,6 +122,25 @@ def test_disk_full_stops_then_resume_finishes():
     assert r.returncode == 0, r.stderr
     got = [x[0] for x in query(kept, "SELECT url FROM titles")]
     assert len(got) == len(set(got)) == 3000
+
+
+def test_queue_results_export_and_drain():
+    rs = RedisServer()
+    try:
+        urls = dbtest.queue_with_results(rs, fx, "q", 1500, SITES)
+        out = db_path("queue.sqlite")
+        r = cafe("queue", "results", rs.url("q"), "--db", "sqlite:" + out)
+        assert r.returncode == 0, r.stderr
+        assert rs.cmd("XLEN", "cafe:{q}:results") == 1500  # no --drain: kept
+        r = cafe("queue", "results", rs.url("q"), "--db", "sqlite:" + out, "--drain")
+        assert r.returncode == 0, r.stderr
+        assert rs.cmd("XLEN", "cafe:{q}:results") == 0
+        got = query(out, "SELECT run_id, url, title FROM titles")
+        assert len(got) == 3000 and {x[1] for x in got} == set(urls)  # two exports, two runs
+        assert sorted({x[0] for x in got}) == [1, 2]
+        assert all(x[2] and x[2].startswith("Site ") for x in got)
+    finally:
+        rs.close()
 
 
 run_tests(globals(), cleanup=(fx.close, lists.close))

@@ -1,0 +1,128 @@
+"""What a user feeds `cafe titles` (issue 15 items 2, 3, 4, 8, 16, 18, 19): IDN hosts, a BOM,
+-o naming the input, odd URL lines, long and NUL-bearing lines, and the summary line. Run by
+test_lines.sh inside a fresh network namespace, against the fixture on loopback."""
+import json
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
+from harness import Fixture, cafe, run_tests  # noqa: E402
+
+fx = Fixture("--sites", "2", "--size", "2000")
+PORT = fx.ports[0]
+tmp = tempfile.mkdtemp(prefix="cafe-lines-")
+
+
+def title(site, page):
+    return f"Site {site} page {page} \u2014 cafe fixture"
+
+
+def write(name, data):
+    path = os.path.join(tmp, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def run_json(path, *args):
+    r = cafe("titles", "-q", "--json", "--retries", "0", *args, path)
+    assert r.returncode == 0, r.stderr
+    return [json.loads(l) for l in r.stdout.decode().splitlines()]
+
+
+def test_idn_host_is_fetched_and_recorded_as_written():
+    # libcurl converts bücher.example to xn--bcher-kva.example (libidn2); the record keeps
+    # the URL as the user wrote it. LANG=C too: cafe reads its input as UTF-8 anyway.
+    lines = f"http://b\u00fccher.example:{PORT}/page/1\nb\u00fccher.example:{PORT}/page/2\n"
+    path = write("idn.txt", lines.encode())
+    pin = f"xn--bcher-kva.example:{PORT}:127.0.0.1"
+    for env in ({"LANG": "C", "LC_ALL": "C"}, {"LANG": "C.UTF-8"}):
+        r = cafe("titles", "-q", "--json", "--scheme", "http", "--resolve", pin, path,
+                 env=dict(os.environ, **env))
+        recs = [json.loads(l) for l in r.stdout.decode().splitlines()]
+        assert [x["title"] for x in recs] == [title(0, 1), title(0, 2)], (env, recs)
+        assert recs[0]["url"] == f"http://b\u00fccher.example:{PORT}/page/1", recs[0]
+    # a host that is not valid UTF-8 is a bad line, not a request (and resumes cleanly)
+    bad = write("badhost.txt", b"\xff\xfe\xfd\n")
+    recs = run_json(bad)
+    assert len(recs) == 1 and recs[0]["error"].startswith("invalid URL"), recs
+
+
+def test_resume_of_an_invalid_utf8_line_adds_nothing():
+    # issue 15 item 8: each resume used to add another record for this line
+    path = write("b.txt", b"\xff\xfe\xfd\n" + f"http://127.0.0.1:{PORT}/page/3\n".encode())
+    out = os.path.join(tmp, "b.jsonl")
+    r = cafe("titles", "-q", "--json", "-o", out, path)
+    assert r.returncode == 0, r.stderr
+    for _ in range(2):
+        r = cafe("titles", "--json", "--resume", "-o", out, path)
+        assert r.returncode == 0 and b"2 already done" in r.stderr, r.stderr
+    with open(out) as f:
+        assert len(f.read().splitlines()) == 2
+
+
+def test_bom_is_skipped():
+    path = write("bom.txt", b"\xef\xbb\xbf" + f"http://127.0.0.1:{PORT}/page/4\n".encode())
+    assert [x["title"] for x in run_json(path)] == [title(0, 4)]
+    # a BOM before a comment: still a comment, not a URL
+    path = write("bomc.txt", b"\xef\xbb\xbf# c\n" + f"http://127.0.0.1:{PORT}/page/5\n".encode())
+    assert [x["title"] for x in run_json(path)] == [title(0, 5)]
+
+
+def test_output_naming_the_input_is_refused():
+    data = f"http://127.0.0.1:{PORT}/page/6\n".encode()
+    path = write("same.txt", data)
+    link = os.path.join(tmp, "link.txt")
+    os.symlink(path, link)
+    for args in (["-o", path, path], ["-o", link, path], ["-o", path, link]):
+        r = cafe("titles", "--json", *args)
+        assert r.returncode == 2 and b"is the input file" in r.stderr, (args, r.stderr)
+        with open(path, "rb") as f:
+            assert f.read() == data
+    with open(path, "rb") as stdin:
+        r = cafe("titles", "--json", "-o", path, stdin=stdin)
+    assert r.returncode == 2 and b"is the input file" in r.stderr, r.stderr
+
+
+def test_odd_lines_get_clear_messages():
+    lines = ["javascript:alert(1)", "data:text/html,<title>x</title>", "mailto:a@b",
+             "ftp://127.0.0.1/x", f"//127.0.0.1:{PORT}/page/7", f"http:/127.0.0.1:{PORT}/page/8",
+             f"127.0.0.1:{PORT}/page/9", f"HTTP://127.0.0.1:{PORT}/page/10"]
+    recs = run_json(write("odd.txt", "\n".join(lines).encode() + b"\n"), "--scheme", "http")
+    assert [x["url"] for x in recs[:4]] == lines[:4], recs
+    for x in recs[:3]:
+        assert x["error"] == "invalid URL: unsupported scheme (only http and https are " \
+                             "fetched)", x
+    assert "scheme" in recs[3]["error"], recs[3]
+    # //host takes --scheme; the others are http URLs as written
+    assert [x["title"] for x in recs[4:]] == [title(0, p) for p in (7, 8, 9, 10)], recs[4:]
+    assert recs[4]["url"] == f"http://127.0.0.1:{PORT}/page/7", recs[4]
+
+
+def test_long_and_nul_lines_are_recorded_with_a_marked_cut():
+    long_line = "http://127.0.0.1/" + "a" * 9000
+    nul_line = b"http://127.0.0.1/x\x00tail"
+    path = write("long.txt", long_line.encode() + b"\n" + nul_line + b"\n")
+    recs = run_json(path)
+    assert len(recs) == 2, recs
+    assert recs[0]["url"] == long_line[:1024] + "\u2026", len(recs[0]["url"])
+    assert recs[0]["error"] == "invalid URL: line too long", recs[0]
+    assert recs[1]["url"] == "http://127.0.0.1/x\ufffdtail", recs[1]
+    assert recs[1]["error"] == "invalid URL: NUL byte in URL", recs[1]
+    out = os.path.join(tmp, "long.jsonl")
+    assert cafe("titles", "-q", "--json", "-o", out, path).returncode == 0
+    r = cafe("titles", "--json", "--resume", "-o", out, path)  # both found again
+    assert r.returncode == 0 and b"2 already done" in r.stderr, r.stderr
+
+
+def test_summary_grammar_and_write_errors():
+    path = write("one.txt", f"http://127.0.0.1:{PORT}/page/11\n".encode())
+    r = cafe("titles", path)
+    assert r.stderr.decode().startswith("cafe: 1 URL in "), r.stderr
+    r = cafe("titles", "--csv", "-o", "/dev/full", path)
+    assert r.returncode == 2 and b"/dev/full" in r.stderr, r.stderr
+    assert b"URLs in" not in r.stderr and b"URL in" not in r.stderr, r.stderr
+
+
+run_tests(globals(), cleanup=[fx.close])
