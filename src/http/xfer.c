@@ -1,6 +1,5 @@
-/* Transfers: pooled curl easy handles, their per-try setup, and the body path with the early
- * stop policy. Runs on the loop's stack (setup through cafe__loop_call, the rest inside curl's
- * callbacks). */
+/* Transfers: pooled curl easy handles and their per-try setup (the body path is body.c).
+ * Runs on the loop's stack. */
 #include "http/internal.h"
 #include "http/parse.h"
 
@@ -94,13 +93,16 @@ static int slist_set(struct curl_slist **list, const char *const *lines) {
     return 0;
 }
 
-#define SET(opt, val) (n++, curl_easy_setopt(e, opt, val))
+/* Sets one option, keeping the first refusal: an option this libcurl lacks (the build
+ * requires 7.85 for CURLOPT_PROTOCOLS_STR), a bad value, out of memory. */
+#define SET(opt, val) (n++, rc = rc != CURLE_OK ? rc : curl_easy_setopt(e, opt, val))
 
-static void options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_http_opts_t *o,
-                        int https) {
+static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_http_opts_t *o,
+                            int https) {
     cafe__http_client_t *c = x->c;
     CURL *e = x->easy;
     unsigned n = 0;
+    CURLcode rc = CURLE_OK;
     const char *proxy = https ? c->proxy_https : c->proxy_http;
     SET(CURLOPT_PRIVATE, x);
     SET(CURLOPT_URL, t_url);
@@ -139,10 +141,12 @@ static void options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_http
         SET(CURLOPT_RESOLVE, x->resolve);
     SET(CURLOPT_WRITEFUNCTION, cafe__http_on_write);
     SET(CURLOPT_WRITEDATA, x);
-    cafe__http_io_setopts(x);
-    if (o->no_private)
-        cafe__http_private_setopts(x);
+    if (rc == CURLE_OK)
+        rc = cafe__http_io_setopts(x);
+    if (rc == CURLE_OK && o->no_private)
+        rc = cafe__http_private_setopts(x);
     c->stats.curl_calls += n + 4;
+    return rc;
 }
 
 #undef SET
@@ -161,20 +165,22 @@ static void profile_of(cafe__http_profile_t *p, const cafe_http_opts_t *o, int h
     p->connect_timeout_ms = o->connect_timeout_ms;
 }
 
-/* Sets x up for url: only the URL when the handle's options fit already, else all of them. */
-static void options_setup(cafe__http_xfer_t *x, const char *url, const cafe_http_opts_t *o,
-                          int https) {
+/* Sets x up for url: only the URL when the handle's options fit already, else all of them.
+ * After a refusal the handle's options are unknown: the next use sets them all again. */
+static CURLcode options_setup(cafe__http_xfer_t *x, const char *url, const cafe_http_opts_t *o,
+                              int https) {
     cafe__http_profile_t p;
     profile_of(&p, o, https);
     x->c->stats.curl_calls++;
-    if (p.valid && memcmp(&p, &x->profile, sizeof(p)) == 0) {
-        curl_easy_setopt(x->easy, CURLOPT_URL, url);
-        return;
-    }
+    if (p.valid && memcmp(&p, &x->profile, sizeof(p)) == 0)
+        return curl_easy_setopt(x->easy, CURLOPT_URL, url);
     if (x->profile.used)
         curl_easy_reset(x->easy);
-    options_set(x, url, o, https);
+    CURLcode rc = options_set(x, url, o, https);
     x->profile = p;
+    if (rc != CURLE_OK)
+        x->profile.valid = 0;
+    return rc;
 }
 
 int cafe__http_xfer_start(cafe__http_try_t *t) {
@@ -190,7 +196,12 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
         cafe__http_xfer_put(x);
         return rc;
     }
-    options_setup(x, t->url, o, https);
+    CURLcode cc = options_setup(x, t->url, o, https);
+    if (cc != CURLE_OK) {
+        cafe__http_xfer_put(x);
+        return cafe__http_fail(t->res, CAFE_EHTTP_CURL, "curl_easy_setopt: %s",
+                               curl_easy_strerror(cc));
+    }
     x->errbuf[0] = '\0';
     x->refused[0] = '\0';
     x->max_body = o->max_body ? o->max_body : CAFE_HTTP_DEFAULT_MAX_BODY;
