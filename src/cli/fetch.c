@@ -78,6 +78,8 @@ int cli_fetch(const cli_opts_t *o, record_t *r) {
         if (cafe_title_finish(s.title) == 1)
             r->title = keep(cafe_title_text(s.title, NULL), 0, &oom);
         r->charset = keep(cafe_title_encoding(s.title), 0, &oom);
+        r->charset_source =
+            keep(cafe_charset_source_name(cafe_title_charset_source(s.title)), 0, &oom);
     }
     if (rc != 0)
         record_fail(r, rc, "%s", res.message[0] ? res.message : cafe_strerror(rc));
@@ -103,6 +105,8 @@ int cli_error_kind(int error, long status) {
     case CAFE_EHTTP_CLOSED:
         return CLI_KIND_CONNECT;
     case CAFE_EHTTP_DNS:
+    case CAFE_EDNS_TIMEOUT:
+    case CAFE_EDNS_SERVFAIL:
         return CLI_KIND_DNS;
     case CAFE_EHTTP_TLS:
         return CLI_KIND_TLS;

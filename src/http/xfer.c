@@ -41,6 +41,9 @@ void cafe__http_xfer_put(cafe__http_xfer_t *x) {
     curl_slist_free_all(x->resolve);
     free(x->body);
     x->headers = x->resolve = NULL;
+    if (x->pinned) /* the list is gone: curl must not look at it again */
+        curl_easy_setopt(x->easy, CURLOPT_RESOLVE, NULL);
+    x->pinned = 0;
     x->body = NULL;
     x->body_len = x->body_cap = x->kept = 0;
     x->started = x->stopping = x->aborted = x->oom = 0;
@@ -183,6 +186,13 @@ static CURLcode options_setup(cafe__http_xfer_t *x, const char *url, const cafe_
     return rc;
 }
 
+/* A transfer curl refused an option for goes back to the pool; the try fails with curl's
+ * words. */
+static int setup_failed(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cc) {
+    cafe__http_xfer_put(x);
+    return cafe__http_fail(t->res, CAFE_EHTTP_CURL, "curl_easy_setopt: %s", curl_easy_strerror(cc));
+}
+
 int cafe__http_xfer_start(cafe__http_try_t *t) {
     cafe__http_client_t *c = t->c;
     const cafe_http_opts_t *o = t->opts;
@@ -197,10 +207,16 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
         return rc;
     }
     CURLcode cc = options_setup(x, t->url, o, https);
-    if (cc != CURLE_OK) {
+    if (cc != CURLE_OK)
+        return setup_failed(x, t, cc);
+    if (!o->resolve && (rc = cafe__http_dns_lines(c, t->pin ? t->pin : "", &x->resolve)) != 0) {
         cafe__http_xfer_put(x);
-        return cafe__http_fail(t->res, CAFE_EHTTP_CURL, "curl_easy_setopt: %s",
-                               curl_easy_strerror(cc));
+        return cafe__http_fail(t->res, rc, "out of memory for the resolve list");
+    }
+    if (!o->resolve && x->resolve) {
+        if ((cc = curl_easy_setopt(x->easy, CURLOPT_RESOLVE, x->resolve)) != CURLE_OK)
+            return setup_failed(x, t, cc);
+        x->pinned = 1;
     }
     x->errbuf[0] = '\0';
     x->refused[0] = '\0';
