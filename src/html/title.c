@@ -249,6 +249,10 @@ static void verdict(cafe_title_t *t) {
  * goes to the detector; once the title needs a verdict and it can be given, it is (at the
  * end of the page, cafe_title_finish gives it). */
 static void gather(cafe_title_t *t, const unsigned char *p, size_t n) {
+    if (t->want_verdict && !t->done && utf8_title(t)) {
+        verdict(t); /* UTF-8 needs no more evidence: spare copying this chunk */
+        return;
+    }
     if (t->collecting) {
         const unsigned char *from = t->ev_from ? t->ev_from : p;
         cafe__html_detect_feed(&t->det, from, n - (size_t)(from - p));

@@ -6,13 +6,21 @@
  * call with nothing joined and nothing registered. A task can have one waiter at a time
  * (its joiner slot); waiting on "the first of several" registers one wait record in the
  * joiner slot of each of them and takes it back out of all of them afterwards. */
-#include "runtime/internal.h"
+#include "runtime/handle.h"
 
-/* Stands in a joiner slot while a handle list is checked, to find duplicates. */
-static cafe__wait_t mark;
+/* Tasks of a handle list are marked while it is checked, to find one listed twice. */
+static void unmark(cafe_task_t *const *tasks, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        cafe__task_t *t = cafe__task_from(tasks[i]);
+        if (t)
+            t->marked = 0;
+    }
+}
 
-/* Checks tasks[0..n) (NULL entries allowed when skip_null). Returns the number of tasks,
- * or CAFE_EINVAL / CAFE_EBUSY / CAFE_ENOTASK (outside a task, for one not finished). */
+/* Checks tasks[0..n) (NULL entries allowed when skip_null) and leaves each checked task
+ * marked, so that one listed twice is caught. Returns the number of
+ * tasks, or CAFE_EINVAL / CAFE_EBUSY / CAFE_ENOTASK (outside a task, for one not finished)
+ * with every mark taken back. The caller takes the marks back with unmark or as it joins. */
 static long check_handles(cafe_task_t *const *tasks, size_t n, int skip_null) {
     cafe__task_t *self = cafe__running();
     long rc = 0;
@@ -21,22 +29,19 @@ static long check_handles(cafe_task_t *const *tasks, size_t n, int skip_null) {
         cafe__task_t *t = cafe__task_from(tasks[i]);
         if (!tasks[i] && skip_null)
             continue;
-        if (!cafe__task_joinable(t) || t == self || t->joiner == &mark)
+        if (!cafe__task_joinable(t) || t == self || t->marked)
             rc = CAFE_EINVAL;
         else if (t->joiner)
             rc = CAFE_EBUSY;
         else if (!self && t->state != CAFE__DONE)
             rc = CAFE_ENOTASK;
         else {
-            t->joiner = &mark;
+            t->marked = 1;
             rc++;
         }
     }
-    for (size_t j = 0; j < i; j++) { /* unmark what the loop marked */
-        cafe__task_t *t = cafe__task_from(tasks[j]);
-        if (t && t->joiner == &mark)
-            t->joiner = NULL;
-    }
+    if (rc < 0)
+        unmark(tasks, i);
     return rc;
 }
 
@@ -57,12 +62,15 @@ int cafe_task_gather(cafe_task_t *const *tasks, size_t n, cafe_result_t *results
     int rc = 0;
     size_t i = 0;
     for (; i < n; i++) {
-        rc = cafe__task_join(cafe__task_from(tasks[i]), &results[i], 1);
+        cafe__task_t *t = cafe__task_from(tasks[i]);
+        t->marked = 0;
+        rc = cafe__task_join(t, &results[i], 1);
         if (rc != 0)
             break;
     }
     if (rc == 0)
         return 0;
+    unmark(tasks + i, n - i);
     /* Interrupted: nothing may keep running behind the caller's back, and no result may be
      * lost. Cancel what is left, then wait for all of it. */
     cancel_live(tasks + i, n - i);
@@ -108,6 +116,7 @@ int cafe_task_wait_any(cafe_task_t *const *tasks, size_t n, size_t *index) {
     long live = check_handles(tasks, n, 1);
     if (live <= 0)
         return live == 0 ? CAFE_EINVAL : (int)live;
+    unmark(tasks, n);
     size_t i;
     while ((i = first_done(tasks, n)) == n) {
         if (!cafe__running())
@@ -146,6 +155,7 @@ int cafe_task_gather_failfast(cafe_task_t *const *tasks, size_t n, cafe_result_t
     long checked = check_handles(tasks, n, 0);
     if (checked < 0)
         return (int)checked;
+    unmark(tasks, n);
     /* A joined handle is stale: the live handles of tasks[] are exactly those still due. */
     int failure = 0, interrupted = 0;
     for (size_t left = n; left > 0;) {

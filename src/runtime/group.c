@@ -5,7 +5,7 @@
  * still has children, since the group usually lives in that task's frame and the children
  * would write into it once it is dead. The owner counts its groups with live children
  * (open_groups); task_entry checks the count when the task's function returns. */
-#include "runtime/internal.h"
+#include "runtime/handle.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -88,6 +88,7 @@ struct cafe__task {
     uint8_t shielded;     /* inside cafe_shield_begin/end: cancellation held back */
     uint8_t daemon;       /* CAFE_TASK_DAEMON: cancelled silently when main returns */
     uint8_t reaped;       /* cancelled because main returned: its ECANCELED is not a failure */
+    uint8_t marked;       /* listed in the handle list being checked (gather.c) */
     uint32_t open_groups; /* groups this task initialised that still have live children */
     cafe__wait_t *wait;   /* the wait this task is parked on, or NULL */
     int wake_code;
@@ -114,6 +115,7 @@ struct cafe_loop {
     uv_loop_t uv;
     cafe__ctx_t main_ctx; /* the loop's own stack while a task runs */
     cafe__task_t *current;
+    cafe__task_t *main_task; /* of the current cafe_loop_run */
     cafe__task_t *ready_head, *ready_tail;
     cafe__task_t *handles; /* live handles: spawned, not yet joined or released */
     cafe__task_t *pool_head, *pool_tail;
@@ -148,7 +150,10 @@ int cafe__loop_at_close(cafe_loop_t *loop, void (*fn)(void *), void *arg);
 
 /* Thread-local: the loop running on this thread. The one piece of global state, like
  * asyncio's running loop; it only points at the loop object. */
-cafe_loop_t *cafe__loop_tls(void);
+extern _Thread_local cafe_loop_t *cafe__tls_loop __attribute__((tls_model("initial-exec")));
+static inline cafe_loop_t *cafe__loop_tls(void) {
+    return cafe__tls_loop;
+}
 
 /* The loop's clock in ms, like uv_now but refreshed first when the loop skipped libuv on
  * turns where nothing in it was alive. Use it instead of uv_now before arming a timer. */
@@ -164,17 +169,14 @@ static inline cafe__task_t *cafe__running(void) {
 void cafe__ready_push(cafe_loop_t *loop, cafe__task_t *t);
 void cafe__switch_to_loop(cafe__task_t *t);
 /* Puts the running task t at the back of the run queue and lets the others run once. */
-void cafe__yield_once(cafe__task_t *t);
+static inline void cafe__yield_once(cafe__task_t *t) {
+    cafe__ready_push(t->loop, t);
+    cafe__switch_to_loop(t);
+}
+/* cafe_loop_run's end of main (loop.c): cancels and names the tasks still running. */
+void cafe__loop_reap(cafe_loop_t *loop);
 
-/* Handles (handle.c). */
-/* A fresh struct from the pool (or calloc) with its slot, or NULL. */
-cafe__task_t *cafe__task_struct_get(cafe_loop_t *loop);
-/* Back to the pool: every handle of it goes stale. */
-void cafe__task_struct_put(cafe_loop_t *loop, cafe__task_t *t);
-/* The struct behind a handle of the running loop, or NULL for NULL, stale or foreign ones. */
-cafe__task_t *cafe__task_from(cafe_task_t *h);
-/* The handle of t as it is now. */
-cafe_task_t *cafe__task_handle(const cafe__task_t *t);
+/* Handles: handle.h (inline hot paths) and handle.c. */
 void cafe__task_free_all(cafe_loop_t *loop);
 
 /* Interruptions. The code a suspending call of t must return at once, CAFE_ECANCELED or
@@ -208,7 +210,9 @@ int cafe__resolve(const char *host, int port, struct sockaddr_storage *out, int 
 int cafe__task_spawn(cafe__task_t **out, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts);
 int cafe__task_join(cafe__task_t *t, cafe_result_t *result, int interruptible);
 /* A handle the caller may join: live, not detached, not a group's. */
-int cafe__task_joinable(const cafe__task_t *t);
+static inline int cafe__task_joinable(const cafe__task_t *t) {
+    return t && !t->detached && !t->group;
+}
 void cafe__task_release(cafe__task_t *t);
 /* cafe_task_cancel on a struct: sets the sticky flag and interrupts an unshielded wait. */
 void cafe__task_cancel(cafe__task_t *t);

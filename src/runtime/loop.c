@@ -9,14 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static _Thread_local cafe_loop_t *tls_loop;
-
-cafe_loop_t *cafe__loop_tls(void) {
-    return tls_loop;
-}
+/* Initial-exec: one instruction to read it, and libcafe is linked, not dlopen'ed late. */
+_Thread_local cafe_loop_t *cafe__tls_loop __attribute__((tls_model("initial-exec")));
 
 cafe_loop_t *cafe_loop_current(void) {
-    return tls_loop;
+    return cafe__tls_loop;
 }
 
 void *cafe_loop_uv(cafe_loop_t *loop) {
@@ -97,11 +94,6 @@ void cafe__switch_to_loop(cafe__task_t *t) {
     cafe__asan_finish(t->asan_fake, &loop->asan_main_bottom, &loop->asan_main_size);
 }
 
-void cafe__yield_once(cafe__task_t *t) {
-    cafe__ready_push(t->loop, t);
-    cafe__switch_to_loop(t);
-}
-
 /* Loop side: runs t until it parks, yields or finishes; serves its cafe__loop_call requests
  * in between. */
 static void resume(cafe_loop_t *loop, cafe__task_t *t) {
@@ -128,7 +120,7 @@ static void resume(cafe_loop_t *loop, cafe__task_t *t) {
 }
 
 int cafe__loop_call(int (*fn)(void *arg), void *arg) {
-    cafe_loop_t *loop = tls_loop;
+    cafe_loop_t *loop = cafe__tls_loop;
     cafe__task_t *t = loop ? loop->current : NULL;
     if (!t)
         return fn(arg);
@@ -175,9 +167,10 @@ static int still_running(const cafe__task_t *t) {
     return t->stack && t->state != CAFE__DONE;
 }
 
-/* asyncio.run's end: main returned, so cancel every task still running (they are waited
- * for by the run loop), naming those not marked CAFE_TASK_DAEMON. */
-static void reap_leftovers(cafe_loop_t *loop) {
+/* asyncio.run's end: main returned, so cancel every task still running (the run loop waits
+ * for them), naming those not marked CAFE_TASK_DAEMON. Called by the main task as it ends,
+ * so that the run loop's turns need no check of their own. */
+void cafe__loop_reap(cafe_loop_t *loop) {
     size_t named = 0;
     for (cafe__task_t *t = loop->all; t; t = t->all_next)
         named += still_running(t) && !t->daemon;
@@ -215,23 +208,18 @@ static void report_unjoined(cafe_loop_t *loop) {
 int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *result) {
     if (loop->running)
         return CAFE_EBUSY;
-    cafe_loop_t *outer = tls_loop;
-    tls_loop = loop;
+    cafe_loop_t *outer = cafe__tls_loop;
+    cafe__tls_loop = loop;
     loop->running = 1;
     void *altstack = cafe__overflow_arm();
     cafe__task_t *main_task;
     cafe_task_opts_t opts = {.name = "main"};
     int rc = cafe__task_spawn(&main_task, fn, arg, &opts);
-    int reaped = 0;
+    loop->main_task = rc == 0 ? main_task : NULL;
     while (rc == 0 && loop->live > 0) {
         run_ready(loop);
         if (loop->live == 0)
             break;
-        if (!reaped && main_task->state == CAFE__DONE) {
-            reaped = 1;
-            reap_leftovers(loop);
-            continue;
-        }
         if (!loop->ready_head) {
             /* About to block: a good time for syscalls. */
             cafe__stacks_trim(&loop->stacks, uv_now(&loop->uv));
@@ -250,10 +238,11 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
     }
     if (rc == 0)
         rc = cafe__task_join(main_task, result, 0);
+    loop->main_task = NULL;
     report_unjoined(loop);
     cafe__overflow_disarm(altstack);
     loop->running = 0;
-    tls_loop = outer;
+    cafe__tls_loop = outer;
     return rc;
 }
 

@@ -1,5 +1,5 @@
 /* Tasks: spawn, run, finish, join, cancel. */
-#include "runtime/internal.h"
+#include "runtime/handle.h"
 #include "runtime/asan.h"
 
 #include <stdlib.h>
@@ -52,6 +52,8 @@ static void task_entry(void *p) {
     t->state = CAFE__DONE;
     t->finished = ++loop->finished;
     loop->live--;
+    if (t == loop->main_task && loop->live > 0)
+        cafe__loop_reap(loop);
     if (t->joiner)
         cafe__wake(t->joiner, 0);
     t->joiner = NULL;
@@ -74,7 +76,9 @@ static size_t stack_size_for(const cafe_loop_t *loop, const cafe_task_opts_t *op
     return size < CAFE_STACK_MIN ? CAFE_STACK_MIN : size;
 }
 
-int cafe__task_spawn(cafe__task_t **out, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts) {
+/* The body of both spawns, inline in each: spawn + join is the runtime's hottest pair. */
+__attribute__((always_inline)) static inline int
+spawn_struct(cafe__task_t **out, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts) {
     cafe_loop_t *loop = cafe__loop_tls();
     if (!loop)
         return CAFE_ENOTASK;
@@ -94,7 +98,7 @@ int cafe__task_spawn(cafe__task_t **out, cafe_task_fn fn, void *arg, const cafe_
     t->arg = arg;
     t->name = opts ? opts->name : NULL;
     t->result = (cafe_result_t){0, NULL};
-    t->cancelled = t->detached = t->timer_armed = t->shielded = t->reaped = 0;
+    t->cancelled = t->detached = t->timer_armed = t->shielded = t->reaped = t->marked = 0;
     t->daemon = opts && (opts->flags & CAFE_TASK_DAEMON);
     t->open_groups = 0;
     t->wait = NULL;
@@ -111,18 +115,18 @@ int cafe__task_spawn(cafe__task_t **out, cafe_task_fn fn, void *arg, const cafe_
     return 0;
 }
 
+int cafe__task_spawn(cafe__task_t **out, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts) {
+    return spawn_struct(out, fn, arg, opts);
+}
+
 int cafe_task_spawn(cafe_task_t **out, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts) {
     cafe__task_t *t;
     if (!out)
         return cafe__loop_tls() ? CAFE_EINVAL : CAFE_ENOTASK;
-    int rc = cafe__task_spawn(&t, fn, arg, opts);
+    int rc = spawn_struct(&t, fn, arg, opts);
     if (rc == 0)
         *out = cafe__task_handle(t);
     return rc;
-}
-
-int cafe__task_joinable(const cafe__task_t *t) {
-    return t && !t->detached && !t->group;
 }
 
 static int join_abort(cafe__wait_t *w) {

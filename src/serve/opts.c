@@ -1,261 +1,107 @@
-/* Options of `cafe serve`. Fetching options mean what they mean for `cafe titles`. */
+/* Options of `cafe serve`, as one table of the tool's option tables (src/cli/optab.h): the
+ * parser and --help come from it. Fetching options mean what they mean for `cafe titles`. */
+#include "serve.h"
 #include "srv.h"
 
-#include <getopt.h>
-#include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void usage(FILE *f) {
-    fputs("Usage: cafe serve [OPTIONS]\n"
-          "A title service: an HTTP API and a web page, on one cafe loop.\n"
-          "\n"
-          "  --listen HOST:PORT     address to bind (default 127.0.0.1:8080; port 0 picks one;\n"
-          "                         the first line on stdout says `listening on http://...`)\n"
-          "  --token T              require `Authorization: Bearer T` on every API call\n"
-          "                         (also $CAFE_SERVE_TOKEN); required off loopback\n"
-          "  --allow-private        fetch private, loopback and link-local addresses too\n"
-          "                         (default: refused, as --no-private)\n"
-          "  --cache-ttl S          seconds a fetched title is served from memory (default 300)\n"
-          "  --cache-size BYTES     memory for cached titles (default 67108864)\n"
-          "  --max-body BYTES       request body limit (default 16777216)\n"
-          "  --max-job-urls N       URLs per job (default 100000)\n"
-          "  --max-jobs N           jobs running at once (default 4)\n"
-          "  --jobs-kept N          finished jobs kept for their results (default 64)\n"
-          "  --max-connections N    client connections at once (default 1024)\n"
-          "  --header-timeout S     a request's head must arrive within S s (default 10)\n"
-          "  --request-timeout S    its body within S s more (default 30)\n"
-          "  --shutdown-grace S     on SIGINT/SIGTERM, jobs may run S s more (default 10)\n"
-          "  --data-dir DIR         keep jobs in DIR: they survive a restart, and unfinished\n"
-          "                         ones resume (default: temporary files, lost at exit)\n"
-          "  --db SPEC              also write every job's records to a database:\n"
-          "                         sqlite:PATH or postgresql://... (one run per job)\n"
-          "  -q, --quiet            no log on stderr\n"
-          "\n"
-          "Fetching (as cafe titles): -c N (default 100), --per-host N (8), --rate N,\n"
-          "  --host-interval MS, --timeout S (15), --connect-timeout S (5), --retries N (2),\n"
-          "  --max-redirects N (10), --max-bytes N (2097152), -A UA\n",
-          f);
-}
+#define F(field) offsetof(srv_opts_t, field)
+#define SECTION(title)                                                                             \
+    { CLI_OPT_SECTION, title, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL }
 
-enum {
-    O_LISTEN = 256,
-    O_TOKEN,
-    O_ALLOW_PRIVATE,
-    O_CACHE_TTL,
-    O_CACHE_SIZE,
-    O_MAX_BODY,
-    O_MAX_JOB_URLS,
-    O_MAX_JOBS,
-    O_JOBS_KEPT,
-    O_MAX_CONN,
-    O_HEADER_TIMEOUT,
-    O_REQUEST_TIMEOUT,
-    O_GRACE,
-    O_DATA_DIR,
-    O_DB,
-    O_PER_HOST,
-    O_RATE,
-    O_HOST_INTERVAL,
-    O_TIMEOUT,
-    O_CONNECT_TIMEOUT,
-    O_RETRIES,
-    O_MAX_REDIRECTS,
-    O_MAX_BYTES,
+static const cli_opt_t rows[] = {
+    SECTION("Service"),
+    {CLI_OPT_STRING, "listen", 0, "HOST:PORT", F(listen), 0, 0, 0, "127.0.0.1:8080", NULL, NULL,
+     "address to bind; port 0 picks a free one (the first\nstdout line says "
+     "`listening on http://HOST:PORT`)",
+     NULL},
+    {CLI_OPT_STRING, "token", 0, "T", F(token), 0, 0, 0, NULL, "$CAFE_SERVE_TOKEN", NULL,
+     "require `Authorization: Bearer T` on every API call;\nrequired to bind a non-loopback "
+     "address",
+     NULL},
+    {CLI_OPT_FLAG, "allow-private", 0, NULL, F(allow_private), 0, 0, 1, NULL, NULL, NULL,
+     "fetch private, loopback and link-local addresses too\n(refused by default: SSRF)", NULL},
+    {CLI_OPT_STRING, "data-dir", 0, "DIR", F(data_dir), 0, 0, 0, NULL, NULL, NULL,
+     "keep jobs in DIR: they survive a restart and unfinished\nones resume (default: "
+     "temporary files, lost at exit)",
+     NULL},
+    {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, NULL,
+     "also write every job's records to a database:\nsqlite:PATH or postgresql://... (one "
+     "run per job)",
+     NULL},
+    {CLI_OPT_FLAG, "quiet", 'q', NULL, F(quiet), 0, 0, 1, NULL, NULL, NULL, "no log on stderr",
+     NULL},
+    SECTION("Cache of GET /v1/title"),
+    {CLI_OPT_SECONDS, "cache-ttl", 0, "S", F(cache_ttl_ms), 0, 1e7, 0, "300", NULL, NULL,
+     "seconds a fetched title is served from memory", NULL},
+    {CLI_OPT_SIZE, "cache-size", 0, "BYTES", F(cache_bytes), 0, 1e12, 0, "67108864", NULL, NULL,
+     "memory for cached titles", NULL},
+    SECTION("Limits"),
+    {CLI_OPT_SIZE, "max-body", 0, "BYTES", F(max_body), 1, 1e11, 0, "16777216", NULL, NULL,
+     "request body limit", NULL},
+    {CLI_OPT_SIZE, "max-job-urls", 0, "N", F(max_job_urls), 1, 1e9, 0, "100000", NULL, NULL,
+     "URLs per job", NULL},
+    {CLI_OPT_SIZE, "max-jobs", 0, "N", F(max_jobs), 1, 1e6, 0, "4", NULL, NULL,
+     "jobs running at once", NULL},
+    {CLI_OPT_SIZE, "jobs-kept", 0, "N", F(jobs_kept), 1, 1e6, 0, "64", NULL, NULL,
+     "jobs kept for their results (the oldest finished go)", NULL},
+    {CLI_OPT_SIZE, "max-connections", 0, "N", F(max_connections), 1, 1e6, 0, "1024", NULL, NULL,
+     "client connections at once", NULL},
+    {CLI_OPT_SECONDS, "header-timeout", 0, "S", F(header_timeout_ms), 0.001, 1e6, 0, "10", NULL,
+     NULL, "a request's head must arrive within S seconds", NULL},
+    {CLI_OPT_SECONDS, "request-timeout", 0, "S", F(request_timeout_ms), 0.001, 1e6, 0, "30", NULL,
+     NULL, "its body within S seconds more", NULL},
+    {CLI_OPT_SECONDS, "shutdown-grace", 0, "S", F(shutdown_grace_ms), 0, 1e6, 0, "10", NULL, NULL,
+     "on SIGINT/SIGTERM, jobs may run S seconds more", NULL},
+    SECTION("Fetching (as cafe titles)"),
+    {CLI_OPT_SIZE, "concurrency", 'c', "N", F(fetch.concurrency), 1, 100000, 0, "100", NULL, NULL,
+     "URLs in flight at once, over every request and job", NULL},
+    {CLI_OPT_SIZE, "per-host", 0, "N", F(fetch.per_host), 1, 100000, 0, "8", NULL, NULL,
+     "connections per host", NULL},
+    {CLI_OPT_REAL, "rate", 0, "N", F(fetch.rate), 0.001, 1e6, 0, NULL, "unlimited", NULL,
+     "at most N requests per second overall", NULL},
+    {CLI_OPT_MS, "host-interval", 0, "MS", F(fetch.host_interval_ms), 0, 1e7, 0, "0", NULL, NULL,
+     "least time between two requests to one host", NULL},
+    {CLI_OPT_SECONDS, "timeout", 0, "S", F(fetch.timeout_ms), 0.001, 1e6, 0, "15", NULL, NULL,
+     "time limit of one attempt, in seconds", NULL},
+    {CLI_OPT_SECONDS, "connect-timeout", 0, "S", F(fetch.connect_timeout_ms), 0.001, 1e6, 0, "5",
+     NULL, NULL, "time limit of a connection's setup, in seconds", NULL},
+    {CLI_OPT_INT, "retries", 0, "N", F(fetch.retries), 0, 100, 0, "2", NULL, NULL,
+     "extra attempts after the first", NULL},
+    {CLI_OPT_INT, "max-redirects", 0, "N", F(fetch.max_redirects), 0, 1000, 0, "10", NULL, NULL,
+     "redirects followed at most (0: none)", NULL},
+    {CLI_OPT_SIZE, "max-bytes", 0, "N", F(fetch.max_bytes), 1, 1e12, 0, "2097152", NULL, NULL,
+     "body bytes read at most", NULL},
+    {CLI_OPT_STRING, "user-agent", 'A', "S", F(fetch.user_agent), 0, 0, 0, NULL,
+     "cafe/" CAFE_VERSION_STRING, NULL, "the User-Agent header", NULL},
+    {CLI_OPT_HELP, "help", 'h', NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print this help", NULL},
 };
 
-static const struct option longopts[] = {
-    {"listen", required_argument, NULL, O_LISTEN},
-    {"token", required_argument, NULL, O_TOKEN},
-    {"allow-private", no_argument, NULL, O_ALLOW_PRIVATE},
-    {"cache-ttl", required_argument, NULL, O_CACHE_TTL},
-    {"cache-size", required_argument, NULL, O_CACHE_SIZE},
-    {"max-body", required_argument, NULL, O_MAX_BODY},
-    {"max-job-urls", required_argument, NULL, O_MAX_JOB_URLS},
-    {"max-jobs", required_argument, NULL, O_MAX_JOBS},
-    {"jobs-kept", required_argument, NULL, O_JOBS_KEPT},
-    {"max-connections", required_argument, NULL, O_MAX_CONN},
-    {"header-timeout", required_argument, NULL, O_HEADER_TIMEOUT},
-    {"request-timeout", required_argument, NULL, O_REQUEST_TIMEOUT},
-    {"shutdown-grace", required_argument, NULL, O_GRACE},
-    {"data-dir", required_argument, NULL, O_DATA_DIR},
-    {"db", required_argument, NULL, O_DB},
-    {"concurrency", required_argument, NULL, 'c'},
-    {"per-host", required_argument, NULL, O_PER_HOST},
-    {"rate", required_argument, NULL, O_RATE},
-    {"host-interval", required_argument, NULL, O_HOST_INTERVAL},
-    {"timeout", required_argument, NULL, O_TIMEOUT},
-    {"connect-timeout", required_argument, NULL, O_CONNECT_TIMEOUT},
-    {"retries", required_argument, NULL, O_RETRIES},
-    {"max-redirects", required_argument, NULL, O_MAX_REDIRECTS},
-    {"max-bytes", required_argument, NULL, O_MAX_BYTES},
-    {"user-agent", required_argument, NULL, 'A'},
-    {"quiet", no_argument, NULL, 'q'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+const cli_optab_t srv_optab = {
+    "serve",
+    "serve [OPTIONS]",
+    "A title service: an HTTP API and a web page, on one cafe loop (see docs/serve.md).\n",
+    "SIGINT/SIGTERM: stop accepting, let jobs run --shutdown-grace, keep finished records,\n"
+    "exit 0. Exit 2: a usage error, or an address that cannot be bound.\n",
+    rows,
+    sizeof rows / sizeof rows[0],
 };
-
-static void defaults(srv_opts_t *o) {
-    memset(o, 0, sizeof(*o));
-    o->listen = "127.0.0.1:8080";
-    o->token = getenv("CAFE_SERVE_TOKEN");
-    if (o->token && !*o->token)
-        o->token = NULL;
-    o->cache_ttl_ms = 300000;
-    o->cache_bytes = 64u << 20;
-    o->max_body = 16u << 20;
-    o->max_job_urls = 100000;
-    o->max_jobs = 4;
-    o->jobs_kept = 64;
-    o->max_connections = 1024;
-    o->header_timeout_ms = 10000;
-    o->request_timeout_ms = 30000;
-    o->shutdown_grace_ms = 10000;
-    cli_opts_t *f = &o->fetch;
-    f->concurrency = 100;
-    f->per_host = 8;
-    f->timeout_ms = 15000;
-    f->connect_timeout_ms = 5000;
-    f->retries = 2;
-    f->max_redirects = 10;
-    f->max_bytes = 2u << 20;
-    f->scheme = "https";
-}
-
-/* A number in [min, max]; NaN fails too. */
-static int num(const char *s, double min, double max, double *out) {
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || !(v >= min && v <= max))
-        return -1;
-    *out = v;
-    return 0;
-}
-
-/* Seconds options, stored as milliseconds. */
-static uint64_t *seconds_field(srv_opts_t *o, int c) {
-    switch (c) {
-    case O_CACHE_TTL:
-        return &o->cache_ttl_ms;
-    case O_HEADER_TIMEOUT:
-        return &o->header_timeout_ms;
-    case O_REQUEST_TIMEOUT:
-        return &o->request_timeout_ms;
-    case O_GRACE:
-        return &o->shutdown_grace_ms;
-    case O_TIMEOUT:
-        return &o->fetch.timeout_ms;
-    case O_CONNECT_TIMEOUT:
-        return &o->fetch.connect_timeout_ms;
-    default:
-        return NULL;
-    }
-}
-
-static size_t *count_field(srv_opts_t *o, int c) {
-    switch (c) {
-    case O_CACHE_SIZE:
-        return &o->cache_bytes;
-    case O_MAX_BODY:
-        return &o->max_body;
-    case O_MAX_JOB_URLS:
-        return &o->max_job_urls;
-    case O_MAX_JOBS:
-        return &o->max_jobs;
-    case O_JOBS_KEPT:
-        return &o->jobs_kept;
-    case O_MAX_CONN:
-        return &o->max_connections;
-    case 'c':
-        return &o->fetch.concurrency;
-    case O_PER_HOST:
-        return &o->fetch.per_host;
-    case O_MAX_BYTES:
-        return &o->fetch.max_bytes;
-    default:
-        return NULL;
-    }
-}
-
-static int take_number(srv_opts_t *o, int c, const char *arg) {
-    double v;
-    uint64_t *ms = seconds_field(o, c);
-    size_t *n = count_field(o, c);
-    if (ms) {
-        if (num(arg, c == O_CACHE_TTL ? 0 : 0.001, 1e7, &v))
-            return -1;
-        *ms = (uint64_t)(v * 1000);
-    } else if (n) {
-        if (num(arg, c == O_CACHE_SIZE ? 0 : 1, 1e12, &v))
-            return -1;
-        *n = (size_t)v;
-    } else if (c == O_RATE || c == O_HOST_INTERVAL) {
-        if (num(arg, 0, 1e7, &v))
-            return -1;
-        if (c == O_RATE)
-            o->fetch.rate = v;
-        else
-            o->fetch.host_interval_ms = (uint64_t)v;
-    } else {
-        if (num(arg, 0, 100, &v))
-            return -1;
-        if (c == O_RETRIES)
-            o->fetch.retries = (int)v;
-        else
-            o->fetch.max_redirects = (int)v;
-    }
-    return 0;
-}
-
-static int take(srv_opts_t *o, int c, const char *arg) {
-    switch (c) {
-    case O_LISTEN:
-        o->listen = arg;
-        return 0;
-    case O_TOKEN:
-        o->token = *arg ? arg : NULL;
-        return 0;
-    case O_ALLOW_PRIVATE:
-        o->allow_private = 1;
-        return 0;
-    case O_DATA_DIR:
-        o->data_dir = arg;
-        return 0;
-    case O_DB:
-        o->db = arg;
-        return 0;
-    case 'A':
-        o->fetch.user_agent = arg;
-        return 0;
-    case 'q':
-        o->quiet = 1;
-        return 0;
-    default:
-        return take_number(o, c, arg);
-    }
-}
 
 int srv_opts_parse(srv_opts_t *o, int argc, char **argv) {
-    defaults(o);
-    opterr = 0;
-    optind = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "+c:A:qh", longopts, NULL)) != -1) {
-        if (c == 'h') {
-            usage(stdout);
-            return -1;
-        }
-        if (c == '?' || c == ':' || take(o, c, optarg) != 0) {
-            fprintf(stderr, "cafe serve: bad or missing value for option '%s'\n", argv[optind - 1]);
-            fputs("Try 'cafe serve --help' for more information.\n", stderr);
-            return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "cafe serve: unexpected argument '%s'\n", argv[optind]);
-        return 2;
-    }
+    memset(o, 0, sizeof(*o));
+    size_t nops;
+    int rc = cli_optab_parse(&srv_optab, o, argc, argv, 1, NULL, 0, &nops, NULL);
+    if (rc != 0)
+        return rc;
+    if (o->token && !*o->token)
+        o->token = NULL;
+    const char *env = getenv("CAFE_SERVE_TOKEN");
+    if (!o->token && env && *env)
+        o->token = env;
     o->fetch.no_private = !o->allow_private;
+    o->fetch.scheme = "https";
     o->fetch.fmt = RECORD_FMT_JSON;
     return 0;
 }

@@ -108,6 +108,8 @@ struct srv_req {
 };
 
 /* opts.c */
+/* Parses argv (argv[0] is "serve"): 0, 2 after a usage error on stderr, or -1 after --help
+ * (exit 0). */
 int srv_opts_parse(srv_opts_t *o, int argc, char **argv);
 
 /* httpd.c: libmicrohttpd on the loop. */

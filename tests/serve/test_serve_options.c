@@ -1,0 +1,93 @@
+/* `cafe serve`'s option table (src/serve/opts.c) against what users read: defaults pass their
+ * own checks, names are unique, and docs/cafe.1's SERVE option list is the one the table
+ * makes. After changing the table, CAFE_WRITE_MAN=1 build/tests/test_serve_options rewrites
+ * that part of docs/cafe.1. */
+#include "testutil.h"
+#include "serve.h"
+#include "srv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAN_BEGIN ".\\\" BEGIN SERVE OPTIONS"
+#define MAN_END ".\\\" END SERVE OPTIONS"
+
+static void test_defaults_parse_and_names_unique(void **state) {
+    (void)state;
+    char *argv[] = {"serve", NULL};
+    srv_opts_t o;
+    assert_int_equal(srv_opts_parse(&o, 1, argv), 0);
+    assert_string_equal(o.listen, "127.0.0.1:8080");
+    assert_int_equal(o.cache_ttl_ms, 300000);
+    assert_int_equal(o.fetch.concurrency, 100);
+    assert_int_equal(o.fetch.retries, 2);
+    assert_true(o.fetch.no_private);
+    for (size_t i = 0; i < srv_optab.n; i++) {
+        const cli_opt_t *a = &srv_optab.opts[i];
+        for (size_t j = i + 1; j < srv_optab.n && a->kind != CLI_OPT_SECTION; j++) {
+            const cli_opt_t *b = &srv_optab.opts[j];
+            if (b->kind == CLI_OPT_SECTION)
+                continue;
+            assert_string_not_equal(a->name, b->name);
+            assert_false(a->short_name && a->short_name == b->short_name);
+        }
+    }
+}
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *buf = malloc(1 << 20);
+    assert_non_null(buf);
+    size_t n = fread(buf, 1, (1 << 20) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static char *man_expected(void) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    fputs(MAN_BEGIN ": made from src/serve/opts.c's table; do not edit here.\n"
+                    ".\\\" After changing it: CAFE_WRITE_MAN=1 build/tests/test_serve_options\n",
+          f);
+    cli_optab_man(&srv_optab, f);
+    fputs(MAN_END "\n", f);
+    assert_int_equal(fclose(f), 0);
+    return text;
+}
+
+static void test_man_page_lists_the_table(void **state) {
+    (void)state;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/docs/cafe.1", getenv("CAFE_SOURCE_DIR"));
+    char *page = slurp(path), *want = man_expected();
+    char *begin = strstr(page, MAN_BEGIN), *end = begin ? strstr(begin, MAN_END) : NULL;
+    assert_non_null(begin);
+    assert_non_null(end);
+    end += strlen(MAN_END "\n");
+    if (getenv("CAFE_WRITE_MAN")) {
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        fprintf(f, "%.*s%s%s", (int)(begin - page), page, want, end);
+        assert_int_equal(fclose(f), 0);
+    } else {
+        size_t have = (size_t)(end - begin);
+        if (have != strlen(want) || memcmp(begin, want, have) != 0)
+            fail_msg("docs/cafe.1's SERVE option list differs from the table: run "
+                     "CAFE_WRITE_MAN=1 CAFE_SOURCE_DIR=%s build/tests/test_serve_options",
+                     getenv("CAFE_SOURCE_DIR"));
+    }
+    free(page);
+    free(want);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults_parse_and_names_unique),
+        cmocka_unit_test(test_man_page_lists_the_table),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
