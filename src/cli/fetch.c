@@ -95,6 +95,8 @@ int cli_error_kind(int error, long status) {
     case CAFE_EHTTP_CLOSED:
         return CLI_KIND_CONNECT;
     case CAFE_EHTTP_DNS:
+    case CAFE_EDNS_TIMEOUT:
+    case CAFE_EDNS_SERVFAIL:
         return CLI_KIND_DNS;
     case CAFE_EHTTP_TLS:
         return CLI_KIND_TLS;

@@ -44,6 +44,26 @@ static int address_ok(const char *a, size_t len) {
     return inet_pton(AF_INET, buf, bin) == 1 || inet_pton(AF_INET6, buf, bin) == 1;
 }
 
+/* --resolver: IP, IP:PORT, or [IPv6]:PORT. */
+static const char *resolver_check(const char *v) {
+    static const char *const form = "expected IP, IP:PORT or [IPv6]:PORT";
+    const char *end = v[0] == '[' ? strchr(v, ']') : NULL;
+    const char *port = end ? (end[1] == ':' ? end + 2
+                              : end[1]      ? v
+                                            : NULL)
+                       : strchr(v, ':') == strrchr(v, ':') && strchr(v, ':') ? strchr(v, ':') + 1
+                                                                             : NULL;
+    size_t len = end ? (size_t)(end - v) + 1 : port ? (size_t)(port - v) - 1 : strlen(v);
+    if (port == v || !address_ok(v, len))
+        return form;
+    long n = 0;
+    for (const char *p = port; p && *p; p++) {
+        if (*p < '0' || *p > '9' || (n = n * 10 + (*p - '0')) > 65535)
+            return form;
+    }
+    return port && (!*port || n < 1) ? form : NULL;
+}
+
 /* curl's HOST:PORT:ADDRESS[,ADDRESS...], numeric addresses, a port from 1 to 65535. */
 static const char *resolve_check(const char *v) {
     static const char *const form = "expected HOST:PORT:ADDRESS[,ADDRESS...]";
@@ -200,6 +220,15 @@ static const cli_opt_t rows[] = {
      "empty string for none. Without it, the environment is used as curl uses it:\n"
      "http_proxy (lower case only), https_proxy or HTTPS_PROXY, all_proxy or ALL_PROXY, and\n"
      "no_proxy or NO_PROXY for the hosts reached directly."},
+    {CLI_OPT_LIST, "resolver", 0, "IP[:PORT]", F(resolvers), 0, 0, 0, NULL, NULL, resolver_check,
+     "DNS server to ask instead of /etc/resolv.conf's\nnameservers; repeatable",
+     "DNS server to ask instead of the nameservers of /etc/resolv.conf (its search, ndots and\n"
+     "options still apply; /etc/hosts still wins); IPv6 as [ADDR]:PORT; repeatable. Names\n"
+     "are resolved on cafe's loop (c-ares), no thread per lookup; answers are cached for\n"
+     "their TTL, \"no such host\" for 5 minutes. A record's error says \"dns: no such\n"
+     "host\" (never retried), \"dns: timeout\" or \"dns: server failure\" (retried)."},
+    {CLI_OPT_SIZE, "dns-concurrency", 0, "N", F(dns_concurrency), 1, 100000, 0, "256", NULL, NULL,
+     "names resolved at once at most", NULL},
     {CLI_OPT_STRING, "scheme", 0, "S", F(scheme), 0, 0, 0, "https", NULL, cli_scheme_check,
      "scheme for bare hosts: https or http", NULL},
     {CLI_OPT_FLAG, "no-private", 0, NULL, F(no_private), 0, 0, 1, NULL, NULL, NULL,

@@ -30,11 +30,13 @@ typedef struct cli_opts {
     const char *ca_file;
     const char *proxy; /* -x; NULL: the environment's */
     cli_list_t headers, resolve;
-    const char *queue; /* --queue REDIS_URL: a worker of a shared queue (see queue.h) */
-    uint64_t lease_ms; /* --lease */
-    int follow;        /* --follow: wait for more URLs when the queue is empty */
-    const char *db;    /* --db SPEC (or -o PATH.sqlite): records go to a database */
-    int argc;          /* the command line, for the database's runs table */
+    cli_list_t resolvers;   /* --resolver IP[:PORT], repeatable */
+    size_t dns_concurrency; /* --dns-concurrency */
+    const char *queue;      /* --queue REDIS_URL: a worker of a shared queue (see queue.h) */
+    uint64_t lease_ms;      /* --lease */
+    int follow;             /* --follow: wait for more URLs when the queue is empty */
+    const char *db;         /* --db SPEC (or -o PATH.sqlite): records go to a database */
+    int argc;               /* the command line, for the database's runs table */
     char **argv;
 } cli_opts_t;
 

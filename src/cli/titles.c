@@ -199,6 +199,20 @@ static int start_ends(cli_run_t *run) {
     return rc;
 }
 
+/* --resolver and --dns-concurrency to the loop's resolver: c-ares' "IP:PORT,..." list. */
+static int dns_configure(const cli_opts_t *o) {
+    char servers[4096];
+    size_t len = 0;
+    for (size_t i = 0; i < o->resolvers.n && len + 64 < sizeof servers; i++) {
+        const char *r = o->resolvers.v[i];
+        int bare6 = r[0] != '[' && strchr(r, ':') != strrchr(r, ':');
+        len += (size_t)snprintf(servers + len, sizeof servers - len, bare6 ? "%s[%s]" : "%s%s",
+                                i ? "," : "", r);
+    }
+    cafe_dns_opts_t d = {.max_queries = o->dns_concurrency, .servers = len ? servers : NULL};
+    return cafe_dns_configure(NULL, &d);
+}
+
 static int run_main(void *arg, void **value) {
     cli_run_t *run = arg;
     cafe_http_limits_t lim = {.max_transfers = run->o->concurrency,
@@ -207,6 +221,8 @@ static int run_main(void *arg, void **value) {
                               .rate = run->o->rate,
                               .host_interval_ms = run->o->host_interval_ms};
     int rc = cafe_http_limits_set(NULL, &lim);
+    if (rc == 0)
+        rc = dns_configure(run->o);
     if (rc != 0) {
         fprintf(stderr, "cafe titles: cannot set the HTTP limits: %s\n", cafe_strerror(rc));
         run->setup_error = 1;

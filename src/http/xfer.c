@@ -42,6 +42,9 @@ void cafe__http_xfer_put(cafe__http_xfer_t *x) {
     curl_slist_free_all(x->resolve);
     free(x->body);
     x->headers = x->resolve = NULL;
+    if (x->pinned) /* the list is gone: curl must not look at it again */
+        curl_easy_setopt(x->easy, CURLOPT_RESOLVE, NULL);
+    x->pinned = 0;
     x->body = NULL;
     x->body_len = x->body_cap = x->kept = 0;
     x->started = x->stopping = x->aborted = x->oom = 0;
@@ -191,6 +194,14 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
         return rc;
     }
     options_setup(x, t->url, o, https);
+    if (!o->resolve && (rc = cafe__http_dns_lines(c, t->pin ? t->pin : "", &x->resolve)) != 0) {
+        cafe__http_xfer_put(x);
+        return cafe__http_fail(t->res, rc, "out of memory for the resolve list");
+    }
+    if (!o->resolve && x->resolve) {
+        curl_easy_setopt(x->easy, CURLOPT_RESOLVE, x->resolve);
+        x->pinned = 1;
+    }
     x->errbuf[0] = '\0';
     x->refused[0] = '\0';
     x->max_body = o->max_body ? o->max_body : CAFE_HTTP_DEFAULT_MAX_BODY;
