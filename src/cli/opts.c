@@ -119,10 +119,11 @@ const char *cli_scheme_check(const char *v) {
 static const cli_opt_t rows[] = {
     SECTION("Output"),
     {CLI_OPT_FLAG, "json", 0, NULL, F(fmt), 0, 0, RECORD_FMT_JSON, NULL, NULL, NULL,
-     "JSON Lines: url, final_url, status, title, content_type,\ncharset, bytes, time_ms, "
-     "attempts, error",
+     "JSON Lines: url, final_url, status, title, content_type,\ncharset, charset_source, bytes, "
+     "time_ms, attempts, error",
      "JSON Lines, one object per URL: url, final_url, status, title (null when the page\n"
-     "has none), content_type, charset, bytes, time_ms, attempts, error (null on success)."},
+     "has none), content_type, charset, charset_source (bom, header, meta, detected or\n"
+     "default: see ENCODINGS), bytes, time_ms, attempts, error (null on success)."},
     {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV, NULL, NULL, NULL,
      "RFC 4180 CSV with a header row (same columns)", NULL},
     {CLI_OPT_STRING, "output", 'o', "FILE", F(output), 0, 0, 0, NULL, NULL, NULL,

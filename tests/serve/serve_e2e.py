@@ -37,7 +37,7 @@ def test_title_miss_then_hit_with_cache_headers():
     assert status == 200 and h["x-cache"] == "miss", (status, h)
     assert rec["title"] == title(1, 1) and rec["status"] == 200 and rec["error"] is None, rec
     assert set(rec) == {"url", "final_url", "status", "title", "content_type", "charset",
-                        "bytes", "time_ms", "attempts", "error"}, rec
+                        "charset_source", "bytes", "time_ms", "attempts", "error"}, rec
     fetches = srv.metric("cafe_serve_fetches_total")
     status, h, rec2 = srv.json("GET", q(url))
     assert status == 200 and h["x-cache"] == "hit", h
