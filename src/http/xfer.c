@@ -106,7 +106,7 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
     CURL *e = x->easy;
     unsigned n = 0;
     CURLcode rc = CURLE_OK;
-    const char *proxy = https ? c->proxy_https : c->proxy_http;
+    const char *proxy = o->proxy ? o->proxy : https ? c->proxy_https : c->proxy_http;
     SET(CURLOPT_PRIVATE, x);
     SET(CURLOPT_URL, t_url);
     SET(CURLOPT_SHARE, c->share);
@@ -129,7 +129,7 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
     /* The environment was read once per loop; setting both spares curl its per-transfer
      * lookups, and "" means none. */
     SET(CURLOPT_PROXY, proxy ? proxy : "");
-    SET(CURLOPT_NOPROXY, c->no_proxy ? c->no_proxy : "");
+    SET(CURLOPT_NOPROXY, !o->proxy && c->no_proxy ? c->no_proxy : "");
     SET(CURLOPT_HTTP_VERSION,
         o->http1_only ? (long)CURL_HTTP_VERSION_1_1 : (long)CURL_HTTP_VERSION_2TLS);
     /* Over TLS, wait for a connection in progress to tell whether it multiplexes rather than
@@ -156,7 +156,7 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
 
 static void profile_of(cafe__http_profile_t *p, const cafe_http_opts_t *o, int https) {
     memset(p, 0, sizeof(*p)); /* padding too: profiles are compared with memcmp */
-    p->valid = !o->user_agent && !o->ca_file && !o->headers && !o->resolve;
+    p->valid = !o->user_agent && !o->ca_file && !o->headers && !o->resolve && !o->proxy;
     p->used = 1;
     p->method = o->method;
     p->https = https;
