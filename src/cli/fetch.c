@@ -46,6 +46,7 @@ static void fill_opts(const cli_opts_t *o, cafe_http_opts_t *h, sink_t *s) {
     h->insecure = o->insecure;
     h->no_private = o->no_private;
     h->ca_file = o->ca_file;
+    h->proxy = o->proxy;
     h->attempts = 1 + o->retries;
     h->on_body = on_body;
     h->body_arg = s;
@@ -71,6 +72,7 @@ int cli_fetch(const cli_opts_t *o, record_t *r) {
         if (cafe_title_finish(s.title) == 1)
             r->title = strdup(cafe_title_text(s.title, NULL));
         r->charset = strdup(cafe_title_encoding(s.title));
+        r->charset_source = strdup(cafe_charset_source_name(cafe_title_charset_source(s.title)));
     }
     if (rc != 0)
         record_fail(r, rc, "%s", res.message[0] ? res.message : cafe_strerror(rc));

@@ -13,6 +13,7 @@ void record_clear(record_t *r) {
     free(r->title);
     free(r->content_type);
     free(r->charset);
+    free(r->charset_source);
     free(r->error_msg);
     memset(r, 0, sizeof(*r));
 }
@@ -61,6 +62,7 @@ const record_column_t record_columns[RECORD_NCOLUMNS] = {
     TEXT(title),
     TEXT(content_type),
     TEXT(charset),
+    TEXT(charset_source),
     COL(bytes, RECORD_COL_NUMBER, AS_U64),
     COL(time_ms, RECORD_COL_NUMBER, AS_U64),
     COL(attempts, RECORD_COL_NUMBER, AS_INT),
