@@ -93,6 +93,11 @@ typedef struct cafe_http_opts {
      * the loop's shared DNS cache, so later requests on the loop see them too. */
     const char *const *resolve;
     int http1_only; /* nonzero: never negotiate HTTP/2 */
+    /* Proxy URL for every request ("http://host:3128", "socks5h://host"), as curl's
+     * CURLOPT_PROXY; "" = none, not even from the environment. NULL = the environment, read
+     * once per loop by curl's rules: http_proxy (lower case only), https_proxy or
+     * HTTPS_PROXY, all_proxy or ALL_PROXY, and no_proxy or NO_PROXY for the exceptions. */
+    const char *proxy;
     /* Nonzero: after DNS, refuse to connect to addresses off the public internet (private,
      * loopback, link-local, unique-local, multicast, reserved; IPv4 and IPv6), on the first
      * request and on every redirect, for services that fetch URLs they are given (SSRF).

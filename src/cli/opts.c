@@ -155,6 +155,11 @@ static const cli_opt_t rows[] = {
      "summary is printed at the end."},
     {CLI_OPT_FLAG, "fail", 0, NULL, F(fail), 0, 0, 1, NULL, NULL, NULL,
      "exit 1 when any URL failed", NULL},
+    SECTION("Input (FILE... in turn; '-' or none: standard input)"),
+    {CLI_OPT_LIST, "url", 'u', "URL", F(urls), 0, 0, 0, NULL, NULL, NULL,
+     "a URL to fetch, before any FILE (then stdin is\nnot read unless '-' is given); "
+     "repeatable",
+     NULL},
     SECTION("Fetching"),
     {CLI_OPT_SIZE, "concurrency", 'c', "N", F(concurrency), 1, 100000, 0, "100", NULL, NULL,
      "URLs in flight at once", NULL},
@@ -209,6 +214,13 @@ static const cli_opt_t rows[] = {
      "trust the CAs in FILE (PEM) instead of the system's", NULL},
     {CLI_OPT_LIST, "resolve", 0, "H:P:ADDR", F(resolve), 0, 0, 0, NULL, NULL, resolve_check,
      "connect to ADDR for host H, port P, as curl's\n--resolve; repeatable", NULL},
+    {CLI_OPT_STRING, "proxy", 'x', "URL", F(proxy), 0, 0, 0, NULL, NULL, wire_check,
+     "use this proxy (http://, https://, socks5h://...);\n'' for none. Default: curl's "
+     "variables http_proxy,\nhttps_proxy, all_proxy, no_proxy",
+     "Use this proxy for every request (http://HOST:PORT, https://, socks5h://...); an\n"
+     "empty string for none. Without it, the environment is used as curl uses it:\n"
+     "http_proxy (lower case only), https_proxy or HTTPS_PROXY, all_proxy or ALL_PROXY, and\n"
+     "no_proxy or NO_PROXY for the hosts reached directly."},
     {CLI_OPT_LIST, "resolver", 0, "IP[:PORT]", F(resolvers), 0, 0, 0, NULL, NULL, resolver_check,
      "DNS server to ask instead of /etc/resolv.conf's\nnameservers; repeatable",
      "DNS server to ask instead of the nameservers of /etc/resolv.conf (its search, ndots and\n"
@@ -245,8 +257,9 @@ static const cli_opt_t rows[] = {
 
 const cli_optab_t cli_titles_optab = {
     "titles",
-    "titles [OPTIONS] [FILE|-]\n",
-    "Fetch the <title> of every URL in FILE (one per line; default stdin).\n"
+    "titles [OPTIONS] [-u URL]... [FILE|-]...\n",
+    "Fetch the <title> of every URL given with -u, then in each FILE (one per line;\n"
+    "standard input when neither is given).\n"
     "Output (default): 'Title' from URL / Error fetching URL: message, in input order.\n",
     "Exit: 0 done (failed URLs are results), 1 with --fail if any failed, 2 usage or\n"
     "input error, 130 interrupted (Ctrl-C: finished records are written; --resume\n"
@@ -276,7 +289,7 @@ static int queue_check(cli_opts_t *o, const unsigned char *seen, int input_given
     }
     if (input_given || o->output || o->resume || o->fmt == RECORD_FMT_CSV)
         return error("--queue takes the URLs from Redis and writes the records there "
-                     "(no FILE, -o, --resume or --csv; see cafe queue results)");
+                     "(no FILE, -u, -o, --resume or --csv; see cafe queue results)");
     o->fmt = RECORD_FMT_JSON;
     o->unordered = 1;
     return 0;
@@ -285,12 +298,14 @@ static int queue_check(cli_opts_t *o, const unsigned char *seen, int input_given
 int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
     memset(o, 0, sizeof(*o));
     unsigned char seen[sizeof rows / sizeof rows[0]];
-    const char *input = NULL;
     size_t ninputs;
-    int rc = cli_optab_parse(&cli_titles_optab, o, argc, argv, 1, &input, 1, &ninputs, seen);
+    int rc = cli_optab_parse(&cli_titles_optab, o, argc, argv, 1, o->inputs.v, CLI_MAX_LIST,
+                             &ninputs, seen);
     if (rc != 0)
         return rc;
-    o->input = ninputs ? input : "-";
+    o->inputs.n = ninputs;
+    if (ninputs == 0 && o->urls.n == 0) /* neither: standard input, as cat reads */
+        o->inputs.v[o->inputs.n++] = "-";
     o->argc = argc;
     o->argv = argv;
     if (given(seen, "json") && given(seen, "csv"))
@@ -309,5 +324,5 @@ int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
         return error("--resume needs --json or --csv output");
     if (o->sync)
         o->concurrency = 1;
-    return queue_check(o, seen, ninputs > 0);
+    return queue_check(o, seen, ninputs > 0 || o->urls.n > 0);
 }

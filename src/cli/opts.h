@@ -10,7 +10,8 @@
 #include <stdint.h>
 
 typedef struct cli_opts {
-    const char *input;  /* FILE or "-" */
+    cli_list_t inputs;  /* FILE... ("-": standard input); none and no -u: standard input */
+    cli_list_t urls;    /* -u URL... */
     const char *output; /* -o FILE, NULL = stdout */
     record_format_t fmt;
     int unordered, sync, quiet, fail, resume, drain, insecure, no_private;
@@ -27,6 +28,7 @@ typedef struct cli_opts {
     const char *user_agent;
     const char *scheme; /* for bare hosts */
     const char *ca_file;
+    const char *proxy; /* -x; NULL: the environment's */
     cli_list_t headers, resolve;
     cli_list_t resolvers;   /* --resolver IP[:PORT], repeatable */
     size_t dns_concurrency; /* --dns-concurrency */

@@ -77,9 +77,10 @@ int cafe__http_dns_pin(cafe__http_try_t *t, char *line, size_t cap) {
     char host[256];
     unsigned port = 0;
     line[0] = '\0';
-    /* Pins of the caller's own, or a proxy, which resolves names itself: curl's way. */
-    if (o->resolve || c->proxy_http || c->proxy_https ||
-        !host_port(t->host->key, host, sizeof host, &port))
+    /* Pins of the caller's own, or a proxy, which resolves names itself: curl's way. The
+     * request's proxy option wins over the environment's ("" = none). */
+    int proxied = o->proxy ? o->proxy[0] != '\0' : c->proxy_http || c->proxy_https;
+    if (o->resolve || proxied || !host_port(t->host->key, host, sizeof host, &port))
         return 0;
     cafe__dns_t *d = cafe__dns_get(c->loop);
     cafe__dns_entry_t *e = d ? cafe__dns_lookup(d, host) : NULL;

@@ -104,7 +104,7 @@ static void options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_http
     cafe__http_client_t *c = x->c;
     CURL *e = x->easy;
     unsigned n = 0;
-    const char *proxy = https ? c->proxy_https : c->proxy_http;
+    const char *proxy = o->proxy ? o->proxy : https ? c->proxy_https : c->proxy_http;
     SET(CURLOPT_PRIVATE, x);
     SET(CURLOPT_URL, t_url);
     SET(CURLOPT_SHARE, c->share);
@@ -127,7 +127,7 @@ static void options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_http
     /* The environment was read once per loop; setting both spares curl its per-transfer
      * lookups, and "" means none. */
     SET(CURLOPT_PROXY, proxy ? proxy : "");
-    SET(CURLOPT_NOPROXY, c->no_proxy ? c->no_proxy : "");
+    SET(CURLOPT_NOPROXY, !o->proxy && c->no_proxy ? c->no_proxy : "");
     SET(CURLOPT_HTTP_VERSION,
         o->http1_only ? (long)CURL_HTTP_VERSION_1_1 : (long)CURL_HTTP_VERSION_2TLS);
     /* Over TLS, wait for a connection in progress to tell whether it multiplexes rather than
@@ -152,7 +152,7 @@ static void options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_http
 
 static void profile_of(cafe__http_profile_t *p, const cafe_http_opts_t *o, int https) {
     memset(p, 0, sizeof(*p)); /* padding too: profiles are compared with memcmp */
-    p->valid = !o->user_agent && !o->ca_file && !o->headers && !o->resolve;
+    p->valid = !o->user_agent && !o->ca_file && !o->headers && !o->resolve && !o->proxy;
     p->used = 1;
     p->method = o->method;
     p->https = https;
