@@ -10,7 +10,10 @@
  * libcurl's Happy Eyeballs still chooses between IPv6 and IPv4.
  *
  * Errors: CAFE_EHTTP_DNS (no such host, or no address: final, never retried),
- * CAFE_EDNS_TIMEOUT (no answer within the configured timeout x attempts per server),
+ * CAFE_EDNS_TIMEOUT (no answer in time: resolv.conf's "options timeout:T attempts:N" or
+ * RES_OPTIONS, as glibc reads them, 5 s and 2 by default; c-ares doubles the wait at each
+ * round over the servers, so a server that drops every query costs T x (2^N - 1): 15 s by
+ * default),
  * CAFE_EDNS_SERVFAIL (the servers failed or refused), CAFE_ENOMEM, CAFE_EINVAL. */
 #ifndef CAFE_DNS_H
 #define CAFE_DNS_H

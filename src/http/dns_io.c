@@ -3,7 +3,9 @@
  * thread, no blocking call: a lookup is a few datagrams on the loop's own epoll. */
 #include "http/dns_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct cafe__dns_sock {
     uv_poll_t poll;
@@ -99,9 +101,48 @@ static void on_sock_state(void *arg, ares_socket_t fd, int readable, int writabl
         s->events = events;
 }
 
+/* resolv.conf's "options timeout:N attempts:N" (and RES_OPTIONS), as glibc reads them:
+ * c-ares 1.18 knows only BSD's retrans/retry and would wait 5 s x 4 doubling tries (75 s)
+ * for a server that drops queries. glibc's defaults and caps: 5 s (30), 2 attempts (5). */
+static void options_word(const char *w, int *timeout_s, int *attempts) {
+    if (strncmp(w, "timeout:", 8) == 0)
+        *timeout_s = atoi(w + 8);
+    else if (strncmp(w, "attempts:", 9) == 0)
+        *attempts = atoi(w + 9);
+}
+
+static void options_line(const char *line, int *timeout_s, int *attempts) {
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", line);
+    for (char *save = NULL, *w = strtok_r(buf, " \t\r\n", &save); w;
+         w = strtok_r(NULL, " \t\r\n", &save))
+        options_word(w, timeout_s, attempts);
+}
+
+static void system_timeouts(int *timeout_s, int *attempts) {
+    *timeout_s = 5;
+    *attempts = 2;
+    FILE *f = fopen("/etc/resolv.conf", "r");
+    char line[512];
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "options", 7) == 0 && (line[7] == ' ' || line[7] == '\t'))
+            options_line(line + 7, timeout_s, attempts);
+    if (f)
+        fclose(f);
+    const char *env = getenv("RES_OPTIONS");
+    if (env)
+        options_line(env, timeout_s, attempts);
+    *timeout_s = *timeout_s < 1 ? 1 : *timeout_s > 30 ? 30 : *timeout_s;
+    *attempts = *attempts < 1 ? 1 : *attempts > 5 ? 5 : *attempts;
+}
+
 int cafe__dns_io_init(cafe__dns_t *d) {
     struct ares_options o = {0};
-    int mask = ARES_OPT_SOCK_STATE_CB;
+    int timeout_s, attempts;
+    system_timeouts(&timeout_s, &attempts);
+    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+    o.timeout = timeout_s * 1000;
+    o.tries = attempts;
     o.sock_state_cb = on_sock_state;
     o.sock_state_cb_data = d;
     if (ares_init_options(&d->channel, &o, mask) != ARES_SUCCESS)

@@ -37,6 +37,8 @@ static int reorders(uint32_t cp) {
  * \uNNNN; everything else as it is. So what is shown is unambiguous: a title holding the
  * text "\x1b" shows "\\x1b", never what an escaped ESC shows. */
 int text_put_safe(FILE *f, const char *s) {
+    if (!s) /* a record that lost a string to a failed allocation */
+        return 0;
     const unsigned char *p = (const unsigned char *)s, *run = p;
     for (;;) {
         while (*p >= 0x20 && *p < 0x7F && *p != '\\') /* printable ASCII, the common case */

@@ -128,8 +128,19 @@ def test_job_results_in_order_jsonl_csv_sse_repeatable():
                              headers={"Accept": "text/event-stream"})
     assert h["content-type"] == "text/event-stream", h
     events = body.decode().split("\n\n")
-    assert len([e for e in events if e.startswith("data: {")]) == 201
+    data = [e for e in events if e.startswith("id: ")]
+    assert [int(e.split("\n")[0][4:]) for e in data] == list(range(201)), data[:2]
     assert "event: end\ndata: done" in events, events[-3:]
+    # in completion order: the same records, each once, the SSE id saying where it belongs
+    _, _, body = srv.request("GET", f"/v1/jobs/{jid}/results?order=done&format=sse")
+    done = [e.split("\n", 1) for e in body.decode().split("\n\n") if e.startswith("id: ")]
+    byid = {int(i[4:]): json.loads(d[6:]) for i, d in done}
+    assert len(done) == 201 and sorted(byid) == list(range(201))
+    assert all(byid[k] == recs[k] for k in range(201))
+    _, _, body = srv.request("GET", f"/v1/jobs/{jid}/results?order=done")
+    by_url = sorted((json.loads(x) for x in body.splitlines()), key=lambda r: r["url"])
+    assert by_url == sorted(recs, key=lambda r: r["url"])
+    assert srv.request("GET", f"/v1/jobs/{jid}/results?order=random")[0] == 400
     st = wait_job(srv, jid)
     assert st["state"] == "done" and st["done"] == 201 and st["failed"] == 1, st
 
