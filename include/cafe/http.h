@@ -135,7 +135,7 @@ struct cafe_http_result {
     int error;              /* 0, or the negative CAFE_E* code the call returned */
     char message[256];      /* on failure: curl's own message, or cafe's; "" on success */
     long status;            /* HTTP status of the last response; 0 when none was received */
-    int http_version;       /* 10, 11 or 20; 0 when no response */
+    int http_version;       /* 10, 11, 20 or 30; 0 when no response */
     char *url;              /* final URL after redirects (owned); NULL when the URL was refused */
     int redirects;          /* redirects followed */
     char content_type[128]; /* media type from Content-Type, lower-case, no parameters; "" */

@@ -3,18 +3,54 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct sink {
     cafe_title_t *title;
     int failed; /* the extractor ran out of memory */
     const char *url;
     int detect;
+    int not_html; /* a body a browser would not show as a page: no title is looked for */
 } sink_t;
 
+/* The types a browser renders as an HTML or XHTML document, whose title it shows. */
+static int html_type(const char *type) {
+    return strcmp(type, "text/html") == 0 || strcmp(type, "application/xhtml+xml") == 0;
+}
+
+/* WHATWG MIME Sniffing's HTML signatures ("<!DOCTYPE HTML", "<HTML", ... then a space or
+ * '>', and "<!--"), after leading whitespace: for a response without a Content-Type. */
+static int looks_like_html(const char *d, size_t n) {
+    static const char *const tags[] = {
+        "!DOCTYPE HTML", "HTML", "HEAD",  "SCRIPT", "IFRAME", "H1",   "DIV", "FONT",
+        "TABLE",         "A",    "STYLE", "TITLE",  "B",      "BODY", "BR",  "P"};
+    size_t i = 0;
+    while (i < n && strchr("\t\n\f\r ", d[i]) && d[i])
+        i++;
+    if (n - i >= 4 && memcmp(d + i, "<!--", 4) == 0)
+        return 1;
+    if (i >= n || d[i] != '<')
+        return 0;
+    for (size_t k = 0; k < sizeof tags / sizeof tags[0]; k++) {
+        size_t len = strlen(tags[k]);
+        if (n - i - 1 > len && strncasecmp(d + i + 1, tags[k], len) == 0 &&
+            (d[i + 1 + len] == ' ' || d[i + 1 + len] == '>'))
+            return 1;
+    }
+    return 0;
+}
+
 /* On the loop's stack, for every chunk of body: feed the extractor and say "enough" as soon
- * as the title is complete, so the rest of the page is not downloaded. */
+ * as the title is complete, so the rest of the page is not downloaded. A body that is not
+ * HTML (by its type, or by its first bytes when it has none) is not read at all. */
 static int on_body(void *arg, const cafe_http_result_t *res, const char *data, size_t len) {
     sink_t *s = arg;
+    if (!s->title && !s->not_html) {
+        s->not_html =
+            res->content_type[0] ? !html_type(res->content_type) : !looks_like_html(data, len);
+        if (s->not_html)
+            return CAFE_HTTP_ENOUGH;
+    }
     if (!s->title) {
         /* The first chunk: now the transport charset is known. */
         if (cafe_title_create(&s->title, res->charset[0] ? res->charset : NULL) != 0) {
@@ -30,8 +66,14 @@ static int on_body(void *arg, const cafe_http_result_t *res, const char *data, s
     return rc != 0 ? CAFE_HTTP_ENOUGH : 0;
 }
 
-static char *dup_or_null(const char *s) {
-    return s && *s ? strdup(s) : NULL;
+/* A copy of s for the record: NULL stays NULL (an empty s too with empty_null); *oom is set
+ * when memory ran out. */
+static char *keep(const char *s, int empty_null, int *oom) {
+    if (!s || (empty_null && !*s))
+        return NULL;
+    char *copy = strdup(s);
+    *oom |= !copy;
+    return copy;
 }
 
 static void fill_opts(const cli_opts_t *o, cafe_http_opts_t *h, sink_t *s) {
@@ -53,7 +95,7 @@ static void fill_opts(const cli_opts_t *o, cafe_http_opts_t *h, sink_t *s) {
 }
 
 int cli_fetch(const cli_opts_t *o, record_t *r) {
-    sink_t s = {NULL, 0, r->url, !o->no_detect};
+    sink_t s = {NULL, 0, r->url, !o->no_detect, 0};
     cafe_http_opts_t h;
     cafe_http_result_t res;
     fill_opts(o, &h, &s);
@@ -62,24 +104,31 @@ int cli_fetch(const cli_opts_t *o, record_t *r) {
     /* time_ms: the tries and their retry sleeps, not the queueing for the limits' turns. */
     uint64_t spent = cafe_loop_now(cafe_loop_current()) - t0;
     r->time_ms = spent > res.queued_ms ? spent - res.queued_ms : 0;
-    r->final_url = res.url ? strdup(res.url) : NULL;
+    int oom = 0;
+    r->final_url = keep(res.url, 0, &oom);
     r->status = res.status;
-    r->content_type = dup_or_null(res.content_type);
+    r->content_type = keep(res.content_type, 1, &oom);
     r->bytes = res.bytes;
     r->attempts = res.attempts;
     if (rc == 0 && s.title && !s.failed) {
         /* Error pages have titles too ("404 Not Found"): keep them with the error. */
         if (cafe_title_finish(s.title) == 1)
-            r->title = strdup(cafe_title_text(s.title, NULL));
-        r->charset = strdup(cafe_title_encoding(s.title));
-        r->charset_source = strdup(cafe_charset_source_name(cafe_title_charset_source(s.title)));
+            r->title = keep(cafe_title_text(s.title, NULL), 0, &oom);
+        r->charset = keep(cafe_title_encoding(s.title), 0, &oom);
+        r->charset_source =
+            keep(cafe_charset_source_name(cafe_title_charset_source(s.title)), 0, &oom);
     }
     if (rc != 0)
         record_fail(r, rc, "%s", res.message[0] ? res.message : cafe_strerror(rc));
     else if (s.failed)
         record_fail(r, CAFE_ENOMEM, "out of memory while extracting the title");
+    else if (oom)
+        record_fail(r, CAFE_ENOMEM, "out of memory while making the record");
     else if (res.status >= 400)
         record_fail(r, 0, "HTTP %ld", res.status);
+    else if (s.not_html) /* not a failure: the reason there is no title */
+        record_fail(r, 0, "not HTML (%s)",
+                    res.content_type[0] ? res.content_type : "no Content-Type, nor HTML bytes");
     cafe_title_free(s.title);
     cafe_http_result_free(&res);
     return r->error;

@@ -141,8 +141,8 @@ uint32_t cafe__http_client_random(cafe__http_client_t *c);
 void cafe__http_io_init(cafe__http_client_t *c);
 /* Closes every socket and the timers; the client is freed once they are closed. */
 void cafe__http_io_close(cafe__http_client_t *c);
-/* The socket callbacks set on every easy handle. */
-void cafe__http_io_setopts(cafe__http_xfer_t *x);
+/* The socket callbacks set on every easy handle. CURLE_OK or curl's refusal. */
+CURLcode cafe__http_io_setopts(cafe__http_xfer_t *x);
 /* Hands x to the reaper: it is taken out of curl on the next loop turn and pooled. */
 void cafe__http_io_orphan(cafe__http_xfer_t *x);
 
@@ -168,8 +168,9 @@ int cafe__http_dns_lines(cafe__http_client_t *c, const char *line, struct curl_s
  * loopback, link-local, unique-local, multicast, reserved). */
 int cafe__http_addr_private(const struct sockaddr *sa);
 int cafe__http_ip_private(const char *ip);
-/* Sets the check run before every request, reused connections included. */
-void cafe__http_private_setopts(cafe__http_xfer_t *x);
+/* Sets the check run before every request, reused connections included. CURLE_OK or curl's
+ * refusal (CURLOPT_PREREQFUNCTION needs libcurl 7.80). */
+CURLcode cafe__http_private_setopts(cafe__http_xfer_t *x);
 
 /* body.c: curl's write callback (CURLOPT_WRITEFUNCTION). */
 size_t cafe__http_on_write(char *data, size_t size, size_t n, void *xfer);

@@ -95,8 +95,9 @@ static int write_text(FILE *f, const record_t *r) {
         fputs("Error fetching ", f);
         rc = text_put_safe(f, r->url);
         fputs(": ", f);
-        if (rc == 0 && r->error_msg)
-            rc = text_put_safe(f, r->error_msg);
+        const char *msg = record_text(r, RECORD_COL_ERROR);
+        if (rc == 0 && msg)
+            rc = text_put_safe(f, msg);
         else if (rc == 0)
             fprintf(f, "HTTP %ld", r->status);
     } else {
@@ -104,6 +105,10 @@ static int write_text(FILE *f, const record_t *r) {
             fputc('\'', f);
             rc = text_put_safe(f, r->title);
             fputs("' from ", f);
+        } else if (r->error_msg) { /* why there is none: "(not HTML (image/png)) from" */
+            fputc('(', f);
+            rc = text_put_safe(f, r->error_msg);
+            fputs(") from ", f);
         } else {
             rc = 0;
             fputs("(no title) from ", f);

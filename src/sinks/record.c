@@ -26,7 +26,7 @@ void record_fail(record_t *r, int error, const char *fmt, ...) {
     va_end(ap);
     free(r->error_msg);
     r->error = error;
-    /* Out of memory, the record keeps its code and an empty message: writers show the
+    /* Out of memory, the record keeps its code without a message: record_text gives the
      * code's own message then. */
     r->error_msg = strdup(buf);
 }
@@ -74,7 +74,12 @@ static const void *field(const record_t *r, size_t i) {
 }
 
 const char *record_text(const record_t *r, size_t i) {
-    return record_columns[i].storage == AS_STRING ? *(char *const *)field(r, i) : NULL;
+    if (record_columns[i].storage != AS_STRING)
+        return NULL;
+    const char *s = *(char *const *)field(r, i);
+    if (!s && record_columns[i].offset == offsetof(record_t, error_msg) && r->error)
+        return cafe_strerror(r->error); /* a failure whose message could not be kept */
+    return s;
 }
 
 int record_number(const record_t *r, size_t i, unsigned long long *v) {

@@ -22,7 +22,7 @@ typedef struct record {
     uint64_t time_ms;     /* total time, all attempts */
     int attempts;
     int error;       /* 0, or a negative cafe error code */
-    char *error_msg; /* human-readable error; NULL when error == 0 */
+    char *error_msg; /* human-readable error; NULL when error == 0 (or out of memory) */
 } record_t;
 
 /* Frees the strings a record owns and clears it. */
@@ -47,7 +47,7 @@ typedef struct record_column {
     unsigned char storage; /* the field's C type (record.c) */
 } record_column_t;
 
-enum { RECORD_NCOLUMNS = 11 };
+enum { RECORD_COL_ERROR = 10, RECORD_NCOLUMNS = 11 }; /* error: the last column */
 extern const record_column_t record_columns[RECORD_NCOLUMNS];
 
 /* Column i of r. Text: the string, or NULL when absent. Numbers: 1 and *v, or 0 when absent
