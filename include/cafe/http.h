@@ -57,6 +57,22 @@ typedef int (*cafe_http_body_cb)(void *arg, const cafe_http_result_t *res, const
 
 #define CAFE_HTTP_NO_REDIRECTS (-1)
 
+/* What a zero option stands for: the names the code uses, and the values the comments on
+ * cafe_http_opts_t and cafe_http_limits_t give. */
+#define CAFE_HTTP_DEFAULT_TIMEOUT_MS 30000
+#define CAFE_HTTP_DEFAULT_CONNECT_TIMEOUT_MS 10000
+#define CAFE_HTTP_DEFAULT_MAX_REDIRECTS 10
+#define CAFE_HTTP_DEFAULT_MAX_BODY (8u * 1024u * 1024u)
+#define CAFE_HTTP_DEFAULT_DRAIN_MAX (256u * 1024u)
+#define CAFE_HTTP_DEFAULT_ATTEMPTS 3
+#define CAFE_HTTP_DEFAULT_BACKOFF_MS 200
+#define CAFE_HTTP_DEFAULT_BACKOFF_MAX_MS 30000
+#define CAFE_HTTP_DEFAULT_RETRY_AFTER_MAX_MS 60000
+#define CAFE_HTTP_DEFAULT_RETRY_STATUSES                                                           \
+    { 408, 429, 500, 502, 503, 504, 0 }
+#define CAFE_HTTP_DEFAULT_MAX_TRANSFERS 100
+#define CAFE_HTTP_DEFAULT_HOST_BACKOFF_MAX_MS 1000
+
 /* Request options. A zeroed struct (or NULL) means every default below. The strings and lists
  * are only read during the call; they stay the caller's. */
 typedef struct cafe_http_opts {

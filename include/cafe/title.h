@@ -129,6 +129,19 @@ void cafe_title_free(cafe_title_t *t);
 int cafe_title_extract(const void *html, size_t len, const char *charset, char **title,
                        const char **encoding);
 
+/* UTF-8 by the one rule cafe applies everywhere it meets bytes that should be UTF-8 (titles,
+ * URLs in JSON and CSV output, the service's answers): the Encoding Standard's UTF-8 decoder,
+ * which is Unicode's "maximal subpart" practice. Each maximal subpart of an ill-formed
+ * sequence (overlong forms, surrogates, code points past U+10FFFF and stray or truncated
+ * bytes included) becomes one U+FFFD; valid input comes back unchanged, NUL bytes too.
+ *
+ * cafe_utf8_repair returns a malloc'd, NUL-terminated repaired copy of s[0..n) (at most
+ * 3n + 1 bytes) and its length in *len (may be NULL), or NULL when out of memory.
+ * cafe_utf8_valid returns 1 when s[0..n) is valid UTF-8 (the repair would change nothing),
+ * else 0; it allocates nothing. */
+char *cafe_utf8_repair(const char *s, size_t n, size_t *len);
+int cafe_utf8_valid(const char *s, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

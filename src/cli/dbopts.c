@@ -1,5 +1,5 @@
 #include "dbopts.h"
-#include "text.h"
+#include "cafe.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -35,7 +35,7 @@ char *cli_db_options(int argc, char **argv) {
             i > 0 && (strcmp(argv[i - 1], "-H") == 0 || strcmp(argv[i - 1], "--header") == 0);
         char *m = mask(argv[i], header || strncmp(argv[i], "--header=", 9) == 0 ||
                                     strncmp(argv[i], "-H", 2) == 0);
-        char *clean = m ? text_utf8_repair(m, strlen(m)) : NULL;
+        char *clean = m ? cafe_utf8_repair(m, strlen(m), NULL) : NULL;
         json_array_append_new(a, json_string(clean ? clean : ""));
         free(clean);
         free(m);

@@ -7,6 +7,7 @@
 #include "input.h"
 #include "queue.h"
 #include "run.h"
+#include "signals.h"
 #include "stream.h"
 #include "text.h"
 
@@ -69,7 +70,7 @@ static char *line_shown(const char *line, size_t len, int cut) {
         return NULL;
     for (size_t i = 0; i < len; i++)
         copy[i] = line[i] ? line[i] : (char)0xFF; /* never valid: becomes U+FFFD below */
-    char *shown = text_utf8_repair(copy, len);
+    char *shown = cafe_utf8_repair(copy, len, NULL);
     free(copy);
     size_t n = shown && cut ? strlen(shown) : 0;
     char *marked = n ? realloc(shown, n + 4) : shown;
@@ -159,34 +160,20 @@ static int reader_task(void *arg, void **value) {
     return 0;
 }
 
-/* Signal watchers: the first SIGINT/SIGTERM stops starting URLs and cancels those in flight
- * (unless --drain); a second one exits at once, after the sink handed over what it can
- * without waiting (what it has not settled is fetched again by --resume). */
-typedef struct watch {
-    cli_run_t *run;
-    int signum;
-} watch_t;
-
-static int watch_task(void *arg, void **value) {
-    watch_t *w = arg;
-    cafe_signal_t sig;
-    if (cafe_signal_open(&sig, w->signum) != 0)
-        return 0;
-    int n;
-    while ((n = cafe_signal_wait(&sig)) > 0) {
-        cli_run_t *run = w->run;
-        if (run->stopping || n > 1) {
-            sink_salvage(run->sink);
-            _exit(130);
-        }
-        run->stopping = 2; /* 2: interrupted by a signal */
-        cafe_task_cancel(run->reader);
-        source_abort(run->source);
-        if (!run->o->drain)
-            cafe_group_cancel(&run->fetchers);
+/* Ctrl-C: the first SIGINT/SIGTERM stops starting URLs and cancels those in flight (unless
+ * --drain); a second one exits at once, after the sink handed over what it can without
+ * waiting (what it has not settled is fetched again by --resume). */
+static void on_signal(void *arg, int signum, unsigned count) {
+    cli_run_t *run = arg;
+    if (run->stopping || count > 1) {
+        sink_salvage(run->sink);
+        _exit(130);
     }
-    cafe_signal_close(&sig);
-    return 0;
+    run->stopping = 2; /* 2: interrupted by a signal */
+    cafe_task_cancel(run->reader);
+    source_abort(run->source);
+    if (!run->o->drain)
+        cafe_group_cancel(&run->fetchers);
 }
 
 /* The sink and the source get ready, in the run's loop: --resume's keys first (the sink
@@ -212,9 +199,6 @@ static int start_ends(cli_run_t *run) {
     return rc;
 }
 
-/* The tasks beside the reader and the fetchers: two signal watchers and the progress line. */
-enum { WATCH_INT, WATCH_TERM, PROGRESS, HELPERS };
-
 static int run_main(void *arg, void **value) {
     cli_run_t *run = arg;
     cafe_http_limits_t lim = {.max_transfers = run->o->concurrency,
@@ -233,14 +217,12 @@ static int run_main(void *arg, void **value) {
         return 0;
     }
     run->started_ms = cli_now_ms();
-    watch_t wi = {run, SIGINT}, wt = {run, SIGTERM};
-    cafe_task_fn fns[HELPERS] = {watch_task, watch_task, cli_progress_task};
-    void *args[HELPERS] = {&wi, &wt, run};
-    cafe_group_t helpers;
-    cafe_group_init(&helpers, 0);
-    for (int i = 0; i < HELPERS; i++)
-        if ((rc = cafe_group_spawn(&helpers, fns[i], args[i], NULL)) != 0)
-            fprintf(stderr, "cafe titles: cannot start a helper task: %s\n", cafe_strerror(rc));
+    stop_signals_t sigs;
+    if ((rc = stop_signals_start(&sigs, on_signal, run)) != 0)
+        fprintf(stderr, "cafe titles: cannot watch for Ctrl-C: %s\n", cafe_strerror(rc));
+    cafe_task_t *progress = NULL;
+    if ((rc = cafe_task_spawn(&progress, cli_progress_task, run, NULL)) != 0)
+        progress = NULL; /* no progress line: the run goes on */
     cafe_group_init(&run->fetchers, 0);
     rc = cafe_task_spawn(&run->reader, reader_task, run, NULL);
     if (rc == 0)
@@ -254,8 +236,11 @@ static int run_main(void *arg, void **value) {
     run->sink->interrupted = run->stopping == 2;
     cli_run_flush_all(run);
     source_finish(run->source);
-    cafe_group_cancel(&helpers);
-    (void)cafe_group_wait(&helpers);
+    if (progress) {
+        cafe_task_cancel(progress);
+        (void)cafe_task_join(progress, NULL); /* it only draws */
+    }
+    stop_signals_end(&sigs);
     return 0;
 }
 

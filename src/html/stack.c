@@ -5,7 +5,6 @@
 
 #include "html/stack.h"
 
-/* Start tags the table modes insert in the table itself; others there are foster-parented. */
 static int fostering(const cafe__html_tok_t *tk);
 
 /* Start tags the table modes insert in the table itself; others there are foster-parented. */

@@ -66,6 +66,7 @@ void cafe__html_stack_close_nearest(cafe__html_tok_t *tk, const int *ids, int n,
 /* The adoption agency's effect for the formatting element at index i. */
 void cafe__html_stack_adopt(cafe__html_tok_t *tk, uint32_t i);
 int cafe__html_stack_is_formatting(int id);
+/* The table parts: caption, col, colgroup, tbody, thead, tfoot, tr, td, th (the one list). */
 int cafe__html_stack_table_part(int id);
 /* The end tags a start tag implies. */
 void cafe__html_stack_implied_ends(cafe__html_tok_t *tk, int id, unsigned flags);

@@ -258,21 +258,14 @@ static void html_end(cafe__html_tok_t *tk, int id, unsigned flags) {
     case CAFE__TAG_LI:
         cafe__html_stack_close_nearest(tk, NULL, 0, SCOPE_LIST);
         return;
-    case CAFE__TAG_TABLE:
-    case CAFE__TAG_TBODY:
-    case CAFE__TAG_THEAD:
-    case CAFE__TAG_TFOOT:
-    case CAFE__TAG_TR:
-    case CAFE__TAG_TD:
-    case CAFE__TAG_TH:
-    case CAFE__TAG_CAPTION:
-    case CAFE__TAG_COLGROUP:
-        cafe__html_stack_close_nearest(tk, NULL, 0, SCOPE_TABLE);
-        return;
     default:
         break;
     }
-    if (stack_is_heading(id)) {
+    /* A table or a table part (stack.c's one list), but col: it is void, its end tag closes
+     * nothing. */
+    if (id == CAFE__TAG_TABLE || (cafe__html_stack_table_part(id) && id != CAFE__TAG_COL)) {
+        cafe__html_stack_close_nearest(tk, NULL, 0, SCOPE_TABLE);
+    } else if (stack_is_heading(id)) {
         cafe__html_stack_close_nearest(tk, headings, 6, SCOPE_DEFAULT);
     } else if (cafe__html_stack_is_formatting(id)) {
         long i = cafe__html_stack_find(tk, NULL, 0, SCOPE_DEFAULT);

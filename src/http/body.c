@@ -40,7 +40,7 @@ static curl_off_t drain_budget(cafe__http_xfer_t *x, const cafe__http_try_t *t) 
         return -1;
     curl_off_t budget = CAFE__HTTP_DRAIN_SMALL, length = -1;
     if (t->host->count > 1)
-        budget = o->drain_max ? (curl_off_t)o->drain_max : CAFE__HTTP_DRAIN_MAX;
+        budget = o->drain_max ? (curl_off_t)o->drain_max : CAFE_HTTP_DEFAULT_DRAIN_MAX;
     curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
     if (length >= 0 && length - x->stop_at > budget)
         return -1;

@@ -65,7 +65,7 @@ static size_t default_max_connections(size_t transfers) {
 
 static void limits_apply(cafe__http_client_t *c) {
     if (!c->limits.max_transfers)
-        c->limits.max_transfers = 100;
+        c->limits.max_transfers = CAFE_HTTP_DEFAULT_MAX_TRANSFERS;
     if (!c->limits.max_connections)
         c->limits.max_connections = default_max_connections(c->limits.max_transfers);
     cafe_sem_init(&c->slots, c->limits.max_transfers);

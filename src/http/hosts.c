@@ -1,16 +1,10 @@
 /* Requests in progress and politeness per origin: a small chained hash table; an entry is
  * freed once no request uses it and its pace is idle. */
 #include "http/internal.h"
+#include "common/hash.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static uint64_t fnv1a(const char *s) {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
 
 static int grow(cafe__http_hosts_t *hs) {
     size_t n = hs->nbuckets ? hs->nbuckets * 2 : 64;
@@ -50,7 +44,7 @@ cafe__http_host_t *cafe__http_host_enter(cafe__http_client_t *c, const char *key
     cafe__http_hosts_t *hs = &c->hosts;
     if (hs->len >= hs->nbuckets && grow(hs) != 0 && hs->nbuckets == 0)
         return NULL;
-    uint64_t hash = fnv1a(key);
+    uint64_t hash = hash_str(HASH_SEED, key);
     cafe__http_host_t **slot = &hs->buckets[hash & (hs->nbuckets - 1)], *h;
     for (h = *slot; h; h = h->next)
         if (h->hash == hash && strcmp(h->key, key) == 0) {

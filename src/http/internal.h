@@ -192,7 +192,5 @@ int cafe__http_fail(cafe_http_result_t *res, int code, const char *fmt, ...)
     ;
 
 #define CAFE__HTTP_DRAIN_SMALL (16u * 1024u)
-#define CAFE__HTTP_DRAIN_MAX (256u * 1024u)
-#define CAFE__HTTP_MAX_BODY (8u * 1024u * 1024u)
 
 #endif

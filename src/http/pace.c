@@ -8,7 +8,6 @@
 #include "http/internal.h"
 
 #define PACE_FIRST_GAP_MS 250    /* the gap after a host's first 429/503 */
-#define PACE_MAX_GAP_MS 1000     /* host_backoff_max_ms's default */
 #define PACE_RECOVERED_GAP_MS 10 /* 100 tries/s: the host is no longer slowed */
 #define PACE_FORGET_MS 60000     /* a slowed host idle this long starts afresh */
 
@@ -96,7 +95,8 @@ int cafe__http_pace_stale(const cafe__http_host_t *h, uint32_t epoch) {
  * up to the cap (or the host interval when that is longer). */
 static void slow_down(const cafe__http_client_t *c, cafe__http_pace_t *p) {
     p->last_start = now_ms(c); /* the next try waits a whole gap from this answer */
-    uint64_t cap = c->limits.host_backoff_max_ms ? c->limits.host_backoff_max_ms : PACE_MAX_GAP_MS;
+    uint64_t cap = c->limits.host_backoff_max_ms ? c->limits.host_backoff_max_ms
+                                                 : CAFE_HTTP_DEFAULT_HOST_BACKOFF_MAX_MS;
     uint64_t gap = p->gap_ms ? p->gap_ms * 2 : PACE_FIRST_GAP_MS;
     p->gap_ms = gap < cap ? gap : cap;
     p->epoch++;

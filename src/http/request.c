@@ -7,7 +7,7 @@
 #include <string.h>
 
 int cafe__http_status_retryable(const cafe_http_opts_t *o, long status) {
-    static const int defaults[] = {408, 429, 500, 502, 503, 504, 0};
+    static const int defaults[] = CAFE_HTTP_DEFAULT_RETRY_STATUSES;
     for (const int *s = o->retry_statuses ? o->retry_statuses : defaults; *s; s++)
         if (*s == status)
             return 1;
@@ -70,7 +70,8 @@ static int try_run(cafe__http_try_t *t) {
 uint64_t cafe__http_retry_after_ms(const cafe_http_opts_t *o, int64_t seconds) {
     if (seconds < 0)
         return 0;
-    uint64_t max = o->retry_after_max_ms ? o->retry_after_max_ms : 60000;
+    uint64_t max =
+        o->retry_after_max_ms ? o->retry_after_max_ms : CAFE_HTTP_DEFAULT_RETRY_AFTER_MAX_MS;
     return (uint64_t)seconds < max / 1000 ? (uint64_t)seconds * 1000 : max;
 }
 
@@ -82,8 +83,8 @@ static int retry_wait(const cafe__http_try_t *t, int next, uint64_t *wait) {
     if (t->code ? o->no_retry_errors || !error_retryable(t->code)
                 : !cafe__http_status_retryable(o, t->res->status))
         return 0;
-    uint64_t base = o->backoff_ms ? o->backoff_ms : 200;
-    uint64_t cap = o->backoff_max_ms ? o->backoff_max_ms : 30000;
+    uint64_t base = o->backoff_ms ? o->backoff_ms : CAFE_HTTP_DEFAULT_BACKOFF_MS;
+    uint64_t cap = o->backoff_max_ms ? o->backoff_max_ms : CAFE_HTTP_DEFAULT_BACKOFF_MAX_MS;
     *wait = cafe__http_backoff_ms(next, base, cap, cafe__http_client_random(t->c));
     uint64_t after = cafe__http_retry_after_ms(o, t->retry_after_s);
     *wait = after > *wait ? after : *wait;
@@ -120,7 +121,7 @@ static int turn_take(cafe__http_client_t *c, cafe__http_host_t *h, uint32_t *epo
 
 static int tries_run(cafe__http_client_t *c, cafe__http_try_t *proto) {
     const cafe_http_opts_t *o = proto->opts;
-    int max = o->attempts > 0 ? o->attempts : 3;
+    int max = o->attempts > 0 ? o->attempts : CAFE_HTTP_DEFAULT_ATTEMPTS;
     for (int n = 1;; n++) {
         cafe_http_result_t *res = proto->res;
         result_reset(res);

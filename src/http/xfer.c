@@ -110,9 +110,11 @@ static void options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_http
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
     SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     SET(CURLOPT_FOLLOWLOCATION, o->max_redirects >= 0 ? 1L : 0L);
-    SET(CURLOPT_MAXREDIRS, o->max_redirects > 0 ? (long)o->max_redirects : 10L);
-    SET(CURLOPT_TIMEOUT_MS, o->timeout_ms ? (long)o->timeout_ms : 30000L);
-    SET(CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms ? (long)o->connect_timeout_ms : 10000L);
+    SET(CURLOPT_MAXREDIRS,
+        o->max_redirects > 0 ? (long)o->max_redirects : CAFE_HTTP_DEFAULT_MAX_REDIRECTS);
+    SET(CURLOPT_TIMEOUT_MS, o->timeout_ms ? (long)o->timeout_ms : CAFE_HTTP_DEFAULT_TIMEOUT_MS);
+    SET(CURLOPT_CONNECTTIMEOUT_MS,
+        o->connect_timeout_ms ? (long)o->connect_timeout_ms : CAFE_HTTP_DEFAULT_CONNECT_TIMEOUT_MS);
     SET(CURLOPT_USERAGENT, o->user_agent ? o->user_agent : "cafe/" CAFE_VERSION_STRING);
     SET(CURLOPT_ACCEPT_ENCODING, ""); /* every encoding this libcurl can decode */
     SET(CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
@@ -191,7 +193,7 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
     options_setup(x, t->url, o, https);
     x->errbuf[0] = '\0';
     x->refused[0] = '\0';
-    x->max_body = o->max_body ? o->max_body : CAFE__HTTP_MAX_BODY;
+    x->max_body = o->max_body ? o->max_body : CAFE_HTTP_DEFAULT_MAX_BODY;
     c->stats.curl_calls++;
     CURLMcode mc = curl_multi_add_handle(c->multi, x->easy);
     if (mc != CURLM_OK) {

@@ -6,6 +6,7 @@
  * recently used go first. An entry older than --cache-ttl is fetched again. Entries are
  * reference-counted: a waiter woken after its entry was evicted still reads it. */
 #include "srv.h"
+#include "hash.h"
 #include "input.h"
 
 #include <inttypes.h>
@@ -32,10 +33,7 @@ void srv_cache_init(srv_cache_t *c) {
 }
 
 static uint64_t hash_of(const char *s) {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-    return h;
+    return hash_str(HASH_SEED, s);
 }
 
 static void entry_unref(srv_entry_t *e) {

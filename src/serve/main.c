@@ -4,6 +4,7 @@
 #include "serve.h"
 #include "srv.h"
 #include "listen.h"
+#include "signals.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -14,22 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-typedef struct watcher {
-    int signum;
-    cafe_event_t *stop;
-} watcher_t;
-
-static int watch_task(void *arg, void **value) {
-    watcher_t *w = arg;
-    (void)value;
-    cafe_signal_t sig;
-    int rc = cafe_signal_open(&sig, w->signum);
-    if (rc != 0)
-        return rc;
-    if (cafe_signal_wait(&sig) > 0)
-        cafe_event_set(w->stop);
-    cafe_signal_close(&sig);
-    return 0;
+/* The first SIGINT/SIGTERM starts the orderly stop; a second one ends the process at once,
+ * as the signal's default action would. */
+static void on_signal(void *arg, int signum, unsigned count) {
+    if (count > 1)
+        _exit(128 + signum);
+    cafe_event_set(arg);
 }
 
 /* Idle connections would hold the descriptors; many clients need many: raise the soft
@@ -106,20 +97,18 @@ static int serve_task(void *arg, void **value) {
         srv_httpd_stop(s);
         return rc ? rc : CAFE_EIO;
     }
-    printf("listening on %s\n", s->origin);
-    fflush(stdout);
     cafe_event_t stop;
     cafe_event_init(&stop);
-    watcher_t w[2] = {{SIGINT, &stop}, {SIGTERM, &stop}};
-    cafe_group_t watchers;
-    cafe_group_init(&watchers, 0);
-    for (int i = 0; i < 2; i++)
-        if (cafe_group_spawn(&watchers, watch_task, &w[i], NULL) != 0)
-            cafe_event_set(&stop);
-    cafe_event_wait(&stop);
+    stop_signals_t sigs; /* before "listening": a signal from then on is never lost */
+    if ((rc = stop_signals_start(&sigs, on_signal, &stop)) != 0) {
+        fprintf(stderr, "cafe serve: cannot watch for signals: %s\n", cafe_strerror(rc));
+        cafe_event_set(&stop);
+    }
+    printf("listening on %s\n", s->origin);
+    fflush(stdout);
+    (void)cafe_event_wait(&stop); /* only a signal ends it: this task is never cancelled */
     shut_down(s);
-    cafe_group_cancel(&watchers);
-    cafe_group_wait(&watchers);
+    stop_signals_end(&sigs);
     cafe_event_destroy(&stop);
     srv_jobs_free(s);
     srv_cache_free(&s->cache);

@@ -78,7 +78,7 @@ static int db_start(sink_t *s) {
 
 /* The JSON record's text of a string field: NULL stays NULL, the rest made valid UTF-8. */
 static int text_of(const char *s, char **out) {
-    *out = s ? text_utf8_repair(s, strlen(s)) : NULL;
+    *out = s ? cafe_utf8_repair(s, strlen(s), NULL) : NULL;
     return s && !*out ? CAFE_ENOMEM : 0;
 }
 

@@ -37,7 +37,8 @@ typedef struct sink_column {
     int not_null;
 } sink_column_t;
 
-extern const sink_column_t sink_columns[];
+enum { SINK_NCOLUMNS = 12 };
+extern const sink_column_t sink_columns[SINK_NCOLUMNS];
 extern const size_t sink_ncolumns;
 
 /* Compares a table's actual columns (names[i], types[i]) with the expected ones. 0 when every
@@ -52,9 +53,11 @@ void sink_why_prefix(char *why, const char *prefix);
 /* "CREATE TABLE IF NOT EXISTS table (...)" for the results table, with the column types of
  * the database (pg or SQLite). malloc'd; NULL when out of memory. */
 char *sink_create_sql(const char *table, int pg);
-/* "INSERT INTO table (columns) VALUES (p1..p12),(p13..)...  ON CONFLICT DO NOTHING" for
- * rows rows, placeholders $N (pg) or ? (SQLite). malloc'd; NULL when out of memory. */
-char *sink_insert_sql(const char *table, size_t rows, int pg);
+/* The INSERT of the results table, ... ON CONFLICT (run_id, url) DO NOTHING: for SQLite one
+ * row of ? placeholders; for PostgreSQL a whole batch, one array per column
+ * (unnest($1::bigint[], ...)): 12 parameters whatever the batch size, cheap for the server
+ * to parse. malloc'd; NULL when out of memory. */
+char *sink_insert_sql(const char *table, int pg);
 
 /* Text of a row's field i (as sink_columns orders them) for a text-format parameter: NULL for
  * SQL NULL; numbers are printed into buf (32 bytes). */

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <strings.h>
 
-const sink_column_t sink_columns[] = {
+const sink_column_t sink_columns[SINK_NCOLUMNS] = {
     {"run_id", "INTEGER", "bigint", 1},
     {"seq", "INTEGER", "bigint", 1},
     {"url", "TEXT", "text", 1},
@@ -154,23 +154,21 @@ char *sink_create_sql(const char *table, int pg) {
     return q.s;
 }
 
-char *sink_insert_sql(const char *table, size_t rows, int pg) {
+char *sink_insert_sql(const char *table, int pg) {
     sql_t q = sql_new();
     put(&q, "INSERT INTO ");
     put(&q, table);
     put(&q, " (");
     for (size_t c = 0; c < sink_ncolumns; c++) {
         put(&q, sink_columns[c].name);
-        put(&q, c + 1 < sink_ncolumns ? ", " : ") VALUES ");
+        put(&q, c + 1 < sink_ncolumns ? ", " : pg ? ") SELECT * FROM unnest(" : ") VALUES (");
     }
-    char num[24];
-    for (size_t r = 0, p = 1; r < rows; r++) {
-        put(&q, r ? ",(" : "(");
-        for (size_t c = 0; c < sink_ncolumns; c++, p++) {
-            snprintf(num, sizeof num, "$%zu", p);
-            put(&q, pg ? num : "?");
-            put(&q, c + 1 < sink_ncolumns ? "," : ")");
-        }
+    char param[48];
+    for (size_t c = 0; c < sink_ncolumns; c++) {
+        if (pg)
+            snprintf(param, sizeof param, "$%zu::%s[]", c + 1, sink_columns[c].pg_type);
+        put(&q, pg ? param : "?");
+        put(&q, c + 1 < sink_ncolumns ? ", " : ")");
     }
     put(&q, " ON CONFLICT (run_id, url) DO NOTHING");
     return q.s;

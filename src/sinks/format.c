@@ -21,7 +21,7 @@ int format_header(FILE *f, record_format_t fmt) {
 static json_t *jstr(const char *s) {
     if (!s)
         return json_null();
-    char *clean = text_utf8_repair(s, strlen(s));
+    char *clean = cafe_utf8_repair(s, strlen(s), NULL);
     json_t *j = clean ? json_string(clean) : NULL;
     free(clean);
     return j ? j : json_null();
@@ -55,7 +55,7 @@ static int write_json(FILE *f, const record_t *r) {
 /* RFC 4180: quote a field holding a comma, quote, CR or LF; double the quotes inside. */
 static void csv_field(FILE *f, const char *s, int last) {
     if (s) {
-        char *clean = text_utf8_repair(s, strlen(s));
+        char *clean = cafe_utf8_repair(s, strlen(s), NULL);
         const char *v = clean ? clean : "";
         if (strpbrk(v, ",\"\r\n")) {
             fputc('"', f);

@@ -1,16 +1,12 @@
 /* The set of keys (URLs) a sink already holds: open addressing over 64-bit hashes. */
 #include "keyset.h"
+#include "hash.h"
 #include "cafe.h"
 
 #include <stdlib.h>
 
 static uint64_t hash_url(const char *s, size_t n) {
-    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a, then a final mix */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
+    uint64_t h = hash_bytes(HASH_SEED, s, n);
     return h ? h : 1; /* 0 marks an empty slot */
 }
 

@@ -19,8 +19,7 @@ typedef struct pg {
     char *where;
     char table[64], qtable[68];
     int64_t run;
-    char *ins_sql; /* the INSERT for ins_rows rows, kept for the next batch of that size */
-    size_t ins_rows;
+    char *ins_sql; /* the batch INSERT (sink_insert_sql) */
 } pg_t;
 
 static const char runs_sql[] =
@@ -126,13 +125,14 @@ static int create_tables(pg_t *p, char *why) {
 /* Plans (without running) an INSERT, which fails when the table has no unique key on
  * (run_id, url): better now than after fetching. */
 static int check_insert(pg_t *p, char *why) {
-    char *ins = sink_insert_sql(p->qtable, 1, 1);
+    char *ins = sink_insert_sql(p->qtable, 1);
     size_t n = ins ? strlen(ins) + 16 : 0;
     char *sql = ins ? malloc(n) : NULL;
     int rc = CAFE_ENOMEM;
     if (sql) {
         snprintf(sql, n, "EXPLAIN %s", ins);
-        const char *params[12] = {"0", "0", "x", NULL, NULL, NULL, NULL, NULL, "0", "0", "0"};
+        const char *params[12] = {"{}", "{}", "{}", "{}", "{}", "{}",
+                                  "{}", "{}", "{}", "{}", "{}", "{}"};
         rc = pgc_exec(p->c, sql, (int)sink_ncolumns, params, NULL, NULL, NULL, why);
     }
     free(sql);
@@ -221,27 +221,57 @@ static int pg_load(void *impl, int (*each)(void *arg, const char *url, size_t n)
     return pgc_exec(p->c, sql, 1, params, NULL, each_row, &e, why);
 }
 
+/* Appends one element to a PostgreSQL array literal: NULL, or the text double-quoted with
+ * backslashes before " and \. */
+static char *put_element(char *o, const char *v) {
+    if (!v)
+        return memcpy(o, "NULL", 4), o + 4;
+    *o++ = '"';
+    for (; *v; v++) {
+        if (*v == '"' || *v == '\\')
+            *o++ = '\\';
+        *o++ = *v;
+    }
+    *o++ = '"';
+    return o;
+}
+
+/* Column c of the batch as an array literal "{e1,e2,...}". malloc'd; NULL if out of memory. */
+static char *column_array(const pg_t *p, const sink_row_t *rows, size_t n, size_t c) {
+    char buf[32];
+    size_t len = 3;
+    for (size_t r = 0; r < n; r++) {
+        const char *v = sink_row_field(&rows[r], p->run, c, buf);
+        len += v ? 2 * strlen(v) + 3 : 5; /* worst case: every byte escaped, quotes, comma */
+    }
+    char *a = malloc(len), *o = a;
+    if (!a)
+        return NULL;
+    *o++ = '{';
+    for (size_t r = 0; r < n; r++) {
+        if (r)
+            *o++ = ',';
+        o = put_element(o, sink_row_field(&rows[r], p->run, c, buf));
+    }
+    *o++ = '}';
+    *o = '\0';
+    return a;
+}
+
 static int pg_insert(void *impl, const sink_row_t *rows, size_t n, char *why) {
     pg_t *p = impl;
-    if (n != p->ins_rows) {
-        free(p->ins_sql);
-        p->ins_rows = 0;
-        if (!(p->ins_sql = sink_insert_sql(p->qtable, n, 1)))
-            return CAFE_ENOMEM;
-        p->ins_rows = n;
-    }
-    size_t np = n * sink_ncolumns;
-    const char **params = malloc(np * sizeof(*params));
-    char(*nums)[32] = malloc(np * sizeof(*nums));
-    int rc = CAFE_ENOMEM;
-    if (params && nums) {
-        for (size_t r = 0, i = 0; r < n; r++)
-            for (size_t c = 0; c < sink_ncolumns; c++, i++)
-                params[i] = sink_row_field(&rows[r], p->run, c, nums[i]);
-        rc = exec_retry(p, p->ins_sql, (int)np, params, NULL, NULL, NULL, why);
-    }
-    free(params);
-    free(nums);
+    if (!p->ins_sql && !(p->ins_sql = sink_insert_sql(p->qtable, 1)))
+        return CAFE_ENOMEM;
+    char *arrays[SINK_NCOLUMNS] = {NULL};
+    int rc = 0;
+    for (size_t c = 0; c < sink_ncolumns && rc == 0; c++)
+        if (!(arrays[c] = column_array(p, rows, n, c)))
+            rc = CAFE_ENOMEM;
+    if (rc == 0)
+        rc = exec_retry(p, p->ins_sql, (int)sink_ncolumns, (const char *const *)arrays, NULL, NULL,
+                        NULL, why);
+    for (size_t c = 0; c < sink_ncolumns; c++)
+        free(arrays[c]);
     return rc;
 }
 

@@ -94,8 +94,11 @@ static void ignore_notice(void *arg, const char *message) {
 int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *why) {
     *out = NULL;
     pgc_t *c = calloc(1, sizeof(*c));
-    const char *keys[] = {"dbname", "fallback_application_name", NULL};
-    const char *vals[] = {conninfo, "cafe", NULL};
+    /* Defaults the URI may override (it is expanded after them): TCP keepalives, so that a
+     * server that vanished without a reset is noticed within a minute, not two hours. */
+    const char *keys[] = {"keepalives_idle", "keepalives_interval",       "keepalives_count",
+                          "dbname",          "fallback_application_name", NULL};
+    const char *vals[] = {"30", "10", "3", conninfo, "cafe", NULL};
     if (!c || !(c->conn = PQconnectStartParams(keys, vals, 1))) {
         free(c);
         return CAFE_ENOMEM;

@@ -120,7 +120,7 @@ static int begin_run(job_t *j) {
 }
 
 static int prepare_insert(job_t *j) {
-    char *sql = sink_insert_sql(j->l->qtable, 1, 0);
+    char *sql = sink_insert_sql(j->l->qtable, 0);
     if (!sql)
         return CAFE_ENOMEM;
     int rc = sqlite3_prepare_v3(j->l->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &j->l->ins, NULL);

@@ -1,59 +1,26 @@
 #include "text.h"
+#include "cafe/title.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 
-/* Length of the valid UTF-8 sequence at s (n bytes available), 0 if invalid. Rejects
- * overlongs, surrogates and code points above U+10FFFF. */
+/* Length of the valid UTF-8 sequence at s (NUL-terminated), 0 if invalid; *cp its code
+ * point. Validity is cafe_utf8_valid's (one rule); only the lead byte's length is read here.
+ * Never reads past the NUL: a NUL is no continuation byte, so a shorter sequence fails. */
 static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp) {
     unsigned char c = s[0];
-    size_t len;
-    uint32_t v, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-        len = 2, v = c & 0x1F, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3, v = c & 0x0F, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4, v = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
+    size_t len = c < 0x80 ? 1 : c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 0;
+    for (size_t i = 1; i < len && i < n; i++)
+        if (s[i] == 0)
             return 0;
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+    if (len == 0 || len > n || !cafe_utf8_valid((const char *)s, len))
         return 0;
+    uint32_t v = len == 1 ? c : c & (0x7Fu >> len);
+    for (size_t i = 1; i < len; i++)
+        v = (v << 6) | (s[i] & 0x3Fu);
     *cp = v;
     return len;
-}
-
-char *text_utf8_repair(const char *s, size_t n) {
-    char *out = malloc(n * 3 + 1), *o = out; /* worst case: every byte becomes U+FFFD */
-    if (!out)
-        return NULL;
-    const unsigned char *p = (const unsigned char *)s, *end = p + n;
-    while (p < end) {
-        uint32_t cp;
-        size_t len = utf8_seq(p, (size_t)(end - p), &cp);
-        if (len == 0) {
-            *o++ = (char)0xEF, *o++ = (char)0xBF, *o++ = (char)0xBD;
-            p++;
-        } else {
-            for (size_t i = 0; i < len; i++)
-                *o++ = (char)p[i];
-            p += len;
-        }
-    }
-    *o = 0;
-    return out;
 }
 
 /* Writes s for a terminal, a run of safe bytes at a time (one fwrite per run, not per

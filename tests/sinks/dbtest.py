@@ -45,7 +45,7 @@ HOSTILE = {
     "bad.html": b"<meta charset=utf-8><title>caf\xe9 \xff\xfe \xed\xa0\x80 ok</title>",
     "long.html": b"<meta charset=utf-8><title>" + "\u00e9x".encode() * 150000 + b"</title>",
     "none.html": b"<p>no title",
-    "quote.html": b"<meta charset=utf-8><title>it's \"quoted\"; DROP TABLE x; --</title>",
+    "quote.html": b"<meta charset=utf-8><title>it's \"quoted\" {a,b} \\\\ NULL; DROP TABLE x; --</title>",
 }
 
 

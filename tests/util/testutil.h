@@ -28,8 +28,8 @@ uint64_t test_now_ms(void);
  * their load down there, never their assertions. */
 int test_under_valgrind(void);
 
-/* Nonzero when s[0..n) is valid UTF-8: no overlong forms, no surrogates, nothing above
- * U+10FFFF, no NUL. */
+/* Nonzero when s[0..n) is valid UTF-8 (cafe_utf8_valid, the library's one rule) and holds
+ * no NUL. */
 int test_utf8_valid(const char *s, size_t n);
 
 #endif

@@ -1,0 +1,35 @@
+/* The one hash of cafe's tables, in the library (HTTP hosts) and in its clients (resume keys,
+ * the service's cache, the fixture's delays): 64-bit FNV-1a over the bytes, then
+ * splitmix64's finaliser so that the low bits (a table's index) depend on every byte.
+ * Header-only: the library and each client compile it in, and neither depends on the other
+ * for it. Not keyed: a table fed by strangers that must resist chosen collisions passes a
+ * secret seed. */
+#ifndef CAFE_COMMON_HASH_H
+#define CAFE_COMMON_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HASH_SEED 0xcbf29ce484222325ull /* FNV-1a's offset basis */
+
+/* Hashes p[0..n), continuing from h (HASH_SEED to start; a seed of one's own to key it). */
+static inline uint64_t hash_bytes(uint64_t h, const void *p, size_t n) {
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebull;
+    return h ^ (h >> 31);
+}
+
+/* hash_bytes of a NUL-terminated string. */
+static inline uint64_t hash_str(uint64_t h, const char *s) {
+    size_t n = 0;
+    while (s[n])
+        n++;
+    return hash_bytes(h, s, n);
+}
+
+#endif

@@ -1,0 +1,39 @@
+#include "signals.h"
+
+#include <signal.h>
+
+static int watch_task(void *arg, void **value) {
+    struct stop_watch *w = arg;
+    int n;
+    while ((n = cafe_signal_wait(&w->sig)) > 0)
+        for (int i = 0; i < n; i++)
+            w->owner->fn(w->owner->arg, w == &w->owner->watch[0] ? SIGINT : SIGTERM,
+                         ++w->owner->count);
+    return n == CAFE_ECANCELED ? 0 : n;
+}
+
+int stop_signals_start(stop_signals_t *s, stop_signal_fn fn, void *arg) {
+    static const int signums[2] = {SIGINT, SIGTERM};
+    *s = (stop_signals_t){.fn = fn, .arg = arg};
+    cafe_group_init(&s->tasks, 0);
+    int rc = 0;
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        s->watch[i].owner = s;
+        if ((rc = cafe_signal_open(&s->watch[i].sig, signums[i])) == 0)
+            s->watch[i].open = 1;
+    }
+    for (int i = 0; i < 2 && rc == 0; i++)
+        rc = cafe_group_spawn(&s->tasks, watch_task, &s->watch[i], NULL);
+    if (rc != 0)
+        stop_signals_end(s);
+    return rc;
+}
+
+void stop_signals_end(stop_signals_t *s) {
+    cafe_group_cancel(&s->tasks);
+    (void)cafe_group_wait(&s->tasks); /* the watchers end when cancelled: nothing to report */
+    for (int i = 0; i < 2; i++)
+        if (s->watch[i].open)
+            cafe_signal_close(&s->watch[i].sig);
+    s->watch[0].open = s->watch[1].open = 0;
+}

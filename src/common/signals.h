@@ -1,0 +1,32 @@
+/* Ctrl-C for the programs built on cafe (cafe titles, cafe serve, cafe-fixture): SIGINT and
+ * SIGTERM watched on the running loop, each delivery handed to the program's function. */
+#ifndef CAFE_COMMON_SIGNALS_H
+#define CAFE_COMMON_SIGNALS_H
+
+#include "cafe.h"
+
+/* Called in a watcher task for each delivery; count is how many arrived so far, the two
+ * signals together (a program usually stops at 1 and gives up waiting at 2). It may
+ * suspend; deliveries meanwhile are counted, not lost. */
+typedef void (*stop_signal_fn)(void *arg, int signum, unsigned count);
+
+typedef struct stop_signals {
+    stop_signal_fn fn;
+    void *arg;
+    unsigned count;
+    struct stop_watch {
+        struct stop_signals *owner;
+        cafe_signal_t sig;
+        int open;
+    } watch[2];
+    cafe_group_t tasks;
+} stop_signals_t;
+
+/* From a task: installs both watchers before it returns (a signal after that is never
+ * lost), then waits for deliveries in tasks of its own. 0, or a negative code (nothing is
+ * left running then). Memory: the caller's, until stop_signals_end. */
+int stop_signals_start(stop_signals_t *s, stop_signal_fn fn, void *arg);
+/* Stops watching (the signals' default actions are back) and waits for the watcher tasks. */
+void stop_signals_end(stop_signals_t *s);
+
+#endif
