@@ -442,9 +442,11 @@ int cafe_queue_destroy(cafe_queue_t *q);
  * that waits on the group cannot leave cafe_group_wait while any child runs. With
  * CAFE_GROUP_CANCEL_ON_ERROR the first child to fail cancels its siblings.
  *
- * The task that initialised a group must wait for it before it returns: a task that returns
- * while a group it initialised still has running children aborts the process with a message
- * naming the task and the group (the children would otherwise write into its dead frame).
+ * A group that lives in a task's stack (a local variable) must be waited for before that
+ * task returns: a task that returns while such a group still has running children aborts
+ * the process with a message naming the task and the group (the children would otherwise
+ * write into its dead frame). A group elsewhere (heap, a struct) may be waited for by any
+ * task.
  * After cafe_group_wait returned, the group may be used again for a new round. */
 
 enum { CAFE_GROUP_CANCEL_ON_ERROR = 1 };
@@ -459,7 +461,7 @@ typedef struct cafe_group {
     struct cafe__task *private_children;
 } cafe_group_t;
 
-/* Makes g an empty group owned by the calling task (if any). */
+/* Makes g an empty group. */
 void cafe_group_init(cafe_group_t *g, unsigned flags);
 /* Starts a child. Like cafe_task_spawn, but the group owns the handle. */
 int cafe_group_spawn(cafe_group_t *g, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts);
