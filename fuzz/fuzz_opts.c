@@ -30,7 +30,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 static void check(const cli_opts_t *o) {
     if (o->concurrency < 1 || o->concurrency > 100000 || o->per_host < 1 || o->per_host > 100000 ||
         o->retries < 0 || o->max_redirects < 0 || o->max_bytes < 1 || o->headers.n > CLI_MAX_LIST ||
-        o->resolve.n > CLI_MAX_LIST || !o->input || !o->scheme)
+        o->resolve.n > CLI_MAX_LIST || (o->inputs.n == 0 && o->urls.n == 0 && !o->queue) ||
+        !o->scheme)
         abort();
     if (o->resume && (!o->output || o->fmt == RECORD_FMT_TEXT))
         abort();

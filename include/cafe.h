@@ -89,7 +89,9 @@ extern "C" {
     XX(EHTTP_CLOSED, -30107, "connection closed or reset before the response was complete")        \
     XX(EHTTP_PROTOCOL, -30108, "malformed HTTP response")                                          \
     XX(EHTTP_CURL, -30109, "libcurl error")                                                        \
-    XX(EHTTP_PRIVATE, -30110, "refused: not a public internet address")
+    XX(EHTTP_PRIVATE, -30110, "refused: not a public internet address")                            \
+    XX(EDNS_TIMEOUT, -30111, "dns: timeout")                                                       \
+    XX(EDNS_SERVFAIL, -30112, "dns: server failure")
 
 enum cafe_error {
     CAFE_OK = 0, /* success: what cafe_err_name(0) says */
@@ -516,5 +518,6 @@ void cafe_signal_close(cafe_signal_t *s);
 #include "cafe/tcp.h"
 #include "cafe/title.h"
 #include "cafe/http.h"
+#include "cafe/dns.h"
 
 #endif /* CAFE_H */

@@ -93,6 +93,11 @@ typedef struct cafe_http_opts {
      * the loop's shared DNS cache, so later requests on the loop see them too. */
     const char *const *resolve;
     int http1_only; /* nonzero: never negotiate HTTP/2 */
+    /* Proxy URL for every request ("http://host:3128", "socks5h://host"), as curl's
+     * CURLOPT_PROXY; "" = none, not even from the environment. NULL = the environment, read
+     * once per loop by curl's rules: http_proxy (lower case only), https_proxy or
+     * HTTPS_PROXY, all_proxy or ALL_PROXY, and no_proxy or NO_PROXY for the exceptions. */
+    const char *proxy;
     /* Nonzero: after DNS, refuse to connect to addresses off the public internet (private,
      * loopback, link-local, unique-local, multicast, reserved; IPv4 and IPv6), on the first
      * request and on every redirect, for services that fetch URLs they are given (SSRF).
@@ -130,7 +135,7 @@ struct cafe_http_result {
     int error;              /* 0, or the negative CAFE_E* code the call returned */
     char message[256];      /* on failure: curl's own message, or cafe's; "" on success */
     long status;            /* HTTP status of the last response; 0 when none was received */
-    int http_version;       /* 10, 11 or 20; 0 when no response */
+    int http_version;       /* 10, 11, 20 or 30; 0 when no response */
     char *url;              /* final URL after redirects (owned); NULL when the URL was refused */
     int redirects;          /* redirects followed */
     char content_type[128]; /* media type from Content-Type, lower-case, no parameters; "" */

@@ -53,7 +53,8 @@ typedef struct cafe_title cafe_title_t;
 
 /* Creates an extractor. `charset` is the transport charset: an encoding label ("utf-8",
  * "Shift_JIS", ...) or a whole Content-Type value ("text/html; charset=koi8-r"), or NULL.
- * Unknown labels are ignored, as browsers do. Returns 0, CAFE_ENOMEM or CAFE_EINVAL. */
+ * Unknown labels are ignored, as browsers do. Returns 0, CAFE_ENOMEM, or CAFE_EINVAL when
+ * out is NULL. */
 int cafe_title_create(cafe_title_t **out, const char *charset);
 
 /* Forgets the page fed so far and starts over with a new transport charset (may be NULL).
@@ -62,8 +63,9 @@ void cafe_title_reset(cafe_title_t *t, const char *charset);
 
 /* Feeds the next `len` bytes of the page; chunks may be split anywhere, down to one byte.
  * Returns 1 when the result is final (the rest of the page cannot change it: the caller may
- * stop reading; further feeds are ignored), 0 when more input is wanted, or a negative
- * CAFE_E* code. The data is not kept after the call returns.
+ * stop reading; further feeds are ignored), or 0 when more input is wanted. It never fails:
+ * memory the encoding detector cannot get only shortens its evidence. The data is not kept
+ * after the call returns.
  * When: at the title's end tag once the encoding is decided, i.e. after the first 1024
  * bytes unless a BOM, the transport charset or an early <meta> decided it sooner; with no
  * declared encoding, a title with non-ASCII bytes is final only when the body starts (a

@@ -37,7 +37,8 @@ static int fetch_one(void *arg, void **value) {
 
 static void print_record(const record_t *r) {
     if (r->error || r->status >= 400)
-        printf("Error fetching %s: %s\n", r->url, r->error_msg ? r->error_msg : "failed");
+        printf("Error fetching %s: %s\n", r->url ? r->url : "a page",
+               r->error_msg ? r->error_msg : cafe_strerror(r->error));
     else
         printf("'%s' from %s\n", r->title ? r->title : "None", r->url);
 }
@@ -52,7 +53,9 @@ static double run_batch(demo_t *d, int n, int first, int concurrent, int show) {
     for (int i = 0; jobs && tasks && res && i < n; i++) {
         jobs[i].d = d;
         jobs[i].rec.url = page_url(d, i % DEMO_SITES, first + i);
-        if (!concurrent)
+        if (!jobs[i].rec.url) /* out of memory: this one is reported, not fetched */
+            record_fail(&jobs[i].rec, CAFE_ENOMEM, "out of memory");
+        else if (!concurrent)
             fetch_one(&jobs[i], NULL);
         else if (cafe_task_spawn(&tasks[i], fetch_one, &jobs[i], NULL) != 0)
             tasks[i] = NULL;
@@ -83,7 +86,11 @@ static int demo_main(void *arg, void **value) {
         return rc;
     }
     cafe_http_limits_t lim = {.max_transfers = DEMO_CONCURRENCY};
-    cafe_http_limits_set(NULL, &lim);
+    if ((rc = cafe_http_limits_set(NULL, &lim)) != 0) {
+        fprintf(stderr, "cafe demo: cannot set the HTTP limits: %s\n", cafe_strerror(rc));
+        (void)cafe__fixture_stop(d->fx); /* the failure to report is the one above */
+        return rc;
+    }
     printf("cafe demo: %d local sites on 127.0.0.1, each answering after 200-800 ms\n\n",
            DEMO_SITES);
     printf("The slow, synchronous way (one URL at a time):\n");

@@ -30,8 +30,14 @@ static int on_body(void *arg, const cafe_http_result_t *res, const char *data, s
     return rc != 0 ? CAFE_HTTP_ENOUGH : 0;
 }
 
-static char *dup_or_null(const char *s) {
-    return s && *s ? strdup(s) : NULL;
+/* A copy of s for the record: NULL stays NULL (an empty s too with empty_null); *oom is set
+ * when memory ran out. */
+static char *keep(const char *s, int empty_null, int *oom) {
+    if (!s || (empty_null && !*s))
+        return NULL;
+    char *copy = strdup(s);
+    *oom |= !copy;
+    return copy;
 }
 
 static void fill_opts(const cli_opts_t *o, cafe_http_opts_t *h, sink_t *s) {
@@ -46,6 +52,7 @@ static void fill_opts(const cli_opts_t *o, cafe_http_opts_t *h, sink_t *s) {
     h->insecure = o->insecure;
     h->no_private = o->no_private;
     h->ca_file = o->ca_file;
+    h->proxy = o->proxy;
     h->attempts = 1 + o->retries;
     h->on_body = on_body;
     h->body_arg = s;
@@ -61,21 +68,26 @@ int cli_fetch(const cli_opts_t *o, record_t *r) {
     /* time_ms: the tries and their retry sleeps, not the queueing for the limits' turns. */
     uint64_t spent = cafe_loop_now(cafe_loop_current()) - t0;
     r->time_ms = spent > res.queued_ms ? spent - res.queued_ms : 0;
-    r->final_url = res.url ? strdup(res.url) : NULL;
+    int oom = 0;
+    r->final_url = keep(res.url, 0, &oom);
     r->status = res.status;
-    r->content_type = dup_or_null(res.content_type);
+    r->content_type = keep(res.content_type, 1, &oom);
     r->bytes = res.bytes;
     r->attempts = res.attempts;
     if (rc == 0 && s.title && !s.failed) {
         /* Error pages have titles too ("404 Not Found"): keep them with the error. */
         if (cafe_title_finish(s.title) == 1)
-            r->title = strdup(cafe_title_text(s.title, NULL));
-        r->charset = strdup(cafe_title_encoding(s.title));
+            r->title = keep(cafe_title_text(s.title, NULL), 0, &oom);
+        r->charset = keep(cafe_title_encoding(s.title), 0, &oom);
+        r->charset_source =
+            keep(cafe_charset_source_name(cafe_title_charset_source(s.title)), 0, &oom);
     }
     if (rc != 0)
         record_fail(r, rc, "%s", res.message[0] ? res.message : cafe_strerror(rc));
     else if (s.failed)
         record_fail(r, CAFE_ENOMEM, "out of memory while extracting the title");
+    else if (oom)
+        record_fail(r, CAFE_ENOMEM, "out of memory while making the record");
     else if (res.status >= 400)
         record_fail(r, 0, "HTTP %ld", res.status);
     cafe_title_free(s.title);
@@ -94,6 +106,8 @@ int cli_error_kind(int error, long status) {
     case CAFE_EHTTP_CLOSED:
         return CLI_KIND_CONNECT;
     case CAFE_EHTTP_DNS:
+    case CAFE_EDNS_TIMEOUT:
+    case CAFE_EDNS_SERVFAIL:
         return CLI_KIND_DNS;
     case CAFE_EHTTP_TLS:
         return CLI_KIND_TLS;

@@ -44,6 +44,26 @@ static int address_ok(const char *a, size_t len) {
     return inet_pton(AF_INET, buf, bin) == 1 || inet_pton(AF_INET6, buf, bin) == 1;
 }
 
+/* --resolver: IP, IP:PORT, or [IPv6]:PORT. */
+static const char *resolver_check(const char *v) {
+    static const char *const form = "expected IP, IP:PORT or [IPv6]:PORT";
+    const char *end = v[0] == '[' ? strchr(v, ']') : NULL;
+    const char *port = end ? (end[1] == ':' ? end + 2
+                              : end[1]      ? v
+                                            : NULL)
+                       : strchr(v, ':') == strrchr(v, ':') && strchr(v, ':') ? strchr(v, ':') + 1
+                                                                             : NULL;
+    size_t len = end ? (size_t)(end - v) + 1 : port ? (size_t)(port - v) - 1 : strlen(v);
+    if (port == v || !address_ok(v, len))
+        return form;
+    long n = 0;
+    for (const char *p = port; p && *p; p++) {
+        if (*p < '0' || *p > '9' || (n = n * 10 + (*p - '0')) > 65535)
+            return form;
+    }
+    return port && (!*port || n < 1) ? form : NULL;
+}
+
 /* curl's HOST:PORT:ADDRESS[,ADDRESS...], numeric addresses, a port from 1 to 65535. */
 static const char *resolve_check(const char *v) {
     static const char *const form = "expected HOST:PORT:ADDRESS[,ADDRESS...]";
@@ -99,10 +119,11 @@ const char *cli_scheme_check(const char *v) {
 static const cli_opt_t rows[] = {
     SECTION("Output"),
     {CLI_OPT_FLAG, "json", 0, NULL, F(fmt), 0, 0, RECORD_FMT_JSON, NULL, NULL, NULL,
-     "JSON Lines: url, final_url, status, title, content_type,\ncharset, bytes, time_ms, "
-     "attempts, error",
+     "JSON Lines: url, final_url, status, title, content_type,\ncharset, charset_source, bytes, "
+     "time_ms, attempts, error",
      "JSON Lines, one object per URL: url, final_url, status, title (null when the page\n"
-     "has none), content_type, charset, bytes, time_ms, attempts, error (null on success)."},
+     "has none), content_type, charset, charset_source (bom, header, meta, detected or\n"
+     "default: see ENCODINGS), bytes, time_ms, attempts, error (null on success)."},
     {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV, NULL, NULL, NULL,
      "RFC 4180 CSV with a header row (same columns)", NULL},
     {CLI_OPT_STRING, "output", 'o', "FILE", F(output), 0, 0, 0, NULL, NULL, NULL,
@@ -134,6 +155,11 @@ static const cli_opt_t rows[] = {
      "summary is printed at the end."},
     {CLI_OPT_FLAG, "fail", 0, NULL, F(fail), 0, 0, 1, NULL, NULL, NULL,
      "exit 1 when any URL failed", NULL},
+    SECTION("Input (FILE... in turn; '-' or none: standard input)"),
+    {CLI_OPT_LIST, "url", 'u', "URL", F(urls), 0, 0, 0, NULL, NULL, NULL,
+     "a URL to fetch, before any FILE (then stdin is\nnot read unless '-' is given); "
+     "repeatable",
+     NULL},
     SECTION("Fetching"),
     {CLI_OPT_SIZE, "concurrency", 'c', "N", F(concurrency), 1, 100000, 0, "100", NULL, NULL,
      "URLs in flight at once", NULL},
@@ -188,6 +214,22 @@ static const cli_opt_t rows[] = {
      "trust the CAs in FILE (PEM) instead of the system's", NULL},
     {CLI_OPT_LIST, "resolve", 0, "H:P:ADDR", F(resolve), 0, 0, 0, NULL, NULL, resolve_check,
      "connect to ADDR for host H, port P, as curl's\n--resolve; repeatable", NULL},
+    {CLI_OPT_STRING, "proxy", 'x', "URL", F(proxy), 0, 0, 0, NULL, NULL, wire_check,
+     "use this proxy (http://, https://, socks5h://...);\n'' for none. Default: curl's "
+     "variables http_proxy,\nhttps_proxy, all_proxy, no_proxy",
+     "Use this proxy for every request (http://HOST:PORT, https://, socks5h://...); an\n"
+     "empty string for none. Without it, the environment is used as curl uses it:\n"
+     "http_proxy (lower case only), https_proxy or HTTPS_PROXY, all_proxy or ALL_PROXY, and\n"
+     "no_proxy or NO_PROXY for the hosts reached directly."},
+    {CLI_OPT_LIST, "resolver", 0, "IP[:PORT]", F(resolvers), 0, 0, 0, NULL, NULL, resolver_check,
+     "DNS server to ask instead of /etc/resolv.conf's\nnameservers; repeatable",
+     "DNS server to ask instead of the nameservers of /etc/resolv.conf (its search, ndots and\n"
+     "options still apply; /etc/hosts still wins); IPv6 as [ADDR]:PORT; repeatable. Names\n"
+     "are resolved on cafe's loop (c-ares), no thread per lookup; answers are cached for\n"
+     "their TTL, \"no such host\" for 5 minutes. A record's error says \"dns: no such\n"
+     "host\" (never retried), \"dns: timeout\" or \"dns: server failure\" (retried)."},
+    {CLI_OPT_SIZE, "dns-concurrency", 0, "N", F(dns_concurrency), 1, 100000, 0, "256", NULL, NULL,
+     "names resolved at once at most", NULL},
     {CLI_OPT_STRING, "scheme", 0, "S", F(scheme), 0, 0, 0, "https", NULL, cli_scheme_check,
      "scheme for bare hosts: https or http", NULL},
     {CLI_OPT_FLAG, "no-private", 0, NULL, F(no_private), 0, 0, 1, NULL, NULL, NULL,
@@ -215,8 +257,9 @@ static const cli_opt_t rows[] = {
 
 const cli_optab_t cli_titles_optab = {
     "titles",
-    "titles [OPTIONS] [FILE|-]\n",
-    "Fetch the <title> of every URL in FILE (one per line; default stdin).\n"
+    "titles [OPTIONS] [-u URL]... [FILE|-]...\n",
+    "Fetch the <title> of every URL given with -u, then in each FILE (one per line;\n"
+    "standard input when neither is given).\n"
     "Output (default): 'Title' from URL / Error fetching URL: message, in input order.\n",
     "Exit: 0 done (failed URLs are results), 1 with --fail if any failed, 2 usage or\n"
     "input error, 130 interrupted (Ctrl-C: finished records are written; --resume\n"
@@ -246,7 +289,7 @@ static int queue_check(cli_opts_t *o, const unsigned char *seen, int input_given
     }
     if (input_given || o->output || o->resume || o->fmt == RECORD_FMT_CSV)
         return error("--queue takes the URLs from Redis and writes the records there "
-                     "(no FILE, -o, --resume or --csv; see cafe queue results)");
+                     "(no FILE, -u, -o, --resume or --csv; see cafe queue results)");
     o->fmt = RECORD_FMT_JSON;
     o->unordered = 1;
     return 0;
@@ -255,12 +298,14 @@ static int queue_check(cli_opts_t *o, const unsigned char *seen, int input_given
 int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
     memset(o, 0, sizeof(*o));
     unsigned char seen[sizeof rows / sizeof rows[0]];
-    const char *input = NULL;
     size_t ninputs;
-    int rc = cli_optab_parse(&cli_titles_optab, o, argc, argv, 1, &input, 1, &ninputs, seen);
+    int rc = cli_optab_parse(&cli_titles_optab, o, argc, argv, 1, o->inputs.v, CLI_MAX_LIST,
+                             &ninputs, seen);
     if (rc != 0)
         return rc;
-    o->input = ninputs ? input : "-";
+    o->inputs.n = ninputs;
+    if (ninputs == 0 && o->urls.n == 0) /* neither: standard input, as cat reads */
+        o->inputs.v[o->inputs.n++] = "-";
     o->argc = argc;
     o->argv = argv;
     if (given(seen, "json") && given(seen, "csv"))
@@ -279,5 +324,5 @@ int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
         return error("--resume needs --json or --csv output");
     if (o->sync)
         o->concurrency = 1;
-    return queue_check(o, seen, ninputs > 0);
+    return queue_check(o, seen, ninputs > 0 || o->urls.n > 0);
 }

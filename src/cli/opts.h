@@ -10,7 +10,8 @@
 #include <stdint.h>
 
 typedef struct cli_opts {
-    const char *input;  /* FILE or "-" */
+    cli_list_t inputs;  /* FILE... ("-": standard input); none and no -u: standard input */
+    cli_list_t urls;    /* -u URL... */
     const char *output; /* -o FILE, NULL = stdout */
     record_format_t fmt;
     int unordered, sync, quiet, fail, resume, drain, insecure, no_private;
@@ -27,12 +28,15 @@ typedef struct cli_opts {
     const char *user_agent;
     const char *scheme; /* for bare hosts */
     const char *ca_file;
+    const char *proxy; /* -x; NULL: the environment's */
     cli_list_t headers, resolve;
-    const char *queue; /* --queue REDIS_URL: a worker of a shared queue (see queue.h) */
-    uint64_t lease_ms; /* --lease */
-    int follow;        /* --follow: wait for more URLs when the queue is empty */
-    const char *db;    /* --db SPEC (or -o PATH.sqlite): records go to a database */
-    int argc;          /* the command line, for the database's runs table */
+    cli_list_t resolvers;   /* --resolver IP[:PORT], repeatable */
+    size_t dns_concurrency; /* --dns-concurrency */
+    const char *queue;      /* --queue REDIS_URL: a worker of a shared queue (see queue.h) */
+    uint64_t lease_ms;      /* --lease */
+    int follow;             /* --follow: wait for more URLs when the queue is empty */
+    const char *db;         /* --db SPEC (or -o PATH.sqlite): records go to a database */
+    int argc;               /* the command line, for the database's runs table */
     char **argv;
 } cli_opts_t;
 

@@ -79,10 +79,13 @@ static int usage_error(const char *what) {
 static int push_batch(qcmd_t *c, char **urls, size_t n, unsigned long long *added) {
     redisReply *rep;
     int rc = queue_eval(c->r, &c->keys, QS_PUSH, &rep, (int)n, (const char **)urls, NULL);
-    if (rc == 0) {
+    if (rc == 0 && rep->type != REDIS_REPLY_INTEGER) {
+        redis_set_error(c->r, "unexpected reply to the push script");
+        rc = CAFE_EIO;
+    } else if (rc == 0) {
         *added += (unsigned long long)rep->integer;
-        freeReplyObject(rep);
     }
+    freeReplyObject(rep);
     for (size_t i = 0; i < n; i++)
         free(urls[i]);
     return rc;
@@ -134,10 +137,17 @@ static int push(qcmd_t *c) {
 
 /* ---- results ------------------------------------------------------------------------------ */
 
+/* The record of one stream entry's fields ("record", its JSON line), NULL when the entry is
+ * not one of ours. */
+static const redisReply *record_field(const redisReply *fields) {
+    const redisReply *v = redis_reply_array(fields, 2) ? fields->element[1] : NULL;
+    return v && v->type == REDIS_REPLY_STRING ? v : NULL;
+}
+
 static int write_entry(qcmd_t *c, FILE *f, const redisReply *fields) {
-    if (fields->type != REDIS_REPLY_ARRAY || fields->elements < 2)
+    const redisReply *v = record_field(fields);
+    if (!v)
         return 0;
-    const redisReply *v = fields->element[1];
     if (c->fmt == RECORD_FMT_JSON) {
         fwrite(v->str, 1, v->len, f);
         fputc('\n', f);
@@ -186,9 +196,10 @@ static int put_chunk(qcmd_t *c, dest_t *d, const redisReply *rep, unsigned long 
             continue;
         }
         record_t rec;
-        if (fields->type != REDIS_REPLY_ARRAY || fields->elements < 2)
+        const redisReply *v = record_field(fields);
+        if (!v)
             continue;
-        rc = format_parse_json(fields->element[1]->str, fields->element[1]->len, &rec);
+        rc = format_parse_json(v->str, v->len, &rec);
         if (rc != 0) {
             rc = rc == CAFE_ENOMEM ? rc : 0; /* not a record of ours: left out */
             continue;
@@ -214,7 +225,12 @@ static int export_to(qcmd_t *c, dest_t *d, unsigned long long *count) {
         redisReply *rep;
         if (rc != 0 || (rc = redis_cmd(c->r, &rep, 6, argv, NULL)) != 0)
             return rc;
-        size_t n = rep->type == REDIS_REPLY_ARRAY ? rep->elements : 0;
+        if (!redis_reply_stream(rep)) { /* every entry is read below: check them all first */
+            redis_set_error(c->r, "unexpected reply to XRANGE");
+            freeReplyObject(rep);
+            return CAFE_EIO; /* reported with redis_error */
+        }
+        size_t n = rep->elements;
         rc = put_chunk(c, d, rep, *count);
         if (rc == 0 && n && c->drain)
             rc = drain_chunk(c, rep);
@@ -258,9 +274,10 @@ static int results(qcmd_t *c) {
         rc = -errno;
     if (rc != 0 && rc != -EPIPE) {
         fprintf(stderr, "cafe queue: results stopped after %llu records: %s\n", n,
-                why[0]                  ? why
-                : rc == CAFE_ECONNRESET ? redis_error(c->r)
-                                        : cafe_strerror(rc));
+                why[0] ? why
+                : (rc == CAFE_ECONNRESET || rc == CAFE_EIO) && redis_error(c->r)[0]
+                    ? redis_error(c->r)
+                    : cafe_strerror(rc));
         return 2;
     }
     return 0;
@@ -281,6 +298,12 @@ static int status(qcmd_t *c) {
         fprintf(stderr, "cafe queue: status: %s\n", redis_error(c->r));
         return 2;
     }
+    if (!redis_reply_array(rep, 6) || !redis_reply_array(rep->element[4], 4) ||
+        !redis_reply_array(rep->element[5], 0)) {
+        fprintf(stderr, "cafe queue: status: unexpected reply to the status script\n");
+        freeReplyObject(rep);
+        return 2;
+    }
     redisReply **e = rep->element, **st = e[4]->element;
     printf("queue        %s\n", c->conf.display);
     printf("queued       %lld\n", num_of(e[0]));
@@ -292,7 +315,8 @@ static int status(qcmd_t *c) {
     printf("reclaimed    %lld (leases that expired and went to another worker)\n", num_of(st[3]));
     printf("workers      %zu seen recently", e[5]->elements);
     for (size_t i = 0; i < e[5]->elements; i++)
-        printf("%s%s", i ? " " : ": ", e[5]->element[i]->str);
+        if (e[5]->element[i]->type == REDIS_REPLY_STRING)
+            printf("%s%s", i ? " " : ": ", e[5]->element[i]->str);
     printf("\n");
     freeReplyObject(rep);
     return fflush(stdout) == 0 ? 0 : 2;

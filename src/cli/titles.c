@@ -199,6 +199,20 @@ static int start_ends(cli_run_t *run) {
     return rc;
 }
 
+/* --resolver and --dns-concurrency to the loop's resolver: c-ares' "IP:PORT,..." list. */
+static int dns_configure(const cli_opts_t *o) {
+    char servers[4096];
+    size_t len = 0;
+    for (size_t i = 0; i < o->resolvers.n && len + 64 < sizeof servers; i++) {
+        const char *r = o->resolvers.v[i];
+        int bare6 = r[0] != '[' && strchr(r, ':') != strrchr(r, ':');
+        len += (size_t)snprintf(servers + len, sizeof servers - len, bare6 ? "%s[%s]" : "%s%s",
+                                i ? "," : "", r);
+    }
+    cafe_dns_opts_t d = {.max_queries = o->dns_concurrency, .servers = len ? servers : NULL};
+    return cafe_dns_configure(NULL, &d);
+}
+
 static int run_main(void *arg, void **value) {
     cli_run_t *run = arg;
     cafe_http_limits_t lim = {.max_transfers = run->o->concurrency,
@@ -207,6 +221,8 @@ static int run_main(void *arg, void **value) {
                               .rate = run->o->rate,
                               .host_interval_ms = run->o->host_interval_ms};
     int rc = cafe_http_limits_set(NULL, &lim);
+    if (rc == 0)
+        rc = dns_configure(run->o);
     if (rc != 0) {
         fprintf(stderr, "cafe titles: cannot set the HTTP limits: %s\n", cafe_strerror(rc));
         run->setup_error = 1;
@@ -285,9 +301,12 @@ static int open_ends(cli_run_t *run, const cli_opts_t *o) {
                                  .prog = "cafe titles"};
         return queue_worker_open(&run->source, &run->sink, &q);
     }
-    int rc = source_file_open(&run->source, o->input);
+    const char *failed;
+    int rc =
+        source_inputs_open(&run->source, o->urls.v, o->urls.n, o->inputs.v, o->inputs.n, &failed);
     if (rc != 0) {
-        fprintf(stderr, "cafe titles: cannot read %s: %s\n", o->input, cafe_strerror(rc));
+        fprintf(stderr, "cafe titles: cannot read %s: %s\n", failed ? failed : "the input",
+                cafe_strerror(rc));
         return 2;
     }
     if (o->db) {
@@ -304,22 +323,26 @@ static int open_ends(cli_run_t *run, const cli_opts_t *o) {
     return 0;
 }
 
-/* -o naming the input (or the file standard input reads), through any link: opening it
- * for writing would empty it before a line is read. */
+/* -o naming an input (or the file standard input reads), through any link: opening it for
+ * writing would empty it before a line is read. */
 static int output_is_input(const cli_opts_t *o) {
     struct stat in, out;
-    if (!o->output || o->queue)
+    if (!o->output || o->queue || stat(o->output, &out) != 0 || !S_ISREG(out.st_mode))
         return 0;
-    int have_in = strcmp(o->input, "-") == 0 ? fstat(0, &in) == 0 : stat(o->input, &in) == 0;
-    return have_in && stat(o->output, &out) == 0 && S_ISREG(out.st_mode) &&
-           in.st_dev == out.st_dev && in.st_ino == out.st_ino;
+    for (size_t i = 0; i < o->inputs.n; i++) {
+        const char *p = o->inputs.v[i];
+        int have_in = strcmp(p, "-") == 0 ? fstat(0, &in) == 0 : stat(p, &in) == 0;
+        if (have_in && in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+            return 1;
+    }
+    return 0;
 }
 
 static int prepare(cli_run_t *run, cli_opts_t *o) {
     memset(run, 0, sizeof(*run));
     run->o = o;
     if (output_is_input(o)) {
-        fprintf(stderr, "cafe titles: -o %s is the input file: it would be overwritten\n",
+        fprintf(stderr, "cafe titles: -o %s is an input file: it would be overwritten\n",
                 o->output);
         return 2;
     }

@@ -74,6 +74,7 @@ typedef struct cafe__http_try {
     int code;              /* outcome: 0 or CAFE_E* */
     int delivered;         /* on_body got bytes: the try must not be repeated */
     int64_t retry_after_s; /* the response's Retry-After, -1 when none */
+    const char *pin;       /* "host:port:addrs" for curl's DNS cache, or "" (pin.c) */
 } cafe__http_try_t;
 
 /* What an easy handle's options were last set from, besides the URL. A request with the
@@ -101,6 +102,7 @@ struct cafe__http_xfer {
     int aborted;           /* stopped early by refusing data: curl's write error is ours */
     int oom;               /* the body buffer could not grow */
     int in_multi;
+    int pinned; /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */
     cafe__http_profile_t profile;
     char errbuf[CURL_ERROR_SIZE];
     char refused[64]; /* --no-private: the address refused, "" when none */
@@ -139,8 +141,8 @@ uint32_t cafe__http_client_random(cafe__http_client_t *c);
 void cafe__http_io_init(cafe__http_client_t *c);
 /* Closes every socket and the timers; the client is freed once they are closed. */
 void cafe__http_io_close(cafe__http_client_t *c);
-/* The socket callbacks set on every easy handle. */
-void cafe__http_io_setopts(cafe__http_xfer_t *x);
+/* The socket callbacks set on every easy handle. CURLE_OK or curl's refusal. */
+CURLcode cafe__http_io_setopts(cafe__http_xfer_t *x);
 /* Hands x to the reaper: it is taken out of curl on the next loop turn and pooled. */
 void cafe__http_io_orphan(cafe__http_xfer_t *x);
 
@@ -152,12 +154,23 @@ int cafe__http_xfer_start(cafe__http_try_t *t);
 void cafe__http_xfer_put(cafe__http_xfer_t *x);
 void cafe__http_xfer_free(cafe__http_xfer_t *x);
 
+/* pin.c: resolves t's host on the loop (unless a proxy or the caller's own resolve lines
+ * take care of it) and writes into line (cap bytes) the CURLOPT_RESOLVE line to hand curl,
+ * or "" when curl has it already. A DNS failure is the try's outcome (t->code, message
+ * "dns: ..."), and 0 is returned; nonzero only when the wait was cut short (cancel,
+ * deadline). */
+int cafe__http_dns_pin(cafe__http_try_t *t, char *line, size_t cap);
+/* Moves the resolver's pending "-host:port" lines and then line (when not "") to the end of
+ * *list. Returns 0 or CAFE_ENOMEM. */
+int cafe__http_dns_lines(cafe__http_client_t *c, const char *line, struct curl_slist **list);
+
 /* private.c: opts->no_private. Nonzero for addresses off the public internet (private,
  * loopback, link-local, unique-local, multicast, reserved). */
 int cafe__http_addr_private(const struct sockaddr *sa);
 int cafe__http_ip_private(const char *ip);
-/* Sets the check run before every request, reused connections included. */
-void cafe__http_private_setopts(cafe__http_xfer_t *x);
+/* Sets the check run before every request, reused connections included. CURLE_OK or curl's
+ * refusal (CURLOPT_PREREQFUNCTION needs libcurl 7.80). */
+CURLcode cafe__http_private_setopts(cafe__http_xfer_t *x);
 
 /* body.c: curl's write callback (CURLOPT_WRITEFUNCTION). */
 size_t cafe__http_on_write(char *data, size_t size, size_t n, void *xfer);

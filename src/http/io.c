@@ -52,11 +52,21 @@ static void drain_messages(cafe__http_client_t *c) {
     }
 }
 
+/* Another call soon when curl ran out of memory: its state is as it was, and nothing else
+ * may come to call it again. */
+#define ACTION_RETRY_MS 10
+
+static void on_timer(uv_timer_t *t);
+
 static void action(cafe__http_client_t *c, curl_socket_t fd, int flags) {
     int running;
     c->stats.socket_actions++;
     c->stats.curl_calls++;
-    curl_multi_socket_action(c->multi, fd, flags, &running);
+    CURLMcode mc = curl_multi_socket_action(c->multi, fd, flags, &running);
+    /* The other failures: CURLM_BAD_SOCKET (curl let go of fd already: nothing to drive) and
+     * misuse (a bad handle, a call from inside curl's callbacks) that cannot happen here. */
+    if (mc == CURLM_OUT_OF_MEMORY)
+        (void)uv_timer_start(&c->timer, on_timer, ACTION_RETRY_MS, 0); /* cannot fail: open */
     drain_messages(c);
 }
 
@@ -106,10 +116,12 @@ static void poll_set(cafe__http_sock_t *k, int mask, int force) {
     if (k->mask == mask && !force)
         return;
     k->c->stats.poll_changes++;
+    /* Neither fails for an open handle with valid events (libuv only asserts); k's handle
+     * is closed only after curl let go of the socket, and then no one polls it any more. */
     if (mask)
-        uv_poll_start(&k->poll, mask, on_poll);
+        (void)uv_poll_start(&k->poll, mask, on_poll);
     else
-        uv_poll_stop(&k->poll);
+        (void)uv_poll_stop(&k->poll);
     k->mask = mask;
 }
 
@@ -235,11 +247,15 @@ void cafe__http_io_init(cafe__http_client_t *c) {
     curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
 }
 
-void cafe__http_io_setopts(cafe__http_xfer_t *x) {
-    curl_easy_setopt(x->easy, CURLOPT_OPENSOCKETFUNCTION, on_open);
-    curl_easy_setopt(x->easy, CURLOPT_OPENSOCKETDATA, x);
-    curl_easy_setopt(x->easy, CURLOPT_CLOSESOCKETFUNCTION, on_close);
-    curl_easy_setopt(x->easy, CURLOPT_CLOSESOCKETDATA, x->c);
+CURLcode cafe__http_io_setopts(cafe__http_xfer_t *x) {
+    CURLcode rc = curl_easy_setopt(x->easy, CURLOPT_OPENSOCKETFUNCTION, on_open);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(x->easy, CURLOPT_OPENSOCKETDATA, x);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(x->easy, CURLOPT_CLOSESOCKETFUNCTION, on_close);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(x->easy, CURLOPT_CLOSESOCKETDATA, x->c);
+    return rc;
 }
 
 static void timer_closed(uv_handle_t *h) {

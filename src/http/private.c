@@ -64,7 +64,7 @@ static int on_prereq(void *clientp, char *ip, char *local_ip, int port, int loca
     return CURL_PREREQFUNC_ABORT;
 }
 
-void cafe__http_private_setopts(cafe__http_xfer_t *x) {
-    curl_easy_setopt(x->easy, CURLOPT_PREREQFUNCTION, on_prereq);
-    curl_easy_setopt(x->easy, CURLOPT_PREREQDATA, x);
+CURLcode cafe__http_private_setopts(cafe__http_xfer_t *x) {
+    CURLcode rc = curl_easy_setopt(x->easy, CURLOPT_PREREQFUNCTION, on_prereq);
+    return rc == CURLE_OK ? curl_easy_setopt(x->easy, CURLOPT_PREREQDATA, x) : rc;
 }

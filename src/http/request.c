@@ -17,7 +17,7 @@ int cafe__http_status_retryable(const cafe_http_opts_t *o, long status) {
 /* Connection errors and timeouts may pass; DNS, TLS and URL errors will not. */
 static int error_retryable(int code) {
     return code == CAFE_ECONNREFUSED || code == CAFE_EHTTP_CONNECT || code == CAFE_ETIMEDOUT ||
-           code == CAFE_EHTTP_CLOSED;
+           code == CAFE_EHTTP_CLOSED || code == CAFE_EDNS_TIMEOUT || code == CAFE_EDNS_SERVFAIL;
 }
 
 void cafe_http_result_free(cafe_http_result_t *res) {
@@ -126,19 +126,27 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *proto) {
         cafe_http_result_t *res = proto->res;
         result_reset(res);
         res->attempts = n;
-        uint32_t epoch;
-        int rc = turn_take(c, proto->host, &epoch, res);
-        if (rc != 0)
-            return cafe__http_fail(res, rc, "%s while waiting for a transfer slot",
-                                   cafe_strerror(rc));
         cafe__http_try_t t = *proto;
         t.discard_retryable = n < max;
         t.retry_after_s = -1;
-        rc = try_run(&t);
-        turn_give(c, proto->host);
-        if (rc == 0)
-            cafe__http_pace_report(c, proto->host, epoch, t.code ? 0 : res->status,
-                                   cafe__http_retry_after_ms(o, t.retry_after_s));
+        /* The name first, holding no slot: a lookup waits on the resolver's own limit. */
+        char pin[1024];
+        t.pin = pin;
+        int rc = cafe__http_dns_pin(&t, pin, sizeof pin);
+        if (rc != 0)
+            return cafe__http_fail(res, rc, "%s while resolving the host", cafe_strerror(rc));
+        if (t.code == 0) {
+            uint32_t epoch;
+            rc = turn_take(c, proto->host, &epoch, res);
+            if (rc != 0)
+                return cafe__http_fail(res, rc, "%s while waiting for a transfer slot",
+                                       cafe_strerror(rc));
+            rc = try_run(&t);
+            turn_give(c, proto->host);
+            if (rc == 0)
+                cafe__http_pace_report(c, proto->host, epoch, t.code ? 0 : res->status,
+                                       cafe__http_retry_after_ms(o, t.retry_after_s));
+        }
         uint64_t wait = 0;
         if (rc != 0 || n >= max || !retry_wait(&t, n + 1, &wait))
             return rc ? rc : t.code;

@@ -1,6 +1,5 @@
-/* Transfers: pooled curl easy handles, their per-try setup, and the body path with the early
- * stop policy. Runs on the loop's stack (setup through cafe__loop_call, the rest inside curl's
- * callbacks). */
+/* Transfers: pooled curl easy handles and their per-try setup (the body path is body.c).
+ * Runs on the loop's stack. */
 #include "http/internal.h"
 #include "http/parse.h"
 
@@ -42,6 +41,9 @@ void cafe__http_xfer_put(cafe__http_xfer_t *x) {
     curl_slist_free_all(x->resolve);
     free(x->body);
     x->headers = x->resolve = NULL;
+    if (x->pinned) /* the list is gone: curl must not look at it again */
+        curl_easy_setopt(x->easy, CURLOPT_RESOLVE, NULL);
+    x->pinned = 0;
     x->body = NULL;
     x->body_len = x->body_cap = x->kept = 0;
     x->started = x->stopping = x->aborted = x->oom = 0;
@@ -94,14 +96,17 @@ static int slist_set(struct curl_slist **list, const char *const *lines) {
     return 0;
 }
 
-#define SET(opt, val) (n++, curl_easy_setopt(e, opt, val))
+/* Sets one option, keeping the first refusal: an option this libcurl lacks (the build
+ * requires 7.85 for CURLOPT_PROTOCOLS_STR), a bad value, out of memory. */
+#define SET(opt, val) (n++, rc = rc != CURLE_OK ? rc : curl_easy_setopt(e, opt, val))
 
-static void options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_http_opts_t *o,
-                        int https) {
+static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_http_opts_t *o,
+                            int https) {
     cafe__http_client_t *c = x->c;
     CURL *e = x->easy;
     unsigned n = 0;
-    const char *proxy = https ? c->proxy_https : c->proxy_http;
+    CURLcode rc = CURLE_OK;
+    const char *proxy = o->proxy ? o->proxy : https ? c->proxy_https : c->proxy_http;
     SET(CURLOPT_PRIVATE, x);
     SET(CURLOPT_URL, t_url);
     SET(CURLOPT_SHARE, c->share);
@@ -124,7 +129,7 @@ static void options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_http
     /* The environment was read once per loop; setting both spares curl its per-transfer
      * lookups, and "" means none. */
     SET(CURLOPT_PROXY, proxy ? proxy : "");
-    SET(CURLOPT_NOPROXY, c->no_proxy ? c->no_proxy : "");
+    SET(CURLOPT_NOPROXY, !o->proxy && c->no_proxy ? c->no_proxy : "");
     SET(CURLOPT_HTTP_VERSION,
         o->http1_only ? (long)CURL_HTTP_VERSION_1_1 : (long)CURL_HTTP_VERSION_2TLS);
     /* Over TLS, wait for a connection in progress to tell whether it multiplexes rather than
@@ -139,17 +144,19 @@ static void options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_http
         SET(CURLOPT_RESOLVE, x->resolve);
     SET(CURLOPT_WRITEFUNCTION, cafe__http_on_write);
     SET(CURLOPT_WRITEDATA, x);
-    cafe__http_io_setopts(x);
-    if (o->no_private)
-        cafe__http_private_setopts(x);
+    if (rc == CURLE_OK)
+        rc = cafe__http_io_setopts(x);
+    if (rc == CURLE_OK && o->no_private)
+        rc = cafe__http_private_setopts(x);
     c->stats.curl_calls += n + 4;
+    return rc;
 }
 
 #undef SET
 
 static void profile_of(cafe__http_profile_t *p, const cafe_http_opts_t *o, int https) {
     memset(p, 0, sizeof(*p)); /* padding too: profiles are compared with memcmp */
-    p->valid = !o->user_agent && !o->ca_file && !o->headers && !o->resolve;
+    p->valid = !o->user_agent && !o->ca_file && !o->headers && !o->resolve && !o->proxy;
     p->used = 1;
     p->method = o->method;
     p->https = https;
@@ -161,20 +168,29 @@ static void profile_of(cafe__http_profile_t *p, const cafe_http_opts_t *o, int h
     p->connect_timeout_ms = o->connect_timeout_ms;
 }
 
-/* Sets x up for url: only the URL when the handle's options fit already, else all of them. */
-static void options_setup(cafe__http_xfer_t *x, const char *url, const cafe_http_opts_t *o,
-                          int https) {
+/* Sets x up for url: only the URL when the handle's options fit already, else all of them.
+ * After a refusal the handle's options are unknown: the next use sets them all again. */
+static CURLcode options_setup(cafe__http_xfer_t *x, const char *url, const cafe_http_opts_t *o,
+                              int https) {
     cafe__http_profile_t p;
     profile_of(&p, o, https);
     x->c->stats.curl_calls++;
-    if (p.valid && memcmp(&p, &x->profile, sizeof(p)) == 0) {
-        curl_easy_setopt(x->easy, CURLOPT_URL, url);
-        return;
-    }
+    if (p.valid && memcmp(&p, &x->profile, sizeof(p)) == 0)
+        return curl_easy_setopt(x->easy, CURLOPT_URL, url);
     if (x->profile.used)
         curl_easy_reset(x->easy);
-    options_set(x, url, o, https);
+    CURLcode rc = options_set(x, url, o, https);
     x->profile = p;
+    if (rc != CURLE_OK)
+        x->profile.valid = 0;
+    return rc;
+}
+
+/* A transfer curl refused an option for goes back to the pool; the try fails with curl's
+ * words. */
+static int setup_failed(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cc) {
+    cafe__http_xfer_put(x);
+    return cafe__http_fail(t->res, CAFE_EHTTP_CURL, "curl_easy_setopt: %s", curl_easy_strerror(cc));
 }
 
 int cafe__http_xfer_start(cafe__http_try_t *t) {
@@ -190,7 +206,18 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
         cafe__http_xfer_put(x);
         return rc;
     }
-    options_setup(x, t->url, o, https);
+    CURLcode cc = options_setup(x, t->url, o, https);
+    if (cc != CURLE_OK)
+        return setup_failed(x, t, cc);
+    if (!o->resolve && (rc = cafe__http_dns_lines(c, t->pin ? t->pin : "", &x->resolve)) != 0) {
+        cafe__http_xfer_put(x);
+        return cafe__http_fail(t->res, rc, "out of memory for the resolve list");
+    }
+    if (!o->resolve && x->resolve) {
+        if ((cc = curl_easy_setopt(x->easy, CURLOPT_RESOLVE, x->resolve)) != CURLE_OK)
+            return setup_failed(x, t, cc);
+        x->pinned = 1;
+    }
     x->errbuf[0] = '\0';
     x->refused[0] = '\0';
     x->max_body = o->max_body ? o->max_body : CAFE_HTTP_DEFAULT_MAX_BODY;

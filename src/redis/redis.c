@@ -396,3 +396,19 @@ int redis_cmd(redis_t *r, redisReply **out, int argc, const char **argv, const s
 const char *redis_sha(const redis_t *r, size_t idx) {
     return r->sha[idx];
 }
+
+int redis_reply_array(const redisReply *r, size_t n) {
+    return r && r->type == REDIS_REPLY_ARRAY && r->elements >= n;
+}
+
+int redis_reply_stream(const redisReply *r) {
+    if (!redis_reply_array(r, 0))
+        return 0;
+    for (size_t i = 0; i < r->elements; i++) {
+        const redisReply *e = r->element[i];
+        if (!redis_reply_array(e, 2) || e->element[0]->type != REDIS_REPLY_STRING ||
+            e->element[1]->type != REDIS_REPLY_ARRAY)
+            return 0;
+    }
+    return 1;
+}

@@ -48,6 +48,12 @@ int redis_cmd(redis_t *r, redisReply **out, int argc, const char **argv, const s
 /* The SHA1 of script number idx (loaded at connect), for EVALSHA. */
 const char *redis_sha(const redis_t *r, size_t idx);
 
+/* Shapes of replies, checked before they are read (a server is outside input). 1 when r is
+ * an array of at least n elements; when r is an XRANGE answer: an array of entries, each
+ * [id, [field, value, ...]] with a string id. */
+int redis_reply_array(const redisReply *r, size_t n);
+int redis_reply_stream(const redisReply *r);
+
 /* The last error message of r (connection or server), for messages. */
 const char *redis_error(const redis_t *r);
 void redis_set_error(redis_t *r, const char *msg);

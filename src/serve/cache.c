@@ -267,12 +267,18 @@ void srv_title_get(srv_req_t *r, const char *url) {
         srv_reply_error(r, 400, "missing parameter: url");
         return;
     }
-    if (url_normalize(url, strlen(url), s->o.fetch.scheme, &key, &why) != 0) {
+    /* Most URLs are already in normal form: those are looked up as given, without a copy
+     * or curl's parser. */
+    size_t ulen = strlen(url);
+    int canonical = url_canonical(url, ulen);
+    key = NULL;
+    if (!canonical && url_normalize(url, ulen, s->o.fetch.scheme, &key, &why) != 0) {
         srv_reply_error(r, 400, why);
         return;
     }
-    uint64_t h = hash_of(key);
-    srv_entry_t *e = lookup(&s->cache, key, h);
+    const char *k = canonical ? url : key;
+    uint64_t h = hash_of(k);
+    srv_entry_t *e = lookup(&s->cache, k, h);
     if (e && !e->pending && srv_now(s) - e->fetched_ms >= s->o.cache_ttl_ms) {
         entry_drop(&s->cache, e); /* expired */
         e = NULL;
@@ -292,6 +298,10 @@ void srv_title_get(srv_req_t *r, const char *url) {
         return;
     }
     s->m.cache_misses++;
+    if (!key && !(key = strdup(url))) {
+        srv_reply_error(r, 503, "out of memory");
+        return;
+    }
     e = insert_pending(&s->cache, key, h);
     if (!e) {
         free(key);

@@ -24,6 +24,12 @@ struct srv_conn {
     uint64_t deadline; /* loop ms; 0 = none (an answer is being sent or awaited) */
 };
 
+/* libmicrohttpd's memory per connection: it holds the request head (a longer head gets 431)
+ * and is cleared for every request, so its size is paid per request. 20 KiB: room for a
+ * title request with the longest URL cafe fetches (8 KiB, percent-encoded in the query) and
+ * ordinary headers; the library's default is 32 KiB. */
+#define SRV_CONN_MEMORY (20u * 1024u)
+
 uint64_t srv_now(const srv_t *s) {
     return cafe_loop_now(s->loop);
 }
@@ -187,12 +193,13 @@ static int init_timer(srv_t *s, uv_timer_t *t) {
 
 int srv_httpd_start(srv_t *s) {
     unsigned timeout_s = (unsigned)((s->o.header_timeout_ms + 999) / 1000);
-    s->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO, 0, NULL, NULL,
-                            srv_on_request, s, MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->o.max_connections,
-                            MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_NOTIFY_CONNECTION,
-                            on_connection, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                            MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, MHD_OPTION_END);
+    s->d = MHD_start_daemon(
+        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO, 0, NULL, NULL, srv_on_request, s,
+        MHD_OPTION_LISTEN_SOCKET, s->listen_fd, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)s->o.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SRV_CONN_MEMORY, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, MHD_OPTION_END);
     if (!s->d)
         return -1;
     s->listen_fd = -1; /* libmicrohttpd's now: it closes it, or hands it back on quiesce */

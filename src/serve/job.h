@@ -7,7 +7,7 @@
 
 enum { SRV_JOB_RUNNING, SRV_JOB_DONE, SRV_JOB_CANCELLED };
 
-/* Memory per URL: the URL's bytes plus 16 bytes of index; the records themselves live in the
+/* Memory per URL: the URL's bytes plus 20 bytes of index; the records themselves live in the
  * job's spool file (one "SEQ<TAB>JSON" line each, in completion order), so a job of a
  * million URLs costs tens of megabytes, not the size of its results. */
 struct srv_job {
@@ -19,8 +19,9 @@ struct srv_job {
     char *urls;        /* NUL-terminated URL lines, back to back */
     uint32_t *url_off; /* url i is urls + url_off[i] */
     size_t n;
-    uint64_t *rec_off; /* record i is spool[rec_off[i], rec_off[i] + rec_len[i]) */
-    uint32_t *rec_len; /* 0: no record yet */
+    uint64_t *rec_off;    /* record i is spool[rec_off[i], rec_off[i] + rec_len[i]) */
+    uint32_t *rec_len;    /* 0: no record yet */
+    uint32_t *done_order; /* done_order[k]: the URL whose record was the k-th stored */
     int spool_fd;
     uint64_t spool_len;
     size_t next_url, done, ok, failed;

@@ -28,6 +28,7 @@ void srv_job_unref(srv_job_t *j) {
     free(j->url_off);
     free(j->rec_off);
     free(j->rec_len);
+    free(j->done_order);
     free(j);
 }
 
@@ -149,7 +150,7 @@ static void store(srv_job_t *j, size_t i, const record_t *rec) {
 void srv_job_found(srv_job_t *j, size_t i, uint64_t off, size_t len, int failed) {
     j->rec_off[i] = off;
     j->rec_len[i] = (uint32_t)len; /* without the newline */
-    j->done++;
+    j->done_order[j->done++] = (uint32_t)i;
     if (failed)
         j->failed++;
     else
@@ -279,7 +280,8 @@ srv_job_t *srv_job_new(srv_t *s, const char *id) {
 int srv_job_index(srv_job_t *j) {
     j->rec_off = calloc(j->n ? j->n : 1, sizeof(*j->rec_off));
     j->rec_len = calloc(j->n ? j->n : 1, sizeof(*j->rec_len));
-    return j->rec_off && j->rec_len ? 0 : CAFE_ENOMEM;
+    j->done_order = calloc(j->n ? j->n : 1, sizeof(*j->done_order));
+    return j->rec_off && j->rec_len && j->done_order ? 0 : CAFE_ENOMEM;
 }
 
 void srv_job_keep(srv_t *s, srv_job_t *j) {

@@ -1,9 +1,10 @@
-/* GET /v1/jobs/ID/results: the job's records in input order, streamed while the job runs
- * (chunked), as JSON Lines (default), CSV (?format=csv) or Server-Sent Events
- * (?format=sse, or Accept: text/event-stream). Repeatable: every request reads the spool
- * from the first record. When the next record in order is not there yet, the stream's
- * connection is suspended until the job stores one (jobs.c: notify). Records of a cancelled
- * job that never finished are skipped. */
+/* GET /v1/jobs/ID/results: the job's records in input order (or, with ?order=done, in the
+ * order they were stored), streamed while the job runs (chunked), as JSON Lines (default),
+ * CSV (?format=csv) or Server-Sent Events (?format=sse, or Accept: text/event-stream; each
+ * event's id is the record's input position). Repeatable: every request reads the spool
+ * from the first record. When the next record is not there yet, the stream's connection is
+ * suspended until the job stores one (jobs.c: notify). Records of a cancelled job that
+ * never finished are skipped. */
 #include "job.h"
 #include "format.h"
 
@@ -40,16 +41,19 @@ static int render_record(srv_req_t *r, size_t i) {
         free(json);
         return rc;
     }
-    size_t pre = r->fmt == FMT_SSE ? 6 : 0, post = r->fmt == FMT_SSE ? 2 : 1;
-    r->pend = malloc(pre + len + post);
+    /* An SSE event's id is the record's input position (0-based): the page places it. */
+    char head[40] = "";
+    int pre = r->fmt == FMT_SSE ? snprintf(head, sizeof head, "id: %zu\ndata: ", i) : 0;
+    size_t post = r->fmt == FMT_SSE ? 2 : 1;
+    r->pend = malloc((size_t)pre + len + post);
     if (!r->pend) {
         free(json);
         return CAFE_ENOMEM;
     }
-    memcpy(r->pend, "data: ", pre);
+    memcpy(r->pend, head, (size_t)pre);
     memcpy(r->pend + pre, json, len);
-    memcpy(r->pend + pre + len, "\n\n", post);
-    r->pend_len = pre + len + post;
+    memcpy(r->pend + (size_t)pre + len, "\n\n", post);
+    r->pend_len = (size_t)pre + len + post;
     free(json);
     return 0;
 }
@@ -71,15 +75,24 @@ static int next_piece(srv_req_t *r) {
         free(r->pend);
         return csv_header(&r->pend, &r->pend_len) == 0 ? 1 : CAFE_ENOMEM;
     }
-    while (r->cursor < j->n && !j->rec_len[r->cursor] && j->state != SRV_JOB_RUNNING)
-        r->cursor++; /* never finished: the job was cancelled */
-    if (r->cursor < j->n && j->rec_len[r->cursor]) {
-        int rc = render_record(r, r->cursor);
-        r->cursor++;
-        return rc == 0 ? 1 : rc;
+    if (r->by_done) {
+        if (r->cursor < j->done) {
+            int rc = render_record(r, j->done_order[r->cursor++]);
+            return rc == 0 ? 1 : rc;
+        }
+        if (j->state == SRV_JOB_RUNNING)
+            return 0;
+    } else {
+        while (r->cursor < j->n && !j->rec_len[r->cursor] && j->state != SRV_JOB_RUNNING)
+            r->cursor++; /* never finished: the job was cancelled */
+        if (r->cursor < j->n && j->rec_len[r->cursor]) {
+            int rc = render_record(r, r->cursor);
+            r->cursor++;
+            return rc == 0 ? 1 : rc;
+        }
+        if (r->cursor < j->n)
+            return 0;
     }
-    if (r->cursor < j->n)
-        return 0;
     r->ended = 1;
     if (r->fmt != FMT_SSE)
         return 1;
@@ -168,10 +181,16 @@ void srv_results_start(srv_req_t *r, srv_job_t *j) {
                                         "text/csv; charset=utf-8", "text/event-stream"};
     static const char *const exts[] = {"jsonl", "csv", "txt"};
     int fmt = pick_format(r);
+    const char *order = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "order");
     if (fmt < 0) {
         srv_reply_error(r, 400, "format must be jsonl, csv or sse");
         return;
     }
+    if (order && strcmp(order, "input") != 0 && strcmp(order, "done") != 0) {
+        srv_reply_error(r, 400, "order must be input or done");
+        return;
+    }
+    r->by_done = order && strcmp(order, "done") == 0;
     struct MHD_Response *resp =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, reader, r, on_free);
     if (!resp) {

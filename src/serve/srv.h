@@ -102,6 +102,7 @@ struct srv_req {
     srv_job_t *job;
     uint64_t cursor;
     int fmt, waiting, ended, header_done;
+    int by_done; /* ?order=done: records as they were stored, not in input order */
     char *pend;
     size_t pend_len, pend_off;
     srv_req_t *wnext, *wprev; /* the job's list of streams waiting for records */

@@ -95,8 +95,9 @@ static int write_text(FILE *f, const record_t *r) {
         fputs("Error fetching ", f);
         rc = text_put_safe(f, r->url);
         fputs(": ", f);
-        if (rc == 0 && r->error_msg)
-            rc = text_put_safe(f, r->error_msg);
+        const char *msg = record_text(r, RECORD_COL_ERROR);
+        if (rc == 0 && msg)
+            rc = text_put_safe(f, msg);
         else if (rc == 0)
             fprintf(f, "HTTP %ld", r->status);
     } else {

@@ -13,6 +13,7 @@ void record_clear(record_t *r) {
     free(r->title);
     free(r->content_type);
     free(r->charset);
+    free(r->charset_source);
     free(r->error_msg);
     memset(r, 0, sizeof(*r));
 }
@@ -25,7 +26,7 @@ void record_fail(record_t *r, int error, const char *fmt, ...) {
     va_end(ap);
     free(r->error_msg);
     r->error = error;
-    /* Out of memory, the record keeps its code and an empty message: writers show the
+    /* Out of memory, the record keeps its code without a message: record_text gives the
      * code's own message then. */
     r->error_msg = strdup(buf);
 }
@@ -61,6 +62,7 @@ const record_column_t record_columns[RECORD_NCOLUMNS] = {
     TEXT(title),
     TEXT(content_type),
     TEXT(charset),
+    TEXT(charset_source),
     COL(bytes, RECORD_COL_NUMBER, AS_U64),
     COL(time_ms, RECORD_COL_NUMBER, AS_U64),
     COL(attempts, RECORD_COL_NUMBER, AS_INT),
@@ -72,7 +74,12 @@ static const void *field(const record_t *r, size_t i) {
 }
 
 const char *record_text(const record_t *r, size_t i) {
-    return record_columns[i].storage == AS_STRING ? *(char *const *)field(r, i) : NULL;
+    if (record_columns[i].storage != AS_STRING)
+        return NULL;
+    const char *s = *(char *const *)field(r, i);
+    if (!s && record_columns[i].offset == offsetof(record_t, error_msg) && r->error)
+        return cafe_strerror(r->error); /* a failure whose message could not be kept */
+    return s;
 }
 
 int record_number(const record_t *r, size_t i, unsigned long long *v) {

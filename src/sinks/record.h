@@ -8,19 +8,21 @@
 #include <stdint.h>
 
 typedef struct record {
-    uint64_t seq;        /* input order (0-based, counting URL lines only) */
-    uint64_t source_ref; /* the source's own mark of the line (see source.h); 0 if unused */
-    char *url;           /* the URL as fetched (normalised), or the raw line when invalid */
-    char *final_url;     /* after redirects; NULL when nothing was fetched */
-    long status;         /* HTTP status of the final response, 0 when none */
-    char *title;         /* UTF-8; NULL when the page has no title element */
-    char *content_type;  /* media type from Content-Type, NULL when absent */
-    char *charset;       /* encoding the title was decoded from, NULL when not decoded */
-    uint64_t bytes;      /* body bytes received */
-    uint64_t time_ms;    /* total time, all attempts */
+    uint64_t seq;         /* input order (0-based, counting URL lines only) */
+    uint64_t source_ref;  /* the source's own mark of the line (see source.h); 0 if unused */
+    char *url;            /* the URL as fetched (normalised), or the raw line when invalid */
+    char *final_url;      /* after redirects; NULL when nothing was fetched */
+    long status;          /* HTTP status of the final response, 0 when none */
+    char *title;          /* UTF-8; NULL when the page has no title element */
+    char *content_type;   /* media type from Content-Type, NULL when absent */
+    char *charset;        /* encoding the title was decoded from, NULL when not decoded */
+    char *charset_source; /* how it was found: bom, header, meta, detected, default (see
+                             cafe_charset_source_name); NULL when not decoded */
+    uint64_t bytes;       /* body bytes received */
+    uint64_t time_ms;     /* total time, all attempts */
     int attempts;
     int error;       /* 0, or a negative cafe error code */
-    char *error_msg; /* human-readable error; NULL when error == 0 */
+    char *error_msg; /* human-readable error; NULL when error == 0 (or out of memory) */
 } record_t;
 
 /* Frees the strings a record owns and clears it. */
@@ -45,7 +47,7 @@ typedef struct record_column {
     unsigned char storage; /* the field's C type (record.c) */
 } record_column_t;
 
-enum { RECORD_NCOLUMNS = 10 };
+enum { RECORD_COL_ERROR = 10, RECORD_NCOLUMNS = 11 }; /* error: the last column */
 extern const record_column_t record_columns[RECORD_NCOLUMNS];
 
 /* Column i of r. Text: the string, or NULL when absent. Numbers: 1 and *v, or 0 when absent

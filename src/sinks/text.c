@@ -26,6 +26,8 @@ static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp) {
 /* Writes s for a terminal, a run of safe bytes at a time (one fwrite per run, not per
  * character: this is on every record's path). */
 int text_put_safe(FILE *f, const char *s) {
+    if (!s) /* a record that lost a string to a failed allocation */
+        return 0;
     const unsigned char *p = (const unsigned char *)s, *run = p;
     for (;;) {
         while (*p >= 0x20 && *p < 0x7F) /* printable ASCII, the common case */

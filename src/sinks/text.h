@@ -8,7 +8,7 @@
 
 /* Writes s for a terminal: valid UTF-8 passes through, while C0 and C1 control characters,
  * DEL and invalid bytes are shown as \xNN, so no escape sequence reaches the terminal.
- * Returns 0 or -errno from the stream. */
+ * Returns 0 or -errno from the stream. NULL writes nothing. */
 int text_put_safe(FILE *f, const char *s);
 
 #endif

@@ -65,4 +65,11 @@ void source_close(source_t *s);
  * 0 or a negative code (the file cannot be opened: nothing printed). */
 int source_file_open(source_t **out, const char *path);
 
+/* The command line's inputs as one source (chain.c): the URLs given one by one (-u, each a
+ * line), then each file of paths in turn ("-": standard input). Every file is opened now: on
+ * failure returns its negative code with *failed naming it (nothing printed). The arrays and
+ * strings stay the caller's and must outlive the source. */
+int source_inputs_open(source_t **out, const char *const *urls, size_t nurls,
+                       const char *const *paths, size_t npaths, const char **failed);
+
 #endif

@@ -1,5 +1,6 @@
-"""What a user feeds `cafe titles` (issue 15 items 2, 3, 4, 8, 16, 18, 19): IDN hosts, a BOM,
--o naming the input, odd URL lines, long and NUL-bearing lines, and the summary line. Run by
+"""What a user feeds `cafe titles` (issue 15 items 2, 3, 4, 8, 16, 18, 19, 20): IDN hosts, a
+BOM, -o naming the input, odd URL lines, long and NUL-bearing lines, the summary line, several
+files, -u URLs and a proxy. Run by
 test_lines.sh inside a fresh network namespace, against the fixture on loopback."""
 import json
 import os
@@ -77,12 +78,12 @@ def test_output_naming_the_input_is_refused():
     os.symlink(path, link)
     for args in (["-o", path, path], ["-o", link, path], ["-o", path, link]):
         r = cafe("titles", "--json", *args)
-        assert r.returncode == 2 and b"is the input file" in r.stderr, (args, r.stderr)
+        assert r.returncode == 2 and b"is an input file" in r.stderr, (args, r.stderr)
         with open(path, "rb") as f:
             assert f.read() == data
     with open(path, "rb") as stdin:
         r = cafe("titles", "--json", "-o", path, stdin=stdin)
-    assert r.returncode == 2 and b"is the input file" in r.stderr, r.stderr
+    assert r.returncode == 2 and b"is an input file" in r.stderr, r.stderr
 
 
 def test_odd_lines_get_clear_messages():
@@ -123,6 +124,72 @@ def test_summary_grammar_and_write_errors():
     r = cafe("titles", "--csv", "-o", "/dev/full", path)
     assert r.returncode == 2 and b"/dev/full" in r.stderr, r.stderr
     assert b"URLs in" not in r.stderr and b"URL in" not in r.stderr, r.stderr
+
+
+def test_several_files_and_urls_on_the_command_line():
+    # issue 20: several inputs in turn, and -u URL (repeatable) before them
+    a = write("a.txt", f"http://127.0.0.1:{PORT}/page/20\n".encode())
+    b = write("b.txt", f"# b\nhttp://127.0.0.1:{PORT}/page/21\n".encode())
+    r = cafe("titles", "-q", "-u", f"http://127.0.0.1:{PORT}/page/22", "-u",
+             f"127.0.0.1:{PORT}/page/23", "--scheme", "http", a, b)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode().splitlines() == [
+        f"'{title(0, p)}' from http://127.0.0.1:{PORT}/page/{p}" for p in (22, 23, 20, 21)]
+    # -u alone does not wait for standard input; '-' adds it
+    r = cafe("titles", "-q", "-u", f"http://127.0.0.1:{PORT}/page/24", input=b"ignored\n")
+    assert r.stdout.decode().count("' from ") == 1, r.stdout
+    r = cafe("titles", "-q", "-u", f"http://127.0.0.1:{PORT}/page/24", "-",
+             input=f"http://127.0.0.1:{PORT}/page/25\n".encode())
+    assert r.stdout.decode().count("' from ") == 2, r.stdout
+    # a missing file stops the run before anything is fetched
+    r = cafe("titles", "-q", a, os.path.join(tmp, "missing.txt"))
+    assert r.returncode == 2 and b"missing.txt" in r.stderr and r.stdout == b"", r
+
+
+class Proxy:
+    """A forward HTTP proxy that answers every request itself, noting the request line."""
+
+    def __init__(self):
+        import socket
+        import threading
+        self.lines = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                self.lines.append(data.split(b"\r\n")[0].decode())
+                body = b"<title>via proxy</title>"
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: "
+                             b"%d\r\nConnection: close\r\n\r\n" % len(body) + body)
+
+
+def test_proxy_option_and_environment():
+    px = Proxy()
+    purl = f"http://127.0.0.1:{px.port}"
+    r = cafe("titles", "-q", "-x", purl, "-u", "http://far.example/x")
+    assert r.stdout == b"'via proxy' from http://far.example/x\n", (r.stdout, r.stderr)
+    assert px.lines == ["GET http://far.example/x HTTP/1.1"], px.lines
+    env = dict(os.environ, http_proxy=purl)
+    r = cafe("titles", "-q", "-u", "http://far.example/y", env=env)  # curl's variable
+    assert r.stdout == b"'via proxy' from http://far.example/y\n", (r.stdout, r.stderr)
+    r = cafe("titles", "-q", "-x", "", "-u", f"http://127.0.0.1:{PORT}/page/26", env=env)
+    assert r.stdout.decode() == f"'{title(0, 26)}' from http://127.0.0.1:{PORT}/page/26\n", r
+    assert len(px.lines) == 2, px.lines  # -x '': no proxy, not even the environment's
 
 
 run_tests(globals(), cleanup=[fx.close])

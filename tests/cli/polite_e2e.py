@@ -102,10 +102,13 @@ def test_host_answering_429_is_slowed_alone():
         assert len(recs) == 63, len(recs)
         assert [x["status"] for x in recs if "/429" in x["url"]] == [429, 429, 429]
         times = [t for t, _ in srv.arrivals]
-        # after the first 429 the host gets one try per 250 ms, after the second per 500 ms
-        assert len(times) == 3 and gaps(times)[0] >= 0.24 and gaps(times)[1] >= 0.49, gaps(times)
-        # the other hosts went on meanwhile: all 60 pages were written before the last 429
-        assert [x["url"] for x in recs][-1].startswith(srv.url("/429")), recs[-1]
+        # after a 429 the host gets one try per 250 ms at most (the doubling is checked in
+        # tests/http/test_http_limits.c, where the order of the answers is certain); the
+        # margin is the server's own scheduling
+        assert len(times) == 3 and min(gaps(times)) >= 0.2, gaps(times)
+        # the other hosts were not slowed: every page fetched at the first try
+        assert all(x["attempts"] == 1 and x["status"] == 200 for x in recs
+                   if "/429" not in x["url"]), recs
     finally:
         srv.close()
 
@@ -140,7 +143,7 @@ def test_host_that_keeps_failing_costs_urls_times_attempts():
         paths = sorted(p for _, p in srv.arrivals)
         assert paths == sorted(u_[len(srv.url("")):] for u_ in u * 2), paths
         times = [t for t, _ in srv.arrivals]
-        assert min(gaps(times[6:])) >= 0.24, gaps(times)
+        assert min(gaps(times[6:])) >= 0.2, gaps(times)  # the margin: the server's scheduling
     finally:
         srv.close()
 

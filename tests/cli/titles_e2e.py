@@ -56,9 +56,10 @@ def test_json_and_csv_parse():
     for (s, p, url), rec in zip(u, recs):
         assert rec["url"] == url and rec["title"] == title(s, p) and rec["status"] == 200, rec
         assert rec["error"] is None and rec["attempts"] == 1 and rec["charset"] == "UTF-8", rec
+        assert rec["charset_source"] == "header", rec  # the fixture declares it in both
         assert rec["content_type"] == "text/html" and rec["final_url"] == url, rec
         assert set(rec) == {"url", "final_url", "status", "title", "content_type", "charset",
-                            "bytes", "time_ms", "attempts", "error"}
+                            "charset_source", "bytes", "time_ms", "attempts", "error"}
     assert recs[200]["error"].startswith("invalid URL") and recs[200]["title"] is None
     assert "scheme" in recs[201]["error"] and recs[201]["status"] is None
     r = cafe("titles", "-q", "--csv", path)
@@ -157,6 +158,11 @@ def test_undeclared_encodings_detected():
     for (name, want, enc), rec in zip(UNDECLARED, recs):
         assert rec["title"] == want, (name, rec)
         assert enc is None or rec["charset"] == enc, (name, rec)
+        assert rec["charset_source"] == "detected", (name, rec)
+    # Declared by the header, by a <meta>: so says the record.
+    path = write_list([fx.url(0, "/charset/koi8-r"), fx.url(0, "/charset/gbk?decl=meta")])
+    recs = [json.loads(l) for l in cafe("titles", "-q", "--json", path).stdout.splitlines()]
+    assert [r["charset_source"] for r in recs] == ["header", "meta"], recs
     # A title alone, from hosts whose top-level domain hints the encoding.
     port = fx.ports[0]
     hosts = {"koi8-r": "ru", "shift_jis": "jp", "euc-jp": "jp", "gbk": "cn", "big5": "tw",
@@ -169,12 +175,17 @@ def test_undeclared_encodings_detected():
             .stdout.splitlines()]
     want = {n: t for n, t, _ in UNDECLARED}
     for n, rec in zip(hosts, recs):
-        assert rec["title"] == want[n], (n, rec)
+        assert rec["title"] == want[n] and rec["charset_source"] == "detected", (n, rec)
     # --no-detect: the strict WHATWG fallback, mojibake included.
     path = write_list([fx.url(0, "/charset/utf-8?decl=none&text=1")])
     rec = json.loads(cafe("titles", "-q", "--json", "--no-detect", path).stdout)
     assert rec["title"] == want["utf-8"].encode().decode("cp1252"), rec
-    assert rec["charset"] == "windows-1252", rec
+    assert rec["charset"] == "windows-1252" and rec["charset_source"] == "default", rec
+    # CSV has the column too, after charset.
+    r = cafe("titles", "-q", "--csv", write_list([fx.url(0, "/charset/big5?decl=none&text=1")]))
+    rows = list(csv.reader(io.StringIO(r.stdout.decode(), newline="")))
+    assert rows[0][5:7] == ["charset", "charset_source"], rows[0]
+    assert rows[1][5:7] == ["Big5", "detected"], rows[1]
 
 
 def test_hostile_title_prints_safely():

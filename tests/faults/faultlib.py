@@ -34,9 +34,9 @@ def run_json(lines, *args, timeout=300):
 
 def match(rec, want):
     """Every key of want equals rec's (a compiled regex matches a string value); rec has
-    exactly the record's ten keys."""
-    keys = {"url", "final_url", "status", "title", "content_type", "charset", "bytes",
-            "time_ms", "attempts", "error"}
+    exactly the record's eleven keys."""
+    keys = {"url", "final_url", "status", "title", "content_type", "charset", "charset_source",
+            "bytes", "time_ms", "attempts", "error"}
     assert set(rec) == keys, sorted(rec)
     for k, v in want.items():
         got = rec[k]

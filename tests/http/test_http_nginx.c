@@ -189,7 +189,7 @@ static void test_bad_input(void **state) {
     expect_error("ftp://127.0.0.1/file", CAFE_EHTTP_SCHEME, "\"ftp\"");
     expect_error("file:///etc/passwd", CAFE_EHTTP_SCHEME, "\"file\"");
     expect_error("gopher://127.0.0.1/", CAFE_EHTTP_SCHEME, "\"gopher\"");
-    expect_error("http://no-such-host.invalid/", CAFE_EHTTP_DNS, "resolve");
+    expect_error("http://no-such-host.invalid/", CAFE_EHTTP_DNS, "dns: no such host");
     expect_error(refused, CAFE_ECONNREFUSED, "onnect");
 }
 
@@ -227,6 +227,12 @@ static void test_https_verification(void **state) {
     cafe_http_result_free(&r);
 }
 
+/* This namespace has no DNS server: "no such host" where curl resolves (behind a proxy's
+ * no_proxy), "server failure" (unreachable) where cafe's resolver does. */
+static int dns_error(int rc) {
+    return rc == CAFE_EHTTP_DNS || rc == CAFE_EDNS_SERVFAIL || rc == CAFE_EDNS_TIMEOUT;
+}
+
 static void test_resolve_pins(void **state) {
     nginx_server_t *s = srv(state);
     char pin[64], u[128];
@@ -241,7 +247,7 @@ static void test_resolve_pins(void **state) {
     cafe_http_result_free(&r);
     /* unpinned, the name does not resolve */
     o.resolve = NULL;
-    assert_int_equal(cafe_http_request(u, &o, &r), CAFE_EHTTP_DNS);
+    assert_true(dns_error(cafe_http_request(u, &o, &r)));
     cafe_http_result_free(&r);
 }
 
@@ -439,15 +445,13 @@ static void test_proxy_from_environment(void **state) {
     cafe_http_result_free(&r);
     /* no_proxy exempts it: then the name must resolve, and does not */
     setenv("no_proxy", "via-proxy.invalid", 1);
-    assert_int_equal(cafe_http_request("http://via-proxy.invalid/echo/uri", NULL, &r),
-                     CAFE_EHTTP_DNS);
+    assert_true(dns_error(cafe_http_request("http://via-proxy.invalid/echo/uri", NULL, &r)));
     cafe_http_result_free(&r);
     unsetenv("no_proxy");
     /* HTTP_PROXY (upper case) is ignored for http, as curl does */
     unsetenv("http_proxy");
     setenv("HTTP_PROXY", proxy, 1);
-    assert_int_equal(cafe_http_request("http://via-proxy.invalid/echo/uri", NULL, &r),
-                     CAFE_EHTTP_DNS);
+    assert_true(dns_error(cafe_http_request("http://via-proxy.invalid/echo/uri", NULL, &r)));
     cafe_http_result_free(&r);
     unsetenv("HTTP_PROXY");
 }

@@ -1,6 +1,8 @@
 /* The thread pool bridge and signal watchers. */
 #include "testutil.h"
 
+#include <uv.h>
+
 #include <signal.h>
 #include <stdatomic.h>
 #include <unistd.h>
@@ -163,11 +165,27 @@ static void test_overdue_timer_wakes_in_same_turn(void **state) {
     assert_int_equal(test_run(overdue_timer_main, NULL), 0);
 }
 
-/* An idle watcher does not keep the loop alive. */
+/* An idle watcher does not keep the loop alive: its libuv handle counts for the loop's
+ * liveness only while a task waits on it. */
+static int signal_waiter(void *arg, void **value) {
+    return cafe_signal_wait(arg);
+}
+
 static int idle_watcher_main(void *arg, void **value) {
+    uv_loop_t *uv = cafe_loop_uv(cafe_loop_current());
+    assert_int_equal(uv_loop_alive(uv), 0); /* nothing of the runtime's own counts */
     cafe_signal_t s;
     assert_int_equal(cafe_signal_open(&s, SIGUSR2), 0);
-    cafe_task_sleep(1);
+    assert_int_equal(uv_loop_alive(uv), 0); /* open, idle: does not count */
+    cafe_task_t *t;
+    assert_int_equal(cafe_task_spawn(&t, signal_waiter, &s, NULL), 0);
+    assert_int_equal(cafe_task_yield(), 0); /* the waiter parks on the watcher */
+    assert_int_equal(uv_loop_alive(uv), 1); /* waited on: counts */
+    cafe_task_cancel(t);
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(t, &r), 0);
+    assert_int_equal(r.status, CAFE_ECANCELED);
+    assert_int_equal(uv_loop_alive(uv), 0); /* idle again */
     cafe_signal_close(&s);
     return 0;
 }

@@ -37,7 +37,7 @@ def test_title_miss_then_hit_with_cache_headers():
     assert status == 200 and h["x-cache"] == "miss", (status, h)
     assert rec["title"] == title(1, 1) and rec["status"] == 200 and rec["error"] is None, rec
     assert set(rec) == {"url", "final_url", "status", "title", "content_type", "charset",
-                        "bytes", "time_ms", "attempts", "error"}, rec
+                        "charset_source", "bytes", "time_ms", "attempts", "error"}, rec
     fetches = srv.metric("cafe_serve_fetches_total")
     status, h, rec2 = srv.json("GET", q(url))
     assert status == 200 and h["x-cache"] == "hit", h
@@ -91,13 +91,12 @@ def test_single_flight_100_requests_one_fetch():
 
 def test_job_202_before_any_fetch():
     urls = [page(i % SITES, 5000 + i, "?delay=1000") for i in range(1000)]
-    before = srv.metric("cafe_serve_fetches_total")
     status, h, st = post_job(srv, urls)
-    # the answer was written before the job's runner ran: its own status in the 202 says so,
-    # and no fetch has completed (each page takes 1 s)
+    # the answer is made before the job's runner task first runs (it is only spawned), so
+    # the status it carries is the job's before any fetch: nothing done, nothing in flight
     assert status == 202 and h["location"] == f"/v1/jobs/{st['id']}", (status, h)
-    assert st["state"] == "running" and st["total"] == 1000 and st["done"] == 0, st
-    assert srv.metric("cafe_serve_fetches_total") == before
+    assert st["state"] == "running" and st["total"] == 1000, st
+    assert st["done"] == 0 and st["pending"] == 1000 and st["elapsed_s"] == 0, st
     status, _, st = srv.json("DELETE", f"/v1/jobs/{st['id']}")
     assert status == 200 and st["state"] in ("cancelling", "cancelled"), st
     st = wait_job(srv, st["id"])
@@ -129,8 +128,19 @@ def test_job_results_in_order_jsonl_csv_sse_repeatable():
                              headers={"Accept": "text/event-stream"})
     assert h["content-type"] == "text/event-stream", h
     events = body.decode().split("\n\n")
-    assert len([e for e in events if e.startswith("data: {")]) == 201
+    data = [e for e in events if e.startswith("id: ")]
+    assert [int(e.split("\n")[0][4:]) for e in data] == list(range(201)), data[:2]
     assert "event: end\ndata: done" in events, events[-3:]
+    # in completion order: the same records, each once, the SSE id saying where it belongs
+    _, _, body = srv.request("GET", f"/v1/jobs/{jid}/results?order=done&format=sse")
+    done = [e.split("\n", 1) for e in body.decode().split("\n\n") if e.startswith("id: ")]
+    byid = {int(i[4:]): json.loads(d[6:]) for i, d in done}
+    assert len(done) == 201 and sorted(byid) == list(range(201))
+    assert all(byid[k] == recs[k] for k in range(201))
+    _, _, body = srv.request("GET", f"/v1/jobs/{jid}/results?order=done")
+    by_url = sorted((json.loads(x) for x in body.splitlines()), key=lambda r: r["url"])
+    assert by_url == sorted(recs, key=lambda r: r["url"])
+    assert srv.request("GET", f"/v1/jobs/{jid}/results?order=random")[0] == 400
     st = wait_job(srv, jid)
     assert st["state"] == "done" and st["done"] == 201 and st["failed"] == 1, st
 
@@ -138,7 +148,7 @@ def test_job_results_in_order_jsonl_csv_sse_repeatable():
 def test_results_stream_while_the_job_runs():
     # the first URL is quick, the rest are slow: the first record must arrive while the
     # job still runs, on the same open response
-    urls = [page(4, 1)] + [page(4, 10 + i, "?delay=1500") for i in range(5)]
+    urls = [page(4, 1)] + [page(4, 10 + i, "?delay=3000") for i in range(5)]
     _, _, st = post_job(srv, urls)
     c = srv.conn()
     c.request("GET", f"/v1/jobs/{st['id']}/results")
@@ -170,7 +180,7 @@ def test_job_json_body_and_limits():
         status, _, err = post_job(s, ["x" * 3000])
         assert status == 413, err
         assert post_job(s, [""])[0] == 400
-        status, _, st = post_job(s, [page(0, 1, "?delay=3000")])
+        status, _, st = post_job(s, [page(0, 1, "?delay=30000")])
         assert status == 202
         status, h, _ = post_job(s, [page(0, 2)])
         assert status == 429 and "retry-after" in h, (status, h)

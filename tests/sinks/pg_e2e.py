@@ -2,6 +2,7 @@
 (pg_server.py; one server start shared by every case), run by test_pg.sh."""
 import json
 import os
+import select
 import subprocess
 import sys
 
@@ -167,6 +168,75 @@ def test_hostile_titles_stored_as_json_holds_them():
         r = cafe("titles", "-q", "--db", spec(table), path, env=pg.env())
         return r, json.loads(pg.sql(f"SELECT json_object_agg(url, title) FROM {table}")[0][0])
     dbtest.check_hostile_titles(run_and_read)
+
+
+class CountingServer:
+    """A loopback HTTP server that counts the pages it served (each a tiny titled page)."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        outer = self
+        self.count = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go in two writes
+
+            def do_GET(self):
+                outer.count += 1  # one server thread at a time touches it under the GIL
+                body = b"<title>" + self.path.encode() + b"</title>"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+
+
+def test_back_pressure_fetching_waits_for_a_blocked_table():
+    """Once another session locks the table mid-run, the next batch's INSERT waits: cafe must
+    stop fetching when the batch filling behind it (4000 rows) and its ordered window (1024)
+    are full (the bound allows two whole batches), and finish once the lock goes."""
+    srv = CountingServer()
+    lock = None
+    try:
+        u = [f"http://127.0.0.1:{srv.port}/{i}" for i in range(12000)]
+        p = subprocess.Popen([CAFE, "titles", "-q", "-c", "50", "--db", spec("bp"),
+                              lists.write(u)], env=pg.env(), stderr=subprocess.PIPE)
+        dbtest.wait_until(lambda: srv.count >= 200 or p.poll() is not None)
+        lock = subprocess.Popen([os.path.join(pg_bin(), "psql"), "-X", "-q", "-A", "-t", "-h",
+                                 pg.dir, "-U", "cafe", "-d", "cafe"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE)
+        lock.stdin.write(b"BEGIN; LOCK TABLE bp IN ACCESS EXCLUSIVE MODE; SELECT 'locked';\n")
+        lock.stdin.flush()
+        assert lock.stdout.readline().strip() == b"locked"
+        bound = srv.count + 2 * 4000 + 1024 + 150
+        assert bound < 12000 and p.poll() is None, (bound, p.poll())
+        dbtest.wait_until(lambda: srv.count >= bound - 5000 or p.poll() is not None)
+        for _ in range(300):  # watch a while: the count must stay under the bound
+            assert srv.count <= bound and p.poll() is None, (srv.count, bound, p.poll())
+            select.select([], [], [], 0.01)
+        lock.stdin.write(b"COMMIT;\n")
+        lock.stdin.close()
+        lock.wait()
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+        assert srv.count == 12000
+        assert int(pg.sql("SELECT count(*) FROM bp")[0][0]) == 12000
+    finally:
+        if lock and lock.poll() is None:
+            lock.kill()
+        srv.close()
 
 
 def test_queue_results_drain_deletes_only_what_committed():

@@ -54,6 +54,7 @@ static void test_one_column_list(void **state) {
         assert_non_null(at); /* present, and after the previous column */
         p = at + strlen(key);
     }
+    assert_string_equal(record_columns[RECORD_COL_ERROR].name, "error");
     record_t back;
     assert_int_equal(format_parse_json(json, strlen(json) - 1, &back), 0);
     for (size_t i = 0; i < RECORD_NCOLUMNS; i++) {

@@ -48,20 +48,27 @@ function addRow(n, rec) {
   $("results").tBodies[0].appendChild(tr);
 }
 
+// Records as they complete (order=done), as Server-Sent Events read with fetch() so that the
+// token can go in a header; each event's id is the record's input position.
 async function streamResults(id) {
-  const r = await api("/v1/jobs/" + id + "/results");
+  const r = await api("/v1/jobs/" + id + "/results?format=sse&order=done");
   const reader = r.body.getReader();
   const dec = new TextDecoder();
-  let buf = "", n = 0;
+  let buf = "";
   for (;;) {
     const { value, done } = await reader.read();
     if (done) break;
     buf += dec.decode(value, { stream: true });
-    let nl;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      if (line) addRow(++n, JSON.parse(line));
+    let end;
+    while ((end = buf.indexOf("\n\n")) >= 0) {
+      const event = buf.slice(0, end);
+      buf = buf.slice(end + 2);
+      let pos = null, data = null;
+      for (const line of event.split("\n")) {
+        if (line.startsWith("id: ")) pos = Number(line.slice(4));
+        else if (line.startsWith("data: ")) data = line.slice(6);
+      }
+      if (pos !== null && data !== null) addRow(pos + 1, JSON.parse(data));
     }
   }
 }

@@ -1,0 +1,76 @@
+/* Name resolution on the loop: c-ares driven by the loop's own poll, no thread per lookup.
+ *
+ * One resolver per loop, created at first use (a lookup, or an HTTP request to a host
+ * name), freed with the loop. It reads the system's configuration as getaddrinfo does:
+ * /etc/resolv.conf (nameservers, search, ndots, options timeout and attempts) and
+ * /etc/hosts, which wins over DNS. Answers are cached for the loop's life, bounded in entries:
+ * positive ones for their TTL, negative ones (no such host, no address) for
+ * CAFE_DNS_NEGATIVE_TTL_S; lookups of one name while its query is out share that query.
+ * The HTTP client resolves through it and hands the addresses to libcurl, both families, so
+ * libcurl's Happy Eyeballs still chooses between IPv6 and IPv4.
+ *
+ * Errors: CAFE_EHTTP_DNS (no such host, or no address: final, never retried),
+ * CAFE_EDNS_TIMEOUT (no answer in time: resolv.conf's "options timeout:T attempts:N" or
+ * RES_OPTIONS, as glibc reads them, 5 s and 2 by default; c-ares doubles the wait at each
+ * round over the servers, so a server that drops every query costs T x (2^N - 1): 15 s by
+ * default),
+ * CAFE_EDNS_SERVFAIL (the servers failed or refused), CAFE_ENOMEM, CAFE_EINVAL. */
+#ifndef CAFE_DNS_H
+#define CAFE_DNS_H
+
+#include "cafe.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CAFE_DNS_MAX_ADDRS 16       /* addresses kept per name */
+#define CAFE_DNS_NEGATIVE_TTL_S 300 /* how long "no such host" is remembered */
+
+typedef struct cafe_dns_opts {
+    size_t max_queries; /* names being resolved at once; 0 = 256. Others wait their turn. */
+    size_t max_entries; /* cached names; 0 = 65,536 (least recently used go first) */
+    /* Comma-separated "IP[:PORT]" (IPv6 as "[ADDR]:PORT") servers used instead of
+     * resolv.conf's nameservers; NULL = the system's. Copied. */
+    const char *servers;
+} cafe_dns_opts_t;
+
+/* Configures loop's resolver (NULL = the running loop's). Call before the loop's first
+ * lookup; later calls return CAFE_EBUSY. CAFE_EINVAL for a malformed server list. */
+int cafe_dns_configure(cafe_loop_t *loop, const cafe_dns_opts_t *opts);
+
+/* One address: family is AF_INET (ip[0..4) used) or AF_INET6 (ip[0..16)), network order.
+ * (No system header here: cafe.h includes this file, and stays free of <sys/socket.h>.) */
+typedef struct cafe_dns_addr {
+    int family;
+    unsigned char ip[16];
+} cafe_dns_addr_t;
+
+typedef struct cafe_dns_addrs {
+    size_t n;                                 /* 1..CAFE_DNS_MAX_ADDRS */
+    cafe_dns_addr_t addr[CAFE_DNS_MAX_ADDRS]; /* in the answer's order */
+} cafe_dns_addrs_t;
+
+/* Resolves name (A and AAAA, search domains applied) inside a task: waits for the answer
+ * or takes it from the cache. Returns 0 with *out filled, or one of the errors above (and
+ * CAFE_ECANCELED / CAFE_ETIMEDOUT when the task is cancelled or its deadline passes).
+ * CAFE_ENOTASK outside a task. */
+int cafe_dns_resolve(const char *name, cafe_dns_addrs_t *out);
+
+/* Counters of loop's resolver (NULL = the running loop's). */
+typedef struct cafe_dns_stats {
+    uint64_t lookups; /* cafe_dns_resolve calls, the HTTP client's included */
+    uint64_t queries; /* names sent to c-ares (each is an A and an AAAA query) */
+    uint64_t hits;    /* answered from the cache or by joining a query in flight */
+    uint64_t queries_peak;
+} cafe_dns_stats_t;
+void cafe_dns_stats_get(cafe_loop_t *loop, cafe_dns_stats_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

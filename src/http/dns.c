@@ -1,0 +1,375 @@
+/* The loop's resolver: a cache of answers keyed by name, one query per name at a time
+ * (every lookup of a name whose query is out waits on that query's future), at most
+ * max_queries names in flight (the others queue), bounded in entries (least recently used
+ * evicted first, never one a waiter still reads). */
+#include "http/dns_internal.h"
+#include "http/internal.h"
+#include "common/hash.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_MAX_QUERIES 256
+#define DEFAULT_MAX_ENTRIES 65536
+#define NAME_MAX_LEN 253
+#define TTL_MIN_S 1 /* /etc/hosts answers carry TTL 0: keep them a second at least */
+#define TTL_MAX_S 86400
+
+static void dns_close(void *arg);
+
+static cafe__dns_t *dns_find(cafe_loop_t *loop) {
+    for (int i = 0; loop && i < loop->nclosers; i++)
+        if (loop->closers[i].fn == dns_close)
+            return loop->closers[i].arg;
+    return NULL;
+}
+
+cafe__dns_t *cafe__dns_get(cafe_loop_t *loop) {
+    cafe__dns_t *d = dns_find(loop);
+    if (d || !loop)
+        return d;
+    if (!(d = calloc(1, sizeof(*d))))
+        return NULL;
+    d->loop = loop;
+    if (cafe__loop_at_close(loop, dns_close, d) != 0) {
+        free(d);
+        return NULL;
+    }
+    return d;
+}
+
+int cafe_dns_configure(cafe_loop_t *loop, const cafe_dns_opts_t *opts) {
+    cafe__dns_t *d = cafe__dns_get(loop ? loop : cafe_loop_current());
+    if (!d)
+        return cafe_loop_current() || loop ? CAFE_ENOMEM : CAFE_EINVAL;
+    if (d->started)
+        return CAFE_EBUSY;
+    char *servers = opts && opts->servers ? strdup(opts->servers) : NULL;
+    if (opts && opts->servers && !servers)
+        return CAFE_ENOMEM;
+    free(d->servers);
+    d->servers = servers;
+    d->opts = opts ? *opts : (cafe_dns_opts_t){0};
+    d->opts.servers = NULL;
+    return 0;
+}
+
+void cafe_dns_stats_get(cafe_loop_t *loop, cafe_dns_stats_t *out) {
+    cafe__dns_t *d = dns_find(loop ? loop : cafe_loop_current());
+    *out = d ? d->stats : (cafe_dns_stats_t){0};
+}
+
+/* ---- the table ---------------------------------------------------------------------- */
+
+static void lru_unlink(cafe__dns_t *d, cafe__dns_entry_t *e) {
+    if (e->lru_prev)
+        e->lru_prev->lru_next = e->lru_next;
+    else
+        d->lru_head = e->lru_next;
+    if (e->lru_next)
+        e->lru_next->lru_prev = e->lru_prev;
+    else
+        d->lru_tail = e->lru_prev;
+    e->lru_prev = e->lru_next = NULL;
+}
+
+static void lru_front(cafe__dns_t *d, cafe__dns_entry_t *e) {
+    if (d->lru_head == e)
+        return;
+    if (e->lru_prev || e->lru_next || d->lru_tail == e)
+        lru_unlink(d, e);
+    e->lru_next = d->lru_head;
+    if (d->lru_head)
+        d->lru_head->lru_prev = e;
+    d->lru_head = e;
+    if (!d->lru_tail)
+        d->lru_tail = e;
+}
+
+static cafe__dns_entry_t **slot_of(cafe__dns_t *d, uint64_t hash, const char *name) {
+    cafe__dns_entry_t **p = &d->buckets[hash & (d->nbuckets - 1)];
+    while (*p && ((*p)->hash != hash || strcmp((*p)->name, name) != 0))
+        p = &(*p)->hnext;
+    return p;
+}
+
+static int grow(cafe__dns_t *d) {
+    size_t n = d->nbuckets ? d->nbuckets * 2 : 256;
+    cafe__dns_entry_t **b = calloc(n, sizeof(*b));
+    if (!b)
+        return -1;
+    for (size_t i = 0; i < d->nbuckets; i++) {
+        for (cafe__dns_entry_t *e = d->buckets[i], *next; e; e = next) {
+            next = e->hnext;
+            e->hnext = b[e->hash & (n - 1)];
+            b[e->hash & (n - 1)] = e;
+        }
+    }
+    free(d->buckets);
+    d->buckets = b;
+    d->nbuckets = n;
+    return 0;
+}
+
+/* Tells curl to forget the addresses it was given for e (http/request.c pins them). */
+static void unpin(cafe__dns_t *d, const cafe__dns_entry_t *e) {
+    for (int i = 0; i < 4; i++) {
+        if (!(e->pinned & (1u << i)))
+            continue;
+        char line[NAME_MAX_LEN + 16];
+        snprintf(line, sizeof line, "-%s:%u", e->name, (unsigned)e->pin_port[i]);
+        struct curl_slist *l = curl_slist_append(d->unpin, line);
+        if (l)
+            d->unpin = l;
+    }
+}
+
+/* Takes e out of the table; it is freed now, or by its last reader. */
+static void detach(cafe__dns_t *d, cafe__dns_entry_t *e) {
+    cafe__dns_entry_t **p = slot_of(d, e->hash, e->name);
+    if (*p == e)
+        *p = e->hnext;
+    lru_unlink(d, e);
+    d->len--;
+    unpin(d, e);
+    e->dns = NULL; /* detached */
+    if (e->refs == 0)
+        free(e);
+}
+
+static void evict(cafe__dns_t *d) {
+    size_t max = d->opts.max_entries ? d->opts.max_entries : DEFAULT_MAX_ENTRIES;
+    for (cafe__dns_entry_t *e = d->lru_tail, *prev; e && d->len > max; e = prev) {
+        prev = e->lru_prev;
+        if (!e->pending && e->refs == 0)
+            detach(d, e);
+    }
+}
+
+void cafe__dns_unref(cafe__dns_entry_t *e) {
+    if (--e->refs == 0 && !e->dns)
+        free(e);
+}
+
+/* ---- queries ------------------------------------------------------------------------ */
+
+static void start_next(cafe__dns_t *d);
+
+static int error_of(int status) {
+    switch (status) {
+    case ARES_ENOTFOUND:
+    case ARES_ENODATA:
+    case ARES_ENONAME:
+        return CAFE_EHTTP_DNS;
+    case ARES_ETIMEOUT:
+        return CAFE_EDNS_TIMEOUT;
+    case ARES_ENOMEM:
+        return CAFE_ENOMEM;
+    case ARES_EDESTRUCTION:
+    case ARES_ECANCELLED:
+        return CAFE_ECANCELED;
+    default: /* ESERVFAIL, EREFUSED, ECONNREFUSED, EBADRESP, ... */
+        return CAFE_EDNS_SERVFAIL;
+    }
+}
+
+static int addr_take(cafe_dns_addr_t *a, const struct ares_addrinfo_node *n) {
+    const struct sockaddr *sa = n->ai_addr;
+    a->family = sa->sa_family;
+    if (sa->sa_family == AF_INET && n->ai_addrlen >= sizeof(struct sockaddr_in))
+        memcpy(a->ip, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+    else if (sa->sa_family == AF_INET6 && n->ai_addrlen >= sizeof(struct sockaddr_in6))
+        memcpy(a->ip, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+    else
+        return 0;
+    return 1;
+}
+
+/* The answer's addresses, in its order, and the TTL to keep them: the least of the
+ * addresses' and the CNAMEs' on the way. */
+static uint32_t addrs_take(cafe__dns_entry_t *e, const struct ares_addrinfo *ai) {
+    uint32_t ttl = TTL_MAX_S;
+    e->addrs.n = 0;
+    for (const struct ares_addrinfo_node *n = ai ? ai->nodes : NULL; n; n = n->ai_next) {
+        if (e->addrs.n == CAFE_DNS_MAX_ADDRS || !addr_take(&e->addrs.addr[e->addrs.n], n))
+            continue;
+        e->addrs.n++;
+        if (n->ai_ttl >= 0 && (uint32_t)n->ai_ttl < ttl)
+            ttl = (uint32_t)n->ai_ttl;
+    }
+    for (const struct ares_addrinfo_cname *c = ai ? ai->cnames : NULL; c; c = c->next)
+        if (c->ttl >= 0 && (uint32_t)c->ttl < ttl)
+            ttl = (uint32_t)c->ttl;
+    return ttl < TTL_MIN_S ? TTL_MIN_S : ttl;
+}
+
+static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo *ai) {
+    cafe__dns_entry_t *e = arg;
+    cafe__dns_t *d = e->dns;
+    uint64_t now = cafe_loop_now(d->loop);
+    (void)timeouts;
+    uint32_t ttl = status == ARES_SUCCESS ? addrs_take(e, ai) : 0;
+    e->error = status != ARES_SUCCESS ? error_of(status) : e->addrs.n ? 0 : CAFE_EHTTP_DNS;
+    /* Positive answers for their TTL, "no such host" for the negative TTL; timeouts and
+     * server failures are not kept: the next lookup asks again. */
+    e->expires_ms = e->error == 0                ? now + (uint64_t)ttl * 1000u
+                    : e->error == CAFE_EHTTP_DNS ? now + CAFE_DNS_NEGATIVE_TTL_S * 1000u
+                                                 : now;
+    ares_freeaddrinfo(ai);
+    e->pending = 0;
+    d->in_flight--;
+    cafe_future_resolve(&e->done, e->error, e);
+    if (!d->closing)
+        start_next(d);
+}
+
+/* RFC 6761: names under "invalid" never resolve, and no server is asked about them. */
+static int reserved_invalid(const char *name) {
+    size_t n = strlen(name);
+    n -= n && name[n - 1] == '.';
+    return (n == 7 || (n > 7 && name[n - 8] == '.')) && n >= 7 &&
+           strncmp(name + n - 7, "invalid", 7) == 0;
+}
+
+static void query_start(cafe__dns_t *d, cafe__dns_entry_t *e) {
+    struct ares_addrinfo_hints hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    if (++d->in_flight > d->stats.queries_peak)
+        d->stats.queries_peak = d->in_flight;
+    if (reserved_invalid(e->name)) {
+        on_answer(e, ARES_ENOTFOUND, 0, NULL);
+        return;
+    }
+    d->stats.queries++;
+    ares_getaddrinfo(d->channel, e->name, NULL, &hints, on_answer, e); /* may answer at once */
+    cafe__dns_io_timer(d);
+}
+
+static void start_next(cafe__dns_t *d) {
+    size_t max = d->opts.max_queries ? d->opts.max_queries : DEFAULT_MAX_QUERIES;
+    while (d->queue_head && d->in_flight < max) {
+        cafe__dns_entry_t *e = d->queue_head;
+        d->queue_head = e->qnext;
+        if (!d->queue_head)
+            d->queue_tail = NULL;
+        e->qnext = NULL;
+        query_start(d, e);
+    }
+}
+
+static cafe__dns_entry_t *entry_new(cafe__dns_t *d, const char *name, uint64_t hash) {
+    size_t len = strlen(name);
+    cafe__dns_entry_t *e = calloc(1, sizeof(*e) + len + 1);
+    if (!e)
+        return NULL;
+    memcpy(e->name, name, len + 1);
+    e->hash = hash;
+    e->dns = d;
+    e->pending = 1;
+    cafe_future_init(&e->done, NULL); /* outlives its resolver: freed only when resolved */
+    cafe__dns_entry_t **p = slot_of(d, hash, name);
+    e->hnext = *p;
+    *p = e;
+    d->len++;
+    lru_front(d, e);
+    if (d->queue_tail)
+        d->queue_tail->qnext = e;
+    else
+        d->queue_head = e;
+    d->queue_tail = e;
+    return e;
+}
+
+static int channel_start(cafe__dns_t *d) {
+    if (d->started)
+        return d->channel_ok ? 0 : CAFE_EINVAL;
+    d->started = 1;
+    static int lib_ok;
+    if (!lib_ok && ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
+        return CAFE_ENOMEM;
+    lib_ok = 1;
+    return cafe__dns_io_init(d);
+}
+
+cafe__dns_entry_t *cafe__dns_lookup(cafe__dns_t *d, const char *name) {
+    if (channel_start(d) != 0 || (d->len * 2 >= d->nbuckets && grow(d) != 0))
+        return NULL;
+    d->stats.lookups++;
+    uint64_t hash = hash_str(HASH_SEED, name);
+    cafe__dns_entry_t *e = *slot_of(d, hash, name);
+    if (e && !e->pending && cafe_loop_now(d->loop) >= e->expires_ms) {
+        detach(d, e); /* stale: ask again */
+        e = NULL;
+    }
+    if (e) {
+        d->stats.hits++;
+        lru_front(d, e);
+    } else if ((e = entry_new(d, name, hash)) != NULL) {
+        evict(d);
+    }
+    if (!e)
+        return NULL;
+    e->refs++;
+    start_next(d);
+    return e;
+}
+
+/* ---- the public call ------------------------------------------------------------------ */
+
+/* An IP literal needs no lookup. */
+static int literal(const char *name, cafe_dns_addrs_t *out) {
+    cafe_dns_addr_t *a = &out->addr[0];
+    memset(out, 0, sizeof(*out));
+    if (inet_pton(AF_INET, name, a->ip) == 1)
+        a->family = AF_INET;
+    else if (inet_pton(AF_INET6, name, a->ip) == 1)
+        a->family = AF_INET6;
+    else
+        return 0;
+    out->n = 1;
+    return 1;
+}
+
+int cafe_dns_resolve(const char *name, cafe_dns_addrs_t *out) {
+    char key[NAME_MAX_LEN + 2];
+    size_t len = name ? strlen(name) : 0;
+    if (!out || len == 0 || len > NAME_MAX_LEN + 1)
+        return CAFE_EINVAL;
+    if (literal(name, out))
+        return 0;
+    if (!cafe_task_current())
+        return CAFE_ENOTASK;
+    for (size_t i = 0; i <= len; i++) /* names are case-insensitive: one entry for all */
+        key[i] = (char)tolower((unsigned char)name[i]);
+    cafe__dns_t *d = cafe__dns_get(cafe_loop_current());
+    cafe__dns_entry_t *e = d ? cafe__dns_lookup(d, key) : NULL;
+    if (!e)
+        return d && d->started && !d->channel_ok ? CAFE_EINVAL : CAFE_ENOMEM;
+    int rc = cafe_future_wait(&e->done, NULL);
+    if (cafe_future_done(&e->done)) {
+        rc = e->error;
+        if (rc == 0)
+            *out = e->addrs;
+    }
+    cafe__dns_unref(e);
+    return rc;
+}
+
+/* ---- teardown ------------------------------------------------------------------------- */
+
+static void dns_close(void *arg) {
+    cafe__dns_io_close(arg); /* frees d once its handles are closed */
+}
+
+void cafe__dns_free(cafe__dns_t *d) {
+    for (cafe__dns_entry_t *e = d->lru_head, *next; e; e = next) {
+        next = e->lru_next;
+        free(e); /* every task has ended: nobody holds a reference */
+    }
+    curl_slist_free_all(d->unpin);
+    free(d->buckets);
+    free(d->socks);
+    free(d->servers);
+    free(d);
+}

@@ -1,0 +1,75 @@
+/* The loop's resolver (include/cafe/dns.h): c-ares on the loop (dns_io.c) and the cache of
+ * answers with its single-flight lookups (dns.c). */
+#ifndef CAFE_HTTP_DNS_INTERNAL_H
+#define CAFE_HTTP_DNS_INTERNAL_H
+
+#include "runtime/internal.h"
+
+#include <ares.h>
+#include <curl/curl.h>
+
+typedef struct cafe__dns cafe__dns_t;
+typedef struct cafe__dns_entry cafe__dns_entry_t;
+typedef struct cafe__dns_sock cafe__dns_sock_t;
+
+/* One name: resolved, failed, or with its query waiting or out. Freed when evicted or
+ * replaced, never while a waiter holds a reference. */
+struct cafe__dns_entry {
+    cafe__dns_entry_t *hnext;               /* hash chain */
+    cafe__dns_entry_t *lru_prev, *lru_next; /* most recently used first */
+    cafe__dns_entry_t *qnext;               /* queue of names waiting for a query slot */
+    cafe__dns_t *dns;
+    uint64_t hash;
+    uint64_t expires_ms; /* loop time; valid while pending */
+    int pending;         /* its query is queued or out */
+    int error;           /* 0 or a CAFE_E* code */
+    unsigned refs;       /* waiters still to read it */
+    unsigned pinned;     /* ports handed to curl, bit per slot (http/request.c) */
+    uint16_t pin_port[4];
+    cafe_future_t done; /* resolved when the query ends */
+    cafe_dns_addrs_t addrs;
+    char name[];
+};
+
+struct cafe__dns {
+    cafe_loop_t *loop;
+    ares_channel channel;
+    int channel_ok;
+    uv_timer_t timer; /* c-ares' next timeout */
+    int timer_ok;
+    cafe__dns_sock_t **socks;
+    size_t nsocks;
+    cafe__dns_entry_t **buckets;
+    size_t nbuckets, len;
+    cafe__dns_entry_t *lru_head, *lru_tail;
+    cafe__dns_entry_t *queue_head, *queue_tail;
+    size_t in_flight;
+    cafe_dns_opts_t opts;
+    char *servers;
+    int started; /* a lookup happened: configuration is fixed */
+    int closing;
+    int open_handles; /* the timer and the polls still closing */
+    /* curl's DNS cache entries to drop ("-host:port"), taken by the next transfer. */
+    struct curl_slist *unpin;
+    cafe_dns_stats_t stats;
+};
+
+/* dns_io.c: c-ares' sockets and timer on the loop. */
+int cafe__dns_io_init(cafe__dns_t *d);
+/* Cancels every query (their entries fail with CAFE_ECANCELED), closes the handles; the
+ * resolver is freed once they are closed. */
+void cafe__dns_io_close(cafe__dns_t *d);
+/* Re-arms the timer after c-ares was given work. */
+void cafe__dns_io_timer(cafe__dns_t *d);
+
+/* dns.c */
+/* The loop's resolver, created at first use; NULL when out of memory. */
+cafe__dns_t *cafe__dns_get(cafe_loop_t *loop);
+/* The entry for name, referenced: fresh from the cache, or with a query started or queued.
+ * Wait on entry->done, read it, then cafe__dns_unref. NULL when out of memory. */
+cafe__dns_entry_t *cafe__dns_lookup(cafe__dns_t *d, const char *name);
+void cafe__dns_unref(cafe__dns_entry_t *e);
+/* The resolver's memory, after cafe__dns_io_close finished. */
+void cafe__dns_free(cafe__dns_t *d);
+
+#endif

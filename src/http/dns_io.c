@@ -1,0 +1,178 @@
+/* c-ares on the loop: its socket-state callback starts and stops a uv_poll per socket, one
+ * uv_timer follows ares_timeout, and both hand the events back with ares_process_fd. No
+ * thread, no blocking call: a lookup is a few datagrams on the loop's own epoll. */
+#include "http/dns_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cafe__dns_sock {
+    uv_poll_t poll;
+    cafe__dns_t *d;
+    int fd;
+    int events; /* UV_READABLE | UV_WRITABLE wanted; 0 = stopped */
+};
+
+static void handle_closed(uv_handle_t *h) {
+    cafe__dns_t *d = h->data;
+    if (h->type == UV_POLL)
+        free(h);
+    if (--d->open_handles == 0 && d->closing)
+        cafe__dns_free(d);
+}
+
+static void on_poll(uv_poll_t *p, int status, int events) {
+    cafe__dns_sock_t *s = (cafe__dns_sock_t *)p;
+    cafe__dns_t *d = s->d;
+    int fd = s->fd;
+    /* On an error, let c-ares find out for itself by reading and writing. */
+    ares_socket_t r = status < 0 || (events & UV_READABLE) ? fd : ARES_SOCKET_BAD;
+    ares_socket_t w = status < 0 || (events & UV_WRITABLE) ? fd : ARES_SOCKET_BAD;
+    ares_process_fd(d->channel, r, w); /* may close s through on_sock_state */
+    cafe__dns_io_timer(d);
+}
+
+static void on_timer(uv_timer_t *t) {
+    cafe__dns_t *d = t->data;
+    ares_process_fd(d->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+    cafe__dns_io_timer(d);
+}
+
+void cafe__dns_io_timer(cafe__dns_t *d) {
+    struct timeval tv, *next = ares_timeout(d->channel, NULL, &tv);
+    if (!next) {
+        uv_timer_stop(&d->timer);
+        return;
+    }
+    uint64_t ms = (uint64_t)next->tv_sec * 1000u + ((uint64_t)next->tv_usec + 999u) / 1000u;
+    uv_timer_start(&d->timer, on_timer, ms, 0);
+}
+
+static int socks_fit(cafe__dns_t *d, int fd) {
+    if ((size_t)fd < d->nsocks)
+        return 0;
+    size_t n = d->nsocks ? d->nsocks : 64;
+    while (n <= (size_t)fd)
+        n *= 2;
+    cafe__dns_sock_t **s = realloc(d->socks, n * sizeof(*s));
+    if (!s)
+        return -1;
+    for (size_t i = d->nsocks; i < n; i++)
+        s[i] = NULL;
+    d->socks = s;
+    d->nsocks = n;
+    return 0;
+}
+
+static void sock_stop(cafe__dns_t *d, int fd) {
+    cafe__dns_sock_t *s = (size_t)fd < d->nsocks ? d->socks[fd] : NULL;
+    if (!s)
+        return;
+    d->socks[fd] = NULL;
+    uv_poll_stop(&s->poll);
+    uv_close((uv_handle_t *)&s->poll, handle_closed);
+}
+
+/* c-ares opened, changed or is closing a socket. A socket whose poll cannot be made is
+ * left to the timer: the query then times out instead of hanging. */
+static void on_sock_state(void *arg, ares_socket_t fd, int readable, int writable) {
+    cafe__dns_t *d = arg;
+    int events = (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0);
+    if (!events) {
+        sock_stop(d, fd);
+        return;
+    }
+    cafe__dns_sock_t *s = (size_t)fd < d->nsocks ? d->socks[fd] : NULL;
+    if (!s) {
+        if (socks_fit(d, fd) != 0 || !(s = calloc(1, sizeof(*s))))
+            return;
+        if (uv_poll_init_socket(&d->loop->uv, &s->poll, fd) != 0) {
+            free(s);
+            return;
+        }
+        s->poll.data = d;
+        s->d = d;
+        s->fd = fd;
+        d->socks[fd] = s;
+        d->open_handles++;
+    }
+    if (s->events != events && uv_poll_start(&s->poll, events, on_poll) == 0)
+        s->events = events;
+}
+
+/* resolv.conf's "options timeout:N attempts:N" (and RES_OPTIONS), as glibc reads them:
+ * c-ares 1.18 knows only BSD's retrans/retry and would wait 5 s x 4 doubling tries (75 s)
+ * for a server that drops queries. glibc's defaults and caps: 5 s (30), 2 attempts (5). */
+static void options_word(const char *w, int *timeout_s, int *attempts) {
+    if (strncmp(w, "timeout:", 8) == 0)
+        *timeout_s = atoi(w + 8);
+    else if (strncmp(w, "attempts:", 9) == 0)
+        *attempts = atoi(w + 9);
+}
+
+static void options_line(const char *line, int *timeout_s, int *attempts) {
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", line);
+    for (char *save = NULL, *w = strtok_r(buf, " \t\r\n", &save); w;
+         w = strtok_r(NULL, " \t\r\n", &save))
+        options_word(w, timeout_s, attempts);
+}
+
+static void system_timeouts(int *timeout_s, int *attempts) {
+    *timeout_s = 5;
+    *attempts = 2;
+    FILE *f = fopen("/etc/resolv.conf", "r");
+    char line[512];
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "options", 7) == 0 && (line[7] == ' ' || line[7] == '\t'))
+            options_line(line + 7, timeout_s, attempts);
+    if (f)
+        fclose(f);
+    const char *env = getenv("RES_OPTIONS");
+    if (env)
+        options_line(env, timeout_s, attempts);
+    *timeout_s = *timeout_s < 1 ? 1 : *timeout_s > 30 ? 30 : *timeout_s;
+    *attempts = *attempts < 1 ? 1 : *attempts > 5 ? 5 : *attempts;
+}
+
+int cafe__dns_io_init(cafe__dns_t *d) {
+    struct ares_options o = {0};
+    int timeout_s, attempts;
+    system_timeouts(&timeout_s, &attempts);
+    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+    o.timeout = timeout_s * 1000;
+    o.tries = attempts;
+    o.sock_state_cb = on_sock_state;
+    o.sock_state_cb_data = d;
+    if (ares_init_options(&d->channel, &o, mask) != ARES_SUCCESS)
+        return CAFE_ENOMEM;
+    d->channel_ok = 1;
+    if (d->servers && ares_set_servers_ports_csv(d->channel, d->servers) != ARES_SUCCESS)
+        return CAFE_EINVAL;
+    uv_timer_init(&d->loop->uv, &d->timer);
+    d->timer.data = d;
+    d->timer_ok = 1;
+    d->open_handles++;
+    return 0;
+}
+
+void cafe__dns_io_close(cafe__dns_t *d) {
+    d->closing = 1;
+    if (d->channel_ok) {
+        /* Every query's callback runs now with ARES_EDESTRUCTION; sockets close through
+         * on_sock_state. */
+        ares_destroy(d->channel);
+        d->channel_ok = 0;
+    }
+    for (size_t fd = 0; fd < d->nsocks; fd++)
+        sock_stop(d, (int)fd);
+    if (d->open_handles == 0) {
+        cafe__dns_free(d);
+        return;
+    }
+    if (d->timer_ok) {
+        d->timer_ok = 0;
+        uv_close((uv_handle_t *)&d->timer, handle_closed);
+    }
+}

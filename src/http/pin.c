@@ -1,0 +1,119 @@
+/* A request's host name resolved on the loop (dns.c) and handed to curl as a
+ * CURLOPT_RESOLVE line "host:port:addr,addr...", every address of both families, so that
+ * curl connects without its threaded resolver and still runs Happy Eyeballs. curl keeps such
+ * lines in the shared DNS cache until told otherwise: a line is handed once per cache
+ * entry and port, and dns.c takes it back ("-host:port") when the entry goes. */
+#include "http/dns_internal.h"
+#include "http/internal.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Host and port of the origin key "scheme://host[:port]". Returns 0 when the host needs no
+ * lookup (an IP literal, or nothing usable). */
+static int host_port(const char *key, char *host, size_t cap, unsigned *port) {
+    const char *h = strstr(key, "://");
+    if (!h || h[3] == '[' || h[3] == '\0')
+        return 0;
+    int https = strncmp(key, "https", 5) == 0;
+    h += 3;
+    const char *colon = strchr(h, ':');
+    size_t len = colon ? (size_t)(colon - h) : strlen(h);
+    if (len == 0 || len >= cap)
+        return 0;
+    memcpy(host, h, len);
+    host[len] = '\0';
+    /* Anything but a plain host name is curl's to report (malformed URL and the like). */
+    if (host[strspn(host, "abcdefghijklmnopqrstuvwxyz0123456789-._")] != '\0')
+        return 0;
+    *port = colon ? (unsigned)strtoul(colon + 1, NULL, 10) : https ? 443u : 80u;
+    struct in_addr a4;
+    return inet_pton(AF_INET, host, &a4) != 1;
+}
+
+/* "host:port:a,b,..." (IPv6 addresses in brackets). */
+static void line_make(char *out, size_t cap, const char *host, unsigned port,
+                      const cafe_dns_addrs_t *a) {
+    int n = snprintf(out, cap, "%s:%u:", host, port);
+    for (size_t i = 0; i < a->n && n > 0 && (size_t)n + 50 < cap; i++) {
+        char ip[INET6_ADDRSTRLEN];
+        if (!inet_ntop(a->addr[i].family, a->addr[i].ip, ip, sizeof ip))
+            continue;
+        n += snprintf(out + n, cap - (size_t)n, a->addr[i].family == AF_INET6 ? "%s[%s]" : "%s%s",
+                      out[n - 1] == ':' ? "" : ",", ip);
+    }
+}
+
+/* Has e been handed to curl for port? If not, note that it is now (when there is room). */
+static int pinned(cafe__dns_entry_t *e, unsigned port) {
+    for (int i = 0; i < 4; i++)
+        if ((e->pinned & (1u << i)) && e->pin_port[i] == port)
+            return 1;
+    for (int i = 0; i < 4; i++) {
+        if (!(e->pinned & (1u << i))) {
+            e->pinned |= 1u << i;
+            e->pin_port[i] = (uint16_t)port;
+            return 0;
+        }
+    }
+    return 0; /* no room: handed again at every request, which is correct, only slower */
+}
+
+static int dns_fail(cafe__http_try_t *t, int code, const char *host) {
+    const char *what = code == CAFE_EHTTP_DNS       ? "no such host"
+                       : code == CAFE_EDNS_TIMEOUT  ? "timeout"
+                       : code == CAFE_EDNS_SERVFAIL ? "server failure"
+                                                    : cafe_strerror(code);
+    t->code = code;
+    cafe__http_fail(t->res, code, "dns: %s (%s)", what, host);
+    return 0;
+}
+
+int cafe__http_dns_pin(cafe__http_try_t *t, char *line, size_t cap) {
+    cafe__http_client_t *c = t->c;
+    const cafe_http_opts_t *o = t->opts;
+    char host[256];
+    unsigned port = 0;
+    line[0] = '\0';
+    /* Pins of the caller's own, or a proxy, which resolves names itself: curl's way. The
+     * request's proxy option wins over the environment's ("" = none). */
+    int proxied = o->proxy ? o->proxy[0] != '\0' : c->proxy_http || c->proxy_https;
+    if (o->resolve || proxied || !host_port(t->host->key, host, sizeof host, &port))
+        return 0;
+    cafe__dns_t *d = cafe__dns_get(c->loop);
+    cafe__dns_entry_t *e = d ? cafe__dns_lookup(d, host) : NULL;
+    if (!e)
+        return dns_fail(t, d && !d->channel_ok ? CAFE_EDNS_SERVFAIL : CAFE_ENOMEM, host);
+    int rc = cafe_future_wait(&e->done, NULL);
+    if (cafe_future_done(&e->done)) {
+        rc = 0;
+        if (e->error)
+            dns_fail(t, e->error, host);
+        else if (!pinned(e, port))
+            line_make(line, cap, host, port, &e->addrs);
+    }
+    cafe__dns_unref(e);
+    return rc; /* nonzero: the task was cancelled or its deadline passed */
+}
+
+int cafe__http_dns_lines(cafe__http_client_t *c, const char *line, struct curl_slist **list) {
+    cafe__dns_t *d = cafe__dns_get(c->loop);
+    struct curl_slist **tail = list;
+    while (*tail)
+        tail = &(*tail)->next;
+    if (d && d->unpin) {
+        *tail = d->unpin; /* they go first: a new pin for the same host:port follows them */
+        d->unpin = NULL;
+        while (*tail)
+            tail = &(*tail)->next;
+    }
+    if (!line[0])
+        return 0;
+    struct curl_slist *l = curl_slist_append(NULL, line);
+    if (!l)
+        return CAFE_ENOMEM;
+    *tail = l;
+    return 0;
+}

@@ -1,0 +1,130 @@
+"""Name resolution on cafe's loop, end to end (run by test_dns.sh: in a fresh network namespace,
+/etc/resolv.conf and /etc/hosts bind-mounted, a DNS server of the test's own on 127.0.0.1:53).
+Faults of issue 18: names that never resolve, dropped queries, a slow resolver, truncated
+answers, AAAA-only names, CNAME chains and loops, a resolver going away, /etc/hosts winning;
+and the cache: one query per name and type while the TTL holds, no thread per lookup."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
+from dnsserver import A, AAAA, DnsServer  # noqa: E402
+from harness import CAFE, Fixture, cafe, run_tests  # noqa: E402
+
+TITLE = "Site 0 page 1 \u2014 cafe fixture"
+dns = DnsServer(53)
+fx = Fixture("--sites", "1", "--size", "2000")
+fx6 = Fixture("--sites", "1", "--size", "2000", "--bind", "::1")
+port, port6 = fx.ports[0], fx6.ports[0]
+tmp = tempfile.mkdtemp(prefix="cafe-dns-")
+
+
+def run(hosts, *args, p=None):
+    path = os.path.join(tmp, f"list{len(os.listdir(tmp))}.txt")
+    with open(path, "w") as f:
+        f.write("".join(f"http://{h}:{p or port}/page/1\n" for h in hosts))
+    t0 = time.monotonic()
+    r = cafe("titles", "-q", "--json", *args, path)
+    took = time.monotonic() - t0
+    assert r.returncode == 0, r.stderr
+    return [json.loads(l) for l in r.stdout.decode().splitlines()], took
+
+
+def test_names_resolve_and_are_asked_once():
+    hosts = [f"h{i % 5}.ok.test" for i in range(50)]  # 5 names, 10 URLs each
+    recs, _ = run(hosts, "-c", "20")
+    assert [x["title"] for x in recs] == [TITLE] * 50, recs[:2]
+    for i in range(5):
+        assert dns.queries.get((f"h{i}.ok.test", A)) == 1, dns.queries
+        assert dns.queries.get((f"h{i}.ok.test", AAAA)) == 1, dns.queries
+
+
+def test_no_such_host_is_final_and_never_retried():
+    recs, _ = run(["gone.nx.test", "gone.nx.test"], "--retries", "3")
+    for x in recs:
+        assert x["error"] == "dns: no such host (gone.nx.test)" and x["attempts"] == 1, x
+    assert dns.queries[("gone.nx.test", A)] == 1, dns.queries  # negative answer cached
+
+
+def test_dropped_queries_time_out_within_the_bound():
+    # resolv.conf: timeout 1 s, 2 attempts; c-ares doubles the timeout on the second: <= 3 s
+    recs, took = run(["x.drop.test"], "--retries", "0")
+    assert recs[0]["error"] == "dns: timeout (x.drop.test)", recs
+    assert took < 10, took
+
+
+def test_timeout_is_retried():
+    recs, _ = run(["y.drop.test"], "--retries", "1")
+    assert recs[0]["error"].startswith("dns: timeout") and recs[0]["attempts"] == 2, recs
+
+
+def test_server_failure_is_distinct_and_retried():
+    recs, _ = run(["z.fail.test"], "--retries", "1")
+    assert recs[0]["error"] == "dns: server failure (z.fail.test)", recs
+    assert recs[0]["attempts"] == 2, recs
+
+
+def test_slow_resolver():
+    recs, _ = run([f"s{i}.slow.test" for i in range(20)], "-c", "20")
+    assert [x["title"] for x in recs] == [TITLE] * 20, recs[:2]
+
+
+def test_truncated_answer_goes_over_tcp():
+    recs, _ = run(["t.tc.test"])
+    assert recs[0]["title"] == TITLE, recs
+
+
+def test_aaaa_only_name():
+    recs, _ = run(["only.v6.test"], p=port6)
+    assert recs[0]["title"] == TITLE, recs
+
+
+def test_cname_chain_and_loop():
+    recs, _ = run(["a.chain.test"])
+    assert recs[0]["title"] == TITLE, recs
+    recs, _ = run(["a.loop.test"], "--retries", "0")
+    assert recs[0]["error"] is not None and recs[0]["error"].startswith("dns: "), recs
+
+
+def test_hosts_file_wins_and_search_domains_apply():
+    # /etc/hosts names pinned.nx.test, which DNS says does not exist
+    recs, _ = run(["pinned.nx.test", "bare"])  # "bare" + search ok.test = bare.ok.test
+    assert [x["title"] for x in recs] == [TITLE, TITLE], recs
+    assert ("pinned.nx.test", A) not in dns.queries, dns.queries
+
+
+def test_resolver_option_and_no_thread_per_lookup():
+    other = DnsServer()
+    hosts = [f"n{i}.ok.test" for i in range(100)]
+    path = os.path.join(tmp, "strace.txt")
+    lst = os.path.join(tmp, "many.txt")
+    with open(lst, "w") as f:
+        f.write("".join(f"http://{h}:{port}/page/1\n" for h in hosts))
+    r = subprocess.run(["strace", "-f", "-c", "-o", path, CAFE, "titles", "-q", "--json",
+                        "--resolver", f"127.0.0.1:{other.port}", lst], capture_output=True)
+    other.stop()
+    if r.returncode == 127 or not os.path.exists(path):
+        r = cafe("titles", "-q", "--json", "--resolver", f"127.0.0.1:{other.port}", lst)
+    recs = [json.loads(l) for l in r.stdout.decode().splitlines()]
+    assert len(recs) == 100, r.stderr
+    assert all(other.queries.get((h, A)) == 1 for h in hosts), other.queries
+    assert not any((h, A) in dns.queries for h in hosts), "asked resolv.conf's server"
+    if os.path.exists(path):
+        with open(path) as f:
+            calls = {l.split()[-1]: int(l.split()[3]) for l in f if l.strip()[:1].isdigit()}
+        threads = calls.get("clone3", 0) + calls.get("clone", 0)
+        assert threads < 10, f"{threads} threads for 100 lookups"
+
+
+def test_resolver_going_away():
+    recs, _ = run(["before.ok.test"])
+    assert recs[0]["title"] == TITLE, recs
+    dns.stop()
+    recs, _ = run(["after.ok.test"], "--retries", "0")
+    assert recs[0]["error"] is not None and recs[0]["error"].startswith("dns: "), recs
+
+
+run_tests(globals(), cleanup=(fx.close, fx6.close))
