@@ -1,5 +1,7 @@
-# Quick start: `make demo` and `make test`. Both install what is missing (Debian packages,
-# see scripts/packages.txt), configure and build first.
+# Quick start: `make demo` and `make test`. Those two (and `make deps`) install what is missing
+# (Debian packages, see scripts/packages.txt), then configure and build. `make` and
+# `make install` never install packages: they only build, and CMake says what is missing.
+# The test builds turn warnings into errors (CAFE_WERROR, off by default for packagers).
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
@@ -10,25 +12,34 @@ CMAKE_ARGS ?=
 
 all: build
 
+DEPS ?= build test
 deps:
-	@scripts/deps.sh build test
+	@scripts/deps.sh $(DEPS)
+
+CONFIGURE      = cmake -S . -B $(BUILD) -DCAFE_VALGRIND_TESTS=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS)
+CONFIGURE_ASAN = CC=clang-14 cmake -S . -B $(ASAN_BUILD) -DCAFE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_ARGS)
 
 $(BUILD)/CMakeCache.txt:
-	cmake -S . -B $(BUILD) -DCAFE_VALGRIND_TESTS=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS)
+	$(CONFIGURE)
 
 $(ASAN_BUILD)/CMakeCache.txt:
-	CC=clang-14 cmake -S . -B $(ASAN_BUILD) -DCAFE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_ARGS)
+	$(CONFIGURE_ASAN)
 
-build: deps $(BUILD)/CMakeCache.txt
+build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j$(JOBS)
 
-demo: build
+demo: deps
+	$(MAKE) build
 	scripts/demo.sh $(BUILD)
 
-test-normal: build
+# The recipes configure after deps (not as prerequisites, which -j would run alongside it).
+test-normal: deps
+	$(CONFIGURE) -DCAFE_WERROR=ON
+	cmake --build $(BUILD) -j$(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600
 
-test-asan: deps $(ASAN_BUILD)/CMakeCache.txt
+test-asan: deps
+	$(CONFIGURE_ASAN) -DCAFE_WERROR=ON
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 900 -LE memcheck
 
@@ -41,12 +52,12 @@ install: $(BUILD)/CMakeCache.txt
 	cmake --install $(BUILD)
 
 bench: build
-	@scripts/deps.sh bench
+	@scripts/deps.sh --check bench
 	cmake --build $(BUILD) -j$(JOBS) --target bench_all
 	bench/run.sh $(BUILD)
 
 fuzz:
-	@scripts/deps.sh build test
+	@scripts/deps.sh --check build test
 	fuzz/run.sh $(or $(FUZZ_SECONDS),60)
 
 # Fault suites, 100,000-URL RSS run, interruption rounds and every fuzzer for FUZZ_SECONDS

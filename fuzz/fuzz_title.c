@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cafe.h"
+#include "fuzz_utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -51,26 +52,7 @@ typedef struct result {
 static void check_utf8(const char *s, size_t n) {
     if (n > CAFE_TITLE_MAX || strlen(s) != n)
         abort();
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)s[i];
-        size_t len = c < 0x80                ? 1
-                     : c >= 0xC2 && c < 0xE0 ? 2
-                     : c >= 0xE0 && c < 0xF0 ? 3
-                     : c >= 0xF0 && c < 0xF5 ? 4
-                                             : 0;
-        if (len == 0 || i + len > n)
-            abort();
-        unsigned cp = len == 1 ? c : c & (0x7F >> len);
-        for (size_t k = 1; k < len; k++) {
-            if (((unsigned char)s[i + k] & 0xC0) != 0x80)
-                abort();
-            cp = cp << 6 | ((unsigned char)s[i + k] & 0x3F);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            abort();
-        i += len;
-    }
+    fuzz_check_utf8(s, n);
 }
 
 /* step 0: whole; 1: byte by byte; other: chunk sizes from a generator seeded with step. */

@@ -2,8 +2,14 @@
 # Installs the Debian packages of the given groups (see scripts/packages.txt) that are
 # missing, and nothing when all are present. Idempotent; runs apt-get update first when
 # anything must be installed (a fresh machine's package lists are empty).
+#   scripts/deps.sh [--check] GROUP...   --check: install nothing, say what is missing (exit 1)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+check=0
+if [ "${1:-}" = --check ]; then
+    check=1
+    shift
+fi
 groups=${*:-build}
 missing=""
 for group in $groups; do
@@ -16,6 +22,11 @@ for group in $groups; do
     done
 done
 [ -z "$missing" ] && exit 0
+if [ $check = 1 ]; then
+    echo "deps: these Debian packages are missing:$missing" >&2
+    echo "deps: install them, or run: make deps DEPS=\"$groups\"" >&2
+    exit 1
+fi
 echo "deps: installing$missing"
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then

@@ -3,18 +3,54 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct sink {
     cafe_title_t *title;
     int failed; /* the extractor ran out of memory */
     const char *url;
     int detect;
+    int not_html; /* a body a browser would not show as a page: no title is looked for */
 } sink_t;
 
+/* The types a browser renders as an HTML or XHTML document, whose title it shows. */
+static int html_type(const char *type) {
+    return strcmp(type, "text/html") == 0 || strcmp(type, "application/xhtml+xml") == 0;
+}
+
+/* WHATWG MIME Sniffing's HTML signatures ("<!DOCTYPE HTML", "<HTML", ... then a space or
+ * '>', and "<!--"), after leading whitespace: for a response without a Content-Type. */
+static int looks_like_html(const char *d, size_t n) {
+    static const char *const tags[] = {
+        "!DOCTYPE HTML", "HTML", "HEAD",  "SCRIPT", "IFRAME", "H1",   "DIV", "FONT",
+        "TABLE",         "A",    "STYLE", "TITLE",  "B",      "BODY", "BR",  "P"};
+    size_t i = 0;
+    while (i < n && strchr("\t\n\f\r ", d[i]) && d[i])
+        i++;
+    if (n - i >= 4 && memcmp(d + i, "<!--", 4) == 0)
+        return 1;
+    if (i >= n || d[i] != '<')
+        return 0;
+    for (size_t k = 0; k < sizeof tags / sizeof tags[0]; k++) {
+        size_t len = strlen(tags[k]);
+        if (n - i - 1 > len && strncasecmp(d + i + 1, tags[k], len) == 0 &&
+            (d[i + 1 + len] == ' ' || d[i + 1 + len] == '>'))
+            return 1;
+    }
+    return 0;
+}
+
 /* On the loop's stack, for every chunk of body: feed the extractor and say "enough" as soon
- * as the title is complete, so the rest of the page is not downloaded. */
+ * as the title is complete, so the rest of the page is not downloaded. A body that is not
+ * HTML (by its type, or by its first bytes when it has none) is not read at all. */
 static int on_body(void *arg, const cafe_http_result_t *res, const char *data, size_t len) {
     sink_t *s = arg;
+    if (!s->title && !s->not_html) {
+        s->not_html =
+            res->content_type[0] ? !html_type(res->content_type) : !looks_like_html(data, len);
+        if (s->not_html)
+            return CAFE_HTTP_ENOUGH;
+    }
     if (!s->title) {
         /* The first chunk: now the transport charset is known. */
         if (cafe_title_create(&s->title, res->charset[0] ? res->charset : NULL) != 0) {
@@ -59,7 +95,7 @@ static void fill_opts(const cli_opts_t *o, cafe_http_opts_t *h, sink_t *s) {
 }
 
 int cli_fetch(const cli_opts_t *o, record_t *r) {
-    sink_t s = {NULL, 0, r->url, !o->no_detect};
+    sink_t s = {NULL, 0, r->url, !o->no_detect, 0};
     cafe_http_opts_t h;
     cafe_http_result_t res;
     fill_opts(o, &h, &s);
@@ -90,6 +126,9 @@ int cli_fetch(const cli_opts_t *o, record_t *r) {
         record_fail(r, CAFE_ENOMEM, "out of memory while making the record");
     else if (res.status >= 400)
         record_fail(r, 0, "HTTP %ld", res.status);
+    else if (s.not_html) /* not a failure: the reason there is no title */
+        record_fail(r, 0, "not HTML (%s)",
+                    res.content_type[0] ? res.content_type : "no Content-Type, nor HTML bytes");
     cafe_title_free(s.title);
     cafe_http_result_free(&res);
     return r->error;

@@ -50,7 +50,10 @@ static void out_flush(out_t *o) {
 static void out_cp(out_t *o, uint32_t cp) {
     if (o->len > sizeof o->buf - 4)
         out_flush(o);
-    o->len += cafe__html_utf8_put(o->buf + o->len, cp);
+    if (cp < 0x80)
+        o->buf[o->len++] = (char)cp;
+    else
+        o->len += cafe__html_utf8_put(o->buf + o->len, cp);
 }
 
 void cafe__html_decoder_init(cafe__html_decoder_t *d) {
@@ -74,12 +77,25 @@ void cafe__html_restore(cafe__html_decoder_t *d, const uint8_t *bytes, size_t n)
     d->nqueue = (uint8_t)(d->nqueue + n);
 }
 
-int cafe__html_lead_error(cafe__html_decoder_t *d, int byte) {
+int cafe__html_lead_end(cafe__html_decoder_t *d, int byte, uint32_t cp[2]) {
+    if (cp[0])
+        return 1;
     if (byte < 0x80) {
         uint8_t b = (uint8_t)byte;
         cafe__html_restore(d, &b, 1);
     }
     return CAFE__STEP_ERROR;
+}
+
+int cafe__html_lead_start(cafe__html_decoder_t *d, int byte, uint32_t cp[2], int is_lead) {
+    if (byte < 0x80) {
+        cp[0] = (uint32_t)byte;
+        return 1;
+    }
+    if (!is_lead)
+        return CAFE__STEP_ERROR;
+    d->first = (uint8_t)byte;
+    return CAFE__STEP_CONTINUE;
 }
 
 /* The Encoding standard's UTF-8 decoder: one U+FFFD per maximal invalid subpart. Valid
@@ -176,7 +192,9 @@ static void decode_steps(cafe__html_decoder_t *d, const unsigned char *p, size_t
     cafe__html_step_fn step = step_of(d->enc->dec);
     if (end == CAFE__DECODE_BEFORE_ASCII && d->enc->kind != CAFE__ENC_MULTI)
         end = CAFE__DECODE_EOF;
-    int ascii_read = 0;
+    /* The ASCII-compatible multi-byte decoders with no lead byte pending give an ASCII
+     * byte as is: no need to call them. */
+    int ascii_fast = d->enc->kind == CAFE__ENC_MULTI, ascii_read = 0;
     size_t i = 0;
     for (;;) {
         int byte, ascii = 0; /* ascii: byte is the one BEFORE_ASCII stands for */
@@ -186,6 +204,10 @@ static void decode_steps(cafe__html_decoder_t *d, const unsigned char *p, size_t
             ascii = ascii_read && d->nqueue == 0;
         } else if (i < n) {
             byte = p[i++];
+            if (byte < 0x80 && ascii_fast && d->first == 0) {
+                out_cp(o, (uint32_t)byte); /* what every handler of `ascii_fast` returns */
+                continue;
+            }
         } else if (end == CAFE__DECODE_BEFORE_ASCII && !ascii_read) {
             byte = '<', ascii = ascii_read = 1;
         } else if (end == CAFE__DECODE_EOF) {

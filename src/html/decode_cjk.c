@@ -49,15 +49,11 @@ static int gb18030_second(cafe__html_decoder_t *d, int byte, uint32_t cp[2]) {
         d->second = (uint8_t)byte;
         return CAFE__STEP_CONTINUE;
     }
-    uint32_t lead = d->first;
+    uint32_t lead = d->first, offset = byte < 0x7F ? 0x40 : 0x41;
     d->first = 0;
-    if (in(byte, 0x40, 0x7E) || in(byte, 0x80, 0xFE)) {
-        uint32_t offset = byte < 0x7F ? 0x40 : 0x41;
-        cp[0] = cafe__html_index_gb18030[(lead - 0x81) * 190 + (uint32_t)byte - offset];
-        if (cp[0])
-            return 1;
-    }
-    return cafe__html_lead_error(d, byte);
+    int trail = in(byte, 0x40, 0x7E) || in(byte, 0x80, 0xFE);
+    cp[0] = trail ? cafe__html_index_gb18030[(lead - 0x81) * 190 + (uint32_t)byte - offset] : 0;
+    return cafe__html_lead_end(d, byte, cp);
 }
 
 int cafe__html_step_gb18030(cafe__html_decoder_t *d, int byte, uint32_t cp[2]) {
@@ -112,53 +108,33 @@ static int big5_pair(uint32_t pointer, uint32_t cp[2]) {
 int cafe__html_step_big5(cafe__html_decoder_t *d, int byte, uint32_t cp[2]) {
     if (byte == CAFE__EOQ)
         return cafe__html_lead_eoq(d);
-    if (d->first) {
-        uint32_t lead = d->first;
-        d->first = 0;
-        if (in(byte, 0x40, 0x7E) || in(byte, 0xA1, 0xFE)) {
-            uint32_t offset = byte < 0x7F ? 0x40 : 0x62;
-            uint32_t pointer = (lead - 0x81) * 157 + (uint32_t)byte - offset;
-            if (big5_pair(pointer, cp))
-                return 2;
-            if (pointer < CAFE__INDEX_BIG5_LEN && cafe__html_index_big5[pointer]) {
-                int plane2 = (cafe__html_index_big5_plane2[pointer / 8] >> (pointer % 8)) & 1;
-                cp[0] = cafe__html_index_big5[pointer] + (plane2 ? 0x20000u : 0);
-                return 1;
-            }
+    if (!d->first)
+        return cafe__html_lead_start(d, byte, cp, in(byte, 0x81, 0xFE));
+    uint32_t lead = d->first;
+    d->first = 0;
+    cp[0] = 0;
+    if (in(byte, 0x40, 0x7E) || in(byte, 0xA1, 0xFE)) {
+        uint32_t offset = byte < 0x7F ? 0x40 : 0x62;
+        uint32_t pointer = (lead - 0x81) * 157 + (uint32_t)byte - offset;
+        if (big5_pair(pointer, cp))
+            return 2;
+        if (pointer < CAFE__INDEX_BIG5_LEN && cafe__html_index_big5[pointer]) {
+            int plane2 = (cafe__html_index_big5_plane2[pointer / 8] >> (pointer % 8)) & 1;
+            cp[0] = cafe__html_index_big5[pointer] + (plane2 ? 0x20000u : 0);
         }
-        return cafe__html_lead_error(d, byte);
     }
-    if (byte < 0x80) {
-        cp[0] = (uint32_t)byte;
-        return 1;
-    }
-    if (in(byte, 0x81, 0xFE)) {
-        d->first = (uint8_t)byte;
-        return CAFE__STEP_CONTINUE;
-    }
-    return CAFE__STEP_ERROR;
+    return cafe__html_lead_end(d, byte, cp);
 }
 
 int cafe__html_step_euckr(cafe__html_decoder_t *d, int byte, uint32_t cp[2]) {
     if (byte == CAFE__EOQ)
         return cafe__html_lead_eoq(d);
-    if (d->first) {
-        uint32_t lead = d->first;
-        d->first = 0;
-        if (in(byte, 0x41, 0xFE)) {
-            cp[0] = cafe__html_index_euc_kr[(lead - 0x81) * 190 + (uint32_t)byte - 0x41];
-            if (cp[0])
-                return 1;
-        }
-        return cafe__html_lead_error(d, byte);
-    }
-    if (byte < 0x80) {
-        cp[0] = (uint32_t)byte;
-        return 1;
-    }
-    if (in(byte, 0x81, 0xFE)) {
-        d->first = (uint8_t)byte;
-        return CAFE__STEP_CONTINUE;
-    }
-    return CAFE__STEP_ERROR;
+    if (!d->first)
+        return cafe__html_lead_start(d, byte, cp, in(byte, 0x81, 0xFE));
+    uint32_t lead = d->first;
+    d->first = 0;
+    cp[0] = in(byte, 0x41, 0xFE)
+                ? cafe__html_index_euc_kr[(lead - 0x81) * 190 + (uint32_t)byte - 0x41]
+                : 0;
+    return cafe__html_lead_end(d, byte, cp);
 }

@@ -32,56 +32,40 @@ int cafe__html_step_eucjp(cafe__html_decoder_t *d, int byte, uint32_t cp[2]) {
         d->first = (uint8_t)byte;
         return CAFE__STEP_CONTINUE;
     }
-    if (d->first) {
-        uint32_t lead = d->first, is0212 = d->jis0212;
-        d->first = 0, d->jis0212 = 0;
-        if (in((int)lead, 0xA1, 0xFE) && in(byte, 0xA1, 0xFE)) {
-            uint32_t pointer = (lead - 0xA1) * 94 + (uint32_t)byte - 0xA1;
-            cp[0] = is0212 ? cafe__html_index_jis0212[pointer] : jis0208(pointer);
-            if (cp[0])
-                return 1;
-        }
-        return cafe__html_lead_error(d, byte);
+    if (!d->first)
+        return cafe__html_lead_start(d, byte, cp,
+                                     byte == 0x8E || byte == 0x8F || in(byte, 0xA1, 0xFE));
+    uint32_t lead = d->first, is0212 = d->jis0212;
+    d->first = 0, d->jis0212 = 0;
+    cp[0] = 0;
+    if (in((int)lead, 0xA1, 0xFE) && in(byte, 0xA1, 0xFE)) {
+        uint32_t pointer = (lead - 0xA1) * 94 + (uint32_t)byte - 0xA1;
+        cp[0] = is0212 ? cafe__html_index_jis0212[pointer] : jis0208(pointer);
     }
-    if (byte < 0x80) {
-        cp[0] = (uint32_t)byte;
-        return 1;
-    }
-    if (byte == 0x8E || byte == 0x8F || in(byte, 0xA1, 0xFE)) {
-        d->first = (uint8_t)byte;
-        return CAFE__STEP_CONTINUE;
-    }
-    return CAFE__STEP_ERROR;
+    return cafe__html_lead_end(d, byte, cp);
 }
 
 int cafe__html_step_sjis(cafe__html_decoder_t *d, int byte, uint32_t cp[2]) {
     if (byte == CAFE__EOQ)
         return cafe__html_lead_eoq(d);
-    if (d->first) {
-        uint32_t lead = d->first;
-        d->first = 0;
-        if (in(byte, 0x40, 0x7E) || in(byte, 0x80, 0xFC)) {
-            uint32_t offset = byte < 0x7F ? 0x40 : 0x41;
-            uint32_t lead_offset = lead < 0xA0 ? 0x81 : 0xC1;
-            uint32_t pointer = (lead - lead_offset) * 188 + (uint32_t)byte - offset;
-            cp[0] =
-                pointer >= 8836 && pointer <= 10715 ? 0xE000 - 8836 + pointer : jis0208(pointer);
-            if (cp[0])
-                return 1;
-        }
-        return cafe__html_lead_error(d, byte);
-    }
-    if (byte <= 0x80) {
-        cp[0] = (uint32_t)byte;
+    if (!d->first && byte == 0x80) {
+        cp[0] = 0x80;
         return 1;
     }
-    if (in(byte, 0xA1, 0xDF))
+    if (!d->first && in(byte, 0xA1, 0xDF))
         return katakana(cp, (uint32_t)byte - 0xA1);
-    if (in(byte, 0x81, 0x9F) || in(byte, 0xE0, 0xFC)) {
-        d->first = (uint8_t)byte;
-        return CAFE__STEP_CONTINUE;
+    if (!d->first)
+        return cafe__html_lead_start(d, byte, cp, in(byte, 0x81, 0x9F) || in(byte, 0xE0, 0xFC));
+    uint32_t lead = d->first;
+    d->first = 0;
+    cp[0] = 0;
+    if (in(byte, 0x40, 0x7E) || in(byte, 0x80, 0xFC)) {
+        uint32_t offset = byte < 0x7F ? 0x40 : 0x41;
+        uint32_t lead_offset = lead < 0xA0 ? 0x81 : 0xC1;
+        uint32_t pointer = (lead - lead_offset) * 188 + (uint32_t)byte - offset;
+        cp[0] = pointer >= 8836 && pointer <= 10715 ? 0xE000 - 8836 + pointer : jis0208(pointer);
     }
-    return CAFE__STEP_ERROR;
+    return cafe__html_lead_end(d, byte, cp);
 }
 
 /* ISO-2022-JP decoder states; ASCII is 0, the initial state. */

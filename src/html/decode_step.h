@@ -28,10 +28,14 @@ int cafe__html_step_utf16(cafe__html_decoder_t *d, int byte, uint32_t cp[2]);
  * has not been read yet. */
 void cafe__html_restore(cafe__html_decoder_t *d, const uint8_t *bytes, size_t n);
 
-/* The ending shared by the decoders with one lead byte: the lead and `byte` make no
- * character, so an ASCII byte is restored (read again on its own) and the result is an
- * error. */
-int cafe__html_lead_error(cafe__html_decoder_t *d, int byte);
+/* The end shared by the decoders with a lead byte: cp[0] is the code point the lead and
+ * `byte` make, or 0 if they make none; then an ASCII byte is restored (read again on its
+ * own) and the result is an error. */
+int cafe__html_lead_end(cafe__html_decoder_t *d, int byte, uint32_t cp[2]);
+
+/* The start shared by the decoders with a lead byte, none pending: an ASCII byte is itself,
+ * a lead byte (`is_lead`: the decoder's own ranges) is held, any other is an error. */
+int cafe__html_lead_start(cafe__html_decoder_t *d, int byte, uint32_t cp[2], int is_lead);
 
 /* The start shared by the decoders with one lead byte: at the end of the queue, an error if
  * a lead byte is pending (which is dropped), else "finished". */

@@ -26,20 +26,101 @@ static void title_text(cafe__html_tok_t *tk, cur_t p, size_t n) {
         tk->cb.title_text(tk->cb.ctx, p, n);
 }
 
-/* Text in the data state: anything but whitespace means the body has started; anything but
- * whitespace and NUL also clears frameset-ok ("in body" ignores a NUL, foreign content
- * inserts U+FFFD for it, and neither rule touches the flag). */
-static void data_text(cafe__html_tok_t *tk, cur_t p, cur_t end) {
-    for (; p < end; p++) {
-        if (tok_ws(*p))
-            continue;
-        tk->seen_body = 1;
-        if (*p != 0) {
-            tk->frameset_ok = 0;
-            return;
+/* Text that is not whitespace: the body has started and frameset-ok is cleared. */
+static void text_seen(cafe__html_tok_t *tk) {
+    tk->seen_body = 1;
+    tk->frameset_ok = 0;
+    tk->ref_state = REF_NONE;
+}
+
+/* A character reference's character is whitespace: 9, 10, 12, 13 or 32 (a numeric one keeps
+ * U+000D; &Tab; and &NewLine; are the named ones). */
+static int ref_ws(uint32_t v) {
+    return v == 9 || v == 10 || v == 12 || v == 13 || v == 32;
+}
+
+/* The reference ended (at its ';', before a byte not its own, or before '<'): body text
+ * unless its character is whitespace. */
+static void ref_end(cafe__html_tok_t *tk) {
+    int ws = (tk->ref_state == REF_DEC || tk->ref_state == REF_HEX) && ref_ws(tk->ref_value);
+    tk->ref_state = REF_NONE;
+    if (!ws)
+        text_seen(tk);
+}
+
+/* One byte of a character reference in text while frameset-ok holds; returns 1 when the
+ * byte belongs to it, 0 when it ended the reference before this byte. Digits accumulate
+ * capped (any value over 0x10FFFF is U+FFFD: text). */
+static int ref_byte(cafe__html_tok_t *tk, unsigned c) {
+    static const char *const names[] = {"Tab;", "NewLine;"};
+    unsigned lc = c | 0x20;
+    int hex = (c >= '0' && c <= '9') || (lc >= 'a' && lc <= 'f');
+    switch (tk->ref_state) {
+    case REF_AMP:
+        if (c == '#')
+            return tk->ref_state = REF_HASH, 1;
+        tk->ref_state = REF_NAMED, tk->ref_len = 0;
+        return ref_byte(tk, c);
+    case REF_HASH:
+        if (lc == 'x')
+            return tk->ref_state = REF_X, 1;
+        tk->ref_state = REF_DEC, tk->ref_value = 0, tk->ref_len = 0;
+        return ref_byte(tk, c);
+    case REF_X:
+        tk->ref_state = REF_HEX, tk->ref_value = 0, tk->ref_len = 0;
+        return ref_byte(tk, c);
+    case REF_DEC:
+    case REF_HEX:
+        if (tk->ref_state == REF_DEC ? c >= '0' && c <= '9' : hex) {
+            unsigned d = c <= '9' ? c - '0' : lc - 'a' + 10;
+            uint32_t v = tk->ref_value * (tk->ref_state == REF_DEC ? 10u : 16u) + d;
+            tk->ref_value = v > 0x110000 ? 0x110000 : v;
+            tk->ref_len = 1;
+            return 1;
         }
+        if (!tk->ref_len)
+            tk->ref_state = REF_NONE; /* "&#" or "&#x" without digits: text */
+        else if (c == ';') {
+            ref_end(tk);
+            return 1;
+        }
+        ref_end(tk);
+        return 0;
+    default: { /* REF_NAMED: whitespace comes only from &Tab; and &NewLine; */
+        if (tk->ref_len == 0)
+            tk->ref_value = c == 'T' ? 0 : c == 'N' ? 1 : 2;
+        const char *n = tk->ref_value < 2 ? names[tk->ref_value] : "";
+        if (c != 0 && n[tk->ref_len] == (char)c) {
+            if (n[++tk->ref_len] == 0)
+                tk->ref_state = REF_NONE; /* whitespace: frameset-ok holds */
+            return 1;
+        }
+        text_seen(tk); /* another reference, or a bare '&': text */
+        return 0;
+    }
     }
 }
+
+/* Text in the data state (refs: character references are decoded there) or a CDATA section:
+ * anything but whitespace means the body has started; anything but whitespace and NUL also
+ * clears frameset-ok ("in body" ignores a NUL, foreign content inserts U+FFFD for it, and
+ * neither rule touches the flag), and so does a character reference unless its character
+ * is whitespace. */
+static void data_text(cafe__html_tok_t *tk, cur_t p, cur_t end, int refs) {
+    for (; p < end && tk->frameset_ok; p++) {
+        if (tk->ref_state != REF_NONE && ref_byte(tk, *p))
+            continue;
+        if (!tk->frameset_ok || tok_ws(*p))
+            continue;
+        if (*p == '&' && refs)
+            tk->ref_state = REF_AMP; /* text or whitespace: its end tells */
+        else if (*p != 0)
+            text_seen(tk);
+        else
+            tk->seen_body = 1;
+    }
+}
+
 /* ---- RCDATA, RAWTEXT, script data: the appropriate end tag ---------------------------- */
 
 static cur_t st_text(cafe__html_tok_t *tk, cur_t p, cur_t end) {
@@ -284,7 +365,7 @@ static cur_t st_cdata(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     if (tk->state == S_CDATA) {
         cur_t rb = memchr(p, ']', (size_t)(end - p));
         if (tk->frameset_ok)
-            data_text(tk, p, rb ? rb : end);
+            data_text(tk, p, rb ? rb : end, 0);
         if (!rb)
             return end;
         tk->state = S_CDATA_BRACKET;
@@ -310,9 +391,11 @@ static cur_t st_cdata(cafe__html_tok_t *tk, cur_t p, cur_t end) {
 static cur_t st_data(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     cur_t lt = memchr(p, '<', (size_t)(end - p));
     if (tk->frameset_ok) /* cleared with seen_body set by the first non-whitespace text */
-        data_text(tk, p, lt ? lt : end);
+        data_text(tk, p, lt ? lt : end, 1);
     if (!lt)
         return end;
+    if (tk->ref_state != REF_NONE)
+        ref_end(tk); /* the '<' ends it */
     tk->state = S_TAG_OPEN;
     return lt + 1;
 }

@@ -78,6 +78,10 @@ typedef struct cafe__html_tok {
                                that table would come first in tree order */
     uint8_t frameset;       /* a <frameset> was accepted: titles are ignored from here */
     uint8_t frameset_ok, seen_body;
+    /* a character reference in text while frameset-ok holds: one that gives whitespace
+     * (&#32; &Tab; ...) leaves the flag (see tokenizer.c) */
+    uint8_t ref_state, ref_len;
+    uint32_t ref_value;
     uint8_t stop; /* the owner needs nothing more */
     uint32_t template_depth;
     uint32_t depth;

@@ -55,6 +55,9 @@ enum {
     S_CDATA_END,
 };
 
+/* Where a character reference in text stands while frameset-ok holds (tokenizer.c). */
+enum { REF_NONE, REF_AMP, REF_HASH, REF_X, REF_DEC, REF_HEX, REF_NAMED };
+
 typedef const unsigned char *cur_t;
 
 static inline int tok_ws(unsigned c) {

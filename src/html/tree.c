@@ -7,7 +7,10 @@
  *   that pop back to HTML, and end tags that close foreign elements;
  * - <template> contents are not in the document: a title there is not the document's;
  * - after an accepted <frameset>, start tags other than <noframes> are ignored. A frameset is
- *   accepted before the body starts, or later while frameset-ok holds.
+ *   accepted before the body starts, or later while frameset-ok holds. The flag is cleared by
+ *   the "in body" start tags of the standard's list (FSKILL; <input> unless type=hidden), by
+ *   </br>, and by text that is not whitespace or NUL, in data (a character reference counts
+ *   by its character) and in CDATA sections (tokenizer.c).
  * For the end tags that leave foreign content, the stack of open elements is kept for HTML
  * elements too, with the implied end tags that matter most (<p> closed by blocks, <li>,
  * <dd>/<dt>, headings, table cells and rows, <option>) and the "in body" end tag rules

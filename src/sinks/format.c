@@ -105,6 +105,10 @@ static int write_text(FILE *f, const record_t *r) {
             fputc('\'', f);
             rc = text_put_safe(f, r->title);
             fputs("' from ", f);
+        } else if (r->error_msg) { /* why there is none: "(not HTML (image/png)) from" */
+            fputc('(', f);
+            rc = text_put_safe(f, r->error_msg);
+            fputs(") from ", f);
         } else {
             rc = 0;
             fputs("(no title) from ", f);

@@ -23,27 +23,41 @@ static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp) {
     return len;
 }
 
+/* Characters that reorder or break the rest of a terminal line though they are printable
+ * in Unicode's sense: the bidirectional controls (ALM, LRM, RLM, LRE..RLO, LRI..PDI) and the
+ * line and paragraph separators. */
+static int reorders(uint32_t cp) {
+    return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
 /* Writes s for a terminal, a run of safe bytes at a time (one fwrite per run, not per
- * character: this is on every record's path). */
+ * character: this is on every record's path). The rule: a backslash is written \\, a
+ * control character, DEL, a C1 control or an invalid byte \xNN, a character of reorders()
+ * \uNNNN; everything else as it is. So what is shown is unambiguous: a title holding the
+ * text "\x1b" shows "\\x1b", never what an escaped ESC shows. */
 int text_put_safe(FILE *f, const char *s) {
     if (!s) /* a record that lost a string to a failed allocation */
         return 0;
     const unsigned char *p = (const unsigned char *)s, *run = p;
     for (;;) {
-        while (*p >= 0x20 && *p < 0x7F) /* printable ASCII, the common case */
+        while (*p >= 0x20 && *p < 0x7F && *p != '\\') /* printable ASCII, the common case */
             p++;
         if (*p == 0)
             break;
         uint32_t cp = 0;
         /* At most 4 bytes are read, and never past the NUL: it is no continuation byte. */
-        size_t len = *p >= 0x80 ? utf8_seq(p, 4, &cp) : 0;
-        if (len > 0 && cp >= 0xA0) {
+        size_t len = *p >= 0x80 ? utf8_seq(p, 4, &cp) : *p == '\\';
+        if (len > 0 && cp >= 0xA0 && !reorders(cp)) {
             p += len;
             continue;
         }
-        /* A control character, DEL, a C1 control or an invalid byte: shown as \xNN. */
-        if ((p > run && fwrite(run, 1, (size_t)(p - run), f) != (size_t)(p - run)) ||
-            fprintf(f, "\\x%02x", len == 0 ? p[0] : (unsigned)cp) < 0)
+        if (p > run && fwrite(run, 1, (size_t)(p - run), f) != (size_t)(p - run))
+            return errno ? -errno : -EIO;
+        int n = *p == '\\'              ? fprintf(f, "\\\\")
+                : len > 0 && cp >= 0xA0 ? fprintf(f, "\\u%04x", (unsigned)cp)
+                                        : fprintf(f, "\\x%02x", len == 0 ? p[0] : (unsigned)cp);
+        if (n < 0)
             return errno ? -errno : -EIO;
         p += len ? len : 1;
         run = p;

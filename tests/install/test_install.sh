@@ -34,8 +34,14 @@ $cc -std=c11 $extra -o "$tmp/hello-static" "$CAFE_SOURCE_DIR/examples/gather.c" 
 used=$(ldd "$tmp/prefix/bin/cafe" | sed -n 's/^[[:space:]]*libcafe\.so[^ ]* => \([^ ]*\).*/\1/p')
 [ "$(dirname "$(readlink -f "$used")")" = "$(readlink -f "$libdir")" ] ||
     { echo "installed cafe uses '$used', not $libdir/libcafe.so"; exit 1; }
+# every exported symbol carries the named version node
+if objdump -T "$libdir/libcafe.so" | awk '$NF ~ /^cafe_/' | grep -v 'CAFE_0 ' | grep -q .; then
+    echo "libcafe.so exports cafe_ symbols outside the CAFE_0 version node"; exit 1
+fi
+objdump -T "$libdir/libcafe.so" | grep -q ' CAFE_0 *cafe_run$' || { echo "no CAFE_0 node"; exit 1; }
 # only the public API is exported by the shared library
-if nm -D --defined-only "$libdir/libcafe.so" | awk '{print $3}' | grep -v '^cafe_' | grep -v '^$' | grep -q .; then
+if nm -D --defined-only "$libdir/libcafe.so" | awk '{print $3}' | grep -v '^cafe_' | grep -v '^$' |
+    grep -v '^CAFE_0$' | grep -q .; then
     echo "libcafe.so exports symbols outside cafe_*"; exit 1
 fi
 if nm -D --defined-only "$libdir/libcafe.so" | awk '{print $3}' | grep -q '^cafe__'; then

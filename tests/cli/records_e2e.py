@@ -1,0 +1,102 @@
+"""What records say (issue 15 items 9 and 17): no title from bodies a browser would not show
+as a page, with the reason recorded; text output that cannot reorder or fake the terminal
+line. Run by test_records.sh inside a fresh network namespace."""
+import json
+import os
+import socket
+import sys
+import tempfile
+import threading
+
+sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
+from harness import cafe, run_tests  # noqa: E402
+
+tmp = tempfile.mkdtemp(prefix="cafe-records-")
+BODY = b"<html><head><title>Inside</title></head><body>x</body></html>"
+PAGES = {  # path: (Content-Type header or None, body)
+    "/html": (b"text/html", BODY),
+    "/xhtml": (b"application/xhtml+xml", BODY),
+    "/plain": (b"text/plain", BODY),
+    "/json": (b"application/json", b'{"a": "<title>Inside</title>"}'),
+    "/png": (b"image/png", b"\x89PNG\r\n<title>Inside</title>"),
+    "/octet": (b"application/octet-stream", BODY),
+    "/untyped-html": (None, b"  <!DOCTYPE html>" + BODY),
+    "/untyped-text": (None, b"hello <title>Inside</title>"),
+    "/bidi": (b"text/html; charset=utf-8",
+              "<title>a\u202eb\u2066c\u2028d\\x1b e\\\\f</title>".encode()),
+}
+
+
+class Server:
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                if not data:
+                    continue
+                ctype, body = PAGES[data.split(b" ")[1].decode()]
+                head = b"HTTP/1.1 200 OK\r\n" + (b"Content-Type: " + ctype + b"\r\n" if ctype
+                                                 else b"")
+                conn.sendall(head + b"Content-Length: %d\r\nConnection: close\r\n\r\n"
+                             % len(body) + body)
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+srv = Server()
+
+
+def listing(paths):
+    path = os.path.join(tmp, f"l{len(os.listdir(tmp))}.txt")
+    with open(path, "w") as f:
+        f.write("\n".join(srv.url(p) for p in paths) + "\n")
+    return path
+
+
+def test_only_html_gets_a_title():
+    paths = ["/html", "/xhtml", "/plain", "/json", "/png", "/octet", "/untyped-html",
+             "/untyped-text"]
+    r = cafe("titles", "-q", "--json", listing(paths))
+    assert r.returncode == 0, r.stderr
+    recs = {x["url"][len(srv.url("")):]: x for x in map(json.loads, r.stdout.splitlines())}
+    for p in ("/html", "/xhtml", "/untyped-html"):
+        assert recs[p]["title"] == "Inside" and recs[p]["error"] is None, recs[p]
+    for p, t in (("/plain", "text/plain"), ("/json", "application/json"),
+                 ("/png", "image/png"), ("/octet", "application/octet-stream")):
+        assert recs[p]["title"] is None and recs[p]["content_type"] == t, recs[p]
+        assert recs[p]["error"] == f"not HTML ({t})", recs[p]
+    assert recs["/untyped-text"]["title"] is None, recs["/untyped-text"]
+    assert recs["/untyped-text"]["error"].startswith("not HTML (no Content-Type")
+    # not a failure: the summary counts them ok, --fail does not fire
+    r = cafe("titles", "--fail", listing(["/png", "/html"]))
+    assert r.returncode == 0 and b"2 ok, 0 failed" in r.stderr, r.stderr
+    assert r.stdout.decode().splitlines()[0] == f"(not HTML (image/png)) from {srv.url('/png')}"
+
+
+def test_text_output_escapes_what_could_fool_the_terminal():
+    r = cafe("titles", "-q", listing(["/bidi"]))
+    line = r.stdout.decode().splitlines()[0]
+    # U+202E, U+2066, U+2028 as \\uNNNN; the text "\x1b" and "\\" with their backslash doubled
+    assert line == ("'a\\u202eb\\u2066c\\u2028d\\\\x1b e\\\\\\\\f' from " + srv.url("/bidi")), line
+    r = cafe("titles", "-q", "--json", listing(["/bidi"]))  # JSON keeps the title as it is
+    assert json.loads(r.stdout)["title"] == "a\u202eb\u2066c\u2028d\\x1b e\\\\f", r.stdout
+
+
+run_tests(globals())
