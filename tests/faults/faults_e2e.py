@@ -351,7 +351,7 @@ def test_invalid_utf8_in_title():
     static("bad-utf8.html", "ok \ufffd\ufffd \ufffd( \ufffd\ufffd\ufffd end", "UTF-8")
 
 
-def test_charset_iconv_lacks():
+def test_charset_unknown_label():
     # Not a known encoding: the declaration is ignored (the HTML standard's rule) and the
     # default applies.
     static("unknown-charset.html", "Caf\u00e9 plain", "windows-1252")

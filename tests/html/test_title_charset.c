@@ -2,7 +2,7 @@
  * ISO-8859-2, windows-1251, KOI8-R, Shift_JIS, EUC-JP, GBK, gb18030, Big5, EUC-KR,
  * ISO-2022-JP and x-user-defined, declared by the transport, by <meta> (early, late, in
  * the ways the prescan must ignore) or not at all. The bytes were made by python3's codecs
- * (gen_charset_cases.py), independently of iconv. */
+ * (gen_charset_cases.py), independently of cafe's decoders. */
 #include "title_check.h"
 
 #include "charset_cases.h"
@@ -78,7 +78,7 @@ static void test_always_utf8(void **state) {
 }
 
 /* One extractor reused across pages in different encodings: reset drops every trace of
- * the previous page (decoder state, iconv descriptor, late-meta copy). */
+ * the previous page (decoder state, late-meta copy). */
 static void test_reset_across_encodings(void **state) {
     (void)state;
     cafe_title_t *t;

@@ -33,6 +33,7 @@ static cafe_title_t *shared; /* one extractor for every run, reset between pages
 typedef struct outcome {
     title_result_t r;
     cafe_charset_source_t source;
+    size_t fed; /* bytes fed before the result was final */
 } outcome_t;
 
 /* ---- the corpus ------------------------------------------------------------------------ */
@@ -106,6 +107,7 @@ static void run(const unsigned char *p, size_t len, const how_t *h, outcome_t *o
     cafe_title_finish(t);
     title_get(t, &o->r);
     o->source = cafe_title_charset_source(t);
+    o->fed = pos;
     assert_true(test_utf8_valid(o->r.text, o->r.len) || o->r.len == 0);
 }
 
@@ -139,8 +141,10 @@ static void test_corpus_every_split(void **state) {
             fail();
         }
         h.bytewise = 0;
-        /* every split of the first page of each encoding and shape (all of them: 40 s) */
-        size_t splits = strstr(pg->file, "-0.html") ? pg->len : 0;
+        /* The first page of each encoding and shape split at every byte up to where the
+         * result is final (a later split feeds what the extractor no longer reads). All
+         * pages: 40 s, too long under the sanitizers. */
+        size_t splits = strstr(pg->file, "-0.html") ? other.fed + 1 : 0;
         for (h.split = 1; h.split < splits; h.split++) {
             run(pg->data, pg->len, &h, &other);
             if (!same(&whole, &other)) {
