@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define RCVBUF_BYTES (4 << 20)
+
 struct cafe__dns_sock {
     uv_poll_t poll;
     cafe__dns_t *d;
@@ -140,9 +142,13 @@ int cafe__dns_io_init(cafe__dns_t *d) {
     struct ares_options o = {0};
     int timeout_s, attempts;
     system_timeouts(&timeout_s, &attempts);
-    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_RCVBUF;
     o.timeout = timeout_s * 1000;
     o.tries = attempts;
+    /* All answers come back on one UDP socket per server: a burst of them while the loop is
+     * busy must not overflow its buffer (the kernel's default, 208 KiB, holds ~270 answers;
+     * each lost one costs a timeout). The kernel caps this at net.core.rmem_max. */
+    o.socket_receive_buffer_size = RCVBUF_BYTES;
     o.sock_state_cb = on_sock_state;
     o.sock_state_cb_data = d;
     if (ares_init_options(&d->channel, &o, mask) != ARES_SUCCESS)

@@ -1,0 +1,86 @@
+#!/bin/sh
+# The "distinct hosts" scenario of bench/titles (issue 18; see bench/README.md): every URL on
+# a host name of its own, as in lists of subdomains or registry exports. In a fresh network
+# namespace and a private mount namespace, Debian's dnsmasq answers on 127.0.0.1:53 (through a
+# bind-mounted /etc/resolv.conf): *.bench.test is 127.0.0.1, *.dead.test does not exist.
+# cafe titles, the lean libcurl client (curl's threaded resolver) and the Go pool (Go's own
+# resolver) fetch the same list from 200 fixture sites, side by side, REPS times each.
+# Usage: bench/titles/hosts.sh BUILD_DIR   Knobs: HOSTS_URLS [5000], HOSTS_DEAD_PCT [5],
+#   HOSTS_CONCURRENCY [100], BENCH_REPS [3]. Prints a markdown table.
+set -u
+build=$(cd "${1:?usage: bench/titles/hosts.sh BUILD_DIR}" && pwd) || exit 2
+here=$(cd "$(dirname "$0")" && pwd)
+if [ "${CAFE_HOSTS_NS:-}" != 1 ]; then
+    command -v dnsmasq >/dev/null || { echo "hosts: dnsmasq missing (dnsmasq-base)" >&2; exit 0; }
+    CAFE_HOSTS_NS=1 exec "$here/../../tests/netns.sh" unshare --mount sh "$here/hosts.sh" "$build"
+fi
+n=${HOSTS_URLS:-5000}
+dead=${HOSTS_DEAD_PCT:-5}
+c=${HOSTS_CONCURRENCY:-100}
+reps=${BENCH_REPS:-3}
+tmp=$(mktemp -d)
+trap 'kill $dns_pid 2>/dev/null; exec 3>&-; rm -rf "$tmp"' EXIT
+printf 'nameserver 127.0.0.1\n' >"$tmp/resolv.conf"
+mount --make-rprivate / 2>/dev/null
+mount --bind "$tmp/resolv.conf" /etc/resolv.conf || exit 1
+dnsmasq --keep-in-foreground --no-resolv --no-hosts --listen-address=127.0.0.1 \
+    --bind-interfaces --port=53 --address=/bench.test/127.0.0.1 --address=/dead.test/ \
+    --cache-size=0 --pid-file="$tmp/dnsmasq.pid" --log-facility="$tmp/dnsmasq.log" &
+dns_pid=$!
+mkfifo "$tmp/fx.in" "$tmp/fx.out"
+"$build/src/fixture/cafe-fixture" --sites 200 --size 30000 --exit-on-eof \
+    <"$tmp/fx.in" >"$tmp/fx.out" 2>/dev/null &
+exec 3>"$tmp/fx.in"
+read -r _ _ ports <"$tmp/fx.out"
+echo "$ports" | tr ' ' '\n' >"$tmp/ports"
+awk -v n="$n" -v dead="$dead" 'NR == FNR { p[++s] = $1; next } END {
+    for (i = 0; i < n; i++) {
+        zone = (i % 100) < dead ? "dead" : "bench"
+        printf "http://h%d.%s.test:%s/page/%d\n", i, zone, p[i % s + 1], int(i / s)
+    }
+}' "$tmp/ports" /dev/null >"$tmp/urls"
+# Go's peer, built as bench/titles/run.sh builds it.
+go_cmd=""
+if command -v go >/dev/null && (cd "$here" && GO111MODULE=off GOFLAGS='' GOPROXY=off \
+    GOPATH="$tmp/gopath:/usr/share/gocode" GOCACHE="$tmp/gocache" go build -o "$tmp/peer_go" \
+    peer_go.go) >/dev/null 2>&1; then
+    go_cmd="$tmp/peer_go"
+fi
+run() { # TOOL: appends "seconds cpu_seconds ok_lines threads" to $tmp/TOOL
+    case $1 in
+    cafe) set -- "$build/src/cli/cafe" titles -q -c "$c" "$tmp/urls" ;;
+    lean) set -- "$build/bench/lean_curl" "$tmp/urls" "$c" ;;
+    go) [ -n "$go_cmd" ] || return 0; set -- "$go_cmd" "$tmp/urls" "$c" ;;
+    esac
+    t0=$(date +%s%N)
+    /usr/bin/time -f '%U %S' -o "$tmp/time" "$@" >"$tmp/out" 2>/dev/null
+    t1=$(date +%s%N)
+    ok=$(grep -c "cafe fixture' from" "$tmp/out")
+    awk -v t=$((t1 - t0)) -v ok="$ok" '{ printf "%.3f %.2f %d\n", t / 1e9, $1 + $2, ok }' \
+        "$tmp/time" >>"$tmp/$tool"
+}
+i=0
+while [ "$i" -lt "$reps" ]; do
+    for tool in cafe lean go; do run "$tool"; done
+    i=$((i + 1))
+done
+# Threads made by one cafe run (strace -f -c counts clone/clone3).
+threads=n/a
+if command -v strace >/dev/null; then
+    strace -f -c -o "$tmp/strace" "$build/src/cli/cafe" titles -q -c "$c" "$tmp/urls" >/dev/null
+    threads=$(awk '$NF == "clone3" || $NF == "clone" { n += $4 } END { print n + 0 }' "$tmp/strace")
+fi
+med() { [ -s "$tmp/$1" ] && sort -g -k"$2" "$tmp/$1" | awk -v k="$2" '{ v[NR] = $k } END { print v[int((NR + 1) / 2)] }' || echo n/a; }
+cafe_rate=$(awk -v n="$n" -v t="$(med cafe 1)" 'BEGIN { print n / t }')
+echo "| tool | URLs/s | cafe / tool | client CPU µs/URL | right titles |"
+echo "|---|---:|---:|---:|---:|"
+for tool in cafe lean go; do
+    t=$(med "$tool" 1)
+    [ "$t" = n/a ] && { echo "| $tool | n/a | n/a | n/a | n/a |"; continue; }
+    awk -v tool="$tool" -v n="$n" -v t="$t" -v cpu="$(med "$tool" 2)" -v ok="$(med "$tool" 3)" \
+        -v cr="$cafe_rate" 'BEGIN { printf "| %s | %.0f | %.2f | %.0f | %d / %d |\n",
+        tool, n / t, cr / (n / t), cpu * 1e6 / n, ok, n }'
+done
+echo
+echo "$n URLs, each on its own host name ($dead% NXDOMAIN), 200 fixture sites, -c $c;" \
+    "medians of $reps runs; threads created by one cafe run (strace -f): $threads."
