@@ -58,6 +58,9 @@ typedef struct sink sink_t;
 typedef struct sink_listener {
     void *ctx;
     void (*settled)(void *ctx, const record_receipt_t *receipts, size_t n, int written);
+    /* Optional: the stream sink is about to write records to its output, e.g. to clear a
+     * progress line drawn on the terminal the output shares. Same thread rules. */
+    void (*before_write)(void *ctx);
 } sink_listener_t;
 
 typedef struct sink_ops {

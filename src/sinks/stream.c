@@ -44,6 +44,8 @@ static int flush_now(stream_t *st) {
         return st->error = errno ? -errno : -EIO;
     const char *p = st->pending_buf;
     size_t left = st->pending_len;
+    if (left > 0 && st->sink.listener.before_write)
+        st->sink.listener.before_write(st->sink.listener.ctx);
     while (left > 0) {
         ssize_t n = write(fileno(st->f), p, left);
         if (n < 0 && errno == EINTR)
