@@ -144,6 +144,21 @@ static const cafe__html_encoding_t *uchardet_answer(cafe__html_detect_t *d) {
     return e;
 }
 
+/* A single-byte answer that decodes every byte of the evidence as windows-1252 does shows
+ * the page exactly as the default would: windows-1252 stays, as it does in a browser. With
+ * little evidence uchardet picks among such encodings almost at random ("Caf\xe9" reads the
+ * same in ISO-8859-1, -2, -15 and windows-1250), and the charset reported must not flap. */
+static const cafe__html_encoding_t *unless_as_default(const cafe__html_detect_t *d,
+                                                      const cafe__html_encoding_t *e) {
+    const uint16_t *def = cafe__html_enc_windows1252.table;
+    if (!e || e->kind != CAFE__ENC_SINGLE || e == &cafe__html_enc_windows1252)
+        return e;
+    for (size_t i = 0; i < d->fed; i++)
+        if (d->buf[i] >= 0x80 && e->table[d->buf[i] - 0x80] != def[d->buf[i] - 0x80])
+            return e;
+    return &cafe__html_enc_windows1252;
+}
+
 /* Top-level domains and the legacy encodings their pages use, the usual one first (the
  * country's Windows code page, else its ISO one). Western European domains are
  * windows-1252's. */
@@ -194,7 +209,7 @@ static const cafe__html_encoding_t *hinted(const cafe__html_detect_t *d,
 const cafe__html_encoding_t *cafe__html_detect_result(cafe__html_detect_t *d) {
     if (d->high == 0)
         return NULL;
-    return hinted(d, uchardet_answer(d));
+    return hinted(d, unless_as_default(d, uchardet_answer(d)));
 }
 
 void cafe__html_detect_close(cafe__html_detect_t *d) {

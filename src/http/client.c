@@ -69,6 +69,7 @@ static void limits_apply(cafe__http_client_t *c) {
     if (!c->limits.max_connections)
         c->limits.max_connections = default_max_connections(c->limits.max_transfers);
     cafe_sem_init(&c->slots, c->limits.max_transfers);
+    cafe_sem_init(&c->rate_gate, 1);
     curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)c->limits.max_connections);
     curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
                       (long)c->limits.max_host_connections);

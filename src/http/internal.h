@@ -75,6 +75,7 @@ typedef struct cafe__http_try {
     int delivered;         /* on_body got bytes: the try must not be repeated */
     int64_t retry_after_s; /* the response's Retry-After, -1 when none */
     const char *pin;       /* "host:port:addrs" for curl's DNS cache, or "" (pin.c) */
+    int pace_held;         /* the host's turn is held until the request goes out (pace.c) */
 } cafe__http_try_t;
 
 /* What an easy handle's options were last set from, besides the URL. A request with the
@@ -121,7 +122,8 @@ struct cafe__http_client {
     size_t pool_len;
     cafe__http_hosts_t hosts;
     cafe_sem_t slots;
-    uint64_t rate_next_us; /* limits.rate: uv_hrtime (us) of the next free rate slot */
+    uint64_t rate_next_us; /* limits.rate: uv_hrtime (us) the next request may be sent */
+    cafe_sem_t rate_gate;  /* limits.rate: one permit, held from a turn to its request sent */
     size_t in_progress;    /* requests inside cafe_http_request */
     size_t in_curl;        /* transfers added to the multi handle */
     cafe_http_limits_t limits;
@@ -178,7 +180,10 @@ size_t cafe__http_on_write(char *data, size_t size, size_t n, void *xfer);
 /* pace.c: the limits' rate, host interval and host backoff. */
 /* Waits (a task sleep, FIFO per host) until a try to h may start; *epoch notes the host's
  * state for cafe__http_pace_stale. 0 or the sleep's CAFE_ECANCELED/CAFE_ETIMEDOUT. */
-int cafe__http_pace_wait(cafe__http_client_t *c, cafe__http_host_t *h, uint32_t *epoch);
+int cafe__http_pace_wait(cafe__http_client_t *c, cafe__http_host_t *h, uint32_t *epoch, int *held);
+/* Ends a turn pace_wait granted with *held set: `sent` when the try's request went out (or
+ * the try ended: it counts as a try all the same), 0 when the turn is given back unused. */
+void cafe__http_pace_done(cafe__http_client_t *c, cafe__http_host_t *h, int sent);
 /* Nonzero when h was slowed since the wait that gave epoch: the try must wait again. */
 int cafe__http_pace_stale(const cafe__http_host_t *h, uint32_t epoch);
 /* How a try started at epoch was answered (status 0: no answer), and how long its

@@ -4,7 +4,13 @@
  * Nothing is booked ahead for a host: its waiting tries queue on its gate (a one-permit
  * semaphore, FIFO) and the head sleeps until the time the host's current state allows,
  * then checks again. So a host that recovers speeds its whole queue up at once, and a
- * burst of 503s costs one slow-down, not one per queued try (the schedule cannot drift). */
+ * burst of 503s costs one slow-down, not one per queued try (the schedule cannot drift).
+ *
+ * The gaps are kept between requests sent, not between turns granted: the head keeps the
+ * host's gate (and, under a rate, the loop's rate gate) until its request goes out
+ * (cafe__http_pace_done from curl's pre-request callback) or its try ends without one. A
+ * turn granted at the right time could otherwise be sent a connect and a few loop turns
+ * later than the next one, and the host would see the two closer than the gap. */
 #include "http/internal.h"
 
 #define PACE_FIRST_GAP_MS 250    /* the gap after a host's first 429/503 */
@@ -33,21 +39,19 @@ static uint64_t ready_at(const cafe__http_client_t *c, const cafe__http_host_t *
     return max_u64(p->pause_until, p->last_start ? p->last_start + gap : 0);
 }
 
-/* Sleeps until the loop's next rate slot, which it takes. */
+/* Takes the loop's rate gate and sleeps until the rate allows the next request; the gate is
+ * given back by cafe__http_pace_done, which sets the next time from the request sent. */
 static int rate_wait(cafe__http_client_t *c) {
+    int rc = cafe_sem_acquire(&c->rate_gate);
     uint64_t now_us = uv_hrtime() / 1000u;
-    if (c->rate_next_us < now_us)
-        c->rate_next_us = now_us;
-    uint64_t at_us = c->rate_next_us;
-    c->rate_next_us += (uint64_t)(1e6 / c->limits.rate);
     /* A timer may fire early by the loop's lag (see now_ms): sleep again for what is left. */
-    while (at_us > now_us) {
-        int rc = cafe_task_sleep((at_us - now_us + 999) / 1000);
-        if (rc != 0)
-            return rc;
+    while (rc == 0 && c->rate_next_us > now_us) {
+        rc = cafe_task_sleep((c->rate_next_us - now_us + 999) / 1000);
         now_us = uv_hrtime() / 1000u;
     }
-    return 0;
+    if (rc != 0)
+        cafe_sem_release(&c->rate_gate);
+    return rc;
 }
 
 /* The head of the host's queue: sleeps until the host's state lets a try start. The state
@@ -65,8 +69,9 @@ static int head_wait(cafe__http_client_t *c, cafe__http_host_t *h) {
     return c->limits.rate > 0 ? rate_wait(c) : 0;
 }
 
-int cafe__http_pace_wait(cafe__http_client_t *c, cafe__http_host_t *h, uint32_t *epoch) {
+int cafe__http_pace_wait(cafe__http_client_t *c, cafe__http_host_t *h, uint32_t *epoch, int *held) {
     cafe__http_pace_t *p = &h->pace;
+    *held = 0;
     /* The common case costs nothing: no limit applies and nobody is queued. */
     uint64_t now = now_ms(c);
     if (c->limits.rate <= 0 && gap_of(c, h) == 0 && p->waiting == 0 && p->pause_until <= now) {
@@ -76,15 +81,23 @@ int cafe__http_pace_wait(cafe__http_client_t *c, cafe__http_host_t *h, uint32_t 
     }
     p->waiting++;
     int rc = cafe_sem_acquire(&p->gate);
-    if (rc == 0) {
-        rc = head_wait(c, h);
-        if (rc == 0)
-            p->last_start = now_ms(c);
+    if (rc == 0 && (rc = head_wait(c, h)) != 0)
         cafe_sem_release(&p->gate);
-    }
     p->waiting--;
+    *held = rc == 0;
     *epoch = p->epoch;
     return rc;
+}
+
+void cafe__http_pace_done(cafe__http_client_t *c, cafe__http_host_t *h, int sent) {
+    if (sent) {
+        h->pace.last_start = now_ms(c);
+        if (c->limits.rate > 0)
+            c->rate_next_us = uv_hrtime() / 1000u + (uint64_t)(1e6 / c->limits.rate);
+    }
+    if (c->limits.rate > 0)
+        cafe_sem_release(&c->rate_gate);
+    cafe_sem_release(&h->pace.gate);
 }
 
 int cafe__http_pace_stale(const cafe__http_host_t *h, uint32_t epoch) {

@@ -55,9 +55,14 @@ int cafe__http_ip_private(const char *ip) {
     return 1;
 }
 
-/* CURLOPT_PREREQFUNCTION: runs for new and reused connections alike, before the request. */
+/* CURLOPT_PREREQFUNCTION: runs for new and reused connections alike, right before the request
+ * is sent: the host's turn ends here (pace.c), and a private address is refused. */
 static int on_prereq(void *clientp, char *ip, char *local_ip, int port, int local_port) {
     cafe__http_xfer_t *x = clientp;
+    if (x->try && x->try->pace_held) {
+        x->try->pace_held = 0;
+        cafe__http_pace_done(x->try->c, x->try->host, 1);
+    }
     if (!x->try || !x->try->opts->no_private || !cafe__http_ip_private(ip))
         return CURL_PREREQFUNC_OK;
     snprintf(x->refused, sizeof x->refused, "%s", ip);

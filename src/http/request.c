@@ -100,20 +100,24 @@ static void turn_give(cafe__http_client_t *c, cafe__http_host_t *h) {
 /* The host's turn (pace.c), then its connection permit, then a transfer slot: a host that
  * must wait holds no slot meanwhile. A try whose host was slowed while it waited for the
  * permit or the slot goes back to the host's queue. The time spent counts in queued_ms. */
-static int turn_take(cafe__http_client_t *c, cafe__http_host_t *h, uint32_t *epoch,
+static int turn_take(cafe__http_client_t *c, cafe__http_host_t *h, uint32_t *epoch, int *held,
                      cafe_http_result_t *res) {
     uint64_t t0 = cafe_loop_now(c->loop);
     size_t per_host = c->limits.max_host_connections;
     int rc;
     for (;;) {
-        rc = cafe__http_pace_wait(c, h, epoch);
+        rc = cafe__http_pace_wait(c, h, epoch, held);
         if (rc == 0 && per_host)
             rc = cafe_sem_acquire(&h->conns);
         if (rc == 0 && (rc = cafe_sem_acquire(&c->slots)) != 0 && per_host)
             cafe_sem_release(&h->conns);
+        if (rc != 0 && *held)
+            cafe__http_pace_done(c, h, 0);
         if (rc != 0 || !cafe__http_pace_stale(h, *epoch))
             break;
         turn_give(c, h);
+        if (*held)
+            cafe__http_pace_done(c, h, 0);
     }
     res->queued_ms += cafe_loop_now(c->loop) - t0;
     return rc;
@@ -137,11 +141,13 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *proto) {
             return cafe__http_fail(res, rc, "%s while resolving the host", cafe_strerror(rc));
         if (t.code == 0) {
             uint32_t epoch;
-            rc = turn_take(c, proto->host, &epoch, res);
+            rc = turn_take(c, proto->host, &epoch, &t.pace_held, res);
             if (rc != 0)
                 return cafe__http_fail(res, rc, "%s while waiting for a transfer slot",
                                        cafe_strerror(rc));
             rc = try_run(&t);
+            if (t.pace_held) /* it ended before its request went out */
+                cafe__http_pace_done(c, proto->host, 1);
             turn_give(c, proto->host);
             if (rc == 0)
                 cafe__http_pace_report(c, proto->host, epoch, t.code ? 0 : res->status,

@@ -146,7 +146,7 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
     SET(CURLOPT_WRITEDATA, x);
     if (rc == CURLE_OK)
         rc = cafe__http_io_setopts(x);
-    if (rc == CURLE_OK && o->no_private)
+    if (rc == CURLE_OK)
         rc = cafe__http_private_setopts(x);
     c->stats.curl_calls += n + 4;
     return rc;

@@ -4,6 +4,7 @@ Run by test_polite.sh inside a fresh network namespace."""
 import json
 import os
 import socket
+import struct
 import sys
 import tempfile
 import threading
@@ -15,6 +16,7 @@ from harness import Fixture, cafe, run_tests  # noqa: E402
 SITES = 4
 fx = Fixture("--sites", str(SITES), "--size", "2000")
 tmp = tempfile.mkdtemp(prefix="cafe-polite-")
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux's value; Python 3.11 lacks it
 
 
 def write_list(lines):
@@ -24,13 +26,25 @@ def write_list(lines):
     return path
 
 
+def recv_stamped(conn):
+    """A chunk and the time its last packet reached this host's kernel (SO_TIMESTAMPNS, in
+    seconds): what the client's spacing is, whenever this thread gets to read it."""
+    data, anc, _, _ = conn.recvmsg(4096, socket.CMSG_SPACE(16))
+    stamps = [struct.unpack("qq", d[:16]) for lvl, typ, d in anc
+              if lvl == socket.SOL_SOCKET and typ == SO_TIMESTAMPNS]
+    return data, (stamps[-1][0] + stamps[-1][1] / 1e9 if stamps else None)
+
+
 class ArrivalServer:
     """A loopback HTTP server, one connection at a time, that notes when each request arrives
-    (monotonic seconds): /429... gets 429, /503... gets 503, anything else a small page."""
+    (the kernel's receive time, so that the server's own scheduling under load does not move
+    it): /429... gets 429, /503... gets 503, anything else a small page."""
 
     def __init__(self):
         self.arrivals = []
         self.sock = socket.socket()
+        # accepted sockets inherit the option: stamps for packets queued before accept too
+        self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(256)
         self.port = self.sock.getsockname()[1]
@@ -43,16 +57,16 @@ class ArrivalServer:
             except OSError:
                 return
             with conn:
-                data = b""
+                data, at = b"", None
                 while b"\r\n\r\n" not in data:
-                    chunk = conn.recv(4096)
+                    chunk, stamp = recv_stamped(conn)
                     if not chunk:
                         break
-                    data += chunk
+                    data, at = data + chunk, stamp
                 if not data:
                     continue
                 path = data.split(b" ")[1].decode()
-                self.arrivals.append((time.monotonic(), path))
+                self.arrivals.append((at, path))
                 code = (b"429 Too Many Requests" if path.startswith("/429")
                         else b"503 Service Unavailable" if path.startswith("/503") else b"200 OK")
                 body = b"<title>arrival</title>"
@@ -67,6 +81,7 @@ class ArrivalServer:
 
 
 def gaps(times):
+    assert None not in times, "a request came without its SO_TIMESTAMPNS stamp"
     return [b - a for a, b in zip(times, times[1:])]
 
 
