@@ -12,14 +12,24 @@
  *   asyncio.create_task(f())   cafe_task_spawn(&t, f, arg, NULL)
  *   await task                 cafe_task_join(t, &result)
  *   asyncio.gather(...)        cafe_task_gather(tasks, n, results)
+ *                              (first error cancels the rest: cafe_task_gather_failfast)
+ *   asyncio.wait(FIRST_COMPLETED)  cafe_task_wait_any(tasks, n, &index)
+ *   asyncio.as_completed(...)  cafe_task_as_completed(tasks, n, &index, &result)
  *   asyncio.sleep(s)           cafe_task_sleep(ms)
  *   task.cancel()              cafe_task_cancel(t)
  *   asyncio.timeout(s)         cafe_deadline_begin / cafe_deadline_end
+ *   asyncio.shield(...)        cafe_shield_begin / cafe_shield_end (a scope, as in Trio)
  *   asyncio.wait_for(t, s)     cafe_task_join_timeout(t, ms, &result)
  *   Semaphore / Queue / Event  cafe_sem_t / cafe_queue_t / cafe_event_t
  *   TaskGroup                  cafe_group_t
  *   asyncio.to_thread(f)       cafe_thread_run(f, arg)
  *   asyncio.Future             cafe_future_t: cafe_future_wait / cafe_future_resolve
+ *   asyncio.open_connection    cafe_tcp_connect(&s, host, port) (cafe/tcp.h)
+ *
+ * Where cafe differs: cancellation is sticky (every later suspending call of a cancelled
+ * task returns CAFE_ECANCELED, outside shields); when the main task returns, cafe_run
+ * cancels the tasks left running, waits for them and names them on stderr; misuse (a dead
+ * handle, a group left with running children, a stack overflow) fails loudly.
  *
  * Threads: one loop per thread. All calls on a loop's objects come from that loop's thread
  * (cafe_thread_run's function is the exception: it runs on a pool thread and must not
@@ -434,9 +444,11 @@ int cafe_queue_destroy(cafe_queue_t *q);
  * that waits on the group cannot leave cafe_group_wait while any child runs. With
  * CAFE_GROUP_CANCEL_ON_ERROR the first child to fail cancels its siblings.
  *
- * The task that initialised a group must wait for it before it returns: a task that returns
- * while a group it initialised still has running children aborts the process with a message
- * naming the task and the group (the children would otherwise write into its dead frame).
+ * A group that lives in a task's stack (a local variable) must be waited for before that
+ * task returns: a task that returns while such a group still has running children aborts
+ * the process with a message naming the task and the group (the children would otherwise
+ * write into its dead frame). A group elsewhere (heap, a struct) may be waited for by any
+ * task.
  * After cafe_group_wait returned, the group may be used again for a new round. */
 
 enum { CAFE_GROUP_CANCEL_ON_ERROR = 1 };
@@ -451,7 +463,7 @@ typedef struct cafe_group {
     struct cafe__task *private_children;
 } cafe_group_t;
 
-/* Makes g an empty group owned by the calling task (if any). */
+/* Makes g an empty group. */
 void cafe_group_init(cafe_group_t *g, unsigned flags);
 /* Starts a child. Like cafe_task_spawn, but the group owns the handle. */
 int cafe_group_spawn(cafe_group_t *g, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts);

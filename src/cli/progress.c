@@ -4,6 +4,8 @@
 #include "run.h"
 
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,13 +30,34 @@ static void draw(cli_run_t *run, long total) {
         fprintf(stderr, ", ETA %.0f s", (double)left / rate);
 }
 
+/* Is standard output the terminal standard error draws on? Then records and the progress
+ * line share its lines (the default interactive use), and each record clears the line. */
+static int same_terminal(void) {
+    struct stat out, err;
+    return isatty(1) && fstat(1, &out) == 0 && fstat(2, &err) == 0 && out.st_rdev == err.st_rdev;
+}
+
+static int reads_terminal(const cli_run_t *run) {
+    for (size_t i = 0; i < run->o->inputs.n; i++)
+        if (strcmp(run->o->inputs.v[i], "-") == 0)
+            return isatty(0);
+    return 0;
+}
+
 int cli_progress_task(void *arg, void **value) {
     cli_run_t *run = arg;
     if (run->o->quiet || !isatty(2))
         return 0;
+    if (reads_terminal(run)) { /* a redrawn line would run over what is being typed */
+        fputs("cafe titles: reading URLs from the terminal; Ctrl-D ends\n", stderr);
+        return 0;
+    }
+    int shared = same_terminal();
     long total = source_count(run->source); /* -1: unknown (a pipe, the queue) */
-    while (cafe_task_sleep(100) == 0)
+    while (cafe_task_sleep(100) == 0) {
         draw(run, total);
+        run->progress_drawn = shared;
+    }
     fputs("\r\033[K", stderr);
     return 0;
 }

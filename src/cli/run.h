@@ -21,10 +21,12 @@ typedef struct cli_slot {
 
 typedef struct cli_run {
     cli_opts_t *o;
-    source_t *source;  /* where URL lines come from (a file, the queue) */
-    sink_t *sink;      /* where records go (the formatted stream, the queue) */
-    keyset_t done_set; /* --resume: URLs the sink already holds */
-    int writing;       /* a task is in flush_ready (writer.c), maybe waiting on the sink */
+    source_t *source;   /* where URL lines come from (a file, the queue) */
+    sink_t *sink;       /* where records go (the formatted stream, the queue) */
+    keyset_t done_set;  /* --resume: URLs the sink already holds */
+    int writing;        /* a task is in flush_ready (writer.c), maybe waiting on the sink */
+    int progress_drawn; /* the progress line is on stderr's terminal, which stdout shares:
+                           the writer clears it before a record goes there */
     /* Ordered output: records wait in a window of `window` slots indexed by seq % window;
      * the reader may not start seq until seq - next_write < window. */
     cli_slot_t *slots;
@@ -47,6 +49,8 @@ void cli_run_finish(cli_run_t *run, uint64_t seq);
  * flushes the sink. */
 void cli_run_flush_all(cli_run_t *run);
 /* The sink's listener: counts what it settled (written only when it says so). */
+/* The sink is about to write to its output: clears the progress line first (writer.c). */
+void cli_run_before_write(void *ctx);
 void cli_run_settled(void *ctx, const record_receipt_t *receipts, size_t n, int written);
 
 /* Progress line and summary on stderr (progress.c). */

@@ -349,7 +349,8 @@ static int prepare(cli_run_t *run, cli_opts_t *o) {
     fit_fd_limit(o);
     if (open_ends(run, o) != 0)
         return 2;
-    run->sink->listener = (sink_listener_t){.ctx = run, .settled = cli_run_settled};
+    run->sink->listener = (sink_listener_t){
+        .ctx = run, .settled = cli_run_settled, .before_write = cli_run_before_write};
     /* The window: how many finished records may wait behind the oldest unfinished one. */
     run->window = o->concurrency * 16 < 1024 ? 1024 : o->concurrency * 16;
     run->slots = calloc(run->window, sizeof(*run->slots));

@@ -3,6 +3,7 @@
 #include "fetch.h"
 #include "run.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Hands slot s's record to the sink. The record leaves the slot first: the slot is free for
@@ -64,6 +65,14 @@ void cli_run_flush_all(cli_run_t *run) {
     int rc = sink_finish(run->sink);
     if (rc < 0 && !run->write_error)
         run->write_error = rc;
+}
+
+void cli_run_before_write(void *ctx) {
+    cli_run_t *run = ctx;
+    if (run->progress_drawn) { /* records must not land behind the progress line */
+        fputs("\r\033[K", stderr);
+        run->progress_drawn = 0;
+    }
 }
 
 void cli_run_settled(void *ctx, const record_receipt_t *receipts, size_t n, int written) {

@@ -1,17 +1,26 @@
 /* Task groups: the group owns its children's handles; cafe_group_wait returns only when none
  * is left running.
  *
- * Misuse caught here: the task that initialised a group must not return while the group
- * still has children, since the group usually lives in that task's frame and the children
- * would write into it once it is dead. The owner counts its groups with live children
- * (open_groups); task_entry checks the count when the task's function returns. */
+ * Misuse caught here: a task must not return while a group in its own stack still has
+ * children, since the children would write into the dead frame. The owner counts its groups with
+ * live children (open_groups); task_entry checks the count when the task's function returns. */
 #include "runtime/handle.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
+/* The running task when g lives in its stack, else NULL: a group on the heap, or in a struct
+ * of a longer-lived task, may rightly outlive the task that initialised it. */
+static cafe_task_t *frame_owner(const cafe_group_t *g) {
+    const cafe__task_t *t = cafe__running();
+    const char *p = (const char *)g;
+    if (!t || p < t->stack->lo || p >= t->stack->lo + t->stack->size)
+        return NULL;
+    return cafe__task_handle(t);
+}
+
 void cafe_group_init(cafe_group_t *g, unsigned flags) {
-    *g = (cafe_group_t){.private_flags = flags, .private_owner = cafe_task_current()};
+    *g = (cafe_group_t){.private_flags = flags, .private_owner = frame_owner(g)};
 }
 
 /* The live count moves 0 -> 1 or 1 -> 0: tell the owner (if it is still a task of this

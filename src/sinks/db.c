@@ -14,40 +14,18 @@ typedef struct db_sink {
     sink_db_conf_t conf;
     char *options;
     sink_db_t *db;
-    cafe_sem_t order; /* one write at a time: rows reach the batch in call order */
-    /* Receipts of the rows written and not yet settled: receipts[head..n). */
-    record_receipt_t *receipts;
-    size_t head, n, cap;
-    uint64_t settled; /* rows settled, to compare with sink_db_committed */
+    cafe_sem_t order;       /* one write at a time: rows reach the batch in call order */
+    sink_pending_t pending; /* rows written, not yet known committed */
+    uint64_t settled;       /* rows settled, to compare with sink_db_committed */
 } db_sink_t;
 
 /* Settles the rows sink_db has committed since the last look. */
 static void settle_committed(db_sink_t *d) {
     uint64_t done = sink_db_committed(d->db) - d->settled;
-    size_t k = done < d->n - d->head ? (size_t)done : d->n - d->head;
-    sink_settle(&d->sink, d->receipts + d->head, k, 1);
-    d->head += k;
+    size_t k =
+        done < sink_pending_count(&d->pending) ? (size_t)done : sink_pending_count(&d->pending);
     d->settled += k;
-    if (d->head == d->n)
-        d->head = d->n = 0;
-}
-
-static int keep_receipt(db_sink_t *d, const record_t *rec) {
-    if (d->n == d->cap && d->head > 0) { /* slide the unsettled ones to the front */
-        memmove(d->receipts, d->receipts + d->head, (d->n - d->head) * sizeof(*d->receipts));
-        d->n -= d->head;
-        d->head = 0;
-    }
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 1024;
-        record_receipt_t *r = realloc(d->receipts, cap * sizeof(*r));
-        if (!r)
-            return CAFE_ENOMEM;
-        d->receipts = r;
-        d->cap = cap;
-    }
-    d->receipts[d->n++] = record_receipt(rec);
-    return 0;
+    sink_pending_settle(&d->sink, &d->pending, k, 1);
 }
 
 static int ensure_open(db_sink_t *d) {
@@ -108,9 +86,9 @@ int sink_db_write_record(sink_db_t *db, const record_t *r) {
 }
 
 static int write_row(db_sink_t *d, const record_t *r) {
-    int rc = keep_receipt(d, r);
-    if (rc == 0 && (rc = sink_db_write_record(d->db, r)) != 0)
-        d->n--; /* not taken: not to be settled */
+    int rc = sink_pending_reserve(&d->pending);
+    if (rc == 0 && (rc = sink_db_write_record(d->db, r)) == 0)
+        sink_pending_add(&d->pending, r);
     return rc;
 }
 
@@ -150,7 +128,7 @@ static void db_close(sink_t *s) {
         (void)sink_db_close(d->db, "failed", &why); /* its failure changes nothing now */
     }
     free(d->options);
-    free(d->receipts);
+    sink_pending_free(&d->pending);
     free(d);
 }
 

@@ -58,6 +58,9 @@ typedef struct sink sink_t;
 typedef struct sink_listener {
     void *ctx;
     void (*settled)(void *ctx, const record_receipt_t *receipts, size_t n, int written);
+    /* Optional: the stream sink is about to write records to its output, e.g. to clear a
+     * progress line drawn on the terminal the output shares. Same thread rules. */
+    void (*before_write)(void *ctx);
 } sink_listener_t;
 
 typedef struct sink_ops {
@@ -105,6 +108,21 @@ void sink_close(sink_t *s);
 
 /* For sink implementations: tells the listener. */
 void sink_settle(sink_t *s, const record_receipt_t *receipts, size_t n, int written);
+
+/* For sink implementations that settle later than write: the receipts of the records
+ * accepted and not settled yet, oldest first. Zeroed memory is an empty one. reserve makes
+ * room for one more (0 or CAFE_ENOMEM), so that add, after the record was taken, cannot
+ * fail; settle settles the oldest k (all of them when k exceeds the count). */
+typedef struct sink_pending {
+    record_receipt_t *r;
+    size_t head, n, cap; /* r[head..n) */
+} sink_pending_t;
+
+int sink_pending_reserve(sink_pending_t *p);
+void sink_pending_add(sink_pending_t *p, const record_t *rec);
+size_t sink_pending_count(const sink_pending_t *p);
+void sink_pending_settle(sink_t *s, sink_pending_t *p, size_t k, int written);
+void sink_pending_free(sink_pending_t *p);
 /* For sink implementations: sets s->why (printf-style) and returns rc. */
 int sink_fail(sink_t *s, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -162,7 +162,7 @@ static int do_open(void *arg) {
 
 /* Numbers bound as integers (stored typed, no conversion), text as it is: the row outlives
  * the step, so SQLite need not copy it. */
-static void bind(sqlite3_stmt *st, int i, const char *v, size_t c) {
+static void bind_field(sqlite3_stmt *st, int i, const char *v, size_t c) {
     if (!v)
         sqlite3_bind_null(st, i);
     else if (sink_columns[c].sqlite_type[0] == 'I')
@@ -179,7 +179,7 @@ static int do_insert(void *arg) {
     for (size_t r = 0; rc == 0 && r < j->n; r++) {
         sqlite3_reset(l->ins);
         for (size_t c = 0; c < sink_ncolumns; c++)
-            bind(l->ins, (int)c + 1, sink_row_field(&j->rows[r], l->run, c, buf), c);
+            bind_field(l->ins, (int)c + 1, sink_row_field(&j->rows[r], l->run, c, buf), c);
         if (sqlite3_step(l->ins) != SQLITE_DONE)
             rc = fail(j, "writing");
     }

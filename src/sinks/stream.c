@@ -11,6 +11,7 @@
 #include "cafe.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,7 @@ typedef struct stream {
     FILE *pending;
     char *pending_buf;
     size_t pending_len;
-    record_receipt_t *receipts;
-    size_t nreceipts, receipts_cap;
+    sink_pending_t pending_receipts;
     cafe_event_t flush_due; /* wakes the flusher task */
     cafe_task_t *flusher;   /* NULL if it could not be spawned: then each record goes alone */
     int flush_armed;        /* flush_due set and not yet acted on */
@@ -35,7 +35,7 @@ typedef struct stream {
 } stream_t;
 
 /* One write() of everything pending (more only if the kernel takes it in parts); the records
- * are settled when it succeeded, dropped (not written) when it failed. Never suspends. */
+ * are settled as written when it succeeded, as not written when it failed. Never suspends. */
 static int flush_now(stream_t *st) {
     st->flush_armed = 0;
     if (!st->pending || st->error)
@@ -44,6 +44,8 @@ static int flush_now(stream_t *st) {
         return st->error = errno ? -errno : -EIO;
     const char *p = st->pending_buf;
     size_t left = st->pending_len;
+    if (left > 0 && st->sink.listener.before_write)
+        st->sink.listener.before_write(st->sink.listener.ctx);
     while (left > 0) {
         ssize_t n = write(fileno(st->f), p, left);
         if (n < 0 && errno == EINTR)
@@ -56,9 +58,7 @@ static int flush_now(stream_t *st) {
         left -= (size_t)n;
     }
     rewind(st->pending); /* the stream's size follows its position: empty again */
-    if (!st->error)
-        sink_settle(&st->sink, st->receipts, st->nreceipts, 1);
-    st->nreceipts = 0;
+    sink_pending_settle(&st->sink, &st->pending_receipts, SIZE_MAX, !st->error);
     return st->error;
 }
 
@@ -100,28 +100,16 @@ static int stream_start(sink_t *s) {
     return format_header(st->f, st->fmt);
 }
 
-static int keep_receipt(stream_t *st, const record_t *rec) {
-    if (st->nreceipts == st->receipts_cap) {
-        size_t cap = st->receipts_cap ? st->receipts_cap * 2 : 64;
-        record_receipt_t *r = realloc(st->receipts, cap * sizeof(*r));
-        if (!r)
-            return -ENOMEM;
-        st->receipts = r;
-        st->receipts_cap = cap;
-    }
-    st->receipts[st->nreceipts++] = record_receipt(rec);
-    return 0;
-}
-
 static int stream_write(sink_t *s, const record_t *rec) {
     stream_t *st = (stream_t *)s;
     if (st->error)
         return st->error;
-    int rc = keep_receipt(st, rec);
+    int rc = sink_pending_reserve(&st->pending_receipts);
     if (rc == 0)
         rc = format_record(st->pending, st->fmt, rec);
     if (rc != 0)
         return st->error = rc;
+    sink_pending_add(&st->pending_receipts, rec);
     if (!st->flusher)
         return flush_now(st);
     if (!st->flush_armed) {
@@ -155,7 +143,7 @@ static void stream_close(sink_t *s) {
     if (st->pending)
         (void)fclose(st->pending); /* a memory stream: nothing to lose */
     free(st->pending_buf);
-    free(st->receipts);
+    sink_pending_free(&st->pending_receipts);
     free(st);
 }
 

@@ -281,6 +281,45 @@ def test_progress_only_on_a_terminal():
     assert b"\r" not in r.stderr and r.stderr.startswith(b"cafe: 400 URLs"), r.stderr
 
 
+def pty_run(args, stdin_tty=False):
+    """Runs cafe with stdout and stderr (and stdin when asked) on one terminal; all it wrote."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        if not stdin_tty:
+            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+        os.execv(CAFE, [CAFE, *args])
+    chunks = b""
+    while True:
+        try:
+            r, _, _ = select.select([fd], [], [], 60)
+            if not r:
+                break
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks += data
+        if stdin_tty and b"Ctrl-D ends" in chunks:
+            os.write(fd, b"\x04")  # end of input, as the user would type it
+    os.waitpid(pid, 0)
+    return chunks
+
+
+def test_records_on_the_progress_terminal_start_on_a_clean_line():
+    # issue 15 item 5: stdout and stderr on one terminal (the default interactive use)
+    u = [fx.url(i % SITES, f"/page/{i}?delay=30") for i in range(300)]
+    out = pty_run(["titles", "-c", "20", write_list(u)])
+    assert b"URLs/s" in out, out[-300:]  # the progress line was drawn
+    shown = [l.split(b"\r\x1b[K")[-1] for l in out.split(b"\n") if b"' from " in l]
+    assert len(shown) == 300, len(shown)
+    bad = [l for l in shown if not l.startswith(b"'Site ")]
+    assert not bad, bad[:3]  # what the terminal shows of each record line: the record alone
+    # reading URLs from the terminal: said once, and no progress line over the typing
+    out = pty_run(["titles", "-c", "20"], stdin_tty=True)
+    assert b"reading URLs from the terminal; Ctrl-D ends" in out and b"URLs/s" not in out, out
+
+
 def test_no_private_refuses_before_connecting():
     import socket
     lsock = socket.socket()

@@ -2,13 +2,10 @@
 #include "testutil.h"
 #include "runtime/internal.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 /* ---- helpers ---- */
 typedef struct trace {
@@ -265,30 +262,12 @@ static int wait_forever(void *arg, void **value) {
     return cafe_event_wait(&e); /* nobody will ever set it */
 }
 
-/* Runs fn in a child process and returns what it wrote on stderr. */
-static char *stderr_of(cafe_task_fn fn) {
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(fds[1], 2);
-        cafe_result_t r;
-        int rc = cafe_run(fn, NULL, &r);
-        _exit(rc == 0 ? (r.status == 0 ? 0 : 3) : 2);
-    }
-    close(fds[1]);
-    static char buf[4096];
-    size_t n = 0;
-    ssize_t k;
-    while ((k = read(fds[0], buf + n, sizeof buf - 1 - n)) > 0)
-        n += (size_t)k;
-    buf[n] = 0;
-    close(fds[0]);
+/* What a run of fn wrote on stderr; the run must have exited. */
+static const char *stderr_of(cafe_task_fn fn) {
     int st;
-    waitpid(pid, &st, 0);
+    const char *err = test_child_stderr(fn, NULL, &st);
     assert_true(WIFEXITED(st));
-    return buf;
+    return err;
 }
 
 static void test_unjoined_failure_reported(void **state) {
@@ -325,44 +304,7 @@ static void test_100k_concurrent_tasks(void **state) {
     assert_int_equal(test_run(scale_main, &n), 0);
 }
 
-/* ---- stack overflow is caught, not silent ---- */
-static volatile char sink;
-
-static int recurse(int depth) {
-    volatile char pad[512];
-    pad[0] = (char)depth;
-    sink = pad[0];
-    return depth > 1000000 ? 0 : recurse(depth + 1) + pad[0];
-}
-
-static int overflow_task(void *arg, void **value) {
-    return recurse(0);
-}
-
-static int overflow_main(void *arg, void **value) {
-    cafe_task_t *t;
-    cafe_task_opts_t o = {.stack_size = CAFE_STACK_MIN, .name = "deep"};
-    cafe_task_spawn(&t, overflow_task, NULL, &o);
-    return cafe_task_join(t, NULL);
-}
-
-static void test_stack_overflow_is_caught(void **state) {
-    if (test_under_valgrind())
-        skip();
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int devnull = open("/dev/null", 1);
-        dup2(devnull, 2);
-        cafe_run(overflow_main, NULL, NULL);
-        _exit(0);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-    /* Killed by the guard page (SIGSEGV/SIGBUS) or by the canary check (SIGABRT), or by
-     * ASan's own stack-overflow report (nonzero exit): anything but a clean exit. */
-    assert_false(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-}
+/* Stack overflows: test_overflow.c. */
 
 /* ---- a completion that arrives before the park is kept, not lost ---- */
 static int early_call(void *arg) {
@@ -401,7 +343,6 @@ int main(void) {
         cmocka_unit_test(test_unjoined_failure_reported),
         cmocka_unit_test(test_deadlock_broken),
         cmocka_unit_test(test_100k_concurrent_tasks),
-        cmocka_unit_test(test_stack_overflow_is_caught),
         cmocka_unit_test(test_wake_before_park_is_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
