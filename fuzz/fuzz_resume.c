@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cafe/title.h" /* cafe_utf8_repair */
 #include "format.h"
 #include "keyset.h"
 #include "text.h"

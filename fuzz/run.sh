@@ -41,7 +41,7 @@ for r in $rooms; do
     incs="$incs -I$root/src/$r"
 done
 libs="$libs $build/lib/src/libcafe.a"
-libs="$libs $(pkg-config --libs libuv libcurl uchardet jansson hiredis zlib) -lpthread"
+libs="$libs $(pkg-config --libs libuv libcurl uchardet libcares jansson hiredis zlib sqlite3 libpq) -lpthread"
 
 status=0
 for src in "$here"/fuzz_*.c; do
@@ -52,8 +52,10 @@ for src in "$here"/fuzz_*.c; do
     fi
     bin="$build/fuzz_$name"
     # shellcheck disable=SC2086
+    # a declaration gone from a header must fail the build, not crash the target (an
+    # implicit int where a pointer was returned)
     "$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-        -I"$root/include" -I"$root/src" $incs "$src" -o "$bin" $libs
+        -Werror=implicit-function-declaration -Werror=int-conversion -I"$root/include" -I"$root/src" $incs "$src" -o "$bin" $libs
     scratch="$build/corpus-$name"
     mkdir -p "$scratch" "$build/artifacts"
     dict=""
