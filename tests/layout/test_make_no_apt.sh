@@ -1,0 +1,18 @@
+#!/bin/sh
+# A packager's `make` and `make install` only build: neither installs packages (only
+# `make deps`, `make demo` and `make test` may). Checked on make's dry run of each target.
+set -eu
+cd "${CAFE_SOURCE_DIR:?}"
+command -v make >/dev/null || { echo "no make: skipped"; exit 77; }
+status=0
+for target in all install; do
+    if make -n "$target" BUILD="${CAFE_BUILD_DIR:?}" 2>/dev/null | grep -Eq 'deps\.sh|apt-get|apt '; then
+        echo "FAIL: make $target would install packages:"
+        make -n "$target" BUILD="$CAFE_BUILD_DIR" | grep -E 'deps\.sh|apt'
+        status=1
+    fi
+done
+make -n test BUILD="$CAFE_BUILD_DIR" 2>/dev/null | grep -q -- '-DCAFE_WERROR=ON' ||
+    { echo "FAIL: make test does not build with -DCAFE_WERROR=ON"; status=1; }
+[ $status = 0 ] && echo "1 passed, 0 failed"
+exit $status
