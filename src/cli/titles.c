@@ -83,14 +83,15 @@ static char *line_shown(const char *line, size_t len, int cut) {
 
 /* --resume: does the output hold this line's record already? A URL is recorded normalised;
  * a bad line as line_shown makes it: that is what the resume reader gets back, so the same
- * key is looked up (else each resume would add its record again). */
+ * key is looked up (else each resume would add its record again). Each record found stands
+ * for one line: a line given twice and recorded once is fetched once more. */
 static int recorded(cli_run_t *run, const char *url, const char *line, size_t len, int cut) {
     if (!run->o->resume)
         return 0;
     if (url)
-        return keyset_has(&run->done_set, url, strlen(url));
+        return keyset_take(&run->done_set, url, strlen(url));
     char *key = line_shown(line, len, cut);
-    int has = key && keyset_has(&run->done_set, key, strlen(key));
+    int has = key && keyset_take(&run->done_set, key, strlen(key));
     free(key); /* out of memory: not known as done, so fetched; the sink's key decides */
     return has;
 }

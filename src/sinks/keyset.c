@@ -16,41 +16,67 @@ void keyset_init(keyset_t *s) {
 
 void keyset_free(keyset_t *s) {
     free(s->slots);
+    free(s->counts);
     *s = (keyset_t){0};
 }
 
-static void put_hash(uint64_t *slots, size_t cap, uint64_t h) {
+/* The slot of hash h: its own, or the empty one where it would go. */
+static size_t slot_of(const uint64_t *slots, size_t cap, uint64_t h) {
     size_t i = (size_t)h & (cap - 1);
     while (slots[i] && slots[i] != h)
         i = (i + 1) & (cap - 1);
-    slots[i] = h;
+    return i;
+}
+
+static int grow(keyset_t *s) {
+    size_t cap = s->cap ? s->cap * 2 : 1024;
+    uint64_t *slots = calloc(cap, sizeof(*slots));
+    uint32_t *counts = calloc(cap, sizeof(*counts));
+    if (!slots || !counts) {
+        free(slots);
+        free(counts);
+        return CAFE_ENOMEM;
+    }
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->slots[i]) {
+            size_t j = slot_of(slots, cap, s->slots[i]);
+            slots[j] = s->slots[i];
+            counts[j] = s->counts[i];
+        }
+    free(s->slots);
+    free(s->counts);
+    s->slots = slots;
+    s->counts = counts;
+    s->cap = cap;
+    return 0;
 }
 
 int keyset_add(keyset_t *s, const char *url, size_t n) {
-    if ((s->len + 1) * 2 > s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 1024;
-        uint64_t *slots = calloc(cap, sizeof(*slots));
-        if (!slots)
-            return CAFE_ENOMEM;
-        for (size_t i = 0; i < s->cap; i++)
-            if (s->slots[i])
-                put_hash(slots, cap, s->slots[i]);
-        free(s->slots);
-        s->slots = slots;
-        s->cap = cap;
-    }
-    if (!keyset_has(s, url, n))
+    if ((s->len + 1) * 2 > s->cap && grow(s) != 0)
+        return CAFE_ENOMEM;
+    uint64_t h = hash_url(url, n);
+    size_t i = slot_of(s->slots, s->cap, h);
+    if (!s->slots[i])
         s->len++;
-    put_hash(s->slots, s->cap, hash_url(url, n));
+    s->slots[i] = h;
+    if (s->counts[i] < UINT32_MAX)
+        s->counts[i]++;
     return 0;
 }
 
 int keyset_has(const keyset_t *s, const char *url, size_t n) {
     if (!s->cap)
         return 0;
-    uint64_t h = hash_url(url, n);
-    for (size_t i = (size_t)h & (s->cap - 1); s->slots[i]; i = (i + 1) & (s->cap - 1))
-        if (s->slots[i] == h)
-            return 1;
-    return 0;
+    size_t i = slot_of(s->slots, s->cap, hash_url(url, n));
+    return s->slots[i] != 0;
+}
+
+int keyset_take(keyset_t *s, const char *url, size_t n) {
+    if (!s->cap)
+        return 0;
+    size_t i = slot_of(s->slots, s->cap, hash_url(url, n));
+    if (!s->slots[i] || s->counts[i] == 0)
+        return 0;
+    s->counts[i]--;
+    return 1;
 }

@@ -1,6 +1,7 @@
-/* A set of keys (URLs), kept as 64-bit hashes: 8 bytes each, so ten million URLs fit in
- * ~160 MB of table, and a false match needs a 64-bit collision. What a sink already holds
- * (--resume): the run skips those URLs. */
+/* A multiset of keys (URLs), kept as 64-bit hashes with a count: 12 bytes each, so ten
+ * million URLs fit in ~240 MB of table, and a false match needs a 64-bit collision. What a
+ * sink already holds (--resume): the run skips those URLs, each record standing for one
+ * input line, so a line given twice is skipped twice only when it was recorded twice. */
 #ifndef CAFE_SINKS_KEYSET_H
 #define CAFE_SINKS_KEYSET_H
 
@@ -9,14 +10,17 @@
 
 typedef struct keyset {
     uint64_t *slots;
+    uint32_t *counts; /* records of slots[i]'s key not yet taken */
     size_t cap, len;
 } keyset_t;
 
 /* An empty set (also what a zeroed keyset_t is). */
 void keyset_init(keyset_t *s);
 void keyset_free(keyset_t *s);
-/* 0, or CAFE_ENOMEM (the set is left as it was). */
+/* One more record of key. 0, or CAFE_ENOMEM (the set is left as it was). */
 int keyset_add(keyset_t *s, const char *key, size_t n);
 int keyset_has(const keyset_t *s, const char *key, size_t n);
+/* Nonzero when key has a record not yet taken, which it takes: for one input line. */
+int keyset_take(keyset_t *s, const char *key, size_t n);
 
 #endif

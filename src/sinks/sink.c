@@ -76,11 +76,13 @@ size_t sink_pending_count(const sink_pending_t *p) {
 void sink_pending_settle(sink_t *s, sink_pending_t *p, size_t k, int written) {
     if (k > sink_pending_count(p))
         k = sink_pending_count(p);
+    if (k == 0)
+        return;
     size_t at = p->head;
     p->head += k; /* first: a listener that writes again finds a consistent queue */
     if (p->head == p->n)
         p->head = p->n = 0;
-    sink_settle(s, p->r + at, k, written);
+    sink_settle(s, k ? p->r + at : NULL, k, written); /* p->r is NULL before any record */
 }
 
 void sink_pending_free(sink_pending_t *p) {

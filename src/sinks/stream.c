@@ -91,13 +91,14 @@ static int stream_start(sink_t *s) {
     }
     if (!(st->pending = open_memstream(&st->pending_buf, &st->pending_len)))
         return -ENOMEM;
+    /* A file resumed already has its header (if it has anything). */
+    int rc = ftell(st->f) > 0 ? 0 : format_header(st->f, st->fmt);
+    if (rc != 0) /* before the flusher: a sink that failed to start leaves no task */
+        return sink_fail(s, rc, "writing %s: %s", s->what, strerror(-rc));
     cafe_event_init(&st->flush_due);
     if (cafe_task_spawn(&st->flusher, flusher_task, st, NULL) != 0)
         st->flusher = NULL; /* each record is then written as it comes */
-    /* A file resumed already has its header (if it has anything). */
-    if (ftell(st->f) > 0)
-        return 0;
-    return format_header(st->f, st->fmt);
+    return 0;
 }
 
 static int stream_write(sink_t *s, const record_t *rec) {

@@ -63,6 +63,22 @@ def test_resume_of_an_invalid_utf8_line_adds_nothing():
         assert len(f.read().splitlines()) == 2
 
 
+def test_duplicate_lines_get_one_record_each_through_resume():
+    # issue 15 item 15: one record per input line, fresh or resumed
+    u = f"http://127.0.0.1:{PORT}/page/30"
+    one = write("dup1.txt", (u + "\n").encode())
+    two = write("dup2.txt", (u + "\n" + u + "\n").encode())
+    assert len(run_json(two)) == 2
+    out = os.path.join(tmp, "dup.jsonl")
+    assert cafe("titles", "-q", "--json", "-o", out, one).returncode == 0  # as if cut short
+    r = cafe("titles", "--json", "--resume", "-o", out, two)
+    assert r.returncode == 0 and b"1 already done" in r.stderr, r.stderr
+    r = cafe("titles", "--json", "--resume", "-o", out, two)
+    assert r.returncode == 0 and b"2 already done" in r.stderr, r.stderr
+    with open(out) as f:
+        assert [json.loads(l)["url"] for l in f] == [u, u]
+
+
 def test_bom_is_skipped():
     path = write("bom.txt", b"\xef\xbb\xbf" + f"http://127.0.0.1:{PORT}/page/4\n".encode())
     assert [x["title"] for x in run_json(path)] == [title(0, 4)]
