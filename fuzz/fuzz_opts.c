@@ -33,7 +33,9 @@ static void check(const cli_opts_t *o) {
         o->resolve.n > CLI_MAX_LIST || (o->inputs.n == 0 && o->urls.n == 0 && !o->queue) ||
         !o->scheme)
         abort();
-    if (o->resume && (!o->output || o->fmt == RECORD_FMT_TEXT))
+    /* --resume reads back a JSON or CSV file, or a database (-o URL; its rows have a format
+     * of their own) */
+    if (o->resume && !o->db && (!o->output || o->fmt == RECORD_FMT_TEXT))
         abort();
     if (o->sync && o->concurrency != 1)
         abort();
