@@ -8,7 +8,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
-from harness import Fixture, cafe, run_tests  # noqa: E402
+from harness import Fixture, HeadServer, cafe, http_reply, run_tests  # noqa: E402
 
 fx = Fixture("--sites", "2", "--size", "2000")
 PORT = fx.ports[0]
@@ -162,36 +162,16 @@ def test_several_files_and_urls_on_the_command_line():
     assert r.returncode == 2 and b"missing.txt" in r.stderr and r.stdout == b"", r
 
 
-class Proxy:
+class Proxy(HeadServer):
     """A forward HTTP proxy that answers every request itself, noting the request line."""
 
     def __init__(self):
-        import socket
-        import threading
         self.lines = []
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__(self._answer)
 
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    chunk = conn.recv(4096)
-                    if not chunk:
-                        break
-                    data += chunk
-                self.lines.append(data.split(b"\r\n")[0].decode())
-                body = b"<title>via proxy</title>"
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: "
-                             b"%d\r\nConnection: close\r\n\r\n" % len(body) + body)
+    def _answer(self, head):
+        self.lines.append(head.split(b"\r\n")[0].decode())
+        return http_reply(b"<title>via proxy</title>")
 
 
 def test_proxy_option_and_environment():

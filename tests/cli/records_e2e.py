@@ -3,13 +3,11 @@ as a page, with the reason recorded; text output that cannot reorder or fake the
 line. Run by test_records.sh inside a fresh network namespace."""
 import json
 import os
-import socket
 import sys
 import tempfile
-import threading
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
-from harness import cafe, run_tests  # noqa: E402
+from harness import HeadServer, cafe, http_reply, run_tests  # noqa: E402
 
 tmp = tempfile.mkdtemp(prefix="cafe-records-")
 BODY = b"<html><head><title>Inside</title></head><body>x</body></html>"
@@ -27,40 +25,12 @@ PAGES = {  # path: (Content-Type header or None, body)
 }
 
 
-class Server:
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    chunk = conn.recv(4096)
-                    if not chunk:
-                        break
-                    data += chunk
-                if not data:
-                    continue
-                ctype, body = PAGES[data.split(b" ")[1].decode()]
-                head = b"HTTP/1.1 200 OK\r\n" + (b"Content-Type: " + ctype + b"\r\n" if ctype
-                                                 else b"")
-                conn.sendall(head + b"Content-Length: %d\r\nConnection: close\r\n\r\n"
-                             % len(body) + body)
-
-    def url(self, path):
-        return f"http://127.0.0.1:{self.port}{path}"
+def answer(head):
+    ctype, body = PAGES[head.split(b" ")[1].decode()]
+    return http_reply(body, ctype)
 
 
-srv = Server()
+srv = HeadServer(answer)
 
 
 def listing(paths):

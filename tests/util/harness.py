@@ -89,6 +89,46 @@ http {{
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class HeadServer:
+    """A loopback HTTP server for one request per connection: reads each request's head and
+    sends what reply(head) returns (bytes; None sends nothing), then closes."""
+
+    def __init__(self, reply):
+        import threading
+        self.reply = reply
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                out = self.reply(data) if data else None
+                if out:
+                    conn.sendall(out)
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+def http_reply(body, ctype=b"text/html"):
+    """A complete HTTP/1.1 200 reply that closes the connection; ctype None sends none."""
+    head = b"HTTP/1.1 200 OK\r\n" + (b"Content-Type: " + ctype + b"\r\n" if ctype else b"")
+    return head + b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body
+
+
 def cafe(*args, input=None, timeout=300, **kw):
     """Runs the cafe binary; returns CompletedProcess with bytes stdout/stderr."""
     return subprocess.run([CAFE, *args], input=input, capture_output=True, timeout=timeout, **kw)
