@@ -126,6 +126,11 @@ static const cli_opt_t rows[] = {
      "default: see ENCODINGS), bytes, time_ms, attempts, error (null on success)."},
     {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV, NULL, NULL, NULL,
      "RFC 4180 CSV with a header row (same columns)", NULL},
+    {CLI_OPT_FLAG, "csv-safe", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV_SAFE, NULL, NULL, NULL,
+     "CSV for spreadsheets: a ' before fields starting\nwith =, +, -, @, tab, CR or '",
+     "CSV as --csv, for opening in a spreadsheet: a field starting with =, +, -, @, tab or\n"
+     "CR (a formula to a spreadsheet: CSV injection) or with ' gets a ' in front, which\n"
+     "spreadsheets show as text and hide. --resume takes the mark off the URLs again."},
     {CLI_OPT_STRING, "output", 'o', "FILE", F(output), 0, 0, 0, NULL, NULL, NULL,
      "write results to FILE (flushed after every record)", NULL},
     {CLI_OPT_FLAG, "unordered", 0, NULL, F(unordered), 0, 0, 1, NULL, NULL, NULL,
@@ -287,9 +292,9 @@ static int queue_check(cli_opts_t *o, const unsigned char *seen, int input_given
                                                : "--lease needs --queue");
         return 0;
     }
-    if (input_given || o->output || o->resume || o->fmt == RECORD_FMT_CSV)
+    if (input_given || o->output || o->resume || format_is_csv(o->fmt))
         return error("--queue takes the URLs from Redis and writes the records there "
-                     "(no FILE, -u, -o, --resume or --csv; see cafe queue results)");
+                     "(no FILE, -u, -o, --resume, --csv or --csv-safe; see cafe queue results)");
     o->fmt = RECORD_FMT_JSON;
     o->unordered = 1;
     return 0;
@@ -308,8 +313,8 @@ int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
         o->inputs.v[o->inputs.n++] = "-";
     o->argc = argc;
     o->argv = argv;
-    if (given(seen, "json") && given(seen, "csv"))
-        return error("--json and --csv cannot be combined");
+    if (given(seen, "json") + given(seen, "csv") + given(seen, "csv-safe") > 1)
+        return error("--json, --csv and --csv-safe cannot be combined");
     if (o->output && sink_db_is_spec(o->output)) { /* -o results.sqlite */
         if (o->db)
             return error("-o names a database and --db another");
@@ -317,11 +322,11 @@ int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
         o->output = NULL;
     }
     if (o->db && (o->output || o->fmt != RECORD_FMT_TEXT || o->queue))
-        return error("--db replaces -o FILE, --json, --csv and --queue");
+        return error("--db replaces -o FILE, --json, --csv, --csv-safe and --queue");
     if (o->resume && !o->output && !o->db)
         return error("--resume needs -o FILE");
     if (o->resume && !o->db && o->fmt == RECORD_FMT_TEXT)
-        return error("--resume needs --json or --csv output");
+        return error("--resume needs --json, --csv or --csv-safe output");
     if (o->sync)
         o->concurrency = 1;
     return queue_check(o, seen, ninputs > 0 || o->urls.n > 0);

@@ -11,7 +11,7 @@
 #include <string.h>
 
 int format_header(FILE *f, record_format_t fmt) {
-    if (fmt != RECORD_FMT_CSV)
+    if (!format_is_csv(fmt))
         return 0;
     for (size_t i = 0; i < RECORD_NCOLUMNS; i++)
         fprintf(f, "%s%s", record_columns[i].name, i + 1 < RECORD_NCOLUMNS ? "," : "\r\n");
@@ -52,13 +52,22 @@ static int write_json(FILE *f, const record_t *r) {
     return rc;
 }
 
-/* RFC 4180: quote a field holding a comma, quote, CR or LF; double the quotes inside. */
-static void csv_field(FILE *f, const char *s, int last) {
+/* The first characters that make a spreadsheet read a cell as a formula (OWASP), and ' so
+ * that the added mark can always be taken off again. */
+static const char formula_starts[] = "=+-@\t\r'";
+
+/* RFC 4180: quote a field holding a comma, quote, CR or LF; double the quotes inside.
+ * safe: the ' of RECORD_FMT_CSV_SAFE before a field starting with formula_starts. */
+static void csv_field(FILE *f, const char *s, int last, int safe) {
     if (s) {
         char *clean = cafe_utf8_repair(s, strlen(s), NULL);
         const char *v = clean ? clean : "";
-        if (strpbrk(v, ",\"\r\n")) {
+        int quote = strpbrk(v, ",\"\r\n") != NULL;
+        if (quote)
             fputc('"', f);
+        if (safe && *v && strchr(formula_starts, *v))
+            fputc('\'', f);
+        if (quote) {
             for (const char *p = v; *p; p++) {
                 if (*p == '"')
                     fputc('"', f);
@@ -73,12 +82,12 @@ static void csv_field(FILE *f, const char *s, int last) {
     fputs(last ? "\r\n" : ",", f);
 }
 
-static int write_csv(FILE *f, const record_t *r) {
+static int write_csv(FILE *f, const record_t *r, int safe) {
     for (size_t i = 0; i < RECORD_NCOLUMNS; i++) {
         unsigned long long v;
         int last = i + 1 == RECORD_NCOLUMNS;
         if (record_columns[i].type == RECORD_COL_TEXT) {
-            csv_field(f, record_text(r, i), last);
+            csv_field(f, record_text(r, i), last, safe);
             continue;
         }
         if (record_number(r, i, &v))
@@ -122,9 +131,9 @@ static int write_text(FILE *f, const record_t *r) {
 
 int format_record(FILE *f, record_format_t fmt, const record_t *r) {
     errno = 0;
-    int rc = fmt == RECORD_FMT_JSON  ? write_json(f, r)
-             : fmt == RECORD_FMT_CSV ? write_csv(f, r)
-                                     : write_text(f, r);
+    int rc = fmt == RECORD_FMT_JSON ? write_json(f, r)
+             : format_is_csv(fmt)   ? write_csv(f, r, fmt == RECORD_FMT_CSV_SAFE)
+                                    : write_text(f, r);
     if (fflush(f) != 0 || ferror(f))
         rc = errno ? -errno : -EIO;
     return rc;
@@ -169,10 +178,13 @@ static char *csv_first_field(const char *line, size_t n) {
 }
 
 char *format_parse_url(const char *line, size_t n, record_format_t fmt) {
-    if (fmt == RECORD_FMT_CSV) {
+    if (format_is_csv(fmt)) {
         if (n > 0 && line[n - 1] == '\r')
             n--;
-        return csv_first_field(line, n);
+        char *url = csv_first_field(line, n);
+        if (url && fmt == RECORD_FMT_CSV_SAFE && url[0] == '\'') /* the mark write_csv added */
+            memmove(url, url + 1, strlen(url));
+        return url;
     }
     json_error_t err;
     json_t *o = json_loadb(line, n, JSON_REJECT_DUPLICATES, &err);

@@ -6,7 +6,21 @@
 
 #include <stdio.h>
 
-typedef enum record_format { RECORD_FMT_TEXT, RECORD_FMT_JSON, RECORD_FMT_CSV } record_format_t;
+/* RECORD_FMT_CSV_SAFE is CSV for spreadsheets: a field a spreadsheet would run as a formula
+ * (first character =, +, -, @, tab or CR: OWASP's CSV injection list) gets a ' in front,
+ * which spreadsheets show as text and hide. A field starting with ' gets one too, so the
+ * mark is always removable: reading back (--resume) drops exactly one leading '. */
+typedef enum record_format {
+    RECORD_FMT_TEXT,
+    RECORD_FMT_JSON,
+    RECORD_FMT_CSV,
+    RECORD_FMT_CSV_SAFE
+} record_format_t;
+
+/* Whether fmt is one of the CSV formats (header row, RFC 4180 quoting). */
+static inline int format_is_csv(record_format_t fmt) {
+    return fmt == RECORD_FMT_CSV || fmt == RECORD_FMT_CSV_SAFE;
+}
 
 /* CSV's header row (nothing for the other formats). Returns 0 or -errno. */
 int format_header(FILE *f, record_format_t fmt);

@@ -18,7 +18,7 @@ long stream_resume_load(const char *path, record_format_t fmt, keyset_t *set, co
     size_t cap = 0;
     ssize_t n;
     long records = 0, good_end = 0, pos = 0;
-    int header = fmt == RECORD_FMT_CSV;
+    int header = format_is_csv(fmt);
     while ((n = getline(&line, &cap, f)) > 0) {
         pos += n;
         int complete = line[n - 1] == '\n';

@@ -54,7 +54,8 @@ def test_numbers_are_whole_and_in_range_and_named():
 
 
 def test_conflicting_and_orphan_options():
-    refused(["--json", "--csv"], "--json and --csv")
+    refused(["--json", "--csv"], "--json, --csv and --csv-safe cannot")
+    refused(["--csv", "--csv-safe"], "--json, --csv and --csv-safe cannot")
     refused(["--lease", "5"], "--lease needs --queue")
     refused(["--follow"], "--follow needs --queue")
     refused(["--resume"], "--resume needs -o")

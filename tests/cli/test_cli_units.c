@@ -147,6 +147,31 @@ static void test_json_and_csv_round_trip(void **state) {
     free(csv);
 }
 
+/* --csv-safe: the OWASP formula starts and ' get a ', inside the RFC 4180 quotes when there
+ * are any; other fields are untouched; reading the URL back takes the mark off. */
+static void test_csv_safe_marks_formulas(void **state) {
+    (void)state;
+    record_t r = {0};
+    r.url = "'quoted line";
+    r.title = "=HYPERLINK(\"http://x\",\"y\")";
+    r.content_type = "@SUM(1)";
+    r.charset = "-2+3";
+    r.error_msg = "\tTAB";
+    r.final_url = "plain";
+    char *csv = render(RECORD_FMT_CSV_SAFE, &r);
+    assert_non_null(
+        strstr(csv, "''quoted line,plain,,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\","));
+    assert_non_null(strstr(csv, ",'@SUM(1),'-2+3,"));
+    assert_non_null(strstr(csv, ",'\tTAB\r\n"));
+    char *back = format_parse_url(csv, strlen(csv) - 1, RECORD_FMT_CSV_SAFE);
+    assert_string_equal(back, "'quoted line");
+    free(back);
+    free(csv);
+    csv = render(RECORD_FMT_CSV, &r);
+    assert_non_null(strstr(csv, "'quoted line,plain,,\"=HYPERLINK("));
+    free(csv);
+}
+
 static void test_urlset(void **state) {
     keyset_t s;
     keyset_init(&s);
@@ -191,6 +216,7 @@ int main(void) {
         cmocka_unit_test(test_canonical_fast_path),
         cmocka_unit_test(test_text_output_is_terminal_safe),
         cmocka_unit_test(test_json_and_csv_round_trip),
+        cmocka_unit_test(test_csv_safe_marks_formulas),
         cmocka_unit_test(test_urlset),
         cmocka_unit_test(test_resume_truncates_torn_record),
     };
