@@ -61,11 +61,12 @@ static int text_of(const char *s, char **out) {
 }
 
 int sink_db_write_record(sink_db_t *db, const record_t *r) {
-    char *f[6] = {NULL};
-    const char *src[6] = {r->url,          r->final_url, r->title,
-                          r->content_type, r->charset,   r->error_msg};
+    enum { NSTR = 7 };
+    char *f[NSTR] = {NULL};
+    const char *src[NSTR] = {r->url,     r->final_url, r->title,         r->content_type,
+                             r->charset, r->error_msg, r->charset_source};
     int rc = 0;
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < NSTR; i++)
         rc = rc ? rc : text_of(src[i], &f[i]);
     sink_row_t row = {.seq = r->seq,
                       .url = f[0] ? f[0] : "",
@@ -74,13 +75,14 @@ int sink_db_write_record(sink_db_t *db, const record_t *r) {
                       .content_type = f[3],
                       .charset = f[4],
                       .error = f[5],
+                      .charset_source = f[6],
                       .status = r->status,
                       .bytes = r->bytes,
                       .time_ms = r->time_ms,
                       .attempts = r->attempts};
     if (rc == 0)
         rc = sink_db_write(db, &row);
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < NSTR; i++)
         free(f[i]);
     return rc;
 }

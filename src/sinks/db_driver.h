@@ -37,7 +37,7 @@ typedef struct sink_column {
     int not_null;
 } sink_column_t;
 
-enum { SINK_NCOLUMNS = 12 };
+enum { SINK_NCOLUMNS = 13 };
 extern const sink_column_t sink_columns[SINK_NCOLUMNS];
 extern const size_t sink_ncolumns;
 

@@ -18,6 +18,7 @@ const sink_column_t sink_columns[SINK_NCOLUMNS] = {
     {"title", "TEXT", "text", 0},
     {"content_type", "TEXT", "text", 0},
     {"charset", "TEXT", "text", 0},
+    {"charset_source", "TEXT", "text", 0},
     {"bytes", "INTEGER", "bigint", 1},
     {"time_ms", "INTEGER", "bigint", 1},
     {"attempts", "INTEGER", "integer", 1},
@@ -97,12 +98,14 @@ const char *sink_row_field(const sink_row_t *r, int64_t run, size_t i, char *buf
     case 7:
         return r->charset;
     case 8:
+        return r->charset_source;
+    case 9:
         snprintf(buf, 32, "%" PRIu64, r->bytes);
         return buf;
-    case 9:
+    case 10:
         snprintf(buf, 32, "%" PRIu64, r->time_ms);
         return buf;
-    case 10:
+    case 11:
         snprintf(buf, 32, "%d", r->attempts);
         return buf;
     default:

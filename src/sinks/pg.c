@@ -131,8 +131,9 @@ static int check_insert(pg_t *p, char *why) {
     int rc = CAFE_ENOMEM;
     if (sql) {
         snprintf(sql, n, "EXPLAIN %s", ins);
-        const char *params[12] = {"{}", "{}", "{}", "{}", "{}", "{}",
-                                  "{}", "{}", "{}", "{}", "{}", "{}"};
+        const char *params[SINK_NCOLUMNS];
+        for (size_t c = 0; c < SINK_NCOLUMNS; c++)
+            params[c] = "{}";
         rc = pgc_exec(p->c, sql, (int)sink_ncolumns, params, NULL, NULL, NULL, why);
     }
     free(sql);

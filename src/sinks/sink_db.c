@@ -121,16 +121,17 @@ static int batch_init(batch_t *b, size_t cap) {
 
 /* Copies row's strings into one block owned by the batch. */
 static int batch_add(batch_t *b, const sink_row_t *row) {
-    const char *src[] = {row->url,          row->final_url, row->title,
-                         row->content_type, row->charset,   row->error};
-    size_t len[6], total = 0;
-    for (int i = 0; i < 6; i++)
+    const char *src[] = {row->url,     row->final_url, row->title,         row->content_type,
+                         row->charset, row->error,     row->charset_source};
+    enum { NSTR = sizeof src / sizeof src[0] };
+    size_t len[NSTR], total = 0;
+    for (size_t i = 0; i < NSTR; i++)
         total += len[i] = src[i] ? strlen(src[i]) + 1 : 0;
     char *mem = malloc(total ? total : 1), *p = mem;
     if (!mem)
         return CAFE_ENOMEM;
-    const char *dst[6];
-    for (int i = 0; i < 6; i++) {
+    const char *dst[NSTR];
+    for (size_t i = 0; i < NSTR; i++) {
         dst[i] = src[i] ? memcpy(p, src[i], len[i]) : NULL;
         p += len[i];
     }
@@ -138,6 +139,7 @@ static int batch_add(batch_t *b, const sink_row_t *row) {
     *r = *row;
     r->url = dst[0], r->final_url = dst[1], r->title = dst[2];
     r->content_type = dst[3], r->charset = dst[4], r->error = dst[5];
+    r->charset_source = dst[6];
     b->mem[b->n++] = mem;
     b->bytes += total;
     return 0;

@@ -1,6 +1,9 @@
 /* Cancellation during each suspending call, with and without a shield, and the guarantee
  * that a cancelled task that keeps calling cannot starve the loop. Each call is made to
- * wait for something that never comes (an empty queue, an unset event, a silent socket...). */
+ * wait for something that never comes (an empty queue, an unset event, a silent socket, a
+ * peer that never reads...), except connect and shutdown, which on loopback wait for one
+ * poll of the loop (connect by name: also a lookup on the thread pool): they are cancelled
+ * in the turn they park in, and complete in a shield. */
 #include "testutil.h"
 
 #include <signal.h>
@@ -14,6 +17,8 @@ typedef struct fx {
     cafe_task_t *sleeper;
     cafe_signal_t sig;
     cafe_tcp_t lis, client, server;
+    cafe_tcp_t quiet; /* its connections are never accepted, so never read */
+    cafe_tcp_t spare; /* a fresh stream to `quiet` for the next write or shutdown */
 } fx_t;
 
 typedef int (*op_fn)(fx_t *fx);
@@ -76,15 +81,69 @@ static int op_read(fx_t *fx) {
     return cafe_tcp_read(&fx->server, b, sizeof b);
 }
 
+static int connect_quiet(fx_t *fx, const char *host) {
+    cafe_tcp_t c;
+    int rc = cafe_tcp_connect(&c, host, cafe_tcp_port(&fx->quiet));
+    if (rc == 0)
+        cafe_tcp_close(&c);
+    return rc;
+}
+static int op_connect(fx_t *fx) {
+    return connect_quiet(fx, "127.0.0.1");
+}
+static int op_connect_name(fx_t *fx) {
+    return connect_quiet(fx, "localhost"); /* resolved on libuv's thread pool, then connected */
+}
+
+/* An interrupted write or shutdown aborts its stream, so each call takes a stream of its
+ * own: the spare one main made for it, or a new one (whose connect, in a cancelled task,
+ * returns CAFE_ECANCELED at once). */
+static int take_stream(fx_t *fx, cafe_tcp_t *s) {
+    *s = fx->spare;
+    fx->spare = (cafe_tcp_t){NULL};
+    return s->private_impl ? 0 : cafe_tcp_connect(s, "127.0.0.1", cafe_tcp_port(&fx->quiet));
+}
+
+/* More than the loopback socket buffers of a peer that never reads can hold. */
+#define BIG_WRITE (16u << 20)
+static char big[BIG_WRITE];
+
+static int op_write(fx_t *fx) {
+    cafe_tcp_t s;
+    int rc = take_stream(fx, &s);
+    if (rc != 0)
+        return rc;
+    rc = cafe_tcp_write(&s, big, sizeof big);
+    cafe_tcp_close(&s);
+    return rc;
+}
+static int op_shutdown(fx_t *fx) {
+    cafe_tcp_t s;
+    int rc = take_stream(fx, &s);
+    if (rc != 0)
+        return rc;
+    rc = cafe_tcp_shutdown(&s);
+    cafe_tcp_close(&s);
+    return rc;
+}
+
+/* shielded: what the call returns in a shield: CAFE_ETIMEDOUT from the shield's own 20 ms
+ * deadline for a wait that never ends, 0 for one that completes (no deadline then). */
 static const struct op {
     const char *name;
     op_fn fn;
+    int stream; /* takes fx->spare */
+    int shielded;
 } ops[] = {
-    {"sleep", op_sleep},      {"sem_acquire", op_sem},    {"event_wait", op_event},
-    {"queue_get", op_get},    {"queue_put", op_put},      {"future_wait", op_future},
-    {"join", op_join},        {"wait_any", op_wait_any},  {"gather", op_gather},
-    {"group_wait", op_group}, {"signal_wait", op_signal}, {"tcp_accept", op_accept},
-    {"tcp_read", op_read},
+    {"sleep", op_sleep, 0, CAFE_ETIMEDOUT},        {"sem_acquire", op_sem, 0, CAFE_ETIMEDOUT},
+    {"event_wait", op_event, 0, CAFE_ETIMEDOUT},   {"queue_get", op_get, 0, CAFE_ETIMEDOUT},
+    {"queue_put", op_put, 0, CAFE_ETIMEDOUT},      {"future_wait", op_future, 0, CAFE_ETIMEDOUT},
+    {"join", op_join, 0, CAFE_ETIMEDOUT},          {"wait_any", op_wait_any, 0, CAFE_ETIMEDOUT},
+    {"gather", op_gather, 0, CAFE_ETIMEDOUT},      {"group_wait", op_group, 0, CAFE_ETIMEDOUT},
+    {"signal_wait", op_signal, 0, CAFE_ETIMEDOUT}, {"tcp_accept", op_accept, 0, CAFE_ETIMEDOUT},
+    {"tcp_read", op_read, 0, CAFE_ETIMEDOUT},      {"tcp_connect", op_connect, 0, 0},
+    {"tcp_connect_name", op_connect_name, 0, 0},   {"tcp_write", op_write, 1, CAFE_ETIMEDOUT},
+    {"tcp_shutdown", op_shutdown, 1, 0},
 };
 #define NOPS (sizeof ops / sizeof ops[0])
 
@@ -114,6 +173,8 @@ static void fx_open(fx_t *fx) {
     cafe_result_t r;
     assert_int_equal(cafe_task_join(c, &r), 0);
     assert_int_equal(r.status, 0);
+    assert_int_equal(cafe_tcp_listen(&fx->quiet, "127.0.0.1", 0, 0), 0);
+    fx->spare = (cafe_tcp_t){NULL};
 }
 
 static void fx_close(fx_t *fx) {
@@ -124,6 +185,7 @@ static void fx_close(fx_t *fx) {
     cafe_tcp_close(&fx->client);
     cafe_tcp_close(&fx->server);
     cafe_tcp_close(&fx->lis);
+    cafe_tcp_close(&fx->quiet);
     cafe_signal_close(&fx->sig);
     assert_int_equal(cafe_queue_destroy(&fx->empty), 0);
     assert_int_equal(cafe_queue_destroy(&fx->rendezvous), 0);
@@ -132,8 +194,9 @@ static void fx_close(fx_t *fx) {
 /* Runs body(run) for every op as a task, with main's part `poke` in between. */
 typedef void (*poke_fn)(cafe_task_t *t);
 
+/* The task runs before main in the next turn and parks in its call; the cancel comes in
+ * that same turn, before libuv polls (which would complete a shutdown). */
 static void poke_cancel(cafe_task_t *t) {
-    cafe_task_yield(); /* the task parks in its call */
     cafe_task_yield();
     assert_int_equal(cafe_task_cancel(t), 0);
 }
@@ -141,6 +204,9 @@ static void poke_cancel(cafe_task_t *t) {
 static int each_op(fx_t *fx, cafe_task_fn body, poke_fn poke, run_t *runs) {
     for (size_t i = 0; i < NOPS; i++) {
         runs[i] = (run_t){.fx = fx, .op = &ops[i], .rc = {111, 111, 111}};
+        if (ops[i].stream)
+            assert_int_equal(cafe_tcp_connect(&fx->spare, "127.0.0.1", cafe_tcp_port(&fx->quiet)),
+                             0);
         cafe_task_t *t;
         cafe_task_opts_t o = {.name = ops[i].name};
         assert_int_equal(cafe_task_spawn(&t, body, &runs[i], &o), 0);
@@ -182,10 +248,13 @@ static int shield_body(void *arg, void **value) {
     run_t *run = arg;
     cafe_shield_t s;
     cafe_deadline_t d;
+    int timed = run->op->shielded == CAFE_ETIMEDOUT;
     assert_int_equal(cafe_shield_begin(&s), 0);
-    assert_int_equal(cafe_deadline_begin(&d, 20), 0);
+    if (timed)
+        assert_int_equal(cafe_deadline_begin(&d, 20), 0);
     run->rc[0] = run->op->fn(run->fx);
-    cafe_deadline_end(&d);
+    if (timed)
+        cafe_deadline_end(&d);
     run->rc[1] = cafe_shield_end(&s);
     run->rc[2] = run->op->fn(run->fx);
     return 0;
@@ -205,7 +274,7 @@ static int shield_main(void *arg, void **value) {
     cafe_deadline_end(&d);
     fx_close(&fx);
     for (size_t i = 0; i < NOPS; i++) {
-        if (runs[i].rc[0] != CAFE_ETIMEDOUT || runs[i].rc[1] != CAFE_ECANCELED ||
+        if (runs[i].rc[0] != runs[i].op->shielded || runs[i].rc[1] != CAFE_ECANCELED ||
             runs[i].rc[2] != CAFE_ECANCELED)
             fail_msg("%s: %s, %s, %s", runs[i].op->name, cafe_err_name(runs[i].rc[0]),
                      cafe_err_name(runs[i].rc[1]), cafe_err_name(runs[i].rc[2]));
@@ -244,6 +313,55 @@ static int future_shield_main(void *arg, void **value) {
 
 static void test_future_honours_shield(void **state) {
     assert_int_equal(test_run(future_shield_main, NULL), 0);
+}
+
+/* ---- a shielded write (a goodbye) completes once the peer reads, cancelled meanwhile ---- */
+typedef struct goodbye {
+    cafe_tcp_t *s;
+    int rc, done;
+} goodbye_t;
+
+static int goodbye_writer(void *arg, void **value) {
+    goodbye_t *g = arg;
+    cafe_shield_t s;
+    assert_int_equal(cafe_shield_begin(&s), 0);
+    g->rc = cafe_tcp_write(g->s, big, sizeof big);
+    g->done = 1;
+    return cafe_shield_end(&s);
+}
+
+static int write_shield_main(void *arg, void **value) {
+    cafe_tcp_t l, c, srv;
+    assert_int_equal(cafe_tcp_listen(&l, "127.0.0.1", 0, 0), 0);
+    assert_int_equal(cafe_tcp_connect(&c, "127.0.0.1", cafe_tcp_port(&l)), 0);
+    assert_int_equal(cafe_tcp_accept(&l, &srv), 0);
+    goodbye_t g = {.s = &c};
+    cafe_task_t *t;
+    assert_int_equal(cafe_task_spawn(&t, goodbye_writer, &g, NULL), 0);
+    cafe_task_yield(); /* it parks in the write: nobody reads */
+    assert_int_equal(cafe_task_cancel(t), 0);
+    cafe_task_yield();
+    assert_false(g.done); /* held back: the write goes on */
+    static char buf[64 * 1024];
+    size_t got = 0;
+    while (got < sizeof big) {
+        int n = cafe_tcp_read(&srv, buf, sizeof buf);
+        assert_true(n > 0);
+        got += (size_t)n;
+    }
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(t, &r), 0);
+    assert_int_equal(g.rc, 0);                       /* every byte sent */
+    assert_int_equal(r.status, CAFE_ECANCELED);      /* then the cancel, at shield end */
+    assert_int_equal(cafe_tcp_write(&c, "x", 1), 0); /* the stream was not aborted */
+    cafe_tcp_close(&c);
+    cafe_tcp_close(&srv);
+    cafe_tcp_close(&l);
+    return 0;
+}
+
+static void test_write_honours_shield(void **state) {
+    assert_int_equal(test_run(write_shield_main, NULL), 0);
 }
 
 /* ---- a cancelled task that ignores it and calls again at once cannot starve others ---- */
@@ -299,7 +417,7 @@ static int starve_one(fx_t *fx, const struct op *op) {
 }
 
 static int starve_main(void *arg, void **value) {
-    static const struct op more[] = {{"yield", op_yield}, {"thread_run", op_thread}};
+    static const struct op more[] = {{"yield", op_yield, 0, 0}, {"thread_run", op_thread, 0, 0}};
     fx_t fx;
     fx_open(&fx);
     for (size_t i = 0; i < NOPS; i++)
@@ -319,6 +437,7 @@ int main(void) {
         cmocka_unit_test(test_cancel_interrupts_each_call),
         cmocka_unit_test(test_shield_holds_cancellation_back),
         cmocka_unit_test(test_future_honours_shield),
+        cmocka_unit_test(test_write_honours_shield),
         cmocka_unit_test(test_cancelled_loop_cannot_starve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,6 +57,12 @@ def test_normal_run_typed_rows_and_runs_table():
     types = pg.sql("SELECT column_name, data_type FROM information_schema.columns "
                    "WHERE table_name = 'normal' AND column_name IN ('status', 'bytes')")
     assert sorted(types) == [["bytes", "bigint"], ["status", "integer"]], types
+    want = {}
+    for line in cafe("titles", "-q", "--json", lists.write(u)).stdout.splitlines():
+        rec = json.loads(line)
+        want[rec["url"]] = rec["charset_source"]
+    got = json.loads(pg.sql("SELECT json_object_agg(url, charset_source) FROM normal")[0][0])
+    assert got == want and None not in want.values(), list(want.items())[:2]
 
 
 def test_sigkill_then_resume_one_row_per_url():

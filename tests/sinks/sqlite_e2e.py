@@ -41,12 +41,14 @@ def test_run_rows_types_runs_and_json_equivalence():
     r = cafe("titles", "-o", out, path)
     assert r.returncode == 0, r.stderr
     assert b"601 URLs" in r.stderr, r.stderr
-    got = query(out, "SELECT url, final_url, status, title, content_type, charset, bytes, "
-                     "attempts, error FROM titles ORDER BY seq")
+    got = query(out, "SELECT url, final_url, status, title, content_type, charset, "
+                     "charset_source, bytes, attempts, error FROM titles ORDER BY seq")
     recs = [json.loads(l) for l in cafe("titles", "-q", "--json", path).stdout.splitlines()]
-    keys = ["url", "final_url", "status", "title", "content_type", "charset", "bytes",
-            "attempts", "error"]
+    keys = ["url", "final_url", "status", "title", "content_type", "charset", "charset_source",
+            "bytes", "attempts", "error"]
     assert got == [tuple(x[k] for k in keys) for x in recs]
+    assert None in {x["charset_source"] for x in recs}  # the invalid line: nothing decoded
+    assert len({x["charset_source"] for x in recs}) > 1, recs[:2]
     assert query(out, "SELECT typeof(status), typeof(bytes) FROM titles LIMIT 1") == [
         ("integer", "integer")]
     assert query(out, "PRAGMA journal_mode") == [("wal",)]

@@ -44,7 +44,8 @@ static sink_row_t row(uint64_t seq, const char *url, const char *title) {
                         .bytes = 10,
                         .time_ms = 3,
                         .attempts = 1,
-                        .content_type = "text/html"};
+                        .content_type = "text/html",
+                        .charset_source = seq % 2 ? "meta" : NULL};
 }
 
 typedef struct job {
@@ -97,6 +98,11 @@ static void test_rows_runs_and_types(void **state) {
                      2500);
     assert_int_equal(scalar(j.spec, "SELECT count(*) FROM titles WHERE title IS NULL", NULL, 0),
                      1250);
+    assert_int_equal(scalar(j.spec,
+                            "SELECT count(*) FROM titles WHERE charset_source = 'meta'"
+                            " AND seq % 2 = 1 OR charset_source IS NULL AND seq % 2 = 0",
+                            NULL, 0),
+                     2500);
     char mode[16];
     scalar(j.spec, "PRAGMA journal_mode", mode, sizeof mode);
     assert_string_equal(mode, "wal");
@@ -133,6 +139,7 @@ static void test_wrong_columns_refused_untouched(void **state) {
     assert_int_equal(test_run(write_rows, &j), CAFE_EINVAL);
     assert_non_null(strstr(j.why, "run_id missing"));
     assert_non_null(strstr(j.why, "status is TEXT, not INTEGER"));
+    assert_non_null(strstr(j.why, "charset_source missing"));
     assert_int_equal(scalar(j.spec, "SELECT count(*) FROM pragma_table_info('titles')", NULL, 0),
                      3);
 }
