@@ -89,6 +89,10 @@ const char *cafe_title_text(const cafe_title_t *t, size_t *len);
 /* 1 when the title was longer than CAFE_TITLE_MAX and was cut. */
 int cafe_title_truncated(const cafe_title_t *t);
 
+/* 1 when the title ran to the end of the input (cafe_title_finish) instead of ending at its
+ * end tag: on a page cut short, it may be cut short too. */
+int cafe_title_unclosed(const cafe_title_t *t);
+
 /* The WHATWG name of the encoding used ("UTF-8", "windows-1252", "Shift_JIS", ...): the
  * one decided so far, final once the result is. Static storage. */
 const char *cafe_title_encoding(const cafe_title_t *t);

@@ -104,7 +104,7 @@ int cli_fetch(const cli_opts_t *o, record_t *r) {
     /* time_ms: the tries and their retry sleeps, not the queueing for the limits' turns. */
     uint64_t spent = cafe_loop_now(cafe_loop_current()) - t0;
     r->time_ms = spent > res.queued_ms ? spent - res.queued_ms : 0;
-    int oom = 0;
+    int oom = 0, cut = 0;
     r->final_url = keep(res.url, 0, &oom);
     r->status = res.status;
     r->content_type = keep(res.content_type, 1, &oom);
@@ -114,6 +114,9 @@ int cli_fetch(const cli_opts_t *o, record_t *r) {
         /* Error pages have titles too ("404 Not Found"): keep them with the error. */
         if (cafe_title_finish(s.title) == 1)
             r->title = keep(cafe_title_text(s.title, NULL), 0, &oom);
+        /* The body cut at --max-bytes before the title ended, or before any: it may be cut
+         * short or still to come. The record says so, as no failure. */
+        cut = res.truncated && (!r->title || cafe_title_unclosed(s.title));
         r->charset = keep(cafe_title_encoding(s.title), 0, &oom);
         r->charset_source =
             keep(cafe_charset_source_name(cafe_title_charset_source(s.title)), 0, &oom);
@@ -129,6 +132,9 @@ int cli_fetch(const cli_opts_t *o, record_t *r) {
     else if (s.not_html) /* not a failure: the reason there is no title */
         record_fail(r, 0, "not HTML (%s)",
                     res.content_type[0] ? res.content_type : "no Content-Type, nor HTML bytes");
+    else if (cut)
+        record_fail(r, 0, "body cut at --max-bytes %zu before %s", o->max_bytes,
+                    r->title ? "the end of the title" : "any title");
     cafe_title_free(s.title);
     cafe_http_result_free(&res);
     return r->error;

@@ -409,6 +409,10 @@ int cafe_title_truncated(const cafe_title_t *t) {
     return t->done && t->has_title && t->text.truncated;
 }
 
+int cafe_title_unclosed(const cafe_title_t *t) {
+    return t->done && t->has_title && t->closed_at_eof;
+}
+
 const char *cafe_title_encoding(const cafe_title_t *t) {
     if (t->enc)
         return t->enc->name;

@@ -18,6 +18,24 @@ int format_header(FILE *f, record_format_t fmt) {
     return fflush(f) == 0 ? 0 : -errno;
 }
 
+/* Does line match piece from *at on, as far as the line goes? Moves *at past it. */
+static int header_piece(const char *line, size_t n, size_t *at, const char *piece, size_t *total) {
+    size_t k = strlen(piece), m = n - *at < k ? n - *at : k;
+    int same = memcmp(line + *at, piece, m) == 0;
+    *at += m;
+    *total += k;
+    return same;
+}
+
+int format_header_prefix(const char *line, size_t n) {
+    size_t at = 0, total = 0;
+    for (size_t i = 0; i < RECORD_NCOLUMNS; i++)
+        if (!header_piece(line, n, &at, record_columns[i].name, &total) ||
+            !header_piece(line, n, &at, i + 1 < RECORD_NCOLUMNS ? "," : "\r\n", &total))
+            return 0;
+    return at < n ? 0 : at == total ? 2 : 1;
+}
+
 static json_t *jstr(const char *s) {
     if (!s)
         return json_null();

@@ -25,6 +25,10 @@ static inline int format_is_csv(record_format_t fmt) {
 /* CSV's header row (nothing for the other formats). Returns 0 or -errno. */
 int format_header(FILE *f, record_format_t fmt);
 
+/* Is line (n bytes, its newline included if it has one) CSV's header line as format_header
+ * writes it (2), the start of it (1, a header cut short), or something else (0)? */
+int format_header_prefix(const char *line, size_t n);
+
 /* Writes one complete record and flushes it, so that a record on disk is whole or absent
  * except for a crash mid-write (which --resume detects). Returns 0 or -errno (EPIPE,
  * ENOSPC, EBADF, ...). */

@@ -75,10 +75,10 @@ static int flusher_task(void *arg, void **value) {
 
 static long stream_load_done(sink_t *s, keyset_t *done) {
     stream_t *st = (stream_t *)s;
-    const char *why = NULL;
-    long kept = st->path ? stream_resume_load(st->path, st->fmt, done, &why) : 0;
+    char why[256];
+    long kept = st->path ? stream_resume_load(st->path, st->fmt, done, why, sizeof why) : 0;
     if (kept < 0)
-        return sink_fail(s, (int)kept, "%s: %s", why, cafe_strerror((int)kept));
+        return sink_fail(s, (int)kept, "%s", why);
     return kept;
 }
 

@@ -12,11 +12,13 @@
  * start. Returns 0 or CAFE_ENOMEM; free with sink_close. */
 int sink_stream_open(sink_t **out, const char *path, record_format_t fmt, int append);
 
-/* --resume's reader (stream_resume.c). Reads the records of path into set. A last line that
- * is torn (no newline, or does not parse) is cut off: the file is truncated to the end of the
- * last complete record, so the URL is fetched again. A bad line with lines after it is not a
- * tear: CAFE_EINVAL, the file left as it is. A missing file is an empty set. Returns the
- * number of records kept, or a negative code with *why set. */
-long stream_resume_load(const char *path, record_format_t fmt, keyset_t *set, const char **why);
+/* --resume's reader (stream_resume.c). Reads the records of path into set. Only a file of
+ * this format's records (CSV: after its header) is read: a line that is not one, anywhere, is
+ * CAFE_EINVAL with the file left as it is. A last line without its newline that begins as a
+ * record would is torn (a crash mid-write): it is cut off, so its URL is fetched again. A
+ * missing file is an empty set. Returns the number of records kept, or a negative code with
+ * the reason in why (why_cap bytes, always terminated). */
+long stream_resume_load(const char *path, record_format_t fmt, keyset_t *set, char *why,
+                        size_t why_cap);
 
 #endif

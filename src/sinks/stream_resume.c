@@ -1,4 +1,10 @@
-/* The stream sink's --resume: which URLs an earlier run already wrote to the file. */
+/* The stream sink's --resume: which URLs an earlier run already wrote to the file.
+ *
+ * Resuming appends to the file, and may cut its last line: so it is done only onto a file
+ * that is this format's cafe output. Every complete line must be a record (after the header,
+ * for CSV); only a last line without its newline, which begins as a record of this format
+ * does, is taken for a record torn by a crash and cut off. Anything else (another format, a
+ * file that is not cafe's, binary) is refused with the file left as it is. */
 #include "stream.h"
 #include "cafe.h"
 
@@ -8,60 +14,107 @@
 #include <string.h>
 #include <unistd.h>
 
-long stream_resume_load(const char *path, record_format_t fmt, keyset_t *set, const char **why) {
-    FILE *f = fopen(path, "r+");
-    if (!f) {
-        *why = errno == ENOENT ? NULL : "cannot open the output file to resume";
-        return errno == ENOENT ? 0 : -errno;
+typedef struct reader {
+    FILE *f;
+    record_format_t fmt;
+    keyset_t *set;
+    int header_seen; /* CSV: its header line was read */
+    long records;
+    long lines;    /* complete lines accepted */
+    long good_end; /* where the last of them ends */
+    char *why;
+    size_t why_cap;
+} reader_t;
+
+/* Names the line that is not cafe's (what it should have been); returns CAFE_EINVAL. */
+static int not_ours(reader_t *rd, int last, const char *what) {
+    snprintf(rd->why, rd->why_cap,
+             "%s %ld is not %s of cafe %s output: not resuming onto it (the file is left as it "
+             "was)",
+             last ? "the unfinished last line," : "line", rd->lines + 1, what,
+             rd->fmt == RECORD_FMT_CSV_SAFE ? "--csv-safe"
+             : rd->fmt == RECORD_FMT_CSV    ? "--csv"
+                                            : "--json");
+    return CAFE_EINVAL;
+}
+
+static const char *expected(const reader_t *rd) {
+    return format_is_csv(rd->fmt) && !rd->header_seen ? "the header" : "a record of this format";
+}
+
+/* Could this line, cut short before its newline, be the start of what cafe writes here? The
+ * header (or a record after it) for CSV; a JSON record begins with its "url" key. */
+static int torn_start(const reader_t *rd, const char *line, size_t n) {
+    if (memchr(line, 0, n))
+        return 0;
+    if (format_is_csv(rd->fmt))
+        return rd->header_seen || format_header_prefix(line, n) == 1;
+    static const char json_start[] = "{\"url\"";
+    size_t k = n < sizeof json_start - 1 ? n : sizeof json_start - 1;
+    return memcmp(line, json_start, k) == 0;
+}
+
+/* One complete line (its newline included in n): the header, or a record whose URL goes into
+ * the set. 0, CAFE_EINVAL when it is neither, CAFE_ENOMEM. */
+static int take_line(reader_t *rd, const char *line, size_t n) {
+    if (format_is_csv(rd->fmt) && !rd->header_seen) {
+        if (format_header_prefix(line, n) != 2)
+            return not_ours(rd, 0, expected(rd));
+        rd->header_seen = 1;
+        return 0;
     }
+    char *url = memchr(line, 0, n) ? NULL : format_parse_url(line, n - 1, rd->fmt);
+    if (!url)
+        return not_ours(rd, 0, expected(rd));
+    int added = keyset_add(rd->set, url, strlen(url));
+    free(url);
+    if (added != 0) { /* a URL left out of the set would be fetched and written twice */
+        snprintf(rd->why, rd->why_cap, "out of memory reading the records already written");
+        return added;
+    }
+    rd->records++;
+    return 0;
+}
+
+/* Reads every line; *torn is set when the last one has no newline (and may be cut). */
+static int read_lines(reader_t *rd, int *torn) {
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
-    long records = 0, good_end = 0, pos = 0;
-    int header = format_is_csv(fmt);
-    while ((n = getline(&line, &cap, f)) > 0) {
-        pos += n;
-        int complete = line[n - 1] == '\n';
-        char *url = complete ? format_parse_url(line, (size_t)n - 1, fmt) : NULL;
-        if (header && complete && strncmp(line, "url,", 4) == 0) {
-            header = 0;
-            good_end = pos;
-            free(url);
-            continue;
+    int rc = 0;
+    *torn = 0;
+    while (rc == 0 && (n = getline(&line, &cap, rd->f)) > 0) {
+        if (line[n - 1] != '\n') { /* getline stops here only at the end of the file */
+            *torn = 1;
+            if (!torn_start(rd, line, (size_t)n))
+                rc = not_ours(rd, 1, expected(rd));
+        } else if ((rc = take_line(rd, line, (size_t)n)) == 0) {
+            rd->lines++;
+            rd->good_end += n;
         }
-        if (!url) {
-            /* Only the last line can be torn (a crash mid-write): cut it off, it is redone.
-             * A bad line with lines after it means the file is not ours (another format, or
-             * edited): refuse, rather than truncate away what follows. */
-            if ((n = getline(&line, &cap, f)) > 0) {
-                free(line);
-                fclose(f);
-                *why = "holds a line that is not a record of this format (wrong --json/--csv?)";
-                return CAFE_EINVAL;
-            }
-            break;
-        }
-        int added = keyset_add(set, url, strlen(url));
-        free(url);
-        if (added != 0) { /* a URL left out of the set would be fetched and written twice */
-            free(line);
-            fclose(f);
-            *why = "out of memory reading the records already written";
-            return added;
-        }
-        records++;
-        good_end = pos;
     }
     free(line);
-    int rc = 0;
-    if (pos != good_end || n > 0) {
-        fflush(f);
-        rc = ftruncate(fileno(f), good_end) == 0 ? 0 : -errno;
+    if (rc == 0 && ferror(rd->f)) {
+        rc = errno ? -errno : -EIO;
+        snprintf(rd->why, rd->why_cap, "cannot read the output file to resume");
     }
-    fclose(f);
-    if (rc != 0) {
-        *why = "cannot truncate the torn last record";
-        return rc;
+    return rc;
+}
+
+long stream_resume_load(const char *path, record_format_t fmt, keyset_t *set, char *why,
+                        size_t why_cap) {
+    reader_t rd = {.f = fopen(path, "r+"), .fmt = fmt, .set = set, .why = why, .why_cap = why_cap};
+    if (!rd.f) {
+        int e = errno;
+        snprintf(why, why_cap, "cannot open the output file to resume: %s", cafe_strerror(-e));
+        return e == ENOENT ? 0 : -e;
     }
-    return records;
+    int torn;
+    int rc = read_lines(&rd, &torn);
+    if (rc == 0 && torn && ftruncate(fileno(rd.f), rd.good_end) != 0) {
+        rc = -errno;
+        snprintf(why, why_cap, "cannot cut the torn last record: %s", cafe_strerror(rc));
+    }
+    (void)fclose(rd.f); /* opened for reading and truncating only: no buffered writes */
+    return rc == 0 ? rd.records : rc;
 }

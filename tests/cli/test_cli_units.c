@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void test_trim(void **state) {
@@ -197,8 +198,8 @@ static void test_resume_truncates_torn_record(void **state) {
     close(fd);
     keyset_t s;
     keyset_init(&s);
-    const char *why = NULL;
-    assert_int_equal(stream_resume_load(path, RECORD_FMT_JSON, &s, &why), 2);
+    char why[256];
+    assert_int_equal(stream_resume_load(path, RECORD_FMT_JSON, &s, why, sizeof why), 2);
     assert_true(keyset_has(&s, "http://a/2", 10));
     assert_false(keyset_has(&s, "http://a/3", 10));
     FILE *f = fopen(path, "r");
@@ -207,6 +208,41 @@ static void test_resume_truncates_torn_record(void **state) {
     fclose(f);
     unlink(path);
     keyset_free(&s);
+}
+
+/* Issue 15 item 7: what is not cafe output of the format is refused, never cut. */
+static void test_resume_refuses_what_is_not_ours(void **state) {
+    static const struct {
+        record_format_t fmt;
+        const char *content;
+    } cases[] = {
+        {RECORD_FMT_JSON, "not cafe output\n"},
+        {RECORD_FMT_JSON, "not cafe output, unfinished"},
+        {RECORD_FMT_JSON, "'Example' from https://example.com/\n"},
+        {RECORD_FMT_CSV, "{\"url\":\"http://a/1\",\"error\":null}\n"},
+        {RECORD_FMT_CSV, "url,final_url\n"},
+        {RECORD_FMT_CSV, "http://a/1,,,,,,,,,,\r\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[] = "/tmp/cafe-resume-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        size_t len = strlen(cases[i].content);
+        assert_int_equal(write(fd, cases[i].content, len), (ssize_t)len);
+        close(fd);
+        keyset_t s;
+        keyset_init(&s);
+        char why[256];
+        assert_int_equal(stream_resume_load(path, cases[i].fmt, &s, why, sizeof why), CAFE_EINVAL);
+        assert_non_null(strstr(why, "not resuming onto it"));
+        struct stat st;
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_size, (off_t)len);
+        unlink(path);
+        keyset_free(&s);
+    }
+    assert_int_equal(format_header_prefix("url,final", 9), 1);
+    assert_int_equal(format_header_prefix("url,x", 5), 0);
 }
 
 int main(void) {
@@ -219,6 +255,7 @@ int main(void) {
         cmocka_unit_test(test_csv_safe_marks_formulas),
         cmocka_unit_test(test_urlset),
         cmocka_unit_test(test_resume_truncates_torn_record),
+        cmocka_unit_test(test_resume_refuses_what_is_not_ours),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

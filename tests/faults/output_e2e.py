@@ -101,6 +101,73 @@ def test_resume_refuses_a_file_of_another_format():
         assert f.read() == edited
 
 
+def refused_untouched(name, content, fmt):
+    """--resume onto a file holding content: exit 2, a message naming the line, not a byte
+    changed."""
+    path = os.path.join(TMP, name)
+    with open(path, "wb") as f:
+        f.write(content)
+    r = subprocess.run([CAFE, "titles", "-q", fmt, "--resume", "-o", path, SMALL],
+                       capture_output=True, timeout=120)
+    assert r.returncode == 2, (name, r.returncode, r.stderr)
+    assert b"not resuming onto it (the file is left as it was)" in r.stderr, (name, r.stderr)
+    with open(path, "rb") as f:
+        assert f.read() == content, name
+
+
+def test_resume_refuses_what_is_not_cafe_output_of_its_format():
+    # Issue 15 item 7: each of these used to be appended to or wiped as a "torn record".
+    jpath = os.path.join(TMP, "real.jsonl")
+    assert subprocess.run([CAFE, "titles", "-q", "--json", "-o", jpath, SMALL],
+                          timeout=120).returncode == 0
+    with open(jpath, "rb") as f:
+        jsonl = f.read()
+    tpath = os.path.join(TMP, "real.txt")
+    assert subprocess.run([CAFE, "titles", "-q", "-o", tpath, SMALL],
+                          timeout=120).returncode == 0
+    with open(tpath, "rb") as f:
+        text_line = f.read().split(b"\n")[0] + b"\n"
+    refused_untouched("json-as-csv.jsonl", jsonl, "--csv")  # CSV rows were appended
+    refused_untouched("one-json-as-csv.jsonl", jsonl.split(b"\n")[0] + b"\n", "--csv")
+    for fmt in ("--json", "--csv"):
+        refused_untouched("notes.txt", b"my notes, not cafe output\n", fmt)
+        refused_untouched("notes-no-newline.txt", b"my notes, not cafe output", fmt)
+        refused_untouched("text-format.txt", text_line, fmt)
+        refused_untouched("binary.bin", bytes(range(256)) * 3 + bytes(232), fmt)  # 1,000 bytes
+        refused_untouched("binary-no-newline.bin", bytes(1000), fmt)
+
+
+def test_resume_still_cuts_a_torn_record():
+    # What a crash mid-write leaves is still cut, for both formats, and redone once.
+    for fmt, name in (("--json", "torn.jsonl"), ("--csv", "torn.csv")):
+        path = os.path.join(TMP, name)
+        assert subprocess.run([CAFE, "titles", "-q", fmt, "-o", path, SMALL],
+                              timeout=120).returncode == 0
+        with open(path, "rb") as f:
+            whole = f.read()
+        with open(path, "wb") as f:
+            f.write(whole[:-7])  # the last record cut short
+        r = subprocess.run([CAFE, "titles", "-q", fmt, "--resume", "-o", path, SMALL],
+                           capture_output=True, timeout=120)
+        assert r.returncode == 0, (fmt, r.returncode, r.stderr)
+        with open(path, "rb") as f:
+            lines = f.read().splitlines()
+        assert lines[:-1] == whole.splitlines()[:-1], (fmt, lines)  # kept, as they were
+        urls = [json.loads(l)["url"] if fmt == "--json" else l.split(b",")[0].decode()
+                for l in lines[1 if fmt == "--csv" else 0:]]
+        assert sorted(urls) == sorted(set(urls)) and len(urls) == 5, (fmt, urls)  # once each
+    # Only a cut header is left of a CSV file: cut, and written again.
+    path = os.path.join(TMP, "torn-header.csv")
+    with open(path, "wb") as f:
+        f.write(b"url,final_u")
+    r = subprocess.run([CAFE, "titles", "-q", "--csv", "--resume", "-o", path, SMALL],
+                       capture_output=True, timeout=120)
+    assert r.returncode == 0, (r.returncode, r.stderr)
+    with open(path, "rb") as f:
+        lines = f.read().splitlines()
+    assert lines[0].startswith(b"url,final_url,") and len(lines) == 6, lines
+
+
 def test_closed_stdout():
     r = subprocess.run(f"'{CAFE}' titles '{SMALL}' >&-", shell=True, capture_output=True,
                        timeout=120)
