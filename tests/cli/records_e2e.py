@@ -105,4 +105,23 @@ def test_csv_safe_quotes_formulas_only_when_asked():
         assert titles == {"/formula": want, "/html": "Inside"}, (opt, titles)
 
 
+def test_csv_safe_resume_takes_the_mark_off_the_urls():
+    """A URL line that is itself a formula is recorded with the mark; --resume must still
+    know it is done, so a second run adds nothing."""
+    path = listing(["/formula"])
+    with open(path, "a") as f:
+        f.write("=cmd|' /C calc'!A0\n'quoted line\n")
+    out = os.path.join(tmp, "safe.csv")
+    r = cafe("titles", "-q", "--csv-safe", "-o", out, path)
+    assert r.returncode == 0, r.stderr
+    with open(out, newline="") as f:
+        first = f.read()
+    urls = [x["url"] for x in csv.DictReader(io.StringIO(first, newline=""))]
+    assert urls == [srv.url("/formula"), "'=cmd|' /C calc'!A0", "''quoted line"], urls
+    r = cafe("titles", "-q", "--csv-safe", "--resume", "-o", out, path)
+    assert r.returncode == 0, r.stderr
+    with open(out, newline="") as f:
+        assert f.read() == first
+
+
 run_tests(globals())
