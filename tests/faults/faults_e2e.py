@@ -47,6 +47,11 @@ def page(title, bytes_, ct="text/html", charset="UTF-8", status=200, attempts=1,
             "bytes": bytes_, "attempts": attempts, "error": error}
 
 
+def cut_before_any_title(limit):
+    """The reason a record gives when the body limit came before any title (issue 15.14)."""
+    return f"body cut at --max-bytes {limit} before any title"
+
+
 # --- connections -----------------------------------------------------------------------------
 def test_connection_refused():
     port = free_port()  # nothing listens there in this fresh namespace
@@ -197,9 +202,11 @@ def test_100mb_body_capped_at_max_bytes():
     try:
         url = srv.url("/comment")
         rec = expect(url, page(None, lambda b: 2 * MiB <= b <= 2 * MiB + 65536,
-                               charset=lambda c: c in (None, "UTF-8", "windows-1252")))
+                               charset=lambda c: c in (None, "UTF-8", "windows-1252"),
+                               error=cut_before_any_title(2 * MiB)))
         rec2 = expect(url, page(None, lambda b: 100000 <= b <= 100000 + 65536,
-                                charset=lambda c: c in (None, "UTF-8", "windows-1252")),
+                                charset=lambda c: c in (None, "UTF-8", "windows-1252"),
+                                error=cut_before_any_title(100000)),
                       "--max-bytes", "100000")
     finally:
         srv.close()
@@ -232,8 +239,10 @@ def test_chunked_truncated():
 def test_gzip_bomb_capped():
     # About 1 MiB inflating to 1 GiB: decoding stops at the cap, after the first reads
     # (bytes count the compressed input: a fraction of the bomb).
-    expect(U("/gzip-bomb"), page(None, lambda b: 0 < b <= 256 * 1024))
-    expect(U("/gzip-bomb"), page(None, lambda b: 0 < b <= 256 * 1024), "--max-bytes", "50000")
+    expect(U("/gzip-bomb"), page(None, lambda b: 0 < b <= 256 * 1024,
+                                 error=cut_before_any_title(2 * MiB)))
+    expect(U("/gzip-bomb"), page(None, lambda b: 0 < b <= 256 * 1024,
+                                 error=cut_before_any_title(50000)), "--max-bytes", "50000")
 
 
 def test_gzip_broken():
