@@ -35,9 +35,16 @@ static int bench(void *arg, void **value) {
     for (long i = 0; i < j->n && rc == 0; i++) {
         snprintf(url, sizeof url, "https://www.example-%ld.com/some/path/%ld", i % 997, i);
         snprintf(title, sizeof title, "Example page number %ld \xe2\x80\x94 a site", i);
-        sink_row_t row = {.seq = (uint64_t)i, .url = url, .final_url = url, .title = title,
-                          .content_type = "text/html", .charset = "UTF-8", .status = 200,
-                          .bytes = 14000, .time_ms = 120, .attempts = 1};
+        sink_row_t row = {.seq = (uint64_t)i,
+                          .url = url,
+                          .final_url = url,
+                          .title = title,
+                          .content_type = "text/html",
+                          .charset = "UTF-8",
+                          .status = 200,
+                          .bytes = 14000,
+                          .time_ms = 120,
+                          .attempts = 1};
         rc = sink_db_write(db, &row);
     }
     if (rc == 0)

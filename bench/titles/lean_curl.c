@@ -107,7 +107,7 @@ static void easy_setup(slot_t *s, int insecure) {
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(e, CURLOPT_USERAGENT, "lean_curl/1"); /* the same request as cafe's */
-    curl_easy_setopt(e, CURLOPT_PROXY, ""); /* no per-transfer environment lookups */
+    curl_easy_setopt(e, CURLOPT_PROXY, "");                /* no per-transfer environment lookups */
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     if (insecure) {
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
