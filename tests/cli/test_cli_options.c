@@ -93,38 +93,10 @@ static char *man_expected(void) {
     return text;
 }
 
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *buf = malloc(1 << 20);
-    assert_non_null(buf);
-    size_t n = fread(buf, 1, (1 << 20) - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 static void test_man_page_lists_the_tables(void **state) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/docs/cafe.1", getenv("CAFE_SOURCE_DIR"));
-    char *page = slurp(path), *want = man_expected();
-    char *begin = strstr(page, MAN_BEGIN), *end = begin ? strstr(begin, MAN_END) : NULL;
-    assert_non_null(begin);
-    assert_non_null(end);
-    end += strlen(MAN_END "\n");
-    if (getenv("CAFE_WRITE_MAN")) {
-        FILE *f = fopen(path, "wb");
-        assert_non_null(f);
-        fprintf(f, "%.*s%s%s", (int)(begin - page), page, want, end);
-        assert_int_equal(fclose(f), 0);
-    } else {
-        size_t have = (size_t)(end - begin);
-        if (have != strlen(want) || memcmp(begin, want, have) != 0)
-            fail_msg("docs/cafe.1's option list differs from the tables: run "
-                     "CAFE_WRITE_MAN=1 CAFE_SOURCE_DIR=%s build/tests/test_cli_options",
-                     getenv("CAFE_SOURCE_DIR"));
-    }
-    free(page);
+    (void)state;
+    char *want = man_expected();
+    test_man_region(MAN_BEGIN, MAN_END, want, "test_cli_options");
     free(want);
 }
 

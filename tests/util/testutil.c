@@ -1,5 +1,6 @@
 #include "testutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -53,4 +54,41 @@ int test_under_valgrind(void) {
 
 int test_utf8_valid(const char *s, size_t n) {
     return !memchr(s, 0, n) && cafe_utf8_valid(s, n);
+}
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *buf = malloc(1 << 20);
+    assert_non_null(buf);
+    size_t n = fread(buf, 1, (1 << 20) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+void test_man_region(const char *begin_mark, const char *end_mark, const char *want,
+                     const char *test) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/docs/cafe.1", getenv("CAFE_SOURCE_DIR"));
+    char *page = slurp(path);
+    char *begin = strstr(page, begin_mark), *end = begin ? strstr(begin, end_mark) : NULL;
+    assert_non_null(begin);
+    assert_non_null(end);
+    end = strchr(end, '\n');
+    assert_non_null(end);
+    end++;
+    if (getenv("CAFE_WRITE_MAN")) {
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        fprintf(f, "%.*s%s%s", (int)(begin - page), page, want, end);
+        assert_int_equal(fclose(f), 0);
+    } else {
+        size_t have = (size_t)(end - begin);
+        if (have != strlen(want) || memcmp(begin, want, have) != 0)
+            fail_msg("docs/cafe.1's region \"%s\" differs from its table: run "
+                     "CAFE_WRITE_MAN=1 CAFE_SOURCE_DIR=%s build/tests/%s",
+                     begin_mark, getenv("CAFE_SOURCE_DIR"), test);
+    }
+    free(page);
 }

@@ -32,4 +32,10 @@ int test_under_valgrind(void);
  * no NUL. */
 int test_utf8_valid(const char *s, size_t n);
 
+/* Checks that the region of docs/cafe.1 from the line starting with begin_mark through the line
+ * starting with end_mark is exactly want (which holds both mark lines); with CAFE_WRITE_MAN
+ * set, rewrites that region instead. test names the test binary for the failure message. */
+void test_man_region(const char *begin_mark, const char *end_mark, const char *want,
+                     const char *test);
+
 #endif
