@@ -32,7 +32,7 @@ static int fetch_task(void *arg, void **value) {
     /* Politeness and -c are the HTTP client's limits (run_main): a request waits for its
      * host's turn and a transfer slot inside cafe_http_request. */
     run->in_flight++;
-    cli_fetch(run->o, &s->rec);
+    cli_fetch_pooled(run->o, &s->rec, &run->titles);
     run->in_flight--;
     /* Cut short by Ctrl-C: no record, so that --resume fetches it again. */
     s->state = run->stopping && s->rec.error == CAFE_ECANCELED ? SLOT_DROPPED : SLOT_DONE;
@@ -250,6 +250,7 @@ static int run_main(void *arg, void **value) {
     }
     run->reader = NULL;
     (void)cafe_group_wait(&run->fetchers); /* each fetch ends in a record, never in an error */
+    cli_fetch_pool_free(&run->titles);
     run->sink->interrupted = run->stopping == 2;
     cli_run_flush_all(run);
     source_finish(run->source);

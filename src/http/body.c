@@ -30,19 +30,22 @@ static int server_closes(CURL *e) {
 /* How many more bytes may be read to keep the connection, or -1 to close it now. */
 static curl_off_t drain_budget(cafe__http_xfer_t *x, const cafe__http_try_t *t) {
     const cafe_http_opts_t *o = t->opts;
-    long version = 0;
-    curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &version);
-    if (version >= CURL_HTTP_VERSION_2_0 || o->stop == CAFE_HTTP_STOP_CLOSE)
+    /* The response's metadata was filled at its first chunk (first_chunk), before any stop. */
+    if (t->res->http_version >= 20 || o->stop == CAFE_HTTP_STOP_CLOSE)
         return -1;
     if (o->stop == CAFE_HTTP_STOP_DRAIN)
         return DRAIN_ALL;
-    if (server_closes(x->easy))
-        return -1;
     curl_off_t budget = CAFE__HTTP_DRAIN_SMALL, length = -1;
     if (t->host->count > 1)
         budget = o->drain_max ? (curl_off_t)o->drain_max : CAFE_HTTP_DEFAULT_DRAIN_MAX;
     curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
     if (length >= 0 && length - x->stop_at > budget)
+        return -1;
+    /* A server that closes the connection after this response makes draining pointless. A
+     * rest known to be small is read anyway: looking the header up costs about what reading
+     * it does, and most responses keep their connection. */
+    if ((length < 0 || length - x->stop_at > (curl_off_t)CAFE__HTTP_DRAIN_SMALL) &&
+        server_closes(x->easy))
         return -1;
     return budget;
 }
