@@ -11,7 +11,7 @@ import signal
 import subprocess
 import threading
 
-from faultlib import CAFE, TMP, Fixture, RawServer, run_tests, write_list
+from faultlib import CAFE, TMP, Fixture, RawServer, run_tests, save_figures, write_list
 
 SEED = int(os.environ.get("CAFE_FAULTS_SEED", "6"))
 ROUNDS = int(os.environ.get("CAFE_FAULTS_ROUNDS", "6"))
@@ -187,11 +187,4 @@ def test_drain_finishes_only_what_is_in_flight():
             srv.close()
 
 
-def save_figures():
-    if os.environ.get("CAFE_RELIABILITY_OUT"):
-        with open(os.environ["CAFE_RELIABILITY_OUT"], "w") as f:
-            json.dump(figures, f)
-    print(json.dumps(figures))
-
-
-run_tests(globals(), cleanup=(fx.close, save_figures))
+run_tests(globals(), cleanup=(fx.close, lambda: save_figures(figures)))
