@@ -183,7 +183,9 @@ static const cli_opt_t rows[] = {
      "the same code, for comparison."},
     {CLI_OPT_FLAG, "drain", 0, NULL, F(drain), 0, 0, 1, NULL, NULL, NULL,
      "on Ctrl-C, let URLs in flight finish",
-     "On the first interrupt, let the URLs in flight finish instead of cancelling them."},
+     "On the first interrupt, let the URLs in flight (their requests sent or connecting)\n"
+     "finish instead of cancelling them; URLs still waiting for their turn are not\n"
+     "started."},
     {CLI_OPT_SECONDS, "timeout", 0, "S", F(timeout_ms), 0.001, 1e6, 0, "15", NULL, NULL,
      "time limit of one attempt, in seconds", NULL},
     {CLI_OPT_SECONDS, "connect-timeout", 0, "S", F(connect_timeout_ms), 0.001, 1e6, 0, "5", NULL,
