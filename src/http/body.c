@@ -35,17 +35,13 @@ static curl_off_t drain_budget(cafe__http_xfer_t *x, const cafe__http_try_t *t) 
         return -1;
     if (o->stop == CAFE_HTTP_STOP_DRAIN)
         return DRAIN_ALL;
+    if (server_closes(x->easy))
+        return -1;
     curl_off_t budget = CAFE__HTTP_DRAIN_SMALL, length = -1;
     if (t->host->count > 1)
         budget = o->drain_max ? (curl_off_t)o->drain_max : CAFE_HTTP_DEFAULT_DRAIN_MAX;
     curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
     if (length >= 0 && length - x->stop_at > budget)
-        return -1;
-    /* A server that closes the connection after this response makes draining pointless. A
-     * rest known to be small is read anyway: looking the header up costs about what reading
-     * it does, and most responses keep their connection. */
-    if ((length < 0 || length - x->stop_at > (curl_off_t)CAFE__HTTP_DRAIN_SMALL) &&
-        server_closes(x->easy))
         return -1;
     return budget;
 }
