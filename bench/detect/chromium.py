@@ -7,7 +7,6 @@ mapped to 127.0.0.1) and under 127.0.0.1 itself, next to cafe's title for the sa
 Usage: chromium.py CORPUS_DIR LIBCAFE_SO   Prints a markdown table; exit 77 without chromium
 or python3-websocket."""
 import ctypes
-import http.server
 import json
 import os
 import shutil
@@ -15,6 +14,9 @@ import subprocess
 import sys
 import tempfile
 import threading
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "util"))
+from pageserver import PageServer  # noqa: E402
 
 try:
     import websocket  # python3-websocket
@@ -26,25 +28,10 @@ SHAPES = ["title", "sentence", "long", "head", "short"]
 
 
 def serve(root):
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            path = os.path.join(root, os.path.basename(self.path.split("?")[0]))
-            if not os.path.isfile(path):
-                self.send_error(404)
-                return
-            body = open(path, "rb").read()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    def page(path):
+        path = os.path.join(root, os.path.basename(path.split("?")[0]))
+        return (open(path, "rb").read(), "text/html") if os.path.isfile(path) else None
+    return PageServer(page)
 
 
 class Chromium:
@@ -129,7 +116,7 @@ def main():
     pages = [l.rstrip("\n").split("\t") for l in open(os.path.join(corpus, "index.tsv"),
                                                        encoding="utf-8")]
     server = serve(corpus)
-    port = server.server_address[1]
+    port = server.port
     tmp = tempfile.mkdtemp(prefix="cafe-chromium-")
     chrome = Chromium(binary, tmp)
     counts = {}  # (encoding, contender) -> [per shape]
@@ -151,7 +138,7 @@ def main():
                 c[SHAPES.index(shape)] += cafe_title(lib, data, url) == title
     finally:
         chrome.close()
-        server.shutdown()
+        server.close()
         shutil.rmtree(tmp, ignore_errors=True)
     who_all = ["chromium, 127.0.0.1", "chromium, www.example.TLD", "cafe, 127.0.0.1",
                "cafe, www.example.TLD"]

@@ -11,7 +11,6 @@ protocol, Firefox through WebDriver BiDi). cafe's titles come from libcafe (ctyp
 
 Usage: encodings.py LIBCAFE_SO   Exit: 0 agreed, 1 differed, 77 a browser is missing."""
 import ctypes
-import http.server
 import json
 import os
 import random
@@ -21,6 +20,9 @@ import sys
 import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "util"))
+from pageserver import PageServer  # noqa: E402
 
 try:
     import websocket  # python3-websocket
@@ -132,25 +134,12 @@ def serve(cases):
              "await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(worker));"
              "return JSON.stringify(out); }</script>").encode()
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            if self.path.startswith("/c/"):
-                label, body = cases[int(self.path[3:])]
-                ctype = "text/html; charset=" + label
-            else:
-                body, ctype = index, "text/html; charset=utf-8"
-            self.send_response(200)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    def page(path):
+        if path.startswith("/c/"):
+            label, body = cases[int(path[3:])]
+            return body, "text/html; charset=" + label
+        return index, "text/html; charset=utf-8"
+    return PageServer(page)
 
 
 def read_line_with(proc, needle):
@@ -280,7 +269,7 @@ def main():
     cases = single_byte_cases() + index_cases() + adversarial_cases(
         rng, int(os.environ.get("CAFE_BROWSER_RANDOM", "12")))
     server = serve(cases)
-    url = "http://127.0.0.1:%d/" % server.server_address[1]
+    url = server.url("/")
     with tempfile.TemporaryDirectory() as t1, tempfile.TemporaryDirectory() as t2:
         start = time.monotonic()
         chrome = chromium_titles(chromium, url, len(cases), t1)
@@ -288,7 +277,7 @@ def main():
         fox = firefox_titles(firefox, url, len(cases), t2)
         print("%d pages: chromium %.1f s, firefox %.1f s" % (
             len(cases), middle - start, time.monotonic() - middle))
-    server.shutdown()
+    server.close()
     ours = cafe_titles(sys.argv[1], cases)
     if os.environ.get("CAFE_BROWSER_DUMP"):
         with open(os.environ["CAFE_BROWSER_DUMP"], "w") as f:

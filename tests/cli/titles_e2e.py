@@ -256,37 +256,15 @@ def test_sigint_then_resume():
     assert 130 in codes, codes  # at least one run really was interrupted mid-way
 
 
-def test_progress_only_on_a_terminal():
-    path = write_list([fx.url(i % SITES, f"/page/{i}?delay=50") for i in range(400)])
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
-        os.execv(CAFE, [CAFE, "titles", "-c", "20", path])
-    chunks = b""
-    while True:
-        try:
-            r, _, _ = select.select([fd], [], [], 60)
-            if not r:
-                break
-            data = os.read(fd, 4096)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks += data
-    os.waitpid(pid, 0)
-    assert b"\r\x1b[K" in chunks and b"URLs/s" in chunks, chunks[-200:]
-    assert b"cafe: 400 URLs" in chunks  # the summary
-    r = cafe("titles", "-c", "20", path)
-    assert b"\r" not in r.stderr and r.stderr.startswith(b"cafe: 400 URLs"), r.stderr
-
-
-def pty_run(args, stdin_tty=False):
-    """Runs cafe with stdout and stderr (and stdin when asked) on one terminal; all it wrote."""
+def pty_run(args, stdin_tty=False, stdout_null=False):
+    """Runs cafe with stderr, and stdout and stdin unless told otherwise, on one terminal
+    (stdin_tty: stdin too; stdout_null: stdout to /dev/null); all it wrote there."""
     pid, fd = pty.fork()
     if pid == 0:
         if not stdin_tty:
             os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+        if stdout_null:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
         os.execv(CAFE, [CAFE, *args])
     chunks = b""
     while True:
@@ -304,6 +282,15 @@ def pty_run(args, stdin_tty=False):
             os.write(fd, b"\x04")  # end of input, as the user would type it
     os.waitpid(pid, 0)
     return chunks
+
+
+def test_progress_only_on_a_terminal():
+    path = write_list([fx.url(i % SITES, f"/page/{i}?delay=50") for i in range(400)])
+    chunks = pty_run(["titles", "-c", "20", path], stdout_null=True)
+    assert b"\r\x1b[K" in chunks and b"URLs/s" in chunks, chunks[-200:]
+    assert b"cafe: 400 URLs" in chunks  # the summary
+    r = cafe("titles", "-c", "20", path)
+    assert b"\r" not in r.stderr and r.stderr.startswith(b"cafe: 400 URLs"), r.stderr
 
 
 def test_records_on_the_progress_terminal_start_on_a_clean_line():

@@ -7,7 +7,8 @@ import resource
 import select
 import subprocess
 
-from faultlib import ASAN, CAFE, TMP, Fixture, free_port, run_tests, write_list
+from faultlib import (ASAN, CAFE, TMP, Fixture, free_port, run_tests, save_figures,
+                      write_list)
 
 figures = {}
 SITES = 50
@@ -112,11 +113,4 @@ def test_100000_urls_rss_flat():
                            "first_kb": samples[0][1], "asan": ASAN}
 
 
-def save_figures():
-    if os.environ.get("CAFE_RELIABILITY_OUT"):
-        with open(os.environ["CAFE_RELIABILITY_OUT"], "w") as f:
-            json.dump(figures, f)
-    print(json.dumps(figures))
-
-
-run_tests(globals(), cleanup=(fx.close, save_figures))
+run_tests(globals(), cleanup=(fx.close, lambda: save_figures(figures)))

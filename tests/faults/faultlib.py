@@ -32,6 +32,15 @@ def run_json(lines, *args, timeout=300):
     return recs, r
 
 
+def save_figures(figures):
+    """What a suite measured: printed, and written as JSON to CAFE_RELIABILITY_OUT if set
+    (scripts/reliability.sh collects it)."""
+    if os.environ.get("CAFE_RELIABILITY_OUT"):
+        with open(os.environ["CAFE_RELIABILITY_OUT"], "w") as f:
+            json.dump(figures, f)
+    print(json.dumps(figures))
+
+
 def match(rec, want):
     """Every key of want equals rec's (a compiled regex matches a string value); rec has
     exactly the record's eleven keys."""

@@ -10,7 +10,7 @@ import select
 import signal
 import subprocess
 
-from faultlib import CAFE, TMP, Fixture, run_tests
+from faultlib import CAFE, TMP, Fixture, run_tests, save_figures
 
 SEED = int(os.environ.get("CAFE_FAULTS_SEED", "6"))
 ROUNDS = int(os.environ.get("CAFE_FAULTS_ROUNDS", "6"))
@@ -120,11 +120,4 @@ def test_interrupt_and_resume():
             assert byurl[urls[i]]["title"] == f"Site {i % SITES} page {i} \u2014 cafe fixture"
 
 
-def save_figures():
-    if os.environ.get("CAFE_RELIABILITY_OUT"):
-        with open(os.environ["CAFE_RELIABILITY_OUT"], "w") as f:
-            json.dump(figures, f)
-    print(json.dumps(figures))
-
-
-run_tests(globals(), cleanup=(fx.close, save_figures))
+run_tests(globals(), cleanup=(fx.close, lambda: save_figures(figures)))

@@ -80,7 +80,24 @@ def test_one_gigabyte_body_refused_early():
         reply = read_all(s)
         assert reply.startswith(b"HTTP/1.1 413"), reply[:100]
         s.close()
-        # chunked, so no length is declared: the connection goes once the limit is passed
+        # chunked, so no length is declared: a body a little over the limit is read to its
+        # end and answered 413, on a connection that stays usable
+        s = connect(srv)
+        s.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                  b"Transfer-Encoding: chunked\r\n\r\n")
+        for _ in range(20):
+            s.sendall(b"10000\r\n" + b"http://ab.test/\n" * 4096 + b"\r\n")
+        s.sendall(b"0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        reply = b""
+        while reply.count(b"HTTP/1.1") < 2 or not reply.endswith(b"\n"):
+            d = s.recv(65536)
+            assert d, reply
+            reply += d
+        assert reply.startswith(b"HTTP/1.1 413"), reply[:100]
+        assert b"request body too large" in reply, reply
+        assert b"HTTP/1.1 200" in reply, reply
+        s.close()
+        # one far over it: the connection goes once another --max-body has been dropped
         s = connect(srv)
         s.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
         sent = 0

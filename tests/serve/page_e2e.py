@@ -5,7 +5,6 @@ the table has 200 rows, checks that the hostile title shows as text and ran noth
 the page asked nothing of any other origin, and saves a screenshot (SERVE_SCREENSHOT, by
 default in the build directory). Exits 77 (skip) without chromium or python3-websocket."""
 import base64
-import http.server
 import json
 import os
 import select
@@ -13,7 +12,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 
@@ -30,25 +28,16 @@ if not CHROMIUM:
 
 from servelib import Serve  # noqa: E402
 from harness import Fixture, run_tests  # noqa: E402
+from pageserver import PageServer  # noqa: E402
 
 HOSTILE = "<img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script>"
 
 
-class HostilePage(http.server.BaseHTTPRequestHandler):
+def hostile_page(path):
     """One page whose title is markup (as text inside <title>, RCDATA: a browser's
     document.title is the literal string)."""
-
-    def do_GET(self):
-        body = f"<!DOCTYPE html><html><head><title>{HOSTILE}</title></head><body>x</body></html>"
-        data = body.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+    body = f"<!DOCTYPE html><html><head><title>{HOSTILE}</title></head><body>x</body></html>"
+    return body.encode(), "text/html; charset=utf-8"
 
 
 class Browser:
@@ -122,8 +111,7 @@ class Browser:
 
 
 fx = Fixture("--sites", "5", "--size", "3000")
-hostile = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HostilePage)
-threading.Thread(target=hostile.serve_forever, daemon=True).start()
+hostile = PageServer(hostile_page)
 srv = Serve("--allow-private", "-q")
 browser = Browser()
 
@@ -139,7 +127,7 @@ def test_page_fills_200_rows_and_hostile_title_stays_text():
     urls = [fx.url(i % 5, f"/page/{i}?delay={(i * 37) % 1500}") for i in range(197)]
     urls.insert(3, fx.url(0, "/status/404"))
     urls.insert(5, "http://127.0.0.1:1/refused")
-    urls.insert(8, f"http://127.0.0.1:{hostile.server_address[1]}/hostile")
+    urls.insert(8, hostile.url("/hostile"))
     b.eval(f"document.getElementById('urls').value = {json.dumps(chr(10).join(urls))}; 1")
     b.eval("document.getElementById('start').click(); 1")
     b.wait_for("document.querySelectorAll('#results tbody tr').length === 200")
@@ -181,4 +169,4 @@ def test_csp_blocks_inline_script():
     assert b.eval("typeof window.inlineRan") == "undefined"
 
 
-run_tests(globals(), cleanup=[browser.close, lambda: srv.stop(), hostile.shutdown, fx.close])
+run_tests(globals(), cleanup=[browser.close, lambda: srv.stop(), hostile.close, fx.close])

@@ -5,6 +5,7 @@ import os
 import select
 import subprocess
 import sys
+import threading
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -12,6 +13,7 @@ sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "queue")
 from redis_server import RedisServer  # noqa: E402
 from harness import CAFE, Fixture, Skip, cafe, run_tests  # noqa: E402
 from pg_server import PgServer, pg_bin  # noqa: E402
+from pageserver import PageServer  # noqa: E402
 import dbtest  # noqa: E402
 
 if not pg_bin():
@@ -208,37 +210,18 @@ def test_hostile_titles_stored_as_json_holds_them():
     dbtest.check_hostile_titles(run_and_read)
 
 
-class CountingServer:
+class CountingServer(PageServer):
     """A loopback HTTP server that counts the pages it served (each a tiny titled page)."""
 
     def __init__(self):
-        import http.server
-        import threading
-        outer = self
         self.count = 0
+        self.lock = threading.Lock()  # a thread per connection: += alone could lose counts
+        super().__init__(self._page)
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # headers and body go in two writes
-
-            def do_GET(self):
-                outer.count += 1  # one server thread at a time touches it under the GIL
-                body = b"<title>" + self.path.encode() + b"</title>"
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
+    def _page(self, path):
+        with self.lock:
+            self.count += 1
+        return b"<title>" + path.encode() + b"</title>", "text/html"
 
 
 def test_back_pressure_fetching_waits_for_a_blocked_table():

@@ -91,16 +91,27 @@ http {{
 
 class HeadServer:
     """A loopback HTTP server for one request per connection: reads each request's head and
-    sends what reply(head) returns (bytes; None sends nothing), then closes."""
+    sends what reply(head) returns (bytes; None sends nothing), then closes. One connection
+    at a time, in one thread: what reply touches needs no lock."""
 
     def __init__(self, reply):
         import threading
         self.reply = reply
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
+        self.sock.listen(256)
         self.port = self.sock.getsockname()[1]
         threading.Thread(target=self._serve, daemon=True).start()
+
+    def read_head(self, conn):
+        """The request's head (with what came with it), b"" if the client sent nothing."""
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        return data
 
     def _serve(self):
         while True:
@@ -109,18 +120,16 @@ class HeadServer:
             except OSError:
                 return
             with conn:
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    chunk = conn.recv(4096)
-                    if not chunk:
-                        break
-                    data += chunk
+                data = self.read_head(conn)
                 out = self.reply(data) if data else None
                 if out:
                     conn.sendall(out)
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
+
+    def close(self):
+        self.sock.close()
 
 
 def http_reply(body, ctype=b"text/html"):
