@@ -115,6 +115,7 @@ static int dispatch(cli_run_t *run, const char *line, size_t len, uint64_t ref, 
     cli_slot_t *s = &run->slots[seq % run->window];
     memset(&s->rec, 0, sizeof(s->rec));
     s->rec.seq = seq;
+    s->rec.skipped = run->skipped;
     s->rec.source_ref = ref;
     run->next_seq++;
     if (bad) {

@@ -78,6 +78,38 @@ def test_sigkill_rounds_then_resume_one_row_per_url():
     assert query(out, "SELECT count(*), max(status) FROM runs") == [(1, "done")]
 
 
+def test_lines_duplicates_bad_lines_and_resume_with_other_options():
+    """What the CLI suite checks of files, with a database: a line given twice is one row
+    (the key is the URL) and is done for --resume; bad lines (invalid UTF-8 too) are rows
+    once; --resume with other options (--unordered, -c, --retries) continues the same run;
+    seq is the line's place in the input whatever the order of completion."""
+    good = [fx.url(i % SITES, f"/page/{i}?delay={i % 7}") for i in range(300)]
+    raw = [u.encode() for u in good[:150]] + [good[3].encode(), b"\xff\xfe bad",
+                                              b"ftp://127.0.0.1/x", b"not a url"]
+    raw += [u.encode() for u in good[150:]] + [good[200].encode()]
+    full = os.path.join(lists.dir, "lines-full.txt")
+    half = os.path.join(lists.dir, "lines-half.txt")
+    with open(full, "wb") as f:
+        f.write(b"".join(l + b"\n" for l in raw))
+    with open(half, "wb") as f:  # as if the first run was cut short after 154 lines
+        f.write(b"".join(l + b"\n" for l in raw[:154]))
+    out = db_path("lines.sqlite")
+    assert cafe("titles", "-q", "-o", out, half).returncode == 0
+    r = cafe("titles", "--resume", "--unordered", "-c", "7", "--retries", "1", "-o", out, full)
+    assert r.returncode == 0 and b"154 already done" in r.stderr, r.stderr
+    r = cafe("titles", "--resume", "-o", out, full)
+    assert r.returncode == 0 and b"%d already done" % len(raw) in r.stderr, r.stderr
+    rows = query(out, "SELECT seq, url, title, error FROM titles ORDER BY seq")
+    urls = [l.decode("utf-8", "replace") for l in raw]
+    assert len(rows) == len(set(urls)) and {x[1] for x in rows} == set(urls), len(rows)
+    # seq: the place of a line of that URL (of either, for the one given twice in a run)
+    wrong = [x[:2] for x in rows if urls[x[0]] != x[1]]
+    assert not wrong, wrong[:3]
+    bad = [x[1] for x in rows if x[3]]
+    assert bad == ["\ufffd\ufffd bad", "ftp://127.0.0.1/x", "not a url"], bad
+    assert query(out, "SELECT run_id, status FROM runs") == [(1, "done")]
+
+
 def test_hostile_titles_stored_as_json_holds_them():
     out = db_path("hostile.sqlite")
 
