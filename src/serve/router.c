@@ -197,6 +197,8 @@ enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const cha
         s->m.requests[r->route]++;
         return refuse_early(r, method) ? queue(r) : MHD_YES;
     }
+    if (r->gone)
+        return MHD_NO; /* nobody to answer: libmicrohttpd closes the connection */
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;

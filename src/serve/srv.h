@@ -93,6 +93,7 @@ struct srv_req {
     srv_t *srv;
     struct MHD_Connection *conn;
     int route, refs, suspended, done;
+    int gone; /* its client closed the connection while it was suspended: end it */
     char *body;
     size_t body_len, body_cap;
     int body_refused;    /* its answer (413, 503) is prepared; the rest of the body is dropped */
