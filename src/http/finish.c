@@ -138,7 +138,8 @@ static int redirect_dead_end(CURL *e, const cafe_http_opts_t *o, long status) {
     if (status != 301 && status != 302 && status != 303 && status != 307 && status != 308)
         return 0;
     const char *loc = header_value(e, "Location");
-    return loc[strspn(loc, " \t")] == '\0';
+    /* libcurl 7.88 gives an empty value as "\r" (seen with "Location: \r\n"): blank too */
+    return loc[strspn(loc, " \t\r\n")] == '\0';
 }
 
 /* A failure curl reported, in cafe's words, with curl's message as the detail. */
