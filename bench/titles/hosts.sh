@@ -3,6 +3,8 @@
 # a host name of its own, as in lists of subdomains or registry exports. In a fresh network
 # namespace and a private mount namespace, Debian's dnsmasq answers on 127.0.0.1:53 (through a
 # bind-mounted /etc/resolv.conf): *.bench.test is 127.0.0.1, *.dead.test does not exist.
+# --local makes dnsmasq answer AAAA for *.bench.test with "no data", as a real authoritative
+# server does, instead of REFUSED (it would forward the question, and has no upstream).
 # cafe titles, the lean libcurl client (curl's threaded resolver) and the Go pool (Go's own
 # resolver) fetch the same list from 200 fixture sites, side by side, REPS times each.
 # Usage: bench/titles/hosts.sh BUILD_DIR   Knobs: HOSTS_URLS [5000], HOSTS_DEAD_PCT [5],
@@ -25,6 +27,7 @@ mount --make-rprivate / 2>/dev/null
 mount --bind "$tmp/resolv.conf" /etc/resolv.conf || exit 1
 dnsmasq --keep-in-foreground --no-resolv --no-hosts --listen-address=127.0.0.1 \
     --bind-interfaces --port=53 --address=/bench.test/127.0.0.1 --address=/dead.test/ \
+    --local=/bench.test/ \
     --cache-size=0 --pid-file="$tmp/dnsmasq.pid" --log-facility="$tmp/dnsmasq.log" &
 dns_pid=$!
 mkfifo "$tmp/fx.in" "$tmp/fx.out"

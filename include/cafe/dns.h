@@ -10,10 +10,11 @@
  * libcurl's Happy Eyeballs still chooses between IPv6 and IPv4.
  *
  * Errors: CAFE_EHTTP_DNS (no such host, or no address: final, never retried),
- * CAFE_EDNS_TIMEOUT (no answer in time: resolv.conf's "options timeout:T attempts:N" or
- * RES_OPTIONS, as glibc reads them, 5 s and 2 by default; c-ares doubles the wait at each
- * round over the servers, so a server that drops every query costs T x (2^N - 1): 15 s by
- * default),
+ * CAFE_EDNS_TIMEOUT (no answer in time. Each server is asked again after 1 s, then 2 s,
+ * 4 s, ...: one lost datagram costs about a second. The waits stop when one more would take
+ * their sum past T x (2^N - 1), T and N being resolv.conf's "options timeout:T attempts:N"
+ * (or RES_OPTIONS) as glibc reads them, 5 s and 2 by default: a server that drops every
+ * query costs at most 15 s by default, 1 + 2 + 4 + 8 s in 4 tries),
  * CAFE_EDNS_SERVFAIL (the servers failed or refused), CAFE_ENOMEM, CAFE_EINVAL. */
 #ifndef CAFE_DNS_H
 #define CAFE_DNS_H
@@ -31,7 +32,11 @@ extern "C" {
 #define CAFE_DNS_NEGATIVE_TTL_S 300 /* how long "no such host" is remembered */
 
 typedef struct cafe_dns_opts {
-    size_t max_queries; /* names being resolved at once; 0 = 256. Others wait their turn. */
+    /* Names being resolved at once (each an A and an AAAA query); 0 = 64. Others wait
+     * their turn. A local caching server (dnsmasq, systemd-resolved, unbound) has one UDP
+     * socket whose default 208 KiB buffer holds ~270 queries: more in flight than that,
+     * while it is off the CPU, and the kernel drops them (each then costs a retry). */
+    size_t max_queries;
     size_t max_entries; /* cached names; 0 = 65,536 (least recently used go first) */
     /* Comma-separated "IP[:PORT]" (IPv6 as "[ADDR]:PORT") servers used instead of
      * resolv.conf's nameservers; NULL = the system's. Copied. */

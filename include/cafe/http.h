@@ -55,6 +55,12 @@ typedef struct cafe_http_result cafe_http_result_t;
 typedef int (*cafe_http_body_cb)(void *arg, const cafe_http_result_t *res, const char *data,
                                  size_t len);
 
+/* Start of a request: called once, when its first try is handed to curl (its host's turn and
+ * a transfer slot taken, DNS resolved): from then on the request is in flight, before it was
+ * only waiting behind the limits. Runs in the requesting task and must not suspend. A request
+ * that ends before (a bad URL, a DNS failure, cancelled while it waited) never calls it. */
+typedef void (*cafe_http_start_cb)(void *arg);
+
 #define CAFE_HTTP_NO_REDIRECTS (-1)
 
 /* What a zero option stands for: the names the code uses, and the values the comments on
@@ -119,6 +125,11 @@ typedef struct cafe_http_opts {
     /* 0-terminated list of statuses to retry; NULL = 408 429 500 502 503 504. */
     const int *retry_statuses;
     int no_retry_errors; /* nonzero: do not retry connection errors and timeouts */
+
+    /* Told when the request starts (leaves the limits' queues for curl); NULL = not told.
+     * A tool that stops gracefully lets started requests finish and cancels the others. */
+    cafe_http_start_cb on_start;
+    void *start_arg;
 } cafe_http_opts_t;
 
 /* Timings of the last attempt, in microseconds since it began (curl's *_TIME_T): each is

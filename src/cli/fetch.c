@@ -94,11 +94,13 @@ static void fill_opts(const cli_opts_t *o, cafe_http_opts_t *h, sink_t *s) {
     h->body_arg = s;
 }
 
-int cli_fetch(const cli_opts_t *o, record_t *r) {
+int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, void *start_arg) {
     sink_t s = {NULL, 0, r->url, !o->no_detect, 0};
     cafe_http_opts_t h;
     cafe_http_result_t res;
     fill_opts(o, &h, &s);
+    h.on_start = on_start;
+    h.start_arg = start_arg;
     uint64_t t0 = cafe_loop_now(cafe_loop_current());
     int rc = cafe_http_request(r->url, &h, &res);
     /* time_ms: the tries and their retry sleeps, not the queueing for the limits' turns. */

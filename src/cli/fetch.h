@@ -2,12 +2,14 @@
 #ifndef CAFE_CLI_FETCH_H
 #define CAFE_CLI_FETCH_H
 
+#include "cafe.h"
 #include "opts.h"
 #include "record.h"
 
 /* Fetches r->url (already normalised) and fills the rest of r. Runs inside a task; only
- * that task waits. Returns r->error. */
-int cli_fetch(const cli_opts_t *o, record_t *r);
+ * that task waits. on_start(start_arg), when not NULL, is told when the request leaves the
+ * limits' queues for the network (cafe_http_opts_t.on_start). Returns r->error. */
+int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, void *start_arg);
 
 /* What kind of outcome r is, for the summary's counts. */
 enum cli_kind {

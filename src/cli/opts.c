@@ -183,7 +183,9 @@ static const cli_opt_t rows[] = {
      "the same code, for comparison."},
     {CLI_OPT_FLAG, "drain", 0, NULL, F(drain), 0, 0, 1, NULL, NULL, NULL,
      "on Ctrl-C, let URLs in flight finish",
-     "On the first interrupt, let the URLs in flight finish instead of cancelling them."},
+     "On the first interrupt, let the URLs in flight (their requests sent or connecting)\n"
+     "finish instead of cancelling them; URLs still waiting for their turn are not\n"
+     "started."},
     {CLI_OPT_SECONDS, "timeout", 0, "S", F(timeout_ms), 0.001, 1e6, 0, "15", NULL, NULL,
      "time limit of one attempt, in seconds", NULL},
     {CLI_OPT_SECONDS, "connect-timeout", 0, "S", F(connect_timeout_ms), 0.001, 1e6, 0, "5", NULL,
@@ -236,8 +238,11 @@ static const cli_opt_t rows[] = {
      "are resolved on cafe's loop (c-ares), no thread per lookup; answers are cached for\n"
      "their TTL, \"no such host\" for 5 minutes. A record's error says \"dns: no such\n"
      "host\" (never retried), \"dns: timeout\" or \"dns: server failure\" (retried)."},
-    {CLI_OPT_SIZE, "dns-concurrency", 0, "N", F(dns_concurrency), 1, 100000, 0, "256", NULL, NULL,
-     "names resolved at once at most", NULL},
+    {CLI_OPT_SIZE, "dns-concurrency", 0, "N", F(dns_concurrency), 1, 100000, 0, "64", NULL, NULL,
+     "names resolved at once at most",
+     "Names resolved at once at most (each an A and an AAAA query). More than the resolver's\n"
+     "receive buffer holds (a local dnsmasq or systemd-resolved: ~270 queries) get dropped\n"
+     "while it is busy, and each dropped query costs a retry a second later."},
     {CLI_OPT_STRING, "scheme", 0, "S", F(scheme), 0, 0, 0, "https", NULL, cli_scheme_check,
      "scheme for bare hosts: https or http", NULL},
     {CLI_OPT_FLAG, "no-private", 0, NULL, F(no_private), 0, 0, 1, NULL, NULL, NULL,

@@ -78,8 +78,13 @@ void cli_summary(cli_run_t *run, int interrupted) {
         fputc(')', stderr);
     if (run->skipped)
         fprintf(stderr, "; %llu already done", (unsigned long long)run->skipped);
+    if (interrupted && run->o->drain)
+        fprintf(stderr, "; interrupted: %llu in flight finished", (unsigned long long)run->drained);
+    if (interrupted && (!run->o->drain || run->dropped)) /* with --drain: not written */
+        fprintf(stderr, "%s%llu in flight cancelled",
+                run->o->drain ? ", " : "; interrupted: ", (unsigned long long)run->dropped);
     if (interrupted)
-        fprintf(stderr, "; interrupted: %llu in flight cancelled (--resume fetches the rest)",
-                (unsigned long long)run->dropped);
+        fprintf(stderr, ", %llu queued not started (--resume fetches the rest)",
+                (unsigned long long)run->unstarted);
     fputc('\n', stderr);
 }

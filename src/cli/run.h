@@ -17,6 +17,10 @@ enum { SLOT_FREE = 0, SLOT_BUSY, SLOT_DONE, SLOT_DROPPED };
 typedef struct cli_slot {
     record_t rec;
     int state;
+    /* SLOT_BUSY: the fetch task (NULL until it runs), and whether its request started (left
+     * the HTTP limits' queues): --drain lets started ones finish and cancels the others. */
+    cafe_task_t *task;
+    int started;
 } cli_slot_t;
 
 typedef struct cli_run {
@@ -39,7 +43,10 @@ typedef struct cli_run {
     int setup_error; /* the source or the sink could not start: exit 2, no summary */
     int write_error; /* -errno or CAFE_E* of the sink's failure, 0 while it works */
     uint64_t started_ms, total_lines, skipped;
-    uint64_t written, ok, failed, in_flight, dropped;
+    /* in_flight: requests started and not finished; dropped: cut short by Ctrl-C after they
+     * started (or finished but not written), unstarted: before; drained: in flight at the
+     * interrupt with --drain. None of them has a record: --resume fetches them. */
+    uint64_t written, ok, failed, in_flight, dropped, unstarted, drained;
     uint64_t kinds[CLI_KINDS];
 } cli_run_t;
 

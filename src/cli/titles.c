@@ -24,18 +24,30 @@ typedef struct fetch_job {
     uint64_t seq;
 } fetch_job_t;
 
+/* The request of job arg left the HTTP limits' queues: it is in flight. */
+static void fetch_started(void *arg) {
+    fetch_job_t *job = arg;
+    job->run->slots[job->seq % job->run->window].started = 1;
+    job->run->in_flight++;
+}
+
 static int fetch_task(void *arg, void **value) {
     fetch_job_t job = *(fetch_job_t *)arg;
     free(arg);
     cli_run_t *run = job.run;
     cli_slot_t *s = &run->slots[job.seq % run->window];
     /* Politeness and -c are the HTTP client's limits (run_main): a request waits for its
-     * host's turn and a transfer slot inside cafe_http_request. */
-    run->in_flight++;
-    cli_fetch(run->o, &s->rec);
-    run->in_flight--;
-    /* Cut short by Ctrl-C: no record, so that --resume fetches it again. */
-    s->state = run->stopping && s->rec.error == CAFE_ECANCELED ? SLOT_DROPPED : SLOT_DONE;
+     * host's turn and a transfer slot inside cafe_http_request, and starts after that. A
+     * task that first runs after Ctrl-C does not fetch at all. */
+    int fetched = !run->stopping;
+    s->task = cafe_task_current();
+    if (fetched)
+        cli_fetch(run->o, &s->rec, fetch_started, &job);
+    s->task = NULL;
+    run->in_flight -= s->started;
+    /* Cut short by Ctrl-C, or never begun: no record, so that --resume fetches it again. */
+    s->state =
+        !fetched || (run->stopping && s->rec.error == CAFE_ECANCELED) ? SLOT_DROPPED : SLOT_DONE;
     cli_run_finish(run, job.seq);
     return 0;
 }
@@ -114,6 +126,8 @@ static int dispatch(cli_run_t *run, const char *line, size_t len, uint64_t ref, 
     }
     cli_slot_t *s = &run->slots[seq % run->window];
     memset(&s->rec, 0, sizeof(s->rec));
+    s->task = NULL;
+    s->started = 0;
     s->rec.seq = seq;
     s->rec.source_ref = ref;
     run->next_seq++;
@@ -162,8 +176,8 @@ static int reader_task(void *arg, void **value) {
 }
 
 /* Ctrl-C: the first SIGINT/SIGTERM stops starting URLs and cancels those in flight (unless
- * --drain); a second one exits at once, after the sink handed over what it can without
- * waiting (what it has not settled is fetched again by --resume). */
+ * --drain) and those queued behind the limits; a second one exits at once, after the sink handed
+ * over what it can without waiting (what it has not settled is fetched again by --resume). */
 static void on_signal(void *arg, int signum, unsigned count) {
     cli_run_t *run = arg;
     if (run->stopping || count > 1) {
@@ -173,8 +187,29 @@ static void on_signal(void *arg, int signum, unsigned count) {
     run->stopping = 2; /* 2: interrupted by a signal */
     cafe_task_cancel(run->reader);
     source_abort(run->source);
-    if (!run->o->drain)
+    if (!run->o->drain) {
         cafe_group_cancel(&run->fetchers);
+        return;
+    }
+    /* --drain: the requests in flight finish; those still queued behind the limits are
+     * cancelled (a task that has not run yet sees `stopping` and does not fetch). The wait
+     * may be long: say what it is for. */
+    uint64_t queued = 0;
+    for (size_t i = 0; i < run->window; i++) {
+        cli_slot_t *s = &run->slots[i];
+        if (s->state != SLOT_BUSY || s->started)
+            continue;
+        queued++;
+        if (s->task)
+            cafe_task_cancel(s->task);
+    }
+    run->drained = run->in_flight;
+    if (!run->o->quiet)
+        fprintf(stderr,
+                "%scafe titles: interrupted: letting %llu URLs in flight finish, %llu queued "
+                "not started (Ctrl-C again quits at once)\n",
+                isatty(2) ? "\r\033[K" : "", (unsigned long long)run->drained,
+                (unsigned long long)queued);
 }
 
 /* The sink and the source get ready, in the run's loop: --resume's keys first (the sink

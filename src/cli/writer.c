@@ -9,12 +9,12 @@
 /* Hands slot s's record to the sink. The record leaves the slot first: the slot is free for
  * the reader at once, and a sink that suspends (back-pressure) holds no slot meanwhile. */
 static void write_one(cli_run_t *run, cli_slot_t *s) {
-    int state = s->state;
+    int state = s->state, started = s->started;
     record_t rec = s->rec;
     memset(&s->rec, 0, sizeof(s->rec));
     s->state = SLOT_FREE;
     if (state == SLOT_DROPPED)
-        run->dropped++;
+        *(started ? &run->dropped : &run->unstarted) += 1;
     else if (state == SLOT_DONE && !run->write_error) {
         int rc = sink_write(run->sink, &rec);
         if (rc == CAFE_ECANCELED && run->stopping) /* Ctrl-C while the sink made it wait */

@@ -1,9 +1,10 @@
 /* The one hash of cafe's tables, in the library (HTTP hosts) and in its clients (resume keys,
- * the service's cache, the fixture's delays): 64-bit FNV-1a over the bytes, then
+ * the fixture's delays): 64-bit FNV-1a over the bytes, then
  * splitmix64's finaliser so that the low bits (a table's index) depend on every byte.
  * Header-only: the library and each client compile it in, and neither depends on the other
- * for it. Not keyed: a table fed by strangers that must resist chosen collisions passes a
- * secret seed. */
+ * for it. Not a keyed hash, even with a seed of one's own (FNV's collisions do not depend
+ * on it): a table fed by strangers uses SipHash under a secret key instead, as the
+ * service's cache does (src/serve/cache.c). */
 #ifndef CAFE_COMMON_HASH_H
 #define CAFE_COMMON_HASH_H
 
@@ -12,7 +13,7 @@
 
 #define HASH_SEED 0xcbf29ce484222325ull /* FNV-1a's offset basis */
 
-/* Hashes p[0..n), continuing from h (HASH_SEED to start; a seed of one's own to key it). */
+/* Hashes p[0..n), continuing from h (HASH_SEED to start, or a value of its own to vary it). */
 static inline uint64_t hash_bytes(uint64_t h, const void *p, size_t n) {
     const unsigned char *b = p;
     for (size_t i = 0; i < n; i++)

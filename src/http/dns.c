@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_MAX_QUERIES 256
+#define DEFAULT_MAX_QUERIES 64 /* include/cafe/dns.h says why */
 #define DEFAULT_MAX_ENTRIES 65536
 #define NAME_MAX_LEN 253
 #define TTL_MIN_S 1 /* /etc/hosts answers carry TTL 0: keep them a second at least */

@@ -138,16 +138,30 @@ static void system_timeouts(int *timeout_s, int *attempts) {
     *attempts = *attempts < 1 ? 1 : *attempts > 5 ? 5 : *attempts;
 }
 
-int cafe__dns_io_init(cafe__dns_t *d) {
-    struct ares_options o = {0};
+/* The retry schedule: c-ares asks each server again after a wait that doubles at every
+ * round. Its first wait is FIRST_WAIT_MS, not resolv.conf's timeout, so that one lost
+ * datagram costs a second rather than 5; the rounds go on as long as their sum stays within
+ * what resolv.conf allows for the doubling waits from its own timeout, T x (2^N - 1) per
+ * server. Default (T 5 s, N 2): 1 + 2 + 4 + 8 = 15 s, the same bound as before, in 4 tries. */
+#define FIRST_WAIT_MS 1000
+
+static void retry_schedule(int *first_ms, int *tries) {
     int timeout_s, attempts;
     system_timeouts(&timeout_s, &attempts);
+    long bound_ms = (long)timeout_s * 1000 * ((1L << attempts) - 1);
+    *first_ms = FIRST_WAIT_MS;
+    *tries = 1;
+    while ((long)*first_ms * ((1L << (*tries + 1)) - 1) <= bound_ms)
+        (*tries)++;
+}
+
+int cafe__dns_io_init(cafe__dns_t *d) {
+    struct ares_options o = {0};
     int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_RCVBUF;
-    o.timeout = timeout_s * 1000;
-    o.tries = attempts;
+    retry_schedule(&o.timeout, &o.tries);
     /* All answers come back on one UDP socket per server: a burst of them while the loop is
      * busy must not overflow its buffer (the kernel's default, 208 KiB, holds ~270 answers;
-     * each lost one costs a timeout). The kernel caps this at net.core.rmem_max. */
+     * each lost one costs a retry). The kernel caps this at net.core.rmem_max. */
     o.socket_receive_buffer_size = RCVBUF_BYTES;
     o.sock_state_cb = on_sock_state;
     o.sock_state_cb_data = d;

@@ -53,11 +53,15 @@ static int try_start(void *t) {
 }
 
 /* One try: start the transfer on the loop stack and park until it is done. Returns 0 when
- * the try ran (its outcome is in t->code) or the code that cut it short. */
-static int try_run(cafe__http_try_t *t) {
+ * the try ran (its outcome is in t->code) or the code that cut it short. The request's first
+ * try in curl tells opts->on_start (*told keeps it to once). */
+static int try_run(cafe__http_try_t *t, int *told) {
     int rc = cafe__loop_call(try_start, t);
     if (rc != 0)
         return rc;
+    if (!*told && t->opts->on_start)
+        t->opts->on_start(t->opts->start_arg);
+    *told = 1;
     t->wait.abort = try_abort;
     rc = cafe__park(&t->wait, CAFE__NEVER);
     if (rc != 0)
@@ -126,6 +130,7 @@ static int turn_take(cafe__http_client_t *c, cafe__http_host_t *h, uint32_t *epo
 static int tries_run(cafe__http_client_t *c, cafe__http_try_t *proto) {
     const cafe_http_opts_t *o = proto->opts;
     int max = o->attempts > 0 ? o->attempts : CAFE_HTTP_DEFAULT_ATTEMPTS;
+    int told = 0; /* on_start was called */
     for (int n = 1;; n++) {
         cafe_http_result_t *res = proto->res;
         result_reset(res);
@@ -145,7 +150,7 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *proto) {
             if (rc != 0)
                 return cafe__http_fail(res, rc, "%s while waiting for a transfer slot",
                                        cafe_strerror(rc));
-            rc = try_run(&t);
+            rc = try_run(&t, &told);
             if (t.pace_held) /* it ended before its request went out */
                 cafe__http_pace_done(c, proto->host, 1);
             turn_give(c, proto->host);

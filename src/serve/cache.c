@@ -6,13 +6,14 @@
  * recently used go first. An entry older than --cache-ttl is fetched again. Entries are
  * reference-counted: a waiter woken after its entry was evicted still reads it. */
 #include "srv.h"
-#include "hash.h"
 #include "input.h"
 
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 struct srv_entry {
     srv_entry_t *hnext, *prev, *next;
@@ -28,12 +29,28 @@ struct srv_entry {
     cafe_future_t done;
 };
 
-void srv_cache_init(srv_cache_t *c) {
+/* The cache is keyed by URLs from strangers: an unkeyed hash would let them choose URLs that
+ * all land in one bucket and turn every lookup into a walk of a long chain. So the bucket
+ * comes from SipHash-2-4 (libsodium's crypto_shorthash) under a key drawn from the kernel's
+ * random source for each process, which nobody outside can learn or predict. */
+_Static_assert(sizeof(((srv_cache_t *)0)->key) == crypto_shorthash_KEYBYTES, "SipHash key");
+_Static_assert(crypto_shorthash_BYTES == sizeof(uint64_t), "SipHash output");
+
+int srv_cache_init(srv_cache_t *c) {
     memset(c, 0, sizeof(*c));
+    if (sodium_init() < 0)
+        return CAFE_EIO;
+    if (getrandom(c->key, sizeof c->key, 0) != (ssize_t)sizeof c->key)
+        return CAFE_EIO;
+    return 0;
 }
 
-static uint64_t hash_of(const char *s) {
-    return hash_str(HASH_SEED, s);
+static uint64_t hash_of(const srv_cache_t *c, const char *s, size_t n) {
+    unsigned char out[crypto_shorthash_BYTES];
+    crypto_shorthash(out, (const unsigned char *)s, n, c->key);
+    uint64_t h;
+    memcpy(&h, out, sizeof h);
+    return h;
 }
 
 static void entry_unref(srv_entry_t *e) {
@@ -277,7 +294,7 @@ void srv_title_get(srv_req_t *r, const char *url) {
         return;
     }
     const char *k = canonical ? url : key;
-    uint64_t h = hash_of(k);
+    uint64_t h = hash_of(&s->cache, k, canonical ? ulen : strlen(key));
     srv_entry_t *e = lookup(&s->cache, k, h);
     if (e && !e->pending && srv_now(s) - e->fetched_ms >= s->o.cache_ttl_ms) {
         entry_drop(&s->cache, e); /* expired */

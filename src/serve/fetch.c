@@ -11,7 +11,7 @@
 
 int srv_fetch(srv_t *s, record_t *rec) {
     s->fetching++;
-    cli_fetch(&s->o.fetch, rec);
+    cli_fetch(&s->o.fetch, rec, NULL, NULL);
     s->fetching--;
     srv_metrics_fetch(s, rec);
     return rec->error;

@@ -8,9 +8,17 @@
  * connection therefore has a deadline: its request head must arrive within --header-timeout
  * (of connecting, or of the previous answer), the body within --request-timeout more. A
  * sweep cuts late connections with shutdown(2); libmicrohttpd then sees the end of stream
- * and closes them itself, so its bookkeeping stays whole. */
+ * and closes them itself, so its bookkeeping stays whole.
+ *
+ * Clients that go away while their request is suspended: libmicrohttpd does not watch a
+ * suspended connection's socket, so a client that closed a results stream waiting for a
+ * slow record would hold its connection, descriptor and request until that record came.
+ * While a request is suspended a uv_poll of ours watches its socket; the end of the stream
+ * (or an error) marks the request gone and resumes it, and router.c and results.c then end
+ * it, so that libmicrohttpd closes the connection at once. */
 #include "srv.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +30,8 @@ struct srv_conn {
     struct MHD_Connection *conn;
     int fd;
     uint64_t deadline; /* loop ms; 0 = none (an answer is being sent or awaited) */
+    uv_poll_t *watch;  /* made at the first suspension; closed with the connection */
+    srv_req_t *susp;   /* the request suspended now, which watch is watching for */
 };
 
 /* libmicrohttpd's memory per connection: it holds the request head (a longer head gets 431)
@@ -74,6 +84,10 @@ static srv_conn_t *conn_of(struct MHD_Connection *conn) {
     return i ? i->socket_context : NULL;
 }
 
+static void free_handle(uv_handle_t *h) {
+    free(h);
+}
+
 static void on_connection(void *cls, struct MHD_Connection *conn, void **ctx,
                           enum MHD_ConnectionNotificationCode code) {
     srv_t *s = cls;
@@ -101,6 +115,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **ctx,
         if (c->next)
             c->next->prev = c->prev;
         s->nconns--;
+        if (c->watch) /* before libmicrohttpd closes the descriptor: it is still open */
+            uv_close((uv_handle_t *)c->watch, free_handle);
         free(c);
         *ctx = NULL;
     }
@@ -119,6 +135,51 @@ void srv_conn_request_answered(srv_t *s, struct MHD_Connection *conn) {
         c->deadline = 0;
 }
 
+/* ---- suspended requests whose client went ---- */
+
+static void on_watch(uv_poll_t *p, int status, int events) {
+    srv_conn_t *c = p->data;
+    (void)events;
+    char b;
+    ssize_t n = -1;
+    if (status == 0) {
+        n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return;
+    }
+    uv_poll_stop(p);
+    if (n > 0 || !c->susp)
+        return; /* the next request, pipelined: the client is still there */
+    c->susp->gone = 1;
+    srv_resume(c->susp);
+}
+
+static void watch_start(srv_t *s, srv_req_t *r) {
+    srv_conn_t *c = conn_of(r->conn);
+    if (!c || c->fd < 0)
+        return;
+    if (!c->watch) {
+        c->watch = malloc(sizeof(*c->watch));
+        if (!c->watch || uv_poll_init(s->uv, c->watch, c->fd) != 0) {
+            free(c->watch); /* unwatched: it is noticed when it is resumed */
+            c->watch = NULL;
+            return;
+        }
+        c->watch->data = c;
+    }
+    c->susp = r;
+    if (uv_poll_start(c->watch, UV_READABLE | UV_DISCONNECT, on_watch) != 0)
+        c->susp = NULL;
+}
+
+static void watch_stop(srv_req_t *r) {
+    srv_conn_t *c = conn_of(r->conn);
+    if (c && c->susp == r) {
+        c->susp = NULL;
+        uv_poll_stop(c->watch);
+    }
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
     srv_t *s = cls;
@@ -127,6 +188,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     srv_conn_t *c = conn_of(conn);
     if (c)
         c->deadline = srv_now(s) + s->o.header_timeout_ms; /* the next request's head */
+    if (r && r->suspended)
+        watch_stop(r);
     if (r) {
         r->done = 1;
         srv_results_detach(r);
@@ -170,12 +233,14 @@ void srv_suspend(srv_req_t *r) {
     if (!r->suspended) {
         r->suspended = 1;
         MHD_suspend_connection(r->conn);
+        watch_start(r->srv, r);
     }
 }
 
 void srv_resume(srv_req_t *r) {
     if (r->suspended && !r->done) {
         r->suspended = 0;
+        watch_stop(r);
         MHD_resume_connection(r->conn);
         kick(r->srv);
     }

@@ -44,8 +44,7 @@ static int set_limits(srv_t *s) {
     if (rc != 0)
         return rc;
     cafe_group_init(&s->tasks, 0);
-    srv_cache_init(&s->cache);
-    return 0;
+    return srv_cache_init(&s->cache);
 }
 
 /* Waits (bounded) until the answers in progress have been sent. */

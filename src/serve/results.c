@@ -118,6 +118,8 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max) {
     srv_req_t *r = cls;
     size_t used = 0;
     (void)pos;
+    if (r->gone)
+        return MHD_CONTENT_READER_END_WITH_ERROR; /* the client went: close the connection */
     while (used < max) {
         if (r->pend_off < r->pend_len) {
             size_t n = r->pend_len - r->pend_off;

@@ -86,16 +86,25 @@ static int refuse_early(srv_req_t *r, const char *method) {
     return 0;
 }
 
-/* Appends a piece of body; over --max-body the request is refused (chunked bodies declare
- * no length, so this is where they are stopped). */
-static void take_body(srv_req_t *r, const char *data, size_t len) {
+/* Appends a piece of body. A chunked body declares no length, so this is where one over
+ * --max-body is stopped: its 413 is prepared, and the rest of the body is read and dropped,
+ * because libmicrohttpd sends an answer only once the whole request is in. Dropping is
+ * bounded: past another --max-body of it the client is not listening and the connection is
+ * closed (returns 0). */
+static int take_body(srv_req_t *r, const char *data, size_t len) {
     size_t max = r->srv->o.max_body;
-    if (r->body_refused)
-        return;
+    if (r->body_refused) {
+        r->body_dropped += len;
+        return r->body_dropped <= max;
+    }
     if (len > max - r->body_len) {
         r->body_refused = 1;
+        r->body_dropped = r->body_len + len - max;
+        free(r->body);
+        r->body = NULL;
+        r->body_len = r->body_cap = 0;
         srv_reply_error(r, 413, "request body too large");
-        return;
+        return 1;
     }
     if (r->body_len + len + 1 > r->body_cap) {
         size_t cap = r->body_cap ? r->body_cap * 2 : 4096;
@@ -107,7 +116,7 @@ static void take_body(srv_req_t *r, const char *data, size_t len) {
         if (!b) {
             r->body_refused = 1;
             srv_reply_error(r, 503, "out of memory");
-            return;
+            return 1;
         }
         r->body = b;
         r->body_cap = cap;
@@ -115,6 +124,7 @@ static void take_body(srv_req_t *r, const char *data, size_t len) {
     memcpy(r->body + r->body_len, data, len);
     r->body_len += len;
     r->body[r->body_len] = '\0';
+    return 1;
 }
 
 static void healthz(srv_req_t *r) {
@@ -187,10 +197,12 @@ enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const cha
         s->m.requests[r->route]++;
         return refuse_early(r, method) ? queue(r) : MHD_YES;
     }
+    if (r->gone)
+        return MHD_NO; /* nobody to answer: libmicrohttpd closes the connection */
     if (*upload_size) {
-        take_body(r, upload, *upload_size);
+        size_t n = *upload_size;
         *upload_size = 0;
-        return r->resp ? queue(r) : MHD_YES;
+        return take_body(r, upload, n) ? MHD_YES : MHD_NO;
     }
     if (!r->resp && !r->suspended && !r->job)
         dispatch(r, url, method);

@@ -56,6 +56,7 @@ typedef struct srv_cache {
     srv_entry_t **buckets;
     size_t nbuckets, entries, bytes;
     srv_entry_t *lru_first, *lru_last; /* least recently used first; ready entries only */
+    unsigned char key[16];             /* the hash's secret key, random for each process */
 } srv_cache_t;
 
 typedef struct srv_conn srv_conn_t;
@@ -92,10 +93,12 @@ struct srv_req {
     srv_t *srv;
     struct MHD_Connection *conn;
     int route, refs, suspended, done;
+    int gone; /* its client closed the connection while it was suspended: end it */
     char *body;
     size_t body_len, body_cap;
-    int body_refused;
-    unsigned status; /* with resp: the answer to queue at the next handler call */
+    int body_refused;    /* its answer (413, 503) is prepared; the rest of the body is dropped */
+    size_t body_dropped; /* bytes of body dropped since */
+    unsigned status;     /* with resp: the answer to queue at the next handler call */
     struct MHD_Response *resp;
     int resp_shared; /* resp is a prepared answer someone else owns (a cache entry's) */
     /* Results streaming (results.c). */
@@ -140,7 +143,7 @@ void srv_reply_shared(srv_req_t *r, unsigned status, struct MHD_Response *resp);
 void srv_headers_common(struct MHD_Response *resp, const char *ctype);
 
 /* cache.c: LRU bounded in bytes, TTL, single-flight. */
-void srv_cache_init(srv_cache_t *c);
+int srv_cache_init(srv_cache_t *c); /* 0, or CAFE_EIO without a random key */
 void srv_cache_free(srv_cache_t *c);
 void srv_title_get(srv_req_t *r, const char *url);
 

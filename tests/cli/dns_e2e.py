@@ -22,12 +22,12 @@ port, port6 = fx.ports[0], fx6.ports[0]
 tmp = tempfile.mkdtemp(prefix="cafe-dns-")
 
 
-def run(hosts, *args, p=None):
+def run(hosts, *args, p=None, env=None):
     path = os.path.join(tmp, f"list{len(os.listdir(tmp))}.txt")
     with open(path, "w") as f:
         f.write("".join(f"http://{h}:{p or port}/page/1\n" for h in hosts))
     t0 = time.monotonic()
-    r = cafe("titles", "-q", "--json", *args, path)
+    r = cafe("titles", "-q", "--json", *args, path, env=env)
     took = time.monotonic() - t0
     assert r.returncode == 0, r.stderr
     return [json.loads(l) for l in r.stdout.decode().splitlines()], took
@@ -54,6 +54,15 @@ def test_dropped_queries_time_out_within_the_bound():
     recs, took = run(["x.drop.test"], "--retries", "0")
     assert recs[0]["error"] == "dns: timeout (x.drop.test)", recs
     assert took < 10, took
+
+
+def test_a_lost_query_is_asked_again_soon():
+    # One try of 5 s by resolv.conf's reckoning; cafe asks again after 1 s within that bound,
+    # so a single dropped datagram is not a failed lookup.
+    env = dict(os.environ, RES_OPTIONS="timeout:5 attempts:1")
+    recs, _ = run(["l.once.test"], "--retries", "0", env=env)
+    assert recs[0]["title"] == TITLE, recs
+    assert dns.queries[("l.once.test", A)] == 2, dns.queries
 
 
 def test_timeout_is_retried():

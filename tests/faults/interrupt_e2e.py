@@ -9,8 +9,9 @@ import random
 import select
 import signal
 import subprocess
+import threading
 
-from faultlib import CAFE, TMP, Fixture, run_tests, save_figures
+from faultlib import CAFE, TMP, Fixture, RawServer, run_tests, save_figures, write_list
 
 SEED = int(os.environ.get("CAFE_FAULTS_SEED", "6"))
 ROUNDS = int(os.environ.get("CAFE_FAULTS_ROUNDS", "6"))
@@ -118,6 +119,72 @@ def test_interrupt_and_resume():
             assert byurl[urls[i]]["error"].startswith("invalid URL"), byurl[urls[i]]
         else:
             assert byurl[urls[i]]["title"] == f"Site {i % SITES} page {i} \u2014 cafe fixture"
+
+
+class Held:
+    """RawServer handlers for /p0 ... /pN-1 that count the requests and hold each until
+    release() (then a page titled "held /pI")."""
+
+    def __init__(self, n):
+        self.count = 0
+        self.cond = threading.Condition()
+        self.go = threading.Event()
+        self.handlers = {f"/p{i}": self.handler(i) for i in range(n)}
+
+    def handler(self, i):
+        def gen():
+            with self.cond:
+                self.count += 1
+                self.cond.notify_all()
+            self.go.wait()
+            body = f"<title>held /p{i}</title>".encode()
+            yield (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n"
+                   b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        return gen
+
+    def wait_for(self, n):
+        with self.cond:
+            assert self.cond.wait_for(lambda: self.count >= n, 60), self.count
+
+
+def test_drain_finishes_only_what_is_in_flight():
+    # issue 15 item 6: -c 10 and 100 URLs to a server that holds every request until told.
+    # Once 10 are in flight, SIGINT: --drain finishes exactly those 10 and starts none of the
+    # 90 queued behind -c; without it the 10 are cancelled too. The summary counts each.
+    for drain in (True, False):
+        held = Held(100)
+        srv = RawServer(held.handlers)
+        try:
+            out = os.path.join(TMP, "drain.jsonl")
+            if os.path.exists(out):
+                os.unlink(out)
+            lines = [srv.url(f"/p{i}") for i in range(100)]
+            args = [CAFE, "titles", "--json", "-c", "10", "--per-host", "10", "-o", out]
+            p = subprocess.Popen(args + (["--drain"] if drain else []) + [write_list(lines)],
+                                 stderr=subprocess.PIPE)
+            held.wait_for(10)
+            p.send_signal(signal.SIGINT)
+            if drain:  # the answers go out once cafe said it stopped starting URLs
+                line = b"-"
+                while line and b"letting" not in line:
+                    line = p.stderr.readline()
+                assert b"letting 10 URLs in flight finish, 90 queued not started" in line, line
+                held.go.set()
+            _, err = p.communicate(timeout=60)
+            with open(out) as f:
+                recs = [json.loads(l) for l in f]
+            assert p.returncode == 130, (drain, p.returncode, err)
+            assert held.count == 10, (drain, held.count)  # no queued URL was started
+            if drain:  # the 10 in flight finished and were written, complete
+                assert sorted(x["title"] for x in recs) == sorted(
+                    f"held /p{i}" for i in range(10)), recs
+                assert b"interrupted: 10 in flight finished, 90 queued not started" in err, err
+            else:  # cancelled: no record, so that --resume fetches them
+                assert recs == [], recs
+                assert b"interrupted: 10 in flight cancelled, 90 queued not started" in err, err
+        finally:
+            held.go.set()
+            srv.close()
 
 
 run_tests(globals(), cleanup=(fx.close, lambda: save_figures(figures)))

@@ -95,11 +95,17 @@ typedef struct host_job {
     const char *url;
     cafe_http_result_t res;
     int rc;
+    int started; /* on_start calls: 1 once the request left the limits' queues */
 } host_job_t;
+
+static void host_started(void *arg) {
+    ((host_job_t *)arg)->started++;
+}
 
 static int host_one(void *arg, void **value) {
     host_job_t *j = arg;
-    j->rc = cafe_http_request(j->url, NULL, &j->res);
+    cafe_http_opts_t o = {.on_start = host_started, .start_arg = j};
+    j->rc = cafe_http_request(j->url, &o, &j->res);
     return 0;
 }
 
@@ -125,6 +131,7 @@ static int host_main(void *arg, void **value) {
     for (int i = 0; i < N; i++) {
         assert_int_equal(jobs[i].rc, 0); /* waited, not failed */
         assert_int_equal(jobs[i].res.status, 200);
+        assert_int_equal(jobs[i].started, 1);
         h->connects += jobs[i].res.connects;
         cafe_http_result_free(&jobs[i].res);
     }
@@ -176,6 +183,7 @@ static int hang_main(void *arg, void **value) {
     ok.url = fixture_url(url, sizeof(url), h->f, 0, "/page/0");
     host_one(&ok, NULL);
     assert_int_equal(ok.rc, 0);
+    assert_int_equal(ok.started, 1);
     assert_int_equal(ok.res.status, 200);
     cafe_http_result_free(&ok.res);
     return 0;
@@ -193,6 +201,8 @@ static void test_cancel_and_deadline(void **state) {
     assert_non_null(strstr(h.a.res.message, "cancelled during the transfer"));
     assert_int_equal(h.b.rc, CAFE_ECANCELED);
     assert_non_null(strstr(h.b.res.message, "waiting for a transfer slot"));
+    assert_int_equal(h.a.started, 1); /* in curl when cancelled */
+    assert_int_equal(h.b.started, 0); /* still queued for the slot: never started */
     assert_int_equal(h.c.rc, CAFE_ETIMEDOUT);
     assert_int_equal(h.c.res.error, CAFE_ETIMEDOUT);
     assert_non_null(strstr(h.c.res.message, "deadline"));

@@ -9,8 +9,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from servelib import Serve  # noqa: E402
-from harness import run_tests  # noqa: E402
+from servelib import Serve, post_job  # noqa: E402
+from harness import Fixture, run_tests  # noqa: E402
 
 def connect(srv):
     return socket.create_connection((srv.host, srv.port), timeout=30)
@@ -80,7 +80,24 @@ def test_one_gigabyte_body_refused_early():
         reply = read_all(s)
         assert reply.startswith(b"HTTP/1.1 413"), reply[:100]
         s.close()
-        # chunked, so no length is declared: the connection goes once the limit is passed
+        # chunked, so no length is declared: a body a little over the limit is read to its
+        # end and answered 413, on a connection that stays usable
+        s = connect(srv)
+        s.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                  b"Transfer-Encoding: chunked\r\n\r\n")
+        for _ in range(20):
+            s.sendall(b"10000\r\n" + b"http://ab.test/\n" * 4096 + b"\r\n")
+        s.sendall(b"0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        reply = b""
+        while reply.count(b"HTTP/1.1") < 2 or not reply.endswith(b"\n"):
+            d = s.recv(65536)
+            assert d, reply
+            reply += d
+        assert reply.startswith(b"HTTP/1.1 413"), reply[:100]
+        assert b"request body too large" in reply, reply
+        assert b"HTTP/1.1 200" in reply, reply
+        s.close()
+        # one far over it: the connection goes once another --max-body has been dropped
         s = connect(srv)
         s.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
         sent = 0
@@ -157,6 +174,53 @@ def test_two_thousand_idle_connections():
         for s in socks:
             s.close()
         srv.stop()
+
+
+def open_fds(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def test_dropped_results_streams_are_released():
+    # A long job (60 s pages) whose results stream has nothing to send: each stream's
+    # connection is suspended, waiting for a record. Clients that open one and go away must
+    # not leave it behind until the next record, which may be a long time coming.
+    fx = Fixture("--sites", "1")
+    srv = Serve("-q", "--allow-private")
+    try:
+        status, _, st = post_job(srv, [fx.url(0, f"/page/{i}?delay=60000") for i in range(4)])
+        assert status == 202, st
+        assert healthy(srv)
+        base_conns, base_fds = srv.metric("cafe_serve_connections"), open_fds(srv.proc.pid)
+        for _ in range(5):
+            socks = []
+            for _ in range(100):
+                s = connect(srv)
+                s.sendall(f"GET /v1/jobs/{st['id']}/results HTTP/1.1\r\nHost: x\r\n\r\n"
+                          .encode())
+                socks.append(s)
+            for s in socks:  # the answer's head: the stream is open and waiting
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    d = s.recv(4096)
+                    assert d, head
+                    head += d
+                assert head.startswith(b"HTTP/1.1 200"), head[:100]
+            for s in socks:
+                s.close()
+        # every dropped stream is noticed and released while the job still runs (bounded
+        # wait: no record comes for 60 s, and a stream has no header timeout)
+        end = time.monotonic() + 40
+        while time.monotonic() < end and (srv.metric("cafe_serve_connections") > base_conns
+                                          or open_fds(srv.proc.pid) > base_fds):
+            time.sleep(0.05)
+        assert srv.metric("cafe_serve_connections") <= base_conns
+        assert open_fds(srv.proc.pid) <= base_fds, (open_fds(srv.proc.pid), base_fds)
+        _, _, job = srv.json("GET", f"/v1/jobs/{st['id']}")
+        assert job["state"] == "running" and job["done"] == 0, job
+        srv.json("DELETE", f"/v1/jobs/{st['id']}")
+    finally:
+        srv.stop()
+        fx.close()
 
 
 run_tests(globals())

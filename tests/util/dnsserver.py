@@ -6,6 +6,7 @@ behaviour is chosen by the name asked (the zone is "test."):
   *.slow.test    A 127.0.0.1 after 300 ms      *.tc.test     truncated over UDP, whole over TCP
   *.fail.test    SERVFAIL                      a.chain.test  CNAME b.chain.test CNAME x.ok.test
   a.loop.test    CNAME b.loop.test, which is a CNAME of a.loop.test
+  *.once.test    A 127.0.0.1, but the first UDP question of each (name, type) is dropped
 
 Every question is counted by (name, type) in `queries`; `stop()` makes it go away."""
 import socket
@@ -60,7 +61,7 @@ def answer(name, qtype):
         if qtype == AAAA:
             recs.append(_rr(name, AAAA, 60, socket.inet_pton(socket.AF_INET6, "::1")))
         return 0, recs, ([] if recs else [_soa()])
-    if name.endswith((".ok.test", ".slow.test", ".tc.test")):
+    if name.endswith((".ok.test", ".slow.test", ".tc.test", ".once.test")):
         if qtype == A:
             recs.append(_rr(name, A, 60, socket.inet_aton("127.0.0.1")))
         return 0, recs, ([] if recs else [_soa()])
@@ -111,7 +112,8 @@ class DnsServer:
                 return
             name, qtype, out = reply(data, False)
             self.count(name, qtype)
-            if out is None:
+            if out is None or (name.endswith(".once.test") and
+                               self.queries[(name, qtype)] == 1):
                 continue
             if name.endswith(".slow.test"):
                 threading.Timer(0.3, self._send_late, (out, peer)).start()
