@@ -202,6 +202,13 @@ uint64_t cafe__http_retry_after_ms(const cafe_http_opts_t *o, int64_t seconds);
 void cafe__http_xfer_done(cafe__http_xfer_t *x, CURLcode code);
 /* Fills status, http_version, content_type and charset from curl's view of the response. */
 void cafe__http_meta_fill(CURL *e, cafe_http_result_t *res);
+/* The value of header `name` of the last response, "" when absent. */
+const char *cafe__http_header_value(CURL *e, const char *name);
+
+/* curl_error.c: x ended with curl's failure cc: sets res->error and res->message (cafe's
+ * words, then curl's message as the detail) and returns the CAFE_E* code. */
+int cafe__http_curl_failure(cafe__http_xfer_t *x, CURLcode cc, cafe_http_result_t *res);
+
 /* Sets res->error/message for a failure cafe found itself (not curl). */
 int cafe__http_fail(cafe_http_result_t *res, int code, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -190,7 +190,8 @@ static CURLcode options_setup(cafe__http_xfer_t *x, const char *url, const cafe_
  * words. */
 static int setup_failed(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cc) {
     cafe__http_xfer_put(x);
-    return cafe__http_fail(t->res, CAFE_EHTTP_CURL, "curl_easy_setopt: %s", curl_easy_strerror(cc));
+    return cafe__http_fail(t->res, CAFE_EHTTP_CURL, "cannot set up the transfer: %s",
+                           curl_easy_strerror(cc));
 }
 
 int cafe__http_xfer_start(cafe__http_try_t *t) {
@@ -225,7 +226,7 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
     CURLMcode mc = curl_multi_add_handle(c->multi, x->easy);
     if (mc != CURLM_OK) {
         cafe__http_xfer_put(x);
-        return cafe__http_fail(t->res, CAFE_EHTTP_CURL, "curl_multi_add_handle: %s",
+        return cafe__http_fail(t->res, CAFE_EHTTP_CURL, "cannot start the transfer: %s",
                                curl_multi_strerror(mc));
     }
     x->in_multi = 1;
