@@ -87,7 +87,8 @@ static int redirect_dead_end(CURL *e, const cafe_http_opts_t *o, long status) {
     if (status != 301 && status != 302 && status != 303 && status != 307 && status != 308)
         return 0;
     const char *loc = cafe__http_header_value(e, "Location");
-    return loc[strspn(loc, " \t")] == '\0';
+    /* libcurl 7.88 gives an empty value as "\r" (seen with "Location: \r\n"): blank too */
+    return loc[strspn(loc, " \t\r\n")] == '\0';
 }
 
 static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode code) {
