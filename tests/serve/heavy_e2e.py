@@ -15,34 +15,40 @@ from harness import Fixture, run_tests  # noqa: E402
 fx = Fixture("--sites", "4", "--size", "2000")
 
 
-def test_large_job_memory_stays_bounded():
+def test_million_url_job_memory_stays_bounded():
     t0 = time.monotonic()
-    # 200,000 URLs that are each a record at once (an invalid host name: no network, no
-    # waiting), so this measures the job's own bookkeeping: the list, the index, the spooled
-    # records, and streaming them back. Fetching is bounded by -c whatever the job's size.
+    # A million URLs that are each a record at once (an invalid host name: no network, no
+    # waiting), so this measures the job's own bookkeeping: the list and its index, made in
+    # full when the job is accepted, then the records, which go to the spool file, not to
+    # memory. The first 100,000 are streamed back while the job runs, then it is cancelled
+    # (fetching them all would only repeat the same work for a minute).
     # under the sanitizers memory is theirs (shadow, quarantine): fewer URLs, no bound
     sanitized = os.environ.get("CAFE_SANITIZE") in ("1", "ON", "TRUE")
-    n = 50000 if sanitized else 200000
+    n = 100000 if sanitized else 1000000
     srv = Serve("-q", "--max-job-urls", str(n), "--max-body", str(64 << 20))
     try:
         base = srv.rss_kb()
         urls = [f"http://no such host/page/{i}" for i in range(n)]
         status, _, st = post_job(srv, urls)
         assert status == 202 and st["total"] == n, st
+        accepted = srv.rss_kb() - base
         c = srv.conn(timeout=300)
         c.request("GET", f"/v1/jobs/{st['id']}/results")
         r = c.getresponse()
         count = 0
         for line in r:
             rec = json.loads(line)
-            assert rec["error"].startswith("invalid URL"), rec
+            assert rec["url"] == urls[count] and rec["error"].startswith("invalid URL"), rec
             count += 1
+            if count == n // 10:
+                break
         c.close()
-        assert count == n
+        assert srv.json("DELETE", f"/v1/jobs/{st['id']}")[0] in (200, 202)
         st = wait_job(srv, st["id"])
-        assert st["state"] == "done" and st["done"] == n, st
+        assert st["done"] >= n // 10, st
         grown = srv.rss_kb() - base
-        print(f"# {n} URLs: peak RSS grew by {grown} kB ({grown * 1024 / n:.0f} B/URL), "
+        print(f"# {n} URLs: peak RSS grew by {accepted} kB when accepted "
+              f"({accepted * 1024 / n:.0f} B/URL), {grown} kB after {st['done']} records, "
               f"{time.monotonic() - t0:.1f} s")
         assert sanitized or grown < 150 * 1024, f"peak RSS grew by {grown} kB"
     finally:
