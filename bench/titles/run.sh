@@ -380,6 +380,18 @@ row aiohttpstr "the same, returning str(soup.title.string)" "$py_urls" "$d_py_ur
 row httpx "httpx async + BeautifulSoup, Semaphore($conc), on $(cell "$py_urls" 0) / $(cell "$d_py_urls" 0) URLs" "$py_urls" "$d_py_urls"
 row sync "the guide's sync script: requests + BeautifulSoup, one at a time, on $sync_urls / $d_sync_urls URLs" "$sync_urls" "$d_sync_urls"
 echo
+# Issue 11.3: under latency, cafe within 1.05x of the ideal and never behind the lean client.
+# Line k of each tool's file is its k-th repetition: the pairs ran back to back, in one run.
+pairs=n/a
+if [ -s "$tmp/d100.cafe" ] && [ -s "$tmp/d100.lean" ]; then
+    pairs=$(paste -d ' ' "$tmp/d100.cafe" "$tmp/d100.lean" |
+        awk '{ printf "%s%.2f", (NR > 1 ? ", " : ""), $1 / $5 }')
+fi
+echo "Latency ($(cell "$d_urls" 0) URLs, 100 ms per response, -c $d_conc): cafe" \
+    "$(cell "$cafe_ideal" 2) x the ideal (target at most 1.05), lean libcurl" \
+    "$(cell "$(per_ideal d100 lean "$d_urls" "$d_conc" 0.1)" 2) x; cafe's time over lean's in" \
+    "each repetition: $pairs (target at most 1.00)."
+echo
 big_t=$(fig big cafe 1)
 if [ -z "$cafe_cmd" ]; then
     big_what="n/a (no cafe)"

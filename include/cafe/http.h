@@ -144,7 +144,9 @@ typedef struct cafe_http_timing {
  * cafe_http_result_free. */
 struct cafe_http_result {
     int error;              /* 0, or the negative CAFE_E* code the call returned */
-    char message[256];      /* on failure: curl's own message, or cafe's; "" on success */
+    /* On failure, what happened in cafe's words, then libcurl's own message as the detail
+     * ("timed out: Operation timed out after 2001 milliseconds ..."); "" on success. */
+    char message[256];
     long status;            /* HTTP status of the last response; 0 when none was received */
     int http_version;       /* 10, 11, 20 or 30; 0 when no response */
     char *url;              /* final URL after redirects (owned); NULL when the URL was refused */

@@ -7,7 +7,8 @@
 
 typedef struct sink {
     cafe_title_t *title;
-    int failed; /* the extractor ran out of memory */
+    cli_fetch_pool_t *pool; /* where the extractor comes from and goes back to, or NULL */
+    int failed;             /* the extractor ran out of memory */
     const char *url;
     int detect;
     int not_html; /* a body a browser would not show as a page: no title is looked for */
@@ -53,7 +54,11 @@ static int on_body(void *arg, const cafe_http_result_t *res, const char *data, s
     }
     if (!s->title) {
         /* The first chunk: now the transport charset is known. */
-        if (cafe_title_create(&s->title, res->charset[0] ? res->charset : NULL) != 0) {
+        const char *charset = res->charset[0] ? res->charset : NULL;
+        if (s->pool && s->pool->n > 0) {
+            s->title = s->pool->idle[--s->pool->n];
+            cafe_title_reset(s->title, charset);
+        } else if (cafe_title_create(&s->title, charset) != 0) {
             s->failed = 1;
             return CAFE_HTTP_ENOUGH;
         }
@@ -94,8 +99,38 @@ static void fill_opts(const cli_opts_t *o, cafe_http_opts_t *h, sink_t *s) {
     h->body_arg = s;
 }
 
+/* Back to the pool (freed when there is none, or no room can be made). */
+static void title_done(cli_fetch_pool_t *pool, cafe_title_t *t) {
+    if (!t)
+        return;
+    if (pool && pool->n == pool->cap) {
+        size_t cap = pool->cap ? 2 * pool->cap : 16;
+        cafe_title_t **idle = realloc(pool->idle, cap * sizeof(*idle));
+        if (idle) {
+            pool->idle = idle;
+            pool->cap = cap;
+        }
+    }
+    if (pool && pool->n < pool->cap)
+        pool->idle[pool->n++] = t;
+    else
+        cafe_title_free(t);
+}
+
+void cli_fetch_pool_free(cli_fetch_pool_t *pool) {
+    for (size_t i = 0; i < pool->n; i++)
+        cafe_title_free(pool->idle[i]);
+    free(pool->idle);
+    *pool = (cli_fetch_pool_t){0};
+}
+
 int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, void *start_arg) {
-    sink_t s = {NULL, 0, r->url, !o->no_detect, 0};
+    return cli_fetch_pooled(o, r, on_start, start_arg, NULL);
+}
+
+int cli_fetch_pooled(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, void *start_arg,
+                     cli_fetch_pool_t *pool) {
+    sink_t s = {NULL, pool, 0, r->url, !o->no_detect, 0};
     cafe_http_opts_t h;
     cafe_http_result_t res;
     fill_opts(o, &h, &s);
@@ -107,7 +142,8 @@ int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, voi
     uint64_t spent = cafe_loop_now(cafe_loop_current()) - t0;
     r->time_ms = spent > res.queued_ms ? spent - res.queued_ms : 0;
     int oom = 0, cut = 0;
-    r->final_url = keep(res.url, 0, &oom);
+    r->final_url = res.url; /* taken over: cafe_http_result_free leaves it alone */
+    res.url = NULL;
     r->status = res.status;
     r->content_type = keep(res.content_type, 1, &oom);
     r->bytes = res.bytes;
@@ -137,7 +173,7 @@ int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, voi
     else if (cut)
         record_fail(r, 0, "body cut at --max-bytes %zu before %s", o->max_bytes,
                     r->title ? "the end of the title" : "any title");
-    cafe_title_free(s.title);
+    title_done(pool, s.title);
     cafe_http_result_free(&res);
     return r->error;
 }

@@ -38,6 +38,7 @@ typedef struct cli_run {
     uint64_t next_seq, next_write;
     cafe_event_t progressed; /* set whenever a record leaves the window */
     cafe_group_t fetchers;
+    cli_fetch_pool_t titles; /* extractors the fetchers reuse */
     cafe_task_t *reader;
     int stopping, input_error;
     int setup_error; /* the source or the sink could not start: exit 2, no summary */

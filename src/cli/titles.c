@@ -42,7 +42,7 @@ static int fetch_task(void *arg, void **value) {
     int fetched = !run->stopping;
     s->task = cafe_task_current();
     if (fetched)
-        cli_fetch(run->o, &s->rec, fetch_started, &job);
+        cli_fetch_pooled(run->o, &s->rec, fetch_started, &job, &run->titles);
     s->task = NULL;
     run->in_flight -= s->started;
     /* Cut short by Ctrl-C, or never begun: no record, so that --resume fetches it again. */
@@ -129,6 +129,7 @@ static int dispatch(cli_run_t *run, const char *line, size_t len, uint64_t ref, 
     s->task = NULL;
     s->started = 0;
     s->rec.seq = seq;
+    s->rec.skipped = run->skipped;
     s->rec.source_ref = ref;
     run->next_seq++;
     if (bad) {
@@ -285,6 +286,7 @@ static int run_main(void *arg, void **value) {
     }
     run->reader = NULL;
     (void)cafe_group_wait(&run->fetchers); /* each fetch ends in a record, never in an error */
+    cli_fetch_pool_free(&run->titles);
     run->sink->interrupted = run->stopping == 2;
     cli_run_flush_all(run);
     source_finish(run->source);

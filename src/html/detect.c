@@ -45,30 +45,8 @@ void cafe__html_detect_hint(cafe__html_detect_t *d, const char *url) {
     d->tld[n - dot] = 0;
 }
 
-/* The length of the UTF-8 sequence lead byte c starts and the bounds of its second byte
- * (WHATWG UTF-8 decoder), or 0 for a byte that cannot start one. */
-static size_t utf8_lead(unsigned c, unsigned *lo, unsigned *hi) {
-    *lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
-    *hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
-    return c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-}
-
 int cafe__html_detect_utf8(const unsigned char *p, size_t n) {
-    for (size_t i = 0; i < n;) {
-        if (p[i] < 0x80) {
-            i++;
-            continue;
-        }
-        unsigned lo, hi;
-        size_t len = utf8_lead(p[i], &lo, &hi);
-        if (len == 0)
-            return 0;
-        for (size_t k = 1; k < len && i + k < n; k++, lo = 0x80, hi = 0xBF)
-            if (p[i + k] < lo || p[i + k] > hi)
-                return 0;
-        i += len;
-    }
-    return 1;
+    return cafe__html_utf8_scan(p, n, 1);
 }
 
 /* The evidence up to the cap: n bytes, or fewer where the non-ASCII ones reach ENOUGH. */

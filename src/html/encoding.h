@@ -104,4 +104,9 @@ void cafe__html_decoder_close(cafe__html_decoder_t *d);
 /* Encodes code point cp as UTF-8 into out (4 bytes room); returns the length. */
 size_t cafe__html_utf8_put(char *out, unsigned cp);
 
+/* 1 when p[0..n) is valid UTF-8 (the decoder's rule: no U+FFFD would be made); with cut_ok,
+ * a sequence cut short by the end counts as valid too (the rest may follow). Allocates
+ * nothing, calls nothing: it is on every record's path (cafe_utf8_valid). */
+int cafe__html_utf8_scan(const unsigned char *p, size_t n, int cut_ok);
+
 #endif

@@ -36,19 +36,45 @@ static void put_char(cafe__html_text_t *t, const char *c, size_t n) {
     t->len += n;
 }
 
-/* The decoder's sink: valid UTF-8, whole characters. */
+/* Keeps a run of whole characters (valid UTF-8, no whitespace, no NUL): at once when it
+ * fits, else character by character up to the cap. */
+static void put_run(cafe__html_text_t *t, const char *s, size_t n) {
+    size_t sep = t->space && t->len > 0;
+    if (t->len + sep + n > CAFE_TITLE_MAX) {
+        for (size_t i = 0; i < n && !t->truncated;) {
+            unsigned char c = (unsigned char)s[i];
+            size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+            put_char(t, s + i, len);
+            i += len;
+        }
+        return;
+    }
+    if (sep)
+        t->buf[t->len++] = ' ';
+    t->space = 0;
+    memcpy(t->buf + t->len, s, n);
+    t->len += n;
+}
+
+/* The decoder's sink: valid UTF-8, whole characters. Runs between whitespace and NULs are
+ * kept whole (one copy per word, not per character: every title takes this path); no byte
+ * of a multi-byte character is whitespace or NUL, so a run ends at a character's end. */
 static void put_utf8(void *ctx, const char *s, size_t n) {
     cafe__html_text_t *t = ctx;
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)s[i];
-        size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-        if (is_ws(c))
-            t->space = 1;
-        else if (c == 0)
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end && !t->truncated) {
+        const unsigned char *run = p;
+        while (p < end && (*p > ' ' || (*p != 0 && !is_ws(*p))))
+            p++;
+        if (p > run)
+            put_run(t, (const char *)run, (size_t)(p - run));
+        if (p == end)
+            break;
+        if (*p == 0)
             put_char(t, "\xEF\xBF\xBD", 3);
         else
-            put_char(t, s + i, len);
-        i += len;
+            t->space = 1;
+        p++;
     }
 }
 

@@ -1,5 +1,7 @@
-/* cafe_utf8_repair and cafe_utf8_valid: the UTF-8 decoder of decode.c, so that the rule is
- * written once. */
+/* cafe_utf8_repair: the UTF-8 decoder of decode.c. cafe_utf8_valid and the detector's
+ * check: the same rule (the Encoding Standard's bounds on each byte after a lead byte) as a
+ * plain scan, since they run on every record and every undeclared page; a test compares it
+ * with the decoder's verdict. */
 #include "html/encoding.h"
 #include "cafe/title.h"
 
@@ -39,24 +41,32 @@ char *cafe_utf8_repair(const char *s, size_t n, size_t *len) {
     return o.buf;
 }
 
-/* Compares the decoder's output with the input as it comes: valid input is decoded to
- * itself, and any repair differs from what it replaced (U+FFFD takes the place of bytes that
- * are not U+FFFD's own). */
-typedef struct same {
-    const char *s;
-    size_t n, at;
-    int differs;
-} same_t;
+/* The length of the sequence lead byte c starts and the bounds of its second byte, or 0 for
+ * a byte that cannot start one. */
+static size_t lead(unsigned c, unsigned *lo, unsigned *hi) {
+    *lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+    *hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+    return c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+}
 
-static void compare(void *ctx, const char *utf8, size_t len) {
-    same_t *c = ctx;
-    if (!c->differs && (len > c->n - c->at || memcmp(c->s + c->at, utf8, len) != 0))
-        c->differs = 1;
-    c->at += len;
+int cafe__html_utf8_scan(const unsigned char *p, size_t n, int cut_ok) {
+    for (size_t i = 0; i < n;) {
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        unsigned lo, hi;
+        size_t len = lead(p[i], &lo, &hi);
+        if (len == 0 || (!cut_ok && len > n - i))
+            return 0;
+        for (size_t k = 1; k < len && i + k < n; k++, lo = 0x80, hi = 0xBF)
+            if (p[i + k] < lo || p[i + k] > hi)
+                return 0;
+        i += len;
+    }
+    return 1;
 }
 
 int cafe_utf8_valid(const char *s, size_t n) {
-    same_t c = {s, n, 0, 0};
-    decode_all(s, n, compare, &c);
-    return !c.differs && c.at == n;
+    return cafe__html_utf8_scan((const unsigned char *)s, n, 0);
 }

@@ -30,9 +30,8 @@ static int server_closes(CURL *e) {
 /* How many more bytes may be read to keep the connection, or -1 to close it now. */
 static curl_off_t drain_budget(cafe__http_xfer_t *x, const cafe__http_try_t *t) {
     const cafe_http_opts_t *o = t->opts;
-    long version = 0;
-    curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &version);
-    if (version >= CURL_HTTP_VERSION_2_0 || o->stop == CAFE_HTTP_STOP_CLOSE)
+    /* The response's metadata was filled at its first chunk (first_chunk), before any stop. */
+    if (t->res->http_version >= 20 || o->stop == CAFE_HTTP_STOP_CLOSE)
         return -1;
     if (o->stop == CAFE_HTTP_STOP_DRAIN)
         return DRAIN_ALL;

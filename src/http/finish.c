@@ -1,9 +1,8 @@
 /* End of a try: curl's outcome turned into the result, the task woken, the transfer pooled.
- * curl codes are translated here, at cafe's edge; curl's own message is kept. */
+ * curl codes are translated at cafe's edge (curl_error.c); curl's own message is kept. */
 #include "http/internal.h"
 #include "http/parse.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,56 +16,6 @@ int cafe__http_fail(cafe_http_result_t *res, int code, const char *fmt, ...) {
     va_end(ap);
     res->error = code;
     return code;
-}
-
-static int error_from_curl(CURL *e, CURLcode code) {
-    long os_errno = 0, redirects = 0;
-    switch (code) {
-    case CURLE_OK:
-        return 0;
-    case CURLE_URL_MALFORMAT:
-        return CAFE_EHTTP_URL;
-    case CURLE_UNSUPPORTED_PROTOCOL:
-        /* The first URL's scheme was checked before: after a redirect it is the new URL's;
-         * otherwise the response itself (HTTP/0.9, refused by default). */
-        curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
-        return redirects > 0 ? CAFE_EHTTP_REDIRECT_PROTOCOL : CAFE_EHTTP_PROTOCOL;
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-        return CAFE_EHTTP_DNS;
-    case CURLE_COULDNT_CONNECT:
-        curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
-        return os_errno == ECONNREFUSED ? CAFE_ECONNREFUSED : CAFE_EHTTP_CONNECT;
-    case CURLE_OPERATION_TIMEDOUT:
-        return CAFE_ETIMEDOUT;
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_INVALIDCERTSTATUS:
-    case CURLE_SSL_CRL_BADFILE:
-    case CURLE_SSL_CLIENTCERT:
-        return CAFE_EHTTP_TLS;
-    case CURLE_TOO_MANY_REDIRECTS:
-        return CAFE_EHTTP_TOO_MANY_REDIRECTS;
-    case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-        return CAFE_EHTTP_CLOSED;
-    case CURLE_WEIRD_SERVER_REPLY:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-    case CURLE_BAD_CONTENT_ENCODING:
-        return CAFE_EHTTP_PROTOCOL;
-    case CURLE_OUT_OF_MEMORY:
-        return CAFE_ENOMEM;
-    default:
-        return CAFE_EHTTP_CURL;
-    }
 }
 
 void cafe__http_meta_fill(CURL *e, cafe_http_result_t *res) {
@@ -123,8 +72,7 @@ static int64_t retry_after(CURL *e) {
     return cafe__http_retry_after_parse(h->value, strlen(h->value), (int64_t)time(NULL));
 }
 
-/* The value of header `name` of the last response, "" when absent. */
-static const char *header_value(CURL *e, const char *name) {
+const char *cafe__http_header_value(CURL *e, const char *name) {
     struct curl_header *h;
     if (curl_easy_header(e, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK || !h->value)
         return "";
@@ -137,23 +85,9 @@ static int redirect_dead_end(CURL *e, const cafe_http_opts_t *o, long status) {
         return 0;
     if (status != 301 && status != 302 && status != 303 && status != 307 && status != 308)
         return 0;
-    const char *loc = header_value(e, "Location");
-    return loc[strspn(loc, " \t")] == '\0';
-}
-
-/* A failure curl reported, in cafe's words, with curl's message as the detail. */
-static void curl_failure(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode code) {
-    const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(code);
-    cafe_http_result_t *res = t->res;
-    if (t->code == CAFE_EHTTP_URL)
-        cafe__http_fail(res, t->code, "malformed URL: %s", detail);
-    else if (t->code == CAFE_EHTTP_REDIRECT_PROTOCOL)
-        cafe__http_fail(res, t->code, "redirect refused (only http and https): %s", detail);
-    else if (code == CURLE_BAD_CONTENT_ENCODING)
-        cafe__http_fail(res, t->code, "cannot decode the body (Content-Encoding: %.40s): %s",
-                        header_value(x->easy, "Content-Encoding"), detail);
-    else
-        cafe__http_fail(res, t->code, "%s", detail);
+    const char *loc = cafe__http_header_value(e, "Location");
+    /* libcurl 7.88 gives an empty value as "\r" (seen with "Location: \r\n"): blank too */
+    return loc[strspn(loc, " \t\r\n")] == '\0';
 }
 
 static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode code) {
@@ -161,17 +95,15 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
     info_fill(x, res);
     if (code == CURLE_WRITE_ERROR && x->aborted)
         code = CURLE_OK; /* we stopped it: early stop, not an error */
-    t->code = x->oom          ? CAFE_ENOMEM
-              : x->refused[0] ? CAFE_EHTTP_PRIVATE
-                              : error_from_curl(x->easy, code);
-    if (t->code == CAFE_EHTTP_PRIVATE)
-        cafe__http_fail(res, t->code,
-                        "refused to connect to %s: a private, loopback or link-local address",
-                        x->refused);
-    else if (t->code == CAFE_ENOMEM && x->oom)
-        cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the body");
-    else if (t->code)
-        curl_failure(x, t, code);
+    t->code = 0;
+    if (x->oom)
+        t->code = cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the body");
+    else if (x->refused[0])
+        t->code = cafe__http_fail(
+            res, CAFE_EHTTP_PRIVATE,
+            "refused to connect to %s: a private, loopback or link-local address", x->refused);
+    else if (code != CURLE_OK)
+        t->code = cafe__http_curl_failure(x, code, res);
     else if (redirect_dead_end(x->easy, t->opts, res->status))
         t->code = cafe__http_fail(res, CAFE_EHTTP_PROTOCOL, "HTTP %ld redirect without a Location",
                                   res->status);

