@@ -54,6 +54,7 @@ static void info_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
     res->redirects = (int)redirects;
     curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &res->connects);
     res->bytes = usecs(e, CURLINFO_SIZE_DOWNLOAD_T);
+    res->body_bytes = x->decoded;
     res->timing.dns_us = usecs(e, CURLINFO_NAMELOOKUP_TIME_T);
     res->timing.connect_us = usecs(e, CURLINFO_CONNECT_TIME_T);
     res->timing.tls_us = usecs(e, CURLINFO_APPCONNECT_TIME_T);

@@ -3,6 +3,7 @@ as a page, with the reason recorded; text output that cannot reorder or fake the
 line; CSV a spreadsheet will not run as formulas (--csv-safe). Run by test_records.sh inside a
 fresh network namespace."""
 import csv
+import gzip
 import io
 import json
 import os
@@ -35,10 +36,26 @@ PAGES = {  # path: (Content-Type header or None, body)
     "/late-title": (b"text/html", b"<html><head>" + b" " * 300 + b"<title>Late</title>"),
     "/long-title": (b"text/html", b"<title>" + b"x" * 300 + b"</title>"),
 }
+# The title last, so that the whole body is read: bytes is then exactly its decoded size.
+GZIP_PAGE = b"<html><head>" + b"<!-- filler -->" * 2000 + b"<title>Zipped</title>"
+
+
+def chunked_reply(chunks):
+    """A chunked 200 that closes the connection: each chunk its own size line."""
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n" \
+           b"Connection: close\r\n\r\n"
+    return head + b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n"
 
 
 def answer(head):
-    ctype, body = PAGES[head.split(b" ")[1].decode()]
+    path = head.split(b" ")[1].decode()
+    if path == "/chunked":  # the title in the first of 50 chunks of 8 KiB: stopped early
+        return chunked_reply([b"<title>Chunks</title>" + b" " * 8171] + [b"x" * 8192] * 49)
+    if path == "/gzip":
+        z = gzip.compress(GZIP_PAGE)
+        return b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n" \
+            b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(z) + z
+    ctype, body = PAGES[path]
     return http_reply(body, ctype)
 
 
@@ -89,6 +106,26 @@ def test_a_body_cut_at_max_bytes_says_so():
     assert r.returncode == 0 and b"1 ok, 0 failed" in r.stderr, r.stderr
     assert r.stdout.decode() == \
         f"(body cut at --max-bytes 50 before any title) from {srv.url('/late-title')}\n"
+
+
+def test_bytes_is_the_decoded_body_received():
+    # issue 15 item 14: bytes is the body received, after decoding (httpx's content_length;
+    # curl's size_download counts it before), whether read whole or stopped at the title
+    r = cafe("titles", "-q", "--json", listing(["/gzip", "/chunked", "/late-title"]))
+    assert r.returncode == 0, r.stderr
+    recs = {x["url"][len(srv.url("")):]: x for x in map(json.loads, r.stdout.splitlines())}
+    z = recs["/gzip"]
+    assert z["title"] == "Zipped" and z["bytes"] == len(GZIP_PAGE), z  # not the gzip size
+    # stopped at the title in the first chunk, connection closed: what arrived by then (it
+    # used to say 0: curl counts a chunked read only once the callback took it)
+    c = recs["/chunked"]
+    assert c["title"] == "Chunks" and 0 < c["bytes"] < 50 * 8192, c
+    assert recs["/late-title"]["bytes"] == len(PAGES["/late-title"][1]), recs["/late-title"]
+    # cut at --max-bytes: what was received, at least the cap, at most the page
+    r = cafe("titles", "-q", "--json", "--max-bytes", "50", listing(["/late-title"]))
+    late = json.loads(r.stdout)
+    assert 50 <= late["bytes"] <= len(PAGES["/late-title"][1]), late
+    assert late["error"] == "body cut at --max-bytes 50 before any title", late
 
 
 def test_text_output_escapes_what_could_fool_the_terminal():
