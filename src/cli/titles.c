@@ -124,6 +124,7 @@ static int dispatch(cli_run_t *run, const char *line, size_t len, uint64_t ref, 
     s->task = NULL;
     s->started = 0;
     s->rec.seq = seq;
+    s->rec.skipped = run->skipped;
     s->rec.source_ref = ref;
     run->next_seq++;
     if (bad) {

@@ -36,8 +36,9 @@ static int ensure_open(db_sink_t *d) {
     return rc ? sink_fail(&d->sink, rc, "%s", why[0] ? why : cafe_strerror(rc)) : 0;
 }
 
+/* The table's key is the URL: its row stands for every line of it. */
 static int add_done(void *arg, const char *url, size_t n) {
-    return keyset_add(arg, url, n);
+    return keyset_add_every(arg, url, n);
 }
 
 static long db_load_done(sink_t *s, keyset_t *done) {
@@ -68,7 +69,7 @@ int sink_db_write_record(sink_db_t *db, const record_t *r) {
     int rc = 0;
     for (int i = 0; i < NSTR; i++)
         rc = rc ? rc : text_of(src[i], &f[i]);
-    sink_row_t row = {.seq = r->seq,
+    sink_row_t row = {.seq = r->seq + r->skipped, /* the line's place, resumed or not */
                       .url = f[0] ? f[0] : "",
                       .final_url = f[1],
                       .title = f[2],
@@ -155,4 +156,16 @@ int sink_db_sink_open(sink_t **out, const char *spec, const char *options, int r
     d->conf = (sink_db_conf_t){.spec = spec, .options = d->options, .resume = resume};
     cafe_sem_init(&d->order, 1);
     return 0;
+}
+
+int sink_db_sink_open_run(sink_t **out, const char *spec, const char *options, int64_t run) {
+    int rc = sink_db_sink_open(out, spec, options, 1);
+    if (rc == 0)
+        ((db_sink_t *)*out)->conf.run = run;
+    return rc;
+}
+
+int64_t sink_db_sink_run(sink_t *s) {
+    db_sink_t *d = (db_sink_t *)s;
+    return d->db ? sink_db_run_id(d->db) : 0;
 }

@@ -51,7 +51,7 @@ static int grow(keyset_t *s) {
     return 0;
 }
 
-int keyset_add(keyset_t *s, const char *url, size_t n) {
+static int add(keyset_t *s, const char *url, size_t n, int every) {
     if ((s->len + 1) * 2 > s->cap && grow(s) != 0)
         return CAFE_ENOMEM;
     uint64_t h = hash_url(url, n);
@@ -59,9 +59,19 @@ int keyset_add(keyset_t *s, const char *url, size_t n) {
     if (!s->slots[i])
         s->len++;
     s->slots[i] = h;
-    if (s->counts[i] < UINT32_MAX)
+    if (every)
+        s->counts[i] = KEYSET_EVERY;
+    else if (s->counts[i] < KEYSET_EVERY - 1)
         s->counts[i]++;
     return 0;
+}
+
+int keyset_add(keyset_t *s, const char *url, size_t n) {
+    return add(s, url, n, 0);
+}
+
+int keyset_add_every(keyset_t *s, const char *url, size_t n) {
+    return add(s, url, n, 1);
 }
 
 int keyset_has(const keyset_t *s, const char *url, size_t n) {
@@ -77,6 +87,7 @@ int keyset_take(keyset_t *s, const char *url, size_t n) {
     size_t i = slot_of(s->slots, s->cap, hash_url(url, n));
     if (!s->slots[i] || s->counts[i] == 0)
         return 0;
-    s->counts[i]--;
+    if (s->counts[i] != KEYSET_EVERY)
+        s->counts[i]--;
     return 1;
 }

@@ -8,9 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define KEYSET_EVERY UINT32_MAX
+
 typedef struct keyset {
     uint64_t *slots;
-    uint32_t *counts; /* records of slots[i]'s key not yet taken */
+    uint32_t *counts; /* records of slots[i]'s key not yet taken; KEYSET_EVERY: never runs out */
     size_t cap, len;
 } keyset_t;
 
@@ -19,6 +21,9 @@ void keyset_init(keyset_t *s);
 void keyset_free(keyset_t *s);
 /* One more record of key. 0, or CAFE_ENOMEM (the set is left as it was). */
 int keyset_add(keyset_t *s, const char *key, size_t n);
+/* A record of key that stands for every line of key: a database holds one row per URL, so
+ * a line given twice is done once its URL has a row. 0 or CAFE_ENOMEM. */
+int keyset_add_every(keyset_t *s, const char *key, size_t n);
 int keyset_has(const keyset_t *s, const char *key, size_t n);
 /* Nonzero when key has a record not yet taken, which it takes: for one input line. */
 int keyset_take(keyset_t *s, const char *key, size_t n);

@@ -9,6 +9,8 @@
 
 typedef struct record {
     uint64_t seq;         /* input order (0-based, counting URL lines only) */
+    uint64_t skipped;     /* lines --resume skipped before this one: seq + skipped is the
+                             line's place in the whole input (a database's seq column) */
     uint64_t source_ref;  /* the source's own mark of the line (see source.h); 0 if unused */
     char *url;            /* the URL as fetched (normalised), or the raw line when invalid */
     char *final_url;      /* after redirects; NULL when nothing was fetched */

@@ -280,7 +280,9 @@ int sink_db_close(sink_db_t *db, const char *status, const char **why) {
     cafe_event_set(&db->work);
     cafe_task_join(db->flusher, NULL);
     int rc = db->failed;
-    if (db->drv->end_run(db->impl, rc ? "failed" : status, db->why) < 0 && !rc)
+    /* After a failure its message stays: why ending the run failed too says less. */
+    char end_why[SINK_WHY_MAX];
+    if (db->drv->end_run(db->impl, rc ? "failed" : status, rc ? end_why : db->why) < 0 && !rc)
         rc = CAFE_EIO;
     db->drv->close(db->impl);
     if (rc) {

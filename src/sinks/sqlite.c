@@ -25,6 +25,7 @@ typedef struct job {
     lite_t *l;
     const char *options, *status;
     int resume;
+    int64_t resume_run;
     const sink_row_t *rows;
     size_t n;
     int (*each)(void *arg, const char *url, size_t n);
@@ -32,10 +33,14 @@ typedef struct job {
     char *why;
 } job_t;
 
+/* "what: SQLite's message (the system's, when a system call failed)". Messages of writes
+ * come under "writing PATH:" from the CLI; open adds the path itself (lite_open). */
 static int fail(job_t *j, const char *what) {
-    snprintf(j->why, SINK_WHY_MAX, "%s: %s: %s", j->l->path, what,
-             j->l->db ? sqlite3_errmsg(j->l->db) : "out of memory");
-    int code = j->l->db ? sqlite3_errcode(j->l->db) : SQLITE_NOMEM;
+    sqlite3 *db = j->l->db;
+    int sys = db ? sqlite3_system_errno(db) : 0;
+    snprintf(j->why, SINK_WHY_MAX, sys ? "%s: %s (%s)" : "%s: %s", what,
+             db ? sqlite3_errmsg(db) : "out of memory", sys ? strerror(sys) : "");
+    int code = db ? sqlite3_errcode(db) : SQLITE_NOMEM;
     return code == SQLITE_NOMEM ? CAFE_ENOMEM : CAFE_EIO;
 }
 
@@ -80,10 +85,8 @@ static int check_columns(job_t *j) {
         free(names[i]);
         free(types[i]);
     }
-    if (rc != 0) {
+    if (rc != 0)
         memcpy(j->why, why, SINK_WHY_MAX);
-        sink_why_prefix(j->why, j->l->path);
-    }
     return rc;
 }
 
@@ -101,13 +104,24 @@ static int begin_run_new(job_t *j, const char *const *p) {
     return rc;
 }
 
-/* A new run, or with --resume the table's latest one (a first --resume starts one). */
+/* The run to continue into j->l->run: the one asked for if the table has it, else the
+ * table's latest; 0 when there is none. */
+static int find_run(job_t *j) {
+    char want[24];
+    snprintf(want, sizeof want, "%lld", (long long)j->resume_run);
+    const char *p[] = {j->l->table, want};
+    return run_stmt(j,
+                    j->resume_run ? "SELECT run_id FROM runs WHERE table_name = ? AND run_id = ?"
+                                  : "SELECT max(run_id) FROM runs WHERE table_name = ?",
+                    p, j->resume_run ? 2 : 1, &j->l->run, "finding the run to resume");
+}
+
+/* A new run, or with --resume the one find_run finds (a first --resume starts one). */
 static int begin_run(job_t *j) {
     const char *p[] = {j->l->table, j->options ? j->options : ""};
     j->l->run = 0;
     if (j->resume) {
-        int rc = run_stmt(j, "SELECT max(run_id) FROM runs WHERE table_name = ?", p, 1, &j->l->run,
-                          "finding the run to resume");
+        int rc = find_run(j);
         if (rc != 0 || !j->l->run)
             return rc ? rc : begin_run_new(j, p);
         char id[24];
@@ -136,7 +150,7 @@ static int do_open(void *arg) {
         return fail(j, "cannot open");
     sqlite3_busy_timeout(l->db, 10000); /* another process holding the write lock briefly */
     int rc = exec(j,
-                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; "
+                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; "
                   "PRAGMA wal_autocheckpoint=8192",
                   "setting WAL mode");
     char *create = rc == 0 ? sink_create_sql(l->qtable, 0) : NULL;
@@ -240,8 +254,14 @@ static int lite_open(void **impl, const sink_target_t *t, const sink_db_conf_t *
     *impl = l;
     if (!(l->path = strdup(t->where)))
         return CAFE_ENOMEM;
-    job_t j = {.l = l, .options = conf->options, .resume = conf->resume, .why = why};
+    job_t j = {.l = l,
+               .options = conf->options,
+               .resume = conf->resume,
+               .resume_run = conf->run,
+               .why = why};
     int rc = cafe_thread_run(do_open, &j);
+    if (rc != 0 && why[0])
+        sink_why_prefix(why, l->path);
     *run = l->run;
     return rc;
 }

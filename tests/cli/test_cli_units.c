@@ -184,6 +184,18 @@ static void test_urlset(void **state) {
     assert_int_equal(s.len, 5000);
     assert_true(keyset_has(&s, "http://h/4999", 13));
     assert_false(keyset_has(&s, "http://h/5000", 13));
+    /* a record per line: two records of a key are taken twice, then no more */
+    assert_int_equal(keyset_add(&s, "http://h/1", 10), 0);
+    assert_true(keyset_take(&s, "http://h/1", 10));
+    assert_true(keyset_take(&s, "http://h/1", 10));
+    assert_false(keyset_take(&s, "http://h/1", 10));
+    /* a database row stands for every line of its URL, even after a record of it */
+    assert_int_equal(keyset_add(&s, "http://h/2", 10), 0);
+    assert_int_equal(keyset_add_every(&s, "http://h/2", 10), 0);
+    assert_int_equal(keyset_add(&s, "http://h/2", 10), 0);
+    for (int i = 0; i < 5; i++)
+        assert_true(keyset_take(&s, "http://h/2", 10));
+    assert_int_equal(s.len, 5000);
     keyset_free(&s);
 }
 

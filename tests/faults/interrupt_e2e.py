@@ -1,13 +1,14 @@
 """Interruption: SIGINT, SIGTERM and SIGKILL at seeded random moments of a 20,000-URL run with
 -o FILE --json, then --resume, round after round (every other one --unordered); a last
---resume completes it. The file must
-then hold exactly one complete record per URL: records lost 0, duplicates 0. Figures go to
+--resume completes it. The file must then hold exactly one complete record per URL: records
+lost 0, duplicates 0. The same rounds into -o FILE.sqlite: one row per URL. Figures go to
 $CAFE_RELIABILITY_OUT when set."""
 import json
 import os
 import random
 import select
 import signal
+import sqlite3
 import subprocess
 import threading
 
@@ -49,28 +50,49 @@ def wait_for_records(p, out, goal):
     return waited
 
 
-def test_interrupt_and_resume():
-    rnd = random.Random(SEED)
-    # One line in 500 is bad (recorded as an error at once, under its raw text, invalid
-    # UTF-8 included): resuming must not record those again either.
+SIGS = [signal.SIGINT, signal.SIGTERM, signal.SIGKILL]
+# cafe's exit after each signal (SIGINT and SIGTERM: a clean stop, 130)
+INTERRUPTED = (130, -signal.SIGKILL, -signal.SIGINT, -signal.SIGTERM)
+
+
+def url_list():
+    """The input: (its URLs as records hold them, its path). One line in 500 is bad (recorded
+    as an error at once, under its raw text, invalid UTF-8 included): resuming must not record
+    those again either."""
     raw = [fx.url(i % SITES, f"/page/{i}?delay={i % 25}").encode() if i % 500 != 250 else
            [b"ftp://127.0.0.1/x%d", b"http://exa mple.com/%d", b"http://bad host/\xff%d",
             b"gopher://127.0.0.1/%d"][i // 500 % 4] % i for i in range(N)]
-    urls = [l.decode("utf-8", "replace") for l in raw]  # as records hold them
     path = os.path.join(TMP, "interrupt.txt")
     with open(path, "wb") as f:
         f.write(b"".join(l + b"\n" for l in raw))
+    return [l.decode("utf-8", "replace") for l in raw], path
+
+
+def moment(rnd, k, done):
+    """The moment of round k: once the run has written a seeded random number of records, at
+    most an even share of what is left, so that every round lands inside its run (a moment in
+    milliseconds would miss the run on a slow or sanitized build)."""
+    return done + rnd.randint(1, max(1, (N - done) // (ROUNDS - k + 1)))
+
+
+def check_titles(byurl, urls):
+    for i in range(0, N, 97):
+        if i % 500 == 250:
+            assert byurl[urls[i]]["error"].startswith("invalid URL"), byurl[urls[i]]
+        else:
+            assert byurl[urls[i]]["title"] == f"Site {i % SITES} page {i} \u2014 cafe fixture"
+
+
+def test_interrupt_and_resume():
+    rnd = random.Random(SEED)
+    urls, path = url_list()
     out = os.path.join(TMP, "interrupt.jsonl")
-    sigs = [signal.SIGINT, signal.SIGTERM, signal.SIGKILL]
     interrupted = 0
     for k in range(ROUNDS):
-        sig = sigs[k % 3] if k < 3 else rnd.choice(sigs)
+        sig = SIGS[k % 3] if k < 3 else rnd.choice(SIGS)
         before = lines_in(out)
         done = max(0, len(before) - 1)
-        # The moment: once this run has written a seeded random number of records, at most
-        # an even share of what is left, so that every round lands inside its run (a moment
-        # in milliseconds would miss the run on a slow or sanitized build).
-        goal = done + rnd.randint(1, max(1, (N - done) // (ROUNDS - k + 1)))
+        goal = moment(rnd, k, done)
         args = [CAFE, "titles", "-q", "--json", "-c", "100", "-o", out] + \
                (["--resume"] if k else []) + (["--unordered"] if k % 2 else []) + [path]
         p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -80,7 +102,7 @@ def test_interrupt_and_resume():
         _, err = p.communicate(timeout=300)
         after = lines_in(out)
         torn = "kill" if after[-1] != b"" else ""  # a record cut by SIGKILL mid-write
-        if p.returncode in (130, -signal.SIGKILL, -signal.SIGINT, -signal.SIGTERM):
+        if p.returncode in INTERRUPTED:
             interrupted += 1
         else:
             assert p.returncode == 0, (p.returncode, err[-300:])
@@ -113,12 +135,56 @@ def test_interrupt_and_resume():
                     "torn_by_kill": sum(r["torn_tail"] == "kill" for r in figures["rounds"]), "urls": N, "records": len(recs), "lost": lost, "duplicates": dupes,
                     "interrupted_rounds": interrupted})
     assert lost == 0 and dupes == 0 and len(recs) == N, figures
-    byurl = {x["url"]: x for x in recs}
-    for i in range(0, N, 97):
-        if i % 500 == 250:
-            assert byurl[urls[i]]["error"].startswith("invalid URL"), byurl[urls[i]]
-        else:
-            assert byurl[urls[i]]["title"] == f"Site {i % SITES} page {i} \u2014 cafe fixture"
+    check_titles({x["url"]: x for x in recs}, urls)
+
+
+def db_rows(path, sql="SELECT count(*) FROM titles"):
+    try:
+        with sqlite3.connect(path) as c:
+            return c.execute(sql).fetchall()
+    except sqlite3.Error:  # not created yet
+        return [(0,)]
+
+
+def test_interrupt_and_resume_sqlite():
+    """The same rounds into -o FILE.sqlite, every other one --unordered and with another -c:
+    the table must hold exactly one row per input line, in one run that ended done."""
+    rnd = random.Random(SEED + 1)
+    urls, path = url_list()
+    out = os.path.join(TMP, "interrupt.sqlite")
+    figures["sqlite"] = rounds = []
+    for k in range(ROUNDS):
+        sig = SIGS[k % 3] if k < 3 else rnd.choice(SIGS)
+        done = db_rows(out)[0][0]
+        goal = moment(rnd, k, done)
+        args = [CAFE, "titles", "-q", "-c", "60" if k % 2 else "100", "-o", out] + \
+               (["--resume"] if k else []) + (["--unordered"] if k % 2 else []) + [path]
+        p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for _ in range(60000):  # bounded: 5 minutes
+            if p.poll() is not None or db_rows(out)[0][0] >= goal:
+                break
+            select.select([], [], [], 0.005)
+        if p.poll() is None:
+            p.send_signal(sig)
+        _, err = p.communicate(timeout=300)
+        assert p.returncode in INTERRUPTED + (0,), (p.returncode, err[-300:])
+        status = db_rows(out, "SELECT status FROM runs")
+        rounds.append({"signal": signal.Signals(sig).name, "at_row": goal, "exit": p.returncode,
+                       "rows_before": done, "rows_after": db_rows(out)[0][0], "run": status})
+        # a clean stop says so; SIGKILL leaves the run "running" (nothing could end it)
+        want = {130: "interrupted", 0: "done"}.get(p.returncode, "running")
+        assert status == [(want,)], rounds
+    assert sum(r["exit"] != 0 for r in rounds) >= ROUNDS - 1, rounds
+    r = subprocess.run([CAFE, "titles", "-q", "-o", out, "--resume", path], capture_output=True,
+                       timeout=600)
+    assert r.returncode == 0, r.stderr[-300:]
+    rows = db_rows(out, "SELECT url, title, error, seq FROM titles")
+    got = [x[0] for x in rows]
+    assert len(got) == len(set(got)) == N and set(got) == set(urls), (len(got), len(set(got)))
+    wrong = [x for x in rows if urls[x[3]] != x[0]]  # seq: the line's place, resumed or not
+    assert not wrong, wrong[:3]
+    check_titles({x[0]: {"title": x[1], "error": x[2]} for x in rows}, urls)
+    assert db_rows(out, "SELECT run_id, status FROM runs") == [(1, "done")]
 
 
 class Held:

@@ -11,7 +11,7 @@ sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "queue"))
 from redis_server import RedisServer  # noqa: E402
-from harness import CAFE, Fixture, cafe, run_tests  # noqa: E402
+from harness import CAFE, Fixture, Skip, cafe, run_tests  # noqa: E402
 from pg_server import PgServer, pg_bin  # noqa: E402
 from pageserver import PageServer  # noqa: E402
 import dbtest  # noqa: E402
@@ -134,6 +134,38 @@ def test_read_only_stops_then_resume_finishes():
     assert r.returncode == 0, r.stderr
     got = [x[0] for x in rows("readonly")]
     assert len(got) == len(set(got)) == 2000
+
+
+def test_disk_full_stops_then_resume_finishes():
+    """The table lives in a tablespace on a 256 KiB tmpfs that fills mid-run (a server of its
+    own, started in the tmpfs's private mount namespace); more room, then --resume."""
+    try:
+        small = PgServer(small_kb=256)
+    except OSError as e:
+        raise Skip(str(e))
+    try:
+        env = small.env()
+        u = slow_urls(3000, delay=2, first=40000)
+        path = lists.write(u)
+        r = cafe("titles", "-q", "--db", spec("filled"), lists.write([u[0]]), env=env)  # run 1
+        assert r.returncode == 0, r.stderr
+        small.sql(f"CREATE TABLESPACE small LOCATION '{small.small_path}'")  # alone: no BEGIN
+        small.sql("ALTER TABLE filled SET TABLESPACE small; "
+                  "ALTER INDEX filled_pkey SET TABLESPACE small")
+        r = cafe("titles", "-q", "-c", "20", "--db", spec("filled"), path, env=env)
+        assert r.returncode == 2, (r.returncode, r.stderr)
+        assert b"No space left on device" in r.stderr, r.stderr
+        assert b"--resume continues" in r.stderr, r.stderr
+        kept = int(small.sql("SELECT count(*) FROM filled WHERE run_id = 2")[0][0])
+        assert 0 < kept < 3000, kept
+        assert small.sql("SELECT status FROM runs WHERE run_id = 2") == [["failed"]]
+        small.resize_small(64 * 1024)  # room again
+        r = cafe("titles", "-q", "--resume", "--db", spec("filled"), path, env=env)
+        assert r.returncode == 0, r.stderr
+        got = [x[0] for x in small.sql("SELECT url FROM filled WHERE run_id = 2")]
+        assert len(got) == len(set(got)) == 3000 and set(got) == set(u), (len(got), len(set(got)))
+    finally:
+        small.close()
 
 
 def test_bad_credentials_and_password_in_uri():

@@ -4,9 +4,12 @@ network), run as `nobody` when the tests run as root (postgres refuses to run as
 Roles: cafe (trusted, owner of the database cafe) and secret (password 'right' only)."""
 import glob
 import os
+import pwd
 import shutil
 import subprocess
 import tempfile
+
+from mountns import small_tmpfs
 
 
 def pg_bin():
@@ -15,8 +18,11 @@ def pg_bin():
 
 
 class PgServer:
-    def __init__(self, durable=False):
-        """durable: fsync as a production server does (benchmarks); tests run without."""
+    def __init__(self, durable=False, small_kb=0):
+        """durable: fsync as a production server does (benchmarks); tests run without.
+        small_kb: the server runs in a mount namespace (mountns.py) where a tmpfs of that many
+        KiB is mounted at self.small_path, owned by the server's user (for a tablespace);
+        OSError where none can be made."""
         self.bin = pg_bin()
         self.dir = tempfile.mkdtemp(prefix="cafe-pg-")
         os.chmod(self.dir, 0o755)
@@ -25,6 +31,15 @@ class PgServer:
         self.as_user = ["runuser", "-u", "nobody", "--"] if os.getuid() == 0 else []
         if self.as_user:
             shutil.chown(self.dir, "nobody")
+        self.small, self.small_path = None, os.path.join(self.dir, "small")
+        if small_kb:
+            os.mkdir(self.small_path)
+            uid = pwd.getpwnam("nobody").pw_uid if self.as_user else os.getuid()
+            try:
+                self.small = small_tmpfs(self.small_path, small_kb, uid)
+            except OSError:
+                shutil.rmtree(self.dir, ignore_errors=True)
+                raise
         self._run("initdb", "-D", self.data, "-U", "cafe", "--auth=trust", "-E", "UTF8",
                   "--no-sync", "--locale=C.UTF-8")
         with open(os.path.join(self.data, "pg_hba.conf"), "w") as f:
@@ -39,8 +54,13 @@ class PgServer:
                  "ALTER DEFAULT PRIVILEGES GRANT ALL ON SEQUENCES TO secret")
 
     def _run(self, tool, *args):
-        subprocess.run(self.as_user + [os.path.join(self.bin, tool), *args], check=True,
+        inside = self.small.inside() if self.small else []
+        subprocess.run(inside + self.as_user + [os.path.join(self.bin, tool), *args], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=self.dir)
+
+    def resize_small(self, kb):
+        """Gives the small tmpfs kb KiB (room again after it filled)."""
+        self.small.run("mount", "-o", f"remount,size={kb}k", self.small_path)
 
     def start(self):
         # -w: pg_ctl returns once the server accepts connections (its own readiness check).
@@ -68,4 +88,6 @@ class PgServer:
             self.stop("immediate")
         except subprocess.CalledProcessError:
             pass
+        if self.small:
+            self.small.close()
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -11,6 +11,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "queue"))
 from redis_server import RedisServer  # noqa: E402
 from harness import CAFE, Fixture, Skip, cafe, run_tests  # noqa: E402
+from mountns import PrivateMount  # noqa: E402
 import dbtest  # noqa: E402
 
 SITES = 10
@@ -77,6 +78,38 @@ def test_sigkill_rounds_then_resume_one_row_per_url():
     assert query(out, "SELECT count(*), max(status) FROM runs") == [(1, "done")]
 
 
+def test_lines_duplicates_bad_lines_and_resume_with_other_options():
+    """What the CLI suite checks of files, with a database: a line given twice is one row
+    (the key is the URL) and is done for --resume; bad lines (invalid UTF-8 too) are rows
+    once; --resume with other options (--unordered, -c, --retries) continues the same run;
+    seq is the line's place in the input whatever the order of completion."""
+    good = [fx.url(i % SITES, f"/page/{i}?delay={i % 7}") for i in range(300)]
+    raw = [u.encode() for u in good[:150]] + [good[3].encode(), b"\xff\xfe bad",
+                                              b"ftp://127.0.0.1/x", b"not a url"]
+    raw += [u.encode() for u in good[150:]] + [good[200].encode()]
+    full = os.path.join(lists.dir, "lines-full.txt")
+    half = os.path.join(lists.dir, "lines-half.txt")
+    with open(full, "wb") as f:
+        f.write(b"".join(l + b"\n" for l in raw))
+    with open(half, "wb") as f:  # as if the first run was cut short after 154 lines
+        f.write(b"".join(l + b"\n" for l in raw[:154]))
+    out = db_path("lines.sqlite")
+    assert cafe("titles", "-q", "-o", out, half).returncode == 0
+    r = cafe("titles", "--resume", "--unordered", "-c", "7", "--retries", "1", "-o", out, full)
+    assert r.returncode == 0 and b"154 already done" in r.stderr, r.stderr
+    r = cafe("titles", "--resume", "-o", out, full)
+    assert r.returncode == 0 and b"%d already done" % len(raw) in r.stderr, r.stderr
+    rows = query(out, "SELECT seq, url, title, error FROM titles ORDER BY seq")
+    urls = [l.decode("utf-8", "replace") for l in raw]
+    assert len(rows) == len(set(urls)) and {x[1] for x in rows} == set(urls), len(rows)
+    # seq: the place of a line of that URL (of either, for the one given twice in a run)
+    wrong = [x[:2] for x in rows if urls[x[0]] != x[1]]
+    assert not wrong, wrong[:3]
+    bad = [x[1] for x in rows if x[3]]
+    assert bad == ["\ufffd\ufffd bad", "ftp://127.0.0.1/x", "not a url"], bad
+    assert query(out, "SELECT run_id, status FROM runs") == [(1, "done")]
+
+
 def test_hostile_titles_stored_as_json_holds_them():
     out = db_path("hostile.sqlite")
 
@@ -124,6 +157,64 @@ def test_disk_full_stops_then_resume_finishes():
     assert r.returncode == 0, r.stderr
     got = [x[0] for x in query(kept, "SELECT url FROM titles")]
     assert len(got) == len(set(got)) == 3000
+
+
+def mkfs_ext4(img):
+    r = subprocess.run(["mkfs.ext4", "-q", "-F", img, "64M"], capture_output=True)
+    if r.returncode != 0:
+        raise Skip("no mkfs.ext4 here: " + r.stderr.decode().strip())
+
+
+def loop_ext4(img, mnt):
+    """The ext4 image mounted through a loop device at mnt, in a private mount namespace;
+    errors=remount-ro as on a real server. Skip where that cannot be made."""
+    os.makedirs(mnt, exist_ok=True)
+    try:
+        return PrivateMount(f'mount -o loop,errors=remount-ro "{img}" "{mnt}"')
+    except OSError as e:
+        raise Skip(str(e))
+
+
+def test_file_system_goes_read_only_then_resume_finishes():
+    """Mid-run the file system under the database goes read-only (ext4's own reaction to an
+    error, triggered through sysfs): cafe stops with a message, every batch it committed is
+    still there afterwards (synchronous=FULL), and --resume on the repaired disk finishes."""
+    img, mnt = db_path("ro.img"), db_path("ro")
+    u = [fx.url(i % SITES, f"/page/{i}?delay=10") for i in range(3000)]
+    path = lists.write(u)
+    out = os.path.join(mnt, "ro.sqlite")
+
+    def inside_count(m):  # SQLite resolves /proc/PID/root: count with its shell, inside
+        r = subprocess.run(m.inside() + ["sqlite3", out, "SELECT count(*) FROM titles"],
+                           capture_output=True)
+        return int(r.stdout) if r.returncode == 0 else 0
+    mkfs_ext4(img)
+    m = loop_ext4(img, mnt)
+    try:
+        dev = os.path.basename(m.run("findmnt", "-no", "SOURCE", mnt).strip())
+        p = subprocess.Popen(m.inside() + [CAFE, "titles", "-q", "-c", "20", "-o", out, path],
+                             stderr=subprocess.PIPE)
+        dbtest.wait_until(lambda: inside_count(m) >= 300 or p.poll() is not None)
+        assert p.poll() is None, ("the run ended before the fault", p.communicate())
+        committed = inside_count(m)
+        with open(f"/sys/fs/ext4/{dev}/trigger_fs_error", "w") as f:
+            f.write("1")
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 2, (p.returncode, err)
+        assert b"I/O error" in err or b"read-only" in err.lower(), err
+        assert b"--resume continues" in err, err
+    finally:
+        m.close()
+    m = loop_ext4(img, mnt)  # mounted again: the journal replayed, read-write
+    try:
+        assert committed <= inside_count(m) < 3000, (committed, inside_count(m))
+        r = subprocess.run(m.inside() + [CAFE, "titles", "-q", "--resume", "-o", out, path],
+                           capture_output=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        got = m.run("sqlite3", out, "SELECT url FROM titles").splitlines()
+        assert len(got) == len(set(got)) == 3000 and set(got) == set(u), len(got)
+    finally:
+        m.close()
 
 
 def test_queue_results_export_and_drain():
