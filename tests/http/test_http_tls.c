@@ -170,6 +170,29 @@ static void test_http2_one_connection(void **state) {
     assert_int_equal(n.conns, 1);
 }
 
+/* A pooled transfer keeps its options while they fit: the CA file is compared by value, so a
+ * caller that rewrites its buffer between requests gets the new file, not the handle's old
+ * one (a new connection, to another name, must then fail to verify). */
+static int ca_by_value(void *arg, void **value) {
+    const nginx_server_t *s = arg;
+    char ca[128], u[128];
+    snprintf(ca, sizeof(ca), "%s", s->ca);
+    cafe_http_opts_t o = {.ca_file = ca};
+    cafe_http_result_t r;
+    snprintf(u, sizeof(u), "https://localhost:%d/index.html", s->https_port);
+    assert_int_equal(cafe_http_request(u, &o, &r), 0);
+    cafe_http_result_free(&r);
+    snprintf(ca, sizeof(ca), "%s/no-such-ca.pem", s->dir);
+    snprintf(u, sizeof(u), "https://127.0.0.1:%d/index.html", s->https_port);
+    assert_int_not_equal(cafe_http_request(u, &o, &r), 0);
+    cafe_http_result_free(&r);
+    return 0;
+}
+
+static void test_ca_file_compared_by_value(void **state) {
+    assert_int_equal(test_run(ca_by_value, *state), 0);
+}
+
 static int group_setup(void **state) {
     static nginx_server_t s;
     unsetenv("https_proxy");
@@ -194,6 +217,7 @@ int main(void) {
         cmocka_unit_test(test_sessions_resumed_for_many_hosts),
         cmocka_unit_test(test_connections_kept_per_host),
         cmocka_unit_test(test_http2_one_connection),
+        cmocka_unit_test(test_ca_file_compared_by_value),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
