@@ -17,7 +17,7 @@
 # Usage: bench/titles/tls.sh BUILD_DIR   Prints a markdown table. About 3 minutes here, most
 # of it the clients that parse the 145-CA bundle for every new connection.
 # Knobs: TLS_URLS [5000] (h1, h2), TLS_CLOSE_URLS [200], TLS_HOSTS [100],
-#   TLS_CONCURRENCY [100], TLS_SIZE [30000], TLS_REPS [2], RUN_TIMEOUT [60] s per run,
+#   TLS_CONCURRENCY [100], TLS_SIZE [30000], TLS_REPS [2], RUN_TIMEOUT [120] s per run,
 #   TLS_SYSTEM_CAS [1] (0: the bundle is the private CA alone), TLS_CAFE_BEFORE [none]: the
 #   cafe binary of another build, run as one more contender (before/after tables).
 set -u
@@ -39,7 +39,7 @@ hosts=${TLS_HOSTS:-100}
 c=${TLS_CONCURRENCY:-100}
 size=${TLS_SIZE:-30000}
 reps=${TLS_REPS:-2}
-run_timeout=${RUN_TIMEOUT:-60}
+run_timeout=${RUN_TIMEOUT:-120}
 system_cas=${TLS_SYSTEM_CAS:-1}
 tmp=$(mktemp -d)
 trap '[ -s "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -190,13 +190,14 @@ run() {
         return 0
     fi
     # Right results: the title of the URL's page, or 200 for curl (which reads no titles).
-    right=$(awk '$0 == "200" { ok++; next }
-        { if (match($0, /^\047TLS page [0-9]+\047 from https:\/\/h[0-9]+\.tls\.test:[0-9]+\/p\/[0-9]+\.html$/)) {
-              split($0, a, "\047"); split(a[2], t, " "); n = split($0, u, "/")
-              if (u[n] == t[3] ".html") ok++
-          } }
+    right=$(awk -v bad="$tmp/bad" '$0 == "200" { ok++; next }
+        /^\047TLS page [0-9]+\047 from https:\/\/h[0-9]+\.tls\.test:[0-9]+\/p\/[0-9]+\.html$/ {
+            split($0, a, "\047"); split(a[2], t, " "); n = split($0, u, "/")
+            if (u[n] == t[3] ".html") { ok++; next }
+        }
+        nbad++ < 3 { print >bad }
         END { print ok + 0 }' "$tmp/out")
-    [ "$right" -eq "$count" ] || { echo "== $round $tool: $right of $count right"; head -3 "$tmp/out"; } \
+    [ "$right" -eq "$count" ] || { echo "== $round $tool: $right of $count right"; cat "$tmp/bad"; } \
         >>"$tmp/errors"
     # Connections this run opened, each counted once, by how its handshake went.
     hs=$(awk -v from="$before" -v to="$after" 'NR > from && NR <= to && $4 ~ /^\/p\// {
