@@ -14,9 +14,9 @@
 # private one (--cacert, or SSL_CERT_FILE for Go), so that loading the trust store costs
 # what it costs in a real crawl. nginx logs $connection and $ssl_session_reused for every
 # request: the table counts connections and full / resumed handshakes per URL.
-# Usage: bench/titles/tls.sh BUILD_DIR   Prints a markdown table. About 3 minutes here, most
+# Usage: bench/titles/tls.sh BUILD_DIR   Prints a markdown table. About 3-4 minutes here, most
 # of it the clients that parse the 145-CA bundle for every new connection.
-# Knobs: TLS_URLS [5000] (h1, h2), TLS_CLOSE_URLS [200], TLS_HOSTS [100],
+# Knobs: TLS_URLS [5000] (h1, h2), TLS_CLOSE_URLS [150], TLS_HOSTS [50],
 #   TLS_CONCURRENCY [100], TLS_SIZE [30000], TLS_REPS [2], RUN_TIMEOUT [120] s per run,
 #   TLS_SYSTEM_CAS [1] (0: the bundle is the private CA alone), TLS_CAFE_BEFORE [none]: the
 #   cafe binary of another build, run as one more contender (before/after tables).
@@ -34,8 +34,8 @@ if [ "${CAFE_TLS_NS:-}" != 1 ]; then
         sh "$here/tls.sh" "$build"
 fi
 n=${TLS_URLS:-5000}
-n_close=${TLS_CLOSE_URLS:-200}
-hosts=${TLS_HOSTS:-100}
+n_close=${TLS_CLOSE_URLS:-150}
+hosts=${TLS_HOSTS:-50}
 c=${TLS_CONCURRENCY:-100}
 size=${TLS_SIZE:-30000}
 reps=${TLS_REPS:-2}
