@@ -155,12 +155,12 @@ static int do_open(void *arg) {
         rc = exec(j, runs_sql, "creating the runs table");
     if (rc == 0)
         rc = check_columns(j);
+    if (rc == 0) /* before the run begins: a table refused leaves no run behind */
+        rc = prepare_insert(j);
     if (rc == 0)
         rc = begin_run(j);
     if (rc == 0)
         rc = exec(j, "COMMIT", "cannot write");
-    if (rc == 0)
-        rc = prepare_insert(j);
     free(create);
     return rc;
 }
