@@ -2,7 +2,8 @@
 # Runs every part's benchmark, bench/<part>/run.sh BUILD_DIR, prints each part's markdown
 # table and collects them all in bench/out/RESULTS.md. Builds nothing: `make bench` builds the
 # target bench_all in BUILD_DIR first. Benchmarks are never part of the tests' pass/fail.
-# Usage: bench/run.sh BUILD_DIR [PART...]   (default: every part that has a run.sh)
+# Usage: bench/run.sh BUILD_DIR [PART...]   (default: every part that has a run.sh, and the
+# scenarios named below; a PART with a slash, e.g. titles/tls, is bench/titles/tls.sh)
 # Time is bounded: BENCH_TOTAL_TIMEOUT seconds for all parts (default 900), at most
 # BENCH_PART_TIMEOUT for one part (default 300). A part that fails or runs out of time is
 # reported in RESULTS.md and the others still run; the exit status is then 1.
@@ -24,6 +25,9 @@ if [ $# -eq 0 ]; then
         part=$(basename "$(dirname "$script")")
         set -- "$@" "$part"
     done
+    # Scenarios kept beside a part's run.sh, run as parts of their own: PART/NAME is
+    # bench/PART/NAME.sh.
+    set -- "$@" titles/tls
 fi
 
 {
@@ -37,12 +41,13 @@ start=$(date +%s)
 status=0
 for part in "$@"; do
     script="$here/$part/run.sh"
+    case $part in */*) script="$here/$part.sh" ;; esac
     left=$((total - ($(date +%s) - start)))
     limit=$((left < per_part ? left : per_part))
     printf '\n## %s\n\n' "$part" | tee -a "$tmp/results"
     if [ ! -f "$script" ]; then
         echo "bench: no $script" >&2
-        echo "(no bench/$part/run.sh)" >>"$tmp/results"
+        echo "(no ${script#"$here"/})" >>"$tmp/results"
         status=1
         continue
     fi

@@ -4,10 +4,13 @@
  * after URL (connections, DNS cache and TLS sessions shared by the multi handle), the title
  * scanned in the write callback, output through one fully buffered stdio stream.
  *
- * Usage: lean_curl FILE CONCURRENCY [-k]
+ * Usage: lean_curl FILE CONCURRENCY [-k | --cacert FILE [--no-capath]]
  * Prints the guide's lines in completion order: `'Title' from URL`, `(no title) from URL`
  * or `Error fetching URL: message`. The whole body is read, as cafe does on small pages,
- * so that the connection is kept for the next URL of the site. -k: no TLS verification. */
+ * so that the connection is kept for the next URL of the site. -k: no TLS verification;
+ * --cacert FILE: verify against the CAs in FILE (CURLOPT_CAINFO, nothing else changed);
+ * --no-capath: also unset libcurl's built-in CApath, the one change that lets libcurl 7.88
+ * keep the parsed trust store across connections (as cafe does; bench/README.md, HTTPS). */
 #include <curl/curl.h>
 
 #include <stdio.h>
@@ -98,7 +101,7 @@ static char *next_url(FILE *in) {
     return NULL;
 }
 
-static void easy_setup(slot_t *s, int insecure) {
+static void easy_setup(slot_t *s, int insecure, const char *ca_file, int no_capath) {
     CURL *e = s->easy;
     curl_easy_setopt(e, CURLOPT_PRIVATE, s);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
@@ -113,11 +116,15 @@ static void easy_setup(slot_t *s, int insecure) {
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
     }
+    if (ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, ca_file);
+    if (no_capath)
+        curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
 }
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: lean_curl FILE CONCURRENCY [-k]\n");
+        fprintf(stderr, "usage: lean_curl FILE CONCURRENCY [-k | --cacert FILE [--no-capath]]\n");
         return 2;
     }
     FILE *in = fopen(argv[1], "r");
@@ -127,6 +134,8 @@ int main(int argc, char **argv) {
         return 2;
     }
     int insecure = argc > 3 && strcmp(argv[3], "-k") == 0;
+    const char *ca_file = argc > 4 && strcmp(argv[3], "--cacert") == 0 ? argv[4] : NULL;
+    int no_capath = ca_file && argc > 5 && strcmp(argv[5], "--no-capath") == 0;
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -141,7 +150,7 @@ int main(int argc, char **argv) {
     long active = 0; /* transfers in the multi handle */
     for (long i = 0; i < conc; i++) {
         slots[i].easy = curl_easy_init();
-        easy_setup(&slots[i], insecure);
+        easy_setup(&slots[i], insecure, ca_file, no_capath);
         char *url = next_url(in);
         if (url) {
             start(multi, &slots[i], url);

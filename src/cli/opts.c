@@ -123,7 +123,11 @@ static const cli_opt_t rows[] = {
      "time_ms, attempts, error",
      "JSON Lines, one object per URL: url, final_url, status, title (null when the page\n"
      "has none), content_type, charset, charset_source (bom, header, meta, detected or\n"
-     "default: see ENCODINGS), bytes, time_ms, attempts, error (null on success)."},
+     "default: see ENCODINGS), bytes, time_ms, attempts, error (null on success). bytes\n"
+     "is the body received, after decompression (httpx's content_length; curl's\n"
+     "size_download counts it before): the whole body, or what came until the download\n"
+     "stopped at the title or at --max-bytes, plus any rest read only to keep the\n"
+     "connection (a short one, the server not closing it)."},
     {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV, NULL, NULL, NULL,
      "RFC 4180 CSV with a header row (same columns)", NULL},
     {CLI_OPT_FLAG, "csv-safe", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV_SAFE, NULL, NULL, NULL,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 static void client_close(void *arg);
 
@@ -63,6 +64,21 @@ static size_t default_max_connections(size_t transfers) {
     return want < transfers ? transfers : want;
 }
 
+/* Whether libcurl's built-in CA bundle (CURLINFO_CAINFO of a fresh handle) can be read. When
+ * it can, transfers turn the built-in CApath off (xfer.c): with a CApath set, libcurl 7.88
+ * does not cache the trust store and parses the whole bundle again for every new TLS
+ * connection (~150 certificates: tens of ms of CPU with OpenSSL 3). Debian's CApath holds the
+ * same certificates as its bundle. */
+static int ca_bundle_readable(void) {
+    CURL *e = curl_easy_init();
+    char *path = NULL;
+    int ok = e && curl_easy_getinfo(e, CURLINFO_CAINFO, &path) == CURLE_OK && path &&
+             access(path, R_OK) == 0;
+    if (e)
+        curl_easy_cleanup(e);
+    return ok;
+}
+
 static void limits_apply(cafe__http_client_t *c) {
     if (!c->limits.max_transfers)
         c->limits.max_transfers = CAFE_HTTP_DEFAULT_MAX_TRANSFERS;
@@ -75,26 +91,41 @@ static void limits_apply(cafe__http_client_t *c) {
                       (long)c->limits.max_host_connections);
 }
 
+/* Connections and the DNS cache are the multi handle's, common to every transfer of the loop;
+ * the shares hold only TLS sessions (see CAFE__HTTP_SHARES). */
 static int handles_init(cafe__http_client_t *c) {
     c->multi = curl_multi_init();
-    c->share = curl_share_init();
-    if (!c->multi || !c->share)
+    if (!c->multi)
         return -1;
-    /* One loop = one thread: the share needs no lock callbacks. */
-    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
     limits_apply(c);
     return 0;
 }
 
+CURLSH *cafe__http_client_share(cafe__http_client_t *c, uint64_t origin_hash) {
+    /* The top bits: the host table's buckets use the low ones. */
+    CURLSH **s = &c->shares[(origin_hash >> 32) & (CAFE__HTTP_SHARES - 1)];
+    if (*s)
+        return *s;
+    *s = curl_share_init();
+    /* One loop = one thread: the share needs no lock callbacks. */
+    if (*s && curl_share_setopt(*s, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+        curl_share_cleanup(*s);
+        *s = NULL;
+    }
+    return *s;
+}
+
+/* After every easy handle: a share still in use is not freed by curl. */
 static void handles_free(cafe__http_client_t *c) {
     if (c->multi)
         curl_multi_cleanup(c->multi);
-    if (c->share)
-        curl_share_cleanup(c->share);
     c->multi = NULL;
-    c->share = NULL;
+    for (size_t i = 0; i < CAFE__HTTP_SHARES; i++) {
+        if (c->shares[i])
+            curl_share_cleanup(c->shares[i]);
+        c->shares[i] = NULL;
+    }
 }
 
 static cafe__http_client_t *client_create(cafe_loop_t *loop) {
@@ -111,6 +142,7 @@ static cafe__http_client_t *client_create(cafe_loop_t *loop) {
     c->loop = loop;
     c->rng = uv_hrtime() ^ (uint64_t)(uintptr_t)c ^ 0x9E3779B97F4A7C15ull;
     proxies_read(c);
+    c->ca_bundle = ca_bundle_readable();
     cafe__http_io_init(c);
     return c;
 }

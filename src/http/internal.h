@@ -2,7 +2,7 @@
  *
  * Pieces and owners:
  *   client (client.c)  one per loop, created at the first request, freed by the loop's
- *                      at-close hook: the curl multi + share handles, curl's timer, the
+ *                      at-close hook: the curl multi and share handles, curl's timer, the
  *                      sockets, the pool of transfers, the host table, the limits.
  *   sock   (io.c)      one per socket curl watches: a uv_poll_t; freed in its close callback.
  *   xfer   (xfer.c)    one curl easy handle + per-try state; pooled by the
@@ -96,6 +96,7 @@ struct cafe__http_xfer {
     char *body; /* buffered body (no on_body): handed to the result at the end */
     size_t body_len, body_cap;
     size_t kept, max_body; /* body bytes kept or passed to on_body, and their cap */
+    uint64_t decoded;      /* body bytes curl handed over, the drained rest too */
     curl_off_t stop_at;    /* bytes received when the body was stopped */
     curl_off_t drain_max;  /* how many more may be read to keep the connection */
     int started;           /* the first body chunk was seen */
@@ -103,16 +104,24 @@ struct cafe__http_xfer {
     int aborted;           /* stopped early by refusing data: curl's write error is ours */
     int oom;               /* the body buffer could not grow */
     int in_multi;
-    int pinned; /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */
+    int pinned;    /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */
+    CURLSH *share; /* the TLS session share set on the handle; NULL: none set since a reset */
     cafe__http_profile_t profile;
     char errbuf[CURL_ERROR_SIZE];
     char refused[64]; /* --no-private: the address refused, "" when none */
 };
 
+/* TLS session shares per client (a power of two). libcurl 7.88 keeps 8 sessions in a share
+ * handle (lib/share.c) and 5 in an easy handle: with more hosts than that, a new connection
+ * to a host seen before would make a full handshake again. The hosts are spread over this many
+ * shares, created when first used: up to 8 x 256 sessions, as many as the connections a loop
+ * keeps by default at -c 500. */
+#define CAFE__HTTP_SHARES 256
+
 struct cafe__http_client {
     cafe_loop_t *loop;
-    CURLM *multi;
-    CURLSH *share;
+    CURLM *multi; /* also holds curl's DNS cache, for every transfer of the loop */
+    CURLSH *shares[CAFE__HTTP_SHARES];
     uv_timer_t timer;          /* curl's single timeout */
     uv_timer_t reaper;         /* removes orphaned transfers on the next loop turn */
     int open_timers;           /* closing: the client is freed when both timers closed */
@@ -128,6 +137,7 @@ struct cafe__http_client {
     size_t in_curl;        /* transfers added to the multi handle */
     cafe_http_limits_t limits;
     char *proxy_http, *proxy_https, *no_proxy; /* the environment, read once */
+    int ca_bundle; /* libcurl's built-in CA bundle file is readable: its CApath is not needed */
     uint64_t rng;
     cafe_http_stats_t stats;
 };
@@ -138,6 +148,9 @@ cafe__http_client_t *cafe__http_client_get(cafe_loop_t *loop);
 /* The client of loop if it has one (never creates). */
 cafe__http_client_t *cafe__http_client_find(cafe_loop_t *loop);
 uint32_t cafe__http_client_random(cafe__http_client_t *c);
+/* The share handle for the TLS sessions of the origin with this hash (cafe__http_host_t),
+ * created on first use; NULL when out of memory (the transfer then caches its own). */
+CURLSH *cafe__http_client_share(cafe__http_client_t *c, uint64_t origin_hash);
 
 /* io.c: the multi_socket <-> libuv glue. */
 void cafe__http_io_init(cafe__http_client_t *c);

@@ -46,6 +46,7 @@ void cafe__http_xfer_put(cafe__http_xfer_t *x) {
     x->pinned = 0;
     x->body = NULL;
     x->body_len = x->body_cap = x->kept = 0;
+    x->decoded = 0;
     x->started = x->stopping = x->aborted = x->oom = 0;
     x->try = NULL;
     if (c->pool_len >= c->limits.max_transfers) {
@@ -109,7 +110,6 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
     const char *proxy = o->proxy ? o->proxy : https ? c->proxy_https : c->proxy_http;
     SET(CURLOPT_PRIVATE, x);
     SET(CURLOPT_URL, t_url);
-    SET(CURLOPT_SHARE, c->share);
     SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_ERRORBUFFER, x->errbuf);
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
@@ -126,6 +126,11 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
     SET(CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
     if (o->ca_file)
         SET(CURLOPT_CAINFO, o->ca_file);
+    /* One trust store, a file: the CAs given replace the system's (a built-in CApath would
+     * add them back), and libcurl keeps the parsed store for the next connections, which it
+     * does only when no CApath is set (client.c, ca_bundle_readable). */
+    if (o->ca_file || c->ca_bundle)
+        SET(CURLOPT_CAPATH, NULL);
     /* The environment was read once per loop; setting both spares curl its per-transfer
      * lookups, and "" means none. */
     SET(CURLOPT_PROXY, proxy ? proxy : "");
@@ -142,6 +147,10 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
         SET(CURLOPT_HTTPHEADER, x->headers);
     if (x->resolve)
         SET(CURLOPT_RESOLVE, x->resolve);
+    /* curl's DNS cache holds the lines cafe resolved (http/pin.c), dropped by cafe when
+     * their answer goes: curl must not sweep the whole cache at every transfer for expired
+     * entries (a third of its time in a list of 5,000 hosts). */
+    SET(CURLOPT_DNS_CACHE_TIMEOUT, -1L);
     SET(CURLOPT_WRITEFUNCTION, cafe__http_on_write);
     SET(CURLOPT_WRITEDATA, x);
     if (rc == CURLE_OK)
@@ -177,12 +186,26 @@ static CURLcode options_setup(cafe__http_xfer_t *x, const char *url, const cafe_
     x->c->stats.curl_calls++;
     if (p.valid && memcmp(&p, &x->profile, sizeof(p)) == 0)
         return curl_easy_setopt(x->easy, CURLOPT_URL, url);
-    if (x->profile.used)
+    if (x->profile.used) {
         curl_easy_reset(x->easy);
+        x->share = NULL; /* the reset took the share's session count: set it again */
+    }
     CURLcode rc = options_set(x, url, o, https);
     x->profile = p;
     if (rc != CURLE_OK)
         x->profile.valid = 0;
+    return rc;
+}
+
+/* The TLS sessions of the try's origin. Plain http needs none: whatever share the handle has
+ * stays (a redirect to https then caches that host's session in it). */
+static CURLcode share_set(cafe__http_xfer_t *x, const cafe__http_host_t *h) {
+    CURLSH *share = cafe__http_client_share(x->c, h->hash);
+    if (share == x->share)
+        return CURLE_OK;
+    x->c->stats.curl_calls++;
+    CURLcode rc = curl_easy_setopt(x->easy, CURLOPT_SHARE, share);
+    x->share = rc == CURLE_OK ? share : NULL;
     return rc;
 }
 
@@ -209,6 +232,8 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
     }
     CURLcode cc = options_setup(x, t->url, o, https);
     if (cc != CURLE_OK)
+        return setup_failed(x, t, cc);
+    if (https && (cc = share_set(x, t->host)) != CURLE_OK)
         return setup_failed(x, t, cc);
     if (!o->resolve && (rc = cafe__http_dns_lines(c, t->pin ? t->pin : "", &x->resolve)) != 0) {
         cafe__http_xfer_put(x);

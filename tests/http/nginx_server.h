@@ -83,13 +83,18 @@ static const char nginx_conf[] =
     "error_log @D/error.log warn;\n"
     "events { worker_connections 8192; }\n"
     "http {\n"
-    "  access_log off;\n"
+    /* Per request: its connection's serial number and whether that connection resumed a TLS
+     * session ("r") or made a full handshake ("."), for the tests of reuse (test_http_tls). */
+    "  log_format reuse '$connection $ssl_session_reused $request_uri';\n"
+    "  access_log @D/access.log reuse;\n"
     "  client_body_temp_path @D/tmp; proxy_temp_path @D/tmp; fastcgi_temp_path @D/tmp;\n"
     "  uwsgi_temp_path @D/tmp; scgi_temp_path @D/tmp;\n"
     "  types { text/html html; application/octet-stream bin; }\n"
     "  default_type text/plain;\n"
     "  keepalive_requests 1000000;\n"
     "  ssl_certificate @D/server.pem; ssl_certificate_key @D/server.key;\n"
+    /* nginx 1.22 offers TLS 1.2 at most by default; most servers today speak 1.3 */
+    "  ssl_protocols TLSv1.2 TLSv1.3;\n"
     "  server {\n"
     "    listen 127.0.0.1:@1;\n"
     "    listen 127.0.0.1:@2 ssl http2;\n"
@@ -112,6 +117,7 @@ static const char nginx_conf[] =
     "    location = /status/503 { return 503; }\n"
     "    location = /status/429 { add_header Retry-After 1 always; return 429; }\n"
     "    location /slow/ { alias @D/www/; limit_rate 1k; }\n"
+    "    location /close/ { alias @D/www/; keepalive_timeout 0; }\n"
     "  }\n"
     "}\n";
 
@@ -135,7 +141,8 @@ static int nginx_start(nginx_server_t *s) {
         "  >/dev/null 2>&1 && "
         "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
         "  -keyout server.key -out server.csr -subj '/CN=localhost' >/dev/null 2>&1 && "
-        "printf 'subjectAltName=DNS:localhost,DNS:cafe.test,IP:127.0.0.1\\n' > ext.cnf && "
+        "printf 'subjectAltName=DNS:localhost,DNS:cafe.test,DNS:*.cafe.test,IP:127.0.0.1\\n' > "
+        "ext.cnf && "
         "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
         "  -extfile ext.cnf -out server.pem >/dev/null 2>&1",
         s->dir);

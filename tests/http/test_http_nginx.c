@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static nginx_server_t *srv(void **state) {
     return *state;
@@ -229,6 +230,42 @@ static void test_https_verification(void **state) {
     snprintf(u, sizeof(u), "https://cafe.bad:%d/index.html", s->https_port);
     cafe_http_opts_t pinned = {.ca_file = s->ca, .resolve = (const char *const[]){pin, NULL}};
     assert_int_equal(cafe_http_request(u, &pinned, &r), CAFE_EHTTP_TLS);
+    cafe_http_result_free(&r);
+}
+
+/* One trust store per loop: libcurl parses the CA file once and keeps it for the next
+ * connections (with a CApath set it would parse it again for each one: tens of ms of CPU per
+ * handshake with the system's bundle). Seen from outside: once the first connection is made,
+ * a new connection to another name still verifies after the file is gone. */
+static int store_kept(void *arg, void **value) {
+    const nginx_server_t *s = arg;
+    char ca[128];
+    snprintf(ca, sizeof(ca), "%s/ca-copy.pem", s->dir);
+    assert_int_equal(nginx_sh("cp %s %s", s->ca, ca), 0);
+    cafe_http_opts_t o = {.ca_file = ca};
+    cafe_http_result_t r;
+    assert_int_equal(cafe_http_request(URL("https", s->https_port, "/index.html"), &o, &r), 0);
+    assert_int_equal(r.connects, 1);
+    cafe_http_result_free(&r);
+    assert_int_equal(unlink(ca), 0);
+    char u[128];
+    snprintf(u, sizeof(u), "https://127.0.0.1:%d/index.html", s->https_port);
+    assert_int_equal(cafe_http_request(u, &o, &r), 0);
+    assert_int_equal(r.connects, 1); /* a new connection, verified with the kept store */
+    assert_int_equal(r.status, 200);
+    cafe_http_result_free(&r);
+    return 0;
+}
+
+static void test_trust_store_kept(void **state) {
+    nginx_server_t *s = srv(state);
+    assert_int_equal(test_run(store_kept, s), 0);
+    /* A fresh loop has no store: the missing file is an error again. */
+    char ca[128];
+    snprintf(ca, sizeof(ca), "%s/ca-copy.pem", s->dir);
+    cafe_http_opts_t o = {.ca_file = ca};
+    cafe_http_result_t r;
+    assert_int_not_equal(cafe_http_request(URL("https", s->https_port, "/index.html"), &o, &r), 0);
     cafe_http_result_free(&r);
 }
 
@@ -471,6 +508,7 @@ int main(void) {
         cmocka_unit_test(test_redirect_to_other_schemes_refused),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_https_verification),
+        cmocka_unit_test(test_trust_store_kept),
         cmocka_unit_test(test_resolve_pins),
         cmocka_unit_test(test_http2),
         cmocka_unit_test(test_blocking_and_tasks_agree),

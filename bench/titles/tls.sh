@@ -1,0 +1,270 @@
+#!/bin/sh
+# The HTTPS scenario of bench/titles (issue 11, goal 4; see bench/README.md, "HTTPS"): nginx
+# with a certificate for *.tls.test made at run time by openssl under a private CA, many host
+# names mapped to 127.0.0.1 by an /etc/hosts bind-mounted in a private mount and network
+# namespace (every tool resolves them as it would in a crawl), 30 KB pages with the title near
+# the top. cafe titles, the lean libcurl client (as written, and with the one option that lets
+# libcurl keep its parsed trust store: --no-capath), the Go pool and curl -Z fetch the same
+# list side by side, REPS times each, in three rounds:
+#   h1     TLS, HTTP/1.1 only (ALPN offers no h2), keep-alive;
+#   h2     TLS with HTTP/2: many URLs per host can share one connection;
+#   close  TLS, HTTP/1.1, the server closes every connection after one response: every URL
+#          is a new connection, so TLS session resumption is what saves the full handshake.
+# Every tool verifies the server: its CA is given as a bundle of the system's CAs plus the
+# private one (--cacert, or SSL_CERT_FILE for Go), so that loading the trust store costs
+# what it costs in a real crawl. nginx logs $connection and $ssl_session_reused for every
+# request: the table counts connections and full / resumed handshakes per URL.
+# Usage: bench/titles/tls.sh BUILD_DIR   Prints a markdown table. About 3 minutes here, most
+# of it the clients that parse the 145-CA bundle for every new connection.
+# Knobs: TLS_URLS [5000] (h1, h2), TLS_CLOSE_URLS [200], TLS_HOSTS [100],
+#   TLS_CONCURRENCY [100], TLS_SIZE [30000], TLS_REPS [2], RUN_TIMEOUT [60] s per run,
+#   TLS_SYSTEM_CAS [1] (0: the bundle is the private CA alone), TLS_CAFE_BEFORE [none]: the
+#   cafe binary of another build, run as one more contender (before/after tables).
+set -u
+build=$(cd "${1:?usage: bench/titles/tls.sh BUILD_DIR}" && pwd) || exit 2
+here=$(cd "$(dirname "$0")" && pwd)
+if [ "${CAFE_TLS_NS:-}" != 1 ]; then
+    for tool in nginx openssl; do
+        command -v "$tool" >/dev/null || PATH=$PATH:/usr/sbin command -v "$tool" >/dev/null || {
+            echo "tls: $tool missing (nginx-light, openssl): not run" >&2
+            exit 0
+        }
+    done
+    CAFE_TLS_NS=1 PATH=$PATH:/usr/sbin exec "$here/../../tests/netns.sh" unshare --mount \
+        sh "$here/tls.sh" "$build"
+fi
+n=${TLS_URLS:-5000}
+n_close=${TLS_CLOSE_URLS:-200}
+hosts=${TLS_HOSTS:-100}
+c=${TLS_CONCURRENCY:-100}
+size=${TLS_SIZE:-30000}
+reps=${TLS_REPS:-2}
+run_timeout=${RUN_TIMEOUT:-60}
+system_cas=${TLS_SYSTEM_CAS:-1}
+tmp=$(mktemp -d)
+trap '[ -s "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+# Fixed ports: nothing else lives in this network namespace.
+port_h1=8441 port_h2=8442 port_close=8443
+
+# ---- names, certificates, pages, nginx ---------------------------------------------------
+{
+    echo "127.0.0.1 localhost mark.tls.test"
+    awk -v h="$hosts" 'BEGIN { for (i = 0; i < h; i++) print "127.0.0.1 h" i ".tls.test" }'
+} >"$tmp/hosts"
+mount --make-rprivate / 2>/dev/null
+mount --bind "$tmp/hosts" /etc/hosts || exit 1
+(
+    cd "$tmp" &&
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+            -keyout ca.key -out ca.pem -subj '/CN=cafe bench CA' \
+            -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign &&
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+            -keyout server.key -out server.csr -subj '/CN=tls.test' &&
+        printf 'subjectAltName=DNS:*.tls.test\n' >ext.cnf &&
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+            -extfile ext.cnf -out server.pem
+) >"$tmp/openssl.log" 2>&1 || {
+    echo "tls: openssl failed:" >&2
+    tail -5 "$tmp/openssl.log" >&2
+    exit 1
+}
+bundle="$tmp/ca.pem"
+if [ "$system_cas" = 1 ] && [ -r /etc/ssl/certs/ca-certificates.crt ]; then
+    cat /etc/ssl/certs/ca-certificates.crt "$tmp/ca.pem" >"$tmp/bundle.pem"
+    bundle="$tmp/bundle.pem"
+fi
+ncas=$(grep -c 'BEGIN CERTIFICATE' "$bundle")
+pages=$(((n > n_close ? n : n_close) / hosts + 1))
+mkdir -p "$tmp/www/p" "$tmp/ngx"
+awk -v pages="$pages" -v size="$size" -v dir="$tmp/www/p" 'BEGIN {
+    fill = ""
+    for (i = 0; i < 63; i++) fill = fill sprintf("%c", 97 + i % 26)
+    for (p = 0; p < pages; p++) {
+        f = dir "/" p ".html"
+        head = "<html><head><meta charset=\"utf-8\"><title>TLS page " p "</title></head><body>\n"
+        printf "%s", head >f
+        for (left = size - length(head); left > 64; left -= 64) print fill >f
+        for (; left > 0; left--) printf "z" >f
+        close(f)
+    }
+}'
+cat >"$tmp/nginx.conf" <<EOF
+worker_processes 1;
+user root;
+pid $tmp/nginx.pid;
+error_log $tmp/error.log warn;
+worker_rlimit_nofile 16384;
+events { worker_connections 8192; }
+http {
+    log_format hs '\$connection \$ssl_session_reused \$server_port \$request_uri';
+    access_log $tmp/access.log hs;
+    client_body_temp_path $tmp/ngx; proxy_temp_path $tmp/ngx; fastcgi_temp_path $tmp/ngx;
+    uwsgi_temp_path $tmp/ngx; scgi_temp_path $tmp/ngx;
+    types { text/html html; }
+    keepalive_requests 1000000;
+    ssl_certificate $tmp/server.pem;
+    ssl_certificate_key $tmp/server.key;
+    ssl_protocols TLSv1.2 TLSv1.3; # 1.22 offers 1.2 at most by default
+    ssl_session_cache shared:SSL:10m;
+    root $tmp/www;
+    server {
+        listen 127.0.0.1:$port_h1 ssl;
+        listen 127.0.0.1:$port_h2 ssl http2;
+        server_name _;
+    }
+    server {
+        listen 127.0.0.1:$port_close ssl;
+        server_name _;
+        keepalive_timeout 0;
+    }
+}
+EOF
+# nginx returns once its master has bound the ports and gone to the background: from then
+# on connections are queued, so that is its readiness signal.
+if ! nginx -p "$tmp" -c "$tmp/nginx.conf" -e "$tmp/error.log"; then
+    echo "tls: nginx did not start:" >&2
+    tail -5 "$tmp/error.log" >&2
+    exit 1
+fi
+
+# ---- the tools ---------------------------------------------------------------------------
+go_cmd=""
+if command -v go >/dev/null && [ -d /usr/share/gocode/src/golang.org/x/net/html ] &&
+    (cd "$here" && GO111MODULE=off GOFLAGS='' GOPROXY=off GOPATH="$tmp/gopath:/usr/share/gocode" \
+        GOCACHE="$tmp/gocache" go build -o "$tmp/peer_go" peer_go.go) >&2; then
+    go_cmd="$tmp/peer_go"
+else
+    echo "tls: Go peer not built (golang-go, golang-golang-x-net-dev): its rows are n/a" >&2
+fi
+lean_cmd="$build/bench/lean_curl"
+[ -x "$lean_cmd" ] || { echo "tls: $lean_cmd not built (make bench): lean rows n/a" >&2; lean_cmd=""; }
+cafe_cmd="$build/src/cli/cafe"
+[ -x "$cafe_cmd" ] || { echo "tls: $cafe_cmd not built: cafe rows n/a" >&2; cafe_cmd=""; }
+curl_cmd=$(command -v curl)
+
+# make_urls N PORT FILE: URL i on host i mod $hosts, page i div $hosts.
+make_urls() {
+    awk -v n="$1" -v port="$2" -v h="$hosts" 'BEGIN {
+        for (i = 0; i < n; i++) printf "https://h%d.tls.test:%d/p/%d.html\n", i % h, port, int(i / h)
+    }' >"$3"
+}
+
+# log_mark: the access log's length in lines once every request made so far is in it. A
+# marker request is sent twice on one connection; nginx reads the second only after it has
+# finished (and logged) the first, and all earlier requests were finished before it.
+log_mark() {
+    curl -s --cacert "$tmp/ca.pem" -o /dev/null -o /dev/null \
+        "https://mark.tls.test:$port_h1/mark" "https://mark.tls.test:$port_h1/mark" 2>/dev/null
+    wc -l <"$tmp/access.log" 2>/dev/null || echo 0
+}
+
+# run ROUND TOOL LIST N: one run; appends "seconds cpu_s right conns full resumed requests"
+# to $tmp/ROUND.TOOL, or leaves its last words in $tmp/errors.
+run() {
+    round=$1 tool=$2 list=$3 count=$4
+    case $tool in
+    cafe) [ -n "$cafe_cmd" ] || return 0
+        set -- "$cafe_cmd" titles -q -c "$c" --cacert "$bundle" "$list" ;;
+    before) set -- "$TLS_CAFE_BEFORE" titles -q -c "$c" --cacert "$bundle" "$list" ;;
+    lean) [ -n "$lean_cmd" ] || return 0
+        set -- "$lean_cmd" "$list" "$c" --cacert "$bundle" ;;
+    lean+) [ -n "$lean_cmd" ] || return 0
+        set -- "$lean_cmd" "$list" "$c" --cacert "$bundle" --no-capath ;;
+    go) [ -n "$go_cmd" ] || return 0
+        set -- env SSL_CERT_FILE="$bundle" "$go_cmd" "$list" "$c" ;;
+    curl) [ -n "$curl_cmd" ] || return 0
+        # curl 7.88 has no --out-null: one output line per URL.
+        awk '{ printf "url = \"%s\"\noutput = \"/dev/null\"\n", $0 }' "$list" >"$tmp/curl.cfg"
+        set -- "$curl_cmd" -s -Z --parallel-max "$c" --cacert "$bundle" -w "%{http_code}\n" \
+            -K "$tmp/curl.cfg" ;;
+    esac
+    before=$(log_mark)
+    t0=$(date +%s%N)
+    timeout -k 5 "$run_timeout" /usr/bin/time -f '%U %S' -o "$tmp/time" "$@" >"$tmp/out" 2>"$tmp/stderr"
+    rc=$?
+    t1=$(date +%s%N)
+    after=$(log_mark)
+    if [ "$rc" -ne 0 ]; then
+        { echo "== $round $tool: exit status $rc"; tail -3 "$tmp/stderr"; } >>"$tmp/errors"
+        return 0
+    fi
+    # Right results: the title of the URL's page, or 200 for curl (which reads no titles).
+    right=$(awk '$0 == "200" { ok++; next }
+        { if (match($0, /^\047TLS page [0-9]+\047 from https:\/\/h[0-9]+\.tls\.test:[0-9]+\/p\/[0-9]+\.html$/)) {
+              split($0, a, "\047"); split(a[2], t, " "); n = split($0, u, "/")
+              if (u[n] == t[3] ".html") ok++
+          } }
+        END { print ok + 0 }' "$tmp/out")
+    [ "$right" -eq "$count" ] || { echo "== $round $tool: $right of $count right"; head -3 "$tmp/out"; } \
+        >>"$tmp/errors"
+    # Connections this run opened, each counted once, by how its handshake went.
+    hs=$(awk -v from="$before" -v to="$after" 'NR > from && NR <= to && $4 ~ /^\/p\// {
+            req++
+            if (!($1 in seen)) { seen[$1] = 1; conns++; if ($2 == "r") res++; else full++ }
+        } END { printf "%d %d %d %d", conns, full, res, req }' "$tmp/access.log")
+    awk -v t=$((t1 - t0)) -v right="$right" -v hs="$hs" '{ printf "%.4f %.3f %d %s\n", t / 1e9, $1 + $2, right, hs }' \
+        "$tmp/time" >>"$tmp/$round.$tool"
+}
+
+# med FILE FIELD: the median of a field over the runs, or n/a.
+med() {
+    [ -s "$1" ] || { echo n/a; return; }
+    awk -v k="$2" '{ print $k }' "$1" | sort -g |
+        awk '{ v[NR] = $1 } END { m = int((NR + 1) / 2); print (NR % 2) ? v[m] : (v[m] + v[m + 1]) / 2 }'
+}
+
+tools="cafe lean lean+ go curl"
+[ -n "${TLS_CAFE_BEFORE:-}" ] && tools="$tools before"
+for round in h1 h2 close; do
+    case $round in
+    h1) port=$port_h1 count=$n ;;
+    h2) port=$port_h2 count=$n ;;
+    close) port=$port_close count=$n_close ;;
+    esac
+    make_urls "$count" "$port" "$tmp/urls.$round"
+    echo "tls: round $round: $count URLs on $hosts hosts, -c $c..." >&2
+    i=0
+    while [ "$i" -lt "$reps" ]; do
+        for tool in $tools; do run "$round" "$tool" "$tmp/urls.$round" "$count"; done
+        i=$((i + 1))
+    done
+done
+[ -s "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null
+
+# ---- the table ---------------------------------------------------------------------------
+echo "| round | tool | URLs/s | cafe speed / tool's | client CPU µs/URL | cafe CPU / tool's" \
+    "| connections / URL | full handshakes / URL | resumed / URL | right results |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+for round in h1 h2 close; do
+    count=$n
+    [ "$round" = close ] && count=$n_close
+    cafe_t=$(med "$tmp/$round.cafe" 1)
+    cafe_cpu=$(med "$tmp/$round.cafe" 2)
+    for tool in $tools; do
+        f="$tmp/$round.$tool"
+        if [ ! -s "$f" ]; then
+            echo "| $round | $tool | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a |"
+            continue
+        fi
+        awk -v round="$round" -v tool="$tool" -v n="$count" -v t="$(med "$f" 1)" -v cpu="$(med "$f" 2)" \
+            -v ct="$cafe_t" -v ccpu="$cafe_cpu" -v right="$(med "$f" 3)" -v conns="$(med "$f" 4)" \
+            -v full="$(med "$f" 5)" -v res="$(med "$f" 6)" 'BEGIN {
+                sp = ct == "n/a" ? "n/a" : sprintf("%.2f", t / ct)
+                cr = ccpu == "n/a" || cpu == 0 ? "n/a" : sprintf("%.2f", ccpu / cpu)
+                printf "| %s | %s | %.0f | %s | %.0f | %s | %.3f | %.3f | %.3f | %d / %d |\n", round, tool,
+                    n / t, sp, cpu * 1e6 / n, cr, conns / n, full / n, res / n, right, n
+            }'
+    done
+done
+echo
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+echo "$hosts host names (/etc/hosts in the namespace), $n URLs (close round: $n_close) at" \
+    "concurrency $c, $size-byte pages, URL i on host i mod $hosts; medians of $reps interleaved" \
+    "runs; CPU user+system from /usr/bin/time; trust store: $ncas CAs. nginx $(nginx -v 2>&1 |
+        sed 's/.*nginx\///'), one worker, on the same cores. $(nproc) x $cpu," \
+    "$(curl --version | awk 'NR == 1 { print $2, $5 }'), $(go version 2>/dev/null | awk '{ print $3 }')."
+if [ -s "$tmp/errors" ]; then
+    echo "tls: messages from the runs:" >&2
+    head -40 "$tmp/errors" >&2
+fi

@@ -1,0 +1,199 @@
+/* Reuse over TLS against a real nginx on loopback, read from nginx's own access log (each
+ * request's connection serial number and "r" for a resumed TLS session, "." for a full
+ * handshake): connections kept per host, TLS sessions resumed for many hosts, HTTP/2 streams
+ * of one host on one connection. Behaviour only, never timing. */
+#include "testutil.h"
+#include "nginx_server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { HOSTS = 40 }; /* more than libcurl 7.88 keeps in one share handle (8) */
+
+typedef struct reuse_args {
+    const nginx_server_t *s;
+    int port;
+    const char *path; /* "/close/index.html": a new connection per request; or keep-alive */
+    char pins[HOSTS][64];
+    const char *resolve[HOSTS + 1];
+    long connects[2]; /* per pass, as the results count them */
+} reuse_args_t;
+
+static int fetch(reuse_args_t *a, int host, int pass) {
+    char u[160];
+    snprintf(u, sizeof(u), "https://h%d.cafe.test:%d%s?pass=%d", host, a->port, a->path, pass);
+    cafe_http_opts_t o = {.ca_file = a->s->ca, .resolve = a->resolve};
+    cafe_http_result_t r;
+    int rc = cafe_http_request(u, &o, &r);
+    if (rc == 0 && r.status == 200 && pass >= 0)
+        a->connects[pass] += r.connects;
+    else if (rc != 0 || r.status != 200)
+        rc = -1;
+    cafe_http_result_free(&r);
+    return rc;
+}
+
+/* Two passes over HOSTS names, one request each, in one loop; then one more request, which
+ * nginx (one process) reads only after it has logged every earlier one. */
+static int two_passes(void *arg, void **value) {
+    reuse_args_t *a = arg;
+    for (int pass = 0; pass < 2; pass++)
+        for (int h = 0; h < HOSTS; h++)
+            assert_int_equal(fetch(a, h, pass), 0);
+    assert_int_equal(fetch(a, 0, -1), 0);
+    return 0;
+}
+
+static void pins_make(reuse_args_t *a, int port) {
+    for (int h = 0; h < HOSTS; h++) {
+        snprintf(a->pins[h], sizeof(a->pins[h]), "h%d.cafe.test:%d:127.0.0.1", h, port);
+        a->resolve[h] = a->pins[h];
+    }
+    a->resolve[HOSTS] = NULL;
+}
+
+/* Of the log lines whose URI ends with tag: how many, on how many distinct connections, and
+ * how many of those connections resumed a session. */
+typedef struct log_count {
+    int requests, conns, resumed;
+} log_count_t;
+
+static log_count_t log_count(const nginx_server_t *s, const char *tag) {
+    log_count_t n = {0, 0, 0};
+    char path[128], line[512], uri[400], reused[8];
+    long conn, seen[4 * HOSTS];
+    snprintf(path, sizeof(path), "%s/access.log", s->dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f)) {
+        size_t ul;
+        if (sscanf(line, "%ld %7s %399s", &conn, reused, uri) != 3 ||
+            (ul = strlen(uri)) < strlen(tag) || strcmp(uri + ul - strlen(tag), tag) != 0)
+            continue;
+        n.requests++;
+        int known = 0;
+        for (int i = 0; i < n.conns; i++)
+            known |= seen[i] == conn;
+        if (known)
+            continue;
+        assert_true(n.conns < 4 * HOSTS);
+        seen[n.conns++] = conn;
+        n.resumed += strcmp(reused, "r") == 0;
+    }
+    fclose(f);
+    return n;
+}
+
+/* The server closes every connection: each request is a new one, and from the second pass on
+ * each must resume the session its host's first connection got (libcurl alone keeps 8, so
+ * with one share handle the second pass would make 40 full handshakes again). */
+static void test_sessions_resumed_for_many_hosts(void **state) {
+    const nginx_server_t *s = *state;
+    static reuse_args_t a;
+    memset(&a, 0, sizeof(a));
+    a.s = s;
+    a.port = s->https_port;
+    a.path = "/close/index.html";
+    pins_make(&a, s->https_port);
+    assert_int_equal(test_run(two_passes, &a), 0);
+    assert_int_equal(a.connects[0], HOSTS);
+    assert_int_equal(a.connects[1], HOSTS);
+    log_count_t first = log_count(s, "/close/index.html?pass=0");
+    log_count_t second = log_count(s, "/close/index.html?pass=1");
+    assert_int_equal(first.requests, HOSTS);
+    assert_int_equal(first.conns, HOSTS);
+    assert_int_equal(first.resumed, 0);
+    assert_int_equal(second.conns, HOSTS);
+    assert_int_equal(second.resumed, HOSTS);
+}
+
+/* Keep-alive: every host's connection is kept, so the second pass opens none (the cache holds
+ * idle connections for many hosts), over HTTP/1.1 and over HTTP/2. */
+static void test_connections_kept_per_host(void **state) {
+    const nginx_server_t *s = *state;
+    static reuse_args_t a;
+    const int ports[] = {s->https_port, s->h2_port};
+    for (int i = 0; i < 2; i++) {
+        memset(&a, 0, sizeof(a));
+        a.s = s;
+        a.port = ports[i];
+        a.path = "/index.html";
+        pins_make(&a, ports[i]);
+        assert_int_equal(test_run(two_passes, &a), 0);
+        assert_int_equal(a.connects[0], HOSTS);
+        assert_int_equal(a.connects[1], 0);
+    }
+}
+
+/* HTTP/2: many requests to one host at once share one connection (streams multiplexed). */
+typedef struct h2_one {
+    const char *url, *ca;
+    int rc;
+} h2_one_t;
+
+static int h2_fetch(void *arg, void **value) {
+    h2_one_t *q = arg;
+    cafe_http_opts_t o = {.ca_file = q->ca};
+    cafe_http_result_t r;
+    q->rc = cafe_http_request(q->url, &o, &r);
+    if (q->rc == 0 && (r.status != 200 || r.http_version != 20))
+        q->rc = -1;
+    cafe_http_result_free(&r);
+    return 0;
+}
+
+enum { STREAMS = 20 };
+
+static int h2_many(void *arg, void **value) {
+    h2_one_t *q = arg;
+    cafe_task_t *t[STREAMS];
+    for (int i = 0; i < STREAMS; i++)
+        assert_int_equal(cafe_task_spawn(&t[i], h2_fetch, &q[i], NULL), 0);
+    cafe_result_t results[STREAMS];
+    assert_int_equal(cafe_task_gather(t, STREAMS, results), 0);
+    for (int i = 0; i < STREAMS; i++)
+        assert_int_equal(q[i].rc, 0);
+    return 0;
+}
+
+static void test_http2_one_connection(void **state) {
+    const nginx_server_t *s = *state;
+    char url[128];
+    snprintf(url, sizeof(url), "https://localhost:%d/page30k.html?streams", s->h2_port);
+    h2_one_t q[STREAMS];
+    for (int i = 0; i < STREAMS; i++)
+        q[i] = (h2_one_t){url, s->ca, -1};
+    assert_int_equal(test_run(h2_many, q), 0);
+    log_count_t n = log_count(s, "?streams");
+    assert_int_equal(n.requests, STREAMS);
+    assert_int_equal(n.conns, 1);
+}
+
+static int group_setup(void **state) {
+    static nginx_server_t s;
+    unsetenv("https_proxy");
+    unsetenv("HTTPS_PROXY");
+    unsetenv("all_proxy");
+    unsetenv("ALL_PROXY");
+    if (nginx_start(&s) != 0) {
+        nginx_stop(&s);
+        return -1;
+    }
+    *state = &s;
+    return 0;
+}
+
+static int group_teardown(void **state) {
+    nginx_stop(*state);
+    return 0;
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sessions_resumed_for_many_hosts),
+        cmocka_unit_test(test_connections_kept_per_host),
+        cmocka_unit_test(test_http2_one_connection),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
