@@ -157,3 +157,15 @@ int sink_db_sink_open(sink_t **out, const char *spec, const char *options, int r
     cafe_sem_init(&d->order, 1);
     return 0;
 }
+
+int sink_db_sink_open_run(sink_t **out, const char *spec, const char *options, int64_t run) {
+    int rc = sink_db_sink_open(out, spec, options, 1);
+    if (rc == 0)
+        ((db_sink_t *)*out)->conf.run = run;
+    return rc;
+}
+
+int64_t sink_db_sink_run(sink_t *s) {
+    db_sink_t *d = (db_sink_t *)s;
+    return d->db ? sink_db_run_id(d->db) : 0;
+}

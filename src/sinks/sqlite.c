@@ -25,6 +25,7 @@ typedef struct job {
     lite_t *l;
     const char *options, *status;
     int resume;
+    int64_t resume_run;
     const sink_row_t *rows;
     size_t n;
     int (*each)(void *arg, const char *url, size_t n);
@@ -103,13 +104,24 @@ static int begin_run_new(job_t *j, const char *const *p) {
     return rc;
 }
 
-/* A new run, or with --resume the table's latest one (a first --resume starts one). */
+/* The run to continue into j->l->run: the one asked for if the table has it, else the
+ * table's latest; 0 when there is none. */
+static int find_run(job_t *j) {
+    char want[24];
+    snprintf(want, sizeof want, "%lld", (long long)j->resume_run);
+    const char *p[] = {j->l->table, want};
+    return run_stmt(j,
+                    j->resume_run ? "SELECT run_id FROM runs WHERE table_name = ? AND run_id = ?"
+                                  : "SELECT max(run_id) FROM runs WHERE table_name = ?",
+                    p, j->resume_run ? 2 : 1, &j->l->run, "finding the run to resume");
+}
+
+/* A new run, or with --resume the one find_run finds (a first --resume starts one). */
 static int begin_run(job_t *j) {
     const char *p[] = {j->l->table, j->options ? j->options : ""};
     j->l->run = 0;
     if (j->resume) {
-        int rc = run_stmt(j, "SELECT max(run_id) FROM runs WHERE table_name = ?", p, 1, &j->l->run,
-                          "finding the run to resume");
+        int rc = find_run(j);
         if (rc != 0 || !j->l->run)
             return rc ? rc : begin_run_new(j, p);
         char id[24];
@@ -242,7 +254,11 @@ static int lite_open(void **impl, const sink_target_t *t, const sink_db_conf_t *
     *impl = l;
     if (!(l->path = strdup(t->where)))
         return CAFE_ENOMEM;
-    job_t j = {.l = l, .options = conf->options, .resume = conf->resume, .why = why};
+    job_t j = {.l = l,
+               .options = conf->options,
+               .resume = conf->resume,
+               .resume_run = conf->run,
+               .why = why};
     int rc = cafe_thread_run(do_open, &j);
     if (rc != 0 && why[0])
         sink_why_prefix(why, l->path);

@@ -10,7 +10,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from servelib import Serve, post_job  # noqa: E402
-from harness import Fixture, run_tests  # noqa: E402
+from harness import Fixture, Skip, run_tests  # noqa: E402
 
 def connect(srv):
     return socket.create_connection((srv.host, srv.port), timeout=30)
@@ -146,26 +146,41 @@ def test_malformed_requests():
 
 
 def raise_nofile(n):
+    """Raises this process's descriptor limit (the service raises its own to the hard
+    limit); the test is skipped when the hard limit is too low."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < n:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (min(n, hard), hard))
+    if hard != resource.RLIM_INFINITY and hard < n:
+        raise Skip(f"RLIMIT_NOFILE's hard limit is {hard}, under {n}")
+    if soft != resource.RLIM_INFINITY and soft < n:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (n, hard))
 
 
-def test_two_thousand_idle_connections():
-    raise_nofile(8192)
-    srv = Serve("-q", "--max-connections", "4000", "--header-timeout", "3")
+IDLE = 10000
+
+
+def test_ten_thousand_idle_connections():
+    raise_nofile(IDLE + 500)
+    # the header timeout must outlast opening them all (seconds, on a loaded machine or
+    # under the sanitizers): the service is to hold 10,000 at once
+    srv = Serve("-q", "--max-connections", str(IDLE + 100), "--header-timeout", "15")
     socks = []
     try:
-        for _ in range(2000):
+        base = srv.rss_kb()
+        t0 = time.monotonic()
+        for _ in range(IDLE):
             socks.append(connect(srv))
-        assert healthy(srv)
+        assert healthy(srv), "not answering with 10,000 connections open"
         # wait (bounded) until the service has accepted them all: it counts them itself
         end = time.monotonic() + 30
-        while srv.metric("cafe_serve_connections") < 2000 and time.monotonic() < end:
+        while srv.metric("cafe_serve_connections") < IDLE and time.monotonic() < end:
             time.sleep(0.05)
-        assert srv.metric("cafe_serve_connections") >= 2000
-        rss = srv.rss_kb()
-        assert rss < 200 * 1024, f"{rss} kB for 2000 idle connections"
+        held = srv.metric("cafe_serve_connections")
+        assert held >= IDLE, f"{held} connections held, {time.monotonic() - t0:.1f} s"
+        grown = srv.rss_kb() - base
+        print(f"# {IDLE} idle connections: peak RSS grew by {grown} kB", flush=True)
+        # under the sanitizers memory is theirs (shadow, quarantine): no bound
+        sanitized = os.environ.get("CAFE_SANITIZE") in ("1", "ON", "TRUE")
+        assert sanitized or grown < 100 * 1024, f"{grown} kB for {IDLE} idle connections"
         # idle connections are closed by the header timeout, all of them
         for s in socks:
             assert closed_within(s, 60), "an idle connection was never closed"
