@@ -246,8 +246,8 @@ def test_sigint_then_resume():
         codes.append(rc)
         if rc == 130:
             assert b"interrupted" in err, err
-    rc = cafe("titles", "-q", "--json", "-c", "50", "-o", out, "--resume", path).returncode
-    assert rc == 0
+    r = cafe("titles", "-q", "--json", "-c", "50", "-o", out, "--resume", path)
+    assert r.returncode == 0, (codes, r.returncode, r.stderr[-500:])
     with open(out) as f:
         recs = [json.loads(l) for l in f]
     got = [x["url"] for x in recs]
