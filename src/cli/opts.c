@@ -240,8 +240,9 @@ static const cli_opt_t rows[] = {
      "DNS server to ask instead of the nameservers of /etc/resolv.conf (its search, ndots and\n"
      "options still apply; /etc/hosts still wins); IPv6 as [ADDR]:PORT; repeatable. Names\n"
      "are resolved on cafe's loop (c-ares), no thread per lookup; answers are cached for\n"
-     "their TTL, \"no such host\" for 5 minutes. A record's error says \"dns: no such\n"
-     "host\" (never retried), \"dns: timeout\" or \"dns: server failure\" (retried)."},
+     "their TTL, \"no such host\" as long as the zone's SOA record says (at most an hour).\n"
+     "A record's error says \"dns: no such host\" (never retried), \"dns: timeout\" or\n"
+     "\"dns: server failure\" (retried)."},
     {CLI_OPT_SIZE, "dns-concurrency", 0, "N", F(dns_concurrency), 1, 100000, 0, "64", NULL, NULL,
      "names resolved at once at most",
      "Names resolved at once at most (each an A and an AAAA query). More than the resolver's\n"
