@@ -155,11 +155,18 @@ struct cafe_http_result {
     char charset[48];       /* its charset parameter, lower-case, unquoted; "" when absent */
     char *body; /* without on_body: the body kept, NUL-terminated (owned); NULL when empty */
     size_t body_len;
-    uint64_t bytes; /* body bytes received from the network (before decoding), last try */
-    int stopped;    /* on_body said enough */
-    int truncated;  /* max_body was reached with more body to come */
-    int attempts;   /* tries made */
-    long connects;  /* connections opened by the last try (0: it reused one) */
+    /* Body bytes of the last try's response as curl counts them (CURLINFO_SIZE_DOWNLOAD_T):
+     * before Content-Encoding decoding, the rest read after an early stop included. A read
+     * refused by stopping is not counted: a chunked body stopped in its first read says 0. */
+    uint64_t bytes;
+    /* Body bytes of the last try's response after decoding, all that curl handed over: those
+     * kept or passed to on_body, those past max_body, and the rest read after an early stop
+     * to keep the connection. What a title tool reports as a page's size. */
+    uint64_t body_bytes;
+    int stopped;   /* on_body said enough */
+    int truncated; /* max_body was reached with more body to come */
+    int attempts;  /* tries made */
+    long connects; /* connections opened by the last try (0: it reused one) */
     /* Time spent waiting for the limits (rate, host's turn, transfer slot), all tries;
      * retry sleeps are not included. */
     uint64_t queued_ms;

@@ -16,12 +16,12 @@
 
 typedef struct demo {
     cli_opts_t opts;
-    cafe__fixture_t *fx;
+    fixture_t *fx;
 } demo_t;
 
 static char *page_url(demo_t *d, int site, int page) {
     char buf[64];
-    snprintf(buf, sizeof buf, "http://127.0.0.1:%d/page/%d", cafe__fixture_port(d->fx, site), page);
+    snprintf(buf, sizeof buf, "http://127.0.0.1:%d/page/%d", fixture_port(d->fx, site), page);
     return strdup(buf);
 }
 
@@ -78,9 +78,8 @@ static double run_batch(demo_t *d, int n, int first, int concurrent, int show) {
 
 static int demo_main(void *arg, void **value) {
     demo_t *d = arg;
-    cafe__fixture_opts_t fo = {
-        .sites = DEMO_SITES, .delay_min_ms = 200, .delay_max_ms = 800, .seed = 42};
-    int rc = cafe__fixture_start(&fo, &d->fx);
+    fixture_opts_t fo = {.sites = DEMO_SITES, .delay_min_ms = 200, .delay_max_ms = 800, .seed = 42};
+    int rc = fixture_start(&fo, &d->fx);
     if (rc != 0) {
         fprintf(stderr, "cafe demo: cannot start the local sites: %s\n", cafe_strerror(rc));
         return rc;
@@ -88,7 +87,7 @@ static int demo_main(void *arg, void **value) {
     cafe_http_limits_t lim = {.max_transfers = DEMO_CONCURRENCY};
     if ((rc = cafe_http_limits_set(NULL, &lim)) != 0) {
         fprintf(stderr, "cafe demo: cannot set the HTTP limits: %s\n", cafe_strerror(rc));
-        (void)cafe__fixture_stop(d->fx); /* the failure to report is the one above */
+        (void)fixture_stop(d->fx); /* the failure to report is the one above */
         return rc;
     }
     printf("cafe demo: %d local sites on 127.0.0.1, each answering after 200-800 ms\n\n",
@@ -113,7 +112,7 @@ static int demo_main(void *arg, void **value) {
         printf("| %5d | %24.1f s | %16.2f s | %6.0fx |\n", sizes[i], ss, as, ss / as);
     }
     printf("\nThe waits overlap on one event loop: one thread, one core, no thread per URL.\n");
-    return cafe__fixture_stop(d->fx);
+    return fixture_stop(d->fx);
 }
 
 static const cli_opt_t rows[] = {

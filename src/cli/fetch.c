@@ -146,7 +146,7 @@ int cli_fetch_pooled(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_sta
     res.url = NULL;
     r->status = res.status;
     r->content_type = keep(res.content_type, 1, &oom);
-    r->bytes = res.bytes;
+    r->bytes = res.body_bytes;
     r->attempts = res.attempts;
     if (rc == 0 && s.title && !s.failed) {
         /* Error pages have titles too ("404 Not Found"): keep them with the error. */

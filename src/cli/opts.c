@@ -123,7 +123,11 @@ static const cli_opt_t rows[] = {
      "time_ms, attempts, error",
      "JSON Lines, one object per URL: url, final_url, status, title (null when the page\n"
      "has none), content_type, charset, charset_source (bom, header, meta, detected or\n"
-     "default: see ENCODINGS), bytes, time_ms, attempts, error (null on success)."},
+     "default: see ENCODINGS), bytes, time_ms, attempts, error (null on success). bytes\n"
+     "is the body received, after decompression (httpx's content_length; curl's\n"
+     "size_download counts it before): the whole body, or what came until the download\n"
+     "stopped at the title or at --max-bytes, plus any rest read only to keep the\n"
+     "connection (a short one, the server not closing it)."},
     {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV, NULL, NULL, NULL,
      "RFC 4180 CSV with a header row (same columns)", NULL},
     {CLI_OPT_FLAG, "csv-safe", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV_SAFE, NULL, NULL, NULL,
@@ -236,8 +240,9 @@ static const cli_opt_t rows[] = {
      "DNS server to ask instead of the nameservers of /etc/resolv.conf (its search, ndots and\n"
      "options still apply; /etc/hosts still wins); IPv6 as [ADDR]:PORT; repeatable. Names\n"
      "are resolved on cafe's loop (c-ares), no thread per lookup; answers are cached for\n"
-     "their TTL, \"no such host\" for 5 minutes. A record's error says \"dns: no such\n"
-     "host\" (never retried), \"dns: timeout\" or \"dns: server failure\" (retried)."},
+     "their TTL, \"no such host\" as long as the zone's SOA record says (at most an hour).\n"
+     "A record's error says \"dns: no such host\" (never retried), \"dns: timeout\" or\n"
+     "\"dns: server failure\" (retried)."},
     {CLI_OPT_SIZE, "dns-concurrency", 0, "N", F(dns_concurrency), 1, 100000, 0, "64", NULL, NULL,
      "names resolved at once at most",
      "Names resolved at once at most (each an A and an AAAA query). More than the resolver's\n"

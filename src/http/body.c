@@ -118,6 +118,7 @@ size_t cafe__http_on_write(char *data, size_t size, size_t n, void *xfer) {
     size_t len = size * n;
     if (!t) /* orphaned: nobody wants it any more */
         return 0;
+    x->decoded += len;
     if (x->stopping)
         return drain(x, len);
     if (!x->started && first_chunk(x, t))

@@ -87,6 +87,9 @@ static void curl_words(cafe__http_xfer_t *x, CURLcode cc, const char *detail, in
         snprintf(buf, cap,
                  "TLS handshake failed: the server answered in plain HTTP "
                  "(is it an http:// port?)");
+    } else if (cc == CURLE_OPERATION_TIMEDOUT && strstr(detail, "SSL connection timeout")) {
+        /* A silent server: maybe one that waits for an HTTP request's end in TLS bytes. */
+        snprintf(buf, cap, "TLS handshake timed out");
     } else if (cc == CURLE_BAD_CONTENT_ENCODING) {
         snprintf(buf, cap, "cannot decode the body (Content-Encoding: %.40s)",
                  cafe__http_header_value(x->easy, "Content-Encoding"));

@@ -13,7 +13,6 @@
 
 #define DEFAULT_MAX_QUERIES 64 /* include/cafe/dns.h says why */
 #define DEFAULT_MAX_ENTRIES 65536
-#define NAME_MAX_LEN 253
 #define TTL_MIN_S 1 /* /etc/hosts answers carry TTL 0: keep them a second at least */
 #define TTL_MAX_S 86400
 
@@ -118,7 +117,7 @@ static void unpin(cafe__dns_t *d, const cafe__dns_entry_t *e) {
     for (int i = 0; i < 4; i++) {
         if (!(e->pinned & (1u << i)))
             continue;
-        char line[NAME_MAX_LEN + 16];
+        char line[CAFE__DNS_NAME_MAX + 16];
         snprintf(line, sizeof line, "-%s:%u", e->name, (unsigned)e->pin_port[i]);
         struct curl_slist *l = curl_slist_append(d->unpin, line);
         if (l)
@@ -205,6 +204,50 @@ static uint32_t addrs_take(cafe__dns_entry_t *e, const struct ares_addrinfo *ai)
     return ttl < TTL_MIN_S ? TTL_MIN_S : ttl;
 }
 
+/* RFC 2308: a negative answer is kept for its SOA's say, at most CAFE_DNS_NEGATIVE_TTL_S;
+ * one without an SOA (and /etc/hosts' "no address") is not to be cached (section 5): it is
+ * kept TTL_MIN_S, enough for the lookups of that moment to share it. */
+static uint32_t negative_ttl(const cafe__dns_entry_t *e) {
+    uint32_t ttl = e->neg_ttl == UINT32_MAX ? TTL_MIN_S : e->neg_ttl;
+    return ttl < TTL_MIN_S                 ? TTL_MIN_S
+           : ttl > CAFE_DNS_NEGATIVE_TTL_S ? CAFE_DNS_NEGATIVE_TTL_S
+                                           : ttl;
+}
+
+/* The pending entry named name, or name with a final dot. */
+static cafe__dns_entry_t *pending_named(cafe__dns_t *d, char *name, size_t len) {
+    cafe__dns_entry_t *e = *slot_of(d, hash_str(HASH_SEED, name), name);
+    if (!e || !e->pending) { /* name has room for it: CAFE__DNS_NAME_MAX + 2 bytes */
+        name[len] = '.';
+        name[len + 1] = '\0';
+        e = *slot_of(d, hash_str(HASH_SEED, name), name);
+        name[len] = '\0';
+    }
+    return e && e->pending ? e : NULL;
+}
+
+void cafe__dns_negative_seen(cafe__dns_t *d, const char *qname, uint32_t ttl) {
+    char name[CAFE__DNS_NAME_MAX + 2];
+    size_t len = strlen(qname);
+    if (len > CAFE__DNS_NAME_MAX || d->nbuckets == 0)
+        return;
+    memcpy(name, qname, len + 1);
+    /* qname itself, else with its last labels taken off one by one (a search domain). */
+    for (;;) {
+        cafe__dns_entry_t *e = pending_named(d, name, len);
+        if (e) {
+            if (ttl < e->neg_ttl)
+                e->neg_ttl = ttl;
+            return;
+        }
+        char *dot = strrchr(name, '.');
+        if (!dot)
+            return;
+        *dot = '\0';
+        len = (size_t)(dot - name);
+    }
+}
+
 static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo *ai) {
     cafe__dns_entry_t *e = arg;
     cafe__dns_t *d = e->dns;
@@ -215,7 +258,7 @@ static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo 
     /* Positive answers for their TTL, "no such host" for the negative TTL; timeouts and
      * server failures are not kept: the next lookup asks again. */
     e->expires_ms = e->error == 0                ? now + (uint64_t)ttl * 1000u
-                    : e->error == CAFE_EHTTP_DNS ? now + CAFE_DNS_NEGATIVE_TTL_S * 1000u
+                    : e->error == CAFE_EHTTP_DNS ? now + (uint64_t)negative_ttl(e) * 1000u
                                                  : now;
     ares_freeaddrinfo(ai);
     e->pending = 0;
@@ -267,6 +310,7 @@ static cafe__dns_entry_t *entry_new(cafe__dns_t *d, const char *name, uint64_t h
     e->hash = hash;
     e->dns = d;
     e->pending = 1;
+    e->neg_ttl = UINT32_MAX;
     cafe_future_init(&e->done, NULL); /* outlives its resolver: freed only when resolved */
     cafe__dns_entry_t **p = slot_of(d, hash, name);
     e->hnext = *p;
@@ -332,9 +376,9 @@ static int literal(const char *name, cafe_dns_addrs_t *out) {
 }
 
 int cafe_dns_resolve(const char *name, cafe_dns_addrs_t *out) {
-    char key[NAME_MAX_LEN + 2];
+    char key[CAFE__DNS_NAME_MAX + 2];
     size_t len = name ? strlen(name) : 0;
-    if (!out || len == 0 || len > NAME_MAX_LEN + 1)
+    if (!out || len == 0 || len > CAFE__DNS_NAME_MAX + 1)
         return CAFE_EINVAL;
     if (literal(name, out))
         return 0;

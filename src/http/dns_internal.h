@@ -8,6 +8,8 @@
 #include <ares.h>
 #include <curl/curl.h>
 
+#define CAFE__DNS_NAME_MAX 253 /* a host name's longest text form, without the final dot */
+
 typedef struct cafe__dns cafe__dns_t;
 typedef struct cafe__dns_entry cafe__dns_entry_t;
 typedef struct cafe__dns_sock cafe__dns_sock_t;
@@ -24,6 +26,7 @@ struct cafe__dns_entry {
     int pending;         /* its query is queued or out */
     int error;           /* 0 or a CAFE_E* code */
     unsigned refs;       /* waiters still to read it */
+    uint32_t neg_ttl;    /* least negative TTL of its answers' SOAs; UINT32_MAX: none */
     unsigned pinned;     /* ports handed to curl, bit per slot (http/request.c) */
     uint16_t pin_port[4];
     cafe_future_t done; /* resolved when the query ends */
@@ -69,6 +72,9 @@ cafe__dns_t *cafe__dns_get(cafe_loop_t *loop);
  * Wait on entry->done, read it, then cafe__dns_unref. NULL when out of memory. */
 cafe__dns_entry_t *cafe__dns_lookup(cafe__dns_t *d, const char *name);
 void cafe__dns_unref(cafe__dns_entry_t *e);
+/* A negative answer for qname came with an SOA saying it may be kept ttl seconds: noted in
+ * the entry whose query asked it (qname itself, or qname with a search domain appended). */
+void cafe__dns_negative_seen(cafe__dns_t *d, const char *qname, uint32_t ttl);
 /* The resolver's memory, after cafe__dns_io_close finished. */
 void cafe__dns_free(cafe__dns_t *d);
 

@@ -2,6 +2,11 @@
  * uv_timer follows ares_timeout, and both hand the events back with ares_process_fd. No
  * thread, no blocking call: a lookup is a few datagrams on the loop's own epoll. */
 #include "http/dns_internal.h"
+#include "http/dns_wire.h"
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +108,44 @@ static void on_sock_state(void *arg, ares_socket_t fd, int readable, int writabl
         s->events = events;
 }
 
+/* ---- c-ares' sockets, through our own calls: the datagrams it reads are read here too ---- */
+
+static ares_socket_t sock_open(int family, int type, int protocol, void *arg) {
+    (void)arg;
+    return socket(family, type, protocol);
+}
+
+static int sock_close(ares_socket_t fd, void *arg) {
+    (void)arg;
+    return close(fd);
+}
+
+static int sock_connect(ares_socket_t fd, const struct sockaddr *sa, ares_socklen_t len,
+                        void *arg) {
+    (void)arg;
+    return connect(fd, sa, len);
+}
+
+/* A UDP answer (c-ares reads TCP without a source address) may be a negative one: its
+ * negative TTL goes to the name's entry before c-ares reports it (dns.c). */
+static ares_ssize_t sock_recvfrom(ares_socket_t fd, void *buf, size_t len, int flags,
+                                  struct sockaddr *from, ares_socklen_t *from_len, void *arg) {
+    ssize_t n = recvfrom(fd, buf, len, flags, from, from_len);
+    char qname[CAFE__DNS_NAME_MAX + 1];
+    uint32_t ttl;
+    if (n > 0 && from && cafe__dns_wire_negative(buf, (size_t)n, qname, sizeof qname, &ttl))
+        cafe__dns_negative_seen(arg, qname, ttl);
+    return n;
+}
+
+static ares_ssize_t sock_sendv(ares_socket_t fd, const struct iovec *iov, int n, void *arg) {
+    (void)arg;
+    return writev(fd, iov, n);
+}
+
+static const struct ares_socket_functions sock_functions = {sock_open, sock_close, sock_connect,
+                                                            sock_recvfrom, sock_sendv};
+
 /* resolv.conf's "options timeout:N attempts:N" (and RES_OPTIONS), as glibc reads them:
  * c-ares 1.18 knows only BSD's retrans/retry and would wait 5 s x 4 doubling tries (75 s)
  * for a server that drops queries. glibc's defaults and caps: 5 s (30), 2 attempts (5). */
@@ -168,6 +211,7 @@ int cafe__dns_io_init(cafe__dns_t *d) {
     if (ares_init_options(&d->channel, &o, mask) != ARES_SUCCESS)
         return CAFE_ENOMEM;
     d->channel_ok = 1;
+    ares_set_socket_functions(d->channel, &sock_functions, d);
     if (d->servers && ares_set_servers_ports_csv(d->channel, d->servers) != ARES_SUCCESS)
         return CAFE_EINVAL;
     uv_timer_init(&d->loop->uv, &d->timer);

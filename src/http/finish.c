@@ -54,6 +54,7 @@ static void info_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
     res->redirects = (int)redirects;
     curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &res->connects);
     res->bytes = usecs(e, CURLINFO_SIZE_DOWNLOAD_T);
+    res->body_bytes = x->decoded;
     res->timing.dns_us = usecs(e, CURLINFO_NAMELOOKUP_TIME_T);
     res->timing.connect_us = usecs(e, CURLINFO_CONNECT_TIME_T);
     res->timing.tls_us = usecs(e, CURLINFO_APPCONNECT_TIME_T);
@@ -86,7 +87,8 @@ static int redirect_dead_end(CURL *e, const cafe_http_opts_t *o, long status) {
     if (status != 301 && status != 302 && status != 303 && status != 307 && status != 308)
         return 0;
     const char *loc = cafe__http_header_value(e, "Location");
-    return loc[strspn(loc, " \t")] == '\0';
+    /* libcurl 7.88 gives an empty value as "\r" (seen with "Location: \r\n"): blank too */
+    return loc[strspn(loc, " \t\r\n")] == '\0';
 }
 
 static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode code) {

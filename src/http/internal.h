@@ -97,6 +97,7 @@ struct cafe__http_xfer {
     char *body; /* buffered body (no on_body): handed to the result at the end */
     size_t body_len, body_cap;
     size_t kept, max_body; /* body bytes kept or passed to on_body, and their cap */
+    uint64_t decoded;      /* body bytes curl handed over, the drained rest too */
     curl_off_t stop_at;    /* bytes received when the body was stopped */
     curl_off_t drain_max;  /* how many more may be read to keep the connection */
     int started;           /* the first body chunk was seen */

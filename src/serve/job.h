@@ -30,7 +30,8 @@ struct srv_job {
     long long created_unix;
     int write_error;
     cafe_group_t fetchers;
-    sink_t *sink; /* --db: the job's run in the database; NULL without */
+    sink_t *sink;   /* --db: the job's run in the database; NULL without */
+    int64_t db_run; /* that run's id (kept in job-ID.run: a restart continues it); 0 = none */
     char db_error[300];
     srv_req_t *waiting; /* results streams waiting for the next record */
 };
@@ -50,6 +51,8 @@ int srv_job_run(srv_t *s, srv_job_t *j);
 int srv_persist_create(srv_job_t *j);
 void srv_persist_end(srv_job_t *j);
 void srv_persist_forget(srv_job_t *j);
+/* Keeps j->db_run in job-ID.run (with --data-dir; a no-op without). */
+void srv_persist_run(srv_job_t *j);
 /* --db (jobdb.c): start the job's run (from its runner task), write a record, finish. A
  * failure cancels the job and is kept in db_error. */
 int srv_jobdb_start(srv_job_t *j);

@@ -1,9 +1,18 @@
 /* --db: each job writes its records to the database too, through the same database sink as
- * `cafe titles --db` (src/sinks/db.h): one run per job, its options naming the job. A job
- * resumed after a restart begins a new run for the records it still lacks (the sink resumes
- * only a table's latest run, which may be another job's). A database failure stops the job:
- * its records must not go missing from the database unnoticed. */
+ * `cafe titles --db` (src/sinks/db.h): one run per job, its options naming the job. The run's
+ * id is kept with the job (job-ID.run), and a job resumed after a restart continues that run,
+ * so that it holds exactly one record per URL however the service stopped:
+ *
+ * Every record goes to the spool first, then to the sink, which commits in batches; so after
+ * a crash the run holds a prefix of the spool's records (in the order they were stored), and
+ * the spool is the truth of what was fetched. At resumption the run is opened, the URLs it
+ * holds are loaded, and the spool's records it lacks are written to it before anything is
+ * fetched. (A run the database no longer has is begun again, and gets every record.)
+ *
+ * A database failure stops the job: its records must not go missing from the database
+ * unnoticed. */
 #include "db.h"
+#include "format.h"
 #include "job.h"
 
 #include <jansson.h>
@@ -18,18 +27,52 @@ static void fail(srv_job_t *j, int rc) {
     cafe_group_cancel(&j->fetchers);
 }
 
+/* Writes the spool's records that the run lacks (a crash lost their batch), in the order
+ * they were stored. */
+static int catch_up(srv_job_t *j) {
+    keyset_t held;
+    keyset_init(&held);
+    long n = sink_load_done(j->sink, &held);
+    int rc = n < 0 ? (int)n : 0;
+    for (size_t k = 0; rc == 0 && k < j->done; k++) {
+        char *json;
+        size_t len;
+        record_t rec;
+        if ((rc = srv_job_record(j, j->done_order[k], &json, &len)) != 0)
+            break;
+        rc = format_parse_json(json, len, &rec);
+        free(json);
+        if (rc != 0) {
+            rc = rc == -1 ? CAFE_EINVAL : rc;
+            break;
+        }
+        if (!keyset_take(&held, rec.url, strlen(rec.url)))
+            rc = sink_write(j->sink, &rec);
+        record_clear(&rec);
+    }
+    keyset_free(&held);
+    return rc;
+}
+
 int srv_jobdb_start(srv_job_t *j) {
     const char *spec = j->srv->o.db;
     if (!spec)
         return 0;
-    json_t *o = json_pack("{s:s, s:s, s:b}", "service", "cafe serve", "job", j->id, "resumed",
-                          j->done_before > 0);
+    json_t *o = json_pack("{s:s, s:s}", "service", "cafe serve", "job", j->id);
     char *options = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
-    int rc = options ? sink_db_sink_open(&j->sink, spec, options, 0) : CAFE_ENOMEM;
+    int rc = !options    ? CAFE_ENOMEM
+             : j->db_run ? sink_db_sink_open_run(&j->sink, spec, options, j->db_run)
+                         : sink_db_sink_open(&j->sink, spec, options, 0);
     free(options);
+    if (rc == 0 && j->done > 0)
+        rc = catch_up(j); /* connects, to load what the run holds */
     if (rc == 0)
         rc = sink_start(j->sink);
+    if (rc == 0 && sink_db_sink_run(j->sink) != j->db_run) {
+        j->db_run = sink_db_sink_run(j->sink);
+        srv_persist_run(j);
+    }
     if (rc != 0)
         fail(j, rc);
     return rc;

@@ -367,9 +367,10 @@ static json_t *status_json(const srv_job_t *j) {
     if (o)
         json_object_set_new(o, "restart",
                             json_string(s->o.data_dir
-                                            ? "kept in --data-dir: a restart resumes it"
+                                            ? "kept on disk: a restart resumes it"
                                             : "a restart loses this job and its records (start "
-                                              "the service with --data-dir to keep jobs)"));
+                                              "the service with --db sqlite:PATH or --data-dir "
+                                              "to keep jobs)"));
     return o;
 }
 

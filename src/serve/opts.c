@@ -3,7 +3,10 @@
 #include "serve.h"
 #include "srv.h"
 
+#include "sink_db.h"
+
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,11 +28,11 @@ static const cli_opt_t rows[] = {
      "fetch private, loopback and link-local addresses too\n(refused by default: SSRF)", NULL},
     {CLI_OPT_STRING, "data-dir", 0, "DIR", F(data_dir), 0, 0, 0, NULL, NULL, NULL,
      "keep jobs in DIR: they survive a restart and unfinished\nones resume (default: "
-     "temporary files, lost at exit)",
+     "PATH.jobs with --db sqlite:PATH,\nelse temporary files, lost at exit)",
      NULL},
     {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, NULL,
      "also write every job's records to a database:\nsqlite:PATH or postgresql://... (one "
-     "run per job)",
+     "run per job);\nwith SQLite, jobs are kept in PATH.jobs unless --data-dir",
      NULL},
     {CLI_OPT_FLAG, "quiet", 'q', NULL, F(quiet), 0, 0, 1, NULL, NULL, NULL, "no log on stderr",
      NULL},
@@ -89,6 +92,25 @@ const cli_optab_t srv_optab = {
     sizeof rows / sizeof rows[0],
 };
 
+/* --db sqlite:PATH without --data-dir: the jobs' files go beside the database, in PATH.jobs,
+ * so that the database alone is enough for a restart to resume unfinished jobs. (PostgreSQL
+ * lives elsewhere: without --data-dir its jobs stay in temporary files.) 0, or 2 after a
+ * usage error. */
+static int jobs_beside_db(srv_opts_t *o) {
+    const char *spec = o->db;
+    if (!sink_db_is_spec(spec) || strncmp(spec, "postgres", 8) == 0)
+        return 0;
+    const char *path = strncmp(spec, "sqlite:", 7) == 0 ? spec + 7 : spec;
+    size_t n = strcspn(path, "?"); /* ?table=NAME is the sink's, not the file's */
+    if (n + sizeof ".jobs" > sizeof o->jobs_dir) {
+        fprintf(stderr, "cafe serve: --db: the path is too long\n");
+        return 2;
+    }
+    snprintf(o->jobs_dir, sizeof o->jobs_dir, "%.*s.jobs", (int)n, path);
+    o->data_dir = o->jobs_dir;
+    return 0;
+}
+
 int srv_opts_parse(srv_opts_t *o, int argc, char **argv) {
     memset(o, 0, sizeof(*o));
     size_t nops;
@@ -100,6 +122,8 @@ int srv_opts_parse(srv_opts_t *o, int argc, char **argv) {
     const char *env = getenv("CAFE_SERVE_TOKEN");
     if (!o->token && env && *env)
         o->token = env;
+    if (!o->data_dir && o->db && jobs_beside_db(o) != 0)
+        return 2;
     o->fetch.no_private = !o->allow_private;
     o->fetch.scheme = "https";
     o->fetch.fmt = RECORD_FMT_JSON;

@@ -4,6 +4,8 @@
  *   DIR/job-ID.urls   the URL list, one a line, after a "# cafe serve job ID UNIXTIME" line
  *   DIR/job-ID.jsonl  the records, "SEQ<TAB>JSON" lines in completion order (the spool)
  *   DIR/job-ID.end    "done" or "cancelled" once the job is over (absent: unfinished)
+ *   DIR/job-ID.run    with --db, the id of the job's run in the database, which a restart
+ *                     continues
  * A record is one write(2); one torn by a crash is cut off at load and fetched again. */
 #include "job.h"
 
@@ -79,12 +81,22 @@ void srv_persist_end(srv_job_t *j) {
         fprintf(stderr, "cafe serve: cannot write %s\n", path);
 }
 
+void srv_persist_run(srv_job_t *j) {
+    if (!j->srv->o.data_dir)
+        return;
+    char path[4096], run[24];
+    path_of(j, "run", path, sizeof path);
+    snprintf(run, sizeof run, "%" PRId64 "\n", j->db_run);
+    if (write_file(path, run, "", 0) != 0)
+        fprintf(stderr, "cafe serve: cannot write %s\n", path);
+}
+
 void srv_persist_forget(srv_job_t *j) {
     if (!j->srv->o.data_dir)
         return;
-    static const char *const exts[] = {"urls", "jsonl", "end"};
+    static const char *const exts[] = {"urls", "jsonl", "end", "run"};
     char path[4096];
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         path_of(j, exts[i], path, sizeof path);
         unlink(path);
     }
@@ -162,6 +174,12 @@ static int load_job(srv_t *s, const char *id) {
     if (rc != 0) {
         srv_job_unref(j);
         return rc;
+    }
+    path_of(j, "run", path, sizeof path);
+    char *run = read_file(path, &len);
+    if (run) {
+        j->db_run = strtoll(run, NULL, 10);
+        free(run);
     }
     path_of(j, "end", path, sizeof path);
     char *end = read_file(path, &len);

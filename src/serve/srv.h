@@ -24,6 +24,7 @@ typedef struct srv_opts {
     size_t max_job_urls, max_body, max_jobs, max_connections, jobs_kept;
     uint64_t header_timeout_ms, request_timeout_ms, shutdown_grace_ms;
     const char *data_dir; /* job spools; NULL = an unlinked file in $TMPDIR */
+    char jobs_dir[4096];  /* data_dir's text when it comes from --db sqlite:PATH (PATH.jobs) */
     const char *db;       /* --db SPEC: every job's records also go to this database */
     cli_opts_t fetch;     /* how each URL is fetched: `cafe titles`'s options */
 } srv_opts_t;

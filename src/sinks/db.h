@@ -10,6 +10,12 @@
  * table's latest run (its load_done gives that run's URLs) instead of beginning one. Nothing
  * is connected before load_done or start. 0 or CAFE_ENOMEM; free with sink_close. */
 int sink_db_sink_open(sink_t **out, const char *spec, const char *options, int resume);
+/* As sink_db_sink_open with resume, but continuing run `run` when the table has it (a run
+ * that must hold exactly one record per URL across restarts: `cafe serve`'s jobs), else
+ * beginning one. */
+int sink_db_sink_open_run(sink_t **out, const char *spec, const char *options, int64_t run);
+/* The run a database sink writes: 0 before it has connected (load_done or start). */
+int64_t sink_db_sink_run(sink_t *s);
 
 /* One record into db (sink_db_write), its strings made valid UTF-8 exactly as the JSON
  * record makes them. For users of sink_db itself (`cafe queue results --db`). */

@@ -155,8 +155,15 @@ static int begin_run(pg_t *p, const sink_db_conf_t *conf, char *why) {
     const char *params[] = {p->table, conf->options ? conf->options : ""};
     p->run = 0;
     if (conf->resume) {
-        int rc = first_int(p, "SELECT max(run_id) FROM runs WHERE table_name = $1", 1, params,
-                           &p->run, why);
+        /* the run asked for if the table has it, else the table's latest */
+        char want[24];
+        snprintf(want, sizeof want, "%" PRId64, conf->run);
+        const char *find[] = {p->table, want};
+        int rc =
+            first_int(p,
+                      conf->run ? "SELECT run_id FROM runs WHERE table_name = $1 AND run_id = $2"
+                                : "SELECT max(run_id) FROM runs WHERE table_name = $1",
+                      conf->run ? 2 : 1, find, &p->run, why);
         if (rc != 0 || p->run) {
             char id[24];
             snprintf(id, sizeof id, "%" PRId64, p->run);
@@ -297,4 +304,6 @@ static void pg_close(void *impl) {
     free(p);
 }
 
-const sink_driver_t sink_pg_driver = {pg_open, pg_load, pg_insert, pg_end, pg_close};
+/* 4000 rows a batch: a statement of a few MiB, quick for the server to take, and a
+ * retried batch after a lost connection resends little. */
+const sink_driver_t sink_pg_driver = {pg_open, pg_load, pg_insert, pg_end, pg_close, 4000};

@@ -186,6 +186,8 @@ def test_proxy_option_and_environment():
     r = cafe("titles", "-q", "-x", "", "-u", f"http://127.0.0.1:{PORT}/page/26", env=env)
     assert r.stdout.decode() == f"'{title(0, 26)}' from http://127.0.0.1:{PORT}/page/26\n", r
     assert len(px.lines) == 2, px.lines  # -x '': no proxy, not even the environment's
+    usage = cafe("titles", "--help").stdout.decode()  # the option and curl's variables
+    assert "-x, --proxy URL" in usage and "http_proxy" in usage and "no_proxy" in usage, usage
 
 
 run_tests(globals(), cleanup=[fx.close])

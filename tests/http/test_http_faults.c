@@ -188,12 +188,14 @@ static void test_gzip(void **state) {
     cafe_http_result_t r = fetch(FX_URL(state, "/gzip"), NULL, 0);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "<title>"));
-    assert_true(r.bytes < r.body_len); /* compressed on the wire */
+    assert_true(r.bytes < r.body_len);          /* compressed on the wire */
+    assert_int_equal(r.body_bytes, r.body_len); /* decoded: all of it was kept */
     cafe_http_result_free(&r);
     cafe_http_opts_t o = {.max_body = 1 << 20};
     r = fetch(FX_URL(state, "/gzip-bomb"), &o, 0);
     assert_int_equal(r.truncated, 1);
     assert_int_equal(r.body_len, 1 << 20);
+    assert_true(r.body_bytes >= 1 << 20); /* and the rest of the read that reached the cap */
     cafe_http_result_free(&r);
 }
 

@@ -239,6 +239,24 @@ def test_results_formats_and_drain():
     assert rs.cmd("XLEN", "cafe:{fmt}:results") == 0
 
 
+def test_push_skips_a_bom_and_keeps_idn_hosts_as_written():
+    # issue 15 items 2 and 3 through the queue: a BOM before a comment or a URL is skipped,
+    # an IDN host is pushed, fetched (libcurl's IDNA) and recorded as the user wrote it
+    port = fx.ports[0]
+    idn, plain = f"http://b\u00fccher.example:{port}/page/70001", fx.url(0, "/page/70002")
+    for name, data in (("bomc", b"\xef\xbb\xbf# a comment\n" + idn.encode() + b"\n"),
+                       ("bomu", b"\xef\xbb\xbf" + plain.encode() + b"\n")):
+        path = os.path.join(tmp, f"{name}.txt")
+        with open(path, "wb") as f:
+            f.write(data)
+        r = cafe("queue", "push", rs.url("bom"), path)
+        assert r.returncode == 0 and r.stdout.startswith(b"1 added, 0 skipped"), r
+    rc, err = finish(worker(rs.url("bom"), "--resolve", f"xn--bcher-kva.example:{port}:127.0.0.1"))
+    assert rc == 0, err
+    recs = {r["url"]: r["title"] for _, r in records(rs, "bom")}
+    assert recs == {idn: title(0, 70001), plain: title(0, 70002)}, recs
+
+
 def test_errors_exit_2_and_nothing_half_done():
     _, path = url_list("err", 10)
     down = f"redis://127.0.0.1:{free_port()}/0?queue=err"

@@ -119,17 +119,61 @@ class HeadServer:
                 conn, _ = self.sock.accept()
             except OSError:
                 return
-            with conn:
-                data = self.read_head(conn)
-                out = self.reply(data) if data else None
-                if out:
-                    conn.sendall(out)
+            self.handle(conn)
+
+    def handle(self, conn):
+        """One connection, on the accepting thread: read the head, answer, close."""
+        with conn:
+            data = self.read_head(conn)
+            out = self.reply(data) if data else None
+            if out:
+                conn.sendall(out)
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
 
     def close(self):
         self.sock.close()
+
+
+class HoldServer(HeadServer):
+    """A HeadServer that serves every connection at once, each in a thread of its own, and
+    holds every reply until release(): a test sees requests in flight (wait_for(n): n heads
+    have arrived) and chooses when they end."""
+
+    def __init__(self, reply):
+        import threading
+        self.cond = threading.Condition()
+        self.heads = []
+        self.released = False
+        super().__init__(reply)
+
+    def handle(self, conn):
+        import threading
+        threading.Thread(target=self._hold, args=(conn,), daemon=True).start()
+
+    def _hold(self, conn):
+        with conn:
+            head = self.read_head(conn)
+            with self.cond:
+                self.heads.append(head)
+                self.cond.notify_all()
+                self.cond.wait_for(lambda: self.released)
+            try:
+                conn.sendall(self.reply(head))
+            except OSError:
+                pass  # the client gave up on it (cancelled): nothing to tell it
+
+    def wait_for(self, n, timeout=60):
+        """Blocks until n request heads have arrived (bounded: an AssertionError after
+        timeout seconds, so that a run that never asks cannot hang the suite)."""
+        with self.cond:
+            assert self.cond.wait_for(lambda: len(self.heads) >= n, timeout), len(self.heads)
+
+    def release(self):
+        with self.cond:
+            self.released = True
+            self.cond.notify_all()
 
 
 def http_reply(body, ctype=b"text/html"):
@@ -149,11 +193,15 @@ class Skip(Exception):
 
 def run_tests(namespace, cleanup=()):
     """Runs every test_* function of namespace in order, reporting each and going on after a
-    failure (one must not hide the others); then the cleanups; exits 1 if any failed."""
+    failure (one must not hide the others); then the cleanups; exits 1 if any failed.
+    CAFE_TEST_ONLY (a regular expression) runs only the tests whose names it matches: to
+    repeat one test of a suite, e.g. while chasing a flake."""
+    import re
     import sys
+    only = re.compile(os.environ.get("CAFE_TEST_ONLY", ""))
     passed = failed = skipped = 0
     for name, fn in list(namespace.items()):
-        if not (name.startswith("test_") and callable(fn)):
+        if not (name.startswith("test_") and callable(fn) and only.search(name)):
             continue
         try:
             fn()
