@@ -274,13 +274,26 @@ static void server_stop(server_t *s) {
     pthread_mutex_destroy(&s->lock);
 }
 
-static int twice_a_second_apart(void *arg, void **value) {
-    server_t *s = arg;
-    (void)value;
+/* The running loop's resolver asks s only (--resolver's way). */
+static void use_server(const server_t *s) {
     char servers[32];
     snprintf(servers, sizeof servers, "127.0.0.1:%u", s->port);
     cafe_dns_opts_t o = {.servers = servers};
     assert_int_equal(cafe_dns_configure(NULL, &o), 0);
+}
+
+/* Runs fn(s) in a loop of its own, with s serving meanwhile. */
+static void run_with_server(server_t *s, cafe_task_fn fn) {
+    server_start(s);
+    cafe_result_t r;
+    assert_int_equal(cafe_run(fn, s, &r), 0);
+    server_stop(s);
+}
+
+static int twice_a_second_apart(void *arg, void **value) {
+    server_t *s = arg;
+    (void)value;
+    use_server(s);
     cafe_dns_addrs_t out;
     for (int round = 0; round < 2; round++) {
         assert_int_equal(cafe_dns_resolve("x.soa.test", &out), CAFE_EHTTP_DNS);
@@ -295,10 +308,7 @@ static int twice_a_second_apart(void *arg, void **value) {
 static void test_negative_answers_kept_as_their_soa_says(void **state) {
     (void)state;
     server_t s = {0};
-    server_start(&s);
-    cafe_result_t r;
-    assert_int_equal(cafe_run(twice_a_second_apart, &s, &r), 0);
-    server_stop(&s);
+    run_with_server(&s, twice_a_second_apart);
     assert_int_equal(s.soa_a, 1);  /* cached from its SOA */
     assert_int_equal(s.bare_a, 2); /* no SOA: asked again */
 }
@@ -315,10 +325,7 @@ static int connect_dropped(void *arg, void **value) {
 static int cancel_in_flight(void *arg, void **value) {
     server_t *s = arg;
     (void)value;
-    char servers[32];
-    snprintf(servers, sizeof servers, "127.0.0.1:%u", s->port);
-    cafe_dns_opts_t o = {.servers = servers};
-    assert_int_equal(cafe_dns_configure(NULL, &o), 0);
+    use_server(s);
     cafe_task_t *t;
     cafe_result_t r;
     assert_int_equal(cafe_task_spawn(&t, connect_dropped, NULL, NULL), 0);
@@ -332,10 +339,7 @@ static int cancel_in_flight(void *arg, void **value) {
 static void test_connect_cancelled_while_resolving(void **state) {
     (void)state;
     server_t s = {0};
-    server_start(&s);
-    cafe_result_t r;
-    assert_int_equal(cafe_run(cancel_in_flight, &s, &r), 0);
-    server_stop(&s);
+    run_with_server(&s, cancel_in_flight);
 }
 
 int main(void) {
