@@ -304,4 +304,6 @@ static void pg_close(void *impl) {
     free(p);
 }
 
-const sink_driver_t sink_pg_driver = {pg_open, pg_load, pg_insert, pg_end, pg_close};
+/* 4000 rows a batch: a statement of a few MiB, quick for the server to take, and a
+ * retried batch after a lost connection resends little. */
+const sink_driver_t sink_pg_driver = {pg_open, pg_load, pg_insert, pg_end, pg_close, 4000};
