@@ -225,25 +225,6 @@ static void test_http2_small_rest_drained(void **state) {
     assert_int_equal(test_run(h2_small_rest, *state), 0);
 }
 
-static int group_setup(void **state) {
-    static nginx_server_t s;
-    unsetenv("https_proxy");
-    unsetenv("HTTPS_PROXY");
-    unsetenv("all_proxy");
-    unsetenv("ALL_PROXY");
-    if (nginx_start(&s) != 0) {
-        nginx_stop(&s);
-        return -1;
-    }
-    *state = &s;
-    return 0;
-}
-
-static int group_teardown(void **state) {
-    nginx_stop(*state);
-    return 0;
-}
-
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sessions_resumed_for_many_hosts),
@@ -252,5 +233,5 @@ int main(void) {
         cmocka_unit_test(test_ca_file_compared_by_value),
         cmocka_unit_test(test_http2_small_rest_drained),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, nginx_group_setup, nginx_group_teardown);
 }
