@@ -1,5 +1,6 @@
-"""`cafe serve` figures: cached title requests per second (wrk, with p99 latency), and a
-job's URLs per second next to `cafe titles` on the same list (alternating runs)."""
+"""`cafe serve` figures: cached title requests per second (wrk, with p99 latency and the
+server's CPU per request) next to the bare libmicrohttpd hello world in the same rounds, and
+a job's URLs per second next to `cafe titles` on the same list (alternating runs)."""
 import json
 import os
 import re
@@ -30,15 +31,66 @@ fx = Fixture("--sites", str(sites), "--size", size)
 srv = Serve("--allow-private", "-q", "--max-job-urls", str(n))
 
 
-def wrk(url):
-    if not shutil.which("wrk"):
-        return None
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_s(pid):
+    """User and system CPU seconds of process pid so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) / TICK, int(fields[12]) / TICK
+
+
+def wrk(url, pid):
+    """(req/s, p50, p99, user us/request, system us/request) of the server pid under wrk."""
+    u0, s0 = cpu_s(pid)
     out = subprocess.run(["wrk", "-t1", f"-c{conns}", f"-d{secs}s", "--latency", url],
                          capture_output=True, text=True, timeout=secs + 60).stdout
+    u1, s1 = cpu_s(pid)
+    count = int(re.search(r"(\d+) requests in", out).group(1))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = re.search(r"50%\s+(\S+)", out).group(1)
     p99 = re.search(r"99%\s+(\S+)", out).group(1)
-    return rps, p50, p99
+    return rps, p50, p99, 1e6 * (u1 - u0) / count, 1e6 * (s1 - s0) / count
+
+
+def start_hello():
+    """libmicrohttpd's hello world on a libuv loop, driven as `cafe serve` drives it: the
+    library's own floor on this machine at this moment. (process, url) or None."""
+    hello_bin = os.path.join(build, "bench", "hello_mhd")
+    if not os.path.exists(hello_bin):
+        return None
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    hp = subprocess.Popen([hello_bin, str(port)], stdout=subprocess.PIPE)
+    hp.stdout.readline()  # "mhd on PORT": listening
+    return hp, f"http://127.0.0.1:{port}/"
+
+
+def median(xs):
+    return sorted(xs)[len(xs) // 2]
+
+
+def wrk_rounds(cached):
+    """Rounds of wrk on each contender in turn (the machine's noise hits them alike); each
+    contender's median figures by req/s, and the median of the rounds' title/hello ratios."""
+    hello = start_hello()
+    runs = {"title": [], "healthz": [], "hello": []}
+    try:
+        for _ in range(reps):
+            runs["title"].append(wrk(cached, srv.proc.pid))
+            runs["healthz"].append(wrk(srv.origin + "/healthz", srv.proc.pid))
+            if hello:
+                runs["hello"].append(wrk(hello[1], hello[0].pid))
+    finally:
+        if hello:
+            hello[0].terminate()
+            hello[0].wait()
+    ratios = [t[0] / h[0] for t, h in zip(runs["title"], runs["hello"])]
+    mid = {k: median(v) for k, v in runs.items() if v}
+    return mid, (median(ratios) if ratios else None), runs
 
 
 def job_rate(urls):
@@ -67,20 +119,7 @@ try:
     url = fx.url(0, "/page/1")
     cached = srv.origin + "/v1/title?url=" + urllib.request.quote(url, safe="")
     urllib.request.urlopen(cached).read()  # warm the cache
-    w = wrk(cached)
-    health = wrk(srv.origin + "/healthz")
-    hello = None
-    hello_bin = os.path.join(build, "bench", "hello_mhd")
-    if os.path.exists(hello_bin):  # the library's own floor on this machine, same loop model
-        import socket
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        hp = subprocess.Popen([hello_bin, str(port)], stdout=subprocess.PIPE)
-        hp.stdout.readline()  # "mhd on PORT": listening
-        hello = wrk(f"http://127.0.0.1:{port}/")
-        hp.terminate()
-        hp.wait()
+    w = wrk_rounds(cached) if shutil.which("wrk") else None
     urls = [fx.url(i % sites, f"/page/{i}") for i in range(n)]
     tmp = tempfile.mkdtemp(prefix="cafe-bench-serve-")
     path = os.path.join(tmp, "urls.txt")
@@ -90,18 +129,22 @@ try:
     for _ in range(reps):  # alternate, so that the machine's noise hits both alike
         cli.append(titles_rate(path, n))
         jobs.append(job_rate(urls))
-    jm, cm = sorted(jobs)[len(jobs) // 2], sorted(cli)[len(cli) // 2]
+    jm, cm = median(jobs), median(cli)
     print("| figure | value |")
     print("|---|---|")
     if w:
-        print(f"| cached GET /v1/title, wrk -t1 -c{conns} {secs} s | {w[0]:,.0f} req/s, "
-              f"p50 {w[1]}, p99 {w[2]} |")
-        print(f"| GET /healthz, same wrk | {health[0]:,.0f} req/s, "
-              f"p50 {health[1]}, p99 {health[2]} |")
-        if hello:
-            print(f"| libmicrohttpd hello world on libuv (bench/serve/hello_mhd.c), same wrk "
-                  f"| {hello[0]:,.0f} req/s, p50 {hello[1]}, p99 {hello[2]} |")
-            print(f"| cached title / hello world | {w[0] / hello[0]:.2f} |")
+        mid, ratio, runs = w
+        names = {"title": "cached GET /v1/title", "healthz": "GET /healthz",
+                 "hello": "libmicrohttpd hello world on libuv (bench/serve/hello_mhd.c)"}
+        for k, v in mid.items():
+            print(f"| {names[k]}, wrk -t1 -c{conns} {secs} s, median of {reps} | "
+                  f"{v[0]:,.0f} req/s, p50 {v[1]}, p99 {v[2]}; CPU {v[3]:.1f} us user + "
+                  f"{v[4]:.1f} us system a request |")
+        if ratio:
+            pairs = ", ".join(f"{t[0]:,.0f}/{h[0]:,.0f}"
+                              for t, h in zip(runs["title"], runs["hello"]))
+            print(f"| cached title / hello world, median of the rounds' ratios | "
+                  f"{ratio:.2f} ({pairs}) |")
     else:
         print("| cached GET /v1/title | n/a (no wrk) |")
     print(f"| job of {n} URLs over {sites} sites (median of {reps}) | {jm:,.0f} URLs/s |")
