@@ -14,10 +14,10 @@
 # private one (--cacert, or SSL_CERT_FILE for Go), so that loading the trust store costs
 # what it costs in a real crawl. nginx logs $connection and $ssl_session_reused for every
 # request: the table counts connections and full / resumed handshakes per URL.
-# Usage: bench/titles/tls.sh BUILD_DIR   Prints a markdown table. About 3 minutes here, most
+# Usage: bench/titles/tls.sh BUILD_DIR   Prints a markdown table. About 3-4 minutes here, most
 # of it the clients that parse the 145-CA bundle for every new connection.
-# Knobs: TLS_URLS [5000] (h1, h2), TLS_CLOSE_URLS [200], TLS_HOSTS [100],
-#   TLS_CONCURRENCY [100], TLS_SIZE [30000], TLS_REPS [2], RUN_TIMEOUT [60] s per run,
+# Knobs: TLS_URLS [5000] (h1, h2), TLS_CLOSE_URLS [150], TLS_HOSTS [50],
+#   TLS_CONCURRENCY [100], TLS_SIZE [30000], TLS_REPS [2], RUN_TIMEOUT [120] s per run,
 #   TLS_SYSTEM_CAS [1] (0: the bundle is the private CA alone), TLS_CAFE_BEFORE [none]: the
 #   cafe binary of another build, run as one more contender (before/after tables).
 set -u
@@ -34,12 +34,12 @@ if [ "${CAFE_TLS_NS:-}" != 1 ]; then
         sh "$here/tls.sh" "$build"
 fi
 n=${TLS_URLS:-5000}
-n_close=${TLS_CLOSE_URLS:-200}
-hosts=${TLS_HOSTS:-100}
+n_close=${TLS_CLOSE_URLS:-150}
+hosts=${TLS_HOSTS:-50}
 c=${TLS_CONCURRENCY:-100}
 size=${TLS_SIZE:-30000}
 reps=${TLS_REPS:-2}
-run_timeout=${RUN_TIMEOUT:-60}
+run_timeout=${RUN_TIMEOUT:-120}
 system_cas=${TLS_SYSTEM_CAS:-1}
 tmp=$(mktemp -d)
 trap '[ -s "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -190,13 +190,14 @@ run() {
         return 0
     fi
     # Right results: the title of the URL's page, or 200 for curl (which reads no titles).
-    right=$(awk '$0 == "200" { ok++; next }
-        { if (match($0, /^\047TLS page [0-9]+\047 from https:\/\/h[0-9]+\.tls\.test:[0-9]+\/p\/[0-9]+\.html$/)) {
-              split($0, a, "\047"); split(a[2], t, " "); n = split($0, u, "/")
-              if (u[n] == t[3] ".html") ok++
-          } }
+    right=$(awk -v bad="$tmp/bad" '$0 == "200" { ok++; next }
+        /^\047TLS page [0-9]+\047 from https:\/\/h[0-9]+\.tls\.test:[0-9]+\/p\/[0-9]+\.html$/ {
+            split($0, a, "\047"); split(a[2], t, " "); n = split($0, u, "/")
+            if (u[n] == t[3] ".html") { ok++; next }
+        }
+        nbad++ < 3 { print >bad }
         END { print ok + 0 }' "$tmp/out")
-    [ "$right" -eq "$count" ] || { echo "== $round $tool: $right of $count right"; head -3 "$tmp/out"; } \
+    [ "$right" -eq "$count" ] || { echo "== $round $tool: $right of $count right"; cat "$tmp/bad"; } \
         >>"$tmp/errors"
     # Connections this run opened, each counted once, by how its handshake went.
     hs=$(awk -v from="$before" -v to="$after" 'NR > from && NR <= to && $4 ~ /^\/p\// {

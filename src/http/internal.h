@@ -80,8 +80,9 @@ typedef struct cafe__http_try {
 
 /* What an easy handle's options were last set from, besides the URL. A request with the
  * same profile reuses them as they are: no curl_easy_reset and ~24 setopts less. Only
- * profiles without caller strings (user agent, CA file, header and resolve lists) are
- * reusable (valid), since the caller may change a string's bytes under the same pointer. */
+ * profiles without caller strings (user agent, header and resolve lists, proxy) are reusable
+ * (valid), since the caller may change a string's bytes under the same pointer; the CA file
+ * is compared with a copy kept by the transfer (cafe titles --cacert reuses its handles). */
 typedef struct cafe__http_profile {
     int valid, used, method, https, insecure, http1_only, max_redirects, no_private;
     uint64_t timeout_ms, connect_timeout_ms;
@@ -106,6 +107,7 @@ struct cafe__http_xfer {
     int in_multi;
     int pinned;    /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */
     CURLSH *share; /* the TLS session share set on the handle; NULL: none set since a reset */
+    char *ca_file; /* a copy of the CA file the options were set with, NULL for none */
     cafe__http_profile_t profile;
     char errbuf[CURL_ERROR_SIZE];
     char refused[64]; /* --no-private: the address refused, "" when none */

@@ -67,6 +67,19 @@ def test_normal_run_typed_rows_and_runs_table():
     assert got == want and None not in want.values(), list(want.items())[:2]
 
 
+def test_url_given_twice_is_one_row_and_done_for_resume():
+    """A batch goes in by COPY; a URL given twice breaks the key, and that batch goes again
+    as INSERT ... ON CONFLICT DO NOTHING: one row for the URL, every other row there."""
+    u = [fx.url(i % SITES, f"/page/{i}") for i in range(300)]
+    path = lists.write(u[:100] + [u[5]] + u[100:] + [u[250]])
+    r = cafe("titles", "-q", "--db", spec("twice"), path, env=pg.env())
+    assert r.returncode == 0, r.stderr
+    got = [x[0] for x in rows("twice")]
+    assert len(got) == len(set(got)) == 300 and set(got) == set(u), len(got)
+    r = cafe("titles", "--resume", "--db", spec("twice"), path, env=pg.env())
+    assert r.returncode == 0 and b"302 already done" in r.stderr, r.stderr
+
+
 def test_sigkill_then_resume_one_row_per_url():
     u = slow_urls(2000, first=10000)
     path = lists.write(u)
