@@ -5,6 +5,7 @@
  * entry and port, and dns.c takes it back ("-host:port") when the entry goes. */
 #include "http/dns_internal.h"
 #include "http/internal.h"
+#include "http/parse.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -120,22 +121,46 @@ static int pin_name(cafe__http_try_t *t, const char *host, unsigned port, char *
     return rc; /* nonzero: the task was cancelled or its deadline passed */
 }
 
-int cafe__http_dns_pin(cafe__http_try_t *t, char *line, size_t cap) {
-    cafe__http_client_t *c = t->c;
+/* The name a request to origin key connects to, and its port: the proxy's when one applies
+ * (the request's own wins over the environment's, "" = none, as in xfer.c), else the
+ * target's. Returns 0 when there is no name to look up (an IP literal). A target the
+ * environment's no_proxy exempts is left to curl, which matches that list. */
+static int name_of(const cafe__http_try_t *t, const char *key, char *host, size_t cap,
+                   unsigned *port) {
+    const cafe__http_client_t *c = t->c;
     const cafe_http_opts_t *o = t->opts;
+    int https = strncmp(key, "https:", 6) == 0;
+    const char *proxy = o->proxy ? o->proxy : https ? c->proxy_https : c->proxy_http;
+    return proxy && proxy[0] ? proxy_host_port(proxy, host, cap, port)
+                             : host_port(key, host, cap, port);
+}
+
+int cafe__http_dns_pin(cafe__http_try_t *t, const char *key, char *line, size_t cap) {
     char host[256];
     unsigned port = 0;
     line[0] = '\0';
-    if (o->resolve) /* pins of the caller's own: curl's way */
+    if (t->opts->resolve) /* pins of the caller's own: curl's way */
         return 0;
-    /* Through a proxy, the proxy's name is cafe's to resolve and the target's the proxy's;
-     * the request's proxy wins over the environment's ("" = none), as in xfer.c. A target
-     * the environment's no_proxy exempts is left to curl, which matches that list. */
-    int https = strncmp(t->host->key, "https:", 6) == 0;
-    const char *proxy = o->proxy ? o->proxy : https ? c->proxy_https : c->proxy_http;
-    int named = proxy && proxy[0] ? proxy_host_port(proxy, host, sizeof host, &port)
-                                  : host_port(t->host->key, host, sizeof host, &port);
-    return named ? pin_name(t, host, port, line, cap) : 0;
+    return name_of(t, key, host, sizeof host, &port) ? pin_name(t, host, port, line, cap) : 0;
+}
+
+int cafe__http_on_resolver_start(void *resolver, void *reserved, void *arg) {
+    cafe__http_xfer_t *x = arg;
+    cafe__http_try_t *t = x->try;
+    char *url = NULL, key[sizeof t->unresolved], host[256];
+    unsigned port;
+    (void)resolver;
+    (void)reserved;
+    if (!t) /* orphaned: nobody waits for its outcome */
+        return 1;
+    if (t->opts->resolve || curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url) != CURLE_OK ||
+        !url)
+        return 0;
+    cafe__http_origin_key(url, key, sizeof key);
+    if (!name_of(t, key, host, sizeof host, &port))
+        return 0; /* an IP literal: curl makes its address without a resolver */
+    memcpy(t->unresolved, key, sizeof key);
+    return 1;
 }
 
 int cafe__http_dns_lines(cafe__http_client_t *c, const char *line, struct curl_slist **list) {

@@ -152,6 +152,8 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
      * their answer goes: curl must not sweep the whole cache at every transfer for expired
      * entries (a third of its time in a list of 5,000 hosts). */
     SET(CURLOPT_DNS_CACHE_TIMEOUT, -1L);
+    SET(CURLOPT_RESOLVER_START_FUNCTION, cafe__http_on_resolver_start);
+    SET(CURLOPT_RESOLVER_START_DATA, x);
     SET(CURLOPT_WRITEFUNCTION, cafe__http_on_write);
     SET(CURLOPT_WRITEDATA, x);
     if (rc == CURLE_OK)
