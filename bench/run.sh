@@ -3,7 +3,7 @@
 # table and collects them all in bench/out/RESULTS.md. Builds nothing: `make bench` builds the
 # target bench_all in BUILD_DIR first. Benchmarks are never part of the tests' pass/fail.
 # Usage: bench/run.sh BUILD_DIR [PART...]   (default: every part that has a run.sh, and the
-# scenarios named below; a PART with a slash, e.g. titles/tls, is bench/titles/tls.sh)
+# scenarios named below; a PART with a slash, e.g. titles/hosts, is bench/titles/hosts.sh)
 # Time is bounded: BENCH_TOTAL_TIMEOUT seconds for all parts (default 900), at most
 # BENCH_PART_TIMEOUT for one part (default 300). A part that fails or runs out of time is
 # reported in RESULTS.md and the others still run; the exit status is then 1.
@@ -27,7 +27,7 @@ if [ $# -eq 0 ]; then
     done
     # Scenarios kept beside a part's run.sh, run as parts of their own: PART/NAME is
     # bench/PART/NAME.sh.
-    set -- "$@" titles/tls
+    set -- "$@" titles/tls titles/hosts
 fi
 
 {

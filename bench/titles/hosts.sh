@@ -49,18 +49,22 @@ if command -v go >/dev/null && (cd "$here" && GO111MODULE=off GOFLAGS='' GOPROXY
     peer_go.go) >/dev/null 2>&1; then
     go_cmd="$tmp/peer_go"
 fi
-run() { # TOOL: appends "seconds cpu_seconds ok_lines threads" to $tmp/TOOL
+# UDP datagrams sent in this namespace: a client's queries and dnsmasq's answers, nothing else.
+udp_out() { awk '$1 == "Udp:" && $5 ~ /^[0-9]+$/ { print $5 }' /proc/net/snmp; }
+run() { # TOOL: appends "seconds cpu_seconds ok_lines dns_queries" to $tmp/TOOL
     case $1 in
     cafe) set -- "$build/src/cli/cafe" titles -q -c "$c" "$tmp/urls" ;;
     lean) set -- "$build/bench/lean_curl" "$tmp/urls" "$c" ;;
     go) [ -n "$go_cmd" ] || return 0; set -- "$go_cmd" "$tmp/urls" "$c" ;;
     esac
+    u0=$(udp_out)
     t0=$(date +%s%N)
     /usr/bin/time -f '%U %S' -o "$tmp/time" "$@" >"$tmp/out" 2>/dev/null
     t1=$(date +%s%N)
     ok=$(grep -c "cafe fixture' from" "$tmp/out")
-    awk -v t=$((t1 - t0)) -v ok="$ok" '{ printf "%.3f %.2f %d\n", t / 1e9, $1 + $2, ok }' \
-        "$tmp/time" >>"$tmp/$tool"
+    q=$((($(udp_out) - u0) / 2))
+    awk -v t=$((t1 - t0)) -v ok="$ok" -v q="$q" \
+        '{ printf "%.3f %.2f %d %d\n", t / 1e9, $1 + $2, ok, q }' "$tmp/time" >>"$tmp/$tool"
 }
 i=0
 while [ "$i" -lt "$reps" ]; do
@@ -75,15 +79,17 @@ if command -v strace >/dev/null; then
 fi
 med() { [ -s "$tmp/$1" ] && sort -g -k"$2" "$tmp/$1" | awk -v k="$2" '{ v[NR] = $k } END { print v[int((NR + 1) / 2)] }' || echo n/a; }
 cafe_rate=$(awk -v n="$n" -v t="$(med cafe 1)" 'BEGIN { print n / t }')
-echo "| tool | URLs/s | cafe / tool | client CPU µs/URL | right titles |"
-echo "|---|---:|---:|---:|---:|"
+echo "| tool | URLs/s | cafe / tool | client CPU µs/URL | right titles | DNS queries / name |"
+echo "|---|---:|---:|---:|---:|---:|"
 for tool in cafe lean go; do
     t=$(med "$tool" 1)
-    [ "$t" = n/a ] && { echo "| $tool | n/a | n/a | n/a | n/a |"; continue; }
+    [ "$t" = n/a ] && { echo "| $tool | n/a | n/a | n/a | n/a | n/a |"; continue; }
     awk -v tool="$tool" -v n="$n" -v t="$t" -v cpu="$(med "$tool" 2)" -v ok="$(med "$tool" 3)" \
-        -v cr="$cafe_rate" 'BEGIN { printf "| %s | %.0f | %.2f | %.0f | %d / %d |\n",
-        tool, n / t, cr / (n / t), cpu * 1e6 / n, ok, n }'
+        -v q="$(med "$tool" 4)" -v cr="$cafe_rate" 'BEGIN {
+        printf "| %s | %.0f | %.2f | %.0f | %d / %d | %.2f |\n",
+        tool, n / t, cr / (n / t), cpu * 1e6 / n, ok, n, q / n }'
 done
 echo
 echo "$n URLs, each on its own host name ($dead% NXDOMAIN), 200 fixture sites, -c $c;" \
-    "medians of $reps runs; threads created by one cafe run (strace -f): $threads."
+    "medians of $reps runs; threads created by one cafe run (strace -f): $threads." \
+    "DNS queries counted as UDP datagrams in the namespace, halved (each query has its answer)."

@@ -1,13 +1,13 @@
 /* Name resolution on the loop: c-ares driven by the loop's own poll, no thread per lookup.
  *
- * One resolver per loop, created at first use (a lookup, or an HTTP request to a host
- * name), freed with the loop. It reads the system's configuration as getaddrinfo does:
- * /etc/resolv.conf (nameservers, search, ndots, options timeout and attempts) and
- * /etc/hosts, which wins over DNS. Answers are cached for the loop's life, bounded in entries:
- * positive ones for their TTL, negative ones (no such host, no address) for their SOA's
- * negative TTL (see CAFE_DNS_NEGATIVE_TTL_S); lookups of one name while its query is out share that
- * query. The HTTP client resolves through it and hands the addresses to libcurl, both families, so
- * libcurl's Happy Eyeballs still chooses between IPv6 and IPv4.
+ * One resolver per loop, created at first use (a lookup, an HTTP request to a host name, a
+ * cafe_tcp_connect to one), freed with the loop. It reads the system's configuration as
+ * getaddrinfo does: /etc/resolv.conf (nameservers, search, ndots, options timeout and attempts)
+ * and /etc/hosts, which wins over DNS. Answers are cached for the loop's life, bounded in
+ * entries: positive ones for their TTL, negative ones (no such host, no address) for their
+ * SOA's negative TTL (see CAFE_DNS_NEGATIVE_TTL_S); lookups of one name while its query is out
+ * share that query. The HTTP client resolves through it and hands the addresses to libcurl,
+ * both families, so libcurl's Happy Eyeballs still chooses between IPv6 and IPv4.
  *
  * Errors: CAFE_EHTTP_DNS (no such host, or no address: final, never retried),
  * CAFE_EDNS_TIMEOUT (no answer in time. Each server is asked again after 1 s, then 2 s,

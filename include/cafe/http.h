@@ -34,8 +34,8 @@ typedef enum cafe_http_method {
 
 /* What happens to the rest of a body after on_body said "enough" or max_body was reached.
  * Closing an HTTP/1.1 connection mid-body loses it for later requests, and on loopback a new
- * connection costs as much as reading ~100 KB; HTTP/2 streams are always reset (cheap: the
- * connection survives). */
+ * connection costs as much as reading ~100 KB. On HTTP/2 the connection survives a stream's
+ * reset, so only a small rest (16 KiB) is drained there; a larger one is reset. */
 typedef enum cafe_http_stop {
     /* Default. Drain (read and discard) the rest for reuse when it is known or found to be at
      * most 16 KiB, or at most drain_max when other requests for the same host are waiting or

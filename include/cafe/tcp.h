@@ -69,10 +69,11 @@ int cafe_tcp_listen(cafe_tcp_t *l, const char *ip, int port, int backlog);
 int cafe_tcp_accept(cafe_tcp_t *l, cafe_tcp_t *conn);
 
 /* asyncio.open_connection: connects to host:port and makes *s a connected stream. host is an
- * IP literal or a host name; a name is resolved without blocking the loop (getaddrinfo on
- * libuv's thread pool: /etc/hosts, then DNS) and its addresses (up to 4) are tried in
- * turn until one accepts. On failure (CAFE_ERESOLVE, CAFE_ECONNREFUSED, CAFE_ETIMEDOUT, ...
- * the last address's error) *s is left closed and nothing needs freeing. */
+ * IP literal or a host name; a name is resolved by the loop's resolver (include/cafe/dns.h:
+ * /etc/hosts, then DNS, on the loop, cached, shared with the HTTP client) and its addresses
+ * (up to 4) are tried in turn until one accepts. On failure (CAFE_ERESOLVE for no such host
+ * or no address, CAFE_EDNS_TIMEOUT, CAFE_EDNS_SERVFAIL, CAFE_ECONNREFUSED, CAFE_ETIMEDOUT,
+ * ... the last address's error) *s is left closed and nothing needs freeing. */
 int cafe_tcp_connect(cafe_tcp_t *s, const char *host, int port);
 
 /* The local port of a listener or stream (> 0), or a negative code. Never waits. */

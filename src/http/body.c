@@ -5,7 +5,8 @@
  * an HTTP/1.1 connection stays reusable. A new connection costs more than reading a few KB
  * (on loopback, ~25,000 kept-alive requests/s against 6,000-10,000 new connections/s), so
  * CAFE_HTTP_STOP_AUTO drains a small rest always and a larger one when other requests for the
- * host will want the connection; an HTTP/2 stream is reset, which keeps the connection. */
+ * host will want the connection. An HTTP/2 stream with a small rest is drained as well, a
+ * larger one reset, which keeps the connection. */
 #include "http/internal.h"
 #include "http/parse.h"
 
@@ -30,15 +31,19 @@ static int server_closes(CURL *e) {
 /* How many more bytes may be read to keep the connection, or -1 to close it now. */
 static curl_off_t drain_budget(cafe__http_xfer_t *x, const cafe__http_try_t *t) {
     const cafe_http_opts_t *o = t->opts;
-    /* The response's metadata was filled at its first chunk (first_chunk), before any stop. */
-    if (t->res->http_version >= 20 || o->stop == CAFE_HTTP_STOP_CLOSE)
+    if (o->stop == CAFE_HTTP_STOP_CLOSE)
         return -1;
     if (o->stop == CAFE_HTTP_STOP_DRAIN)
         return DRAIN_ALL;
-    if (server_closes(x->easy))
+    /* The response's metadata was filled at its first chunk (first_chunk), before any stop.
+     * An HTTP/2 reset keeps the connection, so only a small rest is worth reading there: it is
+     * in flight already (curl's stream window is large), and the reset is a frame of its own,
+     * one more TLS record and send per URL. */
+    int h2 = t->res->http_version >= 20;
+    if (!h2 && server_closes(x->easy))
         return -1;
     curl_off_t budget = CAFE__HTTP_DRAIN_SMALL, length = -1;
-    if (t->host->count > 1)
+    if (!h2 && t->host->count > 1)
         budget = o->drain_max ? (curl_off_t)o->drain_max : CAFE_HTTP_DEFAULT_DRAIN_MAX;
     curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
     if (length >= 0 && length - x->stop_at > budget)

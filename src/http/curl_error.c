@@ -14,7 +14,7 @@ typedef struct curl_error {
 } curl_error_t;
 
 /* Codes with a word of their own; anything else is CAFE_EHTTP_CURL, "transfer failed". A
- * few are refined by what curl saw (curl_words). */
+ * few are refined by what curl saw (refine_by_info, refine_by_detail). */
 static const curl_error_t errors[] = {
     {CURLE_URL_MALFORMAT, CAFE_EHTTP_URL, "malformed URL"},
     {CURLE_UNSUPPORTED_PROTOCOL, CAFE_EHTTP_PROTOCOL, "not an HTTP response (no status line)"},
@@ -57,13 +57,9 @@ static const curl_error_t *lookup(CURLcode code) {
     return &other;
 }
 
-/* Where curl's code alone says too little: set *code and write the words into buf. */
-static void curl_words(cafe__http_xfer_t *x, CURLcode cc, const char *detail, int *code, char *buf,
-                       size_t cap) {
+/* Where the code alone says too little, what curl knows of the transfer tells more. */
+static void refine_by_info(cafe__http_xfer_t *x, CURLcode cc, int *code, char *buf, size_t cap) {
     long n = 0;
-    const curl_error_t *e = lookup(cc);
-    *code = e->code;
-    snprintf(buf, cap, "%s", e->words);
     if (cc == CURLE_URL_MALFORMAT) {
         /* The URL was parsed before: now it is a redirect's Location. */
         curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &n);
@@ -82,14 +78,23 @@ static void curl_words(cafe__http_xfer_t *x, CURLcode cc, const char *detail, in
             *code = CAFE_ECONNREFUSED;
             snprintf(buf, cap, "connection refused");
         }
-    } else if (cc == CURLE_SSL_CONNECT_ERROR && strstr(detail, "wrong version number")) {
+    } else if (cc == CURLE_BAD_CONTENT_ENCODING) {
+        snprintf(buf, cap, "cannot decode the body (Content-Encoding: %.40s)",
+                 cafe__http_header_value(x->easy, "Content-Encoding"));
+    }
+}
+
+/* ... and so does curl's message. */
+static void refine_by_detail(const cafe__http_xfer_t *x, CURLcode cc, const char *detail, int *code,
+                             char *buf, size_t cap) {
+    if (cc == CURLE_SSL_CONNECT_ERROR && strstr(detail, "wrong version number")) {
         /* The server's first bytes were no TLS record: most often an HTTP answer. */
         snprintf(buf, cap,
                  "TLS handshake failed: the server answered in plain HTTP "
                  "(is it an http:// port?)");
-    } else if (cc == CURLE_BAD_CONTENT_ENCODING) {
-        snprintf(buf, cap, "cannot decode the body (Content-Encoding: %.40s)",
-                 cafe__http_header_value(x->easy, "Content-Encoding"));
+    } else if (cc == CURLE_OPERATION_TIMEDOUT && strstr(detail, "SSL connection timeout")) {
+        /* A silent server: maybe one that waits for an HTTP request's end in TLS bytes. */
+        snprintf(buf, cap, "TLS handshake timed out");
     } else if (!x->started && (cc == CURLE_OUT_OF_MEMORY ||
                                (cc == CURLE_RECV_ERROR && strstr(detail, "Too large")))) {
         /* Before any body: curl 7.x fails a head line over its 100 KB buffer with "Out of
@@ -101,8 +106,11 @@ static void curl_words(cafe__http_xfer_t *x, CURLcode cc, const char *detail, in
 
 int cafe__http_curl_failure(cafe__http_xfer_t *x, CURLcode cc, cafe_http_result_t *res) {
     const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
+    const curl_error_t *e = lookup(cc);
+    int code = e->code;
     char words[128];
-    int code;
-    curl_words(x, cc, detail, &code, words, sizeof words);
+    snprintf(words, sizeof words, "%s", e->words);
+    refine_by_info(x, cc, &code, words, sizeof words);
+    refine_by_detail(x, cc, detail, &code, words, sizeof words);
     return cafe__http_fail(res, code, "%s: %s", words, detail);
 }

@@ -75,13 +75,17 @@ typedef struct cafe__http_try {
     int delivered;         /* on_body got bytes: the try must not be repeated */
     int64_t retry_after_s; /* the response's Retry-After, -1 when none */
     const char *pin;       /* "host:port:addrs" for curl's DNS cache, or "" (pin.c) */
-    int pace_held;         /* the host's turn is held until the request goes out (pace.c) */
+    /* The origin ("scheme://host:port") of a redirect whose name curl was about to resolve
+     * itself, refused (pin.c); "" when none. */
+    char unresolved[256];
+    int pace_held; /* the host's turn is held until the request goes out (pace.c) */
 } cafe__http_try_t;
 
 /* What an easy handle's options were last set from, besides the URL. A request with the
  * same profile reuses them as they are: no curl_easy_reset and ~24 setopts less. Only
- * profiles without caller strings (user agent, CA file, header and resolve lists) are
- * reusable (valid), since the caller may change a string's bytes under the same pointer. */
+ * profiles without caller strings (user agent, header and resolve lists, proxy) are reusable
+ * (valid), since the caller may change a string's bytes under the same pointer; the CA file
+ * is compared with a copy kept by the transfer (cafe titles --cacert reuses its handles). */
 typedef struct cafe__http_profile {
     int valid, used, method, https, insecure, http1_only, max_redirects, no_private;
     uint64_t timeout_ms, connect_timeout_ms;
@@ -106,6 +110,7 @@ struct cafe__http_xfer {
     int in_multi;
     int pinned;    /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */
     CURLSH *share; /* the TLS session share set on the handle; NULL: none set since a reset */
+    char *ca_file; /* a copy of the CA file the options were set with, NULL for none */
     cafe__http_profile_t profile;
     char errbuf[CURL_ERROR_SIZE];
     char refused[64]; /* --no-private: the address refused, "" when none */
@@ -176,12 +181,17 @@ int cafe__http_xfer_start(cafe__http_try_t *t);
 void cafe__http_xfer_put(cafe__http_xfer_t *x);
 void cafe__http_xfer_free(cafe__http_xfer_t *x);
 
-/* pin.c: resolves t's host on the loop (unless a proxy or the caller's own resolve lines
- * take care of it) and writes into line (cap bytes) the CURLOPT_RESOLVE line to hand curl,
- * or "" when curl has it already. A DNS failure is the try's outcome (t->code, message
- * "dns: ..."), and 0 is returned; nonzero only when the wait was cut short (cancel,
- * deadline). */
-int cafe__http_dns_pin(cafe__http_try_t *t, char *line, size_t cap);
+/* pin.c: resolves on the loop the name a request to origin key ("scheme://host[:port]")
+ * connects to (the proxy's, when one applies; none with the caller's own resolve lines) and
+ * writes into line (cap bytes) the CURLOPT_RESOLVE line to hand curl, or "" when curl has it
+ * already. A DNS failure is the try's outcome (t->code, message "dns: ..."), and 0 is
+ * returned; nonzero only when the wait was cut short (cancel, deadline). */
+int cafe__http_dns_pin(cafe__http_try_t *t, const char *key, char *line, size_t cap);
+/* CURLOPT_RESOLVER_START_FUNCTION (data: the transfer): curl is about to resolve a name
+ * itself, which only a redirect to a host cafe has not resolved makes it do. Refused (no
+ * resolver thread), the origin noted in the try's `unresolved`; request.c resolves it on
+ * the loop and runs the try again, curl then finding the name in its cache. */
+int cafe__http_on_resolver_start(void *resolver, void *reserved, void *arg);
 /* Moves the resolver's pending "-host:port" lines and then line (when not "") to the end of
  * *list. Returns 0 or CAFE_ENOMEM. */
 int cafe__http_dns_lines(cafe__http_client_t *c, const char *line, struct curl_slist **list);

@@ -5,6 +5,7 @@
  * entry and port, and dns.c takes it back ("-host:port") when the entry goes. */
 #include "http/dns_internal.h"
 #include "http/internal.h"
+#include "http/parse.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -79,18 +80,32 @@ static int dns_fail(cafe__http_try_t *t, int code, const char *host) {
     return 0;
 }
 
-int cafe__http_dns_pin(cafe__http_try_t *t, char *line, size_t cap) {
-    cafe__http_client_t *c = t->c;
-    const cafe_http_opts_t *o = t->opts;
-    char host[256];
-    unsigned port = 0;
-    line[0] = '\0';
-    /* Pins of the caller's own, or a proxy, which resolves names itself: curl's way. The
-     * request's proxy option wins over the environment's ("" = none). */
-    int proxied = o->proxy ? o->proxy[0] != '\0' : c->proxy_http || c->proxy_https;
-    if (o->resolve || proxied || !host_port(t->host->key, host, sizeof host, &port))
+/* Host and port of a proxy "[scheme://][user:password@]host[:port][/]", curl's defaults
+ * for the port (1080, 443 for https://). Returns 0 when the host needs no lookup. */
+static int proxy_host_port(const char *proxy, char *host, size_t cap, unsigned *port) {
+    const char *h = strstr(proxy, "://");
+    int https = h && strncmp(proxy, "https://", 8) == 0;
+    h = h ? h + 3 : proxy;
+    size_t len = strcspn(h, "/?#");
+    const char *at = memchr(h, '@', len);
+    if (at) {
+        len -= (size_t)(at + 1 - h);
+        h = at + 1;
+    }
+    char key[300];
+    if (len + 9 > sizeof key)
         return 0;
-    cafe__dns_t *d = cafe__dns_get(c->loop);
+    snprintf(key, sizeof key, "%s://%.*s", https ? "https" : "http", (int)len, h);
+    if (!host_port(key, host, cap, port))
+        return 0;
+    if (!memchr(h, ':', len))
+        *port = https ? 443u : 1080u;
+    return 1;
+}
+
+/* Resolves host on the loop and, the first time for this answer and port, writes its line. */
+static int pin_name(cafe__http_try_t *t, const char *host, unsigned port, char *line, size_t cap) {
+    cafe__dns_t *d = cafe__dns_get(t->c->loop);
     cafe__dns_entry_t *e = d ? cafe__dns_lookup(d, host) : NULL;
     if (!e)
         return dns_fail(t, d && !d->channel_ok ? CAFE_EDNS_SERVFAIL : CAFE_ENOMEM, host);
@@ -104,6 +119,48 @@ int cafe__http_dns_pin(cafe__http_try_t *t, char *line, size_t cap) {
     }
     cafe__dns_unref(e);
     return rc; /* nonzero: the task was cancelled or its deadline passed */
+}
+
+/* The name a request to origin key connects to, and its port: the proxy's when one applies
+ * (the request's own wins over the environment's, "" = none, as in xfer.c), else the
+ * target's. Returns 0 when there is no name to look up (an IP literal). A target the
+ * environment's no_proxy exempts is left to curl, which matches that list. */
+static int name_of(const cafe__http_try_t *t, const char *key, char *host, size_t cap,
+                   unsigned *port) {
+    const cafe__http_client_t *c = t->c;
+    const cafe_http_opts_t *o = t->opts;
+    int https = strncmp(key, "https:", 6) == 0;
+    const char *proxy = o->proxy ? o->proxy : https ? c->proxy_https : c->proxy_http;
+    return proxy && proxy[0] ? proxy_host_port(proxy, host, cap, port)
+                             : host_port(key, host, cap, port);
+}
+
+int cafe__http_dns_pin(cafe__http_try_t *t, const char *key, char *line, size_t cap) {
+    char host[256];
+    unsigned port = 0;
+    line[0] = '\0';
+    if (t->opts->resolve) /* pins of the caller's own: curl's way */
+        return 0;
+    return name_of(t, key, host, sizeof host, &port) ? pin_name(t, host, port, line, cap) : 0;
+}
+
+int cafe__http_on_resolver_start(void *resolver, void *reserved, void *arg) {
+    cafe__http_xfer_t *x = arg;
+    cafe__http_try_t *t = x->try;
+    char *url = NULL, key[sizeof t->unresolved], host[256];
+    unsigned port;
+    (void)resolver;
+    (void)reserved;
+    if (!t) /* orphaned: nobody waits for its outcome */
+        return 1;
+    if (t->opts->resolve || curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url) != CURLE_OK ||
+        !url)
+        return 0;
+    cafe__http_origin_key(url, key, sizeof key);
+    if (!name_of(t, key, host, sizeof host, &port))
+        return 0; /* an IP literal: curl makes its address without a resolver */
+    memcpy(t->unresolved, key, sizeof key);
+    return 1;
 }
 
 int cafe__http_dns_lines(cafe__http_client_t *c, const char *line, struct curl_slist **list) {

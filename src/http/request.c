@@ -3,6 +3,7 @@
 #include "http/internal.h"
 #include "http/parse.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,6 +132,11 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *proto) {
     const cafe_http_opts_t *o = proto->opts;
     int max = o->attempts > 0 ? o->attempts : CAFE_HTTP_DEFAULT_ATTEMPTS;
     int told = 0; /* on_start was called */
+    /* Each redirect to a host cafe has not resolved runs the attempt again once that host is
+     * (pin.c): at most once per hop curl may follow, and once more. */
+    int replays = o->max_redirects > 0 ? o->max_redirects : CAFE_HTTP_DEFAULT_MAX_REDIRECTS;
+    char key[sizeof proto->unresolved];
+    snprintf(key, sizeof key, "%s", proto->host->key);
     for (int n = 1;; n++) {
         cafe_http_result_t *res = proto->res;
         result_reset(res);
@@ -141,7 +147,7 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *proto) {
         /* The name first, holding no slot: a lookup waits on the resolver's own limit. */
         char pin[1024];
         t.pin = pin;
-        int rc = cafe__http_dns_pin(&t, pin, sizeof pin);
+        int rc = cafe__http_dns_pin(&t, key, pin, sizeof pin);
         if (rc != 0)
             return cafe__http_fail(res, rc, "%s while resolving the host", cafe_strerror(rc));
         if (t.code == 0) {
@@ -157,6 +163,11 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *proto) {
             if (rc == 0)
                 cafe__http_pace_report(c, proto->host, epoch, t.code ? 0 : res->status,
                                        cafe__http_retry_after_ms(o, t.retry_after_s));
+        }
+        if (rc == 0 && t.unresolved[0] && replays-- >= 0) {
+            memcpy(key, t.unresolved, sizeof key); /* the same attempt, that name resolved */
+            n--;
+            continue;
         }
         uint64_t wait = 0;
         if (rc != 0 || n >= max || !retry_wait(&t, n + 1, &wait))

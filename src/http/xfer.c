@@ -27,6 +27,7 @@ static cafe__http_xfer_t *xfer_get(cafe__http_client_t *c) {
 }
 
 void cafe__http_xfer_free(cafe__http_xfer_t *x) {
+    free(x->ca_file);
     curl_slist_free_all(x->headers);
     curl_slist_free_all(x->resolve);
     free(x->body);
@@ -151,6 +152,8 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
      * their answer goes: curl must not sweep the whole cache at every transfer for expired
      * entries (a third of its time in a list of 5,000 hosts). */
     SET(CURLOPT_DNS_CACHE_TIMEOUT, -1L);
+    SET(CURLOPT_RESOLVER_START_FUNCTION, cafe__http_on_resolver_start);
+    SET(CURLOPT_RESOLVER_START_DATA, x);
     SET(CURLOPT_WRITEFUNCTION, cafe__http_on_write);
     SET(CURLOPT_WRITEDATA, x);
     if (rc == CURLE_OK)
@@ -165,7 +168,7 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
 
 static void profile_of(cafe__http_profile_t *p, const cafe_http_opts_t *o, int https) {
     memset(p, 0, sizeof(*p)); /* padding too: profiles are compared with memcmp */
-    p->valid = !o->user_agent && !o->ca_file && !o->headers && !o->resolve && !o->proxy;
+    p->valid = !o->user_agent && !o->headers && !o->resolve && !o->proxy;
     p->used = 1;
     p->method = o->method;
     p->https = https;
@@ -177,6 +180,10 @@ static void profile_of(cafe__http_profile_t *p, const cafe_http_opts_t *o, int h
     p->connect_timeout_ms = o->connect_timeout_ms;
 }
 
+static int same_str(const char *a, const char *b) {
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
 /* Sets x up for url: only the URL when the handle's options fit already, else all of them.
  * After a refusal the handle's options are unknown: the next use sets them all again. */
 static CURLcode options_setup(cafe__http_xfer_t *x, const char *url, const cafe_http_opts_t *o,
@@ -184,7 +191,7 @@ static CURLcode options_setup(cafe__http_xfer_t *x, const char *url, const cafe_
     cafe__http_profile_t p;
     profile_of(&p, o, https);
     x->c->stats.curl_calls++;
-    if (p.valid && memcmp(&p, &x->profile, sizeof(p)) == 0)
+    if (p.valid && memcmp(&p, &x->profile, sizeof(p)) == 0 && same_str(o->ca_file, x->ca_file))
         return curl_easy_setopt(x->easy, CURLOPT_URL, url);
     if (x->profile.used) {
         curl_easy_reset(x->easy);
@@ -192,7 +199,9 @@ static CURLcode options_setup(cafe__http_xfer_t *x, const char *url, const cafe_
     }
     CURLcode rc = options_set(x, url, o, https);
     x->profile = p;
-    if (rc != CURLE_OK)
+    free(x->ca_file);
+    x->ca_file = o->ca_file ? strdup(o->ca_file) : NULL;
+    if (rc != CURLE_OK || (o->ca_file && !x->ca_file))
         x->profile.valid = 0;
     return rc;
 }

@@ -55,20 +55,24 @@ static void run_script(queue_worker_t *w, int script, int argc, const char **arg
     freeReplyObject(rep);
 }
 
-/* RENEW {worker, lease, every URL held}. */
+/* RENEW {worker, lease, every URL held}. The URLs are copies: the call suspends (across a
+ * reconnect it sends argv again), and meanwhile a fetch may finish and free its URL. */
 static void renew(queue_worker_t *w, const char *lease) {
-    const char **argv = malloc((w->held + w->nclaimed + 2) * sizeof(*argv));
-    if (!argv)
-        return; /* renewed on the next round; a lease lasts three rounds */
-    int n = 0;
-    argv[n++] = w->worker;
-    argv[n++] = lease;
-    for (size_t i = 0; i < w->cap; i++)
+    size_t n = 2;
+    const char **argv = calloc(w->held + w->nclaimed + 2, sizeof(*argv));
+    int ok = argv != NULL;
+    for (size_t i = 0; ok && i < w->cap; i++)
         if (w->ring[i].url)
-            argv[n++] = w->ring[i].url;
-    for (size_t i = w->next_claimed; i < w->nclaimed; i++)
-        argv[n++] = w->claimed[i];
-    run_script(w, QS_RENEW, n, argv);
+            ok = (argv[n++] = strdup(w->ring[i].url)) != NULL;
+    for (size_t i = w->next_claimed; ok && i < w->nclaimed; i++)
+        ok = (argv[n++] = strdup(w->claimed[i])) != NULL;
+    if (ok) { /* else renewed on the next round; a lease lasts three rounds */
+        argv[0] = w->worker;
+        argv[1] = lease;
+        run_script(w, QS_RENEW, (int)n, argv);
+    }
+    for (size_t i = 2; argv && i < n; i++)
+        free((void *)argv[i]);
     free(argv);
 }
 

@@ -198,10 +198,11 @@ int cafe__cancel_check(cafe__task_t *t);
 void *cafe__overflow_arm(void);
 void cafe__overflow_disarm(void *altstack);
 
-/* Host name resolution (resolve.c), the seam for another resolver: up to max addresses of
- * host (a name or an IP literal) with `port` set, in the resolver's order. Suspends the
- * running task. Returns the count (> 0), CAFE_ERESOLVE, CAFE_ENOMEM, CAFE_EINVAL,
- * CAFE_ENOTASK, or CAFE_ECANCELED / CAFE_ETIMEDOUT. */
+/* Host name resolution (resolve.c), through the loop's resolver (include/cafe/dns.h): up to
+ * max addresses of host (a name or an IP literal) with `port` set, in the resolver's order.
+ * Suspends the running task. Returns the count (> 0), CAFE_ERESOLVE (no such host, or no
+ * address), CAFE_EDNS_TIMEOUT, CAFE_EDNS_SERVFAIL, CAFE_ENOMEM, CAFE_EINVAL, CAFE_ENOTASK,
+ * or CAFE_ECANCELED / CAFE_ETIMEDOUT. */
 struct sockaddr_storage;
 int cafe__resolve(const char *host, int port, struct sockaddr_storage *out, int max);
 

@@ -284,18 +284,21 @@ void srv_title_get(srv_req_t *r, const char *url) {
         srv_reply_error(r, 400, "missing parameter: url");
         return;
     }
-    /* Most URLs are already in normal form: those are looked up as given, without a copy
+    /* Keys are in normal form, so a URL equal to one is too: a hit is found as given, with
+     * no check of the URL. Most others are in normal form as well: looked up without a copy
      * or curl's parser. */
     size_t ulen = strlen(url);
-    int canonical = url_canonical(url, ulen);
+    uint64_t h = hash_of(&s->cache, url, ulen);
+    srv_entry_t *e = lookup(&s->cache, url, h);
     key = NULL;
-    if (!canonical && url_normalize(url, ulen, s->o.fetch.scheme, &key, &why) != 0) {
-        srv_reply_error(r, 400, why);
-        return;
+    if (!e && !url_canonical(url, ulen)) {
+        if (url_normalize(url, ulen, s->o.fetch.scheme, &key, &why) != 0) {
+            srv_reply_error(r, 400, why);
+            return;
+        }
+        h = hash_of(&s->cache, key, strlen(key));
+        e = lookup(&s->cache, key, h);
     }
-    const char *k = canonical ? url : key;
-    uint64_t h = hash_of(&s->cache, k, canonical ? ulen : strlen(key));
-    srv_entry_t *e = lookup(&s->cache, k, h);
     if (e && !e->pending && srv_now(s) - e->fetched_ms >= s->o.cache_ttl_ms) {
         entry_drop(&s->cache, e); /* expired */
         e = NULL;

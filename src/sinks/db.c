@@ -55,36 +55,43 @@ static int db_start(sink_t *s) {
     return ensure_open((db_sink_t *)s);
 }
 
-/* The JSON record's text of a string field: NULL stays NULL, the rest made valid UTF-8. */
-static int text_of(const char *s, char **out) {
-    *out = s ? cafe_utf8_repair(s, strlen(s), NULL) : NULL;
-    return s && !*out ? CAFE_ENOMEM : 0;
+/* The JSON record's text of a string field: NULL stays NULL, valid UTF-8 (nearly always)
+ * stays where it is, the rest is repaired into a copy (*copy, for the caller to free). */
+static int text_of(const char *s, const char **out, char **copy) {
+    *copy = NULL;
+    *out = s;
+    if (!s || cafe_utf8_valid(s, strlen(s)))
+        return 0;
+    *out = *copy = cafe_utf8_repair(s, strlen(s), NULL);
+    return *copy ? 0 : CAFE_ENOMEM;
 }
 
 int sink_db_write_record(sink_db_t *db, const record_t *r) {
     enum { NSTR = 7 };
-    char *f[NSTR] = {NULL};
+    const char *f[NSTR];
+    char *copy[NSTR] = {NULL};
     const char *src[NSTR] = {r->url,     r->final_url, r->title,         r->content_type,
                              r->charset, r->error_msg, r->charset_source};
     int rc = 0;
+    for (int i = 0; i < NSTR && rc == 0; i++)
+        rc = text_of(src[i], &f[i], &copy[i]);
+    if (rc == 0) {
+        sink_row_t row = {.seq = r->seq + r->skipped, /* the line's place, resumed or not */
+                          .url = f[0] ? f[0] : "",
+                          .final_url = f[1],
+                          .title = f[2],
+                          .content_type = f[3],
+                          .charset = f[4],
+                          .error = f[5],
+                          .charset_source = f[6],
+                          .status = r->status,
+                          .bytes = r->bytes,
+                          .time_ms = r->time_ms,
+                          .attempts = r->attempts};
+        rc = sink_db_write(db, &row); /* copies the strings into its batch */
+    }
     for (int i = 0; i < NSTR; i++)
-        rc = rc ? rc : text_of(src[i], &f[i]);
-    sink_row_t row = {.seq = r->seq + r->skipped, /* the line's place, resumed or not */
-                      .url = f[0] ? f[0] : "",
-                      .final_url = f[1],
-                      .title = f[2],
-                      .content_type = f[3],
-                      .charset = f[4],
-                      .error = f[5],
-                      .charset_source = f[6],
-                      .status = r->status,
-                      .bytes = r->bytes,
-                      .time_ms = r->time_ms,
-                      .attempts = r->attempts};
-    if (rc == 0)
-        rc = sink_db_write(db, &row);
-    for (int i = 0; i < NSTR; i++)
-        free(f[i]);
+        free(copy[i]);
     return rc;
 }
 

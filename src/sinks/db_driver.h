@@ -24,6 +24,7 @@ typedef struct sink_driver {
     int (*insert)(void *impl, const sink_row_t *rows, size_t n, char *why);
     int (*end_run)(void *impl, const char *status, char *why);
     void (*close)(void *impl);
+    size_t batch_rows; /* rows per batch unless sink_db_conf_t says */
 } sink_driver_t;
 
 extern const sink_driver_t sink_sqlite_driver;
@@ -59,8 +60,13 @@ char *sink_create_sql(const char *table, int pg);
  * to parse. malloc'd; NULL when out of memory. */
 char *sink_insert_sql(const char *table, int pg);
 
-/* Text of a row's field i (as sink_columns orders them) for a text-format parameter: NULL for
- * SQL NULL; numbers are printed into buf (32 bytes). */
+/* A row's field i (as sink_columns orders them). Number columns (sink_column_is_number):
+ * sink_row_number gives 1 and *v, or 0 for SQL NULL. Text columns: sink_row_text, NULL for
+ * SQL NULL. sink_row_field: either as text for a text-format parameter, numbers printed into
+ * buf (32 bytes). */
+int sink_column_is_number(size_t i);
+int sink_row_number(const sink_row_t *r, int64_t run, size_t i, int64_t *v);
+const char *sink_row_text(const sink_row_t *r, size_t i);
 const char *sink_row_field(const sink_row_t *r, int64_t run, size_t i, char *buf);
 
 #endif

@@ -74,23 +74,41 @@ void sink_why_prefix(char *why, const char *prefix) {
     why[n + 2 + m] = '\0';
 }
 
-const char *sink_row_field(const sink_row_t *r, int64_t run, size_t i, char *buf) {
+int sink_column_is_number(size_t i) {
+    return sink_columns[i].sqlite_type[0] == 'I';
+}
+
+int sink_row_number(const sink_row_t *r, int64_t run, size_t i, int64_t *v) {
     switch (i) {
     case 0:
-        snprintf(buf, 32, "%" PRId64, run);
-        return buf;
+        *v = run;
+        return 1;
     case 1:
-        snprintf(buf, 32, "%" PRIu64, r->seq);
-        return buf;
+        *v = (int64_t)r->seq;
+        return 1;
+    case 4:
+        *v = r->status;
+        return r->status != 0;
+    case 9:
+        *v = (int64_t)r->bytes;
+        return 1;
+    case 10:
+        *v = (int64_t)r->time_ms;
+        return 1;
+    case 11:
+        *v = r->attempts;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+const char *sink_row_text(const sink_row_t *r, size_t i) {
+    switch (i) {
     case 2:
         return r->url;
     case 3:
         return r->final_url;
-    case 4:
-        if (!r->status)
-            return NULL;
-        snprintf(buf, 32, "%ld", r->status);
-        return buf;
     case 5:
         return r->title;
     case 6:
@@ -99,18 +117,21 @@ const char *sink_row_field(const sink_row_t *r, int64_t run, size_t i, char *buf
         return r->charset;
     case 8:
         return r->charset_source;
-    case 9:
-        snprintf(buf, 32, "%" PRIu64, r->bytes);
-        return buf;
-    case 10:
-        snprintf(buf, 32, "%" PRIu64, r->time_ms);
-        return buf;
-    case 11:
-        snprintf(buf, 32, "%d", r->attempts);
-        return buf;
-    default:
+    case 12:
         return r->error;
+    default:
+        return NULL;
     }
+}
+
+const char *sink_row_field(const sink_row_t *r, int64_t run, size_t i, char *buf) {
+    int64_t v;
+    if (!sink_column_is_number(i))
+        return sink_row_text(r, i);
+    if (!sink_row_number(r, run, i, &v))
+        return NULL;
+    snprintf(buf, 32, "%" PRId64, v);
+    return buf;
 }
 
 /* A growable string for the SQL builders; on failure the text is freed and NULL kept. */

@@ -1,8 +1,9 @@
-/* The PostgreSQL driver, on pgconn.h. A batch is one multi-row INSERT (one statement: all or
- * none) with text parameters, ... ON CONFLICT (run_id, url) DO NOTHING, so a batch whose
- * commit was lost with the connection can be sent again without doubling a row. A lost
- * connection is reopened with backoff (100 ms doubling to 5 s) for up to RETRY_MS; any
- * other error (read-only database, disk full, constraint) is final. */
+/* The PostgreSQL driver, on pgconn.h. A batch is one statement (all or none): a COPY, the
+ * server's cheapest way in; when that breaks the key (a URL given twice) or the connection,
+ * a multi-row INSERT ... ON CONFLICT (run_id, url) DO NOTHING, so a batch whose commit was
+ * lost with the connection can be sent again without doubling a row. A lost connection is
+ * reopened with backoff (100 ms doubling to 5 s) for up to RETRY_MS; any other error
+ * (read-only database, disk full) is final. */
 #include "cafe.h"
 #include "db_driver.h"
 #include "pgconn.h"
@@ -19,7 +20,8 @@ typedef struct pg {
     char *where;
     char table[64], qtable[68];
     int64_t run;
-    char *ins_sql; /* the batch INSERT (sink_insert_sql) */
+    char *ins_sql;  /* the batch INSERT (sink_insert_sql) */
+    char *copy_sql; /* COPY table (columns) FROM STDIN */
 } pg_t;
 
 static const char runs_sql[] =
@@ -266,8 +268,83 @@ static char *column_array(const pg_t *p, const sink_row_t *rows, size_t n, size_
     return a;
 }
 
+/* Appends one field of COPY's text format: \N for NULL, else the text with backslash,
+ * tab, newline and carriage return escaped. */
+static char *put_copy_field(char *o, const char *v) {
+    if (!v) {
+        memcpy(o, "\\N", 2);
+        return o + 2;
+    }
+    for (; *v; v++) {
+        const char *esc = *v == '\\'   ? "\\\\"
+                          : *v == '\t' ? "\\t"
+                          : *v == '\n' ? "\\n"
+                          : *v == '\r' ? "\\r"
+                                       : NULL;
+        if (esc) {
+            memcpy(o, esc, 2);
+            o += 2;
+        } else {
+            *o++ = *v;
+        }
+    }
+    return o;
+}
+
+/* The batch as COPY text: one line a row, tab between fields. malloc'd (*len bytes). */
+static char *copy_data(const pg_t *p, const sink_row_t *rows, size_t n, size_t *len) {
+    char buf[32];
+    size_t cap = 1;
+    for (size_t r = 0; r < n; r++)
+        for (size_t c = 0; c < sink_ncolumns; c++) {
+            const char *v = sink_row_field(&rows[r], p->run, c, buf);
+            cap += (v ? 2 * strlen(v) : 2) + 1; /* worst case: every byte escaped; tab or \n */
+        }
+    char *d = malloc(cap), *o = d;
+    if (!d)
+        return NULL;
+    for (size_t r = 0; r < n; r++)
+        for (size_t c = 0; c < sink_ncolumns; c++) {
+            o = put_copy_field(o, sink_row_field(&rows[r], p->run, c, buf));
+            *o++ = c + 1 < sink_ncolumns ? '\t' : '\n';
+        }
+    *len = (size_t)(o - d);
+    return d;
+}
+
+/* COPY first: for the server the cheapest way in (about half the CPU of the INSERT below).
+ * 0; 1 when the batch must go through the INSERT instead (a key violation: a URL given twice,
+ * or a row already there; or the connection failed: exec_retry reconnects); or a final
+ * error (read-only, disk full). */
+static int copy_batch(pg_t *p, const sink_row_t *rows, size_t n, char *why) {
+    if (!p->c)
+        return 1;
+    if (!p->copy_sql) {
+        char *ins = sink_insert_sql(p->qtable, 1); /* "INSERT INTO t (cols) SELECT ..." */
+        char *cols = ins ? strchr(ins, '(') : NULL, *end = cols ? strchr(cols, ')') : NULL;
+        size_t m = end ? (size_t)(end - cols) + 1 : 0;
+        if (m && (p->copy_sql = malloc(strlen(p->qtable) + m + 32)))
+            sprintf(p->copy_sql, "COPY %s %.*s FROM STDIN", p->qtable, (int)m, cols);
+        free(ins);
+        if (!p->copy_sql)
+            return CAFE_ENOMEM;
+    }
+    size_t len;
+    char *data = copy_data(p, rows, n, &len);
+    if (!data)
+        return CAFE_ENOMEM;
+    int rc = pgc_copy_in(p->c, p->copy_sql, data, len, why);
+    free(data);
+    if (rc == CAFE_ECONNRESET || (rc == CAFE_EIO && strcmp(pgc_sqlstate(p->c), "23505") == 0))
+        return 1;
+    return rc;
+}
+
 static int pg_insert(void *impl, const sink_row_t *rows, size_t n, char *why) {
     pg_t *p = impl;
+    int copied = copy_batch(p, rows, n, why);
+    if (copied <= 0)
+        return copied;
     if (!p->ins_sql && !(p->ins_sql = sink_insert_sql(p->qtable, 1)))
         return CAFE_ENOMEM;
     char *arrays[SINK_NCOLUMNS] = {NULL};
@@ -300,8 +377,11 @@ static void pg_close(void *impl) {
     pg_t *p = impl;
     pgc_close(p->c);
     free(p->ins_sql);
+    free(p->copy_sql);
     free(p->where);
     free(p);
 }
 
-const sink_driver_t sink_pg_driver = {pg_open, pg_load, pg_insert, pg_end, pg_close};
+/* 4000 rows a batch: a statement of a few MiB, quick for the server to take, and a
+ * retried batch after a lost connection resends little. */
+const sink_driver_t sink_pg_driver = {pg_open, pg_load, pg_insert, pg_end, pg_close, 4000};

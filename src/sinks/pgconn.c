@@ -15,6 +15,7 @@ struct pgc {
     uv_poll_t *poll; /* on socket fd, created on the first wait */
     int fd;
     cafe_future_t *waiting;
+    char sqlstate[6]; /* of the last statement that failed */
 };
 
 static void on_poll(uv_poll_t *h, int status, int events) {
@@ -150,28 +151,42 @@ static int transient(const PGresult *r) {
            strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0;
 }
 
+/* A failed statement's code (see pgc_exec) and message; its SQLSTATE is kept. */
+static int result_error(pgc_t *c, const PGresult *r, char *why) {
+    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    snprintf(c->sqlstate, sizeof c->sqlstate, "%s", state ? state : "");
+    set_why(why, "query failed", PQresultErrorMessage(r));
+    return transient(r) || PQstatus(c->conn) == CONNECTION_BAD ? CAFE_ECONNRESET : CAFE_EIO;
+}
+
+/* Waits until a result is ready (without taking it). */
+static int wait_result(pgc_t *c) {
+    while (PQisBusy(c->conn)) {
+        int ev = wait_io(c, UV_READABLE);
+        if (ev < 0)
+            return ev;
+        if (!PQconsumeInput(c->conn))
+            break; /* PQgetResult reports the failure */
+    }
+    return 0;
+}
+
 /* Reads every result of the query in flight. */
 static int read_results(pgc_t *c, PGresult **res, int (*row)(void *, const PGresult *), void *arg,
                         char *why) {
     int rc = 0, cb = 0;
     for (;;) {
-        while (PQisBusy(c->conn)) {
-            int ev = wait_io(c, UV_READABLE);
-            if (ev < 0)
-                return ev;
-            if (!PQconsumeInput(c->conn))
-                break; /* PQgetResult reports the failure */
-        }
+        int ev = wait_result(c);
+        if (ev < 0)
+            return ev;
         PGresult *r = PQgetResult(c->conn);
         if (!r)
             break;
         ExecStatusType st = PQresultStatus(r);
         if (st == PGRES_SINGLE_TUPLE && row && cb == 0)
             cb = row(arg, r);
-        if (st == PGRES_FATAL_ERROR && rc == 0) {
-            set_why(why, "query failed", PQresultErrorMessage(r));
-            rc = transient(r) || PQstatus(c->conn) == CONNECTION_BAD ? CAFE_ECONNRESET : CAFE_EIO;
-        }
+        if (st == PGRES_FATAL_ERROR && rc == 0)
+            rc = result_error(c, r, why);
         if (res && !row && rc == 0) {
             PQclear(*res);
             *res = r;
@@ -192,6 +207,7 @@ int pgc_exec(pgc_t *c, const char *sql, int nparams, const char *const *params, 
              int (*row)(void *arg, const PGresult *r), void *arg, char *why) {
     if (res)
         *res = NULL;
+    c->sqlstate[0] = '\0';
     int sent = nparams ? PQsendQueryParams(c->conn, sql, nparams, NULL, params, NULL, NULL, 0)
                        : PQsendQuery(c->conn, sql);
     if (!sent) {
@@ -211,6 +227,60 @@ int pgc_exec(pgc_t *c, const char *sql, int nparams, const char *const *params, 
         *res = NULL;
     }
     return rc;
+}
+
+/* Queues len bytes of COPY data, waiting while libpq's buffer is full. */
+static int put_copy(pgc_t *c, const char *data, size_t len) {
+    enum { CHUNK = 1 << 20 };
+    size_t off = 0;
+    while (off < len) {
+        int n = (int)(len - off < CHUNK ? len - off : CHUNK);
+        int put = PQputCopyData(c->conn, data + off, n);
+        int rc = put == 1 ? 0 : put == 0 ? flush_out(c) : CAFE_ECONNRESET;
+        if (rc < 0)
+            return rc;
+        off += put == 1 ? (size_t)n : 0;
+    }
+    int end;
+    while ((end = PQputCopyEnd(c->conn, NULL)) == 0) {
+        int rc = flush_out(c);
+        if (rc < 0)
+            return rc;
+    }
+    return end == 1 ? flush_out(c) : CAFE_ECONNRESET;
+}
+
+int pgc_copy_in(pgc_t *c, const char *sql, const char *data, size_t len, char *why) {
+    c->sqlstate[0] = '\0';
+    if (!PQsendQuery(c->conn, sql)) {
+        set_why(why, "cannot send", PQerrorMessage(c->conn));
+        return PQstatus(c->conn) == CONNECTION_BAD ? CAFE_ECONNRESET : CAFE_EIO;
+    }
+    int rc = flush_out(c);
+    if (rc == 0)
+        rc = wait_result(c);
+    if (rc < 0) {
+        set_why(why, "connection lost", PQerrorMessage(c->conn));
+        return rc;
+    }
+    PGresult *r = PQgetResult(c->conn);
+    if (PQresultStatus(r) != PGRES_COPY_IN) { /* refused at once: its error, then the rest */
+        rc = r ? result_error(c, r, why) : CAFE_ECONNRESET;
+        PQclear(r);
+        int more = r ? read_results(c, NULL, NULL, NULL, why) : 0;
+        return rc ? rc : more;
+    }
+    PQclear(r);
+    rc = put_copy(c, data, len);
+    if (rc < 0) {
+        set_why(why, "connection lost", PQerrorMessage(c->conn));
+        return rc;
+    }
+    return read_results(c, NULL, NULL, NULL, why);
+}
+
+const char *pgc_sqlstate(const pgc_t *c) {
+    return c->sqlstate;
 }
 
 PGconn *pgc_conn(pgc_t *c) {

@@ -25,6 +25,14 @@ int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *wh
 int pgc_exec(pgc_t *c, const char *sql, int nparams, const char *const *params, PGresult **res,
              int (*row)(void *arg, const PGresult *r), void *arg, char *why);
 
+/* COPY ... FROM STDIN (sql) with data, text format, in one statement: all or none. Returns
+ * as pgc_exec does. */
+int pgc_copy_in(pgc_t *c, const char *sql, const char *data, size_t len, char *why);
+
+/* The SQLSTATE of the last statement's failure ("23505": a key violation); "" if it did
+ * not fail on the server. */
+const char *pgc_sqlstate(const pgc_t *c);
+
 /* The libpq connection (for PQescape* and the like). */
 PGconn *pgc_conn(pgc_t *c);
 

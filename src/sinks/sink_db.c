@@ -7,9 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* 4000 rows: 48,000 parameters in a PostgreSQL INSERT (the protocol allows 65,535), and few
- * enough commits that SQLite rewrites each index page rarely. */
-enum { DEFAULT_BATCH_ROWS = 4000, BATCH_BYTES = 8 << 20 };
+/* A batch's strings stay under 8 MiB whatever its rows hold (long titles). */
+enum { BATCH_BYTES = 8 << 20 };
 
 typedef struct batch {
     sink_row_t *rows;
@@ -244,7 +243,7 @@ int sink_db_open(sink_db_t **out, const sink_db_conf_t *conf, const char **why) 
     if (!db)
         return CAFE_ENOMEM;
     db->drv = is_pg(conf->spec) ? &sink_pg_driver : &sink_sqlite_driver;
-    db->batch_rows = conf->batch_rows ? conf->batch_rows : DEFAULT_BATCH_ROWS;
+    db->batch_rows = conf->batch_rows ? conf->batch_rows : db->drv->batch_rows;
     cafe_event_init(&db->work);
     cafe_event_init(&db->progress);
     sink_target_t t = {0};

@@ -42,7 +42,7 @@ typedef struct sink_db_conf {
     int resume;          /* continue the table's latest run instead of starting one */
     int64_t run;         /* with resume: continue this run instead, if the table has it
                           * (else begin one); 0 = the latest */
-    size_t batch_rows;   /* rows per batch; 0 = 4000 */
+    size_t batch_rows;   /* rows per batch; 0: the database's (SQLite 16000, PostgreSQL 4000) */
 } sink_db_conf_t;
 
 typedef struct sink_db sink_db_t;

@@ -105,6 +105,49 @@ def test_hosts_file_wins_and_search_domains_apply():
     assert ("pinned.nx.test", A) not in dns.queries, dns.queries
 
 
+def test_no_private_refuses_a_name_that_resolves_to_loopback():
+    # Nothing in the URL's text says loopback: the answer does, and it is refused after it.
+    recs, _ = run(["inside.ok.test"], "--no-private", "--retries", "0")
+    assert recs[0]["error"] == ("refused to connect to 127.0.0.1: a private, loopback or "
+                                "link-local address"), recs
+    assert recs[0]["title"] is None and recs[0]["status"] is None, recs
+    assert dns.queries[("inside.ok.test", A)] == 1, dns.queries
+
+
+def test_a_proxy_name_is_resolved_by_cafe_and_the_target_left_to_it():
+    # Only cafe's resolver asks --resolver's server (curl's would ask resolv.conf's). The
+    # fixture plays the proxy: it answers a request for an absolute URL with 400.
+    other = DnsServer()
+    recs, _ = run(["far.nx.test"], "-x", f"http://px.ok.test:{port}", "--retries", "0",
+                  "--resolver", f"127.0.0.1:{other.port}", p=80)
+    other.stop()
+    assert recs[0]["status"] == 400, recs
+    assert other.queries[("px.ok.test", A)] == 1, other.queries
+    assert ("px.ok.test", A) not in dns.queries, dns.queries
+    assert ("far.nx.test", A) not in other.queries and ("far.nx.test", A) not in dns.queries
+
+
+def test_a_redirect_to_another_host_is_resolved_by_cafe():
+    # Only cafe's resolver asks --resolver's server: curl's would ask resolv.conf's.
+    other = DnsServer()
+    path = os.path.join(tmp, "redirect.txt")
+    to = f"http%3A%2F%2Fr2.ok.test%3A{port}%2Fpage%2F1"
+    with open(path, "w") as f:
+        f.write(f"http://r1.ok.test:{port}/redirect-to?url={to}\n")
+    r = cafe("titles", "-q", "--json", "--resolver", f"127.0.0.1:{other.port}", path)
+    other.stop()
+    rec = json.loads(r.stdout.decode().splitlines()[0])
+    assert rec["title"] == TITLE and rec["attempts"] == 1, rec
+    assert rec["final_url"] == f"http://r2.ok.test:{port}/page/1", rec
+    assert other.queries[("r1.ok.test", A)] == 1 and other.queries[("r2.ok.test", A)] == 1
+    assert ("r2.ok.test", A) not in dns.queries, dns.queries
+    # a redirect to a name that does not exist says so, like the first hop would
+    with open(path, "w") as f:
+        f.write(f"http://r3.ok.test:{port}/redirect-to?url=http%3A%2F%2Fgone.nx.test%2F\n")
+    rec = json.loads(cafe("titles", "-q", "--json", path).stdout.decode().splitlines()[0])
+    assert rec["error"] == "dns: no such host (gone.nx.test)", rec
+
+
 def test_resolver_option_and_no_thread_per_lookup():
     other = DnsServer()
     hosts = [f"n{i}.ok.test" for i in range(100)]

@@ -464,6 +464,18 @@ def test_https_to_a_plain_http_port_fails_fast():
            "--connect-timeout", "1000000", "--timeout", "1000000")
 
 
+def test_https_to_a_silent_server_times_out_as_tls():
+    # A server that waits for the end of an HTTP head in the handshake's bytes answers
+    # nothing: only the connect timeout ends it, and the record says where it stopped.
+    srv = RawServer({})
+    try:
+        url = "https" + srv.url("/")[4:]
+        expect(url, failed_fetch("TLS handshake timed out: SSL connection timeout"),
+               "--connect-timeout", "1", "--retries", "0")
+    finally:
+        srv.close()
+
+
 def test_tls_insecure_flag_skips_verification():
     url = tls.url("expired", "/" + TLS_PAGE)
     expect(url, page("A\ufffdB\ufffd\ufffdC", len(PAGES[TLS_PAGE])), "-k")

@@ -245,6 +245,13 @@ def test_drain_finishes_only_what_is_in_flight():
                 assert sorted(x["title"] for x in recs) == sorted(
                     f"held /p{i}" for i in range(10)), recs
                 assert b"interrupted: 10 in flight finished, 90 queued not started" in err, err
+                # the 90 were not done: --resume fetches them, and only them
+                r = subprocess.run(args + ["--resume", write_list(lines)], capture_output=True,
+                                   timeout=60)
+                with open(out) as f:
+                    urls = [json.loads(l)["url"] for l in f]
+                assert r.returncode == 0 and sorted(urls) == sorted(lines), (r.stderr, urls)
+                assert held.count == 100, held.count
             else:  # cancelled: no record, so that --resume fetches them
                 assert recs == [], recs
                 assert b"interrupted: 10 in flight cancelled, 90 queued not started" in err, err

@@ -71,39 +71,18 @@ def test_file_system_fills_up_mid_run():
     assert b"2000 URLs" not in r.stderr.split(b"\n")[-3], r.stderr[-300:]
 
 
-def test_resume_refuses_a_file_of_another_format():
-    # Results of a --csv run, resumed by mistake with --json: they must not be truncated
-    # away (only a torn last line may be cut).
-    path = os.path.join(TMP, "results.csv")
-    assert subprocess.run([CAFE, "titles", "-q", "--csv", "-o", path, SMALL],
+def cafe_output(*fmt):
+    """The bytes `cafe titles -q FMT -o FILE` writes for SMALL."""
+    path = os.path.join(TMP, "output" + "".join(fmt))
+    assert subprocess.run([CAFE, "titles", "-q", *fmt, "-o", path, SMALL],
                           timeout=120).returncode == 0
     with open(path, "rb") as f:
-        before = f.read()
-    r = subprocess.run([CAFE, "titles", "-q", "--json", "--resume", "-o", path, SMALL],
-                       capture_output=True, timeout=120)
-    assert r.returncode == 2 and b"not a record of this format" in r.stderr, \
-        (r.returncode, r.stderr)
-    with open(path, "rb") as f:
-        assert f.read() == before
-    # A bad line in the middle of a JSON file: refused too, nothing cut.
-    jpath = os.path.join(TMP, "edited.jsonl")
-    assert subprocess.run([CAFE, "titles", "-q", "--json", "-o", jpath, SMALL],
-                          timeout=120).returncode == 0
-    with open(jpath, "rb") as f:
-        lines = f.read().split(b"\n")
-    edited = b"\n".join(lines[:2] + [b"# my note"] + lines[2:])
-    with open(jpath, "wb") as f:
-        f.write(edited)
-    r = subprocess.run([CAFE, "titles", "-q", "--json", "--resume", "-o", jpath, SMALL],
-                       capture_output=True, timeout=120)
-    assert r.returncode == 2, (r.returncode, r.stderr)
-    with open(jpath, "rb") as f:
-        assert f.read() == edited
+        return f.read()
 
 
-def refused_untouched(name, content, fmt):
-    """--resume onto a file holding content: exit 2, a message naming the line, not a byte
-    changed."""
+def refused_untouched(name, content, fmt, why=b""):
+    """--resume onto a file holding content: exit 2, a message naming the line (and why),
+    not a byte changed."""
     path = os.path.join(TMP, name)
     with open(path, "wb") as f:
         f.write(content)
@@ -111,22 +90,26 @@ def refused_untouched(name, content, fmt):
                        capture_output=True, timeout=120)
     assert r.returncode == 2, (name, r.returncode, r.stderr)
     assert b"not resuming onto it (the file is left as it was)" in r.stderr, (name, r.stderr)
+    assert why in r.stderr, (name, why, r.stderr)
     with open(path, "rb") as f:
         assert f.read() == content, name
 
 
+def test_resume_refuses_a_file_of_another_format():
+    # Results of a --csv run, resumed by mistake with --json: they must not be truncated
+    # away (only a torn last line may be cut).
+    refused_untouched("results.csv", cafe_output("--csv"), "--json",
+                      b"not a record of this format")
+    # A bad line in the middle of a JSON file: refused too, nothing cut.
+    lines = cafe_output("--json").split(b"\n")
+    refused_untouched("edited.jsonl", b"\n".join(lines[:2] + [b"# my note"] + lines[2:]),
+                      "--json")
+
+
 def test_resume_refuses_what_is_not_cafe_output_of_its_format():
     # Issue 15 item 7: each of these used to be appended to or wiped as a "torn record".
-    jpath = os.path.join(TMP, "real.jsonl")
-    assert subprocess.run([CAFE, "titles", "-q", "--json", "-o", jpath, SMALL],
-                          timeout=120).returncode == 0
-    with open(jpath, "rb") as f:
-        jsonl = f.read()
-    tpath = os.path.join(TMP, "real.txt")
-    assert subprocess.run([CAFE, "titles", "-q", "-o", tpath, SMALL],
-                          timeout=120).returncode == 0
-    with open(tpath, "rb") as f:
-        text_line = f.read().split(b"\n")[0] + b"\n"
+    jsonl = cafe_output("--json")
+    text_line = cafe_output().split(b"\n")[0] + b"\n"
     refused_untouched("json-as-csv.jsonl", jsonl, "--csv")  # CSV rows were appended
     refused_untouched("one-json-as-csv.jsonl", jsonl.split(b"\n")[0] + b"\n", "--csv")
     for fmt in ("--json", "--csv"):

@@ -210,7 +210,8 @@ typedef struct server {
     unsigned soa_a, bare_a; /* A questions for x.soa.test and y.bare.test */
 } server_t;
 
-/* *.soa.test: NXDOMAIN with an SOA (TTL 30, MINIMUM 30); anything else: NXDOMAIN alone. */
+/* *.soa.test: NXDOMAIN with an SOA (TTL 30, MINIMUM 30); *.drop.test: never answered;
+ * anything else: NXDOMAIN alone. */
 static void *serve(void *arg) {
     server_t *s = arg;
     for (;;) {
@@ -239,6 +240,8 @@ static void *serve(void *arg) {
         s->soa_a += qtype == 1 && strcmp(name, "x.soa.test") == 0;
         s->bare_a += qtype == 1 && strcmp(name, "y.bare.test") == 0;
         pthread_mutex_unlock(&s->lock);
+        if (nlen > 10 && strcmp(name + nlen - 10, ".drop.test") == 0)
+            continue;
         head(&p, 0x8183, 0, soa_zone, name, qtype);
         memcpy(p.b, q, 2); /* the question's id */
         if (soa_zone)
@@ -271,13 +274,26 @@ static void server_stop(server_t *s) {
     pthread_mutex_destroy(&s->lock);
 }
 
-static int twice_a_second_apart(void *arg, void **value) {
-    server_t *s = arg;
-    (void)value;
+/* The running loop's resolver asks s only (--resolver's way). */
+static void use_server(const server_t *s) {
     char servers[32];
     snprintf(servers, sizeof servers, "127.0.0.1:%u", s->port);
     cafe_dns_opts_t o = {.servers = servers};
     assert_int_equal(cafe_dns_configure(NULL, &o), 0);
+}
+
+/* Runs fn(s) in a loop of its own, with s serving meanwhile. */
+static void run_with_server(server_t *s, cafe_task_fn fn) {
+    server_start(s);
+    cafe_result_t r;
+    assert_int_equal(cafe_run(fn, s, &r), 0);
+    server_stop(s);
+}
+
+static int twice_a_second_apart(void *arg, void **value) {
+    server_t *s = arg;
+    (void)value;
+    use_server(s);
     cafe_dns_addrs_t out;
     for (int round = 0; round < 2; round++) {
         assert_int_equal(cafe_dns_resolve("x.soa.test", &out), CAFE_EHTTP_DNS);
@@ -292,12 +308,38 @@ static int twice_a_second_apart(void *arg, void **value) {
 static void test_negative_answers_kept_as_their_soa_says(void **state) {
     (void)state;
     server_t s = {0};
-    server_start(&s);
-    cafe_result_t r;
-    assert_int_equal(cafe_run(twice_a_second_apart, &s, &r), 0);
-    server_stop(&s);
+    run_with_server(&s, twice_a_second_apart);
     assert_int_equal(s.soa_a, 1);  /* cached from its SOA */
     assert_int_equal(s.bare_a, 2); /* no SOA: asked again */
+}
+
+static int connect_dropped(void *arg, void **value) {
+    (void)arg;
+    (void)value;
+    cafe_tcp_t c;
+    return cafe_tcp_connect(&c, "w.drop.test", 80);
+}
+
+/* A connect whose lookup is in flight is cancelled: it ends at once, CAFE_ECANCELED, and
+ * the query left behind is freed with the loop (valgrind and ASan see to the rest). */
+static int cancel_in_flight(void *arg, void **value) {
+    server_t *s = arg;
+    (void)value;
+    use_server(s);
+    cafe_task_t *t;
+    cafe_result_t r;
+    assert_int_equal(cafe_task_spawn(&t, connect_dropped, NULL, NULL), 0);
+    assert_int_equal(cafe_task_sleep(0), 0); /* it runs, and waits for the answer */
+    assert_int_equal(cafe_task_cancel(t), 0);
+    assert_int_equal(cafe_task_join(t, &r), 0);
+    assert_int_equal(r.status, CAFE_ECANCELED);
+    return 0;
+}
+
+static void test_connect_cancelled_while_resolving(void **state) {
+    (void)state;
+    server_t s = {0};
+    run_with_server(&s, cancel_in_flight);
 }
 
 int main(void) {
@@ -308,6 +350,7 @@ int main(void) {
         cmocka_unit_test(test_compressed_names_and_their_loops),
         cmocka_unit_test(test_a_name_too_long_for_the_buffer),
         cmocka_unit_test(test_negative_answers_kept_as_their_soa_says),
+        cmocka_unit_test(test_connect_cancelled_while_resolving),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -170,23 +170,84 @@ static void test_http2_one_connection(void **state) {
     assert_int_equal(n.conns, 1);
 }
 
-static int group_setup(void **state) {
-    static nginx_server_t s;
-    unsetenv("https_proxy");
-    unsetenv("HTTPS_PROXY");
-    unsetenv("all_proxy");
-    unsetenv("ALL_PROXY");
-    if (nginx_start(&s) != 0) {
-        nginx_stop(&s);
-        return -1;
-    }
-    *state = &s;
+/* A pooled transfer keeps its options while they fit: the CA file is compared by value, so a
+ * caller that rewrites its buffer between requests gets the new file, not the handle's old
+ * one (a new connection, to another name, must then fail to verify). */
+static int ca_by_value(void *arg, void **value) {
+    const nginx_server_t *s = arg;
+    char ca[128], u[128];
+    snprintf(ca, sizeof(ca), "%s", s->ca);
+    cafe_http_opts_t o = {.ca_file = ca};
+    cafe_http_result_t r;
+    snprintf(u, sizeof(u), "https://localhost:%d/index.html", s->https_port);
+    assert_int_equal(cafe_http_request(u, &o, &r), 0);
+    cafe_http_result_free(&r);
+    snprintf(ca, sizeof(ca), "%s/no-such-ca.pem", s->dir);
+    snprintf(u, sizeof(u), "https://127.0.0.1:%d/index.html", s->https_port);
+    assert_int_not_equal(cafe_http_request(u, &o, &r), 0);
+    cafe_http_result_free(&r);
     return 0;
 }
 
-static int group_teardown(void **state) {
-    nginx_stop(*state);
+static void test_ca_file_compared_by_value(void **state) {
+    assert_int_equal(test_run(ca_by_value, *state), 0);
+}
+
+/* HTTP/2 early stop: a small rest is read, not reset (it is in flight already, and a reset
+ * is one more frame, TLS record and send); a large one is reset. Both keep the connection. */
+static int enough(void *arg, const cafe_http_result_t *res, const char *data, size_t len) {
+    return CAFE_HTTP_ENOUGH;
+}
+
+static int h2_small_rest(void *arg, void **value) {
+    const nginx_server_t *s = arg;
+    char u[128];
+    snprintf(u, sizeof(u), "https://localhost:%d/index.html?rest", s->h2_port);
+    cafe_http_opts_t o = {.ca_file = s->ca, .on_body = enough};
+    cafe_http_result_t r;
+    cafe_http_stats_t before, after;
+    cafe_http_stats_get(NULL, &before);
+    assert_int_equal(cafe_http_request(u, &o, &r), 0);
+    assert_int_equal(r.http_version, 20);
+    assert_int_equal(r.stopped, 1);
+    cafe_http_result_free(&r);
+    cafe_http_stats_get(NULL, &after);
+    assert_int_equal(after.stops_drained, before.stops_drained + 1);
+    assert_int_equal(after.stops_closed, before.stops_closed);
+    o.on_body = NULL;
+    assert_int_equal(cafe_http_request(u, &o, &r), 0);
+    assert_int_equal(r.connects, 0);
+    cafe_http_result_free(&r);
     return 0;
+}
+
+static void test_http2_small_rest_drained(void **state) {
+    assert_int_equal(test_run(h2_small_rest, *state), 0);
+}
+
+/* --no-private on a kept connection: a request that may not reach loopback is refused even
+ * when an earlier request left a connection to the host open, over HTTP/1.1 and HTTP/2 (the
+ * check runs before every request is sent, not only when connecting). */
+static int private_on_kept(void *arg, void **value) {
+    const nginx_server_t *s = arg;
+    const int ports[] = {s->https_port, s->h2_port};
+    for (int i = 0; i < 2; i++) {
+        char u[128];
+        snprintf(u, sizeof(u), "https://localhost:%d/index.html?kept", ports[i]);
+        cafe_http_opts_t o = {.ca_file = s->ca};
+        cafe_http_result_t r;
+        assert_int_equal(cafe_http_request(u, &o, &r), 0);
+        cafe_http_result_free(&r);
+        o.no_private = 1;
+        assert_int_equal(cafe_http_request(u, &o, &r), CAFE_EHTTP_PRIVATE);
+        assert_int_equal(r.status, 0);
+        cafe_http_result_free(&r);
+    }
+    return 0;
+}
+
+static void test_no_private_on_kept_connection(void **state) {
+    assert_int_equal(test_run(private_on_kept, *state), 0);
 }
 
 int main(void) {
@@ -194,6 +255,9 @@ int main(void) {
         cmocka_unit_test(test_sessions_resumed_for_many_hosts),
         cmocka_unit_test(test_connections_kept_per_host),
         cmocka_unit_test(test_http2_one_connection),
+        cmocka_unit_test(test_ca_file_compared_by_value),
+        cmocka_unit_test(test_http2_small_rest_drained),
+        cmocka_unit_test(test_no_private_on_kept_connection),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, nginx_group_setup, nginx_group_teardown);
 }

@@ -92,7 +92,7 @@ static int op_connect(fx_t *fx) {
     return connect_quiet(fx, "127.0.0.1");
 }
 static int op_connect_name(fx_t *fx) {
-    return connect_quiet(fx, "localhost"); /* resolved on libuv's thread pool, then connected */
+    return connect_quiet(fx, "localhost"); /* resolved by the loop's resolver, then connected */
 }
 
 /* An interrupted write or shutdown aborts its stream, so each call takes a stream of its

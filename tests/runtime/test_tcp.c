@@ -108,8 +108,9 @@ static void test_echo_ipv6(void **state) {
     assert_int_equal(test_run(echo_main, "::1"), 0);
 }
 
-/* ---- connect by host name: "localhost" from /etc/hosts, each address tried in turn (it
- * may give ::1 first, where nobody listens) ---- */
+/* ---- connect by host name: "localhost" from /etc/hosts through the loop's resolver, each
+ * address tried in turn (it may give ::1 first, where nobody listens). Cancelling a lookup
+ * in flight: tests/http/test_dns_wire.c, which has a DNS server to keep one in flight. ---- */
 static int by_name_main(void *arg, void **value) {
     server_t s;
     cafe_task_t *st;
@@ -120,11 +121,6 @@ static int by_name_main(void *arg, void **value) {
     cafe_result_t r;
     assert_int_equal(cafe_task_join(ct, &r), 0);
     assert_int_equal(r.status, 0);
-    /* cancelled while resolving: the lookup is abandoned, nothing leaks */
-    assert_int_equal(cafe_task_spawn(&ct, echo_client, &c, NULL), 0);
-    assert_int_equal(cafe_task_cancel(ct), 0);
-    assert_int_equal(cafe_task_join(ct, &r), 0);
-    assert_int_equal(r.status, CAFE_ECANCELED);
     server_stop(&s, st);
     assert_int_equal(s.conns, 1);
     return 0;

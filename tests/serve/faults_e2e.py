@@ -7,6 +7,7 @@ import select
 import socket
 import sys
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 from servelib import Serve, post_job  # noqa: E402
@@ -195,7 +196,7 @@ def open_fds(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
-def test_dropped_results_streams_are_released():
+def test_clients_that_leave_suspended_requests_are_released():
     # A long job (60 s pages) whose results stream has nothing to send: each stream's
     # connection is suspended, waiting for a record. Clients that open one and go away must
     # not leave it behind until the next record, which may be a long time coming.
@@ -233,6 +234,27 @@ def test_dropped_results_streams_are_released():
         _, _, job = srv.json("GET", f"/v1/jobs/{st['id']}")
         assert job["state"] == "running" and job["done"] == 0, job
         srv.json("DELETE", f"/v1/jobs/{st['id']}")
+        # the same for title requests waiting for a slow fetch: the fetch goes on (for the
+        # cache), the connections of the clients that left do not
+        slow = urllib.parse.quote(fx.url(0, "/page/99?delay=60000"), safe="")
+        socks = []
+        for _ in range(100):
+            s = connect(srv)
+            s.sendall(f"GET /v1/title?url={slow} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            socks.append(s)
+        end = time.monotonic() + 40
+        while time.monotonic() < end and srv.metric("cafe_serve_cache_shared_total") < 99:
+            time.sleep(0.05)
+        assert srv.metric("cafe_serve_cache_shared_total") == 99  # all waiting, suspended
+        for s in socks:
+            s.close()
+        end = time.monotonic() + 40
+        while time.monotonic() < end and (srv.metric("cafe_serve_connections") > base_conns
+                                          or open_fds(srv.proc.pid) > base_fds + 1):
+            time.sleep(0.05)
+        assert srv.metric("cafe_serve_connections") <= base_conns
+        # the fetch's own connection to the fixture is the one descriptor more
+        assert open_fds(srv.proc.pid) <= base_fds + 1, (open_fds(srv.proc.pid), base_fds)
     finally:
         srv.stop()
         fx.close()

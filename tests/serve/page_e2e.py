@@ -51,10 +51,16 @@ class Browser:
              "--disable-dev-shm-usage", f"--user-data-dir={self.profile}",
              "--remote-debugging-port=0", "--window-size=1200,1050", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        port = self._devtools_port()
-        targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list"))
-        page = next(t for t in targets if t["type"] == "page")
-        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=60)
+        try:
+            port = self._devtools_port()
+            targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list"))
+            page = next(t for t in targets if t["type"] == "page")
+            self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=60)
+        except BaseException:  # no browser left running when it cannot be driven
+            self.proc.kill()
+            self.proc.wait()
+            shutil.rmtree(self.profile, ignore_errors=True)
+            raise
         self.next_id = 0
         self.events = []
 
@@ -113,7 +119,11 @@ class Browser:
 fx = Fixture("--sites", "5", "--size", "3000")
 hostile = PageServer(hostile_page)
 srv = Serve("--allow-private", "-q")
-browser = Browser()
+try:
+    browser = Browser()
+except BaseException:  # no cafe serve left behind listening when Chromium cannot start
+    srv.stop()
+    raise
 
 
 def test_page_fills_200_rows_and_hostile_title_stays_text():

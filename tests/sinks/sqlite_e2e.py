@@ -136,6 +136,23 @@ def test_wrong_columns_refused_never_altered():
     assert query(out, "SELECT count(*) FROM pragma_table_info('titles')") == [(2,)]
 
 
+def test_table_without_the_key_refused_before_fetching():
+    """The right columns but no unique key on (run_id, url): one row per URL could not hold."""
+    out = db_path("nokey.sqlite")
+    cols = ", ".join(f"{n} {t}" for n, t in [
+        ("run_id", "INTEGER"), ("seq", "INTEGER"), ("url", "TEXT"), ("final_url", "TEXT"),
+        ("status", "INTEGER"), ("title", "TEXT"), ("content_type", "TEXT"), ("charset", "TEXT"),
+        ("charset_source", "TEXT"), ("bytes", "INTEGER"), ("time_ms", "INTEGER"),
+        ("attempts", "INTEGER"), ("error", "TEXT")])
+    with sqlite3.connect(out) as c:
+        c.execute(f"CREATE TABLE titles ({cols})")
+    r = cafe("titles", "-o", out, lists.write([fx.url(0, "/page/1")]))
+    assert r.returncode == 2 and b"unique key on (run_id, url)" in r.stderr, r.stderr
+    assert b"URLs in" not in r.stderr  # nothing fetched
+    assert query(out, "SELECT count(*) FROM titles") == [(0,)]
+    assert query(out, "SELECT count(*) FROM sqlite_master WHERE name = 'runs'") == [(0,)]
+
+
 def test_disk_full_stops_then_resume_finishes():
     """A 400 KB tmpfs (in a mount namespace of its own) fills up mid-run."""
     mnt = db_path("small")

@@ -119,11 +119,15 @@ class HeadServer:
                 conn, _ = self.sock.accept()
             except OSError:
                 return
-            with conn:
-                data = self.read_head(conn)
-                out = self.reply(data) if data else None
-                if out:
-                    conn.sendall(out)
+            self.handle(conn)
+
+    def handle(self, conn):
+        """One connection, on the accepting thread: read the head, answer, close."""
+        with conn:
+            data = self.read_head(conn)
+            out = self.reply(data) if data else None
+            if out:
+                conn.sendall(out)
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
@@ -144,14 +148,9 @@ class HoldServer(HeadServer):
         self.released = False
         super().__init__(reply)
 
-    def _serve(self):
+    def handle(self, conn):
         import threading
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._hold, args=(conn,), daemon=True).start()
+        threading.Thread(target=self._hold, args=(conn,), daemon=True).start()
 
     def _hold(self, conn):
         with conn:
