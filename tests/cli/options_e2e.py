@@ -1,12 +1,13 @@
 """Options end to end (issue 15 items 10-12): bad values are refused at start with exit
 status 2 and a message naming the option; nothing CR/LF-bearing goes on the wire; every
 subcommand takes -h/--help. Run by test_options.sh."""
+import json
 import os
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
-from harness import cafe, run_tests  # noqa: E402
+from harness import HeadServer, cafe, http_reply, run_tests  # noqa: E402
 
 tmp = tempfile.mkdtemp(prefix="cafe-options-")
 LIST = os.path.join(tmp, "one.txt")
@@ -76,6 +77,24 @@ def test_headers_and_user_agent_cannot_inject():
     ok = cafe("titles", "-q", "-H", "X-A: 1", "-H", "Accept:", "-H", "X-Empty;", "-A", "me/1",
               "--timeout", "0.5", "--retries", "0", LIST)
     assert ok.returncode == 0, ok.stderr
+
+
+def test_nothing_else_puts_cr_or_lf_on_the_wire():
+    # item 11's "any value sent on the wire": the proxy option, and URL lines themselves
+    refused(["-x", "http://127.0.0.1:9/\r\nX-Injected: 1"], "-x/--proxy", "\\x0d\\x0a")
+    heads = []
+    srv = HeadServer(lambda head: heads.append(head) or http_reply(b"<title>t</title>"))
+    try:
+        path = os.path.join(tmp, "cr.txt")
+        with open(path, "wb") as f:
+            f.write(srv.url("/a\rX-Injected: 1").encode() + b"\n" +
+                    srv.url("/b\x0bX-Injected: 1").encode() + b"\n")
+        r = cafe("titles", "-q", "--json", path)
+        recs = [json.loads(l) for l in r.stdout.splitlines()]
+        assert [x["error"] for x in recs] == ["invalid URL: Bad path"] * 2, recs
+        assert heads == [], heads  # refused before any request
+    finally:
+        srv.close()
 
 
 def test_every_subcommand_takes_help():

@@ -3,6 +3,7 @@
 import json
 import os
 import select
+import signal
 import subprocess
 import sys
 import threading
@@ -80,21 +81,29 @@ def test_url_given_twice_is_one_row_and_done_for_resume():
     assert r.returncode == 0 and b"302 already done" in r.stderr, r.stderr
 
 
-def test_sigkill_then_resume_one_row_per_url():
+def test_signals_then_resume_one_row_per_url():
+    """SIGINT, SIGTERM, SIGKILL mid-run, each followed by --resume (every other one with
+    other options): one row per URL in one run, each row's seq its line's place."""
     u = slow_urls(2000, first=10000)
     path = lists.write(u)
-    args = ["titles", "-q", "-c", "20", "--db", spec("resumed"), path]
-    for k in range(2):
-        p = subprocess.Popen([CAFE, *args] + (["--resume"] if k else []), env=pg.env(),
+    args = ["titles", "-q", "--db", spec("resumed"), path]
+    for k, sig in enumerate([signal.SIGINT, signal.SIGTERM, signal.SIGKILL]):
+        other = ["-c", "20"] if k % 2 == 0 else ["-c", "13", "--unordered"]
+        p = subprocess.Popen([CAFE, *args, *other] + (["--resume"] if k else []), env=pg.env(),
                              stderr=subprocess.PIPE)
         dbtest.wait_until(lambda: count("resumed") >= (k + 1) * 300 or p.poll() is not None)
-        p.kill()
-        p.wait()
+        p.send_signal(sig)
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == (-9 if sig == signal.SIGKILL else 130), (p.returncode, err)
+        status = pg.sql("SELECT status FROM runs WHERE table_name = 'resumed'")
+        assert status == [["running" if sig == signal.SIGKILL else "interrupted"]], status
     r = cafe(*args, "--resume", env=pg.env())
     assert r.returncode == 0, r.stderr
-    got = [x[0] for x in rows("resumed")]
-    assert len(got) == len(set(got)) == 2000 and set(got) == set(u)
-    assert len({x[3] for x in rows("resumed")}) == 1  # one run, continued
+    got = pg.sql("SELECT url, seq, run_id FROM resumed")
+    assert len(got) == len({x[0] for x in got}) == 2000 and {x[0] for x in got} == set(u)
+    assert all(u[int(x[1])] == x[0] for x in got)  # seq: the line's place, resumed or not
+    assert len({x[2] for x in got}) == 1  # one run, continued
+    assert pg.sql("SELECT status FROM runs WHERE table_name = 'resumed'") == [["done"]]
 
 
 def during_run(table, n, action, extra_env=None, expect=0):
