@@ -14,10 +14,12 @@
 # private one (--cacert, or SSL_CERT_FILE for Go), so that loading the trust store costs
 # what it costs in a real crawl. nginx logs $connection and $ssl_session_reused for every
 # request: the table counts connections and full / resumed handshakes per URL.
-# Usage: bench/titles/tls.sh BUILD_DIR   Prints a markdown table. About 3-4 minutes here, most
-# of it the clients that parse the 145-CA bundle for every new connection.
+# Usage: bench/titles/tls.sh BUILD_DIR   Prints a markdown table. One repetition takes ~1 minute
+# on 2 quiet cores (5-6 at a load average of 15), most of it the clients that parse the
+# 145-CA bundle for every new connection.
 # Knobs: TLS_URLS [5000] (h1, h2), TLS_CLOSE_URLS [150], TLS_HOSTS [50],
 #   TLS_CONCURRENCY [100], TLS_SIZE [30000], TLS_REPS [2], RUN_TIMEOUT [120] s per run,
+#   TLS_BUDGET [200] s: no repetition starts after that (bench/run.sh allows a part 300 s),
 #   TLS_SYSTEM_CAS [1] (0: the bundle is the private CA alone), TLS_CAFE_BEFORE [none]: the
 #   cafe binary of another build, run as one more contender (before/after tables).
 set -u
@@ -41,6 +43,8 @@ size=${TLS_SIZE:-30000}
 reps=${TLS_REPS:-2}
 run_timeout=${RUN_TIMEOUT:-120}
 system_cas=${TLS_SYSTEM_CAS:-1}
+budget=${TLS_BUDGET:-200}
+started=$(date +%s)
 tmp=$(mktemp -d)
 trap '[ -s "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null; rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
@@ -217,19 +221,25 @@ med() {
 
 tools="cafe lean lean+ go curl"
 [ -n "${TLS_CAFE_BEFORE:-}" ] && tools="$tools before"
-for round in h1 h2 close; do
-    case $round in
-    h1) port=$port_h1 count=$n ;;
-    h2) port=$port_h2 count=$n ;;
-    close) port=$port_close count=$n_close ;;
-    esac
-    make_urls "$count" "$port" "$tmp/urls.$round"
-    echo "tls: round $round: $count URLs on $hosts hosts, -c $c..." >&2
-    i=0
-    while [ "$i" -lt "$reps" ]; do
-        for tool in $tools; do run "$round" "$tool" "$tmp/urls.$round" "$count"; done
-        i=$((i + 1))
+# round_count ROUND: how many URLs the round fetches.
+round_count() { if [ "$1" = close ]; then echo "$n_close"; else echo "$n"; fi; }
+make_urls "$n" "$port_h1" "$tmp/urls.h1"
+make_urls "$n" "$port_h2" "$tmp/urls.h2"
+make_urls "$n_close" "$port_close" "$tmp/urls.close"
+# Repetitions outermost, so that when the time budget runs out every round has been measured
+# as often as the others, or once more.
+i=0
+while [ "$i" -lt "$reps" ]; do
+    if [ "$i" -gt 0 ] && [ $(($(date +%s) - started)) -gt "$budget" ]; then
+        echo "tls: the budget of $budget s is spent after $i repetitions" >&2
+        reps=$i
+        break
+    fi
+    for round in h1 h2 close; do
+        echo "tls: repetition $((i + 1)), round $round: $(round_count $round) URLs on $hosts hosts, -c $c..." >&2
+        for tool in $tools; do run "$round" "$tool" "$tmp/urls.$round" "$(round_count $round)"; done
     done
+    i=$((i + 1))
 done
 [ -s "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null
 
@@ -238,8 +248,7 @@ echo "| round | tool | URLs/s | cafe speed / tool's | client CPU µs/URL | cafe 
     "| connections / URL | full handshakes / URL | resumed / URL | right results |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for round in h1 h2 close; do
-    count=$n
-    [ "$round" = close ] && count=$n_close
+    count=$(round_count "$round")
     cafe_t=$(med "$tmp/$round.cafe" 1)
     cafe_cpu=$(med "$tmp/$round.cafe" 2)
     for tool in $tools; do

@@ -3,7 +3,6 @@
  * a transfer slot inside cafe_http_request). Records are written by `cafe titles`'s own
  * writers, so the API's JSON is the CLI's --json, byte for byte. */
 #include "srv.h"
-#include "fetch.h"
 #include "format.h"
 
 #include <stdio.h>
@@ -11,7 +10,8 @@
 
 int srv_fetch(srv_t *s, record_t *rec) {
     s->fetching++;
-    cli_fetch(&s->o.fetch, rec, NULL, NULL);
+    /* An extractor from the pool, as `cafe titles` takes one: no allocation per URL. */
+    cli_fetch_pooled(&s->o.fetch, rec, NULL, NULL, &s->titles);
     s->fetching--;
     srv_metrics_fetch(s, rec);
     return rec->error;

@@ -111,6 +111,7 @@ static int serve_task(void *arg, void **value) {
     cafe_event_destroy(&stop);
     srv_jobs_free(s);
     srv_cache_free(&s->cache);
+    cli_fetch_pool_free(&s->titles); /* no fetch is left: every task has ended */
     return 0;
 }
 

@@ -8,6 +8,7 @@
 #define CAFE_SERVE_SRV_H
 
 #include "cafe.h"
+#include "fetch.h"
 #include "opts.h"
 #include "record.h"
 
@@ -81,7 +82,8 @@ typedef struct srv {
     srv_job_t *jobs; /* newest first */
     uint64_t next_job_id;
     size_t jobs_running, fetching;
-    cafe_group_t tasks; /* every request task and job task */
+    cli_fetch_pool_t titles; /* idle title extractors, reused fetch after fetch */
+    cafe_group_t tasks;      /* every request task and job task */
     int stopping;
     uint64_t started_ms;
     struct MHD_Response *healthz; /* prepared once: the cheapest answer */

@@ -195,4 +195,25 @@ static void nginx_stop(nginx_server_t *s) {
         nginx_sh("rm -rf %s", s->dir);
 }
 
+/* cmocka group setup and teardown for a suite on one nginx: the server in *state. No proxy
+ * from the caller's environment may come between the tests and it. */
+static int nginx_group_setup(void **state) {
+    static nginx_server_t s;
+    static const char *const proxies[] = {"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy",
+                                          "ALL_PROXY"};
+    for (size_t i = 0; i < sizeof(proxies) / sizeof(proxies[0]); i++)
+        unsetenv(proxies[i]);
+    if (nginx_start(&s) != 0) {
+        nginx_stop(&s);
+        return -1;
+    }
+    *state = &s;
+    return 0;
+}
+
+static int nginx_group_teardown(void **state) {
+    nginx_stop(*state);
+    return 0;
+}
+
 #endif

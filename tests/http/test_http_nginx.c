@@ -21,27 +21,6 @@ static const char *url(char *buf, size_t cap, const char *scheme, int port, cons
 
 #define URL(scheme, port, path) url((char[256]){0}, 256, scheme, port, path)
 
-static int group_setup(void **state) {
-    static nginx_server_t s;
-    /* The suite must never use a proxy from the caller's environment. */
-    unsetenv("http_proxy");
-    unsetenv("https_proxy");
-    unsetenv("HTTPS_PROXY");
-    unsetenv("all_proxy");
-    unsetenv("ALL_PROXY");
-    if (nginx_start(&s) != 0) {
-        nginx_stop(&s);
-        return -1;
-    }
-    *state = &s;
-    return 0;
-}
-
-static int group_teardown(void **state) {
-    nginx_stop(srv(state));
-    return 0;
-}
-
 /* ---- plain HTTP/1.1, blocking ------------------------------------------------------------ */
 
 static void test_get_blocking(void **state) {
@@ -515,5 +494,5 @@ int main(void) {
         cmocka_unit_test(test_http2_early_stop),
         cmocka_unit_test(test_proxy_from_environment),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, nginx_group_setup, nginx_group_teardown);
 }

@@ -225,23 +225,29 @@ static void test_http2_small_rest_drained(void **state) {
     assert_int_equal(test_run(h2_small_rest, *state), 0);
 }
 
-static int group_setup(void **state) {
-    static nginx_server_t s;
-    unsetenv("https_proxy");
-    unsetenv("HTTPS_PROXY");
-    unsetenv("all_proxy");
-    unsetenv("ALL_PROXY");
-    if (nginx_start(&s) != 0) {
-        nginx_stop(&s);
-        return -1;
+/* --no-private on a kept connection: a request that may not reach loopback is refused even
+ * when an earlier request left a connection to the host open, over HTTP/1.1 and HTTP/2 (the
+ * check runs before every request is sent, not only when connecting). */
+static int private_on_kept(void *arg, void **value) {
+    const nginx_server_t *s = arg;
+    const int ports[] = {s->https_port, s->h2_port};
+    for (int i = 0; i < 2; i++) {
+        char u[128];
+        snprintf(u, sizeof(u), "https://localhost:%d/index.html?kept", ports[i]);
+        cafe_http_opts_t o = {.ca_file = s->ca};
+        cafe_http_result_t r;
+        assert_int_equal(cafe_http_request(u, &o, &r), 0);
+        cafe_http_result_free(&r);
+        o.no_private = 1;
+        assert_int_equal(cafe_http_request(u, &o, &r), CAFE_EHTTP_PRIVATE);
+        assert_int_equal(r.status, 0);
+        cafe_http_result_free(&r);
     }
-    *state = &s;
     return 0;
 }
 
-static int group_teardown(void **state) {
-    nginx_stop(*state);
-    return 0;
+static void test_no_private_on_kept_connection(void **state) {
+    assert_int_equal(test_run(private_on_kept, *state), 0);
 }
 
 int main(void) {
@@ -251,6 +257,7 @@ int main(void) {
         cmocka_unit_test(test_http2_one_connection),
         cmocka_unit_test(test_ca_file_compared_by_value),
         cmocka_unit_test(test_http2_small_rest_drained),
+        cmocka_unit_test(test_no_private_on_kept_connection),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, nginx_group_setup, nginx_group_teardown);
 }
