@@ -6,8 +6,9 @@
  * and /etc/hosts, which wins over DNS. Answers are cached for the loop's life, bounded in
  * entries: positive ones for their TTL, negative ones (no such host, no address) for their
  * SOA's negative TTL (see CAFE_DNS_NEGATIVE_TTL_S); lookups of one name while its query is out
- * share that query. The HTTP client resolves through it and hands the addresses to libcurl,
- * both families, so libcurl's Happy Eyeballs still chooses between IPv6 and IPv4.
+ * share that query. The HTTP client resolves through it (the target, a proxy's name, each
+ * redirect's new host) and hands the addresses to libcurl, both families, so libcurl's Happy
+ * Eyeballs still chooses between IPv6 and IPv4; curl's own resolver thread never starts.
  *
  * Errors: CAFE_EHTTP_DNS (no such host, or no address: final, never retried),
  * CAFE_EDNS_TIMEOUT (no answer in time. Each server is asked again after 1 s, then 2 s,

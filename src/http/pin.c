@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Host and port of the origin key "scheme://host[:port]". Returns 0 when the host needs no
  * lookup (an IP literal, or nothing usable). On every request: one pass over the host, and
@@ -144,6 +145,23 @@ int cafe__http_dns_pin(cafe__http_try_t *t, const char *key, char *line, size_t 
     return name_of(t, key, host, sizeof host, &port) ? pin_name(t, host, port, line, cap) : 0;
 }
 
+/* Through a proxy, whether curl may resolve the target itself, which cannot be told from
+ * its resolving the proxy: a socks4:// or socks5:// proxy wants the address (socks4a://
+ * and socks5h:// take the name), and the environment's no_proxy sends some targets
+ * directly. curl's way then, as before. */
+static int target_left_to_curl(const cafe__http_try_t *t, const char *key) {
+    const cafe__http_client_t *c = t->c;
+    const char *proxy = t->opts->proxy;
+    int https = strncmp(key, "https:", 6) == 0;
+    if (!proxy) {
+        proxy = https ? c->proxy_https : c->proxy_http;
+        if (proxy && c->no_proxy && c->no_proxy[0])
+            return 1;
+    }
+    return proxy &&
+           (strncasecmp(proxy, "socks4://", 9) == 0 || strncasecmp(proxy, "socks5://", 9) == 0);
+}
+
 int cafe__http_on_resolver_start(void *resolver, void *reserved, void *arg) {
     cafe__http_xfer_t *x = arg;
     cafe__http_try_t *t = x->try;
@@ -159,6 +177,8 @@ int cafe__http_on_resolver_start(void *resolver, void *reserved, void *arg) {
     cafe__http_origin_key(url, key, sizeof key);
     if (!name_of(t, key, host, sizeof host, &port))
         return 0; /* an IP literal: curl makes its address without a resolver */
+    if (target_left_to_curl(t, key))
+        return 0;
     memcpy(t->unresolved, key, sizeof key);
     return 1;
 }
