@@ -3,7 +3,6 @@
 #include "http/internal.h"
 #include "http/parse.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,7 +135,9 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *proto) {
      * (pin.c): at most once per hop curl may follow, and once more. */
     int replays = o->max_redirects > 0 ? o->max_redirects : CAFE_HTTP_DEFAULT_MAX_REDIRECTS;
     char key[sizeof proto->unresolved];
-    snprintf(key, sizeof key, "%s", proto->host->key);
+    size_t klen = strnlen(proto->host->key, sizeof key - 1); /* a copy, not a printf per URL */
+    memcpy(key, proto->host->key, klen);
+    key[klen] = '\0';
     for (int n = 1;; n++) {
         cafe_http_result_t *res = proto->res;
         result_reset(res);
