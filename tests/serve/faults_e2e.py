@@ -10,11 +10,11 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from servelib import Serve, post_job  # noqa: E402
-from harness import Fixture, Skip, run_tests  # noqa: E402
+from servelib import PATIENCE, Gate, Serve, post_job  # noqa: E402
+from harness import Skip, run_tests  # noqa: E402
 
 def connect(srv):
-    return socket.create_connection((srv.host, srv.port), timeout=30)
+    return socket.create_connection((srv.host, srv.port), timeout=120)
 
 
 def read_all(s, limit=1 << 20):
@@ -46,7 +46,7 @@ def closed_within(s, seconds):
 
 
 def healthy(srv):
-    return srv.request("GET", "/healthz", timeout=30)[0] == 200
+    return srv.request("GET", "/healthz")[0] == 200
 
 
 def test_slowloris_head_and_body_are_cut():
@@ -65,8 +65,8 @@ def test_slowloris_head_and_body_are_cut():
                     pass
             assert healthy(srv)
             time.sleep(0.3)
-        assert closed_within(head, 20), "slow head not cut"
-        assert closed_within(body, 20), "slow body not cut"
+        assert closed_within(head, PATIENCE), "slow head not cut"
+        assert closed_within(body, PATIENCE), "slow body not cut"
         assert healthy(srv)
     finally:
         srv.stop()
@@ -159,32 +159,66 @@ def raise_nofile(n):
 IDLE = 10000
 
 
-def test_ten_thousand_idle_connections():
+def open_idle(srv):
+    """IDLE connections to srv that send nothing."""
+    socks = []
+    try:
+        for _ in range(IDLE):
+            socks.append(connect(srv))
+    except BaseException:
+        for s in socks:
+            s.close()
+        raise
+    return socks
+
+
+def test_ten_thousand_idle_connections_are_held():
     raise_nofile(IDLE + 500)
-    # the header timeout must outlast opening them all (seconds, on a loaded machine or
-    # under the sanitizers): the service is to hold 10,000 at once
-    srv = Serve("-q", "--max-connections", str(IDLE + 100), "--header-timeout", "15")
+    # No header timeout can fire while they are opened, however long that takes: the check
+    # is that the service holds 10,000 at once, never how fast it accepts them.
+    srv = Serve("-q", "--max-connections", str(IDLE + 100), "--header-timeout", "3600")
     socks = []
     try:
         base = srv.rss_kb()
-        t0 = time.monotonic()
-        for _ in range(IDLE):
-            socks.append(connect(srv))
+        base_conns = srv.metric("cafe_serve_connections")  # this request's own connection
+        socks = open_idle(srv)
         assert healthy(srv), "not answering with 10,000 connections open"
         # wait (bounded) until the service has accepted them all: it counts them itself
-        end = time.monotonic() + 30
+        end = time.monotonic() + PATIENCE
         while srv.metric("cafe_serve_connections") < IDLE and time.monotonic() < end:
             time.sleep(0.05)
         held = srv.metric("cafe_serve_connections")
-        assert held >= IDLE, f"{held} connections held, {time.monotonic() - t0:.1f} s"
+        assert held >= IDLE, f"{held} connections held"
         grown = srv.rss_kb() - base
         print(f"# {IDLE} idle connections: peak RSS grew by {grown} kB", flush=True)
         # under the sanitizers memory is theirs (shadow, quarantine): no bound
         sanitized = os.environ.get("CAFE_SANITIZE") in ("1", "ON", "TRUE")
         assert sanitized or grown < 100 * 1024, f"{grown} kB for {IDLE} idle connections"
-        # idle connections are closed by the header timeout, all of them
+        # clients that leave are released, all of them
         for s in socks:
-            assert closed_within(s, 60), "an idle connection was never closed"
+            s.close()
+        socks = []
+        end = time.monotonic() + PATIENCE
+        while srv.metric("cafe_serve_connections") > base_conns and time.monotonic() < end:
+            time.sleep(0.05)
+        assert srv.metric("cafe_serve_connections") <= base_conns
+        assert healthy(srv)
+    finally:
+        for s in socks:
+            s.close()
+        srv.stop()
+
+
+def test_ten_thousand_idle_connections_are_cut_by_the_header_timeout():
+    raise_nofile(IDLE + 500)
+    # a short timeout: some are cut while the others are still being opened, which is fine,
+    # as the check is only that every one of them is closed by the service in the end
+    srv = Serve("-q", "--max-connections", str(IDLE + 100), "--header-timeout", "1")
+    socks = []
+    try:
+        socks = open_idle(srv)
+        for s in socks:
+            assert closed_within(s, PATIENCE), "an idle connection was never closed"
         assert healthy(srv)
     finally:
         for s in socks:
@@ -197,14 +231,16 @@ def open_fds(pid):
 
 
 def test_clients_that_leave_suspended_requests_are_released():
-    # A long job (60 s pages) whose results stream has nothing to send: each stream's
-    # connection is suspended, waiting for a record. Clients that open one and go away must
-    # not leave it behind until the next record, which may be a long time coming.
-    fx = Fixture("--sites", "1")
-    srv = Serve("-q", "--allow-private")
+    # A job whose pages are not answered before the test ends (a gate, and no fetch timeout)
+    # and whose results stream has nothing to send: each stream's connection is suspended,
+    # waiting for a record. Clients that open one and go away must not leave it behind until
+    # the next record, which may be a long time coming.
+    gate = Gate()
+    srv = Serve("-q", "--allow-private", "--timeout", "3600")
     try:
-        status, _, st = post_job(srv, [fx.url(0, f"/page/{i}?delay=60000") for i in range(4)])
+        status, _, st = post_job(srv, [gate.url(f"/page/{i}") for i in range(4)])
         assert status == 202, st
+        gate.wait_arrived(4)  # the job's fetches have their descriptors: counted in base_fds
         assert healthy(srv)
         base_conns, base_fds = srv.metric("cafe_serve_connections"), open_fds(srv.proc.pid)
         for _ in range(5):
@@ -224,8 +260,8 @@ def test_clients_that_leave_suspended_requests_are_released():
             for s in socks:
                 s.close()
         # every dropped stream is noticed and released while the job still runs (bounded
-        # wait: no record comes for 60 s, and a stream has no header timeout)
-        end = time.monotonic() + 40
+        # wait: no record comes before the gate opens, and a stream has no header timeout)
+        end = time.monotonic() + PATIENCE
         while time.monotonic() < end and (srv.metric("cafe_serve_connections") > base_conns
                                           or open_fds(srv.proc.pid) > base_fds):
             time.sleep(0.05)
@@ -236,19 +272,19 @@ def test_clients_that_leave_suspended_requests_are_released():
         srv.json("DELETE", f"/v1/jobs/{st['id']}")
         # the same for title requests waiting for a slow fetch: the fetch goes on (for the
         # cache), the connections of the clients that left do not
-        slow = urllib.parse.quote(fx.url(0, "/page/99?delay=60000"), safe="")
+        slow = urllib.parse.quote(gate.url("/page/99"), safe="")
         socks = []
         for _ in range(100):
             s = connect(srv)
             s.sendall(f"GET /v1/title?url={slow} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
             socks.append(s)
-        end = time.monotonic() + 40
+        end = time.monotonic() + PATIENCE
         while time.monotonic() < end and srv.metric("cafe_serve_cache_shared_total") < 99:
             time.sleep(0.05)
         assert srv.metric("cafe_serve_cache_shared_total") == 99  # all waiting, suspended
         for s in socks:
             s.close()
-        end = time.monotonic() + 40
+        end = time.monotonic() + PATIENCE
         while time.monotonic() < end and (srv.metric("cafe_serve_connections") > base_conns
                                           or open_fds(srv.proc.pid) > base_fds + 1):
             time.sleep(0.05)
@@ -257,7 +293,7 @@ def test_clients_that_leave_suspended_requests_are_released():
         assert open_fds(srv.proc.pid) <= base_fds + 1, (open_fds(srv.proc.pid), base_fds)
     finally:
         srv.stop()
-        fx.close()
+        gate.close()
 
 
 run_tests(globals())
