@@ -45,6 +45,18 @@ def closed_within(s, seconds):
     return False
 
 
+def settle(probe, done):
+    """Calls probe() until done(its value) holds, or PATIENCE has passed; returns the last
+    value, for the caller to assert on. (A fresh probe may see more than it should: the
+    service may not yet have closed the connection of the one before.)"""
+    end = time.monotonic() + PATIENCE
+    while True:
+        v = probe()
+        if done(v) or time.monotonic() >= end:
+            return v
+        time.sleep(0.05)
+
+
 def healthy(srv):
     return srv.request("GET", "/healthz")[0] == 200
 
@@ -184,10 +196,7 @@ def test_ten_thousand_idle_connections_are_held():
         socks = open_idle(srv)
         assert healthy(srv), "not answering with 10,000 connections open"
         # wait (bounded) until the service has accepted them all: it counts them itself
-        end = time.monotonic() + PATIENCE
-        while srv.metric("cafe_serve_connections") < IDLE and time.monotonic() < end:
-            time.sleep(0.05)
-        held = srv.metric("cafe_serve_connections")
+        held = settle(lambda: srv.metric("cafe_serve_connections"), lambda n: n >= IDLE)
         assert held >= IDLE, f"{held} connections held"
         grown = srv.rss_kb() - base
         print(f"# {IDLE} idle connections: peak RSS grew by {grown} kB", flush=True)
@@ -198,10 +207,8 @@ def test_ten_thousand_idle_connections_are_held():
         for s in socks:
             s.close()
         socks = []
-        end = time.monotonic() + PATIENCE
-        while srv.metric("cafe_serve_connections") > base_conns and time.monotonic() < end:
-            time.sleep(0.05)
-        assert srv.metric("cafe_serve_connections") <= base_conns
+        left = settle(lambda: srv.metric("cafe_serve_connections"), lambda n: n <= base_conns)
+        assert left <= base_conns, (left, base_conns)
         assert healthy(srv)
     finally:
         for s in socks:
@@ -230,6 +237,13 @@ def open_fds(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
+def gauges(srv):
+    """(connections, descriptors) of the service; the descriptors are counted first, before
+    the connection that asks for the gauge exists."""
+    fds = open_fds(srv.proc.pid)
+    return srv.metric("cafe_serve_connections"), fds
+
+
 def test_clients_that_leave_suspended_requests_are_released():
     # A job whose pages are not answered before the test ends (a gate, and no fetch timeout)
     # and whose results stream has nothing to send: each stream's connection is suspended,
@@ -242,7 +256,7 @@ def test_clients_that_leave_suspended_requests_are_released():
         assert status == 202, st
         gate.wait_arrived(4)  # the job's fetches have their descriptors: counted in base_fds
         assert healthy(srv)
-        base_conns, base_fds = srv.metric("cafe_serve_connections"), open_fds(srv.proc.pid)
+        base_conns, base_fds = gauges(srv)
         for _ in range(5):
             socks = []
             for _ in range(100):
@@ -261,12 +275,8 @@ def test_clients_that_leave_suspended_requests_are_released():
                 s.close()
         # every dropped stream is noticed and released while the job still runs (bounded
         # wait: no record comes before the gate opens, and a stream has no header timeout)
-        end = time.monotonic() + PATIENCE
-        while time.monotonic() < end and (srv.metric("cafe_serve_connections") > base_conns
-                                          or open_fds(srv.proc.pid) > base_fds):
-            time.sleep(0.05)
-        assert srv.metric("cafe_serve_connections") <= base_conns
-        assert open_fds(srv.proc.pid) <= base_fds, (open_fds(srv.proc.pid), base_fds)
+        g = settle(lambda: gauges(srv), lambda g: g[0] <= base_conns and g[1] <= base_fds)
+        assert g[0] <= base_conns and g[1] <= base_fds, (g, base_conns, base_fds)
         _, _, job = srv.json("GET", f"/v1/jobs/{st['id']}")
         assert job["state"] == "running" and job["done"] == 0, job
         srv.json("DELETE", f"/v1/jobs/{st['id']}")
@@ -278,19 +288,14 @@ def test_clients_that_leave_suspended_requests_are_released():
             s = connect(srv)
             s.sendall(f"GET /v1/title?url={slow} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
             socks.append(s)
-        end = time.monotonic() + PATIENCE
-        while time.monotonic() < end and srv.metric("cafe_serve_cache_shared_total") < 99:
-            time.sleep(0.05)
-        assert srv.metric("cafe_serve_cache_shared_total") == 99  # all waiting, suspended
+        shared = settle(lambda: srv.metric("cafe_serve_cache_shared_total"), lambda n: n >= 99)
+        assert shared == 99, shared  # all waiting, suspended
         for s in socks:
             s.close()
-        end = time.monotonic() + PATIENCE
-        while time.monotonic() < end and (srv.metric("cafe_serve_connections") > base_conns
-                                          or open_fds(srv.proc.pid) > base_fds + 1):
-            time.sleep(0.05)
-        assert srv.metric("cafe_serve_connections") <= base_conns
-        # the fetch's own connection to the fixture is the one descriptor more
-        assert open_fds(srv.proc.pid) <= base_fds + 1, (open_fds(srv.proc.pid), base_fds)
+        # the fetch's own connection to the gate is the one descriptor more (the job's four
+        # are gone with the job)
+        g = settle(lambda: gauges(srv), lambda g: g[0] <= base_conns and g[1] <= base_fds + 1)
+        assert g[0] <= base_conns and g[1] <= base_fds + 1, (g, base_conns, base_fds)
     finally:
         srv.stop()
         gate.close()
