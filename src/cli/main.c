@@ -8,6 +8,9 @@
 
 #include <curl/curl.h>
 #include <locale.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,7 +30,24 @@ static void usage(FILE *f) {
           f);
 }
 
+/* glibc gives the heap's free top back to the kernel once it passes 128 KiB, and maps
+ * allocations of 128 KiB and more on their own. A run's allocations come and go by the
+ * thousand a second (libcurl's 16 KiB receive buffer per transfer among them), so the heap
+ * shrank and grew all the time: every regrowth faults its pages in again, and a profile of
+ * `cafe titles` showed 1.6 minor page faults per URL, most of them in recv() filling a
+ * buffer just handed out (the lean libcurl client: 0.2). Keeping up to 16 MiB of free heap
+ * and growing it 1 MiB at a time makes the steady state fault-free; the memory stays
+ * bounded (1,000,000 URLs still well under 100 MB). */
+static void tune_allocator(void) {
+#ifdef __GLIBC__
+    (void)mallopt(M_TRIM_THRESHOLD, 16 << 20);
+    (void)mallopt(M_TOP_PAD, 1 << 20);
+    (void)mallopt(M_MMAP_THRESHOLD, 1 << 20); /* the fixed value replaces the dynamic one */
+#endif
+}
+
 int main(int argc, char **argv) {
+    tune_allocator();
     /* A closed pipe is a write error we report (or, for `| head`, a quiet stop), not a
      * signal that kills the run before finished records are accounted for. */
     signal(SIGPIPE, SIG_IGN);

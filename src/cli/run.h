@@ -21,6 +21,7 @@ typedef struct cli_slot {
      * the HTTP limits' queues): --drain lets started ones finish and cancels the others. */
     cafe_task_t *task;
     int started;
+    struct cli_run *run; /* the run it belongs to (its fetch task's way back) */
 } cli_slot_t;
 
 typedef struct cli_run {

@@ -19,36 +19,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-typedef struct fetch_job {
-    cli_run_t *run;
-    uint64_t seq;
-} fetch_job_t;
-
-/* The request of job arg left the HTTP limits' queues: it is in flight. */
+/* The request of slot arg left the HTTP limits' queues: it is in flight. */
 static void fetch_started(void *arg) {
-    fetch_job_t *job = arg;
-    job->run->slots[job->seq % job->run->window].started = 1;
-    job->run->in_flight++;
+    cli_slot_t *s = arg;
+    s->started = 1;
+    s->run->in_flight++;
 }
 
+/* arg: its slot, which stays its own until it is finished (so no job to allocate). */
 static int fetch_task(void *arg, void **value) {
-    fetch_job_t job = *(fetch_job_t *)arg;
-    free(arg);
-    cli_run_t *run = job.run;
-    cli_slot_t *s = &run->slots[job.seq % run->window];
+    cli_slot_t *s = arg;
+    cli_run_t *run = s->run;
+    uint64_t seq = s->rec.seq;
     /* Politeness and -c are the HTTP client's limits (run_main): a request waits for its
      * host's turn and a transfer slot inside cafe_http_request, and starts after that. A
      * task that first runs after Ctrl-C does not fetch at all. */
     int fetched = !run->stopping;
     s->task = cafe_task_current();
     if (fetched)
-        cli_fetch_pooled(run->o, &s->rec, fetch_started, &job, &run->titles);
+        cli_fetch_pooled(run->o, &s->rec, fetch_started, s, &run->titles);
     s->task = NULL;
     run->in_flight -= s->started;
     /* Cut short by Ctrl-C, or never begun: no record, so that --resume fetches it again. */
     s->state =
         !fetched || (run->stopping && s->rec.error == CAFE_ECANCELED) ? SLOT_DROPPED : SLOT_DONE;
-    cli_run_finish(run, job.seq);
+    cli_run_finish(run, seq);
     return 0;
 }
 
@@ -142,13 +137,8 @@ static int dispatch(cli_run_t *run, const char *line, size_t len, uint64_t ref, 
     }
     s->rec.url = url;
     s->state = SLOT_BUSY;
-    fetch_job_t *job = malloc(sizeof(*job));
-    if (job) {
-        *job = (fetch_job_t){run, seq};
-        rc = cafe_group_spawn(&run->fetchers, fetch_task, job, NULL);
-    }
-    if (!job || rc != 0) {
-        free(job);
+    s->run = run;
+    if ((rc = cafe_group_spawn(&run->fetchers, fetch_task, s, NULL)) != 0) {
         record_fail(&s->rec, CAFE_ENOMEM, "out of memory");
         s->state = SLOT_DONE;
         cli_run_finish(run, seq);

@@ -104,10 +104,14 @@ static void decode_utf8(cafe__html_decoder_t *d, const unsigned char *p, size_t 
                         cafe__html_sink_fn sink, void *ctx) {
     size_t run = 0; /* start of the pending valid run in p */
     for (size_t i = 0; i < n; i++) {
+        if (d->u8_need == 0) {
+            while (i < n && p[i] < 0x80) /* ASCII, most of any page: a tight loop */
+                i++;
+            if (i == n)
+                break;
+        }
         unsigned b = p[i];
         if (d->u8_need == 0) {
-            if (b < 0x80)
-                continue;
             if (i > run)
                 sink(ctx, (const char *)p + run, i - run);
             run = i + 1;

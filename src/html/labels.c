@@ -363,6 +363,10 @@ const cafe__html_encoding_t *cafe__html_encoding_get(const char *label, size_t l
         s++, len--;
     while (len > 0 && is_ws(s[len - 1]))
         len--;
+    /* Most pages say "utf-8": found without walking the table (every response's charset
+     * comes through here). */
+    if (len == 5 && label_equal("utf-8", s, 5))
+        return &cafe__html_enc_utf8;
     for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
         if (label_equal(labels[i].label, s, len))
             return labels[i].enc;

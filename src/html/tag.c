@@ -160,20 +160,23 @@ static void attr_begin(cafe__html_tok_t *tk) {
     tk->attr_id = A_NONE;
 }
 
-static int attr_is(const cafe__html_tok_t *tk, const char *name) {
-    size_t n = strlen(name);
-    return tk->attr_len == n && memcmp(tk->attr_name, name, n) == 0;
-}
-
 /* The attribute name is complete: is it one we keep (the first of its name only)? */
 static void attr_named(cafe__html_tok_t *tk) {
-    static const char *const names[] = {"encoding", "charset", "http-equiv", "content",
-                                        "type",     "color",   "face",       "size"};
+    /* Lengths first: most attributes are none of these, and a length differs at once. */
+#define NAME(s)                                                                                    \
+    { s, sizeof s - 1 }
+    static const struct {
+        const char *s;
+        size_t n;
+    } names[] = {NAME("encoding"), NAME("charset"), NAME("http-equiv"), NAME("content"),
+                 NAME("type"),     NAME("color"),   NAME("face"),       NAME("size")};
+#undef NAME
     tk->attr_id = A_NONE;
     if (!tk->want_attrs)
         return;
     for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (attr_is(tk, names[i]) && !(tk->attrs_seen & (1u << i))) {
+        if (tk->attr_len == names[i].n && memcmp(tk->attr_name, names[i].s, names[i].n) == 0 &&
+            !(tk->attrs_seen & (1u << i))) {
             tk->attrs_seen |= (uint8_t)(1u << i);
             tk->attr_id = (uint8_t)i;
             if (i >= A_COLOR && tk->id == CAFE__TAG_FONT)

@@ -8,10 +8,6 @@
 
 enum { REF_NONE, REF_AMP, REF_NAMED, REF_HASH, REF_HEX_START, REF_DEC, REF_HEX };
 
-static int is_ws(unsigned char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
-}
-
 static int is_alnum(unsigned char c) {
     return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
@@ -62,9 +58,12 @@ static void put_run(cafe__html_text_t *t, const char *s, size_t n) {
 static void put_utf8(void *ctx, const char *s, size_t n) {
     cafe__html_text_t *t = ctx;
     const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    /* The bytes that end a run: NUL and ASCII whitespace. */
+    static const unsigned char ends[256] = {
+        [0] = 1, ['\t'] = 1, ['\n'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1};
     while (p < end && !t->truncated) {
         const unsigned char *run = p;
-        while (p < end && (*p > ' ' || (*p != 0 && !is_ws(*p))))
+        while (p < end && !ends[*p])
             p++;
         if (p > run)
             put_run(t, (const char *)run, (size_t)(p - run));

@@ -443,7 +443,9 @@ void cafe_title_set_detection(cafe_title_t *t, int enabled) {
 }
 
 void cafe_title_set_url(cafe_title_t *t, const char *url) {
-    cafe__html_detect_hint(&t->det, url);
+    /* A known transport charset decides the encoding (a BOM aside): the detector, the only
+     * reader of the hint, never runs for this page, so the URL is not even looked at. */
+    cafe__html_detect_hint(&t->det, t->transport ? NULL : url);
 }
 
 void cafe_title_free(cafe_title_t *t) {

@@ -18,7 +18,27 @@ int cafe__http_fail(cafe_http_result_t *res, int code, const char *fmt, ...) {
     return code;
 }
 
-void cafe__http_meta_fill(CURL *e, cafe_http_result_t *res) {
+/* res's content_type and charset from the header value raw (NULL: none), through the
+ * client's memory of the last value parsed. */
+static void content_type_fill(cafe__http_client_t *c, const char *raw, cafe_http_result_t *res) {
+    const char *v = raw ? raw : "";
+    size_t n = strlen(v);
+    if (n < sizeof c->last_type.raw && memcmp(c->last_type.raw, v, n + 1) == 0) {
+        memcpy(res->content_type, c->last_type.type, sizeof res->content_type);
+        memcpy(res->charset, c->last_type.charset, sizeof res->charset);
+        return;
+    }
+    cafe__http_content_type_parse(v, n, res->content_type, sizeof(res->content_type), res->charset,
+                                  sizeof(res->charset));
+    if (n < sizeof c->last_type.raw) {
+        memcpy(c->last_type.raw, v, n + 1);
+        memcpy(c->last_type.type, res->content_type, sizeof c->last_type.type);
+        memcpy(c->last_type.charset, res->charset, sizeof c->last_type.charset);
+    }
+}
+
+void cafe__http_meta_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
+    CURL *e = x->easy;
     long version = 0;
     char *type = NULL;
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &res->status);
@@ -29,8 +49,7 @@ void cafe__http_meta_fill(CURL *e, cafe_http_result_t *res) {
                         : version == CURL_HTTP_VERSION_3   ? 30
                                                            : 0;
     curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &type);
-    cafe__http_content_type_parse(type ? type : "", type ? strlen(type) : 0, res->content_type,
-                                  sizeof(res->content_type), res->charset, sizeof(res->charset));
+    content_type_fill(x->c, type, res);
 }
 
 static uint64_t usecs(CURL *e, CURLINFO what) {
@@ -46,7 +65,7 @@ static void info_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
     /* Filled already at the first body chunk (body.c), which is the final response's:
      * curl skips the bodies of the redirects it follows. */
     if (!x->started)
-        cafe__http_meta_fill(e, res);
+        cafe__http_meta_fill(x, res);
     curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url);
     free(res->url);
     res->url = url ? strdup(url) : NULL;

@@ -135,6 +135,13 @@ struct cafe__http_client {
     cafe__http_xfer_t *pool, *orphans;
     size_t pool_len;
     cafe__http_hosts_t hosts;
+    /* The last Content-Type value parsed, and what it gave: a crawl's responses repeat a few
+     * values, and a parse is ~600 instructions per response (cafe__http_meta_fill). */
+    struct {
+        char raw[128];
+        char type[sizeof(((cafe_http_result_t *)0)->content_type)];
+        char charset[sizeof(((cafe_http_result_t *)0)->charset)];
+    } last_type;
     cafe_sem_t slots;
     uint64_t rate_next_us; /* limits.rate: uv_hrtime (us) the next request may be sent */
     cafe_sem_t rate_gate;  /* limits.rate: one permit, held from a turn to its request sent */
@@ -224,7 +231,7 @@ uint64_t cafe__http_retry_after_ms(const cafe_http_opts_t *o, int64_t seconds);
 /* finish.c: curl finished x with `code`: fill the try's result, wake its task, pool x. */
 void cafe__http_xfer_done(cafe__http_xfer_t *x, CURLcode code);
 /* Fills status, http_version, content_type and charset from curl's view of the response. */
-void cafe__http_meta_fill(CURL *e, cafe_http_result_t *res);
+void cafe__http_meta_fill(cafe__http_xfer_t *x, cafe_http_result_t *res);
 /* The value of header `name` of the last response, "" when absent. */
 const char *cafe__http_header_value(CURL *e, const char *name);
 
