@@ -10,11 +10,11 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from servelib import Serve, post_job  # noqa: E402
-from harness import Fixture, Skip, run_tests  # noqa: E402
+from servelib import PATIENCE, Gate, Serve, post_job  # noqa: E402
+from harness import Skip, run_tests  # noqa: E402
 
 def connect(srv):
-    return socket.create_connection((srv.host, srv.port), timeout=30)
+    return socket.create_connection((srv.host, srv.port), timeout=120)
 
 
 def read_all(s, limit=1 << 20):
@@ -45,8 +45,20 @@ def closed_within(s, seconds):
     return False
 
 
+def settle(probe, done):
+    """Calls probe() until done(its value) holds, or PATIENCE has passed; returns the last
+    value, for the caller to assert on. (A fresh probe may see more than it should: the
+    service may not yet have closed the connection of the one before.)"""
+    end = time.monotonic() + PATIENCE
+    while True:
+        v = probe()
+        if done(v) or time.monotonic() >= end:
+            return v
+        time.sleep(0.05)
+
+
 def healthy(srv):
-    return srv.request("GET", "/healthz", timeout=30)[0] == 200
+    return srv.request("GET", "/healthz")[0] == 200
 
 
 def test_slowloris_head_and_body_are_cut():
@@ -65,8 +77,8 @@ def test_slowloris_head_and_body_are_cut():
                     pass
             assert healthy(srv)
             time.sleep(0.3)
-        assert closed_within(head, 20), "slow head not cut"
-        assert closed_within(body, 20), "slow body not cut"
+        assert closed_within(head, PATIENCE), "slow head not cut"
+        assert closed_within(body, PATIENCE), "slow body not cut"
         assert healthy(srv)
     finally:
         srv.stop()
@@ -159,32 +171,61 @@ def raise_nofile(n):
 IDLE = 10000
 
 
-def test_ten_thousand_idle_connections():
+def open_idle(srv):
+    """IDLE connections to srv that send nothing."""
+    socks = []
+    try:
+        for _ in range(IDLE):
+            socks.append(connect(srv))
+    except BaseException:
+        for s in socks:
+            s.close()
+        raise
+    return socks
+
+
+def test_ten_thousand_idle_connections_are_held():
     raise_nofile(IDLE + 500)
-    # the header timeout must outlast opening them all (seconds, on a loaded machine or
-    # under the sanitizers): the service is to hold 10,000 at once
-    srv = Serve("-q", "--max-connections", str(IDLE + 100), "--header-timeout", "15")
+    # No header timeout can fire while they are opened, however long that takes: the check
+    # is that the service holds 10,000 at once, never how fast it accepts them.
+    srv = Serve("-q", "--max-connections", str(IDLE + 100), "--header-timeout", "3600")
     socks = []
     try:
         base = srv.rss_kb()
-        t0 = time.monotonic()
-        for _ in range(IDLE):
-            socks.append(connect(srv))
+        base_conns = srv.metric("cafe_serve_connections")  # this request's own connection
+        socks = open_idle(srv)
         assert healthy(srv), "not answering with 10,000 connections open"
         # wait (bounded) until the service has accepted them all: it counts them itself
-        end = time.monotonic() + 30
-        while srv.metric("cafe_serve_connections") < IDLE and time.monotonic() < end:
-            time.sleep(0.05)
-        held = srv.metric("cafe_serve_connections")
-        assert held >= IDLE, f"{held} connections held, {time.monotonic() - t0:.1f} s"
+        held = settle(lambda: srv.metric("cafe_serve_connections"), lambda n: n >= IDLE)
+        assert held >= IDLE, f"{held} connections held"
         grown = srv.rss_kb() - base
         print(f"# {IDLE} idle connections: peak RSS grew by {grown} kB", flush=True)
         # under the sanitizers memory is theirs (shadow, quarantine): no bound
         sanitized = os.environ.get("CAFE_SANITIZE") in ("1", "ON", "TRUE")
         assert sanitized or grown < 100 * 1024, f"{grown} kB for {IDLE} idle connections"
-        # idle connections are closed by the header timeout, all of them
+        # clients that leave are released, all of them
         for s in socks:
-            assert closed_within(s, 60), "an idle connection was never closed"
+            s.close()
+        socks = []
+        left = settle(lambda: srv.metric("cafe_serve_connections"), lambda n: n <= base_conns)
+        assert left <= base_conns, (left, base_conns)
+        assert healthy(srv)
+    finally:
+        for s in socks:
+            s.close()
+        srv.stop()
+
+
+def test_ten_thousand_idle_connections_are_cut_by_the_header_timeout():
+    raise_nofile(IDLE + 500)
+    # a short timeout: some are cut while the others are still being opened, which is fine,
+    # as the check is only that every one of them is closed by the service in the end
+    srv = Serve("-q", "--max-connections", str(IDLE + 100), "--header-timeout", "1")
+    socks = []
+    try:
+        socks = open_idle(srv)
+        for s in socks:
+            assert closed_within(s, PATIENCE), "an idle connection was never closed"
         assert healthy(srv)
     finally:
         for s in socks:
@@ -196,17 +237,26 @@ def open_fds(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
+def gauges(srv):
+    """(connections, descriptors) of the service; the descriptors are counted first, before
+    the connection that asks for the gauge exists."""
+    fds = open_fds(srv.proc.pid)
+    return srv.metric("cafe_serve_connections"), fds
+
+
 def test_clients_that_leave_suspended_requests_are_released():
-    # A long job (60 s pages) whose results stream has nothing to send: each stream's
-    # connection is suspended, waiting for a record. Clients that open one and go away must
-    # not leave it behind until the next record, which may be a long time coming.
-    fx = Fixture("--sites", "1")
-    srv = Serve("-q", "--allow-private")
+    # A job whose pages are not answered before the test ends (a gate, and no fetch timeout)
+    # and whose results stream has nothing to send: each stream's connection is suspended,
+    # waiting for a record. Clients that open one and go away must not leave it behind until
+    # the next record, which may be a long time coming.
+    gate = Gate()
+    srv = Serve("-q", "--allow-private", "--timeout", "3600")
     try:
-        status, _, st = post_job(srv, [fx.url(0, f"/page/{i}?delay=60000") for i in range(4)])
+        status, _, st = post_job(srv, [gate.url(f"/page/{i}") for i in range(4)])
         assert status == 202, st
+        gate.wait_arrived(4)  # the job's fetches have their descriptors: counted in base_fds
         assert healthy(srv)
-        base_conns, base_fds = srv.metric("cafe_serve_connections"), open_fds(srv.proc.pid)
+        base_conns, base_fds = gauges(srv)
         for _ in range(5):
             socks = []
             for _ in range(100):
@@ -224,40 +274,31 @@ def test_clients_that_leave_suspended_requests_are_released():
             for s in socks:
                 s.close()
         # every dropped stream is noticed and released while the job still runs (bounded
-        # wait: no record comes for 60 s, and a stream has no header timeout)
-        end = time.monotonic() + 40
-        while time.monotonic() < end and (srv.metric("cafe_serve_connections") > base_conns
-                                          or open_fds(srv.proc.pid) > base_fds):
-            time.sleep(0.05)
-        assert srv.metric("cafe_serve_connections") <= base_conns
-        assert open_fds(srv.proc.pid) <= base_fds, (open_fds(srv.proc.pid), base_fds)
+        # wait: no record comes before the gate opens, and a stream has no header timeout)
+        g = settle(lambda: gauges(srv), lambda g: g[0] <= base_conns and g[1] <= base_fds)
+        assert g[0] <= base_conns and g[1] <= base_fds, (g, base_conns, base_fds)
         _, _, job = srv.json("GET", f"/v1/jobs/{st['id']}")
         assert job["state"] == "running" and job["done"] == 0, job
         srv.json("DELETE", f"/v1/jobs/{st['id']}")
         # the same for title requests waiting for a slow fetch: the fetch goes on (for the
         # cache), the connections of the clients that left do not
-        slow = urllib.parse.quote(fx.url(0, "/page/99?delay=60000"), safe="")
+        slow = urllib.parse.quote(gate.url("/page/99"), safe="")
         socks = []
         for _ in range(100):
             s = connect(srv)
             s.sendall(f"GET /v1/title?url={slow} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
             socks.append(s)
-        end = time.monotonic() + 40
-        while time.monotonic() < end and srv.metric("cafe_serve_cache_shared_total") < 99:
-            time.sleep(0.05)
-        assert srv.metric("cafe_serve_cache_shared_total") == 99  # all waiting, suspended
+        shared = settle(lambda: srv.metric("cafe_serve_cache_shared_total"), lambda n: n >= 99)
+        assert shared == 99, shared  # all waiting, suspended
         for s in socks:
             s.close()
-        end = time.monotonic() + 40
-        while time.monotonic() < end and (srv.metric("cafe_serve_connections") > base_conns
-                                          or open_fds(srv.proc.pid) > base_fds + 1):
-            time.sleep(0.05)
-        assert srv.metric("cafe_serve_connections") <= base_conns
-        # the fetch's own connection to the fixture is the one descriptor more
-        assert open_fds(srv.proc.pid) <= base_fds + 1, (open_fds(srv.proc.pid), base_fds)
+        # the fetch's own connection to the gate is the one descriptor more (the job's four
+        # are gone with the job)
+        g = settle(lambda: gauges(srv), lambda g: g[0] <= base_conns and g[1] <= base_fds + 1)
+        assert g[0] <= base_conns and g[1] <= base_fds + 1, (g, base_conns, base_fds)
     finally:
         srv.stop()
-        fx.close()
+        gate.close()
 
 
 run_tests(globals())

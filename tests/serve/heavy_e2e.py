@@ -9,10 +9,18 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from servelib import Serve, post_job, wait_job  # noqa: E402
+from servelib import PATIENCE, Gate, Serve, post_job, wait_job  # noqa: E402
 from harness import Fixture, run_tests  # noqa: E402
 
-fx = Fixture("--sites", "4", "--size", "2000")
+fx = Fixture("--sites", "2", "--size", "2000")
+
+
+def wait_done(srv, jid, n):
+    """Waits (bounded) until job jid has n records."""
+    end = time.monotonic() + PATIENCE
+    while srv.json("GET", f"/v1/jobs/{jid}")[2]["done"] < n:
+        assert time.monotonic() < end, f"fewer than {n} records in {PATIENCE} s"
+        time.sleep(0.05)
 
 
 def test_million_url_job_memory_stays_bounded():
@@ -32,7 +40,7 @@ def test_million_url_job_memory_stays_bounded():
         status, _, st = post_job(srv, urls)
         assert status == 202 and st["total"] == n, st
         accepted = srv.rss_kb() - base
-        c = srv.conn(timeout=300)
+        c = srv.conn()
         c.request("GET", f"/v1/jobs/{st['id']}/results")
         r = c.getresponse()
         count = 0
@@ -58,20 +66,19 @@ def test_million_url_job_memory_stays_bounded():
 def test_shutdown_during_a_job_then_restart_resumes_it():
     d = tempfile.mkdtemp(prefix="cafe-serve-")
     dbpath = os.path.join(d, "titles.sqlite")
+    # --timeout: the gate's pages wait for the test, not for a fetch timeout
     args = ("-q", "--allow-private", "--shutdown-grace", "0.2", "--data-dir", d,
-            "--db", f"sqlite:{dbpath}")
+            "--db", f"sqlite:{dbpath}", "--timeout", "3600")
     srv = Serve(*args)
+    gate = Gate()
     quick = [fx.url(0, f"/page/{i}") for i in range(20)]
-    slow = [fx.url(1, f"/page/{i}?delay=6000") for i in range(20)]
+    slow = [gate.url(f"/page/{i}") for i in range(20)]
     status, _, st = post_job(srv, quick + slow)
     assert status == 202 and st["durable"] is True, st
     jid = st["id"]
     _, _, done = post_job(srv, quick[:3])  # a finished job must survive the restart too
     wait_job(srv, done["id"])
-    end = time.monotonic() + 60
-    while srv.json("GET", f"/v1/jobs/{jid}")[2]["done"] < 20:
-        assert time.monotonic() < end, "quick URLs not done"
-        time.sleep(0.05)
+    wait_done(srv, jid, 20)
     c = srv.conn()
     c.request("GET", f"/v1/jobs/{jid}/results")
     r = c.getresponse()
@@ -86,6 +93,7 @@ def test_shutdown_during_a_job_then_restart_resumes_it():
     assert not os.path.exists(os.path.join(d, f"job-{jid}.end"))
     # restarted on the same directory: the finished job is there, the other one resumes
     # and fetches only what it lacked
+    gate.open()
     srv = Serve(*args)
     try:
         st = wait_job(srv, jid)
@@ -101,6 +109,7 @@ def test_shutdown_during_a_job_then_restart_resumes_it():
         assert db_rows(dbpath, jid) == ("done", sorted(quick + slow))
     finally:
         srv.stop()
+        gate.close()
 
 
 def db_rows(path, jid):
@@ -120,18 +129,16 @@ def test_killed_during_a_job_then_the_database_alone_resumes_it():
     # --db sqlite:PATH and nothing else: the jobs' files live beside the database
     d = tempfile.mkdtemp(prefix="cafe-serve-")
     dbpath = os.path.join(d, "titles.sqlite")
-    args = ("-q", "--allow-private", "--db", f"sqlite:{dbpath}")
+    args = ("-q", "--allow-private", "--db", f"sqlite:{dbpath}", "--timeout", "3600")
     srv = Serve(*args)
-    quick = [fx.url(2, f"/page/{i}") for i in range(30)]
-    slow = [fx.url(3, f"/page/{i}?delay=3000") for i in range(8)]
+    gate = Gate()
+    quick = [fx.url(1, f"/page/{i}") for i in range(30)]
+    slow = [gate.url(f"/page/{i}") for i in range(8)]
     urls = quick[:15] + slow + quick[15:]
     status, _, st = post_job(srv, urls)
     assert status == 202 and st["durable"] is True, st
     jid = st["id"]
-    end = time.monotonic() + 60
-    while srv.json("GET", f"/v1/jobs/{jid}")[2]["done"] < 30:
-        assert time.monotonic() < end, "quick URLs not done"
-        time.sleep(0.05)
+    wait_done(srv, jid, 30)
     srv.proc.kill()  # no shutdown at all: whatever the database had not committed is lost
     srv.proc.communicate(timeout=60)
     assert os.path.exists(os.path.join(d, "titles.sqlite.jobs", f"job-{jid}.urls"))
@@ -144,6 +151,7 @@ def test_killed_during_a_job_then_the_database_alone_resumes_it():
                       (run, *quick[3:6])).rowcount == 3
     db.commit()
     db.close()
+    gate.open()
     srv = Serve(*args)
     try:
         st = wait_job(srv, jid)
@@ -154,6 +162,7 @@ def test_killed_during_a_job_then_the_database_alone_resumes_it():
         assert db_rows(dbpath, jid) == ("done", sorted(urls))
     finally:
         srv.stop()
+        gate.close()
 
 
 run_tests(globals(), cleanup=[fx.close])

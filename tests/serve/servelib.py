@@ -6,9 +6,16 @@ import select
 import signal
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
 from harness import CAFE  # noqa: E402,F401
+
+# The bound on every wait that ends as soon as its condition holds (readiness, an answer, a
+# job's state): generous, as a loaded machine or the sanitizers may stall the service for
+# tens of seconds, and no check may depend on speed. CTest's timeout is the real cap.
+PATIENCE = 300
 
 
 class Serve:
@@ -17,8 +24,8 @@ class Serve:
     def __init__(self, *args, env=None):
         self.proc = subprocess.Popen([CAFE, "serve", "--listen", "127.0.0.1:0", *args],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        ready, _, _ = select.select([self.proc.stdout], [], [], 30)
-        assert ready, "cafe serve printed nothing within 30 s"
+        ready, _, _ = select.select([self.proc.stdout], [], [], PATIENCE)
+        assert ready, f"cafe serve printed nothing within {PATIENCE} s"
         line = self.proc.stdout.readline().decode()
         assert line.startswith("listening on http://"), (line, self.proc.stderr.read())
         self.origin = line.split()[2]
@@ -26,10 +33,10 @@ class Serve:
         self.host, port = hostport.rsplit(":", 1)
         self.port = int(port)
 
-    def conn(self, timeout=60):
+    def conn(self, timeout=PATIENCE):
         return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
 
-    def request(self, method, path, body=None, headers=None, timeout=60):
+    def request(self, method, path, body=None, headers=None, timeout=PATIENCE):
         """Returns (status, headers dict (lower-case names), body bytes)."""
         c = self.conn(timeout)
         try:
@@ -58,7 +65,7 @@ class Serve:
                     return int(line.split()[1])
         raise AssertionError("no VmHWM")
 
-    def stop(self, sig=signal.SIGTERM, timeout=60):
+    def stop(self, sig=signal.SIGTERM, timeout=PATIENCE):
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         out, err = self.proc.communicate(timeout=timeout)
@@ -67,13 +74,70 @@ class Serve:
         return self.proc.returncode, out, err
 
 
+class Gate:
+    """A loopback site whose pages are answered only once open() has been called: URLs that
+    must still be unfinished when the test stops the service. (A fixture page's delay would
+    be a guess at the machine's speed: a stalled machine outran it.)"""
+
+    def __init__(self):
+        self.opened = threading.Event()
+        gate = self
+        self.arrived = 0  # requests received so far
+        self.cond = threading.Condition()
+
+        class Page(BaseHTTPRequestHandler):
+            def do_GET(self):
+                with gate.cond:
+                    gate.arrived += 1
+                    gate.cond.notify_all()
+                gate.opened.wait()
+                body = f"<html><head><title>gate {self.path}</title></head></html>".encode()
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:  # a fetch the stopped service abandoned
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request, client_address):
+                pass  # abandoned fetches: expected
+
+        self.srv = Server(("127.0.0.1", 0), Page)
+        self.port = self.srv.server_address[1]
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def wait_arrived(self, n):
+        """Waits (bounded) until n requests have arrived."""
+        with self.cond:
+            assert self.cond.wait_for(lambda: self.arrived >= n, PATIENCE), self.arrived
+
+    def open(self):
+        self.opened.set()
+
+    def close(self):
+        self.opened.set()
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
 def post_job(srv, urls, headers=None):
     h = {"Content-Type": "text/plain"}
     h.update(headers or {})
     return srv.json("POST", "/v1/jobs", body="\n".join(urls) + "\n", headers=h)
 
 
-def wait_job(srv, job_id, states=("done", "cancelled"), timeout=120):
+def wait_job(srv, job_id, states=("done", "cancelled"), timeout=PATIENCE):
     """Polls the job's status until it is in one of `states` (bounded)."""
     import time
     end = time.monotonic() + timeout
