@@ -13,7 +13,7 @@ import tempfile
 import threading
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
-from harness import CAFE, FIXTURE, Fixture, Nginx, Skip, cafe, free_port, run_tests  # noqa: E402,F401
+from harness import CAFE, FIXTURE, Fixture, Nginx, Skip, cafe, free_port, free_ports, run_tests  # noqa: E402,F401
 
 ASAN = os.environ.get("CAFE_SANITIZE") in ("1", "ON", "TRUE", "true")
 TMP = tempfile.mkdtemp(prefix="cafe-faults-")
@@ -147,10 +147,9 @@ class TlsNginx:
             openssl(d, "x509", "-req", "-in", f"{kind}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
                     "-CAcreateserial", "-days", "-1" if kind == "expired" else "2",
                     "-extfile", f"{kind}.cnf", "-out", f"{kind}.pem")
-        self.ports = {}
+        self.ports = dict(zip(self.KINDS, free_ports(len(self.KINDS))))
         servers = ""
         for kind in self.KINDS:
-            self.ports[kind] = free_port()
             servers += (f"server {{ listen 127.0.0.1:{self.ports[kind]} ssl; root {www};"
                         f" ssl_certificate {d}/{kind}.pem; ssl_certificate_key {d}/{kind}.key; }}\n")
         conf = os.path.join(d, "nginx.conf")

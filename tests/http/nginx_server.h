@@ -27,17 +27,26 @@ typedef struct nginx_server {
     char ca[128];    /* PEM of the CA that signed the server's certificate */
 } nginx_server_t;
 
-/* A port nothing listens on now. In the test's own network namespace nobody else binds, so
- * it stays free until nginx takes it. */
-static int nginx_free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof(a);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
-        return -1;
-    close(fd);
-    return ntohs(a.sin_port);
+/* n distinct ports nothing listens on now, all bound at once while they are chosen: a port
+ * probed and closed can be handed out again by the next probe, and two of nginx's servers on
+ * one port would answer for each other. In the test's own network namespace nobody else
+ * binds, so they stay free until nginx takes them. */
+static int nginx_free_ports(int *ports, int n) {
+    int fds[8], rc = n <= 8 ? 0 : -1;
+    int i = 0;
+    for (; rc == 0 && i < n; i++) {
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t len = sizeof(a);
+        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+        if (fds[i] < 0 || bind(fds[i], (struct sockaddr *)&a, sizeof(a)) != 0 ||
+            getsockname(fds[i], (struct sockaddr *)&a, &len) != 0)
+            rc = -1;
+        ports[i] = ntohs(a.sin_port);
+    }
+    while (i-- > 0)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    return rc;
 }
 
 static int nginx_can_connect(int port) {
@@ -127,12 +136,13 @@ static int nginx_start(nginx_server_t *s) {
     if (!mkdtemp(s->dir))
         return -1;
     snprintf(s->ca, sizeof(s->ca), "%s/ca.pem", s->dir);
-    s->http_port = nginx_free_port();
-    s->h2_port = nginx_free_port();
-    s->https_port = nginx_free_port();
-    s->closed_port = nginx_free_port();
-    if (s->http_port == s->h2_port || s->h2_port == s->https_port || s->http_port < 0)
-        return -1; /* the kernel handed the same port out twice: never seen, but check */
+    int ports[4];
+    if (nginx_free_ports(ports, 4) != 0)
+        return -1;
+    s->http_port = ports[0];
+    s->h2_port = ports[1];
+    s->https_port = ports[2];
+    s->closed_port = ports[3];
     int rc = nginx_sh(
         "cd %s && mkdir -p www tmp && "
         "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "

@@ -34,10 +34,22 @@ class Fixture:
         self.proc.wait(timeout=30)
 
 
+def free_ports(n):
+    """n distinct loopback ports nothing listens on now: all are bound at once while they are
+    chosen, since a port probed and closed can be handed out again by the next probe (two
+    servers of one test on one port would answer for each other)."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
 class Nginx:
