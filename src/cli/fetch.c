@@ -124,12 +124,8 @@ void cli_fetch_pool_free(cli_fetch_pool_t *pool) {
     *pool = (cli_fetch_pool_t){0};
 }
 
-int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, void *start_arg) {
-    return cli_fetch_pooled(o, r, on_start, start_arg, NULL);
-}
-
-int cli_fetch_pooled(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, void *start_arg,
-                     cli_fetch_pool_t *pool) {
+int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, void *start_arg,
+              cli_fetch_pool_t *pool) {
     sink_t s = {NULL, pool, 0, r->url, !o->no_detect, 0};
     cafe_http_opts_t h;
     cafe_http_result_t res;

@@ -6,11 +6,6 @@
 #include "opts.h"
 #include "record.h"
 
-/* Fetches r->url (already normalised) and fills the rest of r. Runs inside a task; only
- * that task waits. on_start(start_arg), when not NULL, is told when the request leaves the
- * limits' queues for the network (cafe_http_opts_t.on_start). Returns r->error. */
-int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, void *start_arg);
-
 /* Title extractors that finished, kept for the next URLs: a reset costs a fraction of
  * cafe_title_create's allocation and set-up, which every URL paid. It holds at most as many
  * as were in use at once. Used by the tasks of one loop; zero-initialised; freed with
@@ -20,9 +15,12 @@ typedef struct cli_fetch_pool {
     size_t n, cap;
 } cli_fetch_pool_t;
 
-/* cli_fetch, taking its extractor from pool and putting it back there (pool may be NULL). */
-int cli_fetch_pooled(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, void *start_arg,
-                     cli_fetch_pool_t *pool);
+/* Fetches r->url (already normalised) and fills the rest of r. Runs inside a task; only
+ * that task waits. on_start(start_arg), when not NULL, is told when the request leaves the
+ * limits' queues for the network (cafe_http_opts_t.on_start). The extractor comes from pool
+ * and goes back to it (pool NULL: created and freed here). Returns r->error. */
+int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, void *start_arg,
+              cli_fetch_pool_t *pool);
 void cli_fetch_pool_free(cli_fetch_pool_t *pool);
 
 /* What kind of outcome r is, for the summary's counts. */

@@ -37,7 +37,7 @@ static int fetch_task(void *arg, void **value) {
     int fetched = !run->stopping;
     s->task = cafe_task_current();
     if (fetched)
-        cli_fetch_pooled(run->o, &s->rec, fetch_started, s, &run->titles);
+        cli_fetch(run->o, &s->rec, fetch_started, s, &run->titles);
     s->task = NULL;
     run->in_flight -= s->started;
     /* Cut short by Ctrl-C, or never begun: no record, so that --resume fetches it again. */
