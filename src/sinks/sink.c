@@ -82,7 +82,7 @@ void sink_pending_settle(sink_t *s, sink_pending_t *p, size_t k, int written) {
     p->head += k; /* first: a listener that writes again finds a consistent queue */
     if (p->head == p->n)
         p->head = p->n = 0;
-    sink_settle(s, k ? p->r + at : NULL, k, written); /* p->r is NULL before any record */
+    sink_settle(s, p->r + at, k, written);
 }
 
 void sink_pending_free(sink_pending_t *p) {
