@@ -44,6 +44,9 @@ typedef struct cafe__http_host {
      * wait for a connection would count against their timeout (request.c). */
     cafe_sem_t conns;
     cafe__http_pace_t pace;
+    /* limits.close_one_off: the transfer of the host's one request, set to close its
+     * connection; NULL when none. Cleared when that try ends (request.c). */
+    cafe__http_xfer_t *one_off;
     char key[];
 } cafe__http_host_t;
 
@@ -109,6 +112,7 @@ struct cafe__http_xfer {
     int oom;               /* the body buffer could not grow */
     int in_multi;
     int pinned;    /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */
+    int no_reuse;  /* CURLOPT_FORBID_REUSE is set: limits.close_one_off found no other request */
     CURLSH *share; /* the TLS session share set on the handle; NULL: none set since a reset */
     char *ca_file; /* a copy of the CA file the options were set with, NULL for none */
     cafe__http_profile_t profile;
@@ -180,6 +184,9 @@ int cafe__http_xfer_start(cafe__http_try_t *t);
 /* Returns x to the pool (or frees it when the pool is full). Loop stack, x out of curl. */
 void cafe__http_xfer_put(cafe__http_xfer_t *x);
 void cafe__http_xfer_free(cafe__http_xfer_t *x);
+/* A request to h's origin arrived while its one transfer was set to close its connection
+ * (limits.close_one_off): that connection is kept after all. */
+void cafe__http_xfer_keep(cafe__http_host_t *h);
 
 /* pin.c: resolves on the loop the name a request to origin key ("scheme://host[:port]")
  * connects to (the proxy's, when one applies; none with the caller's own resolve lines) and
