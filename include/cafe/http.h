@@ -230,16 +230,16 @@ typedef struct cafe_http_limits {
     uint64_t host_interval_ms;    /* least time between two tries to one host; 0 = none */
     int no_host_backoff;          /* nonzero: 429/503 and Retry-After do not slow the host */
     uint64_t host_backoff_max_ms; /* longest gap of a slowed host; 0 = 1,000 */
-    /* Nonzero: a connection is kept for reuse only when, as its transfer starts, another
-     * request to the same origin is in progress on the loop (waiting for its name, its turn
-     * or a slot, or in flight). Otherwise the transfer closes its connection when it ends
-     * (CURLOPT_FORBID_REUSE, every hop of its redirects included), and an early stop closes
-     * rather than drains. For a caller that starts its requests ahead of the transfer slots,
-     * as `cafe titles` does (its whole output window): no idle descriptor is held on a server
-     * it will not visit again, and with many distinct hosts curl's cache never fills, where
-     * each finished transfer would make libcurl walk every cached connection for the oldest.
-     * Off (0) by default: a caller that makes one request after the other, the next one not
-     * yet started when the last ends, would lose keep-alive with it. */
+    /* Nonzero: a connection is kept for reuse only when another request to the same origin
+     * is in progress on the loop (waiting for its name, its turn or a slot, or in flight) at
+     * some time while the transfer runs. Otherwise the transfer closes its connection when
+     * it ends (CURLOPT_FORBID_REUSE, every hop of its redirects included). For a caller that
+     * starts its requests ahead of the transfer slots, as `cafe titles` does (its whole
+     * output window): no idle descriptor is held on a server it will not visit again, and
+     * with many distinct hosts curl's cache never fills, where each finished transfer would
+     * make libcurl walk every cached connection for the oldest. Off (0) by default: a caller
+     * that makes one request after the other, each started after the last one ended, would
+     * lose keep-alive with it. */
     int close_one_off;
 } cafe_http_limits_t;
 

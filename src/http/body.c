@@ -31,7 +31,7 @@ static int server_closes(CURL *e) {
 /* How many more bytes may be read to keep the connection, or -1 to close it now. */
 static curl_off_t drain_budget(cafe__http_xfer_t *x, const cafe__http_try_t *t) {
     const cafe_http_opts_t *o = t->opts;
-    if (o->stop == CAFE_HTTP_STOP_CLOSE || x->no_reuse) /* no_reuse: no one wants it kept */
+    if (o->stop == CAFE_HTTP_STOP_CLOSE)
         return -1;
     if (o->stop == CAFE_HTTP_STOP_DRAIN)
         return DRAIN_ALL;
