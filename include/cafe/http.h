@@ -258,7 +258,10 @@ typedef struct cafe_http_stats {
     uint64_t poll_changes;   /* uv_poll_start/stop calls: each costs one or two epoll_ctl */
     uint64_t stops_drained;  /* early stops that read the rest to keep the connection */
     uint64_t stops_closed;   /* early stops that reset the stream or closed the connection */
-    uint64_t one_off;        /* transfers started to close their connection (close_one_off) */
+    uint64_t one_off;        /* transfers that closed their connection (close_one_off) */
+    /* Requests waiting now for a transfer slot (max_transfers), their host's turn taken: a
+     * caller that starts requests ahead keeps this short (cafe titles' look-ahead). */
+    uint64_t slot_waiting;
 } cafe_http_stats_t;
 
 /* Fills *out for `loop` (NULL = the running loop); zeros when it made no request. */

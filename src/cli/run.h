@@ -37,7 +37,11 @@ typedef struct cli_run {
     cli_slot_t *slots;
     size_t window;
     uint64_t next_seq, next_write;
-    cafe_event_t progressed; /* set whenever a record leaves the window */
+    /* Set whenever a record leaves the window or a request takes a transfer slot. */
+    cafe_event_t progressed;
+    /* Fetch tasks spawned that have not run yet, and how many of those plus the requests
+     * waiting for a transfer slot the reader keeps ahead (titles.c, lookahead_full). */
+    size_t unrun, lookahead;
     cafe_group_t fetchers;
     cli_fetch_pool_t titles; /* extractors the fetchers reuse */
     cafe_task_t *reader;

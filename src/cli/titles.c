@@ -24,6 +24,7 @@ static void fetch_started(void *arg) {
     cli_slot_t *s = arg;
     s->started = 1;
     s->run->in_flight++;
+    cafe_event_set(&s->run->progressed); /* the queue for transfer slots is shorter */
 }
 
 /* arg: its slot, which stays its own until it is finished (so no job to allocate). */
@@ -35,6 +36,7 @@ static int fetch_task(void *arg, void **value) {
      * host's turn and a transfer slot inside cafe_http_request, and starts after that. A
      * task that first runs after Ctrl-C does not fetch at all. */
     int fetched = !run->stopping;
+    run->unrun--;
     s->task = cafe_task_current();
     if (fetched)
         cli_fetch(run->o, &s->rec, fetch_started, s, &run->titles);
@@ -47,13 +49,34 @@ static int fetch_task(void *arg, void **value) {
     return 0;
 }
 
-/* Waits until slot seq is free and, in ordered mode, inside the window. */
+/* The look-ahead is full: as many fetch tasks as run->lookahead have not run yet or wait
+ * for a transfer slot with their host's turn taken. Those a host's politeness (or its
+ * connection limit, or the resolver) holds back do not count, so that a slowed host's URLs
+ * wait while the other hosts' go on, as far as the window allows. */
+static int lookahead_full(cli_run_t *run) {
+    cafe_http_stats_t st;
+    cafe_http_stats_get(NULL, &st);
+    return run->unrun + st.slot_waiting >= run->lookahead;
+}
+
+/* Waits until slot seq is free and, in ordered mode, inside the window, and the look-ahead
+ * has room. Every task parked ahead is a stack whose pages and cache lines go cold before
+ * its turn: the look-ahead keeps them few (issue 11), the window only bounds the records
+ * held for the output's order. */
 static int wait_for_slot(cli_run_t *run, uint64_t seq) {
     for (;;) {
         int fits = run->o->unordered ? run->slots[seq % run->window].state == SLOT_FREE
                                      : seq - run->next_write < run->window;
-        if (fits)
+        if (fits && !lookahead_full(run))
             return 0;
+        if (fits && run->unrun > 0) {
+            /* Where the new tasks park (a slot, or their host's turn) is known once they ran:
+             * they run before the reader does again. */
+            int rc = cafe_task_yield();
+            if (rc != 0)
+                return rc;
+            continue;
+        }
         cafe_event_clear(&run->progressed);
         int rc = cafe_event_wait(&run->progressed);
         if (rc != 0)
@@ -144,6 +167,7 @@ static int dispatch(cli_run_t *run, const char *line, size_t len, uint64_t ref, 
         cli_run_finish(run, seq);
         return 0;
     }
+    run->unrun++;
     return 0;
 }
 
@@ -393,6 +417,7 @@ static int prepare(cli_run_t *run, cli_opts_t *o) {
         .ctx = run, .settled = cli_run_settled, .before_write = cli_run_before_write};
     /* The window: how many finished records may wait behind the oldest unfinished one. */
     run->window = o->concurrency * 16 < 1024 ? 1024 : o->concurrency * 16;
+    run->lookahead = o->concurrency < 16 ? 16 : o->concurrency;
     run->slots = calloc(run->window, sizeof(*run->slots));
     if (!run->slots)
         return 2;

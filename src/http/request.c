@@ -113,8 +113,13 @@ static int turn_take(cafe__http_client_t *c, cafe__http_host_t *h, uint32_t *epo
         rc = cafe__http_pace_wait(c, h, epoch, held);
         if (rc == 0 && per_host)
             rc = cafe_sem_acquire(&h->conns);
-        if (rc == 0 && (rc = cafe_sem_acquire(&c->slots)) != 0 && per_host)
-            cafe_sem_release(&h->conns);
+        if (rc == 0) {
+            c->stats.slot_waiting++;
+            rc = cafe_sem_acquire(&c->slots);
+            c->stats.slot_waiting--;
+            if (rc != 0 && per_host)
+                cafe_sem_release(&h->conns);
+        }
         if (rc != 0 && *held)
             cafe__http_pace_done(c, h, 0);
         if (rc != 0 || !cafe__http_pace_stale(h, *epoch))
