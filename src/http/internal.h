@@ -127,6 +127,9 @@ struct cafe__http_xfer {
  * keeps by default at -c 500. */
 #define CAFE__HTTP_SHARES 256
 
+/* Origins remembered as having had a transfer (limits.close_one_off): 32 KB per client. */
+#define CAFE__HTTP_SEEN 4096
+
 struct cafe__http_client {
     cafe_loop_t *loop;
     CURLM *multi; /* also holds curl's DNS cache, for every transfer of the loop */
@@ -151,6 +154,10 @@ struct cafe__http_client {
     cafe_sem_t rate_gate;  /* limits.rate: one permit, held from a turn to its request sent */
     size_t in_progress;    /* requests inside cafe_http_request */
     size_t in_curl;        /* transfers added to the multi handle */
+    size_t sockets_open;   /* curl's connections (io.c): its cache is full at max_connections */
+    /* limits.close_one_off: origins (their host table hash) that had a transfer, direct-mapped
+     * (a collision only makes a one-off host look seen: its connection is kept). */
+    uint64_t seen[CAFE__HTTP_SEEN];
     cafe_http_limits_t limits;
     char *proxy_http, *proxy_https, *no_proxy; /* the environment, read once */
     int ca_bundle; /* libcurl's built-in CA bundle file is readable: its CApath is not needed */

@@ -219,15 +219,24 @@ static CURLcode share_set(cafe__http_xfer_t *x, const cafe__http_host_t *h) {
     return rc;
 }
 
-/* limits.close_one_off: the connection is closed at the end unless another request to the
- * origin is in progress (counted in the host table, this one included) or comes before the
- * end (cafe__http_xfer_keep). The option is set only when it changes: a pooled handle keeps
- * it. */
+/* limits.close_one_off: a transfer closes its connection at the end when curl's cache is
+ * full (where keeping it means libcurl walks the whole cache for the oldest idle connection
+ * to close instead), no other request to the origin is in progress (counted in the host
+ * table, this one included) and the origin had no transfer before, as far as the client
+ * remembers. A request to the origin that comes before the end keeps it after all
+ * (cafe__http_xfer_keep). A cache with room, a host visited again (lists that come back to
+ * their hosts further apart than the requests started ahead), requests made one after the
+ * other to one host: all keep their connections. The option is set only when it changes: a
+ * pooled handle keeps it. */
 static CURLcode reuse_set(cafe__http_xfer_t *x, const cafe__http_host_t *h) {
-    int no_reuse = x->c->limits.close_one_off && h->count <= 1;
+    cafe__http_client_t *c = x->c;
+    uint64_t *seen = &c->seen[h->hash & (CAFE__HTTP_SEEN - 1)];
+    int no_reuse = c->limits.close_one_off && h->count <= 1 && *seen != h->hash &&
+                   c->sockets_open >= c->limits.max_connections;
+    *seen = h->hash;
     CURLcode rc = CURLE_OK;
     if (no_reuse != x->no_reuse) {
-        x->c->stats.curl_calls++;
+        c->stats.curl_calls++;
         rc = curl_easy_setopt(x->easy, CURLOPT_FORBID_REUSE, (long)no_reuse);
     }
     if (rc == CURLE_OK)
