@@ -19,12 +19,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The look-ahead: fetch tasks that have not run yet, and requests waiting for a transfer
+ * slot with their host's turn taken. Those a host's politeness (or its connection limit, or
+ * the resolver) holds back do not count, so that a slowed host's URLs wait while the other
+ * hosts' go on, as far as the window allows. */
+static size_t ahead(cli_run_t *run) {
+    cafe_http_stats_t st;
+    cafe_http_stats_get(NULL, &st);
+    return run->unrun + st.slot_waiting;
+}
+
+/* Wakes the reader waiting for look-ahead room once half of it is free: it then spawns
+ * tasks in a batch rather than one per request started. */
+static void room_check(cli_run_t *run) {
+    if (run->room_wanted && ahead(run) <= run->lookahead / 2) {
+        run->room_wanted = 0;
+        cafe_event_set(&run->room);
+    }
+}
+
 /* The request of slot arg left the HTTP limits' queues: it is in flight. */
 static void fetch_started(void *arg) {
     cli_slot_t *s = arg;
     s->started = 1;
     s->run->in_flight++;
-    cafe_event_set(&s->run->progressed); /* the queue for transfer slots is shorter */
+    room_check(s->run);
 }
 
 /* arg: its slot, which stays its own until it is finished (so no job to allocate). */
@@ -46,17 +65,19 @@ static int fetch_task(void *arg, void **value) {
     s->state =
         !fetched || (run->stopping && s->rec.error == CAFE_ECANCELED) ? SLOT_DROPPED : SLOT_DONE;
     cli_run_finish(run, seq);
+    room_check(run); /* it may have left the queues without starting */
     return 0;
 }
 
-/* The look-ahead is full: as many fetch tasks as run->lookahead have not run yet or wait
- * for a transfer slot with their host's turn taken. Those a host's politeness (or its
- * connection limit, or the resolver) holds back do not count, so that a slowed host's URLs
- * wait while the other hosts' go on, as far as the window allows. */
-static int lookahead_full(cli_run_t *run) {
-    cafe_http_stats_t st;
-    cafe_http_stats_get(NULL, &st);
-    return run->unrun + st.slot_waiting >= run->lookahead;
+/* Whether the reader may spawn one more task: it fills the look-ahead up to run->lookahead,
+ * then waits until half of it is free (room_check). */
+static int ahead_room(cli_run_t *run) {
+    size_t n = ahead(run);
+    if (n >= run->lookahead)
+        run->filling = 0;
+    else if (n <= run->lookahead / 2)
+        run->filling = 1;
+    return run->filling;
 }
 
 /* Waits until slot seq is free and, in ordered mode, inside the window, and the look-ahead
@@ -67,18 +88,22 @@ static int wait_for_slot(cli_run_t *run, uint64_t seq) {
     for (;;) {
         int fits = run->o->unordered ? run->slots[seq % run->window].state == SLOT_FREE
                                      : seq - run->next_write < run->window;
-        if (fits && !lookahead_full(run))
+        if (fits && ahead_room(run))
             return 0;
+        int rc;
         if (fits && run->unrun > 0) {
             /* Where the new tasks park (a slot, or their host's turn) is known once they ran:
-             * they run before the reader does again. */
-            int rc = cafe_task_yield();
-            if (rc != 0)
-                return rc;
-            continue;
+             * they run before the reader does again, in the loop's next turn, so the first
+             * -c requests go out before more tasks are spawned. */
+            rc = cafe_task_yield();
+        } else if (fits) {
+            run->room_wanted = 1;
+            cafe_event_clear(&run->room);
+            rc = cafe_event_wait(&run->room);
+        } else {
+            cafe_event_clear(&run->progressed);
+            rc = cafe_event_wait(&run->progressed);
         }
-        cafe_event_clear(&run->progressed);
-        int rc = cafe_event_wait(&run->progressed);
         if (rc != 0)
             return rc;
     }
@@ -176,21 +201,12 @@ static int reader_task(void *arg, void **value) {
     const char *line;
     size_t len;
     uint64_t ref;
-    size_t since_turn = 0;
     int rc = 0;
     while (!run->stopping && (rc = source_next(run->source, &line, &len, &ref)) > 0) {
         run->total_lines++;
         rc = dispatch(run, line, len, ref, rc == SOURCE_TOO_LONG);
         if (rc != 0)
             return rc;
-        /* Spawned tasks first run, and their requests first go out, when the loop turns.
-         * Without a turn per -c lines, the whole window (16 x -c tasks and their stacks)
-         * would be spawned before the first connect: ~40 ms at -c 200. A cancellation
-         * shows in `stopping`. */
-        if (++since_turn >= run->o->concurrency) {
-            since_turn = 0;
-            (void)cafe_task_yield();
-        }
     }
     if (rc < 0 && rc != CAFE_ECANCELED) {
         fprintf(stderr, "cafe titles: reading %s: %s\n", run->source->what, cafe_strerror(rc));
@@ -422,6 +438,8 @@ static int prepare(cli_run_t *run, cli_opts_t *o) {
     if (!run->slots)
         return 2;
     cafe_event_init(&run->progressed);
+    cafe_event_init(&run->room);
+    run->filling = 1;
     return 0;
 }
 
