@@ -295,7 +295,10 @@ static int run_main(void *arg, void **value) {
                               .max_host_connections = run->o->per_host,
                               .max_connections = run->o->max_connections,
                               .rate = run->o->rate,
-                              .host_interval_ms = run->o->host_interval_ms};
+                              .host_interval_ms = run->o->host_interval_ms,
+                              /* The reader starts the window's URLs ahead of the slots, so
+                               * the client knows which hosts have more to come. */
+                              .close_one_off = 1};
     int rc = cafe_http_limits_set(NULL, &lim);
     if (rc == 0)
         rc = dns_configure(run->o);

@@ -177,7 +177,8 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *t) {
                 return cafe__http_fail(res, rc, "%s while waiting for a transfer slot",
                                        cafe_strerror(rc));
             rc = try_run(t, &told);
-            if (t->pace_held) /* it ended before its request went out */
+            t->host->one_off = NULL; /* the transfer is not the try's any more */
+            if (t->pace_held)        /* it ended before its request went out */
                 cafe__http_pace_done(c, t->host, 1);
             turn_give(c, t->host);
             if (rc == 0)
