@@ -230,6 +230,19 @@ typedef struct cafe_http_limits {
     uint64_t host_interval_ms;    /* least time between two tries to one host; 0 = none */
     int no_host_backoff;          /* nonzero: 429/503 and Retry-After do not slow the host */
     uint64_t host_backoff_max_ms; /* longest gap of a slowed host; 0 = 1,000 */
+    /* Nonzero: once the connections kept reach max_connections (where curl would close the
+     * oldest idle one to keep a new one, walking them all to find it at the end of every
+     * transfer), a transfer closes its connection when it ends (CURLOPT_FORBID_REUSE, every
+     * hop of its redirects included) if its origin is one-off: no other request to it is in
+     * progress on the loop (waiting for its name, its turn or a slot, or in flight) at any
+     * time while the transfer runs, and the loop's client does not remember an earlier
+     * transfer to it (the last 4,096 origins, about). So with many distinct hosts no idle
+     * descriptor piles up on a server that will not be visited again and the connections
+     * kept stay those that are used; a cache with room, a host visited again, requests made
+     * one after the other to one host keep their connections as without it. Meant for a
+     * caller that starts its requests ahead of the transfer slots, as `cafe titles` does.
+     * 0 (default): curl's own policy, the oldest idle connection goes. */
+    int close_one_off;
 } cafe_http_limits_t;
 
 /* Sets the limits of `loop` (NULL = the running loop) for its later requests.
@@ -247,6 +260,10 @@ typedef struct cafe_http_stats {
     uint64_t poll_changes;   /* uv_poll_start/stop calls: each costs one or two epoll_ctl */
     uint64_t stops_drained;  /* early stops that read the rest to keep the connection */
     uint64_t stops_closed;   /* early stops that reset the stream or closed the connection */
+    uint64_t one_off;        /* transfers that closed their connection (close_one_off) */
+    /* Requests waiting now for a transfer slot (max_transfers), their host's turn taken: a
+     * caller that starts requests ahead keeps this short (cafe titles' look-ahead). */
+    uint64_t slot_waiting;
 } cafe_http_stats_t;
 
 /* Fills *out for `loop` (NULL = the running loop); zeros when it made no request. */

@@ -38,6 +38,12 @@ typedef struct cli_run {
     size_t window;
     uint64_t next_seq, next_write;
     cafe_event_t progressed; /* set whenever a record leaves the window */
+    /* The look-ahead (titles.c, ahead): fetch tasks spawned that have not run yet, how many
+     * of those plus the requests waiting for a transfer slot the reader keeps, whether it is
+     * filling it up, and whether it waits for `room` (half of it free). */
+    size_t unrun, lookahead;
+    int filling, room_wanted;
+    cafe_event_t room;
     cafe_group_t fetchers;
     cli_fetch_pool_t titles; /* extractors the fetchers reuse */
     cafe_task_t *reader;

@@ -19,11 +19,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The look-ahead: fetch tasks that have not run yet, and requests waiting for a transfer
+ * slot with their host's turn taken. Those a host's politeness (or its connection limit, or
+ * the resolver) holds back do not count, so that a slowed host's URLs wait while the other
+ * hosts' go on, as far as the window allows. */
+static size_t ahead(cli_run_t *run) {
+    cafe_http_stats_t st;
+    cafe_http_stats_get(NULL, &st);
+    return run->unrun + st.slot_waiting;
+}
+
+/* Wakes the reader waiting for look-ahead room once half of it is free: it then spawns
+ * tasks in a batch rather than one per request started. */
+static void room_check(cli_run_t *run) {
+    if (run->room_wanted && ahead(run) <= run->lookahead / 2) {
+        run->room_wanted = 0;
+        cafe_event_set(&run->room);
+    }
+}
+
 /* The request of slot arg left the HTTP limits' queues: it is in flight. */
 static void fetch_started(void *arg) {
     cli_slot_t *s = arg;
     s->started = 1;
     s->run->in_flight++;
+    room_check(s->run);
 }
 
 /* arg: its slot, which stays its own until it is finished (so no job to allocate). */
@@ -35,6 +55,7 @@ static int fetch_task(void *arg, void **value) {
      * host's turn and a transfer slot inside cafe_http_request, and starts after that. A
      * task that first runs after Ctrl-C does not fetch at all. */
     int fetched = !run->stopping;
+    run->unrun--;
     s->task = cafe_task_current();
     if (fetched)
         cli_fetch(run->o, &s->rec, fetch_started, s, &run->titles);
@@ -44,18 +65,45 @@ static int fetch_task(void *arg, void **value) {
     s->state =
         !fetched || (run->stopping && s->rec.error == CAFE_ECANCELED) ? SLOT_DROPPED : SLOT_DONE;
     cli_run_finish(run, seq);
+    room_check(run); /* it may have left the queues without starting */
     return 0;
 }
 
-/* Waits until slot seq is free and, in ordered mode, inside the window. */
+/* Whether the reader may spawn one more task: it fills the look-ahead up to run->lookahead,
+ * then waits until half of it is free (room_check). */
+static int ahead_room(cli_run_t *run) {
+    size_t n = ahead(run);
+    if (n >= run->lookahead)
+        run->filling = 0;
+    else if (n <= run->lookahead / 2)
+        run->filling = 1;
+    return run->filling;
+}
+
+/* Waits until slot seq is free and, in ordered mode, inside the window, and the look-ahead
+ * has room. Every task parked ahead is a stack whose pages and cache lines go cold before
+ * its turn: the look-ahead keeps them few (issue 11), the window only bounds the records
+ * held for the output's order. */
 static int wait_for_slot(cli_run_t *run, uint64_t seq) {
     for (;;) {
         int fits = run->o->unordered ? run->slots[seq % run->window].state == SLOT_FREE
                                      : seq - run->next_write < run->window;
-        if (fits)
+        if (fits && ahead_room(run))
             return 0;
-        cafe_event_clear(&run->progressed);
-        int rc = cafe_event_wait(&run->progressed);
+        int rc;
+        if (fits && run->unrun > 0) {
+            /* Where the new tasks park (a slot, or their host's turn) is known once they ran:
+             * they run before the reader does again, in the loop's next turn, so the first
+             * -c requests go out before more tasks are spawned. */
+            rc = cafe_task_yield();
+        } else if (fits) {
+            run->room_wanted = 1;
+            cafe_event_clear(&run->room);
+            rc = cafe_event_wait(&run->room);
+        } else {
+            cafe_event_clear(&run->progressed);
+            rc = cafe_event_wait(&run->progressed);
+        }
         if (rc != 0)
             return rc;
     }
@@ -144,6 +192,7 @@ static int dispatch(cli_run_t *run, const char *line, size_t len, uint64_t ref, 
         cli_run_finish(run, seq);
         return 0;
     }
+    run->unrun++;
     return 0;
 }
 
@@ -152,21 +201,12 @@ static int reader_task(void *arg, void **value) {
     const char *line;
     size_t len;
     uint64_t ref;
-    size_t since_turn = 0;
     int rc = 0;
     while (!run->stopping && (rc = source_next(run->source, &line, &len, &ref)) > 0) {
         run->total_lines++;
         rc = dispatch(run, line, len, ref, rc == SOURCE_TOO_LONG);
         if (rc != 0)
             return rc;
-        /* Spawned tasks first run, and their requests first go out, when the loop turns.
-         * Without a turn per -c lines, the whole window (16 x -c tasks and their stacks)
-         * would be spawned before the first connect: ~40 ms at -c 200. A cancellation
-         * shows in `stopping`. */
-        if (++since_turn >= run->o->concurrency) {
-            since_turn = 0;
-            (void)cafe_task_yield();
-        }
     }
     if (rc < 0 && rc != CAFE_ECANCELED) {
         fprintf(stderr, "cafe titles: reading %s: %s\n", run->source->what, cafe_strerror(rc));
@@ -255,7 +295,10 @@ static int run_main(void *arg, void **value) {
                               .max_host_connections = run->o->per_host,
                               .max_connections = run->o->max_connections,
                               .rate = run->o->rate,
-                              .host_interval_ms = run->o->host_interval_ms};
+                              .host_interval_ms = run->o->host_interval_ms,
+                              /* The reader starts the window's URLs ahead of the slots, so
+                               * the client knows which hosts have more to come. */
+                              .close_one_off = 1};
     int rc = cafe_http_limits_set(NULL, &lim);
     if (rc == 0)
         rc = dns_configure(run->o);
@@ -390,10 +433,13 @@ static int prepare(cli_run_t *run, cli_opts_t *o) {
         .ctx = run, .settled = cli_run_settled, .before_write = cli_run_before_write};
     /* The window: how many finished records may wait behind the oldest unfinished one. */
     run->window = o->concurrency * 16 < 1024 ? 1024 : o->concurrency * 16;
+    run->lookahead = o->concurrency < 16 ? 16 : o->concurrency;
     run->slots = calloc(run->window, sizeof(*run->slots));
     if (!run->slots)
         return 2;
     cafe_event_init(&run->progressed);
+    cafe_event_init(&run->room);
+    run->filling = 1;
     return 0;
 }
 

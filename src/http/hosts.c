@@ -49,6 +49,8 @@ cafe__http_host_t *cafe__http_host_enter(cafe__http_client_t *c, const char *key
     for (h = *slot; h; h = h->next)
         if (h->hash == hash && strcmp(h->key, key) == 0) {
             h->count++;
+            if (h->one_off) /* its connection is wanted now */
+                cafe__http_xfer_keep(h);
             return h;
         }
     sweep(c, slot);

@@ -44,6 +44,9 @@ typedef struct cafe__http_host {
      * wait for a connection would count against their timeout (request.c). */
     cafe_sem_t conns;
     cafe__http_pace_t pace;
+    /* limits.close_one_off: the transfer of the host's one request, set to close its
+     * connection; NULL when none. Cleared when that try ends (request.c). */
+    cafe__http_xfer_t *one_off;
     char key[];
 } cafe__http_host_t;
 
@@ -109,6 +112,7 @@ struct cafe__http_xfer {
     int oom;               /* the body buffer could not grow */
     int in_multi;
     int pinned;    /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */
+    int no_reuse;  /* CURLOPT_FORBID_REUSE is set: limits.close_one_off found no other request */
     CURLSH *share; /* the TLS session share set on the handle; NULL: none set since a reset */
     char *ca_file; /* a copy of the CA file the options were set with, NULL for none */
     cafe__http_profile_t profile;
@@ -122,6 +126,9 @@ struct cafe__http_xfer {
  * shares, created when first used: up to 8 x 256 sessions, as many as the connections a loop
  * keeps by default at -c 500. */
 #define CAFE__HTTP_SHARES 256
+
+/* Origins remembered as having had a transfer (limits.close_one_off): 32 KB per client. */
+#define CAFE__HTTP_SEEN 4096
 
 struct cafe__http_client {
     cafe_loop_t *loop;
@@ -147,6 +154,10 @@ struct cafe__http_client {
     cafe_sem_t rate_gate;  /* limits.rate: one permit, held from a turn to its request sent */
     size_t in_progress;    /* requests inside cafe_http_request */
     size_t in_curl;        /* transfers added to the multi handle */
+    size_t sockets_open;   /* curl's connections (io.c): its cache is full at max_connections */
+    /* limits.close_one_off: origins (their host table hash) that had a transfer, direct-mapped
+     * (a collision only makes a one-off host look seen: its connection is kept). */
+    uint64_t seen[CAFE__HTTP_SEEN];
     cafe_http_limits_t limits;
     char *proxy_http, *proxy_https, *no_proxy; /* the environment, read once */
     int ca_bundle; /* libcurl's built-in CA bundle file is readable: its CApath is not needed */
@@ -180,6 +191,9 @@ int cafe__http_xfer_start(cafe__http_try_t *t);
 /* Returns x to the pool (or frees it when the pool is full). Loop stack, x out of curl. */
 void cafe__http_xfer_put(cafe__http_xfer_t *x);
 void cafe__http_xfer_free(cafe__http_xfer_t *x);
+/* A request to h's origin arrived while its one transfer was set to close its connection
+ * (limits.close_one_off): that connection is kept after all. */
+void cafe__http_xfer_keep(cafe__http_host_t *h);
 
 /* pin.c: resolves on the loop the name a request to origin key ("scheme://host[:port]")
  * connects to (the proxy's, when one applies; none with the caller's own resolve lines) and

@@ -189,12 +189,14 @@ static curl_socket_t on_open(void *clientp, curlsocktype purpose, struct curl_so
         close(fd);
         return CURL_SOCKET_BAD;
     }
+    c->sockets_open++;
     return fd;
 }
 
 static int on_close(void *clientp, curl_socket_t fd) {
     cafe__http_client_t *c = clientp;
     cafe__http_sock_t *k = sock_get(c, fd);
+    c->sockets_open -= c->sockets_open > 0; /* every socket curl closes came from on_open */
     if (k)
         sock_close(c, k); /* stops the poll before the number can be reused */
     return close(fd);

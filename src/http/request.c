@@ -101,6 +101,14 @@ static void turn_give(cafe__http_client_t *c, cafe__http_host_t *h) {
         cafe_sem_release(&h->conns);
 }
 
+/* A transfer slot, counted in slot_waiting while it is waited for. */
+static int slot_take(cafe__http_client_t *c) {
+    c->stats.slot_waiting++;
+    int rc = cafe_sem_acquire(&c->slots);
+    c->stats.slot_waiting--;
+    return rc;
+}
+
 /* A transfer slot and the host's connection permit. The slot first, so that requests get
  * slots in the order they came: were the permit taken first, each host's next requests would
  * queue for slots only as its earlier ones finished, the hosts that finish fast would gain
@@ -108,11 +116,11 @@ static void turn_give(cafe__http_client_t *c, cafe__http_host_t *h) {
  * connections: TLS handshakes). The permit is waited for, holding no slot, only when the
  * host has its fill. */
 static int permits_take(cafe__http_client_t *c, cafe__http_host_t *h, size_t per_host) {
-    int rc = cafe_sem_acquire(&c->slots);
+    int rc = slot_take(c);
     if (rc != 0 || !per_host || cafe_sem_try_acquire(&h->conns) == 0)
         return rc;
     cafe_sem_release(&c->slots);
-    if ((rc = cafe_sem_acquire(&h->conns)) == 0 && (rc = cafe_sem_acquire(&c->slots)) != 0)
+    if ((rc = cafe_sem_acquire(&h->conns)) == 0 && (rc = slot_take(c)) != 0)
         cafe_sem_release(&h->conns);
     return rc;
 }
@@ -172,7 +180,8 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *proto) {
                 return cafe__http_fail(res, rc, "%s while waiting for a transfer slot",
                                        cafe_strerror(rc));
             rc = try_run(&t, &told);
-            if (t.pace_held) /* it ended before its request went out */
+            proto->host->one_off = NULL; /* the transfer is not the try's any more */
+            if (t.pace_held)             /* it ended before its request went out */
                 cafe__http_pace_done(c, proto->host, 1);
             turn_give(c, proto->host);
             if (rc == 0)

@@ -196,6 +196,7 @@ static CURLcode options_setup(cafe__http_xfer_t *x, const char *url, const cafe_
     if (x->profile.used) {
         curl_easy_reset(x->easy);
         x->share = NULL; /* the reset took the share's session count: set it again */
+        x->no_reuse = 0;
     }
     CURLcode rc = options_set(x, url, o, https);
     x->profile = p;
@@ -216,6 +217,43 @@ static CURLcode share_set(cafe__http_xfer_t *x, const cafe__http_host_t *h) {
     CURLcode rc = curl_easy_setopt(x->easy, CURLOPT_SHARE, share);
     x->share = rc == CURLE_OK ? share : NULL;
     return rc;
+}
+
+/* limits.close_one_off: a transfer closes its connection at the end when curl's cache is
+ * full (where keeping it means libcurl walks the whole cache for the oldest idle connection
+ * to close instead), no other request to the origin is in progress (counted in the host
+ * table, this one included) and the origin had no transfer before, as far as the client
+ * remembers. A request to the origin that comes before the end keeps it after all
+ * (cafe__http_xfer_keep). A cache with room, a host visited again (lists that come back to
+ * their hosts further apart than the requests started ahead), requests made one after the
+ * other to one host: all keep their connections. The option is set only when it changes: a
+ * pooled handle keeps it. */
+static CURLcode reuse_set(cafe__http_xfer_t *x, const cafe__http_host_t *h) {
+    cafe__http_client_t *c = x->c;
+    uint64_t *seen = &c->seen[h->hash & (CAFE__HTTP_SEEN - 1)];
+    int no_reuse = c->limits.close_one_off && h->count <= 1 && *seen != h->hash &&
+                   c->sockets_open >= c->limits.max_connections;
+    *seen = h->hash;
+    CURLcode rc = CURLE_OK;
+    if (no_reuse != x->no_reuse) {
+        c->stats.curl_calls++;
+        rc = curl_easy_setopt(x->easy, CURLOPT_FORBID_REUSE, (long)no_reuse);
+    }
+    if (rc == CURLE_OK)
+        x->no_reuse = no_reuse;
+    return rc;
+}
+
+/* libcurl 7.88 reads FORBID_REUSE only when the transfer is done (multi_done): clearing it
+ * while the transfer runs is seen there. Called from a task, outside any curl call. */
+void cafe__http_xfer_keep(cafe__http_host_t *h) {
+    cafe__http_xfer_t *x = h->one_off;
+    h->one_off = NULL;
+    x->c->stats.curl_calls++;
+    if (curl_easy_setopt(x->easy, CURLOPT_FORBID_REUSE, 0L) != CURLE_OK)
+        return; /* it closes, as it would have */
+    x->no_reuse = 0;
+    x->c->stats.one_off--;
 }
 
 /* A transfer curl refused an option for goes back to the pool; the try fails with curl's
@@ -244,6 +282,8 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
         return setup_failed(x, t, cc);
     if (https && (cc = share_set(x, t->host)) != CURLE_OK)
         return setup_failed(x, t, cc);
+    if ((cc = reuse_set(x, t->host)) != CURLE_OK)
+        return setup_failed(x, t, cc);
     if (!o->resolve && (rc = cafe__http_dns_lines(c, t->pin ? t->pin : "", &x->resolve)) != 0) {
         cafe__http_xfer_put(x);
         return cafe__http_fail(t->res, rc, "out of memory for the resolve list");
@@ -264,6 +304,10 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
                                curl_multi_strerror(mc));
     }
     x->in_multi = 1;
+    if (x->no_reuse) {
+        t->host->one_off = x;
+        c->stats.one_off++;
+    }
     if (++c->in_curl > c->stats.transfers_peak)
         c->stats.transfers_peak = c->in_curl;
     x->try = t;

@@ -5,8 +5,9 @@
  * (or the default action), as if we were not there.
  *
  * The handler is installed once per process, at the first cafe_loop_run; a program that
- * installs its own SIGSEGV handler afterwards replaces it (stack overflows are then only
- * caught by the canary or that handler). Everything in the handler is async-signal-safe. */
+ * installs its own SIGSEGV handler afterwards replaces it (a stack overflow then still
+ * faults on the guard page, but goes to that handler, without cafe's report; unguarded stacks
+ * are caught by their canary). Everything in the handler is async-signal-safe. */
 #include "runtime/internal.h"
 
 #include <pthread.h>

@@ -115,13 +115,12 @@ static int group_add(cafe__stacks_t *s, int cls) {
     return 0;
 }
 
-/* Behind a guard page the canary is zero, the value an untouched (or MADV_DONTNEED'ed) page
- * reads as: it is never written, so the stack's lowest page stays unallocated and a sleeping
- * task costs one page, not two. Reading it maps the shared zero page, which is not resident
- * memory of the process. Without a guard the canary is the only protection: a random value,
- * written at every get, at the price of that page. */
+/* Behind a guard page there is no canary to check (stack.h, cafe__stack_check): the stack's
+ * lowest page is never touched, so it stays unallocated and a sleeping task costs one page,
+ * not two. Without a guard the canary is the only protection: a random value, written at
+ * every get, at the price of that page. */
 static uint64_t canary_of(const cafe__stacks_t *s, const cafe__stack_t *st) {
-    return st->guarded ? 0 : s->canary_seed ^ (uint64_t)(uintptr_t)st->lo;
+    return s->canary_seed ^ (uint64_t)(uintptr_t)st->lo;
 }
 
 cafe__stack_t *cafe__stack_get(cafe__stacks_t *s, size_t size) {
@@ -184,7 +183,7 @@ void cafe__stacks_trim(cafe__stacks_t *s, uint64_t now_ms) {
     }
 }
 
-void cafe__stack_check(const cafe__stacks_t *s, const cafe__stack_t *st, const char *who) {
+void cafe__stack_canary_check(const cafe__stacks_t *s, const cafe__stack_t *st, const char *who) {
     if (*(const uint64_t *)(const void *)st->lo == canary_of(s, st))
         return;
     fprintf(stderr,

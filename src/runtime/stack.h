@@ -54,7 +54,16 @@ void cafe__stack_put(cafe__stacks_t *s, cafe__stack_t *st);
  * warm stacks: no madvise and no page faults per task. */
 void cafe__stacks_trim(cafe__stacks_t *s, uint64_t now_ms);
 /* Aborts the process with a message naming `who` if the stack's canary was overwritten. */
-void cafe__stack_check(const cafe__stacks_t *s, const cafe__stack_t *st, const char *who);
+void cafe__stack_canary_check(const cafe__stacks_t *s, const cafe__stack_t *st, const char *who);
+/* At every switch away from a task. Behind a guard page an overflow faults at once and is
+ * reported by the SIGSEGV handler (overflow.c), so there is nothing to read: the canary sits
+ * at the far end of the stack, a cold line and a TLB entry per switch. Only an unguarded stack
+ * (guard mode "canary") has its canary checked. */
+static inline void cafe__stack_check(const cafe__stacks_t *s, const cafe__stack_t *st,
+                                     const char *who) {
+    if (!st->guarded)
+        cafe__stack_canary_check(s, st, who);
+}
 /* The guard policy in force, for tests and benchmarks: "madvise", "mprotect" or "canary". */
 const char *cafe__stacks_guard_name(const cafe__stacks_t *s);
 

@@ -171,6 +171,25 @@ def test_resolver_option_and_no_thread_per_lookup():
         assert threads < 10, f"{threads} threads for 100 lookups"
 
 
+def tcp_opens():
+    """TCP connections opened in this namespace so far: the client's alone (servers accept)."""
+    with open("/proc/net/snmp") as f:
+        rows = [l.split() for l in f if l.startswith("Tcp:")]
+    return int(rows[1][rows[0].index("ActiveOpens")])
+
+
+def test_connections_kept_only_for_hosts_with_more_to_come():
+    # cafe titles closes a connection whose host has no other URL in its window
+    # (limits.close_one_off); a host with more URLs to come keeps it, --sync included.
+    for args, hosts, want in ((["--sync"], ["k0.ok.test"] * 10, 1),
+                              (["-c", "8", "--per-host", "1"], [f"k{i % 4}.ok.test" for i in range(40)], 4),
+                              (["-c", "8"], [f"o{i}.ok.test" for i in range(30)], 30)):
+        before = tcp_opens()
+        recs, _ = run(hosts, *args)
+        assert [x["title"] for x in recs] == [TITLE] * len(hosts), recs[:2]
+        assert tcp_opens() - before == want, (args, tcp_opens() - before)
+
+
 def test_resolver_going_away():
     recs, _ = run(["before.ok.test"])
     assert recs[0]["title"] == TITLE, recs

@@ -205,6 +205,42 @@ static void nginx_stop(nginx_server_t *s) {
         nginx_sh("rm -rf %s", s->dir);
 }
 
+enum { NGINX_LOG_CONNS = 512 };
+
+/* Of the access log's lines whose URI ends with tag: how many, on how many distinct
+ * connections, and how many of those connections resumed a session. nginx logs a request
+ * after its response went out: the caller makes one more request first (one nginx process
+ * reads it only after it logged the earlier ones). */
+typedef struct nginx_log_count {
+    int requests, conns, resumed;
+} nginx_log_count_t;
+
+static inline nginx_log_count_t nginx_log_count(const nginx_server_t *s, const char *tag) {
+    nginx_log_count_t n = {0, 0, 0};
+    char path[128], line[512], uri[400], reused[8];
+    long conn, seen[NGINX_LOG_CONNS];
+    snprintf(path, sizeof(path), "%s/access.log", s->dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f)) {
+        size_t ul;
+        if (sscanf(line, "%ld %7s %399s", &conn, reused, uri) != 3 ||
+            (ul = strlen(uri)) < strlen(tag) || strcmp(uri + ul - strlen(tag), tag) != 0)
+            continue;
+        n.requests++;
+        int known = 0;
+        for (int i = 0; i < n.conns; i++)
+            known |= seen[i] == conn;
+        if (known)
+            continue;
+        assert_true(n.conns < NGINX_LOG_CONNS);
+        seen[n.conns++] = conn;
+        n.resumed += strcmp(reused, "r") == 0;
+    }
+    fclose(f);
+    return n;
+}
+
 /* cmocka group setup and teardown for a suite on one nginx: the server in *state. No proxy
  * from the caller's environment may come between the tests and it. */
 static int nginx_group_setup(void **state) {

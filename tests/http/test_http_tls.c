@@ -53,38 +53,6 @@ static void pins_make(reuse_args_t *a, int port) {
     a->resolve[HOSTS] = NULL;
 }
 
-/* Of the log lines whose URI ends with tag: how many, on how many distinct connections, and
- * how many of those connections resumed a session. */
-typedef struct log_count {
-    int requests, conns, resumed;
-} log_count_t;
-
-static log_count_t log_count(const nginx_server_t *s, const char *tag) {
-    log_count_t n = {0, 0, 0};
-    char path[128], line[512], uri[400], reused[8];
-    long conn, seen[4 * HOSTS];
-    snprintf(path, sizeof(path), "%s/access.log", s->dir);
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    while (fgets(line, sizeof(line), f)) {
-        size_t ul;
-        if (sscanf(line, "%ld %7s %399s", &conn, reused, uri) != 3 ||
-            (ul = strlen(uri)) < strlen(tag) || strcmp(uri + ul - strlen(tag), tag) != 0)
-            continue;
-        n.requests++;
-        int known = 0;
-        for (int i = 0; i < n.conns; i++)
-            known |= seen[i] == conn;
-        if (known)
-            continue;
-        assert_true(n.conns < 4 * HOSTS);
-        seen[n.conns++] = conn;
-        n.resumed += strcmp(reused, "r") == 0;
-    }
-    fclose(f);
-    return n;
-}
-
 /* The server closes every connection: each request is a new one, and from the second pass on
  * each must resume the session its host's first connection got (libcurl alone keeps 8, so
  * with one share handle the second pass would make 40 full handshakes again). */
@@ -99,8 +67,8 @@ static void test_sessions_resumed_for_many_hosts(void **state) {
     assert_int_equal(test_run(two_passes, &a), 0);
     assert_int_equal(a.connects[0], HOSTS);
     assert_int_equal(a.connects[1], HOSTS);
-    log_count_t first = log_count(s, "/close/index.html?pass=0");
-    log_count_t second = log_count(s, "/close/index.html?pass=1");
+    nginx_log_count_t first = nginx_log_count(s, "/close/index.html?pass=0");
+    nginx_log_count_t second = nginx_log_count(s, "/close/index.html?pass=1");
     assert_int_equal(first.requests, HOSTS);
     assert_int_equal(first.conns, HOSTS);
     assert_int_equal(first.resumed, 0);
@@ -165,7 +133,7 @@ static void test_http2_one_connection(void **state) {
     for (int i = 0; i < STREAMS; i++)
         q[i] = (h2_one_t){url, s->ca, -1};
     assert_int_equal(test_run(h2_many, q), 0);
-    log_count_t n = log_count(s, "?streams");
+    nginx_log_count_t n = nginx_log_count(s, "?streams");
     assert_int_equal(n.requests, STREAMS);
     assert_int_equal(n.conns, 1);
 }
