@@ -112,17 +112,28 @@ static int grow(cafe__dns_t *d) {
     return 0;
 }
 
-/* Tells curl to forget the addresses it was given for e (http/request.c pins them). */
-static void unpin(cafe__dns_t *d, const cafe__dns_entry_t *e) {
-    for (int i = 0; i < 4; i++) {
-        if (!(e->pinned & (1u << i)))
-            continue;
-        char line[CAFE__DNS_NAME_MAX + 16];
-        snprintf(line, sizeof line, "-%s:%u", e->name, (unsigned)e->pin_port[i]);
-        struct curl_slist *l = curl_slist_append(d->unpin, line);
-        if (l)
-            d->unpin = l;
-    }
+/* Tells curl to forget the addresses it was given for e and the port of slot i. */
+static void unpin_slot(cafe__dns_t *d, cafe__dns_entry_t *e, int i) {
+    char line[CAFE__DNS_NAME_MAX + 16];
+    snprintf(line, sizeof line, "-%s:%u", e->name, (unsigned)e->pin_port[i]);
+    struct curl_slist *l = curl_slist_append(d->unpin, line);
+    if (l)
+        d->unpin = l;
+    e->pinned &= ~(1u << i);
+}
+
+/* Tells curl to forget the addresses it was given for e (http/pin.c pins them). */
+static void unpin(cafe__dns_t *d, cafe__dns_entry_t *e) {
+    for (int i = 0; i < 4; i++)
+        if (e->pinned & (1u << i))
+            unpin_slot(d, e, i);
+}
+
+void cafe__dns_unpin_port(cafe__dns_t *d, const char *name, unsigned port) {
+    cafe__dns_entry_t *e = d->nbuckets ? *slot_of(d, hash_str(HASH_SEED, name), name) : NULL;
+    for (int i = 0; e && i < 4; i++)
+        if ((e->pinned & (1u << i)) && e->pin_port[i] == port)
+            unpin_slot(d, e, i);
 }
 
 /* Takes e out of the table; it is freed now, or by its last reader. */

@@ -72,6 +72,9 @@ cafe__dns_t *cafe__dns_get(cafe_loop_t *loop);
  * Wait on entry->done, read it, then cafe__dns_unref. NULL when out of memory. */
 cafe__dns_entry_t *cafe__dns_lookup(cafe__dns_t *d, const char *name);
 void cafe__dns_unref(cafe__dns_entry_t *e);
+/* curl is to forget the line it was given for name and port, if any (a "-name:port" line
+ * for the next transfer): the next request there hands it again. */
+void cafe__dns_unpin_port(cafe__dns_t *d, const char *name, unsigned port);
 /* A negative answer for qname came with an SOA saying it may be kept ttl seconds: noted in
  * the entry whose query asked it (qname itself, or qname with a search domain appended). */
 void cafe__dns_negative_seen(cafe__dns_t *d, const char *qname, uint32_t ttl);

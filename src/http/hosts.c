@@ -33,6 +33,7 @@ static void sweep(cafe__http_client_t *c, cafe__http_host_t **slot) {
         if (h->count == 0 && cafe__http_pace_idle(c, h)) {
             *slot = h->next;
             c->hosts.len--;
+            cafe__http_dns_release(c, h->key);
             free(h);
         } else {
             slot = &h->next;

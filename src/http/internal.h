@@ -211,6 +211,11 @@ int cafe__http_dns_pin(cafe__http_try_t *t, const char *key, char *line, size_t 
  * resolver thread), the origin noted in the try's `unresolved`; request.c resolves it on
  * the loop and runs the try again, curl then finding the name in its cache. */
 int cafe__http_on_resolver_start(void *resolver, void *reserved, void *arg);
+/* No request to origin key is in progress any more: curl forgets the line it was given for
+ * the origin's name and port. Its DNS cache is a hash of 71 chains in libcurl 7.88, walked
+ * at every transfer: with the line of every name of a long list kept, each walk was ~70
+ * entries long. A request there later hands the line again. */
+void cafe__http_dns_release(cafe__http_client_t *c, const char *key);
 /* Moves the resolver's pending "-host:port" lines and then line (when not "") to the end of
  * *list. Returns 0 or CAFE_ENOMEM. */
 int cafe__http_dns_lines(cafe__http_client_t *c, const char *line, struct curl_slist **list);

@@ -183,6 +183,16 @@ int cafe__http_on_resolver_start(void *resolver, void *reserved, void *arg) {
     return 1;
 }
 
+void cafe__http_dns_release(cafe__http_client_t *c, const char *key) {
+    char host[256];
+    unsigned port;
+    if (!host_port(key, host, sizeof host, &port))
+        return;
+    cafe__dns_t *d = cafe__dns_get(c->loop);
+    if (d)
+        cafe__dns_unpin_port(d, host, port);
+}
+
 int cafe__http_dns_lines(cafe__http_client_t *c, const char *line, struct curl_slist **list) {
     cafe__dns_t *d = cafe__dns_get(c->loop);
     struct curl_slist **tail = list;

@@ -103,9 +103,33 @@ static void turn_give(cafe__http_client_t *c, cafe__http_host_t *h) {
         cafe_sem_release(&h->conns);
 }
 
-/* The host's turn (pace.c), then its connection permit, then a transfer slot: a host that
- * must wait holds no slot meanwhile. A try whose host was slowed while it waited for the
- * permit or the slot goes back to the host's queue. The time spent counts in queued_ms. */
+/* A transfer slot, counted in slot_waiting while it is waited for. */
+static int slot_take(cafe__http_client_t *c) {
+    c->stats.slot_waiting++;
+    int rc = cafe_sem_acquire(&c->slots);
+    c->stats.slot_waiting--;
+    return rc;
+}
+
+/* A transfer slot and the host's connection permit. The slot first, so that requests get
+ * slots in the order they came: were the permit taken first, each host's next requests would
+ * queue for slots only as its earlier ones finished, the hosts that finish fast would gain
+ * places, and their requests in flight would outnumber their idle connections (new
+ * connections: TLS handshakes). The permit is waited for, holding no slot, only when the
+ * host has its fill. */
+static int permits_take(cafe__http_client_t *c, cafe__http_host_t *h, size_t per_host) {
+    int rc = slot_take(c);
+    if (rc != 0 || !per_host || cafe_sem_try_acquire(&h->conns) == 0)
+        return rc;
+    cafe_sem_release(&c->slots);
+    if ((rc = cafe_sem_acquire(&h->conns)) == 0 && (rc = slot_take(c)) != 0)
+        cafe_sem_release(&h->conns);
+    return rc;
+}
+
+/* The host's turn (pace.c), then a transfer slot and the host's connection permit: a host
+ * that must wait holds no slot meanwhile. A try whose host was slowed while it waited for
+ * the permit or the slot goes back to the host's queue. The time spent counts in queued_ms. */
 static int turn_take(cafe__http_client_t *c, cafe__http_host_t *h, uint32_t *epoch, int *held,
                      cafe_http_result_t *res) {
     uint64_t t0 = cafe_loop_now(c->loop);
@@ -113,15 +137,8 @@ static int turn_take(cafe__http_client_t *c, cafe__http_host_t *h, uint32_t *epo
     int rc;
     for (;;) {
         rc = cafe__http_pace_wait(c, h, epoch, held);
-        if (rc == 0 && per_host)
-            rc = cafe_sem_acquire(&h->conns);
-        if (rc == 0) {
-            c->stats.slot_waiting++;
-            rc = cafe_sem_acquire(&c->slots);
-            c->stats.slot_waiting--;
-            if (rc != 0 && per_host)
-                cafe_sem_release(&h->conns);
-        }
+        if (rc == 0)
+            rc = permits_take(c, h, per_host);
         if (rc != 0 && *held)
             cafe__http_pace_done(c, h, 0);
         if (rc != 0 || !cafe__http_pace_stale(h, *epoch))
