@@ -12,7 +12,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
 from dnsserver import A, AAAA, DnsServer  # noqa: E402
-from harness import CAFE, Fixture, cafe, run_tests  # noqa: E402
+from harness import CAFE, Fixture, HoldServer, Skip, cafe, run_tests  # noqa: E402
 
 TITLE = "Site 0 page 1 \u2014 cafe fixture"
 dns = DnsServer(53)
@@ -188,6 +188,44 @@ def test_connections_kept_only_for_hosts_with_more_to_come():
         recs, _ = run(hosts, *args)
         assert [x["title"] for x in recs] == [TITLE] * len(hosts), recs[:2]
         assert tcp_opens() - before == want, (args, tcp_opens() - before)
+
+
+def test_a_hosts_file_change_is_seen_within_a_second():
+    # An /etc/hosts answer is kept one second (include/cafe/dns.h): edited mid-run, the next
+    # lookup past that second reads the new address. The held page redirects to the name
+    # only once released, so that lookup comes after the edit (to another port: a
+    # connection kept to the old address would be reused, as keep-alive does).
+    if os.environ.get("CAFE_DNS_MOUNTED") != "1":
+        raise Skip("/etc/hosts is not this test's own here")
+    with open("/etc/hosts") as f:
+        saved = f.read()
+    other = Fixture("--sites", "1", "--size", "2000")  # a port with no connection kept
+    to = f"http://edit.nx.test:{other.ports[0]}/page/1"
+    hold = HoldServer(lambda head: (b"HTTP/1.1 302 Found\r\nLocation: " + to.encode() +
+                                    b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+    path = os.path.join(tmp, "edit.txt")
+    with open(path, "w") as f:
+        f.write(f"http://edit.nx.test:{port}/page/1\nhttp://127.0.0.1:{hold.port}/held\n")
+    with open("/etc/hosts", "a") as f:
+        f.write("127.0.0.1 edit.nx.test\n")
+    try:
+        p = subprocess.Popen([CAFE, "titles", "-q", "--json", "--sync", "--retries", "0", path],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        hold.wait_for(1)  # --sync: the first URL is done, its name looked up
+        with open("/etc/hosts", "w") as f:  # in place: the bind mount shows the same file
+            f.write(saved + "127.0.0.2 edit.nx.test\n")  # nothing listens there
+        time.sleep(1.2)  # the first answer's second is over
+        hold.release()
+        out, err = p.communicate(timeout=60)
+    finally:
+        with open("/etc/hosts", "w") as f:
+            f.write(saved)
+        hold.close()
+        other.close()
+    recs = [json.loads(l) for l in out.decode().splitlines()]
+    assert recs[0]["title"] == TITLE, recs
+    assert recs[1]["title"] is None, recs
+    assert recs[1]["error"] is not None and "refused" in recs[1]["error"], recs
 
 
 def test_resolver_going_away():
