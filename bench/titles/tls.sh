@@ -14,6 +14,10 @@
 # private one (--cacert, or SSL_CERT_FILE for Go), so that loading the trust store costs
 # what it costs in a real crawl. nginx logs $connection and $ssl_session_reused for every
 # request: the table counts connections and full / resumed handshakes per URL.
+# Each repetition also runs every tool on the first URL alone: its CPU is the tool's start-up
+# (libraries, the trust store: ~50 ms for OpenSSL 3 and 145 CAs) and one connection, which
+# the table subtracts to give the CPU of each further URL. The close round fetches few URLs,
+# so there start-up weighs on CPU per URL (Go's is ~40 ms lighter than the C clients').
 # Usage: bench/titles/tls.sh BUILD_DIR   Prints a markdown table. One repetition takes ~1 minute
 # on 2 quiet cores (5-6 at a load average of 15), most of it the clients that parse the
 # 145-CA bundle for every new connection.
@@ -163,26 +167,58 @@ log_mark() {
     wc -l <"$tmp/access.log" 2>/dev/null || echo 0
 }
 
-# run ROUND TOOL LIST N: one run; appends "seconds cpu_s right conns full resumed requests"
-# to $tmp/ROUND.TOOL, or leaves its last words in $tmp/errors.
+# cpu_s CMD...: runs CMD (output to $tmp/out, errors to $tmp/stderr) and prints its user +
+# system CPU seconds from wait4's rusage, to the microsecond (/usr/bin/time rounds to 10 ms:
+# too coarse for a one-URL run); exits as CMD did.
+cpu_s() {
+    python3 -c 'import resource, subprocess, sys
+with open(sys.argv[1], "w") as out, open(sys.argv[2], "w") as err:
+    rc = subprocess.call(sys.argv[3:], stdout=out, stderr=err)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%.6f" % (r.ru_utime + r.ru_stime))
+sys.exit(rc)' "$tmp/out" "$tmp/stderr" "$@"
+}
+
+# run ROUND TOOL LIST N: one run of TOOL on the N URLs of LIST; N = 1 is the start-up run.
 run() {
     round=$1 tool=$2 list=$3 count=$4
+    tool_cmd "$tool" "$list" || return 0
+    [ "$count" -eq 1 ] && { startup_run; return 0; }
+    main_run
+}
+
+# tool_cmd TOOL LIST: sets $cmd to TOOL's command on LIST; false when the tool is missing.
+tool_cmd() {
+    tool=$1 list=$2
     case $tool in
-    cafe) [ -n "$cafe_cmd" ] || return 0
-        set -- "$cafe_cmd" titles -q -c "$c" --cacert "$bundle" "$list" ;;
-    before) set -- "$TLS_CAFE_BEFORE" titles -q -c "$c" --cacert "$bundle" "$list" ;;
-    lean) [ -n "$lean_cmd" ] || return 0
-        set -- "$lean_cmd" "$list" "$c" --cacert "$bundle" ;;
-    lean+) [ -n "$lean_cmd" ] || return 0
-        set -- "$lean_cmd" "$list" "$c" --cacert "$bundle" --no-capath ;;
-    go) [ -n "$go_cmd" ] || return 0
-        set -- env SSL_CERT_FILE="$bundle" "$go_cmd" "$list" "$c" ;;
-    curl) [ -n "$curl_cmd" ] || return 0
+    cafe) [ -n "$cafe_cmd" ] || return 1
+        cmd="$cafe_cmd titles -q -c $c --cacert $bundle $list" ;;
+    before) cmd="$TLS_CAFE_BEFORE titles -q -c $c --cacert $bundle $list" ;;
+    lean) [ -n "$lean_cmd" ] || return 1
+        cmd="$lean_cmd $list $c --cacert $bundle" ;;
+    lean+) [ -n "$lean_cmd" ] || return 1
+        cmd="$lean_cmd $list $c --cacert $bundle --no-capath" ;;
+    go) [ -n "$go_cmd" ] || return 1
+        cmd="env SSL_CERT_FILE=$bundle $go_cmd $list $c" ;;
+    curl) [ -n "$curl_cmd" ] || return 1
         # curl 7.88 has no --out-null: one output line per URL.
         awk '{ printf "url = \"%s\"\noutput = \"/dev/null\"\n", $0 }' "$list" >"$tmp/curl.cfg"
-        set -- "$curl_cmd" -s -Z --parallel-max "$c" --cacert "$bundle" -w "%{http_code}\n" \
-            -K "$tmp/curl.cfg" ;;
+        cmd="$curl_cmd -s -Z --parallel-max $c --cacert $bundle -w %{http_code}\n -K $tmp/curl.cfg" ;;
     esac
+}
+
+# startup_run: $cmd on one URL; appends its CPU seconds to $tmp/ROUND.TOOL.
+startup_run() {
+    # shellcheck disable=SC2086 # $cmd is a command and its arguments, none with spaces
+    cpu=$(cpu_s timeout -k 5 "$run_timeout" $cmd) && echo "$cpu" >>"$tmp/$round.$tool" ||
+        { echo "== $round $tool, one URL: failed"; tail -3 "$tmp/stderr"; } >>"$tmp/errors"
+}
+
+# main_run: one run of $cmd; appends "seconds cpu_s right conns full resumed requests" to
+# $tmp/ROUND.TOOL, or leaves its last words in $tmp/errors.
+main_run() {
+    # shellcheck disable=SC2086 # as above
+    set -- $cmd
     before=$(log_mark)
     t0=$(date +%s%N)
     timeout -k 5 "$run_timeout" /usr/bin/time -f '%U %S' -o "$tmp/time" "$@" >"$tmp/out" 2>"$tmp/stderr"
@@ -226,6 +262,7 @@ round_count() { if [ "$1" = close ]; then echo "$n_close"; else echo "$n"; fi; }
 make_urls "$n" "$port_h1" "$tmp/urls.h1"
 make_urls "$n" "$port_h2" "$tmp/urls.h2"
 make_urls "$n_close" "$port_close" "$tmp/urls.close"
+head -n 1 "$tmp/urls.h1" >"$tmp/urls.one"
 # Repetitions outermost, so that when the time budget runs out every round has been measured
 # as often as the others, or once more.
 i=0
@@ -239,14 +276,16 @@ while [ "$i" -lt "$reps" ]; do
         echo "tls: repetition $((i + 1)), round $round: $(round_count $round) URLs on $hosts hosts, -c $c..." >&2
         for tool in $tools; do run "$round" "$tool" "$tmp/urls.$round" "$(round_count $round)"; done
     done
+    for tool in $tools; do run one "$tool" "$tmp/urls.one" 1; done
     i=$((i + 1))
 done
 [ -s "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null
 
 # ---- the table ---------------------------------------------------------------------------
 echo "| round | tool | URLs/s | cafe speed / tool's | client CPU µs/URL | cafe CPU / tool's" \
+    "| start-up CPU ms (1 URL) | CPU µs per further URL | cafe's / tool's" \
     "| connections / URL | full handshakes / URL | resumed / URL | right results |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for round in h1 h2 close; do
     count=$(round_count "$round")
     cafe_t=$(med "$tmp/$round.cafe" 1)
@@ -254,16 +293,23 @@ for round in h1 h2 close; do
     for tool in $tools; do
         f="$tmp/$round.$tool"
         if [ ! -s "$f" ]; then
-            echo "| $round | $tool | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a |"
+            echo "| $round | $tool | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a |"
             continue
         fi
         awk -v round="$round" -v tool="$tool" -v n="$count" -v t="$(med "$f" 1)" -v cpu="$(med "$f" 2)" \
             -v ct="$cafe_t" -v ccpu="$cafe_cpu" -v right="$(med "$f" 3)" -v conns="$(med "$f" 4)" \
-            -v full="$(med "$f" 5)" -v res="$(med "$f" 6)" 'BEGIN {
+            -v full="$(med "$f" 5)" -v res="$(med "$f" 6)" -v one="$(med "$tmp/one.$tool" 1)" \
+            -v cone="$(med "$tmp/one.cafe" 1)" 'BEGIN {
                 sp = ct == "n/a" ? "n/a" : sprintf("%.2f", t / ct)
                 cr = ccpu == "n/a" || cpu == 0 ? "n/a" : sprintf("%.2f", ccpu / cpu)
-                printf "| %s | %s | %.0f | %s | %.0f | %s | %.3f | %.3f | %.3f | %d / %d |\n", round, tool,
-                    n / t, sp, cpu * 1e6 / n, cr, conns / n, full / n, res / n, right, n
+                # CPU of each URL after the first: the run less the one-URL run.
+                more = one == "n/a" ? "n/a" : (cpu - one) * 1e6 / (n - 1)
+                cmore = cone == "n/a" || ccpu == "n/a" ? "n/a" : (ccpu - cone) * 1e6 / (n - 1)
+                mr = more == "n/a" || cmore == "n/a" || more <= 0 || cmore <= 0 ? "n/a" : sprintf("%.2f", cmore / more)
+                printf "| %s | %s | %.0f | %s | %.0f | %s | %s | %s | %s | %.3f | %.3f | %.3f | %d / %d |\n",
+                    round, tool, n / t, sp, cpu * 1e6 / n, cr,
+                    one == "n/a" ? one : sprintf("%.0f", one * 1e3), more == "n/a" ? more : sprintf("%.0f", more),
+                    mr, conns / n, full / n, res / n, right, n
             }'
     done
 done
@@ -271,7 +317,8 @@ echo
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 echo "$hosts host names (/etc/hosts in the namespace), $n URLs (close round: $n_close) at" \
     "concurrency $c, $size-byte pages, URL i on host i mod $hosts; medians of $reps interleaved" \
-    "runs; CPU user+system from /usr/bin/time; trust store: $ncas CAs. nginx $(nginx -v 2>&1 |
+    "runs; CPU user+system from /usr/bin/time (start-up: wait4's rusage of a run on the first" \
+    "URL alone); trust store: $ncas CAs. nginx $(nginx -v 2>&1 |
         sed 's/.*nginx\///'), one worker, on the same cores. $(nproc) x $cpu," \
     "$(curl --version | awk 'NR == 1 { print $2, $5 }'), $(go version 2>/dev/null | awk '{ print $3 }')."
 if [ -s "$tmp/errors" ]; then

@@ -111,8 +111,13 @@ struct cafe__http_xfer {
     int aborted;           /* stopped early by refusing data: curl's write error is ours */
     int oom;               /* the body buffer could not grow */
     int in_multi;
-    int pinned;    /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */
-    int no_reuse;  /* CURLOPT_FORBID_REUSE is set: limits.close_one_off found no other request */
+    int pinned;   /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */
+    int no_reuse; /* CURLOPT_FORBID_REUSE is set: limits.close_one_off found no other request */
+    /* The try's host and whether its turn is held until the request goes out (pace.c):
+     * copies of the try's, which lives on a task stack gone cold by the time curl sends the
+     * request (on_prereq). The try gets pace_held back when the transfer ends or leaves it. */
+    int pace_held;
+    cafe__http_host_t *host;
     CURLSH *share; /* the TLS session share set on the handle; NULL: none set since a reset */
     char *ca_file; /* a copy of the CA file the options were set with, NULL for none */
     cafe__http_profile_t profile;

@@ -158,6 +158,74 @@ static void test_per_host_connections(void **state) {
     assert_true(free_.connects > 2); /* without the cap, more: the check above can fail */
 }
 
+/* Requests take transfer slots in the order they came, whatever their host, and a host at its
+ * connection cap makes its request wait without a slot (the others pass it). Were the host's
+ * permit taken before the slot, a host's later requests would queue for slots only as its
+ * earlier ones finished, out of order, and more of them than its idle connections would run
+ * at once: new connections (on TLS, handshakes). */
+typedef struct order {
+    const fixture_proc_t *f;
+    int next;
+    int at[5]; /* the place each job started in */
+} order_t;
+
+typedef struct order_job {
+    order_t *o;
+    int i, site;
+    cafe_http_result_t res;
+} order_job_t;
+
+static void order_started(void *arg) {
+    order_job_t *j = arg;
+    j->o->at[j->i] = j->o->next++;
+}
+
+static int order_one(void *arg, void **value) {
+    order_job_t *j = arg;
+    char url[128];
+    cafe_http_opts_t o = {.on_start = order_started, .start_arg = j};
+    fixture_url(url, sizeof(url), j->o->f, j->site, "/page/1");
+    if (cafe_http_request(url, &o, &j->res) != 0 || j->res.status != 200)
+        j->o->at[j->i] = -1;
+    cafe_http_result_free(&j->res);
+    return 0;
+}
+
+/* Runs jobs on the sites given (all spawned before any runs) under the limits. */
+static void order_run(order_t *o, const int *sites, int n, const cafe_http_limits_t *lim) {
+    assert_int_equal(cafe_http_limits_set(NULL, lim), 0);
+    order_job_t jobs[5];
+    cafe_task_t *t[5];
+    o->next = 0;
+    for (int i = 0; i < n; i++) {
+        jobs[i] = (order_job_t){.o = o, .i = i, .site = sites[i]};
+        assert_int_equal(cafe_task_spawn(&t[i], order_one, &jobs[i], NULL), 0);
+    }
+    cafe_result_t r[5];
+    assert_int_equal(cafe_task_gather(t, (size_t)n, r), 0);
+}
+
+static int order_main(void *arg, void **value) {
+    order_t *o = arg;
+    /* One slot, two connections per host: A1 A2 A3 B1 A4 start in that order. */
+    const int fifo[] = {1, 1, 1, 2, 1};
+    order_run(o, fifo, 5, &(cafe_http_limits_t){.max_transfers = 1, .max_host_connections = 2});
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(o->at[i], i);
+    /* Two slots, one connection per host: A2 waits for A1 without a slot, so B1 goes first. */
+    const int capped[] = {3, 3, 4};
+    order_run(o, capped, 3, &(cafe_http_limits_t){.max_transfers = 2, .max_host_connections = 1});
+    assert_int_equal(o->at[0], 0);
+    assert_int_equal(o->at[2], 1);
+    assert_int_equal(o->at[1], 2);
+    return 0;
+}
+
+static void test_slots_in_request_order(void **state) {
+    order_t o = {.f = *state};
+    assert_int_equal(test_run(order_main, &o), 0);
+}
+
 /* ---- cancellation and deadlines ---------------------------------------------------------- */
 
 typedef struct hang {
@@ -287,6 +355,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_many_tasks_under_fd_limit),
         cmocka_unit_test(test_per_host_connections),
+        cmocka_unit_test(test_slots_in_request_order),
         cmocka_unit_test(test_cancel_and_deadline),
         cmocka_unit_test(test_politeness),
     };
