@@ -285,11 +285,11 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
         return setup_failed(x, t, cc);
     if ((cc = reuse_set(x, t->host)) != CURLE_OK)
         return setup_failed(x, t, cc);
-    if (!o->resolve && (rc = cafe__http_dns_lines(c, t->pin ? t->pin : "", &x->resolve)) != 0) {
+    if ((rc = cafe__http_dns_lines(c, t->pin ? t->pin : "", &x->resolve)) != 0) {
         cafe__http_xfer_put(x);
         return cafe__http_fail(t->res, rc, "out of memory for the resolve list");
     }
-    if (!o->resolve && x->resolve) {
+    if (x->resolve) { /* its head may have changed: set again */
         if ((cc = curl_easy_setopt(x->easy, CURLOPT_RESOLVE, x->resolve)) != CURLE_OK)
             return setup_failed(x, t, cc);
         x->pinned = 1;
