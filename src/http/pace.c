@@ -140,6 +140,10 @@ void cafe__http_pace_report(cafe__http_client_t *c, cafe__http_host_t *h, uint32
 
 int cafe__http_pace_idle(const cafe__http_client_t *c, const cafe__http_host_t *h) {
     const cafe__http_pace_t *p = &h->pace;
+    /* No gap and no pause: nothing to hold back, and no clock to read (the host table asks
+     * at every request's end). */
+    if (p->waiting == 0 && gap_of(c, h) == 0 && p->pause_until == 0)
+        return 1;
     uint64_t now = now_ms(c);
     return p->waiting == 0 && ready_at(c, h) + (p->gap_ms ? PACE_FORGET_MS : 0) <= now;
 }
