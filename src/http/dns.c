@@ -13,7 +13,7 @@
 
 #define DEFAULT_MAX_QUERIES 64 /* include/cafe/dns.h says why */
 #define DEFAULT_MAX_ENTRIES 65536
-#define TTL_MIN_S 1 /* /etc/hosts answers carry TTL 0: keep them a second at least */
+#define TTL_MIN_S 1 /* /etc/hosts answers carry TTL 0: include/cafe/dns.h says why 1 s */
 #define TTL_MAX_S 86400
 
 static void dns_close(void *arg);
@@ -423,6 +423,9 @@ void cafe__dns_free(cafe__dns_t *d) {
         free(e); /* every task has ended: nobody holds a reference */
     }
     curl_slist_free_all(d->unpin);
+    for (size_t fd = 0; fd < d->nfds; fd++)
+        cafe__dns_fd_close(d, (int)fd); /* c-ares closed its sockets: none is left */
+    free(d->fds);
     free(d->buckets);
     free(d->socks);
     free(d->servers);

@@ -7,12 +7,23 @@
 
 #include <ares.h>
 #include <curl/curl.h>
+#include <sys/uio.h>
 
 #define CAFE__DNS_NAME_MAX 253 /* a host name's longest text form, without the final dot */
 
 typedef struct cafe__dns cafe__dns_t;
 typedef struct cafe__dns_entry cafe__dns_entry_t;
 typedef struct cafe__dns_sock cafe__dns_sock_t;
+typedef struct cafe__dns_fd cafe__dns_fd_t; /* a c-ares socket's reading state (dns_answer.c) */
+
+/* A query that went out (dns_answer.c), in a table indexed by its ID. */
+typedef struct cafe__dns_sent {
+    uint64_t qhash; /* hash_str of its name, lower case, no final dot */
+    uint16_t id, qtype;
+    int used;
+} cafe__dns_sent_t;
+
+#define CAFE__DNS_SENT 1024 /* queries remembered: more than max_queries x 2 types x retries */
 
 /* One name: resolved, failed, or with its query waiting or out. Freed when evicted or
  * replaced, never while a waiter holds a reference. */
@@ -55,6 +66,9 @@ struct cafe__dns {
     /* curl's DNS cache entries to drop ("-host:port"), taken by the next transfer. */
     struct curl_slist *unpin;
     cafe_dns_stats_t stats;
+    cafe__dns_fd_t **fds; /* by file descriptor, for the sockets c-ares opened */
+    size_t nfds;
+    cafe__dns_sent_t sent[CAFE__DNS_SENT];
 };
 
 /* dns_io.c: c-ares' sockets and timer on the loop. */
@@ -64,6 +78,17 @@ int cafe__dns_io_init(cafe__dns_t *d);
 void cafe__dns_io_close(cafe__dns_t *d);
 /* Re-arms the timer after c-ares was given work. */
 void cafe__dns_io_timer(cafe__dns_t *d);
+
+/* dns_answer.c: the negative TTL of answers to queries that went out. */
+/* c-ares opened fd (TCP or UDP): its state, or -1 when out of memory (its answers are then
+ * not read). */
+int cafe__dns_fd_open(cafe__dns_t *d, int fd, int tcp);
+void cafe__dns_fd_close(cafe__dns_t *d, int fd);
+/* c-ares sends these buffers on fd: the queries among them are noted. */
+void cafe__dns_sent(cafe__dns_t *d, int fd, const struct iovec *iov, int n);
+/* c-ares read n bytes from fd: a negative answer (whole, or completed by them on TCP) to a
+ * noted query gives its SOA's TTL to the name's entry (cafe__dns_negative_seen). */
+void cafe__dns_received(cafe__dns_t *d, int fd, const unsigned char *p, size_t n);
 
 /* dns.c */
 /* The loop's resolver, created at first use; NULL when out of memory. */

@@ -2,7 +2,6 @@
  * uv_timer follows ares_timeout, and both hand the events back with ares_process_fd. No
  * thread, no blocking call: a lookup is a few datagrams on the loop's own epoll. */
 #include "http/dns_internal.h"
-#include "http/dns_wire.h"
 
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -111,12 +110,14 @@ static void on_sock_state(void *arg, ares_socket_t fd, int readable, int writabl
 /* ---- c-ares' sockets, through our own calls: the datagrams it reads are read here too ---- */
 
 static ares_socket_t sock_open(int family, int type, int protocol, void *arg) {
-    (void)arg;
-    return socket(family, type, protocol);
+    ares_socket_t fd = socket(family, type, protocol);
+    if (fd >= 0)
+        (void)cafe__dns_fd_open(arg, fd, (type & 0xF) == SOCK_STREAM); /* else: not read */
+    return fd;
 }
 
 static int sock_close(ares_socket_t fd, void *arg) {
-    (void)arg;
+    cafe__dns_fd_close(arg, fd);
     return close(fd);
 }
 
@@ -126,20 +127,18 @@ static int sock_connect(ares_socket_t fd, const struct sockaddr *sa, ares_sockle
     return connect(fd, sa, len);
 }
 
-/* A UDP answer (c-ares reads TCP without a source address) may be a negative one: its
- * negative TTL goes to the name's entry before c-ares reports it (dns.c). */
+/* An answer may be a negative one: its negative TTL goes to the name's entry before c-ares
+ * reports it (dns_answer.c checks it answers a query that went out). */
 static ares_ssize_t sock_recvfrom(ares_socket_t fd, void *buf, size_t len, int flags,
                                   struct sockaddr *from, ares_socklen_t *from_len, void *arg) {
     ssize_t n = recvfrom(fd, buf, len, flags, from, from_len);
-    char qname[CAFE__DNS_NAME_MAX + 1];
-    uint32_t ttl;
-    if (n > 0 && from && cafe__dns_wire_negative(buf, (size_t)n, qname, sizeof qname, &ttl))
-        cafe__dns_negative_seen(arg, qname, ttl);
+    if (n > 0)
+        cafe__dns_received(arg, fd, buf, (size_t)n);
     return n;
 }
 
 static ares_ssize_t sock_sendv(ares_socket_t fd, const struct iovec *iov, int n, void *arg) {
-    (void)arg;
+    cafe__dns_sent(arg, fd, iov, n);
     return writev(fd, iov, n);
 }
 

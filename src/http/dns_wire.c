@@ -1,6 +1,7 @@
-/* The one thing cafe reads in a DNS answer itself: how long a negative answer may be kept
- * (RFC 2308 section 5: the TTL of the SOA record in the authority section, capped by that
- * record's MINIMUM field). c-ares 1.18's ares_getaddrinfo reports "no such host" without it.
+/* What cafe reads in DNS messages itself: how long a negative answer may be kept (RFC 2308
+ * section 5: the TTL of the SOA record in the authority section, capped by that record's
+ * MINIMUM field), which c-ares 1.18's ares_getaddrinfo does not report, and the question of
+ * a query or answer, to match an answer to a query that went out (dns_answer.c).
  * Every read is bounds-checked against n: the datagram comes from the network. */
 #include "http/dns_wire.h"
 
@@ -91,6 +92,16 @@ static int soa_minimum(const unsigned char *p, size_t n, size_t rdata, size_t rd
         return -1;
     *minimum = be32(p + off + 16);
     return 0;
+}
+
+int cafe__dns_wire_question(const unsigned char *p, size_t n, unsigned *id, char *qname, size_t cap,
+                            unsigned *qtype) {
+    size_t off = HEADER_LEN;
+    if (n < HEADER_LEN || be16(p + 4) != 1 || name_read(p, n, &off, qname, cap) != 0 || off + 4 > n)
+        return 0;
+    *id = (unsigned)be16(p);
+    *qtype = (unsigned)be16(p + off);
+    return 1;
 }
 
 int cafe__dns_wire_negative(const unsigned char *p, size_t n, char *qname, size_t cap,

@@ -13,4 +13,10 @@
 int cafe__dns_wire_negative(const unsigned char *p, size_t n, char *qname, size_t cap,
                             uint32_t *ttl);
 
+/* The ID, first question's name (as cafe__dns_wire_negative writes it) and type of the DNS
+ * message (query or answer) of n bytes at p: 1, or 0 when it has not exactly one question
+ * or is malformed. */
+int cafe__dns_wire_question(const unsigned char *p, size_t n, unsigned *id, char *qname, size_t cap,
+                            unsigned *qtype);
+
 #endif

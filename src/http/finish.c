@@ -134,8 +134,10 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
 void cafe__http_xfer_done(cafe__http_xfer_t *x, CURLcode code) {
     cafe__http_client_t *c = x->c;
     cafe__http_try_t *t = x->try;
-    if (t)
+    if (t) {
         outcome_fill(x, t, code);
+        t->pace_held = x->pace_held; /* the request never went out */
+    }
     c->stats.curl_calls++;
     c->stats.transfers++;
     curl_multi_remove_handle(c->multi, x->easy);

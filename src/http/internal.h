@@ -111,8 +111,13 @@ struct cafe__http_xfer {
     int aborted;           /* stopped early by refusing data: curl's write error is ours */
     int oom;               /* the body buffer could not grow */
     int in_multi;
-    int pinned;    /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */
-    int no_reuse;  /* CURLOPT_FORBID_REUSE is set: limits.close_one_off found no other request */
+    int pinned;   /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */
+    int no_reuse; /* CURLOPT_FORBID_REUSE is set: limits.close_one_off found no other request */
+    /* The try's host and whether its turn is held until the request goes out (pace.c):
+     * copies of the try's, which lives on a task stack gone cold by the time curl sends the
+     * request (on_prereq). The try gets pace_held back when the transfer ends or leaves it. */
+    int pace_held;
+    cafe__http_host_t *host;
     CURLSH *share; /* the TLS session share set on the handle; NULL: none set since a reset */
     char *ca_file; /* a copy of the CA file the options were set with, NULL for none */
     cafe__http_profile_t profile;
@@ -195,11 +200,12 @@ void cafe__http_xfer_free(cafe__http_xfer_t *x);
  * (limits.close_one_off): that connection is kept after all. */
 void cafe__http_xfer_keep(cafe__http_host_t *h);
 
-/* pin.c: resolves on the loop the name a request to origin key ("scheme://host[:port]")
- * connects to (the proxy's, when one applies; none with the caller's own resolve lines) and
- * writes into line (cap bytes) the CURLOPT_RESOLVE line to hand curl, or "" when curl has it
- * already. A DNS failure is the try's outcome (t->code, message "dns: ..."), and 0 is
- * returned; nonzero only when the wait was cut short (cancel, deadline). */
+/* pin.c: resolves on the loop the names a request to origin key ("scheme://host[:port]")
+ * makes curl look up (the target's and/or the proxy's, not those the caller's own resolve
+ * lines give) and writes into line (cap bytes) the CURLOPT_RESOLVE lines to hand curl,
+ * newline-separated, or "" when curl has them already. A DNS failure is the try's outcome
+ * (t->code, message "dns: ..."), and 0 is returned; nonzero only when the wait was cut
+ * short (cancel, deadline). */
 int cafe__http_dns_pin(cafe__http_try_t *t, const char *key, char *line, size_t cap);
 /* CURLOPT_RESOLVER_START_FUNCTION (data: the transfer): curl is about to resolve a name
  * itself, which only a redirect to a host cafe has not resolved makes it do. Refused (no
@@ -211,8 +217,8 @@ int cafe__http_on_resolver_start(void *resolver, void *reserved, void *arg);
  * at every transfer: with the line of every name of a long list kept, each walk was ~70
  * entries long. A request there later hands the line again. */
 void cafe__http_dns_release(cafe__http_client_t *c, const char *key);
-/* Moves the resolver's pending "-host:port" lines and then line (when not "") to the end of
- * *list. Returns 0 or CAFE_ENOMEM. */
+/* Puts the resolver's pending "-host:port" lines at the head of *list and line's lines
+ * (newline-separated; none when "") at its end. Returns 0 or CAFE_ENOMEM. */
 int cafe__http_dns_lines(cafe__http_client_t *c, const char *line, struct curl_slist **list);
 
 /* private.c: opts->no_private. Nonzero for addresses off the public internet (private,

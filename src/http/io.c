@@ -172,7 +172,7 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 static curl_socket_t on_open(void *clientp, curlsocktype purpose, struct curl_sockaddr *a) {
     cafe__http_xfer_t *x = clientp;
     cafe__http_client_t *c = x->c;
-    if (x->try && x->try->opts->no_private && cafe__http_addr_private(&a->addr)) {
+    if (x->try && x->profile.no_private && cafe__http_addr_private(&a->addr)) {
         /* Refused before any packet leaves: the address is named in the result. */
         char ip[INET6_ADDRSTRLEN] = "?";
         const void *in = a->family == AF_INET6

@@ -1,8 +1,11 @@
 /* A request's host name resolved on the loop (dns.c) and handed to curl as a
  * CURLOPT_RESOLVE line "host:port:addr,addr...", every address of both families, so that
- * curl connects without its threaded resolver and still runs Happy Eyeballs. curl keeps such
- * lines in the shared DNS cache until told otherwise: a line is handed once per cache
- * entry and port, and dns.c takes it back ("-host:port") when the entry goes. */
+ * curl connects without its threaded resolver and still runs Happy Eyeballs: every name
+ * curl would look up (the target's, a proxy's, the target's behind a socks4/socks5 proxy,
+ * the target's when no_proxy exempts it; not those the caller's own resolve lines give).
+ * curl keeps such lines in the shared DNS cache until told otherwise: a line is handed once
+ * per cache entry and port, and taken back ("-host:port") when the entry goes (dns.c) or no
+ * request to its origin is in progress any more. */
 #include "http/dns_internal.h"
 #include "http/internal.h"
 #include "http/parse.h"
@@ -104,7 +107,8 @@ static int proxy_host_port(const char *proxy, char *host, size_t cap, unsigned *
     return 1;
 }
 
-/* Resolves host on the loop and, the first time for this answer and port, writes its line. */
+/* Resolves host on the loop and, the first time for this answer and port, writes its line
+ * at the end of line (cap bytes in all), after a newline when it holds one already. */
 static int pin_name(cafe__http_try_t *t, const char *host, unsigned port, char *line, size_t cap) {
     cafe__dns_t *d = cafe__dns_get(t->c->loop);
     cafe__dns_entry_t *e = d ? cafe__dns_lookup(d, host) : NULL;
@@ -113,72 +117,131 @@ static int pin_name(cafe__http_try_t *t, const char *host, unsigned port, char *
     int rc = cafe_future_wait(&e->done, NULL);
     if (cafe_future_done(&e->done)) {
         rc = 0;
+        size_t used = strlen(line) + (line[0] != '\0');
         if (e->error)
             dns_fail(t, e->error, host);
-        else if (!pinned(e, port))
-            line_make(line, cap, host, port, &e->addrs);
+        else if (used + 64 < cap && !pinned(e, port)) {
+            if (used)
+                line[used - 1] = '\n';
+            line_make(line + used, cap - used, host, port, &e->addrs);
+        }
     }
     cafe__dns_unref(e);
     return rc; /* nonzero: the task was cancelled or its deadline passed */
 }
 
-/* The name a request to origin key connects to, and its port: the proxy's when one applies
- * (the request's own wins over the environment's, "" = none, as in xfer.c), else the
- * target's. Returns 0 when there is no name to look up (an IP literal). A target the
- * environment's no_proxy exempts is left to curl, which matches that list. */
-static int name_of(const cafe__http_try_t *t, const char *key, char *host, size_t cap,
-                   unsigned *port) {
+/* curl's no_proxy rule for a host name (lib/noproxy.c, 7.86 and later): "*" exempts all;
+ * else each entry of the comma-separated list (blanks around it, a leading and a trailing
+ * dot ignored) exempts itself and the names under it, in any case. */
+static int no_proxy_match(const char *host, const char *list) {
+    if (strcmp(list, "*") == 0)
+        return 1;
+    size_t hlen = strlen(host);
+    hlen -= hlen && host[hlen - 1] == '.';
+    for (const char *p = list; *p;) {
+        p += strspn(p, " \t");
+        const char *tok = p;
+        size_t tlen = strcspn(p, " \t,");
+        p += tlen;
+        tlen -= tlen && tok[tlen - 1] == '.';
+        if (tlen && tok[0] == '.') {
+            tok++;
+            tlen--;
+        }
+        if (tlen && (tlen == hlen ? strncasecmp(tok, host, hlen) == 0
+                                  : tlen < hlen && host[hlen - tlen - 1] == '.' &&
+                                        strncasecmp(tok, host + hlen - tlen, tlen) == 0))
+            return 1;
+        p += strspn(p, " \t");
+        if (*p != ',')
+            break;
+        p += strspn(p, ",");
+    }
+    return 0;
+}
+
+/* A socks4:// (or socks://) or socks5:// proxy takes the target's address, which curl looks
+ * up itself; socks4a:// and socks5h:// take its name. */
+static int proxy_wants_address(const char *proxy) {
+    return strncasecmp(proxy, "socks4://", 9) == 0 || strncasecmp(proxy, "socks5://", 9) == 0 ||
+           strncasecmp(proxy, "socks://", 8) == 0;
+}
+
+/* Whether the caller's own resolve lines ("[+]host:port:addrs", "-host:port") name host and
+ * port: curl's way there, untouched. */
+static int caller_pinned(const cafe_http_opts_t *o, const char *host, unsigned port) {
+    size_t hlen = strlen(host);
+    for (const char *const *r = o->resolve; r && *r; r++) {
+        const char *l = *r + (**r == '+' || **r == '-');
+        if (strncasecmp(l, host, hlen) == 0 && l[hlen] == ':' &&
+            strtoul(l + hlen + 1, NULL, 10) == port)
+            return 1;
+    }
+    return 0;
+}
+
+typedef struct names {
+    int n;
+    char host[2][256];
+    unsigned port[2];
+} names_t;
+
+static void name_add(names_t *w, const cafe_http_opts_t *o,
+                     int (*parse)(const char *, char *, size_t, unsigned *), const char *from) {
+    if (parse(from, w->host[w->n], sizeof w->host[0], &w->port[w->n]) &&
+        !caller_pinned(o, w->host[w->n], w->port[w->n]))
+        w->n++;
+}
+
+/* The names curl looks up for a request to origin key, and their ports: the target's when
+ * it goes direct (no proxy, or the environment's no_proxy exempts it), the proxy's when one
+ * is used, and the target's too behind a proxy that takes addresses. IP literals and names
+ * the caller's own resolve lines give are not among them. The request's own proxy wins over
+ * the environment's ("" = none) and ignores no_proxy, as in xfer.c. */
+static void names_of(const cafe__http_try_t *t, const char *key, names_t *w) {
     const cafe__http_client_t *c = t->c;
     const cafe_http_opts_t *o = t->opts;
     int https = strncmp(key, "https:", 6) == 0;
     const char *proxy = o->proxy ? o->proxy : https ? c->proxy_https : c->proxy_http;
-    return proxy && proxy[0] ? proxy_host_port(proxy, host, cap, port)
-                             : host_port(key, host, cap, port);
+    char host[256];
+    unsigned port;
+    w->n = 0;
+    if (proxy && proxy[0] && !o->proxy && c->no_proxy && c->no_proxy[0] &&
+        host_port(key, host, sizeof host, &port) && no_proxy_match(host, c->no_proxy))
+        proxy = NULL; /* exempted: direct */
+    if (proxy && proxy[0])
+        name_add(w, o, proxy_host_port, proxy);
+    if (!proxy || !proxy[0] || proxy_wants_address(proxy))
+        name_add(w, o, host_port, key);
 }
 
 int cafe__http_dns_pin(cafe__http_try_t *t, const char *key, char *line, size_t cap) {
-    char host[256];
-    unsigned port = 0;
+    names_t w;
     line[0] = '\0';
-    if (t->opts->resolve) /* pins of the caller's own: curl's way */
-        return 0;
-    return name_of(t, key, host, sizeof host, &port) ? pin_name(t, host, port, line, cap) : 0;
-}
-
-/* Through a proxy, whether curl may resolve the target itself, which cannot be told from
- * its resolving the proxy: a socks4:// or socks5:// proxy wants the address (socks4a://
- * and socks5h:// take the name), and the environment's no_proxy sends some targets
- * directly. curl's way then, as before. */
-static int target_left_to_curl(const cafe__http_try_t *t, const char *key) {
-    const cafe__http_client_t *c = t->c;
-    const char *proxy = t->opts->proxy;
-    int https = strncmp(key, "https:", 6) == 0;
-    if (!proxy) {
-        proxy = https ? c->proxy_https : c->proxy_http;
-        if (proxy && c->no_proxy && c->no_proxy[0])
-            return 1;
+    names_of(t, key, &w);
+    for (int i = 0; i < w.n && t->code == 0; i++) {
+        int rc = pin_name(t, w.host[i], w.port[i], line, cap);
+        if (rc != 0)
+            return rc;
     }
-    return proxy &&
-           (strncasecmp(proxy, "socks4://", 9) == 0 || strncasecmp(proxy, "socks5://", 9) == 0);
+    return 0;
 }
 
 int cafe__http_on_resolver_start(void *resolver, void *reserved, void *arg) {
     cafe__http_xfer_t *x = arg;
     cafe__http_try_t *t = x->try;
-    char *url = NULL, key[sizeof t->unresolved], host[256];
-    unsigned port;
+    char *url = NULL, key[sizeof t->unresolved];
+    names_t w;
     (void)resolver;
     (void)reserved;
     if (!t) /* orphaned: nobody waits for its outcome */
         return 1;
-    if (t->opts->resolve || curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url) != CURLE_OK ||
-        !url)
+    if (curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url) != CURLE_OK || !url)
         return 0;
     cafe__http_origin_key(url, key, sizeof key);
-    if (!name_of(t, key, host, sizeof host, &port))
-        return 0; /* an IP literal: curl makes its address without a resolver */
-    if (target_left_to_curl(t, key))
-        return 0;
+    names_of(t, key, &w);
+    if (w.n == 0)
+        return 0; /* IP literals, or the caller's own lines: curl's way */
     memcpy(t->unresolved, key, sizeof key);
     return 1;
 }
@@ -195,20 +258,29 @@ void cafe__http_dns_release(cafe__http_client_t *c, const char *key) {
 
 int cafe__http_dns_lines(cafe__http_client_t *c, const char *line, struct curl_slist **list) {
     cafe__dns_t *d = cafe__dns_get(c->loop);
+    /* The lines to take back go first, before the caller's own and the new pins: curl
+     * reads the list in order, and a new pin for the same host:port must come after. */
+    if (d && d->unpin) {
+        struct curl_slist *last = d->unpin;
+        while (last->next)
+            last = last->next;
+        last->next = *list;
+        *list = d->unpin;
+        d->unpin = NULL;
+    }
     struct curl_slist **tail = list;
     while (*tail)
         tail = &(*tail)->next;
-    if (d && d->unpin) {
-        *tail = d->unpin; /* they go first: a new pin for the same host:port follows them */
-        d->unpin = NULL;
-        while (*tail)
-            tail = &(*tail)->next;
+    for (const char *l = line; *l;) {
+        size_t n = strcspn(l, "\n");
+        char one[1024];
+        snprintf(one, sizeof one, "%.*s", (int)n, l);
+        struct curl_slist *e = curl_slist_append(NULL, one);
+        if (!e)
+            return CAFE_ENOMEM;
+        *tail = e;
+        tail = &e->next;
+        l += n + (l[n] == '\n');
     }
-    if (!line[0])
-        return 0;
-    struct curl_slist *l = curl_slist_append(NULL, line);
-    if (!l)
-        return CAFE_ENOMEM;
-    *tail = l;
     return 0;
 }

@@ -59,11 +59,12 @@ int cafe__http_ip_private(const char *ip) {
  * is sent: the host's turn ends here (pace.c), and a private address is refused. */
 static int on_prereq(void *clientp, char *ip, char *local_ip, int port, int local_port) {
     cafe__http_xfer_t *x = clientp;
-    if (x->try && x->try->pace_held) {
-        x->try->pace_held = 0;
-        cafe__http_pace_done(x->try->c, x->try->host, 1);
+    if (x->pace_held) {
+        x->pace_held = 0;
+        cafe__http_pace_done(x->c, x->host, 1);
     }
-    if (!x->try || !x->try->opts->no_private || !cafe__http_ip_private(ip))
+    /* profile.no_private: the try's option, set on the handle with the others (xfer.c). */
+    if (!x->try || !x->profile.no_private || !cafe__http_ip_private(ip))
         return CURL_PREREQFUNC_OK;
     snprintf(x->refused, sizeof x->refused, "%s", ip);
     return CURL_PREREQFUNC_ABORT;

@@ -44,6 +44,8 @@ static void result_reset(cafe_http_result_t *res) {
  * reaper takes it out of curl, and never touches the try again. */
 static int try_abort(cafe__wait_t *w) {
     cafe__http_try_t *t = (cafe__http_try_t *)w;
+    t->pace_held = t->x->pace_held; /* the try gives the turn back itself */
+    t->x->pace_held = 0;
     cafe__http_io_orphan(t->x);
     return 1;
 }
@@ -149,53 +151,65 @@ static int turn_take(cafe__http_client_t *c, cafe__http_host_t *h, uint32_t *epo
     return rc;
 }
 
-static int tries_run(cafe__http_client_t *c, cafe__http_try_t *proto) {
-    const cafe_http_opts_t *o = proto->opts;
+/* The try's per-attempt state, cleared for attempt n of max. */
+static void try_reset(cafe__http_try_t *t, int n, int max) {
+    memset(&t->wait, 0, sizeof(t->wait));
+    t->x = NULL;
+    t->discard_retryable = n < max;
+    t->code = t->delivered = t->pace_held = 0;
+    t->retry_after_s = -1;
+    t->pin = NULL;
+    t->unresolved[0] = '\0';
+}
+
+/* The attempts of a request, in the one try struct t (not a copy per attempt: it is on the
+ * task's stack, whose lines are cold when the task resumes). */
+static int tries_run(cafe__http_client_t *c, cafe__http_try_t *t) {
+    const cafe_http_opts_t *o = t->opts;
     int max = o->attempts > 0 ? o->attempts : CAFE_HTTP_DEFAULT_ATTEMPTS;
     int told = 0; /* on_start was called */
     /* Each redirect to a host cafe has not resolved runs the attempt again once that host is
      * (pin.c): at most once per hop curl may follow, and once more. */
     int replays = o->max_redirects > 0 ? o->max_redirects : CAFE_HTTP_DEFAULT_MAX_REDIRECTS;
-    char key[sizeof proto->unresolved];
-    size_t klen = strnlen(proto->host->key, sizeof key - 1); /* a copy, not a printf per URL */
-    memcpy(key, proto->host->key, klen);
+    char key[sizeof t->unresolved];
+    size_t klen = strnlen(t->host->key, sizeof key - 1); /* a copy, not a printf per URL */
+    memcpy(key, t->host->key, klen);
     key[klen] = '\0';
-    for (int n = 1;; n++) {
-        cafe_http_result_t *res = proto->res;
-        result_reset(res);
+    cafe_http_result_t *res = t->res;
+    for (int n = 1, first = 1;; n++, first = 0) {
+        if (!first) /* cafe_http_request cleared it for the first */
+            result_reset(res);
         res->attempts = n;
-        cafe__http_try_t t = *proto;
-        t.discard_retryable = n < max;
-        t.retry_after_s = -1;
+        try_reset(t, n, max);
         /* The name first, holding no slot: a lookup waits on the resolver's own limit. */
         char pin[1024];
-        t.pin = pin;
-        int rc = cafe__http_dns_pin(&t, key, pin, sizeof pin);
+        t->pin = pin;
+        int rc = cafe__http_dns_pin(t, key, pin, sizeof pin);
         if (rc != 0)
             return cafe__http_fail(res, rc, "%s while resolving the host", cafe_strerror(rc));
-        if (t.code == 0) {
+        if (t->code == 0) {
             uint32_t epoch;
-            rc = turn_take(c, proto->host, &epoch, &t.pace_held, res);
+            rc = turn_take(c, t->host, &epoch, &t->pace_held, res);
             if (rc != 0)
                 return cafe__http_fail(res, rc, "%s while waiting for a transfer slot",
                                        cafe_strerror(rc));
-            rc = try_run(&t, &told);
-            proto->host->one_off = NULL; /* the transfer is not the try's any more */
-            if (t.pace_held)             /* it ended before its request went out */
-                cafe__http_pace_done(c, proto->host, 1);
-            turn_give(c, proto->host);
+            rc = try_run(t, &told);
+            t->host->one_off = NULL; /* the transfer is not the try's any more */
+            if (t->pace_held)        /* it ended before its request went out */
+                cafe__http_pace_done(c, t->host, 1);
+            turn_give(c, t->host);
             if (rc == 0)
-                cafe__http_pace_report(c, proto->host, epoch, t.code ? 0 : res->status,
-                                       cafe__http_retry_after_ms(o, t.retry_after_s));
+                cafe__http_pace_report(c, t->host, epoch, t->code ? 0 : res->status,
+                                       cafe__http_retry_after_ms(o, t->retry_after_s));
         }
-        if (rc == 0 && t.unresolved[0] && replays-- >= 0) {
-            memcpy(key, t.unresolved, sizeof key); /* the same attempt, that name resolved */
+        if (rc == 0 && t->unresolved[0] && replays-- >= 0) {
+            memcpy(key, t->unresolved, sizeof key); /* the same attempt, that name resolved */
             n--;
             continue;
         }
         uint64_t wait = 0;
-        if (rc != 0 || n >= max || !retry_wait(&t, n + 1, &wait))
-            return rc ? rc : t.code;
+        if (rc != 0 || n >= max || !retry_wait(t, n + 1, &wait))
+            return rc ? rc : t->code;
         rc = cafe_task_sleep(wait);
         if (rc != 0)
             return cafe__http_fail(res, rc, "%s while waiting to retry", cafe_strerror(rc));

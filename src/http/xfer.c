@@ -49,6 +49,7 @@ void cafe__http_xfer_put(cafe__http_xfer_t *x) {
     x->body_len = x->body_cap = x->kept = 0;
     x->decoded = 0;
     x->started = x->stopping = x->aborted = x->oom = 0;
+    x->pace_held = 0;
     x->try = NULL;
     if (c->pool_len >= c->limits.max_transfers) {
         cafe__http_xfer_free(x);
@@ -284,11 +285,11 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
         return setup_failed(x, t, cc);
     if ((cc = reuse_set(x, t->host)) != CURLE_OK)
         return setup_failed(x, t, cc);
-    if (!o->resolve && (rc = cafe__http_dns_lines(c, t->pin ? t->pin : "", &x->resolve)) != 0) {
+    if ((rc = cafe__http_dns_lines(c, t->pin ? t->pin : "", &x->resolve)) != 0) {
         cafe__http_xfer_put(x);
         return cafe__http_fail(t->res, rc, "out of memory for the resolve list");
     }
-    if (!o->resolve && x->resolve) {
+    if (x->resolve) { /* its head may have changed: set again */
         if ((cc = curl_easy_setopt(x->easy, CURLOPT_RESOLVE, x->resolve)) != CURLE_OK)
             return setup_failed(x, t, cc);
         x->pinned = 1;
@@ -311,6 +312,8 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
     if (++c->in_curl > c->stats.transfers_peak)
         c->stats.transfers_peak = c->in_curl;
     x->try = t;
+    x->host = t->host;
+    x->pace_held = t->pace_held;
     t->x = x;
     return 0;
 }

@@ -12,7 +12,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
 from dnsserver import A, AAAA, DnsServer  # noqa: E402
-from harness import CAFE, Fixture, cafe, run_tests  # noqa: E402
+from harness import CAFE, Fixture, HoldServer, Skip, cafe, run_tests  # noqa: E402
 
 TITLE = "Site 0 page 1 \u2014 cafe fixture"
 dns = DnsServer(53)
@@ -114,7 +114,7 @@ def test_no_private_refuses_a_name_that_resolves_to_loopback():
     assert dns.queries[("inside.ok.test", A)] == 1, dns.queries
 
 
-def test_a_proxy_name_is_resolved_by_cafe_and_the_target_left_to_it():
+def test_a_proxy_name_is_resolved_by_cafe_and_the_target_sent_to_it():
     # Only cafe's resolver asks --resolver's server (curl's would ask resolv.conf's). The
     # fixture plays the proxy: it answers a request for an absolute URL with 400.
     other = DnsServer()
@@ -125,6 +125,100 @@ def test_a_proxy_name_is_resolved_by_cafe_and_the_target_left_to_it():
     assert other.queries[("px.ok.test", A)] == 1, other.queries
     assert ("px.ok.test", A) not in dns.queries, dns.queries
     assert ("far.nx.test", A) not in other.queries and ("far.nx.test", A) not in dns.queries
+
+
+class Socks5:
+    """A SOCKS5 proxy without authentication on loopback: each CONNECT is relayed to the
+    fixture's port; the address types asked for (1: IPv4, 3: a name) are kept in `atyps`."""
+
+    def __init__(self):
+        import socket
+        import threading
+        self.atyps = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        import threading
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._conn, args=(conn,), daemon=True).start()
+
+    def _conn(self, c):
+        import socket
+        import struct
+        import threading
+        with c:
+            c.recv(2 + c.recv(2, socket.MSG_PEEK)[1])  # greeting and its methods
+            c.sendall(b"\x05\x00")
+            head = c.recv(4)
+            self.atyps.append(head[3])
+            if head[3] == 1:
+                c.recv(4)
+            elif head[3] == 3:
+                c.recv(c.recv(1)[0])
+            dport = struct.unpack(">H", c.recv(2))[0]
+            up = socket.create_connection(("127.0.0.1", dport))
+            c.sendall(b"\x05\x00\x00\x01" + bytes(4) + b"\x00\x00")
+
+            def pump(a, b):
+                try:
+                    while (data := a.recv(65536)):
+                        b.sendall(data)
+                except OSError:
+                    pass
+                for s in (a, b):
+                    try:
+                        s.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+            t = threading.Thread(target=pump, args=(up, c), daemon=True)
+            t.start()
+            pump(c, up)
+            t.join()
+            up.close()
+
+    def close(self):
+        self.sock.close()
+
+
+def test_socks_targets_no_proxy_and_resolve_pins_are_resolved_by_cafe():
+    # Only cafe's resolver asks --resolver's server: curl's own (a thread per lookup) would
+    # ask resolv.conf's. socks5:// sends the target's address, which cafe looked up; socks5h://
+    # its name, looked up by nobody here.
+    other = DnsServer()
+    socks = Socks5()
+    try:
+        for scheme, target, atyp in (("socks5", "s5.ok.test", 1), ("socks5h", "s5h.ok.test", 3)):
+            recs, _ = run([target], "-x", f"{scheme}://spx.ok.test:{socks.port}", "--retries", "0",
+                          "--resolver", f"127.0.0.1:{other.port}")
+            assert recs[0]["title"] == TITLE, recs
+            assert socks.atyps[-1] == atyp, socks.atyps
+            assert other.queries.get((target, A)) == (1 if atyp == 1 else None), other.queries
+            assert (target, A) not in dns.queries, dns.queries
+        assert other.queries[("spx.ok.test", A)] == 2, other.queries  # once per run
+        # no_proxy: the exempted name goes direct, looked up by cafe; the proxy is not
+        env = dict(os.environ, http_proxy=f"http://npx.ok.test:{port}", no_proxy="x.test, .ok.test")
+        recs, _ = run(["np.ok.test"], "--retries", "0", "--resolver", f"127.0.0.1:{other.port}",
+                      env=env)
+        assert recs[0]["title"] == TITLE, recs
+        assert other.queries.get(("np.ok.test", A)) == 1, other.queries
+        assert ("npx.ok.test", A) not in other.queries and ("np.ok.test", A) not in dns.queries
+        # --resolve: its name is not looked up; the others of the run are, by cafe
+        recs, _ = run(["rp.nx.test", "ro.ok.test"], "--resolve", f"rp.nx.test:{port}:127.0.0.1",
+                      "--resolver", f"127.0.0.1:{other.port}")
+        assert [x["title"] for x in recs] == [TITLE, TITLE], recs
+        assert ("rp.nx.test", A) not in other.queries and ("rp.nx.test", A) not in dns.queries
+        assert other.queries.get(("ro.ok.test", A)) == 1 and ("ro.ok.test", A) not in dns.queries
+    finally:
+        socks.close()
+        other.stop()
 
 
 def test_a_redirect_to_another_host_is_resolved_by_cafe():
@@ -188,6 +282,44 @@ def test_connections_kept_only_for_hosts_with_more_to_come():
         recs, _ = run(hosts, *args)
         assert [x["title"] for x in recs] == [TITLE] * len(hosts), recs[:2]
         assert tcp_opens() - before == want, (args, tcp_opens() - before)
+
+
+def test_a_hosts_file_change_is_seen_within_a_second():
+    # An /etc/hosts answer is kept one second (include/cafe/dns.h): edited mid-run, the next
+    # lookup past that second reads the new address. The held page redirects to the name
+    # only once released, so that lookup comes after the edit (to another port: a
+    # connection kept to the old address would be reused, as keep-alive does).
+    if os.environ.get("CAFE_DNS_MOUNTED") != "1":
+        raise Skip("/etc/hosts is not this test's own here")
+    with open("/etc/hosts") as f:
+        saved = f.read()
+    other = Fixture("--sites", "1", "--size", "2000")  # a port with no connection kept
+    to = f"http://edit.nx.test:{other.ports[0]}/page/1"
+    hold = HoldServer(lambda head: (b"HTTP/1.1 302 Found\r\nLocation: " + to.encode() +
+                                    b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+    path = os.path.join(tmp, "edit.txt")
+    with open(path, "w") as f:
+        f.write(f"http://edit.nx.test:{port}/page/1\nhttp://127.0.0.1:{hold.port}/held\n")
+    with open("/etc/hosts", "a") as f:
+        f.write("127.0.0.1 edit.nx.test\n")
+    try:
+        p = subprocess.Popen([CAFE, "titles", "-q", "--json", "--sync", "--retries", "0", path],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        hold.wait_for(1)  # --sync: the first URL is done, its name looked up
+        with open("/etc/hosts", "w") as f:  # in place: the bind mount shows the same file
+            f.write(saved + "127.0.0.2 edit.nx.test\n")  # nothing listens there
+        time.sleep(1.2)  # the first answer's second is over
+        hold.release()
+        out, err = p.communicate(timeout=60)
+    finally:
+        with open("/etc/hosts", "w") as f:
+            f.write(saved)
+        hold.close()
+        other.close()
+    recs = [json.loads(l) for l in out.decode().splitlines()]
+    assert recs[0]["title"] == TITLE, recs
+    assert recs[1]["title"] is None, recs
+    assert recs[1]["error"] is not None and "refused" in recs[1]["error"], recs
 
 
 def test_resolver_going_away():
