@@ -25,7 +25,7 @@ static curl_off_t received(CURL *e) {
 static int server_closes(CURL *e) {
     struct curl_header *h;
     return curl_easy_header(e, "Connection", 0, CURLH_HEADER, -1, &h) == CURLHE_OK &&
-           strcasestr(h->value, "close") != NULL;
+           cafe__http_list_has(h->value, "close");
 }
 
 /* How many more bytes may be read to keep the connection, or -1 to close it now. */

@@ -151,6 +151,30 @@ uint64_t cafe__http_backoff_ms(int next_try, uint64_t base, uint64_t cap, uint32
     return wait < cap ? wait : cap;
 }
 
+static int blank(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+int cafe__http_list_has(const char *list, const char *token) {
+    size_t tn = strlen(token);
+    for (const char *p = list; *p;) {
+        while (*p == ',' || blank(*p))
+            p++;
+        const char *start = p;
+        while (*p && *p != ',')
+            p++;
+        const char *end = p;
+        while (end > start && blank(end[-1]))
+            end--;
+        size_t n = (size_t)(end - start), i = 0;
+        while (i < n && i < tn && lower(start[i]) == token[i])
+            i++;
+        if (i == n && n == tn && n > 0)
+            return 1;
+    }
+    return 0;
+}
+
 void cafe__http_origin_key(const char *url, char *out, size_t cap) {
     const char *sep = url ? strstr(url, "://") : NULL;
     size_t len = 0;

@@ -27,4 +27,10 @@ uint64_t cafe__http_backoff_ms(int next_try, uint64_t base, uint64_t cap, uint32
  * rough cut is fine: it does not validate anything. */
 void cafe__http_origin_key(const char *url, char *out, size_t cap);
 
+/* Whether the comma-separated header value `list` ("keep-alive, Close") has `token` (lower
+ * case) as one of its elements, compared without case, blanks around elements ignored:
+ * a scan of a few bytes where strcasestr would set up its two-way search per response (and
+ * would find "close" inside longer words). */
+int cafe__http_list_has(const char *list, const char *token);
+
 #endif

@@ -6,6 +6,7 @@ $CAFE_RELIABILITY_OUT when set."""
 import json
 import os
 import random
+import re
 import select
 import signal
 import sqlite3
@@ -216,7 +217,9 @@ class Held:
 def test_drain_finishes_only_what_is_in_flight():
     # issue 15 item 6: -c 10 and 100 URLs to a server that holds every request until told.
     # Once 10 are in flight, SIGINT: --drain finishes exactly those 10 and starts none of the
-    # 90 queued behind -c; without it the 10 are cancelled too. The summary counts each.
+    # others; without it the 10 are cancelled too. The summary counts each. Of the 90 others,
+    # those queued behind -c are the reader's look-ahead (issue 11: about -c of them, at
+    # least 16); the rest were not read yet. --resume fetches all 90.
     for drain in (True, False):
         held = Held(100)
         srv = RawServer(held.handlers)
@@ -234,7 +237,8 @@ def test_drain_finishes_only_what_is_in_flight():
                 line = b"-"
                 while line and b"letting" not in line:
                     line = p.stderr.readline()
-                assert b"letting 10 URLs in flight finish, 90 queued not started" in line, line
+                assert re.search(rb"letting 10 URLs in flight finish, ([1-9]|[1-8][0-9]|90) queued "
+                                 rb"not started", line), line
                 held.go.set()
             _, err = p.communicate(timeout=60)
             with open(out) as f:
@@ -244,7 +248,8 @@ def test_drain_finishes_only_what_is_in_flight():
             if drain:  # the 10 in flight finished and were written, complete
                 assert sorted(x["title"] for x in recs) == sorted(
                     f"held /p{i}" for i in range(10)), recs
-                assert b"interrupted: 10 in flight finished, 90 queued not started" in err, err
+                assert re.search(rb"interrupted: 10 in flight finished, ([1-9]|[1-8][0-9]|90) "
+                                 rb"queued not started", err), err
                 # the 90 were not done: --resume fetches them, and only them
                 r = subprocess.run(args + ["--resume", write_list(lines)], capture_output=True,
                                    timeout=60)
@@ -254,7 +259,8 @@ def test_drain_finishes_only_what_is_in_flight():
                 assert held.count == 100, held.count
             else:  # cancelled: no record, so that --resume fetches them
                 assert recs == [], recs
-                assert b"interrupted: 10 in flight cancelled, 90 queued not started" in err, err
+                assert re.search(rb"interrupted: 10 in flight cancelled, ([1-9]|[1-8][0-9]|90) "
+                                 rb"queued not started", err), err
         finally:
             held.go.set()
             srv.close()

@@ -119,12 +119,24 @@ static void test_origin_key(void **state) {
     assert_string_equal(out, "http://");
 }
 
+static void test_list_has(void **state) {
+    assert_true(cafe__http_list_has("close", "close"));
+    assert_true(cafe__http_list_has("Close", "close"));
+    assert_true(cafe__http_list_has(" keep-alive ,\tCLOSE \r\n", "close"));
+    assert_true(cafe__http_list_has(",,close,", "close"));
+    assert_false(cafe__http_list_has("keep-alive", "close"));
+    assert_false(cafe__http_list_has("closed", "close"));
+    assert_false(cafe__http_list_has("clos", "close"));
+    assert_false(cafe__http_list_has("x-close, upgrade", "close"));
+    assert_false(cafe__http_list_has("", "close"));
+    assert_false(cafe__http_list_has(" , ", "close"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_content_type),
-        cmocka_unit_test(test_retry_after),
-        cmocka_unit_test(test_backoff),
-        cmocka_unit_test(test_origin_key),
+        cmocka_unit_test(test_content_type), cmocka_unit_test(test_retry_after),
+        cmocka_unit_test(test_backoff),      cmocka_unit_test(test_origin_key),
+        cmocka_unit_test(test_list_has),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
