@@ -17,7 +17,7 @@
 # Each repetition also runs every tool on the first URL alone: its CPU is the tool's start-up
 # (libraries, the trust store: ~50 ms for OpenSSL 3 and 145 CAs) and one connection, which
 # the table subtracts to give the CPU of each further URL. The close round fetches few URLs,
-# so there start-up weighs on CPU per URL (Go's is ~40 ms lighter than the C clients').
+# so there start-up weighs on CPU per URL (Go's is 20-30 ms lighter than the C clients').
 # Usage: bench/titles/tls.sh BUILD_DIR   Prints a markdown table. One repetition takes ~1 minute
 # on 2 quiet cores (5-6 at a load average of 15), most of it the clients that parse the
 # 145-CA bundle for every new connection.
