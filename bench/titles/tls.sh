@@ -172,10 +172,13 @@ log_mark() {
 # too coarse for a one-URL run); exits as CMD did.
 cpu_s() {
     python3 -c 'import resource, subprocess, sys
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+before = cpu()  # what Python itself waited for before (site hooks): not the command
 with open(sys.argv[1], "w") as out, open(sys.argv[2], "w") as err:
     rc = subprocess.call(sys.argv[3:], stdout=out, stderr=err)
-r = resource.getrusage(resource.RUSAGE_CHILDREN)
-print("%.6f" % (r.ru_utime + r.ru_stime))
+print("%.6f" % (cpu() - before))
 sys.exit(rc)' "$tmp/out" "$tmp/stderr" "$@"
 }
 
