@@ -17,7 +17,7 @@
 # Each repetition also runs every tool on the first URL alone: its CPU is the tool's start-up
 # (libraries, the trust store: ~50 ms for OpenSSL 3 and 145 CAs) and one connection, which
 # the table subtracts to give the CPU of each further URL. The close round fetches few URLs,
-# so there start-up weighs on CPU per URL (Go's is ~40 ms lighter than the C clients').
+# so there start-up weighs on CPU per URL (Go's is 20-30 ms lighter than the C clients').
 # Usage: bench/titles/tls.sh BUILD_DIR   Prints a markdown table. One repetition takes ~1 minute
 # on 2 quiet cores (5-6 at a load average of 15), most of it the clients that parse the
 # 145-CA bundle for every new connection.
@@ -172,10 +172,13 @@ log_mark() {
 # too coarse for a one-URL run); exits as CMD did.
 cpu_s() {
     python3 -c 'import resource, subprocess, sys
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+before = cpu()  # what Python itself waited for before (site hooks): not the command
 with open(sys.argv[1], "w") as out, open(sys.argv[2], "w") as err:
     rc = subprocess.call(sys.argv[3:], stdout=out, stderr=err)
-r = resource.getrusage(resource.RUSAGE_CHILDREN)
-print("%.6f" % (r.ru_utime + r.ru_stime))
+print("%.6f" % (cpu() - before))
 sys.exit(rc)' "$tmp/out" "$tmp/stderr" "$@"
 }
 

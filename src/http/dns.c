@@ -215,6 +215,31 @@ static uint32_t addrs_take(cafe__dns_entry_t *e, const struct ares_addrinfo *ai)
     return ttl < TTL_MIN_S ? TTL_MIN_S : ttl;
 }
 
+/* RFC 6724's order where it matters, in place of c-ares' sort (which costs four system
+ * calls per address, a socket connected to each to find its source): with both families,
+ * IPv6 first when this host has a route for it (default precedence: ::/0 40 over IPv4's
+ * 35; rule 1, an unusable destination goes last, otherwise), each family in the answer's
+ * order; one family keeps the answer's order, as the sort does for usable addresses of one
+ * scope. */
+static void addrs_order(cafe_dns_addrs_t *a) {
+    size_t first6 = a->n, first4 = a->n;
+    for (size_t i = a->n; i-- > 0;) {
+        if (a->addr[i].family == AF_INET6)
+            first6 = i;
+        else
+            first4 = i;
+    }
+    if (first6 == a->n || first4 == a->n)
+        return;
+    int want = cafe__dns_v6_usable(a->addr[first6].ip) ? AF_INET6 : AF_INET;
+    cafe_dns_addrs_t sorted = {.n = 0};
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < a->n; i++)
+            if ((a->addr[i].family == want) == (pass == 0))
+                sorted.addr[sorted.n++] = a->addr[i];
+    *a = sorted;
+}
+
 /* RFC 2308: a negative answer is kept for its SOA's say, at most CAFE_DNS_NEGATIVE_TTL_S;
  * one without an SOA (and /etc/hosts' "no address") is not to be cached (section 5): it is
  * kept TTL_MIN_S, enough for the lookups of that moment to share it. */
@@ -259,24 +284,30 @@ void cafe__dns_negative_seen(cafe__dns_t *d, const char *qname, uint32_t ttl) {
     }
 }
 
-static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo *ai) {
-    cafe__dns_entry_t *e = arg;
+/* The query of e ended: with e->addrs kept ttl seconds (error 0), or error. */
+static void answered(cafe__dns_entry_t *e, int error, uint32_t ttl) {
     cafe__dns_t *d = e->dns;
     uint64_t now = cafe_loop_now(d->loop);
-    (void)timeouts;
-    uint32_t ttl = status == ARES_SUCCESS ? addrs_take(e, ai) : 0;
-    e->error = status != ARES_SUCCESS ? error_of(status) : e->addrs.n ? 0 : CAFE_EHTTP_DNS;
+    e->error = error;
     /* Positive answers for their TTL, "no such host" for the negative TTL; timeouts and
      * server failures are not kept: the next lookup asks again. */
     e->expires_ms = e->error == 0                ? now + (uint64_t)ttl * 1000u
                     : e->error == CAFE_EHTTP_DNS ? now + (uint64_t)negative_ttl(e) * 1000u
                                                  : now;
-    ares_freeaddrinfo(ai);
     e->pending = 0;
     d->in_flight--;
     cafe_future_resolve(&e->done, e->error, e);
     if (!d->closing)
         start_next(d);
+}
+
+static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo *ai) {
+    cafe__dns_entry_t *e = arg;
+    (void)timeouts;
+    uint32_t ttl = status == ARES_SUCCESS ? addrs_take(e, ai) : 0;
+    ares_freeaddrinfo(ai);
+    addrs_order(&e->addrs);
+    answered(e, status != ARES_SUCCESS ? error_of(status) : e->addrs.n ? 0 : CAFE_EHTTP_DNS, ttl);
 }
 
 /* RFC 6761: names under "invalid" never resolve, and no server is asked about them. */
@@ -288,11 +319,17 @@ static int reserved_invalid(const char *name) {
 }
 
 static void query_start(cafe__dns_t *d, cafe__dns_entry_t *e) {
-    struct ares_addrinfo_hints hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    struct ares_addrinfo_hints hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = ARES_AI_NOSORT};
     if (++d->in_flight > d->stats.queries_peak)
         d->stats.queries_peak = d->in_flight;
     if (reserved_invalid(e->name)) {
         on_answer(e, ARES_ENOTFOUND, 0, NULL);
+        return;
+    }
+    if (d->own_hosts && cafe__dns_hosts_find(d, e->name, &e->addrs)) {
+        addrs_order(&e->addrs);
+        answered(e, 0, TTL_MIN_S); /* the file has no TTL: include/cafe/dns.h */
         return;
     }
     d->stats.queries++;
@@ -426,6 +463,7 @@ void cafe__dns_free(cafe__dns_t *d) {
     for (size_t fd = 0; fd < d->nfds; fd++)
         cafe__dns_fd_close(d, (int)fd); /* c-ares closed its sockets: none is left */
     free(d->fds);
+    cafe__dns_hosts_free(d);
     free(d->buckets);
     free(d->socks);
     free(d->servers);

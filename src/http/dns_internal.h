@@ -15,6 +15,7 @@ typedef struct cafe__dns cafe__dns_t;
 typedef struct cafe__dns_entry cafe__dns_entry_t;
 typedef struct cafe__dns_sock cafe__dns_sock_t;
 typedef struct cafe__dns_fd cafe__dns_fd_t; /* a c-ares socket's reading state (dns_answer.c) */
+typedef struct cafe__dns_hosts cafe__dns_hosts_t; /* /etc/hosts as read (dns_hosts.c) */
 
 /* A query that went out (dns_answer.c), in a table indexed by its ID. */
 typedef struct cafe__dns_sent {
@@ -69,6 +70,8 @@ struct cafe__dns {
     cafe__dns_fd_t **fds; /* by file descriptor, for the sockets c-ares opened */
     size_t nfds;
     cafe__dns_sent_t sent[CAFE__DNS_SENT];
+    int own_hosts; /* /etc/hosts is read here (dns_hosts.c), not by c-ares */
+    cafe__dns_hosts_t *hosts;
 };
 
 /* dns_io.c: c-ares' sockets and timer on the loop. */
@@ -89,6 +92,15 @@ void cafe__dns_sent(cafe__dns_t *d, int fd, const struct iovec *iov, int n);
 /* c-ares read n bytes from fd: a negative answer (whole, or completed by them on TCP) to a
  * noted query gives its SOA's TTL to the name's entry (cafe__dns_negative_seen). */
 void cafe__dns_received(cafe__dns_t *d, int fd, const unsigned char *p, size_t n);
+
+/* dns_hosts.c: name's addresses in /etc/hosts (read again when it changed, looked at once a
+ * second at most): 1 with *out filled, or 0 when it is not there. */
+int cafe__dns_hosts_find(cafe__dns_t *d, const char *name, cafe_dns_addrs_t *out);
+void cafe__dns_hosts_free(cafe__dns_t *d);
+
+/* dns_io.c: whether this host has a route to the IPv6 address ip (16 bytes): a source
+ * address the kernel would use for it. */
+int cafe__dns_v6_usable(const unsigned char *ip);
 
 /* dns.c */
 /* The loop's resolver, created at first use; NULL when out of memory. */

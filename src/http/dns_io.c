@@ -3,6 +3,7 @@
  * thread, no blocking call: a lookup is a few datagrams on the loop's own epoll. */
 #include "http/dns_internal.h"
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -197,6 +198,33 @@ static void retry_schedule(int *first_ms, int *tries) {
         (*tries)++;
 }
 
+int cafe__dns_v6_usable(const unsigned char *ip) {
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(9)};
+    memcpy(&a.sin6_addr, ip, 16);
+    int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0; /* sends nothing */
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* Where the system looks in files first (c-ares reads nsswitch.conf and the like: "fb" by
+ * default), /etc/hosts is read by cafe (dns_hosts.c) and c-ares is left the rest, its
+ * channel made again without the files: it would read the whole file at every lookup.
+ * Returns the lookups c-ares is to make, or NULL to leave its own. */
+static char *lookups_after_files(ares_channel channel) {
+    struct ares_options o;
+    int mask = 0;
+    if (ares_save_options(channel, &o, &mask) != ARES_SUCCESS)
+        return NULL;
+    char *rest = (mask & ARES_OPT_LOOKUPS) && o.lookups && o.lookups[0] == 'f' && o.lookups[1] &&
+                         !strchr(o.lookups + 1, 'f')
+                     ? strdup(o.lookups + 1)
+                     : NULL;
+    ares_destroy_options(&o);
+    return rest;
+}
+
 int cafe__dns_io_init(cafe__dns_t *d) {
     struct ares_options o = {0};
     int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_RCVBUF;
@@ -209,6 +237,16 @@ int cafe__dns_io_init(cafe__dns_t *d) {
     o.sock_state_cb_data = d;
     if (ares_init_options(&d->channel, &o, mask) != ARES_SUCCESS)
         return CAFE_ENOMEM;
+    char *rest = lookups_after_files(d->channel);
+    if (rest) {
+        ares_destroy(d->channel);
+        o.lookups = rest;
+        int rc = ares_init_options(&d->channel, &o, mask | ARES_OPT_LOOKUPS);
+        free(rest);
+        if (rc != ARES_SUCCESS)
+            return CAFE_ENOMEM;
+        d->own_hosts = 1;
+    }
     d->channel_ok = 1;
     ares_set_socket_functions(d->channel, &sock_functions, d);
     if (d->servers && ares_set_servers_ports_csv(d->channel, d->servers) != ARES_SUCCESS)

@@ -200,6 +200,16 @@ static void test_a_name_too_long_for_the_buffer(void **state) {
     assert_int_equal(cafe__dns_wire_negative(p.b, p.n, q, 20, &ttl), 0);
 }
 
+/* An address record for the question's name: type, 60 s, rdata. */
+static void name_rr(pkt_t *p, const char *owner, unsigned type, const void *rdata, unsigned n) {
+    name(p, owner);
+    u16(p, type);
+    u16(p, 1);
+    u32(p, 60);
+    u16(p, n);
+    put(p, rdata, n);
+}
+
 /* ---- the resolver against a server of the test's own --------------------------------- */
 
 typedef struct server {
@@ -248,6 +258,18 @@ static int reply(server_t *s, const unsigned char *q, size_t n, int tcp, pkt_t *
     pthread_mutex_unlock(&s->lock);
     if (in_zone(name, ".drop.test"))
         return 0;
+    if (in_zone(name, ".dual.test") || in_zone(name, ".far6.test")) {
+        /* A 127.0.0.1; AAAA ::1 (dual: routable here) or 2001:db8::1 (far6: no route) */
+        static const unsigned char v4[4] = {127, 0, 0, 1};
+        unsigned char v6[16] = {0x20, 0x01, 0x0d, 0xb8};
+        if (in_zone(name, ".dual.test"))
+            v6[0] = v6[1] = v6[2] = v6[3] = 0;
+        v6[15] = 1;
+        head(p, 0x8180, 1, 0, name, qtype);
+        memcpy(p->b, q, 2);
+        name_rr(p, name, qtype, qtype == 1 ? v4 : v6, qtype == 1 ? 4 : 16);
+        return 1;
+    }
     int with_soa = in_zone(name, ".soa.test") || (tcp && in_zone(name, ".tc.test"));
     int truncated = !tcp && in_zone(name, ".tc.test");
     head(p, truncated ? 0x8380 : 0x8183, 0, with_soa, name, qtype);
@@ -404,6 +426,30 @@ static void test_negative_answers_kept_as_their_soa_says(void **state) {
     assert_int_equal(s.tc_tcp_a, 1); /* the SOA read over TCP */
 }
 
+static int both_families(void *arg, void **value) {
+    (void)value;
+    use_server(arg);
+    cafe_dns_addrs_t out;
+    assert_int_equal(cafe_dns_resolve("x.dual.test", &out), 0);
+    assert_int_equal(out.n, 2);
+    assert_int_equal(out.addr[0].family, AF_INET6); /* ::1 has a route here */
+    assert_int_equal(out.addr[1].family, AF_INET);
+    assert_int_equal(cafe_dns_resolve("x.far6.test", &out), 0);
+    assert_int_equal(out.n, 2);
+    assert_int_equal(out.addr[0].family, AF_INET); /* 2001:db8::1 has none: last */
+    assert_int_equal(out.addr[1].family, AF_INET6);
+    return 0;
+}
+
+/* Both families: IPv6 first where this host has a route for it, else IPv4 first (RFC 6724's
+ * precedence and its rule 1), as c-ares' sort would. The test's namespace has loopback
+ * only. */
+static void test_both_families_ordered(void **state) {
+    (void)state;
+    server_t s = {0};
+    run_with_server(&s, both_families);
+}
+
 static int connect_dropped(void *arg, void **value) {
     (void)arg;
     (void)value;
@@ -441,6 +487,7 @@ int main(void) {
         cmocka_unit_test(test_compressed_names_and_their_loops),
         cmocka_unit_test(test_a_name_too_long_for_the_buffer),
         cmocka_unit_test(test_negative_answers_kept_as_their_soa_says),
+        cmocka_unit_test(test_both_families_ordered),
         cmocka_unit_test(test_connect_cancelled_while_resolving),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
