@@ -151,18 +151,32 @@ w("- `--timeout nan` (and `--rate nan`...) passed the range check and converted 
   "integer: undefined behaviour (fuzz target `opts`).")
 w("- `cli_opts_parse` called twice went on with an option cluster the previous call stopped in "
   "(glibc's getopt state; `optind = 0` resets it) (fuzz target `opts`).")
+w("- A 1 MB response header line gave the error `Out of memory` (libcurl 7.88's code and "
+  "message for a head line over its 100 KB buffer); now `response header too large: Out of "
+  "memory`. Every curl failure reads as cafe's words first, curl's message after them "
+  "(`src/http/curl_error.c`, `tests/faults/test_faults.sh`).")
+w("- `https://` to a plain-HTTP fixture port waited for the whole connect timeout, three "
+  "times: the fixture waited for the end of a request head in the TLS handshake's bytes. It "
+  "now refuses a first byte no request line begins with, as nginx does, and cafe says `TLS "
+  "handshake failed: the server answered in plain HTTP` at once "
+  "(`test_https_to_a_plain_http_port_fails_fast`).")
+w("- A chunked response stopped early (title found in the first chunk) reported `bytes: 0`: "
+  "curl counts a chunked read only after the write callback accepted it. `bytes` is now the "
+  "decoded body cafe received, counted by cafe (`test_bytes_is_the_decoded_body_received`).")
+w("- `--drain` after Ctrl-C fetched every URL queued behind `-c` (1,815 records after a "
+  "signal at 241); it now finishes only the requests already sent, and the summary counts in "
+  "flight and queued apart (`test_drain_finishes_only_what_is_in_flight`).")
+w("- With a URL on two lines, `--resume` skipped both once one was recorded, or fetched it "
+  "again on every resume; each record found now stands for one line "
+  "(`test_duplicate_lines_get_one_record_each_through_resume`, "
+  "`test_url_given_twice_is_one_row_and_done_for_resume`).")
 w("\n## Seen, not fixed (reported)\n")
-w("- A 1 MB response header line gives the error `Out of memory`: libcurl 7.88's own code "
-  "and message for a header over its 100 KB limit (the run goes on).")
-w("- A chunked response stopped early (title found in the first chunk) reports `bytes: 0`: "
-  "curl counts a chunked read only after the write callback accepted it.")
 w("- A page cut short after a complete `<title>` but before the extractor could settle "
   "(e.g. within the first 1024 bytes, where a `<meta charset>` may still come) is an error "
   "record without the title.")
 w("- A signal in the first moments of a run, before its signal watchers start (e.g. while "
   "`--resume` reads a large file), ends cafe by the default action (status 128+n, no "
   "summary); nothing is lost.")
-w("- With duplicate URLs in the input, `--resume` skips every copy once one is recorded.")
 print("\n".join(out))
 PY
 echo "reliability: wrote docs/reliability.md" >&2
