@@ -6,6 +6,7 @@
  * their 2-byte length prefixes, as c-ares reads them. */
 #include "http/dns_internal.h"
 #include "http/dns_wire.h"
+#include "common/fdtab.h"
 #include "common/hash.h"
 
 #include <stdlib.h>
@@ -24,17 +25,10 @@ static cafe__dns_fd_t *fd_get(cafe__dns_t *d, int fd) {
 }
 
 int cafe__dns_fd_open(cafe__dns_t *d, int fd, int tcp) {
-    if ((size_t)fd >= d->nfds) {
-        size_t n = d->nfds ? d->nfds : 64;
-        while (n <= (size_t)fd)
-            n *= 2;
-        cafe__dns_fd_t **v = realloc(d->fds, n * sizeof(*v));
-        if (!v)
-            return -1;
-        memset(v + d->nfds, 0, (n - d->nfds) * sizeof(*v));
-        d->fds = v;
-        d->nfds = n;
-    }
+    void *v = d->fds;
+    if (fdtab_fit(&v, &d->nfds, sizeof(*d->fds), fd) != 0)
+        return -1;
+    d->fds = v;
     cafe__dns_fd_close(d, fd);
     if (!(d->fds[fd] = calloc(1, sizeof(cafe__dns_fd_t))))
         return -1;

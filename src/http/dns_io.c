@@ -1,6 +1,7 @@
 /* c-ares on the loop: its socket-state callback starts and stops a uv_poll per socket, one
  * uv_timer follows ares_timeout, and both hand the events back with ares_process_fd. No
  * thread, no blocking call: a lookup is a few datagrams on the loop's own epoll. */
+#include "common/fdtab.h"
 #include "http/dns_internal.h"
 
 #include <netinet/in.h>
@@ -57,19 +58,10 @@ void cafe__dns_io_timer(cafe__dns_t *d) {
 }
 
 static int socks_fit(cafe__dns_t *d, int fd) {
-    if ((size_t)fd < d->nsocks)
-        return 0;
-    size_t n = d->nsocks ? d->nsocks : 64;
-    while (n <= (size_t)fd)
-        n *= 2;
-    cafe__dns_sock_t **s = realloc(d->socks, n * sizeof(*s));
-    if (!s)
-        return -1;
-    for (size_t i = d->nsocks; i < n; i++)
-        s[i] = NULL;
-    d->socks = s;
-    d->nsocks = n;
-    return 0;
+    void *v = d->socks;
+    int rc = fdtab_fit(&v, &d->nsocks, sizeof(*d->socks), fd);
+    d->socks = v;
+    return rc;
 }
 
 static void sock_stop(cafe__dns_t *d, int fd) {

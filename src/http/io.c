@@ -14,6 +14,7 @@
  * it says so and the number may come back.
  * Poll handles are unreferenced: idle connections never keep the loop alive; curl's timer,
  * armed while any transfer runs, does. */
+#include "common/fdtab.h"
 #include "http/internal.h"
 
 #include <arpa/inet.h>
@@ -85,17 +86,10 @@ static void sock_close(cafe__http_client_t *c, cafe__http_sock_t *k) {
 }
 
 static cafe__http_sock_t *sock_new(cafe__http_client_t *c, curl_socket_t fd, int owned) {
-    if ((size_t)fd >= c->nsocks) {
-        size_t n = c->nsocks ? c->nsocks : 64;
-        while (n <= (size_t)fd)
-            n *= 2;
-        cafe__http_sock_t **t = realloc(c->socks, n * sizeof(*t));
-        if (!t)
-            return NULL;
-        memset(t + c->nsocks, 0, (n - c->nsocks) * sizeof(*t));
-        c->socks = t;
-        c->nsocks = n;
-    }
+    void *v = c->socks;
+    if (fdtab_fit(&v, &c->nsocks, sizeof(*c->socks), fd) != 0)
+        return NULL;
+    c->socks = v;
     if (c->socks[fd]) /* a number curl closed behind our back, now reused */
         sock_close(c, c->socks[fd]);
     cafe__http_sock_t *k = calloc(1, sizeof(*k));
