@@ -85,16 +85,22 @@ static void line_read(cafe__dns_hosts_t *h, char *line) {
             name_add(h, name, &a);
 }
 
-static void load(cafe__dns_hosts_t *h, FILE *f) {
+/* The table is sized from the file (a line of ~24 bytes or more per name): blocklist hosts
+ * files run to 100,000s of lines, and each lookup walks one chain. Lines of any length, as
+ * glibc reads them. */
+static void load(cafe__dns_hosts_t *h, FILE *f, off_t size) {
     names_free(h);
-    h->nb = 256;
-    if (!(h->b = calloc(h->nb, sizeof(*h->b)))) {
-        h->nb = 0;
+    size_t nb = 256;
+    while (nb < (size_t)size / 24 && nb < ((size_t)1 << 24))
+        nb *= 2;
+    if (!(h->b = calloc(nb, sizeof(*h->b))))
         return;
-    }
-    char line[4096];
-    while (fgets(line, sizeof line, f))
+    h->nb = nb;
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, f) > 0)
         line_read(h, line);
+    free(line);
 }
 
 /* Reads the file again when it changed since it was read. */
@@ -119,7 +125,7 @@ static void refresh(cafe__dns_t *d, cafe__dns_hosts_t *h) {
         memset(&h->st, 0, sizeof h->st);
         return;
     }
-    load(h, f);
+    load(h, f, st.st_size);
     fclose(f);
     h->st = st;
 }

@@ -322,6 +322,30 @@ def test_a_hosts_file_change_is_seen_within_a_second():
     assert recs[1]["error"] is not None and "refused" in recs[1]["error"], recs
 
 
+def test_a_long_hosts_file_and_a_long_line_are_read_whole():
+    # Blocklist hosts files run to 100,000s of lines, and a line may list many aliases: the
+    # name at the end of a 10 KB line, after 20,000 other lines, still wins over DNS (which
+    # says it does not exist) and is never asked.
+    if os.environ.get("CAFE_DNS_MOUNTED") != "1":
+        raise Skip("/etc/hosts is not this test's own here")
+    with open("/etc/hosts") as f:
+        saved = f.read()
+    aliases = " ".join(f"alias{i}.pad.test" for i in range(700))
+    try:
+        with open("/etc/hosts", "w") as f:  # in place: the bind mount shows the same file
+            f.write(saved + "".join(f"127.0.0.2 blocked{i}.pad.test\n" for i in range(20000)))
+            f.write(f"127.0.0.1 {aliases} longline.nx.test\n")
+        assert len(aliases) > 8192
+        recs, _ = run(["longline.nx.test", "blocked7.pad.test"], "--retries", "0")
+    finally:
+        with open("/etc/hosts", "w") as f:
+            f.write(saved)
+    assert recs[0]["title"] == TITLE, recs
+    assert recs[1]["title"] is None and "refused" in (recs[1]["error"] or ""), recs  # 127.0.0.2: nothing there
+    assert ("longline.nx.test", A) not in dns.queries, dns.queries
+    assert ("blocked7.pad.test", A) not in dns.queries, dns.queries
+
+
 def test_resolver_going_away():
     recs, _ = run(["before.ok.test"])
     assert recs[0]["title"] == TITLE, recs
