@@ -52,21 +52,23 @@ static json_t *jcolumn(const record_t *r, size_t i) {
     return record_number(r, i, &v) ? json_integer((json_int_t)v) : json_null();
 }
 
-static int write_json(FILE *f, const record_t *r) {
-    json_t *o = json_object();
-    if (!o)
+static int append_json(const char *buffer, size_t size, void *data) {
+    outbuf_put(data, buffer, size);
+    return 0;
+}
+
+static int write_json(outbuf_t *o, const record_t *r) {
+    json_t *j = json_object();
+    if (!j)
         return -ENOMEM;
     for (size_t i = 0; i < RECORD_NCOLUMNS; i++)
-        if (json_object_set_new(o, record_columns[i].name, jcolumn(r, i)) != 0) {
-            json_decref(o);
+        if (json_object_set_new(j, record_columns[i].name, jcolumn(r, i)) != 0) {
+            json_decref(j);
             return -ENOMEM;
         }
-    char *line = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    if (!line)
-        return -ENOMEM;
-    int rc = fputs(line, f) >= 0 && fputc('\n', f) != EOF ? 0 : -errno;
-    free(line);
+    int rc = json_dump_callback(j, append_json, o, JSON_COMPACT) == 0 ? 0 : -ENOMEM;
+    json_decref(j);
+    outbuf_putc(o, '\n');
     return rc;
 }
 
@@ -76,84 +78,94 @@ static const char formula_starts[] = "=+-@\t\r'";
 
 /* RFC 4180: quote a field holding a comma, quote, CR or LF; double the quotes inside.
  * safe: the ' of RECORD_FMT_CSV_SAFE before a field starting with formula_starts. */
-static void csv_field(FILE *f, const char *s, int last, int safe) {
+static void csv_field(outbuf_t *o, const char *s, int last, int safe) {
     if (s) {
         char *clean = cafe_utf8_repair(s, strlen(s), NULL);
         const char *v = clean ? clean : "";
         int quote = strpbrk(v, ",\"\r\n") != NULL;
         if (quote)
-            fputc('"', f);
+            outbuf_putc(o, '"');
         if (safe && *v && strchr(formula_starts, *v))
-            fputc('\'', f);
+            outbuf_putc(o, '\'');
         if (quote) {
             for (const char *p = v; *p; p++) {
                 if (*p == '"')
-                    fputc('"', f);
-                fputc(*p, f);
+                    outbuf_putc(o, '"');
+                outbuf_putc(o, *p);
             }
-            fputc('"', f);
+            outbuf_putc(o, '"');
         } else {
-            fputs(v, f);
+            outbuf_puts(o, v);
         }
         free(clean);
     }
-    fputs(last ? "\r\n" : ",", f);
+    outbuf_puts(o, last ? "\r\n" : ",");
 }
 
-static int write_csv(FILE *f, const record_t *r, int safe) {
+static int write_csv(outbuf_t *o, const record_t *r, int safe) {
     for (size_t i = 0; i < RECORD_NCOLUMNS; i++) {
         unsigned long long v;
         int last = i + 1 == RECORD_NCOLUMNS;
         if (record_columns[i].type == RECORD_COL_TEXT) {
-            csv_field(f, record_text(r, i), last, safe);
+            csv_field(o, record_text(r, i), last, safe);
             continue;
         }
         if (record_number(r, i, &v))
-            fprintf(f, "%llu", v);
-        fputs(last ? "\r\n" : ",", f);
+            outbuf_printf(o, "%llu", v);
+        outbuf_puts(o, last ? "\r\n" : ",");
     }
-    return ferror(f) ? -errno : 0;
+    return 0;
 }
 
 /* The guide's lines: "'Title' from URL" and "Error fetching URL: message". */
-static int write_text(FILE *f, const record_t *r) {
-    int rc;
+static int write_text(outbuf_t *o, const record_t *r) {
     if (record_failed(r)) {
-        fputs("Error fetching ", f);
-        rc = text_put_safe(f, r->url);
-        fputs(": ", f);
+        outbuf_puts(o, "Error fetching ");
+        text_append_safe(o, r->url);
+        outbuf_puts(o, ": ");
         const char *msg = record_text(r, RECORD_COL_ERROR);
-        if (rc == 0 && msg)
-            rc = text_put_safe(f, msg);
-        else if (rc == 0)
-            fprintf(f, "HTTP %ld", r->status);
+        if (msg)
+            text_append_safe(o, msg);
+        else
+            outbuf_printf(o, "HTTP %ld", r->status);
     } else {
         if (r->title) {
-            fputc('\'', f);
-            rc = text_put_safe(f, r->title);
-            fputs("' from ", f);
+            outbuf_putc(o, '\'');
+            text_append_safe(o, r->title);
+            outbuf_puts(o, "' from ");
         } else if (r->error_msg) { /* why there is none: "(not HTML (image/png)) from" */
-            fputc('(', f);
-            rc = text_put_safe(f, r->error_msg);
-            fputs(") from ", f);
+            outbuf_putc(o, '(');
+            text_append_safe(o, r->error_msg);
+            outbuf_puts(o, ") from ");
         } else {
-            rc = 0;
-            fputs("(no title) from ", f);
+            outbuf_puts(o, "(no title) from ");
         }
-        if (rc == 0)
-            rc = text_put_safe(f, r->url);
+        text_append_safe(o, r->url);
     }
-    fputc('\n', f);
+    outbuf_putc(o, '\n');
+    return 0;
+}
+
+int format_record_append(outbuf_t *o, record_format_t fmt, const record_t *r) {
+    size_t before = o->len;
+    o->oom = 0;
+    int rc = fmt == RECORD_FMT_JSON ? write_json(o, r)
+             : format_is_csv(fmt)   ? write_csv(o, r, fmt == RECORD_FMT_CSV_SAFE)
+                                    : write_text(o, r);
+    if (rc == 0 && o->oom)
+        rc = -ENOMEM;
+    if (rc != 0) /* none of it, rather than part */
+        o->len = before;
     return rc;
 }
 
 int format_record(FILE *f, record_format_t fmt, const record_t *r) {
+    outbuf_t o = {0};
+    int rc = format_record_append(&o, fmt, r);
     errno = 0;
-    int rc = fmt == RECORD_FMT_JSON ? write_json(f, r)
-             : format_is_csv(fmt)   ? write_csv(f, r, fmt == RECORD_FMT_CSV_SAFE)
-                                    : write_text(f, r);
-    if (fflush(f) != 0 || ferror(f))
+    if (rc == 0 && (fwrite(o.p, 1, o.len, f) != o.len || fflush(f) != 0 || ferror(f)))
         rc = errno ? -errno : -EIO;
+    outbuf_free(&o);
     return rc;
 }
 

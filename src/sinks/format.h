@@ -2,6 +2,7 @@
 #ifndef CAFE_SINKS_FORMAT_H
 #define CAFE_SINKS_FORMAT_H
 
+#include "outbuf.h"
 #include "record.h"
 
 #include <stdio.h>
@@ -33,6 +34,8 @@ int format_header_prefix(const char *line, size_t n);
  * except for a crash mid-write (which --resume detects). Returns 0 or -errno (EPIPE,
  * ENOSPC, EBADF, ...). */
 int format_record(FILE *f, record_format_t fmt, const record_t *r);
+/* The same record appended to o: 0, or -ENOMEM with o's contents as they were. */
+int format_record_append(outbuf_t *o, record_format_t fmt, const record_t *r);
 
 /* The URL of one record line (without its newline), or NULL if the line is not a complete
  * record. Returns a malloc'd string. Pure: fuzzed. */

@@ -1,10 +1,10 @@
 /* The stream sink.
  *
  * Records finished in one loop turn leave together, in one write(): each is formatted into
- * `pending`, a memory stream, and the first one of a turn wakes the flusher task. That task
- * becomes ready behind every task already made ready, and the loop never waits for I/O while
- * a task is ready, so a record is on its way to the kernel before the loop can block: never
- * held across a wait. A write() is whole records, so a SIGKILL leaves the file with whole
+ * `pending`, a buffer kept from one turn to the next, and the first one of a turn wakes the flusher
+ * task. That task becomes ready behind every task already made ready, and the loop never waits for
+ * I/O while a task is ready, so a record is on its way to the kernel before the loop can block:
+ * never held across a wait. A write() is whole records, so a SIGKILL leaves the file with whole
  * records or a torn last one, which --resume repairs (stream_resume.c). Records are settled
  * once their write() succeeded. */
 #include "stream.h"
@@ -24,9 +24,7 @@ typedef struct stream {
     int append;
     FILE *f;
     /* Formatted and not yet written: the bytes, and the receipts of their records. */
-    FILE *pending;
-    char *pending_buf;
-    size_t pending_len;
+    outbuf_t pending;
     sink_pending_t pending_receipts;
     cafe_event_t flush_due; /* wakes the flusher task */
     cafe_task_t *flusher;   /* NULL if it could not be spawned: then each record goes alone */
@@ -38,12 +36,10 @@ typedef struct stream {
  * are settled as written when it succeeded, as not written when it failed. Never suspends. */
 static int flush_now(stream_t *st) {
     st->flush_armed = 0;
-    if (!st->pending || st->error)
+    if (st->error)
         return st->error;
-    if (fflush(st->pending) != 0)
-        return st->error = errno ? -errno : -EIO;
-    const char *p = st->pending_buf;
-    size_t left = st->pending_len;
+    const char *p = st->pending.p;
+    size_t left = st->pending.len;
     if (left > 0 && st->sink.listener.before_write)
         st->sink.listener.before_write(st->sink.listener.ctx);
     while (left > 0) {
@@ -57,7 +53,7 @@ static int flush_now(stream_t *st) {
         p += n;
         left -= (size_t)n;
     }
-    rewind(st->pending); /* the stream's size follows its position: empty again */
+    st->pending.len = 0; /* its memory stays for the next turn's records */
     sink_pending_settle(&st->sink, &st->pending_receipts, SIZE_MAX, !st->error);
     return st->error;
 }
@@ -89,8 +85,6 @@ static int stream_start(sink_t *s) {
         int e = errno;
         return sink_fail(s, -e, "cannot open %s: %s", st->path, strerror(e));
     }
-    if (!(st->pending = open_memstream(&st->pending_buf, &st->pending_len)))
-        return -ENOMEM;
     /* A file resumed already has its header (if it has anything). */
     int rc = ftell(st->f) > 0 ? 0 : format_header(st->f, st->fmt);
     if (rc != 0) /* before the flusher: a sink that failed to start leaves no task */
@@ -107,7 +101,7 @@ static int stream_write(sink_t *s, const record_t *rec) {
         return st->error;
     int rc = sink_pending_reserve(&st->pending_receipts);
     if (rc == 0)
-        rc = format_record(st->pending, st->fmt, rec);
+        rc = format_record_append(&st->pending, st->fmt, rec);
     if (rc != 0)
         return st->error = rc;
     sink_pending_add(&st->pending_receipts, rec);
@@ -141,9 +135,7 @@ static void stream_close(sink_t *s) {
     stream_t *st = (stream_t *)s;
     if (st->f && st->f != stdout)
         (void)fclose(st->f); /* finish reported the errors; the descriptor goes either way */
-    if (st->pending)
-        (void)fclose(st->pending); /* a memory stream: nothing to lose */
-    free(st->pending_buf);
+    outbuf_free(&st->pending);
     sink_pending_free(&st->pending_receipts);
     free(st);
 }

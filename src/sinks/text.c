@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Length of the valid UTF-8 sequence at s (NUL-terminated), 0 if invalid; *cp its code
  * point. Validity is cafe_utf8_valid's (one rule); only the lead byte's length is read here.
@@ -31,19 +32,37 @@ static int reorders(uint32_t cp) {
            (cp >= 0x2066 && cp <= 0x2069);
 }
 
-/* Writes s for a terminal, a run of safe bytes at a time (one fwrite per run, not per
- * character: this is on every record's path). The rule: a backslash is written \\, a
- * control character, DEL, a C1 control or an invalid byte \xNN, a character of reorders()
- * \uNNNN; everything else as it is. So what is shown is unambiguous: a title holding the
- * text "\x1b" shows "\\x1b", never what an escaped ESC shows. */
-int text_put_safe(FILE *f, const char *s) {
+/* The length of the run of printable ASCII other than '\\' at the start of p[0..n): 8 bytes
+ * at a time while none of them is special (every record's URL and title go through here). */
+static size_t plain_run(const unsigned char *p, size_t n) {
+    const uint64_t ones = 0x0101010101010101u, highs = ones * 0x80;
+    size_t i = 0;
+    for (; n - i >= 8; i += 8) {
+        uint64_t x;
+        memcpy(&x, p + i, 8);
+        uint64_t below = (x - ones * 0x20) & ~x & highs; /* some byte < 0x20 */
+        uint64_t above = ((x + ones) | x) & highs;       /* some byte >= 0x7F */
+        uint64_t b = x ^ (ones * '\\');
+        uint64_t backslash = (b - ones) & ~b & highs; /* some byte == '\\' */
+        if (below | above | backslash)
+            break;
+    }
+    while (i < n && p[i] >= 0x20 && p[i] < 0x7F && p[i] != '\\')
+        i++;
+    return i;
+}
+
+/* Appends s for a terminal, a run of safe bytes at a time. The rule: a backslash is
+ * written \\, a control character, DEL, a C1 control or an invalid byte \xNN, a character of
+ * reorders() \uNNNN; everything else as it is. So what is shown is unambiguous: a title
+ * holding the text "\x1b" shows "\\x1b", never what an escaped ESC shows. */
+void text_append_safe(outbuf_t *o, const char *s) {
     if (!s) /* a record that lost a string to a failed allocation */
-        return 0;
-    const unsigned char *p = (const unsigned char *)s, *run = p;
+        return;
+    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s), *run = p;
     for (;;) {
-        while (*p >= 0x20 && *p < 0x7F && *p != '\\') /* printable ASCII, the common case */
-            p++;
-        if (*p == 0)
+        p += plain_run(p, (size_t)(end - p));
+        if (p == end)
             break;
         uint32_t cp = 0;
         /* At most 4 bytes are read, and never past the NUL: it is no continuation byte. */
@@ -52,17 +71,23 @@ int text_put_safe(FILE *f, const char *s) {
             p += len;
             continue;
         }
-        if (p > run && fwrite(run, 1, (size_t)(p - run), f) != (size_t)(p - run))
-            return errno ? -errno : -EIO;
-        int n = *p == '\\'              ? fprintf(f, "\\\\")
-                : len > 0 && cp >= 0xA0 ? fprintf(f, "\\u%04x", (unsigned)cp)
-                                        : fprintf(f, "\\x%02x", len == 0 ? p[0] : (unsigned)cp);
-        if (n < 0)
-            return errno ? -errno : -EIO;
+        outbuf_put(o, (const char *)run, (size_t)(p - run));
+        if (*p == '\\')
+            outbuf_put(o, "\\\\", 2);
+        else if (len > 0 && cp >= 0xA0)
+            outbuf_printf(o, "\\u%04x", (unsigned)cp);
+        else
+            outbuf_printf(o, "\\x%02x", len == 0 ? p[0] : (unsigned)cp);
         p += len ? len : 1;
         run = p;
     }
-    if (p > run && fwrite(run, 1, (size_t)(p - run), f) != (size_t)(p - run))
-        return errno ? -errno : -EIO;
-    return 0;
+    outbuf_put(o, (const char *)run, (size_t)(p - run));
+}
+
+int text_put_safe(FILE *f, const char *s) {
+    outbuf_t o = {0};
+    text_append_safe(&o, s);
+    int rc = o.oom ? -ENOMEM : fwrite(o.p, 1, o.len, f) != o.len ? (errno ? -errno : -EIO) : 0;
+    outbuf_free(&o);
+    return rc;
 }

@@ -3,6 +3,8 @@
 #ifndef CAFE_SINKS_TEXT_H
 #define CAFE_SINKS_TEXT_H
 
+#include "outbuf.h"
+
 #include <stddef.h>
 #include <stdio.h>
 
@@ -10,5 +12,7 @@
  * DEL and invalid bytes are shown as \xNN, so no escape sequence reaches the terminal.
  * Returns 0 or -errno from the stream. NULL writes nothing. */
 int text_put_safe(FILE *f, const char *s);
+/* The same, appended to o. */
+void text_append_safe(outbuf_t *o, const char *s);
 
 #endif

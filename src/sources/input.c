@@ -98,11 +98,16 @@ static int refill(input_t *in) {
     return 0;
 }
 
+/* The blanks a line is trimmed of: space, \t \n \v \f \r (isspace's, in the C locale). */
+static int blank(char c) {
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
 size_t input_line_trim(const char *s, size_t n, size_t *start) {
     size_t a = 0, b = n;
-    while (a < b && strchr(" \t\r\n\f\v", s[a]) && s[a])
+    while (a < b && blank(s[a]))
         a++;
-    while (b > a && strchr(" \t\r\n\f\v", s[b - 1]) && s[b - 1])
+    while (b > a && blank(s[b - 1]))
         b--;
     *start = a;
     if (a == b || s[a] == '#')
@@ -195,18 +200,17 @@ static int host_ok(CURLU *u) {
  * it is (it rewrites other numeric forms, "127.1" or "0x7f.1", into this one). */
 static int dotted_quad(const char *s, size_t n) {
     int parts = 0;
-    size_t i = 0;
-    while (i < n) {
-        size_t start = i;
-        unsigned v = 0;
-        while (i < n && s[i] >= '0' && s[i] <= '9' && i - start < 4)
-            v = v * 10 + (unsigned)(s[i++] - '0');
-        if (i == start || v > 255 || (s[start] == '0' && i - start > 1) || ++parts > 4)
-            return 0;
-        if (i < n && s[i++] != '.')
-            return 0;
-        if (i == n && s[n - 1] == '.')
-            return 0;
+    unsigned v = 0, digits = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || s[i] == '.') { /* a part ends: 1 to 3 digits, at most 255 */
+            if (digits == 0 || v > 255 || ++parts > 4)
+                return 0;
+            v = digits = 0;
+        } else if (s[i] < '0' || s[i] > '9' || (digits == 1 && v == 0) || ++digits > 3) {
+            return 0; /* not a digit, a leading zero, or a fourth digit */
+        } else {
+            v = v * 10 + (unsigned)(s[i] - '0');
+        }
     }
     return parts == 4;
 }
@@ -221,32 +225,42 @@ static int plain_url_byte(unsigned char c) {
     return c < 128 && (bits[c >> 5] >> (c & 31) & 1u);
 }
 
+/* Bytes of a host name curl leaves as they are: lower-case letters, digits, '-' and '.'. */
+static int host_byte(unsigned char c) {
+    static const uint32_t bits[4] = {0x00000000, 0x03ff6000, 0x00000000, 0x07fffffe};
+    return c < 128 && (bits[c >> 5] >> (c & 31) & 1u);
+}
+
+/* The end of s's host from i on (0 when it is not one curl keeps as it is): labels of
+ * host_byte()s, none empty, not starting with '-'; one whose last label starts with a digit
+ * may be a numeric IPv4 form, kept only as a dotted quad. */
+static size_t host_end(const char *s, size_t n, size_t i) {
+    size_t host = i, last = i; /* where the host and its last label start */
+    for (; i < n && host_byte((unsigned char)s[i]); i++)
+        if (s[i] == '.') {
+            if (i == last) /* an empty label: "..", or a leading '.' */
+                return 0;
+            last = i + 1;
+        }
+    if (i == last || s[host] == '-') /* empty, or ends in '.' */
+        return 0;
+    if (s[last] >= '0' && s[last] <= '9' && !dotted_quad(s + host, i - host))
+        return 0;
+    return i;
+}
+
 int url_canonical(const char *s, size_t n) {
     size_t i = n >= 7 && memcmp(s, "http://", 7) == 0    ? 7
                : n >= 8 && memcmp(s, "https://", 8) == 0 ? 8
                                                          : 0;
-    if (i == 0)
+    if (i == 0 || (i = host_end(s, n, i)) == 0)
         return 0;
-    size_t host = i;
-    while (i < n && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
-                     s[i] == '.'))
-        i++;
-    size_t host_end = i;
-    if (host_end == host || memmem(s + host, host_end - host, "..", 2) || s[host_end - 1] == '.')
-        return 0;
-    /* A host that ends in a label starting with a digit may be a numeric IPv4 form. */
-    size_t last = host_end;
-    while (last > host && s[last - 1] != '.')
-        last--;
-    if (host_end == host || s[host] == '.' || s[host] == '-' ||
-        (last < host_end && s[last] >= '0' && s[last] <= '9' &&
-         !dotted_quad(s + host, host_end - host)))
-        return 0;
-    if (i < n && s[i] == ':') {
+    if (i < n && s[i] == ':') { /* a port: 1 to 65535, without leading zeros */
         size_t port = ++i;
+        unsigned v = 0;
         while (i < n && s[i] >= '0' && s[i] <= '9' && i - port < 5)
-            i++;
-        if (i == port || s[port] == '0' || (i - port == 5 && memcmp(s + port, "65535", 5) > 0))
+            v = v * 10 + (unsigned)(s[i++] - '0');
+        if (i == port || s[port] == '0' || v > 65535)
             return 0;
     }
     if (i >= n || s[i] != '/')
