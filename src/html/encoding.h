@@ -108,5 +108,8 @@ size_t cafe__html_utf8_put(char *out, unsigned cp);
  * a sequence cut short by the end counts as valid too (the rest may follow). Allocates
  * nothing, calls nothing: it is on every record's path (cafe_utf8_valid). */
 int cafe__html_utf8_scan(const unsigned char *p, size_t n, int cut_ok);
+/* The length of the valid multi-byte sequence at p, whole within n bytes; 0 if there is
+ * none (p[0] is not a lead byte, a byte is out of its bounds, or the sequence is cut). */
+size_t cafe__html_utf8_seq(const unsigned char *p, size_t n);
 
 #endif

@@ -29,6 +29,60 @@ static inline void name_add(cafe__html_tok_t *tk, unsigned c) {
         tk->name_len++;
 }
 
+#define WS_ C_WS
+#define AL_ C_ALPHA
+/* clang-format off */
+const uint8_t cafe__html_cls[256] = {
+    ['\t'] = WS_, ['\n'] = WS_, ['\f'] = WS_, ['\r'] = WS_, [' '] = WS_, ['/'] = C_SLASH,
+    ['>'] = C_GT, ['='] = C_EQ, [0] = C_NUL,
+    ['A'] = AL_, AL_, AL_, AL_, AL_, AL_, AL_, AL_, AL_, AL_, AL_, AL_, AL_, AL_, AL_, AL_, AL_, AL_,
+    AL_, AL_, AL_, AL_, AL_, AL_, AL_, AL_,
+    ['a'] = AL_, AL_, AL_, AL_, AL_, AL_, AL_, AL_, AL_, AL_, AL_, AL_, AL_, AL_, AL_, AL_, AL_, AL_,
+    AL_, AL_, AL_, AL_, AL_, AL_, AL_, AL_,
+};
+/* clang-format on */
+#undef WS_
+#undef AL_
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* Eight bytes as the name words hold them (byte i in bits 8i..8i+7). */
+static inline uint64_t load8(cur_t p) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+/* ASCII lowercase of eight bytes at once; bytes >= 0x80 are left as they are. */
+static inline uint64_t lower8(uint64_t x) {
+    const uint64_t ones = 0x0101010101010101ULL;
+    uint64_t h = x & 0x7F * ones;
+    uint64_t from_a = h + (0x80 - 'A') * ones, past_z = h + (0x80 - 'Z' - 1) * ones;
+    uint64_t upper = (from_a ^ past_z) & ~x & 0x80 * ones;
+    return x | upper >> 2;
+}
+
+/* The low n bytes of w (n < 8). */
+static inline uint64_t low_bytes(uint64_t w, size_t n) {
+    return w & ((1ULL << (8 * n)) - 1);
+}
+
+/* A whole name of at most 16 bytes, with 16 bytes readable: two loads, not a loop. */
+static int name_bulk(cafe__html_tok_t *tk, cur_t p, size_t n, cur_t end) {
+    if (tk->name_len != 0 || n > 16 || end - p < 16)
+        return 0;
+    uint64_t w0 = lower8(load8(p)), w1 = lower8(load8(p + 8));
+    tk->w0 = n < 8 ? low_bytes(w0, n) : w0;
+    tk->w1 = n < 8 ? 0 : n < 16 ? low_bytes(w1, n - 8) : w1;
+    tk->name_len = (uint8_t)n;
+    return 1;
+}
+#else
+static int name_bulk(cafe__html_tok_t *tk, cur_t p, size_t n, cur_t end) {
+    (void)tk, (void)p, (void)n, (void)end;
+    return 0;
+}
+#endif
+
 static int tag_lookup(uint64_t w0, uint64_t w1, unsigned len, unsigned *flags) {
     unsigned i = len <= 16 ? cafe__html_tag_slots[cafe__html_tag_hash(w0, w1)] : 0;
     const cafe__html_tag_t *t = i ? &cafe__html_tags[i - 1] : NULL;
@@ -42,6 +96,13 @@ static int tag_lookup(uint64_t w0, uint64_t w1, unsigned len, unsigned *flags) {
 
 void cafe__html_tag_name_add(cafe__html_tok_t *tk, unsigned c) {
     name_add(tk, c);
+}
+
+void cafe__html_tag_name_run(cafe__html_tok_t *tk, cur_t p, cur_t q, cur_t end) {
+    if (name_bulk(tk, p, (size_t)(q - p), end))
+        return;
+    for (; p < q; p++)
+        name_add(tk, *p);
 }
 
 void cafe__html_tag_begin(cafe__html_tok_t *tk, int end_tag) {
@@ -141,16 +202,17 @@ void cafe__html_tag_named(cafe__html_tok_t *tk, unsigned c) {
 }
 
 static cur_t st_tag_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
-    for (; p < end; p++) {
-        unsigned c = *p;
-        if (tok_ws(c) || c == '/' || c == '>') {
-            tag_named(tk);
-            tag_delim(tk, c);
-            return p + 1;
-        }
-        name_add(tk, c);
+    cur_t q = tok_scan(p, end, C_NAME_END | C_NUL);
+    cafe__html_tag_name_run(tk, p, q, end);
+    if (q == end)
+        return end;
+    if (*q == 0) {
+        name_add(tk, 0);
+        return q + 1;
     }
-    return p;
+    tag_named(tk);
+    tag_delim(tk, *q);
+    return q + 1;
 }
 
 /* ---- attributes ---------------------------------------------------------------------- */
@@ -212,6 +274,8 @@ static cur_t st_before_attr_name(cafe__html_tok_t *tk, cur_t p) {
 }
 
 static cur_t st_attr_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+    if (!tk->want_attrs) /* the name is not looked at: skip it */
+        p = tok_scan(p, end, C_NAME_END | C_EQ);
     for (; p < end; p++) {
         unsigned c = *p;
         if (tok_ws(c) || c == '/' || c == '>') {

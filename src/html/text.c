@@ -192,6 +192,64 @@ static int ref_byte(cafe__html_text_t *t, unsigned char c) {
     return 1;
 }
 
+/* The common case, one pass and no call per run: UTF-8 text with the decoder between
+ * characters, no reference open and room for any character. Printable ASCII and whole valid
+ * sequences are kept, whitespace collapses, as put_utf8 does after the decoder; returns where
+ * it stopped: the end, or a byte for the general path ('&', NUL, another control byte, an
+ * invalid or cut sequence, or the cap near). */
+static const unsigned char *put_plain(cafe__html_text_t *t, const unsigned char *p,
+                                      const unsigned char *end) {
+    /* 1: kept as is; 2: whitespace; 0: the general path */
+    static const unsigned char cls[256] = {
+        ['\t'] = 2, ['\n'] = 2, ['\f'] = 2, ['\r'] = 2, [' '] = 2, ['!'] = 1, ['"'] = 1, ['#'] = 1,
+        ['$'] = 1,  ['%'] = 1,  ['\''] = 1, ['('] = 1,  [')'] = 1, ['*'] = 1, ['+'] = 1, [','] = 1,
+        ['-'] = 1,  ['.'] = 1,  ['/'] = 1,  ['0'] = 1,  ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+        ['5'] = 1,  ['6'] = 1,  ['7'] = 1,  ['8'] = 1,  ['9'] = 1, [':'] = 1, [';'] = 1, ['<'] = 1,
+        ['='] = 1,  ['>'] = 1,  ['?'] = 1,  ['@'] = 1,  ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1,
+        ['E'] = 1,  ['F'] = 1,  ['G'] = 1,  ['H'] = 1,  ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+        ['M'] = 1,  ['N'] = 1,  ['O'] = 1,  ['P'] = 1,  ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
+        ['U'] = 1,  ['V'] = 1,  ['W'] = 1,  ['X'] = 1,  ['Y'] = 1, ['Z'] = 1, ['['] = 1, ['\\'] = 1,
+        [']'] = 1,  ['^'] = 1,  ['_'] = 1,  ['`'] = 1,  ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,
+        ['e'] = 1,  ['f'] = 1,  ['g'] = 1,  ['h'] = 1,  ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+        ['m'] = 1,  ['n'] = 1,  ['o'] = 1,  ['p'] = 1,  ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+        ['u'] = 1,  ['v'] = 1,  ['w'] = 1,  ['x'] = 1,  ['y'] = 1, ['z'] = 1, ['{'] = 1, ['|'] = 1,
+        ['}'] = 1,  ['~'] = 1};
+    char *buf = t->buf;
+    size_t len = t->len;
+    int space = t->space;
+    while (p < end && len <= CAFE_TITLE_MAX - 5) { /* room for a separator and 4 bytes */
+        unsigned k = cls[*p];
+        if (k == 2) {
+            space = 1;
+            p++;
+            continue;
+        }
+        size_t n = k == 1 ? 1 : *p < 0x80 ? 0 : cafe__html_utf8_seq(p, (size_t)(end - p));
+        if (n == 0)
+            break;
+        if (space && len > 0)
+            buf[len++] = ' ';
+        space = 0;
+        if (k == 0) { /* a multi-byte character */
+            for (size_t i = 0; i < n; i++)
+                buf[len++] = (char)*p++;
+            continue;
+        }
+        /* A run of printable ASCII short of the cap, single spaces between its words
+         * included (each is the separator the collapse would put there): one copy. */
+        size_t room = CAFE_TITLE_MAX - 4 - len;
+        const unsigned char *lim = (size_t)(end - p) < room ? end : p + room, *q = p + 1;
+        while (q < lim && (cls[*q] == 1 || (*q == ' ' && q + 1 < lim && cls[q[1]] == 1)))
+            q += cls[*q] == 1 ? 1 : 2;
+        memcpy(buf + len, p, (size_t)(q - p));
+        len += (size_t)(q - p);
+        p = q;
+    }
+    t->len = len;
+    t->space = space;
+    return p;
+}
+
 void cafe__html_text_feed(cafe__html_text_t *t, const unsigned char *p, size_t n) {
     const unsigned char *end = p + n;
     while (p < end) {
@@ -199,6 +257,11 @@ void cafe__html_text_feed(cafe__html_text_t *t, const unsigned char *p, size_t n
             if (ref_byte(t, *p))
                 p++;
             continue;
+        }
+        if (t->dec.enc->dec == CAFE__DEC_UTF8 && t->dec.u8_need == 0 && !t->truncated) {
+            p = put_plain(t, p, end);
+            if (p == end)
+                break;
         }
         const unsigned char *amp = memchr(p, '&', (size_t)(end - p));
         const unsigned char *stop = amp ? amp : end;

@@ -11,7 +11,7 @@
 #include "html/tokstate.h"
 
 void cafe__html_tok_init(cafe__html_tok_t *tk, const cafe__html_tok_cb_t *cb) {
-    memset(tk, 0, offsetof(cafe__html_tok_t, stack));
+    memset(tk, 0, offsetof(cafe__html_tok_t, vals));
     tk->cb = *cb;
     tk->state = S_DATA;
     tk->frameset_ok = 1;
@@ -167,6 +167,17 @@ static void text_end_fail(cafe__html_tok_t *tk) {
 }
 
 static cur_t st_text_end_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+    if (tk->tmp_len == 0) { /* the letters at once when they fit the temporary buffer */
+        cur_t q = p;
+        while (q < end && (cafe__html_cls[*q] & C_ALPHA))
+            q++;
+        if (q < end && (size_t)(q - p) <= sizeof tk->tmp) {
+            cafe__html_tag_name_run(tk, p, q, end);
+            memcpy(tk->tmp, p, (size_t)(q - p));
+            tk->tmp_len = (uint8_t)(q - p);
+            p = q;
+        }
+    }
     for (; p < end; p++) {
         unsigned c = *p;
         if (tok_alpha(c) && tk->tmp_len < sizeof tk->tmp) {
@@ -299,8 +310,29 @@ static cur_t skip_to(cafe__html_tok_t *tk, cur_t p, cur_t end, int c, int next) 
     return q + 1;
 }
 
-static cur_t st_mdo(cafe__html_tok_t *tk, cur_t p) {
+/* The 7 bytes at p spell "doctype" in any case (c | 0x20 is a lowercase letter only for
+ * that letter in either case). */
+static int doctype(cur_t p) {
+    unsigned diff = 0;
+    for (int i = 0; i < 7; i++)
+        diff |= (p[i] | 0x20u) ^ (unsigned char)"doctype"[i];
+    return diff == 0;
+}
+
+/* "<!" then "--", "doctype" (any case) or "[CDATA[": a whole keyword when the input holds
+ * one, else byte by byte (tk->mdo: keyword and bytes matched). */
+static cur_t st_mdo(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     static const char *const words[] = {"", "--", "doctype", "[CDATA["};
+    if (tk->mdo == 0 && end - p >= 7) {
+        if (p[0] == '-' && p[1] == '-') {
+            tk->state = S_COMMENT_START;
+            return p + 2;
+        }
+        if (doctype(p)) {
+            tk->state = S_DOCTYPE;
+            return p + 7;
+        }
+    }
     unsigned c = *p, kind = tk->mdo >> 4, k = tk->mdo & 15;
     if (kind == 0) {
         kind = c == '-' ? 1 : (c | 0x20) == 'd' ? 2 : c == '[' ? 3 : 0;
@@ -420,7 +452,7 @@ static cur_t step(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     case S_DOCTYPE:
         return skip_to(tk, p, end, '>', S_DATA);
     case S_MDO:
-        return st_mdo(tk, p);
+        return st_mdo(tk, p, end);
     case S_CDATA:
     case S_CDATA_BRACKET:
     case S_CDATA_END:

@@ -69,7 +69,6 @@ typedef struct cafe__html_tok {
     uint8_t attr_len, attr_id, attrs_seen, font_attr;
     char attr_name[16]; /* first bytes of the attribute name, lowercase */
     uint8_t vlen[CAFE__ATTR_COUNT];
-    char vals[CAFE__ATTR_COUNT][CAFE__HTML_ATTR_MAX];
     /* tree construction */
     uint8_t capturing;      /* inside the document's title element */
     uint8_t found;          /* the document's title element was seen */
@@ -88,6 +87,9 @@ typedef struct cafe__html_tok {
     /* HTML <p>, <a> and <table> elements on the stack: most start tags need not look for
      * one to close (each counter is exact: kept by every push and removal) */
     uint32_t open_p, open_a, open_table;
+    /* Not cleared per page (cafe__html_tok_init stops here): a value is read only up to its
+     * vlen, which every tag starts at 0, and the stack only below depth. */
+    char vals[CAFE__ATTR_COUNT][CAFE__HTML_ATTR_MAX];
     cafe__html_elem_t stack[CAFE__HTML_STACK_MAX];
 } cafe__html_tok_t;
 

@@ -73,11 +73,32 @@ static inline unsigned char tok_lower(unsigned c) {
     return (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c == 0 ? 0xFD : c);
 }
 
+/* Byte classes for the scanning loops (tag.c's table): a run of bytes none of whose classes
+ * a state stops at is consumed at once. */
+enum {
+    C_WS = 1,     /* \t \n \f \r space */
+    C_SLASH = 2,  /* / */
+    C_GT = 4,     /* > */
+    C_EQ = 8,     /* = */
+    C_NUL = 16,   /* NUL: U+FFFD in names */
+    C_ALPHA = 32, /* ASCII letters */
+    C_NAME_END = C_WS | C_SLASH | C_GT,
+};
+extern const uint8_t cafe__html_cls[256];
+
+static inline cur_t tok_scan(cur_t p, cur_t end, unsigned stop) {
+    while (p < end && !(cafe__html_cls[*p] & stop))
+        p++;
+    return p;
+}
+
 /* tag.c: the tag and attribute states, and what the end tag states share with them. */
 cur_t cafe__html_tag_step(cafe__html_tok_t *tk, cur_t p, cur_t end);
 void cafe__html_tag_begin(cafe__html_tok_t *tk, int end_tag);
 void cafe__html_tag_name_reset(cafe__html_tok_t *tk);
 void cafe__html_tag_name_add(cafe__html_tok_t *tk, unsigned c);
+/* Adds the bytes [p, q) of a name (no NUL among them); end is the end of the input. */
+void cafe__html_tag_name_run(cafe__html_tok_t *tk, cur_t p, cur_t q, cur_t end);
 /* The name is complete (looked up); c (whitespace, '/' or '>') goes on with the tag. */
 void cafe__html_tag_named(cafe__html_tok_t *tk, unsigned c);
 

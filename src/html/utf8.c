@@ -49,6 +49,17 @@ static size_t lead(unsigned c, unsigned *lo, unsigned *hi) {
     return c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
 }
 
+size_t cafe__html_utf8_seq(const unsigned char *p, size_t n) {
+    unsigned lo, hi;
+    size_t len = lead(p[0], &lo, &hi);
+    if (len == 0 || len > n)
+        return 0;
+    for (size_t k = 1; k < len; k++, lo = 0x80, hi = 0xBF)
+        if (p[k] < lo || p[k] > hi)
+            return 0;
+    return len;
+}
+
 int cafe__html_utf8_scan(const unsigned char *p, size_t n, int cut_ok) {
     for (size_t i = 0; i < n;) {
         if (p[i] < 0x80) {
