@@ -66,8 +66,24 @@ void cafe__html_stack_close_nearest(cafe__html_tok_t *tk, const int *ids, int n,
 /* The adoption agency's effect for the formatting element at index i. */
 void cafe__html_stack_adopt(cafe__html_tok_t *tk, uint32_t i);
 int cafe__html_stack_is_formatting(int id);
-/* The table parts: caption, col, colgroup, tbody, thead, tfoot, tr, td, th (the one list). */
-int cafe__html_stack_table_part(int id);
+/* The table parts: caption, col, colgroup, tbody, thead, tfoot, tr, td, th (the one list).
+ * Inline: every start tag asks. */
+static inline int cafe__html_stack_table_part(int id) {
+    switch (id) {
+    case CAFE__TAG_CAPTION:
+    case CAFE__TAG_COL:
+    case CAFE__TAG_COLGROUP:
+    case CAFE__TAG_TBODY:
+    case CAFE__TAG_THEAD:
+    case CAFE__TAG_TFOOT:
+    case CAFE__TAG_TR:
+    case CAFE__TAG_TD:
+    case CAFE__TAG_TH:
+        return 1;
+    default:
+        return 0;
+    }
+}
 /* The end tags a start tag implies. */
 void cafe__html_stack_implied_ends(cafe__html_tok_t *tk, int id, unsigned flags);
 /* The last table on the stack (foster parenting's target), or -1. */

@@ -132,7 +132,10 @@ static void tag_emit(cafe__html_tok_t *tk) {
         tk->state = S_DATA;
         return;
     }
-    for (int i = 0; tk->want_attrs && i < CAFE__ATTR_COUNT; i++) {
+    /* Values are read only for attributes seen (a value with a length was seen). */
+    for (int i = 0; tk->attrs_seen && i < CAFE__ATTR_COUNT; i++) {
+        if (!(tk->attrs_seen & (1u << i)))
+            continue;
         tk->vals[i][tk->vlen[i]] = 0;
         if (memchr(tk->vals[i], '&', tk->vlen[i])) {
             char tmp[CAFE__HTML_ATTR_MAX];
@@ -222,29 +225,42 @@ static void attr_begin(cafe__html_tok_t *tk) {
     tk->attr_id = A_NONE;
 }
 
+/* The id of a kept attribute's name (CAFE__ATTR_*, then font's color, face, size), or
+ * A_NONE: by length first, most names are none of these. */
+static unsigned attr_index(const char *s, size_t n) {
+    switch (n) {
+    case 4:
+        return memcmp(s, "type", 4) == 0   ? CAFE__ATTR_TYPE
+               : memcmp(s, "face", 4) == 0 ? A_COLOR + 1
+               : memcmp(s, "size", 4) == 0 ? A_COLOR + 2
+                                           : A_NONE;
+    case 5:
+        return memcmp(s, "color", 5) == 0 ? A_COLOR : A_NONE;
+    case 7:
+        return memcmp(s, "charset", 7) == 0   ? CAFE__ATTR_CHARSET
+               : memcmp(s, "content", 7) == 0 ? CAFE__ATTR_CONTENT
+                                              : A_NONE;
+    case 8:
+        return memcmp(s, "encoding", 8) == 0 ? CAFE__ATTR_ENCODING : A_NONE;
+    case 10:
+        return memcmp(s, "http-equiv", 10) == 0 ? CAFE__ATTR_HTTP_EQUIV : A_NONE;
+    default:
+        return A_NONE;
+    }
+}
+
 /* The attribute name is complete: is it one we keep (the first of its name only)? */
 static void attr_named(cafe__html_tok_t *tk) {
-    /* Lengths first: most attributes are none of these, and a length differs at once. */
-#define NAME(s)                                                                                    \
-    { s, sizeof s - 1 }
-    static const struct {
-        const char *s;
-        size_t n;
-    } names[] = {NAME("encoding"), NAME("charset"), NAME("http-equiv"), NAME("content"),
-                 NAME("type"),     NAME("color"),   NAME("face"),       NAME("size")};
-#undef NAME
     tk->attr_id = A_NONE;
     if (!tk->want_attrs)
         return;
-    for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (tk->attr_len == names[i].n && memcmp(tk->attr_name, names[i].s, names[i].n) == 0 &&
-            !(tk->attrs_seen & (1u << i))) {
-            tk->attrs_seen |= (uint8_t)(1u << i);
-            tk->attr_id = (uint8_t)i;
-            if (i >= A_COLOR && tk->id == CAFE__TAG_FONT)
-                tk->font_attr = 1;
-        }
-    }
+    unsigned i = attr_index(tk->attr_name, tk->attr_len);
+    if (i == A_NONE || (tk->attrs_seen & (1u << i)))
+        return;
+    tk->attrs_seen |= (uint8_t)(1u << i);
+    tk->attr_id = (uint8_t)i;
+    if (i >= A_COLOR && tk->id == CAFE__TAG_FONT)
+        tk->font_attr = 1;
 }
 
 static void attr_value(cafe__html_tok_t *tk, cur_t p, size_t n) {

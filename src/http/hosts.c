@@ -1,5 +1,5 @@
-/* Requests in progress and politeness per origin: a small chained hash table; an entry is
- * freed once no request uses it and its pace is idle. */
+/* Requests in progress and politeness per origin: a chained hash table, and the LRU list of
+ * its idle entries (internal.h, cafe__http_host_t). */
 #include "http/internal.h"
 #include "common/hash.h"
 
@@ -25,43 +25,91 @@ static int grow(cafe__http_hosts_t *hs) {
     return 0;
 }
 
-/* Unlinks and frees the entries of *slot's chain that no request uses and whose pace holds
- * nothing back: the table stays as small as the hosts that matter now. */
-static void sweep(cafe__http_client_t *c, cafe__http_host_t **slot) {
-    while (*slot) {
-        cafe__http_host_t *h = *slot;
-        if (h->count == 0 && cafe__http_pace_idle(c, h)) {
-            *slot = h->next;
-            c->hosts.len--;
-            cafe__http_dns_release(c, h->key);
-            free(h);
-        } else {
-            slot = &h->next;
-        }
-    }
+static void idle_unlink(cafe__http_hosts_t *hs, cafe__http_host_t *h) {
+    if (h->idle_prev)
+        h->idle_prev->idle_next = h->idle_next;
+    else
+        hs->idle_head = h->idle_next;
+    if (h->idle_next)
+        h->idle_next->idle_prev = h->idle_prev;
+    else
+        hs->idle_tail = h->idle_prev;
+    h->idle_prev = h->idle_next = NULL;
+    hs->idle_len--;
 }
 
-cafe__http_host_t *cafe__http_host_enter(cafe__http_client_t *c, const char *key, size_t permits) {
+static void idle_push(cafe__http_hosts_t *hs, cafe__http_host_t *h) {
+    h->idle_prev = NULL;
+    h->idle_next = hs->idle_head;
+    if (hs->idle_head)
+        hs->idle_head->idle_prev = h;
+    else
+        hs->idle_tail = h;
+    hs->idle_head = h;
+    hs->idle_len++;
+}
+
+/* An idle entry whose pace holds nothing back is as good as a new one: curl forgets its pins
+ * (the reason entries were freed at once before they were kept), its pace starts afresh. */
+static int retire(cafe__http_client_t *c, cafe__http_host_t *h) {
+    if (h->retired)
+        return 1;
+    if (!cafe__http_pace_idle(c, h))
+        return 0;
+    cafe__http_dns_release(c, h);
+    memset(&h->pace, 0, sizeof(h->pace));
+    cafe_sem_init(&h->pace.gate, 1);
+    h->retired = 1;
+    return 1;
+}
+
+/* The oldest idle entry goes when there are too many: freed once retired, else (its pace
+ * still holds something back) moved to the front, to be looked at again later. O(1) per
+ * request; the list exceeds CAFE__HTTP_IDLE_HOSTS only by entries held back. */
+static void idle_trim(cafe__http_client_t *c) {
+    cafe__http_hosts_t *hs = &c->hosts;
+    cafe__http_host_t *h = hs->idle_tail;
+    if (hs->idle_len <= CAFE__HTTP_IDLE_HOSTS || !h)
+        return;
+    idle_unlink(hs, h);
+    if (!retire(c, h)) {
+        idle_push(hs, h);
+        return;
+    }
+    cafe__http_host_t **slot = &hs->buckets[h->hash & (hs->nbuckets - 1)];
+    while (*slot != h)
+        slot = &(*slot)->next;
+    *slot = h->next;
+    hs->len--;
+    free(h);
+}
+
+cafe__http_host_t *cafe__http_host_enter(cafe__http_client_t *c, const char *key, size_t klen,
+                                         size_t permits) {
     cafe__http_hosts_t *hs = &c->hosts;
     if (hs->len >= hs->nbuckets && grow(hs) != 0 && hs->nbuckets == 0)
         return NULL;
-    uint64_t hash = hash_str(HASH_SEED, key);
+    uint64_t hash = hash_bytes(HASH_SEED, key, klen);
     cafe__http_host_t **slot = &hs->buckets[hash & (hs->nbuckets - 1)], *h;
     for (h = *slot; h; h = h->next)
-        if (h->hash == hash && strcmp(h->key, key) == 0) {
-            h->count++;
+        if (h->hash == hash && h->klen == klen && memcmp(h->key, key, klen) == 0) {
+            if (h->count++ == 0) {
+                idle_unlink(hs, h);
+                h->retired = 0;
+            }
             if (h->one_off) /* its connection is wanted now */
                 cafe__http_xfer_keep(h);
             return h;
         }
-    sweep(c, slot);
-    size_t len = strlen(key) + 1;
-    h = calloc(1, sizeof(*h) + len);
+    h = calloc(1, sizeof(*h) + klen + 1);
     if (!h)
         return NULL;
-    memcpy(h->key, key, len);
+    memcpy(h->key, key, klen);
+    h->key[klen] = '\0';
+    h->klen = klen;
     h->hash = hash;
     h->count = 1;
+    cafe__http_name_parse(h->key, &h->name);
     cafe_sem_init(&h->conns, permits);
     cafe_sem_init(&h->pace.gate, 1);
     h->next = *slot;
@@ -70,12 +118,12 @@ cafe__http_host_t *cafe__http_host_enter(cafe__http_client_t *c, const char *key
     return h;
 }
 
-/* An entry whose pace still holds something back (a host interval running, a slowed host)
- * stays for the next request; sweep frees it later. */
 void cafe__http_host_leave(cafe__http_client_t *c, cafe__http_host_t *h) {
     if (--h->count > 0)
         return;
-    sweep(c, &c->hosts.buckets[h->hash & (c->hosts.nbuckets - 1)]);
+    retire(c, h);
+    idle_push(&c->hosts, h);
+    idle_trim(c);
 }
 
 void cafe__http_hosts_free(cafe__http_hosts_t *hs) {

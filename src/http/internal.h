@@ -33,11 +33,25 @@ typedef struct cafe__http_pace {
     cafe_sem_t gate;      /* one permit: the head of the host's FIFO queue watches the clock */
 } cafe__http_pace_t;
 
+/* The host of an origin key ("scheme://host[:port]") as curl sees it (pin.c): where it is
+ * in the key, its port, and whether curl would look it up (a host name; not an IP literal,
+ * nor anything curl reports as malformed). Parsed once per host entry, not per request. */
+typedef struct cafe__http_name {
+    uint16_t at, len; /* the host: key[at, at + len) */
+    unsigned port;    /* given, or the scheme's */
+    int lookup;       /* 0: nothing to resolve (IP literal, malformed, empty) */
+} cafe__http_name_t;
+
 /* Requests in progress per origin ("host:port"), so that the stop policy knows whether a
- * kept connection will be wanted, and the origin's politeness. An entry is freed when no
- * request uses it and its pace holds nothing back any more (cafe__http_pace_idle). */
+ * kept connection will be wanted, and the origin's politeness. An entry no request uses is
+ * idle: on the table's LRU list of idle entries, kept for the origin's next request (a crawl
+ * comes back to its hosts: no allocation, no parse of the key per request). Once its pace
+ * holds nothing back (cafe__http_pace_idle) it is retired: the DNS pins taken back from curl
+ * and the pace reset, as a new entry would be. The oldest idle entries beyond
+ * CAFE__HTTP_IDLE_HOSTS are freed. */
 typedef struct cafe__http_host {
     struct cafe__http_host *next;
+    struct cafe__http_host *idle_prev, *idle_next; /* the idle list, while count is 0 */
     uint64_t hash;
     size_t count;
     /* max_host_connections tries at once: the others wait here, not inside curl, where the
@@ -47,18 +61,27 @@ typedef struct cafe__http_host {
     /* limits.close_one_off: the transfer of the host's one request, set to close its
      * connection; NULL when none. Cleared when that try ends (request.c). */
     cafe__http_xfer_t *one_off;
+    int retired; /* idle, pins taken back, pace reset */
+    cafe__http_name_t name;
+    size_t klen;
     char key[];
 } cafe__http_host_t;
+
+/* Idle host entries kept at most (more while some of them are held back by their pace). */
+#define CAFE__HTTP_IDLE_HOSTS 1024
 
 typedef struct cafe__http_hosts {
     cafe__http_host_t **buckets;
     size_t nbuckets, len;
+    cafe__http_host_t *idle_head, *idle_tail; /* most recently idle first */
+    size_t idle_len;
 } cafe__http_hosts_t;
 
-/* Counts one more request for key (a new entry's conns get `permits`); NULL when out of
- * memory. Idle entries of its bucket are freed on the way. */
-cafe__http_host_t *cafe__http_host_enter(cafe__http_client_t *c, const char *key, size_t permits);
-/* One request less; frees the entry at zero when its pace is idle. */
+/* Counts one more request for key (klen bytes; a new entry's conns get `permits`); NULL when
+ * out of memory. */
+cafe__http_host_t *cafe__http_host_enter(cafe__http_client_t *c, const char *key, size_t klen,
+                                         size_t permits);
+/* One request less; at zero the entry goes idle (retired when its pace is idle). */
 void cafe__http_host_leave(cafe__http_client_t *c, cafe__http_host_t *h);
 void cafe__http_hosts_free(cafe__http_hosts_t *hs);
 
@@ -147,6 +170,9 @@ struct cafe__http_client {
     cafe__http_xfer_t *pool, *orphans;
     size_t pool_len;
     cafe__http_hosts_t hosts;
+    /* The loop's resolver (dns.c), once a request had a name to pin (pin.c); NULL before:
+     * there are no lines to take back from curl then, and no lookup per request for them. */
+    struct cafe__dns *dns;
     /* The last Content-Type value parsed, and what it gave: a crawl's responses repeat a few
      * values, and a parse is ~600 instructions per response (cafe__http_meta_fill). */
     struct {
@@ -200,23 +226,26 @@ void cafe__http_xfer_free(cafe__http_xfer_t *x);
  * (limits.close_one_off): that connection is kept after all. */
 void cafe__http_xfer_keep(cafe__http_host_t *h);
 
-/* pin.c: resolves on the loop the names a request to origin key ("scheme://host[:port]")
- * makes curl look up (the target's and/or the proxy's, not those the caller's own resolve
- * lines give) and writes into line (cap bytes) the CURLOPT_RESOLVE lines to hand curl,
- * newline-separated, or "" when curl has them already. A DNS failure is the try's outcome
- * (t->code, message "dns: ..."), and 0 is returned; nonzero only when the wait was cut
- * short (cancel, deadline). */
-int cafe__http_dns_pin(cafe__http_try_t *t, const char *key, char *line, size_t cap);
+/* pin.c: fills *n for origin key. */
+void cafe__http_name_parse(const char *key, cafe__http_name_t *n);
+/* Resolves on the loop the names a request to origin key ("scheme://host[:port]", its host
+ * parsed in *n) makes curl look up (the target's and/or the proxy's, not those the caller's
+ * own resolve lines give) and writes into line (cap bytes) the CURLOPT_RESOLVE lines to hand
+ * curl, newline-separated, or "" when curl has them already. A DNS failure is the try's
+ * outcome (t->code, message "dns: ..."), and 0 is returned; nonzero only when the wait was
+ * cut short (cancel, deadline). */
+int cafe__http_dns_pin(cafe__http_try_t *t, const char *key, const cafe__http_name_t *n, char *line,
+                       size_t cap);
 /* CURLOPT_RESOLVER_START_FUNCTION (data: the transfer): curl is about to resolve a name
  * itself, which only a redirect to a host cafe has not resolved makes it do. Refused (no
  * resolver thread), the origin noted in the try's `unresolved`; request.c resolves it on
  * the loop and runs the try again, curl then finding the name in its cache. */
 int cafe__http_on_resolver_start(void *resolver, void *reserved, void *arg);
-/* No request to origin key is in progress any more: curl forgets the line it was given for
+/* No request to h's origin is in progress any more: curl forgets the line it was given for
  * the origin's name and port. Its DNS cache is a hash of 71 chains in libcurl 7.88, walked
  * at every transfer: with the line of every name of a long list kept, each walk was ~70
  * entries long. A request there later hands the line again. */
-void cafe__http_dns_release(cafe__http_client_t *c, const char *key);
+void cafe__http_dns_release(cafe__http_client_t *c, const cafe__http_host_t *h);
 /* Puts the resolver's pending "-host:port" lines at the head of *list and line's lines
  * (newline-separated; none when "") at its end. Returns 0 or CAFE_ENOMEM. */
 int cafe__http_dns_lines(cafe__http_client_t *c, const char *line, struct curl_slist **list);

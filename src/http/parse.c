@@ -175,20 +175,39 @@ int cafe__http_list_has(const char *list, const char *token) {
     return 0;
 }
 
-void cafe__http_origin_key(const char *url, char *out, size_t cap) {
-    const char *sep = url ? strstr(url, "://") : NULL;
-    size_t len = 0;
-    if (sep) {
-        for (const char *p = url; p < sep + 3 && len + 1 < cap; p++)
+/* What origin_key does with a byte of the authority: copy it lower-cased (0), end there
+ * (the authority's end: NUL, '/', '?', '#'), or drop what came before (an '@' ends userinfo).
+ * A table: the key is made for every request. */
+enum { KEY_COPY, KEY_END, KEY_AT };
+static const unsigned char key_class[256] = {
+    [0] = KEY_END, ['/'] = KEY_END, ['?'] = KEY_END, ['#'] = KEY_END, ['@'] = KEY_AT};
+
+size_t cafe__http_origin_key(const char *url, char *out, size_t cap) {
+    size_t len = 0, max = cap - 1;
+    const char *p = url;
+    if (!url)
+        p = "";
+    /* The scheme up to the first "://" (anywhere), lower-cased as it is looked for. */
+    for (; *p && !(p[0] == ':' && p[1] == '/' && p[2] == '/'); p++)
+        if (len < max)
             out[len++] = lower(*p);
-        /* The authority in one pass: whatever precedes an '@' was userinfo, not the host. */
-        size_t host = len;
-        for (const char *p = sep + 3; *p && *p != '/' && *p != '?' && *p != '#'; p++) {
-            if (*p == '@')
-                len = host;
-            else if (len + 1 < cap)
-                out[len++] = lower(*p);
-        }
+    if (!*p) {
+        out[0] = '\0';
+        return 0;
+    }
+    for (int k = 0; k < 3 && len < max; k++)
+        out[len++] = "://"[k];
+    /* The authority in one pass: whatever precedes an '@' was userinfo, not the host. */
+    size_t host = len;
+    for (p += 3;; p++) {
+        unsigned char ch = (unsigned char)*p, kind = key_class[ch];
+        if (kind == KEY_END)
+            break;
+        if (kind == KEY_AT)
+            len = host;
+        else if (len < max)
+            out[len++] = lower((char)ch);
     }
     out[len] = '\0';
+    return len;
 }

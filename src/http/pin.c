@@ -16,13 +16,11 @@
 #include <string.h>
 #include <strings.h>
 
-/* Host and port of the origin key "scheme://host[:port]". Returns 0 when the host needs no
- * lookup (an IP literal, or nothing usable). On every request: one pass over the host, and
- * the IPv4 parse and the port only where they can matter. */
-static int host_port(const char *key, char *host, size_t cap, unsigned *port) {
+void cafe__http_name_parse(const char *key, cafe__http_name_t *n) {
+    memset(n, 0, sizeof(*n));
     const char *h = strstr(key, "://");
     if (!h || h[3] == '[' || h[3] == '\0')
-        return 0;
+        return;
     int https = strncmp(key, "https", 5) == 0;
     h += 3;
     size_t len = 0;
@@ -32,18 +30,39 @@ static int host_port(const char *key, char *host, size_t cap, unsigned *port) {
         int digit = ch >= '0' && ch <= '9';
         /* Anything but a plain host name is curl's to report (malformed URL and the like). */
         if (!digit && !(ch >= 'a' && ch <= 'z') && ch != '-' && ch != '.' && ch != '_')
-            return 0;
+            return;
         numeric &= digit || ch == '.';
     }
-    if (len == 0 || len >= cap)
-        return 0;
+    if (len == 0 || len >= 256)
+        return;
+    char host[256];
     memcpy(host, h, len);
     host[len] = '\0';
     struct in_addr a4;
     if (numeric && inet_pton(AF_INET, host, &a4) == 1)
+        return;
+    n->at = (uint16_t)(h - key);
+    n->len = (uint16_t)len;
+    n->port = h[len] == ':' ? (unsigned)strtoul(h + len + 1, NULL, 10) : https ? 443u : 80u;
+    n->lookup = 1;
+}
+
+/* Host (copied into host, 256 bytes) and port of the origin key "scheme://host[:port]" whose
+ * host *n gives. Returns 0 when the host needs no lookup. */
+static int host_of(const char *key, const cafe__http_name_t *n, char *host, unsigned *port) {
+    if (!n->lookup)
         return 0;
-    *port = h[len] == ':' ? (unsigned)strtoul(h + len + 1, NULL, 10) : https ? 443u : 80u;
+    memcpy(host, key + n->at, n->len);
+    host[n->len] = '\0';
+    *port = n->port;
     return 1;
+}
+
+/* host_of for a key parsed here. */
+static int host_port(const char *key, char *host, unsigned *port) {
+    cafe__http_name_t n;
+    cafe__http_name_parse(key, &n);
+    return host_of(key, &n, host, port);
 }
 
 /* "host:port:a,b,..." (IPv6 addresses in brackets). */
@@ -84,9 +103,9 @@ static int dns_fail(cafe__http_try_t *t, int code, const char *host) {
     return 0;
 }
 
-/* Host and port of a proxy "[scheme://][user:password@]host[:port][/]", curl's defaults
- * for the port (1080, 443 for https://). Returns 0 when the host needs no lookup. */
-static int proxy_host_port(const char *proxy, char *host, size_t cap, unsigned *port) {
+/* Host (256 bytes) and port of a proxy "[scheme://][user:password@]host[:port][/]", curl's
+ * defaults for the port (1080, 443 for https://). Returns 0 when the host needs no lookup. */
+static int proxy_host_port(const char *proxy, char *host, unsigned *port) {
     const char *h = strstr(proxy, "://");
     int https = h && strncmp(proxy, "https://", 8) == 0;
     h = h ? h + 3 : proxy;
@@ -100,7 +119,7 @@ static int proxy_host_port(const char *proxy, char *host, size_t cap, unsigned *
     if (len + 9 > sizeof key)
         return 0;
     snprintf(key, sizeof key, "%s://%.*s", https ? "https" : "http", (int)len, h);
-    if (!host_port(key, host, cap, port))
+    if (!host_port(key, host, port))
         return 0;
     if (!memchr(h, ':', len))
         *port = https ? 443u : 1080u;
@@ -112,6 +131,8 @@ static int proxy_host_port(const char *proxy, char *host, size_t cap, unsigned *
 static int pin_name(cafe__http_try_t *t, const char *host, unsigned port, char *line, size_t cap) {
     cafe__dns_t *d = cafe__dns_get(t->c->loop);
     cafe__dns_entry_t *e = d ? cafe__dns_lookup(d, host) : NULL;
+    if (d)
+        t->c->dns = d;
     if (!e)
         return dns_fail(t, d && !d->channel_ok ? CAFE_EDNS_SERVFAIL : CAFE_ENOMEM, host);
     int rc = cafe_future_wait(&e->done, NULL);
@@ -186,39 +207,46 @@ typedef struct names {
     unsigned port[2];
 } names_t;
 
-static void name_add(names_t *w, const cafe_http_opts_t *o,
-                     int (*parse)(const char *, char *, size_t, unsigned *), const char *from) {
-    if (parse(from, w->host[w->n], sizeof w->host[0], &w->port[w->n]) &&
-        !caller_pinned(o, w->host[w->n], w->port[w->n]))
+/* Adds the name found in w's next slot, unless the caller's own resolve lines give it. */
+static void name_keep(names_t *w, const cafe_http_opts_t *o, int found) {
+    if (found && !caller_pinned(o, w->host[w->n], w->port[w->n]))
         w->n++;
 }
 
-/* The names curl looks up for a request to origin key, and their ports: the target's when
- * it goes direct (no proxy, or the environment's no_proxy exempts it), the proxy's when one
- * is used, and the target's too behind a proxy that takes addresses. IP literals and names
- * the caller's own resolve lines give are not among them. The request's own proxy wins over
- * the environment's ("" = none) and ignores no_proxy, as in xfer.c. */
-static void names_of(const cafe__http_try_t *t, const char *key, names_t *w) {
+/* The names curl looks up for a request to origin key (its host parsed in *tn), and their
+ * ports: the target's when it goes direct (no proxy, or the environment's no_proxy exempts
+ * it), the proxy's when one is used, and the target's too behind a proxy that takes
+ * addresses. IP literals and names the caller's own resolve lines give are not among them.
+ * The request's own proxy wins over the environment's ("" = none) and ignores no_proxy, as
+ * in xfer.c. */
+static void names_of(const cafe__http_try_t *t, const char *key, const cafe__http_name_t *tn,
+                     names_t *w) {
     const cafe__http_client_t *c = t->c;
     const cafe_http_opts_t *o = t->opts;
     int https = strncmp(key, "https:", 6) == 0;
     const char *proxy = o->proxy ? o->proxy : https ? c->proxy_https : c->proxy_http;
+    w->n = 0;
+    if (!proxy || !proxy[0]) { /* direct: the common case */
+        name_keep(w, o, host_of(key, tn, w->host[0], &w->port[0]));
+        return;
+    }
     char host[256];
     unsigned port;
-    w->n = 0;
-    if (proxy && proxy[0] && !o->proxy && c->no_proxy && c->no_proxy[0] &&
-        host_port(key, host, sizeof host, &port) && no_proxy_match(host, c->no_proxy))
-        proxy = NULL; /* exempted: direct */
-    if (proxy && proxy[0])
-        name_add(w, o, proxy_host_port, proxy);
-    if (!proxy || !proxy[0] || proxy_wants_address(proxy))
-        name_add(w, o, host_port, key);
+    if (!o->proxy && c->no_proxy && c->no_proxy[0] && host_of(key, tn, host, &port) &&
+        no_proxy_match(host, c->no_proxy)) { /* exempted: direct */
+        name_keep(w, o, host_of(key, tn, w->host[0], &w->port[0]));
+        return;
+    }
+    name_keep(w, o, proxy_host_port(proxy, w->host[0], &w->port[0]));
+    if (proxy_wants_address(proxy))
+        name_keep(w, o, host_of(key, tn, w->host[w->n], &w->port[w->n]));
 }
 
-int cafe__http_dns_pin(cafe__http_try_t *t, const char *key, char *line, size_t cap) {
+int cafe__http_dns_pin(cafe__http_try_t *t, const char *key, const cafe__http_name_t *n, char *line,
+                       size_t cap) {
     names_t w;
     line[0] = '\0';
-    names_of(t, key, &w);
+    names_of(t, key, n, &w);
     for (int i = 0; i < w.n && t->code == 0; i++) {
         int rc = pin_name(t, w.host[i], w.port[i], line, cap);
         if (rc != 0)
@@ -231,6 +259,7 @@ int cafe__http_on_resolver_start(void *resolver, void *reserved, void *arg) {
     cafe__http_xfer_t *x = arg;
     cafe__http_try_t *t = x->try;
     char *url = NULL, key[sizeof t->unresolved];
+    cafe__http_name_t n;
     names_t w;
     (void)resolver;
     (void)reserved;
@@ -239,25 +268,25 @@ int cafe__http_on_resolver_start(void *resolver, void *reserved, void *arg) {
     if (curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url) != CURLE_OK || !url)
         return 0;
     cafe__http_origin_key(url, key, sizeof key);
-    names_of(t, key, &w);
+    cafe__http_name_parse(key, &n);
+    names_of(t, key, &n, &w);
     if (w.n == 0)
         return 0; /* IP literals, or the caller's own lines: curl's way */
     memcpy(t->unresolved, key, sizeof key);
     return 1;
 }
 
-void cafe__http_dns_release(cafe__http_client_t *c, const char *key) {
+void cafe__http_dns_release(cafe__http_client_t *c, const cafe__http_host_t *h) {
     char host[256];
     unsigned port;
-    if (!host_port(key, host, sizeof host, &port))
+    if (!host_of(h->key, &h->name, host, &port))
         return;
-    cafe__dns_t *d = cafe__dns_get(c->loop);
-    if (d)
-        cafe__dns_unpin_port(d, host, port);
+    if (c->dns) /* else nothing was pinned */
+        cafe__dns_unpin_port(c->dns, host, port);
 }
 
 int cafe__http_dns_lines(cafe__http_client_t *c, const char *line, struct curl_slist **list) {
-    cafe__dns_t *d = cafe__dns_get(c->loop);
+    cafe__dns_t *d = c->dns;
     /* The lines to take back go first, before the caller's own and the new pins: curl
      * reads the list in order, and a new pin for the same host:port must come after. */
     if (d && d->unpin) {

@@ -171,10 +171,12 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *t) {
     /* Each redirect to a host cafe has not resolved runs the attempt again once that host is
      * (pin.c): at most once per hop curl may follow, and once more. */
     int replays = o->max_redirects > 0 ? o->max_redirects : CAFE_HTTP_DEFAULT_MAX_REDIRECTS;
-    char key[sizeof t->unresolved];
-    size_t klen = strnlen(t->host->key, sizeof key - 1); /* a copy, not a printf per URL */
-    memcpy(key, t->host->key, klen);
-    key[klen] = '\0';
+    /* The origin whose names are pinned: the host entry's (parsed once, when the entry was
+     * made), or a redirect's that curl was about to resolve itself. */
+    const char *key = t->host->key;
+    const cafe__http_name_t *name = &t->host->name;
+    char other[sizeof t->unresolved];
+    cafe__http_name_t other_name;
     cafe_http_result_t *res = t->res;
     for (int n = 1, first = 1;; n++, first = 0) {
         if (!first) /* cafe_http_request cleared it for the first */
@@ -184,7 +186,7 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *t) {
         /* The name first, holding no slot: a lookup waits on the resolver's own limit. */
         char pin[1024];
         t->pin = pin;
-        int rc = cafe__http_dns_pin(t, key, pin, sizeof pin);
+        int rc = cafe__http_dns_pin(t, key, name, pin, sizeof pin);
         if (rc != 0)
             return cafe__http_fail(res, rc, "%s while resolving the host", cafe_strerror(rc));
         if (t->code == 0) {
@@ -203,7 +205,10 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *t) {
                                        cafe__http_retry_after_ms(o, t->retry_after_s));
         }
         if (rc == 0 && t->unresolved[0] && replays-- >= 0) {
-            memcpy(key, t->unresolved, sizeof key); /* the same attempt, that name resolved */
+            strcpy(other, t->unresolved); /* the same attempt, that name resolved */
+            cafe__http_name_parse(other, &other_name);
+            key = other;
+            name = &other_name;
             n--;
             continue;
         }
@@ -221,9 +226,13 @@ static int request_in_task(const char *url, const cafe_http_opts_t *opts, cafe_h
     if (!c)
         return cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the HTTP client");
     char key[256];
-    cafe__http_origin_key(url, key, sizeof(key));
-    cafe__http_try_t t = {.c = c, .url = url, .opts = opts, .res = res};
-    t.host = cafe__http_host_enter(c, key, c->limits.max_host_connections);
+    size_t klen = cafe__http_origin_key(url, key, sizeof(key));
+    cafe__http_try_t t; /* the rest is set per attempt (try_reset), not cleared here */
+    t.c = c;
+    t.url = url;
+    t.opts = opts;
+    t.res = res;
+    t.host = cafe__http_host_enter(c, key, klen, c->limits.max_host_connections);
     if (!t.host)
         return cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the host table");
     c->in_progress++;
