@@ -107,6 +107,8 @@ static int ref_byte(cafe__html_tok_t *tk, unsigned c) {
  * neither rule touches the flag), and so does a character reference unless its character
  * is whitespace. */
 static void data_text(cafe__html_tok_t *tk, cur_t p, cur_t end, int refs) {
+    if (tk->ref_state == REF_NONE) /* whitespace alone changes nothing */
+        p = tok_skip_ws(p, end);
     for (; p < end && tk->frameset_ok; p++) {
         if (tk->ref_state != REF_NONE && ref_byte(tk, *p))
             continue;
@@ -319,8 +321,9 @@ static cur_t st_mdo(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     if (kind == 0)
         kind = *p == '-' ? 1 : (*p | 0x20) == 'd' ? 2 : *p == '[' ? 3 : 0;
     const char *w = words[kind];
+    unsigned fold = kind == 2 ? 0x20 : 0; /* c | 0x20 is a letter only for it in either case */
     for (; p < end && w[k]; p++, k++) {
-        if ((unsigned char)(kind == 2 ? tok_lower(*p) : *p) != (unsigned char)w[k])
+        if ((*p | fold) != (unsigned char)w[k])
             break;
     }
     if (kind == 0 || (p < end && w[k])) {
