@@ -71,12 +71,12 @@ static int on_body(void *arg, const cafe_http_result_t *res, const char *data, s
     return rc != 0 ? CAFE_HTTP_ENOUGH : 0;
 }
 
-/* A copy of s for the record: NULL stays NULL (an empty s too with empty_null); *oom is set
- * when memory ran out. */
-static char *keep(const char *s, int empty_null, int *oom) {
+/* A copy of s in the record's store: NULL stays NULL (an empty s too with empty_null); *oom
+ * is set when memory ran out. */
+static char *keep(record_t *r, const char *s, int empty_null, int *oom) {
     if (!s || (empty_null && !*s))
         return NULL;
-    char *copy = strdup(s);
+    char *copy = record_keep(r, s, strlen(s));
     *oom |= !copy;
     return copy;
 }
@@ -142,19 +142,21 @@ int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, voi
     r->final_url = res.url; /* taken over: cafe_http_result_free leaves it alone */
     res.url = NULL;
     r->status = res.status;
-    r->content_type = keep(res.content_type, 1, &oom);
+    r->content_type = keep(r, res.content_type, 1, &oom);
     r->bytes = res.body_bytes;
     r->attempts = res.attempts;
     if (rc == 0 && s.title && !s.failed) {
         /* Error pages have titles too ("404 Not Found"): keep them with the error. */
-        if (cafe_title_finish(s.title) == 1)
-            r->title = keep(cafe_title_text(s.title, NULL), 0, &oom);
+        size_t n;
+        const char *title = cafe_title_finish(s.title) == 1 ? cafe_title_text(s.title, &n) : NULL;
+        if (title && !(r->title = record_keep(r, title, n)))
+            oom = 1;
         /* The body cut at --max-bytes before the title ended, or before any: it may be cut
          * short or still to come. The record says so, as no failure. */
         cut = res.truncated && (!r->title || cafe_title_unclosed(s.title));
-        r->charset = keep(cafe_title_encoding(s.title), 0, &oom);
+        r->charset = keep(r, cafe_title_encoding(s.title), 0, &oom);
         r->charset_source =
-            keep(cafe_charset_source_name(cafe_title_charset_source(s.title)), 0, &oom);
+            keep(r, cafe_charset_source_name(cafe_title_charset_source(s.title)), 0, &oom);
     }
     if (rc != 0)
         record_fail(r, rc, "%s", res.message[0] ? res.message : cafe_strerror(rc));

@@ -21,7 +21,8 @@ typedef struct cli_slot {
      * the HTTP limits' queues): --drain lets started ones finish and cancels the others. */
     cafe_task_t *task;
     int started;
-    struct cli_run *run; /* the run it belongs to (its fetch task's way back) */
+    struct cli_run *run;  /* the run it belongs to (its fetch task's way back) */
+    record_store_t spare; /* the store of the slot's last record, for its next one */
 } cli_slot_t;
 
 typedef struct cli_run {

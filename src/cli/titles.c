@@ -140,41 +140,51 @@ static char *line_shown(const char *line, size_t len, int cut) {
  * a bad line as line_shown makes it: that is what the resume reader gets back, so the same
  * key is looked up (else each resume would add its record again). Each record found stands
  * for one line: a line given twice and recorded once is fetched once more. */
-static int recorded(cli_run_t *run, const char *url, const char *line, size_t len, int cut) {
+static int recorded(cli_run_t *run, const char *url, size_t url_len, const char *line, size_t len,
+                    int cut) {
     if (!run->o->resume)
         return 0;
     if (url)
-        return keyset_take(&run->done_set, url, strlen(url));
+        return keyset_take(&run->done_set, url, url_len);
     char *key = line_shown(line, len, cut);
     int has = key && keyset_take(&run->done_set, key, strlen(key));
     free(key); /* out of memory: not known as done, so fetched; the sink's key decides */
     return has;
 }
 
-/* One input line to one slot: a fetch task, or an error record at once. */
+/* One input line to one slot: a fetch task, or an error record at once. A line already in
+ * curl's form (most of a crawl list) is its own URL, copied into the slot's record store;
+ * url_normalize makes the others. */
 static int dispatch(cli_run_t *run, const char *line, size_t len, uint64_t ref, int too_long) {
-    char *url = NULL;
-    const char *why = "line too long";
-    int bad = too_long ? CAFE_EINVAL : url_normalize(line, len, run->o->scheme, &url, &why);
-    if (recorded(run, url, line, len, too_long)) {
-        free(url);
+    char *normal = NULL;
+    const char *url = NULL, *why = "line too long";
+    size_t url_len = 0;
+    int bad = too_long ? CAFE_EINVAL : 0;
+    if (!bad && url_canonical(line, len))
+        url = line, url_len = len;
+    else if (!bad && (bad = url_normalize(line, len, run->o->scheme, &normal, &why)) == 0)
+        url = normal, url_len = strlen(normal);
+    if (recorded(run, url, url_len, line, len, too_long)) {
+        free(normal);
         run->skipped++;
         return 0;
     }
     uint64_t seq = run->next_seq;
     int rc = wait_for_slot(run, seq);
     if (rc != 0) {
-        free(url);
+        free(normal);
         return rc;
     }
     cli_slot_t *s = &run->slots[seq % run->window];
-    memset(&s->rec, 0, sizeof(s->rec));
+    s->rec = (record_t){.seq = seq, .skipped = run->skipped, .source_ref = ref, .store = s->spare};
+    s->spare = (record_store_t){0};
     s->task = NULL;
     s->started = 0;
-    s->rec.seq = seq;
-    s->rec.skipped = run->skipped;
-    s->rec.source_ref = ref;
     run->next_seq++;
+    if (url && !(s->rec.url = normal ? normal : record_keep(&s->rec, url, url_len))) {
+        bad = CAFE_ENOMEM;
+        why = "out of memory";
+    }
     if (bad) {
         /* Out of memory, the record goes out without its URL rather than not at all. */
         s->rec.url = line_shown(line, len, too_long);
@@ -183,7 +193,6 @@ static int dispatch(cli_run_t *run, const char *line, size_t len, uint64_t ref, 
         cli_run_finish(run, seq);
         return 0;
     }
-    s->rec.url = url;
     s->state = SLOT_BUSY;
     s->run = run;
     if ((rc = cafe_group_spawn(&run->fetchers, fetch_task, s, NULL)) != 0) {
@@ -446,6 +455,8 @@ static int prepare(cli_run_t *run, cli_opts_t *o) {
 static void cleanup(cli_run_t *run) {
     sink_close(run->sink);
     source_close(run->source);
+    for (size_t i = 0; run->slots && i < run->window; i++)
+        free(run->slots[i].spare.p);
     free(run->slots);
     keyset_free(&run->done_set);
 }

@@ -24,7 +24,7 @@ static void write_one(cli_run_t *run, cli_slot_t *s) {
             run->stopping = 1;
         }
     }
-    record_clear(&rec);
+    record_clear_keep(&rec, &s->spare); /* the slot's next record reuses its store */
 }
 
 /* Single-flight: a sink may suspend the writing task (a database batch is full), and a task

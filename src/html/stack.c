@@ -170,23 +170,6 @@ static void close_item(cafe__html_tok_t *tk, int a, int b) {
     }
 }
 
-int cafe__html_stack_table_part(int id) {
-    switch (id) {
-    case CAFE__TAG_CAPTION:
-    case CAFE__TAG_COL:
-    case CAFE__TAG_COLGROUP:
-    case CAFE__TAG_TBODY:
-    case CAFE__TAG_THEAD:
-    case CAFE__TAG_TFOOT:
-    case CAFE__TAG_TR:
-    case CAFE__TAG_TD:
-    case CAFE__TAG_TH:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
 /* The end tags a start tag implies ("in body", and the table modes' cell and row rules). */
 /* The table modes' implied ends: a caption, a column group, the last table, cells, rows and
  * row groups that a new table part closes. */

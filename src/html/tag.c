@@ -14,21 +14,6 @@
  * (attr_named relies on this order). */
 enum { A_COLOR = CAFE__ATTR_COUNT, A_NONE = 255 };
 
-void cafe__html_tag_name_reset(cafe__html_tok_t *tk) {
-    tk->name_len = 0;
-    tk->w0 = tk->w1 = 0;
-}
-
-static inline void name_add(cafe__html_tok_t *tk, unsigned c) {
-    unsigned i = tk->name_len;
-    if (i < 8)
-        tk->w0 |= (uint64_t)tok_lower(c) << (8 * i);
-    else if (i < 16)
-        tk->w1 |= (uint64_t)tok_lower(c) << (8 * (i - 8));
-    if (i < 255)
-        tk->name_len++;
-}
-
 #define WS_ C_WS
 #define AL_ C_ALPHA
 /* clang-format off */
@@ -94,25 +79,11 @@ static int tag_lookup(uint64_t w0, uint64_t w1, unsigned len, unsigned *flags) {
     return t->id;
 }
 
-void cafe__html_tag_name_add(cafe__html_tok_t *tk, unsigned c) {
-    name_add(tk, c);
-}
-
 void cafe__html_tag_name_run(cafe__html_tok_t *tk, cur_t p, cur_t q, cur_t end) {
     if (name_bulk(tk, p, (size_t)(q - p), end))
         return;
     for (; p < q; p++)
-        name_add(tk, *p);
-}
-
-void cafe__html_tag_begin(cafe__html_tok_t *tk, int end_tag) {
-    cafe__html_tag_name_reset(tk);
-    tk->end_tag = (uint8_t)end_tag;
-    tk->self_closing = 0;
-    tk->want_attrs = 0;
-    tk->attrs_seen = 0;
-    tk->font_attr = 0;
-    memset(tk->vlen, 0, sizeof tk->vlen);
+        cafe__html_tag_name_add(tk, *p);
 }
 
 /* The tag name is complete: which tag is it, and do its attributes matter? */
@@ -132,7 +103,10 @@ static void tag_emit(cafe__html_tok_t *tk) {
         tk->state = S_DATA;
         return;
     }
-    for (int i = 0; tk->want_attrs && i < CAFE__ATTR_COUNT; i++) {
+    /* Values are read only for attributes seen (a value with a length was seen). */
+    for (int i = 0; tk->attrs_seen && i < CAFE__ATTR_COUNT; i++) {
+        if (!(tk->attrs_seen & (1u << i)))
+            continue;
         tk->vals[i][tk->vlen[i]] = 0;
         if (memchr(tk->vals[i], '&', tk->vlen[i])) {
             char tmp[CAFE__HTML_ATTR_MAX];
@@ -207,7 +181,7 @@ static cur_t st_tag_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     if (q == end)
         return end;
     if (*q == 0) {
-        name_add(tk, 0);
+        cafe__html_tag_name_add(tk, 0);
         return q + 1;
     }
     tag_named(tk);
@@ -222,29 +196,42 @@ static void attr_begin(cafe__html_tok_t *tk) {
     tk->attr_id = A_NONE;
 }
 
+/* The id of a kept attribute's name (CAFE__ATTR_*, then font's color, face, size), or
+ * A_NONE: by length first, most names are none of these. */
+static unsigned attr_index(const char *s, size_t n) {
+    switch (n) {
+    case 4:
+        return memcmp(s, "type", 4) == 0   ? CAFE__ATTR_TYPE
+               : memcmp(s, "face", 4) == 0 ? A_COLOR + 1
+               : memcmp(s, "size", 4) == 0 ? A_COLOR + 2
+                                           : A_NONE;
+    case 5:
+        return memcmp(s, "color", 5) == 0 ? A_COLOR : A_NONE;
+    case 7:
+        return memcmp(s, "charset", 7) == 0   ? CAFE__ATTR_CHARSET
+               : memcmp(s, "content", 7) == 0 ? CAFE__ATTR_CONTENT
+                                              : A_NONE;
+    case 8:
+        return memcmp(s, "encoding", 8) == 0 ? CAFE__ATTR_ENCODING : A_NONE;
+    case 10:
+        return memcmp(s, "http-equiv", 10) == 0 ? CAFE__ATTR_HTTP_EQUIV : A_NONE;
+    default:
+        return A_NONE;
+    }
+}
+
 /* The attribute name is complete: is it one we keep (the first of its name only)? */
 static void attr_named(cafe__html_tok_t *tk) {
-    /* Lengths first: most attributes are none of these, and a length differs at once. */
-#define NAME(s)                                                                                    \
-    { s, sizeof s - 1 }
-    static const struct {
-        const char *s;
-        size_t n;
-    } names[] = {NAME("encoding"), NAME("charset"), NAME("http-equiv"), NAME("content"),
-                 NAME("type"),     NAME("color"),   NAME("face"),       NAME("size")};
-#undef NAME
     tk->attr_id = A_NONE;
     if (!tk->want_attrs)
         return;
-    for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (tk->attr_len == names[i].n && memcmp(tk->attr_name, names[i].s, names[i].n) == 0 &&
-            !(tk->attrs_seen & (1u << i))) {
-            tk->attrs_seen |= (uint8_t)(1u << i);
-            tk->attr_id = (uint8_t)i;
-            if (i >= A_COLOR && tk->id == CAFE__TAG_FONT)
-                tk->font_attr = 1;
-        }
-    }
+    unsigned i = attr_index(tk->attr_name, tk->attr_len);
+    if (i == A_NONE || (tk->attrs_seen & (1u << i)))
+        return;
+    tk->attrs_seen |= (uint8_t)(1u << i);
+    tk->attr_id = (uint8_t)i;
+    if (i >= A_COLOR && tk->id == CAFE__TAG_FONT)
+        tk->font_attr = 1;
 }
 
 static void attr_value(cafe__html_tok_t *tk, cur_t p, size_t n) {

@@ -64,6 +64,10 @@ struct cafe_title {
     cafe__html_detect_t det;
     cafe__html_tok_t tok;
     cafe__html_text_t text;
+    /* the last transport charset named and what it gave: consecutive pages of a crawl
+     * name the same one, and reset would look it up for each */
+    char charset_seen[24];
+    const cafe__html_encoding_t *charset_enc;
     unsigned char head[PRESCAN_BYTES];
 };
 
@@ -299,9 +303,22 @@ static void decide(cafe_title_t *t, const cafe__html_encoding_t *prescanned) {
     consider(t);
 }
 
+/* p[0..3) starts with a byte order mark. */
+static int bom_at(const unsigned char *p) {
+    return (p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) || (p[0] == 0xFE && p[1] == 0xFF) ||
+           (p[0] == 0xFF && p[1] == 0xFE);
+}
+
 /* Holds back bytes until the encoding can be decided; returns how many of p it took. */
 static size_t hold(cafe_title_t *t, const unsigned char *p, size_t n, int final) {
-    size_t take = PRESCAN_BYTES - t->nhead;
+    /* With a transport charset only a BOM can overrule it: 3 bytes decide, and the page is
+     * tokenized where it lies instead of being copied first (all of it when those 3 bytes
+     * are no BOM). */
+    if (t->transport && t->nhead == 0 && n >= 3 && !bom_at(p)) {
+        decide(t, NULL);
+        return 0;
+    }
+    size_t take = (t->transport ? 3 : PRESCAN_BYTES) - t->nhead;
     if (take > n)
         take = n;
     memcpy(t->head + t->nhead, p, take);
@@ -331,6 +348,8 @@ int cafe_title_create(cafe_title_t **out, const char *charset) {
         return CAFE_ENOMEM;
     t->raw = NULL;
     t->detect = 1;
+    t->charset_seen[0] = 0; /* "" names no encoding, as the lookup would say */
+    t->charset_enc = NULL;
     cafe__html_detect_init(&t->det);
     cafe__html_decoder_init(&t->wide);
     cafe__html_text_init(&t->text);
@@ -339,12 +358,27 @@ int cafe_title_create(cafe_title_t **out, const char *charset) {
     return 0;
 }
 
+/* The encoding a transport charset names (NULL: none, or unknown), the last one remembered. */
+static const cafe__html_encoding_t *transport(cafe_title_t *t, const char *charset) {
+    if (!charset)
+        return NULL;
+    if (strcmp(charset, t->charset_seen) == 0)
+        return t->charset_enc;
+    const cafe__html_encoding_t *e = cafe__html_encoding_transport(charset);
+    size_t n = strlen(charset);
+    if (n < sizeof t->charset_seen) {
+        memcpy(t->charset_seen, charset, n + 1);
+        t->charset_enc = e;
+    }
+    return e;
+}
+
 void cafe_title_reset(cafe_title_t *t, const char *charset) {
     static const cafe__html_tok_cb_t cb = {NULL,         on_title_start,   on_title_text,
                                            on_title_end, on_title_removed, on_meta};
     cafe__html_tok_cb_t mine = cb;
     mine.ctx = t;
-    t->transport = cafe__html_encoding_transport(charset);
+    t->transport = transport(t, charset);
     t->enc = NULL;
     t->certain = t->done = t->has_title = t->title_closed = t->eof = t->closed_at_eof = 0;
     t->source = CAFE_CHARSET_DEFAULT;

@@ -310,42 +310,25 @@ static cur_t skip_to(cafe__html_tok_t *tk, cur_t p, cur_t end, int c, int next) 
     return q + 1;
 }
 
-/* The 7 bytes at p spell "doctype" in any case (c | 0x20 is a lowercase letter only for
- * that letter in either case). */
-static int doctype(cur_t p) {
-    unsigned diff = 0;
-    for (int i = 0; i < 7; i++)
-        diff |= (p[i] | 0x20u) ^ (unsigned char)"doctype"[i];
-    return diff == 0;
-}
-
-/* "<!" then "--", "doctype" (any case) or "[CDATA[": a whole keyword when the input holds
- * one, else byte by byte (tk->mdo: keyword and bytes matched). */
+/* "<!" then "--", "doctype" (any case) or "[CDATA[", matched as far as the input goes in one
+ * call (tk->mdo: keyword and bytes matched so far); a mismatch is a bogus comment from that
+ * byte on (what was matched holds no '>': the same as bogus from the start). */
 static cur_t st_mdo(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     static const char *const words[] = {"", "--", "doctype", "[CDATA["};
-    if (tk->mdo == 0 && end - p >= 7) {
-        if (p[0] == '-' && p[1] == '-') {
-            tk->state = S_COMMENT_START;
-            return p + 2;
-        }
-        if (doctype(p)) {
-            tk->state = S_DOCTYPE;
-            return p + 7;
-        }
+    unsigned kind = tk->mdo >> 4, k = tk->mdo & 15;
+    if (kind == 0)
+        kind = *p == '-' ? 1 : (*p | 0x20) == 'd' ? 2 : *p == '[' ? 3 : 0;
+    const char *w = words[kind];
+    for (; p < end && w[k]; p++, k++) {
+        if ((unsigned char)(kind == 2 ? tok_lower(*p) : *p) != (unsigned char)w[k])
+            break;
     }
-    unsigned c = *p, kind = tk->mdo >> 4, k = tk->mdo & 15;
-    if (kind == 0) {
-        kind = c == '-' ? 1 : (c | 0x20) == 'd' ? 2 : c == '[' ? 3 : 0;
-        k = 0;
-    }
-    if (kind == 0 ||
-        (unsigned char)(kind == 2 ? tok_lower(c) : c) != (unsigned char)words[kind][k]) {
-        tk->state = S_BOGUS_COMMENT; /* what was matched holds no '>': same as bogus */
+    if (kind == 0 || (p < end && w[k])) {
+        tk->state = S_BOGUS_COMMENT;
         return p;
     }
-    k++;
     tk->mdo = (uint8_t)(kind << 4 | k);
-    if (words[kind][k] == 0) {
+    if (w[k] == 0) {
         if (kind == 1)
             tk->state = S_COMMENT_START;
         else if (kind == 2)
@@ -353,7 +336,7 @@ static cur_t st_mdo(cafe__html_tok_t *tk, cur_t p, cur_t end) {
         else
             tk->state = cafe__html_tree_foreign(tk) ? S_CDATA : S_BOGUS_COMMENT;
     }
-    return p + 1;
+    return p;
 }
 
 static cur_t st_comment(cafe__html_tok_t *tk, cur_t p, cur_t end) {
@@ -420,8 +403,18 @@ static cur_t st_cdata(cafe__html_tok_t *tk, cur_t p, cur_t end) {
 
 /* ---- driver ------------------------------------------------------------------------- */
 
+/* The next '<' in [p, end), or NULL: the next two bytes are looked at before memchr is
+ * called (tags are often adjacent or one newline apart). */
+static cur_t next_lt(cur_t p, cur_t end) {
+    if (p < end && *p == '<')
+        return p;
+    if (end - p >= 2 && p[1] == '<')
+        return p + 1;
+    return memchr(p, '<', (size_t)(end - p));
+}
+
 static cur_t st_data(cafe__html_tok_t *tk, cur_t p, cur_t end) {
-    cur_t lt = memchr(p, '<', (size_t)(end - p));
+    cur_t lt = next_lt(p, end);
     if (tk->frameset_ok) /* cleared with seen_body set by the first non-whitespace text */
         data_text(tk, p, lt ? lt : end, 1);
     if (!lt)
@@ -429,7 +422,7 @@ static cur_t st_data(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     if (tk->ref_state != REF_NONE)
         ref_end(tk); /* the '<' ends it */
     tk->state = S_TAG_OPEN;
-    return lt + 1;
+    return cafe__html_tag_step(tk, lt + 1, end); /* the tag at once, not through step() */
 }
 
 static cur_t step(cafe__html_tok_t *tk, cur_t p, cur_t end) {

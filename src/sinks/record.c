@@ -3,19 +3,81 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* A store kept for the next record no larger than this: a rare huge title does not stay
+ * in every slot it passed through. */
+#define STORE_KEEP_MAX 4096
+
+static int in_store(const record_t *r, const char *s) {
+    uintptr_t p = (uintptr_t)s, base = (uintptr_t)r->store.p;
+    return r->store.p && p >= base && p < base + r->store.len;
+}
+
+/* Frees a text field unless it lives in the store. */
+static void drop(record_t *r, char *s) {
+    if (s && !in_store(r, s))
+        free(s);
+}
+
+static char **text_field(record_t *r, size_t i);
+
+static void clear_texts(record_t *r) {
+    for (size_t i = 0; i < RECORD_NCOLUMNS; i++) {
+        char **f = text_field(r, i);
+        if (f)
+            drop(r, *f);
+    }
+}
+
 void record_clear(record_t *r) {
-    free(r->url);
-    free(r->final_url);
-    free(r->title);
-    free(r->content_type);
-    free(r->charset);
-    free(r->charset_source);
-    free(r->error_msg);
+    clear_texts(r);
+    free(r->store.p);
     memset(r, 0, sizeof(*r));
+}
+
+void record_clear_keep(record_t *r, record_store_t *spare) {
+    clear_texts(r);
+    if (!spare->p && r->store.cap <= STORE_KEEP_MAX) {
+        *spare = (record_store_t){r->store.p, 0, r->store.cap};
+        r->store.p = NULL;
+    }
+    free(r->store.p);
+    memset(r, 0, sizeof(*r));
+}
+
+/* Grows the store to hold n more bytes; the text fields in it move with it. */
+static int store_grow(record_t *r, size_t n) {
+    record_store_t *st = &r->store;
+    size_t cap = st->cap ? st->cap : 256, at[RECORD_NCOLUMNS];
+    while (cap - st->len < n)
+        cap *= 2;
+    for (size_t i = 0; i < RECORD_NCOLUMNS; i++) {
+        char **f = text_field(r, i);
+        at[i] = f && in_store(r, *f) ? (size_t)(*f - st->p) : SIZE_MAX;
+    }
+    char *p = realloc(st->p, cap);
+    if (!p)
+        return 0;
+    for (size_t i = 0; i < RECORD_NCOLUMNS; i++)
+        if (at[i] != SIZE_MAX)
+            *text_field(r, i) = p + at[i];
+    st->p = p;
+    st->cap = cap;
+    return 1;
+}
+
+char *record_keep(record_t *r, const char *s, size_t n) {
+    if (r->store.cap - r->store.len <= n && !store_grow(r, n + 1))
+        return NULL;
+    char *copy = r->store.p + r->store.len;
+    memcpy(copy, s, n);
+    copy[n] = '\0';
+    r->store.len += n + 1;
+    return copy;
 }
 
 void record_fail(record_t *r, int error, const char *fmt, ...) {
@@ -24,11 +86,12 @@ void record_fail(record_t *r, int error, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    free(r->error_msg);
+    drop(r, r->error_msg);
     r->error = error;
     /* Out of memory, the record keeps its code without a message: record_text gives the
      * code's own message then. */
-    r->error_msg = strdup(buf);
+    r->error_msg = NULL;
+    r->error_msg = record_keep(r, buf, strlen(buf));
 }
 
 static int failed(int error, long status) {
@@ -102,14 +165,19 @@ static void *field_mut(record_t *r, size_t i) {
     return (char *)r + record_columns[i].offset;
 }
 
+/* Column i's field when it is text, else NULL. */
+static char **text_field(record_t *r, size_t i) {
+    return record_columns[i].storage == AS_STRING ? field_mut(r, i) : NULL;
+}
+
 int record_set_text(record_t *r, size_t i, const char *text) {
-    if (record_columns[i].storage != AS_STRING)
+    char **slot = text_field(r, i);
+    if (!slot)
         return 0;
-    char *copy = strdup(text);
+    char *copy = record_keep(r, text, strlen(text));
     if (!copy)
         return CAFE_ENOMEM;
-    char **slot = field_mut(r, i);
-    free(*slot);
+    drop(r, *slot);
     *slot = copy;
     return 0;
 }

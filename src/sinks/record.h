@@ -7,6 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* One buffer holding a record's text fields one after the other (record_keep): one allocation
+ * for all of them, kept from one record to the next where records are reused. */
+typedef struct record_store {
+    char *p;
+    size_t len, cap;
+} record_store_t;
+
 typedef struct record {
     uint64_t seq;         /* input order (0-based, counting URL lines only) */
     uint64_t skipped;     /* lines --resume skipped before this one: seq + skipped is the
@@ -25,10 +32,19 @@ typedef struct record {
     int attempts;
     int error;       /* 0, or a negative cafe error code */
     char *error_msg; /* human-readable error; NULL when error == 0 (or out of memory) */
+    /* The text fields above are each malloc'd, or point into store (record_keep): those are
+     * not freed one by one, and follow it when it grows. */
+    record_store_t store;
 } record_t;
 
-/* Frees the strings a record owns and clears it. */
+/* Frees the strings a record owns, its store included, and clears it. */
 void record_clear(record_t *r);
+/* The same, but the store's memory goes to *spare (emptied) when *spare has none and it is
+ * small: a record started later as (record_t){.store = *spare} reuses it. */
+void record_clear_keep(record_t *r, record_store_t *spare);
+/* A copy of s[0..n) and a NUL in r's store, for one of r's text fields; NULL when out of
+ * memory. Text fields already pointing into the store stay valid. */
+char *record_keep(record_t *r, const char *s, size_t n);
 
 /* Sets r->error and a formatted r->error_msg (replacing any previous one). */
 void record_fail(record_t *r, int error, const char *fmt, ...)

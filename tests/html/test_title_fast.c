@@ -155,10 +155,44 @@ static void test_fast_cap(void **state) {
     free(page);
 }
 
+/* The transport charset is remembered between resets: a changed value (in the same buffer
+ * too) is looked up again. */
+static void test_charset_between_resets(void **state) {
+    (void)state;
+    static const char page[] = "<title>\xE9</title>";
+    static const struct {
+        const char *charset, *title, *encoding;
+    } runs[] = {
+        {"utf-8", "\xEF\xBF\xBD", "UTF-8"},
+        {"utf-8", "\xEF\xBF\xBD", "UTF-8"},
+        {"windows-1252", "\xC3\xA9", "windows-1252"},
+        {"text/html; charset=koi8-r", "\xD0\x98", "KOI8-R"},
+        {"no-such-charset", "\xC3\xA9", "windows-1252"},
+        {"", "\xC3\xA9", "windows-1252"},
+        {"a-label-longer-than-the-remembered-one", "\xC3\xA9", "windows-1252"},
+        {"utf-8", "\xEF\xBF\xBD", "UTF-8"},
+        {NULL, "\xC3\xA9", "windows-1252"},
+    };
+    cafe_title_t *t;
+    assert_int_equal(cafe_title_create(&t, NULL), 0);
+    char buf[64];
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        if (runs[i].charset)
+            snprintf(buf, sizeof buf, "%s", runs[i].charset); /* one buffer, new contents */
+        cafe_title_reset(t, runs[i].charset ? buf : NULL);
+        cafe_title_feed(t, page, sizeof page - 1);
+        cafe_title_finish(t);
+        assert_string_equal(cafe_title_text(t, NULL), runs[i].title);
+        assert_string_equal(cafe_title_encoding(t), runs[i].encoding);
+    }
+    cafe_title_free(t);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fast_cases),
         cmocka_unit_test(test_fast_cap),
+        cmocka_unit_test(test_charset_between_resets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

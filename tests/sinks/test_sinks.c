@@ -161,11 +161,46 @@ static void test_stream_error_is_returned(void **state) {
     assert_int_equal(c.tally.written, 0);
 }
 
+/* Text fields kept in the record's store stay valid while it grows, mixed with malloc'd ones;
+ * its memory goes to a spare and back. */
+static void test_record_store(void **state) {
+    (void)state;
+    record_t r = {0};
+    char big[5000]; /* over the 4096 bytes a spare keeps */
+    memset(big, 'x', sizeof big);
+    r.url = record_keep(&r, "http://a/", 9);
+    r.final_url = strdup("http://b/"); /* malloc'd: freed on its own */
+    r.title = record_keep(&r, big, sizeof big); /* grows the store past its first size */
+    assert_non_null(r.url);
+    assert_non_null(r.title);
+    assert_string_equal(r.url, "http://a/");
+    assert_int_equal(strlen(r.title), sizeof big);
+    record_fail(&r, CAFE_ENOMEM, "out of %s", "memory");
+    record_fail(&r, CAFE_EINVAL, "bad %d", 1); /* replaces a kept message */
+    assert_string_equal(r.error_msg, "bad 1");
+    assert_int_equal(record_set_text(&r, 1, "http://c/"), 0); /* replaces a malloc'd one */
+    assert_string_equal(r.final_url, "http://c/");
+    assert_string_equal(r.url, "http://a/");
+    record_store_t spare = {0};
+    record_clear_keep(&r, &spare);
+    assert_null(r.url);
+    assert_null(spare.p); /* over the size kept: freed */
+    r.url = record_keep(&r, "http://d/", 9);
+    record_clear_keep(&r, &spare);
+    assert_non_null(spare.p);
+    assert_int_equal(spare.len, 0);
+    r = (record_t){.store = spare};
+    r.url = record_keep(&r, "http://e/", 9);
+    assert_ptr_equal(r.url, spare.p); /* the same memory, no allocation */
+    record_clear(&r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_column_list),
         cmocka_unit_test(test_stream_settles_in_order_and_resumes),
         cmocka_unit_test(test_stream_error_is_returned),
+        cmocka_unit_test(test_record_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
