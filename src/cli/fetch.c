@@ -97,6 +97,7 @@ static void fill_opts(const cli_opts_t *o, cafe_http_opts_t *h, sink_t *s) {
     h->attempts = 1 + o->retries;
     h->on_body = on_body;
     h->body_arg = s;
+    h->no_metrics = 1; /* a record has no timings, connects nor wire bytes */
 }
 
 /* Back to the pool (freed when there is none, or no room can be made). */

@@ -86,6 +86,25 @@ static inline int cafe__html_stack_table_part(int id) {
 }
 /* The end tags a start tag implies. */
 void cafe__html_stack_implied_ends(cafe__html_tok_t *tk, int id, unsigned flags);
+
+/* Could the start tag imply any (the tests cafe__html_stack_implied_ends makes first)?
+ * Most start tags cannot: they skip the call. */
+static inline int stack_may_imply(const cafe__html_tok_t *tk, int id, unsigned flags) {
+    if ((flags & CAFE__TAGF_CLOSEP) || tk->open_table > 0 || tk->template_depth > 0)
+        return 1;
+    switch (id) {
+    case CAFE__TAG_A:
+    case CAFE__TAG_NOBR:
+    case CAFE__TAG_LI:
+    case CAFE__TAG_DD:
+    case CAFE__TAG_DT:
+    case CAFE__TAG_OPTION:
+    case CAFE__TAG_OPTGROUP:
+        return 1;
+    default:
+        return stack_is_heading(id);
+    }
+}
 /* The last table on the stack (foster parenting's target), or -1. */
 long cafe__html_stack_last_table(const cafe__html_tok_t *tk);
 /* Would an element inserted now land before the table at index `table`? */

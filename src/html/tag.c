@@ -14,21 +14,6 @@
  * (attr_named relies on this order). */
 enum { A_COLOR = CAFE__ATTR_COUNT, A_NONE = 255 };
 
-void cafe__html_tag_name_reset(cafe__html_tok_t *tk) {
-    tk->name_len = 0;
-    tk->w0 = tk->w1 = 0;
-}
-
-static inline void name_add(cafe__html_tok_t *tk, unsigned c) {
-    unsigned i = tk->name_len;
-    if (i < 8)
-        tk->w0 |= (uint64_t)tok_lower(c) << (8 * i);
-    else if (i < 16)
-        tk->w1 |= (uint64_t)tok_lower(c) << (8 * (i - 8));
-    if (i < 255)
-        tk->name_len++;
-}
-
 #define WS_ C_WS
 #define AL_ C_ALPHA
 /* clang-format off */
@@ -94,25 +79,11 @@ static int tag_lookup(uint64_t w0, uint64_t w1, unsigned len, unsigned *flags) {
     return t->id;
 }
 
-void cafe__html_tag_name_add(cafe__html_tok_t *tk, unsigned c) {
-    name_add(tk, c);
-}
-
 void cafe__html_tag_name_run(cafe__html_tok_t *tk, cur_t p, cur_t q, cur_t end) {
     if (name_bulk(tk, p, (size_t)(q - p), end))
         return;
     for (; p < q; p++)
-        name_add(tk, *p);
-}
-
-void cafe__html_tag_begin(cafe__html_tok_t *tk, int end_tag) {
-    cafe__html_tag_name_reset(tk);
-    tk->end_tag = (uint8_t)end_tag;
-    tk->self_closing = 0;
-    tk->want_attrs = 0;
-    tk->attrs_seen = 0;
-    tk->font_attr = 0;
-    memset(tk->vlen, 0, sizeof tk->vlen);
+        cafe__html_tag_name_add(tk, *p);
 }
 
 /* The tag name is complete: which tag is it, and do its attributes matter? */
@@ -210,7 +181,7 @@ static cur_t st_tag_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     if (q == end)
         return end;
     if (*q == 0) {
-        name_add(tk, 0);
+        cafe__html_tag_name_add(tk, 0);
         return q + 1;
     }
     tag_named(tk);

@@ -303,10 +303,21 @@ static void decide(cafe_title_t *t, const cafe__html_encoding_t *prescanned) {
     consider(t);
 }
 
+/* p[0..3) starts with a byte order mark. */
+static int bom_at(const unsigned char *p) {
+    return (p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) || (p[0] == 0xFE && p[1] == 0xFF) ||
+           (p[0] == 0xFF && p[1] == 0xFE);
+}
+
 /* Holds back bytes until the encoding can be decided; returns how many of p it took. */
 static size_t hold(cafe_title_t *t, const unsigned char *p, size_t n, int final) {
-    /* With a transport charset only a BOM can overrule it: 3 bytes decide, and the rest is
-     * tokenized where it lies instead of being copied first. */
+    /* With a transport charset only a BOM can overrule it: 3 bytes decide, and the page is
+     * tokenized where it lies instead of being copied first (all of it when those 3 bytes
+     * are no BOM). */
+    if (t->transport && t->nhead == 0 && n >= 3 && !bom_at(p)) {
+        decide(t, NULL);
+        return 0;
+    }
     size_t take = (t->transport ? 3 : PRESCAN_BYTES) - t->nhead;
     if (take > n)
         take = n;

@@ -403,8 +403,18 @@ static cur_t st_cdata(cafe__html_tok_t *tk, cur_t p, cur_t end) {
 
 /* ---- driver ------------------------------------------------------------------------- */
 
+/* The next '<' in [p, end), or NULL: the next two bytes are looked at before memchr is
+ * called (tags are often adjacent or one newline apart). */
+static cur_t next_lt(cur_t p, cur_t end) {
+    if (p < end && *p == '<')
+        return p;
+    if (end - p >= 2 && p[1] == '<')
+        return p + 1;
+    return memchr(p, '<', (size_t)(end - p));
+}
+
 static cur_t st_data(cafe__html_tok_t *tk, cur_t p, cur_t end) {
-    cur_t lt = memchr(p, '<', (size_t)(end - p));
+    cur_t lt = next_lt(p, end);
     if (tk->frameset_ok) /* cleared with seen_body set by the first non-whitespace text */
         data_text(tk, p, lt ? lt : end, 1);
     if (!lt)
@@ -412,7 +422,7 @@ static cur_t st_data(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     if (tk->ref_state != REF_NONE)
         ref_end(tk); /* the '<' ends it */
     tk->state = S_TAG_OPEN;
-    return lt + 1;
+    return cafe__html_tag_step(tk, lt + 1, end); /* the tag at once, not through step() */
 }
 
 static cur_t step(cafe__html_tok_t *tk, cur_t p, cur_t end) {

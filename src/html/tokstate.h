@@ -3,6 +3,8 @@
 #ifndef CAFE_HTML_TOKSTATE_H
 #define CAFE_HTML_TOKSTATE_H
 
+#include <string.h>
+
 #include "html/tokenizer.h"
 
 /* States; the tag and attribute ones are contiguous (tag.c handles S_TAG_OPEN..
@@ -94,9 +96,34 @@ static inline cur_t tok_scan(cur_t p, cur_t end, unsigned stop) {
 
 /* tag.c: the tag and attribute states, and what the end tag states share with them. */
 cur_t cafe__html_tag_step(cafe__html_tok_t *tk, cur_t p, cur_t end);
-void cafe__html_tag_begin(cafe__html_tok_t *tk, int end_tag);
-void cafe__html_tag_name_reset(cafe__html_tok_t *tk);
-void cafe__html_tag_name_add(cafe__html_tok_t *tk, unsigned c);
+
+/* Inline (each tag's and each name byte's path): the name words start empty... */
+static inline void cafe__html_tag_name_reset(cafe__html_tok_t *tk) {
+    tk->name_len = 0;
+    tk->w0 = tk->w1 = 0;
+}
+
+/* ...and take the first 16 bytes, lowercase; the length saturates at 255. */
+static inline void cafe__html_tag_name_add(cafe__html_tok_t *tk, unsigned c) {
+    unsigned i = tk->name_len;
+    if (i < 8)
+        tk->w0 |= (uint64_t)tok_lower(c) << (8 * i);
+    else if (i < 16)
+        tk->w1 |= (uint64_t)tok_lower(c) << (8 * (i - 8));
+    if (i < 255)
+        tk->name_len++;
+}
+
+static inline void cafe__html_tag_begin(cafe__html_tok_t *tk, int end_tag) {
+    cafe__html_tag_name_reset(tk);
+    tk->end_tag = (uint8_t)end_tag;
+    tk->self_closing = 0;
+    tk->want_attrs = 0;
+    tk->attrs_seen = 0;
+    tk->font_attr = 0;
+    memset(tk->vlen, 0, sizeof tk->vlen);
+}
+
 /* Adds the bytes [p, q) of a name (no NUL among them); end is the end of the input. */
 void cafe__html_tag_name_run(cafe__html_tok_t *tk, cur_t p, cur_t q, cur_t end);
 /* The name is complete (looked up); c (whitespace, '/' or '>') goes on with the tag. */

@@ -48,7 +48,9 @@ static curl_off_t drain_budget(cafe__http_xfer_t *x, const cafe__http_try_t *t) 
     curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
     if (length >= 0 && length - x->stop_at > budget)
         return -1;
-    return budget;
+    /* A rest of known length within the budget: curl reads no further than the length, so
+     * the drain need not count (a getinfo per chunk). */
+    return length >= 0 ? DRAIN_ALL : budget;
 }
 
 static size_t stop(cafe__http_xfer_t *x, const cafe__http_try_t *t, size_t len) {

@@ -58,7 +58,7 @@ static uint64_t usecs(CURL *e, CURLINFO what) {
     return v > 0 ? (uint64_t)v : 0;
 }
 
-static void info_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
+static void info_fill(cafe__http_xfer_t *x, const cafe_http_opts_t *o, cafe_http_result_t *res) {
     CURL *e = x->easy;
     char *url = NULL;
     long redirects = 0;
@@ -69,20 +69,23 @@ static void info_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
     curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url);
     free(res->url);
     res->url = url ? strdup(url) : NULL;
+    res->body_bytes = x->decoded;
+    res->body = x->body;
+    res->body_len = x->body_len;
+    x->body = NULL;
+    x->c->stats.curl_calls += 5;
+    if (o->no_metrics)
+        return;
     curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
     res->redirects = (int)redirects;
     curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &res->connects);
     res->bytes = usecs(e, CURLINFO_SIZE_DOWNLOAD_T);
-    res->body_bytes = x->decoded;
     res->timing.dns_us = usecs(e, CURLINFO_NAMELOOKUP_TIME_T);
     res->timing.connect_us = usecs(e, CURLINFO_CONNECT_TIME_T);
     res->timing.tls_us = usecs(e, CURLINFO_APPCONNECT_TIME_T);
     res->timing.first_byte_us = usecs(e, CURLINFO_STARTTRANSFER_TIME_T);
     res->timing.total_us = usecs(e, CURLINFO_TOTAL_TIME_T);
-    res->body = x->body;
-    res->body_len = x->body_len;
-    x->body = NULL;
-    x->c->stats.curl_calls += 14;
+    x->c->stats.curl_calls += 9;
 }
 
 static int64_t retry_after(CURL *e) {
@@ -112,7 +115,7 @@ static int redirect_dead_end(CURL *e, const cafe_http_opts_t *o, long status) {
 
 static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode code) {
     cafe_http_result_t *res = t->res;
-    info_fill(x, res);
+    info_fill(x, t->opts, res);
     if (code == CURLE_WRITE_ERROR && x->aborted)
         code = CURLE_OK; /* we stopped it: early stop, not an error */
     t->code = 0;

@@ -204,7 +204,10 @@ static int on_timer_set(CURLM *multi, long ms, void *userp) {
     cafe__http_client_t *c = userp;
     if (ms < 0)
         uv_timer_stop(&c->timer);
-    else
+    /* curl asks again for the deadline the timer has already (transfers starting and ending
+     * in one loop turn): a restart would take it out of libuv's heap and put it back. */
+    else if (!uv_is_active((uv_handle_t *)&c->timer) ||
+             uv_timer_get_due_in(&c->timer) != (uint64_t)ms)
         uv_timer_start(&c->timer, on_timer, (uint64_t)ms, 0);
     return 0;
 }

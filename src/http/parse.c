@@ -157,22 +157,25 @@ static int blank(char c) {
 
 int cafe__http_list_has(const char *list, const char *token) {
     size_t tn = strlen(token);
-    for (const char *p = list; *p;) {
+    for (const char *p = list;;) {
         while (*p == ',' || blank(*p))
             p++;
-        const char *start = p;
+        if (!*p)
+            return 0;
+        /* The element is token when it starts with it and only blanks follow. */
+        size_t i = 0;
+        while (i < tn && lower(p[i]) == token[i])
+            i++;
+        p += i;
+        if (i == tn) {
+            while (blank(*p))
+                p++;
+            if (*p == ',' || !*p)
+                return 1;
+        }
         while (*p && *p != ',')
             p++;
-        const char *end = p;
-        while (end > start && blank(end[-1]))
-            end--;
-        size_t n = (size_t)(end - start), i = 0;
-        while (i < n && i < tn && lower(start[i]) == token[i])
-            i++;
-        if (i == n && n == tn && n > 0)
-            return 1;
     }
-    return 0;
 }
 
 /* What origin_key does with a byte of the authority: copy it lower-cased (0), end there

@@ -45,6 +45,17 @@ static void test_get_blocking(void **state) {
     cafe_http_result_free(&r);
     assert_null(r.body);
     cafe_http_result_free(&r); /* twice is fine */
+    /* no_metrics: the same result, without the metrics (bytes and connects were set above). */
+    cafe_http_opts_t o = {.no_metrics = 1};
+    assert_int_equal(cafe_http_request(u, &o, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.url, u);
+    assert_string_equal(r.content_type, "text/html");
+    assert_int_equal(r.body_len, 2000);
+    assert_int_equal(r.body_bytes, 2000);
+    assert_int_equal(r.bytes + (uint64_t)r.connects + (uint64_t)r.redirects, 0);
+    assert_int_equal(r.timing.total_us + r.timing.first_byte_us + r.timing.dns_us, 0);
+    cafe_http_result_free(&r);
 }
 
 static void test_head_and_status(void **state) {

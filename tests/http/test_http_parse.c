@@ -102,9 +102,9 @@ static void test_backoff(void **state) {
 
 static void origin(const char *url, const char *want) {
     char out[64];
-    cafe__http_origin_key(url, out, sizeof(out));
-    if (strcmp(out, want) != 0)
-        fail_msg("\"%s\": got \"%s\", want \"%s\"", url, out, want);
+    size_t len = cafe__http_origin_key(url, out, sizeof(out));
+    if (strcmp(out, want) != 0 || len != strlen(want))
+        fail_msg("\"%s\": got \"%s\" (%zu), want \"%s\"", url, out, len, want);
 }
 
 static void test_origin_key(void **state) {
@@ -114,9 +114,17 @@ static void test_origin_key(void **state) {
     origin("http://[::1]:80/", "http://[::1]:80");
     origin("no-scheme", "");
     origin("", "");
+    origin("http:/x", "");
+    origin("x:/:/", "");
+    origin("Mailto:a@b", "");
+    origin("http:/x?y=HTTPS://Z/w", "http:/x?y=https://z"); /* the first "://", wherever */
+    origin("http://a@b@C#x", "http://c");
+    origin("http://", "http://");
     char out[8];
-    cafe__http_origin_key("http://a-very-long-host/", out, sizeof(out));
+    assert_int_equal(cafe__http_origin_key("http://a-very-long-host/", out, sizeof(out)), 7);
     assert_string_equal(out, "http://");
+    assert_int_equal(cafe__http_origin_key("https://x", out, 4), 3);
+    assert_string_equal(out, "htt");
 }
 
 static void test_list_has(void **state) {
@@ -130,6 +138,9 @@ static void test_list_has(void **state) {
     assert_false(cafe__http_list_has("x-close, upgrade", "close"));
     assert_false(cafe__http_list_has("", "close"));
     assert_false(cafe__http_list_has(" , ", "close"));
+    assert_false(cafe__http_list_has("close x", "close"));
+    assert_true(cafe__http_list_has("clo, close \t, x", "close"));
+    assert_true(cafe__http_list_has("closex, close", "close"));
 }
 
 int main(void) {
