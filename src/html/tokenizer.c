@@ -175,7 +175,10 @@ static cur_t st_text_end_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
             q++;
         if (q < end && (size_t)(q - p) <= sizeof tk->tmp) {
             cafe__html_tag_name_run(tk, p, q, end);
-            memcpy(tk->tmp, p, (size_t)(q - p));
+            if (end - p >= (ptrdiff_t)sizeof tk->tmp) /* read up to tmp_len only */
+                memcpy(tk->tmp, p, sizeof tk->tmp);
+            else
+                memcpy(tk->tmp, p, (size_t)(q - p));
             tk->tmp_len = (uint8_t)(q - p);
             p = q;
         }
@@ -192,6 +195,8 @@ static cur_t st_text_end_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
             if (tk->capturing && tk->ret == S_RCDATA) {
                 tk->capturing = 0;
                 tk->cb.title_end(tk->cb.ctx);
+                if (tk->stop) /* the title is all the owner wanted: the tag is not needed */
+                    return p + 1;
             }
             cafe__html_tag_begin(tk, 1);
             tk->w0 = tk->raw_w0, tk->w1 = tk->raw_w1, tk->name_len = tk->tmp_len;
@@ -416,16 +421,21 @@ static cur_t next_lt(cur_t p, cur_t end) {
     return memchr(p, '<', (size_t)(end - p));
 }
 
+/* Text and the tags it leads to, in a loop of their own while the tags leave the tokenizer
+ * in the data state: most of a page is that, and step() need not dispatch each. */
 static cur_t st_data(cafe__html_tok_t *tk, cur_t p, cur_t end) {
-    cur_t lt = next_lt(p, end);
-    if (tk->frameset_ok) /* cleared with seen_body set by the first non-whitespace text */
-        data_text(tk, p, lt ? lt : end, 1);
-    if (!lt)
-        return end;
-    if (tk->ref_state != REF_NONE)
-        ref_end(tk); /* the '<' ends it */
-    tk->state = S_TAG_OPEN;
-    return cafe__html_tag_step(tk, lt + 1, end); /* the tag at once, not through step() */
+    do {
+        cur_t lt = next_lt(p, end);
+        if (tk->frameset_ok) /* cleared with seen_body set by the first non-whitespace text */
+            data_text(tk, p, lt ? lt : end, 1);
+        if (!lt)
+            return end;
+        if (tk->ref_state != REF_NONE)
+            ref_end(tk); /* the '<' ends it */
+        tk->state = S_TAG_OPEN;
+        p = cafe__html_tag_step(tk, lt + 1, end);
+    } while (p < end && tk->state == S_DATA && !tk->stop);
+    return p;
 }
 
 static cur_t step(cafe__html_tok_t *tk, cur_t p, cur_t end) {

@@ -81,7 +81,8 @@ typedef struct cafe__html_tok {
      * (&#32; &Tab; ...) leaves the flag (see tokenizer.c) */
     uint8_t ref_state, ref_len;
     uint32_t ref_value;
-    uint8_t stop; /* the owner needs nothing more */
+    uint8_t stop; /* the owner needs nothing more: the tokenizer is not resumed (it may stop
+                     inside a token, e.g. before emitting the title's end tag) */
     uint32_t template_depth;
     uint32_t depth;
     /* HTML <p>, <a> and <table> elements on the stack: most start tags need not look for
