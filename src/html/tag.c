@@ -29,8 +29,7 @@ const uint8_t cafe__html_cls[256] = {
 #undef WS_
 #undef AL_
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-/* Eight bytes as the name words hold them (byte i in bits 8i..8i+7). */
+/* Eight bytes in memory order. */
 static inline uint64_t load8(cur_t p) {
     uint64_t w;
     memcpy(&w, p, 8);
@@ -45,6 +44,9 @@ static inline uint64_t lower8(uint64_t x) {
     uint64_t upper = (from_a ^ past_z) & ~x & 0x80 * ones;
     return x | upper >> 2;
 }
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The name words hold byte i in bits 8i..8i+7: a load on a little-endian machine. */
 
 /* The low n bytes of w (n < 8). */
 static inline uint64_t low_bytes(uint64_t w, size_t n) {
@@ -86,25 +88,32 @@ void cafe__html_tag_name_run(cafe__html_tok_t *tk, cur_t p, cur_t q, cur_t end) 
         cafe__html_tag_name_add(tk, *p);
 }
 
+/* The start tags whose attributes tree construction looks at. */
+static int attrs_matter(int id) {
+    switch (id) {
+    case CAFE__TAG_FONT:
+    case CAFE__TAG_META:
+    case CAFE__TAG_ANNOTATION_XML:
+    case CAFE__TAG_INPUT:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* The tag name is complete: which tag is it, and do its attributes matter? */
 static void tag_named(cafe__html_tok_t *tk) {
     unsigned flags;
-    tk->id = (uint8_t)tag_lookup(tk->w0, tk->w1, tk->name_len, &flags);
+    int id = tag_lookup(tk->w0, tk->w1, tk->name_len, &flags);
+    tk->id = (uint8_t)id;
     tk->tag_flags = (uint8_t)flags;
-    tk->want_attrs =
-        !tk->end_tag && (tk->id == CAFE__TAG_FONT || tk->id == CAFE__TAG_META ||
-                         tk->id == CAFE__TAG_ANNOTATION_XML || tk->id == CAFE__TAG_INPUT);
+    tk->want_attrs = !tk->end_tag && attrs_matter(id);
 }
 
-/* Emits the tag to tree construction; the tokenizer goes where the tree says. */
-static void tag_emit(cafe__html_tok_t *tk) {
-    if (tk->end_tag) {
-        cafe__html_tree_end(tk, tk->id, tk->tag_flags);
-        tk->state = S_DATA;
-        return;
-    }
-    /* Values are read only for attributes seen (a value with a length was seen). */
-    for (int i = 0; tk->attrs_seen && i < CAFE__ATTR_COUNT; i++) {
+/* The kept values, NUL-terminated and with their character references decoded. Values are
+ * read only for attributes seen (a value with a length was seen). */
+static void values_end(cafe__html_tok_t *tk) {
+    for (int i = 0; i < CAFE__ATTR_COUNT; i++) {
         if (!(tk->attrs_seen & (1u << i)))
             continue;
         tk->vals[i][tk->vlen[i]] = 0;
@@ -115,11 +124,29 @@ static void tag_emit(cafe__html_tok_t *tk) {
             tk->vlen[i] = (uint8_t)n;
         }
     }
+}
+
+/* Emits the tag to tree construction; the tokenizer goes where the tree says. */
+static void tag_emit(cafe__html_tok_t *tk) {
+    if (tk->end_tag) {
+        cafe__html_tree_end(tk, tk->id, tk->tag_flags);
+        tk->state = S_DATA;
+        return;
+    }
+    if (tk->attrs_seen)
+        values_end(tk);
     tk->state = (uint8_t)cafe__html_tree_start(tk, tk->id, tk->tag_flags);
     tk->raw_w0 = tk->w0, tk->raw_w1 = tk->w1;
 }
 
-static cur_t st_tag_open(cafe__html_tok_t *tk, cur_t p) {
+/* The states of a tag chain forward into the next one when its byte is there (tag open ->
+ * name -> before attribute name -> attribute name -> before value -> quoted value -> after
+ * it): one pass through cafe__html_tag_step's dispatch per attribute, not per state. Never
+ * backwards, so the chain is bounded. */
+static cur_t st_tag_name(cafe__html_tok_t *tk, cur_t p, cur_t end);
+static cur_t st_before_attr_name(cafe__html_tok_t *tk, cur_t p, cur_t end);
+
+static cur_t st_tag_open(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     unsigned c = *p;
     if (c == '!') {
         tk->mdo = 0;
@@ -133,7 +160,9 @@ static cur_t st_tag_open(cafe__html_tok_t *tk, cur_t p) {
     if (tok_alpha(c)) {
         cafe__html_tag_begin(tk, 0);
         tk->state = S_TAG_NAME;
-    } else if (c == '?') {
+        return st_tag_name(tk, p, end);
+    }
+    if (c == '?') {
         tk->state = S_BOGUS_COMMENT;
     } else {
         tk->seen_body = 1; /* the '<' is text */
@@ -143,11 +172,11 @@ static cur_t st_tag_open(cafe__html_tok_t *tk, cur_t p) {
     return p;
 }
 
-static cur_t st_end_tag_open(cafe__html_tok_t *tk, cur_t p) {
+static cur_t st_end_tag_open(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     if (tok_alpha(*p)) {
         cafe__html_tag_begin(tk, 1);
         tk->state = S_TAG_NAME;
-        return p;
+        return st_tag_name(tk, p, end);
     }
     if (*p == '>') {
         tk->state = S_DATA;
@@ -186,6 +215,8 @@ static cur_t st_tag_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     }
     tag_named(tk);
     tag_delim(tk, *q);
+    if (tk->state == S_BEFORE_ATTR_NAME)
+        return st_before_attr_name(tk, q + 1, end);
     return q + 1;
 }
 
@@ -244,10 +275,13 @@ static void attr_value(cafe__html_tok_t *tk, cur_t p, size_t n) {
     tk->vlen[tk->attr_id] = (uint8_t)(have + n);
 }
 
-static cur_t st_before_attr_name(cafe__html_tok_t *tk, cur_t p) {
+static cur_t st_attr_name(cafe__html_tok_t *tk, cur_t p, cur_t end);
+
+static cur_t st_before_attr_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+    p = tok_skip_ws(p, end);
+    if (p == end)
+        return end;
     unsigned c = *p;
-    if (tok_ws(c))
-        return p + 1;
     if (c == '/' || c == '>') {
         tk->state = S_AFTER_ATTR_NAME;
         return p;
@@ -255,32 +289,43 @@ static cur_t st_before_attr_name(cafe__html_tok_t *tk, cur_t p) {
     attr_begin(tk);
     tk->state = S_ATTR_NAME;
     if (c != '=')
-        return p;
+        return st_attr_name(tk, p, end);
     tk->attr_name[tk->attr_len++] = '=';
-    return p + 1;
+    return st_attr_name(tk, p + 1, end);
+}
+
+static cur_t st_before_attr_value(cafe__html_tok_t *tk, cur_t p, cur_t end);
+
+/* Bytes [p, q) of an attribute name: the first 16 lowercase, the length saturated at 255.
+ * A whole name of at most 16 bytes with 16 readable is lowercased in two words (the bytes
+ * past it are never read; a NUL stays 0, not U+FFFD's last byte: neither is in a name
+ * attr_index knows). */
+static void attr_name_add(cafe__html_tok_t *tk, cur_t p, cur_t q, cur_t end) {
+    if (tk->attr_len == 0 && q - p <= 16 && end - p >= 16) {
+        uint64_t w[2] = {lower8(load8(p)), lower8(load8(p + 8))};
+        memcpy(tk->attr_name, w, sizeof w);
+        tk->attr_len = (uint8_t)(q - p);
+        return;
+    }
+    for (; p < q && tk->attr_len < sizeof tk->attr_name; p++)
+        tk->attr_name[tk->attr_len++] = (char)tok_lower(*p);
+    size_t len = tk->attr_len + (size_t)(q - p);
+    tk->attr_len = (uint8_t)(len < 255 ? len : 255);
 }
 
 static cur_t st_attr_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
-    if (!tk->want_attrs) /* the name is not looked at: skip it */
-        p = tok_scan(p, end, C_NAME_END | C_EQ);
-    for (; p < end; p++) {
-        unsigned c = *p;
-        if (tok_ws(c) || c == '/' || c == '>') {
-            attr_named(tk);
-            tk->state = S_AFTER_ATTR_NAME;
-            return p;
-        }
-        if (c == '=') {
-            attr_named(tk);
-            tk->state = S_BEFORE_ATTR_VALUE;
-            return p + 1;
-        }
-        if (tk->attr_len < sizeof tk->attr_name)
-            tk->attr_name[tk->attr_len] = (char)tok_lower(c);
-        if (tk->attr_len < 255)
-            tk->attr_len++;
+    cur_t q = tok_scan(p, end, C_NAME_END | C_EQ);
+    if (tk->want_attrs) /* else the name is not looked at */
+        attr_name_add(tk, p, q, end);
+    if (q == end)
+        return end;
+    attr_named(tk);
+    if (*q != '=') {
+        tk->state = S_AFTER_ATTR_NAME;
+        return q;
     }
-    return p;
+    tk->state = S_BEFORE_ATTR_VALUE;
+    return st_before_attr_value(tk, q + 1, end);
 }
 
 static cur_t st_after_attr_name(cafe__html_tok_t *tk, cur_t p) {
@@ -298,13 +343,16 @@ static cur_t st_after_attr_name(cafe__html_tok_t *tk, cur_t p) {
     return p;
 }
 
-static cur_t st_before_attr_value(cafe__html_tok_t *tk, cur_t p) {
+static cur_t st_attr_value_quoted(cafe__html_tok_t *tk, cur_t p, cur_t end, int quote);
+
+static cur_t st_before_attr_value(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+    p = tok_skip_ws(p, end);
+    if (p == end)
+        return end;
     unsigned c = *p;
-    if (tok_ws(c))
-        return p + 1;
     if (c == '"' || c == '\'') {
         tk->state = c == '"' ? S_ATTR_VALUE_DQ : S_ATTR_VALUE_SQ;
-        return p + 1;
+        return st_attr_value_quoted(tk, p + 1, end, (int)c);
     }
     if (c == '>') {
         tag_emit(tk);
@@ -314,13 +362,25 @@ static cur_t st_before_attr_value(cafe__html_tok_t *tk, cur_t p) {
     return p;
 }
 
+static cur_t st_after_attr_value_quoted(cafe__html_tok_t *tk, cur_t p) {
+    if (tag_delim(tk, *p))
+        return p + 1;
+    tk->state = S_BEFORE_ATTR_NAME;
+    return p;
+}
+
 static cur_t st_attr_value_quoted(cafe__html_tok_t *tk, cur_t p, cur_t end, int quote) {
-    cur_t q = memchr(p, quote, (size_t)(end - p));
+    /* Most values are short: their first 16 bytes are looked at before memchr is called. */
+    cur_t q = p, lim = end - p > 16 ? p + 16 : end;
+    while (q < lim && *q != quote)
+        q++;
+    if (q == lim)
+        q = q < end ? memchr(q, quote, (size_t)(end - q)) : NULL;
     attr_value(tk, p, (size_t)((q ? q : end) - p));
     if (!q)
         return end;
     tk->state = S_AFTER_ATTR_VALUE_Q;
-    return q + 1;
+    return q + 1 < end ? st_after_attr_value_quoted(tk, q + 1) : q + 1;
 }
 
 static cur_t st_attr_value_unquoted(cafe__html_tok_t *tk, cur_t p, cur_t end) {
@@ -332,13 +392,6 @@ static cur_t st_attr_value_unquoted(cafe__html_tok_t *tk, cur_t p, cur_t end) {
         return end;
     tag_delim(tk, *q);
     return q + 1;
-}
-
-static cur_t st_after_attr_value_quoted(cafe__html_tok_t *tk, cur_t p) {
-    if (tag_delim(tk, *p))
-        return p + 1;
-    tk->state = S_BEFORE_ATTR_NAME;
-    return p;
 }
 
 static cur_t st_self_closing(cafe__html_tok_t *tk, cur_t p) {
@@ -354,19 +407,19 @@ static cur_t st_self_closing(cafe__html_tok_t *tk, cur_t p) {
 static cur_t tag_state(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     switch (tk->state) {
     case S_TAG_OPEN:
-        return st_tag_open(tk, p);
+        return st_tag_open(tk, p, end);
     case S_END_TAG_OPEN:
-        return st_end_tag_open(tk, p);
+        return st_end_tag_open(tk, p, end);
     case S_TAG_NAME:
         return st_tag_name(tk, p, end);
     case S_BEFORE_ATTR_NAME:
-        return st_before_attr_name(tk, p);
+        return st_before_attr_name(tk, p, end);
     case S_ATTR_NAME:
         return st_attr_name(tk, p, end);
     case S_AFTER_ATTR_NAME:
         return st_after_attr_name(tk, p);
     case S_BEFORE_ATTR_VALUE:
-        return st_before_attr_value(tk, p);
+        return st_before_attr_value(tk, p, end);
     case S_ATTR_VALUE_DQ:
         return st_attr_value_quoted(tk, p, end, '"');
     case S_ATTR_VALUE_SQ:

@@ -279,7 +279,9 @@ void cafe__html_text_feed(cafe__html_text_t *t, const unsigned char *p, size_t n
 void cafe__html_text_end(cafe__html_text_t *t, int at_eof) {
     if (t->ref != REF_NONE)
         end_ref(t, -1);
-    cafe__html_decode(&t->dec, (const unsigned char *)"", 0,
-                      at_eof ? CAFE__DECODE_EOF : CAFE__DECODE_BEFORE_ASCII, put_utf8, t);
+    /* UTF-8 between characters has nothing pending to flush (the common case) */
+    if (t->dec.enc->dec != CAFE__DEC_UTF8 || t->dec.u8_need != 0)
+        cafe__html_decode(&t->dec, (const unsigned char *)"", 0,
+                          at_eof ? CAFE__DECODE_EOF : CAFE__DECODE_BEFORE_ASCII, put_utf8, t);
     t->buf[t->len] = 0;
 }

@@ -107,6 +107,8 @@ static int ref_byte(cafe__html_tok_t *tk, unsigned c) {
  * neither rule touches the flag), and so does a character reference unless its character
  * is whitespace. */
 static void data_text(cafe__html_tok_t *tk, cur_t p, cur_t end, int refs) {
+    if (tk->ref_state == REF_NONE) /* whitespace alone changes nothing */
+        p = tok_skip_ws(p, end);
     for (; p < end && tk->frameset_ok; p++) {
         if (tk->ref_state != REF_NONE && ref_byte(tk, *p))
             continue;
@@ -123,6 +125,12 @@ static void data_text(cafe__html_tok_t *tk, cur_t p, cur_t end, int refs) {
 
 /* ---- RCDATA, RAWTEXT, script data: the appropriate end tag ---------------------------- */
 
+/* The text states chain forward into "</" and the end tag's name when the bytes are there
+ * (never backwards: bounded). */
+static cur_t st_text_lt(cafe__html_tok_t *tk, cur_t p, cur_t end);
+static cur_t st_text_end_open(cafe__html_tok_t *tk, cur_t p, cur_t end);
+static cur_t st_text_end_name(cafe__html_tok_t *tk, cur_t p, cur_t end);
+
 static cur_t st_text(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     cur_t lt = memchr(p, '<', (size_t)(end - p));
     title_text(tk, p, (size_t)((lt ? lt : end) - p));
@@ -130,13 +138,13 @@ static cur_t st_text(cafe__html_tok_t *tk, cur_t p, cur_t end) {
         return end;
     tk->ret = tk->state;
     tk->state = S_TEXT_LT;
-    return lt + 1;
+    return lt + 1 < end ? st_text_lt(tk, lt + 1, end) : lt + 1;
 }
 
-static cur_t st_text_lt(cafe__html_tok_t *tk, cur_t p) {
+static cur_t st_text_lt(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     if (*p == '/') {
         tk->state = S_TEXT_END_OPEN;
-        return p + 1;
+        return p + 1 < end ? st_text_end_open(tk, p + 1, end) : p + 1;
     }
     if (*p == '!' && tk->ret == S_SCRIPT) {
         tk->state = S_SCRIPT_ESC_START;
@@ -147,11 +155,12 @@ static cur_t st_text_lt(cafe__html_tok_t *tk, cur_t p) {
     return p;
 }
 
-static cur_t st_text_end_open(cafe__html_tok_t *tk, cur_t p) {
+static cur_t st_text_end_open(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     if (tok_alpha(*p)) {
         cafe__html_tag_name_reset(tk);
         tk->tmp_len = 0;
         tk->state = S_TEXT_END_NAME;
+        return st_text_end_name(tk, p, end);
     } else {
         title_text(tk, (cur_t) "</", 2);
         tk->state = tk->ret;
@@ -173,7 +182,10 @@ static cur_t st_text_end_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
             q++;
         if (q < end && (size_t)(q - p) <= sizeof tk->tmp) {
             cafe__html_tag_name_run(tk, p, q, end);
-            memcpy(tk->tmp, p, (size_t)(q - p));
+            if (end - p >= (ptrdiff_t)sizeof tk->tmp) /* read up to tmp_len only */
+                memcpy(tk->tmp, p, sizeof tk->tmp);
+            else
+                memcpy(tk->tmp, p, (size_t)(q - p));
             tk->tmp_len = (uint8_t)(q - p);
             p = q;
         }
@@ -190,6 +202,8 @@ static cur_t st_text_end_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
             if (tk->capturing && tk->ret == S_RCDATA) {
                 tk->capturing = 0;
                 tk->cb.title_end(tk->cb.ctx);
+                if (tk->stop) /* the title is all the owner wanted: the tag is not needed */
+                    return p + 1;
             }
             cafe__html_tag_begin(tk, 1);
             tk->w0 = tk->raw_w0, tk->w1 = tk->raw_w1, tk->name_len = tk->tmp_len;
@@ -310,17 +324,30 @@ static cur_t skip_to(cafe__html_tok_t *tk, cur_t p, cur_t end, int c, int next) 
     return q + 1;
 }
 
+/* The 7 bytes at p spell "doctype" in any case (c | 0x20 is a lowercase letter only for
+ * that letter in either case). */
+static int doctype(cur_t p) {
+    return (((p[0] | 0x20) ^ 'd') | ((p[1] | 0x20) ^ 'o') | ((p[2] | 0x20) ^ 'c') |
+            ((p[3] | 0x20) ^ 't') | ((p[4] | 0x20) ^ 'y') | ((p[5] | 0x20) ^ 'p') |
+            ((p[6] | 0x20) ^ 'e')) == 0;
+}
+
 /* "<!" then "--", "doctype" (any case) or "[CDATA[", matched as far as the input goes in one
  * call (tk->mdo: keyword and bytes matched so far); a mismatch is a bogus comment from that
  * byte on (what was matched holds no '>': the same as bogus from the start). */
 static cur_t st_mdo(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     static const char *const words[] = {"", "--", "doctype", "[CDATA["};
+    if (tk->mdo == 0 && end - p >= 7 && doctype(p)) { /* the usual one, without a loop */
+        tk->state = S_DOCTYPE;
+        return skip_to(tk, p + 7, end, '>', S_DATA);
+    }
     unsigned kind = tk->mdo >> 4, k = tk->mdo & 15;
     if (kind == 0)
         kind = *p == '-' ? 1 : (*p | 0x20) == 'd' ? 2 : *p == '[' ? 3 : 0;
     const char *w = words[kind];
+    unsigned fold = kind == 2 ? 0x20 : 0; /* c | 0x20 is a letter only for it in either case */
     for (; p < end && w[k]; p++, k++) {
-        if ((unsigned char)(kind == 2 ? tok_lower(*p) : *p) != (unsigned char)w[k])
+        if ((*p | fold) != (unsigned char)w[k])
             break;
     }
     if (kind == 0 || (p < end && w[k])) {
@@ -413,16 +440,21 @@ static cur_t next_lt(cur_t p, cur_t end) {
     return memchr(p, '<', (size_t)(end - p));
 }
 
+/* Text and the tags it leads to, in a loop of their own while the tags leave the tokenizer
+ * in the data state: most of a page is that, and step() need not dispatch each. */
 static cur_t st_data(cafe__html_tok_t *tk, cur_t p, cur_t end) {
-    cur_t lt = next_lt(p, end);
-    if (tk->frameset_ok) /* cleared with seen_body set by the first non-whitespace text */
-        data_text(tk, p, lt ? lt : end, 1);
-    if (!lt)
-        return end;
-    if (tk->ref_state != REF_NONE)
-        ref_end(tk); /* the '<' ends it */
-    tk->state = S_TAG_OPEN;
-    return cafe__html_tag_step(tk, lt + 1, end); /* the tag at once, not through step() */
+    do {
+        cur_t lt = next_lt(p, end);
+        if (tk->frameset_ok) /* cleared with seen_body set by the first non-whitespace text */
+            data_text(tk, p, lt ? lt : end, 1);
+        if (!lt)
+            return end;
+        if (tk->ref_state != REF_NONE)
+            ref_end(tk); /* the '<' ends it */
+        tk->state = S_TAG_OPEN;
+        p = cafe__html_tag_step(tk, lt + 1, end);
+    } while (p < end && tk->state == S_DATA && !tk->stop);
+    return p;
 }
 
 static cur_t step(cafe__html_tok_t *tk, cur_t p, cur_t end) {
@@ -436,9 +468,9 @@ static cur_t step(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     case S_PLAINTEXT:
         return end;
     case S_TEXT_LT:
-        return st_text_lt(tk, p);
+        return st_text_lt(tk, p, end);
     case S_TEXT_END_OPEN:
-        return st_text_end_open(tk, p);
+        return st_text_end_open(tk, p, end);
     case S_TEXT_END_NAME:
         return st_text_end_name(tk, p, end);
     case S_BOGUS_COMMENT:

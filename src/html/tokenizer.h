@@ -67,7 +67,7 @@ typedef struct cafe__html_tok {
     uint8_t want_attrs;    /* this tag's attributes matter (font, meta, annotation-xml) */
     uint8_t id, tag_flags; /* CAFE__TAG_* and CAFE__TAGF_* of the tag name, once read */
     uint8_t attr_len, attr_id, attrs_seen, font_attr;
-    char attr_name[16]; /* first bytes of the attribute name, lowercase */
+    char attr_name[16]; /* first bytes of the attribute name, lowercase (NUL: 0 or 0xFD) */
     uint8_t vlen[CAFE__ATTR_COUNT];
     /* tree construction */
     uint8_t capturing;      /* inside the document's title element */
@@ -81,7 +81,8 @@ typedef struct cafe__html_tok {
      * (&#32; &Tab; ...) leaves the flag (see tokenizer.c) */
     uint8_t ref_state, ref_len;
     uint32_t ref_value;
-    uint8_t stop; /* the owner needs nothing more */
+    uint8_t stop; /* the owner needs nothing more: the tokenizer is not resumed (it may stop
+                     inside a token, e.g. before emitting the title's end tag) */
     uint32_t template_depth;
     uint32_t depth;
     /* HTML <p>, <a> and <table> elements on the stack: most start tags need not look for

@@ -32,24 +32,42 @@ static int reorders(uint32_t cp) {
            (cp >= 0x2066 && cp <= 0x2069);
 }
 
-/* The length of the run of printable ASCII other than '\\' at the start of p[0..n): 8 bytes
- * at a time while none of them is special (every record's URL and title go through here). */
-static size_t plain_run(const unsigned char *p, size_t n) {
+/* Of 8 bytes, a high bit set in each byte < 0x20, >= 0x7F or '\\'. Exact for the lowest
+ * such byte (a borrow or carry only runs upwards, from a byte that is one itself). */
+static uint64_t special8(const unsigned char *p) {
     const uint64_t ones = 0x0101010101010101u, highs = ones * 0x80;
+    uint64_t x;
+    memcpy(&x, p, 8);
+    uint64_t b = x ^ (ones * '\\');
+    return (((x - ones * 0x20) & ~x) | (x + ones) | x | ((b - ones) & ~b)) & highs;
+}
+
+static size_t plain_bytes(const unsigned char *p, size_t n) {
     size_t i = 0;
-    for (; n - i >= 8; i += 8) {
-        uint64_t x;
-        memcpy(&x, p + i, 8);
-        uint64_t below = (x - ones * 0x20) & ~x & highs; /* some byte < 0x20 */
-        uint64_t above = ((x + ones) | x) & highs;       /* some byte >= 0x7F */
-        uint64_t b = x ^ (ones * '\\');
-        uint64_t backslash = (b - ones) & ~b & highs; /* some byte == '\\' */
-        if (below | above | backslash)
-            break;
-    }
     while (i < n && p[i] >= 0x20 && p[i] < 0x7F && p[i] != '\\')
         i++;
     return i;
+}
+
+/* The length of the run of printable ASCII other than '\\' at the start of p[0..n): 8 bytes
+ * at a time, the last 8 read again where they overlap (every record's URL and title go
+ * through here). */
+static size_t plain_run(const unsigned char *p, size_t n) {
+    if (n < 8)
+        return plain_bytes(p, n);
+    for (size_t i = 0;; i += 8) {
+        size_t at = n - i >= 8 ? i : n - 8; /* before i, all are plain: no bit for them */
+        uint64_t m = special8(p + at);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (m) /* the lowest bit is the first byte in memory */
+            return at + (size_t)__builtin_ctzll(m) / 8;
+#else
+        if (m)
+            return at + plain_bytes(p + at, 8);
+#endif
+        if (at + 8 == n)
+            return n;
+    }
 }
 
 /* Appends s for a terminal, a run of safe bytes at a time. The rule: a backslash is

@@ -199,44 +199,49 @@ static int host_ok(CURLU *u) {
 /* A dotted quad without leading zeros, each part up to 255: an IPv4 address curl keeps as
  * it is (it rewrites other numeric forms, "127.1" or "0x7f.1", into this one). */
 static int dotted_quad(const char *s, size_t n) {
-    int parts = 0;
-    unsigned v = 0, digits = 0;
-    for (size_t i = 0; i <= n; i++) {
-        if (i == n || s[i] == '.') { /* a part ends: 1 to 3 digits, at most 255 */
-            if (digits == 0 || v > 255 || ++parts > 4)
-                return 0;
-            v = digits = 0;
-        } else if (s[i] < '0' || s[i] > '9' || (digits == 1 && v == 0) || ++digits > 3) {
-            return 0; /* not a digit, a leading zero, or a fourth digit */
-        } else {
-            v = v * 10 + (unsigned)(s[i] - '0');
-        }
+    size_t i = 0;
+    for (int part = 0; part < 4; part++) {
+        size_t start = i, end = n - i > 4 ? i + 4 : n; /* a fourth digit is too many */
+        unsigned v = 0;
+        while (i < end && (unsigned)(s[i] - '0') < 10)
+            v = v * 10 + (unsigned)(s[i++] - '0');
+        size_t len = i - start; /* 1 to 3 digits, no leading zero, at most 255 */
+        if (len == 0 || len > 3 || v > 255 || (len > 1 && s[start] == '0'))
+            return 0;
+        if (part < 3 && (i >= n || s[i++] != '.'))
+            return 0;
     }
-    return parts == 4;
+    return i == n;
 }
 
-/* Bytes of a path or query that curl's parser and CURLU_URLENCODE leave as they are. '%'
- * is left out (curl may rewrite an escape), so are '#' (a fragment: the slow path) and
- * everything curl would encode. */
-static int plain_url_byte(unsigned char c) {
-    /* ALPHA, DIGIT and "-._~!$&'()*+,;=:@/?", one bit per ASCII code: every byte of every
-     * URL of the list goes through here. */
-    static const uint32_t bits[4] = {0x00000000, 0xafffffd2, 0x87ffffff, 0x47fffffe};
-    return c < 128 && (bits[c >> 5] >> (c & 31) & 1u);
-}
+/* What each byte may be in a URL that curl keeps as it is, one table lookup a byte (every
+ * byte of every URL of the list goes through here). URL_HOST: a host name's (lower-case
+ * letters, digits, '-' and '.'). URL_PLAIN: a path's or query's that curl's parser and
+ * CURLU_URLENCODE leave alone (ALPHA, DIGIT and "-._~!$&'()*+,;=:@/?"; not '%', which curl
+ * may rewrite, nor '#', a fragment). URL_RUN: URL_PLAIN but '/' and '?', which the path's
+ * scan looks at. Bytes from 128 on are none of them. */
+enum { URL_HOST = 1, URL_PLAIN = 2, URL_RUN = 4 };
+static const unsigned char url_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* controls */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* controls */
+    0, 6, 0, 0, 6, 0, 6, 6, 6, 6, 6, 6, 6, 7, 7, 2, /*  !"#$%&'()*+,-./ */
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 0, 6, 0, 2, /* 0123456789:;<=>? */
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, /* @ABCDEFGHIJKLMNO */
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 0, 0, 0, 0, 6, /* PQRSTUVWXYZ[\]^_ */
+    0, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, /* `abcdefghijklmno */
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 0, 0, 0, 6, 0, /* pqrstuvwxyz{|}~ DEL */
+};
 
-/* Bytes of a host name curl leaves as they are: lower-case letters, digits, '-' and '.'. */
-static int host_byte(unsigned char c) {
-    static const uint32_t bits[4] = {0x00000000, 0x03ff6000, 0x00000000, 0x07fffffe};
-    return c < 128 && (bits[c >> 5] >> (c & 31) & 1u);
+static unsigned url_byte(const char *s, size_t i) {
+    return url_class[(unsigned char)s[i]];
 }
 
 /* The end of s's host from i on (0 when it is not one curl keeps as it is): labels of
- * host_byte()s, none empty, not starting with '-'; one whose last label starts with a digit
- * may be a numeric IPv4 form, kept only as a dotted quad. */
+ * URL_HOST bytes, none empty, not starting with '-'; one whose last label starts with a
+ * digit may be a numeric IPv4 form, kept only as a dotted quad. */
 static size_t host_end(const char *s, size_t n, size_t i) {
     size_t host = i, last = i; /* where the host and its last label start */
-    for (; i < n && host_byte((unsigned char)s[i]); i++)
+    for (; i < n && (url_byte(s, i) & URL_HOST); i++)
         if (s[i] == '.') {
             if (i == last) /* an empty label: "..", or a leading '.' */
                 return 0;
@@ -256,25 +261,28 @@ int url_canonical(const char *s, size_t n) {
     if (i == 0 || (i = host_end(s, n, i)) == 0)
         return 0;
     if (i < n && s[i] == ':') { /* a port: 1 to 65535, without leading zeros */
-        size_t port = ++i;
+        size_t port = ++i, end = n - i > 5 ? i + 5 : n;
         unsigned v = 0;
-        while (i < n && s[i] >= '0' && s[i] <= '9' && i - port < 5)
+        while (i < end && (unsigned)(s[i] - '0') < 10)
             v = v * 10 + (unsigned)(s[i++] - '0');
         if (i == port || s[port] == '0' || v > 65535)
             return 0;
     }
     if (i >= n || s[i] != '/')
-        return 0; /* curl adds the "/" */
-    for (; i < n; i++) {
-        if (!plain_url_byte((unsigned char)s[i]))
+        return 0;        /* curl adds the "/" */
+    for (; i < n; i++) { /* the path */
+        unsigned c = url_byte(s, i);
+        if (c & URL_RUN)
+            continue;
+        if (!(c & URL_PLAIN))
             return 0;
-        if (s[i] == '/' && i + 1 < n && s[i + 1] == '.')
-            return 0; /* maybe a dot segment, which curl removes */
         if (s[i] == '?')
             break; /* the query: no dot segments there */
+        if (i + 1 < n && s[i + 1] == '.')
+            return 0; /* "/.": maybe a dot segment, which curl removes */
     }
     for (; i < n; i++)
-        if (!plain_url_byte((unsigned char)s[i]))
+        if (!(url_byte(s, i) & URL_PLAIN))
             return 0;
     return 1;
 }
