@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "http/parse.h"
+#include "common/hash.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -47,9 +48,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         abort();
     memcpy(url, v, n);
     url[n] = 0;
-    cafe__http_origin_key(url, key, 1 + (data[0] & 63));
+    uint64_t hash;
+    size_t klen = cafe__http_origin_key(url, key, 1 + (data[0] & 63), &hash);
     (void)cafe__http_list_has(url, "close"); /* any NUL-terminated value is read safely */
-    if (strnlen(key, sizeof key) > (size_t)(data[0] & 63))
+    if (klen > (size_t)(data[0] & 63) || strlen(key) != klen ||
+        hash != hash_bytes(HASH_SEED, key, klen))
         abort();
     free(url);
     free(v);

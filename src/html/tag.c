@@ -88,25 +88,32 @@ void cafe__html_tag_name_run(cafe__html_tok_t *tk, cur_t p, cur_t q, cur_t end) 
         cafe__html_tag_name_add(tk, *p);
 }
 
+/* The start tags whose attributes tree construction looks at. */
+static int attrs_matter(int id) {
+    switch (id) {
+    case CAFE__TAG_FONT:
+    case CAFE__TAG_META:
+    case CAFE__TAG_ANNOTATION_XML:
+    case CAFE__TAG_INPUT:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* The tag name is complete: which tag is it, and do its attributes matter? */
 static void tag_named(cafe__html_tok_t *tk) {
     unsigned flags;
-    tk->id = (uint8_t)tag_lookup(tk->w0, tk->w1, tk->name_len, &flags);
+    int id = tag_lookup(tk->w0, tk->w1, tk->name_len, &flags);
+    tk->id = (uint8_t)id;
     tk->tag_flags = (uint8_t)flags;
-    tk->want_attrs =
-        !tk->end_tag && (tk->id == CAFE__TAG_FONT || tk->id == CAFE__TAG_META ||
-                         tk->id == CAFE__TAG_ANNOTATION_XML || tk->id == CAFE__TAG_INPUT);
+    tk->want_attrs = !tk->end_tag && attrs_matter(id);
 }
 
-/* Emits the tag to tree construction; the tokenizer goes where the tree says. */
-static void tag_emit(cafe__html_tok_t *tk) {
-    if (tk->end_tag) {
-        cafe__html_tree_end(tk, tk->id, tk->tag_flags);
-        tk->state = S_DATA;
-        return;
-    }
-    /* Values are read only for attributes seen (a value with a length was seen). */
-    for (int i = 0; tk->attrs_seen && i < CAFE__ATTR_COUNT; i++) {
+/* The kept values, NUL-terminated and with their character references decoded. Values are
+ * read only for attributes seen (a value with a length was seen). */
+static void values_end(cafe__html_tok_t *tk) {
+    for (int i = 0; i < CAFE__ATTR_COUNT; i++) {
         if (!(tk->attrs_seen & (1u << i)))
             continue;
         tk->vals[i][tk->vlen[i]] = 0;
@@ -117,6 +124,17 @@ static void tag_emit(cafe__html_tok_t *tk) {
             tk->vlen[i] = (uint8_t)n;
         }
     }
+}
+
+/* Emits the tag to tree construction; the tokenizer goes where the tree says. */
+static void tag_emit(cafe__html_tok_t *tk) {
+    if (tk->end_tag) {
+        cafe__html_tree_end(tk, tk->id, tk->tag_flags);
+        tk->state = S_DATA;
+        return;
+    }
+    if (tk->attrs_seen)
+        values_end(tk);
     tk->state = (uint8_t)cafe__html_tree_start(tk, tk->id, tk->tag_flags);
     tk->raw_w0 = tk->w0, tk->raw_w1 = tk->w1;
 }
@@ -352,7 +370,12 @@ static cur_t st_after_attr_value_quoted(cafe__html_tok_t *tk, cur_t p) {
 }
 
 static cur_t st_attr_value_quoted(cafe__html_tok_t *tk, cur_t p, cur_t end, int quote) {
-    cur_t q = memchr(p, quote, (size_t)(end - p));
+    /* Most values are short: their first 16 bytes are looked at before memchr is called. */
+    cur_t q = p, lim = end - p > 16 ? p + 16 : end;
+    while (q < lim && *q != quote)
+        q++;
+    if (q == lim)
+        q = q < end ? memchr(q, quote, (size_t)(end - q)) : NULL;
     attr_value(tk, p, (size_t)((q ? q : end) - p));
     if (!q)
         return end;

@@ -295,10 +295,12 @@ static void decide(cafe_title_t *t, const cafe__html_encoding_t *prescanned) {
         t->enc = &cafe__html_enc_windows1252;
         t->certain = 0;
     }
-    cafe__html_decoder_set(&t->wide, t->enc);
-    cafe__html_text_reset(&t->text, text_encoding(t));
+    if (t->enc->kind == CAFE__ENC_WIDE) /* the only user of the wide decoder; the text's
+                                           decoder is set when a title starts */
+        cafe__html_decoder_set(&t->wide, t->enc);
     t->in_head = 1;
-    stream(t, h + skip, t->nhead - skip, 0);
+    if (t->nhead > skip || t->enc->kind == CAFE__ENC_REPLACEMENT) /* nothing held: no call */
+        stream(t, h + skip, t->nhead - skip, 0);
     t->in_head = 0;
     consider(t);
 }

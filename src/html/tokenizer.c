@@ -125,6 +125,12 @@ static void data_text(cafe__html_tok_t *tk, cur_t p, cur_t end, int refs) {
 
 /* ---- RCDATA, RAWTEXT, script data: the appropriate end tag ---------------------------- */
 
+/* The text states chain forward into "</" and the end tag's name when the bytes are there
+ * (never backwards: bounded). */
+static cur_t st_text_lt(cafe__html_tok_t *tk, cur_t p, cur_t end);
+static cur_t st_text_end_open(cafe__html_tok_t *tk, cur_t p, cur_t end);
+static cur_t st_text_end_name(cafe__html_tok_t *tk, cur_t p, cur_t end);
+
 static cur_t st_text(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     cur_t lt = memchr(p, '<', (size_t)(end - p));
     title_text(tk, p, (size_t)((lt ? lt : end) - p));
@@ -132,13 +138,13 @@ static cur_t st_text(cafe__html_tok_t *tk, cur_t p, cur_t end) {
         return end;
     tk->ret = tk->state;
     tk->state = S_TEXT_LT;
-    return lt + 1;
+    return lt + 1 < end ? st_text_lt(tk, lt + 1, end) : lt + 1;
 }
 
-static cur_t st_text_lt(cafe__html_tok_t *tk, cur_t p) {
+static cur_t st_text_lt(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     if (*p == '/') {
         tk->state = S_TEXT_END_OPEN;
-        return p + 1;
+        return p + 1 < end ? st_text_end_open(tk, p + 1, end) : p + 1;
     }
     if (*p == '!' && tk->ret == S_SCRIPT) {
         tk->state = S_SCRIPT_ESC_START;
@@ -149,11 +155,12 @@ static cur_t st_text_lt(cafe__html_tok_t *tk, cur_t p) {
     return p;
 }
 
-static cur_t st_text_end_open(cafe__html_tok_t *tk, cur_t p) {
+static cur_t st_text_end_open(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     if (tok_alpha(*p)) {
         cafe__html_tag_name_reset(tk);
         tk->tmp_len = 0;
         tk->state = S_TEXT_END_NAME;
+        return st_text_end_name(tk, p, end);
     } else {
         title_text(tk, (cur_t) "</", 2);
         tk->state = tk->ret;
@@ -317,11 +324,23 @@ static cur_t skip_to(cafe__html_tok_t *tk, cur_t p, cur_t end, int c, int next) 
     return q + 1;
 }
 
+/* The 7 bytes at p spell "doctype" in any case (c | 0x20 is a lowercase letter only for
+ * that letter in either case). */
+static int doctype(cur_t p) {
+    return (((p[0] | 0x20) ^ 'd') | ((p[1] | 0x20) ^ 'o') | ((p[2] | 0x20) ^ 'c') |
+            ((p[3] | 0x20) ^ 't') | ((p[4] | 0x20) ^ 'y') | ((p[5] | 0x20) ^ 'p') |
+            ((p[6] | 0x20) ^ 'e')) == 0;
+}
+
 /* "<!" then "--", "doctype" (any case) or "[CDATA[", matched as far as the input goes in one
  * call (tk->mdo: keyword and bytes matched so far); a mismatch is a bogus comment from that
  * byte on (what was matched holds no '>': the same as bogus from the start). */
 static cur_t st_mdo(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     static const char *const words[] = {"", "--", "doctype", "[CDATA["};
+    if (tk->mdo == 0 && end - p >= 7 && doctype(p)) { /* the usual one, without a loop */
+        tk->state = S_DOCTYPE;
+        return skip_to(tk, p + 7, end, '>', S_DATA);
+    }
     unsigned kind = tk->mdo >> 4, k = tk->mdo & 15;
     if (kind == 0)
         kind = *p == '-' ? 1 : (*p | 0x20) == 'd' ? 2 : *p == '[' ? 3 : 0;
@@ -449,9 +468,9 @@ static cur_t step(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     case S_PLAINTEXT:
         return end;
     case S_TEXT_LT:
-        return st_text_lt(tk, p);
+        return st_text_lt(tk, p, end);
     case S_TEXT_END_OPEN:
-        return st_text_end_open(tk, p);
+        return st_text_end_open(tk, p, end);
     case S_TEXT_END_NAME:
         return st_text_end_name(tk, p, end);
     case S_BOGUS_COMMENT:

@@ -80,18 +80,22 @@ static void breakout(cafe__html_tok_t *tk) {
         cafe__html_stack_pop_to(tk, tk->depth - 1);
 }
 
+/* A kept value, or NULL when the attribute was absent. */
+static const char *value(const cafe__html_tok_t *tk, int i) {
+    return tk->attrs_seen & (1u << i) ? tk->vals[i] : NULL;
+}
+
 static void meta(cafe__html_tok_t *tk) {
-    const char *v[CAFE__ATTR_COUNT];
-    for (int i = 0; i < CAFE__ATTR_COUNT; i++)
-        v[i] = tk->attrs_seen & (1u << i) ? tk->vals[i] : NULL;
-    tk->cb.meta(tk->cb.ctx, v[CAFE__ATTR_CHARSET], v[CAFE__ATTR_HTTP_EQUIV], v[CAFE__ATTR_CONTENT]);
+    tk->cb.meta(tk->cb.ctx, value(tk, CAFE__ATTR_CHARSET), value(tk, CAFE__ATTR_HTTP_EQUIV),
+                value(tk, CAFE__ATTR_CONTENT));
 }
 
 /* A title start tag. The first one is the document's title, unless it is inside a table and
  * a later one is foster-parented before that very table: that one comes first in tree order
  * (and no later one can come before it). */
 static int title_start(cafe__html_tok_t *tk) {
-    long table = cafe__html_stack_last_table(tk);
+    /* open_table counts the HTML tables on the stack exactly: none, no search */
+    long table = tk->open_table ? cafe__html_stack_last_table(tk) : -1;
     if (tk->template_depth > 0)
         return CAFE__TOK_RCDATA;
     if (tk->found) {

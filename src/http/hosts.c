@@ -1,7 +1,6 @@
 /* Requests in progress and politeness per origin: a chained hash table, and the LRU list of
  * its idle entries (internal.h, cafe__http_host_t). */
 #include "http/internal.h"
-#include "common/hash.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -85,11 +84,10 @@ static void idle_trim(cafe__http_client_t *c) {
 }
 
 cafe__http_host_t *cafe__http_host_enter(cafe__http_client_t *c, const char *key, size_t klen,
-                                         size_t permits) {
+                                         uint64_t hash, size_t permits) {
     cafe__http_hosts_t *hs = &c->hosts;
     if (hs->len >= hs->nbuckets && grow(hs) != 0 && hs->nbuckets == 0)
         return NULL;
-    uint64_t hash = hash_bytes(HASH_SEED, key, klen);
     cafe__http_host_t **slot = &hs->buckets[hash & (hs->nbuckets - 1)], *h;
     for (h = *slot; h; h = h->next)
         if (h->hash == hash && h->klen == klen && memcmp(h->key, key, klen) == 0) {

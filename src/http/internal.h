@@ -77,10 +77,10 @@ typedef struct cafe__http_hosts {
     size_t idle_len;
 } cafe__http_hosts_t;
 
-/* Counts one more request for key (klen bytes; a new entry's conns get `permits`); NULL when
- * out of memory. */
+/* Counts one more request for key (klen bytes, its hash as cafe__http_origin_key gives it;
+ * a new entry's conns get `permits`); NULL when out of memory. */
 cafe__http_host_t *cafe__http_host_enter(cafe__http_client_t *c, const char *key, size_t klen,
-                                         size_t permits);
+                                         uint64_t hash, size_t permits);
 /* One request less; at zero the entry goes idle (retired when its pace is idle). */
 void cafe__http_host_leave(cafe__http_client_t *c, cafe__http_host_t *h);
 void cafe__http_hosts_free(cafe__http_hosts_t *hs);

@@ -72,10 +72,10 @@ static int head_wait(cafe__http_client_t *c, cafe__http_host_t *h) {
 int cafe__http_pace_wait(cafe__http_client_t *c, cafe__http_host_t *h, uint32_t *epoch, int *held) {
     cafe__http_pace_t *p = &h->pace;
     *held = 0;
-    /* The common case costs nothing: no limit applies and nobody is queued. */
-    uint64_t now = now_ms(c);
-    if (c->limits.rate <= 0 && gap_of(c, h) == 0 && p->waiting == 0 && p->pause_until <= now) {
-        p->last_start = now;
+    /* The common case costs nothing: no limit applies and nobody is queued. Without a gap
+     * the start time is read by nothing (a slow-down sets its own): no clock either. */
+    if (c->limits.rate <= 0 && gap_of(c, h) == 0 && p->waiting == 0 &&
+        (p->pause_until == 0 || p->pause_until <= now_ms(c))) {
         *epoch = p->epoch;
         return 0;
     }

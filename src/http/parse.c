@@ -1,6 +1,7 @@
 /* Header value parsers (see parse.h). Inputs come from the network: every index is checked
  * against n, nothing is assumed NUL-terminated. */
 #include "http/parse.h"
+#include "common/hash.h"
 
 #include <curl/curl.h>
 #include <string.h>
@@ -178,39 +179,51 @@ int cafe__http_list_has(const char *list, const char *token) {
     }
 }
 
-/* What origin_key does with a byte of the authority: copy it lower-cased (0), end there
- * (the authority's end: NUL, '/', '?', '#'), or drop what came before (an '@' ends userinfo).
+/* What origin_key does with a byte of the authority: the byte lower-cased, KEY_END at the
+ * authority's end (NUL, '/', '?', '#'), KEY_AT for an '@' (what came before was userinfo).
  * A table: the key is made for every request. */
-enum { KEY_COPY, KEY_END, KEY_AT };
-static const unsigned char key_class[256] = {
-    [0] = KEY_END, ['/'] = KEY_END, ['?'] = KEY_END, ['#'] = KEY_END, ['@'] = KEY_AT};
+enum { KEY_END = 0x100, KEY_AT = 0x200 };
+#define KEY(b)                                                                                     \
+    ((b) >= 'A' && (b) <= 'Z'                             ? (b) + 32                               \
+     : (b) == 0 || (b) == '/' || (b) == '?' || (b) == '#' ? KEY_END                                \
+     : (b) == '@'                                         ? KEY_AT                                 \
+                                                          : (b))
+#define KEY4(b) KEY(b), KEY((b) + 1), KEY((b) + 2), KEY((b) + 3)
+#define KEY16(b) KEY4(b), KEY4((b) + 4), KEY4((b) + 8), KEY4((b) + 12)
+#define KEY64(b) KEY16(b), KEY16((b) + 16), KEY16((b) + 32), KEY16((b) + 48)
+static const uint16_t key_byte[256] = {KEY64(0), KEY64(64), KEY64(128), KEY64(192)};
 
-size_t cafe__http_origin_key(const char *url, char *out, size_t cap) {
+size_t cafe__http_origin_key(const char *url, char *out, size_t cap, uint64_t *hash) {
     size_t len = 0, max = cap - 1;
-    const char *p = url;
-    if (!url)
-        p = "";
+    uint64_t h = HASH_SEED;
+    const char *p = url ? url : "";
     /* The scheme up to the first "://" (anywhere), lower-cased as it is looked for. */
     for (; *p && !(p[0] == ':' && p[1] == '/' && p[2] == '/'); p++)
         if (len < max)
-            out[len++] = lower(*p);
+            h = hash_step(h, (unsigned char)(out[len++] = lower(*p)));
     if (!*p) {
         out[0] = '\0';
+        *hash = hash_finish(HASH_SEED);
         return 0;
     }
     for (int k = 0; k < 3 && len < max; k++)
-        out[len++] = "://"[k];
+        h = hash_step(h, (unsigned char)(out[len++] = "://"[k]));
     /* The authority in one pass: whatever precedes an '@' was userinfo, not the host. */
     size_t host = len;
+    uint64_t h_host = h;
     for (p += 3;; p++) {
-        unsigned char ch = (unsigned char)*p, kind = key_class[ch];
-        if (kind == KEY_END)
+        unsigned v = key_byte[(unsigned char)*p];
+        if (v == KEY_END)
             break;
-        if (kind == KEY_AT)
+        if (v == KEY_AT) {
             len = host;
-        else if (len < max)
-            out[len++] = lower((char)ch);
+            h = h_host;
+        } else if (len < max) {
+            out[len++] = (char)v;
+            h = hash_step(h, (unsigned char)v);
+        }
     }
     out[len] = '\0';
+    *hash = hash_finish(h);
     return len;
 }

@@ -23,9 +23,10 @@ int64_t cafe__http_retry_after_parse(const char *v, size_t n, int64_t now);
 uint64_t cafe__http_backoff_ms(int next_try, uint64_t base, uint64_t cap, uint32_t rnd);
 
 /* The origin of an absolute URL as "scheme://host:port" (lower-cased, user info dropped,
- * truncated to cap - 1 bytes), "" when url has no "://"; returns its length. Only groups
- * requests per host, so a rough cut is fine: it does not validate anything. */
-size_t cafe__http_origin_key(const char *url, char *out, size_t cap);
+ * truncated to cap - 1 bytes), "" when url has no "://"; returns its length and sets *hash
+ * to its hash_bytes(HASH_SEED, ...) (common/hash.h), made on the way. Only groups requests
+ * per host, so a rough cut is fine: it does not validate anything. */
+size_t cafe__http_origin_key(const char *url, char *out, size_t cap, uint64_t *hash);
 
 /* Whether the comma-separated header value `list` ("keep-alive, Close") has `token` (lower
  * case) as one of its elements, compared without case, blanks around elements ignored:

@@ -223,8 +223,9 @@ static void names_of(const cafe__http_try_t *t, const char *key, const cafe__htt
                      names_t *w) {
     const cafe__http_client_t *c = t->c;
     const cafe_http_opts_t *o = t->opts;
-    int https = strncmp(key, "https:", 6) == 0;
-    const char *proxy = o->proxy ? o->proxy : https ? c->proxy_https : c->proxy_http;
+    const char *proxy = o->proxy;
+    if (!proxy && (c->proxy_http || c->proxy_https))
+        proxy = strncmp(key, "https:", 6) == 0 ? c->proxy_https : c->proxy_http;
     w->n = 0;
     if (!proxy || !proxy[0]) { /* direct: the common case */
         name_keep(w, o, host_of(key, tn, w->host[0], &w->port[0]));
@@ -267,7 +268,8 @@ int cafe__http_on_resolver_start(void *resolver, void *reserved, void *arg) {
         return 1;
     if (curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url) != CURLE_OK || !url)
         return 0;
-    cafe__http_origin_key(url, key, sizeof key);
+    uint64_t hash;
+    cafe__http_origin_key(url, key, sizeof key, &hash);
     cafe__http_name_parse(key, &n);
     names_of(t, key, &n, &w);
     if (w.n == 0)

@@ -226,13 +226,14 @@ static int request_in_task(const char *url, const cafe_http_opts_t *opts, cafe_h
     if (!c)
         return cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the HTTP client");
     char key[256];
-    size_t klen = cafe__http_origin_key(url, key, sizeof(key));
+    uint64_t hash;
+    size_t klen = cafe__http_origin_key(url, key, sizeof(key), &hash);
     cafe__http_try_t t; /* the rest is set per attempt (try_reset), not cleared here */
     t.c = c;
     t.url = url;
     t.opts = opts;
     t.res = res;
-    t.host = cafe__http_host_enter(c, key, klen, c->limits.max_host_connections);
+    t.host = cafe__http_host_enter(c, key, klen, hash, c->limits.max_host_connections);
     if (!t.host)
         return cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the host table");
     c->in_progress++;

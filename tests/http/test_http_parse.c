@@ -3,6 +3,7 @@
  * ASan and valgrind. */
 #include "testutil.h"
 #include "http/parse.h"
+#include "common/hash.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,9 +103,12 @@ static void test_backoff(void **state) {
 
 static void origin(const char *url, const char *want) {
     char out[64];
-    size_t len = cafe__http_origin_key(url, out, sizeof(out));
+    uint64_t hash;
+    size_t len = cafe__http_origin_key(url, out, sizeof(out), &hash);
     if (strcmp(out, want) != 0 || len != strlen(want))
         fail_msg("\"%s\": got \"%s\" (%zu), want \"%s\"", url, out, len, want);
+    if (hash != hash_bytes(HASH_SEED, want, len))
+        fail_msg("\"%s\": the hash is not the key's", url);
 }
 
 static void test_origin_key(void **state) {
@@ -121,10 +125,15 @@ static void test_origin_key(void **state) {
     origin("http://a@b@C#x", "http://c");
     origin("http://", "http://");
     char out[8];
-    assert_int_equal(cafe__http_origin_key("http://a-very-long-host/", out, sizeof(out)), 7);
+    uint64_t hash;
+    assert_int_equal(cafe__http_origin_key("http://a-very-long-host/", out, sizeof(out), &hash), 7);
     assert_string_equal(out, "http://");
-    assert_int_equal(cafe__http_origin_key("https://x", out, 4), 3);
+    assert_true(hash == hash_bytes(HASH_SEED, "http://", 7));
+    assert_int_equal(cafe__http_origin_key("https://x", out, 4, &hash), 3);
     assert_string_equal(out, "htt");
+    assert_true(hash == hash_bytes(HASH_SEED, "htt", 3));
+    assert_int_equal(cafe__http_origin_key(NULL, out, 4, &hash), 0);
+    assert_true(hash == hash_bytes(HASH_SEED, "", 0));
 }
 
 static void test_list_has(void **state) {
