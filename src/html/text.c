@@ -192,6 +192,19 @@ static int ref_byte(cafe__html_text_t *t, unsigned char c) {
     return 1;
 }
 
+/* The length of the valid UTF-8 sequence at p (a byte >= 0x80), or 0: the two- and
+ * three-byte sequences whose second byte has the full range (most titles' non-ASCII: Latin,
+ * Cyrillic, CJK) inline, the others by cafe__html_utf8_seq. */
+static size_t utf8_len(const unsigned char *p, const unsigned char *end) {
+    unsigned c = p[0];
+    if (c >= 0xC2 && c <= 0xDF && end - p >= 2 && (p[1] & 0xC0) == 0x80)
+        return 2;
+    if (c >= 0xE1 && c <= 0xEF && c != 0xED && end - p >= 3 && (p[1] & 0xC0) == 0x80 &&
+        (p[2] & 0xC0) == 0x80)
+        return 3;
+    return cafe__html_utf8_seq(p, (size_t)(end - p));
+}
+
 /* The common case, one pass and no call per run: UTF-8 text with the decoder between
  * characters, no reference open and room for any character. Printable ASCII and whole valid
  * sequences are kept, whitespace collapses, as put_utf8 does after the decoder; returns where
@@ -224,7 +237,7 @@ static const unsigned char *put_plain(cafe__html_text_t *t, const unsigned char 
             p++;
             continue;
         }
-        size_t n = k == 1 ? 1 : *p < 0x80 ? 0 : cafe__html_utf8_seq(p, (size_t)(end - p));
+        size_t n = k == 1 ? 1 : *p < 0x80 ? 0 : utf8_len(p, end);
         if (n == 0)
             break;
         if (space && len > 0)

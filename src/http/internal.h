@@ -62,6 +62,7 @@ typedef struct cafe__http_host {
      * connection; NULL when none. Cleared when that try ends (request.c). */
     cafe__http_xfer_t *one_off;
     int retired; /* idle, pins taken back, pace reset */
+    int scheme;  /* the key starts with "http://" (1), "https://" (2), neither (0) */
     cafe__http_name_t name;
     size_t klen;
     char key[];

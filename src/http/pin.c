@@ -247,6 +247,8 @@ int cafe__http_dns_pin(cafe__http_try_t *t, const char *key, const cafe__http_na
                        size_t cap) {
     names_t w;
     line[0] = '\0';
+    if (!n->lookup && !t->opts->proxy && !t->c->proxy_http && !t->c->proxy_https)
+        return 0; /* an IP literal, direct: nothing to resolve */
     names_of(t, key, n, &w);
     for (int i = 0; i < w.n && t->code == 0; i++) {
         int rc = pin_name(t, w.host[i], w.port[i], line, cap);
@@ -289,6 +291,8 @@ void cafe__http_dns_release(cafe__http_client_t *c, const cafe__http_host_t *h) 
 
 int cafe__http_dns_lines(cafe__http_client_t *c, const char *line, struct curl_slist **list) {
     cafe__dns_t *d = c->dns;
+    if (!line[0] && (!d || !d->unpin)) /* nothing to add: the common case */
+        return 0;
     /* The lines to take back go first, before the caller's own and the new pins: curl
      * reads the list in order, and a new pin for the same host:port must come after. */
     if (d && d->unpin) {

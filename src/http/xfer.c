@@ -38,10 +38,12 @@ void cafe__http_xfer_free(cafe__http_xfer_t *x) {
 
 void cafe__http_xfer_put(cafe__http_xfer_t *x) {
     cafe__http_client_t *c = x->c;
-    curl_slist_free_all(x->headers);
-    curl_slist_free_all(x->resolve);
-    free(x->body);
-    x->headers = x->resolve = NULL;
+    if (x->headers || x->resolve || x->body) { /* none, mostly: no calls for nothing */
+        curl_slist_free_all(x->headers);
+        curl_slist_free_all(x->resolve);
+        free(x->body);
+        x->headers = x->resolve = NULL;
+    }
     if (x->pinned) /* the list is gone: curl must not look at it again */
         curl_easy_setopt(x->easy, CURLOPT_RESOLVE, NULL);
     x->pinned = 0;
@@ -62,15 +64,15 @@ void cafe__http_xfer_put(cafe__http_xfer_t *x) {
 
 /* Checks the URL's scheme; sets *https. An http(s) URL goes to curl as a string, which
  * parses it once (a CURLU handed over costs more: curl 7.88 copies it and prints it back);
- * anything else is parsed here only to say what is wrong with it. The scheme is read from
- * the host entry's key, the URL's own lower-cased up to its first "://": the key starts
- * with "https://" exactly when the URL does, in any case. */
+ * anything else is parsed here only to say what is wrong with it. The scheme is the host
+ * entry's, read from its key (the URL's own lower-cased up to its first "://"): the key
+ * starts with "https://" exactly when the URL does, in any case. */
 static int url_check(const cafe__http_try_t *t, int *https) {
     const char *url = t->url;
     if (!url || !*url)
         return cafe__http_fail(t->res, CAFE_EHTTP_URL, "empty URL");
-    *https = strncmp(t->host->key, "https://", 8) == 0;
-    if (*https || strncmp(t->host->key, "http://", 7) == 0)
+    *https = t->host->scheme == 2;
+    if (t->host->scheme)
         return 0;
     CURLU *u = curl_url();
     char *scheme = NULL;
