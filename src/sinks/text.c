@@ -6,21 +6,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The length of the sequence lead byte c starts, 0 if it starts none. */
+static size_t lead_len(unsigned char c) {
+    return c < 0x80 ? 1 : c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 0;
+}
+
+/* The code point of the valid len-byte sequence at s. */
+static uint32_t code_point(const unsigned char *s, size_t len) {
+    uint32_t v = len == 1 ? s[0] : s[0] & (0x7Fu >> len);
+    for (size_t i = 1; i < len; i++)
+        v = (v << 6) | (s[i] & 0x3Fu);
+    return v;
+}
+
 /* Length of the valid UTF-8 sequence at s (NUL-terminated), 0 if invalid; *cp its code
  * point. Validity is cafe_utf8_valid's (one rule); only the lead byte's length is read here.
  * Never reads past the NUL: a NUL is no continuation byte, so a shorter sequence fails. */
 static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp) {
-    unsigned char c = s[0];
-    size_t len = c < 0x80 ? 1 : c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 0;
+    size_t len = lead_len(s[0]);
     for (size_t i = 1; i < len && i < n; i++)
         if (s[i] == 0)
             return 0;
     if (len == 0 || len > n || !cafe_utf8_valid((const char *)s, len))
         return 0;
-    uint32_t v = len == 1 ? c : c & (0x7Fu >> len);
-    for (size_t i = 1; i < len; i++)
-        v = (v << 6) | (s[i] & 0x3Fu);
-    *cp = v;
+    *cp = code_point(s, len);
     return len;
 }
 
@@ -78,13 +87,37 @@ void text_append_safe(outbuf_t *o, const char *s) {
     if (!s) /* a record that lost a string to a failed allocation */
         return;
     const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s), *run = p;
+    /* The run of non-ASCII bytes p is in ends at `high`; when all of it is valid UTF-8 (one
+     * cafe_utf8_valid for the run, not one a character) `valid` is its end too, and its
+     * characters are decoded without a check. */
+    const unsigned char *high = p, *valid = p;
     for (;;) {
         p += plain_run(p, (size_t)(end - p));
         if (p == end)
             break;
         uint32_t cp = 0;
-        /* At most 4 bytes are read, and never past the NUL: it is no continuation byte. */
-        size_t len = *p >= 0x80 ? utf8_seq(p, 4, &cp) : *p == '\\';
+        size_t len;
+        if (*p < 0x80) {
+            len = *p == '\\';
+        } else {
+            if (p >= high) {
+                for (high = p; high < end && *high >= 0x80;)
+                    high++;
+                valid = cafe_utf8_valid((const char *)p, (size_t)(high - p)) ? high : p;
+            }
+            if (p < valid) { /* its characters as they are, up to one to escape */
+                for (; p < valid; p += len) {
+                    len = lead_len(*p);
+                    cp = code_point(p, len);
+                    if (cp < 0xA0 || reorders(cp))
+                        break;
+                }
+                if (p == valid)
+                    continue;
+            } else { /* at most 4 bytes read, never past the NUL: it is no continuation byte */
+                len = utf8_seq(p, 4, &cp);
+            }
+        }
         if (len > 0 && cp >= 0xA0 && !reorders(cp)) {
             p += len;
             continue;
@@ -105,7 +138,9 @@ void text_append_safe(outbuf_t *o, const char *s) {
 int text_put_safe(FILE *f, const char *s) {
     outbuf_t o = {0};
     text_append_safe(&o, s);
-    int rc = o.oom ? -ENOMEM : fwrite(o.p, 1, o.len, f) != o.len ? (errno ? -errno : -EIO) : 0;
+    int rc = o.oom                                        ? -ENOMEM
+             : o.len && fwrite(o.p, 1, o.len, f) != o.len ? (errno ? -errno : -EIO)
+                                                          : 0; /* o.p is NULL when empty */
     outbuf_free(&o);
     return rc;
 }
