@@ -169,7 +169,7 @@ static void test_record_store(void **state) {
     char big[5000]; /* over the 4096 bytes a spare keeps */
     memset(big, 'x', sizeof big);
     r.url = record_keep(&r, "http://a/", 9);
-    r.final_url = strdup("http://b/"); /* malloc'd: freed on its own */
+    r.final_url = strdup("http://b/");          /* malloc'd: freed on its own */
     r.title = record_keep(&r, big, sizeof big); /* grows the store past its first size */
     assert_non_null(r.url);
     assert_non_null(r.title);
