@@ -62,31 +62,6 @@ void cafe_dns_stats_get(cafe_loop_t *loop, cafe_dns_stats_t *out) {
 
 /* ---- the table ---------------------------------------------------------------------- */
 
-static void lru_unlink(cafe__dns_t *d, cafe__dns_entry_t *e) {
-    if (e->lru_prev)
-        e->lru_prev->lru_next = e->lru_next;
-    else
-        d->lru_head = e->lru_next;
-    if (e->lru_next)
-        e->lru_next->lru_prev = e->lru_prev;
-    else
-        d->lru_tail = e->lru_prev;
-    e->lru_prev = e->lru_next = NULL;
-}
-
-static void lru_front(cafe__dns_t *d, cafe__dns_entry_t *e) {
-    if (d->lru_head == e)
-        return;
-    if (e->lru_prev || e->lru_next || d->lru_tail == e)
-        lru_unlink(d, e);
-    e->lru_next = d->lru_head;
-    if (d->lru_head)
-        d->lru_head->lru_prev = e;
-    d->lru_head = e;
-    if (!d->lru_tail)
-        d->lru_tail = e;
-}
-
 static cafe__dns_entry_t **slot_of(cafe__dns_t *d, uint64_t hash, const char *name) {
     cafe__dns_entry_t **p = &d->buckets[hash & (d->nbuckets - 1)];
     while (*p && ((*p)->hash != hash || strcmp((*p)->name, name) != 0))
@@ -141,8 +116,7 @@ static void detach(cafe__dns_t *d, cafe__dns_entry_t *e) {
     cafe__dns_entry_t **p = slot_of(d, e->hash, e->name);
     if (*p == e)
         *p = e->hnext;
-    lru_unlink(d, e);
-    d->len--;
+    dlist_unlink(&d->lru, &e->lru);
     unpin(d, e);
     e->dns = NULL; /* detached */
     if (e->refs == 0)
@@ -151,8 +125,9 @@ static void detach(cafe__dns_t *d, cafe__dns_entry_t *e) {
 
 static void evict(cafe__dns_t *d) {
     size_t max = d->opts.max_entries ? d->opts.max_entries : DEFAULT_MAX_ENTRIES;
-    for (cafe__dns_entry_t *e = d->lru_tail, *prev; e && d->len > max; e = prev) {
-        prev = e->lru_prev;
+    for (dlist_link_t *k = d->lru.tail, *prev; k && d->lru.len > max; k = prev) {
+        prev = k->prev;
+        cafe__dns_entry_t *e = DLIST_ITEM(k, cafe__dns_entry_t, lru);
         if (!e->pending && e->refs == 0)
             detach(d, e);
     }
@@ -363,8 +338,7 @@ static cafe__dns_entry_t *entry_new(cafe__dns_t *d, const char *name, uint64_t h
     cafe__dns_entry_t **p = slot_of(d, hash, name);
     e->hnext = *p;
     *p = e;
-    d->len++;
-    lru_front(d, e);
+    dlist_push(&d->lru, &e->lru);
     if (d->queue_tail)
         d->queue_tail->qnext = e;
     else
@@ -385,7 +359,7 @@ static int channel_start(cafe__dns_t *d) {
 }
 
 cafe__dns_entry_t *cafe__dns_lookup(cafe__dns_t *d, const char *name) {
-    if (channel_start(d) != 0 || (d->len * 2 >= d->nbuckets && grow(d) != 0))
+    if (channel_start(d) != 0 || (d->lru.len * 2 >= d->nbuckets && grow(d) != 0))
         return NULL;
     d->stats.lookups++;
     uint64_t hash = hash_str(HASH_SEED, name);
@@ -396,7 +370,7 @@ cafe__dns_entry_t *cafe__dns_lookup(cafe__dns_t *d, const char *name) {
     }
     if (e) {
         d->stats.hits++;
-        lru_front(d, e);
+        dlist_front(&d->lru, &e->lru);
     } else if ((e = entry_new(d, name, hash)) != NULL) {
         evict(d);
     }
@@ -455,9 +429,9 @@ static void dns_close(void *arg) {
 }
 
 void cafe__dns_free(cafe__dns_t *d) {
-    for (cafe__dns_entry_t *e = d->lru_head, *next; e; e = next) {
-        next = e->lru_next;
-        free(e); /* every task has ended: nobody holds a reference */
+    for (dlist_link_t *k = d->lru.head, *next; k; k = next) {
+        next = k->next;
+        free(DLIST_ITEM(k, cafe__dns_entry_t, lru)); /* every task has ended: no reference */
     }
     curl_slist_free_all(d->unpin);
     for (size_t fd = 0; fd < d->nfds; fd++)

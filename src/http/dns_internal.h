@@ -3,6 +3,7 @@
 #ifndef CAFE_HTTP_DNS_INTERNAL_H
 #define CAFE_HTTP_DNS_INTERNAL_H
 
+#include "common/dlist.h"
 #include "runtime/internal.h"
 
 #include <ares.h>
@@ -29,9 +30,9 @@ typedef struct cafe__dns_sent {
 /* One name: resolved, failed, or with its query waiting or out. Freed when evicted or
  * replaced, never while a waiter holds a reference. */
 struct cafe__dns_entry {
-    cafe__dns_entry_t *hnext;               /* hash chain */
-    cafe__dns_entry_t *lru_prev, *lru_next; /* most recently used first */
-    cafe__dns_entry_t *qnext;               /* queue of names waiting for a query slot */
+    cafe__dns_entry_t *hnext; /* hash chain */
+    dlist_link_t lru;         /* on the resolver's lru */
+    cafe__dns_entry_t *qnext; /* queue of names waiting for a query slot */
     cafe__dns_t *dns;
     uint64_t hash;
     uint64_t expires_ms; /* loop time; valid while pending */
@@ -55,8 +56,8 @@ struct cafe__dns {
     cafe__dns_sock_t **socks;
     size_t nsocks;
     cafe__dns_entry_t **buckets;
-    size_t nbuckets, len;
-    cafe__dns_entry_t *lru_head, *lru_tail;
+    size_t nbuckets;
+    dlist_t lru; /* every entry in the table (lru.len of them), most recently used first */
     cafe__dns_entry_t *queue_head, *queue_tail;
     size_t in_flight;
     cafe_dns_opts_t opts;

@@ -24,28 +24,10 @@ static int grow(cafe__http_hosts_t *hs) {
     return 0;
 }
 
-static void idle_unlink(cafe__http_hosts_t *hs, cafe__http_host_t *h) {
-    if (h->idle_prev)
-        h->idle_prev->idle_next = h->idle_next;
-    else
-        hs->idle_head = h->idle_next;
-    if (h->idle_next)
-        h->idle_next->idle_prev = h->idle_prev;
-    else
-        hs->idle_tail = h->idle_prev;
-    h->idle_prev = h->idle_next = NULL;
-    hs->idle_len--;
-}
-
-static void idle_push(cafe__http_hosts_t *hs, cafe__http_host_t *h) {
-    h->idle_prev = NULL;
-    h->idle_next = hs->idle_head;
-    if (hs->idle_head)
-        hs->idle_head->idle_prev = h;
-    else
-        hs->idle_tail = h;
-    hs->idle_head = h;
-    hs->idle_len++;
+/* The pace of an origin never asked (pace.c): no start, no slow-down, the gate open. */
+static void pace_fresh(cafe__http_host_t *h) {
+    memset(&h->pace, 0, sizeof(h->pace));
+    cafe_sem_init(&h->pace.gate, 1);
 }
 
 /* An idle entry whose pace holds nothing back is as good as a new one: curl forgets its pins
@@ -56,8 +38,7 @@ static int retire(cafe__http_client_t *c, cafe__http_host_t *h) {
     if (!cafe__http_pace_idle(c, h))
         return 0;
     cafe__http_dns_release(c, h);
-    memset(&h->pace, 0, sizeof(h->pace));
-    cafe_sem_init(&h->pace.gate, 1);
+    pace_fresh(h);
     h->retired = 1;
     return 1;
 }
@@ -67,12 +48,12 @@ static int retire(cafe__http_client_t *c, cafe__http_host_t *h) {
  * request; the list exceeds CAFE__HTTP_IDLE_HOSTS only by entries held back. */
 static void idle_trim(cafe__http_client_t *c) {
     cafe__http_hosts_t *hs = &c->hosts;
-    cafe__http_host_t *h = hs->idle_tail;
-    if (hs->idle_len <= CAFE__HTTP_IDLE_HOSTS || !h)
+    if (hs->idle.len <= CAFE__HTTP_IDLE_HOSTS) /* so the list has a tail */
         return;
-    idle_unlink(hs, h);
+    cafe__http_host_t *h = DLIST_ITEM(hs->idle.tail, cafe__http_host_t, idle);
+    dlist_unlink(&hs->idle, &h->idle);
     if (!retire(c, h)) {
-        idle_push(hs, h);
+        dlist_push(&hs->idle, &h->idle);
         return;
     }
     cafe__http_host_t **slot = &hs->buckets[h->hash & (hs->nbuckets - 1)];
@@ -92,7 +73,7 @@ cafe__http_host_t *cafe__http_host_enter(cafe__http_client_t *c, const char *key
     for (h = *slot; h; h = h->next)
         if (h->hash == hash && h->klen == klen && memcmp(h->key, key, klen) == 0) {
             if (h->count++ == 0) {
-                idle_unlink(hs, h);
+                dlist_unlink(&hs->idle, &h->idle);
                 h->retired = 0;
             }
             if (h->one_off) /* its connection is wanted now */
@@ -110,7 +91,7 @@ cafe__http_host_t *cafe__http_host_enter(cafe__http_client_t *c, const char *key
     h->scheme = strncmp(h->key, "https://", 8) == 0 ? 2 : strncmp(h->key, "http://", 7) == 0;
     cafe__http_name_parse(h->key, &h->name);
     cafe_sem_init(&h->conns, permits);
-    cafe_sem_init(&h->pace.gate, 1);
+    pace_fresh(h);
     h->next = *slot;
     *slot = h;
     hs->len++;
@@ -121,7 +102,7 @@ void cafe__http_host_leave(cafe__http_client_t *c, cafe__http_host_t *h) {
     if (--h->count > 0)
         return;
     retire(c, h);
-    idle_push(&c->hosts, h);
+    dlist_push(&c->hosts.idle, &h->idle);
     idle_trim(c);
 }
 

@@ -15,6 +15,7 @@
 #ifndef CAFE_HTTP_INTERNAL_H
 #define CAFE_HTTP_INTERNAL_H
 
+#include "common/dlist.h"
 #include "runtime/internal.h"
 
 #include <curl/curl.h>
@@ -51,7 +52,7 @@ typedef struct cafe__http_name {
  * CAFE__HTTP_IDLE_HOSTS are freed. */
 typedef struct cafe__http_host {
     struct cafe__http_host *next;
-    struct cafe__http_host *idle_prev, *idle_next; /* the idle list, while count is 0 */
+    dlist_link_t idle; /* on the table's idle list while count is 0 */
     uint64_t hash;
     size_t count;
     /* max_host_connections tries at once: the others wait here, not inside curl, where the
@@ -74,8 +75,7 @@ typedef struct cafe__http_host {
 typedef struct cafe__http_hosts {
     cafe__http_host_t **buckets;
     size_t nbuckets, len;
-    cafe__http_host_t *idle_head, *idle_tail; /* most recently idle first */
-    size_t idle_len;
+    dlist_t idle; /* the idle entries, most recently idle first */
 } cafe__http_hosts_t;
 
 /* Counts one more request for key (klen bytes, its hash as cafe__http_origin_key gives it;
