@@ -170,7 +170,6 @@ static void close_item(cafe__html_tok_t *tk, int a, int b) {
     }
 }
 
-/* The end tags a start tag implies ("in body", and the table modes' cell and row rules). */
 /* The table modes' implied ends: a caption, a column group, the last table, cells, rows and
  * row groups that a new table part closes. */
 static void table_ends(cafe__html_tok_t *tk, int id) {
@@ -195,7 +194,9 @@ static void table_ends(cafe__html_tok_t *tk, int id) {
         cafe__html_stack_close_nearest(tk, sections, 3, SCOPE_TABLE);
 }
 
-void cafe__html_stack_implied_ends(cafe__html_tok_t *tk, int id, unsigned flags) {
+/* Each rule below needs a test of stack_may_imply (stack.h) to hold: a tag for which none
+ * holds is never brought here. */
+void cafe__html_stack_implied_ends_run(cafe__html_tok_t *tk, int id, unsigned flags) {
     static const int p[] = {CAFE__TAG_P};
     if ((id == CAFE__TAG_A && tk->open_a > 0) || id == CAFE__TAG_NOBR) {
         /* An open <a> (<nobr>) goes first, through the adoption agency. */

@@ -84,11 +84,11 @@ static inline int cafe__html_stack_table_part(int id) {
         return 0;
     }
 }
-/* The end tags a start tag implies. */
-void cafe__html_stack_implied_ends(cafe__html_tok_t *tk, int id, unsigned flags);
+/* The end tags a start tag implies: stack.c's rules, run only for a tag that may_imply. */
+void cafe__html_stack_implied_ends_run(cafe__html_tok_t *tk, int id, unsigned flags);
 
-/* Could the start tag imply any (the tests cafe__html_stack_implied_ends makes first)?
- * Most start tags cannot: they skip the call. */
+/* Could the start tag imply any? Every rule of cafe__html_stack_implied_ends_run needs one
+ * of these (a rule added there adds its test here). Most start tags cannot: no call. */
 static inline int stack_may_imply(const cafe__html_tok_t *tk, int id, unsigned flags) {
     if ((flags & CAFE__TAGF_CLOSEP) || tk->open_table > 0 || tk->template_depth > 0)
         return 1;
@@ -104,6 +104,12 @@ static inline int stack_may_imply(const cafe__html_tok_t *tk, int id, unsigned f
     default:
         return stack_is_heading(id);
     }
+}
+
+/* The end tags a start tag implies ("in body", and the table modes' cell and row rules). */
+static inline void cafe__html_stack_implied_ends(cafe__html_tok_t *tk, int id, unsigned flags) {
+    if (stack_may_imply(tk, id, flags))
+        cafe__html_stack_implied_ends_run(tk, id, flags);
 }
 /* The last table on the stack (foster parenting's target), or -1. */
 long cafe__html_stack_last_table(const cafe__html_tok_t *tk);

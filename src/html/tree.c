@@ -170,8 +170,7 @@ static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
         return CAFE__TOK_DATA;
     if ((flags & CAFE__TAGF_FSKILL) && !hidden_input(tk, id))
         tk->frameset_ok = 0;
-    if (stack_may_imply(tk, id, flags))
-        cafe__html_stack_implied_ends(tk, id, flags);
+    cafe__html_stack_implied_ends(tk, id, flags);
     switch (id) {
     case CAFE__TAG_HTML:
     case CAFE__TAG_HEAD:
