@@ -12,15 +12,9 @@
 
 /* The record as its --json line, without the newline. */
 static char *json_line(const record_t *rec, size_t *n) {
-    char *buf = NULL;
-    FILE *m = open_memstream(&buf, n);
-    if (!m)
+    char *buf;
+    if (format_record_dup(RECORD_FMT_JSON, rec, &buf, n) != 0)
         return NULL;
-    int rc = format_record(m, RECORD_FMT_JSON, rec);
-    if (fclose(m) != 0 || rc != 0) {
-        free(buf);
-        return NULL;
-    }
     if (*n && buf[*n - 1] == '\n')
         buf[--*n] = 0;
     return buf;

@@ -6,6 +6,7 @@
  * recently used go first. An entry older than --cache-ttl is fetched again. Entries are
  * reference-counted: a waiter woken after its entry was evicted still reads it. */
 #include "srv.h"
+#include "format.h"
 #include "input.h"
 
 #include <inttypes.h>
@@ -224,7 +225,7 @@ static void fetch_entry(srv_t *s, srv_entry_t *e) {
     }
     /* A fetch cut short by shutdown is no result: not cached, its waiters get a 503. */
     if (rec.error != CAFE_ECANCELED &&
-        srv_record_format(&rec, RECORD_FMT_JSON, &e->json, &e->json_len) != 0)
+        format_record_dup(RECORD_FMT_JSON, &rec, &e->json, &e->json_len) != 0)
         e->json = NULL;
     record_clear(&rec);
     if (e->hashed)

@@ -3,10 +3,6 @@
  * a transfer slot inside cafe_http_request). Records are written by `cafe titles`'s own
  * writers, so the API's JSON is the CLI's --json, byte for byte. */
 #include "srv.h"
-#include "format.h"
-
-#include <stdio.h>
-#include <stdlib.h>
 
 int srv_fetch(srv_t *s, record_t *rec) {
     s->fetching++;
@@ -15,22 +11,4 @@ int srv_fetch(srv_t *s, record_t *rec) {
     s->fetching--;
     srv_metrics_fetch(s, rec);
     return rec->error;
-}
-
-int srv_record_format(const record_t *rec, int fmt, char **out, size_t *len) {
-    *out = NULL;
-    *len = 0;
-    FILE *f = open_memstream(out, len);
-    if (!f)
-        return CAFE_ENOMEM;
-    int rc = format_record(f, (record_format_t)fmt, rec);
-    if (fclose(f) != 0 && rc == 0)
-        rc = CAFE_ENOMEM;
-    if (rc != 0) {
-        free(*out);
-        *out = NULL;
-        *len = 0;
-        return CAFE_ENOMEM;
-    }
-    return 0;
 }

@@ -5,6 +5,7 @@
  * each takes the next URL and fetches it under the limits shared with every other job and
  * request (fetch.c). */
 #include "job.h"
+#include "format.h"
 #include "input.h"
 
 #include <errno.h>
@@ -130,7 +131,7 @@ static void store(srv_job_t *j, size_t i, const record_t *rec) {
     size_t len;
     char head[24];
     int hl = snprintf(head, sizeof head, "%zu\t", i);
-    if (srv_record_format(rec, RECORD_FMT_JSON, &json, &len) != 0) {
+    if (format_record_dup(RECORD_FMT_JSON, rec, &json, &len) != 0) {
         j->write_error = ENOMEM;
         return;
     }

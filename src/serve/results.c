@@ -36,7 +36,7 @@ static int render_record(srv_req_t *r, size_t i) {
         rc = format_parse_json(json, len, &rec);
         rc = rc == -1 ? CAFE_EINVAL : rc;
         if (rc == 0)
-            rc = srv_record_format(&rec, RECORD_FMT_CSV, &r->pend, &r->pend_len);
+            rc = format_record_dup(RECORD_FMT_CSV, &rec, &r->pend, &r->pend_len) ? CAFE_ENOMEM : 0;
         record_clear(&rec);
         free(json);
         return rc;

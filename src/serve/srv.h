@@ -150,9 +150,8 @@ int srv_cache_init(srv_cache_t *c); /* 0, or CAFE_EIO without a random key */
 void srv_cache_free(srv_cache_t *c);
 void srv_title_get(srv_req_t *r, const char *url);
 
-/* fetch.c: one URL under the shared limits; a record in one of `cafe titles`'s formats. */
+/* fetch.c: one URL under the shared limits (format_record_dup gives the record's text). */
 int srv_fetch(srv_t *s, record_t *rec);
-int srv_record_format(const record_t *rec, int fmt, char **out, size_t *len);
 
 /* jobs.c, results.c */
 void srv_jobs_post(srv_req_t *r);

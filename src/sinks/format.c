@@ -159,6 +159,22 @@ int format_record_append(outbuf_t *o, record_format_t fmt, const record_t *r) {
     return rc;
 }
 
+int format_record_dup(record_format_t fmt, const record_t *r, char **out, size_t *len) {
+    outbuf_t o = {0};
+    int rc = format_record_append(&o, fmt, r);
+    if (rc == 0)
+        outbuf_putc(&o, '\0');
+    if (rc != 0 || o.oom) {
+        outbuf_free(&o);
+        *out = NULL;
+        *len = 0;
+        return -ENOMEM;
+    }
+    *out = o.p;
+    *len = o.len - 1;
+    return 0;
+}
+
 int format_record(FILE *f, record_format_t fmt, const record_t *r) {
     outbuf_t o = {0};
     int rc = format_record_append(&o, fmt, r);

@@ -36,6 +36,9 @@ int format_header_prefix(const char *line, size_t n);
 int format_record(FILE *f, record_format_t fmt, const record_t *r);
 /* The same record appended to o: 0, or -ENOMEM with o's contents as they were. */
 int format_record_append(outbuf_t *o, record_format_t fmt, const record_t *r);
+/* The same record as a new string: *out (malloc'd, NUL-terminated, the caller's) and *len
+ * its length. Returns 0, or -ENOMEM with *out NULL. */
+int format_record_dup(record_format_t fmt, const record_t *r, char **out, size_t *len);
 
 /* The URL of one record line (without its newline), or NULL if the line is not a complete
  * record. Returns a malloc'd string. Pure: fuzzed. */

@@ -93,7 +93,7 @@ void record_fail(record_t *r, int error, const char *fmt, ...) {
     r->error = error;
     /* Out of memory, the record keeps its code without a message: record_text gives the
      * code's own message then. */
-    r->error_msg = NULL;
+    r->error_msg = NULL; /* freed above: record_keep's growth must not move it */
     r->error_msg = record_keep(r, buf, strlen(buf));
 }
 
