@@ -9,12 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define CHUNK (64 * 1024)
 
 struct input {
     int fd, own_fd, eof;
+    int regular; /* a regular file: read where called (see refill) */
     atomic_int aborted;
     size_t start, end; /* unread bytes are buf[start..end) */
     uint64_t lineno;
@@ -33,6 +35,10 @@ int input_open(input_t **out, const char *path) {
         return e;
     }
     in->own_fd = in->fd != 0;
+    struct stat st;
+    in->regular = fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (in->regular) /* a long list is read once, front to back: a larger readahead */
+        (void)posix_fadvise(in->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     *out = in;
     return 0;
 }
@@ -87,7 +93,12 @@ static int refill(input_t *in) {
     in->end -= in->start;
     in->start = 0;
     read_job_t j = {&in->aborted, in->fd, in->buf + in->end, sizeof in->buf - in->end, 0, 0};
-    int rc = cafe_thread_run(read_chunk, &j);
+    /* A regular file is read on the caller's thread, as the stream sink writes: the page
+     * cache and readahead serve it, and a pool thread would make the whole process
+     * multi-threaded for nothing (glibc then locks in malloc and wraps every system call
+     * as a cancellation point: ~1% of the instructions of a `cafe titles` run). A pipe
+     * can stall for ever, so it is read on the pool. */
+    int rc = in->regular ? read_chunk(&j) : cafe_thread_run(read_chunk, &j);
     if (rc != 0)
         return rc;
     if (j.got < 0)

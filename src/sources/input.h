@@ -10,8 +10,9 @@
 
 typedef struct input input_t;
 
-/* Opens path ("-" = stdin). Owns the descriptor unless it is stdin. Reads happen on the
- * thread pool when called from a task, so a slow pipe never stalls the loop. */
+/* Opens path ("-" = stdin). Owns the descriptor unless it is stdin. A pipe or terminal is
+ * read on the thread pool when called from a task, so a slow writer never stalls the loop;
+ * a regular file is read where called (the page cache serves it). */
 int input_open(input_t **out, const char *path);
 void input_close(input_t *in);
 /* Makes a read in progress (and every later one) give up with CAFE_ECANCELED within ~100 ms,

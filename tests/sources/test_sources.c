@@ -3,6 +3,7 @@
 #include "testutil.h"
 #include "source.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,54 @@ static void test_file_source(void **state) {
     unlink(path);
 }
 
+static int thread_count(void) {
+    DIR *d = opendir("/proc/self/task");
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+static int read_lines_task(void *arg, void **value) {
+    source_t *s;
+    assert_int_equal(source_file_open(&s, arg), 0);
+    assert_int_equal(source_start(s), 0);
+    const char *line;
+    size_t len;
+    uint64_t ref;
+    int n = 0, rc;
+    while ((rc = source_next(s, &line, &len, &ref)) > 0)
+        n++;
+    assert_int_equal(rc, 0);
+    source_finish(s);
+    source_close(s);
+    *value = (void *)(intptr_t)n;
+    return 0;
+}
+
+/* A regular file is read on the loop's thread: no pool thread is started for it, so the
+ * process stays single-threaded (glibc's fast paths). Runs first: nothing else in this
+ * process has started the pool yet (its threads would stay). Over 64 KiB, so the reader refills
+ * several times. */
+static void test_regular_file_read_on_loop_thread(void **state) {
+    char path[] = "/tmp/cafe-source-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    for (int i = 0; i < 10000; i++)
+        fprintf(f, "http://127.0.0.1/page/%d\n", i);
+    fclose(f);
+    int before = thread_count(); /* 1, or more under a sanitizer's own threads */
+    cafe_result_t r;
+    assert_int_equal(cafe_run(read_lines_task, path, &r), 0);
+    assert_int_equal(r.status, CAFE_OK);
+    assert_int_equal((intptr_t)r.value, 10000);
+    assert_int_equal(thread_count(), before);
+    unlink(path);
+}
+
 static void test_missing_file(void **state) {
     source_t *s = NULL;
     assert_true(source_file_open(&s, "/nonexistent/cafe-urls") < 0);
@@ -72,6 +121,7 @@ static void test_missing_file(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_regular_file_read_on_loop_thread),
         cmocka_unit_test(test_file_source),
         cmocka_unit_test(test_missing_file),
     };
