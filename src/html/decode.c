@@ -5,6 +5,7 @@
  * sink in whole characters. */
 #include <string.h>
 
+#include "html/hot.h"
 #include "html/decode_step.h"
 
 static const char replacement[] = "\xEF\xBF\xBD";
@@ -60,7 +61,7 @@ void cafe__html_decoder_init(cafe__html_decoder_t *d) {
     cafe__html_decoder_set(d, &cafe__html_enc_utf8);
 }
 
-void cafe__html_decoder_set(cafe__html_decoder_t *d, const cafe__html_encoding_t *enc) {
+CAFE__HOT void cafe__html_decoder_set(cafe__html_decoder_t *d, const cafe__html_encoding_t *enc) {
     memset(d, 0, sizeof *d);
     d->enc = enc;
 }

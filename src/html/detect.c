@@ -4,6 +4,7 @@
 #include <strings.h>
 #include <uchardet/uchardet.h>
 
+#include "html/hot.h"
 #include "html/detect.h"
 
 void cafe__html_detect_init(cafe__html_detect_t *d) {
@@ -13,14 +14,14 @@ void cafe__html_detect_init(cafe__html_detect_t *d) {
     cafe__html_detect_reset(d);
 }
 
-void cafe__html_detect_reset(cafe__html_detect_t *d) {
+CAFE__HOT void cafe__html_detect_reset(cafe__html_detect_t *d) {
     if (d->ud)
         uchardet_reset(d->ud);
     d->fed = d->high = 0;
     d->tld[0] = 0;
 }
 
-void cafe__html_detect_hint(cafe__html_detect_t *d, const char *url) {
+CAFE__HOT void cafe__html_detect_hint(cafe__html_detect_t *d, const char *url) {
     d->tld[0] = 0;
     if (!url)
         return;

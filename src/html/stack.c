@@ -3,18 +3,19 @@
  * agency's effect, and foster parenting. */
 #include <string.h>
 
+#include "html/hot.h"
 #include "html/stack.h"
 
 static int fostering(const cafe__html_tok_t *tk);
 
 /* Start tags the table modes insert in the table itself; others there are foster-parented. */
-static int in_table_element(int id) {
+CAFE__HOT static int in_table_element(int id) {
     return cafe__html_stack_table_part(id) || id == CAFE__TAG_TABLE || id == CAFE__TAG_STYLE ||
            id == CAFE__TAG_SCRIPT || id == CAFE__TAG_TEMPLATE || id == CAFE__TAG_FORM;
 }
 
 /* Keeps the open_* counters as element e enters (+1) or leaves (-1) the stack. */
-static void count(cafe__html_tok_t *tk, const cafe__html_elem_t *e, int d) {
+CAFE__HOT static void count(cafe__html_tok_t *tk, const cafe__html_elem_t *e, int d) {
     if (e->kind != K_HTML)
         return;
     if (e->id == CAFE__TAG_P)
@@ -26,7 +27,7 @@ static void count(cafe__html_tok_t *tk, const cafe__html_elem_t *e, int d) {
 }
 
 /* A full stack drops its oldest quarter: deep elements matter least to the title. */
-void cafe__html_stack_push(cafe__html_tok_t *tk, int kind, unsigned flags) {
+CAFE__HOT void cafe__html_stack_push(cafe__html_tok_t *tk, int kind, unsigned flags) {
     int fostered = fostering(tk) && !in_table_element(tk->id);
     if (tk->depth == CAFE__HTML_STACK_MAX) {
         size_t drop = CAFE__HTML_STACK_MAX / 4;
@@ -225,7 +226,7 @@ long cafe__html_stack_last_table(const cafe__html_tok_t *tk) {
 }
 
 /* Would an element inserted now be foster-parented (current node a table part)? */
-static int fostering(const cafe__html_tok_t *tk) {
+CAFE__HOT static int fostering(const cafe__html_tok_t *tk) {
     if (tk->open_table == 0)
         return 0;
     switch (stack_top_id(tk)) {

@@ -6,6 +6,7 @@
  * CAFE__HTML_ATTR_MAX bytes. */
 #include <string.h>
 
+#include "html/hot.h"
 #include "html/charref.h"
 #include "html/tags.h"
 #include "html/tokstate.h"
@@ -54,7 +55,7 @@ static inline uint64_t low_bytes(uint64_t w, size_t n) {
 }
 
 /* A whole name of at most 16 bytes, with 16 bytes readable: two loads, not a loop. */
-static int name_bulk(cafe__html_tok_t *tk, cur_t p, size_t n, cur_t end) {
+CAFE__HOT static int name_bulk(cafe__html_tok_t *tk, cur_t p, size_t n, cur_t end) {
     if (tk->name_len != 0 || n > 16 || end - p < 16)
         return 0;
     uint64_t w0 = lower8(load8(p)), w1 = lower8(load8(p + 8));
@@ -70,7 +71,7 @@ static int name_bulk(cafe__html_tok_t *tk, cur_t p, size_t n, cur_t end) {
 }
 #endif
 
-static int tag_lookup(uint64_t w0, uint64_t w1, unsigned len, unsigned *flags) {
+CAFE__HOT static int tag_lookup(uint64_t w0, uint64_t w1, unsigned len, unsigned *flags) {
     unsigned i = len <= 16 ? cafe__html_tag_slots[cafe__html_tag_hash(w0, w1)] : 0;
     const cafe__html_tag_t *t = i ? &cafe__html_tags[i - 1] : NULL;
     if (!t || t->w0 != w0 || t->w1 != w1) {
@@ -81,18 +82,20 @@ static int tag_lookup(uint64_t w0, uint64_t w1, unsigned len, unsigned *flags) {
     return t->id;
 }
 
-void cafe__html_tag_name_run(cafe__html_tok_t *tk, cur_t p, cur_t q, cur_t end) {
+CAFE__HOT void cafe__html_tag_name_run(cafe__html_tok_t *tk, cur_t p, cur_t q, cur_t end) {
     if (name_bulk(tk, p, (size_t)(q - p), end))
         return;
     for (; p < q; p++)
         cafe__html_tag_name_add(tk, *p);
 }
 
-/* The start tags whose attributes tree construction looks at. */
-static int attrs_matter(int id) {
+/* The start tags whose attributes tree construction looks at (meta's only while the owner
+ * wants it reported). */
+CAFE__HOT static int attrs_matter(const cafe__html_tok_t *tk, int id) {
     switch (id) {
-    case CAFE__TAG_FONT:
     case CAFE__TAG_META:
+        return !tk->no_meta;
+    case CAFE__TAG_FONT:
     case CAFE__TAG_ANNOTATION_XML:
     case CAFE__TAG_INPUT:
         return 1;
@@ -102,17 +105,17 @@ static int attrs_matter(int id) {
 }
 
 /* The tag name is complete: which tag is it, and do its attributes matter? */
-static void tag_named(cafe__html_tok_t *tk) {
+CAFE__HOT static void tag_named(cafe__html_tok_t *tk) {
     unsigned flags;
     int id = tag_lookup(tk->w0, tk->w1, tk->name_len, &flags);
     tk->id = (uint8_t)id;
     tk->tag_flags = (uint8_t)flags;
-    tk->want_attrs = !tk->end_tag && attrs_matter(id);
+    tk->want_attrs = !tk->end_tag && attrs_matter(tk, id);
 }
 
 /* The kept values, NUL-terminated and with their character references decoded. Values are
  * read only for attributes seen (a value with a length was seen). */
-static void values_end(cafe__html_tok_t *tk) {
+CAFE__HOT static void values_end(cafe__html_tok_t *tk) {
     for (int i = 0; i < CAFE__ATTR_COUNT; i++) {
         if (!(tk->attrs_seen & (1u << i)))
             continue;
@@ -127,7 +130,7 @@ static void values_end(cafe__html_tok_t *tk) {
 }
 
 /* Emits the tag to tree construction; the tokenizer goes where the tree says. */
-static void tag_emit(cafe__html_tok_t *tk) {
+CAFE__HOT static void tag_emit(cafe__html_tok_t *tk) {
     if (tk->end_tag) {
         cafe__html_tree_end(tk, tk->id, tk->tag_flags);
         tk->state = S_DATA;
@@ -146,7 +149,7 @@ static void tag_emit(cafe__html_tok_t *tk) {
 static cur_t st_tag_name(cafe__html_tok_t *tk, cur_t p, cur_t end);
 static cur_t st_before_attr_name(cafe__html_tok_t *tk, cur_t p, cur_t end);
 
-static cur_t st_tag_open(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__HOT static cur_t st_tag_open(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     unsigned c = *p;
     if (c == '!') {
         tk->mdo = 0;
@@ -187,7 +190,7 @@ static cur_t st_end_tag_open(cafe__html_tok_t *tk, cur_t p, cur_t end) {
 }
 
 /* After a tag name or attribute value: whitespace, '/' or '>' decide what comes next. */
-static int tag_delim(cafe__html_tok_t *tk, unsigned c) {
+CAFE__HOT static int tag_delim(cafe__html_tok_t *tk, unsigned c) {
     if (tok_ws(c))
         tk->state = S_BEFORE_ATTR_NAME;
     else if (c == '/')
@@ -199,12 +202,12 @@ static int tag_delim(cafe__html_tok_t *tk, unsigned c) {
     return 1;
 }
 
-void cafe__html_tag_named(cafe__html_tok_t *tk, unsigned c) {
+CAFE__HOT void cafe__html_tag_named(cafe__html_tok_t *tk, unsigned c) {
     tag_named(tk);
     tag_delim(tk, c);
 }
 
-static cur_t st_tag_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__HOT static cur_t st_tag_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     cur_t q = tok_scan(p, end, C_NAME_END | C_NUL);
     cafe__html_tag_name_run(tk, p, q, end);
     if (q == end)
@@ -222,14 +225,14 @@ static cur_t st_tag_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
 
 /* ---- attributes ---------------------------------------------------------------------- */
 
-static void attr_begin(cafe__html_tok_t *tk) {
+CAFE__HOT static void attr_begin(cafe__html_tok_t *tk) {
     tk->attr_len = 0;
     tk->attr_id = A_NONE;
 }
 
 /* The id of a kept attribute's name (CAFE__ATTR_*, then font's color, face, size), or
  * A_NONE: by length first, most names are none of these. */
-static unsigned attr_index(const char *s, size_t n) {
+CAFE__HOT static unsigned attr_index(const char *s, size_t n) {
     switch (n) {
     case 4:
         return memcmp(s, "type", 4) == 0   ? CAFE__ATTR_TYPE
@@ -252,7 +255,7 @@ static unsigned attr_index(const char *s, size_t n) {
 }
 
 /* The attribute name is complete: is it one we keep (the first of its name only)? */
-static void attr_named(cafe__html_tok_t *tk) {
+CAFE__HOT static void attr_named(cafe__html_tok_t *tk) {
     tk->attr_id = A_NONE;
     if (!tk->want_attrs)
         return;
@@ -265,7 +268,7 @@ static void attr_named(cafe__html_tok_t *tk) {
         tk->font_attr = 1;
 }
 
-static void attr_value(cafe__html_tok_t *tk, cur_t p, size_t n) {
+CAFE__HOT static void attr_value(cafe__html_tok_t *tk, cur_t p, size_t n) {
     if (tk->attr_id >= CAFE__ATTR_COUNT)
         return;
     size_t have = tk->vlen[tk->attr_id], room = CAFE__HTML_ATTR_MAX - 1 - have;
@@ -277,7 +280,7 @@ static void attr_value(cafe__html_tok_t *tk, cur_t p, size_t n) {
 
 static cur_t st_attr_name(cafe__html_tok_t *tk, cur_t p, cur_t end);
 
-static cur_t st_before_attr_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__HOT static cur_t st_before_attr_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     p = tok_skip_ws(p, end);
     if (p == end)
         return end;
@@ -300,7 +303,7 @@ static cur_t st_before_attr_value(cafe__html_tok_t *tk, cur_t p, cur_t end);
  * A whole name of at most 16 bytes with 16 readable is lowercased in two words (the bytes
  * past it are never read; a NUL stays 0, not U+FFFD's last byte: neither is in a name
  * attr_index knows). */
-static void attr_name_add(cafe__html_tok_t *tk, cur_t p, cur_t q, cur_t end) {
+CAFE__HOT static void attr_name_add(cafe__html_tok_t *tk, cur_t p, cur_t q, cur_t end) {
     if (tk->attr_len == 0 && q - p <= 16 && end - p >= 16) {
         uint64_t w[2] = {lower8(load8(p)), lower8(load8(p + 8))};
         memcpy(tk->attr_name, w, sizeof w);
@@ -313,7 +316,7 @@ static void attr_name_add(cafe__html_tok_t *tk, cur_t p, cur_t q, cur_t end) {
     tk->attr_len = (uint8_t)(len < 255 ? len : 255);
 }
 
-static cur_t st_attr_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__HOT static cur_t st_attr_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     cur_t q = tok_scan(p, end, C_NAME_END | C_EQ);
     if (tk->want_attrs) /* else the name is not looked at */
         attr_name_add(tk, p, q, end);
@@ -345,7 +348,7 @@ static cur_t st_after_attr_name(cafe__html_tok_t *tk, cur_t p) {
 
 static cur_t st_attr_value_quoted(cafe__html_tok_t *tk, cur_t p, cur_t end, int quote);
 
-static cur_t st_before_attr_value(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__HOT static cur_t st_before_attr_value(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     p = tok_skip_ws(p, end);
     if (p == end)
         return end;
@@ -362,14 +365,14 @@ static cur_t st_before_attr_value(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     return p;
 }
 
-static cur_t st_after_attr_value_quoted(cafe__html_tok_t *tk, cur_t p) {
+CAFE__HOT static cur_t st_after_attr_value_quoted(cafe__html_tok_t *tk, cur_t p) {
     if (tag_delim(tk, *p))
         return p + 1;
     tk->state = S_BEFORE_ATTR_NAME;
     return p;
 }
 
-static cur_t st_attr_value_quoted(cafe__html_tok_t *tk, cur_t p, cur_t end, int quote) {
+CAFE__HOT static cur_t st_attr_value_quoted(cafe__html_tok_t *tk, cur_t p, cur_t end, int quote) {
     /* Most values are short: their first 16 bytes are looked at before memchr is called. */
     cur_t q = p, lim = end - p > 16 ? p + 16 : end;
     while (q < lim && *q != quote)
@@ -404,7 +407,7 @@ static cur_t st_self_closing(cafe__html_tok_t *tk, cur_t p) {
     return p;
 }
 
-static cur_t tag_state(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__HOT static cur_t tag_state(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     switch (tk->state) {
     case S_TAG_OPEN:
         return st_tag_open(tk, p, end);
@@ -435,7 +438,7 @@ static cur_t tag_state(cafe__html_tok_t *tk, cur_t p, cur_t end) {
 
 /* Runs the tag and attribute states until the tag is emitted or the input ends: one call
  * per tag from the driver. */
-cur_t cafe__html_tag_step(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__HOT cur_t cafe__html_tag_step(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     while (p < end && tk->state >= S_TAG_OPEN && tk->state <= S_SELF_CLOSING)
         p = tag_state(tk, p, end);
     return p;

@@ -4,6 +4,7 @@
  * hides '&' or ';'), so only the text between references goes through the decoder. */
 #include <string.h>
 
+#include "html/hot.h"
 #include "html/text.h"
 
 enum { REF_NONE, REF_AMP, REF_NAMED, REF_HASH, REF_HEX_START, REF_DEC, REF_HEX };
@@ -88,7 +89,7 @@ void cafe__html_text_init(cafe__html_text_t *t) {
     cafe__html_text_reset(t, &cafe__html_enc_utf8);
 }
 
-void cafe__html_text_reset(cafe__html_text_t *t, const cafe__html_encoding_t *enc) {
+CAFE__HOT void cafe__html_text_reset(cafe__html_text_t *t, const cafe__html_encoding_t *enc) {
     t->len = 0;
     t->space = 0;
     t->truncated = 0;
@@ -195,7 +196,7 @@ static int ref_byte(cafe__html_text_t *t, unsigned char c) {
 /* The length of the valid UTF-8 sequence at p (a byte >= 0x80), or 0: the two- and
  * three-byte sequences whose second byte has the full range (most titles' non-ASCII: Latin,
  * Cyrillic, CJK) inline, the others by cafe__html_utf8_seq. */
-static size_t utf8_len(const unsigned char *p, const unsigned char *end) {
+CAFE__HOT static size_t utf8_len(const unsigned char *p, const unsigned char *end) {
     unsigned c = p[0];
     if (c >= 0xC2 && c <= 0xDF && end - p >= 2 && (p[1] & 0xC0) == 0x80)
         return 2;
@@ -210,8 +211,8 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end) {
  * sequences are kept, whitespace collapses, as put_utf8 does after the decoder; returns where
  * it stopped: the end, or a byte for the general path ('&', NUL, another control byte, an
  * invalid or cut sequence, or the cap near). */
-static const unsigned char *put_plain(cafe__html_text_t *t, const unsigned char *p,
-                                      const unsigned char *end) {
+CAFE__HOT static const unsigned char *put_plain(cafe__html_text_t *t, const unsigned char *p,
+                                                const unsigned char *end) {
     /* 1: kept as is; 2: whitespace; 0: the general path */
     static const unsigned char cls[256] = {
         ['\t'] = 2, ['\n'] = 2, ['\f'] = 2, ['\r'] = 2, [' '] = 2, ['!'] = 1, ['"'] = 1, ['#'] = 1,
@@ -263,7 +264,7 @@ static const unsigned char *put_plain(cafe__html_text_t *t, const unsigned char 
     return p;
 }
 
-void cafe__html_text_feed(cafe__html_text_t *t, const unsigned char *p, size_t n) {
+CAFE__HOT void cafe__html_text_feed(cafe__html_text_t *t, const unsigned char *p, size_t n) {
     const unsigned char *end = p + n;
     while (p < end) {
         if (t->ref != REF_NONE) {
@@ -289,7 +290,7 @@ void cafe__html_text_feed(cafe__html_text_t *t, const unsigned char *p, size_t n
     }
 }
 
-void cafe__html_text_end(cafe__html_text_t *t, int at_eof) {
+CAFE__HOT void cafe__html_text_end(cafe__html_text_t *t, int at_eof) {
     if (t->ref != REF_NONE)
         end_ref(t, -1);
     /* UTF-8 between characters has nothing pending to flush (the common case) */

@@ -32,6 +32,7 @@
 #include <strings.h>
 
 #include "cafe.h"
+#include "html/hot.h"
 #include "html/detect.h"
 #include "html/prescan.h"
 #include "html/text.h"
@@ -74,7 +75,7 @@ struct cafe_title {
 /* ---- tokenizer callbacks ------------------------------------------------------------ */
 
 /* The title can no longer change: stop tokenizing. */
-static void settle(cafe_title_t *t) {
+CAFE__HOT static void settle(cafe_title_t *t) {
     t->done = 1;
     t->tok.stop = 1;
 }
@@ -83,7 +84,7 @@ static const cafe__html_encoding_t *text_encoding(const cafe_title_t *t) {
     return t->enc->kind == CAFE__ENC_WIDE ? &cafe__html_enc_utf8 : t->enc;
 }
 
-static void on_title_start(void *ctx) {
+CAFE__HOT static void on_title_start(void *ctx) {
     cafe_title_t *t = ctx;
     t->has_title = 1;
     t->title_closed = 0;
@@ -116,7 +117,7 @@ static int undeclared(const cafe_title_t *t) {
     return t->source == CAFE_CHARSET_DEFAULT;
 }
 
-static void on_title_text(void *ctx, const unsigned char *p, size_t n) {
+CAFE__HOT static void on_title_text(void *ctx, const unsigned char *p, size_t n) {
     cafe_title_t *t = ctx;
     cafe__html_text_feed(&t->text, p, n);
     if (!undeclared(t) || (t->certain && !t->detect))
@@ -135,7 +136,7 @@ static void on_title_text(void *ctx, const unsigned char *p, size_t n) {
  * matter: all ASCII), no <frameset> can take it away with the body, and no later title can
  * be foster-parented before the table it is in. An undeclared encoding no <meta> can change
  * any more waits for the detector's verdict instead (feed/finish ask for it). */
-static void settle_if_final(cafe_title_t *t) {
+CAFE__HOT static void settle_if_final(cafe_title_t *t) {
     const cafe__html_tok_t *tk = &t->tok;
     int removable = tk->title_in_body && tk->frameset_ok && !tk->frameset;
     if (!t->title_closed || t->done || removable || tk->title_in_table)
@@ -146,7 +147,7 @@ static void settle_if_final(cafe_title_t *t) {
         t->want_verdict = 1;
 }
 
-static void on_title_end(void *ctx) {
+CAFE__HOT static void on_title_end(void *ctx) {
     cafe_title_t *t = ctx;
     cafe__html_text_end(&t->text, t->eof);
     t->title_closed = 1;
@@ -175,8 +176,15 @@ static void redecode(cafe_title_t *t, const cafe__html_encoding_t *e) {
     }
 }
 
+/* No <meta> can change the encoding any more: the tokenizer need not report one. */
+static void meta_final(cafe_title_t *t) {
+    t->certain = 1;
+    t->tok.no_meta = 1;
+}
+
 /* "Change the encoding" for a meta found while the encoding is the fallback. */
-static void on_meta(void *ctx, const char *charset, const char *http_equiv, const char *content) {
+CAFE__HOT static void on_meta(void *ctx, const char *charset, const char *http_equiv,
+                              const char *content) {
     cafe_title_t *t = ctx;
     if (t->certain || t->tok.seen_body)
         return;
@@ -191,7 +199,7 @@ static void on_meta(void *ctx, const char *charset, const char *http_equiv, cons
     e = cafe__html_encoding_for_meta(e);
     if (e->kind == CAFE__ENC_WIDE || e->kind == CAFE__ENC_REPLACEMENT)
         return;
-    t->certain = 1;
+    meta_final(t);
     t->source = CAFE_CHARSET_META;
     t->collecting = 0;
     t->ev_from = NULL;
@@ -200,12 +208,12 @@ static void on_meta(void *ctx, const char *charset, const char *http_equiv, cons
 
 /* ---- the byte stream ---------------------------------------------------------------- */
 
-static void tokenize(cafe_title_t *t, const unsigned char *p, size_t n) {
+CAFE__HOT static void tokenize(cafe_title_t *t, const unsigned char *p, size_t n) {
     cafe__html_tok_feed(&t->tok, p, n);
     if (t->done)
         return;
     if (!t->certain && t->tok.seen_body)
-        t->certain = 1; /* no meta can change it now */
+        meta_final(t); /* no meta can change it now */
     settle_if_final(t);
     if (cafe__html_tok_hopeless(&t->tok) && !t->want_verdict && (t->certain || !t->has_title))
         settle(t);
@@ -217,7 +225,7 @@ static void tokenize_utf8(void *ctx, const char *p, size_t n) {
         tokenize(t, (const unsigned char *)p, n);
 }
 
-static void stream(cafe_title_t *t, const unsigned char *p, size_t n, int final) {
+CAFE__HOT static void stream(cafe_title_t *t, const unsigned char *p, size_t n, int final) {
     if (t->enc->kind == CAFE__ENC_WIDE)
         cafe__html_decode(&t->wide, p, n, final, tokenize_utf8, t);
     else if (t->enc->kind != CAFE__ENC_REPLACEMENT)
@@ -252,7 +260,7 @@ static void verdict(cafe_title_t *t) {
 /* A chunk after the head went through the tokenizer (or past it, reading on): its evidence
  * goes to the detector; once the title needs a verdict and it can be given, it is (at the
  * end of the page, cafe_title_finish gives it). */
-static void gather(cafe_title_t *t, const unsigned char *p, size_t n) {
+CAFE__HOT static void gather(cafe_title_t *t, const unsigned char *p, size_t n) {
     if (t->want_verdict && !t->done && utf8_title(t)) {
         verdict(t); /* UTF-8 needs no more evidence: spare copying this chunk */
         return;
@@ -265,7 +273,7 @@ static void gather(cafe_title_t *t, const unsigned char *p, size_t n) {
     consider(t);
 }
 
-static void consider(cafe_title_t *t) {
+CAFE__HOT static void consider(cafe_title_t *t) {
     if (!t->want_verdict || t->done)
         return;
     if (utf8_title(t) || cafe__html_detect_enough(&t->det))
@@ -277,7 +285,7 @@ static void consider(cafe_title_t *t) {
 }
 
 /* The encoding is decided from the held-back bytes; then they are tokenized. */
-static void decide(cafe_title_t *t, const cafe__html_encoding_t *prescanned) {
+CAFE__HOT static void decide(cafe_title_t *t, const cafe__html_encoding_t *prescanned) {
     const unsigned char *h = t->head;
     size_t skip = 0;
     t->certain = 1;
@@ -295,6 +303,7 @@ static void decide(cafe_title_t *t, const cafe__html_encoding_t *prescanned) {
         t->enc = &cafe__html_enc_windows1252;
         t->certain = 0;
     }
+    t->tok.no_meta = (uint8_t)t->certain;
     if (t->enc->kind == CAFE__ENC_WIDE) /* the only user of the wide decoder; the text's
                                            decoder is set when a title starts */
         cafe__html_decoder_set(&t->wide, t->enc);
@@ -312,7 +321,7 @@ static int bom_at(const unsigned char *p) {
 }
 
 /* Holds back bytes until the encoding can be decided; returns how many of p it took. */
-static size_t hold(cafe_title_t *t, const unsigned char *p, size_t n, int final) {
+CAFE__HOT static size_t hold(cafe_title_t *t, const unsigned char *p, size_t n, int final) {
     /* With a transport charset only a BOM can overrule it: 3 bytes decide, and the page is
      * tokenized where it lies instead of being copied first (all of it when those 3 bytes
      * are no BOM). */
@@ -361,7 +370,7 @@ int cafe_title_create(cafe_title_t **out, const char *charset) {
 }
 
 /* The encoding a transport charset names (NULL: none, or unknown), the last one remembered. */
-static const cafe__html_encoding_t *transport(cafe_title_t *t, const char *charset) {
+CAFE__HOT static const cafe__html_encoding_t *transport(cafe_title_t *t, const char *charset) {
     if (!charset)
         return NULL;
     if (strcmp(charset, t->charset_seen) == 0)
@@ -375,7 +384,7 @@ static const cafe__html_encoding_t *transport(cafe_title_t *t, const char *chars
     return e;
 }
 
-void cafe_title_reset(cafe_title_t *t, const char *charset) {
+CAFE__HOT void cafe_title_reset(cafe_title_t *t, const char *charset) {
     static const cafe__html_tok_cb_t cb = {NULL,         on_title_start,   on_title_text,
                                            on_title_end, on_title_removed, on_meta};
     cafe__html_tok_cb_t mine = cb;
@@ -393,7 +402,7 @@ void cafe_title_reset(cafe_title_t *t, const char *charset) {
     cafe__html_text_reset(&t->text, &cafe__html_enc_utf8);
 }
 
-int cafe_title_feed(cafe_title_t *t, const void *data, size_t len) {
+CAFE__HOT int cafe_title_feed(cafe_title_t *t, const void *data, size_t len) {
     const unsigned char *p = data;
     if (t->done || len == 0)
         return t->done;
@@ -410,7 +419,7 @@ int cafe_title_feed(cafe_title_t *t, const void *data, size_t len) {
     return t->done;
 }
 
-int cafe_title_finish(cafe_title_t *t) {
+CAFE__HOT int cafe_title_finish(cafe_title_t *t) {
     if (!t->done) {
         if (!t->enc)
             hold(t, (const unsigned char *)"", 0, 1);
@@ -433,7 +442,7 @@ int cafe_title_done(const cafe_title_t *t) {
     return t->done;
 }
 
-const char *cafe_title_text(const cafe_title_t *t, size_t *len) {
+CAFE__HOT const char *cafe_title_text(const cafe_title_t *t, size_t *len) {
     if (!t->done || !t->has_title)
         return NULL;
     if (len)
@@ -445,21 +454,21 @@ int cafe_title_truncated(const cafe_title_t *t) {
     return t->done && t->has_title && t->text.truncated;
 }
 
-int cafe_title_unclosed(const cafe_title_t *t) {
+CAFE__HOT int cafe_title_unclosed(const cafe_title_t *t) {
     return t->done && t->has_title && t->closed_at_eof;
 }
 
-const char *cafe_title_encoding(const cafe_title_t *t) {
+CAFE__HOT const char *cafe_title_encoding(const cafe_title_t *t) {
     if (t->enc)
         return t->enc->name;
     return t->transport ? t->transport->name : cafe__html_enc_windows1252.name;
 }
 
-cafe_charset_source_t cafe_title_charset_source(const cafe_title_t *t) {
+CAFE__HOT cafe_charset_source_t cafe_title_charset_source(const cafe_title_t *t) {
     return t->source;
 }
 
-const char *cafe_charset_source_name(cafe_charset_source_t source) {
+CAFE__HOT const char *cafe_charset_source_name(cafe_charset_source_t source) {
     switch (source) {
     case CAFE_CHARSET_BOM:
         return "bom";
@@ -474,11 +483,11 @@ const char *cafe_charset_source_name(cafe_charset_source_t source) {
     }
 }
 
-void cafe_title_set_detection(cafe_title_t *t, int enabled) {
+CAFE__HOT void cafe_title_set_detection(cafe_title_t *t, int enabled) {
     t->detect = enabled != 0;
 }
 
-void cafe_title_set_url(cafe_title_t *t, const char *url) {
+CAFE__HOT void cafe_title_set_url(cafe_title_t *t, const char *url) {
     /* A known transport charset decides the encoding (a BOM aside): the detector, the only
      * reader of the hint, never runs for this page, so the URL is not even looked at. */
     cafe__html_detect_hint(&t->det, t->transport ? NULL : url);

@@ -8,9 +8,10 @@
  * decoded in text.c. */
 #include <string.h>
 
+#include "html/hot.h"
 #include "html/tokstate.h"
 
-void cafe__html_tok_init(cafe__html_tok_t *tk, const cafe__html_tok_cb_t *cb) {
+CAFE__HOT void cafe__html_tok_init(cafe__html_tok_t *tk, const cafe__html_tok_cb_t *cb) {
     memset(tk, 0, offsetof(cafe__html_tok_t, vals));
     tk->cb = *cb;
     tk->state = S_DATA;
@@ -21,7 +22,7 @@ int cafe__html_tok_hopeless(const cafe__html_tok_t *tk) {
     return tk->state == S_PLAINTEXT && !tk->capturing;
 }
 
-static void title_text(cafe__html_tok_t *tk, cur_t p, size_t n) {
+CAFE__HOT static void title_text(cafe__html_tok_t *tk, cur_t p, size_t n) {
     if (tk->capturing && n > 0)
         tk->cb.title_text(tk->cb.ctx, p, n);
 }
@@ -106,7 +107,7 @@ static int ref_byte(cafe__html_tok_t *tk, unsigned c) {
  * clears frameset-ok ("in body" ignores a NUL, foreign content inserts U+FFFD for it, and
  * neither rule touches the flag), and so does a character reference unless its character
  * is whitespace. */
-static void data_text(cafe__html_tok_t *tk, cur_t p, cur_t end, int refs) {
+CAFE__HOT static void data_text(cafe__html_tok_t *tk, cur_t p, cur_t end, int refs) {
     if (tk->ref_state == REF_NONE) /* whitespace alone changes nothing */
         p = tok_skip_ws(p, end);
     for (; p < end && tk->frameset_ok; p++) {
@@ -131,7 +132,7 @@ static cur_t st_text_lt(cafe__html_tok_t *tk, cur_t p, cur_t end);
 static cur_t st_text_end_open(cafe__html_tok_t *tk, cur_t p, cur_t end);
 static cur_t st_text_end_name(cafe__html_tok_t *tk, cur_t p, cur_t end);
 
-static cur_t st_text(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__HOT static cur_t st_text(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     cur_t lt = memchr(p, '<', (size_t)(end - p));
     title_text(tk, p, (size_t)((lt ? lt : end) - p));
     if (!lt)
@@ -141,7 +142,7 @@ static cur_t st_text(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     return lt + 1 < end ? st_text_lt(tk, lt + 1, end) : lt + 1;
 }
 
-static cur_t st_text_lt(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__HOT static cur_t st_text_lt(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     if (*p == '/') {
         tk->state = S_TEXT_END_OPEN;
         return p + 1 < end ? st_text_end_open(tk, p + 1, end) : p + 1;
@@ -155,7 +156,7 @@ static cur_t st_text_lt(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     return p;
 }
 
-static cur_t st_text_end_open(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__HOT static cur_t st_text_end_open(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     if (tok_alpha(*p)) {
         cafe__html_tag_name_reset(tk);
         tk->tmp_len = 0;
@@ -175,7 +176,7 @@ static void text_end_fail(cafe__html_tok_t *tk) {
     tk->state = tk->ret;
 }
 
-static cur_t st_text_end_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__HOT static cur_t st_text_end_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     if (tk->tmp_len == 0) { /* the letters at once when they fit the temporary buffer */
         cur_t q = p;
         while (q < end && (cafe__html_cls[*q] & C_ALPHA))
@@ -316,7 +317,7 @@ static cur_t st_script(cafe__html_tok_t *tk, cur_t p, cur_t end) {
 
 /* ---- comments, DOCTYPE, CDATA ------------------------------------------------------- */
 
-static cur_t skip_to(cafe__html_tok_t *tk, cur_t p, cur_t end, int c, int next) {
+CAFE__HOT static cur_t skip_to(cafe__html_tok_t *tk, cur_t p, cur_t end, int c, int next) {
     cur_t q = memchr(p, c, (size_t)(end - p));
     if (!q)
         return end;
@@ -326,7 +327,7 @@ static cur_t skip_to(cafe__html_tok_t *tk, cur_t p, cur_t end, int c, int next) 
 
 /* The 7 bytes at p spell "doctype" in any case (c | 0x20 is a lowercase letter only for
  * that letter in either case). */
-static int doctype(cur_t p) {
+CAFE__HOT static int doctype(cur_t p) {
     return (((p[0] | 0x20) ^ 'd') | ((p[1] | 0x20) ^ 'o') | ((p[2] | 0x20) ^ 'c') |
             ((p[3] | 0x20) ^ 't') | ((p[4] | 0x20) ^ 'y') | ((p[5] | 0x20) ^ 'p') |
             ((p[6] | 0x20) ^ 'e')) == 0;
@@ -335,7 +336,7 @@ static int doctype(cur_t p) {
 /* "<!" then "--", "doctype" (any case) or "[CDATA[", matched as far as the input goes in one
  * call (tk->mdo: keyword and bytes matched so far); a mismatch is a bogus comment from that
  * byte on (what was matched holds no '>': the same as bogus from the start). */
-static cur_t st_mdo(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__HOT static cur_t st_mdo(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     static const char *const words[] = {"", "--", "doctype", "[CDATA["};
     if (tk->mdo == 0 && end - p >= 7 && doctype(p)) { /* the usual one, without a loop */
         tk->state = S_DOCTYPE;
@@ -432,7 +433,7 @@ static cur_t st_cdata(cafe__html_tok_t *tk, cur_t p, cur_t end) {
 
 /* The next '<' in [p, end), or NULL: the next two bytes are looked at before memchr is
  * called (tags are often adjacent or one newline apart). */
-static cur_t next_lt(cur_t p, cur_t end) {
+CAFE__HOT static cur_t next_lt(cur_t p, cur_t end) {
     if (p < end && *p == '<')
         return p;
     if (end - p >= 2 && p[1] == '<')
@@ -442,7 +443,7 @@ static cur_t next_lt(cur_t p, cur_t end) {
 
 /* Text and the tags it leads to, in a loop of their own while the tags leave the tokenizer
  * in the data state: most of a page is that, and step() need not dispatch each. */
-static cur_t st_data(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__HOT static cur_t st_data(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     do {
         cur_t lt = next_lt(p, end);
         if (tk->frameset_ok) /* cleared with seen_body set by the first non-whitespace text */
@@ -457,7 +458,7 @@ static cur_t st_data(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     return p;
 }
 
-static cur_t step(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__HOT static cur_t step(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     switch (tk->state) {
     case S_DATA:
         return st_data(tk, p, end);
@@ -491,7 +492,7 @@ static cur_t step(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     }
 }
 
-void cafe__html_tok_feed(cafe__html_tok_t *tk, const unsigned char *p, size_t n) {
+CAFE__HOT void cafe__html_tok_feed(cafe__html_tok_t *tk, const unsigned char *p, size_t n) {
     cur_t end = p + n;
     while (p < end && !tk->stop)
         p = step(tk, p, end);

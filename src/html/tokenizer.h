@@ -49,7 +49,8 @@ typedef struct cafe__html_tok_cb {
     void (*title_end)(void *ctx);
     /* A <frameset> took the body away, and the title that was in it. */
     void (*title_removed)(void *ctx);
-    /* A <meta> start tag processed as HTML; values are NULL when absent. */
+    /* A <meta> start tag processed as HTML; values are NULL when absent. Not called once the
+     * owner set no_meta. */
     void (*meta)(void *ctx, const char *charset, const char *http_equiv, const char *content);
 } cafe__html_tok_cb_t;
 
@@ -81,8 +82,10 @@ typedef struct cafe__html_tok {
      * (&#32; &Tab; ...) leaves the flag (see tokenizer.c) */
     uint8_t ref_state, ref_len;
     uint32_t ref_value;
-    uint8_t stop; /* the owner needs nothing more: the tokenizer is not resumed (it may stop
-                     inside a token, e.g. before emitting the title's end tag) */
+    uint8_t no_meta; /* the owner's encoding can no longer change: a <meta> is not reported,
+                        and its attributes are not read */
+    uint8_t stop;    /* the owner needs nothing more: the tokenizer is not resumed (it may stop
+                        inside a token, e.g. before emitting the title's end tag) */
     uint32_t template_depth;
     uint32_t depth;
     /* HTML <p>, <a> and <table> elements on the stack: most start tags need not look for

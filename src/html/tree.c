@@ -27,6 +27,7 @@
  * not kept (after <template><col> other start tags are ignored). */
 #include <string.h>
 
+#include "html/hot.h"
 #include "html/stack.h"
 
 int cafe__html_tree_foreign(const cafe__html_tok_t *tk) {
@@ -59,7 +60,7 @@ static int foreign_kind(const cafe__html_tok_t *tk, int id, int parent) {
 }
 
 /* Does this start tag get HTML processing ("tree construction dispatcher")? */
-static int html_start_context(const cafe__html_tok_t *tk, int id) {
+CAFE__HOT static int html_start_context(const cafe__html_tok_t *tk, int id) {
     switch (stack_top_kind(tk)) {
     case K_HTML:
     case K_SVG_IP:
@@ -81,11 +82,11 @@ static void breakout(cafe__html_tok_t *tk) {
 }
 
 /* A kept value, or NULL when the attribute was absent. */
-static const char *value(const cafe__html_tok_t *tk, int i) {
+CAFE__HOT static const char *value(const cafe__html_tok_t *tk, int i) {
     return tk->attrs_seen & (1u << i) ? tk->vals[i] : NULL;
 }
 
-static void meta(cafe__html_tok_t *tk) {
+CAFE__HOT static void meta(cafe__html_tok_t *tk) {
     tk->cb.meta(tk->cb.ctx, value(tk, CAFE__ATTR_CHARSET), value(tk, CAFE__ATTR_HTTP_EQUIV),
                 value(tk, CAFE__ATTR_CONTENT));
 }
@@ -93,7 +94,7 @@ static void meta(cafe__html_tok_t *tk) {
 /* A title start tag. The first one is the document's title, unless it is inside a table and
  * a later one is foster-parented before that very table: that one comes first in tree order
  * (and no later one can come before it). */
-static int title_start(cafe__html_tok_t *tk) {
+CAFE__HOT static int title_start(cafe__html_tok_t *tk) {
     /* open_table counts the HTML tables on the stack exactly: none, no search */
     long table = tk->open_table ? cafe__html_stack_last_table(tk) : -1;
     if (tk->template_depth > 0)
@@ -116,7 +117,7 @@ static int title_start(cafe__html_tok_t *tk) {
 }
 
 /* The tokenizer state an HTML start tag switches to. */
-static int text_state(int id) {
+CAFE__HOT static int text_state(int id) {
     switch (id) {
     case CAFE__TAG_TITLE:
     case CAFE__TAG_TEXTAREA:
@@ -149,18 +150,18 @@ static void frameset(cafe__html_tok_t *tk, int body_started) {
 }
 
 /* Table parts outside a table (or template) are ignored ("in body"). */
-static int table_part_outside_table(const cafe__html_tok_t *tk, int id) {
+CAFE__HOT static int table_part_outside_table(const cafe__html_tok_t *tk, int id) {
     return cafe__html_stack_table_part(id) && tk->open_table == 0 && tk->template_depth == 0;
 }
 
 /* <input type=hidden> is the one input that leaves frameset-ok alone. */
-static int hidden_input(const cafe__html_tok_t *tk, int id) {
+CAFE__HOT static int hidden_input(const cafe__html_tok_t *tk, int id) {
     return id == CAFE__TAG_INPUT && tk->vlen[CAFE__ATTR_TYPE] &&
            ascii_ieq(tk->vals[CAFE__ATTR_TYPE], "hidden");
 }
 
 /* A start tag in HTML content ("in body" and the modes that defer to it). */
-static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
+CAFE__HOT static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
     if (tk->frameset)
         return id == CAFE__TAG_NOFRAMES ? CAFE__TOK_RAWTEXT : CAFE__TOK_DATA;
     int body_started = tk->seen_body;
@@ -191,7 +192,8 @@ static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
         tk->template_depth++;
         break;
     case CAFE__TAG_META:
-        meta(tk);
+        if (!tk->no_meta)
+            meta(tk);
         break;
     default:
         break;
@@ -201,7 +203,7 @@ static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
     return text_state(id);
 }
 
-int cafe__html_tree_start(cafe__html_tok_t *tk, int id, unsigned flags) {
+CAFE__HOT int cafe__html_tree_start(cafe__html_tok_t *tk, int id, unsigned flags) {
     if (html_start_context(tk, id))
         return html_start(tk, id, flags);
     if ((flags & CAFE__TAGF_BREAKOUT) || (id == CAFE__TAG_FONT && tk->font_attr)) {
@@ -232,7 +234,7 @@ static void any_other_end(cafe__html_tok_t *tk) {
 }
 
 /* An end tag in HTML content ("in body", with the table modes' end tags). */
-static void html_end(cafe__html_tok_t *tk, int id, unsigned flags) {
+CAFE__HOT static void html_end(cafe__html_tok_t *tk, int id, unsigned flags) {
     static const int p[] = {CAFE__TAG_P}, tmpl[] = {CAFE__TAG_TEMPLATE},
                      headings[] = {CAFE__TAG_H1, CAFE__TAG_H2, CAFE__TAG_H3,
                                    CAFE__TAG_H4, CAFE__TAG_H5, CAFE__TAG_H6};
@@ -298,7 +300,7 @@ static void foreign_end(cafe__html_tok_t *tk, int id, unsigned flags) {
     html_end(tk, id, flags);
 }
 
-void cafe__html_tree_end(cafe__html_tok_t *tk, int id, unsigned flags) {
+CAFE__HOT void cafe__html_tree_end(cafe__html_tok_t *tk, int id, unsigned flags) {
     if (tk->frameset)
         return;
     if (stack_top_kind(tk) == K_HTML) {
