@@ -247,10 +247,35 @@ static unsigned url_byte(const char *s, size_t i) {
     return url_class[(unsigned char)s[i]];
 }
 
+/* The end of a host at s[i..n) that is a whole dotted quad (the byte after it is none of a
+ * host's), else 0: then host_end's scan decides, as for any host. An address is read once
+ * here rather than scanned as labels and then again by dotted_quad. Where it finds one, that
+ * scan would have found the same end: a quad's bytes are URL_HOST, its labels not empty. */
+static size_t quad_host_end(const char *s, size_t n, size_t i) {
+    for (int part = 0;; part++) {
+        unsigned d = i < n ? (unsigned)(s[i] - '0') : 10, v = d;
+        if (d > 9)
+            return 0;
+        i++;
+        for (int k = 0; v != 0 && k < 2 && i < n && (d = (unsigned)(s[i] - '0')) < 10; k++, i++)
+            v = v * 10 + d; /* a part starting with 0 is "0" alone: a digit after it fails */
+        if (v > 255)
+            return 0;
+        if (part == 3)
+            return i < n && (url_byte(s, i) & URL_HOST) ? 0 : i;
+        if (i >= n || s[i] != '.')
+            return 0;
+        i++;
+    }
+}
+
 /* The end of s's host from i on (0 when it is not one curl keeps as it is): labels of
  * URL_HOST bytes, none empty, not starting with '-'; one whose last label starts with a
  * digit may be a numeric IPv4 form, kept only as a dotted quad. */
 static size_t host_end(const char *s, size_t n, size_t i) {
+    size_t quad = i < n && (unsigned)(s[i] - '0') < 10 ? quad_host_end(s, n, i) : 0;
+    if (quad)
+        return quad;
     size_t host = i, last = i; /* where the host and its last label start */
     for (; i < n && (url_byte(s, i) & URL_HOST); i++)
         if (s[i] == '.') {

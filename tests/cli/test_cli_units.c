@@ -65,18 +65,53 @@ static char *curl_normal(const char *s) {
 
 static void test_canonical_fast_path(void **state) {
     static const char *const fast[] = {
-        "http://127.0.0.1:8080/page/1",  "https://example.com/",
-        "http://a-b.example/x?q=1&r=/2", "http://example.com/a,b;c=d:e@f!$'()*+~_",
-        "https://x.y.z:443/well/",       "http://1.2.3.4/",
+        "http://127.0.0.1:8080/page/1",
+        "https://example.com/",
+        "http://a-b.example/x?q=1&r=/2",
+        "http://example.com/a,b;c=d:e@f!$'()*+~_",
+        "https://x.y.z:443/well/",
+        "http://1.2.3.4/",
+        /* the dotted quad's own scan (quad_host_end), and names it hands back */
+        "http://0.0.0.0/",
+        "http://255.255.255.255:1/x",
+        "http://10.20.30.40/?q=1",
+        "http://1password.com/",
+        "http://1.2.3.4-x.example/",
     };
     static const char *const slow[] = {
-        "http://Example.com/",         "http://example.com",     "http://example.com/a/../b",
-        "http://example.com/./b",      "http://127.1/",          "http://e.com/.well/",
-        "http://0x7f.0.0.1/",          "http://1.2.3.04/",       "http://example.com/%41",
-        "http://example.com/#f",       "http://example.com/a b", "http://example.com:0/",
-        "http://example.com:99999/",   "http://a..b/",           "http://a./",
-        "HTTP://example.com/",         "ftp://example.com/",     "http://ex\x01ample.com/",
-        "http://example.com/\xc3\xa9", "http://[::1]/",          "http://user@example.com/",
+        "http://Example.com/",
+        "http://example.com",
+        "http://example.com/a/../b",
+        "http://example.com/./b",
+        "http://127.1/",
+        "http://e.com/.well/",
+        "http://0x7f.0.0.1/",
+        "http://1.2.3.04/",
+        "http://example.com/%41",
+        "http://example.com/#f",
+        "http://example.com/a b",
+        "http://example.com:0/",
+        "http://example.com:99999/",
+        "http://a..b/",
+        "http://a./",
+        "HTTP://example.com/",
+        "ftp://example.com/",
+        "http://ex\x01ample.com/",
+        "http://example.com/\xc3\xa9",
+        "http://[::1]/",
+        "http://user@example.com/",
+        "http://1.2.3.4.5/",
+        "http://256.1.1.1/",
+        "http://1.2.3.4a/",
+        "http://01.2.3.4/",
+        "http://1.2.3.00/",
+        "http://1.2.3/",
+        "http://1.2.3.4",
+        "http://1.2.3.1000/",
+        "http://1.2.3.4./",
+        "http://1.2.3.4:/",
+        "http://1",
+        "http://1.",
     };
     for (size_t i = 0; i < sizeof fast / sizeof fast[0]; i++) {
         assert_true(url_canonical(fast[i], strlen(fast[i])));
@@ -115,6 +150,38 @@ static void test_text_output_is_terminal_safe(void **state) {
     out = render(RECORD_FMT_TEXT, &r);
     assert_string_equal(out, "Error fetching http://a/: timed out after 15 s\n");
     free(out);
+}
+
+/* The plain-byte scan's edges (8 or 16 bytes at a time, the last word read again, 8 to 15
+ * bytes as two halves): one byte to escape at every place of every length up to 40, each
+ * string in its own heap block so that ASan sees a read past its end. */
+static void test_text_scan_edges(void **state) {
+    static const struct {
+        const char *in, *out;
+    } odd[] = {{"\x1f", "\\x1f"}, {"\x7f", "\\x7f"}, {"\\", "\\\\"},
+               {"\x80", "\\x80"}, {"\xff", "\\xff"}, {"\xe2\x80\x94", "\xe2\x80\x94"}};
+    for (size_t n = 1; n <= 40; n++)
+        for (size_t at = 0; at < n; at++)
+            for (size_t k = 0; k < sizeof odd / sizeof odd[0]; k++) {
+                size_t il = strlen(odd[k].in), ol = strlen(odd[k].out);
+                char *in = malloc(n + il), want[128];
+                assert_non_null(in);
+                memset(in, 'a', n - 1);
+                memmove(in + at + il, in + at, n - 1 - at); /* 'a's either side */
+                memcpy(in + at, odd[k].in, il);
+                in[n - 1 + il] = '\0';
+                memset(want, 'a', n - 1);
+                memcpy(want + at, odd[k].out, ol);
+                memset(want + at + ol, 'a', n - 1 - at);
+                want[n - 1 + ol] = '\0';
+                outbuf_t o = {0};
+                text_append_safe(&o, in);
+                outbuf_putc(&o, '\0');
+                assert_false(o.oom);
+                assert_string_equal(o.p, want);
+                outbuf_free(&o);
+                free(in);
+            }
 }
 
 static void test_json_and_csv_round_trip(void **state) {
@@ -263,6 +330,7 @@ int main(void) {
         cmocka_unit_test(test_normalize),
         cmocka_unit_test(test_canonical_fast_path),
         cmocka_unit_test(test_text_output_is_terminal_safe),
+        cmocka_unit_test(test_text_scan_edges),
         cmocka_unit_test(test_json_and_csv_round_trip),
         cmocka_unit_test(test_csv_safe_marks_formulas),
         cmocka_unit_test(test_urlset),
