@@ -154,7 +154,7 @@ CAFE__HOT static cur_t st_text(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     return lt + 1 < end ? st_text_lt(tk, lt + 1, end) : lt + 1;
 }
 
-static cur_t st_text_lt(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__APART static cur_t st_text_lt(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     if (*p == '/') {
         tk->state = S_TEXT_END_OPEN;
         return p + 1 < end ? st_text_end_open(tk, p + 1, end) : p + 1;
@@ -168,7 +168,7 @@ static cur_t st_text_lt(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     return p;
 }
 
-static cur_t st_text_end_open(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__APART static cur_t st_text_end_open(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     if (tok_alpha(*p)) {
         cafe__html_tag_name_reset(tk);
         tk->tmp_len = 0;
@@ -223,7 +223,7 @@ CAFE__HOT static cur_t text_end_tag(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     return end_tag_found(tk, *q, q + 1);
 }
 
-static cur_t st_text_end_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__APART static cur_t st_text_end_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     if (tk->tmp_len == 0) { /* the letters at once when they fit the temporary buffer */
         cur_t q = p;
         while (q < end && (cafe__html_cls[*q] & C_ALPHA))
@@ -335,7 +335,7 @@ static cur_t st_script_dbl_lt(cafe__html_tok_t *tk, cur_t p) {
 }
 
 /* In the escaped state "<" + letter must also reach the escaped end tag check, as "</". */
-static cur_t st_script(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__APART static cur_t st_script(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     switch (tk->state) {
     case S_SCRIPT_ESC_START:
     case S_SCRIPT_ESC_START_DASH:
@@ -404,7 +404,7 @@ CAFE__HOT static cur_t st_mdo(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     return p;
 }
 
-static cur_t st_comment(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__APART static cur_t st_comment(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     unsigned c = *p;
     switch (tk->state) {
     case S_COMMENT_START:
@@ -440,7 +440,7 @@ static cur_t st_comment(cafe__html_tok_t *tk, cur_t p, cur_t end) {
 
 /* A CDATA section's text is inserted in foreign content: like data, it clears frameset-ok
  * unless it is all whitespace and NUL; a ']' that does not end the section is text too. */
-static cur_t st_cdata(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__COLD static cur_t st_cdata(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     unsigned c = *p;
     if (tk->state == S_CDATA) {
         cur_t rb = memchr(p, ']', (size_t)(end - p));
