@@ -112,7 +112,7 @@ static int ref_byte(cafe__html_tok_t *tk, unsigned c) {
  * clears frameset-ok ("in body" ignores a NUL, foreign content inserts U+FFFD for it, and
  * neither rule touches the flag), and so does a character reference unless its character
  * is whitespace. */
-CAFE__HOT static void data_text(cafe__html_tok_t *tk, cur_t p, cur_t end, int refs) {
+static void data_text(cafe__html_tok_t *tk, cur_t p, cur_t end, int refs) {
     if (tk->ref_state == REF_NONE) /* whitespace alone changes nothing */
         p = tok_skip_ws(p, end);
     for (; p < end && tk->frameset_ok; p++) {
@@ -482,9 +482,12 @@ CAFE__HOT static cur_t next_lt(cur_t p, cur_t end) {
  * in the data state: most of a page is that, and step() need not dispatch each. */
 CAFE__HOT static cur_t st_data(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     do {
-        cur_t lt = next_lt(p, end);
-        if (tk->frameset_ok) /* cleared with seen_body set by the first non-whitespace text */
-            data_text(tk, p, lt ? lt : end, 1);
+        cur_t lt = next_lt(p, end), stop = lt ? lt : end;
+        /* frameset_ok: cleared with seen_body set by the first non-whitespace text; what
+         * data_text would skip first is skipped here (most text between tags is a newline) */
+        cur_t q = tk->frameset_ok && tk->ref_state == REF_NONE ? tok_skip_ws(p, stop) : p;
+        if (tk->frameset_ok && q < stop)
+            data_text(tk, q, stop, 1);
         if (!lt)
             return end;
         if (tk->ref_state != REF_NONE)
