@@ -8,6 +8,53 @@
 
 static int fostering(const cafe__html_tok_t *tk);
 
+/* stack.h's start tag properties. The states: RCDATA for title and textarea; RAWTEXT for
+ * style, xmp, iframe, noembed, noframes and noscript (scripting is on in a browser); script
+ * data; PLAINTEXT; the data state (0) for the others. SP_IMPLIES: a, nobr, li, dd, dt,
+ * option, optgroup and the headings (cafe__html_stack_implied_ends_run's rules by tag). */
+const uint8_t cafe__html_start_props[256] = {
+    [CAFE__TAG_TITLE] = CAFE__TOK_RCDATA | SP_OWN,
+    [CAFE__TAG_TEXTAREA] = CAFE__TOK_RCDATA,
+    [CAFE__TAG_STYLE] = CAFE__TOK_RAWTEXT,
+    [CAFE__TAG_XMP] = CAFE__TOK_RAWTEXT,
+    [CAFE__TAG_IFRAME] = CAFE__TOK_RAWTEXT,
+    [CAFE__TAG_NOEMBED] = CAFE__TOK_RAWTEXT,
+    [CAFE__TAG_NOFRAMES] = CAFE__TOK_RAWTEXT,
+    [CAFE__TAG_NOSCRIPT] = CAFE__TOK_RAWTEXT,
+    [CAFE__TAG_SCRIPT] = CAFE__TOK_SCRIPT,
+    [CAFE__TAG_PLAINTEXT] = CAFE__TOK_PLAINTEXT,
+    [CAFE__TAG_CAPTION] = SP_TABLE_PART,
+    [CAFE__TAG_COL] = SP_TABLE_PART,
+    [CAFE__TAG_COLGROUP] = SP_TABLE_PART,
+    [CAFE__TAG_TBODY] = SP_TABLE_PART,
+    [CAFE__TAG_THEAD] = SP_TABLE_PART,
+    [CAFE__TAG_TFOOT] = SP_TABLE_PART,
+    [CAFE__TAG_TR] = SP_TABLE_PART,
+    [CAFE__TAG_TD] = SP_TABLE_PART,
+    [CAFE__TAG_TH] = SP_TABLE_PART,
+    [CAFE__TAG_A] = SP_IMPLIES,
+    [CAFE__TAG_NOBR] = SP_IMPLIES,
+    [CAFE__TAG_LI] = SP_IMPLIES,
+    [CAFE__TAG_DD] = SP_IMPLIES,
+    [CAFE__TAG_DT] = SP_IMPLIES,
+    [CAFE__TAG_OPTION] = SP_IMPLIES,
+    [CAFE__TAG_OPTGROUP] = SP_IMPLIES,
+    [CAFE__TAG_H1] = SP_IMPLIES,
+    [CAFE__TAG_H2] = SP_IMPLIES,
+    [CAFE__TAG_H3] = SP_IMPLIES,
+    [CAFE__TAG_H4] = SP_IMPLIES,
+    [CAFE__TAG_H5] = SP_IMPLIES,
+    [CAFE__TAG_H6] = SP_IMPLIES,
+    [CAFE__TAG_HTML] = SP_OWN,
+    [CAFE__TAG_HEAD] = SP_OWN,
+    [CAFE__TAG_BODY] = SP_OWN,
+    [CAFE__TAG_SVG] = SP_OWN,
+    [CAFE__TAG_MATH] = SP_OWN,
+    [CAFE__TAG_FRAMESET] = SP_OWN,
+    [CAFE__TAG_TEMPLATE] = SP_OWN,
+    [CAFE__TAG_META] = SP_OWN,
+};
+
 /* Start tags the table modes insert in the table itself; others there are foster-parented. */
 CAFE__HOT static int in_table_element(int id) {
     return cafe__html_stack_table_part(id) || id == CAFE__TAG_TABLE || id == CAFE__TAG_STYLE ||

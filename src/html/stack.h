@@ -66,44 +66,26 @@ void cafe__html_stack_close_nearest(cafe__html_tok_t *tk, const int *ids, int n,
 /* The adoption agency's effect for the formatting element at index i. */
 void cafe__html_stack_adopt(cafe__html_tok_t *tk, uint32_t i);
 int cafe__html_stack_is_formatting(int id);
-/* The table parts: caption, col, colgroup, tbody, thead, tfoot, tr, td, th (the one list).
- * Inline: every start tag asks. */
+/* What a start tag does beyond its flags, by tag id (stack.c's table, the one list of each
+ * kind): the tokenizer state it switches to (tree.c's text states); a table part (caption,
+ * col, colgroup, tbody, thead, tfoot, tr, td, th); a tag that may imply end tags by itself
+ * (stack_may_imply); a tag html_start (tree.c) has a case for. One load, not a switch each:
+ * every start tag asks. */
+enum { SP_STATE = 7, SP_TABLE_PART = 8, SP_IMPLIES = 16, SP_OWN = 32 };
+extern const uint8_t cafe__html_start_props[256];
+
 static inline int cafe__html_stack_table_part(int id) {
-    switch (id) {
-    case CAFE__TAG_CAPTION:
-    case CAFE__TAG_COL:
-    case CAFE__TAG_COLGROUP:
-    case CAFE__TAG_TBODY:
-    case CAFE__TAG_THEAD:
-    case CAFE__TAG_TFOOT:
-    case CAFE__TAG_TR:
-    case CAFE__TAG_TD:
-    case CAFE__TAG_TH:
-        return 1;
-    default:
-        return 0;
-    }
+    return (cafe__html_start_props[(uint8_t)id] & SP_TABLE_PART) != 0;
 }
 /* The end tags a start tag implies: stack.c's rules, run only for a tag that may_imply. */
 void cafe__html_stack_implied_ends_run(cafe__html_tok_t *tk, int id, unsigned flags);
 
 /* Could the start tag imply any? Every rule of cafe__html_stack_implied_ends_run needs one
- * of these (a rule added there adds its test here). Most start tags cannot: no call. */
+ * of these (a rule added there adds its test here, or SP_IMPLIES to its tag). Most start
+ * tags cannot: no call. */
 static inline int stack_may_imply(const cafe__html_tok_t *tk, int id, unsigned flags) {
-    if ((flags & CAFE__TAGF_CLOSEP) || tk->open_table > 0 || tk->template_depth > 0)
-        return 1;
-    switch (id) {
-    case CAFE__TAG_A:
-    case CAFE__TAG_NOBR:
-    case CAFE__TAG_LI:
-    case CAFE__TAG_DD:
-    case CAFE__TAG_DT:
-    case CAFE__TAG_OPTION:
-    case CAFE__TAG_OPTGROUP:
-        return 1;
-    default:
-        return stack_is_heading(id);
-    }
+    return (flags & CAFE__TAGF_CLOSEP) || tk->open_table > 0 || tk->template_depth > 0 ||
+           (cafe__html_start_props[(uint8_t)id] & SP_IMPLIES);
 }
 
 /* The end tags a start tag implies ("in body", and the table modes' cell and row rules). */

@@ -349,6 +349,20 @@ CAFE__HOT static size_t hold(cafe_title_t *t, const unsigned char *p, size_t n, 
     return take;
 }
 
+/* The first chunk of a page with an ASCII-compatible transport charset and no BOM in its
+ * first 3 bytes: the charset decides, nothing is held (hold() would call decide(), which
+ * comes to this). */
+static int by_header(const cafe_title_t *t, const unsigned char *p, size_t n) {
+    return t->transport && t->nhead == 0 && n >= 3 && !bom_at(p) &&
+           t->transport->kind != CAFE__ENC_WIDE && t->transport->kind != CAFE__ENC_REPLACEMENT;
+}
+
+static void header_decides(cafe_title_t *t) {
+    t->enc = t->transport;
+    t->source = CAFE_CHARSET_HEADER;
+    meta_final(t);
+}
+
 /* ---- API ---------------------------------------------------------------------------- */
 
 int cafe_title_create(cafe_title_t **out, const char *charset) {
@@ -364,6 +378,10 @@ int cafe_title_create(cafe_title_t **out, const char *charset) {
     cafe__html_detect_init(&t->det);
     cafe__html_decoder_init(&t->wide);
     cafe__html_text_init(&t->text);
+    static const cafe__html_tok_cb_t cb = {NULL,         on_title_start,   on_title_text,
+                                           on_title_end, on_title_removed, on_meta};
+    cafe__html_tok_init(&t->tok, &cb);
+    t->tok.cb.ctx = t;
     cafe_title_reset(t, charset);
     *out = t;
     return 0;
@@ -385,10 +403,6 @@ CAFE__HOT static const cafe__html_encoding_t *transport(cafe_title_t *t, const c
 }
 
 CAFE__HOT void cafe_title_reset(cafe_title_t *t, const char *charset) {
-    static const cafe__html_tok_cb_t cb = {NULL,         on_title_start,   on_title_text,
-                                           on_title_end, on_title_removed, on_meta};
-    cafe__html_tok_cb_t mine = cb;
-    mine.ctx = t;
     t->transport = transport(t, charset);
     t->enc = NULL;
     t->certain = t->done = t->has_title = t->title_closed = t->eof = t->closed_at_eof = 0;
@@ -398,15 +412,17 @@ CAFE__HOT void cafe_title_reset(cafe_title_t *t, const char *charset) {
     cafe__html_detect_reset(&t->det);
     t->raw_ascii = 1;
     t->nhead = t->nraw = 0;
-    cafe__html_tok_init(&t->tok, &mine);
-    cafe__html_text_reset(&t->text, &cafe__html_enc_utf8);
+    cafe__html_tok_reset(&t->tok);
+    /* the text is reset when a title starts: nothing reads it before (has_title is 0) */
 }
 
 CAFE__HOT int cafe_title_feed(cafe_title_t *t, const void *data, size_t len) {
     const unsigned char *p = data;
     if (t->done || len == 0)
         return t->done;
-    if (!t->enc) {
+    if (!t->enc && by_header(t, p, len)) {
+        header_decides(t);
+    } else if (!t->enc) {
         size_t took = hold(t, p, len, 0);
         p += took, len -= took;
         if (!t->enc)

@@ -11,9 +11,14 @@
 #include "html/hot.h"
 #include "html/tokstate.h"
 
-CAFE__HOT void cafe__html_tok_init(cafe__html_tok_t *tk, const cafe__html_tok_cb_t *cb) {
-    memset(tk, 0, offsetof(cafe__html_tok_t, vals));
+void cafe__html_tok_init(cafe__html_tok_t *tk, const cafe__html_tok_cb_t *cb) {
     tk->cb = *cb;
+    cafe__html_tok_reset(tk);
+}
+
+CAFE__HOT void cafe__html_tok_reset(cafe__html_tok_t *tk) {
+    size_t from = offsetof(cafe__html_tok_t, state);
+    memset((char *)tk + from, 0, offsetof(cafe__html_tok_t, vals) - from);
     tk->state = S_DATA;
     tk->frameset_ok = 1;
 }
@@ -132,6 +137,8 @@ static cur_t st_text_lt(cafe__html_tok_t *tk, cur_t p, cur_t end);
 static cur_t st_text_end_open(cafe__html_tok_t *tk, cur_t p, cur_t end);
 static cur_t st_text_end_name(cafe__html_tok_t *tk, cur_t p, cur_t end);
 
+CAFE__HOT static cur_t text_end_tag(cafe__html_tok_t *tk, cur_t p, cur_t end);
+
 CAFE__HOT static cur_t st_text(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     cur_t lt = memchr(p, '<', (size_t)(end - p));
     title_text(tk, p, (size_t)((lt ? lt : end) - p));
@@ -139,10 +146,15 @@ CAFE__HOT static cur_t st_text(cafe__html_tok_t *tk, cur_t p, cur_t end) {
         return end;
     tk->ret = tk->state;
     tk->state = S_TEXT_LT;
+    if (end - lt >= 2 + 16 && lt[1] == '/') { /* most often the element's end tag */
+        cur_t q = text_end_tag(tk, lt + 2, end);
+        if (q)
+            return q;
+    }
     return lt + 1 < end ? st_text_lt(tk, lt + 1, end) : lt + 1;
 }
 
-CAFE__HOT static cur_t st_text_lt(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+static cur_t st_text_lt(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     if (*p == '/') {
         tk->state = S_TEXT_END_OPEN;
         return p + 1 < end ? st_text_end_open(tk, p + 1, end) : p + 1;
@@ -156,7 +168,7 @@ CAFE__HOT static cur_t st_text_lt(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     return p;
 }
 
-CAFE__HOT static cur_t st_text_end_open(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+static cur_t st_text_end_open(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     if (tok_alpha(*p)) {
         cafe__html_tag_name_reset(tk);
         tk->tmp_len = 0;
@@ -176,7 +188,42 @@ static void text_end_fail(cafe__html_tok_t *tk) {
     tk->state = tk->ret;
 }
 
-CAFE__HOT static cur_t st_text_end_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+/* The appropriate end tag's name is complete, c after it: the title ends there (all the
+ * owner may want), or the tag goes on. */
+CAFE__HOT static cur_t end_tag_found(cafe__html_tok_t *tk, unsigned c, cur_t next) {
+    if (tk->capturing && tk->ret == S_RCDATA) {
+        tk->capturing = 0;
+        tk->cb.title_end(tk->cb.ctx);
+        if (tk->stop) /* the title is all the owner wanted: the tag is not needed */
+            return next;
+    }
+    cafe__html_tag_begin(tk, 1);
+    tk->w0 = tk->raw_w0, tk->w1 = tk->raw_w1, tk->name_len = tk->tmp_len;
+    cafe__html_tag_named(tk, c);
+    return next;
+}
+
+/* "</" read, p after it, with 16 bytes there: when the letters of the element's name (at
+ * most the temporary buffer's 12) and a delimiter follow, the end tag at once, as
+ * st_text_lt, st_text_end_open and st_text_end_name would come to byte by byte; else NULL,
+ * and those states read it (they set again what this one set). */
+CAFE__HOT static cur_t text_end_tag(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+    cur_t q = p;
+    while (q < p + sizeof tk->tmp + 1 && (cafe__html_cls[*q] & C_ALPHA))
+        q++;
+    if (q == p || (size_t)(q - p) > sizeof tk->tmp || !(cafe__html_cls[*q] & C_NAME_END))
+        return NULL;
+    cafe__html_tag_name_reset(tk);
+    cafe__html_tag_name_run(tk, p, q, end);
+    if (tk->w0 != tk->raw_w0 || tk->w1 != tk->raw_w1)
+        return NULL;
+    memcpy(tk->tmp, p, sizeof tk->tmp); /* read up to tmp_len only */
+    tk->tmp_len = (uint8_t)(q - p);
+    tk->state = S_TEXT_END_NAME;
+    return end_tag_found(tk, *q, q + 1);
+}
+
+static cur_t st_text_end_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     if (tk->tmp_len == 0) { /* the letters at once when they fit the temporary buffer */
         cur_t q = p;
         while (q < end && (cafe__html_cls[*q] & C_ALPHA))
@@ -199,18 +246,8 @@ CAFE__HOT static cur_t st_text_end_name(cafe__html_tok_t *tk, cur_t p, cur_t end
             continue;
         }
         if ((tok_ws(c) || c == '/' || c == '>') && tk->w0 == tk->raw_w0 && tk->w1 == tk->raw_w1 &&
-            tk->name_len <= 16) {
-            if (tk->capturing && tk->ret == S_RCDATA) {
-                tk->capturing = 0;
-                tk->cb.title_end(tk->cb.ctx);
-                if (tk->stop) /* the title is all the owner wanted: the tag is not needed */
-                    return p + 1;
-            }
-            cafe__html_tag_begin(tk, 1);
-            tk->w0 = tk->raw_w0, tk->w1 = tk->raw_w1, tk->name_len = tk->tmp_len;
-            cafe__html_tag_named(tk, c);
-            return p + 1;
-        }
+            tk->name_len <= 16)
+            return end_tag_found(tk, c, p + 1);
         text_end_fail(tk);
         return p;
     }

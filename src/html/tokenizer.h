@@ -55,7 +55,7 @@ typedef struct cafe__html_tok_cb {
 } cafe__html_tok_cb_t;
 
 typedef struct cafe__html_tok {
-    cafe__html_tok_cb_t cb;
+    cafe__html_tok_cb_t cb; /* first: cafe__html_tok_reset clears from `state` on */
     /* tokenizer */
     uint8_t state, ret; /* ret: the text state a '<' in RCDATA/RAWTEXT/script came from */
     uint8_t end_tag, self_closing;
@@ -98,6 +98,8 @@ typedef struct cafe__html_tok {
 } cafe__html_tok_t;
 
 void cafe__html_tok_init(cafe__html_tok_t *tk, const cafe__html_tok_cb_t *cb);
+/* A new page with the same callbacks. */
+void cafe__html_tok_reset(cafe__html_tok_t *tk);
 /* Tokenizes n bytes; returns early (with tk->stop set) when the owner said stop. */
 void cafe__html_tok_feed(cafe__html_tok_t *tk, const unsigned char *p, size_t n);
 /* End of input: flushes what the open state holds (an unclosed title's last bytes). */

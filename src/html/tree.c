@@ -116,28 +116,6 @@ CAFE__HOT static int title_start(cafe__html_tok_t *tk) {
     return CAFE__TOK_RCDATA;
 }
 
-/* The tokenizer state an HTML start tag switches to. */
-CAFE__HOT static int text_state(int id) {
-    switch (id) {
-    case CAFE__TAG_TITLE:
-    case CAFE__TAG_TEXTAREA:
-        return CAFE__TOK_RCDATA;
-    case CAFE__TAG_STYLE:
-    case CAFE__TAG_XMP:
-    case CAFE__TAG_IFRAME:
-    case CAFE__TAG_NOEMBED:
-    case CAFE__TAG_NOFRAMES:
-    case CAFE__TAG_NOSCRIPT: /* scripting is on in a browser */
-        return CAFE__TOK_RAWTEXT;
-    case CAFE__TAG_SCRIPT:
-        return CAFE__TOK_SCRIPT;
-    case CAFE__TAG_PLAINTEXT:
-        return CAFE__TOK_PLAINTEXT;
-    default:
-        return CAFE__TOK_DATA;
-    }
-}
-
 /* <frameset>: accepted before the body starts or while frameset-ok holds; from then on
  * only <noframes> is processed. */
 static void frameset(cafe__html_tok_t *tk, int body_started) {
@@ -172,7 +150,8 @@ CAFE__HOT static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
     if ((flags & CAFE__TAGF_FSKILL) && !hidden_input(tk, id))
         tk->frameset_ok = 0;
     cafe__html_stack_implied_ends(tk, id, flags);
-    switch (id) {
+    unsigned props = cafe__html_start_props[(uint8_t)id];
+    switch (props & SP_OWN ? id : CAFE__TAG_OTHER) {
     case CAFE__TAG_HTML:
     case CAFE__TAG_HEAD:
     case CAFE__TAG_BODY:
@@ -200,7 +179,7 @@ CAFE__HOT static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
     }
     if (!(flags & CAFE__TAGF_VOID))
         cafe__html_stack_push(tk, K_HTML, flags);
-    return text_state(id);
+    return (int)(props & SP_STATE);
 }
 
 CAFE__HOT int cafe__html_tree_start(cafe__html_tok_t *tk, int id, unsigned flags) {

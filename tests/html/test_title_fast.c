@@ -81,6 +81,24 @@ static const fcase_t fcases[] = {
     FCASE("overlong", "<title>\xC0\x80\xE0\x80\x80</title>",
           "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"),
     FCASE("lt in title", "<title>a<b </ c</ti</title>", "a<b </ c</ti"),
+    /* the end tag read at once (16 bytes after "</", else the states byte by byte) */
+    FCASE("end tag, page goes on", "<title>a</title>\n<meta name=\"viewport\">\n</head>", "a"),
+    FCASE("end tag in any case, space", "<title>a</TiTlE >b</title><p>0123456789abcdef", "a"),
+    FCASE("end tag, slash", "<title>a</title/>b</title><p>0123456789abcdef", "a"),
+    FCASE("end tag, tab", "<title>a</title\tx=y>b</title><p>0123456789abcdef", "a"),
+    FCASE("other end tag of 12, page goes on", "<title>a</abcdefghijkl>b</title>0123456789abcdef",
+          "a</abcdefghijkl>b"),
+    FCASE("other end tag of 13, page goes on", "<title>a</abcdefghijklm>b</title>0123456789abcdef",
+          "a</abcdefghijklm>b"),
+    FCASE("title-prefixed end tag", "<title>a</titlex>b</title>0123456789abcdef", "a</titlex>b"),
+    FCASE("end tag without delimiter", "<title>a</title0>b</title>0123456789abcdef", "a</title0>b"),
+    FCASE("end tag, NUL in name", "<title>a</tit\0le>b</title>0123456789abcdef",
+          "a</tit\xEF\xBF\xBDle>b"),
+    FCASE("end tag with no name", "<title>a</ b</>c</title>0123456789abcdef", "a</ b</>c"),
+    FCASE("rawtext end tags",
+          "<style></style ><script>x</scriptx></script><textarea></textarea/>"
+          "<title>s</title>0123456789abcdef",
+          "s"),
 };
 
 /* The page split in two at k, each part in its own block. */
@@ -188,11 +206,59 @@ static void test_charset_between_resets(void **state) {
     cafe_title_free(t);
 }
 
+/* The transport charset decides at the first chunk of 3 bytes or more (nothing held back),
+ * unless a BOM is there or it is not ASCII-compatible: the same encoding, source and title
+ * however the page is split. */
+static void test_header_decides(void **state) {
+    (void)state;
+    static const char filler[] = "\n<p>0123456789abcdef0123456789abcdef";
+    static const struct {
+        const char *html, *charset, *title, *encoding, *source;
+    } runs[] = {
+        {"<meta charset=\"windows-1252\"><title>\xC3\xA9</title>", "utf-8", "\xC3\xA9", "UTF-8",
+         "header"},
+        {"<meta charset=\"windows-1252\"><title>\xC3\xA9</title>", NULL, "\xC3\x83\xC2\xA9",
+         "windows-1252", "meta"},
+        {"<title>\xC3\xA9</title><meta charset=\"windows-1252\">", "utf-8", "\xC3\xA9", "UTF-8",
+         "header"},
+        {"\xEF\xBB\xBF<title>\xC3\xA9</title>", "windows-1252", "\xC3\xA9", "UTF-8", "bom"},
+        {"\xEF\xBB<title>\xC3\xA9</title>", "windows-1252", "\xC3\x83\xC2\xA9", "windows-1252",
+         "header"},
+        {"<title>x</title>", "utf-16le", NULL, "UTF-16LE", "header"},
+        {"<title>x</title>", "iso-2022-kr", NULL, "replacement", "header"},
+    };
+    char page[256];
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        size_t len = (size_t)snprintf(page, sizeof page, "%s%s", runs[i].html, filler);
+        for (size_t k = 0; k <= len; k++) {
+            cafe_title_t *t;
+            assert_int_equal(cafe_title_create(&t, runs[i].charset), 0);
+            size_t at[3] = {0, k, len};
+            for (int j = 0; j < 2 && !cafe_title_done(t); j++) {
+                size_t n = at[j + 1] - at[j];
+                char *chunk = malloc(n ? n : 1); /* its own block: ASan sees a read past it */
+                assert_non_null(chunk);
+                memcpy(chunk, page + at[j], n);
+                cafe_title_feed(t, chunk, n);
+                free(chunk);
+            }
+            assert_int_equal(cafe_title_finish(t), runs[i].title != NULL);
+            if (runs[i].title)
+                assert_string_equal(cafe_title_text(t, NULL), runs[i].title);
+            assert_string_equal(cafe_title_encoding(t), runs[i].encoding);
+            assert_string_equal(cafe_charset_source_name(cafe_title_charset_source(t)),
+                                runs[i].source);
+            cafe_title_free(t);
+        }
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fast_cases),
         cmocka_unit_test(test_fast_cap),
         cmocka_unit_test(test_charset_between_resets),
+        cmocka_unit_test(test_header_decides),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
