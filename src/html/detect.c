@@ -21,7 +21,7 @@ CAFE__HOT void cafe__html_detect_reset(cafe__html_detect_t *d) {
     d->tld[0] = 0;
 }
 
-CAFE__HOT void cafe__html_detect_hint(cafe__html_detect_t *d, const char *url) {
+void cafe__html_detect_hint(cafe__html_detect_t *d, const char *url) {
     d->tld[0] = 0;
     if (!url)
         return;

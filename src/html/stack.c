@@ -75,7 +75,7 @@ CAFE__HOT static void count(cafe__html_tok_t *tk, const cafe__html_elem_t *e, in
 
 /* A full stack drops its oldest quarter: deep elements matter least to the title. */
 CAFE__HOT void cafe__html_stack_push(cafe__html_tok_t *tk, int kind, unsigned flags) {
-    int fostered = fostering(tk) && !in_table_element(tk->id);
+    int fostered = tk->open_table && fostering(tk) && !in_table_element(tk->id);
     if (tk->depth == CAFE__HTML_STACK_MAX) {
         size_t drop = CAFE__HTML_STACK_MAX / 4;
         memmove(tk->stack, tk->stack + drop, (CAFE__HTML_STACK_MAX - drop) * sizeof tk->stack[0]);
@@ -273,7 +273,7 @@ long cafe__html_stack_last_table(const cafe__html_tok_t *tk) {
 }
 
 /* Would an element inserted now be foster-parented (current node a table part)? */
-CAFE__HOT static int fostering(const cafe__html_tok_t *tk) {
+static int fostering(const cafe__html_tok_t *tk) {
     if (tk->open_table == 0)
         return 0;
     switch (stack_top_id(tk)) {

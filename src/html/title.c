@@ -117,11 +117,8 @@ static int undeclared(const cafe_title_t *t) {
     return t->source == CAFE_CHARSET_DEFAULT;
 }
 
-CAFE__HOT static void on_title_text(void *ctx, const unsigned char *p, size_t n) {
-    cafe_title_t *t = ctx;
-    cafe__html_text_feed(&t->text, p, n);
-    if (!undeclared(t) || (t->certain && !t->detect))
-        return; /* its encoding cannot change */
+/* The title's raw bytes while its encoding may still change: kept, and evidence. */
+CAFE__APART static void undeclared_text(cafe_title_t *t, const unsigned char *p, size_t n) {
     for (size_t i = 0; i < n && t->raw_ascii; i++) {
         if (p[i] >= 0x80) {
             t->raw_ascii = 0;
@@ -130,6 +127,13 @@ CAFE__HOT static void on_title_text(void *ctx, const unsigned char *p, size_t n)
         }
     }
     keep_raw(t, p, n);
+}
+
+CAFE__HOT static void on_title_text(void *ctx, const unsigned char *p, size_t n) {
+    cafe_title_t *t = ctx;
+    cafe__html_text_feed(&t->text, p, n);
+    if (undeclared(t) && !(t->certain && !t->detect)) /* else its encoding cannot change */
+        undeclared_text(t, p, n);
 }
 
 /* Settles once the closed title can change no more: its encoding is known (or does not
@@ -260,7 +264,7 @@ static void verdict(cafe_title_t *t) {
 /* A chunk after the head went through the tokenizer (or past it, reading on): its evidence
  * goes to the detector; once the title needs a verdict and it can be given, it is (at the
  * end of the page, cafe_title_finish gives it). */
-CAFE__HOT static void gather(cafe_title_t *t, const unsigned char *p, size_t n) {
+CAFE__APART static void gather(cafe_title_t *t, const unsigned char *p, size_t n) {
     if (t->want_verdict && !t->done && utf8_title(t)) {
         verdict(t); /* UTF-8 needs no more evidence: spare copying this chunk */
         return;
@@ -435,22 +439,26 @@ CAFE__HOT int cafe_title_feed(cafe_title_t *t, const void *data, size_t len) {
     return t->done;
 }
 
-CAFE__HOT int cafe_title_finish(cafe_title_t *t) {
-    if (!t->done) {
-        if (!t->enc)
-            hold(t, (const unsigned char *)"", 0, 1);
-        if (!t->done)
-            stream(t, (const unsigned char *)"", 0, 1);
-        if (!t->done && !t->reading_on) {
-            t->eof = 1;
-            cafe__html_tok_eof(&t->tok);
-            t->certain = 1; /* the end: no <meta> can come */
-            settle_if_final(t);
-        }
-        if (!t->done && t->want_verdict)
-            verdict(t);
-        settle(t);
+/* The end of a page whose title was not final before it. */
+CAFE__APART static void finish(cafe_title_t *t) {
+    if (!t->enc)
+        hold(t, (const unsigned char *)"", 0, 1);
+    if (!t->done)
+        stream(t, (const unsigned char *)"", 0, 1);
+    if (!t->done && !t->reading_on) {
+        t->eof = 1;
+        cafe__html_tok_eof(&t->tok);
+        t->certain = 1; /* the end: no <meta> can come */
+        settle_if_final(t);
     }
+    if (!t->done && t->want_verdict)
+        verdict(t);
+    settle(t);
+}
+
+CAFE__HOT int cafe_title_finish(cafe_title_t *t) {
+    if (!t->done) /* most titles are final at their end tag */
+        finish(t);
     return t->has_title;
 }
 
@@ -506,7 +514,8 @@ CAFE__HOT void cafe_title_set_detection(cafe_title_t *t, int enabled) {
 CAFE__HOT void cafe_title_set_url(cafe_title_t *t, const char *url) {
     /* A known transport charset decides the encoding (a BOM aside): the detector, the only
      * reader of the hint, never runs for this page, so the URL is not even looked at. */
-    cafe__html_detect_hint(&t->det, t->transport ? NULL : url);
+    if (!t->transport) /* else the hint stays as reset left it: none */
+        cafe__html_detect_hint(&t->det, url);
 }
 
 void cafe_title_free(cafe_title_t *t) {

@@ -112,7 +112,7 @@ static int ref_byte(cafe__html_tok_t *tk, unsigned c) {
  * clears frameset-ok ("in body" ignores a NUL, foreign content inserts U+FFFD for it, and
  * neither rule touches the flag), and so does a character reference unless its character
  * is whitespace. */
-CAFE__HOT static void data_text(cafe__html_tok_t *tk, cur_t p, cur_t end, int refs) {
+static void data_text(cafe__html_tok_t *tk, cur_t p, cur_t end, int refs) {
     if (tk->ref_state == REF_NONE) /* whitespace alone changes nothing */
         p = tok_skip_ws(p, end);
     for (; p < end && tk->frameset_ok; p++) {
@@ -154,7 +154,7 @@ CAFE__HOT static cur_t st_text(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     return lt + 1 < end ? st_text_lt(tk, lt + 1, end) : lt + 1;
 }
 
-static cur_t st_text_lt(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__APART static cur_t st_text_lt(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     if (*p == '/') {
         tk->state = S_TEXT_END_OPEN;
         return p + 1 < end ? st_text_end_open(tk, p + 1, end) : p + 1;
@@ -168,7 +168,7 @@ static cur_t st_text_lt(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     return p;
 }
 
-static cur_t st_text_end_open(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__APART static cur_t st_text_end_open(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     if (tok_alpha(*p)) {
         cafe__html_tag_name_reset(tk);
         tk->tmp_len = 0;
@@ -223,7 +223,7 @@ CAFE__HOT static cur_t text_end_tag(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     return end_tag_found(tk, *q, q + 1);
 }
 
-static cur_t st_text_end_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__APART static cur_t st_text_end_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     if (tk->tmp_len == 0) { /* the letters at once when they fit the temporary buffer */
         cur_t q = p;
         while (q < end && (cafe__html_cls[*q] & C_ALPHA))
@@ -335,7 +335,7 @@ static cur_t st_script_dbl_lt(cafe__html_tok_t *tk, cur_t p) {
 }
 
 /* In the escaped state "<" + letter must also reach the escaped end tag check, as "</". */
-static cur_t st_script(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__APART static cur_t st_script(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     switch (tk->state) {
     case S_SCRIPT_ESC_START:
     case S_SCRIPT_ESC_START_DASH:
@@ -404,7 +404,7 @@ CAFE__HOT static cur_t st_mdo(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     return p;
 }
 
-static cur_t st_comment(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__APART static cur_t st_comment(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     unsigned c = *p;
     switch (tk->state) {
     case S_COMMENT_START:
@@ -440,7 +440,7 @@ static cur_t st_comment(cafe__html_tok_t *tk, cur_t p, cur_t end) {
 
 /* A CDATA section's text is inserted in foreign content: like data, it clears frameset-ok
  * unless it is all whitespace and NUL; a ']' that does not end the section is text too. */
-static cur_t st_cdata(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__COLD static cur_t st_cdata(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     unsigned c = *p;
     if (tk->state == S_CDATA) {
         cur_t rb = memchr(p, ']', (size_t)(end - p));
@@ -482,9 +482,12 @@ CAFE__HOT static cur_t next_lt(cur_t p, cur_t end) {
  * in the data state: most of a page is that, and step() need not dispatch each. */
 CAFE__HOT static cur_t st_data(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     do {
-        cur_t lt = next_lt(p, end);
-        if (tk->frameset_ok) /* cleared with seen_body set by the first non-whitespace text */
-            data_text(tk, p, lt ? lt : end, 1);
+        cur_t lt = next_lt(p, end), stop = lt ? lt : end;
+        /* frameset_ok: cleared with seen_body set by the first non-whitespace text; what
+         * data_text would skip first is skipped here (most text between tags is a newline) */
+        cur_t q = tk->frameset_ok && tk->ref_state == REF_NONE ? tok_skip_ws(p, stop) : p;
+        if (tk->frameset_ok && q < stop)
+            data_text(tk, q, stop, 1);
         if (!lt)
             return end;
         if (tk->ref_state != REF_NONE)
