@@ -35,11 +35,14 @@ static size_t class_size(int cls) {
     return (size_t)16384u << cls;
 }
 
+/* The smallest class that holds size, or -1: the bit length of (size - 1) / 16 KiB, read
+ * without a loop over the classes (one a spawn). */
 static int class_of(size_t size) {
-    for (int c = 0; c < CAFE__STACK_CLASSES; c++)
-        if (size <= class_size(c))
-            return c;
-    return -1;
+    if (size <= class_size(0))
+        return 0;
+    int c = (int)(8 * sizeof(unsigned long long)) -
+            __builtin_clzll((unsigned long long)((size - 1) / class_size(0)));
+    return c < CAFE__STACK_CLASSES ? c : -1;
 }
 
 static size_t read_max_map_count(void) {

@@ -24,10 +24,11 @@ static int reserve(outbuf_t *o, size_t n) {
 }
 
 void outbuf_put(outbuf_t *o, const char *s, size_t n) {
-    if (n && reserve(o, n)) {
-        memcpy(o->p + o->len, s, n);
-        o->len += n;
-    }
+    /* reserve's test first, here: a record's pieces almost always fit (no call for them). */
+    if (n == 0 || ((o->oom || n >= o->cap - o->len) && !reserve(o, n)))
+        return;
+    memcpy(o->p + o->len, s, n);
+    o->len += n;
 }
 
 void outbuf_printf(outbuf_t *o, const char *fmt, ...) {

@@ -116,6 +116,12 @@ int source_inputs_open(source_t **out, const char *const *urls, size_t nurls,
         chain_close(&c->source);
         return rc;
     }
+    if (c->n == 1) { /* one input (the usual run): its own source, with no call between */
+        *out = c->parts[0];
+        free(c->parts);
+        free(c);
+        return 0;
+    }
     c->source.what = c->n ? c->parts[0]->what : "no input";
     *out = &c->source;
     return 0;
