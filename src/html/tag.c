@@ -30,22 +30,6 @@ const uint8_t cafe__html_cls[256] = {
 #undef WS_
 #undef AL_
 
-/* Eight bytes in memory order. */
-static inline uint64_t load8(cur_t p) {
-    uint64_t w;
-    memcpy(&w, p, 8);
-    return w;
-}
-
-/* ASCII lowercase of eight bytes at once; bytes >= 0x80 are left as they are. */
-static inline uint64_t lower8(uint64_t x) {
-    const uint64_t ones = 0x0101010101010101ULL;
-    uint64_t h = x & 0x7F * ones;
-    uint64_t from_a = h + (0x80 - 'A') * ones, past_z = h + (0x80 - 'Z' - 1) * ones;
-    uint64_t upper = (from_a ^ past_z) & ~x & 0x80 * ones;
-    return x | upper >> 2;
-}
-
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 /* The name words hold byte i in bits 8i..8i+7: a load on a little-endian machine. */
 
@@ -139,7 +123,7 @@ CAFE__HOT static void tag_emit(cafe__html_tok_t *tk) {
     if (tk->attrs_seen)
         values_end(tk);
     tk->state = (uint8_t)cafe__html_tree_start(tk, tk->id, tk->tag_flags);
-    tk->raw_w0 = tk->w0, tk->raw_w1 = tk->w1;
+    tk->raw_w0 = tk->w0, tk->raw_w1 = tk->w1, tk->raw_len = tk->name_len;
 }
 
 /* The states of a tag chain forward into the next one when its byte is there (tag open ->

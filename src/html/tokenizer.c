@@ -203,24 +203,31 @@ CAFE__HOT static cur_t end_tag_found(cafe__html_tok_t *tk, unsigned c, cur_t nex
     return next;
 }
 
-/* "</" read, p after it, with 16 bytes there: when the letters of the element's name (at
- * most the temporary buffer's 12) and a delimiter follow, the end tag at once, as
- * st_text_lt, st_text_end_open and st_text_end_name would come to byte by byte; else NULL,
- * and those states read it (they set again what this one set). */
+/* "</" read, p after it, with 16 bytes there: when the element's name (any case) and a
+ * delimiter follow, the end tag at once, as st_text_lt, st_text_end_open and
+ * st_text_end_name would come to byte by byte (they scan the letters, at most the 12 of the
+ * temporary buffer, and compare the name words); else NULL, and those states read it (they
+ * set again what this one set). The elements whose text these states read (title, textarea,
+ * style, xmp, iframe, noembed, noframes, noscript, script) have names of 5 to 8 letters:
+ * bytes that lowercase to one are letters too, so the states would stop at the same
+ * delimiter. Little-endian only (the name words' byte order); elsewhere the states read it. */
 CAFE__HOT static cur_t text_end_tag(cafe__html_tok_t *tk, cur_t p, cur_t end) {
-    cur_t q = p;
-    while (q < p + sizeof tk->tmp + 1 && (cafe__html_cls[*q] & C_ALPHA))
-        q++;
-    if (q == p || (size_t)(q - p) > sizeof tk->tmp || !(cafe__html_cls[*q] & C_NAME_END))
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    size_t n = tk->raw_len;
+    if (n == 0 || n > 8 || tk->raw_w1 != 0 || !(cafe__html_cls[p[n]] & C_NAME_END))
         return NULL;
-    cafe__html_tag_name_reset(tk);
-    cafe__html_tag_name_run(tk, p, q, end);
-    if (tk->w0 != tk->raw_w0 || tk->w1 != tk->raw_w1)
+    uint64_t w = lower8(load8(p));
+    if ((n < 8 ? w & ((1ULL << (8 * n)) - 1) : w) != tk->raw_w0)
         return NULL;
+    tk->w0 = tk->raw_w0, tk->w1 = 0, tk->name_len = (uint8_t)n;
     memcpy(tk->tmp, p, sizeof tk->tmp); /* read up to tmp_len only */
-    tk->tmp_len = (uint8_t)(q - p);
+    tk->tmp_len = (uint8_t)n;
     tk->state = S_TEXT_END_NAME;
-    return end_tag_found(tk, *q, q + 1);
+    return end_tag_found(tk, p[n], p + n + 1);
+#else
+    (void)tk, (void)p, (void)end;
+    return NULL;
+#endif
 }
 
 CAFE__APART static cur_t st_text_end_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {

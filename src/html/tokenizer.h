@@ -62,6 +62,7 @@ typedef struct cafe__html_tok {
     uint8_t name_len;        /* tag name bytes so far (saturated) */
     uint64_t w0, w1;         /* tag name, lowercase, first 16 bytes */
     uint64_t raw_w0, raw_w1; /* name of the element whose text we are in (appropriate end tag) */
+    uint8_t raw_len;         /* ...and its length */
     uint8_t tmp_len;         /* "temporary buffer" of the spec, raw bytes */
     unsigned char tmp[12];
     uint8_t mdo;           /* markup declaration open: keyword and bytes matched */

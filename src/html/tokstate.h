@@ -111,6 +111,22 @@ static inline cur_t tok_skip_ws(cur_t p, cur_t end) {
     return p;
 }
 
+/* Eight bytes in memory order. */
+static inline uint64_t load8(cur_t p) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+/* ASCII lowercase of eight bytes at once; bytes >= 0x80 are left as they are. */
+static inline uint64_t lower8(uint64_t x) {
+    const uint64_t ones = 0x0101010101010101ULL;
+    uint64_t h = x & 0x7F * ones;
+    uint64_t from_a = h + (0x80 - 'A') * ones, past_z = h + (0x80 - 'Z' - 1) * ones;
+    uint64_t upper = (from_a ^ past_z) & ~x & 0x80 * ones;
+    return x | upper >> 2;
+}
+
 /* tag.c: the tag and attribute states, and what the end tag states share with them. */
 cur_t cafe__html_tag_step(cafe__html_tok_t *tk, cur_t p, cur_t end);
 

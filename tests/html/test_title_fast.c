@@ -95,6 +95,11 @@ static const fcase_t fcases[] = {
     FCASE("end tag, NUL in name", "<title>a</tit\0le>b</title>0123456789abcdef",
           "a</tit\xEF\xBF\xBDle>b"),
     FCASE("end tag with no name", "<title>a</ b</>c</title>0123456789abcdef", "a</ b</>c"),
+    FCASE("end tag, newline", "<title>a</title\n>b</title><p>0123456789abcdef", "a"),
+    FCASE("end tags of 8 letters",
+          "<textarea>x</TEXTAREA\f><noscript><title>n</title></noscript>"
+          "<textarea></textareax></textarea><title>t</title>0123456789abcdef",
+          "t"),
     FCASE("rawtext end tags",
           "<style></style ><script>x</scriptx></script><textarea></textarea/>"
           "<title>s</title>0123456789abcdef",
