@@ -373,12 +373,8 @@ CAFE__HOT static int doctype(cur_t p) {
 /* "<!" then "--", "doctype" (any case) or "[CDATA[", matched as far as the input goes in one
  * call (tk->mdo: keyword and bytes matched so far); a mismatch is a bogus comment from that
  * byte on (what was matched holds no '>': the same as bogus from the start). */
-CAFE__HOT static cur_t st_mdo(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+CAFE__APART static cur_t st_mdo_match(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     static const char *const words[] = {"", "--", "doctype", "[CDATA["};
-    if (tk->mdo == 0 && end - p >= 7 && doctype(p)) { /* the usual one, without a loop */
-        tk->state = S_DOCTYPE;
-        return skip_to(tk, p + 7, end, '>', S_DATA);
-    }
     unsigned kind = tk->mdo >> 4, k = tk->mdo & 15;
     if (kind == 0)
         kind = *p == '-' ? 1 : (*p | 0x20) == 'd' ? 2 : *p == '[' ? 3 : 0;
@@ -402,6 +398,14 @@ CAFE__HOT static cur_t st_mdo(cafe__html_tok_t *tk, cur_t p, cur_t end) {
             tk->state = cafe__html_tree_foreign(tk) ? S_CDATA : S_BOGUS_COMMENT;
     }
     return p;
+}
+
+CAFE__HOT static cur_t st_mdo(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+    if (tk->mdo == 0 && end - p >= 7 && doctype(p)) { /* the usual one, without a loop */
+        tk->state = S_DOCTYPE;
+        return skip_to(tk, p + 7, end, '>', S_DATA);
+    }
+    return st_mdo_match(tk, p, end);
 }
 
 CAFE__APART static cur_t st_comment(cafe__html_tok_t *tk, cur_t p, cur_t end) {
