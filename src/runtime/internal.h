@@ -69,6 +69,7 @@ int cafe__loop_call(int (*fn)(void *arg), void *arg);
 /* ---- tasks and the loop ------------------------------------------------------------------ */
 
 enum cafe__task_state { CAFE__READY = 1, CAFE__RUNNING, CAFE__PARKED, CAFE__DONE };
+enum { CAFE__IN_UV = 1, CAFE__IN_UV_STOPPED }; /* cafe_loop_t.in_uv */
 
 /* A task's struct. The public cafe_task_t * is not a pointer to it but a handle that encodes
  * the struct's slot in the loop's table and its generation (handle.c): a struct is reused
@@ -126,7 +127,9 @@ struct cafe_loop {
     uint64_t finished; /* tasks finished so far: gives their finishing order */
     size_t stack_size;
     int running, quiet;
-    int in_uv;       /* inside uv_run: a task made ready must stop libuv from blocking */
+    /* Inside uv_run: a task made ready must stop libuv from blocking (CAFE__IN_UV), or did
+     * so already in this uv_run (CAFE__IN_UV_STOPPED); 0 outside. */
+    int in_uv;
     int clock_stale; /* uv's cached time was not refreshed this turn: see cafe__loop_now */
     int (*call_fn)(void *);
     void *call_arg;
