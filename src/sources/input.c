@@ -207,24 +207,6 @@ static int host_ok(CURLU *u) {
     return ok;
 }
 
-/* A dotted quad without leading zeros, each part up to 255: an IPv4 address curl keeps as
- * it is (it rewrites other numeric forms, "127.1" or "0x7f.1", into this one). */
-static int dotted_quad(const char *s, size_t n) {
-    size_t i = 0;
-    for (int part = 0; part < 4; part++) {
-        size_t start = i, end = n - i > 4 ? i + 4 : n; /* a fourth digit is too many */
-        unsigned v = 0;
-        while (i < end && (unsigned)(s[i] - '0') < 10)
-            v = v * 10 + (unsigned)(s[i++] - '0');
-        size_t len = i - start; /* 1 to 3 digits, no leading zero, at most 255 */
-        if (len == 0 || len > 3 || v > 255 || (len > 1 && s[start] == '0'))
-            return 0;
-        if (part < 3 && (i >= n || s[i++] != '.'))
-            return 0;
-    }
-    return i == n;
-}
-
 /* What each byte may be in a URL that curl keeps as it is, one table lookup a byte (every
  * byte of every URL of the list goes through here). URL_HOST: a host name's (lower-case
  * letters, digits, '-' and '.'). URL_PLAIN: a path's or query's that curl's parser and
@@ -247,10 +229,10 @@ static unsigned url_byte(const char *s, size_t i) {
     return url_class[(unsigned char)s[i]];
 }
 
-/* The end of a host at s[i..n) that is a whole dotted quad (the byte after it is none of a
- * host's), else 0: then host_end's scan decides, as for any host. An address is read once
- * here rather than scanned as labels and then again by dotted_quad. Where it finds one, that
- * scan would have found the same end: a quad's bytes are URL_HOST, its labels not empty. */
+/* The end of a host at s[i..n) that is a whole dotted quad, else 0: four parts of 1 to 3
+ * digits, each up to 255 and without a leading zero, and after them a byte that is none of a
+ * host's. That is the one IPv4 form curl keeps as it is (it rewrites "127.1" or "0x7f.1" into
+ * it). Where this finds one, host_end's label scan would end at the same byte. */
 static size_t quad_host_end(const char *s, size_t n, size_t i) {
     for (int part = 0;; part++) {
         unsigned d = i < n ? (unsigned)(s[i] - '0') : 10, v = d;
@@ -269,11 +251,11 @@ static size_t quad_host_end(const char *s, size_t n, size_t i) {
     }
 }
 
-/* The end of s's host from i on (0 when it is not one curl keeps as it is): labels of
- * URL_HOST bytes, none empty, not starting with '-'; one whose last label starts with a
- * digit may be a numeric IPv4 form, kept only as a dotted quad. */
+/* The end of s's host from i on (0 when it is not one curl keeps as it is): a dotted quad, or
+ * labels of URL_HOST bytes, none empty, not starting with '-', the last not starting with a
+ * digit (a numeric IPv4 form other than a dotted quad, which curl rewrites). */
 static size_t host_end(const char *s, size_t n, size_t i) {
-    size_t quad = i < n && (unsigned)(s[i] - '0') < 10 ? quad_host_end(s, n, i) : 0;
+    size_t quad = quad_host_end(s, n, i);
     if (quad)
         return quad;
     size_t host = i, last = i; /* where the host and its last label start */
@@ -285,7 +267,7 @@ static size_t host_end(const char *s, size_t n, size_t i) {
         }
     if (i == last || s[host] == '-') /* empty, or ends in '.' */
         return 0;
-    if (s[last] >= '0' && s[last] <= '9' && !dotted_quad(s + host, i - host))
+    if (s[last] >= '0' && s[last] <= '9') /* not a dotted quad: quad_host_end said so */
         return 0;
     return i;
 }
