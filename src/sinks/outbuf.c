@@ -4,12 +4,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Room for n more bytes and a NUL (so that printf can write its own). */
-static int reserve(outbuf_t *o, size_t n) {
+#if defined(__GNUC__)
+#define OUT_OF_LINE __attribute__((noinline))
+#else
+#define OUT_OF_LINE
+#endif
+
+/* Grows the buffer to hold n more bytes and a NUL: 1, or 0 (o->oom set) out of memory. Out
+ * of line: inlined, its registers would be saved on reserve's fast path too. */
+OUT_OF_LINE static int grow(outbuf_t *o, size_t n) {
     if (o->oom)
         return 0;
-    if (n < o->cap - o->len)
-        return 1;
     size_t cap = o->cap ? o->cap : 256;
     while (cap - o->len <= n)
         cap *= 2;
@@ -23,9 +28,14 @@ static int reserve(outbuf_t *o, size_t n) {
     return 1;
 }
 
+/* Room for n more bytes and a NUL (so that printf can write its own). The test is inline and
+ * the growth not: a record's pieces almost always fit, and each is a call here. */
+static inline int reserve(outbuf_t *o, size_t n) {
+    return (!o->oom && n < o->cap - o->len) || grow(o, n);
+}
+
 void outbuf_put(outbuf_t *o, const char *s, size_t n) {
-    /* reserve's test first, here: a record's pieces almost always fit (no call for them). */
-    if (n == 0 || ((o->oom || n >= o->cap - o->len) && !reserve(o, n)))
+    if (n == 0 || !reserve(o, n))
         return;
     memcpy(o->p + o->len, s, n);
     o->len += n;
