@@ -324,12 +324,15 @@ static int bom_at(const unsigned char *p) {
            (p[0] == 0xFF && p[1] == 0xFE);
 }
 
+/* With a transport charset only a BOM can overrule it: the first chunk's 3 bytes decide,
+ * and the page is tokenized where it lies instead of being copied first. */
+static int transport_at_once(const cafe_title_t *t, const unsigned char *p, size_t n) {
+    return t->transport && t->nhead == 0 && n >= 3 && !bom_at(p);
+}
+
 /* Holds back bytes until the encoding can be decided; returns how many of p it took. */
 CAFE__HOT static size_t hold(cafe_title_t *t, const unsigned char *p, size_t n, int final) {
-    /* With a transport charset only a BOM can overrule it: 3 bytes decide, and the page is
-     * tokenized where it lies instead of being copied first (all of it when those 3 bytes
-     * are no BOM). */
-    if (t->transport && t->nhead == 0 && n >= 3 && !bom_at(p)) {
+    if (transport_at_once(t, p, n)) { /* a UTF-16 or replacement one (by_header's others) */
         decide(t, NULL);
         return 0;
     }
@@ -353,12 +356,11 @@ CAFE__HOT static size_t hold(cafe_title_t *t, const unsigned char *p, size_t n, 
     return take;
 }
 
-/* The first chunk of a page with an ASCII-compatible transport charset and no BOM in its
- * first 3 bytes: the charset decides, nothing is held (hold() would call decide(), which
- * comes to this). */
+/* The first chunk of a page with an ASCII-compatible transport charset (decide() comes to
+ * header_decides for it, through hold() and consider(): a page at a time, spared). */
 static int by_header(const cafe_title_t *t, const unsigned char *p, size_t n) {
-    return t->transport && t->nhead == 0 && n >= 3 && !bom_at(p) &&
-           t->transport->kind != CAFE__ENC_WIDE && t->transport->kind != CAFE__ENC_REPLACEMENT;
+    return transport_at_once(t, p, n) && t->transport->kind != CAFE__ENC_WIDE &&
+           t->transport->kind != CAFE__ENC_REPLACEMENT;
 }
 
 static void header_decides(cafe_title_t *t) {

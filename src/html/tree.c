@@ -151,6 +151,8 @@ CAFE__HOT static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
         tk->frameset_ok = 0;
     cafe__html_stack_implied_ends(tk, id, flags);
     unsigned props = cafe__html_start_props[(uint8_t)id];
+    /* Only tags marked SP_OWN in cafe__html_start_props (stack.c) reach their case: a case
+     * added here needs that mark there, or it is never taken. */
     switch (props & SP_OWN ? id : CAFE__TAG_OTHER) {
     case CAFE__TAG_HTML:
     case CAFE__TAG_HEAD:
