@@ -1,6 +1,7 @@
 /* An intrusive doubly linked list, most recent first: a link is a member of each item, and
- * DLIST_ITEM gets the item back. The resolver's LRU of names and the HTTP client's idle host
- * entries are both one. Header-only, as hash.h. */
+ * DLIST_ITEM gets the item back. The resolver's LRU of names, the HTTP client's idle host
+ * entries and cafe serve's title cache are each one. Header-only, as hash.h: the library
+ * includes it as "common/dlist.h", its clients as "dlist.h". */
 #ifndef CAFE_COMMON_DLIST_H
 #define CAFE_COMMON_DLIST_H
 

@@ -17,7 +17,8 @@
 #include <sys/random.h>
 
 struct srv_entry {
-    srv_entry_t *hnext, *prev, *next;
+    srv_entry_t *hnext;
+    dlist_link_t lru; /* on the cache's LRU list once ready */
     uint64_t hash;
     char *key;
     char *json; /* the record, one JSON line; NULL when the fetch was cancelled */
@@ -75,14 +76,7 @@ static void entry_drop(srv_cache_t *c, srv_entry_t *e) {
     e->hashed = 0;
     c->entries--;
     if (!e->pending) {
-        if (e->prev)
-            e->prev->next = e->next;
-        else
-            c->lru_first = e->next;
-        if (e->next)
-            e->next->prev = e->prev;
-        else
-            c->lru_last = e->prev;
+        dlist_unlink(&c->lru, &e->lru);
         c->bytes -= e->size;
     }
     entry_unref(e);
@@ -149,34 +143,14 @@ static void make_ready(srv_t *s, srv_entry_t *e) {
     e->pending = 0;
     e->fetched_ms = srv_now(s);
     e->size = sizeof(*e) + strlen(e->key) + e->json_len;
-    e->prev = c->lru_last;
-    e->next = NULL;
-    if (c->lru_last)
-        c->lru_last->next = e;
-    else
-        c->lru_first = e;
-    c->lru_last = e;
+    dlist_push(&c->lru, &e->lru);
     c->bytes += e->size;
     if (!e->json || s->o.cache_ttl_ms == 0)
         entry_drop(c, e);
-    while (c->bytes > s->o.cache_bytes && c->lru_first) {
-        entry_drop(c, c->lru_first);
+    while (c->bytes > s->o.cache_bytes && c->lru.tail) {
+        entry_drop(c, DLIST_ITEM(c->lru.tail, srv_entry_t, lru));
         s->m.cache_evicted++;
     }
-}
-
-static void touch(srv_cache_t *c, srv_entry_t *e) {
-    if (c->lru_last == e)
-        return;
-    if (e->prev)
-        e->prev->next = e->next;
-    else
-        c->lru_first = e->next;
-    e->next->prev = e->prev;
-    e->prev = c->lru_last;
-    e->next = NULL;
-    c->lru_last->next = e;
-    c->lru_last = e;
 }
 
 static void reply_entry(srv_req_t *r, srv_entry_t *e, const char *how) {
@@ -307,7 +281,7 @@ void srv_title_get(srv_req_t *r, const char *url) {
     if (e && !e->pending) {
         free(key);
         s->m.cache_hits++;
-        touch(&s->cache, e);
+        dlist_front(&s->cache.lru, &e->lru);
         reply_entry(r, e, "hit");
         return;
     }

@@ -8,6 +8,7 @@
 #define CAFE_SERVE_SRV_H
 
 #include "cafe.h"
+#include "dlist.h"
 #include "fetch.h"
 #include "opts.h"
 #include "record.h"
@@ -57,8 +58,8 @@ typedef struct srv_entry srv_entry_t;
 typedef struct srv_cache {
     srv_entry_t **buckets;
     size_t nbuckets, entries, bytes;
-    srv_entry_t *lru_first, *lru_last; /* least recently used first; ready entries only */
-    unsigned char key[16];             /* the hash's secret key, random for each process */
+    dlist_t lru;           /* ready entries only, most recently used first */
+    unsigned char key[16]; /* the hash's secret key, random for each process */
 } srv_cache_t;
 
 typedef struct srv_conn srv_conn_t;
