@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 struct srv_conn {
-    srv_conn_t *prev, *next;
+    dlist_link_t link; /* on srv_t.conns */
     struct MHD_Connection *conn;
     int fd;
     uint64_t deadline; /* loop ms; 0 = none (an answer is being sent or awaited) */
@@ -101,20 +101,10 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **ctx,
         c->fd = i ? i->connect_fd : -1;
         c->conn = conn;
         c->deadline = srv_now(s) + s->o.header_timeout_ms;
-        c->next = s->conns;
-        if (s->conns)
-            s->conns->prev = c;
-        s->conns = c;
-        s->nconns++;
+        dlist_push(&s->conns, &c->link);
         *ctx = c;
     } else if (c) {
-        if (c->prev)
-            c->prev->next = c->next;
-        else
-            s->conns = c->next;
-        if (c->next)
-            c->next->prev = c->prev;
-        s->nconns--;
+        dlist_unlink(&s->conns, &c->link);
         if (c->watch) /* before libmicrohttpd closes the descriptor: it is still open */
             uv_close((uv_handle_t *)c->watch, free_handle);
         free(c);
@@ -202,7 +192,8 @@ static void on_sweep(uv_timer_t *t) {
     srv_t *s = t->data;
     uint64_t now = srv_now(s);
     int cut = 0;
-    for (srv_conn_t *c = s->conns; c; c = c->next) {
+    for (dlist_link_t *k = s->conns.head; k; k = k->next) {
+        srv_conn_t *c = DLIST_ITEM(k, srv_conn_t, link);
         if (c->deadline && c->deadline <= now && c->fd >= 0) {
             shutdown(c->fd, SHUT_RDWR);
             c->deadline = 0;

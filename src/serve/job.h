@@ -33,7 +33,7 @@ struct srv_job {
     sink_t *sink;   /* --db: the job's run in the database; NULL without */
     int64_t db_run; /* that run's id (kept in job-ID.run: a restart continues it); 0 = none */
     char db_error[300];
-    srv_req_t *waiting; /* results streams waiting for the next record */
+    dlist_t waiting; /* results streams waiting for the next record (srv_req_t.wait) */
 };
 
 /* A new job with a fresh random id (or the given one), one reference (the caller's). */

@@ -114,13 +114,9 @@ static int parse_json(srv_job_t *j, const char *body, size_t len, size_t max) {
 /* ---- records ---- */
 
 static void notify(srv_job_t *j) {
-    while (j->waiting) {
-        srv_req_t *r = j->waiting;
-        j->waiting = r->wnext;
-        if (j->waiting)
-            j->waiting->wprev = NULL;
-        r->wnext = r->wprev = NULL;
-        r->waiting = 0;
+    while (j->waiting.head) {
+        srv_req_t *r = DLIST_ITEM(j->waiting.head, srv_req_t, wait);
+        dlist_unlink(&j->waiting, &r->wait);
         srv_resume(r);
     }
 }

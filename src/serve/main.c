@@ -49,7 +49,7 @@ static int set_limits(srv_t *s) {
 
 /* Waits (bounded) until the answers in progress have been sent. */
 static void drain_connections(srv_t *s) {
-    for (int i = 0; i < 100 && s->nconns > 0; i++) {
+    for (int i = 0; i < 100 && s->conns.len > 0; i++) {
         const union MHD_DaemonInfo *info =
             MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
         if (!info || info->num_connections == 0)

@@ -82,7 +82,7 @@ static void write_all(FILE *f, const srv_t *s) {
     counter(f, "cafe_serve_job_urls_done_total", "Job URLs with a record.", m->job_urls_done);
     gauge(f, "cafe_serve_jobs_running", "Jobs running now.", s->jobs_running);
     gauge(f, "cafe_serve_fetches_in_flight", "Fetches running now.", s->fetching);
-    gauge(f, "cafe_serve_connections", "Client connections open.", s->nconns);
+    gauge(f, "cafe_serve_connections", "Client connections open.", s->conns.len);
     gauge(f, "cafe_serve_uptime_seconds", "Seconds since start.",
           (srv_now(s) - s->started_ms) / 1000);
 }

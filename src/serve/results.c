@@ -104,12 +104,7 @@ static int next_piece(srv_req_t *r) {
 
 static void wait_for_record(srv_req_t *r) {
     srv_job_t *j = r->job;
-    r->waiting = 1;
-    r->wprev = NULL;
-    r->wnext = j->waiting;
-    if (j->waiting)
-        j->waiting->wprev = r;
-    j->waiting = r;
+    dlist_push(&j->waiting, &r->wait);
     srv_suspend(r);
 }
 
@@ -147,15 +142,8 @@ void srv_results_detach(srv_req_t *r) {
     srv_job_t *j = r->job;
     if (!j)
         return;
-    if (r->waiting) {
-        if (r->wprev)
-            r->wprev->wnext = r->wnext;
-        else
-            j->waiting = r->wnext;
-        if (r->wnext)
-            r->wnext->wprev = r->wprev;
-        r->waiting = 0;
-    }
+    if (dlist_on(&j->waiting, &r->wait))
+        dlist_unlink(&j->waiting, &r->wait);
     r->job = NULL;
     srv_job_unref(j);
 }

@@ -76,9 +76,8 @@ typedef struct srv {
     char origin[96]; /* http://HOST:PORT */
     uv_poll_t poll;
     uv_timer_t timer, kick, sweep;
-    int handles; /* libuv handles open; freed when they are all closed */
-    srv_conn_t *conns;
-    size_t nconns;
+    int handles;   /* libuv handles open; freed when they are all closed */
+    dlist_t conns; /* the open client connections, conns.len of them */
     srv_cache_t cache;
     srv_job_t *jobs; /* newest first */
     uint64_t next_job_id;
@@ -108,11 +107,11 @@ struct srv_req {
     /* Results streaming (results.c). */
     srv_job_t *job;
     uint64_t cursor;
-    int fmt, waiting, ended, header_done;
+    int fmt, ended, header_done;
     int by_done; /* ?order=done: records as they were stored, not in input order */
     char *pend;
     size_t pend_len, pend_off;
-    srv_req_t *wnext, *wprev; /* the job's list of streams waiting for records */
+    dlist_link_t wait; /* on the job's list of streams waiting for records while suspended */
 };
 
 /* opts.c */
