@@ -10,7 +10,7 @@ if [ "${CAFE_SANITIZE:-0}" = "1" ]; then
     echo "browser encodings: runs in the normal build only"
     exit 77
 fi
-lib="${CAFE_BUILD_DIR:?}/src/libcafe.so"
+lib="${CAFE_LIBCAFE:?}"
 [ -f "$lib" ] || { echo "browser encodings: no $lib"; exit 77; }
 # Debian's python3 has python3-websocket; a python3 earlier on PATH may not.
 py=python3

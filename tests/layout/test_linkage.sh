@@ -1,6 +1,8 @@
 #!/bin/sh
 # The tool is a client of the library, as curl's tool is of libcurl: `cafe` and
-# `cafe-fixture` are linked with the shared libcafe, not with a static copy of it.
+# `cafe-fixture` are linked with the shared libcafe, not with a static copy of it, and find
+# it without looking in the working directory (an empty RUNPATH entry would have the loader
+# take any libz.so.1 or libcurl.so.4 lying there).
 set -eu
 status=0
 for bin in "$CAFE_BUILD_DIR/src/cli/cafe" "$CAFE_BUILD_DIR/src/fixture/cafe-fixture"; do
@@ -9,6 +11,13 @@ for bin in "$CAFE_BUILD_DIR/src/cli/cafe" "$CAFE_BUILD_DIR/src/fixture/cafe-fixt
         ldd "$bin"
         status=1
     fi
+    path=$(readelf -d "$bin" | sed -n 's/.*(R\(UN\)\{0,1\}PATH).*\[\(.*\)\]$/\2/p')
+    case "$path" in
+    :* | *: | *::*)
+        echo "FAIL: $bin has an empty RUNPATH entry (the working directory): '$path'"
+        status=1
+        ;;
+    esac
 done
-[ $status = 0 ] && echo "1 passed, 0 failed"
+[ $status = 0 ] && echo "2 passed, 0 failed"
 exit $status
