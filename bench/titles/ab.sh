@@ -1,5 +1,6 @@
 #!/bin/sh
-# A/B of cafe builds against the lean libcurl client on plain HTTP keep-alive (issue 11):
+# A/B of cafe builds against the lean libcurl client (curl_multi_poll, and with --uv
+# curl_multi_socket_action on libuv, as cafe) on plain HTTP keep-alive (issue 11):
 # N URLs on SITES fixture sites (URL i on site i mod SITES), SIZE-byte pages, concurrency C.
 # Every round runs each contender once, in an order shuffled anew, because the place in a
 # fixed rotation moves a binary by more than most changes do (bench/README.md, "Issue 11,
@@ -38,17 +39,18 @@ awk -v n="$n" -v addr="$addr" -v ports="$ports" 'BEGIN { s = split(ports, p, " "
     >"$tmp/urls"
 i=0
 for b in "$@"; do i=$((i + 1)); echo "cafe$i $b"; done >"$tmp/list"
-echo "lean $build/bench/lean_curl" >>"$tmp/list"
+printf "lean %s\nleanuv %s\n" "$build/bench/lean_curl" "$build/bench/lean_curl" >>"$tmp/list"
 cat "$tmp/list" >&2
 for _ in $(seq "$reps"); do
     shuf "$tmp/list" | while read -r k b; do
         if [ "$k" = lean ]; then set -- "$b" "$tmp/urls" "$c"
+        elif [ "$k" = leanuv ]; then set -- "$b" --uv "$tmp/urls" "$c"
         else set -- "$b" titles -q -c "$c" -o /dev/null "$tmp/urls"; fi
         timeout -k 5 120 /usr/bin/time -f "$k %e %U %S" "$@" >/dev/null 2>>"$tmp/times" ||
             echo "ab: $k failed" >&2
     done
 done
-awk -v n="$n" '$1 ~ /^(lean|cafe[0-9]+)$/ && NF == 4 {
+awk -v n="$n" '$1 ~ /^(lean|leanuv|cafe[0-9]+)$/ && NF == 4 {
         k = $1; m = ++cnt[k]; w[k, m] = $2; cpu[k, m] = ($3 + $4) / n * 1e6 }
     function med(a, k, m,  i, j, t, v) {
         for (i = 1; i <= m; i++) v[i] = a[k, i]
