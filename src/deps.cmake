@@ -3,13 +3,23 @@ cafe_require(CURL libcurl4-openssl-dev libcurl>=7.85) # CURLOPT_PROTOCOLS_STR
 list(APPEND CAFE_EXTRA_LIBS PkgConfig::CURL)
 set(CAFE_PC_REQUIRES "libcurl" PARENT_SCOPE)
 set(CAFE_PC_REQUIRES "libcurl")
-# uchardet: encoding detection for pages that declare none (src/html/detect.c).
+# uchardet: encoding detection for pages that declare none (src/html/detect.c). Not linked:
+# it is opened with dlopen when a page first needs it (src/html/uchardet_lib.h says why), so
+# the build takes its header and the soname to load.
 cafe_require(UCHARDET libuchardet-dev uchardet)
-list(APPEND CAFE_EXTRA_LIBS PkgConfig::UCHARDET)
-set(CAFE_PC_REQUIRES "libcurl uchardet" PARENT_SCOPE)
-set(CAFE_PC_REQUIRES "libcurl uchardet")
+set(CAFE_UCHARDET_SONAME "")
+execute_process(COMMAND ${CMAKE_OBJDUMP} -p "${UCHARDET_LIBDIR}/libuchardet.so"
+                OUTPUT_VARIABLE uchardet_dynamic ERROR_QUIET)
+if(uchardet_dynamic MATCHES "SONAME +([^ \n]+)")
+  set(CAFE_UCHARDET_SONAME "${CMAKE_MATCH_1}")
+else()
+  message(FATAL_ERROR "cafe: no soname in ${UCHARDET_LIBDIR}/libuchardet.so (objdump -p)")
+endif()
+list(APPEND CAFE_EXTRA_LIBS ${CMAKE_DL_LIBS})
+set(CAFE_PC_REQUIRES "libcurl" PARENT_SCOPE)
+set(CAFE_PC_REQUIRES "libcurl")
 # c-ares: name resolution on the loop, no thread per lookup (src/http/dns*.c).
 cafe_require(CARES libc-ares-dev libcares)
 list(APPEND CAFE_EXTRA_LIBS PkgConfig::CARES)
-set(CAFE_PC_REQUIRES "libcurl uchardet libcares" PARENT_SCOPE)
-set(CAFE_PC_REQUIRES "libcurl uchardet libcares")
+set(CAFE_PC_REQUIRES "libcurl libcares" PARENT_SCOPE)
+set(CAFE_PC_REQUIRES "libcurl libcares")

@@ -2,12 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <uchardet/uchardet.h>
 
 #include "html/hot.h"
 #include "html/detect.h"
 
 void cafe__html_detect_init(cafe__html_detect_t *d) {
+    d->lib = (cafe__uchardet_lib_t){0};
     d->ud = NULL;
     d->buf = NULL;
     d->cap = 0;
@@ -16,7 +16,7 @@ void cafe__html_detect_init(cafe__html_detect_t *d) {
 
 CAFE__HOT void cafe__html_detect_reset(cafe__html_detect_t *d) {
     if (d->ud)
-        uchardet_reset(d->ud);
+        d->lib.reset(d->ud);
     d->fed = d->high = 0;
     d->tld[0] = 0;
 }
@@ -110,12 +110,12 @@ static const cafe__html_encoding_t *from_label(const char *label) {
 /* uchardet sees the evidence in one call: its answer depends on how data is split between
  * calls (word boundaries at a call's edges), and must not depend on the page's chunks. */
 static const cafe__html_encoding_t *uchardet_answer(cafe__html_detect_t *d) {
-    if (!d->ud)
-        d->ud = uchardet_new();
-    if (!d->ud || uchardet_handle_data(d->ud, (const char *)d->buf, d->fed) != 0)
-        return NULL; /* out of memory: no answer, windows-1252 stays */
-    uchardet_data_end(d->ud);
-    const char *name = uchardet_get_charset(d->ud);
+    if (!d->ud && cafe__uchardet_open(&d->lib) == 0)
+        d->ud = d->lib.create();
+    if (!d->ud || d->lib.handle_data(d->ud, (const char *)d->buf, d->fed) != 0)
+        return NULL; /* no uchardet, or out of memory: no answer, windows-1252 stays */
+    d->lib.data_end(d->ud);
+    const char *name = d->lib.get_charset(d->ud);
     const cafe__html_encoding_t *e = name && *name ? from_label(as_label(name)) : NULL;
     if (!e || e->kind == CAFE__ENC_WIDE || e->kind == CAFE__ENC_REPLACEMENT ||
         e->kind == CAFE__ENC_USER)
@@ -195,6 +195,7 @@ void cafe__html_detect_close(cafe__html_detect_t *d) {
     free(d->buf);
     d->buf = NULL;
     if (d->ud)
-        uchardet_delete(d->ud);
+        d->lib.destroy(d->ud);
     d->ud = NULL;
+    cafe__uchardet_close(&d->lib);
 }

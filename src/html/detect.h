@@ -20,13 +20,16 @@
  * would erase the page (the replacement encoding: HZ, ISO-2022-KR/CN) count as no answer.
  *
  * Memory: the evidence (a buffer grown to at most CAFE__DETECT_MAX, kept by reset) and the
- * uchardet instance (allocated at the first verdict, kept by reset); nothing per byte. */
+ * uchardet instance (allocated at the first verdict, kept by reset); nothing per byte.
+ * uchardet itself is loaded at the first verdict that needs it (uchardet_lib.h); when it
+ * cannot be, step 2 answers nothing. */
 #ifndef CAFE_HTML_DETECT_H
 #define CAFE_HTML_DETECT_H
 
 #include <stddef.h>
 
 #include "html/encoding.h"
+#include "html/uchardet_lib.h"
 
 /* The cap on evidence: this many bytes, or CAFE__DETECT_ENOUGH non-ASCII bytes, whichever
  * comes first. A cap on the evidence itself (not on when the caller asks) keeps the verdict
@@ -37,12 +40,13 @@
 #define CAFE__DETECT_ENOUGH 64
 
 typedef struct cafe__html_detect {
-    void *ud;           /* uchardet_t, or NULL before the first verdict (or when it failed) */
-    unsigned char *buf; /* the evidence (grown by doubling, up to the cap) */
-    size_t cap;         /* its size */
-    size_t fed;         /* bytes of evidence so far */
-    size_t high;        /* non-ASCII bytes among them */
-    char tld[16];       /* the hint: lower-case top-level domain, or "" */
+    cafe__uchardet_lib_t lib; /* uchardet, opened at the first verdict that needs it */
+    struct uchardet *ud;      /* its instance, or NULL before the first verdict (or failed) */
+    unsigned char *buf;       /* the evidence (grown by doubling, up to the cap) */
+    size_t cap;               /* its size */
+    size_t fed;               /* bytes of evidence so far */
+    size_t high;              /* non-ASCII bytes among them */
+    char tld[16];             /* the hint: lower-case top-level domain, or "" */
 } cafe__html_detect_t;
 
 void cafe__html_detect_init(cafe__html_detect_t *d);

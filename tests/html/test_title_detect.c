@@ -8,7 +8,9 @@
  * - declared by <meta>, by the transport or by a BOM: the declaration wins, the source says so;
  * - detection off: windows-1252 and "default";
  * - bad input: binary garbage, pages valid in several encodings, UTF-16 without a BOM, a
- *   title followed by a megabyte of ASCII: no crash, a bounded read, a truthful source. */
+ *   title followed by a megabyte of ASCII: no crash, a bounded read, a truthful source;
+ * - uchardet opened at the first verdict that needs it, and a library that cannot be loaded
+ *   leaving the default. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,6 +328,40 @@ static void test_utf16_without_bom(void **state) {
 
 /* ---- small parts ----------------------------------------------------------------------- */
 
+/* uchardet is opened with dlopen at the first verdict that needs it (uchardet_lib.h), not
+ * before; a library that cannot be loaded is not tried again, and the verdict is "no answer"
+ * (windows-1252 stays). */
+static void test_uchardet_on_demand(void **state) {
+    (void)state;
+    static const unsigned char cp1251[] = "\xcf\xf0\xe8\xe2\xe5\xf2 \xec\xe8\xf0";
+    cafe__html_detect_t d;
+    cafe__html_detect_init(&d);
+    cafe__html_detect_feed(&d, (const unsigned char *)"<title>ascii</title>", 20);
+    assert_null(cafe__html_detect_result(&d)); /* nothing to detect: nothing loaded */
+    assert_null(d.lib.handle);
+    cafe__html_detect_reset(&d);
+    cafe__html_detect_feed(&d, cp1251, sizeof cp1251 - 1);
+    (void)cafe__html_detect_result(&d);
+    assert_non_null(d.lib.handle);
+    assert_non_null(d.ud);
+    cafe__html_detect_close(&d);
+    assert_null(d.lib.handle);
+
+    cafe__uchardet_lib_t lib = {0};
+    assert_int_equal(cafe__uchardet_open_named(&lib, "libcafe-test-no-such-library.so.0"), -1);
+    assert_true(lib.failed);
+    assert_null(lib.handle);
+    assert_int_equal(cafe__uchardet_open(&lib), -1);
+    cafe__uchardet_close(&lib);
+
+    cafe__html_detect_init(&d);
+    d.lib.failed = 1; /* as after a failed load */
+    cafe__html_detect_feed(&d, cp1251, sizeof cp1251 - 1);
+    assert_null(cafe__html_detect_result(&d));
+    assert_null(d.ud);
+    cafe__html_detect_close(&d);
+}
+
 static void test_hint_parsing(void **state) {
     (void)state;
     static const struct {
@@ -384,6 +420,7 @@ int main(void) {
         cmocka_unit_test(test_hint_parsing),
         cmocka_unit_test(test_utf8_check),
         cmocka_unit_test(test_source_names),
+        cmocka_unit_test(test_uchardet_on_demand),
     };
     return cmocka_run_group_tests(tests, load_corpus, free_corpus);
 }
