@@ -1,5 +1,5 @@
 # cafe_providers_first(TARGET PREFIX...): start-up of an executable linked with many shared
-# libraries (the `cafe` tool: 45 objects, most of them libcurl's).
+# libraries (the `cafe` tool loads some 40 objects, most of them libcurl's).
 #
 # Why: the dynamic loader binds every symbol reference of every object by walking the global
 # scope (the executable's DT_NEEDED, breadth first) from its start, probing each object's
