@@ -269,6 +269,8 @@ typedef struct cafe_http_stats {
     /* Requests waiting now for a transfer slot (max_transfers), their host's turn taken: a
      * caller that starts requests ahead keeps this short (cafe titles' look-ahead). */
     uint64_t slot_waiting;
+    uint64_t poll_handles; /* uv_poll handles made: one per socket number, kept from one
+                              connection to the next that gets the number */
 } cafe_http_stats_t;
 
 /* Fills *out for `loop` (NULL = the running loop); zeros when it made no request. */

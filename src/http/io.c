@@ -13,7 +13,11 @@
  * as soon as curl drops them, and re-armed at every callback since curl may close them before
  * it says so and the number may come back.
  * Poll handles are unreferenced: idle connections never keep the loop alive; curl's timer,
- * armed while any transfer runs, does. */
+ * armed while any transfer runs, does.
+ * A connection socket's handle outlives its close as a spare for the next connection socket
+ * that gets the same number (the lowest free one: on a crawl of distinct hosts, nearly
+ * always): uv_poll_init costs two epoll_ctl and an ioctl to check and set up a socket we
+ * made ourselves, and the handle an allocation and a close callback. */
 #include "common/fdtab.h"
 #include "http/internal.h"
 
@@ -32,6 +36,7 @@ struct cafe__http_sock {
     int mask;  /* events the poll is started with; 0 = stopped */
     int want;  /* events curl asked for; 0 = dropped */
     int owned; /* a connection socket: we see it closed */
+    int spare; /* its socket closed, the handle stopped: kept for the number's next socket */
 };
 
 static void on_poll(uv_poll_t *p, int status, int events);
@@ -72,7 +77,8 @@ static void action(cafe__http_client_t *c, curl_socket_t fd, int flags) {
 }
 
 static cafe__http_sock_t *sock_get(cafe__http_client_t *c, curl_socket_t fd) {
-    return fd >= 0 && (size_t)fd < c->nsocks ? c->socks[fd] : NULL;
+    cafe__http_sock_t *k = fd >= 0 && (size_t)fd < c->nsocks ? c->socks[fd] : NULL;
+    return k && !k->spare ? k : NULL;
 }
 
 static void sock_freed(uv_handle_t *h) {
@@ -90,13 +96,19 @@ static cafe__http_sock_t *sock_new(cafe__http_client_t *c, curl_socket_t fd, int
     if (fdtab_fit(&v, &c->nsocks, sizeof(*c->socks), fd) != 0)
         return NULL;
     c->socks = v;
-    if (c->socks[fd]) /* a number curl closed behind our back, now reused */
-        sock_close(c, c->socks[fd]);
-    cafe__http_sock_t *k = calloc(1, sizeof(*k));
+    cafe__http_sock_t *k = c->socks[fd];
+    if (k && k->spare && owned) { /* stopped at its close: mask and want are 0 */
+        k->spare = 0;
+        return k;
+    }
+    if (k) /* a spare, or a number curl closed behind our back, now reused */
+        sock_close(c, k);
+    k = calloc(1, sizeof(*k));
     if (!k || uv_poll_init_socket(&c->loop->uv, &k->poll, fd) != 0) {
         free(k);
         return NULL;
     }
+    c->stats.poll_handles++;
     uv_unref((uv_handle_t *)&k->poll);
     k->poll.data = k;
     k->c = c;
@@ -191,8 +203,14 @@ static int on_close(void *clientp, curl_socket_t fd) {
     cafe__http_client_t *c = clientp;
     cafe__http_sock_t *k = sock_get(c, fd);
     c->sockets_open -= c->sockets_open > 0; /* every socket curl closes came from on_open */
-    if (k)
+    if (k && k->owned) {
+        /* Stopped before the number can be reused, and kept as a spare for it. */
+        poll_set(k, 0, 0);
+        k->want = 0;
+        k->spare = 1;
+    } else if (k) {
         sock_close(c, k); /* stops the poll before the number can be reused */
+    }
     return close(fd);
 }
 

@@ -193,6 +193,7 @@ static void test_retried_bodies_not_delivered(void **state) {
 typedef struct seq {
     const char *url;
     int n, ok;
+    cafe_http_opts_t opts;
     cafe_http_stats_t stats;
 } seq_t;
 
@@ -200,7 +201,7 @@ static int seq_run(void *arg, void **value) {
     seq_t *q = arg;
     for (int i = 0; i < q->n; i++) {
         cafe_http_result_t r;
-        if (cafe_http_request(q->url, NULL, &r) == 0 && r.status == 200)
+        if (cafe_http_request(q->url, &q->opts, &r) == 0 && r.status == 200)
             q->ok++;
         cafe_http_result_free(&r);
     }
@@ -215,6 +216,21 @@ static void test_kept_alive_costs_no_poll_restarts(void **state) {
     assert_int_equal(q.stats.transfers, 50);
     /* connect (writable), then readable: two changes for the connection's whole life */
     assert_true(q.stats.poll_changes <= 4);
+}
+
+/* A new connection per request ("Connection: close"): its socket mostly gets the number the
+ * last one had, and then the same poll handle (io.c: no uv_poll_init, two epoll_ctl and an
+ * ioctl, per connection). */
+static void test_new_connections_reuse_poll_handles(void **state) {
+    static const char *const closing[] = {"Connection: close", NULL};
+    seq_t q = {.url = fixture_url((char[256]){0}, 256, *state, 0, "/page/9?size=2000"),
+               .n = 30,
+               .opts = {.headers = closing}};
+    assert_int_equal(test_run(seq_run, &q), 0);
+    assert_int_equal(q.ok, 30);
+    assert_int_equal(q.stats.transfers, 30);
+    assert_true(q.stats.poll_handles >= 1);
+    assert_true(q.stats.poll_handles <= 3);
 }
 
 /* Pooled easy handles keep their options for the next request when they fit: a change of
@@ -262,6 +278,7 @@ int main(void) {
         cmocka_unit_test(test_stop_busy_host_drains),
         cmocka_unit_test(test_retried_bodies_not_delivered),
         cmocka_unit_test(test_kept_alive_costs_no_poll_restarts),
+        cmocka_unit_test(test_new_connections_reuse_poll_handles),
         cmocka_unit_test(test_pooled_handles_take_new_options),
     };
     return cmocka_run_group_tests(tests, fixture_group_setup, fixture_group_teardown);
