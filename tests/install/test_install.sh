@@ -24,10 +24,13 @@ grep -q cafe_task_gather "$tmp/readme.c"
 # shellcheck disable=SC2046
 $cc -std=c11 -Wall -Wextra -Wpedantic -Werror -Wno-unused-parameter $extra -o "$tmp/readme" \
     "$tmp/readme.c" $(pkg-config --cflags --libs cafe)
-# libcafe.a itself, with its dependencies (libuv, libcurl, uchardet) linked as the system has them.
+# libcafe.a itself, with the modules cafe.pc requires privately linked as the system has them
+# (not --static: that would ask for libcurl's own static dependencies, whose -dev packages
+# are not installed), and its Libs.private.
 # shellcheck disable=SC2046
 $cc -std=c11 $extra -o "$tmp/hello-static" "$CAFE_SOURCE_DIR/examples/gather.c" \
-    $(pkg-config --cflags cafe) "$libdir/libcafe.a" $(pkg-config --libs libuv libcurl uchardet) -lpthread
+    $(pkg-config --cflags cafe) "$libdir/libcafe.a" \
+    $(pkg-config --libs $(pkg-config --print-requires-private cafe)) -lpthread -ldl
 "$tmp/hello-static" | grep -q "^1 of 4 failed$"
 # the installed tool runs on the installed shared library
 "$tmp/prefix/bin/cafe" titles --help >/dev/null
