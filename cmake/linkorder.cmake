@@ -3,13 +3,14 @@
 #
 # Why: the dynamic loader binds every symbol reference of every object by walking the global
 # scope (the executable's DT_NEEDED, breadth first) from its start, probing each object's
-# hash table until one defines the symbol. libc is twelfth in the tool's natural order and
-# OpenSSL, GnuTLS and libstdc++ (whose own references to their exported symbols walk the scope
-# too) in the thirties, so binding alone took 15M instructions and 590k data cache misses of
-# the tool's 27M-instruction start-up (cachegrind; the lean libcurl client: 6M).
+# hash table until one defines the symbol. libc was twelfth in the tool's natural order and
+# OpenSSL and GnuTLS (whose own references to their exported symbols walk the scope too) in
+# the thirties, so binding alone took 15M instructions and 590k data cache misses of the
+# tool's 27M-instruction start-up (cachegrind; binding in the lean libcurl client: 6M).
 # What: the libraries most references bind to are named first in the executable's DT_NEEDED
 # (`-l:` before the objects, --no-as-needed), so most lookups end within a few probes:
-# `cafe --version` went from 23.5M to 16.5M instructions and 708k to 307k D1 misses.
+# `cafe --version` went from 23.5M to 16.5M instructions and 708k to 307k D1 misses (then
+# with libstdc++, which uchardet brought, also first; uchardet is now loaded on demand).
 # Which objects are loaded does not change, nor what any symbol binds to: LD_DEBUG=bindings
 # with LD_BIND_NOW gives the same 16,036 bindings in both orders.
 #
@@ -18,7 +19,7 @@
 # and a system whose libcurl uses another TLS library or another soname gets its own list.
 # Not for sanitizer builds (their runtime must stay first) nor when cross-compiling (no ldd).
 set(CAFE_PROVIDER_PATTERNS "libc\\.so\\." "libcrypto\\.so\\." "libssl\\.so\\."
-                           "libgnutls\\.so\\." "libstdc\\+\\+\\.so\\.")
+                           "libgnutls\\.so\\.")
 
 function(cafe_providers_first target)
   if(CAFE_SANITIZE OR CAFE_TSAN OR CMAKE_CROSSCOMPILING OR NOT CMAKE_SYSTEM_NAME STREQUAL "Linux")
