@@ -8,7 +8,8 @@
 # URL (GNU time) per contender.
 # Usage: bench/titles/ab.sh BUILD_DIR CAFE_BIN [CAFE_BIN...]
 #   BUILD_DIR gives the fixture and lean_curl (target bench_all); the cafe binaries may come
-#   from other builds. Knobs: N [20000], SITES [200], SIZE [30000], C [100], REPS [15].
+#   from other builds. Knobs: N [20000], SITES [200], SIZE [30000], C [100], REPS [15],
+#   DELAY [0] ms before each response (the latency round: N=2000 C=200 DELAY=100).
 # In a fresh network namespace (loopback only) when unshare allows it, like the tests.
 set -u
 build=$(cd "${1:?usage: bench/titles/ab.sh BUILD_DIR CAFE_BIN...}" && pwd) || exit 2
@@ -26,11 +27,12 @@ if ! command -v shuf >/dev/null || [ ! -x /usr/bin/time ]; then
     exit 2
 fi
 n=${N:-20000} sites=${SITES:-200} size=${SIZE:-30000} c=${C:-100} reps=${REPS:-15}
+delay=${DELAY:-0}
 tmp=$(mktemp -d)
 trap 'exec 3>&-; rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 mkfifo "$tmp/in" "$tmp/out"
-"$build/src/fixture/cafe-fixture" --sites "$sites" --size "$size" --exit-on-eof \
+"$build/src/fixture/cafe-fixture" --sites "$sites" --size "$size" --delay "$delay" --exit-on-eof \
     <"$tmp/in" >"$tmp/out" 2>/dev/null &
 exec 3>"$tmp/in" 4<"$tmp/out"
 read -r _ addr ports <&4 || { echo "ab: the fixture did not start" >&2; exit 1; }

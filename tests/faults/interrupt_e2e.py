@@ -218,8 +218,8 @@ def test_drain_finishes_only_what_is_in_flight():
     # issue 15 item 6: -c 10 and 100 URLs to a server that holds every request until told.
     # Once 10 are in flight, SIGINT: --drain finishes exactly those 10 and starts none of the
     # others; without it the 10 are cancelled too. The summary counts each. Of the 90 others,
-    # those queued behind -c are the reader's look-ahead (issue 11: about -c of them, at
-    # least 16); the rest were not read yet. --resume fetches all 90.
+    # those queued behind -c are the reader's look-ahead (issue 11: about -c / 4 of them,
+    # at least 16); the rest were not read yet. --resume fetches all 90.
     for drain in (True, False):
         held = Held(100)
         srv = RawServer(held.handlers)
