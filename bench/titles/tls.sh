@@ -5,7 +5,8 @@
 # namespace (every tool resolves them as it would in a crawl), 30 KB pages with the title near
 # the top. cafe titles, the lean libcurl client (as written, and with the one option that lets
 # libcurl keep its parsed trust store: --no-capath), the Go pool and curl -Z fetch the same
-# list side by side, REPS times each, in three rounds:
+# list side by side, REPS times each (the tools' order shuffled in every round; shuf), in
+# three rounds:
 #   h1     TLS, HTTP/1.1 only (ALPN offers no h2), keep-alive;
 #   h2     TLS with HTTP/2: many URLs per host can share one connection;
 #   close  TLS, HTTP/1.1, the server closes every connection after one response: every URL
@@ -277,7 +278,12 @@ while [ "$i" -lt "$reps" ]; do
     fi
     for round in h1 h2 close; do
         echo "tls: repetition $((i + 1)), round $round: $(round_count $round) URLs on $hosts hosts, -c $c..." >&2
-        for tool in $tools; do run "$round" "$tool" "$tmp/urls.$round" "$(round_count $round)"; done
+        # In an order shuffled anew each time: the place in a fixed rotation moves a tool by
+        # more than most changes do (bench/README.md, "Issue 11, every goal side by side").
+        # shellcheck disable=SC2086 # $tools is a list of words
+        for tool in $(printf '%s\n' $tools | shuf); do
+            run "$round" "$tool" "$tmp/urls.$round" "$(round_count "$round")"
+        done
     done
     for tool in $tools; do run one "$tool" "$tmp/urls.one" 1; done
     i=$((i + 1))
