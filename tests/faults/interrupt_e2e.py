@@ -266,4 +266,30 @@ def test_drain_finishes_only_what_is_in_flight():
             srv.close()
 
 
+
+def test_drain_queues_at_most_the_look_ahead():
+    # issue 11: the reader keeps max(16, -c / 4) fetch tasks ahead of the transfer slots, each
+    # parked on its own stack. -c 80 (20 ahead) and 200 URLs to a server that holds every
+    # request: once 80 are in flight, SIGINT with --drain reports the tasks spawned and not
+    # started, which must be at least one and at most 20 (a look-ahead of -c would be 80).
+    held = Held(200)
+    srv = RawServer(held.handlers)
+    try:
+        lines = [srv.url(f"/p{i}") for i in range(200)]
+        p = subprocess.Popen([CAFE, "titles", "--json", "-c", "80", "--per-host", "80", "--drain",
+                              "-o", os.devnull, write_list(lines)], stderr=subprocess.PIPE)
+        held.wait_for(80)
+        p.send_signal(signal.SIGINT)
+        line = b"-"
+        while line and b"letting" not in line:
+            line = p.stderr.readline()
+        m = re.search(rb"letting 80 URLs in flight finish, (\d+) queued not started", line)
+        assert m and 1 <= int(m.group(1)) <= 20, line
+        held.go.set()
+        _, err = p.communicate(timeout=60)
+        assert p.returncode == 130 and held.count == 80, (p.returncode, held.count, err)
+    finally:
+        held.go.set()
+        srv.close()
+
 run_tests(globals(), cleanup=(fx.close, lambda: save_figures(figures)))
