@@ -5,8 +5,8 @@
 # namespace (every tool resolves them as it would in a crawl), 30 KB pages with the title near
 # the top. cafe titles, the lean libcurl client (as written, and with the one option that lets
 # libcurl keep its parsed trust store: --no-capath), the Go pool and curl -Z fetch the same
-# list side by side, REPS times each (the tools' order shuffled in every round; shuf), in
-# three rounds:
+# list side by side, REPS times each (the tools' order shuffled for every round and for the
+# start-up runs; shuf), in three rounds:
 #   h1     TLS, HTTP/1.1 only (ALPN offers no h2), keep-alive;
 #   h2     TLS with HTTP/2: many URLs per host can share one connection;
 #   close  TLS, HTTP/1.1, the server closes every connection after one response: every URL
@@ -261,6 +261,10 @@ med() {
 
 tools="cafe lean lean+ go curl"
 [ -n "${TLS_CAFE_BEFORE:-}" ] && tools="$tools before"
+# shuffled: $tools in an order drawn anew at each call. The place in a fixed rotation moves a
+# tool by more than most changes do (bench/README.md, "Issue 11, every goal side by side").
+# shellcheck disable=SC2086 # $tools is a list of words
+shuffled() { printf '%s\n' $tools | shuf; }
 # round_count ROUND: how many URLs the round fetches.
 round_count() { if [ "$1" = close ]; then echo "$n_close"; else echo "$n"; fi; }
 make_urls "$n" "$port_h1" "$tmp/urls.h1"
@@ -278,14 +282,9 @@ while [ "$i" -lt "$reps" ]; do
     fi
     for round in h1 h2 close; do
         echo "tls: repetition $((i + 1)), round $round: $(round_count $round) URLs on $hosts hosts, -c $c..." >&2
-        # In an order shuffled anew each time: the place in a fixed rotation moves a tool by
-        # more than most changes do (bench/README.md, "Issue 11, every goal side by side").
-        # shellcheck disable=SC2086 # $tools is a list of words
-        for tool in $(printf '%s\n' $tools | shuf); do
-            run "$round" "$tool" "$tmp/urls.$round" "$(round_count "$round")"
-        done
+        for tool in $(shuffled); do run "$round" "$tool" "$tmp/urls.$round" "$(round_count "$round")"; done
     done
-    for tool in $tools; do run one "$tool" "$tmp/urls.one" 1; done
+    for tool in $(shuffled); do run one "$tool" "$tmp/urls.one" 1; done
     i=$((i + 1))
 done
 [ -s "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null
