@@ -93,8 +93,9 @@ static int wait_for_slot(cli_run_t *run, uint64_t seq) {
         int rc;
         if (fits && run->unrun > 0) {
             /* Where the new tasks park (a slot, or their host's turn) is known once they ran:
-             * they run before the reader does again, in the loop's next turn, so the first
-             * -c requests go out before more tasks are spawned. */
+             * they run before the reader does again, in the loop's next turn, so each batch's
+             * requests go out before more tasks are spawned (at the start, -c / 4 a batch
+             * until the -c slots are taken). */
             rc = cafe_task_yield();
         } else if (fits) {
             run->room_wanted = 1;
