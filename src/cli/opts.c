@@ -181,6 +181,16 @@ static const cli_opt_t rows[] = {
      "at most N requests per second overall", NULL},
     {CLI_OPT_MS, "host-interval", 0, "MS", F(host_interval_ms), 0, 1e7, 0, "0", NULL, NULL,
      "least time between two requests to one host", NULL},
+    {CLI_OPT_SIZE, "threads", 0, "N", F(threads), 1, 256, 0, "1", NULL, NULL,
+     "fetch on N threads (for CPU-bound runs: new TLS\nconnections to many hosts)",
+     "Fetch on N threads, each with its own event loop and HTTP client, for runs that one\n"
+     "core's CPU limits: a new TLS connection costs about a millisecond of CPU, so a crawl\n"
+     "of many hosts over HTTPS is CPU-bound on one thread. A URL goes to the thread its\n"
+     "host hashes to, so a host's connections, --per-host and --host-interval stay in one\n"
+     "client (a redirect to another host is fetched by the same thread); -c, --rate and\n"
+     "--dns-concurrency are divided among the threads, and a thread never has fewer than\n"
+     "one URL in flight (N is at most -c). Output order, --resume and Ctrl-C work as with\n"
+     "one. One thread costs the least CPU per URL when connections are reused."},
     {CLI_OPT_FLAG, "sync", 0, NULL, F(sync), 0, 0, 1, NULL, NULL, NULL,
      "one URL at a time, each waiting for the one before",
      "One URL at a time, each waiting for the one before: the guide's slow way, through\n"
@@ -342,5 +352,7 @@ int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
         return error("--resume needs --json, --csv or --csv-safe output");
     if (o->sync)
         o->concurrency = 1;
+    if (o->threads > o->concurrency) /* each thread has a URL in flight at least */
+        o->threads = o->concurrency;
     return queue_check(o, seen, ninputs > 0 || o->urls.n > 0);
 }

@@ -2,6 +2,7 @@
 #ifndef CAFE_CLI_RUN_H
 #define CAFE_CLI_RUN_H
 
+#include "ahead.h"
 #include "cafe.h"
 #include "fetch.h"
 #include "keyset.h"
@@ -9,6 +10,7 @@
 #include "record.h"
 #include "sink.h"
 #include "source.h"
+#include "workers.h"
 
 #include <stdio.h>
 
@@ -23,6 +25,7 @@ typedef struct cli_slot {
     int started;
     struct cli_run *run;  /* the run it belongs to (its fetch task's way back) */
     record_store_t spare; /* the store of the slot's last record, for its next one */
+    cli_remote_t remote;  /* --threads: its trip to a worker and back */
 } cli_slot_t;
 
 typedef struct cli_run {
@@ -39,12 +42,10 @@ typedef struct cli_run {
     size_t window;
     uint64_t next_seq, next_write;
     cafe_event_t progressed; /* set whenever a record leaves the window */
-    /* The look-ahead (titles.c, ahead): fetch tasks spawned that have not run yet, how many
-     * of those plus the requests waiting for a transfer slot the reader keeps, whether it is
-     * filling it up, and whether it waits for `room` (half of it free). */
-    size_t unrun, lookahead;
-    int filling, room_wanted;
-    cafe_event_t room;
+    /* The fetch tasks kept ahead of the transfer slots (ahead.h); with --threads, each
+     * worker keeps its own and the main loop only the window. */
+    cli_ahead_t ahead;
+    cli_workers_t *workers; /* --threads: NULL for one */
     cafe_group_t fetchers;
     cli_fetch_pool_t titles; /* extractors the fetchers reuse */
     cafe_task_t *reader;

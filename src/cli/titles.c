@@ -19,65 +19,40 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The look-ahead: fetch tasks that have not run yet, and requests waiting for a transfer
- * slot with their host's turn taken. Those a host's politeness (or its connection limit, or
- * the resolver) holds back do not count, so that a slowed host's URLs wait while the other
- * hosts' go on, as far as the window allows. */
-static size_t ahead(cli_run_t *run) {
-    cafe_http_stats_t st;
-    cafe_http_stats_get(NULL, &st);
-    return run->unrun + st.slot_waiting;
-}
-
-/* Wakes the reader waiting for look-ahead room once half of it is free: it then spawns
- * tasks in a batch rather than one per request started. */
-static void room_check(cli_run_t *run) {
-    if (run->room_wanted && ahead(run) <= run->lookahead / 2) {
-        run->room_wanted = 0;
-        cafe_event_set(&run->room);
-    }
-}
-
 /* The request of slot arg left the HTTP limits' queues: it is in flight. */
 static void fetch_started(void *arg) {
     cli_slot_t *s = arg;
     s->started = 1;
     s->run->in_flight++;
-    room_check(s->run);
+    cli_ahead_check(&s->run->ahead);
+}
+
+/* The record of slot s is finished (fetched: its fetch began): to the writer. */
+static void fetch_finished(cli_run_t *run, cli_slot_t *s, int fetched) {
+    uint64_t seq = s->rec.seq;
+    run->in_flight -= s->started;
+    /* Cut short by Ctrl-C, or never begun: no record, so that --resume fetches it again. */
+    s->state =
+        !fetched || (run->stopping && s->rec.error == CAFE_ECANCELED) ? SLOT_DROPPED : SLOT_DONE;
+    cli_run_finish(run, seq);
+    cli_ahead_check(&run->ahead); /* it may have left the queues without starting */
 }
 
 /* arg: its slot, which stays its own until it is finished (so no job to allocate). */
 static int fetch_task(void *arg, void **value) {
     cli_slot_t *s = arg;
     cli_run_t *run = s->run;
-    uint64_t seq = s->rec.seq;
-    /* Politeness and -c are the HTTP client's limits (run_main): a request waits for its
+    /* Politeness and -c are the HTTP client's limits (client_setup): a request waits for its
      * host's turn and a transfer slot inside cafe_http_request, and starts after that. A
      * task that first runs after Ctrl-C does not fetch at all. */
     int fetched = !run->stopping;
-    run->unrun--;
+    run->ahead.unrun--;
     s->task = cafe_task_current();
     if (fetched)
         cli_fetch(run->o, &s->rec, fetch_started, s, &run->titles);
     s->task = NULL;
-    run->in_flight -= s->started;
-    /* Cut short by Ctrl-C, or never begun: no record, so that --resume fetches it again. */
-    s->state =
-        !fetched || (run->stopping && s->rec.error == CAFE_ECANCELED) ? SLOT_DROPPED : SLOT_DONE;
-    cli_run_finish(run, seq);
-    room_check(run); /* it may have left the queues without starting */
+    fetch_finished(run, s, fetched);
     return 0;
-}
-
-/* Whether the reader may spawn one more task: it fills the look-ahead up to run->lookahead,
- * then waits until half of it is free (room_check). */
-static int ahead_room(cli_run_t *run) {
-    size_t n = ahead(run);
-    if (n >= run->lookahead)
-        run->filling = 0;
-    else if (n <= run->lookahead / 2)
-        run->filling = 1;
-    return run->filling;
 }
 
 /* Waits until slot seq is free and, in ordered mode, inside the window, and the look-ahead
@@ -88,19 +63,17 @@ static int wait_for_slot(cli_run_t *run, uint64_t seq) {
     for (;;) {
         int fits = run->o->unordered ? run->slots[seq % run->window].state == SLOT_FREE
                                      : seq - run->next_write < run->window;
-        if (fits && ahead_room(run))
+        if (fits && (run->workers || cli_ahead_room(&run->ahead)))
             return 0;
         int rc;
-        if (fits && run->unrun > 0) {
+        if (fits && run->ahead.unrun > 0) {
             /* Where the new tasks park (a slot, or their host's turn) is known once they ran:
              * they run before the reader does again, in the loop's next turn, so each batch's
              * requests go out before more tasks are spawned (at the start, -c / 4 a batch
              * until the -c slots are taken). */
             rc = cafe_task_yield();
         } else if (fits) {
-            run->room_wanted = 1;
-            cafe_event_clear(&run->room);
-            rc = cafe_event_wait(&run->room);
+            rc = cli_ahead_wait(&run->ahead);
         } else {
             cafe_event_clear(&run->progressed);
             rc = cafe_event_wait(&run->progressed);
@@ -196,13 +169,17 @@ static int dispatch(cli_run_t *run, const char *line, size_t len, uint64_t ref, 
     }
     s->state = SLOT_BUSY;
     s->run = run;
+    if (run->workers) {
+        cli_workers_post(run->workers, s);
+        return 0;
+    }
     if ((rc = cafe_group_spawn(&run->fetchers, fetch_task, s, NULL)) != 0) {
         record_fail(&s->rec, CAFE_ENOMEM, "out of memory");
         s->state = SLOT_DONE;
         cli_run_finish(run, seq);
         return 0;
     }
-    run->unrun++;
+    run->ahead.unrun++;
     return 0;
 }
 
@@ -237,6 +214,8 @@ static void on_signal(void *arg, int signum, unsigned count) {
     run->stopping = 2; /* 2: interrupted by a signal */
     cafe_task_cancel(run->reader);
     source_abort(run->source);
+    if (run->workers)
+        cli_workers_interrupt(run->workers, run->o->drain);
     if (!run->o->drain) {
         cafe_group_cancel(&run->fetchers);
         return;
@@ -285,8 +264,9 @@ static int start_ends(cli_run_t *run) {
     return rc;
 }
 
-/* --resolver and --dns-concurrency to the loop's resolver: c-ares' "IP:PORT,..." list. */
-static int dns_configure(const cli_opts_t *o) {
+/* --resolver and --dns-concurrency (its share of it) to the loop's resolver: c-ares'
+ * "IP:PORT,..." list. */
+static int dns_configure(const cli_opts_t *o, size_t threads) {
     char servers[4096];
     size_t len = 0;
     for (size_t i = 0; i < o->resolvers.n && len + 64 < sizeof servers; i++) {
@@ -295,29 +275,69 @@ static int dns_configure(const cli_opts_t *o) {
         len += (size_t)snprintf(servers + len, sizeof servers - len, bare6 ? "%s[%s]" : "%s%s",
                                 i ? "," : "", r);
     }
-    cafe_dns_opts_t d = {.max_queries = o->dns_concurrency, .servers = len ? servers : NULL};
+    cafe_dns_opts_t d = {.max_queries = (o->dns_concurrency + threads - 1) / threads,
+                         .servers = len ? servers : NULL};
     return cafe_dns_configure(NULL, &d);
 }
 
-static int run_main(void *arg, void **value) {
-    cli_run_t *run = arg;
-    cafe_http_limits_t lim = {.max_transfers = run->o->concurrency,
-                              .max_host_connections = run->o->per_host,
-                              .max_connections = run->o->max_connections,
-                              .rate = run->o->rate,
-                              .host_interval_ms = run->o->host_interval_ms,
+/* The limits of the current loop's HTTP client and resolver: the run's, or with --threads
+ * a worker's share (its part of -c; the rest divided by the threads; per host as given,
+ * each host being one worker's). */
+static int client_setup(void *arg, size_t share, size_t threads) {
+    const cli_opts_t *o = ((cli_run_t *)arg)->o;
+    cafe_http_limits_t lim = {.max_transfers = share,
+                              .max_host_connections = o->per_host,
+                              .max_connections = (o->max_connections + threads - 1) / threads,
+                              .rate = o->rate / (double)threads,
+                              .host_interval_ms = o->host_interval_ms,
                               /* The reader starts the window's URLs ahead of the slots, so
                                * the client knows which hosts have more to come. */
                               .close_one_off = 1};
     int rc = cafe_http_limits_set(NULL, &lim);
     if (rc == 0)
-        rc = dns_configure(run->o);
-    if (rc != 0) {
+        rc = dns_configure(o, threads);
+    if (rc != 0)
         fprintf(stderr, "cafe titles: cannot set the HTTP limits: %s\n", cafe_strerror(rc));
+    return rc;
+}
+
+static void remote_started(void *arg, cli_slot_t *s) {
+    fetch_started(s);
+}
+
+static void remote_finished(void *arg, cli_slot_t *s, int fetched) {
+    fetch_finished(arg, s, fetched);
+}
+
+/* --threads N: the workers that fetch; the main loop's client fetches nothing then. */
+static int start_fetching(cli_run_t *run) {
+    const cli_opts_t *o = run->o;
+    if (o->threads <= 1)
+        return client_setup(run, o->concurrency, 1);
+    cli_workers_conf_t conf = {.threads = o->threads,
+                               .concurrency = o->concurrency,
+                               .setup = client_setup,
+                               .started = remote_started,
+                               .finished = remote_finished,
+                               .o = o,
+                               .ctx = run};
+    int rc = cli_workers_start(&run->workers, &conf);
+    if (rc != 0)
+        fprintf(stderr, "cafe titles: cannot start %zu threads: %s\n", o->threads,
+                cafe_strerror(rc));
+    return rc;
+}
+
+static int run_main(void *arg, void **value) {
+    cli_run_t *run = arg;
+    int rc;
+    if (start_fetching(run) != 0) {
         run->setup_error = 1;
         return 0;
     }
     if (start_ends(run) != 0) {
+        if (run->workers)
+            cli_workers_stop(run->workers);
         run->setup_error = 1;
         return 0;
     }
@@ -329,7 +349,10 @@ static int run_main(void *arg, void **value) {
     if ((rc = cafe_task_spawn(&progress, cli_progress_task, run, NULL)) != 0)
         progress = NULL; /* no progress line: the run goes on */
     cafe_group_init(&run->fetchers, 0);
-    rc = cafe_task_spawn(&run->reader, reader_task, run, NULL);
+    rc = run->workers ? cafe_group_spawn(&run->fetchers, cli_workers_collect, run->workers, NULL)
+                      : 0;
+    if (rc == 0)
+        rc = cafe_task_spawn(&run->reader, reader_task, run, NULL);
     if (rc == 0)
         (void)cafe_task_join(run->reader, NULL); /* it reports its own failures */
     else {
@@ -337,7 +360,11 @@ static int run_main(void *arg, void **value) {
         run->input_error = 1;
     }
     run->reader = NULL;
+    if (run->workers)
+        cli_workers_close(run->workers);
     (void)cafe_group_wait(&run->fetchers); /* each fetch ends in a record, never in an error */
+    if (run->workers)
+        cli_workers_stop(run->workers);
     cli_fetch_pool_free(&run->titles);
     run->sink->interrupted = run->stopping == 2;
     cli_run_flush_all(run);
@@ -443,17 +470,11 @@ static int prepare(cli_run_t *run, cli_opts_t *o) {
         .ctx = run, .settled = cli_run_settled, .before_write = cli_run_before_write};
     /* The window: how many finished records may wait behind the oldest unfinished one. */
     run->window = o->concurrency * 16 < 1024 ? 1024 : o->concurrency * 16;
-    /* A quarter of -c, at least 16: enough that a freed slot finds a request waiting (the
-     * 100 ms round keeps its time: bench/README.md), few enough that the parked tasks'
-     * stacks stay out of the way of the transfers' memory. With -c tasks ahead instead, a
-     * run at -c 100 spent ~10% more CPU per URL (issue 11). */
-    run->lookahead = o->concurrency / 4 < 16 ? 16 : o->concurrency / 4;
+    cli_ahead_init(&run->ahead, o->concurrency);
     run->slots = calloc(run->window, sizeof(*run->slots));
     if (!run->slots)
         return 2;
     cafe_event_init(&run->progressed);
-    cafe_event_init(&run->room);
-    run->filling = 1;
     return 0;
 }
 

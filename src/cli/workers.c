@@ -1,0 +1,360 @@
+/* --threads: the workers, their mailboxes, and the main loop's collector (workers.h). */
+#include "workers.h"
+#include "ahead.h"
+#include "fetch.h"
+#include "hash.h"
+#include "run.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+enum { MSG_JOB, MSG_STARTED, MSG_DONE, MSG_INTERRUPT, MSG_QUIT };
+
+/* A loop's inbox: any thread posts to it; its loop takes all that was posted in one go, in
+ * the order it was posted. uv_async_send wakes the loop at most once for many posts. */
+typedef struct mailbox {
+    uv_mutex_t lock;
+    cli_msg_t *head, *tail;
+    uv_async_t async;
+} mailbox_t;
+
+typedef struct cli_worker {
+    cli_workers_t *ws;
+    uv_thread_t thread;
+    uv_sem_t ready;
+    int rc, running; /* its start's result; whether its thread runs */
+    size_t share;    /* its part of -c */
+    mailbox_t inbox;
+    cli_msg_t interrupt, quit;
+    /* Its loop's own: */
+    dlist_t queued, fetching; /* jobs not spawned yet (oldest at the tail); jobs fetching */
+    cli_ahead_t ahead;
+    cafe_event_t wake; /* a message came */
+    cafe_group_t jobs;
+    cli_fetch_pool_t titles;
+    int stopping, quitting;
+} cli_worker_t;
+
+struct cli_workers {
+    cli_workers_conf_t conf;
+    size_t n;
+    cli_worker_t *w;
+    mailbox_t inbox;
+    int drain, interrupted;
+    /* The main loop's own: records back from the workers, not handed on yet. */
+    cli_msg_t *done_first, *done_last;
+    cafe_event_t arrived;
+    size_t outstanding; /* posted and not handed on */
+    int closed;
+};
+
+static int mailbox_init(mailbox_t *m, cafe_loop_t *loop, uv_async_cb cb, void *data) {
+    memset(m, 0, sizeof(*m));
+    int rc = uv_mutex_init(&m->lock);
+    if (rc != 0)
+        return CAFE_ENOMEM;
+    if ((rc = uv_async_init(cafe_loop_uv(loop), &m->async, cb)) != 0) {
+        uv_mutex_destroy(&m->lock);
+        return CAFE_ENOMEM;
+    }
+    m->async.data = data;
+    return 0;
+}
+
+/* On its loop, after the last post: the mutex goes once the handle is closed. */
+static void mailbox_closed(uv_handle_t *h) {
+    mailbox_t *m = (mailbox_t *)(void *)((char *)h - offsetof(mailbox_t, async));
+    uv_mutex_destroy(&m->lock);
+}
+
+static void mailbox_post(mailbox_t *m, cli_msg_t *msg, int kind, cli_slot_t *s) {
+    msg->next = NULL;
+    msg->kind = kind;
+    msg->slot = s;
+    uv_mutex_lock(&m->lock);
+    if (m->tail)
+        m->tail->next = msg;
+    else
+        m->head = msg;
+    m->tail = msg;
+    uv_mutex_unlock(&m->lock);
+    (void)uv_async_send(&m->async); /* fails only for a handle being closed: never here */
+}
+
+static cli_msg_t *mailbox_take(mailbox_t *m) {
+    uv_mutex_lock(&m->lock);
+    cli_msg_t *all = m->head;
+    m->head = m->tail = NULL;
+    uv_mutex_unlock(&m->lock);
+    return all;
+}
+
+/* ---- a worker's loop ------------------------------------------------------------------ */
+
+static void give_back(cli_worker_t *w, cli_slot_t *s, int fetched) {
+    s->remote.fetched = fetched;
+    mailbox_post(&w->ws->inbox, &s->remote.msg_done, MSG_DONE, s);
+}
+
+static void job_started(void *arg) {
+    cli_slot_t *s = arg;
+    cli_worker_t *w = s->remote.worker;
+    s->remote.started = 1;
+    mailbox_post(&w->ws->inbox, &s->remote.msg_started, MSG_STARTED, s);
+    cli_ahead_check(&w->ahead);
+}
+
+static int job_task(void *arg, void **value) {
+    cli_slot_t *s = arg;
+    cli_worker_t *w = s->remote.worker;
+    w->ahead.unrun--;
+    int fetched = !w->stopping; /* a task that first runs after Ctrl-C does not fetch */
+    if (fetched) {
+        s->remote.task = cafe_task_current();
+        dlist_push(&w->fetching, &s->remote.link);
+        cli_fetch(w->ws->conf.o, &s->rec, job_started, s, &w->titles);
+        dlist_unlink(&w->fetching, &s->remote.link);
+        s->remote.task = NULL;
+    }
+    give_back(w, s, fetched);
+    cli_ahead_check(&w->ahead);
+    return 0;
+}
+
+/* Ctrl-C in the worker: the queued jobs go back unfetched, the fetching ones are cancelled
+ * (with --drain, those whose request has not started). */
+static void interrupt(cli_worker_t *w) {
+    w->stopping = 1;
+    while (w->queued.tail) {
+        cli_slot_t *s = DLIST_ITEM(w->queued.tail, cli_slot_t, remote.link);
+        dlist_unlink(&w->queued, w->queued.tail);
+        give_back(w, s, 0);
+    }
+    for (dlist_link_t *k = w->fetching.head; k; k = k->next) {
+        cli_slot_t *s = DLIST_ITEM(k, cli_slot_t, remote.link);
+        if (!w->ws->drain || !s->remote.started)
+            (void)cafe_task_cancel(s->remote.task);
+    }
+}
+
+static void worker_inbox(uv_async_t *a) {
+    cli_worker_t *w = a->data;
+    cli_msg_t *next;
+    for (cli_msg_t *m = mailbox_take(&w->inbox); m; m = next) {
+        next = m->next; /* m may be posted again once handled */
+        if (m->kind == MSG_JOB && w->stopping)
+            give_back(w, m->slot, 0);
+        else if (m->kind == MSG_JOB)
+            dlist_push(&w->queued, &m->slot->remote.link);
+        else if (m->kind == MSG_INTERRUPT)
+            interrupt(w);
+        else
+            w->quitting = 1;
+    }
+    cafe_event_set(&w->wake);
+}
+
+static void spawn_job(cli_worker_t *w) {
+    cli_slot_t *s = DLIST_ITEM(w->queued.tail, cli_slot_t, remote.link);
+    dlist_unlink(&w->queued, w->queued.tail);
+    s->remote.task = NULL;
+    s->remote.started = 0;
+    if (cafe_group_spawn(&w->jobs, job_task, s, NULL) != 0) {
+        record_fail(&s->rec, CAFE_ENOMEM, "out of memory");
+        give_back(w, s, 1);
+        return;
+    }
+    w->ahead.unrun++;
+}
+
+/* The worker's main task: spawns the queued jobs as its look-ahead has room, as the main
+ * loop's reader does without workers, until told to quit. */
+static void feed(cli_worker_t *w) {
+    for (;;) {
+        while (w->queued.tail && cli_ahead_room(&w->ahead))
+            spawn_job(w);
+        if (w->quitting && !w->queued.tail)
+            return;
+        int rc;
+        if (w->queued.tail) {
+            rc = cli_ahead_wait(&w->ahead);
+        } else {
+            cafe_event_clear(&w->wake);
+            rc = cafe_event_wait(&w->wake);
+        }
+        if (rc != 0)
+            return;
+    }
+}
+
+static int worker_main(void *arg, void **value) {
+    cli_worker_t *w = arg;
+    cli_workers_t *ws = w->ws;
+    cafe_event_init(&w->wake);
+    cli_ahead_init(&w->ahead, w->share);
+    cafe_group_init(&w->jobs, 0);
+    int rc = ws->conf.setup(ws->conf.ctx, w->share, ws->n);
+    if (rc == 0)
+        rc = mailbox_init(&w->inbox, cafe_loop_current(), worker_inbox, w);
+    w->rc = rc;
+    uv_sem_post(&w->ready);
+    if (rc != 0)
+        return 0;
+    feed(w);
+    (void)cafe_group_wait(&w->jobs); /* each job ends in a record sent back */
+    cli_fetch_pool_free(&w->titles);
+    uv_close((uv_handle_t *)&w->inbox.async, mailbox_closed);
+    return 0;
+}
+
+static void worker_thread(void *arg) {
+    cli_worker_t *w = arg;
+    w->rc = 1; /* not yet set by worker_main */
+    int rc = cafe_run(worker_main, w, NULL);
+    if (rc != 0 && w->rc == 1) { /* the loop never ran worker_main */
+        w->rc = rc;
+        uv_sem_post(&w->ready);
+    }
+}
+
+/* ---- the main loop's side ----------------------------------------------------------- */
+
+static void main_inbox(uv_async_t *a) {
+    cli_workers_t *ws = a->data;
+    cli_msg_t *next;
+    for (cli_msg_t *m = mailbox_take(&ws->inbox); m; m = next) {
+        next = m->next;
+        if (m->kind == MSG_STARTED) {
+            ws->conf.started(ws->conf.ctx, m->slot);
+            continue;
+        }
+        m->next = NULL;
+        if (ws->done_last)
+            ws->done_last->next = m;
+        else
+            ws->done_first = m;
+        ws->done_last = m;
+        cafe_event_set(&ws->arrived);
+    }
+}
+
+/* The worker of a URL's host: the name between "//" and the path, without user or port. */
+static size_t worker_of(const cli_workers_t *ws, const char *url) {
+    const char *h = strstr(url, "//");
+    h = h ? h + 2 : url;
+    size_t n = strcspn(h, "/?#");
+    const char *at = memchr(h, '@', n);
+    if (at) {
+        n -= (size_t)(at + 1 - h);
+        h = at + 1;
+    }
+    const char *colon = n && h[0] != '[' ? memchr(h, ':', n) : NULL;
+    const char *bracket = n && h[0] == '[' ? memchr(h, ']', n) : NULL;
+    if (colon)
+        n = (size_t)(colon - h);
+    else if (bracket)
+        n = (size_t)(bracket + 1 - h);
+    return (size_t)(hash_bytes(HASH_SEED, h, n) % ws->n);
+}
+
+void cli_workers_post(cli_workers_t *ws, cli_slot_t *s) {
+    cli_worker_t *w = &ws->w[worker_of(ws, s->rec.url)];
+    s->remote.worker = w;
+    ws->outstanding++;
+    mailbox_post(&w->inbox, &s->remote.msg_job, MSG_JOB, s);
+}
+
+int cli_workers_collect(void *arg, void **value) {
+    cli_workers_t *ws = arg;
+    /* Every record posted comes back and is handed on, Ctrl-C or not. */
+    cafe_shield_t shield;
+    (void)cafe_shield_begin(&shield);
+    while (!ws->closed || ws->outstanding > 0) {
+        cli_msg_t *m = ws->done_first;
+        if (!m) {
+            cafe_event_clear(&ws->arrived);
+            (void)cafe_event_wait(&ws->arrived);
+            continue;
+        }
+        ws->done_first = m->next;
+        if (!ws->done_first)
+            ws->done_last = NULL;
+        ws->outstanding--;
+        ws->conf.finished(ws->conf.ctx, m->slot, m->slot->remote.fetched);
+    }
+    (void)cafe_shield_end(&shield);
+    return 0;
+}
+
+void cli_workers_close(cli_workers_t *ws) {
+    ws->closed = 1;
+    cafe_event_set(&ws->arrived);
+}
+
+void cli_workers_interrupt(cli_workers_t *ws, int drain) {
+    if (ws->interrupted)
+        return;
+    ws->interrupted = 1;
+    ws->drain = drain;
+    for (size_t i = 0; i < ws->n; i++)
+        mailbox_post(&ws->w[i].inbox, &ws->w[i].interrupt, MSG_INTERRUPT, NULL);
+}
+
+static void workers_freed(uv_handle_t *h) {
+    cli_workers_t *ws = h->data;
+    mailbox_closed(h);
+    free(ws->w);
+    free(ws);
+}
+
+void cli_workers_stop(cli_workers_t *ws) {
+    for (size_t i = 0; i < ws->n; i++) {
+        cli_worker_t *w = &ws->w[i];
+        if (!w->running)
+            continue;
+        if (w->rc == 0)
+            mailbox_post(&w->inbox, &w->quit, MSG_QUIT, NULL);
+        (void)uv_thread_join(&w->thread);
+        uv_sem_destroy(&w->ready);
+    }
+    uv_close((uv_handle_t *)&ws->inbox.async, workers_freed);
+}
+
+int cli_workers_start(cli_workers_t **out, const cli_workers_conf_t *conf) {
+    cli_workers_t *ws = calloc(1, sizeof(*ws));
+    size_t n = conf->threads < conf->concurrency ? conf->threads : conf->concurrency;
+    if (ws)
+        ws->w = calloc(n, sizeof(*ws->w));
+    if (!ws || !ws->w || mailbox_init(&ws->inbox, cafe_loop_current(), main_inbox, ws) != 0) {
+        if (ws)
+            free(ws->w);
+        free(ws);
+        return CAFE_ENOMEM;
+    }
+    ws->conf = *conf;
+    ws->n = n;
+    cafe_event_init(&ws->arrived);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        cli_worker_t *w = &ws->w[i];
+        w->ws = ws;
+        w->share = conf->concurrency / n + (i < conf->concurrency % n);
+        if (uv_sem_init(&w->ready, 0) != 0)
+            rc = CAFE_ENOMEM;
+        else if (uv_thread_create(&w->thread, worker_thread, w) != 0) {
+            uv_sem_destroy(&w->ready);
+            rc = CAFE_ENOMEM;
+        } else {
+            w->running = 1;
+            uv_sem_wait(&w->ready); /* a few ms, once, before the first URL */
+            rc = w->rc;
+        }
+    }
+    if (rc != 0) {
+        cli_workers_stop(ws);
+        return rc;
+    }
+    *out = ws;
+    return 0;
+}
