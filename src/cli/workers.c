@@ -239,23 +239,24 @@ static void main_inbox(uv_async_t *a) {
     }
 }
 
-/* The worker of a URL's host: the name between "//" and the path, without user or port. */
+static unsigned char ascii_lower(char c) {
+    return (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+}
+
+/* The worker of a URL's origin, as the HTTP client keys its hosts: the scheme and the
+ * authority (host and port) lower-cased, without the userinfo before an '@'. */
 static size_t worker_of(const cli_workers_t *ws, const char *url) {
-    const char *h = strstr(url, "//");
-    h = h ? h + 2 : url;
-    size_t n = strcspn(h, "/?#");
-    const char *at = memchr(h, '@', n);
-    if (at) {
-        n -= (size_t)(at + 1 - h);
-        h = at + 1;
-    }
-    const char *colon = n && h[0] != '[' ? memchr(h, ':', n) : NULL;
-    const char *bracket = n && h[0] == '[' ? memchr(h, ']', n) : NULL;
-    if (colon)
-        n = (size_t)(colon - h);
-    else if (bracket)
-        n = (size_t)(bracket + 1 - h);
-    return (size_t)(hash_bytes(HASH_SEED, h, n) % ws->n);
+    const char *sep = strstr(url, "://");
+    const char *auth = sep ? sep + 3 : url, *end = auth + strcspn(auth, "/?#");
+    for (const char *p = auth; p < end; p++)
+        if (*p == '@')
+            auth = p + 1;
+    uint64_t h = HASH_SEED;
+    for (const char *p = url; sep && p < sep + 3; p++)
+        h = hash_step(h, ascii_lower(*p));
+    for (const char *p = auth; p < end; p++)
+        h = hash_step(h, ascii_lower(*p));
+    return (size_t)(hash_finish(h) % ws->n);
 }
 
 void cli_workers_post(cli_workers_t *ws, cli_slot_t *s) {
