@@ -89,6 +89,59 @@ def test_sync_gives_same_records():
     assert a == b and len(a) == 40
 
 
+def test_threads_give_the_same_records():
+    # --threads: the records of 3 loops on 3 threads, in input order, are those of one loop,
+    # bad lines and dead hosts included; --unordered with 2 gives each once.
+    port = fx.ports[0]
+    u = urls(600, 6000)
+    lines = [x[2] for x in u] + [f"127.0.0.1:{port}/page/7", "http://127.0.0.1:1/",
+                                 "http://exa mple.com/", "gopher://127.0.0.1/"]
+    path = write_list(lines[:300] + lines[600:] + lines[300:600])
+    strip = lambda out: [{k: v for k, v in json.loads(l).items() if k != "time_ms"}
+                         for l in out.decode().splitlines()]
+    one = cafe("titles", "-q", "--json", "--scheme", "http", path)
+    three = cafe("titles", "-q", "--json", "--scheme", "http", "--threads", "3", path)
+    assert one.returncode == 0 and three.returncode == 0, (one.stderr, three.stderr)
+    a, b = strip(one.stdout), strip(three.stdout)
+    assert a == b and len(a) == 604, (len(a), len(b))
+    assert [x["title"] for x in a[:300]] == [title(s, p) for s, p, _ in u[:300]]
+    assert a[300]["title"] == title(0, 7) and a[301]["error"] and a[302]["error"]
+    two = cafe("titles", "-q", "--json", "--unordered", "--threads", "2", "--scheme", "http",
+               path)
+    c = strip(two.stdout)
+    assert sorted(map(str, c)) == sorted(map(str, a)), len(c)
+    r = cafe("titles", "--threads", "2", "--fail", "-q", path)  # the summary's counts too
+    assert r.returncode == 1 and r.stdout.decode().splitlines() == \
+        cafe("titles", "--fail", "-q", path).stdout.decode().splitlines()
+
+
+def thread_count(pid):
+    return len(os.listdir(f"/proc/{pid}/task"))
+
+
+def test_threads_run_on_threads_of_their_own():
+    # --threads 3 fetches on 3 threads of their own, beside the main loop's (which keeps the
+    # input and the output), and -c below N makes N what -c allows. Readiness: the first record is out (the workers
+    # start before the first line is read); standard input stays open meanwhile.
+    counts = {}
+    for n, c in (("1", "10"), ("3", "10"), ("4", "2")):
+        p = subprocess.Popen([CAFE, "titles", "-q", "--threads", n, "-c", c], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            p.stdin.write((fx.url(1, "/page/1") + "\n").encode())
+            p.stdin.flush()
+            line = p.stdout.readline()
+            assert line.decode().startswith(f"'{title(1, 1)}'"), line
+            counts[n] = thread_count(p.pid)
+        finally:
+            p.stdin.close()  # end of input: the run ends
+            out, err = p.stdout.read(), p.stderr.read()
+            p.wait(timeout=60)
+        assert p.returncode == 0 and out == b"" and err == b"", (p.returncode, out, err)
+    assert counts["3"] - counts["1"] == 3, counts
+    assert counts["4"] - counts["1"] == 2, counts  # -c 2: two threads fetch
+
+
 def test_bad_lines_and_dead_hosts():
     port = fx.ports[0]
     lines = [f"127.0.0.1:{port}/page/7", "http://127.0.0.1:1/", "http://no-such-host.invalid/",

@@ -1,6 +1,6 @@
 """Interruption: SIGINT, SIGTERM and SIGKILL at seeded random moments of a 20,000-URL run with
--o FILE --json, then --resume, round after round (every other one --unordered); a last
---resume completes it. The file must then hold exactly one complete record per URL: records
+-o FILE --json, then --resume, round after round (every other one --unordered, every third
+--threads 2); a last --resume (on 2 threads for the JSON file) completes it. The file must then hold exactly one complete record per URL: records
 lost 0, duplicates 0. The same rounds into -o FILE.sqlite: one row per URL. Figures go to
 $CAFE_RELIABILITY_OUT when set."""
 import json
@@ -95,7 +95,8 @@ def test_interrupt_and_resume():
         done = max(0, len(before) - 1)
         goal = moment(rnd, k, done)
         args = [CAFE, "titles", "-q", "--json", "-c", "100", "-o", out] + \
-               (["--resume"] if k else []) + (["--unordered"] if k % 2 else []) + [path]
+               (["--resume"] if k else []) + (["--unordered"] if k % 2 else []) + \
+               (["--threads", "2"] if k % 3 == 2 else []) + [path]
         p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wait_ms = wait_for_records(p, out, goal)
         if p.poll() is None:
@@ -118,12 +119,13 @@ def test_interrupt_and_resume():
                 f.write(json.dumps({"url": missing, "final_url": missing})[:-20].encode())
             torn = "test"
         figures["rounds"].append({"signal": signal.Signals(sig).name, "unordered": k % 2 == 1,
+                                  "threads": 2 if k % 3 == 2 else 1,
                                   "at_record": goal,
                                   "at_ms": wait_ms, "exit": p.returncode, "lines_before": done,
                                   "lines_after": len(after) - 1, "torn_tail": torn})
     assert interrupted >= ROUNDS - 1, figures  # the moments must land inside the runs
-    r = subprocess.run([CAFE, "titles", "-q", "--json", "-o", out, "--resume", path],
-                       capture_output=True, timeout=600)
+    r = subprocess.run([CAFE, "titles", "-q", "--json", "-o", out, "--resume", "--threads", "2",
+                        path], capture_output=True, timeout=600)
     assert r.returncode == 0, r.stderr[-300:]
     with open(out, "rb") as f:
         data = f.read()
@@ -148,7 +150,8 @@ def db_rows(path, sql="SELECT count(*) FROM titles"):
 
 
 def test_interrupt_and_resume_sqlite():
-    """The same rounds into -o FILE.sqlite, every other one --unordered and with another -c:
+    """The same rounds into -o FILE.sqlite, every other one --unordered and with another -c,
+    every third on 2 threads:
     the table must hold exactly one row per input line, in one run that ended done."""
     rnd = random.Random(SEED + 1)
     urls, path = url_list()
@@ -159,7 +162,8 @@ def test_interrupt_and_resume_sqlite():
         done = db_rows(out)[0][0]
         goal = moment(rnd, k, done)
         args = [CAFE, "titles", "-q", "-c", "60" if k % 2 else "100", "-o", out] + \
-               (["--resume"] if k else []) + (["--unordered"] if k % 2 else []) + [path]
+               (["--resume"] if k else []) + (["--unordered"] if k % 2 else []) + \
+               (["--threads", "2"] if k % 3 == 2 else []) + [path]
         p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         for _ in range(60000):  # bounded: 5 minutes
             if p.poll() is not None or db_rows(out)[0][0] >= goal:
@@ -265,6 +269,41 @@ def test_drain_finishes_only_what_is_in_flight():
             held.go.set()
             srv.close()
 
+
+
+def test_drain_with_threads():
+    # --threads 2 -c 20: one origin is one worker's, with its share of -c (10). 60 URLs to a
+    # server that holds every request; once 10 are in flight, SIGINT with --drain: those 10
+    # finish and are written, no other request reaches the server, and --resume on 2 threads
+    # fetches the other 50 and only those.
+    held = Held(60)
+    srv = RawServer(held.handlers)
+    try:
+        out = os.path.join(TMP, "drain-threads.jsonl")
+        lines = [srv.url(f"/p{i}") for i in range(60)]
+        args = [CAFE, "titles", "--json", "--threads", "2", "-c", "20", "--per-host", "20",
+                "-o", out, write_list(lines)]
+        p = subprocess.Popen(args + ["--drain"], stderr=subprocess.PIPE)
+        held.wait_for(10)
+        p.send_signal(signal.SIGINT)
+        line = b"-"
+        while line and b"letting" not in line:
+            line = p.stderr.readline()
+        assert re.search(rb"letting 10 URLs in flight finish, \d+ queued not started", line), line
+        held.go.set()
+        _, err = p.communicate(timeout=60)
+        assert p.returncode == 130 and held.count == 10, (p.returncode, held.count, err)
+        with open(out) as f:
+            recs = [json.loads(l) for l in f]
+        assert sorted(x["title"] for x in recs) == sorted(f"held /p{i}" for i in range(10)), recs
+        r = subprocess.run(args + ["--resume"], capture_output=True, timeout=60)
+        with open(out) as f:
+            urls = [json.loads(l)["url"] for l in f]
+        assert r.returncode == 0 and sorted(urls) == sorted(lines), (r.stderr, urls)
+        assert held.count == 60, held.count
+    finally:
+        held.go.set()
+        srv.close()
 
 
 def test_drain_queues_at_most_the_look_ahead():
