@@ -26,7 +26,8 @@
 #   TLS_CONCURRENCY [100], TLS_SIZE [30000], TLS_REPS [2], RUN_TIMEOUT [120] s per run,
 #   TLS_BUDGET [200] s: no repetition starts after that (bench/run.sh allows a part 300 s),
 #   TLS_SYSTEM_CAS [1] (0: the bundle is the private CA alone), TLS_CAFE_BEFORE [none]: the
-#   cafe binary of another build, run as one more contender (before/after tables).
+#   cafe binary of another build, run as one more contender (before/after tables),
+#   TLS_THREADS [2]: cafe titles --threads N as one more contender, cafe-tN (1: none).
 set -u
 build=$(cd "${1:?usage: bench/titles/tls.sh BUILD_DIR}" && pwd) || exit 2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -46,6 +47,7 @@ hosts=${TLS_HOSTS:-50}
 c=${TLS_CONCURRENCY:-100}
 size=${TLS_SIZE:-30000}
 reps=${TLS_REPS:-2}
+threads=${TLS_THREADS:-2}
 run_timeout=${RUN_TIMEOUT:-120}
 system_cas=${TLS_SYSTEM_CAS:-1}
 budget=${TLS_BUDGET:-200}
@@ -197,6 +199,8 @@ tool_cmd() {
     case $tool in
     cafe) [ -n "$cafe_cmd" ] || return 1
         cmd="$cafe_cmd titles -q -c $c --cacert $bundle $list" ;;
+    cafe-t*) [ -n "$cafe_cmd" ] || return 1
+        cmd="$cafe_cmd titles -q -c $c --threads $threads --cacert $bundle $list" ;;
     before) cmd="$TLS_CAFE_BEFORE titles -q -c $c --cacert $bundle $list" ;;
     lean) [ -n "$lean_cmd" ] || return 1
         cmd="$lean_cmd $list $c --cacert $bundle" ;;
@@ -260,6 +264,7 @@ med() {
 }
 
 tools="cafe lean lean+ go curl"
+[ "$threads" -gt 1 ] && tools="$tools cafe-t$threads"
 [ -n "${TLS_CAFE_BEFORE:-}" ] && tools="$tools before"
 # shuffled: $tools in an order drawn anew at each call. The place in a fixed rotation moves a
 # tool by more than most changes do (bench/README.md, "Issue 11, every goal side by side").

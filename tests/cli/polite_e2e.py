@@ -71,20 +71,24 @@ def gaps(times):
 
 
 def test_host_interval_and_rate_space_requests():
-    srv = ArrivalServer()
-    try:
-        r = cafe("titles", "-q", "--host-interval", "200",
-                 write_list([srv.url(f"/h{i}") for i in range(4)]))
-        assert r.returncode == 0 and r.stdout.count(b"'arrival'") == 4, r.stdout
-        times = [t for t, _ in srv.arrivals]
-        # never sooner (the margin is the server's own scheduling, measured on its side)
-        assert len(times) == 4 and min(gaps(times)) >= 0.17, gaps(times)
-        srv.arrivals.clear()
-        r = cafe("titles", "-q", "--rate", "5", write_list([srv.url(f"/r{i}") for i in range(4)]))
-        times = [t for t, _ in srv.arrivals]
-        assert len(times) == 4 and min(gaps(times)) >= 0.17, gaps(times)  # 5/s: 200 ms apart
-    finally:
-        srv.close()
+    # also on 2 threads: a host is one worker's, with the whole interval and its share of
+    # the rate (here at most 2.5/s: never sooner than one loop's 5/s)
+    for extra in ([], ["--threads", "2"]):
+        srv = ArrivalServer()
+        try:
+            r = cafe("titles", "-q", "--host-interval", "200", *extra,
+                     write_list([srv.url(f"/h{i}") for i in range(4)]))
+            assert r.returncode == 0 and r.stdout.count(b"'arrival'") == 4, r.stdout
+            times = [t for t, _ in srv.arrivals]
+            # never sooner (the margin is the server's own scheduling, measured on its side)
+            assert len(times) == 4 and min(gaps(times)) >= 0.17, (extra, gaps(times))
+            srv.arrivals.clear()
+            r = cafe("titles", "-q", "--rate", "5", *extra,
+                     write_list([srv.url(f"/r{i}") for i in range(4)]))
+            times = [t for t, _ in srv.arrivals]
+            assert len(times) == 4 and min(gaps(times)) >= 0.17, (extra, gaps(times))  # 5/s
+        finally:
+            srv.close()
 
 
 def test_host_answering_429_is_slowed_alone():
