@@ -162,7 +162,7 @@ fi
 # available TOOL: its command is there.
 available() {
     case "$1" in
-    cafe | cafesync) [ -n "$cafe_cmd" ] ;;
+    cafe | cafesync | cafe2) [ -n "$cafe_cmd" ] ;;
     go) [ -n "$go_cmd" ] ;;
     aiohttp | aiohttpstr) [ -n "$py_aiohttp" ] ;;
     httpx) [ -n "$py_httpx" ] ;;
@@ -188,6 +188,7 @@ run_tool() {
     case "$tool" in
     cafe) set -- $cafe_cmd titles -q -c "$c" -o "$res" "$list" ;;
     cafesync) set -- $cafe_cmd titles --sync -q -o "$res" "$list" ;;
+    cafe2) set -- $cafe_cmd titles -q -c "$c" --threads 2 -o "$res" "$list" ;;
     go) set -- $go_cmd "$list" "$c" ;;
     lean) set -- $lean_cmd "$list" "$c" ;;
     leanuv) set -- $lean_cmd --uv "$list" "$c" ;;
@@ -255,13 +256,13 @@ fig() {
 echo "titles: delay 0: $urls URLs on $sites sites, $size-byte pages, concurrency $conc..." >&2
 fixture_start 0 "$size"
 make_urls "$urls" "$tmp/urls0"
-measure d0 "$tmp/urls0" "cafe:$urls lean:$urls leanuv:$urls go:$urls curl:$urls" "$conc" "$reps"
+measure d0 "$tmp/urls0" "cafe:$urls cafe2:$urls lean:$urls leanuv:$urls go:$urls curl:$urls" "$conc" "$reps"
 measure d0 "$tmp/urls0" "aiohttp:$py_urls aiohttpstr:$py_urls httpx:$py_urls sync:$sync_urls" "$conc" 1
 
 echo "titles: delay 100 ms: $d_urls URLs, concurrency $d_conc..." >&2
 fixture_start 100 "$size"
 make_urls "$d_urls" "$tmp/urls100"
-measure d100 "$tmp/urls100" "cafe:$d_urls lean:$d_urls leanuv:$d_urls go:$d_urls curl:$d_urls" "$d_conc" "$reps"
+measure d100 "$tmp/urls100" "cafe:$d_urls cafe2:$d_urls lean:$d_urls leanuv:$d_urls go:$d_urls curl:$d_urls" "$d_conc" "$reps"
 measure d100 "$tmp/urls100" "aiohttp:$d_py_urls aiohttpstr:$d_py_urls httpx:$d_py_urls sync:$d_sync_urls" "$d_conc" 1
 
 # The chart's runs: async (cafe titles -c $conc) at every size, sync up to $chart_sync_max.
@@ -373,6 +374,7 @@ echo "| tool | URLs/s, delay 0 | cafe speed / tool's | client CPU µs/URL | cafe
     "| peak RSS MiB | time / ideal, 100 ms delay | tool / cafe | right results, delay 0 and 100 ms |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
 row cafe "cafe titles -c $conc (-c $d_conc at 100 ms)" "$urls" "$d_urls"
+row cafe2 "cafe titles --threads 2: two fetching loops, each on its own thread" "$urls" "$d_urls"
 row lean "lean libcurl client: one thread, curl_multi_poll, title scan in the write callback" "$urls" "$d_urls"
 row leanuv "the same on libuv: curl_multi_socket_action, the interface cafe drives (--uv)" "$urls" "$d_urls"
 row go "Go net/http, $conc goroutines + x/net/html" "$urls" "$d_urls"
