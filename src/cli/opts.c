@@ -185,11 +185,13 @@ static const cli_opt_t rows[] = {
      "fetch on N threads (for CPU-bound runs: new TLS\nconnections to many hosts)",
      "Fetch on N threads, each with its own event loop and HTTP client, for runs that one\n"
      "core's CPU limits: a new TLS connection costs about a millisecond of CPU, so a crawl\n"
-     "of many hosts over HTTPS is CPU-bound on one thread. A URL goes to the thread its\n"
-     "host hashes to, so a host's connections, --per-host and --host-interval stay in one\n"
-     "client (a redirect to another host is fetched by the same thread); -c, --rate and\n"
-     "--dns-concurrency are divided among the threads, and a thread never has fewer than\n"
-     "one URL in flight (N is at most -c). Output order, --resume and Ctrl-C work as with\n"
+     "of many hosts over HTTPS is CPU-bound on one thread. A host (scheme, name and port)\n"
+     "is fetched by one thread while it has URLs there and for a minute after (or its\n"
+     "--host-interval), so its connections, --per-host, --host-interval and any 429/503\n"
+     "slow-down stay in one client; a new host goes to the thread with the fewest URLs.\n"
+     "-c, --rate and --dns-concurrency are divided among the threads (so one host gets at\n"
+     "most its thread's share of -c), and N is at most -c. Output order, --resume and\n"
+     "Ctrl-C work as with one thread; a redirect is followed by the thread that fetched it.\n"
      "one. One thread costs the least CPU per URL when connections are reused."},
     {CLI_OPT_FLAG, "sync", 0, NULL, F(sync), 0, 0, 1, NULL, NULL, NULL,
      "one URL at a time, each waiting for the one before",

@@ -314,8 +314,12 @@ static int start_fetching(cli_run_t *run) {
     const cli_opts_t *o = run->o;
     if (o->threads <= 1)
         return client_setup(run, o->concurrency, 1);
+    /* An idle origin keeps its worker for a minute (the longest a 429's Retry-After holds
+     * a host back), or its --host-interval when longer. */
     cli_workers_conf_t conf = {.threads = o->threads,
                                .concurrency = o->concurrency,
+                               .affinity_ms = o->host_interval_ms > 60000 ? o->host_interval_ms
+                                                                          : 60000,
                                .setup = client_setup,
                                .started = remote_started,
                                .finished = remote_finished,

@@ -2,7 +2,7 @@
 #include "workers.h"
 #include "ahead.h"
 #include "fetch.h"
-#include "hash.h"
+#include "origins.h"
 #include "run.h"
 
 #include <stdlib.h>
@@ -46,6 +46,7 @@ struct cli_workers {
     cli_msg_t *done_first, *done_last;
     cafe_event_t arrived;
     size_t outstanding; /* posted and not handed on */
+    cli_origins_t origins;
     int closed;
 };
 
@@ -239,28 +240,9 @@ static void main_inbox(uv_async_t *a) {
     }
 }
 
-static unsigned char ascii_lower(char c) {
-    return (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-}
-
-/* The worker of a URL's origin, as the HTTP client keys its hosts: the scheme and the
- * authority (host and port) lower-cased, without the userinfo before an '@'. */
-static size_t worker_of(const cli_workers_t *ws, const char *url) {
-    const char *sep = strstr(url, "://");
-    const char *auth = sep ? sep + 3 : url, *end = auth + strcspn(auth, "/?#");
-    for (const char *p = auth; p < end; p++)
-        if (*p == '@')
-            auth = p + 1;
-    uint64_t h = HASH_SEED;
-    for (const char *p = url; sep && p < sep + 3; p++)
-        h = hash_step(h, ascii_lower(*p));
-    for (const char *p = auth; p < end; p++)
-        h = hash_step(h, ascii_lower(*p));
-    return (size_t)(hash_finish(h) % ws->n);
-}
-
 void cli_workers_post(cli_workers_t *ws, cli_slot_t *s) {
-    cli_worker_t *w = &ws->w[worker_of(ws, s->rec.url)];
+    uint64_t now = cafe_loop_now(cafe_loop_current());
+    cli_worker_t *w = &ws->w[cli_origins_take(&ws->origins, s->rec.url, now, &s->remote.origin)];
     s->remote.worker = w;
     ws->outstanding++;
     mailbox_post(&w->inbox, &s->remote.msg_job, MSG_JOB, s);
@@ -282,7 +264,10 @@ int cli_workers_collect(void *arg, void **value) {
         if (!ws->done_first)
             ws->done_last = NULL;
         ws->outstanding--;
-        ws->conf.finished(ws->conf.ctx, m->slot, m->slot->remote.fetched);
+        cli_slot_t *s = m->slot;
+        cli_origins_back(&ws->origins, s->remote.origin, (size_t)(s->remote.worker - ws->w),
+                         cafe_loop_now(cafe_loop_current()));
+        ws->conf.finished(ws->conf.ctx, s, s->remote.fetched);
     }
     (void)cafe_shield_end(&shield);
     return 0;
@@ -305,6 +290,7 @@ void cli_workers_interrupt(cli_workers_t *ws, int drain) {
 static void workers_freed(uv_handle_t *h) {
     cli_workers_t *ws = h->data;
     mailbox_closed(h);
+    cli_origins_free(&ws->origins);
     free(ws->w);
     free(ws);
 }
@@ -327,9 +313,12 @@ int cli_workers_start(cli_workers_t **out, const cli_workers_conf_t *conf) {
     size_t n = conf->threads < conf->concurrency ? conf->threads : conf->concurrency;
     if (ws)
         ws->w = calloc(n, sizeof(*ws->w));
-    if (!ws || !ws->w || mailbox_init(&ws->inbox, cafe_loop_current(), main_inbox, ws) != 0) {
-        if (ws)
+    if (!ws || !ws->w || cli_origins_init(&ws->origins, n, conf->affinity_ms) != 0 ||
+        mailbox_init(&ws->inbox, cafe_loop_current(), main_inbox, ws) != 0) {
+        if (ws) {
+            cli_origins_free(&ws->origins);
             free(ws->w);
+        }
         free(ws);
         return CAFE_ENOMEM;
     }

@@ -1,8 +1,8 @@
 /* --threads N: `cafe titles` fetching on N loops, each on a thread of its own with its own
  * HTTP client, where one loop's CPU (TLS handshakes above all) limits the rate. The main
  * loop keeps everything else: the reader, the order of the output, the sink, the progress
- * line and Ctrl-C. A URL goes to the worker its host hashes to, so that each host's
- * connections, its --per-host limit and its politeness stay in one client; -c, --rate and
+ * line and Ctrl-C. Each origin's URLs go to one worker (origins.h), so that its connections,
+ * its --per-host limit and its politeness stay in one client; -c, --rate and
  * --max-connections are shared out among the workers. */
 #ifndef CAFE_CLI_WORKERS_H
 #define CAFE_CLI_WORKERS_H
@@ -11,6 +11,7 @@
 #include "dlist.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct cli_slot;
 struct cli_worker;
@@ -34,6 +35,7 @@ typedef struct cli_remote {
     cafe_task_t *task; /* the worker's task fetching it, once that runs */
     int started;       /* its request left the worker's HTTP limits' queues */
     int fetched;       /* with `done`: 0 when the stop came before its fetch began */
+    struct cli_origin *origin; /* the main loop's own: its origin's entry (origins.h) */
 } cli_remote_t;
 
 typedef struct cli_workers cli_workers_t;
@@ -41,6 +43,7 @@ typedef struct cli_workers cli_workers_t;
 /* What the workers need from the run, given to cli_workers_start. */
 typedef struct cli_workers_conf {
     size_t threads, concurrency;
+    uint64_t affinity_ms; /* how long an idle origin stays with its worker (origins.h) */
     /* In each worker's loop before its first fetch: set its HTTP limits and resolver with
      * its share of -c (share) and of the rest; a negative return fails the start. */
     int (*setup)(void *ctx, size_t share, size_t threads);

@@ -1,8 +1,10 @@
-/* The CLI's pure parts: line trimming, URL normalisation, record writers, resume parsing. */
+/* The CLI's pure parts: line trimming, URL normalisation, record writers, resume parsing,
+ * the --threads origin table. */
 #include "testutil.h"
 #include "input.h"
 #include "format.h"
 #include "keyset.h"
+#include "origins.h"
 #include "stream.h"
 #include "text.h"
 
@@ -324,6 +326,61 @@ static void test_resume_refuses_what_is_not_ours(void **state) {
     assert_int_equal(format_header_prefix("url,x", 5), 0);
 }
 
+/* --threads: an origin stays on its worker while it has URLs out and for the affinity after;
+ * new origins go to the least loaded worker; the key is the client's (scheme, host, port). */
+static void test_origins_stick_and_balance(void **state) {
+    cli_origins_t t;
+    cli_origin_t *a1, *a2, *b, *c, *d, *x;
+    assert_int_equal(cli_origins_init(&t, 3, 1000), 0);
+    size_t wa = cli_origins_take(&t, "http://a.test/1", 0, &a1);
+    size_t wb = cli_origins_take(&t, "http://b.test/1", 0, &b);
+    size_t wc = cli_origins_take(&t, "http://c.test/1", 0, &c);
+    assert_true(wa != wb && wb != wc && wa != wc); /* one each: the least loaded first */
+    /* the same origin however spelled: case, userinfo, path, query */
+    assert_int_equal(cli_origins_take(&t, "HTTP://user:pw@A.TEST/2?x", 0, &a2), wa);
+    assert_ptr_equal(a1, a2);
+    /* another port or scheme is another origin: to a worker with fewer URLs out than a's */
+    size_t wd = cli_origins_take(&t, "http://a.test:8080/", 0, &d);
+    assert_true(wd != wa);
+    cli_origins_back(&t, a1, wa, 10);
+    cli_origins_back(&t, a2, wa, 10); /* a is idle from 10 ms */
+    cli_origins_back(&t, d, wd, 10);
+    /* within the affinity a comes back to its worker, though it is not the least loaded */
+    assert_int_equal(cli_origins_take(&t, "http://a.test/3", 900, &x), wa);
+    cli_origins_back(&t, x, wa, 900);
+    /* idle past it, a is forgotten when a new origin comes, and goes where the load is least */
+    cli_origins_back(&t, b, wb, 900);
+    cli_origins_back(&t, c, wc, 900);
+    size_t n = t.n;
+    size_t we = cli_origins_take(&t, "http://e.test/", 2000, &x); /* a, b, c, d expire */
+    assert_true(t.n < n && t.n == 1);
+    cli_origins_back(&t, x, we, 2000);
+    cli_origins_free(&t);
+}
+
+/* Thousands of origins: the table grows, and idle ones beyond ORIGINS_IDLE_MAX are forgotten
+ * (oldest first) however young. */
+static void test_origins_bounded(void **state) {
+    cli_origins_t t;
+    cli_origin_t *o, *last = NULL;
+    char url[64];
+    assert_int_equal(cli_origins_init(&t, 2, 3600000), 0);
+    for (int i = 0; i < ORIGINS_IDLE_MAX + 5000; i++) {
+        snprintf(url, sizeof url, "https://h%d.test/", i);
+        size_t w = cli_origins_take(&t, url, 1, &o);
+        assert_non_null(o);
+        cli_origins_back(&t, o, w, 1);
+        last = o;
+    }
+    assert_true(t.n <= ORIGINS_IDLE_MAX + 1 && t.idle.len == t.n);
+    assert_int_equal(t.load[0] + t.load[1], 0);
+    /* the youngest is still known: its entry, and its worker, are kept */
+    size_t w1 = cli_origins_take(&t, url, 2, &o);
+    assert_ptr_equal(o, last);
+    cli_origins_back(&t, o, w1, 2);
+    cli_origins_free(&t);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trim),
@@ -336,6 +393,8 @@ int main(void) {
         cmocka_unit_test(test_urlset),
         cmocka_unit_test(test_resume_truncates_torn_record),
         cmocka_unit_test(test_resume_refuses_what_is_not_ours),
+        cmocka_unit_test(test_origins_stick_and_balance),
+        cmocka_unit_test(test_origins_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
