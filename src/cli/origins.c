@@ -110,8 +110,7 @@ static void expire(cli_origins_t *t, uint64_t now_ms) {
     }
 }
 
-size_t cli_origins_take(cli_origins_t *t, const char *url, uint64_t now_ms,
-                        cli_origin_t **entry) {
+size_t cli_origins_take(cli_origins_t *t, const char *url, uint64_t now_ms, cli_origin_t **entry) {
     uint64_t key = origin_hash(url);
     cli_origin_t *o = *chain(t, key);
     if (!o) {

@@ -20,8 +20,8 @@ typedef struct cli_origin cli_origin_t;
 typedef struct cli_origins {
     cli_origin_t **buckets;
     size_t nbuckets, n;
-    dlist_t idle;       /* origins with no URL out, most recently idle first */
-    size_t *load;       /* per worker: URLs out */
+    dlist_t idle; /* origins with no URL out, most recently idle first */
+    size_t *load; /* per worker: URLs out */
     size_t workers;
     uint64_t affinity_ms;
 } cli_origins_t;

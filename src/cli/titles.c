@@ -318,8 +318,8 @@ static int start_fetching(cli_run_t *run) {
      * a host back), or its --host-interval when longer. */
     cli_workers_conf_t conf = {.threads = o->threads,
                                .concurrency = o->concurrency,
-                               .affinity_ms = o->host_interval_ms > 60000 ? o->host_interval_ms
-                                                                          : 60000,
+                               .affinity_ms =
+                                   o->host_interval_ms > 60000 ? o->host_interval_ms : 60000,
                                .setup = client_setup,
                                .started = remote_started,
                                .finished = remote_finished,

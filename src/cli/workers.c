@@ -13,9 +13,13 @@ enum { MSG_JOB, MSG_STARTED, MSG_DONE, MSG_INTERRUPT, MSG_QUIT };
 
 /* A loop's inbox: any thread posts to it; its loop takes all that was posted in one go, in
  * the order it was posted. uv_async_send wakes the loop at most once for many posts. */
+typedef struct msg_list {
+    cli_msg_t *head, *tail;
+} msg_list_t;
+
 typedef struct mailbox {
     uv_mutex_t lock;
-    cli_msg_t *head, *tail;
+    msg_list_t posted;
     uv_async_t async;
 } mailbox_t;
 
@@ -43,7 +47,7 @@ struct cli_workers {
     mailbox_t inbox;
     int drain, interrupted;
     /* The main loop's own: records back from the workers, not handed on yet. */
-    cli_msg_t *done_first, *done_last;
+    msg_list_t done;
     cafe_event_t arrived;
     size_t outstanding; /* posted and not handed on */
     cli_origins_t origins;
@@ -69,24 +73,28 @@ static void mailbox_closed(uv_handle_t *h) {
     uv_mutex_destroy(&m->lock);
 }
 
+static void msg_append(msg_list_t *l, cli_msg_t *m) {
+    m->next = NULL;
+    if (l->tail)
+        l->tail->next = m;
+    else
+        l->head = m;
+    l->tail = m;
+}
+
 static void mailbox_post(mailbox_t *m, cli_msg_t *msg, int kind, cli_slot_t *s) {
-    msg->next = NULL;
     msg->kind = kind;
     msg->slot = s;
     uv_mutex_lock(&m->lock);
-    if (m->tail)
-        m->tail->next = msg;
-    else
-        m->head = msg;
-    m->tail = msg;
+    msg_append(&m->posted, msg);
     uv_mutex_unlock(&m->lock);
     (void)uv_async_send(&m->async); /* fails only for a handle being closed: never here */
 }
 
 static cli_msg_t *mailbox_take(mailbox_t *m) {
     uv_mutex_lock(&m->lock);
-    cli_msg_t *all = m->head;
-    m->head = m->tail = NULL;
+    cli_msg_t *all = m->posted.head;
+    m->posted = (msg_list_t){NULL, NULL};
     uv_mutex_unlock(&m->lock);
     return all;
 }
@@ -230,12 +238,7 @@ static void main_inbox(uv_async_t *a) {
             ws->conf.started(ws->conf.ctx, m->slot);
             continue;
         }
-        m->next = NULL;
-        if (ws->done_last)
-            ws->done_last->next = m;
-        else
-            ws->done_first = m;
-        ws->done_last = m;
+        msg_append(&ws->done, m);
         cafe_event_set(&ws->arrived);
     }
 }
@@ -254,15 +257,15 @@ int cli_workers_collect(void *arg, void **value) {
     cafe_shield_t shield;
     (void)cafe_shield_begin(&shield);
     while (!ws->closed || ws->outstanding > 0) {
-        cli_msg_t *m = ws->done_first;
+        cli_msg_t *m = ws->done.head;
         if (!m) {
             cafe_event_clear(&ws->arrived);
             (void)cafe_event_wait(&ws->arrived);
             continue;
         }
-        ws->done_first = m->next;
-        if (!ws->done_first)
-            ws->done_last = NULL;
+        ws->done.head = m->next;
+        if (!ws->done.head)
+            ws->done.tail = NULL;
         ws->outstanding--;
         cli_slot_t *s = m->slot;
         cli_origins_back(&ws->origins, s->remote.origin, (size_t)(s->remote.worker - ws->w),

@@ -31,10 +31,10 @@ typedef struct cli_msg {
 typedef struct cli_remote {
     cli_msg_t msg_job, msg_started, msg_done;
     struct cli_worker *worker;
-    dlist_link_t link; /* the worker's queue of jobs not spawned yet, or its running ones */
-    cafe_task_t *task; /* the worker's task fetching it, once that runs */
-    int started;       /* its request left the worker's HTTP limits' queues */
-    int fetched;       /* with `done`: 0 when the stop came before its fetch began */
+    dlist_link_t link;         /* the worker's queue of jobs not spawned yet, or its running ones */
+    cafe_task_t *task;         /* the worker's task fetching it, once that runs */
+    int started;               /* its request left the worker's HTTP limits' queues */
+    int fetched;               /* with `done`: 0 when the stop came before its fetch began */
     struct cli_origin *origin; /* the main loop's own: its origin's entry (origins.h) */
 } cli_remote_t;
 
