@@ -306,7 +306,12 @@ static void remote_started(void *arg, cli_slot_t *s) {
 }
 
 static void remote_finished(void *arg, cli_slot_t *s, int fetched) {
-    fetch_finished(arg, s, fetched);
+    cli_run_t *run = arg;
+    fetch_finished(run, s, fetched);
+    /* The output failed (a closed pipe: `| head`): as without workers, what is in flight
+     * finishes and nothing queued starts (the workers hold up to the window's URLs). */
+    if (run->stopping)
+        cli_workers_interrupt(run->workers, 1);
 }
 
 /* --threads N: the workers that fetch; the main loop's client fetches nothing then. */

@@ -167,6 +167,33 @@ def test_head_exits_quietly():
     assert p.stdout.decode().count("\n") == 1 and p.stderr == b"", p.stderr
 
 
+def test_closed_pipe_starts_nothing_more():
+    # `| head`: once the output is gone, what is in flight finishes and nothing queued starts,
+    # on one loop and on 2 threads (whose workers hold the window's URLs, 1,024 here). Two
+    # servers that hold every request: 4 in flight (2 per origin, one origin per worker),
+    # then the pipe's reader goes, then the answers: the first record meets the closed pipe.
+    for extra in ([], ["--threads", "2"]):
+        a, b = (HoldServer(lambda head: http_reply(b"<title>held</title>")) for _ in range(2))
+        try:
+            u = [(a if i % 2 else b).url(f"/p{i}") for i in range(200)]
+            p = subprocess.Popen([CAFE, "titles", "-c", "4", "--per-host", "2", *extra,
+                                  write_list(u)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            a.wait_for(2)
+            b.wait_for(2)
+            p.stdout.close()
+            a.release()
+            b.release()
+            err = p.stderr.read()
+            p.wait(timeout=60)
+            heads = len(a.heads) + len(b.heads)
+            assert err == b"" and heads < 50, (extra, heads, err)
+        finally:
+            a.release()
+            b.release()
+            a.close()
+            b.close()
+
+
 def test_dev_full_fails_loudly():
     path = write_list([x[2] for x in urls(5, 5000)])
     r = cafe("titles", "-o", "/dev/full", path)
