@@ -56,9 +56,10 @@ static int fetch_task(void *arg, void **value) {
 }
 
 /* Waits until slot seq is free and, in ordered mode, inside the window, and the look-ahead
- * has room. Every task parked ahead is a stack whose pages and cache lines go cold before
- * its turn: the look-ahead keeps them few (issue 11), the window only bounds the records
- * held for the output's order. */
+ * has room (with --threads, each worker keeps its own look-ahead: only the window counts
+ * here). Every task parked ahead is a stack whose pages and cache lines go cold before its
+ * turn: the look-ahead keeps them few (issue 11), the window only bounds the records held for
+ * the output's order. */
 static int wait_for_slot(cli_run_t *run, uint64_t seq) {
     for (;;) {
         int fits = run->o->unordered ? run->slots[seq % run->window].state == SLOT_FREE
