@@ -192,7 +192,7 @@ static const cli_opt_t rows[] = {
      "-c, --rate and --dns-concurrency are divided among the threads (so one host gets at\n"
      "most its thread's share of -c), and N is at most -c. Output order, --resume and\n"
      "Ctrl-C work as with one thread; a redirect is followed by the thread that fetched it.\n"
-     "one. One thread costs the least CPU per URL when connections are reused."},
+     "One thread costs the least CPU per URL when connections are reused."},
     {CLI_OPT_FLAG, "sync", 0, NULL, F(sync), 0, 0, 1, NULL, NULL, NULL,
      "one URL at a time, each waiting for the one before",
      "One URL at a time, each waiting for the one before: the guide's slow way, through\n"
