@@ -2,8 +2,8 @@
  * HTTP client, where one loop's CPU (TLS handshakes above all) limits the rate. The main
  * loop keeps everything else: the reader, the order of the output, the sink, the progress
  * line and Ctrl-C. Each origin's URLs go to one worker (origins.h), so that its connections,
- * its --per-host limit and its politeness stay in one client; -c, --rate and
- * --max-connections are shared out among the workers. */
+ * its --per-host limit and its politeness stay in one client; -c, --rate, --dns-concurrency
+ * and the connection cache are shared out among the workers. */
 #ifndef CAFE_CLI_WORKERS_H
 #define CAFE_CLI_WORKERS_H
 
@@ -47,7 +47,7 @@ typedef struct cli_workers_conf {
     /* In each worker's loop before its first fetch: set its HTTP limits and resolver with
      * its share of -c (share) and of the rest; a negative return fails the start. */
     int (*setup)(void *ctx, size_t share, size_t threads);
-    /* In the main loop: a slot's request started (`fetch` was told by the HTTP client). */
+    /* In the main loop: a slot's request started (its worker's HTTP client said so). */
     void (*started)(void *ctx, struct cli_slot *s);
     /* In the main loop's collector task (may suspend): a slot's record is finished;
      * fetched says whether it was fetched at all (not when the stop came first). */
@@ -60,15 +60,16 @@ typedef struct cli_workers_conf {
  * Returns 0 and *out (free it with cli_workers_stop), or a negative code after undoing
  * what it started. */
 int cli_workers_start(cli_workers_t **out, const cli_workers_conf_t *conf);
-/* Sends s (its record's url set) to its host's worker. Never waits. */
+/* Sends s (its record's url set) to its origin's worker. Never waits. */
 void cli_workers_post(cli_workers_t *ws, struct cli_slot *s);
 /* The main loop's collector: hands each finished record to conf->finished, until
  * cli_workers_close was called and every posted record came back. Spawn it in a task. */
 int cli_workers_collect(void *ws, void **value);
 /* No more posts: the collector ends once the records posted came back. */
 void cli_workers_close(cli_workers_t *ws);
-/* Ctrl-C: each worker fetches nothing more, and cancels what it fetches (drain: only the
- * requests that have not started). Callable once, from a callback or a task. */
+/* Ctrl-C, or the output failed: each worker fetches nothing more, and cancels what it fetches
+ * (drain: only the requests that have not started). From a callback or a task; only the
+ * first call counts. */
 void cli_workers_interrupt(cli_workers_t *ws, int drain);
 /* After the collector ended: ends the workers' loops, joins their threads and frees ws. */
 void cli_workers_stop(cli_workers_t *ws);
