@@ -50,8 +50,9 @@ typedef struct cli_run {
     cli_fetch_pool_t titles; /* extractors the fetchers reuse */
     cafe_task_t *reader;
     int stopping, input_error;
-    int setup_error; /* the source or the sink could not start: exit 2, no summary */
-    int write_error; /* -errno or CAFE_E* of the sink's failure, 0 while it works */
+    int setup_error;   /* the source or the sink could not start: exit 2, no summary */
+    int write_error;   /* -errno or CAFE_E* of the sink's failure, 0 while it works */
+    int queue_stopped; /* after write_error: the fetches not started were cancelled */
     uint64_t started_ms, total_lines, skipped;
     /* in_flight: requests started and not finished; dropped: cut short by Ctrl-C after they
      * started (or finished but not written), unstarted: before; drained: in flight at the

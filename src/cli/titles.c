@@ -27,6 +27,24 @@ static void fetch_started(void *arg) {
     cli_ahead_check(&s->run->ahead);
 }
 
+/* Cancels the fetches whose request has not started: those queued behind the limits or a
+ * host's turn (a task that has not run yet sees `stopping` and does not fetch), and the
+ * workers' queues. The requests in flight finish. Returns how many were queued. */
+static uint64_t stop_queued(cli_run_t *run) {
+    if (run->workers)
+        cli_workers_interrupt(run->workers, 1);
+    uint64_t queued = 0;
+    for (size_t i = 0; i < run->window; i++) {
+        cli_slot_t *s = &run->slots[i];
+        if (s->state != SLOT_BUSY || s->started)
+            continue;
+        queued++;
+        if (s->task)
+            cafe_task_cancel(s->task);
+    }
+    return queued;
+}
+
 /* The record of slot s is finished (fetched: its fetch began): to the writer. */
 static void fetch_finished(cli_run_t *run, cli_slot_t *s, int fetched) {
     uint64_t seq = s->rec.seq;
@@ -35,6 +53,12 @@ static void fetch_finished(cli_run_t *run, cli_slot_t *s, int fetched) {
     s->state =
         !fetched || (run->stopping && s->rec.error == CAFE_ECANCELED) ? SLOT_DROPPED : SLOT_DONE;
     cli_run_finish(run, seq);
+    /* The output failed (a closed pipe: `| head`): nothing queued starts, not even the URLs a
+     * polite host holds back, which could otherwise keep the run going for minutes. */
+    if (run->write_error && !run->queue_stopped) {
+        run->queue_stopped = 1;
+        (void)stop_queued(run);
+    }
     cli_ahead_check(&run->ahead); /* it may have left the queues without starting */
 }
 
@@ -221,18 +245,9 @@ static void on_signal(void *arg, int signum, unsigned count) {
         cafe_group_cancel(&run->fetchers);
         return;
     }
-    /* --drain: the requests in flight finish; those still queued behind the limits are
-     * cancelled (a task that has not run yet sees `stopping` and does not fetch). The wait
+    /* --drain: the requests in flight finish, those still queued are cancelled. The wait
      * may be long: say what it is for. */
-    uint64_t queued = 0;
-    for (size_t i = 0; i < run->window; i++) {
-        cli_slot_t *s = &run->slots[i];
-        if (s->state != SLOT_BUSY || s->started)
-            continue;
-        queued++;
-        if (s->task)
-            cafe_task_cancel(s->task);
-    }
+    uint64_t queued = stop_queued(run);
     run->drained = run->in_flight;
     if (!run->o->quiet)
         fprintf(stderr,
@@ -307,12 +322,7 @@ static void remote_started(void *arg, cli_slot_t *s) {
 }
 
 static void remote_finished(void *arg, cli_slot_t *s, int fetched) {
-    cli_run_t *run = arg;
-    fetch_finished(run, s, fetched);
-    /* The output failed (a closed pipe: `| head`): as without workers, what is in flight
-     * finishes and nothing queued starts (the workers hold up to the window's URLs). */
-    if (run->stopping)
-        cli_workers_interrupt(run->workers, 1);
+    fetch_finished(arg, s, fetched);
 }
 
 /* --threads N: the workers that fetch; the main loop's client fetches nothing then. */

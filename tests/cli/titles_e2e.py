@@ -194,6 +194,27 @@ def test_closed_pipe_starts_nothing_more():
             b.close()
 
 
+def test_closed_pipe_stops_a_polite_host():
+    # `| head` on a polite run: the URLs waiting for their host's turn (--host-interval) are
+    # not started once the output is gone, on one loop as on 2 threads; before, one loop
+    # fetched all 20 at 200 ms each after head had exited.
+    for extra in ([], ["--threads", "2"]):
+        srv = HoldServer(lambda head: http_reply(b"<title>polite</title>"))
+        try:
+            u = [srv.url(f"/q{i}") for i in range(20)]
+            p = subprocess.Popen([CAFE, "titles", "--host-interval", "200", *extra,
+                                  write_list(u)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            srv.wait_for(1)
+            p.stdout.close()
+            srv.release()
+            err = p.stderr.read()
+            p.wait(timeout=60)
+            assert err == b"" and len(srv.heads) < 5, (extra, len(srv.heads), err)
+        finally:
+            srv.release()
+            srv.close()
+
+
 def test_dev_full_fails_loudly():
     path = write_list([x[2] for x in urls(5, 5000)])
     r = cafe("titles", "-o", "/dev/full", path)
