@@ -131,11 +131,13 @@ size_t cli_origins_take(cli_origins_t *t, const char *url, uint64_t now_ms, cli_
     if (o)
         o->out++;
     t->load[w]++;
+    t->out++;
     return w;
 }
 
 void cli_origins_back(cli_origins_t *t, cli_origin_t *o, size_t w, uint64_t now_ms) {
     t->load[w]--;
+    t->out--;
     if (o && --o->out == 0) {
         o->idle_ms = now_ms;
         dlist_push(&t->idle, &o->idle);

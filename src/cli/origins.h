@@ -22,6 +22,7 @@ typedef struct cli_origins {
     size_t nbuckets, n;
     dlist_t idle; /* origins with no URL out, most recently idle first */
     size_t *load; /* per worker: URLs out */
+    size_t out;   /* URLs out in all */
     size_t workers;
     uint64_t affinity_ms;
 } cli_origins_t;

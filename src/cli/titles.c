@@ -46,7 +46,8 @@ static uint64_t stop_queued(cli_run_t *run) {
 }
 
 /* The record of slot s is finished (fetched: its fetch began): to the writer. */
-static void fetch_finished(cli_run_t *run, cli_slot_t *s, int fetched) {
+static void fetch_finished(cli_slot_t *s, int fetched) {
+    cli_run_t *run = s->run;
     uint64_t seq = s->rec.seq;
     run->in_flight -= s->started;
     /* Cut short by Ctrl-C, or never begun: no record, so that --resume fetches it again. */
@@ -75,7 +76,7 @@ static int fetch_task(void *arg, void **value) {
     if (fetched)
         cli_fetch(run->o, &s->rec, fetch_started, s, &run->titles);
     s->task = NULL;
-    fetch_finished(run, s, fetched);
+    fetch_finished(s, fetched);
     return 0;
 }
 
@@ -239,9 +240,9 @@ static void on_signal(void *arg, int signum, unsigned count) {
     run->stopping = 2; /* 2: interrupted by a signal */
     cafe_task_cancel(run->reader);
     source_abort(run->source);
-    if (run->workers)
-        cli_workers_interrupt(run->workers, run->o->drain);
     if (!run->o->drain) {
+        if (run->workers)
+            cli_workers_interrupt(run->workers, 0);
         cafe_group_cancel(&run->fetchers);
         return;
     }
@@ -317,14 +318,6 @@ static int client_setup(void *arg, size_t share, size_t threads) {
     return rc;
 }
 
-static void remote_started(void *arg, cli_slot_t *s) {
-    fetch_started(s);
-}
-
-static void remote_finished(void *arg, cli_slot_t *s, int fetched) {
-    fetch_finished(arg, s, fetched);
-}
-
 /* --threads N: the workers that fetch; the main loop's client fetches nothing then. */
 static int start_fetching(cli_run_t *run) {
     const cli_opts_t *o = run->o;
@@ -337,8 +330,8 @@ static int start_fetching(cli_run_t *run) {
                                .affinity_ms =
                                    o->host_interval_ms > 60000 ? o->host_interval_ms : 60000,
                                .setup = client_setup,
-                               .started = remote_started,
-                               .finished = remote_finished,
+                               .started = fetch_started,
+                               .finished = fetch_finished,
                                .o = o,
                                .ctx = run};
     int rc = cli_workers_start(&run->workers, &conf);

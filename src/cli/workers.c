@@ -49,8 +49,7 @@ struct cli_workers {
     /* The main loop's own: records back from the workers, not handed on yet. */
     msg_list_t done;
     cafe_event_t arrived;
-    size_t outstanding; /* posted and not handed on */
-    cli_origins_t origins;
+    cli_origins_t origins; /* also counts the records posted and not handed on */
     int closed;
 };
 
@@ -219,7 +218,6 @@ static int worker_main(void *arg, void **value) {
 
 static void worker_thread(void *arg) {
     cli_worker_t *w = arg;
-    w->rc = 1; /* not yet set by worker_main */
     int rc = cafe_run(worker_main, w, NULL);
     if (rc != 0 && w->rc == 1) { /* the loop never ran worker_main */
         w->rc = rc;
@@ -235,7 +233,7 @@ static void main_inbox(uv_async_t *a) {
     for (cli_msg_t *m = mailbox_take(&ws->inbox); m; m = next) {
         next = m->next;
         if (m->kind == MSG_STARTED) {
-            ws->conf.started(ws->conf.ctx, m->slot);
+            ws->conf.started(m->slot);
             continue;
         }
         msg_append(&ws->done, m);
@@ -247,7 +245,6 @@ void cli_workers_post(cli_workers_t *ws, cli_slot_t *s) {
     uint64_t now = cafe_loop_now(cafe_loop_current());
     cli_worker_t *w = &ws->w[cli_origins_take(&ws->origins, s->rec.url, now, &s->remote.origin)];
     s->remote.worker = w;
-    ws->outstanding++;
     mailbox_post(&w->inbox, &s->remote.msg_job, MSG_JOB, s);
 }
 
@@ -256,7 +253,7 @@ int cli_workers_collect(void *arg, void **value) {
     /* Every record posted comes back and is handed on, Ctrl-C or not. */
     cafe_shield_t shield;
     (void)cafe_shield_begin(&shield);
-    while (!ws->closed || ws->outstanding > 0) {
+    while (!ws->closed || ws->origins.out > 0) {
         cli_msg_t *m = ws->done.head;
         if (!m) {
             cafe_event_clear(&ws->arrived);
@@ -266,11 +263,10 @@ int cli_workers_collect(void *arg, void **value) {
         ws->done.head = m->next;
         if (!ws->done.head)
             ws->done.tail = NULL;
-        ws->outstanding--;
         cli_slot_t *s = m->slot;
         cli_origins_back(&ws->origins, s->remote.origin, (size_t)(s->remote.worker - ws->w),
                          cafe_loop_now(cafe_loop_current()));
-        ws->conf.finished(ws->conf.ctx, s, s->remote.fetched);
+        ws->conf.finished(s, s->remote.fetched);
     }
     (void)cafe_shield_end(&shield);
     return 0;
@@ -333,6 +329,7 @@ int cli_workers_start(cli_workers_t **out, const cli_workers_conf_t *conf) {
         cli_worker_t *w = &ws->w[i];
         w->ws = ws;
         w->share = conf->concurrency / n + (i < conf->concurrency % n);
+        w->rc = 1; /* worker_main sets it; still 1 after cafe_run: it never ran */
         if (uv_sem_init(&w->ready, 0) != 0)
             rc = CAFE_ENOMEM;
         else if (uv_thread_create(&w->thread, worker_thread, w) != 0) {

@@ -47,13 +47,14 @@ typedef struct cli_workers_conf {
     /* In each worker's loop before its first fetch: set its HTTP limits and resolver with
      * its share of -c (share) and of the rest; a negative return fails the start. */
     int (*setup)(void *ctx, size_t share, size_t threads);
-    /* In the main loop: a slot's request started (its worker's HTTP client said so). */
-    void (*started)(void *ctx, struct cli_slot *s);
+    void *ctx;
+    /* In the main loop: the request of slot arg started (its worker's HTTP client said so),
+     * as cli_fetch's on_start says it without workers. */
+    cafe_http_start_cb started;
     /* In the main loop's collector task (may suspend): a slot's record is finished;
      * fetched says whether it was fetched at all (not when the stop came first). */
-    void (*finished)(void *ctx, struct cli_slot *s, int fetched);
+    void (*finished)(struct cli_slot *s, int fetched);
     const struct cli_opts *o; /* what each worker fetches with (cli_fetch) */
-    void *ctx;
 } cli_workers_conf_t;
 
 /* Starts the workers' threads and waits until each loop is ready; in a task of the main loop.

@@ -43,6 +43,8 @@ def test_numbers_are_whole_and_in_range_and_named():
     for v in ("0", "0.5", "1.9", "0x10", " 5", "1e3", "-1", "+5", "nan", "", "100001"):
         refused(["-c", v], "-c/--concurrency", "whole number")
     refused(["--per-host", "2.5"], "--per-host")
+    for v in ("0", "257", "1.5"):
+        refused(["--threads", v], "--threads")
     refused(["--retries", "1.5"], "--retries")
     refused(["--max-bytes", "1e6"], "--max-bytes")
     refused(["--host-interval", "0.5"], "--host-interval")

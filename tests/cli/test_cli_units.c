@@ -374,6 +374,7 @@ static void test_origins_bounded(void **state) {
     }
     assert_true(t.n <= ORIGINS_IDLE_MAX + 1 && t.idle.len == t.n);
     assert_int_equal(t.load[0] + t.load[1], 0);
+    assert_int_equal(t.out, 0);
     /* the youngest is still known: its entry, and its worker, are kept */
     size_t w1 = cli_origins_take(&t, url, 2, &o);
     assert_ptr_equal(o, last);
