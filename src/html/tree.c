@@ -138,6 +138,16 @@ CAFE__HOT static int hidden_input(const cafe__html_tok_t *tk, int id) {
            ascii_ieq(tk->vals[CAFE__ATTR_TYPE], "hidden");
 }
 
+/* "In body", <input> and <select> end a <select> open in scope (since the standard let
+ * select hold any content, this is what is left of the old "in select" mode); whether one
+ * was. Browsers agree (tests/browser/structure.py). */
+static int select_ended(cafe__html_tok_t *tk) {
+    long i = cafe__html_stack_find(tk, (const int[]){CAFE__TAG_SELECT}, 1, SCOPE_DEFAULT);
+    if (i >= 0)
+        cafe__html_stack_pop_to(tk, (uint32_t)i);
+    return i >= 0;
+}
+
 /* A start tag in HTML content ("in body" and the modes that defer to it). */
 CAFE__HOT static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
     if (tk->frameset)
@@ -149,6 +159,10 @@ CAFE__HOT static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
         return CAFE__TOK_DATA;
     if ((flags & CAFE__TAGF_FSKILL) && !hidden_input(tk, id))
         tk->frameset_ok = 0;
+    if (id == CAFE__TAG_SELECT || id == CAFE__TAG_INPUT) {
+        if (select_ended(tk) && id == CAFE__TAG_SELECT)
+            return CAFE__TOK_DATA; /* a <select> inside one only ends it */
+    }
     cafe__html_stack_implied_ends(tk, id, flags);
     unsigned props = cafe__html_start_props[(uint8_t)id];
     /* Only tags marked SP_OWN in cafe__html_start_props (stack.c) reach their case: a case

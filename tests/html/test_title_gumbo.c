@@ -44,6 +44,10 @@ static const struct {
     {"noscript body", "gumbo: scripting off, <noscript> content is markup"},
     {"title in select", "the current standard dropped the \"in select\" insertion mode that "
                         "ignored <title>; gumbo still ignores it"},
+    {"select beyond scope stays", "gumbo's \"in select\" mode ignores the <object> that "
+                                  "keeps the select out of the <input>'s reach"},
+    {"textarea keeps select", "in the old \"in select\" mode <textarea> (and <keygen>) ended "
+                              "the select as <input> does; browsers no longer do"},
     {"svg breakout end p", "</p> breaking out of foreign content is newer than gumbo"},
     {"frameset after end br", "</br> acts as <br>, which sets frameset-ok to \"not ok\"; "
                               "gumbo (and html5lib) skip that step, accept the <frameset> and "

@@ -214,6 +214,14 @@ static const tcase_t cases[] = {
     {"title in caption then fostered", "<table><caption><title>A</title></caption><tr><title>B",
      "B"},
     {"title in select", "<select><title>Y</title></select>", "Y"},
+    /* what is left of "in select": <input> and <select> end an open select (browsers) */
+    {"input ends select", "<select><input><math><title></select><title><p>X", NONE},
+    {"hidden input ends select", "<div><select><input type=hidden><math><title></select><title>X",
+     NONE},
+    {"select in select ends it", "<select><select><math><title></select><title><p>X", NONE},
+    {"select beyond scope stays", "<select><object><input><math><title></select></object><title>X",
+     "X"},
+    {"textarea keeps select", "<select><textarea></textarea><math><title></select><title>X", "X"},
     {"title after html end", "</html><title>Y</title>", "Y"},
 };
 

@@ -1,0 +1,209 @@
+"""Drives headless Chromium (DevTools protocol) and Firefox (WebDriver BiDi) as oracles of
+document.title, and asks libcafe (ctypes) for its titles of the same pages: shared by the
+browser tests (encodings.py, structure.py).
+
+serve(cases) serves cases [(charset label, body bytes)] at /c/<index> with that charset in
+Content-Type, and an index page whose run(n) loads them in eight iframes and returns every
+document.title; chromium_titles and firefox_titles run it in their browser."""
+import ctypes
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "util"))
+from pageserver import PageServer  # noqa: E402
+
+try:
+    import websocket  # python3-websocket
+except ImportError:
+    print("skip: python3-websocket is not installed")
+    sys.exit(77)
+
+
+def serve(cases):
+    # eight iframes load the pages, each the next one not yet taken
+    index = ("<!DOCTYPE html><meta charset=utf-8><body><script>async function run(n) {"
+             "const out = []; let next = 0;"
+             "async function worker() { const f = document.createElement('iframe');"
+             "document.body.appendChild(f); while (next < n) { const i = next++;"
+             "await new Promise(r => { f.onload = r; f.src = '/c/' + i; });"
+             "out[i] = f.contentDocument.title; } }"
+             "await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(worker));"
+             "return JSON.stringify(out); }</script>").encode()
+
+    def page(path):
+        if path.startswith("/c/"):
+            label, body = cases[int(path[3:])]
+            return body, "text/html; charset=" + label
+        return index, "text/html; charset=utf-8"
+    return PageServer(page)
+
+
+def read_line_with(proc, needle):
+    """Reads the browser's stderr until the line that says it listens (its readiness)."""
+    for raw in proc.stderr:
+        line = raw.decode("utf-8", "replace")
+        if needle in line:
+            # keep reading what it says, or it blocks once the pipe is full
+            threading.Thread(target=proc.stderr.read, daemon=True).start()
+            return line[line.index("ws://"):].strip()
+    raise RuntimeError("browser exited before listening")
+
+
+def chromium_titles(binary, url, n, tmp):
+    proc = subprocess.Popen([binary, "--headless", "--no-sandbox", "--disable-gpu",
+                             "--no-first-run", "--disable-background-networking",
+                             "--disable-component-update", "--disable-sync",
+                             "--user-data-dir=" + tmp, "--remote-debugging-port=0",
+                             "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        ws = websocket.create_connection(read_line_with(proc, "DevTools listening on"),
+                                         timeout=600)
+        seq = [0]
+
+        def call(method, params, session=None):
+            seq[0] += 1
+            msg = {"id": seq[0], "method": method, "params": params}
+            if session:
+                msg["sessionId"] = session
+            ws.send(json.dumps(msg))
+            while True:
+                reply = json.loads(ws.recv())
+                if reply.get("id") == seq[0]:
+                    if "error" in reply:
+                        raise RuntimeError(str(reply["error"]))
+                    return reply["result"]
+
+        target = call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        call("Page.enable", {}, session)
+        call("Page.navigate", {"url": url}, session)
+        # wait until the index page's run() exists, then run it
+        expr = "new Promise(r => { const go = () => typeof run === 'function' ? r(run(%d)) :" \
+               " setTimeout(go, 10); go(); })" % n
+        res = call("Runtime.evaluate", {"expression": expr, "awaitPromise": True,
+                                        "returnByValue": True}, session)
+        ws.close()
+        return json.loads(res["result"]["value"])
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def firefox_titles(binary, url, n, tmp):
+    with open(os.path.join(tmp, "user.js"), "w") as f:
+        for pref in ["browser.shell.checkDefaultBrowser", "app.update.enabled",
+                     "datareporting.policy.dataSubmissionEnabled", "toolkit.telemetry.enabled",
+                     "network.captive-portal-service.enabled", "browser.safebrowsing.malware.enabled"]:
+            f.write('user_pref("%s", false);\n' % pref)
+    proc = subprocess.Popen([binary, "--headless", "--no-remote", "--profile", tmp,
+                             "--remote-debugging-port=0", "about:blank"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        ws = websocket.create_connection(read_line_with(proc, "WebDriver BiDi listening on") +
+                                         "/session", timeout=600,
+                                         suppress_origin=True)
+        seq = [0]
+
+        def call(method, params):
+            seq[0] += 1
+            ws.send(json.dumps({"id": seq[0], "method": method, "params": params}))
+            while True:
+                reply = json.loads(ws.recv())
+                if reply.get("id") == seq[0]:
+                    if reply.get("type") == "error":
+                        raise RuntimeError(reply.get("message", str(reply)))
+                    return reply["result"]
+
+        call("session.new", {"capabilities": {}})
+        context = call("browsingContext.getTree", {})["contexts"][0]["context"]
+        call("browsingContext.navigate", {"context": context, "url": url, "wait": "complete"})
+        res = call("script.evaluate", {"expression": "run(%d)" % n, "awaitPromise": True,
+                                       "target": {"context": context}})
+        ws.close()
+        return json.loads(res["result"]["value"])
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def cafe_titles(lib_path, cases):
+    lib = ctypes.CDLL(lib_path)
+    lib.cafe_title_create.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p]
+    lib.cafe_title_feed.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+    lib.cafe_title_finish.argtypes = [ctypes.c_void_p]
+    lib.cafe_title_text.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t)]
+    lib.cafe_title_text.restype = ctypes.c_void_p
+    lib.cafe_title_free.argtypes = [ctypes.c_void_p]
+    out = []
+    for label, body in cases:
+        t = ctypes.c_void_p()
+        if lib.cafe_title_create(ctypes.byref(t), ("text/html; charset=" + label).encode()):
+            raise RuntimeError("cafe_title_create failed")
+        lib.cafe_title_feed(t, body, len(body))
+        lib.cafe_title_finish(t)
+        n = ctypes.c_size_t()
+        p = lib.cafe_title_text(t, ctypes.byref(n))
+        out.append(ctypes.string_at(p, n.value).decode("utf-8") if p else "")
+        lib.cafe_title_free(t)
+    return out
+
+
+def find(*names):
+    for name in names:
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def compare(cases, chrome, fox, ours, describe):
+    """Counts the pages where both browsers agree and cafe does not, printing the first 20
+    (describe(label, body) names a page) and a summary; returns that count."""
+    agreed = differ = browsers_differ = 0
+    for (label, body), c, f, o in zip(cases, chrome, fox, ours):
+        if c != f:
+            browsers_differ += 1
+            continue
+        agreed += 1
+        if o != c:
+            differ += 1
+            if differ <= 20:
+                first = next((i for i in range(min(len(o), len(c))) if o[i] != c[i]),
+                             min(len(o), len(c)))
+                print("%s: browsers %r, cafe %r (from character %d)" % (
+                    describe(label, body), c[max(0, first - 3):first + 5],
+                    o[max(0, first - 3):first + 5], first))
+    print("%d pages: browsers agree on %d, disagree on %d; cafe differs from them on %d" % (
+        len(cases), agreed, browsers_differ, differ))
+    return differ
+
+
+def run(lib_path, cases, describe):
+    """The whole test: both browsers' titles of cases, then cafe's, compared. Exit code: 0
+    agreed, 1 differed, 77 a browser is missing. CAFE_BROWSER_DUMP=FILE keeps every title."""
+    chromium, firefox = find("chromium", "chromium-browser"), find("firefox-esr", "firefox")
+    if not chromium or not firefox:
+        print("skip: needs Debian's chromium and firefox-esr")
+        return 77
+    server = serve(cases)
+    url = server.url("/")
+    with tempfile.TemporaryDirectory() as t1, tempfile.TemporaryDirectory() as t2:
+        start = time.monotonic()
+        chrome = chromium_titles(chromium, url, len(cases), t1)
+        middle = time.monotonic()
+        fox = firefox_titles(firefox, url, len(cases), t2)
+        print("%d pages: chromium %.1f s, firefox %.1f s" % (
+            len(cases), middle - start, time.monotonic() - middle))
+    server.close()
+    ours = cafe_titles(lib_path, cases)
+    if os.environ.get("CAFE_BROWSER_DUMP"):
+        with open(os.environ["CAFE_BROWSER_DUMP"], "w") as f:
+            json.dump([[label, body.hex(), c, x, o] for (label, body), c, x, o in
+                       zip(cases, chrome, fox, ours)], f)
+    return 1 if compare(cases, chrome, fox, ours, describe) else 0
