@@ -34,16 +34,17 @@ const cli_optab_t cli_title_optab = {
     sizeof rows / sizeof rows[0],
 };
 
-/* Extracts f's title into t. Returns 0, or -1 on a read error. */
+/* Extracts f's title into t. Returns 0, or the errno of a read error (EISDIR for a
+ * directory, EIO...). */
 static int extract(cafe_title_t *t, FILE *f) {
     char buf[65536];
     size_t n;
     while ((n = fread(buf, 1, sizeof buf, f)) > 0)
         if (cafe_title_feed(t, buf, n) != 0)
             break; /* complete (or out of memory): the rest cannot change it */
-    int bad = ferror(f);
+    int err = ferror(f) ? (errno ? errno : EIO) : 0;
     cafe_title_finish(t);
-    return bad ? -1 : 0;
+    return err;
 }
 
 static int one_file(cafe_title_t *t, const char *path, const title_opts_t *o) {
@@ -54,11 +55,12 @@ static int one_file(cafe_title_t *t, const char *path, const title_opts_t *o) {
     }
     cafe_title_reset(t, o->charset);
     cafe_title_set_detection(t, !o->no_detect);
-    int rc = extract(t, f);
+    errno = 0;
+    int err = extract(t, f);
     if (f != stdin)
         fclose(f);
-    if (rc != 0) {
-        fprintf(stderr, "cafe title: %s: read error\n", path);
+    if (err != 0) {
+        fprintf(stderr, "cafe title: %s: %s\n", path, strerror(err));
         return 2;
     }
     const char *title = cafe_title_text(t, NULL);

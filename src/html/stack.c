@@ -90,7 +90,7 @@ CAFE__HOT void cafe__html_stack_push(cafe__html_tok_t *tk, int kind, unsigned fl
     cafe__html_elem_t *e = &tk->stack[tk->depth++];
     e->w0 = tk->w0, e->w1 = tk->w1, e->len = tk->name_len, e->id = tk->id;
     e->kind = (uint8_t)kind, e->flags = (uint8_t)flags, e->holds_title = 0;
-    e->fostered = (uint8_t)fostered;
+    e->fostered = (uint8_t)fostered, e->tmpl_mode = 0;
     count(tk, e, 1);
 }
 

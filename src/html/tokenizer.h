@@ -39,6 +39,7 @@ typedef struct cafe__html_elem {
     uint8_t flags;       /* CAFE__TAGF_* */
     uint8_t holds_title; /* the table the document's title is in */
     uint8_t fostered;    /* inserted before its table (foster parenting) */
+    uint8_t tmpl_mode;   /* a <template>'s insertion mode: tree.c, template_ignores() */
 } cafe__html_elem_t;
 
 /* What the tokenizer reports to its owner. */

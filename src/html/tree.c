@@ -23,8 +23,8 @@
  * Known simplifications, each found by the gumbo differential test on generated pages, never
  * on real ones: the adoption agency is reduced to its effect on the stack (see
  * cafe__html_stack_adopt()); the list of active formatting elements is not kept, so elements it
- * would reconstruct are missing when an end tag looks for them; the template insertion modes are
- * not kept (after <template><col> other start tags are ignored). */
+ * would reconstruct are missing when an end tag looks for them; of the template insertion modes
+ * only "in column group" is kept (template_ignores()). */
 #include <string.h>
 
 #include "html/hot.h"
@@ -148,10 +148,48 @@ static int select_ended(cafe__html_tok_t *tk) {
     return i >= 0;
 }
 
+/* "In template", these start tags are processed as in head and leave the template's
+ * insertion mode to the next one. */
+static int template_head_tag(int id) {
+    switch (id) {
+    case CAFE__TAG_BASE:
+    case CAFE__TAG_BASEFONT:
+    case CAFE__TAG_BGSOUND:
+    case CAFE__TAG_LINK:
+    case CAFE__TAG_META:
+    case CAFE__TAG_NOFRAMES:
+    case CAFE__TAG_SCRIPT:
+    case CAFE__TAG_STYLE:
+    case CAFE__TAG_TEMPLATE:
+    case CAFE__TAG_TITLE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+enum { TMPL_UNDECIDED, TMPL_OTHER, TMPL_COLUMNS };
+
+/* The one template insertion mode that ignores markup: contents that begin with <col> are
+ * "in column group" with the template as current node, where every start tag but <col> and
+ * <template> is dropped, switching no tokenizer state (an <iframe> or <xmp> there does not
+ * make the rest of the page text). The other modes insert the tags as "in body" does.
+ * Whether this start tag is dropped. */
+CAFE__HOT static int template_ignores(cafe__html_tok_t *tk, int id) {
+    if (!tk->template_depth || stack_top_id(tk) != CAFE__TAG_TEMPLATE)
+        return 0;
+    cafe__html_elem_t *e = &tk->stack[tk->depth - 1];
+    if (e->tmpl_mode == TMPL_UNDECIDED && !template_head_tag(id))
+        e->tmpl_mode = id == CAFE__TAG_COL ? TMPL_COLUMNS : TMPL_OTHER;
+    return e->tmpl_mode == TMPL_COLUMNS && id != CAFE__TAG_COL && id != CAFE__TAG_TEMPLATE;
+}
+
 /* A start tag in HTML content ("in body" and the modes that defer to it). */
 CAFE__HOT static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
     if (tk->frameset)
         return id == CAFE__TAG_NOFRAMES ? CAFE__TOK_RAWTEXT : CAFE__TOK_DATA;
+    if (template_ignores(tk, id))
+        return CAFE__TOK_DATA;
     int body_started = tk->seen_body;
     if (!(flags & CAFE__TAGF_HEADISH))
         tk->seen_body = 1; /* even for a tag then ignored: getting there made the body */

@@ -29,6 +29,11 @@ FOUND = [
     # not when a scope boundary stands between them (title "<p>X")
     "<select><object><input><math><title></select></object><title><p>X",
     "<select><textarea></textarea><math><title></select><title><p>X",
+    # template contents that begin with <col> drop every start tag but <col> and <template>,
+    # so the <iframe> switches no tokenizer state (title "A")
+    "<template><col><iframe></template><title>A</title>",
+    "<template><col><p><template><col><iframe><title/>x</template><title>A</title>",
+    "<template><script></script><col><textarea></template><title>A</title>",
 ]
 
 TITLE = ["<title>", "</title>", "<TITLE>", "</TITLE>", "<title/>", "</title >", "<tItLe a=b>",

@@ -25,6 +25,13 @@ set -e
 [ $rc = 2 ] || fail "exit status $rc"
 [ "$out" = "Hello world" ] || fail "other file not done: $out"
 grep -q "missing.html" "$tmp/err" || fail "unreadable file not named"
+# a directory opens but cannot be read: the reason is said, as cat says it
+set +e
+out=$("$cafe" title "$tmp" "$tmp/a.html" 2>"$tmp/err")
+rc=$?
+set -e
+[ $rc = 2 ] && [ "$out" = "Hello world" ] || fail "directory: exit $rc, output $out"
+grep -q "$tmp: Is a directory" "$tmp/err" || fail "directory: $(cat "$tmp/err")"
 # a title with control characters cannot reach the terminal as an escape sequence
 printf '<title>a\033[2Jb</title>' >"$tmp/esc.html"
 [ "$("$cafe" title "$tmp/esc.html")" = 'a\x1b[2Jb' ] || fail "escape sequence printed raw"
