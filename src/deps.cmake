@@ -23,3 +23,9 @@ cafe_require(CARES libc-ares-dev libcares)
 list(APPEND CAFE_EXTRA_LIBS PkgConfig::CARES)
 set(CAFE_PC_REQUIRES "libcurl libcares" PARENT_SCOPE)
 set(CAFE_PC_REQUIRES "libcurl libcares")
+# OpenSSL: the system trust store read lazily, one per client, handed to libcurl's OpenSSL
+# contexts (src/http/trust.c). libcurl4-openssl-dev already depends on it.
+cafe_require(OPENSSL libssl-dev libssl>=1.1.1 libcrypto>=1.1.1)
+list(APPEND CAFE_EXTRA_LIBS PkgConfig::OPENSSL)
+set(CAFE_PC_REQUIRES "libcurl libcares libssl libcrypto" PARENT_SCOPE)
+set(CAFE_PC_REQUIRES "libcurl libcares libssl libcrypto")

@@ -28,6 +28,8 @@
 #   TLS_SYSTEM_CAS [1] (0: the bundle is the private CA alone), TLS_CAFE_BEFORE [none]: the
 #   cafe binary of another build, run as one more contender (before/after tables),
 #   TLS_THREADS [2]: cafe titles --threads N as one more contender, cafe-tN (1: none).
+# cafe-sys is cafe titles with no --cacert: the system's store, in this namespace a copy of
+# /etc/ssl/certs with the private CA added, which cafe reads lazily (its start-up row).
 set -u
 build=$(cd "${1:?usage: bench/titles/tls.sh BUILD_DIR}" && pwd) || exit 2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -86,6 +88,17 @@ if [ "$system_cas" = 1 ] && [ -r /etc/ssl/certs/ca-certificates.crt ]; then
     bundle="$tmp/bundle.pem"
 fi
 ncas=$(grep -c 'BEGIN CERTIFICATE' "$bundle")
+# The system's store as a crawl finds it, with the bench CA in it as update-ca-certificates
+# would put it (a hash link, and appended to the bundle), for cafe-sys: cafe titles with no
+# --cacert, which reads the hashed directory lazily (src/http/trust.c).
+sys_store=""
+if [ -d /etc/ssl/certs ] && [ -r /etc/ssl/certs/ca-certificates.crt ]; then
+    cp -a /etc/ssl/certs "$tmp/certs" &&
+        cp "$tmp/ca.pem" "$tmp/certs/cafe-bench-ca.pem" &&
+        ln -s cafe-bench-ca.pem "$tmp/certs/$(openssl x509 -hash -noout -in "$tmp/ca.pem").0" &&
+        cat "$tmp/ca.pem" >>"$tmp/certs/ca-certificates.crt" &&
+        mount --bind "$tmp/certs" /etc/ssl/certs && sys_store=1
+fi
 pages=$(((n > n_close ? n : n_close) / hosts + 1))
 mkdir -p "$tmp/www/p" "$tmp/ngx"
 awk -v pages="$pages" -v size="$size" -v dir="$tmp/www/p" 'BEGIN {
@@ -201,6 +214,8 @@ tool_cmd() {
         cmd="$cafe_cmd titles -q -c $c --cacert $bundle $list" ;;
     cafe-t*) [ -n "$cafe_cmd" ] || return 1
         cmd="$cafe_cmd titles -q -c $c --threads $threads --cacert $bundle $list" ;;
+    cafe-sys) [ -n "$cafe_cmd" ] && [ -n "$sys_store" ] || return 1
+        cmd="$cafe_cmd titles -q -c $c $list" ;;
     before) cmd="$TLS_CAFE_BEFORE titles -q -c $c --cacert $bundle $list" ;;
     lean) [ -n "$lean_cmd" ] || return 1
         cmd="$lean_cmd $list $c --cacert $bundle" ;;
@@ -263,7 +278,7 @@ med() {
         awk '{ v[NR] = $1 } END { m = int((NR + 1) / 2); print (NR % 2) ? v[m] : (v[m] + v[m + 1]) / 2 }'
 }
 
-tools="cafe lean lean+ go curl"
+tools="cafe cafe-sys lean lean+ go curl"
 [ "$threads" -gt 1 ] && tools="$tools cafe-t$threads"
 [ -n "${TLS_CAFE_BEFORE:-}" ] && tools="$tools before"
 # shuffled: $tools in an order drawn anew at each call. The place in a fixed rotation moves a

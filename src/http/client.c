@@ -64,21 +64,6 @@ static size_t default_max_connections(size_t transfers) {
     return want < transfers ? transfers : want;
 }
 
-/* Whether libcurl's built-in CA bundle (CURLINFO_CAINFO of a fresh handle) can be read. When
- * it can, transfers turn the built-in CApath off (xfer.c): with a CApath set, libcurl 7.88
- * does not cache the trust store and parses the whole bundle again for every new TLS
- * connection (~150 certificates: tens of ms of CPU with OpenSSL 3). Debian's CApath holds the
- * same certificates as its bundle. */
-static int ca_bundle_readable(void) {
-    CURL *e = curl_easy_init();
-    char *path = NULL;
-    int ok = e && curl_easy_getinfo(e, CURLINFO_CAINFO, &path) == CURLE_OK && path &&
-             access(path, R_OK) == 0;
-    if (e)
-        curl_easy_cleanup(e);
-    return ok;
-}
-
 static void limits_apply(cafe__http_client_t *c) {
     if (!c->limits.max_transfers)
         c->limits.max_transfers = CAFE_HTTP_DEFAULT_MAX_TRANSFERS;
@@ -142,7 +127,7 @@ static cafe__http_client_t *client_create(cafe_loop_t *loop) {
     c->loop = loop;
     c->rng = uv_hrtime() ^ (uint64_t)(uintptr_t)c ^ 0x9E3779B97F4A7C15ull;
     proxies_read(c);
-    c->ca_bundle = ca_bundle_readable();
+    cafe__http_trust_init(c);
     cafe__http_io_init(c);
     return c;
 }
@@ -168,6 +153,7 @@ static void client_close(void *arg) {
     }
     c->orphans = c->pool = NULL;
     handles_free(c); /* closes the connections: their sockets go through io.c */
+    cafe__http_trust_free(c);
     curl_global_cleanup();
     cafe__http_hosts_free(&c->hosts);
     free(c->proxy_http);

@@ -193,9 +193,17 @@ struct cafe__http_client {
     cafe_http_limits_t limits;
     char *proxy_http, *proxy_https, *no_proxy; /* the environment, read once */
     int ca_bundle; /* libcurl's built-in CA bundle file is readable: its CApath is not needed */
+    void *trust;   /* the system's CAs read lazily (X509_STORE, trust.c), or NULL: the bundle */
     uint64_t rng;
     cafe_http_stats_t stats;
 };
+
+/* trust.c: the default trust store. _init sets ca_bundle and trust, _free drops the store
+ * (after the connections that hold it); _install is the CURLOPT_SSL_CTX_FUNCTION that hands
+ * it to a new connection. */
+void cafe__http_trust_init(cafe__http_client_t *c);
+void cafe__http_trust_free(cafe__http_client_t *c);
+CURLcode cafe__http_trust_install(CURL *easy, void *ssl_ctx, void *store);
 
 /* client.c */
 /* The client of the running loop, created on first use; NULL when out of memory. */

@@ -130,13 +130,21 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
     SET(CURLOPT_ACCEPT_ENCODING, ""); /* every encoding this libcurl can decode */
     SET(CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
     SET(CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
-    if (o->ca_file)
+    /* Which CAs: the file given alone (a built-in CApath would add the system's back);
+     * else the system's, read lazily, when the client has that store (trust.c); else
+     * libcurl's bundle. libcurl keeps a parsed file for the next connections only when no
+     * CApath is set. Redirects may lead to https: set for plain http too. */
+    if (o->ca_file) {
         SET(CURLOPT_CAINFO, o->ca_file);
-    /* One trust store, a file: the CAs given replace the system's (a built-in CApath would
-     * add them back), and libcurl keeps the parsed store for the next connections, which it
-     * does only when no CApath is set (client.c, ca_bundle_readable). */
-    if (o->ca_file || c->ca_bundle)
         SET(CURLOPT_CAPATH, NULL);
+    } else if (c->trust) {
+        SET(CURLOPT_CAINFO, NULL);
+        SET(CURLOPT_CAPATH, NULL);
+        SET(CURLOPT_SSL_CTX_FUNCTION, cafe__http_trust_install);
+        SET(CURLOPT_SSL_CTX_DATA, c->trust);
+    } else if (c->ca_bundle) {
+        SET(CURLOPT_CAPATH, NULL);
+    }
     /* The environment was read once per loop; setting both spares curl its per-transfer
      * lookups, and "" means none. */
     SET(CURLOPT_PROXY, proxy ? proxy : "");

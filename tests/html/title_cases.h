@@ -177,10 +177,9 @@ static const tcase_t cases[] = {
     /* contents that begin with <col> are "in column group": other start tags are dropped,
      * and switch no tokenizer state */
     {"template col drops iframe", "<template><col><iframe></template><title>A</title>", "A"},
-    {"template col drops title", "<template><col><title>B</title></template><title>A</title>",
-     "A"},
-    {"template head tag keeps mode open", "<template><script></script><col><xmp></template><title>A",
-     "A"},
+    {"template col drops title", "<template><col><title>B</title></template><title>A</title>", "A"},
+    {"template head tag keeps mode open",
+     "<template><script></script><col><xmp></template><title>A", "A"},
     {"template div then col is body", "<template><div><col><xmp></template><title>A</title>", NONE},
     {"template col nested", "<template><col><p><template><col><iframe>x</template><title>A", NONE},
     {"template clears frameset-ok", "<b><template></template><frameset><title>T</title>", "T"},

@@ -1,0 +1,111 @@
+"""The default trust store (src/http/trust.c), end to end: `cafe titles` without --cacert
+against nginx serving TLS with certificates of a test CA, in a private mount namespace whose
+/etc/ssl/certs is a copy of the system's with the test CA added in one way or another. It
+checks that the system's CAs are read lazily from the hashed directory where it can stand for
+the bundle, that verification is as strict that way (untrusted, expired, wrong host), and
+that the bundle is still used where the directory cannot stand for it."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+from faultlib import TMP, CAFE, Skip, TlsNginx, run_tests, write_list
+
+sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "sinks"))
+from mountns import PrivateMount  # noqa: E402
+
+CERTS = "/etc/ssl/certs"
+BUNDLE = "ca-certificates.crt"
+if not os.path.isfile(os.path.join(CERTS, BUNDLE)):
+    print(f"skip: no {CERTS}/{BUNDLE} (Debian's ca-certificates)")
+    sys.exit(77)
+
+www = os.path.join(TMP, "www")
+os.makedirs(www)
+with open(os.path.join(www, "t.html"), "w") as f:
+    f.write("<title>trusted</title>")
+tls = TlsNginx(www)
+ca_hash = subprocess.run(["openssl", "x509", "-hash", "-noout", "-in", tls.ca], check=True,
+                         capture_output=True, text=True).stdout.strip()
+
+
+def certs_dir(name, link=True, append=True, drop_links=False):
+    """A copy of the system's /etc/ssl/certs: with the test CA under its hash link (link),
+    appended to the bundle (append), or with no hash link at all (drop_links)."""
+    d = os.path.join(TMP, name)
+    shutil.copytree(CERTS, d, symlinks=True)
+    if drop_links:
+        for entry in os.listdir(d):
+            if os.path.islink(os.path.join(d, entry)) and entry[-2:-1] == ".":
+                os.remove(os.path.join(d, entry))
+    shutil.copy(tls.ca, os.path.join(d, "cafe-test-ca.pem"))
+    if link:
+        os.symlink("cafe-test-ca.pem", os.path.join(d, ca_hash + ".0"))
+    if append:
+        with open(tls.ca) as src, open(os.path.join(d, BUNDLE), "a") as dst:
+            dst.write(src.read())
+    return d
+
+
+def titles(d, kinds, *args):
+    """`cafe titles --json` on the kinds' URLs with d as /etc/ssl/certs: each record's title
+    or error, by kind."""
+    try:
+        ns = PrivateMount(f'mount --bind "{d}" {CERTS}')
+    except OSError as e:
+        raise Skip(str(e))
+    try:
+        urls = [tls.url(k, "/t.html") for k in kinds]
+        r = subprocess.run(ns.inside() + [CAFE, "titles", "-q", "--json", "--retries", "0", *args,
+                                          write_list(urls)], capture_output=True, timeout=120)
+    finally:
+        ns.close()
+    assert r.returncode == 0, r.stderr[-500:]
+    recs = [json.loads(line) for line in r.stdout.decode().splitlines()]
+    assert [rec["url"] for rec in recs] == urls, recs
+    return {k: rec["title"] or rec["error"] for k, rec in zip(kinds, recs)}
+
+
+def test_lazy_directory_verifies_as_strictly():
+    got = titles(certs_dir("lazy"), TlsNginx.KINDS)
+    assert got["good"] == "trusted", got
+    assert "self-signed certificate" in got["selfsigned"], got
+    assert "expired" in got["expired"], got
+    assert "no alternative certificate subject name matches" in got["wronghost"], got
+
+
+def test_the_directory_is_what_is_read():
+    # the test CA is in the directory only: trusted through the hash lookup alone
+    got = titles(certs_dir("links-only", append=False), ["good", "selfsigned"])
+    assert got == {"good": "trusted", "selfsigned": got["selfsigned"]}, got
+    assert "not trusted" in got["selfsigned"], got
+
+
+def test_a_ca_appended_to_the_bundle_keeps_the_bundle():
+    # the bundle has one certificate more than the directory has links: the bundle is read
+    got = titles(certs_dir("appended", link=False), ["good", "selfsigned"])
+    assert got["good"] == "trusted", got
+    assert "not trusted" in got["selfsigned"], got
+
+
+def test_a_directory_without_links_keeps_the_bundle():
+    got = titles(certs_dir("no-links", link=False, drop_links=True), ["good"])
+    assert got == {"good": "trusted"}, got
+
+
+def test_cacert_replaces_the_system_store():
+    # the test CA is trusted by the system here, but --cacert names another CA alone
+    other = os.path.join(TMP, "other-ca.pem")
+    shutil.copy(os.path.join(tls.dir, "selfsigned.pem"), other)
+    got = titles(certs_dir("cacert"), ["good", "selfsigned"], "--cacert", other)
+    assert "not trusted" in got["good"], got
+    assert got["selfsigned"] == "trusted", got
+
+
+def test_each_thread_has_the_store():
+    got = titles(certs_dir("threads"), ["good", "selfsigned", "good"], "--threads", "2")
+    assert got["good"] == "trusted" and "not trusted" in got["selfsigned"], got
+
+
+run_tests(globals(), cleanup=(tls.close,))
