@@ -73,9 +73,9 @@ CAFE__HOT static void count(cafe__html_tok_t *tk, const cafe__html_elem_t *e, in
         tk->open_table += (uint32_t)d;
 }
 
-/* A full stack drops its oldest quarter: deep elements matter least to the title. */
-CAFE__HOT void cafe__html_stack_push(cafe__html_tok_t *tk, int kind, unsigned flags) {
-    int fostered = tk->open_table && fostering(tk) && !in_table_element(tk->id);
+/* The next free place on the stack. A full stack drops its oldest quarter: deep elements
+ * matter least to the title. */
+CAFE__HOT static cafe__html_elem_t *stack_slot(cafe__html_tok_t *tk) {
     if (tk->depth == CAFE__HTML_STACK_MAX) {
         size_t drop = CAFE__HTML_STACK_MAX / 4;
         memmove(tk->stack, tk->stack + drop, (CAFE__HTML_STACK_MAX - drop) * sizeof tk->stack[0]);
@@ -87,7 +87,12 @@ CAFE__HOT void cafe__html_stack_push(cafe__html_tok_t *tk, int kind, unsigned fl
             tk->title_in_table |= tk->stack[i].holds_title;
         }
     }
-    cafe__html_elem_t *e = &tk->stack[tk->depth++];
+    return &tk->stack[tk->depth++];
+}
+
+CAFE__HOT void cafe__html_stack_push(cafe__html_tok_t *tk, int kind, unsigned flags) {
+    int fostered = tk->open_table && fostering(tk) && !in_table_element(tk->id);
+    cafe__html_elem_t *e = stack_slot(tk);
     e->w0 = tk->w0, e->w1 = tk->w1, e->len = tk->name_len, e->id = tk->id;
     e->kind = (uint8_t)kind, e->flags = (uint8_t)flags, e->holds_title = 0;
     e->fostered = (uint8_t)fostered, e->tmpl_mode = 0;
@@ -218,8 +223,40 @@ static void close_item(cafe__html_tok_t *tk, int a, int b) {
     }
 }
 
+/* Pushes an element the table modes insert unasked, <tbody> or <tr>, named as the tokenizer
+ * would name it (the bytes of its name, little-endian). */
+static void push_implied(cafe__html_tok_t *tk, int id) {
+    cafe__html_elem_t *e = stack_slot(tk);
+    int tbody = id == CAFE__TAG_TBODY;
+    e->w0 = tbody ? 0x79646F6274u : 0x7274u, e->w1 = 0, e->len = tbody ? 5 : 2;
+    e->id = (uint8_t)id, e->kind = K_HTML, e->flags = CAFE__TAGF_SPECIAL | CAFE__TAGF_BLOCKEND;
+    e->holds_title = 0, e->fostered = 0, e->tmpl_mode = 0;
+}
+
+/* "In table" puts a row outside a row group in an implied <tbody>, and "in table body" a
+ * cell outside a row in an implied <tr>, each after clearing the stack back to its context;
+ * a later </tbody> or </tr> then finds them (and closes what was opened inside). */
+static void implied_starts(cafe__html_tok_t *tk, int id) {
+    static const int table[] = {CAFE__TAG_TABLE}, row[] = {CAFE__TAG_TR},
+                     sections[] = {CAFE__TAG_TBODY, CAFE__TAG_THEAD, CAFE__TAG_TFOOT};
+    long t = cafe__html_stack_find(tk, table, 1, SCOPE_TABLE);
+    if (t < 0)
+        return; /* in a template, or no table: no context to complete */
+    long sec = cafe__html_stack_find(tk, sections, 3, SCOPE_TABLE);
+    if (sec < 0) {
+        cafe__html_stack_pop_to(tk, (uint32_t)t + 1);
+        push_implied(tk, CAFE__TAG_TBODY);
+        sec = (long)tk->depth - 1;
+    }
+    if (id != CAFE__TAG_TR && cafe__html_stack_find(tk, row, 1, SCOPE_TABLE) < 0) {
+        cafe__html_stack_pop_to(tk, (uint32_t)sec + 1);
+        push_implied(tk, CAFE__TAG_TR);
+    }
+}
+
 /* The table modes' implied ends: a caption, a column group, the last table, cells, rows and
- * row groups that a new table part closes. */
+ * row groups that a new table part closes; then the row group and row a row or cell
+ * implies. */
 static void table_ends(cafe__html_tok_t *tk, int id) {
     static const int caption[] = {CAFE__TAG_CAPTION}, table[] = {CAFE__TAG_TABLE},
                      cells[] = {CAFE__TAG_TD, CAFE__TAG_TH}, row[] = {CAFE__TAG_TR},
@@ -233,13 +270,22 @@ static void table_ends(cafe__html_tok_t *tk, int id) {
         cafe__html_stack_pop_to(tk, tk->depth - 1);
     if (!part)
         return;
-    if (id == CAFE__TAG_TD || id == CAFE__TAG_TH || id == CAFE__TAG_TR)
+    /* A caption or column group ends the row group, the row and the cell it is in, as
+     * "in cell", "in row" and "in table body" each close theirs and pass it on. */
+    if (id == CAFE__TAG_CAPTION || id == CAFE__TAG_COL || id == CAFE__TAG_COLGROUP) {
+        cafe__html_stack_close_nearest(tk, sections, 3, SCOPE_TABLE);
+        cafe__html_stack_close_nearest(tk, row, 1, SCOPE_TABLE);
+    }
+    if (id == CAFE__TAG_TD || id == CAFE__TAG_TH || id == CAFE__TAG_TR || id == CAFE__TAG_CAPTION ||
+        id == CAFE__TAG_COL || id == CAFE__TAG_COLGROUP)
         cafe__html_stack_close_nearest(tk, cells, 2, SCOPE_TABLE);
     if (id == CAFE__TAG_TR || id == CAFE__TAG_TBODY || id == CAFE__TAG_THEAD ||
         id == CAFE__TAG_TFOOT)
         cafe__html_stack_close_nearest(tk, row, 1, SCOPE_TABLE);
     if (id == CAFE__TAG_TBODY || id == CAFE__TAG_THEAD || id == CAFE__TAG_TFOOT)
         cafe__html_stack_close_nearest(tk, sections, 3, SCOPE_TABLE);
+    if (id == CAFE__TAG_TR || id == CAFE__TAG_TD || id == CAFE__TAG_TH)
+        implied_starts(tk, id);
 }
 
 /* Each rule below needs a test of stack_may_imply (stack.h) to hold: a tag for which none

@@ -34,6 +34,12 @@ FOUND = [
     "<template><col><iframe></template><title>A</title>",
     "<template><col><p><template><col><iframe><title/>x</template><title>A</title>",
     "<template><script></script><col><textarea></template><title>A</title>",
+    # a column group in a cell ends the cell, the row and the row group: the second title
+    # is foster-parented before the table, so it comes first (title "B")
+    "<table><tr><td><title>A</title><colgroup><title>B</title>",
+    # the implied <tbody> of a bare row: </tbody> closes the row and the <math> in it, and
+    # the title is HTML (title "<iframe>")
+    "<table><tr><math></tbody><title/><iframe>",
 ]
 
 TITLE = ["<title>", "</title>", "<TITLE>", "</TITLE>", "<title/>", "</title >", "<tItLe a=b>",
@@ -42,14 +48,17 @@ TITLE = ["<title>", "</title>", "<TITLE>", "</TITLE>", "<title/>", "</title >", 
 FOREIGN = ["<svg>", "</svg>", "<math>", "</math>", "<mi>", "</mi>", "<mtext>", "<mglyph>",
            "<malignmark>", '<annotation-xml encoding="text/html">', "<annotation-xml>",
            "</annotation-xml>", "<foreignObject>", "</foreignObject>", "<desc>", "</desc>",
-           "<svg><title>", "<math><title>", "<svg/>", "<font color=red>", "</font>"]
+           "<svg><title>", "<math><title>", "<svg/>", "<font color=red>", "<font size=2>",
+           "<font face=x>", "<font>", "</font>", "<foreignobject>",
+           '<annotation-xml encoding="application/xhtml+xml">', "<math><annotation-xml><svg>"]
 CONTAINERS = ["<template>", "</template>", "<select>", "</select>", "<option>", "<optgroup>",
               "<input>", "<input type=hidden>", "<keygen>", "<datalist>", "<button>",
               "</button>", "<object>", "</object>", "<applet>", "<marquee>", "</marquee>",
               "<form>", "</form>", "<frameset>", "</frameset>", "<frame>", "<noframes>",
               "</noframes>"]
 TABLES = ["<table>", "</table>", "<tr>", "</tr>", "<td>", "</td>", "<th>", "<tbody>",
-          "<caption>", "</caption>", "<colgroup>", "<col>", "<table><tr><td>"]
+          "<caption>", "</caption>", "<colgroup>", "<col>", "<table><tr><td>", "</tbody>",
+          "<thead>", "<tfoot>", "<table><input type=hidden>", "<form><table>"]
 TEXTS = ["<textarea>", "</textarea>", "<script>", "</script>", "<script><!--<script>",
          "-->", "<style>", "</style>", "<xmp>", "</xmp>", "<iframe>", "</iframe>", "<noembed>",
          "</noembed>", "<noscript>", "</noscript>", "<plaintext>", "<!--", "--!>",

@@ -221,6 +221,14 @@ static const tcase_t cases[] = {
     {"table closed keeps cell title", "<table><td><title>A</title></table><title>B</title>", "A"},
     {"title in caption then fostered", "<table><caption><title>A</title></caption><tr><title>B",
      "B"},
+    /* a caption or column group in a cell ends the cell, the row and the row group */
+    {"colgroup in cell, title fostered", "<table><tr><td><title>A</title><colgroup><title>B", "B"},
+    {"col in cell, title fostered", "<table><tr><td><title>A</title><col><title>B", "B"},
+    {"caption in cell", "<table><td><title>A</title><caption></caption><title>B</title>", "B"},
+    /* a row gets an implied tbody and a cell an implied tr, which end tags then close */
+    {"implied tbody closed", "<table><tr><math></tbody><title/><iframe>", "<iframe>"},
+    {"implied tr closed", "<table><td><math></tr><title>A</title>", "A"},
+    {"no implied tbody in template", "<table><template><tr><math></tbody><title>A</title>", NONE},
     {"title in select", "<select><title>Y</title></select>", "Y"},
     /* what is left of "in select": <input> and <select> end an open select (browsers) */
     {"input ends select", "<select><input><math><title></select><title><p>X", NONE},
