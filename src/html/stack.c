@@ -53,6 +53,8 @@ const uint8_t cafe__html_start_props[256] = {
     [CAFE__TAG_FRAMESET] = SP_OWN,
     [CAFE__TAG_TEMPLATE] = SP_OWN,
     [CAFE__TAG_META] = SP_OWN,
+    [CAFE__TAG_SELECT] = SP_OWN,
+    [CAFE__TAG_INPUT] = SP_OWN,
 };
 
 /* Start tags the table modes insert in the table itself; others there are foster-parented. */
@@ -73,10 +75,10 @@ CAFE__HOT static void count(cafe__html_tok_t *tk, const cafe__html_elem_t *e, in
         tk->open_table += (uint32_t)d;
 }
 
-/* The next free place on the stack. A full stack drops its oldest quarter: deep elements
- * matter least to the title. */
-CAFE__HOT static cafe__html_elem_t *stack_slot(cafe__html_tok_t *tk) {
+CAFE__HOT void cafe__html_stack_push(cafe__html_tok_t *tk, int kind, unsigned flags) {
+    int fostered = tk->open_table && fostering(tk) && !in_table_element(tk->id);
     if (tk->depth == CAFE__HTML_STACK_MAX) {
+        /* A full stack drops its oldest quarter: deep elements matter least to the title. */
         size_t drop = CAFE__HTML_STACK_MAX / 4;
         memmove(tk->stack, tk->stack + drop, (CAFE__HTML_STACK_MAX - drop) * sizeof tk->stack[0]);
         tk->depth -= (uint32_t)drop;
@@ -87,15 +89,10 @@ CAFE__HOT static cafe__html_elem_t *stack_slot(cafe__html_tok_t *tk) {
             tk->title_in_table |= tk->stack[i].holds_title;
         }
     }
-    return &tk->stack[tk->depth++];
-}
-
-CAFE__HOT void cafe__html_stack_push(cafe__html_tok_t *tk, int kind, unsigned flags) {
-    int fostered = tk->open_table && fostering(tk) && !in_table_element(tk->id);
-    cafe__html_elem_t *e = stack_slot(tk);
+    cafe__html_elem_t *e = &tk->stack[tk->depth++];
     e->w0 = tk->w0, e->w1 = tk->w1, e->len = tk->name_len, e->id = tk->id;
     e->kind = (uint8_t)kind, e->flags = (uint8_t)flags, e->holds_title = 0;
-    e->fostered = (uint8_t)fostered, e->tmpl_mode = 0;
+    e->fostered = (uint8_t)fostered;
     count(tk, e, 1);
 }
 
@@ -223,20 +220,23 @@ static void close_item(cafe__html_tok_t *tk, int a, int b) {
     }
 }
 
-/* Pushes an element the table modes insert unasked, <tbody> or <tr>, named as the tokenizer
- * would name it (the bytes of its name, little-endian). */
+/* Pushes an element the table modes insert unasked, <tbody> or <tr>: as if it were the tag
+ * being emitted (its name's bytes, little-endian, as the tokenizer keeps them), which it
+ * stays after. */
 static void push_implied(cafe__html_tok_t *tk, int id) {
-    cafe__html_elem_t *e = stack_slot(tk);
+    uint64_t w0 = tk->w0, w1 = tk->w1;
+    uint8_t len = tk->name_len, tag = tk->id;
     int tbody = id == CAFE__TAG_TBODY;
-    e->w0 = tbody ? 0x79646F6274u : 0x7274u, e->w1 = 0, e->len = tbody ? 5 : 2;
-    e->id = (uint8_t)id, e->kind = K_HTML, e->flags = CAFE__TAGF_SPECIAL | CAFE__TAGF_BLOCKEND;
-    e->holds_title = 0, e->fostered = 0, e->tmpl_mode = 0;
+    tk->w0 = tbody ? 0x79646F6274u : 0x7274u, tk->w1 = 0, tk->name_len = tbody ? 5 : 2;
+    tk->id = (uint8_t)id;
+    cafe__html_stack_push(tk, K_HTML, CAFE__TAGF_SPECIAL | CAFE__TAGF_BLOCKEND);
+    tk->w0 = w0, tk->w1 = w1, tk->name_len = len, tk->id = tag;
 }
 
 /* "In table" puts a row outside a row group in an implied <tbody>, and "in table body" a
  * cell outside a row in an implied <tr>, each after clearing the stack back to its context;
  * a later </tbody> or </tr> then finds them (and closes what was opened inside). */
-static void implied_starts(cafe__html_tok_t *tk, int id) {
+CAFE__APART static void implied_starts(cafe__html_tok_t *tk, int id) {
     static const int table[] = {CAFE__TAG_TABLE}, row[] = {CAFE__TAG_TR},
                      sections[] = {CAFE__TAG_TBODY, CAFE__TAG_THEAD, CAFE__TAG_TFOOT};
     long t = cafe__html_stack_find(tk, table, 1, SCOPE_TABLE);
@@ -284,7 +284,11 @@ static void table_ends(cafe__html_tok_t *tk, int id) {
         cafe__html_stack_close_nearest(tk, row, 1, SCOPE_TABLE);
     if (id == CAFE__TAG_TBODY || id == CAFE__TAG_THEAD || id == CAFE__TAG_TFOOT)
         cafe__html_stack_close_nearest(tk, sections, 3, SCOPE_TABLE);
-    if (id == CAFE__TAG_TR || id == CAFE__TAG_TD || id == CAFE__TAG_TH)
+    /* the usual case, a cell in a row or a row in a row group, needs no search */
+    int top = stack_top_id(tk);
+    if (id == CAFE__TAG_TR
+            ? top != CAFE__TAG_TBODY && top != CAFE__TAG_THEAD && top != CAFE__TAG_TFOOT
+            : (id == CAFE__TAG_TD || id == CAFE__TAG_TH) && top != CAFE__TAG_TR)
         implied_starts(tk, id);
 }
 

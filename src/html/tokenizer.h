@@ -39,7 +39,6 @@ typedef struct cafe__html_elem {
     uint8_t flags;       /* CAFE__TAGF_* */
     uint8_t holds_title; /* the table the document's title is in */
     uint8_t fostered;    /* inserted before its table (foster parenting) */
-    uint8_t tmpl_mode;   /* a <template>'s insertion mode: tree.c, template_ignores() */
 } cafe__html_elem_t;
 
 /* What the tokenizer reports to its owner. */
@@ -93,6 +92,9 @@ typedef struct cafe__html_tok {
     /* HTML <p>, <a> and <table> elements on the stack: most start tags need not look for
      * one to close (each counter is exact: kept by every push and removal) */
     uint32_t open_p, open_a, open_table;
+    /* The insertion mode of each open <template>, by nesting level (bit template_depth - 1,
+     * modulo 64): decided by a start tag, and "in column group" (tree.c, template_ignores) */
+    uint64_t tmpl_decided, tmpl_columns;
     /* Not cleared per page (cafe__html_tok_init stops here): a value is read only up to its
      * vlen, which every tag starts at 0, and the stack only below depth. */
     char vals[CAFE__ATTR_COUNT][CAFE__HTML_ATTR_MAX];

@@ -141,7 +141,7 @@ CAFE__HOT static int hidden_input(const cafe__html_tok_t *tk, int id) {
 /* "In body", <input> and <select> end a <select> open in scope (since the standard let
  * select hold any content, this is what is left of the old "in select" mode); whether one
  * was. Browsers agree (tests/browser/structure.py). */
-static int select_ended(cafe__html_tok_t *tk) {
+CAFE__COLD static int select_ended(cafe__html_tok_t *tk) {
     long i = cafe__html_stack_find(tk, (const int[]){CAFE__TAG_SELECT}, 1, SCOPE_DEFAULT);
     if (i >= 0)
         cafe__html_stack_pop_to(tk, (uint32_t)i);
@@ -168,28 +168,31 @@ static int template_head_tag(int id) {
     }
 }
 
-enum { TMPL_UNDECIDED, TMPL_OTHER, TMPL_COLUMNS };
-
 /* The one template insertion mode that ignores markup: contents that begin with <col> are
  * "in column group" with the template as current node, where every start tag but <col> and
  * <template> is dropped, switching no tokenizer state (an <iframe> or <xmp> there does not
  * make the rest of the page text). The other modes insert the tags as "in body" does.
  * Whether this start tag is dropped. */
-CAFE__HOT static int template_ignores(cafe__html_tok_t *tk, int id) {
-    if (!tk->template_depth || stack_top_id(tk) != CAFE__TAG_TEMPLATE)
+CAFE__COLD static int template_ignores(cafe__html_tok_t *tk, int id) {
+    if (stack_top_id(tk) != CAFE__TAG_TEMPLATE)
         return 0;
-    cafe__html_elem_t *e = &tk->stack[tk->depth - 1];
-    if (e->tmpl_mode == TMPL_UNDECIDED && !template_head_tag(id))
-        e->tmpl_mode = id == CAFE__TAG_COL ? TMPL_COLUMNS : TMPL_OTHER;
-    return e->tmpl_mode == TMPL_COLUMNS && id != CAFE__TAG_COL && id != CAFE__TAG_TEMPLATE;
+    uint64_t level = 1ull << ((tk->template_depth - 1) & 63);
+    if (!(tk->tmpl_decided & level) && !template_head_tag(id)) {
+        tk->tmpl_decided |= level;
+        if (id == CAFE__TAG_COL)
+            tk->tmpl_columns |= level;
+    }
+    return (tk->tmpl_columns & level) && id != CAFE__TAG_COL && id != CAFE__TAG_TEMPLATE;
 }
 
 /* A start tag in HTML content ("in body" and the modes that defer to it). */
 CAFE__HOT static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
-    if (tk->frameset)
-        return id == CAFE__TAG_NOFRAMES ? CAFE__TOK_RAWTEXT : CAFE__TOK_DATA;
-    if (template_ignores(tk, id))
-        return CAFE__TOK_DATA;
+    if (tk->frameset | tk->template_depth) { /* one test for both, on every start tag */
+        if (tk->frameset)
+            return id == CAFE__TAG_NOFRAMES ? CAFE__TOK_RAWTEXT : CAFE__TOK_DATA;
+        if (template_ignores(tk, id))
+            return CAFE__TOK_DATA;
+    }
     int body_started = tk->seen_body;
     if (!(flags & CAFE__TAGF_HEADISH))
         tk->seen_body = 1; /* even for a tag then ignored: getting there made the body */
@@ -197,10 +200,6 @@ CAFE__HOT static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
         return CAFE__TOK_DATA;
     if ((flags & CAFE__TAGF_FSKILL) && !hidden_input(tk, id))
         tk->frameset_ok = 0;
-    if (id == CAFE__TAG_SELECT || id == CAFE__TAG_INPUT) {
-        if (select_ended(tk) && id == CAFE__TAG_SELECT)
-            return CAFE__TOK_DATA; /* a <select> inside one only ends it */
-    }
     cafe__html_stack_implied_ends(tk, id, flags);
     unsigned props = cafe__html_start_props[(uint8_t)id];
     /* Only tags marked SP_OWN in cafe__html_start_props (stack.c) reach their case: a case
@@ -221,12 +220,21 @@ CAFE__HOT static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
     case CAFE__TAG_TITLE:
         title_start(tk);
         break;
-    case CAFE__TAG_TEMPLATE:
-        tk->template_depth++;
+    case CAFE__TAG_TEMPLATE: {
+        uint64_t level = 1ull << (tk->template_depth++ & 63);
+        tk->tmpl_decided &= ~level, tk->tmpl_columns &= ~level; /* a new one: undecided */
         break;
+    }
     case CAFE__TAG_META:
         if (!tk->no_meta)
             meta(tk);
+        break;
+    case CAFE__TAG_SELECT:
+        if (select_ended(tk))
+            return CAFE__TOK_DATA; /* a <select> inside one only ends it */
+        break;
+    case CAFE__TAG_INPUT:
+        select_ended(tk);
         break;
     default:
         break;
