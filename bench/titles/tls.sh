@@ -29,7 +29,8 @@
 #   cafe binary of another build, run as one more contender (before/after tables),
 #   TLS_THREADS [2]: cafe titles --threads N as one more contender, cafe-tN (1: none).
 # cafe-sys is cafe titles with no --cacert: the system's store, in this namespace a copy of
-# /etc/ssl/certs with the private CA added, which cafe reads lazily (its start-up row).
+# /etc/ssl/certs with the private CA added, which cafe reads lazily (its start-up row);
+# cafe-sys-tN the same with --threads N.
 set -u
 build=$(cd "${1:?usage: bench/titles/tls.sh BUILD_DIR}" && pwd) || exit 2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -216,6 +217,8 @@ tool_cmd() {
         cmd="$cafe_cmd titles -q -c $c --threads $threads --cacert $bundle $list" ;;
     cafe-sys) [ -n "$cafe_cmd" ] && [ -n "$sys_store" ] || return 1
         cmd="$cafe_cmd titles -q -c $c $list" ;;
+    cafe-sys-t*) [ -n "$cafe_cmd" ] && [ -n "$sys_store" ] || return 1
+        cmd="$cafe_cmd titles -q -c $c --threads $threads $list" ;;
     before) cmd="$TLS_CAFE_BEFORE titles -q -c $c --cacert $bundle $list" ;;
     lean) [ -n "$lean_cmd" ] || return 1
         cmd="$lean_cmd $list $c --cacert $bundle" ;;
@@ -279,7 +282,7 @@ med() {
 }
 
 tools="cafe cafe-sys lean lean+ go curl"
-[ "$threads" -gt 1 ] && tools="$tools cafe-t$threads"
+[ "$threads" -gt 1 ] && tools="$tools cafe-t$threads cafe-sys-t$threads"
 [ -n "${TLS_CAFE_BEFORE:-}" ] && tools="$tools before"
 # shuffled: $tools in an order drawn anew at each call. The place in a fixed rotation moves a
 # tool by more than most changes do (bench/README.md, "Issue 11, every goal side by side").
