@@ -69,25 +69,28 @@ def test_json_and_csv_parse():
     assert rows[201]["error"] and rows[201]["title"] == ""
 
 
+def ms(text):
+    """What may differ between two runs' text: the milliseconds in curl's connect errors."""
+    return re.sub(r"after \d+ ms", "after N ms", text)
+
+
+def strip(out):
+    """JSON Lines output as records comparable between runs: no time_ms, no milliseconds."""
+    return [{k: ms(v) if isinstance(v, str) else v for k, v in json.loads(l).items()
+             if k != "time_ms"} for l in out.decode().splitlines()]
+
+
 def test_unordered_same_records():
     u = urls(300, 2000)
     path = write_list([x[2] for x in u])
-    a = cafe("titles", "-q", "--json", path).stdout.decode().splitlines()
-    b = cafe("titles", "-q", "--json", "--unordered", path).stdout.decode().splitlines()
-    key = lambda l: json.loads(l)["url"]
-    strip = lambda l: {k: v for k, v in json.loads(l).items() if k not in ("time_ms",)}
-    assert sorted(map(key, a)) == sorted(map(key, b)) and len(a) == 300
-    assert sorted(map(str, map(strip, a))) == sorted(map(str, map(strip, b)))
+    a = strip(cafe("titles", "-q", "--json", path).stdout)
+    b = strip(cafe("titles", "-q", "--json", "--unordered", path).stdout)
+    assert len(a) == 300 and sorted(map(str, a)) == sorted(map(str, b))
 
 
 def test_sync_gives_same_records():
     u = urls(40, 3000)
     path = write_list([x[2] for x in u])
-    # what may differ between two runs: times, and the milliseconds in curl's connect errors
-    ms = lambda text: re.sub(r"after \d+ ms", "after N ms", text)  # noqa: E731
-    strip = lambda out: [{k: ms(v) if isinstance(v, str) else v
-                          for k, v in json.loads(l).items() if k != "time_ms"}
-                         for l in out.decode().splitlines()]
     a = strip(cafe("titles", "-q", "--json", path).stdout)
     b = strip(cafe("titles", "-q", "--json", "--sync", path).stdout)
     assert a == b and len(a) == 40
@@ -101,11 +104,6 @@ def test_threads_give_the_same_records():
     lines = [x[2] for x in u] + [f"127.0.0.1:{port}/page/7", "http://127.0.0.1:1/",
                                  "http://exa mple.com/", "gopher://127.0.0.1/"]
     path = write_list(lines[:300] + lines[600:] + lines[300:600])
-    # what may differ between two runs: times, and the milliseconds in curl's connect errors
-    ms = lambda text: re.sub(r"after \d+ ms", "after N ms", text)  # noqa: E731
-    strip = lambda out: [{k: ms(v) if isinstance(v, str) else v
-                          for k, v in json.loads(l).items() if k != "time_ms"}
-                         for l in out.decode().splitlines()]
     one = cafe("titles", "-q", "--json", "--scheme", "http", path)
     three = cafe("titles", "-q", "--json", "--scheme", "http", "--threads", "3", path)
     assert one.returncode == 0 and three.returncode == 0, (one.stderr, three.stderr)
