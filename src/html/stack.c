@@ -270,25 +270,19 @@ static void table_ends(cafe__html_tok_t *tk, int id) {
         cafe__html_stack_pop_to(tk, tk->depth - 1);
     if (!part)
         return;
-    /* A caption or column group ends the row group, the row and the cell it is in, as
-     * "in cell", "in row" and "in table body" each close theirs and pass it on. */
-    if (id == CAFE__TAG_CAPTION || id == CAFE__TAG_COL || id == CAFE__TAG_COLGROUP) {
-        cafe__html_stack_close_nearest(tk, sections, 3, SCOPE_TABLE);
+    /* Each mode closes its element and passes the tag on: "in cell", every table part ends
+     * the cell; "in row", all but a cell end the row; "in table body", all but a cell or a
+     * row end the row group. */
+    int cell = id == CAFE__TAG_TD || id == CAFE__TAG_TH;
+    cafe__html_stack_close_nearest(tk, cells, 2, SCOPE_TABLE);
+    if (!cell)
         cafe__html_stack_close_nearest(tk, row, 1, SCOPE_TABLE);
-    }
-    if (id == CAFE__TAG_TD || id == CAFE__TAG_TH || id == CAFE__TAG_TR || id == CAFE__TAG_CAPTION ||
-        id == CAFE__TAG_COL || id == CAFE__TAG_COLGROUP)
-        cafe__html_stack_close_nearest(tk, cells, 2, SCOPE_TABLE);
-    if (id == CAFE__TAG_TR || id == CAFE__TAG_TBODY || id == CAFE__TAG_THEAD ||
-        id == CAFE__TAG_TFOOT)
-        cafe__html_stack_close_nearest(tk, row, 1, SCOPE_TABLE);
-    if (id == CAFE__TAG_TBODY || id == CAFE__TAG_THEAD || id == CAFE__TAG_TFOOT)
+    if (!cell && id != CAFE__TAG_TR)
         cafe__html_stack_close_nearest(tk, sections, 3, SCOPE_TABLE);
     /* the usual case, a cell in a row or a row in a row group, needs no search */
     int top = stack_top_id(tk);
-    if (id == CAFE__TAG_TR
-            ? top != CAFE__TAG_TBODY && top != CAFE__TAG_THEAD && top != CAFE__TAG_TFOOT
-            : (id == CAFE__TAG_TD || id == CAFE__TAG_TH) && top != CAFE__TAG_TR)
+    int in_group = top == CAFE__TAG_TBODY || top == CAFE__TAG_THEAD || top == CAFE__TAG_TFOOT;
+    if ((id == CAFE__TAG_TR && !in_group) || (cell && top != CAFE__TAG_TR))
         implied_starts(tk, id);
 }
 
