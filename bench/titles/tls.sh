@@ -27,7 +27,9 @@
 #   TLS_BUDGET [200] s: no repetition starts after that (bench/run.sh allows a part 300 s),
 #   TLS_SYSTEM_CAS [1] (0: the bundle is the private CA alone), TLS_CAFE_BEFORE [none]: the
 #   cafe binary of another build, run as one more contender (before/after tables),
-#   TLS_THREADS [2]: cafe titles --threads N as one more contender, cafe-tN (1: none).
+#   TLS_THREADS [2]: cafe titles --threads N as one more contender, cafe-tN (1: none),
+#   TLS_ROUNDS [h1 h2 close]: the rounds run, TLS_TOOLS [all]: the contenders run (a list of
+#   the names below; the start-up runs are of these too).
 # cafe-sys is cafe titles with no --cacert: the system's store, in this namespace a copy of
 # /etc/ssl/certs with the private CA added, which cafe reads lazily (its start-up row);
 # cafe-sys-tN the same with --threads N.
@@ -284,6 +286,8 @@ med() {
 tools="cafe cafe-sys lean lean+ go curl"
 [ "$threads" -gt 1 ] && tools="$tools cafe-t$threads cafe-sys-t$threads"
 [ -n "${TLS_CAFE_BEFORE:-}" ] && tools="$tools before"
+tools=${TLS_TOOLS:-$tools}
+rounds=${TLS_ROUNDS:-h1 h2 close}
 # shuffled: $tools in an order drawn anew at each call. The place in a fixed rotation moves a
 # tool by more than most changes do (bench/README.md, "Issue 11, every goal side by side").
 # shellcheck disable=SC2086 # $tools is a list of words
@@ -303,7 +307,7 @@ while [ "$i" -lt "$reps" ]; do
         reps=$i
         break
     fi
-    for round in h1 h2 close; do
+    for round in $rounds; do
         echo "tls: repetition $((i + 1)), round $round: $(round_count $round) URLs on $hosts hosts, -c $c..." >&2
         for tool in $(shuffled); do run "$round" "$tool" "$tmp/urls.$round" "$(round_count "$round")"; done
     done
@@ -317,7 +321,7 @@ echo "| round | tool | URLs/s | cafe speed / tool's | client CPU µs/URL | cafe 
     "| start-up CPU ms (1 URL) | CPU µs per further URL | cafe's / tool's" \
     "| connections / URL | full handshakes / URL | resumed / URL | right results |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-for round in h1 h2 close; do
+for round in $rounds; do
     count=$(round_count "$round")
     cafe_t=$(med "$tmp/$round.cafe" 1)
     cafe_cpu=$(med "$tmp/$round.cafe" 2)

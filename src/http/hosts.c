@@ -91,6 +91,7 @@ cafe__http_host_t *cafe__http_host_enter(cafe__http_client_t *c, const char *key
     h->scheme = strncmp(h->key, "https://", 8) == 0 ? 2 : strncmp(h->key, "http://", 7) == 0;
     cafe__http_name_parse(h->key, &h->name);
     cafe_sem_init(&h->conns, permits);
+    cafe_event_init(&h->tls_warm);
     pace_fresh(h);
     h->next = *slot;
     *slot = h;

@@ -64,6 +64,10 @@ typedef struct cafe__http_host {
     cafe__http_xfer_t *one_off;
     int retired; /* idle, pins taken back, pace reset */
     int scheme;  /* the key starts with "http://" (1), "https://" (2), neither (0) */
+    /* https: the host's first try goes alone until its response starts or the try ends, so
+     * that the others resume the TLS session it brings back (request.c, tls_first_take). */
+    enum { CAFE__TLS_COLD, CAFE__TLS_PROBING, CAFE__TLS_WARM } tls;
+    cafe_event_t tls_warm; /* set when tls becomes CAFE__TLS_WARM */
     cafe__http_name_t name;
     size_t klen;
     char key[];
@@ -106,7 +110,12 @@ typedef struct cafe__http_try {
      * itself, refused (pin.c); "" when none. */
     char unresolved[256];
     int pace_held; /* the host's turn is held until the request goes out (pace.c) */
+    int tls_probe; /* the host's first try over TLS: the others wait for its response */
 } cafe__http_try_t;
+
+/* The host's first try over TLS has its response starting, or is over: the host's other
+ * tries go (request.c). No-op for any other try. */
+void cafe__http_tls_first_done(cafe__http_try_t *t);
 
 /* What an easy handle's options were last set from, besides the URL. A request with the
  * same profile reuses them as they are: no curl_easy_reset and ~24 setopts less. Only
@@ -192,18 +201,21 @@ struct cafe__http_client {
     uint64_t seen[CAFE__HTTP_SEEN];
     cafe_http_limits_t limits;
     char *proxy_http, *proxy_https, *no_proxy; /* the environment, read once */
+    int openssl;   /* libcurl's TLS is OpenSSL: its SSL_CTX is cafe's to add to (tls_ctx.c) */
     int ca_bundle; /* libcurl's built-in CA bundle file is readable: its CApath is not needed */
     void *trust;   /* the system's CAs read lazily (X509_STORE, trust.c), or NULL: the bundle */
     uint64_t rng;
     cafe_http_stats_t stats;
 };
 
-/* trust.c: the default trust store. _init sets ca_bundle and trust, _free drops the store
- * (after the connections that hold it); _install is the CURLOPT_SSL_CTX_FUNCTION that hands
- * it to a new connection. */
+/* trust.c: the default trust store. _init sets openssl, ca_bundle and trust, _free drops
+ * the store (after the connections that hold it). */
 void cafe__http_trust_init(cafe__http_client_t *c);
 void cafe__http_trust_free(cafe__http_client_t *c);
-CURLcode cafe__http_trust_install(CURL *easy, void *ssl_ctx, void *store);
+/* tls_ctx.c: the CURLOPT_SSL_CTX_FUNCTION set when libcurl's TLS is OpenSSL: hands a new
+ * connection `store` (an X509_STORE, or NULL to keep what libcurl loaded) and keeps its
+ * TLS 1.3 sessions resumable. */
+CURLcode cafe__http_tls_ctx(CURL *easy, void *ssl_ctx, void *store);
 
 /* client.c */
 /* The client of the running loop, created on first use; NULL when out of memory. */

@@ -8,7 +8,7 @@
  * CApath is such a directory (Debian's /etc/ssl/certs: the bundle's certificates under links
  * named by subject hash, which update-ca-certificates writes with the bundle; dir_covers), the
  * client keeps one store on that directory and hands it to each new connection's SSL_CTX
- * (CURLOPT_SSL_CTX_FUNCTION), with libcurl's own loading turned off (xfer.c). Elsewhere
+ * (CURLOPT_SSL_CTX_FUNCTION, tls_ctx.c), with libcurl's own loading turned off (xfer.c). Elsewhere
  * libcurl loads its bundle as before. The store is the client's, so one loop's thread
  * alone uses it. */
 #include <curl/curl.h>
@@ -96,13 +96,14 @@ static X509_STORE *lazy_store(const char *dir) {
 void cafe__http_trust_init(cafe__http_client_t *c) {
     CURL *e = curl_easy_init();
     char *bundle = NULL, *dir = NULL;
+    c->openssl = openssl_backend();
     if (!e)
         return; /* libcurl's defaults, unchanged */
     if (curl_easy_getinfo(e, CURLINFO_CAINFO, &bundle) != CURLE_OK || !bundle ||
         access(bundle, R_OK) != 0)
         bundle = NULL;
     c->ca_bundle = bundle != NULL;
-    if (openssl_backend() && curl_easy_getinfo(e, CURLINFO_CAPATH, &dir) == CURLE_OK && dir &&
+    if (c->openssl && curl_easy_getinfo(e, CURLINFO_CAPATH, &dir) == CURLE_OK && dir &&
         dir_covers(dir, bundle))
         c->trust = lazy_store(dir);
     curl_easy_cleanup(e);
@@ -111,10 +112,4 @@ void cafe__http_trust_init(cafe__http_client_t *c) {
 void cafe__http_trust_free(cafe__http_client_t *c) {
     X509_STORE_free(c->trust);
     c->trust = NULL;
-}
-
-CURLcode cafe__http_trust_install(CURL *easy, void *ssl_ctx, void *store) {
-    (void)easy;
-    SSL_CTX_set1_cert_store(ssl_ctx, store); /* a reference: the client's store outlives it */
-    return CURLE_OK;
 }

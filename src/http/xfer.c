@@ -140,10 +140,12 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
     } else if (c->trust) {
         SET(CURLOPT_CAINFO, NULL);
         SET(CURLOPT_CAPATH, NULL);
-        SET(CURLOPT_SSL_CTX_FUNCTION, cafe__http_trust_install);
-        SET(CURLOPT_SSL_CTX_DATA, c->trust);
     } else if (c->ca_bundle) {
         SET(CURLOPT_CAPATH, NULL);
+    }
+    if (c->openssl) {
+        SET(CURLOPT_SSL_CTX_FUNCTION, cafe__http_tls_ctx);
+        SET(CURLOPT_SSL_CTX_DATA, o->ca_file ? NULL : c->trust);
     }
     /* The environment was read once per loop; setting both spares curl its per-transfer
      * lookups, and "" means none. */

@@ -138,6 +138,83 @@ static void test_http2_one_connection(void **state) {
     assert_int_equal(n.conns, 1);
 }
 
+/* Many requests at once to one host whose server closes every connection: each is a new
+ * connection, and all but the host's first must resume a TLS session. */
+enum { CLOSERS = 8 };
+
+typedef struct closer {
+    const nginx_server_t *s;
+    const char *host, *tag;
+    int each, http1_only, rc;
+} closer_t;
+
+static int closer_fetch(void *arg, void **value) {
+    closer_t *q = arg;
+    char u[160], pin[96];
+    snprintf(pin, sizeof(pin), "%s:%d:127.0.0.1", q->host, q->s->https_port);
+    const char *resolve[] = {pin, NULL};
+    cafe_http_opts_t o = {.ca_file = q->s->ca, .resolve = resolve, .http1_only = q->http1_only};
+    for (int i = 0; i < q->each && q->rc == 0; i++) {
+        cafe_http_result_t r;
+        snprintf(u, sizeof(u), "https://%s:%d/close/index.html%s", q->host, q->s->https_port,
+                 q->tag);
+        q->rc = cafe_http_request(u, &o, &r);
+        if (q->rc == 0 && (r.status != 200 || r.connects != 1))
+            q->rc = -1;
+        cafe_http_result_free(&r);
+    }
+    return 0;
+}
+
+/* CLOSERS tasks of `each` requests at once; then one more request, so that nginx has logged
+ * theirs (nginx_log_count). */
+static int closers_run(void *arg, void **value) {
+    closer_t *q = arg;
+    cafe_task_t *t[CLOSERS];
+    for (int i = 0; i < CLOSERS; i++)
+        assert_int_equal(cafe_task_spawn(&t[i], closer_fetch, &q[i], NULL), 0);
+    cafe_result_t results[CLOSERS];
+    assert_int_equal(cafe_task_gather(t, CLOSERS, results), 0);
+    for (int i = 0; i < CLOSERS; i++)
+        assert_int_equal(q[i].rc, 0);
+    closer_t last = q[0];
+    last.tag = "?last";
+    last.each = 1;
+    closer_fetch(&last, NULL);
+    assert_int_equal(last.rc, 0);
+    return 0;
+}
+
+static nginx_log_count_t closers(const nginx_server_t *s, const char *host, const char *tag,
+                                 int each, int http1_only) {
+    closer_t q[CLOSERS];
+    for (int i = 0; i < CLOSERS; i++)
+        q[i] = (closer_t){s, host, tag, each, http1_only, 0};
+    assert_int_equal(test_run(closers_run, q), 0);
+    return nginx_log_count(s, tag);
+}
+
+/* A host's first TLS try goes alone: the others start once its response does, and resume the
+ * session it brought back. HTTP/1.1 only, so that libcurl does not hold them itself (it waits
+ * to learn whether a connection multiplexes): without the wait, all eight make a full
+ * handshake at once. */
+static void test_first_tls_try_goes_alone(void **state) {
+    nginx_log_count_t n = closers(*state, "alone.cafe.test", "?alone", 1, 1);
+    assert_int_equal(n.requests, CLOSERS);
+    assert_int_equal(n.conns, CLOSERS);
+    assert_int_equal(n.resumed, CLOSERS - 1);
+}
+
+/* TLS 1.3: a session resumed stays resumable (src/http/tls_ctx.c). OpenSSL takes it out of
+ * the client cache when each resumed handshake ends, and so made every connection started
+ * before the host's next ticket came a full handshake: at eight at once, one in eight. */
+static void test_tls13_session_stays_resumable(void **state) {
+    nginx_log_count_t n = closers(*state, "tickets.cafe.test", "?tickets", 8, 0);
+    assert_int_equal(n.requests, CLOSERS * 8);
+    assert_int_equal(n.conns, CLOSERS * 8);
+    assert_int_equal(n.resumed, CLOSERS * 8 - 1);
+}
+
 /* A pooled transfer keeps its options while they fit: the CA file is compared by value, so a
  * caller that rewrites its buffer between requests gets the new file, not the handle's old
  * one (a new connection, to another name, must then fail to verify). */
@@ -223,6 +300,8 @@ int main(void) {
         cmocka_unit_test(test_sessions_resumed_for_many_hosts),
         cmocka_unit_test(test_connections_kept_per_host),
         cmocka_unit_test(test_http2_one_connection),
+        cmocka_unit_test(test_first_tls_try_goes_alone),
+        cmocka_unit_test(test_tls13_session_stays_resumable),
         cmocka_unit_test(test_ca_file_compared_by_value),
         cmocka_unit_test(test_http2_small_rest_drained),
         cmocka_unit_test(test_no_private_on_kept_connection),
