@@ -193,7 +193,13 @@ struct cafe_http_result {
  * on_body is not retried. DNS failures, TLS and URL errors are not retried.
  *
  * Limits (cafe_http_limits_set) may make the call wait for a free slot first; waiting for a
- * slot and retry sleeps count against the task's deadline, not against timeout_ms. */
+ * slot and retry sleeps count against the task's deadline, not against timeout_ms.
+ *
+ * TLS: the loop keeps each host's newest TLS session and resumes it on every new connection
+ * to the host (many at once included). The first request to an https origin the loop has
+ * not seen yet goes alone: the origin's other requests wait (in queued_ms, holding no slot)
+ * until its response starts or it ends, so that they resume the session it brought back
+ * instead of each making a full handshake at once. */
 int cafe_http_request(const char *url, const cafe_http_opts_t *opts, cafe_http_result_t *res);
 
 /* Frees what res owns (url, body) and clears those fields. Safe to call twice. */
