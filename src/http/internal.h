@@ -102,6 +102,9 @@ typedef struct cafe__http_try {
     cafe_http_result_t *res;
     cafe__http_host_t *host;
     int discard_retryable; /* attempts remain: do not deliver bodies of retryable statuses */
+    /* The host's first try over TLS: the others wait for its response. Beside the fields the
+     * first body chunk reads, so that checking it there touches no other line. */
+    int tls_probe;
     int code;              /* outcome: 0 or CAFE_E* */
     int delivered;         /* on_body got bytes: the try must not be repeated */
     int64_t retry_after_s; /* the response's Retry-After, -1 when none */
@@ -110,12 +113,15 @@ typedef struct cafe__http_try {
      * itself, refused (pin.c); "" when none. */
     char unresolved[256];
     int pace_held; /* the host's turn is held until the request goes out (pace.c) */
-    int tls_probe; /* the host's first try over TLS: the others wait for its response */
 } cafe__http_try_t;
 
 /* The host's first try over TLS has its response starting, or is over: the host's other
  * tries go (request.c). No-op for any other try. */
-void cafe__http_tls_first_done(cafe__http_try_t *t);
+void cafe__http_tls_first_open(cafe__http_try_t *t);
+static inline void cafe__http_tls_first_done(cafe__http_try_t *t) {
+    if (t->tls_probe)
+        cafe__http_tls_first_open(t);
+}
 
 /* What an easy handle's options were last set from, besides the URL. A request with the
  * same profile reuses them as they are: no curl_easy_reset and ~24 setopts less. Only

@@ -147,9 +147,7 @@ static int tls_first_take(cafe__http_try_t *t) {
     return rc;
 }
 
-void cafe__http_tls_first_done(cafe__http_try_t *t) {
-    if (!t->tls_probe)
-        return;
+void cafe__http_tls_first_open(cafe__http_try_t *t) {
     t->tls_probe = 0;
     t->host->tls = CAFE__TLS_WARM;
     cafe_event_set(&t->host->tls_warm);
