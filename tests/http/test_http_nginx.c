@@ -317,10 +317,13 @@ static int h2_many(void *arg, void **value) {
         connects += each[i].res.connects;
         cafe_http_result_free(&each[i].res);
     }
+    /* HTTP/1.1 (the version above) carries one request at a time. How many connections that
+     * takes is not fixed: the host's first TLS request goes alone, and on loopback libcurl may
+     * serve the others one after another on the connection it left idle. */
     if (!a->http1_only)
         assert_int_equal(connects, 1);
     else
-        assert_true(connects > 1);
+        assert_true(connects >= 1);
     return 0;
 }
 
