@@ -94,34 +94,40 @@ static void test_connections_kept_per_host(void **state) {
     }
 }
 
+/* n tasks of fn at once, the i-th on items + i * size; each must return 0. */
+enum { AT_ONCE_MAX = 32 };
+
+static void all_at_once(cafe_task_fn fn, void *items, size_t size, int n) {
+    cafe_task_t *t[AT_ONCE_MAX];
+    cafe_result_t results[AT_ONCE_MAX];
+    assert_true(n <= AT_ONCE_MAX);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(cafe_task_spawn(&t[i], fn, (char *)items + (size_t)i * size, NULL), 0);
+    assert_int_equal(cafe_task_gather(t, (size_t)n, results), 0);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(results[i].status, 0);
+}
+
 /* HTTP/2: many requests to one host at once share one connection (streams multiplexed). */
 typedef struct h2_one {
     const char *url, *ca;
-    int rc;
 } h2_one_t;
 
 static int h2_fetch(void *arg, void **value) {
     h2_one_t *q = arg;
     cafe_http_opts_t o = {.ca_file = q->ca};
     cafe_http_result_t r;
-    q->rc = cafe_http_request(q->url, &o, &r);
-    if (q->rc == 0 && (r.status != 200 || r.http_version != 20))
-        q->rc = -1;
+    int rc = cafe_http_request(q->url, &o, &r);
+    if (rc == 0 && (r.status != 200 || r.http_version != 20))
+        rc = -1;
     cafe_http_result_free(&r);
-    return 0;
+    return rc;
 }
 
 enum { STREAMS = 20 };
 
 static int h2_many(void *arg, void **value) {
-    h2_one_t *q = arg;
-    cafe_task_t *t[STREAMS];
-    for (int i = 0; i < STREAMS; i++)
-        assert_int_equal(cafe_task_spawn(&t[i], h2_fetch, &q[i], NULL), 0);
-    cafe_result_t results[STREAMS];
-    assert_int_equal(cafe_task_gather(t, STREAMS, results), 0);
-    for (int i = 0; i < STREAMS; i++)
-        assert_int_equal(q[i].rc, 0);
+    all_at_once(h2_fetch, arg, sizeof(h2_one_t), STREAMS);
     return 0;
 }
 
@@ -131,7 +137,7 @@ static void test_http2_one_connection(void **state) {
     snprintf(url, sizeof(url), "https://localhost:%d/page30k.html?streams", s->h2_port);
     h2_one_t q[STREAMS];
     for (int i = 0; i < STREAMS; i++)
-        q[i] = (h2_one_t){url, s->ca, -1};
+        q[i] = (h2_one_t){url, s->ca};
     assert_int_equal(test_run(h2_many, q), 0);
     nginx_log_count_t n = nginx_log_count(s, "?streams");
     assert_int_equal(n.requests, STREAMS);
@@ -145,7 +151,7 @@ enum { CLOSERS = 8 };
 typedef struct closer {
     const nginx_server_t *s;
     const char *host, *tag;
-    int each, http1_only, rc;
+    int each, http1_only;
 } closer_t;
 
 static int closer_fetch(void *arg, void **value) {
@@ -154,34 +160,28 @@ static int closer_fetch(void *arg, void **value) {
     snprintf(pin, sizeof(pin), "%s:%d:127.0.0.1", q->host, q->s->https_port);
     const char *resolve[] = {pin, NULL};
     cafe_http_opts_t o = {.ca_file = q->s->ca, .resolve = resolve, .http1_only = q->http1_only};
-    for (int i = 0; i < q->each && q->rc == 0; i++) {
+    int rc = 0;
+    for (int i = 0; i < q->each && rc == 0; i++) {
         cafe_http_result_t r;
         snprintf(u, sizeof(u), "https://%s:%d/close/index.html%s", q->host, q->s->https_port,
                  q->tag);
-        q->rc = cafe_http_request(u, &o, &r);
-        if (q->rc == 0 && (r.status != 200 || r.connects != 1))
-            q->rc = -1;
+        rc = cafe_http_request(u, &o, &r);
+        if (rc == 0 && (r.status != 200 || r.connects != 1))
+            rc = -1;
         cafe_http_result_free(&r);
     }
-    return 0;
+    return rc;
 }
 
 /* CLOSERS tasks of `each` requests at once; then one more request, so that nginx has logged
  * theirs (nginx_log_count). */
 static int closers_run(void *arg, void **value) {
     closer_t *q = arg;
-    cafe_task_t *t[CLOSERS];
-    for (int i = 0; i < CLOSERS; i++)
-        assert_int_equal(cafe_task_spawn(&t[i], closer_fetch, &q[i], NULL), 0);
-    cafe_result_t results[CLOSERS];
-    assert_int_equal(cafe_task_gather(t, CLOSERS, results), 0);
-    for (int i = 0; i < CLOSERS; i++)
-        assert_int_equal(q[i].rc, 0);
+    all_at_once(closer_fetch, q, sizeof(*q), CLOSERS);
     closer_t last = q[0];
     last.tag = "?last";
     last.each = 1;
-    closer_fetch(&last, NULL);
-    assert_int_equal(last.rc, 0);
+    assert_int_equal(closer_fetch(&last, NULL), 0);
     return 0;
 }
 
@@ -189,7 +189,7 @@ static nginx_log_count_t closers(const nginx_server_t *s, const char *host, cons
                                  int each, int http1_only) {
     closer_t q[CLOSERS];
     for (int i = 0; i < CLOSERS; i++)
-        q[i] = (closer_t){s, host, tag, each, http1_only, 0};
+        q[i] = (closer_t){s, host, tag, each, http1_only};
     assert_int_equal(test_run(closers_run, q), 0);
     return nginx_log_count(s, tag);
 }
