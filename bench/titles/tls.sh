@@ -308,7 +308,7 @@ while [ "$i" -lt "$reps" ]; do
         break
     fi
     for round in $rounds; do
-        echo "tls: repetition $((i + 1)), round $round: $(round_count $round) URLs on $hosts hosts, -c $c..." >&2
+        echo "tls: repetition $((i + 1)), round $round: $(round_count "$round") URLs on $hosts hosts, -c $c..." >&2
         for tool in $(shuffled); do run "$round" "$tool" "$tmp/urls.$round" "$(round_count "$round")"; done
     done
     for tool in $(shuffled); do run one "$tool" "$tmp/urls.one" 1; done
