@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -177,8 +178,13 @@ static int nginx_start(nginx_server_t *s) {
         nginx_write_page(s->dir, "page30k.html", 30000) ||
         nginx_write_page(s->dir, "big.bin", 1 << 20))
         return -1;
+    pid_t parent = getpid();
     s->pid = fork();
     if (s->pid == 0) {
+        /* nginx goes with the test, however it ends: a test that crashes would otherwise
+         * leave it running, holding ctest's output pipe open until ctest's timeout. */
+        if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+            _exit(127);
         execlp("nginx", "nginx", "-p", s->dir, "-c", path, "-e", "stderr", (char *)NULL);
         _exit(127);
     }
