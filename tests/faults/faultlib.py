@@ -13,7 +13,8 @@ import tempfile
 import threading
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
-from harness import CAFE, FIXTURE, Fixture, Nginx, Skip, cafe, free_port, free_ports, run_tests  # noqa: E402,F401
+from harness import (CAFE, FIXTURE, Fixture, Nginx, Skip, cafe, dies_with_us, free_port,  # noqa: E402,F401
+                     free_ports, run_tests)
 
 ASAN = os.environ.get("CAFE_SANITIZE") in ("1", "ON", "TRUE", "true")
 TMP = tempfile.mkdtemp(prefix="cafe-faults-")
@@ -163,7 +164,8 @@ http {{
   uwsgi_temp_path {d}; scgi_temp_path {d};
 {servers}}}
 """)
-        self.proc = subprocess.Popen(["nginx", "-c", conf, "-p", d], stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(["nginx", "-c", conf, "-p", d], stderr=subprocess.DEVNULL,
+                                     preexec_fn=dies_with_us)
         for kind in self.KINDS:  # readiness: every port accepts (bounded by the deadline)
             self._wait(self.ports[kind])
 

@@ -1,7 +1,9 @@
 """Test harness helpers for end-to-end tests (python3, stdlib only): start the fixture server
 and nginx on loopback, wait for readiness (never sleep for it), run the cafe binary."""
+import ctypes
 import os
 import select
+import signal
 import shutil
 import socket
 import subprocess
@@ -11,6 +13,13 @@ import time
 BUILD = os.environ["CAFE_BUILD_DIR"]
 CAFE = os.path.join(BUILD, "src", "cli", "cafe")
 FIXTURE = os.path.join(BUILD, "src", "fixture", "cafe-fixture")
+PR_SET_PDEATHSIG = 1
+
+
+def dies_with_us():
+    """preexec_fn for servers the test starts: SIGTERM when the test's process ends, however
+    it ends, so that a crashed test leaves no server holding ctest's output pipe."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class Fixture:
@@ -73,7 +82,7 @@ http {{
 }}
 """)
             self.proc = subprocess.Popen(["nginx", "-c", conf, "-p", self.dir],
-                                         stderr=subprocess.DEVNULL)
+                                         stderr=subprocess.DEVNULL, preexec_fn=dies_with_us)
             if self._wait_ready():
                 return
             self.proc.kill()
