@@ -65,9 +65,10 @@ typedef struct cafe__http_host {
     int retired; /* idle, pins taken back, pace reset */
     int scheme;  /* the key starts with "http://" (1), "https://" (2), neither (0) */
     /* https: the host's first try goes alone until its response starts or the try ends, so
-     * that the others resume the TLS session it brings back (request.c, tls_first_take). */
-    enum { CAFE__TLS_COLD, CAFE__TLS_PROBING, CAFE__TLS_WARM } tls;
-    cafe_event_t tls_warm; /* set when tls becomes CAFE__TLS_WARM */
+     * that the others resume the TLS session it brings back (request.c, tls_first_take).
+     * tls_warm is set then, and never cleared; tls_probing: that first try has begun. */
+    int tls_probing;
+    cafe_event_t tls_warm;
     cafe__http_name_t name;
     size_t klen;
     char key[];

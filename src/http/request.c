@@ -135,21 +135,16 @@ static int permits_take(cafe__http_client_t *c, cafe__http_host_t *h, size_t per
  * once per host entry, and holds no slot. */
 static int tls_first_take(cafe__http_try_t *t) {
     cafe__http_host_t *h = t->host;
-    int rc = 0;
-    if (h->scheme != 2)
+    if (h->scheme != 2 || cafe_event_is_set(&h->tls_warm))
         return 0;
-    while (rc == 0 && h->tls == CAFE__TLS_PROBING)
-        rc = cafe_event_wait(&h->tls_warm);
-    if (rc == 0 && h->tls == CAFE__TLS_COLD) {
-        h->tls = CAFE__TLS_PROBING;
-        t->tls_probe = 1;
-    }
-    return rc;
+    if (h->tls_probing)
+        return cafe_event_wait(&h->tls_warm);
+    h->tls_probing = t->tls_probe = 1;
+    return 0;
 }
 
 void cafe__http_tls_first_open(cafe__http_try_t *t) {
     t->tls_probe = 0;
-    t->host->tls = CAFE__TLS_WARM;
     cafe_event_set(&t->host->tls_warm);
 }
 
