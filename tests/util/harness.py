@@ -14,12 +14,14 @@ BUILD = os.environ["CAFE_BUILD_DIR"]
 CAFE = os.path.join(BUILD, "src", "cli", "cafe")
 FIXTURE = os.path.join(BUILD, "src", "fixture", "cafe-fixture")
 PR_SET_PDEATHSIG = 1
+_prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here, not in a forked child
 
 
 def dies_with_us():
     """preexec_fn for servers the test starts: SIGTERM when the test's process ends, however
     it ends, so that a crashed test leaves no server holding ctest's output pipe."""
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if _prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")
 
 
 class Fixture:
