@@ -176,7 +176,10 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_SIZE, "concurrency", 'c', "N", F(concurrency), 1, 100000, 0, "100", NULL, NULL,
      "URLs in flight at once", NULL},
     {CLI_OPT_SIZE, "per-host", 0, "N", F(per_host), 1, 100000, 0, "8", NULL, NULL,
-     "connections per host", NULL},
+     "connections per host",
+     "Connections per host. Over HTTPS a host's first request goes alone until its\n"
+     "response starts; the others then resume the TLS session it brought back, so a host\n"
+     "costs one full handshake, not one per connection."},
     {CLI_OPT_REAL, "rate", 0, "N", F(rate), 0.001, 1e6, 0, NULL, "unlimited", NULL,
      "at most N requests per second overall", NULL},
     {CLI_OPT_MS, "host-interval", 0, "MS", F(host_interval_ms), 0, 1e7, 0, "0", NULL, NULL,
