@@ -29,7 +29,7 @@
 #   cafe binary of another build, run as one more contender (before/after tables),
 #   TLS_THREADS [2]: cafe titles --threads N as one more contender, cafe-tN (1: none),
 #   TLS_ROUNDS [h1 h2 close]: the rounds run, TLS_TOOLS [all]: the contenders run (a list of
-#   the names below; the start-up runs are of these too).
+#   the names below; the start-up runs are of these too; the ratio columns need cafe).
 # cafe-sys is cafe titles with no --cacert: the system's store, in this namespace a copy of
 # /etc/ssl/certs with the private CA added, which cafe reads lazily (its start-up row);
 # cafe-sys-tN the same with --threads N.
