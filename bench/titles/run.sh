@@ -16,7 +16,9 @@
 #   chart: CHART_DELAY [50] ms, CHART_SIZES [10 30 100 300 1000], --sync measured up to
 #     CHART_SYNC_MAX [100] URLs and extrapolated beyond;
 #   BENCH_REPS [3] runs per figure of the fast tools (1 for the Python ones), RUN_TIMEOUT [60]
-#   s per run, PYTHON [/usr/bin/python3, Debian's], FIXTURE [BUILD_DIR/src/fixture/cafe-fixture].
+#   s per run, PYTHON [/usr/bin/python3, Debian's], FIXTURE [BUILD_DIR/src/fixture/cafe-fixture],
+#   BENCH_SERVER [fixture]: `go` serves the same pages with bench/titles/server_go.go instead
+#     (net/http on every core, exact timers, as in issue 11's own harness).
 # A missing tool or module makes its row "n/a"; it never fails the run.
 set -u
 build=$(cd "${1:?usage: bench/titles/run.sh BUILD_DIR}" && pwd) || exit 2
@@ -64,6 +66,7 @@ trap 'fixture_stop; rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
 fixture=${FIXTURE:-$build/src/fixture/cafe-fixture}
+server=${BENCH_SERVER:-fixture}
 if [ ! -x "$fixture" ] || [ ! -x /usr/bin/time ]; then
     echo "titles: needs $fixture (build it) and /usr/bin/time (Debian package time)" >&2
     exit 1
@@ -77,8 +80,13 @@ fixture_start() {
     fixture_stop
     rm -f "$tmp/fx.in" "$tmp/fx.out"
     mkfifo "$tmp/fx.in" "$tmp/fx.out"
-    "$fixture" --sites "$sites" --delay "$1" --size "$2" --exit-on-eof \
-        <"$tmp/fx.in" >"$tmp/fx.out" 2>>"$tmp/errors" &
+    if [ "$server" = go ]; then
+        "$tmp/server_go" --sites "$sites" --delay "$1" --size "$2" \
+            <"$tmp/fx.in" >"$tmp/fx.out" 2>>"$tmp/errors" &
+    else
+        "$fixture" --sites "$sites" --delay "$1" --size "$2" --exit-on-eof \
+            <"$tmp/fx.in" >"$tmp/fx.out" 2>>"$tmp/errors" &
+    fi
     fx_pid=$!
     exec 3>"$tmp/fx.in" 4<"$tmp/fx.out"
     read -r word fx_addr fx_ports <&4
@@ -135,6 +143,20 @@ if command -v go >/dev/null 2>&1 && [ -d /usr/share/gocode/src/golang.org/x/net/
 else
     echo "titles: go or x/net/html missing (golang-go, golang-golang-x-net-dev): Go row n/a" >&2
 fi
+
+case $server in
+fixture) server_name=cafe-fixture ;;
+go)
+    server_name="Go net/http (server_go.go)"
+    if ! (cd "$here" && GO111MODULE=off GOFLAGS='' GOPROXY=off GOPATH="$tmp/gopath" \
+        GOCACHE="$tmp/gocache" go build -o "$tmp/server_go" server_go.go) >&2; then
+        echo "titles: BENCH_SERVER=go needs golang-go to build server_go.go" >&2
+        exit 1
+    fi ;;
+*)
+    echo "titles: BENCH_SERVER is fixture or go, not $server" >&2
+    exit 2 ;;
+esac
 
 # has_py MODULE...: the Python peer can run with these modules.
 has_py() {
@@ -428,12 +450,12 @@ where=""
 goversion=$(go version 2>/dev/null | awk '{ print $3 }')
 pyversion=$("$python" -c 'import platform; print(platform.python_version())' 2>/dev/null)
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-echo "Same URL list (URL i on site i mod $sites) on $sites cafe-fixture sites, $size-byte pages," \
+echo "Same URL list (URL i on site i mod $sites) on $sites $server_name sites, $size-byte pages," \
     "delay 0: $c0 URLs at concurrency $conc; 100 ms: $(cell "$d_urls" 0) URLs at" \
     "concurrency $d_conc, ideal = URLs x 0.1 s / $d_conc. Where fewer URLs are named, the tool" \
     "was run on the first ones of the same list. Medians of $reps runs (one for the Python" \
     "scripts and the big run); wall time includes start-up; peak RSS and CPU from" \
-    "/usr/bin/time (delay 0 round); the fixture runs on the same cores$where." \
+    "/usr/bin/time (delay 0 round); the server runs on the same cores$where." \
     "$(nproc) x $cpu, Linux $(uname -r), go ${goversion:-n/a}, python ${pyversion:-n/a}," \
     "$(curl --version 2>/dev/null | awk 'NR == 1 { print $1, $2 }')."
 if [ -s "$tmp/errors" ]; then
