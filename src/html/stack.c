@@ -254,14 +254,45 @@ CAFE__APART static void implied_starts(cafe__html_tok_t *tk, int id) {
     }
 }
 
-/* The table modes' implied ends: a caption, a column group, the last table, cells, rows and
- * row groups that a new table part closes; then the row group and row a row or cell
- * implies. */
+/* "Clear the stack back to a table context" (or a row group's, or a row's). Elements open
+ * above the innermost table, row group or row, with no cell, caption or template between,
+ * were foster-parented before the table, and the insertion mode is still that table
+ * mode's: a table part or a table start tag there ends them all. */
+static void clear_to_table_context(cafe__html_tok_t *tk) {
+    for (uint32_t i = tk->depth; i-- > 0;) {
+        const cafe__html_elem_t *e = &tk->stack[i];
+        if (e->kind != K_HTML)
+            continue;
+        switch (e->id) {
+        case CAFE__TAG_TABLE:
+        case CAFE__TAG_TBODY:
+        case CAFE__TAG_THEAD:
+        case CAFE__TAG_TFOOT:
+        case CAFE__TAG_TR:
+            cafe__html_stack_pop_to(tk, i + 1);
+            return;
+        case CAFE__TAG_TD:
+        case CAFE__TAG_TH:
+        case CAFE__TAG_CAPTION:
+        case CAFE__TAG_COLGROUP:
+        case CAFE__TAG_TEMPLATE:
+            return; /* another mode's: it closes what it must itself */
+        default:
+            break;
+        }
+    }
+}
+
+/* The table modes' implied ends: foster-parented elements, a caption, a column group, the
+ * last table, cells, rows and row groups that a new table part closes; then the row group
+ * and row a row or cell implies. */
 static void table_ends(cafe__html_tok_t *tk, int id) {
     static const int caption[] = {CAFE__TAG_CAPTION}, table[] = {CAFE__TAG_TABLE},
                      cells[] = {CAFE__TAG_TD, CAFE__TAG_TH}, row[] = {CAFE__TAG_TR},
                      sections[] = {CAFE__TAG_TBODY, CAFE__TAG_THEAD, CAFE__TAG_TFOOT};
     int part = cafe__html_stack_table_part(id);
+    if ((part || id == CAFE__TAG_TABLE) && tk->open_table > 0)
+        clear_to_table_context(tk);
     if (part) /* "in caption" */
         cafe__html_stack_close_nearest(tk, caption, 1, SCOPE_TABLE);
     if (id == CAFE__TAG_TABLE && fostering(tk)) /* "in table": a table ends the last one */

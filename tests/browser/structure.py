@@ -40,6 +40,12 @@ FOUND = [
     # the implied <tbody> of a bare row: </tbody> closes the row and the <math> in it, and
     # the title is HTML (title "<iframe>")
     "<table><tr><math></tbody><title/><iframe>",
+    # an element foster-parented before the table leaves the table mode on: a table part ends
+    # it, and the title after that is in the table, behind a later foster-parented one
+    # (title "B")
+    "<table><dt><tfoot><th><title>A</title><thead><title>B</title>",
+    "<table><math><mi><tfoot><th><title>A</title><thead><title>B</title>",
+    "<table><tr><td><title>A</title></td><dt><td><title>B</title><thead><title>C</title>",
 ]
 
 TITLE = ["<title>", "</title>", "<TITLE>", "</TITLE>", "<title/>", "</title >", "<tItLe a=b>",

@@ -225,6 +225,19 @@ static const tcase_t cases[] = {
     {"colgroup in cell, title fostered", "<table><tr><td><title>A</title><colgroup><title>B", "B"},
     {"col in cell, title fostered", "<table><tr><td><title>A</title><col><title>B", "B"},
     {"caption in cell", "<table><td><title>A</title><caption></caption><title>B</title>", "B"},
+    /* elements foster-parented before a table keep its table mode: a table part ends them
+     * ("clear the stack back to a table context"), so a title after it is in the table */
+    {"table part ends fostered dt", "<table><dt><tfoot><th><title>A</title><thead><title>B</title>",
+     "B"},
+    {"row ends fostered dt", "<table><tbody><dt><tr><td><title>A</title><thead><title>B", "B"},
+    {"cell ends fostered dt", "<table><tr><dt><td><title>A</title><thead><title>B</title>", "B"},
+    {"caption ends fostered", "<table><dt><b><caption><title>A</title></caption><title>B", "B"},
+    {"table part ends fostered math", "<table><math><mi><tfoot><th><title>A</title><thead><title>B",
+     "B"},
+    {"fostered dt in a second cell",
+     "<table><tr><td><title>A</title></td><dt><td><title>B</title>"
+     "<thead><title>C</title>",
+     "C"},
     /* a row gets an implied tbody and a cell an implied tr, which end tags then close */
     {"implied tbody closed", "<table><tr><math></tbody><title/><iframe>", "<iframe>"},
     {"implied tr closed", "<table><td><math></tr><title>A</title>", "A"},
