@@ -8,6 +8,22 @@
 
 static int fostering(const cafe__html_tok_t *tk);
 
+/* Is e a table part that foster-parents what would be inserted in it? */
+static int foster_target(const cafe__html_elem_t *e) {
+    if (e->kind != K_HTML)
+        return 0;
+    switch (e->id) {
+    case CAFE__TAG_TABLE:
+    case CAFE__TAG_TBODY:
+    case CAFE__TAG_TFOOT:
+    case CAFE__TAG_THEAD:
+    case CAFE__TAG_TR:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* stack.h's start tag properties. The states: RCDATA for title and textarea; RAWTEXT for
  * style, xmp, iframe, noembed, noframes and noscript (scripting is on in a browser); script
  * data; PLAINTEXT; the data state (0) for the others. SP_IMPLIES: a, nobr, li, dd, dt,
@@ -203,6 +219,10 @@ void cafe__html_stack_adopt(cafe__html_tok_t *tk, uint32_t i) {
     if (last == i) /* no special element: the formatting element goes too */
         forget(tk, &tk->stack[i]);
     tk->depth = keep;
+    /* The lowest element kept is inserted in the common ancestor, the element below i; when
+     * that is a table part, the table modes' foster parenting puts it before the table. */
+    if (keep > i && i > 0 && foster_target(&tk->stack[i - 1]))
+        tk->stack[i].fostered = 1;
 }
 
 /* <li>, <dd>, <dt>: close the previous item unless a special element (other than address,
@@ -349,18 +369,7 @@ long cafe__html_stack_last_table(const cafe__html_tok_t *tk) {
 
 /* Would an element inserted now be foster-parented (current node a table part)? */
 static int fostering(const cafe__html_tok_t *tk) {
-    if (tk->open_table == 0)
-        return 0;
-    switch (stack_top_id(tk)) {
-    case CAFE__TAG_TABLE:
-    case CAFE__TAG_TBODY:
-    case CAFE__TAG_TFOOT:
-    case CAFE__TAG_THEAD:
-    case CAFE__TAG_TR:
-        return stack_top_kind(tk) == K_HTML;
-    default:
-        return 0;
-    }
+    return tk->open_table > 0 && foster_target(&tk->stack[tk->depth - 1]);
 }
 
 /* Would an element inserted now land before the table at index `table`: foster-parented

@@ -46,6 +46,10 @@ FOUND = [
     "<table><dt><tfoot><th><title>A</title><thead><title>B</title>",
     "<table><math><mi><tfoot><th><title>A</title><thead><title>B</title>",
     "<table><tr><td><title>A</title></td><dt><td><title>B</title><thead><title>C</title>",
+    # the adoption agency moves the block it keeps into the common ancestor, here the table:
+    # foster parenting puts it, and the title in it, before the table (title "A")
+    "<table><a><div></a><title>A</title><tbody><title>B</title>",
+    "<table><b><i><div></b><title>A</title><tbody><title>B</title>",
 ]
 
 TITLE = ["<title>", "</title>", "<TITLE>", "</TITLE>", "<title/>", "</title >", "<tItLe a=b>",

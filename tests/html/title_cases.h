@@ -238,6 +238,16 @@ static const tcase_t cases[] = {
      "<table><tr><td><title>A</title></td><dt><td><title>B</title>"
      "<thead><title>C</title>",
      "C"},
+    /* the adoption agency inserts the block it keeps in the common ancestor: a table part
+     * there foster-parents it before the table, with the title in it */
+    {"adopted block fostered", "<table><a><div></a><title>A</title><tbody><title>B</title>", "A"},
+    {"adopted block fostered in tbody", "<table><tbody><b><div></b><title>A</title><tr><title>B",
+     "A"},
+    {"adopted through a clone", "<table><b><i><div></b><title>A</title><tbody><title>B</title>",
+     "A"},
+    {"a start tag adopts", "<table><a><div><a><title>A</title><tbody><title>B</title>", "A"},
+    {"adopted block in a cell stays", "<table><tr><td><b><div></b><title>A</title><thead><title>B",
+     "B"},
     /* a row gets an implied tbody and a cell an implied tr, which end tags then close */
     {"implied tbody closed", "<table><tr><math></tbody><title/><iframe>", "<iframe>"},
     {"implied tr closed", "<table><td><math></tr><title>A</title>", "A"},
