@@ -10,8 +10,9 @@ The pages are UTF-8 (declared in Content-Type), so only the markup differs. They
 URL and no script that does anything: loading one changes nothing but its own document.
 
 Usage: structure.py LIBCAFE_SO   Exit: 0 agreed, 1 differed, 77 a browser is missing.
-Knobs: CAFE_BROWSER_SEED [29], CAFE_BROWSER_PAGES [1200] random pages, CAFE_BROWSER_PIECES
-[40] pieces at most in one."""
+Knobs: CAFE_BROWSER_SEED [29], CAFE_BROWSER_PAGES [1200] random pages, and
+CAFE_BROWSER_TABLE_PAGES [300] more of table, formatting and block pieces only,
+CAFE_BROWSER_PIECES [40] pieces at most in one."""
 import os
 import random
 import sys
@@ -81,10 +82,14 @@ FORMATTING = ["<a>", "</a>", "<b>", "</b>", "<i>", "</i>", "<nobr>", "</nobr>", 
               "<u>", "<code>", "<tt>", "<big>", "<small>", "<strike>", "<strong>", "</strong>"]
 # the title pieces twice as often: most pages should have one or more
 PIECES = TITLE * 2 + FOREIGN + CONTAINERS + TABLES + TEXTS + STRUCTURE + FORMATTING
+# Tables, formatting elements and blocks only: foster parenting, and the adoption agency
+# moving blocks before a table, decide which title comes first in tree order.
+TABLE_PIECES = (TITLE * 2 + TABLES * 2 + FORMATTING + ["<div>", "</div>", "<p>", "</p>", "<dt>",
+                "<section>", "</section>", "<li>", "<math><mi>", "</math>", "<select>"])
 
 
-def random_page(rng, most):
-    return "".join(rng.choice(PIECES) for _ in range(rng.randint(1, most)))
+def random_page(rng, most, pieces=PIECES):
+    return "".join(rng.choice(pieces) for _ in range(rng.randint(1, most)))
 
 
 def main():
@@ -92,6 +97,8 @@ def main():
     most = int(os.environ.get("CAFE_BROWSER_PIECES", "40"))
     pages = FOUND + [random_page(rng, most)
                      for _ in range(int(os.environ.get("CAFE_BROWSER_PAGES", "1200")))]
+    pages += [random_page(rng, most, TABLE_PIECES)
+              for _ in range(int(os.environ.get("CAFE_BROWSER_TABLE_PAGES", "300")))]
     cases = [("utf-8", page.encode()) for page in pages]
     return run(sys.argv[1], cases, lambda label, body: repr(body.decode()))
 
