@@ -152,8 +152,7 @@ CAFE__HOT static cur_t st_tag_open(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     if (c == '?') {
         tk->state = S_BOGUS_COMMENT;
     } else {
-        tk->seen_body = 1; /* the '<' is text */
-        tk->frameset_ok = 0;
+        tok_text_seen(tk); /* the '<' is text */
         tk->state = S_DATA;
     }
     return p;

@@ -32,13 +32,6 @@ CAFE__HOT static void title_text(cafe__html_tok_t *tk, cur_t p, size_t n) {
         tk->cb.title_text(tk->cb.ctx, p, n);
 }
 
-/* Text that is not whitespace: the body has started and frameset-ok is cleared. */
-static void text_seen(cafe__html_tok_t *tk) {
-    tk->seen_body = 1;
-    tk->frameset_ok = 0;
-    tk->ref_state = REF_NONE;
-}
-
 /* A character reference's character is whitespace: 9, 10, 12, 13 or 32 (a numeric one keeps
  * U+000D; &Tab; and &NewLine; are the named ones). */
 static int ref_ws(uint32_t v) {
@@ -51,7 +44,7 @@ static void ref_end(cafe__html_tok_t *tk) {
     int ws = (tk->ref_state == REF_DEC || tk->ref_state == REF_HEX) && ref_ws(tk->ref_value);
     tk->ref_state = REF_NONE;
     if (!ws)
-        text_seen(tk);
+        tok_text_seen(tk);
 }
 
 /* One byte of a character reference in text while frameset-ok holds; returns 1 when the
@@ -101,7 +94,7 @@ static int ref_byte(cafe__html_tok_t *tk, unsigned c) {
                 tk->ref_state = REF_NONE; /* whitespace: frameset-ok holds */
             return 1;
         }
-        text_seen(tk); /* another reference, or a bare '&': text */
+        tok_text_seen(tk); /* another reference, or a bare '&': text */
         return 0;
     }
     }
@@ -123,9 +116,9 @@ static void data_text(cafe__html_tok_t *tk, cur_t p, cur_t end, int refs) {
         if (*p == '&' && refs)
             tk->ref_state = REF_AMP; /* text or whitespace: its end tells */
         else if (*p != 0)
-            text_seen(tk);
+            tok_text_seen(tk);
         else
-            tk->seen_body = 1;
+            cafe__html_tok_body(tk);
     }
 }
 
@@ -464,7 +457,7 @@ CAFE__COLD static cur_t st_cdata(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     }
     if (c == ']') {
         if (tk->state == S_CDATA_END) /* "]]]": the first ']' is text */
-            tk->frameset_ok = 0;
+            cafe__html_tok_fs_clear(tk);
         tk->state = S_CDATA_END;
         return p + 1;
     }
@@ -472,7 +465,7 @@ CAFE__COLD static cur_t st_cdata(cafe__html_tok_t *tk, cur_t p, cur_t end) {
         tk->state = S_DATA;
         return p + 1;
     }
-    tk->frameset_ok = 0; /* the ']' or "]]" seen were text */
+    cafe__html_tok_fs_clear(tk); /* the ']' or "]]" seen were text */
     tk->state = S_CDATA;
     return p;
 }

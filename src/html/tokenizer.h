@@ -79,6 +79,7 @@ typedef struct cafe__html_tok {
                                that table would come first in tree order */
     uint8_t frameset;       /* a <frameset> was accepted: titles are ignored from here */
     uint8_t frameset_ok, seen_body;
+    uint8_t fs_pending; /* frameset-ok cleared before the body started (cafe__html_tok_fs_clear) */
     /* a character reference in text while frameset-ok holds: one that gives whitespace
      * (&#32; &Tab; ...) leaves the flag (see tokenizer.c) */
     uint8_t ref_state, ref_len;
@@ -110,6 +111,26 @@ void cafe__html_tok_feed(cafe__html_tok_t *tk, const unsigned char *p, size_t n)
 void cafe__html_tok_eof(cafe__html_tok_t *tk);
 /* 1 when no title can come any more (PLAINTEXT with no title open). */
 int cafe__html_tok_hopeless(const cafe__html_tok_t *tk);
+
+/* Content that makes the body start, outside template contents (which are not the
+ * document's: markup there creates no body). */
+static inline void cafe__html_tok_body(cafe__html_tok_t *tk) {
+    if (tk->template_depth == 0 && !tk->seen_body) {
+        tk->seen_body = 1;
+        if (tk->fs_pending)
+            tk->frameset_ok = 0;
+    }
+}
+
+/* frameset-ok set to "not ok". Before the body starts (a <template> in the head, or what is
+ * in one) that matters only once it does: frameset_ok stays set until then, so that the text
+ * scan, which looks while frameset_ok holds, still sees the text that starts the body. */
+static inline void cafe__html_tok_fs_clear(cafe__html_tok_t *tk) {
+    if (tk->seen_body)
+        tk->frameset_ok = 0;
+    else
+        tk->fs_pending = 1;
+}
 
 /* Tree construction (tree.c). A start tag returns the tokenizer state it switches to. */
 int cafe__html_tree_start(cafe__html_tok_t *tk, int id, unsigned flags);

@@ -60,6 +60,13 @@ enum {
 /* Where a character reference in text stands while frameset-ok holds (tokenizer.c). */
 enum { REF_NONE, REF_AMP, REF_HASH, REF_X, REF_DEC, REF_HEX, REF_NAMED };
 
+/* Text that is not whitespace: the body starts and frameset-ok is cleared. */
+static inline void tok_text_seen(cafe__html_tok_t *tk) {
+    cafe__html_tok_body(tk);
+    cafe__html_tok_fs_clear(tk);
+    tk->ref_state = REF_NONE;
+}
+
 typedef const unsigned char *cur_t;
 
 static inline int tok_ws(unsigned c) {

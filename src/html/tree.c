@@ -195,11 +195,11 @@ CAFE__HOT static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
     }
     int body_started = tk->seen_body;
     if (!(flags & CAFE__TAGF_HEADISH))
-        tk->seen_body = 1; /* even for a tag then ignored: getting there made the body */
+        cafe__html_tok_body(tk); /* even for a tag then ignored: getting there made it */
     if (table_part_outside_table(tk, id))
         return CAFE__TOK_DATA;
     if ((flags & CAFE__TAGF_FSKILL) && !hidden_input(tk, id))
-        tk->frameset_ok = 0;
+        cafe__html_tok_fs_clear(tk);
     cafe__html_stack_implied_ends(tk, id, flags);
     unsigned props = cafe__html_start_props[(uint8_t)id];
     /* Only tags marked SP_OWN in cafe__html_start_props (stack.c) reach their case: a case
@@ -284,11 +284,11 @@ CAFE__HOT static void html_end(cafe__html_tok_t *tk, int id, unsigned flags) {
         return;
     case CAFE__TAG_HTML:
     case CAFE__TAG_BODY: /* before the body, these make it ("anything else") */
-        tk->seen_body = 1;
+        cafe__html_tok_body(tk);
         return;
     case CAFE__TAG_BR: /* acts as <br>: body content */
-        tk->seen_body = 1;
-        tk->frameset_ok = 0;
+        cafe__html_tok_body(tk);
+        cafe__html_tok_fs_clear(tk);
         return;
     case CAFE__TAG_FORM: {
         /* Outside templates the form element alone leaves the stack. */

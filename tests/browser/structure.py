@@ -51,6 +51,10 @@ FOUND = [
     # foster parenting puts it, and the title in it, before the table (title "A")
     "<table><a><div></a><title>A</title><tbody><title>B</title>",
     "<table><b><i><div></b><title>A</title><tbody><title>B</title>",
+    # markup in a head template makes no body, so the frameset is taken (no title); text
+    # after the template makes one, so it is not (title "A")
+    "<template><p></template><frameset><title>A",
+    "<template></template>y<frameset><title>A",
 ]
 
 TITLE = ["<title>", "</title>", "<TITLE>", "</TITLE>", "<title/>", "</title >", "<tItLe a=b>",

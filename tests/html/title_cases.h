@@ -183,6 +183,11 @@ static const tcase_t cases[] = {
     {"template div then col is body", "<template><div><col><xmp></template><title>A</title>", NONE},
     {"template col nested", "<template><col><p><template><col><iframe>x</template><title>A", NONE},
     {"template clears frameset-ok", "<b><template></template><frameset><title>T</title>", "T"},
+    /* template contents are not the document's: markup there makes no body, and a head
+     * template clears frameset-ok before any, so text after it must still start one */
+    {"template content makes no body", "<template><p></template><frameset><title>A", NONE},
+    {"text after head template", "<template></template>y<frameset><title>A", "A"},
+    {"text in and after template", "<template>x</template>y<frameset><title>A", "A"},
     {"frameset after body tag", "<body><title>T</title><frameset>", "T"},
     {"frameset after end br", "</br><frameset><title>A</title>", "A"},
     {"frameset after text", "<p>text</p><frameset><title>A</title>", "A"},
