@@ -27,7 +27,8 @@ static int foster_target(const cafe__html_elem_t *e) {
 /* stack.h's start tag properties. The states: RCDATA for title and textarea; RAWTEXT for
  * style, xmp, iframe, noembed, noframes and noscript (scripting is on in a browser); script
  * data; PLAINTEXT; the data state (0) for the others. SP_IMPLIES: a, nobr, li, dd, dt,
- * option, optgroup and the headings (cafe__html_stack_implied_ends_run's rules by tag). */
+ * option, optgroup, button and the headings (cafe__html_stack_implied_ends_run's rules by
+ * tag). */
 const uint8_t cafe__html_start_props[256] = {
     [CAFE__TAG_TITLE] = CAFE__TOK_RCDATA | SP_OWN,
     [CAFE__TAG_TEXTAREA] = CAFE__TOK_RCDATA,
@@ -55,6 +56,7 @@ const uint8_t cafe__html_start_props[256] = {
     [CAFE__TAG_DT] = SP_IMPLIES,
     [CAFE__TAG_OPTION] = SP_IMPLIES,
     [CAFE__TAG_OPTGROUP] = SP_IMPLIES,
+    [CAFE__TAG_BUTTON] = SP_IMPLIES,
     [CAFE__TAG_H1] = SP_IMPLIES,
     [CAFE__TAG_H2] = SP_IMPLIES,
     [CAFE__TAG_H3] = SP_IMPLIES,
@@ -71,6 +73,7 @@ const uint8_t cafe__html_start_props[256] = {
     [CAFE__TAG_META] = SP_OWN,
     [CAFE__TAG_SELECT] = SP_OWN,
     [CAFE__TAG_INPUT] = SP_OWN,
+    [CAFE__TAG_FORM] = SP_OWN,
 };
 
 /* Start tags the table modes insert in the table itself; others there are foster-parented. */
@@ -274,11 +277,12 @@ CAFE__APART static void implied_starts(cafe__html_tok_t *tk, int id) {
     }
 }
 
-/* "Clear the stack back to a table context" (or a row group's, or a row's). Elements open
- * above the innermost table, row group or row, with no cell, caption or template between,
- * were foster-parented before the table, and the insertion mode is still that table
- * mode's: a table part or a table start tag there ends them all. */
-static void clear_to_table_context(cafe__html_tok_t *tk) {
+/* The index of the table, row group or row whose insertion mode ("in table", "in table
+ * body", "in row") is the current one, or -1. Elements open above it, with no cell, caption
+ * or template between, were foster-parented before the table: the mode stays. */
+long cafe__html_stack_table_mode(const cafe__html_tok_t *tk) {
+    if (tk->open_table == 0)
+        return -1;
     for (uint32_t i = tk->depth; i-- > 0;) {
         const cafe__html_elem_t *e = &tk->stack[i];
         if (e->kind != K_HTML)
@@ -289,18 +293,26 @@ static void clear_to_table_context(cafe__html_tok_t *tk) {
         case CAFE__TAG_THEAD:
         case CAFE__TAG_TFOOT:
         case CAFE__TAG_TR:
-            cafe__html_stack_pop_to(tk, i + 1);
-            return;
+            return (long)i;
         case CAFE__TAG_TD:
         case CAFE__TAG_TH:
         case CAFE__TAG_CAPTION:
         case CAFE__TAG_COLGROUP:
         case CAFE__TAG_TEMPLATE:
-            return; /* another mode's: it closes what it must itself */
+            return -1; /* another mode's: it closes what it must itself */
         default:
             break;
         }
     }
+    return -1;
+}
+
+/* "Clear the stack back to a table context" (or a row group's, or a row's): a table part or
+ * a table start tag in a table mode ends the elements foster-parented before the table. */
+static void clear_to_table_context(cafe__html_tok_t *tk) {
+    long i = cafe__html_stack_table_mode(tk);
+    if (i >= 0)
+        cafe__html_stack_pop_to(tk, (uint32_t)i + 1);
 }
 
 /* The table modes' implied ends: foster-parented elements, a caption, a column group, the
@@ -311,7 +323,7 @@ static void table_ends(cafe__html_tok_t *tk, int id) {
                      cells[] = {CAFE__TAG_TD, CAFE__TAG_TH}, row[] = {CAFE__TAG_TR},
                      sections[] = {CAFE__TAG_TBODY, CAFE__TAG_THEAD, CAFE__TAG_TFOOT};
     int part = cafe__html_stack_table_part(id);
-    if ((part || id == CAFE__TAG_TABLE) && tk->open_table > 0)
+    if (part || id == CAFE__TAG_TABLE)
         clear_to_table_context(tk);
     if (part) /* "in caption" */
         cafe__html_stack_close_nearest(tk, caption, 1, SCOPE_TABLE);
@@ -346,6 +358,11 @@ void cafe__html_stack_implied_ends_run(cafe__html_tok_t *tk, int id, unsigned fl
         long i = cafe__html_stack_find(tk, (const int[]){id}, 1, SCOPE_DEFAULT);
         if (i >= 0)
             cafe__html_stack_adopt(tk, (uint32_t)i);
+    }
+    if (id == CAFE__TAG_BUTTON) { /* a button in scope ends, with what is open in it */
+        long i = cafe__html_stack_find(tk, (const int[]){id}, 1, SCOPE_DEFAULT);
+        if (i >= 0)
+            cafe__html_stack_pop_to(tk, (uint32_t)i);
     }
     if (id == CAFE__TAG_LI)
         close_item(tk, CAFE__TAG_LI, CAFE__TAG_LI);

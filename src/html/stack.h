@@ -93,6 +93,8 @@ static inline void cafe__html_stack_implied_ends(cafe__html_tok_t *tk, int id, u
     if (stack_may_imply(tk, id, flags))
         cafe__html_stack_implied_ends_run(tk, id, flags);
 }
+/* The table, row group or row whose table mode is the insertion mode, or -1. */
+long cafe__html_stack_table_mode(const cafe__html_tok_t *tk);
 /* The last table on the stack (foster parenting's target), or -1. */
 long cafe__html_stack_last_table(const cafe__html_tok_t *tk);
 /* Would an element inserted now land before the table at index `table`? */

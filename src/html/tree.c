@@ -236,6 +236,11 @@ CAFE__HOT static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
     case CAFE__TAG_INPUT:
         select_ended(tk);
         break;
+    case CAFE__TAG_FORM:
+        /* "in table": inserted and popped at once (or ignored), never left open */
+        if (cafe__html_stack_table_mode(tk) >= 0)
+            return CAFE__TOK_DATA;
+        break;
     default:
         break;
     }

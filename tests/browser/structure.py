@@ -55,6 +55,12 @@ FOUND = [
     # after the template makes one, so it is not (title "A")
     "<template><p></template><frameset><title>A",
     "<template></template>y<frameset><title>A",
+    # "in table" a <form> is popped at once, so the <em> after it is foster-parented, with
+    # the first title in it (title "T1")
+    "<table><form><em><br/><title>T1</title><tbody><title>B</title>",
+    # a <button> ends the open one and the <h1> in it, so </h2> leaves the <svg> open and
+    # the title is SVG's (title "")
+    "<button><h1><button><svg></h2><title>X</title>",
 ]
 
 TITLE = ["<title>", "</title>", "<TITLE>", "</TITLE>", "<title/>", "</title >", "<tItLe a=b>",

@@ -243,6 +243,14 @@ static const tcase_t cases[] = {
      "<table><tr><td><title>A</title></td><dt><td><title>B</title>"
      "<thead><title>C</title>",
      "C"},
+    /* a <button> ends one open in scope, with the heading in it: </h2> then finds none and
+     * leaves the <svg> open, so the title is SVG's */
+    {"button ends open button", "<button><h1><button><svg></h2><title>X</title>", NONE},
+    {"button beyond scope stays", "<object><button><h1></object><button><svg></h1><title>X", NONE},
+    /* "in table" a <form> is inserted and popped at once: what follows is foster-parented */
+    {"form in table not kept open", "<table><form><em><title>A</title><tbody><title>B</title>",
+     "A"},
+    {"form in row not kept open", "<table><tr><form><td><title>A</title><thead><title>B", "B"},
     /* the adoption agency inserts the block it keeps in the common ancestor: a table part
      * there foster-parents it before the table, with the title in it */
     {"adopted block fostered", "<table><a><div></a><title>A</title><tbody><title>B</title>", "A"},
