@@ -132,10 +132,14 @@ else
 fi
 
 # Built offline: GOPATH mode (Debian's x/net in /usr/share/gocode), caches in the temp dir.
+# go_build NAME: bench/titles/NAME.go to $tmp/NAME.
+go_build() {
+    (cd "$here" && GO111MODULE=off GOFLAGS='' GOPROXY=off GOPATH="$tmp/gopath:/usr/share/gocode" \
+        GOCACHE="$tmp/gocache" go build -o "$tmp/$1" "$1.go") >&2
+}
 go_cmd=""
 if command -v go >/dev/null 2>&1 && [ -d /usr/share/gocode/src/golang.org/x/net/html ]; then
-    if (cd "$here" && GO111MODULE=off GOFLAGS='' GOPROXY=off GOPATH="$tmp/gopath:/usr/share/gocode" \
-        GOCACHE="$tmp/gocache" go build -o "$tmp/peer_go" peer_go.go) >&2; then
+    if go_build peer_go; then
         go_cmd="$tmp/peer_go"
     else
         echo "titles: go build of peer_go.go failed: Go row n/a" >&2
@@ -148,8 +152,7 @@ case $server in
 fixture) server_name=cafe-fixture ;;
 go)
     server_name="Go net/http (server_go.go)"
-    if ! (cd "$here" && GO111MODULE=off GOFLAGS='' GOPROXY=off GOPATH="$tmp/gopath" \
-        GOCACHE="$tmp/gocache" go build -o "$tmp/server_go" server_go.go) >&2; then
+    if ! go_build server_go; then
         echo "titles: BENCH_SERVER=go needs golang-go to build server_go.go" >&2
         exit 1
     fi ;;

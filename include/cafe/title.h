@@ -7,10 +7,11 @@
  * states, PLAINTEXT, CDATA in foreign content) and the part of tree construction that
  * decides which <title> is the document's (not one inside <svg>/<math> unless an HTML
  * integration point makes it HTML, not one inside <template>, not one after <frameset>; the
- * first one wins; an unclosed title runs to the end of input). The value is the title's
- * text with character references decoded (full named table), NUL replaced by U+FFFD,
- * converted to UTF-8 from the page's encoding (invalid bytes become U+FFFD), ASCII
- * whitespace stripped at both ends and collapsed inside.
+ * first one in tree order wins, one foster-parented before a table ahead of one in it; an
+ * unclosed title runs to the end of input). The value is the title's text with character
+ * references decoded (full named table), NUL replaced by U+FFFD, converted to UTF-8 from the
+ * page's encoding (invalid bytes become U+FFFD), ASCII whitespace stripped at both ends and
+ * collapsed inside.
  *
  * Encoding, in the WHATWG order: byte order mark; the transport charset given by the
  * caller; the <meta> prescan of the first 1024 bytes; else windows-1252. A <meta> charset

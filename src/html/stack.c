@@ -285,15 +285,11 @@ long cafe__html_stack_table_mode(const cafe__html_tok_t *tk) {
         return -1;
     for (uint32_t i = tk->depth; i-- > 0;) {
         const cafe__html_elem_t *e = &tk->stack[i];
+        if (foster_target(e))
+            return (long)i;
         if (e->kind != K_HTML)
             continue;
         switch (e->id) {
-        case CAFE__TAG_TABLE:
-        case CAFE__TAG_TBODY:
-        case CAFE__TAG_THEAD:
-        case CAFE__TAG_TFOOT:
-        case CAFE__TAG_TR:
-            return (long)i;
         case CAFE__TAG_TD:
         case CAFE__TAG_TH:
         case CAFE__TAG_CAPTION:

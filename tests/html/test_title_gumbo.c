@@ -333,23 +333,6 @@ static void test_generated(void **state) {
     fprintf(stderr, "generated pages: %d agree\n", same);
 }
 
-static char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 typedef struct walk {
     int pages, same, limit;
 } walk_t;
@@ -374,7 +357,7 @@ static void walk_dir(const char *dir, walk_t *w, int depth) {
             st.st_size > 2 << 20)
             continue;
         size_t len;
-        char *html = read_file(path, &len);
+        char *html = test_read_file(path, &len);
         if (!html)
             continue;
         title_result_t a, b;

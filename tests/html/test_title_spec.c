@@ -25,32 +25,6 @@
 #define HTML5LIB_DIR X_ROOT "net/html/testdata/webkit"
 #define TEXTS_DIR X_ROOT "text/encoding/testdata"
 
-/* A whole file in a NUL-terminated heap buffer; NULL when it cannot be read. */
-static char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n + 4096 + 1 > cap) {
-            cap = (n + 4096 + 1) * 2;
-            char *b = realloc(buf, cap);
-            assert_non_null(b);
-            buf = b;
-        }
-        size_t r = fread(buf + n, 1, cap - n - 1, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    assert_int_equal(ferror(f), 0);
-    fclose(f);
-    buf[n] = 0;
-    *len = n;
-    return buf;
-}
-
 /* ---- html5lib tree-construction tests ------------------------------------------------- */
 
 /* One test: its lines in the file, split at '\n' in place (a line may hold a NUL: the
@@ -95,6 +69,36 @@ static int depth_of(const char *ln) {
     return d;
 }
 
+/* Appends the text node whose line is j (at depth d), from after its opening quote to before
+ * the closing one, which may be some continuation lines further down; returns its last line. */
+static int text_node(const h5test_t *t, int j, int d, char *out, size_t *len, int *space) {
+    size_t at = 2 + 2 * (size_t)d + 1;
+    const char *s = t->line[j] + at;
+    size_t n = t->llen[j] - at;
+    for (;;) {
+        int last = j + 1 >= t->doc_end || depth_of(t->line[j + 1]) >= 0;
+        collapse_into(out, len, s, last ? n - 1 : n, space);
+        if (last)
+            return j;
+        collapse_into(out, len, "\n", 1, space);
+        j++;
+        s = t->line[j];
+        n = t->llen[j];
+    }
+}
+
+/* The text children of the element on line i, at depth d, joined and collapsed. */
+static void element_text(const h5test_t *t, int i, int d, char *out, size_t *len) {
+    int space = 0;
+    for (int j = i + 1; j < t->doc_end; j++) {
+        int dj = depth_of(t->line[j]);
+        if (dj >= 0 && dj <= d)
+            return; /* the element's subtree ended */
+        if (dj == d + 1 && t->line[j][2 + 2 * (d + 1)] == '"')
+            j = text_node(t, j, d + 1, out, len, &space);
+    }
+}
+
 /* The title the tree gives: 1 and the text when it has an HTML <title>, else 0. */
 static int tree_title(const h5test_t *t, char *out, size_t *len) {
     int in_content = -1; /* depth of a template's "content": its subtree is not the document */
@@ -108,32 +112,10 @@ static int tree_title(const h5test_t *t, char *out, size_t *len) {
         if (in_content >= 0 && d > in_content)
             continue;
         in_content = strcmp(node, "content") == 0 ? d : -1;
-        if (strcmp(node, "<title>") != 0)
-            continue;
-        int space = 0;
-        for (int j = i + 1; j < t->doc_end; j++) {
-            int dj = depth_of(t->line[j]);
-            if (dj >= 0 && dj <= d)
-                break; /* the title's subtree ended */
-            size_t at = 2 + 2 * (size_t)(d + 1);
-            if (dj != d + 1 || t->line[j][at] != '"')
-                continue;
-            /* a text child: from after its opening quote to before the closing one, which
-             * may be some continuation lines further down */
-            const char *s = t->line[j] + at + 1;
-            size_t n = t->llen[j] - at - 1;
-            for (;;) {
-                int last = j + 1 >= t->doc_end || depth_of(t->line[j + 1]) >= 0;
-                collapse_into(out, len, s, last ? n - 1 : n, &space);
-                if (last)
-                    break;
-                collapse_into(out, len, "\n", 1, &space);
-                j++;
-                s = t->line[j];
-                n = t->llen[j];
-            }
+        if (strcmp(node, "<title>") == 0) {
+            element_text(t, i, d, out, len);
+            return 1;
         }
-        return 1;
     }
     return 0;
 }
@@ -172,7 +154,7 @@ static int is_section(const char *ln) {
 /* Splits one .dat file into tests and checks each; counts into checked and titled. */
 static void h5_file(const char *path, int *checked, int *titled) {
     size_t len;
-    char *text = slurp(path, &len);
+    char *text = test_read_file(path, &len);
     assert_non_null(text);
     size_t nlines = 1;
     for (size_t i = 0; i < len; i++)
@@ -290,9 +272,9 @@ static int text_check(const text_case_t *c) {
     char path[512];
     size_t elen, ulen;
     snprintf(path, sizeof path, "%s/%s", TEXTS_DIR, c->file);
-    char *enc = slurp(path, &elen);
+    char *enc = test_read_file(path, &elen);
     snprintf(path, sizeof path, "%s/%s", TEXTS_DIR, c->original);
-    char *utf8 = slurp(path, &ulen);
+    char *utf8 = test_read_file(path, &ulen);
     assert_non_null(enc);
     assert_non_null(utf8);
     int unit = c->utf16le ? 2 : 1;

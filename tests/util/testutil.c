@@ -56,14 +56,27 @@ int test_utf8_valid(const char *s, size_t n) {
     return !memchr(s, 0, n) && cafe_utf8_valid(s, n);
 }
 
-static char *slurp(const char *path) {
+char *test_read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *buf = malloc(1 << 20);
-    assert_non_null(buf);
-    size_t n = fread(buf, 1, (1 << 20) - 1, f);
-    buf[n] = '\0';
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t cap = 0, n = 0, r;
+    do {
+        if (n + 4096 + 1 > cap) {
+            cap = (n + 4096 + 1) * 2;
+            char *b = realloc(buf, cap);
+            assert_non_null(b);
+            buf = b;
+        }
+        r = fread(buf + n, 1, cap - n - 1, f);
+        n += r;
+    } while (r > 0);
+    assert_int_equal(ferror(f), 0);
     fclose(f);
+    buf[n] = '\0';
+    if (len)
+        *len = n;
     return buf;
 }
 
@@ -71,7 +84,8 @@ void test_man_region(const char *begin_mark, const char *end_mark, const char *w
                      const char *test) {
     char path[4096];
     snprintf(path, sizeof path, "%s/docs/cafe.1", getenv("CAFE_SOURCE_DIR"));
-    char *page = slurp(path);
+    char *page = test_read_file(path, NULL);
+    assert_non_null(page);
     char *begin = strstr(page, begin_mark), *end = begin ? strstr(begin, end_mark) : NULL;
     assert_non_null(begin);
     assert_non_null(end);

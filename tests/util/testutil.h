@@ -32,6 +32,10 @@ int test_under_valgrind(void);
  * no NUL. */
 int test_utf8_valid(const char *s, size_t n);
 
+/* The whole file at path in a NUL-terminated heap buffer (free it), its length in *len (may
+ * be NULL); NULL when the file cannot be opened. A read error fails the test. */
+char *test_read_file(const char *path, size_t *len);
+
 /* Checks that the region of docs/cafe.1 from the line starting with begin_mark through the line
  * starting with end_mark is exactly want (which holds both mark lines); with CAFE_WRITE_MAN
  * set, rewrites that region instead. test names the test binary for the failure message. */
