@@ -76,10 +76,11 @@ const uint8_t cafe__html_start_props[256] = {
     [CAFE__TAG_FORM] = SP_OWN,
 };
 
-/* Start tags the table modes insert in the table itself; others there are foster-parented. */
+/* Start tags the table modes insert in the table itself; others there are foster-parented.
+ * (A <form> there is inserted and popped at once: tree.c never pushes it.) */
 CAFE__HOT static int in_table_element(int id) {
     return cafe__html_stack_table_part(id) || id == CAFE__TAG_TABLE || id == CAFE__TAG_STYLE ||
-           id == CAFE__TAG_SCRIPT || id == CAFE__TAG_TEMPLATE || id == CAFE__TAG_FORM;
+           id == CAFE__TAG_SCRIPT || id == CAFE__TAG_TEMPLATE;
 }
 
 /* Keeps the open_* counters as element e enters (+1) or leaves (-1) the stack. */
