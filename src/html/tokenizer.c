@@ -101,10 +101,12 @@ static int ref_byte(cafe__html_tok_t *tk, unsigned c) {
 }
 
 /* Text in the data state (refs: character references are decoded there) or a CDATA section:
- * anything but whitespace means the body has started; anything but whitespace and NUL also
- * clears frameset-ok ("in body" ignores a NUL, foreign content inserts U+FFFD for it, and
- * neither rule touches the flag), and so does a character reference unless its character
- * is whitespace. */
+ * anything but whitespace and NUL starts the body and clears frameset-ok, and so does a
+ * character reference unless its character is whitespace. A NUL changes nothing: "in body"
+ * ignores it and foreign content inserts U+FFFD for it, neither touching the flag; before the
+ * body the standard has it start one, but Chromium and Firefox drop a NUL in the data state
+ * outside foreign content before tree construction sees it, so it starts nothing there
+ * (<html>\0<title>A</title><frameset>: both say "A", where a body would be replaced). */
 static void data_text(cafe__html_tok_t *tk, cur_t p, cur_t end, int refs) {
     if (tk->ref_state == REF_NONE) /* whitespace alone changes nothing */
         p = tok_skip_ws(p, end);
@@ -117,8 +119,6 @@ static void data_text(cafe__html_tok_t *tk, cur_t p, cur_t end, int refs) {
             tk->ref_state = REF_AMP; /* text or whitespace: its end tells */
         else if (*p != 0)
             tok_text_seen(tk);
-        else
-            cafe__html_tok_body(tk);
     }
 }
 

@@ -283,6 +283,12 @@ static const tcase_nul_t nul_cases[] = {
     NUL_CASE("NUL then text", "<p>\0x<frameset><title>A</title>", "A"),
     NUL_CASE("svg NUL keeps frameset-ok", "<svg>\0</svg><frameset><title>x</title>", NONE),
     NUL_CASE("body title then NUL", "<p><title>T</title>\0<frameset>", NONE),
+    /* browsers drop a NUL in data before tree construction: it starts no head or body */
+    NUL_CASE("NUL after html starts no body", "<html>\0<title>A</title><frameset>", "A"),
+    NUL_CASE("NUL first starts no body", "\0 \0<title>A</title><frameset>", "A"),
+    NUL_CASE("NUL in head starts no body", "<head>\0<title>A</title></head><frameset>", "A"),
+    NUL_CASE("NUL after head starts no body", "<head></head>\0<title>A</title><frameset>", "A"),
+    NUL_CASE("NUL then a tag starts the body", "<html>\0<p><title>A</title><frameset>", NONE),
 };
 
 #undef NONE
