@@ -365,7 +365,8 @@ void cafe__html_stack_implied_ends_run(cafe__html_tok_t *tk, int id, unsigned fl
         close_item(tk, CAFE__TAG_LI, CAFE__TAG_LI);
     else if (id == CAFE__TAG_DD || id == CAFE__TAG_DT)
         close_item(tk, CAFE__TAG_DD, CAFE__TAG_DT);
-    if ((flags & CAFE__TAGF_CLOSEP) && tk->open_p > 0)
+    /* in quirks mode a <table> leaves the <p> open: the table goes inside it */
+    if ((flags & CAFE__TAGF_CLOSEP) && tk->open_p > 0 && !(id == CAFE__TAG_TABLE && tk->quirks))
         cafe__html_stack_close_nearest(tk, p, 1, SCOPE_BUTTON);
     if (stack_is_heading(id) && stack_is_heading(stack_top_id(tk)))
         cafe__html_stack_pop_to(tk, tk->depth - 1);

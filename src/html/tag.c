@@ -115,6 +115,8 @@ CAFE__HOT static void values_end(cafe__html_tok_t *tk) {
 
 /* Emits the tag to tree construction; the tokenizer goes where the tree says. */
 CAFE__HOT static void tag_emit(cafe__html_tok_t *tk) {
+    if (!tk->past_initial)
+        tok_leave_initial(tk, 1);
     if (tk->end_tag) {
         cafe__html_tree_end(tk, tk->id, tk->tag_flags);
         tk->state = S_DATA;

@@ -370,6 +370,27 @@ CAFE__HOT static int doctype(cur_t p) {
             ((p[6] | 0x20) ^ 'e')) == 0;
 }
 
+/* After "<!DOCTYPE": the first one, in the initial insertion mode, is read for quirks mode;
+ * any later one is ignored, so it is skipped to its '>'. */
+static cur_t doctype_begin(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+    if (tk->past_initial) {
+        tk->state = S_DOCTYPE;
+        return skip_to(tk, p, end, '>', S_DATA);
+    }
+    cafe__html_doctype_start(&tk->doctype);
+    tk->state = S_DOCTYPE_READ;
+    return p;
+}
+
+CAFE__COLD static cur_t st_doctype_read(cafe__html_tok_t *tk, cur_t p, cur_t end) {
+    cur_t q = cafe__html_doctype_feed(&tk->doctype, p, end);
+    if (!q)
+        return end;
+    tok_leave_initial(tk, cafe__html_doctype_quirks(&tk->doctype));
+    tk->state = S_DATA;
+    return q;
+}
+
 /* "<!" then "--", "doctype" (any case) or "[CDATA[", matched as far as the input goes in one
  * call (tk->mdo: keyword and bytes matched so far); a mismatch is a bogus comment from that
  * byte on (what was matched holds no '>': the same as bogus from the start). */
@@ -393,7 +414,7 @@ CAFE__APART static cur_t st_mdo_match(cafe__html_tok_t *tk, cur_t p, cur_t end) 
         if (kind == 1)
             tk->state = S_COMMENT_START;
         else if (kind == 2)
-            tk->state = S_DOCTYPE;
+            return doctype_begin(tk, p, end);
         else
             tk->state = cafe__html_tree_foreign(tk) ? S_CDATA : S_BOGUS_COMMENT;
     }
@@ -401,10 +422,8 @@ CAFE__APART static cur_t st_mdo_match(cafe__html_tok_t *tk, cur_t p, cur_t end) 
 }
 
 CAFE__HOT static cur_t st_mdo(cafe__html_tok_t *tk, cur_t p, cur_t end) {
-    if (tk->mdo == 0 && end - p >= 7 && doctype(p)) { /* the usual one, without a loop */
-        tk->state = S_DOCTYPE;
-        return skip_to(tk, p + 7, end, '>', S_DATA);
-    }
+    if (tk->mdo == 0 && end - p >= 7 && doctype(p)) /* the usual one, without a loop */
+        return doctype_begin(tk, p + 7, end);
     return st_mdo_match(tk, p, end);
 }
 
@@ -521,6 +540,8 @@ CAFE__HOT static cur_t step(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     case S_BOGUS_COMMENT:
     case S_DOCTYPE:
         return skip_to(tk, p, end, '>', S_DATA);
+    case S_DOCTYPE_READ:
+        return st_doctype_read(tk, p, end);
     case S_MDO:
         return st_mdo(tk, p, end);
     case S_CDATA:

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "html/doctype.h"
+
 #define CAFE__HTML_STACK_MAX 128 /* open elements tracked; a full stack forgets the oldest */
 #define CAFE__HTML_ATTR_MAX 128  /* bytes kept of an attribute value we look at */
 
@@ -79,6 +81,8 @@ typedef struct cafe__html_tok {
                                that table would come first in tree order */
     uint8_t frameset;       /* a <frameset> was accepted: titles are ignored from here */
     uint8_t frameset_ok, seen_body;
+    uint8_t past_initial; /* the "initial" insertion mode is over (tokstate.h) */
+    uint8_t quirks;       /* ...and left the document in quirks mode (doctype.h) */
     uint8_t fs_pending; /* frameset-ok cleared before the body started (cafe__html_tok_fs_clear) */
     /* a character reference in text while frameset-ok holds: one that gives whitespace
      * (&#32; &Tab; ...) leaves the flag (see tokenizer.c) */
@@ -99,6 +103,7 @@ typedef struct cafe__html_tok {
     /* Not cleared per page (cafe__html_tok_init stops here): a value is read only up to its
      * vlen, which every tag starts at 0, and the stack only below depth. */
     char vals[CAFE__ATTR_COUNT][CAFE__HTML_ATTR_MAX];
+    cafe__html_doctype_t doctype; /* set up when one starts in the initial mode */
     cafe__html_elem_t stack[CAFE__HTML_STACK_MAX];
 } cafe__html_tok_t;
 

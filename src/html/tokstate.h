@@ -52,6 +52,7 @@ enum {
     S_COMMENT_END,
     S_COMMENT_END_BANG,
     S_DOCTYPE,
+    S_DOCTYPE_READ, /* the first DOCTYPE, read for quirks mode (doctype.c) */
     S_CDATA,
     S_CDATA_BRACKET,
     S_CDATA_END,
@@ -60,8 +61,18 @@ enum {
 /* Where a character reference in text stands while frameset-ok holds (tokenizer.c). */
 enum { REF_NONE, REF_AMP, REF_HASH, REF_X, REF_DEC, REF_HEX, REF_NAMED };
 
+/* The "initial" insertion mode ends at the first token that is not a comment or whitespace
+ * (nor a NUL: browsers drop it in the data state): a DOCTYPE says whether the document is in
+ * quirks mode; any other token means it is. */
+static inline void tok_leave_initial(cafe__html_tok_t *tk, int quirks) {
+    tk->past_initial = 1;
+    tk->quirks = (uint8_t)quirks;
+}
+
 /* Text that is not whitespace: the body starts and frameset-ok is cleared. */
 static inline void tok_text_seen(cafe__html_tok_t *tk) {
+    if (!tk->past_initial)
+        tok_leave_initial(tk, 1);
     cafe__html_tok_body(tk);
     cafe__html_tok_fs_clear(tk);
     tk->ref_state = REF_NONE;

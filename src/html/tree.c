@@ -21,6 +21,8 @@
  * ones. "First in tree order" differs from first in the source in two ways, both followed: a
  * title inside the body is removed with it by a <frameset> accepted later (while frameset-ok
  * holds), and a title foster-parented before the table that holds the first one comes first.
+ * Quirks mode (doctype.h) matters in one rule: a <table> start tag closes an open <p> only
+ * outside it.
  * Known simplifications, each found by the gumbo differential test on generated pages, never
  * on real ones: the adoption agency is reduced to its effect on the stack (see
  * cafe__html_stack_adopt()); the list of active formatting elements is not kept, so elements it

@@ -64,6 +64,12 @@ FOUND = [
     # a NUL in data before the body: browsers drop it, so it starts no body for the
     # <frameset> to replace (title "A"; by the standard, none)
     "<html>\0<title>A</title><frameset>",
+    # quirks mode (no DOCTYPE, or an old one): <table> leaves the <p> open, so
+    # </foreignObject> is ignored and the title is HTML ("A"); with <!DOCTYPE html>, none
+    "<svg><foreignObject><p><table></table></foreignObject><title>A</title>",
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN"><math><mi><p><table>'
+    "</table></mi><title>A</title>",
+    "<!DOCTYPE html><svg><foreignObject><p><table></table></foreignObject><title>A</title>",
 ]
 
 TITLE = ["<title>", "</title>", "<TITLE>", "</TITLE>", "<title/>", "</title >", "<tItLe a=b>",

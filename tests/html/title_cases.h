@@ -275,6 +275,100 @@ static const tcase_t cases[] = {
      "X"},
     {"textarea keeps select", "<select><textarea></textarea><math><title></select><title>X", "X"},
     {"title after html end", "</html><title>Y</title>", "Y"},
+    /* quirks mode: without a DOCTYPE, or with an old one, <table> leaves the <p> open, so
+     * </foreignObject> is ignored and the title is HTML (both browsers) */
+    {"no doctype: quirks", "<svg><foreignObject><p><table></table></foreignObject><title>A</title>",
+     "A"},
+    {"html doctype: no quirks",
+     "<!DOCTYPE html><svg><foreignObject><p><table></table></foreignObject><title>A</title>", NONE},
+    {"uppercase name",
+     "<!DOCTYPE HTML><svg><foreignObject><p><table></table></foreignObject><title>A</title>", NONE},
+    {"legacy-compat system id",
+     "<!doctype html system \"about:legacy-compat\"><svg><foreignObject><p><table></table>"
+     "</foreignObject><title>A</title>",
+     NONE},
+    {"4.01 transitional alone: quirks",
+     "<!DOCTYPE html PUBLIC \"-//W3C//DTD HTML 4.01 "
+     "Transitional//EN\"><svg><foreignObject><p><table></table></foreignObject><title>A</title>",
+     "A"},
+    {"4.01 transitional with system: limited",
+     "<!DOCTYPE html PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\" "
+     "\"http://www.w3.org/TR/html4/loose.dtd\"><svg><foreignObject><p><table></table></"
+     "foreignObject><title>A</title>",
+     NONE},
+    {"4.0 transitional prefix: quirks",
+     "<!DOCTYPE html PUBLIC \"-//W3C//DTD HTML 4.0 Transitional//EN\" "
+     "\"x\"><svg><foreignObject><p><table></table></foreignObject><title>A</title>",
+     "A"},
+    {"xhtml transitional: limited",
+     "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 "
+     "Transitional//EN\"><svg><foreignObject><p><table></table></foreignObject><title>A</title>",
+     NONE},
+    {"public id case folded",
+     "<!DOCTYPE html PUBLIC \"-//w3c//dtd html 3.2 "
+     "final//en\"><svg><foreignObject><p><table></table></foreignObject><title>A</title>",
+     "A"},
+    {"exact public id",
+     "<!DOCTYPE html PUBLIC \"-/W3C/DTD HTML 4.0 "
+     "Transitional/EN\"><svg><foreignObject><p><table></table></foreignObject><title>A</title>",
+     "A"},
+    {"exact public id only",
+     "<!DOCTYPE html PUBLIC \"-/W3D/DTD HTML 4.0 "
+     "Transitional/EN\"><svg><foreignObject><p><table></table></foreignObject><title>A</title>",
+     NONE},
+    {"public id HTML",
+     "<!DOCTYPE html PUBLIC 'HTML' "
+     "'x'><svg><foreignObject><p><table></table></foreignObject><title>A</title>",
+     "A"},
+    {"public id longer than HTML",
+     "<!DOCTYPE html PUBLIC "
+     "\"htmlx\"><svg><foreignObject><p><table></table></foreignObject><title>A</title>",
+     NONE},
+    {"ibm system id",
+     "<!DOCTYPE html SYSTEM "
+     "\"HTTP://WWW.IBM.COM/DATA/DTD/V11/"
+     "IBMXHTML1-TRANSITIONAL.DTD\"><svg><foreignObject><p><table></table></foreignObject><title>A</"
+     "title>",
+     "A"},
+    {"other name",
+     "<!DOCTYPE foo><svg><foreignObject><p><table></table></foreignObject><title>A</title>", "A"},
+    {"no name", "<!DOCTYPE><svg><foreignObject><p><table></table></foreignObject><title>A</title>",
+     "A"},
+    {"missing system id",
+     "<!DOCTYPE html SYSTEM><svg><foreignObject><p><table></table></foreignObject><title>A</title>",
+     "A"},
+    {"cut identifier",
+     "<!DOCTYPE html PUBLIC "
+     "\"abc><svg><foreignObject><p><table></table></foreignObject><title>A</title>",
+     "A"},
+    {"junk after name",
+     "<!DOCTYPE html foo><svg><foreignObject><p><table></table></foreignObject><title>A</title>",
+     "A"},
+    {"junk after system id",
+     "<!DOCTYPE html SYSTEM \"x\" "
+     "foo><svg><foreignObject><p><table></table></foreignObject><title>A</title>",
+     NONE},
+    {"keyword after public id",
+     "<!DOCTYPE html PUBLIC \"x\" SYSTEM "
+     "\"y\"><svg><foreignObject><p><table></table></foreignObject><title>A</title>",
+     "A"},
+    {"no space before identifiers",
+     "<!DOCTYPEhtml "
+     "PUBLIC\"x\"\"y\"><svg><foreignObject><p><table></table></foreignObject><title>A</title>",
+     NONE},
+    {"text before doctype",
+     "x<!DOCTYPE html><svg><foreignObject><p><table></table></foreignObject><title>A</title>", "A"},
+    {"tag before doctype",
+     "<html><!DOCTYPE html><svg><foreignObject><p><table></table></foreignObject><title>A</title>",
+     "A"},
+    {"comment and blank before doctype",
+     "<!-- c -->\n<?xml?>&#32;<!DOCTYPE "
+     "html><svg><foreignObject><p><table></table></foreignObject><title>A</title>",
+     NONE},
+    {"a second doctype is ignored",
+     "<!DOCTYPE html><!DOCTYPE "
+     "foo><svg><foreignObject><p><table></table></foreignObject><title>A</title>",
+     NONE},
 };
 
 static const tcase_nul_t nul_cases[] = {
