@@ -107,8 +107,18 @@ TABLE_PIECES = (TITLE * 2 + TABLES * 2 + FORMATTING + ["<div>", "</div>", "<p>",
                 "<section>", "</section>", "<li>", "<math><mi>", "</math>", "<select>"])
 
 
+# How a page starts: no DOCTYPE and old ones mean quirks mode, where a <table> leaves an
+# open <p> open; the others, no-quirks and limited-quirks mode.
+DOCTYPES = ["", "", "<!DOCTYPE html>", "<!doctype html>\n",
+            '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN">',
+            '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
+            '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">',
+            '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">', "<!DOCTYPE>"]
+
+
 def random_page(rng, most, pieces=PIECES):
-    return "".join(rng.choice(pieces) for _ in range(rng.randint(1, most)))
+    start = rng.choice(DOCTYPES)
+    return start + "".join(rng.choice(pieces) for _ in range(rng.randint(1, most)))
 
 
 def main():
