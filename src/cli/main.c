@@ -7,6 +7,8 @@
 #include "titles.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -14,6 +16,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *f) {
     fputs("Usage: cafe COMMAND [OPTIONS]\n"
@@ -46,7 +49,30 @@ static void tune_allocator(void) {
 #endif
 }
 
+/* Started with 0, 1 or 2 closed (`cafe titles ... >&-`), the next descriptor opened takes
+ * its number: the loop's epoll or signal pipe, a socket, the -o file. Then libuv aborts when
+ * it closes a descriptor below 3, and a message for stderr lands in whatever took 2. Each
+ * closed one is filled with /dev/null opened the other way round (stdin write-only, stdout
+ * and stderr read-only), so that using it still fails with EBADF as on a closed descriptor
+ * and the usual "Bad file descriptor" error is reported. Returns 0, or -1 if one cannot be
+ * filled (no /dev/null): better to refuse than to run so. */
+static int fill_closed_std_fds(void) {
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        int got = open("/dev/null", (fd == 0 ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+        if (got != fd) { /* the lowest free number: fd, as the lower ones are open */
+            if (got >= 0)
+                (void)close(got);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (fill_closed_std_fds() != 0)
+        return 2; /* stderr itself may be the closed one: nowhere to say why */
     tune_allocator();
     /* A closed pipe is a write error we report (or, for `| head`, a quiet stop), not a
      * signal that kills the run before finished records are accounted for. */

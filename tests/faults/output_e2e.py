@@ -158,4 +158,30 @@ def test_closed_stdout():
     assert b"cafe titles: writing standard output: Bad file descriptor" in r.stderr, r.stderr
 
 
+def closed(fd, cmd):
+    """cmd (a shell command line) run with descriptor fd closed; returns the run."""
+    return subprocess.run(f"{cmd} {fd}>&-", shell=True, capture_output=fd != 2, timeout=120)
+
+
+def test_closed_standard_descriptors():
+    # With no URL file to open, a closed 0, 1 or 2 was the next descriptor the loop made
+    # (its epoll or signal pipe): libuv aborted closing it ("uv__close: Assertion `fd >
+    # STDERR_FILENO' failed"), and a message for stderr could have gone into any file.
+    url = fx.url(0, "/page/1")
+    out = os.path.join(TMP, "closed-std.txt")
+    r = closed(1, f"'{CAFE}' titles -u {url}")
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert b"cafe titles: writing standard output: Bad file descriptor" in r.stderr, r.stderr
+    r = closed(0, f"'{CAFE}' titles -q -u {url}")
+    assert r.returncode == 0 and r.stdout.startswith(b"'Site 0 page 1"), (r.returncode, r)
+    r = closed(0, f"'{CAFE}' titles -q -")
+    assert r.returncode == 2 and b"reading standard input: bad file descriptor" in r.stderr, \
+        (r.returncode, r.stderr)
+    r = closed(2, f"'{CAFE}' titles -u {url} -u {fx.url(0, '/nope')} -o '{out}'")
+    assert r.returncode == 0, r.returncode
+    with open(out, "rb") as f:  # the records, and no progress line or summary among them
+        assert f.read().splitlines()[1] == f"Error fetching {fx.url(0, '/nope')}: HTTP 404" \
+            .encode(), out
+
+
 run_tests(globals(), cleanup=(fx.close,))
