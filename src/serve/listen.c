@@ -10,7 +10,20 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* Splits "HOST:PORT" or "[V6]:PORT" into host and port. */
+/* 1 if s is a port number, 0 to 65535 in decimal digits only. getaddrinfo's numeric
+ * service would take "99999", "-1" or "+80" and keep the low 16 bits of what strtoul makes
+ * of them: a listener on a port nobody asked for. */
+static int port_ok(const char *s) {
+    unsigned long v = 0;
+    size_t n = strspn(s, "0123456789");
+    if (n == 0 || n > 5 || s[n] != '\0')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        v = v * 10 + (unsigned long)(s[i] - '0');
+    return v <= 65535;
+}
+
+/* Splits "HOST:PORT" or "[V6]:PORT" into host and port (checked: see port_ok). */
 static int split(const char *spec, char *host, size_t cap, const char **port) {
     const char *colon;
     const char *h = spec;
@@ -28,7 +41,7 @@ static int split(const char *spec, char *host, size_t cap, const char **port) {
             return -1;
         hl = (size_t)(colon - spec);
     }
-    if (hl == 0 || hl >= cap || !colon[1])
+    if (hl == 0 || hl >= cap || !port_ok(colon + 1))
         return -1;
     memcpy(host, h, hl);
     host[hl] = '\0';

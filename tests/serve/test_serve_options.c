@@ -3,11 +3,14 @@
  * makes. After changing the table, CAFE_WRITE_MAN=1 build/tests/test_serve_options rewrites
  * that part of docs/cafe.1. */
 #include "testutil.h"
+#include "listen.h"
 #include "serve.h"
 #include "srv.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAN_BEGIN ".\\\" BEGIN SERVE OPTIONS"
 #define MAN_END ".\\\" END SERVE OPTIONS"
@@ -55,10 +58,24 @@ static void test_man_page_lists_the_table(void **state) {
     free(want);
 }
 
+/* getaddrinfo's numeric service takes any unsigned long and keeps its low 16 bits: --listen
+ * 127.0.0.1:99999 listened on port 34463 (and :-1 on 65535) as if that had been asked. */
+static void test_listen_refuses_a_port_out_of_range(void **state) {
+    (void)state;
+    const char *bad[] = {"127.0.0.1:99999", "127.0.0.1:65536",  "127.0.0.1:-1",  "127.0.0.1:+80",
+                         "127.0.0.1: 80",   "[::1]:4294967376", "127.0.0.1:80x", "127.0.0.1:"};
+    srv_listen_t l;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(srv_listen_open(bad[i], &l), -EINVAL);
+    assert_int_equal(srv_listen_open("127.0.0.1:0", &l), 0);
+    assert_int_equal(close(l.fd), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_parse_and_names_unique),
         cmocka_unit_test(test_man_page_lists_the_table),
+        cmocka_unit_test(test_listen_refuses_a_port_out_of_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
