@@ -5,6 +5,7 @@
 #include "sink_db.h"
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -100,6 +101,34 @@ static const char *file_check(const char *v) {
         return "cannot be read";
     fclose(f);
     return NULL;
+}
+
+/* -x: [SCHEME://][USER:PASSWORD@]HOST[:PORT] in a scheme libcurl proxies with (http when
+ * none), or '' for none. A bad one was taken, then every URL failed ("Unsupported proxy
+ * syntax") and the run exited 0; curl -x refuses it at once. */
+static const char *proxy_check(const char *v) {
+    static const char *const schemes[] = {"http",    "https",  "socks4",
+                                          "socks4a", "socks5", "socks5h"};
+    const char *why = wire_check(v);
+    if (why || !*v)
+        return why;
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL;
+    why = "expected [SCHEME://][USER:PASSWORD@]HOST[:PORT]";
+    if (u &&
+        curl_url_set(u, CURLUPART_URL, v, CURLU_DEFAULT_SCHEME | CURLU_NON_SUPPORT_SCHEME) ==
+            CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host[0]) {
+        why = "the scheme must be http, https, socks4, socks4a, socks5 or socks5h";
+        for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
+            if (strcmp(scheme, schemes[i]) == 0)
+                why = NULL;
+    }
+    curl_free(host);
+    curl_free(scheme);
+    curl_url_cleanup(u);
+    return why;
 }
 
 const char *cli_db_spec_check(const char *v) {
@@ -243,7 +272,7 @@ static const cli_opt_t rows[] = {
      "trust the CAs in FILE (PEM) instead of the system's", NULL},
     {CLI_OPT_LIST, "resolve", 0, "H:P:ADDR", F(resolve), 0, 0, 0, NULL, NULL, resolve_check,
      "connect to ADDR for host H, port P, as curl's\n--resolve; repeatable", NULL},
-    {CLI_OPT_STRING, "proxy", 'x', "URL", F(proxy), 0, 0, 0, NULL, NULL, wire_check,
+    {CLI_OPT_STRING, "proxy", 'x', "URL", F(proxy), 0, 0, 0, NULL, NULL, proxy_check,
      "use this proxy (http://, https://, socks5h://...);\n'' for none. Default: curl's "
      "variables http_proxy,\nhttps_proxy, all_proxy, no_proxy",
      "Use this proxy for every request (http://HOST:PORT, https://, socks5h://...); an\n"

@@ -39,6 +39,16 @@ def test_bad_global_options_fail_at_start():
     assert good.returncode == 0, good.stderr
 
 
+def test_bad_proxy_fails_at_start():
+    # These were taken, then every URL failed with "cannot resolve the proxy's name:
+    # Unsupported proxy syntax" and the exit status was 0; curl -x says so at once.
+    for v in ("bad://", "ftp://127.0.0.1:21", "http://127.0.0.1:99999", "http://", "http://a b"):
+        refused(["-x", v], "-x/--proxy")
+    for v in ("", "127.0.0.1:9", "http://u:p@127.0.0.1:9", "socks5h://[::1]:9", "HTTPS://h"):
+        r = cafe("titles", "-q", "--json", "-x", v, "--timeout", "0.5", "--retries", "0", LIST)
+        assert r.returncode == 0 and json.loads(r.stdout)["error"], (v, r.stderr)
+
+
 def test_numbers_are_whole_and_in_range_and_named():
     for v in ("0", "0.5", "1.9", "0x10", " 5", "1e3", "-1", "+5", "nan", "", "100001"):
         refused(["-c", v], "-c/--concurrency", "whole number")
