@@ -165,7 +165,7 @@ static const cli_opt_t rows[] = {
      "CR (a formula to a spreadsheet: CSV injection) or with ' gets a ' in front, which\n"
      "spreadsheets show as text and hide. --resume takes the mark off the URLs again."},
     {CLI_OPT_STRING, "output", 'o', "FILE", F(output), 0, 0, 0, NULL, NULL, NULL,
-     "write results to FILE (flushed after every record)", NULL},
+     "write results to FILE (flushed after every record);\n'-': standard output", NULL},
     {CLI_OPT_FLAG, "unordered", 0, NULL, F(unordered), 0, 0, 1, NULL, NULL, NULL,
      "write results as they complete, not in input order",
      "Write results as they complete instead of in input order. In input order, at most\n"
@@ -372,6 +372,8 @@ int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
     o->argv = argv;
     if (given(seen, "json") + given(seen, "csv") + given(seen, "csv-safe") > 1)
         return error("--json, --csv and --csv-safe cannot be combined");
+    if (o->output && strcmp(o->output, "-") == 0) /* as curl -o - and wget -O - */
+        o->output = NULL;
     if (o->output && sink_db_is_spec(o->output)) { /* -o results.sqlite */
         if (o->db)
             return error("-o names a database and --db another");

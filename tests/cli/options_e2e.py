@@ -79,6 +79,14 @@ def test_conflicting_and_orphan_options():
     assert r.returncode == 2 and b"-c/--concurrency needs a value" in r.stderr, r.stderr
 
 
+def test_output_dash_is_standard_output():
+    # As curl -o - and wget -O -: it wrote a file named '-' in the working directory.
+    r = cafe("titles", "--json", "-o", "-", "--timeout", "0.5", "--retries", "0", LIST, cwd=tmp)
+    assert r.returncode == 0 and json.loads(r.stdout)["url"] == "http://127.0.0.1:9/", r
+    assert not os.path.exists(os.path.join(tmp, "-"))
+    refused(["--json", "--resume", "-o", "-"], "--resume needs -o FILE")
+
+
 def test_headers_and_user_agent_cannot_inject():
     refused(["-H", ""], "-H/--header")
     refused(["-H", "NoColon"], "-H/--header")
