@@ -47,6 +47,17 @@ static int extract(cafe_title_t *t, FILE *f) {
     return err;
 }
 
+/* Writes a title's line and flushes it: each file's line is out before the next file is
+ * opened (a FIFO, a slow disk), and a failed write is seen at once. Returns 0 or -errno. */
+static int put_line(const char *title) {
+    errno = 0;
+    int rc = title ? text_put_safe(stdout, title) : 0;
+    if (rc == 0 && (putchar('\n') == EOF || fflush(stdout) != 0))
+        rc = errno ? -errno : -EIO;
+    return rc;
+}
+
+/* Returns 0, 2 when the file could not be read, or -errno when the output failed. */
 static int one_file(cafe_title_t *t, const char *path, const title_opts_t *o) {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) {
@@ -63,11 +74,7 @@ static int one_file(cafe_title_t *t, const char *path, const title_opts_t *o) {
         fprintf(stderr, "cafe title: %s: %s\n", path, strerror(err));
         return 2;
     }
-    const char *title = cafe_title_text(t, NULL);
-    if (title)
-        text_put_safe(stdout, title);
-    putchar('\n');
-    return 0;
+    return put_line(cafe_title_text(t, NULL));
 }
 
 static int title_files(const char **files, size_t n, const title_opts_t *o) {
@@ -76,16 +83,18 @@ static int title_files(const char **files, size_t n, const title_opts_t *o) {
         fputs("cafe title: out of memory\n", stderr);
         return 2;
     }
-    int status = n == 0 ? one_file(t, "-", o) : 0;
-    for (size_t i = 0; i < n; i++)
-        if (one_file(t, files[i], o) != 0)
-            status = 2; /* the other files are still done */
-    cafe_title_free(t);
-    if (fflush(stdout) != 0) {
-        fprintf(stderr, "cafe title: writing standard output: %s\n", strerror(errno));
-        return 2;
+    int status = 0, werr = 0;
+    for (size_t i = 0; i < (n ? n : 1) && !werr; i++) { /* none: standard input */
+        int rc = one_file(t, n ? files[i] : "-", o);
+        if (rc < 0)
+            werr = -rc; /* the output failed: the other files would go nowhere */
+        else if (rc)
+            status = 2; /* unreadable: named; the other files are still done */
     }
-    return status;
+    cafe_title_free(t);
+    if (werr && werr != EPIPE) /* a closed pipe (`| head`) is a quiet stop */
+        fprintf(stderr, "cafe title: writing standard output: %s\n", strerror(werr));
+    return werr ? 2 : status;
 }
 
 int cli_title_main(int argc, char **argv) {

@@ -35,5 +35,17 @@ grep -q "$tmp: Is a directory" "$tmp/err" || fail "directory: $(cat "$tmp/err")"
 # a title with control characters cannot reach the terminal as an escape sequence
 printf '<title>a\033[2Jb</title>' >"$tmp/esc.html"
 [ "$("$cafe" title "$tmp/esc.html")" = 'a\x1b[2Jb' ] || fail "escape sequence printed raw"
+# a reader gone (`cafe title *.html | head -1`): it stops at once, quietly, as grep or cat
+# would, not read every other file and then say "Broken pipe". A FIFO with no writer after
+# the first file would hold it for ever if it went on.
+mkfifo "$tmp/fifo"
+out=$(python3 -c '
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE, timeout=20)
+print(p.returncode, repr(p.stderr))' "$cafe" title "$tmp/a.html" "$tmp/fifo") ||
+    fail "closed pipe: still reading (or the check failed): $out"
+[ "$out" = "2 b''" ] || fail "closed pipe: $out"
 "$cafe" title --bogus 2>/dev/null && fail "unknown option accepted"
 echo "1 passed, 0 failed"
