@@ -15,9 +15,22 @@ typedef struct title_opts {
     int no_detect;
 } title_opts_t;
 
+/* --charset: a label the extractor knows (it ignores others, as browsers ignore a server's),
+ * or a Content-Type value with one. Typed on a command line, an unknown one is a mistake to
+ * say (as iconv -f says it), not a silent fallback to detection. */
+static const char *charset_check(const char *v) {
+    cafe_title_t *t;
+    if (cafe_title_create(&t, v) != 0)
+        return "out of memory";
+    cafe_title_finish(t); /* no bytes: only the given charset can have decided */
+    int known = cafe_title_charset_source(t) == CAFE_CHARSET_HEADER;
+    cafe_title_free(t);
+    return known ? NULL : "not an encoding label browsers know (utf-8, koi8-r, shift_jis...)";
+}
+
 static const cli_opt_t rows[] = {
     {CLI_OPT_STRING, "charset", 0, "LABEL", offsetof(title_opts_t, charset), 0, 0, 0, NULL, NULL,
-     NULL, "the encoding a server would declare (Content-Type)", NULL},
+     charset_check, "the encoding a server would declare (Content-Type)", NULL},
     {CLI_OPT_FLAG, "no-detect", 0, NULL, offsetof(title_opts_t, no_detect), 0, 0, 1, NULL, NULL,
      NULL, "a page that declares no encoding is windows-1252\n(no detection)", NULL},
     {CLI_OPT_HELP, "help", 'h', NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print this help", NULL},

@@ -47,5 +47,18 @@ p = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE, timeout=20)
 print(p.returncode, repr(p.stderr))' "$cafe" title "$tmp/a.html" "$tmp/fifo") ||
     fail "closed pipe: still reading (or the check failed): $out"
 [ "$out" = "2 b''" ] || fail "closed pipe: $out"
+# a --charset no browser knows is a mistake to say, as iconv -f says it, not a silent
+# fallback to detection; a Content-Type value (what a server sends) is taken
+for label in bogus latn1 ''; do
+    set +e
+    "$cafe" title --charset "$label" "$tmp/a.html" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    set -e
+    [ $rc = 2 ] && [ ! -s "$tmp/out" ] && grep -q -- "--charset" "$tmp/err" ||
+        fail "--charset '$label': exit $rc, $(cat "$tmp/err")"
+done
+out=$("$cafe" title --charset 'text/html; charset=KOI8-R' "$tmp/koi8.html" "$tmp/a.html")
+[ "$out" = "Привет
+Hello world" ] || fail "--charset with a Content-Type value: $out"
 "$cafe" title --bogus 2>/dev/null && fail "unknown option accepted"
 echo "1 passed, 0 failed"
