@@ -36,7 +36,12 @@ int input_open(input_t **out, const char *path) {
     }
     in->own_fd = in->fd != 0;
     struct stat st;
-    in->regular = fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode);
+    int st_ok = fstat(in->fd, &st) == 0;
+    if (st_ok && S_ISDIR(st.st_mode)) { /* refused now, as a missing file is, not at the read */
+        input_close(in);
+        return -EISDIR;
+    }
+    in->regular = st_ok && S_ISREG(st.st_mode);
     if (in->regular) /* a long list is read once, front to back: a larger readahead */
         (void)posix_fadvise(in->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     *out = in;

@@ -160,6 +160,12 @@ def test_several_files_and_urls_on_the_command_line():
     # a missing file stops the run before anything is fetched
     r = cafe("titles", "-q", a, os.path.join(tmp, "missing.txt"))
     assert r.returncode == 2 and b"missing.txt" in r.stderr and r.stdout == b"", r
+    # and so does a directory (it opened, and failed at its first read: after the files
+    # before it were fetched, and with --resume then taking the run for complete)
+    r = cafe("titles", "-q", a, tmp)
+    assert r.returncode == 2 and r.stdout == b"", r
+    assert r.stderr == f"cafe titles: cannot read {tmp}: illegal operation on a directory\n" \
+        .encode(), r.stderr
 
 
 class Proxy(HeadServer):
