@@ -70,17 +70,7 @@ static int fill_closed_std_fds(void) {
     return 0;
 }
 
-int main(int argc, char **argv) {
-    if (fill_closed_std_fds() != 0)
-        return 2; /* stderr itself may be the closed one: nowhere to say why */
-    tune_allocator();
-    /* A closed pipe is a write error we report (or, for `| head`, a quiet stop), not a
-     * signal that kills the run before finished records are accounted for. */
-    signal(SIGPIPE, SIG_IGN);
-    /* URL lists and titles are UTF-8 whatever the user's locale: libcurl's IDN conversion
-     * (libidn2) reads host names in the LC_CTYPE encoding, so make that UTF-8. */
-    if (!setlocale(LC_CTYPE, "C.UTF-8"))
-        setlocale(LC_CTYPE, "");
+static int run_command(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);
         return 2;
@@ -107,4 +97,31 @@ int main(int argc, char **argv) {
     }
     fprintf(stderr, "cafe: unknown command '%s'\nTry 'cafe --help' for more information.\n", cmd);
     return 2;
+}
+
+/* What a command printed on stdout must have reached it, as coreutils' close_stdout checks:
+ * `cafe --help > /dev/full` is a failure, not status 0. A command that failed has said why
+ * (cafe titles and cafe title check their own output); a closed pipe is a quiet stop. */
+static int stdout_written(int rc) {
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return rc;
+    if (rc == 0 && errno != EPIPE) /* errno is 0 when the write failed earlier, unchecked */
+        fprintf(stderr, "cafe: writing standard output%s%s\n", errno ? ": " : " failed",
+                errno ? strerror(errno) : "");
+    return rc ? rc : 2;
+}
+
+int main(int argc, char **argv) {
+    if (fill_closed_std_fds() != 0)
+        return 2; /* stderr itself may be the closed one: nowhere to say why */
+    tune_allocator();
+    /* A closed pipe is a write error we report (or, for `| head`, a quiet stop), not a
+     * signal that kills the run before finished records are accounted for. */
+    signal(SIGPIPE, SIG_IGN);
+    /* URL lists and titles are UTF-8 whatever the user's locale: libcurl's IDN conversion
+     * (libidn2) reads host names in the LC_CTYPE encoding, so make that UTF-8. */
+    if (!setlocale(LC_CTYPE, "C.UTF-8"))
+        setlocale(LC_CTYPE, "");
+    return stdout_written(run_command(argc, argv));
 }

@@ -3,11 +3,12 @@ status 2 and a message naming the option; nothing CR/LF-bearing goes on the wire
 subcommand takes -h/--help. Run by test_options.sh."""
 import json
 import os
+import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
-from harness import HeadServer, cafe, http_reply, run_tests  # noqa: E402
+from harness import CAFE, HeadServer, cafe, http_reply, run_tests  # noqa: E402
 
 tmp = tempfile.mkdtemp(prefix="cafe-options-")
 LIST = os.path.join(tmp, "one.txt")
@@ -129,5 +130,16 @@ def test_every_subcommand_takes_help():
     r = cafe("title", "--bogus")
     assert r.returncode == 2 and b"unknown option: --bogus" in r.stderr, r.stderr
 
+
+
+def test_help_and_version_that_cannot_be_written_fail():
+    # As `ls --help > /dev/full`: the text did not reach its reader, so not status 0.
+    for cmd in (["--help"], ["--version"], ["titles", "--help"], ["title", "-h"],
+                ["demo", "--help"], ["queue", "--help"], ["serve", "--help"]):
+        with open("/dev/full", "wb") as full:
+            r = subprocess.run([CAFE, *cmd], stdout=full, stderr=subprocess.PIPE, timeout=60)
+        assert r.returncode == 2, (cmd, r.returncode, r.stderr)
+        assert r.stderr == b"cafe: writing standard output: No space left on device\n", \
+            (cmd, r.stderr)
 
 run_tests(globals())
