@@ -7,23 +7,32 @@ static int watch_task(void *arg, void **value) {
     int n;
     while ((n = cafe_signal_wait(&w->sig)) > 0)
         for (int i = 0; i < n; i++)
-            w->owner->fn(w->owner->arg, w == &w->owner->watch[0] ? SIGINT : SIGTERM,
-                         ++w->owner->count);
+            w->owner->fn(w->owner->arg, w->signum, ++w->owner->count);
     return n == CAFE_ECANCELED ? 0 : n;
 }
 
+/* A signal ignored when the program started stays ignored: nohup ignores SIGHUP, and a
+ * shell without job control ignores SIGINT for a command it puts in the background
+ * (`cafe titles urls &` in a script), so that a Ctrl-C meant for the script leaves it
+ * running. A watcher would put a handler in place of SIG_IGN and take that back. */
+static int ignored(int signum) {
+    struct sigaction sa;
+    return sigaction(signum, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
+}
+
 int stop_signals_start(stop_signals_t *s, stop_signal_fn fn, void *arg) {
-    static const int signums[2] = {SIGINT, SIGTERM};
+    static const int signums[STOP_SIGNALS] = {SIGINT, SIGTERM};
     *s = (stop_signals_t){.fn = fn, .arg = arg};
     cafe_group_init(&s->tasks, 0);
     int rc = 0;
-    for (int i = 0; i < 2 && rc == 0; i++) {
-        s->watch[i].owner = s;
-        if ((rc = cafe_signal_open(&s->watch[i].sig, signums[i])) == 0)
+    for (int i = 0; i < STOP_SIGNALS && rc == 0; i++) {
+        s->watch[i] = (struct stop_watch){.owner = s, .signum = signums[i]};
+        if (!ignored(signums[i]) && (rc = cafe_signal_open(&s->watch[i].sig, signums[i])) == 0)
             s->watch[i].open = 1;
     }
-    for (int i = 0; i < 2 && rc == 0; i++)
-        rc = cafe_group_spawn(&s->tasks, watch_task, &s->watch[i], NULL);
+    for (int i = 0; i < STOP_SIGNALS && rc == 0; i++)
+        if (s->watch[i].open)
+            rc = cafe_group_spawn(&s->tasks, watch_task, &s->watch[i], NULL);
     if (rc != 0)
         stop_signals_end(s);
     return rc;
@@ -32,8 +41,9 @@ int stop_signals_start(stop_signals_t *s, stop_signal_fn fn, void *arg) {
 void stop_signals_end(stop_signals_t *s) {
     cafe_group_cancel(&s->tasks);
     (void)cafe_group_wait(&s->tasks); /* the watchers end when cancelled: nothing to report */
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < STOP_SIGNALS; i++) {
         if (s->watch[i].open)
             cafe_signal_close(&s->watch[i].sig);
-    s->watch[0].open = s->watch[1].open = 0;
+        s->watch[i].open = 0;
+    }
 }

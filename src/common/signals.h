@@ -1,5 +1,6 @@
 /* Ctrl-C for the programs built on cafe (cafe titles, cafe serve, cafe-fixture): SIGINT and
- * SIGTERM watched on the running loop, each delivery handed to the program's function. */
+ * SIGTERM watched on the running loop, each delivery handed to the program's function. One
+ * ignored when the program started (nohup, a script's background job) is left ignored. */
 #ifndef CAFE_COMMON_SIGNALS_H
 #define CAFE_COMMON_SIGNALS_H
 
@@ -10,19 +11,22 @@
  * suspend; deliveries meanwhile are counted, not lost. */
 typedef void (*stop_signal_fn)(void *arg, int signum, unsigned count);
 
+#define STOP_SIGNALS 2 /* SIGINT, SIGTERM */
+
 typedef struct stop_signals {
     stop_signal_fn fn;
     void *arg;
     unsigned count;
     struct stop_watch {
         struct stop_signals *owner;
+        int signum;
         cafe_signal_t sig;
         int open;
-    } watch[2];
+    } watch[STOP_SIGNALS];
     cafe_group_t tasks;
 } stop_signals_t;
 
-/* From a task: installs both watchers before it returns (a signal after that is never
+/* From a task: installs the watchers before it returns (a signal after that is never
  * lost), then waits for deliveries in tasks of its own. 0, or a negative code (nothing is
  * left running then). Memory: the caller's, until stop_signals_end. */
 int stop_signals_start(stop_signals_t *s, stop_signal_fn fn, void *arg);

@@ -331,4 +331,39 @@ def test_drain_queues_at_most_the_look_ahead():
         held.go.set()
         srv.close()
 
+
+def caught_and_ignored(pid):
+    """The signal numbers pid catches and those it ignores (/proc/PID/status)."""
+    masks = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("SigCgt", "SigIgn"):
+                masks[key] = {n for n in range(1, 65) if int(value, 16) >> (n - 1) & 1}
+    return masks["SigCgt"], masks["SigIgn"]
+
+
+def test_a_signal_ignored_at_start_stays_ignored():
+    # nohup ignores SIGHUP, and a script's shell ignores SIGINT for `cafe titles ... &`: cafe
+    # took them back (libuv's watcher replaced SIG_IGN) and a Ctrl-C meant for the script
+    # stopped the run in its background (exit 130, the URL in flight cancelled).
+    held = Held(1)
+    srv = RawServer(held.handlers)
+    try:
+        p = subprocess.Popen([CAFE, "titles", "-q", "--json", "-u", srv.url("/p0")],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+        held.wait_for(1)  # fetching: its signal watchers are in place
+        caught, ignored = caught_and_ignored(p.pid)
+        assert signal.SIGINT in ignored and signal.SIGINT not in caught, (caught, ignored)
+        assert signal.SIGTERM in caught, caught  # what was not ignored is still watched
+        p.send_signal(signal.SIGINT)
+        held.go.set()
+        out, err = p.communicate(timeout=60)
+        assert p.returncode == 0 and json.loads(out)["title"] == "held /p0", (p.returncode, err)
+    finally:
+        held.go.set()
+        srv.close()
+
+
 run_tests(globals(), cleanup=(fx.close, lambda: save_figures(figures)))
