@@ -228,7 +228,7 @@ static int reader_task(void *arg, void **value) {
     return 0;
 }
 
-/* Ctrl-C: the first SIGINT/SIGTERM stops starting URLs and cancels those in flight (unless
+/* Ctrl-C: the first SIGINT/SIGTERM/SIGHUP stops starting URLs and cancels those in flight (unless
  * --drain) and those queued behind the limits; a second one exits at once, after the sink handed
  * over what it can without waiting (what it has not settled is fetched again by --resume). */
 static void on_signal(void *arg, int signum, unsigned count) {

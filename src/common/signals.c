@@ -21,7 +21,7 @@ static int ignored(int signum) {
 }
 
 int stop_signals_start(stop_signals_t *s, stop_signal_fn fn, void *arg) {
-    static const int signums[STOP_SIGNALS] = {SIGINT, SIGTERM};
+    static const int signums[STOP_SIGNALS] = {SIGINT, SIGTERM, SIGHUP};
     *s = (stop_signals_t){.fn = fn, .arg = arg};
     cafe_group_init(&s->tasks, 0);
     int rc = 0;

@@ -1,17 +1,19 @@
-/* Ctrl-C for the programs built on cafe (cafe titles, cafe serve, cafe-fixture): SIGINT and
- * SIGTERM watched on the running loop, each delivery handed to the program's function. One
- * ignored when the program started (nohup, a script's background job) is left ignored. */
+/* Ctrl-C for the programs built on cafe (cafe titles, cafe serve, cafe-fixture): SIGINT,
+ * SIGTERM and SIGHUP (a closed terminal, a dropped ssh session: the same stop, not a death
+ * that loses finished records) watched on the running loop, each delivery handed to the
+ * program's function. One ignored when the program started (nohup, a script's background
+ * job) is left ignored. */
 #ifndef CAFE_COMMON_SIGNALS_H
 #define CAFE_COMMON_SIGNALS_H
 
 #include "cafe.h"
 
-/* Called in a watcher task for each delivery; count is how many arrived so far, the two
+/* Called in a watcher task for each delivery; count is how many arrived so far, the
  * signals together (a program usually stops at 1 and gives up waiting at 2). It may
  * suspend; deliveries meanwhile are counted, not lost. */
 typedef void (*stop_signal_fn)(void *arg, int signum, unsigned count);
 
-#define STOP_SIGNALS 2 /* SIGINT, SIGTERM */
+#define STOP_SIGNALS 3 /* SIGINT, SIGTERM, SIGHUP */
 
 typedef struct stop_signals {
     stop_signal_fn fn;

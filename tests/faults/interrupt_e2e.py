@@ -366,4 +366,28 @@ def test_a_signal_ignored_at_start_stays_ignored():
         srv.close()
 
 
+def test_hangup_stops_as_sigterm_does():
+    # A closed terminal or a dropped ssh session sends SIGHUP: it killed cafe at once, and
+    # the records finished but held behind an unfinished one (input order) were never
+    # written. It is now a stop like SIGTERM's: what finished is written, exit 130.
+    held = Held(1)
+    srv = RawServer(held.handlers)
+    out = os.path.join(TMP, "hangup.jsonl")
+    try:
+        fast = [fx.url(0, f"/page/{i}") for i in range(3)]
+        p = subprocess.Popen([CAFE, "titles", "--json", "-o", out, "-c", "4",
+                              write_list([srv.url("/p0")] + fast)], stderr=subprocess.PIPE)
+        held.wait_for(1)
+        assert signal.SIGHUP in caught_and_ignored(p.pid)[0]
+        p.send_signal(signal.SIGHUP)
+        _, err = p.communicate(timeout=60)
+        assert p.returncode == 130 and b"interrupted: 1 in flight cancelled" in err, \
+            (p.returncode, err)
+        with open(out) as f:
+            assert {json.loads(l)["url"] for l in f} <= set(fast)
+    finally:
+        held.go.set()
+        srv.close()
+
+
 run_tests(globals(), cleanup=(fx.close, lambda: save_figures(figures)))
