@@ -49,6 +49,7 @@ static int parse(char **copy, int argc, cli_opts_t *o) {
         abort();
     if (rc == 0)
         check(o);
+    cli_opts_free(o);
     return rc;
 }
 

@@ -136,9 +136,11 @@ int cli_demo_main(int argc, char **argv) {
     demo_t d;
     memset(&d, 0, sizeof d);
     char *args[] = {"titles", NULL};
-    cli_opts_parse(&d.opts, 1, args); /* the defaults of cafe titles */
+    if (cli_opts_parse(&d.opts, 1, args) != 0) /* the defaults of cafe titles */
+        return 1;
     setvbuf(stdout, NULL, _IOLBF, 0);
     cafe_result_t r;
     rc = cafe_run(demo_main, &d, &r);
+    cli_opts_free(&d.opts);
     return rc == 0 && r.status == 0 ? 0 : 1;
 }

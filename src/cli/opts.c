@@ -357,12 +357,18 @@ static int queue_check(cli_opts_t *o, const unsigned char *seen, int input_given
     return 0;
 }
 
-int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
-    memset(o, 0, sizeof(*o));
+static int parse(cli_opts_t *o, int argc, char **argv) {
     unsigned char seen[sizeof rows / sizeof rows[0]];
     size_t ninputs;
-    int rc = cli_optab_parse(&cli_titles_optab, o, argc, argv, 1, o->inputs.v, CLI_MAX_LIST,
-                             &ninputs, seen);
+    /* FILE operands, as many as a shell glob gives (argv[0] is none: room for "-") */
+    const char **inputs = calloc((size_t)argc + 1, sizeof(*inputs));
+    if (!inputs) {
+        fputs("cafe titles: out of memory\n", stderr);
+        return 2;
+    }
+    int rc =
+        cli_optab_parse(&cli_titles_optab, o, argc, argv, 1, inputs, (size_t)argc, &ninputs, seen);
+    o->inputs.v = inputs; /* after the parse, which sets every field to its default */
     if (rc != 0)
         return rc;
     o->inputs.n = ninputs;
@@ -391,4 +397,18 @@ int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
     if (o->threads > o->concurrency) /* each thread has a URL in flight at least */
         o->threads = o->concurrency;
     return queue_check(o, seen, ninputs > 0 || o->urls.n > 0);
+}
+
+int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {
+    memset(o, 0, sizeof(*o));
+    int rc = parse(o, argc, argv);
+    if (rc != 0)
+        cli_opts_free(o);
+    return rc;
+}
+
+void cli_opts_free(cli_opts_t *o) {
+    free(o->inputs.v);
+    o->inputs.v = NULL;
+    o->inputs.n = 0;
 }

@@ -10,7 +10,10 @@
 #include <stdint.h>
 
 typedef struct cli_opts {
-    cli_list_t inputs;  /* FILE... ("-": standard input); none and no -u: standard input */
+    struct cli_inputs { /* FILE... ("-": standard input); none and no -u: standard input */
+        const char **v; /* as many as the command line holds (heap: cli_opts_free) */
+        size_t n;
+    } inputs;
     cli_list_t urls;    /* -u URL... */
     const char *output; /* -o FILE, NULL = stdout */
     record_format_t fmt;
@@ -47,7 +50,10 @@ const char *cli_scheme_check(const char *value);
 const char *cli_db_spec_check(const char *value);
 
 /* Parses argv of `cafe titles` (argv[0] is "titles"). Returns 0, or 2 after printing a
- * usage error on stderr, or -1 when --help/--version printed and the program should exit 0. */
+ * usage error on stderr (also for out of memory), or -1 when --help/--version printed and
+ * the program should exit 0. After 0, o holds memory until cli_opts_free; otherwise none. */
 int cli_opts_parse(cli_opts_t *o, int argc, char **argv);
+/* Frees what cli_opts_parse allocated; o's strings stay argv's. Safe twice. */
+void cli_opts_free(cli_opts_t *o);
 
 #endif

@@ -524,5 +524,6 @@ int cli_titles_main(int argc, char **argv) {
                : o.fail && run.failed > 0 ? 1
                                           : 0;
     cleanup(&run);
+    cli_opts_free(&o);
     return code;
 }

@@ -157,6 +157,14 @@ def test_several_files_and_urls_on_the_command_line():
     r = cafe("titles", "-q", "-u", f"http://127.0.0.1:{PORT}/page/24", "-",
              input=f"http://127.0.0.1:{PORT}/page/25\n".encode())
     assert r.stdout.decode().count("' from ") == 2, r.stdout
+    # as many files as a shell glob gives: the 65th was "too many arguments" (cat and grep
+    # take any number)
+    many = [write(f"many{i}.txt", f"http://127.0.0.1:{PORT}/page/{i}\n".encode())
+            for i in range(300)]
+    r = cafe("titles", "-q", *many)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode().splitlines() == [
+        f"'{title(0, p)}' from http://127.0.0.1:{PORT}/page/{p}" for p in range(300)]
     # a missing file stops the run before anything is fetched
     r = cafe("titles", "-q", a, os.path.join(tmp, "missing.txt"))
     assert r.returncode == 2 and b"missing.txt" in r.stderr and r.stdout == b"", r
