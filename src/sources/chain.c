@@ -1,11 +1,14 @@
 /* Several inputs as one source: URLs given on the command line (-u), then each file in
- * turn. Every part is opened up front, so a missing file stops the run before it starts. */
+ * turn. Every file is opened up front, so a missing file stops the run before it starts;
+ * a regular file is then closed until its turn (see chain_source_t). */
 #include "cafe.h"
 #include "input.h"
 #include "source.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* The -u URLs: each a line as a file's would be (trimmed; blank and # lines skipped). */
 typedef struct args_source {
@@ -39,27 +42,62 @@ static void args_close(source_t *s) {
 
 static const source_ops_t args_ops = {.next = args_next, .count = args_count, .close = args_close};
 
+/* parts[i] is NULL while a regular file waits for its turn: each is opened when reached and
+ * closed when read, as cat does, so that a shell glob of thousands of files does not take a
+ * descriptor each; it was opened once up front, so that a missing or unreadable one stops
+ * the run before it starts. Standard input, pipes and FIFOs stay open from the start (what
+ * they hold would be lost by closing them). */
 typedef struct chain_source {
     source_t source;
     source_t **parts;
+    const char **paths; /* paths[i]: parts[i]'s file; NULL for the -u part */
     size_t n, cur;
+    atomic_int aborted;
 } chain_source_t;
+
+/* The part cur, opened if it waits. 0 or a negative code. */
+static int chain_part(chain_source_t *c) {
+    if (c->parts[c->cur])
+        return 0;
+    c->source.what = c->paths[c->cur];
+    return atomic_load(&c->aborted) ? CAFE_ECANCELED
+                                    : source_file_open(&c->parts[c->cur], c->paths[c->cur]);
+}
 
 static int chain_next(source_t *s, const char **line, size_t *len, uint64_t *ref) {
     chain_source_t *c = (chain_source_t *)s;
     for (; c->cur < c->n; c->cur++) {
-        c->source.what = c->parts[c->cur]->what; /* messages name the part being read */
-        int rc = source_next(c->parts[c->cur], line, len, ref);
+        int rc = chain_part(c);
         if (rc != 0)
             return rc;
+        c->source.what = c->parts[c->cur]->what; /* messages name the part being read */
+        if ((rc = source_next(c->parts[c->cur], line, len, ref)) != 0)
+            return rc;
+        if (c->paths[c->cur]) { /* read to its end: its descriptor goes back now */
+            source_close(c->parts[c->cur]);
+            c->parts[c->cur] = NULL;
+        }
     }
     return 0;
 }
 
 static void chain_abort(source_t *s) {
     chain_source_t *c = (chain_source_t *)s;
+    atomic_store(&c->aborted, 1); /* and no file is opened after this */
     for (size_t i = 0; i < c->n; i++)
         source_abort(c->parts[i]);
+}
+
+/* One part's lines, when it can know them; a waiting file is opened for that alone. */
+static long part_count(chain_source_t *c, size_t i) {
+    source_t *p = c->parts[i];
+    if (p)
+        return source_count(p);
+    if (source_file_open(&p, c->paths[i]) != 0)
+        return -1;
+    long k = source_count(p);
+    source_close(p);
+    return k;
 }
 
 /* The total when every part knows its own. */
@@ -67,7 +105,7 @@ static long chain_count(source_t *s) {
     chain_source_t *c = (chain_source_t *)s;
     long total = 0;
     for (size_t i = 0; i < c->n; i++) {
-        long k = source_count(c->parts[i]);
+        long k = part_count(c, i);
         if (k < 0)
             return -1;
         total += k;
@@ -80,11 +118,28 @@ static void chain_close(source_t *s) {
     for (size_t i = 0; i < c->n; i++)
         source_close(c->parts[i]);
     free(c->parts);
+    free(c->paths);
     free(c);
 }
 
 static const source_ops_t chain_ops = {
     .next = chain_next, .abort = chain_abort, .count = chain_count, .close = chain_close};
+
+/* Opens path as part i (rc 0 or a negative code); a regular file is closed again until its
+ * turn. */
+static int chain_add_file(chain_source_t *c, const char *path) {
+    struct stat st;
+    int rc = source_file_open(&c->parts[c->n], path);
+    if (rc != 0)
+        return rc;
+    c->paths[c->n] = path;
+    if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        source_close(c->parts[c->n]);
+        c->parts[c->n] = NULL;
+    }
+    c->n++;
+    return 0;
+}
 
 int source_inputs_open(source_t **out, const char *const *urls, size_t nurls,
                        const char *const *paths, size_t npaths, const char **failed) {
@@ -92,10 +147,14 @@ int source_inputs_open(source_t **out, const char *const *urls, size_t nurls,
     *failed = NULL;
     chain_source_t *c = calloc(1, sizeof(*c));
     size_t max = npaths + (nurls > 0);
-    if (!c || !(c->parts = calloc(max ? max : 1, sizeof(*c->parts)))) {
+    if (!c || !(c->parts = calloc(max ? max : 1, sizeof(*c->parts))) ||
+        !(c->paths = calloc(max ? max : 1, sizeof(*c->paths)))) {
+        if (c)
+            free(c->parts);
         free(c);
         return CAFE_ENOMEM;
     }
+    atomic_init(&c->aborted, 0);
     c->source.ops = &chain_ops;
     int rc = 0;
     if (nurls) {
@@ -105,24 +164,26 @@ int source_inputs_open(source_t **out, const char *const *urls, size_t nurls,
         rc = a ? 0 : CAFE_ENOMEM;
         c->parts[c->n++] = a ? &a->source : NULL;
     }
-    for (size_t i = 0; rc == 0 && i < npaths; i++) {
-        rc = source_file_open(&c->parts[c->n], paths[i]);
-        if (rc == 0)
-            c->n++;
-        else
+    for (size_t i = 0; rc == 0 && i < npaths; i++)
+        if ((rc = chain_add_file(c, paths[i])) != 0)
             *failed = paths[i];
-    }
     if (rc != 0) {
         chain_close(&c->source);
         return rc;
     }
-    if (c->n == 1) { /* one input (the usual run): its own source, with no call between */
-        *out = c->parts[0];
+    if (c->n == 1 && (c->parts[0] || (rc = chain_part(c)) == 0)) {
+        *out = c->parts[0]; /* one input (the usual run): its own source, no call between */
         free(c->parts);
+        free(c->paths);
         free(c);
         return 0;
     }
-    c->source.what = c->n ? c->parts[0]->what : "no input";
+    if (rc != 0) {
+        *failed = c->paths[0];
+        chain_close(&c->source);
+        return rc;
+    }
+    c->source.what = !c->n ? "no input" : c->parts[0] ? c->parts[0]->what : c->paths[0];
     *out = &c->source;
     return 0;
 }
