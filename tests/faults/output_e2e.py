@@ -184,4 +184,41 @@ def test_closed_standard_descriptors():
             .encode(), out
 
 
+def test_non_blocking_stdout_waits_for_its_reader():
+    # A pipe or terminal left non-blocking by another program (the open file is shared) made
+    # a write to a full stdout fail with EAGAIN: cafe stopped with "writing standard output:
+    # Resource temporarily unavailable" and exit 2 after the first few records. It now waits
+    # for its reader, as it does on a blocking stdout.
+    import fcntl
+    import select
+    import termios
+    r, w = os.pipe()
+    fcntl.fcntl(w, fcntl.F_SETFL, fcntl.fcntl(w, fcntl.F_GETFL) | os.O_NONBLOCK)
+    size = fcntl.fcntl(w, 1031, 4096)  # F_SETPIPE_SZ: full after a few records
+    # Records over PIPE_BUF (4 KiB): a write that does not fit takes what does, so the pipe
+    # fills to the byte and the wait below ends.
+    pad = "a" * 2500
+    urls = write_list([fx.url(0, f"/page/{i}?pad={pad}") for i in range(200)], "long.txt")
+    p = subprocess.Popen([CAFE, "titles", "-q", "--json", urls], stdout=w,
+                         stderr=subprocess.PIPE)
+    os.close(w)
+    try:
+        buffered = bytearray(4)
+        for _ in range(30000):  # until the pipe is full (or cafe gave up): bounded, 60 s
+            fcntl.ioctl(r, termios.FIONREAD, buffered)
+            if int.from_bytes(buffered, "little") >= size or p.poll() is not None:
+                break
+            select.select([], [], [], 0.002)
+        out = b""
+        while chunk := os.read(r, 65536):
+            out += chunk
+        err = p.stderr.read()
+        assert p.wait(timeout=120) == 0 and err == b"", (p.returncode, err)
+        assert len(out.splitlines()) == 200, len(out.splitlines())
+    finally:
+        os.close(r)
+        if p.poll() is None:
+            p.kill()
+        p.wait()
+
 run_tests(globals(), cleanup=(fx.close,))
