@@ -435,7 +435,10 @@ static int open_ends(cli_run_t *run, const cli_opts_t *o) {
     int rc =
         source_inputs_open(&run->source, o->urls.v, o->urls.n, o->inputs.v, o->inputs.n, &failed);
     if (rc != 0) {
-        fprintf(stderr, "cafe titles: cannot read %s: %s\n", failed ? failed : "the input",
+        fprintf(stderr, "cafe titles: cannot read %s: %s\n",
+                !failed                    ? "the input"
+                : strcmp(failed, "-") == 0 ? "standard input"
+                                           : failed,
                 cafe_strerror(rc));
         return 2;
     }

@@ -178,6 +178,9 @@ def test_several_files_and_urls_on_the_command_line():
     assert r.returncode == 2 and r.stdout == b"", r
     assert r.stderr == f"cafe titles: cannot read {tmp}: illegal operation on a directory\n" \
         .encode(), r.stderr
+    r = cafe("titles", "-q", stdin=os.open(tmp, os.O_RDONLY))
+    assert r.returncode == 2 and r.stderr == \
+        b"cafe titles: cannot read standard input: illegal operation on a directory\n", r.stderr
 
 
 class Proxy(HeadServer):
