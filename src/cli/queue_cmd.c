@@ -38,7 +38,7 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_STRING, "scheme", 0, "S", F(scheme), 0, 0, 0, "https", NULL, cli_scheme_check,
      "push: scheme for bare hosts, https or http", NULL},
     {CLI_OPT_STRING, "output", 'o', "FILE", F(output), 0, 0, 0, NULL, NULL, NULL,
-     "results: write to FILE instead of standard output", NULL},
+     "results: write to FILE instead of standard output\n('-': standard output)", NULL},
     {CLI_OPT_FLAG, "json", 0, NULL, F(fmt), 0, 0, RECORD_FMT_JSON, NULL, NULL, NULL,
      "results: JSON Lines (default: the guide's lines)", NULL},
     {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV, NULL, NULL, NULL, "results: CSV",
@@ -356,6 +356,8 @@ static int parse(qcmd_t *c, int argc, char **argv) {
         return usage_error("too many arguments");
     c->url = args[0];
     c->file = n == 2 ? args[1] : "-";
+    if (c->output && strcmp(c->output, "-") == 0) /* standard output, as cafe titles -o - */
+        c->output = NULL;
     if (c->db && (c->output || c->fmt != RECORD_FMT_TEXT || strcmp(c->sub, "results") != 0))
         return usage_error("--db is for results, instead of -o, --json and --csv");
     return 0;

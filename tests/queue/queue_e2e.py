@@ -233,6 +233,10 @@ def test_results_formats_and_drain():
     with open(out, newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 31 and {r["url"] for r in rows} == {r["url"] for r in recs}
+    # -o - is standard output, as for cafe titles (it wrote a file named '-')
+    dash = cafe("queue", "results", rs.url("fmt"), "--json", "-o", "-", cwd=tmp)
+    assert dash.returncode == 0 and len(dash.stdout.splitlines()) == 31, dash.stderr
+    assert not os.path.exists(os.path.join(tmp, "-"))
     text = cafe("queue", "results", rs.url("fmt")).stdout.decode().splitlines()
     assert f"'{title(3, 60003)}' from {urls[3]}" in text, text[:3]
     assert any(l.startswith("Error fetching ftp://127.0.0.1/x: ") for l in text), text
