@@ -6,6 +6,7 @@
 #include "cafe.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,15 +48,32 @@ const cli_optab_t cli_title_optab = {
     sizeof rows / sizeof rows[0],
 };
 
+/* After a read error err: 1 if f is a pipe or terminal another program made non-blocking
+ * (the flag is the open file's, shared) and now has something to read, so reading goes on;
+ * cafe titles reads its standard input the same way. */
+static int again(FILE *f, int err) {
+    struct pollfd p = {.fd = fileno(f), .events = POLLIN};
+    if (err != EAGAIN && err != EWOULDBLOCK)
+        return 0;
+    int n;
+    while ((n = poll(&p, 1, -1)) < 0 && errno == EINTR)
+        ;
+    clearerr(f);
+    return n > 0;
+}
+
 /* Extracts f's title into t. Returns 0, or the errno of a read error (EISDIR for a
  * directory, EIO...). */
 static int extract(cafe_title_t *t, FILE *f) {
     char buf[65536];
     size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        if (cafe_title_feed(t, buf, n) != 0)
-            break; /* complete (or out of memory): the rest cannot change it */
-    int err = ferror(f) ? (errno ? errno : EIO) : 0;
+    int err, complete = 0; /* complete (or out of memory): the rest cannot change it */
+    do {
+        errno = 0;
+        while (!complete && (n = fread(buf, 1, sizeof buf, f)) > 0)
+            complete = cafe_title_feed(t, buf, n) != 0;
+        err = !complete && ferror(f) ? (errno ? errno : EIO) : 0;
+    } while (err && again(f, err));
     cafe_title_finish(t);
     return err;
 }
@@ -79,7 +97,6 @@ static int one_file(cafe_title_t *t, const char *path, const title_opts_t *o) {
     }
     cafe_title_reset(t, o->charset);
     cafe_title_set_detection(t, !o->no_detect);
-    errno = 0;
     int err = extract(t, f);
     if (f != stdin)
         fclose(f);

@@ -47,6 +47,27 @@ p = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE, timeout=20)
 print(p.returncode, repr(p.stderr))' "$cafe" title "$tmp/a.html" "$tmp/fifo") ||
     fail "closed pipe: still reading (or the check failed): $out"
 [ "$out" = "2 b''" ] || fail "closed pipe: $out"
+# a standard input left non-blocking by another program (the flag is the open pipe's): read
+# when it has something, as cafe titles reads it, not "Resource temporarily unavailable"
+out=$(python3 -c '
+import fcntl, os, subprocess, sys
+r, w = os.pipe()
+fcntl.fcntl(r, fcntl.F_SETFL, fcntl.fcntl(r, fcntl.F_GETFL) | os.O_NONBLOCK)
+p = subprocess.Popen(sys.argv[1:], stdin=r, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+os.close(r)
+for _ in range(30000):  # until it waits for input (state S) or gave up; bounded, 60 s
+    with open(f"/proc/{p.pid}/stat") as f:
+        if f.read().rsplit(")", 1)[1].split()[0] == "S" or p.poll() is not None:
+            break
+    os.sched_yield() if _ % 8 else __import__("select").select([], [], [], 0.002)
+try:
+    os.write(w, b"<title>late</title>")
+except BrokenPipeError:
+    pass
+os.close(w)
+out, err = p.communicate(timeout=60)
+print(p.returncode, out, err)' "$cafe" title)
+[ "$out" = "0 b'late\\n' b''" ] || fail "non-blocking stdin: $out"
 # a --charset no browser knows is a mistake to say, as iconv -f says it, not a silent
 # fallback to detection; a Content-Type value (what a server sends) is taken
 for label in bogus latn1 ''; do
