@@ -85,7 +85,7 @@ static void chain_abort(source_t *s) {
     chain_source_t *c = (chain_source_t *)s;
     atomic_store(&c->aborted, 1); /* and no file is opened after this */
     for (size_t i = 0; i < c->n; i++)
-        source_abort(c->parts[i]);
+        source_abort(c->parts[i]); /* NULL for a file that waits: nothing to stop */
 }
 
 /* One part's lines, when it can know them; a waiting file is opened for that alone. */

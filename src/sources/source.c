@@ -11,7 +11,7 @@ int source_next(source_t *s, const char **line, size_t *len, uint64_t *ref) {
 }
 
 void source_abort(source_t *s) {
-    if (s->ops->abort)
+    if (s && s->ops->abort)
         s->ops->abort(s);
 }
 

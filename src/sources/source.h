@@ -52,7 +52,8 @@ struct source {
     const char *what; /* for messages: "urls.txt", "standard input", "the queue" */
 };
 
-/* The calls, with the optional ops filled in. source_close(NULL) does nothing. */
+/* The calls, with the optional ops filled in. source_abort(NULL) and source_close(NULL) do
+ * nothing. */
 int source_start(source_t *s);
 int source_next(source_t *s, const char **line, size_t *len, uint64_t *ref);
 void source_abort(source_t *s);
