@@ -34,6 +34,27 @@ def recv_stamped(conn):
     return data, (stamps[-1][0] + stamps[-1][1] / 1e9 if stamps else None)
 
 
+def stamps_on():
+    """Returns once the kernel stamps received packets. The first socket with SO_TIMESTAMPNS
+    turns stamping on through a deferred static key: a packet that comes before that work ran
+    has no stamp (one run in twenty here, the first request of a test under load). A socket
+    that keeps the option keeps it on; this probes with connections of its own until one
+    packet comes stamped (bounded: 10 s)."""
+    with socket.socket() as lst:
+        lst.bind(("127.0.0.1", 0))
+        lst.listen(1)
+        lst.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        for _ in range(1000):
+            with socket.create_connection(lst.getsockname()) as c:
+                conn, _ = lst.accept()
+                with conn:
+                    c.sendall(b"x")
+                    if recv_stamped(conn)[1] is not None:
+                        return
+            time.sleep(0.01)  # the kernel's work queue, which nothing signals
+    raise AssertionError("the kernel never stamped a packet (SO_TIMESTAMPNS)")
+
+
 class ArrivalServer(HeadServer):
     """A loopback HTTP server, one connection at a time, that notes when each request arrives
     (the kernel's receive time, so that the server's own scheduling under load does not move
@@ -45,6 +66,7 @@ class ArrivalServer(HeadServer):
         # accepted sockets inherit the option (set before any client connects): stamps for
         # packets queued before accept too
         self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        stamps_on()  # while this socket has the option, stamping stays on
 
     def read_head(self, conn):
         data, self.at = b"", None
