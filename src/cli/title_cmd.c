@@ -4,9 +4,9 @@
 #include "text.h"
 #include "title_cmd.h"
 #include "cafe.h"
+#include "fdwait.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,14 +52,10 @@ const cli_optab_t cli_title_optab = {
  * (the flag is the open file's, shared) and now has something to read, so reading goes on;
  * cafe titles reads its standard input the same way. */
 static int again(FILE *f, int err) {
-    struct pollfd p = {.fd = fileno(f), .events = POLLIN};
     if (err != EAGAIN && err != EWOULDBLOCK)
         return 0;
-    int n;
-    while ((n = poll(&p, 1, -1)) < 0 && errno == EINTR)
-        ;
     clearerr(f);
-    return n > 0;
+    return fd_wait(fileno(f), POLLIN) == 0;
 }
 
 /* Extracts f's title into t. Returns 0, or the errno of a read error (EISDIR for a

@@ -9,9 +9,9 @@
  * once their write() succeeded. */
 #include "stream.h"
 #include "cafe.h"
+#include "fdwait.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,18 +33,6 @@ typedef struct stream {
     int error;              /* the first failure (-errno), sticky */
 } stream_t;
 
-/* A descriptor shared with a program that made it non-blocking (a terminal or pipe: the
- * flag belongs to the open file, not to us) refuses a write with EAGAIN when full: wait until
- * it takes more, as a blocking one would wait inside write(). A poll error or hang-up is left
- * for the next write() to report. */
-static int wait_writable(int fd) {
-    struct pollfd p = {.fd = fd, .events = POLLOUT};
-    int n;
-    while ((n = poll(&p, 1, -1)) < 0 && errno == EINTR)
-        ;
-    return n > 0 ? 0 : -1;
-}
-
 /* One write() of everything pending (more only if the kernel takes it in parts); the records
  * are settled as written when it succeeded, as not written when it failed. Never suspends
  * (it may block, as a write to a full blocking pipe does). */
@@ -58,8 +46,9 @@ static int flush_now(stream_t *st) {
         st->sink.listener.before_write(st->sink.listener.ctx);
     while (left > 0) {
         ssize_t n = write(fileno(st->f), p, left);
+        /* EAGAIN: a descriptor another program made non-blocking (fdwait.h) */
         if (n < 0 && (errno == EINTR || ((errno == EAGAIN || errno == EWOULDBLOCK) &&
-                                         wait_writable(fileno(st->f)) == 0)))
+                                         fd_wait(fileno(st->f), POLLOUT) == 0)))
             continue;
         if (n <= 0) {
             st->error = n < 0 ? -errno : -EIO;
