@@ -2,6 +2,7 @@
  * involve several options. */
 #include "opts.h"
 #include "cafe.h"
+#include "port.h"
 #include "sink_db.h"
 
 #include <arpa/inet.h>
@@ -57,27 +58,18 @@ static const char *resolver_check(const char *v) {
     size_t len = end ? (size_t)(end - v) + 1 : port ? (size_t)(port - v) - 1 : strlen(v);
     if (port == v || !address_ok(v, len))
         return form;
-    long n = 0;
-    for (const char *p = port; p && *p; p++) {
-        if (*p < '0' || *p > '9' || (n = n * 10 + (*p - '0')) > 65535)
-            return form;
-    }
-    return port && (!*port || n < 1) ? form : NULL;
+    return port && port_parse(port, strlen(port)) < 1 ? form : NULL;
 }
 
 /* curl's HOST:PORT:ADDRESS[,ADDRESS...], numeric addresses, a port from 1 to 65535. */
 static const char *resolve_check(const char *v) {
     static const char *const form = "expected HOST:PORT:ADDRESS[,ADDRESS...]";
     const char *c1 = strchr(v, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-    if (!c1 || c1 == v || !c2 || c2 == c1 + 1 || c2 - c1 > 6 || wire_check(v))
+    size_t digits = c1 && c2 ? (size_t)(c2 - c1 - 1) : 0;
+    if (!c1 || c1 == v || !c2 || digits == 0 || digits > 5 || wire_check(v) ||
+        strspn(c1 + 1, "0123456789") < digits)
         return form;
-    long port = 0;
-    for (const char *p = c1 + 1; p < c2; p++) {
-        if (*p < '0' || *p > '9')
-            return form;
-        port = port * 10 + (*p - '0');
-    }
-    if (port < 1 || port > 65535)
+    if (port_parse(c1 + 1, digits) < 1)
         return "the port must be from 1 to 65535";
     for (const char *a = c2 + 1;;) {
         size_t len = strcspn(a, ",");

@@ -1,6 +1,7 @@
 /* The listening socket: opened by us (so that port 0 and IPv6 work the same way and the
  * address is known for the first stdout line), then handed to libmicrohttpd. */
 #include "listen.h"
+#include "port.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,20 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* 1 if s is a port number, 0 to 65535 in decimal digits only. getaddrinfo's numeric
- * service would take "99999", "-1" or "+80" and keep the low 16 bits of what strtoul makes
- * of them: a listener on a port nobody asked for. */
-static int port_ok(const char *s) {
-    unsigned long v = 0;
-    size_t n = strspn(s, "0123456789");
-    if (n == 0 || n > 5 || s[n] != '\0')
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        v = v * 10 + (unsigned long)(s[i] - '0');
-    return v <= 65535;
-}
-
-/* Splits "HOST:PORT" or "[V6]:PORT" into host and port (checked: see port_ok). */
+/* Splits "HOST:PORT" or "[V6]:PORT" into host and port (checked: port.h, as getaddrinfo's
+ * numeric service would keep the low 16 bits of "99999" or "-1"). */
 static int split(const char *spec, char *host, size_t cap, const char **port) {
     const char *colon;
     const char *h = spec;
@@ -41,7 +30,7 @@ static int split(const char *spec, char *host, size_t cap, const char **port) {
             return -1;
         hl = (size_t)(colon - spec);
     }
-    if (hl == 0 || hl >= cap || !port_ok(colon + 1))
+    if (hl == 0 || hl >= cap || port_parse(colon + 1, strlen(colon + 1)) < 0)
         return -1;
     memcpy(host, h, hl);
     host[hl] = '\0';
