@@ -88,16 +88,9 @@ static void chain_abort(source_t *s) {
         source_abort(c->parts[i]); /* NULL for a file that waits: nothing to stop */
 }
 
-/* One part's lines, when it can know them; a waiting file is opened for that alone. */
+/* One part's lines, when it can know them; a file that waits is counted by its path. */
 static long part_count(chain_source_t *c, size_t i) {
-    source_t *p = c->parts[i];
-    if (p)
-        return source_count(p);
-    if (source_file_open(&p, c->paths[i]) != 0)
-        return -1;
-    long k = source_count(p);
-    source_close(p);
-    return k;
+    return c->parts[i] ? source_count(c->parts[i]) : source_file_lines(c->paths[i]);
 }
 
 /* The total when every part knows its own. */

@@ -46,13 +46,16 @@ static int count_lines(void *arg) {
 }
 
 /* Only a regular file can be read twice; a pipe's lines are read once, by the run. */
-static long file_count(source_t *s) {
-    const char *path = ((file_source_t *)s)->path;
+long source_file_lines(const char *path) {
     struct stat st;
     if (strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
         return -1;
     count_job_t job = {path, -1};
     return cafe_thread_run(count_lines, &job) == 0 ? job.lines : -1;
+}
+
+static long file_count(source_t *s) {
+    return source_file_lines(((file_source_t *)s)->path);
 }
 
 static void file_close(source_t *s) {

@@ -65,6 +65,9 @@ void source_close(source_t *s);
  * millions of lines is never loaded whole), blank lines and # comments skipped (input.h).
  * 0 or a negative code (the file cannot be opened: nothing printed). */
 int source_file_open(source_t **out, const char *path);
+/* How many URL lines path holds, read by a second reader on the thread pool (from a task);
+ * -1 when it cannot be read twice (standard input, a pipe) or cannot be read. */
+long source_file_lines(const char *path);
 
 /* The command line's inputs as one source (chain.c): the URLs given one by one (-u, each a
  * line), then each file of paths in turn ("-": standard input). Every file is opened now: on
