@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "html/doctype.h"
+#include "html/tokstate.h"
 
 enum {
     DT_BEFORE_NAME,
@@ -30,31 +31,23 @@ void cafe__html_doctype_start(cafe__html_doctype_t *d) {
     memset(d, 0, offsetof(cafe__html_doctype_t, id));
 }
 
-static int ws(unsigned c) {
-    return c == ' ' || c == '\n' || c == '\t' || c == '\f' || c == '\r';
-}
-
-static unsigned lower(unsigned c) {
-    return c >= 'A' && c <= 'Z' ? c + 0x20 : c;
-}
-
+/* c comes through tok_lower: a NUL is 0xFD there (U+FFFD's last byte), part of no string
+ * the rules compare with. */
 static void name_add(cafe__html_doctype_t *d, unsigned c) {
-    /* A NUL becomes U+FFFD: not part of "html" either. */
     d->name = d->name < 4 && c == (unsigned char)"html"[d->name] ? d->name + 1 : NAME_OTHER;
 }
 
 static void id_add(cafe__html_doctype_t *d, unsigned c) {
     int i = d->keyword == 'p' ? PUBLIC : SYSTEM;
     if (d->len[i] < CAFE__DOCTYPE_ID_MAX)
-        d->id[i][d->len[i]] = (char)(c == 0 ? 0xFF : c); /* NUL: U+FFFD, matching nothing */
+        d->id[i][d->len[i]] = (char)c;
     if (d->len[i] < 255)
         d->len[i]++;
 }
 
-/* A quote opens the identifier the keyword named. */
+/* A quote opens the identifier the keyword named (each at most once: its length is 0). */
 static void id_open(cafe__html_doctype_t *d, unsigned quote) {
     d->quote = (uint8_t)quote;
-    d->len[d->keyword == 'p' ? PUBLIC : SYSTEM] = 0;
     if (d->keyword == 'p')
         d->has_public = 1;
     else
@@ -72,7 +65,7 @@ static void bogus(cafe__html_doctype_t *d, int quirks) {
 static int step(cafe__html_doctype_t *d, unsigned c) {
     switch (d->state) {
     case DT_BEFORE_NAME:
-        if (ws(c))
+        if (tok_ws(c))
             return 0;
         if (c == '>') { /* no name */
             d->force_quirks = 1;
@@ -82,7 +75,7 @@ static int step(cafe__html_doctype_t *d, unsigned c) {
         d->state = DT_NAME;
         return 0;
     case DT_NAME:
-        if (ws(c))
+        if (tok_ws(c))
             d->state = DT_AFTER_NAME;
         else if (c != '>')
             name_add(d, c);
@@ -90,7 +83,7 @@ static int step(cafe__html_doctype_t *d, unsigned c) {
     case DT_AFTER_NAME:
         if (c == 'p' || c == 's') {
             d->keyword = (uint8_t)c, d->matched = 1, d->state = DT_KEYWORD;
-        } else if (!ws(c) && c != '>') {
+        } else if (!tok_ws(c) && c != '>') {
             bogus(d, 1);
         }
         return c == '>';
@@ -109,7 +102,7 @@ static int step(cafe__html_doctype_t *d, unsigned c) {
             id_open(d, c);
             return 0;
         }
-        if (ws(c))
+        if (tok_ws(c))
             return 0;
         /* "PUBLIC"/"SYSTEM" with no identifier is malformed; after a public identifier a
          * '>' is fine, anything else is. */
@@ -126,7 +119,7 @@ static int step(cafe__html_doctype_t *d, unsigned c) {
         }
         return 0;
     case DT_AFTER_SYSTEM:
-        if (!ws(c) && c != '>')
+        if (!tok_ws(c) && c != '>')
             bogus(d, 0); /* the one malformed case that leaves the flag alone */
         return c == '>';
     default: /* DT_BOGUS */
@@ -138,7 +131,7 @@ const unsigned char *cafe__html_doctype_feed(cafe__html_doctype_t *d, const unsi
                                              const unsigned char *end) {
     for (; p < end; p++) {
         /* identifiers are compared ASCII case-insensitively, the name is lowercased */
-        if (step(d, lower(*p)))
+        if (step(d, tok_lower(*p)))
             return p + 1;
     }
     return NULL;
