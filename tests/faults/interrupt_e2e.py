@@ -3,6 +3,7 @@
 --threads 2); a last --resume (on 2 threads for the JSON file) completes it. The file must then hold exactly one complete record per URL: records
 lost 0, duplicates 0. The same rounds into -o FILE.sqlite: one row per URL. Figures go to
 $CAFE_RELIABILITY_OUT when set."""
+import contextlib
 import json
 import os
 import random
@@ -218,6 +219,19 @@ class Held:
             assert self.cond.wait_for(lambda: self.count >= n, 60), self.count
 
 
+@contextlib.contextmanager
+def held_server(n):
+    """A RawServer whose /p0 ... /pN-1 wait for held.go (Held); on the way out, however the
+    test ends, they are let go and the server closed."""
+    held = Held(n)
+    srv = RawServer(held.handlers)
+    try:
+        yield held, srv
+    finally:
+        held.go.set()
+        srv.close()
+
+
 def test_drain_finishes_only_what_is_in_flight():
     # issue 15 item 6: -c 10 and 100 URLs to a server that holds every request until told.
     # Once 10 are in flight, SIGINT: --drain finishes exactly those 10 and starts none of the
@@ -225,9 +239,7 @@ def test_drain_finishes_only_what_is_in_flight():
     # those queued behind -c are the reader's look-ahead (issue 11: about -c / 4 of them,
     # at least 16); the rest were not read yet. --resume fetches all 90.
     for drain in (True, False):
-        held = Held(100)
-        srv = RawServer(held.handlers)
-        try:
+        with held_server(100) as (held, srv):
             out = os.path.join(TMP, "drain.jsonl")
             if os.path.exists(out):
                 os.unlink(out)
@@ -265,9 +277,6 @@ def test_drain_finishes_only_what_is_in_flight():
                 assert recs == [], recs
                 assert re.search(rb"interrupted: 10 in flight cancelled, ([1-9]|[1-8][0-9]|90) "
                                  rb"queued not started", err), err
-        finally:
-            held.go.set()
-            srv.close()
 
 
 
@@ -276,9 +285,7 @@ def test_drain_with_threads():
     # server that holds every request; once 10 are in flight, SIGINT with --drain: those 10
     # finish and are written, no other request reaches the server, and --resume on 2 threads
     # fetches the other 50 and only those.
-    held = Held(60)
-    srv = RawServer(held.handlers)
-    try:
+    with held_server(60) as (held, srv):
         out = os.path.join(TMP, "drain-threads.jsonl")
         lines = [srv.url(f"/p{i}") for i in range(60)]
         args = [CAFE, "titles", "--json", "--threads", "2", "-c", "20", "--per-host", "20",
@@ -301,9 +308,6 @@ def test_drain_with_threads():
             urls = [json.loads(l)["url"] for l in f]
         assert r.returncode == 0 and sorted(urls) == sorted(lines), (r.stderr, urls)
         assert held.count == 60, held.count
-    finally:
-        held.go.set()
-        srv.close()
 
 
 def test_drain_queues_at_most_the_look_ahead():
@@ -311,9 +315,7 @@ def test_drain_queues_at_most_the_look_ahead():
     # parked on its own stack. -c 80 (20 ahead) and 200 URLs to a server that holds every
     # request: once 80 are in flight, SIGINT with --drain reports the tasks spawned and not
     # started, which must be at least one and at most 20 (a look-ahead of -c would be 80).
-    held = Held(200)
-    srv = RawServer(held.handlers)
-    try:
+    with held_server(200) as (held, srv):
         lines = [srv.url(f"/p{i}") for i in range(200)]
         p = subprocess.Popen([CAFE, "titles", "--json", "-c", "80", "--per-host", "80", "--drain",
                               "-o", os.devnull, write_list(lines)], stderr=subprocess.PIPE)
@@ -327,9 +329,6 @@ def test_drain_queues_at_most_the_look_ahead():
         held.go.set()
         _, err = p.communicate(timeout=60)
         assert p.returncode == 130 and held.count == 80, (p.returncode, held.count, err)
-    finally:
-        held.go.set()
-        srv.close()
 
 
 def caught_and_ignored(pid):
@@ -347,9 +346,7 @@ def test_a_signal_ignored_at_start_stays_ignored():
     # nohup ignores SIGHUP, and a script's shell ignores SIGINT for `cafe titles ... &`: cafe
     # took them back (libuv's watcher replaced SIG_IGN) and a Ctrl-C meant for the script
     # stopped the run in its background (exit 130, the URL in flight cancelled).
-    held = Held(1)
-    srv = RawServer(held.handlers)
-    try:
+    with held_server(1) as (held, srv):
         p = subprocess.Popen([CAFE, "titles", "-q", "--json", "-u", srv.url("/p0")],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
@@ -361,19 +358,14 @@ def test_a_signal_ignored_at_start_stays_ignored():
         held.go.set()
         out, err = p.communicate(timeout=60)
         assert p.returncode == 0 and json.loads(out)["title"] == "held /p0", (p.returncode, err)
-    finally:
-        held.go.set()
-        srv.close()
 
 
 def test_hangup_stops_as_sigterm_does():
     # A closed terminal or a dropped ssh session sends SIGHUP: it killed cafe at once, and
     # the records finished but held behind an unfinished one (input order) were never
     # written. It is now a stop like SIGTERM's: what finished is written, exit 130.
-    held = Held(1)
-    srv = RawServer(held.handlers)
     out = os.path.join(TMP, "hangup.jsonl")
-    try:
+    with held_server(1) as (held, srv):
         fast = [fx.url(0, f"/page/{i}") for i in range(3)]
         p = subprocess.Popen([CAFE, "titles", "--json", "-o", out, "-c", "4",
                               write_list([srv.url("/p0")] + fast)], stderr=subprocess.PIPE)
@@ -388,18 +380,13 @@ def test_hangup_stops_as_sigterm_does():
         with open(out) as f:
             written = {json.loads(l)["url"] for l in f}
         assert written <= set(fast) and len(written) + int(cancelled[1]) == 4, (written, err)
-    finally:
-        held.go.set()
-        srv.close()
 
 
 def test_interrupt_with_files_still_to_read():
     # Several list files: each waits closed until its turn, and is closed again once read
     # (no descriptor each). A Ctrl-C after the first was read must stop the run as with one
     # file, not touch the part closed (it crashed there: exit -11).
-    held = Held(1)
-    srv = RawServer(held.handlers)
-    try:
+    with held_server(1) as (held, srv):
         first = write_list([srv.url("/p0")], "chain-first.txt")
         later = write_list([fx.url(0, "/page/0")], "chain-later.txt")
         p = subprocess.Popen([CAFE, "titles", "-q", "--json", first, later],
@@ -409,9 +396,6 @@ def test_interrupt_with_files_still_to_read():
         out, err = p.communicate(timeout=60)
         assert p.returncode == 130, (p.returncode, out, err)
         assert [json.loads(l)["url"] for l in out.splitlines()] in ([], [fx.url(0, "/page/0")])
-    finally:
-        held.go.set()
-        srv.close()
 
 
 run_tests(globals(), cleanup=(fx.close, lambda: save_figures(figures)))
