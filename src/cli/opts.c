@@ -316,8 +316,8 @@ const cli_optab_t cli_titles_optab = {
     "standard input when neither is given).\n"
     "Output (default): 'Title' from URL / Error fetching URL: message, in input order.\n",
     "Exit: 0 done (failed URLs are results), 1 with --fail if any failed, 2 usage or\n"
-    "input error, 130 interrupted (Ctrl-C: finished records are written; --resume\n"
-    "continues).\n",
+    "input error. Ctrl-C: finished records are written, then cafe ends by the signal\n"
+    "(status 130; SIGTERM 143, SIGHUP 129); --resume continues.\n",
     rows,
     sizeof rows / sizeof rows[0],
 };

@@ -50,6 +50,7 @@ typedef struct cli_run {
     cli_fetch_pool_t titles; /* extractors the fetchers reuse */
     cafe_task_t *reader;
     int stopping, input_error;
+    int stop_signum;   /* the signal that stopped the run (stopping 2) */
     int setup_error;   /* the source or the sink could not start: exit 2, no summary */
     int write_error;   /* -errno or CAFE_E* of the sink's failure, 0 while it works */
     int queue_stopped; /* after write_error: the fetches not started were cancelled */

@@ -235,9 +235,10 @@ static void on_signal(void *arg, int signum, unsigned count) {
     cli_run_t *run = arg;
     if (run->stopping || count > 1) {
         sink_salvage(run->sink);
-        _exit(130);
+        _exit(stop_signals_exit(signum, 0));
     }
     run->stopping = 2; /* 2: interrupted by a signal */
+    run->stop_signum = signum;
     cafe_task_cancel(run->reader);
     source_abort(run->source);
     if (!run->o->drain) {
@@ -522,11 +523,15 @@ int cli_titles_main(int argc, char **argv) {
         cli_summary(&run, run.stopping == 2);
     int code = rc                         ? rc
                : werr                     ? 2
-               : run.stopping == 2        ? 130
+               : run.stopping == 2        ? 128 + run.stop_signum
                : run.input_error          ? 2
                : o.fail && run.failed > 0 ? 1
                                           : 0;
     cleanup(&run);
     cli_opts_free(&o);
+    /* Stopped by a signal with every finished record written: die of it, as Unix tools do
+     * once they have cleaned up, so that a shell loop running cafe stops on Ctrl-C too. */
+    if (code == 128 + run.stop_signum && run.stopping == 2 && fflush(stdout) == 0)
+        code = stop_signals_exit(run.stop_signum, 1);
     return code;
 }

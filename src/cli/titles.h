@@ -2,7 +2,8 @@
 #ifndef CAFE_CLI_TITLES_H
 #define CAFE_CLI_TITLES_H
 
-/* Runs the subcommand; returns the process exit code (0, 1, 2 or 130). */
+/* Runs the subcommand; returns the process exit code (0, 1 or 2). Stopped by a signal, it
+ * ends the process by that signal once the records are written (128 + N if it cannot). */
 int cli_titles_main(int argc, char **argv);
 
 #endif

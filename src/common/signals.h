@@ -35,4 +35,15 @@ int stop_signals_start(stop_signals_t *s, stop_signal_fn fn, void *arg);
 /* Stops watching (the signals' default actions are back) and waits for the watcher tasks. */
 void stop_signals_end(stop_signals_t *s);
 
+/* Ends the process by signum, as the signal's default action would have, once the program
+ * has done what the signal asked of it (finished records written). The parent then sees a
+ * death by that signal, not an exit: a shell's $? is 128 + signum either way, but a loop
+ * (`for f in lists/a lists/b; do cafe titles "$f"; done`) stops on Ctrl-C only when the command
+ * died of SIGINT (bash's wait-and-cooperative-exit), and a supervisor tells a stop it asked
+ * for from a failure. `orderly`: the program ended its work and freed what it held, so a
+ * sanitizer build checks for leaks first, as it would at exit; 0 for a stop at once, with
+ * memory still held. Returns 128 + signum where the signal cannot end the process (the
+ * first process of a PID namespace ignores it), for the caller to exit with. */
+int stop_signals_exit(int signum, int orderly);
+
 #endif

@@ -16,10 +16,10 @@
 #include <unistd.h>
 
 /* The first SIGINT/SIGTERM starts the orderly stop; a second one ends the process at once,
- * as the signal's default action would. */
+ * by the signal's default action. */
 static void on_signal(void *arg, int signum, unsigned count) {
     if (count > 1)
-        _exit(128 + signum);
+        _exit(stop_signals_exit(signum, 0));
     cafe_event_set(arg);
 }
 

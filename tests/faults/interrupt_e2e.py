@@ -53,8 +53,14 @@ def wait_for_records(p, out, goal):
 
 
 SIGS = [signal.SIGINT, signal.SIGTERM, signal.SIGKILL]
-# cafe's exit after each signal (SIGINT and SIGTERM: a clean stop, 130)
-INTERRUPTED = (130, -signal.SIGKILL, -signal.SIGINT, -signal.SIGTERM)
+# cafe's end after each signal: SIGINT and SIGTERM stop it cleanly, then it dies of the
+# signal (a shell shows 130 and 143), as SIGKILL kills it
+INTERRUPTED = (-signal.SIGKILL, -signal.SIGINT, -signal.SIGTERM)
+
+
+def shell_status(rc):
+    """What a shell's $? shows for a Popen returncode (a death by signal N is 128 + N)."""
+    return 128 - rc if rc < 0 else rc
 
 
 def url_list():
@@ -121,8 +127,8 @@ def test_interrupt_and_resume():
             torn = "test"
         figures["rounds"].append({"signal": signal.Signals(sig).name, "unordered": k % 2 == 1,
                                   "threads": 2 if k % 3 == 2 else 1,
-                                  "at_record": goal,
-                                  "at_ms": wait_ms, "exit": p.returncode, "lines_before": done,
+                                  "at_record": goal, "at_ms": wait_ms,
+                                  "exit": shell_status(p.returncode), "lines_before": done,
                                   "lines_after": len(after) - 1, "torn_tail": torn})
     assert interrupted >= ROUNDS - 1, figures  # the moments must land inside the runs
     r = subprocess.run([CAFE, "titles", "-q", "--json", "-o", out, "--resume", "--threads", "2",
@@ -175,10 +181,11 @@ def test_interrupt_and_resume_sqlite():
         _, err = p.communicate(timeout=300)
         assert p.returncode in INTERRUPTED + (0,), (p.returncode, err[-300:])
         status = db_rows(out, "SELECT status FROM runs")
-        rounds.append({"signal": signal.Signals(sig).name, "at_row": goal, "exit": p.returncode,
+        rounds.append({"signal": signal.Signals(sig).name, "at_row": goal,
+                       "exit": shell_status(p.returncode),
                        "rows_before": done, "rows_after": db_rows(out)[0][0], "run": status})
         # a clean stop says so; SIGKILL leaves the run "running" (nothing could end it)
-        want = {130: "interrupted", 0: "done"}.get(p.returncode, "running")
+        want = {0: "done", -signal.SIGKILL: "running"}.get(p.returncode, "interrupted")
         assert status == [(want,)], rounds
     assert sum(r["exit"] != 0 for r in rounds) >= ROUNDS - 1, rounds
     r = subprocess.run([CAFE, "titles", "-q", "-o", out, "--resume", path], capture_output=True,
@@ -259,7 +266,7 @@ def test_drain_finishes_only_what_is_in_flight():
             _, err = p.communicate(timeout=60)
             with open(out) as f:
                 recs = [json.loads(l) for l in f]
-            assert p.returncode == 130, (drain, p.returncode, err)
+            assert p.returncode == -signal.SIGINT, (drain, p.returncode, err)
             assert held.count == 10, (drain, held.count)  # no queued URL was started
             if drain:  # the 10 in flight finished and were written, complete
                 assert sorted(x["title"] for x in recs) == sorted(
@@ -299,7 +306,7 @@ def test_drain_with_threads():
         assert re.search(rb"letting 10 URLs in flight finish, \d+ queued not started", line), line
         held.go.set()
         _, err = p.communicate(timeout=60)
-        assert p.returncode == 130 and held.count == 10, (p.returncode, held.count, err)
+        assert p.returncode == -signal.SIGINT and held.count == 10, (p.returncode, held.count, err)
         with open(out) as f:
             recs = [json.loads(l) for l in f]
         assert sorted(x["title"] for x in recs) == sorted(f"held /p{i}" for i in range(10)), recs
@@ -328,7 +335,7 @@ def test_drain_queues_at_most_the_look_ahead():
         assert m and 1 <= int(m.group(1)) <= 20, line
         held.go.set()
         _, err = p.communicate(timeout=60)
-        assert p.returncode == 130 and held.count == 80, (p.returncode, held.count, err)
+        assert p.returncode == -signal.SIGINT and held.count == 80, (p.returncode, held.count, err)
 
 
 def caught_and_ignored(pid):
@@ -345,7 +352,7 @@ def caught_and_ignored(pid):
 def test_a_signal_ignored_at_start_stays_ignored():
     # nohup ignores SIGHUP, and a script's shell ignores SIGINT for `cafe titles ... &`: cafe
     # took them back (libuv's watcher replaced SIG_IGN) and a Ctrl-C meant for the script
-    # stopped the run in its background (exit 130, the URL in flight cancelled).
+    # stopped the run in its background (the URL in flight cancelled).
     with held_server(1) as (held, srv):
         p = subprocess.Popen([CAFE, "titles", "-q", "--json", "-u", srv.url("/p0")],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -363,7 +370,7 @@ def test_a_signal_ignored_at_start_stays_ignored():
 def test_hangup_stops_as_sigterm_does():
     # A closed terminal or a dropped ssh session sends SIGHUP: it killed cafe at once, and
     # the records finished but held behind an unfinished one (input order) were never
-    # written. It is now a stop like SIGTERM's: what finished is written, exit 130.
+    # written. It is now a stop like SIGTERM's: what finished is written, then death by SIGHUP.
     out = os.path.join(TMP, "hangup.jsonl")
     with held_server(1) as (held, srv):
         fast = [fx.url(0, f"/page/{i}") for i in range(3)]
@@ -376,10 +383,29 @@ def test_hangup_stops_as_sigterm_does():
         # the fast ones may still be in flight at the signal: each URL is written or
         # counted as cancelled, never lost; the held one is cancelled
         cancelled = re.search(rb"interrupted: (\d+) in flight cancelled", err)
-        assert p.returncode == 130 and cancelled, (p.returncode, err)
+        assert p.returncode == -signal.SIGHUP and cancelled, (p.returncode, err)
         with open(out) as f:
             written = {json.loads(l)["url"] for l in f}
         assert written <= set(fast) and len(written) + int(cancelled[1]) == 4, (written, err)
+
+
+def test_ctrl_c_stops_a_shell_loop():
+    # Ctrl-C sends SIGINT to the whole foreground group: the shell and cafe. bash, waiting
+    # for a command, goes on with its script when the command exits, and stops only when the
+    # command died of SIGINT. cafe exited 130 after writing its records, so a loop over list
+    # files went on to the next file at every Ctrl-C. It now dies of the signal once its
+    # records are written, as a tool that cleans up should.
+    with held_server(2) as (held, srv):
+        script = f'for u in {srv.url("/p0")} {srv.url("/p1")}; do "$0" titles -q -u "$u"; ' \
+                 'echo next; done'
+        p = subprocess.Popen(["bash", "-c", script, CAFE], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, start_new_session=True)
+        held.wait_for(1)  # the first cafe is fetching, its watchers in place
+        os.killpg(p.pid, signal.SIGINT)
+        held.go.set()  # a second cafe, if the loop went on, is not held up
+        out, err = p.communicate(timeout=60)
+        assert p.returncode == -signal.SIGINT and b"next" not in out, (p.returncode, out, err)
+        assert held.count == 1, held.count  # no second cafe was started
 
 
 def test_interrupt_with_files_still_to_read():
@@ -394,7 +420,7 @@ def test_interrupt_with_files_still_to_read():
         held.wait_for(1)
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=60)
-        assert p.returncode == 130, (p.returncode, out, err)
+        assert p.returncode == -signal.SIGINT, (p.returncode, out, err)
         assert [json.loads(l)["url"] for l in out.splitlines()] in ([], [fx.url(0, "/page/0")])
 
 
