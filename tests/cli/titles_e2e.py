@@ -481,6 +481,11 @@ def test_demo_runs_the_guides_experiment():
                and l.startswith("'Site ")) == 6, out
     rows = [l for l in lines if l.startswith("|   ") or l.startswith("|  1")]
     assert len(rows) == 2 and "100" in rows[0] and "1000" in rows[1], rows
+    # the table's columns line up: every row splits at the heading's bars (the async
+    # column was a character narrower than its heading)
+    table = [l for l in lines if l.startswith("|")]
+    bars = {tuple(i for i, c in enumerate(l) if c == "|") for l in table}
+    assert len(table) == 4 and len(bars) == 1, table
     # issue 15 item 19: the sync column says it scales the 3 URLs shown, no other sample
     assert any("sync (the 3 above, scaled)" in l for l in lines), out
     sync3 = float(out.split("Sync version took ")[1].split()[0])
