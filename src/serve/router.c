@@ -29,6 +29,7 @@ static int route_of(const char *url) {
     return SRV_R_NOTFOUND;
 }
 
+/* The methods of a route, as its Allow header lists them. */
 static const char *allowed(int route) {
     switch (route) {
     case SRV_R_JOBS:
@@ -38,6 +39,19 @@ static const char *allowed(int route) {
     default:
         return "GET";
     }
+}
+
+/* Whether method is one of allow's names, whole: a method is a token compared exactly, so
+ * that "GE" or "P" (a substring of one) is not taken for it. */
+static int method_allowed(const char *allow, const char *method) {
+    size_t n = strlen(method);
+    for (const char *p = allow; *p; p += strspn(p, ", ")) {
+        size_t len = strcspn(p, ", ");
+        if (len == n && memcmp(p, method, n) == 0)
+            return 1;
+        p += len;
+    }
+    return 0;
 }
 
 /* Compares in time that depends on the lengths only, not on where they differ. */
@@ -70,7 +84,7 @@ static int refuse_early(srv_req_t *r, const char *method) {
     const char *allow = allowed(r->route);
     if (r->route == SRV_R_NOTFOUND)
         return srv_reply_error(r, 404, "not found"), 1;
-    if (!strstr(allow, method) || strchr(method, ',') || strchr(method, ' ')) {
+    if (!method_allowed(allow, method)) {
         srv_reply_error(r, 405, "method not allowed");
         if (r->resp)
             MHD_add_response_header(r->resp, "Allow", allow);

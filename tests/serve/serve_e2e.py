@@ -94,6 +94,19 @@ def test_title_bad_parameters():
     assert status == 405 and h["allow"] == "GET", (status, h)
 
 
+def test_methods_are_matched_whole():
+    # a method that is only a piece of an allowed one is not that method: no answer of
+    # GET's, no job made by "P"
+    created = srv.metric("cafe_serve_jobs_created_total")
+    job = "/v1/jobs/0123456789abcdef"
+    for method, path in (("GE", "/healthz"), ("ET", "/metrics"), ("G", "/"), ("P", "/v1/jobs"),
+                         ("OST", "/v1/jobs"), ("DELE", job), ("E", job)):
+        status, h, _ = srv.request(method, path, body="http://127.0.0.1:1/\n",
+                                   headers={"Content-Type": "text/plain"})
+        assert status == 405 and "allow" in h, (method, path, status)
+    assert srv.metric("cafe_serve_jobs_created_total") == created
+
+
 def test_single_flight_100_requests_one_fetch():
     url = page(3, 3, "?delay=700")
     before = srv.metric("cafe_serve_fetches_total")
