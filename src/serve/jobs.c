@@ -415,7 +415,7 @@ void srv_job_get(srv_req_t *r, const char *rest, const char *method) {
         return;
     }
     if (r->route == SRV_R_RESULTS) {
-        srv_results_start(r, j);
+        srv_results_start(r, j, method);
         return;
     }
     if (strcmp(method, "DELETE") == 0)

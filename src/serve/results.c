@@ -166,7 +166,7 @@ static int pick_format(srv_req_t *r) {
     return !f && accept && strstr(accept, "text/event-stream") ? FMT_SSE : FMT_JSONL;
 }
 
-void srv_results_start(srv_req_t *r, srv_job_t *j) {
+void srv_results_start(srv_req_t *r, srv_job_t *j, const char *method) {
     static const char *const types[] = {"application/x-ndjson; charset=utf-8",
                                         "text/csv; charset=utf-8", "text/event-stream"};
     static const char *const exts[] = {"jsonl", "csv", "txt"};
@@ -188,6 +188,11 @@ void srv_results_start(srv_req_t *r, srv_job_t *j) {
         return;
     }
     srv_headers_common(resp, types[fmt]);
+    /* libmicrohttpd 0.9.75 sends the last chunk ("0" CRLF CRLF) of a chunked answer to HEAD
+     * too, bytes that the client reads as the next answer's start: HEAD gets GET's headers
+     * without chunking (the answer ends with the connection). */
+    if (strcmp(method, "HEAD") == 0)
+        MHD_set_response_options(resp, MHD_RF_HTTP_1_0_COMPATIBLE_STRICT, MHD_RO_END);
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     if (MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "download")) {
         char cd[80];

@@ -29,15 +29,17 @@ static int route_of(const char *url) {
     return SRV_R_NOTFOUND;
 }
 
-/* The methods of a route, as its Allow header lists them. */
+/* The methods of a route, as its Allow header lists them. HEAD goes wherever GET does, as
+ * HTTP asks of every server (RFC 9110, 9.1): the same answer, whose body libmicrohttpd leaves
+ * out. */
 static const char *allowed(int route) {
     switch (route) {
     case SRV_R_JOBS:
         return "POST";
     case SRV_R_JOB:
-        return "GET, DELETE";
+        return "GET, HEAD, DELETE";
     default:
-        return "GET";
+        return "GET, HEAD";
     }
 }
 

@@ -161,7 +161,7 @@ size_t srv_jobs_running(const srv_t *s);
 void srv_jobs_free(srv_t *s);
 /* --data-dir: loads its jobs; finished ones are shown, unfinished ones resume. */
 int srv_persist_load(srv_t *s);
-void srv_results_start(srv_req_t *r, srv_job_t *job);
+void srv_results_start(srv_req_t *r, srv_job_t *job, const char *method);
 void srv_results_detach(srv_req_t *r);
 
 /* metrics.c, page.c */

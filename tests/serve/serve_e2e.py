@@ -10,7 +10,7 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(__file__))
-from servelib import Serve, post_job, wait_job  # noqa: E402
+from servelib import PATIENCE, Serve, post_job, wait_job  # noqa: E402
 from harness import Fixture, run_tests  # noqa: E402
 
 SITES = 10
@@ -91,7 +91,7 @@ def test_title_bad_parameters():
     assert srv.request("GET", q("ftp://127.0.0.1/x"))[0] == 400
     assert srv.request("GET", "/v1/nothing")[0] == 404
     status, h, _ = srv.request("POST", q(page(0, 0)))
-    assert status == 405 and h["allow"] == "GET", (status, h)
+    assert status == 405 and h["allow"] == "GET, HEAD", (status, h)
 
 
 def test_methods_are_matched_whole():
@@ -105,6 +105,48 @@ def test_methods_are_matched_whole():
                                    headers={"Content-Type": "text/plain"})
         assert status == 405 and "allow" in h, (method, path, status)
     assert srv.metric("cafe_serve_jobs_created_total") == created
+
+
+def head_then_get(path):
+    """HEAD path, then GET /healthz on the same connection: (HEAD's head, what followed it,
+    the connection's end included). A HEAD answer is its head alone: a byte of body after it
+    would be read as the next answer's start."""
+    with socket.create_connection((srv.host, srv.port), timeout=PATIENCE) as s:
+        s.sendall(f"HEAD {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        data = b""
+        while b"\r\n\r\n" not in data:
+            d = s.recv(65536)
+            assert d, data
+            data += d
+        head, rest = data.split(b"\r\n\r\n", 1)
+        closes = b"\r\nconnection: close" in head.lower()
+        if not closes:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        while not rest.endswith(b'{"status":"ok"}\n') and (d := s.recv(65536)):
+            rest += d
+        return head.decode(), rest, closes
+
+
+def test_head_is_get_without_the_body():
+    _, _, st = post_job(srv, [page(0, 3), "not a url"])
+    st = wait_job(srv, st["id"])
+    job = f"/v1/jobs/{st['id']}"
+    for path in ("/healthz", "/", "/app.js", "/metrics", q(page(0, 3)), job, job + "/results",
+                 job + "/results?format=csv"):
+        status, get, _ = srv.request("GET", path)
+        head, rest, closes = head_then_get(path)
+        assert head.startswith(f"HTTP/1.1 {status} "), (path, head)
+        assert f"content-type: {get['content-type']}" in head.lower(), (path, head)
+        # nothing after the head but the next answer (or the end, when it closes)
+        nxt = b"" if closes else b"HTTP/1.1 200 OK"
+        assert rest.startswith(nxt) and (closes or rest.endswith(b'{"status":"ok"}\n')), \
+            (path, rest[:80])
+        if not closes:
+            assert f"content-length: {get['content-length']}" in head.lower(), (path, head)
+    status, h, _ = srv.request("POST", "/healthz")
+    assert status == 405 and h["allow"] == "GET, HEAD", h
+    status, h, _ = srv.request("PUT", job)
+    assert status == 405 and h["allow"] == "GET, HEAD, DELETE", h
 
 
 def test_single_flight_100_requests_one_fetch():
