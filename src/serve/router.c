@@ -106,7 +106,9 @@ static int refuse_early(srv_req_t *r, const char *method) {
  * --max-body is stopped: its 413 is prepared, and the rest of the body is read and dropped,
  * because libmicrohttpd sends an answer only once the whole request is in. Dropping is
  * bounded: past another --max-body of it the client is not listening and the connection is
- * closed (returns 0). */
+ * closed (returns 0). Only a job's list is kept: any other route's body is counted against
+ * the limit and dropped as it comes, so that no request (not even one for the page, which
+ * needs no token) makes the service hold --max-body of memory for each connection. */
 static int take_body(srv_req_t *r, const char *data, size_t len) {
     size_t max = r->srv->o.max_body;
     if (r->body_refused) {
@@ -120,6 +122,10 @@ static int take_body(srv_req_t *r, const char *data, size_t len) {
         r->body = NULL;
         r->body_len = r->body_cap = 0;
         srv_reply_error(r, 413, "request body too large");
+        return 1;
+    }
+    if (r->route != SRV_R_JOBS) {
+        r->body_len += len;
         return 1;
     }
     if (r->body_len + len + 1 > r->body_cap) {

@@ -96,8 +96,8 @@ struct srv_req {
     srv_t *srv;
     struct MHD_Connection *conn;
     int route, refs, suspended, done;
-    int gone; /* its client closed the connection while it was suspended: end it */
-    char *body;
+    int gone;   /* its client closed the connection while it was suspended: end it */
+    char *body; /* POST /v1/jobs only: other routes' bodies are counted in body_len, not kept */
     size_t body_len, body_cap;
     int body_refused;    /* its answer (413, 503) is prepared; the rest of the body is dropped */
     size_t body_dropped; /* bytes of body dropped since */

@@ -1,11 +1,14 @@
 """Fault tests of `cafe serve` (run by test_serve_faults.sh in a fresh network namespace):
 slow and hostile clients, huge bodies, malformed requests, many idle connections. Every wait
 is bounded; no check depends on speed. A large job and a shutdown: heavy_e2e.py."""
+import fcntl
 import os
 import resource
 import select
 import socket
+import struct
 import sys
+import termios
 import time
 import urllib.parse
 
@@ -125,6 +128,52 @@ def test_one_gigabyte_body_refused_early():
         s.close()
         assert healthy(srv)
     finally:
+        srv.stop()
+
+
+def unsent(s):
+    """Bytes of s's send queue the peer has not yet taken (TIOCOUTQ)."""
+    return struct.unpack("i", fcntl.ioctl(s, termios.TIOCOUTQ, b"\0\0\0\0"))[0]
+
+
+def test_bodies_of_routes_that_take_none_are_not_kept():
+    # The page needs no token: without this, anybody could make the service hold --max-body
+    # of memory on each of its --max-connections (16 GiB by default) by sending bodies with
+    # GET /. Eight 8 MiB bodies, each held unfinished (its last byte unsent) once the service
+    # has read the rest, cost it no memory now.
+    n, size = 8, 8 << 20
+    srv = Serve("-q", "--token", "t")
+    socks = []
+    try:
+        base = srv.rss_kb()
+        for _ in range(n):
+            s = connect(srv)
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % size)
+            socks.append(s)
+        chunk = b"x" * (1 << 20)
+        for s in socks:
+            for k in range(size >> 20, 0, -1):
+                s.sendall(chunk if k > 1 else chunk[:-1])
+        # the service has read all but the last byte of each: its send queues are empty
+        for s in socks:
+            left = settle(lambda: unsent(s), lambda v: v == 0)
+            assert left == 0, left
+        grown = srv.rss_kb() - base
+        print(f"# {n} bodies of {size >> 20} MiB on GET /: peak RSS grew by {grown} kB",
+              flush=True)
+        assert grown < n * size / 1024 / 4, f"{grown} kB held for {n} bodies nobody reads"
+        for s in socks:  # each is answered once its body is complete
+            s.sendall(b"x")
+            reply = b""
+            while b"\r\n\r\n" not in reply:
+                d = s.recv(65536)
+                assert d, reply
+                reply += d
+            assert reply.startswith(b"HTTP/1.1 200"), reply[:100]
+        assert healthy(srv)
+    finally:
+        for s in socks:
+            s.close()
         srv.stop()
 
 
