@@ -95,6 +95,22 @@ int srv_job_parse_text(srv_job_t *j, const char *body, size_t len, size_t max) {
     return 0;
 }
 
+enum { NOT_A_LINE = 2 }; /* parse_json: an element the text list cannot hold */
+
+/* An element of a JSON list, kept as the text list (job-ID.urls) reads it back at a restart:
+ * trimmed, one line. One that no line can hold (blank, a # comment, a line break inside) is
+ * refused: written as it is, a restart would read another list and put every record after it
+ * beside the wrong URL. */
+static int add_json_url(srv_job_t *j, size_t *cap, size_t *used, const json_t *v, size_t max) {
+    if (!json_is_string(v))
+        return CAFE_EINVAL;
+    const char *s = json_string_value(v);
+    size_t start, n = input_line_trim(s, json_string_length(v), &start);
+    if (n == 0 || memchr(s + start, '\n', n))
+        return NOT_A_LINE;
+    return add_url(j, cap, used, s + start, n, max);
+}
+
 static int parse_json(srv_job_t *j, const char *body, size_t len, size_t max) {
     json_t *a = json_loadb(body, len, 0, NULL);
     size_t cap = 0, used = 0, i;
@@ -103,9 +119,7 @@ static int parse_json(srv_job_t *j, const char *body, size_t len, size_t max) {
     json_array_foreach(a, i, v) {
         if (rc != 0)
             break;
-        rc = json_is_string(v)
-                 ? add_url(j, &cap, &used, json_string_value(v), json_string_length(v), max)
-                 : CAFE_EINVAL;
+        rc = add_json_url(j, &cap, &used, v, max);
     }
     json_decref(a);
     return rc;
@@ -252,6 +266,8 @@ static const char *parse_body(srv_req_t *r, srv_job_t *j) {
         return "too many URLs: see --max-job-urls";
     if (rc == CAFE_EINVAL)
         return "the body must be a JSON array of strings";
+    if (rc == NOT_A_LINE)
+        return "each string must be one URL: not blank, not a # comment, no line break";
     if (rc != 0)
         return "out of memory";
     return j->n ? NULL : "no URL in the body";

@@ -112,6 +112,38 @@ def test_shutdown_during_a_job_then_restart_resumes_it():
         gate.close()
 
 
+def test_a_json_list_is_the_same_list_after_a_restart():
+    # job-ID.urls keeps the list one URL a line; a JSON string that no line can hold would be
+    # read back as another list (a line break: two URLs; blank or "#...": none), and every
+    # record after it would then stand beside the wrong URL, or be dropped
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    args = ("-q", "--allow-private", "--data-dir", d)
+    json_type = {"Content-Type": "application/json"}
+    a, b, c = fx.url(0, "/page/1"), fx.url(1, "/page/2"), fx.url(0, "/page/3")
+    srv = Serve(*args)
+    try:
+        for bad in ([a + "\n" + b, c], [a, ""], [" \t", c], ["# a comment", c]):
+            status, _, err = srv.json("POST", "/v1/jobs", body=json.dumps(bad), headers=json_type)
+            assert status == 400 and "one URL" in err["error"], (bad, status, err)
+        assert not [f for f in os.listdir(d) if f.endswith(".urls")], os.listdir(d)
+        # spaces around a URL are trimmed, as on a text line: the same URL either way
+        status, _, st = srv.json("POST", "/v1/jobs", body=json.dumps([a, f"  {b}\t", c]),
+                                 headers=json_type)
+        assert status == 202 and st["total"] == 3, st
+        st = wait_job(srv, st["id"])
+        _, _, body = srv.request("GET", f"/v1/jobs/{st['id']}/results")
+    finally:
+        srv.stop()
+    assert [json.loads(x)["url"] for x in body.splitlines()] == [a, b, c], body
+    srv = Serve(*args)
+    try:
+        again = srv.json("GET", f"/v1/jobs/{st['id']}")[2]
+        assert again["total"] == 3 and again["done"] == 3 and again["ok"] == 3, again
+        assert srv.request("GET", f"/v1/jobs/{st['id']}/results")[2] == body
+    finally:
+        srv.stop()
+
+
 def db_rows(path, jid):
     """The status of job jid's run in the database, and its URLs, sorted."""
     import sqlite3
