@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -256,10 +257,21 @@ static int make_room(srv_t *s) {
     return 1;
 }
 
+/* Whether Content-Type ct names the media type type: compared without case, as HTTP says,
+ * and whole (up to its parameters), so that "Application/JSON; charset=utf-8" is JSON and
+ * "application/jsonl" is not. */
+static int media_type_is(const char *ct, const char *type) {
+    size_t n = strlen(type);
+    if (!ct)
+        return 0;
+    ct += strspn(ct, " \t");
+    return strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || strchr(" \t;", ct[n]));
+}
+
 static const char *parse_body(srv_req_t *r, srv_job_t *j) {
     const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
     size_t max = r->srv->o.max_job_urls;
-    int json = ct && strncmp(ct, "application/json", 16) == 0;
+    int json = media_type_is(ct, "application/json");
     int rc = json ? parse_json(j, r->body ? r->body : "", r->body_len, max)
                   : srv_job_parse_text(j, r->body ? r->body : "", r->body_len, max);
     if (rc == 1)

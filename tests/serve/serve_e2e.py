@@ -268,6 +268,15 @@ def test_job_json_body_and_limits():
         s.stop()
 
 
+def test_json_content_type_is_matched_without_case():
+    # media types are case-insensitive: this is a JSON list of two, not one text line
+    status, _, st = srv.json("POST", "/v1/jobs", body='["not a url", "nor this"]',
+                             headers={"Content-Type": "Application/JSON; charset=UTF-8"})
+    assert status == 202 and st["total"] == 2, (status, st)
+    _, _, body = srv.request("GET", f"/v1/jobs/{st['id']}/results")
+    assert [json.loads(x)["url"] for x in body.splitlines()] == ["not a url", "nor this"], body
+
+
 def test_job_records_go_to_sqlite_with_db():
     import sqlite3
     import tempfile
