@@ -28,6 +28,7 @@ struct srv_job {
     size_t done_before; /* records found at a restart (the rate counts the new ones) */
     uint64_t created_ms, finished_ms;
     long long created_unix;
+    long created_nsec; /* and its nanoseconds: jobs made in one second keep their order */
     int write_error;
     cafe_group_t fetchers;
     sink_t *sink;   /* --db: the job's run in the database; NULL without */

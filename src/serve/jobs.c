@@ -297,7 +297,11 @@ srv_job_t *srv_job_new(srv_t *s, const char *id) {
     else
         new_id(j->id);
     j->created_ms = srv_now(s);
-    j->created_unix = (long long)time(NULL);
+    struct timespec now;
+    if (clock_gettime(CLOCK_REALTIME, &now) != 0)
+        now = (struct timespec){.tv_sec = time(NULL)};
+    j->created_unix = (long long)now.tv_sec;
+    j->created_nsec = now.tv_nsec;
     cafe_group_init(&j->fetchers, 0);
     return j;
 }

@@ -2,6 +2,7 @@
  * the process). With --data-dir DIR, three files per job, so that a restarted service shows
  * its finished jobs and resumes the others:
  *   DIR/job-ID.urls   the URL list, one a line, after a "# cafe serve job ID UNIXTIME" line
+ *                     (UNIXTIME with nanoseconds, "S.NNNNNNNNN": it orders the jobs at load)
  *   DIR/job-ID.jsonl  the records, "SEQ<TAB>JSON" lines in completion order (the spool)
  *   DIR/job-ID.end    "done" or "cancelled" once the job is over (absent: unfinished)
  *   DIR/job-ID.run    with --db, the id of the job's run in the database, which a restart
@@ -44,7 +45,8 @@ static int write_file(const char *path, const char *head, const char *data, size
 static int save_urls(const srv_job_t *j) {
     char path[4096], head[96];
     path_of(j, "urls", path, sizeof path);
-    snprintf(head, sizeof head, "# cafe serve job %s %lld\n", j->id, j->created_unix);
+    snprintf(head, sizeof head, "# cafe serve job %s %lld.%09ld\n", j->id, j->created_unix,
+             j->created_nsec);
     size_t len = j->n ? j->url_off[j->n - 1] + strlen(j->urls + j->url_off[j->n - 1]) + 1 : 0;
     char *text = malloc(len ? len : 1);
     if (!text)
@@ -158,9 +160,12 @@ static int load_job(srv_t *s, const char *id) {
     path_of(j, "urls", path, sizeof path);
     char *list = read_file(path, &len);
     long long created = 0;
+    long nsec = 0; /* absent from the lists of older versions */
     int rc = list ? 0 : -errno;
-    if (rc == 0 && sscanf(list, "# cafe serve job %*16s %lld", &created) == 1)
+    if (rc == 0 && sscanf(list, "# cafe serve job %*16s %lld.%9ld", &created, &nsec) >= 1) {
         j->created_unix = created;
+        j->created_nsec = nsec;
+    }
     if (rc == 0)
         rc = srv_job_parse_text(j, list, len, SIZE_MAX);
     free(list);
@@ -199,6 +204,38 @@ static int load_job(srv_t *s, const char *id) {
     return rc;
 }
 
+static int newer_first(const void *a, const void *b) {
+    const srv_job_t *x = *(srv_job_t *const *)a, *y = *(srv_job_t *const *)b;
+    if (x->created_unix != y->created_unix)
+        return x->created_unix > y->created_unix ? -1 : 1;
+    if (x->created_nsec != y->created_nsec)
+        return x->created_nsec > y->created_nsec ? -1 : 1;
+    return strcmp(x->id, y->id);
+}
+
+/* The server's list is newest first and --jobs-kept forgets from its end, but the jobs were
+ * loaded in the order the directory lists its files, an order of its own: sorts them by the
+ * time they were made, so that the oldest still go first after a restart. */
+static int sort_jobs(srv_t *s) {
+    size_t n = 0;
+    for (srv_job_t *j = s->jobs; j; j = j->next)
+        n++;
+    if (n < 2)
+        return 0;
+    srv_job_t **v = malloc(n * sizeof(*v));
+    if (!v)
+        return CAFE_ENOMEM;
+    n = 0;
+    for (srv_job_t *j = s->jobs; j; j = j->next)
+        v[n++] = j;
+    qsort(v, n, sizeof(*v), newer_first);
+    for (size_t i = 0; i < n; i++)
+        v[i]->next = i + 1 < n ? v[i + 1] : NULL;
+    s->jobs = v[0];
+    free(v);
+    return 0;
+}
+
 int srv_persist_load(srv_t *s) {
     if (!s->o.data_dir)
         return 0;
@@ -215,5 +252,5 @@ int srv_persist_load(srv_t *s) {
         }
     }
     closedir(d);
-    return 0;
+    return sort_jobs(s);
 }

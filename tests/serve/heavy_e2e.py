@@ -144,6 +144,30 @@ def test_a_json_list_is_the_same_list_after_a_restart():
         srv.stop()
 
 
+def test_the_oldest_jobs_go_first_after_a_restart_too():
+    # --jobs-kept forgets the oldest finished job for each new one; after a restart the jobs
+    # come back from the directory in whatever order it lists them, and must still go in the
+    # order they were made
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    args = ("-q", "--data-dir", d, "--jobs-kept", "6")
+    srv = Serve(*args)
+    try:
+        ids = []
+        for i in range(6):  # invalid URLs: each job is done at once, with no fetch
+            ids.append(wait_job(srv, post_job(srv, [f"not a url {i}"])[2]["id"])["id"])
+    finally:
+        srv.stop()
+    srv = Serve(*args)
+    try:
+        for i, old in enumerate(ids):
+            _, _, st = post_job(srv, [f"not a url either {i}"])
+            wait_job(srv, st["id"])
+            kept = [j for j in ids if srv.request("GET", f"/v1/jobs/{j}")[0] == 200]
+            assert kept == ids[i + 1:], (i, kept, ids)
+    finally:
+        srv.stop()
+
+
 def db_rows(path, jid):
     """The status of job jid's run in the database, and its URLs, sorted."""
     import sqlite3
