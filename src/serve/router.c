@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int route_of(const char *url) {
     if (strcmp(url, "/") == 0 || strcmp(url, "/app.js") == 0 || strcmp(url, "/app.css") == 0)
@@ -56,12 +57,13 @@ static int method_allowed(const char *allow, const char *method) {
     return 0;
 }
 
-/* Compares in time that depends on the lengths only, not on where they differ. */
+/* Compares in time that depends on the lengths only, not on where they differ. The scheme's
+ * name is compared without case, as HTTP says ("bearer" is "Bearer"). */
 static int token_ok(const srv_t *s, struct MHD_Connection *conn) {
     if (!s->o.token)
         return 1;
     const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-    if (!h || strncmp(h, "Bearer ", 7) != 0)
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
         return 0;
     h += 7;
     size_t n = strlen(h), m = strlen(s->o.token);

@@ -350,6 +350,11 @@ def test_token_on_every_api_call():
                 status, h, _ = s.request(method, path, headers=bad, body="x")
                 assert status == 401 and h["www-authenticate"] == "Bearer", (method, path, bad)
         assert s.request("GET", q(page(0, 1)), headers=good)[0] == 200
+        # the scheme's name has no case (RFC 9110, 11.1); the token has
+        for scheme in ("bearer", "BEARER"):
+            h = {"Authorization": f"{scheme} s3cret"}
+            assert s.request("GET", "/metrics", headers=h)[0] == 200, scheme
+        assert s.request("GET", "/metrics", headers={"Authorization": "Bearer S3CRET"})[0] == 401
         assert s.request("GET", "/healthz")[0] == 200
         assert s.request("GET", "/")[0] == 200
         status, _, st = post_job(s, [page(0, 1)], headers=good)
