@@ -2,9 +2,9 @@
  * order they were stored), streamed while the job runs (chunked), as JSON Lines (default),
  * CSV (?format=csv) or Server-Sent Events (?format=sse, or Accept: text/event-stream; each
  * event's id is the record's input position). Repeatable: every request reads the spool
- * from the first record. When the next record is not there yet, the stream's connection is
- * suspended until the job stores one (jobs.c: notify). Records of a cancelled job that
- * never finished are skipped. */
+ * from the first record (an SSE one with Last-Event-ID from the record after that one). When the
+ * next record is not there yet, the stream's connection is suspended until the job stores one
+ * (jobs.c: notify). Records of a cancelled job that never finished are skipped. */
 #include "job.h"
 #include "format.h"
 
@@ -166,6 +166,26 @@ static int pick_format(srv_req_t *r) {
     return !f && accept && strstr(accept, "text/event-stream") ? FMT_SSE : FMT_JSONL;
 }
 
+/* Where an SSE stream resumes: after the record whose input position a reconnecting
+ * EventSource sends as Last-Event-ID (the id of the last event it got), so that it gets no
+ * record twice. In completion order that is the record's place among the stored ones. 0 (the
+ * first record) without the header, or with one that names no stored record. */
+static uint64_t resume_cursor(const srv_req_t *r, const srv_job_t *j) {
+    const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Last-Event-ID");
+    char *end;
+    if (!h || *h < '0' || *h > '9')
+        return 0;
+    unsigned long long id = strtoull(h, &end, 10);
+    if (*end || id >= j->n || !j->rec_len[id])
+        return 0;
+    if (!r->by_done)
+        return id + 1;
+    for (size_t k = 0; k < j->done; k++)
+        if (j->done_order[k] == id)
+            return k + 1;
+    return 0;
+}
+
 void srv_results_start(srv_req_t *r, srv_job_t *j, const char *method) {
     static const char *const types[] = {"application/x-ndjson; charset=utf-8",
                                         "text/csv; charset=utf-8", "text/event-stream"};
@@ -200,6 +220,7 @@ void srv_results_start(srv_req_t *r, srv_job_t *j, const char *method) {
         MHD_add_response_header(resp, "Content-Disposition", cd);
     }
     r->fmt = fmt;
+    r->cursor = fmt == FMT_SSE ? resume_cursor(r, j) : 0;
     r->job = j;
     j->refs++;
     srv_req_ref(r); /* the response's: on_free gives it back */

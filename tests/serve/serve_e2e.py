@@ -224,6 +224,33 @@ def test_job_results_in_order_jsonl_csv_sse_repeatable():
     assert st["state"] == "done" and st["done"] == 201 and st["failed"] == 1, st
 
 
+def sse_ids(body):
+    return [int(e.split("\n")[0][4:]) for e in body.decode().split("\n\n")
+            if e.startswith("id: ")]
+
+
+def test_sse_resumes_after_last_event_id():
+    # EventSource reconnects with the id of the last event it got: it must not get the
+    # records before it again
+    urls = [page(i % SITES, 300 + i, f"?delay={(53 * i) % 40}") for i in range(20)]
+    _, _, st = post_job(srv, urls + ["not a url"])
+    st = wait_job(srv, st["id"])
+    path = f"/v1/jobs/{st['id']}/results"
+    sse = {"Accept": "text/event-stream"}
+    _, _, body = srv.request("GET", path, headers=dict(sse, **{"Last-Event-ID": "6"}))
+    assert sse_ids(body) == list(range(7, 21)), sse_ids(body)
+    assert body.endswith(b"event: end\ndata: done\n\n"), body[-40:]
+    _, _, body = srv.request("GET", path + "?order=done", headers=sse)
+    done = sse_ids(body)
+    _, _, body = srv.request("GET", path + "?order=done",
+                             headers=dict(sse, **{"Last-Event-ID": str(done[4])}))
+    assert sse_ids(body) == done[5:], (sse_ids(body), done)
+    # an id that names no record is no place to resume from: all of them
+    for bad in ("21", "-1", "x", "6x", ""):
+        _, _, body = srv.request("GET", path, headers=dict(sse, **{"Last-Event-ID": bad}))
+        assert sse_ids(body) == list(range(21)), bad
+
+
 def test_results_stream_while_the_job_runs():
     # the first URL is quick, the rest are slow: the first record must arrive while the
     # job still runs, on the same open response
