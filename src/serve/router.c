@@ -95,6 +95,9 @@ static int refuse_early(srv_req_t *r, const char *method) {
         return 1;
     }
     int api = r->route != SRV_R_PAGE && r->route != SRV_R_HEALTHZ;
+    const char *foreign = api ? srv_request_foreign(s, r->conn) : NULL;
+    if (foreign)
+        return srv_reply_error(r, 403, foreign), 1;
     if (api && !token_ok(s, r->conn))
         return srv_reply_error(r, 401, "missing or wrong token"), 1;
     if (body_declared_too_big(s, r->conn))

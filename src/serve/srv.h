@@ -164,6 +164,10 @@ int srv_persist_load(srv_t *s);
 void srv_results_start(srv_req_t *r, srv_job_t *job, const char *method);
 void srv_results_detach(srv_req_t *r);
 
+/* origin.c: NULL when an API request may go on; why not when a browser sent it for a page
+ * of another origin, or, without a token, under a name that is not loopback (DNS rebinding). */
+const char *srv_request_foreign(const srv_t *s, struct MHD_Connection *conn);
+
 /* metrics.c, page.c */
 void srv_metrics_fetch(srv_t *s, const record_t *rec);
 void srv_metrics_reply(srv_req_t *r);

@@ -68,9 +68,9 @@ def test_slowloris_head_and_body_are_cut():
     srv = Serve("-q", "--header-timeout", "1", "--request-timeout", "1")
     try:
         head = connect(srv)
-        head.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        head.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
         body = connect(srv)
-        body.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nhttp")
+        body.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\nhttp")
         # trickle a byte now and then: an idle timeout alone would never fire
         for _ in range(4):
             for s in (head, body):
@@ -91,7 +91,7 @@ def test_one_gigabyte_body_refused_early():
     srv = Serve("-q", "--max-body", "1000000")
     try:
         s = connect(srv)
-        s.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+        s.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
                   b"Content-Length: 1073741824\r\n\r\n" + b"x" * 65536)
         reply = read_all(s)
         assert reply.startswith(b"HTTP/1.1 413"), reply[:100]
@@ -99,11 +99,11 @@ def test_one_gigabyte_body_refused_early():
         # chunked, so no length is declared: a body a little over the limit is read to its
         # end and answered 413, on a connection that stays usable
         s = connect(srv)
-        s.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+        s.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
                   b"Transfer-Encoding: chunked\r\n\r\n")
         for _ in range(20):
             s.sendall(b"10000\r\n" + b"http://ab.test/\n" * 4096 + b"\r\n")
-        s.sendall(b"0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.sendall(b"0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         reply = b""
         while reply.count(b"HTTP/1.1") < 2 or not reply.endswith(b"\n"):
             d = s.recv(65536)
@@ -115,7 +115,7 @@ def test_one_gigabyte_body_refused_early():
         s.close()
         # one far over it: the connection goes once another --max-body has been dropped
         s = connect(srv)
-        s.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        s.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n")
         sent = 0
         chunk = b"10000\r\n" + b"y" * 65536 + b"\r\n"
         try:
@@ -148,7 +148,7 @@ def test_bodies_of_routes_that_take_none_are_not_kept():
         base = srv.rss_kb()
         for _ in range(n):
             s = connect(srv)
-            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % size)
+            s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" % size)
             socks.append(s)
         chunk = b"x" * (1 << 20)
         for s in socks:
@@ -181,14 +181,14 @@ def test_malformed_requests():
     srv = Serve("-q")
     try:
         cases = [b"GARBAGE\r\n\r\n", b"\x00\x01\x02\xff\r\n\r\n",
-                 b"GET / HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n",
-                 b"GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n",
-                 b"GET /healthz HTTP/1.1\r\nHost: x\r\nX: " + b"a" * 100000 + b"\r\n\r\n",
-                 b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
-                 b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                 b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nNo colon here\r\n\r\n",
+                 b"GET /healthz HTTP/9.9\r\nHost: 127.0.0.1\r\n\r\n",
+                 b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX: " + b"a" * 100000 + b"\r\n\r\n",
+                 b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: -5\r\n\r\n",
+                 b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n"
                  b"Transfer-Encoding: chunked\r\n\r\nzz\r\n",
-                 b"GET nothing HTTP/1.1\r\nHost: x\r\n\r\n",
-                 b"BREW /healthz HTTP/1.1\r\nHost: x\r\n\r\n"]
+                 b"GET nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+                 b"BREW /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"]
         for raw in cases:
             s = connect(srv)
             try:
@@ -310,7 +310,7 @@ def test_clients_that_leave_suspended_requests_are_released():
             socks = []
             for _ in range(100):
                 s = connect(srv)
-                s.sendall(f"GET /v1/jobs/{st['id']}/results HTTP/1.1\r\nHost: x\r\n\r\n"
+                s.sendall(f"GET /v1/jobs/{st['id']}/results HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
                           .encode())
                 socks.append(s)
             for s in socks:  # the answer's head: the stream is open and waiting
@@ -335,7 +335,7 @@ def test_clients_that_leave_suspended_requests_are_released():
         socks = []
         for _ in range(100):
             s = connect(srv)
-            s.sendall(f"GET /v1/title?url={slow} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            s.sendall(f"GET /v1/title?url={slow} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
             socks.append(s)
         shared = settle(lambda: srv.metric("cafe_serve_cache_shared_total"), lambda n: n >= 99)
         assert shared == 99, shared  # all waiting, suspended

@@ -112,7 +112,7 @@ def head_then_get(path):
     the connection's end included). A HEAD answer is its head alone: a byte of body after it
     would be read as the next answer's start."""
     with socket.create_connection((srv.host, srv.port), timeout=PATIENCE) as s:
-        s.sendall(f"HEAD {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        s.sendall(f"HEAD {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
         data = b""
         while b"\r\n\r\n" not in data:
             d = s.recv(65536)
@@ -121,7 +121,7 @@ def head_then_get(path):
         head, rest = data.split(b"\r\n\r\n", 1)
         closes = b"\r\nconnection: close" in head.lower()
         if not closes:
-            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         while not rest.endswith(b'{"status":"ok"}\n') and (d := s.recv(65536)):
             rest += d
         return head.decode(), rest, closes
@@ -394,6 +394,43 @@ def test_token_on_every_api_call():
     try:
         assert s.request("GET", "/metrics")[0] == 401
         assert s.request("GET", "/metrics", headers={"Authorization": "Bearer fromenv"})[0] == 200
+    finally:
+        s.stop()
+
+
+def test_requests_from_other_sites_are_refused():
+    # Without a token any page the user's browser shows could start jobs and fetches here
+    # (a text/plain POST needs no preflight; an <img> loads /v1/title), and a page under a
+    # name rebound to 127.0.0.1 could read the answers. All were served; the API now
+    # refuses what a browser marks as another origin's, and unknown Host names.
+    fetches = srv.metric("cafe_serve_fetches_total")
+    same = f"http://127.0.0.1:{srv.port}"
+    for h in ({"Origin": "http://evil.test"}, {"Origin": "null"},
+              {"Origin": f"http://127.0.0.1:{srv.port + 1}"},
+              {"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+              {"Host": "evil.test"}, {"Host": f"rebound.test:{srv.port}"},
+              {"Host": f"10.0.0.1:{srv.port}"}):
+        status, _, body = post_job(srv, [page(0, 1)], headers=h)
+        assert status == 403 and "error" in body, (h, status, body)
+        assert srv.request("GET", q(page(0, 2)), headers=h)[0] == 403, h
+    assert srv.metric("cafe_serve_fetches_total") == fetches  # nothing was fetched
+    # the service's own page, programs, and loopback names are served
+    for h in ({"Origin": same, "Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "none"},
+              {}, {"Host": f"localhost:{srv.port}"}, {"Host": f"127.0.0.2:{srv.port}"},
+              {"Host": f"[::1]:{srv.port}"}, {"Host": "app.localhost"}):
+        assert srv.request("GET", q(page(0, 1)), headers=h)[0] == 200, h
+    status, _, st = post_job(srv, [page(0, 1)], headers={"Origin": same})
+    assert status == 202, (status, st)
+    wait_job(srv, st["id"])
+    # a link followed from another site still shows the page
+    assert srv.request("GET", "/", headers={"Sec-Fetch-Site": "cross-site"})[0] == 200
+    # with a token, other names are served (a public name, a proxy): the token decides
+    s = Serve("-q", "--allow-private", "--token", "t0k")
+    try:
+        auth = {"Authorization": "Bearer t0k"}
+        assert s.request("GET", q(page(0, 1)), headers={**auth, "Host": "titles.test"})[0] == 200
+        assert s.request("GET", q(page(0, 1)), headers={**auth, "Origin": "http://x.test"})[0] \
+            == 403
     finally:
         s.stop()
 
