@@ -264,9 +264,11 @@ static void on_signal(void *arg, int signum, unsigned count) {
 static int start_ends(cli_run_t *run) {
     sink_t *k = run->sink;
     long kept = run->o->resume ? sink_load_done(k, &run->done_set) : 0;
-    if (kept < 0) {
-        fprintf(stderr, "cafe titles: %s: %s\n", k->what,
-                k->why[0] ? k->why : cafe_strerror((int)kept));
+    if (kept < 0) { /* a sink's why is the whole message, its file named (sink.h) */
+        if (k->why[0])
+            fprintf(stderr, "cafe titles: %s\n", k->why);
+        else
+            fprintf(stderr, "cafe titles: %s: %s\n", k->what, cafe_strerror((int)kept));
         return (int)kept;
     }
     int rc = sink_start(k);

@@ -78,7 +78,7 @@ static long stream_load_done(sink_t *s, keyset_t *done) {
     char why[256];
     long kept = st->path ? stream_resume_load(st->path, st->fmt, done, why, sizeof why) : 0;
     if (kept < 0)
-        return sink_fail(s, (int)kept, "%s", why);
+        return sink_fail(s, (int)kept, "%s: %s", s->what, why);
     return kept;
 }
 

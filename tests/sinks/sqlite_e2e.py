@@ -126,6 +126,21 @@ def test_unwritable_database_fails_before_fetching():
     assert b"URLs in" not in r.stderr  # no summary: nothing was fetched
 
 
+def test_not_a_database_named_once_with_or_without_resume():
+    """A file that is not SQLite's: one message naming it once (as sqlite3 does), exit 2,
+    the file left as it was."""
+    out = db_path("junk.db")
+    with open(out, "wb") as f:
+        f.write(b"junk")
+    u = lists.write([fx.url(0, "/page/1")])
+    for extra in ([], ["--resume"]):
+        r = cafe("titles", *extra, "-o", out, u)
+        assert r.returncode == 2 and b"file is not a database" in r.stderr, r.stderr
+        assert r.stderr.count(b"junk.db") == 1, r.stderr
+    with open(out, "rb") as f:
+        assert f.read() == b"junk"
+
+
 def test_wrong_columns_refused_never_altered():
     out = db_path("wrong.sqlite")
     with sqlite3.connect(out) as c:
