@@ -28,6 +28,7 @@ typedef struct qcmd {
     redis_conf_t conf;
     queue_keys_t keys;
     redis_t *r;
+    input_t *in; /* push: the list, opened before Redis is touched */
 } qcmd_t;
 
 #define F(field) offsetof(qcmd_t, field)
@@ -92,12 +93,8 @@ static int push_batch(qcmd_t *c, char **urls, size_t n, unsigned long long *adde
 }
 
 static int push(qcmd_t *c) {
-    input_t *in;
-    int rc = input_open(&in, c->file);
-    if (rc != 0) {
-        fprintf(stderr, "cafe queue: cannot read %s: %s\n", c->file, cafe_strerror(rc));
-        return 2;
-    }
+    input_t *in = c->in;
+    int rc = 0;
     char *urls[PUSH_BATCH];
     size_t n = 0;
     unsigned long long lines = 0, added = 0, too_long = 0;
@@ -122,7 +119,6 @@ static int push(qcmd_t *c) {
     }
     if (rc == 0 && n)
         rc = push_batch(c, urls, n, &added);
-    input_close(in);
     if (rc != 0) {
         fprintf(stderr, "cafe queue: push stopped after %llu new URLs: %s\n", added,
                 rc == CAFE_EIO || rc == CAFE_ECONNRESET ? redis_error(c->r) : cafe_strerror(rc));
@@ -363,6 +359,17 @@ static int parse(qcmd_t *c, int argc, char **argv) {
     return 0;
 }
 
+/* Push's list is opened before any connection, as curl checks its local files first: a
+ * typo in its name is a usage error, not a Redis round trip (nor a half-done push). */
+static int open_list(qcmd_t *c) {
+    if (strcmp(c->sub, "push") != 0)
+        return 0;
+    int rc = input_open(&c->in, c->file);
+    if (rc != 0)
+        fprintf(stderr, "cafe queue: cannot read %s: %s\n", c->file, cafe_strerror(rc));
+    return rc ? 2 : 0;
+}
+
 int cli_queue_main(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         cli_optab_help(&cli_queue_optab, argc < 2 ? stderr : stdout);
@@ -379,7 +386,10 @@ int cli_queue_main(int argc, char **argv) {
     if (rc == 0 && queue_keys_init(&c.keys, c.conf.queue) != 0)
         rc = 2;
     if (rc == 0)
+        rc = open_list(&c);
+    if (rc == 0)
         rc = cafe_run(cmd_task, &c, &res) != 0 ? 2 : res.status ? 2 : (int)(intptr_t)res.value;
+    input_close(c.in);
     queue_keys_free(&c.keys);
     redis_conf_free(&c.conf);
     return rc;

@@ -282,6 +282,24 @@ def test_errors_exit_2_and_nothing_half_done():
                 (args, r.stderr)
 
 
+def connections(server):
+    """Connections redis-server has accepted so far (this look counts itself too)."""
+    info = server.cmd("INFO", "stats")
+    return int(info.split("total_connections_received:")[1].split()[0])
+
+
+def test_push_checks_its_file_before_connecting():
+    """A list that cannot be read is refused before Redis is touched (as curl checks its
+    local files first): the message names the file, not the connection."""
+    before = connections(rs)
+    for path, why in ((os.path.join(tmp, "missing.txt"), b"no such file"),
+                      (tmp, b"directory")):
+        r = cafe("queue", "push", rs.url("nofile"), path)
+        assert r.returncode == 2 and b"cannot read " + path.encode() in r.stderr, r.stderr
+        assert why in r.stderr.lower(), r.stderr
+    assert connections(rs) == before + 1, "cafe queue push connected before reading its file"
+
+
 def test_auth_password_and_acl_user():
     pw = "s3cret-Pa55"
     srv = RedisServer(password=pw)
