@@ -206,15 +206,8 @@ static int tcp_connect(redis_t *r) {
     cafe_future_t connected = {.data = r};
     cafe_future_init(&connected, abort_connect);
     r->connecting = &connected;
-    cafe_deadline_t d;
-    (void)cafe_deadline_begin(&d, CONNECT_TIMEOUT_MS); /* outside a task the wait fails */
-    rc = cafe_future_wait(&connected, NULL);
-    int late = cafe_deadline_end(&d);
+    rc = cafe_future_wait(&connected, NULL); /* bounded by link_up's deadline */
     r->connecting = NULL;
-    if (late) {
-        set_err(r, "cannot connect to %s:%d: timed out", r->conf->host, r->conf->port);
-        rc = CAFE_ECONNREFUSED;
-    }
     return rc;
 }
 
@@ -269,11 +262,21 @@ static int handshake(redis_t *r) {
     return rc;
 }
 
+/* Connects and shakes hands within CONNECT_TIMEOUT_MS: a port that accepts and never
+ * answers (a stopped Redis, another service) is an outage like a refused one, not a wait
+ * without end. */
 static int link_up(redis_t *r) {
     r->err[0] = 0;
+    cafe_deadline_t d;
+    (void)cafe_deadline_begin(&d, CONNECT_TIMEOUT_MS); /* always in a task (redis.h) */
     int rc = tcp_connect(r);
     if (rc == 0)
         rc = handshake(r);
+    if (cafe_deadline_end(&d) && rc != 0) {
+        set_err(r, "cannot connect to %s:%d: no reply within %d s", r->conf->host, r->conf->port,
+                CONNECT_TIMEOUT_MS / 1000);
+        rc = CAFE_ECONNREFUSED;
+    }
     if (rc != 0)
         drop(r);
     else

@@ -7,6 +7,7 @@ import json
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -298,6 +299,26 @@ def test_push_checks_its_file_before_connecting():
         assert r.returncode == 2 and b"cannot read " + path.encode() in r.stderr, r.stderr
         assert why in r.stderr.lower(), r.stderr
     assert connections(rs) == before + 1, "cafe queue push connected before reading its file"
+
+
+def test_a_server_that_never_answers_is_an_error_not_a_hang():
+    """A port that accepts and never speaks (a stopped Redis, another service): the
+    hand-shake is bounded as the TCP connect is, so each command fails with exit 2 instead of
+    waiting forever (the three run at once: one bounded wait for all)."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0?queue=silent"
+    _, path = url_list("silent", 3)
+    try:
+        ps = [subprocess.Popen([CAFE, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+              for args in (["queue", "push", url, path], ["queue", "status", url],
+                           ["titles", "--queue", url])]
+        for p in ps:
+            rc, err = finish(p, timeout=60)
+            assert rc == 2 and "no reply" in err, (p.args, rc, err)
+    finally:
+        silent.close()
 
 
 def test_auth_password_and_acl_user():
