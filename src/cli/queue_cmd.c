@@ -39,7 +39,9 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_STRING, "scheme", 0, "S", F(scheme), 0, 0, 0, "https", NULL, cli_scheme_check,
      "push: scheme for bare hosts, https or http", NULL},
     {CLI_OPT_STRING, "output", 'o', "FILE", F(output), 0, 0, 0, NULL, NULL, NULL,
-     "results: write to FILE instead of standard output\n('-': standard output)", NULL},
+     "results: write to FILE instead of standard output\n('-': standard output); with --drain "
+     "appended to, never\noverwritten (the records then live only there)",
+     NULL},
     {CLI_OPT_FLAG, "json", 0, NULL, F(fmt), 0, 0, RECORD_FMT_JSON, NULL, NULL, NULL,
      "results: JSON Lines (default: the guide's lines)", NULL},
     {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV, NULL, NULL, NULL, "results: CSV",
@@ -181,6 +183,7 @@ static int drain_chunk(qcmd_t *c, const redisReply *entries) {
 typedef struct dest {
     FILE *f;
     sink_db_t *db;
+    int appended; /* f already held records: no header */
 } dest_t;
 
 static int put_chunk(qcmd_t *c, dest_t *d, const redisReply *rep, unsigned long long first) {
@@ -215,7 +218,7 @@ static int put_chunk(qcmd_t *c, dest_t *d, const redisReply *rep, unsigned long 
 static int export_to(qcmd_t *c, dest_t *d, unsigned long long *count) {
     char from[64] = "-", count_s[16];
     snprintf(count_s, sizeof count_s, "%d", EXPORT_BATCH);
-    int rc = d->db ? 0 : format_header(d->f, c->fmt);
+    int rc = d->db || d->appended ? 0 : format_header(d->f, c->fmt);
     for (;;) {
         const char *argv[] = {"XRANGE", c->keys.k[QK_RESULTS], from, "+", "COUNT", count_s};
         redisReply *rep;
@@ -251,12 +254,29 @@ static int open_db(qcmd_t *c, dest_t *d) {
     return rc;
 }
 
-static int results(qcmd_t *c) {
-    dest_t d = {c->output ? fopen(c->output, "w") : stdout, NULL};
-    if (!d.f) {
-        fprintf(stderr, "cafe queue: cannot open %s: %s\n", c->output, strerror(errno));
-        return 2;
+/* -o FILE. With --drain it is appended to, never overwritten: the records a drain exported
+ * live only there, and a later export (cron) must not destroy them. */
+static int open_output(qcmd_t *c, dest_t *d) {
+    *d = (dest_t){c->output ? fopen(c->output, c->drain ? "a" : "w") : stdout, NULL, 0};
+    if (d->f && d->f != stdout && c->drain) {
+        long end = fseek(d->f, 0, SEEK_END) == 0 ? ftell(d->f) : -1;
+        if (end < 0) {
+            int e = errno;
+            (void)fclose(d->f); /* nothing written */
+            d->f = NULL;
+            errno = e;
+        }
+        d->appended = end > 0;
     }
+    if (!d->f)
+        fprintf(stderr, "cafe queue: cannot open %s: %s\n", c->output, strerror(errno));
+    return d->f ? 0 : -1;
+}
+
+static int results(qcmd_t *c) {
+    dest_t d;
+    if (open_output(c, &d) != 0)
+        return 2;
     if (c->db && open_db(c, &d) != 0)
         return 2;
     unsigned long long n = 0;

@@ -246,6 +246,24 @@ def test_results_formats_and_drain():
     assert rs.cmd("XLEN", "cafe:{fmt}:results") == 0
 
 
+def test_drain_to_a_file_appends_never_overwrites():
+    """--drain deletes what it exported: the file is then the records' only copy, so a second
+    export (cron) adds to it instead of overwriting the first; CSV keeps one header."""
+    first, path = url_list("app1", 10, first=61000)
+    more, path2 = url_list("app2", 5, first=61100)
+    out = os.path.join(tmp, "drained.csv")
+    for p in (path, path2):
+        cafe("queue", "push", rs.url("app"), p)
+        rc, err = finish(worker(rs.url("app")))
+        assert rc == 0, err
+        r = cafe("queue", "results", rs.url("app"), "--csv", "--drain", "-o", out)
+        assert r.returncode == 0, r.stderr
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert sorted(r["url"] for r in rows) == sorted(first + more), len(rows)
+    assert rs.cmd("XLEN", "cafe:{app}:results") == 0
+
+
 def test_push_skips_a_bom_and_keeps_idn_hosts_as_written():
     # issue 15 items 2 and 3 through the queue: a BOM before a comment or a URL is skipped,
     # an IDN host is pushed, fetched (libcurl's IDNA) and recorded as the user wrote it
