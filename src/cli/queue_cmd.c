@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define PUSH_BATCH 1000
 #define EXPORT_BATCH 1000
@@ -51,8 +52,8 @@ static const cli_opt_t rows[] = {
      "run per export",
      NULL},
     {CLI_OPT_FLAG, "drain", 0, NULL, F(drain), 0, 0, 1, NULL, NULL, NULL,
-     "results: delete each record from Redis once written (with --db: once its batch\n"
-     "committed)",
+     "results: delete each record from Redis once written (a file: on the disk, fsync;\n"
+     "with --db: once its batch committed)",
      NULL},
     {CLI_OPT_HELP, "help", 'h', NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print this help", NULL},
 };
@@ -186,6 +187,12 @@ typedef struct dest {
     int appended; /* f already held records: no header */
 } dest_t;
 
+/* fsync: a power cut after --drain's delete must not take the records with it. A pipe or
+ * terminal (EINVAL) has nothing to make durable: its reader owns the records then. */
+static int sync_file(FILE *f) {
+    return fsync(fileno(f)) == 0 || errno == EINVAL ? 0 : -errno;
+}
+
 static int put_chunk(qcmd_t *c, dest_t *d, const redisReply *rep, unsigned long long first) {
     int rc = 0;
     for (size_t i = 0; i < rep->elements && rc == 0; i++) {
@@ -209,9 +216,10 @@ static int put_chunk(qcmd_t *c, dest_t *d, const redisReply *rep, unsigned long 
     }
     if (rc == 0 && !d->db && fflush(d->f) != 0)
         rc = -errno;
-    /* --drain deletes only what is durable: the database's batch committed. */
-    if (rc == 0 && d->db && c->drain)
-        rc = sink_db_commit(d->db);
+    /* --drain deletes only what is durable: the database's batch committed, the file's
+     * bytes on the disk. */
+    if (rc == 0 && c->drain)
+        rc = d->db ? sink_db_commit(d->db) : sync_file(d->f);
     return rc;
 }
 

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -14,7 +15,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import CAFE, Fixture, cafe, free_port, run_tests  # noqa: E402
+from harness import CAFE, Fixture, Skip, cafe, free_port, run_tests  # noqa: E402
 from redis_server import RedisServer  # noqa: E402
 
 SITES = 50
@@ -262,6 +263,30 @@ def test_drain_to_a_file_appends_never_overwrites():
         rows = list(csv.DictReader(f))
     assert sorted(r["url"] for r in rows) == sorted(first + more), len(rows)
     assert rs.cmd("XLEN", "cafe:{app}:results") == 0
+
+
+def test_drain_to_a_file_syncs_before_deleting():
+    """--drain deletes a chunk from Redis only once it is on the disk (fsync), as with a
+    database only once committed: a power cut after the delete must not lose it. strace
+    shows the order of the system calls."""
+    if not shutil.which("strace"):
+        raise Skip("no strace here")
+    _, path = url_list("sync", 10, first=62000)
+    cafe("queue", "push", rs.url("sync"), path)
+    rc, err = finish(worker(rs.url("sync")))
+    assert rc == 0, err
+    out, trace = os.path.join(tmp, "synced.jsonl"), os.path.join(tmp, "sync.trace")
+    r = subprocess.run(["strace", "-f", "-qq", "-s", "16", "-o", trace, "-e",
+                        "trace=openat,write,fsync,fdatasync", CAFE, "queue", "results",
+                        rs.url("sync"), "--json", "--drain", "-o", out], capture_output=True)
+    assert r.returncode == 0, r.stderr
+    calls = [l.split(None, 1)[1] for l in open(trace)]
+    fd = next(c.rsplit("= ", 1)[1].strip() for c in calls if c.startswith("openat(") and out in c)
+    first_del = next(i for i, c in enumerate(calls) if "XDEL" in c)
+    wrote = [i for i, c in enumerate(calls) if c.startswith(f"write({fd},")]
+    synced = [i for i, c in enumerate(calls) if c.startswith((f"fsync({fd})", f"fdatasync({fd})"))]
+    assert wrote and synced and wrote[-1] < synced[0] < first_del, (wrote, synced, first_del)
+    assert len(open(out).readlines()) == 10
 
 
 def test_push_skips_a_bom_and_keeps_idn_hosts_as_written():
