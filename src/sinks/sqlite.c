@@ -142,6 +142,27 @@ static int prepare_insert(job_t *j) {
     return rc == SQLITE_OK ? 0 : fail(j, "the table needs a unique key on (run_id, url)");
 }
 
+/* Creates the missing tables and checks the existing ones, in one transaction: a database
+ * refused (a table of other columns, no key) is left as it was. */
+static int make_tables(job_t *j) {
+    char *create = sink_create_sql(j->l->qtable, 0);
+    if (!create)
+        return CAFE_ENOMEM;
+    int rc = exec(j, "BEGIN IMMEDIATE", "cannot write");
+    if (rc == 0)
+        rc = exec(j, create, "creating the table");
+    if (rc == 0)
+        rc = exec(j, runs_sql, "creating the runs table");
+    if (rc == 0)
+        rc = check_columns(j);
+    if (rc == 0) /* a table without the key is refused now, not after fetching */
+        rc = prepare_insert(j);
+    if (rc == 0)
+        rc = exec(j, "COMMIT", "cannot write");
+    free(create);
+    return rc;
+}
+
 static int do_open(void *arg) {
     job_t *j = arg;
     lite_t *l = j->l;
@@ -152,28 +173,19 @@ static int do_open(void *arg) {
                         NULL) != SQLITE_OK)
         return fail(j, "cannot open");
     sqlite3_busy_timeout(l->db, 10000); /* another process holding the write lock briefly */
-    int rc = exec(j,
-                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; "
-                  "PRAGMA wal_autocheckpoint=8192",
-                  "setting WAL mode");
-    char *create = rc == 0 ? sink_create_sql(l->qtable, 0) : NULL;
-    if (rc == 0 && !create)
-        rc = CAFE_ENOMEM;
+    int rc = exec(j, "PRAGMA synchronous=FULL; PRAGMA cache_size=-65536", "opening");
+    if (rc == 0)
+        rc = make_tables(j);
+    /* WAL (it stays with the file) once the file is known to be ours to write, and before
+     * the run begins: a switch that fails leaves no run behind. */
+    if (rc == 0)
+        rc = exec(j, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=8192", "setting WAL mode");
     if (rc == 0)
         rc = exec(j, "BEGIN IMMEDIATE", "cannot write");
-    if (rc == 0)
-        rc = exec(j, create, "creating the table");
-    if (rc == 0)
-        rc = exec(j, runs_sql, "creating the runs table");
-    if (rc == 0)
-        rc = check_columns(j);
-    if (rc == 0) /* before the run begins: a table refused leaves no run behind */
-        rc = prepare_insert(j);
     if (rc == 0)
         rc = begin_run(j);
     if (rc == 0)
         rc = exec(j, "COMMIT", "cannot write");
-    free(create);
     return rc;
 }
 

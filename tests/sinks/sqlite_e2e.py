@@ -151,6 +151,22 @@ def test_wrong_columns_refused_never_altered():
     assert query(out, "SELECT count(*) FROM pragma_table_info('titles')") == [(2,)]
 
 
+def test_refused_database_keeps_its_journal_mode():
+    """An application's own database, refused for its titles table, is left exactly as it
+    was: not even switched to WAL (other programs may not cope with WAL: a network file
+    system, a reader without write access to the directory)."""
+    out = db_path("app.db")
+    with sqlite3.connect(out) as c:
+        c.execute("CREATE TABLE titles (id INTEGER PRIMARY KEY, name TEXT)")
+    with open(out, "rb") as f:
+        before = f.read()
+    r = cafe("titles", "-q", "-o", out, lists.write([fx.url(0, "/page/1")]))
+    assert r.returncode == 2 and b"other columns" in r.stderr, r.stderr
+    assert query(out, "PRAGMA journal_mode") == [("delete",)]
+    with open(out, "rb") as f:
+        assert f.read() == before
+
+
 def test_table_without_the_key_refused_before_fetching():
     """The right columns but no unique key on (run_id, url): one row per URL could not hold."""
     out = db_path("nokey.sqlite")
