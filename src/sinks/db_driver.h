@@ -42,11 +42,17 @@ enum { SINK_NCOLUMNS = 13 };
 extern const sink_column_t sink_columns[SINK_NCOLUMNS];
 extern const size_t sink_ncolumns;
 
-/* Compares a table's actual columns (names[i], types[i]) with the expected ones. 0 when every
- * expected column is there with its type (extra columns are allowed: they are the user's);
- * else CAFE_EINVAL with why naming each difference. pg selects which type to compare. */
-int sink_columns_check(const char *table, const char *const *names, const char *const *types,
-                       size_t n, int pg, char *why);
+/* The runs table's columns (each driver's runs_sql creates them). */
+enum { SINK_NRUN_COLUMNS = 6 };
+extern const sink_column_t sink_run_columns[SINK_NRUN_COLUMNS];
+
+/* Compares a table's actual columns (names[i], types[i]) with the expected ones (want[0..nwant),
+ * sink_columns or sink_run_columns). 0 when every expected column is there with its type
+ * (extra columns are allowed: they are the user's); else CAFE_EINVAL with why naming each
+ * difference. pg selects which type to compare. */
+int sink_columns_check(const char *table, const sink_column_t *want, size_t nwant,
+                       const char *const *names, const char *const *types, size_t n, int pg,
+                       char *why);
 
 /* Puts prefix and ": " before the message in why (cut to SINK_WHY_MAX). */
 void sink_why_prefix(char *why, const char *prefix);

@@ -26,6 +26,15 @@ const sink_column_t sink_columns[SINK_NCOLUMNS] = {
 };
 const size_t sink_ncolumns = sizeof sink_columns / sizeof sink_columns[0];
 
+const sink_column_t sink_run_columns[SINK_NRUN_COLUMNS] = {
+    {"run_id", "INTEGER", "bigint", 1},
+    {"table_name", "TEXT", "text", 1},
+    {"started_at", "TEXT", "timestamp with time zone", 1},
+    {"ended_at", "TEXT", "timestamp with time zone", 0},
+    {"status", "TEXT", "text", 1},
+    {"options", "TEXT", "text", 0},
+};
+
 /* Appends one difference to the list in why, comma-separated: column name is missing (got
  * NULL) or has type got instead of want. */
 static void add_why(char *why, const char *name, const char *got, const char *want) {
@@ -39,18 +48,19 @@ static void add_why(char *why, const char *name, const char *got, const char *wa
                  got && *got ? got : "untyped", want);
 }
 
-int sink_columns_check(const char *table, const char *const *names, const char *const *types,
-                       size_t n, int pg, char *why) {
+int sink_columns_check(const char *table, const sink_column_t *want, size_t nwant,
+                       const char *const *names, const char *const *types, size_t n, int pg,
+                       char *why) {
     why[0] = '\0';
-    for (size_t c = 0; c < sink_ncolumns; c++) {
-        const char *want = pg ? sink_columns[c].pg_type : sink_columns[c].sqlite_type;
+    for (size_t c = 0; c < nwant; c++) {
+        const char *type = pg ? want[c].pg_type : want[c].sqlite_type;
         size_t i = 0;
-        while (i < n && strcmp(names[i], sink_columns[c].name) != 0)
+        while (i < n && strcmp(names[i], want[c].name) != 0)
             i++;
         if (i == n)
-            add_why(why, sink_columns[c].name, NULL, want);
-        else if (strcasecmp(types[i] ? types[i] : "", want) != 0)
-            add_why(why, sink_columns[c].name, types[i] ? types[i] : "", want);
+            add_why(why, want[c].name, NULL, type);
+        else if (strcasecmp(types[i] ? types[i] : "", type) != 0)
+            add_why(why, want[c].name, types[i] ? types[i] : "", type);
     }
     if (!why[0])
         return 0;

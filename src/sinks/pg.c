@@ -79,8 +79,10 @@ static int exec_retry(pg_t *p, const char *sql, int n, const char *const *params
     }
 }
 
-static int check_columns(pg_t *p, char *why) {
-    const char *params[] = {p->table};
+/* Refuses table unless it has the columns want[0..nwant) (extra ones are the user's). */
+static int check_table(pg_t *p, const char *table, const sink_column_t *want, size_t nwant,
+                       char *why) {
+    const char *params[] = {table};
     PGresult *r;
     int rc = pgc_exec(p->c,
                       "SELECT column_name::text, data_type::text FROM information_schema.columns "
@@ -96,7 +98,7 @@ static int check_columns(pg_t *p, char *why) {
             names[i] = PQgetvalue(r, i, 0);
             types[i] = PQgetvalue(r, i, 1);
         }
-        rc = sink_columns_check(p->table, names, types, (size_t)n, 1, why);
+        rc = sink_columns_check(table, want, nwant, names, types, (size_t)n, 1, why);
     } else {
         rc = CAFE_ENOMEM;
     }
@@ -199,7 +201,9 @@ static int pg_open(void **impl, const sink_target_t *t, const sink_db_conf_t *co
     if (rc == 0)
         rc = create_tables(p, why);
     if (rc == 0)
-        rc = check_columns(p, why);
+        rc = check_table(p, p->table, sink_columns, sink_ncolumns, why);
+    if (rc == 0) /* a runs table of the user's own is refused too, not met by an INSERT */
+        rc = check_table(p, "runs", sink_run_columns, SINK_NRUN_COLUMNS, why);
     if (rc == 0)
         rc = check_insert(p, why);
     if (rc == 0)

@@ -64,23 +64,30 @@ static int run_stmt(job_t *j, const char *sql, const char *const *params, int n,
     return rc == SQLITE_DONE ? 0 : fail(j, what);
 }
 
-static int check_columns(job_t *j) {
-    char sql[128], why[SINK_WHY_MAX];
-    snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", j->l->qtable);
+/* Refuses table (qtable: quoted) unless it has the columns want[0..n) (extra ones are the
+ * user's). */
+static int check_table(job_t *j, const char *table, const char *qtable, const sink_column_t *want,
+                       size_t nwant) {
+    char sql[128], why[SINK_WHY_MAX] = "";
+    snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", qtable);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(j->l->db, sql, -1, &st, NULL) != SQLITE_OK)
         return fail(j, "reading the table's columns");
     char *names[64], *types[64];
     size_t n = 0;
-    while (n < 64 && sqlite3_step(st) == SQLITE_ROW) {
-        names[n] = strdup((const char *)sqlite3_column_text(st, 1));
-        const unsigned char *t = sqlite3_column_text(st, 2);
-        types[n] = strdup(t ? (const char *)t : "");
+    int rc = 0;
+    while (rc == 0 && n < 64 && sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 1); /* NULL: out of memory */
+        const char *type = (const char *)sqlite3_column_text(st, 2); /* NULL: untyped */
+        names[n] = name ? strdup(name) : NULL;
+        types[n] = strdup(type ? type : "");
+        rc = names[n] && types[n] ? 0 : CAFE_ENOMEM;
         n++;
     }
     sqlite3_finalize(st);
-    int rc = sink_columns_check(j->l->table, (const char *const *)names, (const char *const *)types,
-                                n, 0, why);
+    if (rc == 0)
+        rc = sink_columns_check(table, want, nwant, (const char *const *)names,
+                                (const char *const *)types, n, 0, why);
     for (size_t i = 0; i < n; i++) {
         free(names[i]);
         free(types[i]);
@@ -154,7 +161,9 @@ static int make_tables(job_t *j) {
     if (rc == 0)
         rc = exec(j, runs_sql, "creating the runs table");
     if (rc == 0)
-        rc = check_columns(j);
+        rc = check_table(j, j->l->table, j->l->qtable, sink_columns, sink_ncolumns);
+    if (rc == 0) /* a runs table of the user's own is refused too, not met by an INSERT */
+        rc = check_table(j, "runs", "runs", sink_run_columns, SINK_NRUN_COLUMNS);
     if (rc == 0) /* a table without the key is refused now, not after fetching */
         rc = prepare_insert(j);
     if (rc == 0)

@@ -225,6 +225,19 @@ def test_wrong_columns_refused_never_altered():
                       "WHERE table_name = 'wrong'")) == 3
 
 
+def test_own_runs_table_refused_naming_what_differs():
+    """A database that has a runs table of its own (a common name): refused as a results
+    table of other columns is, naming what differs, not with an INSERT's error."""
+    pg.sql("CREATE DATABASE own OWNER cafe", db="postgres")
+    pg.sql("CREATE TABLE runs (id int, km real)", db="own")
+    r = cafe("titles", "-q", "--db", "postgresql://cafe@/own",
+             lists.write([fx.url(0, "/page/1")]), env=pg.env())
+    assert r.returncode == 2, r.stderr
+    assert b"table runs has other columns" in r.stderr, r.stderr
+    assert b"table_name missing" in r.stderr, r.stderr
+    assert pg.sql("SELECT count(*) FROM runs", db="own") == [["0"]]
+
+
 def test_hostile_titles_stored_as_json_holds_them():
     def run_and_read(table, path):
         r = cafe("titles", "-q", "--db", spec(table), path, env=pg.env())

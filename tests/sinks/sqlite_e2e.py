@@ -167,6 +167,18 @@ def test_refused_database_keeps_its_journal_mode():
         assert f.read() == before
 
 
+def test_own_runs_table_refused_naming_what_differs():
+    """A database that has a runs table of its own (a common name): refused as a results
+    table of other columns is, naming what differs, and left as it was."""
+    out = db_path("ownruns.db")
+    with sqlite3.connect(out) as c:
+        c.execute("CREATE TABLE runs (id INTEGER, km REAL)")
+    r = cafe("titles", "-q", "-o", out, lists.write([fx.url(0, "/page/1")]))
+    assert r.returncode == 2 and b"table runs has other columns" in r.stderr, r.stderr
+    assert b"table_name missing" in r.stderr, r.stderr
+    assert query(out, "SELECT name FROM sqlite_master") == [("runs",)]
+
+
 def test_table_without_the_key_refused_before_fetching():
     """The right columns but no unique key on (run_id, url): one row per URL could not hold."""
     out = db_path("nokey.sqlite")
