@@ -372,12 +372,19 @@ static int parse(cli_opts_t *o, int argc, char **argv) {
         return error("--json, --csv and --csv-safe cannot be combined");
     if (o->output && strcmp(o->output, "-") == 0) /* as curl -o - and wget -O - */
         o->output = NULL;
-    if (o->output && sink_db_is_spec(o->output)) { /* -o results.sqlite */
+    int db_by_o = o->output && sink_db_is_spec(o->output); /* -o results.sqlite */
+    if (db_by_o) {
         if (o->db)
             return error("-o names a database and --db another");
         o->db = o->output;
         o->output = NULL;
     }
+    /* Named as the user gave it: "-o x.db --json" never mentioned --db. */
+    if (db_by_o && (o->fmt != RECORD_FMT_TEXT || o->queue))
+        return cli_optab_usage_error(&cli_titles_optab,
+                                     "-o %s writes a database: its columns replace --json, "
+                                     "--csv and --csv-safe, and --queue writes to the queue",
+                                     o->db);
     if (o->db && (o->output || o->fmt != RECORD_FMT_TEXT || o->queue))
         return error("--db replaces -o FILE, --json, --csv, --csv-safe and --queue");
     if (o->resume && !o->output && !o->db)

@@ -76,6 +76,12 @@ def test_conflicting_and_orphan_options():
     refused(["--bogus"], "unknown option: --bogus")
     refused(["-Z"], "unknown option: -Z")
     refused(["--json=1"], "--json takes no value")
+    # a database by -o is named as given: the message spoke of a --db nobody typed
+    db = os.path.join(tmp, "x.db")
+    err = refused(["-o", db, "--json"], f"-o {db} writes a database")
+    assert "--db" not in err, err
+    refused(["--db", "sqlite:" + db, "--csv"], "--db replaces")
+    assert not os.path.exists(db)  # refused before anything was made
     r = cafe("titles", LIST, "-c")  # options may follow the file, as with getopt
     assert r.returncode == 2 and b"-c/--concurrency needs a value" in r.stderr, r.stderr
 
