@@ -67,12 +67,18 @@ static int open_one(const struct addrinfo *ai) {
 int srv_listen_open(const char *spec, srv_listen_t *out) {
     char host[256];
     const char *port;
-    if (split(spec, host, sizeof host, &port) != 0)
+    out->why = NULL;
+    if (split(spec, host, sizeof host, &port) != 0) {
+        out->why = "expected HOST:PORT or [IPV6]:PORT, with a port from 0 to 65535";
         return -EINVAL;
+    }
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
     struct addrinfo *res;
-    if (getaddrinfo(host, port, &hints, &res) != 0)
-        return -EINVAL;
+    int gai = getaddrinfo(host, port, &hints, &res);
+    if (gai != 0) { /* "Name or service not known", not "Invalid argument" */
+        out->why = gai_strerror(gai);
+        return gai == EAI_SYSTEM ? -errno : -EINVAL;
+    }
     int fd = open_one(res);
     freeaddrinfo(res);
     if (fd < 0)

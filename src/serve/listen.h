@@ -8,9 +8,11 @@ typedef struct srv_listen {
     int fd;          /* non-blocking, listening */
     int loopback;    /* bound to 127.0.0.0/8 or ::1 */
     char origin[96]; /* "http://HOST:PORT" with the port the kernel chose */
+    const char *why; /* after a failure that no errno names (the spec, the name): static */
 } srv_listen_t;
 
-/* Binds and listens on "HOST:PORT" ("[::1]:0" for IPv6). Returns 0 or a negative errno. */
+/* Binds and listens on "HOST:PORT" ("[::1]:0" for IPv6). Returns 0 or a negative errno;
+ * out->why says more when it is set. */
 int srv_listen_open(const char *spec, srv_listen_t *out);
 
 /* 1 for 127.0.0.0/8 and ::1. */

@@ -127,7 +127,8 @@ int serve_main(int argc, char **argv) {
     srv_listen_t l;
     int err = srv_listen_open(s->o.listen, &l);
     if (err != 0) {
-        fprintf(stderr, "cafe serve: cannot listen on %s: %s\n", s->o.listen, strerror(-err));
+        fprintf(stderr, "cafe serve: cannot listen on %s: %s\n", s->o.listen,
+                l.why ? l.why : strerror(-err));
         free(s);
         return 2;
     }

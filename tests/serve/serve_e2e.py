@@ -442,6 +442,11 @@ def test_non_loopback_bind_needs_token():
     r = subprocess.run([CAFE, "serve", "--listen", "0.0.0.0:0"], capture_output=True,
                        timeout=30, env=env)
     assert r.returncode == 2 and b"--token" in r.stderr, r
+    # a spec that is no address says what is expected, not "Invalid argument"
+    for bad in ("127.0.0.1", "127.0.0.1:99999", "[::1]8080"):
+        r = subprocess.run([CAFE, "serve", "--listen", bad], capture_output=True, timeout=30,
+                           env=env)
+        assert r.returncode == 2 and b"expected HOST:PORT" in r.stderr, (bad, r)
 
 
 def test_page_and_its_security_headers():

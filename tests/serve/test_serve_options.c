@@ -65,8 +65,10 @@ static void test_listen_refuses_a_port_out_of_range(void **state) {
     const char *bad[] = {"127.0.0.1:99999", "127.0.0.1:65536",  "127.0.0.1:-1",  "127.0.0.1:+80",
                          "127.0.0.1: 80",   "[::1]:4294967376", "127.0.0.1:80x", "127.0.0.1:"};
     srv_listen_t l;
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(srv_listen_open(bad[i], &l), -EINVAL);
+        assert_non_null(strstr(l.why, "expected HOST:PORT")); /* not "Invalid argument" */
+    }
     assert_int_equal(srv_listen_open("127.0.0.1:0", &l), 0);
     assert_int_equal(close(l.fd), 0);
 }
