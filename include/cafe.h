@@ -508,6 +508,8 @@ int cafe_signal_open(cafe_signal_t *s, int signum);
 int cafe_signal_wait(cafe_signal_t *s);
 /* Deliveries counted and not yet consumed by a wait; never waits. */
 int cafe_signal_pending(cafe_signal_t *s);
+/* Ends the watcher: tasks waiting on it return CAFE_EPIPE; a later wait or pending on s
+ * returns CAFE_EINVAL. Never waits. */
 void cafe_signal_close(cafe_signal_t *s);
 
 #ifdef __cplusplus

@@ -1,6 +1,9 @@
 /* Signal watchers: count deliveries from open to close so that none is lost between waits.
  * The libuv handle is unreferenced while no task waits, so an idle watcher does not keep the
- * loop alive; it lives in its own allocation because closing it is asynchronous. */
+ * loop alive; it lives in its own allocation because closing it is asynchronous. That memory
+ * is freed once libuv has closed the handle and no task is inside cafe_signal_wait on it: a
+ * waiter that close woke (or that was woken just before the close) still reads it as it
+ * leaves. */
 #include "runtime/internal.h"
 
 #include <stdlib.h>
@@ -8,11 +11,21 @@
 typedef struct watcher {
     uv_signal_t h;
     int count;
+    int inside;    /* tasks inside cafe_signal_wait */
+    int closed;    /* cafe_signal_close was called */
+    int uv_closed; /* ... and libuv's close callback has run */
     cafe__waitlist_t waiters;
 } watcher_t;
 
-static void free_watcher(uv_handle_t *h) {
-    free(h->data);
+static void free_unused(watcher_t *w) {
+    if (w->uv_closed && w->inside == 0)
+        free(w);
+}
+
+static void on_closed(uv_handle_t *h) {
+    watcher_t *w = h->data;
+    w->uv_closed = 1;
+    free_unused(w);
 }
 
 static void on_signal(uv_signal_t *h, int signum) {
@@ -35,7 +48,8 @@ int cafe_signal_open(cafe_signal_t *s, int signum) {
     w->h.data = w;
     int rc = uv_signal_start(&w->h, on_signal, signum);
     if (rc != 0) {
-        uv_close((uv_handle_t *)&w->h, free_watcher);
+        w->closed = 1;
+        uv_close((uv_handle_t *)&w->h, on_closed);
         return cafe__err_from_uv(rc);
     }
     uv_unref((uv_handle_t *)&w->h);
@@ -48,26 +62,34 @@ int cafe_signal_pending(cafe_signal_t *s) {
     return w ? w->count : CAFE_EINVAL;
 }
 
+/* Parks until a delivery (0), the watcher's close (CAFE_EPIPE) or an interruption. */
+static int wait_once(watcher_t *w) {
+    if (!cafe__running())
+        return CAFE_ENOTASK;
+    cafe__wait_t wait = {.abort = cafe__abort_unlist};
+    cafe__waitlist_push(&w->waiters, &wait);
+    uv_ref((uv_handle_t *)&w->h);
+    int rc = cafe__park(&wait, CAFE__NEVER);
+    if (!w->closed && cafe__waitlist_empty(&w->waiters))
+        uv_unref((uv_handle_t *)&w->h);
+    return rc;
+}
+
 int cafe_signal_wait(cafe_signal_t *s) {
     watcher_t *w = s->private_handle;
     if (!w)
         return CAFE_EINVAL;
-    while (w->count == 0) {
-        cafe__task_t *t = cafe__running();
-        if (!t)
-            return CAFE_ENOTASK;
-        cafe__wait_t wait = {.abort = cafe__abort_unlist};
-        cafe__waitlist_push(&w->waiters, &wait);
-        uv_ref((uv_handle_t *)&w->h);
-        int rc = cafe__park(&wait, CAFE__NEVER);
-        if (cafe__waitlist_empty(&w->waiters))
-            uv_unref((uv_handle_t *)&w->h);
-        if (rc != 0)
-            return rc;
+    int rc = 0;
+    w->inside++;
+    while (w->count == 0 && rc == 0)
+        rc = w->closed ? CAFE_EPIPE : wait_once(w);
+    if (rc == 0) {
+        rc = w->count;
+        w->count = 0;
     }
-    int n = w->count;
-    w->count = 0;
-    return n;
+    w->inside--;
+    free_unused(w);
+    return rc;
 }
 
 void cafe_signal_close(cafe_signal_t *s) {
@@ -75,8 +97,9 @@ void cafe_signal_close(cafe_signal_t *s) {
     if (!w)
         return;
     cafe__wait_t *wait;
+    w->closed = 1;
     while ((wait = cafe__waitlist_pop(&w->waiters)) != NULL)
         cafe__wake(wait, CAFE_EPIPE);
-    uv_close((uv_handle_t *)&w->h, free_watcher);
+    uv_close((uv_handle_t *)&w->h, on_closed);
     s->private_handle = NULL;
 }

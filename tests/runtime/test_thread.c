@@ -194,6 +194,31 @@ static void test_signal_idle_watcher(void **state) {
     assert_int_equal(test_run(idle_watcher_main, NULL), 0);
 }
 
+/* Closing a watcher wakes its waiters with CAFE_EPIPE; the woken waiter leaves the call after
+ * the close, so the watcher's memory must outlive it (memcheck and ASan catch a read after
+ * free here). */
+static int close_waiter_main(void *arg, void **value) {
+    cafe_signal_t s;
+    assert_int_equal(cafe_signal_open(&s, SIGUSR2), 0);
+    cafe_task_t *t[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(cafe_task_spawn(&t[i], signal_waiter, &s, NULL), 0);
+    assert_int_equal(cafe_task_yield(), 0); /* both park on the watcher */
+    cafe_signal_close(&s);
+    assert_int_equal(cafe_signal_wait(&s), CAFE_EINVAL);
+    /* the close callback runs (and used to free the watcher) before the waiters resume */
+    assert_int_equal(cafe_task_yield(), 0);
+    cafe_result_t r[2];
+    assert_int_equal(cafe_task_gather(t, 2, r), 0);
+    assert_int_equal(r[0].status, CAFE_EPIPE);
+    assert_int_equal(r[1].status, CAFE_EPIPE);
+    return 0;
+}
+
+static void test_signal_close_wakes_waiters(void **state) {
+    assert_int_equal(test_run(close_waiter_main, NULL), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thread_run_keeps_loop_running),
@@ -202,6 +227,7 @@ int main(void) {
         cmocka_unit_test(test_signal_wait),
         cmocka_unit_test(test_signal_idle_watcher),
         cmocka_unit_test(test_overdue_timer_wakes_in_same_turn),
+        cmocka_unit_test(test_signal_close_wakes_waiters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
