@@ -14,9 +14,18 @@ static void work_cb(uv_work_t *req) {
     w->rc = w->fn(w->arg);
 }
 
+/* A job libuv dropped was withdrawn by work_abort: the task's cancellation or its deadline,
+ * whichever interrupted it, is what the call returns. */
 static void after_cb(uv_work_t *req, int status) {
     work_t *w = req->data;
-    cafe__wake(&w->wait, status == UV_ECANCELED ? CAFE_ECANCELED : 0);
+    int code = 0;
+    if (status == UV_ECANCELED) {
+        cafe__task_t *t = w->wait.task;
+        code = cafe__interruption(t, cafe__loop_now(t->loop));
+        if (code == 0)
+            code = CAFE_ECANCELED;
+    }
+    cafe__wake(&w->wait, code);
 }
 
 /* The job's memory is on the waiting task's stack: the task may not leave before after_cb.

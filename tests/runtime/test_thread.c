@@ -54,51 +54,91 @@ static void test_thread_run_outside_task_inline(void **state) {
     assert_int_equal(cafe_thread_run(spin, (void *)1), 42);
 }
 
-/* Cancelling tasks whose jobs are queued behind busy pool threads: a job not yet started is
- * withdrawn (CAFE_ECANCELED), one already running is waited for and returns its value. */
-static atomic_int jobs_started, jobs_released;
+/* Tasks whose jobs are queued behind busy pool threads, interrupted by cancellation or by
+ * their deadline: a job not yet started is withdrawn (CAFE_ECANCELED / CAFE_ETIMEDOUT), one
+ * already running is waited for and returns its value. */
+typedef struct gate {
+    atomic_int started, released;
+    int returned; /* tasks back from cafe_thread_run (loop thread only) */
+} gate_t;
 
 /* Holds its pool thread until the test releases it (bounded to 20 s), so that the jobs queued
- * behind it are still queued when the tasks are cancelled, however slow the machine. */
+ * behind it are still queued when the tasks are interrupted, however slow the machine. */
 static int held_job(void *arg) {
-    atomic_fetch_add(&jobs_started, 1);
-    for (int i = 0; i < 20000 && !atomic_load(&jobs_released); i++)
+    gate_t *g = arg;
+    atomic_fetch_add(&g->started, 1);
+    for (int i = 0; i < 20000 && !atomic_load(&g->released); i++)
         usleep(1000);
     return 42;
 }
 
 static int pool_job(void *arg, void **value) {
-    return cafe_thread_run(held_job, NULL);
+    return cafe_thread_run(held_job, arg);
+}
+
+/* The same job under a deadline that passes while it waits in the pool's queue. */
+static int pool_job_deadline(void *arg, void **value) {
+    gate_t *g = arg;
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, 1);
+    int rc = cafe_thread_run(held_job, g);
+    cafe_deadline_end(&d);
+    g->returned++;
+    return rc;
+}
+
+enum { POOL_TASKS = 12 }; /* three times the pool's 4 threads */
+
+/* Gathers the tasks once released and checks that every started job ran to the end and
+ * every other one was withdrawn with `withdrawn_code`. */
+static void pool_check(gate_t *g, cafe_task_t **t, int withdrawn_code) {
+    atomic_store(&g->released, 1);
+    cafe_result_t r[POOL_TASKS];
+    assert_int_equal(cafe_task_gather(t, POOL_TASKS, r), 0);
+    int ran = 0, withdrawn = 0;
+    for (int i = 0; i < POOL_TASKS; i++) {
+        if (r[i].status == 42)
+            ran++;
+        else if (r[i].status == withdrawn_code)
+            withdrawn++;
+    }
+    assert_int_equal(ran + withdrawn, POOL_TASKS);
+    assert_int_equal(ran, atomic_load(&g->started)); /* started jobs ran to the end */
+    assert_true(withdrawn >= 1);
 }
 
 static int cancel_pool_main(void *arg, void **value) {
-    enum { N = 12 }; /* three times the pool's 4 threads */
-    cafe_task_t *t[N];
-    for (int i = 0; i < N; i++)
-        cafe_task_spawn(&t[i], pool_job, NULL, NULL);
+    gate_t g = {0};
+    cafe_task_t *t[POOL_TASKS];
+    for (int i = 0; i < POOL_TASKS; i++)
+        cafe_task_spawn(&t[i], pool_job, &g, NULL);
     /* Wait (bounded) until the pool has started a job: the rest are then still queued. */
-    for (int i = 0; i < 10000 && atomic_load(&jobs_started) == 0; i++)
+    for (int i = 0; i < 10000 && atomic_load(&g.started) == 0; i++)
         cafe_task_sleep(1);
-    for (int i = 0; i < N; i++)
+    for (int i = 0; i < POOL_TASKS; i++)
         cafe_task_cancel(t[i]);
-    atomic_store(&jobs_released, 1);
-    cafe_result_t r[N];
-    assert_int_equal(cafe_task_gather(t, N, r), 0);
-    int ran = 0, withdrawn = 0;
-    for (int i = 0; i < N; i++) {
-        if (r[i].status == 42)
-            ran++;
-        else if (r[i].status == CAFE_ECANCELED)
-            withdrawn++;
-    }
-    assert_int_equal(ran + withdrawn, N);
-    assert_int_equal(ran, atomic_load(&jobs_started)); /* started jobs ran to the end */
-    assert_true(withdrawn >= 1);
+    pool_check(&g, t, CAFE_ECANCELED);
     return 0;
 }
 
 static void test_thread_run_cancel(void **state) {
     assert_int_equal(test_run(cancel_pool_main, NULL), 0);
+}
+
+static int deadline_pool_main(void *arg, void **value) {
+    gate_t g = {0};
+    cafe_task_t *t[POOL_TASKS];
+    for (int i = 0; i < POOL_TASKS; i++)
+        cafe_task_spawn(&t[i], pool_job_deadline, &g, NULL);
+    /* Wait (bounded) until every job has either started or been withdrawn by its deadline. */
+    for (int i = 0; i < 20000 && g.returned + atomic_load(&g.started) < POOL_TASKS; i++)
+        cafe_task_sleep(1);
+    pool_check(&g, t, CAFE_ETIMEDOUT); /* not CAFE_ECANCELED: nobody cancelled them */
+    return 0;
+}
+
+static void test_thread_run_deadline(void **state) {
+    assert_int_equal(test_run(deadline_pool_main, NULL), 0);
 }
 
 /* ---- signals observed through the loop ---- */
@@ -224,6 +264,7 @@ int main(void) {
         cmocka_unit_test(test_thread_run_keeps_loop_running),
         cmocka_unit_test(test_thread_run_outside_task_inline),
         cmocka_unit_test(test_thread_run_cancel),
+        cmocka_unit_test(test_thread_run_deadline),
         cmocka_unit_test(test_signal_wait),
         cmocka_unit_test(test_signal_idle_watcher),
         cmocka_unit_test(test_overdue_timer_wakes_in_same_turn),
