@@ -175,7 +175,7 @@ uint64_t cafe_loop_now(cafe_loop_t *loop);
  *
  * Handles are not pointers to memory: each carries a generation, so a dead (stale) handle
  * never reaches the task that came after it. Every call given a dead handle, or one of
- * another loop, returns CAFE_EINVAL and does nothing.
+ * another loop (an earlier cafe_run's included), returns CAFE_EINVAL and does nothing.
  *
  * Cancellation is sticky: once cancelled, every suspending call of the task returns
  * CAFE_ECANCELED (it still lets the other tasks run once, so a task that ignores it costs

@@ -46,6 +46,34 @@ static void test_stale_handles_einval(void **state) {
     assert_int_equal(test_run(stale_main, NULL), 0);
 }
 
+/* A handle kept from an earlier run (another loop) names the struct in its slot there, not
+ * the one in the same slot of this loop. */
+static int kept_main(void *arg, void **value) {
+    cafe_task_t **kept = arg;
+    assert_int_equal(cafe_task_spawn(kept, quick, NULL, NULL), 0);
+    return cafe_task_join(*kept, NULL);
+}
+
+static int foreign_main(void *arg, void **value) {
+    cafe_task_t **kept = arg, *young;
+    cafe_result_t r;
+    assert_int_equal(cafe_task_spawn(&young, sleep_forever, NULL, NULL), 0);
+    assert_int_equal(cafe_task_cancel(*kept), CAFE_EINVAL);
+    assert_int_equal(cafe_task_detach(*kept), CAFE_EINVAL);
+    /* young was not touched */
+    assert_int_equal(cafe_task_join_timeout(young, 5, &r), CAFE_ETIMEDOUT);
+    assert_int_equal(cafe_task_cancel(young), 0);
+    assert_int_equal(cafe_task_join(young, &r), 0);
+    assert_int_equal(r.status, CAFE_ECANCELED);
+    return 0;
+}
+
+static void test_handle_of_another_loop_einval(void **state) {
+    cafe_task_t *kept = NULL;
+    assert_int_equal(test_run(kept_main, &kept), 0);
+    assert_int_equal(test_run(foreign_main, &kept), 0);
+}
+
 /* ---- gather checks every handle before touching any ---- */
 static int gather_check_main(void *arg, void **value) {
     cafe_task_t *t[3], *dead;
@@ -198,6 +226,7 @@ static void test_err_name_and_version(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stale_handles_einval),
+        cmocka_unit_test(test_handle_of_another_loop_einval),
         cmocka_unit_test(test_gather_checks_before_touching),
         cmocka_unit_test(test_group_left_alive_aborts),
         cmocka_unit_test(test_leftovers_cancelled_and_named),
