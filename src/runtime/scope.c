@@ -4,8 +4,24 @@
  *
  * t->deadline is the deadline in force: the earliest of the scopes begun since the innermost
  * shield. A shield sets it to "never" and holds back the cancellation flag's effect; the
- * flag itself stays set, so the first suspending call after the shield sees it. */
+ * flag itself stays set, so the first suspending call after the shield sees it.
+ *
+ * Misuse caught here: an end out of order (or twice, or by another task) would put back a
+ * state that is no longer the task's: a deadline that fires after every scope ended, or a
+ * shield that never lifts, so that the task ignores cancellation for good. At each end the
+ * task's state must be the one this scope set up, or the process aborts with a message. */
 #include "runtime/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static void misordered(const cafe__task_t *t, const char *call) {
+    fprintf(stderr,
+            "cafe: %s in task %s does not end the innermost deadline or shield: end them in "
+            "reverse order of their begins, once each, in the task that began them\n",
+            call, t->name ? t->name : "(unnamed)");
+    abort();
+}
 
 int cafe_deadline_begin(cafe_deadline_t *d, uint64_t ms) {
     cafe__task_t *t = cafe__running();
@@ -25,6 +41,9 @@ int cafe_deadline_end(cafe_deadline_t *d) {
     cafe__task_t *t = cafe__running();
     if (!t || d->private_at == CAFE__NEVER)
         return 0;
+    uint64_t in_force = d->private_at < d->private_outer ? d->private_at : d->private_outer;
+    if (t->deadline != in_force)
+        misordered(t, "cafe_deadline_end");
     t->deadline = d->private_outer;
     /* This scope's own time ran out, and it is the one that fired: an enclosing deadline
      * that came first belongs to its own scope's end. */
@@ -51,6 +70,8 @@ int cafe_shield_end(cafe_shield_t *s) {
     cafe__task_t *t = cafe__running();
     if (!t || !s->private_active)
         return 0;
+    if (!t->shielded || t->deadline != CAFE__NEVER)
+        misordered(t, "cafe_shield_end");
     s->private_active = 0;
     t->deadline = s->private_outer_deadline;
     t->shielded = (uint8_t)s->private_outer_shielded;

@@ -128,6 +128,63 @@ static void test_group_left_alive_aborts(void **state) {
     assert_non_null(strstr(err, "cafe_group_wait"));
 }
 
+/* ---- deadlines and shields ended out of order abort, naming the task ---- */
+/* Each leaves the task in a state no scope set up: a shield that never lifts (the task would
+ * ignore its cancellation for good), or a deadline that fires after its scope ended. */
+static int shields_crossed(void *arg, void **value) {
+    cafe_shield_t a, b;
+    cafe_shield_begin(&a);
+    cafe_shield_begin(&b);
+    cafe_shield_end(&a);
+    cafe_shield_end(&b);
+    return 0;
+}
+
+static int deadlines_crossed(void *arg, void **value) {
+    cafe_deadline_t a, b;
+    cafe_deadline_begin(&a, 50);
+    cafe_deadline_begin(&b, 60000);
+    cafe_deadline_end(&a);
+    cafe_deadline_end(&b);
+    return 0;
+}
+
+static int deadline_ended_in_shield(void *arg, void **value) {
+    cafe_deadline_t d;
+    cafe_shield_t s;
+    cafe_deadline_begin(&d, 60000);
+    cafe_shield_begin(&s);
+    cafe_deadline_end(&d);
+    cafe_shield_end(&s);
+    return 0;
+}
+
+static const struct crossed {
+    cafe_task_fn fn;
+    const char *call; /* the end that must abort */
+} crossed_cases[] = {{shields_crossed, "cafe_shield_end"},
+                     {deadlines_crossed, "cafe_deadline_end"},
+                     {deadline_ended_in_shield, "cafe_deadline_end"}};
+
+static int crossed_main(void *arg, void **value) {
+    const struct crossed *c = arg;
+    cafe_task_t *t;
+    cafe_task_opts_t o = {.name = "crossed"};
+    assert_int_equal(cafe_task_spawn(&t, c->fn, NULL, &o), 0);
+    return cafe_task_join(t, NULL);
+}
+
+static void test_scopes_ended_out_of_order_abort(void **state) {
+    for (size_t i = 0; i < sizeof crossed_cases / sizeof crossed_cases[0]; i++) {
+        int st;
+        const char *err = test_child_stderr(crossed_main, (void *)&crossed_cases[i], &st);
+        assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+        assert_non_null(strstr(err, crossed_cases[i].call));
+        assert_non_null(strstr(err, "in task crossed"));
+        assert_non_null(strstr(err, "reverse order"));
+    }
+}
+
 /* ---- cafe_run cancels, joins and names what main left running ---- */
 static int ticker(void *arg, void **value) {
     int rc;
@@ -229,6 +286,7 @@ int main(void) {
         cmocka_unit_test(test_handle_of_another_loop_einval),
         cmocka_unit_test(test_gather_checks_before_touching),
         cmocka_unit_test(test_group_left_alive_aborts),
+        cmocka_unit_test(test_scopes_ended_out_of_order_abort),
         cmocka_unit_test(test_leftovers_cancelled_and_named),
         cmocka_unit_test(test_group_counts_and_rounds),
         cmocka_unit_test(test_inner_deadline_end_is_truthful),
