@@ -272,7 +272,9 @@ int cafe_task_wait_any(cafe_task_t *const *tasks, size_t n, size_t *index);
 int cafe_task_as_completed(cafe_task_t **tasks, size_t n, size_t *index, cafe_result_t *result);
 
 /* Gives up the handle: the task runs on and is freed when it finishes; its failure, if any,
- * is reported on stderr when the loop run ends. CAFE_EINVAL for a dead handle. */
+ * is reported on stderr when the loop run ends. CAFE_EINVAL for a dead handle, CAFE_EBUSY
+ * while another task waits on t (join, wait_any, as_completed, gather_failfast): the waiter
+ * ends the handle. */
 int cafe_task_detach(cafe_task_t *t);
 
 /* Requests cancellation: t's current suspending call (if any) returns CAFE_ECANCELED now and

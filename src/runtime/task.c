@@ -176,6 +176,10 @@ int cafe_task_detach(cafe_task_t *h) {
     cafe__task_t *t = cafe__task_from(h);
     if (!cafe__task_joinable(t))
         return CAFE_EINVAL;
+    /* The waiter releases the struct when it is woken: detaching too would release it a
+     * second time, into the pool twice, and two later tasks would share it. */
+    if (t->joiner)
+        return CAFE_EBUSY;
     if (t->state == CAFE__DONE) {
         note_unjoined_failure(t->loop, t);
         cafe__task_release(t);

@@ -74,6 +74,47 @@ static void test_handle_of_another_loop_einval(void **state) {
     assert_int_equal(test_run(foreign_main, &kept), 0);
 }
 
+/* A handle another task waits on cannot be detached: the waiter ends it (both ending it put
+ * its struct in the pool twice, and the next two spawns shared one struct). */
+static int joining(void *arg, void **value) {
+    cafe_task_t *t = arg;
+    cafe_result_t r;
+    int rc = cafe_task_join(t, &r);
+    *value = r.value;
+    return rc;
+}
+
+static int await_event(void *arg, void **value) {
+    *value = arg;
+    return cafe_event_wait(arg);
+}
+
+static int detach_waited_main(void *arg, void **value) {
+    cafe_event_t go;
+    cafe_event_init(&go);
+    cafe_task_t *t, *j, *x, *y;
+    cafe_result_t r;
+    assert_int_equal(cafe_task_spawn(&t, await_event, &go, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&j, joining, t, NULL), 0);
+    assert_int_equal(cafe_task_yield(), 0); /* t waits for go, j waits for t */
+    assert_int_equal(cafe_task_detach(t), CAFE_EBUSY);
+    cafe_event_set(&go);
+    assert_int_equal(cafe_task_join(j, &r), 0);
+    assert_int_equal(r.status, 0);
+    assert_ptr_equal(r.value, &go); /* the waiter got t's result */
+    assert_int_equal(cafe_task_detach(t), CAFE_EINVAL);
+    assert_int_equal(cafe_task_spawn(&x, quick, NULL, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&y, quick, NULL, NULL), 0);
+    assert_true(x != y);
+    assert_int_equal(cafe_task_join(x, NULL), 0);
+    assert_int_equal(cafe_task_join(y, NULL), 0);
+    return 0;
+}
+
+static void test_detach_of_waited_task_ebusy(void **state) {
+    assert_int_equal(test_run(detach_waited_main, NULL), 0);
+}
+
 /* ---- gather checks every handle before touching any ---- */
 static int gather_check_main(void *arg, void **value) {
     cafe_task_t *t[3], *dead;
@@ -284,6 +325,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stale_handles_einval),
         cmocka_unit_test(test_handle_of_another_loop_einval),
+        cmocka_unit_test(test_detach_of_waited_task_ebusy),
         cmocka_unit_test(test_gather_checks_before_touching),
         cmocka_unit_test(test_group_left_alive_aborts),
         cmocka_unit_test(test_scopes_ended_out_of_order_abort),
