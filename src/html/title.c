@@ -533,6 +533,8 @@ void cafe_title_free(cafe_title_t *t) {
 int cafe_title_extract(const void *html, size_t len, const char *charset, char **title,
                        const char **encoding) {
     cafe_title_t *t;
+    if (!title || (!html && len > 0))
+        return CAFE_EINVAL;
     int rc = cafe_title_create(&t, charset);
     if (rc < 0)
         return rc;

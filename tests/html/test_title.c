@@ -94,6 +94,13 @@ static void test_extract(void **state) {
     assert_null(title);
     assert_string_equal(enc, "UTF-8");
     cafe_title_free(NULL);
+    /* an empty page may come as NULL (an HTTP result with no body); a missing out-param or
+     * a NULL page with a length is refused, not written through */
+    title = (char *)"unset";
+    assert_int_equal(cafe_title_extract(NULL, 0, NULL, &title, NULL), 0);
+    assert_null(title);
+    assert_int_equal(cafe_title_extract("<title>x</title>", 16, NULL, NULL, NULL), CAFE_EINVAL);
+    assert_int_equal(cafe_title_extract(NULL, 16, NULL, &title, NULL), CAFE_EINVAL);
 }
 
 int main(void) {
