@@ -183,7 +183,8 @@ struct cafe_http_result {
  *   CAFE_EHTTP_URL, CAFE_EHTTP_SCHEME, CAFE_EHTTP_DNS, CAFE_ECONNREFUSED, CAFE_EHTTP_CONNECT,
  *   CAFE_EHTTP_TLS, CAFE_ETIMEDOUT (the transfer's timeout or the task's deadline),
  *   CAFE_EHTTP_REDIRECT_PROTOCOL, CAFE_EHTTP_TOO_MANY_REDIRECTS, CAFE_EHTTP_CLOSED,
- *   CAFE_EHTTP_PROTOCOL, CAFE_EHTTP_CURL, CAFE_ECANCELED, CAFE_ENOMEM, CAFE_EINVAL.
+ *   CAFE_EHTTP_PROTOCOL, CAFE_EHTTP_CURL, CAFE_ECANCELED, CAFE_ENOMEM, CAFE_EINVAL (res
+ *   NULL, or an option out of its range: method, stop, attempts < 0, max_redirects < -1).
  * res->error holds the same code and res->message says what happened. opts may be NULL.
  *
  * Retries: connection errors, timeouts and the retry statuses are tried again after a task

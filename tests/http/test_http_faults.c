@@ -162,6 +162,28 @@ static void test_big_body_capped(void **state) {
     cafe_http_result_free(&r);
 }
 
+/* An option out of its range is refused before any traffic, naming the option, in a task
+ * and outside one alike; it used to be taken for GET, no retry, or no redirect. */
+static void test_invalid_options(void **state) {
+    static const struct {
+        cafe_http_opts_t o;
+        const char *name;
+    } bad[] = {{{.method = (cafe_http_method_t)7}, "method"},
+               {{.stop = (cafe_http_stop_t)9}, "stop"},
+               {{.attempts = -1}, "attempts"},
+               {{.max_redirects = -5}, "max_redirects"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cafe_http_result_t r = fetch(FX_URL(state, "/"), &bad[i].o, CAFE_EINVAL);
+        expect_message(&r, bad[i].name);
+        assert_int_equal(r.status, 0);
+        assert_int_equal(r.attempts, 0);
+        cafe_http_result_free(&r);
+    }
+    cafe_http_opts_t ok = {.method = CAFE_HTTP_HEAD, .max_redirects = CAFE_HTTP_NO_REDIRECTS};
+    cafe_http_result_t r = fetch(FX_URL(state, "/"), &ok, 0);
+    cafe_http_result_free(&r);
+}
+
 static void test_broken_framing(void **state) {
     cafe_http_opts_t o = {.attempts = 1};
     cafe_http_result_t r = fetch(FX_URL(state, "/wrong-length/short"), &o, CAFE_EHTTP_CLOSED);
@@ -201,6 +223,7 @@ static void test_gzip(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_invalid_options),
         cmocka_unit_test(test_redirect_chains_and_loops),
         cmocka_unit_test(test_redirects_to_other_schemes),
         cmocka_unit_test(test_retry_503_then_200),
