@@ -147,8 +147,8 @@ int cafe_loop_create(cafe_loop_t **out, const cafe_loop_opts_t *opts);
  * reported on stderr. Failed tasks nobody joined are reported on stderr when the run ends. */
 int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *result);
 
-/* Frees the loop: closes every handle still open and unmaps all stacks. Must not be called
- * while the loop runs. NULL is a no-op. */
+/* Frees the loop: closes every handle still open and unmaps all stacks. NULL is a no-op.
+ * Called while the loop runs (from one of its tasks), it aborts the process with a message. */
 void cafe_loop_free(cafe_loop_t *loop);
 
 /* asyncio.run: cafe_loop_create + cafe_loop_run + cafe_loop_free. */

@@ -258,8 +258,13 @@ static void close_leftover(uv_handle_t *h, void *arg) {
 }
 
 void cafe_loop_free(cafe_loop_t *loop) {
-    if (!loop || loop->running)
+    if (!loop)
         return;
+    if (loop->running) { /* its tasks run on it: freeing nothing would leak it unnoticed */
+        fprintf(stderr, "cafe: cafe_loop_free called on a loop that is running (from one of "
+                        "its tasks?): free it after cafe_loop_run returns\n");
+        abort();
+    }
     while (loop->nclosers > 0) {
         loop->nclosers--;
         loop->closers[loop->nclosers].fn(loop->closers[loop->nclosers].arg);

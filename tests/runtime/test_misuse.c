@@ -169,6 +169,19 @@ static void test_group_left_alive_aborts(void **state) {
     assert_non_null(strstr(err, "cafe_group_wait"));
 }
 
+/* ---- freeing the running loop aborts: it did nothing, and the loop leaked unnoticed ---- */
+static int free_own_loop(void *arg, void **value) {
+    cafe_loop_free(cafe_loop_current());
+    return 0;
+}
+
+static void test_free_of_running_loop_aborts(void **state) {
+    int st;
+    const char *err = test_child_stderr(free_own_loop, NULL, &st);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+    assert_non_null(strstr(err, "cafe_loop_free called on a loop that is running"));
+}
+
 /* ---- deadlines and shields ended out of order abort, naming the task ---- */
 /* Each leaves the task in a state no scope set up: a shield that never lifts (the task would
  * ignore its cancellation for good), or a deadline that fires after its scope ended. */
@@ -328,6 +341,7 @@ int main(void) {
         cmocka_unit_test(test_detach_of_waited_task_ebusy),
         cmocka_unit_test(test_gather_checks_before_touching),
         cmocka_unit_test(test_group_left_alive_aborts),
+        cmocka_unit_test(test_free_of_running_loop_aborts),
         cmocka_unit_test(test_scopes_ended_out_of_order_abort),
         cmocka_unit_test(test_leftovers_cancelled_and_named),
         cmocka_unit_test(test_group_counts_and_rounds),
