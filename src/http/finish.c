@@ -116,8 +116,11 @@ static int redirect_dead_end(CURL *e, const cafe_http_opts_t *o, long status) {
 static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode code) {
     cafe_http_result_t *res = t->res;
     info_fill(x, t->opts, res);
-    if (code == CURLE_WRITE_ERROR && x->aborted)
-        code = CURLE_OK; /* we stopped it: early stop, not an error */
+    /* We stopped it: an early stop, not an error. Stopped and draining, the rest was read
+     * only to keep the connection: its failure (the server closes, hangs, sends junk) loses
+     * the connection, not the response, which was whole for the caller already. */
+    if (x->stopping || (code == CURLE_WRITE_ERROR && x->aborted))
+        code = CURLE_OK;
     t->code = 0;
     if (x->oom)
         t->code = cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the body");

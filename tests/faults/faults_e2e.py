@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import urllib.parse
 
 from faultlib import (TMP, Fixture, Nginx, RawServer, Skip, TlsNginx, cafe, free_port, match,
@@ -101,6 +102,40 @@ def test_reset_mid_body_before_the_title_ends():
                          r"with \d+ bytes remaining to read|connection lost while receiving: "
                          r"Recv failure: Connection reset by peer)")})
     finally:
+        srv.close()
+
+
+def drained_rest_server(end):
+    """A page whose title is complete in its first bytes, with a rest small enough that the
+    client reads it to keep the connection (CAFE__HTTP_DRAIN_SMALL); that rest never comes:
+    end() closes the connection, or holds it until the client goes."""
+    def handler():
+        body = b"<html><head><title>Drained</title></head><body>" + b"x" * 1000
+        yield (b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+               b"Content-Length: %d\r\n\r\n" % (len(body) + 8000) + body)
+        yield from end()
+    return handler
+
+
+def test_failure_while_draining_the_rest_keeps_the_page():
+    # The title was complete, and the rest was read only to keep the connection for the
+    # next request: its loss (the server closes, or never sends it) loses the connection,
+    # not the page.
+    def close():
+        return iter(())
+
+    done = threading.Event()
+
+    def hang():
+        done.wait(60)  # until the case is over (bounded)
+        return iter(())
+    srv = RawServer({"/close": drained_rest_server(close), "/hang": drained_rest_server(hang)})
+    try:
+        for path in ("/close", "/hang"):
+            expect(srv.url(path), page("Drained", 1047, charset="UTF-8"),
+                   "--timeout", "1", "--retries", "0")
+    finally:
+        done.set()
         srv.close()
 
 
