@@ -317,6 +317,17 @@ void cafe__http_meta_fill(cafe__http_xfer_t *x, cafe_http_result_t *res);
 /* The value of header `name` of the last response, "" when absent. */
 const char *cafe__http_header_value(CURL *e, const char *name);
 
+/* A new connection or request of the transfer is starting: a message in the error buffer
+ * now is about a failure curl chose to get over (a kept connection the server had dropped,
+ * then tried again on a new one). libcurl 7.88 writes only the first message of a transfer
+ * (Curl_failf) and would leave that one as the final failure's detail: emptied, the detail is
+ * then curl_easy_strerror's, or a message curl may write again. Called by io.c and
+ * private.c at every socket opened and request sent. */
+static inline void cafe__http_errbuf_forget(cafe__http_xfer_t *x) {
+    if (x->errbuf[0])
+        x->errbuf[0] = '\0';
+}
+
 /* curl_error.c: x ended with curl's failure cc: sets res->error and res->message (cafe's
  * words, then curl's message as the detail) and returns the CAFE_E* code. */
 int cafe__http_curl_failure(cafe__http_xfer_t *x, CURLcode cc, cafe_http_result_t *res);

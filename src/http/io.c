@@ -188,6 +188,7 @@ static curl_socket_t on_open(void *clientp, curlsocktype purpose, struct curl_so
         snprintf(x->refused, sizeof x->refused, "%s", ip);
         return CURL_SOCKET_BAD;
     }
+    cafe__http_errbuf_forget(x);
     curl_socket_t fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
     if (fd < 0)
         return CURL_SOCKET_BAD;

@@ -2,9 +2,12 @@
 record must be exactly the expected one (curl's messages matched by pattern where they hold
 a number of milliseconds) and the second the good page's: the run carries on. Every case
 counts in the N/N of docs/reliability.md."""
+import itertools
 import os
 import re
 import shutil
+import socket
+import struct
 import subprocess
 import threading
 import urllib.parse
@@ -136,6 +139,49 @@ def test_failure_while_draining_the_rest_keeps_the_page():
                    "--timeout", "1", "--retries", "0")
     finally:
         done.set()
+        srv.close()
+
+
+class StaleServer(RawServer):
+    """Keeps connections alive, but resets one at its second request: what a client sees
+    when it reuses a connection the server dropped while idle. curl retries such a request
+    on a new connection, where path's handler answers it."""
+
+    def _serve(self, conn):
+        with conn:
+            for n in itertools.count():
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    data = conn.recv(4096)
+                    if not data:
+                        return
+                    head += data
+                if n > 0:  # a request on a kept connection: RST
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    return
+                for chunk in self.handlers[head.split(b" ")[1].decode()]():
+                    conn.sendall(chunk)
+
+
+def test_failure_after_a_stale_connection_says_its_own_detail():
+    # The 2nd request reuses the 1st's connection, which the server resets; curl tries again
+    # on a new one, whose answer is broken. The record must not give the reset's words as
+    # the detail of a failure they did not cause.
+    def kept():
+        yield (b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+               b"Content-Length: 16\r\n\r\n<title>T</title>")
+
+    def bad_length():
+        yield b"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n"
+    srv = StaleServer({"/kept": kept, "/bad": bad_length})
+    try:
+        lines = [srv.url("/kept"), srv.url("/bad")]
+        recs, r = run_json(lines, "-c", "1", "--retries", "0")
+        assert r.returncode == 0 and len(recs) == 2, r.stderr[-300:]
+        match(recs[0], page("T", 16))
+        match(recs[1], {"status": 200, "title": None, "attempts": 1,
+                        "error": "malformed HTTP response: Weird server reply"})
+    finally:
         srv.close()
 
 
