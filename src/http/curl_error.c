@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct curl_error {
     CURLcode curl;
@@ -57,6 +58,13 @@ static const curl_error_t *lookup(CURLcode code) {
     return &other;
 }
 
+/* Whether the URL the transfer is at (after its redirects) is http:// or https://. */
+static int http_url(CURL *e) {
+    char *url = NULL;
+    curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url);
+    return url && (strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0);
+}
+
 /* Where the code alone says too little, what curl knows of the transfer tells more. */
 static void refine_by_info(cafe__http_xfer_t *x, CURLcode cc, int *code, char *buf, size_t cap) {
     long n = 0;
@@ -65,13 +73,12 @@ static void refine_by_info(cafe__http_xfer_t *x, CURLcode cc, int *code, char *b
         curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &n);
         if (n >= 300 && n < 400)
             snprintf(buf, cap, "malformed redirect Location");
-    } else if (cc == CURLE_UNSUPPORTED_PROTOCOL) {
-        /* The first URL's scheme was checked before: after a redirect it is the new URL's. */
-        curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT, &n);
-        if (n > 0) {
-            *code = CAFE_EHTTP_REDIRECT_PROTOCOL;
-            snprintf(buf, cap, "redirect refused (only http and https)");
-        }
+    } else if (cc == CURLE_UNSUPPORTED_PROTOCOL && !http_url(x->easy)) {
+        /* The first URL's scheme was checked before: this is a redirect's, where curl stops
+         * (the URL it stopped at). With an http(s) URL, the code is about the reply's status
+         * line (HTTP/0.9), after a redirect or not. */
+        *code = CAFE_EHTTP_REDIRECT_PROTOCOL;
+        snprintf(buf, cap, "redirect refused (only http and https)");
     } else if (cc == CURLE_COULDNT_CONNECT) {
         curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &n);
         if (n == ECONNREFUSED) {

@@ -441,6 +441,15 @@ def test_garbage():
     expect(U("/garbage"), failed_fetch(NO_STATUS_LINE))
 
 
+def test_redirect_to_an_http09_reply_is_no_refused_redirect():
+    # The redirect was to http:// and followed: what failed is the target's reply, not the
+    # redirect's scheme (the record's kind is a broken response, not a refused redirect).
+    target = U("/http09")
+    url = U("/redirect-to?url=" + urllib.parse.quote(target, safe=""))
+    expect(url, {"final_url": target, "status": 302, "title": None, "content_type": "text/plain",
+                 "bytes": 0, "attempts": 1, "error": NO_STATUS_LINE})
+
+
 def test_header_line_1mb():
     expect(U("/header-1mb"), {"status": 200, "title": None, "content_type": "text/html",
                               "charset": None, "bytes": 0, "attempts": 1,
