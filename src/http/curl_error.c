@@ -99,6 +99,10 @@ static void refine_by_detail(const cafe__http_xfer_t *x, CURLcode cc, const char
         snprintf(buf, cap,
                  "TLS handshake failed: the server answered in plain HTTP "
                  "(is it an http:// port?)");
+    } else if (cc == CURLE_UNSUPPORTED_PROTOCOL && *code == CAFE_EHTTP_PROTOCOL &&
+               !strstr(detail, "HTTP/0.9")) {
+        /* A status line came, with a code (not 100-999) or version curl does not take. */
+        snprintf(buf, cap, "invalid HTTP status line");
     } else if (cc == CURLE_OPERATION_TIMEDOUT && strstr(detail, "SSL connection timeout")) {
         /* A silent server: maybe one that waits for an HTTP request's end in TLS bytes. */
         snprintf(buf, cap, "TLS handshake timed out");

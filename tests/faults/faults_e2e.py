@@ -450,6 +450,22 @@ def test_redirect_to_an_http09_reply_is_no_refused_redirect():
                  "bytes": 0, "attempts": 1, "error": NO_STATUS_LINE})
 
 
+def test_status_line_curl_refuses_is_not_called_missing():
+    # A status line is there, with a code or version curl does not take: the record names
+    # it, not "no status line".
+    replies = {"/000": b"HTTP/1.1 000 Zero\r\nContent-Length: 0\r\n\r\n",
+               "/1000": b"HTTP/1.1 1000 Big\r\nContent-Length: 0\r\n\r\n",
+               "/v3": b"HTTP/3.0 200 OK\r\nContent-Length: 0\r\n\r\n"}
+    srv = RawServer({p: (lambda r=r: iter((r,))) for p, r in replies.items()})
+    try:
+        for path, detail in (("/000", "Unsupported response code in HTTP response"),
+                             ("/1000", "Unsupported response code in HTTP response"),
+                             ("/v3", "Unsupported HTTP version (3.0) in response")):
+            expect(srv.url(path), failed_fetch("invalid HTTP status line: " + detail))
+    finally:
+        srv.close()
+
+
 def test_header_line_1mb():
     expect(U("/header-1mb"), {"status": 200, "title": None, "content_type": "text/html",
                               "charset": None, "bytes": 0, "attempts": 1,
