@@ -13,6 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The most of a Content-Length believed for the body buffer's first size: the default body
+ * cap, beyond which the buffer grows as the bytes come. */
+#define PRESIZE_MAX ((curl_off_t)CAFE_HTTP_DEFAULT_MAX_BODY)
+
 /* drain_max for "read it all, whatever its size". */
 #define DRAIN_ALL ((curl_off_t)(UINT64_MAX >> 1))
 
@@ -81,12 +85,16 @@ static size_t drain(cafe__http_xfer_t *x, size_t len) {
 static int buffer_append(cafe__http_xfer_t *x, const char *data, size_t len) {
     if (x->body_len + len + 1 > x->body_cap) {
         /* First sized by the Content-Length when there is one (and it is not compressed):
-         * one allocation instead of a chain of copies. */
+         * one allocation instead of a chain of copies. The server says it: believed up to
+         * PRESIZE_MAX, since a lie of a petabyte with no max_body would fail the request
+         * with CAFE_ENOMEM before its first byte. */
         curl_off_t length = -1;
         struct curl_header *h;
         if (!x->body_cap &&
             curl_easy_header(x->easy, "Content-Encoding", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
             curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+        if (length > PRESIZE_MAX)
+            length = PRESIZE_MAX;
         size_t cap = x->body_cap                ? x->body_cap
                      : length > (curl_off_t)len ? (size_t)length + 1
                                                 : 16 * 1024;

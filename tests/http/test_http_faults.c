@@ -3,6 +3,7 @@
 #include "testutil.h"
 #include "fixture_proc.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +190,15 @@ static void test_broken_framing(void **state) {
     cafe_http_result_t r = fetch(FX_URL(state, "/wrong-length/short"), &o, CAFE_EHTTP_CLOSED);
     expect_message(&r, "remaining");
     cafe_http_result_free(&r);
+    /* No cap on the body: a Content-Length of a petabyte is a lie to be found out at the
+     * connection's end, not an allocation that fails (CAFE_ENOMEM) before the first byte. */
+    o.max_body = SIZE_MAX;
+    r = fetch(FX_URL(state, "/wrong-length/huge"), &o, CAFE_EHTTP_CLOSED);
+    expect_message(&r, "remaining");
+    assert_int_equal(r.body_len, 1000);
+    assert_non_null(strstr(r.body, "Wrong length"));
+    cafe_http_result_free(&r);
+    o.max_body = 0;
     r = fetch(FX_URL(state, "/chunked-broken"), &o, CAFE_EHTTP_CLOSED);
     expect_message(&r, "chunk");
     cafe_http_result_free(&r);
