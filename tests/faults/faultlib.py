@@ -89,14 +89,23 @@ class RawServer:
             t.start()
             self.threads.append(t)
 
+    @staticmethod
+    def read_head(conn):
+        """A request's head (with what came with it), at most 64 KiB; None if the client
+        closed first."""
+        head = b""
+        while b"\r\n\r\n" not in head and len(head) < 65536:
+            data = conn.recv(4096)
+            if not data:
+                return None
+            head += data
+        return head
+
     def _serve(self, conn):
         with conn:
-            head = b""
-            while b"\r\n\r\n" not in head and len(head) < 65536:
-                data = conn.recv(4096)
-                if not data:
-                    return
-                head += data
+            head = self.read_head(conn)
+            if head is None:
+                return
             path = head.split(b" ")[1].decode()
             handler = self.handlers.get(path)
             sent = 0

@@ -150,12 +150,9 @@ class StaleServer(RawServer):
     def _serve(self, conn):
         with conn:
             for n in itertools.count():
-                head = b""
-                while b"\r\n\r\n" not in head:
-                    data = conn.recv(4096)
-                    if not data:
-                        return
-                    head += data
+                head = self.read_head(conn)
+                if head is None:  # the client is gone
+                    return
                 if n > 0:  # a request on a kept connection: RST
                     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     return

@@ -33,6 +33,16 @@ def read_all(s, limit=1 << 20):
     return out
 
 
+def reply_head(s):
+    """Reads up to the end of an answer's head (what came with it too); asserts it came."""
+    head = b""
+    while b"\r\n\r\n" not in head:
+        d = s.recv(65536)
+        assert d, head
+        head += d
+    return head
+
+
 def closed_within(s, seconds):
     """True once the peer closed s (EOF or reset), waiting at most `seconds`."""
     end = time.monotonic() + seconds
@@ -164,11 +174,7 @@ def test_bodies_of_routes_that_take_none_are_not_kept():
         assert grown < n * size / 1024 / 4, f"{grown} kB held for {n} bodies nobody reads"
         for s in socks:  # each is answered once its body is complete
             s.sendall(b"x")
-            reply = b""
-            while b"\r\n\r\n" not in reply:
-                d = s.recv(65536)
-                assert d, reply
-                reply += d
+            reply = reply_head(s)
             assert reply.startswith(b"HTTP/1.1 200"), reply[:100]
         assert healthy(srv)
     finally:
@@ -314,11 +320,7 @@ def test_clients_that_leave_suspended_requests_are_released():
                           .encode())
                 socks.append(s)
             for s in socks:  # the answer's head: the stream is open and waiting
-                head = b""
-                while b"\r\n\r\n" not in head:
-                    d = s.recv(4096)
-                    assert d, head
-                    head += d
+                head = reply_head(s)
                 assert head.startswith(b"HTTP/1.1 200"), head[:100]
             for s in socks:
                 s.close()

@@ -23,6 +23,19 @@ def db_path(name):
     return os.path.join(lists.dir, name)
 
 
+def refused_db(name, create):
+    """A database holding the table create makes, given to cafe titles: refused with exit 2.
+    Returns its path, cafe's stderr and the file's bytes before cafe ran."""
+    out = db_path(name)
+    with sqlite3.connect(out) as c:
+        c.execute(create)
+    with open(out, "rb") as f:
+        before = f.read()
+    r = cafe("titles", "-q", "-o", out, lists.write([fx.url(0, "/page/1")]))
+    assert r.returncode == 2, r.stderr
+    return out, r.stderr, before
+
+
 def query(path, sql):
     with sqlite3.connect(path) as c:
         return c.execute(sql).fetchall()
@@ -142,12 +155,8 @@ def test_not_a_database_named_once_with_or_without_resume():
 
 
 def test_wrong_columns_refused_never_altered():
-    out = db_path("wrong.sqlite")
-    with sqlite3.connect(out) as c:
-        c.execute("CREATE TABLE titles (url TEXT, title BLOB)")
-    r = cafe("titles", "-q", "-o", out, lists.write([fx.url(0, "/page/1")]))
-    assert r.returncode == 2 and b"run_id missing" in r.stderr, r.stderr
-    assert b"title is BLOB, not TEXT" in r.stderr, r.stderr
+    out, err, _ = refused_db("wrong.sqlite", "CREATE TABLE titles (url TEXT, title BLOB)")
+    assert b"run_id missing" in err and b"title is BLOB, not TEXT" in err, err
     assert query(out, "SELECT count(*) FROM pragma_table_info('titles')") == [(2,)]
 
 
@@ -155,13 +164,9 @@ def test_refused_database_keeps_its_journal_mode():
     """An application's own database, refused for its titles table, is left exactly as it
     was: not even switched to WAL (other programs may not cope with WAL: a network file
     system, a reader without write access to the directory)."""
-    out = db_path("app.db")
-    with sqlite3.connect(out) as c:
-        c.execute("CREATE TABLE titles (id INTEGER PRIMARY KEY, name TEXT)")
-    with open(out, "rb") as f:
-        before = f.read()
-    r = cafe("titles", "-q", "-o", out, lists.write([fx.url(0, "/page/1")]))
-    assert r.returncode == 2 and b"other columns" in r.stderr, r.stderr
+    out, err, before = refused_db("app.db",
+                                  "CREATE TABLE titles (id INTEGER PRIMARY KEY, name TEXT)")
+    assert b"other columns" in err, err
     assert query(out, "PRAGMA journal_mode") == [("delete",)]
     with open(out, "rb") as f:
         assert f.read() == before
@@ -170,12 +175,8 @@ def test_refused_database_keeps_its_journal_mode():
 def test_own_runs_table_refused_naming_what_differs():
     """A database that has a runs table of its own (a common name): refused as a results
     table of other columns is, naming what differs, and left as it was."""
-    out = db_path("ownruns.db")
-    with sqlite3.connect(out) as c:
-        c.execute("CREATE TABLE runs (id INTEGER, km REAL)")
-    r = cafe("titles", "-q", "-o", out, lists.write([fx.url(0, "/page/1")]))
-    assert r.returncode == 2 and b"table runs has other columns" in r.stderr, r.stderr
-    assert b"table_name missing" in r.stderr, r.stderr
+    out, err, _ = refused_db("ownruns.db", "CREATE TABLE runs (id INTEGER, km REAL)")
+    assert b"table runs has other columns" in err and b"table_name missing" in err, err
     assert query(out, "SELECT name FROM sqlite_master") == [("runs",)]
 
 
