@@ -2,7 +2,6 @@
 --queue` workers, against a real redis-server and the fixture server, all on loopback (run by
 test_queue.sh inside a fresh network namespace). Waits are for conditions, bounded."""
 import csv
-import io
 import json
 import os
 import select
