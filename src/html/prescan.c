@@ -1,5 +1,11 @@
 /* "Prescan a byte stream to determine its encoding" (HTML standard 13.2.3.2) and "extract a
- * character encoding from a meta element" (2.4.7.4), on bytes, as the standard defines them. */
+ * character encoding from a meta element" (2.4.7.4), on bytes.
+ *
+ * One departure from the standard's prescan, because both browsers depart from it alike
+ * (Chromium's and Firefox's prescans run their tokenizer): the text of the elements whose
+ * start tag switches the tokenizer out of the data state (script, style, title, textarea,
+ * xmp, iframe, noembed, noframes, plaintext) is skipped as the tokenizer skips it, so
+ * "<script>'<meta charset=koi8-r>'</script>" declares nothing. */
 #include <string.h>
 
 #include "html/prescan.h"
@@ -180,6 +186,105 @@ static int skip_attrs(scan_t *s) {
     return r;
 }
 
+/* Past the end tag "</name" (name ASCII case-insensitive, then whitespace, '/' or '>') that
+ * the tokenizer's RCDATA or RAWTEXT state would stop at, searching from s->pos; returns 0
+ * there, or -1 at the end of the input. */
+static int skip_to_end_tag(scan_t *s, span_t name) {
+    for (;;) {
+        const unsigned char *lt = memchr(s->p + s->pos, '<', s->n - s->pos);
+        if (!lt)
+            return -1;
+        s->pos = (size_t)(lt - s->p) + 1;
+        size_t k = s->pos + 1 + name.n;
+        if (k >= s->n)
+            return -1; /* no room for one after this '<' either */
+        if (s->p[s->pos] == '/' &&
+            span_is((span_t){s->p + s->pos + 1, name.n}, (const char *)name.p) &&
+            (is_ws(s->p[k]) || s->p[k] == '/' || s->p[k] == '>')) {
+            s->pos = k;
+            return 0;
+        }
+    }
+}
+
+/* 1 when p[0..n) is "script", ASCII case-insensitively. */
+static int is_script(const unsigned char *p, size_t n) {
+    return span_is((span_t){p, n}, "script");
+}
+
+/* The tokenizer's script data states (13.2.5.4, 13.2.5.15-13.2.5.31) from s->pos, just
+ * after the <script> start tag, to just past the "</script" that ends the element: an
+ * escaped "<!--" hides a "</script" only after a "<script" inside it. Returns 0, or -1 at
+ * the end of the input. */
+static int skip_script(scan_t *s) {
+    enum { DATA, ESCAPED, DOUBLE } mode = DATA;
+    size_t dashes = 0; /* '-' bytes just before, in the escaped modes */
+    for (; s->pos < s->n; s->pos++) {
+        unsigned c = s->p[s->pos];
+        if (c == '-') {
+            dashes++;
+            continue;
+        }
+        size_t before = dashes;
+        dashes = 0;
+        if (c == '>' && before >= 2 && mode != DATA) {
+            mode = DATA; /* "-->" */
+            continue;
+        }
+        if (c != '<')
+            continue;
+        const unsigned char *q = s->p + s->pos + 1, *end = s->p + s->n;
+        if (mode == DATA && end - q >= 3 && q[0] == '!' && q[1] == '-' && q[2] == '-') {
+            mode = ESCAPED; /* "<!--": its dashes also count towards a "-->" */
+            s->pos += 3;
+            dashes = 2;
+            continue;
+        }
+        int slash = q < end && *q == '/';
+        const unsigned char *name = q + slash, *e = name;
+        while (e < end && is_alpha(*e))
+            e++;
+        if (e == end)
+            return -1; /* the name may go on */
+        int named = is_script(name, (size_t)(e - name)) && (is_ws(*e) || *e == '/' || *e == '>');
+        if (!named)
+            continue;
+        if (slash && mode != DOUBLE) {
+            s->pos = (size_t)(e - s->p); /* the end tag */
+            return 0;
+        }
+        if (slash)
+            mode = ESCAPED; /* "</script" ends the double escape */
+        else if (mode == ESCAPED)
+            mode = DOUBLE; /* "<script" in an escaped comment */
+        s->pos = (size_t)(e - s->p) - 1;
+    }
+    return -1;
+}
+
+/* After a start tag named name: the text of the elements the tokenizer reads in another
+ * state than data is skipped with their end tag, attributes included, as the tokenizer
+ * reads them; plaintext hides the rest. Returns 0, or -1 at the end of the input. */
+static int skip_text_of(scan_t *s, span_t name) {
+    static const char *const raw[] = {"style",  "title",   "textarea", "xmp",
+                                      "iframe", "noembed", "noframes"};
+    int r = 0, text = 1;
+    if (is_script(name.p, name.n))
+        r = skip_script(s);
+    else if (span_is(name, "plaintext"))
+        return -1;
+    else {
+        size_t i = 0;
+        while (i < sizeof raw / sizeof raw[0] && !span_is(name, raw[i]))
+            i++;
+        if (i == sizeof raw / sizeof raw[0])
+            text = 0;
+        else
+            r = skip_to_end_tag(s, (span_t){(const unsigned char *)raw[i], name.n});
+    }
+    return r < 0 ? -1 : text ? skip_attrs(s) : 0;
+}
+
 /* One step of the prescan loop at s->pos ('<' there). Returns 1 with *enc, 0 to go on,
  * -1 at the end of the input. */
 static int markup(scan_t *s, const cafe__html_encoding_t **enc) {
@@ -199,11 +304,19 @@ static int markup(scan_t *s, const cafe__html_encoding_t **enc) {
         s->pos += 5;
         return meta_attrs(s, enc);
     }
-    size_t k = s->pos + 1 + (s->pos + 1 < s->n && s->p[s->pos + 1] == '/');
+    int end_tag = s->pos + 1 < s->n && s->p[s->pos + 1] == '/';
+    size_t k = s->pos + 1 + (size_t)end_tag;
     if (k < s->n && is_alpha(s->p[k])) {
+        /* the tokenizer's tag name ends at '/' too: "<script/>" is a script */
+        span_t name = {s->p + k, 0};
+        while (k + name.n < s->n && !is_ws(s->p[k + name.n]) && s->p[k + name.n] != '/' &&
+               s->p[k + name.n] != '>')
+            name.n++;
         while (s->pos < s->n && !is_ws(s->p[s->pos]) && s->p[s->pos] != '>')
             s->pos++;
-        return skip_attrs(s);
+        if (skip_attrs(s) < 0)
+            return -1;
+        return end_tag ? 0 : skip_text_of(s, name);
     }
     if (at(s, "<!") || at(s, "</") || at(s, "<?")) {
         const unsigned char *gt = memchr(s->p + s->pos, '>', s->n - s->pos);

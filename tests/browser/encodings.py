@@ -29,6 +29,18 @@ MULTI = ["gbk", "gb18030", "big5", "euc-jp", "iso-2022-jp", "shift_jis", "euc-kr
 STEERING = [0x1B, 0x24, 0x28, 0x30, 0x35, 0x39, 0x40, 0x41, 0x42, 0x49, 0x4A, 0x5C, 0x7E,
             0x7F, 0x80, 0x81, 0x84, 0x8E, 0x8F, 0xA0, 0xA1, 0xA4, 0xC8, 0xDF, 0xE0, 0xE3,
             0xF9, 0xFC, 0xFE, 0xFF, 0xD8, 0xDC, 0x0E, 0x0F, 0x20, 0x61]
+# Pages this test found cafe wrong on: (transport label, "" for none, and the page). An
+# undeclared page in the index's iframe takes the index's UTF-8 as its fallback.
+FOUND = [
+    # a <meta> in script data, RAWTEXT or RCDATA is not one: both browsers' prescans run
+    # their tokenizer (title "Привет", windows-1251)
+    ("", b"<script>'<meta charset=koi8-r>'</script><meta charset=windows-1251>"
+         b"<title>\xcf\xf0\xe8\xe2\xe5\xf2</title>"),
+    ("", b"<textarea><meta charset=koi8-r></textarea><meta charset=windows-1251>"
+         b"<title>\xcf\xf0\xe8\xe2\xe5\xf2</title>"),
+    ("", b"<script><!--<script x></script>--><meta charset=koi8-r></script>"
+         b"<meta charset=windows-1251><title>\xcf\xf0\xe8\xe2\xe5\xf2</title>"),
+]
 PER_PAGE = 800  # characters of a multi-byte index per page (the title cap is 4096 bytes)
 
 
@@ -111,7 +123,7 @@ def adversarial_cases(rng, per_encoding):
 
 def main():
     rng = random.Random(int(os.environ.get("CAFE_BROWSER_SEED", "17")))
-    cases = single_byte_cases() + index_cases() + adversarial_cases(
+    cases = FOUND + single_byte_cases() + index_cases() + adversarial_cases(
         rng, int(os.environ.get("CAFE_BROWSER_RANDOM", "12")))
     return run(sys.argv[1], cases, lambda label, body: "%s %s" % (label, body[:80].hex()))
 

@@ -83,6 +83,29 @@ CASES = [
      "A\uf780\uf7ff", "x-user-defined"),
     ("meta in comment", "<!-- <meta charset=koi8-r> --><meta charset=windows-1251>"
      "<title>Привет</title>", "cp1251", None, "Привет", "windows-1251"),
+    # Both browsers' prescans run their tokenizer: a <meta> in the text of an element the
+    # tokenizer reads in another state (script data, RAWTEXT, RCDATA, PLAINTEXT) declares
+    # nothing, though the standard's prescan would take it.
+    ("meta in script", "<script>'<meta charset=koi8-r>'</script><meta charset=windows-1251>"
+     "<title>Привет</title>", "cp1251", None, "Привет", "windows-1251"),
+    ("meta in style, textarea, title", "<style><meta charset=koi8-r></style><textarea>"
+     "<meta charset=koi8-r></textarea><title><meta charset=koi8-r></title><title>x</title>"
+     "<meta charset=windows-1251><title>Привет</title>", "cp1251", None,
+     "<meta charset=koi8-r>", "windows-1251"),
+    ("meta after a raw text end tag", "<xmp>x</XMP\t/><noembed></noembed x='>'>"
+     "<meta charset=koi8-r><title>Привет</title>", "koi8-r", None, "Привет", "KOI8-R"),
+    ("meta in an end tag of a raw text", "<iframe></iframe <meta charset=koi8-r>>"
+     "<meta charset=windows-1251><title>Привет</title>", "cp1251", None, "Привет",
+     "windows-1251"),
+    ("meta in escaped script", "<script><!--<script x></script>--><meta charset=koi8-r>"
+     "</script><meta charset=windows-1251><title>Привет</title>", "cp1251", None, "Привет",
+     "windows-1251"),
+    ("meta after escaped script", "<script><!--<script></script>--></script>"
+     "<meta charset=koi8-r><title>Привет</title>", "koi8-r", None, "Привет", "KOI8-R"),
+    ("meta after script comment", "<script><!-- </script><meta charset=koi8-r>"
+     "<title>Привет</title>", "koi8-r", None, "Привет", "KOI8-R"),
+    ("meta after plaintext", "<title>Café</title><plaintext><meta charset=koi8-r>", "utf-8",
+     None, "Café", "UTF-8"),
     ("content without pragma", "<meta content='text/html; charset=koi8-r'><title>Privet</title>",
      "koi8-r", None, "Privet", "windows-1252"),
     ("meta in attribute", "<a title=\"<meta charset=koi8-r>\"><meta charset=windows-1251>"
