@@ -289,12 +289,19 @@ static int skip_text_of(scan_t *s, span_t name) {
  * -1 at the end of the input. */
 static int markup(scan_t *s, const cafe__html_encoding_t **enc) {
     if (at(s, "<!--")) {
-        const unsigned char *p = s->p + s->pos + 2;
-        for (; p + 3 <= s->p + s->n; p++) {
+        /* "-->", whose dashes may be those of "<!--" ("<!-->"), or, as the tokenizer also
+         * ends a comment (and so both browsers' prescans), "--!>" after them */
+        const unsigned char *p = s->p + s->pos + 2, *end = s->p + s->n;
+        for (; p + 3 <= end; p++) {
             if (p[0] == '-' && p[1] == '-' && p[2] == '>')
                 break;
+            if (p[0] == '-' && p[1] == '-' && p[2] == '!' && p + 4 <= end && p[3] == '>' &&
+                p >= s->p + s->pos + 4) {
+                p++;
+                break;
+            }
         }
-        if (p + 3 > s->p + s->n)
+        if (p + 3 > end)
             return -1;
         s->pos = (size_t)(p - s->p) + 2;
         return 0;

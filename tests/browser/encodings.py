@@ -40,6 +40,9 @@ FOUND = [
          b"<title>\xcf\xf0\xe8\xe2\xe5\xf2</title>"),
     ("", b"<script><!--<script x></script>--><meta charset=koi8-r></script>"
          b"<meta charset=windows-1251><title>\xcf\xf0\xe8\xe2\xe5\xf2</title>"),
+    # "--!>" ends a comment for their tokenizers: the <meta> in the body after it is within
+    # the first 1024 bytes, so it counts (title "п√аИ", KOI8-R)
+    ("", b"<!-- x --!><p><meta charset=koi8-r><title>\xd0\x96\xc1\xe9</title>"),
 ]
 PER_PAGE = 800  # characters of a multi-byte index per page (the title cap is 4096 bytes)
 

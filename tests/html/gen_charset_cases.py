@@ -106,6 +106,12 @@ CASES = [
      "<title>Привет</title>", "koi8-r", None, "Привет", "KOI8-R"),
     ("meta after plaintext", "<title>Café</title><plaintext><meta charset=koi8-r>", "utf-8",
      None, "Café", "UTF-8"),
+    # "--!>" ends a comment for the tokenizer, and so for both browsers' prescans, though
+    # not for the standard's prescan
+    ("meta after a --!> comment", "<!-- x --!><p><meta charset=koi8-r><title>Привет</title>"
+     "<!-- -->", "koi8-r", None, "Привет", "KOI8-R"),
+    ("no comment end in <!--!>", "<!--!><meta charset=koi8-r>--><meta charset=windows-1251>"
+     "<title>Привет</title>", "cp1251", None, "Привет", "windows-1251"),
     ("content without pragma", "<meta content='text/html; charset=koi8-r'><title>Privet</title>",
      "koi8-r", None, "Privet", "windows-1252"),
     ("meta in attribute", "<a title=\"<meta charset=koi8-r>\"><meta charset=windows-1251>"
