@@ -193,10 +193,13 @@ CAFE__HOT static void on_meta(void *ctx, const char *charset, const char *http_e
     if (t->certain || t->tok.seen_body)
         return;
     const cafe__html_encoding_t *e = NULL;
+    /* A charset attribute, even one naming no encoding, is the only one looked at: so
+     * Chromium and Firefox do, though the standard's "in head" rule would go on to the
+     * http-equiv pragma. */
     if (charset)
         e = cafe__html_encoding_get(charset, strlen(charset));
-    if (!e && http_equiv && content && strlen(http_equiv) == 12 &&
-        strncasecmp(http_equiv, "content-type", 12) == 0)
+    else if (http_equiv && content && strlen(http_equiv) == 12 &&
+             strncasecmp(http_equiv, "content-type", 12) == 0)
         e = cafe__html_meta_content_charset(content, strlen(content));
     if (!e)
         return;

@@ -43,6 +43,10 @@ FOUND = [
     # "--!>" ends a comment for their tokenizers: the <meta> in the body after it is within
     # the first 1024 bytes, so it counts (title "п√аИ", KOI8-R)
     ("", b"<!-- x --!><p><meta charset=koi8-r><title>\xd0\x96\xc1\xe9</title>"),
+    # a late <meta> with a charset attribute naming no encoding: its pragma is not looked
+    # at (title "Ж", the fallback's UTF-8)
+    ("", b"<title>\xd0\x96</title><!--" + b"x" * 1100 + b"--><meta charset=nope "
+         b"http-equiv=content-type content='text/html; charset=koi8-r'>"),
 ]
 PER_PAGE = 800  # characters of a multi-byte index per page (the title cap is 4096 bytes)
 
