@@ -93,6 +93,11 @@ size_t cafe__html_attr_decode(const char *s, size_t n, char *out, size_t cap) {
     for (size_t i = 0; i < n;) {
         char u[8];
         uint32_t cp;
+        if (s[i] == 0) { /* the tokenizer's U+FFFD: "koi8-r\0" names no encoding */
+            len = put(out, len, cap, "\xEF\xBF\xBD", 3);
+            i++;
+            continue;
+        }
         if (s[i] != '&') {
             len = put(out, len, cap, s + i++, 1);
             continue;

@@ -27,8 +27,9 @@ const cafe__html_entity_t *cafe__html_entity_longest(const char *s, size_t n);
 uint32_t cafe__html_numeric_ref(uint32_t value);
 
 /* Decodes the character references of an attribute value with the attribute rules (a
- * legacy name without ';' stays text before '=' or an alphanumeric). Writes at most cap-1
- * bytes (whole characters) and a NUL to out; returns the length. */
+ * legacy name without ';' stays text before '=' or an alphanumeric), and a NUL byte to
+ * U+FFFD as the tokenizer does. Writes at most cap-1 bytes (whole characters) and a NUL to
+ * out; returns the length. */
 size_t cafe__html_attr_decode(const char *s, size_t n, char *out, size_t cap);
 
 #endif

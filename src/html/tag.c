@@ -104,7 +104,7 @@ CAFE__HOT static void values_end(cafe__html_tok_t *tk) {
         if (!(tk->attrs_seen & (1u << i)))
             continue;
         tk->vals[i][tk->vlen[i]] = 0;
-        if (memchr(tk->vals[i], '&', tk->vlen[i])) {
+        if (memchr(tk->vals[i], '&', tk->vlen[i]) || memchr(tk->vals[i], 0, tk->vlen[i])) {
             char tmp[CAFE__HTML_ATTR_MAX];
             size_t n = cafe__html_attr_decode(tk->vals[i], tk->vlen[i], tmp, sizeof tmp);
             memcpy(tk->vals[i], tmp, n + 1);

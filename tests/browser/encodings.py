@@ -47,6 +47,8 @@ FOUND = [
     # at (title "Ж", the fallback's UTF-8)
     ("", b"<title>\xd0\x96</title><!--" + b"x" * 1100 + b"--><meta charset=nope "
          b"http-equiv=content-type content='text/html; charset=koi8-r'>"),
+    # a NUL in a late <meta>'s charset is U+FFFD: "koi8-r\ufffd" names no encoding (title "Ж")
+    ("", b"<title>\xd0\x96</title><!--" + b"x" * 1100 + b"--><meta charset='koi8-r\0'>"),
 ]
 PER_PAGE = 800  # characters of a multi-byte index per page (the title cap is 4096 bytes)
 

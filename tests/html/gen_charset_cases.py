@@ -66,6 +66,9 @@ CASES = [
      None, "Привет", "windows-1251"),
     ("late meta before title", PAD + "<meta charset=koi8-r><title>Привет</title>", "koi8-r",
      None, "Привет", "KOI8-R"),
+    # a NUL in the value is U+FFFD for the tokenizer: "koi8-r\ufffd" names no encoding
+    ("late meta with a NUL", PAD + "<title>Привет</title><meta charset='koi8-r\0'>", "utf-8",
+     None, "Привет", "UTF-8"),
     ("late meta with refs", PAD + "<meta charset='koi&#56;&#x2D;r'><title>Привет</title>",
      "koi8-r", None, "Привет", "KOI8-R"),
     ("late http-equiv", PAD + "<title>Привет</title><meta http-equiv=content-type "

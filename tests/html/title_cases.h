@@ -383,6 +383,8 @@ static const tcase_nul_t nul_cases[] = {
     NUL_CASE("NUL in head starts no body", "<head>\0<title>A</title></head><frameset>", "A"),
     NUL_CASE("NUL after head starts no body", "<head></head>\0<title>A</title><frameset>", "A"),
     NUL_CASE("NUL then a tag starts the body", "<html>\0<p><title>A</title><frameset>", NONE),
+    /* a NUL in an attribute value is U+FFFD: "hidden\uFFFD" is not hidden */
+    NUL_CASE("input type with NUL", "<input type=\"hidden\0\"><frameset><title>x</title>", "x"),
 };
 
 #undef NONE
