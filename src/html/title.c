@@ -190,7 +190,7 @@ static void meta_final(cafe_title_t *t) {
 CAFE__HOT static void on_meta(void *ctx, const char *charset, const char *http_equiv,
                               const char *content) {
     cafe_title_t *t = ctx;
-    if (t->certain || t->tok.seen_body)
+    if (t->certain || t->tok.seen_body || t->tok.head_over)
         return;
     const cafe__html_encoding_t *e = NULL;
     /* A charset attribute, even one naming no encoding, is the only one looked at: so
@@ -219,7 +219,7 @@ CAFE__HOT static void tokenize(cafe_title_t *t, const unsigned char *p, size_t n
     cafe__html_tok_feed(&t->tok, p, n);
     if (t->done)
         return;
-    if (!t->certain && t->tok.seen_body)
+    if (!t->certain && (t->tok.seen_body || t->tok.head_over))
         meta_final(t); /* no meta can change it now */
     settle_if_final(t);
     if (cafe__html_tok_hopeless(&t->tok) && !t->want_verdict && (t->certain || !t->has_title))

@@ -81,6 +81,9 @@ typedef struct cafe__html_tok {
                                that table would come first in tree order */
     uint8_t frameset;       /* a <frameset> was accepted: titles are ignored from here */
     uint8_t frameset_ok, seen_body;
+    /* a </head>, or a <template>, was seen: as for Chromium and Firefox, a <meta> from here
+     * on changes no encoding (the standard's "after head" and "in template" would) */
+    uint8_t head_over;
     uint8_t past_initial; /* the "initial" insertion mode is over (tokstate.h) */
     uint8_t quirks;       /* ...and left the document in quirks mode (doctype.h) */
     uint8_t fs_pending; /* frameset-ok cleared before the body started (cafe__html_tok_fs_clear) */

@@ -224,6 +224,7 @@ CAFE__HOT static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
         title_start(tk);
         break;
     case CAFE__TAG_TEMPLATE: {
+        tk->head_over = 1;
         uint64_t level = 1ull << (tk->template_depth++ & 63);
         tk->tmpl_decided &= ~level, tk->tmpl_columns &= ~level; /* a new one: undecided */
         break;
@@ -289,6 +290,7 @@ CAFE__HOT static void html_end(cafe__html_tok_t *tk, int id, unsigned flags) {
                                    CAFE__TAG_H4, CAFE__TAG_H5, CAFE__TAG_H6};
     switch (id) {
     case CAFE__TAG_HEAD:
+        tk->head_over = 1;
         return;
     case CAFE__TAG_HTML:
     case CAFE__TAG_BODY: /* before the body, these make it ("anything else") */

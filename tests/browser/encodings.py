@@ -49,6 +49,10 @@ FOUND = [
          b"http-equiv=content-type content='text/html; charset=koi8-r'>"),
     # a NUL in a late <meta>'s charset is U+FFFD: "koi8-r\ufffd" names no encoding (title "Ж")
     ("", b"<title>\xd0\x96</title><!--" + b"x" * 1100 + b"--><meta charset='koi8-r\0'>"),
+    # after </head> or a <template>, a late <meta> changes nothing (title "Ж")
+    ("", b"<title>\xd0\x96</title><!--" + b"x" * 1100 + b"--></head>\n<meta charset=koi8-r>"),
+    ("", b"<title>\xd0\x96</title><!--" + b"x" * 1100 + b"--><template></template>"
+         b"<meta charset=koi8-r>"),
 ]
 PER_PAGE = 800  # characters of a multi-byte index per page (the title cap is 4096 bytes)
 

@@ -69,6 +69,13 @@ CASES = [
     # a NUL in the value is U+FFFD for the tokenizer: "koi8-r\ufffd" names no encoding
     ("late meta with a NUL", PAD + "<title>Привет</title><meta charset='koi8-r\0'>", "utf-8",
      None, "Привет", "UTF-8"),
+    # after </head> or in a <template> a late <meta> changes nothing in Chromium and Firefox
+    ("late meta after </head>", PAD + "<title>Привет</title></head>\n<meta charset=koi8-r>",
+     "utf-8", None, "Привет", "UTF-8"),
+    ("late meta in template", PAD + "<title>Привет</title><template><meta charset=koi8-r>"
+     "</template>", "utf-8", None, "Привет", "UTF-8"),
+    ("late meta after template", PAD + "<title>Привет</title><template></template>"
+     "<meta charset=koi8-r>", "utf-8", None, "Привет", "UTF-8"),
     ("late meta with refs", PAD + "<meta charset='koi&#56;&#x2D;r'><title>Привет</title>",
      "koi8-r", None, "Привет", "KOI8-R"),
     ("late http-equiv", PAD + "<title>Привет</title><meta http-equiv=content-type "
