@@ -15,14 +15,15 @@
  *
  * Encoding, in the WHATWG order: byte order mark; the transport charset given by the
  * caller; the <meta> prescan of the first 1024 bytes; else windows-1252. A <meta> charset
- * found later while the encoding is still that fallback (before the body starts) switches
- * to it, as browsers do. When nothing declared the encoding and the title holds non-ASCII
- * bytes, it is detected, as the standard allows: non-ASCII bytes that are valid UTF-8 are
- * UTF-8; otherwise uchardet decides, its answer taken through the WHATWG label table, with
- * the URL's top-level domain as a hint when the evidence is thin (cafe_title_set_url); if
- * there is no answer, windows-1252 stays. uchardet (libuchardet.so.0, a C++ library) is
- * loaded with dlopen at the first page that needs it, so a process that never meets one
- * never loads it; where it cannot be loaded, it gives no answer. To give it enough evidence the
+ * found later while the encoding is still that fallback (in the head: before </head>, a
+ * <template> or the body) switches to it, as browsers do; one naming the replacement
+ * encoding leaves no title, unless an all-ASCII title was final already. When nothing declared the
+ * encoding and the title holds non-ASCII bytes, it is detected, as the standard allows: non-ASCII
+ * bytes that are valid UTF-8 are UTF-8; otherwise uchardet decides, its answer taken through the
+ * WHATWG label table, with the URL's top-level domain as a hint when the evidence is thin
+ * (cafe_title_set_url); if there is no answer, windows-1252 stays. uchardet (libuchardet.so.0, a
+ * C++ library) is loaded with dlopen at the first page that needs it, so a process that never meets
+ * one never loads it; where it cannot be loaded, it gives no answer. To give it enough evidence the
  * extractor may want more of the page after the title (at most 64 KiB in all); pages with a
  * declared encoding or an ASCII title never do. cafe_title_charset_source() says which step
  * decided.

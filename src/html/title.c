@@ -14,9 +14,11 @@
  * The title is therefore final once its end tag is seen and either the encoding was
  * declared, the title's bytes are all ASCII (every ASCII-compatible encoding reads them
  * alike), or the body has started. A title inside the body also waits until no <frameset>
- * can take the body away (frameset-ok cleared; see tree.c). A late meta naming an encoding that is
- * not ASCII-compatible (ISO-2022-JP, replacement, which would change the tokens already read) is
- * ignored.
+ * can take the body away (frameset-ok cleared; see tree.c). A late meta naming ISO-2022-JP,
+ * which would change the tokens already read, is ignored; one naming the replacement
+ * encoding leaves no title, as browsers reload such a page (one whose title was final
+ * already, all ASCII, keeps it: waiting for the body on every such page would cost more
+ * than this rare page is worth).
  *
  * Detection (detect.c) comes last, where the standard allows it: when nothing declared the
  * encoding and the title holds non-ASCII bytes. Once the title could settle but for its
@@ -204,12 +206,19 @@ CAFE__HOT static void on_meta(void *ctx, const char *charset, const char *http_e
     if (!e)
         return;
     e = cafe__html_encoding_for_meta(e);
-    if (e->kind == CAFE__ENC_WIDE || e->kind == CAFE__ENC_REPLACEMENT)
+    if (e->kind == CAFE__ENC_WIDE)
         return;
     meta_final(t);
     t->source = CAFE_CHARSET_META;
     t->collecting = 0;
     t->ev_from = NULL;
+    if (e->kind == CAFE__ENC_REPLACEMENT) {
+        /* Browsers load the page again as the replacement encoding: one U+FFFD, no title */
+        t->enc = e;
+        t->has_title = 0;
+        settle(t);
+        return;
+    }
     redecode(t, e);
 }
 

@@ -53,6 +53,9 @@ FOUND = [
     ("", b"<title>\xd0\x96</title><!--" + b"x" * 1100 + b"--></head>\n<meta charset=koi8-r>"),
     ("", b"<title>\xd0\x96</title><!--" + b"x" * 1100 + b"--><template></template>"
          b"<meta charset=koi8-r>"),
+    # a late <meta> naming the replacement encoding: the page is reloaded as one U+FFFD
+    # (no title)
+    ("", b"<title>\xd0\x96</title><!--" + b"x" * 1100 + b"--><meta charset=iso-2022-kr>"),
 ]
 PER_PAGE = 800  # characters of a multi-byte index per page (the title cap is 4096 bytes)
 

@@ -76,6 +76,9 @@ CASES = [
      "</template>", "utf-8", None, "Привет", "UTF-8"),
     ("late meta after template", PAD + "<title>Привет</title><template></template>"
      "<meta charset=koi8-r>", "utf-8", None, "Привет", "UTF-8"),
+    # browsers load the page again as the replacement encoding: no title
+    ("late meta replacement", PAD + "<title>Привет</title><meta charset=iso-2022-kr>",
+     "utf-8", None, None, "replacement"),
     ("late meta with refs", PAD + "<meta charset='koi&#56;&#x2D;r'><title>Привет</title>",
      "koi8-r", None, "Привет", "KOI8-R"),
     ("late http-equiv", PAD + "<title>Привет</title><meta http-equiv=content-type "
