@@ -46,8 +46,8 @@ void cafe__html_detect_hint(cafe__html_detect_t *d, const char *url) {
     d->tld[n - dot] = 0;
 }
 
-int cafe__html_detect_utf8(const unsigned char *p, size_t n) {
-    return cafe__html_utf8_scan(p, n, 1);
+int cafe__html_detect_utf8(const unsigned char *p, size_t n, int cut_ok) {
+    return cafe__html_utf8_scan(p, n, cut_ok);
 }
 
 /* The evidence up to the cap: n bytes, or fewer where the non-ASCII ones reach ENOUGH. */

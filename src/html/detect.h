@@ -57,8 +57,9 @@ void cafe__html_detect_reset(cafe__html_detect_t *d);
 void cafe__html_detect_feed(cafe__html_detect_t *d, const unsigned char *p, size_t n);
 /* 1 when the evidence reached the cap. */
 int cafe__html_detect_enough(const cafe__html_detect_t *d);
-/* 1 when p is valid UTF-8 (ASCII is; so is a sequence cut by the end of p), else 0. */
-int cafe__html_detect_utf8(const unsigned char *p, size_t n);
+/* 1 when p is valid UTF-8 (ASCII is; so is a sequence cut by the end of p when cut_ok: the
+ * bytes were cut there, not ended), else 0. */
+int cafe__html_detect_utf8(const unsigned char *p, size_t n, int cut_ok);
 /* The page's URL (or host name): its top-level domain is the hint. NULL or no domain: none. */
 void cafe__html_detect_hint(cafe__html_detect_t *d, const char *url);
 /* The verdict on the evidence so far (once per page), or NULL for no answer. */

@@ -255,10 +255,13 @@ CAFE__HOT static void stream(cafe_title_t *t, const unsigned char *p, size_t n, 
 static void consider(cafe_title_t *t);
 
 /* The head and the title (non-ASCII: it needs a verdict) are valid UTF-8: UTF-8, whatever
- * the rest says. */
+ * the rest says. A character cut at the end is allowed only where the bytes were cut: the
+ * head at 1024 bytes, the title at its cap or by the end of input. A title closed by its end
+ * tag right after a lead byte ("Caf\xe9</title>" past the head) is not UTF-8. */
 static int utf8_title(const cafe_title_t *t) {
-    return t->raw && cafe__html_detect_utf8(t->head, t->nhead) &&
-           cafe__html_detect_utf8(t->raw, t->nraw);
+    int cut = t->nraw == CAFE__RAW_MAX || t->closed_at_eof;
+    return t->raw && cafe__html_detect_utf8(t->head, t->nhead, 1) &&
+           cafe__html_detect_utf8(t->raw, t->nraw, cut);
 }
 
 /* The verdict: the title is decoded again in the encoding found. */

@@ -235,6 +235,44 @@ static void test_ascii_title_not_detected(void **state) {
     assert_int_equal(o.source, CAFE_CHARSET_DEFAULT);
 }
 
+/* ---- titles after the held-back head ----------------------------------------------------- */
+
+/* A short title after more than 1024 bytes of ASCII script, as pages that load their scripts
+ * first have it: the head held back for the prescan holds none of the title. Fed whole, byte by
+ * byte and split at every byte, the title must read `want` (under `url`, may be NULL). */
+static void expect_after_script(const char *title, const char *url, const char *want) {
+    char page[2048];
+    size_t n = (size_t)snprintf(page, sizeof page, "<!DOCTYPE html><html><head><script>\n");
+    while (n < 1100)
+        n += (size_t)snprintf(page + n, sizeof page - n, "var item%zu = load('item%zu');\n", n, n);
+    n += (size_t)snprintf(page + n, sizeof page - n,
+                          "</script>\n<title>%s</title></head>\n<body><p>Copyright 2024.</p>"
+                          "</body></html>\n",
+                          title);
+    assert_true(n < sizeof page);
+    how_t h = {NULL, url, 1, 0, 0};
+    for (h.split = 0; h.split < n; h.split++) {
+        for (h.bytewise = 0; h.bytewise < (h.split ? 1 : 2); h.bytewise++) {
+            outcome_t o;
+            run((const unsigned char *)page, n, &h, &o);
+            if (!o.r.found || strcmp(o.r.text, want) != 0) {
+                fprintf(stderr, "after a script, split %zu%s, %s: [%s] in %s, want [%s]\n", h.split,
+                        h.bytewise ? " bytewise" : "", url ? url : "no URL", o.r.text, o.r.encoding,
+                        want);
+                fail();
+            }
+        }
+    }
+}
+
+static void test_title_after_script(void **state) {
+    (void)state;
+    /* windows-1252 ending in a lone UTF-8 lead byte: its end tag shows it is not UTF-8 */
+    expect_after_script("Caf\xe9", NULL, "Caf\xc3\xa9");
+    expect_after_script("Caf\xe9", "http://www.example.fr/", "Caf\xc3\xa9");
+    expect_after_script("Caf\xc3\xa9", NULL, "Caf\xc3\xa9"); /* and UTF-8 stays UTF-8 */
+}
+
 /* ---- bad input ------------------------------------------------------------------------- */
 
 /* Feeds p in 4 KiB chunks; returns how many bytes went in before the result was final. */
@@ -388,12 +426,14 @@ static void test_hint_parsing(void **state) {
 
 static void test_utf8_check(void **state) {
     (void)state;
-    assert_true(cafe__html_detect_utf8((const unsigned char *)"abc", 3));
-    assert_true(cafe__html_detect_utf8((const unsigned char *)"\xc3\xa9\xe6\x97", 4)); /* cut */
-    assert_false(cafe__html_detect_utf8((const unsigned char *)"\xe9t", 2));
-    assert_false(cafe__html_detect_utf8((const unsigned char *)"\xc0\x80", 2));     /* overlong */
-    assert_false(cafe__html_detect_utf8((const unsigned char *)"\xed\xa0\x80", 3)); /* surrogate */
-    assert_false(cafe__html_detect_utf8((const unsigned char *)"\xf4\x90\x80\x80", 4));
+    assert_true(cafe__html_detect_utf8((const unsigned char *)"abc", 3, 0));
+    assert_true(cafe__html_detect_utf8((const unsigned char *)"\xc3\xa9\xe6\x97", 4, 1)); /* cut */
+    assert_false(cafe__html_detect_utf8((const unsigned char *)"\xc3\xa9\xe6\x97", 4, 0));
+    assert_false(cafe__html_detect_utf8((const unsigned char *)"\xe9t", 2, 1));
+    assert_false(cafe__html_detect_utf8((const unsigned char *)"\xc0\x80", 2, 1)); /* overlong */
+    assert_false(
+        cafe__html_detect_utf8((const unsigned char *)"\xed\xa0\x80", 3, 1)); /* surrogate */
+    assert_false(cafe__html_detect_utf8((const unsigned char *)"\xf4\x90\x80\x80", 4, 1));
 }
 
 static void test_source_names(void **state) {
@@ -413,6 +453,7 @@ int main(void) {
         cmocka_unit_test(test_declared),
         cmocka_unit_test(test_detection_off),
         cmocka_unit_test(test_ascii_title_not_detected),
+        cmocka_unit_test(test_title_after_script),
         cmocka_unit_test(test_read_on_is_bounded),
         cmocka_unit_test(test_binary_garbage),
         cmocka_unit_test(test_valid_in_several),
