@@ -107,10 +107,15 @@ static void keep_raw(cafe_title_t *t, const unsigned char *p, size_t n) {
 }
 
 /* The title's first non-ASCII byte, at q in the chunk being tokenized: evidence starts with
- * the head, then the page from q (from the next chunk when q is in the head). */
+ * the head, then the page from q (from the next chunk when q is in the head). Past the head,
+ * a '>' (the title's start tag) stands for the bytes skipped in between: glued to the head's
+ * last word ("...items.len\xe7\xe3"), q's word reads as Latin to uchardet, which then took
+ * Hebrew, Cyrillic or Thai titles after 1 KiB of script for windows-1252, ISO-8859-13 or UTF-8. */
 static void collect(cafe_title_t *t, const unsigned char *q) {
     t->collecting = 1;
     cafe__html_detect_feed(&t->det, t->head, t->nhead);
+    if (!t->in_head)
+        cafe__html_detect_feed(&t->det, (const unsigned char *)">", 1);
     t->ev_from = t->in_head ? NULL : q;
 }
 

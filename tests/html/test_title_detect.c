@@ -271,6 +271,16 @@ static void test_title_after_script(void **state) {
     expect_after_script("Caf\xe9", NULL, "Caf\xc3\xa9");
     expect_after_script("Caf\xe9", "http://www.example.fr/", "Caf\xc3\xa9");
     expect_after_script("Caf\xc3\xa9", NULL, "Caf\xc3\xa9"); /* and UTF-8 stays UTF-8 */
+    /* The evidence is the head, then the page from the title's first non-ASCII byte: glued to
+     * the head's last word, uchardet read these as UTF-8, ISO-8859-13 or windows-1252 */
+    expect_after_script("\xcb\xb9\xe9\xd2\xe1\xc3\xa1", "http://www.example.th/",
+                        "\xe0\xb8\xab\xe0\xb8\x99\xe0\xb9\x89\xe0\xb8\xb2\xe0\xb9\x81"
+                        "\xe0\xb8\xa3\xe0\xb8\x81"); /* windows-874 "หน้าแรก" */
+    expect_after_script(
+        "\xcd\xee\xe2\xee\xf1\xf2\xe8", NULL,
+        "\xd0\x9d\xd0\xbe\xd0\xb2\xd0\xbe\xd1\x81\xd1\x82\xd0\xb8"); /* windows-1251 "Новости" */
+    expect_after_script("\xe7\xe3\xf9\xe5\xfa", NULL,
+                        "\xd7\x97\xd7\x93\xd7\xa9\xd7\x95\xd7\xaa"); /* windows-1255 "חדשות" */
 }
 
 /* ---- bad input ------------------------------------------------------------------------- */
