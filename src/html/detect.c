@@ -94,9 +94,13 @@ int cafe__html_detect_enough(const cafe__html_detect_t *d) {
 }
 
 /* uchardet's name as a WHATWG label: most are labels already ("WINDOWS-1251", "SHIFT_JIS",
- * "TIS-620"...); these name a WHATWG encoding under another name. */
+ * "TIS-620"...); these name a WHATWG encoding under another name. KOI8-R is read as KOI8-U:
+ * uchardet has no KOI8-U model and says KOI8-R for Ukrainian too, whose і, ї, є and ґ KOI8-R
+ * reads as box drawing; Russian text reads the same in both (as chardetng, which answers
+ * KOI8-U for either). */
 static const char *as_label(const char *name) {
-    static const char *const alias[][2] = {{"UHC", "EUC-KR"}, {"MAC-CYRILLIC", "x-mac-cyrillic"}};
+    static const char *const alias[][2] = {
+        {"UHC", "EUC-KR"}, {"MAC-CYRILLIC", "x-mac-cyrillic"}, {"KOI8-R", "KOI8-U"}};
     for (size_t i = 0; i < sizeof alias / sizeof alias[0]; i++)
         if (strcasecmp(name, alias[i][0]) == 0)
             return alias[i][1];
@@ -142,8 +146,8 @@ static const cafe__html_encoding_t *unless_as_default(const cafe__html_detect_t 
  * country's Windows code page, else its ISO one). Western European domains are
  * windows-1252's. */
 static const char *const families[][5] = {
-    {"ru by kz", "windows-1251", "KOI8-R", "IBM866", "x-mac-cyrillic"},
-    {"ua", "windows-1251", "KOI8-U", "KOI8-R", "IBM866"},
+    {"ru by kz", "windows-1251", "KOI8-U", "IBM866", "x-mac-cyrillic"},
+    {"ua", "windows-1251", "KOI8-U", "IBM866", NULL},
     {"bg mk rs", "windows-1251", "ISO-8859-5", NULL},
     {"jp", "Shift_JIS", "EUC-JP", NULL},
     {"cn", "GBK", "gb18030", NULL},

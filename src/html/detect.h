@@ -11,7 +11,7 @@
  *      over ICU's ucsdet on the corpus of bench/detect: see bench/detect/README.md);
  *   3. with little evidence (under CAFE__DETECT_ENOUGH non-ASCII bytes: a title of a few
  *      words), the URL's top-level domain as a hint, as chardetng does: an answer that is not
- *      among the encodings used under that domain (.ru: windows-1251, KOI8-R, ...) gives way
+ *      among the encodings used under that domain (.ru: windows-1251, KOI8-U, ...) gives way
  *      to its usual one. uchardet guesses wildly on a few bytes ("日本" in Shift_JIS comes
  *      out windows-1252, "Café" ISO-8859-2); on the corpus's one- and two-word titles the
  *      hint takes uchardet from 28 right of 48 to 43;

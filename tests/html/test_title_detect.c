@@ -265,6 +265,22 @@ static void expect_after_script(const char *title, const char *url, const char *
     }
 }
 
+/* uchardet has no KOI8-U model: Ukrainian in KOI8 comes out KOI8-R, which reads і and ї as
+ * box drawing; KOI8-U reads them and Russian alike, and is Firefox's answer for both. */
+static void test_koi8_is_koi8u(void **state) {
+    (void)state;
+    /* KOI8-U "Головна сторінка - Новини України" */
+    static const char title[] = "\xe7\xcf\xcc\xcf\xd7\xce\xc1 \xd3\xd4\xcf\xd2\xa6\xce\xcb\xc1 - "
+                                "\xee\xcf\xd7\xc9\xce\xc9 \xf5\xcb\xd2\xc1\xa7\xce\xc9";
+    static const char want[] = "\xd0\x93\xd0\xbe\xd0\xbb\xd0\xbe\xd0\xb2\xd0\xbd\xd0\xb0 "
+                               "\xd1\x81\xd1\x82\xd0\xbe\xd1\x80\xd1\x96\xd0\xbd\xd0\xba\xd0\xb0 - "
+                               "\xd0\x9d\xd0\xbe\xd0\xb2\xd0\xb8\xd0\xbd\xd0\xb8 "
+                               "\xd0\xa3\xd0\xba\xd1\x80\xd0\xb0\xd1\x97\xd0\xbd\xd0\xb8";
+    expect_after_script(title, NULL, want);
+    expect_after_script(title, "http://www.example.ua/", want);
+    expect_after_script(title, "http://www.example.ru/", want);
+}
+
 static void test_title_after_script(void **state) {
     (void)state;
     /* windows-1252 ending in a lone UTF-8 lead byte: its end tag shows it is not UTF-8 */
@@ -464,6 +480,7 @@ int main(void) {
         cmocka_unit_test(test_detection_off),
         cmocka_unit_test(test_ascii_title_not_detected),
         cmocka_unit_test(test_title_after_script),
+        cmocka_unit_test(test_koi8_is_koi8u),
         cmocka_unit_test(test_read_on_is_bounded),
         cmocka_unit_test(test_binary_garbage),
         cmocka_unit_test(test_valid_in_several),
