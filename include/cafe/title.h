@@ -30,11 +30,12 @@
  *
  * Memory: one allocation per extractor, of fixed size (about 9 KiB: the 1024-byte prescan
  * window, the title buffer, the tokenizer with its stack of open elements, the decoders)
- * and, only while no declaration fixed the encoding, a 16 KiB raw copy of the title to
- * decode it again should a later <meta> or the detection change the encoding, and the
- * detector's state (uchardet's, some tens of KiB) for undeclared pages with a non-ASCII
- * title. Nothing is allocated per byte. Decoding is the WHATWG Encoding Standard's, for
- * every encoding it defines.
+ * and, only while no declaration fixed the encoding, a 16 KiB copy of the title's text
+ * (compact: whitespace runs and character references take a few bytes, so it holds a title
+ * of any length up to the cap) to decode it again should a later <meta> or the detection
+ * change the encoding, and the detector's state (uchardet's, some tens of KiB) for
+ * undeclared pages with a non-ASCII title. Nothing is allocated per byte. Decoding is the
+ * WHATWG Encoding Standard's, for every encoding it defines.
  */
 #ifndef CAFE_TITLE_H
 #define CAFE_TITLE_H

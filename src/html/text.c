@@ -78,13 +78,56 @@ static void put_utf8(void *ctx, const char *s, size_t n) {
     }
 }
 
+static int is_ws(unsigned c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+}
+
+/* Raw text into the kept copy (cafe__html_text_keep), whitespace after whitespace left out. */
+static void keep_text(cafe__html_text_t *t, const unsigned char *p, size_t n) {
+    size_t len = t->nkeep;
+    for (size_t i = 0; i < n && len < t->keep_cap; i++)
+        if (!is_ws(p[i]) || len == 0 || !is_ws(t->keep[len - 1]))
+            t->keep[len++] = p[i];
+    t->nkeep = len;
+}
+
+/* A reference's character into the kept copy; one that does not fit ends the copy. */
+static void keep_cp(cafe__html_text_t *t, uint32_t cp) {
+    unsigned char unit[5] = {'&'};
+    if (is_ws(cp)) {
+        unit[0] = (unsigned char)cp;
+        keep_text(t, unit, 1);
+        return;
+    }
+    size_t n = 1 + cafe__html_utf8_put((char *)unit + 1, cp);
+    if (n > t->keep_cap - t->nkeep) {
+        t->keep_cap = t->nkeep; /* a unit lost: nothing after it may be kept */
+        return;
+    }
+    memcpy(t->keep + t->nkeep, unit, n);
+    t->nkeep += n;
+}
+
+/* A character a reference gave. */
 static void put_cp(cafe__html_text_t *t, uint32_t cp) {
     char out[4];
     put_utf8(t, out, cafe__html_utf8_put(out, cp));
+    keep_cp(t, cp);
+}
+
+/* Text a reference read and gave back (ASCII; an '&' only first, the one that began it). */
+static void put_ref_text(cafe__html_text_t *t, const char *s, size_t n) {
+    put_utf8(t, s, n);
+    if (n > 0 && s[0] == '&') {
+        keep_cp(t, '&');
+        s++, n--;
+    }
+    keep_text(t, (const unsigned char *)s, n);
 }
 
 void cafe__html_text_init(cafe__html_text_t *t) {
     t->len = 0;
+    cafe__html_text_keep(t, NULL, 0);
     cafe__html_decoder_init(&t->dec);
     cafe__html_text_reset(t, &cafe__html_enc_utf8);
 }
@@ -114,7 +157,7 @@ static void end_named(cafe__html_text_t *t) {
             put_cp(t, e->cp[1]);
         used = 1 + e->len;
     }
-    put_utf8(t, t->refbuf + used, t->nref - used);
+    put_ref_text(t, t->refbuf + used, t->nref - used);
 }
 
 /* The reference ends before byte c (or at the end of the text when c < 0). Returns 1 when
@@ -136,7 +179,7 @@ static int end_ref(cafe__html_text_t *t, int c) {
         put_cp(t, cafe__html_numeric_ref(t->ref_value));
         return c == ';';
     default: /* "&", "&#", "&#x" without digits: text */
-        put_utf8(t, t->refbuf, t->nref);
+        put_ref_text(t, t->refbuf, t->nref);
         return 0;
     }
 }
@@ -272,21 +315,44 @@ CAFE__HOT void cafe__html_text_feed(cafe__html_text_t *t, const unsigned char *p
                 p++;
             continue;
         }
-        if (t->dec.enc->dec == CAFE__DEC_UTF8 && t->dec.u8_need == 0 && !t->truncated) {
-            p = put_plain(t, p, end);
-            if (p == end)
-                break;
-        }
-        const unsigned char *amp = memchr(p, '&', (size_t)(end - p));
+        const unsigned char *from = p;
+        if (t->dec.enc->dec == CAFE__DEC_UTF8 && t->dec.u8_need == 0 && !t->truncated)
+            p = put_plain(t, p, end); /* stops at an '&' if not before */
+        const unsigned char *amp = p < end ? memchr(p, '&', (size_t)(end - p)) : NULL;
         const unsigned char *stop = amp ? amp : end;
-        cafe__html_decode(&t->dec, p, (size_t)(stop - p),
-                          amp ? CAFE__DECODE_BEFORE_ASCII : CAFE__DECODE_MORE, put_utf8, t);
+        if (t->keep)
+            keep_text(t, from, (size_t)(stop - from));
+        if (p < stop || amp) /* put_plain may have taken it all */
+            cafe__html_decode(&t->dec, p, (size_t)(stop - p),
+                              amp ? CAFE__DECODE_BEFORE_ASCII : CAFE__DECODE_MORE, put_utf8, t);
         if (!amp)
             break;
         t->ref = REF_AMP;
         t->refbuf[0] = '&';
         t->nref = 1;
         p = amp + 1;
+    }
+}
+
+void cafe__html_text_keep(cafe__html_text_t *t, unsigned char *buf, size_t cap) {
+    t->keep = buf;
+    t->nkeep = 0;
+    t->keep_cap = buf ? cap : 0;
+}
+
+void cafe__html_text_replay(cafe__html_text_t *t, const unsigned char *p, size_t n) {
+    const unsigned char *end = p + n;
+    while (p < end) {
+        const unsigned char *amp = memchr(p, '&', (size_t)(end - p));
+        const unsigned char *stop = amp ? amp : end;
+        cafe__html_decode(&t->dec, p, (size_t)(stop - p),
+                          amp ? CAFE__DECODE_BEFORE_ASCII : CAFE__DECODE_MORE, put_utf8, t);
+        if (!amp || amp + 1 == end)
+            break;
+        unsigned c = amp[1]; /* the character's UTF-8, whole: keep_cp wrote it so */
+        size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        put_utf8(t, (const char *)amp + 1, len);
+        p = amp + 1 + len;
     }
 }
 

@@ -16,6 +16,8 @@ typedef struct cafe__html_text {
     uint32_t ref_value;
     size_t nref;
     char refbuf[CAFE__HTML_ENTITY_MAX + 4]; /* "&" + name or "&#x" + digits read so far */
+    unsigned char *keep;                    /* the copy cafe__html_text_keep asked for, or NULL */
+    size_t nkeep, keep_cap;
     cafe__html_decoder_t dec;
     char buf[CAFE_TITLE_MAX + 1]; /* the value, NUL-terminated by cafe__html_text_end */
 } cafe__html_text_t;
@@ -29,5 +31,20 @@ void cafe__html_text_feed(cafe__html_text_t *t, const unsigned char *p, size_t n
  * restore rules depend on it), or at the end of input (at_eof). */
 void cafe__html_text_end(cafe__html_text_t *t, int at_eof);
 void cafe__html_text_close(cafe__html_text_t *t);
+
+/* From now on, keeps a copy of the raw text fed in buf[0..cap) (NULL: none), from which
+ * cafe__html_text_replay gives the same value in any ASCII-compatible encoding. The copy is
+ * compact, so that a title of any length keeps what the cap lets through in every encoding:
+ * a run of whitespace is kept as its first byte, each character a reference gave as '&' and
+ * its UTF-8 (a whitespace one as that byte), and an '&' that began no reference as "&&"
+ * (whitespace ends a character in every decoder as the '&' before a reference does). Every
+ * byte kept gives at least half a byte of value (gb18030's four-byte sequences give two), so
+ * a copy of four times CAFE_TITLE_MAX holds all the cap lets through; what does not fit is
+ * dropped, in whole units. The buffer stays the caller's; nkeep says how much of it is used;
+ * cafe__html_text_reset leaves both alone. */
+void cafe__html_text_keep(cafe__html_text_t *t, unsigned char *buf, size_t cap);
+/* Feeds a kept copy (after cafe__html_text_reset to the encoding wanted) as the text it
+ * keeps: call cafe__html_text_end after it as after that text. It adds nothing to the copy. */
+void cafe__html_text_replay(cafe__html_text_t *t, const unsigned char *p, size_t n);
 
 #endif

@@ -10,7 +10,8 @@
  *
  * When nothing declared the encoding (the fallback, "tentative" in the standard), a
  * <meta> met later by the tokenizer before the body starts still switches it, as browsers
- * do; the title's raw bytes are kept (at most CAFE__RAW_MAX) to decode them again then.
+ * do; a copy of the title's text is kept (text.h: compact, at most CAFE__RAW_MAX bytes) to
+ * decode it again then.
  * The title is therefore final once its end tag is seen and either the encoding was
  * declared, the title's bytes are all ASCII (every ASCII-compatible encoding reads them
  * alike), or the body has started. A title inside the body also waits until no <frameset>
@@ -25,7 +26,7 @@
  * encoding (closed, and no <meta> can come any more), the verdict is: UTF-8 if the head and
  * the title's raw bytes are valid UTF-8; else the detector's, once it has enough evidence
  * (until then the tokenizer stops and the page is read on for evidence alone). The title is
- * then decoded again from its raw bytes. The evidence is the same however the page is split
+ * then decoded again from its kept copy. The evidence is the same however the page is split
  * into chunks, so the verdict is too: the held-back head, then the page from the title's
  * first non-ASCII byte on, up to the detector's cap (detect.h); the bytes in between carry
  * little (ASCII up to the title) and feeding them would cost every undeclared page. */
@@ -41,7 +42,7 @@
 #include "html/tokenizer.h"
 
 #define PRESCAN_BYTES 1024
-#define CAFE__RAW_MAX 16384
+#define CAFE__RAW_MAX (4 * CAFE_TITLE_MAX) /* the title's kept text: enough, text.h says why */
 
 struct cafe_title {
     const cafe__html_encoding_t *transport; /* given by the caller, or NULL */
@@ -61,9 +62,8 @@ struct cafe_title {
     int eof;                      /* the end of input was reached */
     int closed_at_eof;            /* the title's text ended there, not at an end tag */
     size_t nhead;                 /* bytes held back for the prescan */
-    unsigned char *raw;           /* raw bytes of the title while the encoding is uncertain */
-    size_t nraw;
-    cafe__html_decoder_t wide; /* UTF-16 / ISO-2022-JP to UTF-8 before the tokenizer */
+    unsigned char *raw;           /* for the title's kept text while the encoding is uncertain */
+    cafe__html_decoder_t wide;    /* UTF-16 / ISO-2022-JP to UTF-8 before the tokenizer */
     cafe__html_detect_t det;
     cafe__html_tok_t tok;
     cafe__html_text_t text;
@@ -86,24 +86,25 @@ static const cafe__html_encoding_t *text_encoding(const cafe_title_t *t) {
     return t->enc->kind == CAFE__ENC_WIDE ? &cafe__html_enc_utf8 : t->enc;
 }
 
+/* Nothing declared the encoding: a <meta> or the detector may still change it. */
+static int undeclared(const cafe_title_t *t) {
+    return t->source == CAFE_CHARSET_DEFAULT;
+}
+
+/* The encoding may still change: the title's text is decoded again then. */
+static int may_redecode(const cafe_title_t *t) {
+    return undeclared(t) && !(t->certain && !t->detect);
+}
+
 CAFE__HOT static void on_title_start(void *ctx) {
     cafe_title_t *t = ctx;
     t->has_title = 1;
     t->title_closed = 0;
     t->raw_ascii = 1;
-    t->nraw = 0;
     cafe__html_text_reset(&t->text, text_encoding(t));
-}
-
-static void keep_raw(cafe_title_t *t, const unsigned char *p, size_t n) {
-    if (!t->raw)
+    if (may_redecode(t) && !t->raw)
         t->raw = malloc(CAFE__RAW_MAX); /* failure: a late meta cannot re-decode, that's all */
-    if (!t->raw)
-        return;
-    if (n > CAFE__RAW_MAX - t->nraw)
-        n = CAFE__RAW_MAX - t->nraw;
-    memcpy(t->raw + t->nraw, p, n);
-    t->nraw += n;
+    cafe__html_text_keep(&t->text, may_redecode(t) ? t->raw : NULL, CAFE__RAW_MAX);
 }
 
 /* The title's first non-ASCII byte, at q in the chunk being tokenized: evidence starts with
@@ -119,12 +120,7 @@ static void collect(cafe_title_t *t, const unsigned char *q) {
     t->ev_from = t->in_head ? NULL : q;
 }
 
-/* Nothing declared the encoding: a <meta> or the detector may still change it. */
-static int undeclared(const cafe_title_t *t) {
-    return t->source == CAFE_CHARSET_DEFAULT;
-}
-
-/* The title's raw bytes while its encoding may still change: kept, and evidence. */
+/* The title's raw bytes while its encoding may still change: evidence. */
 CAFE__APART static void undeclared_text(cafe_title_t *t, const unsigned char *p, size_t n) {
     for (size_t i = 0; i < n && t->raw_ascii; i++) {
         if (p[i] >= 0x80) {
@@ -133,13 +129,12 @@ CAFE__APART static void undeclared_text(cafe_title_t *t, const unsigned char *p,
                 collect(t, p + i);
         }
     }
-    keep_raw(t, p, n);
 }
 
 CAFE__HOT static void on_title_text(void *ctx, const unsigned char *p, size_t n) {
     cafe_title_t *t = ctx;
     cafe__html_text_feed(&t->text, p, n);
-    if (undeclared(t) && !(t->certain && !t->detect)) /* else its encoding cannot change */
+    if (may_redecode(t) && t->raw_ascii)
         undeclared_text(t, p, n);
 }
 
@@ -180,7 +175,7 @@ static void redecode(cafe_title_t *t, const cafe__html_encoding_t *e) {
     if (!t->has_title)
         return;
     cafe__html_text_reset(&t->text, e);
-    cafe__html_text_feed(&t->text, t->raw ? t->raw : (const unsigned char *)"", t->nraw);
+    cafe__html_text_replay(&t->text, t->text.keep, t->text.nkeep);
     if (t->title_closed) {
         cafe__html_text_end(&t->text, t->closed_at_eof);
         settle_if_final(t);
@@ -264,9 +259,10 @@ static void consider(cafe_title_t *t);
  * head at 1024 bytes, the title at its cap or by the end of input. A title closed by its end
  * tag right after a lead byte ("Caf\xe9</title>" past the head) is not UTF-8. */
 static int utf8_title(const cafe_title_t *t) {
-    int cut = t->nraw == CAFE__RAW_MAX || t->closed_at_eof;
-    return t->raw && cafe__html_detect_utf8(t->head, t->nhead, 1) &&
-           cafe__html_detect_utf8(t->raw, t->nraw, cut);
+    const cafe__html_text_t *x = &t->text;
+    int cut = x->nkeep == x->keep_cap || t->closed_at_eof; /* the copy full: cut at its cap */
+    return x->keep && cafe__html_detect_utf8(t->head, t->nhead, 1) &&
+           cafe__html_detect_utf8(x->keep, x->nkeep, cut);
 }
 
 /* The verdict: the title is decoded again in the encoding found. */
@@ -437,7 +433,7 @@ CAFE__HOT void cafe_title_reset(cafe_title_t *t, const char *charset) {
     t->ev_from = NULL;
     cafe__html_detect_reset(&t->det);
     t->raw_ascii = 1;
-    t->nhead = t->nraw = 0;
+    t->nhead = 0;
     cafe__html_tok_reset(&t->tok);
     /* the text is reset when a title starts: nothing reads it before (has_title is 0) */
 }

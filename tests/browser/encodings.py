@@ -56,6 +56,10 @@ FOUND = [
     # a late <meta> naming the replacement encoding: the page is reloaded as one U+FFFD
     # (no title)
     ("", b"<title>\xd0\x96</title><!--" + b"x" * 1100 + b"--><meta charset=iso-2022-kr>"),
+    # a title decoded again once its encoding is known (detected, or a late <meta>) is kept
+    # whole however many bytes its whitespace and references take (title "a Привет", "a Ж")
+    ("", b"<title>a" + b" " * 20000 + "Привет".encode() + b"</title><p>x"),
+    ("", b"<title>a" + b"\t\n" * 10000 + b"\xc6</title><meta charset=windows-1251><p>x"),
 ]
 PER_PAGE = 800  # characters of a multi-byte index per page (the title cap is 4096 bytes)
 

@@ -59,6 +59,46 @@ static void test_truncation(void **state) {
     free(want);
 }
 
+/* page = head + fill * n + tail, want = whead + wfill * n + wtail: each page every way. */
+static void check_repeated(const char *name, const char *head, const char *fill, size_t n,
+                           const char *tail, const char *whead, const char *wfill,
+                           const char *wtail, const char *enc) {
+    size_t len = 0, wlen = 0;
+    char *page = malloc(strlen(head) + strlen(fill) * n + strlen(tail) + 1);
+    char *want = malloc(strlen(whead) + strlen(wfill) * n + strlen(wtail) + 1);
+    assert_non_null(page);
+    assert_non_null(want);
+    len += (size_t)sprintf(page, "%s", head);
+    wlen += (size_t)sprintf(want, "%s", whead);
+    for (size_t i = 0; i < n; i++) {
+        len += (size_t)sprintf(page + len, "%s", fill);
+        wlen += (size_t)sprintf(want + wlen, "%s", wfill);
+    }
+    len += (size_t)sprintf(page + len, "%s", tail);
+    wlen += (size_t)sprintf(want + wlen, "%s", wtail);
+    title_check(name, page, len, NULL, want, wlen, enc);
+    free(page);
+    free(want);
+}
+
+/* A title whose encoding is decided after it went by (undeclared: detected, or a late <meta>)
+ * is decoded again from a copy of its text. Chromium and Firefox give all of a long one: runs
+ * of whitespace and references many bytes long must not use up that copy before the title's
+ * end (it was the first 16 KiB of raw bytes: "a", 20000 spaces, "Привет" gave "a"). */
+static void test_redecoded_long(void **state) {
+    (void)state;
+    check_repeated("spaces, detected", "<title>a", " ", 20000, "Привет</title><p>x", "a", "",
+                   " Привет", "UTF-8");
+    check_repeated("spaces, late meta", "<title>a", "\t\n", 10000,
+                   "\xC6</title><meta charset=windows-1251><p>x", "a", "", " Ж", "windows-1251");
+    check_repeated("&#32; refs", "<title>", "&#32;", 4000, "aЖ</title><p>x", "", "", "aЖ", "UTF-8");
+    check_repeated("&amp; refs", "<title>", "&amp;", 4000, "Ж</title><p>x", "", "&", "Ж", "UTF-8");
+    check_repeated("zero-padded ref", "<title>&#", "0", 20000, "65;Ж</title><p>x", "", "", "AЖ",
+                   "UTF-8");
+    check_repeated("long names", "<title>", "&CounterClockwiseContourIntegral;", 600,
+                   "Ж</title><p>x", "", "∳", "Ж", "UTF-8");
+}
+
 /* The title is complete as soon as its end tag is read: the rest is never needed. */
 static void test_early_complete(void **state) {
     (void)state;
@@ -105,9 +145,9 @@ static void test_extract(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_corpus),     cmocka_unit_test(test_nul),
-        cmocka_unit_test(test_truncation), cmocka_unit_test(test_early_complete),
-        cmocka_unit_test(test_extract),
+        cmocka_unit_test(test_corpus),         cmocka_unit_test(test_nul),
+        cmocka_unit_test(test_truncation),     cmocka_unit_test(test_redecoded_long),
+        cmocka_unit_test(test_early_complete), cmocka_unit_test(test_extract),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
