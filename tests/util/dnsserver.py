@@ -9,6 +9,7 @@ behaviour is chosen by the name asked (the zone is "test."):
   *.once.test    A 127.0.0.1, but the first UDP question of each (name, type) is dropped
 
 Every question is counted by (name, type) in `queries`; `stop()` makes it go away."""
+import errno
 import socket
 import struct
 import threading
@@ -87,18 +88,34 @@ def reply(query, tcp):
 
 class DnsServer:
     def __init__(self, port=0):
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.bind(("127.0.0.1", port))
+        self.udp, self.tcp = self._bind_both(port)
         self.port = self.udp.getsockname()[1]
-        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.tcp.bind(("127.0.0.1", self.port))
         self.tcp.listen(16)
         self.queries = {}
         self.lock = threading.Lock()
         self.running = True
         for fn in (self._serve_udp, self._serve_tcp):
             threading.Thread(target=fn, daemon=True).start()
+
+    @staticmethod
+    def _bind_both(port):
+        """A UDP and a TCP socket on one loopback port. The kernel picks a UDP port free for
+        UDP; a client connection of an earlier test may hold the same number for TCP
+        (EADDRINUSE, seen once in CI): then another pick, a bounded number of times."""
+        for _ in range(100 if port == 0 else 1):
+            udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            udp.bind(("127.0.0.1", port))
+            tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                tcp.bind(("127.0.0.1", udp.getsockname()[1]))
+                return udp, tcp
+            except OSError as e:
+                udp.close()
+                tcp.close()
+                if e.errno != errno.EADDRINUSE or port != 0:
+                    raise
+        raise OSError(errno.EADDRINUSE, "no loopback port free for both UDP and TCP")
 
     def count(self, name, qtype):
         with self.lock:
