@@ -8,6 +8,7 @@
  * scripts) send neither mark. The page and /healthz stay open: following a link to the page
  * is fine, and its own calls are same-origin. */
 #include "srv.h"
+#include "listen.h"
 
 #include <arpa/inet.h>
 #include <string.h>
@@ -29,12 +30,13 @@ static int loopback_host(const char *host) {
         return 0;
     memcpy(name, host, n);
     name[n] = '\0';
-    struct in_addr a4;
-    struct in6_addr a6;
-    if (inet_pton(AF_INET, name, &a4) == 1)
-        return (ntohl(a4.s_addr) >> 24) == 127;
-    if (inet_pton(AF_INET6, name, &a6) == 1)
-        return IN6_IS_ADDR_LOOPBACK(&a6);
+    /* an address: loopback as the listener's own check has it */
+    struct sockaddr_in a4 = {.sin_family = AF_INET};
+    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6};
+    if (inet_pton(AF_INET, name, &a4.sin_addr) == 1)
+        return srv_is_loopback((const struct sockaddr *)&a4);
+    if (inet_pton(AF_INET6, name, &a6.sin6_addr) == 1)
+        return srv_is_loopback((const struct sockaddr *)&a6);
     static const char local[] = "localhost";
     size_t k = sizeof local - 1;
     if (name[n - 1] == '.') /* the root's dot: "localhost." */
