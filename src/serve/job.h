@@ -29,11 +29,12 @@ struct srv_job {
     uint64_t created_ms, finished_ms;
     long long created_unix;
     long created_nsec; /* and its nanoseconds: jobs made in one second keep their order */
-    int write_error;
     cafe_group_t fetchers;
     sink_t *sink;   /* --db: the job's run in the database; NULL without */
     int64_t db_run; /* that run's id (kept in job-ID.run: a restart continues it); 0 = none */
-    char db_error[300];
+    /* Why the job stopped short (a record it could not write, the database): its status's
+     * "error", kept in job-ID.end so that a restart still shows it. Empty: none. */
+    char error[300];
     dlist_t waiting; /* results streams waiting for the next record (srv_req_t.wait) */
 };
 
@@ -55,7 +56,7 @@ void srv_persist_forget(srv_job_t *j);
 /* Keeps j->db_run in job-ID.run (with --data-dir; a no-op without). */
 void srv_persist_run(srv_job_t *j);
 /* --db (jobdb.c): start the job's run (from its runner task), write a record, finish. A
- * failure cancels the job and is kept in db_error. */
+ * failure cancels the job and is kept in its error. */
 int srv_jobdb_start(srv_job_t *j);
 void srv_jobdb_write(srv_job_t *j, const record_t *rec);
 void srv_jobdb_finish(srv_job_t *j, int interrupted);

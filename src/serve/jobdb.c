@@ -22,7 +22,8 @@
 
 static void fail(srv_job_t *j, int rc) {
     const char *why = j->sink && j->sink->why[0] ? j->sink->why : cafe_strerror(rc);
-    snprintf(j->db_error, sizeof j->db_error, "database: %s", why);
+    if (!j->error[0])
+        snprintf(j->error, sizeof j->error, "database: %s", why);
     j->cancel = 1;
     cafe_group_cancel(&j->fetchers);
 }
@@ -79,7 +80,7 @@ int srv_jobdb_start(srv_job_t *j) {
 }
 
 void srv_jobdb_write(srv_job_t *j, const record_t *rec) {
-    if (!j->sink || j->db_error[0])
+    if (!j->sink || j->error[0])
         return;
     int rc = sink_write(j->sink, rec);
     if (rc != 0)
@@ -91,7 +92,7 @@ void srv_jobdb_finish(srv_job_t *j, int interrupted) {
         return;
     j->sink->interrupted = interrupted;
     int rc = sink_finish(j->sink);
-    if (rc != 0 && !j->db_error[0])
+    if (rc != 0 && !j->error[0])
         fail(j, rc);
     sink_close(j->sink);
     j->sink = NULL;

@@ -136,6 +136,34 @@ static void notify(srv_job_t *j) {
     }
 }
 
+/* Writes head and json at the spool's end: 0, or why not (an errno). A short write is
+ * followed by another for the rest, whose failure says why (ENOSPC, EFBIG) where the first
+ * only stopped short. */
+static int spool_append(srv_job_t *j, const char *head, size_t hl, const char *json, size_t len) {
+    for (size_t done = 0; done < hl + len;) {
+        struct iovec iov[2];
+        int k = 0;
+        if (done < hl)
+            iov[k++] = (struct iovec){(char *)head + done, hl - done};
+        size_t from = done > hl ? done - hl : 0;
+        iov[k++] = (struct iovec){(char *)json + from, len - from};
+        ssize_t w = pwritev(j->spool_fd, iov, k, (off_t)(j->spool_len + done));
+        if (w < 0 && errno != EINTR)
+            return errno;
+        if (w == 0)
+            return EIO;
+        done += w > 0 ? (size_t)w : 0;
+    }
+    return 0;
+}
+
+/* A record that cannot be kept stops the job (its workers take no more URLs); the first
+ * such error is the job's. */
+static void write_failed(srv_job_t *j, int err) {
+    if (!j->error[0])
+        snprintf(j->error, sizeof j->error, "%s", strerror(err));
+}
+
 /* Appends record i to the spool ("SEQ<TAB>JSON\n") and indexes it. */
 static void store(srv_job_t *j, size_t i, const record_t *rec) {
     char *json;
@@ -143,18 +171,17 @@ static void store(srv_job_t *j, size_t i, const record_t *rec) {
     char head[24];
     int hl = snprintf(head, sizeof head, "%zu\t", i);
     if (format_record_dup(RECORD_FMT_JSON, rec, &json, &len) != 0) {
-        j->write_error = ENOMEM;
+        write_failed(j, ENOMEM);
         return;
     }
-    struct iovec iov[2] = {{head, (size_t)hl}, {json, len}};
-    ssize_t w = pwritev(j->spool_fd, iov, 2, (off_t)j->spool_len);
+    int err = spool_append(j, head, (size_t)hl, json, len);
     free(json);
-    if (w != (ssize_t)(hl + len)) {
-        j->write_error = w < 0 ? errno : EIO;
+    if (err) {
+        write_failed(j, err);
         return;
     }
     srv_job_found(j, i, j->spool_len + (uint64_t)hl, len - 1, record_failed(rec));
-    j->spool_len += (uint64_t)w;
+    j->spool_len += (uint64_t)hl + len;
     j->srv->m.job_urls_done++;
     notify(j);
 }
@@ -173,7 +200,7 @@ static int worker(void *arg, void **value) {
     srv_job_t *j = arg;
     unsigned quick = 0;
     (void)value;
-    while (!j->cancel && j->next_url < j->n && !j->write_error) {
+    while (!j->cancel && j->next_url < j->n && !j->error[0]) {
         size_t i = j->next_url++;
         if (j->rec_len[i])
             continue; /* done before a restart */
@@ -389,10 +416,8 @@ static json_t *status_json(const srv_job_t *j) {
         (json_int_t)j->ok, "failed", (json_int_t)j->failed, "pending", (json_int_t)(j->n - j->done),
         "rate", rate, "eta_s", eta, "elapsed_s", secs, "created", (json_int_t)j->created_unix,
         "results", loc, "durable", s->o.data_dir != NULL);
-    if (o && j->write_error)
-        json_object_set_new(o, "error", json_string(strerror(j->write_error)));
-    else if (o && j->db_error[0])
-        json_object_set_new(o, "error", json_string(j->db_error));
+    if (o && j->error[0])
+        json_object_set_new(o, "error", json_string(j->error));
     if (o)
         json_object_set_new(o, "restart",
                             json_string(s->o.data_dir

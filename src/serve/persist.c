@@ -4,7 +4,8 @@
  *   DIR/job-ID.urls   the URL list, one a line, after a "# cafe serve job ID UNIXTIME" line
  *                     (UNIXTIME with nanoseconds, "S.NNNNNNNNN": it orders the jobs at load)
  *   DIR/job-ID.jsonl  the records, "SEQ<TAB>JSON" lines in completion order (the spool)
- *   DIR/job-ID.end    "done" or "cancelled" once the job is over (absent: unfinished)
+ *   DIR/job-ID.end    "done" or "cancelled" once the job is over (absent: unfinished), and
+ *                     on the lines after it the error that stopped it, if one did
  *   DIR/job-ID.run    with --db, the id of the job's run in the database, which a restart
  *                     continues
  * A record is one write(2); one torn by a crash is cut off at load and fetched again. */
@@ -79,7 +80,9 @@ void srv_persist_end(srv_job_t *j) {
     char path[4096];
     path_of(j, "end", path, sizeof path);
     const char *state = j->state == SRV_JOB_DONE ? "done\n" : "cancelled\n";
-    if (write_file(path, state, "", 0) != 0)
+    char error[sizeof j->error + 1];
+    int n = j->error[0] ? snprintf(error, sizeof error, "%s\n", j->error) : 0;
+    if (write_file(path, state, error, (size_t)n) != 0)
         fprintf(stderr, "cafe serve: cannot write %s\n", path);
 }
 
@@ -191,6 +194,12 @@ static int load_job(srv_t *s, const char *id) {
     if (end) {
         j->state = strncmp(end, "done", 4) == 0 ? SRV_JOB_DONE : SRV_JOB_CANCELLED;
         j->finished_ms = j->created_ms;
+        const char *error = strchr(end, '\n');
+        if (error && error[1]) {
+            size_t n = strlen(++error);
+            n -= error[n - 1] == '\n'; /* without the newline written after it */
+            snprintf(j->error, sizeof j->error, "%.*s", (int)n, error);
+        }
         free(end);
         srv_job_keep(s, j);
         return 0;

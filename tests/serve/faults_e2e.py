@@ -1,19 +1,23 @@
 """Fault tests of `cafe serve` (run by test_serve_faults.sh in a fresh network namespace):
 slow and hostile clients, huge bodies, malformed requests, many idle connections. Every wait
 is bounded; no check depends on speed. A large job and a shutdown: heavy_e2e.py."""
+import errno
 import fcntl
 import os
 import resource
 import select
+import shutil
+import signal
 import socket
 import struct
 import sys
+import tempfile
 import termios
 import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from servelib import PATIENCE, Gate, Serve, post_job  # noqa: E402
+from servelib import PATIENCE, Gate, Serve, post_job, wait_job  # noqa: E402
 from harness import Skip, run_tests  # noqa: E402
 
 def connect(srv):
@@ -350,6 +354,36 @@ def test_clients_that_leave_suspended_requests_are_released():
     finally:
         srv.stop()
         gate.close()
+
+
+def small_files(limit):
+    """For the child: files may not grow past limit bytes; a write past it fails with EFBIG
+    (SIGXFSZ ignored), as a full disk fails with ENOSPC."""
+    def pre():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return pre
+
+
+def test_a_write_error_stays_the_jobs_after_a_restart():
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    # records of invalid URLs come at once; the spool can take a few of them only
+    srv = Serve("-q", "--data-dir", d, preexec_fn=small_files(4096))
+    urls = [f"http://no such host/{i}" for i in range(100)]
+    status, _, st = post_job(srv, urls)
+    assert status == 202, st
+    st = wait_job(srv, st["id"])
+    assert st["state"] == "cancelled" and st["error"] == os.strerror(errno.EFBIG), st
+    assert 0 < st["done"] < 100, st
+    srv.stop()
+    srv = Serve("-q", "--data-dir", d)
+    try:
+        _, _, again = srv.json("GET", f"/v1/jobs/{st['id']}")
+        assert again["state"] == "cancelled" and again["error"] == st["error"], again
+        assert again["done"] == st["done"], again
+    finally:
+        srv.stop()
+    shutil.rmtree(d)
 
 
 run_tests(globals())

@@ -21,9 +21,10 @@ PATIENCE = 300
 class Serve:
     """`cafe serve --listen 127.0.0.1:0` in a child process; waits for its first line."""
 
-    def __init__(self, *args, env=None):
+    def __init__(self, *args, env=None, preexec_fn=None):
         self.proc = subprocess.Popen([CAFE, "serve", "--listen", "127.0.0.1:0", *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                                     preexec_fn=preexec_fn)
         ready, _, _ = select.select([self.proc.stdout], [], [], PATIENCE)
         assert ready, f"cafe serve printed nothing within {PATIENCE} s"
         line = self.proc.stdout.readline().decode()
