@@ -5,7 +5,9 @@
 #include "sink.h"
 #include "srv.h"
 
-enum { SRV_JOB_RUNNING, SRV_JOB_DONE, SRV_JOB_CANCELLED };
+/* INTERRUPTED: the service stopped (SIGINT, SIGTERM) before the job was over; unlike a
+ * cancelled job it is left unfinished on disk, and a restart with --data-dir resumes it. */
+enum { SRV_JOB_RUNNING, SRV_JOB_DONE, SRV_JOB_CANCELLED, SRV_JOB_INTERRUPTED };
 
 /* Memory per URL: the URL's bytes plus 20 bytes of index; the records themselves live in the
  * job's spool file (one "SEQ<TAB>JSON" line each, in completion order), so a job of a
@@ -16,6 +18,7 @@ struct srv_job {
     char id[17];
     int refs; /* the list, the runner, each results stream */
     int state, cancel;
+    int deleted;       /* cancelled by DELETE: cancelled, even if the service is stopping then */
     char *urls;        /* NUL-terminated URL lines, back to back */
     uint32_t *url_off; /* url i is urls + url_off[i] */
     size_t n;
@@ -62,6 +65,9 @@ void srv_jobdb_write(srv_job_t *j, const record_t *rec);
 void srv_jobdb_finish(srv_job_t *j, int interrupted);
 /* Indexes record i found in the spool at offset off (len bytes of JSON), with its counts. */
 void srv_job_found(srv_job_t *j, size_t i, uint64_t off, size_t len, int failed);
+
+/* The state's name in the job's status: running, cancelling, done, cancelled, interrupted. */
+const char *srv_job_state_name(const srv_job_t *j);
 
 void srv_job_unref(srv_job_t *j);
 /* Reads record i (JSON line without its newline) into a malloc'd string. */

@@ -240,15 +240,21 @@ static int runner(void *arg, void **value) {
     if (cafe_group_wait(&j->fetchers) != 0)
         j->cancel = 1;
     srv_jobdb_finish(j, j->cancel || j->done < j->n);
-    j->state = j->cancel || j->done < j->n ? SRV_JOB_CANCELLED : SRV_JOB_DONE;
+    /* Stopped short by the service's shutdown, not by its user or an error: unfinished on
+     * disk, so that a restart with --data-dir resumes it, and said so. */
+    if (!j->cancel && j->done == j->n)
+        j->state = SRV_JOB_DONE;
+    else if (s->stopping && !j->deleted && !j->error[0])
+        j->state = SRV_JOB_INTERRUPTED;
+    else
+        j->state = SRV_JOB_CANCELLED;
     j->finished_ms = srv_now(s);
     s->jobs_running--;
     if (j->state == SRV_JOB_DONE)
         s->m.jobs_finished++;
     else
         s->m.jobs_cancelled++;
-    /* Stopped by shutdown: unfinished, so that a restart with --data-dir resumes it. */
-    if (!s->stopping || j->state == SRV_JOB_DONE)
+    if (j->state != SRV_JOB_INTERRUPTED)
         srv_persist_end(j);
     notify(j);
     srv_job_unref(j);
@@ -394,10 +400,11 @@ void srv_jobs_post(srv_req_t *r) {
 
 /* ---- status, cancel ---- */
 
-static const char *state_name(const srv_job_t *j) {
-    if (j->state == SRV_JOB_RUNNING)
-        return j->cancel ? "cancelling" : "running";
-    return j->state == SRV_JOB_DONE ? "done" : "cancelled";
+const char *srv_job_state_name(const srv_job_t *j) {
+    static const char *const names[] = {"running", "done", "cancelled", "interrupted"};
+    if (j->state == SRV_JOB_RUNNING && j->cancel)
+        return "cancelling";
+    return names[j->state];
 }
 
 static json_t *status_json(const srv_job_t *j) {
@@ -412,7 +419,7 @@ static json_t *status_json(const srv_job_t *j) {
     snprintf(loc, sizeof loc, "/v1/jobs/%s/results", j->id);
     json_t *o = json_pack(
         "{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:f, s:I, s:s, s:b}", "id", j->id, "state",
-        state_name(j), "total", (json_int_t)j->n, "done", (json_int_t)j->done, "ok",
+        srv_job_state_name(j), "total", (json_int_t)j->n, "done", (json_int_t)j->done, "ok",
         (json_int_t)j->ok, "failed", (json_int_t)j->failed, "pending", (json_int_t)(j->n - j->done),
         "rate", rate, "eta_s", eta, "elapsed_s", secs, "created", (json_int_t)j->created_unix,
         "results", loc, "durable", s->o.data_dir != NULL);
@@ -475,8 +482,10 @@ void srv_job_get(srv_req_t *r, const char *rest, const char *method) {
         srv_results_start(r, j, method);
         return;
     }
-    if (strcmp(method, "DELETE") == 0)
+    if (strcmp(method, "DELETE") == 0 && j->state == SRV_JOB_RUNNING) {
+        j->deleted = 1;
         cancel(j);
+    }
     reply_status(r, j, 200);
 }
 

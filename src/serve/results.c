@@ -4,7 +4,8 @@
  * event's id is the record's input position). Repeatable: every request reads the spool
  * from the first record (an SSE one with Last-Event-ID from the record after that one). When the
  * next record is not there yet, the stream's connection is suspended until the job stores one
- * (jobs.c: notify). Records of a cancelled job that never finished are skipped. */
+ * (jobs.c: notify). Records of a cancelled (or interrupted) job that never finished are skipped.
+ * The SSE stream's last event names the job's state: done, cancelled or interrupted. */
 #include "job.h"
 #include "format.h"
 
@@ -84,7 +85,7 @@ static int next_piece(srv_req_t *r) {
             return 0;
     } else {
         while (r->cursor < j->n && !j->rec_len[r->cursor] && j->state != SRV_JOB_RUNNING)
-            r->cursor++; /* never finished: the job was cancelled */
+            r->cursor++; /* never finished: the job was cancelled or interrupted */
         if (r->cursor < j->n && j->rec_len[r->cursor]) {
             int rc = render_record(r, r->cursor);
             r->cursor++;
@@ -96,10 +97,9 @@ static int next_piece(srv_req_t *r) {
     r->ended = 1;
     if (r->fmt != FMT_SSE)
         return 1;
-    return set_pend(r, j->state == SRV_JOB_DONE ? "event: end\ndata: done\n\n"
-                                                : "event: end\ndata: cancelled\n\n") == 0
-               ? 1
-               : CAFE_ENOMEM;
+    char end[48];
+    snprintf(end, sizeof end, "event: end\ndata: %s\n\n", srv_job_state_name(j));
+    return set_pend(r, end) == 0 ? 1 : CAFE_ENOMEM;
 }
 
 static void wait_for_record(srv_req_t *r) {

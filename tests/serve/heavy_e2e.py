@@ -82,9 +82,16 @@ def test_shutdown_during_a_job_then_restart_resumes_it():
     c = srv.conn()
     c.request("GET", f"/v1/jobs/{jid}/results")
     r = c.getresponse()
+    sse = srv.conn()
+    sse.request("GET", f"/v1/jobs/{jid}/results?format=sse")
+    events = sse.getresponse()
     srv.stop(signal.SIGTERM)  # asserts a clean exit (0, no sanitizer report)
     body = r.read()  # the open stream was ended cleanly, with what was finished
     c.close()
+    # not "cancelled": nobody cancelled it, and the restart below resumes it
+    tail = events.read()[-64:]
+    sse.close()
+    assert tail.endswith(b"\n\nevent: end\ndata: interrupted\n\n"), tail
     before = body.splitlines()
     assert len(before) == 20, body[-200:]
     with open(os.path.join(d, f"job-{jid}.jsonl")) as f:

@@ -26,7 +26,7 @@ if not CHROMIUM:
     print("SKIP: chromium is not installed")
     sys.exit(77)
 
-from servelib import Serve  # noqa: E402
+from servelib import Gate, Serve  # noqa: E402
 from harness import Fixture, run_tests  # noqa: E402
 from pageserver import PageServer  # noqa: E402
 
@@ -177,6 +177,33 @@ def test_csp_blocks_inline_script():
     b.eval("var s = document.createElement('script'); s.textContent = 'window.inlineRan = 1';"
            " document.body.appendChild(s); 1")
     assert b.eval("typeof window.inlineRan") == "undefined"
+
+
+def test_a_job_the_service_stopped_is_said_to_resume_at_a_restart():
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    gate = Gate()
+    stopping = Serve("-q", "--allow-private", "--data-dir", d, "--shutdown-grace", "0.2",
+                     "--timeout", "3600")
+    stopped = False
+    try:
+        b = browser
+        b.call("Page.navigate", url=stopping.origin + "/")
+        b.wait_for("document.readyState === 'complete' && !!document.getElementById('start')")
+        urls = "\n".join([fx.url(0, "/page/1"), gate.url("/held")])
+        b.eval(f"document.getElementById('urls').value = {json.dumps(urls)}; 1")
+        b.eval("document.getElementById('start').click(); 1")
+        b.wait_for("document.querySelectorAll('#results tbody tr').length === 1")
+        gate.wait_arrived(1)
+        stopping.stop()  # SIGTERM: the job is interrupted, not cancelled
+        stopped = True
+        # (a status request in the meantime may have been answered 503 first)
+        b.wait_for("document.getElementById('message').textContent"
+                   ".startsWith('The service stopped before the job finished')")
+    finally:
+        if not stopped:
+            stopping.stop()
+        gate.close()
+        shutil.rmtree(d)
 
 
 run_tests(globals(), cleanup=[browser.close, lambda: srv.stop(), hostile.close, fx.close])

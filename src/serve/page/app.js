@@ -49,26 +49,29 @@ function addRow(n, rec) {
 }
 
 // Records as they complete (order=done), as Server-Sent Events read with fetch() so that the
-// token can go in a header; each event's id is the record's input position.
+// token can go in a header; each event's id is the record's input position. Returns the
+// job's state named by the last event ("end"), or null when the stream broke off.
 async function streamResults(id) {
   const r = await api("/v1/jobs/" + id + "/results?format=sse&order=done");
   const reader = r.body.getReader();
   const dec = new TextDecoder();
-  let buf = "";
+  let buf = "", state = null;
   for (;;) {
     const { value, done } = await reader.read();
-    if (done) break;
+    if (done) return state;
     buf += dec.decode(value, { stream: true });
     let end;
     while ((end = buf.indexOf("\n\n")) >= 0) {
       const event = buf.slice(0, end);
       buf = buf.slice(end + 2);
-      let pos = null, data = null;
+      let pos = null, data = null, name = null;
       for (const line of event.split("\n")) {
         if (line.startsWith("id: ")) pos = Number(line.slice(4));
         else if (line.startsWith("data: ")) data = line.slice(6);
+        else if (line.startsWith("event: ")) name = line.slice(7);
       }
-      if (pos !== null && data !== null) addRow(pos + 1, JSON.parse(data));
+      if (name === "end") state = data;
+      else if (pos !== null && data !== null) addRow(pos + 1, JSON.parse(data));
     }
   }
 }
@@ -115,7 +118,7 @@ async function poll() {
     showStatus(st);
     if (st.state === "running" || st.state === "cancelling") poller = setTimeout(poll, 500);
   } catch (e) {
-    say("status: " + e.message);
+    if (!job.interrupted) say("status: " + e.message); // a stopping service answers 503
   }
 }
 
@@ -134,8 +137,17 @@ async function start() {
     $("job").hidden = false;
     showStatus(st);
     poll();
-    await streamResults(st.id);
-    poll();
+    // The service stopped: its status is not served any more (503), and the job resumes
+    // only when the service is started again with its --data-dir.
+    if (await streamResults(st.id) === "interrupted") {
+      job.interrupted = true;
+      clearTimeout(poller);
+      say("The service stopped before the job finished (interrupted): a restart with " +
+        "--data-dir resumes it.");
+      $("cancel").disabled = true;
+    } else {
+      poll();
+    }
   } catch (e) {
     say(e.message);
   } finally {
