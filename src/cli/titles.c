@@ -109,35 +109,8 @@ static int wait_for_slot(cli_run_t *run, uint64_t seq) {
     }
 }
 
-/* How a line that is not fetched is recorded (its record's url, and the key --resume finds
- * it by): at most INPUT_LINE_SHOWN bytes of it, cut at a character and marked with "…" when
- * longer (or when `cut`: the reader kept only its start); NUL and invalid bytes become
- * U+FFFD, so the record is valid UTF-8 and reads back the same. NULL when out of memory. */
-static char *line_shown(const char *line, size_t len, int cut) {
-    if (len > INPUT_LINE_SHOWN) {
-        len = INPUT_LINE_SHOWN;
-        while (len > 0 && ((unsigned char)line[len] & 0xC0) == 0x80)
-            len--; /* not inside a character */
-        cut = 1;
-    }
-    char *copy = malloc(len + 1);
-    if (!copy)
-        return NULL;
-    for (size_t i = 0; i < len; i++)
-        copy[i] = line[i] ? line[i] : (char)0xFF; /* never valid: becomes U+FFFD below */
-    char *shown = cafe_utf8_repair(copy, len, NULL);
-    free(copy);
-    size_t n = shown && cut ? strlen(shown) : 0;
-    char *marked = n ? realloc(shown, n + 4) : shown;
-    if (n && marked)
-        memcpy(marked + n, "\xe2\x80\xa6", 4); /* "…" and the terminating NUL */
-    else if (n)
-        free(shown);
-    return marked;
-}
-
 /* --resume: does the output hold this line's record already? A URL is recorded normalised;
- * a bad line as line_shown makes it: that is what the resume reader gets back, so the same
+ * a bad line as input_line_shown makes it: that is what the resume reader gets back, so the same
  * key is looked up (else each resume would add its record again). Each record found stands
  * for one line: a line given twice and recorded once is fetched once more. */
 static int recorded(cli_run_t *run, const char *url, size_t url_len, const char *line, size_t len,
@@ -146,7 +119,7 @@ static int recorded(cli_run_t *run, const char *url, size_t url_len, const char 
         return 0;
     if (url)
         return keyset_take(&run->done_set, url, url_len);
-    char *key = line_shown(line, len, cut);
+    char *key = input_line_shown(line, len, cut);
     int has = key && keyset_take(&run->done_set, key, strlen(key));
     free(key); /* out of memory: not known as done, so fetched; the sink's key decides */
     return has;
@@ -187,7 +160,7 @@ static int dispatch(cli_run_t *run, const char *line, size_t len, uint64_t ref, 
     }
     if (bad) {
         /* Out of memory, the record goes out without its URL rather than not at all. */
-        s->rec.url = line_shown(line, len, too_long);
+        s->rec.url = input_line_shown(line, len, too_long);
         record_fail(&s->rec, bad, "invalid URL: %s", why);
         s->state = SLOT_DONE;
         cli_run_finish(run, seq);

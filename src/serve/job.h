@@ -19,9 +19,9 @@ struct srv_job {
     int refs; /* the list, the runner, each results stream */
     int state, cancel;
     int deleted;       /* cancelled by DELETE: cancelled, even if the service is stopping then */
-    char *urls;        /* NUL-terminated URL lines, back to back */
-    uint32_t *url_off; /* url i is urls + url_off[i] */
-    size_t n;
+    char *urls;        /* the URL lines, back to back, each followed by a NUL */
+    uint32_t *url_off; /* line i is urls + url_off[i] (srv_job_line: a line may hold a NUL) */
+    size_t n, urls_len;
     uint64_t *rec_off;    /* record i is spool[rec_off[i], rec_off[i] + rec_len[i]) */
     uint32_t *rec_len;    /* 0: no record yet */
     uint32_t *done_order; /* done_order[k]: the URL whose record was the k-th stored */
@@ -46,6 +46,9 @@ srv_job_t *srv_job_new(srv_t *s, const char *id);
 /* Parses a text/plain list (one URL a line; blank lines and # comments skipped) into j.
  * 0, 1 when more than max URLs, or CAFE_ENOMEM. */
 int srv_job_parse_text(srv_job_t *j, const char *body, size_t len, size_t max);
+/* Line i of j's list and its length: a line with a NUL byte in it is kept whole (it is an
+ * invalid URL, recorded as cafe titles records it). */
+const char *srv_job_line(const srv_job_t *j, size_t i, size_t *len);
 /* Allocates the record index of j's n URLs. */
 int srv_job_index(srv_job_t *j);
 /* Adds j to the server's list (which takes the caller's reference). */

@@ -53,12 +53,13 @@ int srv_job_record(srv_job_t *j, size_t i, char **json, size_t *len) {
 /* ---- the URL list ---- */
 
 /* Appends one URL line to the job's list; 1 when the list is full. */
-static int add_url(srv_job_t *j, size_t *cap, size_t *used, const char *s, size_t len, size_t max) {
+static int add_url(srv_job_t *j, size_t *cap, const char *s, size_t len, size_t max) {
+    size_t used = j->urls_len;
     if (j->n == max)
         return 1;
-    if (*used + len + 1 > *cap) {
+    if (used + len + 1 > *cap) {
         size_t c = *cap ? *cap * 2 : 4096;
-        while (c < *used + len + 1)
+        while (c < used + len + 1)
             c *= 2;
         char *b = realloc(j->urls, c);
         if (!b)
@@ -72,22 +73,28 @@ static int add_url(srv_job_t *j, size_t *cap, size_t *used, const char *s, size_
             return CAFE_ENOMEM;
         j->url_off = o;
     }
-    j->url_off[j->n++] = (uint32_t)*used;
-    memcpy(j->urls + *used, s, len);
-    j->urls[*used + len] = '\0';
-    *used += len + 1;
+    j->url_off[j->n++] = (uint32_t)used;
+    memcpy(j->urls + used, s, len);
+    j->urls[used + len] = '\0';
+    j->urls_len = used + len + 1;
     return 0;
 }
 
+const char *srv_job_line(const srv_job_t *j, size_t i, size_t *len) {
+    size_t end = i + 1 < j->n ? j->url_off[i + 1] : j->urls_len;
+    *len = end - j->url_off[i] - 1;
+    return j->urls + j->url_off[i];
+}
+
 int srv_job_parse_text(srv_job_t *j, const char *body, size_t len, size_t max) {
-    size_t cap = 0, used = 0;
+    size_t cap = 0;
     const char *p = body, *end = body + len;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
         size_t start, n = input_line_trim(p, (size_t)(le - p), &start);
         if (n) {
-            int rc = add_url(j, &cap, &used, p + start, n, max);
+            int rc = add_url(j, &cap, p + start, n, max);
             if (rc != 0)
                 return rc;
         }
@@ -102,25 +109,25 @@ enum { NOT_A_LINE = 2 }; /* parse_json: an element the text list cannot hold */
  * trimmed, one line. One that no line can hold (blank, a # comment, a line break inside) is
  * refused: written as it is, a restart would read another list and put every record after it
  * beside the wrong URL. */
-static int add_json_url(srv_job_t *j, size_t *cap, size_t *used, const json_t *v, size_t max) {
+static int add_json_url(srv_job_t *j, size_t *cap, const json_t *v, size_t max) {
     if (!json_is_string(v))
         return CAFE_EINVAL;
     const char *s = json_string_value(v);
     size_t start, n = input_line_trim(s, json_string_length(v), &start);
     if (n == 0 || memchr(s + start, '\n', n))
         return NOT_A_LINE;
-    return add_url(j, cap, used, s + start, n, max);
+    return add_url(j, cap, s + start, n, max);
 }
 
 static int parse_json(srv_job_t *j, const char *body, size_t len, size_t max) {
     json_t *a = json_loadb(body, len, 0, NULL);
-    size_t cap = 0, used = 0, i;
+    size_t cap = 0, i;
     json_t *v;
     int rc = json_is_array(a) ? 0 : CAFE_EINVAL;
     json_array_foreach(a, i, v) {
         if (rc != 0)
             break;
-        rc = add_json_url(j, &cap, &used, v, max);
+        rc = add_json_url(j, &cap, v, max);
     }
     json_decref(a);
     return rc;
@@ -204,12 +211,13 @@ static int worker(void *arg, void **value) {
         size_t i = j->next_url++;
         if (j->rec_len[i])
             continue; /* done before a restart */
-        const char *line = j->urls + j->url_off[i];
+        size_t len;
+        const char *line = srv_job_line(j, i, &len);
         record_t rec = {0};
         const char *why;
-        int bad = url_normalize(line, strlen(line), j->srv->o.fetch.scheme, &rec.url, &why);
+        int bad = url_normalize(line, len, j->srv->o.fetch.scheme, &rec.url, &why);
         if (bad) {
-            rec.url = strdup(line);
+            rec.url = input_line_shown(line, len, 0); /* as cafe titles records it */
             record_fail(&rec, bad, "invalid URL: %s", why);
             /* Records made without waiting: let the loop serve others now and then. */
             if (++quick % 32 == 0 && cafe_task_yield() != 0)

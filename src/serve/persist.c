@@ -42,19 +42,20 @@ static int write_file(const char *path, const char *head, const char *data, size
     return err;
 }
 
-/* The URL list as lines: the job's buffer holds them NUL-separated, back to back. */
+/* The URL list as lines: the job's buffer holds each followed by a NUL, which becomes a
+ * newline (a NUL inside a line stays, so that the list reads back the same). */
 static int save_urls(const srv_job_t *j) {
     char path[4096], head[96];
     path_of(j, "urls", path, sizeof path);
     snprintf(head, sizeof head, "# cafe serve job %s %lld.%09ld\n", j->id, j->created_unix,
              j->created_nsec);
-    size_t len = j->n ? j->url_off[j->n - 1] + strlen(j->urls + j->url_off[j->n - 1]) + 1 : 0;
-    char *text = malloc(len ? len : 1);
+    char *text = malloc(j->urls_len ? j->urls_len : 1);
     if (!text)
         return CAFE_ENOMEM;
-    for (size_t i = 0; i < len; i++)
-        text[i] = j->urls[i] ? j->urls[i] : '\n';
-    int rc = write_file(path, head, text, len);
+    memcpy(text, j->urls, j->urls_len);
+    for (size_t i = 0, len; i < j->n; i++)
+        text[srv_job_line(j, i, &len) - j->urls + len] = '\n';
+    int rc = write_file(path, head, text, j->urls_len);
     free(text);
     return rc;
 }

@@ -131,6 +131,29 @@ size_t input_line_trim(const char *s, size_t n, size_t *start) {
     return b - a;
 }
 
+char *input_line_shown(const char *line, size_t len, int cut) {
+    if (len > INPUT_LINE_SHOWN) {
+        len = INPUT_LINE_SHOWN;
+        while (len > 0 && ((unsigned char)line[len] & 0xC0) == 0x80)
+            len--; /* not inside a character */
+        cut = 1;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return NULL;
+    for (size_t i = 0; i < len; i++)
+        copy[i] = line[i] ? line[i] : (char)0xFF; /* never valid: becomes U+FFFD below */
+    char *shown = cafe_utf8_repair(copy, len, NULL);
+    free(copy);
+    size_t n = shown && cut ? strlen(shown) : 0;
+    char *marked = n ? realloc(shown, n + 4) : shown;
+    if (n && marked)
+        memcpy(marked + n, "\xe2\x80\xa6", 4); /* "…" and the terminating NUL */
+    else if (n)
+        free(shown);
+    return marked;
+}
+
 /* Skips the rest of an over-long line. */
 static int skip_line(input_t *in) {
     for (;;) {

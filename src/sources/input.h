@@ -31,6 +31,13 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno);
  * # comments. */
 size_t input_line_trim(const char *s, size_t n, size_t *start);
 
+/* How a line that is not fetched is recorded (its record's url; the key cafe titles
+ * --resume finds it by): at most INPUT_LINE_SHOWN bytes of it, cut at a character and marked
+ * with "…" when longer (or when `cut`: the reader kept only its start); NUL and invalid bytes
+ * become U+FFFD, so the record is valid UTF-8 and reads back the same. NULL when out of
+ * memory. cafe serve records a job's bad lines the same way. */
+char *input_line_shown(const char *line, size_t len, int cut);
+
 /* Normalises a URL line: a bare host ("example.com/x") and a scheme-relative one
  * ("//example.com/x") get default_scheme; any other "scheme:" than http and https is refused;
  * a Unicode host must convert to its ASCII form (IDNA) but is kept as written. On success *url is a

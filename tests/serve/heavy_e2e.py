@@ -151,6 +151,39 @@ def test_a_json_list_is_the_same_list_after_a_restart():
         srv.stop()
 
 
+def test_a_nul_in_a_text_line_is_that_lines_bad_url_before_and_after_a_restart():
+    # as in cafe titles: the line is one invalid URL, shown with U+FFFD for the NUL; not a
+    # URL cut at the NUL (the rest of the line lost), nor two lines after a restart
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    args = ("-q", "--allow-private", "--data-dir", d, "--shutdown-grace", "0.2",
+            "--timeout", "3600")
+    a, b, c = fx.url(0, "/page/1"), fx.url(1, "/page/2"), fx.url(0, "/page/3")
+    gate = Gate()
+    body = (a + "\0" + b + "\n" + c + "\n" + gate.url("/held") + "\n").encode()
+    srv = Serve(*args)
+    try:
+        status, _, st = srv.json("POST", "/v1/jobs", body=body,
+                                 headers={"Content-Type": "text/plain"})
+        assert status == 202 and st["total"] == 3, st
+        wait_done(srv, st["id"], 2)
+        gate.wait_arrived(1)
+    finally:
+        srv.stop()
+    srv = Serve(*args)  # resumes the job: its list must be the same three lines
+    try:
+        gate.open()
+        again = wait_job(srv, st["id"])
+        assert again["total"] == 3 and again["done"] == 3, again
+        _, _, out = srv.request("GET", f"/v1/jobs/{st['id']}/results")
+        recs = [json.loads(x) for x in out.splitlines()]
+        assert [x["url"] for x in recs] == [a + "\ufffd" + b, c, gate.url("/held")], recs
+        assert recs[0]["error"] == "invalid URL: NUL byte in URL", recs[0]
+        assert recs[1]["error"] is None and recs[2]["error"] is None, recs
+    finally:
+        srv.stop()
+        gate.close()
+
+
 def test_the_oldest_jobs_go_first_after_a_restart_too():
     # --jobs-kept forgets the oldest finished job for each new one; after a restart the jobs
     # come back from the directory in whatever order it lists them, and must still go in the
