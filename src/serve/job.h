@@ -18,9 +18,11 @@ struct srv_job {
     char id[17];
     int refs; /* the list, the runner, each results stream */
     int state, cancel;
-    int deleted;       /* cancelled by DELETE: cancelled, even if the service is stopping then */
-    char *urls;        /* the URL lines, back to back, each followed by a NUL */
-    uint32_t *url_off; /* line i is urls + url_off[i] (srv_job_line: a line may hold a NUL) */
+    int deleted; /* cancelled by DELETE: cancelled, even if the service is stopping then */
+    char *urls;  /* the URL lines, back to back, each followed by a NUL */
+    /* Line i is urls + url_off[i] (srv_job_line: a line may hold a NUL). 32 bits: the list
+     * takes at most the body's bytes plus one, and --max-body is below 4 GiB. */
+    uint32_t *url_off;
     size_t n, urls_len;
     uint64_t *rec_off;    /* record i is spool[rec_off[i], rec_off[i] + rec_len[i]) */
     uint32_t *rec_len;    /* 0: no record yet */

@@ -42,8 +42,10 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_SIZE, "cache-size", 0, "BYTES", F(cache_bytes), 0, 1e12, 0, "67108864", NULL, NULL,
      "memory for cached titles", NULL},
     SECTION("Limits"),
-    {CLI_OPT_SIZE, "max-body", 0, "BYTES", F(max_body), 1, 1e11, 0, "16777216", NULL, NULL,
-     "request body limit", NULL},
+    /* At most 4 GiB - 1: a job's list (at most the body's bytes plus one) is indexed with
+     * 32-bit offsets (job.h), half the index's memory of 64-bit ones. */
+    {CLI_OPT_SIZE, "max-body", 0, "BYTES", F(max_body), 1, 4294967295.0, 0, "16777216", NULL, NULL,
+     "request body limit (at most 4294967295)", NULL},
     {CLI_OPT_SIZE, "max-job-urls", 0, "N", F(max_job_urls), 1, 1e9, 0, "100000", NULL, NULL,
      "URLs per job", NULL},
     {CLI_OPT_SIZE, "max-jobs", 0, "N", F(max_jobs), 1, 1e6, 0, "4", NULL, NULL,

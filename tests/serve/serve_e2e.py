@@ -449,6 +449,27 @@ def test_non_loopback_bind_needs_token():
         assert r.returncode == 2 and b"expected HOST:PORT" in r.stderr, (bad, r)
 
 
+def test_max_body_over_4_gib_is_refused():
+    # a job's list is indexed with 32-bit offsets: a larger body would wrap them and put
+    # records beside the wrong URLs. The largest that fits is accepted.
+    import select
+    import subprocess
+    from harness import CAFE
+    p = subprocess.Popen([CAFE, "serve", "-q", "--listen", "127.0.0.1:0", "--max-body",
+                          str(4 << 30)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        ready, _, _ = select.select([p.stdout], [], [], PATIENCE)
+        first = p.stdout.readline() if ready else b""
+        assert not first.startswith(b"listening"), "--max-body 4 GiB was accepted"
+        assert p.wait(PATIENCE) == 2, p.returncode
+        assert b"--max-body" in p.stderr.read(), "no message"
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    Serve("-q", "--max-body", str((4 << 30) - 1)).stop()
+
+
 def test_page_and_its_security_headers():
     status, h, body = srv.request("GET", "/")
     assert status == 200 and h["content-type"].startswith("text/html"), h
