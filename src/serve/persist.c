@@ -125,7 +125,9 @@ static char *read_file(const char *path, size_t *len) {
 }
 
 /* Indexes the spool's whole lines (memory: the longest line); a torn tail (no newline) is
- * cut off. */
+ * cut off. A line whose record is not a JSON object (a damaged file) is none: an empty one
+ * would read as "no record yet" in the index and be counted once for each such line. Its URL
+ * is fetched again. */
 static int load_records(srv_job_t *j) {
     int fd = dup(j->spool_fd);
     FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
@@ -141,8 +143,9 @@ static int load_records(srv_job_t *j) {
     while ((n = getline(&line, &cap, f)) > 0 && line[n - 1] == '\n') {
         char *tab;
         unsigned long long seq = strtoull(line, &tab, 10);
-        if (*tab == '\t' && seq < j->n && !j->rec_len[seq]) {
-            size_t off = (size_t)(tab + 1 - line);
+        size_t off = (size_t)(tab + 1 - line);
+        int object = (size_t)n >= off + 3 && line[off] == '{' && line[n - 2] == '}';
+        if (*tab == '\t' && seq < j->n && !j->rec_len[seq] && object) {
             int failed = !strstr(tab + 1, "\"error\":null");
             srv_job_found(j, (size_t)seq, pos + off, (size_t)n - 1 - off, failed);
         }

@@ -184,6 +184,29 @@ def test_a_nul_in_a_text_line_is_that_lines_bad_url_before_and_after_a_restart()
         gate.close()
 
 
+def test_a_corrupted_spool_is_read_without_counting_what_is_no_record():
+    # job-ID.jsonl damaged on disk: lines with no record after the tab (which the index
+    # would take for "no record yet", and count again each time), a line that is no JSON
+    # object, a sequence number past the list. None is a record: the job keeps at most one
+    # record a URL, and fetches again those that have none.
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    jid = "0123456789abcdef"
+    urls = ["http://no such host/a", "http://no such host/b"]
+    with open(os.path.join(d, f"job-{jid}.urls"), "w") as f:
+        f.write(f"# cafe serve job {jid} 1700000000.000000000\n" + "\n".join(urls) + "\n")
+    with open(os.path.join(d, f"job-{jid}.jsonl"), "w") as f:
+        f.write("0\t\n" * 5 + "1\tnot json\n" + "7\t{}\n")
+    srv = Serve("-q", "--data-dir", d)
+    try:
+        st = wait_job(srv, jid)
+        assert st["total"] == 2 and st["done"] == 2 and st["failed"] == 2, st
+        _, _, body = srv.request("GET", f"/v1/jobs/{jid}/results")
+        recs = [json.loads(x) for x in body.splitlines()]
+        assert [x["url"] for x in recs] == urls, recs
+    finally:
+        srv.stop()
+
+
 def test_the_oldest_jobs_go_first_after_a_restart_too():
     # --jobs-kept forgets the oldest finished job for each new one; after a restart the jobs
     # come back from the directory in whatever order it lists them, and must still go in the
