@@ -214,8 +214,10 @@ static int worker(void *arg, void **value) {
         size_t len;
         const char *line = srv_job_line(j, i, &len);
         record_t rec = {0};
-        const char *why;
-        int bad = url_normalize(line, len, j->srv->o.fetch.scheme, &rec.url, &why);
+        const char *why = "line too long"; /* over cafe titles's line limit: not fetched */
+        int bad = len > INPUT_LINE_MAX
+                      ? CAFE_EINVAL
+                      : url_normalize(line, len, j->srv->o.fetch.scheme, &rec.url, &why);
         if (bad) {
             rec.url = input_line_shown(line, len, 0); /* as cafe titles records it */
             record_fail(&rec, bad, "invalid URL: %s", why);

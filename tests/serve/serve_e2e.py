@@ -295,6 +295,19 @@ def test_job_json_body_and_limits():
         s.stop()
 
 
+def test_a_line_too_long_is_recorded_as_cafe_titles_records_it():
+    # over 8192 bytes a line is not fetched: its record names its first 1024 bytes
+    long_line = "http://127.0.0.1/" + "a" * 9000
+    status, _, st = post_job(srv, [long_line, page(0, 1)])
+    assert status == 202 and st["total"] == 2, st
+    wait_job(srv, st["id"])
+    _, _, body = srv.request("GET", f"/v1/jobs/{st['id']}/results")
+    recs = [json.loads(x) for x in body.splitlines()]
+    assert recs[0]["url"] == long_line[:1024] + "\u2026", recs[0]["url"][-20:]
+    assert recs[0]["error"] == "invalid URL: line too long", recs[0]
+    assert recs[1]["title"] == title(0, 1), recs[1]
+
+
 def test_json_content_type_is_matched_without_case():
     # media types are case-insensitive: this is a JSON list of two, not one text line
     status, _, st = srv.json("POST", "/v1/jobs", body='["not a url", "nor this"]',
