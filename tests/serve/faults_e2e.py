@@ -7,7 +7,6 @@ import os
 import resource
 import select
 import shutil
-import signal
 import socket
 import struct
 import sys
@@ -17,7 +16,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from servelib import PATIENCE, Gate, Serve, post_job, wait_job  # noqa: E402
+from servelib import PATIENCE, Gate, Serve, post_job, small_files, wait_job  # noqa: E402
 from harness import Skip, run_tests  # noqa: E402
 
 def connect(srv):
@@ -354,15 +353,6 @@ def test_clients_that_leave_suspended_requests_are_released():
     finally:
         srv.stop()
         gate.close()
-
-
-def small_files(limit):
-    """For the child: files may not grow past limit bytes; a write past it fails with EFBIG
-    (SIGXFSZ ignored), as a full disk fails with ENOSPC."""
-    def pre():
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-    return pre
 
 
 def test_a_write_error_stays_the_jobs_after_a_restart():

@@ -5,6 +5,7 @@ the table has 200 rows, checks that the hostile title shows as text and ran noth
 the page asked nothing of any other origin, and saves a screenshot (SERVE_SCREENSHOT, by
 default in the build directory). Exits 77 (skip) without chromium or python3-websocket."""
 import base64
+import errno
 import json
 import os
 import select
@@ -26,7 +27,7 @@ if not CHROMIUM:
     print("SKIP: chromium is not installed")
     sys.exit(77)
 
-from servelib import Gate, Serve  # noqa: E402
+from servelib import Gate, Serve, small_files  # noqa: E402
 from harness import Fixture, run_tests  # noqa: E402
 from pageserver import PageServer  # noqa: E402
 
@@ -203,6 +204,25 @@ def test_a_job_the_service_stopped_is_said_to_resume_at_a_restart():
         if not stopped:
             stopping.stop()
         gate.close()
+        shutil.rmtree(d)
+
+
+def test_a_job_stopped_by_a_write_error_says_why():
+    # the spool may hold a few records only: the job stops, and the page says why
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    small = Serve("-q", "--data-dir", d, preexec_fn=small_files(4096))
+    try:
+        b = browser
+        b.call("Page.navigate", url=small.origin + "/")
+        b.wait_for("document.readyState === 'complete' && !!document.getElementById('start')")
+        urls = "\n".join(f"http://no such host/{i}" for i in range(100))
+        b.eval(f"document.getElementById('urls').value = {json.dumps(urls)}; 1")
+        b.eval("document.getElementById('start').click(); 1")
+        b.wait_for("/cancelled$/.test(document.getElementById('counts').textContent)")
+        message = b.wait_for("document.getElementById('message').textContent")
+        assert message == "The job stopped: " + os.strerror(errno.EFBIG), message
+    finally:
+        small.stop()
         shutil.rmtree(d)
 
 

@@ -132,6 +132,17 @@ class Gate:
         self.srv.server_close()
 
 
+def small_files(limit):
+    """A preexec_fn for Serve: files may not grow past limit bytes; a write past it fails
+    with EFBIG (SIGXFSZ ignored), as a full disk fails with ENOSPC."""
+    import resource
+
+    def pre():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return pre
+
+
 def post_job(srv, urls, headers=None):
     h = {"Content-Type": "text/plain"}
     h.update(headers or {})

@@ -109,6 +109,8 @@ function showStatus(st) {
   if (samples.length > 120) samples.shift();
   drawChart();
   $("cancel").disabled = st.state !== "running";
+  // A record it could not write (a full disk) or the database stopped the job: say why.
+  if (st.error) say("The job stopped: " + st.error);
 }
 
 async function poll() {
