@@ -110,17 +110,36 @@ void srv_persist_forget(srv_job_t *j) {
 
 /* ---- loading at start ---- */
 
+/* The whole file, NUL-terminated, or NULL with errno set: a file that cannot be read whole
+ * (an I/O error, a directory) is not taken for a shorter one. read(2) returns at most about
+ * 2 GiB at a time: a longer list takes several. */
 static char *read_file(const char *path, size_t *len) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     char *buf = NULL;
-    if (fd >= 0 && fstat(fd, &st) == 0 && (buf = malloc((size_t)st.st_size + 1))) {
-        ssize_t got = read(fd, buf, (size_t)st.st_size);
-        *len = got > 0 ? (size_t)got : 0;
-        buf[*len] = '\0';
+    int err = 0;
+    if (fd < 0 || fstat(fd, &st) != 0)
+        err = errno;
+    else if (!(buf = malloc((size_t)st.st_size + 1)))
+        err = ENOMEM;
+    size_t got = 0;
+    while (!err && got < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+        if (n < 0 && errno != EINTR)
+            err = errno;
+        else if (n == 0)
+            break; /* shorter than it was a moment ago: what there is */
+        got += n > 0 ? (size_t)n : 0;
     }
     if (fd >= 0)
         close(fd);
+    if (err) {
+        free(buf);
+        errno = err;
+        return NULL;
+    }
+    buf[got] = '\0';
+    *len = got;
     return buf;
 }
 
@@ -183,18 +202,24 @@ static int load_job(srv_t *s, const char *id) {
         rc = -errno;
     if (rc == 0)
         rc = load_records(j);
+    /* job-ID.run and job-ID.end may be absent; one that is there but cannot be read leaves
+     * the job unloaded, not taken for unfinished (resumed, a cancelled job too) */
+    char *run = NULL, *end = NULL;
+    path_of(j, "run", path, sizeof path);
+    if (rc == 0 && !(run = read_file(path, &len)) && errno != ENOENT)
+        rc = -errno;
+    path_of(j, "end", path, sizeof path);
+    if (rc == 0 && !(end = read_file(path, &len)) && errno != ENOENT)
+        rc = -errno;
     if (rc != 0) {
+        free(run);
         srv_job_unref(j);
         return rc;
     }
-    path_of(j, "run", path, sizeof path);
-    char *run = read_file(path, &len);
     if (run) {
         j->db_run = strtoll(run, NULL, 10);
         free(run);
     }
-    path_of(j, "end", path, sizeof path);
-    char *end = read_file(path, &len);
     if (end) {
         j->state = strncmp(end, "done", 4) == 0 ? SRV_JOB_DONE : SRV_JOB_CANCELLED;
         j->finished_ms = j->created_ms;

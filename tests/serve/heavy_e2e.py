@@ -207,6 +207,29 @@ def test_a_corrupted_spool_is_read_without_counting_what_is_no_record():
         srv.stop()
 
 
+def test_a_job_file_that_cannot_be_read_leaves_its_job_unloaded():
+    # a list that cannot be read is not an empty list (a job of no URL, done at once and so
+    # marked for good), and an end mark that cannot be read is not an absent one (a cancelled
+    # job resumed): the job is left alone, and said so
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    nolist, noend = "00000000000000aa", "00000000000000bb"
+    os.mkdir(os.path.join(d, f"job-{nolist}.urls"))
+    with open(os.path.join(d, f"job-{noend}.urls"), "w") as f:
+        f.write(f"# cafe serve job {noend} 1700000000.000000000\nhttp://no such host/\n")
+    os.mkdir(os.path.join(d, f"job-{noend}.end"))
+    srv = Serve("-q", "--data-dir", d)
+    try:
+        for jid in (nolist, noend):
+            status, _, st = srv.json("GET", f"/v1/jobs/{jid}")
+            assert status == 404, st
+    finally:
+        _, _, err = srv.stop()
+    for jid in (nolist, noend):
+        assert f"cannot load job {jid}".encode() in err, err
+    assert sorted(os.listdir(d)) == [f"job-{nolist}.urls", f"job-{noend}.end",
+                                     f"job-{noend}.jsonl", f"job-{noend}.urls"], os.listdir(d)
+
+
 def test_the_oldest_jobs_go_first_after_a_restart_too():
     # --jobs-kept forgets the oldest finished job for each new one; after a restart the jobs
     # come back from the directory in whatever order it lists them, and must still go in the
