@@ -3,6 +3,7 @@ slow and hostile clients, huge bodies, malformed requests, many idle connections
 is bounded; no check depends on speed. A large job and a shutdown: heavy_e2e.py."""
 import errno
 import fcntl
+import json
 import os
 import resource
 import select
@@ -374,6 +375,32 @@ def test_a_write_error_stays_the_jobs_after_a_restart():
     finally:
         srv.stop()
     shutil.rmtree(d)
+
+
+def test_a_large_json_list_costs_its_size_not_a_tree():
+    # 16 MiB of JSON elements, refused at the first (a blank string, then not a string):
+    # the body was parsed whole into a tree first, 30 times its size, holding the loop for
+    # seconds; a URL list of the same size must stay within a few times the body too
+    srv = Serve("-q", "--max-job-urls", "1000000")
+    try:
+        base = srv.rss_kb()
+        json_type = {"Content-Type": "application/json"}
+        count = (16 << 20) // 3 - 10
+        for element, error in (('""', "one URL"), ("[]", "JSON array of strings")):
+            body = "[" + ",".join([element] * count) + "]"
+            status, _, err = srv.json("POST", "/v1/jobs", body=body, headers=json_type)
+            assert status == 400 and error in err["error"], (status, err)
+        urls = [f"http://no such host/{i:07}" for i in range(500000)]
+        status, _, st = srv.json("POST", "/v1/jobs", body=json.dumps(urls), headers=json_type)
+        assert status == 202 and st["total"] == len(urls), st
+        grown = srv.rss_kb() - base
+        print(f"# a JSON list of 500,000 URLs: peak RSS grew by {grown} kB")
+        # under the sanitizers memory is theirs (shadow, quarantine): no bound
+        sanitized = os.environ.get("CAFE_SANITIZE") in ("1", "ON", "TRUE")
+        assert sanitized or grown < 128 * 1024, f"peak RSS grew by {grown} kB"
+        srv.request("DELETE", f"/v1/jobs/{st['id']}")
+    finally:
+        srv.stop()
 
 
 run_tests(globals())
