@@ -215,7 +215,7 @@ void srv_req_unref(srv_req_t *r) {
         return;
     if (r->resp && !r->resp_shared)
         MHD_destroy_response(r->resp);
-    free(r->body);
+    srv_body_free(r);
     free(r->pend);
     free(r);
 }

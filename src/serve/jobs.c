@@ -416,9 +416,7 @@ void srv_jobs_post(srv_req_t *r) {
         return;
     }
     const char *bad = parse_body(r, j);
-    free(r->body); /* the list is copied: the body's memory goes now, not with the request */
-    r->body = NULL;
-    r->body_len = r->body_cap = 0;
+    srv_body_free(r); /* the list is copied: the body's memory goes now, not with the request */
     if (bad) {
         srv_reply_error(r, strncmp(bad, "too many", 8) == 0 ? 413 : 400, bad);
         srv_job_unref(j);

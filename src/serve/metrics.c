@@ -83,6 +83,7 @@ static void write_all(FILE *f, const srv_t *s) {
     gauge(f, "cafe_serve_jobs_running", "Jobs running now.", s->jobs_running);
     gauge(f, "cafe_serve_fetches_in_flight", "Fetches running now.", s->fetching);
     gauge(f, "cafe_serve_connections", "Client connections open.", s->conns.len);
+    gauge(f, "cafe_serve_job_list_bytes", "Memory of the job lists being received.", s->body_bytes);
     gauge(f, "cafe_serve_uptime_seconds", "Seconds since start.",
           (srv_now(s) - s->started_ms) / 1000);
 }

@@ -107,6 +107,13 @@ static int refuse_early(srv_req_t *r, const char *method) {
     return 0;
 }
 
+void srv_body_free(srv_req_t *r) {
+    r->srv->body_bytes -= r->body_cap;
+    free(r->body);
+    r->body = NULL;
+    r->body_len = r->body_cap = 0;
+}
+
 /* Appends a piece of body. A chunked body declares no length, so this is where one over
  * --max-body is stopped: its 413 is prepared, and the rest of the body is read and dropped,
  * because libmicrohttpd sends an answer only once the whole request is in. Dropping is
@@ -123,9 +130,7 @@ static int take_body(srv_req_t *r, const char *data, size_t len) {
     if (len > max - r->body_len) {
         r->body_refused = 1;
         r->body_dropped = r->body_len + len - max;
-        free(r->body);
-        r->body = NULL;
-        r->body_len = r->body_cap = 0;
+        srv_body_free(r);
         srv_reply_error(r, 413, "request body too large");
         return 1;
     }
@@ -139,12 +144,25 @@ static int take_body(srv_req_t *r, const char *data, size_t len) {
             cap *= 2;
         if (cap > max + 1)
             cap = max + 1;
+        /* The lists being received share --max-jobs bodies of --max-body: every connection
+         * may send one, but a thousand at once must not make the service hold a thousand.
+         * More than --max-jobs could not all become jobs anyway. */
+        if (r->srv->body_bytes - r->body_cap + cap > r->srv->o.max_jobs * (max + 1)) {
+            r->body_refused = 1;
+            r->body_dropped = r->body_len + len;
+            srv_body_free(r);
+            srv_reply_error(r, 429, "too many job lists at once: try again later (see --max-jobs)");
+            if (r->resp)
+                MHD_add_response_header(r->resp, "Retry-After", "5");
+            return 1;
+        }
         char *b = realloc(r->body, cap);
         if (!b) {
             r->body_refused = 1;
             srv_reply_error(r, 503, "out of memory");
             return 1;
         }
+        r->srv->body_bytes += cap - r->body_cap;
         r->body = b;
         r->body_cap = cap;
     }

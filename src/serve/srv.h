@@ -82,6 +82,7 @@ typedef struct srv {
     srv_job_t *jobs; /* newest first */
     uint64_t next_job_id;
     size_t jobs_running, fetching;
+    size_t body_bytes;       /* memory of the job lists being received (srv_req_t.body_cap) */
     cli_fetch_pool_t titles; /* idle title extractors, reused fetch after fetch */
     cafe_group_t tasks;      /* every request task and job task */
     int stopping;
@@ -132,6 +133,8 @@ void srv_conn_request_started(srv_t *s, struct MHD_Connection *conn);
 void srv_conn_request_answered(srv_t *s, struct MHD_Connection *conn);
 
 /* router.c */
+/* Frees r's body, and gives its memory back to the job lists' budget. */
+void srv_body_free(srv_req_t *r);
 enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                const char *method, const char *version, const char *upload,
                                size_t *upload_size, void **con_cls);

@@ -403,4 +403,29 @@ def test_a_large_json_list_costs_its_size_not_a_tree():
         srv.stop()
 
 
+def test_job_lists_being_sent_share_max_jobs_bodies():
+    # every connection may send a list of up to --max-body, but the service holds at most
+    # --max-jobs of them at once: a thousand slow uploads must not make it hold a thousand
+    srv = Serve("-q", "--max-jobs", "1", "--max-body", str(1 << 20))
+    a = connect(srv)
+    try:
+        line = b"http://no such host/" + b"x" * 80 + b"\n"
+        body = line * ((1 << 20) // len(line))
+        a.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  b"Content-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % len(body))
+        a.sendall(body[:900 << 10])
+        held = settle(lambda: srv.metric("cafe_serve_job_list_bytes"), lambda n: n >= 900 << 10)
+        assert held >= 900 << 10, held
+        status, h, err = post_job(srv, ["http://no such host/b"])
+        assert status == 429 and h["retry-after"] == "5", (status, err)
+        assert "too many job lists" in err["error"], err
+        a.sendall(body[900 << 10:])  # the first list, whole, becomes a job
+        assert b" 202 " in reply_head(a).split(b"\r\n", 1)[0]
+        held = settle(lambda: srv.metric("cafe_serve_job_list_bytes"), lambda n: n == 0)
+        assert held == 0, held
+    finally:
+        a.close()
+        srv.stop()
+
+
 run_tests(globals())
