@@ -306,24 +306,36 @@ static void new_id(char id[17]) {
     snprintf(id, 17, "%016" PRIx64, v);
 }
 
-/* Makes room under --jobs-kept by forgetting the oldest finished job; 0 when there is none. */
-static int make_room(srv_t *s) {
-    size_t n = 0;
-    srv_job_t **oldest = NULL;
-    for (srv_job_t **p = &s->jobs; *p; p = &(*p)->next) {
-        n++;
-        if ((*p)->state != SRV_JOB_RUNNING)
-            oldest = p;
+/* Forgets the oldest finished jobs until at most `most` are kept (the list is newest first);
+ * 0 when the running ones alone are more. All of them, not one: after a restart with a lower
+ * --jobs-kept there are more than one too many, each holding its list in memory. */
+static int keep_at_most(srv_t *s, size_t most) {
+    for (;;) {
+        size_t n = 0;
+        srv_job_t **oldest = NULL;
+        for (srv_job_t **p = &s->jobs; *p; p = &(*p)->next) {
+            n++;
+            if ((*p)->state != SRV_JOB_RUNNING)
+                oldest = p;
+        }
+        if (n <= most)
+            return 1;
+        if (!oldest)
+            return 0;
+        srv_job_t *j = *oldest;
+        *oldest = j->next;
+        srv_persist_forget(j);
+        srv_job_unref(j);
     }
-    if (n < s->o.jobs_kept)
-        return 1;
-    if (!oldest)
-        return 0;
-    srv_job_t *j = *oldest;
-    *oldest = j->next;
-    srv_persist_forget(j);
-    srv_job_unref(j);
-    return 1;
+}
+
+/* Makes room under --jobs-kept for one more job; 0 when the running ones fill it. */
+static int make_room(srv_t *s) {
+    return keep_at_most(s, s->o.jobs_kept - 1);
+}
+
+void srv_jobs_trim(srv_t *s) {
+    (void)keep_at_most(s, s->o.jobs_kept);
 }
 
 /* Whether Content-Type ct names the media type type: compared without case, as HTTP says,

@@ -290,5 +290,8 @@ int srv_persist_load(srv_t *s) {
         }
     }
     closedir(d);
-    return sort_jobs(s);
+    int rc = sort_jobs(s);
+    if (rc == 0)
+        srv_jobs_trim(s); /* --jobs-kept may be lower than when they were made */
+    return rc;
 }

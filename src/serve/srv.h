@@ -164,6 +164,8 @@ size_t srv_jobs_running(const srv_t *s);
 void srv_jobs_free(srv_t *s);
 /* --data-dir: loads its jobs; finished ones are shown, unfinished ones resume. */
 int srv_persist_load(srv_t *s);
+/* Forgets the oldest finished jobs past --jobs-kept (after loading them). */
+void srv_jobs_trim(srv_t *s);
 void srv_results_start(srv_req_t *r, srv_job_t *job, const char *method);
 void srv_results_detach(srv_req_t *r);
 

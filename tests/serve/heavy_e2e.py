@@ -254,6 +254,30 @@ def test_the_oldest_jobs_go_first_after_a_restart_too():
         srv.stop()
 
 
+def test_a_lower_jobs_kept_after_a_restart_is_kept_to():
+    # made under --jobs-kept 64, restarted under 2: the oldest finished jobs go at once (each
+    # held its list in memory), not one for each new job
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    srv = Serve("-q", "--data-dir", d)
+    try:
+        ids = []
+        for i in range(5):  # invalid URLs: each job is done at once, with no fetch
+            ids.append(wait_job(srv, post_job(srv, [f"not a url {i}"])[2]["id"])["id"])
+    finally:
+        srv.stop()
+    srv = Serve("-q", "--data-dir", d, "--jobs-kept", "2")
+    try:
+        kept = [j for j in ids if srv.request("GET", f"/v1/jobs/{j}")[0] == 200]
+        assert kept == ids[3:], (kept, ids)
+        _, _, st = post_job(srv, ["not a url either"])
+        wait_job(srv, st["id"])
+        kept = [j for j in ids if srv.request("GET", f"/v1/jobs/{j}")[0] == 200]
+        assert kept == ids[4:], (kept, ids)
+        assert len([f for f in os.listdir(d) if f.endswith(".urls")]) == 2, os.listdir(d)
+    finally:
+        srv.stop()
+
+
 def db_rows(path, jid):
     """The status of job jid's run in the database, and its URLs, sorted."""
     import sqlite3
