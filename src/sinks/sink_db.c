@@ -61,7 +61,8 @@ static int valid_table(const char *s) {
 }
 
 /* Splits "...?a=1&table=T&b=2" into where = "...?a=1&b=2" and table = "T" (libpq would refuse
- * the unknown parameter). */
+ * the unknown parameter). A second table= is refused: which one was meant cannot be known,
+ * and keeping either writes to a table the user may not have meant. */
 static int parse_target(const char *spec, sink_target_t *t, char *why) {
     const char *body = strncmp(spec, "sqlite:", 7) == 0 ? spec + 7 : spec;
     t->where = strdup(body);
@@ -71,9 +72,14 @@ static int parse_target(const char *spec, sink_target_t *t, char *why) {
     char *q = strchr(t->where, '?');
     if (q) {
         char *out = q + 1, *p = q + 1;
+        int tables = 0;
         while (*p) {
             size_t len = strcspn(p, "&");
             if (strncmp(p, "table=", 6) == 0) {
+                if (tables++) {
+                    strcpy(why, "table=NAME given more than once");
+                    return CAFE_EINVAL;
+                }
                 free(t->table);
                 t->table = strndup(p + 6, len - 6);
                 if (!t->table)

@@ -167,6 +167,12 @@ static void test_spec_recognition(void **state) {
     job_t j = {.spec = "sqlite:/tmp/x.sqlite?table=no-dash", .n = 1};
     assert_int_equal(test_run(write_rows, &j), CAFE_EINVAL);
     assert_non_null(strstr(j.why, "table=NAME"));
+    /* Two tables named: neither is guessed (the last one used to be taken silently). */
+    char spec[300];
+    snprintf(spec, sizeof spec, "%s?table=a&table=b", path_of("twice.sqlite"));
+    job_t twice = {.spec = spec, .n = 1};
+    assert_int_equal(test_run(write_rows, &twice), CAFE_EINVAL);
+    assert_non_null(strstr(twice.why, "more than once"));
 }
 
 int main(void) {
