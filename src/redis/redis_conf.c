@@ -68,9 +68,13 @@ static const char *parse_place(redis_conf_t *c, CURLU *u) {
         host[n - 2] = 0;
     }
     c->host = host;
+    /* curl takes ":0" (and ":00000"), which no server listens on: hiredis would then fail to
+     * connect, long after the URL could have been refused. */
     char *port = part(u, CURLUPART_PORT, 0);
     c->port = port ? atoi(port) : 6379;
     free(port);
+    if (c->port < 1)
+        return "the port must be from 1 to 65535";
     char *path = part(u, CURLUPART_PATH, 0);
     const char *why = NULL;
     if (path && strcmp(path, "/") != 0) {

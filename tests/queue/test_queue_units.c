@@ -69,6 +69,7 @@ static void test_refused(void **state) {
     parse_bad("redis://localhost/?queue=a/b");   /* unsafe queue name */
     parse_bad("redis://localhost/?queue=a&x=1"); /* unknown parameter */
     parse_bad("redis://localhost/?quue=a");      /* typo */
+    parse_bad("redis://localhost:0/?queue=q");   /* no server listens on port 0 */
     parse_bad("not a url");
     parse_bad("");
 }
