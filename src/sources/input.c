@@ -389,6 +389,13 @@ static int idn_ok(CURLU *u) {
     return ok;
 }
 
+/* "/srv/list.txt", "./a", "../a": a file's path, which the bare-host rule would misread
+ * ("http:///srv/x" is http://srv/x to curl: a request to a host named srv). */
+static int is_path(const char *line, size_t len) {
+    return (len >= 1 && line[0] == '/' && (len == 1 || line[1] != '/')) ||
+           (len >= 2 && memcmp(line, "./", 2) == 0) || (len >= 3 && memcmp(line, "../", 3) == 0);
+}
+
 int url_normalize(const char *line, size_t len, const char *default_scheme, char **url,
                   const char **why) {
     *url = NULL;
@@ -401,6 +408,10 @@ int url_normalize(const char *line, size_t len, const char *default_scheme, char
     }
     if (memchr(line, '\0', len)) {
         *why = "NUL byte in URL";
+        return CAFE_EINVAL;
+    }
+    if (is_path(line, len)) {
+        *why = "a file path, not a URL";
         return CAFE_EINVAL;
     }
     size_t sp = scheme_prefix(line, len);

@@ -183,6 +183,18 @@ def test_several_files_and_urls_on_the_command_line():
         b"cafe titles: cannot read standard input: illegal operation on a directory\n", r.stderr
 
 
+def test_file_paths_are_not_read_as_hosts():
+    # "/srv/page/1" became http://srv/page/1 (the bare-host rule gave curl "http:///srv/...",
+    # which it reads as host srv): a DNS lookup and a fetch of a host nobody named
+    lines = ["/srv/page/1", "./page/2", "../page/3", "/"]
+    recs = run_json(write("paths.txt", "\n".join(lines).encode() + b"\n"), "--scheme", "http")
+    assert [(x["url"], x["error"], x["attempts"]) for x in recs] == \
+        [(line, "invalid URL: a file path, not a URL", 0) for line in lines], recs
+    # a scheme-relative line is still a host's
+    recs = run_json(write("rel.txt", f"//127.0.0.1:{PORT}/page/2\n".encode()), "--scheme", "http")
+    assert recs[0]["title"] == title(0, 2), recs
+
+
 class Proxy(HeadServer):
     """A forward HTTP proxy that answers every request itself, noting the request line."""
 
