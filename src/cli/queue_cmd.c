@@ -124,7 +124,7 @@ static int push(qcmd_t *c) {
         rc = push_batch(c, urls, n, &added);
     if (rc != 0) {
         fprintf(stderr, "cafe queue: push stopped after %llu new URLs: %s\n", added,
-                rc == CAFE_EIO || rc == CAFE_ECONNRESET ? redis_error(c->r) : cafe_strerror(rc));
+                rc == CAFE_EIO || rc == CAFE_ECONNRESET ? redis_error(c->r) : input_strerror(rc));
         return 2;
     }
     printf("%llu added, %llu skipped (already pushed)", added, lines - added);

@@ -195,7 +195,7 @@ static int reader_task(void *arg, void **value) {
             return rc;
     }
     if (rc < 0 && rc != CAFE_ECANCELED) {
-        fprintf(stderr, "cafe titles: reading %s: %s\n", run->source->what, cafe_strerror(rc));
+        fprintf(stderr, "cafe titles: reading %s: %s\n", run->source->what, input_strerror(rc));
         run->input_error = 1;
     }
     return 0;

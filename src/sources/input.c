@@ -195,6 +195,14 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno) {
         if (!nl && avail == 0)
             return 0; /* end of input */
         in->lineno++;
+        /* UTF-16 (and UTF-32), as Windows PowerShell's '>' writes: read as bytes, every
+         * line would be a bad URL full of NULs. Its byte order mark, then a character whose
+         * high byte is 0, as every ASCII one's is (ff fe alone may start a UTF-8 line of
+         * invalid bytes). */
+        if (in->lineno == 1 && avail >= 4 &&
+            ((memcmp(p, "\xff\xfe", 2) == 0 && p[3] == 0) ||
+             (memcmp(p, "\xfe\xff", 2) == 0 && p[2] == 0)))
+            return INPUT_UTF16;
         if (!nl && avail >= INPUT_LINE_MAX) {
             keep_head(in, p, line, len, lineno);
             int rc = skip_line(in);
@@ -216,6 +224,11 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno) {
         *lineno = in->lineno;
         return 1;
     }
+}
+
+const char *input_strerror(int rc) {
+    return rc == INPUT_UTF16 ? "UTF-16 text, not UTF-8 (convert it: iconv -f UTF-16 -t UTF-8)"
+                             : cafe_strerror(rc);
 }
 
 static int scheme_ok(const char *scheme) {

@@ -88,6 +88,18 @@ def test_bom_is_skipped():
     assert [x["title"] for x in run_json(path)] == [title(0, 5)]
 
 
+def test_utf16_list_is_refused_naming_the_encoding():
+    # Windows PowerShell's '>' writes UTF-16: each line was a bad URL full of NULs (and one
+    # more for the last newline's high byte), with exit status 0
+    text = f"http://127.0.0.1:{PORT}/page/4\r\n127.0.0.1:{PORT}/page/5\r\n"
+    for enc in ("utf-16-le", "utf-16-be"):
+        path = write(f"{enc}.txt", "\ufeff".encode(enc) + text.encode(enc))
+        r = cafe("titles", "-q", "--json", path)
+        assert (r.returncode, r.stdout) == (2, b""), (enc, r)
+        assert r.stderr.decode() == f"cafe titles: reading {path}: UTF-16 text, not UTF-8 " \
+            "(convert it: iconv -f UTF-16 -t UTF-8)\n", r.stderr
+
+
 def test_output_naming_the_input_is_refused():
     data = f"http://127.0.0.1:{PORT}/page/6\n".encode()
     path = write("same.txt", data)
