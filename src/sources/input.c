@@ -409,6 +409,20 @@ static int is_path(const char *line, size_t len) {
            (len >= 2 && memcmp(line, "./", 2) == 0) || (len >= 3 && memcmp(line, "../", 3) == 0);
 }
 
+/* CURLU_URLENCODE encodes the spaces of the path and query, not the fragment's: "x#a b" came
+ * out with its space, and the fetch's own parse then refused it ("malformed URL"). A browser
+ * sends no fragment but percent-encodes its spaces, as this does. 0, or a CURLUcode. */
+static CURLUcode fragment_encode(CURLU *u) {
+    char *frag = NULL;
+    CURLUcode uc = curl_url_get(u, CURLUPART_FRAGMENT, &frag, 0);
+    if (uc == CURLUE_NO_FRAGMENT)
+        return CURLUE_OK;
+    if (uc == CURLUE_OK && strchr(frag, ' '))
+        uc = curl_url_set(u, CURLUPART_FRAGMENT, frag, CURLU_URLENCODE);
+    curl_free(frag);
+    return uc;
+}
+
 int url_normalize(const char *line, size_t len, const char *default_scheme, char **url,
                   const char **why) {
     *url = NULL;
@@ -445,6 +459,8 @@ int url_normalize(const char *line, size_t len, const char *default_scheme, char
     /* Spaces and non-ASCII bytes are percent-encoded, as browsers do with what people paste. */
     CURLUcode uc = curl_url_set(u, CURLUPART_URL, raw,
                                 CURLU_NON_SUPPORT_SCHEME | CURLU_ALLOW_SPACE | CURLU_URLENCODE);
+    if (uc == CURLUE_OK)
+        uc = fragment_encode(u);
     if (uc == CURLUE_OK)
         uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
     int rc = 0;

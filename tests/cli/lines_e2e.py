@@ -130,6 +130,15 @@ def test_odd_lines_get_clear_messages():
     assert recs[4]["url"] == f"http://127.0.0.1:{PORT}/page/7", recs[4]
 
 
+def test_space_in_a_fragment_is_encoded_as_in_the_path():
+    # "#a b" kept its space: the URL passed the line's checks, then the fetch's own parse
+    # refused it ("malformed URL: URL using bad/illegal format or missing URL")
+    base = f"http://127.0.0.1:{PORT}/page/12"
+    recs = run_json(write("frag.txt", f"{base}#a b\n{base}#x\n".encode()))
+    assert [(x["url"], x["title"]) for x in recs] == \
+        [(base + "#a%20b", title(0, 12)), (base + "#x", title(0, 12))], recs
+
+
 def test_long_and_nul_lines_are_recorded_with_a_marked_cut():
     long_line = "http://127.0.0.1/" + "a" * 9000
     nul_line = b"http://127.0.0.1/x\x00tail"
