@@ -55,14 +55,15 @@ static const char *quoted(const char *v, char *buf, size_t cap) {
     return buf;
 }
 
-/* Digits only (whole) or digits with one inner '.' (decimal): no sign, exponent, hex,
- * space, "nan" or "inf", so that nothing is silently truncated or misread. */
+/* Digits only (whole) or digits with one '.' (decimal: "0.5", and ".5" or "5." as sleep(1)
+ * and curl take them): no sign, exponent, hex, space, "nan" or "inf", so that nothing is
+ * silently truncated or misread. */
 static int number_parse(const char *s, int decimal, double *out) {
     size_t digits = 0, dots = 0;
     for (const char *p = s; *p; p++) {
         if (*p >= '0' && *p <= '9')
             digits++;
-        else if (*p == '.' && decimal && dots++ == 0 && p != s && p[1])
+        else if (*p == '.' && decimal && dots++ == 0)
             continue;
         else
             return -1;

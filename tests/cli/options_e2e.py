@@ -62,6 +62,12 @@ def test_numbers_are_whole_and_in_range_and_named():
     refused(["--rate", "0"], "--rate")  # the message says positive: so is the check
     refused(["--timeout", "0"], "--timeout")
     refused(["--timeout", "1e1"], "--timeout")
+    for v in (".", "1..5", "1.2.3"):
+        refused(["--timeout", v], "--timeout")
+    # ".5" and "5." are numbers from 0.001 up: the message refusing them said so itself
+    for v in (".5", "5."):
+        ok = cafe("titles", "-q", "--timeout", v, "--retries", "0", LIST)
+        assert ok.returncode == 0, (v, ok.stderr)
     ok = cafe("titles", "-q", "-c", "7", "--rate", "2.5", "--timeout", "0.5", "--retries", "0",
               "--max-bytes", "1000", LIST)
     assert ok.returncode == 0, ok.stderr
