@@ -148,7 +148,8 @@ static const cli_opt_t rows[] = {
      "is the body received, after decompression (httpx's content_length; curl's\n"
      "size_download counts it before): the whole body, or what came until the download\n"
      "stopped at the title or at --max-bytes, plus any rest read only to keep the\n"
-     "connection (a short one, the server not closing it)."},
+     "connection (a short one, the server not closing it). Strings are valid UTF-8, with\n"
+     "U+2028, U+2029 and U+0085 escaped (\\u2028...) so that no line reader splits a record."},
     {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV, NULL, NULL, NULL,
      "RFC 4180 CSV with a header row (same columns)", NULL},
     {CLI_OPT_FLAG, "csv-safe", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV_SAFE, NULL, NULL, NULL,

