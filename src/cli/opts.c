@@ -171,11 +171,11 @@ static const cli_opt_t rows[] = {
      "With -o and --json or --csv: read the URLs already recorded in FILE, drop a last\n"
      "record torn by a crash (the file is truncated to the last complete record), skip the\n"
      "recorded URLs and append the rest. Interrupting and resuming any number of times\n"
-     "ends with exactly one complete record per URL. FILE must be cafe output of the same\n"
-     "format: every complete line a record (CSV: after its header), an unfinished last line\n"
-     "the start of one. Anything else (another format, another file, binary) is refused\n"
-     "with exit status 2, naming the line, and FILE is left as it was. With a database:\n"
-     "continue its latest run."},
+     "ends with exactly one complete record per URL. FILE must be a regular file (not a FIFO\n"
+     "or a pipe) of cafe output of the same format: every complete line a record (CSV: after\n"
+     "its header), an unfinished last line the start of one. Anything else (another\n"
+     "format, another file, binary) is refused with exit status 2, naming the line, and\n"
+     "FILE is left as it was. With a database: continue its latest run."},
     {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, cli_db_spec_check,
      "write to a database instead: sqlite:PATH or\npostgresql://[USER@]HOST[:PORT]/DB"
      "[?table=NAME] (password\nfrom PGPASSWORD or ~/.pgpass); -o PATH.sqlite|.sqlite3|.db\n"

@@ -9,9 +9,11 @@
 #include "cafe.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct reader {
@@ -101,12 +103,33 @@ static int read_lines(reader_t *rd, int *torn) {
     return rc;
 }
 
+/* The output file for reading and cutting, or NULL with errno set. Only a regular file: a FIFO
+ * or a pipe (-o /dev/stdout) has no records to read back, and reading one waited for ever
+ * for a writer; opened without blocking, so that a FIFO is refused rather than waited on. */
+static FILE *open_regular(const char *path) {
+    int fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
+        return NULL;
+    int e = fstat(fd, &st) != 0 ? errno : !S_ISREG(st.st_mode) ? EINVAL : 0;
+    FILE *f = e == 0 && fcntl(fd, F_SETFL, 0) == 0 ? fdopen(fd, "r+") : NULL;
+    if (!f) {
+        e = e ? e : errno;
+        (void)close(fd);
+        errno = e;
+    }
+    return f;
+}
+
 long stream_resume_load(const char *path, record_format_t fmt, keyset_t *set, char *why,
                         size_t why_cap) {
-    reader_t rd = {.f = fopen(path, "r+"), .fmt = fmt, .set = set, .why = why, .why_cap = why_cap};
+    reader_t rd = {.f = open_regular(path), .fmt = fmt, .set = set, .why = why, .why_cap = why_cap};
     if (!rd.f) {
         int e = errno;
-        snprintf(why, why_cap, "cannot open the output file to resume: %s", cafe_strerror(-e));
+        if (e == EINVAL)
+            snprintf(why, why_cap, "not a regular file: --resume reads the records back from it");
+        else
+            snprintf(why, why_cap, "cannot open the output file to resume: %s", cafe_strerror(-e));
         return e == ENOENT ? 0 : -e;
     }
     int torn;

@@ -230,6 +230,21 @@ def test_dev_full_fails_loudly():
     assert r.returncode == 2 and b"writing standard output" in r.stderr, r.stderr
 
 
+def test_resume_onto_a_fifo_or_pipe_is_refused():
+    # --resume reads the records back first: from a FIFO or a pipe that read waited for ever
+    # (there is no writer), so the run never began
+    path = write_list([x[2] for x in urls(2, 5100)])
+    fifo = os.path.join(tmp, "out.fifo")
+    os.mkfifo(fifo)
+    r = cafe("titles", "--json", "--resume", "-o", fifo, path, timeout=60)
+    assert r.returncode == 2 and r.stdout == b"", r
+    assert r.stderr == f"cafe titles: {fifo}: not a regular file: --resume reads the records " \
+        "back from it\n".encode(), r.stderr
+    r = subprocess.run([CAFE, "titles", "--json", "--resume", "-o", "/dev/stdout", path],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    assert r.returncode == 2 and b"/dev/stdout: not a regular file" in r.stderr, r.stderr
+
+
 def test_usage():
     r = cafe("titles", "--help")
     assert r.returncode == 0 and b"--concurrency" in r.stdout
