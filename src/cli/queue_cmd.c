@@ -370,10 +370,15 @@ static int parse(qcmd_t *c, int argc, char **argv) {
     c->argv = argv;
     const char *args[2];
     size_t n;
+    unsigned char seen[sizeof rows / sizeof rows[0]];
     /* argv[0] "queue", argv[1] the subcommand */
-    int rc = cli_optab_parse(&cli_queue_optab, c, argc, argv, 2, args, 2, &n, NULL);
+    int rc = cli_optab_parse(&cli_queue_optab, c, argc, argv, 2, args, 2, &n, seen);
     if (rc != 0)
         return rc;
+    /* Both set the one format field: the last one won, without a word. */
+    if (seen[cli_optab_find(&cli_queue_optab, "json") - rows] &&
+        seen[cli_optab_find(&cli_queue_optab, "csv") - rows])
+        return usage_error("--json and --csv cannot be combined");
     if (n == 0)
         return usage_error("no REDIS_URL given");
     if (n == 2 && strcmp(c->sub, "push") != 0)

@@ -92,6 +92,15 @@ def test_conflicting_and_orphan_options():
     assert r.returncode == 2 and b"-c/--concurrency needs a value" in r.stderr, r.stderr
 
 
+def test_queue_results_refuses_two_formats():
+    # --json --csv wrote CSV (the last one given) without a word, as cafe titles refuses
+    for fmts in (["--json", "--csv"], ["--csv", "--json"]):
+        r = cafe("queue", "results", "redis://127.0.0.1:9/0?queue=q", *fmts)
+        assert r.returncode == 2 and r.stdout == b"", r
+        assert r.stderr.decode().startswith(
+            "cafe queue: --json and --csv cannot be combined\n"), r.stderr
+
+
 def test_output_dash_is_standard_output():
     # As curl -o - and wget -O -: it wrote a file named '-' in the working directory.
     r = cafe("titles", "--json", "-o", "-", "--timeout", "0.5", "--retries", "0", LIST, cwd=tmp)
