@@ -92,6 +92,11 @@ static int parse_target(const char *spec, sink_target_t *t, char *why) {
             }
             p += len + (p[len] == '&');
         }
+        /* SQLite's path is a file name, not a URI: "x.db?mode=ro" made a file of that name. */
+        if (out > q + 1 && !is_pg(spec)) {
+            strcpy(why, "sqlite:PATH takes no parameter but ?table=NAME");
+            return CAFE_EINVAL;
+        }
         *(out > q + 1 ? out : q) = '\0';
     }
     if (!valid_table(t->table)) {

@@ -173,6 +173,14 @@ static void test_spec_recognition(void **state) {
     job_t twice = {.spec = spec, .n = 1};
     assert_int_equal(test_run(write_rows, &twice), CAFE_EINVAL);
     assert_non_null(strstr(twice.why, "more than once"));
+    /* SQLite's path is a file's: a parameter other than table= made a file "mode.db?mode=ro" */
+    snprintf(spec, sizeof spec, "%s?mode=ro&table=t", path_of("mode.db"));
+    job_t mode = {.spec = spec, .n = 1};
+    assert_int_equal(test_run(write_rows, &mode), CAFE_EINVAL);
+    assert_non_null(strstr(mode.why, "no parameter but ?table=NAME"));
+    struct stat st;
+    assert_int_not_equal(stat(spec + 7, &st), 0); /* nothing made, by either name */
+    assert_int_not_equal(stat(path_of("mode.db") + 7, &st), 0);
 }
 
 int main(void) {
