@@ -2,6 +2,7 @@
  * involve several options. */
 #include "opts.h"
 #include "cafe.h"
+#include "input.h"
 #include "port.h"
 #include "sink_db.h"
 
@@ -79,6 +80,14 @@ static const char *resolve_check(const char *v) {
             return NULL;
         a += len + 1;
     }
+}
+
+/* -u: a file's blank and # lines are skipped, but a -u that says nothing is a mistake, most
+ * often an empty variable (-u "$URL"): taken, it was skipped too and the run did nothing,
+ * with exit status 0 (curl "" refuses it). */
+static const char *url_arg_check(const char *v) {
+    size_t start;
+    return input_line_trim(v, strlen(v), &start) ? NULL : "empty, blank or a # comment";
 }
 
 /* Checked now rather than failing every URL later. */
@@ -190,7 +199,7 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_FLAG, "fail", 0, NULL, F(fail), 0, 0, 1, NULL, NULL, NULL,
      "exit 1 when any URL failed", NULL},
     SECTION("Input (FILE... in turn; '-' or none: standard input)"),
-    {CLI_OPT_LIST, "url", 'u', "URL", F(urls), 0, 0, 0, NULL, NULL, NULL,
+    {CLI_OPT_LIST, "url", 'u', "URL", F(urls), 0, 0, 0, NULL, NULL, url_arg_check,
      "a URL to fetch, before any FILE (then stdin is\nnot read unless '-' is given); "
      "repeatable",
      NULL},

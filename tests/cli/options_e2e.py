@@ -92,6 +92,13 @@ def test_conflicting_and_orphan_options():
     assert r.returncode == 2 and b"-c/--concurrency needs a value" in r.stderr, r.stderr
 
 
+def test_empty_url_argument_is_refused():
+    # -u "$URL" with URL unset: the empty value was skipped as a blank line is, and the run
+    # fetched nothing and exited 0; curl "" refuses it
+    for v in ("", "  ", "# x"):
+        refused(["-u", v], "-u/--url", "empty, blank or a # comment")
+
+
 def test_queue_results_refuses_two_formats():
     # --json --csv wrote CSV (the last one given) without a word, as cafe titles refuses
     for fmts in (["--json", "--csv"], ["--csv", "--json"]):
