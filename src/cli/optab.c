@@ -18,6 +18,12 @@ int cli_optab_usage_error(const cli_optab_t *tab, const char *fmt, ...) {
     return 2;
 }
 
+void cli_list_free(cli_list_t *l) {
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
 const cli_opt_t *cli_optab_find(const cli_optab_t *tab, const char *name) {
     for (size_t i = 0; i < tab->n; i++)
         if (tab->opts[i].kind != CLI_OPT_SECTION && strcmp(tab->opts[i].name, name) == 0)
@@ -118,9 +124,13 @@ static int value_set(const cli_optab_t *tab, const cli_opt_t *o, void *out, cons
         return 0;
     case CLI_OPT_LIST: {
         cli_list_t *l = (cli_list_t *)(void *)field;
-        if (l->n == CLI_MAX_LIST)
-            return cli_optab_usage_error(tab, "%s: at most %d times", label(o, name, sizeof name),
-                                         CLI_MAX_LIST);
+        if (o->max && (double)l->n >= o->max)
+            return cli_optab_usage_error(tab, "%s: at most %.0f times", label(o, name, sizeof name),
+                                         o->max);
+        const char **grown = realloc(l->v, (l->n + 2) * sizeof(*grown));
+        if (!grown)
+            return cli_optab_usage_error(tab, "out of memory");
+        l->v = grown;
         l->v[l->n++] = v;
         l->v[l->n] = NULL;
         return 0;

@@ -8,13 +8,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CLI_MAX_LIST 64 /* values of a repeatable option (-H, --resolve) */
-
-/* A repeatable option's values, in the order given; v[n] is NULL. */
+/* A repeatable option's values, in the order given: v[n] is NULL (v itself while none was
+ * given). v is on the heap: cli_list_free. */
 typedef struct cli_list {
-    const char *v[CLI_MAX_LIST + 1];
+    const char **v;
     size_t n;
 } cli_list_t;
+
+void cli_list_free(cli_list_t *l);
 
 typedef enum cli_optkind {
     CLI_OPT_SECTION = 0, /* not an option: a heading for the rows that follow */
@@ -25,7 +26,7 @@ typedef enum cli_optkind {
     CLI_OPT_SECONDS,     /* decimal seconds in [min, max]: uint64_t field, in milliseconds */
     CLI_OPT_REAL,        /* decimal number in [min, max]: double field */
     CLI_OPT_STRING,      /* const char * field */
-    CLI_OPT_LIST,        /* repeatable: cli_list_t field */
+    CLI_OPT_LIST,        /* repeatable: cli_list_t field, at most max values (0: any number) */
     CLI_OPT_HELP,        /* prints the help, the program exits 0 */
     CLI_OPT_VERSION,     /* prints the version, the program exits 0 */
 } cli_optkind_t;

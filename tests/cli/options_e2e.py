@@ -99,6 +99,18 @@ def test_empty_url_argument_is_refused():
         refused(["-u", v], "-u/--url", "empty, blank or a # comment")
 
 
+def test_any_number_of_urls_on_the_command_line():
+    # -u was capped at 64 ("-u/--url: at most 64 times"), as -H is; FILE operands and curl's
+    # URLs are not
+    us = [f"http://127.0.0.1:9/{i}" for i in range(100)]
+    args = [a for u in us for a in ("-u", u)]
+    r = cafe("titles", "-q", "--json", "--retries", "0", *args)
+    assert r.returncode == 0, r.stderr
+    assert [json.loads(l)["url"] for l in r.stdout.splitlines()] == us, r.stdout[:300]
+    err = refused([a for i in range(65) for a in ("-H", f"X-{i}: 1")], "-H/--header")
+    assert "at most 64 times" in err, err
+
+
 def test_queue_results_refuses_two_formats():
     # --json --csv wrote CSV (the last one given) without a word, as cafe titles refuses
     for fmts in (["--json", "--csv"], ["--csv", "--json"]):
