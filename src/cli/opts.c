@@ -62,6 +62,31 @@ static const char *resolver_check(const char *v) {
     return port && port_parse(port, strlen(port)) < 1 ? form : NULL;
 }
 
+/* A --resolve entry is matched against the name requests look up, an international one in
+ * its ASCII form: "bücher.example" never matched, and its URLs went to the real DNS name
+ * instead of the address pinned. Why, naming the form to write; NULL for an ASCII host. */
+static const char *resolve_host_check(const char *host, size_t len) {
+    static char why[320];
+    size_t ascii = 0;
+    while (ascii < len && (unsigned char)host[ascii] < 0x80)
+        ascii++;
+    if (ascii == len)
+        return NULL;
+    char url[300], *ace = NULL;
+    CURLU *u = curl_url();
+    snprintf(why, sizeof why, "an international host name must be written in ASCII (IDNA)");
+    int fits = len < sizeof url - 9; /* "http://" and "/" */
+    if (fits)
+        snprintf(url, sizeof url, "http://%.*s/", (int)len, host);
+    if (u && fits && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &ace, CURLU_PUNYCODE) == CURLUE_OK)
+        snprintf(why, sizeof why, "write the host in its ASCII form, as requests look it up: %s",
+                 ace);
+    curl_free(ace);
+    curl_url_cleanup(u);
+    return why;
+}
+
 /* curl's HOST:PORT:ADDRESS[,ADDRESS...], numeric addresses, a port from 1 to 65535. */
 static const char *resolve_check(const char *v) {
     static const char *const form = "expected HOST:PORT:ADDRESS[,ADDRESS...]";
@@ -72,6 +97,9 @@ static const char *resolve_check(const char *v) {
         return form;
     if (port_parse(c1 + 1, digits) < 1)
         return "the port must be from 1 to 65535";
+    const char *why = resolve_host_check(v, (size_t)(c1 - v));
+    if (why)
+        return why;
     for (const char *a = c2 + 1;;) {
         size_t len = strcspn(a, ",");
         if (!address_ok(a, len))

@@ -45,6 +45,14 @@ def test_idn_host_is_fetched_and_recorded_as_written():
         recs = [json.loads(l) for l in r.stdout.decode().splitlines()]
         assert [x["title"] for x in recs] == [title(0, 1), title(0, 2)], (env, recs)
         assert recs[0]["url"] == f"http://b\u00fccher.example:{PORT}/page/1", recs[0]
+    # --resolve is matched against the ASCII form: written in Unicode it never matched, and
+    # the URLs went to the real DNS name instead of the address pinned. Refused, naming the
+    # form to write.
+    r = cafe("titles", "-q", "--resolve", f"b\u00fccher.example:{PORT}:127.0.0.1", path)
+    assert r.returncode == 2 and r.stdout == b"", r
+    assert "write the host in its ASCII form, as requests look it up: " \
+        f"xn--bcher-kva.example: 'b\u00fccher.example:{PORT}:127.0.0.1'" in r.stderr.decode(), \
+        r.stderr
     # a host that is not valid UTF-8 is a bad line, not a request (and resumes cleanly)
     bad = write("badhost.txt", b"\xff\xfe\xfd\n")
     recs = run_json(bad)
