@@ -124,6 +124,10 @@ int redis_conf_parse(redis_conf_t *c, const char *url, const char *queue_opt, co
     curl_url_cleanup(u);
     if (why)
         return refuse(prog, why);
+    /* Two names for one queue: which was meant cannot be known (the option used to win
+     * silently, and the workers took another queue's URLs). */
+    if (queue_opt && c->queue && strcmp(queue_opt, c->queue) != 0)
+        return refuse(prog, "?queue= and --queue name two different queues");
     if (queue_opt) {
         free(c->queue);
         c->queue = strdup(queue_opt);

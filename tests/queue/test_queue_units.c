@@ -70,6 +70,12 @@ static void test_refused(void **state) {
     parse_bad("redis://localhost/?queue=a&x=1"); /* unknown parameter */
     parse_bad("redis://localhost/?quue=a");      /* typo */
     parse_bad("redis://localhost:0/?queue=q");   /* no server listens on port 0 */
+    redis_conf_t c; /* ?queue= and --queue naming two queues: neither is guessed */
+    assert_int_equal(redis_conf_parse(&c, "redis://localhost/?queue=a", "b", "test"), 2);
+    redis_conf_free(&c);
+    parse_ok(&c, "redis://localhost/?queue=a", "a"); /* the same one twice */
+    assert_string_equal(c.queue, "a");
+    redis_conf_free(&c);
     parse_bad("not a url");
     parse_bad("");
 }
