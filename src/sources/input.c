@@ -186,7 +186,10 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno) {
         char *p = in->buf + in->start;
         char *nl = memchr(p, '\n', in->end - in->start);
         size_t avail = in->end - in->start;
-        if (!nl && !in->eof && avail < INPUT_LINE_MAX) {
+        /* A line may be INPUT_LINE_MAX bytes: without its newline in the buffer, it is over
+         * that only once more than that is there (at the end of the input too: a last line
+         * without a newline is the same line). */
+        if (!nl && !in->eof && avail <= INPUT_LINE_MAX) {
             int rc = refill(in);
             if (rc != 0)
                 return rc;
@@ -203,7 +206,7 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno) {
             ((memcmp(p, "\xff\xfe", 2) == 0 && p[3] == 0) ||
              (memcmp(p, "\xfe\xff", 2) == 0 && p[2] == 0)))
             return INPUT_UTF16;
-        if (!nl && avail >= INPUT_LINE_MAX) {
+        if (!nl && avail > INPUT_LINE_MAX) {
             keep_head(in, p, line, len, lineno);
             int rc = skip_line(in);
             return rc != 0 ? rc : INPUT_TOO_LONG;

@@ -163,6 +163,19 @@ def test_long_and_nul_lines_are_recorded_with_a_marked_cut():
     assert r.returncode == 0 and b"2 already done" in r.stderr, r.stderr
 
 
+def test_longest_line_is_taken_with_or_without_its_newline():
+    # a line of exactly 8192 bytes is allowed; as the file's last line without a newline it
+    # was "line too long" (and whether its newline was already in the read buffer decided)
+    u = f"http://127.0.0.1:{PORT}/page/1?x="
+    u += "a" * (8192 - len(u))
+    for end in ("\n", ""):
+        recs = run_json(write("max.txt", (u + end).encode()))
+        assert len(recs) == 1 and recs[0]["url"] == u, (end, recs[0]["error"])
+        assert recs[0]["error"] != "invalid URL: line too long", recs[0]["error"]
+    recs = run_json(write("over.txt", (u + "a").encode()))
+    assert recs[0]["error"] == "invalid URL: line too long", recs[0]
+
+
 def test_summary_grammar_and_write_errors():
     path = write("one.txt", f"http://127.0.0.1:{PORT}/page/11\n".encode())
     r = cafe("titles", path)
