@@ -6,35 +6,97 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* "scheme://user:secret@host" -> "scheme://user:***@host"; a header keeps only its name. */
-static char *mask(const char *arg, int header) {
-    const char *colon = header ? strchr(arg, ':') : NULL;
-    if (colon) {
-        size_t n = (size_t)(colon - arg);
-        char *out = malloc(n + 6);
-        if (out)
-            snprintf(out, n + 6, "%.*s: ***", (int)n, arg);
-        return out;
+static int letter(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Where a -H value starts in a (its own "-HName: v" or a cluster's "-kHName: v"), or NULL.
+ * *next is set when the value is the next argument ("-H", "-kH"). Over-reading a cluster
+ * whose H is another option's value ("-cH") only masks more. */
+static const char *header_value(const char *a, int *next) {
+    *next = 0;
+    if (strncmp(a, "--header", 8) == 0) {
+        *next = a[8] == '\0';
+        return a[8] == '=' ? a + 9 : NULL;
     }
-    const char *scheme = strstr(arg, "://");
-    const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
-    const char *pw = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
-    if (!pw)
-        return strdup(arg);
-    size_t head = (size_t)(pw + 1 - arg), n = head + 3 + strlen(at) + 1;
-    char *out = malloc(n);
-    if (out)
-        snprintf(out, n, "%.*s***%s", (int)head, arg, at);
+    if (a[0] != '-' || a[1] == '-')
+        return NULL;
+    size_t i = 1;
+    while (letter(a[i]) && a[i] != 'H')
+        i++;
+    if (a[i] != 'H')
+        return NULL;
+    *next = a[i + 1] == '\0';
+    return a[i + 1] ? a + i + 1 : NULL;
+}
+
+/* A header keeps only its name: "Authorization: ***". */
+static void mask_header(char *v) {
+    char *colon = strchr(v, ':');
+    if (colon && colon[1])
+        strcpy(colon + 1, " ***");
+}
+
+/* The password of a URL's authority, with or without a scheme (-x user:secret@proxy:8080
+ * takes none), becomes ***: "scheme://user:***@host". The authority's last '@' ends it. */
+static void mask_userinfo(char *s, size_t cap) {
+    char *scheme = strstr(s, "://");
+    char *start = scheme ? scheme + 3 : s;
+    char *end = start + strcspn(start, "/?#");
+    char *at = NULL;
+    for (char *p = start; p < end; p++)
+        if (*p == '@')
+            at = p;
+    char *colon = at ? memchr(start, ':', (size_t)(at - start)) : NULL;
+    if (!colon)
+        return;
+    size_t rest = strlen(at) + 1;
+    if ((size_t)(colon + 1 - s) + 3 + rest > cap)
+        return; /* never: masked() leaves room */
+    memmove(colon + 4, at, rest);
+    memcpy(colon + 1, "***", 3);
+}
+
+/* A libpq URI's ?password=secret (and sslpassword=): the value becomes ***. Room: each
+ * occurrence grows the string by 3 bytes at most (masked() leaves room). */
+static void mask_password_params(char *s) {
+    for (char *p = strchr(s, '?'); p; p = strchr(p + 1, '&')) {
+        char *name = p + 1, *eq = name + strcspn(name, "=&");
+        if (*eq != '=' || !memmem(name, (size_t)(eq - name), "password", 8))
+            continue;
+        char *v = eq + 1, *end = v + strcspn(v, "&");
+        memmove(v + 3, end, strlen(end) + 1);
+        memcpy(v, "***", 3);
+    }
+}
+
+/* One argument as the runs table keeps it; malloc'd, NULL when out of memory. */
+static char *masked(const char *arg, int header) {
+    size_t len = strlen(arg), cap = 2 * len + 16; /* each mask adds 3 bytes at most */
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    memcpy(out, arg, len + 1);
+    int next;
+    const char *hv = header ? out : header_value(out, &next);
+    if (hv)
+        mask_header((char *)hv);
+    else {
+        mask_userinfo(out, cap);
+        mask_password_params(out);
+    }
     return out;
 }
 
 char *cli_db_options(int argc, char **argv) {
     json_t *a = json_array();
+    int header = 0; /* this argument is the value of a -H before it */
     for (int i = 0; a && i < argc; i++) {
-        int header =
-            i > 0 && (strcmp(argv[i - 1], "-H") == 0 || strcmp(argv[i - 1], "--header") == 0);
-        char *m = mask(argv[i], header || strncmp(argv[i], "--header=", 9) == 0 ||
-                                    strncmp(argv[i], "-H", 2) == 0);
+        char *m = masked(argv[i], header);
+        if (!header)
+            (void)header_value(argv[i], &header);
+        else
+            header = 0;
         char *clean = m ? cafe_utf8_repair(m, strlen(m), NULL) : NULL;
         json_array_append_new(a, json_string(clean ? clean : ""));
         free(clean);

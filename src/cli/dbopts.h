@@ -2,8 +2,9 @@
 #ifndef CAFE_CLI_DBOPTS_H
 #define CAFE_CLI_DBOPTS_H
 
-/* The command line as a JSON array, with the password of any URL and the value of every
- * -H/--header masked: what the runs table keeps. malloc'd; NULL when out of memory. */
+/* The command line as a JSON array, with the password of any URL (user:secret@, with or
+ * without a scheme, and a libpq ?password=) and the value of every -H/--header (also in a
+ * cluster: -kH) masked: what the runs table keeps. malloc'd; NULL when out of memory. */
 char *cli_db_options(int argc, char **argv);
 
 #endif

@@ -1,6 +1,7 @@
 /* The CLI's pure parts: line trimming, URL normalisation, record writers, resume parsing,
  * the --threads origin table. */
 #include "testutil.h"
+#include "dbopts.h"
 #include "input.h"
 #include "format.h"
 #include "keyset.h"
@@ -382,6 +383,49 @@ static void test_origins_bounded(void **state) {
     cli_origins_free(&t);
 }
 
+/* What a database's runs table keeps of the command line: no secret in any spelling. The
+ * last five leaked: a proxy without a scheme, libpq's ?password=, sslpassword=, and a -H
+ * inside a cluster (-kH), its value in the next argument or in the same one. */
+static void test_db_options_mask_secrets(void **state) {
+    (void)state;
+    char *argv[] = {"titles",
+                    "--db=postgresql://u:s1@h/db",
+                    "-x",
+                    "http://p:s2@proxy:8080",
+                    "-H",
+                    "Authorization: Bearer s3",
+                    "--header=Cookie: s4",
+                    "-HX-Key: s5",
+                    "-x",
+                    "user:s6@proxy:3128",
+                    "--db",
+                    "postgresql://u@h/db?password=s7&table=t",
+                    "postgresql://u@h/db?sslpassword=s8",
+                    "-kH",
+                    "X-Token: s9",
+                    "-qkHX-Other: s10",
+                    "-c",
+                    "10",
+                    "http://h:8080/a:b"};
+    int argc = (int)(sizeof argv / sizeof argv[0]);
+    char *s = cli_db_options(argc, argv);
+    assert_non_null(s);
+    for (int i = 1; i <= 10; i++) {
+        char secret[8];
+        snprintf(secret, sizeof secret, "s%d\"", i); /* each secret ends its argument... */
+        assert_null(strstr(s, secret));
+        snprintf(secret, sizeof secret, "s%d&", i); /* ...or its parameter */
+        assert_null(strstr(s, secret));
+    }
+    assert_string_equal(
+        s, "[\"titles\",\"--db=postgresql://u:***@h/db\",\"-x\",\"http://p:***@proxy:8080\","
+           "\"-H\",\"Authorization: ***\",\"--header=Cookie: ***\",\"-HX-Key: ***\",\"-x\","
+           "\"user:***@proxy:3128\",\"--db\",\"postgresql://u@h/db?password=***&table=t\","
+           "\"postgresql://u@h/db?sslpassword=***\",\"-kH\",\"X-Token: ***\","
+           "\"-qkHX-Other: ***\",\"-c\",\"10\",\"http://h:8080/a:b\"]");
+    free(s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trim),
@@ -396,6 +440,7 @@ int main(void) {
         cmocka_unit_test(test_resume_refuses_what_is_not_ours),
         cmocka_unit_test(test_origins_stick_and_balance),
         cmocka_unit_test(test_origins_bounded),
+        cmocka_unit_test(test_db_options_mask_secrets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
