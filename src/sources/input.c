@@ -440,6 +440,15 @@ int url_normalize(const char *line, size_t len, const char *default_scheme, char
         *why = "NUL byte in URL";
         return CAFE_EINVAL;
     }
+    /* A tab inside a trimmed line is most often a second column ("URL<TAB>label" from a
+     * spreadsheet): curl's parse called it "Bad path" or a bad port, which says nothing of
+     * why. Other control characters are refused the same way, never sent. */
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f) {
+            *why = line[i] == '\t' ? "tab in the line (one URL per line, nothing after it)"
+                                   : "control character in URL";
+            return CAFE_EINVAL;
+        }
     if (is_path(line, len)) {
         *why = "a file path, not a URL";
         return CAFE_EINVAL;

@@ -138,6 +138,16 @@ def test_odd_lines_get_clear_messages():
     assert recs[4]["url"] == f"http://127.0.0.1:{PORT}/page/7", recs[4]
 
 
+def test_tab_separated_columns_are_named_in_the_error():
+    # "URL<TAB>label" (a spreadsheet's export) was "invalid URL: Bad path", or a bad port
+    # when the tab followed the port: nothing said the tab was the trouble
+    lines = [f"127.0.0.1:{PORT}/page/1\tlabel", f"http://127.0.0.1:{PORT}\tx"]
+    recs = run_json(write("tabs.txt", "\n".join(lines).encode() + b"\n"), "--scheme", "http")
+    assert [(x["url"], x["error"]) for x in recs] == [
+        (line, "invalid URL: tab in the line (one URL per line, nothing after it)")
+        for line in lines], recs
+
+
 def test_space_in_a_fragment_is_encoded_as_in_the_path():
     # "#a b" kept its space: the URL passed the line's checks, then the fetch's own parse
     # refused it ("malformed URL: URL using bad/illegal format or missing URL")

@@ -152,7 +152,7 @@ def test_nothing_else_puts_cr_or_lf_on_the_wire():
                     srv.url("/b\x0bX-Injected: 1").encode() + b"\n")
         r = cafe("titles", "-q", "--json", path)
         recs = [json.loads(l) for l in r.stdout.splitlines()]
-        assert [x["error"] for x in recs] == ["invalid URL: Bad path"] * 2, recs
+        assert [x["error"] for x in recs] == ["invalid URL: control character in URL"] * 2, recs
         assert heads == [], heads  # refused before any request
     finally:
         srv.close()
