@@ -69,7 +69,8 @@ const cli_optab_t cli_queue_optab = {
     "REDIS_URL  redis://[USER[:PASSWORD]@]HOST[:PORT][/DB][?queue=NAME]; the password\n"
     "           may come from $REDISCLI_AUTH instead. No TLS (rediss://): Debian 12's\n"
     "           hiredis has none.\n",
-    "Exit: 0 done, 2 usage, connection or Redis error.\n",
+    "Exit: 0 done, 2 usage, connection or Redis error, or the output could not be written\n"
+    "(disk full, closed pipe).\n",
     rows,
     sizeof rows / sizeof rows[0],
 };
@@ -296,15 +297,15 @@ static int results(qcmd_t *c) {
     }
     if (d.f != stdout && fclose(d.f) != 0 && rc == 0)
         rc = -errno;
-    if (rc != 0 && rc != -EPIPE) {
+    if (rc != 0 && rc != -EPIPE)
         fprintf(stderr, "cafe queue: results stopped after %llu records: %s\n", n,
                 why[0] ? why
                 : (rc == CAFE_ECONNRESET || rc == CAFE_EIO) && redis_error(c->r)[0]
                     ? redis_error(c->r)
                     : cafe_strerror(rc));
-        return 2;
-    }
-    return 0;
+    /* A closed pipe (`| head`) is a quiet stop, but not a success: with 0, main's check of
+     * standard output found the error flag and said "writing standard output failed". */
+    return rc != 0 ? 2 : 0;
 }
 
 /* ---- status ------------------------------------------------------------------------------- */

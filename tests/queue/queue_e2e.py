@@ -5,6 +5,7 @@ import csv
 import json
 import os
 import select
+import shlex
 import shutil
 import signal
 import socket
@@ -244,6 +245,24 @@ def test_results_formats_and_drain():
     r = cafe("queue", "results", rs.url("fmt"), "--json", "--drain")
     assert len(r.stdout.decode().splitlines()) == 31
     assert rs.cmd("XLEN", "cafe:{fmt}:results") == 0
+
+
+def test_results_into_a_closed_pipe_stop_quietly():
+    # `| head -1` printed "cafe: writing standard output failed" in the guide's format and
+    # exited 2 or 0 by format; now quiet, and 2 (the output could not be written) as cafe
+    # titles. 3000 records: far more than a pipe holds.
+    bad = [f"ftp://127.0.0.1/x{i}" for i in range(3000)]
+    path = os.path.join(tmp, "pipe.txt")
+    with open(path, "w") as f:
+        f.write("\n".join(bad) + "\n")
+    cafe("queue", "push", rs.url("pipe"), path)
+    rc, err = finish(worker(rs.url("pipe")))
+    assert rc == 0, err
+    for fmt in ([], ["--json"], ["--csv"]):
+        cmd = " ".join(shlex.quote(a) for a in [CAFE, "queue", "results", rs.url("pipe")] + fmt)
+        p = subprocess.run(["bash", "-c", cmd + ' | head -1 >/dev/null; exit "${PIPESTATUS[0]}"'],
+                           capture_output=True, timeout=120)
+        assert (p.returncode, p.stderr) == (2, b""), (fmt, p.returncode, p.stderr)
 
 
 def test_drain_to_a_file_appends_never_overwrites():
