@@ -488,6 +488,15 @@ def test_drain_lets_urls_in_flight_finish():
             assert recs == [], recs
 
 
+def test_demo_into_a_closed_pipe_stops_quietly():
+    # printf into `| head -1`: the write error was found only at exit, its errno lost, and
+    # "cafe: writing standard output failed" said so, unlike cafe titles' quiet stop
+    p = subprocess.run(["bash", "-c", f"'{CAFE}' demo | head -1; exit \"${{PIPESTATUS[0]}}\""],
+                       capture_output=True, timeout=120)
+    assert p.stdout.startswith(b"cafe demo: ") and p.stdout.count(b"\n") == 1, p.stdout
+    assert (p.returncode, p.stderr) == (2, b""), (p.returncode, p.stderr)
+
+
 def test_demo_runs_the_guides_experiment():
     r = cafe("demo", timeout=120)
     out = r.stdout.decode()
