@@ -142,7 +142,7 @@ static const char *proxy_check(const char *v) {
     if (why || !*v)
         return why;
     CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL;
+    char *scheme = NULL, *host = NULL, *port = NULL;
     why = "expected [SCHEME://][USER:PASSWORD@]HOST[:PORT]";
     if (u &&
         curl_url_set(u, CURLUPART_URL, v, CURLU_DEFAULT_SCHEME | CURLU_NON_SUPPORT_SCHEME) ==
@@ -153,7 +153,11 @@ static const char *proxy_check(const char *v) {
         for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
             if (strcmp(scheme, schemes[i]) == 0)
                 why = NULL;
+        /* curl takes port 0, where no proxy listens: every URL then failed to connect. */
+        if (!why && curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK && atoi(port) == 0)
+            why = "the port must be from 1 to 65535";
     }
+    curl_free(port);
     curl_free(host);
     curl_free(scheme);
     curl_url_cleanup(u);

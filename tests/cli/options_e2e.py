@@ -45,6 +45,9 @@ def test_bad_proxy_fails_at_start():
     # Unsupported proxy syntax" and the exit status was 0; curl -x says so at once.
     for v in ("bad://", "ftp://127.0.0.1:21", "http://127.0.0.1:99999", "http://", "http://a b"):
         refused(["-x", v], "-x/--proxy")
+    # port 0 too: curl takes it, and every URL failed to connect to it
+    for v in ("http://127.0.0.1:0", "socks5h://127.0.0.1:00", "127.0.0.1:0"):
+        refused(["-x", v], "-x/--proxy", "the port must be from 1 to 65535")
     for v in ("", "127.0.0.1:9", "http://u:p@127.0.0.1:9", "socks5h://[::1]:9", "HTTPS://h"):
         r = cafe("titles", "-q", "--json", "-x", v, "--timeout", "0.5", "--retries", "0", LIST)
         assert r.returncode == 0 and json.loads(r.stdout)["error"], (v, r.stderr)
