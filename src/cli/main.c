@@ -1,12 +1,12 @@
 /* The `cafe` command: a thin layer over libcafe, as curl's tool is over libcurl. */
 #include "cafe.h"
 #include "demo.h"
+#include "optab.h"
 #include "queue_cmd.h"
 #include "title_cmd.h"
 #include "serve.h"
 #include "titles.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
@@ -92,8 +92,7 @@ static int run_command(int argc, char **argv) {
         return 0;
     }
     if (strcmp(cmd, "--version") == 0) {
-        printf("cafe %s (libcurl %s)\n", CAFE_VERSION_STRING,
-               curl_version_info(CURLVERSION_NOW)->version);
+        cli_version(stdout);
         return 0;
     }
     fprintf(stderr, "cafe: unknown command '%s'\nTry 'cafe --help' for more information.\n", cmd);

@@ -4,6 +4,7 @@
 #include "optab.h"
 #include "cafe.h"
 
+#include <curl/curl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,11 +150,16 @@ static void defaults_set(const cli_optab_t *tab, void *out) {
     }
 }
 
+void cli_version(FILE *f) {
+    fprintf(f, "cafe %s (libcurl %s)\n", CAFE_VERSION_STRING,
+            curl_version_info(CURLVERSION_NOW)->version);
+}
+
 static int action(const cli_optab_t *tab, const cli_opt_t *o) {
     if (o->kind == CLI_OPT_HELP)
         cli_optab_help(tab, stdout);
     else
-        printf("cafe %s\n", CAFE_VERSION_STRING);
+        cli_version(stdout);
     return -1;
 }
 

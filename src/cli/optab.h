@@ -75,6 +75,9 @@ int cli_optab_usage_error(const cli_optab_t *tab, const char *fmt, ...)
 /* The row of a long name (NULL when none): for cross-option checks. */
 const cli_opt_t *cli_optab_find(const cli_optab_t *tab, const char *name);
 
+/* --version's line, the same for `cafe --version` and `cafe CMD --version`. */
+void cli_version(FILE *f);
+
 /* --help's text. */
 void cli_optab_help(const cli_optab_t *tab, FILE *f);
 /* The man page's option list (roff): a .SS per section, a .TP per option. */

@@ -175,6 +175,14 @@ def test_every_subcommand_takes_help():
 
 
 
+def test_version_is_the_same_line_everywhere():
+    # `cafe titles --version` said "cafe 0.1.0", `cafe --version` "cafe 0.1.0 (libcurl ...)"
+    top = cafe("--version")
+    sub = cafe("titles", "--version")
+    assert top.returncode == sub.returncode == 0, (top, sub)
+    assert sub.stdout == top.stdout and b"(libcurl " in top.stdout, (top.stdout, sub.stdout)
+
+
 def test_help_and_version_that_cannot_be_written_fail():
     # As `ls --help > /dev/full`: the text did not reach its reader, so not status 0.
     for cmd in (["--help"], ["--version"], ["titles", "--help"], ["title", "-h"],
