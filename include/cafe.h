@@ -228,8 +228,8 @@ int cafe_task_spawn(cafe_task_t **out, cafe_task_fn fn, void *arg, const cafe_ta
  * NULL); the handle is then dead. Returns 0 when joined. Otherwise the handle stays valid:
  * CAFE_ECANCELED / CAFE_ETIMEDOUT when the caller was cancelled or its deadline passed while
  * waiting, CAFE_EDEADLK for joining yourself, CAFE_EBUSY when another task already waits on
- * t, CAFE_EINVAL for a dead, detached or group-owned handle, CAFE_ENOTASK outside a task when
- * t has not finished yet. */
+ * t (or gathers it, finished or not), CAFE_EINVAL for a dead, detached or group-owned
+ * handle, CAFE_ENOTASK outside a task when t has not finished yet. */
 int cafe_task_join(cafe_task_t *t, cafe_result_t *result);
 
 /* Join with a timeout of `ms` milliseconds; on CAFE_ETIMEDOUT the task keeps running and the
@@ -241,6 +241,9 @@ int cafe_task_join_timeout(cafe_task_t *t, uint64_t ms, cafe_result_t *result);
  * CAFE_ECANCELED / CAFE_ETIMEDOUT when the caller was cancelled or timed out while waiting:
  * then every unfinished task is cancelled and still waited for, so results[] is complete and
  * nothing keeps running. Either way every handle is dead afterwards.
+ * From the call on, the handles are gather's: while it waits for one, another task's join,
+ * join_timeout, detach, wait_any or gather of any of them (finished or not) returns
+ * CAFE_EBUSY, so none can be taken from under it.
  * Every handle is checked before any is touched: CAFE_EINVAL (a dead, detached or group
  * handle, the caller's own, one listed twice), CAFE_EBUSY (another task waits on one) or
  * CAFE_ENOTASK (outside a task, one not finished) leave every handle and results[] as they
@@ -273,8 +276,8 @@ int cafe_task_as_completed(cafe_task_t **tasks, size_t n, size_t *index, cafe_re
 
 /* Gives up the handle: the task runs on and is freed when it finishes; its failure, if any,
  * is reported on stderr when the loop run ends. CAFE_EINVAL for a dead handle, CAFE_EBUSY
- * while another task waits on t (join, wait_any, as_completed, gather_failfast): the waiter
- * ends the handle. */
+ * while another task waits on t (join, wait_any, as_completed, gather, gather_failfast): the
+ * waiter ends the handle. */
 int cafe_task_detach(cafe_task_t *t);
 
 /* Requests cancellation: t's current suspending call (if any) returns CAFE_ECANCELED now and

@@ -4,8 +4,11 @@
  * Every call checks every handle before it touches any: a bad one (stale, detached, a
  * group's, the caller itself, listed twice, or already waited on by another task) fails the
  * call with nothing joined and nothing registered. A task can have one waiter at a time
- * (its joiner slot); waiting on "the first of several" registers one wait record in the
- * joiner slot of each of them and takes it back out of all of them afterwards. */
+ * (its joiner slot); waiting on several registers one wait record in the joiner slot of
+ * each of them (claims them) and takes it back out of all of them afterwards. While claimed,
+ * a handle refuses every other waiter and detach with CAFE_EBUSY, finished or not: gather
+ * claims all its handles for its whole run, so none can be joined or detached behind it
+ * while it waits for an earlier one. */
 #include "runtime/handle.h"
 
 /* Tasks of a handle list are marked while it is checked, to find one listed twice. */
@@ -20,7 +23,7 @@ static void unmark(cafe_task_t *const *tasks, size_t n) {
 /* Checks tasks[0..n) (NULL entries allowed when skip_null) and leaves each checked task
  * marked, so that one listed twice is caught. Returns the number of
  * tasks, or CAFE_EINVAL / CAFE_EBUSY / CAFE_ENOTASK (outside a task, for one not finished)
- * with every mark taken back. The caller takes the marks back with unmark or as it joins. */
+ * with every mark taken back. The caller takes the marks back with unmark. */
 static long check_handles(cafe_task_t *const *tasks, size_t n, int skip_null) {
     cafe__task_t *self = cafe__running();
     long rc = 0;
@@ -53,29 +56,50 @@ static void cancel_live(cafe_task_t *const *tasks, size_t n) {
     }
 }
 
+/* Puts w in the joiner slot of every live handle of tasks[] (finished ones too: a claimed
+ * handle refuses other waiters whatever its state), or takes it back out. */
+static void claim(cafe_task_t *const *tasks, size_t n, cafe__wait_t *w) {
+    for (size_t i = 0; i < n; i++) {
+        cafe__task_t *t = cafe__task_from(tasks[i]);
+        if (t)
+            t->joiner = w;
+    }
+}
+
+static void unclaim(cafe_task_t *const *tasks, size_t n, const cafe__wait_t *w) {
+    for (size_t i = 0; i < n; i++) {
+        cafe__task_t *t = cafe__task_from(tasks[i]);
+        if (t && t->joiner == w)
+            t->joiner = NULL;
+    }
+}
+
 int cafe_task_gather(cafe_task_t *const *tasks, size_t n, cafe_result_t *results) {
     if (n > 0 && (!tasks || !results))
         return CAFE_EINVAL;
     long checked = check_handles(tasks, n, 0);
     if (checked < 0)
         return (int)checked;
+    unmark(tasks, n);
+    /* Each task that finishes wakes w; gather joins in order, parking until the next one due
+     * has finished. Interrupted: nothing may keep running behind the caller's back, and no
+     * result may be lost, so what is left is cancelled and still waited for. */
+    cafe__wait_t w = {.abort = cafe__abort_noop};
+    claim(tasks, n, &w);
     int rc = 0;
-    size_t i = 0;
-    for (; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         cafe__task_t *t = cafe__task_from(tasks[i]);
-        t->marked = 0;
-        rc = cafe__task_join(t, &results[i], 1);
-        if (rc != 0)
-            break;
+        while (t->state != CAFE__DONE) {
+            int interrupted = cafe__park(&w, CAFE__NEVER);
+            if (interrupted != 0 && rc == 0) {
+                rc = interrupted;
+                w.abort = NULL;
+                cancel_live(tasks + i, n - i);
+            }
+        }
+        t->joiner = NULL;
+        cafe__task_join(t, &results[i], 0);
     }
-    if (rc == 0)
-        return 0;
-    unmark(tasks + i, n - i);
-    /* Interrupted: nothing may keep running behind the caller's back, and no result may be
-     * lost. Cancel what is left, then wait for all of it. */
-    cancel_live(tasks + i, n - i);
-    for (size_t j = i; j < n; j++)
-        cafe__task_join(cafe__task_from(tasks[j]), &results[j], 0);
     return rc;
 }
 
@@ -96,17 +120,9 @@ static size_t first_done(cafe_task_t *const *tasks, size_t n) {
 /* Parks until one of the live handles of tasks[] finishes (the caller saw none finished). */
 static int park_first(cafe_task_t *const *tasks, size_t n, int interruptible) {
     cafe__wait_t w = {.abort = interruptible ? cafe__abort_noop : NULL};
-    for (size_t i = 0; i < n; i++) {
-        cafe__task_t *t = cafe__task_from(tasks[i]);
-        if (t)
-            t->joiner = &w;
-    }
+    claim(tasks, n, &w);
     int rc = cafe__park(&w, CAFE__NEVER);
-    for (size_t i = 0; i < n; i++) {
-        cafe__task_t *t = cafe__task_from(tasks[i]);
-        if (t && t->joiner == &w)
-            t->joiner = NULL;
-    }
+    unclaim(tasks, n, &w);
     return rc;
 }
 

@@ -98,7 +98,7 @@ struct cafe__task {
         uint64_t wake_at;  /* end of the current sleep, CAFE__NEVER when none */
         uint64_t finished; /* once DONE: the loop's count of finished tasks then (order) */
     };
-    cafe__wait_t *joiner;                    /* the task waiting in join or wait_any, if any */
+    cafe__wait_t *joiner;                    /* the wait claiming it: join, gather, wait_any */
     cafe_group_t *group;                     /* owning group, or NULL */
     cafe_result_t *result_out;               /* group child: where its result is copied */
     cafe__task_t *ready_next;                /* run queue */

@@ -142,11 +142,12 @@ int cafe__task_join(cafe__task_t *t, cafe_result_t *result, int interruptible) {
     cafe__task_t *self = loop->current;
     if (t == self)
         return CAFE_EDEADLK;
+    /* Finished or not: a claimed task is the claimer's to join (gather.c). */
+    if (t->joiner)
+        return CAFE_EBUSY;
     if (t->state != CAFE__DONE) {
         if (!self)
             return CAFE_ENOTASK;
-        if (t->joiner)
-            return CAFE_EBUSY;
         cafe__wait_t w = {.abort = interruptible ? join_abort : NULL, .data = t};
         t->joiner = &w;
         int rc = cafe__park(&w, CAFE__NEVER);

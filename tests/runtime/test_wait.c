@@ -101,6 +101,67 @@ static void test_gather_failfast(void **state) {
     assert_int_equal(test_run(failfast_main, NULL), 0);
 }
 
+/* ---- gather owns every handle it was given until it returns ---- */
+typedef struct gather_job {
+    cafe_event_t go;
+    cafe_task_t *t[3];
+    cafe_result_t r[3];
+    int rc;
+} gather_job_t;
+
+static int wait_go(void *arg, void **value) {
+    gather_job_t *g = arg;
+    *value = g;
+    return cafe_event_wait(&g->go);
+}
+
+static int finish_now(void *arg, void **value) {
+    return 0;
+}
+
+static int gatherer(void *arg, void **value) {
+    gather_job_t *g = arg;
+    g->rc = cafe_task_gather(g->t, 3, g->r);
+    return 0;
+}
+
+/* While the gatherer waits for t[0], the later entries (one finished, one running) are its:
+ * another task that joined or detached one would leave gather a dead handle halfway. */
+static int gather_owns_main(void *arg, void **value) {
+    gather_job_t g = {.rc = 1};
+    cafe_event_init(&g.go);
+    assert_int_equal(cafe_task_spawn(&g.t[0], wait_go, &g, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&g.t[1], finish_now, NULL, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&g.t[2], wait_go, &g, NULL), 0);
+    cafe_task_t *gt;
+    assert_int_equal(cafe_task_spawn(&gt, gatherer, &g, NULL), 0);
+    assert_int_equal(cafe_task_yield(), 0); /* t[1] finished; the gatherer waits for t[0] */
+    cafe_result_t r = {111, NULL};
+    size_t i;
+    for (int k = 1; k < 3; k++) {
+        assert_int_equal(cafe_task_join(g.t[k], &r), CAFE_EBUSY);
+        assert_int_equal(cafe_task_join_timeout(g.t[k], 0, &r), CAFE_EBUSY);
+        assert_int_equal(cafe_task_detach(g.t[k]), CAFE_EBUSY);
+        assert_int_equal(cafe_task_wait_any(&g.t[k], 1, &i), CAFE_EBUSY);
+        assert_int_equal(cafe_task_gather(&g.t[k], 1, &r), CAFE_EBUSY);
+        assert_int_equal(cafe_task_gather_failfast(&g.t[k], 1, &r), CAFE_EBUSY);
+    }
+    assert_int_equal(r.status, 111);
+    cafe_event_set(&g.go);
+    assert_int_equal(cafe_task_join(gt, NULL), 0);
+    assert_int_equal(g.rc, 0);
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(g.r[k].status, 0);
+        assert_ptr_equal(g.r[k].value, k == 1 ? NULL : (void *)&g);
+        assert_int_equal(cafe_task_join(g.t[k], NULL), CAFE_EINVAL); /* gather joined it */
+    }
+    return 0;
+}
+
+static void test_gather_owns_its_handles(void **state) {
+    assert_int_equal(test_run(gather_owns_main, NULL), 0);
+}
+
 static int group_results_main(void *arg, void **value) {
     static const int ms[] = {20, -1, 5};
     cafe_group_t g;
@@ -126,6 +187,7 @@ int main(void) {
         cmocka_unit_test(test_wait_any_first_completed),
         cmocka_unit_test(test_as_completed_order),
         cmocka_unit_test(test_gather_failfast),
+        cmocka_unit_test(test_gather_owns_its_handles),
         cmocka_unit_test(test_group_results_collected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
