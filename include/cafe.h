@@ -127,11 +127,13 @@ typedef struct cafe_result {
 } cafe_result_t;
 
 typedef struct cafe_loop_opts {
-    size_t stack_size; /* default stack size of tasks; 0 = CAFE_STACK_DEFAULT */
+    size_t stack_size; /* tasks' default stack size; 0 = CAFE_STACK_DEFAULT, <= CAFE_STACK_MAX */
     int quiet;         /* nonzero: do not report unjoined failed tasks on stderr */
 } cafe_loop_opts_t;
 
-/* Creates a loop (with its libuv loop). opts may be NULL. Free it with cafe_loop_free. */
+/* Creates a loop (with its libuv loop). opts may be NULL. Free it with cafe_loop_free.
+ * CAFE_EINVAL (nothing created) for a stack_size above CAFE_STACK_MAX, CAFE_ENOMEM, or
+ * the error of libuv's loop init (e.g. CAFE_EMFILE). */
 int cafe_loop_create(cafe_loop_t **out, const cafe_loop_opts_t *opts);
 
 /* Runs fn(arg) as the main task and returns when it and every task started on this loop

@@ -33,6 +33,9 @@ uint64_t cafe__loop_now(cafe_loop_t *loop) {
 }
 
 int cafe_loop_create(cafe_loop_t **out, const cafe_loop_opts_t *opts) {
+    /* A default no stack class can hold would make every spawn fail, main's first. */
+    if (opts && opts->stack_size > CAFE_STACK_MAX)
+        return CAFE_EINVAL;
     cafe_loop_t *loop = calloc(1, sizeof(*loop));
     if (!loop)
         return CAFE_ENOMEM;

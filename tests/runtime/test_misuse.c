@@ -327,6 +327,22 @@ static void test_bad_spawn_opts_einval(void **state) {
     assert_int_equal(test_run(bad_opts_main, NULL), 0);
 }
 
+/* A default stack size that no spawn could have is refused when the loop is made, not by
+ * every spawn after (the main task's first). */
+static void test_bad_loop_opts_einval(void **state) {
+    cafe_loop_t *loop = NULL;
+    cafe_loop_opts_t huge = {.stack_size = CAFE_STACK_MAX + 1};
+    assert_int_equal(cafe_loop_create(&loop, &huge), CAFE_EINVAL);
+    assert_null(loop);
+    cafe_loop_opts_t largest = {.stack_size = CAFE_STACK_MAX};
+    assert_int_equal(cafe_loop_create(&loop, &largest), 0);
+    cafe_result_t r = {111, NULL};
+    assert_int_equal(cafe_loop_run(loop, quick, (void *)7, &r), 0);
+    assert_int_equal(r.status, 0);
+    assert_ptr_equal(r.value, (void *)7);
+    cafe_loop_free(loop);
+}
+
 static void test_err_name_and_version(void **state) {
     assert_string_equal(cafe_err_name(0), "CAFE_OK");
     assert_string_equal(cafe_err_name(CAFE_ETIMEDOUT), "CAFE_ETIMEDOUT");
@@ -347,6 +363,7 @@ int main(void) {
         cmocka_unit_test(test_group_counts_and_rounds),
         cmocka_unit_test(test_inner_deadline_end_is_truthful),
         cmocka_unit_test(test_bad_spawn_opts_einval),
+        cmocka_unit_test(test_bad_loop_opts_einval),
         cmocka_unit_test(test_err_name_and_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
