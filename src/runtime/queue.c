@@ -61,31 +61,36 @@ int cafe_queue_try_get(cafe_queue_t *q, void **item) {
     return q->private_closed ? CAFE_EOF : CAFE_EAGAIN;
 }
 
-static int queue_wait(cafe__waitlist_t *list, cafe__wait_t *w) {
-    cafe__task_t *t = cafe__running();
+/* Parks on list after the caller's try failed with CAFE_EAGAIN. */
+static int queue_wait(cafe__task_t *t, cafe__waitlist_t *list, cafe__wait_t *w) {
     if (!t)
         return CAFE_ENOTASK;
-    int rc = cafe__cancel_check(t);
-    if (rc != 0)
-        return rc;
     cafe__waitlist_push(list, w);
     return cafe__park(w, CAFE__NEVER);
 }
 
+/* Cancellation first, as for a semaphore or an event: a cancelled task that found room (or
+ * an item) must not go on moving items as if nothing had happened. */
 int cafe_queue_put(cafe_queue_t *q, void *item) {
-    int rc = cafe_queue_try_put(q, item);
+    cafe__task_t *t = cafe__running();
+    int rc = cafe__cancel_check(t);
+    if (rc == 0)
+        rc = cafe_queue_try_put(q, item);
     if (rc != CAFE_EAGAIN)
         return rc;
     cafe__wait_t w = {.abort = cafe__abort_unlist, .data = item};
-    return queue_wait(&q->private_putters, &w);
+    return queue_wait(t, &q->private_putters, &w);
 }
 
 int cafe_queue_get(cafe_queue_t *q, void **item) {
-    int rc = cafe_queue_try_get(q, item);
+    cafe__task_t *t = cafe__running();
+    int rc = cafe__cancel_check(t);
+    if (rc == 0)
+        rc = cafe_queue_try_get(q, item);
     if (rc != CAFE_EAGAIN)
         return rc;
     cafe__wait_t w = {.abort = cafe__abort_unlist};
-    rc = queue_wait(&q->private_getters, &w);
+    rc = queue_wait(t, &q->private_getters, &w);
     if (rc == 0)
         *item = w.data;
     return rc;

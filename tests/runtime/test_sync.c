@@ -185,6 +185,49 @@ static void test_queue_try_ops(void **state) {
     assert_int_equal(cafe_queue_destroy(&q), 0);
 }
 
+/* ---- a cancelled task neither takes from a queue nor puts into it, even when it need not
+ * wait: its cancellation is sticky, as for a semaphore or an event ---- */
+typedef struct q_cancelled {
+    cafe_queue_t q;
+    int get_rc, put_rc, try_rc;
+    void *got;
+} q_cancelled_t;
+
+static int cancelled_queue_user(void *arg, void **value) {
+    q_cancelled_t *p = arg;
+    cafe_task_cancel(cafe_task_current());
+    p->get_rc = cafe_queue_get(&p->q, &p->got);
+    p->put_rc = cafe_queue_put(&p->q, (void *)2);
+    void *item;
+    p->try_rc = cafe_queue_try_put(&p->q, (void *)3); /* never waits: clean-up may use it */
+    return cafe_queue_try_get(&p->q, &item);
+}
+
+static int queue_cancelled_main(void *arg, void **value) {
+    q_cancelled_t *p = arg;
+    assert_int_equal(cafe_queue_init(&p->q, 4), 0);
+    assert_int_equal(cafe_queue_try_put(&p->q, (void *)1), 0);
+    cafe_task_t *t;
+    assert_int_equal(cafe_task_spawn(&t, cancelled_queue_user, p, NULL), 0);
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(t, &r), 0);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(p->get_rc, CAFE_ECANCELED);
+    assert_null(p->got);
+    assert_int_equal(p->put_rc, CAFE_ECANCELED);
+    assert_int_equal(p->try_rc, 0);
+    void *item;
+    assert_int_equal(cafe_queue_try_get(&p->q, &item), 0); /* 1 went to try_get: 3 is left */
+    assert_ptr_equal(item, (void *)3);
+    assert_int_equal(cafe_queue_len(&p->q), 0);
+    return cafe_queue_destroy(&p->q);
+}
+
+static void test_queue_cancelled_task_takes_nothing(void **state) {
+    q_cancelled_t p = {0};
+    assert_int_equal(test_run(queue_cancelled_main, &p), 0);
+}
+
 /* ---- groups: cancel on error; a cancelled parent still waits for its children ---- */
 static int fail_soon(void *arg, void **value) {
     cafe_task_sleep(5);
@@ -249,6 +292,7 @@ int main(void) {
         cmocka_unit_test(test_queue_bounded_fifo),
         cmocka_unit_test(test_queue_rendezvous),
         cmocka_unit_test(test_queue_try_ops),
+        cmocka_unit_test(test_queue_cancelled_task_takes_nothing),
         cmocka_unit_test(test_group_cancels_siblings_on_error),
         cmocka_unit_test(test_group_parent_cancelled_waits_children),
     };
