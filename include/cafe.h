@@ -453,7 +453,8 @@ int cafe_queue_destroy(cafe_queue_t *q);
 /* ------------------------------------------------------------------------------------------ */
 /* Task groups (asyncio.TaskGroup, trio's nursery): children are owned by the group; the task
  * that waits on the group cannot leave cafe_group_wait while any child runs. With
- * CAFE_GROUP_CANCEL_ON_ERROR the first child to fail cancels its siblings.
+ * CAFE_GROUP_CANCEL_ON_ERROR the first child to fail cancels its siblings (as
+ * cafe_group_cancel does: those spawned later in the round too).
  *
  * A group that lives in a task's stack (a local variable) must be waited for before that
  * task returns: a task that returns while such a group still has running children aborts
@@ -467,7 +468,7 @@ enum { CAFE_GROUP_CANCEL_ON_ERROR = 1 };
 struct cafe__task;
 typedef struct cafe_group {
     unsigned private_flags;
-    int private_first_error, private_waited;
+    int private_first_error, private_waited, private_cancelled;
     size_t private_live, private_failed;
     cafe_task_t *private_owner;
     cafe__waitlist_t private_waiters;
@@ -483,7 +484,10 @@ int cafe_group_spawn(cafe_group_t *g, cafe_task_fn fn, void *arg, const cafe_tas
  * until cafe_group_wait returns (e.g. an array next to the group). */
 int cafe_group_spawn_result(cafe_group_t *g, cafe_task_fn fn, void *arg,
                             const cafe_task_opts_t *opts, cafe_result_t *result);
-/* Cancels every running child. */
+/* Cancels every running child, and every child spawned later in this round (it starts
+ * cancelled: its first suspending call returns CAFE_ECANCELED), so that a child that spawns
+ * after the cancellation cannot hold the waiter. A round that cafe_group_wait ended is
+ * over: cancelling it does not touch the next. */
 void cafe_group_cancel(cafe_group_t *g);
 /* Waits until every child has finished. If the waiting task is cancelled or times out, the
  * children are cancelled and still waited for. Returns the first child's error (0 if none

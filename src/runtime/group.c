@@ -41,6 +41,10 @@ static int group_spawn(cafe_group_t *g, cafe_task_fn fn, void *arg, const cafe_t
         return rc;
     if (g->private_waited) /* a new round: the last one's errors are not this one's */
         *g = (cafe_group_t){.private_flags = g->private_flags, .private_owner = g->private_owner};
+    /* Spawned by a child that was cancelled in the turn it got what it waited for, say: the
+     * round is being torn down, and a child left uncancelled would hold its waiter. */
+    if (g->private_cancelled)
+        cafe__task_cancel(t);
     t->group = g;
     t->result_out = result;
     t->sib_prev = NULL;
@@ -63,6 +67,7 @@ int cafe_group_spawn_result(cafe_group_t *g, cafe_task_fn fn, void *arg,
 }
 
 void cafe_group_cancel(cafe_group_t *g) {
+    g->private_cancelled = !g->private_waited; /* a round that is over is not the next one */
     for (cafe__task_t *t = g->private_children; t; t = t->sib_next)
         cafe__task_cancel(t);
 }

@@ -258,6 +258,70 @@ static void test_group_cancels_siblings_on_error(void **state) {
     assert_int_equal(cancelled, 4);
 }
 
+/* A child that got what it waited for in the turn its group was cancelled still runs, and
+ * may spawn into the group: what it spawns belongs to a cancelled round and must start
+ * cancelled, or the group's waiter waits for work nobody wants (forever, for a server). */
+typedef struct late_spawn {
+    cafe_group_t g;
+    cafe_event_t go, never;
+    int late_cancelled, late_rc;
+} late_spawn_t;
+
+static int late_child(void *arg, void **value) {
+    late_spawn_t *p = arg;
+    p->late_cancelled = cafe_task_cancelled();
+    p->late_rc = cafe_event_wait(&p->never);
+    return p->late_rc;
+}
+
+static int spawn_when_woken(void *arg, void **value) {
+    late_spawn_t *p = arg;
+    int rc = cafe_event_wait(&p->go);
+    if (rc == 0) /* woken, then cancelled before it ran: the wait still returned 0 */
+        rc = cafe_group_spawn(&p->g, late_child, p, NULL);
+    return rc;
+}
+
+static int wake_then_fail(void *arg, void **value) {
+    late_spawn_t *p = arg;
+    cafe_event_set(&p->go);
+    return CAFE_EIO; /* cancels the woken sibling in the same turn */
+}
+
+static int late_spawn_main(void *arg, void **value) {
+    late_spawn_t *p = arg;
+    cafe_event_init(&p->go);
+    cafe_event_init(&p->never);
+    cafe_group_init(&p->g, CAFE_GROUP_CANCEL_ON_ERROR);
+    assert_int_equal(cafe_group_spawn(&p->g, spawn_when_woken, p, NULL), 0);
+    assert_int_equal(cafe_task_yield(), 0); /* it waits for go */
+    assert_int_equal(cafe_group_spawn(&p->g, wake_then_fail, p, NULL), 0);
+    assert_int_equal(cafe_group_wait(&p->g), CAFE_EIO);
+    assert_int_equal(cafe_group_failed(&p->g), 1); /* the late child's ECANCELED is no failure */
+    assert_true(p->late_cancelled);
+    assert_int_equal(p->late_rc, CAFE_ECANCELED);
+    /* cafe_group_cancel marks its round the same way */
+    assert_int_equal(cafe_group_spawn(&p->g, late_child, p, NULL), 0);
+    cafe_group_cancel(&p->g);
+    p->late_cancelled = 0;
+    assert_int_equal(cafe_group_spawn(&p->g, late_child, p, NULL), 0);
+    assert_int_equal(cafe_group_wait(&p->g), 0);
+    assert_true(p->late_cancelled);
+    /* a round that is over is not the next one: that one starts clean */
+    cafe_group_cancel(&p->g);
+    p->late_cancelled = -1;
+    assert_int_equal(cafe_group_spawn(&p->g, late_child, p, NULL), 0);
+    assert_int_equal(cafe_task_yield(), 0);
+    assert_int_equal(p->late_cancelled, 0);
+    cafe_group_cancel(&p->g);
+    return cafe_group_wait(&p->g);
+}
+
+static void test_group_late_spawn_cancelled(void **state) {
+    late_spawn_t p = {0};
+    assert_int_equal(test_run(late_spawn_main, &p), 0);
+}
+
 static int group_parent(void *arg, void **value) {
     cafe_group_t g;
     cafe_group_init(&g, 0);
@@ -295,6 +359,7 @@ int main(void) {
         cmocka_unit_test(test_queue_cancelled_task_takes_nothing),
         cmocka_unit_test(test_group_cancels_siblings_on_error),
         cmocka_unit_test(test_group_parent_cancelled_waits_children),
+        cmocka_unit_test(test_group_late_spawn_cancelled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
