@@ -440,8 +440,9 @@ int cafe_queue_init(cafe_queue_t *q, size_t capacity);
 int cafe_queue_put(cafe_queue_t *q, void *item);
 int cafe_queue_get(cafe_queue_t *q, void **item);
 /* Never wait: CAFE_EAGAIN when full / empty (and CAFE_EPIPE / CAFE_EOF when closed). Unlike
- * put and get, which a cancelled task's call refuses with CAFE_ECANCELED even when they
- * need not wait, they ignore cancellation: a cancelled task's clean-up can drain a queue. */
+ * put and get, which a cancelled task's call refuses with CAFE_ECANCELED (CAFE_ETIMEDOUT past
+ * its deadline) even when they need not wait, they ignore both: a cancelled task's clean-up
+ * can drain a queue. */
 int cafe_queue_try_put(cafe_queue_t *q, void *item);
 int cafe_queue_try_get(cafe_queue_t *q, void **item);
 void cafe_queue_close(cafe_queue_t *q);

@@ -190,10 +190,11 @@ static inline int cafe__interruption(const cafe__task_t *t, uint64_t now) {
         return CAFE_ECANCELED;
     return now >= t->deadline ? CAFE_ETIMEDOUT : 0;
 }
-/* For the calls that return early without parking: the pending cancellation of the
- * running task t (may be NULL), after yielding once so that a task looping on a call that
- * keeps failing still lets every other task run. 0 when there is none. */
-int cafe__cancel_check(cafe__task_t *t);
+/* For the calls that may return without parking: the interruption pending for the running
+ * task t (may be NULL), its cancellation or its passed deadline, after yielding once so
+ * that a task looping on a call that keeps failing still lets every other task run. 0 when
+ * there is none. Called first, so that an interrupted task takes nothing. */
+int cafe__interrupt_check(cafe__task_t *t);
 
 /* Stack overflow reports (overflow.c): installs the process's SIGSEGV handler (once) and
  * gives the calling thread an alternate signal stack if it has none; returns that stack

@@ -69,11 +69,11 @@ static int queue_wait(cafe__task_t *t, cafe__waitlist_t *list, cafe__wait_t *w) 
     return cafe__park(w, CAFE__NEVER);
 }
 
-/* Cancellation first, as for a semaphore or an event: a cancelled task that found room (or
- * an item) must not go on moving items as if nothing had happened. */
+/* The interruption first, as for a semaphore or an event: a cancelled or timed-out task that
+ * found room (or an item) must not go on moving items as if nothing had happened. */
 int cafe_queue_put(cafe_queue_t *q, void *item) {
     cafe__task_t *t = cafe__running();
-    int rc = cafe__cancel_check(t);
+    int rc = cafe__interrupt_check(t);
     if (rc == 0)
         rc = cafe_queue_try_put(q, item);
     if (rc != CAFE_EAGAIN)
@@ -84,7 +84,7 @@ int cafe_queue_put(cafe_queue_t *q, void *item) {
 
 int cafe_queue_get(cafe_queue_t *q, void **item) {
     cafe__task_t *t = cafe__running();
-    int rc = cafe__cancel_check(t);
+    int rc = cafe__interrupt_check(t);
     if (rc == 0)
         rc = cafe_queue_try_get(q, item);
     if (rc != CAFE_EAGAIN)

@@ -7,7 +7,7 @@ void cafe_sem_init(cafe_sem_t *s, size_t permits) {
 
 int cafe_sem_acquire(cafe_sem_t *s) {
     cafe__task_t *t = cafe__running();
-    int rc = cafe__cancel_check(t);
+    int rc = cafe__interrupt_check(t);
     if (rc != 0)
         return rc;
     if (s->private_count > 0 && cafe__waitlist_empty(&s->private_waiters)) {
@@ -66,7 +66,7 @@ int cafe_event_is_set(const cafe_event_t *e) {
 
 int cafe_event_wait(cafe_event_t *e) {
     cafe__task_t *t = cafe__running();
-    int rc = cafe__cancel_check(t);
+    int rc = cafe__interrupt_check(t);
     if (rc != 0)
         return rc;
     if (e->private_set)

@@ -40,7 +40,7 @@ int cafe_thread_run(cafe_work_fn fn, void *arg) {
     cafe__task_t *t = cafe__running();
     if (!t)
         return fn(arg);
-    int rc = cafe__cancel_check(t);
+    int rc = cafe__interrupt_check(t);
     if (rc != 0)
         return rc;
     work_t w = {.fn = fn, .arg = arg, .wait = {.abort = work_abort}};

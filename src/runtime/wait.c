@@ -78,11 +78,13 @@ static void on_timer(uv_timer_t *timer) {
         cafe__wake(t->wait, 0);
 }
 
-int cafe__cancel_check(cafe__task_t *t) {
-    if (!t || !t->cancelled || t->shielded)
+int cafe__interrupt_check(cafe__task_t *t) {
+    if (!t)
         return 0;
-    cafe__yield_once(t);
-    return CAFE_ECANCELED;
+    int code = cafe__interruption(t, t->deadline == CAFE__NEVER ? 0 : cafe__loop_now(t->loop));
+    if (code != 0)
+        cafe__yield_once(t);
+    return code;
 }
 
 int cafe__park(cafe__wait_t *w, uint64_t wake_at) {

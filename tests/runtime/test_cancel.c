@@ -364,6 +364,50 @@ static void test_write_honours_shield(void **state) {
     assert_int_equal(test_run(write_shield_main, NULL), 0);
 }
 
+/* ---- a deadline that has passed interrupts the calls that need not wait too, as the
+ * cancellation does: they take nothing ---- */
+static int count_run(void *arg) {
+    (*(int *)arg)++;
+    return 0;
+}
+
+static int expired_main(void *arg, void **value) {
+    cafe_sem_t sem;
+    cafe_event_t ev;
+    cafe_queue_t q;
+    void *item = NULL;
+    int ran = 0;
+    cafe_sem_init(&sem, 1);
+    cafe_event_init(&ev);
+    cafe_event_set(&ev);
+    assert_int_equal(cafe_queue_init(&q, 2), 0);
+    assert_int_equal(cafe_queue_try_put(&q, &q), 0);
+    cafe_deadline_t d;
+    assert_int_equal(cafe_deadline_begin(&d, 0), 0); /* passed from the start */
+    assert_int_equal(cafe_sem_acquire(&sem), CAFE_ETIMEDOUT);
+    assert_int_equal(cafe_event_wait(&ev), CAFE_ETIMEDOUT);
+    assert_int_equal(cafe_queue_get(&q, &item), CAFE_ETIMEDOUT);
+    assert_int_equal(cafe_queue_put(&q, &ev), CAFE_ETIMEDOUT);
+    assert_int_equal(cafe_thread_run(count_run, &ran), CAFE_ETIMEDOUT);
+    assert_int_equal(cafe_deadline_end(&d), CAFE_ETIMEDOUT);
+    assert_int_equal(cafe_sem_available(&sem), 1);
+    assert_null(item);
+    assert_int_equal(cafe_queue_len(&q), 1);
+    assert_int_equal(ran, 0);
+    /* the scope ended: they work again */
+    assert_int_equal(cafe_sem_acquire(&sem), 0);
+    assert_int_equal(cafe_event_wait(&ev), 0);
+    assert_int_equal(cafe_queue_get(&q, &item), 0);
+    assert_ptr_equal(item, &q);
+    assert_int_equal(cafe_thread_run(count_run, &ran), 0);
+    assert_int_equal(ran, 1);
+    return cafe_queue_destroy(&q);
+}
+
+static void test_passed_deadline_interrupts_every_call(void **state) {
+    assert_int_equal(test_run(expired_main, NULL), 0);
+}
+
 /* ---- a cancelled task that ignores it and calls again at once cannot starve others ---- */
 static int two_ms(void *arg) {
     return 0;
@@ -438,6 +482,7 @@ int main(void) {
         cmocka_unit_test(test_shield_holds_cancellation_back),
         cmocka_unit_test(test_future_honours_shield),
         cmocka_unit_test(test_write_honours_shield),
+        cmocka_unit_test(test_passed_deadline_interrupts_every_call),
         cmocka_unit_test(test_cancelled_loop_cannot_starve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
