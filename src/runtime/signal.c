@@ -79,7 +79,11 @@ int cafe_signal_wait(cafe_signal_t *s) {
     watcher_t *w = s->private_handle;
     if (!w)
         return CAFE_EINVAL;
-    int rc = 0;
+    /* An interrupted task takes no delivery, even one counted already: as a queue keeps
+     * its items, the watcher keeps them for its next wait. */
+    int rc = cafe__interrupt_check(cafe__running());
+    if (rc != 0)
+        return rc;
     w->inside++;
     while (w->count == 0 && rc == 0)
         rc = w->closed ? CAFE_EPIPE : wait_once(w);

@@ -259,6 +259,36 @@ static void test_signal_close_wakes_waiters(void **state) {
     assert_int_equal(test_run(close_waiter_main, NULL), 0);
 }
 
+/* A cancelled task's wait takes no delivery, even one already counted (it would need no
+ * wait): the deliveries stay for the watcher's next wait, as a queue keeps its items. */
+static int cancelled_signal_waiter(void *arg, void **value) {
+    cafe_task_cancel(cafe_task_current());
+    return cafe_signal_wait(arg);
+}
+
+static int counted_signal_main(void *arg, void **value) {
+    cafe_signal_t s;
+    assert_int_equal(cafe_signal_open(&s, SIGUSR2), 0);
+    kill(getpid(), SIGUSR2);
+    /* the loop counts it when libuv next polls (bounded: 10 s) */
+    for (int i = 0; i < 10000 && cafe_signal_pending(&s) == 0; i++)
+        cafe_task_sleep(1);
+    assert_int_equal(cafe_signal_pending(&s), 1);
+    cafe_task_t *t;
+    assert_int_equal(cafe_task_spawn(&t, cancelled_signal_waiter, &s, NULL), 0);
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(t, &r), 0);
+    assert_int_equal(r.status, CAFE_ECANCELED);
+    assert_int_equal(cafe_signal_pending(&s), 1);
+    assert_int_equal(cafe_signal_wait(&s), 1);
+    cafe_signal_close(&s);
+    return 0;
+}
+
+static void test_signal_cancelled_wait_takes_nothing(void **state) {
+    assert_int_equal(test_run(counted_signal_main, NULL), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thread_run_keeps_loop_running),
@@ -269,6 +299,7 @@ int main(void) {
         cmocka_unit_test(test_signal_idle_watcher),
         cmocka_unit_test(test_overdue_timer_wakes_in_same_turn),
         cmocka_unit_test(test_signal_close_wakes_waiters),
+        cmocka_unit_test(test_signal_cancelled_wait_takes_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
