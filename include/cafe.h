@@ -181,8 +181,12 @@ uint64_t cafe_loop_now(cafe_loop_t *loop);
  *
  * Cancellation is sticky: once cancelled, every suspending call of the task returns
  * CAFE_ECANCELED (it still lets the other tasks run once, so a task that ignores it costs
- * CPU but cannot freeze the loop), until the task returns. Inside a shield
- * (cafe_shield_begin) it is held back.
+ * CPU but cannot freeze the loop), until the task returns, and takes nothing: no permit,
+ * queue item, signal delivery or pool thread. Inside a shield (cafe_shield_begin) it is
+ * held back. The one exception, so that a cancelled task can still collect what finished:
+ * a result that is already there is returned as usual (joining, gathering or wait_any on
+ * finished tasks, a resolved future, cafe_group_wait with no child running, the bytes a TCP
+ * stream has already received). A passed deadline (cafe_deadline_begin) acts the same way.
  *
  * Stacks: each task runs on its own stack of `stack_size` bytes of address space
  * (CAFE_STACK_DEFAULT = 128 KiB, at least CAFE_STACK_MIN). Only touched pages cost memory:

@@ -408,6 +408,48 @@ static void test_passed_deadline_interrupts_every_call(void **state) {
     assert_int_equal(test_run(expired_main, NULL), 0);
 }
 
+/* ---- a cancelled task still collects results that are already there ---- */
+static int finished(void *arg, void **value) {
+    *value = arg;
+    return 0;
+}
+
+static int collector(void *arg, void **value) {
+    cafe_task_t *t[2];
+    cafe_result_t r[2];
+    cafe_future_t f;
+    cafe_group_t g;
+    cafe_future_init(&f, NULL);
+    cafe_group_init(&g, 0);
+    assert_int_equal(cafe_task_spawn(&t[0], finished, (void *)1, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&t[1], finished, (void *)2, NULL), 0);
+    assert_int_equal(cafe_group_spawn(&g, finished, NULL, NULL), 0);
+    assert_int_equal(cafe_future_resolve(&f, 7, &f), 0);
+    assert_int_equal(cafe_task_yield(), 0); /* the children finish */
+    cafe_task_cancel(cafe_task_current());
+    assert_int_equal(cafe_task_sleep(1), CAFE_ECANCELED);
+    size_t i;
+    assert_int_equal(cafe_task_wait_any(t, 2, &i), 0);
+    assert_int_equal(cafe_task_gather(t, 2, r), 0);
+    assert_ptr_equal(r[1].value, (void *)2);
+    void *v;
+    assert_int_equal(cafe_future_wait(&f, &v), 7);
+    assert_ptr_equal(v, &f);
+    return cafe_group_wait(&g);
+}
+
+static int collector_main(void *arg, void **value) {
+    cafe_task_t *t;
+    cafe_result_t r;
+    assert_int_equal(cafe_task_spawn(&t, collector, NULL, NULL), 0);
+    assert_int_equal(cafe_task_join(t, &r), 0);
+    return r.status;
+}
+
+static void test_cancelled_task_collects_finished_results(void **state) {
+    assert_int_equal(test_run(collector_main, NULL), 0);
+}
+
 /* ---- a cancelled task that ignores it and calls again at once cannot starve others ---- */
 static int two_ms(void *arg) {
     return 0;
@@ -483,6 +525,7 @@ int main(void) {
         cmocka_unit_test(test_future_honours_shield),
         cmocka_unit_test(test_write_honours_shield),
         cmocka_unit_test(test_passed_deadline_interrupts_every_call),
+        cmocka_unit_test(test_cancelled_task_collects_finished_results),
         cmocka_unit_test(test_cancelled_loop_cannot_starve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
