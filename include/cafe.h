@@ -233,9 +233,11 @@ int cafe_task_spawn(cafe_task_t **out, cafe_task_fn fn, void *arg, const cafe_ta
 /* await task: waits for t to finish and stores its status and value in *result (may be
  * NULL); the handle is then dead. Returns 0 when joined. Otherwise the handle stays valid:
  * CAFE_ECANCELED / CAFE_ETIMEDOUT when the caller was cancelled or its deadline passed while
- * waiting, CAFE_EDEADLK for joining yourself, CAFE_EBUSY when another task already waits on
- * t (or gathers it, finished or not), CAFE_EINVAL for a dead, detached or group-owned
- * handle, CAFE_ENOTASK outside a task when t has not finished yet. */
+ * waiting, CAFE_EDEADLK for joining yourself or a task that waits for you (directly, or
+ * down a chain of joins, gathers and wait_any: nothing could end that wait), CAFE_EBUSY
+ * when another task already waits on t (or gathers it, finished or not), CAFE_EINVAL for a
+ * dead, detached or group-owned handle, CAFE_ENOTASK outside a task when t has not finished
+ * yet. */
 int cafe_task_join(cafe_task_t *t, cafe_result_t *result);
 
 /* Join with a timeout of `ms` milliseconds; on CAFE_ETIMEDOUT the task keeps running and the
@@ -251,9 +253,9 @@ int cafe_task_join_timeout(cafe_task_t *t, uint64_t ms, cafe_result_t *result);
  * join_timeout, detach, wait_any or gather of any of them (finished or not) returns
  * CAFE_EBUSY, so none can be taken from under it.
  * Every handle is checked before any is touched: CAFE_EINVAL (a dead, detached or group
- * handle, the caller's own, one listed twice), CAFE_EBUSY (another task waits on one) or
- * CAFE_ENOTASK (outside a task, one not finished) leave every handle and results[] as they
- * were. */
+ * handle, the caller's own, one listed twice), CAFE_EDEADLK (one waits for the caller, as
+ * for join), CAFE_EBUSY (another task waits on one) or CAFE_ENOTASK (outside a task, one
+ * not finished) leave every handle and results[] as they were. */
 int cafe_task_gather(cafe_task_t *const *tasks, size_t n, cafe_result_t *results);
 
 /* Fail-fast gather (asyncio.gather without return_exceptions, but leaving nothing running):
@@ -268,7 +270,8 @@ int cafe_task_gather_failfast(cafe_task_t *const *tasks, size_t n, cafe_result_t
  * and stores its position in *index (the one that finished first, when several have). Joins
  * nothing: every handle stays valid. NULL entries are skipped. Returns 0, CAFE_ECANCELED /
  * CAFE_ETIMEDOUT (caller interrupted), CAFE_EINVAL (no task, or a bad handle as for gather),
- * CAFE_EBUSY, CAFE_ENOTASK (outside a task, none finished). */
+ * CAFE_EDEADLK and CAFE_EBUSY (as for gather), CAFE_ENOTASK (outside a task, none
+ * finished). */
 int cafe_task_wait_any(cafe_task_t *const *tasks, size_t n, size_t *index);
 
 /* asyncio.as_completed: joins the tasks of tasks[] in the order they finished, one per call:

@@ -21,9 +21,10 @@ static void unmark(cafe_task_t *const *tasks, size_t n) {
 }
 
 /* Checks tasks[0..n) (NULL entries allowed when skip_null) and leaves each checked task
- * marked, so that one listed twice is caught. Returns the number of
- * tasks, or CAFE_EINVAL / CAFE_EBUSY / CAFE_ENOTASK (outside a task, for one not finished)
- * with every mark taken back. The caller takes the marks back with unmark. */
+ * marked, so that one listed twice is caught. Returns the number of tasks, or CAFE_EINVAL /
+ * CAFE_EBUSY / CAFE_ENOTASK (outside a task, for one not finished) / CAFE_EDEADLK (one that
+ * waits for the caller) with every mark taken back. The caller takes the marks back with
+ * unmark. */
 static long check_handles(cafe_task_t *const *tasks, size_t n, int skip_null) {
     cafe__task_t *self = cafe__running();
     long rc = 0;
@@ -34,6 +35,8 @@ static long check_handles(cafe_task_t *const *tasks, size_t n, int skip_null) {
             continue;
         if (!cafe__task_joinable(t) || t == self || t->marked)
             rc = CAFE_EINVAL;
+        else if (self && t->state != CAFE__DONE && cafe__waits_for(t, self))
+            rc = CAFE_EDEADLK;
         else if (t->joiner)
             rc = CAFE_EBUSY;
         else if (!self && t->state != CAFE__DONE)

@@ -214,6 +214,16 @@ int cafe__resolve(const char *host, int port, struct sockaddr_storage *out, int 
 /* cafe_task_spawn returning the struct. */
 int cafe__task_spawn(cafe__task_t **out, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts);
 int cafe__task_join(cafe__task_t *t, cafe_result_t *result, int interruptible);
+/* Nonzero when t waits for self, directly or down a chain of joins, gathers and wait_any:
+ * self waiting for t would close a cycle that nothing ends (a gather interrupted goes on
+ * waiting, uninterruptibly). Walks up from self: each task has at most one waiter, and no
+ * cycle can have formed before, so the walk ends. */
+static inline int cafe__waits_for(const cafe__task_t *t, const cafe__task_t *self) {
+    for (const cafe__wait_t *w = self->joiner; w && w->task; w = w->task->joiner)
+        if (w->task == t)
+            return 1;
+    return 0;
+}
 /* A handle the caller may join: live, not detached, not a group's. */
 static inline int cafe__task_joinable(const cafe__task_t *t) {
     return t && !t->detached && !t->group;

@@ -140,7 +140,7 @@ int cafe__task_join(cafe__task_t *t, cafe_result_t *result, int interruptible) {
         return CAFE_EINVAL;
     cafe_loop_t *loop = t->loop;
     cafe__task_t *self = loop->current;
-    if (t == self)
+    if (t == self || (self && t->state != CAFE__DONE && cafe__waits_for(t, self)))
         return CAFE_EDEADLK;
     /* Finished or not: a claimed task is the claimer's to join (gather.c). */
     if (t->joiner)

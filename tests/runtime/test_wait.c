@@ -162,6 +162,49 @@ static void test_gather_owns_its_handles(void **state) {
     assert_int_equal(test_run(gather_owns_main, NULL), 0);
 }
 
+/* ---- waiting for a task that waits for you (directly or down a chain) is refused: once
+ * interrupted, gather's waits cannot be, and nothing could end the cycle ---- */
+typedef struct cycle {
+    cafe_task_t *main, *a, *b;
+    int rc[6];
+} cycle_t;
+
+static int gather_b(void *arg, void **value) {
+    cycle_t *c = arg;
+    cafe_result_t r;
+    return cafe_task_gather(&c->b, 1, &r);
+}
+
+static int wait_for_waiters(void *arg, void **value) {
+    cycle_t *c = arg;
+    cafe_result_t r = {111, NULL};
+    size_t i;
+    assert_int_equal(cafe_task_yield(), 0); /* a parks in its gather of b */
+    c->rc[0] = cafe_task_join(c->a, &r);
+    c->rc[1] = cafe_task_join_timeout(c->a, 600000, &r);
+    c->rc[2] = cafe_task_gather(&c->a, 1, &r);
+    c->rc[3] = cafe_task_gather_failfast(&c->a, 1, &r);
+    c->rc[4] = cafe_task_wait_any(&c->a, 1, &i);
+    c->rc[5] = cafe_task_join(c->main, &r); /* main waits for a, which waits for b */
+    return r.status == 111 ? 0 : CAFE_EIO;  /* nothing was joined */
+}
+
+static int cycle_main(void *arg, void **value) {
+    cycle_t c = {.main = cafe_task_current()};
+    assert_int_equal(cafe_task_spawn(&c.a, gather_b, &c, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&c.b, wait_for_waiters, &c, NULL), 0);
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(c.a, &r), 0);
+    assert_int_equal(r.status, 0);
+    for (int k = 0; k < 6; k++)
+        assert_int_equal(c.rc[k], CAFE_EDEADLK);
+    return 0;
+}
+
+static void test_waiting_for_own_waiter_edeadlk(void **state) {
+    assert_int_equal(test_run(cycle_main, NULL), 0);
+}
+
 static int group_results_main(void *arg, void **value) {
     static const int ms[] = {20, -1, 5};
     cafe_group_t g;
@@ -188,6 +231,7 @@ int main(void) {
         cmocka_unit_test(test_as_completed_order),
         cmocka_unit_test(test_gather_failfast),
         cmocka_unit_test(test_gather_owns_its_handles),
+        cmocka_unit_test(test_waiting_for_own_waiter_edeadlk),
         cmocka_unit_test(test_group_results_collected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
