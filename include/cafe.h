@@ -142,8 +142,8 @@ int cafe_loop_create(cafe_loop_t **out, const cafe_loop_opts_t *opts);
  * running).
  * When the main task returns, the tasks still running are cancelled and waited for, as
  * asyncio.run does; their names are reported on stderr ("cafe: main returned while ...")
- * unless they were spawned with CAFE_TASK_DAEMON. A task that ignores its cancellation
- * keeps the run going.
+ * unless they were spawned with CAFE_TASK_DAEMON. A task spawned after that starts
+ * cancelled. A task that ignores its cancellation keeps the run going.
  * Tasks still blocked when nothing can wake them any more (no timer, no I/O, no ready task)
  * are a deadlock: they are cancelled (even inside a shield), so they unwind, and it is
  * reported on stderr. Failed tasks nobody joined are reported on stderr when the run ends. */

@@ -271,6 +271,46 @@ static void test_leftovers_cancelled_and_named(void **state) {
     assert_null(strstr(err, "detached task(s) failed"));
 }
 
+/* ---- a task spawned after main returned starts cancelled: it is a leftover too ---- */
+typedef struct late_spawn {
+    cafe_event_t go, never;
+    int late_cancelled;
+} late_spawn_t;
+
+static int late_leftover(void *arg, void **value) {
+    late_spawn_t *p = arg;
+    p->late_cancelled = cafe_task_cancelled();
+    return cafe_event_wait(&p->never);
+}
+
+static int spawn_when_woken(void *arg, void **value) {
+    late_spawn_t *p = arg;
+    cafe_task_t *t;
+    int rc = cafe_event_wait(&p->go); /* woken by main, then cancelled as main returns */
+    if (rc == 0 && (rc = cafe_task_spawn(&t, late_leftover, p, NULL)) == 0)
+        rc = cafe_task_detach(t);
+    return rc;
+}
+
+static int late_spawn_main(void *arg, void **value) {
+    late_spawn_t *p = arg;
+    cafe_task_t *t;
+    cafe_task_opts_t daemon = {.flags = CAFE_TASK_DAEMON};
+    cafe_event_init(&p->go);
+    cafe_event_init(&p->never);
+    assert_int_equal(cafe_task_spawn(&t, spawn_when_woken, p, &daemon), 0);
+    assert_int_equal(cafe_task_detach(t), 0);
+    assert_int_equal(cafe_task_yield(), 0); /* it waits for go */
+    cafe_event_set(&p->go);
+    return 0;
+}
+
+static void test_spawn_after_main_returned_cancelled(void **state) {
+    late_spawn_t p = {.late_cancelled = -1};
+    assert_int_equal(test_run(late_spawn_main, &p), 0);
+    assert_int_equal(p.late_cancelled, 1);
+}
+
 static int bad_opts_main(void *arg, void **value) {
     cafe_task_t *t;
     cafe_task_opts_t huge = {.stack_size = CAFE_STACK_MAX + 1};
@@ -360,6 +400,7 @@ int main(void) {
         cmocka_unit_test(test_free_of_running_loop_aborts),
         cmocka_unit_test(test_scopes_ended_out_of_order_abort),
         cmocka_unit_test(test_leftovers_cancelled_and_named),
+        cmocka_unit_test(test_spawn_after_main_returned_cancelled),
         cmocka_unit_test(test_group_counts_and_rounds),
         cmocka_unit_test(test_inner_deadline_end_is_truthful),
         cmocka_unit_test(test_bad_spawn_opts_einval),
