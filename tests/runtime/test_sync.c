@@ -228,6 +228,153 @@ static void test_queue_cancelled_task_takes_nothing(void **state) {
     assert_int_equal(test_run(queue_cancelled_main, &p), 0);
 }
 
+/* ---- hand-over races: a permit, item or wake-up handed to a waiter in the turn it is
+ * cancelled is kept by it, once (asyncio lost the permit of a woken, then cancelled,
+ * Semaphore.acquire, and dropped the item of a Queue.get cancelled after the hand-over) ---- */
+typedef struct handover {
+    cafe_sem_t sem;
+    cafe_queue_t q;
+    cafe_event_t ev;
+    cafe_future_t fut;
+    int order[4], norder;
+} handover_t;
+
+typedef struct waiter {
+    handover_t *h;
+    int id, rc;
+    void *got;
+} waiter_t;
+
+static int sem_waiter(void *arg, void **value) {
+    waiter_t *w = arg;
+    w->rc = cafe_sem_acquire(&w->h->sem);
+    if (w->rc == 0) {
+        w->h->order[w->h->norder++] = w->id;
+        cafe_sem_release(&w->h->sem);
+    }
+    return 0;
+}
+
+static int get_waiter(void *arg, void **value) {
+    waiter_t *w = arg;
+    w->rc = cafe_queue_get(&w->h->q, &w->got);
+    return 0;
+}
+
+static int put_waiter(void *arg, void **value) {
+    waiter_t *w = arg;
+    w->rc = cafe_queue_put(&w->h->q, w);
+    return 0;
+}
+
+static int event_waiter(void *arg, void **value) {
+    waiter_t *w = arg;
+    w->rc = cafe_event_wait(&w->h->ev);
+    return 0;
+}
+
+static int future_waiter(void *arg, void **value) {
+    waiter_t *w = arg;
+    w->rc = cafe_future_wait(&w->h->fut, &w->got);
+    return 0;
+}
+
+/* Spawns fn(w[i]) for i < n and lets them park, in order. */
+static void park_all(cafe_task_t **t, waiter_t *w, size_t n, cafe_task_fn fn, handover_t *h) {
+    for (size_t i = 0; i < n; i++) {
+        w[i] = (waiter_t){.h = h, .id = (int)i + 1, .rc = 111};
+        assert_int_equal(cafe_task_spawn(&t[i], fn, &w[i], NULL), 0);
+    }
+    assert_int_equal(cafe_task_yield(), 0);
+}
+
+static void join_all(cafe_task_t **t, size_t n) {
+    cafe_result_t r[3];
+    assert_int_equal(cafe_task_gather(t, n, r), 0);
+}
+
+static int handover_main(void *arg, void **value) {
+    handover_t h = {0};
+    cafe_task_t *t[3];
+    waiter_t w[3];
+    void *item;
+    /* semaphore: released to the first waiter, which is then cancelled: it has the permit
+     * (and passes it on); the one cancelled before the release is skipped */
+    cafe_sem_init(&h.sem, 0);
+    park_all(t, w, 3, sem_waiter, &h);
+    cafe_task_cancel(t[1]);
+    cafe_sem_release(&h.sem);
+    cafe_task_cancel(t[0]);
+    join_all(t, 3);
+    assert_int_equal(w[0].rc, 0);
+    assert_int_equal(w[1].rc, CAFE_ECANCELED);
+    assert_int_equal(w[2].rc, 0);
+    assert_int_equal(h.norder, 2);
+    assert_int_equal(h.order[0], 1); /* FIFO */
+    assert_int_equal(h.order[1], 3);
+    assert_int_equal(cafe_sem_available(&h.sem), 1); /* one permit, neither lost nor doubled */
+    assert_int_equal(cafe_sem_destroy(&h.sem), 0);
+    /* queue get: the item handed over in the turn of the cancel is the getter's */
+    assert_int_equal(cafe_queue_init(&h.q, 1), 0);
+    park_all(t, w, 2, get_waiter, &h);
+    assert_int_equal(cafe_queue_put(&h.q, &h), 0);
+    cafe_task_cancel(t[0]);
+    cafe_task_cancel(t[1]);
+    join_all(t, 2);
+    assert_int_equal(w[0].rc, 0);
+    assert_ptr_equal(w[0].got, &h);
+    assert_int_equal(w[1].rc, CAFE_ECANCELED);
+    assert_int_equal(cafe_queue_len(&h.q), 0);
+    /* queue put into a full queue: cancelled while waiting, its item never goes in; taken
+     * in the turn of the cancel, it went in once */
+    assert_int_equal(cafe_queue_try_put(&h.q, &h), 0);
+    park_all(t, w, 2, put_waiter, &h);
+    cafe_task_cancel(t[1]);
+    assert_int_equal(cafe_queue_try_get(&h.q, &item), 0); /* w[0]'s item takes the slot */
+    cafe_task_cancel(t[0]);
+    join_all(t, 2);
+    assert_int_equal(w[0].rc, 0);
+    assert_int_equal(w[1].rc, CAFE_ECANCELED);
+    assert_int_equal(cafe_queue_try_get(&h.q, &item), 0);
+    assert_ptr_equal(item, &w[0]);
+    assert_int_equal(cafe_queue_try_get(&h.q, &item), CAFE_EAGAIN);
+    /* close with a getter and (the ring full) a putter waiting: EOF and EPIPE */
+    park_all(t, w, 1, get_waiter, &h);
+    assert_int_equal(cafe_queue_try_put(&h.q, &h), 0); /* straight to the getter */
+    assert_int_equal(cafe_task_join(t[0], NULL), 0);
+    assert_int_equal(w[0].rc, 0);
+    assert_int_equal(cafe_queue_try_put(&h.q, &h), 0);
+    park_all(t, w, 1, put_waiter, &h);
+    park_all(t + 1, w + 1, 1, put_waiter, &h);
+    cafe_queue_close(&h.q);
+    join_all(t, 2);
+    assert_int_equal(w[0].rc, CAFE_EPIPE);
+    assert_int_equal(w[1].rc, CAFE_EPIPE);
+    assert_int_equal(cafe_queue_get(&h.q, &item), 0); /* what was in stays to be drained */
+    assert_int_equal(cafe_queue_get(&h.q, &item), CAFE_EOF);
+    assert_int_equal(cafe_queue_destroy(&h.q), 0);
+    /* event set then cleared, and a future resolved, in the turn of the cancel */
+    cafe_event_init(&h.ev);
+    park_all(t, w, 1, event_waiter, &h);
+    cafe_event_set(&h.ev);
+    cafe_event_clear(&h.ev);
+    cafe_task_cancel(t[0]);
+    join_all(t, 1);
+    assert_int_equal(w[0].rc, 0);
+    cafe_future_init(&h.fut, NULL);
+    park_all(t, w, 1, future_waiter, &h);
+    assert_int_equal(cafe_future_resolve(&h.fut, 5, &h), 0);
+    cafe_task_cancel(t[0]);
+    join_all(t, 1);
+    assert_int_equal(w[0].rc, 5);
+    assert_ptr_equal(w[0].got, &h);
+    return 0;
+}
+
+static void test_handover_in_the_turn_of_a_cancel(void **state) {
+    assert_int_equal(test_run(handover_main, NULL), 0);
+}
+
 /* ---- groups: cancel on error; a cancelled parent still waits for its children ---- */
 static int fail_soon(void *arg, void **value) {
     cafe_task_sleep(5);
@@ -357,6 +504,7 @@ int main(void) {
         cmocka_unit_test(test_queue_rendezvous),
         cmocka_unit_test(test_queue_try_ops),
         cmocka_unit_test(test_queue_cancelled_task_takes_nothing),
+        cmocka_unit_test(test_handover_in_the_turn_of_a_cancel),
         cmocka_unit_test(test_group_cancels_siblings_on_error),
         cmocka_unit_test(test_group_parent_cancelled_waits_children),
         cmocka_unit_test(test_group_late_spawn_cancelled),
