@@ -170,7 +170,9 @@ uint64_t cafe_loop_now(cafe_loop_t *loop);
 /* Tasks.
  *
  * Lifecycle: a task handle is owned by its spawner until cafe_task_join (or gather)
- * returned 0 for it, or cafe_task_detach was called; after that the handle is dead.
+ * returned 0 for it, or cafe_task_detach was called; after that the handle is dead, except
+ * that cafe_task_cancel still takes a detached task's handle until the task finishes (a
+ * way to stop background work without waiting for it).
  * A handle stays valid after its task finished, until it is joined or detached: no task
  * vanishes under its owner. Results of failed tasks nobody joined are reported on stderr
  * when the loop run ends.
@@ -293,7 +295,7 @@ int cafe_task_detach(cafe_task_t *t);
  * so does every later one, until t exits (outside shields: see cafe_shield_begin). A task
  * cancelling itself just gets the later ones. Cancelling a finished task does nothing.
  * Calls waiting on a thread-pool function (cafe_thread_run) see it when the function
- * returns. CAFE_EINVAL for a dead handle. */
+ * returns. CAFE_EINVAL for a dead handle (a detached task's is dead once it finished). */
 int cafe_task_cancel(cafe_task_t *t);
 
 /* The running task, or NULL on the loop's own stack / outside any loop. */

@@ -37,6 +37,17 @@ static int stale_main(void *arg, void **value) {
     assert_int_equal(cafe_task_cancel(young), 0);
     assert_int_equal(cafe_task_join(young, &r), 0);
     assert_int_equal(r.status, CAFE_ECANCELED);
+    /* a detached task's handle still cancels it, until it finished; nothing else takes it */
+    cafe_task_t *bg;
+    assert_int_equal(cafe_task_spawn(&bg, sleep_forever, NULL, NULL), 0);
+    assert_int_equal(cafe_task_detach(bg), 0);
+    assert_int_equal(cafe_task_join(bg, &r), CAFE_EINVAL);
+    assert_int_equal(cafe_task_detach(bg), CAFE_EINVAL);
+    assert_int_equal(cafe_task_wait_any(&bg, 1, &i), CAFE_EINVAL);
+    assert_int_equal(cafe_task_cancel(bg), 0);
+    cafe_task_yield(); /* its sleep returns CAFE_ECANCELED, after a yield of its own */
+    cafe_task_yield(); /* it ends */
+    assert_int_equal(cafe_task_cancel(bg), CAFE_EINVAL);
     /* a made-up handle and one of a finished group child are refused too */
     assert_int_equal(cafe_task_cancel((cafe_task_t *)(uintptr_t)0x12345), CAFE_EINVAL);
     return 0;
