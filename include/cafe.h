@@ -175,7 +175,8 @@ uint64_t cafe_loop_now(cafe_loop_t *loop);
  * way to stop background work without waiting for it).
  * A handle stays valid after its task finished, until it is joined or detached: no task
  * vanishes under its owner. Results of failed tasks nobody joined are reported on stderr
- * when the loop run ends.
+ * when the loop run ends (a task that was cancelled and ended with CAFE_ECANCELED did not
+ * fail: it did what it was asked, as cafe_group_failed counts it).
  *
  * Handles are not pointers to memory: each carries a generation, so a dead (stale) handle
  * never reaches the task that came after it. Every call given a dead handle, or one of

@@ -72,11 +72,6 @@ void cafe_group_cancel(cafe_group_t *g) {
         cafe__task_cancel(t);
 }
 
-/* A child that ends with CAFE_ECANCELED after being cancelled did what it was asked. */
-static int child_failed(const cafe__task_t *t) {
-    return t->result.status < 0 && !(t->cancelled && t->result.status == CAFE_ECANCELED);
-}
-
 void cafe__group_child_done(cafe__task_t *t) {
     cafe_group_t *g = t->group;
     if (t->sib_prev)
@@ -87,7 +82,7 @@ void cafe__group_child_done(cafe__task_t *t) {
         t->sib_next->sib_prev = t->sib_prev;
     if (t->result_out)
         *t->result_out = t->result;
-    if (child_failed(t) && g->private_failed++ == 0) {
+    if (cafe__task_failed(t) && g->private_failed++ == 0) {
         g->private_first_error = t->result.status;
         if (g->private_flags & CAFE_GROUP_CANCEL_ON_ERROR)
             cafe_group_cancel(g);

@@ -88,7 +88,6 @@ struct cafe__task {
     uint8_t state, cancelled, detached, timer_armed;
     uint8_t shielded;     /* inside cafe_shield_begin/end: cancellation held back */
     uint8_t daemon;       /* CAFE_TASK_DAEMON: cancelled silently when main returns */
-    uint8_t reaped;       /* cancelled because main returned: its ECANCELED is not a failure */
     uint8_t marked;       /* listed in the handle list being checked (gather.c) */
     uint32_t open_groups; /* groups this task initialised that still have live children */
     cafe__wait_t *wait;   /* the wait this task is parked on, or NULL */
@@ -223,6 +222,12 @@ static inline int cafe__waits_for(const cafe__task_t *t, const cafe__task_t *sel
         if (w->task == t)
             return 1;
     return 0;
+}
+/* A finished task failed: a negative status, except the CAFE_ECANCELED of a task that was
+ * cancelled (by its owner, its group, or cafe_loop_run when main returned), which did what
+ * it was asked. Groups count and the end of a run reports by this rule. */
+static inline int cafe__task_failed(const cafe__task_t *t) {
+    return t->result.status < 0 && !(t->cancelled && t->result.status == CAFE_ECANCELED);
 }
 /* A handle the caller may join: live, not detached, not a group's. */
 static inline int cafe__task_joinable(const cafe__task_t *t) {

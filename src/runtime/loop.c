@@ -190,18 +190,15 @@ void cafe__loop_reap(cafe_loop_t *loop) {
         fprintf(stderr, " (mark long-lived tasks CAFE_TASK_DAEMON)\n");
     }
     for (cafe__task_t *t = loop->all; t; t = t->all_next)
-        if (still_running(t)) {
-            t->reaped = 1;
+        if (still_running(t))
             cafe__task_cancel(t);
-        }
 }
 
 static void report_unjoined(cafe_loop_t *loop) {
     if (loop->quiet)
         return;
     for (cafe__task_t *t = loop->handles; t; t = t->handle_next)
-        if (t->state == CAFE__DONE && t->result.status < 0 &&
-            !(t->reaped && t->result.status == CAFE_ECANCELED))
+        if (t->state == CAFE__DONE && cafe__task_failed(t))
             fprintf(stderr, "cafe: task %s failed and was never joined: %s\n",
                     t->name ? t->name : "(unnamed)", cafe_strerror(t->result.status));
     if (loop->detached_failed)

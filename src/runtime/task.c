@@ -27,10 +27,9 @@ void cafe__task_release(cafe__task_t *t) {
     cafe__task_struct_put(t->loop, t);
 }
 
-/* A failure nobody will join, kept for the report at the end of the run. The ECANCELED of
- * a task cancelled because main returned is what was asked for, not a failure. */
+/* A failure nobody will join, kept for the report at the end of the run. */
 static void note_unjoined_failure(cafe_loop_t *loop, const cafe__task_t *t) {
-    if (t->result.status >= 0 || (t->reaped && t->result.status == CAFE_ECANCELED))
+    if (!cafe__task_failed(t))
         return;
     if (loop->detached_failed++ == 0) {
         loop->detached_first_error = t->result.status;
@@ -98,12 +97,12 @@ spawn_struct(cafe__task_t **out, cafe_task_fn fn, void *arg, const cafe_task_opt
     t->arg = arg;
     t->name = opts ? opts->name : NULL;
     t->result = (cafe_result_t){0, NULL};
-    t->cancelled = t->detached = t->timer_armed = t->shielded = t->reaped = t->marked = 0;
+    t->cancelled = t->detached = t->timer_armed = t->shielded = t->marked = 0;
     t->daemon = opts && (opts->flags & CAFE_TASK_DAEMON);
     /* Main returned and the leftovers were cancelled (cafe__loop_reap): one of them that was
      * woken in that turn may still spawn, and what it spawns is a leftover from birth. */
     if (loop->main_task && loop->main_task->state == CAFE__DONE)
-        t->cancelled = t->reaped = 1;
+        t->cancelled = 1;
     t->open_groups = 0;
     t->wait = NULL;
     t->joiner = NULL;

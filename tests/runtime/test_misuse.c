@@ -322,6 +322,29 @@ static void test_spawn_after_main_returned_cancelled(void **state) {
     assert_int_equal(p.late_cancelled, 1);
 }
 
+/* ---- a task cancelled on request that ends with CAFE_ECANCELED did what it was asked: the
+ * end of the run reports it as no failure, detached or unjoined, as a group counts it ---- */
+static int cancel_and_leave(void *arg, void **value) {
+    cafe_task_t *bg, *kept;
+    cafe_task_opts_t o = {.name = "stopped-bg"}, k = {.name = "stopped-kept"};
+    assert_int_equal(cafe_task_spawn(&bg, sleep_forever, NULL, &o), 0);
+    assert_int_equal(cafe_task_spawn(&kept, sleep_forever, NULL, &k), 0);
+    assert_int_equal(cafe_task_detach(bg), 0);
+    assert_int_equal(cafe_task_cancel(bg), 0);
+    assert_int_equal(cafe_task_cancel(kept), 0);
+    assert_int_equal(cafe_task_yield(), 0); /* their sleeps return, each after a yield */
+    assert_int_equal(cafe_task_yield(), 0); /* both end before main does */
+    return 0;
+}
+
+static void test_cancelled_tasks_not_reported_failed(void **state) {
+    int st;
+    const char *err = test_child_stderr(cancel_and_leave, NULL, &st);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_null(strstr(err, "stopped-bg"));
+    assert_null(strstr(err, "stopped-kept"));
+}
+
 static int bad_opts_main(void *arg, void **value) {
     cafe_task_t *t;
     cafe_task_opts_t huge = {.stack_size = CAFE_STACK_MAX + 1};
@@ -412,6 +435,7 @@ int main(void) {
         cmocka_unit_test(test_scopes_ended_out_of_order_abort),
         cmocka_unit_test(test_leftovers_cancelled_and_named),
         cmocka_unit_test(test_spawn_after_main_returned_cancelled),
+        cmocka_unit_test(test_cancelled_tasks_not_reported_failed),
         cmocka_unit_test(test_group_counts_and_rounds),
         cmocka_unit_test(test_inner_deadline_end_is_truthful),
         cmocka_unit_test(test_bad_spawn_opts_einval),
