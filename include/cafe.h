@@ -502,8 +502,9 @@ int cafe_group_spawn_result(cafe_group_t *g, cafe_task_fn fn, void *arg,
 void cafe_group_cancel(cafe_group_t *g);
 /* Waits until every child has finished. If the waiting task is cancelled or times out, the
  * children are cancelled and still waited for. Returns the first child's error (0 if none
- * failed), or CAFE_ECANCELED / CAFE_ETIMEDOUT for the waiter's own interruption. The next
- * spawn starts a new round: errors of this one are forgotten then. */
+ * failed), or CAFE_ECANCELED / CAFE_ETIMEDOUT for the waiter's own interruption, or
+ * CAFE_EDEADLK (at once) when called by one of g's children, which would wait for itself.
+ * The next spawn starts a new round: errors of this one are forgotten then. */
 int cafe_group_wait(cafe_group_t *g);
 /* Number of children of this round that failed: ended with a negative status, except the
  * CAFE_ECANCELED of a child that had been cancelled (by the group, or by anyone). */

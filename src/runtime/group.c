@@ -117,7 +117,12 @@ static int group_park(cafe_group_t *g, int interruptible) {
 }
 
 int cafe_group_wait(cafe_group_t *g) {
-    if (g->private_live > 0 && !cafe__running())
+    cafe__task_t *self = cafe__running();
+    /* A child would wait for itself: broken as a deadlock, its wait would go on, uninterrupted,
+     * once it cancelled the group. */
+    if (self && self->group == g)
+        return CAFE_EDEADLK;
+    if (g->private_live > 0 && !self)
         return CAFE_ENOTASK;
     int rc = 0;
     while (g->private_live > 0 && rc == 0)

@@ -469,6 +469,26 @@ static void test_group_late_spawn_cancelled(void **state) {
     assert_int_equal(test_run(late_spawn_main, &p), 0);
 }
 
+/* A child waiting for its own group would wait for itself: once the deadlock was broken,
+ * that wait goes on uninterruptibly and the run ends with CAFE_EDEADLK, tasks abandoned. */
+static int wait_own_group(void *arg, void **value) {
+    return cafe_group_wait(arg);
+}
+
+static int own_group_main(void *arg, void **value) {
+    cafe_group_t g;
+    cafe_result_t r = {111, NULL};
+    cafe_group_init(&g, 0);
+    assert_int_equal(cafe_group_spawn_result(&g, wait_own_group, &g, NULL, &r), 0);
+    assert_int_equal(cafe_group_wait(&g), CAFE_EDEADLK);
+    assert_int_equal(r.status, CAFE_EDEADLK);
+    return 0;
+}
+
+static void test_group_wait_by_own_child_edeadlk(void **state) {
+    assert_int_equal(test_run(own_group_main, NULL), 0);
+}
+
 static int group_parent(void *arg, void **value) {
     cafe_group_t g;
     cafe_group_init(&g, 0);
@@ -508,6 +528,7 @@ int main(void) {
         cmocka_unit_test(test_group_cancels_siblings_on_error),
         cmocka_unit_test(test_group_parent_cancelled_waits_children),
         cmocka_unit_test(test_group_late_spawn_cancelled),
+        cmocka_unit_test(test_group_wait_by_own_child_edeadlk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
