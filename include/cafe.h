@@ -139,14 +139,17 @@ int cafe_loop_create(cafe_loop_t **out, const cafe_loop_opts_t *opts);
 /* Runs fn(arg) as the main task and returns when it and every task started on this loop
  * have finished. result (may be NULL) receives the main task's status and value. Returns 0,
  * or a negative code when the main task could not be started (or the loop is already
- * running).
+ * running: CAFE_EBUSY), or CAFE_EDEADLK (see below).
  * When the main task returns, the tasks still running are cancelled and waited for, as
  * asyncio.run does; their names are reported on stderr ("cafe: main returned while ...")
  * unless they were spawned with CAFE_TASK_DAEMON. A task spawned after that starts
  * cancelled. A task that ignores its cancellation keeps the run going.
  * Tasks still blocked when nothing can wake them any more (no timer, no I/O, no ready task)
  * are a deadlock: they are cancelled (even inside a shield), so they unwind, and it is
- * reported on stderr. Failed tasks nobody joined are reported on stderr when the run ends. */
+ * reported on stderr. If what is left then are clean-up waits (gather's or
+ * cafe_group_wait's after an interruption) waiting on each other, nothing can end them: the
+ * run returns CAFE_EDEADLK, abandoning those tasks (named on stderr) without result.
+ * Failed tasks nobody joined are reported on stderr when the run ends. */
 int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *result);
 
 /* Frees the loop: closes every handle still open and unmaps all stacks. NULL is a no-op.

@@ -155,8 +155,18 @@ static int break_deadlock(cafe_loop_t *loop) {
     for (cafe__task_t *t = loop->all; t; t = t->all_next)
         if (t->state == CAFE__PARKED && t->wait && t->wait->abort)
             n++;
-    if (n == 0)
+    if (n == 0) {
+        /* Only waits without an abort are left, on each other: the clean-up waits of gather
+         * and cafe_group_wait, which must not leave before what they wait for. Nothing can
+         * end them: the run gives up on these tasks, and says so. */
+        fprintf(stderr, "cafe: deadlock: tasks wait for each other in waits that cannot be "
+                        "interrupted (gather's or cafe_group_wait's clean-up); abandoning:");
+        for (cafe__task_t *t = loop->all; t; t = t->all_next)
+            if (t->state == CAFE__PARKED)
+                fprintf(stderr, " %s", t->name ? t->name : "(unnamed)");
+        fprintf(stderr, "\n");
         return CAFE_EDEADLK;
+    }
     fprintf(stderr,
             "cafe: deadlock: %zu task(s) wait for something that can never happen; "
             "cancelling them\n",

@@ -345,6 +345,39 @@ static void test_cancelled_tasks_not_reported_failed(void **state) {
     assert_null(strstr(err, "stopped-kept"));
 }
 
+/* ---- waits that cannot be interrupted, waiting on each other, are reported as abandoned:
+ * a group's clean-up wait goes on after the deadlock was broken ---- */
+static int wait_group_arg(void *arg, void **value) {
+    return cafe_group_wait(arg); /* main's group, which waits for this task's parent */
+}
+
+static int wait_own_child(void *arg, void **value) {
+    cafe_group_t g2;
+    cafe_task_opts_t o = {.name = "grandchild"};
+    cafe_group_init(&g2, 0);
+    assert_int_equal(cafe_group_spawn(&g2, wait_group_arg, arg, &o), 0);
+    return cafe_group_wait(&g2);
+}
+
+static int crossed_groups_main(void *arg, void **value) {
+    cafe_group_t g;
+    cafe_task_opts_t o = {.name = "child"};
+    cafe_group_init(&g, 0);
+    assert_int_equal(cafe_group_spawn(&g, wait_own_child, &g, &o), 0);
+    return cafe_group_wait(&g);
+}
+
+static void test_uninterruptible_deadlock_reported(void **state) {
+    int st;
+    const char *err = test_child_stderr(crossed_groups_main, NULL, &st);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 2); /* cafe_run: CAFE_EDEADLK */
+    assert_non_null(strstr(err, "cannot be interrupted"));
+    assert_non_null(strstr(err, "abandoning"));
+    assert_non_null(strstr(err, " main"));
+    assert_non_null(strstr(err, " child"));
+    assert_non_null(strstr(err, " grandchild"));
+}
+
 static int bad_opts_main(void *arg, void **value) {
     cafe_task_t *t;
     cafe_task_opts_t huge = {.stack_size = CAFE_STACK_MAX + 1};
@@ -436,6 +469,7 @@ int main(void) {
         cmocka_unit_test(test_leftovers_cancelled_and_named),
         cmocka_unit_test(test_spawn_after_main_returned_cancelled),
         cmocka_unit_test(test_cancelled_tasks_not_reported_failed),
+        cmocka_unit_test(test_uninterruptible_deadlock_reported),
         cmocka_unit_test(test_group_counts_and_rounds),
         cmocka_unit_test(test_inner_deadline_end_is_truthful),
         cmocka_unit_test(test_bad_spawn_opts_einval),
