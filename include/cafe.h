@@ -175,7 +175,9 @@ uint64_t cafe_loop_now(cafe_loop_t *loop);
  * Lifecycle: a task handle is owned by its spawner until cafe_task_join (or gather)
  * returned 0 for it, or cafe_task_detach was called; after that the handle is dead, except
  * that cafe_task_cancel still takes a detached task's handle until the task finishes (a
- * way to stop background work without waiting for it).
+ * way to stop background work without waiting for it). The main task's handle (what
+ * cafe_task_current() returns in it) is cafe_loop_run's, which joins it: join, detach,
+ * gather and wait_any refuse it with CAFE_EINVAL; cafe_task_cancel takes it.
  * A handle stays valid after its task finished, until it is joined or detached: no task
  * vanishes under its owner. Results of failed tasks nobody joined are reported on stderr
  * when the loop run ends (a task that was cancelled and ended with CAFE_ECANCELED did not

@@ -229,9 +229,10 @@ static inline int cafe__waits_for(const cafe__task_t *t, const cafe__task_t *sel
 static inline int cafe__task_failed(const cafe__task_t *t) {
     return t->result.status < 0 && !(t->cancelled && t->result.status == CAFE_ECANCELED);
 }
-/* A handle the caller may join: live, not detached, not a group's. */
+/* A handle the caller may join: live, not detached, not a group's, not main's (which
+ * cafe_loop_run joins). */
 static inline int cafe__task_joinable(const cafe__task_t *t) {
-    return t && !t->detached && !t->group;
+    return t && !t->detached && !t->group && t != t->loop->main_task;
 }
 void cafe__task_release(cafe__task_t *t);
 /* cafe_task_cancel on a struct: sets the sticky flag and interrupts an unshielded wait. */

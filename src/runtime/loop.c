@@ -250,9 +250,9 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
         if (!more && !loop->ready_head)
             rc = break_deadlock(loop);
     }
+    loop->main_task = NULL; /* joinable now, by the run alone */
     if (rc == 0)
         rc = cafe__task_join(main_task, result, 0);
-    loop->main_task = NULL;
     report_unjoined(loop);
     cafe__overflow_disarm(altstack);
     loop->running = 0;

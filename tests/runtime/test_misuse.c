@@ -378,6 +378,49 @@ static void test_uninterruptible_deadlock_reported(void **state) {
     assert_non_null(strstr(err, " grandchild"));
 }
 
+/* ---- main's handle is cafe_loop_run's: a task that joined it (in a shield, so that the
+ * leftovers' cancellation did not interrupt it) released main's struct, and the run
+ * released it again: two later tasks would share it ---- */
+static int take_main(void *arg, void **value) {
+    cafe_task_t **main_and_self = arg;
+    cafe_shield_t s;
+    cafe_result_t r;
+    size_t i;
+    int rc = 0;
+    assert_int_equal(cafe_shield_begin(&s), 0);
+    if (cafe_task_join(main_and_self[0], &r) != CAFE_EINVAL ||
+        cafe_task_join_timeout(main_and_self[0], 600000, &r) != CAFE_EINVAL ||
+        cafe_task_gather(main_and_self, 1, &r) != CAFE_EINVAL ||
+        cafe_task_wait_any(main_and_self, 1, &i) != CAFE_EINVAL ||
+        cafe_task_detach(main_and_self[0]) != CAFE_EINVAL)
+        rc = CAFE_EIO;
+    cafe_shield_end(&s);
+    return rc;
+}
+
+static int main_handle_main(void *arg, void **value) {
+    cafe_task_t **h = arg;
+    h[0] = cafe_task_current();
+    assert_int_equal(cafe_task_spawn(&h[1], take_main, h, NULL), 0);
+    assert_int_equal(cafe_task_cancel(h[0]), 0); /* main's own handle does cancel it */
+    *value = h;
+    return CAFE_ECANCELED;
+}
+
+static void test_main_handle_is_the_runs(void **state) {
+    cafe_task_t *h[2];
+    cafe_loop_t *loop;
+    cafe_result_t r = {111, NULL};
+    assert_int_equal(cafe_loop_create(&loop, NULL), 0);
+    assert_int_equal(cafe_loop_run(loop, main_handle_main, h, &r), 0);
+    assert_int_equal(r.status, CAFE_ECANCELED);
+    assert_ptr_equal(r.value, h);
+    /* the run joined main and take_main once each: a second run's tasks are distinct */
+    assert_int_equal(cafe_loop_run(loop, stale_main, NULL, &r), 0);
+    assert_int_equal(r.status, 0);
+    cafe_loop_free(loop);
+}
+
 static int bad_opts_main(void *arg, void **value) {
     cafe_task_t *t;
     cafe_task_opts_t huge = {.stack_size = CAFE_STACK_MAX + 1};
@@ -470,6 +513,7 @@ int main(void) {
         cmocka_unit_test(test_spawn_after_main_returned_cancelled),
         cmocka_unit_test(test_cancelled_tasks_not_reported_failed),
         cmocka_unit_test(test_uninterruptible_deadlock_reported),
+        cmocka_unit_test(test_main_handle_is_the_runs),
         cmocka_unit_test(test_group_counts_and_rounds),
         cmocka_unit_test(test_inner_deadline_end_is_truthful),
         cmocka_unit_test(test_bad_spawn_opts_einval),

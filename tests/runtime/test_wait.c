@@ -165,7 +165,7 @@ static void test_gather_owns_its_handles(void **state) {
 /* ---- waiting for a task that waits for you (directly or down a chain) is refused: once
  * interrupted, gather's waits cannot be, and nothing could end the cycle ---- */
 typedef struct cycle {
-    cafe_task_t *main, *a, *b;
+    cafe_task_t *top, *a, *b;
     int rc[6];
 } cycle_t;
 
@@ -185,16 +185,24 @@ static int wait_for_waiters(void *arg, void **value) {
     c->rc[2] = cafe_task_gather(&c->a, 1, &r);
     c->rc[3] = cafe_task_gather_failfast(&c->a, 1, &r);
     c->rc[4] = cafe_task_wait_any(&c->a, 1, &i);
-    c->rc[5] = cafe_task_join(c->main, &r); /* main waits for a, which waits for b */
-    return r.status == 111 ? 0 : CAFE_EIO;  /* nothing was joined */
+    c->rc[5] = cafe_task_join(c->top, &r); /* top waits for a, which waits for b */
+    return r.status == 111 ? 0 : CAFE_EIO; /* nothing was joined */
+}
+
+static int join_a(void *arg, void **value) {
+    cycle_t *c = arg;
+    cafe_result_t r;
+    int rc = cafe_task_join(c->a, &r);
+    return rc != 0 ? rc : r.status;
 }
 
 static int cycle_main(void *arg, void **value) {
-    cycle_t c = {.main = cafe_task_current()};
+    cycle_t c = {0};
     assert_int_equal(cafe_task_spawn(&c.a, gather_b, &c, NULL), 0);
     assert_int_equal(cafe_task_spawn(&c.b, wait_for_waiters, &c, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&c.top, join_a, &c, NULL), 0);
     cafe_result_t r;
-    assert_int_equal(cafe_task_join(c.a, &r), 0);
+    assert_int_equal(cafe_task_join(c.top, &r), 0);
     assert_int_equal(r.status, 0);
     for (int k = 0; k < 6; k++)
         assert_int_equal(c.rc[k], CAFE_EDEADLK);
