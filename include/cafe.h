@@ -342,11 +342,13 @@ int cafe_deadline_end(cafe_deadline_t *d);
  * commit, flush. Deadlines begun inside the shield do apply (bound the clean-up with one).
  * The cancellation is not lost: cafe_task_cancelled() still says so, and the first
  * suspending call after the shield returns CAFE_ECANCELED. Shields nest, with each other and
- * with deadlines; end them in reverse order, in the task that began them (an end out of order
- * aborts the process with a message). The struct lives on the caller's stack. */
+ * with deadlines; end them in reverse order, in the task that began them (an end out of
+ * order, or in another task, aborts the process with a message). The struct lives on the
+ * caller's stack. */
 typedef struct cafe_shield {
     uint64_t private_outer_deadline;
-    int private_outer_shielded, private_active;
+    int private_outer_shielded;
+    cafe_task_t *private_task; /* the task that began it, until it ends */
 } cafe_shield_t;
 
 /* CAFE_ENOTASK outside a task (the shield is then inert and end returns 0). */

@@ -10,7 +10,7 @@
  * state that is no longer the task's: a deadline that fires after every scope ended, or a
  * shield that never lifts, so that the task ignores cancellation for good. At each end the
  * task's state must be the one this scope set up, or the process aborts with a message. */
-#include "runtime/internal.h"
+#include "runtime/handle.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,12 +55,12 @@ int cafe_shield_begin(cafe_shield_t *s) {
     cafe__task_t *t = cafe__running();
     if (!t) {
         s->private_outer_deadline = CAFE__NEVER;
-        s->private_active = 0;
+        s->private_task = NULL;
         return CAFE_ENOTASK;
     }
     s->private_outer_deadline = t->deadline;
     s->private_outer_shielded = t->shielded;
-    s->private_active = 1;
+    s->private_task = cafe__task_handle(t);
     t->deadline = CAFE__NEVER;
     t->shielded = 1;
     return 0;
@@ -68,11 +68,12 @@ int cafe_shield_begin(cafe_shield_t *s) {
 
 int cafe_shield_end(cafe_shield_t *s) {
     cafe__task_t *t = cafe__running();
-    if (!t || !s->private_active)
+    if (!t || !s->private_task)
         return 0;
-    if (!t->shielded || t->deadline != CAFE__NEVER)
+    /* Another task's shield would pass the state check when this one is shielded too. */
+    if (s->private_task != cafe__task_handle(t) || !t->shielded || t->deadline != CAFE__NEVER)
         misordered(t, "cafe_shield_end");
-    s->private_active = 0;
+    s->private_task = NULL;
     t->deadline = s->private_outer_deadline;
     t->shielded = (uint8_t)s->private_outer_shielded;
     return t->cancelled && !t->shielded ? CAFE_ECANCELED : 0;

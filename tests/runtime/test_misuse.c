@@ -224,12 +224,41 @@ static int deadline_ended_in_shield(void *arg, void **value) {
     return 0;
 }
 
+/* Another task's shield: ending it would leave that task shielded for good (its own end
+ * then does nothing), and the ending task's shield lifted. */
+typedef struct foreign {
+    cafe_shield_t *shield;
+    cafe_event_t never;
+} foreign_t;
+
+static int hold_shield(void *arg, void **value) {
+    foreign_t *f = arg;
+    cafe_shield_t s;
+    cafe_shield_begin(&s);
+    f->shield = &s;
+    cafe_event_wait(&f->never);
+    return cafe_shield_end(&s);
+}
+
+static int shield_of_another(void *arg, void **value) {
+    foreign_t f = {.shield = NULL};
+    cafe_task_t *t;
+    cafe_shield_t own;
+    cafe_event_init(&f.never);
+    cafe_task_spawn(&t, hold_shield, &f, NULL);
+    cafe_task_yield(); /* it began its shield and waits */
+    cafe_shield_begin(&own);
+    cafe_shield_end(f.shield); /* passes for this task's own end, shielded as it is */
+    return 0;
+}
+
 static const struct crossed {
     cafe_task_fn fn;
     const char *call; /* the end that must abort */
 } crossed_cases[] = {{shields_crossed, "cafe_shield_end"},
                      {deadlines_crossed, "cafe_deadline_end"},
-                     {deadline_ended_in_shield, "cafe_deadline_end"}};
+                     {deadline_ended_in_shield, "cafe_deadline_end"},
+                     {shield_of_another, "cafe_shield_end"}};
 
 static int crossed_main(void *arg, void **value) {
     const struct crossed *c = arg;
