@@ -465,7 +465,8 @@ int cafe_queue_try_get(cafe_queue_t *q, void **item);
 void cafe_queue_close(cafe_queue_t *q);
 size_t cafe_queue_len(const cafe_queue_t *q);
 /* Frees the ring; items still inside are the caller's to free first. CAFE_EBUSY while
- * tasks wait on it. */
+ * tasks wait on it. After it, every call on q but cafe_queue_init aborts the process with a
+ * message naming the call. */
 int cafe_queue_destroy(cafe_queue_t *q);
 
 /* ------------------------------------------------------------------------------------------ */

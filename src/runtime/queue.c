@@ -3,7 +3,19 @@
  * and a waiting getter receives its item the same way. */
 #include "runtime/internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+
+/* private_closed: a destroyed queue has no ring; using it would write through NULL (or, at
+ * capacity 0, quietly act as a rendezvous channel nobody can use). */
+enum { OPEN = 0, CLOSED, DESTROYED };
+
+static void check_live(const cafe_queue_t *q, const char *call) {
+    if (q->private_closed != DESTROYED)
+        return;
+    fprintf(stderr, "cafe: %s on a destroyed queue: cafe_queue_init it again before use\n", call);
+    abort();
+}
 
 int cafe_queue_init(cafe_queue_t *q, size_t capacity) {
     *q = (cafe_queue_t){.private_cap = capacity};
@@ -28,6 +40,7 @@ static void *ring_pop(cafe_queue_t *q) {
 }
 
 int cafe_queue_try_put(cafe_queue_t *q, void *item) {
+    check_live(q, "cafe_queue_try_put");
     if (q->private_closed)
         return CAFE_EPIPE;
     cafe__wait_t *g = cafe__waitlist_pop(&q->private_getters);
@@ -43,6 +56,7 @@ int cafe_queue_try_put(cafe_queue_t *q, void *item) {
 }
 
 int cafe_queue_try_get(cafe_queue_t *q, void **item) {
+    check_live(q, "cafe_queue_try_get");
     cafe__wait_t *p;
     if (q->private_len > 0) {
         *item = ring_pop(q);
@@ -72,6 +86,7 @@ static int queue_wait(cafe__task_t *t, cafe__waitlist_t *list, cafe__wait_t *w) 
 /* The interruption first, as for a semaphore or an event: a cancelled or timed-out task that
  * found room (or an item) must not go on moving items as if nothing had happened. */
 int cafe_queue_put(cafe_queue_t *q, void *item) {
+    check_live(q, "cafe_queue_put");
     cafe__task_t *t = cafe__running();
     int rc = cafe__interrupt_check(t);
     if (rc == 0)
@@ -83,6 +98,7 @@ int cafe_queue_put(cafe_queue_t *q, void *item) {
 }
 
 int cafe_queue_get(cafe_queue_t *q, void **item) {
+    check_live(q, "cafe_queue_get");
     cafe__task_t *t = cafe__running();
     int rc = cafe__interrupt_check(t);
     if (rc == 0)
@@ -97,7 +113,8 @@ int cafe_queue_get(cafe_queue_t *q, void **item) {
 }
 
 void cafe_queue_close(cafe_queue_t *q) {
-    q->private_closed = 1;
+    check_live(q, "cafe_queue_close");
+    q->private_closed = CLOSED;
     cafe__wait_t *w;
     while ((w = cafe__waitlist_pop(&q->private_getters)) != NULL)
         cafe__wake(w, CAFE_EOF);
@@ -106,13 +123,16 @@ void cafe_queue_close(cafe_queue_t *q) {
 }
 
 size_t cafe_queue_len(const cafe_queue_t *q) {
+    check_live(q, "cafe_queue_len");
     return q->private_len;
 }
 
 int cafe_queue_destroy(cafe_queue_t *q) {
+    check_live(q, "cafe_queue_destroy");
     if (!cafe__waitlist_empty(&q->private_getters) || !cafe__waitlist_empty(&q->private_putters))
         return CAFE_EBUSY;
     free(q->private_ring);
     q->private_ring = NULL;
+    q->private_closed = DESTROYED;
     return 0;
 }

@@ -450,6 +450,24 @@ static void test_main_handle_is_the_runs(void **state) {
     cafe_loop_free(loop);
 }
 
+/* ---- a destroyed queue aborts, naming the call: it wrote through its freed ring (NULL),
+ * or at capacity 0 quietly acted as a channel nobody could use ---- */
+static int use_destroyed_queue(void *arg, void **value) {
+    cafe_queue_t q;
+    assert_int_equal(cafe_queue_init(&q, (size_t)(uintptr_t)arg), 0);
+    assert_int_equal(cafe_queue_destroy(&q), 0);
+    return cafe_queue_try_put(&q, &q);
+}
+
+static void test_destroyed_queue_aborts(void **state) {
+    for (uintptr_t cap = 0; cap < 3; cap += 2) {
+        int st;
+        const char *err = test_child_stderr(use_destroyed_queue, (void *)cap, &st);
+        assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+        assert_non_null(strstr(err, "cafe_queue_try_put on a destroyed queue"));
+    }
+}
+
 static int bad_opts_main(void *arg, void **value) {
     cafe_task_t *t;
     cafe_task_opts_t huge = {.stack_size = CAFE_STACK_MAX + 1};
@@ -543,6 +561,7 @@ int main(void) {
         cmocka_unit_test(test_cancelled_tasks_not_reported_failed),
         cmocka_unit_test(test_uninterruptible_deadlock_reported),
         cmocka_unit_test(test_main_handle_is_the_runs),
+        cmocka_unit_test(test_destroyed_queue_aborts),
         cmocka_unit_test(test_group_counts_and_rounds),
         cmocka_unit_test(test_inner_deadline_end_is_truthful),
         cmocka_unit_test(test_bad_spawn_opts_einval),
