@@ -153,6 +153,13 @@ struct cafe__http_xfer {
     int in_multi;
     int pinned;   /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */
     int no_reuse; /* CURLOPT_FORBID_REUSE is set: limits.close_one_off found no other request */
+    /* Requests curl sent for this transfer (on_prereq): more than its redirects and one means
+     * curl tried again on a new connection (a kept one the server had dropped, a refused
+     * HTTP/2 stream). libcurl 7.88 counts such tries per handle and clears the count only in
+     * curl_easy_reset (and when it gives up at 5): a pooled handle that kept its options
+     * would fail a later transfer's first try again with "Connection died, tried 5 times
+     * before giving up". So such a handle is reset before its next use (xfer.c). */
+    unsigned sent;
     /* The try's host and whether its turn is held until the request goes out (pace.c):
      * copies of the try's, which lives on a task stack gone cold by the time curl sends the
      * request (on_prereq). The try gets pace_held back when the transfer ends or leaves it. */

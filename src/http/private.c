@@ -56,10 +56,11 @@ int cafe__http_ip_private(const char *ip) {
 }
 
 /* CURLOPT_PREREQFUNCTION: runs for new and reused connections alike, right before the request
- * is sent: the host's turn ends here (pace.c), an earlier try's message goes, and a private
- * address is refused. */
+ * is sent: the request is counted (xfer.c), the host's turn ends here (pace.c), an earlier
+ * try's message goes, and a private address is refused. */
 static int on_prereq(void *clientp, char *ip, char *local_ip, int port, int local_port) {
     cafe__http_xfer_t *x = clientp;
+    x->sent++;
     cafe__http_errbuf_forget(x);
     if (x->pace_held) {
         x->pace_held = 0;

@@ -36,8 +36,22 @@ void cafe__http_xfer_free(cafe__http_xfer_t *x) {
     free(x);
 }
 
+/* curl tried a request of x's transfer again on a new connection: its count of such tries,
+ * which no new transfer clears, must go with a reset (x->sent). */
+static int curl_retried(cafe__http_xfer_t *x) {
+    long redirects = 0;
+    if (x->sent <= 1)
+        return 0;
+    x->c->stats.curl_calls++;
+    curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT, &redirects);
+    return x->sent > (unsigned long)redirects + 1;
+}
+
 void cafe__http_xfer_put(cafe__http_xfer_t *x) {
     cafe__http_client_t *c = x->c;
+    if (curl_retried(x))
+        x->profile.valid = 0; /* options_setup resets the handle */
+    x->sent = 0;
     if (x->headers || x->resolve || x->body) { /* none, mostly: no calls for nothing */
         curl_slist_free_all(x->headers);
         curl_slist_free_all(x->resolve);

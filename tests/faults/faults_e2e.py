@@ -182,6 +182,26 @@ def test_failure_after_a_stale_connection_says_its_own_detail():
         srv.close()
 
 
+def test_every_stale_connection_is_retried_however_many():
+    # Every URL after the first reuses the connection of the one before, which the server
+    # resets: curl tries each again on a new connection. libcurl 7.88 counts those tries per
+    # easy handle, not per transfer, and gives up at 5 ("Connection died, tried 5 times
+    # before giving up"): cafe's pooled handle must not carry the count from URL to URL.
+    def kept():
+        yield (b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+               b"Content-Length: 16\r\n\r\n<title>T</title>")
+    srv = StaleServer({f"/{i}": kept for i in range(12)})
+    try:
+        lines = [srv.url(f"/{i}") for i in range(12)]
+        recs, r = run_json(lines, "-c", "1", "--retries", "0")
+        assert r.returncode == 0 and len(recs) == 12, r.stderr[-300:]
+        for rec in recs:
+            match(rec, page("T", 16))
+        assert srv.accepted == 12, srv.accepted  # each URL after the first: a new connection
+    finally:
+        srv.close()
+
+
 def test_accept_and_never_answer():
     rec = expect(U("/hang"), failed_fetch(re.compile(
         r"timed out: Operation timed out after 2\d{3} milliseconds with 0 bytes received")),
