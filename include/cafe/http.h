@@ -191,7 +191,10 @@ struct cafe_http_result {
  * sleep of backoff_ms * 2^(n-1) (plus up to 25% jitter, never above backoff_max_ms), or the
  * server's Retry-After (seconds or HTTP-date, capped at retry_after_max_ms) when longer. A
  * response being retried is not passed to on_body; a try that already passed body bytes to
- * on_body is not retried. DNS failures, TLS and URL errors are not retried.
+ * on_body is not retried. DNS failures, TLS and URL errors are not retried. A request the
+ * server never processed (an HTTP/2 stream above a GOAWAY's last-stream-id, or one refused
+ * on curl's every new connection), with nothing of an answer received, is sent again once at
+ * once on a new connection, whatever attempts says, and is not counted as an attempt.
  *
  * Limits (cafe_http_limits_set) may make the call wait for a free slot first; waiting for a
  * slot and retry sleeps count against the task's deadline, not against timeout_ms.

@@ -283,7 +283,10 @@ static const cli_opt_t rows[] = {
      "that gap up to 1 s, and every other answer adding one request per second back until\n"
      "it runs unslowed. Its waiting URLs wait at the host, holding no -c slot; a\n"
      "Retry-After also holds the host back (at most 60 s). So a host that keeps failing\n"
-     "costs at most its URLs times the attempts, one request a second at the slowest."},
+     "costs at most its URLs times the attempts, one request a second at the slowest. A\n"
+     "request the server never processed (an HTTP/2 server closing its connection answered\n"
+     "another request instead) is sent again once on a new connection, even with\n"
+     "--retries 0, and is no attempt."},
     {CLI_OPT_INT, "max-redirects", 0, "N", F(max_redirects), 0, 1000, 0, "10", NULL, NULL,
      "redirects followed at most (0: none)", NULL},
     {CLI_OPT_SIZE, "max-bytes", 0, "N", F(max_bytes), 1, 1e12, 0, "2097152", NULL, NULL,

@@ -113,6 +113,25 @@ static int redirect_dead_end(CURL *e, const cafe_http_opts_t *o, long status) {
     return loc[strspn(loc, " \t\r\n")] == '\0';
 }
 
+/* The request went unanswered on a connection the server was closing, and curl ended it
+ * rather than try it again as it does such requests: safe to send again on a new connection
+ * (cafe sends only GET and HEAD, and nothing of an answer came). libcurl 7.88 ends so
+ *  - a stream above a GOAWAY's last-stream-id, when it was the connection's last open one
+ *    and its own transfer read the GOAWAY: CURLE_HTTP2, "Error in the HTTP2 framing layer"
+ *    (h2_process_pending_input takes the refusal for a stream error; seen with nginx closing
+ *    its HTTP/2 connections every few requests, keepalive_requests, ~1 request in 1,000);
+ *  - a request refused or dropped unanswered on 5 connections in a row (its own retries):
+ *    CURLE_SEND_ERROR or CURLE_RECV_ERROR, "Connection died, tried 5 times before giving
+ *    up", as with 8 requests in flight to a server that closes after 3. */
+static int unanswered(cafe__http_xfer_t *x, CURLcode code) {
+    if (code != CURLE_HTTP2 &&
+        !((code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR) && cafe__http_xfer_retried(x)))
+        return 0;
+    long head = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_HEADER_SIZE, &head);
+    return head == 0 && x->decoded == 0;
+}
+
 static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode code) {
     cafe_http_result_t *res = t->res;
     info_fill(x, t->opts, res);
@@ -128,9 +147,10 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
         t->code = cafe__http_fail(
             res, CAFE_EHTTP_PRIVATE,
             "refused to connect to %s: a private, loopback or link-local address", x->refused);
-    else if (code != CURLE_OK)
+    else if (code != CURLE_OK) {
         t->code = cafe__http_curl_failure(x, code, res);
-    else if (redirect_dead_end(x->easy, t->opts, res->status))
+        t->unanswered = unanswered(x, code);
+    } else if (redirect_dead_end(x->easy, t->opts, res->status))
         t->code = cafe__http_fail(res, CAFE_EHTTP_PROTOCOL, "HTTP %ld redirect without a Location",
                                   res->status);
     else if (res->status >= 300)

@@ -106,8 +106,12 @@ typedef struct cafe__http_try {
     /* The host's first try over TLS: the others wait for its response. Beside the fields the
      * first body chunk reads, so that checking it there touches no other line. */
     int tls_probe;
-    int code;              /* outcome: 0 or CAFE_E* */
-    int delivered;         /* on_body got bytes: the try must not be repeated */
+    int code;      /* outcome: 0 or CAFE_E* */
+    int delivered; /* on_body got bytes: the try must not be repeated */
+    /* The request went unanswered on a connection the server was closing, and curl did not
+     * try it again (finish.c): the request sends it again once, at once, on a new
+     * connection. */
+    int unanswered;
     int64_t retry_after_s; /* the response's Retry-After, -1 when none */
     const char *pin;       /* "host:port:addrs" for curl's DNS cache, or "" (pin.c) */
     /* The origin ("scheme://host:port") of a redirect whose name curl was about to resolve
@@ -256,6 +260,8 @@ void cafe__http_io_orphan(cafe__http_xfer_t *x);
 int cafe__http_xfer_start(cafe__http_try_t *t);
 /* Returns x to the pool (or frees it when the pool is full). Loop stack, x out of curl. */
 void cafe__http_xfer_put(cafe__http_xfer_t *x);
+/* curl tried a request of x's transfer again on a new connection (x->sent). */
+int cafe__http_xfer_retried(cafe__http_xfer_t *x);
 void cafe__http_xfer_free(cafe__http_xfer_t *x);
 /* A request to h's origin arrived while its one transfer was set to close its connection
  * (limits.close_one_off): that connection is kept after all. */

@@ -181,7 +181,7 @@ static void try_reset(cafe__http_try_t *t, int n, int max) {
     memset(&t->wait, 0, sizeof(t->wait));
     t->x = NULL;
     t->discard_retryable = n < max;
-    t->code = t->delivered = t->pace_held = t->tls_probe = 0;
+    t->code = t->delivered = t->unanswered = t->pace_held = t->tls_probe = 0;
     t->retry_after_s = -1;
     t->pin = NULL;
     t->unresolved[0] = '\0';
@@ -196,6 +196,9 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *t) {
     /* Each redirect to a host cafe has not resolved runs the attempt again once that host is
      * (pin.c): at most once per hop curl may follow, and once more. */
     int replays = o->max_redirects > 0 ? o->max_redirects : CAFE_HTTP_DEFAULT_MAX_REDIRECTS;
+    /* A request the server left unanswered while closing its connection is sent again once,
+     * not counted as an attempt: as browsers and curl do, since it was never processed. */
+    int resent = 0;
     /* The origin whose names are pinned: the host entry's (parsed once, when the entry was
      * made), or a redirect's that curl was about to resolve itself. */
     const char *key = t->host->key;
@@ -235,6 +238,10 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *t) {
             cafe__http_name_parse(other, &other_name);
             key = other;
             name = &other_name;
+            n--;
+            continue;
+        }
+        if (rc == 0 && t->unanswered && !resent++) {
             n--;
             continue;
         }

@@ -36,9 +36,7 @@ void cafe__http_xfer_free(cafe__http_xfer_t *x) {
     free(x);
 }
 
-/* curl tried a request of x's transfer again on a new connection: its count of such tries,
- * which no new transfer clears, must go with a reset (x->sent). */
-static int curl_retried(cafe__http_xfer_t *x) {
+int cafe__http_xfer_retried(cafe__http_xfer_t *x) {
     long redirects = 0;
     if (x->sent <= 1)
         return 0;
@@ -49,7 +47,8 @@ static int curl_retried(cafe__http_xfer_t *x) {
 
 void cafe__http_xfer_put(cafe__http_xfer_t *x) {
     cafe__http_client_t *c = x->c;
-    if (curl_retried(x))
+    /* curl's count of such tries, which no new transfer clears, goes with a reset */
+    if (cafe__http_xfer_retried(x))
         x->profile.valid = 0; /* options_setup resets the handle */
     x->sent = 0;
     if (x->headers || x->resolve || x->body) { /* none, mostly: no calls for nothing */

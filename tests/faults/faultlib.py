@@ -1,12 +1,13 @@
 """Helpers of the fault suites (python3, stdlib only), beside tests/util/harness.py's (whose
 run_tests runs them): a run of `cafe titles --json` returning its records, a tiny raw socket server for responses neither the fixture nor
-nginx can give, and nginx serving TLS with certificates openssl makes at test time."""
+nginx can give, a tiny HTTP/2 one for a GOAWAY at a chosen moment, and nginx serving TLS with certificates openssl makes at test time."""
 import atexit
 import json
 import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -121,6 +122,99 @@ class RawServer:
         self.sock.close()
         for t in self.threads:
             t.join(timeout=30)
+
+
+def h2_frame(ftype, flags, stream, payload=b""):
+    return (len(payload).to_bytes(3, "big") + bytes([ftype, flags]) + stream.to_bytes(4, "big")
+            + payload)
+
+
+class H2Server:
+    """HTTP/2 over TLS (ALPN h2), by hand (no h2 package in Debian's python3 here): each
+    stream gets a 200 titled with its connection's and its own number ("T1-1"), but for
+    refusals. goaway: the second stream of the first connection gets a GOAWAY whose
+    last-stream-id is the first's (NO_ERROR: the server is closing the connection, as nginx
+    does after keepalive_requests) while it is the connection's only open stream. refuse:
+    the first `refuse` streams get RST_STREAM REFUSED_STREAM. refused lists the streams
+    refused either way; conns counts connections."""
+
+    def __init__(self, cert, key, goaway=False, refuse=0):
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(cert, key)
+        self.ctx.set_alpn_protocols(["h2"])
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.goaway, self.refuse = goaway, refuse
+        self.conns = 0
+        self.refused = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, path):
+        return f"https://127.0.0.1:{self.port}{path}"
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns += 1
+            threading.Thread(target=self._serve, args=(conn, self.conns), daemon=True).start()
+
+    @staticmethod
+    def _read(conn, n):
+        data = b""
+        while len(data) < n:
+            more = conn.recv(n - len(data))
+            if not more:
+                return None
+            data += more
+        return data
+
+    @staticmethod
+    def _response(stream, path):
+        body = b"<title>%s</title>" % path
+        # HPACK: :status 200 (static index 8), content-type and content-length as literals
+        # without indexing, named by their static indexes (31, 28)
+        block = b"\x88"
+        for index, value in ((31, b"text/html; charset=utf-8"), (28, b"%d" % len(body))):
+            block += bytes([0x0F, index - 15, len(value)]) + value
+        return h2_frame(1, 0x4, stream, block) + h2_frame(0, 0x1, stream, body)
+
+    def _serve(self, raw, n):
+        try:
+            conn = self.ctx.wrap_socket(raw, server_side=True)
+        except OSError:
+            return
+        with conn:
+            if self._read(conn, 24) is None:  # the client's preface
+                return
+            conn.sendall(h2_frame(4, 0, 0))  # SETTINGS, none changed
+            streams = []
+            while True:
+                head = self._read(conn, 9)
+                length = int.from_bytes(head[:3], "big") if head else 0
+                payload = self._read(conn, length) if head and length else b""
+                if head is None or payload is None:
+                    return
+                ftype, flags, stream = head[3], head[4], int.from_bytes(head[5:], "big") & ~(1 << 31)
+                if ftype == 4 and not flags & 1:  # SETTINGS: ACK
+                    conn.sendall(h2_frame(4, 1, 0))
+                elif ftype == 1:  # HEADERS: a request; its path is read from no HPACK here
+                    streams.append(stream)
+                    if self.goaway and n == 1 and len(streams) == 2:
+                        conn.sendall(h2_frame(7, 0, 0, streams[0].to_bytes(4, "big") + bytes(4)))
+                        self.refused.append(stream)
+                    elif len(self.refused) < self.refuse:
+                        conn.sendall(h2_frame(3, 0, stream, (7).to_bytes(4, "big")))
+                        self.refused.append(stream)
+                    else:
+                        conn.sendall(self._response(stream, b"T%d-%d" % (n, stream)))
+
+    def close(self):
+        self.sock.close()
 
 
 def openssl(cwd, *cmd):
