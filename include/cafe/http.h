@@ -88,7 +88,10 @@ typedef struct cafe_http_opts {
     const char *const *headers;
     uint64_t timeout_ms;         /* whole transfer, per attempt; 0 = 30,000 */
     uint64_t connect_timeout_ms; /* 0 = 10,000 */
-    int max_redirects;           /* 0 = 10; CAFE_HTTP_NO_REDIRECTS: a 3xx is the result */
+    /* 0 = 10; CAFE_HTTP_NO_REDIRECTS: a 3xx is the result. A redirect to a fragment of the
+     * page itself ("Location: #top") is a loop, CAFE_EHTTP_TOO_MANY_REDIRECTS at once, as
+     * browsers end in one; res->url is that page. */
+    int max_redirects;
     /* Body bytes kept (or passed to on_body); beyond it the transfer stops as if on_body had
      * said enough and res->truncated is set. 0 = 8 MiB; SIZE_MAX = no cap. */
     size_t max_body;

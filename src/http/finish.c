@@ -132,6 +132,16 @@ static int unanswered(cafe__http_xfer_t *x, CURLcode code) {
     return head == 0 && x->decoded == 0;
 }
 
+/* A redirect to a fragment of the page itself (redirect.c): the page is the result's URL. */
+static int redirect_loop(cafe__http_xfer_t *x, cafe__http_try_t *t) {
+    cafe_http_result_t *res = t->res;
+    free(res->url);
+    res->url = strdup(x->hop_url ? x->hop_url : t->url);
+    return cafe__http_fail(res, CAFE_EHTTP_TOO_MANY_REDIRECTS,
+                           "redirect loop: HTTP %ld to \"%s\", a part of the page itself",
+                           res->status, x->loop);
+}
+
 static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode code) {
     cafe_http_result_t *res = t->res;
     info_fill(x, t->opts, res);
@@ -147,6 +157,8 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
         t->code = cafe__http_fail(
             res, CAFE_EHTTP_PRIVATE,
             "refused to connect to %s: a private, loopback or link-local address", x->refused);
+    else if (x->loop[0])
+        t->code = redirect_loop(x, t);
     else if (code != CURLE_OK) {
         t->code = cafe__http_curl_failure(x, code, res);
         t->unanswered = unanswered(x, code);

@@ -164,6 +164,11 @@ struct cafe__http_xfer {
      * would fail a later transfer's first try again with "Connection died, tried 5 times
      * before giving up". So such a handle is reset before its next use (xfer.c). */
     unsigned sent;
+    /* Redirects followed when the last request went out, and that request's URL (NULL when
+     * none, or out of memory), for redirect.c. */
+    long hops;
+    char *hop_url;
+    char loop[128]; /* a redirect to the page itself: its Location; "" when none */
     /* The try's host and whether its turn is held until the request goes out (pace.c):
      * copies of the try's, which lives on a task stack gone cold by the time curl sends the
      * request (on_prereq). The try gets pace_held back when the transfer ends or leaves it. */
@@ -340,6 +345,10 @@ static inline void cafe__http_errbuf_forget(cafe__http_xfer_t *x) {
     if (x->errbuf[0])
         x->errbuf[0] = '\0';
 }
+
+/* redirect.c: nonzero when the request about to go out (on_prereq) follows a redirect to
+ * the page that answered it (x->loop): it is not sent. */
+int cafe__http_redirect_check(cafe__http_xfer_t *x);
 
 /* curl_error.c: x ended with curl's failure cc: sets res->error and res->message (cafe's
  * words, then curl's message as the detail) and returns the CAFE_E* code. */

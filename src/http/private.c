@@ -57,7 +57,8 @@ int cafe__http_ip_private(const char *ip) {
 
 /* CURLOPT_PREREQFUNCTION: runs for new and reused connections alike, right before the request
  * is sent: the request is counted (xfer.c), the host's turn ends here (pace.c), an earlier
- * try's message goes, and a private address is refused. */
+ * try's message goes, a redirect's target is checked (redirect.c), and a private address is
+ * refused. */
 static int on_prereq(void *clientp, char *ip, char *local_ip, int port, int local_port) {
     cafe__http_xfer_t *x = clientp;
     x->sent++;
@@ -66,6 +67,8 @@ static int on_prereq(void *clientp, char *ip, char *local_ip, int port, int loca
         x->pace_held = 0;
         cafe__http_pace_done(x->c, x->host, 1);
     }
+    if (x->sent > 1 && cafe__http_redirect_check(x))
+        return CURL_PREREQFUNC_ABORT;
     /* profile.no_private: the try's option, set on the handle with the others (xfer.c). */
     if (!x->try || !x->profile.no_private || !cafe__http_ip_private(ip))
         return CURL_PREREQFUNC_OK;

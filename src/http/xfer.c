@@ -28,6 +28,7 @@ static cafe__http_xfer_t *xfer_get(cafe__http_client_t *c) {
 
 void cafe__http_xfer_free(cafe__http_xfer_t *x) {
     free(x->ca_file);
+    free(x->hop_url);
     curl_slist_free_all(x->headers);
     curl_slist_free_all(x->resolve);
     free(x->body);
@@ -51,6 +52,11 @@ void cafe__http_xfer_put(cafe__http_xfer_t *x) {
     if (cafe__http_xfer_retried(x))
         x->profile.valid = 0; /* options_setup resets the handle */
     x->sent = 0;
+    x->hops = 0;
+    if (x->hop_url) {
+        free(x->hop_url);
+        x->hop_url = NULL;
+    }
     if (x->headers || x->resolve || x->body) { /* none, mostly: no calls for nothing */
         curl_slist_free_all(x->headers);
         curl_slist_free_all(x->resolve);
@@ -323,6 +329,7 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
     }
     x->errbuf[0] = '\0';
     x->refused[0] = '\0';
+    x->loop[0] = '\0';
     x->max_body = o->max_body ? o->max_body : CAFE_HTTP_DEFAULT_MAX_BODY;
     c->stats.curl_calls++;
     CURLMcode mc = curl_multi_add_handle(c->multi, x->easy);

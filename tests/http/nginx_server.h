@@ -121,6 +121,9 @@ static const char nginx_conf[] =
     "    location = /redirect/chain { return 302 /redirect/chain2; }\n"
     "    location = /redirect/chain2 { return 301 /index.html; }\n"
     "    location = /redirect/loop { return 302 /redirect/loop; }\n"
+    /* a fragment of the page itself, at the root (libcurl 7.88 would fetch /) */
+    "    location = /fragment { return 302 \"#top\"; }\n"
+    "    location = /redirect/fragment { return 301 /fragment; }\n"
     "    location = /redirect/file { return 302 file:///etc/passwd; }\n"
     "    location = /redirect/ftp { return 302 ftp://127.0.0.1/x; }\n"
     "    location = /status/404 { return 404; }\n"

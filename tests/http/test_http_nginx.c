@@ -141,6 +141,26 @@ static void test_redirects(void **state) {
     cafe_http_result_free(&r);
 }
 
+/* "Location: #top" is the page itself (WHATWG URL), which redirects again: a loop, told at
+ * once, as browsers end in one; not the root page, where libcurl 7.88 resolves it. */
+static void test_redirect_to_a_fragment_is_a_loop(void **state) {
+    int port = srv(state)->http_port;
+    const char *paths[][2] = {{"/fragment", "/fragment"}, {"/redirect/fragment", "/fragment"}};
+    for (int i = 0; i < 2; i++) {
+        cafe_http_result_t r;
+        assert_int_equal(cafe_http_request(URL("http", port, paths[i][0]), NULL, &r),
+                         CAFE_EHTTP_TOO_MANY_REDIRECTS);
+        assert_int_equal(r.status, 302);
+        assert_int_equal(r.attempts, 1);
+        assert_int_equal(r.redirects, i + 1);
+        assert_string_equal(r.url, URL("http", port, paths[i][1]));
+        assert_string_equal(r.message, "redirect loop: HTTP 302 to \"#top\", a part of the page "
+                                       "itself");
+        assert_null(r.body);
+        cafe_http_result_free(&r);
+    }
+}
+
 static void test_redirect_to_other_schemes_refused(void **state) {
     const char *paths[] = {"/redirect/file", "/redirect/ftp"};
     for (int i = 0; i < 2; i++) {
@@ -498,6 +518,7 @@ int main(void) {
         cmocka_unit_test(test_request_headers),
         cmocka_unit_test(test_content_type_charset),
         cmocka_unit_test(test_redirects),
+        cmocka_unit_test(test_redirect_to_a_fragment_is_a_loop),
         cmocka_unit_test(test_redirect_to_other_schemes_refused),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_https_verification),
