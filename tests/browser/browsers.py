@@ -4,7 +4,14 @@ browser tests (encodings.py, structure.py).
 
 serve(cases) serves cases [(charset label, body bytes)] at /c/<index> with that charset in
 Content-Type, and an index page whose run(n) loads them in eight iframes and returns every
-document.title; chromium_titles and firefox_titles run it in their browser."""
+document.title; chromium_titles and firefox_titles run it in their browser.
+
+An iframe inherits its parent's encoding, and the browsers guess an undeclared page's only
+when it is loaded top-level, from its bytes and its URL's domain: chromium_top_level and
+firefox_top_level load each URL of a list as the page itself, with every host name mapped to
+127.0.0.1 (Chromium's --host-resolver-rules, Firefox's network.dns.forceResolve), so
+http://www.example.ru:PORT/ reaches a loopback server. Run them under tests/netns.sh: then
+nothing else is reachable whatever a browser tries."""
 import ctypes
 import json
 import os
@@ -55,12 +62,14 @@ def read_line_with(proc, needle):
     raise RuntimeError("browser exited before listening")
 
 
-def chromium_titles(binary, url, n, tmp):
+def chromium_session(binary, tmp, extra=()):
+    """Starts Chromium; returns (process, websocket, call, session of a blank tab)."""
     proc = subprocess.Popen([binary, "--headless", "--no-sandbox", "--disable-gpu",
                              "--no-first-run", "--disable-background-networking",
                              "--disable-component-update", "--disable-sync",
-                             "--user-data-dir=" + tmp, "--remote-debugging-port=0",
-                             "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             "--user-data-dir=" + tmp, "--remote-debugging-port=0"] +
+                            list(extra) + ["about:blank"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         ws = websocket.create_connection(read_line_with(proc, "DevTools listening on"),
                                          timeout=600)
@@ -82,6 +91,16 @@ def chromium_titles(binary, url, n, tmp):
         target = call("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         call("Page.enable", {}, session)
+        return proc, ws, call, session
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+
+
+def chromium_titles(binary, url, n, tmp):
+    proc, ws, call, session = chromium_session(binary, tmp)
+    try:
         call("Page.navigate", {"url": url}, session)
         # wait until the index page's run() exists, then run it
         expr = "new Promise(r => { const go = () => typeof run === 'function' ? r(run(%d)) :" \
@@ -95,12 +114,50 @@ def chromium_titles(binary, url, n, tmp):
         proc.wait()
 
 
-def firefox_titles(binary, url, n, tmp):
+# [URL, title] once the document has loaded (a top-level load: "complete" is its load event)
+LOADED_TITLE = ("new Promise(r => { const go = () => document.readyState === 'complete' ?"
+                " r([location.href, document.title]) : setTimeout(go, 10); go(); })")
+
+
+def chromium_top_level(binary, urls, tmp):
+    """Each URL loaded top-level in one tab, host names mapped to 127.0.0.1: the titles."""
+    proc, ws, call, session = chromium_session(binary, tmp,
+                                               ["--host-resolver-rules=MAP * 127.0.0.1"])
+    try:
+        out = []
+        for url in urls:
+            call("Page.navigate", {"url": url}, session)
+            # Page.navigate answers before the page has loaded: ask until the document is
+            # the new one (the old one's context may go away while asked)
+            for _ in range(10000):
+                try:
+                    res = call("Runtime.evaluate", {"expression": LOADED_TITLE,
+                                                    "awaitPromise": True,
+                                                    "returnByValue": True}, session)
+                except RuntimeError:
+                    continue
+                href, title = res["result"]["value"]
+                if href == url:
+                    break
+            else:
+                raise RuntimeError("chromium did not load " + url)
+            out.append(title)
+        ws.close()
+        return out
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def firefox_session(binary, tmp, prefs=()):
+    """Starts Firefox with a profile in tmp; returns (process, websocket, call, context)."""
     with open(os.path.join(tmp, "user.js"), "w") as f:
         for pref in ["browser.shell.checkDefaultBrowser", "app.update.enabled",
                      "datareporting.policy.dataSubmissionEnabled", "toolkit.telemetry.enabled",
                      "network.captive-portal-service.enabled", "browser.safebrowsing.malware.enabled"]:
             f.write('user_pref("%s", false);\n' % pref)
+        for name, value in prefs:
+            f.write("user_pref(%s, %s);\n" % (json.dumps(name), json.dumps(value)))
     proc = subprocess.Popen([binary, "--headless", "--no-remote", "--profile", tmp,
                              "--remote-debugging-port=0", "about:blank"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -122,11 +179,45 @@ def firefox_titles(binary, url, n, tmp):
 
         call("session.new", {"capabilities": {}})
         context = call("browsingContext.getTree", {})["contexts"][0]["context"]
+        return proc, ws, call, context
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+
+
+def firefox_titles(binary, url, n, tmp):
+    proc, ws, call, context = firefox_session(binary, tmp)
+    try:
         call("browsingContext.navigate", {"context": context, "url": url, "wait": "complete"})
         res = call("script.evaluate", {"expression": "run(%d)" % n, "awaitPromise": True,
                                        "target": {"context": context}})
         ws.close()
         return json.loads(res["result"]["value"])
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def firefox_top_level(binary, urls, tmp):
+    """Each URL loaded top-level in one tab, host names resolved to 127.0.0.1: the titles."""
+    proc, ws, call, context = firefox_session(binary, tmp, [
+        ("network.dns.forceResolve", "127.0.0.1"), ("network.trr.mode", 5),
+        ("network.proxy.type", 0)])
+    try:
+        out = []
+        for url in urls:
+            call("browsingContext.navigate", {"context": context, "url": url,
+                                              "wait": "complete"})
+            res = call("script.evaluate", {"expression": "[location.href, document.title]",
+                                           "awaitPromise": False, "target": {"context": context},
+                                           "resultOwnership": "none"})
+            href, title = [v["value"] for v in res["result"]["value"]]
+            if href != url:
+                raise RuntimeError("firefox is at %s, not %s" % (href, url))
+            out.append(title)
+        ws.close()
+        return out
     finally:
         proc.kill()
         proc.wait()
