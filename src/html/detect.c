@@ -5,6 +5,7 @@
 
 #include "html/hot.h"
 #include "html/detect.h"
+#include "html/plausible.h"
 
 void cafe__html_detect_init(cafe__html_detect_t *d) {
     d->lib = (cafe__uchardet_lib_t){0};
@@ -189,10 +190,51 @@ static const cafe__html_encoding_t *hinted(const cafe__html_detect_t *d,
     return from_label(f[0]);
 }
 
+/* Latin encodings of few languages (Nordic, Baltic, Maltese, Celtic, Vietnamese...), or
+ * windows-1252's near twins: on a few bytes uchardet names them for Western text ("Año" as
+ * ISO-8859-10's "Aņo", "São" as ISO-8859-13's), where Firefox's chardetng keeps windows-1252
+ * unless the evidence is strong. The Central European, Turkish and non-Latin encodings are
+ * not here: their pages are common enough under .com. */
+static int rare_latin(const cafe__html_encoding_t *e) {
+    static const char *const rare[] = {"ISO-8859-3",   "ISO-8859-4",  "ISO-8859-10", "ISO-8859-13",
+                                       "ISO-8859-14",  "ISO-8859-15", "ISO-8859-16", "windows-1257",
+                                       "windows-1258", "macintosh"};
+    for (size_t i = 0; e && i < sizeof rare / sizeof rare[0]; i++)
+        if (e == from_label(rare[i]))
+            return 1;
+    return 0;
+}
+
+/* The offsets of the evidence's non-ASCII bytes (fewer than CAFE__DETECT_ENOUGH when the
+ * evidence is thin), for the plausibility checks. */
+static size_t high_offsets(const cafe__html_detect_t *d, unsigned *out) {
+    size_t k = 0;
+    for (size_t i = 0; i < d->fed && k < CAFE__DETECT_ENOUGH; i++)
+        if (d->buf[i] >= 0x80)
+            out[k++] = (unsigned)i;
+    return k;
+}
+
+/* With little evidence and no domain that names the page's encodings (.com, .org, no URL),
+ * a rare Latin answer gives way to windows-1252 when windows-1252 reads the evidence as
+ * plausible text in one Western language: Latin is windows-1252 unless the evidence is
+ * strong, as in chardetng. */
+static const cafe__html_encoding_t *latin_default(const cafe__html_detect_t *d,
+                                                  const cafe__html_encoding_t *e) {
+    unsigned high[CAFE__DETECT_ENOUGH];
+    if (d->high >= CAFE__DETECT_ENOUGH || family(d) || !rare_latin(e))
+        return e;
+    size_t nhigh = high_offsets(d, high);
+    return cafe__html_plausible(&cafe__html_enc_windows1252, d->buf, d->fed, high, nhigh) &&
+                   cafe__html_western(d->buf, high, nhigh)
+               ? &cafe__html_enc_windows1252
+               : e;
+}
+
 const cafe__html_encoding_t *cafe__html_detect_result(cafe__html_detect_t *d) {
     if (d->high == 0)
         return NULL;
-    return hinted(d, unless_as_default(d, uchardet_answer(d)));
+    return latin_default(d, hinted(d, unless_as_default(d, uchardet_answer(d))));
 }
 
 void cafe__html_detect_close(cafe__html_detect_t *d) {

@@ -15,7 +15,12 @@
  *      to its usual one. uchardet guesses wildly on a few bytes ("日本" in Shift_JIS comes
  *      out windows-1252, "Café" ISO-8859-2); on the corpus's one- and two-word titles the
  *      hint takes uchardet from 28 right of 48 to 43;
- *   4. else no answer (the caller keeps windows-1252).
+ *   4. with little evidence under a domain that names no encodings (.com, .org, no URL), a
+ *      rare Latin answer (ISO-8859-10, -13, windows-1257...) gives way to windows-1252 when
+ *      windows-1252 reads the evidence plausibly, in one Western language's letters
+ *      (plausible.h): uchardet reads "Año" as ISO-8859-10's "Aņo", chardetng (Firefox) keeps
+ *      windows-1252 for Latin unless the evidence is strong;
+ *   5. else no answer (the caller keeps windows-1252).
  * Answers the tokenizer could not have read as bytes (UTF-16, ISO-2022-JP, UTF-32) or that
  * would erase the page (the replacement encoding: HZ, ISO-2022-KR/CN) count as no answer.
  *

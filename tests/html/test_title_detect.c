@@ -299,6 +299,49 @@ static void test_title_after_script(void **state) {
                         "\xd7\x97\xd7\x93\xd7\xa9\xd7\x95\xd7\xaa"); /* windows-1255 "חדשות" */
 }
 
+/* ---- short titles: the evidence is a word or two ---------------------------------------- */
+
+/* A page whose only non-ASCII text is its title, fed whole and byte by byte under url (may be
+ * NULL): the title must read want. */
+static void expect_title(const char *title, const char *url, const char *want) {
+    char page[1024];
+    int n = snprintf(page, sizeof page,
+                     "<!DOCTYPE html>\n<html><head>\n<title>%s</title></head>\n"
+                     "<body><p>Copyright 2024. All rights reserved.</p></body></html>\n",
+                     title);
+    assert_true(n > 0 && (size_t)n < sizeof page);
+    for (int bytewise = 0; bytewise < 2; bytewise++) {
+        outcome_t o;
+        run((const unsigned char *)page, (size_t)n, &(how_t){NULL, url, 1, 0, bytewise}, &o);
+        if (!o.r.found || strcmp(o.r.text, want) != 0) {
+            fprintf(stderr, "%s%s: [%s] in %s, want [%s]\n", url ? url : "no URL",
+                    bytewise ? " bytewise" : "", o.r.text, o.r.encoding, want);
+            fail();
+        }
+    }
+}
+
+/* Under a domain that names no encoding, Latin on a few bytes is windows-1252 when it reads
+ * as one Western language: uchardet named ISO-8859-10/-13 for these ("Aņo"). */
+static void test_short_latin_is_windows1252(void **state) {
+    (void)state;
+    static const char *const urls[] = {"http://www.example.com/", "http://www.example.org/x", NULL};
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        expect_title("A\xf1o", urls[i], "A\xc3\xb1o");
+        expect_title("Ni\xf1os", urls[i], "Ni\xc3\xb1os");
+        expect_title("Noticias de Espa\xf1"
+                     "a y del mundo",
+                     urls[i],
+                     "Noticias de Espa\xc3\xb1"
+                     "a y del mundo");
+        expect_after_script("A\xf1o", urls[i], "A\xc3\xb1o");
+        /* not where windows-1252 would mix alphabets: Lithuanian in windows-1257 ("Orų
+         * prognozė Vilniuje šiandien" would be "Orø prognozë Vilniuje ðiandien") */
+        expect_title("Or\xf8 prognoz\xeb Vilniuje \xf0iandien", urls[i],
+                     "Or\xc5\xb3 prognoz\xc4\x97 Vilniuje \xc5\xa1iandien");
+    }
+}
+
 /* ---- bad input ------------------------------------------------------------------------- */
 
 /* Feeds p in 4 KiB chunks; returns how many bytes went in before the result was final. */
@@ -481,6 +524,7 @@ int main(void) {
         cmocka_unit_test(test_ascii_title_not_detected),
         cmocka_unit_test(test_title_after_script),
         cmocka_unit_test(test_koi8_is_koi8u),
+        cmocka_unit_test(test_short_latin_is_windows1252),
         cmocka_unit_test(test_read_on_is_bounded),
         cmocka_unit_test(test_binary_garbage),
         cmocka_unit_test(test_valid_in_several),
