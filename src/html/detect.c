@@ -225,16 +225,54 @@ static const cafe__html_encoding_t *latin_default(const cafe__html_detect_t *d,
     if (d->high >= CAFE__DETECT_ENOUGH || family(d) || !rare_latin(e))
         return e;
     size_t nhigh = high_offsets(d, high);
-    return cafe__html_plausible(&cafe__html_enc_windows1252, d->buf, d->fed, high, nhigh) &&
-                   cafe__html_western(d->buf, high, nhigh)
+    return cafe__html_plausible(&cafe__html_enc_windows1252, d->buf, d->fed, high, nhigh)
                ? &cafe__html_enc_windows1252
                : e;
+}
+
+/* Where the domain names no encodings, the single-byte encodings whose reading is tried
+ * when uchardet's is not plausible: the common ones, the scripts with letter case first
+ * (their readings are the easiest to rule out), windows-1252 first of all. */
+static const char *const common[] = {"windows-1252",
+                                     "windows-1250",
+                                     "ISO-8859-2",
+                                     "windows-1251",
+                                     "KOI8-U",
+                                     "ISO-8859-7",
+                                     "windows-1254",
+                                     "windows-1257",
+                                     "IBM866",
+                                     "windows-874",
+                                     "windows-1256",
+                                     "windows-1255",
+                                     NULL};
+
+/* With little evidence, a single-byte answer whose reading is not plausible text (plausible.h:
+ * "Форум" in KOI8 read as windows-1251's "жПТХН", "Łódź" in windows-1250 read as
+ * ISO-8859-2's "Łód" and a C1 control) gives way to the first encoding that reads it
+ * plausibly: the domain's own, else the common ones. None: the answer stands. No answer
+ * (no uchardet) stays none. */
+static const cafe__html_encoding_t *second_opinion(const cafe__html_detect_t *d,
+                                                   const cafe__html_encoding_t *e) {
+    unsigned high[CAFE__DETECT_ENOUGH];
+    if (d->high >= CAFE__DETECT_ENOUGH || !e || e->kind != CAFE__ENC_SINGLE)
+        return e;
+    size_t nhigh = high_offsets(d, high);
+    if (cafe__html_plausible(e, d->buf, d->fed, high, nhigh))
+        return e;
+    const char *const *f = family(d);
+    for (const char *const *c = f ? f : common; *c; c++) {
+        const cafe__html_encoding_t *other = from_label(*c);
+        if (other && other != e && cafe__html_plausible(other, d->buf, d->fed, high, nhigh))
+            return other;
+    }
+    return e;
 }
 
 const cafe__html_encoding_t *cafe__html_detect_result(cafe__html_detect_t *d) {
     if (d->high == 0)
         return NULL;
-    return latin_default(d, hinted(d, unless_as_default(d, uchardet_answer(d))));
+    return second_opinion(d, latin_default(d, hinted(d, unless_as_default(d, uchardet_answer(d)))));
 }
 
 void cafe__html_detect_close(cafe__html_detect_t *d) {

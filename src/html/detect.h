@@ -20,7 +20,12 @@
  *      windows-1252 reads the evidence plausibly, in one Western language's letters
  *      (plausible.h): uchardet reads "Año" as ISO-8859-10's "Aņo", chardetng (Firefox) keeps
  *      windows-1252 for Latin unless the evidence is strong;
- *   5. else no answer (the caller keeps windows-1252).
+ *   5. with little evidence, a single-byte answer whose reading is not plausible text
+ *      (plausible.h: "Форум" in KOI8 read as windows-1251's "жПТХН", a C1 control, a
+ *      symbol inside a word, letters of two alphabets) gives way to the first of the
+ *      domain's encodings, else of the common single-byte ones, that reads plausibly:
+ *      chardetng's letter-case and adjacency rules, without its per-language statistics;
+ *   6. else no answer (the caller keeps windows-1252).
  * Answers the tokenizer could not have read as bytes (UTF-16, ISO-2022-JP, UTF-32) or that
  * would erase the page (the replacement encoding: HZ, ISO-2022-KR/CN) count as no answer.
  *

@@ -1,15 +1,18 @@
 /* How plausibly a single-byte encoding reads the evidence (see plausible.h). */
 #include "html/plausible.h"
 
+#include <stdint.h>
+
 /* What a character is, as far as standing next to a letter goes. */
 enum kind {
     K_OTHER,  /* ASCII that is not a letter (space, digit, punctuation): anything may touch it */
     K_LETTER, /* a letter or a combining mark */
-    K_INNER,  /* may stand inside a word: ’ · dashes, no-break space, soft hyphen, LRM/RLM */
+    K_INNER,  /* may stand inside a word: ’ dashes, no-break space, soft hyphen, LRM/RLM */
+    K_JOIN,   /* between two letters or none: · (Catalan l·l, or " · " between words) */
     K_EDGE, /* may touch a word on one side: quotes, ¡ ¿, ™ ® © ° º ª …, ² ³, №, the
                Arabic, Greek and Hebrew punctuation */
     K_SYMBOL, /* must not touch a letter: currency, ± ¦ ¬ ¼, spacing accents, box drawing... */
-    K_BAD,    /* a C1 control, or a byte the encoding leaves unmapped */
+    K_BAD,    /* a C1 control, a byte the encoding leaves unmapped, box drawing */
 };
 
 enum script { S_ANY, S_LATIN, S_GREEK, S_CYRILLIC, S_HEBREW, S_ARABIC, S_THAI };
@@ -31,14 +34,35 @@ static int latin_ext_upper(unsigned cp) {
     return !(cp & 1);
 }
 
+static ch_t ascii(unsigned b) {
+    if ((b | 0x20) >= 'a' && (b | 0x20) <= 'z')
+        return (ch_t){K_LETTER, S_LATIN, b <= 'Z' ? C_UPPER : C_LOWER};
+    return (ch_t){K_OTHER, S_ANY, C_NONE};
+}
+
+static int in(const uint16_t *set, unsigned cp) {
+    for (; *set; set++)
+        if (*set == cp)
+            return 1;
+    return 0;
+}
+
+/* Punctuation that may stand inside a word: no-break space, soft hyphen, Hebrew maqaf,
+ * LRM/RLM, hyphens and dashes, the apostrophe ’. */
+static const uint16_t inner[] = {0xA0,   0xAD,   0x5BE,  0x200E, 0x200F, 0x2010,
+                                 0x2011, 0x2013, 0x2014, 0x2019, 0};
+/* Punctuation that may touch a word on one side: ¡ © ª « ® ° ² ³ º » ¿, Greek ano teleia,
+ * Hebrew sof pasuq, paseq, geresh and gershayim, Arabic comma, semicolon and question mark,
+ * Thai fongman and angkhankhu, quotes, …, №, ™. */
+static const uint16_t edge[] = {
+    0xA1,   0xA9,   0xAA,   0xAB,   0xAE,   0xB0,   0xB2,   0xB3,   0xBA,   0xBB,   0xBF,
+    0x387,  0x5C0,  0x5C3,  0x5F3,  0x5F4,  0x60C,  0x61B,  0x61F,  0xE4F,  0xE5A,  0xE5B,
+    0x2018, 0x201A, 0x201C, 0x201D, 0x201E, 0x2026, 0x2039, 0x203A, 0x2116, 0x2122, 0};
+
+/* cp: what a single-byte table gives a non-ASCII byte, 0 for unmapped. */
 static ch_t classify(unsigned cp) {
-    if (cp < 0x80) {
-        if ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z')
-            return (ch_t){K_LETTER, S_LATIN, cp <= 'Z' ? C_UPPER : C_LOWER};
-        return (ch_t){K_OTHER, S_ANY, C_NONE};
-    }
-    if (cp == 0 || cp < 0xA0)
-        return (ch_t){K_BAD, S_ANY, C_NONE}; /* the table's 0 is "unmapped" */
+    if (cp < 0xA0 || (cp >= 0x2500 && cp <= 0x25FF))
+        return (ch_t){K_BAD, S_ANY, C_NONE}; /* unmapped, a C1 control; box drawing */
     if (cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7 && cp != 0x192) {
         int upper = cp < 0x100 ? cp < 0xDF : latin_ext_upper(cp);
         return (ch_t){K_LETTER, S_LATIN, upper ? C_UPPER : C_LOWER};
@@ -65,61 +89,17 @@ static ch_t classify(unsigned cp) {
         return (ch_t){K_OTHER, S_ANY, C_NONE}; /* Thai digits */
     if (cp == 0x200C || cp == 0x200D)
         return (ch_t){K_LETTER, S_ANY, C_NONE}; /* zero-width (non-)joiner */
-    switch (cp) {
-    case 0xA0:
-    case 0xAD:
-    case 0xB7:
-    case 0x5BE:
-    case 0x200E:
-    case 0x200F:
-    case 0x2010:
-    case 0x2011:
-    case 0x2013:
-    case 0x2014:
-    case 0x2019:
+    if (cp == 0xB7)
+        return (ch_t){K_JOIN, S_ANY, C_NONE};
+    if (in(inner, cp))
         return (ch_t){K_INNER, S_ANY, C_NONE};
-    case 0xA1:
-    case 0xA9:
-    case 0xAA:
-    case 0xAB:
-    case 0xAE:
-    case 0xB0:
-    case 0xB2:
-    case 0xB3:
-    case 0xBA:
-    case 0xBB:
-    case 0xBF:
-    case 0x387:
-    case 0x5C0:
-    case 0x5C3:
-    case 0x5F3:
-    case 0x5F4:
-    case 0x60C:
-    case 0x61B:
-    case 0x61F:
-    case 0xE4F:
-    case 0xE5A:
-    case 0xE5B:
-    case 0x2018:
-    case 0x201A:
-    case 0x201C:
-    case 0x201D:
-    case 0x201E:
-    case 0x2026:
-    case 0x2039:
-    case 0x203A:
-    case 0x2116:
-    case 0x2122:
-        return (ch_t){K_EDGE, S_ANY, C_NONE};
-    default:
-        return (ch_t){K_SYMBOL, S_ANY, C_NONE};
-    }
+    return (ch_t){in(edge, cp) ? K_EDGE : K_SYMBOL, S_ANY, C_NONE};
 }
 
 static ch_t at(const cafe__html_encoding_t *e, const unsigned char *p, size_t n, size_t i) {
     if (i >= n)
         return (ch_t){K_OTHER, S_ANY, C_NONE};
-    return classify(p[i] < 0x80 ? p[i] : e->table[p[i] - 0x80]);
+    return p[i] < 0x80 ? ascii(p[i]) : classify(e->table[p[i] - 0x80]);
 }
 
 /* Letters a then b, side by side: the same script (or a script-less mark), and not a small
@@ -130,8 +110,82 @@ static int letters_fit(ch_t a, ch_t b) {
     return !(a.lcase == C_LOWER && b.lcase == C_UPPER);
 }
 
+/* The small letter of non-ASCII Latin letter cp, or 0 for İ (whose small letter is ASCII). */
+static unsigned latin_lower(unsigned cp) {
+    if (cp == 0x130)
+        return 0;
+    if (cp == 0x178)
+        return 0xFF;
+    if (cp < 0x100)
+        return cp < 0xDF ? cp + 0x20 : cp;
+    return latin_ext_upper(cp) ? cp + 1 : cp;
+}
+
+/* The non-ASCII small letters of the languages written in Latin single-byte encodings:
+ * French, German, Spanish and Galician, Portuguese, Italian, Catalan, Dutch and Afrikaans,
+ * Danish and Norwegian, Swedish, Finnish and Estonian, Icelandic, Faroese, Albanian, Welsh
+ * (Irish and English loanwords fit in these); Polish, Czech, Slovak, Hungarian, the South
+ * Slavic languages, Romanian, Turkish, Lithuanian, Latvian, Maltese, Esperanto,
+ * Vietnamese's precomposed ones. */
+static const uint16_t *const alphabets[] = {
+    (const uint16_t[]){0xE0, 0xE2, 0xE6, 0xE7, 0xE8, 0xE9, 0xEA, 0xEB, 0xEE, 0xEF, 0xF4, 0x153,
+                       0xF9, 0xFB, 0xFC, 0xFF, 0},
+    (const uint16_t[]){0xE4, 0xF6, 0xFC, 0xDF, 0xE9, 0},
+    (const uint16_t[]){0xE1, 0xE9, 0xED, 0xF1, 0xF3, 0xFA, 0xFC, 0},
+    (const uint16_t[]){0xE0, 0xE1, 0xE2, 0xE3, 0xE7, 0xE9, 0xEA, 0xED, 0xF3, 0xF4, 0xF5, 0xFA, 0xFC,
+                       0},
+    (const uint16_t[]){0xE0, 0xE8, 0xE9, 0xEC, 0xED, 0xEE, 0xF2, 0xF3, 0xF9, 0xFA, 0},
+    (const uint16_t[]){0xE0, 0xE7, 0xE8, 0xE9, 0xED, 0xEF, 0xF2, 0xF3, 0xFA, 0xFC, 0},
+    (const uint16_t[]){0xE1, 0xE4, 0xE8, 0xE9, 0xEA, 0xEB, 0xEE, 0xEF, 0xF3, 0xF4, 0xF6, 0xFA, 0xFB,
+                       0xFC, 0},
+    (const uint16_t[]){0xE0, 0xE5, 0xE6, 0xE8, 0xE9, 0xEA, 0xF2, 0xF3, 0xF4, 0xF8, 0xFC, 0},
+    (const uint16_t[]){0xE0, 0xE4, 0xE5, 0xE9, 0xF6, 0xFC, 0},
+    (const uint16_t[]){0xE4, 0xE5, 0xF5, 0xF6, 0xFC, 0x161, 0x17E, 0},
+    (const uint16_t[]){0xE1, 0xE6, 0xE9, 0xED, 0xF0, 0xF3, 0xF6, 0xFA, 0xFD, 0xFE, 0},
+    (const uint16_t[]){0xE1, 0xE6, 0xED, 0xF0, 0xF3, 0xF8, 0xFA, 0xFD, 0},
+    (const uint16_t[]){0xE7, 0xEB, 0},
+    (const uint16_t[]){0xE0, 0xE1, 0xE2, 0xE4, 0xE8, 0xE9, 0xEA, 0xEB, 0xEC, 0xED,  0xEE,  0xEF,
+                       0xF2, 0xF3, 0xF4, 0xF6, 0xF9, 0xFA, 0xFB, 0xFC, 0xFF, 0x175, 0x177, 0},
+    (const uint16_t[]){0x105, 0x107, 0x119, 0x142, 0x144, 0xF3, 0x15B, 0x17A, 0x17C, 0},
+    (const uint16_t[]){0xE1, 0x10D, 0x10F, 0xE9, 0x11B, 0xED, 0x148, 0xF3, 0x159, 0x161, 0x165,
+                       0xFA, 0x16F, 0xFD, 0x17E, 0},
+    (const uint16_t[]){0xE1, 0xE4, 0x10D, 0x10F, 0xE9, 0xED, 0x13A, 0x13E, 0x148, 0xF3, 0xF4, 0x155,
+                       0x161, 0x165, 0xFA, 0xFD, 0x17E, 0},
+    (const uint16_t[]){0xE1, 0xE9, 0xED, 0xF3, 0xF6, 0x151, 0xFA, 0xFC, 0x171, 0},
+    (const uint16_t[]){0x10D, 0x107, 0x111, 0x161, 0x17E, 0},
+    (const uint16_t[]){0x103, 0xE2, 0xEE, 0x219, 0x21B, 0x15F, 0x163, 0},
+    (const uint16_t[]){0xE7, 0x11F, 0x131, 0xF6, 0x15F, 0xFC, 0xE2, 0xEE, 0xFB, 0},
+    (const uint16_t[]){0x105, 0x10D, 0x119, 0x117, 0x12F, 0x161, 0x173, 0x16B, 0x17E, 0},
+    (const uint16_t[]){0x101, 0x10D, 0x113, 0x123, 0x12B, 0x137, 0x13C, 0x146, 0x161, 0x16B, 0x17E,
+                       0},
+    (const uint16_t[]){0x10B, 0x121, 0x127, 0x17C, 0xE0, 0xE8, 0xEC, 0xF2, 0xF9, 0},
+    (const uint16_t[]){0x109, 0x11D, 0x125, 0x135, 0x15D, 0x16D, 0},
+    (const uint16_t[]){0xE0, 0xE1, 0xE2, 0xE3, 0xE8,  0xE9,  0xEA,  0xEC,  0xED,  0xF2,  0xF3, 0xF4,
+                       0xF5, 0xF9, 0xFA, 0xFD, 0x103, 0x111, 0x129, 0x169, 0x1A1, 0x1B0, 0},
+};
+
+/* 1 when the non-ASCII Latin letters e reads at the offsets all belong to one language's
+ * alphabet: "Łódź" is Polish, "Łódľ" (ISO-8859-2's "Łódź" read as windows-1250) no one's. */
+static int one_alphabet(const cafe__html_encoding_t *e, const unsigned char *p,
+                        const unsigned *high, size_t nhigh) {
+    for (size_t a = 0; a < sizeof alphabets / sizeof alphabets[0]; a++) {
+        size_t k = 0;
+        for (; k < nhigh; k++) {
+            unsigned cp = e->table[p[high[k]] - 0x80];
+            ch_t c = classify(cp);
+            if (c.script == S_LATIN && (cp = latin_lower(cp)) != 0 && !in(alphabets[a], cp))
+                break;
+        }
+        if (k == nhigh)
+            return 1;
+    }
+    return 0;
+}
+
 int cafe__html_plausible(const cafe__html_encoding_t *e, const unsigned char *p, size_t n,
                          const unsigned *high, size_t nhigh) {
+    if (!one_alphabet(e, p, high, nhigh))
+        return 0;
     for (size_t k = 0; k < nhigh; k++) {
         size_t i = high[k];
         ch_t c = at(e, p, n, i), b = at(e, p, n, i + 1);
@@ -148,6 +202,10 @@ int cafe__html_plausible(const cafe__html_encoding_t *e, const unsigned char *p,
             if (la && lb)
                 return 0;
             break;
+        case K_JOIN:
+            if (la != lb)
+                return 0;
+            break;
         case K_LETTER:
             /* the pair before is judged here; the pair after too when the next byte is
              * ASCII (a non-ASCII one judges it as its own pair before) */
@@ -159,65 +217,4 @@ int cafe__html_plausible(const cafe__html_encoding_t *e, const unsigned char *p,
         }
     }
     return 1;
-}
-
-/* windows-1252 byte b as a small letter's bit in the alphabets' masks: à-ÿ 0-31, š 32, œ 33,
- * ž 34, ß 35; capitals as their small letter; -1 for a byte that is not a non-ASCII letter. */
-static int western_bit(unsigned b) {
-    if (b >= 0xC0 && b <= 0xDE && b != 0xD7)
-        b += 0x20;
-    switch (b) {
-    case 0x8A:
-    case 0x9A:
-        return 32;
-    case 0x8C:
-    case 0x9C:
-        return 33;
-    case 0x8E:
-    case 0x9E:
-        return 34;
-    case 0xDF:
-        return 35;
-    case 0x9F:
-        return 31; /* Ÿ: ÿ */
-    default:
-        return b >= 0xE0 && b != 0xF7 ? (int)(b - 0xE0) : -1;
-    }
-}
-
-int cafe__html_western(const unsigned char *p, const unsigned *high, size_t nhigh) {
-    /* The non-ASCII letters of the languages written in windows-1252, as windows-1252 bytes
-     * (small letters): French, German, Spanish and Galician, Portuguese, Italian, Catalan,
-     * Dutch and Afrikaans, Danish and Norwegian, Swedish, Finnish and Estonian, Icelandic,
-     * Faroese, Albanian, Welsh; Irish and English loanwords fit in these. */
-    static const char *const alphabets[] = {
-        "\xe0\xe2\xe6\xe7\xe8\xe9\xea\xeb\xee\xef\xf4\x9c\xf9\xfb\xfc\xff",
-        "\xe4\xf6\xfc\xdf\xe9",
-        "\xe1\xe9\xed\xf1\xf3\xfa\xfc",
-        "\xe0\xe1\xe2\xe3\xe7\xe9\xea\xed\xf3\xf4\xf5\xfa\xfc",
-        "\xe0\xe8\xe9\xec\xed\xee\xf2\xf3\xf9\xfa",
-        "\xe0\xe7\xe8\xe9\xed\xef\xf2\xf3\xfa\xfc",
-        "\xe1\xe4\xe8\xe9\xea\xeb\xee\xef\xf3\xf4\xf6\xfa\xfb\xfc",
-        "\xe0\xe5\xe6\xe8\xe9\xea\xf2\xf3\xf4\xf8\xfc",
-        "\xe0\xe4\xe5\xe9\xf6\xfc",
-        "\xe4\xe5\xf5\xf6\xfc\x9a\x9e",
-        "\xe1\xe6\xe9\xed\xf0\xf3\xf6\xfa\xfd\xfe",
-        "\xe1\xe6\xed\xf0\xf3\xf8\xfa\xfd",
-        "\xe7\xeb",
-        "\xe0\xe1\xe2\xe4\xe8\xe9\xea\xeb\xec\xed\xee\xef\xf2\xf3\xf4\xf6\xf9\xfa\xfb\xfc\xff",
-    };
-    unsigned long long seen = 0;
-    for (size_t k = 0; k < nhigh; k++) {
-        int bit = western_bit(p[high[k]]);
-        if (bit >= 0)
-            seen |= 1ull << bit;
-    }
-    for (size_t i = 0; i < sizeof alphabets / sizeof alphabets[0]; i++) {
-        unsigned long long mask = 0;
-        for (const char *c = alphabets[i]; *c; c++)
-            mask |= 1ull << western_bit((unsigned char)*c);
-        if ((seen & ~mask) == 0)
-            return 1;
-    }
-    return 0;
 }

@@ -12,7 +12,9 @@
  * control or unmapped; or is a symbol (£ ± ¦ ¬ box drawing...) touching a letter; or is
  * punctuation that only stands at a word's edge (quotes, ™, ¿...) between two letters; or
  * is a letter next to a letter of another script, or a lower-case letter next to a capital
- * that follows it (an ASCII pair never counts: "iPhone" is text). */
+ * that follows it (an ASCII pair never counts: "iPhone" is text). It is implausible too when
+ * its non-ASCII Latin letters are not all of one language's alphabet: "Łódľ" mixes Polish
+ * and Slovak, "Orø prognozë" (Lithuanian read as windows-1252) Danish and Albanian. */
 #ifndef CAFE_HTML_PLAUSIBLE_H
 #define CAFE_HTML_PLAUSIBLE_H
 
@@ -24,10 +26,5 @@
  * non-ASCII bytes at offsets high[0..nhigh) and their neighbours; 0 otherwise. */
 int cafe__html_plausible(const cafe__html_encoding_t *e, const unsigned char *p, size_t n,
                          const unsigned *high, size_t nhigh);
-
-/* 1 when the non-ASCII letters windows-1252 reads at p's offsets high[0..nhigh) all belong
- * to the alphabet of one language written in it ("Año", "São", "Größe"; not "Orø prognozë",
- * Lithuanian read as windows-1252, whose ø and ë no one language has), else 0. */
-int cafe__html_western(const unsigned char *p, const unsigned *high, size_t nhigh);
 
 #endif
