@@ -250,20 +250,22 @@ static const char *const common[] = {"windows-1252",
 /* With little evidence, a single-byte answer whose reading is not plausible text (plausible.h:
  * "Форум" in KOI8 read as windows-1251's "жПТХН", "Łódź" in windows-1250 read as
  * ISO-8859-2's "Łód" and a C1 control) gives way to the first encoding that reads it
- * plausibly: the domain's own, else the common ones. None: the answer stands. No answer
- * (no uchardet) stays none. */
+ * plausibly: the domain's own, else the common ones. None: the answer stands. Where
+ * uchardet gives no answer, the default's reading (windows-1252) is checked the same way;
+ * where it cannot be loaded, there is no detection at all. */
 static const cafe__html_encoding_t *second_opinion(const cafe__html_detect_t *d,
                                                    const cafe__html_encoding_t *e) {
     unsigned high[CAFE__DETECT_ENOUGH];
-    if (d->high >= CAFE__DETECT_ENOUGH || !e || e->kind != CAFE__ENC_SINGLE)
+    const cafe__html_encoding_t *first = e ? e : &cafe__html_enc_windows1252;
+    if (d->high >= CAFE__DETECT_ENOUGH || !d->ud || first->kind != CAFE__ENC_SINGLE)
         return e;
     size_t nhigh = high_offsets(d, high);
-    if (cafe__html_plausible(e, d->buf, d->fed, high, nhigh))
+    if (cafe__html_plausible(first, d->buf, d->fed, high, nhigh))
         return e;
     const char *const *f = family(d);
     for (const char *const *c = f ? f : common; *c; c++) {
         const cafe__html_encoding_t *other = from_label(*c);
-        if (other && other != e && cafe__html_plausible(other, d->buf, d->fed, high, nhigh))
+        if (other && other != first && cafe__html_plausible(other, d->buf, d->fed, high, nhigh))
             return other;
     }
     return e;

@@ -393,6 +393,17 @@ static void test_short_title_reads_as_text(void **state) {
     }
 }
 
+/* Where uchardet has no answer, the default's reading is checked as an answer would be:
+ * after a script head uchardet gave none for this Lithuanian title (windows-1257), and
+ * windows-1252 read it "Orø prognozë Vilniuje ðiandien". */
+static void test_no_answer_reads_as_text(void **state) {
+    (void)state;
+    static const char *const urls[] = {"http://www.example.org/x", "http://www.example.com/", NULL};
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++)
+        expect_after_script("Or\xf8 prognoz\xeb Vilniuje \xf0iandien", urls[i],
+                            "Or\xc5\xb3 prognoz\xc4\x97 Vilniuje \xc5\xa1iandien");
+}
+
 /* ---- bad input ------------------------------------------------------------------------- */
 
 /* Feeds p in 4 KiB chunks; returns how many bytes went in before the result was final. */
@@ -577,6 +588,7 @@ int main(void) {
         cmocka_unit_test(test_koi8_is_koi8u),
         cmocka_unit_test(test_short_latin_is_windows1252),
         cmocka_unit_test(test_short_title_reads_as_text),
+        cmocka_unit_test(test_no_answer_reads_as_text),
         cmocka_unit_test(test_read_on_is_bounded),
         cmocka_unit_test(test_binary_garbage),
         cmocka_unit_test(test_valid_in_several),
