@@ -230,6 +230,14 @@ static const cafe__html_encoding_t *latin_default(const cafe__html_detect_t *d,
                : e;
 }
 
+/* Whether e reads the evidence (its non-ASCII bytes at high[0..nhigh)) plausibly. */
+static int plausible(const cafe__html_detect_t *d, const cafe__html_encoding_t *e,
+                     const unsigned *high, size_t nhigh) {
+    if (e->kind == CAFE__ENC_MULTI)
+        return cafe__html_plausible_multi(e, d->buf, d->fed);
+    return e->kind == CAFE__ENC_SINGLE && cafe__html_plausible(e, d->buf, d->fed, high, nhigh);
+}
+
 /* Where the domain names no encodings, the single-byte encodings whose reading is tried
  * when uchardet's is not plausible: the common ones, the scripts with letter case first
  * (their readings are the easiest to rule out), windows-1252 first of all. */
@@ -257,15 +265,20 @@ static const cafe__html_encoding_t *second_opinion(const cafe__html_detect_t *d,
                                                    const cafe__html_encoding_t *e) {
     unsigned high[CAFE__DETECT_ENOUGH];
     const cafe__html_encoding_t *first = e ? e : &cafe__html_enc_windows1252;
-    if (d->high >= CAFE__DETECT_ENOUGH || !d->ud || first->kind != CAFE__ENC_SINGLE)
+    if (d->high >= CAFE__DETECT_ENOUGH || !d->ud ||
+        (first->kind != CAFE__ENC_SINGLE && first->kind != CAFE__ENC_MULTI))
         return e;
     size_t nhigh = high_offsets(d, high);
-    if (cafe__html_plausible(first, d->buf, d->fed, high, nhigh))
+    if (plausible(d, first, high, nhigh))
         return e;
+    /* a multi-byte answer gives way to its domain's encodings only: a single-byte reading
+     * of CJK bytes is often plausible Latin or Cyrillic, and never right */
     const char *const *f = family(d);
+    if (!f && first->kind == CAFE__ENC_MULTI)
+        return e;
     for (const char *const *c = f ? f : common; *c; c++) {
         const cafe__html_encoding_t *other = from_label(*c);
-        if (other && other != first && cafe__html_plausible(other, d->buf, d->fed, high, nhigh))
+        if (other && other != first && plausible(d, other, high, nhigh))
             return other;
     }
     return e;

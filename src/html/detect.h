@@ -25,7 +25,9 @@
  *      symbol inside a word, letters of two alphabets) gives way to the first of the
  *      domain's encodings, else of the common single-byte ones, that reads plausibly:
  *      chardetng's letter-case and adjacency rules, without its per-language statistics;
- *      where uchardet has no answer, windows-1252's reading is checked the same way;
+ *      where uchardet has no answer, windows-1252's reading is checked the same way; a
+ *      multi-byte answer that decodes with errors or half-width katakana gives way to
+ *      another of its domain's encodings that does not (EUC-JP under .jp);
  *   6. else no answer (the caller keeps windows-1252).
  * Answers the tokenizer could not have read as bytes (UTF-16, ISO-2022-JP, UTF-32) or that
  * would erase the page (the replacement encoding: HZ, ISO-2022-KR/CN) count as no answer.

@@ -218,3 +218,26 @@ int cafe__html_plausible(const cafe__html_encoding_t *e, const unsigned char *p,
     }
     return 1;
 }
+
+/* Whether decoded UTF-8 holds U+FFFD (EF BF BD) or a half-width katakana (U+FF61-U+FF9F:
+ * EF BD A1-BF, EF BE 80-9F). */
+static void odd_text(void *ctx, const char *utf8, size_t len) {
+    const unsigned char *u = (const unsigned char *)utf8;
+    for (size_t i = 0; i + 2 < len; i++) {
+        if (u[i] != 0xEF)
+            continue;
+        if ((u[i + 1] == 0xBF && u[i + 2] == 0xBD) || (u[i + 1] == 0xBD && u[i + 2] >= 0xA1) ||
+            (u[i + 1] == 0xBE && u[i + 2] <= 0x9F))
+            *(int *)ctx = 1;
+    }
+}
+
+int cafe__html_plausible_multi(const cafe__html_encoding_t *e, const unsigned char *p, size_t n) {
+    cafe__html_decoder_t dec;
+    int odd = 0;
+    cafe__html_decoder_init(&dec);
+    cafe__html_decoder_set(&dec, e);
+    cafe__html_decode(&dec, p, n, CAFE__DECODE_MORE, odd_text, &odd);
+    cafe__html_decoder_close(&dec);
+    return !odd;
+}

@@ -27,4 +27,10 @@
 int cafe__html_plausible(const cafe__html_encoding_t *e, const unsigned char *p, size_t n,
                          const unsigned *high, size_t nhigh);
 
+/* 1 when multi-byte encoding e decodes p[0..n) without an error (U+FFFD) and without
+ * half-width katakana, which titles almost never hold and a wrong Japanese encoding yields
+ * ("日本" in EUC-JP read as Shift_JIS: "ﾆ�ﾜ"); 0 otherwise. A sequence cut by the end of p
+ * is not judged. */
+int cafe__html_plausible_multi(const cafe__html_encoding_t *e, const unsigned char *p, size_t n);
+
 #endif
