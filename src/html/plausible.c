@@ -127,7 +127,7 @@ static unsigned latin_lower(unsigned cp) {
  * (Irish and English loanwords fit in these); Polish, Czech, Slovak, Hungarian, the South
  * Slavic languages, Romanian, Turkish, Lithuanian, Latvian, Maltese, Esperanto,
  * Vietnamese's precomposed ones. */
-static const uint16_t *const alphabets[] = {
+static const uint16_t *const latin[] = {
     (const uint16_t[]){0xE0, 0xE2, 0xE6, 0xE7, 0xE8, 0xE9, 0xEA, 0xEB, 0xEE, 0xEF, 0xF4, 0x153,
                        0xF9, 0xFB, 0xFC, 0xFF, 0},
     (const uint16_t[]){0xE4, 0xF6, 0xFC, 0xDF, 0xE9, 0},
@@ -164,16 +164,38 @@ static const uint16_t *const alphabets[] = {
                        0xF5, 0xF9, 0xFA, 0xFD, 0x103, 0x111, 0x129, 0x169, 0x1A1, 0x1B0, 0},
 };
 
-/* 1 when the non-ASCII Latin letters e reads at the offsets all belong to one language's
- * alphabet: "Łódź" is Polish, "Łódľ" (ISO-8859-2's "Łódź" read as windows-1250) no one's. */
+/* The Cyrillic letters beyond the 32 of а-я that each language has: Russian, Ukrainian,
+ * Belarusian, Serbian, Macedonian (Bulgarian has none). */
+static const uint16_t *const cyrillic[] = {
+    (const uint16_t[]){0x451, 0},
+    (const uint16_t[]){0x454, 0x456, 0x457, 0x491, 0},
+    (const uint16_t[]){0x451, 0x456, 0x45E, 0},
+    (const uint16_t[]){0x452, 0x458, 0x459, 0x45A, 0x45B, 0x45F, 0},
+    (const uint16_t[]){0x453, 0x455, 0x458, 0x459, 0x45A, 0x45C, 0x45F, 0},
+};
+
+/* The small letter of letter cp of script s when it is one an alphabet above must hold: a
+ * non-ASCII Latin one, a Cyrillic one beyond а-я; else 0. */
+static unsigned marked(unsigned cp, int s) {
+    if (s == S_LATIN)
+        return latin_lower(cp);
+    if (s != S_CYRILLIC)
+        return 0;
+    cp = cp < 0x410 ? cp + 0x50 : cp < 0x430 ? cp + 0x20 : cp == 0x490 ? 0x491 : cp;
+    return (cp >= 0x450 && cp <= 0x45F) || cp == 0x491 ? cp : 0;
+}
+
+/* 1 when the letters of script s that e reads at the offsets all belong to one of the
+ * alphabets set[0..n): "Łódź" is Polish, "Łódľ" (ISO-8859-2's "Łódź" read as
+ * windows-1250) no one's; "ЃЌЏђќ" mixes Macedonian and Serbian. */
 static int one_alphabet(const cafe__html_encoding_t *e, const unsigned char *p,
-                        const unsigned *high, size_t nhigh) {
-    for (size_t a = 0; a < sizeof alphabets / sizeof alphabets[0]; a++) {
+                        const unsigned *high, size_t nhigh, int s, const uint16_t *const *set,
+                        size_t n) {
+    for (size_t a = 0; a < n; a++) {
         size_t k = 0;
         for (; k < nhigh; k++) {
             unsigned cp = e->table[p[high[k]] - 0x80];
-            ch_t c = classify(cp);
-            if (c.script == S_LATIN && (cp = latin_lower(cp)) != 0 && !in(alphabets[a], cp))
+            if (classify(cp).script == s && (cp = marked(cp, s)) != 0 && !in(set[a], cp))
                 break;
         }
         if (k == nhigh)
@@ -184,7 +206,9 @@ static int one_alphabet(const cafe__html_encoding_t *e, const unsigned char *p,
 
 int cafe__html_plausible(const cafe__html_encoding_t *e, const unsigned char *p, size_t n,
                          const unsigned *high, size_t nhigh) {
-    if (!one_alphabet(e, p, high, nhigh))
+    if (!one_alphabet(e, p, high, nhigh, S_LATIN, latin, sizeof latin / sizeof latin[0]) ||
+        !one_alphabet(e, p, high, nhigh, S_CYRILLIC, cyrillic,
+                      sizeof cyrillic / sizeof cyrillic[0]))
         return 0;
     for (size_t k = 0; k < nhigh; k++) {
         size_t i = high[k];

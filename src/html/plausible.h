@@ -13,8 +13,9 @@
  * punctuation that only stands at a word's edge (quotes, ™, ¿...) between two letters; or
  * is a letter next to a letter of another script, or a lower-case letter next to a capital
  * that follows it (an ASCII pair never counts: "iPhone" is text). It is implausible too when
- * its non-ASCII Latin letters are not all of one language's alphabet: "Łódľ" mixes Polish
- * and Slovak, "Orø prognozë" (Lithuanian read as windows-1252) Danish and Albanian. */
+ * its non-ASCII Latin letters, or its Cyrillic letters beyond а-я, are not all of one
+ * language's alphabet: "Łódľ" mixes Polish and Slovak, "Orø prognozë" (Lithuanian read as
+ * windows-1252) Danish and Albanian, "ЃЌЏђќ" Macedonian and Serbian. */
 #ifndef CAFE_HTML_PLAUSIBLE_H
 #define CAFE_HTML_PLAUSIBLE_H
 

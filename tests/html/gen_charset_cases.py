@@ -33,8 +33,12 @@ CASES = [
     ("bom beats header", "\ufeff<title>Café</title>", "utf-8", "koi8-r", "Café", "UTF-8"),
     ("windows-1252 fallback", "<title>Café — “quotes” €</title>", "cp1252", None,
      "Café — “quotes” €", "windows-1252"),
-    ("windows-1252 holes", b"<title>\x81\x8d\x8f\x90\x9d</title>", None, None,
+    ("windows-1252 holes", b"<title>\x81\x8d\x8f\x90\x9d</title>", None, "windows-1252",
      "\x81\x8d\x8f\x90\x9d", "windows-1252"),
+    # undeclared, the same bytes are C1 controls in windows-1252 and mix Macedonian and
+    # Serbian letters in windows-1251 ("ЃЌЏђќ"): Firefox reads IBM866, and so does cafe
+    ("windows-1252 holes undeclared", b"<title>\x81\x8d\x8f\x90\x9d</title>", None, None,
+     "БНПРЭ", "IBM866"),
     ("latin1 label", "<meta charset=latin1><title>Café €</title>", "cp1252", None,
      "Café €", "windows-1252"),
     ("iso-8859-2 meta", "<meta charset='ISO-8859-2'><title>Zażółć gęślą jaźń</title>",
