@@ -57,7 +57,8 @@ static size_t under_cap(cafe__html_detect_t *d, const unsigned char *p, size_t n
         n = CAFE__DETECT_MAX - d->fed;
     size_t i = 0;
     for (; i < n && d->high < CAFE__DETECT_ENOUGH; i++)
-        d->high += p[i] >= 0x80;
+        if (p[i] >= 0x80)
+            d->at[d->high++] = (unsigned)(d->fed + i);
     return i;
 }
 
@@ -200,42 +201,33 @@ static int rare_latin(const cafe__html_encoding_t *e) {
                                        "ISO-8859-14",  "ISO-8859-15", "ISO-8859-16", "windows-1257",
                                        "windows-1258", "macintosh"};
     for (size_t i = 0; e && i < sizeof rare / sizeof rare[0]; i++)
-        if (e == from_label(rare[i]))
+        if (strcmp(e->name, rare[i]) == 0) /* by name: a label lookup walks the label table */
             return 1;
     return 0;
 }
 
-/* The offsets of the evidence's non-ASCII bytes (fewer than CAFE__DETECT_ENOUGH when the
- * evidence is thin), for the plausibility checks. */
-static size_t high_offsets(const cafe__html_detect_t *d, unsigned *out) {
-    size_t k = 0;
-    for (size_t i = 0; i < d->fed && k < CAFE__DETECT_ENOUGH; i++)
-        if (d->buf[i] >= 0x80)
-            out[k++] = (unsigned)i;
-    return k;
-}
-
 /* With little evidence and no domain that names the page's encodings (.com, .org, no URL),
  * a rare Latin answer gives way to windows-1252 when windows-1252 reads the evidence as
- * plausible text in one Western language: Latin is windows-1252 unless the evidence is
+ * plausible text, in one language's alphabet: Latin is windows-1252 unless the evidence is
  * strong, as in chardetng. */
 static const cafe__html_encoding_t *latin_default(const cafe__html_detect_t *d,
                                                   const cafe__html_encoding_t *e) {
-    unsigned high[CAFE__DETECT_ENOUGH];
     if (d->high >= CAFE__DETECT_ENOUGH || family(d) || !rare_latin(e))
         return e;
-    size_t nhigh = high_offsets(d, high);
-    return cafe__html_plausible(&cafe__html_enc_windows1252, d->buf, d->fed, high, nhigh)
+    return cafe__html_plausible(&cafe__html_enc_windows1252, d->buf, d->fed, d->at, d->high)
                ? &cafe__html_enc_windows1252
                : e;
 }
 
-/* Whether e reads the evidence (its non-ASCII bytes at high[0..nhigh)) plausibly. */
-static int plausible(const cafe__html_detect_t *d, const cafe__html_encoding_t *e,
-                     const unsigned *high, size_t nhigh) {
-    if (e->kind == CAFE__ENC_MULTI)
-        return cafe__html_plausible_multi(e, d->buf, d->fed);
-    return e->kind == CAFE__ENC_SINGLE && cafe__html_plausible(e, d->buf, d->fed, high, nhigh);
+/* Whether e reads the (thin) evidence plausibly. A multi-byte decoder reads ASCII as ASCII
+ * from its initial state: it is given the bytes from the first non-ASCII one to just past
+ * the last (a trail byte may be ASCII). */
+static int plausible(const cafe__html_detect_t *d, const cafe__html_encoding_t *e) {
+    if (e->kind == CAFE__ENC_MULTI) {
+        size_t from = d->at[0], to = d->at[d->high - 1] + 2;
+        return cafe__html_plausible_multi(e, d->buf + from, (to < d->fed ? to : d->fed) - from);
+    }
+    return e->kind == CAFE__ENC_SINGLE && cafe__html_plausible(e, d->buf, d->fed, d->at, d->high);
 }
 
 /* Where the domain names no encodings, the single-byte encodings whose reading is tried
@@ -263,13 +255,11 @@ static const char *const common[] = {"windows-1252",
  * where it cannot be loaded, there is no detection at all. */
 static const cafe__html_encoding_t *second_opinion(const cafe__html_detect_t *d,
                                                    const cafe__html_encoding_t *e) {
-    unsigned high[CAFE__DETECT_ENOUGH];
     const cafe__html_encoding_t *first = e ? e : &cafe__html_enc_windows1252;
     if (d->high >= CAFE__DETECT_ENOUGH || !d->ud ||
         (first->kind != CAFE__ENC_SINGLE && first->kind != CAFE__ENC_MULTI))
         return e;
-    size_t nhigh = high_offsets(d, high);
-    if (plausible(d, first, high, nhigh))
+    if (plausible(d, first))
         return e;
     /* a multi-byte answer gives way to its domain's encodings only: a single-byte reading
      * of CJK bytes is often plausible Latin or Cyrillic, and never right */
@@ -277,8 +267,8 @@ static const cafe__html_encoding_t *second_opinion(const cafe__html_detect_t *d,
     if (!f && first->kind == CAFE__ENC_MULTI)
         return e;
     for (const char *const *c = f ? f : common; *c; c++) {
-        const cafe__html_encoding_t *other = from_label(*c);
-        if (other && other != first && plausible(d, other, high, nhigh))
+        const cafe__html_encoding_t *other = strcmp(*c, first->name) ? from_label(*c) : NULL;
+        if (other && plausible(d, other))
             return other;
     }
     return e;

@@ -59,7 +59,9 @@ typedef struct cafe__html_detect {
     size_t cap;               /* its size */
     size_t fed;               /* bytes of evidence so far */
     size_t high;              /* non-ASCII bytes among them */
-    char tld[16];             /* the hint: lower-case top-level domain, or "" */
+    unsigned at[CAFE__DETECT_ENOUGH]; /* their offsets in buf (the first ENOUGH): the
+                                         plausibility checks look there */
+    char tld[16];                     /* the hint: lower-case top-level domain, or "" */
 } cafe__html_detect_t;
 
 void cafe__html_detect_init(cafe__html_detect_t *d);
