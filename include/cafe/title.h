@@ -21,12 +21,13 @@
  * encoding and the title holds non-ASCII bytes, it is detected, as the standard allows: non-ASCII
  * bytes that are valid UTF-8 are UTF-8; otherwise uchardet decides, its answer taken through the
  * WHATWG label table, with the URL's top-level domain as a hint when the evidence is thin
- * (cafe_title_set_url); if there is no answer, windows-1252 stays. uchardet (libuchardet.so.0, a
- * C++ library) is loaded with dlopen at the first page that needs it, so a process that never meets
- * one never loads it; where it cannot be loaded, it gives no answer. To give it enough evidence the
- * extractor may want more of the page after the title (at most 64 KiB in all); pages with a
- * declared encoding or an ASCII title never do. cafe_title_charset_source() says which step
- * decided.
+ * (cafe_title_set_url) and, then too, an answer (or, for no answer, windows-1252) that does not
+ * read the title as text giving way to one that does; else windows-1252 stays. uchardet
+ * (libuchardet.so.0, a C++ library) is loaded with dlopen at the first page that needs it, so a
+ * process that never meets one never loads it; where it cannot be loaded, it gives no answer. To
+ * give it enough evidence the extractor may want more of the page after the title (at most 64 KiB
+ * in all); pages with a declared encoding or an ASCII title never do. cafe_title_charset_source()
+ * says which step decided.
  *
  * Memory: one allocation per extractor, of fixed size (about 9 KiB: the 1024-byte prescan
  * window, the title buffer, the tokenizer with its stack of open elements, the decoders)

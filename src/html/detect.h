@@ -17,7 +17,7 @@
  *      hint takes uchardet from 28 right of 48 to 43;
  *   4. with little evidence under a domain that names no encodings (.com, .org, no URL), a
  *      rare Latin answer (ISO-8859-10, -13, windows-1257...) gives way to windows-1252 when
- *      windows-1252 reads the evidence plausibly, in one Western language's letters
+ *      windows-1252 reads the evidence plausibly, in one language's alphabet
  *      (plausible.h): uchardet reads "Año" as ISO-8859-10's "Aņo", chardetng (Firefox) keeps
  *      windows-1252 for Latin unless the evidence is strong;
  *   5. with little evidence, a single-byte answer whose reading is not plausible text
