@@ -53,8 +53,10 @@ static int on_body(void *arg, const cafe_http_result_t *res, const char *data, s
             return CAFE_HTTP_ENOUGH;
     }
     if (!s->title) {
-        /* The first chunk: now the transport charset is known. */
-        const char *charset = res->charset[0] ? res->charset : NULL;
+        /* The first chunk: now the transport charset is known. A value with a ';' or '/'
+         * ("a, text/html; charset=b" from a quoted parameter) names no encoding, and the
+         * extractor would read it as a whole Content-Type and find b. */
+        const char *charset = res->charset[0] && !strpbrk(res->charset, ";/") ? res->charset : NULL;
         if (s->pool && s->pool->n > 0) {
             s->title = s->pool->idle[--s->pool->n];
             cafe_title_reset(s->title, charset);

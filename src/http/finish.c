@@ -18,12 +18,12 @@ int cafe__http_fail(cafe_http_result_t *res, int code, const char *fmt, ...) {
     return code;
 }
 
-/* res's content_type and charset from the header value raw (NULL: none), through the
- * client's memory of the last value parsed. */
-static void content_type_fill(cafe__http_client_t *c, const char *raw, cafe_http_result_t *res) {
-    const char *v = raw ? raw : "";
-    size_t n = strlen(v);
-    if (n < sizeof c->last_type.raw && memcmp(c->last_type.raw, v, n + 1) == 0) {
+/* res's content_type and charset from the value v (n bytes), through the client's memory of
+ * the last value parsed. */
+static void content_type_fill(cafe__http_client_t *c, const char *v, size_t n,
+                              cafe_http_result_t *res) {
+    if (n < sizeof c->last_type.raw && memcmp(c->last_type.raw, v, n) == 0 &&
+        c->last_type.raw[n] == '\0') {
         memcpy(res->content_type, c->last_type.type, sizeof res->content_type);
         memcpy(res->charset, c->last_type.charset, sizeof res->charset);
         return;
@@ -31,16 +31,75 @@ static void content_type_fill(cafe__http_client_t *c, const char *raw, cafe_http
     cafe__http_content_type_parse(v, n, res->content_type, sizeof(res->content_type), res->charset,
                                   sizeof(res->charset));
     if (n < sizeof c->last_type.raw) {
-        memcpy(c->last_type.raw, v, n + 1);
+        memcpy(c->last_type.raw, v, n);
+        c->last_type.raw[n] = '\0';
         memcpy(c->last_type.type, res->content_type, sizeof c->last_type.type);
         memcpy(c->last_type.charset, res->charset, sizeof c->last_type.charset);
     }
 }
 
+/* The value curl keeps of the last Content-Type header alone (its first line). */
+static void content_type_last(cafe__http_xfer_t *x, cafe_http_result_t *res) {
+    char *v = NULL;
+    curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &v);
+    content_type_fill(x->c, v ? v : "", v ? strlen(v) : 0, res);
+}
+
+/* Content-Type headers joined at most: a response with more is hostile, and each lookup by
+ * index walks all the response's headers (so does each step of curl_easy_nextheader, in
+ * libcurl 7.88): 7,000 of them, joined, cost 8 s of CPU. Beyond it the last one alone is
+ * parsed. */
+#define CONTENT_TYPES_MAX 32
+
+/* Every Content-Type header of the response, as the Fetch standard reads them: their values
+ * joined with ", " (a quoted string may run from one into the next), folded lines unfolded
+ * (curl's header API does that; CURLINFO_CONTENT_TYPE has the last header's first line
+ * only, and drops "text/html;\r\n charset=koi8-r"'s charset). One header is parsed in
+ * place; several, rare, are joined in a copy. Out of memory for it, curl's last one alone
+ * is parsed. */
+static void content_types_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
+    struct curl_header *h;
+    if (curl_easy_header(x->easy, "Content-Type", 0, CURLH_HEADER, -1, &h) != CURLHE_OK) {
+        /* None, or a redirect curl refused to follow: that began a request with no headers
+         * yet, and curl's copy of the refused response's header is what there is. */
+        content_type_last(x, res);
+        return;
+    }
+    size_t amount = h->amount, total = 0, len = 0;
+    if (amount == 1) {
+        content_type_fill(x->c, h->value, strlen(h->value), res);
+        return;
+    }
+    char *joined = NULL;
+    if (amount <= CONTENT_TYPES_MAX) {
+        for (size_t i = 0; i < amount; i++)
+            if (curl_easy_header(x->easy, "Content-Type", i, CURLH_HEADER, -1, &h) == CURLHE_OK)
+                total += strlen(h->value) + 2;
+        joined = malloc(total);
+    }
+    if (!joined) {
+        content_type_last(x, res);
+        return;
+    }
+    for (size_t i = 0; i < amount; i++) {
+        if (curl_easy_header(x->easy, "Content-Type", i, CURLH_HEADER, -1, &h) != CURLHE_OK)
+            continue;
+        size_t n = strlen(h->value);
+        if (len) {
+            memcpy(joined + len, ", ", 2);
+            len += 2;
+        }
+        memcpy(joined + len, h->value, n);
+        len += n;
+    }
+    cafe__http_content_type_parse(joined, len, res->content_type, sizeof(res->content_type),
+                                  res->charset, sizeof(res->charset));
+    free(joined);
+}
+
 void cafe__http_meta_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
     CURL *e = x->easy;
     long version = 0;
-    char *type = NULL;
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &res->status);
     curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &version);
     res->http_version = version == CURL_HTTP_VERSION_1_0   ? 10
@@ -48,8 +107,7 @@ void cafe__http_meta_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
                         : version == CURL_HTTP_VERSION_2_0 ? 20
                         : version == CURL_HTTP_VERSION_3   ? 30
                                                            : 0;
-    curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &type);
-    content_type_fill(x->c, type, res);
+    content_types_fill(x, res);
 }
 
 static uint64_t usecs(CURL *e, CURLINFO what) {

@@ -6,10 +6,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Splits a Content-Type value ("Text/HTML; Charset=\"UTF-8\"") into its media type
- * ("text/html") and charset parameter ("utf-8"), both lower-cased and NUL-terminated in the
- * caller's buffers (each at least 1 byte). A part that is absent, malformed or does not fit
- * comes out as "". Reads exactly n bytes of v (no NUL needed). */
+/* The media type ("text/html") and charset ("utf-8") of a response whose Content-Type
+ * header values, joined with ", " in order, are v (exactly n bytes, no NUL needed): the
+ * Fetch standard's "extract a MIME type" with MIME Sniffing's parser, where Chromium and
+ * Firefox agree on other answers, theirs (parse.c says which). Each value of the list that
+ * is not a MIME type, or is * / *, is skipped; the last one left gives the type, and its
+ * charset parameter, or else the charset of an earlier value of the same type. Both come out
+ * lower-cased and NUL-terminated in the caller's buffers (each at least 1 byte), the charset
+ * unquoted and unescaped; "" for none, and for a value that does not fit. */
 void cafe__http_content_type_parse(const char *v, size_t n, char *type, size_t type_cap,
                                    char *charset, size_t charset_cap);
 

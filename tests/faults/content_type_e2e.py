@@ -1,0 +1,148 @@
+"""The charset a response's Content-Type headers give, as browsers read them: each case is a
+page whose title bytes read differently in each candidate encoding, served by a raw socket
+server with exactly the given header lines (folded, repeated, malformed), and fetched by
+`cafe titles --json --no-detect`. The expected encodings are what headless Chromium 156 and
+Firefox ESR 153 both gave as document.characterSet for the same response (the pages loaded in
+cross-origin iframes, so nothing was inherited); where they differ the case follows the Fetch
+standard and is in tests/http/test_http_parse.c only."""
+from faultlib import RawServer, match, run_json, run_tests
+
+TITLE_BYTES = b"x\xcf\xf0\xe8\xe2\xe5\xf2"
+# the title in each encoding a case may end in; None: declared nowhere (windows-1252)
+TITLES = {"windows-1251": "x\u041f\u0440\u0438\u0432\u0435\u0442",
+          "KOI8-R": "x\u043e\u041f\u0425\u0411\u0415\u0420",
+          "ISO-8859-7": "x\u039f\u03c0\u03b8\u03b2\u03b5\u03c2",
+          None: "x\u00cf\u00f0\u00e8\u00e2\u00e5\u00f2"}
+META = b"<meta charset=iso-8859-7>"
+
+# (name, Content-Type header lines, encoding, whether the page has a <meta> charset)
+CASES = [
+    ("empty parameter", b"Content-Type: text/html;;charset=windows-1251\r\n", "windows-1251", 0),
+    ("folded", b"Content-Type: text/html;\r\n charset=windows-1251\r\n", "windows-1251", 0),
+    ("folded by a tab", b"Content-Type: text/html;\r\n\tcharset=windows-1251\r\n",
+     "windows-1251", 0),
+    ("folded after an empty line", b"Content-Type:\r\n text/html; charset=windows-1251\r\n",
+     "windows-1251", 0),
+    ("two headers, charset carried", b"Content-Type: text/html; charset=windows-1251\r\n"
+     b"Content-Type: text/html\r\n", "windows-1251", 0),
+    ("two headers, another type", b"Content-Type: text/plain; charset=windows-1251\r\n"
+     b"Content-Type: text/html\r\n", "ISO-8859-7", 1),
+    ("two headers, */* skipped", b"Content-Type: text/html; charset=windows-1251\r\n"
+     b"Content-Type: */*\r\n", "windows-1251", 0),
+    ("two headers, invalid skipped", b"Content-Type: text/html; charset=windows-1251\r\n"
+     b"Content-Type: invalid\r\n", "windows-1251", 0),
+    ("two headers, empty skipped", b"Content-Type: text/html; charset=windows-1251\r\n"
+     b"Content-Type: \r\n", "windows-1251", 0),
+    ("two headers, the last charset", b"Content-Type: text/html; charset=windows-1251\r\n"
+     b"Content-Type: text/html; charset=koi8-r\r\n", "KOI8-R", 0),
+    ("three headers, the last charset carried", b"Content-Type: text/html;charset=windows-1251\r\n"
+     b"Content-Type: text/html;charset=koi8-r\r\nContent-Type: text/html\r\n", "KOI8-R", 0),
+    ("three headers, dropped by another type", b"Content-Type: text/html; charset=koi8-r\r\n"
+     b"Content-Type: text/plain\r\nContent-Type: text/html\r\n", None, 0),
+    ("a quote open across headers", b"Content-Type: text/html; charset=\"windows-1251\r\n"
+     b"Content-Type: text/html; charset=koi8-r\r\n", None, 0),
+    ("\"\" after a charset", b"Content-Type: text/html; charset=windows-1251\r\n"
+     b"Content-Type: text/html; charset=\"\"\r\n", None, 0),
+    ("32 headers, charset carried", b"Content-Type: text/html; charset=koi8-r\r\n" * 31 +
+     b"Content-Type: text/html\r\n", "KOI8-R", 0),
+    ("list, charset carried", b"Content-Type: text/html; charset=windows-1251, text/html\r\n",
+     "windows-1251", 0),
+    ("list, another type", b"Content-Type: text/plain; charset=windows-1251, text/html\r\n",
+     None, 0),
+    ("list, charset later", b"Content-Type: text/html, text/html; charset=windows-1251\r\n",
+     "windows-1251", 0),
+    ("list, comma quoted", b"Content-Type: text/html; charset=\"windows-1251, text/html\"\r\n",
+     "ISO-8859-7", 1),
+    ("list, comma in another parameter",
+     b"Content-Type: text/html; foo=\"a,b\"; charset=windows-1251\r\n", "windows-1251", 0),
+    ("quoted with an escape", b"Content-Type: text/html; charset=\"win\\dows-1251\"\r\n",
+     "windows-1251", 0),
+    ("quoted, unterminated", b"Content-Type: text/html; charset=\"windows-1251\r\n",
+     "windows-1251", 0),
+    ("quoted, junk after", b"Content-Type: text/html; charset=\"koi8-r\"x; charset=windows-1251\r\n",
+     "KOI8-R", 0),
+    ("quoted, an escaped quote", b"Content-Type: text/html; charset=\"koi8-r\\\"\"; "
+     b"charset=windows-1251\r\n", None, 0),
+    ("quoted, spaces inside", b"Content-Type: text/html; charset=\" windows-1251 \"\r\n",
+     "windows-1251", 0),
+    ("upper case", b"Content-Type: TEXT/HTML; CHARSET=WINDOWS-1251\r\n", "windows-1251", 0),
+    ("space before ';'", b"Content-Type: text/html ; charset=windows-1251\r\n", "windows-1251", 0),
+    ("spaces around '='", b"Content-Type: text/html; charset = windows-1251\r\n", None, 0),
+    ("space after '='", b"Content-Type: text/html; charset= windows-1251\r\n", "windows-1251", 0),
+    ("trailing tab", b"Content-Type: text/html; charset=windows-1251\t\r\n", "windows-1251", 0),
+    ("a space inside the value", b"Content-Type: text/html; charset=windows-1251 x\r\n", None, 0),
+    ("a parameter without '='", b"Content-Type: text/html; foo; charset=windows-1251\r\n",
+     "windows-1251", 0),
+    ("an empty value first", b"Content-Type: text/html; charset=; charset=windows-1251\r\n",
+     "windows-1251", 0),
+    ("an empty quoted value first", b"Content-Type: text/html; charset=\"\"; "
+     b"charset=windows-1251\r\n", "ISO-8859-7", 1),
+    ("an empty name", b"Content-Type: text/html; =windows-1251; charset=koi8-r\r\n", "KOI8-R", 0),
+    ("the first charset", b"Content-Type: text/html; charset=windows-1251; charset=koi8-r\r\n",
+     "windows-1251", 0),
+    ("junk after the type", b"Content-Type: text/html garbage; charset=windows-1251\r\n",
+     "windows-1251", 0),
+    ("a comment after the type", b"Content-Type: text/html (c); charset=windows-1251\r\n",
+     "windows-1251", 0),
+    # no type at all, so the page is sniffed as HTML (the record has no content_type)
+    ("no type before the space", b"Content-Type: text /html; charset=windows-1251\r\n", None, 0),
+    ("an unknown label, then <meta>", b"Content-Type: text/html; charset=bogus-label\r\n",
+     "ISO-8859-7", 1),
+    ("a quoted label in single quotes", b"Content-Type: text/html; charset='windows-1251'\r\n",
+     "ISO-8859-7", 1),
+    ("a known label over <meta>", b"Content-Type: text/html; charset=windows-1251\r\n",
+     "windows-1251", 1),
+    ("a comment after the label", b"Content-Type: text/html; charset=windows-1251(c)\r\n",
+     None, 0),
+    ("a backslash unquoted", b"Content-Type: text/html; charset=win\\dows-1251\r\n", None, 0),
+    ("a non-ASCII byte in the label", b"Content-Type: text/html; charset=windows-1251\xff\r\n",
+     None, 0),
+]
+
+# Types both browsers did not render as a page (they take them for types of their own)
+NOT_PAGES = [
+    ("a space after the slash", b"Content-Type: text/ html; charset=windows-1251\r\n", "text/"),
+    ("no subtype", b"Content-Type: text/; charset=windows-1251\r\n", "text/"),
+    ("a subtype that is no token", b"Content-Type: text/h@ml; charset=windows-1251\r\n",
+     "text/h@ml"),
+]
+
+
+def reply(heads, meta):
+    body = (b"<!DOCTYPE html><html><head>" + (META if meta else b"") + b"<title>" +
+            TITLE_BYTES + b"</title></head><body></body></html>")
+    return lambda: iter((b"HTTP/1.1 200 OK\r\n" + heads + b"Content-Length: %d\r\n"
+                         b"Connection: close\r\n\r\n" % len(body) + body,))
+
+
+def fetch(cases):
+    srv = RawServer({f"/{i}": reply(c[1], c[3] if len(c) > 3 else 0) for i, c in enumerate(cases)})
+    try:
+        urls = [srv.url(f"/{i}") for i in range(len(cases))]
+        recs, r = run_json(urls, "--no-detect", "--retries", "0")
+        assert r.returncode == 0, (r.returncode, r.stderr[-500:])
+        return recs
+    finally:
+        srv.close()
+
+
+def test_charset_as_browsers_read_content_type():
+    wrong = []
+    for (name, _, enc, meta), rec in zip(CASES, fetch(CASES)):
+        source = "header" if enc and not (meta and enc == "ISO-8859-7") else (
+            "meta" if enc else "default")
+        ctype = None if name == "no type before the space" else "text/html"
+        want = {"status": 200, "content_type": ctype, "title": TITLES[enc],
+                "charset": enc or "windows-1252", "charset_source": source, "error": None}
+        if any(rec[k] != v for k, v in want.items()):
+            wrong.append((name, {k: rec[k] for k in want}))
+    assert not wrong, wrong
+
+
+def test_types_browsers_do_not_render():
+    for (name, _, ctype), rec in zip(NOT_PAGES, fetch(NOT_PAGES)):
+        match(rec, {"status": 200, "content_type": ctype, "title": None,
+                    "error": f"not HTML ({ctype})"})
+
+
+run_tests(globals())
