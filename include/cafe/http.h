@@ -124,7 +124,7 @@ typedef struct cafe_http_opts {
     int attempts;                /* tries in all, the first one included; 0 = 3; 1 = no retry */
     uint64_t backoff_ms;         /* wait before the 2nd try, doubled for each next; 0 = 200 */
     uint64_t backoff_max_ms;     /* cap of every wait, jitter included; 0 = 30,000 */
-    uint64_t retry_after_max_ms; /* cap of a server's Retry-After; 0 = 60,000 */
+    uint64_t retry_after_max_ms; /* longest Retry-After waited for; 0 = 60,000 */
     /* 0-terminated list of statuses to retry; NULL = 408 429 500 502 503 504. */
     const int *retry_statuses;
     int no_retry_errors; /* nonzero: do not retry connection errors and timeouts */
@@ -174,6 +174,10 @@ struct cafe_http_result {
     int stopped;   /* on_body said enough */
     int truncated; /* max_body was reached with more body to come */
     int attempts;  /* tries made */
+    /* A retry was due (a retry status, attempts left), but the response's Retry-After asked
+     * for this many seconds, more than retry_after_max_ms: the server will not answer
+     * sooner, so the response is the result, not retried. 0 otherwise. */
+    int64_t retry_after_declined_s;
     long connects; /* connections opened by the last try (0: it reused one) */
     /* Time spent waiting for the limits (rate, host's turn, transfer slot), all tries;
      * retry sleeps are not included. */
@@ -192,12 +196,15 @@ struct cafe_http_result {
  *
  * Retries: connection errors, timeouts and the retry statuses are tried again after a task
  * sleep of backoff_ms * 2^(n-1) (plus up to 25% jitter, never above backoff_max_ms), or the
- * server's Retry-After (seconds or HTTP-date, capped at retry_after_max_ms) when longer. A
- * response being retried is not passed to on_body; a try that already passed body bytes to
- * on_body is not retried. DNS failures, TLS and URL errors are not retried. A request the
- * server never processed (an HTTP/2 stream above a GOAWAY's last-stream-id, or one refused
- * on curl's every new connection), with nothing of an answer received, is sent again once at
- * once on a new connection, whatever attempts says, and is not counted as an attempt.
+ * server's Retry-After (seconds or HTTP-date) when longer. A Retry-After longer than
+ * retry_after_max_ms is not waited for and the response is not retried (as curl's --retry
+ * gives up when Retry-After would pass --retry-max-time): res->retry_after_declined_s says
+ * so. A response being retried is not passed to on_body; a try that already passed body
+ * bytes to on_body is not retried. DNS failures, TLS and URL errors are not retried. A
+ * request the server never processed (an HTTP/2 stream above a GOAWAY's last-stream-id, or
+ * one refused on curl's every new connection), with nothing of an answer received, is sent
+ * again once at once on a new connection, whatever attempts says, and is not counted as an
+ * attempt.
  *
  * Limits (cafe_http_limits_set) may make the call wait for a free slot first; waiting for a
  * slot and retry sleeps count against the task's deadline, not against timeout_ms.

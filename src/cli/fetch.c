@@ -166,6 +166,11 @@ int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, voi
         record_fail(r, CAFE_ENOMEM, "out of memory while extracting the title");
     else if (oom)
         record_fail(r, CAFE_ENOMEM, "out of memory while making the record");
+    else if (res.retry_after_declined_s)
+        record_fail(r, 0,
+                    "HTTP %ld, Retry-After %lld s: longer than the %d s cafe waits, not retried",
+                    res.status, (long long)res.retry_after_declined_s,
+                    CAFE_HTTP_DEFAULT_RETRY_AFTER_MAX_MS / 1000);
     else if (res.status >= 400)
         record_fail(r, 0, "HTTP %ld", res.status);
     else if (s.not_html) /* not a failure: the reason there is no title */

@@ -73,16 +73,25 @@ static int try_run(cafe__http_try_t *t, int *told) {
     return 0;
 }
 
+static uint64_t retry_after_max(const cafe_http_opts_t *o) {
+    return o->retry_after_max_ms ? o->retry_after_max_ms : CAFE_HTTP_DEFAULT_RETRY_AFTER_MAX_MS;
+}
+
 uint64_t cafe__http_retry_after_ms(const cafe_http_opts_t *o, int64_t seconds) {
     if (seconds < 0)
         return 0;
-    uint64_t max =
-        o->retry_after_max_ms ? o->retry_after_max_ms : CAFE_HTTP_DEFAULT_RETRY_AFTER_MAX_MS;
+    uint64_t max = retry_after_max(o);
     return (uint64_t)seconds < max / 1000 ? (uint64_t)seconds * 1000 : max;
 }
 
-/* Whether try t is to be repeated, and after how long. */
-static int retry_wait(const cafe__http_try_t *t, int next, uint64_t *wait) {
+/* Retry-After asks for more than the caller waits: a retry sooner would be refused again. */
+static int retry_after_too_long(const cafe_http_opts_t *o, int64_t seconds) {
+    return seconds >= 0 && (uint64_t)seconds > retry_after_max(o) / 1000;
+}
+
+/* Whether try t is to be repeated, and after how long; a Retry-After too long to wait for
+ * is noted in the result. */
+static int retry_wait(cafe__http_try_t *t, int next, uint64_t *wait) {
     const cafe_http_opts_t *o = t->opts;
     if (t->delivered)
         return 0;
@@ -92,6 +101,10 @@ static int retry_wait(const cafe__http_try_t *t, int next, uint64_t *wait) {
     uint64_t base = o->backoff_ms ? o->backoff_ms : CAFE_HTTP_DEFAULT_BACKOFF_MS;
     uint64_t cap = o->backoff_max_ms ? o->backoff_max_ms : CAFE_HTTP_DEFAULT_BACKOFF_MAX_MS;
     *wait = cafe__http_backoff_ms(next, base, cap, cafe__http_client_random(t->c));
+    if (retry_after_too_long(o, t->retry_after_s)) {
+        t->res->retry_after_declined_s = t->retry_after_s;
+        return 0;
+    }
     uint64_t after = cafe__http_retry_after_ms(o, t->retry_after_s);
     *wait = after > *wait ? after : *wait;
     return 1;

@@ -446,6 +446,15 @@ def test_429_retries_bounded():
                                      error="HTTP 429"), "--retries", "0")
 
 
+def test_retry_after_longer_than_cafe_waits_is_not_retried():
+    # The server will not answer sooner: a retry after cafe's 60 s would be refused again, and
+    # the URL would hold a slot minutes for nothing. On site 1, as the host is held back for
+    # 60 s after such an answer, and the good page is on site 0.
+    expect(fx.url(1, "/retry-after/120"),
+           page(None, 16, ct="text/plain", charset=None, status=429, attempts=1,
+                error="HTTP 429, Retry-After 120 s: longer than the 60 s cafe waits, not retried"))
+
+
 # --- broken responses ------------------------------------------------------------------------
 NO_STATUS_LINE = "not an HTTP response (no status line): Received HTTP/0.9 when not allowed"
 

@@ -91,13 +91,14 @@ static void test_retry_503_then_200(void **state) {
 }
 
 static void test_retry_after(void **state) {
-    /* Retry-After: 1 (seconds), capped at 150 ms: the wait is the cap, not the 10 ms backoff. */
-    cafe_http_opts_t o = {.attempts = 2, .backoff_ms = 10, .retry_after_max_ms = 150};
+    /* Retry-After: 1 (seconds), under a 1.5 s cap: waited for, not the 10 ms backoff. */
+    cafe_http_opts_t o = {.attempts = 2, .backoff_ms = 10, .retry_after_max_ms = 1500};
     uint64_t t0 = test_now_ms();
     cafe_http_result_t r = fetch(FX_URL(state, "/retry-after/1"), &o, 0);
     assert_int_equal(r.status, 429);
     assert_int_equal(r.attempts, 2);
-    assert_true(test_now_ms() - t0 >= 150);
+    assert_int_equal(r.retry_after_declined_s, 0);
+    assert_true(test_now_ms() - t0 >= 1000);
     cafe_http_result_free(&r);
     /* The HTTP-date form, honoured in full (it is at most 2 s away, under the 60 s cap). */
     o.retry_after_max_ms = 0;
@@ -106,6 +107,33 @@ static void test_retry_after(void **state) {
     assert_int_equal(r.status, 200);
     assert_int_equal(r.attempts, 2);
     assert_true(test_now_ms() - t0 >= 1000);
+    cafe_http_result_free(&r);
+}
+
+static void test_retry_after_too_long_is_not_retried(void **state) {
+    /* The server asks for more than the caller waits: a retry sooner would be refused
+     * again, so the answer is the result, saying how long was asked. */
+    cafe_http_opts_t o = {.attempts = 3, .backoff_ms = 10, .retry_after_max_ms = 150};
+    cafe_http_result_t r = fetch(FX_URL(state, "/retry-after/1"), &o, 0);
+    assert_int_equal(r.status, 429);
+    assert_int_equal(r.attempts, 1);
+    assert_int_equal(r.retry_after_declined_s, 1);
+    cafe_http_result_free(&r);
+    o.retry_after_max_ms = 0; /* the default 60 s, in either form */
+    r = fetch(FX_URL(state, "/retry-after/61?status=503"), &o, 0);
+    assert_int_equal(r.status, 503);
+    assert_int_equal(r.attempts, 1);
+    assert_int_equal(r.retry_after_declined_s, 61);
+    cafe_http_result_free(&r);
+    r = fetch(FX_URL(state, "/retry-after-date/3600"), &o, 0);
+    assert_int_equal(r.attempts, 1);
+    assert_true(r.retry_after_declined_s > 3500 && r.retry_after_declined_s <= 3600);
+    cafe_http_result_free(&r);
+    /* no attempts left: nothing was declined */
+    o.attempts = 1;
+    r = fetch(FX_URL(state, "/retry-after/61"), &o, 0);
+    assert_int_equal(r.attempts, 1);
+    assert_int_equal(r.retry_after_declined_s, 0);
     cafe_http_result_free(&r);
 }
 
@@ -238,6 +266,7 @@ int main(void) {
         cmocka_unit_test(test_redirects_to_other_schemes),
         cmocka_unit_test(test_retry_503_then_200),
         cmocka_unit_test(test_retry_after),
+        cmocka_unit_test(test_retry_after_too_long_is_not_retried),
         cmocka_unit_test(test_connection_errors_retried),
         cmocka_unit_test(test_reset_mid_body),
         cmocka_unit_test(test_timeouts),
