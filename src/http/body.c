@@ -57,6 +57,44 @@ static curl_off_t drain_budget(cafe__http_xfer_t *x, const cafe__http_try_t *t) 
     return length >= 0 ? DRAIN_ALL : budget;
 }
 
+/* The drains that overran their time (loop stack, from the client's drain timer): each
+ * try ends now with the response it has, and curl, losing the transfer mid-body, closes its
+ * connection (an HTTP/2 stream is reset). */
+static void on_drain_timer(uv_timer_t *timer) {
+    cafe__http_client_t *c = timer->data;
+    uint64_t now = uv_now(&c->loop->uv);
+    while (c->draining.tail) {
+        cafe__http_xfer_t *x = DLIST_ITEM(c->draining.tail, cafe__http_xfer_t, drain_link);
+        if (x->drain_until > now) {
+            uv_timer_start(timer, on_drain_timer, x->drain_until - now, 0);
+            return;
+        }
+        cafe__http_drain_forget(x);
+        c->stats.stops_drained--;
+        c->stats.stops_closed++;
+        cafe__http_xfer_done(x, CURLE_OK);
+    }
+}
+
+/* Puts x's drain under the time budget: all drains get the same, so the list is in order of
+ * their ends, and one timer is set for the oldest. */
+static void drain_watch(cafe__http_xfer_t *x) {
+    cafe__http_client_t *c = x->c;
+    x->drain_until = uv_now(&c->loop->uv) + CAFE__HTTP_DRAIN_MS;
+    if (!c->draining.len)
+        uv_timer_start(&c->drain_timer, on_drain_timer, CAFE__HTTP_DRAIN_MS, 0);
+    dlist_push(&c->draining, &x->drain_link);
+}
+
+void cafe__http_drain_forget(cafe__http_xfer_t *x) {
+    cafe__http_client_t *c = x->c;
+    if (!dlist_on(&c->draining, &x->drain_link))
+        return;
+    dlist_unlink(&c->draining, &x->drain_link);
+    if (!c->draining.len)
+        uv_timer_stop(&c->drain_timer);
+}
+
 static size_t stop(cafe__http_xfer_t *x, const cafe__http_try_t *t, size_t len) {
     cafe__http_client_t *c = x->c;
     x->stop_at = received(x->easy);
@@ -68,6 +106,8 @@ static size_t stop(cafe__http_xfer_t *x, const cafe__http_try_t *t, size_t len) 
     }
     c->stats.stops_drained++;
     x->stopping = 1;
+    if (t->opts->stop == CAFE_HTTP_STOP_AUTO)
+        drain_watch(x);
     return len;
 }
 

@@ -155,6 +155,8 @@ struct cafe__http_xfer {
     int aborted;           /* stopped early by refusing data: curl's write error is ours */
     int oom;               /* the body buffer could not grow */
     int in_multi;
+    uint64_t drain_until; /* on the client's draining list: when the drain is given up */
+    dlist_link_t drain_link;
     int pinned;   /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */
     int no_reuse; /* CURLOPT_FORBID_REUSE is set: limits.close_one_off found no other request */
     /* Requests curl sent for this transfer (on_prereq): more than its redirects and one means
@@ -195,9 +197,11 @@ struct cafe__http_client {
     cafe_loop_t *loop;
     CURLM *multi; /* also holds curl's DNS cache, for every transfer of the loop */
     CURLSH *shares[CAFE__HTTP_SHARES];
-    uv_timer_t timer;          /* curl's single timeout */
-    uv_timer_t reaper;         /* removes orphaned transfers on the next loop turn */
-    int open_timers;           /* closing: the client is freed when both timers closed */
+    uv_timer_t timer;       /* curl's single timeout */
+    uv_timer_t reaper;      /* removes orphaned transfers on the next loop turn */
+    uv_timer_t drain_timer; /* cuts the drains that overran CAFE__HTTP_DRAIN_MS (body.c) */
+    int open_timers;        /* closing: the client is freed when its timers are closed */
+    dlist_t draining;       /* transfers draining under the time budget, the oldest at the tail */
     cafe__http_sock_t **socks; /* by file descriptor */
     size_t nsocks;
     cafe__http_xfer_t *pool, *orphans;
@@ -306,6 +310,8 @@ CURLcode cafe__http_private_setopts(cafe__http_xfer_t *x);
 
 /* body.c: curl's write callback (CURLOPT_WRITEFUNCTION). */
 size_t cafe__http_on_write(char *data, size_t size, size_t n, void *xfer);
+/* x's drain, if under its time budget, is over (the transfer ended or left its try). */
+void cafe__http_drain_forget(cafe__http_xfer_t *x);
 
 /* pace.c: the limits' rate, host interval and host backoff. */
 /* Waits (a task sleep, FIFO per host) until a try to h may start; *epoch notes the host's
@@ -362,5 +368,10 @@ int cafe__http_fail(cafe_http_result_t *res, int code, const char *fmt, ...)
     ;
 
 #define CAFE__HTTP_DRAIN_SMALL (16u * 1024u)
+/* The time a drain of CAFE_HTTP_STOP_AUTO may take (ms). The title is kept already: the rest
+ * is read only to keep the connection, which saves a new one, a round trip or two (three
+ * with TLS) on most paths. A rest that takes longer is not worth it, and a server that
+ * stalls there would hold the try's transfer slot until the timeout. */
+#define CAFE__HTTP_DRAIN_MS 1000u
 
 #endif

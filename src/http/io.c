@@ -248,6 +248,7 @@ static void on_reap(uv_timer_t *t) {
 
 void cafe__http_io_orphan(cafe__http_xfer_t *x) {
     cafe__http_client_t *c = x->c;
+    cafe__http_drain_forget(x);
     x->try = NULL;
     x->next = c->orphans;
     c->orphans = x;
@@ -257,8 +258,9 @@ void cafe__http_io_orphan(cafe__http_xfer_t *x) {
 void cafe__http_io_init(cafe__http_client_t *c) {
     uv_timer_init(&c->loop->uv, &c->timer);
     uv_timer_init(&c->loop->uv, &c->reaper);
-    c->timer.data = c->reaper.data = c;
-    c->open_timers = 2;
+    uv_timer_init(&c->loop->uv, &c->drain_timer);
+    c->timer.data = c->reaper.data = c->drain_timer.data = c;
+    c->open_timers = 3;
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
     curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer_set);
@@ -291,4 +293,5 @@ void cafe__http_io_close(cafe__http_client_t *c) {
     c->nsocks = 0;
     uv_close((uv_handle_t *)&c->timer, timer_closed);
     uv_close((uv_handle_t *)&c->reaper, timer_closed);
+    uv_close((uv_handle_t *)&c->drain_timer, timer_closed);
 }

@@ -57,6 +57,7 @@ void cafe__http_xfer_put(cafe__http_xfer_t *x) {
         free(x->hop_url);
         x->hop_url = NULL;
     }
+    cafe__http_drain_forget(x);
     if (x->headers || x->resolve || x->body) { /* none, mostly: no calls for nothing */
         curl_slist_free_all(x->headers);
         curl_slist_free_all(x->resolve);

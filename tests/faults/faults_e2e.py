@@ -28,10 +28,10 @@ def good():
     return U(f"/page/{n_good[0]}"), f"Site 0 page {n_good[0]} \u2014 cafe fixture"
 
 
-def expect(url, want, *args, final=None):
+def expect(url, want, *args, final=None, timeout=300):
     """Runs [url, good page]; checks the fault's record against want and the good record."""
     g, gt = good()
-    recs, r = run_json([url, g], *args)
+    recs, r = run_json([url, g], *args, timeout=timeout)
     assert r.returncode == 0, (r.returncode, r.stderr[-500:])
     assert len(recs) == 2, recs
     base = {"url": url, "final_url": url}
@@ -137,6 +137,25 @@ def test_failure_while_draining_the_rest_keeps_the_page():
         for path in ("/close", "/hang"):
             expect(srv.url(path), page("Drained", 1047, charset="UTF-8"),
                    "--timeout", "1", "--retries", "0")
+    finally:
+        done.set()
+        srv.close()
+
+
+def test_stall_while_draining_ends_the_request_before_its_timeout():
+    # The title is kept and the small rest is read to keep the connection; the server stalls
+    # there. The rest is worth a new connection at most, not the URL's --timeout (an hour
+    # here; the run is given 120 s): the drain is given up, the connection closed, the page
+    # kept.
+    done = threading.Event()
+
+    def hang():
+        done.wait(150)  # until the case is over (bounded)
+        return iter(())
+    srv = RawServer({"/hang": drained_rest_server(hang)})
+    try:
+        expect(srv.url("/hang"), page("Drained", 1047, charset="UTF-8"),
+               "--timeout", "3600", "--retries", "0", timeout=120)
     finally:
         done.set()
         srv.close()
