@@ -1,8 +1,8 @@
-/* libFuzzer target for the Content-Type parser (cafe__http_content_type_parse) and the origin
- * key. Input: byte 0 picks the output buffer sizes, the rest is the header value (exactly its
- * bytes, on the heap). Checks: both outputs are NUL-terminated within their buffers,
- * lower-case, and the media type holds a '/' and no whitespace nor ';' (or is empty); the
- * guard bytes after each buffer are untouched. */
+/* libFuzzer target for the Content-Type parser (cafe__http_content_type_parse), the
+ * Content-Length list parser and the origin key. Input: byte 0 picks the output buffer sizes, the
+ * rest is the header value (exactly its bytes, on the heap). Checks: both outputs are
+ * NUL-terminated within their buffers, lower-case, and the media type holds a '/' and no whitespace
+ * nor ';' (or is empty); the guard bytes after each buffer are untouched. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memcpy(v, data + 1, n);
     type[type_cap] = cs[cs_cap] = 0x55;
     cafe__http_content_type_parse(v, n, type, type_cap, cs, cs_cap);
+    uint64_t length;
+    (void)cafe__http_content_length_parse(v, n, &length); /* reads exactly n bytes */
     if (type[type_cap] != 0x55 || cs[cs_cap] != 0x55)
         abort();
     check_out(type, type_cap);

@@ -172,8 +172,15 @@ size_t cafe__http_on_write(char *data, size_t size, size_t n, void *xfer) {
     x->decoded += len;
     if (x->stopping)
         return drain(x, len);
-    if (!x->started && first_chunk(x, t))
-        return stop(x, t, len);
+    if (!x->started) {
+        int discard = first_chunk(x, t);
+        if (x->length_conflict) { /* where the body ends is unknown: none of it is taken */
+            x->aborted = 1;
+            return 0;
+        }
+        if (discard)
+            return stop(x, t, len);
+    }
     const cafe_http_opts_t *o = t->opts;
     size_t take = x->max_body - x->kept < len ? x->max_body - x->kept : len;
     int enough = 0;

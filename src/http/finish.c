@@ -97,6 +97,32 @@ static void content_types_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
     free(joined);
 }
 
+/* Content-Length headers compared at most (the lookup by index walks all the headers). */
+#define CONTENT_LENGTHS_MAX 32
+
+/* Whether the response's Content-Length values differ (over several headers, or a list in
+ * one): where its body ends is unknown. RFC 9112 (6.3) makes that an unrecoverable error,
+ * and Chromium (ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH) and Firefox refuse such a
+ * response; libcurl 7.88 takes the last header's first number and reads that much. */
+static int content_length_conflict(CURL *e) {
+    struct curl_header *h;
+    if (curl_easy_header(e, "Content-Length", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+        return 0;
+    size_t amount = h->amount < CONTENT_LENGTHS_MAX ? h->amount : CONTENT_LENGTHS_MAX;
+    uint64_t first = 0, v = 0;
+    int seen = 0;
+    for (size_t i = 0; i < amount; i++) {
+        if (i && curl_easy_header(e, "Content-Length", i, CURLH_HEADER, -1, &h) != CURLHE_OK)
+            break;
+        int rc = cafe__http_content_length_parse(h->value, strlen(h->value), &v);
+        if (rc < 0 || (rc == 1 && seen && v != first))
+            return 1;
+        if (rc == 1 && !seen)
+            first = v, seen = 1;
+    }
+    return 0;
+}
+
 void cafe__http_meta_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
     CURL *e = x->easy;
     long version = 0;
@@ -108,6 +134,7 @@ void cafe__http_meta_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
                         : version == CURL_HTTP_VERSION_3   ? 30
                                                            : 0;
     content_types_fill(x, res);
+    x->length_conflict = content_length_conflict(e);
 }
 
 static uint64_t usecs(CURL *e, CURLINFO what) {
@@ -217,6 +244,9 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
             "refused to connect to %s: a private, loopback or link-local address", x->refused);
     else if (x->loop[0])
         t->code = redirect_loop(x, t);
+    else if (x->length_conflict)
+        t->code = cafe__http_fail(res, CAFE_EHTTP_PROTOCOL,
+                                  "malformed response: its Content-Length values differ");
     else if (code != CURLE_OK) {
         t->code = cafe__http_curl_failure(x, code, res);
         t->unanswered = unanswered(x, code);

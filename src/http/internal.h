@@ -154,6 +154,7 @@ struct cafe__http_xfer {
     int stopping;          /* stopped early and draining the rest */
     int aborted;           /* stopped early by refusing data: curl's write error is ours */
     int oom;               /* the body buffer could not grow */
+    int length_conflict;   /* the response's Content-Length values differ (finish.c) */
     int in_multi;
     uint64_t drain_until; /* on the client's draining list: when the drain is given up */
     dlist_link_t drain_link;

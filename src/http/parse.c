@@ -177,6 +177,29 @@ void cafe__http_content_type_parse(const char *v, size_t n, char *type, size_t t
     copy_out(charset, charset_cap, found ? last.charset : "");
 }
 
+int cafe__http_content_length_parse(const char *v, size_t n, uint64_t *value) {
+    int found = 0;
+    for (size_t i = 0; i < n; i++) { /* i: at an element, then at its ',' */
+        i = skip_ows(v, n, i);
+        size_t start = i;
+        uint64_t num = 0;
+        for (; i < n && v[i] >= '0' && v[i] <= '9'; i++)
+            num = num > (UINT64_MAX - 9) / 10 ? UINT64_MAX : num * 10 + (uint64_t)(v[i] - '0');
+        size_t end = i;
+        i = skip_ows(v, n, i);
+        int number = end > start && (i == n || v[i] == ',');
+        while (i < n && v[i] != ',')
+            i++;
+        if (!number)
+            continue;
+        if (found && num != *value)
+            return -1;
+        *value = num;
+        found = 1;
+    }
+    return found;
+}
+
 int64_t cafe__http_retry_after_parse(const char *v, size_t n, int64_t now) {
     size_t i = skip_ows(v, n, 0), end = n;
     while (end > i && is_ows(v[end - 1]))

@@ -17,6 +17,11 @@
 void cafe__http_content_type_parse(const char *v, size_t n, char *type, size_t type_cap,
                                    char *charset, size_t charset_cap);
 
+/* The value of a Content-Length header v (n bytes), which may be a list ("42, 42"): 1 with
+ * *value set when its numbers agree, -1 when two differ, 0 when it has none (elements that
+ * are not numbers are passed over, a number too big for 64 bits is UINT64_MAX). */
+int cafe__http_content_length_parse(const char *v, size_t n, uint64_t *value);
+
 /* Seconds a Retry-After value asks to wait: delta-seconds ("120") or an HTTP-date, taken
  * relative to `now` (UNIX seconds; a date in the past gives 0). -1 when it is neither.
  * Reads exactly n bytes of v. */

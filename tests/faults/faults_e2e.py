@@ -422,6 +422,31 @@ def test_zstd_body_is_decoded():
         srv.close()
 
 
+def test_content_length_given_twice_with_different_values_is_an_error():
+    # Where the body ends is unknown: RFC 9112 makes it an unrecoverable error, both browsers
+    # refuse the page. curl alone read the last value's 5 bytes, a success without a title.
+    # The same value twice, in two headers or a list, is one length.
+    body = b"<html><head><title>Twice</title></head><body>" + b"x" * 100 + b"</body></html>"
+
+    def reply(*lengths):
+        heads = b"".join(b"Content-Length: %s\r\n" % v for v in lengths)
+        return lambda: iter((b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n" + heads +
+                             b"Connection: close\r\n\r\n" + body,))
+    n = b"%d" % len(body)
+    srv = RawServer({"/differ": reply(n, b"5"), "/list": reply(n + b", 5"),
+                     "/same": reply(n, n), "/same-list": reply(n + b", " + n)})
+    try:
+        # bytes: what curl read, by the last header's length or the list's first
+        for path, got in (("/differ", 5), ("/list", len(body))):
+            expect(srv.url(path), page(None, got, charset=None, error="malformed response: "
+                                       "its Content-Length values differ"), "--retries", "0")
+        for path in ("/same", "/same-list"):
+            expect(srv.url(path), page("Twice", len(body), charset="windows-1252"),
+                   "--no-detect")
+    finally:
+        srv.close()
+
+
 def test_redirect_without_location_is_an_error():
     # issue 15 item 13: a 3xx redirect with nowhere to go is not "ok, (no title)"
     for st in (301, 302, 303, 307, 308):

@@ -137,6 +137,34 @@ static void test_content_type_list(void **state) {
     content_type("\r text/html; charset=koi8-r", "text/html", "koi8-r");
 }
 
+static void content_length(const char *v, int want, uint64_t want_value) {
+    uint64_t got = 7;
+    int rc = cafe__http_content_length_parse(v, strlen(v), &got);
+    if (rc != want || (rc == 1 && got != want_value))
+        fail_msg("\"%s\": got %d (%llu), want %d (%llu)", v, rc, (unsigned long long)got, want,
+                 (unsigned long long)want_value);
+    size_t n = strlen(v);
+    for (size_t k = 0; k <= n; k++) {
+        char *copy = malloc(k ? k : 1);
+        memcpy(copy, v, k);
+        (void)cafe__http_content_length_parse(copy, k, &got);
+        free(copy);
+    }
+}
+
+static void test_content_length(void **state) {
+    content_length("161", 1, 161);
+    content_length(" 161 ", 1, 161);
+    content_length("161, 161", 1, 161);
+    content_length("161,161,", 1, 161);
+    content_length("161, 5", -1, 0);
+    content_length("0, 00", 1, 0);
+    content_length("", 0, 0);
+    content_length("abc", 0, 0);
+    content_length("+5, 161", 1, 161); /* not a number: passed over */
+    content_length("99999999999999999999999", 1, UINT64_MAX);
+}
+
 static void retry_after(const char *v, int64_t now, int64_t want) {
     int64_t got = cafe__http_retry_after_parse(v, strlen(v), now);
     if (got != want)
@@ -239,10 +267,15 @@ static void test_list_has(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_content_type),         cmocka_unit_test(test_content_type_params),
-        cmocka_unit_test(test_content_type_essence), cmocka_unit_test(test_content_type_list),
-        cmocka_unit_test(test_retry_after),          cmocka_unit_test(test_backoff),
-        cmocka_unit_test(test_origin_key),           cmocka_unit_test(test_list_has),
+        cmocka_unit_test(test_content_type),
+        cmocka_unit_test(test_content_type_params),
+        cmocka_unit_test(test_content_type_essence),
+        cmocka_unit_test(test_content_type_list),
+        cmocka_unit_test(test_content_length),
+        cmocka_unit_test(test_retry_after),
+        cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_origin_key),
+        cmocka_unit_test(test_list_has),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
