@@ -120,6 +120,7 @@ static int demo_main(void *arg, void **value) {
 
 static const cli_opt_t rows[] = {
     {CLI_OPT_HELP, "help", 'h', NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print this help", NULL},
+    {CLI_OPT_VERSION, "version", 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print the version", NULL},
 };
 
 const cli_optab_t cli_demo_optab = {

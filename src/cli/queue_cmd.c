@@ -56,6 +56,7 @@ static const cli_opt_t rows[] = {
      "with --db: once its batch committed)",
      NULL},
     {CLI_OPT_HELP, "help", 'h', NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print this help", NULL},
+    {CLI_OPT_VERSION, "version", 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print the version", NULL},
 };
 
 const cli_optab_t cli_queue_optab = {
@@ -408,6 +409,10 @@ int cli_queue_main(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         cli_optab_help(&cli_queue_optab, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        cli_version(stdout);
+        return 0;
     }
     if (strcmp(argv[1], "push") && strcmp(argv[1], "results") && strcmp(argv[1], "status"))
         return usage_error("unknown subcommand (push, results, status)");

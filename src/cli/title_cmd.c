@@ -35,6 +35,7 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_FLAG, "no-detect", 0, NULL, offsetof(title_opts_t, no_detect), 0, 0, 1, NULL, NULL,
      NULL, "a page that declares no encoding is windows-1252\n(no detection)", NULL},
     {CLI_OPT_HELP, "help", 'h', NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print this help", NULL},
+    {CLI_OPT_VERSION, "version", 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print the version", NULL},
 };
 
 const cli_optab_t cli_title_optab = {

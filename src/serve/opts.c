@@ -82,6 +82,7 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_STRING, "user-agent", 'A', "S", F(fetch.user_agent), 0, 0, 0, NULL,
      "cafe/" CAFE_VERSION_STRING, NULL, "the User-Agent header", NULL},
     {CLI_OPT_HELP, "help", 'h', NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print this help", NULL},
+    {CLI_OPT_VERSION, "version", 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print the version", NULL},
 };
 
 const cli_optab_t srv_optab = {

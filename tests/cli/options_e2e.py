@@ -177,10 +177,12 @@ def test_every_subcommand_takes_help():
 
 def test_version_is_the_same_line_everywhere():
     # `cafe titles --version` said "cafe 0.1.0", `cafe --version` "cafe 0.1.0 (libcurl ...)"
+    # and `cafe serve --version` (like title, demo and queue) was an unknown option
     top = cafe("--version")
-    sub = cafe("titles", "--version")
-    assert top.returncode == sub.returncode == 0, (top, sub)
-    assert sub.stdout == top.stdout and b"(libcurl " in top.stdout, (top.stdout, sub.stdout)
+    assert top.returncode == 0 and b"(libcurl " in top.stdout, top
+    for cmd in ("titles", "title", "demo", "queue", "serve"):
+        sub = cafe(cmd, "--version")
+        assert sub.returncode == 0 and sub.stdout == top.stdout, (cmd, top.stdout, sub)
 
 
 def test_help_and_version_that_cannot_be_written_fail():
