@@ -80,7 +80,8 @@ static const char *parse_place(redis_conf_t *c, CURLU *u) {
     if (path && strcmp(path, "/") != 0) {
         char *end;
         long db = strtol(path + 1, &end, 10);
-        if (end == path + 1 || *end || db < 0 || db > 1000000)
+        /* Digits only: strtol would also take "/+5" and "/ 5" as database 5. */
+        if (path[1] < '0' || path[1] > '9' || *end || db > 1000000)
             why = "the path must be a database number, e.g. /0";
         c->db = (int)db;
     }

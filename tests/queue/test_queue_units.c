@@ -62,10 +62,12 @@ static void test_credentials_never_shown(void **state) {
 }
 
 static void test_refused(void **state) {
-    parse_bad("rediss://localhost/?queue=x");    /* no TLS in Debian's hiredis */
-    parse_bad("http://localhost/?queue=x");      /* not redis */
-    parse_bad("redis://localhost/");             /* no queue name */
-    parse_bad("redis://localhost/x?queue=q");    /* db not a number */
+    parse_bad("rediss://localhost/?queue=x");  /* no TLS in Debian's hiredis */
+    parse_bad("http://localhost/?queue=x");    /* not redis */
+    parse_bad("redis://localhost/");           /* no queue name */
+    parse_bad("redis://localhost/x?queue=q");  /* db not a number */
+    parse_bad("redis://localhost/+5?queue=q"); /* nor a signed one */
+    parse_bad("redis://localhost/-0?queue=q");
     parse_bad("redis://localhost/?queue=a/b");   /* unsafe queue name */
     parse_bad("redis://localhost/?queue=a&x=1"); /* unknown parameter */
     parse_bad("redis://localhost/?quue=a");      /* typo */
