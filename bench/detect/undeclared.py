@@ -18,7 +18,6 @@ Prints counts per group and the pages cafe gets wrong where Firefox gets them ri
 import ctypes
 import json
 import os
-import shutil
 import sys
 import tempfile
 
