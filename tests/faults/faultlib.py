@@ -59,25 +59,20 @@ def match(rec, want):
             assert got == v, (k, got, v)
 
 
-class RawServer:
-    """A threaded loopback server answering each connection with handlers[path](conn); counts
-    the bytes each path managed to send (sent[path]) before the client went away."""
+class Listener:
+    """A loopback listening socket whose connections are each served on a thread of their
+    own by self._serve(conn, n), n counting them from 1 (self.accepted)."""
 
-    def __init__(self, handlers):
-        self.handlers = handlers
-        self.sent = {}
+    def __init__(self, backlog):
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
+        self.sock.listen(backlog)
         self.port = self.sock.getsockname()[1]
         self.threads = []
         self.accepted = 0
         self.accepter = threading.Thread(target=self._accept, daemon=True)
         self.accepter.start()
-
-    def url(self, path):
-        return f"http://127.0.0.1:{self.port}{path}"
 
     def _accept(self):
         while True:
@@ -86,9 +81,27 @@ class RawServer:
             except OSError:
                 return
             self.accepted += 1
-            t = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+            t = threading.Thread(target=self._serve, args=(conn, self.accepted), daemon=True)
             t.start()
             self.threads.append(t)
+
+    def close(self):
+        self.sock.close()
+        for t in self.threads:
+            t.join(timeout=30)
+
+
+class RawServer(Listener):
+    """A threaded loopback server answering each connection with handlers[path](conn); counts
+    the bytes each path managed to send (sent[path]) before the client went away."""
+
+    def __init__(self, handlers):
+        self.handlers = handlers
+        self.sent = {}
+        super().__init__(64)
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
 
     @staticmethod
     def read_head(conn):
@@ -102,7 +115,7 @@ class RawServer:
             head += data
         return head
 
-    def _serve(self, conn):
+    def _serve(self, conn, n):
         with conn:
             head = self.read_head(conn)
             if head is None:
@@ -118,50 +131,31 @@ class RawServer:
                 pass  # the client closed: that is what some cases want
             self.sent[path] = self.sent.get(path, 0) + sent
 
-    def close(self):
-        self.sock.close()
-        for t in self.threads:
-            t.join(timeout=30)
-
 
 def h2_frame(ftype, flags, stream, payload=b""):
     return (len(payload).to_bytes(3, "big") + bytes([ftype, flags]) + stream.to_bytes(4, "big")
             + payload)
 
 
-class H2Server:
+class H2Server(Listener):
     """HTTP/2 over TLS (ALPN h2), by hand (no h2 package in Debian's python3 here): each
     stream gets a 200 titled with its connection's and its own number ("T1-1"), but for
     refusals. goaway: the second stream of the first connection gets a GOAWAY whose
     last-stream-id is the first's (NO_ERROR: the server is closing the connection, as nginx
     does after keepalive_requests) while it is the connection's only open stream. refuse:
     the first `refuse` streams get RST_STREAM REFUSED_STREAM. refused lists the streams
-    refused either way; conns counts connections."""
+    refused either way; accepted counts connections."""
 
     def __init__(self, cert, key, goaway=False, refuse=0):
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.ctx.load_cert_chain(cert, key)
         self.ctx.set_alpn_protocols(["h2"])
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
         self.goaway, self.refuse = goaway, refuse
-        self.conns = 0
         self.refused = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(16)
 
     def url(self, path):
         return f"https://127.0.0.1:{self.port}{path}"
-
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.conns += 1
-            threading.Thread(target=self._serve, args=(conn, self.conns), daemon=True).start()
 
     @staticmethod
     def _read(conn, n):
@@ -214,7 +208,7 @@ class H2Server:
                         conn.sendall(self._response(stream, b"T%d-%d" % (n, stream)))
 
     def close(self):
-        self.sock.close()
+        self.sock.close()  # its connections end with the client's process: none is waited for
 
 
 def openssl(cwd, *cmd):

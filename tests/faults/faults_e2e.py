@@ -166,7 +166,7 @@ class StaleServer(RawServer):
     when it reuses a connection the server dropped while idle. curl retries such a request
     on a new connection, where path's handler answers it."""
 
-    def _serve(self, conn):
+    def _serve(self, conn, n):
         with conn:
             for n in itertools.count():
                 head = self.read_head(conn)
@@ -671,7 +671,7 @@ def test_http2_request_refused_by_goaway_is_sent_again():
         assert r.returncode == 0 and len(recs) == 2, r.stderr[-300:]
         match(recs[0], page("T1-1", 19))
         match(recs[1], page("T2-1", 19))
-        assert srv.refused == [3] and srv.conns == 2, (srv.refused, srv.conns)
+        assert srv.refused == [3] and srv.accepted == 2, (srv.refused, srv.accepted)
     finally:
         srv.close()
 
@@ -685,7 +685,7 @@ def test_http2_request_refused_six_times_is_sent_again():
         recs, r = run_json([srv.url("/a")], "--retries", "0", "--cacert", tls.ca)
         assert r.returncode == 0 and len(recs) == 1, r.stderr[-300:]
         match(recs[0], page("T7-1", 19))
-        assert srv.refused == [1] * 6 and srv.conns == 7, (srv.refused, srv.conns)
+        assert srv.refused == [1] * 6 and srv.accepted == 7, (srv.refused, srv.accepted)
     finally:
         srv.close()
 
