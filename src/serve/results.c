@@ -13,7 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { FMT_JSONL, FMT_CSV, FMT_SSE };
+/* CSV_SAFE: CSV for a spreadsheet, a ' before a field a spreadsheet would take for a
+ * formula (RECORD_FMT_CSV_SAFE, as cafe titles --csv-safe). */
+enum { FMT_JSONL, FMT_CSV, FMT_SSE, FMT_CSV_SAFE };
+
+static int is_csv(int fmt) {
+    return fmt == FMT_CSV || fmt == FMT_CSV_SAFE;
+}
 
 static int csv_header(char **out, size_t *len) {
     FILE *f = open_memstream(out, len);
@@ -32,12 +38,13 @@ static int render_record(srv_req_t *r, size_t i) {
         return rc;
     free(r->pend);
     r->pend = NULL;
-    if (r->fmt == FMT_CSV) {
+    if (is_csv(r->fmt)) {
         record_t rec;
+        int as = r->fmt == FMT_CSV_SAFE ? RECORD_FMT_CSV_SAFE : RECORD_FMT_CSV;
         rc = format_parse_json(json, len, &rec);
         rc = rc == -1 ? CAFE_EINVAL : rc;
         if (rc == 0)
-            rc = format_record_dup(RECORD_FMT_CSV, &rec, &r->pend, &r->pend_len) ? CAFE_ENOMEM : 0;
+            rc = format_record_dup(as, &rec, &r->pend, &r->pend_len) ? CAFE_ENOMEM : 0;
         record_clear(&rec);
         free(json);
         return rc;
@@ -71,7 +78,7 @@ static int set_pend(srv_req_t *r, const char *text) {
 static int next_piece(srv_req_t *r) {
     srv_job_t *j = r->job;
     r->pend_off = r->pend_len = 0;
-    if (r->fmt == FMT_CSV && !r->header_done) {
+    if (is_csv(r->fmt) && !r->header_done) {
         r->header_done = 1;
         free(r->pend);
         return csv_header(&r->pend, &r->pend_len) == 0 ? 1 : CAFE_ENOMEM;
@@ -159,6 +166,8 @@ static int pick_format(srv_req_t *r) {
     const char *accept = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept");
     if (f && strcmp(f, "csv") == 0)
         return FMT_CSV;
+    if (f && strcmp(f, "csv-safe") == 0)
+        return FMT_CSV_SAFE;
     if (f && strcmp(f, "sse") == 0)
         return FMT_SSE;
     if (f && strcmp(f, "jsonl") != 0)
@@ -188,12 +197,13 @@ static uint64_t resume_cursor(const srv_req_t *r, const srv_job_t *j) {
 
 void srv_results_start(srv_req_t *r, srv_job_t *j, const char *method) {
     static const char *const types[] = {"application/x-ndjson; charset=utf-8",
-                                        "text/csv; charset=utf-8", "text/event-stream"};
-    static const char *const exts[] = {"jsonl", "csv", "txt"};
+                                        "text/csv; charset=utf-8", "text/event-stream",
+                                        "text/csv; charset=utf-8"};
+    static const char *const exts[] = {"jsonl", "csv", "txt", "csv"};
     int fmt = pick_format(r);
     const char *order = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "order");
     if (fmt < 0) {
-        srv_reply_error(r, 400, "format must be jsonl, csv or sse");
+        srv_reply_error(r, 400, "format must be jsonl, csv, csv-safe or sse");
         return;
     }
     if (order && strcmp(order, "input") != 0 && strcmp(order, "done") != 0) {

@@ -187,7 +187,7 @@ def test_job_202_before_any_fetch():
 
 def test_job_results_in_order_jsonl_csv_sse_repeatable():
     urls = [page(i % SITES, 100 + i, f"?delay={(37 * i) % 50}") for i in range(200)]
-    urls.append("not a url at all")
+    urls.append("=1+1 not a url at all")  # a formula to a spreadsheet
     status, _, st = post_job(srv, urls)
     assert status == 202
     jid = st["id"]
@@ -203,6 +203,12 @@ def test_job_results_in_order_jsonl_csv_sse_repeatable():
     rows = list(csv.reader(io.StringIO(body.decode())))
     assert rows[0][:4] == ["url", "final_url", "status", "title"] and len(rows) == 202, rows[0]
     assert rows[1][3] == title(0, 100)
+    # for a spreadsheet (the page's CSV button): the bad line is no formula there
+    _, h, safe = srv.request("GET", f"/v1/jobs/{jid}/results?format=csv-safe&download=1")
+    assert h["content-type"].startswith("text/csv") and ".csv" in h["content-disposition"], h
+    safe_rows = list(csv.reader(io.StringIO(safe.decode())))
+    assert safe_rows[:201] == rows[:201] and len(safe_rows) == 202, safe_rows[:2]
+    assert rows[201][0] == urls[200] and safe_rows[201][0] == "'" + urls[200], safe_rows[201]
     _, h, body = srv.request("GET", f"/v1/jobs/{jid}/results",
                              headers={"Accept": "text/event-stream"})
     assert h["content-type"] == "text/event-stream", h

@@ -157,14 +157,14 @@ async function start() {
   }
 }
 
-async function download(fmt) {
+async function download(fmt, ext) {
   if (!job) return;
   try {
     const r = await api("/v1/jobs/" + job.id + "/results?format=" + fmt);
     const url = URL.createObjectURL(await r.blob());
     const a = document.createElement("a");
     a.href = url;
-    a.download = "cafe-" + job.id + "." + fmt;
+    a.download = "cafe-" + job.id + "." + ext;
     document.body.appendChild(a);
     a.click();
     a.remove();
@@ -181,8 +181,10 @@ document.addEventListener("DOMContentLoaded", () => {
   $("cancel").addEventListener("click", async () => {
     try { await api("/v1/jobs/" + job.id, { method: "DELETE" }); } catch (e) { say(e.message); }
   });
-  $("jsonl").addEventListener("click", () => download("jsonl"));
-  $("csv").addEventListener("click", () => download("csv"));
+  $("jsonl").addEventListener("click", () => download("jsonl", "jsonl"));
+  // The CSV button's file is opened in a spreadsheet: a title a page wrote as a formula
+  // ("=HYPERLINK(...)") gets a ' in front (CSV injection).
+  $("csv").addEventListener("click", () => download("csv-safe", "csv"));
   $("file").addEventListener("change", async () => {
     const f = $("file").files[0];
     if (f) $("urls").value = await f.text();
