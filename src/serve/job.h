@@ -6,8 +6,10 @@
 #include "srv.h"
 
 /* INTERRUPTED: the service stopped (SIGINT, SIGTERM) before the job was over; unlike a
- * cancelled job it is left unfinished on disk, and a restart with --data-dir resumes it. */
-enum { SRV_JOB_RUNNING, SRV_JOB_DONE, SRV_JOB_CANCELLED, SRV_JOB_INTERRUPTED };
+ * cancelled job it is left unfinished on disk, and a restart with --data-dir resumes it.
+ * QUEUED: resumed by a restart while --max-jobs others run; it starts, oldest first, when
+ * one of them ends (the limit holds for resumed jobs as it does for new ones). */
+enum { SRV_JOB_RUNNING, SRV_JOB_DONE, SRV_JOB_CANCELLED, SRV_JOB_INTERRUPTED, SRV_JOB_QUEUED };
 
 /* Memory per URL: the URL's bytes plus 20 bytes of index; the records themselves live in the
  * job's spool file (one "SEQ<TAB>JSON" line each, in completion order), so a job of a
@@ -57,6 +59,11 @@ int srv_job_index(srv_job_t *j);
 void srv_job_keep(srv_t *s, srv_job_t *j);
 /* Starts j's runner and adds j to the list (which takes the caller's reference). */
 int srv_job_run(srv_t *s, srv_job_t *j);
+/* Adds j to the list as queued (the list takes the caller's reference); it runs once
+ * srv_jobs_start_queued finds a free slot for it. */
+void srv_job_queue(srv_t *s, srv_job_t *j);
+/* Starts the oldest queued jobs while fewer than --max-jobs run (none once stopping). */
+void srv_jobs_start_queued(srv_t *s);
 /* Files of a job (persist.c): without --data-dir, only an unlinked spool. */
 int srv_persist_create(srv_job_t *j);
 void srv_persist_end(srv_job_t *j);
@@ -71,8 +78,11 @@ void srv_jobdb_finish(srv_job_t *j, int interrupted);
 /* Indexes record i found in the spool at offset off (len bytes of JSON), with its counts. */
 void srv_job_found(srv_job_t *j, size_t i, uint64_t off, size_t len, int failed);
 
-/* The state's name in the job's status: running, cancelling, done, cancelled, interrupted. */
+/* The state's name in the job's status: queued, running, cancelling, done, cancelled,
+ * interrupted. */
 const char *srv_job_state_name(const srv_job_t *j);
+/* Whether j is over (done, cancelled, interrupted): neither running nor queued. */
+int srv_job_over(const srv_job_t *j);
 
 void srv_job_unref(srv_job_t *j);
 /* Reads record i (JSON line without its newline) into a malloc'd string. */

@@ -294,6 +294,7 @@ static int runner(void *arg, void **value) {
         srv_persist_end(j);
     notify(j);
     srv_job_unref(j);
+    srv_jobs_start_queued(s); /* its slot under --max-jobs is free */
     return 0;
 }
 
@@ -307,15 +308,15 @@ static void new_id(char id[17]) {
 }
 
 /* Forgets the oldest finished jobs until at most `most` are kept (the list is newest first);
- * 0 when the running ones alone are more. All of them, not one: after a restart with a lower
- * --jobs-kept there are more than one too many, each holding its list in memory. */
+ * 0 when the running and queued ones alone are more. All of them, not one: after a restart
+ * with a lower --jobs-kept there are more than one too many, each holding its list in memory. */
 static int keep_at_most(srv_t *s, size_t most) {
     for (;;) {
         size_t n = 0;
         srv_job_t **oldest = NULL;
         for (srv_job_t **p = &s->jobs; *p; p = &(*p)->next) {
             n++;
-            if ((*p)->state != SRV_JOB_RUNNING)
+            if (srv_job_over(*p))
                 oldest = p;
         }
         if (n <= most)
@@ -329,7 +330,7 @@ static int keep_at_most(srv_t *s, size_t most) {
     }
 }
 
-/* Makes room under --jobs-kept for one more job; 0 when the running ones fill it. */
+/* Makes room under --jobs-kept for one more job; 0 when the unfinished ones fill it. */
 static int make_room(srv_t *s) {
     return keep_at_most(s, s->o.jobs_kept - 1);
 }
@@ -399,7 +400,7 @@ void srv_job_keep(srv_t *s, srv_job_t *j) {
     s->jobs = j;
 }
 
-int srv_job_run(srv_t *s, srv_job_t *j) {
+static int start(srv_t *s, srv_job_t *j) {
     j->refs++; /* the runner's */
     cafe_task_opts_t to = {.name = "serve job"};
     int rc = cafe_group_spawn(&s->tasks, runner, j, &to);
@@ -407,16 +408,46 @@ int srv_job_run(srv_t *s, srv_job_t *j) {
         j->refs--;
         return rc;
     }
+    j->state = SRV_JOB_RUNNING;
     s->jobs_running++;
-    srv_job_keep(s, j);
     return 0;
+}
+
+int srv_job_run(srv_t *s, srv_job_t *j) {
+    int rc = start(s, j);
+    if (rc == 0)
+        srv_job_keep(s, j);
+    return rc;
+}
+
+void srv_job_queue(srv_t *s, srv_job_t *j) {
+    j->state = SRV_JOB_QUEUED;
+    s->jobs_queued++;
+    srv_job_keep(s, j);
+}
+
+void srv_jobs_start_queued(srv_t *s) {
+    while (!s->stopping && s->jobs_queued > 0 && s->jobs_running < s->o.max_jobs) {
+        srv_job_t *oldest = NULL; /* the list is newest first: the last queued one */
+        for (srv_job_t *j = s->jobs; j; j = j->next)
+            if (j->state == SRV_JOB_QUEUED)
+                oldest = j;
+        int rc = start(s, oldest);
+        if (rc != 0) { /* it stays queued: the next job to end tries again */
+            fprintf(stderr, "cafe serve: cannot start job %s: %s\n", oldest->id, cafe_strerror(rc));
+            return;
+        }
+        s->jobs_queued--;
+        oldest->created_ms = srv_now(s); /* its rate and ETA count from its start, not its wait */
+    }
 }
 
 static void reply_status(srv_req_t *r, srv_job_t *j, unsigned code);
 
 void srv_jobs_post(srv_req_t *r) {
     srv_t *s = r->srv;
-    if (s->jobs_running >= s->o.max_jobs || !make_room(s)) {
+    /* The queued jobs count: they go first, as soon as a running one ends. */
+    if (s->jobs_running + s->jobs_queued >= s->o.max_jobs || !make_room(s)) {
         srv_reply_error(r, 429, "too many jobs at once: try again later (see --max-jobs)");
         if (r->resp)
             MHD_add_response_header(r->resp, "Retry-After", "5");
@@ -447,15 +478,19 @@ void srv_jobs_post(srv_req_t *r) {
 /* ---- status, cancel ---- */
 
 const char *srv_job_state_name(const srv_job_t *j) {
-    static const char *const names[] = {"running", "done", "cancelled", "interrupted"};
+    static const char *const names[] = {"running", "done", "cancelled", "interrupted", "queued"};
     if (j->state == SRV_JOB_RUNNING && j->cancel)
         return "cancelling";
     return names[j->state];
 }
 
+int srv_job_over(const srv_job_t *j) {
+    return j->state != SRV_JOB_RUNNING && j->state != SRV_JOB_QUEUED;
+}
+
 static json_t *status_json(const srv_job_t *j) {
     const srv_t *s = j->srv;
-    uint64_t end = j->state == SRV_JOB_RUNNING ? srv_now(s) : j->finished_ms;
+    uint64_t end = !srv_job_over(j) ? srv_now(s) : j->finished_ms;
     double secs = (double)(end - j->created_ms) / 1000;
     double rate = secs > 0 ? (double)(j->done - j->done_before) / secs : 0;
     json_t *eta = j->state == SRV_JOB_RUNNING && rate > 0
@@ -503,7 +538,25 @@ static void reply_status(srv_req_t *r, srv_job_t *j, unsigned code) {
     }
 }
 
+/* A queued job ends without running: cancelled (kept so on disk), or interrupted by the
+ * service's stop (left unfinished: the next restart queues it again). */
+static void end_queued(srv_job_t *j, int state) {
+    srv_t *s = j->srv;
+    j->state = state;
+    j->finished_ms = srv_now(s);
+    s->jobs_queued--;
+    if (state == SRV_JOB_CANCELLED) {
+        s->m.jobs_cancelled++;
+        srv_persist_end(j);
+    }
+    notify(j); /* its results streams end */
+}
+
 static void cancel(srv_job_t *j) {
+    if (j->state == SRV_JOB_QUEUED) {
+        end_queued(j, j->srv->stopping && !j->deleted ? SRV_JOB_INTERRUPTED : SRV_JOB_CANCELLED);
+        return;
+    }
     if (j->state != SRV_JOB_RUNNING || j->cancel)
         return;
     j->cancel = 1;
@@ -528,7 +581,7 @@ void srv_job_get(srv_req_t *r, const char *rest, const char *method) {
         srv_results_start(r, j, method);
         return;
     }
-    if (strcmp(method, "DELETE") == 0 && j->state == SRV_JOB_RUNNING) {
+    if (strcmp(method, "DELETE") == 0 && !srv_job_over(j)) {
         j->deleted = 1;
         cancel(j);
     }

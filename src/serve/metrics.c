@@ -81,6 +81,8 @@ static void write_all(FILE *f, const srv_t *s) {
     counter(f, "cafe_serve_jobs_cancelled_total", "Jobs cancelled.", m->jobs_cancelled);
     counter(f, "cafe_serve_job_urls_done_total", "Job URLs with a record.", m->job_urls_done);
     gauge(f, "cafe_serve_jobs_running", "Jobs running now.", s->jobs_running);
+    gauge(f, "cafe_serve_jobs_queued", "Jobs resumed by a restart, waiting for --max-jobs.",
+          s->jobs_queued);
     gauge(f, "cafe_serve_fetches_in_flight", "Fetches running now.", s->fetching);
     gauge(f, "cafe_serve_connections", "Client connections open.", s->conns.len);
     gauge(f, "cafe_serve_job_list_bytes", "Memory of the job lists being received.", s->body_bytes);

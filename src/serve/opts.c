@@ -49,7 +49,9 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_SIZE, "max-job-urls", 0, "N", F(max_job_urls), 1, 1e9, 0, "100000", NULL, NULL,
      "URLs per job", NULL},
     {CLI_OPT_SIZE, "max-jobs", 0, "N", F(max_jobs), 1, 1e6, 0, "4", NULL, NULL,
-     "jobs running at once (the lists being received share\nN times --max-body of memory)", NULL},
+     "jobs running at once, resumed ones too: a restart queues\nthe rest (the lists being received "
+     "share N times\n--max-body of memory)",
+     NULL},
     {CLI_OPT_SIZE, "jobs-kept", 0, "N", F(jobs_kept), 1, 1e6, 0, "64", NULL, NULL,
      "jobs kept for their results (the oldest finished go)", NULL},
     {CLI_OPT_SIZE, "max-connections", 0, "N", F(max_connections), 1, 1e6, 0, "1024", NULL, NULL,

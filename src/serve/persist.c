@@ -236,10 +236,9 @@ static int load_job(srv_t *s, const char *id) {
     if (!s->o.quiet)
         fprintf(stderr, "cafe serve: resuming job %s (%zu of %zu URLs done)\n", j->id, j->done,
                 j->n);
-    rc = srv_job_run(s, j);
-    if (rc != 0)
-        srv_job_unref(j);
-    return rc;
+    /* queued, not run: srv_persist_load starts the oldest under --max-jobs once all are in */
+    srv_job_queue(s, j);
+    return 0;
 }
 
 static int newer_first(const void *a, const void *b) {
@@ -291,7 +290,9 @@ int srv_persist_load(srv_t *s) {
     }
     closedir(d);
     int rc = sort_jobs(s);
-    if (rc == 0)
+    if (rc == 0) {
         srv_jobs_trim(s); /* --jobs-kept may be lower than when they were made */
+        srv_jobs_start_queued(s);
+    }
     return rc;
 }

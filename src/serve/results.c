@@ -4,7 +4,8 @@
  * event's id is the record's input position). Repeatable: every request reads the spool
  * from the first record (an SSE one with Last-Event-ID from the record after that one). When the
  * next record is not there yet, the stream's connection is suspended until the job stores one
- * (jobs.c: notify). Records of a cancelled (or interrupted) job that never finished are skipped.
+ * (jobs.c: notify); a queued job's stream waits so until the job has run. Records of a cancelled
+ * (or interrupted) job that never finished are skipped.
  * The SSE stream's last event names the job's state: done, cancelled or interrupted. */
 #include "job.h"
 #include "format.h"
@@ -88,10 +89,10 @@ static int next_piece(srv_req_t *r) {
             int rc = render_record(r, j->done_order[r->cursor++]);
             return rc == 0 ? 1 : rc;
         }
-        if (j->state == SRV_JOB_RUNNING)
+        if (!srv_job_over(j))
             return 0;
     } else {
-        while (r->cursor < j->n && !j->rec_len[r->cursor] && j->state != SRV_JOB_RUNNING)
+        while (r->cursor < j->n && !j->rec_len[r->cursor] && srv_job_over(j))
             r->cursor++; /* never finished: the job was cancelled or interrupted */
         if (r->cursor < j->n && j->rec_len[r->cursor]) {
             int rc = render_record(r, r->cursor);

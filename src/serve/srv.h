@@ -81,7 +81,7 @@ typedef struct srv {
     srv_cache_t cache;
     srv_job_t *jobs; /* newest first */
     uint64_t next_job_id;
-    size_t jobs_running, fetching;
+    size_t jobs_running, jobs_queued, fetching; /* queued: waiting for --max-jobs */
     size_t body_bytes;       /* memory of the job lists being received (srv_req_t.body_cap) */
     cli_fetch_pool_t titles; /* idle title extractors, reused fetch after fetch */
     cafe_group_t tasks;      /* every request task and job task */

@@ -278,6 +278,72 @@ def test_a_lower_jobs_kept_after_a_restart_is_kept_to():
         srv.stop()
 
 
+def test_a_restart_resumes_no_more_jobs_at_once_than_max_jobs():
+    # 10 unfinished jobs on disk, restarted under --max-jobs 4: the 4 oldest run, the others
+    # wait (queued) and start as those end, as a POST beyond the limit would be refused
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    args = ("-q", "--allow-private", "--shutdown-grace", "0.2", "--data-dir", d,
+            "--timeout", "3600")
+    gate = Gate()
+    srv = Serve(*args, "--max-jobs", "10")
+    try:
+        ids = []
+        for i in range(10):
+            status, _, st = post_job(srv, [gate.url(f"/job/{i}")])
+            assert status == 202, st
+            ids.append(st["id"])
+    finally:
+        srv.stop(signal.SIGTERM)
+
+    def states():
+        return [srv.json("GET", f"/v1/jobs/{j}")[2]["state"] for j in ids]
+
+    def stream(jid):  # a job's SSE results, in completion order as the page reads them
+        c = srv.conn()
+        c.request("GET", f"/v1/jobs/{jid}/results?format=sse&order=done")
+        r = c.getresponse()
+        assert r.status == 200
+        return c, r
+
+    srv = Serve(*args, "--max-jobs", "4")
+    try:
+        assert states() == ["running"] * 4 + ["queued"] * 6, states()
+        assert srv.metric("cafe_serve_jobs_running") == 4
+        assert srv.metric("cafe_serve_jobs_queued") == 6
+        status, hdrs, _ = post_job(srv, [gate.url("/new")])  # the queued ones go first
+        assert status == 429 and hdrs["retry-after"] == "5", status
+        # a DELETE of a queued job cancels it at once, without running it
+        status, _, st = srv.json("DELETE", f"/v1/jobs/{ids[9]}")
+        assert status == 200 and st["state"] == "cancelled" and st["done"] == 0, st
+        _, _, tail = srv.request("GET", f"/v1/jobs/{ids[9]}/results?format=sse")
+        assert tail == b"event: end\ndata: cancelled\n\n", tail
+        assert srv.metric("cafe_serve_jobs_queued") == 5
+        c, events = stream(ids[8])  # waits: the job has not run
+    finally:
+        srv.stop(signal.SIGTERM)
+    tail = events.read()
+    c.close()
+    assert tail == b"event: end\ndata: interrupted\n\n", tail  # stopped while queued
+    srv = Serve(*args, "--max-jobs", "4")
+    try:
+        assert states() == ["running"] * 4 + ["queued"] * 5 + ["cancelled"], states()
+        c, events = stream(ids[8])
+        gate.open()
+        for j in ids[:9]:
+            st = wait_job(srv, j)
+            assert st["state"] == "done" and st["done"] == 1 and st["failed"] == 0, st
+        body = events.read().decode()
+        c.close()
+        assert body.startswith("id: 0\ndata: ") and "/job/8" in body, body
+        assert body.endswith("\n\nevent: end\ndata: done\n\n"), body
+        assert srv.metric("cafe_serve_jobs_running") == 0
+        assert srv.metric("cafe_serve_jobs_queued") == 0
+        assert srv.metric("cafe_serve_fetches_total") == 9  # never the cancelled job's URL
+    finally:
+        srv.stop()
+        gate.close()
+
+
 def db_rows(path, jid):
     """The status of job jid's run in the database, and its URLs, sorted."""
     import sqlite3

@@ -108,7 +108,8 @@ function showStatus(st) {
   samples.push({ t: performance.now(), done: st.done });
   if (samples.length > 120) samples.shift();
   drawChart();
-  $("cancel").disabled = st.state !== "running";
+  // queued: resumed by a restart, waiting for --max-jobs; a DELETE cancels it unrun
+  $("cancel").disabled = st.state !== "running" && st.state !== "queued";
   // A record it could not write (a full disk) or the database stopped the job: say why.
   if (st.error) say("The job stopped: " + st.error);
 }
@@ -118,7 +119,7 @@ async function poll() {
   try {
     const st = await (await api("/v1/jobs/" + job.id)).json();
     showStatus(st);
-    if (st.state === "running" || st.state === "cancelling") poller = setTimeout(poll, 500);
+    if (["queued", "running", "cancelling"].includes(st.state)) poller = setTimeout(poll, 500);
   } catch (e) {
     if (!job.interrupted) say("status: " + e.message); // a stopping service answers 503
   }
