@@ -99,7 +99,9 @@ static int next_piece(srv_req_t *r) {
             r->cursor++;
             return rc == 0 ? 1 : rc;
         }
-        if (r->cursor < j->n)
+        /* Every record is there, but the job may still be running: its end (the state the
+         * SSE stream ends with) comes from the runner, which notifies once more. */
+        if (r->cursor < j->n || !srv_job_over(j))
             return 0;
     }
     r->ended = 1;

@@ -10,7 +10,7 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(__file__))
-from servelib import PATIENCE, Serve, post_job, wait_job  # noqa: E402
+from servelib import PATIENCE, Gate, Serve, post_job, wait_job  # noqa: E402
 from harness import Fixture, run_tests  # noqa: E402
 
 SITES = 10
@@ -273,6 +273,25 @@ def test_results_stream_while_the_job_runs():
     rest = [json.loads(x) for x in r.read().decode().splitlines()]
     c.close()
     assert [x["title"] for x in rest] == [title(4, 10 + i) for i in range(5)]
+
+
+def test_an_sse_stream_ends_with_the_jobs_final_state():
+    # the stream in input order had all the records as soon as the last one was stored,
+    # before the job was over, and ended with "running": its end event names the final state
+    gate = Gate()
+    try:
+        _, _, st = post_job(srv, [gate.url("/sse")])
+        c = srv.conn()
+        c.request("GET", f"/v1/jobs/{st['id']}/results?format=sse")
+        r = c.getresponse()  # waiting for the record: the gate holds it
+        assert r.status == 200
+        gate.open()
+        body = r.read()
+        c.close()
+        assert body.startswith(b"id: 0\n"), body
+        assert body.endswith(b"\n\nevent: end\ndata: done\n\n"), body[-40:]
+    finally:
+        gate.close()
 
 
 def test_job_json_body_and_limits():
