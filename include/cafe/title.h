@@ -22,7 +22,10 @@
  * bytes that are valid UTF-8 are UTF-8; otherwise uchardet decides, its answer taken through the
  * WHATWG label table, with the URL's top-level domain as a hint when the evidence is thin
  * (cafe_title_set_url) and, then too, an answer (or, for no answer, windows-1252) that does not
- * read the title as text giving way to one that does; else windows-1252 stays. uchardet
+ * read the title as text giving way to one that does (under a domain that names no encodings,
+ * a CJK one when the title's bytes are CJK characters of common use and the answer reads no
+ * word written as words are: GBK "中文" is not windows-1251's "ЦРОД"); else windows-1252
+ * stays. uchardet
  * (libuchardet.so.0, a C++ library) is loaded with dlopen at the first page that needs it, so a
  * process that never meets one never loads it; where it cannot be loaded, it gives no answer. To
  * give it enough evidence the extractor may want more of the page after the title (at most 64 KiB

@@ -274,10 +274,42 @@ static const cafe__html_encoding_t *second_opinion(const cafe__html_detect_t *d,
     return e;
 }
 
+/* With little evidence and no domain that names the page's encodings, uchardet often names a
+ * single-byte encoding for a word or two of CJK ("中文" in GBK as windows-1251's "ЦРОД"). Where
+ * the answer's reading is not plausible or has no word cased as words are written
+ * (plausible.h), a CJK reading whose characters all fall in its encoding's common blocks is
+ * the likelier text, and the likeliest of them (cafe__html_cjk_cost) wins: Firefox's
+ * chardetng scores CJK by these blocks too. A reading in a script without case stands (only
+ * statistics would tell Thai "วัฑน" from EUC-KR's "한국"). A UTF-8 answer is no reading here
+ * (the title is not UTF-8), and a CJK answer gives way only when its reading holds rare
+ * characters. */
+static const cafe__html_encoding_t *cjk(const cafe__html_detect_t *d,
+                                        const cafe__html_encoding_t *e) {
+    const cafe__html_encoding_t *first = e ? e : &cafe__html_enc_windows1252;
+    if (d->high < 2 || d->high >= CAFE__DETECT_ENOUGH || !d->ud || family(d))
+        return e;
+    size_t from = d->at[0], to = d->at[d->high - 1] + 1;
+    if ((first->kind == CAFE__ENC_SINGLE && plausible(d, first) &&
+         cafe__html_cased_word(first, d->buf, d->fed, d->at, d->high)) ||
+        (first->kind == CAFE__ENC_MULTI &&
+         cafe__html_cjk_cost(first, d->buf, d->fed, from, to) >= 0))
+        return e;
+    const cafe__html_encoding_t *best = e, *c;
+    int least = -1;
+    for (size_t i = 0; (c = cafe__html_encoding_at(i)) != NULL; i++) {
+        int cost =
+            c->kind == CAFE__ENC_MULTI ? cafe__html_cjk_cost(c, d->buf, d->fed, from, to) : -1;
+        if (cost >= 0 && (least < 0 || cost < least) && plausible(d, c))
+            best = c, least = cost;
+    }
+    return best;
+}
+
 const cafe__html_encoding_t *cafe__html_detect_result(cafe__html_detect_t *d) {
     if (d->high == 0)
         return NULL;
-    return second_opinion(d, latin_default(d, hinted(d, unless_as_default(d, uchardet_answer(d)))));
+    return cjk(d, second_opinion(
+                      d, latin_default(d, hinted(d, unless_as_default(d, uchardet_answer(d))))));
 }
 
 void cafe__html_detect_close(cafe__html_detect_t *d) {

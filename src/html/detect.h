@@ -28,7 +28,12 @@
  *      where uchardet has no answer, windows-1252's reading is checked the same way; a
  *      multi-byte answer that decodes with errors or half-width katakana gives way to
  *      another of its domain's encodings that does not (EUC-JP under .jp);
- *   6. else no answer (the caller keeps windows-1252).
+ *   6. with little evidence under a domain that names no encodings, an answer whose reading
+ *      is not plausible, is UTF-8 (the title is not) or has no word cased as words are
+ *      written ("ЦРОД", GBK's "中文" in windows-1251) gives way to a CJK reading whose
+ *      characters all fall in its encoding's common blocks (plausible.h), the likeliest of
+ *      them; so does a CJK answer whose reading holds rare characters;
+ *   7. else no answer (the caller keeps windows-1252).
  * Answers the tokenizer could not have read as bytes (UTF-16, ISO-2022-JP, UTF-32) or that
  * would erase the page (the replacement encoding: HZ, ISO-2022-KR/CN) count as no answer.
  *

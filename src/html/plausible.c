@@ -83,10 +83,9 @@ static ch_t classify(unsigned cp) {
         return (ch_t){K_LETTER, S_ARABIC, C_NONE};
     if ((cp >= 0xE01 && cp <= 0xE3A) || (cp >= 0xE40 && cp <= 0xE4E))
         return (ch_t){K_LETTER, S_THAI, C_NONE};
-    if (cp >= 0x660 && cp <= 0x669)
-        return (ch_t){K_OTHER, S_ANY, C_NONE}; /* Arabic-Indic digits */
-    if (cp >= 0xE50 && cp <= 0xE59)
-        return (ch_t){K_OTHER, S_ANY, C_NONE}; /* Thai digits */
+    if ((cp >= 0x660 && cp <= 0x669) || (cp >= 0xE50 && cp <= 0xE59))
+        return (ch_t){K_EDGE, S_ANY, C_NONE}; /* Arabic-Indic and Thai digits: not inside a
+                                                 word ("ฐ๘ม๖ป็วื", EUC-KR's "공지사항") */
     if (cp == 0x200C || cp == 0x200D)
         return (ch_t){K_LETTER, S_ANY, C_NONE}; /* zero-width (non-)joiner */
     if (cp == 0xB7)
@@ -264,4 +263,102 @@ int cafe__html_plausible_multi(const cafe__html_encoding_t *e, const unsigned ch
     cafe__html_decode(&dec, p, n, CAFE__DECODE_MORE, odd_text, &odd);
     cafe__html_decoder_close(&dec);
     return !odd;
+}
+
+/* Costs of a character by its block, in tenths of a bit (see cafe__html_cjk_cost): a
+ * kana is one of ~170 holding half of Japanese text, a Hangul syllable one of 2,350, a
+ * level-1 hanzi one of 3,755 (GB2312) or a frequent one of 5,401 (Big5), a level-1 kanji
+ * one of 2,965 holding less than half; punctuation costs the same everywhere. */
+enum {
+    COST_KANA = 84,
+    COST_HANGUL = 112,
+    COST_GB = 119,
+    COST_BIG5 = 125,
+    COST_KANJI = 127,
+    COST_PUNCT = 100,
+    RARE = -1
+};
+
+/* The cost of the double-byte character lead, trail in the CJK encoding decoded by dec, or
+ * RARE. */
+static int cjk_char(cafe__html_dec_id_t dec, unsigned lead, unsigned trail) {
+    switch (dec) {
+    case CAFE__DEC_GB18030:
+        if (trail < 0xA1)
+            return RARE; /* GBK's extensions, gb18030's four-byte sequences */
+        return lead >= 0xB0 && lead <= 0xD7   ? COST_GB
+               : lead >= 0xA1 && lead <= 0xA9 ? COST_PUNCT
+                                              : RARE;
+    case CAFE__DEC_BIG5:
+        if ((lead >= 0xA4 && lead <= 0xC5) || (lead == 0xC6 && trail <= 0x7E))
+            return COST_BIG5;
+        return lead >= 0xA1 && lead <= 0xA3 ? COST_PUNCT : RARE;
+    case CAFE__DEC_SJIS:
+        if (lead == 0x82 || lead == 0x83)
+            return COST_KANA;
+        if ((lead >= 0x88 && lead <= 0x97) || (lead == 0x98 && trail < 0x73))
+            return COST_KANJI;
+        return lead == 0x81 ? COST_PUNCT : RARE;
+    case CAFE__DEC_EUCJP:
+        if (lead == 0xA4 || lead == 0xA5)
+            return COST_KANA;
+        if (lead >= 0xB0 && lead <= 0xCF)
+            return COST_KANJI;
+        return lead == 0xA1 ? COST_PUNCT : RARE;
+    case CAFE__DEC_EUCKR:
+        if (trail < 0xA1)
+            return RARE; /* UHC's extra syllables */
+        return lead >= 0xB0 && lead <= 0xC8 ? COST_HANGUL : lead == 0xA1 ? COST_PUNCT : RARE;
+    default:
+        return RARE;
+    }
+}
+
+static int ascii_letter(unsigned b) {
+    return (b | 0x20) >= 'a' && (b | 0x20) <= 'z';
+}
+
+int cafe__html_cjk_cost(const cafe__html_encoding_t *e, const unsigned char *p, size_t n,
+                        size_t from, size_t to) {
+    int cost = 0, clear = 0;
+    for (size_t i = from; i < to; i++) {
+        if (p[i] < 0x80)
+            continue;
+        if (i + 1 >= n || (e->dec == CAFE__DEC_SJIS && p[i] >= 0xA1 && p[i] <= 0xDF))
+            return -1; /* cut, or a half-width katakana */
+        int c = cjk_char(e->dec, p[i], p[i + 1]);
+        if (c == RARE)
+            return -1;
+        if (c != COST_PUNCT && !(i > 0 && ascii_letter(p[i - 1])) &&
+            !(i + 2 < n && ascii_letter(p[i + 2])))
+            clear++;
+        cost += c;
+        i++;
+    }
+    return clear >= 2 ? cost : -1;
+}
+
+int cafe__html_cased_word(const cafe__html_encoding_t *e, const unsigned char *p, size_t n,
+                          const unsigned *high, size_t nhigh) {
+    for (size_t k = 0; k < nhigh; k++) {
+        ch_t c = at(e, p, n, high[k]);
+        if (c.kind == K_LETTER && c.script != S_ANY && c.lcase == C_NONE)
+            return 1; /* Hebrew, Arabic, Thai: no case to tell text by */
+        if (c.lcase == C_NONE)
+            continue;
+        size_t s = high[k], end = high[k] + 1;
+        while (s > 0 && at(e, p, n, s - 1).kind == K_LETTER)
+            s--;
+        while (end < n && at(e, p, n, end).kind == K_LETTER)
+            end++;
+        int small = 0, capital_after = 0;
+        for (size_t i = s + 1; i < end; i++) {
+            int lcase = at(e, p, n, i).lcase;
+            small |= lcase == C_LOWER;
+            capital_after |= lcase == C_UPPER;
+        }
+        if (small && !capital_after)
+            return 1;
+    }
+    return 0;
 }

@@ -419,6 +419,42 @@ static void test_short_multibyte_reads_as_text(void **state) {
                  "\xe3\x81\x8a\xe7\x9f\xa5\xe3\x82\x89\xe3\x81\x9b");
 }
 
+/* Under .com or .org uchardet named a single-byte encoding for a word or two of CJK: GBK
+ * "中文" came out windows-1251's "ЦРОД", Big5 "首頁" windows-1252's soft hyphens, EUC-KR
+ * "홈페이지" UTF-8 with errors. A CJK reading whose characters all fall in its encoding's
+ * common blocks wins over a reading with no word cased as words are written. */
+static void test_short_cjk_under_generic(void **state) {
+    (void)state;
+    static const char *const urls[] = {"http://www.example.com/", "http://www.example.org/x"};
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        const char *u = urls[i];
+        expect_short("\xd6\xd0\xce\xc4", u, "\xe4\xb8\xad\xe6\x96\x87"); /* GBK 中文 */
+        expect_short("\xca\xd7\xd2\xb3", u, "\xe9\xa6\x96\xe9\xa1\xb5"); /* GBK 首页 */
+        expect_short("\xd0\xc2\xce\xc5\xd6\xd0\xd0\xc4", u,
+                     "\xe6\x96\xb0\xe9\x97\xbb\xe4\xb8\xad\xe5\xbf\x83"); /* 新闻中心 */
+        expect_short("\xad\xba\xad\xb6", u, "\xe9\xa6\x96\xe9\xa0\x81");  /* Big5 首頁 */
+        expect_short("\xb3\xcc\xb7s\xae\xf8\xae\xa7", u,
+                     "\xe6\x9c\x80\xe6\x96\xb0\xe6\xb6\x88\xe6\x81\xaf"); /* 最新消息 */
+        expect_short("\xc3\xf6\xa9\xf3\xa7\xda\xad\xcc", u,
+                     "\xe9\x97\x9c\xe6\x96\xbc\xe6\x88\x91\xe5\x80\x91"); /* 關於我們 */
+        expect_short("\xc8\xa8\xc6\xe4\xc0\xcc\xc1\xf6", u,
+                     "\xed\x99\x88\xed\x8e\x98\xec\x9d\xb4\xec\xa7\x80"); /* 홈페이지 */
+        expect_short("\xb0\xf8\xc1\xf6\xbb\xe7\xc7\xd7", u,
+                     "\xea\xb3\xb5\xec\xa7\x80\xec\x82\xac\xed\x95\xad"); /* 공지사항 */
+        expect_short("\x93\xfa\x96\x7b", u, "\xe6\x97\xa5\xe6\x9c\xac");  /* SJIS 日本 */
+        expect_short("\x83z\x81[\x83\x80", u,
+                     "\xe3\x83\x9b\xe3\x83\xbc\xe3\x83\xa0"); /* Shift_JIS ホーム */
+        expect_short("\xa5\xdb\xa1\xbc\xa5\xe0", u,
+                     "\xe3\x83\x9b\xe3\x83\xbc\xe3\x83\xa0"); /* EUC-JP ホーム */
+        /* and not where the single-byte reading has a word written as words are: Polish
+         * "Zażółć" in ISO-8859-2 is two level-1 hanzi in GBK (one touching "Za"), Russian
+         * "Сайт", or in a script without case, Thai "ตาดู" (two Hangul syllables in EUC-KR) */
+        expect_short("Za\xbf\xf3\xb3\xe6", u, "Za\xc5\xbc\xc3\xb3\xc5\x82\xc4\x87");
+        expect_short("\xd1\xe0\xe9\xf2", u, "\xd0\xa1\xd0\xb0\xd0\xb9\xd1\x82");
+        expect_short("\xb5\xd2\xb4\xd9", u, "\xe0\xb8\x95\xe0\xb8\xb2\xe0\xb8\x94\xe0\xb8\xb9");
+    }
+}
+
 /* ---- bad input ------------------------------------------------------------------------- */
 
 /* Feeds p in 4 KiB chunks; returns how many bytes went in before the result was final. */
@@ -605,6 +641,7 @@ int main(void) {
         cmocka_unit_test(test_short_title_reads_as_text),
         cmocka_unit_test(test_no_answer_reads_as_text),
         cmocka_unit_test(test_short_multibyte_reads_as_text),
+        cmocka_unit_test(test_short_cjk_under_generic),
         cmocka_unit_test(test_read_on_is_bounded),
         cmocka_unit_test(test_binary_garbage),
         cmocka_unit_test(test_valid_in_several),
