@@ -338,6 +338,9 @@ int cafe__html_cjk_cost(const cafe__html_encoding_t *e, const unsigned char *p, 
     return clear >= 2 ? cost : -1;
 }
 
+/* Letters from which a word in capitals reads as one (see cafe__html_cased_word). */
+#define CAPS_WORD_MIN 5
+
 int cafe__html_cased_word(const cafe__html_encoding_t *e, const unsigned char *p, size_t n,
                           const unsigned *high, size_t nhigh) {
     for (size_t k = 0; k < nhigh; k++) {
@@ -358,6 +361,11 @@ int cafe__html_cased_word(const cafe__html_encoding_t *e, const unsigned char *p
             capital_after |= lcase == C_UPPER;
         }
         if (small && !capital_after)
+            return 1;
+        /* A word in capitals is written so too ("КОНТАКТЫ"), once it is longer than the two
+         * or three characters a CJK title's bytes make by chance: every pair of windows-1251
+         * capitals is a common GBK hanzi. */
+        if (!small && c.lcase == C_UPPER && end - s >= CAPS_WORD_MIN)
             return 1;
     }
     return 0;

@@ -430,9 +430,7 @@ static void test_short_cjk_under_generic(void **state) {
         const char *u = urls[i];
         expect_short("\xd6\xd0\xce\xc4", u, "\xe4\xb8\xad\xe6\x96\x87"); /* GBK 中文 */
         expect_short("\xca\xd7\xd2\xb3", u, "\xe9\xa6\x96\xe9\xa1\xb5"); /* GBK 首页 */
-        expect_short("\xd0\xc2\xce\xc5\xd6\xd0\xd0\xc4", u,
-                     "\xe6\x96\xb0\xe9\x97\xbb\xe4\xb8\xad\xe5\xbf\x83"); /* 新闻中心 */
-        expect_short("\xad\xba\xad\xb6", u, "\xe9\xa6\x96\xe9\xa0\x81");  /* Big5 首頁 */
+        expect_short("\xad\xba\xad\xb6", u, "\xe9\xa6\x96\xe9\xa0\x81"); /* Big5 首頁 */
         expect_short("\xb3\xcc\xb7s\xae\xf8\xae\xa7", u,
                      "\xe6\x9c\x80\xe6\x96\xb0\xe6\xb6\x88\xe6\x81\xaf"); /* 最新消息 */
         expect_short("\xc3\xf6\xa9\xf3\xa7\xda\xad\xcc", u,
@@ -451,6 +449,11 @@ static void test_short_cjk_under_generic(void **state) {
          * "Сайт", or in a script without case, Thai "ตาดู" (two Hangul syllables in EUC-KR) */
         expect_short("Za\xbf\xf3\xb3\xe6", u, "Za\xc5\xbc\xc3\xb3\xc5\x82\xc4\x87");
         expect_short("\xd1\xe0\xe9\xf2", u, "\xd0\xa1\xd0\xb0\xd0\xb9\xd1\x82");
+        /* nor a word in capitals longer than a CJK title's bytes make by chance: windows-1253
+         * "ΑΡΧΙΚΗ" is three level-1 hanzi in GBK (and GBK "新闻中心" reads "РВОЕЦРРД" in
+         * windows-1251, which is given up for it) */
+        expect_short("\xc1\xd1\xd7\xc9\xca\xc7", u,
+                     "\xce\x91\xce\xa1\xce\xa7\xce\x99\xce\x9a\xce\x97");
         expect_short("\xb5\xd2\xb4\xd9", u, "\xe0\xb8\x95\xe0\xb8\xb2\xe0\xb8\x94\xe0\xb8\xb9");
     }
 }
