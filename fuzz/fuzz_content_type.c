@@ -1,12 +1,14 @@
-/* libFuzzer target for the Content-Type parser (cafe__http_content_type_parse), the
- * Content-Length list parser and the origin key. Input: byte 0 picks the output buffer sizes, the
- * rest is the header value (exactly its bytes, on the heap). Checks: both outputs are
- * NUL-terminated within their buffers, lower-case, and the media type holds a '/' and no whitespace
- * nor ';' (or is empty); the guard bytes after each buffer are untouched. */
+/* libFuzzer target for the Content-Type parser (cafe__content_type_parse, the HTTP client's and
+ * the title extractor's), the Content-Length list parser and the origin key. Input: byte 0 picks
+ * the output buffer sizes, the rest is the header value (exactly its bytes, on the heap). Checks:
+ * both outputs are NUL-terminated within their buffers, lower-case, and the media type holds a '/'
+ * and no whitespace nor ';' (or is empty); the guard bytes after each buffer are untouched; the
+ * charset is the same without a type buffer (the title extractor's call). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/content_type.h"
 #include "http/parse.h"
 #include "common/hash.h"
 
@@ -32,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         abort();
     memcpy(v, data + 1, n);
     type[type_cap] = cs[cs_cap] = 0x55;
-    cafe__http_content_type_parse(v, n, type, type_cap, cs, cs_cap);
+    cafe__content_type_parse(v, n, type, type_cap, cs, cs_cap);
     uint64_t length;
     (void)cafe__http_content_length_parse(v, n, &length); /* reads exactly n bytes */
     if (type[type_cap] != 0x55 || cs[cs_cap] != 0x55)
@@ -41,6 +43,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     check_out(cs, cs_cap);
     if (type[0] && (!strchr(type, '/') || strpbrk(type, " \t\r\n;")))
         abort();
+    char *cs_alone = malloc(cs_cap);
+    if (!cs_alone)
+        abort();
+    cafe__content_type_parse(v, n, NULL, 0, cs_alone, cs_cap);
+    if (strcmp(cs_alone, cs) != 0)
+        abort();
+    free(cs_alone);
     /* The origin key reads a NUL-terminated URL: give it the value as one. */
     char *url = malloc(n + 1), key[64];
     if (!url)

@@ -80,7 +80,7 @@ what = {"title": "title extractor with charset sniffing (`cafe_title_*`)",
         "resume": "resume file (`cli_resume_parse_line`, JSON and CSV, writer round trip)",
         "opts": "options (`cli_opts_parse`)",
         "retry_after": "`Retry-After` (`cafe__http_retry_after_parse`, backoff)",
-        "content_type": "`Content-Type` (`cafe__http_content_type_parse`, origin key)"}
+        "content_type": "`Content-Type` (`cafe__content_type_parse`, origin key)"}
 for log in sorted(glob.glob(f"{fuzz}/*.log")):
     name = os.path.basename(log)[:-4]
     if name not in what:

@@ -62,9 +62,14 @@ extern "C" {
 typedef struct cafe_title cafe_title_t;
 
 /* Creates an extractor. `charset` is the transport charset: an encoding label ("utf-8",
- * "Shift_JIS", ...) or a whole Content-Type value ("text/html; charset=koi8-r"), or NULL.
- * Unknown labels are ignored, as browsers do. Returns 0, CAFE_ENOMEM, or CAFE_EINVAL when
- * out is NULL. */
+ * "Shift_JIS", ...) or a whole Content-Type value (one holding a ';' or a '/': "text/html;
+ * charset=koi8-r"), or NULL. A Content-Type value is read as cafe's HTTP client reads a
+ * response's Content-Type headers joined with ", ", the Fetch standard's "extract a MIME
+ * type": of a list, the last MIME type gives the charset ("text/html; charset=koi8-r,
+ * text/html; charset=windows-1251" is windows-1251); a quoted value is unescaped
+ * ("charset=\"win\\dows-1251\"" is windows-1251); a value whose type has no '/' is no MIME
+ * type and gives none. Unknown labels are ignored, as browsers do. Returns 0, CAFE_ENOMEM,
+ * or CAFE_EINVAL when out is NULL. */
 int cafe_title_create(cafe_title_t **out, const char *charset);
 
 /* Forgets the page fed so far and starts over with a new transport charset (may be NULL).

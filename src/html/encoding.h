@@ -49,7 +49,8 @@ extern const cafe__html_encoding_t cafe__html_enc_windows1252;
  * ignored), or NULL. */
 const cafe__html_encoding_t *cafe__html_encoding_get(const char *label, size_t len);
 
-/* Transport charset: a bare label, or the charset parameter of a Content-Type value. */
+/* Transport charset: a bare label, or the charset of a whole Content-Type value as the HTTP
+ * client reads one (common/content_type.h). */
 const cafe__html_encoding_t *cafe__html_encoding_transport(const char *value);
 
 /* Every encoding of the standard, for tests and fuzzing; NULL past the last one. */

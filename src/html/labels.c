@@ -3,6 +3,7 @@
  * index (indexes.c). */
 #include <string.h>
 
+#include "common/content_type.h"
 #include "html/encoding.h"
 #include "html/indexes.h"
 
@@ -374,49 +375,15 @@ const cafe__html_encoding_t *cafe__html_encoding_get(const char *label, size_t l
     return NULL;
 }
 
-/* The charset parameter of a MIME type, per the MIME Sniffing standard's parser, reduced to
- * what finds one parameter: `;`-separated, name case-insensitive, value quoted or not. */
-static const cafe__html_encoding_t *content_type_charset(const char *v) {
-    const char *p = strchr(v, ';');
-    while (p) {
-        p++;
-        while (is_ws((unsigned char)*p))
-            p++;
-        const char *name = p;
-        while (*p && *p != '=' && *p != ';')
-            p++;
-        int is_charset = (size_t)(p - name) == 7 && label_equal("charset", (const void *)name, 7);
-        if (*p != '=') {
-            if (!*p)
-                break;
-            continue;
-        }
-        p++;
-        const char *val = p;
-        size_t n;
-        if (*p == '"') {
-            val = ++p;
-            while (*p && *p != '"')
-                p++;
-            n = (size_t)(p - val);
-            p = strchr(p, ';');
-        } else {
-            while (*p && *p != ';')
-                p++;
-            n = (size_t)(p - val);
-            if (!*p)
-                p = NULL;
-        }
-        if (is_charset)
-            return cafe__html_encoding_get(val, n);
-    }
-    return NULL;
-}
-
 const cafe__html_encoding_t *cafe__html_encoding_transport(const char *value) {
     if (!value)
         return NULL;
-    if (strchr(value, ';') || strchr(value, '/'))
-        return content_type_charset(value);
-    return cafe__html_encoding_get(value, strlen(value));
+    size_t n = strlen(value);
+    if (!strpbrk(value, ";/"))
+        return cafe__html_encoding_get(value, n);
+    /* A whole Content-Type value, read as the HTTP client reads one (no label holds a ';'
+     * or a '/'). A charset too long for the buffer is "", as no label is that long. */
+    char charset[64];
+    cafe__content_type_parse(value, n, NULL, 0, charset, sizeof charset);
+    return cafe__html_encoding_get(charset, strlen(charset));
 }

@@ -1,5 +1,6 @@
 /* End of a try: curl's outcome turned into the result, the task woken, the transfer pooled.
  * curl codes are translated at cafe's edge (curl_error.c); curl's own message is kept. */
+#include "common/content_type.h"
 #include "http/internal.h"
 #include "http/parse.h"
 
@@ -28,8 +29,8 @@ static void content_type_fill(cafe__http_client_t *c, const char *v, size_t n,
         memcpy(res->charset, c->last_type.charset, sizeof res->charset);
         return;
     }
-    cafe__http_content_type_parse(v, n, res->content_type, sizeof(res->content_type), res->charset,
-                                  sizeof(res->charset));
+    cafe__content_type_parse(v, n, res->content_type, sizeof(res->content_type), res->charset,
+                             sizeof(res->charset));
     if (n < sizeof c->last_type.raw) {
         memcpy(c->last_type.raw, v, n);
         c->last_type.raw[n] = '\0';
@@ -92,8 +93,8 @@ static void content_types_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
         memcpy(joined + len, h->value, n);
         len += n;
     }
-    cafe__http_content_type_parse(joined, len, res->content_type, sizeof(res->content_type),
-                                  res->charset, sizeof(res->charset));
+    cafe__content_type_parse(joined, len, res->content_type, sizeof(res->content_type),
+                             res->charset, sizeof(res->charset));
     free(joined);
 }
 

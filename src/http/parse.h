@@ -1,21 +1,11 @@
 /* Pure parsers of HTTP header values and the retry backoff formula: no I/O, no allocation,
- * no global state, any input accepted (they are fuzzed). */
+ * no global state, any input accepted (they are fuzzed). Content-Type's is shared with the
+ * title extractor: common/content_type.h. */
 #ifndef CAFE_HTTP_PARSE_H
 #define CAFE_HTTP_PARSE_H
 
 #include <stddef.h>
 #include <stdint.h>
-
-/* The media type ("text/html") and charset ("utf-8") of a response whose Content-Type
- * header values, joined with ", " in order, are v (exactly n bytes, no NUL needed): the
- * Fetch standard's "extract a MIME type" with MIME Sniffing's parser, where Chromium and
- * Firefox agree on other answers, theirs (parse.c says which). Each value of the list that
- * is not a MIME type, or is * / *, is skipped; the last one left gives the type, and its
- * charset parameter, or else the charset of an earlier value of the same type. Both come out
- * lower-cased and NUL-terminated in the caller's buffers (each at least 1 byte), the charset
- * unquoted and unescaped; "" for none, and for a value that does not fit. */
-void cafe__http_content_type_parse(const char *v, size_t n, char *type, size_t type_cap,
-                                   char *charset, size_t charset_cap);
 
 /* The value of a Content-Length header v (n bytes), which may be a list ("42, 42"): 1 with
  * *value set when its numbers agree, -1 when two differ, 0 when it has none (elements that

@@ -81,5 +81,13 @@ done
 out=$("$cafe" title --charset 'text/html; charset=KOI8-R' "$tmp/koi8.html" "$tmp/a.html")
 [ "$out" = "Привет
 Hello world" ] || fail "--charset with a Content-Type value: $out"
+# ...read as the HTTP client reads a Content-Type header: a quoted value unescaped, a list's
+# last type giving the charset (--no-detect: the charset alone decides)
+printf '<title>\317\360\350\342\345\362</title>' >"$tmp/cp1251.html"
+for value in 'text/html; charset="win\dows-1251"' \
+    'text/html; charset=koi8-r, text/html; charset=windows-1251'; do
+    out=$("$cafe" title --no-detect --charset "$value" "$tmp/cp1251.html" 2>&1) || true
+    [ "$out" = "Привет" ] || fail "--charset '$value': $out"
+done
 "$cafe" title --bogus 2>/dev/null && fail "unknown option accepted"
 echo "1 passed, 0 failed"

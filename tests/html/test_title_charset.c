@@ -28,6 +28,15 @@ static void test_transport_labels(void **state) {
         {"text/html;charset=\"koi8-r\";foo=bar", "KOI8-R"},
         {"text/html; foo=bar; charset=gb2312", "GBK"},
         {"text/html; charset", "windows-1252"},
+        /* read as the HTTP client reads the header (Fetch's "extract a MIME type"): a quoted
+         * value unescaped, a list's last type giving the charset */
+        {"text/html; charset=\"win\\dows-1251\"", "windows-1251"},
+        {"text/html; charset=koi8-r, text/html; charset=windows-1251", "windows-1251"},
+        {"text/html; charset=koi8-r, text/html", "KOI8-R"},
+        {"text/html; charset=koi8-r, text/plain", "windows-1252"},
+        {"text/html; charset=koi8-r, */*", "KOI8-R"},
+        {"text/html garbage; charset=koi8-r", "KOI8-R"},
+        {"; charset=koi8-r", "windows-1252"},
         {"text/html", "windows-1252"},
         {"no-such-encoding", "windows-1252"},
         {"ascii", "windows-1252"},

@@ -3,6 +3,7 @@
  * ASan and valgrind. */
 #include "testutil.h"
 #include "http/parse.h"
+#include "common/content_type.h"
 #include "common/hash.h"
 
 #include <stdio.h>
@@ -11,15 +12,19 @@
 
 static void content_type(const char *v, const char *type, const char *charset) {
     char t[128], c[48];
-    cafe__http_content_type_parse(v, strlen(v), t, sizeof(t), c, sizeof(c));
+    cafe__content_type_parse(v, strlen(v), t, sizeof(t), c, sizeof(c));
     if (strcmp(t, type) != 0 || strcmp(c, charset) != 0)
         fail_msg("\"%s\": got (\"%s\", \"%s\"), want (\"%s\", \"%s\")", v, t, c, type, charset);
+    /* the title extractor's call: the charset alone */
+    cafe__content_type_parse(v, strlen(v), NULL, 0, c, sizeof(c));
+    if (strcmp(c, charset) != 0)
+        fail_msg("\"%s\" without a type buffer: got \"%s\", want \"%s\"", v, c, charset);
     /* every prefix, from a buffer that ends exactly there */
     size_t n = strlen(v);
     for (size_t k = 0; k <= n; k++) {
         char *copy = malloc(k ? k : 1);
         memcpy(copy, v, k);
-        cafe__http_content_type_parse(copy, k, t, sizeof(t), c, sizeof(c));
+        cafe__content_type_parse(copy, k, t, sizeof(t), c, sizeof(c));
         free(copy);
     }
 }
@@ -101,7 +106,7 @@ static void test_content_type_essence(void **state) {
     content_type("text/ht\x01ml; charset=koi8-r", "", "");
     {
         char t[128], c[48];
-        cafe__http_content_type_parse("http\0/x", 7, t, sizeof t, c, sizeof c);
+        cafe__content_type_parse("http\0/x", 7, t, sizeof t, c, sizeof c);
         assert_string_equal(t, "");
     }
 }
