@@ -86,8 +86,12 @@ static void refine_by_info(cafe__http_xfer_t *x, CURLcode cc, int *code, char *b
             snprintf(buf, cap, "connection refused");
         }
     } else if (cc == CURLE_BAD_CONTENT_ENCODING) {
-        snprintf(buf, cap, "cannot decode the body (Content-Encoding: %.40s)",
-                 cafe__http_header_value(x->easy, "Content-Encoding"));
+        /* libcurl refuses a chain of more than 5 codings as it reads the header, before its
+         * header API holds it and before any callback (header or debug) sees it: then there
+         * is no value to name, and curl's message says why. */
+        const char *coding = cafe__http_header_value(x->easy, "Content-Encoding");
+        if (coding[0])
+            snprintf(buf, cap, "cannot decode the body (Content-Encoding: %.40s)", coding);
     }
 }
 

@@ -404,6 +404,23 @@ def test_unknown_content_encoding_is_an_error():
         srv.close()
 
 
+def test_too_many_content_encodings_show_no_empty_value():
+    # libcurl refuses more than 5 codings as it reads the header, before its header API (or
+    # any callback) has it: the message showed "(Content-Encoding: )", an empty value the
+    # server never sent. With no value to name, curl's reason follows cafe's words.
+    chain = b", ".join([b"identity"] * 6)
+
+    def chained_page():
+        yield (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: " + chain +
+               b"\r\nContent-Length: 21\r\nConnection: close\r\n\r\n<title>Hidden</title>")
+    srv = RawServer({"/chain": chained_page})
+    try:
+        expect(srv.url("/chain"), {"status": 200, "title": None, "error": re.compile(
+            r"cannot decode the body: Reject response due to more than 5 content encodings$")})
+    finally:
+        srv.close()
+
+
 def test_zstd_body_is_decoded():
     # issue 15 item 13: Debian's libcurl decodes zstd, so a zstd page has its title (the
     # body is compressed at test time by the zstd tool)
