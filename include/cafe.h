@@ -322,8 +322,8 @@ int cafe_task_yield(void);
 /* Deadlines (asyncio.timeout): every suspending call between begin and end returns
  * CAFE_ETIMEDOUT once `ms` milliseconds have passed since begin (or an enclosing deadline
  * passed first). Scopes nest and must be ended in reverse order, once, by the task that
- * began them (with the shields: see below); an end out of that order aborts the process with
- * a message. The struct lives on the caller's stack. */
+ * began them (with the shields: see below); an end out of that order, or outside any task,
+ * aborts the process with a message. The struct lives on the caller's stack. */
 
 typedef struct cafe_deadline {
     uint64_t private_at;
@@ -343,8 +343,8 @@ int cafe_deadline_end(cafe_deadline_t *d);
  * The cancellation is not lost: cafe_task_cancelled() still says so, and the first
  * suspending call after the shield returns CAFE_ECANCELED. Shields nest, with each other and
  * with deadlines; end them in reverse order, in the task that began them (an end out of
- * order, or in another task, aborts the process with a message). The struct lives on the
- * caller's stack. */
+ * order, in another task or outside any task, aborts the process with a message). The
+ * struct lives on the caller's stack. */
 typedef struct cafe_shield {
     uint64_t private_outer_deadline;
     int private_outer_shielded;

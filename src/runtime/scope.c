@@ -15,11 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* t is NULL for an end outside any task (a libuv callback, code outside cafe_loop_run) of a
+ * scope a task began: returning 0 there would leave that task shielded, or bounded, for good. */
 static void misordered(const cafe__task_t *t, const char *call) {
     fprintf(stderr,
-            "cafe: %s in task %s does not end the innermost deadline or shield: end them in "
+            "cafe: %s %s%s does not end the innermost deadline or shield: end them in "
             "reverse order of their begins, once each, in the task that began them\n",
-            call, t->name ? t->name : "(unnamed)");
+            call, t ? "in task " : "outside any task", t ? (t->name ? t->name : "(unnamed)") : "");
     abort();
 }
 
@@ -39,8 +41,10 @@ int cafe_deadline_begin(cafe_deadline_t *d, uint64_t ms) {
 
 int cafe_deadline_end(cafe_deadline_t *d) {
     cafe__task_t *t = cafe__running();
-    if (!t || d->private_at == CAFE__NEVER)
+    if (d->private_at == CAFE__NEVER)
         return 0;
+    if (!t)
+        misordered(t, "cafe_deadline_end");
     uint64_t in_force = d->private_at < d->private_outer ? d->private_at : d->private_outer;
     if (t->deadline != in_force)
         misordered(t, "cafe_deadline_end");
@@ -68,8 +72,10 @@ int cafe_shield_begin(cafe_shield_t *s) {
 
 int cafe_shield_end(cafe_shield_t *s) {
     cafe__task_t *t = cafe__running();
-    if (!t || !s->private_task)
+    if (!s->private_task)
         return 0;
+    if (!t)
+        misordered(t, "cafe_shield_end");
     /* Another task's shield would pass the state check when this one is shielded too. */
     if (s->private_task != cafe__task_handle(t) || !t->shielded || t->deadline != CAFE__NEVER)
         misordered(t, "cafe_shield_end");

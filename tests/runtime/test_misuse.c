@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <uv.h>
 
 static int quick(void *arg, void **value) {
     *value = arg;
@@ -276,6 +277,47 @@ static void test_scopes_ended_out_of_order_abort(void **state) {
         assert_non_null(strstr(err, crossed_cases[i].call));
         assert_non_null(strstr(err, "in task crossed"));
         assert_non_null(strstr(err, "reverse order"));
+    }
+}
+
+/* A scope a task began, ended outside any task (here on the loop's stack, in a libuv
+ * callback): returning 0 there left the task shielded (or bounded) for good. */
+typedef struct outside {
+    int shield; /* 1: a shield, 0: a deadline */
+    cafe_shield_t s;
+    cafe_deadline_t d;
+    uv_timer_t timer;
+} outside_t;
+
+static void end_outside(uv_timer_t *timer) {
+    outside_t *o = timer->data;
+    if (o->shield)
+        cafe_shield_end(&o->s);
+    else
+        cafe_deadline_end(&o->d);
+}
+
+static int scope_ended_outside(void *arg, void **value) {
+    outside_t *o = arg;
+    if (o->shield)
+        assert_int_equal(cafe_shield_begin(&o->s), 0);
+    else
+        assert_int_equal(cafe_deadline_begin(&o->d, 60000), 0);
+    assert_int_equal(uv_timer_init(cafe_loop_uv(cafe_loop_current()), &o->timer), 0);
+    o->timer.data = o;
+    assert_int_equal(uv_timer_start(&o->timer, end_outside, 0, 0), 0);
+    return cafe_task_sleep(50);
+}
+
+static void test_scopes_ended_outside_any_task_abort(void **state) {
+    static const char *const calls[] = {"cafe_deadline_end", "cafe_shield_end"};
+    for (int shield = 0; shield <= 1; shield++) {
+        outside_t o = {.shield = shield};
+        int st;
+        const char *err = test_child_stderr(scope_ended_outside, &o, &st);
+        assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+        assert_non_null(strstr(err, calls[shield]));
+        assert_non_null(strstr(err, "outside any task"));
     }
 }
 
@@ -556,6 +598,7 @@ int main(void) {
         cmocka_unit_test(test_group_left_alive_aborts),
         cmocka_unit_test(test_free_of_running_loop_aborts),
         cmocka_unit_test(test_scopes_ended_out_of_order_abort),
+        cmocka_unit_test(test_scopes_ended_outside_any_task_abort),
         cmocka_unit_test(test_leftovers_cancelled_and_named),
         cmocka_unit_test(test_spawn_after_main_returned_cancelled),
         cmocka_unit_test(test_cancelled_tasks_not_reported_failed),
