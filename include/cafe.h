@@ -31,9 +31,14 @@
  * cancels the tasks left running, waits for them and names them on stderr; misuse (a dead
  * handle, a group left with running children, a stack overflow) fails loudly.
  *
- * Threads: one loop per thread. All calls on a loop's objects come from that loop's thread
- * (cafe_thread_run's function is the exception: it runs on a pool thread and must not
- * call into cafe).
+ * Threads: one loop per thread. All calls on a loop's objects (its tasks, and the
+ * semaphores, events, queues, futures, groups, signals and streams its tasks use) come from
+ * that loop's thread: none of them is thread-safe. A call made from a cafe_thread_run
+ * function (on a pool thread) aborts the process with a message naming it, and so does a
+ * call from any other thread that wakes a task of the loop. cafe_strerror, cafe_err_name
+ * and cafe_version may be called from any thread. To hand work back from another thread,
+ * return it from the cafe_thread_run function, or use a libuv uv_async_t on cafe_loop_uv:
+ * its callback runs on the loop's thread and may call cafe_future_resolve.
  *
  * Suspending calls outside any task: cafe_task_sleep blocks the thread; cafe_thread_run
  * runs the function inline; the others return CAFE_ENOTASK when they would have to wait.
@@ -521,7 +526,9 @@ size_t cafe_group_failed(const cafe_group_t *g);
 /* ------------------------------------------------------------------------------------------ */
 /* CPU work (asyncio.to_thread / run_in_executor): runs fn(arg) on libuv's thread pool
  * (UV_THREADPOOL_SIZE threads, default 4). Only the calling task waits; the loop keeps
- * running others. fn must not call cafe. Returns fn's return value. Cancellation or the
+ * running others. fn must not call cafe: a call that belongs to a loop (spawn, sleep, a
+ * semaphore's, an event's, a queue's...) aborts the process naming it. Returns fn's return
+ * value. Cancellation or the
  * task's deadline: a call not yet started is withdrawn (CAFE_ECANCELED / CAFE_ETIMEDOUT); one
  * already running is waited for (fn's memory may be on the caller's stack) and its value
  * returned; the task's later calls see the interruption. Outside a task, fn runs inline on

@@ -19,6 +19,7 @@ typedef struct fwait {
 } fwait_t;
 
 int cafe_future_resolve(cafe_future_t *f, int result, void *value) {
+    cafe__loop_thread_check("cafe_future_resolve");
     if (f->private_state != PENDING)
         return CAFE_EINVAL;
     f->private_state = RESOLVED;
@@ -47,6 +48,7 @@ static int abort_wait(cafe__wait_t *w) {
 }
 
 int cafe_future_wait(cafe_future_t *f, void **value) {
+    cafe__loop_thread_check("cafe_future_wait");
     if (f->private_state == CANCELLED)
         return CAFE_ECANCELED;
     if (f->private_state == RESOLVED) {

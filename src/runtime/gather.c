@@ -78,6 +78,7 @@ static void unclaim(cafe_task_t *const *tasks, size_t n, const cafe__wait_t *w) 
 }
 
 int cafe_task_gather(cafe_task_t *const *tasks, size_t n, cafe_result_t *results) {
+    cafe__loop_thread_check("cafe_task_gather");
     if (n > 0 && (!tasks || !results))
         return CAFE_EINVAL;
     long checked = check_handles(tasks, n, 0);
@@ -130,6 +131,7 @@ static int park_first(cafe_task_t *const *tasks, size_t n, int interruptible) {
 }
 
 int cafe_task_wait_any(cafe_task_t *const *tasks, size_t n, size_t *index) {
+    cafe__loop_thread_check("cafe_task_wait_any");
     if (!tasks || !index)
         return CAFE_EINVAL;
     long live = check_handles(tasks, n, 1);
@@ -149,6 +151,7 @@ int cafe_task_wait_any(cafe_task_t *const *tasks, size_t n, size_t *index) {
 }
 
 int cafe_task_as_completed(cafe_task_t **tasks, size_t n, size_t *index, cafe_result_t *result) {
+    cafe__loop_thread_check("cafe_task_as_completed");
     if (!tasks || !index)
         return CAFE_EINVAL;
     size_t left = 0;
@@ -169,6 +172,7 @@ int cafe_task_as_completed(cafe_task_t **tasks, size_t n, size_t *index, cafe_re
 }
 
 int cafe_task_gather_failfast(cafe_task_t *const *tasks, size_t n, cafe_result_t *results) {
+    cafe__loop_thread_check("cafe_task_gather_failfast");
     if (n > 0 && (!tasks || !results))
         return CAFE_EINVAL;
     long checked = check_handles(tasks, n, 0);

@@ -58,15 +58,18 @@ static int group_spawn(cafe_group_t *g, cafe_task_fn fn, void *arg, const cafe_t
 }
 
 int cafe_group_spawn(cafe_group_t *g, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts) {
+    cafe__loop_thread_check("cafe_group_spawn");
     return group_spawn(g, fn, arg, opts, NULL);
 }
 
 int cafe_group_spawn_result(cafe_group_t *g, cafe_task_fn fn, void *arg,
                             const cafe_task_opts_t *opts, cafe_result_t *result) {
+    cafe__loop_thread_check("cafe_group_spawn_result");
     return group_spawn(g, fn, arg, opts, result);
 }
 
 void cafe_group_cancel(cafe_group_t *g) {
+    cafe__loop_thread_check("cafe_group_cancel");
     g->private_cancelled = !g->private_waited; /* a round that is over is not the next one */
     for (cafe__task_t *t = g->private_children; t; t = t->sib_next)
         cafe__task_cancel(t);
@@ -117,6 +120,7 @@ static int group_park(cafe_group_t *g, int interruptible) {
 }
 
 int cafe_group_wait(cafe_group_t *g) {
+    cafe__loop_thread_check("cafe_group_wait");
     cafe__task_t *self = cafe__running();
     /* A child would wait for itself: broken as a deadlock, its wait would go on, uninterrupted,
      * once it cancelled the group. */

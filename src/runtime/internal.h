@@ -130,6 +130,9 @@ struct cafe_loop {
      * so already in this uv_run (CAFE__IN_UV_STOPPED); 0 outside. */
     int in_uv;
     int clock_stale; /* uv's cached time was not refreshed this turn: see cafe__loop_now */
+    /* The thread of the last cafe_loop_run, as the address of its cafe__tls_loop (unique per
+     * thread, and cheaper to get than pthread_self): cafe__wake checks it. */
+    const void *thread;
     int (*call_fn)(void *);
     void *call_arg;
     int call_rc;
@@ -155,6 +158,18 @@ int cafe__loop_at_close(cafe_loop_t *loop, void (*fn)(void *), void *arg);
 extern _Thread_local cafe_loop_t *cafe__tls_loop __attribute__((tls_model("initial-exec")));
 static inline cafe_loop_t *cafe__loop_tls(void) {
     return cafe__tls_loop;
+}
+
+/* Thread-local: set while a cafe_thread_run function runs on this pool thread. A loop's
+ * state has no lock: a call from there would race with the loop's thread, silently. Each
+ * public call that touches a loop's state (its tasks, run queue, timers, or the objects its
+ * tasks wait on) starts with cafe__loop_thread_check, which aborts naming the call: one
+ * thread-local load and a branch never taken. */
+extern _Thread_local int cafe__tls_in_pool __attribute__((tls_model("initial-exec")));
+_Noreturn void cafe__off_loop(const char *call);
+static inline void cafe__loop_thread_check(const char *call) {
+    if (__builtin_expect(cafe__tls_in_pool, 0))
+        cafe__off_loop(call);
 }
 
 /* The loop's clock in ms, like uv_now but refreshed first when the loop skipped libuv on

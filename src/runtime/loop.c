@@ -11,6 +11,15 @@
 
 /* Initial-exec: one instruction to read it, and libcafe is linked, not dlopen'ed late. */
 _Thread_local cafe_loop_t *cafe__tls_loop __attribute__((tls_model("initial-exec")));
+_Thread_local int cafe__tls_in_pool __attribute__((tls_model("initial-exec")));
+
+void cafe__off_loop(const char *call) {
+    fprintf(stderr,
+            "cafe: %s called from a cafe_thread_run function (on a thread-pool thread): only "
+            "the loop's thread may call cafe; return the result, and act on it in the task\n",
+            call);
+    abort();
+}
 
 cafe_loop_t *cafe_loop_current(void) {
     return cafe__tls_loop;
@@ -224,6 +233,7 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
         return CAFE_EBUSY;
     cafe_loop_t *outer = cafe__tls_loop;
     cafe__tls_loop = loop;
+    loop->thread = &cafe__tls_loop;
     loop->running = 1;
     void *altstack = cafe__overflow_arm();
     cafe__task_t *main_task;

@@ -39,8 +39,9 @@ static void *ring_pop(cafe_queue_t *q) {
     return item;
 }
 
-int cafe_queue_try_put(cafe_queue_t *q, void *item) {
-    check_live(q, "cafe_queue_try_put");
+/* try_put and try_get after the caller's checks: put and get make them, under their own
+ * names, and each check is paid once per hop. */
+static int try_put(cafe_queue_t *q, void *item) {
     if (q->private_closed)
         return CAFE_EPIPE;
     cafe__wait_t *g = cafe__waitlist_pop(&q->private_getters);
@@ -55,8 +56,7 @@ int cafe_queue_try_put(cafe_queue_t *q, void *item) {
     return 0;
 }
 
-int cafe_queue_try_get(cafe_queue_t *q, void **item) {
-    check_live(q, "cafe_queue_try_get");
+static int try_get(cafe_queue_t *q, void **item) {
     cafe__wait_t *p;
     if (q->private_len > 0) {
         *item = ring_pop(q);
@@ -75,6 +75,18 @@ int cafe_queue_try_get(cafe_queue_t *q, void **item) {
     return q->private_closed ? CAFE_EOF : CAFE_EAGAIN;
 }
 
+int cafe_queue_try_put(cafe_queue_t *q, void *item) {
+    cafe__loop_thread_check("cafe_queue_try_put");
+    check_live(q, "cafe_queue_try_put");
+    return try_put(q, item);
+}
+
+int cafe_queue_try_get(cafe_queue_t *q, void **item) {
+    cafe__loop_thread_check("cafe_queue_try_get");
+    check_live(q, "cafe_queue_try_get");
+    return try_get(q, item);
+}
+
 /* Parks on list after the caller's try failed with CAFE_EAGAIN. */
 static int queue_wait(cafe__task_t *t, cafe__waitlist_t *list, cafe__wait_t *w) {
     if (!t)
@@ -86,11 +98,12 @@ static int queue_wait(cafe__task_t *t, cafe__waitlist_t *list, cafe__wait_t *w) 
 /* The interruption first, as for a semaphore or an event: a cancelled or timed-out task that
  * found room (or an item) must not go on moving items as if nothing had happened. */
 int cafe_queue_put(cafe_queue_t *q, void *item) {
+    cafe__loop_thread_check("cafe_queue_put");
     check_live(q, "cafe_queue_put");
     cafe__task_t *t = cafe__running();
     int rc = cafe__interrupt_check(t);
     if (rc == 0)
-        rc = cafe_queue_try_put(q, item);
+        rc = try_put(q, item);
     if (rc != CAFE_EAGAIN)
         return rc;
     cafe__wait_t w = {.abort = cafe__abort_unlist, .data = item};
@@ -98,11 +111,12 @@ int cafe_queue_put(cafe_queue_t *q, void *item) {
 }
 
 int cafe_queue_get(cafe_queue_t *q, void **item) {
+    cafe__loop_thread_check("cafe_queue_get");
     check_live(q, "cafe_queue_get");
     cafe__task_t *t = cafe__running();
     int rc = cafe__interrupt_check(t);
     if (rc == 0)
-        rc = cafe_queue_try_get(q, item);
+        rc = try_get(q, item);
     if (rc != CAFE_EAGAIN)
         return rc;
     cafe__wait_t w = {.abort = cafe__abort_unlist};
@@ -113,6 +127,7 @@ int cafe_queue_get(cafe_queue_t *q, void **item) {
 }
 
 void cafe_queue_close(cafe_queue_t *q) {
+    cafe__loop_thread_check("cafe_queue_close");
     check_live(q, "cafe_queue_close");
     q->private_closed = CLOSED;
     cafe__wait_t *w;

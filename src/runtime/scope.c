@@ -26,6 +26,7 @@ static void misordered(const cafe__task_t *t, const char *call) {
 }
 
 int cafe_deadline_begin(cafe_deadline_t *d, uint64_t ms) {
+    cafe__loop_thread_check("cafe_deadline_begin");
     cafe__task_t *t = cafe__running();
     if (!t) {
         d->private_at = d->private_outer = CAFE__NEVER;
@@ -40,6 +41,7 @@ int cafe_deadline_begin(cafe_deadline_t *d, uint64_t ms) {
 }
 
 int cafe_deadline_end(cafe_deadline_t *d) {
+    cafe__loop_thread_check("cafe_deadline_end");
     cafe__task_t *t = cafe__running();
     if (d->private_at == CAFE__NEVER)
         return 0;
@@ -56,6 +58,7 @@ int cafe_deadline_end(cafe_deadline_t *d) {
 }
 
 int cafe_shield_begin(cafe_shield_t *s) {
+    cafe__loop_thread_check("cafe_shield_begin");
     cafe__task_t *t = cafe__running();
     if (!t) {
         s->private_outer_deadline = CAFE__NEVER;
@@ -71,6 +74,7 @@ int cafe_shield_begin(cafe_shield_t *s) {
 }
 
 int cafe_shield_end(cafe_shield_t *s) {
+    cafe__loop_thread_check("cafe_shield_end");
     cafe__task_t *t = cafe__running();
     if (!s->private_task)
         return 0;

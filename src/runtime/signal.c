@@ -37,6 +37,7 @@ static void on_signal(uv_signal_t *h, int signum) {
 }
 
 int cafe_signal_open(cafe_signal_t *s, int signum) {
+    cafe__loop_thread_check("cafe_signal_open");
     cafe_loop_t *loop = cafe__loop_tls();
     s->private_handle = NULL;
     if (!loop)
@@ -58,6 +59,7 @@ int cafe_signal_open(cafe_signal_t *s, int signum) {
 }
 
 int cafe_signal_pending(cafe_signal_t *s) {
+    cafe__loop_thread_check("cafe_signal_pending");
     watcher_t *w = s->private_handle;
     return w ? w->count : CAFE_EINVAL;
 }
@@ -76,6 +78,7 @@ static int wait_once(watcher_t *w) {
 }
 
 int cafe_signal_wait(cafe_signal_t *s) {
+    cafe__loop_thread_check("cafe_signal_wait");
     watcher_t *w = s->private_handle;
     if (!w)
         return CAFE_EINVAL;
@@ -97,6 +100,7 @@ int cafe_signal_wait(cafe_signal_t *s) {
 }
 
 void cafe_signal_close(cafe_signal_t *s) {
+    cafe__loop_thread_check("cafe_signal_close");
     watcher_t *w = s->private_handle;
     if (!w)
         return;

@@ -6,6 +6,7 @@ void cafe_sem_init(cafe_sem_t *s, size_t permits) {
 }
 
 int cafe_sem_acquire(cafe_sem_t *s) {
+    cafe__loop_thread_check("cafe_sem_acquire");
     cafe__task_t *t = cafe__running();
     int rc = cafe__interrupt_check(t);
     if (rc != 0)
@@ -23,6 +24,7 @@ int cafe_sem_acquire(cafe_sem_t *s) {
 }
 
 int cafe_sem_try_acquire(cafe_sem_t *s) {
+    cafe__loop_thread_check("cafe_sem_try_acquire");
     if (s->private_count == 0 || !cafe__waitlist_empty(&s->private_waiters))
         return CAFE_EAGAIN;
     s->private_count--;
@@ -30,6 +32,7 @@ int cafe_sem_try_acquire(cafe_sem_t *s) {
 }
 
 void cafe_sem_release(cafe_sem_t *s) {
+    cafe__loop_thread_check("cafe_sem_release");
     cafe__wait_t *w = cafe__waitlist_pop(&s->private_waiters);
     if (w)
         cafe__wake(w, 0);
@@ -50,6 +53,7 @@ void cafe_event_init(cafe_event_t *e) {
 }
 
 void cafe_event_set(cafe_event_t *e) {
+    cafe__loop_thread_check("cafe_event_set");
     e->private_set = 1;
     cafe__wait_t *w;
     while ((w = cafe__waitlist_pop(&e->private_waiters)) != NULL)
@@ -57,6 +61,7 @@ void cafe_event_set(cafe_event_t *e) {
 }
 
 void cafe_event_clear(cafe_event_t *e) {
+    cafe__loop_thread_check("cafe_event_clear");
     e->private_set = 0;
 }
 
@@ -65,6 +70,7 @@ int cafe_event_is_set(const cafe_event_t *e) {
 }
 
 int cafe_event_wait(cafe_event_t *e) {
+    cafe__loop_thread_check("cafe_event_wait");
     cafe__task_t *t = cafe__running();
     int rc = cafe__interrupt_check(t);
     if (rc != 0)

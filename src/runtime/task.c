@@ -123,6 +123,7 @@ int cafe__task_spawn(cafe__task_t **out, cafe_task_fn fn, void *arg, const cafe_
 }
 
 int cafe_task_spawn(cafe_task_t **out, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts) {
+    cafe__loop_thread_check("cafe_task_spawn");
     cafe__task_t *t;
     if (!out)
         return cafe__loop_tls() ? CAFE_EINVAL : CAFE_ENOTASK;
@@ -164,10 +165,12 @@ int cafe__task_join(cafe__task_t *t, cafe_result_t *result, int interruptible) {
 }
 
 int cafe_task_join(cafe_task_t *t, cafe_result_t *result) {
+    cafe__loop_thread_check("cafe_task_join");
     return cafe__task_join(cafe__task_from(t), result, 1);
 }
 
 int cafe_task_join_timeout(cafe_task_t *t, uint64_t ms, cafe_result_t *result) {
+    cafe__loop_thread_check("cafe_task_join_timeout");
     cafe_deadline_t d;
     int began = cafe_deadline_begin(&d, ms);
     int rc = cafe__task_join(cafe__task_from(t), result, 1);
@@ -177,6 +180,7 @@ int cafe_task_join_timeout(cafe_task_t *t, uint64_t ms, cafe_result_t *result) {
 }
 
 int cafe_task_detach(cafe_task_t *h) {
+    cafe__loop_thread_check("cafe_task_detach");
     cafe__task_t *t = cafe__task_from(h);
     if (!cafe__task_joinable(t))
         return CAFE_EINVAL;
@@ -202,6 +206,7 @@ void cafe__task_cancel(cafe__task_t *t) {
 }
 
 int cafe_task_cancel(cafe_task_t *h) {
+    cafe__loop_thread_check("cafe_task_cancel");
     cafe__task_t *t = cafe__task_from(h);
     if (!t)
         return CAFE_EINVAL;
@@ -220,6 +225,7 @@ int cafe_task_cancelled(void) {
 }
 
 int cafe_task_sleep(uint64_t ms) {
+    cafe__loop_thread_check("cafe_task_sleep");
     cafe__task_t *t = cafe__running();
     if (!t) {
         struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
@@ -234,6 +240,7 @@ int cafe_task_sleep(uint64_t ms) {
 }
 
 int cafe_task_yield(void) {
+    cafe__loop_thread_check("cafe_task_yield");
     cafe__task_t *t = cafe__running();
     if (!t)
         return 0;

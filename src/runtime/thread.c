@@ -11,7 +11,9 @@ typedef struct work {
 
 static void work_cb(uv_work_t *req) {
     work_t *w = req->data;
+    cafe__tls_in_pool = 1;
     w->rc = w->fn(w->arg);
+    cafe__tls_in_pool = 0;
 }
 
 /* A job libuv dropped was withdrawn by work_abort: the task's cancellation or its deadline,
@@ -37,6 +39,7 @@ static int work_abort(cafe__wait_t *wait) {
 }
 
 int cafe_thread_run(cafe_work_fn fn, void *arg) {
+    cafe__loop_thread_check("cafe_thread_run");
     cafe__task_t *t = cafe__running();
     if (!t)
         return fn(arg);

@@ -3,6 +3,7 @@
  * reuse, nested deadlines, oversized stacks). Aborts are observed in a child process. */
 #include "testutil.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -321,6 +322,93 @@ static void test_scopes_ended_outside_any_task_abort(void **state) {
     }
 }
 
+/* ---- calls on a loop from another thread abort, naming the call ---- */
+/* A cafe_thread_run function runs on a pool thread: a loop call from there raced with the
+ * loop's thread and corrupted its state silently (or, for spawn and sleep, acted as if no
+ * loop ran). */
+typedef struct offloop {
+    const char *call;
+    cafe_sem_t sem;
+    cafe_event_t event;
+    cafe_queue_t queue;
+} offloop_t;
+
+static int call_from_pool(void *arg) {
+    offloop_t *o = arg;
+    cafe_task_t *t;
+    if (strcmp(o->call, "cafe_sem_release") == 0)
+        cafe_sem_release(&o->sem);
+    else if (strcmp(o->call, "cafe_event_set") == 0)
+        cafe_event_set(&o->event);
+    else if (strcmp(o->call, "cafe_queue_put") == 0)
+        return cafe_queue_put(&o->queue, o);
+    else if (strcmp(o->call, "cafe_task_spawn") == 0)
+        return cafe_task_spawn(&t, quick, NULL, NULL);
+    else
+        return cafe_task_sleep(1);
+    return 0;
+}
+
+static int wait_sem(void *arg, void **value) {
+    return cafe_sem_acquire(arg);
+}
+
+static int offloop_main(void *arg, void **value) {
+    offloop_t *o = arg;
+    cafe_task_t *waiter;
+    cafe_sem_init(&o->sem, 0);
+    cafe_event_init(&o->event);
+    assert_int_equal(cafe_queue_init(&o->queue, 4), 0);
+    /* A task waits on the semaphore: the release would wake it from the pool thread. */
+    assert_int_equal(cafe_task_spawn(&waiter, wait_sem, &o->sem, NULL), 0);
+    cafe_task_yield();
+    cafe_thread_run(call_from_pool, o);
+    cafe_task_cancel(waiter);
+    return cafe_task_join(waiter, NULL);
+}
+
+static void test_loop_calls_from_pool_thread_abort(void **state) {
+    static const char *const calls[] = {"cafe_sem_release", "cafe_event_set", "cafe_queue_put",
+                                        "cafe_task_spawn", "cafe_task_sleep"};
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        offloop_t o = {.call = calls[i]};
+        int st;
+        const char *err = test_child_stderr(offloop_main, &o, &st);
+        assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+        assert_non_null(strstr(err, calls[i]));
+        assert_non_null(strstr(err, "cafe_thread_run function"));
+    }
+}
+
+/* A thread of the program's own (no loop at all) waking a task of the loop. */
+static void *set_from_thread(void *arg) {
+    cafe_event_set(arg);
+    return NULL;
+}
+
+static int wait_event(void *arg, void **value) {
+    return cafe_event_wait(arg);
+}
+
+static int foreign_thread_main(void *arg, void **value) {
+    cafe_event_t e;
+    cafe_task_t *waiter;
+    pthread_t th;
+    cafe_event_init(&e);
+    assert_int_equal(cafe_task_spawn(&waiter, wait_event, &e, NULL), 0);
+    cafe_task_yield(); /* it waits on e */
+    assert_int_equal(pthread_create(&th, NULL, set_from_thread, &e), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    return cafe_task_join(waiter, NULL);
+}
+
+static void test_wake_from_foreign_thread_aborts(void **state) {
+    int st;
+    const char *err = test_child_stderr(foreign_thread_main, NULL, &st);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+    assert_non_null(strstr(err, "from a thread that does not run that loop"));
+}
+
 /* ---- cafe_run cancels, joins and names what main left running ---- */
 static int ticker(void *arg, void **value) {
     int rc;
@@ -599,6 +687,8 @@ int main(void) {
         cmocka_unit_test(test_free_of_running_loop_aborts),
         cmocka_unit_test(test_scopes_ended_out_of_order_abort),
         cmocka_unit_test(test_scopes_ended_outside_any_task_abort),
+        cmocka_unit_test(test_loop_calls_from_pool_thread_abort),
+        cmocka_unit_test(test_wake_from_foreign_thread_aborts),
         cmocka_unit_test(test_leftovers_cancelled_and_named),
         cmocka_unit_test(test_spawn_after_main_returned_cancelled),
         cmocka_unit_test(test_cancelled_tasks_not_reported_failed),
