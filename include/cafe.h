@@ -154,7 +154,8 @@ int cafe_loop_create(cafe_loop_t **out, const cafe_loop_opts_t *opts);
  * reported on stderr. If what is left then are clean-up waits (gather's or
  * cafe_group_wait's after an interruption) waiting on each other, nothing can end them: the
  * run returns CAFE_EDEADLK, abandoning those tasks (named on stderr) without result.
- * Failed tasks nobody joined are reported on stderr when the run ends. */
+ * Failed tasks nobody joined are reported on stderr when the run ends, and the handles of
+ * the run's finished tasks die with it (see Tasks). */
 int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *result);
 
 /* Frees the loop: closes every handle still open and unmaps all stacks. NULL is a no-op.
@@ -183,14 +184,18 @@ uint64_t cafe_loop_now(cafe_loop_t *loop);
  * way to stop background work without waiting for it). The main task's handle (what
  * cafe_task_current() returns in it) is cafe_loop_run's, which joins it: join, detach,
  * gather and wait_any refuse it with CAFE_EINVAL; cafe_task_cancel takes it.
- * A handle stays valid after its task finished, until it is joined or detached: no task
- * vanishes under its owner. Results of failed tasks nobody joined are reported on stderr
- * when the loop run ends (a task that was cancelled and ended with CAFE_ECANCELED did not
- * fail: it did what it was asked, as cafe_group_failed counts it).
+ * A handle stays valid after its task finished, until it is joined or detached, or the
+ * loop run it was spawned in ends: no task vanishes under its owner while the run goes on.
+ * When cafe_loop_run returns, the handles of its finished tasks nobody joined are dead: the
+ * results of the failed ones are reported on stderr as never joined (a task that was
+ * cancelled and ended with CAFE_ECANCELED did not fail: it did what it was asked, as
+ * cafe_group_failed counts it), and a later run of the same loop refuses those handles with
+ * CAFE_EINVAL like any dead handle.
  *
  * Handles are not pointers to memory: each carries a generation, so a dead (stale) handle
  * never reaches the task that came after it. Every call given a dead handle, or one of
- * another loop (an earlier cafe_run's included), returns CAFE_EINVAL and does nothing.
+ * another loop (an earlier cafe_run's included) or of an earlier run of the same loop,
+ * returns CAFE_EINVAL and does nothing.
  *
  * Cancellation is sticky: once cancelled, every suspending call of the task returns
  * CAFE_ECANCELED (it still lets the other tasks run once, so a task that ignores it costs

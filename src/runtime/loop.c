@@ -213,14 +213,22 @@ void cafe__loop_reap(cafe_loop_t *loop) {
             cafe__task_cancel(t);
 }
 
-static void report_unjoined(cafe_loop_t *loop) {
-    if (loop->quiet)
-        return;
-    for (cafe__task_t *t = loop->handles; t; t = t->handle_next)
-        if (t->state == CAFE__DONE && cafe__task_failed(t))
+/* The run's end: the handles of finished tasks nobody joined die with it, as their failures
+ * are reported here as never joined: a later run of the same loop joining one would take a
+ * result already reported lost. (Tasks a deadlock abandoned keep theirs: their structs are
+ * still parked, and must not go back to the pool; so do the tasks one of them waits for.) */
+static void release_unjoined(cafe_loop_t *loop) {
+    cafe__task_t *next;
+    for (cafe__task_t *t = loop->handles; t; t = next) {
+        next = t->handle_next;
+        if (t->state != CAFE__DONE || t->joiner)
+            continue;
+        if (!loop->quiet && cafe__task_failed(t))
             fprintf(stderr, "cafe: task %s failed and was never joined: %s\n",
                     t->name ? t->name : "(unnamed)", cafe_strerror(t->result.status));
-    if (loop->detached_failed)
+        cafe__task_release(t);
+    }
+    if (loop->detached_failed && !loop->quiet)
         fprintf(stderr, "cafe: %zu detached task(s) failed; the first, %s: %s\n",
                 loop->detached_failed,
                 loop->detached_first_name ? loop->detached_first_name : "(unnamed)",
@@ -263,7 +271,7 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
     loop->main_task = NULL; /* joinable now, by the run alone */
     if (rc == 0)
         rc = cafe__task_join(main_task, result, 0);
-    report_unjoined(loop);
+    release_unjoined(loop);
     cafe__overflow_disarm(altstack);
     loop->running = 0;
     cafe__tls_loop = outer;

@@ -409,6 +409,43 @@ static void test_wake_from_foreign_thread_aborts(void **state) {
     assert_non_null(strstr(err, "from a thread that does not run that loop"));
 }
 
+/* ---- a run's unjoined handles die with it ---- */
+/* The end of run 1 reports the unjoined failure as never joined: run 2 of the same loop
+ * joining it took a result already reported lost (and a success kept its struct forever). */
+static int fails(void *arg, void **value) {
+    return CAFE_EIO;
+}
+
+static int leave_unjoined(void *arg, void **value) {
+    cafe_task_t **kept = arg;
+    assert_int_equal(cafe_task_spawn(&kept[0], fails, NULL, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&kept[1], quick, NULL, NULL), 0);
+    cafe_task_yield(); /* both finish */
+    return 0;
+}
+
+static int join_kept(void *arg, void **value) {
+    cafe_task_t **kept = arg;
+    cafe_result_t r = {0, NULL};
+    assert_int_equal(cafe_task_join(kept[0], &r), CAFE_EINVAL);
+    assert_int_equal(cafe_task_detach(kept[1]), CAFE_EINVAL);
+    assert_int_equal(cafe_task_cancel(kept[1]), CAFE_EINVAL);
+    return 0;
+}
+
+static void test_unjoined_handles_die_with_their_run(void **state) {
+    cafe_loop_t *loop;
+    cafe_loop_opts_t quiet = {.quiet = 1};
+    cafe_task_t *kept[2];
+    cafe_result_t r;
+    assert_int_equal(cafe_loop_create(&loop, &quiet), 0);
+    assert_int_equal(cafe_loop_run(loop, leave_unjoined, kept, &r), 0);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(cafe_loop_run(loop, join_kept, kept, &r), 0);
+    assert_int_equal(r.status, 0);
+    cafe_loop_free(loop);
+}
+
 /* ---- cafe_run cancels, joins and names what main left running ---- */
 static int ticker(void *arg, void **value) {
     int rc;
@@ -689,6 +726,7 @@ int main(void) {
         cmocka_unit_test(test_scopes_ended_outside_any_task_abort),
         cmocka_unit_test(test_loop_calls_from_pool_thread_abort),
         cmocka_unit_test(test_wake_from_foreign_thread_aborts),
+        cmocka_unit_test(test_unjoined_handles_die_with_their_run),
         cmocka_unit_test(test_leftovers_cancelled_and_named),
         cmocka_unit_test(test_spawn_after_main_returned_cancelled),
         cmocka_unit_test(test_cancelled_tasks_not_reported_failed),
