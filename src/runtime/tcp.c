@@ -134,6 +134,7 @@ static int tcp_open(cafe_loop_t *loop, cafe__tcp_t **out) {
 }
 
 int cafe_tcp_listen(cafe_tcp_t *l, const char *ip, int port, int backlog) {
+    cafe__loop_thread_check("cafe_tcp_listen");
     cafe_loop_t *loop = cafe__loop_tls();
     if (!l)
         return CAFE_EINVAL;
@@ -172,6 +173,7 @@ static int accept_one(cafe_loop_t *loop, cafe__tcp_t *t, cafe_tcp_t *conn) {
 }
 
 int cafe_tcp_accept(cafe_tcp_t *l, cafe_tcp_t *conn) {
+    cafe__loop_thread_check("cafe_tcp_accept");
     cafe__tcp_t *t = cafe__tcp_enter(l);
     if (!t || !conn || conn == l)
         return t ? cafe__tcp_leave(t, CAFE_EINVAL) : CAFE_EINVAL;
@@ -224,6 +226,7 @@ static int connect_addr(cafe_loop_t *loop, cafe_tcp_t *s, const struct sockaddr_
 #define CONNECT_MAX_ADDRS 4
 
 int cafe_tcp_connect(cafe_tcp_t *s, const char *host, int port) {
+    cafe__loop_thread_check("cafe_tcp_connect");
     if (!s)
         return CAFE_EINVAL;
     s->private_impl = NULL;
@@ -244,6 +247,7 @@ int cafe_tcp_connect(cafe_tcp_t *s, const char *host, int port) {
 }
 
 int cafe_tcp_port(cafe_tcp_t *s) {
+    cafe__loop_thread_check("cafe_tcp_port");
     cafe__tcp_t *t = s ? s->private_impl : NULL;
     if (!t || t->closing)
         return CAFE_EINVAL;
@@ -270,9 +274,11 @@ static int close_stream(cafe_tcp_t *s, int reset) {
 }
 
 int cafe_tcp_close(cafe_tcp_t *s) {
+    cafe__loop_thread_check("cafe_tcp_close");
     return close_stream(s, 0);
 }
 
 int cafe_tcp_close_reset(cafe_tcp_t *s) {
+    cafe__loop_thread_check("cafe_tcp_close_reset");
     return close_stream(s, 1);
 }

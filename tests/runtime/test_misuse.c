@@ -331,6 +331,7 @@ typedef struct offloop {
     cafe_sem_t sem;
     cafe_event_t event;
     cafe_queue_t queue;
+    cafe_tcp_t listener;
 } offloop_t;
 
 static int call_from_pool(void *arg) {
@@ -342,6 +343,8 @@ static int call_from_pool(void *arg) {
         cafe_event_set(&o->event);
     else if (strcmp(o->call, "cafe_queue_put") == 0)
         return cafe_queue_put(&o->queue, o);
+    else if (strcmp(o->call, "cafe_tcp_close") == 0)
+        return cafe_tcp_close(&o->listener);
     else if (strcmp(o->call, "cafe_task_spawn") == 0)
         return cafe_task_spawn(&t, quick, NULL, NULL);
     else
@@ -359,17 +362,19 @@ static int offloop_main(void *arg, void **value) {
     cafe_sem_init(&o->sem, 0);
     cafe_event_init(&o->event);
     assert_int_equal(cafe_queue_init(&o->queue, 4), 0);
+    assert_int_equal(cafe_tcp_listen(&o->listener, "127.0.0.1", 0, 0), 0);
     /* A task waits on the semaphore: the release would wake it from the pool thread. */
     assert_int_equal(cafe_task_spawn(&waiter, wait_sem, &o->sem, NULL), 0);
     cafe_task_yield();
     cafe_thread_run(call_from_pool, o);
+    cafe_tcp_close(&o->listener);
     cafe_task_cancel(waiter);
     return cafe_task_join(waiter, NULL);
 }
 
 static void test_loop_calls_from_pool_thread_abort(void **state) {
-    static const char *const calls[] = {"cafe_sem_release", "cafe_event_set", "cafe_queue_put",
-                                        "cafe_task_spawn", "cafe_task_sleep"};
+    static const char *const calls[] = {"cafe_sem_release", "cafe_event_set",  "cafe_queue_put",
+                                        "cafe_task_spawn",  "cafe_task_sleep", "cafe_tcp_close"};
     for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
         offloop_t o = {.call = calls[i]};
         int st;
