@@ -29,8 +29,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 
 static void check(const cli_opts_t *o) {
     if (o->concurrency < 1 || o->concurrency > 100000 || o->per_host < 1 || o->per_host > 100000 ||
-        o->retries < 0 || o->max_redirects < 0 || o->max_bytes < 1 || o->headers.n > CLI_MAX_LIST ||
-        o->resolve.n > CLI_MAX_LIST || (o->inputs.n == 0 && o->urls.n == 0 && !o->queue) ||
+        o->retries < 0 || o->max_redirects < 0 || o->max_bytes < 1 || o->headers.n > CLI_LIST_MAX ||
+        o->resolve.n > CLI_LIST_MAX || (o->inputs.n == 0 && o->urls.n == 0 && !o->queue) ||
         !o->scheme)
         abort();
     /* --resume reads back a JSON or CSV file, or a database (-o URL; its rows have a format

@@ -175,7 +175,6 @@ const char *cli_scheme_check(const char *v) {
 /* ---- the table ---------------------------------------------------------------------------- */
 
 #define F(field) offsetof(cli_opts_t, field)
-#define LIST_MAX 64 /* -H, --resolve, --resolver: more is a mistake (and a long header) */
 #define SECTION(title)                                                                             \
     { .kind = CLI_OPT_SECTION, .name = title }
 
@@ -304,7 +303,7 @@ static const cli_opt_t rows[] = {
      "uchardet decides, with the URL's top-level domain as a hint when the title is short;\n"
      "to give it evidence, up to 64 KiB more of the page may be read after the title.\n"
      "charset_source says which way the encoding was found."},
-    {CLI_OPT_LIST, "header", 'H', "LINE", F(headers), 0, LIST_MAX, 0, NULL, NULL, header_check,
+    {CLI_OPT_LIST, "header", 'H', "LINE", F(headers), 0, CLI_LIST_MAX, 0, NULL, NULL, header_check,
      "extra request header, e.g. 'Accept-Language: en';\n'Name:' removes one; repeatable", NULL},
     {CLI_OPT_STRING, "user-agent", 'A', "S", F(user_agent), 0, 0, 0, NULL,
      "cafe/" CAFE_VERSION_STRING, wire_check, "the User-Agent header", NULL},
@@ -312,8 +311,8 @@ static const cli_opt_t rows[] = {
      "do not verify TLS certificates", NULL},
     {CLI_OPT_STRING, "cacert", 0, "FILE", F(ca_file), 0, 0, 0, NULL, NULL, file_check,
      "trust the CAs in FILE (PEM) instead of the system's", NULL},
-    {CLI_OPT_LIST, "resolve", 0, "H:P:ADDR", F(resolve), 0, LIST_MAX, 0, NULL, NULL, resolve_check,
-     "connect to ADDR for host H, port P, as curl's\n--resolve; repeatable", NULL},
+    {CLI_OPT_LIST, "resolve", 0, "H:P:ADDR", F(resolve), 0, CLI_LIST_MAX, 0, NULL, NULL,
+     resolve_check, "connect to ADDR for host H, port P, as curl's\n--resolve; repeatable", NULL},
     {CLI_OPT_STRING, "proxy", 'x', "URL", F(proxy), 0, 0, 0, NULL, NULL, proxy_check,
      "use this proxy (http://, https://, socks5h://...);\n'' for none. Default: curl's "
      "variables http_proxy,\nhttps_proxy, all_proxy, no_proxy",
@@ -321,7 +320,7 @@ static const cli_opt_t rows[] = {
      "empty string for none. Without it, the environment is used as curl uses it:\n"
      "http_proxy (lower case only), https_proxy or HTTPS_PROXY, all_proxy or ALL_PROXY, and\n"
      "no_proxy or NO_PROXY for the hosts reached directly."},
-    {CLI_OPT_LIST, "resolver", 0, "IP[:PORT]", F(resolvers), 0, LIST_MAX, 0, NULL, NULL,
+    {CLI_OPT_LIST, "resolver", 0, "IP[:PORT]", F(resolvers), 0, CLI_LIST_MAX, 0, NULL, NULL,
      resolver_check, "DNS server to ask instead of /etc/resolv.conf's\nnameservers; repeatable",
      "DNS server to ask instead of the nameservers of /etc/resolv.conf (its search, ndots and\n"
      "options still apply; /etc/hosts still wins); IPv6 as [ADDR]:PORT; repeatable. Names\n"

@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* -H, --resolve, --resolver: values at most (more is a mistake, and a long header). */
+#define CLI_LIST_MAX 64
+
 typedef struct cli_opts {
     struct cli_inputs { /* FILE... ("-": standard input); none and no -u: standard input */
         const char **v; /* as many as the command line holds (heap: cli_opts_free) */
