@@ -10,12 +10,12 @@ domain and under .com or .org (alternately). A page holds nothing else non-ASCII
 is all the evidence. A page is right when its title reads as written.
 
 Usage (run it in a network namespace with only loopback up, so that nothing else can be
-reached whatever a browser tries):
-  sh tests/netns.sh python3 bench/detect/undeclared.py LIBCAFE_SO [--no-browsers] [--dump F]
+reached whatever a browser tries), with Debian's python3 (python3-websocket drives the
+browsers, and tests/browser/browsers.py, which this uses, skips without it):
+  sh tests/netns.sh /usr/bin/python3 bench/detect/undeclared.py LIBCAFE_SO [--no-browsers] [--dump F]
 --no-browsers: cafe only (a second, a run); --dump F: every page's titles as JSON;
 --browsers-from F: the browsers' titles from such a dump (same corpus), cafe's anew.
 Prints counts per group and the pages cafe gets wrong where Firefox gets them right."""
-import ctypes
 import json
 import os
 import sys
@@ -120,27 +120,9 @@ def corpus():
 
 
 def cafe_titles(lib_path, pages, port):
-    lib = ctypes.CDLL(lib_path)
-    lib.cafe_title_create.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p]
-    lib.cafe_title_set_url.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
-    lib.cafe_title_feed.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
-    lib.cafe_title_finish.argtypes = [ctypes.c_void_p]
-    lib.cafe_title_text.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t)]
-    lib.cafe_title_text.restype = ctypes.c_void_p
-    lib.cafe_title_free.argtypes = [ctypes.c_void_p]
-    out = []
-    for name, data, host, _, _, _, _ in pages:
-        t = ctypes.c_void_p()
-        if lib.cafe_title_create(ctypes.byref(t), None):
-            raise RuntimeError("cafe_title_create failed")
-        lib.cafe_title_set_url(t, ("http://%s:%d/%s" % (host, port, name)).encode())
-        lib.cafe_title_feed(t, data, len(data))
-        lib.cafe_title_finish(t)
-        n = ctypes.c_size_t()
-        p = lib.cafe_title_text(t, ctypes.byref(n))
-        out.append(ctypes.string_at(p, n.value).decode("utf-8") if p else "")
-        lib.cafe_title_free(t)
-    return out
+    from browsers import cafe_titles as titles
+    return titles(lib_path, [(None, data, "http://%s:%d/%s" % (host, port, name))
+                             for name, data, host, _, _, _, _ in pages])
 
 
 def main():

@@ -224,18 +224,24 @@ def firefox_top_level(binary, urls, tmp):
 
 
 def cafe_titles(lib_path, cases):
+    """cafe's title of each case: (label, body) declared in Content-Type, or (None, body, url)
+    undeclared, fetched from url (its domain a hint for the detection)."""
     lib = ctypes.CDLL(lib_path)
     lib.cafe_title_create.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p]
+    lib.cafe_title_set_url.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
     lib.cafe_title_feed.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
     lib.cafe_title_finish.argtypes = [ctypes.c_void_p]
     lib.cafe_title_text.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t)]
     lib.cafe_title_text.restype = ctypes.c_void_p
     lib.cafe_title_free.argtypes = [ctypes.c_void_p]
     out = []
-    for label, body in cases:
+    for label, body, *url in cases:
         t = ctypes.c_void_p()
-        if lib.cafe_title_create(ctypes.byref(t), ("text/html; charset=" + label).encode()):
+        ct = ("text/html; charset=" + label).encode() if label is not None else None
+        if lib.cafe_title_create(ctypes.byref(t), ct):
             raise RuntimeError("cafe_title_create failed")
+        if url:
+            lib.cafe_title_set_url(t, url[0].encode())
         lib.cafe_title_feed(t, body, len(body))
         lib.cafe_title_finish(t)
         n = ctypes.c_size_t()
