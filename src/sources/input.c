@@ -1,5 +1,6 @@
 #include "input.h"
 #include "cafe.h"
+#include "whatwg.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -251,6 +252,22 @@ static int host_ok(CURLU *u) {
     return ok;
 }
 
+/* A host that ends in a number is an IPv4 address as browsers read it (whatwg.h): curl took
+ * "127.0.0.1." (a trailing dot) for a name to look up, and looked up "1.2.3.4.5" or
+ * "1.2.3.09", which a browser refuses. The address is written as its dotted quad. NULL, or
+ * why the line is refused. */
+static const char *ipv4_fix(CURLU *u) {
+    char *host = NULL, quad[16];
+    CURLUcode uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
+    int r = uc == CURLUE_OK && host[0] != '[' ? whatwg_ipv4(host, quad) : 0;
+    curl_free(host);
+    if (r > 0)
+        uc = curl_url_set(u, CURLUPART_HOST, quad, 0);
+    return uc != CURLUE_OK ? curl_url_strerror(uc)
+           : r < 0         ? "bad IPv4 address (the host ends in a number)"
+                           : NULL;
+}
+
 /* What each byte may be in a URL that curl keeps as it is, one table lookup a byte (every
  * byte of every URL of the list goes through here). URL_HOST: a host name's (lower-case
  * letters, digits, '-' and '.'). URL_PLAIN: a path's or query's that curl's parser and
@@ -484,6 +501,8 @@ int url_normalize(const char *line, size_t len, const char *default_scheme, char
         rc = CAFE_EINVAL;
     } else if (!host_ok(u)) {
         *why = "bad host name";
+        rc = CAFE_EINVAL;
+    } else if ((*why = ipv4_fix(u)) != NULL) {
         rc = CAFE_EINVAL;
     } else if (!idn_ok(u)) {
         *why = "bad international host name (IDNA)";

@@ -1,0 +1,62 @@
+#include "whatwg.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The WHATWG IPv4 number parser over s[0..n): decimal, octal after a leading "0", hex after
+ * "0x"; "0x" alone is 0. 0 with *v set (held at 2^32 when over: too large for any part), or
+ * -1 when not a number. */
+static int ipv4_number(const char *s, size_t n, uint64_t *v) {
+    unsigned radix = 10;
+    if (n == 0)
+        return -1;
+    if (n >= 2 && s[0] == '0' && (s[1] | 0x20) == 'x')
+        radix = 16, s += 2, n -= 2;
+    else if (n >= 2 && s[0] == '0')
+        radix = 8, s++, n--;
+    *v = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = (unsigned char)s[i], d = c - '0';
+        if (radix == 16 && d > 9)
+            d = (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : radix;
+        if (d >= radix)
+            return -1;
+        *v = *v * radix + d;
+        if (*v > UINT32_MAX)
+            *v = (uint64_t)UINT32_MAX + 1;
+    }
+    return 0;
+}
+
+int whatwg_ipv4(const char *host, char quad[16]) {
+    size_t n = strlen(host);
+    if (n > 1 && host[n - 1] == '.')
+        n--; /* a trailing empty label is dropped */
+    /* "Ends in a number": the last label is digits, or a number as the parser reads it. */
+    size_t start = n;
+    while (start > 0 && host[start - 1] != '.')
+        start--;
+    uint64_t v;
+    if (start == n || (strspn(host + start, "0123456789") < n - start &&
+                       ipv4_number(host + start, n - start, &v) != 0))
+        return 0;
+    uint64_t addr = 0;
+    unsigned part = 0;
+    for (size_t i = 0;; i++, part++) {
+        const char *dot = memchr(host + i, '.', n - i);
+        size_t end = dot ? (size_t)(dot - host) : n;
+        if (part > 3 || ipv4_number(host + i, end - i, &v) != 0 || (dot && v > 255))
+            return -1;
+        if (!dot)
+            break;
+        addr |= v << (8 * (3 - part));
+        i = end;
+    }
+    if (v >= (uint64_t)1 << (8 * (4 - part))) /* the last part fills the bytes left */
+        return -1;
+    addr += v;
+    snprintf(quad, 16, "%u.%u.%u.%u", (unsigned)(addr >> 24), (unsigned)(addr >> 16 & 255),
+             (unsigned)(addr >> 8 & 255), (unsigned)(addr & 255));
+    return 1;
+}

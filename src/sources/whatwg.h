@@ -1,0 +1,13 @@
+/* The WHATWG URL Standard's rules (what browsers implement) where libcurl's URL parser reads a
+ * URL otherwise: url_normalize applies them to what curl parsed. Pure functions. */
+#ifndef CAFE_SOURCES_WHATWG_H
+#define CAFE_SOURCES_WHATWG_H
+
+/* A host (ASCII, percent-decoded) as the WHATWG host parser reads it, when it is an IPv4
+ * address: one whose last label, a trailing '.' aside, is a number ("127.0.0.1.", "0x7f.1",
+ * "2130706433"). Returns 1 with its dotted quad in quad, 0 for any other host (a domain name),
+ * -1 for a host that ends in a number but is no IPv4 address ("1.2.3.4.5", "1.2.3.09"),
+ * which a browser refuses rather than look up. */
+int whatwg_ipv4(const char *host, char quad[16]);
+
+#endif

@@ -1,0 +1,101 @@
+"""URL lines as a browser reads them: `cafe titles` normalises each line to the URL the WHATWG
+URL Standard (what browsers implement) makes of it, fetches that URL and records it. Each row
+of the table is checked against a fixed URL (the request the server received, and the
+record's url) and, where node is installed, against node's WHATWG `URL` class: the oracle
+keeps the fixed values honest, the fixed values make the test fail without the oracle too.
+Run by test_urls.sh inside a fresh network namespace; every request goes to a server on
+127.0.0.1 (names are pinned there with --resolve)."""
+import html
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+
+sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
+from harness import HeadServer, cafe, http_reply, run_tests  # noqa: E402
+
+
+def reply(head):
+    """The page's title is the request as the server read it: its target and Host."""
+    lines = head.split(b"\r\n")
+    target = lines[0].split(b" ")[1].decode("latin-1")
+    host = next((l[5:].strip().decode("latin-1") for l in lines[1:]
+                 if l.lower().startswith(b"host:")), "")
+    return http_reply(f"<title>{html.escape(target + ' ' + host)}</title>".encode())
+
+
+srv = HeadServer(reply)
+P = srv.port
+tmp = tempfile.mkdtemp(prefix="cafe-urls-")
+
+# (line, the URL a browser makes of it, or None where it refuses the line). {P}: the port.
+ROWS = [
+    # A trailing dot after an IPv4 address: the WHATWG IPv4 parser drops it.
+    ("http://127.0.0.1.:{P}/a", "http://127.0.0.1:{P}/a"),
+    ("http://0x7f.1.:{P}/b", "http://127.0.0.1:{P}/b"),
+    # The numeric forms of an IPv4 address (curl's parser agrees).
+    ("http://0x7f.1:{P}/c", "http://127.0.0.1:{P}/c"),
+    ("http://2130706433:{P}/d", "http://127.0.0.1:{P}/d"),
+    ("http://127.1:{P}/e", "http://127.0.0.1:{P}/e"),
+    ("http://0177.0.0.1:{P}/f", "http://127.0.0.1:{P}/f"),
+    ("http://0x7F000001:{P}/g", "http://127.0.0.1:{P}/g"),
+    ("http://127.000.000.001:{P}/h", "http://127.0.0.1:{P}/h"),
+    # A host whose last label is a number is an IPv4 address or nothing: never a DNS name.
+    ("http://127.0.0.1.1:{P}/", None),
+    ("http://127.0.0.256:{P}/", None),
+    ("http://127.0.0.09:{P}/", None),
+    ("http://example.0x:{P}/", None),
+    ("http://4294967296:{P}/", None),
+]
+
+
+def node_hrefs(lines):
+    """node's WHATWG URL for each line (None where it throws); None when node is missing."""
+    node = shutil.which("node")
+    if not node:
+        return None
+    js = ("const ls=JSON.parse(require('fs').readFileSync(0,'utf8'));"
+          "console.log(JSON.stringify(ls.map(l=>{try{return new URL(l).href}"
+          "catch(e){return null}})))")
+    r = subprocess.run([node, "-e", js], input=json.dumps(lines).encode(), capture_output=True,
+                       timeout=60, check=True)
+    return json.loads(r.stdout)
+
+
+def test_lines_are_the_urls_a_browser_makes():
+    lines = [line.format(P=P) for line, _ in ROWS]
+    want = [w.format(P=P) if w else None for _, w in ROWS]
+    path = os.path.join(tmp, "urls.txt")
+    with open(path, "w") as f:
+        f.write("".join(l + "\n" for l in lines))
+    r = cafe("titles", "-q", "--json", "--retries", "0", "--resolve",
+             f"example.com:{P}:127.0.0.1", path)
+    recs = [json.loads(l) for l in r.stdout.decode().splitlines()]
+    assert len(recs) == len(lines), (r.stderr, recs)
+    oracle = node_hrefs(lines)
+    if oracle is None:
+        print("# node not found: rows checked against the fixed URLs only", flush=True)
+    wrong = []
+    for line, w, rec, o in zip(lines, want, recs, oracle or [None] * len(lines)):
+        if oracle is not None and o != w:
+            wrong.append(f"{line!r}: node says {o!r}, the table {w!r}")
+        if w is None:
+            if not (rec["error"] or "").startswith("invalid URL"):
+                wrong.append(f"{line!r}: taken as {rec['url']!r} ({rec['error']!r}), "
+                             "a browser refuses it")
+            continue
+        u = urllib.parse.urlsplit(w)
+        target = (u.path or "/") + (f"?{u.query}" if u.query else "")
+        seen = f"{target} {u.netloc.rsplit('@', 1)[-1]}"
+        if (rec["url"], rec["title"]) != (w, seen):
+            wrong.append(f"{line!r}: recorded {rec['url']!r} title {rec['title']!r} "
+                         f"error {rec['error']!r}; want {w!r} title {seen!r}")
+    for w in wrong:
+        print("# " + w, flush=True)
+    assert not wrong, f"{len(wrong)} of {len(lines)} rows wrong"
+
+
+run_tests(globals(), cleanup=(srv.close, lambda: shutil.rmtree(tmp, ignore_errors=True)))
