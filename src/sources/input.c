@@ -339,12 +339,12 @@ int url_canonical(const char *s, size_t n) {
                                                          : 0;
     if (i == 0 || (i = host_end(s, n, i)) == 0)
         return 0;
-    if (i < n && s[i] == ':') { /* a port: 1 to 65535, without leading zeros */
+    if (i < n && s[i] == ':') { /* a port: 1 to 65535, without leading zeros, not the default */
         size_t port = ++i, end = n - i > 5 ? i + 5 : n;
         unsigned v = 0;
         while (i < end && (unsigned)(s[i] - '0') < 10)
             v = v * 10 + (unsigned)(s[i++] - '0');
-        if (i == port || s[port] == '0' || v > 65535)
+        if (i == port || s[port] == '0' || v > 65535 || v == (s[4] == ':' ? 80u : 443u))
             return 0;
     }
     if (i >= n || s[i] != '/')
@@ -507,7 +507,8 @@ int url_normalize(const char *line, size_t len, const char *default_scheme, char
     } else if (!idn_ok(u)) {
         *why = "bad international host name (IDNA)";
         rc = CAFE_EINVAL;
-    } else if (curl_url_get(u, CURLUPART_URL, &norm, 0) != CURLUE_OK || !(*url = strdup(norm))) {
+    } else if (curl_url_get(u, CURLUPART_URL, &norm, CURLU_NO_DEFAULT_PORT) != CURLUE_OK ||
+               !(*url = strdup(norm))) {
         *why = "out of memory";
         rc = CAFE_ENOMEM;
     }

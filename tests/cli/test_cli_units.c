@@ -44,7 +44,7 @@ static void expect_bad(const char *line, size_t len) {
 static void test_normalize(void **state) {
     expect_url("example.com", "https", "https://example.com/");
     expect_url("example.com/a b", "http", "http://example.com/a%20b");
-    expect_url("HTTP://Example.COM:80/x", "https", "http://Example.COM:80/x");
+    expect_url("HTTP://Example.COM:80/x", "https", "http://Example.COM/x");
     expect_url("http://127.0.0.1:8080/p?q=1#frag", "https", "http://127.0.0.1:8080/p?q=1#frag");
     expect_bad("ftp://example.com/", 18);
     expect_bad("file:///etc/passwd", 18);
@@ -72,7 +72,8 @@ static void test_canonical_fast_path(void **state) {
         "https://example.com/",
         "http://a-b.example/x?q=1&r=/2",
         "http://example.com/a,b;c=d:e@f!$'()*+~_",
-        "https://x.y.z:443/well/",
+        "https://x.y.z:80/well/",
+        "http://x.y.z:443/well/",
         "http://1.2.3.4/",
         /* the dotted quad's own scan (quad_host_end), and names it hands back */
         "http://0.0.0.0/",
@@ -95,6 +96,8 @@ static void test_canonical_fast_path(void **state) {
         "http://example.com/a b",
         "http://example.com:0/",
         "http://example.com:99999/",
+        "http://example.com:80/",
+        "https://example.com:443/",
         "http://a..b/",
         "http://a./",
         "HTTP://example.com/",

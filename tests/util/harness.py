@@ -115,13 +115,13 @@ http {{
 class HeadServer:
     """A loopback HTTP server for one request per connection: reads each request's head and
     sends what reply(head) returns (bytes; None sends nothing), then closes. One connection
-    at a time, in one thread: what reply touches needs no lock."""
+    at a time, in one thread: what reply touches needs no lock. Port 0: any free one."""
 
-    def __init__(self, reply):
+    def __init__(self, reply, port=0):
         import threading
         self.reply = reply
         self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind(("127.0.0.1", port))
         self.sock.listen(256)
         self.port = self.sock.getsockname()[1]
         threading.Thread(target=self._serve, daemon=True).start()
