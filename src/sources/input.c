@@ -252,17 +252,25 @@ static int host_ok(CURLU *u) {
     return ok;
 }
 
-/* A host that ends in a number is an IPv4 address as browsers read it (whatwg.h): curl took
- * "127.0.0.1." (a trailing dot) for a name to look up, and looked up "1.2.3.4.5" or
- * "1.2.3.09", which a browser refuses. The address is written as its dotted quad. NULL, or
- * why the line is refused. */
-static const char *ipv4_fix(CURLU *u) {
+/* The host as browsers read it (whatwg.h), where curl's parser reads it otherwise: an ASCII
+ * name is lower-cased (curl kept "Example.COM", one site under two URLs); a host that ends in
+ * a number is an IPv4 address, written as its dotted quad (curl took "127.0.0.1.", a trailing
+ * dot, for a name to look up) or refused (curl looked up "1.2.3.4.5" or "1.2.3.09"). A
+ * Unicode name stays as written (idn_ok). NULL, or why the line is refused. */
+static const char *host_fix(CURLU *u) {
     char *host = NULL, quad[16];
     CURLUcode uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
-    int r = uc == CURLUE_OK && host[0] != '[' ? whatwg_ipv4(host, quad) : 0;
+    int r = 0, changed = 0;
+    if (uc == CURLUE_OK && host[0] != '[') {
+        size_t n = 0;
+        for (; host[n] && !((unsigned char)host[n] & 0x80); n++)
+            if (host[n] >= 'A' && host[n] <= 'Z')
+                host[n] |= 0x20, changed = 1;
+        r = host[n] ? 0 : whatwg_ipv4(host, quad);
+    }
+    if (r > 0 || changed)
+        uc = curl_url_set(u, CURLUPART_HOST, r > 0 ? quad : host, 0);
     curl_free(host);
-    if (r > 0)
-        uc = curl_url_set(u, CURLUPART_HOST, quad, 0);
     return uc != CURLUE_OK ? curl_url_strerror(uc)
            : r < 0         ? "bad IPv4 address (the host ends in a number)"
                            : NULL;
@@ -502,7 +510,7 @@ int url_normalize(const char *line, size_t len, const char *default_scheme, char
     } else if (!host_ok(u)) {
         *why = "bad host name";
         rc = CAFE_EINVAL;
-    } else if ((*why = ipv4_fix(u)) != NULL) {
+    } else if ((*why = host_fix(u)) != NULL) {
         rc = CAFE_EINVAL;
     } else if (!idn_ok(u)) {
         *why = "bad international host name (IDNA)";

@@ -47,14 +47,16 @@ char *input_line_shown(const char *line, size_t len, int cut);
 /* Normalises a URL line: a bare host ("example.com/x") and a scheme-relative one
  * ("//example.com/x") get default_scheme; any other "scheme:" than http and https is refused;
  * a Unicode host must convert to its ASCII form (IDNA) but is kept as written. The rest is
- * read and written as browsers do (the WHATWG URL Standard, whatwg.h): a host that ends in a
- * number is an IPv4 address or refused, the scheme's default port is dropped. On success *url
+ * read and written as browsers do (the WHATWG URL Standard, whatwg.h): an ASCII host is
+ * lower-cased, a host that ends in a number is an IPv4 address or refused, the scheme's
+ * default port is dropped. On success *url
  * is a malloc'd normalised URL. On failure returns a negative code and *why a static message. */
 int url_normalize(const char *line, size_t len, const char *default_scheme, char **url,
                   const char **why);
 /* Is s[0..n) an http(s) URL that url_normalize would return unchanged? Conservative: a
- * lowercase host (or dotted-quad IPv4), an optional port not the scheme's default, a path and query of plain bytes
- * without dot segments, percent escapes or fragment. The rest takes curl's parser. */
+ * lowercase host (or dotted-quad IPv4), an optional port not the scheme's default, a path and query
+ * of plain bytes without dot segments, percent escapes or fragment. The rest takes curl's parser.
+ */
 int url_canonical(const char *s, size_t n);
 
 #endif

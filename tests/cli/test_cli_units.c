@@ -44,7 +44,7 @@ static void expect_bad(const char *line, size_t len) {
 static void test_normalize(void **state) {
     expect_url("example.com", "https", "https://example.com/");
     expect_url("example.com/a b", "http", "http://example.com/a%20b");
-    expect_url("HTTP://Example.COM:80/x", "https", "http://Example.COM/x");
+    expect_url("HTTP://Example.COM:80/x", "https", "http://example.com/x");
     expect_url("http://127.0.0.1:8080/p?q=1#frag", "https", "http://127.0.0.1:8080/p?q=1#frag");
     expect_bad("ftp://example.com/", 18);
     expect_bad("file:///etc/passwd", 18);

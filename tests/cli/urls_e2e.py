@@ -60,6 +60,9 @@ ROWS = [
     ("https://www.cafe.test:443/j", "https://www.cafe.test/j"),
     ("https://www.cafe.test:80/k", "https://www.cafe.test:80/k"),
     ("http://www.cafe.test:443/l", "http://www.cafe.test:443/l"),
+    # An ASCII host is lower-cased, percent-decoded first.
+    ("HTTP://WWW.Cafe.TEST:{P}/m", "http://www.cafe.test:{P}/m"),
+    ("http://www.cafe.tes%54:{P}/n", "http://www.cafe.test:{P}/n"),
 ]
 
 
