@@ -484,7 +484,9 @@ int url_normalize(const char *line, size_t len, const char *default_scheme, char
         *why = "unsupported scheme (only http and https are fetched)";
         return CAFE_EINVAL;
     }
-    char *raw = with_scheme(line, len, default_scheme);
+    char *raw = with_scheme(line, len, default_scheme), *spec = raw ? whatwg_special(raw) : NULL;
+    free(raw);
+    raw = spec;
     CURLU *u = curl_url();
     if (!raw || !u) {
         free(raw);

@@ -2,6 +2,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The WHATWG IPv4 number parser over s[0..n): decimal, octal after a leading "0", hex after
@@ -59,4 +60,29 @@ int whatwg_ipv4(const char *host, char quad[16]) {
     snprintf(quad, 16, "%u.%u.%u.%u", (unsigned)(addr >> 24), (unsigned)(addr >> 16 & 255),
              (unsigned)(addr >> 8 & 255), (unsigned)(addr & 255));
     return 1;
+}
+
+static int slash(char c) {
+    return c == '/' || c == '\\';
+}
+
+char *whatwg_special(const char *url) {
+    size_t n = strlen(url), i = strcspn(url, ":");
+    char *out = malloc(n + 3), *o = out;
+    if (!out)
+        return NULL;
+    if (i < n) { /* "scheme:", then "//" for the slashes there were */
+        memcpy(o, url, ++i);
+        o += i;
+        *o++ = '/';
+        *o++ = '/';
+        while (i < n && slash(url[i]))
+            i++;
+    }
+    while (i < n && !slash(url[i]) && url[i] != '?' && url[i] != '#')
+        *o++ = url[i++]; /* the authority */
+    for (; i < n && url[i] != '?' && url[i] != '#'; i++)
+        *o++ = slash(url[i]) ? '/' : url[i]; /* the path */
+    memcpy(o, url + i, n - i + 1);           /* the query and fragment, and the NUL */
+    return out;
 }

@@ -1,5 +1,6 @@
 /* The WHATWG URL Standard's rules (what browsers implement) where libcurl's URL parser reads a
- * URL otherwise: url_normalize applies them to what curl parsed. Pure functions. */
+ * URL otherwise: url_normalize applies them to the line curl parses and to what it parsed. Pure
+ * functions. */
 #ifndef CAFE_SOURCES_WHATWG_H
 #define CAFE_SOURCES_WHATWG_H
 
@@ -9,5 +10,11 @@
  * -1 for a host that ends in a number but is no IPv4 address ("1.2.3.4.5", "1.2.3.09"),
  * which a browser refuses rather than look up. */
 int whatwg_ipv4(const char *host, char quad[16]);
+
+/* An http or https URL ("scheme:" first, no NUL) written so that curl's parser splits it as
+ * the WHATWG parser does: the slashes after the scheme are any number of '/' or '\', or none
+ * ("http:\\h", "http:h"), and a backslash before the query is a slash. A malloc'd string, NULL
+ * when out of memory. */
+char *whatwg_special(const char *url);
 
 #endif

@@ -63,6 +63,14 @@ ROWS = [
     # An ASCII host is lower-cased, percent-decoded first.
     ("HTTP://WWW.Cafe.TEST:{P}/m", "http://www.cafe.test:{P}/m"),
     ("http://www.cafe.tes%54:{P}/n", "http://www.cafe.test:{P}/n"),
+    # A backslash is a slash before the query, and slashes after "http:" are any number of
+    # either, or none.
+    (r"http:\\www.cafe.test:{P}\a\b", "http://www.cafe.test:{P}/a/b"),
+    (r"http://www.cafe.test:{P}\c", "http://www.cafe.test:{P}/c"),
+    (r"http:/\www.cafe.test:{P}/d", "http://www.cafe.test:{P}/d"),
+    ("http:www.cafe.test:{P}/e", "http://www.cafe.test:{P}/e"),
+    ("http:///www.cafe.test:{P}/f", "http://www.cafe.test:{P}/f"),
+    (r"http://www.cafe.test:{P}/g?h\i#j\k", r"http://www.cafe.test:{P}/g?h\i#j\k"),
 ]
 
 
