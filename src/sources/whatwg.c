@@ -66,6 +66,20 @@ static int slash(char c) {
     return c == '/' || c == '\\';
 }
 
+/* How many dots the path segment s[0..n) is, "%2e" being a dot too ("%2e%2e" is ".."): 1 or
+ * 2 for a dot segment, else 0. */
+static size_t dot_segment(const char *s, size_t n) {
+    size_t i = 0, dots = 0;
+    for (; i < n && dots < 3; dots++)
+        if (s[i] == '.')
+            i++;
+        else if (n - i >= 3 && s[i] == '%' && s[i + 1] == '2' && (s[i + 2] | 0x20) == 'e')
+            i += 3;
+        else
+            return 0;
+    return i == n && dots <= 2 ? dots : 0;
+}
+
 char *whatwg_special(const char *url) {
     size_t n = strlen(url), i = strcspn(url, ":");
     char *out = malloc(n + 3), *o = out;
@@ -80,9 +94,19 @@ char *whatwg_special(const char *url) {
             i++;
     }
     while (i < n && !slash(url[i]) && url[i] != '?' && url[i] != '#')
-        *o++ = url[i++]; /* the authority */
-    for (; i < n && url[i] != '?' && url[i] != '#'; i++)
-        *o++ = slash(url[i]) ? '/' : url[i]; /* the path */
-    memcpy(o, url + i, n - i + 1);           /* the query and fragment, and the NUL */
+        *o++ = url[i++];                                   /* the authority */
+    for (; i < n && url[i] != '?' && url[i] != '#'; i++) { /* the path */
+        *o++ = slash(url[i]) ? '/' : url[i];
+        if (!slash(url[i]))
+            continue;
+        size_t seg = i + 1 + strcspn(url + i + 1, "/\\?#"); /* the next segment's end */
+        size_t dots = dot_segment(url + i + 1, seg - i - 1);
+        if (dots) { /* written as dots, which curl's parser removes */
+            memcpy(o, "..", dots);
+            o += dots;
+            i = seg - 1;
+        }
+    }
+    memcpy(o, url + i, n - i + 1); /* the query and fragment, and the NUL */
     return out;
 }

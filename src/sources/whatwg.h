@@ -13,8 +13,8 @@ int whatwg_ipv4(const char *host, char quad[16]);
 
 /* An http or https URL ("scheme:" first, no NUL) written so that curl's parser splits it as
  * the WHATWG parser does: the slashes after the scheme are any number of '/' or '\', or none
- * ("http:\\h", "http:h"), and a backslash before the query is a slash. A malloc'd string, NULL
- * when out of memory. */
+ * ("http:\\h", "http:h"), a backslash before the query is a slash, and "%2e" is a dot in a
+ * path's dot segments ("/a/%2e%2e/b" is "/b"). A malloc'd string, NULL when out of memory. */
 char *whatwg_special(const char *url);
 
 #endif

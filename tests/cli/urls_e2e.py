@@ -71,6 +71,13 @@ ROWS = [
     ("http:www.cafe.test:{P}/e", "http://www.cafe.test:{P}/e"),
     ("http:///www.cafe.test:{P}/f", "http://www.cafe.test:{P}/f"),
     (r"http://www.cafe.test:{P}/g?h\i#j\k", r"http://www.cafe.test:{P}/g?h\i#j\k"),
+    # "%2e" is a dot in a path's dot segments.
+    ("http://www.cafe.test:{P}/x/%2e%2e/o", "http://www.cafe.test:{P}/o"),
+    ("http://www.cafe.test:{P}/x/y/%2E./p", "http://www.cafe.test:{P}/x/p"),
+    ("http://www.cafe.test:{P}/q/x/.%2e", "http://www.cafe.test:{P}/q/"),
+    (r"http://www.cafe.test:{P}/r/%2e\s", "http://www.cafe.test:{P}/r/s"),
+    ("http://www.cafe.test:{P}/t/%2e%2e%2e/.%2f", "http://www.cafe.test:{P}/t/%2e%2e%2e/.%2f"),
+    ("http://www.cafe.test:{P}/u?%2e%2e/../", "http://www.cafe.test:{P}/u?%2e%2e/../"),
 ]
 
 
