@@ -276,11 +276,11 @@ static const char *host_fix(CURLU *u) {
                            : NULL;
 }
 
-/* What each byte may be in a URL that curl keeps as it is, one table lookup a byte (every
- * byte of every URL of the list goes through here). URL_HOST: a host name's (lower-case
- * letters, digits, '-' and '.'). URL_PLAIN: a path's or query's that curl's parser and
- * CURLU_URLENCODE leave alone (ALPHA, DIGIT and "-._~!$&'()*+,;=:@/?"; not '%', which curl
- * may rewrite, nor '#', a fragment). URL_RUN: URL_PLAIN but '/' and '?', which the path's
+/* What each byte may be in a URL that url_normalize keeps as it is, one table lookup a byte
+ * (every byte of every URL of the list goes through here). URL_HOST: a host name's
+ * (lower-case letters, digits, '-' and '.'). URL_PLAIN: a path's or query's that curl's parser
+ * and whatwg_special leave alone (ALPHA, DIGIT and "-._~!$&'()*+,;=:@/?"; not '%', which may
+ * begin a dot segment, nor '#', a fragment). URL_RUN: URL_PLAIN but '/' and '?', which the path's
  * scan looks at. Bytes from 128 on are none of them. */
 enum { URL_HOST = 1, URL_PLAIN = 2, URL_RUN = 4 };
 static const unsigned char url_class[256] = {
@@ -368,8 +368,8 @@ int url_canonical(const char *s, size_t n) {
         if (i + 1 < n && s[i + 1] == '.')
             return 0; /* "/.": maybe a dot segment, which curl removes */
     }
-    for (; i < n; i++)
-        if (!(url_byte(s, i) & URL_PLAIN))
+    for (; i < n; i++) /* the query, where browsers percent-encode "'" too */
+        if (!(url_byte(s, i) & URL_PLAIN) || s[i] == '\'')
             return 0;
     return 1;
 }
@@ -437,20 +437,6 @@ static int is_path(const char *line, size_t len) {
            (len >= 2 && memcmp(line, "./", 2) == 0) || (len >= 3 && memcmp(line, "../", 3) == 0);
 }
 
-/* CURLU_URLENCODE encodes the spaces of the path and query, not the fragment's: "x#a b" came
- * out with its space, and the fetch's own parse then refused it ("malformed URL"). A browser
- * sends no fragment but percent-encodes its spaces, as this does. 0, or a CURLUcode. */
-static CURLUcode fragment_encode(CURLU *u) {
-    char *frag = NULL;
-    CURLUcode uc = curl_url_get(u, CURLUPART_FRAGMENT, &frag, 0);
-    if (uc == CURLUE_NO_FRAGMENT)
-        return CURLUE_OK;
-    if (uc == CURLUE_OK && strchr(frag, ' '))
-        uc = curl_url_set(u, CURLUPART_FRAGMENT, frag, CURLU_URLENCODE);
-    curl_free(frag);
-    return uc;
-}
-
 int url_normalize(const char *line, size_t len, const char *default_scheme, char **url,
                   const char **why) {
     *url = NULL;
@@ -495,11 +481,10 @@ int url_normalize(const char *line, size_t len, const char *default_scheme, char
         return CAFE_ENOMEM;
     }
     char *scheme = NULL, *norm = NULL;
-    /* Spaces and non-ASCII bytes are percent-encoded, as browsers do with what people paste. */
-    CURLUcode uc = curl_url_set(u, CURLUPART_URL, raw,
-                                CURLU_NON_SUPPORT_SCHEME | CURLU_ALLOW_SPACE | CURLU_URLENCODE);
-    if (uc == CURLUE_OK)
-        uc = fragment_encode(u);
+    /* whatwg_special percent-encoded the spaces and non-ASCII bytes of the path, query and
+     * fragment; a space in the host is let through, to be refused by name (host_ok). */
+    CURLUcode uc =
+        curl_url_set(u, CURLUPART_URL, raw, CURLU_NON_SUPPORT_SCHEME | CURLU_ALLOW_SPACE);
     if (uc == CURLUE_OK)
         uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
     int rc = 0;

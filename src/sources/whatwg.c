@@ -80,9 +80,33 @@ static size_t dot_segment(const char *s, size_t n) {
     return i == n && dots <= 2 ? dots : 0;
 }
 
+/* The parts of a URL whose percent-encode sets put() knows. */
+enum { PATH = 1, QUERY = 2, FRAGMENT = 4 };
+
+/* Writes c to o as the part writes it: percent-encoded (upper-case hex) when in the part's
+ * percent-encode set (controls and non-ASCII bytes in all; ' " < > in some, '`' '{' '}' in
+ * others), as itself otherwise. Returns the end of what was written. */
+static char *put(char *o, unsigned char c, unsigned part) {
+    static const char hex[] = "0123456789ABCDEF";
+    unsigned set = c == ' ' || c == '"' || c == '<' || c == '>' ? PATH | QUERY | FRAGMENT
+                   : c == '`'                                   ? PATH | FRAGMENT
+                   : c == '{' || c == '}'                       ? PATH
+                   : c == '\''                                  ? QUERY
+                   : c < 0x20 || c >= 0x7f                      ? PATH | QUERY | FRAGMENT
+                                                                : 0;
+    if (!(set & part)) {
+        *o++ = (char)c;
+        return o;
+    }
+    *o++ = '%';
+    *o++ = hex[c >> 4];
+    *o++ = hex[c & 15];
+    return o;
+}
+
 char *whatwg_special(const char *url) {
     size_t n = strlen(url), i = strcspn(url, ":");
-    char *out = malloc(n + 3), *o = out;
+    char *out = malloc(3 * n + 3), *o = out; /* each byte at most "%XX", and "//" */
     if (!out)
         return NULL;
     if (i < n) { /* "scheme:", then "//" for the slashes there were */
@@ -96,9 +120,11 @@ char *whatwg_special(const char *url) {
     while (i < n && !slash(url[i]) && url[i] != '?' && url[i] != '#')
         *o++ = url[i++];                                   /* the authority */
     for (; i < n && url[i] != '?' && url[i] != '#'; i++) { /* the path */
-        *o++ = slash(url[i]) ? '/' : url[i];
-        if (!slash(url[i]))
+        if (!slash(url[i])) {
+            o = put(o, (unsigned char)url[i], PATH);
             continue;
+        }
+        *o++ = '/';
         size_t seg = i + 1 + strcspn(url + i + 1, "/\\?#"); /* the next segment's end */
         size_t dots = dot_segment(url + i + 1, seg - i - 1);
         if (dots) { /* written as dots, which curl's parser removes */
@@ -107,6 +133,11 @@ char *whatwg_special(const char *url) {
             i = seg - 1;
         }
     }
-    memcpy(o, url + i, n - i + 1); /* the query and fragment, and the NUL */
+    for (unsigned part = QUERY; i < n; i++) { /* the query, then the fragment */
+        if (url[i] == '#')
+            part = FRAGMENT;
+        o = put(o, (unsigned char)url[i], part);
+    }
+    *o = '\0';
     return out;
 }

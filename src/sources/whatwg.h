@@ -14,7 +14,10 @@ int whatwg_ipv4(const char *host, char quad[16]);
 /* An http or https URL ("scheme:" first, no NUL) written so that curl's parser splits it as
  * the WHATWG parser does: the slashes after the scheme are any number of '/' or '\', or none
  * ("http:\\h", "http:h"), a backslash before the query is a slash, and "%2e" is a dot in a
- * path's dot segments ("/a/%2e%2e/b" is "/b"). A malloc'd string, NULL when out of memory. */
+ * path's dot segments ("/a/%2e%2e/b" is "/b"). The path, query and fragment are
+ * percent-encoded as the standard encodes each (a space is "%20" in all three, "'" in the query
+ * alone, non-ASCII bytes in upper-case hex: "%C3%A9"); escapes already there stay as they are.
+ * A malloc'd string, NULL when out of memory. */
 char *whatwg_special(const char *url);
 
 #endif

@@ -97,6 +97,7 @@ static void test_canonical_fast_path(void **state) {
         "http://example.com:0/",
         "http://example.com:99999/",
         "http://example.com:80/",
+        "http://example.com/?a'b",
         "https://example.com:443/",
         "http://a..b/",
         "http://a./",

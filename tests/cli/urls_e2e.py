@@ -78,6 +78,14 @@ ROWS = [
     (r"http://www.cafe.test:{P}/r/%2e\s", "http://www.cafe.test:{P}/r/s"),
     ("http://www.cafe.test:{P}/t/%2e%2e%2e/.%2f", "http://www.cafe.test:{P}/t/%2e%2e%2e/.%2f"),
     ("http://www.cafe.test:{P}/u?%2e%2e/../", "http://www.cafe.test:{P}/u?%2e%2e/../"),
+    # Each part percent-encodes its own set of bytes, in upper-case hex; a space in the query
+    # is %20, not '+'.
+    ("http://www.cafe.test:{P}/v w\"x<y>z`{{}}|^'", "http://www.cafe.test:{P}/v%20w%22x%3Cy%3Ez%60%7B%7D|^'"),
+    ("http://www.cafe.test:{P}/w?a b\"c'd<e>f`{{}}", "http://www.cafe.test:{P}/w?a%20b%22c%27d%3Ce%3Ef`{{}}"),
+    ("http://www.cafe.test:{P}/x#a b\"c<d>e`f'{{}}#", "http://www.cafe.test:{P}/x#a%20b%22c%3Cd%3Ee%60f'{{}}#"),
+    ("http://www.cafe.test:{P}/\u00e9?\u00e9#\u00e9", "http://www.cafe.test:{P}/%C3%A9?%C3%A9#%C3%A9"),
+    ("http://www.cafe.test:{P}/%c3%a9%7e", "http://www.cafe.test:{P}/%c3%a9%7e"),
+    ("http://www.cafe.test:{P}/y'?a'b", "http://www.cafe.test:{P}/y'?a%27b"),
 ]
 
 
