@@ -252,16 +252,41 @@ static int host_ok(CURLU *u) {
     return ok;
 }
 
+/* An IPv6 host ("[...]") as browsers write it (whatwg_ipv6): curl kept "[::FFFF:127.0.0.1]"
+ * as written, and took a zone ID ("%25eth0"), which a browser refuses. NULL, or why the line
+ * is refused. */
+static const char *ipv6_fix(CURLU *u, const char *host) {
+    char *zone = NULL, addr[40], v6[42] = "[";
+    int zoned = curl_url_get(u, CURLUPART_ZONEID, &zone, 0) == CURLUE_OK;
+    curl_free(zone);
+    size_t n = strlen(host);
+    if (zoned || n < 2 || n - 2 >= sizeof addr)
+        return "bad IPv6 address";
+    memcpy(addr, host + 1, n - 2);
+    addr[n - 2] = '\0';
+    if (whatwg_ipv6(addr, v6 + 1) != 0)
+        return "bad IPv6 address";
+    strcat(v6, "]");
+    CURLUcode uc = curl_url_set(u, CURLUPART_HOST, v6, 0);
+    return uc == CURLUE_OK ? NULL : curl_url_strerror(uc);
+}
+
 /* The host as browsers read it (whatwg.h), where curl's parser reads it otherwise: an ASCII
  * name is lower-cased (curl kept "Example.COM", one site under two URLs); a host that ends in
  * a number is an IPv4 address, written as its dotted quad (curl took "127.0.0.1.", a trailing
- * dot, for a name to look up) or refused (curl looked up "1.2.3.4.5" or "1.2.3.09"). A
- * Unicode name stays as written (idn_ok). NULL, or why the line is refused. */
+ * dot, for a name to look up) or refused (curl looked up "1.2.3.4.5" or "1.2.3.09"); an IPv6
+ * address is written as browsers write it (ipv6_fix). A Unicode name stays as written
+ * (idn_ok). NULL, or why the line is refused. */
 static const char *host_fix(CURLU *u) {
     char *host = NULL, quad[16];
     CURLUcode uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
+    if (uc == CURLUE_OK && host[0] == '[') {
+        const char *why = ipv6_fix(u, host);
+        curl_free(host);
+        return why;
+    }
     int r = 0, changed = 0;
-    if (uc == CURLUE_OK && host[0] != '[') {
+    if (uc == CURLUE_OK) {
         size_t n = 0;
         for (; host[n] && !((unsigned char)host[n] & 0x80); n++)
             if (host[n] >= 'A' && host[n] <= 'Z')

@@ -48,8 +48,8 @@ char *input_line_shown(const char *line, size_t len, int cut);
  * ("//example.com/x") get default_scheme; any other "scheme:" than http and https is refused;
  * a Unicode host must convert to its ASCII form (IDNA) but is kept as written. The rest is
  * read and written as browsers do (the WHATWG URL Standard, whatwg.h): an ASCII host is
- * lower-cased, a host that ends in a number is an IPv4 address or refused, the scheme's
- * default port is dropped. On success *url
+ * lower-cased, a host that ends in a number is an IPv4 address or refused, an IPv6 address is
+ * written in its one form (no zone ID), the scheme's default port is dropped. On success *url
  * is a malloc'd normalised URL. On failure returns a negative code and *why a static message. */
 int url_normalize(const char *line, size_t len, const char *default_scheme, char **url,
                   const char **why);

@@ -1,5 +1,6 @@
 #include "whatwg.h"
 
+#include <arpa/inet.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,30 @@ int whatwg_ipv4(const char *host, char quad[16]) {
     snprintf(quad, 16, "%u.%u.%u.%u", (unsigned)(addr >> 24), (unsigned)(addr >> 16 & 255),
              (unsigned)(addr >> 8 & 255), (unsigned)(addr & 255));
     return 1;
+}
+
+int whatwg_ipv6(const char *addr, char out[40]) {
+    unsigned char b[16];
+    if (inet_pton(AF_INET6, addr, b) != 1)
+        return -1;
+    unsigned piece[8];
+    size_t run = 8, len = 1; /* the longest run of zero pieces, if over 1 */
+    for (size_t i = 0, n = 0; i < 8; i++) {
+        piece[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+        n = piece[i] ? 0 : n + 1;
+        if (n > len)
+            run = i + 1 - n, len = n;
+    }
+    char *o = out;
+    for (size_t i = 0; i < 8; i++) {
+        if (i == run) {
+            o += sprintf(o, i == 0 ? "::" : ":");
+            i += len - 1;
+            continue;
+        }
+        o += sprintf(o, "%x%s", piece[i], i < 7 ? ":" : "");
+    }
+    return 0;
 }
 
 static int slash(char c) {

@@ -11,6 +11,12 @@
  * which a browser refuses rather than look up. */
 int whatwg_ipv4(const char *host, char quad[16]);
 
+/* An IPv6 address (without its brackets) as the WHATWG serializer writes it: lower-case hex
+ * without leading zeros, the first longest run of two or more zero pieces as "::", an IPv4
+ * part in hex ("::FFFF:127.0.0.1" is "::ffff:7f00:1"). Returns 0, or -1 when it is no IPv6
+ * address (a zone ID, "fe80::1%eth0", is none to a browser). */
+int whatwg_ipv6(const char *addr, char out[40]);
+
 /* An http or https URL ("scheme:" first, no NUL) written so that curl's parser splits it as
  * the WHATWG parser does: the slashes after the scheme are any number of '/' or '\', or none
  * ("http:\\h", "http:h"), a backslash before the query is a slash, and "%2e" is a dot in a

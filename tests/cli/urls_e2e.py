@@ -86,6 +86,12 @@ ROWS = [
     ("http://www.cafe.test:{P}/\u00e9?\u00e9#\u00e9", "http://www.cafe.test:{P}/%C3%A9?%C3%A9#%C3%A9"),
     ("http://www.cafe.test:{P}/%c3%a9%7e", "http://www.cafe.test:{P}/%c3%a9%7e"),
     ("http://www.cafe.test:{P}/y'?a'b", "http://www.cafe.test:{P}/y'?a%27b"),
+    # An IPv6 address is written as the standard serialises it: lower-case hex, the first
+    # longest run of zeros compressed, an IPv4 part in hex. No zone ID.
+    ("http://[::FFFF:127.0.0.1]:{P}/z", "http://[::ffff:7f00:1]:{P}/z"),
+    ("http://[0:0:0:0:0:FFFF:7F00:1]:{P}/za", "http://[::ffff:7f00:1]:{P}/za"),
+    ("http://[0:0:0:0:0:ffff:7f00:1]:{P}/zb", "http://[::ffff:7f00:1]:{P}/zb"),
+    ("http://[::1%251]:{P}/zc", None),
 ]
 
 
