@@ -106,19 +106,21 @@ static size_t dot_segment(const char *s, size_t n) {
 }
 
 /* The parts of a URL whose percent-encode sets put() knows. */
-enum { PATH = 1, QUERY = 2, FRAGMENT = 4 };
+enum { PATH = 1, QUERY = 2, FRAGMENT = 4, USERINFO = 8 };
 
 /* Writes c to o as the part writes it: percent-encoded (upper-case hex) when in the part's
  * percent-encode set (controls and non-ASCII bytes in all; ' " < > in some, '`' '{' '}' in
- * others), as itself otherwise. Returns the end of what was written. */
+ * others, the userinfo's delimiters in the userinfo), as itself otherwise. Returns the end of
+ * what was written. */
 static char *put(char *o, unsigned char c, unsigned part) {
     static const char hex[] = "0123456789ABCDEF";
-    unsigned set = c == ' ' || c == '"' || c == '<' || c == '>' ? PATH | QUERY | FRAGMENT
-                   : c == '`'                                   ? PATH | FRAGMENT
-                   : c == '{' || c == '}'                       ? PATH
-                   : c == '\''                                  ? QUERY
-                   : c < 0x20 || c >= 0x7f                      ? PATH | QUERY | FRAGMENT
-                                                                : 0;
+    unsigned set = c == ' ' || c == '"' || c == '<' || c == '>' || c < 0x20 || c >= 0x7f
+                       ? PATH | QUERY | FRAGMENT | USERINFO
+                   : c == '`'              ? PATH | FRAGMENT | USERINFO
+                   : c == '{' || c == '}'  ? PATH | USERINFO
+                   : c == '\''             ? QUERY
+                   : strchr(":;=@[]^|", c) ? USERINFO
+                                           : 0;
     if (!(set & part)) {
         *o++ = (char)c;
         return o;
@@ -126,6 +128,23 @@ static char *put(char *o, unsigned char c, unsigned part) {
     *o++ = '%';
     *o++ = hex[c >> 4];
     *o++ = hex[c & 15];
+    return o;
+}
+
+/* Writes the userinfo s[0..n) (before the authority's last '@') as the standard does: the
+ * user name and password split at the first ':', each percent-encoded, the password and the
+ * "@" left out when empty. Returns the end of what was written. */
+static char *userinfo(char *o, const char *s, size_t n) {
+    char *start = o, *pass = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == ':' && !pass)
+            *(pass = o++) = ':';
+        else
+            o = put(o, (unsigned char)s[i], USERINFO);
+    if (pass && o == pass + 1)
+        o = pass;
+    if (o != start)
+        *o++ = '@';
     return o;
 }
 
@@ -142,8 +161,17 @@ char *whatwg_special(const char *url) {
         while (i < n && slash(url[i]))
             i++;
     }
-    while (i < n && !slash(url[i]) && url[i] != '?' && url[i] != '#')
-        *o++ = url[i++];                                   /* the authority */
+    size_t end = i;
+    while (end < n && !slash(url[end]) && url[end] != '?' && url[end] != '#')
+        end++; /* the authority's */
+    for (size_t at = end; at > i; at--)
+        if (url[at - 1] == '@') {
+            o = userinfo(o, url + i, at - 1 - i);
+            i = at;
+            break;
+        }
+    while (i < end)
+        *o++ = url[i++];                                   /* the host and port */
     for (; i < n && url[i] != '?' && url[i] != '#'; i++) { /* the path */
         if (!slash(url[i])) {
             o = put(o, (unsigned char)url[i], PATH);

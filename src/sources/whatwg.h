@@ -20,9 +20,11 @@ int whatwg_ipv6(const char *addr, char out[40]);
 /* An http or https URL ("scheme:" first, no NUL) written so that curl's parser splits it as
  * the WHATWG parser does: the slashes after the scheme are any number of '/' or '\', or none
  * ("http:\\h", "http:h"), a backslash before the query is a slash, and "%2e" is a dot in a
- * path's dot segments ("/a/%2e%2e/b" is "/b"). The path, query and fragment are
- * percent-encoded as the standard encodes each (a space is "%20" in all three, "'" in the query
+ * path's dot segments ("/a/%2e%2e/b" is "/b"). The userinfo, path, query and fragment are
+ * percent-encoded as the standard encodes each (a space is "%20" in all, "'" in the query
  * alone, non-ASCII bytes in upper-case hex: "%C3%A9"); escapes already there stay as they are.
+ * The userinfo ends at the authority's last '@' ("u@v@h" is "u%40v@h"), and an empty one is
+ * dropped ("http://:@h/" is "http://h/").
  * A malloc'd string, NULL when out of memory. */
 char *whatwg_special(const char *url);
 

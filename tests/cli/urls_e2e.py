@@ -92,6 +92,16 @@ ROWS = [
     ("http://[0:0:0:0:0:FFFF:7F00:1]:{P}/za", "http://[::ffff:7f00:1]:{P}/za"),
     ("http://[0:0:0:0:0:ffff:7f00:1]:{P}/zb", "http://[::ffff:7f00:1]:{P}/zb"),
     ("http://[::1%251]:{P}/zc", None),
+    # Userinfo: written when not empty, split at the first ':' and ended by the last '@',
+    # percent-encoded with its own set.
+    ("http://@www.cafe.test:{P}/ua", "http://www.cafe.test:{P}/ua"),
+    ("http://:@www.cafe.test:{P}/ub", "http://www.cafe.test:{P}/ub"),
+    ("http://u:@www.cafe.test:{P}/uc", "http://u@www.cafe.test:{P}/uc"),
+    ("http://u v:p\"q@www.cafe.test:{P}/ud", "http://u%20v:p%22q@www.cafe.test:{P}/ud"),
+    ("http://u@v:p:q@www.cafe.test:{P}/ue", "http://u%40v:p%3Aq@www.cafe.test:{P}/ue"),
+    ("http://a^b|c;d=e[f]g`{{}}\u00e9@www.cafe.test:{P}/uf",
+     "http://a%5Eb%7Cc%3Bd%3De%5Bf%5Dg%60%7B%7D%C3%A9@www.cafe.test:{P}/uf"),
+    ("http://%40:%3a@www.cafe.test:{P}/ug", "http://%40:%3a@www.cafe.test:{P}/ug"),
 ]
 
 
