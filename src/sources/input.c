@@ -1,8 +1,7 @@
 #include "input.h"
 #include "cafe.h"
-#include "whatwg.h"
+#include "url.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -235,76 +234,10 @@ const char *input_strerror(int rc) {
                              : cafe_strerror(rc);
 }
 
-static int scheme_ok(const char *scheme) {
-    return strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0;
-}
-
-/* curl decodes a percent-encoded host without checking it again: "%7f" gives the URL
- * "http://\x7f/". A host that is empty or holds control characters or spaces is reported
- * here, on its input line, rather than fetched and recorded under such a URL. */
-static int host_ok(CURLU *u) {
-    char *host = NULL;
-    int ok = curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host && host[0];
-    for (const char *p = ok ? host : ""; *p; p++)
-        if ((unsigned char)*p <= 0x20 || *p == 0x7f)
-            ok = 0;
-    curl_free(host);
-    return ok;
-}
-
-/* An IPv6 host ("[...]") as browsers write it (whatwg_ipv6): curl kept "[::FFFF:127.0.0.1]"
- * as written, and took a zone ID ("%25eth0"), which a browser refuses. NULL, or why the line
- * is refused. */
-static const char *ipv6_fix(CURLU *u, const char *host) {
-    char *zone = NULL, addr[40], v6[42] = "[";
-    int zoned = curl_url_get(u, CURLUPART_ZONEID, &zone, 0) == CURLUE_OK;
-    curl_free(zone);
-    size_t n = strlen(host);
-    if (zoned || n < 2 || n - 2 >= sizeof addr)
-        return "bad IPv6 address";
-    memcpy(addr, host + 1, n - 2);
-    addr[n - 2] = '\0';
-    if (whatwg_ipv6(addr, v6 + 1) != 0)
-        return "bad IPv6 address";
-    strcat(v6, "]");
-    CURLUcode uc = curl_url_set(u, CURLUPART_HOST, v6, 0);
-    return uc == CURLUE_OK ? NULL : curl_url_strerror(uc);
-}
-
-/* The host as browsers read it (whatwg.h), where curl's parser reads it otherwise: an ASCII
- * name is lower-cased (curl kept "Example.COM", one site under two URLs); a host that ends in
- * a number is an IPv4 address, written as its dotted quad (curl took "127.0.0.1.", a trailing
- * dot, for a name to look up) or refused (curl looked up "1.2.3.4.5" or "1.2.3.09"); an IPv6
- * address is written as browsers write it (ipv6_fix). A Unicode name stays as written
- * (idn_ok). NULL, or why the line is refused. */
-static const char *host_fix(CURLU *u) {
-    char *host = NULL, quad[16];
-    CURLUcode uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
-    if (uc == CURLUE_OK && host[0] == '[') {
-        const char *why = ipv6_fix(u, host);
-        curl_free(host);
-        return why;
-    }
-    int r = 0, changed = 0;
-    if (uc == CURLUE_OK) {
-        size_t n = 0;
-        for (; host[n] && !((unsigned char)host[n] & 0x80); n++)
-            if (host[n] >= 'A' && host[n] <= 'Z')
-                host[n] |= 0x20, changed = 1;
-        r = host[n] ? 0 : whatwg_ipv4(host, quad);
-    }
-    if (r > 0 || changed)
-        uc = curl_url_set(u, CURLUPART_HOST, r > 0 ? quad : host, 0);
-    curl_free(host);
-    return uc != CURLUE_OK ? curl_url_strerror(uc)
-           : r < 0         ? "bad IPv4 address (the host ends in a number)"
-                           : NULL;
-}
-
 /* What each byte may be in a URL that url_normalize keeps as it is, one table lookup a byte
  * (every byte of every URL of the list goes through here). URL_HOST: a host name's
  * (lower-case letters, digits, '-' and '.'). URL_PLAIN: a path's or query's that curl's parser
- * and whatwg_special leave alone (ALPHA, DIGIT and "-._~!$&'()*+,;=:@/?"; not '%', which may
+ * and cafe__url_special leave alone (ALPHA, DIGIT and "-._~!$&'()*+,;=:@/?"; not '%', which may
  * begin a dot segment, nor '#', a fragment). URL_RUN: URL_PLAIN but '/' and '?', which the path's
  * scan looks at. Bytes from 128 on are none of them. */
 enum { URL_HOST = 1, URL_PLAIN = 2, URL_RUN = 4 };
@@ -439,22 +372,6 @@ static char *with_scheme(const char *line, size_t len, const char *scheme) {
     return raw;
 }
 
-/* A host with non-ASCII letters must convert to its ASCII form (IDNA, done by libcurl with
- * libidn2, which needs a UTF-8 LC_CTYPE: the cafe tool sets it); the URL keeps the form
- * written. */
-static int idn_ok(CURLU *u) {
-    char *host = NULL, *ace = NULL;
-    int ok = curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK;
-    for (const char *p = ok ? host : ""; *p; p++)
-        if ((unsigned char)*p >= 0x80) {
-            ok = curl_url_get(u, CURLUPART_HOST, &ace, CURLU_PUNYCODE) == CURLUE_OK;
-            break;
-        }
-    curl_free(ace);
-    curl_free(host);
-    return ok;
-}
-
 /* "/srv/list.txt", "./a", "../a": a file's path, which the bare-host rule would misread
  * ("http:///srv/x" is http://srv/x to curl: a request to a host named srv). */
 static int is_path(const char *line, size_t len) {
@@ -495,46 +412,12 @@ int url_normalize(const char *line, size_t len, const char *default_scheme, char
         *why = "unsupported scheme (only http and https are fetched)";
         return CAFE_EINVAL;
     }
-    char *raw = with_scheme(line, len, default_scheme), *spec = raw ? whatwg_special(raw) : NULL;
-    free(raw);
-    raw = spec;
-    CURLU *u = curl_url();
-    if (!raw || !u) {
-        free(raw);
-        curl_url_cleanup(u);
+    char *raw = with_scheme(line, len, default_scheme);
+    if (!raw) {
         *why = "out of memory";
         return CAFE_ENOMEM;
     }
-    char *scheme = NULL, *norm = NULL;
-    /* whatwg_special percent-encoded the spaces and non-ASCII bytes of the path, query and
-     * fragment; a space in the host is let through, to be refused by name (host_ok). */
-    CURLUcode uc =
-        curl_url_set(u, CURLUPART_URL, raw, CURLU_NON_SUPPORT_SCHEME | CURLU_ALLOW_SPACE);
-    if (uc == CURLUE_OK)
-        uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
-    int rc = 0;
-    if (uc != CURLUE_OK) {
-        *why = curl_url_strerror(uc);
-        rc = CAFE_EINVAL;
-    } else if (!scheme_ok(scheme)) {
-        *why = "unsupported scheme (only http and https are fetched)";
-        rc = CAFE_EINVAL;
-    } else if (!host_ok(u)) {
-        *why = "bad host name";
-        rc = CAFE_EINVAL;
-    } else if ((*why = host_fix(u)) != NULL) {
-        rc = CAFE_EINVAL;
-    } else if (!idn_ok(u)) {
-        *why = "bad international host name (IDNA)";
-        rc = CAFE_EINVAL;
-    } else if (curl_url_get(u, CURLUPART_URL, &norm, CURLU_NO_DEFAULT_PORT) != CURLUE_OK ||
-               !(*url = strdup(norm))) {
-        *why = "out of memory";
-        rc = CAFE_ENOMEM;
-    }
-    curl_free(norm);
-    curl_free(scheme);
-    curl_url_cleanup(u);
+    int rc = cafe__url_normalize(raw, url, why);
     free(raw);
     return rc;
 }

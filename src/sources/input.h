@@ -47,7 +47,7 @@ char *input_line_shown(const char *line, size_t len, int cut);
 /* Normalises a URL line: a bare host ("example.com/x") and a scheme-relative one
  * ("//example.com/x") get default_scheme; any other "scheme:" than http and https is refused;
  * a Unicode host must convert to its ASCII form (IDNA) but is kept as written. The rest is
- * read and written as browsers do (the WHATWG URL Standard, whatwg.h): an ASCII host is
+ * read and written as browsers do (the WHATWG URL Standard, common/url.h): an ASCII host is
  * lower-cased, a host that ends in a number is an IPv4 address or refused, an IPv6 address is
  * written in its one form (no zone ID), the scheme's default port is dropped. On success *url
  * is a malloc'd normalised URL. On failure returns a negative code and *why a static message. */

@@ -1,21 +1,22 @@
-/* The WHATWG URL Standard's rules (what browsers implement) where libcurl's URL parser reads a
- * URL otherwise: url_normalize applies them to the line curl parses and to what it parsed. Pure
- * functions. */
-#ifndef CAFE_SOURCES_WHATWG_H
-#define CAFE_SOURCES_WHATWG_H
+/* URLs as browsers read them: the WHATWG URL Standard's rules where libcurl's URL parser reads
+ * a URL otherwise, applied to the text curl parses and to what it parsed. Compiled into libcafe
+ * and into the sources room alike (list lines, src/sources/input.c), as content_type.c is
+ * into the library's parts: no state, nothing but libcurl's URL API. */
+#ifndef CAFE_COMMON_URL_H
+#define CAFE_COMMON_URL_H
 
 /* A host (ASCII, percent-decoded) as the WHATWG host parser reads it, when it is an IPv4
  * address: one whose last label, a trailing '.' aside, is a number ("127.0.0.1.", "0x7f.1",
  * "2130706433"). Returns 1 with its dotted quad in quad, 0 for any other host (a domain name),
  * -1 for a host that ends in a number but is no IPv4 address ("1.2.3.4.5", "1.2.3.09"),
  * which a browser refuses rather than look up. */
-int whatwg_ipv4(const char *host, char quad[16]);
+int cafe__url_ipv4(const char *host, char quad[16]);
 
 /* An IPv6 address (without its brackets) as the WHATWG serializer writes it: lower-case hex
  * without leading zeros, the first longest run of two or more zero pieces as "::", an IPv4
  * part in hex ("::FFFF:127.0.0.1" is "::ffff:7f00:1"). Returns 0, or -1 when it is no IPv6
  * address (a zone ID, "fe80::1%eth0", is none to a browser). */
-int whatwg_ipv6(const char *addr, char out[40]);
+int cafe__url_ipv6(const char *addr, char out[40]);
 
 /* An http or https URL ("scheme:" first, no NUL) written so that curl's parser splits it as
  * the WHATWG parser does: the slashes after the scheme are any number of '/' or '\', or none
@@ -26,6 +27,13 @@ int whatwg_ipv6(const char *addr, char out[40]);
  * The userinfo ends at the authority's last '@' ("u@v@h" is "u%40v@h"), and an empty one is
  * dropped ("http://:@h/" is "http://h/").
  * A malloc'd string, NULL when out of memory. */
-char *whatwg_special(const char *url);
+char *cafe__url_special(const char *url);
+
+/* An absolute http or https URL normalised as browsers write it: cafe__url_special, curl's
+ * parse, then the host as browsers read it (an ASCII name lower-cased, an IPv4 address as its
+ * dotted quad, an IPv6 one in its one form) and no default port. A Unicode host must convert to
+ * its ASCII form (IDNA) but is kept as written. 0 with *url malloc'd; CAFE_EINVAL (the URL is
+ * refused) or CAFE_ENOMEM with *why a static message. */
+int cafe__url_normalize(const char *abs, char **url, const char **why);
 
 #endif

@@ -1,6 +1,8 @@
-#include "whatwg.h"
+#include "url.h"
+#include "cafe.h"
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +33,7 @@ static int ipv4_number(const char *s, size_t n, uint64_t *v) {
     return 0;
 }
 
-int whatwg_ipv4(const char *host, char quad[16]) {
+int cafe__url_ipv4(const char *host, char quad[16]) {
     size_t n = strlen(host);
     if (n > 1 && host[n - 1] == '.')
         n--; /* a trailing empty label is dropped */
@@ -63,7 +65,7 @@ int whatwg_ipv4(const char *host, char quad[16]) {
     return 1;
 }
 
-int whatwg_ipv6(const char *addr, char out[40]) {
+int cafe__url_ipv6(const char *addr, char out[40]) {
     unsigned char b[16];
     if (inet_pton(AF_INET6, addr, b) != 1)
         return -1;
@@ -148,7 +150,7 @@ static char *userinfo(char *o, const char *s, size_t n) {
     return o;
 }
 
-char *whatwg_special(const char *url) {
+char *cafe__url_special(const char *url) {
     size_t n = strlen(url), i = strcspn(url, ":");
     char *out = malloc(3 * n + 3), *o = out; /* each byte at most "%XX", and "//" */
     if (!out)
@@ -193,4 +195,130 @@ char *whatwg_special(const char *url) {
     }
     *o = '\0';
     return out;
+}
+
+static int scheme_ok(const char *scheme) {
+    return strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0;
+}
+
+/* curl decodes a percent-encoded host without checking it again: "%7f" gives the URL
+ * "http://\x7f/". A host that is empty or holds control characters or spaces is reported
+ * here, on its input line, rather than fetched and recorded under such a URL. */
+static int host_ok(CURLU *u) {
+    char *host = NULL;
+    int ok = curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host && host[0];
+    for (const char *p = ok ? host : ""; *p; p++)
+        if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+            ok = 0;
+    curl_free(host);
+    return ok;
+}
+
+/* An IPv6 host ("[...]") as browsers write it (cafe__url_ipv6): curl kept "[::FFFF:127.0.0.1]"
+ * as written, and took a zone ID ("%25eth0"), which a browser refuses. NULL, or why the line
+ * is refused. */
+static const char *ipv6_fix(CURLU *u, const char *host) {
+    char *zone = NULL, addr[40], v6[42] = "[";
+    int zoned = curl_url_get(u, CURLUPART_ZONEID, &zone, 0) == CURLUE_OK;
+    curl_free(zone);
+    size_t n = strlen(host);
+    if (zoned || n < 2 || n - 2 >= sizeof addr)
+        return "bad IPv6 address";
+    memcpy(addr, host + 1, n - 2);
+    addr[n - 2] = '\0';
+    if (cafe__url_ipv6(addr, v6 + 1) != 0)
+        return "bad IPv6 address";
+    strcat(v6, "]");
+    CURLUcode uc = curl_url_set(u, CURLUPART_HOST, v6, 0);
+    return uc == CURLUE_OK ? NULL : curl_url_strerror(uc);
+}
+
+/* The host as browsers read it (the functions above), where curl's parser reads it otherwise: an
+ * ASCII name is lower-cased (curl kept "Example.COM", one site under two URLs); a host that ends in
+ * a number is an IPv4 address, written as its dotted quad (curl took "127.0.0.1.", a trailing
+ * dot, for a name to look up) or refused (curl looked up "1.2.3.4.5" or "1.2.3.09"); an IPv6
+ * address is written as browsers write it (ipv6_fix). A Unicode name stays as written
+ * (idn_ok). NULL, or why the line is refused. */
+static const char *host_fix(CURLU *u) {
+    char *host = NULL, quad[16];
+    CURLUcode uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
+    if (uc == CURLUE_OK && host[0] == '[') {
+        const char *why = ipv6_fix(u, host);
+        curl_free(host);
+        return why;
+    }
+    int r = 0, changed = 0;
+    if (uc == CURLUE_OK) {
+        size_t n = 0;
+        for (; host[n] && !((unsigned char)host[n] & 0x80); n++)
+            if (host[n] >= 'A' && host[n] <= 'Z')
+                host[n] |= 0x20, changed = 1;
+        r = host[n] ? 0 : cafe__url_ipv4(host, quad);
+    }
+    if (r > 0 || changed)
+        uc = curl_url_set(u, CURLUPART_HOST, r > 0 ? quad : host, 0);
+    curl_free(host);
+    return uc != CURLUE_OK ? curl_url_strerror(uc)
+           : r < 0         ? "bad IPv4 address (the host ends in a number)"
+                           : NULL;
+}
+
+/* A host with non-ASCII letters must convert to its ASCII form (IDNA, done by libcurl with
+ * libidn2, which needs a UTF-8 LC_CTYPE: the cafe tool sets it); the URL keeps the form
+ * written. */
+static int idn_ok(CURLU *u) {
+    char *host = NULL, *ace = NULL;
+    int ok = curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK;
+    for (const char *p = ok ? host : ""; *p; p++)
+        if ((unsigned char)*p >= 0x80) {
+            ok = curl_url_get(u, CURLUPART_HOST, &ace, CURLU_PUNYCODE) == CURLUE_OK;
+            break;
+        }
+    curl_free(ace);
+    curl_free(host);
+    return ok;
+}
+
+int cafe__url_normalize(const char *abs, char **url, const char **why) {
+    *url = NULL;
+    char *raw = cafe__url_special(abs);
+    CURLU *u = curl_url();
+    if (!raw || !u) {
+        free(raw);
+        curl_url_cleanup(u);
+        *why = "out of memory";
+        return CAFE_ENOMEM;
+    }
+    char *scheme = NULL, *norm = NULL;
+    /* cafe__url_special percent-encoded the spaces and non-ASCII bytes of the path, query and
+     * fragment; a space in the host is let through, to be refused by name (host_ok). */
+    CURLUcode uc =
+        curl_url_set(u, CURLUPART_URL, raw, CURLU_NON_SUPPORT_SCHEME | CURLU_ALLOW_SPACE);
+    if (uc == CURLUE_OK)
+        uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+    int rc = 0;
+    if (uc != CURLUE_OK) {
+        *why = curl_url_strerror(uc);
+        rc = CAFE_EINVAL;
+    } else if (!scheme_ok(scheme)) {
+        *why = "unsupported scheme (only http and https are fetched)";
+        rc = CAFE_EINVAL;
+    } else if (!host_ok(u)) {
+        *why = "bad host name";
+        rc = CAFE_EINVAL;
+    } else if ((*why = host_fix(u)) != NULL) {
+        rc = CAFE_EINVAL;
+    } else if (!idn_ok(u)) {
+        *why = "bad international host name (IDNA)";
+        rc = CAFE_EINVAL;
+    } else if (curl_url_get(u, CURLUPART_URL, &norm, CURLU_NO_DEFAULT_PORT) != CURLUE_OK ||
+               !(*url = strdup(norm))) {
+        *why = "out of memory";
+        rc = CAFE_ENOMEM;
+    }
+    curl_free(norm);
+    curl_free(scheme);
+    curl_url_cleanup(u);
+    free(raw);
+    return rc;
 }
