@@ -90,7 +90,9 @@ typedef struct cafe_http_opts {
     const char *const *headers;
     uint64_t timeout_ms;         /* whole transfer, per attempt; 0 = 30,000 */
     uint64_t connect_timeout_ms; /* 0 = 10,000 */
-    /* 0 = 10; CAFE_HTTP_NO_REDIRECTS: a 3xx is the result. A redirect to a fragment of the
+    /* 0 = 10; CAFE_HTTP_NO_REDIRECTS: a 3xx is the result. A Location is resolved and the
+     * URL written as browsers do (the WHATWG URL Standard), where curl would go elsewhere: the
+     * request then goes on from the browser's URL. A redirect to a fragment of the
      * page itself ("Location: #top") is a loop, CAFE_EHTTP_TOO_MANY_REDIRECTS at once, as
      * browsers end in one; res->url is that page. */
     int max_redirects;

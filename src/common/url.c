@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* The WHATWG IPv4 number parser over s[0..n): decimal, octal after a leading "0", hex after
  * "0x"; "0x" alone is 0. 0 with *v set (held at 2^32 when over: too large for any part), or
@@ -321,4 +322,79 @@ int cafe__url_normalize(const char *abs, char **url, const char **why) {
     curl_url_cleanup(u);
     free(raw);
     return rc;
+}
+
+/* The length of s's "scheme:" (its scheme, without the ':'), 0 when it has none. */
+static size_t scheme_len(const char *s) {
+    size_t i = 0;
+    if (!((s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'z'))
+        return 0;
+    while (((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+           s[i] == '+' || s[i] == '-' || s[i] == '.')
+        i++;
+    return s[i] == ':' ? i : 0;
+}
+
+/* prefix[0..n), mid and tail, malloc'd; NULL when out of memory. */
+static char *joined(const char *prefix, size_t n, const char *mid, const char *tail) {
+    size_t m = strlen(mid), t = strlen(tail);
+    char *out = malloc(n + m + t + 1);
+    if (out) {
+        memcpy(out, prefix, n);
+        memcpy(out + n, mid, m);
+        memcpy(out + n + m, tail, t + 1);
+    }
+    return out;
+}
+
+int cafe__url_resolve(const char *base, const char *ref, char **out) {
+    *out = NULL;
+    size_t a = 0, n = strlen(ref), k = 0;
+    while (a < n && (unsigned char)ref[a] <= 0x20) /* C0 controls and spaces around it */
+        a++;
+    while (n > a && (unsigned char)ref[n - 1] <= 0x20)
+        n--;
+    char *r = malloc(n - a + 1);
+    if (!r)
+        return CAFE_ENOMEM;
+    for (size_t i = a; i < n; i++) /* tabs and newlines inside it */
+        if (ref[i] != '\t' && ref[i] != '\n' && ref[i] != '\r')
+            r[k++] = ref[i];
+    r[k] = '\0';
+    size_t bs = strcspn(base, ":"), rs = scheme_len(r);
+    const char *tail = r;
+    if (rs) {
+        if (!((rs == 4 && strncasecmp(r, "http", 4) == 0) ||
+              (rs == 5 && strncasecmp(r, "https", 5) == 0))) {
+            free(r);
+            return 1; /* another scheme: not a URL this resolves */
+        }
+        /* The base's own scheme without two slashes is relative to the base ("http:x"). */
+        if (rs != bs || strncasecmp(r, base, bs) != 0 || (slash(r[rs + 1]) && slash(r[rs + 2]))) {
+            *out = r;
+            return 0;
+        }
+        tail = r + rs + 1;
+    }
+    /* The base's parts: "scheme:" [0, bs + 1), the authority to its path at p, the query at q,
+     * the fragment at f. */
+    size_t p = bs + 3 + strcspn(base + bs + 3, "/?#"), q = p + strcspn(base + p, "?#");
+    size_t f = q + strcspn(base + q, "#"), keep = p;
+    const char *mid = "";
+    if (slash(tail[0]) && slash(tail[1]))
+        keep = bs + 1; /* scheme-relative */
+    else if (slash(tail[0]))
+        keep = p; /* path-absolute */
+    else if (tail[0] == '?')
+        keep = q;
+    else if (tail[0] == '#' || tail[0] == '\0')
+        keep = f;
+    else if (p == q) /* a relative path where the base has none */
+        mid = "/";
+    else /* a relative path: after the base path's last '/' */
+        for (size_t i = p; i < q; i++)
+            keep = base[i] == '/' ? i + 1 : keep;
+    *out = joined(base, keep, mid, tail);
+    free(r);
+    return *out ? 0 : CAFE_ENOMEM;
 }

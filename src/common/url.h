@@ -29,6 +29,13 @@ int cafe__url_ipv6(const char *addr, char out[40]);
  * A malloc'd string, NULL when out of memory. */
 char *cafe__url_special(const char *url);
 
+/* A redirect's Location ref resolved against base (an absolute http(s) URL) as browsers
+ * resolve it: spaces and controls around it and tabs and newlines inside it dropped, a
+ * backslash read as a slash, the base's scheme without "//" relative to the base ("http:x"),
+ * "//host/x" scheme-relative. 0 with *out a malloc'd absolute URL for cafe__url_normalize; 1
+ * when ref has a scheme other than http and https; CAFE_ENOMEM. */
+int cafe__url_resolve(const char *base, const char *ref, char **out);
+
 /* An absolute http or https URL normalised as browsers write it: cafe__url_special, curl's
  * parse, then the host as browsers read it (an ASCII name lower-cased, an IPv4 address as its
  * dotted quad, an IPv6 one in its one form) and no default port. A Unicode host must convert to

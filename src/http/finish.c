@@ -231,12 +231,19 @@ static int redirect_loop(cafe__http_xfer_t *x, cafe__http_try_t *t) {
 static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode code) {
     cafe_http_result_t *res = t->res;
     info_fill(x, t->opts, res);
+    t->code = 0;
+    if (x->relocate || (t->opts->max_redirects >= 0 && cafe__http_redirect_malformed(x, code))) {
+        /* the request goes on from where a browser went (request.c) */
+        t->relocate = x->relocate;
+        t->relocate_hops = x->relocate_hops;
+        x->relocate = NULL;
+        return;
+    }
     /* We stopped it: an early stop, not an error. Stopped and draining, the rest was read
      * only to keep the connection: its failure (the server closes, hangs, sends junk) loses
      * the connection, not the response, which was whole for the caller already. */
     if (x->stopping || (code == CURLE_WRITE_ERROR && x->aborted))
         code = CURLE_OK;
-    t->code = 0;
     if (x->oom)
         t->code = cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the body");
     else if (x->refused[0])

@@ -118,6 +118,15 @@ typedef struct cafe__http_try {
      * itself, refused (pin.c); "" when none. */
     char unresolved[256];
     int pace_held; /* the host's turn is held until the request goes out (pace.c) */
+    /* A redirect the transfer was stopped at, since curl would have gone elsewhere than a
+     * browser (redirect.c): the browser's URL (malloc'd, the try's to free) and the redirects
+     * that led there. The request goes on from that URL. NULL when none. */
+    char *relocate;
+    long relocate_hops;
+    /* The URL the request went on from after such redirects (malloc'd; NULL when none) and
+     * how many redirects they were in all, set by tries_run (request.c). */
+    char *moved;
+    long moved_hops;
 } cafe__http_try_t;
 
 /* The host's first try over TLS has its response starting, or is over: the host's other
@@ -172,6 +181,10 @@ struct cafe__http_xfer {
     long hops;
     char *hop_url;
     char loop[128]; /* a redirect to the page itself: its Location; "" when none */
+    /* Where a browser goes after the redirect curl was stopped at (malloc'd, NULL when none),
+     * and how many redirects led there: the try's relocate once the transfer ends. */
+    char *relocate;
+    long relocate_hops;
     /* The try's host and whether its turn is held until the request goes out (pace.c):
      * copies of the try's, which lives on a task stack gone cold by the time curl sends the
      * request (on_prereq). The try gets pace_held back when the transfer ends or leaves it. */
@@ -354,8 +367,15 @@ static inline void cafe__http_errbuf_forget(cafe__http_xfer_t *x) {
 }
 
 /* redirect.c: nonzero when the request about to go out (on_prereq) follows a redirect to
- * the page that answered it (x->loop): it is not sent. */
+ * the page that answered it (x->loop), or goes where a browser would not (x->relocate): it
+ * is not sent. */
 int cafe__http_redirect_check(cafe__http_xfer_t *x);
+/* redirect.c: whether curl, about to resolve a redirect's host, goes where a browser would
+ * not (then x->relocate is set and the lookup is not made). */
+int cafe__http_redirect_resolving(cafe__http_xfer_t *x);
+/* redirect.c: whether curl, failing on a redirect's Location it could not parse (code), was
+ * given one a browser follows (then x->relocate is set). */
+int cafe__http_redirect_malformed(cafe__http_xfer_t *x, CURLcode code);
 
 /* curl_error.c: x ended with curl's failure cc: sets res->error and res->message (cafe's
  * words, then curl's message as the detail) and returns the CAFE_E* code. */

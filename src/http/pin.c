@@ -268,6 +268,8 @@ int cafe__http_on_resolver_start(void *resolver, void *reserved, void *arg) {
     (void)reserved;
     if (!t) /* orphaned: nobody waits for its outcome */
         return 1;
+    if (cafe__http_redirect_resolving(x)) /* a name a browser would not look up */
+        return 1;
     if (curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url) != CURLE_OK || !url)
         return 0;
     uint64_t hash;

@@ -1,10 +1,68 @@
 /* Redirects curl follows itself (CURLOPT_FOLLOWLOCATION), checked where libcurl resolves a
  * Location otherwise than browsers do. */
 #include "http/internal.h"
+#include "common/url.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Whether a browser, given the Location of the response to request req (curl numbers a
+ * transfer's requests from 0), goes elsewhere than curl's target (NULL: curl goes
+ * nowhere). The Location is resolved against base, or when NULL against the URL of the
+ * request before this one. libcurl 7.88 reads a backslash as a path byte ("\x" from /a/b is
+ * /a/%5cx, a browser's /x), takes "http:x" for a host named x where a browser reads a path
+ * relative to the page, keeps "%2e%2e" segments, a host's case and a default port, encodes
+ * otherwise, and refuses a Location with a tab inside ("Bad path") that a browser follows. Then
+ * x->relocate is the browser's URL, reached after `hops` redirects: the transfer stops, and the
+ * request goes on from there (request.c). Fragments aside: neither is sent. */
+static int relocate(cafe__http_xfer_t *x, const char *base, int req, const char *target,
+                    long hops) {
+    struct curl_header *h;
+    if (!x->try || curl_easy_header(x->easy, "Location", 0, CURLH_HEADER, req, &h) != CURLHE_OK)
+        return 0;
+    x->c->stats.curl_calls++;
+    char *abs = NULL, *url = NULL;
+    const char *why;
+    int rc = cafe__url_resolve(base ? base : x->hop_url ? x->hop_url : x->try->url, h->value, &abs);
+    if (rc == 0)
+        rc = cafe__url_normalize(abs, &url, &why);
+    free(abs);
+    size_t n = url ? strcspn(url, "#") : 0;
+    if (rc != 0 || (target && strncmp(url, target, n) == 0 && strcspn(target, "#") == n)) {
+        free(url); /* a browser's Location curl went to as well; or one that is not ours */
+        return 0;
+    }
+    x->relocate = url;
+    x->relocate_hops = hops;
+    return 1;
+}
+
+int cafe__http_redirect_resolving(cafe__http_xfer_t *x) {
+    long hops = 0;
+    char *url = NULL;
+    x->c->stats.curl_calls += 2;
+    curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT, &hops);
+    if (hops == 0 || hops == x->hops) /* the first request, or a redirect checked already */
+        return 0;
+    curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
+    /* before on_prereq: the request with the Location is the last one sent */
+    return relocate(x, NULL, (int)x->sent - 1, url, hops);
+}
+
+int cafe__http_redirect_malformed(cafe__http_xfer_t *x, CURLcode code) {
+    long status = 0, hops = 0;
+    char *url = NULL;
+    if (code != CURLE_URL_MALFORMAT)
+        return 0;
+    x->c->stats.curl_calls += 3;
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT, &hops);
+    curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
+    /* curl stayed at the page whose Location it could not parse, its last request sent (and
+     * counted the redirect it meant to follow) */
+    return status >= 300 && status < 400 && url && relocate(x, url, (int)x->sent - 1, NULL, hops);
+}
 
 /* A Location of a fragment alone ("#top") is, by the WHATWG URL standard, the page itself
  * with that fragment: the same resource, which answers the same redirect again; browsers end
@@ -31,6 +89,8 @@ int cafe__http_redirect_check(cafe__http_xfer_t *x) {
     /* The page this request is for: the one that answered, should the next hop be a loop. */
     char *url = NULL;
     curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
+    if (relocate(x, NULL, (int)x->sent - 2, url, hops))
+        return 1;
     free(x->hop_url);
     x->hop_url = url ? strdup(url) : NULL;
     return 0;

@@ -198,6 +198,7 @@ static void try_reset(cafe__http_try_t *t, int n, int max) {
     t->retry_after_s = -1;
     t->pin = NULL;
     t->unresolved[0] = '\0';
+    t->relocate = NULL;
 }
 
 /* The attempts of a request, in the one try struct t (not a copy per attempt: it is on the
@@ -208,7 +209,8 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *t) {
     int told = 0; /* on_start was called */
     /* Each redirect to a host cafe has not resolved runs the attempt again once that host is
      * (pin.c): at most once per hop curl may follow, and once more. */
-    int replays = o->max_redirects > 0 ? o->max_redirects : CAFE_HTTP_DEFAULT_MAX_REDIRECTS;
+    int max_hops = o->max_redirects > 0 ? o->max_redirects : CAFE_HTTP_DEFAULT_MAX_REDIRECTS;
+    int replays = max_hops;
     /* A request the server left unanswered while closing its connection is sent again once,
      * not counted as an attempt: as browsers and curl do, since it was never processed. */
     int resent = 0;
@@ -254,6 +256,21 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *t) {
             n--;
             continue;
         }
+        if (rc == 0 && t->relocate) { /* the same attempt, from where a browser went */
+            free(t->moved);
+            t->url = t->moved = t->relocate;
+            t->moved_hops += t->relocate_hops;
+            if (t->moved_hops > max_hops || replays-- < 0)
+                return cafe__http_fail(res, CAFE_EHTTP_TOO_MANY_REDIRECTS,
+                                       "too many redirects (%ld)", t->moved_hops);
+            uint64_t hash;
+            cafe__http_origin_key(t->moved, other, sizeof other, &hash);
+            cafe__http_name_parse(other, &other_name);
+            key = other;
+            name = &other_name;
+            n--;
+            continue;
+        }
         if (rc == 0 && t->unanswered && !resent++) {
             n--;
             continue;
@@ -282,9 +299,14 @@ static int request_in_task(const char *url, const cafe_http_opts_t *opts, cafe_h
     t.host = cafe__http_host_enter(c, key, klen, hash, c->limits.max_host_connections);
     if (!t.host)
         return cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the host table");
+    t.moved = NULL;
+    t.moved_hops = 0;
     c->in_progress++;
     c->stats.requests++;
     int rc = tries_run(c, &t);
+    if (t.moved && !opts->no_metrics) /* the redirects before the last transfer's own */
+        res->redirects += (int)t.moved_hops;
+    free(t.moved);
     c->in_progress--;
     cafe__http_host_leave(c, t.host);
     return rc;

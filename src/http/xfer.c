@@ -29,6 +29,7 @@ static cafe__http_xfer_t *xfer_get(cafe__http_client_t *c) {
 void cafe__http_xfer_free(cafe__http_xfer_t *x) {
     free(x->ca_file);
     free(x->hop_url);
+    free(x->relocate);
     curl_slist_free_all(x->headers);
     curl_slist_free_all(x->resolve);
     free(x->body);
@@ -56,6 +57,10 @@ void cafe__http_xfer_put(cafe__http_xfer_t *x) {
     if (x->hop_url) {
         free(x->hop_url);
         x->hop_url = NULL;
+    }
+    if (x->relocate) { /* orphaned at a redirect: nobody goes on from it */
+        free(x->relocate);
+        x->relocate = NULL;
     }
     cafe__http_drain_forget(x);
     if (x->headers || x->resolve || x->body) { /* none, mostly: no calls for nothing */

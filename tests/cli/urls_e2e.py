@@ -20,11 +20,16 @@ from harness import HeadServer, cafe, http_reply, run_tests  # noqa: E402
 
 
 def reply(head):
-    """The page's title is the request as the server read it: its target and Host."""
+    """The page's title is the request as the server read it: its target and Host. /go/a/N
+    redirects to REDIRECTS[N]'s Location."""
     lines = head.split(b"\r\n")
     target = lines[0].split(b" ")[1].decode("latin-1")
     host = next((l[5:].strip().decode("latin-1") for l in lines[1:]
                  if l.lower().startswith(b"host:")), "")
+    if target.startswith("/go/a/") and target[6:].isdigit():
+        loc = REDIRECTS[int(target[6:])][0].format(P=P).encode()
+        return b"HTTP/1.1 302 Found\r\nLocation: %s\r\nContent-Length: 0\r\n" \
+            b"Connection: close\r\n\r\n" % loc
     return http_reply(f"<title>{html.escape(target + ' ' + host)}</title>".encode())
 
 
@@ -105,16 +110,37 @@ ROWS = [
 ]
 
 
-def node_hrefs(lines):
-    """node's WHATWG URL for each line (None where it throws); None when node is missing."""
+# (a redirect's Location, the URL a browser goes to from http://127.0.0.1:{P}/go/a/N).
+REDIRECTS = [
+    # A backslash is a slash; the page's own scheme without "//" is relative to the page.
+    ("\\x", "http://127.0.0.1:{P}/x"),
+    ("http:rel", "http://127.0.0.1:{P}/go/a/rel"),
+    ("http:/abs", "http://127.0.0.1:{P}/abs"),
+    ("http:\\\\127.0.0.1:{P}\\y", "http://127.0.0.1:{P}/y"),
+    ("\\\\127.0.0.1.:{P}/z", "http://127.0.0.1:{P}/z"),
+    # Spaces around it and tabs inside it go.
+    ("/t\tab", "http://127.0.0.1:{P}/tab"),
+    # And the rest as for list lines: dot segments, encoding, host, port.
+    ("/a/%2e%2e/b", "http://127.0.0.1:{P}/b"),
+    ("/\u00e9?a b'c", "http://127.0.0.1:{P}/%C3%A9?a%20b%27c"),
+    ("HTTP://WWW.Cafe.TEST:{P}/up", "http://www.cafe.test:{P}/up"),
+    ("http://www.cafe.test:80/p80", "http://www.cafe.test/p80"),
+    ("//www.cafe.test:{P}/sr", "http://www.cafe.test:{P}/sr"),
+    ("x/../y", "http://127.0.0.1:{P}/go/a/y"),
+]
+
+
+def node_hrefs(lines, base=None):
+    """node's WHATWG URL for each line, resolved against base[i] when given (None where it
+    throws); None when node is missing."""
     node = shutil.which("node")
     if not node:
         return None
-    js = ("const ls=JSON.parse(require('fs').readFileSync(0,'utf8'));"
-          "console.log(JSON.stringify(ls.map(l=>{try{return new URL(l).href}"
+    js = ("const [ls,bs]=JSON.parse(require('fs').readFileSync(0,'utf8'));"
+          "console.log(JSON.stringify(ls.map((l,i)=>{try{return new URL(l,bs[i]??undefined).href}"
           "catch(e){return null}})))")
-    r = subprocess.run([node, "-e", js], input=json.dumps(lines).encode(), capture_output=True,
-                       timeout=60, check=True)
+    r = subprocess.run([node, "-e", js], input=json.dumps([lines, base or [None] * len(lines)]),
+                       capture_output=True, timeout=60, check=True, text=True)
     return json.loads(r.stdout)
 
 
@@ -154,6 +180,35 @@ def test_lines_are_the_urls_a_browser_makes():
     for w in wrong:
         print("# " + w, flush=True)
     assert not wrong, f"{len(wrong)} of {len(lines)} rows wrong"
+
+
+def test_redirects_go_where_a_browser_goes():
+    starts = [f"http://127.0.0.1:{P}/go/a/{i}" for i in range(len(REDIRECTS))]
+    path = os.path.join(tmp, "redirects.txt")
+    with open(path, "w") as f:
+        f.write("".join(u + "\n" for u in starts))
+    pins = [f"www.cafe.test:{p}:127.0.0.1" for p in (P, 80)]
+    r = cafe("titles", "-q", "--json", "--retries", "0",
+             *[a for p in pins for a in ("--resolve", p)], path)
+    recs = [json.loads(l) for l in r.stdout.decode().splitlines()]
+    assert len(recs) == len(starts), (r.stderr, recs)
+    locs = [loc.format(P=P) for loc, _ in REDIRECTS]
+    oracle = node_hrefs(locs, starts)
+    wrong = []
+    for i, ((loc, w), rec) in enumerate(zip(REDIRECTS, recs)):
+        w = w.format(P=P)
+        if oracle is not None and oracle[i] != w:
+            wrong.append(f"{loc!r}: node says {oracle[i]!r}, the table {w!r}")
+        u = urllib.parse.urlsplit(w)
+        if (u.port or 80) not in (P, 80 if srv80 else P):
+            continue
+        seen = f"{u.path}{'?' + u.query if u.query else ''} {u.netloc}"
+        if (rec["final_url"], rec["title"]) != (w, seen):
+            wrong.append(f"Location {loc!r}: went to {rec['final_url']!r} title {rec['title']!r} "
+                         f"error {rec['error']!r}; want {w!r} title {seen!r}")
+    for w in wrong:
+        print("# " + w, flush=True)
+    assert not wrong, f"{len(wrong)} of {len(starts)} redirects wrong"
 
 
 run_tests(globals(), cleanup=(srv.close, *([srv80.close] if srv80 else []), lambda: shutil.rmtree(tmp, ignore_errors=True)))
