@@ -111,19 +111,34 @@ static size_t dot_segment(const char *s, size_t n) {
 /* The parts of a URL whose percent-encode sets put() knows. */
 enum { PATH = 1, QUERY = 2, FRAGMENT = 4, USERINFO = 8 };
 
+/* The percent-encode sets of the parts, by byte from ' ' to '~' (one lookup a byte of every
+ * URL parsed): ' ' '"' '<' '>' in all, '`' '{' '}' in some, "'" in the query, the userinfo's
+ * delimiters in the userinfo. Controls and bytes from DEL on are in all. */
+#define ALL (PATH | QUERY | FRAGMENT | USERINFO)
+static const unsigned char encode_set[128] = {
+    [' '] = ALL,
+    ['"'] = ALL,
+    ['<'] = ALL,
+    ['>'] = ALL,
+    ['`'] = PATH | FRAGMENT | USERINFO,
+    ['{'] = PATH | USERINFO,
+    ['}'] = PATH | USERINFO,
+    ['\''] = QUERY,
+    [':'] = USERINFO,
+    [';'] = USERINFO,
+    ['='] = USERINFO,
+    ['@'] = USERINFO,
+    ['['] = USERINFO,
+    [']'] = USERINFO,
+    ['^'] = USERINFO,
+    ['|'] = USERINFO,
+};
+
 /* Writes c to o as the part writes it: percent-encoded (upper-case hex) when in the part's
- * percent-encode set (controls and non-ASCII bytes in all; ' " < > in some, '`' '{' '}' in
- * others, the userinfo's delimiters in the userinfo), as itself otherwise. Returns the end of
- * what was written. */
+ * percent-encode set, as itself otherwise. Returns the end of what was written. */
 static char *put(char *o, unsigned char c, unsigned part) {
     static const char hex[] = "0123456789ABCDEF";
-    unsigned set = c == ' ' || c == '"' || c == '<' || c == '>' || c < 0x20 || c >= 0x7f
-                       ? PATH | QUERY | FRAGMENT | USERINFO
-                   : c == '`'              ? PATH | FRAGMENT | USERINFO
-                   : c == '{' || c == '}'  ? PATH | USERINFO
-                   : c == '\''             ? QUERY
-                   : strchr(":;=@[]^|", c) ? USERINFO
-                                           : 0;
+    unsigned set = c < 0x20 || c >= 0x7f ? ALL : encode_set[c];
     if (!(set & part)) {
         *o++ = (char)c;
         return o;
