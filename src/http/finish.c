@@ -228,12 +228,21 @@ static int redirect_loop(cafe__http_xfer_t *x, cafe__http_try_t *t) {
                            res->status, x->loop);
 }
 
+/* A redirect whose Location browsers refuse (redirect.c): the page is the result's URL. */
+static int bad_location(cafe__http_xfer_t *x, cafe__http_try_t *t) {
+    cafe_http_result_t *res = t->res;
+    free(res->url);
+    res->url = strdup(x->hop_url ? x->hop_url : t->url);
+    return cafe__http_fail(res, CAFE_EHTTP_URL, "malformed redirect Location: %s", x->bad_location);
+}
+
 static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode code) {
     cafe_http_result_t *res = t->res;
     info_fill(x, t->opts, res);
     t->code = 0;
-    if (x->relocate || (t->opts->max_redirects >= 0 && cafe__http_redirect_malformed(x, code))) {
-        /* the request goes on from where a browser went (request.c) */
+    if (!x->relocate && !x->bad_location && t->opts->max_redirects >= 0)
+        cafe__http_redirect_malformed(x, code); /* may set either */
+    if (x->relocate) { /* the request goes on from where a browser went (request.c) */
         t->relocate = x->relocate;
         t->relocate_hops = x->relocate_hops;
         x->relocate = NULL;
@@ -252,6 +261,8 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
             "refused to connect to %s: a private, loopback or link-local address", x->refused);
     else if (x->loop[0])
         t->code = redirect_loop(x, t);
+    else if (x->bad_location)
+        t->code = bad_location(x, t);
     else if (x->length_conflict)
         t->code = cafe__http_fail(res, CAFE_EHTTP_PROTOCOL,
                                   "malformed response: its Content-Length values differ");

@@ -185,6 +185,7 @@ struct cafe__http_xfer {
      * and how many redirects led there: the try's relocate once the transfer ends. */
     char *relocate;
     long relocate_hops;
+    const char *bad_location; /* why a browser refuses the redirect's Location; NULL: none */
     /* The try's host and whether its turn is held until the request goes out (pace.c):
      * copies of the try's, which lives on a task stack gone cold by the time curl sends the
      * request (on_prereq). The try gets pace_held back when the transfer ends or leaves it. */
@@ -371,10 +372,10 @@ static inline void cafe__http_errbuf_forget(cafe__http_xfer_t *x) {
  * is not sent. */
 int cafe__http_redirect_check(cafe__http_xfer_t *x);
 /* redirect.c: whether curl, about to resolve a redirect's host, goes where a browser would
- * not (then x->relocate is set and the lookup is not made). */
+ * not (then x->relocate or x->bad_location is set and the lookup is not made). */
 int cafe__http_redirect_resolving(cafe__http_xfer_t *x);
 /* redirect.c: whether curl, failing on a redirect's Location it could not parse (code), was
- * given one a browser follows (then x->relocate is set). */
+ * given one a browser follows (then x->relocate is set) or refuses (x->bad_location). */
 int cafe__http_redirect_malformed(cafe__http_xfer_t *x, CURLcode code);
 
 /* curl_error.c: x ended with curl's failure cc: sets res->error and res->message (cafe's

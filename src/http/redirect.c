@@ -15,7 +15,9 @@
  * relative to the page, keeps "%2e%2e" segments, a host's case and a default port, encodes
  * otherwise, and refuses a Location with a tab inside ("Bad path") that a browser follows. Then
  * x->relocate is the browser's URL, reached after `hops` redirects: the transfer stops, and the
- * request goes on from there (request.c). Fragments aside: neither is sent. */
+ * request goes on from there (request.c). Fragments aside: neither is sent. A Location a
+ * browser refuses (a host that ends in a number but is no IPv4 address) stops the transfer
+ * too, with x->bad_location saying why. */
 static int relocate(cafe__http_xfer_t *x, const char *base, int req, const char *target,
                     long hops) {
     struct curl_header *h;
@@ -28,6 +30,10 @@ static int relocate(cafe__http_xfer_t *x, const char *base, int req, const char 
     if (rc == 0)
         rc = cafe__url_normalize(abs, &url, &why);
     free(abs);
+    if (rc == CAFE_EINVAL) { /* a browser goes nowhere */
+        x->bad_location = why;
+        return 1;
+    }
     size_t n = url ? strcspn(url, "#") : 0;
     if (rc != 0 || (target && strncmp(url, target, n) == 0 && strcspn(target, "#") == n)) {
         free(url); /* a browser's Location curl went to as well; or one that is not ours */
@@ -61,7 +67,10 @@ int cafe__http_redirect_malformed(cafe__http_xfer_t *x, CURLcode code) {
     curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
     /* curl stayed at the page whose Location it could not parse, its last request sent (and
      * counted the redirect it meant to follow) */
-    return status >= 300 && status < 400 && url && relocate(x, url, (int)x->sent - 1, NULL, hops);
+    if (status < 300 || status >= 400 || !url || !relocate(x, url, (int)x->sent - 1, NULL, hops))
+        return 0;
+    x->bad_location = NULL; /* refused by browsers too: curl's failure stands, in its words */
+    return x->relocate != NULL;
 }
 
 /* A Location of a fragment alone ("#top") is, by the WHATWG URL standard, the page itself
