@@ -113,7 +113,9 @@ enum { PATH = 1, QUERY = 2, FRAGMENT = 4, USERINFO = 8 };
 
 /* The percent-encode sets of the parts, by byte from ' ' to '~' (one lookup a byte of every
  * URL parsed): ' ' '"' '<' '>' in all, '`' '{' '}' in some, "'" in the query, the userinfo's
- * delimiters in the userinfo. Controls and bytes from DEL on are in all. */
+ * delimiters in the userinfo, '^' in the path too (Chromium and Firefox encode it there, node
+ * 20's URL does not; not '|', which Chromium alone encodes there). Controls and bytes from DEL
+ * on are in all. */
 #define ALL (PATH | QUERY | FRAGMENT | USERINFO)
 static const unsigned char encode_set[128] = {
     [' '] = ALL,
@@ -130,7 +132,7 @@ static const unsigned char encode_set[128] = {
     ['@'] = USERINFO,
     ['['] = USERINFO,
     [']'] = USERINFO,
-    ['^'] = USERINFO,
+    ['^'] = PATH | USERINFO,
     ['|'] = USERINFO,
 };
 
