@@ -5,11 +5,12 @@ test_lines.sh inside a fresh network namespace, against the fixture on loopback.
 import json
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
-from harness import Fixture, HeadServer, cafe, http_reply, run_tests  # noqa: E402
+from harness import CAFE, Fixture, HeadServer, cafe, http_reply, run_tests  # noqa: E402
 
 fx = Fixture("--sites", "2", "--size", "2000")
 PORT = fx.ports[0]
@@ -94,6 +95,40 @@ def test_bom_is_skipped():
     # a BOM before a comment: still a comment, not a URL
     path = write("bomc.txt", b"\xef\xbb\xbf# c\n" + f"http://127.0.0.1:{PORT}/page/5\n".encode())
     assert [x["title"] for x in run_json(path)] == [title(0, 5)]
+
+
+def test_lone_cr_ends_a_line_as_lf_and_crlf_do():
+    # A list with classic Mac OS line ends (CR alone, as some editors and spreadsheet exports
+    # still write) was one line holding every URL: one record, "control character in URL".
+    u = [f"http://127.0.0.1:{PORT}/page/{i}" for i in (21, 22, 23, 24)]
+    cr = write("cr.txt", f"{u[0]}\r{u[1]}\r".encode())
+    assert [x["title"] for x in run_json(cr)] == [title(0, 21), title(0, 22)]
+    # the three ends mixed, a CR LF still one end (no blank line between), and no end at all
+    mixed = write("mixed.txt", f"{u[0]}\r\n{u[1]}\n{u[2]}\r\r\n# c\r{u[3]}".encode())
+    assert [x["url"] for x in run_json(mixed)] == u
+    # over-long lines end at a CR too: the URL after one is its own line
+    lng = write("crlong.txt", b"x" * 9000 + b"\r" + u[0].encode() + b"\r")
+    assert [(x["url"][:3], x["error"]) for x in run_json(lng)] == \
+        [("xxx", "invalid URL: line too long"), (u[0][:3], None)]
+    # the longest line allowed is allowed whatever its end: with a CR LF it was too long
+    m = f"http://127.0.0.1:{PORT}/page/1?x="
+    m += "a" * (8192 - len(m))
+    for end in (b"\r", b"\r\n"):
+        recs = run_json(write("maxcr.txt", m.encode() + end))
+        assert len(recs) == 1 and recs[0]["url"] == m, (end, recs[0]["error"])
+        assert recs[0]["error"] != "invalid URL: line too long", (end, recs[0]["error"])
+    # the same lines on a pipe, written a byte at a time: a CR that ends one read is not
+    # taken for a line end before the next read shows whether an LF follows
+    data = f"{u[0]}\r\n{u[1]}\r{u[2]}\r\n".encode()
+    proc = subprocess.Popen([CAFE, "titles", "-q", "--json", "--retries", "0"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    for i in range(len(data)):
+        proc.stdin.write(data[i:i + 1])
+        proc.stdin.flush()
+    proc.stdin.close()
+    out = proc.stdout.read()
+    assert proc.wait(timeout=60) == 0
+    assert [json.loads(l)["url"] for l in out.splitlines()] == u[:3], out
 
 
 def test_utf16_list_is_refused_naming_the_encoding():
