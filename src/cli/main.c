@@ -19,20 +19,27 @@
 #include <string.h>
 #include <unistd.h>
 
-static void usage(FILE *f) {
-    fputs("Usage: cafe COMMAND [OPTIONS]\n"
-          "\n"
-          "Commands:\n"
-          "  titles [FILE|-]   fetch the <title> of every URL in FILE (see cafe titles --help)\n"
-          "  title [FILE...]   print the <title> of local HTML files (see cafe title --help)\n"
-          "  demo              the guide's experiment, sync vs async, on local sites\n"
-          "  queue push|results|status REDIS_URL   a URL queue on Redis shared by many\n"
-          "                    `cafe titles --queue` workers (see cafe queue --help)\n"
-          "  serve             a title service: HTTP API and web page (see cafe serve --help)\n"
-          "\n"
-          "  --help, --version\n",
-          f);
-}
+static const cli_opt_t rows[] = {
+    {.kind = CLI_OPT_SECTION, .name = "Options"},
+    {CLI_OPT_HELP, "help", 'h', NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print this help", NULL},
+    {CLI_OPT_VERSION, "version", 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print the version", NULL},
+};
+
+/* cafe's own options, before any command: parsed as a command's are. */
+static const cli_optab_t top_optab = {
+    NULL,
+    "COMMAND [OPTIONS]\n",
+    "Commands:\n"
+    "  titles [FILE|-]   fetch the <title> of every URL in FILE (see cafe titles --help)\n"
+    "  title [FILE...]   print the <title> of local HTML files (see cafe title --help)\n"
+    "  demo              the guide's experiment, sync vs async, on local sites\n"
+    "  queue push|results|status REDIS_URL   a URL queue on Redis shared by many\n"
+    "                    `cafe titles --queue` workers (see cafe queue --help)\n"
+    "  serve             a title service: HTTP API and web page (see cafe serve --help)\n",
+    NULL,
+    rows,
+    sizeof rows / sizeof rows[0],
+};
 
 /* glibc gives the heap's free top back to the kernel once it passes 128 KiB, and maps
  * allocations of 128 KiB and more on their own. A run's allocations come and go by the
@@ -73,7 +80,7 @@ static int fill_closed_std_fds(void) {
 
 static int run_command(int argc, char **argv) {
     if (argc < 2) {
-        usage(stderr);
+        cli_optab_help(&top_optab, stderr);
         return 2;
     }
     const char *cmd = argv[1];
@@ -87,16 +94,12 @@ static int run_command(int argc, char **argv) {
         return cli_queue_main(argc - 1, argv + 1);
     if (strcmp(cmd, "serve") == 0)
         return serve_main(argc - 1, argv + 1);
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-        usage(stdout);
-        return 0;
+    if (cmd[0] == '-' && cmd[1]) { /* --help, --version: no operand after them */
+        size_t none;
+        int rc = cli_optab_parse(&top_optab, NULL, argc, argv, 1, NULL, 0, &none, NULL);
+        return rc < 0 ? 0 : rc ? rc : cli_optab_usage_error(&top_optab, "no command given");
     }
-    if (strcmp(cmd, "--version") == 0) {
-        cli_version(stdout);
-        return 0;
-    }
-    fprintf(stderr, "cafe: unknown command '%s'\nTry 'cafe --help' for more information.\n", cmd);
-    return 2;
+    return cli_optab_usage_error(&top_optab, "unknown command '%s'", cmd);
 }
 
 /* Is standard output a pipe whose reader has gone? Its write end then polls POLLERR: how a

@@ -12,9 +12,10 @@
 int cli_optab_usage_error(const cli_optab_t *tab, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "cafe %s: ", tab->cmd);
+    const char *sp = tab->cmd ? " " : "", *cmd = tab->cmd ? tab->cmd : "";
+    fprintf(stderr, "cafe%s%s: ", sp, cmd);
     vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nTry 'cafe %s --help' for more information.\n", tab->cmd);
+    fprintf(stderr, "\nTry 'cafe%s%s --help' for more information.\n", sp, cmd);
     va_end(ap);
     return 2;
 }
@@ -169,6 +170,7 @@ typedef struct cursor {
     int argc, i;
     char **argv;
     unsigned char *seen;
+    const cli_opt_t *action; /* the first --help or --version given, done after the parse */
 } cursor_t;
 
 /* Option o was given; its value is `inline_v` (after '=' or in a short cluster) or the next
@@ -180,7 +182,11 @@ static int option_take(cursor_t *c, const cli_opt_t *o, const char *inline_v) {
     if (!takes_value(o)) {
         if (inline_v)
             return cli_optab_usage_error(c->tab, "%s takes no value", label(o, name, sizeof name));
-        return o->kind == CLI_OPT_FLAG ? value_set(c->tab, o, c->out, NULL) : action(c->tab, o);
+        if (o->kind == CLI_OPT_FLAG)
+            return value_set(c->tab, o, c->out, NULL);
+        if (!c->action)
+            c->action = o;
+        return 0;
     }
     if (!inline_v) {
         if (c->i + 1 >= c->argc)
@@ -224,7 +230,7 @@ int cli_optab_parse(const cli_optab_t *tab, void *out, int argc, char **argv, in
     if (seen)
         memset(seen, 0, tab->n);
     *noperands = 0;
-    cursor_t c = {tab, out, argc, first, argv, seen};
+    cursor_t c = {tab, out, argc, first, argv, seen, NULL};
     int only_operands = 0;
     for (; c.i < argc; c.i++) {
         const char *a = argv[c.i];
@@ -243,5 +249,7 @@ int cli_optab_parse(const cli_optab_t *tab, void *out, int argc, char **argv, in
         if (rc != 0)
             return rc;
     }
-    return 0;
+    /* --help and --version act once the whole line parsed, as grep's: a mistake anywhere in
+     * it is reported (status 2) wherever --help stands, not hidden behind the help. */
+    return c.action ? action(tab, c.action) : 0;
 }

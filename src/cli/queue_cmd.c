@@ -406,17 +406,20 @@ static int open_list(qcmd_t *c) {
 }
 
 int cli_queue_main(int argc, char **argv) {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        cli_optab_help(&cli_queue_optab, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+    if (argc < 2) {
+        cli_optab_help(&cli_queue_optab, stderr);
+        return 2;
     }
-    if (strcmp(argv[1], "--version") == 0) {
-        cli_version(stdout);
-        return 0;
+    qcmd_t c;
+    if (argv[1][0] == '-' && argv[1][1]) { /* --help, --version: parsed as after a subcommand */
+        const char *args[2];
+        size_t n;
+        int rc = cli_optab_parse(&cli_queue_optab, &c, argc, argv, 1, args, 2, &n, NULL);
+        return rc < 0 ? 0 : rc ? rc : usage_error("push, results or status comes first");
     }
     if (strcmp(argv[1], "push") && strcmp(argv[1], "results") && strcmp(argv[1], "status"))
-        return usage_error("unknown subcommand (push, results, status)");
-    qcmd_t c;
+        return cli_optab_usage_error(&cli_queue_optab,
+                                     "unknown subcommand '%s' (push, results, status)", argv[1]);
     int rc = parse(&c, argc, argv);
     if (rc != 0)
         return rc < 0 ? 0 : rc;

@@ -177,6 +177,36 @@ def test_every_subcommand_takes_help():
     assert r.returncode == 2 and b"unknown option: --bogus" in r.stderr, r.stderr
 
 
+def test_help_does_not_hide_a_mistake_on_the_same_line():
+    # `cafe titles --help --bogus` printed the help and exited 0, `--bogus --help` refused:
+    # the order decided. As grep does, the whole line is parsed first: a mistake anywhere is
+    # a usage error (status 2, nothing on stdout), the same for every command and cafe itself.
+    for cmd, prefix in (([], "cafe"), (["titles"], "cafe titles"), (["title"], "cafe title"),
+                        (["demo"], "cafe demo"), (["queue"], "cafe queue"),
+                        (["queue", "push"], "cafe queue"), (["serve"], "cafe serve")):
+        for args, what in ((["--help", "--bogus"], "unknown option: --bogus"),
+                           (["--bogus", "--help"], "unknown option: --bogus"),
+                           (["--version", "-Z"], "unknown option: -Z"),
+                           (["-hZ"], "unknown option: -Z")):
+            r = cafe(*cmd, *args)
+            assert (r.returncode, r.stdout) == (2, b""), (cmd, args, r)
+            assert r.stderr.decode() == f"{prefix}: {what}\nTry '{prefix} --help' for more " \
+                "information.\n", (cmd, args, r.stderr)
+    # a bad value too; the checks between options come after --help, as grep's
+    r = cafe("titles", "--help", "-c", "0")
+    assert r.returncode == 2 and b"-c/--concurrency" in r.stderr and not r.stdout, r
+    r = cafe("titles", "--json", "--csv", "--help")
+    assert r.returncode == 0 and r.stdout.startswith(b"Usage: cafe titles"), r
+    # the first of --help and --version given is the one done
+    assert cafe("titles", "--version", "--help").stdout == cafe("--version").stdout
+    assert cafe("--help", "--version").stdout.startswith(b"Usage: cafe COMMAND")
+    # and nothing else follows cafe's own options
+    r = cafe("--help", "titles")
+    assert r.returncode == 2 and b"cafe: too many arguments: 'titles'" in r.stderr, r.stderr
+    r = cafe("queue", "nope")
+    assert r.returncode == 2 and b"cafe queue: unknown subcommand 'nope'" in r.stderr, r.stderr
+
+
 
 def test_version_is_the_same_line_everywhere():
     # `cafe titles --version` said "cafe 0.1.0", `cafe --version` "cafe 0.1.0 (libcurl ...)"
