@@ -1,6 +1,7 @@
 /* The `cafe` command: a thin layer over libcafe, as curl's tool is over libcurl. */
 #include "cafe.h"
 #include "demo.h"
+#include "msg.h"
 #include "optab.h"
 #include "queue_cmd.h"
 #include "title_cmd.h"
@@ -83,17 +84,20 @@ static int run_command(int argc, char **argv) {
         cli_optab_help(&top_optab, stderr);
         return 2;
     }
+    static const struct command {
+        const char *name, *prog;
+        int (*main)(int argc, char **argv);
+    } commands[] = {
+        {"titles", "cafe titles", cli_titles_main}, {"title", "cafe title", cli_title_main},
+        {"demo", "cafe demo", cli_demo_main},       {"queue", "cafe queue", cli_queue_main},
+        {"serve", "cafe serve", serve_main},
+    };
     const char *cmd = argv[1];
-    if (strcmp(cmd, "titles") == 0)
-        return cli_titles_main(argc - 1, argv + 1);
-    if (strcmp(cmd, "title") == 0)
-        return cli_title_main(argc - 1, argv + 1);
-    if (strcmp(cmd, "demo") == 0)
-        return cli_demo_main(argc - 1, argv + 1);
-    if (strcmp(cmd, "queue") == 0)
-        return cli_queue_main(argc - 1, argv + 1);
-    if (strcmp(cmd, "serve") == 0)
-        return serve_main(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(cmd, commands[i].name) == 0) {
+            msg_prog_set(commands[i].prog);
+            return commands[i].main(argc - 1, argv + 1);
+        }
     if (cmd[0] == '-' && cmd[1]) { /* --help, --version: no operand after them */
         size_t none;
         int rc = cli_optab_parse(&top_optab, NULL, argc, argv, 1, NULL, 0, &none, NULL);
@@ -119,7 +123,7 @@ static int stdout_written(int rc) {
         return rc;
     int quiet = errno == EPIPE || (errno == 0 && stdout_reader_gone());
     if (rc == 0 && !quiet) /* errno is 0 when the write failed earlier, unchecked */
-        fprintf(stderr, "cafe: writing standard output%s%s\n", errno ? ": " : " failed",
+        fprintf(stderr, "%s: writing standard output%s%s\n", msg_prog(), errno ? ": " : " failed",
                 errno ? strerror(errno) : "");
     return rc ? rc : 2;
 }

@@ -64,7 +64,7 @@ int cli_progress_task(void *arg, void **value) {
 
 void cli_summary(cli_run_t *run, int interrupted) {
     uint64_t ms = cli_now_ms() - run->started_ms;
-    fprintf(stderr, "cafe: %llu URL%s in %.2f s: %llu ok, %llu failed",
+    fprintf(stderr, "cafe titles: %llu URL%s in %.2f s: %llu ok, %llu failed",
             (unsigned long long)run->written, run->written == 1 ? "" : "s", (double)ms / 1000.0,
             (unsigned long long)run->ok, (unsigned long long)run->failed);
     int first = 1;

@@ -4,6 +4,7 @@
 #include "redis.h"
 #include "redis_uv.h"
 #include "cafe.h"
+#include "msg.h"
 
 #include <arpa/inet.h>
 #include <hiredis/async.h>
@@ -362,11 +363,11 @@ static void announce(redis_t *r, int lost, uint64_t since) {
         return;
     r->outage = lost;
     if (lost)
-        fprintf(stderr, "cafe: redis %s:%d: %s; reconnecting\n", r->conf->host, r->conf->port,
-                r->err[0] ? r->err : "connection lost");
+        fprintf(stderr, "%s: redis %s:%d: %s; reconnecting\n", msg_prog(), r->conf->host,
+                r->conf->port, r->err[0] ? r->err : "connection lost");
     else
-        fprintf(stderr, "cafe: redis %s:%d: back after %.1f s\n", r->conf->host, r->conf->port,
-                (double)(cafe_loop_now(cafe_loop_current()) - since) / 1000.0);
+        fprintf(stderr, "%s: redis %s:%d: back after %.1f s\n", msg_prog(), r->conf->host,
+                r->conf->port, (double)(cafe_loop_now(cafe_loop_current()) - since) / 1000.0);
 }
 
 int redis_cmd(redis_t *r, redisReply **out, int argc, const char **argv, const size_t *lens) {

@@ -224,7 +224,7 @@ def test_longest_line_is_taken_with_or_without_its_newline():
 def test_summary_grammar_and_write_errors():
     path = write("one.txt", f"http://127.0.0.1:{PORT}/page/11\n".encode())
     r = cafe("titles", path)
-    assert r.stderr.decode().startswith("cafe: 1 URL in "), r.stderr
+    assert r.stderr.decode().startswith("cafe titles: 1 URL in "), r.stderr
     r = cafe("titles", "--csv", "-o", "/dev/full", path)
     assert r.returncode == 2 and b"/dev/full" in r.stderr, r.stderr
     assert b"URLs in" not in r.stderr and b"URL in" not in r.stderr, r.stderr

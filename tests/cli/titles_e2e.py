@@ -412,9 +412,9 @@ def test_progress_only_on_a_terminal():
     path = write_list([fx.url(i % SITES, f"/page/{i}?delay=50") for i in range(400)])
     chunks = pty_run(["titles", "-c", "20", path], stdout_null=True)
     assert b"\r\x1b[K" in chunks and b"URLs/s" in chunks, chunks[-200:]
-    assert b"cafe: 400 URLs" in chunks  # the summary
+    assert b"cafe titles: 400 URLs" in chunks  # the summary
     r = cafe("titles", "-c", "20", path)
-    assert b"\r" not in r.stderr and r.stderr.startswith(b"cafe: 400 URLs"), r.stderr
+    assert b"\r" not in r.stderr and r.stderr.startswith(b"cafe titles: 400 URLs"), r.stderr
 
 
 def test_records_on_the_progress_terminal_start_on_a_clean_line():

@@ -76,10 +76,10 @@ def exactly_once(server, queue, urls):
 
 
 def summary_count(err):
-    line = [l for l in err.splitlines() if l.startswith("cafe: ") and
+    line = [l for l in err.splitlines() if l.startswith("cafe titles: ") and
             (" URLs in " in l or " URL in " in l)]
     assert line, err
-    return int(line[-1].split()[1])
+    return int(line[-1].split()[2])
 
 
 def test_push_twice_adds_nothing():

@@ -129,6 +129,8 @@ def test_server_killed_and_restarted_mid_run():
         pg.start()
     err, _ = during_run("killed", 2000, restart)
     assert b"reconnecting" in err, err
+    # the message names the command, as its others do (tests/cli/messages_e2e.py)
+    assert all(l.startswith(b"cafe titles: ") for l in err.splitlines()), err
 
 
 def test_terminate_backend_mid_run():

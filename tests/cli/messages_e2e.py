@@ -1,0 +1,94 @@
+"""The tool's messages on standard error, scanned: each line names the command that speaks,
+as git's and ip's do ("cafe titles: ...", "cafe queue: ..."; "cafe: ..." only before a
+command is known), whichever part of the code printed it (the summary, the output check in
+main, a sink, the Redis client). Run by test_messages.sh in a fresh network namespace: every
+server named here is on loopback, and the ones refused are ports nothing listens on."""
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
+from harness import CAFE, HeadServer, free_port, http_reply, run_tests  # noqa: E402
+
+tmp = tempfile.mkdtemp(prefix="cafe-messages-")
+srv = HeadServer(lambda head: http_reply(b"<title>t</title>"))
+URL = srv.url("/a")
+DOWN = free_port()  # nothing listens there
+LIST = os.path.join(tmp, "list.txt")
+with open(LIST, "w") as f:
+    f.write(URL + "\n")
+UTF16 = os.path.join(tmp, "utf16.txt")
+with open(UTF16, "wb") as f:
+    f.write("\ufeff".encode("utf-16-le") + (URL + "\n").encode("utf-16-le"))
+
+
+def few_fds():
+    resource.setrlimit(resource.RLIMIT_NOFILE, (40, 40))
+
+
+def stderr_of(args, stdout=subprocess.DEVNULL, **kw):
+    """cafe's standard error (text) for args; stdout a file name opens it for writing."""
+    if isinstance(stdout, str):
+        with open(stdout, "wb") as out:
+            return stderr_of(args, out, **kw)
+    r = subprocess.run([CAFE, *args], stdout=stdout, stderr=subprocess.PIPE, timeout=120,
+                       stdin=subprocess.DEVNULL, **kw)
+    return r.returncode, r.stderr.decode(errors="replace")
+
+
+# (prefix, arguments, keywords for subprocess): each prints at least one message
+CASES = [
+    ("cafe", ["bogus"], {}),
+    ("cafe", ["--bogus"], {}),
+    ("cafe titles", ["titles", "--bogus"], {}),
+    ("cafe titles", ["titles", os.path.join(tmp, "missing.txt")], {}),
+    ("cafe titles", ["titles", "-o", os.path.join(tmp, "no", "dir"), LIST], {}),
+    ("cafe titles", ["titles", "-o", "/dev/full", LIST], {}),
+    ("cafe titles", ["titles", LIST], {}),  # the summary
+    ("cafe titles", ["titles", "-q", LIST], {"stdout": "/dev/full"}),
+    ("cafe titles", ["titles", "--json", "-o", LIST, LIST], {}),
+    ("cafe titles", ["titles", UTF16], {}),
+    ("cafe titles", ["titles", "--retries", "0", LIST], {"preexec_fn": few_fds}),
+    ("cafe titles", ["titles", "--queue", f"redis://127.0.0.1:{DOWN}/0?queue=q"], {}),
+    ("cafe titles", ["titles", "--queue", "redis://127.0.0.1/0"], {}),
+    ("cafe titles", ["titles", "--db", f"postgresql://127.0.0.1:{DOWN}/db", LIST], {}),
+    ("cafe titles", ["titles", "--db", "sqlite:" + os.path.join(tmp, "no", "x.db"), LIST], {}),
+    ("cafe title", ["title", os.path.join(tmp, "missing.html")], {}),
+    ("cafe title", ["title", tmp], {}),
+    ("cafe title", ["title", "--help"], {"stdout": "/dev/full"}),
+    ("cafe title", ["title", "--charset", "nope"], {}),
+    ("cafe demo", ["demo", "extra"], {}),
+    ("cafe demo", ["demo", "--version"], {"stdout": "/dev/full"}),
+    ("cafe queue", ["queue", "nope"], {}),
+    ("cafe queue", ["queue", "push", f"redis://127.0.0.1:{DOWN}/0?queue=q", LIST], {}),
+    ("cafe queue", ["queue", "push", f"redis://127.0.0.1:{DOWN}/0?queue=q",
+                    os.path.join(tmp, "missing.txt")], {}),
+    ("cafe queue", ["queue", "status", f"redis://127.0.0.1:{DOWN}/0?queue=q"], {}),
+    ("cafe queue", ["queue", "results", f"redis://127.0.0.1:{DOWN}/0?queue=q", "-o",
+                    os.path.join(tmp, "no", "dir")], {}),
+    ("cafe queue", ["queue", "--help"], {"stdout": "/dev/full"}),
+    ("cafe serve", ["serve", "--listen", "127.0.0.1:99999"], {}),
+    ("cafe serve", ["serve", "--version"], {"stdout": "/dev/full"}),
+]
+
+
+def test_every_message_names_its_command():
+    # The summary said "cafe: 1 URL in ...", a failed write of standard output "cafe:
+    # writing standard output" whatever the command, and a lost database or Redis connection
+    # "cafe: ...; reconnecting", between lines saying "cafe titles: ...".
+    bad = []
+    for prefix, args, kw in CASES:
+        rc, err = stderr_of(args, **kw)
+        lines = err.splitlines()
+        if not lines:
+            bad.append((args, "no message"))
+        for line in lines:
+            if not (line.startswith(prefix + ": ") or
+                    line == f"Try '{prefix} --help' for more information."):
+                bad.append((args, line))
+    assert not bad, "\n".join(map(repr, bad))
+
+
+run_tests(globals(), cleanup=[srv.close])
