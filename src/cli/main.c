@@ -103,7 +103,9 @@ static int run_command(int argc, char **argv) {
         int rc = cli_optab_parse(&top_optab, NULL, argc, argv, 1, NULL, 0, &none, NULL);
         return rc < 0 ? 0 : rc ? rc : cli_optab_usage_error(&top_optab, "no command given");
     }
-    return cli_optab_usage_error(&top_optab, "unknown command '%s'", cmd);
+    char shown[96];
+    return cli_optab_usage_error(&top_optab, "unknown command '%s'",
+                                 cli_optab_quoted(cmd, shown, sizeof shown));
 }
 
 /* Is standard output a pipe whose reader has gone? Its write end then polls POLLERR: how a

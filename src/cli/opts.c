@@ -3,6 +3,7 @@
 #include "opts.h"
 #include "cafe.h"
 #include "input.h"
+#include "msg.h"
 #include "port.h"
 #include "sink_db.h"
 
@@ -433,7 +434,7 @@ static int parse(cli_opts_t *o, int argc, char **argv) {
         return cli_optab_usage_error(&cli_titles_optab,
                                      "-o %s writes a database: its columns replace --json, "
                                      "--csv and --csv-safe, and --queue writes to the queue",
-                                     o->db);
+                                     msg_quote(o->db));
     if (o->db && (o->output || o->fmt != RECORD_FMT_TEXT || o->queue))
         return error("--db replaces -o FILE, --json, --csv, --csv-safe and --queue");
     if (o->resume && !o->output && !o->db)

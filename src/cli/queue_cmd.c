@@ -6,6 +6,7 @@
 #include "db.h"
 #include "dbopts.h"
 #include "input.h"
+#include "msg.h"
 #include "format.h"
 #include "opts.h"
 #include "queue.h"
@@ -278,8 +279,10 @@ static int open_output(qcmd_t *c, dest_t *d) {
         }
         d->appended = end > 0;
     }
-    if (!d->f)
-        fprintf(stderr, "cafe queue: cannot open %s: %s\n", c->output, strerror(errno));
+    if (!d->f) {
+        int e = errno; /* before msg_quote, which may allocate */
+        fprintf(stderr, "cafe queue: cannot open %s: %s\n", msg_quote(c->output), strerror(e));
+    }
     return d->f ? 0 : -1;
 }
 
@@ -401,7 +404,9 @@ static int open_list(qcmd_t *c) {
         return 0;
     int rc = input_open(&c->in, c->file);
     if (rc != 0)
-        fprintf(stderr, "cafe queue: cannot read %s: %s\n", c->file, cafe_strerror(rc));
+        fprintf(stderr, "cafe queue: cannot read %s: %s\n",
+                strcmp(c->file, "-") == 0 ? "standard input" : msg_quote(c->file),
+                cafe_strerror(rc));
     return rc ? 2 : 0;
 }
 

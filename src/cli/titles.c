@@ -5,6 +5,7 @@
 #include "dbopts.h"
 #include "fetch.h"
 #include "input.h"
+#include "msg.h"
 #include "queue.h"
 #include "run.h"
 #include "signals.h"
@@ -414,7 +415,7 @@ static int open_ends(cli_run_t *run, const cli_opts_t *o) {
         fprintf(stderr, "cafe titles: cannot read %s: %s\n",
                 !failed                    ? "the input"
                 : strcmp(failed, "-") == 0 ? "standard input"
-                                           : failed,
+                                           : msg_quote(failed),
                 cafe_strerror(rc));
         return 2;
     }
@@ -452,7 +453,7 @@ static int prepare(cli_run_t *run, cli_opts_t *o) {
     run->o = o;
     if (output_is_input(o)) {
         fprintf(stderr, "cafe titles: -o %s is an input file: it would be overwritten\n",
-                o->output);
+                msg_quote(o->output));
         return 2;
     }
     fit_fd_limit(o);

@@ -10,4 +10,15 @@
 void msg_prog_set(const char *prog);
 const char *msg_prog(void);
 
+/* A file name (or another name the user gave) for a message, quoted as coreutils quotes one
+ * (ls --quoting-style=shell-escape): as it is when it holds only letters, digits, "%+,-./:=@_"
+ * and printable non-ASCII characters; else in '...', a ' as '\'', and control characters,
+ * invalid bytes and characters that reorder a line as $'\n', $'\033', $'\377'... outside the
+ * quotes. So a name with a newline or an escape sequence can neither break the message's
+ * line nor drive the terminal, and pasted into a shell it is the same name again.
+ * The result lives until the 4th call after this one (a message may name several);
+ * messages are printed on the main thread: not for others. Never NULL (out of memory gives
+ * a placeholder). */
+const char *msg_quote(const char *name);
+
 #endif

@@ -3,6 +3,7 @@
  * committed, in the order they were written. */
 #include "db.h"
 #include "cafe.h"
+#include "msg.h"
 #include "sink_db.h"
 #include "text.h"
 
@@ -13,6 +14,7 @@ typedef struct db_sink {
     sink_t sink; /* first: the sink_t * is the db_sink_t * */
     sink_db_conf_t conf;
     char *options;
+    char *shown; /* the spec quoted for messages (msg_quote): the sink's what */
     sink_db_t *db;
     cafe_sem_t order;       /* one write at a time: rows reach the batch in call order */
     sink_pending_t pending; /* rows written, not yet known committed */
@@ -138,6 +140,7 @@ static void db_close(sink_t *s) {
         (void)sink_db_close(d->db, "failed", &why); /* its failure changes nothing now */
     }
     free(d->options);
+    free(d->shown);
     sink_pending_free(&d->pending);
     free(d);
 }
@@ -153,13 +156,16 @@ static const sink_ops_t db_ops = {
 int sink_db_sink_open(sink_t **out, const char *spec, const char *options, int resume) {
     db_sink_t *d = calloc(1, sizeof(*d));
     *out = d ? &d->sink : NULL;
-    if (!d || (options && !(d->options = strdup(options)))) {
+    if (!d || (options && !(d->options = strdup(options))) ||
+        !(d->shown = strdup(msg_quote(spec)))) {
+        if (d)
+            free(d->options);
         free(d);
         *out = NULL;
         return CAFE_ENOMEM;
     }
     d->sink.ops = &db_ops;
-    d->sink.what = spec;
+    d->sink.what = d->shown;
     d->conf = (sink_db_conf_t){.spec = spec, .options = d->options, .resume = resume};
     cafe_sem_init(&d->order, 1);
     return 0;

@@ -91,4 +91,40 @@ def test_every_message_names_its_command():
     assert not bad, "\n".join(map(repr, bad))
 
 
+def test_file_names_are_quoted_as_coreutils_quotes_them():
+    # A file name holding a newline or an escape sequence was printed as it is: the message
+    # broke in two, or the terminal obeyed the ESC ("\x1b[31m" turned the rest red). Quoted
+    # now as ls and rm quote one (shell-escape), which a shell reads back as the same name.
+    name = "it's\n\x1b[31mred \xff\u202e.txt"
+    shown = "'it'\\''s'$'\\n\\033''[31mred '$'\\377\\342\\200\\256''.txt'"
+    path = os.path.join(tmp.encode(), name.encode().replace("\xff".encode(), b"\xff"))
+    missing = os.path.join(tmp.encode(), b"missing", os.path.basename(path))
+    with open(path, "wb") as f:
+        f.write("\ufeff".encode("utf-16-le") + URL.encode("utf-16-le"))  # read, then refused
+    cases = [["titles", missing], ["titles", path], ["titles", "-o", missing, LIST],
+             ["titles", "--json", "-o", path, path], ["title", missing],
+             ["queue", "push", f"redis://127.0.0.1:{DOWN}/0?queue=q", missing]]
+    for args in cases:
+        r = subprocess.run([CAFE, *args], capture_output=True, timeout=120)
+        err = r.stderr.decode(errors="surrogateescape")
+        assert r.returncode == 2, (args, r)
+        for line in err.split("\n")[:-1]:  # whole lines, each of the command
+            assert line.startswith(("cafe", "Try 'cafe")), (args, err)
+            assert not any(c in line for c in "\x1b\r\u202e"), (args, err)
+        assert shown[1:] in err, (args, shown, err)  # the path's start is in the quotes
+    # the quoted form is the name again for a shell
+    back = subprocess.run(["bash", "-c", "printf %s " + shown], capture_output=True)
+    assert back.stdout == os.path.basename(path), back.stdout
+    # names with nothing to quote stay as they are, as ls shows them
+    r = subprocess.run([CAFE, "title", os.path.join(tmp, "b\u00fccher-1.0_x.html")],
+                       capture_output=True, timeout=60)
+    assert r.stderr.decode() == f"cafe title: {tmp}/b\u00fccher-1.0_x.html: No such file or " \
+        "directory\n", r.stderr
+    # arguments given where none are taken show their control characters as \xNN
+    for args in (["demo", "a\nb"], ["a\x1bb"], ["titles", "--a\x1bb"]):
+        r = subprocess.run([CAFE, *args], capture_output=True, timeout=60)
+        assert r.returncode == 2 and b"\x1b" not in r.stderr, (args, r.stderr)
+        assert r.stderr.count(b"\n") == 2 and b"\\x" in r.stderr, (args, r.stderr)
+
+
 run_tests(globals(), cleanup=[srv.close])
