@@ -1,6 +1,7 @@
 /* The `cafe` command: a thin layer over libcafe, as curl's tool is over libcurl. */
 #include "cafe.h"
 #include "demo.h"
+#include "fdwait.h"
 #include "msg.h"
 #include "optab.h"
 #include "queue_cmd.h"
@@ -11,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
-#include <poll.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -108,22 +108,15 @@ static int run_command(int argc, char **argv) {
                                  cli_optab_quoted(cmd, shown, sizeof shown));
 }
 
-/* Is standard output a pipe whose reader has gone? Its write end then polls POLLERR: how a
- * write that failed earlier, its errno long lost, is known to have met a closed pipe. */
-static int stdout_reader_gone(void) {
-    struct pollfd p = {.fd = 1, .events = 0};
-    return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
-}
-
 /* What a command printed on stdout must have reached it, as coreutils' close_stdout checks:
  * `cafe --help > /dev/full` is a failure, not status 0. A command that failed has said why
- * (cafe titles and cafe title check their own output); a closed pipe is a quiet stop: the
- * demo's printf into `| head -1` said "writing standard output failed". */
+ * (cafe titles, cafe title and cafe demo check their own output); a closed pipe is a quiet
+ * stop. */
 static int stdout_written(int rc) {
     errno = 0;
     if (fflush(stdout) == 0 && !ferror(stdout))
         return rc;
-    int quiet = errno == EPIPE || (errno == 0 && stdout_reader_gone());
+    int quiet = errno == EPIPE || (errno == 0 && fd_reader_gone(1));
     if (rc == 0 && !quiet) /* errno is 0 when the write failed earlier, unchecked */
         fprintf(stderr, "%s: writing standard output%s%s\n", msg_prog(), errno ? ": " : " failed",
                 errno ? strerror(errno) : "");

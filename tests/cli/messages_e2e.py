@@ -61,6 +61,7 @@ CASES = [
     ("cafe title", ["title", "--charset", "nope"], {}),
     ("cafe demo", ["demo", "extra"], {}),
     ("cafe demo", ["demo", "--version"], {"stdout": "/dev/full"}),
+    ("cafe demo", ["demo"], {"stdout": "/dev/full"}),  # stops at its first line
     ("cafe queue", ["queue", "nope"], {}),
     ("cafe queue", ["queue", "push", f"redis://127.0.0.1:{DOWN}/0?queue=q", LIST], {}),
     ("cafe queue", ["queue", "push", f"redis://127.0.0.1:{DOWN}/0?queue=q",
