@@ -121,12 +121,43 @@ static int blank(char c) {
     return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
+/* The length of the blank character that s[0..n) starts with, 0 when none: an ASCII blank,
+ * or in UTF-8 a Unicode space (White_Space: NEL, no-break space, U+1680, U+2000 to U+200A,
+ * the line and paragraph separators, U+202F, U+205F, U+3000) or an invisible U+200B or
+ * U+FEFF. Lists copied from web pages, word processors and spreadsheets carry them around
+ * URLs: kept, a trailing one was fetched as part of the path (".../a%c2%a0") and a line of
+ * them alone became a host name looked up in the DNS. */
+static size_t blank_len(const unsigned char *s, size_t n) {
+    if (n >= 1 && blank((char)s[0]))
+        return 1;
+    if (n >= 2 && s[0] == 0xC2 && (s[1] == 0x85 || s[1] == 0xA0))
+        return 2;
+    if (n < 3)
+        return 0;
+    unsigned cp = ((s[0] & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
+    if ((s[0] & 0xF0) != 0xE0 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+        return 0;
+    return cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200B) || cp == 0x2028 || cp == 0x2029 ||
+                   cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF
+               ? 3
+               : 0;
+}
+
+/* The length of the blank character that s[0..n) ends with, 0 when none. */
+static size_t blank_len_before(const unsigned char *s, size_t n) {
+    for (size_t len = 1; len <= 3 && len <= n; len++)
+        if (blank_len(s + n - len, len) == len)
+            return len;
+    return 0;
+}
+
 size_t input_line_trim(const char *s, size_t n, size_t *start) {
-    size_t a = 0, b = n;
-    while (a < b && blank(s[a]))
-        a++;
-    while (b > a && blank(s[b - 1]))
-        b--;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t a = 0, b = n, len;
+    while (a < b && (len = blank_len(u + a, b - a)) > 0)
+        a += len;
+    while (b > a && (len = blank_len_before(u + a, b - a)) > 0)
+        b -= len;
     *start = a;
     if (a == b || s[a] == '#')
         return 0;

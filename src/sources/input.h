@@ -32,9 +32,9 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno);
 /* What a negative code of input_next (or of any source) means, for a message. */
 const char *input_strerror(int rc);
 
-/* Pure line logic, for tests and fuzzing: trims ASCII whitespace at both ends of s[0..n)
- * and returns the new length (*start set to the first kept byte); 0 for blank lines and
- * # comments. */
+/* Pure line logic, for tests and fuzzing: trims whitespace at both ends of s[0..n) (ASCII's,
+ * and in UTF-8 the Unicode spaces and U+200B, U+FEFF) and returns the new length (*start set
+ * to the first kept byte); 0 for blank lines and # comments. */
 size_t input_line_trim(const char *s, size_t n, size_t *start);
 
 /* How a line that is not fetched is recorded (its record's url; the key cafe titles

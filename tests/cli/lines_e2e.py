@@ -131,6 +131,19 @@ def test_lone_cr_ends_a_line_as_lf_and_crlf_do():
     assert [json.loads(l)["url"] for l in out.splitlines()] == u[:3], out
 
 
+def test_unicode_spaces_around_a_url_are_trimmed():
+    # Copied from a web page or a word processor, a URL comes with no-break spaces and the
+    # like around it: a trailing one was fetched as part of the path (".../page/25%c2%a0",
+    # another page), a leading one made "\u00a0http" a host name sent to the DNS, and a line
+    # of them alone was a record of its own. They are blanks as ASCII's are.
+    u = f"http://127.0.0.1:{PORT}/page/25"
+    path = write("nbsp.txt", (f"\u00a0{u}\u00a0\n\u3000\u2003\n\u200b{u}\ufeff\n"
+                              f"\ufeff\n\u202f# a comment\n").encode())
+    assert [(x["url"], x["title"]) for x in run_json(path)] == [(u, title(0, 25))] * 2
+    r = cafe("titles", "-u", "\u00a0")  # as blank as -u " "
+    assert r.returncode == 2 and b"empty, blank or a # comment" in r.stderr, r.stderr
+
+
 def test_utf16_list_is_refused_naming_the_encoding():
     # Windows PowerShell's '>' writes UTF-16: each line was a bad URL full of NULs (and one
     # more for the last newline's high byte), with exit status 0
