@@ -406,7 +406,7 @@ static int open_list(qcmd_t *c) {
     if (rc != 0)
         fprintf(stderr, "cafe queue: cannot read %s: %s\n",
                 strcmp(c->file, "-") == 0 ? "standard input" : msg_quote(c->file),
-                cafe_strerror(rc));
+                input_strerror(rc));
     return rc ? 2 : 0;
 }
 

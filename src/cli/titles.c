@@ -416,7 +416,7 @@ static int open_ends(cli_run_t *run, const cli_opts_t *o) {
                 !failed                    ? "the input"
                 : strcmp(failed, "-") == 0 ? "standard input"
                                            : msg_quote(failed),
-                cafe_strerror(rc));
+                input_strerror(rc));
         return 2;
     }
     if (o->db) {

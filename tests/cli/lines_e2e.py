@@ -276,11 +276,11 @@ def test_several_files_and_urls_on_the_command_line():
     # before it were fetched, and with --resume then taking the run for complete)
     r = cafe("titles", "-q", a, tmp)
     assert r.returncode == 2 and r.stdout == b"", r
-    assert r.stderr == f"cafe titles: cannot read {tmp}: illegal operation on a directory\n" \
+    assert r.stderr == f"cafe titles: cannot read {tmp}: Is a directory\n" \
         .encode(), r.stderr
     r = cafe("titles", "-q", stdin=os.open(tmp, os.O_RDONLY))
     assert r.returncode == 2 and r.stderr == \
-        b"cafe titles: cannot read standard input: illegal operation on a directory\n", r.stderr
+        b"cafe titles: cannot read standard input: Is a directory\n", r.stderr
 
 
 def test_file_paths_are_not_read_as_hosts():

@@ -128,4 +128,15 @@ def test_file_names_are_quoted_as_coreutils_quotes_them():
         assert r.stderr.count(b"\n") == 2 and b"\\x" in r.stderr, (args, r.stderr)
 
 
+def test_a_system_error_is_worded_as_the_system_words_it():
+    # One error, one wording, whichever message names the file: cafe titles said "cannot
+    # read X: no such file or directory" (libuv's words) and "cannot open Y: No such file or
+    # directory" (strerror's, as cafe title and coreutils say it).
+    gone = os.path.join(tmp, "gone")
+    for args in (["titles", gone], ["titles", "-o", os.path.join(gone, "x"), LIST],
+                 ["title", gone], ["queue", "push", f"redis://127.0.0.1:{DOWN}/0?queue=q", gone]):
+        r = subprocess.run([CAFE, *args], capture_output=True, timeout=60)
+        assert r.stderr.endswith(b": No such file or directory\n"), (args, r.stderr)
+
+
 run_tests(globals(), cleanup=[srv.close])

@@ -175,7 +175,7 @@ def test_closed_standard_descriptors():
     r = closed(0, f"'{CAFE}' titles -q -u {url}")
     assert r.returncode == 0 and r.stdout.startswith(b"'Site 0 page 1"), (r.returncode, r)
     r = closed(0, f"'{CAFE}' titles -q -")
-    assert r.returncode == 2 and b"reading standard input: bad file descriptor" in r.stderr, \
+    assert r.returncode == 2 and b"reading standard input: Bad file descriptor" in r.stderr, \
         (r.returncode, r.stderr)
     r = closed(2, f"'{CAFE}' titles -u {url} -u {fx.url(0, '/nope')} -o '{out}'")
     assert r.returncode == 0, r.returncode
