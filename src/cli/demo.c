@@ -184,7 +184,8 @@ static const cli_opt_t rows[] = {
 const cli_optab_t cli_demo_optab = {
     "demo",
     "demo\n",
-    "The guide's experiment, sync vs async, on local sites it starts itself (no network).\n",
+    "The guide's experiment, sync vs async, on local sites it starts itself\n"
+    "(no network).\n",
     NULL,
     rows,
     sizeof rows / sizeof rows[0],

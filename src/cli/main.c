@@ -31,13 +31,13 @@ static const cli_optab_t top_optab = {
     NULL,
     "COMMAND [OPTIONS]\n",
     "Commands:\n"
-    "  titles [FILE|-]   fetch the <title> of every URL in FILE (see cafe titles --help)\n"
-    "  title [FILE...]   print the <title> of local HTML files (see cafe title --help)\n"
+    "  titles [FILE|-]   fetch the <title> of every URL in FILE\n"
+    "  title [FILE...]   print the <title> of local HTML files\n"
     "  demo              the guide's experiment, sync vs async, on local sites\n"
     "  queue push|results|status REDIS_URL   a URL queue on Redis shared by many\n"
-    "                    `cafe titles --queue` workers (see cafe queue --help)\n"
-    "  serve             a title service: HTTP API and web page (see cafe serve --help)\n",
-    NULL,
+    "                    `cafe titles --queue` workers\n"
+    "  serve             a title service: HTTP API and web page\n",
+    "Each command's options: cafe COMMAND --help\n",
     rows,
     sizeof rows / sizeof rows[0],
 };

@@ -182,8 +182,8 @@ const char *cli_scheme_check(const char *v) {
 static const cli_opt_t rows[] = {
     SECTION("Output"),
     {CLI_OPT_FLAG, "json", 0, NULL, F(fmt), 0, 0, RECORD_FMT_JSON, NULL, NULL, NULL,
-     "JSON Lines: url, final_url, status, title, content_type,\ncharset, charset_source, bytes, "
-     "time_ms, attempts, error",
+     "JSON Lines: url, final_url, status, title,\ncontent_type, charset, charset_source, bytes, "
+     "time_ms,\nattempts, error",
      "JSON Lines, one object per URL: url, final_url, status, title (null when the page\n"
      "has none), content_type, charset, charset_source (bom, header, meta, detected or\n"
      "default: see ENCODINGS), bytes, time_ms, attempts, error (null on success). bytes\n"
@@ -220,8 +220,8 @@ static const cli_opt_t rows[] = {
      "FILE is left as it was. With a database: continue its latest run."},
     {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, cli_db_spec_check,
      "write to a database instead: sqlite:PATH or\npostgresql://[USER@]HOST[:PORT]/DB"
-     "[?table=NAME] (password\nfrom PGPASSWORD or ~/.pgpass); -o PATH.sqlite|.sqlite3|.db\n"
-     "is sqlite:PATH",
+     "[?table=NAME]\n(password from PGPASSWORD or ~/.pgpass);\n-o PATH.sqlite|.sqlite3|.db is "
+     "sqlite:PATH",
      NULL},
     {CLI_OPT_FLAG, "quiet", 'q', NULL, F(quiet), 0, 0, 1, NULL, NULL, NULL,
      "no progress line and no summary on stderr",
@@ -364,7 +364,7 @@ const cli_optab_t cli_titles_optab = {
     "titles [OPTIONS] [-u URL]... [FILE|-]...\n",
     "Fetch the <title> of every URL given with -u, then in each FILE (one per line;\n"
     "standard input when neither is given).\n"
-    "Output (default): 'Title' from URL / Error fetching URL: message, in input order.\n",
+    "Output (default), in input order: 'Title' from URL / Error fetching URL: message\n",
     "Exit: 0 done (failed URLs are results), 1 with --fail if any failed, 2 usage or\n"
     "input error. Ctrl-C: finished records are written, then cafe ends by the signal\n"
     "(status 130; SIGTERM 143, SIGHUP 129); --resume continues.\n",

@@ -49,12 +49,12 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV, NULL, NULL, NULL, "results: CSV",
      NULL},
     {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, cli_db_spec_check,
-     "results: into a database (sqlite:PATH, postgresql://...; see cafe titles --db), one\n"
-     "run per export",
+     "results: into a database (sqlite:PATH,\npostgresql://...; see cafe titles --db), one "
+     "run\nper export",
      NULL},
     {CLI_OPT_FLAG, "drain", 0, NULL, F(drain), 0, 0, 1, NULL, NULL, NULL,
-     "results: delete each record from Redis once written (a file: on the disk, fsync;\n"
-     "with --db: once its batch committed)",
+     "results: delete each record from Redis once\nwritten (a file: on the disk, fsync; with "
+     "--db:\nonce its batch committed)",
      NULL},
     {CLI_OPT_HELP, "help", 'h', NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print this help", NULL},
     {CLI_OPT_VERSION, "version", 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print the version", NULL},
@@ -62,8 +62,8 @@ static const cli_opt_t rows[] = {
 
 const cli_optab_t cli_queue_optab = {
     "queue",
-    "queue push REDIS_URL [FILE|-]  load URLs (one per line), skipping any\n"
-    "                                          ever pushed before\n"
+    "queue push REDIS_URL [FILE|-]  load URLs (one per line), skipping\n"
+    "                                          those ever pushed before\n"
     "       cafe queue results REDIS_URL [-o FILE] [--json|--csv|--db SPEC] [--drain]\n"
     "       cafe queue status REDIS_URL\n",
     "Workers: cafe titles --queue REDIS_URL [OPTIONS]   (see cafe titles --help)\n"
@@ -71,8 +71,8 @@ const cli_optab_t cli_queue_optab = {
     "REDIS_URL  redis://[USER[:PASSWORD]@]HOST[:PORT][/DB][?queue=NAME]; the password\n"
     "           may come from $REDISCLI_AUTH instead. No TLS (rediss://): Debian 12's\n"
     "           hiredis has none.\n",
-    "Exit: 0 done, 2 usage, connection or Redis error, or the output could not be written\n"
-    "(disk full, closed pipe).\n",
+    "Exit: 0 done, 2 usage, connection or Redis error, or the output could not be\n"
+    "written (disk full, closed pipe).\n",
     rows,
     sizeof rows / sizeof rows[0],
 };

@@ -208,6 +208,18 @@ def test_help_does_not_hide_a_mistake_on_the_same_line():
 
 
 
+def test_help_fits_a_terminal_of_80_columns():
+    # Lines of up to 108 columns (cafe queue --help's --db), most often a "(default ...)"
+    # pushed past the edge: an 80-column terminal broke them in the middle of a word.
+    for cmd in ([], ["titles"], ["title"], ["demo"], ["queue"], ["serve"]):
+        out = cafe(*cmd, "--help").stdout.decode()
+        wide = [line for line in out.splitlines() if len(line) > 80]
+        assert not wide, (cmd, wide)
+    # a default that does not fit goes on a line of its own, in the help's column
+    out = cafe("titles", "--help").stdout.decode()
+    assert "\n" + " " * 25 + "(default 2097152)\n" in out, out
+
+
 def test_version_is_the_same_line_everywhere():
     # `cafe titles --version` said "cafe 0.1.0", `cafe --version` "cafe 0.1.0 (libcurl ...)"
     # and `cafe serve --version` (like title, demo and queue) was an unknown option
