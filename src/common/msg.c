@@ -1,5 +1,6 @@
 /* The tool's messages (msg.h). */
 #include "msg.h"
+#include "cafe.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +16,10 @@ void msg_prog_set(const char *p) {
 
 const char *msg_prog(void) {
     return prog;
+}
+
+const char *msg_strerror(int rc) {
+    return rc < 0 && rc > -4096 && rc != CAFE_ENOMEM ? strerror(-rc) : cafe_strerror(rc);
 }
 
 /* Bytes that need no quotes: coreutils' unquoted set in shell-escape style. */

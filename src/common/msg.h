@@ -10,6 +10,11 @@
 void msg_prog_set(const char *prog);
 const char *msg_prog(void);
 
+/* What a negative code means, for a message: a system error as strerror words it ("No such
+ * file or directory", as coreutils and the other messages say it; cafe_strerror's is libuv's
+ * lower case), and cafe's own codes (out of memory too) as cafe_strerror does. */
+const char *msg_strerror(int rc);
+
 /* A file name (or another name the user gave) for a message, quoted as coreutils quotes one
  * (ls --quoting-style=shell-escape): as it is when it holds only letters, digits, "%+,-./:=@_"
  * and printable non-ASCII characters; else in '...', a ' as '\'', and control characters,

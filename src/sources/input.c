@@ -1,5 +1,6 @@
 #include "input.h"
 #include "cafe.h"
+#include "msg.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -291,9 +292,7 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno) {
 const char *input_strerror(int rc) {
     if (rc == INPUT_UTF16)
         return "UTF-16 text, not UTF-8 (convert it: iconv -f UTF-16 -t UTF-8)";
-    /* A system error as the system says it ("No such file or directory"), as the tool's
-     * other messages naming a file do (strerror): cafe_strerror's is libuv's lower case. */
-    return rc < 0 && rc > -4096 && rc != CAFE_ENOMEM ? strerror(-rc) : cafe_strerror(rc);
+    return msg_strerror(rc);
 }
 
 static int scheme_ok(const char *scheme) {

@@ -29,8 +29,8 @@ void input_abort(input_t *in);
 /* The error when the input starts with a UTF-16 or UTF-32 byte order mark: not UTF-8. */
 #define INPUT_UTF16 (-EILSEQ)
 int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno);
-/* What a negative code of input_next (or of any source) means, for a message: a system
- * error's strerror, or cafe_strerror's message. */
+/* What a negative code of input_next (or of any source) means, for a message (msg_strerror's
+ * words but for INPUT_UTF16). */
 const char *input_strerror(int rc);
 
 /* Pure line logic, for tests and fuzzing: trims whitespace at both ends of s[0..n) (ASCII's,

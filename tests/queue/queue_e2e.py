@@ -265,6 +265,23 @@ def test_results_into_a_closed_pipe_stop_quietly():
         assert (p.returncode, p.stderr) == (2, b""), (fmt, p.returncode, p.stderr)
 
 
+def test_status_and_results_that_cannot_be_written_say_so():
+    # `cafe queue status > /dev/full` exited 2 without a word, and results said "stopped
+    # after 1 records: no space left on device": each now says what every command says.
+    cafe("queue", "push", rs.url("full"), url_list("full", 1)[1])
+    with open("/dev/full", "wb") as full:
+        r = subprocess.run([CAFE, "queue", "status", rs.url("full")], stdout=full,
+                           stderr=subprocess.PIPE, timeout=60)
+        assert (r.returncode, r.stderr) == (
+            2, b"cafe queue: writing standard output: No space left on device\n"), r
+        rc, err = finish(worker(rs.url("full")))
+        assert rc == 0, err
+        r = subprocess.run([CAFE, "queue", "results", rs.url("full"), "--json"], stdout=full,
+                           stderr=subprocess.PIPE, timeout=60)
+        assert (r.returncode, r.stderr) == (
+            2, b"cafe queue: results stopped after 1 record: No space left on device\n"), r
+
+
 def test_drain_to_a_file_appends_never_overwrites():
     """--drain deletes what it exported: the file is then the records' only copy, so a second
     export (cron) adds to it instead of overwriting the first; CSV keeps one header."""
