@@ -7,6 +7,7 @@
 #include "fetch.h"
 #include "run.h"
 #include "fixture.h"
+#include "msg.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -153,12 +154,12 @@ static int demo_main(void *arg, void **value) {
     fixture_opts_t fo = {.sites = DEMO_SITES, .delay_min_ms = 200, .delay_max_ms = 800, .seed = 42};
     int rc = fixture_start(&fo, &d->fx);
     if (rc != 0) {
-        fprintf(stderr, "cafe demo: cannot start the local sites: %s\n", cafe_strerror(rc));
+        fprintf(stderr, "cafe demo: cannot start the local sites: %s\n", msg_strerror(rc));
         return rc;
     }
     cafe_http_limits_t lim = {.max_transfers = DEMO_CONCURRENCY};
     if ((rc = cafe_http_limits_set(NULL, &lim)) != 0) {
-        fprintf(stderr, "cafe demo: cannot set the HTTP limits: %s\n", cafe_strerror(rc));
+        fprintf(stderr, "cafe demo: cannot set the HTTP limits: %s\n", msg_strerror(rc));
         (void)fixture_stop(d->fx); /* the failure to report is the one above */
         return rc;
     }

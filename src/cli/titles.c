@@ -242,7 +242,7 @@ static int start_ends(cli_run_t *run) {
         if (k->why[0])
             fprintf(stderr, "cafe titles: %s\n", k->why);
         else
-            fprintf(stderr, "cafe titles: %s: %s\n", k->what, cafe_strerror((int)kept));
+            fprintf(stderr, "cafe titles: %s: %s\n", k->what, msg_strerror((int)kept));
         return (int)kept;
     }
     int rc = sink_start(k);
@@ -250,7 +250,7 @@ static int start_ends(cli_run_t *run) {
         if (k->why[0])
             fprintf(stderr, "cafe titles: %s\n", k->why);
         else
-            fprintf(stderr, "cafe titles: cannot start %s: %s\n", k->what, cafe_strerror(rc));
+            fprintf(stderr, "cafe titles: cannot start %s: %s\n", k->what, msg_strerror(rc));
         return rc;
     }
     if ((rc = source_start(run->source)) != 0) /* it printed why */
@@ -291,7 +291,7 @@ static int client_setup(void *arg, size_t share, size_t threads) {
     if (rc == 0)
         rc = dns_configure(o, threads);
     if (rc != 0)
-        fprintf(stderr, "cafe titles: cannot set the HTTP limits: %s\n", cafe_strerror(rc));
+        fprintf(stderr, "cafe titles: cannot set the HTTP limits: %s\n", msg_strerror(rc));
     return rc;
 }
 
@@ -314,7 +314,7 @@ static int start_fetching(cli_run_t *run) {
     int rc = cli_workers_start(&run->workers, &conf);
     if (rc != 0)
         fprintf(stderr, "cafe titles: cannot start %zu threads: %s\n", o->threads,
-                cafe_strerror(rc));
+                msg_strerror(rc));
     return rc;
 }
 
@@ -334,7 +334,7 @@ static int run_main(void *arg, void **value) {
     run->started_ms = cli_now_ms();
     stop_signals_t sigs;
     if ((rc = stop_signals_start(&sigs, on_signal, run)) != 0)
-        fprintf(stderr, "cafe titles: cannot watch for Ctrl-C: %s\n", cafe_strerror(rc));
+        fprintf(stderr, "cafe titles: cannot watch for Ctrl-C: %s\n", msg_strerror(rc));
     cafe_task_t *progress = NULL;
     if ((rc = cafe_task_spawn(&progress, cli_progress_task, run, NULL)) != 0)
         progress = NULL; /* no progress line: the run goes on */
@@ -346,7 +346,7 @@ static int run_main(void *arg, void **value) {
     if (rc == 0)
         (void)cafe_task_join(run->reader, NULL); /* it reports its own failures */
     else {
-        fprintf(stderr, "cafe titles: cannot start the reader: %s\n", cafe_strerror(rc));
+        fprintf(stderr, "cafe titles: cannot start the reader: %s\n", msg_strerror(rc));
         run->input_error = 1;
     }
     run->reader = NULL;

@@ -35,7 +35,7 @@ static int ensure_open(db_sink_t *d) {
         return 0;
     const char *why = "";
     int rc = sink_db_open(&d->db, &d->conf, &why);
-    return rc ? sink_fail(&d->sink, rc, "%s", why[0] ? why : cafe_strerror(rc)) : 0;
+    return rc ? sink_fail(&d->sink, rc, "%s", why[0] ? why : msg_strerror(rc)) : 0;
 }
 
 /* The table's key is the URL: its row stands for every line of it. */
@@ -49,7 +49,7 @@ static long db_load_done(sink_t *s, keyset_t *done) {
     size_t before = done->len;
     if (rc == 0 && (rc = sink_db_load_done(d->db, add_done, done)) != 0)
         return sink_fail(s, rc, "%s: %s", s->what,
-                         sink_db_error(d->db)[0] ? sink_db_error(d->db) : cafe_strerror(rc));
+                         sink_db_error(d->db)[0] ? sink_db_error(d->db) : msg_strerror(rc));
     return rc ? rc : (long)(done->len - before);
 }
 
@@ -129,7 +129,7 @@ static int db_finish(sink_t *s) {
     rc = rc ? rc : crc;
     if (rc != 0)
         sink_fail(s, rc, "%s (what committed is kept: --resume continues)",
-                  why[0] ? why : cafe_strerror(rc));
+                  why[0] ? why : msg_strerror(rc));
     return rc;
 }
 

@@ -137,6 +137,12 @@ def test_a_system_error_is_worded_as_the_system_words_it():
                  ["title", gone], ["queue", "push", f"redis://127.0.0.1:{DOWN}/0?queue=q", gone]):
         r = subprocess.run([CAFE, *args], capture_output=True, timeout=60)
         assert r.stderr.endswith(b": No such file or directory\n"), (args, r.stderr)
+    # the output's errors too: --resume reading it back said "illegal operation on a
+    # directory" where -o's open said "Is a directory"
+    for args in (["titles", "-o", tmp, LIST], ["titles", "--json", "--resume", "-o", tmp, LIST],
+                 ["titles", tmp], ["title", tmp]):
+        r = subprocess.run([CAFE, *args], capture_output=True, timeout=60)
+        assert r.returncode == 2 and r.stderr.endswith(b": Is a directory\n"), (args, r.stderr)
 
 
 run_tests(globals(), cleanup=[srv.close])

@@ -50,7 +50,8 @@ def test_read_only_existing_file_resume():
     r = in_mount_ns(f'mount --bind "{path}" "{path}" && mount -o remount,ro,bind "{path}" && '
                     f'exec "$CAFE" titles --json --resume -o "{path}" {SMALL}')
     assert r.returncode == 2, (r.returncode, r.stderr)
-    assert b"cannot open the output file to resume: read-only file system" in r.stderr, r.stderr
+    assert b"cannot open the output file to resume: Read-only file system" in r.stderr, \
+        r.stderr  # as -o says it below
     r = in_mount_ns(f'mount --bind "{path}" "{path}" && mount -o remount,ro,bind "{path}" && '
                     f'exec "$CAFE" titles --json -o "{path}" {SMALL}')
     assert r.returncode == 2 and b"Read-only file system" in r.stderr, (r.returncode, r.stderr)
