@@ -200,14 +200,15 @@ int cli_demo_main(int argc, char **argv) {
     demo_t d;
     memset(&d, 0, sizeof d);
     char *args[] = {"titles", NULL};
-    if (cli_opts_parse(&d.opts, 1, args) != 0) /* the defaults of cafe titles */
-        return 1;
+    if (cli_opts_parse(&d.opts, 1, args) != 0) /* the defaults of cafe titles (it said why) */
+        return 2;
     cafe_result_t r;
     rc = cafe_run(demo_main, &d, &r);
     cli_opts_free(&d.opts);
     /* As cafe titles: a closed pipe is a quiet stop, another write error is said; both are
-     * status 2, the output being incomplete. */
+     * status 2, the output being incomplete, and so is a demo that could not start (1 is
+     * --fail's: some URL failed). */
     if (d.werr && d.werr != EPIPE)
         fprintf(stderr, "cafe demo: writing standard output: %s\n", strerror(d.werr));
-    return d.werr ? 2 : rc == 0 && r.status == 0 ? 0 : 1;
+    return d.werr || rc != 0 || r.status != 0 ? 2 : 0;
 }

@@ -128,6 +128,15 @@ def test_file_names_are_quoted_as_coreutils_quotes_them():
         assert r.stderr.count(b"\n") == 2 and b"\\x" in r.stderr, (args, r.stderr)
 
 
+def test_a_demo_that_cannot_start_exits_2():
+    # It exited 1, which the man page gives to --fail (some URL failed); an error that
+    # stops a command is 2, as cafe titles' are.
+    r = subprocess.run([CAFE, "demo"], capture_output=True, timeout=60,
+                       preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (20, 20)))
+    assert (r.returncode, r.stdout) == (2, b""), r
+    assert r.stderr == b"cafe demo: cannot start the local sites: Too many open files\n", r
+
+
 def test_a_system_error_is_worded_as_the_system_words_it():
     # One error, one wording, whichever message names the file: cafe titles said "cannot
     # read X: no such file or directory" (libuv's words) and "cannot open Y: No such file or
