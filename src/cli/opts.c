@@ -191,7 +191,9 @@ static const cli_opt_t rows[] = {
      "size_download counts it before): the whole body, or what came until the download\n"
      "stopped at the title or at --max-bytes, plus any rest read only to keep the\n"
      "connection (a short one, the server not closing it). Strings are valid UTF-8, with\n"
-     "U+2028, U+2029 and U+0085 escaped (\\u2028...) so that no line reader splits a record."},
+     "U+2028, U+2029 and U+0085 escaped (\\u2028...) so that no line reader splits a record,\n"
+     "and the other C1 controls and the bidirectional ones (as the text format escapes\n"
+     "them) so that records read on a terminal cannot drive it or reorder its lines."},
     {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV, NULL, NULL, NULL,
      "RFC 4180 CSV with a header row (same columns)", NULL},
     {CLI_OPT_FLAG, "csv-safe", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV_SAFE, NULL, NULL, NULL,
