@@ -215,6 +215,9 @@ def test_server_down_at_start_fetches_nothing():
     r = cafe("titles", "-q", "--db", spec("down"), lists.write([fx.url(0, "/page/1")]),
              env=pg.env(PGHOST="/nonexistent"))
     assert r.returncode == 2 and b"cannot connect" in r.stderr, r.stderr
+    # libpq's hint ("\n\tIs the server running...") joins the message's one line
+    line = next(x for x in r.stderr.split(b"\n") if b"cannot connect" in x)
+    assert b"Is the server running" in line and b"\t" not in r.stderr, r.stderr
 
 
 def test_wrong_columns_refused_never_altered():
