@@ -127,3 +127,23 @@ int queue_eval(redis_t *r, const queue_keys_t *k, int script, redisReply **out, 
     }
     return rc;
 }
+
+int queue_check_server(redis_t *r, char *err, size_t errlen) {
+    const char *argv[] = {"CONFIG", "GET", "maxmemory-policy"};
+    redisReply *rep = NULL;
+    int rc = redis_cmd(r, &rep, 3, argv, NULL);
+    if (rc != 0)
+        return rc;
+    /* An error (CONFIG denied by ACL, renamed away by a managed service) says nothing: go on.
+     * volatile-* policies evict only keys with a time to live, and the queue sets none. */
+    const redisReply *v = redis_reply_array(rep, 2) ? rep->element[1] : NULL;
+    if (v && v->type == REDIS_REPLY_STRING && strncmp(v->str, "allkeys-", 8) == 0) {
+        snprintf(err, errlen,
+                 "maxmemory-policy is %s: Redis would evict the queue's keys when full, losing "
+                 "URLs and records; set it to noeviction (CONFIG SET maxmemory-policy noeviction)",
+                 v->str);
+        rc = CAFE_EINVAL;
+    }
+    freeReplyObject(rep);
+    return rc;
+}

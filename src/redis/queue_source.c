@@ -227,11 +227,16 @@ static const source_ops_t queue_source_ops = {
 
 static int check_task(void *arg, void **value) {
     queue_worker_t *w = arg;
-    char err[256];
+    char err[512];
     redis_t *r;
     int rc = redis_open(&r, &w->conf, queue_scripts, QS_COUNT, err, sizeof err);
+    if (rc == 0)
+        rc = queue_check_server(r, err, sizeof err);
     if (rc != 0)
-        fprintf(stderr, "%s: redis %s: %s\n", w->prog, w->conf.display, err);
+        fprintf(stderr, "%s: redis %s: %s\n", w->prog, w->conf.display,
+                rc == CAFE_EINVAL ? err
+                : r               ? redis_error(r)
+                                  : err);
     redis_close(r);
     return rc;
 }

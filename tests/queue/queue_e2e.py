@@ -429,6 +429,30 @@ def test_auth_password_and_acl_user():
         srv.close()
 
 
+def test_a_redis_that_evicts_keys_is_refused():
+    """A Redis full under maxmemory-policy allkeys-* evicts the queue's own keys: a push of
+    20,000 URLs said "20000 added" and left 4,000 queued and 1,000 seen. Push and workers now
+    refuse such a server (exit 2, nothing changed), as Sidekiq and BullMQ warn of it;
+    volatile-* policies evict only keys with a time to live, which the queue never sets, and
+    a user not allowed CONFIG GET is not refused."""
+    urls, path = url_list("evict", 20)
+    srv = RedisServer("--maxmemory", "3mb", "--maxmemory-policy", "allkeys-lru")
+    try:
+        for args in (["queue", "push", srv.url("evict"), path], ["titles", "--queue", srv.url("evict")]):
+            r = cafe(*args)
+            assert r.returncode == 2 and b"maxmemory-policy is allkeys-lru" in r.stderr, (args, r)
+        assert srv.cmd("DBSIZE") == 0
+        srv.cmd("ACL", "SETUSER", "noconf", "on", ">noconf-Pa55", "~cafe:*", "+@all", "-config")
+        r = cafe("queue", "push", srv.url("evict", "noconf:noconf-Pa55@"), path)
+        assert r.returncode == 0 and r.stdout.startswith(b"20 added"), r
+        srv.cmd("CONFIG", "SET", "maxmemory-policy", "volatile-lru")
+        rc, err = finish(worker(srv.url("evict")))
+        assert rc == 0, err
+        exactly_once(srv, "evict", urls)
+    finally:
+        srv.close()
+
+
 def test_usage():
     assert cafe("queue").returncode == 2
     r = cafe("queue", "--help")
