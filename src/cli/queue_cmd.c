@@ -83,9 +83,10 @@ static int usage_error(const char *what) {
 
 /* ---- push --------------------------------------------------------------------------------- */
 
-static int push_batch(qcmd_t *c, char **urls, size_t n, unsigned long long *added) {
+static int push_batch(qcmd_t *c, char **urls, const size_t *lens, size_t n,
+                      unsigned long long *added) {
     redisReply *rep;
-    int rc = queue_eval(c->r, &c->keys, QS_PUSH, &rep, (int)n, (const char **)urls, NULL);
+    int rc = queue_eval(c->r, &c->keys, QS_PUSH, &rep, (int)n, (const char **)urls, lens);
     if (rc == 0 && rep->type != REDIS_REPLY_INTEGER) {
         redis_set_error(c->r, "unexpected reply to the push script");
         rc = CAFE_EIO;
@@ -102,7 +103,7 @@ static int push(qcmd_t *c) {
     input_t *in = c->in;
     int rc = 0;
     char *urls[PUSH_BATCH];
-    size_t n = 0;
+    size_t lens[PUSH_BATCH], n = 0;
     unsigned long long lines = 0, added = 0, too_long = 0;
     const char *line, *why;
     size_t len;
@@ -115,16 +116,22 @@ static int push(qcmd_t *c) {
             continue;
         }
         lines++;
-        /* A bad line is queued as it is: a worker turns it into an error record. */
-        if (url_normalize(line, len, c->scheme, &urls[n], &why) != 0)
-            urls[n] = strndup(line, len);
+        /* A bad line is queued as it is, a NUL byte in it too (a worker turns it into the
+         * error record cafe titles gives; cut at the NUL, it was another URL, fetched). */
+        if (url_normalize(line, len, c->scheme, &urls[n], &why) == 0) {
+            lens[n] = strlen(urls[n]);
+        } else if ((urls[n] = malloc(len + 1)) != NULL) {
+            memcpy(urls[n], line, len);
+            urls[n][len] = 0;
+            lens[n] = len;
+        }
         if (urls[n] && ++n == PUSH_BATCH) {
-            rc = push_batch(c, urls, n, &added);
+            rc = push_batch(c, urls, lens, n, &added);
             n = 0;
         }
     }
     if (rc == 0 && n)
-        rc = push_batch(c, urls, n, &added);
+        rc = push_batch(c, urls, lens, n, &added);
     if (rc != 0) {
         fprintf(stderr, "cafe queue: push stopped after %llu new URLs: %s\n", added,
                 rc == CAFE_EIO || rc == CAFE_ECONNRESET ? redis_error(c->r) : input_strerror(rc));

@@ -24,7 +24,7 @@ static void free_held(queue_worker_t *w) {
     for (size_t i = 0; w->ring && i < w->cap; i++)
         free(w->ring[i].url);
     for (size_t i = w->next_claimed; i < w->nclaimed; i++)
-        free(w->claimed[i]);
+        free(w->claimed[i].url);
     free(w->claimed);
     w->claimed = NULL;
     w->nclaimed = w->next_claimed = 0;
@@ -48,32 +48,48 @@ void queue_worker_release(queue_worker_t *w, held_t *h) {
 }
 
 /* A script that only says how it went; an error reply is reported. */
-static void run_script(queue_worker_t *w, int script, int argc, const char **argv) {
+static void run_script(queue_worker_t *w, int script, int argc, const char **argv,
+                       const size_t *lens) {
     redisReply *rep = NULL;
-    if (queue_eval(w->r, &w->keys, script, &rep, argc, argv, NULL) == CAFE_EIO && !w->quiet)
+    if (queue_eval(w->r, &w->keys, script, &rep, argc, argv, lens) == CAFE_EIO && !w->quiet)
         fprintf(stderr, "%s: redis: %s\n", w->prog, redis_error(w->r));
     freeReplyObject(rep);
+}
+
+/* A copy of h's URL as the n-th argument. */
+static int add_arg(const char **argv, size_t *lens, size_t *n, const held_t *h) {
+    char *copy = malloc(h->len + 1);
+    if (!copy)
+        return 0;
+    memcpy(copy, h->url, h->len + 1);
+    argv[*n] = copy;
+    lens[(*n)++] = h->len;
+    return 1;
 }
 
 /* RENEW {worker, lease, every URL held}. The URLs are copies: the call suspends (across a
  * reconnect it sends argv again), and meanwhile a fetch may finish and free its URL. */
 static void renew(queue_worker_t *w, const char *lease) {
-    size_t n = 2;
-    const char **argv = calloc(w->held + w->nclaimed + 2, sizeof(*argv));
-    int ok = argv != NULL;
+    size_t n = 2, most = w->held + w->nclaimed + 2;
+    const char **argv = calloc(most, sizeof(*argv));
+    size_t *lens = calloc(most, sizeof(*lens));
+    int ok = argv && lens;
     for (size_t i = 0; ok && i < w->cap; i++)
         if (w->ring[i].url)
-            ok = (argv[n++] = strdup(w->ring[i].url)) != NULL;
+            ok = add_arg(argv, lens, &n, &w->ring[i]);
     for (size_t i = w->next_claimed; ok && i < w->nclaimed; i++)
-        ok = (argv[n++] = strdup(w->claimed[i])) != NULL;
+        ok = add_arg(argv, lens, &n, &w->claimed[i]);
     if (ok) { /* else renewed on the next round; a lease lasts three rounds */
         argv[0] = w->worker;
         argv[1] = lease;
-        run_script(w, QS_RENEW, (int)n, argv);
+        lens[0] = strlen(w->worker);
+        lens[1] = strlen(lease);
+        run_script(w, QS_RENEW, (int)n, argv, lens);
     }
     for (size_t i = 2; argv && i < n; i++)
         free((void *)argv[i]);
     free(argv);
+    free(lens);
 }
 
 /* Renews every lease held, three times per lease period. */
@@ -128,7 +144,9 @@ static int claim(queue_worker_t *w, size_t n, long long *idle_ms) {
     for (size_t i = 0; w->claimed && i < urls->elements; i++) {
         if (urls->element[i]->type != REDIS_REPLY_STRING)
             continue; /* not a URL: left leased, it expires and is reclaimed */
-        w->claimed[w->nclaimed++] = urls->element[i]->str; /* steal the string */
+        /* steal the string */
+        w->claimed[w->nclaimed++] =
+            (held_t){.url = urls->element[i]->str, .len = urls->element[i]->len};
         urls->element[i]->str = NULL;
     }
     long long pending = rep->element[1]->integer, leased = rep->element[2]->integer;
@@ -154,10 +172,11 @@ static int hand_out(queue_worker_t *w, const char **line, size_t *len, uint64_t 
     held_t *h = &w->ring[(w->last_ref + 1) % w->cap];
     if (h->url) /* an older URL of this slot is still out */
         return wait_freed(w);
-    *h = (held_t){.ref = ++w->last_ref, .url = w->claimed[w->next_claimed++]};
+    *h = w->claimed[w->next_claimed++];
+    h->ref = ++w->last_ref;
     w->held++;
     *line = h->url;
-    *len = strlen(h->url);
+    *len = h->len;
     *ref = h->ref;
     return 1;
 }
@@ -202,7 +221,7 @@ static void queue_finish(source_t *s) {
     /* By owner, not by the URLs we know of: a claim interrupted by Ctrl-C may have leased URLs
      * to us whose names never arrived. */
     const char *argv[] = {w->worker};
-    run_script(w, QS_RELEASE, 1, argv);
+    run_script(w, QS_RELEASE, 1, argv, NULL);
     redis_close(w->r); /* on the loop: its libuv handle must close before the loop ends */
     w->r = NULL;
     w->started = 0;

@@ -6,10 +6,13 @@
 #include "cafe.h"
 #include "queue.h"
 
-/* A URL handed to the run: its line's ref, and the string (owned here). */
+/* A URL handed to the run: its line's ref, and the string (owned here). A bad line is
+ * queued as it was (a worker makes its error record), so it may hold a NUL byte: the length
+ * goes with it everywhere. */
 typedef struct held {
     uint64_t ref;
     char *url;
+    size_t len;
 } held_t;
 
 typedef struct queue_worker {
@@ -30,7 +33,7 @@ typedef struct queue_worker {
     held_t *ring;
     size_t cap, held;
     uint64_t last_ref;
-    char **claimed;
+    held_t *claimed;
     size_t nclaimed, next_claimed;
     cafe_event_t freed; /* a ring entry was freed */
     cafe_task_t *renewer;

@@ -327,6 +327,24 @@ def test_drain_to_a_file_syncs_before_deleting():
     assert len(open(out).readlines()) == 10
 
 
+def test_a_line_with_a_nul_byte_gets_its_error_record():
+    """A bad line is queued as it is and comes back as the error record cafe titles gives.
+    One with a NUL byte was cut at the NUL by push: another URL was queued and fetched, or,
+    being a URL of the list, skipped as already pushed, and the line had no record."""
+    good = fx.url(0, "/page/63000")
+    bad = good + "\0junk"
+    data = (bad + "\n" + good + "\n").encode()
+    r = cafe("queue", "push", rs.url("nul"), "-", input=data)
+    assert r.returncode == 0 and r.stdout == b"2 added, 0 skipped (already pushed)\n", r
+    rc, err = finish(worker(rs.url("nul")))
+    assert rc == 0 and "not written" not in err, err
+    recs = {r["url"]: r for _, r in records(rs, "nul")}
+    shown = good + "\ufffdjunk"  # as cafe titles shows it
+    assert set(recs) == {good, shown}, recs
+    assert recs[shown]["error"] == "invalid URL: NUL byte in URL", recs[shown]
+    assert recs[good]["title"] == title(0, 63000)
+
+
 def test_push_skips_a_bom_and_keeps_idn_hosts_as_written():
     # issue 15 items 2 and 3 through the queue: a BOM before a comment or a URL is skipped,
     # an IDN host is pushed, fetched (libcurl's IDNA) and recorded as the user wrote it
