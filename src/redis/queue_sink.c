@@ -47,7 +47,14 @@ static int queue_write(sink_t *s, const record_t *rec) {
         sink_settle(s, &receipt, 1, 0); /* not a URL of ours (any more) */
         return 0;
     }
-    int rc = ack(w, h, rec);
+    cafe_deadline_t d;
+    int rc = queue_worker_bound(w, &d);
+    if (rc >= 0) {
+        int bound = rc;
+        rc = ack(w, h, rec);
+        if (bound)
+            queue_worker_bound_end(w, &d);
+    }
     /* Interrupted: whether the ack happened is unknown; the URL stays held, so that the
      * release at the end puts it back if it is still ours. */
     if (rc == CAFE_ECANCELED || rc == CAFE_ETIMEDOUT) {

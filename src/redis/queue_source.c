@@ -17,6 +17,9 @@
 #define IDLE_MAX_MS 1000
 #define RING_PER_LIMIT 4 /* ring slots per URL held at most: a slot is rarely still taken */
 #define MAX_BATCH 200
+/* After Ctrl-C, how long a Redis call may take: the worker's last records and the URLs it
+ * gives back, unless Redis is not answering. */
+#define STOP_WAIT_MS 5000
 
 #define W(s) ((queue_worker_t *)((char *)(s)-offsetof(queue_worker_t, source)))
 
@@ -45,6 +48,26 @@ void queue_worker_release(queue_worker_t *w, held_t *h) {
     *h = (held_t){0};
     w->held--;
     cafe_event_set(&w->freed);
+}
+
+int queue_worker_bound(queue_worker_t *w, cafe_deadline_t *d) {
+    if (!atomic_load(&w->stopping))
+        return 0;
+    if (w->gave_up)
+        return CAFE_ETIMEDOUT;
+    (void)cafe_deadline_begin(d, STOP_WAIT_MS); /* always in a task: the sink's, the run's */
+    return 1;
+}
+
+void queue_worker_bound_end(queue_worker_t *w, cafe_deadline_t *d) {
+    if (cafe_deadline_end(d) && !w->gave_up) {
+        w->gave_up = 1;
+        if (!w->quiet)
+            fprintf(stderr,
+                    "%s: redis %s: no answer within %d s of the stop: the URLs not given "
+                    "back go to other workers when their leases end\n",
+                    w->prog, w->conf.display, STOP_WAIT_MS / 1000);
+    }
 }
 
 /* A script that only says how it went; an error reply is reported. */
@@ -221,7 +244,12 @@ static void queue_finish(source_t *s) {
     /* By owner, not by the URLs we know of: a claim interrupted by Ctrl-C may have leased URLs
      * to us whose names never arrived. */
     const char *argv[] = {w->worker};
-    run_script(w, QS_RELEASE, 1, argv, NULL);
+    cafe_deadline_t d;
+    int bound = queue_worker_bound(w, &d);
+    if (bound >= 0)
+        run_script(w, QS_RELEASE, 1, argv, NULL);
+    if (bound > 0)
+        queue_worker_bound_end(w, &d);
     redis_close(w->r); /* on the loop: its libuv handle must close before the loop ends */
     w->r = NULL;
     w->started = 0;
@@ -233,6 +261,10 @@ static void queue_finish(source_t *s) {
                 w->prog, (unsigned long long)w->lost);
 }
 
+static void queue_abort(source_t *s) {
+    atomic_store(&W(s)->stopping, 1);
+}
+
 static void queue_source_close(source_t *s) {
     queue_worker_unref(W(s));
 }
@@ -240,6 +272,7 @@ static void queue_source_close(source_t *s) {
 static const source_ops_t queue_source_ops = {
     .start = queue_start,
     .next = queue_next,
+    .abort = queue_abort,
     .finish = queue_finish,
     .close = queue_source_close,
 };

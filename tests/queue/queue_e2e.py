@@ -216,6 +216,32 @@ def test_ctrl_c_puts_unfinished_urls_back():
     exactly_once(rs, "intr", urls)
 
 
+def test_ctrl_c_with_redis_not_answering_ends_the_worker():
+    """Ctrl-C while Redis does not answer (SIGSTOPped here; down and being retried is the
+    same): the worker waited for its last acknowledgements and the release of its URLs
+    without end (up to the 5 minutes of retries when Redis is down). Each Redis call after
+    the stop is now bounded, and once one found no answer the worker ends, as Sidekiq's
+    shutdown timeout does; its URLs come back when their leases end, each done once."""
+    urls, path = url_list("stopped", 300, delay=200, first=85000)
+    srv = RedisServer()
+    try:
+        cafe("queue", "push", srv.url("stopped"), path)
+        w = worker(srv.url("stopped"), "-c", "20", "--lease", "2")
+        wait_until(lambda: srv.cmd("XLEN", "cafe:{stopped}:results") >= 20, "progress")
+        srv.proc.send_signal(signal.SIGSTOP)
+        try:
+            w.send_signal(signal.SIGINT)
+            rc, err = finish(w, timeout=60)
+            assert rc == -signal.SIGINT and "no answer within 5 s of the stop" in err, (rc, err)
+        finally:
+            srv.proc.send_signal(signal.SIGCONT)
+        rc, err = finish(worker(srv.url("stopped"), "--lease", "2"))
+        assert rc == 0, err
+        exactly_once(srv, "stopped", urls)
+    finally:
+        srv.close()
+
+
 def test_results_formats_and_drain():
     urls, path = url_list("fmt", 30, first=60000)
     with open(path, "a") as f:
