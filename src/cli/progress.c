@@ -83,8 +83,10 @@ void cli_summary(cli_run_t *run, int interrupted) {
     if (interrupted && (!run->o->drain || run->dropped)) /* with --drain: not written */
         fprintf(stderr, "%s%llu in flight cancelled",
                 run->o->drain ? ", " : "; interrupted: ", (unsigned long long)run->dropped);
+    /* A queue worker has no --resume: what it did not finish goes back to the queue. */
     if (interrupted)
-        fprintf(stderr, ", %llu queued not started (--resume fetches the rest)",
-                (unsigned long long)run->unstarted);
+        fprintf(stderr, ", %llu queued not started (%s)", (unsigned long long)run->unstarted,
+                run->o->queue ? "the queue gets back the URLs not done"
+                              : "--resume fetches the rest");
     fputc('\n', stderr);
 }

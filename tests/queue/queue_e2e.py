@@ -207,6 +207,8 @@ def test_ctrl_c_puts_unfinished_urls_back():
     w.send_signal(signal.SIGINT)
     rc, err = finish(w)
     assert rc == -signal.SIGINT and "interrupted" in err, (rc, err)
+    # a worker has no --resume (refused with --queue): the summary sent users to it
+    assert "--resume" not in err and "the queue gets back the URLs not done" in err, err
     leased = rs.cmd("ZCARD", "cafe:{intr}:leases")
     assert leased == 0, f"{leased} URLs still leased to a gone worker"
     done, queued = rs.cmd("XLEN", "cafe:{intr}:results"), rs.cmd("LLEN", "cafe:{intr}:pending")
