@@ -254,8 +254,12 @@ static int handshake(redis_t *r) {
         const char *load[] = {"SCRIPT", "LOAD", r->scripts[i]};
         rep = NULL;
         rc = setup_cmd(r, &rep, "SCRIPT LOAD", 3, load);
-        if (rc == 0 && (rep->type != REDIS_REPLY_STRING || rep->len != 40))
+        if (rc == 0 && (rep->type != REDIS_REPLY_STRING || rep->len != 40)) {
+            /* A server that speaks RESP but is no Redis (a proxy, another store, a test
+             * double): "invalid argument" alone did not say what was wrong. */
+            set_err(r, "SCRIPT LOAD answered with no script SHA1: is this a Redis server?");
             rc = CAFE_EINVAL;
+        }
         if (rc == 0)
             memcpy(r->sha[i], rep->str, 41);
         freeReplyObject(rep);

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -446,6 +447,39 @@ def test_a_server_that_never_answers_is_an_error_not_a_hang():
             assert rc == 2 and "no reply" in err, (p.args, rc, err)
     finally:
         silent.close()
+
+
+def test_a_server_that_is_not_redis_is_named_so():
+    """A server that answers in RESP but is not Redis (every command: +OK or :1) was
+    refused with "invalid argument", which said nothing of what was wrong; the message
+    now says that its answer to SCRIPT LOAD was no SHA1. Exit 2 as before."""
+    for reply in (b"+OK\r\n", b":1\r\n"):
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(16)
+        url = f"redis://127.0.0.1:{srv.getsockname()[1]}/0?queue=notredis"
+        stop = threading.Event()
+
+        def serve():
+            while not stop.is_set():
+                ready, _, _ = select.select([srv], [], [], 0.1)
+                if not ready:
+                    continue
+                conn, _ = srv.accept()
+                with conn:
+                    while conn.recv(65536):  # one answer per read: enough for a hand-shake
+                        conn.sendall(reply)
+
+        t = threading.Thread(target=serve, daemon=True)
+        t.start()
+        try:
+            for args in (["queue", "status", url], ["titles", "--queue", url]):
+                r = cafe(*args, timeout=60)
+                assert r.returncode == 2 and b"is this a Redis server?" in r.stderr, (args, r)
+        finally:
+            stop.set()
+            t.join()
+            srv.close()
 
 
 def test_auth_password_and_acl_user():
