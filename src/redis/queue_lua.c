@@ -22,7 +22,8 @@ const char *const queue_scripts[QS_COUNT] = {
                 "if added > 0 then redis.call('HINCRBY', KEYS[6], 'pushed', added) end "
                 "return added",
     /* CLAIM worker n lease_ms: up to n URLs leased to worker, expired leases first (their
-     * worker is gone). Returns {urls, pending, leased, ms until the next lease expires or -1}. */
+     * worker is gone). Returns {urls, pending, leased, ms until the next lease expires or -1,
+     * 1 when the queue exists (its stats: from the first URL pushed on, whatever is done)}. */
     [QS_CLAIM] =
         NOW "local w, n, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]) "
             "redis.call('ZADD', KEYS[7], now + lease, w) "
@@ -38,7 +39,8 @@ const char *const queue_scripts[QS_COUNT] = {
             "local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES') "
             "local wait = -1 "
             "if first[2] then wait = math.max(0, tonumber(first[2]) - now) end "
-            "return {got, redis.call('LLEN', KEYS[1]), redis.call('ZCARD', KEYS[3]), wait}",
+            "return {got, redis.call('LLEN', KEYS[1]), redis.call('ZCARD', KEYS[3]), wait, "
+            "redis.call('EXISTS', KEYS[6])}",
     /* RENEW worker lease_ms url...: extends the leases worker still holds. */
     [QS_RENEW] = NOW "local w, lease = ARGV[1], tonumber(ARGV[2]) "
                      "redis.call('ZADD', KEYS[7], now + lease, w) "

@@ -154,7 +154,7 @@ static int claim(queue_worker_t *w, size_t n, long long *idle_ms) {
     int rc = queue_eval(w->r, &w->keys, QS_CLAIM, &rep, 3, argv, NULL);
     if (rc != 0)
         return rc;
-    if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 4 ||
+    if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 5 ||
         rep->element[0]->type != REDIS_REPLY_ARRAY) {
         redis_set_error(w->r, "unexpected reply to the claim script");
         freeReplyObject(rep);
@@ -173,8 +173,18 @@ static int claim(queue_worker_t *w, size_t n, long long *idle_ms) {
         urls->element[i]->str = NULL;
     }
     long long pending = rep->element[1]->integer, leased = rep->element[2]->integer;
-    long long wait = rep->element[3]->integer;
+    long long wait = rep->element[3]->integer, exists = rep->element[4]->integer;
     freeReplyObject(rep);
+    /* The queue was there and is no more: a Redis restarted without persistence, a FLUSHALL.
+     * What this worker recorded went with it, and its acknowledgements are refused from now
+     * on: ending with status 0 ("another worker took them over") hid the loss. */
+    if (w->queue_seen && !exists) {
+        w->queue_gone = 1;
+        redis_set_error(w->r, "the queue is gone from Redis (restarted without persistence? "
+                              "flushed?): the records written to it are lost");
+        return CAFE_EIO;
+    }
+    w->queue_seen |= exists == 1;
     /* Done when nothing is left anywhere; while other workers hold leases, wait: a lease
      * that expires (its worker died) is ours to take. */
     if (w->nclaimed)
@@ -253,7 +263,10 @@ static void queue_finish(source_t *s) {
     redis_close(w->r); /* on the loop: its libuv handle must close before the loop ends */
     w->r = NULL;
     w->started = 0;
-    if (w->lost && !w->quiet)
+    if (w->lost && !w->quiet && w->queue_gone)
+        fprintf(stderr, "%s: %llu records not written: the queue was gone\n", w->prog,
+                (unsigned long long)w->lost);
+    else if (w->lost && !w->quiet)
         fprintf(stderr,
                 "%s: %llu records not written: another worker had taken their URLs "
                 "over (a longer --lease avoids that double work), or a repeated "

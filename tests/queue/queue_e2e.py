@@ -181,6 +181,26 @@ def test_redis_killed_and_restarted_with_aof():
         srv.close()
 
 
+def test_a_queue_lost_by_a_restart_without_persistence_is_an_error():
+    """Redis restarted without persistence under a worker: the queue and every record in it
+    are gone. The worker's acknowledgements were refused, it blamed "another worker", found
+    nothing left to do and ended with status 0 as if the queue were done. It now says the
+    queue is gone and ends with status 2."""
+    srv = RedisServer()
+    try:
+        urls, path = url_list("gone", 2000, delay=20, first=87000)
+        cafe("queue", "push", srv.url("gone"), path)
+        w = worker(srv.url("gone"), "-c", "50")
+        wait_until(lambda: srv.cmd("XLEN", "cafe:{gone}:results") >= 300, "progress")
+        srv.kill()
+        srv.start()
+        rc, err = finish(w)
+        assert rc == 2 and "the queue is gone from Redis" in err, (rc, err)
+        assert "another worker" not in err, err
+    finally:
+        srv.close()
+
+
 def test_follow_waits_then_ctrl_c_releases():
     urls, path = url_list("follow", 50)
     more, path2 = url_list("follow2", 50, first=50)
