@@ -22,10 +22,13 @@ const char *const queue_scripts[QS_COUNT] = {
                 "if added > 0 then redis.call('HINCRBY', KEYS[6], 'pushed', added) end "
                 "return added",
     /* CLAIM worker n lease_ms: up to n URLs leased to worker, expired leases first (their
-     * worker is gone). Returns {urls, pending, leased, ms until the next lease expires or -1,
-     * 1 when the queue exists (its stats: from the first URL pushed on, whatever is done)}. */
+     * worker is gone); workers silent past their lease are forgotten (a killed worker never
+     * says goodbye: its entry stayed for ever). Returns {urls, pending, leased, ms until the next
+     * lease expires or -1, 1 when the queue exists (its stats: from the first URL pushed on,
+     * whatever is done)}. */
     [QS_CLAIM] =
         NOW "local w, n, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]) "
+            "redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now) "
             "redis.call('ZADD', KEYS[7], now + lease, w) "
             "local got = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, n) "
             "if #got > 0 then redis.call('HINCRBY', KEYS[6], 'reclaimed', #got) end "

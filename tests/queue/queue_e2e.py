@@ -135,6 +135,10 @@ def test_sigkill_worker_then_lease_expiry():
     exactly_once(rs, "kill", urls)
     reclaimed = int(rs.cmd("HGET", "cafe:{kill}:stats", "reclaimed"))
     assert reclaimed >= held, (reclaimed, held)
+    # the killed worker never said goodbye: the claim that took its last lease back (as old
+    # as its last sign of life) forgot it too; its entry used to stay in the set for ever
+    left = rs.cmd("ZRANGE", "cafe:{kill}:workers", 0, -1)
+    assert left == [], left
 
 
 def test_stalled_worker_loses_its_leases_and_its_records_are_refused():
