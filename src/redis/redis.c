@@ -166,9 +166,14 @@ static void abort_connect(cafe_future_t *f) {
     drop(r);
 }
 
+/* A name's addresses are tried in the resolver's order, as redis-cli does: "localhost" is
+ * ::1 first on most systems, and a Redis bound to 127.0.0.1 alone refused us there. */
+#define MAX_ADDRS 8
+
 typedef struct resolve_job {
     const char *host;
-    char ip[INET6_ADDRSTRLEN];
+    char ip[MAX_ADDRS][INET6_ADDRSTRLEN];
+    size_t n;
     int gai;
 } resolve_job_t;
 
@@ -178,20 +183,19 @@ static int resolve(void *arg) {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res;
     if ((j->gai = getaddrinfo(j->host, NULL, &hints, &res)) != 0)
         return 0;
-    j->gai =
-        getnameinfo(res->ai_addr, res->ai_addrlen, j->ip, sizeof j->ip, NULL, 0, NI_NUMERICHOST);
+    for (const struct addrinfo *a = res; a && j->n < MAX_ADDRS; a = a->ai_next)
+        if ((j->gai = getnameinfo(a->ai_addr, a->ai_addrlen, j->ip[j->n], sizeof j->ip[0], NULL, 0,
+                                  NI_NUMERICHOST)) == 0)
+            j->n++;
+    if (j->n)
+        j->gai = 0;
     freeaddrinfo(res);
     return 0;
 }
 
-static int tcp_connect(redis_t *r) {
-    resolve_job_t job = {.host = r->conf->host};
-    int rc = cafe_thread_run(resolve, &job);
-    if (rc == 0 && job.gai)
-        set_err(r, "cannot resolve %s: %s", r->conf->host, gai_strerror(job.gai));
-    if (rc != 0 || job.gai)
-        return rc ? rc : CAFE_ECONNREFUSED;
-    redisAsyncContext *ac = redisAsyncConnect(job.ip, r->conf->port);
+/* One address: 0 once connected, else the reason (its message in r->err). */
+static int connect_to(redis_t *r, const char *ip) {
+    redisAsyncContext *ac = redisAsyncConnect(ip, r->conf->port);
     if (!ac)
         return CAFE_ENOMEM;
     if (ac->err || redis_uv_attach(ac, r->uv) != REDIS_OK) {
@@ -207,8 +211,22 @@ static int tcp_connect(redis_t *r) {
     cafe_future_t connected = {.data = r};
     cafe_future_init(&connected, abort_connect);
     r->connecting = &connected;
-    rc = cafe_future_wait(&connected, NULL); /* bounded by link_up's deadline */
+    int rc = cafe_future_wait(&connected, NULL); /* bounded by link_up's deadline */
     r->connecting = NULL;
+    return rc;
+}
+
+static int tcp_connect(redis_t *r) {
+    resolve_job_t job = {.host = r->conf->host};
+    int rc = cafe_thread_run(resolve, &job);
+    if (rc == 0 && job.gai)
+        set_err(r, "cannot resolve %s: %s", r->conf->host, gai_strerror(job.gai));
+    if (rc != 0 || job.gai)
+        return rc ? rc : CAFE_ECONNREFUSED;
+    rc = CAFE_ECONNREFUSED;
+    /* The next address after a refusal; not after the deadline or a cancel (the caller's). */
+    for (size_t i = 0; i < job.n && rc == CAFE_ECONNREFUSED; i++)
+        rc = connect_to(r, job.ip[i]);
     return rc;
 }
 

@@ -473,6 +473,25 @@ def test_a_server_that_never_answers_is_an_error_not_a_hang():
         silent.close()
 
 
+def test_a_name_with_two_addresses_tries_the_second():
+    """A host name is tried at each of its addresses, as redis-cli does: "localhost" is ::1
+    first on most systems, and with Redis bound to 127.0.0.1 alone cafe stopped at ::1's
+    refusal ("Connection refused") where redis-cli connected. A hosts file in a mount
+    namespace of our own gives a name ::1 first, then 127.0.0.1 (both loopback)."""
+    hosts = os.path.join(tmp, "hosts")
+    with open(hosts, "w") as f:
+        f.write("::1 dual.test\n127.0.0.1 dual.test\n")
+    wrap = ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
+            'mount --bind "$0" /etc/hosts && exec "$@"', hosts]
+    if subprocess.run(wrap + ["true"], capture_output=True).returncode != 0:
+        raise Skip("no mount namespace here for a hosts file of our own")
+    url = f"redis://dual.test:{rs.port}/0?queue=dual"
+    r = subprocess.run(wrap + [CAFE, "queue", "push", url, "-"], capture_output=True,
+                       input=fx.url(0, "/page/64000").encode() + b"\n", timeout=60)
+    assert r.returncode == 0 and r.stdout.startswith(b"1 added"), r
+    assert rs.cmd("LLEN", "cafe:{dual}:pending") == 1
+
+
 def test_a_server_that_is_not_redis_is_named_so():
     """A server that answers in RESP but is not Redis (every command: +OK or :1) was
     refused with "invalid argument", which said nothing of what was wrong; the message
