@@ -1,7 +1,7 @@
 /* `cafe queue push | results | status`: load a URL list into a queue, export its records,
  * show where it stands. Each runs one task on a cafe loop with one Redis connection, and
  * does not retry: an error ends it with exit status 2 (pushing again is harmless: URLs
- * already seen are skipped). */
+ * already seen are skipped); but results --drain does (see DRAIN_RETRY_MS). */
 #include "cafe.h"
 #include "db.h"
 #include "dbopts.h"
@@ -20,6 +20,9 @@
 
 #define PUSH_BATCH 1000
 #define EXPORT_BATCH 1000
+/* --drain retries a lost connection as workers do: a chunk written and synced whose delete
+ * failed would be exported again by the next drain, a second copy in the file. */
+#define DRAIN_RETRY_MS 300000
 
 typedef struct qcmd {
     const char *sub, *url, *name, *file, *output, *scheme, *db;
@@ -373,6 +376,8 @@ static int cmd_task(void *arg, void **value) {
         redis_close(c->r);
         return 2;
     }
+    if (c->drain)
+        redis_set_retry(c->r, DRAIN_RETRY_MS, 0);
     int code = strcmp(c->sub, "push") == 0      ? push(c)
                : strcmp(c->sub, "results") == 0 ? results(c)
                                                 : status(c);

@@ -353,6 +353,65 @@ def test_drain_to_a_file_appends_never_overwrites():
     assert rs.cmd("XLEN", "cafe:{app}:results") == 0
 
 
+def test_drain_survives_a_drop_before_its_delete():
+    """--drain writes a chunk, syncs it, then deletes it from Redis. A connection dropped at
+    the delete ended the export with status 2, the chunk in the file and still in Redis: the
+    next drain appended it again, a second copy of each record. The delete is now retried
+    after a reconnect, as a worker retries. A proxy on loopback cuts the connection at the
+    first XDEL it sees, once."""
+    urls, path = url_list("dropdel", 30, first=66000)
+    cafe("queue", "push", rs.url("dropdel"), path)
+    rc, err = finish(worker(rs.url("dropdel")))
+    assert rc == 0, err
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(8)
+    cut = threading.Event()
+
+    def pump(src, dst, watch):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if watch and b"XDEL" in data and not cut.is_set():
+                    cut.set()
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def serve():
+        while True:
+            try:
+                client, _ = lsock.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", rs.port))
+            threading.Thread(target=pump, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=pump, args=(upstream, client, False), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    out = os.path.join(tmp, "dropdel.jsonl")
+    try:
+        via = f"redis://127.0.0.1:{lsock.getsockname()[1]}/0?queue=dropdel"
+        first = cafe("queue", "results", via, "--json", "--drain", "-o", out, timeout=120)
+        assert cut.is_set(), first
+    finally:
+        lsock.close()
+    r = cafe("queue", "results", rs.url("dropdel"), "--json", "--drain", "-o", out)
+    assert r.returncode == 0, r
+    got = [json.loads(l)["url"] for l in open(out)]
+    assert sorted(got) == sorted(urls), f"{len(got)} records for {len(urls)} URLs"
+    assert first.returncode == 0 and b"reconnecting" in first.stderr, first
+    assert rs.cmd("XLEN", "cafe:{dropdel}:results") == 0
+
+
 def test_drain_to_a_file_syncs_before_deleting():
     """--drain deletes a chunk from Redis only once it is on the disk (fsync), as with a
     database only once committed: a power cut after the delete must not lose it. strace
