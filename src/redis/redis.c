@@ -29,6 +29,7 @@ struct redis {
     size_t nscripts;
     char (*sha)[41];
     uint64_t retry_ms, last_try_ms;
+    uint64_t down_since; /* when the current outage began (loop ms + 1), 0 while up */
     int quiet, outage;
     char err[256];
 };
@@ -392,10 +393,22 @@ static void announce(redis_t *r, int lost, uint64_t since) {
                 r->conf->port, (double)(cafe_loop_now(cafe_loop_current()) - since) / 1000.0);
 }
 
+/* The retry time is the outage's, not each command's: a command begun late in an outage
+ * (the last records, the release at the end) got 5 minutes more of its own, one after the
+ * other, and a worker whose Redis was gone never ended. Once the outage has lasted it, every
+ * command fails at once. */
+static int outage_over(redis_t *r, uint64_t now) {
+    if (!r->down_since)
+        r->down_since = now + 1;
+    return now + 1 - r->down_since >= r->retry_ms;
+}
+
 int redis_cmd(redis_t *r, redisReply **out, int argc, const char **argv, const size_t *lens) {
     cafe_loop_t *loop = cafe_loop_current();
     uint64_t start = cafe_loop_now(loop), delay = BACKOFF_FIRST_MS;
     for (;;) {
+        if (!r->up && r->down_since && outage_over(r, cafe_loop_now(loop)))
+            return CAFE_ECONNRESET;
         int rc = ensure_up(r, cafe_loop_now(loop));
         if (rc == 0)
             rc = send_once(r, out, argc, argv, lens);
@@ -405,12 +418,13 @@ int redis_cmd(redis_t *r, redisReply **out, int argc, const char **argv, const s
             rc = CAFE_ECONNRESET;
         }
         if (rc == 0) {
+            r->down_since = 0;
             announce(r, 0, start);
             return 0;
         }
         if (rc != CAFE_ECONNRESET && rc != CAFE_ECONNREFUSED)
             return rc;
-        if (cafe_loop_now(loop) - start >= r->retry_ms)
+        if (outage_over(r, cafe_loop_now(loop)))
             return CAFE_ECONNRESET;
         announce(r, 1, start);
         if ((rc = cafe_task_sleep(delay)) != 0)
