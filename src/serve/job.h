@@ -53,6 +53,10 @@ int srv_job_parse_text(srv_job_t *j, const char *body, size_t len, size_t max);
 /* Line i of j's list and its length: a line with a NUL byte in it is kept whole (it is an
  * invalid URL, recorded as cafe titles records it). */
 const char *srv_job_line(const srv_job_t *j, size_t i, size_t *len);
+/* The url of line i's record, as a worker makes it: 0 and the normalised URL, or, for a line
+ * that is no URL, its error (why: the reason) and the line as cafe titles records it. *url is
+ * malloc'd, NULL when out of memory. */
+int srv_job_line_url(const srv_job_t *j, size_t i, char **url, const char **why);
 /* Allocates the record index of j's n URLs. */
 int srv_job_index(srv_job_t *j);
 /* Adds j to the server's list (which takes the caller's reference). */

@@ -229,6 +229,18 @@ void srv_job_found(srv_job_t *j, size_t i, uint64_t off, size_t len, int failed)
         j->ok++;
 }
 
+int srv_job_line_url(const srv_job_t *j, size_t i, char **url, const char **why) {
+    size_t len;
+    const char *line = srv_job_line(j, i, &len);
+    *url = NULL;
+    *why = "line too long"; /* over cafe titles's line limit: not fetched */
+    int bad = len > INPUT_LINE_MAX ? CAFE_EINVAL
+                                   : url_normalize(line, len, j->srv->o.fetch.scheme, url, why);
+    if (bad)
+        *url = input_line_shown(line, len, 0); /* as cafe titles records it */
+    return bad;
+}
+
 static int worker(void *arg, void **value) {
     srv_job_t *j = arg;
     unsigned quick = 0;
@@ -237,15 +249,10 @@ static int worker(void *arg, void **value) {
         size_t i = j->next_url++;
         if (j->rec_len[i])
             continue; /* done before a restart */
-        size_t len;
-        const char *line = srv_job_line(j, i, &len);
         record_t rec = {0};
-        const char *why = "line too long"; /* over cafe titles's line limit: not fetched */
-        int bad = len > INPUT_LINE_MAX
-                      ? CAFE_EINVAL
-                      : url_normalize(line, len, j->srv->o.fetch.scheme, &rec.url, &why);
+        const char *why;
+        int bad = srv_job_line_url(j, i, &rec.url, &why);
         if (bad) {
-            rec.url = input_line_shown(line, len, 0); /* as cafe titles records it */
             record_fail(&rec, bad, "invalid URL: %s", why);
             /* Records made without waiting: let the loop serve others now and then. */
             if (++quick % 32 == 0 && cafe_task_yield() != 0)

@@ -10,11 +10,14 @@
  *                     continues
  * A record is one write(2); one torn by a crash is cut off at load and fetched again. */
 #include "job.h"
+#include "record.h"
 
+#include <jansson.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,10 +146,40 @@ static char *read_file(const char *path, size_t *len) {
     return buf;
 }
 
+/* Whether json[0..len) is a record of line i as a worker stores it: an object of exactly a
+ * record's columns, each of its type or null, whose url is the one the worker gives that line.
+ * A line of a damaged file may hold well-formed JSON of another shape or of another line's
+ * URL: taken, it would stand in the results (and go to the database) as this line's record.
+ * *failed: whether the record counts as a failure (record_failed's rule). */
+static int record_of_line(const srv_job_t *j, size_t i, const char *json, size_t len, int *failed) {
+    json_t *o = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
+    int ok = json_is_object(o) && json_object_size(o) == RECORD_NCOLUMNS;
+    for (size_t c = 0; ok && c < RECORD_NCOLUMNS; c++) {
+        const json_t *v = json_object_get(o, record_columns[c].name);
+        int number = record_columns[c].type == RECORD_COL_NUMBER;
+        ok = v && (json_is_null(v) || (number ? json_is_integer(v) : json_is_string(v)));
+    }
+    char *url = NULL;
+    const char *why;
+    (void)srv_job_line_url(j, i, &url, &why);
+    const char *got = ok ? json_string_value(json_object_get(o, "url")) : NULL;
+    ok = got && url && strcmp(got, url) == 0;
+    if (ok) {
+        const json_t *status = json_object_get(o, "status");
+        record_receipt_t r = {
+            .status = json_is_integer(status) ? (long)json_integer_value(status) : 0,
+            .error = json_is_null(json_object_get(o, "error")) ? 0 : CAFE_EUNKNOWN};
+        *failed = record_receipt_failed(&r);
+    }
+    free(url);
+    json_decref(o);
+    return ok;
+}
+
 /* Indexes the spool's whole lines (memory: the longest line); a torn tail (no newline) is
- * cut off. A line whose record is not a JSON object (a damaged file) is none: an empty one
- * would read as "no record yet" in the index and be counted once for each such line. Its URL
- * is fetched again. */
+ * cut off. A line that holds no record of its URL (record_of_line: a damaged file) is none:
+ * an empty one would read as "no record yet" in the index and be counted once for each such
+ * line. Its URL is fetched again. */
 static int load_records(srv_job_t *j) {
     int fd = dup(j->spool_fd);
     FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
@@ -163,11 +196,10 @@ static int load_records(srv_job_t *j) {
         char *tab;
         unsigned long long seq = strtoull(line, &tab, 10);
         size_t off = (size_t)(tab + 1 - line);
-        int object = (size_t)n >= off + 3 && line[off] == '{' && line[n - 2] == '}';
-        if (*tab == '\t' && seq < j->n && !j->rec_len[seq] && object) {
-            int failed = !strstr(tab + 1, "\"error\":null");
+        int failed;
+        if (*tab == '\t' && seq < j->n && !j->rec_len[seq] &&
+            record_of_line(j, (size_t)seq, tab + 1, (size_t)n - 1 - off, &failed))
             srv_job_found(j, (size_t)seq, pos + off, (size_t)n - 1 - off, failed);
-        }
         pos += (uint64_t)n;
     }
     free(line);

@@ -207,6 +207,46 @@ def test_a_corrupted_spool_is_read_without_counting_what_is_no_record():
         srv.stop()
 
 
+def spool_record(url, **fields):
+    """A record of the shape the service writes into a job's spool."""
+    rec = {"url": url, "final_url": url, "status": 200, "title": None, "content_type": None,
+           "charset": None, "charset_source": None, "bytes": 0, "time_ms": 1, "attempts": 1,
+           "error": None}
+    rec.update(fields)
+    return json.dumps(rec, separators=(",", ":"))
+
+
+def test_well_formed_json_that_is_not_the_lines_record_is_damage_too():
+    # a damaged spool may hold JSON that parses: a whole record of another line's URL, an
+    # object of another shape with the right URL, a record with its url twice. None of them
+    # is the line's record (taken, it stood in the results beside the wrong URL): each URL is
+    # done again. A record of the line's own URL is kept, not fetched again.
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    jid = "0123456789abcdee"
+    urls = [f"http://no such host/{c}" for c in "abcde"]
+    with open(os.path.join(d, f"job-{jid}.urls"), "w") as f:
+        f.write(f"# cafe serve job {jid} 1700000000.000000000\n" + "\n".join(urls) + "\n")
+    twice = spool_record(urls[2], title="twice")
+    with open(os.path.join(d, f"job-{jid}.jsonl"), "w") as f:
+        f.write("0\t" + spool_record(urls[1], title="not a's") + "\n")
+        f.write("1\t" + json.dumps({"url": urls[1], "title": "another shape"}) + "\n")
+        f.write("2\t" + twice[:-1] + ',"url":"' + urls[2] + '"}\n')
+        f.write("3\t" + spool_record(urls[3], status="200") + "\n")
+        f.write("4\t" + spool_record(urls[4], title="kept") + "\n")
+    srv = Serve("-q", "--data-dir", d)
+    try:
+        st = wait_job(srv, jid)
+        # the four damaged lines fetched again (each an invalid URL: failed), e's kept
+        assert st["total"] == 5 and st["done"] == 5, st
+        assert st["failed"] == 4 and st["ok"] == 1, st
+        _, _, body = srv.request("GET", f"/v1/jobs/{jid}/results")
+        recs = [json.loads(x) for x in body.splitlines()]
+        assert [x["url"] for x in recs] == urls, recs
+        assert [x["title"] for x in recs] == [None] * 4 + ["kept"], recs
+    finally:
+        srv.stop()
+
+
 def test_a_job_file_that_cannot_be_read_leaves_its_job_unloaded():
     # a list that cannot be read is not an empty list (a job of no URL, done at once and so
     # marked for good), and an end mark that cannot be read is not an absent one (a cancelled
