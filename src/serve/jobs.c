@@ -446,6 +446,10 @@ void srv_jobs_start_queued(srv_t *s) {
         }
         s->jobs_queued--;
         oldest->created_ms = srv_now(s); /* its rate and ETA count from its start, not its wait */
+        /* said now, not at loading: a queued job is not resumed until it runs */
+        if (!s->o.quiet)
+            fprintf(stderr, "cafe serve: resuming job %s (%zu of %zu URLs done)\n", oldest->id,
+                    oldest->done, oldest->n);
     }
 }
 

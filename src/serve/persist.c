@@ -265,9 +265,6 @@ static int load_job(srv_t *s, const char *id) {
         srv_job_keep(s, j);
         return 0;
     }
-    if (!s->o.quiet)
-        fprintf(stderr, "cafe serve: resuming job %s (%zu of %zu URLs done)\n", j->id, j->done,
-                j->n);
     /* queued, not run: srv_persist_load starts the oldest under --max-jobs once all are in */
     srv_job_queue(s, j);
     return 0;
@@ -325,6 +322,12 @@ int srv_persist_load(srv_t *s) {
     if (rc == 0) {
         srv_jobs_trim(s); /* --jobs-kept may be lower than when they were made */
         srv_jobs_start_queued(s);
+        for (srv_job_t *j = s->jobs; j && !s->o.quiet; j = j->next)
+            if (j->state == SRV_JOB_QUEUED)
+                fprintf(stderr,
+                        "cafe serve: job %s queued (%zu of %zu URLs done): it resumes when one "
+                        "of the --max-jobs %zu running ends\n",
+                        j->id, j->done, j->n, s->o.max_jobs);
     }
     return rc;
 }

@@ -384,6 +384,31 @@ def test_a_restart_resumes_no_more_jobs_at_once_than_max_jobs():
         gate.close()
 
 
+def test_a_queued_job_is_not_said_resumed_until_it_runs():
+    # three unfinished jobs on disk, restarted under --max-jobs 1: the log says the oldest is
+    # resumed, the two others queued; stopped before they run, they never were resumed
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    gate = Gate()
+    ids = [f"00000000000000c{i}" for i in range(3)]
+    for i, jid in enumerate(ids):
+        with open(os.path.join(d, f"job-{jid}.urls"), "w") as f:
+            f.write(f"# cafe serve job {jid} 1700000000.00000000{i}\n{gate.url(f'/{i}')}\n")
+    srv = Serve("--allow-private", "--shutdown-grace", "0.2", "--data-dir", d, "--max-jobs",
+                "1", "--timeout", "3600")
+    try:
+        gate.wait_arrived(1)
+        assert [srv.json("GET", f"/v1/jobs/{j}")[2]["state"] for j in ids] == [
+            "running", "queued", "queued"]
+    finally:
+        _, _, err = srv.stop()
+        gate.close()
+    log = err.decode()
+    assert f"resuming job {ids[0]} (0 of 1 URLs done)" in log, log
+    for jid in ids[1:]:
+        assert f"resuming job {jid}" not in log, log
+        assert f"job {jid} queued (0 of 1 URLs done)" in log, log
+
+
 def db_rows(path, jid):
     """The status of job jid's run in the database, and its URLs, sorted."""
     import sqlite3
