@@ -270,6 +270,17 @@ static int worker(void *arg, void **value) {
     return 0;
 }
 
+/* How a job whose workers have ended ends. Stopped short by the service's shutdown, not by
+ * its user or an error: interrupted, unfinished on disk, so that a restart with --data-dir
+ * resumes it, and said so. */
+static int end_state(const srv_job_t *j) {
+    if (!j->cancel && j->done == j->n)
+        return SRV_JOB_DONE;
+    if (j->srv->stopping && !j->deleted && !j->error[0])
+        return SRV_JOB_INTERRUPTED;
+    return SRV_JOB_CANCELLED;
+}
+
 static int runner(void *arg, void **value) {
     srv_job_t *j = arg;
     srv_t *s = j->srv;
@@ -282,15 +293,8 @@ static int runner(void *arg, void **value) {
                 break;
     if (cafe_group_wait(&j->fetchers) != 0)
         j->cancel = 1;
-    srv_jobdb_finish(j, j->cancel || j->done < j->n);
-    /* Stopped short by the service's shutdown, not by its user or an error: unfinished on
-     * disk, so that a restart with --data-dir resumes it, and said so. */
-    if (!j->cancel && j->done == j->n)
-        j->state = SRV_JOB_DONE;
-    else if (s->stopping && !j->deleted && !j->error[0])
-        j->state = SRV_JOB_INTERRUPTED;
-    else
-        j->state = SRV_JOB_CANCELLED;
+    srv_jobdb_finish(j, end_state(j));
+    j->state = end_state(j); /* again: a run that failed to end stops the job */
     j->finished_ms = srv_now(s);
     s->jobs_running--;
     if (j->state == SRV_JOB_DONE)
@@ -559,6 +563,7 @@ static void end_queued(srv_job_t *j, int state) {
     if (state == SRV_JOB_CANCELLED) {
         s->m.jobs_cancelled++;
         srv_persist_end(j);
+        srv_jobdb_cancel_queued(j);
     }
     notify(j); /* its results streams end */
 }
@@ -605,7 +610,7 @@ void srv_jobs_cancel_all(srv_t *s) {
 }
 
 size_t srv_jobs_running(const srv_t *s) {
-    return s->jobs_running;
+    return s->jobs_running + s->runs_ending;
 }
 
 void srv_jobs_free(srv_t *s) {

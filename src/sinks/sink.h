@@ -92,6 +92,9 @@ struct sink {
     /* Set by the user before finish when the run was cut short (Ctrl-C): a database
      * records that the run was interrupted rather than done. */
     int interrupted;
+    /* Set instead when whoever started the run stopped it for good (a `cafe serve` job's
+     * DELETE): a database records that the run was cancelled. */
+    int cancelled;
     /* Set by the sink when a call fails and its code alone would not say enough: the whole
      * message for the user ("cannot open out.json: Permission denied", the database's own
      * words); empty otherwise. */

@@ -422,6 +422,46 @@ def db_rows(path, jid):
     return runs[0][1], urls
 
 
+def test_a_cancelled_jobs_run_says_cancelled_in_the_database():
+    # a DELETE ends a job for good: its run in the database must say so, not "interrupted"
+    # (which a restart continues), whether the job was running or still queued after a
+    # restart, its run from before the restart then left as it was
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    dbpath = os.path.join(d, "titles.sqlite")
+    args = ("-q", "--allow-private", "--shutdown-grace", "0.2", "--db", f"sqlite:{dbpath}",
+            "--timeout", "3600")
+    gate = Gate()
+    srv = Serve(*args, "--max-jobs", "3")
+    try:
+        ids = [post_job(srv, [gate.url(f"/{i}"), fx.url(0, f"/page/{i}")])[2]["id"]
+               for i in range(3)]
+        gate.wait_arrived(3)
+        for jid in ids:
+            wait_done(srv, jid, 1)
+    finally:
+        srv.stop(signal.SIGTERM)
+    assert [db_rows(dbpath, j)[0] for j in ids] == ["interrupted"] * 3
+    import sqlite3
+    db = sqlite3.connect(dbpath)  # a batch a crash lost: the spool has the record
+    assert db.execute("DELETE FROM titles WHERE url = ?", (fx.url(0, "/page/1"),)).rowcount == 1
+    db.commit()
+    db.close()
+    srv = Serve(*args, "--max-jobs", "1")  # the oldest runs, the two others wait
+    try:
+        assert [srv.json("GET", f"/v1/jobs/{j}")[2]["state"] for j in ids] == [
+            "running", "queued", "queued"]
+        for jid in (ids[1], ids[0]):  # a queued one, then the running one
+            assert srv.json("DELETE", f"/v1/jobs/{jid}")[0] == 200
+            assert wait_job(srv, jid)["state"] == "cancelled"
+    finally:
+        srv.stop(signal.SIGTERM)
+        gate.close()
+    runs = [db_rows(dbpath, j) for j in ids]
+    assert [r[0] for r in runs] == ["cancelled", "cancelled", "interrupted"], runs
+    for i, (_, urls) in enumerate(runs):  # the records they have, one row each
+        assert urls == [fx.url(0, f"/page/{i}")], runs
+
+
 def test_killed_during_a_job_then_the_database_alone_resumes_it():
     # --db sqlite:PATH and nothing else: the jobs' files live beside the database
     d = tempfile.mkdtemp(prefix="cafe-serve-")
