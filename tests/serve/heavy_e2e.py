@@ -4,13 +4,14 @@ Every wait is bounded; no check depends on speed."""
 import json
 import os
 import signal
+import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from servelib import PATIENCE, Gate, Serve, post_job, wait_job  # noqa: E402
-from harness import Fixture, run_tests  # noqa: E402
+from harness import CAFE, Fixture, run_tests  # noqa: E402
 
 fx = Fixture("--sites", "2", "--size", "2000")
 
@@ -247,6 +248,41 @@ def test_well_formed_json_that_is_not_the_lines_record_is_damage_too():
         srv.stop()
 
 
+def test_a_second_service_on_the_same_directory_is_refused():
+    # two services on one --data-dir would both resume its unfinished jobs and write their
+    # spools at the same offsets, each over the other's records, and forget each other's
+    # files under --jobs-kept: the second one is refused, and the first goes on
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    gate = Gate()
+    args = ("-q", "--allow-private", "--shutdown-grace", "0.2", "--timeout", "3600")
+    srv = Serve(*args, "--data-dir", d)
+    try:
+        status, _, st = post_job(srv, [gate.url("/held")])
+        assert status == 202, st
+        gate.wait_arrived(1)
+        for more in ((), ("--db", f"sqlite:{d}/x.sqlite", "--data-dir", d)):
+            second = subprocess.Popen([CAFE, "serve", "--listen", "127.0.0.1:0", *args,
+                                       "--data-dir", d, *more],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            # its first line, or the end of its output when it exits: never a wait on a
+            # service that started after all
+            line = second.stdout.readline()
+            if line:
+                second.kill()
+            out, err = second.communicate(timeout=PATIENCE)
+            assert second.returncode == 2 and line + out == b"", (second.returncode, line, err)
+            assert f"{d} is in use by another cafe serve".encode() in err, err
+        assert srv.json("GET", f"/v1/jobs/{st['id']}")[2]["state"] == "running"
+    finally:
+        srv.stop()
+        gate.close()
+    srv = Serve(*args, "--data-dir", d)  # the lock went with the first one
+    try:
+        assert srv.request("GET", f"/v1/jobs/{st['id']}")[0] == 200
+    finally:
+        srv.stop()
+
+
 def test_a_job_file_that_cannot_be_read_leaves_its_job_unloaded():
     # a list that cannot be read is not an empty list (a job of no URL, done at once and so
     # marked for good), and an end mark that cannot be read is not an absent one (a cancelled
@@ -266,8 +302,9 @@ def test_a_job_file_that_cannot_be_read_leaves_its_job_unloaded():
         _, _, err = srv.stop()
     for jid in (nolist, noend):
         assert f"cannot load job {jid}".encode() in err, err
-    assert sorted(os.listdir(d)) == [f"job-{nolist}.urls", f"job-{noend}.end",
-                                     f"job-{noend}.jsonl", f"job-{noend}.urls"], os.listdir(d)
+    assert sorted(os.listdir(d)) == ["cafe-serve.lock", f"job-{nolist}.urls",
+                                     f"job-{noend}.end", f"job-{noend}.jsonl",
+                                     f"job-{noend}.urls"], os.listdir(d)
 
 
 def test_the_oldest_jobs_go_first_after_a_restart_too():
