@@ -82,10 +82,58 @@ static int body_declared_too_big(const srv_t *s, struct MHD_Connection *conn) {
     return end == cl || *end || v > s->o.max_body;
 }
 
+/* The headers that say where a request ends, and the Host, as the request has them. */
+typedef struct framing {
+    unsigned content_length, transfer_encoding, host; /* how many of each */
+    const char *te;                                   /* the (last) Transfer-Encoding */
+} framing_t;
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value) {
+    framing_t *f = cls;
+    (void)kind;
+    if (strcasecmp(key, "Content-Length") == 0)
+        f->content_length++;
+    else if (strcasecmp(key, "Transfer-Encoding") == 0)
+        f->te = value, f->transfer_encoding++;
+    else if (strcasecmp(key, "Host") == 0)
+        f->host++;
+    return MHD_YES;
+}
+
+/* Why a request whose end (or host) a proxy in front could read otherwise than
+ * libmicrohttpd does is refused, as nginx refuses it; NULL when it is not. libmicrohttpd
+ * takes the first of two Content-Lengths, takes chunked over a Content-Length and then keeps
+ * the connection, and waits for the end of the connection after a Transfer-Encoding it does
+ * not know: a proxy that took the other length would send the rest of the body on as a
+ * request of its own, which nothing in front of the service checked (request smuggling). The
+ * answer is given at once, so the connection is closed after it (RFC 9112, 6.1). *status:
+ * 400, or 501 for a transfer coding other than chunked. */
+static const char *framing_refused(struct MHD_Connection *conn, const char *version,
+                                   unsigned *status) {
+    framing_t f = {0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &f);
+    *status = 400;
+    if (f.content_length > 1 || f.transfer_encoding > 1 || f.host > 1)
+        return "Content-Length, Transfer-Encoding and Host may each be sent once only";
+    if (f.transfer_encoding && f.content_length)
+        return "Content-Length and Transfer-Encoding may not be sent together";
+    if (f.transfer_encoding && strcmp(version, MHD_HTTP_VERSION_1_1) != 0)
+        return "Transfer-Encoding needs HTTP/1.1";
+    *status = 501;
+    if (f.transfer_encoding && strcasecmp(f.te, "chunked") != 0)
+        return "the only Transfer-Encoding taken is chunked";
+    return NULL;
+}
+
 /* Returns 1 when r already has its (refusing) answer. */
-static int refuse_early(srv_req_t *r, const char *method) {
+static int refuse_early(srv_req_t *r, const char *method, const char *version) {
     srv_t *s = r->srv;
     const char *allow = allowed(r->route);
+    unsigned status;
+    const char *framing = framing_refused(r->conn, version, &status);
+    if (framing)
+        return srv_reply_error(r, status, framing), 1;
     if (r->route == SRV_R_NOTFOUND)
         return srv_reply_error(r, 404, "not found"), 1;
     if (!method_allowed(allow, method)) {
@@ -228,7 +276,6 @@ enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const cha
                                size_t *upload_size, void **con_cls) {
     srv_t *s = cls;
     srv_req_t *r = *con_cls;
-    (void)version;
     if (!r) {
         r = calloc(1, sizeof(*r));
         if (!r)
@@ -240,7 +287,7 @@ enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const cha
         srv_conn_request_started(s, conn);
         r->route = route_of(url);
         s->m.requests[r->route]++;
-        return refuse_early(r, method) ? queue(r) : MHD_YES;
+        return refuse_early(r, method, version) ? queue(r) : MHD_YES;
     }
     if (r->gone)
         return MHD_NO; /* nobody to answer: libmicrohttpd closes the connection */

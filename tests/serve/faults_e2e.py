@@ -217,6 +217,41 @@ def test_malformed_requests():
         srv.stop()
 
 
+def test_a_request_whose_end_is_ambiguous_is_refused_and_its_connection_closed():
+    # Each request below hides a second one (GET /metrics) where a proxy in front that read
+    # its framing otherwise (the other Content-Length; Content-Length over chunked; a body up
+    # to the end of the connection) would not see it: the service must answer the first
+    # alone, as nginx does (400, or 501 for a transfer coding it does not know), and close
+    # the connection, never answer the hidden one. And a second Host is not one to choose.
+    srv = Serve("-q")
+    hidden = b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    head = b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+    cases = [
+        (400, head + b"Content-Length: 0\r\nContent-Length: 46\r\n\r\n" + hidden),
+        (400, head + b"Content-Length: 46\r\nContent-Length: 0\r\n\r\n" + hidden),
+        (400, head + b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + hidden),
+        (400, head + b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
+         b"0\r\n\r\n" + hidden),
+        (400, head.replace(b"1.1", b"1.0") + b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+         + hidden),
+        (501, head + b"Transfer-Encoding: identity\r\n\r\n" + hidden),
+        (501, head + b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n" + hidden),
+        (400, b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n\r\n"),
+    ]
+    try:
+        for want, raw in cases:
+            s = connect(srv)
+            s.sendall(raw)
+            s.settimeout(PATIENCE)
+            reply = read_all(s)  # to the end: the service closes the connection
+            s.close()
+            assert reply.startswith(b"HTTP/1.1 %d " % want), (raw, reply[:200])
+            assert reply.count(b"HTTP/1.1 ") == 1 and b"cafe_serve" not in reply, (raw, reply)
+        assert srv.metric("cafe_serve_jobs_created_total") == 0
+    finally:
+        srv.stop()
+
+
 def raise_nofile(n):
     """Raises this process's descriptor limit (the service raises its own to the hard
     limit); the test is skipped when the hard limit is too low."""
