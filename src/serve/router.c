@@ -126,14 +126,28 @@ static const char *framing_refused(struct MHD_Connection *conn, const char *vers
     return NULL;
 }
 
+/* libmicrohttpd decodes the path and the query before the handler sees them, and a %00
+ * becomes the end of the string: "/metrics%00.css" was served as /metrics (past a proxy in
+ * front that keeps /metrics to itself), ?url=http://a/%00b fetched http://a/. No path or
+ * URL holds a NUL: such a target is refused (400), as nginx refuses one in the path. */
+char srv_nul_target;
+
+void *srv_on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
+    (void)cls;
+    (void)conn;
+    return strstr(uri, "%00") ? &srv_nul_target : NULL;
+}
+
 /* Returns 1 when r already has its (refusing) answer. */
-static int refuse_early(srv_req_t *r, const char *method, const char *version) {
+static int refuse_early(srv_req_t *r, const char *method, const char *version, int nul) {
     srv_t *s = r->srv;
     const char *allow = allowed(r->route);
     unsigned status;
     const char *framing = framing_refused(r->conn, version, &status);
     if (framing)
         return srv_reply_error(r, status, framing), 1;
+    if (nul)
+        return srv_reply_error(r, 400, "a NUL byte (%00) in the request target"), 1;
     if (r->route == SRV_R_NOTFOUND)
         return srv_reply_error(r, 404, "not found"), 1;
     if (!method_allowed(allow, method)) {
@@ -276,7 +290,8 @@ enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const cha
                                size_t *upload_size, void **con_cls) {
     srv_t *s = cls;
     srv_req_t *r = *con_cls;
-    if (!r) {
+    if (!r || r == (void *)&srv_nul_target) {
+        int nul = r != NULL;
         r = calloc(1, sizeof(*r));
         if (!r)
             return MHD_NO;
@@ -287,7 +302,7 @@ enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const cha
         srv_conn_request_started(s, conn);
         r->route = route_of(url);
         s->m.requests[r->route]++;
-        return refuse_early(r, method, version) ? queue(r) : MHD_YES;
+        return refuse_early(r, method, version, nul) ? queue(r) : MHD_YES;
     }
     if (r->gone)
         return MHD_NO; /* nobody to answer: libmicrohttpd closes the connection */

@@ -252,6 +252,22 @@ def test_a_request_whose_end_is_ambiguous_is_refused_and_its_connection_closed()
         srv.stop()
 
 
+def test_a_nul_byte_in_the_target_is_refused():
+    # libmicrohttpd decodes %00 into the end of the string: /metrics%00.css was served as
+    # /metrics, and the url parameter cut at it fetched another URL than the one asked for
+    srv = Serve("-q")
+    try:
+        for target in ("/metrics%00.css", "/app.js%00", "/healthz%00/x",
+                       "/v1/title?url=http://127.0.0.1:1/a%00b"):
+            status, _, body = srv.request("GET", target)
+            assert status == 400 and b"NUL" in body, (target, status, body[:200])
+        # an escaped percent sign is no NUL: the page's script is not found under it
+        assert srv.request("GET", "/app.js%2500")[0] == 404
+        assert srv.metric("cafe_serve_fetches_total") == 0
+    finally:
+        srv.stop()
+
+
 def raise_nofile(n):
     """Raises this process's descriptor limit (the service raises its own to the hard
     limit); the test is skipped when the hard limit is too low."""
