@@ -1,5 +1,5 @@
 /* A job's files. Without --data-dir: one unlinked temporary file for the records (gone with
- * the process). With --data-dir DIR, three files per job, so that a restarted service shows
+ * the process). With --data-dir DIR, a few files per job, so that a restarted service shows
  * its finished jobs and resumes the others:
  *   DIR/job-ID.urls   the URL list, one a line, after a "# cafe serve job ID UNIXTIME" line
  *                     (UNIXTIME with nanoseconds, "S.NNNNNNNNN": it orders the jobs at load)
@@ -8,6 +8,7 @@
  *                     on the lines after it the error that stopped it, if one did
  *   DIR/job-ID.run    with --db, the id of the job's run in the database, which a restart
  *                     continues
+ *   DIR/job-ID.end-reserved  while the job is unfinished, room kept for job-ID.end (below)
  * A record is one write(2); one torn by a crash is cut off at load and fetched again. */
 #include "job.h"
 #include "record.h"
@@ -63,6 +64,47 @@ static int save_urls(const srv_job_t *j) {
     return rc;
 }
 
+/* The end mark is written when the job ends, which may be because the disk is full: then a
+ * new file could not be written, and the job would be read back at a restart without its
+ * error (an empty job-ID.end), or as unfinished and resumed, a cancelled job too. So its room
+ * is taken while the job is made (or resumed), in job-ID.end-reserved: the end is written
+ * over blocks already allocated, cut to its length (which frees, never takes, space) and
+ * renamed into place. A reserve that cannot be made is none: the end is then written anew. */
+enum { END_RESERVE = 1024 }; /* "cancelled\n" and the error (sizeof j->error) fit */
+
+static void reserve_end(const srv_job_t *j) {
+    char path[4096];
+    path_of(j, "end-reserved", path, sizeof path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return;
+    int rc = posix_fallocate(fd, 0, END_RESERVE);
+    if (close(fd) != 0 || rc != 0)
+        unlink(path);
+}
+
+/* Writes the end mark (head, then data) into the reserve and renames it to path. */
+static int end_into_reserve(const srv_job_t *j, const char *path, const char *head,
+                            const char *data, size_t len) {
+    char reserve[4096];
+    path_of(j, "end-reserved", reserve, sizeof reserve);
+    size_t hl = strlen(head);
+    if (hl + len > END_RESERVE)
+        return CAFE_EINVAL;
+    int fd = open(reserve, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int ok = pwrite(fd, head, hl, 0) == (ssize_t)hl &&
+             pwrite(fd, data, len, (off_t)hl) == (ssize_t)len &&
+             ftruncate(fd, (off_t)(hl + len)) == 0;
+    int err = ok ? 0 : -errno;
+    if (close(fd) != 0 && !err)
+        err = -errno;
+    if (!err && rename(reserve, path) != 0)
+        err = -errno;
+    return err;
+}
+
 int srv_persist_create(srv_job_t *j) {
     const srv_opts_t *o = &j->srv->o;
     if (!o->data_dir) {
@@ -75,7 +117,10 @@ int srv_persist_create(srv_job_t *j) {
     j->spool_fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (j->spool_fd < 0)
         return -errno;
-    return save_urls(j);
+    int rc = save_urls(j);
+    if (rc == 0)
+        reserve_end(j);
+    return rc;
 }
 
 void srv_persist_end(srv_job_t *j) {
@@ -86,8 +131,11 @@ void srv_persist_end(srv_job_t *j) {
     const char *state = j->state == SRV_JOB_DONE ? "done\n" : "cancelled\n";
     char error[sizeof j->error + 1];
     int n = j->error[0] ? snprintf(error, sizeof error, "%s\n", j->error) : 0;
-    if (write_file(path, state, error, (size_t)n) != 0)
+    if (end_into_reserve(j, path, state, error, (size_t)n) != 0 &&
+        write_file(path, state, error, (size_t)n) != 0)
         fprintf(stderr, "cafe serve: cannot write %s\n", path);
+    path_of(j, "end-reserved", path, sizeof path);
+    unlink(path); /* not used (it could not be): the job needs it no more */
 }
 
 void srv_persist_run(srv_job_t *j) {
@@ -103,9 +151,9 @@ void srv_persist_run(srv_job_t *j) {
 void srv_persist_forget(srv_job_t *j) {
     if (!j->srv->o.data_dir)
         return;
-    static const char *const exts[] = {"urls", "jsonl", "end", "run"};
+    static const char *const exts[] = {"urls", "jsonl", "end", "run", "end-reserved"};
     char path[4096];
-    for (int i = 0; i < 4; i++) {
+    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
         path_of(j, exts[i], path, sizeof path);
         unlink(path);
     }
@@ -265,6 +313,7 @@ static int load_job(srv_t *s, const char *id) {
         srv_job_keep(s, j);
         return 0;
     }
+    reserve_end(j); /* made by a version without it, or used by an end that was not kept */
     /* queued, not run: srv_persist_load starts the oldest under --max-jobs once all are in */
     srv_job_queue(s, j);
     return 0;

@@ -20,6 +20,9 @@ sys.path.insert(0, os.path.dirname(__file__))
 from servelib import PATIENCE, Gate, Serve, post_job, small_files, wait_job  # noqa: E402
 from harness import Skip, run_tests  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "sinks"))
+from mountns import small_tmpfs  # noqa: E402
+
 def connect(srv):
     return socket.create_connection((srv.host, srv.port), timeout=120)
 
@@ -426,6 +429,42 @@ def test_a_write_error_stays_the_jobs_after_a_restart():
     finally:
         srv.stop()
     shutil.rmtree(d)
+
+
+def test_a_full_disk_keeps_the_jobs_end_and_error_after_a_restart():
+    # A real full disk, not a file size limit: then no new file can be written either, and
+    # the job's end mark, written when the spool could take no more, was left empty: after
+    # a restart the job was cancelled for no reason given (or, with no room for the file at
+    # all, unfinished and resumed). Its room is kept from its start.
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    try:
+        m = small_tmpfs(d, 256, os.getuid())
+    except OSError as e:
+        shutil.rmtree(d)
+        raise Skip(str(e))
+    data = os.path.join(d, "jobs")
+    # 128 KiB of list, then records of 400 bytes: the disk is full a few hundred in
+    urls = [f"http://no such host/{i:05d}/{'x' * 300}" for i in range(400)]
+    try:
+        srv = Serve("-q", "--data-dir", data, prefix=m.inside())
+        try:
+            status, _, st = post_job(srv, urls)
+            assert status == 202, st
+            st = wait_job(srv, st["id"])
+        finally:
+            srv.stop()
+        assert st["state"] == "cancelled" and st["error"] == os.strerror(errno.ENOSPC), st
+        assert 0 < st["done"] < 400, st
+        srv = Serve("-q", "--data-dir", data, prefix=m.inside())
+        try:
+            _, _, again = srv.json("GET", f"/v1/jobs/{st['id']}")
+        finally:
+            srv.stop()
+        assert again["state"] == "cancelled" and again.get("error") == st["error"], again
+        assert again["done"] == st["done"], again
+    finally:
+        m.close()
+        shutil.rmtree(d)
 
 
 def test_a_large_json_list_costs_its_size_not_a_tree():
