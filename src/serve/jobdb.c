@@ -90,8 +90,9 @@ void srv_jobdb_write(srv_job_t *j, const record_t *rec) {
 void srv_jobdb_finish(srv_job_t *j, int state) {
     if (!j->sink)
         return;
-    j->sink->interrupted = state != SRV_JOB_DONE;
+    j->sink->interrupted = state == SRV_JOB_INTERRUPTED;
     j->sink->cancelled = state == SRV_JOB_CANCELLED && !j->error[0]; /* by a DELETE */
+    j->sink->failed = state == SRV_JOB_CANCELLED && j->error[0];     /* a record not kept */
     int rc = sink_finish(j->sink);
     if (rc != 0 && !j->error[0])
         fail(j, rc);

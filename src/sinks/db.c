@@ -124,7 +124,10 @@ static int db_finish(sink_t *s) {
     int rc = sink_db_commit(d->db);
     settle_committed(d);
     const char *why = "";
-    const char *status = s->cancelled ? "cancelled" : s->interrupted ? "interrupted" : "done";
+    const char *status = s->failed        ? "failed"
+                         : s->cancelled   ? "cancelled"
+                         : s->interrupted ? "interrupted"
+                                          : "done";
     int crc = sink_db_close(d->db, status, &why);
     d->db = NULL;
     rc = rc ? rc : crc;

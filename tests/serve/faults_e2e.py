@@ -431,22 +431,24 @@ def test_a_write_error_stays_the_jobs_after_a_restart():
     shutil.rmtree(d)
 
 
-def test_a_full_disk_keeps_the_jobs_end_and_error_after_a_restart():
-    # A real full disk, not a file size limit: then no new file can be written either, and
-    # the job's end mark, written when the spool could take no more, was left empty: after
-    # a restart the job was cancelled for no reason given (or, with no room for the file at
-    # all, unfinished and resumed). Its room is kept from its start.
-    d = tempfile.mkdtemp(prefix="cafe-serve-")
+def on_a_full_disk(test):
+    """Runs test(args, prefix, status): args the options of a `cafe serve` whose --data-dir
+    is on a 256 KiB tmpfs in a mount namespace of its own (Serve(*args, prefix=prefix)) and
+    whose --db is elsewhere, status the final status of a job there of 128 KiB of list whose
+    records (400 bytes each) filled the disk a few hundred in: a real full disk, not a file
+    size limit, on which no new file can be written either."""
+    d, dbdir = tempfile.mkdtemp(prefix="cafe-serve-"), tempfile.mkdtemp(prefix="cafe-serve-")
     try:
         m = small_tmpfs(d, 256, os.getuid())
     except OSError as e:
         shutil.rmtree(d)
+        shutil.rmtree(dbdir)
         raise Skip(str(e))
-    data = os.path.join(d, "jobs")
-    # 128 KiB of list, then records of 400 bytes: the disk is full a few hundred in
+    args = ("-q", "--data-dir", os.path.join(d, "jobs"),
+            "--db", f"sqlite:{dbdir}/titles.sqlite")
     urls = [f"http://no such host/{i:05d}/{'x' * 300}" for i in range(400)]
     try:
-        srv = Serve("-q", "--data-dir", data, prefix=m.inside())
+        srv = Serve(*args, prefix=m.inside())
         try:
             status, _, st = post_job(srv, urls)
             assert status == 202, st
@@ -455,16 +457,39 @@ def test_a_full_disk_keeps_the_jobs_end_and_error_after_a_restart():
             srv.stop()
         assert st["state"] == "cancelled" and st["error"] == os.strerror(errno.ENOSPC), st
         assert 0 < st["done"] < 400, st
-        srv = Serve("-q", "--data-dir", data, prefix=m.inside())
+        test(args, m.inside(), st)
+    finally:
+        m.close()
+        shutil.rmtree(d)
+        shutil.rmtree(dbdir)
+
+
+def test_a_full_disk_keeps_the_jobs_end_and_error_after_a_restart():
+    # the job's end mark, written when the spool could take no more, was left empty: after a
+    # restart the job was cancelled for no reason given (or, with no room for the file at
+    # all, unfinished and resumed). Its room is kept from its start.
+    def restart(args, prefix, st):
+        srv = Serve(*args, prefix=prefix)
         try:
             _, _, again = srv.json("GET", f"/v1/jobs/{st['id']}")
         finally:
             srv.stop()
         assert again["state"] == "cancelled" and again.get("error") == st["error"], again
         assert again["done"] == st["done"], again
-    finally:
-        m.close()
-        shutil.rmtree(d)
+    on_a_full_disk(restart)
+
+
+def test_a_job_stopped_by_a_full_disk_ends_its_database_run_failed():
+    # not "interrupted", the state of a run that a restart continues: this one never will be
+    # (the database is elsewhere, on a disk with room: only the job's own files failed)
+    def run_failed(args, prefix, st):
+        import sqlite3
+        db = sqlite3.connect(args[-1][len("sqlite:"):])
+        runs = [(s, json.loads(o)["job"])
+                for s, o in db.execute("SELECT status, options FROM runs")]
+        db.close()
+        assert runs == [("failed", st["id"])], runs
+    on_a_full_disk(run_failed)
 
 
 def test_a_large_json_list_costs_its_size_not_a_tree():
