@@ -29,8 +29,14 @@ static void path_of(const srv_job_t *j, const char *ext, char *buf, size_t cap) 
     snprintf(buf, cap, "%s/job-%s.%s", j->srv->o.data_dir, j->id, ext);
 }
 
+/* Writes path whole or not at all: into path.tmp, renamed over path once written, so that a
+ * crash in the middle leaves no torn file (a list cut in the middle of a URL, read back as a
+ * shorter list with another last URL; an empty job-ID.run, read back as no run). A .tmp a
+ * crash left is removed at the next start. */
 static int write_file(const char *path, const char *head, const char *data, size_t len) {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return -errno;
     size_t hl = strlen(head);
@@ -43,6 +49,10 @@ static int write_file(const char *path, const char *head, const char *data, size
     int err = ok ? 0 : -errno;
     if (close(fd) != 0 && !err)
         err = -errno;
+    if (!err && rename(tmp, path) != 0)
+        err = -errno;
+    if (err)
+        unlink(tmp);
     return err;
 }
 
@@ -268,6 +278,11 @@ static int load_job(srv_t *s, const char *id) {
     long long created = 0;
     long nsec = 0; /* absent from the lists of older versions */
     int rc = list ? 0 : -errno;
+    if (rc == 0 && (len == 0 || list[len - 1] != '\n')) {
+        /* every line was written with its newline: a torn list is not this job's list */
+        fprintf(stderr, "cafe serve: %s is torn (no newline at its end)\n", path);
+        rc = CAFE_EINVAL;
+    }
     if (rc == 0 && sscanf(list, "# cafe serve job %*16s %lld.%9ld", &created, &nsec) >= 1) {
         j->created_unix = created;
         j->created_nsec = nsec;
@@ -360,7 +375,11 @@ int srv_persist_load(srv_t *s) {
     struct dirent *e;
     while ((e = readdir(d))) {
         char id[17];
-        if (strlen(e->d_name) == 25 && sscanf(e->d_name, "job-%16[0-9a-f].urls", id) == 1) {
+        size_t n = strlen(e->d_name);
+        if (n > 8 && strncmp(e->d_name, "job-", 4) == 0 && strcmp(e->d_name + n - 4, ".tmp") == 0 &&
+            unlinkat(dirfd(d), e->d_name, 0) != 0)
+            fprintf(stderr, "cafe serve: cannot remove %s: %s\n", e->d_name, strerror(errno));
+        if (n == 25 && sscanf(e->d_name, "job-%16[0-9a-f].urls", id) == 1) {
             int rc = load_job(s, id);
             if (rc != 0)
                 fprintf(stderr, "cafe serve: cannot load job %s: %s\n", id, cafe_strerror(rc));

@@ -307,6 +307,31 @@ def test_a_job_file_that_cannot_be_read_leaves_its_job_unloaded():
                                      f"job-{noend}.urls"], os.listdir(d)
 
 
+def test_a_torn_list_is_no_list_and_files_are_written_whole():
+    # a list cut by a crash in the middle of its writing ends without its newline: read back
+    # it was a shorter list, whose last line, a cut URL, was fetched as a URL of the job.
+    # The service writes its files whole (a .tmp renamed into place) and removes the .tmp a
+    # crash left; a torn list it finds is left unloaded, and said so.
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    jid = "00000000000000dd"
+    with open(os.path.join(d, f"job-{jid}.urls"), "w") as f:
+        f.write(f"# cafe serve job {jid} 1700000000.000000000\nhttp://no such host/a\nhttp://no s")
+    with open(os.path.join(d, f"job-{jid}.run.tmp"), "w") as f:
+        f.write("12")
+    srv = Serve("--data-dir", d)
+    try:
+        assert srv.request("GET", f"/v1/jobs/{jid}")[0] == 404
+        _, _, st = post_job(srv, ["not a url"])
+        wait_job(srv, st["id"])
+        # written whole: no .tmp left behind, the list and end mark in place
+        assert sorted(f for f in os.listdir(d) if st["id"] in f) == [
+            f"job-{st['id']}.end", f"job-{st['id']}.jsonl", f"job-{st['id']}.urls"]
+    finally:
+        _, _, err = srv.stop()
+    assert f"job-{jid}.urls is torn".encode() in err and f"cannot load job {jid}".encode() in err
+    assert not [f for f in os.listdir(d) if f.endswith(".tmp")], os.listdir(d)
+
+
 def test_the_oldest_jobs_go_first_after_a_restart_too():
     # --jobs-kept forgets the oldest finished job for each new one; after a restart the jobs
     # come back from the directory in whatever order it lists them, and must still go in the
