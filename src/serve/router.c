@@ -9,6 +9,22 @@
 #include <string.h>
 #include <strings.h>
 
+/* The path of a request target. HTTP/1.1 servers must take the absolute-form too
+ * ("http://HOST:PORT/path", RFC 9112, 3.2.2), which proxies and some clients send: without
+ * its scheme and authority. Its authority stands for the Host header, which the origin and
+ * DNS rebinding checks read (origin.c): one that differs from the Host header sent with it
+ * gets NULL (400), so that the two can never say different things. */
+static const char *target_path(struct MHD_Connection *conn, const char *url) {
+    if (strncasecmp(url, "http://", 7) != 0)
+        return url;
+    const char *authority = url + 7, *path = strchr(authority, '/');
+    size_t n = path ? (size_t)(path - authority) : strlen(authority);
+    const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+    if (!host || strlen(host) != n || strncasecmp(host, authority, n) != 0)
+        return NULL;
+    return path ? path : "/";
+}
+
 static int route_of(const char *url) {
     if (strcmp(url, "/") == 0 || strcmp(url, "/app.js") == 0 || strcmp(url, "/app.css") == 0)
         return SRV_R_PAGE;
@@ -290,6 +306,7 @@ enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const cha
                                size_t *upload_size, void **con_cls) {
     srv_t *s = cls;
     srv_req_t *r = *con_cls;
+    const char *path = target_path(conn, url);
     if (!r || r == (void *)&srv_nul_target) {
         int nul = r != NULL;
         r = calloc(1, sizeof(*r));
@@ -300,8 +317,10 @@ enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const cha
         r->refs = 1;
         *con_cls = r;
         srv_conn_request_started(s, conn);
-        r->route = route_of(url);
+        r->route = path ? route_of(path) : SRV_R_NOTFOUND;
         s->m.requests[r->route]++;
+        if (!path)
+            return srv_reply_error(r, 400, "the target's host is not the Host header"), queue(r);
         return refuse_early(r, method, version, nul) ? queue(r) : MHD_YES;
     }
     if (r->gone)
@@ -312,7 +331,7 @@ enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const cha
         return take_body(r, upload, n) ? MHD_YES : MHD_NO;
     }
     if (!r->resp && !r->suspended && !r->job)
-        dispatch(r, url, method);
+        dispatch(r, path, method);
     if (r->resp)
         return queue(r);
     srv_conn_request_answered(s, conn); /* suspended: a task will answer */

@@ -271,6 +271,25 @@ def test_a_nul_byte_in_the_target_is_refused():
         srv.stop()
 
 
+def test_a_target_in_absolute_form_is_served_under_its_own_host_only():
+    # RFC 9112, 3.2.2: a server must take "GET http://HOST/path" (proxies send it): it was
+    # 404 for every path. Its host stands for Host, which the origin and DNS rebinding checks
+    # read: a target naming another host than the Host header sent with it is refused.
+    srv = Serve("-q")
+    here = f"{srv.host}:{srv.port}"
+    try:
+        for target, host, want in ((f"http://{here}/healthz", here, 200),
+                                   (f"HTTP://{here.upper()}", here, 200),
+                                   (f"http://{here}/metrics", here, 200),
+                                   (f"http://{here}/nothing", here, 404),
+                                   (f"http://evil.example/metrics", here, 400),
+                                   (f"http://{here}/metrics", "evil.example", 400)):
+            status, _, body = srv.request("GET", target, headers={"Host": host})
+            assert status == want, (target, host, status, body[:200])
+    finally:
+        srv.stop()
+
+
 def raise_nofile(n):
     """Raises this process's descriptor limit (the service raises its own to the hard
     limit); the test is skipped when the hard limit is too low."""
