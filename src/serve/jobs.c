@@ -459,13 +459,21 @@ void srv_jobs_start_queued(srv_t *s) {
 
 static void reply_status(srv_req_t *r, srv_job_t *j, unsigned code);
 
+int srv_jobs_full(const srv_t *s) {
+    /* The queued jobs count: they go first, as soon as a running one ends. */
+    return s->jobs_running + s->jobs_queued >= s->o.max_jobs;
+}
+
+void srv_jobs_refuse(srv_req_t *r) {
+    srv_reply_error(r, 429, "too many jobs at once: try again later (see --max-jobs)");
+    if (r->resp)
+        MHD_add_response_header(r->resp, "Retry-After", "5");
+}
+
 void srv_jobs_post(srv_req_t *r) {
     srv_t *s = r->srv;
-    /* The queued jobs count: they go first, as soon as a running one ends. */
-    if (s->jobs_running + s->jobs_queued >= s->o.max_jobs || !make_room(s)) {
-        srv_reply_error(r, 429, "too many jobs at once: try again later (see --max-jobs)");
-        if (r->resp)
-            MHD_add_response_header(r->resp, "Retry-After", "5");
+    if (srv_jobs_full(s) || !make_room(s)) {
+        srv_jobs_refuse(r);
         return;
     }
     srv_job_t *j = srv_job_new(s, NULL);

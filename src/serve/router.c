@@ -182,6 +182,8 @@ static int refuse_early(srv_req_t *r, const char *method, const char *version, i
         return srv_reply_error(r, 413, "request body too large"), 1;
     if (s->stopping && r->route != SRV_R_HEALTHZ)
         return srv_reply_error(r, 503, "shutting down"), 1;
+    if (r->route == SRV_R_JOBS && srv_jobs_full(s))
+        return srv_jobs_refuse(r), 1; /* before the client sends a list for nothing */
     return 0;
 }
 

@@ -164,6 +164,10 @@ int srv_fetch(srv_t *s, record_t *rec);
 
 /* jobs.c, results.c */
 void srv_jobs_post(srv_req_t *r);
+/* Whether --max-jobs jobs run or wait, so that a new one is refused: with srv_jobs_refuse's
+ * 429, at the head of the POST (its list not sent for nothing) and again after its body. */
+int srv_jobs_full(const srv_t *s);
+void srv_jobs_refuse(srv_req_t *r);
 void srv_job_get(srv_req_t *r, const char *rest, const char *method);
 void srv_jobs_cancel_all(srv_t *s);
 /* Jobs running, and database runs of cancelled queued jobs being ended: what a stop waits

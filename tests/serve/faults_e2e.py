@@ -290,6 +290,25 @@ def test_a_target_in_absolute_form_is_served_under_its_own_host_only():
         srv.stop()
 
 
+def test_a_list_sent_while_max_jobs_run_is_refused_before_it_is_sent():
+    # the 429 came only once the whole list (up to --max-body) was in, even to a client
+    # that waits for "100 Continue" before sending it: now it comes at the head
+    gate = Gate()
+    srv = Serve("-q", "--allow-private", "--max-jobs", "1", "--timeout", "3600")
+    try:
+        status, _, st = post_job(srv, [gate.url("/held")])
+        assert status == 202, st
+        s = connect(srv)
+        s.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+                  b"Content-Length: 1000000\r\nExpect: 100-continue\r\n\r\n")
+        reply = reply_head(s)
+        s.close()
+        assert reply.startswith(b"HTTP/1.1 429 ") and b"Retry-After: 5" in reply, reply
+    finally:
+        srv.stop()
+        gate.close()
+
+
 def raise_nofile(n):
     """Raises this process's descriptor limit (the service raises its own to the hard
     limit); the test is skipped when the hard limit is too low."""
