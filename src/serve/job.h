@@ -50,8 +50,12 @@ srv_job_t *srv_job_new(srv_t *s, const char *id);
 /* Parses a text/plain list (one URL a line; blank lines and # comments skipped) into j.
  * 0, 1 when more than max URLs, or CAFE_ENOMEM. */
 int srv_job_parse_text(srv_job_t *j, const char *body, size_t len, size_t max);
+/* Frees j's list once j is over: its records hold their URLs, and only a worker (or the
+ * loading of its spool) reads a line, so that the --jobs-kept finished jobs hold their index
+ * (16 bytes a URL), not their lists too (up to --max-body each). */
+void srv_job_drop_list(srv_job_t *j);
 /* Line i of j's list and its length: a line with a NUL byte in it is kept whole (it is an
- * invalid URL, recorded as cafe titles records it). */
+ * invalid URL, recorded as cafe titles records it). Not after srv_job_drop_list. */
 const char *srv_job_line(const srv_job_t *j, size_t i, size_t *len);
 /* The url of line i's record, as a worker makes it: 0 and the normalised URL, or, for a line
  * that is no URL, its error (why: the reason) and the line as cafe titles records it. *url is

@@ -80,6 +80,14 @@ static int add_url(srv_job_t *j, size_t *cap, const char *s, size_t len, size_t 
     return 0;
 }
 
+void srv_job_drop_list(srv_job_t *j) {
+    free(j->urls);
+    free(j->url_off);
+    j->urls = NULL;
+    j->url_off = NULL;
+    j->urls_len = 0;
+}
+
 const char *srv_job_line(const srv_job_t *j, size_t i, size_t *len) {
     size_t end = i + 1 < j->n ? j->url_off[i + 1] : j->urls_len;
     *len = end - j->url_off[i] - 1;
@@ -303,6 +311,7 @@ static int runner(void *arg, void **value) {
         s->m.jobs_cancelled++;
     if (j->state != SRV_JOB_INTERRUPTED)
         srv_persist_end(j);
+    srv_job_drop_list(j);
     notify(j);
     srv_job_unref(j);
     srv_jobs_start_queued(s); /* its slot under --max-jobs is free */
@@ -572,6 +581,7 @@ static void end_queued(srv_job_t *j, int state) {
         s->m.jobs_cancelled++;
         srv_persist_end(j);
         srv_jobdb_cancel_queued(j);
+        srv_job_drop_list(j);
     }
     notify(j); /* its results streams end */
 }

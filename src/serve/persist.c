@@ -325,6 +325,7 @@ static int load_job(srv_t *s, const char *id) {
             snprintf(j->error, sizeof j->error, "%.*s", (int)n, error);
         }
         free(end);
+        srv_job_drop_list(j);
         srv_job_keep(s, j);
         return 0;
     }

@@ -309,6 +309,33 @@ def test_a_list_sent_while_max_jobs_run_is_refused_before_it_is_sent():
         gate.close()
 
 
+def test_finished_jobs_do_not_hold_their_lists():
+    # --jobs-kept finished jobs stay for their results, which come from the spool: each also
+    # held its whole list (up to --max-body: 64 jobs of 16 MiB by default, 1 GiB), though
+    # nothing reads it once the job is over. Eight finished jobs of 8 MiB lists each: their
+    # records' index (16 bytes a URL, 5 MB) stays, not the 64 MiB of lists.
+    srv = Serve("-q", "--max-body", str(8 << 20), "--max-job-urls", "100000",
+                "--jobs-kept", "8")
+
+    def rss_kb():
+        with open(f"/proc/{srv.proc.pid}/status") as f:
+            return next(int(x.split()[1]) for x in f if x.startswith("VmRSS:"))
+    try:
+        base = rss_kb()
+        for k in range(8):
+            urls = [f"http://no such host/{k}/{i:06d}/{'x' * 170}" for i in range(40000)]
+            status, _, st = post_job(srv, urls)
+            assert status == 202, st
+            assert wait_job(srv, st["id"])["done"] == 40000
+        grown = rss_kb() - base
+        print(f"# 8 finished jobs of 8 MiB lists: RSS grew by {grown} kB")
+        # under the sanitizers memory is theirs (shadow, quarantine): no bound
+        sanitized = os.environ.get("CAFE_SANITIZE") in ("1", "ON", "TRUE")
+        assert sanitized or grown < 32 * 1024, f"RSS grew by {grown} kB"
+    finally:
+        srv.stop()
+
+
 def raise_nofile(n):
     """Raises this process's descriptor limit (the service raises its own to the hard
     limit); the test is skipped when the hard limit is too low."""
