@@ -84,9 +84,10 @@ int srv_jobdb_start(srv_job_t *j);
 void srv_jobdb_write(srv_job_t *j, const record_t *rec);
 /* Ends the run with the job's end state (SRV_JOB_DONE, _CANCELLED, _INTERRUPTED). */
 void srv_jobdb_finish(srv_job_t *j, int state);
-/* A queued job cancelled before it ran: ends the run it has from before the restart as
- * cancelled (with the spool's records it lacks), on a task of its own. */
-void srv_jobdb_cancel_queued(srv_job_t *j);
+/* A queued job that ended before it ran (cancelled, or interrupted by a stop): ends the run
+ * it has from before the restart in that state (with the spool's records it lacks), on a
+ * task of its own. A run left by a killed service said "running" until then. */
+void srv_jobdb_end_queued(srv_job_t *j);
 /* Indexes record i found in the spool at offset off (len bytes of JSON), with its counts. */
 void srv_job_found(srv_job_t *j, size_t i, uint64_t off, size_t len, int failed);
 

@@ -100,24 +100,24 @@ void srv_jobdb_finish(srv_job_t *j, int state) {
     j->sink = NULL;
 }
 
-static int end_cancelled(void *arg, void **value) {
+static int end_queued_run(void *arg, void **value) {
     srv_job_t *j = arg;
     (void)value;
     if (srv_jobdb_start(j) == 0)
-        srv_jobdb_finish(j, SRV_JOB_CANCELLED);
+        srv_jobdb_finish(j, j->state);
     j->srv->runs_ending--;
     srv_job_unref(j);
     return 0;
 }
 
-void srv_jobdb_cancel_queued(srv_job_t *j) {
+void srv_jobdb_end_queued(srv_job_t *j) {
     srv_t *s = j->srv;
     if (!s->o.db || !j->db_run)
         return; /* no run yet: the job never ran under a database */
     cafe_task_opts_t to = {.name = "serve job run end"};
     j->refs++;
     s->runs_ending++; /* a stop waits for it as for a running job */
-    int rc = cafe_group_spawn(&s->tasks, end_cancelled, j, &to);
+    int rc = cafe_group_spawn(&s->tasks, end_queued_run, j, &to);
     if (rc != 0) {
         s->runs_ending--;
         j->refs--;

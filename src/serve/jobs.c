@@ -580,9 +580,9 @@ static void end_queued(srv_job_t *j, int state) {
     if (state == SRV_JOB_CANCELLED) {
         s->m.jobs_cancelled++;
         srv_persist_end(j);
-        srv_jobdb_cancel_queued(j);
         srv_job_drop_list(j);
     }
+    srv_jobdb_end_queued(j);
     notify(j); /* its results streams end */
 }
 

@@ -82,7 +82,7 @@ typedef struct srv {
     srv_job_t *jobs; /* newest first */
     uint64_t next_job_id;
     size_t jobs_running, jobs_queued, fetching; /* queued: waiting for --max-jobs */
-    size_t runs_ending;      /* database runs of cancelled queued jobs being ended */
+    size_t runs_ending;      /* database runs of queued jobs that ended, being ended */
     size_t body_bytes;       /* memory of the job lists being received (srv_req_t.body_cap) */
     cli_fetch_pool_t titles; /* idle title extractors, reused fetch after fetch */
     cafe_group_t tasks;      /* every request task and job task */
@@ -170,7 +170,7 @@ int srv_jobs_full(const srv_t *s);
 void srv_jobs_refuse(srv_req_t *r);
 void srv_job_get(srv_req_t *r, const char *rest, const char *method);
 void srv_jobs_cancel_all(srv_t *s);
-/* Jobs running, and database runs of cancelled queued jobs being ended: what a stop waits
+/* Jobs running, and database runs of queued jobs that ended being ended: what a stop waits
  * for. */
 size_t srv_jobs_running(const srv_t *s);
 void srv_jobs_free(srv_t *s);

@@ -524,6 +524,33 @@ def test_a_cancelled_jobs_run_says_cancelled_in_the_database():
         assert urls == [fx.url(0, f"/page/{i}")], runs
 
 
+def test_a_queued_jobs_run_left_running_by_a_kill_says_interrupted_at_the_next_stop():
+    # killed, the service left its jobs' runs "running"; restarted under --max-jobs 1, the
+    # queued jobs' runs stayed so while they waited, and after a stop before they ran, for
+    # good: "running" with no end, for runs nobody runs
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    dbpath = os.path.join(d, "titles.sqlite")
+    args = ("-q", "--allow-private", "--shutdown-grace", "0.2", "--db", f"sqlite:{dbpath}",
+            "--timeout", "3600")
+    gate = Gate()
+    srv = Serve(*args, "--max-jobs", "3")
+    try:
+        ids = [post_job(srv, [gate.url(f"/{i}")])[2]["id"] for i in range(3)]
+        gate.wait_arrived(3)
+    finally:
+        srv.proc.kill()
+        srv.proc.communicate(timeout=60)
+    assert [db_rows(dbpath, j)[0] for j in ids] == ["running"] * 3
+    srv = Serve(*args, "--max-jobs", "1")
+    try:
+        assert [srv.json("GET", f"/v1/jobs/{j}")[2]["state"] for j in ids] == [
+            "running", "queued", "queued"]
+    finally:
+        srv.stop(signal.SIGTERM)
+        gate.close()
+    assert [db_rows(dbpath, j)[0] for j in ids] == ["interrupted"] * 3
+
+
 def test_killed_during_a_job_then_the_database_alone_resumes_it():
     # --db sqlite:PATH and nothing else: the jobs' files live beside the database
     d = tempfile.mkdtemp(prefix="cafe-serve-")
