@@ -538,13 +538,15 @@ static json_t *status_json(const srv_job_t *j) {
         "results", loc, "durable", s->o.data_dir != NULL);
     if (o && j->error[0])
         json_object_set_new(o, "error", json_string(j->error));
+    /* a job that is over (but for an interrupted one) is shown again, never resumed */
+    int resumes = !srv_job_over(j) || j->state == SRV_JOB_INTERRUPTED;
     if (o)
         json_object_set_new(o, "restart",
-                            json_string(s->o.data_dir
-                                            ? "kept on disk: a restart resumes it"
-                                            : "a restart loses this job and its records (start "
-                                              "the service with --db sqlite:PATH or --data-dir "
-                                              "to keep jobs)"));
+                            json_string(!s->o.data_dir ? "a restart loses this job and its records "
+                                                         "(start the service with --db "
+                                                         "sqlite:PATH or --data-dir to keep jobs)"
+                                        : resumes      ? "kept on disk: a restart resumes it"
+                                                       : "kept on disk: a restart shows it again"));
     return o;
 }
 

@@ -343,6 +343,9 @@ def test_the_oldest_jobs_go_first_after_a_restart_too():
         ids = []
         for i in range(6):  # invalid URLs: each job is done at once, with no fetch
             ids.append(wait_job(srv, post_job(srv, [f"not a url {i}"])[2]["id"])["id"])
+        # over: a restart shows it, nothing of it is resumed (a running job's says resumes)
+        st = srv.json("GET", f"/v1/jobs/{ids[0]}")[2]
+        assert st["restart"] == "kept on disk: a restart shows it again", st
     finally:
         srv.stop()
     srv = Serve(*args)
