@@ -102,12 +102,27 @@ static int body_declared_too_big(const srv_t *s, struct MHD_Connection *conn) {
 typedef struct framing {
     unsigned content_length, transfer_encoding, host; /* how many of each */
     const char *te;                                   /* the (last) Transfer-Encoding */
+    int bad_name; /* a name that is empty or holds a space or a control character */
 } framing_t;
+
+/* "Transfer-Encoding : chunked" is no Transfer-Encoding to libmicrohttpd, which stores the
+ * name with its space and reads the body by the Content-Length beside it; a proxy that
+ * trims the name reads it chunked. RFC 9112 (5.1) says to refuse such a name, as nginx does
+ * (since 1.21.1): an empty one, or one with a space or a control character in it. */
+static int bad_name(const char *key) {
+    if (!*key)
+        return 1;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        if (*p <= ' ' || *p == 0x7f)
+            return 1;
+    return 0;
+}
 
 static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
                                     const char *value) {
     framing_t *f = cls;
     (void)kind;
+    f->bad_name |= bad_name(key);
     if (strcasecmp(key, "Content-Length") == 0)
         f->content_length++;
     else if (strcasecmp(key, "Transfer-Encoding") == 0)
@@ -130,6 +145,8 @@ static const char *framing_refused(struct MHD_Connection *conn, const char *vers
     framing_t f = {0};
     MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &f);
     *status = 400;
+    if (f.bad_name)
+        return "a header name may not be empty or hold a space or a control character";
     if (f.content_length > 1 || f.transfer_encoding > 1 || f.host > 1)
         return "Content-Length, Transfer-Encoding and Host may each be sent once only";
     if (f.transfer_encoding && f.content_length)
