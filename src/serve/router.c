@@ -149,6 +149,10 @@ static const char *framing_refused(struct MHD_Connection *conn, const char *vers
         return "a header name may not be empty or hold a space or a control character";
     if (f.content_length > 1 || f.transfer_encoding > 1 || f.host > 1)
         return "Content-Length, Transfer-Encoding and Host may each be sent once only";
+    /* RFC 9112 (3.2) and nginx: without it the origin and DNS rebinding checks, which read
+     * it, had nothing to go by and let the request through */
+    if (!f.host && strcmp(version, MHD_HTTP_VERSION_1_1) == 0)
+        return "a Host header is required";
     if (f.transfer_encoding && f.content_length)
         return "Content-Length and Transfer-Encoding may not be sent together";
     if (f.transfer_encoding && strcmp(version, MHD_HTTP_VERSION_1_1) != 0)

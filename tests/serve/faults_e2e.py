@@ -265,6 +265,23 @@ def answered_alone(srv, cases):
     assert srv.metric("cafe_serve_jobs_created_total") == 0
 
 
+def test_an_http_1_1_request_without_host_is_refused():
+    # RFC 9112 (3.2) says 400, as nginx answers; the service served it, with the checks
+    # that read Host (another origin's page, DNS rebinding) given nothing to check. HTTP/1.0
+    # has no Host to require.
+    srv = Serve("-q")
+    try:
+        answered_alone(srv, [(400, b"GET /metrics HTTP/1.1\r\n\r\n"),
+                             (400, b"POST /v1/jobs HTTP/1.1\r\nContent-Type: text/plain\r\n"
+                                   b"Content-Length: 16\r\n\r\nhttp://x.example")])
+        s = connect(srv)
+        s.sendall(b"GET /healthz HTTP/1.0\r\n\r\n")
+        assert read_all(s).startswith(b"HTTP/1.1 200 ")
+        s.close()
+    finally:
+        srv.stop()
+
+
 def test_a_header_name_with_a_space_is_refused():
     # "Transfer-Encoding : chunked" was no Transfer-Encoding to the service, which read the
     # body by the Content-Length beside it, where a proxy that trims the name reads it
