@@ -201,7 +201,9 @@ static int refuse_early(srv_req_t *r, const char *method, const char *version, i
         return srv_reply_error(r, 401, "missing or wrong token"), 1;
     if (body_declared_too_big(s, r->conn))
         return srv_reply_error(r, 413, "request body too large"), 1;
-    if (s->stopping && r->route != SRV_R_HEALTHZ)
+    /* A job's status and its DELETE still go while jobs get --shutdown-grace to finish: a
+     * cancel refused then was lost, and the restart resumed the job. */
+    if (s->stopping && r->route != SRV_R_HEALTHZ && r->route != SRV_R_JOB)
         return srv_reply_error(r, 503, "shutting down"), 1;
     if (r->route == SRV_R_JOBS && srv_jobs_full(s))
         return srv_jobs_refuse(r), 1; /* before the client sends a list for nothing */

@@ -283,6 +283,51 @@ def test_a_second_service_on_the_same_directory_is_refused():
         srv.stop()
 
 
+def test_a_delete_during_the_shutdown_grace_cancels_the_job_for_good():
+    # the service stops (SIGTERM), its jobs get --shutdown-grace to finish; a client that
+    # cancels one then, on a connection it had open, was answered 503 and the cancel lost:
+    # the job was interrupted, and the restart resumed it
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    gate = Gate()
+    args = ("-q", "--allow-private", "--data-dir", d, "--timeout", "3600")
+    srv = Serve(*args, "--shutdown-grace", "5")
+    try:
+        status, _, st = post_job(srv, [gate.url("/held")])
+        assert status == 202, st
+        gate.wait_arrived(1)
+        c = srv.conn()  # kept open: the listener closes when the stop begins
+        c.request("GET", "/healthz")
+        assert c.getresponse().read() == b'{"status":"ok"}\n'
+        srv.proc.send_signal(signal.SIGTERM)
+        end = time.monotonic() + PATIENCE
+        while True:  # until the stop has begun
+            c.request("GET", "/healthz")
+            r = c.getresponse()
+            r.read()
+            if r.status == 503:
+                break
+            assert time.monotonic() < end
+        c.request("DELETE", f"/v1/jobs/{st['id']}")
+        r = c.getresponse()
+        body = r.read()
+        assert r.status == 200 and json.loads(body)["state"] in ("cancelling", "cancelled"), (
+            r.status, body)
+        c.close()
+        _, err = srv.proc.communicate(timeout=PATIENCE)  # the stop goes on by itself
+        assert srv.proc.returncode == 0 and b"Sanitizer" not in err, err[-2000:]
+    finally:
+        if srv.proc.poll() is None:  # not srv.stop(): a second SIGTERM ends it at once
+            srv.proc.kill()
+            srv.proc.communicate()
+    srv = Serve(*args)
+    try:
+        again = srv.json("GET", f"/v1/jobs/{st['id']}")[2]
+        assert again["state"] == "cancelled", again
+    finally:
+        srv.stop()
+        gate.close()
+
+
 def test_a_job_file_that_cannot_be_read_leaves_its_job_unloaded():
     # a list that cannot be read is not an empty list (a job of no URL, done at once and so
     # marked for good), and an end mark that cannot be read is not an absent one (a cancelled
