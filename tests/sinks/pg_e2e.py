@@ -89,9 +89,11 @@ def test_signals_then_resume_one_row_per_url():
     args = ["titles", "-q", "--db", spec("resumed"), path]
     for k, sig in enumerate([signal.SIGINT, signal.SIGTERM, signal.SIGKILL]):
         other = ["-c", "20"] if k % 2 == 0 else ["-c", "13", "--unordered"]
+        base = count("resumed")  # rows of earlier rounds: this round's must come on top
         p = subprocess.Popen([CAFE, *args, *other] + (["--resume"] if k else []), env=pg.env(),
                              stderr=subprocess.PIPE)
-        dbtest.wait_until(lambda: count("resumed") >= (k + 1) * 300 or p.poll() is not None)
+        dbtest.wait_until(lambda: count("resumed") >= base + 300 or p.poll() is not None)
+        assert p.poll() is None, "the run ended before the signal"
         p.send_signal(sig)
         _, err = p.communicate(timeout=300)
         assert p.returncode == -sig, (p.returncode, err)  # stopped, then died of it
