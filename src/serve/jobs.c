@@ -94,19 +94,27 @@ const char *srv_job_line(const srv_job_t *j, size_t i, size_t *len) {
     return j->urls + j->url_off[i];
 }
 
+/* Where the line at p ends: at its LF, CR LF or CR alone, as `cafe titles` reads a list (one
+ * saved with classic Mac line ends is a line per URL); *next is the next line's start. */
+static const char *line_end(const char *p, const char *end, const char **next) {
+    const char *le = p;
+    while (le < end && *le != '\n' && *le != '\r')
+        le++;
+    *next = le + (le + 1 < end && le[0] == '\r' && le[1] == '\n' ? 2 : 1);
+    return le;
+}
+
 int srv_job_parse_text(srv_job_t *j, const char *body, size_t len, size_t max) {
     size_t cap = 0;
-    const char *p = body, *end = body + len;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
+    const char *p = body, *end = body + len, *next;
+    for (; p < end; p = next) {
+        const char *le = line_end(p, end, &next);
         size_t start, n = input_line_trim(p, (size_t)(le - p), &start);
         if (n) {
             int rc = add_url(j, &cap, p + start, n, max);
             if (rc != 0)
                 return rc;
         }
-        p = le + 1;
     }
     return 0;
 }
@@ -114,7 +122,7 @@ int srv_job_parse_text(srv_job_t *j, const char *body, size_t len, size_t max) {
 enum { NOT_A_LINE = 2 }; /* parse_json: an element the text list cannot hold */
 
 /* An element of a JSON list, kept as the text list (job-ID.urls) reads it back at a restart:
- * trimmed, one line. One that no line can hold (blank, a # comment, a line break inside) is
+ * trimmed, one line. One that no line can hold (blank, a # comment, a LF or CR inside) is
  * refused: written as it is, a restart would read another list and put every record after it
  * beside the wrong URL. */
 static int add_json_url(srv_job_t *j, size_t *cap, const json_t *v, size_t max) {
@@ -122,7 +130,7 @@ static int add_json_url(srv_job_t *j, size_t *cap, const json_t *v, size_t max) 
         return CAFE_EINVAL;
     const char *s = json_string_value(v);
     size_t start, n = input_line_trim(s, json_string_length(v), &start);
-    if (n == 0 || memchr(s + start, '\n', n))
+    if (n == 0 || memchr(s + start, '\n', n) || memchr(s + start, '\r', n))
         return NOT_A_LINE;
     return add_url(j, cap, s + start, n, max);
 }

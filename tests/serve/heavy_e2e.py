@@ -130,7 +130,7 @@ def test_a_json_list_is_the_same_list_after_a_restart():
     a, b, c = fx.url(0, "/page/1"), fx.url(1, "/page/2"), fx.url(0, "/page/3")
     srv = Serve(*args)
     try:
-        for bad in ([a + "\n" + b, c], [a, ""], [" \t", c], ["# a comment", c]):
+        for bad in ([a + "\n" + b, c], [a + "\r" + b, c], [a, ""], [" \t", c], ["# a comment", c]):
             status, _, err = srv.json("POST", "/v1/jobs", body=json.dumps(bad), headers=json_type)
             assert status == 400 and "one URL" in err["error"], (bad, status, err)
         assert not [f for f in os.listdir(d) if f.endswith(".urls")], os.listdir(d)
