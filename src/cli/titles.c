@@ -494,8 +494,10 @@ int cli_titles_main(int argc, char **argv) {
         fprintf(stderr, "cafe titles: writing %s: %s\n", run.sink->what,
                 run.sink->why[0] ? run.sink->why : strerror(werr));
     /* After a write error the message above says what happened; a summary of a run that
-     * could not write ("0 URLs in 0.00 s: 0 ok") would only contradict it. */
-    if (rc == 0 && !o.quiet && !werr)
+     * could not write ("0 URLs in 0.00 s: 0 ok") would only contradict it. So would one after
+     * a list that could not be read from its start (a UTF-16 file, a directory). */
+    int unread = run.input_error && run.written == 0 && run.skipped == 0;
+    if (rc == 0 && !o.quiet && !werr && !unread)
         cli_summary(&run, run.stopping == 2);
     int code = rc                         ? rc
                : werr                     ? 2
