@@ -40,7 +40,7 @@ for r in $rooms; do
     libs="$libs $build/lib/src/$r/libcafe_$r.a"
     incs="$incs -I$root/src/$r"
 done
-libs="$libs $build/lib/src/libcafe.a"
+libs="$libs $build/lib/src/libcafe_msg.a $build/lib/src/libcafe.a" # messages: src/common/msg.c
 libs="$libs $(pkg-config --libs libuv libcurl uchardet libcares jansson hiredis zlib sqlite3 libpq) -lpthread"
 
 status=0

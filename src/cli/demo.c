@@ -3,10 +3,14 @@
  * sites far away. First the guide's three URLs one by one, then concurrently; then 100 and
  * 1,000 URLs, with the sync time measured on a sample and extrapolated. */
 #include "demo.h"
+#include "fdwait.h"
 #include "fetch.h"
 #include "run.h"
 #include "fixture.h"
+#include "msg.h"
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +21,35 @@
 typedef struct demo {
     cli_opts_t opts;
     fixture_t *fx;
+    cafe_task_t *main; /* the task running the experiment, cancelled when its reader left */
+    int werr;          /* the errno of a failed write of standard output, sticky */
 } demo_t;
+
+/* printf for the demo's output, flushed at once; 0, or -1 once standard output failed (then
+ * nothing more is printed: the experiment stops, as cafe titles stops at a closed pipe). */
+static int say(demo_t *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int say(demo_t *d, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    errno = 0;
+    if (!d->werr && (vprintf(fmt, ap) < 0 || fflush(stdout) != 0))
+        d->werr = errno ? errno : EIO;
+    va_end(ap);
+    return d->werr ? -1 : 0;
+}
+
+/* Between two lines the demo fetches for seconds: `cafe demo | head -1` waited for all of
+ * them. A reader gone (the pipe's write end polls POLLERR) stops the experiment at once. */
+static int watch_reader(void *arg, void **value) {
+    demo_t *d = arg;
+    while (cafe_task_sleep(100) == 0)
+        if (fd_reader_gone(1)) {
+            d->werr = EPIPE;
+            cafe_task_cancel(d->main);
+            break;
+        }
+    return 0;
+}
 
 static char *page_url(demo_t *d, int site, int page) {
     char buf[64];
@@ -35,20 +67,23 @@ static int fetch_one(void *arg, void **value) {
     return cli_fetch(&j->d->opts, &j->rec, NULL, NULL, NULL);
 }
 
-static void print_record(const record_t *r) {
+static void print_record(demo_t *d, const record_t *r) {
     if (r->error || r->status >= 400)
-        printf("Error fetching %s: %s\n", r->url ? r->url : "a page",
-               r->error_msg ? r->error_msg : cafe_strerror(r->error));
+        (void)say(d, "Error fetching %s: %s\n", r->url ? r->url : "a page",
+                  r->error_msg ? r->error_msg : cafe_strerror(r->error));
     else
-        printf("'%s' from %s\n", r->title ? r->title : "None", r->url);
+        (void)say(d, "'%s' from %s\n", r->title ? r->title : "None", r->url);
 }
 
 /* Fetches n URLs (page `first + i` of site i % sites), one after another or all at once
- * (at most DEMO_CONCURRENCY in flight); prints the records if `show`. Returns seconds. */
+ * (at most DEMO_CONCURRENCY in flight); prints the records if `show`. Returns seconds.
+ * Cancelled (the reader left), it still waits for the tasks it started, which then end at
+ * once. */
 static double run_batch(demo_t *d, int n, int first, int concurrent, int show) {
     demo_job_t *jobs = calloc((size_t)n, sizeof(*jobs));
     cafe_task_t **tasks = calloc((size_t)n, sizeof(*tasks));
     cafe_result_t *res = calloc((size_t)n, sizeof(*res));
+    size_t spawned = 0;
     uint64_t t0 = cli_now_ms();
     for (int i = 0; jobs && tasks && res && i < n; i++) {
         jobs[i].d = d;
@@ -57,17 +92,19 @@ static double run_batch(demo_t *d, int n, int first, int concurrent, int show) {
             record_fail(&jobs[i].rec, CAFE_ENOMEM, "out of memory");
         else if (!concurrent)
             fetch_one(&jobs[i], NULL);
-        else if (cafe_task_spawn(&tasks[i], fetch_one, &jobs[i], NULL) != 0)
-            tasks[i] = NULL;
+        else if (cafe_task_spawn(&tasks[spawned], fetch_one, &jobs[i], NULL) == 0)
+            spawned++;
+        else
+            record_fail(&jobs[i].rec, CAFE_ENOMEM, "out of memory");
     }
-    if (concurrent && tasks && res)
-        for (int i = 0; i < n; i++) /* gather, in input order */
-            if (tasks[i])
-                cafe_task_join(tasks[i], &res[i]);
+    /* gather, not a join each: a cancelled caller's join returns at once, and the jobs
+     * below would be freed under tasks still running */
+    if (spawned)
+        (void)cafe_task_gather(tasks, spawned, res);
     double secs = (double)(cli_now_ms() - t0) / 1000.0;
     for (int i = 0; jobs && i < n; i++) {
         if (show)
-            print_record(&jobs[i].rec);
+            print_record(d, &jobs[i].rec);
         record_clear(&jobs[i].rec);
     }
     free(jobs);
@@ -76,29 +113,21 @@ static double run_batch(demo_t *d, int n, int first, int concurrent, int show) {
     return secs;
 }
 
-static int demo_main(void *arg, void **value) {
-    demo_t *d = arg;
-    fixture_opts_t fo = {.sites = DEMO_SITES, .delay_min_ms = 200, .delay_max_ms = 800, .seed = 42};
-    int rc = fixture_start(&fo, &d->fx);
-    if (rc != 0) {
-        fprintf(stderr, "cafe demo: cannot start the local sites: %s\n", cafe_strerror(rc));
-        return rc;
-    }
-    cafe_http_limits_t lim = {.max_transfers = DEMO_CONCURRENCY};
-    if ((rc = cafe_http_limits_set(NULL, &lim)) != 0) {
-        fprintf(stderr, "cafe demo: cannot set the HTTP limits: %s\n", cafe_strerror(rc));
-        (void)fixture_stop(d->fx); /* the failure to report is the one above */
-        return rc;
-    }
-    printf("cafe demo: %d local sites on 127.0.0.1, each answering after 200-800 ms\n\n",
-           DEMO_SITES);
-    printf("The slow, synchronous way (one URL at a time):\n");
+/* The experiment's text and figures; stops where standard output failed. */
+static void experiment(demo_t *d) {
+    if (say(d, "cafe demo: %d local sites on 127.0.0.1, each answering after 200-800 ms\n\n",
+            DEMO_SITES) ||
+        say(d, "The slow, synchronous way (one URL at a time):\n"))
+        return;
     double s = run_batch(d, 3, 0, 0, 1);
-    printf("Sync version took %.2f seconds\n\n", s);
-    printf("The fast, asynchronous way (cafe_task_spawn + gather):\n");
+    if (say(d, "Sync version took %.2f seconds\n\n", s) ||
+        say(d, "The fast, asynchronous way (cafe_task_spawn + gather):\n"))
+        return;
     double a = run_batch(d, 3, 0, 1, 1);
-    printf("Async version took %.2f seconds\n\n", a);
-    printf("That's a %.1fx speedup for just three URLs. Imagine hundreds or thousands:\n\n", s / a);
+    if (say(d, "Async version took %.2f seconds\n\n", a) ||
+        say(d, "That's a %.1fx speedup for just three URLs. Imagine hundreds or thousands:\n\n",
+            s / a))
+        return;
     /* The sync column scales the three URLs timed above: the table says so, and no other
      * sample is fetched behind the reader's back. */
     double per_url = s / 3;
@@ -106,18 +135,48 @@ static int demo_main(void *arg, void **value) {
     char head[40];
     int w = snprintf(head, sizeof head, "async (%d at once)", DEMO_CONCURRENCY);
     static const char dashes[] = "----------------------------------------";
-    printf("| URLs  | sync (the 3 above, scaled) | %s | speedup |\n", head);
-    printf("|-------|----------------------------|%.*s|---------|\n", w + 2, dashes);
+    if (say(d, "| URLs  | sync (the 3 above, scaled) | %s | speedup |\n", head) ||
+        say(d, "|-------|----------------------------|%.*s|---------|\n", w + 2, dashes))
+        return;
     static const int sizes[] = {100, 1000};
     for (size_t i = 0; i < 2; i++) {
         double as = run_batch(d, sizes[i], 1000 + (int)i * 10000, 1, 0);
         double ss = per_url * sizes[i];
-        printf("| %5d | %24.1f s | %*.2f s | %6.0fx |\n", sizes[i], ss, w - 2, as, ss / as);
+        if (say(d, "| %5d | %24.1f s | %*.2f s | %6.0fx |\n", sizes[i], ss, w - 2, as, ss / as))
+            return;
     }
-    printf("\nThe waits overlap on one event loop: one thread, one core, no thread per URL.\n");
-    return fixture_stop(d->fx);
+    (void)say(d, "\nThe waits overlap on one event loop: one thread, one core, no thread per "
+                 "URL.\n");
 }
 
+static int demo_main(void *arg, void **value) {
+    demo_t *d = arg;
+    fixture_opts_t fo = {.sites = DEMO_SITES, .delay_min_ms = 200, .delay_max_ms = 800, .seed = 42};
+    int rc = fixture_start(&fo, &d->fx);
+    if (rc != 0) {
+        fprintf(stderr, "cafe demo: cannot start the local sites: %s\n", msg_strerror(rc));
+        return rc;
+    }
+    cafe_http_limits_t lim = {.max_transfers = DEMO_CONCURRENCY};
+    if ((rc = cafe_http_limits_set(NULL, &lim)) != 0) {
+        fprintf(stderr, "cafe demo: cannot set the HTTP limits: %s\n", msg_strerror(rc));
+        (void)fixture_stop(d->fx); /* the failure to report is the one above */
+        return rc;
+    }
+    cafe_task_t *watcher;
+    d->main = cafe_task_current();
+    if (cafe_task_spawn(&watcher, watch_reader, d, NULL) != 0)
+        watcher = NULL; /* the demo still stops at its next line */
+    experiment(d);
+    if (watcher) {
+        cafe_task_cancel(watcher);
+        (void)cafe_task_join(watcher, NULL); /* it only watches */
+    }
+    /* Cancelled by the watcher, this still stops and frees the sites: only its wait for
+     * them is cut short. */
+    rc = fixture_stop(d->fx);
+    return d->werr ? 0 : rc;
+}
 static const cli_opt_t rows[] = {
     {CLI_OPT_HELP, "help", 'h', NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print this help", NULL},
     {CLI_OPT_VERSION, "version", 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print the version", NULL},
@@ -126,7 +185,8 @@ static const cli_opt_t rows[] = {
 const cli_optab_t cli_demo_optab = {
     "demo",
     "demo\n",
-    "The guide's experiment, sync vs async, on local sites it starts itself (no network).\n",
+    "The guide's experiment, sync vs async, on local sites it starts itself\n"
+    "(no network).\n",
     NULL,
     rows,
     sizeof rows / sizeof rows[0],
@@ -140,11 +200,15 @@ int cli_demo_main(int argc, char **argv) {
     demo_t d;
     memset(&d, 0, sizeof d);
     char *args[] = {"titles", NULL};
-    if (cli_opts_parse(&d.opts, 1, args) != 0) /* the defaults of cafe titles */
-        return 1;
-    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (cli_opts_parse(&d.opts, 1, args) != 0) /* the defaults of cafe titles (it said why) */
+        return 2;
     cafe_result_t r;
     rc = cafe_run(demo_main, &d, &r);
     cli_opts_free(&d.opts);
-    return rc == 0 && r.status == 0 ? 0 : 1;
+    /* As cafe titles: a closed pipe is a quiet stop, another write error is said; both are
+     * status 2, the output being incomplete, and so is a demo that could not start (1 is
+     * --fail's: some URL failed). */
+    if (d.werr && d.werr != EPIPE)
+        fprintf(stderr, "cafe demo: writing standard output: %s\n", strerror(d.werr));
+    return d.werr || rc != 0 || r.status != 0 ? 2 : 0;
 }

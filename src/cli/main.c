@@ -1,6 +1,8 @@
 /* The `cafe` command: a thin layer over libcafe, as curl's tool is over libcurl. */
 #include "cafe.h"
 #include "demo.h"
+#include "fdwait.h"
+#include "msg.h"
 #include "optab.h"
 #include "queue_cmd.h"
 #include "title_cmd.h"
@@ -10,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
-#include <poll.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -19,20 +20,27 @@
 #include <string.h>
 #include <unistd.h>
 
-static void usage(FILE *f) {
-    fputs("Usage: cafe COMMAND [OPTIONS]\n"
-          "\n"
-          "Commands:\n"
-          "  titles [FILE|-]   fetch the <title> of every URL in FILE (see cafe titles --help)\n"
-          "  title [FILE...]   print the <title> of local HTML files (see cafe title --help)\n"
-          "  demo              the guide's experiment, sync vs async, on local sites\n"
-          "  queue push|results|status REDIS_URL   a URL queue on Redis shared by many\n"
-          "                    `cafe titles --queue` workers (see cafe queue --help)\n"
-          "  serve             a title service: HTTP API and web page (see cafe serve --help)\n"
-          "\n"
-          "  --help, --version\n",
-          f);
-}
+static const cli_opt_t rows[] = {
+    {.kind = CLI_OPT_SECTION, .name = "Options"},
+    {CLI_OPT_HELP, "help", 'h', NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print this help", NULL},
+    {CLI_OPT_VERSION, "version", 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print the version", NULL},
+};
+
+/* cafe's own options, before any command: parsed as a command's are. */
+static const cli_optab_t top_optab = {
+    NULL,
+    "COMMAND [OPTIONS]\n",
+    "Commands:\n"
+    "  titles [FILE|-]   fetch the <title> of every URL in FILE\n"
+    "  title [FILE...]   print the <title> of local HTML files\n"
+    "  demo              the guide's experiment, sync vs async, on local sites\n"
+    "  queue push|results|status REDIS_URL   a URL queue on Redis shared by many\n"
+    "                    `cafe titles --queue` workers\n"
+    "  serve             a title service: HTTP API and web page\n",
+    "Each command's options: cafe COMMAND --help\n",
+    rows,
+    sizeof rows / sizeof rows[0],
+};
 
 /* glibc gives the heap's free top back to the kernel once it passes 128 KiB, and maps
  * allocations of 128 KiB and more on their own. A run's allocations come and go by the
@@ -73,50 +81,44 @@ static int fill_closed_std_fds(void) {
 
 static int run_command(int argc, char **argv) {
     if (argc < 2) {
-        usage(stderr);
+        cli_optab_help(&top_optab, stderr);
         return 2;
     }
+    static const struct command {
+        const char *name, *prog;
+        int (*main)(int argc, char **argv);
+    } commands[] = {
+        {"titles", "cafe titles", cli_titles_main}, {"title", "cafe title", cli_title_main},
+        {"demo", "cafe demo", cli_demo_main},       {"queue", "cafe queue", cli_queue_main},
+        {"serve", "cafe serve", serve_main},
+    };
     const char *cmd = argv[1];
-    if (strcmp(cmd, "titles") == 0)
-        return cli_titles_main(argc - 1, argv + 1);
-    if (strcmp(cmd, "title") == 0)
-        return cli_title_main(argc - 1, argv + 1);
-    if (strcmp(cmd, "demo") == 0)
-        return cli_demo_main(argc - 1, argv + 1);
-    if (strcmp(cmd, "queue") == 0)
-        return cli_queue_main(argc - 1, argv + 1);
-    if (strcmp(cmd, "serve") == 0)
-        return serve_main(argc - 1, argv + 1);
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-        usage(stdout);
-        return 0;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(cmd, commands[i].name) == 0) {
+            msg_prog_set(commands[i].prog);
+            return commands[i].main(argc - 1, argv + 1);
+        }
+    if (cmd[0] == '-' && cmd[1]) { /* --help, --version: no operand after them */
+        size_t none;
+        int rc = cli_optab_parse(&top_optab, NULL, argc, argv, 1, NULL, 0, &none, NULL);
+        return rc < 0 ? 0 : rc ? rc : cli_optab_usage_error(&top_optab, "no command given");
     }
-    if (strcmp(cmd, "--version") == 0) {
-        cli_version(stdout);
-        return 0;
-    }
-    fprintf(stderr, "cafe: unknown command '%s'\nTry 'cafe --help' for more information.\n", cmd);
-    return 2;
-}
-
-/* Is standard output a pipe whose reader has gone? Its write end then polls POLLERR: how a
- * write that failed earlier, its errno long lost, is known to have met a closed pipe. */
-static int stdout_reader_gone(void) {
-    struct pollfd p = {.fd = 1, .events = 0};
-    return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+    char shown[96];
+    return cli_optab_usage_error(&top_optab, "unknown command '%s'",
+                                 cli_optab_quoted(cmd, shown, sizeof shown));
 }
 
 /* What a command printed on stdout must have reached it, as coreutils' close_stdout checks:
  * `cafe --help > /dev/full` is a failure, not status 0. A command that failed has said why
- * (cafe titles and cafe title check their own output); a closed pipe is a quiet stop: the
- * demo's printf into `| head -1` said "writing standard output failed". */
+ * (cafe titles, cafe title and cafe demo check their own output); a closed pipe is a quiet
+ * stop. */
 static int stdout_written(int rc) {
     errno = 0;
     if (fflush(stdout) == 0 && !ferror(stdout))
         return rc;
-    int quiet = errno == EPIPE || (errno == 0 && stdout_reader_gone());
+    int quiet = errno == EPIPE || (errno == 0 && fd_reader_gone(1));
     if (rc == 0 && !quiet) /* errno is 0 when the write failed earlier, unchecked */
-        fprintf(stderr, "cafe: writing standard output%s%s\n", errno ? ": " : " failed",
+        fprintf(stderr, "%s: writing standard output%s%s\n", msg_prog(), errno ? ": " : " failed",
                 errno ? strerror(errno) : "");
     return rc ? rc : 2;
 }

@@ -12,9 +12,10 @@
 int cli_optab_usage_error(const cli_optab_t *tab, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "cafe %s: ", tab->cmd);
+    const char *sp = tab->cmd ? " " : "", *cmd = tab->cmd ? tab->cmd : "";
+    fprintf(stderr, "cafe%s%s: ", sp, cmd);
     vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nTry 'cafe %s --help' for more information.\n", tab->cmd);
+    fprintf(stderr, "\nTry 'cafe%s%s --help' for more information.\n", sp, cmd);
     va_end(ap);
     return 2;
 }
@@ -45,9 +46,7 @@ static const char *label(const cli_opt_t *o, char *buf, size_t cap) {
     return buf;
 }
 
-/* v for a message: control bytes as \xNN (a CR must not rewrite the terminal line), cut
- * with "..." when long. */
-static const char *quoted(const char *v, char *buf, size_t cap) {
+const char *cli_optab_quoted(const char *v, char *buf, size_t cap) {
     size_t n = 0;
     const unsigned char *p = (const unsigned char *)v;
     for (; *p && n + 8 < cap; p++) {
@@ -87,9 +86,10 @@ static int number_set(const cli_optab_t *tab, const cli_opt_t *o, char *field, c
     char name[64];
     char shown[64];
     if (number_parse(v, decimal, &d) != 0 || d < o->min || d > o->max)
-        return cli_optab_usage_error(
-            tab, "%s: expected a %s from %.15g to %.15g, got '%s'", label(o, name, sizeof name),
-            decimal ? "number" : "whole number", o->min, o->max, quoted(v, shown, sizeof shown));
+        return cli_optab_usage_error(tab, "%s: expected a %s from %.15g to %.15g, got '%s'",
+                                     label(o, name, sizeof name),
+                                     decimal ? "number" : "whole number", o->min, o->max,
+                                     cli_optab_quoted(v, shown, sizeof shown));
     switch (o->kind) {
     case CLI_OPT_SIZE:
         *(size_t *)(void *)field = (size_t)d;
@@ -115,7 +115,7 @@ static int value_set(const cli_optab_t *tab, const cli_opt_t *o, void *out, cons
     const char *why = o->check ? o->check(v) : NULL;
     if (why)
         return cli_optab_usage_error(tab, "%s: %s: '%s'", label(o, name, sizeof name), why,
-                                     quoted(v, shown, sizeof shown));
+                                     cli_optab_quoted(v, shown, sizeof shown));
     switch (o->kind) {
     case CLI_OPT_FLAG:
         *(int *)(void *)field = o->set;
@@ -169,6 +169,7 @@ typedef struct cursor {
     int argc, i;
     char **argv;
     unsigned char *seen;
+    const cli_opt_t *action; /* the first --help or --version given, done after the parse */
 } cursor_t;
 
 /* Option o was given; its value is `inline_v` (after '=' or in a short cluster) or the next
@@ -180,7 +181,11 @@ static int option_take(cursor_t *c, const cli_opt_t *o, const char *inline_v) {
     if (!takes_value(o)) {
         if (inline_v)
             return cli_optab_usage_error(c->tab, "%s takes no value", label(o, name, sizeof name));
-        return o->kind == CLI_OPT_FLAG ? value_set(c->tab, o, c->out, NULL) : action(c->tab, o);
+        if (o->kind == CLI_OPT_FLAG)
+            return value_set(c->tab, o, c->out, NULL);
+        if (!c->action)
+            c->action = o;
+        return 0;
     }
     if (!inline_v) {
         if (c->i + 1 >= c->argc)
@@ -198,7 +203,10 @@ static int long_take(cursor_t *c, const char *arg) {
         if (o->kind != CLI_OPT_SECTION && strlen(o->name) == len && !memcmp(o->name, arg, len))
             return option_take(c, o, eq ? eq + 1 : NULL);
     }
-    return cli_optab_usage_error(c->tab, "unknown option: --%.*s", (int)len, arg);
+    char opt[96], shown[128];
+    snprintf(opt, sizeof opt, "--%.*s", (int)len, arg);
+    return cli_optab_usage_error(c->tab, "unknown option: %s",
+                                 cli_optab_quoted(opt, shown, sizeof shown));
 }
 
 /* "-qk" or "-c10" or "-c 10". */
@@ -208,8 +216,10 @@ static int short_take(cursor_t *c, const char *arg) {
         for (size_t k = 0; k < c->tab->n && !o; k++)
             if (c->tab->opts[k].kind != CLI_OPT_SECTION && c->tab->opts[k].short_name == *p)
                 o = &c->tab->opts[k];
+        char opt[] = {'-', *p, '\0'}, shown[16];
         if (!o)
-            return cli_optab_usage_error(c->tab, "unknown option: -%c", *p);
+            return cli_optab_usage_error(c->tab, "unknown option: %s",
+                                         cli_optab_quoted(opt, shown, sizeof shown));
         int rc = option_take(c, o, takes_value(o) && p[1] ? p + 1 : NULL);
         if (rc != 0 || takes_value(o))
             return rc;
@@ -224,7 +234,7 @@ int cli_optab_parse(const cli_optab_t *tab, void *out, int argc, char **argv, in
     if (seen)
         memset(seen, 0, tab->n);
     *noperands = 0;
-    cursor_t c = {tab, out, argc, first, argv, seen};
+    cursor_t c = {tab, out, argc, first, argv, seen, NULL};
     int only_operands = 0;
     for (; c.i < argc; c.i++) {
         const char *a = argv[c.i];
@@ -234,8 +244,10 @@ int cli_optab_parse(const cli_optab_t *tab, void *out, int argc, char **argv, in
             continue;
         }
         if (only_operands || a[0] != '-' || a[1] == '\0') {
+            char shown[96];
             if (*noperands == max_operands)
-                return cli_optab_usage_error(tab, "too many arguments: '%s'", a);
+                return cli_optab_usage_error(tab, "too many arguments: '%s'",
+                                             cli_optab_quoted(a, shown, sizeof shown));
             operands[(*noperands)++] = a;
             continue;
         }
@@ -243,5 +255,7 @@ int cli_optab_parse(const cli_optab_t *tab, void *out, int argc, char **argv, in
         if (rc != 0)
             return rc;
     }
-    return 0;
+    /* --help and --version act once the whole line parsed, as grep's: a mistake anywhere in
+     * it is reported (status 2) wherever --help stands, not hidden behind the help. */
+    return c.action ? action(tab, c.action) : 0;
 }

@@ -50,7 +50,7 @@ typedef struct cli_opt {
 } cli_opt_t;
 
 typedef struct cli_optab {
-    const char *cmd;      /* "titles": messages say "cafe titles: ..." */
+    const char *cmd;      /* "titles": messages say "cafe titles: ..."; NULL: cafe's own */
     const char *synopsis; /* after "Usage: cafe " */
     const char *about;    /* the help's text before the options */
     const char *after;    /* the help's text after the options (exit status...); may be NULL */
@@ -62,8 +62,9 @@ typedef struct cli_optab {
  * subcommand's name). Operands (arguments not starting with '-', "-" itself, and all after
  * "--") are left in argv order in operands[0..*noperands), at most max_operands. Returns 0,
  * 2 after a usage error on stderr that names the option, or -1 when --help or --version
- * printed and the program should exit 0. seen[i] (when not NULL, tab->n entries) is set for
- * each row given on the command line. */
+ * (the first of them given) printed and the program should exit 0: only once the whole
+ * command line parsed, so that an error anywhere in it wins over them. seen[i] (when not
+ * NULL, tab->n entries) is set for each row given on the command line. */
 int cli_optab_parse(const cli_optab_t *tab, void *out, int argc, char **argv, int first,
                     const char **operands, size_t max_operands, size_t *noperands,
                     unsigned char *seen);
@@ -71,6 +72,11 @@ int cli_optab_parse(const cli_optab_t *tab, void *out, int argc, char **argv, in
 /* "cafe CMD: what" + the hint to --help, on stderr; returns 2. */
 int cli_optab_usage_error(const cli_optab_t *tab, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* v for a usage error's message, where it shows a value or argument given: control bytes as
+ * \xNN (a CR must not rewrite the terminal line, an ESC drive it), cut with "..." when
+ * long. Returns buf. */
+const char *cli_optab_quoted(const char *v, char *buf, size_t cap);
 
 /* The row of a long name (NULL when none): for cross-option checks. */
 const cli_opt_t *cli_optab_find(const cli_optab_t *tab, const char *name);

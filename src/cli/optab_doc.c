@@ -4,6 +4,7 @@
 #include <string.h>
 
 #define HELP_COLUMN 25 /* where the help text of an option starts */
+#define HELP_WIDTH 80  /* the columns of a terminal: no line of --help is longer */
 
 static const char *default_of(const cli_opt_t *o) {
     return o->shown ? o->shown : o->def;
@@ -18,18 +19,25 @@ static int help_name(const cli_opt_t *o, FILE *f) {
     return n;
 }
 
-/* text's lines, each after the column; `def` appended to the last one. */
-static void help_text(const char *text, const char *def, int col, FILE *f) {
+/* text's lines, each after the column (the first after `at` columns already written);
+ * `def` appended to the last one, or on a line of its own where it would not fit. */
+static void help_text(const char *text, const char *def, int at, FILE *f) {
+    int col = at < HELP_COLUMN ? HELP_COLUMN - at : 1, end = 0;
     for (const char *p = text;;) {
         const char *nl = strchr(p, '\n');
-        fprintf(f, "%*s%.*s", col, "", nl ? (int)(nl - p) : (int)strlen(p), p);
+        int len = nl ? (int)(nl - p) : (int)strlen(p);
+        fprintf(f, "%*s%.*s", col, "", len, p);
+        end = at + col + len;
         if (!nl)
             break;
         fputc('\n', f);
+        at = 0;
         col = HELP_COLUMN;
         p = nl + 1;
     }
-    if (def)
+    if (def && end + (int)strlen(" (default )") + (int)strlen(def) > HELP_WIDTH)
+        fprintf(f, "\n%*s(default %s)", HELP_COLUMN, "", def);
+    else if (def)
         fprintf(f, " (default %s)", def);
     fputc('\n', f);
 }
@@ -42,8 +50,7 @@ void cli_optab_help(const cli_optab_t *tab, FILE *f) {
             fprintf(f, "\n%s:\n", o->name);
             continue;
         }
-        int n = help_name(o, f);
-        help_text(o->help, default_of(o), n < HELP_COLUMN ? HELP_COLUMN - n : 1, f);
+        help_text(o->help, default_of(o), help_name(o, f), f);
     }
     if (tab->after)
         fprintf(f, "\n%s", tab->after);

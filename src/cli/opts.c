@@ -3,6 +3,7 @@
 #include "opts.h"
 #include "cafe.h"
 #include "input.h"
+#include "msg.h"
 #include "port.h"
 #include "sink_db.h"
 
@@ -181,8 +182,8 @@ const char *cli_scheme_check(const char *v) {
 static const cli_opt_t rows[] = {
     SECTION("Output"),
     {CLI_OPT_FLAG, "json", 0, NULL, F(fmt), 0, 0, RECORD_FMT_JSON, NULL, NULL, NULL,
-     "JSON Lines: url, final_url, status, title, content_type,\ncharset, charset_source, bytes, "
-     "time_ms, attempts, error",
+     "JSON Lines: url, final_url, status, title,\ncontent_type, charset, charset_source, bytes, "
+     "time_ms,\nattempts, error",
      "JSON Lines, one object per URL: url, final_url, status, title (null when the page\n"
      "has none), content_type, charset, charset_source (bom, header, meta, detected or\n"
      "default: see ENCODINGS), bytes, time_ms, attempts, error (null on success). bytes\n"
@@ -190,7 +191,9 @@ static const cli_opt_t rows[] = {
      "size_download counts it before): the whole body, or what came until the download\n"
      "stopped at the title or at --max-bytes, plus any rest read only to keep the\n"
      "connection (a short one, the server not closing it). Strings are valid UTF-8, with\n"
-     "U+2028, U+2029 and U+0085 escaped (\\u2028...) so that no line reader splits a record."},
+     "U+2028, U+2029 and U+0085 escaped (\\u2028...) so that no line reader splits a record,\n"
+     "and the other C1 controls and the bidirectional ones (as the text format escapes\n"
+     "them) so that records read on a terminal cannot drive it or reorder its lines."},
     {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV, NULL, NULL, NULL,
      "RFC 4180 CSV with a header row (same columns)", NULL},
     {CLI_OPT_FLAG, "csv-safe", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV_SAFE, NULL, NULL, NULL,
@@ -219,8 +222,8 @@ static const cli_opt_t rows[] = {
      "FILE is left as it was. With a database: continue its latest run."},
     {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, cli_db_spec_check,
      "write to a database instead: sqlite:PATH or\npostgresql://[USER@]HOST[:PORT]/DB"
-     "[?table=NAME] (password\nfrom PGPASSWORD or ~/.pgpass); -o PATH.sqlite|.sqlite3|.db\n"
-     "is sqlite:PATH",
+     "[?table=NAME]\n(password from PGPASSWORD or ~/.pgpass);\n-o PATH.sqlite|.sqlite3|.db is "
+     "sqlite:PATH",
      NULL},
     {CLI_OPT_FLAG, "quiet", 'q', NULL, F(quiet), 0, 0, 1, NULL, NULL, NULL,
      "no progress line and no summary on stderr",
@@ -365,7 +368,7 @@ const cli_optab_t cli_titles_optab = {
     "titles [OPTIONS] [-u URL]... [FILE|-]...\n",
     "Fetch the <title> of every URL given with -u, then in each FILE (one per line;\n"
     "standard input when neither is given).\n"
-    "Output (default): 'Title' from URL / Error fetching URL: message, in input order.\n",
+    "Output (default), in input order: 'Title' from URL / Error fetching URL: message\n",
     "Exit: 0 done (failed URLs are results), 1 with --fail if any failed, 2 usage or\n"
     "input error. Ctrl-C: finished records are written, then cafe ends by the signal\n"
     "(status 130; SIGTERM 143, SIGHUP 129); --resume continues.\n",
@@ -435,7 +438,7 @@ static int parse(cli_opts_t *o, int argc, char **argv) {
         return cli_optab_usage_error(&cli_titles_optab,
                                      "-o %s writes a database: its columns replace --json, "
                                      "--csv and --csv-safe, and --queue writes to the queue",
-                                     o->db);
+                                     msg_quote(o->db));
     if (o->db && (o->output || o->fmt != RECORD_FMT_TEXT || o->queue))
         return error("--db replaces -o FILE, --json, --csv, --csv-safe and --queue");
     if (o->resume && !o->output && !o->db)

@@ -64,7 +64,7 @@ int cli_progress_task(void *arg, void **value) {
 
 void cli_summary(cli_run_t *run, int interrupted) {
     uint64_t ms = cli_now_ms() - run->started_ms;
-    fprintf(stderr, "cafe: %llu URL%s in %.2f s: %llu ok, %llu failed",
+    fprintf(stderr, "cafe titles: %llu URL%s in %.2f s: %llu ok, %llu failed",
             (unsigned long long)run->written, run->written == 1 ? "" : "s", (double)ms / 1000.0,
             (unsigned long long)run->ok, (unsigned long long)run->failed);
     int first = 1;
@@ -83,8 +83,10 @@ void cli_summary(cli_run_t *run, int interrupted) {
     if (interrupted && (!run->o->drain || run->dropped)) /* with --drain: not written */
         fprintf(stderr, "%s%llu in flight cancelled",
                 run->o->drain ? ", " : "; interrupted: ", (unsigned long long)run->dropped);
+    /* A queue worker has no --resume: what it did not finish goes back to the queue. */
     if (interrupted)
-        fprintf(stderr, ", %llu queued not started (--resume fetches the rest)",
-                (unsigned long long)run->unstarted);
+        fprintf(stderr, ", %llu queued not started (%s)", (unsigned long long)run->unstarted,
+                run->o->queue ? "the queue gets back the URLs not done"
+                              : "--resume fetches the rest");
     fputc('\n', stderr);
 }

@@ -1,11 +1,12 @@
 /* `cafe queue push | results | status`: load a URL list into a queue, export its records,
  * show where it stands. Each runs one task on a cafe loop with one Redis connection, and
  * does not retry: an error ends it with exit status 2 (pushing again is harmless: URLs
- * already seen are skipped). */
+ * already seen are skipped); but results --drain does (see DRAIN_RETRY_MS). */
 #include "cafe.h"
 #include "db.h"
 #include "dbopts.h"
 #include "input.h"
+#include "msg.h"
 #include "format.h"
 #include "opts.h"
 #include "queue.h"
@@ -19,6 +20,9 @@
 
 #define PUSH_BATCH 1000
 #define EXPORT_BATCH 1000
+/* --drain retries a lost connection as workers do: a chunk written and synced whose delete
+ * failed would be exported again by the next drain, a second copy in the file. */
+#define DRAIN_RETRY_MS 300000
 
 typedef struct qcmd {
     const char *sub, *url, *name, *file, *output, *scheme, *db;
@@ -48,12 +52,12 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV, NULL, NULL, NULL, "results: CSV",
      NULL},
     {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, cli_db_spec_check,
-     "results: into a database (sqlite:PATH, postgresql://...; see cafe titles --db), one\n"
-     "run per export",
+     "results: into a database (sqlite:PATH,\npostgresql://...; see cafe titles --db), one "
+     "run\nper export",
      NULL},
     {CLI_OPT_FLAG, "drain", 0, NULL, F(drain), 0, 0, 1, NULL, NULL, NULL,
-     "results: delete each record from Redis once written (a file: on the disk, fsync;\n"
-     "with --db: once its batch committed)",
+     "results: delete each record from Redis once\nwritten (a file: on the disk, fsync; with "
+     "--db:\nonce its batch committed)",
      NULL},
     {CLI_OPT_HELP, "help", 'h', NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print this help", NULL},
     {CLI_OPT_VERSION, "version", 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print the version", NULL},
@@ -61,8 +65,8 @@ static const cli_opt_t rows[] = {
 
 const cli_optab_t cli_queue_optab = {
     "queue",
-    "queue push REDIS_URL [FILE|-]  load URLs (one per line), skipping any\n"
-    "                                          ever pushed before\n"
+    "queue push REDIS_URL [FILE|-]  load URLs (one per line), skipping\n"
+    "                                          those ever pushed before\n"
     "       cafe queue results REDIS_URL [-o FILE] [--json|--csv|--db SPEC] [--drain]\n"
     "       cafe queue status REDIS_URL\n",
     "Workers: cafe titles --queue REDIS_URL [OPTIONS]   (see cafe titles --help)\n"
@@ -70,8 +74,8 @@ const cli_optab_t cli_queue_optab = {
     "REDIS_URL  redis://[USER[:PASSWORD]@]HOST[:PORT][/DB][?queue=NAME]; the password\n"
     "           may come from $REDISCLI_AUTH instead. No TLS (rediss://): Debian 12's\n"
     "           hiredis has none.\n",
-    "Exit: 0 done, 2 usage, connection or Redis error, or the output could not be written\n"
-    "(disk full, closed pipe).\n",
+    "Exit: 0 done, 2 usage, connection or Redis error, or the output could not be\n"
+    "written (disk full, closed pipe).\n",
     rows,
     sizeof rows / sizeof rows[0],
 };
@@ -82,9 +86,10 @@ static int usage_error(const char *what) {
 
 /* ---- push --------------------------------------------------------------------------------- */
 
-static int push_batch(qcmd_t *c, char **urls, size_t n, unsigned long long *added) {
+static int push_batch(qcmd_t *c, char **urls, const size_t *lens, size_t n,
+                      unsigned long long *added) {
     redisReply *rep;
-    int rc = queue_eval(c->r, &c->keys, QS_PUSH, &rep, (int)n, (const char **)urls, NULL);
+    int rc = queue_eval(c->r, &c->keys, QS_PUSH, &rep, (int)n, (const char **)urls, lens);
     if (rc == 0 && rep->type != REDIS_REPLY_INTEGER) {
         redis_set_error(c->r, "unexpected reply to the push script");
         rc = CAFE_EIO;
@@ -101,7 +106,7 @@ static int push(qcmd_t *c) {
     input_t *in = c->in;
     int rc = 0;
     char *urls[PUSH_BATCH];
-    size_t n = 0;
+    size_t lens[PUSH_BATCH], n = 0;
     unsigned long long lines = 0, added = 0, too_long = 0;
     const char *line, *why;
     size_t len;
@@ -114,16 +119,22 @@ static int push(qcmd_t *c) {
             continue;
         }
         lines++;
-        /* A bad line is queued as it is: a worker turns it into an error record. */
-        if (url_normalize(line, len, c->scheme, &urls[n], &why) != 0)
-            urls[n] = strndup(line, len);
+        /* A bad line is queued as it is, a NUL byte in it too (a worker turns it into the
+         * error record cafe titles gives; cut at the NUL, it was another URL, fetched). */
+        if (url_normalize(line, len, c->scheme, &urls[n], &why) == 0) {
+            lens[n] = strlen(urls[n]);
+        } else if ((urls[n] = malloc(len + 1)) != NULL) {
+            memcpy(urls[n], line, len);
+            urls[n][len] = 0;
+            lens[n] = len;
+        }
         if (urls[n] && ++n == PUSH_BATCH) {
-            rc = push_batch(c, urls, n, &added);
+            rc = push_batch(c, urls, lens, n, &added);
             n = 0;
         }
     }
     if (rc == 0 && n)
-        rc = push_batch(c, urls, n, &added);
+        rc = push_batch(c, urls, lens, n, &added);
     if (rc != 0) {
         fprintf(stderr, "cafe queue: push stopped after %llu new URLs: %s\n", added,
                 rc == CAFE_EIO || rc == CAFE_ECONNRESET ? redis_error(c->r) : input_strerror(rc));
@@ -278,8 +289,10 @@ static int open_output(qcmd_t *c, dest_t *d) {
         }
         d->appended = end > 0;
     }
-    if (!d->f)
-        fprintf(stderr, "cafe queue: cannot open %s: %s\n", c->output, strerror(errno));
+    if (!d->f) {
+        int e = errno; /* before msg_quote, which may allocate */
+        fprintf(stderr, "cafe queue: cannot open %s: %s\n", msg_quote(c->output), strerror(e));
+    }
     return d->f ? 0 : -1;
 }
 
@@ -299,11 +312,11 @@ static int results(qcmd_t *c) {
     if (d.f != stdout && fclose(d.f) != 0 && rc == 0)
         rc = -errno;
     if (rc != 0 && rc != -EPIPE)
-        fprintf(stderr, "cafe queue: results stopped after %llu records: %s\n", n,
-                why[0] ? why
-                : (rc == CAFE_ECONNRESET || rc == CAFE_EIO) && redis_error(c->r)[0]
-                    ? redis_error(c->r)
-                    : cafe_strerror(rc));
+        fprintf(
+            stderr, "cafe queue: results stopped after %llu record%s: %s\n", n, n == 1 ? "" : "s",
+            why[0]                                                              ? why
+            : (rc == CAFE_ECONNRESET || rc == CAFE_EIO) && redis_error(c->r)[0] ? redis_error(c->r)
+                                                                                : msg_strerror(rc));
     /* A closed pipe (`| head`) is a quiet stop, but not a success: with 0, main's check of
      * standard output found the error flag and said "writing standard output failed". */
     return rc != 0 ? 2 : 0;
@@ -345,18 +358,26 @@ static int status(qcmd_t *c) {
             printf("%s%s", i ? " " : ": ", e[5]->element[i]->str);
     printf("\n");
     freeReplyObject(rep);
-    return fflush(stdout) == 0 ? 0 : 2;
+    return 0; /* main checks that standard output took it, and says why not */
 }
 
 /* ---- main --------------------------------------------------------------------------------- */
 
 static int cmd_task(void *arg, void **value) {
     qcmd_t *c = arg;
-    char err[256];
-    if (redis_open(&c->r, &c->conf, queue_scripts, QS_COUNT, err, sizeof err) != 0) {
-        fprintf(stderr, "cafe queue: redis %s: %s\n", c->conf.display, err);
+    char err[512];
+    int rc = redis_open(&c->r, &c->conf, queue_scripts, QS_COUNT, err, sizeof err);
+    /* Only push writes to a server that may evict: the others read what is left. */
+    if (rc == 0 && strcmp(c->sub, "push") == 0)
+        rc = queue_check_server(c->r, err, sizeof err);
+    if (rc != 0) {
+        fprintf(stderr, "cafe queue: redis %s: %s\n", c->conf.display,
+                rc == CAFE_EINVAL || !c->r ? err : redis_error(c->r));
+        redis_close(c->r);
         return 2;
     }
+    if (c->drain)
+        redis_set_retry(c->r, DRAIN_RETRY_MS, 0);
     int code = strcmp(c->sub, "push") == 0      ? push(c)
                : strcmp(c->sub, "results") == 0 ? results(c)
                                                 : status(c);
@@ -401,22 +422,27 @@ static int open_list(qcmd_t *c) {
         return 0;
     int rc = input_open(&c->in, c->file);
     if (rc != 0)
-        fprintf(stderr, "cafe queue: cannot read %s: %s\n", c->file, cafe_strerror(rc));
+        fprintf(stderr, "cafe queue: cannot read %s: %s\n",
+                strcmp(c->file, "-") == 0 ? "standard input" : msg_quote(c->file),
+                input_strerror(rc));
     return rc ? 2 : 0;
 }
 
 int cli_queue_main(int argc, char **argv) {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        cli_optab_help(&cli_queue_optab, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+    if (argc < 2) {
+        cli_optab_help(&cli_queue_optab, stderr);
+        return 2;
     }
-    if (strcmp(argv[1], "--version") == 0) {
-        cli_version(stdout);
-        return 0;
+    qcmd_t c;
+    if (argv[1][0] == '-' && argv[1][1]) { /* --help, --version: parsed as after a subcommand */
+        const char *args[2];
+        size_t n;
+        int rc = cli_optab_parse(&cli_queue_optab, &c, argc, argv, 1, args, 2, &n, NULL);
+        return rc < 0 ? 0 : rc ? rc : usage_error("push, results or status comes first");
     }
     if (strcmp(argv[1], "push") && strcmp(argv[1], "results") && strcmp(argv[1], "status"))
-        return usage_error("unknown subcommand (push, results, status)");
-    qcmd_t c;
+        return cli_optab_usage_error(&cli_queue_optab,
+                                     "unknown subcommand '%s' (push, results, status)", argv[1]);
     int rc = parse(&c, argc, argv);
     if (rc != 0)
         return rc < 0 ? 0 : rc;

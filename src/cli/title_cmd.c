@@ -5,6 +5,7 @@
 #include "title_cmd.h"
 #include "cafe.h"
 #include "fdwait.h"
+#include "msg.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -89,7 +90,8 @@ static int put_line(const char *title) {
 static int one_file(cafe_title_t *t, const char *path, const title_opts_t *o) {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) {
-        fprintf(stderr, "cafe title: %s: %s\n", path, strerror(errno));
+        int e = errno; /* before msg_quote, which may allocate */
+        fprintf(stderr, "cafe title: %s: %s\n", msg_quote(path), strerror(e));
         return 2;
     }
     cafe_title_reset(t, o->charset);
@@ -98,7 +100,7 @@ static int one_file(cafe_title_t *t, const char *path, const title_opts_t *o) {
     if (f != stdin)
         fclose(f);
     if (err != 0) {
-        fprintf(stderr, "cafe title: %s: %s\n", path, strerror(err));
+        fprintf(stderr, "cafe title: %s: %s\n", msg_quote(path), strerror(err));
         return 2;
     }
     return put_line(cafe_title_text(t, NULL));

@@ -5,6 +5,7 @@
 #include "dbopts.h"
 #include "fetch.h"
 #include "input.h"
+#include "msg.h"
 #include "queue.h"
 #include "run.h"
 #include "signals.h"
@@ -241,7 +242,7 @@ static int start_ends(cli_run_t *run) {
         if (k->why[0])
             fprintf(stderr, "cafe titles: %s\n", k->why);
         else
-            fprintf(stderr, "cafe titles: %s: %s\n", k->what, cafe_strerror((int)kept));
+            fprintf(stderr, "cafe titles: %s: %s\n", k->what, msg_strerror((int)kept));
         return (int)kept;
     }
     int rc = sink_start(k);
@@ -249,7 +250,7 @@ static int start_ends(cli_run_t *run) {
         if (k->why[0])
             fprintf(stderr, "cafe titles: %s\n", k->why);
         else
-            fprintf(stderr, "cafe titles: cannot start %s: %s\n", k->what, cafe_strerror(rc));
+            fprintf(stderr, "cafe titles: cannot start %s: %s\n", k->what, msg_strerror(rc));
         return rc;
     }
     if ((rc = source_start(run->source)) != 0) /* it printed why */
@@ -290,7 +291,7 @@ static int client_setup(void *arg, size_t share, size_t threads) {
     if (rc == 0)
         rc = dns_configure(o, threads);
     if (rc != 0)
-        fprintf(stderr, "cafe titles: cannot set the HTTP limits: %s\n", cafe_strerror(rc));
+        fprintf(stderr, "cafe titles: cannot set the HTTP limits: %s\n", msg_strerror(rc));
     return rc;
 }
 
@@ -313,7 +314,7 @@ static int start_fetching(cli_run_t *run) {
     int rc = cli_workers_start(&run->workers, &conf);
     if (rc != 0)
         fprintf(stderr, "cafe titles: cannot start %zu threads: %s\n", o->threads,
-                cafe_strerror(rc));
+                msg_strerror(rc));
     return rc;
 }
 
@@ -333,7 +334,7 @@ static int run_main(void *arg, void **value) {
     run->started_ms = cli_now_ms();
     stop_signals_t sigs;
     if ((rc = stop_signals_start(&sigs, on_signal, run)) != 0)
-        fprintf(stderr, "cafe titles: cannot watch for Ctrl-C: %s\n", cafe_strerror(rc));
+        fprintf(stderr, "cafe titles: cannot watch for Ctrl-C: %s\n", msg_strerror(rc));
     cafe_task_t *progress = NULL;
     if ((rc = cafe_task_spawn(&progress, cli_progress_task, run, NULL)) != 0)
         progress = NULL; /* no progress line: the run goes on */
@@ -345,7 +346,7 @@ static int run_main(void *arg, void **value) {
     if (rc == 0)
         (void)cafe_task_join(run->reader, NULL); /* it reports its own failures */
     else {
-        fprintf(stderr, "cafe titles: cannot start the reader: %s\n", cafe_strerror(rc));
+        fprintf(stderr, "cafe titles: cannot start the reader: %s\n", msg_strerror(rc));
         run->input_error = 1;
     }
     run->reader = NULL;
@@ -414,8 +415,8 @@ static int open_ends(cli_run_t *run, const cli_opts_t *o) {
         fprintf(stderr, "cafe titles: cannot read %s: %s\n",
                 !failed                    ? "the input"
                 : strcmp(failed, "-") == 0 ? "standard input"
-                                           : failed,
-                cafe_strerror(rc));
+                                           : msg_quote(failed),
+                input_strerror(rc));
         return 2;
     }
     if (o->db) {
@@ -452,7 +453,7 @@ static int prepare(cli_run_t *run, cli_opts_t *o) {
     run->o = o;
     if (output_is_input(o)) {
         fprintf(stderr, "cafe titles: -o %s is an input file: it would be overwritten\n",
-                o->output);
+                msg_quote(o->output));
         return 2;
     }
     fit_fd_limit(o);
@@ -493,8 +494,10 @@ int cli_titles_main(int argc, char **argv) {
         fprintf(stderr, "cafe titles: writing %s: %s\n", run.sink->what,
                 run.sink->why[0] ? run.sink->why : strerror(werr));
     /* After a write error the message above says what happened; a summary of a run that
-     * could not write ("0 URLs in 0.00 s: 0 ok") would only contradict it. */
-    if (rc == 0 && !o.quiet && !werr)
+     * could not write ("0 URLs in 0.00 s: 0 ok") would only contradict it. So would one after
+     * a list that could not be read from its start (a UTF-16 file, a directory). */
+    int unread = run.input_error && run.written == 0 && run.skipped == 0;
+    if (rc == 0 && !o.quiet && !werr && !unread)
         cli_summary(&run, run.stopping == 2);
     int code = rc                         ? rc
                : werr                     ? 2

@@ -18,4 +18,12 @@ static inline int fd_wait(int fd, short events) {
     return n > 0 ? 0 : -1;
 }
 
+/* Is fd a pipe whose reader has gone (`| head -1` exited)? Its write end then polls POLLERR,
+ * before any write fails: how a program that writes seldom knows to stop, and how one whose
+ * write failed earlier, its errno long lost, knows why. Never blocks. */
+static inline int fd_reader_gone(int fd) {
+    struct pollfd p = {.fd = fd, .events = 0};
+    return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
 #endif

@@ -22,9 +22,13 @@ const char *const queue_scripts[QS_COUNT] = {
                 "if added > 0 then redis.call('HINCRBY', KEYS[6], 'pushed', added) end "
                 "return added",
     /* CLAIM worker n lease_ms: up to n URLs leased to worker, expired leases first (their
-     * worker is gone). Returns {urls, pending, leased, ms until the next lease expires or -1}. */
+     * worker is gone); workers silent past their lease are forgotten (a killed worker never
+     * says goodbye: its entry stayed for ever). Returns {urls, pending, leased, ms until the next
+     * lease expires or -1, 1 when the queue exists (its stats: from the first URL pushed on,
+     * whatever is done)}. */
     [QS_CLAIM] =
         NOW "local w, n, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]) "
+            "redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now) "
             "redis.call('ZADD', KEYS[7], now + lease, w) "
             "local got = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, n) "
             "if #got > 0 then redis.call('HINCRBY', KEYS[6], 'reclaimed', #got) end "
@@ -38,7 +42,8 @@ const char *const queue_scripts[QS_COUNT] = {
             "local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES') "
             "local wait = -1 "
             "if first[2] then wait = math.max(0, tonumber(first[2]) - now) end "
-            "return {got, redis.call('LLEN', KEYS[1]), redis.call('ZCARD', KEYS[3]), wait}",
+            "return {got, redis.call('LLEN', KEYS[1]), redis.call('ZCARD', KEYS[3]), wait, "
+            "redis.call('EXISTS', KEYS[6])}",
     /* RENEW worker lease_ms url...: extends the leases worker still holds. */
     [QS_RENEW] = NOW "local w, lease = ARGV[1], tonumber(ARGV[2]) "
                      "redis.call('ZADD', KEYS[7], now + lease, w) "
@@ -125,5 +130,25 @@ int queue_eval(redis_t *r, const queue_keys_t *k, int script, redisReply **out, 
         *out = NULL;
         rc = CAFE_EIO;
     }
+    return rc;
+}
+
+int queue_check_server(redis_t *r, char *err, size_t errlen) {
+    const char *argv[] = {"CONFIG", "GET", "maxmemory-policy"};
+    redisReply *rep = NULL;
+    int rc = redis_cmd(r, &rep, 3, argv, NULL);
+    if (rc != 0)
+        return rc;
+    /* An error (CONFIG denied by ACL, renamed away by a managed service) says nothing: go on.
+     * volatile-* policies evict only keys with a time to live, and the queue sets none. */
+    const redisReply *v = redis_reply_array(rep, 2) ? rep->element[1] : NULL;
+    if (v && v->type == REDIS_REPLY_STRING && strncmp(v->str, "allkeys-", 8) == 0) {
+        snprintf(err, errlen,
+                 "maxmemory-policy is %s: Redis would evict the queue's keys when full, losing "
+                 "URLs and records; set it to noeviction (CONFIG SET maxmemory-policy noeviction)",
+                 v->str);
+        rc = CAFE_EINVAL;
+    }
+    freeReplyObject(rep);
     return rc;
 }

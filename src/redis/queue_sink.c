@@ -22,13 +22,13 @@ static char *json_line(const record_t *rec, size_t *n) {
 
 /* ACK: 1 when the record was written, 0 when the lease was no longer ours; or a negative
  * code. */
-static int ack(queue_worker_t *w, const char *url, const record_t *rec) {
+static int ack(queue_worker_t *w, const held_t *h, const record_t *rec) {
     size_t n;
     char *json = json_line(rec, &n);
     if (!json)
         return -ENOMEM;
-    const char *argv[] = {w->worker, url, json, record_failed(rec) ? "1" : "0"};
-    size_t lens[] = {strlen(w->worker), strlen(url), n, 1};
+    const char *argv[] = {w->worker, h->url, json, record_failed(rec) ? "1" : "0"};
+    size_t lens[] = {strlen(w->worker), h->len, n, 1};
     redisReply *rep;
     int rc = queue_eval(w->r, &w->keys, QS_ACK, &rep, 4, argv, lens);
     free(json);
@@ -47,7 +47,14 @@ static int queue_write(sink_t *s, const record_t *rec) {
         sink_settle(s, &receipt, 1, 0); /* not a URL of ours (any more) */
         return 0;
     }
-    int rc = ack(w, h->url, rec);
+    cafe_deadline_t d;
+    int rc = queue_worker_bound(w, &d);
+    if (rc >= 0) {
+        int bound = rc;
+        rc = ack(w, h, rec);
+        if (bound)
+            queue_worker_bound_end(w, &d);
+    }
     /* Interrupted: whether the ack happened is unknown; the URL stays held, so that the
      * release at the end puts it back if it is still ours. */
     if (rc == CAFE_ECANCELED || rc == CAFE_ETIMEDOUT) {

@@ -17,6 +17,9 @@
 #define IDLE_MAX_MS 1000
 #define RING_PER_LIMIT 4 /* ring slots per URL held at most: a slot is rarely still taken */
 #define MAX_BATCH 200
+/* After Ctrl-C, how long a Redis call may take: the worker's last records and the URLs it
+ * gives back, unless Redis is not answering. */
+#define STOP_WAIT_MS 5000
 
 #define W(s) ((queue_worker_t *)((char *)(s)-offsetof(queue_worker_t, source)))
 
@@ -24,7 +27,7 @@ static void free_held(queue_worker_t *w) {
     for (size_t i = 0; w->ring && i < w->cap; i++)
         free(w->ring[i].url);
     for (size_t i = w->next_claimed; i < w->nclaimed; i++)
-        free(w->claimed[i]);
+        free(w->claimed[i].url);
     free(w->claimed);
     w->claimed = NULL;
     w->nclaimed = w->next_claimed = 0;
@@ -47,33 +50,69 @@ void queue_worker_release(queue_worker_t *w, held_t *h) {
     cafe_event_set(&w->freed);
 }
 
+int queue_worker_bound(queue_worker_t *w, cafe_deadline_t *d) {
+    if (!atomic_load(&w->stopping))
+        return 0;
+    if (w->gave_up)
+        return CAFE_ETIMEDOUT;
+    (void)cafe_deadline_begin(d, STOP_WAIT_MS); /* always in a task: the sink's, the run's */
+    return 1;
+}
+
+void queue_worker_bound_end(queue_worker_t *w, cafe_deadline_t *d) {
+    if (cafe_deadline_end(d) && !w->gave_up) {
+        w->gave_up = 1;
+        if (!w->quiet)
+            fprintf(stderr,
+                    "%s: redis %s: no answer within %d s of the stop: the URLs not given "
+                    "back go to other workers when their leases end\n",
+                    w->prog, w->conf.display, STOP_WAIT_MS / 1000);
+    }
+}
+
 /* A script that only says how it went; an error reply is reported. */
-static void run_script(queue_worker_t *w, int script, int argc, const char **argv) {
+static void run_script(queue_worker_t *w, int script, int argc, const char **argv,
+                       const size_t *lens) {
     redisReply *rep = NULL;
-    if (queue_eval(w->r, &w->keys, script, &rep, argc, argv, NULL) == CAFE_EIO && !w->quiet)
+    if (queue_eval(w->r, &w->keys, script, &rep, argc, argv, lens) == CAFE_EIO && !w->quiet)
         fprintf(stderr, "%s: redis: %s\n", w->prog, redis_error(w->r));
     freeReplyObject(rep);
+}
+
+/* A copy of h's URL as the n-th argument. */
+static int add_arg(const char **argv, size_t *lens, size_t *n, const held_t *h) {
+    char *copy = malloc(h->len + 1);
+    if (!copy)
+        return 0;
+    memcpy(copy, h->url, h->len + 1);
+    argv[*n] = copy;
+    lens[(*n)++] = h->len;
+    return 1;
 }
 
 /* RENEW {worker, lease, every URL held}. The URLs are copies: the call suspends (across a
  * reconnect it sends argv again), and meanwhile a fetch may finish and free its URL. */
 static void renew(queue_worker_t *w, const char *lease) {
-    size_t n = 2;
-    const char **argv = calloc(w->held + w->nclaimed + 2, sizeof(*argv));
-    int ok = argv != NULL;
+    size_t n = 2, most = w->held + w->nclaimed + 2;
+    const char **argv = calloc(most, sizeof(*argv));
+    size_t *lens = calloc(most, sizeof(*lens));
+    int ok = argv && lens;
     for (size_t i = 0; ok && i < w->cap; i++)
         if (w->ring[i].url)
-            ok = (argv[n++] = strdup(w->ring[i].url)) != NULL;
+            ok = add_arg(argv, lens, &n, &w->ring[i]);
     for (size_t i = w->next_claimed; ok && i < w->nclaimed; i++)
-        ok = (argv[n++] = strdup(w->claimed[i])) != NULL;
+        ok = add_arg(argv, lens, &n, &w->claimed[i]);
     if (ok) { /* else renewed on the next round; a lease lasts three rounds */
         argv[0] = w->worker;
         argv[1] = lease;
-        run_script(w, QS_RENEW, (int)n, argv);
+        lens[0] = strlen(w->worker);
+        lens[1] = strlen(lease);
+        run_script(w, QS_RENEW, (int)n, argv, lens);
     }
     for (size_t i = 2; argv && i < n; i++)
         free((void *)argv[i]);
     free(argv);
+    free(lens);
 }
 
 /* Renews every lease held, three times per lease period. */
@@ -115,7 +154,7 @@ static int claim(queue_worker_t *w, size_t n, long long *idle_ms) {
     int rc = queue_eval(w->r, &w->keys, QS_CLAIM, &rep, 3, argv, NULL);
     if (rc != 0)
         return rc;
-    if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 4 ||
+    if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 5 ||
         rep->element[0]->type != REDIS_REPLY_ARRAY) {
         redis_set_error(w->r, "unexpected reply to the claim script");
         freeReplyObject(rep);
@@ -128,12 +167,24 @@ static int claim(queue_worker_t *w, size_t n, long long *idle_ms) {
     for (size_t i = 0; w->claimed && i < urls->elements; i++) {
         if (urls->element[i]->type != REDIS_REPLY_STRING)
             continue; /* not a URL: left leased, it expires and is reclaimed */
-        w->claimed[w->nclaimed++] = urls->element[i]->str; /* steal the string */
+        /* steal the string */
+        w->claimed[w->nclaimed++] =
+            (held_t){.url = urls->element[i]->str, .len = urls->element[i]->len};
         urls->element[i]->str = NULL;
     }
     long long pending = rep->element[1]->integer, leased = rep->element[2]->integer;
-    long long wait = rep->element[3]->integer;
+    long long wait = rep->element[3]->integer, exists = rep->element[4]->integer;
     freeReplyObject(rep);
+    /* The queue was there and is no more: a Redis restarted without persistence, a FLUSHALL.
+     * What this worker recorded went with it, and its acknowledgements are refused from now
+     * on: ending with status 0 ("another worker took them over") hid the loss. */
+    if (w->queue_seen && !exists) {
+        w->queue_gone = 1;
+        redis_set_error(w->r, "the queue is gone from Redis (restarted without persistence? "
+                              "flushed?): the records written to it are lost");
+        return CAFE_EIO;
+    }
+    w->queue_seen |= exists == 1;
     /* Done when nothing is left anywhere; while other workers hold leases, wait: a lease
      * that expires (its worker died) is ours to take. */
     if (w->nclaimed)
@@ -154,10 +205,11 @@ static int hand_out(queue_worker_t *w, const char **line, size_t *len, uint64_t 
     held_t *h = &w->ring[(w->last_ref + 1) % w->cap];
     if (h->url) /* an older URL of this slot is still out */
         return wait_freed(w);
-    *h = (held_t){.ref = ++w->last_ref, .url = w->claimed[w->next_claimed++]};
+    *h = w->claimed[w->next_claimed++];
+    h->ref = ++w->last_ref;
     w->held++;
     *line = h->url;
-    *len = strlen(h->url);
+    *len = h->len;
     *ref = h->ref;
     return 1;
 }
@@ -202,16 +254,28 @@ static void queue_finish(source_t *s) {
     /* By owner, not by the URLs we know of: a claim interrupted by Ctrl-C may have leased URLs
      * to us whose names never arrived. */
     const char *argv[] = {w->worker};
-    run_script(w, QS_RELEASE, 1, argv);
+    cafe_deadline_t d;
+    int bound = queue_worker_bound(w, &d);
+    if (bound >= 0)
+        run_script(w, QS_RELEASE, 1, argv, NULL);
+    if (bound > 0)
+        queue_worker_bound_end(w, &d);
     redis_close(w->r); /* on the loop: its libuv handle must close before the loop ends */
     w->r = NULL;
     w->started = 0;
-    if (w->lost && !w->quiet)
+    if (w->lost && !w->quiet && w->queue_gone)
+        fprintf(stderr, "%s: %llu records not written: the queue was gone\n", w->prog,
+                (unsigned long long)w->lost);
+    else if (w->lost && !w->quiet)
         fprintf(stderr,
                 "%s: %llu records not written: another worker had taken their URLs "
                 "over (a longer --lease avoids that double work), or a repeated "
                 "acknowledgement had gone through before a reconnect\n",
                 w->prog, (unsigned long long)w->lost);
+}
+
+static void queue_abort(source_t *s) {
+    atomic_store(&W(s)->stopping, 1);
 }
 
 static void queue_source_close(source_t *s) {
@@ -221,17 +285,23 @@ static void queue_source_close(source_t *s) {
 static const source_ops_t queue_source_ops = {
     .start = queue_start,
     .next = queue_next,
+    .abort = queue_abort,
     .finish = queue_finish,
     .close = queue_source_close,
 };
 
 static int check_task(void *arg, void **value) {
     queue_worker_t *w = arg;
-    char err[256];
+    char err[512];
     redis_t *r;
     int rc = redis_open(&r, &w->conf, queue_scripts, QS_COUNT, err, sizeof err);
+    if (rc == 0)
+        rc = queue_check_server(r, err, sizeof err);
     if (rc != 0)
-        fprintf(stderr, "%s: redis %s: %s\n", w->prog, w->conf.display, err);
+        fprintf(stderr, "%s: redis %s: %s\n", w->prog, w->conf.display,
+                rc == CAFE_EINVAL ? err
+                : r               ? redis_error(r)
+                                  : err);
     redis_close(r);
     return rc;
 }

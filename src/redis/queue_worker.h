@@ -6,10 +6,15 @@
 #include "cafe.h"
 #include "queue.h"
 
-/* A URL handed to the run: its line's ref, and the string (owned here). */
+#include <stdatomic.h>
+
+/* A URL handed to the run: its line's ref, and the string (owned here). A bad line is
+ * queued as it was (a worker makes its error record), so it may hold a NUL byte: the length
+ * goes with it everywhere. */
 typedef struct held {
     uint64_t ref;
     char *url;
+    size_t len;
 } held_t;
 
 typedef struct queue_worker {
@@ -24,23 +29,35 @@ typedef struct queue_worker {
     uint64_t lease_ms;
     long long idle_ms; /* the next idle wait */
     int follow, quiet, started;
+    int queue_seen, queue_gone; /* a claim found the queue's keys; a later one did not */
     size_t batch, limit;
     /* URLs handed to the run (ring indexed by ref % cap; ref counts from 1) or claimed and
      * not yet handed out (claimed[next_claimed..nclaimed)). */
     held_t *ring;
     size_t cap, held;
     uint64_t last_ref;
-    char **claimed;
+    held_t *claimed;
     size_t nclaimed, next_claimed;
     cafe_event_t freed; /* a ring entry was freed */
     cafe_task_t *renewer;
     uint64_t lost;
+    /* Ctrl-C (the source's abort, from any thread): from then on each Redis call is
+     * bounded, and after one found Redis unanswering (stopped, gone and being retried) the
+     * others are not even tried (gave_up): the worker ends, its URLs come back when their
+     * leases end. */
+    atomic_int stopping;
+    int gave_up;
 } queue_worker_t;
 
 /* Fills w->sink (queue_sink.c). */
 void queue_sink_init(queue_worker_t *w);
 /* Frees the ring entry of ref (the sink is done with its URL). */
 void queue_worker_release(queue_worker_t *w, held_t *h);
+/* A Redis call of the sink or the source's end: after Ctrl-C, begins a deadline on d and
+ * returns 1 (end it with queue_worker_bound_end), or returns CAFE_ETIMEDOUT when an earlier
+ * call gave up. Else 0: no bound. */
+int queue_worker_bound(queue_worker_t *w, cafe_deadline_t *d);
+void queue_worker_bound_end(queue_worker_t *w, cafe_deadline_t *d);
 /* Drops one reference; the last frees w. */
 void queue_worker_unref(queue_worker_t *w);
 

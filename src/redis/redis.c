@@ -4,6 +4,7 @@
 #include "redis.h"
 #include "redis_uv.h"
 #include "cafe.h"
+#include "msg.h"
 
 #include <arpa/inet.h>
 #include <hiredis/async.h>
@@ -28,6 +29,7 @@ struct redis {
     size_t nscripts;
     char (*sha)[41];
     uint64_t retry_ms, last_try_ms;
+    uint64_t down_since; /* when the current outage began (loop ms + 1), 0 while up */
     int quiet, outage;
     char err[256];
 };
@@ -165,9 +167,14 @@ static void abort_connect(cafe_future_t *f) {
     drop(r);
 }
 
+/* A name's addresses are tried in the resolver's order, as redis-cli does: "localhost" is
+ * ::1 first on most systems, and a Redis bound to 127.0.0.1 alone refused us there. */
+#define MAX_ADDRS 8
+
 typedef struct resolve_job {
     const char *host;
-    char ip[INET6_ADDRSTRLEN];
+    char ip[MAX_ADDRS][INET6_ADDRSTRLEN];
+    size_t n;
     int gai;
 } resolve_job_t;
 
@@ -177,20 +184,19 @@ static int resolve(void *arg) {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res;
     if ((j->gai = getaddrinfo(j->host, NULL, &hints, &res)) != 0)
         return 0;
-    j->gai =
-        getnameinfo(res->ai_addr, res->ai_addrlen, j->ip, sizeof j->ip, NULL, 0, NI_NUMERICHOST);
+    for (const struct addrinfo *a = res; a && j->n < MAX_ADDRS; a = a->ai_next)
+        if ((j->gai = getnameinfo(a->ai_addr, a->ai_addrlen, j->ip[j->n], sizeof j->ip[0], NULL, 0,
+                                  NI_NUMERICHOST)) == 0)
+            j->n++;
+    if (j->n)
+        j->gai = 0;
     freeaddrinfo(res);
     return 0;
 }
 
-static int tcp_connect(redis_t *r) {
-    resolve_job_t job = {.host = r->conf->host};
-    int rc = cafe_thread_run(resolve, &job);
-    if (rc == 0 && job.gai)
-        set_err(r, "cannot resolve %s: %s", r->conf->host, gai_strerror(job.gai));
-    if (rc != 0 || job.gai)
-        return rc ? rc : CAFE_ECONNREFUSED;
-    redisAsyncContext *ac = redisAsyncConnect(job.ip, r->conf->port);
+/* One address: 0 once connected, else the reason (its message in r->err). */
+static int connect_to(redis_t *r, const char *ip) {
+    redisAsyncContext *ac = redisAsyncConnect(ip, r->conf->port);
     if (!ac)
         return CAFE_ENOMEM;
     if (ac->err || redis_uv_attach(ac, r->uv) != REDIS_OK) {
@@ -206,8 +212,22 @@ static int tcp_connect(redis_t *r) {
     cafe_future_t connected = {.data = r};
     cafe_future_init(&connected, abort_connect);
     r->connecting = &connected;
-    rc = cafe_future_wait(&connected, NULL); /* bounded by link_up's deadline */
+    int rc = cafe_future_wait(&connected, NULL); /* bounded by link_up's deadline */
     r->connecting = NULL;
+    return rc;
+}
+
+static int tcp_connect(redis_t *r) {
+    resolve_job_t job = {.host = r->conf->host};
+    int rc = cafe_thread_run(resolve, &job);
+    if (rc == 0 && job.gai)
+        set_err(r, "cannot resolve %s: %s", r->conf->host, gai_strerror(job.gai));
+    if (rc != 0 || job.gai)
+        return rc ? rc : CAFE_ECONNREFUSED;
+    rc = CAFE_ECONNREFUSED;
+    /* The next address after a refusal; not after the deadline or a cancel (the caller's). */
+    for (size_t i = 0; i < job.n && rc == CAFE_ECONNREFUSED; i++)
+        rc = connect_to(r, job.ip[i]);
     return rc;
 }
 
@@ -253,8 +273,12 @@ static int handshake(redis_t *r) {
         const char *load[] = {"SCRIPT", "LOAD", r->scripts[i]};
         rep = NULL;
         rc = setup_cmd(r, &rep, "SCRIPT LOAD", 3, load);
-        if (rc == 0 && (rep->type != REDIS_REPLY_STRING || rep->len != 40))
+        if (rc == 0 && (rep->type != REDIS_REPLY_STRING || rep->len != 40)) {
+            /* A server that speaks RESP but is no Redis (a proxy, another store, a test
+             * double): "invalid argument" alone did not say what was wrong. */
+            set_err(r, "SCRIPT LOAD answered with no script SHA1: is this a Redis server?");
             rc = CAFE_EINVAL;
+        }
         if (rc == 0)
             memcpy(r->sha[i], rep->str, 41);
         freeReplyObject(rep);
@@ -362,17 +386,29 @@ static void announce(redis_t *r, int lost, uint64_t since) {
         return;
     r->outage = lost;
     if (lost)
-        fprintf(stderr, "cafe: redis %s:%d: %s; reconnecting\n", r->conf->host, r->conf->port,
-                r->err[0] ? r->err : "connection lost");
+        fprintf(stderr, "%s: redis %s:%d: %s; reconnecting\n", msg_prog(), r->conf->host,
+                r->conf->port, r->err[0] ? r->err : "connection lost");
     else
-        fprintf(stderr, "cafe: redis %s:%d: back after %.1f s\n", r->conf->host, r->conf->port,
-                (double)(cafe_loop_now(cafe_loop_current()) - since) / 1000.0);
+        fprintf(stderr, "%s: redis %s:%d: back after %.1f s\n", msg_prog(), r->conf->host,
+                r->conf->port, (double)(cafe_loop_now(cafe_loop_current()) - since) / 1000.0);
+}
+
+/* The retry time is the outage's, not each command's: a command begun late in an outage
+ * (the last records, the release at the end) got 5 minutes more of its own, one after the
+ * other, and a worker whose Redis was gone never ended. Once the outage has lasted it, every
+ * command fails at once. */
+static int outage_over(redis_t *r, uint64_t now) {
+    if (!r->down_since)
+        r->down_since = now + 1;
+    return now + 1 - r->down_since >= r->retry_ms;
 }
 
 int redis_cmd(redis_t *r, redisReply **out, int argc, const char **argv, const size_t *lens) {
     cafe_loop_t *loop = cafe_loop_current();
     uint64_t start = cafe_loop_now(loop), delay = BACKOFF_FIRST_MS;
     for (;;) {
+        if (!r->up && r->down_since && outage_over(r, cafe_loop_now(loop)))
+            return CAFE_ECONNRESET;
         int rc = ensure_up(r, cafe_loop_now(loop));
         if (rc == 0)
             rc = send_once(r, out, argc, argv, lens);
@@ -382,12 +418,13 @@ int redis_cmd(redis_t *r, redisReply **out, int argc, const char **argv, const s
             rc = CAFE_ECONNRESET;
         }
         if (rc == 0) {
+            r->down_since = 0;
             announce(r, 0, start);
             return 0;
         }
         if (rc != CAFE_ECONNRESET && rc != CAFE_ECONNREFUSED)
             return rc;
-        if (cafe_loop_now(loop) - start >= r->retry_ms)
+        if (outage_over(r, cafe_loop_now(loop)))
             return CAFE_ECONNRESET;
         announce(r, 1, start);
         if ((rc = cafe_task_sleep(delay)) != 0)

@@ -35,8 +35,9 @@ int redis_open(redis_t **out, const redis_conf_t *c, const char *const *scripts,
 /* Drops the connection at once (pending commands fail with CAFE_ECANCELED) and frees r. */
 void redis_close(redis_t *r);
 
-/* After a lost connection, calls reconnect with backoff (100 ms doubling to 5 s) for up to
- * ms milliseconds in all before giving up; 0 (the default) means never retry. */
+/* After a lost connection, calls reconnect with backoff (100 ms doubling to 5 s) until the
+ * outage has lasted ms milliseconds in all, then fail: every later call fails at once (the
+ * connection is given up); 0 (the default) means never retry. */
 void redis_set_retry(redis_t *r, uint64_t ms, int quiet);
 
 /* Runs one command (argv, lens as redisCommandArgv) and hands back its reply, which the

@@ -173,7 +173,7 @@ static void watch_stop(srv_req_t *r) {
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
     srv_t *s = cls;
-    srv_req_t *r = *con_cls;
+    srv_req_t *r = *con_cls == (void *)&srv_nul_target ? NULL : *con_cls; /* nothing to free */
     (void)toe;
     srv_conn_t *c = conn_of(conn);
     if (c)
@@ -254,8 +254,8 @@ int srv_httpd_start(srv_t *s) {
         MHD_OPTION_LISTEN_SOCKET, s->listen_fd, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)s->o.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SRV_CONN_MEMORY, MHD_OPTION_NOTIFY_CONNECTION,
-        on_connection, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, MHD_OPTION_END);
+        on_connection, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_URI_LOG_CALLBACK,
+        srv_on_uri, s, MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, MHD_OPTION_END);
     if (!s->d)
         return -1;
     s->listen_fd = -1; /* libmicrohttpd's now: it closes it, or hands it back on quiesce */

@@ -50,9 +50,17 @@ srv_job_t *srv_job_new(srv_t *s, const char *id);
 /* Parses a text/plain list (one URL a line; blank lines and # comments skipped) into j.
  * 0, 1 when more than max URLs, or CAFE_ENOMEM. */
 int srv_job_parse_text(srv_job_t *j, const char *body, size_t len, size_t max);
+/* Frees j's list once j is over: its records hold their URLs, and only a worker (or the
+ * loading of its spool) reads a line, so that the --jobs-kept finished jobs hold their index
+ * (16 bytes a URL), not their lists too (up to --max-body each). */
+void srv_job_drop_list(srv_job_t *j);
 /* Line i of j's list and its length: a line with a NUL byte in it is kept whole (it is an
- * invalid URL, recorded as cafe titles records it). */
+ * invalid URL, recorded as cafe titles records it). Not after srv_job_drop_list. */
 const char *srv_job_line(const srv_job_t *j, size_t i, size_t *len);
+/* The url of line i's record, as a worker makes it: 0 and the normalised URL, or, for a line
+ * that is no URL, its error (why: the reason) and the line as cafe titles records it. *url is
+ * malloc'd, NULL when out of memory. */
+int srv_job_line_url(const srv_job_t *j, size_t i, char **url, const char **why);
 /* Allocates the record index of j's n URLs. */
 int srv_job_index(srv_job_t *j);
 /* Adds j to the server's list (which takes the caller's reference). */
@@ -74,7 +82,12 @@ void srv_persist_run(srv_job_t *j);
  * failure cancels the job and is kept in its error. */
 int srv_jobdb_start(srv_job_t *j);
 void srv_jobdb_write(srv_job_t *j, const record_t *rec);
-void srv_jobdb_finish(srv_job_t *j, int interrupted);
+/* Ends the run with the job's end state (SRV_JOB_DONE, _CANCELLED, _INTERRUPTED). */
+void srv_jobdb_finish(srv_job_t *j, int state);
+/* A queued job that ended before it ran (cancelled, or interrupted by a stop): ends the run
+ * it has from before the restart in that state (with the spool's records it lacks), on a
+ * task of its own. A run left by a killed service said "running" until then. */
+void srv_jobdb_end_queued(srv_job_t *j);
 /* Indexes record i found in the spool at offset off (len bytes of JSON), with its counts. */
 void srv_job_found(srv_job_t *j, size_t i, uint64_t off, size_t len, int failed);
 

@@ -87,13 +87,41 @@ void srv_jobdb_write(srv_job_t *j, const record_t *rec) {
         fail(j, rc);
 }
 
-void srv_jobdb_finish(srv_job_t *j, int interrupted) {
+void srv_jobdb_finish(srv_job_t *j, int state) {
     if (!j->sink)
         return;
-    j->sink->interrupted = interrupted;
+    j->sink->interrupted = state == SRV_JOB_INTERRUPTED;
+    j->sink->cancelled = state == SRV_JOB_CANCELLED && !j->error[0]; /* by a DELETE */
+    j->sink->failed = state == SRV_JOB_CANCELLED && j->error[0];     /* a record not kept */
     int rc = sink_finish(j->sink);
     if (rc != 0 && !j->error[0])
         fail(j, rc);
     sink_close(j->sink);
     j->sink = NULL;
+}
+
+static int end_queued_run(void *arg, void **value) {
+    srv_job_t *j = arg;
+    (void)value;
+    if (srv_jobdb_start(j) == 0)
+        srv_jobdb_finish(j, j->state);
+    j->srv->runs_ending--;
+    srv_job_unref(j);
+    return 0;
+}
+
+void srv_jobdb_end_queued(srv_job_t *j) {
+    srv_t *s = j->srv;
+    if (!s->o.db || !j->db_run)
+        return; /* no run yet: the job never ran under a database */
+    cafe_task_opts_t to = {.name = "serve job run end"};
+    j->refs++;
+    s->runs_ending++; /* a stop waits for it as for a running job */
+    int rc = cafe_group_spawn(&s->tasks, end_queued_run, j, &to);
+    if (rc != 0) {
+        s->runs_ending--;
+        j->refs--;
+        fprintf(stderr, "cafe serve: cannot end the database run of job %s: %s\n", j->id,
+                cafe_strerror(rc));
+    }
 }

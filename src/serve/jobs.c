@@ -80,25 +80,41 @@ static int add_url(srv_job_t *j, size_t *cap, const char *s, size_t len, size_t 
     return 0;
 }
 
+void srv_job_drop_list(srv_job_t *j) {
+    free(j->urls);
+    free(j->url_off);
+    j->urls = NULL;
+    j->url_off = NULL;
+    j->urls_len = 0;
+}
+
 const char *srv_job_line(const srv_job_t *j, size_t i, size_t *len) {
     size_t end = i + 1 < j->n ? j->url_off[i + 1] : j->urls_len;
     *len = end - j->url_off[i] - 1;
     return j->urls + j->url_off[i];
 }
 
+/* Where the line at p ends: at its LF, CR LF or CR alone, as `cafe titles` reads a list (one
+ * saved with classic Mac line ends is a line per URL); *next is the next line's start. */
+static const char *line_end(const char *p, const char *end, const char **next) {
+    const char *le = p;
+    while (le < end && *le != '\n' && *le != '\r')
+        le++;
+    *next = le + (le + 1 < end && le[0] == '\r' && le[1] == '\n' ? 2 : 1);
+    return le;
+}
+
 int srv_job_parse_text(srv_job_t *j, const char *body, size_t len, size_t max) {
     size_t cap = 0;
-    const char *p = body, *end = body + len;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
+    const char *p = body, *end = body + len, *next;
+    for (; p < end; p = next) {
+        const char *le = line_end(p, end, &next);
         size_t start, n = input_line_trim(p, (size_t)(le - p), &start);
         if (n) {
             int rc = add_url(j, &cap, p + start, n, max);
             if (rc != 0)
                 return rc;
         }
-        p = le + 1;
     }
     return 0;
 }
@@ -106,7 +122,7 @@ int srv_job_parse_text(srv_job_t *j, const char *body, size_t len, size_t max) {
 enum { NOT_A_LINE = 2 }; /* parse_json: an element the text list cannot hold */
 
 /* An element of a JSON list, kept as the text list (job-ID.urls) reads it back at a restart:
- * trimmed, one line. One that no line can hold (blank, a # comment, a line break inside) is
+ * trimmed, one line. One that no line can hold (blank, a # comment, a LF or CR inside) is
  * refused: written as it is, a restart would read another list and put every record after it
  * beside the wrong URL. */
 static int add_json_url(srv_job_t *j, size_t *cap, const json_t *v, size_t max) {
@@ -114,7 +130,7 @@ static int add_json_url(srv_job_t *j, size_t *cap, const json_t *v, size_t max) 
         return CAFE_EINVAL;
     const char *s = json_string_value(v);
     size_t start, n = input_line_trim(s, json_string_length(v), &start);
-    if (n == 0 || memchr(s + start, '\n', n))
+    if (n == 0 || memchr(s + start, '\n', n) || memchr(s + start, '\r', n))
         return NOT_A_LINE;
     return add_url(j, cap, s + start, n, max);
 }
@@ -229,6 +245,18 @@ void srv_job_found(srv_job_t *j, size_t i, uint64_t off, size_t len, int failed)
         j->ok++;
 }
 
+int srv_job_line_url(const srv_job_t *j, size_t i, char **url, const char **why) {
+    size_t len;
+    const char *line = srv_job_line(j, i, &len);
+    *url = NULL;
+    *why = "line too long"; /* over cafe titles's line limit: not fetched */
+    int bad = len > INPUT_LINE_MAX ? CAFE_EINVAL
+                                   : url_normalize(line, len, j->srv->o.fetch.scheme, url, why);
+    if (bad)
+        *url = input_line_shown(line, len, 0); /* as cafe titles records it */
+    return bad;
+}
+
 static int worker(void *arg, void **value) {
     srv_job_t *j = arg;
     unsigned quick = 0;
@@ -237,15 +265,10 @@ static int worker(void *arg, void **value) {
         size_t i = j->next_url++;
         if (j->rec_len[i])
             continue; /* done before a restart */
-        size_t len;
-        const char *line = srv_job_line(j, i, &len);
         record_t rec = {0};
-        const char *why = "line too long"; /* over cafe titles's line limit: not fetched */
-        int bad = len > INPUT_LINE_MAX
-                      ? CAFE_EINVAL
-                      : url_normalize(line, len, j->srv->o.fetch.scheme, &rec.url, &why);
+        const char *why;
+        int bad = srv_job_line_url(j, i, &rec.url, &why);
         if (bad) {
-            rec.url = input_line_shown(line, len, 0); /* as cafe titles records it */
             record_fail(&rec, bad, "invalid URL: %s", why);
             /* Records made without waiting: let the loop serve others now and then. */
             if (++quick % 32 == 0 && cafe_task_yield() != 0)
@@ -263,6 +286,17 @@ static int worker(void *arg, void **value) {
     return 0;
 }
 
+/* How a job whose workers have ended ends. Stopped short by the service's shutdown, not by
+ * its user or an error: interrupted, unfinished on disk, so that a restart with --data-dir
+ * resumes it, and said so. */
+static int end_state(const srv_job_t *j) {
+    if (!j->cancel && j->done == j->n)
+        return SRV_JOB_DONE;
+    if (j->srv->stopping && !j->deleted && !j->error[0])
+        return SRV_JOB_INTERRUPTED;
+    return SRV_JOB_CANCELLED;
+}
+
 static int runner(void *arg, void **value) {
     srv_job_t *j = arg;
     srv_t *s = j->srv;
@@ -275,15 +309,8 @@ static int runner(void *arg, void **value) {
                 break;
     if (cafe_group_wait(&j->fetchers) != 0)
         j->cancel = 1;
-    srv_jobdb_finish(j, j->cancel || j->done < j->n);
-    /* Stopped short by the service's shutdown, not by its user or an error: unfinished on
-     * disk, so that a restart with --data-dir resumes it, and said so. */
-    if (!j->cancel && j->done == j->n)
-        j->state = SRV_JOB_DONE;
-    else if (s->stopping && !j->deleted && !j->error[0])
-        j->state = SRV_JOB_INTERRUPTED;
-    else
-        j->state = SRV_JOB_CANCELLED;
+    srv_jobdb_finish(j, end_state(j));
+    j->state = end_state(j); /* again: a run that failed to end stops the job */
     j->finished_ms = srv_now(s);
     s->jobs_running--;
     if (j->state == SRV_JOB_DONE)
@@ -292,6 +319,7 @@ static int runner(void *arg, void **value) {
         s->m.jobs_cancelled++;
     if (j->state != SRV_JOB_INTERRUPTED)
         srv_persist_end(j);
+    srv_job_drop_list(j);
     notify(j);
     srv_job_unref(j);
     srv_jobs_start_queued(s); /* its slot under --max-jobs is free */
@@ -439,18 +467,30 @@ void srv_jobs_start_queued(srv_t *s) {
         }
         s->jobs_queued--;
         oldest->created_ms = srv_now(s); /* its rate and ETA count from its start, not its wait */
+        /* said now, not at loading: a queued job is not resumed until it runs */
+        if (!s->o.quiet)
+            fprintf(stderr, "cafe serve: resuming job %s (%zu of %zu URLs done)\n", oldest->id,
+                    oldest->done, oldest->n);
     }
 }
 
 static void reply_status(srv_req_t *r, srv_job_t *j, unsigned code);
 
+int srv_jobs_full(const srv_t *s) {
+    /* The queued jobs count: they go first, as soon as a running one ends. */
+    return s->jobs_running + s->jobs_queued >= s->o.max_jobs;
+}
+
+void srv_jobs_refuse(srv_req_t *r) {
+    srv_reply_error(r, 429, "too many jobs at once: try again later (see --max-jobs)");
+    if (r->resp)
+        MHD_add_response_header(r->resp, "Retry-After", "5");
+}
+
 void srv_jobs_post(srv_req_t *r) {
     srv_t *s = r->srv;
-    /* The queued jobs count: they go first, as soon as a running one ends. */
-    if (s->jobs_running + s->jobs_queued >= s->o.max_jobs || !make_room(s)) {
-        srv_reply_error(r, 429, "too many jobs at once: try again later (see --max-jobs)");
-        if (r->resp)
-            MHD_add_response_header(r->resp, "Retry-After", "5");
+    if (srv_jobs_full(s) || !make_room(s)) {
+        srv_jobs_refuse(r);
         return;
     }
     srv_job_t *j = srv_job_new(s, NULL);
@@ -506,13 +546,15 @@ static json_t *status_json(const srv_job_t *j) {
         "results", loc, "durable", s->o.data_dir != NULL);
     if (o && j->error[0])
         json_object_set_new(o, "error", json_string(j->error));
+    /* a job that is over (but for an interrupted one) is shown again, never resumed */
+    int resumes = !srv_job_over(j) || j->state == SRV_JOB_INTERRUPTED;
     if (o)
         json_object_set_new(o, "restart",
-                            json_string(s->o.data_dir
-                                            ? "kept on disk: a restart resumes it"
-                                            : "a restart loses this job and its records (start "
-                                              "the service with --db sqlite:PATH or --data-dir "
-                                              "to keep jobs)"));
+                            json_string(!s->o.data_dir ? "a restart loses this job and its records "
+                                                         "(start the service with --db "
+                                                         "sqlite:PATH or --data-dir to keep jobs)"
+                                        : resumes      ? "kept on disk: a restart resumes it"
+                                                       : "kept on disk: a restart shows it again"));
     return o;
 }
 
@@ -548,7 +590,9 @@ static void end_queued(srv_job_t *j, int state) {
     if (state == SRV_JOB_CANCELLED) {
         s->m.jobs_cancelled++;
         srv_persist_end(j);
+        srv_job_drop_list(j);
     }
+    srv_jobdb_end_queued(j);
     notify(j); /* its results streams end */
 }
 
@@ -594,7 +638,7 @@ void srv_jobs_cancel_all(srv_t *s) {
 }
 
 size_t srv_jobs_running(const srv_t *s) {
-    return s->jobs_running;
+    return s->jobs_running + s->runs_ending;
 }
 
 void srv_jobs_free(srv_t *s) {

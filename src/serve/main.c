@@ -7,10 +7,12 @@
 #include "signals.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,6 +34,29 @@ static void raise_nofile(void) {
         if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
             perror("cafe serve: setrlimit");
     }
+}
+
+/* Holds DIR for this process: a second service on the same directory would resume the same
+ * jobs, write the same spools at the same offsets, and forget (unlink) the other's jobs
+ * under --jobs-kept. A lock file, locked with flock(2) for as long as the process lives (the
+ * kernel drops it however the process ends, so a crash leaves nothing to clean up). Returns
+ * its descriptor, -1 without DIR, or -2 after saying why DIR cannot be had. */
+static int lock_data_dir(const char *dir) {
+    if (!dir)
+        return -1;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/cafe-serve.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+        return fd;
+    if (errno == EWOULDBLOCK)
+        fprintf(stderr, "cafe serve: %s is in use by another cafe serve (it holds %s)\n", dir,
+                path);
+    else
+        fprintf(stderr, "cafe serve: cannot lock %s: %s\n", path, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return -2;
 }
 
 static int set_limits(srv_t *s) {
@@ -147,6 +172,12 @@ int serve_main(int argc, char **argv) {
         free(s);
         return 2;
     }
+    int lock = lock_data_dir(s->o.data_dir);
+    if (lock == -2) {
+        close(l.fd);
+        free(s);
+        return 2;
+    }
     raise_nofile();
     s->listen_fd = l.fd;
     memcpy(s->origin, l.origin, sizeof s->origin);
@@ -154,6 +185,8 @@ int serve_main(int argc, char **argv) {
     rc = cafe_run(serve_task, s, &res);
     if (s->listen_fd >= 0)
         close(s->listen_fd);
+    if (lock >= 0)
+        close(lock);
     free(s);
     return rc == 0 && res.status == 0 ? 0 : 1;
 }

@@ -28,11 +28,12 @@ static const cli_opt_t rows[] = {
      "fetch private, loopback and link-local addresses too\n(refused by default: SSRF)", NULL},
     {CLI_OPT_STRING, "data-dir", 0, "DIR", F(data_dir), 0, 0, 0, NULL, NULL, NULL,
      "keep jobs in DIR: they survive a restart and unfinished\nones resume (default: "
-     "PATH.jobs with --db sqlite:PATH,\nelse temporary files, lost at exit)",
+     "PATH.jobs with --db sqlite:PATH,\nelse temporary files, lost at exit); one service "
+     "at a time",
      NULL},
     {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, NULL,
      "also write every job's records to a database:\nsqlite:PATH or postgresql://... (one "
-     "run per job);\nwith SQLite, jobs are kept in PATH.jobs unless --data-dir",
+     "run per job);\nwith SQLite, jobs are kept in PATH.jobs unless\n--data-dir",
      NULL},
     {CLI_OPT_FLAG, "quiet", 'q', NULL, F(quiet), 0, 0, 1, NULL, NULL, NULL, "no log on stderr",
      NULL},
@@ -49,8 +50,8 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_SIZE, "max-job-urls", 0, "N", F(max_job_urls), 1, 1e9, 0, "100000", NULL, NULL,
      "URLs per job", NULL},
     {CLI_OPT_SIZE, "max-jobs", 0, "N", F(max_jobs), 1, 1e6, 0, "4", NULL, NULL,
-     "jobs running at once, resumed ones too: a restart queues\nthe rest (the lists being received "
-     "share N times\n--max-body of memory)",
+     "jobs running at once, resumed ones too: a restart\nqueues the rest (the lists being "
+     "received share N\ntimes --max-body of memory)",
      NULL},
     {CLI_OPT_SIZE, "jobs-kept", 0, "N", F(jobs_kept), 1, 1e6, 0, "64", NULL, NULL,
      "jobs kept for their results (the oldest finished go)", NULL},
@@ -90,9 +91,9 @@ static const cli_opt_t rows[] = {
 const cli_optab_t srv_optab = {
     "serve",
     "serve [OPTIONS]",
-    "A title service: an HTTP API and a web page, on one cafe loop (see docs/serve.md).\n",
-    "SIGINT/SIGTERM: stop accepting, let jobs run --shutdown-grace, keep finished records,\n"
-    "exit 0. Exit 2: a usage error, or an address that cannot be bound.\n",
+    "A title service: an HTTP API and a web page, on one cafe loop (docs/serve.md).\n",
+    "SIGINT/SIGTERM: stop accepting, let jobs run --shutdown-grace, keep finished\n"
+    "records, exit 0. Exit 2: a usage error, or an address that cannot be bound.\n",
     rows,
     sizeof rows / sizeof rows[0],
 };

@@ -1,5 +1,5 @@
 /* A job's files. Without --data-dir: one unlinked temporary file for the records (gone with
- * the process). With --data-dir DIR, three files per job, so that a restarted service shows
+ * the process). With --data-dir DIR, a few files per job, so that a restarted service shows
  * its finished jobs and resumes the others:
  *   DIR/job-ID.urls   the URL list, one a line, after a "# cafe serve job ID UNIXTIME" line
  *                     (UNIXTIME with nanoseconds, "S.NNNNNNNNN": it orders the jobs at load)
@@ -8,13 +8,17 @@
  *                     on the lines after it the error that stopped it, if one did
  *   DIR/job-ID.run    with --db, the id of the job's run in the database, which a restart
  *                     continues
+ *   DIR/job-ID.end-reserved  while the job is unfinished, room kept for job-ID.end (below)
  * A record is one write(2); one torn by a crash is cut off at load and fetched again. */
 #include "job.h"
+#include "record.h"
 
+#include <jansson.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +29,14 @@ static void path_of(const srv_job_t *j, const char *ext, char *buf, size_t cap) 
     snprintf(buf, cap, "%s/job-%s.%s", j->srv->o.data_dir, j->id, ext);
 }
 
+/* Writes path whole or not at all: into path.tmp, renamed over path once written, so that a
+ * crash in the middle leaves no torn file (a list cut in the middle of a URL, read back as a
+ * shorter list with another last URL; an empty job-ID.run, read back as no run). A .tmp a
+ * crash left is removed at the next start. */
 static int write_file(const char *path, const char *head, const char *data, size_t len) {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return -errno;
     size_t hl = strlen(head);
@@ -39,6 +49,10 @@ static int write_file(const char *path, const char *head, const char *data, size
     int err = ok ? 0 : -errno;
     if (close(fd) != 0 && !err)
         err = -errno;
+    if (!err && rename(tmp, path) != 0)
+        err = -errno;
+    if (err)
+        unlink(tmp);
     return err;
 }
 
@@ -60,6 +74,47 @@ static int save_urls(const srv_job_t *j) {
     return rc;
 }
 
+/* The end mark is written when the job ends, which may be because the disk is full: then a
+ * new file could not be written, and the job would be read back at a restart without its
+ * error (an empty job-ID.end), or as unfinished and resumed, a cancelled job too. So its room
+ * is taken while the job is made (or resumed), in job-ID.end-reserved: the end is written
+ * over blocks already allocated, cut to its length (which frees, never takes, space) and
+ * renamed into place. A reserve that cannot be made is none: the end is then written anew. */
+enum { END_RESERVE = 1024 }; /* "cancelled\n" and the error (sizeof j->error) fit */
+
+static void reserve_end(const srv_job_t *j) {
+    char path[4096];
+    path_of(j, "end-reserved", path, sizeof path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return;
+    int rc = posix_fallocate(fd, 0, END_RESERVE);
+    if (close(fd) != 0 || rc != 0)
+        unlink(path);
+}
+
+/* Writes the end mark (head, then data) into the reserve and renames it to path. */
+static int end_into_reserve(const srv_job_t *j, const char *path, const char *head,
+                            const char *data, size_t len) {
+    char reserve[4096];
+    path_of(j, "end-reserved", reserve, sizeof reserve);
+    size_t hl = strlen(head);
+    if (hl + len > END_RESERVE)
+        return CAFE_EINVAL;
+    int fd = open(reserve, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int ok = pwrite(fd, head, hl, 0) == (ssize_t)hl &&
+             pwrite(fd, data, len, (off_t)hl) == (ssize_t)len &&
+             ftruncate(fd, (off_t)(hl + len)) == 0;
+    int err = ok ? 0 : -errno;
+    if (close(fd) != 0 && !err)
+        err = -errno;
+    if (!err && rename(reserve, path) != 0)
+        err = -errno;
+    return err;
+}
+
 int srv_persist_create(srv_job_t *j) {
     const srv_opts_t *o = &j->srv->o;
     if (!o->data_dir) {
@@ -72,7 +127,10 @@ int srv_persist_create(srv_job_t *j) {
     j->spool_fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (j->spool_fd < 0)
         return -errno;
-    return save_urls(j);
+    int rc = save_urls(j);
+    if (rc == 0)
+        reserve_end(j);
+    return rc;
 }
 
 void srv_persist_end(srv_job_t *j) {
@@ -83,8 +141,11 @@ void srv_persist_end(srv_job_t *j) {
     const char *state = j->state == SRV_JOB_DONE ? "done\n" : "cancelled\n";
     char error[sizeof j->error + 1];
     int n = j->error[0] ? snprintf(error, sizeof error, "%s\n", j->error) : 0;
-    if (write_file(path, state, error, (size_t)n) != 0)
+    if (end_into_reserve(j, path, state, error, (size_t)n) != 0 &&
+        write_file(path, state, error, (size_t)n) != 0)
         fprintf(stderr, "cafe serve: cannot write %s\n", path);
+    path_of(j, "end-reserved", path, sizeof path);
+    unlink(path); /* not used (it could not be): the job needs it no more */
 }
 
 void srv_persist_run(srv_job_t *j) {
@@ -100,9 +161,9 @@ void srv_persist_run(srv_job_t *j) {
 void srv_persist_forget(srv_job_t *j) {
     if (!j->srv->o.data_dir)
         return;
-    static const char *const exts[] = {"urls", "jsonl", "end", "run"};
+    static const char *const exts[] = {"urls", "jsonl", "end", "run", "end-reserved"};
     char path[4096];
-    for (int i = 0; i < 4; i++) {
+    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
         path_of(j, exts[i], path, sizeof path);
         unlink(path);
     }
@@ -143,10 +204,40 @@ static char *read_file(const char *path, size_t *len) {
     return buf;
 }
 
+/* Whether json[0..len) is a record of line i as a worker stores it: an object of exactly a
+ * record's columns, each of its type or null, whose url is the one the worker gives that line.
+ * A line of a damaged file may hold well-formed JSON of another shape or of another line's
+ * URL: taken, it would stand in the results (and go to the database) as this line's record.
+ * *failed: whether the record counts as a failure (record_failed's rule). */
+static int record_of_line(const srv_job_t *j, size_t i, const char *json, size_t len, int *failed) {
+    json_t *o = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
+    int ok = json_is_object(o) && json_object_size(o) == RECORD_NCOLUMNS;
+    for (size_t c = 0; ok && c < RECORD_NCOLUMNS; c++) {
+        const json_t *v = json_object_get(o, record_columns[c].name);
+        int number = record_columns[c].type == RECORD_COL_NUMBER;
+        ok = v && (json_is_null(v) || (number ? json_is_integer(v) : json_is_string(v)));
+    }
+    char *url = NULL;
+    const char *why;
+    (void)srv_job_line_url(j, i, &url, &why);
+    const char *got = ok ? json_string_value(json_object_get(o, "url")) : NULL;
+    ok = got && url && strcmp(got, url) == 0;
+    if (ok) {
+        const json_t *status = json_object_get(o, "status");
+        record_receipt_t r = {
+            .status = json_is_integer(status) ? (long)json_integer_value(status) : 0,
+            .error = json_is_null(json_object_get(o, "error")) ? 0 : CAFE_EUNKNOWN};
+        *failed = record_receipt_failed(&r);
+    }
+    free(url);
+    json_decref(o);
+    return ok;
+}
+
 /* Indexes the spool's whole lines (memory: the longest line); a torn tail (no newline) is
- * cut off. A line whose record is not a JSON object (a damaged file) is none: an empty one
- * would read as "no record yet" in the index and be counted once for each such line. Its URL
- * is fetched again. */
+ * cut off. A line that holds no record of its URL (record_of_line: a damaged file) is none:
+ * an empty one would read as "no record yet" in the index and be counted once for each such
+ * line. Its URL is fetched again. */
 static int load_records(srv_job_t *j) {
     int fd = dup(j->spool_fd);
     FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
@@ -163,11 +254,10 @@ static int load_records(srv_job_t *j) {
         char *tab;
         unsigned long long seq = strtoull(line, &tab, 10);
         size_t off = (size_t)(tab + 1 - line);
-        int object = (size_t)n >= off + 3 && line[off] == '{' && line[n - 2] == '}';
-        if (*tab == '\t' && seq < j->n && !j->rec_len[seq] && object) {
-            int failed = !strstr(tab + 1, "\"error\":null");
+        int failed;
+        if (*tab == '\t' && seq < j->n && !j->rec_len[seq] &&
+            record_of_line(j, (size_t)seq, tab + 1, (size_t)n - 1 - off, &failed))
             srv_job_found(j, (size_t)seq, pos + off, (size_t)n - 1 - off, failed);
-        }
         pos += (uint64_t)n;
     }
     free(line);
@@ -188,6 +278,11 @@ static int load_job(srv_t *s, const char *id) {
     long long created = 0;
     long nsec = 0; /* absent from the lists of older versions */
     int rc = list ? 0 : -errno;
+    if (rc == 0 && (len == 0 || list[len - 1] != '\n')) {
+        /* every line was written with its newline: a torn list is not this job's list */
+        fprintf(stderr, "cafe serve: %s is torn (no newline at its end)\n", path);
+        rc = CAFE_EINVAL;
+    }
     if (rc == 0 && sscanf(list, "# cafe serve job %*16s %lld.%9ld", &created, &nsec) >= 1) {
         j->created_unix = created;
         j->created_nsec = nsec;
@@ -230,12 +325,11 @@ static int load_job(srv_t *s, const char *id) {
             snprintf(j->error, sizeof j->error, "%.*s", (int)n, error);
         }
         free(end);
+        srv_job_drop_list(j);
         srv_job_keep(s, j);
         return 0;
     }
-    if (!s->o.quiet)
-        fprintf(stderr, "cafe serve: resuming job %s (%zu of %zu URLs done)\n", j->id, j->done,
-                j->n);
+    reserve_end(j); /* made by a version without it, or used by an end that was not kept */
     /* queued, not run: srv_persist_load starts the oldest under --max-jobs once all are in */
     srv_job_queue(s, j);
     return 0;
@@ -282,7 +376,11 @@ int srv_persist_load(srv_t *s) {
     struct dirent *e;
     while ((e = readdir(d))) {
         char id[17];
-        if (strlen(e->d_name) == 25 && sscanf(e->d_name, "job-%16[0-9a-f].urls", id) == 1) {
+        size_t n = strlen(e->d_name);
+        if (n > 8 && strncmp(e->d_name, "job-", 4) == 0 && strcmp(e->d_name + n - 4, ".tmp") == 0 &&
+            unlinkat(dirfd(d), e->d_name, 0) != 0)
+            fprintf(stderr, "cafe serve: cannot remove %s: %s\n", e->d_name, strerror(errno));
+        if (n == 25 && sscanf(e->d_name, "job-%16[0-9a-f].urls", id) == 1) {
             int rc = load_job(s, id);
             if (rc != 0)
                 fprintf(stderr, "cafe serve: cannot load job %s: %s\n", id, cafe_strerror(rc));
@@ -293,6 +391,12 @@ int srv_persist_load(srv_t *s) {
     if (rc == 0) {
         srv_jobs_trim(s); /* --jobs-kept may be lower than when they were made */
         srv_jobs_start_queued(s);
+        for (srv_job_t *j = s->jobs; j && !s->o.quiet; j = j->next)
+            if (j->state == SRV_JOB_QUEUED)
+                fprintf(stderr,
+                        "cafe serve: job %s queued (%zu of %zu URLs done): it resumes when one "
+                        "of the --max-jobs %zu running ends\n",
+                        j->id, j->done, j->n, s->o.max_jobs);
     }
     return rc;
 }

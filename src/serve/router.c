@@ -9,6 +9,22 @@
 #include <string.h>
 #include <strings.h>
 
+/* The path of a request target. HTTP/1.1 servers must take the absolute-form too
+ * ("http://HOST:PORT/path", RFC 9112, 3.2.2), which proxies and some clients send: without
+ * its scheme and authority. Its authority stands for the Host header, which the origin and
+ * DNS rebinding checks read (origin.c): one that differs from the Host header sent with it
+ * gets NULL (400), so that the two can never say different things. */
+static const char *target_path(struct MHD_Connection *conn, const char *url) {
+    if (strncasecmp(url, "http://", 7) != 0)
+        return url;
+    const char *authority = url + 7, *path = strchr(authority, '/');
+    size_t n = path ? (size_t)(path - authority) : strlen(authority);
+    const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+    if (!host || strlen(host) != n || strncasecmp(host, authority, n) != 0)
+        return NULL;
+    return path ? path : "/";
+}
+
 static int route_of(const char *url) {
     if (strcmp(url, "/") == 0 || strcmp(url, "/app.js") == 0 || strcmp(url, "/app.css") == 0)
         return SRV_R_PAGE;
@@ -82,10 +98,93 @@ static int body_declared_too_big(const srv_t *s, struct MHD_Connection *conn) {
     return end == cl || *end || v > s->o.max_body;
 }
 
+/* The headers that say where a request ends, and the Host, as the request has them. */
+typedef struct framing {
+    unsigned content_length, transfer_encoding, host; /* how many of each */
+    const char *te;                                   /* the (last) Transfer-Encoding */
+    int bad_name; /* a name that is empty or holds a space or a control character */
+} framing_t;
+
+/* "Transfer-Encoding : chunked" is no Transfer-Encoding to libmicrohttpd, which stores the
+ * name with its space and reads the body by the Content-Length beside it; a proxy that
+ * trims the name reads it chunked. RFC 9112 (5.1) says to refuse such a name, as nginx does
+ * (since 1.21.1): an empty one, or one with a space or a control character in it. */
+static int bad_name(const char *key) {
+    if (!*key)
+        return 1;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        if (*p <= ' ' || *p == 0x7f)
+            return 1;
+    return 0;
+}
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value) {
+    framing_t *f = cls;
+    (void)kind;
+    f->bad_name |= bad_name(key);
+    if (strcasecmp(key, "Content-Length") == 0)
+        f->content_length++;
+    else if (strcasecmp(key, "Transfer-Encoding") == 0)
+        f->te = value, f->transfer_encoding++;
+    else if (strcasecmp(key, "Host") == 0)
+        f->host++;
+    return MHD_YES;
+}
+
+/* Why a request whose end (or host) a proxy in front could read otherwise than
+ * libmicrohttpd does is refused, as nginx refuses it; NULL when it is not. libmicrohttpd
+ * takes the first of two Content-Lengths, takes chunked over a Content-Length and then keeps
+ * the connection, and waits for the end of the connection after a Transfer-Encoding it does
+ * not know: a proxy that took the other length would send the rest of the body on as a
+ * request of its own, which nothing in front of the service checked (request smuggling). The
+ * answer is given at once, so the connection is closed after it (RFC 9112, 6.1). *status:
+ * 400, or 501 for a transfer coding other than chunked. */
+static const char *framing_refused(struct MHD_Connection *conn, const char *version,
+                                   unsigned *status) {
+    framing_t f = {0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &f);
+    *status = 400;
+    if (f.bad_name)
+        return "a header name may not be empty or hold a space or a control character";
+    if (f.content_length > 1 || f.transfer_encoding > 1 || f.host > 1)
+        return "Content-Length, Transfer-Encoding and Host may each be sent once only";
+    /* RFC 9112 (3.2) and nginx: without it the origin and DNS rebinding checks, which read
+     * it, had nothing to go by and let the request through */
+    if (!f.host && strcmp(version, MHD_HTTP_VERSION_1_1) == 0)
+        return "a Host header is required";
+    if (f.transfer_encoding && f.content_length)
+        return "Content-Length and Transfer-Encoding may not be sent together";
+    if (f.transfer_encoding && strcmp(version, MHD_HTTP_VERSION_1_1) != 0)
+        return "Transfer-Encoding needs HTTP/1.1";
+    *status = 501;
+    if (f.transfer_encoding && strcasecmp(f.te, "chunked") != 0)
+        return "the only Transfer-Encoding taken is chunked";
+    return NULL;
+}
+
+/* libmicrohttpd decodes the path and the query before the handler sees them, and a %00
+ * becomes the end of the string: "/metrics%00.css" was served as /metrics (past a proxy in
+ * front that keeps /metrics to itself), ?url=http://a/%00b fetched http://a/. No path or
+ * URL holds a NUL: such a target is refused (400), as nginx refuses one in the path. */
+char srv_nul_target;
+
+void *srv_on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
+    (void)cls;
+    (void)conn;
+    return strstr(uri, "%00") ? &srv_nul_target : NULL;
+}
+
 /* Returns 1 when r already has its (refusing) answer. */
-static int refuse_early(srv_req_t *r, const char *method) {
+static int refuse_early(srv_req_t *r, const char *method, const char *version, int nul) {
     srv_t *s = r->srv;
     const char *allow = allowed(r->route);
+    unsigned status;
+    const char *framing = framing_refused(r->conn, version, &status);
+    if (framing)
+        return srv_reply_error(r, status, framing), 1;
+    if (nul)
+        return srv_reply_error(r, 400, "a NUL byte (%00) in the request target"), 1;
     if (r->route == SRV_R_NOTFOUND)
         return srv_reply_error(r, 404, "not found"), 1;
     if (!method_allowed(allow, method)) {
@@ -102,8 +201,12 @@ static int refuse_early(srv_req_t *r, const char *method) {
         return srv_reply_error(r, 401, "missing or wrong token"), 1;
     if (body_declared_too_big(s, r->conn))
         return srv_reply_error(r, 413, "request body too large"), 1;
-    if (s->stopping && r->route != SRV_R_HEALTHZ)
+    /* A job's status and its DELETE still go while jobs get --shutdown-grace to finish: a
+     * cancel refused then was lost, and the restart resumed the job. */
+    if (s->stopping && r->route != SRV_R_HEALTHZ && r->route != SRV_R_JOB)
         return srv_reply_error(r, 503, "shutting down"), 1;
+    if (r->route == SRV_R_JOBS && srv_jobs_full(s))
+        return srv_jobs_refuse(r), 1; /* before the client sends a list for nothing */
     return 0;
 }
 
@@ -228,8 +331,9 @@ enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const cha
                                size_t *upload_size, void **con_cls) {
     srv_t *s = cls;
     srv_req_t *r = *con_cls;
-    (void)version;
-    if (!r) {
+    const char *path = target_path(conn, url);
+    if (!r || r == (void *)&srv_nul_target) {
+        int nul = r != NULL;
         r = calloc(1, sizeof(*r));
         if (!r)
             return MHD_NO;
@@ -238,9 +342,11 @@ enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const cha
         r->refs = 1;
         *con_cls = r;
         srv_conn_request_started(s, conn);
-        r->route = route_of(url);
+        r->route = path ? route_of(path) : SRV_R_NOTFOUND;
         s->m.requests[r->route]++;
-        return refuse_early(r, method) ? queue(r) : MHD_YES;
+        if (!path)
+            return srv_reply_error(r, 400, "the target's host is not the Host header"), queue(r);
+        return refuse_early(r, method, version, nul) ? queue(r) : MHD_YES;
     }
     if (r->gone)
         return MHD_NO; /* nobody to answer: libmicrohttpd closes the connection */
@@ -250,7 +356,7 @@ enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const cha
         return take_body(r, upload, n) ? MHD_YES : MHD_NO;
     }
     if (!r->resp && !r->suspended && !r->job)
-        dispatch(r, url, method);
+        dispatch(r, path, method);
     if (r->resp)
         return queue(r);
     srv_conn_request_answered(s, conn); /* suspended: a task will answer */

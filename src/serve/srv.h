@@ -82,6 +82,7 @@ typedef struct srv {
     srv_job_t *jobs; /* newest first */
     uint64_t next_job_id;
     size_t jobs_running, jobs_queued, fetching; /* queued: waiting for --max-jobs */
+    size_t runs_ending;      /* database runs of queued jobs that ended, being ended */
     size_t body_bytes;       /* memory of the job lists being received (srv_req_t.body_cap) */
     cli_fetch_pool_t titles; /* idle title extractors, reused fetch after fetch */
     cafe_group_t tasks;      /* every request task and job task */
@@ -138,6 +139,11 @@ void srv_body_free(srv_req_t *r);
 enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                const char *method, const char *version, const char *upload,
                                size_t *upload_size, void **con_cls);
+/* libmicrohttpd's URI callback, given each request's target as it came (before decoding):
+ * its return value is the request's first *con_cls, NULL or &srv_nul_target for a target
+ * with %00 in it, which srv_on_request refuses (and on_completed has nothing to free of). */
+void *srv_on_uri(void *cls, const char *uri, struct MHD_Connection *conn);
+extern char srv_nul_target;
 
 /* reply.c: every answer goes through these (security headers, JSON errors). Each prepares
  * r->resp / r->status; router.c queues it. Return 0 or CAFE_ENOMEM. */
@@ -158,8 +164,14 @@ int srv_fetch(srv_t *s, record_t *rec);
 
 /* jobs.c, results.c */
 void srv_jobs_post(srv_req_t *r);
+/* Whether --max-jobs jobs run or wait, so that a new one is refused: with srv_jobs_refuse's
+ * 429, at the head of the POST (its list not sent for nothing) and again after its body. */
+int srv_jobs_full(const srv_t *s);
+void srv_jobs_refuse(srv_req_t *r);
 void srv_job_get(srv_req_t *r, const char *rest, const char *method);
 void srv_jobs_cancel_all(srv_t *s);
+/* Jobs running, and database runs of queued jobs that ended being ended: what a stop waits
+ * for. */
 size_t srv_jobs_running(const srv_t *s);
 void srv_jobs_free(srv_t *s);
 /* --data-dir: loads its jobs; finished ones are shown, unfinished ones resume. */

@@ -3,6 +3,7 @@
  * committed, in the order they were written. */
 #include "db.h"
 #include "cafe.h"
+#include "msg.h"
 #include "sink_db.h"
 #include "text.h"
 
@@ -13,6 +14,7 @@ typedef struct db_sink {
     sink_t sink; /* first: the sink_t * is the db_sink_t * */
     sink_db_conf_t conf;
     char *options;
+    char *shown; /* the spec quoted for messages (msg_quote): the sink's what */
     sink_db_t *db;
     cafe_sem_t order;       /* one write at a time: rows reach the batch in call order */
     sink_pending_t pending; /* rows written, not yet known committed */
@@ -33,7 +35,7 @@ static int ensure_open(db_sink_t *d) {
         return 0;
     const char *why = "";
     int rc = sink_db_open(&d->db, &d->conf, &why);
-    return rc ? sink_fail(&d->sink, rc, "%s", why[0] ? why : cafe_strerror(rc)) : 0;
+    return rc ? sink_fail(&d->sink, rc, "%s", why[0] ? why : msg_strerror(rc)) : 0;
 }
 
 /* The table's key is the URL: its row stands for every line of it. */
@@ -47,7 +49,7 @@ static long db_load_done(sink_t *s, keyset_t *done) {
     size_t before = done->len;
     if (rc == 0 && (rc = sink_db_load_done(d->db, add_done, done)) != 0)
         return sink_fail(s, rc, "%s: %s", s->what,
-                         sink_db_error(d->db)[0] ? sink_db_error(d->db) : cafe_strerror(rc));
+                         sink_db_error(d->db)[0] ? sink_db_error(d->db) : msg_strerror(rc));
     return rc ? rc : (long)(done->len - before);
 }
 
@@ -122,12 +124,16 @@ static int db_finish(sink_t *s) {
     int rc = sink_db_commit(d->db);
     settle_committed(d);
     const char *why = "";
-    int crc = sink_db_close(d->db, s->interrupted ? "interrupted" : "done", &why);
+    const char *status = s->failed        ? "failed"
+                         : s->cancelled   ? "cancelled"
+                         : s->interrupted ? "interrupted"
+                                          : "done";
+    int crc = sink_db_close(d->db, status, &why);
     d->db = NULL;
     rc = rc ? rc : crc;
     if (rc != 0)
         sink_fail(s, rc, "%s (what committed is kept: --resume continues)",
-                  why[0] ? why : cafe_strerror(rc));
+                  why[0] ? why : msg_strerror(rc));
     return rc;
 }
 
@@ -138,6 +144,7 @@ static void db_close(sink_t *s) {
         (void)sink_db_close(d->db, "failed", &why); /* its failure changes nothing now */
     }
     free(d->options);
+    free(d->shown);
     sink_pending_free(&d->pending);
     free(d);
 }
@@ -153,13 +160,16 @@ static const sink_ops_t db_ops = {
 int sink_db_sink_open(sink_t **out, const char *spec, const char *options, int resume) {
     db_sink_t *d = calloc(1, sizeof(*d));
     *out = d ? &d->sink : NULL;
-    if (!d || (options && !(d->options = strdup(options)))) {
+    if (!d || (options && !(d->options = strdup(options))) ||
+        !(d->shown = strdup(msg_quote(spec)))) {
+        if (d)
+            free(d->options);
         free(d);
         *out = NULL;
         return CAFE_ENOMEM;
     }
     d->sink.ops = &db_ops;
-    d->sink.what = spec;
+    d->sink.what = d->shown;
     d->conf = (sink_db_conf_t){.spec = spec, .options = d->options, .resume = resume};
     cafe_sem_init(&d->order, 1);
     return 0;

@@ -52,28 +52,41 @@ static json_t *jcolumn(const record_t *r, size_t i) {
     return record_number(r, i, &v) ? json_integer((json_int_t)v) : json_null();
 }
 
-/* The length of the line break at p (U+0085 NEL, U+2028, U+2029 in UTF-8) that JSON allows
- * raw in a string, 0 if none. Python's str.splitlines() and other line readers end a line
- * there: a title holding one split its JSON line in two halves that are not JSON. */
-static size_t unicode_break(const unsigned char *p, const unsigned char *end) {
-    if (p[0] == 0xC2 && end - p >= 2 && p[1] == 0x85)
+/* The length of the character at p that JSON allows raw in a string but cafe escapes, 0 if
+ * none; *cp its code point. The line breaks U+0085 NEL, U+2028 and U+2029: Python's
+ * str.splitlines() and other line readers end a line there, and a title holding one split
+ * its JSON line in two halves that are not JSON. The other C1 controls (U+009B is a CSI)
+ * and the bidirectional controls (U+202E...), which text output escapes too: JSON Lines
+ * read on a terminal (`cafe titles --json`) must not drive it or reorder its line. */
+static size_t escaped_char(const unsigned char *p, const unsigned char *end, unsigned *cp) {
+    if (p[0] == 0xC2 && end - p >= 2 && p[1] >= 0x80 && p[1] <= 0x9F) {
+        *cp = p[1];
         return 2;
-    if (p[0] == 0xE2 && end - p >= 3 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9))
-        return 3;
-    return 0;
+    }
+    if (p[0] == 0xD8 && end - p >= 2 && p[1] == 0x9C) { /* U+061C ARABIC LETTER MARK */
+        *cp = 0x061C;
+        return 2;
+    }
+    if ((p[0] != 0xE2 || end - p < 3 || (p[1] != 0x80 && p[1] != 0x81)))
+        return 0;
+    *cp = 0x2000u | ((unsigned)(p[1] & 0x3F) << 6) | (p[2] & 0x3Fu);
+    int esc = *cp == 0x200E || *cp == 0x200F || (*cp >= 0x2028 && *cp <= 0x202E) ||
+              (*cp >= 0x2066 && *cp <= 0x2069);
+    return esc ? 3 : 0;
 }
 
-/* jansson's output, with those breaks escaped as \uNNNN (as Go's encoding/json escapes
+/* jansson's output, with those characters escaped as \uNNNN (as Go's encoding/json escapes
  * U+2028 and U+2029). jansson hands over whole characters, and these bytes can only be
  * inside strings (the keys are ASCII): the JSON means the same. */
 static int append_json(const char *buffer, size_t size, void *data) {
     const unsigned char *p = (const unsigned char *)buffer, *end = p + size, *run = p;
     for (; p < end; p++) {
-        size_t n = *p >= 0xC2 ? unicode_break(p, end) : 0;
+        unsigned cp;
+        size_t n = *p >= 0xC2 ? escaped_char(p, end, &cp) : 0;
         if (n == 0)
             continue;
         outbuf_put(data, (const char *)run, (size_t)(p - run));
-        outbuf_puts(data, n == 2 ? "\\u0085" : p[2] == 0xA8 ? "\\u2028" : "\\u2029");
+        outbuf_printf(data, "\\u%04x", cp);
         p += n - 1;
         run = p + 1;
     }

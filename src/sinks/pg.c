@@ -6,6 +6,7 @@
  * (read-only database, disk full) is final. */
 #include "cafe.h"
 #include "db_driver.h"
+#include "msg.h"
 #include "pgconn.h"
 
 #include <inttypes.h>
@@ -70,7 +71,7 @@ static int exec_retry(pg_t *p, const char *sql, int n, const char *const *params
             return CAFE_EIO;
         }
         if (waited == 0)
-            fprintf(stderr, "cafe: %s: %s; reconnecting\n", p->where, why);
+            fprintf(stderr, "%s: %s: %s; reconnecting\n", msg_prog(), p->where, why);
         rc = cafe_task_sleep(backoff);
         if (rc != 0)
             return rc;

@@ -75,15 +75,25 @@ static int wait_io(pgc_t *c, int events) {
     return cafe_future_wait(&f, NULL);
 }
 
-/* libpq's messages end with a newline; ours are one line. */
+/* libpq's messages end with a newline and put hints on lines of their own ("\n\tIs the
+ * server running..."); ours are one line: each run of blanks holding a line end or a tab is
+ * one space, and none is left at the end. */
 static void set_why(char *why, const char *what, const char *msg) {
     snprintf(why, SINK_WHY_MAX, "%s: %s", what, msg && *msg ? msg : "unknown error");
-    size_t n = strlen(why);
-    while (n && (why[n - 1] == '\n' || why[n - 1] == ' '))
-        why[--n] = '\0';
-    for (char *p = why; *p; p++)
-        if (*p == '\n')
-            *p = ' ';
+    char *out = why;
+    for (const char *p = why; *p;) {
+        size_t run = strspn(p, " \t\n\r"), spaces = strspn(p, " ");
+        if (run == 0)
+            *out++ = *p++;
+        else if (p[run] == '\0')
+            p += run;
+        else if (spaces == run) /* spaces alone are the message's own */
+            for (; run > 0; run--)
+                *out++ = *p++;
+        else
+            *out++ = ' ', p += run;
+    }
+    *out = '\0';
 }
 
 /* NOTICEs ("relation already exists, skipping") are the server talking to itself. */

@@ -92,6 +92,13 @@ struct sink {
     /* Set by the user before finish when the run was cut short (Ctrl-C): a database
      * records that the run was interrupted rather than done. */
     int interrupted;
+    /* Set instead when whoever started the run stopped it for good (a `cafe serve` job's
+     * DELETE): a database records that the run was cancelled. */
+    int cancelled;
+    /* Set instead when the run was stopped by an error outside the sink (a `cafe serve`
+     * job whose own file could not be written): a database records that the run failed, as
+     * when the database itself fails. */
+    int failed;
     /* Set by the sink when a call fails and its code alone would not say enough: the whole
      * message for the user ("cannot open out.json: Permission denied", the database's own
      * words); empty otherwise. */

@@ -3,6 +3,7 @@
 #include "sink_db.h"
 #include "cafe.h"
 #include "db_driver.h"
+#include "msg.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -274,7 +275,7 @@ int sink_db_open(sink_db_t **out, const sink_db_conf_t *conf, const char **why) 
             db->drv->close(db->impl);
         db_free(db);
         if (!msg[0])
-            strcpy(msg, cafe_strerror(rc));
+            strcpy(msg, msg_strerror(rc));
         return rc;
     }
     *out = db;

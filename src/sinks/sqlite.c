@@ -5,6 +5,7 @@
  * cut too, since a commit may let `cafe queue results --drain` delete its source. */
 #include "cafe.h"
 #include "db_driver.h"
+#include "msg.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -287,7 +288,7 @@ static int lite_open(void **impl, const sink_target_t *t, const sink_db_conf_t *
                .why = why};
     int rc = cafe_thread_run(do_open, &j);
     if (rc != 0 && why[0])
-        sink_why_prefix(why, l->path);
+        sink_why_prefix(why, msg_quote(l->path));
     *run = l->run;
     return rc;
 }

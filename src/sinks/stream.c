@@ -10,6 +10,7 @@
 #include "stream.h"
 #include "cafe.h"
 #include "fdwait.h"
+#include "msg.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -21,6 +22,7 @@
 typedef struct stream {
     sink_t sink; /* first: the sink_t * is the stream_t * */
     const char *path;
+    char *shown; /* the path quoted for messages (msg_quote): the sink's what */
     record_format_t fmt;
     int append;
     FILE *f;
@@ -87,7 +89,7 @@ static int stream_start(sink_t *s) {
     st->f = st->path ? fopen(st->path, st->append ? "a" : "w") : stdout;
     if (!st->f) {
         int e = errno;
-        return sink_fail(s, -e, "cannot open %s: %s", st->path, strerror(e));
+        return sink_fail(s, -e, "cannot open %s: %s", s->what, strerror(e));
     }
     /* A file resumed already has its header (if it has anything). */
     int rc = ftell(st->f) > 0 ? 0 : format_header(st->f, st->fmt);
@@ -141,6 +143,7 @@ static void stream_close(sink_t *s) {
         (void)fclose(st->f); /* finish reported the errors; the descriptor goes either way */
     outbuf_free(&st->pending);
     sink_pending_free(&st->pending_receipts);
+    free(st->shown);
     free(st);
 }
 
@@ -155,11 +158,15 @@ static const sink_ops_t stream_ops = {
 
 int sink_stream_open(sink_t **out, const char *path, record_format_t fmt, int append) {
     stream_t *st = calloc(1, sizeof(*st));
+    if (st && path && !(st->shown = strdup(msg_quote(path)))) {
+        free(st);
+        st = NULL;
+    }
     *out = st ? &st->sink : NULL;
     if (!st)
         return CAFE_ENOMEM;
     st->sink.ops = &stream_ops;
-    st->sink.what = path ? path : "standard output";
+    st->sink.what = path ? st->shown : "standard output";
     st->path = path;
     st->fmt = fmt;
     st->append = append;

@@ -7,6 +7,7 @@
  * file that is not cafe's, binary) is refused with the file left as it is. */
 #include "stream.h"
 #include "cafe.h"
+#include "msg.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -129,14 +130,14 @@ long stream_resume_load(const char *path, record_format_t fmt, keyset_t *set, ch
         if (e == EINVAL)
             snprintf(why, why_cap, "not a regular file: --resume reads the records back from it");
         else
-            snprintf(why, why_cap, "cannot open the output file to resume: %s", cafe_strerror(-e));
+            snprintf(why, why_cap, "cannot open the output file to resume: %s", msg_strerror(-e));
         return e == ENOENT ? 0 : -e;
     }
     int torn;
     int rc = read_lines(&rd, &torn);
     if (rc == 0 && torn && ftruncate(fileno(rd.f), rd.good_end) != 0) {
         rc = -errno;
-        snprintf(why, why_cap, "cannot cut the torn last record: %s", cafe_strerror(rc));
+        snprintf(why, why_cap, "cannot cut the torn last record: %s", msg_strerror(rc));
     }
     (void)fclose(rd.f); /* opened for reading and truncating only: no buffered writes */
     return rc == 0 ? rd.records : rc;

@@ -3,6 +3,7 @@
  * a regular file is then closed until its turn (see chain_source_t). */
 #include "cafe.h"
 #include "input.h"
+#include "msg.h"
 #include "source.h"
 
 #include <stdatomic.h>
@@ -51,6 +52,7 @@ typedef struct chain_source {
     source_t source;
     source_t **parts;
     const char **paths; /* paths[i]: parts[i]'s file; NULL for the -u part */
+    char **shown;       /* shown[i]: paths[i] quoted for messages (msg_quote); NULL for "-" */
     size_t n, cur;
     atomic_int aborted;
 } chain_source_t;
@@ -59,7 +61,7 @@ typedef struct chain_source {
 static int chain_part(chain_source_t *c) {
     if (c->parts[c->cur])
         return 0;
-    c->source.what = c->paths[c->cur];
+    c->source.what = c->shown[c->cur]; /* a file that waits is never "-" */
     return atomic_load(&c->aborted) ? CAFE_ECANCELED
                                     : source_file_open(&c->parts[c->cur], c->paths[c->cur]);
 }
@@ -106,13 +108,21 @@ static long chain_count(source_t *s) {
     return total;
 }
 
+/* Frees the chain itself, not its parts. */
+static void chain_free(chain_source_t *c) {
+    for (size_t i = 0; c->shown && i < c->n; i++)
+        free(c->shown[i]);
+    free(c->shown);
+    free(c->parts);
+    free(c->paths);
+    free(c);
+}
+
 static void chain_close(source_t *s) {
     chain_source_t *c = (chain_source_t *)s;
     for (size_t i = 0; i < c->n; i++)
         source_close(c->parts[i]);
-    free(c->parts);
-    free(c->paths);
-    free(c);
+    chain_free(c);
 }
 
 static const source_ops_t chain_ops = {
@@ -126,6 +136,11 @@ static int chain_add_file(chain_source_t *c, const char *path) {
     if (rc != 0)
         return rc;
     c->paths[c->n] = path;
+    if (strcmp(path, "-") != 0 && !(c->shown[c->n] = strdup(msg_quote(path)))) {
+        source_close(c->parts[c->n]);
+        c->parts[c->n] = NULL;
+        return CAFE_ENOMEM;
+    }
     if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
         source_close(c->parts[c->n]);
         c->parts[c->n] = NULL;
@@ -141,10 +156,10 @@ int source_inputs_open(source_t **out, const char *const *urls, size_t nurls,
     chain_source_t *c = calloc(1, sizeof(*c));
     size_t max = npaths + (nurls > 0);
     if (!c || !(c->parts = calloc(max ? max : 1, sizeof(*c->parts))) ||
-        !(c->paths = calloc(max ? max : 1, sizeof(*c->paths)))) {
+        !(c->paths = calloc(max ? max : 1, sizeof(*c->paths))) ||
+        !(c->shown = calloc(max ? max : 1, sizeof(*c->shown)))) {
         if (c)
-            free(c->parts);
-        free(c);
+            chain_free(c);
         return CAFE_ENOMEM;
     }
     atomic_init(&c->aborted, 0);
@@ -166,9 +181,7 @@ int source_inputs_open(source_t **out, const char *const *urls, size_t nurls,
     }
     if (c->n == 1 && (c->parts[0] || (rc = chain_part(c)) == 0)) {
         *out = c->parts[0]; /* one input (the usual run): its own source, no call between */
-        free(c->parts);
-        free(c->paths);
-        free(c);
+        chain_free(c);
         return 0;
     }
     if (rc != 0) {
@@ -176,7 +189,7 @@ int source_inputs_open(source_t **out, const char *const *urls, size_t nurls,
         chain_close(&c->source);
         return rc;
     }
-    c->source.what = !c->n ? "no input" : c->parts[0] ? c->parts[0]->what : c->paths[0];
+    c->source.what = !c->n ? "no input" : c->parts[0] ? c->parts[0]->what : c->shown[0];
     *out = &c->source;
     return 0;
 }

@@ -1,6 +1,7 @@
 /* The file source: input.c's streamed line reader behind the source interface. */
 #include "cafe.h"
 #include "input.h"
+#include "msg.h"
 #include "source.h"
 
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 typedef struct file_source {
     source_t source; /* first: the source_t * is the file_source_t * */
     const char *path;
+    char *shown; /* the path quoted for messages (msg_quote): the source's what */
     input_t *in;
 } file_source_t;
 
@@ -60,6 +62,7 @@ static long file_count(source_t *s) {
 
 static void file_close(source_t *s) {
     input_close(((file_source_t *)s)->in);
+    free(((file_source_t *)s)->shown);
     free(s);
 }
 
@@ -75,13 +78,19 @@ int source_file_open(source_t **out, const char *path) {
     file_source_t *f = calloc(1, sizeof(*f));
     if (!f)
         return CAFE_ENOMEM;
+    int stdin_ = strcmp(path, "-") == 0;
+    if (!stdin_ && !(f->shown = strdup(msg_quote(path)))) {
+        free(f);
+        return CAFE_ENOMEM;
+    }
     int rc = input_open(&f->in, path);
     if (rc != 0) {
+        free(f->shown);
         free(f);
         return rc;
     }
     f->source.ops = &file_ops;
-    f->source.what = strcmp(path, "-") == 0 ? "standard input" : path;
+    f->source.what = stdin_ ? "standard input" : f->shown;
     f->path = path;
     *out = &f->source;
     return 0;

@@ -1,5 +1,6 @@
 #include "input.h"
 #include "cafe.h"
+#include "msg.h"
 #include "url.h"
 
 #include <errno.h>
@@ -19,6 +20,7 @@ struct input {
     int regular; /* a regular file: read where called (see refill) */
     atomic_int aborted;
     size_t start, end; /* unread bytes are buf[start..end) */
+    size_t lf_none;    /* buf[start..lf_none) holds no LF: where the next search for one starts */
     uint64_t lineno;
     char head[INPUT_LINE_SHOWN]; /* an over-long line's start, kept while the rest is skipped */
     char buf[CHUNK + INPUT_LINE_MAX];
@@ -96,6 +98,7 @@ static int read_chunk(void *arg) {
 static int refill(input_t *in) {
     memmove(in->buf, in->buf + in->start, in->end - in->start);
     in->end -= in->start;
+    in->lf_none = in->lf_none > in->start ? in->lf_none - in->start : 0;
     in->start = 0;
     read_job_t j = {&in->aborted, in->fd, in->buf + in->end, sizeof in->buf - in->end, 0, 0};
     /* A regular file is read on the caller's thread, as the stream sink writes: the page
@@ -119,12 +122,43 @@ static int blank(char c) {
     return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
+/* The length of the blank character that s[0..n) starts with, 0 when none: an ASCII blank,
+ * or in UTF-8 a Unicode space (White_Space: NEL, no-break space, U+1680, U+2000 to U+200A,
+ * the line and paragraph separators, U+202F, U+205F, U+3000) or an invisible U+200B or
+ * U+FEFF. Lists copied from web pages, word processors and spreadsheets carry them around
+ * URLs: kept, a trailing one was fetched as part of the path (".../a%c2%a0") and a line of
+ * them alone became a host name looked up in the DNS. */
+static size_t blank_len(const unsigned char *s, size_t n) {
+    if (n >= 1 && blank((char)s[0]))
+        return 1;
+    if (n >= 2 && s[0] == 0xC2 && (s[1] == 0x85 || s[1] == 0xA0))
+        return 2;
+    if (n < 3)
+        return 0;
+    unsigned cp = ((s[0] & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
+    if ((s[0] & 0xF0) != 0xE0 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+        return 0;
+    return cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200B) || cp == 0x2028 || cp == 0x2029 ||
+                   cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF
+               ? 3
+               : 0;
+}
+
+/* The length of the blank character that s[0..n) ends with, 0 when none. */
+static size_t blank_len_before(const unsigned char *s, size_t n) {
+    for (size_t len = 1; len <= 3 && len <= n; len++)
+        if (blank_len(s + n - len, len) == len)
+            return len;
+    return 0;
+}
+
 size_t input_line_trim(const char *s, size_t n, size_t *start) {
-    size_t a = 0, b = n;
-    while (a < b && blank(s[a]))
-        a++;
-    while (b > a && blank(s[b - 1]))
-        b--;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t a = 0, b = n, len;
+    while (a < b && (len = blank_len(u + a, b - a)) > 0)
+        a += len;
+    while (b > a && (len = blank_len_before(u + a, b - a)) > 0)
+        b -= len;
     *start = a;
     if (a == b || s[a] == '#')
         return 0;
@@ -154,15 +188,41 @@ char *input_line_shown(const char *line, size_t len, int cut) {
     return marked;
 }
 
+/* Where the unread line ends: at its first LF, CR LF or CR alone (as CRLF files from
+ * Windows and LF ones, a list saved by a classic Mac OS editor or exported with CR line ends
+ * is one line per URL, not one bad line holding them all); *term is the end's length. NULL
+ * when no end is there yet: none, or a CR as the last byte before more input, where an LF
+ * may follow (a CR LF split by a read is one line end, not two). The search for an LF goes
+ * on where the last one found none: in a file of CR ends, every line's search covered the
+ * whole buffer again. */
+static char *line_end(input_t *in, size_t *term) {
+    char *p = in->buf + in->start, *end = in->buf + in->end;
+    char *from = in->lf_none > in->start ? in->buf + in->lf_none : p;
+    char *lf = memchr(from, '\n', (size_t)(end - from));
+    if (!lf)
+        in->lf_none = in->end;
+    char *cr = memchr(p, '\r', (size_t)((lf ? lf : end) - p));
+    *term = 1;
+    if (!cr)
+        return lf;
+    if (cr + 1 < end) {
+        *term = cr[1] == '\n' ? 2 : 1;
+        return cr;
+    }
+    return in->eof ? cr : NULL;
+}
+
 /* Skips the rest of an over-long line. */
 static int skip_line(input_t *in) {
     for (;;) {
-        char *nl = memchr(in->buf + in->start, '\n', in->end - in->start);
-        if (nl) {
-            in->start = (size_t)(nl - in->buf) + 1;
+        size_t term;
+        char *end = line_end(in, &term);
+        if (end) {
+            in->start = (size_t)(end - in->buf) + term;
             return 0;
         }
-        in->start = in->end;
+        /* all of it is the line's, but a CR at the end: kept, to see whether an LF follows */
+        in->start = in->end > in->start && in->buf[in->end - 1] == '\r' ? in->end - 1 : in->end;
         if (in->eof)
             return 0;
         int rc = refill(in);
@@ -184,12 +244,12 @@ static void keep_head(input_t *in, const char *p, const char **line, size_t *len
 int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno) {
     for (;;) {
         char *p = in->buf + in->start;
-        char *nl = memchr(p, '\n', in->end - in->start);
-        size_t avail = in->end - in->start;
-        /* A line may be INPUT_LINE_MAX bytes: without its newline in the buffer, it is over
-         * that only once more than that is there (at the end of the input too: a last line
-         * without a newline is the same line). */
-        if (!nl && !in->eof && avail <= INPUT_LINE_MAX) {
+        size_t avail = in->end - in->start, term;
+        char *nl = line_end(in, &term);
+        /* A line may be INPUT_LINE_MAX bytes: without its end in the buffer, it is over that
+         * only once more than that is there (at the end of the input too: a last line without
+         * a newline is the same line), or more than that and a CR that may start a CR LF. */
+        if (!nl && !in->eof && avail <= INPUT_LINE_MAX + 1) {
             int rc = refill(in);
             if (rc != 0)
                 return rc;
@@ -212,7 +272,7 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno) {
             return rc != 0 ? rc : INPUT_TOO_LONG;
         }
         size_t n = nl ? (size_t)(nl - p) : avail;
-        in->start += nl ? n + 1 : n;
+        in->start += nl ? n + term : n;
         if (in->lineno == 1 && n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
             p += 3, n -= 3;       /* a UTF-8 byte order mark, as editors on Windows write it */
         if (n > INPUT_LINE_MAX) { /* whole in the buffer, but still too long to be a URL */
@@ -230,8 +290,9 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno) {
 }
 
 const char *input_strerror(int rc) {
-    return rc == INPUT_UTF16 ? "UTF-16 text, not UTF-8 (convert it: iconv -f UTF-16 -t UTF-8)"
-                             : cafe_strerror(rc);
+    if (rc == INPUT_UTF16)
+        return "UTF-16 text, not UTF-8 (convert it: iconv -f UTF-16 -t UTF-8)";
+    return msg_strerror(rc);
 }
 
 /* What each byte may be in a URL that url_normalize keeps as it is, one table lookup a byte

@@ -29,12 +29,13 @@ void input_abort(input_t *in);
 /* The error when the input starts with a UTF-16 or UTF-32 byte order mark: not UTF-8. */
 #define INPUT_UTF16 (-EILSEQ)
 int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno);
-/* What a negative code of input_next (or of any source) means, for a message. */
+/* What a negative code of input_next (or of any source) means, for a message (msg_strerror's
+ * words but for INPUT_UTF16). */
 const char *input_strerror(int rc);
 
-/* Pure line logic, for tests and fuzzing: trims ASCII whitespace at both ends of s[0..n)
- * and returns the new length (*start set to the first kept byte); 0 for blank lines and
- * # comments. */
+/* Pure line logic, for tests and fuzzing: trims whitespace at both ends of s[0..n) (ASCII's,
+ * and in UTF-8 the Unicode spaces and U+200B, U+FEFF) and returns the new length (*start set
+ * to the first kept byte); 0 for blank lines and # comments. */
 size_t input_line_trim(const char *s, size_t n, size_t *start);
 
 /* How a line that is not fetched is recorded (its record's url; the key cafe titles

@@ -5,11 +5,12 @@ test_lines.sh inside a fresh network namespace, against the fixture on loopback.
 import json
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
-from harness import Fixture, HeadServer, cafe, http_reply, run_tests  # noqa: E402
+from harness import CAFE, Fixture, HeadServer, cafe, http_reply, run_tests  # noqa: E402
 
 fx = Fixture("--sites", "2", "--size", "2000")
 PORT = fx.ports[0]
@@ -96,13 +97,61 @@ def test_bom_is_skipped():
     assert [x["title"] for x in run_json(path)] == [title(0, 5)]
 
 
+def test_lone_cr_ends_a_line_as_lf_and_crlf_do():
+    # A list with classic Mac OS line ends (CR alone, as some editors and spreadsheet exports
+    # still write) was one line holding every URL: one record, "control character in URL".
+    u = [f"http://127.0.0.1:{PORT}/page/{i}" for i in (21, 22, 23, 24)]
+    cr = write("cr.txt", f"{u[0]}\r{u[1]}\r".encode())
+    assert [x["title"] for x in run_json(cr)] == [title(0, 21), title(0, 22)]
+    # the three ends mixed, a CR LF still one end (no blank line between), and no end at all
+    mixed = write("mixed.txt", f"{u[0]}\r\n{u[1]}\n{u[2]}\r\r\n# c\r{u[3]}".encode())
+    assert [x["url"] for x in run_json(mixed)] == u
+    # over-long lines end at a CR too: the URL after one is its own line
+    lng = write("crlong.txt", b"x" * 9000 + b"\r" + u[0].encode() + b"\r")
+    assert [(x["url"][:3], x["error"]) for x in run_json(lng)] == \
+        [("xxx", "invalid URL: line too long"), (u[0][:3], None)]
+    # the longest line allowed is allowed whatever its end: with a CR LF it was too long
+    m = f"http://127.0.0.1:{PORT}/page/1?x="
+    m += "a" * (8192 - len(m))
+    for end in (b"\r", b"\r\n"):
+        recs = run_json(write("maxcr.txt", m.encode() + end))
+        assert len(recs) == 1 and recs[0]["url"] == m, (end, recs[0]["error"])
+        assert recs[0]["error"] != "invalid URL: line too long", (end, recs[0]["error"])
+    # the same lines on a pipe, written a byte at a time: a CR that ends one read is not
+    # taken for a line end before the next read shows whether an LF follows
+    data = f"{u[0]}\r\n{u[1]}\r{u[2]}\r\n".encode()
+    proc = subprocess.Popen([CAFE, "titles", "-q", "--json", "--retries", "0"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    for i in range(len(data)):
+        proc.stdin.write(data[i:i + 1])
+        proc.stdin.flush()
+    proc.stdin.close()
+    out = proc.stdout.read()
+    assert proc.wait(timeout=60) == 0
+    assert [json.loads(l)["url"] for l in out.splitlines()] == u[:3], out
+
+
+def test_unicode_spaces_around_a_url_are_trimmed():
+    # Copied from a web page or a word processor, a URL comes with no-break spaces and the
+    # like around it: a trailing one was fetched as part of the path (".../page/25%c2%a0",
+    # another page), a leading one made "\u00a0http" a host name sent to the DNS, and a line
+    # of them alone was a record of its own. They are blanks as ASCII's are.
+    u = f"http://127.0.0.1:{PORT}/page/25"
+    path = write("nbsp.txt", (f"\u00a0{u}\u00a0\n\u3000\u2003\n\u200b{u}\ufeff\n"
+                              f"\ufeff\n\u202f# a comment\n").encode())
+    assert [(x["url"], x["title"]) for x in run_json(path)] == [(u, title(0, 25))] * 2
+    r = cafe("titles", "-u", "\u00a0")  # as blank as -u " "
+    assert r.returncode == 2 and b"empty, blank or a # comment" in r.stderr, r.stderr
+
+
 def test_utf16_list_is_refused_naming_the_encoding():
     # Windows PowerShell's '>' writes UTF-16: each line was a bad URL full of NULs (and one
     # more for the last newline's high byte), with exit status 0
     text = f"http://127.0.0.1:{PORT}/page/4\r\n127.0.0.1:{PORT}/page/5\r\n"
-    for enc in ("utf-16-le", "utf-16-be"):
+    # not quiet: no summary after the message either ("0 URLs in 0.00 s: 0 ok" says nothing)
+    for enc, quiet in (("utf-16-le", ["-q"]), ("utf-16-be", [])):
         path = write(f"{enc}.txt", "\ufeff".encode(enc) + text.encode(enc))
-        r = cafe("titles", "-q", "--json", path)
+        r = cafe("titles", *quiet, "--json", path)
         assert (r.returncode, r.stdout) == (2, b""), (enc, r)
         assert r.stderr.decode() == f"cafe titles: reading {path}: UTF-16 text, not UTF-8 " \
             "(convert it: iconv -f UTF-16 -t UTF-8)\n", r.stderr
@@ -189,7 +238,7 @@ def test_longest_line_is_taken_with_or_without_its_newline():
 def test_summary_grammar_and_write_errors():
     path = write("one.txt", f"http://127.0.0.1:{PORT}/page/11\n".encode())
     r = cafe("titles", path)
-    assert r.stderr.decode().startswith("cafe: 1 URL in "), r.stderr
+    assert r.stderr.decode().startswith("cafe titles: 1 URL in "), r.stderr
     r = cafe("titles", "--csv", "-o", "/dev/full", path)
     assert r.returncode == 2 and b"/dev/full" in r.stderr, r.stderr
     assert b"URLs in" not in r.stderr and b"URL in" not in r.stderr, r.stderr
@@ -228,11 +277,11 @@ def test_several_files_and_urls_on_the_command_line():
     # before it were fetched, and with --resume then taking the run for complete)
     r = cafe("titles", "-q", a, tmp)
     assert r.returncode == 2 and r.stdout == b"", r
-    assert r.stderr == f"cafe titles: cannot read {tmp}: illegal operation on a directory\n" \
+    assert r.stderr == f"cafe titles: cannot read {tmp}: Is a directory\n" \
         .encode(), r.stderr
     r = cafe("titles", "-q", stdin=os.open(tmp, os.O_RDONLY))
     assert r.returncode == 2 and r.stderr == \
-        b"cafe titles: cannot read standard input: illegal operation on a directory\n", r.stderr
+        b"cafe titles: cannot read standard input: Is a directory\n", r.stderr
 
 
 def test_file_paths_are_not_read_as_hosts():

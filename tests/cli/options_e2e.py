@@ -155,8 +155,11 @@ def test_nothing_else_puts_cr_or_lf_on_the_wire():
                     srv.url("/b\x0bX-Injected: 1").encode() + b"\n")
         r = cafe("titles", "-q", "--json", path)
         recs = [json.loads(l) for l in r.stdout.splitlines()]
-        assert [x["error"] for x in recs] == ["invalid URL: control character in URL"] * 2, recs
-        assert heads == [], heads  # refused before any request
+        # a CR ends a line: what follows it is a line of its own, never part of a request
+        assert [x["error"] for x in recs] == [
+            None, "invalid URL: unsupported scheme (only http and https are fetched)",
+            "invalid URL: control character in URL"], recs
+        assert len(heads) == 1 and b"X-Injected" not in heads[0], heads
     finally:
         srv.close()
 
@@ -173,6 +176,48 @@ def test_every_subcommand_takes_help():
     r = cafe("title", "--bogus")
     assert r.returncode == 2 and b"unknown option: --bogus" in r.stderr, r.stderr
 
+
+def test_help_does_not_hide_a_mistake_on_the_same_line():
+    # `cafe titles --help --bogus` printed the help and exited 0, `--bogus --help` refused:
+    # the order decided. As grep does, the whole line is parsed first: a mistake anywhere is
+    # a usage error (status 2, nothing on stdout), the same for every command and cafe itself.
+    for cmd, prefix in (([], "cafe"), (["titles"], "cafe titles"), (["title"], "cafe title"),
+                        (["demo"], "cafe demo"), (["queue"], "cafe queue"),
+                        (["queue", "push"], "cafe queue"), (["serve"], "cafe serve")):
+        for args, what in ((["--help", "--bogus"], "unknown option: --bogus"),
+                           (["--bogus", "--help"], "unknown option: --bogus"),
+                           (["--version", "-Z"], "unknown option: -Z"),
+                           (["-hZ"], "unknown option: -Z")):
+            r = cafe(*cmd, *args)
+            assert (r.returncode, r.stdout) == (2, b""), (cmd, args, r)
+            assert r.stderr.decode() == f"{prefix}: {what}\nTry '{prefix} --help' for more " \
+                "information.\n", (cmd, args, r.stderr)
+    # a bad value too; the checks between options come after --help, as grep's
+    r = cafe("titles", "--help", "-c", "0")
+    assert r.returncode == 2 and b"-c/--concurrency" in r.stderr and not r.stdout, r
+    r = cafe("titles", "--json", "--csv", "--help")
+    assert r.returncode == 0 and r.stdout.startswith(b"Usage: cafe titles"), r
+    # the first of --help and --version given is the one done
+    assert cafe("titles", "--version", "--help").stdout == cafe("--version").stdout
+    assert cafe("--help", "--version").stdout.startswith(b"Usage: cafe COMMAND")
+    # and nothing else follows cafe's own options
+    r = cafe("--help", "titles")
+    assert r.returncode == 2 and b"cafe: too many arguments: 'titles'" in r.stderr, r.stderr
+    r = cafe("queue", "nope")
+    assert r.returncode == 2 and b"cafe queue: unknown subcommand 'nope'" in r.stderr, r.stderr
+
+
+
+def test_help_fits_a_terminal_of_80_columns():
+    # Lines of up to 108 columns (cafe queue --help's --db), most often a "(default ...)"
+    # pushed past the edge: an 80-column terminal broke them in the middle of a word.
+    for cmd in ([], ["titles"], ["title"], ["demo"], ["queue"], ["serve"]):
+        out = cafe(*cmd, "--help").stdout.decode()
+        wide = [line for line in out.splitlines() if len(line) > 80]
+        assert not wide, (cmd, wide)
+    # a default that does not fit goes on a line of its own, in the help's column
+    out = cafe("titles", "--help").stdout.decode()
+    assert "\n" + " " * 25 + "(default 2097152)\n" in out, out
 
 
 def test_version_is_the_same_line_everywhere():
@@ -192,7 +237,8 @@ def test_help_and_version_that_cannot_be_written_fail():
         with open("/dev/full", "wb") as full:
             r = subprocess.run([CAFE, *cmd], stdout=full, stderr=subprocess.PIPE, timeout=60)
         assert r.returncode == 2, (cmd, r.returncode, r.stderr)
-        assert r.stderr == b"cafe: writing standard output: No space left on device\n", \
-            (cmd, r.stderr)
+        prefix = "cafe" if cmd[0].startswith("-") else "cafe " + cmd[0]
+        assert r.stderr.decode() == f"{prefix}: writing standard output: No space left on " \
+            "device\n", (cmd, r.stderr)
 
 run_tests(globals())

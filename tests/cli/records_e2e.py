@@ -31,6 +31,7 @@ PAGES = {  # path: (Content-Type header or None, body)
     "/bidi-rest": (b"text/html; charset=utf-8",
                    "<title>p\u2029q\u2067r\u2068s\u2069t</title>".encode()),
     "/breaks": (b"text/html; charset=utf-8", "<title>a\u2028b\u2029c\x85d</title>".encode()),
+    "/c1": (b"text/html; charset=utf-8", "<title>a\x9b31mb\u202ec\u061cd\x80e</title>".encode()),
     "/plus": (b"text/html", b"<title>+1+2</title>"),
     "/minus": (b"text/html", b"<title>-2+3</title>"),
     "/at": (b"text/html", b"<title>@SUM(A1)</title>"),
@@ -151,6 +152,19 @@ def test_json_lines_split_only_at_their_newlines():
     lines = r.stdout.decode().splitlines()
     assert len(lines) == 2 and "\\u2028" in lines[0] and "\\u0085" in lines[0], lines
     assert json.loads(lines[0])["title"] == "a\u2028b\u2029c\x85d", lines[0]
+
+
+def test_json_lines_on_a_terminal_cannot_drive_it():
+    # The text format escaped C1 controls and the bidirectional ones, JSON passed them raw:
+    # `cafe titles --json` read on a terminal got a CSI (U+009B, "\x9b31m" turns it red on a
+    # terminal that takes 8-bit controls) or a right-to-left override reordering its line.
+    # Escaped as \uNNNN; the title is the same to any JSON reader.
+    r = cafe("titles", "-q", "--json", listing(["/c1"]))
+    assert r.returncode == 0, r.stderr
+    raw = r.stdout.decode()
+    assert not any(0x80 <= ord(c) <= 0x9f or c in "\u202e\u061c" for c in raw), ascii(raw)
+    assert "\\u009b31mb\\u202ec\\u061cd\\u0080e" in raw, raw
+    assert json.loads(raw)["title"] == "a\x9b31mb\u202ec\u061cd\x80e", raw
 
 
 def test_csv_safe_quotes_formulas_only_when_asked():

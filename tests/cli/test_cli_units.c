@@ -23,6 +23,14 @@ static void test_trim(void **state) {
     assert_int_equal(input_line_trim("# comment", 9, &start), 0);
     assert_int_equal(input_line_trim("  # indented comment", 20, &start), 0);
     assert_int_equal(input_line_trim("", 0, &start), 0);
+    /* Unicode spaces, U+200B and U+FEFF, as copied from web pages and word processors; a
+     * character that only starts like one (U+00A1, U+2010), or is cut short, stays */
+    assert_int_equal(
+        input_line_trim("\xc2\xa0\xe3\x80\x80http://a/\xe2\x80\x8b\xc2\xa0", 19, &start), 9);
+    assert_int_equal(start, 5);
+    assert_int_equal(input_line_trim("\xef\xbb\xbf\xe2\x80\xaf \xc2\x85", 9, &start), 0);
+    assert_int_equal(input_line_trim("\xc2\xa1x\xe2\x80\x90", 6, &start), 6);
+    assert_int_equal(input_line_trim("x\xe3\x80", 3, &start), 3);
 }
 
 static void expect_url(const char *line, const char *scheme, const char *want) {

@@ -7,13 +7,14 @@ import os
 import pty
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
-from harness import CAFE, Fixture, HoldServer, Nginx, cafe, http_reply, run_tests  # noqa: E402
+from harness import CAFE, Fixture, HoldServer, Nginx, Skip, cafe, http_reply, run_tests  # noqa: E402
 
 SITES = 20
 
@@ -412,9 +413,9 @@ def test_progress_only_on_a_terminal():
     path = write_list([fx.url(i % SITES, f"/page/{i}?delay=50") for i in range(400)])
     chunks = pty_run(["titles", "-c", "20", path], stdout_null=True)
     assert b"\r\x1b[K" in chunks and b"URLs/s" in chunks, chunks[-200:]
-    assert b"cafe: 400 URLs" in chunks  # the summary
+    assert b"cafe titles: 400 URLs" in chunks  # the summary
     r = cafe("titles", "-c", "20", path)
-    assert b"\r" not in r.stderr and r.stderr.startswith(b"cafe: 400 URLs"), r.stderr
+    assert b"\r" not in r.stderr and r.stderr.startswith(b"cafe titles: 400 URLs"), r.stderr
 
 
 def test_records_on_the_progress_terminal_start_on_a_clean_line():
@@ -495,6 +496,30 @@ def test_demo_into_a_closed_pipe_stops_quietly():
                        capture_output=True, timeout=120)
     assert p.stdout.startswith(b"cafe demo: ") and p.stdout.count(b"\n") == 1, p.stdout
     assert (p.returncode, p.stderr) == (2, b""), (p.returncode, p.stderr)
+
+
+def test_demo_stops_at_an_output_that_failed():
+    # `cafe demo | head -1` and `cafe demo > /dev/full` fetched their 1,106 pages to the end
+    # (about 6 s), every line after the failed one going nowhere; cafe titles stops at its
+    # first failed write. Each now stops where the output failed, before another fetch: the
+    # first line here (the pipe's reader is gone before the demo starts), so not one
+    # connection is made (strace counts them, the only way to see inside the demo).
+    probe = subprocess.run(["strace", "-qq", "-o", "/dev/null", "true"], capture_output=True) \
+        if shutil.which("strace") else None
+    if not probe or probe.returncode != 0:
+        raise Skip("strace cannot run here" + (f": {probe.stderr!r}" if probe else ""))
+    rd, wr = os.pipe()
+    os.close(rd)
+    trace = os.path.join(tmp, "demo.strace")
+    for out, err in ((wr, b""), (os.open("/dev/full", os.O_WRONLY),
+                                 b"cafe demo: writing standard output: No space left on device\n")):
+        p = subprocess.run(["strace", "-f", "-qq", "-e", "trace=connect", "-o", trace,
+                            CAFE, "demo"], stdout=out, stderr=subprocess.PIPE, timeout=120)
+        os.close(out)
+        with open(trace) as f:
+            calls = f.read()
+        assert (p.returncode, p.stderr) == (2, err), (p.returncode, p.stderr)
+        assert calls.count("connect(") == 0, calls[:500]
 
 
 def test_demo_runs_the_guides_experiment():

@@ -50,7 +50,8 @@ def test_read_only_existing_file_resume():
     r = in_mount_ns(f'mount --bind "{path}" "{path}" && mount -o remount,ro,bind "{path}" && '
                     f'exec "$CAFE" titles --json --resume -o "{path}" {SMALL}')
     assert r.returncode == 2, (r.returncode, r.stderr)
-    assert b"cannot open the output file to resume: read-only file system" in r.stderr, r.stderr
+    assert b"cannot open the output file to resume: Read-only file system" in r.stderr, \
+        r.stderr  # as -o says it below
     r = in_mount_ns(f'mount --bind "{path}" "{path}" && mount -o remount,ro,bind "{path}" && '
                     f'exec "$CAFE" titles --json -o "{path}" {SMALL}')
     assert r.returncode == 2 and b"Read-only file system" in r.stderr, (r.returncode, r.stderr)
@@ -175,7 +176,7 @@ def test_closed_standard_descriptors():
     r = closed(0, f"'{CAFE}' titles -q -u {url}")
     assert r.returncode == 0 and r.stdout.startswith(b"'Site 0 page 1"), (r.returncode, r)
     r = closed(0, f"'{CAFE}' titles -q -")
-    assert r.returncode == 2 and b"reading standard input: bad file descriptor" in r.stderr, \
+    assert r.returncode == 2 and b"reading standard input: Bad file descriptor" in r.stderr, \
         (r.returncode, r.stderr)
     r = closed(2, f"'{CAFE}' titles -u {url} -u {fx.url(0, '/nope')} -o '{out}'")
     assert r.returncode == 0, r.returncode

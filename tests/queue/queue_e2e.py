@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -76,10 +77,10 @@ def exactly_once(server, queue, urls):
 
 
 def summary_count(err):
-    line = [l for l in err.splitlines() if l.startswith("cafe: ") and
+    line = [l for l in err.splitlines() if l.startswith("cafe titles: ") and
             (" URLs in " in l or " URL in " in l)]
     assert line, err
-    return int(line[-1].split()[1])
+    return int(line[-1].split()[2])
 
 
 def test_push_twice_adds_nothing():
@@ -134,6 +135,10 @@ def test_sigkill_worker_then_lease_expiry():
     exactly_once(rs, "kill", urls)
     reclaimed = int(rs.cmd("HGET", "cafe:{kill}:stats", "reclaimed"))
     assert reclaimed >= held, (reclaimed, held)
+    # the killed worker never said goodbye: the claim that took its last lease back (as old
+    # as its last sign of life) forgot it too; its entry used to stay in the set for ever
+    left = rs.cmd("ZRANGE", "cafe:{kill}:workers", 0, -1)
+    assert left == [], left
 
 
 def test_stalled_worker_loses_its_leases_and_its_records_are_refused():
@@ -180,6 +185,26 @@ def test_redis_killed_and_restarted_with_aof():
         srv.close()
 
 
+def test_a_queue_lost_by_a_restart_without_persistence_is_an_error():
+    """Redis restarted without persistence under a worker: the queue and every record in it
+    are gone. The worker's acknowledgements were refused, it blamed "another worker", found
+    nothing left to do and ended with status 0 as if the queue were done. It now says the
+    queue is gone and ends with status 2."""
+    srv = RedisServer()
+    try:
+        urls, path = url_list("gone", 2000, delay=20, first=87000)
+        cafe("queue", "push", srv.url("gone"), path)
+        w = worker(srv.url("gone"), "-c", "50")
+        wait_until(lambda: srv.cmd("XLEN", "cafe:{gone}:results") >= 300, "progress")
+        srv.kill()
+        srv.start()
+        rc, err = finish(w)
+        assert rc == 2 and "the queue is gone from Redis" in err, (rc, err)
+        assert "another worker" not in err, err
+    finally:
+        srv.close()
+
+
 def test_follow_waits_then_ctrl_c_releases():
     urls, path = url_list("follow", 50)
     more, path2 = url_list("follow2", 50, first=50)
@@ -207,6 +232,8 @@ def test_ctrl_c_puts_unfinished_urls_back():
     w.send_signal(signal.SIGINT)
     rc, err = finish(w)
     assert rc == -signal.SIGINT and "interrupted" in err, (rc, err)
+    # a worker has no --resume (refused with --queue): the summary sent users to it
+    assert "--resume" not in err and "the queue gets back the URLs not done" in err, err
     leased = rs.cmd("ZCARD", "cafe:{intr}:leases")
     assert leased == 0, f"{leased} URLs still leased to a gone worker"
     done, queued = rs.cmd("XLEN", "cafe:{intr}:results"), rs.cmd("LLEN", "cafe:{intr}:pending")
@@ -214,6 +241,32 @@ def test_ctrl_c_puts_unfinished_urls_back():
     rc, err = finish(worker(rs.url("intr")))
     assert rc == 0, err
     exactly_once(rs, "intr", urls)
+
+
+def test_ctrl_c_with_redis_not_answering_ends_the_worker():
+    """Ctrl-C while Redis does not answer (SIGSTOPped here; down and being retried is the
+    same): the worker waited for its last acknowledgements and the release of its URLs
+    without end (up to the 5 minutes of retries when Redis is down). Each Redis call after
+    the stop is now bounded, and once one found no answer the worker ends, as Sidekiq's
+    shutdown timeout does; its URLs come back when their leases end, each done once."""
+    urls, path = url_list("stopped", 300, delay=200, first=85000)
+    srv = RedisServer()
+    try:
+        cafe("queue", "push", srv.url("stopped"), path)
+        w = worker(srv.url("stopped"), "-c", "20", "--lease", "2")
+        wait_until(lambda: srv.cmd("XLEN", "cafe:{stopped}:results") >= 20, "progress")
+        srv.proc.send_signal(signal.SIGSTOP)
+        try:
+            w.send_signal(signal.SIGINT)
+            rc, err = finish(w, timeout=60)
+            assert rc == -signal.SIGINT and "no answer within 5 s of the stop" in err, (rc, err)
+        finally:
+            srv.proc.send_signal(signal.SIGCONT)
+        rc, err = finish(worker(srv.url("stopped"), "--lease", "2"))
+        assert rc == 0, err
+        exactly_once(srv, "stopped", urls)
+    finally:
+        srv.close()
 
 
 def test_results_formats_and_drain():
@@ -265,6 +318,23 @@ def test_results_into_a_closed_pipe_stop_quietly():
         assert (p.returncode, p.stderr) == (2, b""), (fmt, p.returncode, p.stderr)
 
 
+def test_status_and_results_that_cannot_be_written_say_so():
+    # `cafe queue status > /dev/full` exited 2 without a word, and results said "stopped
+    # after 1 records: no space left on device": each now says what every command says.
+    cafe("queue", "push", rs.url("full"), url_list("full", 1)[1])
+    with open("/dev/full", "wb") as full:
+        r = subprocess.run([CAFE, "queue", "status", rs.url("full")], stdout=full,
+                           stderr=subprocess.PIPE, timeout=60)
+        assert (r.returncode, r.stderr) == (
+            2, b"cafe queue: writing standard output: No space left on device\n"), r
+        rc, err = finish(worker(rs.url("full")))
+        assert rc == 0, err
+        r = subprocess.run([CAFE, "queue", "results", rs.url("full"), "--json"], stdout=full,
+                           stderr=subprocess.PIPE, timeout=60)
+        assert (r.returncode, r.stderr) == (
+            2, b"cafe queue: results stopped after 1 record: No space left on device\n"), r
+
+
 def test_drain_to_a_file_appends_never_overwrites():
     """--drain deletes what it exported: the file is then the records' only copy, so a second
     export (cron) adds to it instead of overwriting the first; CSV keeps one header."""
@@ -281,6 +351,65 @@ def test_drain_to_a_file_appends_never_overwrites():
         rows = list(csv.DictReader(f))
     assert sorted(r["url"] for r in rows) == sorted(first + more), len(rows)
     assert rs.cmd("XLEN", "cafe:{app}:results") == 0
+
+
+def test_drain_survives_a_drop_before_its_delete():
+    """--drain writes a chunk, syncs it, then deletes it from Redis. A connection dropped at
+    the delete ended the export with status 2, the chunk in the file and still in Redis: the
+    next drain appended it again, a second copy of each record. The delete is now retried
+    after a reconnect, as a worker retries. A proxy on loopback cuts the connection at the
+    first XDEL it sees, once."""
+    urls, path = url_list("dropdel", 30, first=66000)
+    cafe("queue", "push", rs.url("dropdel"), path)
+    rc, err = finish(worker(rs.url("dropdel")))
+    assert rc == 0, err
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(8)
+    cut = threading.Event()
+
+    def pump(src, dst, watch):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if watch and b"XDEL" in data and not cut.is_set():
+                    cut.set()
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def serve():
+        while True:
+            try:
+                client, _ = lsock.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", rs.port))
+            threading.Thread(target=pump, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=pump, args=(upstream, client, False), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    out = os.path.join(tmp, "dropdel.jsonl")
+    try:
+        via = f"redis://127.0.0.1:{lsock.getsockname()[1]}/0?queue=dropdel"
+        first = cafe("queue", "results", via, "--json", "--drain", "-o", out, timeout=120)
+        assert cut.is_set(), first
+    finally:
+        lsock.close()
+    r = cafe("queue", "results", rs.url("dropdel"), "--json", "--drain", "-o", out)
+    assert r.returncode == 0, r
+    got = [json.loads(l)["url"] for l in open(out)]
+    assert sorted(got) == sorted(urls), f"{len(got)} records for {len(urls)} URLs"
+    assert first.returncode == 0 and b"reconnecting" in first.stderr, first
+    assert rs.cmd("XLEN", "cafe:{dropdel}:results") == 0
 
 
 def test_drain_to_a_file_syncs_before_deleting():
@@ -308,6 +437,24 @@ def test_drain_to_a_file_syncs_before_deleting():
     synced = [i for i, c in enumerate(calls) if c.startswith((f"fsync({fd})", f"fdatasync({fd})"))]
     assert wrote and synced and wrote[-1] < synced[0] < first_del, (wrote, synced, first_del)
     assert len(open(out).readlines()) == 10
+
+
+def test_a_line_with_a_nul_byte_gets_its_error_record():
+    """A bad line is queued as it is and comes back as the error record cafe titles gives.
+    One with a NUL byte was cut at the NUL by push: another URL was queued and fetched, or,
+    being a URL of the list, skipped as already pushed, and the line had no record."""
+    good = fx.url(0, "/page/63000")
+    bad = good + "\0junk"
+    data = (bad + "\n" + good + "\n").encode()
+    r = cafe("queue", "push", rs.url("nul"), "-", input=data)
+    assert r.returncode == 0 and r.stdout == b"2 added, 0 skipped (already pushed)\n", r
+    rc, err = finish(worker(rs.url("nul")))
+    assert rc == 0 and "not written" not in err, err
+    recs = {r["url"]: r for _, r in records(rs, "nul")}
+    shown = good + "\ufffdjunk"  # as cafe titles shows it
+    assert set(recs) == {good, shown}, recs
+    assert recs[shown]["error"] == "invalid URL: NUL byte in URL", recs[shown]
+    assert recs[good]["title"] == title(0, 63000)
 
 
 def test_push_skips_a_bom_and_keeps_idn_hosts_as_written():
@@ -385,6 +532,58 @@ def test_a_server_that_never_answers_is_an_error_not_a_hang():
         silent.close()
 
 
+def test_a_name_with_two_addresses_tries_the_second():
+    """A host name is tried at each of its addresses, as redis-cli does: "localhost" is ::1
+    first on most systems, and with Redis bound to 127.0.0.1 alone cafe stopped at ::1's
+    refusal ("Connection refused") where redis-cli connected. A hosts file in a mount
+    namespace of our own gives a name ::1 first, then 127.0.0.1 (both loopback)."""
+    hosts = os.path.join(tmp, "hosts")
+    with open(hosts, "w") as f:
+        f.write("::1 dual.test\n127.0.0.1 dual.test\n")
+    wrap = ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
+            'mount --bind "$0" /etc/hosts && exec "$@"', hosts]
+    if subprocess.run(wrap + ["true"], capture_output=True).returncode != 0:
+        raise Skip("no mount namespace here for a hosts file of our own")
+    url = f"redis://dual.test:{rs.port}/0?queue=dual"
+    r = subprocess.run(wrap + [CAFE, "queue", "push", url, "-"], capture_output=True,
+                       input=fx.url(0, "/page/64000").encode() + b"\n", timeout=60)
+    assert r.returncode == 0 and r.stdout.startswith(b"1 added"), r
+    assert rs.cmd("LLEN", "cafe:{dual}:pending") == 1
+
+
+def test_a_server_that_is_not_redis_is_named_so():
+    """A server that answers in RESP but is not Redis (every command: +OK or :1) was
+    refused with "invalid argument", which said nothing of what was wrong; the message
+    now says that its answer to SCRIPT LOAD was no SHA1. Exit 2 as before."""
+    for reply in (b"+OK\r\n", b":1\r\n"):
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(16)
+        url = f"redis://127.0.0.1:{srv.getsockname()[1]}/0?queue=notredis"
+        stop = threading.Event()
+
+        def serve():
+            while not stop.is_set():
+                ready, _, _ = select.select([srv], [], [], 0.1)
+                if not ready:
+                    continue
+                conn, _ = srv.accept()
+                with conn:
+                    while conn.recv(65536):  # one answer per read: enough for a hand-shake
+                        conn.sendall(reply)
+
+        t = threading.Thread(target=serve, daemon=True)
+        t.start()
+        try:
+            for args in (["queue", "status", url], ["titles", "--queue", url]):
+                r = cafe(*args, timeout=60)
+                assert r.returncode == 2 and b"is this a Redis server?" in r.stderr, (args, r)
+        finally:
+            stop.set()
+            t.join()
+            srv.close()
+
+
 def test_auth_password_and_acl_user():
     pw = "s3cret-Pa55"
     srv = RedisServer(password=pw)
@@ -408,6 +607,30 @@ def test_auth_password_and_acl_user():
         r = cafe("queue", "status", srv.url("auth", "crawler:crawler-Pa55@"))
         assert r.returncode == 0 and b"done         20 " in r.stdout, r
         assert b"crawler-Pa55" not in r.stdout + r.stderr and b"crawler:***@" in r.stdout
+    finally:
+        srv.close()
+
+
+def test_a_redis_that_evicts_keys_is_refused():
+    """A Redis full under maxmemory-policy allkeys-* evicts the queue's own keys: a push of
+    20,000 URLs said "20000 added" and left 4,000 queued and 1,000 seen. Push and workers now
+    refuse such a server (exit 2, nothing changed), as Sidekiq and BullMQ warn of it;
+    volatile-* policies evict only keys with a time to live, which the queue never sets, and
+    a user not allowed CONFIG GET is not refused."""
+    urls, path = url_list("evict", 20)
+    srv = RedisServer("--maxmemory", "3mb", "--maxmemory-policy", "allkeys-lru")
+    try:
+        for args in (["queue", "push", srv.url("evict"), path], ["titles", "--queue", srv.url("evict")]):
+            r = cafe(*args)
+            assert r.returncode == 2 and b"maxmemory-policy is allkeys-lru" in r.stderr, (args, r)
+        assert srv.cmd("DBSIZE") == 0
+        srv.cmd("ACL", "SETUSER", "noconf", "on", ">noconf-Pa55", "~cafe:*", "+@all", "-config")
+        r = cafe("queue", "push", srv.url("evict", "noconf:noconf-Pa55@"), path)
+        assert r.returncode == 0 and r.stdout.startswith(b"20 added"), r
+        srv.cmd("CONFIG", "SET", "maxmemory-policy", "volatile-lru")
+        rc, err = finish(worker(srv.url("evict")))
+        assert rc == 0, err
+        exactly_once(srv, "evict", urls)
     finally:
         srv.close()
 

@@ -1,5 +1,8 @@
-/* REDIS_URL parsing and the queue's key names: pure parts, no server. */
+/* REDIS_URL parsing and the queue's key names: pure parts, no server; and the connection's
+ * retries against a loopback listener of the test's own. */
 #include "testutil.h"
+#include "cafe.h"
+#include "cafe/tcp.h"
 #include "queue.h"
 #include "redis.h"
 
@@ -93,12 +96,63 @@ static void test_key_names(void **state) {
     queue_keys_free(&k);
 }
 
+/* A server that answers the first connection's hand-shake (PING) and then goes; every later
+ * connection is accepted and closed at once: Redis gone, its port still answering. */
+typedef struct gone_server {
+    cafe_tcp_t listener;
+    int accepted;
+} gone_server_t;
+
+static int gone_server(void *arg, void **value) {
+    gone_server_t *g = arg;
+    cafe_tcp_t c;
+    while (cafe_tcp_accept(&g->listener, &c) == 0) {
+        char buf[256];
+        if (g->accepted++ == 0 && cafe_tcp_read_until(&c, buf, sizeof buf, "PING\r\n", 6) > 0)
+            (void)cafe_tcp_write(&c, "+PONG\r\n", 7);
+        (void)cafe_tcp_close(&c);
+    }
+    return 0;
+}
+
+static int outage_task(void *arg, void **value) {
+    gone_server_t g = {0};
+    assert_int_equal(cafe_tcp_listen(&g.listener, "127.0.0.1", 0, 16), 0);
+    cafe_task_t *server;
+    assert_int_equal(cafe_task_spawn(&server, gone_server, &g, NULL), 0);
+    redis_conf_t conf = {.host = "127.0.0.1", .port = cafe_tcp_port(&g.listener)};
+    redis_t *r;
+    char err[256];
+    assert_int_equal(redis_open(&r, &conf, NULL, 0, err, sizeof err), 0);
+    redis_set_retry(r, 300, 1);
+    const char *ping[] = {"PING"};
+    redisReply *rep = NULL;
+    assert_int_equal(redis_cmd(r, &rep, 1, ping, NULL), CAFE_ECONNRESET);
+    int tries = g.accepted;
+    /* The outage has lasted the retry time: a later command (a worker's last records, its
+     * release) fails at once. It used to get 300 ms of retries of its own, one command
+     * after the other, and a worker whose Redis was gone for good never ended. */
+    assert_int_equal(redis_cmd(r, &rep, 1, ping, NULL), CAFE_ECONNRESET);
+    assert_int_equal(g.accepted, tries);
+    redis_close(r);
+    (void)cafe_tcp_close(&g.listener);
+    (void)cafe_task_join(server, NULL);
+    return 0;
+}
+
+static void test_retries_end_with_the_outage(void **state) {
+    cafe_result_t res;
+    assert_int_equal(cafe_run(outage_task, NULL, &res), 0);
+    assert_int_equal(res.status, 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_and_parts),
         cmocka_unit_test(test_credentials_never_shown),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_key_names),
+        cmocka_unit_test(test_retries_end_with_the_outage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

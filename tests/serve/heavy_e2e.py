@@ -4,13 +4,14 @@ Every wait is bounded; no check depends on speed."""
 import json
 import os
 import signal
+import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from servelib import PATIENCE, Gate, Serve, post_job, wait_job  # noqa: E402
-from harness import Fixture, run_tests  # noqa: E402
+from harness import CAFE, Fixture, run_tests  # noqa: E402
 
 fx = Fixture("--sites", "2", "--size", "2000")
 
@@ -129,7 +130,7 @@ def test_a_json_list_is_the_same_list_after_a_restart():
     a, b, c = fx.url(0, "/page/1"), fx.url(1, "/page/2"), fx.url(0, "/page/3")
     srv = Serve(*args)
     try:
-        for bad in ([a + "\n" + b, c], [a, ""], [" \t", c], ["# a comment", c]):
+        for bad in ([a + "\n" + b, c], [a + "\r" + b, c], [a, ""], [" \t", c], ["# a comment", c]):
             status, _, err = srv.json("POST", "/v1/jobs", body=json.dumps(bad), headers=json_type)
             assert status == 400 and "one URL" in err["error"], (bad, status, err)
         assert not [f for f in os.listdir(d) if f.endswith(".urls")], os.listdir(d)
@@ -207,6 +208,126 @@ def test_a_corrupted_spool_is_read_without_counting_what_is_no_record():
         srv.stop()
 
 
+def spool_record(url, **fields):
+    """A record of the shape the service writes into a job's spool."""
+    rec = {"url": url, "final_url": url, "status": 200, "title": None, "content_type": None,
+           "charset": None, "charset_source": None, "bytes": 0, "time_ms": 1, "attempts": 1,
+           "error": None}
+    rec.update(fields)
+    return json.dumps(rec, separators=(",", ":"))
+
+
+def test_well_formed_json_that_is_not_the_lines_record_is_damage_too():
+    # a damaged spool may hold JSON that parses: a whole record of another line's URL, an
+    # object of another shape with the right URL, a record with its url twice. None of them
+    # is the line's record (taken, it stood in the results beside the wrong URL): each URL is
+    # done again. A record of the line's own URL is kept, not fetched again.
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    jid = "0123456789abcdee"
+    urls = [f"http://no such host/{c}" for c in "abcde"]
+    with open(os.path.join(d, f"job-{jid}.urls"), "w") as f:
+        f.write(f"# cafe serve job {jid} 1700000000.000000000\n" + "\n".join(urls) + "\n")
+    twice = spool_record(urls[2], title="twice")
+    with open(os.path.join(d, f"job-{jid}.jsonl"), "w") as f:
+        f.write("0\t" + spool_record(urls[1], title="not a's") + "\n")
+        f.write("1\t" + json.dumps({"url": urls[1], "title": "another shape"}) + "\n")
+        f.write("2\t" + twice[:-1] + ',"url":"' + urls[2] + '"}\n')
+        f.write("3\t" + spool_record(urls[3], status="200") + "\n")
+        f.write("4\t" + spool_record(urls[4], title="kept") + "\n")
+    srv = Serve("-q", "--data-dir", d)
+    try:
+        st = wait_job(srv, jid)
+        # the four damaged lines fetched again (each an invalid URL: failed), e's kept
+        assert st["total"] == 5 and st["done"] == 5, st
+        assert st["failed"] == 4 and st["ok"] == 1, st
+        _, _, body = srv.request("GET", f"/v1/jobs/{jid}/results")
+        recs = [json.loads(x) for x in body.splitlines()]
+        assert [x["url"] for x in recs] == urls, recs
+        assert [x["title"] for x in recs] == [None] * 4 + ["kept"], recs
+    finally:
+        srv.stop()
+
+
+def test_a_second_service_on_the_same_directory_is_refused():
+    # two services on one --data-dir would both resume its unfinished jobs and write their
+    # spools at the same offsets, each over the other's records, and forget each other's
+    # files under --jobs-kept: the second one is refused, and the first goes on
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    gate = Gate()
+    args = ("-q", "--allow-private", "--shutdown-grace", "0.2", "--timeout", "3600")
+    srv = Serve(*args, "--data-dir", d)
+    try:
+        status, _, st = post_job(srv, [gate.url("/held")])
+        assert status == 202, st
+        gate.wait_arrived(1)
+        for more in ((), ("--db", f"sqlite:{d}/x.sqlite", "--data-dir", d)):
+            second = subprocess.Popen([CAFE, "serve", "--listen", "127.0.0.1:0", *args,
+                                       "--data-dir", d, *more],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            # its first line, or the end of its output when it exits: never a wait on a
+            # service that started after all
+            line = second.stdout.readline()
+            if line:
+                second.kill()
+            out, err = second.communicate(timeout=PATIENCE)
+            assert second.returncode == 2 and line + out == b"", (second.returncode, line, err)
+            assert f"{d} is in use by another cafe serve".encode() in err, err
+        assert srv.json("GET", f"/v1/jobs/{st['id']}")[2]["state"] == "running"
+    finally:
+        srv.stop()
+        gate.close()
+    srv = Serve(*args, "--data-dir", d)  # the lock went with the first one
+    try:
+        assert srv.request("GET", f"/v1/jobs/{st['id']}")[0] == 200
+    finally:
+        srv.stop()
+
+
+def test_a_delete_during_the_shutdown_grace_cancels_the_job_for_good():
+    # the service stops (SIGTERM), its jobs get --shutdown-grace to finish; a client that
+    # cancels one then, on a connection it had open, was answered 503 and the cancel lost:
+    # the job was interrupted, and the restart resumed it
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    gate = Gate()
+    args = ("-q", "--allow-private", "--data-dir", d, "--timeout", "3600")
+    srv = Serve(*args, "--shutdown-grace", "5")
+    try:
+        status, _, st = post_job(srv, [gate.url("/held")])
+        assert status == 202, st
+        gate.wait_arrived(1)
+        c = srv.conn()  # kept open: the listener closes when the stop begins
+        c.request("GET", "/healthz")
+        assert c.getresponse().read() == b'{"status":"ok"}\n'
+        srv.proc.send_signal(signal.SIGTERM)
+        end = time.monotonic() + PATIENCE
+        while True:  # until the stop has begun
+            c.request("GET", "/healthz")
+            r = c.getresponse()
+            r.read()
+            if r.status == 503:
+                break
+            assert time.monotonic() < end
+        c.request("DELETE", f"/v1/jobs/{st['id']}")
+        r = c.getresponse()
+        body = r.read()
+        assert r.status == 200 and json.loads(body)["state"] in ("cancelling", "cancelled"), (
+            r.status, body)
+        c.close()
+        _, err = srv.proc.communicate(timeout=PATIENCE)  # the stop goes on by itself
+        assert srv.proc.returncode == 0 and b"Sanitizer" not in err, err[-2000:]
+    finally:
+        if srv.proc.poll() is None:  # not srv.stop(): a second SIGTERM ends it at once
+            srv.proc.kill()
+            srv.proc.communicate()
+    srv = Serve(*args)
+    try:
+        again = srv.json("GET", f"/v1/jobs/{st['id']}")[2]
+        assert again["state"] == "cancelled", again
+    finally:
+        srv.stop()
+        gate.close()
+
+
 def test_a_job_file_that_cannot_be_read_leaves_its_job_unloaded():
     # a list that cannot be read is not an empty list (a job of no URL, done at once and so
     # marked for good), and an end mark that cannot be read is not an absent one (a cancelled
@@ -226,8 +347,34 @@ def test_a_job_file_that_cannot_be_read_leaves_its_job_unloaded():
         _, _, err = srv.stop()
     for jid in (nolist, noend):
         assert f"cannot load job {jid}".encode() in err, err
-    assert sorted(os.listdir(d)) == [f"job-{nolist}.urls", f"job-{noend}.end",
-                                     f"job-{noend}.jsonl", f"job-{noend}.urls"], os.listdir(d)
+    assert sorted(os.listdir(d)) == ["cafe-serve.lock", f"job-{nolist}.urls",
+                                     f"job-{noend}.end", f"job-{noend}.jsonl",
+                                     f"job-{noend}.urls"], os.listdir(d)
+
+
+def test_a_torn_list_is_no_list_and_files_are_written_whole():
+    # a list cut by a crash in the middle of its writing ends without its newline: read back
+    # it was a shorter list, whose last line, a cut URL, was fetched as a URL of the job.
+    # The service writes its files whole (a .tmp renamed into place) and removes the .tmp a
+    # crash left; a torn list it finds is left unloaded, and said so.
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    jid = "00000000000000dd"
+    with open(os.path.join(d, f"job-{jid}.urls"), "w") as f:
+        f.write(f"# cafe serve job {jid} 1700000000.000000000\nhttp://no such host/a\nhttp://no s")
+    with open(os.path.join(d, f"job-{jid}.run.tmp"), "w") as f:
+        f.write("12")
+    srv = Serve("--data-dir", d)
+    try:
+        assert srv.request("GET", f"/v1/jobs/{jid}")[0] == 404
+        _, _, st = post_job(srv, ["not a url"])
+        wait_job(srv, st["id"])
+        # written whole: no .tmp left behind, the list and end mark in place
+        assert sorted(f for f in os.listdir(d) if st["id"] in f) == [
+            f"job-{st['id']}.end", f"job-{st['id']}.jsonl", f"job-{st['id']}.urls"]
+    finally:
+        _, _, err = srv.stop()
+    assert f"job-{jid}.urls is torn".encode() in err and f"cannot load job {jid}".encode() in err
+    assert not [f for f in os.listdir(d) if f.endswith(".tmp")], os.listdir(d)
 
 
 def test_the_oldest_jobs_go_first_after_a_restart_too():
@@ -241,6 +388,9 @@ def test_the_oldest_jobs_go_first_after_a_restart_too():
         ids = []
         for i in range(6):  # invalid URLs: each job is done at once, with no fetch
             ids.append(wait_job(srv, post_job(srv, [f"not a url {i}"])[2]["id"])["id"])
+        # over: a restart shows it, nothing of it is resumed (a running job's says resumes)
+        st = srv.json("GET", f"/v1/jobs/{ids[0]}")[2]
+        assert st["restart"] == "kept on disk: a restart shows it again", st
     finally:
         srv.stop()
     srv = Serve(*args)
@@ -344,6 +494,31 @@ def test_a_restart_resumes_no_more_jobs_at_once_than_max_jobs():
         gate.close()
 
 
+def test_a_queued_job_is_not_said_resumed_until_it_runs():
+    # three unfinished jobs on disk, restarted under --max-jobs 1: the log says the oldest is
+    # resumed, the two others queued; stopped before they run, they never were resumed
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    gate = Gate()
+    ids = [f"00000000000000c{i}" for i in range(3)]
+    for i, jid in enumerate(ids):
+        with open(os.path.join(d, f"job-{jid}.urls"), "w") as f:
+            f.write(f"# cafe serve job {jid} 1700000000.00000000{i}\n{gate.url(f'/{i}')}\n")
+    srv = Serve("--allow-private", "--shutdown-grace", "0.2", "--data-dir", d, "--max-jobs",
+                "1", "--timeout", "3600")
+    try:
+        gate.wait_arrived(1)
+        assert [srv.json("GET", f"/v1/jobs/{j}")[2]["state"] for j in ids] == [
+            "running", "queued", "queued"]
+    finally:
+        _, _, err = srv.stop()
+        gate.close()
+    log = err.decode()
+    assert f"resuming job {ids[0]} (0 of 1 URLs done)" in log, log
+    for jid in ids[1:]:
+        assert f"resuming job {jid}" not in log, log
+        assert f"job {jid} queued (0 of 1 URLs done)" in log, log
+
+
 def db_rows(path, jid):
     """The status of job jid's run in the database, and its URLs, sorted."""
     import sqlite3
@@ -355,6 +530,73 @@ def db_rows(path, jid):
                                            (runs[0][0],)))
     db.close()
     return runs[0][1], urls
+
+
+def test_a_cancelled_jobs_run_says_cancelled_in_the_database():
+    # a DELETE ends a job for good: its run in the database must say so, not "interrupted"
+    # (which a restart continues), whether the job was running or still queued after a
+    # restart, its run from before the restart then left as it was
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    dbpath = os.path.join(d, "titles.sqlite")
+    args = ("-q", "--allow-private", "--shutdown-grace", "0.2", "--db", f"sqlite:{dbpath}",
+            "--timeout", "3600")
+    gate = Gate()
+    srv = Serve(*args, "--max-jobs", "3")
+    try:
+        ids = [post_job(srv, [gate.url(f"/{i}"), fx.url(0, f"/page/{i}")])[2]["id"]
+               for i in range(3)]
+        gate.wait_arrived(3)
+        for jid in ids:
+            wait_done(srv, jid, 1)
+    finally:
+        srv.stop(signal.SIGTERM)
+    assert [db_rows(dbpath, j)[0] for j in ids] == ["interrupted"] * 3
+    import sqlite3
+    db = sqlite3.connect(dbpath)  # a batch a crash lost: the spool has the record
+    assert db.execute("DELETE FROM titles WHERE url = ?", (fx.url(0, "/page/1"),)).rowcount == 1
+    db.commit()
+    db.close()
+    srv = Serve(*args, "--max-jobs", "1")  # the oldest runs, the two others wait
+    try:
+        assert [srv.json("GET", f"/v1/jobs/{j}")[2]["state"] for j in ids] == [
+            "running", "queued", "queued"]
+        for jid in (ids[1], ids[0]):  # a queued one, then the running one
+            assert srv.json("DELETE", f"/v1/jobs/{jid}")[0] == 200
+            assert wait_job(srv, jid)["state"] == "cancelled"
+    finally:
+        srv.stop(signal.SIGTERM)
+        gate.close()
+    runs = [db_rows(dbpath, j) for j in ids]
+    assert [r[0] for r in runs] == ["cancelled", "cancelled", "interrupted"], runs
+    for i, (_, urls) in enumerate(runs):  # the records they have, one row each
+        assert urls == [fx.url(0, f"/page/{i}")], runs
+
+
+def test_a_queued_jobs_run_left_running_by_a_kill_says_interrupted_at_the_next_stop():
+    # killed, the service left its jobs' runs "running"; restarted under --max-jobs 1, the
+    # queued jobs' runs stayed so while they waited, and after a stop before they ran, for
+    # good: "running" with no end, for runs nobody runs
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    dbpath = os.path.join(d, "titles.sqlite")
+    args = ("-q", "--allow-private", "--shutdown-grace", "0.2", "--db", f"sqlite:{dbpath}",
+            "--timeout", "3600")
+    gate = Gate()
+    srv = Serve(*args, "--max-jobs", "3")
+    try:
+        ids = [post_job(srv, [gate.url(f"/{i}")])[2]["id"] for i in range(3)]
+        gate.wait_arrived(3)
+    finally:
+        srv.proc.kill()
+        srv.proc.communicate(timeout=60)
+    assert [db_rows(dbpath, j)[0] for j in ids] == ["running"] * 3
+    srv = Serve(*args, "--max-jobs", "1")
+    try:
+        assert [srv.json("GET", f"/v1/jobs/{j}")[2]["state"] for j in ids] == [
+            "running", "queued", "queued"]
+    finally:
+        srv.stop(signal.SIGTERM)
+        gate.close()
+    assert [db_rows(dbpath, j)[0] for j in ids] == ["interrupted"] * 3
 
 
 def test_killed_during_a_job_then_the_database_alone_resumes_it():

@@ -333,6 +333,19 @@ def test_a_line_too_long_is_recorded_as_cafe_titles_records_it():
     assert recs[1]["title"] == title(0, 1), recs[1]
 
 
+def test_a_text_list_ends_its_lines_at_lf_crlf_or_cr_alone():
+    # as cafe titles reads a list: one saved with classic Mac line ends is a line per URL
+    urls = [page(0, 1), page(1, 2), page(2, 3), page(3, 4)]
+    body = (urls[0] + "\r" + urls[1] + "\r\n" + urls[2] + "\n\r" + urls[3] + "\r").encode()
+    status, _, st = srv.json("POST", "/v1/jobs", body=body, headers={"Content-Type": "text/plain"})
+    assert status == 202 and st["total"] == 4, st
+    wait_job(srv, st["id"])
+    _, _, out = srv.request("GET", f"/v1/jobs/{st['id']}/results")
+    recs = [json.loads(x) for x in out.splitlines()]
+    assert [(r["url"], r["title"]) for r in recs] == [
+        (u, title(i, i + 1)) for i, u in enumerate(urls)], recs
+
+
 def test_json_content_type_is_matched_without_case():
     # media types are case-insensitive: this is a JSON list of two, not one text line
     status, _, st = srv.json("POST", "/v1/jobs", body='["not a url", "nor this"]',

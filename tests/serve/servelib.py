@@ -19,10 +19,11 @@ PATIENCE = 300
 
 
 class Serve:
-    """`cafe serve --listen 127.0.0.1:0` in a child process; waits for its first line."""
+    """`cafe serve --listen 127.0.0.1:0` in a child process; waits for its first line.
+    prefix: a command that runs it (nsenter into a mount namespace)."""
 
-    def __init__(self, *args, env=None, preexec_fn=None):
-        self.proc = subprocess.Popen([CAFE, "serve", "--listen", "127.0.0.1:0", *args],
+    def __init__(self, *args, env=None, preexec_fn=None, prefix=()):
+        self.proc = subprocess.Popen([*prefix, CAFE, "serve", "--listen", "127.0.0.1:0", *args],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                                      preexec_fn=preexec_fn)
         ready, _, _ = select.select([self.proc.stdout], [], [], PATIENCE)

@@ -89,9 +89,11 @@ def test_signals_then_resume_one_row_per_url():
     args = ["titles", "-q", "--db", spec("resumed"), path]
     for k, sig in enumerate([signal.SIGINT, signal.SIGTERM, signal.SIGKILL]):
         other = ["-c", "20"] if k % 2 == 0 else ["-c", "13", "--unordered"]
+        base = count("resumed")  # rows of earlier rounds: this round's must come on top
         p = subprocess.Popen([CAFE, *args, *other] + (["--resume"] if k else []), env=pg.env(),
                              stderr=subprocess.PIPE)
-        dbtest.wait_until(lambda: count("resumed") >= (k + 1) * 300 or p.poll() is not None)
+        dbtest.wait_until(lambda: count("resumed") >= base + 300 or p.poll() is not None)
+        assert p.poll() is None, "the run ended before the signal"
         p.send_signal(sig)
         _, err = p.communicate(timeout=300)
         assert p.returncode == -sig, (p.returncode, err)  # stopped, then died of it
@@ -129,6 +131,8 @@ def test_server_killed_and_restarted_mid_run():
         pg.start()
     err, _ = during_run("killed", 2000, restart)
     assert b"reconnecting" in err, err
+    # the message names the command, as its others do (tests/cli/messages_e2e.py)
+    assert all(l.startswith(b"cafe titles: ") for l in err.splitlines()), err
 
 
 def test_terminate_backend_mid_run():
@@ -213,6 +217,9 @@ def test_server_down_at_start_fetches_nothing():
     r = cafe("titles", "-q", "--db", spec("down"), lists.write([fx.url(0, "/page/1")]),
              env=pg.env(PGHOST="/nonexistent"))
     assert r.returncode == 2 and b"cannot connect" in r.stderr, r.stderr
+    # libpq's hint ("\n\tIs the server running...") joins the message's one line
+    line = next(x for x in r.stderr.split(b"\n") if b"cannot connect" in x)
+    assert b"Is the server running" in line and b"\t" not in r.stderr, r.stderr
 
 
 def test_wrong_columns_refused_never_altered():

@@ -100,6 +100,25 @@ static void test_regular_file_read_on_loop_thread(void **state) {
     unlink(path);
 }
 
+/* Lines ended by CR alone, by CR LF, and a CR LF split between two reads of the buffer:
+ * each line once, over several refills (the search for an LF resumes where it found none). */
+static void test_cr_line_ends_over_refills(void **state) {
+    char path[] = "/tmp/cafe-source-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    for (int i = 0; i < 10000; i++)
+        fprintf(f, "http://127.0.0.1/page/%d%s", i, i % 3 ? "\r" : "\r\n");
+    fclose(f);
+    file_case_t c = {.path = path};
+    assert_int_equal(test_run(read_task, &c), 0);
+    assert_int_equal(c.end_rc, 0);
+    assert_int_equal(c.n, 10000);
+    assert_int_equal(c.count, 10000);
+    assert_string_equal(c.lines[7], "http://127.0.0.1/page/7");
+    unlink(path);
+}
+
 static void test_missing_file(void **state) {
     source_t *s = NULL;
     assert_true(source_file_open(&s, "/nonexistent/cafe-urls") < 0);
@@ -111,6 +130,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_regular_file_read_on_loop_thread),
         cmocka_unit_test(test_file_source),
+        cmocka_unit_test(test_cr_line_ends_over_refills),
         cmocka_unit_test(test_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

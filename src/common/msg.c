@@ -1,0 +1,114 @@
+/* The tool's messages (msg.h). */
+#include "msg.h"
+#include "cafe.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Set once, by main before any task or thread starts; read-only after that. */
+static const char *prog = "cafe";
+
+void msg_prog_set(const char *p) {
+    prog = p;
+}
+
+const char *msg_prog(void) {
+    return prog;
+}
+
+const char *msg_strerror(int rc) {
+    return rc < 0 && rc > -4096 && rc != CAFE_ENOMEM ? strerror(-rc) : cafe_strerror(rc);
+}
+
+/* Bytes that need no quotes: coreutils' unquoted set in shell-escape style. */
+static int plain(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           strchr("%+,-./:=@_", c) != NULL;
+}
+
+/* The length of the printable UTF-8 character at s (NUL-terminated), 0 when s starts with
+ * none: an invalid or overlong sequence, a C1 control, or a bidirectional control or line
+ * separator (they reorder or break the terminal's line, as text.c escapes them). */
+static size_t printable_char(const unsigned char *s) {
+    size_t len = s[0] < 0xC2 ? 0 : s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : s[0] < 0xF5 ? 4 : 0;
+    uint32_t cp = s[0] & (0x7Fu >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80) /* a NUL too: never read past the end */
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3Fu);
+    }
+    static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (len == 0 || cp < least[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    int reorders = cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
+                   (cp >= 0x2066 && cp <= 0x2069);
+    return cp < 0xA0 || reorders ? 0 : len;
+}
+
+/* A byte as the shell's $'...' writes it: \n, \t, \r, or three octal digits. */
+static size_t escape(unsigned char c, char *out) {
+    const char *named = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : NULL;
+    if (named) {
+        memcpy(out, named, 2);
+        return 2;
+    }
+    return (size_t)sprintf(out, "\\%03o", c);
+}
+
+/* Writes name's quoted form into out (room for 7 bytes per byte of name, and 3) and returns
+ * its length. */
+static size_t quote(const unsigned char *s, char *out) {
+    size_t n = 0, len;
+    int need = !*s;
+    for (const unsigned char *p = s; *p && !need; p += len)
+        need = !(len = plain(*p) ? 1 : printable_char(p));
+    if (!need) {
+        memcpy(out, s, strlen((const char *)s));
+        return strlen((const char *)s);
+    }
+    int in = 0, esc = 0; /* inside '...', inside $'...' */
+    if (!*s)
+        out[n++] = '\'', in = 1;
+    for (const unsigned char *p = s; *p; p += len) {
+        len = *p >= 0x20 && *p < 0x7F ? 1 : printable_char(p);
+        if (len == 0) { /* to escape: in $'...' */
+            if (in)
+                out[n++] = '\'', in = 0;
+            if (!esc)
+                memcpy(out + n, "$'", 2), n += 2, esc = 1;
+            n += escape(*p, out + n);
+            len = 1;
+            continue;
+        }
+        if (esc)
+            out[n++] = '\'', esc = 0;
+        if (!in)
+            out[n++] = '\'', in = 1;
+        if (*p == '\'') /* close, an escaped quote, open again */
+            memcpy(out + n, "'\\''", 4), n += 4;
+        else
+            memcpy(out + n, p, len), n += len;
+    }
+    if (in || esc)
+        out[n++] = '\'';
+    return n;
+}
+
+#define SLOTS 4
+
+const char *msg_quote(const char *name) {
+    static char *slot[SLOTS];
+    static size_t cap[SLOTS], next;
+    size_t i = next++ % SLOTS, want = strlen(name) * 7 + 3;
+    if (want > cap[i]) {
+        char *grown = realloc(slot[i], want);
+        if (!grown)
+            return "(a name not shown: out of memory)";
+        slot[i] = grown;
+        cap[i] = want;
+    }
+    slot[i][quote((const unsigned char *)name, slot[i])] = '\0';
+    return slot[i];
+}

@@ -1,0 +1,29 @@
+/* The messages of the cafe tool on standard error. Each starts with the name of the
+ * command that prints it, as git's and ip's do: "cafe titles: ...", "cafe queue: ...";
+ * "cafe: ..." only before a command is known. Code that runs under several commands (a
+ * database sink, the Redis client) takes the name from here rather than naming one. */
+#ifndef CAFE_COMMON_MSG_H
+#define CAFE_COMMON_MSG_H
+
+/* The prefix of the running command's messages: "cafe titles", or "cafe" until
+ * msg_prog_set. prog is not copied: a string literal, or one living as long. */
+void msg_prog_set(const char *prog);
+const char *msg_prog(void);
+
+/* What a negative code means, for a message: a system error as strerror words it ("No such
+ * file or directory", as coreutils and the other messages say it; cafe_strerror's is libuv's
+ * lower case), and cafe's own codes (out of memory too) as cafe_strerror does. */
+const char *msg_strerror(int rc);
+
+/* A file name (or another name the user gave) for a message, quoted as coreutils quotes one
+ * (ls --quoting-style=shell-escape): as it is when it holds only letters, digits, "%+,-./:=@_"
+ * and printable non-ASCII characters; else in '...', a ' as '\'', and control characters,
+ * invalid bytes and characters that reorder a line as $'\n', $'\033', $'\377'... outside the
+ * quotes. So a name with a newline or an escape sequence can neither break the message's
+ * line nor drive the terminal, and pasted into a shell it is the same name again.
+ * The result lives until the 4th call after this one (a message may name several);
+ * messages are printed on the main thread: not for others. Never NULL (out of memory gives
+ * a placeholder). */
+const char *msg_quote(const char *name);
+
+#endif
