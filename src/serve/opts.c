@@ -28,7 +28,7 @@ static const cli_opt_t rows[] = {
      "fetch private, loopback and link-local addresses too\n(refused by default: SSRF)", NULL},
     {CLI_OPT_STRING, "data-dir", 0, "DIR", F(data_dir), 0, 0, 0, NULL, NULL, NULL,
      "keep jobs in DIR: they survive a restart and unfinished\nones resume (default: "
-     "PATH.jobs with --db sqlite:PATH,\nelse temporary files, lost at exit); one service "
+     "PATH.jobs with --db sqlite:PATH,\nelse temporary files, lost at exit); one service\n"
      "at a time",
      NULL},
     {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, NULL,
