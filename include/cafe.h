@@ -35,7 +35,11 @@
  * semaphores, events, queues, futures, groups, signals and streams its tasks use) come from
  * that loop's thread: none of them is thread-safe. A call made from a cafe_thread_run
  * function (on a pool thread) aborts the process with a message naming it, and so does a
- * call from any other thread that wakes a task of the loop. cafe_strerror, cafe_err_name
+ * call from any other thread that wakes a task of the loop. A semaphore, event, queue,
+ * future or group belongs to the thread of the loop running when it was initialised (one
+ * initialised outside any loop: to the first loop thread that calls on it); any call on it
+ * from another thread aborts naming the call, whether it would wake a task or not. To hand
+ * such an object to another loop's thread, initialise it again there. cafe_strerror, cafe_err_name
  * and cafe_version may be called from any thread. To hand work back from another thread,
  * return it from the cafe_thread_run function, or use a libuv uv_async_t on cafe_loop_uv:
  * its callback runs on the loop's thread and may call cafe_future_resolve.
@@ -406,6 +410,7 @@ struct cafe_future {
     int private_state, private_result;
     void *private_value;
     cafe__waitlist_t private_waiters;
+    const void *private_thread; /* the thread it belongs to: see "Threads" at the top */
 };
 
 /* Makes f pending. cancel_cb may be NULL (see above). */
@@ -426,6 +431,7 @@ int cafe_future_done(const cafe_future_t *f);
 typedef struct cafe_sem {
     size_t private_count;
     cafe__waitlist_t private_waiters;
+    const void *private_thread;
 } cafe_sem_t;
 
 void cafe_sem_init(cafe_sem_t *s, size_t permits);
@@ -442,6 +448,7 @@ int cafe_sem_destroy(cafe_sem_t *s);
 typedef struct cafe_event {
     int private_set;
     cafe__waitlist_t private_waiters;
+    const void *private_thread;
 } cafe_event_t;
 
 void cafe_event_init(cafe_event_t *e);
@@ -460,6 +467,7 @@ typedef struct cafe_queue {
     size_t private_cap, private_head, private_len;
     int private_closed;
     cafe__waitlist_t private_getters, private_putters;
+    const void *private_thread;
 } cafe_queue_t;
 
 /* Allocates the ring. CAFE_ENOMEM. Pair with cafe_queue_destroy. */
@@ -502,6 +510,7 @@ typedef struct cafe_group {
     cafe_task_t *private_owner;
     cafe__waitlist_t private_waiters;
     struct cafe__task *private_children;
+    const void *private_thread;
 } cafe_group_t;
 
 /* Makes g an empty group. */

@@ -6,7 +6,8 @@ enum { PENDING = 0, RESOLVED, CANCELLED };
 
 void cafe_future_init(cafe_future_t *f, cafe_future_cancel_cb cancel_cb) {
     void *data = f->data;
-    *f = (cafe_future_t){.data = data, .private_cancel = cancel_cb};
+    *f = (cafe_future_t){
+        .data = data, .private_cancel = cancel_cb, .private_thread = cafe__owner_init()};
 }
 
 /* A waiter's record, on its own stack. Once parked, the waiter never reads the future again:
@@ -19,7 +20,7 @@ typedef struct fwait {
 } fwait_t;
 
 int cafe_future_resolve(cafe_future_t *f, int result, void *value) {
-    cafe__loop_thread_check("cafe_future_resolve");
+    cafe__owner_check(&f->private_thread, "cafe_future_resolve");
     if (f->private_state != PENDING)
         return CAFE_EINVAL;
     f->private_state = RESOLVED;
@@ -48,7 +49,7 @@ static int abort_wait(cafe__wait_t *w) {
 }
 
 int cafe_future_wait(cafe_future_t *f, void **value) {
-    cafe__loop_thread_check("cafe_future_wait");
+    cafe__owner_check(&f->private_thread, "cafe_future_wait");
     if (f->private_state == CANCELLED)
         return CAFE_ECANCELED;
     if (f->private_state == RESOLVED) {
@@ -67,5 +68,6 @@ int cafe_future_wait(cafe_future_t *f, void **value) {
 }
 
 int cafe_future_done(const cafe_future_t *f) {
+    cafe__owner_check_ro(f->private_thread, "cafe_future_done");
     return f->private_state != PENDING;
 }

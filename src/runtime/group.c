@@ -20,7 +20,9 @@ static cafe_task_t *frame_owner(const cafe_group_t *g) {
 }
 
 void cafe_group_init(cafe_group_t *g, unsigned flags) {
-    *g = (cafe_group_t){.private_flags = flags, .private_owner = frame_owner(g)};
+    *g = (cafe_group_t){.private_flags = flags,
+                        .private_owner = frame_owner(g),
+                        .private_thread = cafe__owner_init()};
 }
 
 /* The live count moves 0 -> 1 or 1 -> 0: tell the owner (if it is still a task of this
@@ -32,15 +34,18 @@ static void owner_open(cafe_group_t *g, int delta) {
 }
 
 static int group_spawn(cafe_group_t *g, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts,
-                       cafe_result_t *result) {
+                       cafe_result_t *result, const char *call) {
     cafe__task_t *t;
     if (!g)
         return CAFE_EINVAL;
+    cafe__owner_check(&g->private_thread, call);
     int rc = cafe__task_spawn(&t, fn, arg, opts);
     if (rc != 0)
         return rc;
     if (g->private_waited) /* a new round: the last one's errors are not this one's */
-        *g = (cafe_group_t){.private_flags = g->private_flags, .private_owner = g->private_owner};
+        *g = (cafe_group_t){.private_flags = g->private_flags,
+                            .private_owner = g->private_owner,
+                            .private_thread = g->private_thread};
     /* Spawned by a child that was cancelled in the turn it got what it waited for, say: the
      * round is being torn down, and a child left uncancelled would hold its waiter. */
     if (g->private_cancelled)
@@ -58,18 +63,16 @@ static int group_spawn(cafe_group_t *g, cafe_task_fn fn, void *arg, const cafe_t
 }
 
 int cafe_group_spawn(cafe_group_t *g, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts) {
-    cafe__loop_thread_check("cafe_group_spawn");
-    return group_spawn(g, fn, arg, opts, NULL);
+    return group_spawn(g, fn, arg, opts, NULL, "cafe_group_spawn");
 }
 
 int cafe_group_spawn_result(cafe_group_t *g, cafe_task_fn fn, void *arg,
                             const cafe_task_opts_t *opts, cafe_result_t *result) {
-    cafe__loop_thread_check("cafe_group_spawn_result");
-    return group_spawn(g, fn, arg, opts, result);
+    return group_spawn(g, fn, arg, opts, result, "cafe_group_spawn_result");
 }
 
 void cafe_group_cancel(cafe_group_t *g) {
-    cafe__loop_thread_check("cafe_group_cancel");
+    cafe__owner_check(&g->private_thread, "cafe_group_cancel");
     g->private_cancelled = !g->private_waited; /* a round that is over is not the next one */
     for (cafe__task_t *t = g->private_children; t; t = t->sib_next)
         cafe__task_cancel(t);
@@ -120,7 +123,7 @@ static int group_park(cafe_group_t *g, int interruptible) {
 }
 
 int cafe_group_wait(cafe_group_t *g) {
-    cafe__loop_thread_check("cafe_group_wait");
+    cafe__owner_check(&g->private_thread, "cafe_group_wait");
     cafe__task_t *self = cafe__running();
     /* A child would wait for itself: broken as a deadlock, its wait would go on, uninterrupted,
      * once it cancelled the group. */
@@ -141,5 +144,6 @@ int cafe_group_wait(cafe_group_t *g) {
 }
 
 size_t cafe_group_failed(const cafe_group_t *g) {
+    cafe__owner_check_ro(g->private_thread, "cafe_group_failed");
     return g->private_failed;
 }

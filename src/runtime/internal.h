@@ -162,14 +162,42 @@ static inline cafe_loop_t *cafe__loop_tls(void) {
 
 /* Thread-local: set while a cafe_thread_run function runs on this pool thread. A loop's
  * state has no lock: a call from there would race with the loop's thread, silently. Each
- * public call that touches a loop's state (its tasks, run queue, timers, or the objects its
- * tasks wait on) starts with cafe__loop_thread_check, which aborts naming the call: one
- * thread-local load and a branch never taken. */
+ * public call that touches a loop's state (its tasks, run queue, timers, streams) starts with
+ * cafe__loop_thread_check, which aborts naming the call: one thread-local load and a branch
+ * never taken. The calls on the objects tasks wait on check their owner instead (below). */
 extern _Thread_local int cafe__tls_in_pool __attribute__((tls_model("initial-exec")));
 _Noreturn void cafe__off_loop(const char *call);
 static inline void cafe__loop_thread_check(const char *call) {
     if (__builtin_expect(cafe__tls_in_pool, 0))
         cafe__off_loop(call);
+}
+
+/* The calling thread, as the address of its cafe__tls_loop: unique among live threads, and
+ * one or two instructions to get (loop->thread holds the same token). */
+static inline const void *cafe__thread_self(void) {
+    return &cafe__tls_loop;
+}
+
+/* The thread a semaphore, event, queue, future or group belongs to (its private_thread):
+ * that of the loop running when it was initialised, or NULL when it was initialised
+ * outside any loop, until the first call on it from a loop's thread adopts it. A call from
+ * another thread races with the loop's thread silently when it wakes no task (cafe__wake
+ * catches those that do): cafe__owner_check aborts it, naming the call. The hot path is a
+ * load and a compare with the thread's token; cafe_thread_run functions are caught there too
+ * (a pool thread is never the owner), so object calls need no cafe__loop_thread_check. */
+static inline const void *cafe__owner_init(void) {
+    return cafe__tls_loop ? cafe__thread_self() : NULL;
+}
+/* The slow path: adopts (when adopt is not NULL) or aborts. */
+void cafe__owner_mismatch(const void *owner, const void **adopt, const char *call);
+static inline void cafe__owner_check(const void **owner, const char *call) {
+    if (__builtin_expect(*owner != cafe__thread_self(), 0))
+        cafe__owner_mismatch(*owner, owner, call);
+}
+/* For calls that only read the object: they check, and leave adoption to the others. */
+static inline void cafe__owner_check_ro(const void *owner, const char *call) {
+    if (__builtin_expect(owner != cafe__thread_self(), 0))
+        cafe__owner_mismatch(owner, NULL, call);
 }
 
 /* The loop's clock in ms, like uv_now but refreshed first when the loop skipped libuv on

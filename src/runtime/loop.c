@@ -21,6 +21,22 @@ void cafe__off_loop(const char *call) {
     abort();
 }
 
+void cafe__owner_mismatch(const void *owner, const void **adopt, const char *call) {
+    if (cafe__tls_in_pool)
+        cafe__off_loop(call);
+    if (!owner) {
+        if (adopt && cafe__tls_loop)
+            *adopt = cafe__thread_self();
+        return;
+    }
+    fprintf(stderr,
+            "cafe: %s called from a thread other than the one of the loop its object belongs "
+            "to (the loop running when it was initialised): only that loop's thread may call "
+            "cafe on it\n",
+            call);
+    abort();
+}
+
 cafe_loop_t *cafe_loop_current(void) {
     return cafe__tls_loop;
 }

@@ -18,7 +18,7 @@ static void check_live(const cafe_queue_t *q, const char *call) {
 }
 
 int cafe_queue_init(cafe_queue_t *q, size_t capacity) {
-    *q = (cafe_queue_t){.private_cap = capacity};
+    *q = (cafe_queue_t){.private_cap = capacity, .private_thread = cafe__owner_init()};
     if (capacity > 0) {
         q->private_ring = calloc(capacity, sizeof(void *));
         if (!q->private_ring)
@@ -76,13 +76,13 @@ static int try_get(cafe_queue_t *q, void **item) {
 }
 
 int cafe_queue_try_put(cafe_queue_t *q, void *item) {
-    cafe__loop_thread_check("cafe_queue_try_put");
+    cafe__owner_check(&q->private_thread, "cafe_queue_try_put");
     check_live(q, "cafe_queue_try_put");
     return try_put(q, item);
 }
 
 int cafe_queue_try_get(cafe_queue_t *q, void **item) {
-    cafe__loop_thread_check("cafe_queue_try_get");
+    cafe__owner_check(&q->private_thread, "cafe_queue_try_get");
     check_live(q, "cafe_queue_try_get");
     return try_get(q, item);
 }
@@ -98,7 +98,7 @@ static int queue_wait(cafe__task_t *t, cafe__waitlist_t *list, cafe__wait_t *w) 
 /* The interruption first, as for a semaphore or an event: a cancelled or timed-out task that
  * found room (or an item) must not go on moving items as if nothing had happened. */
 int cafe_queue_put(cafe_queue_t *q, void *item) {
-    cafe__loop_thread_check("cafe_queue_put");
+    cafe__owner_check(&q->private_thread, "cafe_queue_put");
     check_live(q, "cafe_queue_put");
     cafe__task_t *t = cafe__running();
     int rc = cafe__interrupt_check(t);
@@ -111,7 +111,7 @@ int cafe_queue_put(cafe_queue_t *q, void *item) {
 }
 
 int cafe_queue_get(cafe_queue_t *q, void **item) {
-    cafe__loop_thread_check("cafe_queue_get");
+    cafe__owner_check(&q->private_thread, "cafe_queue_get");
     check_live(q, "cafe_queue_get");
     cafe__task_t *t = cafe__running();
     int rc = cafe__interrupt_check(t);
@@ -127,7 +127,7 @@ int cafe_queue_get(cafe_queue_t *q, void **item) {
 }
 
 void cafe_queue_close(cafe_queue_t *q) {
-    cafe__loop_thread_check("cafe_queue_close");
+    cafe__owner_check(&q->private_thread, "cafe_queue_close");
     check_live(q, "cafe_queue_close");
     q->private_closed = CLOSED;
     cafe__wait_t *w;
@@ -138,11 +138,13 @@ void cafe_queue_close(cafe_queue_t *q) {
 }
 
 size_t cafe_queue_len(const cafe_queue_t *q) {
+    cafe__owner_check_ro(q->private_thread, "cafe_queue_len");
     check_live(q, "cafe_queue_len");
     return q->private_len;
 }
 
 int cafe_queue_destroy(cafe_queue_t *q) {
+    cafe__owner_check(&q->private_thread, "cafe_queue_destroy");
     check_live(q, "cafe_queue_destroy");
     if (!cafe__waitlist_empty(&q->private_getters) || !cafe__waitlist_empty(&q->private_putters))
         return CAFE_EBUSY;

@@ -2,11 +2,11 @@
 #include "runtime/internal.h"
 
 void cafe_sem_init(cafe_sem_t *s, size_t permits) {
-    *s = (cafe_sem_t){.private_count = permits};
+    *s = (cafe_sem_t){.private_count = permits, .private_thread = cafe__owner_init()};
 }
 
 int cafe_sem_acquire(cafe_sem_t *s) {
-    cafe__loop_thread_check("cafe_sem_acquire");
+    cafe__owner_check(&s->private_thread, "cafe_sem_acquire");
     cafe__task_t *t = cafe__running();
     int rc = cafe__interrupt_check(t);
     if (rc != 0)
@@ -24,7 +24,7 @@ int cafe_sem_acquire(cafe_sem_t *s) {
 }
 
 int cafe_sem_try_acquire(cafe_sem_t *s) {
-    cafe__loop_thread_check("cafe_sem_try_acquire");
+    cafe__owner_check(&s->private_thread, "cafe_sem_try_acquire");
     if (s->private_count == 0 || !cafe__waitlist_empty(&s->private_waiters))
         return CAFE_EAGAIN;
     s->private_count--;
@@ -32,7 +32,7 @@ int cafe_sem_try_acquire(cafe_sem_t *s) {
 }
 
 void cafe_sem_release(cafe_sem_t *s) {
-    cafe__loop_thread_check("cafe_sem_release");
+    cafe__owner_check(&s->private_thread, "cafe_sem_release");
     cafe__wait_t *w = cafe__waitlist_pop(&s->private_waiters);
     if (w)
         cafe__wake(w, 0);
@@ -41,19 +41,21 @@ void cafe_sem_release(cafe_sem_t *s) {
 }
 
 size_t cafe_sem_available(const cafe_sem_t *s) {
+    cafe__owner_check_ro(s->private_thread, "cafe_sem_available");
     return s->private_count;
 }
 
 int cafe_sem_destroy(cafe_sem_t *s) {
+    cafe__owner_check(&s->private_thread, "cafe_sem_destroy");
     return cafe__waitlist_empty(&s->private_waiters) ? 0 : CAFE_EBUSY;
 }
 
 void cafe_event_init(cafe_event_t *e) {
-    *e = (cafe_event_t){0};
+    *e = (cafe_event_t){.private_thread = cafe__owner_init()};
 }
 
 void cafe_event_set(cafe_event_t *e) {
-    cafe__loop_thread_check("cafe_event_set");
+    cafe__owner_check(&e->private_thread, "cafe_event_set");
     e->private_set = 1;
     cafe__wait_t *w;
     while ((w = cafe__waitlist_pop(&e->private_waiters)) != NULL)
@@ -61,16 +63,17 @@ void cafe_event_set(cafe_event_t *e) {
 }
 
 void cafe_event_clear(cafe_event_t *e) {
-    cafe__loop_thread_check("cafe_event_clear");
+    cafe__owner_check(&e->private_thread, "cafe_event_clear");
     e->private_set = 0;
 }
 
 int cafe_event_is_set(const cafe_event_t *e) {
+    cafe__owner_check_ro(e->private_thread, "cafe_event_is_set");
     return e->private_set;
 }
 
 int cafe_event_wait(cafe_event_t *e) {
-    cafe__loop_thread_check("cafe_event_wait");
+    cafe__owner_check(&e->private_thread, "cafe_event_wait");
     cafe__task_t *t = cafe__running();
     int rc = cafe__interrupt_check(t);
     if (rc != 0)
@@ -85,5 +88,6 @@ int cafe_event_wait(cafe_event_t *e) {
 }
 
 int cafe_event_destroy(cafe_event_t *e) {
+    cafe__owner_check(&e->private_thread, "cafe_event_destroy");
     return cafe__waitlist_empty(&e->private_waiters) ? 0 : CAFE_EBUSY;
 }

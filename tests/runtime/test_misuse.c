@@ -385,24 +385,26 @@ static void test_loop_calls_from_pool_thread_abort(void **state) {
     }
 }
 
-/* A thread of the program's own (no loop at all) waking a task of the loop. */
-static void *set_from_thread(void *arg) {
-    cafe_event_set(arg);
+/* A thread of the program's own (no loop at all) waking a task of the loop: closing a
+ * listener a task waits on (the objects of cafe.h are caught before, by their owner). */
+static void *close_from_thread(void *arg) {
+    cafe_tcp_close(arg);
     return NULL;
 }
 
-static int wait_event(void *arg, void **value) {
-    return cafe_event_wait(arg);
+static int wait_accept(void *arg, void **value) {
+    cafe_tcp_t conn;
+    return cafe_tcp_accept(arg, &conn);
 }
 
 static int foreign_thread_main(void *arg, void **value) {
-    cafe_event_t e;
+    cafe_tcp_t listener;
     cafe_task_t *waiter;
     pthread_t th;
-    cafe_event_init(&e);
-    assert_int_equal(cafe_task_spawn(&waiter, wait_event, &e, NULL), 0);
-    cafe_task_yield(); /* it waits on e */
-    assert_int_equal(pthread_create(&th, NULL, set_from_thread, &e), 0);
+    assert_int_equal(cafe_tcp_listen(&listener, "127.0.0.1", 0, 0), 0);
+    assert_int_equal(cafe_task_spawn(&waiter, wait_accept, &listener, NULL), 0);
+    cafe_task_yield(); /* it waits in accept */
+    assert_int_equal(pthread_create(&th, NULL, close_from_thread, &listener), 0);
     assert_int_equal(pthread_join(th, NULL), 0);
     return cafe_task_join(waiter, NULL);
 }
@@ -412,6 +414,102 @@ static void test_wake_from_foreign_thread_aborts(void **state) {
     const char *err = test_child_stderr(foreign_thread_main, NULL, &st);
     assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
     assert_non_null(strstr(err, "from a thread that does not run that loop"));
+}
+
+/* A call from a thread of the program's own on an object nobody waits on: it woke no task,
+ * so cafe__wake did not see it, and it raced with the loop's thread over the object (a
+ * release's count, an event's flag, a queue's ring) silently. The object knows the thread of
+ * the loop it was initialised in. */
+typedef struct unwaited {
+    const char *call;
+    cafe_sem_t sem;
+    cafe_event_t event;
+    cafe_queue_t queue;
+    cafe_future_t future;
+    cafe_group_t group;
+} unwaited_t;
+
+static void *call_unwaited(void *arg) {
+    unwaited_t *u = arg;
+    if (strcmp(u->call, "cafe_sem_release") == 0)
+        cafe_sem_release(&u->sem);
+    else if (strcmp(u->call, "cafe_event_set") == 0)
+        cafe_event_set(&u->event);
+    else if (strcmp(u->call, "cafe_queue_try_put") == 0)
+        (void)cafe_queue_try_put(&u->queue, u);
+    else if (strcmp(u->call, "cafe_future_resolve") == 0)
+        (void)cafe_future_resolve(&u->future, 0, NULL);
+    else
+        cafe_group_cancel(&u->group);
+    return NULL;
+}
+
+static int unwaited_main(void *arg, void **value) {
+    unwaited_t *u = arg;
+    pthread_t th;
+    cafe_sem_init(&u->sem, 0);
+    cafe_event_init(&u->event);
+    assert_int_equal(cafe_queue_init(&u->queue, 4), 0);
+    cafe_future_init(&u->future, NULL);
+    cafe_group_init(&u->group, 0);
+    assert_int_equal(pthread_create(&th, NULL, call_unwaited, u), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    return 0;
+}
+
+static void test_unwaited_object_call_from_foreign_thread_aborts(void **state) {
+    static const char *const calls[] = {"cafe_sem_release", "cafe_event_set", "cafe_queue_try_put",
+                                        "cafe_future_resolve", "cafe_group_cancel"};
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        unwaited_t u = {.call = calls[i]};
+        int st;
+        const char *err = test_child_stderr(unwaited_main, &u, &st);
+        assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+        assert_non_null(strstr(err, calls[i]));
+        assert_non_null(strstr(err, "from a thread other than the one of the loop"));
+    }
+}
+
+/* An object initialised outside any loop belongs to the first loop thread that uses it; its
+ * own thread may still use it before and after the run. */
+typedef struct adopted {
+    cafe_sem_t sem;
+    int denied;
+} adopted_t;
+
+static void *acquire_adopted(void *arg) {
+    adopted_t *a = arg;
+    a->denied = cafe_sem_try_acquire(&a->sem);
+    return NULL;
+}
+
+static int adopt_main(void *arg, void **value) {
+    adopted_t *a = arg;
+    pthread_t th;
+    assert_int_equal(cafe_sem_acquire(&a->sem), 0); /* adopts it */
+    assert_int_equal(pthread_create(&th, NULL, acquire_adopted, a), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    return 0;
+}
+
+static int adopt_main_self(void *arg, void **value) {
+    adopted_t *a = arg;
+    return cafe_sem_acquire(&a->sem);
+}
+
+static void test_object_adopted_by_first_loop_thread(void **state) {
+    adopted_t a;
+    cafe_sem_init(&a.sem, 2);
+    assert_int_equal(cafe_sem_try_acquire(&a.sem), 0); /* before any loop: no owner yet */
+    int st;
+    const char *err = test_child_stderr(adopt_main, &a, &st);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+    assert_non_null(strstr(err, "cafe_sem_try_acquire called from a thread other than"));
+    /* In this process the run, on this thread, adopts it; after it, this thread still may. */
+    assert_int_equal(test_run(adopt_main_self, &a), 0);
+    cafe_sem_release(&a.sem);
+    assert_int_equal(cafe_sem_available(&a.sem), 1);
+    assert_int_equal(cafe_sem_destroy(&a.sem), 0);
 }
 
 /* ---- a run's unjoined handles die with it ---- */
@@ -731,6 +829,8 @@ int main(void) {
         cmocka_unit_test(test_scopes_ended_outside_any_task_abort),
         cmocka_unit_test(test_loop_calls_from_pool_thread_abort),
         cmocka_unit_test(test_wake_from_foreign_thread_aborts),
+        cmocka_unit_test(test_unwaited_object_call_from_foreign_thread_aborts),
+        cmocka_unit_test(test_object_adopted_by_first_loop_thread),
         cmocka_unit_test(test_unjoined_handles_die_with_their_run),
         cmocka_unit_test(test_leftovers_cancelled_and_named),
         cmocka_unit_test(test_spawn_after_main_returned_cancelled),
