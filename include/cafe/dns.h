@@ -21,7 +21,11 @@
  * their sum past T x (2^N - 1), T and N being resolv.conf's "options timeout:T attempts:N"
  * (or RES_OPTIONS) as glibc reads them, 5 s and 2 by default: a server that drops every
  * query costs at most 15 s by default, 1 + 2 + 4 + 8 s in 4 tries),
- * CAFE_EDNS_SERVFAIL (the servers failed or refused), CAFE_ENOMEM, CAFE_EINVAL. */
+ * CAFE_EDNS_SERVFAIL (the servers failed or refused), CAFE_ENOMEM, CAFE_EINVAL.
+ *
+ * Threads: as every loop call (cafe.h, "Threads"), none of these calls may be made from a
+ * cafe_thread_run function, and the calls given a loop (configure, stats) must come from
+ * that loop's thread while it runs: either aborts the process with a message naming it. */
 #ifndef CAFE_DNS_H
 #define CAFE_DNS_H
 

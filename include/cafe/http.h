@@ -14,7 +14,13 @@
  * origin, the DNS cache and TLS sessions are shared by every transfer of the loop, and curl
  * easy handles are pooled. Blocking calls get a fresh loop each, hence no reuse between them.
  *
- * Only http:// and https:// URLs are fetched, on the first request and on every redirect. */
+ * Only http:// and https:// URLs are fetched, on the first request and on every redirect.
+ *
+ * Threads: as every loop call (cafe.h, "Threads"), none of these calls may be made from a
+ * cafe_thread_run function, and the calls given a loop (limits, stats) must come from that
+ * loop's thread while it runs: either aborts the process with a message naming the call.
+ * Outside any loop, on a thread of its own, cafe_http_request blocks as said above.
+ * cafe_http_result_free may be called from any thread. */
 #ifndef CAFE_HTTP_H
 #define CAFE_HTTP_H
 

@@ -162,6 +162,7 @@ static void client_close(void *arg) {
 }
 
 int cafe_http_limits_set(cafe_loop_t *loop, const cafe_http_limits_t *limits) {
+    cafe__loop_arg_check(loop, "cafe_http_limits_set");
     loop = loop ? loop : cafe_loop_current();
     if (!loop || !limits)
         return CAFE_EINVAL;
@@ -181,6 +182,7 @@ int cafe_http_limits_set(cafe_loop_t *loop, const cafe_http_limits_t *limits) {
 }
 
 void cafe_http_stats_get(cafe_loop_t *loop, cafe_http_stats_t *out) {
+    cafe__loop_arg_check(loop, "cafe_http_stats_get");
     cafe__http_client_t *c = cafe__http_client_find(loop ? loop : cafe_loop_current());
     if (c)
         *out = c->stats;

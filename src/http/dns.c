@@ -40,6 +40,7 @@ cafe__dns_t *cafe__dns_get(cafe_loop_t *loop) {
 }
 
 int cafe_dns_configure(cafe_loop_t *loop, const cafe_dns_opts_t *opts) {
+    cafe__loop_arg_check(loop, "cafe_dns_configure");
     cafe__dns_t *d = cafe__dns_get(loop ? loop : cafe_loop_current());
     if (!d)
         return cafe_loop_current() || loop ? CAFE_ENOMEM : CAFE_EINVAL;
@@ -56,6 +57,7 @@ int cafe_dns_configure(cafe_loop_t *loop, const cafe_dns_opts_t *opts) {
 }
 
 void cafe_dns_stats_get(cafe_loop_t *loop, cafe_dns_stats_t *out) {
+    cafe__loop_arg_check(loop, "cafe_dns_stats_get");
     cafe__dns_t *d = dns_find(loop ? loop : cafe_loop_current());
     *out = d ? d->stats : (cafe_dns_stats_t){0};
 }
@@ -398,6 +400,7 @@ static int literal(const char *name, cafe_dns_addrs_t *out) {
 }
 
 int cafe_dns_resolve(const char *name, cafe_dns_addrs_t *out) {
+    cafe__loop_thread_check("cafe_dns_resolve");
     char key[CAFE__DNS_NAME_MAX + 2];
     size_t len = name ? strlen(name) : 0;
     if (!out || len == 0 || len > CAFE__DNS_NAME_MAX + 1)

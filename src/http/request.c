@@ -342,6 +342,9 @@ static const char *opts_invalid(const cafe_http_opts_t *o) {
 
 int cafe_http_request(const char *url, const cafe_http_opts_t *opts, cafe_http_result_t *res) {
     static const cafe_http_opts_t defaults;
+    /* Outside a task it would run a loop of its own on the pool thread, whose first cafe
+     * call then aborted naming an inner call the caller never made. */
+    cafe__loop_thread_check("cafe_http_request");
     if (!res)
         return CAFE_EINVAL;
     memset(res, 0, sizeof(*res));

@@ -172,6 +172,10 @@ static inline void cafe__loop_thread_check(const char *call) {
         cafe__off_loop(call);
 }
 
+/* For calls given a loop (NULL: the running one) rather than an object: aborts, naming the
+ * call, from a cafe_thread_run function, or when the loop runs on another thread. */
+void cafe__loop_arg_check(const cafe_loop_t *loop, const char *call);
+
 /* The calling thread, as the address of its cafe__tls_loop: unique among live threads, and
  * one or two instructions to get (loop->thread holds the same token). */
 static inline const void *cafe__thread_self(void) {

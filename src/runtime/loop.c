@@ -37,6 +37,17 @@ void cafe__owner_mismatch(const void *owner, const void **adopt, const char *cal
     abort();
 }
 
+void cafe__loop_arg_check(const cafe_loop_t *loop, const char *call) {
+    cafe__loop_thread_check(call);
+    if (loop && loop->running && loop->thread != cafe__thread_self()) {
+        fprintf(stderr,
+                "cafe: %s called on a loop that runs on another thread: only the loop's "
+                "thread may call cafe on it while it runs\n",
+                call);
+        abort();
+    }
+}
+
 cafe_loop_t *cafe_loop_current(void) {
     return cafe__tls_loop;
 }

@@ -512,6 +512,83 @@ static void test_object_adopted_by_first_loop_thread(void **state) {
     assert_int_equal(cafe_sem_destroy(&a.sem), 0);
 }
 
+/* The HTTP client's and the resolver's calls: from a cafe_thread_run function,
+ * cafe_http_request ran a loop of its own on the pool thread (whose first cafe call then
+ * aborted naming a call the program never made), the others touched the loop's client and
+ * resolver from the pool thread; from a thread of the program's own, the calls given the
+ * running loop did. */
+typedef struct netcall {
+    const char *call;
+    cafe_loop_t *loop; /* the running loop, for the calls given one */
+} netcall_t;
+
+static void net_call(const netcall_t *n) {
+    cafe_http_limits_t lim = {0};
+    cafe_http_stats_t hs;
+    cafe_dns_stats_t ds;
+    cafe_dns_addrs_t addrs;
+    cafe_http_result_t res;
+    if (strcmp(n->call, "cafe_http_request") == 0) {
+        (void)cafe_http_request("http://127.0.0.1:1/", NULL, &res);
+        cafe_http_result_free(&res);
+    } else if (strcmp(n->call, "cafe_http_limits_set") == 0)
+        (void)cafe_http_limits_set(n->loop, &lim);
+    else if (strcmp(n->call, "cafe_http_stats_get") == 0)
+        cafe_http_stats_get(n->loop, &hs);
+    else if (strcmp(n->call, "cafe_dns_configure") == 0)
+        (void)cafe_dns_configure(n->loop, NULL);
+    else if (strcmp(n->call, "cafe_dns_stats_get") == 0)
+        cafe_dns_stats_get(n->loop, &ds);
+    else
+        (void)cafe_dns_resolve("127.0.0.1", &addrs);
+}
+
+static int net_from_pool(void *arg) {
+    net_call(arg);
+    return 0;
+}
+
+static void *net_from_thread(void *arg) {
+    net_call(arg);
+    return NULL;
+}
+
+static int net_pool_main(void *arg, void **value) {
+    return cafe_thread_run(net_from_pool, arg);
+}
+
+static int net_thread_main(void *arg, void **value) {
+    netcall_t *n = arg;
+    pthread_t th;
+    n->loop = cafe_loop_current();
+    assert_int_equal(pthread_create(&th, NULL, net_from_thread, n), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    return 0;
+}
+
+static void test_http_and_dns_calls_off_loop_abort(void **state) {
+    static const char *const calls[] = {"cafe_http_request",   "cafe_http_limits_set",
+                                        "cafe_http_stats_get", "cafe_dns_configure",
+                                        "cafe_dns_stats_get",  "cafe_dns_resolve"};
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        netcall_t n = {.call = calls[i]};
+        int st;
+        const char *err = test_child_stderr(net_pool_main, &n, &st);
+        assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+        assert_non_null(strstr(err, calls[i]));
+        assert_non_null(strstr(err, "cafe_thread_run function"));
+    }
+    /* The calls given a loop, from another thread while it runs. */
+    for (size_t i = 1; i < 5; i++) {
+        netcall_t n = {.call = calls[i]};
+        int st;
+        const char *err = test_child_stderr(net_thread_main, &n, &st);
+        assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+        assert_non_null(strstr(err, calls[i]));
+        assert_non_null(strstr(err, "on a loop that runs on another thread"));
+    }
+}
+
 /* ---- a run's unjoined handles die with it ---- */
 /* The end of run 1 reports the unjoined failure as never joined: run 2 of the same loop
  * joining it took a result already reported lost (and a success kept its struct forever). */
@@ -831,6 +908,7 @@ int main(void) {
         cmocka_unit_test(test_wake_from_foreign_thread_aborts),
         cmocka_unit_test(test_unwaited_object_call_from_foreign_thread_aborts),
         cmocka_unit_test(test_object_adopted_by_first_loop_thread),
+        cmocka_unit_test(test_http_and_dns_calls_off_loop_abort),
         cmocka_unit_test(test_unjoined_handles_die_with_their_run),
         cmocka_unit_test(test_leftovers_cancelled_and_named),
         cmocka_unit_test(test_spawn_after_main_returned_cancelled),
