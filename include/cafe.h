@@ -337,11 +337,17 @@ int cafe_task_yield(void);
  * CAFE_ETIMEDOUT once `ms` milliseconds have passed since begin (or an enclosing deadline
  * passed first). Scopes nest and must be ended in reverse order, once, by the task that
  * began them (with the shields: see below); an end out of that order, or outside any task,
- * aborts the process with a message. The struct lives on the caller's stack. */
+ * aborts the process with a message.
+ * Lifecycle: the struct is the caller's, on its stack, and needs no initialisation; from
+ * begin to end it belongs to the task that began it and must not move. Begin it again only
+ * after its end: a begin of a scope still active (in this task or another) aborts. */
 
 typedef struct cafe_deadline {
     uint64_t private_at;
     uint64_t private_outer;
+    void *private_outer_scope;
+    cafe_task_t *private_task; /* the task that began it, until it ends */
+    uintptr_t private_check;
 } cafe_deadline_t;
 
 /* CAFE_ENOTASK outside a task (the scope is then inert and end returns 0). */
@@ -358,11 +364,14 @@ int cafe_deadline_end(cafe_deadline_t *d);
  * suspending call after the shield returns CAFE_ECANCELED. Shields nest, with each other and
  * with deadlines; end them in reverse order, in the task that began them (an end out of
  * order, in another task or outside any task, aborts the process with a message). The
- * struct lives on the caller's stack. */
+ * struct's lifecycle is a deadline's: the caller's, on its stack, no initialisation, begun
+ * again only after its end. */
 typedef struct cafe_shield {
     uint64_t private_outer_deadline;
     int private_outer_shielded;
+    void *private_outer_scope;
     cafe_task_t *private_task; /* the task that began it, until it ends */
+    uintptr_t private_check;
 } cafe_shield_t;
 
 /* CAFE_ENOTASK outside a task (the shield is then inert and end returns 0). */

@@ -93,6 +93,7 @@ struct cafe__task {
     cafe__wait_t *wait;   /* the wait this task is parked on, or NULL */
     int wake_code;
     uint64_t deadline; /* absolute loop time, CAFE__NEVER when none */
+    void *scope;       /* innermost deadline or shield begun and not ended (scope.c), or NULL */
     union {
         uint64_t wake_at;  /* end of the current sleep, CAFE__NEVER when none */
         uint64_t finished; /* once DONE: the loop's count of finished tasks then (order) */

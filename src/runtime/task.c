@@ -109,6 +109,7 @@ spawn_struct(cafe__task_t **out, cafe_task_fn fn, void *arg, const cafe_task_opt
     t->group = NULL;
     t->result_out = NULL;
     t->deadline = t->wake_at = CAFE__NEVER;
+    t->scope = NULL;
     t->asan_fake = NULL;
     cafe__ctx_make(&t->ctx, t->stack->lo, t->stack->size, task_entry, t);
     handle_link(loop, t);

@@ -254,6 +254,109 @@ static int shield_of_another(void *arg, void **value) {
     return 0;
 }
 
+/* A scope begun twice: the second begin saved the first's state as the outer one, so the
+ * ends put back a deadline (or a shield) that no scope holds any more. Its struct could not
+ * be told from an uninitialised one. */
+static int deadline_begun_twice(void *arg, void **value) {
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, 50);
+    cafe_deadline_begin(&d, 60000);
+    cafe_deadline_end(&d);
+    cafe_deadline_end(&d);
+    return 0;
+}
+
+static int shield_begun_twice(void *arg, void **value) {
+    cafe_shield_t s;
+    cafe_shield_begin(&s);
+    cafe_shield_begin(&s);
+    cafe_shield_end(&s);
+    cafe_shield_end(&s);
+    return 0;
+}
+
+/* Begun by one task while another's scope: ending it would restore the state of the wrong
+ * task. */
+typedef struct shared_deadline {
+    cafe_deadline_t d;
+    cafe_event_t never;
+} shared_deadline_t;
+
+static int hold_deadline(void *arg, void **value) {
+    shared_deadline_t *s = arg;
+    cafe_deadline_begin(&s->d, 60000);
+    int rc = cafe_event_wait(&s->never);
+    cafe_deadline_end(&s->d);
+    return rc;
+}
+
+static int deadline_of_another(void *arg, void **value) {
+    shared_deadline_t s;
+    cafe_task_t *t;
+    cafe_event_init(&s.never);
+    cafe_task_spawn(&t, hold_deadline, &s, NULL);
+    cafe_task_yield(); /* it began s.d and waits */
+    cafe_deadline_begin(&s.d, 10);
+    return 0;
+}
+
+static const struct begun {
+    cafe_task_fn fn;
+    const char *call; /* the begin that must abort */
+} begun_cases[] = {{deadline_begun_twice, "cafe_deadline_begin"},
+                   {shield_begun_twice, "cafe_shield_begin"},
+                   {deadline_of_another, "cafe_deadline_begin"}};
+
+static int begun_main(void *arg, void **value) {
+    const struct begun *c = arg;
+    cafe_task_t *t;
+    cafe_task_opts_t o = {.name = "twice"};
+    assert_int_equal(cafe_task_spawn(&t, c->fn, NULL, &o), 0);
+    return cafe_task_join(t, NULL);
+}
+
+static void test_scopes_begun_twice_abort(void **state) {
+    for (size_t i = 0; i < sizeof begun_cases / sizeof begun_cases[0]; i++) {
+        int st;
+        const char *err = test_child_stderr(begun_main, (void *)&begun_cases[i], &st);
+        assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+        assert_non_null(strstr(err, begun_cases[i].call));
+        assert_non_null(strstr(err, "in task twice"));
+        assert_non_null(strstr(err, "already begun and not ended"));
+    }
+}
+
+/* A struct's memory that held a task handle (a stale local at the same address) or an ended
+ * scope is not taken for an active scope; a scope begun outside any task is inert. */
+static int fresh_scopes(void *arg, void **value) {
+    union {
+        cafe_deadline_t d;
+        cafe_shield_t s;
+        cafe_task_t *h[5];
+    } u;
+    for (int i = 0; i < 5; i++)
+        u.h[i] = cafe_task_current();
+    assert_int_equal(cafe_deadline_begin(&u.d, 60000), 0);
+    assert_int_equal(cafe_deadline_end(&u.d), 0);
+    assert_int_equal(cafe_deadline_begin(&u.d, 60000), 0); /* again, after its end */
+    assert_int_equal(cafe_deadline_end(&u.d), 0);
+    for (int i = 0; i < 5; i++)
+        u.h[i] = cafe_task_current();
+    assert_int_equal(cafe_shield_begin(&u.s), 0);
+    assert_int_equal(cafe_shield_end(&u.s), 0);
+    return 0;
+}
+
+static void test_scope_structs_need_no_init(void **state) {
+    cafe_deadline_t d;
+    cafe_shield_t s;
+    assert_int_equal(cafe_deadline_begin(&d, 10), CAFE_ENOTASK);
+    assert_int_equal(cafe_deadline_end(&d), 0);
+    assert_int_equal(cafe_shield_begin(&s), CAFE_ENOTASK);
+    assert_int_equal(cafe_shield_end(&s), 0);
+    assert_int_equal(test_run(fresh_scopes, NULL), 0);
+}
+
 static const struct crossed {
     cafe_task_fn fn;
     const char *call; /* the end that must abort */
@@ -904,6 +1007,8 @@ int main(void) {
         cmocka_unit_test(test_free_of_running_loop_aborts),
         cmocka_unit_test(test_scopes_ended_out_of_order_abort),
         cmocka_unit_test(test_scopes_ended_outside_any_task_abort),
+        cmocka_unit_test(test_scopes_begun_twice_abort),
+        cmocka_unit_test(test_scope_structs_need_no_init),
         cmocka_unit_test(test_loop_calls_from_pool_thread_abort),
         cmocka_unit_test(test_wake_from_foreign_thread_aborts),
         cmocka_unit_test(test_unwaited_object_call_from_foreign_thread_aborts),
