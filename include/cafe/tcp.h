@@ -19,8 +19,9 @@
  * bytes; read_exactly and read_until when the buffer completes them; CAFE_EOF or the
  * stream's error once it is drained), and return CAFE_ECANCELED / CAFE_ETIMEDOUT only when
  * they would have to wait. One task at a time may read a stream and one may write it (a
- * second one gets CAFE_EBUSY); any number may wait in accept. Closing a stream wakes the tasks
- * waiting on it with CAFE_EPIPE.
+ * second one gets CAFE_EBUSY); any number may wait in accept, served in FIFO order (the first
+ * to wait gets the next connection, even against a task that calls accept meanwhile). Closing a
+ * stream wakes the tasks waiting on it with CAFE_EPIPE.
  *
  * Interrupted writes: libuv cannot take back bytes it was asked to send, so a write or
  * shutdown interrupted by cancellation or a deadline aborts the connection: the peer sees

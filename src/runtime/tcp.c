@@ -110,15 +110,45 @@ static int parse_addr(const char *ip, int port, struct sockaddr_storage *ss) {
     return rc == 0 ? 0 : CAFE_EINVAL;
 }
 
+static int accept_one(cafe_loop_t *loop, cafe__tcp_t *t, cafe_tcp_t *conn) {
+    cafe__tcp_t *c = tcp_new(loop);
+    if (!c)
+        return CAFE_ENOMEM; /* the connection stays queued for the next accept */
+    t->accept_ready = 0;
+    c->users = 1;
+    int rc = uv_accept((uv_stream_t *)&t->h, (uv_stream_t *)&c->h);
+    if (rc != 0)
+        return discard(c, cafe__err_from_uv(rc));
+    uv_tcp_nodelay(&c->h, 1);
+    conn->private_impl = c;
+    return cafe__tcp_leave(c, 0);
+}
+
+/* What libuv holds for the listener (an accept(2) error, or a connection) into *conn. */
+static int take_pending(cafe_loop_t *loop, cafe__tcp_t *t, cafe_tcp_t *conn) {
+    int rc = t->accept_err;
+    t->accept_err = 0;
+    return rc != 0 ? rc : accept_one(loop, t, conn);
+}
+
+/* A task waiting in accept, with the stream its connection goes to. */
+typedef struct accept_wait {
+    cafe__wait_t w;
+    cafe_tcp_t *conn;
+} accept_wait_t;
+
+/* The first waiting acceptor is handed what came, here: waking it to take it later let a
+ * task that called accept meanwhile take it first, and the woken one wait again at the end
+ * of the line. So a connection or error is left pending only while nobody waits. */
 static void on_connection(uv_stream_t *server, int status) {
     cafe__tcp_t *t = server->data;
     if (status < 0)
         t->accept_err = cafe__err_from_uv(status);
     else
         t->accept_ready = 1; /* libuv holds the connection until uv_accept */
-    cafe__wait_t *w = cafe__waitlist_pop(&t->acceptors);
-    if (w)
-        cafe__wake(w, 0);
+    accept_wait_t *aw = (accept_wait_t *)cafe__waitlist_pop(&t->acceptors);
+    if (aw) /* the loop's uv_loop_t is its first member */
+        cafe__wake(&aw->w, take_pending((cafe_loop_t *)server->loop, t, aw->conn));
 }
 
 /* The start of listen and connect: the stream's state made with its caller counted as a
@@ -158,20 +188,6 @@ int cafe_tcp_listen(cafe_tcp_t *l, const char *ip, int port, int backlog) {
     return cafe__tcp_leave(t, 0);
 }
 
-static int accept_one(cafe_loop_t *loop, cafe__tcp_t *t, cafe_tcp_t *conn) {
-    cafe__tcp_t *c = tcp_new(loop);
-    if (!c)
-        return CAFE_ENOMEM; /* the connection stays queued for the next accept */
-    t->accept_ready = 0;
-    c->users = 1;
-    int rc = uv_accept((uv_stream_t *)&t->h, (uv_stream_t *)&c->h);
-    if (rc != 0)
-        return discard(c, cafe__err_from_uv(rc));
-    uv_tcp_nodelay(&c->h, 1);
-    conn->private_impl = c;
-    return cafe__tcp_leave(c, 0);
-}
-
 int cafe_tcp_accept(cafe_tcp_t *l, cafe_tcp_t *conn) {
     cafe__loop_thread_check("cafe_tcp_accept");
     cafe__tcp_t *t = cafe__tcp_enter(l);
@@ -183,20 +199,13 @@ int cafe_tcp_accept(cafe_tcp_t *l, cafe_tcp_t *conn) {
     cafe__task_t *self = cafe__running();
     if (!self)
         return cafe__tcp_leave(t, CAFE_ENOTASK);
-    while (!t->accept_ready && !t->accept_err && !t->closing) {
-        cafe__wait_t w = {.abort = cafe__abort_unlist};
-        cafe__waitlist_push(&t->acceptors, &w);
-        int rc = cafe__park(&w, CAFE__NEVER);
-        if (rc != 0)
-            return cafe__tcp_leave(t, rc);
-    }
-    int rc = t->accept_err;
-    t->accept_err = 0;
-    if (rc == 0 && t->closing)
-        rc = CAFE_EPIPE;
-    if (rc == 0)
-        rc = accept_one(self->loop, t, conn);
-    return cafe__tcp_leave(t, rc);
+    if (t->closing)
+        return cafe__tcp_leave(t, CAFE_EPIPE);
+    if (t->accept_ready || t->accept_err)
+        return cafe__tcp_leave(t, take_pending(self->loop, t, conn));
+    accept_wait_t aw = {.w = {.abort = cafe__abort_unlist}, .conn = conn};
+    cafe__waitlist_push(&t->acceptors, &aw.w);
+    return cafe__tcp_leave(t, cafe__park(&aw.w, CAFE__NEVER));
 }
 
 static void on_connect(uv_connect_t *req, int status) {

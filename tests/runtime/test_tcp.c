@@ -2,9 +2,13 @@
  * misuse, on 127.0.0.1 and ::1 only. */
 #include "testutil.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 /* ---- echo: a server task per connection, clients in tasks ---- */
 typedef struct server {
@@ -539,6 +543,60 @@ static void test_timer_due_with_io_alive(void **state) {
 }
 
 /* ---- outside a task ---- */
+/* ---- accept is FIFO: a woken acceptor keeps the connection that woke it ---- */
+/* A connects the kernel completed already (loopback), sending one byte that names it. */
+static int raw_connect(int port, char tag) {
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(write(fd, &tag, 1), 1);
+    return fd;
+}
+
+/* The tag of the connection accepted on l. */
+static int accept_tag(cafe_tcp_t *l) {
+    cafe_tcp_t c;
+    char tag;
+    int rc = cafe_tcp_accept(l, &c);
+    if (rc == 0) {
+        rc = cafe_tcp_read(&c, &tag, 1);
+        cafe_tcp_close(&c);
+    }
+    return rc == 1 ? tag : rc;
+}
+
+static int first_acceptor(void *arg, void **value) {
+    *value = (void *)(intptr_t)accept_tag(arg);
+    return 0;
+}
+
+/* The first connection woke A, waiting first; the main task, ready before A in that turn,
+ * called accept and took it: A went back to the end of the line. */
+static int accept_fifo_main(void *arg, void **value) {
+    cafe_tcp_t l;
+    cafe_task_t *a;
+    cafe_result_t r;
+    assert_int_equal(cafe_tcp_listen(&l, "127.0.0.1", 0, 0), 0);
+    int port = cafe_tcp_port(&l);
+    assert_int_equal(cafe_task_spawn(&a, first_acceptor, &l, NULL), 0);
+    assert_int_equal(cafe_task_yield(), 0); /* A waits in accept */
+    int fd1 = raw_connect(port, '1');
+    assert_int_equal(cafe_task_yield(), 0); /* libuv sees it: A is woken, after this task */
+    int fd2 = raw_connect(port, '2');
+    assert_int_equal(accept_tag(&l), '2');
+    assert_int_equal(cafe_task_join(a, &r), 0);
+    assert_int_equal((intptr_t)r.value, '1');
+    close(fd1);
+    close(fd2);
+    return cafe_tcp_close(&l);
+}
+
+static void test_accept_fifo(void **state) {
+    assert_int_equal(test_run(accept_fifo_main, NULL), 0);
+}
+
 static void test_outside_task(void **state) {
     cafe_tcp_t s = {NULL};
     char buf[4];
@@ -563,6 +621,7 @@ int main(void) {
         cmocka_unit_test(test_close_wakes_and_invalidates),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_timer_due_with_io_alive),
+        cmocka_unit_test(test_accept_fifo),
         cmocka_unit_test(test_outside_task),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
