@@ -13,15 +13,17 @@
  *
  * Waiting: accept, connect, read*, write*, and shutdown suspend only the calling task; they
  * return CAFE_ECANCELED when the task is cancelled and CAFE_ETIMEDOUT when its deadline
- * (cafe_deadline_begin) passes, and CAFE_ENOTASK outside a task. The exception, as cafe.h
- * says of results already there: the read calls of a cancelled task (or one past its
- * deadline) still return what the stream has already received (cafe_tcp_read the buffered
- * bytes; read_exactly and read_until when the buffer completes them; CAFE_EOF or the
- * stream's error once it is drained), and return CAFE_ECANCELED / CAFE_ETIMEDOUT only when
- * they would have to wait. One task at a time may read a stream and one may write it (a
- * second one gets CAFE_EBUSY); any number may wait in accept, served in FIFO order (the first
- * to wait gets the next connection, even against a task that calls accept meanwhile). Closing a
- * stream wakes the tasks waiting on it with CAFE_EPIPE.
+ * (cafe_deadline_begin) passes, and CAFE_ENOTASK outside a task. An interrupted task's call
+ * does nothing: a write sends no byte, accept leaves a waiting connection for the next
+ * accept, connect opens none. The exception, as cafe.h says of results already there: the
+ * read calls of a cancelled task (or one past its deadline) still return what the stream has
+ * already received (cafe_tcp_read the buffered bytes; read_exactly and read_until when the
+ * buffer completes them; CAFE_EOF or the stream's error once it is drained), and return
+ * CAFE_ECANCELED / CAFE_ETIMEDOUT only when they would have to wait. One task at a time may
+ * read a stream and one may write it (a second one gets CAFE_EBUSY); any number may wait in
+ * accept, served in FIFO order (the first to wait gets the next connection, even against a
+ * task that calls accept meanwhile). Closing a stream wakes the tasks waiting on it with
+ * CAFE_EPIPE.
  *
  * Interrupted writes: libuv cannot take back bytes it was asked to send, so a write or
  * shutdown interrupted by cancellation or a deadline aborts the connection: the peer sees

@@ -201,6 +201,10 @@ int cafe_tcp_accept(cafe_tcp_t *l, cafe_tcp_t *conn) {
         return cafe__tcp_leave(t, CAFE_ENOTASK);
     if (t->closing)
         return cafe__tcp_leave(t, CAFE_EPIPE);
+    /* An interrupted task takes no connection: it stays for the next accept. */
+    int rc = cafe__interrupt_check(self);
+    if (rc != 0)
+        return cafe__tcp_leave(t, rc);
     if (t->accept_ready || t->accept_err)
         return cafe__tcp_leave(t, take_pending(self->loop, t, conn));
     accept_wait_t aw = {.w = {.abort = cafe__abort_unlist}, .conn = conn};
@@ -242,11 +246,15 @@ int cafe_tcp_connect(cafe_tcp_t *s, const char *host, int port) {
     cafe__task_t *self = cafe__running();
     if (!self)
         return CAFE_ENOTASK;
+    /* Before any lookup or SYN: the peer must not see a connection that is reset at once. */
+    int rc = cafe__interrupt_check(self);
+    if (rc != 0)
+        return rc;
     struct sockaddr_storage addrs[CONNECT_MAX_ADDRS];
     int n = parse_addr(host, port, &addrs[0]) == 0
                 ? 1
                 : cafe__resolve(host, port, addrs, CONNECT_MAX_ADDRS);
-    int rc = n;
+    rc = n;
     for (int i = 0; i < n; i++) {
         rc = connect_addr(self->loop, s, &addrs[i]);
         if (rc == 0 || rc == CAFE_ECANCELED || rc == CAFE_ETIMEDOUT || rc == CAFE_ENOMEM)

@@ -187,14 +187,17 @@ static void on_shutdown(uv_shutdown_t *req, int status) {
     on_written(req->handle->data, status);
 }
 
+/* Then the interruption, as for a queue's put: a cancelled task's bytes are not sent, even
+ * when the kernel would take them at once. */
 static int write_check(cafe__tcp_t *t) {
     if (t->listening)
         return CAFE_EINVAL;
-    if (!cafe_task_current())
+    cafe__task_t *self = cafe__running();
+    if (!self)
         return CAFE_ENOTASK;
     if (t->writer)
         return CAFE_EBUSY;
-    return t->werr;
+    return t->werr ? t->werr : cafe__interrupt_check(self);
 }
 
 /* Drops the first `done` bytes from bufs[*first..n). */

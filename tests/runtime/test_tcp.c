@@ -597,6 +597,37 @@ static void test_accept_fifo(void **state) {
     assert_int_equal(test_run(accept_fifo_main, NULL), 0);
 }
 
+/* ---- a cancelled task's TCP calls do nothing: the kernel took a write at once (sent, 0),
+ * accept took a pending connection, connect opened one and reset it ---- */
+static int cancelled_calls_main(void *arg, void **value) {
+    cafe_tcp_t l, s, srv, s2, c;
+    cafe_shield_t sh;
+    char b[8];
+    assert_int_equal(cafe_tcp_listen(&l, "127.0.0.1", 0, 0), 0);
+    int port = cafe_tcp_port(&l);
+    assert_int_equal(cafe_tcp_connect(&s, "127.0.0.1", port), 0);
+    assert_int_equal(cafe_tcp_accept(&l, &srv), 0);
+    assert_int_equal(cafe_task_cancel(cafe_task_current()), 0);
+    assert_int_equal(cafe_tcp_write(&s, "x", 1), CAFE_ECANCELED);
+    assert_int_equal(cafe_tcp_shutdown(&s), CAFE_ECANCELED);
+    assert_int_equal(cafe_tcp_connect(&s2, "127.0.0.1", port), CAFE_ECANCELED);
+    int fd = raw_connect(port, '1');
+    assert_int_equal(cafe_task_yield(), CAFE_ECANCELED); /* libuv sees the connection */
+    assert_int_equal(cafe_tcp_accept(&l, &c), CAFE_ECANCELED);
+    assert_int_equal(cafe_shield_begin(&sh), 0);
+    assert_int_equal(accept_tag(&l), '1'); /* the connection left; no other came first */
+    assert_int_equal(cafe_tcp_close(&s), 0);
+    assert_int_equal(cafe_tcp_read(&srv, b, sizeof(b)), CAFE_EOF); /* nothing was sent */
+    assert_int_equal(cafe_shield_end(&sh), CAFE_ECANCELED);
+    close(fd);
+    assert_int_equal(cafe_tcp_close(&srv), 0);
+    return cafe_tcp_close(&l);
+}
+
+static void test_cancelled_calls_do_nothing(void **state) {
+    assert_int_equal(test_run(cancelled_calls_main, NULL), 0);
+}
+
 static void test_outside_task(void **state) {
     cafe_tcp_t s = {NULL};
     char buf[4];
@@ -622,6 +653,7 @@ int main(void) {
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_timer_due_with_io_alive),
         cmocka_unit_test(test_accept_fifo),
+        cmocka_unit_test(test_cancelled_calls_do_nothing),
         cmocka_unit_test(test_outside_task),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
