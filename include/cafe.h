@@ -450,7 +450,8 @@ int cafe_sem_try_acquire(cafe_sem_t *s);
 /* Returns a permit; a waiting task gets it directly (no barging). */
 void cafe_sem_release(cafe_sem_t *s);
 size_t cafe_sem_available(const cafe_sem_t *s);
-/* CAFE_EBUSY while tasks wait on it. */
+/* CAFE_EBUSY while tasks wait on it. After it, every call on s but cafe_sem_init aborts the
+ * process with a message naming the call (a second destroy included). */
 int cafe_sem_destroy(cafe_sem_t *s);
 
 /* asyncio.Event. */
@@ -466,6 +467,8 @@ void cafe_event_set(cafe_event_t *e);
 void cafe_event_clear(cafe_event_t *e);
 int cafe_event_is_set(const cafe_event_t *e);
 int cafe_event_wait(cafe_event_t *e);
+/* CAFE_EBUSY while tasks wait on it. After it, every call on e but cafe_event_init aborts
+ * the process with a message naming the call (a second destroy included). */
 int cafe_event_destroy(cafe_event_t *e);
 
 /* asyncio.Queue of pointers, bounded (a channel). capacity 0 makes a rendezvous channel: put
@@ -493,7 +496,7 @@ void cafe_queue_close(cafe_queue_t *q);
 size_t cafe_queue_len(const cafe_queue_t *q);
 /* Frees the ring; items still inside are the caller's to free first. CAFE_EBUSY while
  * tasks wait on it. After it, every call on q but cafe_queue_init aborts the process with a
- * message naming the call. */
+ * message naming the call (a second destroy included). */
 int cafe_queue_destroy(cafe_queue_t *q);
 
 /* ------------------------------------------------------------------------------------------ */

@@ -193,6 +193,12 @@ static inline const void *cafe__thread_self(void) {
 static inline const void *cafe__owner_init(void) {
     return cafe__tls_loop ? cafe__thread_self() : NULL;
 }
+/* The owner of a destroyed semaphore, event or queue: no thread's token, so every later
+ * call takes the slow path, which names it (the hot path pays nothing for this check). */
+extern const char cafe__destroyed;
+static inline void cafe__owner_destroy(const void **owner) {
+    *owner = &cafe__destroyed;
+}
 /* The slow path: adopts (when adopt is not NULL) or aborts. */
 void cafe__owner_mismatch(const void *owner, const void **adopt, const char *call);
 static inline void cafe__owner_check(const void **owner, const char *call) {

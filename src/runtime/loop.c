@@ -21,9 +21,15 @@ void cafe__off_loop(const char *call) {
     abort();
 }
 
+const char cafe__destroyed;
+
 void cafe__owner_mismatch(const void *owner, const void **adopt, const char *call) {
     if (cafe__tls_in_pool)
         cafe__off_loop(call);
+    if (owner == &cafe__destroyed) {
+        fprintf(stderr, "cafe: %s on a destroyed object: initialise it again before use\n", call);
+        abort();
+    }
     if (!owner) {
         if (adopt && cafe__tls_loop)
             *adopt = cafe__thread_self();

@@ -3,19 +3,7 @@
  * and a waiting getter receives its item the same way. */
 #include "runtime/internal.h"
 
-#include <stdio.h>
 #include <stdlib.h>
-
-/* private_closed: a destroyed queue has no ring; using it would write through NULL (or, at
- * capacity 0, quietly act as a rendezvous channel nobody can use). */
-enum { OPEN = 0, CLOSED, DESTROYED };
-
-static void check_live(const cafe_queue_t *q, const char *call) {
-    if (q->private_closed != DESTROYED)
-        return;
-    fprintf(stderr, "cafe: %s on a destroyed queue: cafe_queue_init it again before use\n", call);
-    abort();
-}
 
 int cafe_queue_init(cafe_queue_t *q, size_t capacity) {
     *q = (cafe_queue_t){.private_cap = capacity, .private_thread = cafe__owner_init()};
@@ -77,13 +65,11 @@ static int try_get(cafe_queue_t *q, void **item) {
 
 int cafe_queue_try_put(cafe_queue_t *q, void *item) {
     cafe__owner_check(&q->private_thread, "cafe_queue_try_put");
-    check_live(q, "cafe_queue_try_put");
     return try_put(q, item);
 }
 
 int cafe_queue_try_get(cafe_queue_t *q, void **item) {
     cafe__owner_check(&q->private_thread, "cafe_queue_try_get");
-    check_live(q, "cafe_queue_try_get");
     return try_get(q, item);
 }
 
@@ -99,7 +85,6 @@ static int queue_wait(cafe__task_t *t, cafe__waitlist_t *list, cafe__wait_t *w) 
  * found room (or an item) must not go on moving items as if nothing had happened. */
 int cafe_queue_put(cafe_queue_t *q, void *item) {
     cafe__owner_check(&q->private_thread, "cafe_queue_put");
-    check_live(q, "cafe_queue_put");
     cafe__task_t *t = cafe__running();
     int rc = cafe__interrupt_check(t);
     if (rc == 0)
@@ -112,7 +97,6 @@ int cafe_queue_put(cafe_queue_t *q, void *item) {
 
 int cafe_queue_get(cafe_queue_t *q, void **item) {
     cafe__owner_check(&q->private_thread, "cafe_queue_get");
-    check_live(q, "cafe_queue_get");
     cafe__task_t *t = cafe__running();
     int rc = cafe__interrupt_check(t);
     if (rc == 0)
@@ -128,8 +112,7 @@ int cafe_queue_get(cafe_queue_t *q, void **item) {
 
 void cafe_queue_close(cafe_queue_t *q) {
     cafe__owner_check(&q->private_thread, "cafe_queue_close");
-    check_live(q, "cafe_queue_close");
-    q->private_closed = CLOSED;
+    q->private_closed = 1;
     cafe__wait_t *w;
     while ((w = cafe__waitlist_pop(&q->private_getters)) != NULL)
         cafe__wake(w, CAFE_EOF);
@@ -139,17 +122,17 @@ void cafe_queue_close(cafe_queue_t *q) {
 
 size_t cafe_queue_len(const cafe_queue_t *q) {
     cafe__owner_check_ro(q->private_thread, "cafe_queue_len");
-    check_live(q, "cafe_queue_len");
     return q->private_len;
 }
 
 int cafe_queue_destroy(cafe_queue_t *q) {
     cafe__owner_check(&q->private_thread, "cafe_queue_destroy");
-    check_live(q, "cafe_queue_destroy");
     if (!cafe__waitlist_empty(&q->private_getters) || !cafe__waitlist_empty(&q->private_putters))
         return CAFE_EBUSY;
     free(q->private_ring);
     q->private_ring = NULL;
-    q->private_closed = DESTROYED;
+    /* Its ring is gone: a later call would write through NULL (or, at capacity 0, quietly
+     * act as a rendezvous channel nobody can use). */
+    cafe__owner_destroy(&q->private_thread);
     return 0;
 }

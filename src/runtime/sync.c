@@ -47,7 +47,10 @@ size_t cafe_sem_available(const cafe_sem_t *s) {
 
 int cafe_sem_destroy(cafe_sem_t *s) {
     cafe__owner_check(&s->private_thread, "cafe_sem_destroy");
-    return cafe__waitlist_empty(&s->private_waiters) ? 0 : CAFE_EBUSY;
+    if (!cafe__waitlist_empty(&s->private_waiters))
+        return CAFE_EBUSY;
+    cafe__owner_destroy(&s->private_thread);
+    return 0;
 }
 
 void cafe_event_init(cafe_event_t *e) {
@@ -89,5 +92,8 @@ int cafe_event_wait(cafe_event_t *e) {
 
 int cafe_event_destroy(cafe_event_t *e) {
     cafe__owner_check(&e->private_thread, "cafe_event_destroy");
-    return cafe__waitlist_empty(&e->private_waiters) ? 0 : CAFE_EBUSY;
+    if (!cafe__waitlist_empty(&e->private_waiters))
+        return CAFE_EBUSY;
+    cafe__owner_destroy(&e->private_thread);
+    return 0;
 }

@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -900,21 +901,48 @@ static void test_main_handle_is_the_runs(void **state) {
     cafe_loop_free(loop);
 }
 
-/* ---- a destroyed queue aborts, naming the call: it wrote through its freed ring (NULL),
- * or at capacity 0 quietly acted as a channel nobody could use ---- */
-static int use_destroyed_queue(void *arg, void **value) {
+/* ---- a destroyed queue, semaphore or event aborts, naming the call: the queue wrote
+ * through its freed ring (NULL), or at capacity 0 quietly acted as a channel nobody could
+ * use; a semaphore or event went on as if alive, and a second destroy passed ---- */
+static int use_destroyed(void *arg, void **value) {
+    const char *call = arg;
     cafe_queue_t q;
-    assert_int_equal(cafe_queue_init(&q, (size_t)(uintptr_t)arg), 0);
-    assert_int_equal(cafe_queue_destroy(&q), 0);
-    return cafe_queue_try_put(&q, &q);
+    cafe_sem_t s;
+    cafe_event_t e;
+    int rc;
+    if (strncmp(call, "cafe_queue", 10) == 0) {
+        assert_int_equal(cafe_queue_init(&q, strcmp(call, "cafe_queue_try_put") == 0 ? 0 : 2), 0);
+        assert_int_equal(cafe_queue_destroy(&q), 0);
+        return strcmp(call, "cafe_queue_destroy") == 0 ? cafe_queue_destroy(&q)
+                                                       : cafe_queue_try_put(&q, &q);
+    }
+    if (strncmp(call, "cafe_sem", 8) == 0) {
+        cafe_sem_init(&s, 1);
+        assert_int_equal(cafe_sem_destroy(&s), 0);
+        if (strcmp(call, "cafe_sem_destroy") == 0)
+            return cafe_sem_destroy(&s);
+        cafe_sem_release(&s);
+        return 0;
+    }
+    cafe_event_init(&e);
+    assert_int_equal(cafe_event_destroy(&e), 0);
+    if (strcmp(call, "cafe_event_destroy") == 0)
+        return cafe_event_destroy(&e);
+    rc = cafe_event_wait(&e);
+    return rc;
 }
 
-static void test_destroyed_queue_aborts(void **state) {
-    for (uintptr_t cap = 0; cap < 3; cap += 2) {
+static void test_destroyed_objects_abort(void **state) {
+    static const char *const calls[] = {"cafe_queue_try_put", "cafe_queue_destroy",
+                                        "cafe_sem_release",   "cafe_sem_destroy",
+                                        "cafe_event_wait",    "cafe_event_destroy"};
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
         int st;
-        const char *err = test_child_stderr(use_destroyed_queue, (void *)cap, &st);
+        char want[80];
+        const char *err = test_child_stderr(use_destroyed, (void *)calls[i], &st);
         assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
-        assert_non_null(strstr(err, "cafe_queue_try_put on a destroyed queue"));
+        snprintf(want, sizeof want, "%s on a destroyed object", calls[i]);
+        assert_non_null(strstr(err, want));
     }
 }
 
@@ -1020,7 +1048,7 @@ int main(void) {
         cmocka_unit_test(test_cancelled_tasks_not_reported_failed),
         cmocka_unit_test(test_uninterruptible_deadlock_reported),
         cmocka_unit_test(test_main_handle_is_the_runs),
-        cmocka_unit_test(test_destroyed_queue_aborts),
+        cmocka_unit_test(test_destroyed_objects_abort),
         cmocka_unit_test(test_group_counts_and_rounds),
         cmocka_unit_test(test_inner_deadline_end_is_truthful),
         cmocka_unit_test(test_bad_spawn_opts_einval),
