@@ -340,7 +340,8 @@ int cafe_task_yield(void);
  * aborts the process with a message.
  * Lifecycle: the struct is the caller's, on its stack, and needs no initialisation; from
  * begin to end it belongs to the task that began it and must not move. Begin it again only
- * after its end: a begin of a scope still active (in this task or another) aborts. */
+ * after its end: a begin of a scope still active (in this task or another) aborts, and so
+ * does a task that returns with a scope still active. */
 
 typedef struct cafe_deadline {
     uint64_t private_at;

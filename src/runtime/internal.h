@@ -295,6 +295,8 @@ void cafe__task_cancel(cafe__task_t *t);
  * that returned while groups it initialised still have children (aborts with a message). */
 void cafe__group_child_done(cafe__task_t *t);
 void cafe__group_check_owner(cafe__task_t *t);
+/* A task that returned with a deadline or shield begun and not ended (scope.c): aborts. */
+_Noreturn void cafe__scope_left_open(const cafe__task_t *t);
 int cafe__err_from_uv(int uv_err);
 
 #endif

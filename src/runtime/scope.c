@@ -30,6 +30,17 @@ static void misordered(const cafe__task_t *t, const char *call) {
     abort();
 }
 
+/* The scope's struct lies in a frame that has returned: it was never ended, so the code
+ * after its begin ran bounded (or shielded) on, and the enclosing code would have too. */
+void cafe__scope_left_open(const cafe__task_t *t) {
+    fprintf(stderr,
+            "cafe: task %s returned with a deadline or shield begun and not ended: end each "
+            "scope (cafe_deadline_end, cafe_shield_end) before the function that began it "
+            "returns\n",
+            t->name ? t->name : "(unnamed)");
+    abort();
+}
+
 /* The check word of a scope struct begun by task h (NULL: begun outside any task, inert). */
 static uintptr_t scope_check(const void *scope, const cafe_task_t *h) {
     return (uintptr_t)scope ^ (uintptr_t)h ^ (uintptr_t)0x9e3779b97f4a7c15u;

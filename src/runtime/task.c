@@ -46,8 +46,14 @@ static void task_entry(void *p) {
     int status = t->fn(t->arg, &value);
     t->result.status = status;
     t->result.value = value;
-    if (t->open_groups)
-        cafe__group_check_owner(t); /* aborts: children would write into a dead frame */
+    /* Both rare; one branch on the hot path. Each check aborts when it finds the misuse: a
+     * group's children would write into the dead frame, a scope was never ended. */
+    if (__builtin_expect(((uintptr_t)t->open_groups | (uintptr_t)t->scope) != 0, 0)) {
+        if (t->open_groups)
+            cafe__group_check_owner(t);
+        if (t->scope)
+            cafe__scope_left_open(t);
+    }
     t->state = CAFE__DONE;
     t->finished = ++loop->finished;
     loop->live--;

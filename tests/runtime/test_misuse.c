@@ -301,6 +301,28 @@ static int deadline_of_another(void *arg, void **value) {
     return 0;
 }
 
+/* A task returning with its deadline still begun: the code after the begin ran bounded,
+ * and nothing ever said the end was missing. */
+static int deadline_left_open(void *arg, void **value) {
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, 60000);
+    return 0;
+}
+
+static int open_scope_main(void *arg, void **value) {
+    cafe_task_t *t;
+    cafe_task_opts_t o = {.name = "open"};
+    assert_int_equal(cafe_task_spawn(&t, deadline_left_open, NULL, &o), 0);
+    return cafe_task_join(t, NULL);
+}
+
+static void test_task_returning_with_open_scope_aborts(void **state) {
+    int st;
+    const char *err = test_child_stderr(open_scope_main, NULL, &st);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+    assert_non_null(strstr(err, "task open returned with a deadline or shield begun"));
+}
+
 static const struct begun {
     cafe_task_fn fn;
     const char *call; /* the begin that must abort */
@@ -1037,6 +1059,7 @@ int main(void) {
         cmocka_unit_test(test_scopes_ended_outside_any_task_abort),
         cmocka_unit_test(test_scopes_begun_twice_abort),
         cmocka_unit_test(test_scope_structs_need_no_init),
+        cmocka_unit_test(test_task_returning_with_open_scope_aborts),
         cmocka_unit_test(test_loop_calls_from_pool_thread_abort),
         cmocka_unit_test(test_wake_from_foreign_thread_aborts),
         cmocka_unit_test(test_unwaited_object_call_from_foreign_thread_aborts),
