@@ -163,7 +163,10 @@ int cafe_loop_create(cafe_loop_t **out, const cafe_loop_opts_t *opts);
 int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *result);
 
 /* Frees the loop: closes every handle still open and unmaps all stacks. NULL is a no-op.
- * Called while the loop runs (from one of its tasks), it aborts the process with a message. */
+ * Called while the loop runs (from one of its tasks), it aborts the process with a message.
+ * Lifecycle: a loop is its creator's, from cafe_loop_create to cafe_loop_free, and may be run
+ * any number of times in between, one run at a time. Close its streams and signal watchers
+ * before freeing it (they belong to it); the handles of its tasks die with their run. */
 void cafe_loop_free(cafe_loop_t *loop);
 
 /* asyncio.run: cafe_loop_create + cafe_loop_run + cafe_loop_free. */
@@ -437,7 +440,9 @@ int cafe_future_wait(cafe_future_t *f, void **value);
 /* 1 once f is resolved or cancelled, 0 while pending. */
 int cafe_future_done(const cafe_future_t *f);
 
-/* asyncio.Semaphore. */
+/* asyncio.Semaphore. Lifecycle: plain memory owned by the caller (stack, heap, a struct):
+ * cafe_sem_init, then calls from its loop's thread (see "Threads"), then cafe_sem_destroy
+ * once no task waits on it (it frees nothing; it marks s dead). */
 typedef struct cafe_sem {
     size_t private_count;
     cafe__waitlist_t private_waiters;
@@ -455,7 +460,8 @@ size_t cafe_sem_available(const cafe_sem_t *s);
  * process with a message naming the call (a second destroy included). */
 int cafe_sem_destroy(cafe_sem_t *s);
 
-/* asyncio.Event. */
+/* asyncio.Event. Lifecycle: a semaphore's: plain memory owned by the caller,
+ * cafe_event_init, calls from its loop's thread, cafe_event_destroy once no task waits. */
 typedef struct cafe_event {
     int private_set;
     cafe__waitlist_t private_waiters;
@@ -483,7 +489,9 @@ typedef struct cafe_queue {
     const void *private_thread;
 } cafe_queue_t;
 
-/* Allocates the ring. CAFE_ENOMEM. Pair with cafe_queue_destroy. */
+/* Allocates the ring. CAFE_ENOMEM. Lifecycle: the struct is the caller's (stack, heap, a
+ * struct), the ring cafe's: pair with cafe_queue_destroy, which frees it once no task waits.
+ * The items are the caller's throughout. Calls come from its loop's thread (see "Threads"). */
 int cafe_queue_init(cafe_queue_t *q, size_t capacity);
 int cafe_queue_put(cafe_queue_t *q, void *item);
 int cafe_queue_get(cafe_queue_t *q, void **item);
@@ -511,7 +519,10 @@ int cafe_queue_destroy(cafe_queue_t *q);
  * the process with a message naming the task and the group (the children would otherwise
  * write into its dead frame). A group elsewhere (heap, a struct) may be waited for by any
  * task.
- * After cafe_group_wait returned, the group may be used again for a new round. */
+ * After cafe_group_wait returned, the group may be used again for a new round.
+ * Lifecycle: plain memory owned by the caller, with no destroy call: cafe_group_init, spawns
+ * and cafe_group_wait from its loop's thread (see "Threads"); the memory may go once
+ * cafe_group_wait has returned (no child is left running then). */
 
 enum { CAFE_GROUP_CANCEL_ON_ERROR = 1 };
 
@@ -566,7 +577,9 @@ int cafe_thread_run(cafe_work_fn fn, void *arg);
 /* ------------------------------------------------------------------------------------------ */
 /* Signals, observed through the loop. A watcher counts deliveries of one signal from open to
  * close, so none is lost between waits; while a watcher is open the signal's default action
- * (e.g. SIGINT terminating the process) is replaced. Owned by the caller: open, wait, close. */
+ * (e.g. SIGINT terminating the process) is replaced. Owned by the caller: open, wait, close,
+ * all on the loop's thread; the watcher belongs to the loop it was opened on, and must be
+ * closed before cafe_loop_free. */
 
 typedef struct cafe_signal {
     void *private_handle;
