@@ -343,15 +343,15 @@ int cafe_task_yield(void);
  * aborts the process with a message.
  * Lifecycle: the struct is the caller's, on its stack, and needs no initialisation; from
  * begin to end it belongs to the task that began it and must not move. Begin it again only
- * after its end: a begin of a scope still active (in this task or another) aborts, and so
- * does a task that returns with a scope still active. */
+ * after its end: a begin of a scope still active in this task aborts (one active in another
+ * task aborts at that task's end), and so does a task that returns with a scope still
+ * active. */
 
 typedef struct cafe_deadline {
+    void *private_outer_scope; /* first, in a shield too */
     uint64_t private_at;
     uint64_t private_outer;
-    void *private_outer_scope;
-    cafe_task_t *private_task; /* the task that began it, until it ends */
-    uintptr_t private_check;
+    cafe_task_t *private_task; /* the task that began it */
 } cafe_deadline_t;
 
 /* CAFE_ENOTASK outside a task (the scope is then inert and end returns 0). */
@@ -371,11 +371,10 @@ int cafe_deadline_end(cafe_deadline_t *d);
  * struct's lifecycle is a deadline's: the caller's, on its stack, no initialisation, begun
  * again only after its end. */
 typedef struct cafe_shield {
+    void *private_outer_scope; /* first, in a deadline too */
     uint64_t private_outer_deadline;
     int private_outer_shielded;
-    void *private_outer_scope;
     cafe_task_t *private_task; /* the task that began it, until it ends */
-    uintptr_t private_check;
 } cafe_shield_t;
 
 /* CAFE_ENOTASK outside a task (the shield is then inert and end returns 0). */

@@ -7,13 +7,12 @@
  * flag itself stays set, so the first suspending call after the shield sees it.
  *
  * The task keeps its innermost scope (t->scope), and each scope the one it encloses, so an
- * end is checked exactly: it must end t's innermost scope. An end out of order (or twice, or
- * by another task) would put back a state that is no longer the task's: a deadline that
- * fires after every scope ended, or a shield that never lifts, so that the task ignores
- * cancellation for good. A begin of a scope already active would link it to itself and lose
- * the state it saved. An active scope's struct is told from an uninitialised one by its
- * task's handle, live, and a check word made of its own address and that handle (an end
- * clears both): a stale handle left in a local at the same address does not match. Each
+ * end is checked exactly: it must end t's innermost scope, begun by t. An end out of order
+ * (or twice, or by another task) would put back a state that is no longer the task's: a
+ * deadline that fires after every scope ended, or a shield that never lifts, so that the
+ * task ignores cancellation for good. A begin of a scope already on the task's chain would
+ * link it to itself and lose the state it saved (one begun again by another task is caught
+ * at the first task's end, where the struct names the other task). Each
  * misuse aborts the process with a message. */
 #include "runtime/handle.h"
 
@@ -41,39 +40,38 @@ void cafe__scope_left_open(const cafe__task_t *t) {
     abort();
 }
 
-/* The check word of a scope struct begun by task h (NULL: begun outside any task, inert). */
-static uintptr_t scope_check(const void *scope, const cafe_task_t *h) {
-    return (uintptr_t)scope ^ (uintptr_t)h ^ (uintptr_t)0x9e3779b97f4a7c15u;
+/* The enclosing scope of an active one: each struct starts with it. */
+static void *outer_scope(const void *scope) {
+    return *(void *const *)scope;
 }
 
-/* A begin of a scope whose struct says it is active in a live task. */
-static void begin_active(const cafe__task_t *t, const cafe_task_t *h, const void *scope,
-                         uintptr_t check, const char *call) {
-    if (!h || check != scope_check(scope, h) || !cafe__task_from((cafe_task_t *)h))
-        return;
-    fprintf(stderr,
-            "cafe: %s in task %s on a scope already begun and not ended (a struct left active "
-            "by a function that returned without its end counts): begin each deadline or "
-            "shield once, and end it before beginning it again\n",
-            call, t->name ? t->name : "(unnamed)");
-    abort();
+/* A begin of a scope that is active in this task already: its struct is on the task's
+ * chain. Only the chain's structs are read, never the one being begun, which may be
+ * uninitialised (valgrind and MSan would rightly object to a branch on it). */
+static void begin_active(const cafe__task_t *t, const void *scope, const char *call) {
+    for (const void *s = t->scope; s; s = outer_scope(s))
+        if (s == scope) {
+            fprintf(stderr,
+                    "cafe: %s in task %s on a scope already begun and not ended: begin each "
+                    "deadline or shield once, and end it before beginning it again\n",
+                    call, t->name ? t->name : "(unnamed)");
+            abort();
+        }
 }
 
 int cafe_deadline_begin(cafe_deadline_t *d, uint64_t ms) {
     cafe__loop_thread_check("cafe_deadline_begin");
     cafe__task_t *t = cafe__running();
     if (!t) {
-        d->private_task = NULL;
-        d->private_check = scope_check(d, NULL);
+        d->private_at = CAFE__NEVER; /* inert */
         return CAFE_ENOTASK;
     }
-    begin_active(t, d->private_task, d, d->private_check, "cafe_deadline_begin");
+    begin_active(t, d, "cafe_deadline_begin");
     uint64_t now = cafe__loop_now(t->loop);
     d->private_at = ms > CAFE__NEVER - 1 - now ? CAFE__NEVER - 1 : now + ms;
     d->private_outer = t->deadline;
     d->private_outer_scope = t->scope;
     d->private_task = cafe__task_handle(t);
-    d->private_check = scope_check(d, d->private_task);
     t->scope = d;
     if (d->private_at < t->deadline)
         t->deadline = d->private_at;
@@ -83,16 +81,14 @@ int cafe_deadline_begin(cafe_deadline_t *d, uint64_t ms) {
 int cafe_deadline_end(cafe_deadline_t *d) {
     cafe__loop_thread_check("cafe_deadline_end");
     cafe__task_t *t = cafe__running();
-    if (!d->private_task && d->private_check == scope_check(d, NULL)) {
-        d->private_check = 0; /* begun outside any task: inert */
+    if (d->private_at == CAFE__NEVER) /* begun outside any task */
         return 0;
-    }
-    if (!t || t->scope != d)
+    /* Its task's own innermost scope: a struct another task began again since would restore
+     * that task's state here. */
+    if (!t || t->scope != d || d->private_task != cafe__task_handle(t))
         misordered(t, "cafe_deadline_end");
     t->scope = d->private_outer_scope;
     t->deadline = d->private_outer;
-    d->private_task = NULL;
-    d->private_check = 0;
     /* This scope's own time ran out, and it is the one that fired: an enclosing deadline
      * that came first belongs to its own scope's end. */
     int fired = cafe__loop_now(t->loop) >= d->private_at && d->private_at < d->private_outer;
@@ -103,16 +99,14 @@ int cafe_shield_begin(cafe_shield_t *s) {
     cafe__loop_thread_check("cafe_shield_begin");
     cafe__task_t *t = cafe__running();
     if (!t) {
-        s->private_task = NULL;
-        s->private_check = scope_check(s, NULL);
+        s->private_task = NULL; /* inert */
         return CAFE_ENOTASK;
     }
-    begin_active(t, s->private_task, s, s->private_check, "cafe_shield_begin");
+    begin_active(t, s, "cafe_shield_begin");
     s->private_outer_deadline = t->deadline;
     s->private_outer_shielded = t->shielded;
     s->private_outer_scope = t->scope;
     s->private_task = cafe__task_handle(t);
-    s->private_check = scope_check(s, s->private_task);
     t->scope = s;
     t->deadline = CAFE__NEVER;
     t->shielded = 1;
@@ -122,16 +116,12 @@ int cafe_shield_begin(cafe_shield_t *s) {
 int cafe_shield_end(cafe_shield_t *s) {
     cafe__loop_thread_check("cafe_shield_end");
     cafe__task_t *t = cafe__running();
-    if (!s->private_task && s->private_check == scope_check(s, NULL)) {
-        s->private_check = 0;
+    if (!s->private_task) /* begun outside any task */
         return 0;
-    }
-    if (!t || t->scope != s)
+    if (!t || t->scope != s || s->private_task != cafe__task_handle(t))
         misordered(t, "cafe_shield_end");
     t->scope = s->private_outer_scope;
     t->deadline = s->private_outer_deadline;
     t->shielded = (uint8_t)s->private_outer_shielded;
-    s->private_task = NULL;
-    s->private_check = 0;
     return t->cancelled && !t->shielded ? CAFE_ECANCELED : 0;
 }

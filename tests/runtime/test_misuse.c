@@ -276,29 +276,40 @@ static int shield_begun_twice(void *arg, void **value) {
     return 0;
 }
 
-/* Begun by one task while another's scope: ending it would restore the state of the wrong
- * task. */
+/* Begun again by a second task while the first's scope: the second one's begin and end
+ * pass, and the first's end would restore the second's state. Caught at the first's end,
+ * where the struct names the second task. */
 typedef struct shared_deadline {
     cafe_deadline_t d;
-    cafe_event_t never;
+    cafe_event_t go;
 } shared_deadline_t;
 
 static int hold_deadline(void *arg, void **value) {
     shared_deadline_t *s = arg;
     cafe_deadline_begin(&s->d, 60000);
-    int rc = cafe_event_wait(&s->never);
+    cafe_event_wait(&s->go);
     cafe_deadline_end(&s->d);
-    return rc;
+    return 0;
 }
 
 static int deadline_of_another(void *arg, void **value) {
-    shared_deadline_t s;
+    static shared_deadline_t s;
     cafe_task_t *t;
-    cafe_event_init(&s.never);
-    cafe_task_spawn(&t, hold_deadline, &s, NULL);
+    cafe_task_opts_t o = {.name = "holder"};
+    cafe_event_init(&s.go);
+    cafe_task_spawn(&t, hold_deadline, &s, &o);
     cafe_task_yield(); /* it began s.d and waits */
     cafe_deadline_begin(&s.d, 10);
-    return 0;
+    cafe_deadline_end(&s.d);
+    cafe_event_set(&s.go);
+    return cafe_task_join(t, NULL);
+}
+
+static void test_deadline_begun_by_another_task_aborts(void **state) {
+    int st;
+    const char *err = test_child_stderr(deadline_of_another, NULL, &st);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+    assert_non_null(strstr(err, "cafe_deadline_end in task holder does not end"));
 }
 
 /* A task returning with its deadline still begun: the code after the begin ran bounded,
@@ -327,8 +338,7 @@ static const struct begun {
     cafe_task_fn fn;
     const char *call; /* the begin that must abort */
 } begun_cases[] = {{deadline_begun_twice, "cafe_deadline_begin"},
-                   {shield_begun_twice, "cafe_shield_begin"},
-                   {deadline_of_another, "cafe_deadline_begin"}};
+                   {shield_begun_twice, "cafe_shield_begin"}};
 
 static int begun_main(void *arg, void **value) {
     const struct begun *c = arg;
@@ -355,16 +365,16 @@ static int fresh_scopes(void *arg, void **value) {
     union {
         cafe_deadline_t d;
         cafe_shield_t s;
-        cafe_task_t *h[5];
+        void *p[4];
     } u;
-    for (int i = 0; i < 5; i++)
-        u.h[i] = cafe_task_current();
+    for (int i = 0; i < 4; i++)
+        u.p[i] = &u; /* as if it enclosed itself */
     assert_int_equal(cafe_deadline_begin(&u.d, 60000), 0);
     assert_int_equal(cafe_deadline_end(&u.d), 0);
     assert_int_equal(cafe_deadline_begin(&u.d, 60000), 0); /* again, after its end */
     assert_int_equal(cafe_deadline_end(&u.d), 0);
-    for (int i = 0; i < 5; i++)
-        u.h[i] = cafe_task_current();
+    for (int i = 0; i < 4; i++)
+        u.p[i] = cafe_task_current();
     assert_int_equal(cafe_shield_begin(&u.s), 0);
     assert_int_equal(cafe_shield_end(&u.s), 0);
     return 0;
@@ -1059,6 +1069,7 @@ int main(void) {
         cmocka_unit_test(test_scopes_ended_outside_any_task_abort),
         cmocka_unit_test(test_scopes_begun_twice_abort),
         cmocka_unit_test(test_scope_structs_need_no_init),
+        cmocka_unit_test(test_deadline_begun_by_another_task_aborts),
         cmocka_unit_test(test_task_returning_with_open_scope_aborts),
         cmocka_unit_test(test_loop_calls_from_pool_thread_abort),
         cmocka_unit_test(test_wake_from_foreign_thread_aborts),
