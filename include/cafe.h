@@ -34,15 +34,15 @@
  * Threads: one loop per thread. All calls on a loop's objects (its tasks, and the
  * semaphores, events, queues, futures, groups, signals and streams its tasks use) come from
  * that loop's thread: none of them is thread-safe. A call made from a cafe_thread_run
- * function (on a pool thread) aborts the process with a message naming it, and so does a
- * call from any other thread that wakes a task of the loop. A semaphore, event, queue,
- * future or group belongs to the thread of the loop running when it was initialised (one
- * initialised outside any loop: to the first loop thread that calls on it); any call on it
- * from another thread aborts naming the call, whether it would wake a task or not. To hand
- * such an object to another loop's thread, initialise it again there. cafe_strerror, cafe_err_name
- * and cafe_version may be called from any thread. To hand work back from another thread,
- * return it from the cafe_thread_run function, or use a libuv uv_async_t on cafe_loop_uv:
- * its callback runs on the loop's thread and may call cafe_future_resolve.
+ * function (on a pool thread) aborts the process with a message naming it. So does a call
+ * from any other thread on an object of the loop, whether it would wake a task or not: a
+ * semaphore, event, queue, future or group belongs to the thread of the loop running when it
+ * was initialised (one initialised outside any loop: to the first loop thread that calls on
+ * it; to hand one to another loop's thread, initialise it again there), a TCP stream or a
+ * signal watcher to the thread of the loop it was made on. cafe_strerror, cafe_err_name and
+ * cafe_version may be called from any thread. To hand work back from another thread, return
+ * it from the cafe_thread_run function, or use a libuv uv_async_t on cafe_loop_uv: its
+ * callback runs on the loop's thread and may call cafe_future_resolve.
  *
  * Suspending calls outside any task: cafe_task_sleep blocks the thread; cafe_thread_run
  * runs the function inline; the others return CAFE_ENOTASK when they would have to wait.

@@ -132,7 +132,8 @@ struct cafe_loop {
     int in_uv;
     int clock_stale; /* uv's cached time was not refreshed this turn: see cafe__loop_now */
     /* The thread of the last cafe_loop_run, as the address of its cafe__tls_loop (unique per
-     * thread, and cheaper to get than pthread_self): cafe__wake checks it. */
+     * thread, and cheaper to get than pthread_self): streams, signal watchers and the calls
+     * given a loop check it (cafe__owner_check_ro, cafe__loop_arg_check). */
     const void *thread;
     int (*call_fn)(void *);
     void *call_arg;
@@ -186,8 +187,8 @@ static inline const void *cafe__thread_self(void) {
 /* The thread a semaphore, event, queue, future or group belongs to (its private_thread):
  * that of the loop running when it was initialised, or NULL when it was initialised
  * outside any loop, until the first call on it from a loop's thread adopts it. A call from
- * another thread races with the loop's thread silently when it wakes no task (cafe__wake
- * catches those that do): cafe__owner_check aborts it, naming the call. The hot path is a
+ * another thread races with the loop's thread (silently, when it wakes no task):
+ * cafe__owner_check aborts it, naming the call. The hot path is a
  * load and a compare with the thread's token; cafe_thread_run functions are caught there too
  * (a pool thread is never the owner), so object calls need no cafe__loop_thread_check. */
 static inline const void *cafe__owner_init(void) {

@@ -17,6 +17,16 @@ typedef struct watcher {
     cafe__waitlist_t waiters;
 } watcher_t;
 
+/* The watcher of s, after the thread checks of the call: it belongs to its loop's thread (the
+ * loop is the container of the handle's uv_loop_t). NULL when s is closed. */
+static watcher_t *watcher_of(cafe_signal_t *s, const char *call) {
+    cafe__loop_thread_check(call);
+    watcher_t *w = s->private_handle;
+    if (w)
+        cafe__owner_check_ro(((const cafe_loop_t *)w->h.loop)->thread, call);
+    return w;
+}
+
 static void free_unused(watcher_t *w) {
     if (w->uv_closed && w->inside == 0)
         free(w);
@@ -59,8 +69,7 @@ int cafe_signal_open(cafe_signal_t *s, int signum) {
 }
 
 int cafe_signal_pending(cafe_signal_t *s) {
-    cafe__loop_thread_check("cafe_signal_pending");
-    watcher_t *w = s->private_handle;
+    watcher_t *w = watcher_of(s, "cafe_signal_pending");
     return w ? w->count : CAFE_EINVAL;
 }
 
@@ -78,8 +87,7 @@ static int wait_once(watcher_t *w) {
 }
 
 int cafe_signal_wait(cafe_signal_t *s) {
-    cafe__loop_thread_check("cafe_signal_wait");
-    watcher_t *w = s->private_handle;
+    watcher_t *w = watcher_of(s, "cafe_signal_wait");
     if (!w)
         return CAFE_EINVAL;
     /* An interrupted task takes no delivery, even one counted already: as a queue keeps
@@ -100,8 +108,7 @@ int cafe_signal_wait(cafe_signal_t *s) {
 }
 
 void cafe_signal_close(cafe_signal_t *s) {
-    cafe__loop_thread_check("cafe_signal_close");
-    watcher_t *w = s->private_handle;
+    watcher_t *w = watcher_of(s, "cafe_signal_close");
     if (!w)
         return;
     cafe__wait_t *wait;

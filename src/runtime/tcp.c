@@ -19,10 +19,13 @@ static void on_close(uv_handle_t *h) {
     maybe_free(t);
 }
 
-cafe__tcp_t *cafe__tcp_enter(cafe_tcp_t *s) {
+cafe__tcp_t *cafe__tcp_enter(cafe_tcp_t *s, const char *call) {
+    cafe__loop_thread_check(call);
     cafe__tcp_t *t = s ? s->private_impl : NULL;
-    if (t)
+    if (t) {
+        cafe__tcp_owner_check(t, call);
         t->users++;
+    }
     return t;
 }
 
@@ -189,8 +192,7 @@ int cafe_tcp_listen(cafe_tcp_t *l, const char *ip, int port, int backlog) {
 }
 
 int cafe_tcp_accept(cafe_tcp_t *l, cafe_tcp_t *conn) {
-    cafe__loop_thread_check("cafe_tcp_accept");
-    cafe__tcp_t *t = cafe__tcp_enter(l);
+    cafe__tcp_t *t = cafe__tcp_enter(l, "cafe_tcp_accept");
     if (!t || !conn || conn == l)
         return t ? cafe__tcp_leave(t, CAFE_EINVAL) : CAFE_EINVAL;
     conn->private_impl = NULL;
@@ -268,6 +270,7 @@ int cafe_tcp_port(cafe_tcp_t *s) {
     cafe__tcp_t *t = s ? s->private_impl : NULL;
     if (!t || t->closing)
         return CAFE_EINVAL;
+    cafe__tcp_owner_check(t, "cafe_tcp_port");
     struct sockaddr_storage ss;
     int len = sizeof(ss);
     int rc = uv_tcp_getsockname(&t->h, (struct sockaddr *)&ss, &len);
@@ -277,8 +280,8 @@ int cafe_tcp_port(cafe_tcp_t *s) {
                                     : ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
-static int close_stream(cafe_tcp_t *s, int reset) {
-    cafe__tcp_t *t = cafe__tcp_enter(s);
+static int close_stream(cafe_tcp_t *s, int reset, const char *call) {
+    cafe__tcp_t *t = cafe__tcp_enter(s, call);
     if (!t)
         return CAFE_EINVAL;
     s->private_impl = NULL;
@@ -291,11 +294,9 @@ static int close_stream(cafe_tcp_t *s, int reset) {
 }
 
 int cafe_tcp_close(cafe_tcp_t *s) {
-    cafe__loop_thread_check("cafe_tcp_close");
-    return close_stream(s, 0);
+    return close_stream(s, 0, "cafe_tcp_close");
 }
 
 int cafe_tcp_close_reset(cafe_tcp_t *s) {
-    cafe__loop_thread_check("cafe_tcp_close_reset");
-    return close_stream(s, 1);
+    return close_stream(s, 1, "cafe_tcp_close_reset");
 }

@@ -27,8 +27,14 @@ typedef struct cafe__tcp {
               libuv may complete it after the task has gone */
 } cafe__tcp_t;
 
-/* The live state behind s with one more user, or NULL (closed or never opened). */
-cafe__tcp_t *cafe__tcp_enter(cafe_tcp_t *s);
+/* A stream belongs to its loop's thread: a call from another one (even one that wakes no
+ * task) aborts, naming the call. The loop is the container of the handle's uv_loop_t. */
+static inline void cafe__tcp_owner_check(const cafe__tcp_t *t, const char *call) {
+    cafe__owner_check_ro(((const cafe_loop_t *)t->h.loop)->thread, call);
+}
+/* The live state behind s with one more user, or NULL (closed or never opened), after the
+ * thread checks of the call. */
+cafe__tcp_t *cafe__tcp_enter(cafe_tcp_t *s, const char *call);
 /* Drops the user taken by enter and returns rc. */
 int cafe__tcp_leave(cafe__tcp_t *t, int rc);
 /* Closes the socket (once) and wakes every waiting task with code. */

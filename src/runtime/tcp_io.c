@@ -108,8 +108,7 @@ static int read_some(cafe__tcp_t *t, void *buf, size_t len) {
 }
 
 int cafe_tcp_read(cafe_tcp_t *s, void *buf, size_t len) {
-    cafe__loop_thread_check("cafe_tcp_read");
-    cafe__tcp_t *t = cafe__tcp_enter(s);
+    cafe__tcp_t *t = cafe__tcp_enter(s, "cafe_tcp_read");
     if (!t)
         return CAFE_EINVAL;
     int rc = read_check(t, buf, len);
@@ -119,8 +118,7 @@ int cafe_tcp_read(cafe_tcp_t *s, void *buf, size_t len) {
 }
 
 int cafe_tcp_read_exactly(cafe_tcp_t *s, void *buf, size_t len) {
-    cafe__loop_thread_check("cafe_tcp_read_exactly");
-    cafe__tcp_t *t = cafe__tcp_enter(s);
+    cafe__tcp_t *t = cafe__tcp_enter(s, "cafe_tcp_read_exactly");
     if (!t)
         return CAFE_EINVAL;
     int rc = read_check(t, buf, len);
@@ -153,8 +151,7 @@ static size_t copy_until(cafe__tcp_t *t, char *buf, size_t n, size_t cap, const 
 }
 
 int cafe_tcp_read_until(cafe_tcp_t *s, void *buf, size_t cap, const void *delim, size_t dlen) {
-    cafe__loop_thread_check("cafe_tcp_read_until");
-    cafe__tcp_t *t = cafe__tcp_enter(s);
+    cafe__tcp_t *t = cafe__tcp_enter(s, "cafe_tcp_read_until");
     if (!t)
         return CAFE_EINVAL;
     int rc = read_check(t, buf, cap);
@@ -228,8 +225,7 @@ static int write_bufs(cafe__tcp_t *t, uv_buf_t *ub, size_t n) {
 }
 
 int cafe_tcp_writev(cafe_tcp_t *s, const cafe_buf_t *bufs, size_t n) {
-    cafe__loop_thread_check("cafe_tcp_writev");
-    cafe__tcp_t *t = cafe__tcp_enter(s);
+    cafe__tcp_t *t = cafe__tcp_enter(s, "cafe_tcp_writev");
     if (!t)
         return CAFE_EINVAL;
     if (n > MAX_BUFS || (n > 0 && !bufs))
@@ -255,8 +251,7 @@ int cafe_tcp_write(cafe_tcp_t *s, const void *buf, size_t len) {
 }
 
 int cafe_tcp_shutdown(cafe_tcp_t *s) {
-    cafe__loop_thread_check("cafe_tcp_shutdown");
-    cafe__tcp_t *t = cafe__tcp_enter(s);
+    cafe__tcp_t *t = cafe__tcp_enter(s, "cafe_tcp_shutdown");
     if (!t)
         return CAFE_EINVAL;
     int rc = write_check(t);

@@ -1,9 +1,6 @@
 /* Parking and waking tasks: the one mechanism under every suspending call. */
 #include "runtime/internal.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-
 void cafe__waitlist_push(cafe__waitlist_t *l, cafe__wait_t *w) {
     w->next = NULL;
     w->prev = l->private_last;
@@ -54,14 +51,6 @@ void cafe__wake(cafe__wait_t *w, int code) {
     }
     if (!t || t->wait != w)
         return;
-    /* A wake from another thread (one with a loop of its own, or none: a thread of the
-     * program's) would race with t's loop over its run queue and timer. */
-    if (__builtin_expect(t->loop->thread != &cafe__tls_loop, 0)) {
-        fprintf(stderr, "cafe: a call on a cafe object woke a task of a loop from a thread that "
-                        "does not run that loop: only the loop's thread may call cafe on the "
-                        "objects its tasks wait on\n");
-        abort();
-    }
     t->wait = NULL;
     t->wake_code = code;
     if (t->timer_armed) {

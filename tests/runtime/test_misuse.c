@@ -521,37 +521,6 @@ static void test_loop_calls_from_pool_thread_abort(void **state) {
     }
 }
 
-/* A thread of the program's own (no loop at all) waking a task of the loop: closing a
- * listener a task waits on (the objects of cafe.h are caught before, by their owner). */
-static void *close_from_thread(void *arg) {
-    cafe_tcp_close(arg);
-    return NULL;
-}
-
-static int wait_accept(void *arg, void **value) {
-    cafe_tcp_t conn;
-    return cafe_tcp_accept(arg, &conn);
-}
-
-static int foreign_thread_main(void *arg, void **value) {
-    cafe_tcp_t listener;
-    cafe_task_t *waiter;
-    pthread_t th;
-    assert_int_equal(cafe_tcp_listen(&listener, "127.0.0.1", 0, 0), 0);
-    assert_int_equal(cafe_task_spawn(&waiter, wait_accept, &listener, NULL), 0);
-    cafe_task_yield(); /* it waits in accept */
-    assert_int_equal(pthread_create(&th, NULL, close_from_thread, &listener), 0);
-    assert_int_equal(pthread_join(th, NULL), 0);
-    return cafe_task_join(waiter, NULL);
-}
-
-static void test_wake_from_foreign_thread_aborts(void **state) {
-    int st;
-    const char *err = test_child_stderr(foreign_thread_main, NULL, &st);
-    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
-    assert_non_null(strstr(err, "from a thread that does not run that loop"));
-}
-
 /* A call from a thread of the program's own on an object nobody waits on: it woke no task,
  * so cafe__wake did not see it, and it raced with the loop's thread over the object (a
  * release's count, an event's flag, a queue's ring) silently. The object knows the thread of
@@ -600,6 +569,46 @@ static void test_unwaited_object_call_from_foreign_thread_aborts(void **state) {
         unwaited_t u = {.call = calls[i]};
         int st;
         const char *err = test_child_stderr(unwaited_main, &u, &st);
+        assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+        assert_non_null(strstr(err, calls[i]));
+        assert_non_null(strstr(err, "from a thread other than the one of the loop"));
+    }
+}
+
+/* A stream or a signal watcher nobody waits on, ended from a thread of the program's own:
+ * uv_close ran there, racing with the loop's thread over its handle queue. */
+typedef struct unwaited_handle {
+    int signal; /* 1: a signal watcher, 0: a TCP listener */
+    cafe_tcp_t listener;
+    cafe_signal_t watcher;
+} unwaited_handle_t;
+
+static void *close_unwaited(void *arg) {
+    unwaited_handle_t *u = arg;
+    if (u->signal)
+        cafe_signal_close(&u->watcher);
+    else
+        (void)cafe_tcp_close(&u->listener);
+    return NULL;
+}
+
+static int unwaited_handle_main(void *arg, void **value) {
+    unwaited_handle_t *u = arg;
+    pthread_t th;
+    assert_int_equal(cafe_tcp_listen(&u->listener, "127.0.0.1", 0, 0), 0);
+    assert_int_equal(cafe_signal_open(&u->watcher, SIGUSR2), 0);
+    assert_int_equal(pthread_create(&th, NULL, close_unwaited, u), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    cafe_signal_close(&u->watcher);
+    return cafe_tcp_close(&u->listener);
+}
+
+static void test_unwaited_handle_closed_from_foreign_thread_aborts(void **state) {
+    static const char *const calls[] = {"cafe_tcp_close", "cafe_signal_close"};
+    for (int i = 0; i < 2; i++) {
+        unwaited_handle_t u = {.signal = i};
+        int st;
+        const char *err = test_child_stderr(unwaited_handle_main, &u, &st);
         assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
         assert_non_null(strstr(err, calls[i]));
         assert_non_null(strstr(err, "from a thread other than the one of the loop"));
@@ -1072,8 +1081,8 @@ int main(void) {
         cmocka_unit_test(test_deadline_begun_by_another_task_aborts),
         cmocka_unit_test(test_task_returning_with_open_scope_aborts),
         cmocka_unit_test(test_loop_calls_from_pool_thread_abort),
-        cmocka_unit_test(test_wake_from_foreign_thread_aborts),
         cmocka_unit_test(test_unwaited_object_call_from_foreign_thread_aborts),
+        cmocka_unit_test(test_unwaited_handle_closed_from_foreign_thread_aborts),
         cmocka_unit_test(test_object_adopted_by_first_loop_thread),
         cmocka_unit_test(test_http_and_dns_calls_off_loop_abort),
         cmocka_unit_test(test_unjoined_handles_die_with_their_run),
