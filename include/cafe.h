@@ -564,12 +564,12 @@ size_t cafe_group_failed(const cafe_group_t *g);
 /* CPU work (asyncio.to_thread / run_in_executor): runs fn(arg) on libuv's thread pool
  * (UV_THREADPOOL_SIZE threads, default 4). Only the calling task waits; the loop keeps
  * running others. fn must not call cafe: a call that belongs to a loop (spawn, sleep, a
- * semaphore's, an event's, a queue's...) aborts the process naming it. Returns fn's return
- * value. Cancellation or the
- * task's deadline: a call not yet started is withdrawn (CAFE_ECANCELED / CAFE_ETIMEDOUT); one
- * already running is waited for (fn's memory may be on the caller's stack) and its value
- * returned; the task's later calls see the interruption. Outside a task, fn runs inline on
- * the calling thread. */
+ * semaphore's, an event's, a queue's..., or a run of a loop of its own: cafe_run,
+ * cafe_loop_run, a blocking cafe_http_request) aborts the process naming it. Returns fn's
+ * return value. Cancellation or the task's deadline: a call not yet started is withdrawn
+ * (CAFE_ECANCELED / CAFE_ETIMEDOUT); one already running is waited for (fn's memory may be on the
+ * caller's stack) and its value returned; the task's later calls see the interruption. Outside a
+ * task, fn runs inline on the calling thread. */
 typedef int (*cafe_work_fn)(void *arg);
 int cafe_thread_run(cafe_work_fn fn, void *arg);
 

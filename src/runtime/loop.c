@@ -270,6 +270,9 @@ static void release_unjoined(cafe_loop_t *loop) {
 }
 
 int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *result) {
+    /* A run on a pool thread held that thread for as long, and every cafe call its tasks made
+     * aborted naming that call instead (the pool flag stays set under it). */
+    cafe__loop_thread_check("cafe_loop_run");
     if (loop->running)
         return CAFE_EBUSY;
     cafe_loop_t *outer = cafe__tls_loop;

@@ -483,6 +483,8 @@ static int call_from_pool(void *arg) {
         return cafe_tcp_close(&o->listener);
     else if (strcmp(o->call, "cafe_task_spawn") == 0)
         return cafe_task_spawn(&t, quick, NULL, NULL);
+    else if (strcmp(o->call, "cafe_loop_run") == 0)
+        return cafe_run(quick, NULL, NULL); /* a loop of its own, on the pool thread */
     else
         return cafe_task_sleep(1);
     return 0;
@@ -510,7 +512,8 @@ static int offloop_main(void *arg, void **value) {
 
 static void test_loop_calls_from_pool_thread_abort(void **state) {
     static const char *const calls[] = {"cafe_sem_release", "cafe_event_set",  "cafe_queue_put",
-                                        "cafe_task_spawn",  "cafe_task_sleep", "cafe_tcp_close"};
+                                        "cafe_task_spawn",  "cafe_task_sleep", "cafe_tcp_close",
+                                        "cafe_loop_run"};
     for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
         offloop_t o = {.call = calls[i]};
         int st;
