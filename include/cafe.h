@@ -586,9 +586,10 @@ typedef struct cafe_signal {
 
 int cafe_signal_open(cafe_signal_t *s, int signum);
 /* Waits until the signal has been delivered at least once since the last wait; returns how
- * many deliveries were counted (> 0), or a negative code. A cancelled task (or one past its
- * deadline) gets CAFE_ECANCELED (CAFE_ETIMEDOUT) even when deliveries are counted already:
- * they are left for the next wait. */
+ * many deliveries were counted (> 0), or a negative code. Several tasks may wait: the first
+ * to wait gets the next deliveries (FIFO, even against a task that calls it meanwhile). A cancelled
+ * task (or one past its deadline) gets CAFE_ECANCELED (CAFE_ETIMEDOUT) even when deliveries are
+ * counted already: they are left for the next wait. */
 int cafe_signal_wait(cafe_signal_t *s);
 /* Deliveries counted and not yet consumed by a wait; never waits. */
 int cafe_signal_pending(cafe_signal_t *s);

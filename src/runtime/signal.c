@@ -38,12 +38,18 @@ static void on_closed(uv_handle_t *h) {
     free_unused(w);
 }
 
+/* The deliveries go to the first waiter here: woken to take them later, it found them taken
+ * by a task that called cafe_signal_wait meanwhile, and waited again at the end of the line.
+ * So deliveries are counted only while nobody waits. */
 static void on_signal(uv_signal_t *h, int signum) {
     watcher_t *s = h->data;
     s->count++;
     cafe__wait_t *w = cafe__waitlist_pop(&s->waiters);
-    if (w)
-        cafe__wake(w, 0);
+    if (w) {
+        int n = s->count;
+        s->count = 0;
+        cafe__wake(w, n);
+    }
 }
 
 int cafe_signal_open(cafe_signal_t *s, int signum) {
@@ -73,7 +79,8 @@ int cafe_signal_pending(cafe_signal_t *s) {
     return w ? w->count : CAFE_EINVAL;
 }
 
-/* Parks until a delivery (0), the watcher's close (CAFE_EPIPE) or an interruption. */
+/* Parks until deliveries are handed over (their count), the watcher's close (CAFE_EPIPE) or an
+ * interruption. */
 static int wait_once(watcher_t *w) {
     if (!cafe__running())
         return CAFE_ENOTASK;
@@ -96,11 +103,11 @@ int cafe_signal_wait(cafe_signal_t *s) {
     if (rc != 0)
         return rc;
     w->inside++;
-    while (w->count == 0 && rc == 0)
-        rc = w->closed ? CAFE_EPIPE : wait_once(w);
-    if (rc == 0) {
+    if (w->count > 0) { /* then nobody waits: take them */
         rc = w->count;
         w->count = 0;
+    } else {
+        rc = w->closed ? CAFE_EPIPE : wait_once(w);
     }
     w->inside--;
     free_unused(w);

@@ -289,6 +289,44 @@ static void test_signal_cancelled_wait_takes_nothing(void **state) {
     assert_int_equal(test_run(counted_signal_main, NULL), 0);
 }
 
+/* ---- waiters get the deliveries in FIFO order ---- */
+/* A delivery woke W, waiting first; the main task, ready before W in that turn, called
+ * cafe_signal_wait, took the count and returned first, and W waited again for the next. */
+typedef struct fifo_sig {
+    cafe_signal_t s;
+    int order, w_order, main_order;
+} fifo_sig_t;
+
+static int first_signal_waiter(void *arg, void **value) {
+    fifo_sig_t *f = arg;
+    int rc = cafe_signal_wait(&f->s);
+    f->w_order = ++f->order;
+    return rc == 1 ? 0 : rc;
+}
+
+static int signal_fifo_main(void *arg, void **value) {
+    fifo_sig_t *f = arg;
+    cafe_task_t *w;
+    assert_int_equal(cafe_signal_open(&f->s, SIGUSR1), 0);
+    assert_int_equal(cafe_task_spawn(&w, first_signal_waiter, f, NULL), 0);
+    assert_int_equal(cafe_task_yield(), 0); /* W waits */
+    assert_int_equal(raise(SIGUSR1), 0);
+    assert_int_equal(cafe_task_yield(), 0); /* libuv reads it: W is woken, after this task */
+    assert_int_equal(raise(SIGUSR1), 0);
+    assert_int_equal(cafe_signal_wait(&f->s), 1);
+    f->main_order = ++f->order;
+    assert_int_equal(cafe_task_join(w, NULL), 0);
+    cafe_signal_close(&f->s);
+    return 0;
+}
+
+static void test_signal_waiters_fifo(void **state) {
+    fifo_sig_t f = {.order = 0};
+    assert_int_equal(test_run(signal_fifo_main, &f), 0);
+    assert_int_equal(f.w_order, 1);
+    assert_int_equal(f.main_order, 2);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thread_run_keeps_loop_running),
@@ -299,6 +337,7 @@ int main(void) {
         cmocka_unit_test(test_signal_idle_watcher),
         cmocka_unit_test(test_overdue_timer_wakes_in_same_turn),
         cmocka_unit_test(test_signal_close_wakes_waiters),
+        cmocka_unit_test(test_signal_waiters_fifo),
         cmocka_unit_test(test_signal_cancelled_wait_takes_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
