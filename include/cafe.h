@@ -385,10 +385,12 @@ int cafe_shield_end(cafe_shield_t *s);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Synchronisation between tasks of one loop. Each object is plain memory owned by the caller:
- * init it, use it from tasks, and destroy it when no task waits on it any more.
- * Waiters are served in FIFO order. Every waiting call may return CAFE_ECANCELED or
- * CAFE_ETIMEDOUT (and then did not take anything), or CAFE_ENOTASK outside a task when it
- * would have to wait. */
+ * init it, use it from tasks, and destroy it when no task waits on it any more. An init starts
+ * afresh and cannot tell a struct in use from uninitialised memory: init only one that no task
+ * waits on (fresh, or destroyed), or its waiters are forgotten and wait for good (until the run
+ * finds them deadlocked and cancels them). Waiters are served in FIFO order. Every waiting call
+ * may return CAFE_ECANCELED or CAFE_ETIMEDOUT (and then did not take anything), or CAFE_ENOTASK
+ * outside a task when it would have to wait. */
 
 struct cafe__wait;
 typedef struct cafe__waitlist {
