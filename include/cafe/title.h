@@ -93,6 +93,13 @@ int cafe_title_feed(cafe_title_t *t, const void *data, size_t len);
  * unclosed title runs to here. Idempotent. Returns 1 if the page has a title, 0 if not. */
 int cafe_title_finish(cafe_title_t *t);
 
+/* cafe_title_finish for a page the caller stopped reading before its end (a size limit):
+ * an unclosed title then ends before the start of an end tag its last bytes began ("<",
+ * "</", "</ti" ... "</title"), which the rest of the page would have completed. At a page's
+ * real end those bytes are text, as in a browser: that is cafe_title_finish. Idempotent;
+ * after either call the other changes nothing. Returns as cafe_title_finish. */
+int cafe_title_finish_cut(cafe_title_t *t);
+
 /* 1 once the result is final (a feed returned 1, or cafe_title_finish was called). */
 int cafe_title_done(const cafe_title_t *t);
 

@@ -150,7 +150,9 @@ int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, voi
     if (rc == 0 && s.title && !s.failed) {
         /* Error pages have titles too ("404 Not Found"): keep them with the error. */
         size_t n;
-        const char *title = cafe_title_finish(s.title) == 1 ? cafe_title_text(s.title, &n) : NULL;
+        /* cut at --max-bytes, a title's text ends before its end tag's first bytes */
+        int found = res.truncated ? cafe_title_finish_cut(s.title) : cafe_title_finish(s.title);
+        const char *title = found == 1 ? cafe_title_text(s.title, &n) : NULL;
         if (title && !(r->title = record_keep(r, title, n)))
             oom = 1;
         /* The body cut at --max-bytes before the title ended, or before any: it may be cut

@@ -457,15 +457,15 @@ CAFE__HOT int cafe_title_feed(cafe_title_t *t, const void *data, size_t len) {
     return t->done;
 }
 
-/* The end of a page whose title was not final before it. */
-CAFE__APART static void finish(cafe_title_t *t) {
+/* The end of a page whose title was not final before it (cut: the caller stopped early). */
+CAFE__APART static void finish(cafe_title_t *t, int cut) {
     if (!t->enc)
         hold(t, (const unsigned char *)"", 0, 1);
     if (!t->done)
         stream(t, (const unsigned char *)"", 0, 1);
     if (!t->done && !t->reading_on) {
         t->eof = 1;
-        cafe__html_tok_eof(&t->tok);
+        cafe__html_tok_eof(&t->tok, cut);
         t->certain = 1; /* the end: no <meta> can come */
         settle_if_final(t);
     }
@@ -476,7 +476,13 @@ CAFE__APART static void finish(cafe_title_t *t) {
 
 CAFE__HOT int cafe_title_finish(cafe_title_t *t) {
     if (!t->done) /* most titles are final at their end tag */
-        finish(t);
+        finish(t, 0);
+    return t->has_title;
+}
+
+int cafe_title_finish_cut(cafe_title_t *t) {
+    if (!t->done)
+        finish(t, 1);
     return t->has_title;
 }
 

@@ -7,6 +7,7 @@
  * state here: they never consume a byte that matters to the tokenizer; the title's own are
  * decoded in text.c. */
 #include <string.h>
+#include <strings.h>
 
 #include "html/hot.h"
 #include "html/tokstate.h"
@@ -563,9 +564,21 @@ CAFE__HOT void cafe__html_tok_feed(cafe__html_tok_t *tk, const unsigned char *p,
         p = step(tk, p, end);
 }
 
-void cafe__html_tok_eof(cafe__html_tok_t *tk) {
+/* The title's text stops at its end tag's first bytes: "<", "</", "</ti" ... "</title". */
+static int end_tag_begun(const cafe__html_tok_t *tk) {
+    if (tk->state == S_TEXT_LT || tk->state == S_TEXT_END_OPEN)
+        return 1;
+    return tk->state == S_TEXT_END_NAME && tk->tmp_len <= 5 &&
+           strncasecmp((const char *)tk->tmp, "title", tk->tmp_len) == 0;
+}
+
+void cafe__html_tok_eof(cafe__html_tok_t *tk, int cut) {
     if (!tk->capturing)
         return;
+    /* cut short by the caller: the rest of the page would have made those bytes the end
+     * tag, not text */
+    if (cut && end_tag_begun(tk))
+        tk->state = tk->ret;
     if (tk->state == S_TEXT_LT)
         title_text(tk, (cur_t) "<", 1);
     else if (tk->state == S_TEXT_END_OPEN)

@@ -115,8 +115,9 @@ void cafe__html_tok_init(cafe__html_tok_t *tk, const cafe__html_tok_cb_t *cb);
 void cafe__html_tok_reset(cafe__html_tok_t *tk);
 /* Tokenizes n bytes; returns early (with tk->stop set) when the owner said stop. */
 void cafe__html_tok_feed(cafe__html_tok_t *tk, const unsigned char *p, size_t n);
-/* End of input: flushes what the open state holds (an unclosed title's last bytes). */
-void cafe__html_tok_eof(cafe__html_tok_t *tk);
+/* End of input: flushes what the open state holds (an unclosed title's last bytes), but for
+ * an input the owner cut short (cut) the beginning of the title's end tag. */
+void cafe__html_tok_eof(cafe__html_tok_t *tk, int cut);
 /* 1 when no title can come any more (PLAINTEXT with no title open). */
 int cafe__html_tok_hopeless(const cafe__html_tok_t *tk);
 

@@ -37,6 +37,7 @@ PAGES = {  # path: (Content-Type header or None, body)
     "/at": (b"text/html", b"<title>@SUM(A1)</title>"),
     "/late-title": (b"text/html", b"<html><head>" + b" " * 300 + b"<title>Late</title>"),
     "/long-title": (b"text/html", b"<title>" + b"x" * 300 + b"</title>"),
+    "/end-tag-cut": (b"text/html", b"<title>" + b"x" * 39 + b"</title>"),
 }
 # The title last, so that the whole body is read: bytes is then exactly its decoded size.
 GZIP_PAGE = b"<html><head>" + b"<!-- filler -->" * 2000 + b"<title>Zipped</title>"
@@ -103,6 +104,11 @@ def test_a_body_cut_at_max_bytes_says_so():
     assert long_["title"] == "x" * 43, long_  # what came before the cut
     assert long_["error"] == "body cut at --max-bytes 50 before the end of the title", long_
     assert whole["title"] == "Inside" and whole["error"] is None, whole  # complete: no reason
+    # cut inside the end tag: its first bytes are no part of the title (it said "x...x</t")
+    r = cafe("titles", "-q", "--json", "--max-bytes", "50", listing(["/end-tag-cut"]))
+    rec = json.loads(r.stdout)
+    assert rec["title"] == "x" * 39, rec
+    assert rec["error"] == "body cut at --max-bytes 50 before the end of the title", rec
     # not a failure: counted ok; text output gives the reason where the title would be
     r = cafe("titles", "--fail", "--max-bytes", "50", listing(["/late-title"]))
     assert r.returncode == 0 and b"1 ok, 0 failed" in r.stderr, r.stderr

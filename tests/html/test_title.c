@@ -122,6 +122,38 @@ static void test_early_complete(void **state) {
     cafe_title_free(t);
 }
 
+/* A page cut short by its reader (cafe_title_finish_cut): the title ends before the start of
+ * its end tag; at a page's real end (cafe_title_finish) those bytes are text, as in a browser.
+ * `cafe titles --max-bytes` showed "cafe fixture</ti". */
+static void test_finish_cut(void **state) {
+    (void)state;
+    static const struct {
+        const char *page, *cut, *whole;
+    } runs[] = {
+        {"<title>cafe fixture</ti", "cafe fixture", "cafe fixture</ti"},
+        {"<title>cafe fixture<", "cafe fixture", "cafe fixture<"},
+        {"<title>cafe fixture</", "cafe fixture", "cafe fixture</"},
+        {"<title>cafe fixture</TITLE", "cafe fixture", "cafe fixture</TITLE"},
+        {"<title>cafe fixture</tix", "cafe fixture</tix", "cafe fixture</tix"},
+        {"<title>cafe fixture</titles", "cafe fixture</titles", "cafe fixture</titles"},
+        {"<title>cafe fixture</title><p>x</ti", "cafe fixture", "cafe fixture"},
+    };
+    cafe_title_t *t;
+    assert_int_equal(cafe_title_create(&t, "utf-8"), 0);
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        for (int cut = 0; cut < 2; cut++) {
+            size_t len = strlen(runs[i].page);
+            cafe_title_reset(t, "utf-8");
+            for (size_t k = 0; k < len; k++) /* byte by byte: every state at the cut */
+                cafe_title_feed(t, runs[i].page + k, 1);
+            assert_int_equal(cut ? cafe_title_finish_cut(t) : cafe_title_finish(t), 1);
+            assert_int_equal(cafe_title_finish(t), 1); /* the first call decided */
+            assert_string_equal(cafe_title_text(t, NULL), cut ? runs[i].cut : runs[i].whole);
+        }
+    }
+    cafe_title_free(t);
+}
+
 static void test_extract(void **state) {
     (void)state;
     char *title = (char *)"unset";
@@ -148,6 +180,7 @@ int main(void) {
         cmocka_unit_test(test_corpus),         cmocka_unit_test(test_nul),
         cmocka_unit_test(test_truncation),     cmocka_unit_test(test_redecoded_long),
         cmocka_unit_test(test_early_complete), cmocka_unit_test(test_extract),
+        cmocka_unit_test(test_finish_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
