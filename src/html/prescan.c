@@ -45,22 +45,37 @@ static int at(const scan_t *s, const char *word) {
     return s->n - s->pos >= n && span_is((span_t){s->p + s->pos, n}, word);
 }
 
+/* Where the first "charset" followed by whitespace and '=' starts in s[0..n), or n. ("charset"
+ * overlaps no other "charset": a failed match resumes at the next byte as the standard's loop
+ * resumes after it.) */
+static size_t charset_word(const unsigned char *s, size_t n) {
+    for (size_t i = 0; i + 7 <= n; i++) {
+        if (!span_is((span_t){s + i, 7}, "charset"))
+            continue;
+        size_t j = i + 7;
+        while (j < n && is_ws(s[j]))
+            j++;
+        if (j < n && s[j] == '=')
+            return i;
+    }
+    return n;
+}
+
+size_t cafe__html_meta_content_start(const char *s, size_t n) {
+    size_t i = charset_word((const unsigned char *)s, n);
+    if (i < n)
+        return i;
+    return n > 8 ? n - 8 : 0;
+}
+
 const cafe__html_encoding_t *cafe__html_meta_content_charset(const char *str, size_t n) {
     const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    for (;;) {
-        for (; i + 7 <= n; i++) {
-            if (span_is((span_t){s + i, 7}, "charset"))
-                break;
-        }
-        if (i + 7 > n)
-            return NULL;
-        i += 7;
-        while (i < n && is_ws(s[i]))
-            i++;
-        if (i < n && s[i] == '=')
-            break;
-    }
+    size_t i = charset_word(s, n);
+    if (i == n)
+        return NULL;
+    i += 7;
+    while (s[i] != '=')
+        i++;
     i++;
     while (i < n && is_ws(s[i]))
         i++;

@@ -12,6 +12,13 @@ const cafe__html_encoding_t *cafe__html_prescan(const unsigned char *p, size_t n
 /* "Extract a character encoding from a meta element": the charset= in a content value. */
 const cafe__html_encoding_t *cafe__html_meta_content_charset(const char *s, size_t n);
 
+/* Where the part of a content value s[0..n) that can still decide its charset starts, with
+ * no character references in it and every run of whitespace one byte: the first "charset"
+ * followed by whitespace and '=' (nothing before it matters, and a label after it that
+ * could be one is short), or, with none, the last 8 bytes ("charset" and a whitespace may
+ * become one). A longer value may drop what comes before. */
+size_t cafe__html_meta_content_start(const char *s, size_t n);
+
 /* What a <meta> may declare: UTF-16 means UTF-8 and x-user-defined windows-1252 there. */
 const cafe__html_encoding_t *cafe__html_encoding_for_meta(const cafe__html_encoding_t *e);
 

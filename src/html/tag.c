@@ -8,6 +8,7 @@
 
 #include "html/hot.h"
 #include "html/charref.h"
+#include "html/prescan.h"
 #include "html/tags.h"
 #include "html/tokstate.h"
 
@@ -253,9 +254,34 @@ CAFE__HOT static void attr_named(cafe__html_tok_t *tk) {
         tk->font_attr = 1;
 }
 
+/* A <meta>'s content value: browsers find its charset= at any length. Runs of whitespace are
+ * kept as one byte, and a value that outgrows its buffer drops what no charset= can depend
+ * on any more (prescan.h), unless it holds a character reference: then it is cut. */
+CAFE__APART static void content_value(cafe__html_tok_t *tk, cur_t p, size_t n) {
+    char *v = tk->vals[CAFE__ATTR_CONTENT];
+    size_t len = tk->vlen[CAFE__ATTR_CONTENT];
+    for (size_t i = 0; i < n; i++) {
+        if (tok_ws(p[i]) && len > 0 && tok_ws((unsigned char)v[len - 1]))
+            continue;
+        if (len == CAFE__HTML_ATTR_MAX - 1) {
+            size_t from = memchr(v, '&', len) ? 0 : cafe__html_meta_content_start(v, len);
+            if (from == 0)
+                break; /* all of it may matter: the rest is cut */
+            memmove(v, v + from, len - from);
+            len -= from;
+        }
+        v[len++] = (char)p[i];
+    }
+    tk->vlen[CAFE__ATTR_CONTENT] = (uint8_t)len;
+}
+
 CAFE__HOT static void attr_value(cafe__html_tok_t *tk, cur_t p, size_t n) {
     if (tk->attr_id >= CAFE__ATTR_COUNT)
         return;
+    if (tk->attr_id == CAFE__ATTR_CONTENT) {
+        content_value(tk, p, n);
+        return;
+    }
     size_t have = tk->vlen[tk->attr_id], room = CAFE__HTML_ATTR_MAX - 1 - have;
     if (n > room)
         n = room;

@@ -56,6 +56,10 @@ FOUND = [
     # a late <meta> naming the replacement encoding: the page is reloaded as one U+FFFD
     # (no title)
     ("", b"<title>\xd0\x96</title><!--" + b"x" * 1100 + b"--><meta charset=iso-2022-kr>"),
+    # a late <meta>'s content value is read at any length (it was cut at 128 bytes; title
+    # "п√", KOI8-R)
+    ("", b"<title>\xd0\x96</title><!--" + b"x" * 1100 + b"--><meta http-equiv=content-type "
+         b"content='text/html; x=" + b"y" * 300 + b"; charset=koi8-r'>"),
     # a title decoded again once its encoding is known (detected, or a late <meta>) is kept
     # whole however many bytes its whitespace and references take (title "a Привет", "a Ж")
     ("", b"<title>a" + b" " * 20000 + "Привет".encode() + b"</title><p>x"),
