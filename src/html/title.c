@@ -14,9 +14,11 @@
  * decode it again then.
  * The title is therefore final once its end tag is seen and either the encoding was
  * declared, the title's bytes are all ASCII (every ASCII-compatible encoding reads them
- * alike), or the body has started. A title inside the body also waits until no <frameset>
- * can take the body away (frameset-ok cleared; see tree.c). A late meta naming ISO-2022-JP,
- * which would change the tokens already read, is ignored; one naming the replacement
+ * alike; ISO-2022-JP's escapes excepted), or the body has started. A title inside the body
+ * also waits until no <frameset> can take the body away (frameset-ok cleared; see tree.c). A
+ * late meta naming ISO-2022-JP, not ASCII-compatible, has the rest of the page decoded
+ * before the tokenizer, and the title read before it decoded again (wide_from_here); one
+ * naming the replacement
  * encoding leaves no title, as browsers reload such a page (one whose title was final
  * already, all ASCII, keeps it: waiting for the body on every such page would cost more
  * than this rare page is worth).
@@ -47,7 +49,9 @@
 struct cafe_title {
     const cafe__html_encoding_t *transport; /* given by the caller, or NULL */
     const cafe__html_encoding_t *enc;       /* decided encoding, or NULL while waiting */
-    int certain; /* no <meta> can change the encoding any more (detection still may) */
+    int certain;     /* no <meta> can change the encoding any more (detection still may) */
+    int predecode;   /* the page is decoded to UTF-8 before the tokenizer (UTF-16, ISO-2022-JP) */
+    int switch_wide; /* ...from the byte after the late <meta> the tokenizer stopped at */
     cafe_charset_source_t source;
     int detect;                   /* detection enabled */
     int collecting;               /* the title went non-ASCII undeclared: bytes are evidence */
@@ -59,6 +63,7 @@ struct cafe_title {
     int has_title;                /* a title element was found */
     int title_closed;             /* its text is complete */
     int raw_ascii;                /* its raw bytes so far are all ASCII */
+    int raw_shifts;               /* ...with ISO-2022-JP's escapes (ESC, SO, SI) */
     int eof;                      /* the end of input was reached */
     int closed_at_eof;            /* the title's text ended there, not at an end tag */
     size_t nhead;                 /* bytes held back for the prescan */
@@ -83,7 +88,7 @@ CAFE__HOT static void settle(cafe_title_t *t) {
 }
 
 static const cafe__html_encoding_t *text_encoding(const cafe_title_t *t) {
-    return t->enc->kind == CAFE__ENC_WIDE ? &cafe__html_enc_utf8 : t->enc;
+    return t->predecode ? &cafe__html_enc_utf8 : t->enc;
 }
 
 /* Nothing declared the encoding: a <meta> or the detector may still change it. */
@@ -101,6 +106,7 @@ CAFE__HOT static void on_title_start(void *ctx) {
     t->has_title = 1;
     t->title_closed = 0;
     t->raw_ascii = 1;
+    t->raw_shifts = 0;
     cafe__html_text_reset(&t->text, text_encoding(t));
     if (may_redecode(t) && !t->raw)
         t->raw = malloc(CAFE__RAW_MAX); /* failure: a late meta cannot re-decode, that's all */
@@ -127,6 +133,8 @@ CAFE__APART static void undeclared_text(cafe_title_t *t, const unsigned char *p,
             t->raw_ascii = 0;
             if (t->detect)
                 collect(t, p + i);
+        } else if (p[i] == 0x1B || p[i] == 0x0E || p[i] == 0x0F) {
+            t->raw_shifts = 1;
         }
     }
 }
@@ -147,7 +155,9 @@ CAFE__HOT static void settle_if_final(cafe_title_t *t) {
     int removable = tk->title_in_body && tk->frameset_ok && !tk->frameset;
     if (!t->title_closed || t->done || removable || tk->title_in_table)
         return;
-    if (t->raw_ascii || !undeclared(t) || (t->certain && !t->detect))
+    /* ASCII reads alike in every encoding a late <meta> may name, but ISO-2022-JP's escapes */
+    int ascii = t->raw_ascii && (!t->raw_shifts || t->certain);
+    if (ascii || !undeclared(t) || (t->certain && !t->detect))
         settle(t);
     else if (t->certain)
         t->want_verdict = 1;
@@ -188,6 +198,16 @@ static void meta_final(cafe_title_t *t) {
     t->tok.no_meta = 1;
 }
 
+/* A late <meta> named ISO-2022-JP, whose bytes are not ASCII's: as a browser that reads the
+ * page again in it, the tokenizer reads the rest of the page decoded, from the byte after the
+ * <meta> (tokenize() takes it there). A title already read is decoded again from its kept
+ * copy, in which runs of whitespace and references are what ASCII made of them. */
+CAFE__COLD static void wide_from_here(cafe_title_t *t, const cafe__html_encoding_t *e) {
+    cafe__html_decoder_set(&t->wide, e);
+    t->predecode = t->switch_wide = 1;
+    t->tok.stop = 1;
+}
+
 /* "Change the encoding" for a meta found while the encoding is the fallback. */
 CAFE__HOT static void on_meta(void *ctx, const char *charset, const char *http_equiv,
                               const char *content) {
@@ -206,8 +226,8 @@ CAFE__HOT static void on_meta(void *ctx, const char *charset, const char *http_e
     if (!e)
         return;
     e = cafe__html_encoding_for_meta(e);
-    if (e->kind == CAFE__ENC_WIDE)
-        return;
+    if (e->kind == CAFE__ENC_WIDE) /* ISO-2022-JP: the rest of the page is decoded first */
+        wide_from_here(t, e);
     meta_final(t);
     t->source = CAFE_CHARSET_META;
     t->collecting = 0;
@@ -224,8 +244,16 @@ CAFE__HOT static void on_meta(void *ctx, const char *charset, const char *http_e
 
 /* ---- the byte stream ---------------------------------------------------------------- */
 
+static void tokenize_utf8(void *ctx, const char *p, size_t n);
+
 CAFE__HOT static void tokenize(cafe_title_t *t, const unsigned char *p, size_t n) {
-    cafe__html_tok_feed(&t->tok, p, n);
+    size_t used = cafe__html_tok_feed(&t->tok, p, n);
+    if (t->switch_wide) { /* wide_from_here: the rest decoded first */
+        t->switch_wide = 0;
+        t->tok.stop = (uint8_t)t->done;
+        if (!t->done)
+            cafe__html_decode(&t->wide, p + used, n - used, 0, tokenize_utf8, t);
+    }
     if (t->done)
         return;
     if (!t->certain && (t->tok.seen_body || t->tok.head_over))
@@ -242,7 +270,7 @@ static void tokenize_utf8(void *ctx, const char *p, size_t n) {
 }
 
 CAFE__HOT static void stream(cafe_title_t *t, const unsigned char *p, size_t n, int final) {
-    if (t->enc->kind == CAFE__ENC_WIDE)
+    if (t->predecode)
         cafe__html_decode(&t->wide, p, n, final, tokenize_utf8, t);
     else if (t->enc->kind != CAFE__ENC_REPLACEMENT)
         tokenize(t, p, n);
@@ -324,8 +352,9 @@ CAFE__HOT static void decide(cafe_title_t *t, const cafe__html_encoding_t *presc
         t->certain = 0;
     }
     t->tok.no_meta = (uint8_t)t->certain;
-    if (t->enc->kind == CAFE__ENC_WIDE) /* the only user of the wide decoder; the text's
-                                           decoder is set when a title starts */
+    t->predecode = t->enc->kind == CAFE__ENC_WIDE;
+    /* the only user of the wide decoder; the text's decoder is set when a title starts */
+    if (t->predecode)
         cafe__html_decoder_set(&t->wide, t->enc);
     t->in_head = 1;
     if (t->nhead > skip || t->enc->kind == CAFE__ENC_REPLACEMENT) /* nothing held: no call */
@@ -427,7 +456,8 @@ CAFE__HOT static const cafe__html_encoding_t *transport(cafe_title_t *t, const c
 CAFE__HOT void cafe_title_reset(cafe_title_t *t, const char *charset) {
     t->transport = transport(t, charset);
     t->enc = NULL;
-    t->certain = t->done = t->has_title = t->title_closed = t->eof = t->closed_at_eof = 0;
+    t->certain = t->predecode = t->switch_wide = t->done = t->has_title = t->title_closed = t->eof =
+        t->closed_at_eof = 0;
     t->source = CAFE_CHARSET_DEFAULT;
     t->collecting = t->want_verdict = t->reading_on = t->in_head = 0;
     t->ev_from = NULL;

@@ -558,10 +558,11 @@ CAFE__HOT static cur_t step(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     }
 }
 
-CAFE__HOT void cafe__html_tok_feed(cafe__html_tok_t *tk, const unsigned char *p, size_t n) {
-    cur_t end = p + n;
+CAFE__HOT size_t cafe__html_tok_feed(cafe__html_tok_t *tk, const unsigned char *p, size_t n) {
+    cur_t start = p, end = p + n;
     while (p < end && !tk->stop)
         p = step(tk, p, end);
+    return (size_t)(p - start);
 }
 
 /* The title's text stops at its end tag's first bytes: "<", "</", "</ti" ... "</title". */

@@ -113,8 +113,9 @@ typedef struct cafe__html_tok {
 void cafe__html_tok_init(cafe__html_tok_t *tk, const cafe__html_tok_cb_t *cb);
 /* A new page with the same callbacks. */
 void cafe__html_tok_reset(cafe__html_tok_t *tk);
-/* Tokenizes n bytes; returns early (with tk->stop set) when the owner said stop. */
-void cafe__html_tok_feed(cafe__html_tok_t *tk, const unsigned char *p, size_t n);
+/* Tokenizes n bytes; returns early (with tk->stop set) when the owner said stop. Returns the
+ * bytes read: after a <meta> whose callback said stop, those up to its '>'. */
+size_t cafe__html_tok_feed(cafe__html_tok_t *tk, const unsigned char *p, size_t n);
 /* End of input: flushes what the open state holds (an unclosed title's last bytes), but for
  * an input the owner cut short (cut) the beginning of the title's end tag. */
 void cafe__html_tok_eof(cafe__html_tok_t *tk, int cut);

@@ -60,6 +60,12 @@ FOUND = [
     # "п√", KOI8-R)
     ("", b"<title>\xd0\x96</title><!--" + b"x" * 1100 + b"--><meta http-equiv=content-type "
          b"content='text/html; x=" + b"y" * 300 + b"; charset=koi8-r'>"),
+    # a late <meta> naming ISO-2022-JP: the page is read again in it (title "こんにちは", and
+    # "aこéこ" when the title comes after it)
+    ("", b"<title>\x1b$B$3$s$K$A$O\x1b(B</title><!--" + b"x" * 1100 +
+         b"--><meta charset=iso-2022-jp>"),
+    ("", b"<!--" + b"x" * 1100 + b"--><meta charset=iso-2022-jp><title>a\x1b$B$3\x1b(B&eacute;"
+         b"\x1b$B$3\x1b(B</title>"),
     # a title decoded again once its encoding is known (detected, or a late <meta>) is kept
     # whole however many bytes its whitespace and references take (title "a Привет", "a Ж")
     ("", b"<title>a" + b" " * 20000 + "Привет".encode() + b"</title><p>x"),

@@ -161,6 +161,36 @@ static void test_late_meta_long_content(void **state) {
     }
 }
 
+/* A late <meta> naming ISO-2022-JP (Chromium and Firefox agree on each, from
+ * tests/browser/encodings.py): the page is read again in it, as with any other encoding; it
+ * used to be ignored. A title of ASCII bytes with its escapes waits for the head's end. */
+static void test_late_meta_iso2022jp(void **state) {
+    (void)state;
+    static const struct {
+        const char *before, *after, *want;
+    } runs[] = {
+        {"<title>\x1b$B$3$s$K$A$O\x1b(B</title>", "<meta charset=iso-2022-jp>", "こんにちは"},
+        {"<title>a \x1b$B$3$s$K$A$O\x1b(B  &amp; b</title>",
+         "<meta http-equiv=content-type content='text/html; charset=csISO2022JP'><p>x",
+         "a こんにちは & b"},
+        {"<title>\x1b$B$3 $3\x1b(B</title>", "<meta charset=iso-2022-jp>", "こ\xef\xbf\xbdこ"},
+        {"<title>\x1b(J\\~\x1b(B</title>", "<meta charset=iso-2022-jp>", "¥‾"},
+        {"<title>\x0e</title>", "<meta charset=iso-2022-jp>", "\xef\xbf\xbd"},
+        /* after the <meta>, the tokenizer reads decoded characters: the escapes around a
+         * reference are not two in a row */
+        {"", "<meta charset=iso-2022-jp><title>a\x1b$B$3\x1b(B&eacute;\x1b$B$3\x1b(B</title>",
+         "aこéこ"},
+        {"<title>\x1b$B$3\x1b(B</title>", "</head><meta charset=iso-2022-jp>",
+         "\x1b$B$3\x1b(B"}, /* after the head: no change */
+    };
+    char page[2048];
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        int n = snprintf(page, sizeof page, "%s<!--%1100s-->%s", runs[i].before, "", runs[i].after);
+        assert_true(n > 0 && (size_t)n < sizeof page);
+        title_check(runs[i].after, page, (size_t)n, NULL, runs[i].want, strlen(runs[i].want), NULL);
+    }
+}
+
 static void test_bad_arguments(void **state) {
     (void)state;
     assert_int_equal(cafe_title_create(NULL, NULL), CAFE_EINVAL);
@@ -173,6 +203,7 @@ int main(void) {
         cmocka_unit_test(test_always_utf8),
         cmocka_unit_test(test_reset_across_encodings),
         cmocka_unit_test(test_late_meta_long_content),
+        cmocka_unit_test(test_late_meta_iso2022jp),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
