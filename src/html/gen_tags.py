@@ -11,7 +11,8 @@ import sys
 # VOID: no end tag, never on the stack. BREAKOUT: leaves foreign content ("in foreign
 # content"). HEADISH: allowed before <body> without starting it. FSKILL: sets frameset-ok to
 # "not ok" ("in body"). SPECIAL: the "special" category. SCOPE: ends "has an element in
-# scope" searches. CLOSEP: its start tag closes an open <p> ("in body"). BLOCKEND: its end
+# scope" searches (select too, as in Chromium and Firefox: "<div><select><math></div>" leaves
+# the <math> open). CLOSEP: its start tag closes an open <p> ("in body"). BLOCKEND: its end
 # tag closes the nearest element of its name in scope (the "in body" end tag rules that are
 # not "any other end tag"; formatting elements' adoption agency approximated the same way).
 SETS = {
@@ -31,7 +32,7 @@ SETS = {
                "nav noembed noframes noscript object ol p param plaintext pre script search "
                "section select source style summary table tbody td template textarea tfoot th "
                "thead title tr track ul wbr xmp",
-    "SCOPE": "applet caption html table td th marquee object template",
+    "SCOPE": "applet caption html table td th marquee object template select",
     "CLOSEP": "address article aside blockquote center details dialog dir div dl fieldset "
               "figcaption figure footer header hgroup main menu nav ol p search section summary "
               "ul h1 h2 h3 h4 h5 h6 pre listing form plaintext table hr xmp li dd dt",

@@ -30,6 +30,10 @@ FOUND = [
     # not when a scope boundary stands between them (title "<p>X")
     "<select><object><input><math><title></select></object><title><p>X",
     "<select><textarea></textarea><math><title></select><title><p>X",
+    # an open <select> bounds the scope of end tags: </div>, </b> find nothing and leave the
+    # <math> open (no title)
+    "<div><select><math></div><title>X</title>",
+    "<b><select><p><math></b><title>X</title>",
     # template contents that begin with <col> drop every start tag but <col> and <template>,
     # so the <iframe> switches no tokenizer state (title "A")
     "<template><col><iframe></template><title>A</title>",

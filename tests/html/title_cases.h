@@ -271,6 +271,11 @@ static const tcase_t cases[] = {
     {"hidden input ends select", "<div><select><input type=hidden><math><title></select><title>X",
      NONE},
     {"select in select ends it", "<select><select><math><title></select><title><p>X", NONE},
+    /* an open <select> bounds the scope of end tags (browsers): the <math> stays open */
+    {"select ends div scope", "<div><select><math></div><title>X</title>", NONE},
+    {"select ends button scope", "<button><select><math></button><title>X</title>", NONE},
+    {"select ends scope of adoption", "<b><select><p><math></b><title>X</title>", NONE},
+    {"closed select ends no scope", "<b><select></select><div><math></b><title>X</title>", "X"},
     {"select beyond scope stays", "<select><object><input><math><title></select></object><title>X",
      "X"},
     {"textarea keeps select", "<select><textarea></textarea><math><title></select><title>X", "X"},
