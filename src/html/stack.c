@@ -28,29 +28,51 @@ static int foster_target(const cafe__html_elem_t *e) {
  * style, xmp, iframe, noembed, noframes and noscript (scripting is on in a browser); script
  * data; PLAINTEXT; the data state (0) for the others. SP_IMPLIES: a, nobr, li, dd, dt,
  * option, optgroup, button and the headings (cafe__html_stack_implied_ends_run's rules by
- * tag). */
+ * tag). SP_AFE: the formatting elements, and those that put a marker in their list (applet,
+ * marquee, object, td, th, caption, template). SP_KEEP_AFE: the "in body" start tags that are
+ * neither blocks nor the head's and still reconstruct no formatting elements (textarea,
+ * iframe, noembed, param, source, track, frame, body, the table parts). */
 const uint8_t cafe__html_start_props[256] = {
     [CAFE__TAG_TITLE] = CAFE__TOK_RCDATA | SP_OWN,
-    [CAFE__TAG_TEXTAREA] = CAFE__TOK_RCDATA,
+    [CAFE__TAG_TEXTAREA] = CAFE__TOK_RCDATA | SP_KEEP_AFE,
     [CAFE__TAG_STYLE] = CAFE__TOK_RAWTEXT,
     [CAFE__TAG_XMP] = CAFE__TOK_RAWTEXT,
-    [CAFE__TAG_IFRAME] = CAFE__TOK_RAWTEXT,
-    [CAFE__TAG_NOEMBED] = CAFE__TOK_RAWTEXT,
+    [CAFE__TAG_IFRAME] = CAFE__TOK_RAWTEXT | SP_KEEP_AFE,
+    [CAFE__TAG_NOEMBED] = CAFE__TOK_RAWTEXT | SP_KEEP_AFE,
     [CAFE__TAG_NOFRAMES] = CAFE__TOK_RAWTEXT,
     [CAFE__TAG_NOSCRIPT] = CAFE__TOK_RAWTEXT,
     [CAFE__TAG_SCRIPT] = CAFE__TOK_SCRIPT,
     [CAFE__TAG_PLAINTEXT] = CAFE__TOK_PLAINTEXT,
-    [CAFE__TAG_CAPTION] = SP_TABLE_PART,
-    [CAFE__TAG_COL] = SP_TABLE_PART,
-    [CAFE__TAG_COLGROUP] = SP_TABLE_PART,
-    [CAFE__TAG_TBODY] = SP_TABLE_PART,
-    [CAFE__TAG_THEAD] = SP_TABLE_PART,
-    [CAFE__TAG_TFOOT] = SP_TABLE_PART,
-    [CAFE__TAG_TR] = SP_TABLE_PART,
-    [CAFE__TAG_TD] = SP_TABLE_PART,
-    [CAFE__TAG_TH] = SP_TABLE_PART,
-    [CAFE__TAG_A] = SP_IMPLIES,
-    [CAFE__TAG_NOBR] = SP_IMPLIES,
+    [CAFE__TAG_CAPTION] = SP_TABLE_PART | SP_KEEP_AFE | SP_AFE,
+    [CAFE__TAG_COL] = SP_TABLE_PART | SP_KEEP_AFE,
+    [CAFE__TAG_COLGROUP] = SP_TABLE_PART | SP_KEEP_AFE,
+    [CAFE__TAG_TBODY] = SP_TABLE_PART | SP_KEEP_AFE,
+    [CAFE__TAG_THEAD] = SP_TABLE_PART | SP_KEEP_AFE,
+    [CAFE__TAG_TFOOT] = SP_TABLE_PART | SP_KEEP_AFE,
+    [CAFE__TAG_TR] = SP_TABLE_PART | SP_KEEP_AFE,
+    [CAFE__TAG_TD] = SP_TABLE_PART | SP_KEEP_AFE | SP_AFE,
+    [CAFE__TAG_TH] = SP_TABLE_PART | SP_KEEP_AFE | SP_AFE,
+    [CAFE__TAG_A] = SP_IMPLIES | SP_AFE,
+    [CAFE__TAG_NOBR] = SP_IMPLIES | SP_AFE,
+    [CAFE__TAG_B] = SP_AFE,
+    [CAFE__TAG_BIG] = SP_AFE,
+    [CAFE__TAG_CODE] = SP_AFE,
+    [CAFE__TAG_EM] = SP_AFE,
+    [CAFE__TAG_FONT] = SP_AFE,
+    [CAFE__TAG_I] = SP_AFE,
+    [CAFE__TAG_S] = SP_AFE,
+    [CAFE__TAG_SMALL] = SP_AFE,
+    [CAFE__TAG_STRIKE] = SP_AFE,
+    [CAFE__TAG_STRONG] = SP_AFE,
+    [CAFE__TAG_TT] = SP_AFE,
+    [CAFE__TAG_U] = SP_AFE,
+    [CAFE__TAG_APPLET] = SP_AFE,
+    [CAFE__TAG_MARQUEE] = SP_AFE,
+    [CAFE__TAG_OBJECT] = SP_AFE,
+    [CAFE__TAG_PARAM] = SP_KEEP_AFE,
+    [CAFE__TAG_SOURCE] = SP_KEEP_AFE,
+    [CAFE__TAG_TRACK] = SP_KEEP_AFE,
+    [CAFE__TAG_FRAME] = SP_KEEP_AFE,
     [CAFE__TAG_LI] = SP_IMPLIES,
     [CAFE__TAG_DD] = SP_IMPLIES,
     [CAFE__TAG_DT] = SP_IMPLIES,
@@ -65,11 +87,11 @@ const uint8_t cafe__html_start_props[256] = {
     [CAFE__TAG_H6] = SP_IMPLIES,
     [CAFE__TAG_HTML] = SP_OWN,
     [CAFE__TAG_HEAD] = SP_OWN,
-    [CAFE__TAG_BODY] = SP_OWN,
+    [CAFE__TAG_BODY] = SP_OWN | SP_KEEP_AFE,
     [CAFE__TAG_SVG] = SP_OWN,
     [CAFE__TAG_MATH] = SP_OWN,
     [CAFE__TAG_FRAMESET] = SP_OWN,
-    [CAFE__TAG_TEMPLATE] = SP_OWN,
+    [CAFE__TAG_TEMPLATE] = SP_OWN | SP_AFE,
     [CAFE__TAG_META] = SP_OWN,
     [CAFE__TAG_SELECT] = SP_OWN,
     [CAFE__TAG_INPUT] = SP_OWN,
@@ -103,7 +125,8 @@ CAFE__HOT void cafe__html_stack_push(cafe__html_tok_t *tk, int kind, unsigned fl
         memmove(tk->stack, tk->stack + drop, (CAFE__HTML_STACK_MAX - drop) * sizeof tk->stack[0]);
         tk->depth -= (uint32_t)drop;
         tk->open_p = tk->open_a = tk->open_table = 0;
-        tk->title_in_table = 0; /* if its table was dropped, nothing can come before it */
+        tk->nafe = tk->afe_stale = 0; /* entries whose elements went would be opened again */
+        tk->title_in_table = 0;       /* if its table was dropped, nothing can come before it */
         for (uint32_t i = 0; i < tk->depth; i++) {
             count(tk, &tk->stack[i], 1);
             tk->title_in_table |= tk->stack[i].holds_title;
@@ -113,7 +136,17 @@ CAFE__HOT void cafe__html_stack_push(cafe__html_tok_t *tk, int kind, unsigned fl
     e->w0 = tk->w0, e->w1 = tk->w1, e->len = tk->name_len, e->id = tk->id;
     e->kind = (uint8_t)kind, e->flags = (uint8_t)flags, e->holds_title = 0;
     e->fostered = (uint8_t)fostered;
+    e->serial = ++tk->serial ? tk->serial : ++tk->serial; /* 0 is a marker's (afe.c) */
     count(tk, e, 1);
+}
+
+void cafe__html_stack_push_as(cafe__html_tok_t *tk, uint64_t w0, uint64_t w1, uint8_t len, int id,
+                              unsigned flags) {
+    uint64_t tw0 = tk->w0, tw1 = tk->w1;
+    uint8_t tlen = tk->name_len, tag = tk->id;
+    tk->w0 = w0, tk->w1 = w1, tk->name_len = len, tk->id = (uint8_t)id;
+    cafe__html_stack_push(tk, K_HTML, flags);
+    tk->w0 = tw0, tk->w1 = tw1, tk->name_len = tlen, tk->id = tag;
 }
 
 /* Bookkeeping for an element leaving the stack. */
@@ -124,6 +157,8 @@ static void forget(cafe__html_tok_t *tk, const cafe__html_elem_t *e) {
         tk->title_in_table = 0;
     if (e->id == CAFE__TAG_TEMPLATE && tk->template_depth > 0)
         tk->template_depth--;
+    if (tk->nafe > 0 && (cafe__html_start_props[e->id] & SP_AFE))
+        cafe__html_afe_left(tk, e);
     count(tk, e, -1);
 }
 
@@ -244,17 +279,11 @@ static void close_item(cafe__html_tok_t *tk, int a, int b) {
     }
 }
 
-/* Pushes an element the table modes insert unasked, <tbody> or <tr>: as if it were the tag
- * being emitted (its name's bytes, little-endian, as the tokenizer keeps them), which it
- * stays after. */
+/* Pushes an element the table modes insert unasked, <tbody> or <tr>. */
 static void push_implied(cafe__html_tok_t *tk, int id) {
-    uint64_t w0 = tk->w0, w1 = tk->w1;
-    uint8_t len = tk->name_len, tag = tk->id;
     int tbody = id == CAFE__TAG_TBODY;
-    tk->w0 = tbody ? 0x79646F6274u : 0x7274u, tk->w1 = 0, tk->name_len = tbody ? 5 : 2;
-    tk->id = (uint8_t)id;
-    cafe__html_stack_push(tk, K_HTML, CAFE__TAGF_SPECIAL | CAFE__TAGF_BLOCKEND);
-    tk->w0 = w0, tk->w1 = w1, tk->name_len = len, tk->id = tag;
+    cafe__html_stack_push_as(tk, tbody ? 0x79646F6274u : 0x7274u, 0, tbody ? 5 : 2, id,
+                             CAFE__TAGF_SPECIAL | CAFE__TAGF_BLOCKEND);
 }
 
 /* "In table" puts a row outside a row group in an implied <tbody>, and "in table body" a
@@ -350,12 +379,8 @@ static void table_ends(cafe__html_tok_t *tk, int id) {
  * holds is never brought here. */
 void cafe__html_stack_implied_ends_run(cafe__html_tok_t *tk, int id, unsigned flags) {
     static const int p[] = {CAFE__TAG_P};
-    if ((id == CAFE__TAG_A && tk->open_a > 0) || id == CAFE__TAG_NOBR) {
-        /* An open <a> (<nobr>) goes first, through the adoption agency. */
-        long i = cafe__html_stack_find(tk, (const int[]){id}, 1, SCOPE_DEFAULT);
-        if (i >= 0)
-            cafe__html_stack_adopt(tk, (uint32_t)i);
-    }
+    if ((id == CAFE__TAG_A && (tk->open_a > 0 || tk->nafe > 0)) || id == CAFE__TAG_NOBR)
+        cafe__html_afe_end(tk);   /* an open <a> (<nobr>) goes first, through the adoption agency */
     if (id == CAFE__TAG_BUTTON) { /* a button in scope ends, with what is open in it */
         long i = cafe__html_stack_find(tk, (const int[]){id}, 1, SCOPE_DEFAULT);
         if (i >= 0)

@@ -54,6 +54,10 @@ static inline int stack_is_heading(int id) {
 
 /* Pushes the element of the tag being emitted (tk->w0/w1/id). */
 void cafe__html_stack_push(cafe__html_tok_t *tk, int kind, unsigned flags);
+/* Pushes an HTML element no tag is being emitted for (its name's bytes, little-endian, as the
+ * tokenizer keeps them): one tree construction inserts unasked. */
+void cafe__html_stack_push_as(cafe__html_tok_t *tk, uint64_t w0, uint64_t w1, uint8_t len, int id,
+                              unsigned flags);
 /* Pops the element at index i and everything above it. */
 void cafe__html_stack_pop_to(cafe__html_tok_t *tk, uint32_t i);
 /* Takes the element at index i out, leaving those above it open. */
@@ -69,9 +73,19 @@ int cafe__html_stack_is_formatting(int id);
 /* What a start tag does beyond its flags, by tag id (stack.c's table, the one list of each
  * kind): the tokenizer state it switches to (tree.c's text states); a table part (caption,
  * col, colgroup, tbody, thead, tfoot, tr, td, th); a tag that may imply end tags by itself
- * (stack_may_imply); a tag html_start (tree.c) has a case for. One load, not a switch each:
- * every start tag asks. */
-enum { SP_STATE = 7, SP_TABLE_PART = 8, SP_IMPLIES = 16, SP_OWN = 32 };
+ * (stack_may_imply); a tag html_start (tree.c) has a case for; a formatting element or one
+ * that puts a marker in the list of active formatting elements (afe.c); a tag processed "in
+ * body" that reconstructs no formatting elements though not a block nor one of the head's
+ * (SP_KEEP_AFE; see afe_rebuilds in tree.c). One load, not a switch each: every start tag
+ * asks. */
+enum {
+    SP_STATE = 7,
+    SP_TABLE_PART = 8,
+    SP_IMPLIES = 16,
+    SP_OWN = 32,
+    SP_AFE = 64,
+    SP_KEEP_AFE = 128
+};
 extern const uint8_t cafe__html_start_props[256];
 
 static inline int cafe__html_stack_table_part(int id) {
@@ -99,5 +113,16 @@ long cafe__html_stack_table_mode(const cafe__html_tok_t *tk);
 long cafe__html_stack_last_table(const cafe__html_tok_t *tk);
 /* Would an element inserted now land before the table at index `table`? */
 int cafe__html_stack_before_table(const cafe__html_tok_t *tk, uint32_t table);
+
+/* The list of active formatting elements (afe.c). */
+/* The element just pushed by a start tag, one with SP_AFE: its entry, or a marker. */
+void cafe__html_afe_add(cafe__html_tok_t *tk);
+/* An element with SP_AFE left the stack. */
+void cafe__html_afe_left(cafe__html_tok_t *tk, const cafe__html_elem_t *e);
+/* "Reconstruct the active formatting elements": those closed out of order are opened again. */
+void cafe__html_afe_reconstruct(cafe__html_tok_t *tk);
+/* A formatting element's end tag (or the <a>, <nobr> start tag ending an open one): the
+ * adoption agency, with the list's entry. */
+void cafe__html_afe_end(cafe__html_tok_t *tk);
 
 #endif

@@ -507,6 +507,8 @@ CAFE__HOT static cur_t next_lt(cur_t p, cur_t end) {
 CAFE__HOT static cur_t st_data(cafe__html_tok_t *tk, cur_t p, cur_t end) {
     do {
         cur_t lt = next_lt(p, end), stop = lt ? lt : end;
+        if (tk->afe_stale)
+            cafe__html_afe_text(tk, p, (size_t)(stop - p));
         /* frameset_ok: cleared with seen_body set by the first non-whitespace text; what
          * data_text would skip first is skipped here (most text between tags is a newline) */
         cur_t q = tk->frameset_ok && tk->ref_state == REF_NONE ? tok_skip_ws(p, stop) : p;

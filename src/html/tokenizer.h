@@ -21,6 +21,9 @@
 
 #define CAFE__HTML_STACK_MAX 128 /* open elements tracked; a full stack forgets the oldest */
 #define CAFE__HTML_ATTR_MAX 128  /* bytes kept of an attribute value we look at */
+#define CAFE__HTML_AFE_MAX                                                                         \
+    16 /* active formatting elements kept; a full list forgets the oldest                          \
+        */
 
 /* Attribute values the tree needs: annotation-xml's encoding; meta's three; input's type
  * (a hidden input leaves frameset-ok alone). */
@@ -41,7 +44,16 @@ typedef struct cafe__html_elem {
     uint8_t flags;       /* CAFE__TAGF_* */
     uint8_t holds_title; /* the table the document's title is in */
     uint8_t fostered;    /* inserted before its table (foster parenting) */
+    uint16_t serial;     /* which element it is (afe.c: an entry finds its element by it) */
 } cafe__html_elem_t;
+
+/* An entry of the list of active formatting elements (afe.c): the element's name, and its
+ * serial while that element is the one made for it (serial 0: a marker). */
+typedef struct cafe__html_afe {
+    uint64_t w0, w1;
+    uint8_t len, id, flags;
+    uint16_t serial;
+} cafe__html_afe_t;
 
 /* What the tokenizer reports to its owner. */
 typedef struct cafe__html_tok_cb {
@@ -103,10 +115,15 @@ typedef struct cafe__html_tok {
     /* The insertion mode of each open <template>, by nesting level (bit template_depth - 1,
      * modulo 64): decided by a start tag, and "in column group" (tree.c, template_ignores) */
     uint64_t tmpl_decided, tmpl_columns;
+    uint8_t nafe;      /* entries in afe */
+    uint8_t afe_stale; /* an element of the list may have left the stack: rebuild before the
+                          next content (cafe__html_afe_reconstruct) */
+    uint16_t serial;   /* the last element pushed */
     /* Not cleared per page (cafe__html_tok_init stops here): a value is read only up to its
      * vlen, which every tag starts at 0, and the stack only below depth. */
     char vals[CAFE__ATTR_COUNT][CAFE__HTML_ATTR_MAX];
-    cafe__html_doctype_t doctype; /* set up when one starts in the initial mode */
+    cafe__html_afe_t afe[CAFE__HTML_AFE_MAX]; /* read only below nafe */
+    cafe__html_doctype_t doctype;             /* set up when one starts in the initial mode */
     cafe__html_elem_t stack[CAFE__HTML_STACK_MAX];
 } cafe__html_tok_t;
 
@@ -146,6 +163,8 @@ static inline void cafe__html_tok_fs_clear(cafe__html_tok_t *tk) {
 int cafe__html_tree_start(cafe__html_tok_t *tk, int id, unsigned flags);
 void cafe__html_tree_end(cafe__html_tok_t *tk, int id, unsigned flags);
 int cafe__html_tree_foreign(const cafe__html_tok_t *tk); /* adjusted current node not HTML */
+/* Text in the data state while tk->afe_stale: formatting elements it reconstructs (afe.c). */
+void cafe__html_afe_text(cafe__html_tok_t *tk, const unsigned char *p, size_t n);
 
 /* Tokenizer states the tree switches to. */
 enum { CAFE__TOK_DATA, CAFE__TOK_RCDATA, CAFE__TOK_RAWTEXT, CAFE__TOK_SCRIPT, CAFE__TOK_PLAINTEXT };

@@ -25,9 +25,9 @@
  * outside it.
  * Known simplifications, each found by the gumbo differential test on generated pages, never
  * on real ones: the adoption agency is reduced to its effect on the stack (see
- * cafe__html_stack_adopt()); the list of active formatting elements is not kept, so elements it
- * would reconstruct are missing when an end tag looks for them; of the template insertion modes
- * only "in column group" is kept (template_ignores()). */
+ * cafe__html_stack_adopt()); the list of active formatting elements is bounded and compares
+ * names only (afe.c); of the template insertion modes only "in column group" is kept
+ * (template_ignores()). */
 #include <string.h>
 
 #include "html/hot.h"
@@ -188,6 +188,14 @@ CAFE__COLD static int template_ignores(cafe__html_tok_t *tk, int id) {
     return (tk->tmpl_columns & level) && id != CAFE__TAG_COL && id != CAFE__TAG_TEMPLATE;
 }
 
+/* Does this start tag, processed "in body", reconstruct the active formatting elements? All
+ * but the blocks (xmp aside), the head's, and those SP_KEEP_AFE marks. */
+static int afe_rebuilds(int id, unsigned flags, unsigned props) {
+    if (props & SP_KEEP_AFE)
+        return 0;
+    return !(flags & (CAFE__TAGF_CLOSEP | CAFE__TAGF_HEADISH)) || id == CAFE__TAG_XMP;
+}
+
 /* A start tag in HTML content ("in body" and the modes that defer to it). */
 CAFE__HOT static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
     if (tk->frameset | tk->template_depth) { /* one test for both, on every start tag */
@@ -205,6 +213,8 @@ CAFE__HOT static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
         cafe__html_tok_fs_clear(tk);
     cafe__html_stack_implied_ends(tk, id, flags);
     unsigned props = cafe__html_start_props[(uint8_t)id];
+    if (tk->afe_stale && afe_rebuilds(id, flags, props))
+        cafe__html_afe_reconstruct(tk);
     /* Only tags marked SP_OWN in cafe__html_start_props (stack.c) reach their case: a case
      * added here needs that mark there, or it is never taken. */
     switch (props & SP_OWN ? id : CAFE__TAG_OTHER) {
@@ -248,8 +258,11 @@ CAFE__HOT static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
     default:
         break;
     }
-    if (!(flags & CAFE__TAGF_VOID))
+    if (!(flags & CAFE__TAGF_VOID)) {
         cafe__html_stack_push(tk, K_HTML, flags);
+        if (props & SP_AFE)
+            cafe__html_afe_add(tk);
+    }
     return (int)(props & SP_STATE);
 }
 
@@ -299,6 +312,8 @@ CAFE__HOT static void html_end(cafe__html_tok_t *tk, int id, unsigned flags) {
     case CAFE__TAG_BR: /* acts as <br>: body content */
         cafe__html_tok_body(tk);
         cafe__html_tok_fs_clear(tk);
+        if (tk->afe_stale)
+            cafe__html_afe_reconstruct(tk);
         return;
     case CAFE__TAG_FORM: {
         /* Outside templates the form element alone leaves the stack. */
@@ -328,9 +343,7 @@ CAFE__HOT static void html_end(cafe__html_tok_t *tk, int id, unsigned flags) {
     } else if (stack_is_heading(id)) {
         cafe__html_stack_close_nearest(tk, headings, 6, SCOPE_DEFAULT);
     } else if (cafe__html_stack_is_formatting(id)) {
-        long i = cafe__html_stack_find(tk, NULL, 0, SCOPE_DEFAULT);
-        if (i >= 0)
-            cafe__html_stack_adopt(tk, (uint32_t)i);
+        cafe__html_afe_end(tk);
     } else if (flags & CAFE__TAGF_BLOCKEND)
         cafe__html_stack_close_nearest(tk, NULL, 0, SCOPE_DEFAULT);
     else

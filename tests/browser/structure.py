@@ -30,6 +30,10 @@ FOUND = [
     # not when a scope boundary stands between them (title "<p>X")
     "<select><object><input><math><title></select></object><title><p>X",
     "<select><textarea></textarea><math><title></select><title><p>X",
+    # a formatting element closed out of order is opened again before the next content, and
+    # its end tag then closes the <svg> or <math> opened in it (title "X")
+    "<nobr><a></nobr><math></a><title>X</title>",
+    "<p><b></p>y<svg></b><title>X</title>",
     # an open <select> bounds the scope of end tags: </div>, </b> find nothing and leave the
     # <math> open (no title)
     "<div><select><math></div><title>X</title>",

@@ -261,6 +261,23 @@ static const tcase_t cases[] = {
     {"a start tag adopts", "<table><a><div><a><title>A</title><tbody><title>B</title>", "A"},
     {"adopted block in a cell stays", "<table><tr><td><b><div></b><title>A</title><thead><title>B",
      "B"},
+    /* the list of active formatting elements: one closed out of order is opened again before
+     * the next content, and its end tag then closes what was opened in it (browsers) */
+    {"nobr end leaves a to reopen", "<nobr><a></nobr><math></a><title>X</title>", "X"},
+    {"a end leaves nobr to reopen", "<a><nobr></a><math></nobr><title>X</title>", "X"},
+    {"p end leaves b to reopen", "<p><b></p><svg></b><title>X</title>", "X"},
+    {"text reopens", "<p><b></p>y<svg></b><title>X</title>", "X"},
+    {"whitespace reopens", "<p><b></p> <svg></b><title>X</title>", "X"},
+    {"reference reopens", "<p><b></p>&amp;<math></b><title>X</title>", "X"},
+    {"two reopen", "<p><i><b></p><svg></i><title>X</title>", "X"},
+    {"br end reopens", "<p><b></p></br><math></b><title>X</title>", "X"},
+    {"reopened inside a block", "<p><b></p><div><math></b><title>X</title>", "X"},
+    {"marker stops reopening", "<p><b></p><object><svg></b><title>X</title>", NONE},
+    {"marker gone reopens", "<p><b></p><object></object><svg></b><title>X</title>", "X"},
+    {"closed cell forgets", "<table><td><p><b></td><svg></b><title>X</title>", NONE},
+    {"reopened in table", "<p><b></p><table>x<svg></b><title>X</title>", "X"},
+    {"end of a closed one forgets it", "<b><p><b></p></b><svg></b><title>X</title>", "X"},
+    {"three of a kind", "<p><b><b><b><b></p><math></b></b></b><title>X</title>", "X"},
     /* a row gets an implied tbody and a cell an implied tr, which end tags then close */
     {"implied tbody closed", "<table><tr><math></tbody><title/><iframe>", "<iframe>"},
     {"implied tr closed", "<table><td><math></tr><title>A</title>", "A"},

@@ -1,0 +1,142 @@
+/* The list of active formatting elements (HTML standard 13.2.4.3), kept for what it does to
+ * the stack of open elements: a formatting element closed out of order (by the end tag of a
+ * block it was in, or by the adoption agency) stays in the list and is opened again
+ * ("reconstructed") before the next content, where a later end tag may find it:
+ * "<p><b></p><svg></b><title>" closes the <svg> with the reconstructed <b>, and the title is
+ * HTML. The list is bounded (CAFE__HTML_AFE_MAX entries, the oldest forgotten), entries are
+ * compared by name only (the "Noah's Ark" clause compares attributes too), and an entry finds
+ * its element on the stack by the element's serial number. */
+#include <string.h>
+
+#include "html/hot.h"
+#include "html/stack.h"
+
+/* The elements that put a marker in the list while they are open. */
+static int marker_element(int id) {
+    switch (id) {
+    case CAFE__TAG_APPLET:
+    case CAFE__TAG_MARQUEE:
+    case CAFE__TAG_OBJECT:
+    case CAFE__TAG_TD:
+    case CAFE__TAG_TH:
+    case CAFE__TAG_CAPTION:
+    case CAFE__TAG_TEMPLATE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int on_stack(const cafe__html_tok_t *tk, const cafe__html_afe_t *a) {
+    for (uint32_t i = tk->depth; i-- > 0;) {
+        if (tk->stack[i].serial == a->serial)
+            return 1;
+    }
+    return 0;
+}
+
+static int same_name(const cafe__html_afe_t *a, const cafe__html_afe_t *b) {
+    return a->w0 == b->w0 && a->w1 == b->w1 && a->len == b->len;
+}
+
+static void remove_at(cafe__html_tok_t *tk, int i) {
+    memmove(tk->afe + i, tk->afe + i + 1, (size_t)(tk->nafe - i - 1) * sizeof tk->afe[0]);
+    tk->nafe--;
+}
+
+/* The last entry after the last marker named as a, or -1. */
+static int find(const cafe__html_tok_t *tk, const cafe__html_afe_t *a) {
+    for (int i = tk->nafe; i-- > 0;) {
+        if (tk->afe[i].serial == 0)
+            return -1;
+        if (same_name(&tk->afe[i], a))
+            return i;
+    }
+    return -1;
+}
+
+CAFE__HOT void cafe__html_afe_add(cafe__html_tok_t *tk) {
+    const cafe__html_elem_t *e = &tk->stack[tk->depth - 1];
+    cafe__html_afe_t a = {e->w0, e->w1, e->len, e->id, e->flags, e->serial};
+    if (marker_element(e->id)) {
+        a.serial = 0;
+    } else if (tk->nafe >= 3) { /* Noah's Ark: three of a kind after the last marker at most */
+        int same = 0, first = -1;
+        for (int i = tk->nafe; i-- > 0 && tk->afe[i].serial != 0;) {
+            if (same_name(&tk->afe[i], &a))
+                same++, first = i;
+        }
+        if (same >= 3)
+            remove_at(tk, first);
+    }
+    if (tk->nafe == CAFE__HTML_AFE_MAX)
+        remove_at(tk, 0);
+    tk->afe[tk->nafe++] = a;
+}
+
+void cafe__html_afe_left(cafe__html_tok_t *tk, const cafe__html_elem_t *e) {
+    if (!marker_element(e->id)) {
+        tk->afe_stale = tk->nafe > 0;
+        return;
+    }
+    /* its end clears the list up to the last marker, its own */
+    while (tk->nafe > 0 && tk->afe[--tk->nafe].serial != 0)
+        ;
+}
+
+CAFE__APART void cafe__html_afe_reconstruct(cafe__html_tok_t *tk) {
+    tk->afe_stale = 0;
+    int n = tk->nafe, i = n - 1;
+    if (n == 0 || tk->afe[i].serial == 0 || on_stack(tk, &tk->afe[i]))
+        return;
+    while (i > 0 && tk->afe[i - 1].serial != 0 && !on_stack(tk, &tk->afe[i - 1]))
+        i--;
+    for (; i < tk->nafe; i++) { /* a full stack that dropped its oldest cleared the list */
+        cafe__html_afe_t *a = &tk->afe[i];
+        cafe__html_stack_push_as(tk, a->w0, a->w1, a->len, a->id, a->flags);
+        a->serial = tk->stack[tk->depth - 1].serial;
+    }
+}
+
+CAFE__HOT void cafe__html_afe_end(cafe__html_tok_t *tk) {
+    cafe__html_afe_t tag = {tk->w0, tk->w1, tk->name_len, tk->id, 0, 0};
+    int last = tk->nafe - 1;
+    if (last >= 0 && tk->depth > 0 && tk->afe[last].serial == tk->stack[tk->depth - 1].serial &&
+        same_name(&tk->afe[last], &tag)) {
+        tk->nafe--; /* the usual case, "<b>x</b>": the current node and the last entry */
+        cafe__html_stack_pop_to(tk, tk->depth - 1);
+        return;
+    }
+    int k = find(tk, &tag);
+    if (k >= 0 && !on_stack(tk, &tk->afe[k])) { /* closed already: forgotten */
+        remove_at(tk, k);
+        return;
+    }
+    long i = cafe__html_stack_find(tk, NULL, 0, SCOPE_DEFAULT);
+    if (i < 0)
+        return;
+    if (k >= 0)
+        remove_at(tk, k);
+    cafe__html_stack_adopt(tk, (uint32_t)i);
+}
+
+static int is_ws(unsigned c) {
+    return c == ' ' || c == '\n' || c == '\t' || c == '\f' || c == '\r';
+}
+
+CAFE__APART void cafe__html_afe_text(cafe__html_tok_t *tk, const unsigned char *p, size_t n) {
+    const unsigned char *end = p + n;
+    if (tk->frameset || stack_top_kind(tk) != K_HTML)
+        return; /* ignored, or foreign content: inserted as it is */
+    int ws = 0;
+    for (; p < end; p++) {
+        if (*p != 0 && !is_ws(*p)) {
+            cafe__html_afe_reconstruct(tk);
+            return;
+        }
+        ws |= *p != 0;
+    }
+    /* whitespace alone: where the body holds it, not in a table (nor before the body) */
+    if (ws && tk->seen_body && cafe__html_stack_table_mode(tk) < 0)
+        cafe__html_afe_reconstruct(tk);
+}
