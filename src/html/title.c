@@ -148,13 +148,16 @@ CAFE__HOT static void on_title_text(void *ctx, const unsigned char *p, size_t n)
 
 /* Settles once the closed title can change no more: its encoding is known (or does not
  * matter: all ASCII), no <frameset> can take it away with the body, and no later title can
- * be foster-parented before the table it is in. An undeclared encoding no <meta> can change
- * any more waits for the detector's verdict instead (feed/finish ask for it). */
+ * be foster-parented before the table it is in (neither comes after the end of the page or
+ * in <plaintext>). An undeclared encoding no <meta> can change any more waits for the
+ * detector's verdict instead (feed/finish ask for it). */
 CAFE__HOT static void settle_if_final(cafe_title_t *t) {
     const cafe__html_tok_t *tk = &t->tok;
     int removable = tk->title_in_body && tk->frameset_ok && !tk->frameset;
-    if (!t->title_closed || t->done || removable || tk->title_in_table)
+    if (!t->title_closed || t->done)
         return;
+    if ((removable || tk->title_in_table) && !t->eof && !cafe__html_tok_hopeless(tk))
+        return; /* markup may still come */
     /* ASCII reads alike in every encoding a late <meta> may name, but ISO-2022-JP's escapes */
     int ascii = t->raw_ascii && (!t->raw_shifts || t->certain);
     if (ascii || !undeclared(t) || (t->certain && !t->detect))

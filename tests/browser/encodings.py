@@ -66,6 +66,11 @@ FOUND = [
          b"--><meta charset=iso-2022-jp>"),
     ("", b"<!--" + b"x" * 1100 + b"--><meta charset=iso-2022-jp><title>a\x1b$B$3\x1b(B&eacute;"
          b"\x1b$B$3\x1b(B</title>"),
+    # a title in the body, or in a table, on a page that ends while a <frameset> or a title
+    # before the table could still come: detected all the same (title "Ж"; it kept
+    # windows-1252, "Ð–")
+    ("", b"<div><title>\xd0\x96</title>"),
+    ("", b"<table><caption><title>\xd0\x96</title>"),
     # a title decoded again once its encoding is known (detected, or a late <meta>) is kept
     # whole however many bytes its whitespace and references take (title "a Привет", "a Ж")
     ("", b"<title>a" + b" " * 20000 + "Привет".encode() + b"</title><p>x"),

@@ -609,6 +609,24 @@ static void test_hint_parsing(void **state) {
     cafe__html_detect_close(&d);
 }
 
+/* A title in the body waits for frameset-ok to go (a <frameset> could still remove it), one in
+ * a table for the table to end (a later one foster-parented before it would come first), but
+ * not past the end of the page or a <plaintext>: there it is detected as any other. Such a
+ * page kept windows-1252 ("<div><title>Ж</title>" gave "Ð–"). */
+static void test_body_title_detected_at_end(void **state) {
+    (void)state;
+    static const char *const bodies[] = {
+        "<div><title>\xd0\x96</title>",
+        "<div><title>\xd0\x96</title><!-- -->",
+        "<math><mi><title>\xd0\x96</title></mi></math>",
+        "<div><title>\xd0\x96",
+        "<table><caption><title>\xd0\x96</title>", /* a later one could come first */
+        "<b><math><mi><title>\xd0\x96</title><plaintext><meta charset=koi8-r>",
+    };
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++)
+        title_check(bodies[i], bodies[i], strlen(bodies[i]), NULL, "Ж", strlen("Ж"), "UTF-8");
+}
+
 static void test_utf8_check(void **state) {
     (void)state;
     assert_true(cafe__html_detect_utf8((const unsigned char *)"abc", 3, 0));
@@ -650,6 +668,7 @@ int main(void) {
         cmocka_unit_test(test_valid_in_several),
         cmocka_unit_test(test_utf16_without_bom),
         cmocka_unit_test(test_hint_parsing),
+        cmocka_unit_test(test_body_title_detected_at_end),
         cmocka_unit_test(test_utf8_check),
         cmocka_unit_test(test_source_names),
         cmocka_unit_test(test_uchardet_on_demand),
