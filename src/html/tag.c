@@ -254,12 +254,17 @@ CAFE__HOT static void attr_named(cafe__html_tok_t *tk) {
         tk->font_attr = 1;
 }
 
-/* A <meta>'s content value: browsers find its charset= at any length. Runs of whitespace are
- * kept as one byte, and a value that outgrows its buffer drops what no charset= can depend
- * on any more (prescan.h), unless it holds a character reference: then it is cut. */
-CAFE__APART static void content_value(cafe__html_tok_t *tk, cur_t p, size_t n) {
+/* A <meta>'s content value longer than its buffer: browsers find its charset= at any length.
+ * Runs of whitespace are kept as one byte (in what was kept too), and a value that outgrows
+ * the buffer drops what no charset= can depend on any more (prescan.h), unless it holds a
+ * character reference: then it is cut. */
+CAFE__APART static void content_overflow(cafe__html_tok_t *tk, cur_t p, size_t n) {
     char *v = tk->vals[CAFE__ATTR_CONTENT];
-    size_t len = tk->vlen[CAFE__ATTR_CONTENT];
+    size_t len = 0;
+    for (size_t i = 0; i < tk->vlen[CAFE__ATTR_CONTENT]; i++) {
+        if (!tok_ws((unsigned char)v[i]) || len == 0 || !tok_ws((unsigned char)v[len - 1]))
+            v[len++] = v[i];
+    }
     for (size_t i = 0; i < n; i++) {
         if (tok_ws(p[i]) && len > 0 && tok_ws((unsigned char)v[len - 1]))
             continue;
@@ -278,11 +283,11 @@ CAFE__APART static void content_value(cafe__html_tok_t *tk, cur_t p, size_t n) {
 CAFE__HOT static void attr_value(cafe__html_tok_t *tk, cur_t p, size_t n) {
     if (tk->attr_id >= CAFE__ATTR_COUNT)
         return;
-    if (tk->attr_id == CAFE__ATTR_CONTENT) {
-        content_value(tk, p, n);
+    size_t have = tk->vlen[tk->attr_id], room = CAFE__HTML_ATTR_MAX - 1 - have;
+    if (n > room && tk->attr_id == CAFE__ATTR_CONTENT) {
+        content_overflow(tk, p, n);
         return;
     }
-    size_t have = tk->vlen[tk->attr_id], room = CAFE__HTML_ATTR_MAX - 1 - have;
     if (n > room)
         n = room;
     memcpy(tk->vals[tk->attr_id] + have, p, n);

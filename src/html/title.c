@@ -129,6 +129,8 @@ static void collect(cafe_title_t *t, const unsigned char *q) {
 /* The title's raw bytes while its encoding may still change: evidence. */
 CAFE__APART static void undeclared_text(cafe_title_t *t, const unsigned char *p, size_t n) {
     for (size_t i = 0; i < n && t->raw_ascii; i++) {
+        if ((unsigned)(p[i] - 0x20) < 0x60)
+            continue; /* one test for the usual bytes, 0x20 to 0x7F */
         if (p[i] >= 0x80) {
             t->raw_ascii = 0;
             if (t->detect)
