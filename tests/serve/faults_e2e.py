@@ -337,7 +337,7 @@ def test_a_target_in_absolute_form_is_served_under_its_own_host_only():
                                    (f"HTTP://{here.upper()}", here, 200),
                                    (f"http://{here}/metrics", here, 200),
                                    (f"http://{here}/nothing", here, 404),
-                                   (f"http://evil.example/metrics", here, 400),
+                                   ("http://evil.example/metrics", here, 400),
                                    (f"http://{here}/metrics", "evil.example", 400)):
             status, _, body = srv.request("GET", target, headers={"Host": host})
             assert status == want, (target, host, status, body[:200])
