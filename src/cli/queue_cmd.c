@@ -368,8 +368,8 @@ static int cmd_task(void *arg, void **value) {
     char err[512];
     int rc = redis_open(&c->r, &c->conf, queue_scripts, QS_COUNT, err, sizeof err);
     /* Only push writes to a server that may evict: the others read what is left. */
-    if (rc == 0 && strcmp(c->sub, "push") == 0)
-        rc = queue_check_server(c->r, err, sizeof err);
+    if (rc == 0)
+        rc = queue_check_server(c->r, strcmp(c->sub, "push") == 0, err, sizeof err);
     if (rc != 0) {
         fprintf(stderr, "cafe queue: redis %s: %s\n", c->conf.display,
                 rc == CAFE_EINVAL || !c->r ? err : redis_error(c->r));

@@ -38,10 +38,11 @@ void queue_keys_free(queue_keys_t *k);
 int queue_eval(redis_t *r, const queue_keys_t *k, int script, redisReply **out, int argc,
                const char **argv, const size_t *lens);
 
-/* Refuses a server that would evict the queue's keys when full (maxmemory-policy allkeys-*):
- * pushed URLs and written records would vanish without a word. Returns 0 (also when the
- * server does not let us read its configuration), or CAFE_EINVAL with the reason in err. */
-int queue_check_server(redis_t *r, char *err, size_t errlen);
+/* Refuses a server older than 6.2 (the scripts' commands), and when writes is nonzero one
+ * that would evict the queue's keys when full (maxmemory-policy allkeys-*): pushed URLs and
+ * written records would vanish without a word. Returns 0 (also when the server does not let
+ * us read its version or configuration), or CAFE_EINVAL with the reason in err. */
+int queue_check_server(redis_t *r, int writes, char *err, size_t errlen);
 
 /* ---- the worker side of `cafe titles --queue`: the queue as a source and sink pair ---------- */
 

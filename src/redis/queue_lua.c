@@ -133,7 +133,35 @@ int queue_eval(redis_t *r, const queue_keys_t *k, int script, redisReply **out, 
     return rc;
 }
 
-int queue_check_server(redis_t *r, char *err, size_t errlen) {
+/* The server's version from INFO server ("redis_version:7.0.11"), as major * 1000 + minor;
+ * 0 when it does not say (INFO denied or renamed, another server's format): not refused. */
+static int server_version(redis_t *r, char *shown, size_t shownlen) {
+    const char *argv[] = {"INFO", "server"};
+    redisReply *rep = NULL;
+    if (redis_cmd(r, &rep, 2, argv, NULL) != 0)
+        return 0;
+    const char *v = rep->type == REDIS_REPLY_STRING ? strstr(rep->str, "redis_version:") : NULL;
+    int major = 0, minor = 0, version = 0;
+    if (v && sscanf(v + 14, "%d.%d", &major, &minor) == 2 && major >= 0 && minor >= 0 &&
+        major < 1000 && minor < 1000) {
+        snprintf(shown, shownlen, "%.*s", (int)strspn(v + 14, "0123456789."), v + 14);
+        version = major * 1000 + minor;
+    }
+    freeReplyObject(rep);
+    return version;
+}
+
+int queue_check_server(redis_t *r, int writes, char *err, size_t errlen) {
+    /* The scripts need Redis 6.2 (LPOP with a count, XRANGE's exclusive "(" bounds); on an
+     * older one the first claim failed with a Lua error after the start had passed. */
+    char shown[32];
+    int version = server_version(r, shown, sizeof shown);
+    if (version > 0 && version < 6002) {
+        snprintf(err, errlen, "Redis %s is too old: the queue needs Redis 6.2 or later", shown);
+        return CAFE_EINVAL;
+    }
+    if (!writes)
+        return 0;
     const char *argv[] = {"CONFIG", "GET", "maxmemory-policy"};
     redisReply *rep = NULL;
     int rc = redis_cmd(r, &rep, 3, argv, NULL);

@@ -584,6 +584,93 @@ def test_a_server_that_is_not_redis_is_named_so():
             srv.close()
 
 
+def resp_commands(conn):
+    """Yields each command (a list of bytes) a client sends in RESP, until it closes."""
+    buf = b""
+
+    def need(n):
+        nonlocal buf
+        while len(buf) < n:
+            data = conn.recv(65536)
+            if not data:
+                raise EOFError
+            buf += data
+
+    def line():
+        nonlocal buf
+        while b"\r\n" not in buf:
+            need(len(buf) + 1)
+        head, buf = buf.split(b"\r\n", 1)
+        return head
+
+    try:
+        while True:
+            count = int(line()[1:])
+            args = []
+            for _ in range(count):
+                size = int(line()[1:])
+                need(size + 2)
+                args.append(buf[:size])
+                buf = buf[size + 2:]
+            yield args
+    except (EOFError, OSError):
+        return
+
+
+def test_a_redis_older_than_6_2_is_refused_naming_its_version():
+    """The queue's scripts need Redis 6.2 (LPOP with a count, exclusive XRANGE bounds): on
+    an older server the first claim failed with a Lua error after the start check had
+    passed. A server that answers as Redis 6.0.16 does is refused at once, by every command,
+    naming its version; one answering as 7.0.11 gets past that check."""
+    import hashlib
+
+    def answer(args, version):
+        name = args[0].upper()
+        if name == b"SCRIPT":
+            sha = hashlib.sha1(args[2]).hexdigest().encode()
+            return b"$40\r\n" + sha + b"\r\n"
+        if name == b"INFO":
+            info = b"# Server\r\nredis_version:" + version + b"\r\nredis_mode:standalone\r\n"
+            return b"$%d\r\n%s\r\n" % (len(info), info)
+        if name == b"CONFIG":
+            return b"*2\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction\r\n"
+        if name in (b"PING", b"SELECT", b"CLIENT"):
+            return b"+OK\r\n" if name != b"PING" else b"+PONG\r\n"
+        return b"-ERR this test server knows no " + name + b"\r\n"
+
+    _, path = url_list("oldredis", 3, first=90000)
+    for version, refused in ((b"6.0.16", True), (b"7.0.11", False)):
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(16)
+        url = f"redis://127.0.0.1:{srv.getsockname()[1]}/0?queue=old"
+        stop = threading.Event()
+
+        def serve():
+            while not stop.is_set():
+                ready, _, _ = select.select([srv], [], [], 0.1)
+                if not ready:
+                    continue
+                conn, _ = srv.accept()
+                with conn:
+                    for args in resp_commands(conn):
+                        conn.sendall(answer(args, version))
+
+        t = threading.Thread(target=serve, daemon=True)
+        t.start()
+        try:
+            for args in (["queue", "status", url], ["queue", "push", url, path],
+                         ["titles", "--queue", url]):
+                r = cafe(*args, timeout=60)
+                said = b"Redis %s is too old: the queue needs Redis 6.2 or later" % version
+                assert r.returncode == 2, (args, r)
+                assert (said in r.stderr) == refused, (args, version, r.stderr)
+        finally:
+            stop.set()
+            t.join()
+            srv.close()
+
+
 def test_auth_password_and_acl_user():
     pw = "s3cret-Pa55"
     srv = RedisServer(password=pw)
