@@ -147,8 +147,8 @@ int cafe_loop_create(cafe_loop_t **out, const cafe_loop_opts_t *opts);
 
 /* Runs fn(arg) as the main task and returns when it and every task started on this loop
  * have finished. result (may be NULL) receives the main task's status and value. Returns 0,
- * or a negative code when the main task could not be started (or the loop is already
- * running: CAFE_EBUSY), or CAFE_EDEADLK (see below).
+ * or a negative code when the main task could not be started (CAFE_EINVAL for a NULL loop
+ * or fn; the loop already running: CAFE_EBUSY), or CAFE_EDEADLK (see below).
  * When the main task returns, the tasks still running are cancelled and waited for, as
  * asyncio.run does; their names are reported on stderr ("cafe: main returned while ...")
  * unless they were spawned with CAFE_TASK_DAEMON. A task spawned after that starts
@@ -179,7 +179,8 @@ cafe_loop_t *cafe_loop_current(void);
  * Returned as void * so that this header does not need uv.h; cast to uv_loop_t *. */
 void *cafe_loop_uv(cafe_loop_t *loop);
 
-/* Milliseconds on the loop's monotonic clock (libuv's cached time, updated every turn). */
+/* Milliseconds on the loop's monotonic clock (libuv's cached time, updated every turn).
+ * A NULL loop aborts the process with a message. */
 uint64_t cafe_loop_now(cafe_loop_t *loop);
 
 /* ------------------------------------------------------------------------------------------ */

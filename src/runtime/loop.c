@@ -63,6 +63,10 @@ void *cafe_loop_uv(cafe_loop_t *loop) {
 }
 
 uint64_t cafe_loop_now(cafe_loop_t *loop) {
+    if (!loop) { /* a crash at a NULL read would name nothing */
+        fprintf(stderr, "cafe: cafe_loop_now given no loop (NULL)\n");
+        abort();
+    }
     return cafe__loop_now(loop);
 }
 
@@ -273,6 +277,8 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
     /* A run on a pool thread held that thread for as long, and every cafe call its tasks made
      * aborted naming that call instead (the pool flag stays set under it). */
     cafe__loop_thread_check("cafe_loop_run");
+    if (!loop) /* a loop cafe_loop_create did not make (its error unchecked) */
+        return CAFE_EINVAL;
     if (loop->running)
         return CAFE_EBUSY;
     cafe_loop_t *outer = cafe__tls_loop;

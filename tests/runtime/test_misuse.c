@@ -196,6 +196,20 @@ static void test_free_of_running_loop_aborts(void **state) {
     assert_non_null(strstr(err, "cafe_loop_free called on a loop that is running"));
 }
 
+/* ---- a NULL loop (cafe_loop_create's error unchecked): an error or a message, not a crash */
+static int now_of_no_loop(void *arg, void **value) {
+    (void)cafe_loop_now(NULL);
+    return 0;
+}
+
+static void test_null_loop_is_refused(void **state) {
+    assert_int_equal(cafe_loop_run(NULL, free_own_loop, NULL, NULL), CAFE_EINVAL);
+    int st;
+    const char *err = test_child_stderr(now_of_no_loop, NULL, &st);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+    assert_non_null(strstr(err, "cafe_loop_now given no loop"));
+}
+
 /* ---- deadlines and shields ended out of order abort, naming the task ---- */
 /* Each leaves the task in a state no scope set up: a shield that never lifts (the task would
  * ignore its cancellation for good), or a deadline that fires after its scope ended. */
@@ -1077,6 +1091,7 @@ int main(void) {
         cmocka_unit_test(test_gather_checks_before_touching),
         cmocka_unit_test(test_group_left_alive_aborts),
         cmocka_unit_test(test_free_of_running_loop_aborts),
+        cmocka_unit_test(test_null_loop_is_refused),
         cmocka_unit_test(test_scopes_ended_out_of_order_abort),
         cmocka_unit_test(test_scopes_ended_outside_any_task_abort),
         cmocka_unit_test(test_scopes_begun_twice_abort),
