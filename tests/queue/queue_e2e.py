@@ -1,6 +1,7 @@
 """End-to-end tests of the Redis queue: `cafe queue push|results|status` and `cafe titles
 --queue` workers, against a real redis-server and the fixture server, all on loopback (run by
 test_queue.sh inside a fresh network namespace). Waits are for conditions, bounded."""
+import contextlib
 import csv
 import json
 import os
@@ -551,37 +552,46 @@ def test_a_name_with_two_addresses_tries_the_second():
     assert rs.cmd("LLEN", "cafe:{dual}:pending") == 1
 
 
+@contextlib.contextmanager
+def fake_redis(talk, queue):
+    """A server on 127.0.0.1 that is not Redis but answers in its protocol: talk(conn) holds
+    each connection (one at a time) until the client closes it. Yields the queue's URL."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            ready, _, _ = select.select([srv], [], [], 0.1)
+            if ready:
+                conn, _ = srv.accept()
+                with conn:
+                    talk(conn)
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    try:
+        yield f"redis://127.0.0.1:{srv.getsockname()[1]}/0?queue={queue}"
+    finally:
+        stop.set()
+        t.join()
+        srv.close()
+
+
 def test_a_server_that_is_not_redis_is_named_so():
     """A server that answers in RESP but is not Redis (every command: +OK or :1) was
     refused with "invalid argument", which said nothing of what was wrong; the message
     now says that its answer to SCRIPT LOAD was no SHA1. Exit 2 as before."""
     for reply in (b"+OK\r\n", b":1\r\n"):
-        srv = socket.socket()
-        srv.bind(("127.0.0.1", 0))
-        srv.listen(16)
-        url = f"redis://127.0.0.1:{srv.getsockname()[1]}/0?queue=notredis"
-        stop = threading.Event()
+        def talk(conn):
+            while conn.recv(65536):  # one answer per read: enough for a hand-shake
+                conn.sendall(reply)
 
-        def serve():
-            while not stop.is_set():
-                ready, _, _ = select.select([srv], [], [], 0.1)
-                if not ready:
-                    continue
-                conn, _ = srv.accept()
-                with conn:
-                    while conn.recv(65536):  # one answer per read: enough for a hand-shake
-                        conn.sendall(reply)
-
-        t = threading.Thread(target=serve, daemon=True)
-        t.start()
-        try:
+        with fake_redis(talk, "notredis") as url:
             for args in (["queue", "status", url], ["titles", "--queue", url]):
                 r = cafe(*args, timeout=60)
                 assert r.returncode == 2 and b"is this a Redis server?" in r.stderr, (args, r)
-        finally:
-            stop.set()
-            t.join()
-            srv.close()
 
 
 def resp_commands(conn):
@@ -640,35 +650,17 @@ def test_a_redis_older_than_6_2_is_refused_naming_its_version():
 
     _, path = url_list("oldredis", 3, first=90000)
     for version, refused in ((b"6.0.16", True), (b"7.0.11", False)):
-        srv = socket.socket()
-        srv.bind(("127.0.0.1", 0))
-        srv.listen(16)
-        url = f"redis://127.0.0.1:{srv.getsockname()[1]}/0?queue=old"
-        stop = threading.Event()
+        def talk(conn):
+            for args in resp_commands(conn):
+                conn.sendall(answer(args, version))
 
-        def serve():
-            while not stop.is_set():
-                ready, _, _ = select.select([srv], [], [], 0.1)
-                if not ready:
-                    continue
-                conn, _ = srv.accept()
-                with conn:
-                    for args in resp_commands(conn):
-                        conn.sendall(answer(args, version))
-
-        t = threading.Thread(target=serve, daemon=True)
-        t.start()
-        try:
+        with fake_redis(talk, "old") as url:
             for args in (["queue", "status", url], ["queue", "push", url, path],
                          ["titles", "--queue", url]):
                 r = cafe(*args, timeout=60)
                 said = b"Redis %s is too old: the queue needs Redis 6.2 or later" % version
                 assert r.returncode == 2, (args, r)
                 assert (said in r.stderr) == refused, (args, version, r.stderr)
-        finally:
-            stop.set()
-            t.join()
-            srv.close()
 
 
 def test_auth_password_and_acl_user():
