@@ -1,5 +1,6 @@
 /* The tool's messages (msg.h). */
 #include "msg.h"
+#include "termchar.h"
 #include "cafe.h"
 
 #include <stdint.h>
@@ -32,19 +33,9 @@ static int plain(unsigned char c) {
  * none: an invalid or overlong sequence, a C1 control, or a bidirectional control or line
  * separator (they reorder or break the terminal's line, as text.c escapes them). */
 static size_t printable_char(const unsigned char *s) {
-    size_t len = s[0] < 0xC2 ? 0 : s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : s[0] < 0xF5 ? 4 : 0;
-    uint32_t cp = s[0] & (0x7Fu >> len);
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) /* a NUL too: never read past the end */
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3Fu);
-    }
-    static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (len == 0 || cp < least[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    int reorders = cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
-                   (cp >= 0x2066 && cp <= 0x2069);
-    return cp < 0xA0 || reorders ? 0 : len;
+    uint32_t cp = 0;
+    size_t len = *s >= 0x80 ? term_utf8_char(s, 4, &cp) : 0;
+    return cp < 0xA0 || term_reorders(cp) ? 0 : len;
 }
 
 /* A byte as the shell's $'...' writes it: \n, \t, \r, or three octal digits. */

@@ -2,6 +2,7 @@
  * string is made valid UTF-8 first, because jansson refuses anything else and a URL line may
  * hold any bytes. */
 #include "format.h"
+#include "termchar.h"
 #include "text.h"
 #include "cafe.h"
 
@@ -70,9 +71,7 @@ static size_t escaped_char(const unsigned char *p, const unsigned char *end, uns
     if ((p[0] != 0xE2 || end - p < 3 || (p[1] != 0x80 && p[1] != 0x81)))
         return 0;
     *cp = 0x2000u | ((unsigned)(p[1] & 0x3F) << 6) | (p[2] & 0x3Fu);
-    int esc = *cp == 0x200E || *cp == 0x200F || (*cp >= 0x2028 && *cp <= 0x202E) ||
-              (*cp >= 0x2066 && *cp <= 0x2069);
-    return esc ? 3 : 0;
+    return term_reorders(*cp) ? 3 : 0;
 }
 
 /* jansson's output, with those characters escaped as \uNNNN (as Go's encoding/json escapes

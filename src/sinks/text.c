@@ -1,5 +1,6 @@
 #include "text.h"
 #include "cafe/title.h"
+#include "termchar.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -8,41 +9,6 @@
 #endif
 #include <stdlib.h>
 #include <string.h>
-
-/* The length of the sequence lead byte c starts, 0 if it starts none. */
-static size_t lead_len(unsigned char c) {
-    return c < 0x80 ? 1 : c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 0;
-}
-
-/* The code point of the valid len-byte sequence at s. */
-static uint32_t code_point(const unsigned char *s, size_t len) {
-    uint32_t v = len == 1 ? s[0] : s[0] & (0x7Fu >> len);
-    for (size_t i = 1; i < len; i++)
-        v = (v << 6) | (s[i] & 0x3Fu);
-    return v;
-}
-
-/* Length of the valid UTF-8 sequence at s (NUL-terminated), 0 if invalid; *cp its code
- * point. Validity is cafe_utf8_valid's (one rule); only the lead byte's length is read here.
- * Never reads past the NUL: a NUL is no continuation byte, so a shorter sequence fails. */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp) {
-    size_t len = lead_len(s[0]);
-    for (size_t i = 1; i < len && i < n; i++)
-        if (s[i] == 0)
-            return 0;
-    if (len == 0 || len > n || !cafe_utf8_valid((const char *)s, len))
-        return 0;
-    *cp = code_point(s, len);
-    return len;
-}
-
-/* Characters that reorder or break the rest of a terminal line though they are printable
- * in Unicode's sense: the bidirectional controls (ALM, LRM, RLM, LRE..RLO, LRI..PDI) and the
- * line and paragraph separators. */
-static int reorders(uint32_t cp) {
-    return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
-           (cp >= 0x2066 && cp <= 0x2069);
-}
 
 static size_t plain_bytes(const unsigned char *p, size_t n) {
     size_t i = 0;
@@ -115,7 +81,7 @@ static size_t plain_run(const unsigned char *p, size_t n) {
 
 /* Appends s for a terminal, a run of safe bytes at a time. The rule: a backslash is
  * written \\, a control character, DEL, a C1 control or an invalid byte \xNN, a character of
- * reorders() \uNNNN; everything else as it is. So what is shown is unambiguous: a title
+ * term_reorders() \uNNNN; everything else as it is. So what is shown is unambiguous: a title
  * holding the text "\x1b" shows "\\x1b", never what an escaped ESC shows. */
 void text_append_safe(outbuf_t *o, const char *s) {
     if (!s) /* a record that lost a string to a failed allocation */
@@ -141,18 +107,18 @@ void text_append_safe(outbuf_t *o, const char *s) {
             }
             if (p < valid) { /* its characters as they are, up to one to escape */
                 for (; p < valid; p += len) {
-                    len = lead_len(*p);
-                    cp = code_point(p, len);
-                    if (cp < 0xA0 || reorders(cp))
+                    len = term_lead_len(*p);
+                    cp = term_code_point(p, len);
+                    if (cp < 0xA0 || term_reorders(cp))
                         break;
                 }
                 if (p == valid)
                     continue;
             } else { /* at most 4 bytes read, never past the NUL: it is no continuation byte */
-                len = utf8_seq(p, 4, &cp);
+                len = term_utf8_char(p, 4, &cp);
             }
         }
-        if (len > 0 && cp >= 0xA0 && !reorders(cp)) {
+        if (len > 0 && cp >= 0xA0 && !term_reorders(cp)) {
             p += len;
             continue;
         }

@@ -1,0 +1,48 @@
+/* Characters as a terminal shows them, for the tool's output and messages: one UTF-8 step and
+ * one set of characters that must be escaped though Unicode calls them printable. Shared by
+ * the text and JSON records (src/sinks) and the quoting of names in messages (msg.c), so that
+ * what one escapes the others escape too. Header only: no state. */
+#ifndef CAFE_COMMON_TERMCHAR_H
+#define CAFE_COMMON_TERMCHAR_H
+
+#include "cafe/title.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Characters that reorder or break the rest of a terminal line though they are printable
+ * in Unicode's sense: the bidirectional controls (ALM, LRM, RLM, LRE..RLO, LRI..PDI) and the
+ * line and paragraph separators. */
+static inline int term_reorders(uint32_t cp) {
+    return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* The length of the sequence lead byte c starts, 0 if it starts none. */
+static inline size_t term_lead_len(unsigned char c) {
+    return c < 0x80 ? 1 : c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 0;
+}
+
+/* The code point of the valid len-byte sequence at s. */
+static inline uint32_t term_code_point(const unsigned char *s, size_t len) {
+    uint32_t v = len == 1 ? s[0] : s[0] & (0x7Fu >> len);
+    for (size_t i = 1; i < len; i++)
+        v = (v << 6) | (s[i] & 0x3Fu);
+    return v;
+}
+
+/* Length of the valid UTF-8 sequence at s[0..n) (a NUL ends it too), 0 if invalid; *cp its
+ * code point. Validity is cafe_utf8_valid's (one rule); only the lead byte's length is read
+ * here. Never reads past a NUL: a NUL is no continuation byte, so a shorter sequence fails. */
+static inline size_t term_utf8_char(const unsigned char *s, size_t n, uint32_t *cp) {
+    size_t len = term_lead_len(s[0]);
+    for (size_t i = 1; i < len && i < n; i++)
+        if (s[i] == 0)
+            return 0;
+    if (len == 0 || len > n || !cafe_utf8_valid((const char *)s, len))
+        return 0;
+    *cp = term_code_point(s, len);
+    return len;
+}
+
+#endif
