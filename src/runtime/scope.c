@@ -16,6 +16,7 @@
  * misuse aborts the process with a message. */
 #include "runtime/handle.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -41,6 +42,9 @@ void cafe__scope_left_open(const cafe__task_t *t) {
 }
 
 /* The enclosing scope of an active one: each struct starts with it. */
+_Static_assert(offsetof(cafe_deadline_t, private_outer_scope) == 0 &&
+                   offsetof(cafe_shield_t, private_outer_scope) == 0,
+               "a scope's chain link is its struct's first member");
 static void *outer_scope(const void *scope) {
     return *(void *const *)scope;
 }
