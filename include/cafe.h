@@ -166,7 +166,9 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
  * Called while the loop runs (from one of its tasks), it aborts the process with a message.
  * Lifecycle: a loop is its creator's, from cafe_loop_create to cafe_loop_free, and may be run
  * any number of times in between, one run at a time. Close its streams and signal watchers
- * before freeing it (they belong to it); the handles of its tasks die with their run. */
+ * before freeing it (they belong to it): one left open aborts the process with a message
+ * (unless a deadlock abandoned tasks, which could not close theirs); the handles of its tasks
+ * die with their run. */
 void cafe_loop_free(cafe_loop_t *loop);
 
 /* asyncio.run: cafe_loop_create + cafe_loop_run + cafe_loop_free. */

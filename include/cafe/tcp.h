@@ -9,7 +9,7 @@
  * never frees memory another task is using. Copies of a handle share that state: after
  * close only the handle that was closed knows it; using a copy then is the caller's bug.
  * Streams belong to the loop they were made on; every stream must be closed before
- * cafe_loop_free, like any libuv handle.
+ * cafe_loop_free, like any libuv handle (cafe_loop_free aborts with a message otherwise).
  *
  * Waiting: accept, connect, read*, write*, and shutdown suspend only the calling task; they
  * return CAFE_ECANCELED when the task is cancelled and CAFE_ETIMEDOUT when its deadline

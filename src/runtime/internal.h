@@ -149,6 +149,9 @@ struct cafe_loop {
         void *arg;
     } closers[CAFE__MAX_CLOSERS];
     int nclosers;
+    /* Streams and signal watchers their owners have not closed: cafe_loop_free refuses to
+     * pull the loop from under them (their handles would dangle into freed memory). */
+    size_t open_streams, open_watchers;
 };
 
 /* Registers fn(arg) to run when the loop is freed, before its handles are closed (in

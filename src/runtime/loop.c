@@ -327,6 +327,23 @@ static void close_leftover(uv_handle_t *h, void *arg) {
         uv_close(h, NULL);
 }
 
+/* A stream or watcher still open at cafe_loop_free is its owner's bug: its handle would point
+ * into freed memory, and a later close would write there. Tasks a deadlock abandoned
+ * (cafe_loop_run's CAFE_EDEADLK) are exempt: they could not close theirs. */
+static void check_closed(const cafe_loop_t *loop) {
+    if (loop->open_streams == 0 && loop->open_watchers == 0)
+        return;
+    for (const cafe__task_t *t = loop->all; t; t = t->all_next)
+        if (t->state == CAFE__PARKED)
+            return;
+    fprintf(stderr,
+            "cafe: cafe_loop_free called with %zu TCP stream(s) and %zu signal watcher(s) "
+            "still open: close them (cafe_tcp_close, cafe_signal_close) before freeing the "
+            "loop\n",
+            loop->open_streams, loop->open_watchers);
+    abort();
+}
+
 void cafe_loop_free(cafe_loop_t *loop) {
     if (!loop)
         return;
@@ -339,6 +356,7 @@ void cafe_loop_free(cafe_loop_t *loop) {
         loop->nclosers--;
         loop->closers[loop->nclosers].fn(loop->closers[loop->nclosers].arg);
     }
+    check_closed(loop);
     cafe__task_free_all(loop);
     uv_walk(&loop->uv, close_leftover, NULL);
     uv_run(&loop->uv, UV_RUN_DEFAULT);

@@ -71,6 +71,7 @@ int cafe_signal_open(cafe_signal_t *s, int signum) {
     }
     uv_unref((uv_handle_t *)&w->h);
     s->private_handle = w;
+    loop->open_watchers++;
     return 0;
 }
 
@@ -124,4 +125,5 @@ void cafe_signal_close(cafe_signal_t *s) {
         cafe__wake(wait, CAFE_EPIPE);
     uv_close((uv_handle_t *)&w->h, on_closed);
     s->private_handle = NULL;
+    ((cafe_loop_t *)w->h.loop)->open_watchers--;
 }

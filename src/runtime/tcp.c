@@ -95,12 +95,19 @@ static cafe__tcp_t *tcp_new(cafe_loop_t *loop) {
         return NULL;
     uv_tcp_init(&loop->uv, &t->h);
     t->h.data = t;
+    loop->open_streams++;
     return t;
+}
+
+/* The owner lets go of t (it closed it, or it never got it): the one place user_gone is set. */
+static void let_go(cafe__tcp_t *t) {
+    t->user_gone = 1;
+    ((cafe_loop_t *)t->h.loop)->open_streams--;
 }
 
 /* For a state nobody will own: closes it and lets it free itself. */
 static int discard(cafe__tcp_t *t, int rc) {
-    t->user_gone = 1;
+    let_go(t);
     cafe__tcp_kill(t, CAFE_EPIPE);
     return cafe__tcp_leave(t, rc);
 }
@@ -285,7 +292,7 @@ static int close_stream(cafe_tcp_t *s, int reset, const char *call) {
     if (!t)
         return CAFE_EINVAL;
     s->private_impl = NULL;
-    t->user_gone = 1;
+    let_go(t);
     /* uv_tcp_close_reset refuses a stream that was shut down: that one closes normally. */
     if (reset && !t->closing && !t->listening && uv_tcp_close_reset(&t->h, on_close) == 0)
         t->closing = 1;

@@ -196,6 +196,42 @@ static void test_free_of_running_loop_aborts(void **state) {
     assert_non_null(strstr(err, "cafe_loop_free called on a loop that is running"));
 }
 
+/* ---- a stream or watcher left open at cafe_loop_free aborts: its handle would dangle ---- */
+static int leave_listener_open(void *arg, void **value) {
+    static cafe_tcp_t l; /* outlives the run: a later cafe_tcp_close would write freed memory */
+    assert_int_equal(cafe_tcp_listen(&l, "127.0.0.1", 0, 8), 0);
+    return 0;
+}
+
+static int leave_watcher_open(void *arg, void **value) {
+    static cafe_signal_t s;
+    assert_int_equal(cafe_signal_open(&s, SIGUSR1), 0);
+    return 0;
+}
+
+static int close_both(void *arg, void **value) {
+    cafe_tcp_t l;
+    cafe_signal_t s;
+    assert_int_equal(cafe_tcp_listen(&l, "127.0.0.1", 0, 8), 0);
+    assert_int_equal(cafe_signal_open(&s, SIGUSR1), 0);
+    assert_int_equal(cafe_tcp_close(&l), 0);
+    cafe_signal_close(&s);
+    return 0;
+}
+
+static void test_open_stream_at_free_aborts(void **state) {
+    int st;
+    const char *err = test_child_stderr(leave_listener_open, NULL, &st);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+    assert_non_null(strstr(err, "cafe_loop_free called with 1 TCP stream(s) and 0 signal"));
+    err = test_child_stderr(leave_watcher_open, NULL, &st);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+    assert_non_null(strstr(err, "0 TCP stream(s) and 1 signal watcher(s) still open"));
+    err = test_child_stderr(close_both, NULL, &st);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_string_equal(err, "");
+}
+
 /* ---- a NULL loop (cafe_loop_create's error unchecked): an error or a message, not a crash */
 static int now_of_no_loop(void *arg, void **value) {
     (void)cafe_loop_now(NULL);
@@ -1115,6 +1151,7 @@ int main(void) {
         cmocka_unit_test(test_bad_spawn_opts_einval),
         cmocka_unit_test(test_bad_loop_opts_einval),
         cmocka_unit_test(test_err_name_and_version),
+        cmocka_unit_test(test_open_stream_at_free_aborts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
