@@ -186,8 +186,10 @@ char *cafe__url_special(const char *url) {
         end++; /* the authority's */
     for (size_t at = end; at > i; at--)
         if (url[at - 1] == '@') {
-            o = userinfo(o, url + i, at - 1 - i);
-            i = at;
+            if (at < end) { /* no host after the '@': left as written, for curl to refuse */
+                o = userinfo(o, url + i, at - 1 - i);
+                i = at;
+            }
             break;
         }
     while (i < end)
@@ -220,13 +222,17 @@ static int scheme_ok(const char *scheme) {
 }
 
 /* curl decodes a percent-encoded host without checking it again: "%7f" gives the URL
- * "http://\x7f/". A host that is empty or holds control characters or spaces is reported
- * here, on its input line, rather than fetched and recorded under such a URL. */
+ * "http://\x7f/", "ho%25st" the name "ho%st". A host that is empty or, once decoded, holds
+ * one of the standard's forbidden domain code points (controls, space, DEL and
+ * "#%/:<>?@[\\]^|"; an IPv6 address keeps its brackets and colons) is refused here, on its
+ * input line, as browsers refuse it, rather than looked up in DNS under such a name. */
+#define FORBIDDEN "#%/:<>?@[\\]^|"
 static int host_ok(CURLU *u) {
     char *host = NULL;
     int ok = curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host && host[0];
+    const char *forbidden = ok && host[0] == '[' ? "" : FORBIDDEN;
     for (const char *p = ok ? host : ""; *p; p++)
-        if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+        if ((unsigned char)*p <= 0x20 || *p == 0x7f || strchr(forbidden, *p))
             ok = 0;
     curl_free(host);
     return ok;
@@ -256,7 +262,7 @@ static const char *ipv6_fix(CURLU *u, const char *host) {
  * a number is an IPv4 address, written as its dotted quad (curl took "127.0.0.1.", a trailing
  * dot, for a name to look up) or refused (curl looked up "1.2.3.4.5" or "1.2.3.09"); an IPv6
  * address is written as browsers write it (ipv6_fix). A Unicode name stays as written
- * (idn_ok). NULL, or why the line is refused. */
+ * (idn_fix). NULL, or why the line is refused. */
 static const char *host_fix(CURLU *u) {
     char *host = NULL, quad[16];
     CURLUcode uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
@@ -281,20 +287,41 @@ static const char *host_fix(CURLU *u) {
                            : NULL;
 }
 
+/* The checks of host_ok and host_fix, on the ASCII form of a Unicode host: its mapping can
+ * make a forbidden code point ("％４１.com" is "%41.com", U+3000 a space) or a number
+ * ("０Ｘｃ０．０２５０．０１" is "0xc0.0250.01"). NULL, or why the line is refused. */
+static const char *ace_fix(CURLU *u, const char *ace) {
+    char quad[16];
+    for (const char *p = ace; *p; p++)
+        if ((unsigned char)*p <= 0x20 || *p == 0x7f || strchr(FORBIDDEN, *p))
+            return "bad international host name (a forbidden character once mapped)";
+    int r = cafe__url_ipv4(ace, quad);
+    if (r < 0)
+        return "bad IPv4 address (the host ends in a number)";
+    if (r > 0 && curl_url_set(u, CURLUPART_HOST, quad, 0) != CURLUE_OK)
+        return "out of memory";
+    return NULL;
+}
+
 /* A host with non-ASCII letters must convert to its ASCII form (IDNA, done by libcurl with
  * libidn2, which needs a UTF-8 LC_CTYPE: the cafe tool sets it); the URL keeps the form
- * written. */
-static int idn_ok(CURLU *u) {
+ * written, unless that form is an IPv4 address (written as its dotted quad, as browsers do).
+ * NULL, or why the line is refused. */
+static const char *idn_fix(CURLU *u) {
     char *host = NULL, *ace = NULL;
-    int ok = curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK;
-    for (const char *p = ok ? host : ""; *p; p++)
+    const char *why = NULL;
+    if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+        return "bad host name";
+    for (const char *p = host; *p; p++)
         if ((unsigned char)*p >= 0x80) {
-            ok = curl_url_get(u, CURLUPART_HOST, &ace, CURLU_PUNYCODE) == CURLUE_OK;
+            why = curl_url_get(u, CURLUPART_HOST, &ace, CURLU_PUNYCODE) == CURLUE_OK
+                      ? ace_fix(u, ace)
+                      : "bad international host name (IDNA)";
             break;
         }
     curl_free(ace);
     curl_free(host);
-    return ok;
+    return why;
 }
 
 int cafe__url_normalize(const char *abs, char **url, const char **why) {
@@ -326,8 +353,7 @@ int cafe__url_normalize(const char *abs, char **url, const char **why) {
         rc = CAFE_EINVAL;
     } else if ((*why = host_fix(u)) != NULL) {
         rc = CAFE_EINVAL;
-    } else if (!idn_ok(u)) {
-        *why = "bad international host name (IDNA)";
+    } else if ((*why = idn_fix(u)) != NULL) {
         rc = CAFE_EINVAL;
     } else if (curl_url_get(u, CURLUPART_URL, &norm, CURLU_NO_DEFAULT_PORT) != CURLUE_OK ||
                !(*url = strdup(norm))) {
