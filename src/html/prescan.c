@@ -349,18 +349,45 @@ static int markup(scan_t *s, const cafe__html_encoding_t **enc) {
     return 0;
 }
 
-const cafe__html_encoding_t *cafe__html_prescan(const unsigned char *p, size_t n) {
+/* 1 when s->p[s->pos..n) ('<' first) may be a "<meta" followed by whitespace or '/' that
+ * the end of the input cut: a prefix of one, or one whose attributes are cut. */
+static int meta_cut(const scan_t *s) {
+    size_t left = s->n - s->pos;
+    if (left > 5)
+        return at(s, "<meta") && (is_ws(s->p[s->pos + 5]) || s->p[s->pos + 5] == '/');
+    for (size_t i = 1; i < left; i++)
+        if ((s->p[s->pos + i] | 0x20) != (unsigned char)"<meta"[i])
+            return 0;
+    return 1;
+}
+
+const cafe__html_encoding_t *cafe__html_prescan_to(const unsigned char *p, size_t n, size_t limit,
+                                                   int *cut) {
     scan_t s = {p, n, 0};
     const cafe__html_encoding_t *enc = NULL;
+    *cut = 0;
     while (s.pos < s.n) {
         const unsigned char *lt = memchr(s.p + s.pos, '<', s.n - s.pos);
-        if (!lt)
+        if (!lt || (size_t)(lt - s.p) >= limit)
             return NULL;
-        s.pos = (size_t)(lt - s.p);
+        size_t start = s.pos = (size_t)(lt - s.p);
+        if (s.n - start <= 5 && meta_cut(&s)) {
+            *cut = 1; /* too few bytes to tell, and markup() would pass over them */
+            return NULL;
+        }
         int r = markup(&s, &enc);
+        if (r < 0) {
+            s.pos = start;
+            *cut = meta_cut(&s);
+        }
         if (r != 0)
             return r > 0 ? enc : NULL;
         s.pos++; /* "next byte" */
     }
     return NULL;
+}
+
+const cafe__html_encoding_t *cafe__html_prescan(const unsigned char *p, size_t n) {
+    int cut;
+    return cafe__html_prescan_to(p, n, n, &cut);
 }

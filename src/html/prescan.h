@@ -9,6 +9,13 @@
  * (the caller gives the first 1024 bytes of the page, or all of it when shorter). */
 const cafe__html_encoding_t *cafe__html_prescan(const unsigned char *p, size_t n);
 
+/* The prescan of the markup that starts in p[0..limit): a <meta> that starts there is read
+ * to its end within p[0..n), as both Chromium and Firefox read one that starts within the
+ * first 1024 bytes, however long. *cut is set when p ends inside such a <meta> (or a prefix
+ * of "<meta"): more bytes may still declare the encoding. */
+const cafe__html_encoding_t *cafe__html_prescan_to(const unsigned char *p, size_t n, size_t limit,
+                                                   int *cut);
+
 /* "Extract a character encoding from a meta element": the charset= in a content value. */
 const cafe__html_encoding_t *cafe__html_meta_content_charset(const char *s, size_t n);
 

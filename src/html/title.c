@@ -3,7 +3,8 @@
  *
  * Encoding (HTML standard 13.2.3.1): BOM, else the transport charset, else the <meta>
  * prescan, else windows-1252. Like a browser, the extractor holds back the first 1024
- * bytes (or less at the end of input) until the prescan has run on them, so a title that
+ * bytes (or less at the end of input; more, up to HEAD_MAX, while a <meta> that starts in
+ * them goes on) until the prescan has run on them, so a title that
  * comes before its page's <meta charset> is decoded with that charset; with a transport
  * charset it waits for 3 bytes only (a BOM still wins), and a prescan that finds its meta
  * early ends the wait early.
@@ -44,6 +45,9 @@
 #include "html/tokenizer.h"
 
 #define PRESCAN_BYTES 1024
+/* Held back at most: a <meta> that starts within the first PRESCAN_BYTES is read to its end,
+ * as Chromium and Firefox read it (at any length; cafe up to here). */
+#define HEAD_MAX 2048
 #define CAFE__RAW_MAX (4 * CAFE_TITLE_MAX) /* the title's kept text: enough, text.h says why */
 
 struct cafe_title {
@@ -67,6 +71,7 @@ struct cafe_title {
     int eof;                      /* the end of input was reached */
     int closed_at_eof;            /* the title's text ended there, not at an end tag */
     size_t nhead;                 /* bytes held back for the prescan */
+    int meta_cut;                 /* ...and a <meta> they start is cut: hold on to HEAD_MAX */
     unsigned char *raw;           /* for the title's kept text while the encoding is uncertain */
     cafe__html_decoder_t wide;    /* UTF-16 / ISO-2022-JP to UTF-8 before the tokenizer */
     cafe__html_detect_t det;
@@ -76,7 +81,7 @@ struct cafe_title {
      * name the same one, and reset would look it up for each */
     char charset_seen[24];
     const cafe__html_encoding_t *charset_enc;
-    unsigned char head[PRESCAN_BYTES];
+    unsigned char head[HEAD_MAX];
 };
 
 /* ---- tokenizer callbacks ------------------------------------------------------------ */
@@ -386,18 +391,28 @@ CAFE__HOT static size_t hold(cafe_title_t *t, const unsigned char *p, size_t n, 
         decide(t, NULL);
         return 0;
     }
-    size_t take = (t->transport ? 3 : PRESCAN_BYTES) - t->nhead;
+    size_t take = (t->transport ? 3 : t->meta_cut ? HEAD_MAX : PRESCAN_BYTES) - t->nhead;
     if (take > n)
         take = n;
     memcpy(t->head + t->nhead, p, take);
     t->nhead += take;
     int bom = t->nhead >= 2 && ((t->head[0] == 0xFE && t->head[1] == 0xFF) ||
                                 (t->head[0] == 0xFF && t->head[1] == 0xFE));
-    if (bom || (t->transport && t->nhead >= 3))
+    if (bom || (t->transport && t->nhead >= 3)) {
         decide(t, NULL);
-    else if (t->nhead == PRESCAN_BYTES || final)
-        decide(t, cafe__html_prescan(t->head, t->nhead));
-    else if (t->nhead >= 3 && memchr(p, '>', take)) {
+    } else if (t->meta_cut && t->nhead < HEAD_MAX && !final && !memchr(p, '>', take)) {
+        /* the cut <meta> can only end with a '>' */
+    } else if (t->nhead >= PRESCAN_BYTES || final) {
+        int cut;
+        const cafe__html_encoding_t *e =
+            cafe__html_prescan_to(t->head, t->nhead, PRESCAN_BYTES, &cut);
+        if (e || !cut || final || t->nhead == HEAD_MAX) {
+            decide(t, e);
+        } else if (!t->meta_cut) { /* hold on, the rest of p too */
+            t->meta_cut = 1;
+            return take + hold(t, p + take, n - take, final);
+        }
+    } else if (t->nhead >= 3 && memchr(p, '>', take)) {
         /* A <meta> can only be complete with its '>': prescan again only then. */
         const cafe__html_encoding_t *e = cafe__html_prescan(t->head, t->nhead);
         if (e)
@@ -469,6 +484,7 @@ CAFE__HOT void cafe_title_reset(cafe_title_t *t, const char *charset) {
     cafe__html_detect_reset(&t->det);
     t->raw_ascii = 1;
     t->nhead = 0;
+    t->meta_cut = 0;
     cafe__html_tok_reset(&t->tok);
     /* the text is reset when a title starts: nothing reads it before (has_title is 0) */
 }

@@ -71,6 +71,12 @@ FOUND = [
     # windows-1252, "Ð–")
     ("", b"<div><title>\xd0\x96</title>"),
     ("", b"<table><caption><title>\xd0\x96</title>"),
+    # a <meta> that starts within the first 1024 bytes counts however far past them it
+    # ends, even after the body has started (title "橡桠弪 袞", GBK; it kept windows-1252)
+    ("", b"<p><!--" + b"x" * 996 + b"--><meta name='" + b"y" * 900 + b"' charset=gbk>"
+         b"<title>\xcf\xf0\xe8\xe2\xe5\xf2 \xd0\x96</title>"),
+    ("", b"<p><!--" + b"x" * 1013 + b"--><meta charset=gbk><title>\xcf\xf0\xe8\xe2\xe5\xf2"
+         b" \xd0\x96</title>"),
     # a title decoded again once its encoding is known (detected, or a late <meta>) is kept
     # whole however many bytes its whitespace and references take (title "a Привет", "a Ж")
     ("", b"<title>a" + b" " * 20000 + "Привет".encode() + b"</title><p>x"),

@@ -191,6 +191,59 @@ static void test_late_meta_iso2022jp(void **state) {
     }
 }
 
+/* A <meta> that starts within the first 1024 bytes and ends after them, on a page whose body
+ * has started before it (so no late <meta> can count): Chromium and Firefox both read it to
+ * its end and take its encoding (tests/browser/encodings.py); cafe's prescan stopped at byte
+ * 1024 and kept windows-1252. One that starts after byte 1024 counts in neither. */
+static void test_meta_across_prescan_end(void **state) {
+    (void)state;
+    static const char gbk[] = "橡桠弪 袞", w1252[] = "Ïðèâåò Ð–";
+    static const struct {
+        const char *before; /* up to the padding comment, which ends at byte `at` */
+        int at;
+        const char *meta, *want;
+    } runs[] = {
+        {"<p>", 1010, "<meta charset=gbk>", gbk},
+        {"<p>", 1021, "<meta charset=gbk>", gbk}, /* "<me" in the first 1024 */
+        {"<p>", 1023, "<meta charset=gbk>", gbk}, /* only its '<' */
+        {"\xd0", 1000, "<meta http-equiv=content-type content='text/html; charset=gbk'>", gbk},
+        {"<p>", 1000, "<meta name='%1000y' charset=gbk>", gbk},
+        {"<p>", 1000, "<meta charset=gbk%900\n>", gbk},
+        {"<p>", 1000, "<meta charset=bogus><meta charset=gbk>", gbk},
+        {"<p>", 1023, "<meta charset=bogus><meta charset=gbk>", w1252},
+        {"<p>", 1000, "<p class='%100y'><meta charset=gbk>", w1252},
+        {"<p>", 1021, "<mark><meta charset=gbk>", w1252},
+    };
+    char page[4096];
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        char f[256];
+        const char *before = runs[i].before;
+        size_t pad = (size_t)runs[i].at - strlen(before) - 7;
+        int n = snprintf(f, sizeof f,
+                         "%s<!--%%%zux-->%s<title>\xcf\xf0\xe8\xe2\xe5\xf2 \xd0\x96</title><p>x",
+                         before, pad, runs[i].meta);
+        assert_true(n > 0 && (size_t)n < sizeof f);
+        size_t len = expand(page, f);
+        assert_int_equal(strstr(page, "-->") + 3 - page, runs[i].at);
+        if (runs[i].want == gbk) {
+            title_check(runs[i].meta, page, len, NULL, gbk, strlen(gbk), "GBK");
+            continue;
+        }
+        /* undeclared: the fallback's reading, detection off (browsers' frames inherit) */
+        for (size_t step = 1; step <= len; step = step == 1 ? len : len + 1) {
+            cafe_title_t *t;
+            assert_int_equal(cafe_title_create(&t, NULL), 0);
+            cafe_title_set_detection(t, 0);
+            for (size_t at = 0; at < len; at += step)
+                cafe_title_feed(t, page + at, len - at < step ? len - at : step);
+            cafe_title_finish(t);
+            assert_string_equal(cafe_title_text(t, NULL), runs[i].want);
+            assert_string_equal(cafe_title_encoding(t), "windows-1252");
+            cafe_title_free(t);
+        }
+    }
+}
+
 static void test_bad_arguments(void **state) {
     (void)state;
     assert_int_equal(cafe_title_create(NULL, NULL), CAFE_EINVAL);
@@ -204,6 +257,7 @@ int main(void) {
         cmocka_unit_test(test_reset_across_encodings),
         cmocka_unit_test(test_late_meta_long_content),
         cmocka_unit_test(test_late_meta_iso2022jp),
+        cmocka_unit_test(test_meta_across_prescan_end),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
