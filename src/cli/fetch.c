@@ -127,6 +127,17 @@ void cli_fetch_pool_free(cli_fetch_pool_t *pool) {
     *pool = (cli_fetch_pool_t){0};
 }
 
+/* Whether a transfer that failed (its connection lost, or stalled to the timeout) still gave
+ * a page: its title had ended at its end tag, and the extractor read on only to settle the
+ * encoding (no charset declared: the first 1024 bytes may hold a <meta>). The page then ends
+ * where the bytes did, as at its end: a browser shows that title while the page loads and
+ * keeps it when the load fails. A title still open could have gone on: no page. */
+static int page_before_failure(int rc, sink_t *s) {
+    if ((rc != CAFE_ETIMEDOUT && rc != CAFE_EHTTP_CLOSED) || !s->title || s->failed)
+        return 0;
+    return cafe_title_finish(s->title) == 1 && !cafe_title_unclosed(s->title);
+}
+
 int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, void *start_arg,
               cli_fetch_pool_t *pool) {
     sink_t s = {NULL, pool, 0, r->url, !o->no_detect, 0};
@@ -137,6 +148,8 @@ int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, voi
     h.start_arg = start_arg;
     uint64_t t0 = cafe_loop_now(cafe_loop_current());
     int rc = cafe_http_request(r->url, &h, &res);
+    if (rc != 0 && page_before_failure(rc, &s))
+        rc = 0;
     /* time_ms: the tries and their retry sleeps, not the queueing for the limits' turns. */
     uint64_t spent = cafe_loop_now(cafe_loop_current()) - t0;
     r->time_ms = spent > res.queued_ms ? spent - res.queued_ms : 0;

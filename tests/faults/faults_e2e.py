@@ -161,6 +161,48 @@ def test_stall_while_draining_ends_the_request_before_its_timeout():
         srv.close()
 
 
+def title_then_failure_server(end, framing=b"Content-Length: 100000\r\n"):
+    """A page with no declared encoding whose title is complete in its first 60 bytes; the
+    extractor reads on for the first 1024 (a <meta charset> there could still change the
+    title's encoding), but end() breaks the connection first."""
+    def handler():
+        yield (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n" + framing + b"\r\n"
+               b"<html><head><title>Complete</title></head><body>")
+        yield from end()
+    return handler
+
+
+def test_failure_after_a_complete_title_keeps_the_page():
+    # The title ended at its end tag; only the encoding was still open when the connection
+    # failed (reset, close before the announced length, a stall to the timeout). The bytes
+    # that came decide it, as at the page's end: a browser shows this title while the page
+    # loads and keeps it when the load fails. The page is the result, not the failure.
+    done = threading.Event()
+
+    def reset():
+        threading.Event().wait(0.2)
+        raise ConnectionResetError
+
+    def close():
+        return iter(())
+
+    def hang():
+        done.wait(60)  # until the case is over (bounded)
+        return iter(())
+
+    srv = RawServer({"/reset": title_then_failure_server(reset),
+                     "/close": title_then_failure_server(close),
+                     "/hang": title_then_failure_server(hang),
+                     "/close-delimited": title_then_failure_server(hang, b"")})
+    try:
+        for path in ("/reset", "/close", "/hang", "/close-delimited"):
+            expect(srv.url(path), page("Complete", 48, charset="windows-1252"),
+                   "--timeout", "2", "--retries", "0")
+    finally:
+        done.set()
+        srv.close()
+
+
 class StaleServer(RawServer):
     """Keeps connections alive, but resets one at its second request: what a client sees
     when it reuses a connection the server dropped while idle. curl retries such a request
