@@ -100,7 +100,9 @@ typedef struct cafe_http_opts {
      * URL written as browsers do (the WHATWG URL Standard), where curl would go elsewhere: the
      * request then goes on from the browser's URL. A redirect to a fragment of the
      * page itself ("Location: #top") is a loop, CAFE_EHTTP_TOO_MANY_REDIRECTS at once, as
-     * browsers end in one; res->url is that page. */
+     * browsers end in one; res->url is that page. Only 301, 302, 303, 307 and 308 are
+     * followed (the Fetch standard's redirect statuses): another 3xx with a Location, which
+     * curl would follow, is the result, with its body, as a browser shows it. */
     int max_redirects;
     /* Body bytes kept (or passed to on_body); beyond it the transfer stops as if on_body had
      * said enough and res->truncated is set. 0 = 8 MiB; SIZE_MAX = no cap. */

@@ -192,7 +192,7 @@ const char *cafe__http_header_value(CURL *e, const char *name) {
 static int redirect_dead_end(CURL *e, const cafe_http_opts_t *o, long status) {
     if (o->max_redirects < 0) /* CAFE_HTTP_NO_REDIRECTS: the 3xx is the result */
         return 0;
-    if (status != 301 && status != 302 && status != 303 && status != 307 && status != 308)
+    if (!cafe__http_redirect_status(status))
         return 0;
     const char *loc = cafe__http_header_value(e, "Location");
     /* libcurl 7.88 gives an empty value as "\r" (seen with "Location: \r\n"): blank too */

@@ -167,8 +167,9 @@ struct cafe__http_xfer {
     int in_multi;
     uint64_t drain_until; /* on the client's draining list: when the drain is given up */
     dlist_link_t drain_link;
-    int pinned;   /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */
-    int no_reuse; /* CURLOPT_FORBID_REUSE is set: limits.close_one_off found no other request */
+    int pinned;    /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */
+    int no_reuse;  /* CURLOPT_FORBID_REUSE is set: limits.close_one_off found no other request */
+    int no_follow; /* CURLOPT_FOLLOWLOCATION was turned off mid-transfer (redirect.c) */
     /* Requests curl sent for this transfer (on_prereq): more than its redirects and one means
      * curl tried again on a new connection (a kept one the server had dropped, a refused
      * HTTP/2 stream). libcurl 7.88 counts such tries per handle and clears the count only in
@@ -377,6 +378,11 @@ int cafe__http_redirect_resolving(cafe__http_xfer_t *x);
 /* redirect.c: whether curl, failing on a redirect's Location it could not parse (code), was
  * given one a browser follows (then x->relocate is set) or refuses (x->bad_location). */
 int cafe__http_redirect_malformed(cafe__http_xfer_t *x, CURLcode code);
+/* redirect.c: 1 for the statuses browsers follow a Location with (301, 302, 303, 307, 308). */
+int cafe__http_redirect_status(long status);
+/* redirect.c: CURLOPT_HEADERFUNCTION while redirects are followed: a 3xx that is no redirect
+ * (cafe__http_redirect_status) turns following off for the rest of the transfer. */
+size_t cafe__http_on_header(char *line, size_t size, size_t n, void *xfer);
 
 /* curl_error.c: x ended with curl's failure cc: sets res->error and res->message (cafe's
  * words, then curl's message as the detail) and returns the CAFE_E* code. */

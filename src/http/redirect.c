@@ -104,3 +104,34 @@ int cafe__http_redirect_check(cafe__http_xfer_t *x) {
     x->hop_url = url ? strdup(url) : NULL;
     return 0;
 }
+
+/* The Fetch standard's redirect statuses: browsers follow a Location with these alone, and
+ * show any other 3xx response as it is (Firefox follows a 300 as well). */
+int cafe__http_redirect_status(long status) {
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+/* CURLOPT_HEADERFUNCTION, set while redirects are followed. libcurl 7.88 follows the Location
+ * of any 3xx (300, 304, 305 "Use Proxy", 306, 399...) as it reads that header, and drops the
+ * response's body: the page a browser shows would be replaced by another. A status line of
+ * such a 3xx (each response's first line, "HTTP/1.1 300 ..." or curl's "HTTP/2 300 ") turns
+ * following off before the response's Location is read: the response is the result, with
+ * its body. The handle is set up again before its next use (xfer.c). Most lines cost the
+ * first byte's test. */
+size_t cafe__http_on_header(char *line, size_t size, size_t n, void *xfer) {
+    cafe__http_xfer_t *x = xfer;
+    (void)size; /* always 1 */
+    if (n < 12 || line[0] != 'H' || memcmp(line, "HTTP/", 5) != 0)
+        return n;
+    const char *sp = memchr(line + 5, ' ', n - 5);
+    if (!sp || (size_t)(line + n - sp) < 4 || sp[1] != '3')
+        return n;
+    long status = 300 + (sp[2] - '0') * 10 + (sp[3] - '0');
+    if (sp[2] < '0' || sp[2] > '9' || sp[3] < '0' || sp[3] > '9' ||
+        cafe__http_redirect_status(status))
+        return n;
+    x->c->stats.curl_calls++;
+    if (curl_easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK)
+        x->no_follow = 1;
+    return n;
+}

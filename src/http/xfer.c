@@ -49,9 +49,11 @@ int cafe__http_xfer_retried(cafe__http_xfer_t *x) {
 
 void cafe__http_xfer_put(cafe__http_xfer_t *x) {
     cafe__http_client_t *c = x->c;
-    /* curl's count of such tries, which no new transfer clears, goes with a reset */
-    if (cafe__http_xfer_retried(x))
+    /* curl's count of such tries, which no new transfer clears, goes with a reset; so does a
+     * FOLLOWLOCATION turned off (redirect.c) */
+    if (cafe__http_xfer_retried(x) || x->no_follow)
         x->profile.valid = 0; /* options_setup resets the handle */
+    x->no_follow = 0;
     x->sent = 0;
     x->hops = 0;
     if (x->hop_url) {
@@ -146,6 +148,10 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
     SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     SET(CURLOPT_FOLLOWLOCATION, o->max_redirects >= 0 ? 1L : 0L);
+    if (o->max_redirects >= 0) {
+        SET(CURLOPT_HEADERFUNCTION, cafe__http_on_header);
+        SET(CURLOPT_HEADERDATA, x);
+    }
     SET(CURLOPT_MAXREDIRS,
         o->max_redirects > 0 ? (long)o->max_redirects : CAFE_HTTP_DEFAULT_MAX_REDIRECTS);
     SET(CURLOPT_TIMEOUT_MS, o->timeout_ms ? (long)o->timeout_ms : CAFE_HTTP_DEFAULT_TIMEOUT_MS);

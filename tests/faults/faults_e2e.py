@@ -525,6 +525,40 @@ def test_redirect_without_location_is_an_error():
            "--max-redirects", "0")
 
 
+def test_location_of_a_status_that_is_no_redirect_is_not_followed():
+    # The Fetch standard's redirect statuses are 301, 302, 303, 307 and 308: with any other
+    # 3xx a browser shows the response itself, Location or not (Chromium, and Firefox but
+    # for 300; a 305 "Use Proxy" is no proxy to take either). curl -L follows them all: the
+    # record was the other page's title, under this URL.
+    body = b"<html><head><title>Choices</title></head><body>" + b"x" * 200 + b"</body></html>"
+
+    def with_location(status):
+        def handler():
+            yield (b"HTTP/1.1 %d Whatever\r\nLocation: /other\r\nContent-Type: text/html; "
+                   b"charset=utf-8\r\nContent-Length: %d\r\n\r\n" % (status, len(body)) + body)
+        return handler
+
+    def not_modified():
+        yield b"HTTP/1.1 304 Not Modified\r\nLocation: /other\r\n\r\n"
+
+    def other():
+        yield (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 20\r\n\r\n"
+               b"<title>Other</title>")
+    handlers = {f"/{st}": with_location(st) for st in (300, 305, 306, 399)}
+    handlers.update({"/304": not_modified, "/other": other})
+    srv = RawServer(handlers)
+    try:
+        for st in (300, 305, 306, 399):
+            expect(srv.url(f"/{st}"), page("Choices", len(body), status=st))
+        expect(srv.url("/304"), {"status": 304, "title": None, "bytes": 0, "error": None})
+        # the redirect statuses still go
+        for st in (301, 302, 303, 307, 308):
+            expect(U(f"/redirect/1?status={st}"), {"final_url": U("/page/0"), "status": 200,
+                                                   "error": None})
+    finally:
+        srv.close()
+
+
 # --- statuses and retries --------------------------------------------------------------------
 def test_429_retry_after():
     rec = expect(U("/retry-after/1"), page(None, 16, ct="text/plain", charset=None, status=429, attempts=3,

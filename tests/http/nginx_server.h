@@ -124,6 +124,9 @@ static const char nginx_conf[] =
     /* a fragment of the page itself, at the root (libcurl 7.88 would fetch /) */
     "    location = /fragment { return 302 \"#top\"; }\n"
     "    location = /redirect/fragment { return 301 /fragment; }\n"
+    /* a 3xx that is no redirect for browsers, with a Location all the same */
+    "    location = /redirect/choices { default_type text/html; add_header Location /index.html\n"
+    "                                   always; return 300 \"<title>Choices</title>\"; }\n"
     "    location = /redirect/file { return 302 file:///etc/passwd; }\n"
     "    location = /redirect/ftp { return 302 ftp://127.0.0.1/x; }\n"
     "    location = /status/404 { return 404; }\n"
