@@ -65,6 +65,21 @@ static int http_url(CURL *e) {
     return url && (strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0);
 }
 
+/* Whether the transfer stopped at a redirect it was to follow: the last response is one of
+ * the redirect statuses, with a Location. libcurl 7.88 fails a Location whose scheme it has no
+ * protocol for and that has no "//" (data:, javascript:, mailto:) there, at the page that
+ * sent it, with the code it gives a status line it refuses (CURLE_UNSUPPORTED_PROTOCOL). */
+static int stopped_at_redirect(const cafe__http_xfer_t *x) {
+    long status = 0;
+    struct curl_header *h;
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    /* the response to the last request sent (curl numbers them from 0; the request it
+     * failed to make counts already) */
+    return cafe__http_redirect_status(status) && x->sent > 0 &&
+           curl_easy_header(x->easy, "Location", 0, CURLH_HEADER, (int)x->sent - 1, &h) ==
+               CURLHE_OK;
+}
+
 /* Where the code alone says too little, what curl knows of the transfer tells more. */
 static void refine_by_info(cafe__http_xfer_t *x, CURLcode cc, int *code, char *buf, size_t cap) {
     long n = 0;
@@ -73,10 +88,11 @@ static void refine_by_info(cafe__http_xfer_t *x, CURLcode cc, int *code, char *b
         curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &n);
         if (n >= 300 && n < 400)
             snprintf(buf, cap, "malformed redirect Location");
-    } else if (cc == CURLE_UNSUPPORTED_PROTOCOL && !http_url(x->easy)) {
+    } else if (cc == CURLE_UNSUPPORTED_PROTOCOL && (!http_url(x->easy) || stopped_at_redirect(x))) {
         /* The first URL's scheme was checked before: this is a redirect's, where curl stops
-         * (the URL it stopped at). With an http(s) URL, the code is about the reply's status
-         * line (HTTP/0.9), after a redirect or not. */
+         * (the URL it stopped at, or the page whose Location it could not take). Else, with
+         * an http(s) URL, the code is about the reply's status line (HTTP/0.9), after a
+         * redirect or not. */
         *code = CAFE_EHTTP_REDIRECT_PROTOCOL;
         snprintf(buf, cap, "redirect refused (only http and https)");
     } else if (cc == CURLE_COULDNT_CONNECT) {

@@ -350,6 +350,20 @@ def test_redirect_to_gopher():
     redirect_to(f"gopher://127.0.0.1:{fx.ports[1]}/x")
 
 
+def test_redirect_to_a_scheme_without_authority_is_refused_as_a_redirect():
+    # data:, javascript:, mailto:, about: have no "//": libcurl 7.88 fails to parse such a
+    # Location (its scheme is no protocol it has), at the page that sent it, with the code it
+    # gives a status line it refuses; the record called it "invalid HTTP status line", an
+    # "other" failure, where a file: or ftp: Location is a refused redirect. Browsers refuse
+    # to follow a redirect to data: or javascript: as well.
+    for target in ("data:text/html,<title>Data</title>", "javascript:alert(1)",
+                   "mailto:someone@127.0.0.1", "about:blank"):
+        url = U("/redirect-to?url=" + urllib.parse.quote(target, safe=""))
+        expect(url, redirect_fail(url, re.compile(
+            r"redirect refused \(only http and https\): The redirect target URL could not be "
+            r"parsed: Unsupported URL scheme")))
+
+
 def test_redirect_to_a_malformed_url():
     # issue 15 item 14: cafe's words first, curl's after them
     url = U("/redirect-to?url=" + urllib.parse.quote("http://exa mple/", safe=""))

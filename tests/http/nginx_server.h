@@ -129,6 +129,7 @@ static const char nginx_conf[] =
     "                                   always; return 300 \"<title>Choices</title>\"; }\n"
     "    location = /redirect/file { return 302 file:///etc/passwd; }\n"
     "    location = /redirect/ftp { return 302 ftp://127.0.0.1/x; }\n"
+    "    location = /redirect/data { return 302 \"data:text/html,<title>x</title>\"; }\n"
     "    location = /status/404 { return 404; }\n"
     "    location = /status/503 { return 503; }\n"
     "    location = /status/429 { add_header Retry-After 1 always; return 429; }\n"

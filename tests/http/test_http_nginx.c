@@ -194,8 +194,8 @@ static void test_location_of_a_300_not_followed(void **state) {
 }
 
 static void test_redirect_to_other_schemes_refused(void **state) {
-    const char *paths[] = {"/redirect/file", "/redirect/ftp"};
-    for (int i = 0; i < 2; i++) {
+    const char *paths[] = {"/redirect/file", "/redirect/ftp", "/redirect/data"};
+    for (int i = 0; i < 3; i++) {
         cafe_http_result_t r;
         int rc = cafe_http_request(URL("http", srv(state)->http_port, paths[i]), NULL, &r);
         assert_int_equal(rc, CAFE_EHTTP_REDIRECT_PROTOCOL);
