@@ -206,6 +206,9 @@ struct cafe_http_result {
  *   NULL, or an option out of its range: method, stop, attempts < 0, max_redirects < -1).
  * res->error holds the same code and res->message says what happened. opts may be NULL.
  *
+ * A compressed body (Content-Encoding) ends where its compressed stream does: bytes after it
+ * (a CRLF some servers add, a second gzip member) are ignored, as Chromium ignores them.
+ *
  * Retries: connection errors, timeouts and the retry statuses are tried again after a task
  * sleep of backoff_ms * 2^(n-1) (plus up to 25% jitter, never above backoff_max_ms), or the
  * server's Retry-After (seconds or HTTP-date) when longer. A Retry-After longer than

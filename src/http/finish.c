@@ -253,6 +253,14 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
      * the connection, not the response, which was whole for the caller already. */
     if (x->stopping || (code == CURLE_WRITE_ERROR && x->aborted))
         code = CURLE_OK;
+    /* Bytes after the end of a compressed body (a CRLF or padding some servers add, a second
+     * gzip member): libcurl 7.88's decoders refuse them with a write error of their own (ours
+     * set aborted or oom), curl's "Failed writing received data to disk/application".
+     * Chromium reads no further than the stream's end and shows the page: the body ends
+     * there. */
+    else if (code == CURLE_WRITE_ERROR && !x->oom &&
+             cafe__http_header_value(x->easy, "Content-Encoding")[0])
+        code = CURLE_OK;
     if (x->oom)
         t->code = cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the body");
     else if (x->refused[0])
