@@ -127,13 +127,17 @@ void cli_fetch_pool_free(cli_fetch_pool_t *pool) {
     *pool = (cli_fetch_pool_t){0};
 }
 
-/* Whether a transfer that failed (its connection lost, or stalled to the timeout) still gave
- * a page: its title had ended at its end tag, and the extractor read on only to settle the
- * encoding (no charset declared: the first 1024 bytes may hold a <meta>). The page then ends
- * where the bytes did, as at its end: a browser shows that title while the page loads and
- * keeps it when the load fails. A title still open could have gone on: no page. */
-static int page_before_failure(int rc, sink_t *s) {
-    if ((rc != CAFE_ETIMEDOUT && rc != CAFE_EHTTP_CLOSED) || !s->title || s->failed)
+/* Whether a transfer that failed (its connection lost, its HTTP/2 stream reset or its body
+ * undecodable midway, or stalled to the timeout) still gave a page: its title had ended at
+ * its end tag, and the extractor read on only to settle the encoding (no charset declared:
+ * the first 1024 bytes may hold a <meta>). The page then ends where the bytes did, as at its
+ * end: a browser shows that title while the page loads and keeps it when the load fails. A
+ * title still open could have gone on: no page. A 3xx's protocol error is its redirect's
+ * (one without a Location), not its body's. */
+static int page_before_failure(int rc, long status, sink_t *s) {
+    int lost = rc == CAFE_ETIMEDOUT || rc == CAFE_EHTTP_CLOSED ||
+               (rc == CAFE_EHTTP_PROTOCOL && (status < 300 || status >= 400));
+    if (!lost || !s->title || s->failed)
         return 0;
     return cafe_title_finish(s->title) == 1 && !cafe_title_unclosed(s->title);
 }
@@ -148,7 +152,7 @@ int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, voi
     h.start_arg = start_arg;
     uint64_t t0 = cafe_loop_now(cafe_loop_current());
     int rc = cafe_http_request(r->url, &h, &res);
-    if (rc != 0 && page_before_failure(rc, &s))
+    if (rc != 0 && page_before_failure(rc, res.status, &s))
         rc = 0;
     /* time_ms: the tries and their retry sleeps, not the queueing for the limits' turns. */
     uint64_t spent = cafe_loop_now(cafe_loop_current()) - t0;

@@ -144,13 +144,15 @@ class H2Server(Listener):
     last-stream-id is the first's (NO_ERROR: the server is closing the connection, as nginx
     does after keepalive_requests) while it is the connection's only open stream. refuse:
     the first `refuse` streams get RST_STREAM REFUSED_STREAM. refused lists the streams
-    refused either way; accepted counts connections."""
+    refused either way; accepted counts connections. reset_after: each response is followed,
+    that many seconds later, by RST_STREAM INTERNAL_ERROR (a subclass's _response leaves
+    its stream open for it)."""
 
-    def __init__(self, cert, key, goaway=False, refuse=0):
+    def __init__(self, cert, key, goaway=False, refuse=0, reset_after=None):
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.ctx.load_cert_chain(cert, key)
         self.ctx.set_alpn_protocols(["h2"])
-        self.goaway, self.refuse = goaway, refuse
+        self.goaway, self.refuse, self.reset_after = goaway, refuse, reset_after
         self.refused = []
         super().__init__(16)
 
@@ -206,6 +208,9 @@ class H2Server(Listener):
                         self.refused.append(stream)
                     else:
                         conn.sendall(self._response(stream, b"T%d-%d" % (n, stream)))
+                        if self.reset_after is not None:
+                            threading.Event().wait(self.reset_after)
+                            conn.sendall(h2_frame(3, 0, stream, (2).to_bytes(4, "big")))
 
     def close(self):
         self.sock.close()  # its connections end with the client's process: none is waited for

@@ -13,7 +13,7 @@ import subprocess
 import threading
 import urllib.parse
 
-from faultlib import (TMP, Fixture, H2Server, Nginx, RawServer, Skip, TlsNginx, cafe, free_port, match,
+from faultlib import (TMP, Fixture, H2Server, Nginx, RawServer, Skip, TlsNginx, cafe, free_port, h2_frame, match,
                       run_json, run_tests, write_list)
 
 SIZE = 3000
@@ -818,6 +818,31 @@ def test_http2_request_refused_six_times_is_sent_again():
         assert r.returncode == 0 and len(recs) == 1, r.stderr[-300:]
         match(recs[0], page("T7-1", 19))
         assert srv.refused == [1] * 6 and srv.accepted == 7, (srv.refused, srv.accepted)
+    finally:
+        srv.close()
+
+
+class ResetAfterTitleH2(H2Server):
+    """Each stream: a page's first bytes with its title whole (no charset declared), its
+    stream left open; reset_after then resets it, as nginx does when its upstream fails
+    mid-response."""
+
+    @staticmethod
+    def _response(stream, path):
+        body = b"<html><head><title>Streamed</title></head><body>"
+        block = b"\x88" + bytes([0x0F, 31 - 15, 9]) + b"text/html"  # :status 200, content-type
+        return h2_frame(1, 0x4, stream, block) + h2_frame(0, 0, stream, body)
+
+
+def test_http2_stream_reset_after_a_complete_title_keeps_the_page():
+    # The HTTP/2 form of test_failure_after_a_complete_title_keeps_the_page: the stream, not
+    # the connection, fails after the title's end tag (curl: "HTTP/2 stream 1 was not closed
+    # cleanly: INTERNAL_ERROR").
+    srv = ResetAfterTitleH2(os.path.join(tls.dir, "good.pem"), os.path.join(tls.dir, "good.key"),
+                            reset_after=0.2)
+    try:
+        expect(srv.url("/a"), page("Streamed", 48, charset="windows-1252"),
+               "--retries", "0", "--cacert", tls.ca)
     finally:
         srv.close()
 
