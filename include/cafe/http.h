@@ -123,7 +123,9 @@ typedef struct cafe_http_opts {
      * loopback, link-local, unique-local, multicast, reserved; IPv4 and IPv6), on the first
      * request and on every redirect, for services that fetch URLs they are given (SSRF).
      * Checked before the socket is opened, and again on a reused connection. The request
-     * then fails with CAFE_EHTTP_PRIVATE naming the address. Default off. */
+     * then fails with CAFE_EHTTP_PRIVATE naming the address. Through a proxy the address
+     * checked is the proxy's, not the URL's (the proxy connects to that): set proxy to ""
+     * with it, or leave the check to the proxy. Default off. */
     int no_private;
 
     /* Streaming. With on_body NULL the body is kept in res->body instead. */

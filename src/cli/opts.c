@@ -348,7 +348,8 @@ static const cli_opt_t rows[] = {
      "After DNS, refuse to connect to private, loopback, link-local, unique-local,\n"
      "multicast and reserved addresses (IPv4 and IPv6), on the first request and on every\n"
      "redirect: for services that fetch URLs others give them (SSRF). The address is\n"
-     "checked before the socket is opened, so no packet reaches it."},
+     "checked before the socket is opened, so no packet reaches it. Through a proxy (-x or\n"
+     "the environment's) cafe sees only the proxy's address: refused at start."},
     SECTION("Shared queue (many workers, many machines; see cafe queue --help)"),
     {CLI_OPT_STRING, "queue", 0, "REDIS_URL", F(queue), 0, 0, 0, NULL, NULL, NULL,
      "take URLs from the queue redis://[USER:PASS@]HOST\n[:PORT][/DB]?queue=NAME and "
@@ -405,6 +406,42 @@ static int queue_check(cli_opts_t *o, const unsigned char *seen, int input_given
     return 0;
 }
 
+/* What sends the requests through a proxy: -x, or one of the variables libcurl reads
+ * (http/client.c: lower-case http_proxy only, https_proxy, all_proxy, either case but
+ * http's), unless no_proxy is "*"; NULL when the requests go direct. */
+static const char *proxy_in_use(const cli_opts_t *o) {
+    static const char *const vars[] = {"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy",
+                                       "ALL_PROXY"};
+    if (o->proxy)
+        return *o->proxy ? "-x" : NULL;
+    const char *none = getenv("no_proxy");
+    if (!none || !*none)
+        none = getenv("NO_PROXY");
+    if (none && strcmp(none, "*") == 0)
+        return NULL;
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v)
+            return vars[i];
+    }
+    return NULL;
+}
+
+/* --no-private checks the address cafe connects to: through a proxy that is the proxy's,
+ * never the URL's, which the proxy resolves and connects to. A private proxy then refused
+ * every URL as if the URL's address were the proxy's; a public one let 10.0.0.1 and
+ * 127.0.0.1 through for the proxy to fetch. Refused at start, as a check that cannot hold. */
+static int no_private_check(const cli_opts_t *o) {
+    const char *via = o->no_private ? proxy_in_use(o) : NULL;
+    if (!via)
+        return 0;
+    return cli_optab_usage_error(&cli_titles_optab,
+                                 "--no-private cannot check the addresses a proxy connects to "
+                                 "(%s%s): give -x '' to connect directly, or let the proxy "
+                                 "refuse them",
+                                 via, via[0] == '-' ? "" : " is set");
+}
+
 static int parse(cli_opts_t *o, int argc, char **argv) {
     unsigned char seen[sizeof rows / sizeof rows[0]];
     size_t ninputs;
@@ -451,6 +488,8 @@ static int parse(cli_opts_t *o, int argc, char **argv) {
         o->concurrency = 1;
     if (o->threads > o->concurrency) /* each thread has a URL in flight at least */
         o->threads = o->concurrency;
+    if (no_private_check(o) != 0)
+        return 2;
     return queue_check(o, seen, ninputs > 0 || o->urls.n > 0);
 }
 

@@ -40,6 +40,34 @@ def test_bad_global_options_fail_at_start():
     assert good.returncode == 0, good.stderr
 
 
+def test_no_private_through_a_proxy_is_refused_at_start():
+    # --no-private checks the address cafe connects to: through a proxy, the proxy's, never
+    # the URL's (the proxy resolves and connects). A loopback or private proxy (a local or a
+    # company one) failed every URL with "refused to connect to" the proxy's address, as if
+    # it were the URL's, and exit 0; a public one let every URL through, 10.0.0.1 and
+    # 127.0.0.1 included, for the proxy to fetch: a check that checked nothing. Refused at
+    # start, for -x and curl's variables alike; -x '' (direct), no_proxy=* and HTTP_PROXY
+    # (which curl ignores) leave the check as it was.
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    for args, extra in ((["-x", "http://127.0.0.1:9"], {}),
+                        (["-x", "socks5h://198.51.100.1:1080"], {}),
+                        ([], {"http_proxy": "http://127.0.0.1:9"}),
+                        ([], {"HTTPS_PROXY": "http://198.51.100.1:3128"}),
+                        ([], {"all_proxy": "socks5h://127.0.0.1:9", "no_proxy": "localhost"})):
+        r = cafe("titles", "--no-private", *args, LIST, env={**env, **extra})
+        err = r.stderr.decode(errors="replace")
+        assert r.returncode == 2 and r.stdout == b"", (args, extra, r.returncode, err)
+        assert "--no-private" in err and "proxy" in err and err.count("\n") == 2, err
+    for args, extra in ((["-x", ""], {"http_proxy": "http://127.0.0.1:9"}),
+                        ([], {"http_proxy": "http://127.0.0.1:9", "no_proxy": "*"}),
+                        ([], {"HTTP_PROXY": "http://127.0.0.1:9"})):
+        r = cafe("titles", "-q", "--json", "--no-private", "--retries", "0", *args, LIST,
+                 env={**env, **extra})
+        assert r.returncode == 0, (args, extra, r.stderr)
+        rec = json.loads(r.stdout)
+        assert rec["error"].startswith("refused to connect to 127.0.0.1:"), rec  # the URL's
+
+
 def test_bad_proxy_fails_at_start():
     # These were taken, then every URL failed with "cannot resolve the proxy's name:
     # Unsupported proxy syntax" and the exit status was 0; curl -x says so at once.
