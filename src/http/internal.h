@@ -159,11 +159,14 @@ struct cafe__http_xfer {
     uint64_t decoded;      /* body bytes curl handed over, the drained rest too */
     curl_off_t stop_at;    /* bytes received when the body was stopped */
     curl_off_t drain_max;  /* how many more may be read to keep the connection */
-    int started;           /* the first body chunk was seen */
-    int stopping;          /* stopped early and draining the rest */
-    int aborted;           /* stopped early by refusing data: curl's write error is ours */
-    int oom;               /* the body buffer could not grow */
-    int length_conflict;   /* the response's Content-Length values differ (finish.c) */
+    /* Decoded bytes when the body was stopped, and how many more the drain may decode: a
+     * compressed rest is counted as curl decodes it, not as it comes on the wire. */
+    uint64_t stop_decoded, drain_decoded;
+    int started;         /* the first body chunk was seen */
+    int stopping;        /* stopped early and draining the rest */
+    int aborted;         /* stopped early by refusing data: curl's write error is ours */
+    int oom;             /* the body buffer could not grow */
+    int length_conflict; /* the response's Content-Length values differ (finish.c) */
     int in_multi;
     uint64_t drain_until; /* on the client's draining list: when the drain is given up */
     dlist_link_t drain_link;

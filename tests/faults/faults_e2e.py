@@ -12,6 +12,7 @@ import struct
 import subprocess
 import threading
 import urllib.parse
+import zlib
 
 from faultlib import (TMP, Fixture, H2Server, Nginx, RawServer, Skip, TlsNginx, cafe, free_port, h2_frame, match,
                       run_json, run_tests, write_list)
@@ -444,6 +445,30 @@ def test_gzip_broken():
                                "charset": None, "attempts": 1, "error": re.compile(
                                    r"cannot decode the body \(Content-Encoding: gzip\): "
                                    r"Error while processing content unencoding: .*")})
+
+
+def test_stacked_gzip_bomb_is_not_drained():
+    # "Content-Encoding: gzip, gzip": 1 KB on the wire, 64 MiB decoded (curl takes up to 5
+    # layers: a ratio of 1,000 per layer). The title never comes; --max-bytes stops the
+    # body at 2 MiB, and the rest, 1 KB on the wire within the Content-Length, looked
+    # worth reading to keep the connection: curl decoded all 64 MiB (512 MiB took 2.4 s,
+    # the whole loop blocked; a third layer, hours). The rest read after a stop is counted
+    # decoded, against the same budget.
+    def gz(chunks):
+        c = zlib.compressobj(9, zlib.DEFLATED, 31)
+        return b"".join([c.compress(x) for x in chunks] + [c.flush()])
+    body = gz([gz([b"<html><head>"] + [b" " * MiB] * 64)])
+
+    def bomb():
+        yield (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip, gzip\r\n"
+               b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    srv = RawServer({"/bomb": bomb})
+    try:
+        rec = expect(srv.url("/bomb"), {"status": 200, "title": None,
+                                        "error": cut_before_any_title(2 * MiB)})
+        assert 2 * MiB <= rec["bytes"] <= 2 * MiB + 256 * 1024, rec["bytes"]
+    finally:
+        srv.close()
 
 
 def test_bytes_after_the_end_of_a_gzip_body_end_it():
