@@ -26,15 +26,29 @@ static int v4_private(uint32_t a) {
     return 0;
 }
 
-/* ::, ::1, fc00::/7 (unique local), fe80::/10 (link-local), ff00::/8 (multicast), and
- * IPv4-mapped or -compatible forms of private IPv4 addresses. */
+static uint32_t v4_at(const unsigned char *b) {
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* ::, ::1, fc00::/7 (unique local), fe80::/10 (link-local), fec0::/10 (site-local:
+ * deprecated, still routed inside some networks), ff00::/8 (multicast), 100::/64 (discard),
+ * 64:ff9b:1::/48 (local-use NAT64), 2001::/32 (Teredo: a tunnel to an IPv4 address it
+ * hides), and the IPv6 forms of private IPv4 addresses: IPv4-mapped or -compatible, NAT64's
+ * 64:ff9b::/96 (a gateway translates it to that IPv4 address) and 6to4's 2002::/16. */
 static int v6_private(const unsigned char *b) {
     static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
     static const unsigned char zero[12] = {0};
-    if (memcmp(b, mapped, 12) == 0 || memcmp(b, zero, 12) == 0)
-        return v4_private((uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 |
-                          b[15]);
-    return (b[0] & 0xFE) == 0xFC || (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) || b[0] == 0xFF;
+    static const unsigned char nat64[12] = {0, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0};
+    static const unsigned char nat64_local[6] = {0, 0x64, 0xFF, 0x9B, 0, 1};
+    static const unsigned char discard[8] = {0x01, 0, 0, 0, 0, 0, 0, 0};
+    static const unsigned char teredo[4] = {0x20, 0x01, 0, 0};
+    if (memcmp(b, mapped, 12) == 0 || memcmp(b, zero, 12) == 0 || memcmp(b, nat64, 12) == 0)
+        return v4_private(v4_at(b + 12));
+    if (b[0] == 0x20 && b[1] == 0x02)
+        return v4_private(v4_at(b + 2));
+    return (b[0] & 0xFE) == 0xFC || (b[0] == 0xFE && (b[1] & 0x80) == 0x80) || b[0] == 0xFF ||
+           memcmp(b, nat64_local, 6) == 0 || memcmp(b, discard, 8) == 0 ||
+           memcmp(b, teredo, 4) == 0;
 }
 
 int cafe__http_addr_private(const struct sockaddr *sa) {
