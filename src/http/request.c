@@ -201,9 +201,22 @@ static void try_reset(cafe__http_try_t *t, int n, int max) {
     t->relocate = NULL;
 }
 
+/* A redirect whose host is resolved before the request goes on (a replay, or a browser's
+ * URL): it stays the result should that host fail to resolve, as curl -L gives it. */
+typedef struct hop {
+    char *url; /* the redirect's target (malloc'd; NULL: none, or out of memory) */
+    long status;
+} hop_t;
+
+static void hop_keep(hop_t *hop, const char *url, long status) {
+    free(hop->url);
+    hop->url = url ? strdup(url) : NULL;
+    hop->status = status;
+}
+
 /* The attempts of a request, in the one try struct t (not a copy per attempt: it is on the
  * task's stack, whose lines are cold when the task resumes). */
-static int tries_run(cafe__http_client_t *c, cafe__http_try_t *t) {
+static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
     const cafe_http_opts_t *o = t->opts;
     int max = o->attempts > 0 ? o->attempts : CAFE_HTTP_DEFAULT_ATTEMPTS;
     int told = 0; /* on_start was called */
@@ -230,6 +243,11 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *t) {
         char pin[1024];
         t->pin = pin;
         int rc = cafe__http_dns_pin(t, key, name, pin, sizeof pin);
+        if ((rc != 0 || t->code != 0) && hop->url) { /* as curl -L: the redirect, its target */
+            free(res->url);
+            res->url = strdup(hop->url);
+            res->status = hop->status;
+        }
         if (rc != 0)
             return cafe__http_fail(res, rc, "%s while resolving the host", cafe_strerror(rc));
         if (t->code == 0) {
@@ -249,7 +267,8 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *t) {
                                        cafe__http_retry_after_ms(o, t->retry_after_s));
         }
         if (rc == 0 && t->unresolved[0] && replays-- >= 0) {
-            strcpy(other, t->unresolved); /* the same attempt, that name resolved */
+            hop_keep(hop, res->url, res->status); /* curl's URL there: the redirect's target */
+            strcpy(other, t->unresolved);         /* the same attempt, that name resolved */
             cafe__http_name_parse(other, &other_name);
             key = other;
             name = &other_name;
@@ -259,6 +278,7 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *t) {
         if (rc == 0 && t->relocate) { /* the same attempt, from where a browser went */
             free(t->moved);
             t->url = t->moved = t->relocate;
+            hop_keep(hop, t->moved, res->status);
             t->moved_hops += t->relocate_hops;
             if (t->moved_hops > max_hops || replays-- < 0)
                 return cafe__http_fail(res, CAFE_EHTTP_TOO_MANY_REDIRECTS,
@@ -282,6 +302,13 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *t) {
         if (rc != 0)
             return cafe__http_fail(res, rc, "%s while waiting to retry", cafe_strerror(rc));
     }
+}
+
+static int tries_run(cafe__http_client_t *c, cafe__http_try_t *t) {
+    hop_t hop = {NULL, 0};
+    int rc = tries_loop(c, t, &hop);
+    free(hop.url);
+    return rc;
 }
 
 static int request_in_task(const char *url, const cafe_http_opts_t *opts, cafe_http_result_t *res) {
