@@ -308,8 +308,16 @@ static const cafe__html_encoding_t *cjk(const cafe__html_detect_t *d,
 const cafe__html_encoding_t *cafe__html_detect_result(cafe__html_detect_t *d) {
     if (d->high == 0)
         return NULL;
-    return cjk(d, second_opinion(
-                      d, latin_default(d, hinted(d, unless_as_default(d, uchardet_answer(d))))));
+    const cafe__html_encoding_t *e = cjk(
+        d,
+        second_opinion(d, latin_default(d, hinted(d, unless_as_default(d, uchardet_answer(d))))));
+    /* uchardet 0.0.7 says UTF-8 for some text that is not (Belarusian windows-1251 "Ці
+     * ўзьдзейнічае...", whose ў is a lone 0xA2), and the title would read as U+FFFD: such an
+     * answer that no CJK reading replaced is checked as no answer is (a UTF-8 answer is
+     * taken to CJK readings first, as the sign of multi-byte text it is for short EUC-KR) */
+    if (e && e->kind == CAFE__ENC_UTF8 && !cafe__html_utf8_scan(d->buf, d->fed, 1))
+        e = second_opinion(d, NULL);
+    return e;
 }
 
 void cafe__html_detect_close(cafe__html_detect_t *d) {

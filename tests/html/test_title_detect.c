@@ -404,6 +404,24 @@ static void test_no_answer_reads_as_text(void **state) {
                             "Or\xc5\xb3 prognoz\xc4\x97 Vilniuje \xc5\xa1iandien");
 }
 
+/* uchardet 0.0.7 answers UTF-8 for this Belarusian title in windows-1251, whose bytes are not
+ * UTF-8 (ў is a lone 0xA2): the title read as U+FFFD everywhere but under .by. A UTF-8 answer
+ * on evidence that is not UTF-8 is no answer; Firefox reads the title right. */
+static void test_utf8_answer_not_utf8(void **state) {
+    (void)state;
+    static const char title[] = "\xd6\xb3 \xa2\xe7\xfc\xe4\xe7\xe5\xe9\xed\xb3\xf7\xe0\xe5 "
+                                "\xe3\xfd\xf2\xe0\xff \xeb\xfb\xf7\xea\xe0 \xed\xe0 "
+                                "\xa2\xe7\xee\xf0 \xf2\xeb\xe0";
+    static const char want[] =
+        "\xd0\xa6\xd1\x96 \xd1\x9e\xd0\xb7\xd1\x8c\xd0\xb4\xd0\xb7\xd0\xb5\xd0\xb9\xd0\xbd"
+        "\xd1\x96\xd1\x87\xd0\xb0\xd0\xb5 \xd0\xb3\xd1\x8d\xd1\x82\xd0\xb0\xd1\x8f "
+        "\xd0\xbb\xd1\x8b\xd1\x87\xd0\xba\xd0\xb0 \xd0\xbd\xd0\xb0 \xd1\x9e\xd0\xb7\xd0\xbe"
+        "\xd1\x80 \xd1\x82\xd0\xbb\xd0\xb0";
+    expect_short(title, NULL, want);
+    expect_short(title, "http://www.example.com/", want);
+    expect_short(title, "http://www.example.by/", want);
+}
+
 /* A multi-byte answer is checked too, against its domain's encodings: short EUC-JP titles
  * under .jp were given the domain's usual Shift_JIS, which reads them with errors and
  * half-width katakana ("日本" as "ﾆ�ﾜ"); Shift_JIS itself stays. */
@@ -661,6 +679,7 @@ int main(void) {
         cmocka_unit_test(test_short_latin_is_windows1252),
         cmocka_unit_test(test_short_title_reads_as_text),
         cmocka_unit_test(test_no_answer_reads_as_text),
+        cmocka_unit_test(test_utf8_answer_not_utf8),
         cmocka_unit_test(test_short_multibyte_reads_as_text),
         cmocka_unit_test(test_short_cjk_under_generic),
         cmocka_unit_test(test_read_on_is_bounded),
