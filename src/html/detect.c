@@ -129,6 +129,35 @@ static const cafe__html_encoding_t *uchardet_answer(cafe__html_detect_t *d) {
     return e;
 }
 
+/* An ISO-8859 answer that reads a byte of the evidence as a C1 control is the Windows code
+ * page that extends it in 0x80-0x9F, where that one maps every byte of the evidence: quotes „“ and
+ * dashes in windows-1257 Lithuanian or Latvian made uchardet's ISO-8859-13 show "\x84Nativo\x93"
+ * however much text it saw, as browsers do not (a C1 control is never text). */
+static const cafe__html_encoding_t *without_c1(const cafe__html_detect_t *d,
+                                               const cafe__html_encoding_t *e) {
+    static const char *const twins[][2] = {
+        {"ISO-8859-2", "windows-1250"},  {"ISO-8859-4", "windows-1257"},
+        {"ISO-8859-13", "windows-1257"}, {"ISO-8859-7", "windows-1253"},
+        {"ISO-8859-8", "windows-1255"},  {"ISO-8859-15", "windows-1252"}};
+    if (!e || e->kind != CAFE__ENC_SINGLE || strncmp(e->name, "ISO-8859-", 9) != 0)
+        return e;
+    size_t k = 0;
+    while (k < d->high && (d->buf[d->at[k]] >= 0xA0 || e->table[d->buf[d->at[k]] - 0x80] >= 0xA0))
+        k++;
+    if (k == d->high)
+        return e; /* no C1 control */
+    for (size_t i = 0; i < sizeof twins / sizeof twins[0]; i++) {
+        if (strcmp(e->name, twins[i][0]) != 0)
+            continue;
+        const cafe__html_encoding_t *w = from_label(twins[i][1]);
+        for (k = 0; w && k < d->high; k++)
+            if (w->table[d->buf[d->at[k]] - 0x80] < 0xA0)
+                return e;
+        return w ? w : e;
+    }
+    return e;
+}
+
 /* A single-byte answer that decodes every byte of the evidence as windows-1252 does shows
  * the page exactly as the default would: windows-1252 stays, as it does in a browser. With
  * little evidence uchardet picks among such encodings almost at random ("Caf\xe9" reads the
@@ -308,9 +337,10 @@ static const cafe__html_encoding_t *cjk(const cafe__html_detect_t *d,
 const cafe__html_encoding_t *cafe__html_detect_result(cafe__html_detect_t *d) {
     if (d->high == 0)
         return NULL;
-    const cafe__html_encoding_t *e = cjk(
-        d,
-        second_opinion(d, latin_default(d, hinted(d, unless_as_default(d, uchardet_answer(d))))));
+    const cafe__html_encoding_t *e =
+        cjk(d, second_opinion(
+                   d, latin_default(
+                          d, hinted(d, unless_as_default(d, without_c1(d, uchardet_answer(d)))))));
     /* uchardet 0.0.7 says UTF-8 for some text that is not (Belarusian windows-1251 "Ці
      * ўзьдзейнічае...", whose ў is a lone 0xA2), and the title would read as U+FFFD: such an
      * answer that no CJK reading replaced is checked as no answer is (a UTF-8 answer is

@@ -422,6 +422,38 @@ static void test_utf8_answer_not_utf8(void **state) {
     expect_short(title, "http://www.example.by/", want);
 }
 
+/* windows-1257 Lithuanian with its quotes „“ (0x84, 0x93): uchardet says ISO-8859-13, whose
+ * C1 controls those bytes are, however much text it sees; the title showed "\x84Nativo\x93".
+ * Its Windows twin reads them, as Firefox does. Checked with a sentence (thin evidence) and
+ * with eight (enough), without a URL and under .lt. */
+static void test_iso8859_c1_is_windows(void **state) {
+    (void)state;
+    static const char sentence[] = "<p>\xd0is \x84raktas\x93 nustato, ar programa rodo "
+                                   "\x84Nativo\x93 klaviat\xfbros i\xf0"
+                                   "d\xebstym\xe0.</p>\n";
+    static const char want[] = "Portugal\xc5\xb3 (\xe2\x80\x9eNativo\xe2\x80\x9c)";
+    static const char *const urls[] = {NULL, "http://www.example.lt/"};
+    for (int times = 1; times <= 8; times += 7) {
+        char page[2048];
+        size_t n = (size_t)snprintf(page, sizeof page,
+                                    "<!DOCTYPE html>\n<html><head>\n<title>Portugal\xf8 "
+                                    "(\x84Nativo\x93)</title></head>\n<body>");
+        for (int i = 0; i < times; i++)
+            n += (size_t)snprintf(page + n, sizeof page - n, "%s", sentence);
+        assert_true(n < sizeof page);
+        for (size_t u = 0; u < sizeof urls / sizeof urls[0]; u++) {
+            outcome_t o;
+            run((const unsigned char *)page, n, &(how_t){NULL, urls[u], 1, 0, 0}, &o);
+            if (strcmp(o.r.text, want) != 0) {
+                fprintf(stderr, "%d sentences, %s: [%s] in %s\n", times,
+                        urls[u] ? urls[u] : "no URL", o.r.text, o.r.encoding);
+                fail();
+            }
+            assert_string_equal(o.r.encoding, "windows-1257");
+        }
+    }
+}
+
 /* A multi-byte answer is checked too, against its domain's encodings: short EUC-JP titles
  * under .jp were given the domain's usual Shift_JIS, which reads them with errors and
  * half-width katakana ("日本" as "ﾆ�ﾜ"); Shift_JIS itself stays. */
@@ -680,6 +712,7 @@ int main(void) {
         cmocka_unit_test(test_short_title_reads_as_text),
         cmocka_unit_test(test_no_answer_reads_as_text),
         cmocka_unit_test(test_utf8_answer_not_utf8),
+        cmocka_unit_test(test_iso8859_c1_is_windows),
         cmocka_unit_test(test_short_multibyte_reads_as_text),
         cmocka_unit_test(test_short_cjk_under_generic),
         cmocka_unit_test(test_read_on_is_bounded),
