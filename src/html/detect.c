@@ -334,9 +334,8 @@ static const cafe__html_encoding_t *cjk(const cafe__html_detect_t *d,
     return best;
 }
 
-const cafe__html_encoding_t *cafe__html_detect_result(cafe__html_detect_t *d) {
-    if (d->high == 0)
-        return NULL;
+/* The verdict on the evidence d holds (see detect.h). */
+static const cafe__html_encoding_t *answer(cafe__html_detect_t *d) {
     const cafe__html_encoding_t *e =
         cjk(d, second_opinion(
                    d, latin_default(
@@ -348,6 +347,39 @@ const cafe__html_encoding_t *cafe__html_detect_result(cafe__html_detect_t *d) {
     if (e && e->kind == CAFE__ENC_UTF8 && !cafe__html_utf8_scan(d->buf, d->fed, 1))
         e = second_opinion(d, NULL);
     return e;
+}
+
+/* With enough evidence uchardet's answer stands unchecked, though the text it weighed may be
+ * other than the title's: a Hebrew title in windows-1255 over English sentences with curly
+ * quotes (0x93, 0x94: the same bytes in most Windows code pages) was read as windows-1252
+ * ("äåãòä áîñôø úáðéåú"), under .il too. Where the answer's reading of the first run of
+ * non-ASCII text (from the first such byte to the next '<': the title, or what came before
+ * it in the head) is not plausible, that run alone is judged as a short title is, and its
+ * verdict is taken when it reads the run plausibly. */
+static const cafe__html_encoding_t *first_run(cafe__html_detect_t *d,
+                                              const cafe__html_encoding_t *e) {
+    if (d->high < CAFE__DETECT_ENOUGH || !d->ud || !e || e->kind != CAFE__ENC_SINGLE)
+        return e;
+    size_t end = d->at[0];
+    while (end < d->fed && d->buf[end] != '<')
+        end++;
+    size_t k = 0;
+    while (k < d->high && d->at[k] < end)
+        k++;
+    if (k == d->high || cafe__html_plausible(e, d->buf, end, d->at, k))
+        return e;
+    cafe__html_detect_t run = *d;
+    run.fed = end;
+    run.high = k;
+    d->lib.reset(d->ud);
+    const cafe__html_encoding_t *r = answer(&run);
+    return r && r != e && plausible(&run, r) ? r : e;
+}
+
+const cafe__html_encoding_t *cafe__html_detect_result(cafe__html_detect_t *d) {
+    if (d->high == 0)
+        return NULL;
+    return first_run(d, answer(d));
 }
 
 void cafe__html_detect_close(cafe__html_detect_t *d) {
