@@ -308,18 +308,22 @@ static const cafe__html_encoding_t *second_opinion(const cafe__html_detect_t *d,
  * the answer's reading is not plausible or has no word cased as words are written
  * (plausible.h), a CJK reading whose characters all fall in its encoding's common blocks is
  * the likelier text, and the likeliest of them (cafe__html_cjk_cost) wins: Firefox's
- * chardetng scores CJK by these blocks too. A reading in a script without case stands (only
- * statistics would tell Thai "วัฑน" from EUC-KR's "한국"). A UTF-8 answer is no reading here
+ * chardetng scores CJK by these blocks too. A reading in a script without case stands when
+ * it is uchardet's (only statistics would tell Thai from a CJK reading of its bytes), not
+ * when it is only the first plausible one of the second opinions (guessed): there EUC-KR's
+ * "한국" and "iptables 설정 파일", EUC-JP's "お知らせ" and "ユーザー ID", gb18030's "已停止
+ * (tty 输出)" read as windows-874 Thai ("วัฑน", "iptables ผณมค ฦฤภฯ"), where Firefox reads
+ * them right. A UTF-8 answer is no reading here
  * (the title is not UTF-8), and a CJK answer gives way only when its reading holds rare
  * characters. */
 static const cafe__html_encoding_t *cjk(const cafe__html_detect_t *d,
-                                        const cafe__html_encoding_t *e) {
+                                        const cafe__html_encoding_t *e, int guessed) {
     const cafe__html_encoding_t *first = e ? e : &cafe__html_enc_windows1252;
     if (d->high < 2 || d->high >= CAFE__DETECT_ENOUGH || !d->ud || family(d))
         return e;
     size_t from = d->at[0], to = d->at[d->high - 1] + 1;
     if ((first->kind == CAFE__ENC_SINGLE && plausible(d, first) &&
-         cafe__html_cased_word(first, d->buf, d->fed, d->at, d->high)) ||
+         cafe__html_cased_word(first, !guessed, d->buf, d->fed, d->at, d->high)) ||
         (first->kind == CAFE__ENC_MULTI &&
          cafe__html_cjk_cost(first, d->buf, d->fed, from, to) >= 0))
         return e;
@@ -336,10 +340,10 @@ static const cafe__html_encoding_t *cjk(const cafe__html_detect_t *d,
 
 /* The verdict on the evidence d holds (see detect.h). */
 static const cafe__html_encoding_t *answer(cafe__html_detect_t *d) {
-    const cafe__html_encoding_t *e =
-        cjk(d, second_opinion(
-                   d, latin_default(
-                          d, hinted(d, unless_as_default(d, without_c1(d, uchardet_answer(d)))))));
+    const cafe__html_encoding_t *u =
+        latin_default(d, hinted(d, unless_as_default(d, without_c1(d, uchardet_answer(d)))));
+    const cafe__html_encoding_t *second = second_opinion(d, u);
+    const cafe__html_encoding_t *e = cjk(d, second, second != u);
     /* uchardet 0.0.7 says UTF-8 for some text that is not (Belarusian windows-1251 "Ці
      * ўзьдзейнічае...", whose ў is a lone 0xA2), and the title would read as U+FFFD: such an
      * answer that no CJK reading replaced is checked as no answer is (a UTF-8 answer is

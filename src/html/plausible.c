@@ -341,11 +341,11 @@ int cafe__html_cjk_cost(const cafe__html_encoding_t *e, const unsigned char *p, 
 /* Letters from which a word in capitals reads as one (see cafe__html_cased_word). */
 #define CAPS_WORD_MIN 5
 
-int cafe__html_cased_word(const cafe__html_encoding_t *e, const unsigned char *p, size_t n,
-                          const unsigned *high, size_t nhigh) {
+int cafe__html_cased_word(const cafe__html_encoding_t *e, int caseless, const unsigned char *p,
+                          size_t n, const unsigned *high, size_t nhigh) {
     for (size_t k = 0; k < nhigh; k++) {
         ch_t c = at(e, p, n, high[k]);
-        if (c.kind == K_LETTER && c.script != S_ANY && c.lcase == C_NONE)
+        if (c.kind == K_LETTER && c.script != S_ANY && c.lcase == C_NONE && caseless)
             return 1; /* Hebrew, Arabic, Thai: no case to tell text by */
         if (c.lcase == C_NONE)
             continue;

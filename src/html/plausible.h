@@ -59,8 +59,9 @@ int cafe__html_cjk_cost(const cafe__html_encoding_t *e, const unsigned char *p, 
  * word of two letters or more, one non-ASCII, cased as words are written: all small or a
  * capital then small letters ("Zażółć", "новости"). 0 when its words are capitals only
  * ("ЦРОД", GBK's "中文" in windows-1251), capitals then small letters ("КЧТі") or single
- * letters, or it has no letters: a CJK reading is then at least as likely. */
-int cafe__html_cased_word(const cafe__html_encoding_t *e, const unsigned char *p, size_t n,
-                          const unsigned *high, size_t nhigh);
+ * letters, or it has no letters: a CJK reading is then at least as likely. With caseless 0,
+ * letters of a script without case do not speak for the reading either. */
+int cafe__html_cased_word(const cafe__html_encoding_t *e, int caseless, const unsigned char *p,
+                          size_t n, const unsigned *high, size_t nhigh);
 
 #endif

@@ -528,6 +528,18 @@ static void test_short_cjk_under_generic(void **state) {
                      "\xe3\x83\x9b\xe3\x83\xbc\xe3\x83\xa0"); /* Shift_JIS ホーム */
         expect_short("\xa5\xdb\xa1\xbc\xa5\xe0", u,
                      "\xe3\x83\x9b\xe3\x83\xbc\xe3\x83\xa0"); /* EUC-JP ホーム */
+        /* a Thai reading that only the second opinions gave ("วัฑน") is no word against
+         * them: EUC-KR "한국", "iptables 설정 파일", EUC-JP "お知らせ", "ユーザー ID",
+         * gb18030 "已停止 (tty 输出)" */
+        expect_short("\xc7\xd1\xb1\xb9", u, "\xed\x95\x9c\xea\xb5\xad");
+        expect_short("iptables \xbc\xb3\xc1\xa4 \xc6\xc4\xc0\xcf", u,
+                     "iptables \xec\x84\xa4\xec\xa0\x95 \xed\x8c\x8c\xec\x9d\xbc");
+        expect_short("\xa4\xaa\xc3\xce\xa4\xe9\xa4\xbb", u,
+                     "\xe3\x81\x8a\xe7\x9f\xa5\xe3\x82\x89\xe3\x81\x9b");
+        expect_short("\xa5\xe6\xa1\xbc\xa5\xb6\xa1\xbc ID", u,
+                     "\xe3\x83\xa6\xe3\x83\xbc\xe3\x82\xb6\xe3\x83\xbc ID");
+        expect_short("\xd2\xd1\xcd\xa3\xd6\xb9 (tty \xca\xe4\xb3\xf6)", u,
+                     "\xe5\xb7\xb2\xe5\x81\x9c\xe6\xad\xa2 (tty \xe8\xbe\x93\xe5\x87\xba)");
         /* and not where the single-byte reading has a word written as words are: Polish
          * "Zażółć" in ISO-8859-2 is two level-1 hanzi in GBK (one touching "Za"), Russian
          * "Сайт", or in a script without case, Thai "ตาดู" (two Hangul syllables in EUC-KR) */
