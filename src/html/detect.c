@@ -238,10 +238,29 @@ static int rare_latin(const cafe__html_encoding_t *e) {
 /* With little evidence and no domain that names the page's encodings (.com, .org, no URL),
  * a rare Latin answer gives way to windows-1252 when windows-1252 reads the evidence as
  * plausible text, in one language's alphabet: Latin is windows-1252 unless the evidence is
- * strong, as in chardetng. */
+ * strong, as in chardetng. It is strong enough when the answer reads plausibly and differs
+ * from windows-1252 in LATIN_MIN letters or more that do not end a word: Latvian and
+ * Lithuanian titles ("Mēroga vērtība", "Neišvalyti", in ISO-8859-13 or windows-1257) read
+ * as "Mçroga vçrtîba", "Neiðvalyti" otherwise, where Firefox or Chromium reads them; Western
+ * words uchardet took for Baltic differ in one letter ("Año"), or at their ends (Italian
+ * "Città", "più", "può", "è"). A reading with å, æ or ø in windows-1252 is Nordic
+ * (Icelandic "staðvært" is "stašvęrt" in ISO-8859-13) and stays windows-1252. */
+#define LATIN_MIN 2
+
 static const cafe__html_encoding_t *latin_default(const cafe__html_detect_t *d,
                                                   const cafe__html_encoding_t *e) {
     if (d->high >= CAFE__DETECT_ENOUGH || family(d) || !rare_latin(e))
+        return e;
+    size_t differ = 0;
+    int nordic = 0;
+    for (size_t k = 0; k < d->high; k++) {
+        size_t i = d->at[k];
+        unsigned c = d->buf[i], next = i + 1 < d->fed ? d->buf[i + 1] : ' ';
+        differ += e->table[c - 0x80] != cafe__html_enc_windows1252.table[c - 0x80] &&
+                  (next >= 0x80 || ((next | 0x20) >= 'a' && (next | 0x20) <= 'z'));
+        nordic |= (c | 0x20) == 0xE5 || (c | 0x20) == 0xE6 || (c | 0x20) == 0xF8; /* å æ ø */
+    }
+    if (differ >= LATIN_MIN && !nordic && cafe__html_plausible(e, d->buf, d->fed, d->at, d->high))
         return e;
     return cafe__html_plausible(&cafe__html_enc_windows1252, d->buf, d->fed, d->at, d->high)
                ? &cafe__html_enc_windows1252

@@ -393,6 +393,33 @@ static void test_short_title_reads_as_text(void **state) {
     }
 }
 
+/* Latvian and Lithuanian titles, which uchardet names ISO-8859-13 or windows-1257 for, were
+ * given windows-1252 under .com ("Aktivçt animâcijas", "Neiðvalyti"); Firefox or Chromium reads
+ * each: two letters or more that differ from windows-1252 inside words are evidence enough.
+ * Italian (accents at words' ends) and Icelandic (æ) stay windows-1252. */
+static void test_short_baltic_under_generic(void **state) {
+    (void)state;
+    static const char *const urls[] = {"http://www.example.com/", NULL};
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        expect_short("Aktiv\xe7t anim\xe2"
+                     "cijas",
+                     urls[i],
+                     "Aktiv\xc4\x93t anim\xc4\x81"
+                     "cijas");
+        expect_short("Nei\xf0valyti aplinkos paleid\xfeiant", urls[i],
+                     "Nei\xc5\xa1valyti aplinkos paleid\xc5\xbeiant");
+        expect_short("R\xe2"
+                     "d\xeet stilu",
+                     urls[i],
+                     "R\xc4\x81"
+                     "d\xc4\xabt stilu");
+        expect_short("git-over-rsync non \xe8 pi\xf9 supportato", urls[i],
+                     "git-over-rsync non \xc3\xa8 pi\xc3\xb9 supportato");
+        expect_short("Einungis sta\xf0v\xe6rt", urls[i], "Einungis sta\xc3\xb0v\xc3\xa6rt");
+        expect_short("Basilea Citt\xe0", urls[i], "Basilea Citt\xc3\xa0");
+    }
+}
+
 /* Where uchardet has no answer, the default's reading is checked as an answer would be:
  * after a script head uchardet gave none for this Lithuanian title (windows-1257), and
  * windows-1252 read it "Orø prognozë Vilniuje ðiandien". */
@@ -755,6 +782,7 @@ int main(void) {
         cmocka_unit_test(test_title_after_script),
         cmocka_unit_test(test_koi8_is_koi8u),
         cmocka_unit_test(test_short_latin_is_windows1252),
+        cmocka_unit_test(test_short_baltic_under_generic),
         cmocka_unit_test(test_short_title_reads_as_text),
         cmocka_unit_test(test_no_answer_reads_as_text),
         cmocka_unit_test(test_utf8_answer_not_utf8),
