@@ -5,6 +5,7 @@
 #include "input.h"
 #include "msg.h"
 #include "port.h"
+#include "proxyenv.h"
 #include "sink_db.h"
 
 #include <arpa/inet.h>
@@ -407,24 +408,11 @@ static int queue_check(cli_opts_t *o, const unsigned char *seen, int input_given
 }
 
 /* What sends the requests through a proxy: -x, or one of the variables libcurl reads
- * (http/client.c: lower-case http_proxy only, https_proxy, all_proxy, either case but
- * http's), unless no_proxy is "*"; NULL when the requests go direct. */
+ * (common/proxyenv.h); NULL when the requests go direct. */
 static const char *proxy_in_use(const cli_opts_t *o) {
-    static const char *const vars[] = {"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy",
-                                       "ALL_PROXY"};
     if (o->proxy)
         return *o->proxy ? "-x" : NULL;
-    const char *none = getenv("no_proxy");
-    if (!none || !*none)
-        none = getenv("NO_PROXY");
-    if (none && strcmp(none, "*") == 0)
-        return NULL;
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-        const char *v = getenv(vars[i]);
-        if (v && *v)
-            return vars[i];
-    }
-    return NULL;
+    return proxy_env_in_use();
 }
 
 /* --no-private checks the address cafe connects to: through a proxy that is the proxy's,

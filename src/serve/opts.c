@@ -3,6 +3,7 @@
 #include "serve.h"
 #include "srv.h"
 
+#include "proxyenv.h"
 #include "sink_db.h"
 
 #include <stddef.h>
@@ -131,6 +132,15 @@ int srv_opts_parse(srv_opts_t *o, int argc, char **argv) {
     if (!o->data_dir && o->db && jobs_beside_db(o) != 0)
         return 2;
     o->fetch.no_private = !o->allow_private;
+    const char *via = o->fetch.no_private ? proxy_env_in_use() : NULL;
+    if (via) { /* the check would see the proxy's address only: a hole, or every URL refused */
+        fprintf(stderr,
+                "cafe serve: %s is set, and private addresses (refused by default) cannot be "
+                "checked through a proxy, which connects for cafe: unset it, set no_proxy='*' "
+                "to go direct, or give --allow-private\n",
+                via);
+        return 2;
+    }
     o->fetch.scheme = "https";
     o->fetch.fmt = RECORD_FMT_JSON;
     return 0;

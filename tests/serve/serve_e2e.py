@@ -500,6 +500,25 @@ def test_non_loopback_bind_needs_token():
         assert r.returncode == 2 and b"expected HOST:PORT" in r.stderr, (bad, r)
 
 
+def test_a_proxy_with_private_addresses_refused_is_refused_at_start():
+    """Through a proxy the private-address check would see the proxy's address alone: every
+    URL refused (a private proxy) or none checked (a public one). Refused at start; going
+    direct (no_proxy=*) or --allow-private starts."""
+    import subprocess
+    from harness import CAFE
+    base = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    for var in ("http_proxy", "https_proxy", "ALL_PROXY"):
+        env = dict(base, **{var: "http://127.0.0.1:9"})
+        r = subprocess.run([CAFE, "serve", "--listen", "127.0.0.1:0"], capture_output=True,
+                           timeout=30, env=env)
+        assert r.returncode == 2 and var.encode() + b" is set" in r.stderr, (var, r)
+        assert b"--allow-private" in r.stderr and r.stdout == b"", r
+    env = dict(base, http_proxy="http://127.0.0.1:9")
+    for extra, more in (({"no_proxy": "*"}, ()), ({}, ("--allow-private",))):
+        s = Serve("-q", *more, env=dict(env, **extra))
+        s.stop()
+
+
 def test_max_body_over_4_gib_is_refused():
     # a job's list is indexed with 32-bit offsets: a larger body would wrap them and put
     # records beside the wrong URLs. The largest that fits is accepted.
