@@ -186,6 +186,20 @@ static int begin_run(pg_t *p, const sink_db_conf_t *conf, char *why) {
                      2, params, &p->run, why);
 }
 
+/* The database must hold any title: UTF8, or SQL_ASCII, which stores the bytes as sent. In
+ * another (LATIN1, WIN1252...) a title outside its characters fails its batch, and again on
+ * every --resume: refused now, before fetching. */
+static int check_encoding(pg_t *p, char *why) {
+    const char *enc = PQparameterStatus(pgc_conn(p->c), "server_encoding");
+    if (!enc || strcmp(enc, "UTF8") == 0 || strcmp(enc, "SQL_ASCII") == 0)
+        return 0;
+    snprintf(why, SINK_WHY_MAX,
+             "the database's encoding is %s: titles are Unicode, cafe needs a UTF8 database "
+             "(CREATE DATABASE ... ENCODING 'UTF8')",
+             enc);
+    return CAFE_EINVAL;
+}
+
 static int pg_open(void **impl, const sink_target_t *t, const sink_db_conf_t *conf, int64_t *run,
                    char *why) {
     pg_t *p = calloc(1, sizeof(*p));
@@ -199,6 +213,8 @@ static int pg_open(void **impl, const sink_target_t *t, const sink_db_conf_t *co
     int rc = refuse_password(p->where, why);
     if (rc == 0)
         rc = pgc_connect(&p->c, p->where, CONNECT_MS, why);
+    if (rc == 0)
+        rc = check_encoding(p, why);
     if (rc == 0)
         rc = create_tables(p, why);
     if (rc == 0)

@@ -106,10 +106,17 @@ int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *wh
     *out = NULL;
     pgc_t *c = calloc(1, sizeof(*c));
     /* Defaults the URI may override (it is expanded after them): TCP keepalives, so that a
-     * server that vanished without a reset is noticed within a minute, not two hours. */
-    const char *keys[] = {"keepalives_idle", "keepalives_interval",       "keepalives_count",
-                          "dbname",          "fallback_application_name", NULL};
-    const char *vals[] = {"30", "10", "3", conninfo, "cafe", NULL};
+     * server that vanished without a reset is noticed within a minute, not two hours. After
+     * it, what it may not: cafe's text is UTF-8, whatever PGCLIENTENCODING, the URI or the
+     * database's encoding would make the server take it for (LATIN1 stored mojibake). */
+    const char *keys[] = {"keepalives_idle",
+                          "keepalives_interval",
+                          "keepalives_count",
+                          "dbname",
+                          "client_encoding",
+                          "fallback_application_name",
+                          NULL};
+    const char *vals[] = {"30", "10", "3", conninfo, "UTF8", "cafe", NULL};
     if (!c || !(c->conn = PQconnectStartParams(keys, vals, 1))) {
         free(c);
         return CAFE_ENOMEM;

@@ -245,6 +245,32 @@ def test_own_runs_table_refused_naming_what_differs():
     assert pg.sql("SELECT count(*) FROM runs", db="own") == [["0"]]
 
 
+def test_titles_stored_as_unicode_whatever_the_client_encoding_says():
+    """cafe sends UTF-8. Left to libpq's default, the connection's client_encoding was
+    PGCLIENTENCODING's, the URI's or the database's: the server took the UTF-8 bytes for
+    LATIN1 or WIN1252 and stored "Site 0 page 1 â\x80\x94 cafe fixture", silently. A database
+    that cannot hold every title (LATIN1 has no U+2014) is refused before fetching, not met
+    by a batch that fails, and fails again on every --resume."""
+    u = [fx.url(i % SITES, f"/page/{i}") for i in range(20)]
+    path = lists.write(u)
+    want = {x: dbtest.title(i % SITES, i) for i, x in enumerate(u)}
+    for k, (env, param) in enumerate([({"PGCLIENTENCODING": "LATIN1"}, ""),
+                                      ({"PGCLIENTENCODING": "WIN1252"}, ""),
+                                      ({}, "&client_encoding=LATIN1")]):
+        table = f"enc{k}"
+        r = cafe("titles", "-q", "--db", spec(table) + param, path, env=pg.env(**env))
+        assert r.returncode == 0, (env, param, r.stderr)
+        got = json.loads(pg.sql(f"SELECT json_object_agg(url, title) FROM {table}")[0][0])
+        assert got == want, (env, param, list(got.values())[:2])
+    pg.sql("CREATE DATABASE latin ENCODING 'LATIN1' TEMPLATE template0 LC_COLLATE 'C' "
+           "LC_CTYPE 'C' OWNER cafe", db="postgres")
+    r = cafe("titles", "-q", "--db", "postgresql://cafe@/latin", path, env=pg.env())
+    assert r.returncode == 2, r.stderr
+    assert b"encoding is LATIN1" in r.stderr and b"UTF8" in r.stderr, r.stderr
+    assert pg.sql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+                  db="latin") == [["0"]]
+
+
 def test_hostile_titles_stored_as_json_holds_them():
     def run_and_read(table, path):
         r = cafe("titles", "-q", "--db", spec(table), path, env=pg.env())
