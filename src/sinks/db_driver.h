@@ -57,14 +57,16 @@ int sink_columns_check(const char *table, const sink_column_t *want, size_t nwan
 /* Puts prefix and ": " before the message in why (cut to SINK_WHY_MAX). */
 void sink_why_prefix(char *why, const char *prefix);
 
-/* "CREATE TABLE IF NOT EXISTS table (...)" for the results table, with the column types of
- * the database (pg or SQLite). malloc'd; NULL when out of memory. */
-char *sink_create_sql(const char *table, int pg);
-/* The INSERT of the results table, ... ON CONFLICT (run_id, url) DO NOTHING: for SQLite one
- * row of ? placeholders; for PostgreSQL a whole batch, one array per column
- * (unnest($1::bigint[], ...)): 12 parameters whatever the batch size, cheap for the server
- * to parse. malloc'd; NULL when out of memory. */
-char *sink_insert_sql(const char *table, int pg);
+/* "CREATE TABLE IF NOT EXISTS table (..., key)" for the results table, with the column types
+ * of the database (pg or SQLite) and key the clause of its key on (run_id, url): SQLite's
+ * "PRIMARY KEY (run_id, url)", PostgreSQL's exclusion constraint (pg.c). malloc'd; NULL when
+ * out of memory. */
+char *sink_create_sql(const char *table, int pg, const char *key);
+/* The INSERT of the results table, ... ON CONFLICT arbiter DO NOTHING, arbiter naming the
+ * key ("(run_id, url)" or "ON CONSTRAINT name"): for SQLite one row of ? placeholders; for
+ * PostgreSQL a whole batch, one array per column (unnest($1::bigint[], ...)): 12 parameters
+ * whatever the batch size, cheap for the server to parse. malloc'd; NULL when out of memory. */
+char *sink_insert_sql(const char *table, int pg, const char *arbiter);
 
 /* A row's field i (as sink_columns orders them). Number columns (sink_column_is_number):
  * sink_row_number gives 1 and *v, or 0 for SQL NULL. Text columns: sink_row_text, NULL for

@@ -173,7 +173,7 @@ static sql_t sql_new(void) {
     return q;
 }
 
-char *sink_create_sql(const char *table, int pg) {
+char *sink_create_sql(const char *table, int pg, const char *key) {
     sql_t q = sql_new();
     put(&q, "CREATE TABLE IF NOT EXISTS ");
     put(&q, table);
@@ -184,11 +184,12 @@ char *sink_create_sql(const char *table, int pg) {
         put(&q, pg ? sink_columns[c].pg_type : sink_columns[c].sqlite_type);
         put(&q, sink_columns[c].not_null ? " NOT NULL, " : ", ");
     }
-    put(&q, "PRIMARY KEY (run_id, url))");
+    put(&q, key);
+    put(&q, ")");
     return q.s;
 }
 
-char *sink_insert_sql(const char *table, int pg) {
+char *sink_insert_sql(const char *table, int pg, const char *arbiter) {
     sql_t q = sql_new();
     put(&q, "INSERT INTO ");
     put(&q, table);
@@ -204,6 +205,8 @@ char *sink_insert_sql(const char *table, int pg) {
         put(&q, pg ? param : "?");
         put(&q, c + 1 < sink_ncolumns ? ", " : ")");
     }
-    put(&q, " ON CONFLICT (run_id, url) DO NOTHING");
+    put(&q, " ON CONFLICT ");
+    put(&q, arbiter);
+    put(&q, " DO NOTHING");
     return q.s;
 }

@@ -1,9 +1,16 @@
 /* The PostgreSQL driver, on pgconn.h. A batch is one statement (all or none): a COPY, the
  * server's cheapest way in; when that breaks the key (a URL given twice) or the connection,
- * a multi-row INSERT ... ON CONFLICT (run_id, url) DO NOTHING, so a batch whose commit was
- * lost with the connection can be sent again without doubling a row. A lost connection is
- * reopened with backoff (100 ms doubling to 5 s) for up to RETRY_MS; any other error
- * (read-only database, disk full) is final. */
+ * a multi-row INSERT ... ON CONFLICT (the key) DO NOTHING, so a batch whose commit was
+ * lost with the connection can be sent again without doubling a row.
+ *
+ * The key on (run_id, url) is an exclusion constraint over a hash index, not a primary key:
+ * a btree entry holds at most 2704 bytes, and a URL may be 8 KiB (a line's limit); one that
+ * long failed its batch, and again on every --resume. A hash index holds a 32-bit hash of
+ * any value, and the constraint compares the values themselves: exact. A table made with
+ * the primary key of earlier versions is still taken (its arbiter is (run_id, url)).
+ *
+ * A lost connection is reopened with backoff (100 ms doubling to 5 s) for up to RETRY_MS; any
+ * other error (read-only database, disk full) is final. */
 #include "cafe.h"
 #include "db_driver.h"
 #include "msg.h"
@@ -20,6 +27,9 @@ typedef struct pg {
     pgc_t *c; /* NULL while disconnected */
     char *where;
     char table[64], qtable[68];
+    char key[160];       /* the new table's key: CONSTRAINT "<table>_run_url" EXCLUDE ... */
+    const char *arbiter; /* what ON CONFLICT names: that constraint, or (run_id, url) */
+    char constraint[96]; /* ON CONSTRAINT "<table>_run_url" */
     int64_t run;
     char *ins_sql;  /* the batch INSERT (sink_insert_sql) */
     char *copy_sql; /* COPY table (columns) FROM STDIN */
@@ -111,7 +121,7 @@ static int check_table(pg_t *p, const char *table, const sink_column_t *want, si
 
 /* Creates the tables (under a lock, so that machines starting together do not race). */
 static int create_tables(pg_t *p, char *why) {
-    char *create = sink_create_sql(p->qtable, 1);
+    char *create = sink_create_sql(p->qtable, 1, p->key);
     if (!create)
         return CAFE_ENOMEM;
     size_t n = strlen(create) + sizeof runs_sql + 128;
@@ -127,10 +137,10 @@ static int create_tables(pg_t *p, char *why) {
     return rc;
 }
 
-/* Plans (without running) an INSERT, which fails when the table has no unique key on
- * (run_id, url): better now than after fetching. */
-static int check_insert(pg_t *p, char *why) {
-    char *ins = sink_insert_sql(p->qtable, 1);
+/* Plans (without running) an INSERT whose ON CONFLICT names arbiter, which fails when the
+ * table has no such key: better now than after fetching. */
+static int plan_insert(pg_t *p, const char *arbiter, char *why) {
+    char *ins = sink_insert_sql(p->qtable, 1, arbiter);
     size_t n = ins ? strlen(ins) + 16 : 0;
     char *sql = ins ? malloc(n) : NULL;
     int rc = CAFE_ENOMEM;
@@ -144,6 +154,16 @@ static int check_insert(pg_t *p, char *why) {
     free(sql);
     free(ins);
     return rc;
+}
+
+/* The table's key: cafe's constraint, or the primary key (run_id, url) of a table made by
+ * an earlier version. Neither: refused, with the message of the primary key's plan. */
+static int check_insert(pg_t *p, char *why) {
+    p->arbiter = p->constraint;
+    if (plan_insert(p, p->arbiter, why) == 0)
+        return 0;
+    p->arbiter = "(run_id, url)";
+    return plan_insert(p, p->arbiter, why);
 }
 
 static int first_int(pg_t *p, const char *sql, int n, const char *const *params, int64_t *v,
@@ -208,6 +228,12 @@ static int pg_open(void **impl, const sink_target_t *t, const sink_db_conf_t *co
     *impl = p;
     snprintf(p->table, sizeof p->table, "%s", t->table);
     snprintf(p->qtable, sizeof p->qtable, "\"%s\"", t->table);
+    /* an identifier keeps 63 bytes: the table's first 55 and _run_url */
+    snprintf(p->key, sizeof p->key,
+             "CONSTRAINT \"%.55s_run_url\" EXCLUDE USING hash "
+             "((run_id::text || ' ' || url) WITH =)",
+             t->table);
+    snprintf(p->constraint, sizeof p->constraint, "ON CONSTRAINT \"%.55s_run_url\"", t->table);
     if (!(p->where = strdup(t->where)))
         return CAFE_ENOMEM;
     int rc = refuse_password(p->where, why);
@@ -341,7 +367,7 @@ static int copy_batch(pg_t *p, const sink_row_t *rows, size_t n, char *why) {
     if (!p->c)
         return 1;
     if (!p->copy_sql) {
-        char *ins = sink_insert_sql(p->qtable, 1); /* "INSERT INTO t (cols) SELECT ..." */
+        char *ins = sink_insert_sql(p->qtable, 1, p->arbiter); /* "INSERT INTO t (cols) ..." */
         char *cols = ins ? strchr(ins, '(') : NULL, *end = cols ? strchr(cols, ')') : NULL;
         size_t m = end ? (size_t)(end - cols) + 1 : 0;
         if (m && (p->copy_sql = malloc(strlen(p->qtable) + m + 32)))
@@ -356,7 +382,9 @@ static int copy_batch(pg_t *p, const sink_row_t *rows, size_t n, char *why) {
         return CAFE_ENOMEM;
     int rc = pgc_copy_in(p->c, p->copy_sql, data, len, why);
     free(data);
-    if (rc == CAFE_ECONNRESET || (rc == CAFE_EIO && strcmp(pgc_sqlstate(p->c), "23505") == 0))
+    /* 23505: the primary key's violation, 23P01: the exclusion constraint's */
+    if (rc == CAFE_ECONNRESET || (rc == CAFE_EIO && (strcmp(pgc_sqlstate(p->c), "23505") == 0 ||
+                                                     strcmp(pgc_sqlstate(p->c), "23P01") == 0)))
         return 1;
     return rc;
 }
@@ -366,7 +394,7 @@ static int pg_insert(void *impl, const sink_row_t *rows, size_t n, char *why) {
     int copied = copy_batch(p, rows, n, why);
     if (copied <= 0)
         return copied;
-    if (!p->ins_sql && !(p->ins_sql = sink_insert_sql(p->qtable, 1)))
+    if (!p->ins_sql && !(p->ins_sql = sink_insert_sql(p->qtable, 1, p->arbiter)))
         return CAFE_ENOMEM;
     char *arrays[SINK_NCOLUMNS] = {NULL};
     int rc = 0;

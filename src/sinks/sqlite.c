@@ -142,7 +142,7 @@ static int begin_run(job_t *j) {
 }
 
 static int prepare_insert(job_t *j) {
-    char *sql = sink_insert_sql(j->l->qtable, 0);
+    char *sql = sink_insert_sql(j->l->qtable, 0, "(run_id, url)");
     if (!sql)
         return CAFE_ENOMEM;
     int rc = sqlite3_prepare_v3(j->l->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &j->l->ins, NULL);
@@ -153,7 +153,7 @@ static int prepare_insert(job_t *j) {
 /* Creates the missing tables and checks the existing ones, in one transaction: a database
  * refused (a table of other columns, no key) is left as it was. */
 static int make_tables(job_t *j) {
-    char *create = sink_create_sql(j->l->qtable, 0);
+    char *create = sink_create_sql(j->l->qtable, 0, "PRIMARY KEY (run_id, url)");
     if (!create)
         return CAFE_ENOMEM;
     int rc = exec(j, "BEGIN IMMEDIATE", "cannot write");

@@ -2,6 +2,7 @@
 (pg_server.py; one server start shared by every case), run by test_pg.sh."""
 import json
 import os
+import random
 import select
 import signal
 import subprocess
@@ -177,7 +178,7 @@ def test_disk_full_stops_then_resume_finishes():
         assert r.returncode == 0, r.stderr
         small.sql(f"CREATE TABLESPACE small LOCATION '{small.small_path}'")  # alone: no BEGIN
         small.sql("ALTER TABLE filled SET TABLESPACE small; "
-                  "ALTER INDEX filled_pkey SET TABLESPACE small")
+                  "ALTER INDEX filled_run_url SET TABLESPACE small")
         r = cafe("titles", "-q", "-c", "20", "--db", spec("filled"), path, env=env)
         assert r.returncode == 2, (r.returncode, r.stderr)
         assert b"No space left on device" in r.stderr, r.stderr
@@ -269,6 +270,34 @@ def test_titles_stored_as_unicode_whatever_the_client_encoding_says():
     assert b"encoding is LATIN1" in r.stderr and b"UTF8" in r.stderr, r.stderr
     assert pg.sql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
                   db="latin") == [["0"]]
+
+
+def test_long_urls_stored_and_done_for_resume():
+    """A URL may be 8 KiB (a line's limit). A btree key on (run_id, url) takes at most 2704
+    bytes: a longer URL that does not compress (a query string of random hex) failed its
+    whole batch, and again at every --resume, so the run could never finish. The key is now
+    an exclusion constraint over a hash index: any length, exact comparison. A table made
+    with the old primary key still takes rows and resumes as before."""
+    rnd = random.Random(5)
+    u = [fx.url(i % SITES, f"/page/{i}?q=" + "".join(rnd.choice("0123456789abcdef")
+                                                     for _ in range(n)))
+         for i, n in enumerate([10, 2600, 3000, 8000, 20, 6000])]
+    path = lists.write(u + [u[2]])  # and one given twice: the COPY breaks the key
+    r = cafe("titles", "-q", "--db", spec("long"), path, env=pg.env())
+    assert r.returncode == 0, r.stderr
+    got = [x[0] for x in rows("long")]
+    assert sorted(got) == sorted(u), [len(x) for x in got]
+    r = cafe("titles", "--resume", "--db", spec("long"), path, env=pg.env())
+    assert r.returncode == 0 and b"7 already done" in r.stderr, r.stderr
+    assert count("long") == len(u)
+    # a table as cafe made it before: its primary key, and URLs it can hold
+    pg.sql("CREATE TABLE oldkey (LIKE long); ALTER TABLE oldkey ADD PRIMARY KEY (run_id, url)")
+    short = lists.write([u[0], u[4], u[0]])
+    for k in range(2):
+        r = cafe("titles", *(["--resume"] if k else []), "--db", spec("oldkey"), short,
+                 env=pg.env())
+        assert r.returncode == 0, r.stderr
+    assert b"3 already done" in r.stderr and count("oldkey") == 2, r.stderr
 
 
 def test_hostile_titles_stored_as_json_holds_them():
