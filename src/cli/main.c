@@ -130,6 +130,10 @@ int main(int argc, char **argv) {
     /* A closed pipe is a write error we report (or, for `| head`, a quiet stop), not a
      * signal that kills the run before finished records are accounted for. */
     signal(SIGPIPE, SIG_IGN);
+    /* ulimit -f reached is a full disk by another name: write() fails with EFBIG, reported
+     * and stopped on as ENOSPC is, rather than SIGXFSZ killing the run without a word and
+     * leaving its database run 'running'. */
+    signal(SIGXFSZ, SIG_IGN);
     /* URL lists and titles are UTF-8 whatever the user's locale: libcurl's IDN conversion
      * (libidn2) reads host names in the LC_CTYPE encoding, so make that UTF-8. */
     if (!setlocale(LC_CTYPE, "C.UTF-8"))

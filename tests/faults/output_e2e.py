@@ -4,6 +4,8 @@ a file system that fills up mid-run, a closed stdout. Each must give a clear mes
 stderr and a non-zero exit, never a silent partial result."""
 import json
 import os
+import resource
+import sqlite3
 import subprocess
 
 from faultlib import CAFE, TMP, Fixture, Skip, run_tests, write_list
@@ -70,6 +72,39 @@ def test_file_system_fills_up_mid_run():
     assert 32768 < written <= 65536, written  # it stopped at the limit, not before
     # The summary must not claim the run completed every URL.
     assert b"2000 URLs" not in r.stderr.split(b"\n")[-3], r.stderr[-300:]
+
+
+def fsize_limit(limit):
+    """preexec_fn: ulimit -f of limit bytes for the child."""
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
+def test_file_size_limit_is_a_write_error_then_resume_finishes():
+    """ulimit -f (RLIMIT_FSIZE) reached: the kernel sends SIGXFSZ, which killed cafe with a
+    core and no word, its database run left 'running'. It is a full disk by another name:
+    the same message and stop (a file too large), and --resume finishes, one record a URL."""
+    urls = [fx.url(i % 4, f"/page/{i}") for i in range(2000)]
+    for fmt, name in (("--json", "fsize.jsonl"), ("-o", "fsize.sqlite")):
+        path = os.path.join(TMP, name)
+        args = [CAFE, "titles", "-q", *(["--json", "-o"] if fmt == "--json" else ["-o"]), path,
+                LIST]
+        r = subprocess.run(args, capture_output=True, timeout=120,
+                           preexec_fn=fsize_limit(96 * 1024))
+        assert r.returncode == 2, (name, r.returncode, r.stderr[-300:])
+        # SQLite keeps no errno of a failed WAL write: its own words, "disk I/O error"
+        want = b"File too large" if fmt == "--json" else b"disk I/O error"
+        assert b"cafe titles: writing " in r.stderr and want in r.stderr, (name, r.stderr[-300:])
+        r = subprocess.run(args + ["--resume"], capture_output=True, timeout=120)
+        assert r.returncode == 0, (name, r.stderr[-300:])
+        if fmt == "--json":
+            with open(path) as f:
+                got = [json.loads(l)["url"] for l in f]
+        else:
+            with sqlite3.connect(path) as c:
+                got = [x[0] for x in c.execute("SELECT url FROM titles")]
+                runs = c.execute("SELECT status FROM runs").fetchall()
+            assert runs == [("done",)], runs
+        assert len(got) == len(set(got)) == 2000 and set(got) == set(urls), (name, len(got))
 
 
 def cafe_output(*fmt):
