@@ -13,10 +13,13 @@
 #include "msg.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct stream {
@@ -25,6 +28,7 @@ typedef struct stream {
     char *shown; /* the path quoted for messages (msg_quote): the sink's what */
     record_format_t fmt;
     int append;
+    int lock_fd; /* the output file, locked for the run (-1: none, or not a regular file) */
     FILE *f;
     /* Formatted and not yet written: the bytes, and the receipts of their records. */
     outbuf_t pending;
@@ -75,8 +79,37 @@ static int flusher_task(void *arg, void **value) {
     }
 }
 
+/* Locks the output file for the run, before anything reads, cuts or empties it: a second run
+ * onto it at once (a cron job overlapping its last run) emptied it under the first one, or
+ * with --resume read the same records back and wrote the rest again. A file that cannot be
+ * opened here is left to the open that reports it; other than a regular file (a FIFO,
+ * /dev/stdout) it is not locked. 0, or CAFE_EBUSY with why set. */
+static int lock_output(stream_t *st) {
+    if (!st->path || st->lock_fd >= 0)
+        return 0;
+    int fd = open(st->path, O_RDWR | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0666);
+    struct stat sb;
+    if (fd < 0)
+        return 0;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        (void)close(fd);
+        return 0;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+        (void)close(fd);
+        return sink_fail(&st->sink, CAFE_EBUSY,
+                         "%s is being written by another run: not writing it twice at once",
+                         st->sink.what);
+    }
+    st->lock_fd = fd; /* held until close; a file system without locks is used as before */
+    return 0;
+}
+
 static long stream_load_done(sink_t *s, keyset_t *done) {
     stream_t *st = (stream_t *)s;
+    int locked = lock_output(st);
+    if (locked != 0)
+        return locked;
     char why[256];
     long kept = st->path ? stream_resume_load(st->path, st->fmt, done, why, sizeof why) : 0;
     if (kept < 0)
@@ -86,6 +119,9 @@ static long stream_load_done(sink_t *s, keyset_t *done) {
 
 static int stream_start(sink_t *s) {
     stream_t *st = (stream_t *)s;
+    int locked = lock_output(st);
+    if (locked != 0)
+        return locked;
     st->f = st->path ? fopen(st->path, st->append ? "a" : "w") : stdout;
     if (!st->f) {
         int e = errno;
@@ -141,6 +177,8 @@ static void stream_close(sink_t *s) {
     stream_t *st = (stream_t *)s;
     if (st->f && st->f != stdout)
         (void)fclose(st->f); /* finish reported the errors; the descriptor goes either way */
+    if (st->lock_fd >= 0)
+        (void)close(st->lock_fd); /* after the output's own close: its last bytes are in */
     outbuf_free(&st->pending);
     sink_pending_free(&st->pending_receipts);
     free(st->shown);
@@ -170,5 +208,6 @@ int sink_stream_open(sink_t **out, const char *path, record_format_t fmt, int ap
     st->path = path;
     st->fmt = fmt;
     st->append = append;
+    st->lock_fd = -1;
     return 0;
 }

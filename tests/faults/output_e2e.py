@@ -2,11 +2,13 @@
 bind mount of an existing file, in a private mount namespace: chmod 444 does not stop root),
 a file system that fills up mid-run, a closed stdout. Each must give a clear message on
 stderr and a non-zero exit, never a silent partial result."""
+import csv
 import json
 import os
 import resource
 import sqlite3
 import subprocess
+import time
 
 from faultlib import CAFE, TMP, Fixture, Skip, run_tests, write_list
 
@@ -105,6 +107,38 @@ def test_file_size_limit_is_a_write_error_then_resume_finishes():
                 runs = c.execute("SELECT status FROM runs").fetchall()
             assert runs == [("done",)], runs
         assert len(got) == len(set(got)) == 2000 and set(got) == set(urls), (name, len(got))
+
+
+def test_a_second_run_onto_a_file_being_written_is_refused():
+    """Two runs onto one -o file at once (a cron job that overlaps its last run, a command
+    given twice): the second one emptied the file under the first ("w"), losing its records,
+    or with --resume read the same records back and fetched and appended the rest a second
+    time. The file is locked for the run: the second one is refused, naming it, and leaves
+    it as it is; the first one ends with one record a URL."""
+    urls = [fx.url(i % 4, f"/page/{i}?delay=50") for i in range(800)]
+    lst = write_list(urls, "busy-list.txt")
+    for fmt in ("--json", "--csv"):
+        out = os.path.join(TMP, "busy" + fmt)
+        first = subprocess.Popen([CAFE, "titles", "-q", "-c", "8", fmt, "-o", out, lst],
+                                 stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 60
+            while (os.path.getsize(out) if os.path.exists(out) else 0) < 2000:
+                assert time.monotonic() < deadline and first.poll() is None, "no records"
+                time.sleep(0.02)
+            for extra in ([], ["--resume"]):
+                r = subprocess.run([CAFE, "titles", "-q", fmt, "-o", out, *extra, lst],
+                                   capture_output=True, timeout=120)
+                assert r.returncode == 2, (fmt, extra, r.returncode, r.stderr)
+                assert b"being written by another run" in r.stderr, (fmt, extra, r.stderr)
+            assert first.poll() is None, "the first run ended before the second one began"
+        finally:
+            _, err = first.communicate(timeout=300)
+        assert first.returncode == 0, (fmt, err)
+        with open(out, newline="") as f:
+            got = [json.loads(l)["url"] for l in f] if fmt == "--json" else \
+                [x["url"] for x in csv.DictReader(f)]
+        assert got == urls, (fmt, len(got), len(set(got)))
 
 
 def cafe_output(*fmt):
