@@ -224,10 +224,11 @@ int format_record(FILE *f, record_format_t fmt, const record_t *r) {
 /* ---- reading records back --------------------------------------------------------------- */
 
 /* First CSV field, RFC 4180 quoting; NULL if the line is not a complete row of RECORD_NCOLUMNS
- * fields. */
-static char *csv_first_field(const char *line, size_t n) {
-    size_t fields = 1, i = 0;
-    int quoted = 0;
+ * fields. safe: also NULL when a field starts as a formula without the mark --csv-safe puts
+ * before one (a --csv file's row). */
+static char *csv_first_field(const char *line, size_t n, int safe) {
+    size_t fields = 1, i = 0, at = 0; /* at: characters of the current field so far */
+    int quoted = 0, unmarked = 0;
     char *first = NULL;
     size_t flen = 0;
     if (!(first = malloc(n + 1)))
@@ -246,13 +247,16 @@ static char *csv_first_field(const char *line, size_t n) {
             continue;
         } else if (c == ',') {
             fields++;
+            at = 0;
             continue;
         }
+        if (safe && at++ == 0 && c && c != '\'' && strchr(formula_starts, c))
+            unmarked = 1;
         if (fields == 1)
             first[flen++] = line[i];
     }
     first[flen] = 0;
-    if (quoted || fields != RECORD_NCOLUMNS) {
+    if (quoted || fields != RECORD_NCOLUMNS || unmarked) {
         free(first);
         return NULL;
     }
@@ -263,7 +267,7 @@ char *format_parse_url(const char *line, size_t n, record_format_t fmt) {
     if (format_is_csv(fmt)) {
         if (n > 0 && line[n - 1] == '\r')
             n--;
-        char *url = csv_first_field(line, n);
+        char *url = csv_first_field(line, n, fmt == RECORD_FMT_CSV_SAFE);
         if (url && fmt == RECORD_FMT_CSV_SAFE && url[0] == '\'') /* the mark write_csv added */
             memmove(url, url + 1, strlen(url));
         return url;

@@ -41,7 +41,8 @@ int format_record_append(outbuf_t *o, record_format_t fmt, const record_t *r);
 int format_record_dup(record_format_t fmt, const record_t *r, char **out, size_t *len);
 
 /* The URL of one record line (without its newline), or NULL if the line is not a complete
- * record. Returns a malloc'd string. Pure: fuzzed. */
+ * record (RECORD_FMT_CSV_SAFE: nor when a field starts as a formula without its mark, as
+ * --csv writes it). Returns a malloc'd string. Pure: fuzzed. */
 char *format_parse_url(const char *line, size_t n, record_format_t fmt);
 
 /* A JSON Lines record (one line, without its newline) back into *r (cleared first; free with

@@ -29,16 +29,22 @@ typedef struct reader {
     size_t why_cap;
 } reader_t;
 
-/* Names the line that is not cafe's (what it should have been); returns CAFE_EINVAL. */
-static int not_ours(reader_t *rd, int last, const char *what) {
+/* Names the line that is not cafe's (what it should have been, and why not when note is not
+ * empty); returns CAFE_EINVAL. */
+static int not_ours_because(reader_t *rd, int last, const char *what, const char *note) {
     snprintf(rd->why, rd->why_cap,
-             "%s %ld is not %s of cafe %s output: not resuming onto it (the file is left as it "
-             "was)",
+             "%s %ld is not %s of cafe %s output%s: not resuming onto it (the file is left as "
+             "it was)",
              last ? "the unfinished last line," : "line", rd->lines + 1, what,
              rd->fmt == RECORD_FMT_CSV_SAFE ? "--csv-safe"
              : rd->fmt == RECORD_FMT_CSV    ? "--csv"
-                                            : "--json");
+                                            : "--json",
+             note);
     return CAFE_EINVAL;
+}
+
+static int not_ours(reader_t *rd, int last, const char *what) {
+    return not_ours_because(rd, last, what, "");
 }
 
 static const char *expected(const reader_t *rd) {
@@ -67,6 +73,14 @@ static int take_line(reader_t *rd, const char *line, size_t n) {
         return 0;
     }
     char *url = memchr(line, 0, n) ? NULL : format_parse_url(line, n - 1, rd->fmt);
+    char *plain = url || rd->fmt != RECORD_FMT_CSV_SAFE
+                      ? NULL
+                      : format_parse_url(line, n - 1, RECORD_FMT_CSV);
+    int by_csv = plain != NULL;
+    free(plain);
+    if (by_csv) /* resumed as --csv-safe, its formulas would stay live above the marked ones */
+        return not_ours_because(rd, 0, expected(rd),
+                                " (a field starts as a formula without the mark: --csv wrote it)");
     if (!url)
         return not_ours(rd, 0, expected(rd));
     int added = keyset_add(rd->set, url, strlen(url));

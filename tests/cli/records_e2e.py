@@ -206,4 +206,25 @@ def test_csv_safe_resume_takes_the_mark_off_the_urls():
         assert f.read() == first
 
 
+
+def test_csv_safe_resume_refuses_a_plain_csv_file():
+    """--resume --csv-safe onto a file --csv wrote: its formulas stayed unmarked in the first
+    part (the safety asked for, silently not there), and a line recorded as 'x was not
+    found under its mark, so it was fetched and written a second time. Refused, naming the
+    line, with the file as it was."""
+    path = listing(["/formula", "/html"])
+    with open(path, "a") as f:
+        f.write("'quoted line\n")
+    out = os.path.join(tmp, "plain.csv")
+    assert cafe("titles", "-q", "--csv", "-o", out, path).returncode == 0
+    with open(out, "rb") as f:
+        first = f.read()
+    r = cafe("titles", "-q", "--csv-safe", "--resume", "-o", out, path)
+    assert r.returncode == 2, r.stderr
+    assert b"line 2 is not a record of this format of cafe --csv-safe output" in r.stderr, r.stderr
+    assert b"formula without the mark: --csv wrote it" in r.stderr, r.stderr
+    with open(out, "rb") as f:
+        assert f.read() == first
+
+
 run_tests(globals())
