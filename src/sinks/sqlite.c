@@ -216,7 +216,11 @@ static void bind_field(sqlite3_stmt *st, const sink_row_t *r, int64_t run, size_
 static int do_insert(void *arg) {
     job_t *j = arg;
     lite_t *l = j->l;
-    int rc = exec(j, "BEGIN IMMEDIATE", "writing");
+    /* Another writer kept the lock for all of the busy timeout: nothing begun, try again. */
+    int begun = sqlite3_exec(l->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (begun == SQLITE_BUSY)
+        return CAFE_EBUSY;
+    int rc = begun == SQLITE_OK ? 0 : fail(j, "writing");
     for (size_t r = 0; rc == 0 && r < j->n; r++) {
         sqlite3_reset(l->ins);
         for (size_t c = 0; c < sink_ncolumns; c++)
@@ -259,7 +263,7 @@ static int do_end(void *arg) {
     sqlite3_bind_int64(st, 2, j->l->run);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : fail(j, "ending the run");
+    return rc == SQLITE_DONE ? 0 : rc == SQLITE_BUSY ? CAFE_EBUSY : fail(j, "ending the run");
 }
 
 static int do_close(void *arg) {
@@ -299,14 +303,27 @@ static int lite_load(void *impl, int (*each)(void *arg, const char *url, size_t 
     return cafe_thread_run(do_load, &j);
 }
 
+/* A database another program keeps writing (a CREATE INDEX on the results, a shell's open
+ * transaction) is waited for, as PostgreSQL's sink waits for a locked table: the batches
+ * fill and fetching waits, rather than the run failing after one busy timeout. */
+static int run_waiting(int (*job)(void *), job_t *j) {
+    int rc, said = 0;
+    while ((rc = cafe_thread_run(job, j)) == CAFE_EBUSY)
+        if (!said++)
+            fprintf(stderr, "%s: %s: the database is locked by another writer; waiting\n",
+                    msg_prog(), msg_quote(j->l->path));
+    return rc;
+}
+
 static int lite_insert(void *impl, const sink_row_t *rows, size_t n, char *why) {
     job_t j = {.l = impl, .rows = rows, .n = n, .why = why};
-    return cafe_thread_run(do_insert, &j);
+    return run_waiting(do_insert, &j);
 }
 
 static int lite_end(void *impl, const char *status, char *why) {
     job_t j = {.l = impl, .status = status, .why = why};
-    return cafe_thread_run(do_end, &j);
+    /* after a failure, as PostgreSQL's: recorded if it can be at once, not waited for */
+    return strcmp(status, "failed") == 0 ? cafe_thread_run(do_end, &j) : run_waiting(do_end, &j);
 }
 
 static void lite_close(void *impl) {

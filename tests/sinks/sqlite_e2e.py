@@ -2,9 +2,11 @@
 test_sqlite.sh."""
 import json
 import os
+import select
 import sqlite3
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -195,6 +197,35 @@ def test_table_without_the_key_refused_before_fetching():
     assert b"URLs in" not in r.stderr  # nothing fetched
     assert query(out, "SELECT count(*) FROM titles") == [(0,)]
     assert query(out, "SELECT count(*) FROM sqlite_master WHERE name = 'runs'") == [(0,)]
+
+
+def test_another_writer_holding_the_database_makes_the_run_wait():
+    """Another program writing the same file for longer than SQLite's busy timeout (10 s: a
+    CREATE INDEX on the results for queries, a shell's open transaction) made the batch fail
+    with "database is locked", and the crawl stopped. As PostgreSQL's sink waits for a locked
+    table, the run now waits (fetching held back by the full batches) and completes."""
+    u = [fx.url(i % SITES, f"/page/{i}?delay=5") for i in range(1500)]
+    out = db_path("busy.sqlite")
+    p = subprocess.Popen([CAFE, "titles", "-q", "-c", "10", "-o", out, lists.write(u)],
+                         stderr=subprocess.PIPE)
+    dbtest.wait_until(lambda: count(out) >= 100 or p.poll() is not None)
+    assert p.poll() is None, "the run ended before the other writer came"
+    other = sqlite3.connect(out, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE mine (x)")
+    held = count(out)
+    end = time.monotonic() + 12
+    while time.monotonic() < end:
+        assert p.poll() is None, p.communicate()[1]
+        select.select([], [], [], 0.2)
+    other.execute("COMMIT")
+    other.close()
+    _, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err
+    assert b"locked by another" in err, err  # said once, not silent
+    got = [x[0] for x in query(out, "SELECT url FROM titles")]
+    assert held < len(u) and sorted(got) == sorted(u), (held, len(got))
+    assert query(out, "SELECT status FROM runs") == [("done",)]
 
 
 def test_disk_full_stops_then_resume_finishes():
