@@ -13,6 +13,7 @@
  * other error (read-only database, disk full) is final. */
 #include "cafe.h"
 #include "db_driver.h"
+#include "hash.h"
 #include "msg.h"
 #include "pgconn.h"
 
@@ -228,12 +229,17 @@ static int pg_open(void **impl, const sink_target_t *t, const sink_db_conf_t *co
     *impl = p;
     snprintf(p->table, sizeof p->table, "%s", t->table);
     snprintf(p->qtable, sizeof p->qtable, "\"%s\"", t->table);
-    /* an identifier keeps 63 bytes: the table's first 55 and _run_url */
+    /* <table>_run_url, its index's name too: unique in the schema. An identifier keeps 63
+     * bytes: a longer table name keeps its first 38 and a hash of all of it. */
+    char name[64];
+    if (strlen(t->table) <= 55)
+        snprintf(name, sizeof name, "%s_run_url", t->table);
+    else
+        snprintf(name, sizeof name, "%.38s_%016" PRIx64 "_run_url", t->table,
+                 hash_str(HASH_SEED, t->table));
     snprintf(p->key, sizeof p->key,
-             "CONSTRAINT \"%.55s_run_url\" EXCLUDE USING hash "
-             "((run_id::text || ' ' || url) WITH =)",
-             t->table);
-    snprintf(p->constraint, sizeof p->constraint, "ON CONSTRAINT \"%.55s_run_url\"", t->table);
+             "CONSTRAINT \"%s\" EXCLUDE USING hash ((run_id::text || ' ' || url) WITH =)", name);
+    snprintf(p->constraint, sizeof p->constraint, "ON CONSTRAINT \"%s\"", name);
     if (!(p->where = strdup(t->where)))
         return CAFE_ENOMEM;
     int rc = refuse_password(p->where, why);

@@ -298,6 +298,11 @@ def test_long_urls_stored_and_done_for_resume():
                  env=pg.env())
         assert r.returncode == 0, r.stderr
     assert b"3 already done" in r.stderr and count("oldkey") == 2, r.stderr
+    # tables of the longest names (63), alike in their first 55 characters: a key each
+    for end in ("_first", "_other"):
+        r = cafe("titles", "-q", "--db", spec("t" * 57 + end), short, env=pg.env())
+        assert r.returncode == 0, (end, r.stderr)
+        assert count("t" * 57 + end) == 2
 
 
 def test_hostile_titles_stored_as_json_holds_them():
