@@ -86,7 +86,8 @@ static int take_line(reader_t *rd, const char *line, size_t n) {
     int added = keyset_add(rd->set, url, strlen(url));
     free(url);
     if (added != 0) { /* a URL left out of the set would be fetched and written twice */
-        snprintf(rd->why, rd->why_cap, "out of memory reading the records already written");
+        snprintf(rd->why, rd->why_cap, "%s reading the records already written",
+                 added == CAFE_ENOMEM ? "out of memory" : "no random source for the keys");
         return added;
     }
     rd->records++;

@@ -141,6 +141,29 @@ def test_a_second_run_onto_a_file_being_written_is_refused():
         assert got == urls, (fmt, len(got), len(set(got)))
 
 
+# Two URLs of one 64-bit FNV-1a hash (found by a distinguished-point search over 16 hex
+# digits after the prefix; hash.h's finaliser is a bijection, so theirs are equal too).
+FNV_TWINS = ["http://127.0.0.1:9/32448e2c11789781", "http://127.0.0.1:9/37d8e17774e1f961"]
+
+
+def test_resume_keys_cannot_be_made_to_collide():
+    """--resume knew a URL as done by its 64-bit hash alone, an unkeyed FNV-1a: a list holding
+    two URLs of one hash (anyone can compute such a pair; a crawl's list holds strangers'
+    URLs) took one for the other: resumed with b's line first, b was skipped for a's record
+    and a fetched and written again, b's record never coming. The hash is now SipHash under
+    a key drawn for each run."""
+    a, b = FNV_TWINS
+    out = os.path.join(TMP, "twins.jsonl")
+    for k, urls in enumerate([[a], [b, a]]):  # b's line first: it took a's record
+        r = subprocess.run([CAFE, "titles", "-q", "--json", "--retries", "0", "-o", out,
+                            *(["--resume"] if k else []), write_list(urls)],
+                           capture_output=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+    with open(out) as f:
+        got = [json.loads(l)["url"] for l in f]
+    assert got == [a, b], got  # not [a, a]: b lost, a written twice
+
+
 def cafe_output(*fmt):
     """The bytes `cafe titles -q FMT -o FILE` writes for SMALL."""
     path = os.path.join(TMP, "output" + "".join(fmt))
