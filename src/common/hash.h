@@ -1,10 +1,10 @@
-/* The one hash of cafe's tables, in the library (HTTP hosts) and in its clients (resume keys,
- * the fixture's delays): 64-bit FNV-1a over the bytes, then
+/* The one hash of cafe's tables, in the library (HTTP hosts) and in its clients (the
+ * fixture's delays, the PostgreSQL key's name): 64-bit FNV-1a over the bytes, then
  * splitmix64's finaliser so that the low bits (a table's index) depend on every byte.
  * Header-only: the library and each client compile it in, and neither depends on the other
  * for it. Not a keyed hash, even with a seed of one's own (FNV's collisions do not depend
  * on it): a table fed by strangers uses SipHash under a secret key instead, as the
- * service's cache does (src/serve/cache.c). */
+ * service's cache (src/serve/cache.c) and --resume's keys (src/sinks/keyset.c) do. */
 #ifndef CAFE_COMMON_HASH_H
 #define CAFE_COMMON_HASH_H
 
