@@ -22,7 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { CONNECT_MS = 10000, RETRY_MS = 120000, BACKOFF_MIN_MS = 100, BACKOFF_MAX_MS = 5000 };
+enum {
+    CONNECT_MS = 10000,
+    RETRY_MS = 120000,
+    BACKOFF_MIN_MS = 100,
+    BACKOFF_MAX_MS = 5000,
+    HOLD_MS = 3000 /* a killed run's session may hold its run this long (hold_run) */
+};
 
 typedef struct pg {
     pgc_t *c; /* NULL while disconnected */
@@ -62,12 +68,46 @@ static int refuse_password(const char *where, char *why) {
     return has ? CAFE_EINVAL : 0;
 }
 
-/* Runs one statement, reconnecting and running it again while the connection fails. */
+/* Takes the run for this session: a PostgreSQL advisory lock on its id, held until the
+ * connection ends (a killed run's goes with it). Two runs at once into one run (two --resume
+ * of a cron job overlapping) fetched every URL left twice, and the first to end marked the
+ * run done while the other wrote: the second is refused. A run killed a moment ago may
+ * still hold it until the server sees its connection close: asked again for HOLD_MS before
+ * refusing. CAFE_EBUSY when another session holds it. */
+static int hold_run(pg_t *p, char *why) {
+    char id[24];
+    snprintf(id, sizeof id, "%" PRId64, p->run);
+    const char *params[] = {id};
+    int rc = 0, held = 0;
+    for (uint64_t waited = 0;; waited += BACKOFF_MIN_MS) {
+        PGresult *r;
+        rc = pgc_exec(p->c, "SELECT pg_try_advisory_lock(7165, ($1::bigint % 2147483647)::int)", 1,
+                      params, &r, NULL, NULL, why);
+        held = rc == 0 && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+        PQclear(r);
+        if (rc != 0 || held || waited >= HOLD_MS || (rc = cafe_task_sleep(BACKOFF_MIN_MS)) != 0)
+            break;
+    }
+    if (rc == 0 && !held) {
+        snprintf(why, SINK_WHY_MAX,
+                 "run %" PRId64 " of table %s is being written by another cafe: not writing it "
+                 "twice at once",
+                 p->run, p->table);
+        rc = CAFE_EBUSY;
+    }
+    return rc;
+}
+
+/* Runs one statement, reconnecting and running it again while the connection fails; a new
+ * connection takes the run again first (hold_run). */
 static int exec_retry(pg_t *p, const char *sql, int n, const char *const *params, PGresult **res,
                       int (*row)(void *, const PGresult *), void *arg, char *why) {
     uint64_t backoff = BACKOFF_MIN_MS, waited = 0;
     for (;;) {
+        int fresh = !p->c;
         int rc = p->c ? 0 : pgc_connect(&p->c, p->where, CONNECT_MS, why);
+        if (rc == 0 && fresh && p->run)
+            rc = hold_run(p, why);
         if (rc == 0)
             rc = pgc_exec(p->c, sql, n, params, res, row, arg, why);
         if (rc != CAFE_ECONNRESET && rc != CAFE_ECONNREFUSED)
@@ -190,6 +230,8 @@ static int begin_run(pg_t *p, const sink_db_conf_t *conf, char *why) {
                       conf->run ? "SELECT run_id FROM runs WHERE table_name = $1 AND run_id = $2"
                                 : "SELECT max(run_id) FROM runs WHERE table_name = $1",
                       conf->run ? 2 : 1, find, &p->run, why);
+        if (rc == 0 && p->run)
+            rc = hold_run(p, why);
         if (rc != 0 || p->run) {
             char id[24];
             snprintf(id, sizeof id, "%" PRId64, p->run);
@@ -201,10 +243,11 @@ static int begin_run(pg_t *p, const sink_db_conf_t *conf, char *why) {
                                  1, q, NULL, NULL, NULL, why);
         }
     }
-    return first_int(p,
-                     "INSERT INTO runs (table_name, status, options) VALUES ($1, 'running', $2) "
-                     "RETURNING run_id",
-                     2, params, &p->run, why);
+    int rc = first_int(p,
+                       "INSERT INTO runs (table_name, status, options) VALUES ($1, 'running', $2) "
+                       "RETURNING run_id",
+                       2, params, &p->run, why);
+    return rc ? rc : hold_run(p, why); /* a --resume begun meanwhile must not take it */
 }
 
 /* The database must hold any title: UTF8, or SQL_ASCII, which stores the bytes as sent. In

@@ -305,6 +305,31 @@ def test_long_urls_stored_and_done_for_resume():
         assert count("t" * 57 + end) == 2
 
 
+def test_a_run_being_written_is_not_resumed_by_another():
+    """Two --resume runs at once (a cron job overlapping its last run) both continued the
+    table's latest run: each fetched the URLs left (twice the load on every site, past
+    their politeness) and the first to end marked the run done while the other still wrote.
+    A run is held by its writer's session (an advisory lock, gone with the connection, so a
+    killed run is resumed as before): the second is refused, fetching nothing."""
+    u = slow_urls(1500, delay=60, first=60000)  # 9 s at -c 10: beyond the 3 s asked again
+    path = lists.write(u)
+    args = [CAFE, "titles", "-q", "-c", "10", "--db", spec("held"), "--resume", path]
+    p = subprocess.Popen(args, env=pg.env(), stderr=subprocess.PIPE)
+    try:
+        dbtest.wait_until(lambda: count("held") >= 50 or p.poll() is not None)
+        assert p.poll() is None, "the first run ended before the second began"
+        r = subprocess.run(args, env=pg.env(), capture_output=True, timeout=120)
+        assert r.returncode == 2, (r.returncode, r.stderr)
+        assert b"being written by another" in r.stderr and b"URLs in" not in r.stderr, r.stderr
+        assert pg.sql("SELECT status FROM runs WHERE table_name = 'held'") == [["running"]]
+    finally:
+        _, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err
+    got = [x[0] for x in rows("held")]
+    assert sorted(got) == sorted(u)
+    assert pg.sql("SELECT status FROM runs WHERE table_name = 'held'") == [["done"]]
+
+
 def test_hostile_titles_stored_as_json_holds_them():
     def run_and_read(table, path):
         r = cafe("titles", "-q", "--db", spec(table), path, env=pg.env())
