@@ -7,10 +7,13 @@
 #include "db_driver.h"
 #include "msg.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct lite {
     sqlite3 *db;
@@ -19,6 +22,7 @@ typedef struct lite {
     char table[64];  /* the results table's name, as given */
     char qtable[68]; /* and quoted for SQL */
     int64_t run;
+    int hold_fd; /* the file again, for the run's lock (hold_run); -1: none */
 } lite_t;
 
 /* One call on the pool: the operation's inputs and its result. */
@@ -103,13 +107,38 @@ static const char runs_sql[] = "CREATE TABLE IF NOT EXISTS runs (run_id INTEGER 
                                "ended_at TEXT, status TEXT NOT NULL, options TEXT)";
 #define NOW "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
 
+/* Takes the run for this process: an open file description lock (F_OFD_SETLK) on one byte
+ * of the file at 2^62 + its id, far past the bytes SQLite locks, released when the process
+ * ends however it ends (a descriptor of its own: closing SQLite's cannot drop it, as it
+ * would a POSIX lock). Two --resume at once (a cron job overlapping its last run) both
+ * continued the latest run, fetching every URL left twice, the first to end marking it done
+ * while the other wrote: the second is refused. CAFE_EBUSY when another process holds it;
+ * a file that cannot be locked (no OFD locks) is written unheld, as before. */
+static int hold_run(job_t *j) {
+    lite_t *l = j->l;
+    if (l->hold_fd < 0)
+        l->hold_fd = open(l->path, O_RDWR | O_CLOEXEC);
+    struct flock fl = {.l_type = F_WRLCK,
+                       .l_whence = SEEK_SET,
+                       .l_start = ((off_t)1 << 62) + (off_t)l->run,
+                       .l_len = 1};
+    if (l->hold_fd < 0 || fcntl(l->hold_fd, F_OFD_SETLK, &fl) == 0 ||
+        (errno != EAGAIN && errno != EACCES))
+        return 0;
+    snprintf(j->why, SINK_WHY_MAX,
+             "run %lld of table %s is being written by another cafe: not writing it twice at "
+             "once",
+             (long long)l->run, l->table);
+    return CAFE_EBUSY;
+}
+
 static int begin_run_new(job_t *j, const char *const *p) {
     int rc = run_stmt(j,
                       "INSERT INTO runs (table_name, started_at, status, options) "
                       "VALUES (?, " NOW ", 'running', ?)",
                       p, 2, NULL, "starting the run");
     j->l->run = sqlite3_last_insert_rowid(j->l->db);
-    return rc;
+    return rc ? rc : hold_run(j); /* a --resume begun meanwhile must not take it */
 }
 
 /* The run to continue into j->l->run: the one asked for if the table has it, else the
@@ -132,6 +161,8 @@ static int begin_run(job_t *j) {
         int rc = find_run(j);
         if (rc != 0 || !j->l->run)
             return rc ? rc : begin_run_new(j, p);
+        if ((rc = hold_run(j)) != 0)
+            return rc;
         char id[24];
         snprintf(id, sizeof id, "%lld", (long long)j->l->run);
         const char *q[] = {id};
@@ -270,6 +301,8 @@ static int do_close(void *arg) {
     lite_t *l = arg;
     sqlite3_finalize(l->ins);
     sqlite3_close(l->db);
+    if (l->hold_fd >= 0)
+        (void)close(l->hold_fd); /* after SQLite's own: the run is done with */
     free(l->path);
     free(l);
     return 0;
@@ -280,6 +313,7 @@ static int lite_open(void **impl, const sink_target_t *t, const sink_db_conf_t *
     lite_t *l = calloc(1, sizeof(*l));
     if (!l)
         return CAFE_ENOMEM;
+    l->hold_fd = -1;
     snprintf(l->table, sizeof l->table, "%s", t->table);
     snprintf(l->qtable, sizeof l->qtable, "\"%s\"", t->table);
     *impl = l;

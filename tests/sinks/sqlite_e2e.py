@@ -228,6 +228,34 @@ def test_another_writer_holding_the_database_makes_the_run_wait():
     assert query(out, "SELECT status FROM runs") == [("done",)]
 
 
+def test_a_run_being_written_is_not_resumed_by_another():
+    """Two --resume runs at once into one file (a cron job overlapping its last run) both
+    continued the latest run: every URL left fetched twice, and the first to end marked the
+    run done while the other wrote. The writer holds its run (a lock on a byte of the file
+    far past SQLite's own, gone with the process): the second is refused, fetching nothing."""
+    u = [fx.url(i % SITES, f"/page/{i}?delay=60") for i in range(1200)]
+    out = db_path("held.sqlite")
+    args = [CAFE, "titles", "-q", "-c", "10", "--resume", "-o", out, lists.write(u)]
+    p = subprocess.Popen(args, stderr=subprocess.PIPE)
+    try:
+        dbtest.wait_until(lambda: count(out) >= 50 or p.poll() is not None)
+        assert p.poll() is None, "the first run ended before the second began"
+        r = subprocess.run(args, capture_output=True, timeout=120)
+        assert r.returncode == 2, (r.returncode, r.stderr)
+        assert b"being written by another" in r.stderr and b"URLs in" not in r.stderr, r.stderr
+        assert query(out, "SELECT status FROM runs") == [("running",)]
+        # a run of its own beside it is no conflict
+        r = subprocess.run([CAFE, "titles", "-q", "-o", out, lists.write(u[:3])],
+                           capture_output=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+    finally:
+        _, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err
+    got = [x[0] for x in query(out, "SELECT url FROM titles WHERE run_id = 1")]
+    assert sorted(got) == sorted(u)
+    assert query(out, "SELECT run_id, status FROM runs") == [(1, "done"), (2, "done")]
+
+
 def test_disk_full_stops_then_resume_finishes():
     """A 400 KB tmpfs (in a mount namespace of its own) fills up mid-run."""
     mnt = db_path("small")
