@@ -221,8 +221,8 @@ static const cli_opt_t rows[] = {
      "its header), an unfinished last line the start of one. Anything else (another\n"
      "format, another file, binary) is refused with exit status 2, naming the line, and\n"
      "FILE is left as it was. With a database: continue its latest run. An -o file is\n"
-     "locked (flock) while a run writes it: a second run onto it at once, with or without\n"
-     "--resume, is refused with exit status 2 and changes nothing."},
+     "locked (flock) while a run writes it, and so is a database's run: a second run onto\n"
+     "either at once is refused with exit status 2 and changes nothing."},
     {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, cli_db_spec_check,
      "write to a database instead: sqlite:PATH or\npostgresql://[USER@]HOST[:PORT]/DB"
      "[?table=NAME]\n(password from PGPASSWORD or ~/.pgpass);\n-o PATH.sqlite|.sqlite3|.db is "
