@@ -63,65 +63,8 @@ def cafe_http(cafe, rows, port, kind):
     return [(r.get("title") or "", r.get("charset") or "") for r in recs]
 
 
-EXPR = "[location.href, document.title, document.characterSet]"
-
-
-def chromium_pages(binary, urls, tmp):
-    import browsers as b
-    proc, ws, call, session = b.chromium_session(binary, tmp,
-                                                 ["--host-resolver-rules=MAP * 127.0.0.1"])
-    expr = ("new Promise(r => { const go = () => document.readyState === 'complete' ? r(%s)"
-            " : setTimeout(go, 10); go(); })" % EXPR)
-    try:
-        out = []
-        for url in urls:
-            call("Page.navigate", {"url": url}, session)
-            for _ in range(10000):
-                try:
-                    res = call("Runtime.evaluate", {"expression": expr, "awaitPromise": True,
-                                                    "returnByValue": True}, session)
-                except RuntimeError:
-                    continue
-                href, title, cs = res["result"]["value"]
-                if href == url:
-                    break
-            else:
-                title, cs = None, "did not load"  # counted wrong
-            out.append((title, cs))
-        ws.close()
-        return out
-    finally:
-        proc.kill()
-        proc.wait()
-
-
-def firefox_pages(binary, urls, tmp):
-    import browsers as b
-    proc, ws, call, context = b.firefox_session(binary, tmp, [
-        ("network.dns.forceResolve", "127.0.0.1"), ("network.trr.mode", 5),
-        ("network.proxy.type", 0), ("dom.security.https_first", False),
-        ("dom.security.https_first_schemeless", False)])
-    try:
-        out = []
-        for url in urls:
-            try:
-                call("browsingContext.navigate", {"context": context, "url": url,
-                                                  "wait": "complete"})
-            except RuntimeError as e:  # counted wrong
-                out.append((None, str(e)[:80]))
-                continue
-            res = call("script.evaluate", {"expression": EXPR, "awaitPromise": False,
-                                           "target": {"context": context},
-                                           "resultOwnership": "none"})
-            href, title, cs = [v["value"] for v in res["result"]["value"]]
-            if href != url:
-                raise RuntimeError("firefox is at %s, not %s" % (href, url))
-            out.append((title, cs))
-        ws.close()
-        return out
-    finally:
-        proc.kill()
-        proc.wait()
+EXPR = "[document.title, document.characterSet]"
+NOT_LOADED = (None, "did not load")  # counted wrong
 
 
 def main():
@@ -160,15 +103,15 @@ def main():
                 sample.append(r)
         chromium, firefox = b.find("chromium", "chromium-browser"), b.find("firefox-esr",
                                                                             "firefox")
-        for who, binary, fn in (("chromium", chromium, chromium_pages),
-                                ("firefox", firefox, firefox_pages)):
+        for who, binary, fn in (("chromium", chromium, b.chromium_top_level),
+                                ("firefox", firefox, b.firefox_top_level)):
             if not binary:
                 continue
             for kind in ("cc", "com"):
                 urls = ["http://%s:%d/%s" % (host(r, kind), server.port, r["name"])
                         for r in sample]
                 with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
-                    got = fn(binary, urls, tmp)
+                    got = fn(binary, urls, tmp, EXPR, NOT_LOADED)
                 for r, (t, cs) in zip(sample, got):
                     r["%s-%s" % (who, kind)], r["%scs-%s" % (who, kind)] = t, cs
                 modes.append("%s-%s" % (who, kind))

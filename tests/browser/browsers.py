@@ -114,13 +114,16 @@ def chromium_titles(binary, url, n, tmp):
         proc.wait()
 
 
-# [URL, title] once the document has loaded (a top-level load: "complete" is its load event)
-LOADED_TITLE = ("new Promise(r => { const go = () => document.readyState === 'complete' ?"
-                " r([location.href, document.title]) : setTimeout(go, 10); go(); })")
+# [URL, the value of expr] once the document has loaded (a top-level load: "complete" is its
+# load event)
+LOADED = ("new Promise(r => { const go = () => document.readyState === 'complete' ?"
+          " r([location.href, %s]) : setTimeout(go, 10); go(); })")
 
 
-def chromium_top_level(binary, urls, tmp):
-    """Each URL loaded top-level in one tab, host names mapped to 127.0.0.1: the titles."""
+def chromium_top_level(binary, urls, tmp, expr="document.title", failed=RuntimeError):
+    """Each URL loaded top-level in one tab, host names mapped to 127.0.0.1: the value of the
+    expression expr on each page. A page that does not load raises, or gives `failed` where
+    that is not RuntimeError."""
     proc, ws, call, session = chromium_session(binary, tmp,
                                                ["--host-resolver-rules=MAP * 127.0.0.1"])
     try:
@@ -131,17 +134,19 @@ def chromium_top_level(binary, urls, tmp):
             # the new one (the old one's context may go away while asked)
             for _ in range(10000):
                 try:
-                    res = call("Runtime.evaluate", {"expression": LOADED_TITLE,
+                    res = call("Runtime.evaluate", {"expression": LOADED % expr,
                                                     "awaitPromise": True,
                                                     "returnByValue": True}, session)
                 except RuntimeError:
                     continue
-                href, title = res["result"]["value"]
+                href, value = res["result"]["value"]
                 if href == url:
                     break
             else:
-                raise RuntimeError("chromium did not load " + url)
-            out.append(title)
+                if failed is RuntimeError:
+                    raise RuntimeError("chromium did not load " + url)
+                value = failed
+            out.append(value)
         ws.close()
         return out
     finally:
@@ -199,28 +204,41 @@ def firefox_titles(binary, url, n, tmp):
         proc.wait()
 
 
-def firefox_top_level(binary, urls, tmp):
-    """Each URL loaded top-level in one tab, host names resolved to 127.0.0.1: the titles."""
+def firefox_top_level(binary, urls, tmp, expr="document.title", failed=RuntimeError):
+    """Each URL loaded top-level in one tab, host names resolved to 127.0.0.1, plain http
+    kept: the value of expr on each page, as chromium_top_level gives it."""
     proc, ws, call, context = firefox_session(binary, tmp, [
         ("network.dns.forceResolve", "127.0.0.1"), ("network.trr.mode", 5),
-        ("network.proxy.type", 0)])
+        ("network.proxy.type", 0), ("dom.security.https_first", False),
+        ("dom.security.https_first_schemeless", False)])
     try:
         out = []
         for url in urls:
-            call("browsingContext.navigate", {"context": context, "url": url,
-                                              "wait": "complete"})
-            res = call("script.evaluate", {"expression": "[location.href, document.title]",
+            try:
+                call("browsingContext.navigate", {"context": context, "url": url,
+                                                  "wait": "complete"})
+            except RuntimeError:
+                if failed is RuntimeError:
+                    raise
+                out.append(failed)
+                continue
+            res = call("script.evaluate", {"expression": "[location.href, %s]" % expr,
                                            "awaitPromise": False, "target": {"context": context},
                                            "resultOwnership": "none"})
-            href, title = [v["value"] for v in res["result"]["value"]]
+            href, value = [unwrap(v) for v in res["result"]["value"]]
             if href != url:
                 raise RuntimeError("firefox is at %s, not %s" % (href, url))
-            out.append(title)
+            out.append(value)
         ws.close()
         return out
     finally:
         proc.kill()
         proc.wait()
+
+
+def unwrap(v):
+    """A BiDi remote value as Python: arrays as lists."""
+    return [unwrap(x) for x in v["value"]] if v["type"] == "array" else v.get("value")
 
 
 def cafe_titles(lib_path, cases):
