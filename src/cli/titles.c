@@ -433,29 +433,52 @@ static int open_ends(cli_run_t *run, const cli_opts_t *o) {
     return 0;
 }
 
-/* -o naming an input (or the file standard input reads), through any link: opening it for
- * writing would empty it before a line is read. */
-static int output_is_input(const cli_opts_t *o) {
-    struct stat in, out;
-    if (!o->output || o->queue || stat(o->output, &out) != 0 || !S_ISREG(out.st_mode))
-        return 0;
+/* The input among o's that is the regular file `out` (by device and inode, so through any
+ * link): "-" for standard input's; NULL when none. */
+static const char *input_named(const cli_opts_t *o, const struct stat *out) {
+    struct stat in;
+    if (!S_ISREG(out->st_mode))
+        return NULL;
     for (size_t i = 0; i < o->inputs.n; i++) {
         const char *p = o->inputs.v[i];
         int have_in = strcmp(p, "-") == 0 ? fstat(0, &in) == 0 : stat(p, &in) == 0;
-        if (have_in && in.st_dev == out.st_dev && in.st_ino == out.st_ino)
-            return 1;
+        if (have_in && in.st_dev == out->st_dev && in.st_ino == out->st_ino)
+            return p;
     }
-    return 0;
+    return NULL;
+}
+
+/* Refuses an output that is an input. -o naming one (or the file standard input reads):
+ * opening it for writing would empty it before a line is read. Standard output appending
+ * to one (`cafe titles list >> list`, which cat refuses too): the records were read back as
+ * URLs, records of records, growing for as long as the reader kept finding new lines.
+ * 0, or 2 after the message. */
+static int output_is_input(const cli_opts_t *o) {
+    struct stat out;
+    if (o->queue || o->db)
+        return 0;
+    if (o->output) {
+        if (stat(o->output, &out) != 0 || !input_named(o, &out))
+            return 0;
+        fprintf(stderr, "cafe titles: -o %s is an input file: it would be overwritten\n",
+                msg_quote(o->output));
+        return 2;
+    }
+    const char *in = fstat(1, &out) == 0 ? input_named(o, &out) : NULL;
+    if (!in)
+        return 0;
+    fprintf(stderr,
+            "cafe titles: standard output is %s, an input: its records would be read back "
+            "as URLs\n",
+            strcmp(in, "-") == 0 ? "standard input" : msg_quote(in));
+    return 2;
 }
 
 static int prepare(cli_run_t *run, cli_opts_t *o) {
     memset(run, 0, sizeof(*run));
     run->o = o;
-    if (output_is_input(o)) {
-        fprintf(stderr, "cafe titles: -o %s is an input file: it would be overwritten\n",
-                msg_quote(o->output));
+    if (output_is_input(o) != 0)
         return 2;
-    }
     fit_fd_limit(o);
     if (open_ends(run, o) != 0)
         return 2;

@@ -170,6 +170,24 @@ def test_output_naming_the_input_is_refused():
     with open(path, "rb") as stdin:
         r = cafe("titles", "--json", "-o", path, stdin=stdin)
     assert r.returncode == 2 and b"is an input file" in r.stderr, r.stderr
+    # standard output appending to the list (`cafe titles list >> list`, as cat refuses it:
+    # "input file is output file"): its records were read back as URLs, records of records
+    # of records (20,000 lines gave 61,019 records), and the status was 0
+    for stdin, args in ((subprocess.DEVNULL, [path]), (subprocess.DEVNULL, [link]),
+                        (None, [])):
+        with open(path, "ab") as out, open(path, "rb") as inp:
+            r = subprocess.run([CAFE, "titles", "-q", "--json", *args], stdout=out,
+                               stdin=stdin or inp, stderr=subprocess.PIPE, timeout=60)
+        shown = args[0] if args else "standard input"
+        assert (r.returncode, r.stderr.decode()) == (2, "cafe titles: standard output is "
+                f"{shown}, an input: its records would be read back as URLs\n"), (args, r)
+        with open(path, "rb") as f:
+            assert f.read() == data, args
+    # another file, or the input given to a database or the queue, is no input to stdout
+    with open(write("other.txt", b""), "ab") as out:
+        r = subprocess.run([CAFE, "titles", "-q", "--json", path], stdout=out,
+                           stderr=subprocess.PIPE, timeout=60)
+    assert r.returncode == 0 and r.stderr == b"", r
 
 
 def test_odd_lines_get_clear_messages():
