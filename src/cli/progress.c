@@ -4,6 +4,7 @@
 #include "run.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -15,19 +16,50 @@ uint64_t cli_now_ms(void) {
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* A terminal that knows no escape sequences: TERM=dumb (Emacs's shell and compilation
+ * buffers, CI logs on a pty) or no TERM at all, as git and systemd decide. There ESC [ K
+ * showed as "^[[K" around every record; the line is written over with spaces instead. */
+static int terminal_dumb(void) {
+    const char *term = getenv("TERM");
+    return !term || !*term || strcmp(term, "dumb") == 0;
+}
+
 static void draw(cli_run_t *run, long total) {
     uint64_t now = cli_now_ms();
     double secs = (double)(now - run->started_ms) / 1000.0;
     double rate = secs > 0 ? (double)run->written / secs : 0;
-    fprintf(stderr, "\r\033[K%llu", (unsigned long long)run->written);
+    char line[256];
+    size_t n = 0;
+#define ADD(...)                                                                                   \
+    (n += (size_t)snprintf(line + n, n < sizeof line ? sizeof line - n : 0, __VA_ARGS__))
+    ADD("%llu", (unsigned long long)run->written);
     if (total >= 0)
-        fprintf(stderr, "/%ld", total);
-    fprintf(stderr, " done (%llu ok, %llu failed), %llu in flight, %.0f URLs/s",
-            (unsigned long long)run->ok, (unsigned long long)run->failed,
-            (unsigned long long)run->in_flight, rate);
+        ADD("/%ld", total);
+    ADD(" done (%llu ok, %llu failed), %llu in flight, %.0f URLs/s", (unsigned long long)run->ok,
+        (unsigned long long)run->failed, (unsigned long long)run->in_flight, rate);
     long left = total - (long)run->written - (long)run->skipped;
     if (total >= 0 && rate > 0 && left > 0)
-        fprintf(stderr, ", ETA %.0f s", (double)left / rate);
+        ADD(", ETA %.0f s", (double)left / rate);
+#undef ADD
+    int cols = n < sizeof line ? (int)n : (int)sizeof line - 1; /* ASCII: a byte a column */
+    if (run->progress_dumb) /* spaces over what a longer line before left */
+        fprintf(stderr, "\r%s%*s", line, run->progress_cols > cols ? run->progress_cols - cols : 0,
+                "");
+    else
+        fprintf(stderr, "\r\033[K%s", line);
+    if (cols > run->progress_cols)
+        run->progress_cols = cols;
+}
+
+void cli_progress_erase(cli_run_t *run) {
+    if (run->progress_cols == 0)
+        return;
+    if (run->progress_dumb)
+        fprintf(stderr, "\r%*s\r", run->progress_cols, "");
+    else
+        fputs("\r\033[K", stderr);
+    run->progress_cols = 0;
+    run->progress_drawn = 0;
 }
 
 /* Is standard output the terminal standard error draws on? Then records and the progress
@@ -53,12 +85,13 @@ int cli_progress_task(void *arg, void **value) {
         return 0;
     }
     int shared = same_terminal();
+    run->progress_dumb = terminal_dumb();
     long total = source_count(run->source); /* -1: unknown (a pipe, the queue) */
     while (cafe_task_sleep(100) == 0) {
         draw(run, total);
         run->progress_drawn = shared;
     }
-    fputs("\r\033[K", stderr);
+    cli_progress_erase(run);
     return 0;
 }
 

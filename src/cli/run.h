@@ -36,6 +36,8 @@ typedef struct cli_run {
     int writing;        /* a task is in flush_ready (writer.c), maybe waiting on the sink */
     int progress_drawn; /* the progress line is on stderr's terminal, which stdout shares:
                            the writer clears it before a record goes there */
+    int progress_cols;  /* columns the progress line covers on stderr (0: none drawn) */
+    int progress_dumb;  /* stderr's terminal knows no escape sequences (TERM=dumb) */
     /* Ordered output: records wait in a window of `window` slots indexed by seq % window;
      * the reader may not start seq until seq - next_write < window. */
     cli_slot_t *slots;
@@ -74,6 +76,8 @@ void cli_run_settled(void *ctx, const record_receipt_t *receipts, size_t n, int 
 
 /* Progress line and summary on stderr (progress.c). */
 int cli_progress_task(void *arg, void **value);
+/* Clears the progress line, when one is drawn, so that the next output starts a clean line. */
+void cli_progress_erase(cli_run_t *run);
 void cli_summary(cli_run_t *run, int interrupted);
 /* Monotonic milliseconds. */
 uint64_t cli_now_ms(void);

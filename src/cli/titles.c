@@ -225,12 +225,13 @@ static void on_signal(void *arg, int signum, unsigned count) {
      * may be long: say what it is for. */
     uint64_t queued = stop_queued(run);
     run->drained = run->in_flight;
-    if (!run->o->quiet)
-        fprintf(stderr,
-                "%scafe titles: interrupted: letting %llu URLs in flight finish, %llu queued "
-                "not started (Ctrl-C again quits at once)\n",
-                isatty(2) ? "\r\033[K" : "", (unsigned long long)run->drained,
-                (unsigned long long)queued);
+    if (run->o->quiet)
+        return;
+    cli_progress_erase(run);
+    fprintf(stderr,
+            "cafe titles: interrupted: letting %llu URLs in flight finish, %llu queued not "
+            "started (Ctrl-C again quits at once)\n",
+            (unsigned long long)run->drained, (unsigned long long)queued);
 }
 
 /* The sink and the source get ready, in the run's loop: --resume's keys first (the sink

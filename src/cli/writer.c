@@ -67,10 +67,8 @@ void cli_run_flush_all(cli_run_t *run) {
 
 void cli_run_before_write(void *ctx) {
     cli_run_t *run = ctx;
-    if (run->progress_drawn) { /* records must not land behind the progress line */
-        fputs("\r\033[K", stderr);
-        run->progress_drawn = 0;
-    }
+    if (run->progress_drawn) /* records must not land behind the progress line */
+        cli_progress_erase(run);
 }
 
 void cli_run_settled(void *ctx, const record_receipt_t *receipts, size_t n, int written) {

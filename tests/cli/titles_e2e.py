@@ -381,11 +381,15 @@ def test_sigint_then_resume():
     assert -signal.SIGINT in codes, codes  # at least one run really was interrupted mid-way
 
 
-def pty_run(args, stdin_tty=False, stdout_null=False):
+def pty_run(args, stdin_tty=False, stdout_null=False, term="xterm"):
     """Runs cafe with stderr, and stdout and stdin unless told otherwise, on one terminal
-    (stdin_tty: stdin too; stdout_null: stdout to /dev/null); all it wrote there."""
+    (stdin_tty: stdin too; stdout_null: stdout to /dev/null) of type TERM=term (None: unset);
+    all it wrote there."""
     pid, fd = pty.fork()
     if pid == 0:
+        os.environ.pop("TERM", None)
+        if term is not None:
+            os.environ["TERM"] = term
         if not stdin_tty:
             os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
         if stdout_null:
@@ -416,6 +420,37 @@ def test_progress_only_on_a_terminal():
     assert b"cafe titles: 400 URLs" in chunks  # the summary
     r = cafe("titles", "-c", "20", path)
     assert b"\r" not in r.stderr and r.stderr.startswith(b"cafe titles: 400 URLs"), r.stderr
+
+
+def screen_lines(out):
+    """The lines a terminal that knows no escape sequences shows for out: a CR goes back to
+    the line's start, what follows writes over it."""
+    shown = []
+    for raw in out.split(b"\n"):
+        line = bytearray()
+        for part in raw.split(b"\r"):
+            line[:len(part)] = part
+        shown.append(bytes(line).rstrip(b" "))
+    return shown
+
+
+def test_progress_on_a_dumb_terminal_uses_no_escape_sequences():
+    # TERM=dumb (Emacs's shell and compilation buffers, CI logs on a pty) or no TERM at all:
+    # the progress line cleared itself with ESC [ K, shown there as "^[[K" garbage around
+    # every record. git, systemd and cargo write no escape sequence to such a terminal:
+    # the line is written over with spaces instead.
+    u = [fx.url(i % SITES, f"/page/{i}?delay=30") for i in range(300)]
+    path = write_list(u)
+    for term in ("dumb", None):
+        out = pty_run(["titles", "-c", "20", path], term=term)
+        assert b"URLs/s" in out, (term, out[-300:])  # the progress line was drawn
+        assert b"\x1b" not in out, (term, out[:300])
+        shown = screen_lines(out)
+        recs = [line for line in shown if b"' from " in line]
+        assert len(recs) == 300, (term, len(recs))
+        bad = [line for line in recs if not line.startswith(b"'Site ")]
+        assert not bad, (term, bad[:3])  # each record line shows the record alone
+        assert shown[-2].startswith(b"cafe titles: 300 URLs in "), (term, shown[-3:])
 
 
 def test_records_on_the_progress_terminal_start_on_a_clean_line():
