@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +43,17 @@ static void draw(cli_run_t *run, long total) {
         ADD(", ETA %.0f s", (double)left / rate);
 #undef ADD
     int cols = n < sizeof line ? (int)n : (int)sizeof line - 1; /* ASCII: a byte a column */
+    /* A line wider than the terminal wraps, and CR goes back to its last row only: every
+     * redraw left a row behind (a run of a million URLs draws 82 columns and more). Cut
+     * to the width less one column, where a terminal may wrap on writing the last. */
+    struct winsize ws;
+    if (ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1) {
+        int fit = ws.ws_col - 1;
+        cols = cols > fit ? fit : cols;
+        if (run->progress_cols > fit) /* narrowed since: pad and clear no further */
+            run->progress_cols = fit;
+    }
+    line[cols] = '\0';
     if (run->progress_dumb) /* spaces over what a longer line before left */
         fprintf(stderr, "\r%s%*s", line, run->progress_cols > cols ? run->progress_cols - cols : 0,
                 "");

@@ -1,6 +1,7 @@
 """End-to-end tests of `cafe titles` (run by test_titles.sh inside a fresh network namespace).
 Every check asserts real output against real servers on loopback."""
 import csv
+import fcntl
 import io
 import json
 import os
@@ -9,9 +10,11 @@ import re
 import select
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
 from harness import CAFE, Fixture, HoldServer, Nginx, Skip, cafe, http_reply, run_tests  # noqa: E402
@@ -381,12 +384,14 @@ def test_sigint_then_resume():
     assert -signal.SIGINT in codes, codes  # at least one run really was interrupted mid-way
 
 
-def pty_run(args, stdin_tty=False, stdout_null=False, term="xterm"):
+def pty_run(args, stdin_tty=False, stdout_null=False, term="xterm", cols=None):
     """Runs cafe with stderr, and stdout and stdin unless told otherwise, on one terminal
-    (stdin_tty: stdin too; stdout_null: stdout to /dev/null) of type TERM=term (None: unset);
-    all it wrote there."""
+    (stdin_tty: stdin too; stdout_null: stdout to /dev/null) of type TERM=term (None: unset),
+    `cols` columns wide when given; all it wrote there."""
     pid, fd = pty.fork()
     if pid == 0:
+        if cols:
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
         os.environ.pop("TERM", None)
         if term is not None:
             os.environ["TERM"] = term
@@ -420,6 +425,16 @@ def test_progress_only_on_a_terminal():
     assert b"cafe titles: 400 URLs" in chunks  # the summary
     r = cafe("titles", "-c", "20", path)
     assert b"\r" not in r.stderr and r.stderr.startswith(b"cafe titles: 400 URLs"), r.stderr
+
+    # A terminal narrower than the line: it wrapped, CR went back to its last row only, and
+    # every redraw (10 a second) left a row behind; a run of a million URLs draws 82 columns
+    # and more. The line is cut to the terminal's width, less one column.
+    for term in ("xterm", "dumb"):
+        out = pty_run(["titles", "-c", "20", path], stdout_null=True, term=term, cols=40)
+        drawn = [d for d in out.replace(b"\x1b[K", b"").split(b"\r") if b" done (" in d]
+        assert drawn, (term, out[-300:])
+        wide = [d for d in drawn if len(d.rstrip(b" ")) > 39 or len(d) > 39]
+        assert not wide, (term, wide[:3])
 
 
 def screen_lines(out):
