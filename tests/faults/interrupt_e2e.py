@@ -424,4 +424,43 @@ def test_interrupt_with_files_still_to_read():
         assert [json.loads(l)["url"] for l in out.splitlines()] in ([], [fx.url(0, "/page/0")])
 
 
+def test_a_second_signal_ends_a_run_stuck_writing_to_a_full_pipe():
+    # Standard output a pipe nobody reads (a consumer stuck, stopped or slow): cafe blocks in
+    # write() on its loop, so the loop never saw a signal, and Ctrl-C twice, or SIGTERM
+    # twice, did nothing at all: only SIGKILL ended it. A second signal ends cafe at once,
+    # as the man page says, whatever its loop is doing.
+    import fcntl
+    path = write_list([f"bad line {i} " + "x" * 100 for i in range(20000)], "stuck.txt")
+    for first, second in ((signal.SIGINT, signal.SIGINT), (signal.SIGTERM, signal.SIGINT)):
+        r, w = os.pipe()
+        p = subprocess.Popen([CAFE, "titles", "--json", path], stdout=w,
+                             stderr=subprocess.DEVNULL)
+        os.close(w)
+        try:
+            size = fcntl.fcntl(r, 1032)  # F_GETPIPE_SZ
+            for _ in range(30000):  # until the pipe is full (bounded: about 60 s)
+                queued = fcntl.ioctl(r, 0x541B, b"\0\0\0\0")  # FIONREAD
+                if int.from_bytes(queued, "little") >= size or p.poll() is not None:
+                    break
+                select.select([], [], [], 0.002)
+            assert p.poll() is None, p.returncode
+            p.send_signal(first)
+            for _ in range(30000):  # delivered, not pending: a second SIGINT is not merged
+                with open(f"/proc/{p.pid}/status") as f:
+                    if re.search(r"^ShdPnd:\s*0+$", f.read(), re.M):
+                        break
+                select.select([], [], [], 0.002)
+            p.send_signal(second)
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                raise AssertionError(f"{first!r} then {second!r}: cafe still runs")
+            assert p.returncode == -second, (first, second, p.returncode)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            os.close(r)
+
+
 run_tests(globals(), cleanup=(fx.close, lambda: save_figures(figures)))
