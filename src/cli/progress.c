@@ -81,6 +81,14 @@ static int same_terminal(void) {
     return isatty(1) && fstat(1, &out) == 0 && fstat(2, &err) == 0 && out.st_rdev == err.st_rdev;
 }
 
+/* In the terminal's foreground process group, or on no terminal that says otherwise. In
+ * the background (`cafe titles list -o out &`) the line was redrawn 10 times a second over
+ * what the user typed at the shell; as git's progress, it waits for the foreground (fg). */
+static int foreground(void) {
+    pid_t fg = tcgetpgrp(2);
+    return fg < 0 || fg == getpgrp();
+}
+
 static int reads_terminal(const cli_run_t *run) {
     for (size_t i = 0; i < run->o->inputs.n; i++)
         if (strcmp(run->o->inputs.v[i], "-") == 0)
@@ -100,6 +108,8 @@ int cli_progress_task(void *arg, void **value) {
     run->progress_dumb = terminal_dumb();
     long total = source_count(run->source); /* -1: unknown (a pipe, the queue) */
     while (cafe_task_sleep(100) == 0) {
+        if (!foreground())
+            continue;
         draw(run, total);
         run->progress_drawn = shared;
     }

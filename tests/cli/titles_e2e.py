@@ -384,11 +384,19 @@ def test_sigint_then_resume():
     assert -signal.SIGINT in codes, codes  # at least one run really was interrupted mid-way
 
 
-def pty_run(args, stdin_tty=False, stdout_null=False, term="xterm", cols=None):
+def pty_run(args, stdin_tty=False, stdout_null=False, term="xterm", cols=None,
+            background=False):
     """Runs cafe with stderr, and stdout and stdin unless told otherwise, on one terminal
     (stdin_tty: stdin too; stdout_null: stdout to /dev/null) of type TERM=term (None: unset),
-    `cols` columns wide when given; all it wrote there."""
+    `cols` columns wide when given, in a process group of its own that is not the
+    terminal's foreground one when `background` (a shell's `cafe ... &`); all it wrote
+    there."""
     pid, fd = pty.fork()
+    if pid == 0 and background:  # the session leader waits for cafe in the background
+        child = os.fork()
+        if child:
+            os._exit(os.waitpid(child, 0)[1] >> 8)
+        os.setpgid(0, 0)
     if pid == 0:
         if cols:
             fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
@@ -426,6 +434,12 @@ def test_progress_only_on_a_terminal():
     r = cafe("titles", "-c", "20", path)
     assert b"\r" not in r.stderr and r.stderr.startswith(b"cafe titles: 400 URLs"), r.stderr
 
+    # In the background (`cafe titles list -o out &`) the line was redrawn 10 times a second
+    # over whatever the user typed at the shell meanwhile; as git's progress, it is drawn
+    # only while cafe is in the terminal's foreground (the summary is still written).
+    chunks = pty_run(["titles", "-c", "20", path], stdout_null=True, background=True)
+    assert b"URLs/s" not in chunks and b"\x1b" not in chunks, chunks[-200:]
+    assert chunks.startswith(b"cafe titles: 400 URLs in "), chunks[-200:]
     # A terminal narrower than the line: it wrapped, CR went back to its last row only, and
     # every redraw (10 a second) left a row behind; a run of a million URLs draws 82 columns
     # and more. The line is cut to the terminal's width, less one column.
