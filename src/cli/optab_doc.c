@@ -19,10 +19,15 @@ static int help_name(const cli_opt_t *o, FILE *f) {
     return n;
 }
 
-/* text's lines, each after the column (the first after `at` columns already written);
+/* text's lines, each after the column (the first after `at` columns already written, or
+ * on the next line when they leave fewer than two spaces before it, as GNU's --help does);
  * `def` appended to the last one, or on a line of its own where it would not fit. */
 static void help_text(const char *text, const char *def, int at, FILE *f) {
-    int col = at < HELP_COLUMN ? HELP_COLUMN - at : 1, end = 0;
+    if (at > HELP_COLUMN - 2) {
+        fputc('\n', f);
+        at = 0;
+    }
+    int col = HELP_COLUMN - at, end = 0;
     for (const char *p = text;;) {
         const char *nl = strchr(p, '\n');
         int len = nl ? (int)(nl - p) : (int)strlen(p);

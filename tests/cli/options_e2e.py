@@ -3,6 +3,7 @@ status 2 and a message naming the option; nothing CR/LF-bearing goes on the wire
 subcommand takes -h/--help. Run by test_options.sh."""
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -243,6 +244,14 @@ def test_help_fits_a_terminal_of_80_columns():
         out = cafe(*cmd, "--help").stdout.decode()
         wide = [line for line in out.splitlines() if len(line) > 80]
         assert not wide, (cmd, wide)
+    # an option's text starts in the help's column, two spaces at least after its name, or
+    # on the next line when the name is longer, as in GNU's --help: "--connect-timeout S
+    # time limit of..." read as if S were a word of the text, and the text went out of line
+    for cmd in ([], ["titles"], ["title"], ["demo"], ["queue"], ["serve"]):
+        out = cafe(*cmd, "--help").stdout.decode()
+        for line in out.splitlines():
+            m = re.match(r"(  -\S, |      )--[a-z-]+( [A-Z]\S*)?", line)
+            assert not m or line == m[0] or re.match(r".{23}  \S", line), (cmd, line)
     # a default that does not fit goes on a line of its own, in the help's column
     out = cafe("titles", "--help").stdout.decode()
     assert "\n" + " " * 25 + "(default 2097152)\n" in out, out
