@@ -26,6 +26,14 @@ struct input {
     char buf[CHUNK + INPUT_LINE_MAX];
 };
 
+/* UTF-16 (and UTF-32), as Windows PowerShell's '>' writes: read as bytes, every line would
+ * be a bad URL full of NULs. Its byte order mark, then a character whose high byte is 0, as
+ * every ASCII one's is (ff fe alone may start a UTF-8 line of invalid bytes). p: 4 bytes. */
+static int utf16_start(const char *p) {
+    return (memcmp(p, "\xff\xfe", 2) == 0 && p[3] == 0) ||
+           (memcmp(p, "\xfe\xff", 2) == 0 && p[2] == 0);
+}
+
 int input_open(input_t **out, const char *path) {
     input_t *in = calloc(1, sizeof(*in));
     if (!in)
@@ -44,6 +52,14 @@ int input_open(input_t **out, const char *path) {
         return -EISDIR;
     }
     in->regular = st_ok && S_ISREG(st.st_mode);
+    /* A regular file's encoding is seen now, as a missing file is: before -o's file is
+     * emptied and before the lists given before it are fetched (a pipe's at its read). */
+    char head[4];
+    if (in->regular && pread(in->fd, head, sizeof head, 0) == (ssize_t)sizeof head &&
+        utf16_start(head)) {
+        input_close(in);
+        return INPUT_UTF16;
+    }
     if (in->regular) /* a long list is read once, front to back: a larger readahead */
         (void)posix_fadvise(in->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     *out = in;
@@ -258,13 +274,7 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno) {
         if (!nl && avail == 0)
             return 0; /* end of input */
         in->lineno++;
-        /* UTF-16 (and UTF-32), as Windows PowerShell's '>' writes: read as bytes, every
-         * line would be a bad URL full of NULs. Its byte order mark, then a character whose
-         * high byte is 0, as every ASCII one's is (ff fe alone may start a UTF-8 line of
-         * invalid bytes). */
-        if (in->lineno == 1 && avail >= 4 &&
-            ((memcmp(p, "\xff\xfe", 2) == 0 && p[3] == 0) ||
-             (memcmp(p, "\xfe\xff", 2) == 0 && p[2] == 0)))
+        if (in->lineno == 1 && avail >= 4 && utf16_start(p))
             return INPUT_UTF16;
         if (!nl && avail > INPUT_LINE_MAX) {
             keep_head(in, p, line, len, lineno);

@@ -153,8 +153,23 @@ def test_utf16_list_is_refused_naming_the_encoding():
         path = write(f"{enc}.txt", "\ufeff".encode(enc) + text.encode(enc))
         r = cafe("titles", *quiet, "--json", path)
         assert (r.returncode, r.stdout) == (2, b""), (enc, r)
-        assert r.stderr.decode() == f"cafe titles: reading {path}: UTF-16 text, not UTF-8 " \
-            "(convert it: iconv -f UTF-16 -t UTF-8)\n", r.stderr
+        assert r.stderr.decode() == f"cafe titles: cannot read {path}: UTF-16 text, not " \
+            "UTF-8 (convert it: iconv -f UTF-16 -t UTF-8)\n", r.stderr
+        # seen when the file is opened, as a missing one is: -o's file was emptied first
+        # (yesterday's results gone for a list that could not be read), and the lists
+        # before it were fetched
+        out = write("kept.jsonl", b"yesterday\n")
+        first = write("first.txt", f"http://127.0.0.1:{PORT}/page/4\n".encode())
+        r = cafe("titles", "-q", "--json", "-o", out, first, path)
+        assert (r.returncode, r.stdout) == (2, b""), (enc, r)
+        assert b"UTF-16 text" in r.stderr, r.stderr
+        with open(out, "rb") as f:
+            assert f.read() == b"yesterday\n", enc
+    # standard input is seen when read, as before
+    r = cafe("titles", "-q", "--json", input="\ufeff".encode("utf-16-le") + text.encode("utf-16-le"))
+    assert (r.returncode, r.stdout) == (2, b""), r
+    assert r.stderr.decode() == "cafe titles: reading standard input: UTF-16 text, not UTF-8 " \
+        "(convert it: iconv -f UTF-16 -t UTF-8)\n", r.stderr
 
 
 def test_output_naming_the_input_is_refused():

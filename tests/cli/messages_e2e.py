@@ -101,7 +101,7 @@ def test_file_names_are_quoted_as_coreutils_quotes_them():
     path = os.path.join(tmp.encode(), name.encode().replace("\xff".encode(), b"\xff"))
     missing = os.path.join(tmp.encode(), b"missing", os.path.basename(path))
     with open(path, "wb") as f:
-        f.write("\ufeff".encode("utf-16-le") + URL.encode("utf-16-le"))  # read, then refused
+        f.write("\ufeff".encode("utf-16-le") + URL.encode("utf-16-le"))  # refused when opened
     cases = [["titles", missing], ["titles", path], ["titles", "-o", missing, LIST],
              ["titles", "--json", "-o", path, path], ["title", missing],
              ["queue", "push", f"redis://127.0.0.1:{DOWN}/0?queue=q", missing]]
