@@ -114,10 +114,16 @@ static const char *resolve_check(const char *v) {
 
 /* -u: a file's blank and # lines are skipped, but a -u that says nothing is a mistake, most
  * often an empty variable (-u "$URL"): taken, it was skipped too and the run did nothing,
- * with exit status 0 (curl "" refuses it). */
+ * with exit status 0 (curl "" refuses it). Blanks around the URL are trimmed as a line's. */
 static const char *url_arg_check(const char *v) {
-    size_t start;
-    return input_line_trim(v, strlen(v), &start) ? NULL : "empty, blank or a # comment";
+    size_t start, kept = input_line_trim(v, strlen(v), &start);
+    if (!kept)
+        return "empty, blank or a # comment";
+    /* A line break inside: a list in one -u (-u "$(cat list)"), which made one bad record,
+     * and a CSV record over two lines that --resume then refused as no record. */
+    if (memchr(v + start, '\n', kept) || memchr(v + start, '\r', kept))
+        return "a line break: one URL per -u (a list goes in a FILE or on standard input)";
+    return NULL;
 }
 
 /* Checked now rather than failing every URL later. */

@@ -129,6 +129,14 @@ def test_empty_url_argument_is_refused():
     # fetched nothing and exited 0; curl "" refuses it
     for v in ("", "  ", "# x"):
         refused(["-u", v], "-u/--url", "empty, blank or a # comment")
+    # a line break: a list in one -u (-u "$(cat list)") made one invalid record, and its
+    # CSV record, a quoted field over two lines, made --resume refuse the file ("line 2 is
+    # not a record of this format"); a list file's line never holds one
+    for v in ("http://127.0.0.1:9/a\nhttp://127.0.0.1:9/b", "http://127.0.0.1:9/a\rb"):
+        refused(["-u", v], "-u/--url", "a line break: one URL per -u", "\\x0")
+    # around the URL it is trimmed, as a line's end is (-u "$(cat one-url-crlf.txt)")
+    r = cafe("titles", "-q", "--json", "--retries", "0", "-u", " http://127.0.0.1:9/a\r\n\n")
+    assert r.returncode == 0 and json.loads(r.stdout)["url"] == "http://127.0.0.1:9/a", r
 
 
 def test_any_number_of_urls_on_the_command_line():
