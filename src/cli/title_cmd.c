@@ -91,7 +91,11 @@ static int one_file(cafe_title_t *t, const char *path, const title_opts_t *o) {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) {
         int e = errno; /* before msg_quote, which may allocate */
-        fprintf(stderr, "cafe title: %s: %s\n", msg_quote(path), strerror(e));
+        fprintf(stderr, "cafe title: %s: %s", msg_quote(path), strerror(e));
+        if (e == ENOENT && strstr(path, "://")) /* `cafe title https://...` */
+            fprintf(stderr, " (a URL? cafe title reads files; fetch it with cafe titles -u %s)",
+                    msg_quote(path));
+        fputc('\n', stderr);
         return 2;
     }
     cafe_title_reset(t, o->charset);

@@ -413,11 +413,15 @@ static int open_ends(cli_run_t *run, const cli_opts_t *o) {
     int rc =
         source_inputs_open(&run->source, o->urls.v, o->urls.n, o->inputs.v, o->inputs.n, &failed);
     if (rc != 0) {
-        fprintf(stderr, "cafe titles: cannot read %s: %s\n",
+        fprintf(stderr, "cafe titles: cannot read %s: %s",
                 !failed                    ? "the input"
                 : strcmp(failed, "-") == 0 ? "standard input"
                                            : msg_quote(failed),
                 input_strerror(rc));
+        /* `cafe titles https://...`, as lychee takes URLs: how to give one */
+        if (failed && rc == -ENOENT && strstr(failed, "://"))
+            fprintf(stderr, " (a URL? give it with -u: cafe titles -u %s)", msg_quote(failed));
+        fputc('\n', stderr);
         return 2;
     }
     if (o->db) {

@@ -154,4 +154,23 @@ def test_a_system_error_is_worded_as_the_system_words_it():
         assert r.returncode == 2 and r.stderr.endswith(b": Is a directory\n"), (args, r.stderr)
 
 
+def test_a_url_given_where_a_file_goes_says_how_to_give_it():
+    # `cafe titles https://example.com/` (as lychee takes URLs) said only "cannot read
+    # https://example.com/: No such file or directory", and `cafe title URL` the same: the
+    # way to fetch it was left to guess. A missing operand that is a URL says it, once.
+    for args, hint in ((["titles", URL], f"give it with -u: cafe titles -u {URL}"),
+                       (["titles", LIST, "http://x.example/a b"],
+                        "give it with -u: cafe titles -u 'http://x.example/a b'"),
+                       (["title", URL], f"cafe title reads files; fetch it with cafe titles "
+                        f"-u {URL}")):
+        r = subprocess.run([CAFE, *args], capture_output=True, timeout=60)
+        err = r.stderr.decode()
+        assert (r.returncode, r.stdout) == (2, b""), (args, r)
+        assert err.count("\n") == 1 and "No such file or directory" in err, (args, err)
+        assert err.endswith(f" (a URL? {hint})\n"), (args, err)
+    # a missing file that is no URL gets no hint
+    rc, err = stderr_of(["titles", os.path.join(tmp, "missing.txt")])
+    assert "a URL?" not in err and rc == 2, err
+
+
 run_tests(globals(), cleanup=[srv.close])
