@@ -196,6 +196,7 @@ static int reader_task(void *arg, void **value) {
             return rc;
     }
     if (rc < 0 && rc != CAFE_ECANCELED) {
+        cli_progress_erase(run); /* a line of its own, not the progress line's end */
         fprintf(stderr, "cafe titles: reading %s: %s\n", run->source->what, input_strerror(rc));
         run->input_error = 1;
     }

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import termios
+import threading
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
 from harness import CAFE, Fixture, HoldServer, Nginx, Skip, cafe, http_reply, run_tests  # noqa: E402
@@ -480,6 +481,25 @@ def test_progress_on_a_dumb_terminal_uses_no_escape_sequences():
         bad = [line for line in recs if not line.startswith(b"'Site ")]
         assert not bad, (term, bad[:3])  # each record line shows the record alone
         assert shown[-2].startswith(b"cafe titles: 300 URLs in "), (term, shown[-3:])
+
+    # A message in the middle of the run (a later list that cannot be read, found when its
+    # turn comes) was written after the progress line, on the same line.
+    fifo = os.path.join(tmp, "utf16.fifo")
+    os.mkfifo(fifo)
+
+    def feed():  # cafe opens every input at start: the FIFO's writer must come
+        with open(fifo, "wb") as f:
+            f.write("\ufeff".encode("utf-16-le") + u[0].encode("utf-16-le"))
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    long_list = write_list([fx.url(i % SITES, f"/page/{i}?delay=30") for i in range(1500)])
+    out = pty_run(["titles", "-c", "20", long_list, fifo], stdout_null=True, term="dumb")
+    writer.join()
+    shown = screen_lines(out)
+    said = [line for line in shown if b"UTF-16 text" in line]
+    assert said and said[0].startswith(b"cafe titles: reading "), (said, out[-500:])
+    assert any(b"URLs/s" in line for line in out.split(b"\r")), out[-300:]  # drawn before
 
 
 def test_records_on_the_progress_terminal_start_on_a_clean_line():
