@@ -238,8 +238,10 @@ static const cli_opt_t rows[] = {
      "no progress line and no summary on stderr",
      "No progress line and no summary on standard error. Without it, a progress line\n"
      "(done/total when the input is a regular file, ok and failed counts, rate, ETA) is\n"
-     "redrawn at most 10 times a second when standard error is a terminal, and a one-line\n"
-     "summary is printed at the end."},
+     "redrawn at most 10 times a second when standard error is a terminal and cafe runs in\n"
+     "its foreground (not after &), cut to the terminal's width, and written over with\n"
+     "spaces rather than cleared by an escape sequence where TERM is dumb or unset; a\n"
+     "one-line summary is printed at the end."},
     {CLI_OPT_FLAG, "fail", 0, NULL, F(fail), 0, 0, 1, NULL, NULL, NULL,
      "exit 1 when any URL failed", NULL},
     SECTION("Input (FILE... in turn; '-' or none: standard input)"),
