@@ -204,6 +204,8 @@ int cli_demo_main(int argc, char **argv) {
         return 2;
     cafe_result_t r;
     rc = cafe_run(demo_main, &d, &r);
+    if (rc != 0 && rc != CAFE_EDEADLK) /* no loop: demo_main never ran to say why */
+        fprintf(stderr, "cafe demo: cannot start: %s\n", msg_strerror(rc));
     cli_opts_free(&d.opts);
     /* As cafe titles: a closed pipe is a quiet stop, another write error is said; both are
      * status 2, the output being incomplete, and so is a demo that could not start (1 is

@@ -452,8 +452,12 @@ int cli_queue_main(int argc, char **argv) {
         rc = 2;
     if (rc == 0)
         rc = open_list(&c);
-    if (rc == 0)
-        rc = cafe_run(cmd_task, &c, &res) != 0 ? 2 : res.status ? 2 : (int)(intptr_t)res.value;
+    if (rc == 0 && (rc = cafe_run(cmd_task, &c, &res)) != 0) {
+        if (rc != CAFE_EDEADLK) /* no loop: cmd_task never ran to say why */
+            fprintf(stderr, "cafe queue: cannot start: %s\n", msg_strerror(rc));
+        rc = 2;
+    } else if (rc == 0)
+        rc = res.status ? 2 : (int)(intptr_t)res.value;
     input_close(c.in);
     queue_keys_free(&c.keys);
     redis_conf_free(&c.conf);

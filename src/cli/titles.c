@@ -376,26 +376,36 @@ static int run_main(void *arg, void **value) {
 #define FDS_PER_URL 3
 #define FDS_RESERVED 32
 
-static void fit_fd_limit(cli_opts_t *o) {
+/* Below the process's own and one URL's, a run cannot be made: libuv aborted without a
+ * word when it could not make its signal pipe, the loop could not start (status 2 and no
+ * message), or every connect failed with EMFILE as if the network were down. Returns 0, or
+ * 2 after saying so. */
+static int fit_fd_limit(cli_opts_t *o) {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-        return;
+        return 0;
     if (rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
         if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
             getrlimit(RLIMIT_NOFILE, &rl);
     }
     if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= FDS_RESERVED + FDS_PER_URL * o->concurrency)
-        return;
-    size_t fit = rl.rlim_cur > FDS_RESERVED + FDS_PER_URL
-                     ? (size_t)(rl.rlim_cur - FDS_RESERVED) / FDS_PER_URL
-                     : 1;
+        return 0;
+    if (rl.rlim_cur < FDS_RESERVED + FDS_PER_URL) {
+        fprintf(stderr,
+                "cafe titles: ulimit -n %llu is too low: one URL at a time needs %d "
+                "descriptors\n",
+                (unsigned long long)rl.rlim_cur, FDS_RESERVED + FDS_PER_URL);
+        return 2;
+    }
+    size_t fit = (size_t)(rl.rlim_cur - FDS_RESERVED) / FDS_PER_URL;
     if (!o->quiet)
         fprintf(stderr, "cafe titles: -c %zu lowered to %zu to fit ulimit -n %llu\n",
                 o->concurrency, fit, (unsigned long long)rl.rlim_cur);
     o->concurrency = fit;
     /* Idle connections kept for reuse need descriptors too: no more than the URLs in flight. */
     o->max_connections = fit;
+    return 0;
 }
 
 /* The run's source and sink: the queue's pair, or the URL file and a database or the
@@ -485,7 +495,8 @@ static int prepare(cli_run_t *run, cli_opts_t *o) {
     run->o = o;
     if (output_is_input(o) != 0)
         return 2;
-    fit_fd_limit(o);
+    if (fit_fd_limit(o) != 0)
+        return 2;
     if (open_ends(run, o) != 0)
         return 2;
     run->sink->listener = (sink_listener_t){
@@ -516,8 +527,14 @@ int cli_titles_main(int argc, char **argv) {
         return rc < 0 ? 0 : rc;
     cli_run_t run;
     rc = prepare(&run, &o);
-    if (rc == 0)
-        rc = cafe_run(run_main, &run, NULL) == 0 && !run.setup_error ? 0 : 2;
+    if (rc == 0) {
+        int run_rc = cafe_run(run_main, &run, NULL);
+        /* No loop (out of descriptors or memory): run_main never ran to say why. A deadlock
+         * (CAFE_EDEADLK) the runtime has reported itself. */
+        if (run_rc != 0 && run_rc != CAFE_EDEADLK)
+            fprintf(stderr, "cafe titles: cannot start: %s\n", msg_strerror(run_rc));
+        rc = run_rc == 0 && !run.setup_error ? 0 : 2;
+    }
     int werr = -run.write_error;
     if (werr && werr != EPIPE)
         fprintf(stderr, "cafe titles: writing %s: %s\n", run.sink->what,

@@ -4,6 +4,7 @@
 #include "serve.h"
 #include "srv.h"
 #include "listen.h"
+#include "msg.h"
 #include "signals.h"
 
 #include <errno.h>
@@ -142,8 +143,10 @@ static int serve_task(void *arg, void **value) {
 
 int serve_main(int argc, char **argv) {
     srv_t *s = calloc(1, sizeof(*s));
-    if (!s)
-        return 1;
+    if (!s) {
+        fputs("cafe serve: out of memory\n", stderr);
+        return 2;
+    }
     int rc = srv_opts_parse(&s->o, argc, argv);
     if (rc != 0) {
         free(s);
@@ -183,10 +186,12 @@ int serve_main(int argc, char **argv) {
     memcpy(s->origin, l.origin, sizeof s->origin);
     cafe_result_t res;
     rc = cafe_run(serve_task, s, &res);
+    if (rc != 0 && rc != CAFE_EDEADLK) /* no loop: serve_task never ran to say why */
+        fprintf(stderr, "cafe serve: cannot start: %s\n", msg_strerror(rc));
     if (s->listen_fd >= 0)
         close(s->listen_fd);
     if (lock >= 0)
         close(lock);
     free(s);
-    return rc == 0 && res.status == 0 ? 0 : 1;
+    return rc == 0 && res.status == 0 ? 0 : 2; /* a set-up that failed, as the man page says */
 }

@@ -94,7 +94,8 @@ const cli_optab_t srv_optab = {
     "serve [OPTIONS]",
     "A title service: an HTTP API and a web page, on one cafe loop (docs/serve.md).\n",
     "SIGINT/SIGTERM: stop accepting, let jobs run --shutdown-grace, keep finished\n"
-    "records, exit 0. Exit 2: a usage error, or an address that cannot be bound.\n",
+    "records, exit 0. Exit 2: a usage error, an address that cannot be bound, or a\n"
+    "set-up that failed (a message says which).\n",
     rows,
     sizeof rows / sizeof rows[0],
 };

@@ -173,4 +173,25 @@ def test_a_url_given_where_a_file_goes_says_how_to_give_it():
     assert "a URL?" not in err and rc == 2, err
 
 
+def test_too_few_descriptors_is_said_not_silent_nor_an_abort():
+    # Under a tiny `ulimit -n` cafe titles died of SIGABRT (libuv aborts when it cannot make
+    # its signal pipe), or exited 2 without a word (no event loop), or fetched with every
+    # connect failing on EMFILE as if the network were down ("cannot connect"). It needs its
+    # own descriptors plus 3 for one URL (the count it lowers -c by): below that it says so.
+    for n in (5, 6, 7, 8, 9, 10, 12, 20):
+        rc, err = stderr_of(["titles", "--retries", "0", LIST],
+                            preexec_fn=lambda n=n: resource.setrlimit(resource.RLIMIT_NOFILE,
+                                                                      (n, n)))
+        assert rc == 2 and err == f"cafe titles: ulimit -n {n} is too low: one URL at a time " \
+            "needs 35 descriptors\n", (n, rc, err)
+    # the other commands: a message and status 2 when their loop cannot start (cafe serve
+    # exited 1 without a word, cafe demo and cafe queue 2 without one)
+    for args in (["demo"], ["serve", "--listen", "127.0.0.1:0"],
+                 ["queue", "status", f"redis://127.0.0.1:{DOWN}/0?queue=q"]):
+        rc, err = stderr_of(args, preexec_fn=lambda: resource.setrlimit(
+            resource.RLIMIT_NOFILE, (8, 8)))
+        assert rc == 2 and err.startswith(f"cafe {args[0]}: ") and \
+            "Too many open files" in err, (args, rc, err)
+
+
 run_tests(globals(), cleanup=[srv.close])
