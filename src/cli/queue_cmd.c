@@ -13,9 +13,12 @@
 #include "queue_cmd.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define PUSH_BATCH 1000
@@ -275,10 +278,44 @@ static int open_db(qcmd_t *c, dest_t *d) {
     return rc;
 }
 
+/* path opened for writing (appending: O_APPEND) under an advisory lock, as cafe titles
+ * holds its -o FILE (titles.c): two exports into one file at once (cron overlapping
+ * itself), or an export and a run, interleaved their writes, records came out torn and
+ * twice, and with --drain those lines were the records' only copy. A regular file is
+ * emptied ("w") only once locked. NULL with errno set, or with *busy set when another cafe
+ * holds the lock. The lock goes with the descriptor, at fclose. */
+static FILE *open_locked(const char *path, int append, int *busy) {
+    struct stat st;
+    *busy = 0;
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : 0), 0666);
+    if (fd < 0)
+        return NULL;
+    int regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (regular && flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
+        *busy = 1;
+    FILE *f = *busy || (regular && !append && ftruncate(fd, 0) != 0)
+                  ? NULL
+                  : fdopen(fd, append ? "a" : "w");
+    if (!f) {
+        int e = errno;
+        (void)close(fd);
+        errno = e;
+    }
+    return f;
+}
+
 /* -o FILE. With --drain it is appended to, never overwritten: the records a drain exported
  * live only there, and a later export (cron) must not destroy them. */
 static int open_output(qcmd_t *c, dest_t *d) {
-    *d = (dest_t){c->output ? fopen(c->output, c->drain ? "a" : "w") : stdout, NULL, 0};
+    int busy = 0;
+    *d = (dest_t){c->output ? open_locked(c->output, c->drain, &busy) : stdout, NULL, 0};
+    if (busy) {
+        fprintf(stderr,
+                "cafe queue: -o %s is being written by another cafe: refusing to write "
+                "it too\n",
+                msg_quote(c->output));
+        return -1;
+    }
     if (d->f && d->f != stdout && c->drain) {
         long end = fseek(d->f, 0, SEEK_END) == 0 ? ftell(d->f) : -1;
         if (end < 0) {

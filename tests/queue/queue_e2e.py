@@ -354,6 +354,34 @@ def test_drain_to_a_file_appends_never_overwrites():
     assert rs.cmd("XLEN", "cafe:{app}:results") == 0
 
 
+def test_an_export_to_a_file_another_cafe_writes_is_refused():
+    """Two exports into one -o FILE at once (cron overlapping itself) interleaved their
+    writes: 20,000 records came out as 36,000 lines, some torn, and with --drain those
+    lines were the records' only copy. While another cafe holds FILE's lock (as cafe titles
+    and cafe queue results take it), an export is refused, Redis and FILE untouched."""
+    import fcntl
+    _, path = url_list("lk", 5, first=62000)
+    cafe("queue", "push", rs.url("lk"), path)
+    rc, err = finish(worker(rs.url("lk")))
+    assert rc == 0, err
+    out = os.path.join(tmp, "locked.jsonl")
+    with open(out, "wb") as f:
+        f.write(b"earlier\n")
+    with open(out, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        for drain in ([], ["--drain"]):
+            r = cafe("queue", "results", rs.url("lk"), "--json", *drain, "-o", out)
+            assert (r.returncode, r.stderr.decode()) == (2, f"cafe queue: -o {out} is being "
+                    "written by another cafe: refusing to write it too\n"), (drain, r)
+            with open(out, "rb") as f:
+                assert f.read() == b"earlier\n", drain
+        assert rs.cmd("XLEN", "cafe:{lk}:results") == 5
+    r = cafe("queue", "results", rs.url("lk"), "--json", "--drain", "-o", out)
+    assert r.returncode == 0, r.stderr
+    with open(out, "rb") as f:
+        assert f.read().count(b"\n") == 6
+
+
 def test_drain_survives_a_drop_before_its_delete():
     """--drain writes a chunk, syncs it, then deletes it from Redis. A connection dropped at
     the delete ended the export with status 2, the chunk in the file and still in Redis: the
