@@ -15,6 +15,15 @@
 #define SECTION(title)                                                                             \
     { CLI_OPT_SECTION, title, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL }
 
+/* --db, as cafe titles checks it, and a path after sqlite:. A bad or empty one (an unset
+ * variable) was taken: the service started and every job failed ("database: no database
+ * path"), and "sqlite:" kept the jobs in ".jobs" in the working directory. */
+static const char *db_check(const char *v) {
+    if (!sink_db_is_spec(v))
+        return "expected sqlite:PATH or postgresql://...";
+    return strcmp(v, "sqlite:") == 0 ? "no database path (sqlite:PATH)" : NULL;
+}
+
 static const cli_opt_t rows[] = {
     SECTION("Service"),
     {CLI_OPT_STRING, "listen", 0, "HOST:PORT", F(listen), 0, 0, 0, "127.0.0.1:8080", NULL, NULL,
@@ -32,7 +41,7 @@ static const cli_opt_t rows[] = {
      "PATH.jobs with --db sqlite:PATH,\nelse temporary files, lost at exit); one service\n"
      "at a time",
      NULL},
-    {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, NULL,
+    {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, db_check,
      "also write every job's records to a database:\nsqlite:PATH or postgresql://... (one "
      "run per job);\nwith SQLite, jobs are kept in PATH.jobs unless\n--data-dir",
      NULL},

@@ -160,6 +160,21 @@ def test_queue_results_refuses_two_formats():
             "cafe queue: --json and --csv cannot be combined\n"), r.stderr
 
 
+def test_serve_refuses_a_database_it_cannot_use_at_start():
+    # cafe serve took any --db: 'bogus', '' (an unset variable) or 'sqlite:' started the
+    # service, and every job then failed ("database: no database path", the job cancelled);
+    # 'sqlite:' even kept its jobs in '.jobs' in the working directory. cafe titles refuses
+    # such a --db at once: so does cafe serve now, before binding anything.
+    cwd = tempfile.mkdtemp(prefix="cafe-serve-db-", dir=tmp)
+    for v in ("bogus", "", "sqlite:"):
+        r = subprocess.run([CAFE, "serve", "--listen", "127.0.0.1:0", "--db", v], cwd=cwd,
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
+        err = r.stderr.decode()
+        assert (r.returncode, r.stdout) == (2, b""), (v, r)
+        assert err.startswith("cafe serve: --db: ") and err.count("\n") == 2, (v, err)
+    assert os.listdir(cwd) == [], os.listdir(cwd)
+
+
 def test_output_dash_is_standard_output():
     # As curl -o - and wget -O -: it wrote a file named '-' in the working directory.
     r = cafe("titles", "--json", "-o", "-", "--timeout", "0.5", "--retries", "0", LIST, cwd=tmp)
