@@ -140,6 +140,44 @@ static const char *file_check(const char *v) {
     return NULL;
 }
 
+/* Does f hold a PEM certificate (BEGIN CERTIFICATE, TRUSTED CERTIFICATE or X509
+ * CERTIFICATE, as OpenSSL reads a CA file)? Read in chunks, each search overlapping the
+ * last one by a marker's length less one. */
+static int has_pem_certificate(FILE *f) {
+    static const char *const marks[] = {"-----BEGIN CERTIFICATE-----",
+                                        "-----BEGIN TRUSTED CERTIFICATE-----",
+                                        "-----BEGIN X509 CERTIFICATE-----"};
+    enum { KEEP = 40 }; /* longer than any marker */
+    char buf[65536 + 1];
+    size_t kept = 0, n;
+    while ((n = fread(buf + kept, 1, sizeof buf - 1 - kept, f)) > 0) {
+        size_t len = kept + n;
+        buf[len] = '\0';
+        for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+            for (const char *p = buf; (p = memchr(p, '-', (size_t)(buf + len - p))) != NULL; p++)
+                if (strncmp(p, marks[i], strlen(marks[i])) == 0)
+                    return 1;
+        kept = len < KEEP ? len : KEEP;
+        memmove(buf, buf + len - kept, kept);
+    }
+    return 0;
+}
+
+/* --cacert: a readable file holding a certificate. A key file given by mistake, a DER file
+ * or an empty one was taken, then every HTTPS URL failed ("cannot load the CA
+ * certificates") and the run exited 0. */
+static const char *cacert_check(const char *v) {
+    const char *why = file_check(v);
+    if (why)
+        return why;
+    FILE *f = fopen(v, "rb");
+    if (!f)
+        return "cannot be read";
+    int pem = has_pem_certificate(f);
+    fclose(f);
+    return pem ? NULL : "no PEM certificate (BEGIN CERTIFICATE) in it";
+}
+
 /* -x: [SCHEME://][USER:PASSWORD@]HOST[:PORT] in a scheme libcurl proxies with (http when
  * none), or '' for none. A bad one was taken, then every URL failed ("Unsupported proxy
  * syntax") and the run exited 0; curl -x refuses it at once. */
@@ -327,7 +365,7 @@ static const cli_opt_t rows[] = {
      "cafe/" CAFE_VERSION_STRING, wire_check, "the User-Agent header", NULL},
     {CLI_OPT_FLAG, "insecure", 'k', NULL, F(insecure), 0, 0, 1, NULL, NULL, NULL,
      "do not verify TLS certificates", NULL},
-    {CLI_OPT_STRING, "cacert", 0, "FILE", F(ca_file), 0, 0, 0, NULL, NULL, file_check,
+    {CLI_OPT_STRING, "cacert", 0, "FILE", F(ca_file), 0, 0, 0, NULL, NULL, cacert_check,
      "trust the CAs in FILE (PEM) instead of the system's", NULL},
     {CLI_OPT_LIST, "resolve", 0, "H:P:ADDR", F(resolve), 0, CLI_LIST_MAX, 0, NULL, NULL,
      resolve_check, "connect to ADDR for host H, port P, as curl's\n--resolve; repeatable", NULL},

@@ -35,6 +35,21 @@ def test_bad_global_options_fail_at_start():
     refused(["--resolve", "nocolons"], "--resolve")
     refused(["--cacert", os.path.join(tmp, "missing.pem")], "--cacert", "no such file")
     refused(["--cacert", tmp], "--cacert", "directory")
+    # a file that holds no certificate (the key by mistake, a DER file, an empty one) was
+    # taken, then every HTTPS URL failed "cannot load the CA certificates" and the status
+    # was 0: refused at start as a missing one is
+    for name, data in (("key.pem", b"-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY"
+                        b"-----\n"), ("der.crt", b"\x30\x82\x01\x0a" * 64), ("empty.pem", b"")):
+        bad = os.path.join(tmp, name)
+        with open(bad, "wb") as f:
+            f.write(data)
+        refused(["--cacert", bad], "--cacert", "no PEM certificate (BEGIN CERTIFICATE)")
+    pem = os.path.join(tmp, "ca.pem")
+    with open(pem, "wb") as f:  # a bundle: text, then its certificates
+        f.write(b"# my CA\n" + b"x" * 70000 + b"\n-----BEGIN CERTIFICATE-----\nMIIB\n"
+                b"-----END CERTIFICATE-----\n")
+    r = cafe("titles", "-q", "--cacert", pem, "--retries", "0", LIST)
+    assert r.returncode == 0, r.stderr
     # the good spellings still pass
     good = cafe("titles", "-q", "--json", "--resolve", "x:80:127.0.0.1,[::1]",
                 "--timeout", "0.5", "--retries", "0", LIST)
