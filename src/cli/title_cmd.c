@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct title_opts {
     const char *charset;
@@ -68,7 +69,9 @@ static int extract(cafe_title_t *t, FILE *f) {
     int err, complete = 0; /* complete (or out of memory): the rest cannot change it */
     do {
         errno = 0;
-        while (!complete && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        /* Not past the end: on a terminal, a read after Ctrl-D waits for more (a second
+         * Ctrl-D), where cat ends at the first. */
+        while (!complete && !feof(f) && (n = fread(buf, 1, sizeof buf, f)) > 0)
             complete = cafe_title_feed(t, buf, n) != 0;
         err = !complete && ferror(f) ? (errno ? errno : EIO) : 0;
     } while (err && again(f, err));
@@ -89,6 +92,13 @@ static int put_line(const char *title) {
 /* Returns 0, 2 when the file could not be read, or -errno when the output failed. */
 static int one_file(cafe_title_t *t, const char *path, const title_opts_t *o) {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    static int told;
+    if (f == stdin && !told && isatty(0) && isatty(2)) { /* else it seems to hang */
+        fputs("cafe title: reading HTML from the terminal; Ctrl-D ends\n", stderr);
+        told = 1;
+    }
+    if (f == stdin) /* a second '-' reads on, as cat's does (a terminal: until Ctrl-D again) */
+        clearerr(stdin);
     if (!f) {
         int e = errno; /* before msg_quote, which may allocate */
         fprintf(stderr, "cafe title: %s: %s", msg_quote(path), strerror(e));

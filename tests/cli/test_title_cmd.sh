@@ -89,5 +89,44 @@ for value in 'text/html; charset="win\dows-1251"' \
     out=$("$cafe" title --no-detect --charset "$value" "$tmp/cp1251.html" 2>&1) || true
     [ "$out" = "Привет" ] || fail "--charset '$value': $out"
 done
+# standard input a terminal: said once, as cafe titles says it (the command seemed to
+# hang, waiting for a page typed in); and one Ctrl-D at a line's start ends the input, as
+# for cat (it took a second one: the read after the end of input waited again)
+out=$(python3 -c '
+import os, pty, select, signal, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+seen, typed, deadline = b"", False, time.monotonic() + 30
+while time.monotonic() < deadline:
+    r, _, _ = select.select([fd], [], [], 2)
+    if not r and not typed:  # no word: type anyway
+        os.write(fd, b"<title>typed</title>\n\x04")
+        typed = True
+        continue
+    if not r:
+        break
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    seen += data
+    if b"Ctrl-D ends" in data and not typed:
+        os.write(fd, b"<title>typed</title>\n\x04")
+        typed = True
+for _ in range(100):  # 5 s to end after the one Ctrl-D
+    if os.waitpid(pid, os.WNOHANG)[0]:
+        break
+    time.sleep(0.05)
+else:
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    seen += b" STILL RUNNING"
+print(repr(seen))' "$cafe" title)
+case "$out" in
+*"cafe title: reading HTML from the terminal; Ctrl-D ends"*typed*RUNNING*) fail "one Ctrl-D: $out" ;;
+*"cafe title: reading HTML from the terminal; Ctrl-D ends"*typed*) ;;
+*) fail "terminal input: $out" ;;
+esac
 "$cafe" title --bogus 2>/dev/null && fail "unknown option accepted"
 echo "1 passed, 0 failed"
