@@ -31,6 +31,14 @@ except ImportError:
     print("skip: python3-websocket is not installed")
     sys.exit(77)
 
+# The WHATWG encodings of one byte a character (the Encoding Standard's order)
+SINGLE_BYTE = ["ibm866", "iso-8859-2", "iso-8859-3", "iso-8859-4", "iso-8859-5", "iso-8859-6",
+               "iso-8859-7", "iso-8859-8", "iso-8859-8-i", "iso-8859-10", "iso-8859-13",
+               "iso-8859-14", "iso-8859-15", "iso-8859-16", "koi8-r", "koi8-u", "macintosh",
+               "windows-874", "windows-1250", "windows-1251", "windows-1252", "windows-1253",
+               "windows-1254", "windows-1255", "windows-1256", "windows-1257", "windows-1258",
+               "x-mac-cyrillic", "x-user-defined"]
+
 
 def serve(cases):
     # eight iframes load the pages, each the next one not yet taken

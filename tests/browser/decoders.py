@@ -29,12 +29,7 @@ import time
 
 import browsers
 
-SINGLE = ["ibm866", "iso-8859-2", "iso-8859-3", "iso-8859-4", "iso-8859-5", "iso-8859-6",
-          "iso-8859-7", "iso-8859-8", "iso-8859-8-i", "iso-8859-10", "iso-8859-13",
-          "iso-8859-14", "iso-8859-15", "iso-8859-16", "koi8-r", "koi8-u", "macintosh",
-          "windows-874", "windows-1250", "windows-1251", "windows-1252", "windows-1253",
-          "windows-1254", "windows-1255", "windows-1256", "windows-1257", "windows-1258",
-          "x-mac-cyrillic", "x-user-defined"]
+SINGLE = browsers.SINGLE_BYTE
 MULTI = ["gbk", "gb18030", "big5", "euc-jp", "shift_jis", "euc-kr", "iso-2022-jp", "utf-8",
          "utf-16le", "utf-16be"]
 NOT_ASCII_COMPATIBLE = ("iso-2022-jp", "utf-16le", "utf-16be")
