@@ -240,7 +240,10 @@ static const cli_opt_t rows[] = {
      "and the other C1 controls and the bidirectional ones (as the text format escapes\n"
      "them) so that records read on a terminal cannot drive it or reorder its lines."},
     {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV, NULL, NULL, NULL,
-     "RFC 4180 CSV with a header row (same columns)", NULL},
+     "RFC 4180 CSV with a header row (same columns)",
+     "RFC 4180 CSV with a header row (same columns). Fields hold the bytes as they are, but\n"
+     "on a terminal, where they are escaped as the text format escapes titles, so that a\n"
+     "page cannot drive the terminal (as ls quotes names on a terminal only)."},
     {CLI_OPT_FLAG, "csv-safe", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV_SAFE, NULL, NULL, NULL,
      "CSV for spreadsheets: a ' before fields starting\nwith =, +, -, @, tab, CR or '",
      "CSV as --csv, for opening in a spreadsheet: a field starting with =, +, -, @, tab or\n"

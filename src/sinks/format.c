@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int format_header(FILE *f, record_format_t fmt) {
     if (!format_is_csv(fmt))
@@ -114,10 +115,16 @@ static const char formula_starts[] = "=+-@\t\r'";
 
 /* RFC 4180: quote a field holding a comma, quote, CR or LF; double the quotes inside.
  * safe: the ' of RECORD_FMT_CSV_SAFE before a field starting with formula_starts. */
-static void csv_field(outbuf_t *o, const char *s, int last, int safe) {
+static void csv_field(outbuf_t *o, const char *s, int last, int safe, int tty) {
     if (s) {
         char *clean = cafe_utf8_repair(s, strlen(s), NULL);
-        const char *v = clean ? clean : "";
+        outbuf_t shown = {0};
+        if (tty && clean) { /* as the text lines show it: no control reaches the terminal */
+            text_append_safe(&shown, clean);
+            outbuf_putc(&shown, '\0');
+            o->oom |= shown.oom;
+        }
+        const char *v = shown.p && !shown.oom ? shown.p : clean && !tty ? clean : "";
         int quote = strpbrk(v, ",\"\r\n") != NULL;
         if (quote)
             outbuf_putc(o, '"');
@@ -133,17 +140,18 @@ static void csv_field(outbuf_t *o, const char *s, int last, int safe) {
         } else {
             outbuf_puts(o, v);
         }
+        outbuf_free(&shown);
         free(clean);
     }
     outbuf_puts(o, last ? "\r\n" : ",");
 }
 
-static int write_csv(outbuf_t *o, const record_t *r, int safe) {
+static int write_csv(outbuf_t *o, const record_t *r, int safe, int tty) {
     for (size_t i = 0; i < RECORD_NCOLUMNS; i++) {
         unsigned long long v;
         int last = i + 1 == RECORD_NCOLUMNS;
         if (record_columns[i].type == RECORD_COL_TEXT) {
-            csv_field(o, record_text(r, i), last, safe);
+            csv_field(o, record_text(r, i), last, safe, tty);
             continue;
         }
         if (record_number(r, i, &v))
@@ -182,17 +190,25 @@ static int write_text(outbuf_t *o, const record_t *r) {
     return 0;
 }
 
-int format_record_append(outbuf_t *o, record_format_t fmt, const record_t *r) {
+static int append(outbuf_t *o, record_format_t fmt, const record_t *r, int tty) {
     size_t before = o->len;
     o->oom = 0;
     int rc = fmt == RECORD_FMT_JSON ? write_json(o, r)
-             : format_is_csv(fmt)   ? write_csv(o, r, fmt == RECORD_FMT_CSV_SAFE)
+             : format_is_csv(fmt)   ? write_csv(o, r, fmt == RECORD_FMT_CSV_SAFE, tty)
                                     : write_text(o, r);
     if (rc == 0 && o->oom)
         rc = -ENOMEM;
     if (rc != 0) /* none of it, rather than part */
         o->len = before;
     return rc;
+}
+
+int format_record_append(outbuf_t *o, record_format_t fmt, const record_t *r) {
+    return append(o, fmt, r, 0);
+}
+
+int format_record_append_tty(outbuf_t *o, record_format_t fmt, const record_t *r) {
+    return append(o, fmt, r, 1);
 }
 
 int format_record_dup(record_format_t fmt, const record_t *r, char **out, size_t *len) {
@@ -213,7 +229,7 @@ int format_record_dup(record_format_t fmt, const record_t *r, char **out, size_t
 
 int format_record(FILE *f, record_format_t fmt, const record_t *r) {
     outbuf_t o = {0};
-    int rc = format_record_append(&o, fmt, r);
+    int rc = append(&o, fmt, r, isatty(fileno(f)));
     errno = 0;
     if (rc == 0 && (fwrite(o.p, 1, o.len, f) != o.len || fflush(f) != 0 || ferror(f)))
         rc = errno ? -errno : -EIO;

@@ -36,6 +36,12 @@ int format_header_prefix(const char *line, size_t n);
 int format_record(FILE *f, record_format_t fmt, const record_t *r);
 /* The same record appended to o: 0, or -ENOMEM with o's contents as they were. */
 int format_record_append(outbuf_t *o, record_format_t fmt, const record_t *r);
+/* The same record for a terminal: CSV's fields written as the text lines write titles
+ * (controls, DEL, C1 controls and line-reordering characters escaped as \xNN or \uNNNN, a
+ * backslash doubled), so that a page cannot drive the terminal (JSON and the text lines
+ * escape them in any case). As ls quotes names on a terminal only: a file or a pipe gets
+ * the bytes as they are. format_record does this by itself when f is a terminal. */
+int format_record_append_tty(outbuf_t *o, record_format_t fmt, const record_t *r);
 /* The same record as a new string: *out (malloc'd, NUL-terminated, the caller's) and *len
  * its length. Returns 0, or -ENOMEM with *out NULL. */
 int format_record_dup(record_format_t fmt, const record_t *r, char **out, size_t *len);

@@ -28,6 +28,7 @@ typedef struct stream {
     char *shown; /* the path quoted for messages (msg_quote): the sink's what */
     record_format_t fmt;
     int append;
+    int tty;     /* f is a terminal: CSV's fields escaped (format_record_append_tty) */
     int lock_fd; /* the output file, locked for the run (-1: none, or not a regular file) */
     FILE *f;
     /* Formatted and not yet written: the bytes, and the receipts of their records. */
@@ -127,6 +128,7 @@ static int stream_start(sink_t *s) {
         int e = errno;
         return sink_fail(s, -e, "cannot open %s: %s", s->what, strerror(e));
     }
+    st->tty = isatty(fileno(st->f));
     /* A file resumed already has its header (if it has anything). */
     int rc = ftell(st->f) > 0 ? 0 : format_header(st->f, st->fmt);
     if (rc != 0) /* before the flusher: a sink that failed to start leaves no task */
@@ -143,7 +145,8 @@ static int stream_write(sink_t *s, const record_t *rec) {
         return st->error;
     int rc = sink_pending_reserve(&st->pending_receipts);
     if (rc == 0)
-        rc = format_record_append(&st->pending, st->fmt, rec);
+        rc =
+            (st->tty ? format_record_append_tty : format_record_append)(&st->pending, st->fmt, rec);
     if (rc != 0)
         return st->error = rc;
     sink_pending_add(&st->pending_receipts, rec);

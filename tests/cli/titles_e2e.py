@@ -427,6 +427,25 @@ def pty_run(args, stdin_tty=False, stdout_null=False, term="xterm", cols=None,
     return chunks
 
 
+def test_csv_on_a_terminal_escapes_what_would_drive_it():
+    """--csv to a terminal: a title's ESC (an OSC sequence retitles the window, OSC 52 writes
+    the clipboard), C1 controls and bidirectional overrides are escaped as the text lines
+    escape them; to a file the CSV keeps the bytes as they are (a spreadsheet's data)."""
+    from harness import HeadServer
+    title = "A\x1b]0;owned\x07B\u009b2J\u202eC\\D"
+    srv = HeadServer(lambda head: http_reply(
+        ("<meta charset=utf-8><title>%s</title>" % title).encode()))
+    url = "http://127.0.0.1:%d/" % srv.port
+    for fmt in ("--csv", "--csv-safe"):
+        shown = pty_run(["titles", "-q", fmt, "-u", url])
+        assert b"\x1b" not in shown and "\u009b".encode() not in shown, shown
+        assert "\u202e".encode() not in shown, shown
+        assert b"A\\x1b]0;owned\\x07B\\x9b2J\\u202eC\\\\D" in shown, shown
+        r = cafe("titles", "-q", fmt, "-u", url)
+        rows = list(csv.reader(io.StringIO(r.stdout.decode())))
+        assert rows[1][3] == title, rows
+
+
 def test_progress_only_on_a_terminal():
     path = write_list([fx.url(i % SITES, f"/page/{i}?delay=50") for i in range(400)])
     chunks = pty_run(["titles", "-c", "20", path], stdout_null=True)
