@@ -226,14 +226,18 @@ static int scheme_ok(const char *scheme) {
  * one of the standard's forbidden domain code points (controls, space, DEL and
  * "#%/:<>?@[\\]^|"; an IPv6 address keeps its brackets and colons) is refused here, on its
  * input line, as browsers refuse it, rather than looked up in DNS under such a name. */
+static int domain_chars_ok(const char *host, const char *forbidden) {
+    for (const char *p = host; *p; p++)
+        if ((unsigned char)*p <= 0x20 || *p == 0x7f || strchr(forbidden, *p))
+            return 0;
+    return 1;
+}
+
 #define FORBIDDEN "#%/:<>?@[\\]^|"
 static int host_ok(CURLU *u) {
     char *host = NULL;
-    int ok = curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host && host[0];
-    const char *forbidden = ok && host[0] == '[' ? "" : FORBIDDEN;
-    for (const char *p = ok ? host : ""; *p; p++)
-        if ((unsigned char)*p <= 0x20 || *p == 0x7f || strchr(forbidden, *p))
-            ok = 0;
+    int ok = curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host && host[0] &&
+             domain_chars_ok(host, host[0] == '[' ? "" : FORBIDDEN);
     curl_free(host);
     return ok;
 }
@@ -292,9 +296,8 @@ static const char *host_fix(CURLU *u) {
  * ("０Ｘｃ０．０２５０．０１" is "0xc0.0250.01"). NULL, or why the line is refused. */
 static const char *ace_fix(CURLU *u, const char *ace) {
     char quad[16];
-    for (const char *p = ace; *p; p++)
-        if ((unsigned char)*p <= 0x20 || *p == 0x7f || strchr(FORBIDDEN, *p))
-            return "bad international host name (a forbidden character once mapped)";
+    if (!domain_chars_ok(ace, FORBIDDEN))
+        return "bad international host name (a forbidden character once mapped)";
     int r = cafe__url_ipv4(ace, quad);
     if (r < 0)
         return "bad IPv4 address (the host ends in a number)";
