@@ -118,13 +118,14 @@ static const char formula_starts[] = "=+-@\t\r'";
 static void csv_field(outbuf_t *o, const char *s, int last, int safe, int tty) {
     if (s) {
         char *clean = cafe_utf8_repair(s, strlen(s), NULL);
+        const char *v = clean ? clean : "";
         outbuf_t shown = {0};
         if (tty && clean) { /* as the text lines show it: no control reaches the terminal */
             text_append_safe(&shown, clean);
             outbuf_putc(&shown, '\0');
             o->oom |= shown.oom;
+            v = shown.oom ? "" : shown.p;
         }
-        const char *v = shown.p && !shown.oom ? shown.p : clean && !tty ? clean : "";
         int quote = strpbrk(v, ",\"\r\n") != NULL;
         if (quote)
             outbuf_putc(o, '"');
