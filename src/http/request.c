@@ -243,9 +243,10 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
         char pin[1024];
         t->pin = pin;
         int rc = cafe__http_dns_pin(t, key, name, pin, sizeof pin);
-        if ((rc != 0 || t->code != 0) && hop->url) { /* as curl -L: the redirect, its target */
+        char *target = (rc != 0 || t->code != 0) && hop->url ? strdup(hop->url) : NULL;
+        if (target) { /* as curl -L: the redirect, its target (out of memory: curl's URL) */
             free(res->url);
-            res->url = strdup(hop->url);
+            res->url = target;
             res->status = hop->status;
         }
         if (rc != 0)
