@@ -278,9 +278,9 @@ static int open_db(qcmd_t *c, dest_t *d) {
     return rc;
 }
 
-/* path opened for writing (appending: O_APPEND) under an advisory lock, as cafe titles
- * holds its -o FILE (titles.c): two exports into one file at once (cron overlapping
- * itself), or an export and a run, interleaved their writes, records came out torn and
+/* path opened for writing (appending: O_APPEND) under an advisory lock, as cafe titles'
+ * stream sink holds its -o FILE (src/sinks/stream.c): two exports into one file at once (cron
+ * overlapping itself), or an export and a run, interleaved their writes, records came out torn and
  * twice, and with --drain those lines were the records' only copy. A regular file is
  * emptied ("w") only once locked. NULL with errno set, or with *busy set when another cafe
  * holds the lock. The lock goes with the descriptor, at fclose. */

@@ -35,7 +35,11 @@ static const cli_opt_t rows[] = {
      "address",
      NULL},
     {CLI_OPT_FLAG, "allow-private", 0, NULL, F(allow_private), 0, 0, 1, NULL, NULL, NULL,
-     "fetch private, loopback and link-local addresses too\n(refused by default: SSRF)", NULL},
+     "fetch private, loopback and link-local addresses too\n(refused by default: SSRF)",
+     "Fetch private, loopback and link-local addresses too (refused by default: SSRF). With a\n"
+     "proxy in the environment (http_proxy, https_proxy, all_proxy) the check could see only\n"
+     "the proxy's address, so the service refuses to start without this option, unless\n"
+     "no_proxy='*' sends the requests direct."},
     {CLI_OPT_STRING, "data-dir", 0, "DIR", F(data_dir), 0, 0, 0, NULL, NULL, NULL,
      "keep jobs in DIR: they survive a restart and unfinished\nones resume (default: "
      "PATH.jobs with --db sqlite:PATH,\nelse temporary files, lost at exit); one service\n"
