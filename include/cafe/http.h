@@ -59,7 +59,11 @@ typedef struct cafe_http_result cafe_http_result_t;
 /* Streaming body: called for each chunk of decoded body bytes, on the loop's own stack (not
  * the requesting task's), so it must not call suspending functions. `res` already holds
  * status, http_version, content_type and charset. Return 0 for more, CAFE_HTTP_ENOUGH to stop:
- * the transfer ends early and the request still succeeds (res->stopped is set). */
+ * the transfer ends early and the request still succeeds (res->stopped is set).
+ * With opts.idle_ms set it is also called with data NULL and len 0 when the body has started
+ * and no byte of it has come for idle_ms (a stalled or slow server), and again after each
+ * further idle_ms without one: CAFE_HTTP_ENOUGH then ends the transfer with what came (the
+ * connection is closed), 0 waits on. */
 #define CAFE_HTTP_ENOUGH 1
 typedef int (*cafe_http_body_cb)(void *arg, const cafe_http_result_t *res, const char *data,
                                  size_t len);
@@ -134,6 +138,9 @@ typedef struct cafe_http_opts {
     void *body_arg;
     cafe_http_stop_t stop;
     size_t drain_max; /* CAFE_HTTP_STOP_AUTO's limit when the host is busy; 0 = 256 KiB */
+    /* With on_body: a body pause this long (ms) calls on_body(.., NULL, 0) (see
+     * cafe_http_body_cb); noticed within 100 ms of it. 0 = never. */
+    uint64_t idle_ms;
 
     /* Retries (like aiohttp-retry's ExponentialRetry, plus errors and Retry-After). */
     int attempts;                /* tries in all, the first one included; 0 = 3; 1 = no retry */

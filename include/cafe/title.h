@@ -89,6 +89,16 @@ void cafe_title_reset(cafe_title_t *t, const char *charset);
  * (cafe_title_finish), or at <plaintext>. */
 int cafe_title_feed(cafe_title_t *t, const void *data, size_t len);
 
+/* Tells the extractor that the page's bytes stopped coming for a while (a stalled or slow
+ * server; cafe titles calls it after 500 ms without one). As the HTML standard lets a browser
+ * ("wait 500ms or 1024 bytes, whichever came first"), the encoding is decided on the bytes
+ * held so far instead of waiting for 1024; and a title that is complete but for what could
+ * still change it (a <meta> before the body, the detector's evidence, a <frameset>) is final
+ * as read so far: what a browser shows while the page loads. Returns 1 when the result is
+ * final (as cafe_title_feed's 1), 0 when no complete title has come yet: feeding goes on as
+ * before, and a pause may be told again. */
+int cafe_title_pause(cafe_title_t *t);
+
 /* Marks the end of the page (EOF, or the caller stops early). Completes the result: an
  * unclosed title runs to here. Idempotent. Returns 1 if the page has a title, 0 if not. */
 int cafe_title_finish(cafe_title_t *t);

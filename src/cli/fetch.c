@@ -5,6 +5,14 @@
 #include <string.h>
 #include <strings.h>
 
+/* A body that stops coming for this long (ms) gives what came: the HTML standard's own
+ * example of how long a browser may wait for the bytes that decide a page's encoding
+ * ("500ms or 1024 bytes"), and a browser shows the title by then. Before, a page whose title
+ * was complete but its encoding not yet settled (none declared: a <meta> could still come,
+ * the detector wanted more of the page) held its URL until --timeout when the server
+ * stalled. */
+#define PAUSE_MS 500
+
 typedef struct sink {
     cafe_title_t *title;
     cli_fetch_pool_t *pool; /* where the extractor comes from and goes back to, or NULL */
@@ -46,6 +54,8 @@ static int looks_like_html(const char *d, size_t n) {
  * HTML (by its type, or by its first bytes when it has none) is not read at all. */
 static int on_body(void *arg, const cafe_http_result_t *res, const char *data, size_t len) {
     sink_t *s = arg;
+    if (!data) /* the body paused (PAUSE_MS): a title complete so far is the page's */
+        return s->title && cafe_title_pause(s->title) == 1 ? CAFE_HTTP_ENOUGH : 0;
     if (!s->title && !s->not_html) {
         s->not_html =
             res->content_type[0] ? !html_type(res->content_type) : !looks_like_html(data, len);
@@ -98,6 +108,7 @@ static void fill_opts(const cli_opts_t *o, cafe_http_opts_t *h, sink_t *s) {
     h->proxy = o->proxy;
     h->attempts = 1 + o->retries;
     h->on_body = on_body;
+    h->idle_ms = PAUSE_MS;
     h->body_arg = s;
     h->no_metrics = 1; /* a record has no timings, connects nor wire bytes */
 }

@@ -508,6 +508,19 @@ CAFE__HOT int cafe_title_feed(cafe_title_t *t, const void *data, size_t len) {
     return t->done;
 }
 
+int cafe_title_pause(cafe_title_t *t) {
+    if (!t->done && !t->enc)
+        hold(t, (const unsigned char *)"", 0, 1); /* the prescan on what came */
+    if (t->done || !t->has_title || !t->title_closed)
+        return t->done;
+    meta_final(t); /* as at the page's end, but the tokenizer may read on if told more */
+    if ((t->raw_ascii && !t->raw_shifts) || !undeclared(t) || !t->detect)
+        settle(t);
+    else
+        verdict(t);
+    return 1;
+}
+
 /* The end of a page whose title was not final before it (cut: the caller stopped early). */
 CAFE__APART static void finish(cafe_title_t *t, int cut) {
     if (!t->enc)

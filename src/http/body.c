@@ -103,6 +103,7 @@ void cafe__http_drain_forget(cafe__http_xfer_t *x) {
 
 static size_t stop(cafe__http_xfer_t *x, const cafe__http_try_t *t, size_t len) {
     cafe__http_client_t *c = x->c;
+    cafe__http_idle_forget(x); /* a drain has a time budget of its own */
     x->stop_at = received(x->easy);
     x->drain_max = drain_budget(x, t, &x->drain_decoded);
     x->stop_decoded = x->decoded;
@@ -203,5 +204,9 @@ size_t cafe__http_on_write(char *data, size_t size, size_t n, void *xfer) {
     x->kept += take;
     t->res->stopped |= enough;
     t->res->truncated |= take < len;
-    return enough || take < len ? stop(x, t, len) : len;
+    if (enough || take < len)
+        return stop(x, t, len);
+    if (o->idle_ms && o->on_body) /* wants more: its pauses are told */
+        cafe__http_idle_stamp(x);
+    return len;
 }

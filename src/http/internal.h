@@ -170,6 +170,8 @@ struct cafe__http_xfer {
     int in_multi;
     uint64_t drain_until; /* on the client's draining list: when the drain is given up */
     dlist_link_t drain_link;
+    uint64_t idle_at; /* on the client's idle list (idle.c): when its body last moved */
+    dlist_link_t idle_link;
     int pinned;    /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */
     int no_reuse;  /* CURLOPT_FORBID_REUSE is set: limits.close_one_off found no other request */
     int no_follow; /* CURLOPT_FOLLOWLOCATION was turned off mid-transfer (redirect.c) */
@@ -219,8 +221,10 @@ struct cafe__http_client {
     uv_timer_t timer;       /* curl's single timeout */
     uv_timer_t reaper;      /* removes orphaned transfers on the next loop turn */
     uv_timer_t drain_timer; /* cuts the drains that overran CAFE__HTTP_DRAIN_MS (body.c) */
+    uv_timer_t idle_timer;  /* ticks while bodies are watched for pauses (idle.c) */
     int open_timers;        /* closing: the client is freed when its timers are closed */
     dlist_t draining;       /* transfers draining under the time budget, the oldest at the tail */
+    dlist_t idle;           /* transfers whose body is watched for pauses (opts.idle_ms) */
     cafe__http_sock_t **socks; /* by file descriptor */
     size_t nsocks;
     cafe__http_xfer_t *pool, *orphans;
@@ -331,6 +335,12 @@ CURLcode cafe__http_private_setopts(cafe__http_xfer_t *x);
 size_t cafe__http_on_write(char *data, size_t size, size_t n, void *xfer);
 /* x's drain, if under its time budget, is over (the transfer ended or left its try). */
 void cafe__http_drain_forget(cafe__http_xfer_t *x);
+
+/* x's body moved and its on_body wants more (opts.idle_ms set): its pauses are told to
+ * on_body from the first call on, until cafe__http_idle_forget (the transfer ended, stopped
+ * early or left its try). idle.c. */
+void cafe__http_idle_stamp(cafe__http_xfer_t *x);
+void cafe__http_idle_forget(cafe__http_xfer_t *x);
 
 /* pace.c: the limits' rate, host interval and host backoff. */
 /* Waits (a task sleep, FIFO per host) until a try to h may start; *epoch notes the host's

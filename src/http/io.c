@@ -249,6 +249,7 @@ static void on_reap(uv_timer_t *t) {
 void cafe__http_io_orphan(cafe__http_xfer_t *x) {
     cafe__http_client_t *c = x->c;
     cafe__http_drain_forget(x);
+    cafe__http_idle_forget(x);
     x->try = NULL;
     x->next = c->orphans;
     c->orphans = x;
@@ -259,8 +260,9 @@ void cafe__http_io_init(cafe__http_client_t *c) {
     uv_timer_init(&c->loop->uv, &c->timer);
     uv_timer_init(&c->loop->uv, &c->reaper);
     uv_timer_init(&c->loop->uv, &c->drain_timer);
-    c->timer.data = c->reaper.data = c->drain_timer.data = c;
-    c->open_timers = 3;
+    uv_timer_init(&c->loop->uv, &c->idle_timer);
+    c->timer.data = c->reaper.data = c->drain_timer.data = c->idle_timer.data = c;
+    c->open_timers = 4;
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
     curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer_set);
@@ -294,4 +296,5 @@ void cafe__http_io_close(cafe__http_client_t *c) {
     uv_close((uv_handle_t *)&c->timer, timer_closed);
     uv_close((uv_handle_t *)&c->reaper, timer_closed);
     uv_close((uv_handle_t *)&c->drain_timer, timer_closed);
+    uv_close((uv_handle_t *)&c->idle_timer, timer_closed);
 }

@@ -65,6 +65,7 @@ void cafe__http_xfer_put(cafe__http_xfer_t *x) {
         x->relocate = NULL;
     }
     cafe__http_drain_forget(x);
+    cafe__http_idle_forget(x);
     if (x->headers || x->resolve || x->body) { /* none, mostly: no calls for nothing */
         curl_slist_free_all(x->headers);
         curl_slist_free_all(x->resolve);

@@ -205,6 +205,42 @@ def test_failure_after_a_complete_title_keeps_the_page():
         srv.close()
 
 
+def test_a_stall_after_a_complete_title_ends_the_page_not_the_timeout():
+    # A page that declares no encoding sends its head and stalls (a server flushing its head
+    # before a slow query, or hanging). The title is complete, but the encoding was still open:
+    # the first 1024 bytes had not come (a <meta charset> there could change it), the body had
+    # not started (a late <meta> could), or the detector wanted more of a non-ASCII title's
+    # page. A browser shows the title by then ("wait 500ms or 1024 bytes, whichever came
+    # first", the HTML standard's example): so does cafe after a 500 ms pause, with what came.
+    # Before, each held its URL until --timeout (an hour here; the run is given 120 s).
+    done = threading.Event()
+
+    def stalled(head):
+        def handler():
+            yield (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                   b"Content-Length: 100000\r\n\r\n" + head)
+            done.wait(150)  # until the case is over (bounded)
+        return handler
+
+    cafe_1252 = "Caf\xe9 cr\xe8me \u2014 ok".encode("cp1252")
+    srv = RawServer({
+        "/ascii": stalled(b"<html><head><title>Complete</title></head><body>"),
+        "/body": stalled(b"<html><head><title>" + cafe_1252 + b"</title></head><body>"),
+        "/head": stalled(b"<html><head><title>" + cafe_1252 + b"</title><link rel=x>"),
+        "/utf8": stalled("<title>Caf\xe9 \u2014 \u6771\u4eac</title>".encode())})
+    try:
+        expect(srv.url("/ascii"), page("Complete", 48, charset="windows-1252"),
+               "--timeout", "3600", "--retries", "0", timeout=120)
+        for path, n in (("/body", 55), ("/head", 54)):
+            expect(srv.url(path), page("Caf\xe9 cr\xe8me \u2014 ok", n, charset="windows-1252"),
+                   "--timeout", "3600", "--retries", "0", timeout=120)
+        expect(srv.url("/utf8"), page("Caf\xe9 \u2014 \u6771\u4eac", 31, charset="UTF-8"),
+               "--timeout", "3600", "--retries", "0", timeout=120)
+    finally:
+        done.set()
+        srv.close()
+
+
 class StaleServer(RawServer):
     """Keeps connections alive, but resets one at its second request: what a client sees
     when it reuses a connection the server dropped while idle. curl retries such a request

@@ -154,6 +154,70 @@ static void test_finish_cut(void **state) {
     cafe_title_free(t);
 }
 
+/* A pause (cafe_title_pause: the bytes stopped coming) gives the title complete so far, as the
+ * page's end would on the same bytes; with no complete title it gives nothing and the page
+ * reads on as if there had been none. Every page of the corpus, cut after each of its first
+ * 300 bytes (and every 7th after), undeclared and declared. */
+static void check_pause_at(const tcase_t *c, size_t cut, const char *charset) {
+    cafe_title_t *paused, *ended;
+    assert_int_equal(cafe_title_create(&paused, charset), 0);
+    assert_int_equal(cafe_title_create(&ended, charset), 0);
+    cafe_title_feed(paused, c->html, cut);
+    cafe_title_feed(ended, c->html, cut);
+    int was_done = cafe_title_done(paused);
+    int final = cafe_title_pause(paused);
+    assert_int_equal(final, cafe_title_done(paused));
+    assert_true(final || !was_done);
+    if (final) { /* what the end of the page there gives */
+        cafe_title_finish(ended);
+        const char *a = cafe_title_text(paused, NULL), *b = cafe_title_text(ended, NULL);
+        if (!a != !b || (a && strcmp(a, b) != 0))
+            fail_msg("%s cut at %zu: paused \"%s\", ended \"%s\"", c->name, cut, a ? a : "(none)",
+                     b ? b : "(none)");
+        assert_string_equal(cafe_title_encoding(paused), cafe_title_encoding(ended));
+    } else { /* no complete title: the rest reads on to what the whole page gives */
+        cafe_title_feed(paused, c->html + cut, strlen(c->html) - cut);
+        cafe_title_finish(paused);
+        const char *a = cafe_title_text(paused, NULL);
+        if (!a != !c->want || (a && strcmp(a, c->want) != 0))
+            fail_msg("%s paused at %zu: \"%s\", want \"%s\"", c->name, cut, a ? a : "(none)",
+                     c->want ? c->want : "(none)");
+    }
+    cafe_title_free(paused);
+    cafe_title_free(ended);
+}
+
+static void test_pause(void **state) {
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t len = strlen(cases[i].html);
+        for (size_t cut = 1; cut <= len; cut += cut < 300 ? 1 : 7) {
+            check_pause_at(&cases[i], cut, NULL);
+            check_pause_at(&cases[i], cut, "utf-8");
+        }
+    }
+    /* Undeclared, under 1024 bytes: a complete title is final at a pause whether its body has
+     * started or not; a non-ASCII one is detected on what came (valid UTF-8 here). */
+    static const struct {
+        const char *page, *want, *encoding;
+    } runs[] = {
+        {"<html><head><title>Complete</title></head><body>", "Complete", "windows-1252"},
+        {"<title>Complete</title><link rel=x>", "Complete", "windows-1252"},
+        {"<title>Caf\xc3\xa9 \xe6\x9d\xb1</title><link rel=x>", "Caf\xc3\xa9 \xe6\x9d\xb1",
+         "UTF-8"},
+        {"<title>Caf\xe9</title></head><body>", "Caf\xc3\xa9", "windows-1252"},
+    };
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        cafe_title_t *t;
+        assert_int_equal(cafe_title_create(&t, NULL), 0);
+        assert_int_equal(cafe_title_feed(t, runs[i].page, strlen(runs[i].page)), 0);
+        assert_int_equal(cafe_title_pause(t), 1);
+        assert_string_equal(cafe_title_text(t, NULL), runs[i].want);
+        assert_string_equal(cafe_title_encoding(t), runs[i].encoding);
+        cafe_title_free(t);
+    }
+}
+
 static void test_extract(void **state) {
     (void)state;
     char *title = (char *)"unset";
@@ -180,7 +244,7 @@ int main(void) {
         cmocka_unit_test(test_corpus),         cmocka_unit_test(test_nul),
         cmocka_unit_test(test_truncation),     cmocka_unit_test(test_redecoded_long),
         cmocka_unit_test(test_early_complete), cmocka_unit_test(test_extract),
-        cmocka_unit_test(test_finish_cut),
+        cmocka_unit_test(test_finish_cut),     cmocka_unit_test(test_pause),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

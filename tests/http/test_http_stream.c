@@ -69,6 +69,44 @@ static void test_stream_whole_body(void **state) {
     cafe_http_result_free(&head.res);
 }
 
+/* Body pauses (opts.idle_ms): on_body is told with data NULL when no byte came for idle_ms,
+ * again after each further idle_ms; 0 waits on, "enough" ends the request with what came,
+ * successfully. The fixture's trickle sends a byte a second (20 s in all). */
+typedef struct pauses {
+    size_t pauses, bytes, enough_at;
+} pauses_t;
+
+static int on_body_pauses(void *arg, const cafe_http_result_t *res, const char *data, size_t len) {
+    pauses_t *p = arg;
+    (void)res;
+    if (data)
+        p->bytes += len;
+    else if (++p->pauses == p->enough_at)
+        return CAFE_HTTP_ENOUGH;
+    return 0;
+}
+
+static void test_body_pauses(void **state) {
+    pauses_t p = {.enough_at = 2};
+    job_t j = {.url = fixture_url((char[256]){0}, 256, *state, 0, "/trickle/20?interval=1000"),
+               .opts = {.idle_ms = 300, .on_body = on_body_pauses, .body_arg = &p}};
+    assert_int_equal(test_run(job_run, &j), 0);
+    assert_int_equal(j.rc, 0);
+    assert_int_equal(j.res.stopped, 1);
+    assert_int_equal(p.pauses, 2);
+    assert_true(p.bytes >= 1 && p.bytes < 20);
+    cafe_http_result_free(&j.res);
+    /* without idle_ms, no pause is told: the whole trickle of a short one comes */
+    pauses_t none = {.enough_at = 1};
+    job_t whole = {.url = fixture_url((char[256]){0}, 256, *state, 0, "/trickle/3?interval=400"),
+                   .opts = {.on_body = on_body_pauses, .body_arg = &none}};
+    assert_int_equal(test_run(job_run, &whole), 0);
+    assert_int_equal(whole.rc, 0);
+    assert_int_equal(none.pauses, 0);
+    assert_int_equal(none.bytes, 3);
+    cafe_http_result_free(&whole.res);
+}
+
 /* Two requests in a row on one loop: the first stops early; does the second reuse its
  * connection? */
 typedef struct pair {
@@ -272,6 +310,7 @@ static void test_pooled_handles_take_new_options(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stream_whole_body),
+        cmocka_unit_test(test_body_pauses),
         cmocka_unit_test(test_stop_small_rest_drains),
         cmocka_unit_test(test_stop_large_rest_closes),
         cmocka_unit_test(test_stop_policies_forced),
