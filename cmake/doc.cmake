@@ -11,8 +11,11 @@ if(DOXYGEN_FOUND)
     OUTPUT ${CAFE_DOC_DIR}/html/index.html
     COMMAND ${CMAKE_COMMAND} -E remove_directory ${CAFE_DOC_DIR}/man
     COMMAND ${DOXYGEN_EXECUTABLE} ${CAFE_DOC_DIR}/Doxyfile
+    COMMAND ${CMAKE_COMMAND} -DDIR=${CAFE_DOC_DIR}/man/man3 -P
+            ${PROJECT_SOURCE_DIR}/cmake/doc-prune-man.cmake
     DEPENDS ${CAFE_PUBLIC_HEADERS} ${CAFE_DOC_DIR}/Doxyfile ${PROJECT_SOURCE_DIR}/docs/reference.md
             ${PROJECT_SOURCE_DIR}/cmake/doxygen-filter.sed
+            ${PROJECT_SOURCE_DIR}/cmake/doc-prune-man.cmake
     COMMENT "Reference manual (doxygen): ${CAFE_DOC_DIR}/html/index.html and man pages")
   add_custom_target(cafe_doc ALL DEPENDS ${CAFE_DOC_DIR}/html/index.html)
   install(DIRECTORY ${CAFE_DOC_DIR}/man/man3 DESTINATION ${CMAKE_INSTALL_MANDIR})

@@ -56,6 +56,16 @@ if command -v doxygen >/dev/null 2>&1; then
     man3="$tmp/prefix/share/man/man3"
     test -f "$man3/cafe_task_spawn.3" && test -f "$man3/cafe.h.3"
     test -f "$tmp/prefix/share/doc/cafe/html/index.html"
+    # Only cafe's own names go into man3: Doxygen makes a link page for every struct field
+    # (error.3, status.3, url.3...), which would shadow glibc's error(3) and squat on names
+    # that are not cafe's, and pages named after the build's path and anonymous enums (@0.3).
+    stray=$(ls "$man3" | grep -v -e '^cafe' -e '^CAFE' -e '^[a-z]*\.h\.3$' || true)
+    [ -z "$stray" ] || { echo "man3 pages that are not cafe's:" $stray; exit 1; }
+    # every page a kept page sources (.so) is there too
+    for f in "$man3"/*.3; do
+        so=$(sed -n 's/^\.so man3\///p' "$f")
+        [ -z "$so" ] || [ -f "$man3/$so" ] || { echo "$f sources missing $so"; exit 1; }
+    done
     if command -v man >/dev/null 2>&1; then
         MANWIDTH=100 man -M "$tmp/prefix/share/man" 3 cafe_task_spawn 2>/dev/null >"$tmp/man.txt"
         grep -q 'int cafe_task_spawn (cafe_task_t \*\* out' "$tmp/man.txt"
