@@ -5,26 +5,27 @@
  * the structs are public only so that callers can place them on their stacks.
  *
  * The model, in asyncio's words:
- *   asyncio.run(main())        cafe_run(main, arg, &result)
- *   async def f(): ...         int f(void *arg, void **value) run as a task
- *   await <suspending call>    just call it: it returns when its wait is over,
- *                              and other tasks run meanwhile
- *   asyncio.create_task(f())   cafe_task_spawn(&t, f, arg, NULL)
- *   await task                 cafe_task_join(t, &result)
- *   asyncio.gather(...)        cafe_task_gather(tasks, n, results)
- *                              (first error cancels the rest: cafe_task_gather_failfast)
- *   asyncio.wait(FIRST_COMPLETED)  cafe_task_wait_any(tasks, n, &index)
- *   asyncio.as_completed(...)  cafe_task_as_completed(tasks, n, &index, &result)
- *   asyncio.sleep(s)           cafe_task_sleep(ms)
- *   task.cancel()              cafe_task_cancel(t)
- *   asyncio.timeout(s)         cafe_deadline_begin / cafe_deadline_end
- *   asyncio.shield(...)        cafe_shield_begin / cafe_shield_end (a scope, as in Trio)
- *   asyncio.wait_for(t, s)     cafe_task_join_timeout(t, ms, &result)
- *   Semaphore / Queue / Event  cafe_sem_t / cafe_queue_t / cafe_event_t
- *   TaskGroup                  cafe_group_t
- *   asyncio.to_thread(f)       cafe_thread_run(f, arg)
- *   asyncio.Future             cafe_future_t: cafe_future_wait / cafe_future_resolve
- *   asyncio.open_connection    cafe_tcp_connect(&s, host, port) (cafe/tcp.h)
+ *
+ *     asyncio.run(main())        cafe_run(main, arg, &result)
+ *     async def f(): ...         int f(void *arg, void **value) run as a task
+ *     await <suspending call>    just call it: it returns when its wait is over,
+ *                                and other tasks run meanwhile
+ *     asyncio.create_task(f())   cafe_task_spawn(&t, f, arg, NULL)
+ *     await task                 cafe_task_join(t, &result)
+ *     asyncio.gather(...)        cafe_task_gather(tasks, n, results)
+ *                                (first error cancels the rest: cafe_task_gather_failfast)
+ *     asyncio.wait(FIRST_COMPLETED)  cafe_task_wait_any(tasks, n, &index)
+ *     asyncio.as_completed(...)  cafe_task_as_completed(tasks, n, &index, &result)
+ *     asyncio.sleep(s)           cafe_task_sleep(ms)
+ *     task.cancel()              cafe_task_cancel(t)
+ *     asyncio.timeout(s)         cafe_deadline_begin / cafe_deadline_end
+ *     asyncio.shield(...)        cafe_shield_begin / cafe_shield_end (a scope, as in Trio)
+ *     asyncio.wait_for(t, s)     cafe_task_join_timeout(t, ms, &result)
+ *     Semaphore / Queue / Event  cafe_sem_t / cafe_queue_t / cafe_event_t
+ *     TaskGroup                  cafe_group_t
+ *     asyncio.to_thread(f)       cafe_thread_run(f, arg)
+ *     asyncio.Future             cafe_future_t: cafe_future_wait / cafe_future_resolve
+ *     asyncio.open_connection    cafe_tcp_connect(&s, host, port) (cafe/tcp.h)
  *
  * Where cafe differs: cancellation is sticky (every later suspending call of a cancelled
  * task returns CAFE_ECANCELED, outside shields); when the main task returns, cafe_run

@@ -1,9 +1,9 @@
 /* cafe HTTP client: libcurl driven by the cafe loop (included by cafe.h).
  *
- *   cafe_http_result_t res;
- *   int rc = cafe_http_request("https://example.org/", NULL, &res);
- *   ... res.status, res.body, res.url, res.charset ...
- *   cafe_http_result_free(&res);
+ *     cafe_http_result_t res;
+ *     int rc = cafe_http_request("https://example.org/", NULL, &res);
+ *     ... res.status, res.body, res.url, res.charset ...
+ *     cafe_http_result_free(&res);
  *
  * Inside a task the call suspends only that task while the transfer runs; outside any task it
  * blocks (it runs the very same code as a task on a temporary loop). Same function, same

@@ -70,6 +70,19 @@ if command -v doxygen >/dev/null 2>&1; then
         MANWIDTH=100 man -M "$tmp/prefix/share/man" 3 cafe_task_spawn 2>/dev/null >"$tmp/man.txt"
         grep -q 'int cafe_task_spawn (cafe_task_t \*\* out' "$tmp/man.txt"
         grep -q 'asyncio.create_task: starts fn(arg)' "$tmp/man.txt"
+        # The headers' tables and examples stay lines of their own, not one run-on paragraph.
+        MANWIDTH=100 man -M "$tmp/prefix/share/man" 3 cafe_run 2>/dev/null >"$tmp/man.txt"
+        grep -q '^ *asyncio\.run(main()) *cafe_run(main, arg, &result)$' "$tmp/man.txt" ||
+            { echo "man 3 cafe_run: the asyncio table is not a table"; exit 1; }
+        grep -q '^ *asyncio\.open_connection *cafe_tcp_connect(&s, host, port) (cafe/tcp.h)$' \
+            "$tmp/man.txt" || { echo "man 3 cafe_run: the asyncio table's last row"; exit 1; }
+        MANWIDTH=100 man -M "$tmp/prefix/share/man" 3 cafe_http_request 2>/dev/null >"$tmp/man.txt"
+        grep -q '^ *cafe_http_result_t res;$' "$tmp/man.txt" ||
+            { echo "man 3 cafe_http_request: the example is not code"; exit 1; }
+    fi
+    # Doxygen read every header comment as meant (a stray <word> is taken for HTML and lost).
+    if [ -s "$CAFE_BUILD_DIR/doc/warnings.log" ]; then
+        echo "doxygen warnings:"; cat "$CAFE_BUILD_DIR/doc/warnings.log"; exit 1
     fi
 else
     echo "doxygen not found: reference manual not checked"
