@@ -31,7 +31,9 @@ static const cli_optab_t top_optab = {
     NULL,
     "COMMAND [OPTIONS]\n",
     "Commands:\n"
-    "  titles [FILE|-]   fetch the <title> of every URL in FILE\n"
+    "  titles [-u URL]... [FILE|-]...\n"
+    "                    fetch the <title> of every URL given with -u, then in each\n"
+    "                    FILE (standard input when neither is given)\n"
     "  title [FILE...]   print the <title> of local HTML files\n"
     "  demo              the guide's experiment, sync vs async, on local sites\n"
     "  queue push|results|status REDIS_URL   a URL queue on Redis shared by many\n"

@@ -244,6 +244,18 @@ def test_every_subcommand_takes_help():
     assert r.returncode == 2 and b"unknown option: --bogus" in r.stderr, r.stderr
 
 
+def test_top_help_gives_each_commands_operands():
+    # `cafe --help` said "titles [FILE|-]   fetch the <title> of every URL in FILE", while
+    # cafe titles takes -u URLs and any number of files: its line now has the operands of
+    # `cafe titles --help`'s synopsis (and the man page's).
+    top = cafe("--help").stdout.decode()
+    for cmd in ("titles", "title"):
+        usage = cafe(cmd, "--help").stdout.decode().splitlines()[0]
+        operands = re.sub(r"\[(OPTIONS|--[^]]*)\] ", "", usage.replace("Usage: cafe %s " % cmd, ""))
+        assert re.search(r"^  %s %s\n" % (cmd, re.escape(operands)), top, re.M) or \
+            re.search(r"^  %s %s  " % (cmd, re.escape(operands)), top, re.M), (cmd, operands, top)
+
+
 def test_help_does_not_hide_a_mistake_on_the_same_line():
     # `cafe titles --help --bogus` printed the help and exited 0, `--bogus --help` refused:
     # the order decided. As grep does, the whole line is parsed first: a mistake anywhere is
