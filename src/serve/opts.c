@@ -76,7 +76,7 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_SECONDS, "request-timeout", 0, "S", F(request_timeout_ms), 0.001, 1e6, 0, "30", NULL,
      NULL, "its body within S seconds more", NULL},
     {CLI_OPT_SECONDS, "shutdown-grace", 0, "S", F(shutdown_grace_ms), 0, 1e6, 0, "10", NULL, NULL,
-     "on SIGINT/SIGTERM, jobs may run S seconds more", NULL},
+     "on SIGINT/SIGTERM/SIGHUP, jobs may run S seconds more", NULL},
     SECTION("Fetching (as cafe titles)"),
     {CLI_OPT_SIZE, "concurrency", 'c', "N", F(fetch.concurrency), 1, 100000, 0, "100", NULL, NULL,
      "URLs in flight at once, over every request and job", NULL},
@@ -106,9 +106,9 @@ const cli_optab_t srv_optab = {
     "serve",
     "serve [OPTIONS]",
     "A title service: an HTTP API and a web page, on one cafe loop (docs/serve.md).\n",
-    "SIGINT/SIGTERM: stop accepting, let jobs run --shutdown-grace, keep finished\n"
-    "records, exit 0. Exit 2: a usage error, an address that cannot be bound, or a\n"
-    "set-up that failed (a message says which).\n",
+    "SIGINT/SIGTERM/SIGHUP: stop accepting, let jobs run --shutdown-grace, keep\n"
+    "finished records, exit 0. Exit 2: a usage error, an address that cannot be\n"
+    "bound, or a set-up that failed (a message says which).\n",
     rows,
     sizeof rows / sizeof rows[0],
 };

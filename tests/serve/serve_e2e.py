@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import os
+import signal
 import socket
 import sys
 import threading
@@ -291,6 +292,29 @@ def test_an_sse_stream_ends_with_the_jobs_final_state():
         assert body.startswith(b"id: 0\n"), body
         assert body.endswith(b"\n\nevent: end\ndata: done\n\n"), body[-40:]
     finally:
+        gate.close()
+
+
+def test_sighup_stops_the_service_as_sigterm_does():
+    # a closed terminal (SIGHUP) stops the service as SIGINT and SIGTERM do, as its --help
+    # and the man page say: jobs interrupted, finished records kept, exit 0
+    gate = Gate()
+    own = Serve("--allow-private", "-q", "--shutdown-grace", "0")
+    try:
+        _, _, st = post_job(own, [gate.url("/hup")])
+        gate.wait_arrived(1)
+        c = own.conn()
+        c.request("GET", f"/v1/jobs/{st['id']}/results?format=sse")
+        r = c.getresponse()
+        assert r.status == 200
+        own.stop(signal.SIGHUP)  # asserts exit status 0
+        body = r.read()
+        c.close()
+        assert body.endswith(b"event: end\ndata: interrupted\n\n"), body[-60:]
+    finally:
+        if own.proc.poll() is None:
+            own.proc.kill()
+            own.proc.communicate()
         gate.close()
 
 
