@@ -61,9 +61,10 @@ void cli_optab_help(const cli_optab_t *tab, FILE *f) {
         fprintf(f, "\n%s", tab->after);
 }
 
-/* Text for roff: '-' and '\' escaped, a line never starting with a control character. */
+/* Text for roff: '-' and '\' escaped, a line never starting with a control character, and
+ * the help's `quoted` words (Markdown, which man shows as it is) in bold. */
 static void roff(const char *s, FILE *f) {
-    int bol = 1;
+    int bol = 1, bold = 0;
     for (; *s; s++) {
         if (bol && (*s == '.' || *s == '\''))
             fputs("\\&", f);
@@ -72,9 +73,13 @@ static void roff(const char *s, FILE *f) {
             fputs("\\-", f);
         else if (*s == '\\')
             fputs("\\e", f);
+        else if (*s == '`')
+            fputs((bold = !bold) ? "\\fB" : "\\fR", f);
         else
             fputc(*s, f);
     }
+    if (bold)
+        fputs("\\fR", f);
 }
 
 /* The help's short phrase as a sentence: a capital first, a full stop last. */
