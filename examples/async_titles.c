@@ -1,7 +1,10 @@
 /* The guide's async example in C: fetch the <title> of several pages concurrently and print
  * them in the order given, then the time it took. Each task's code reads top to bottom;
  * cafe_http_request suspends only its own task, so the waits overlap.
- * Usage: async_titles URL...   (the guide's three URLs when none is given) */
+ * Usage: async_titles URL...   (the guide's three URLs when none is given)
+ * Build: cc -std=c11 async_titles.c $(pkg-config --cflags --libs cafe) */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+
 #include <cafe.h>
 
 #include <stdio.h>

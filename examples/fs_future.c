@@ -4,7 +4,10 @@
  * the order given, a missing file as its error. The same shape wraps any callback library:
  * hiredis, libpq, c-ares, a message queue client.
  *
- *     usage: fs_future FILE... */
+ *     usage: fs_future FILE...
+ *     build: cc -std=c11 fs_future.c $(pkg-config --cflags --libs cafe libuv) */
+#define _POSIX_C_SOURCE 200809L /* uv.h uses POSIX types (pthread_rwlock_t...) */
+
 #include <cafe.h>
 
 #include <stdio.h>
@@ -80,6 +83,7 @@ static int stat_task(void *arg, void **value) {
 }
 
 static int main_task(void *arg, void **value) {
+    (void)value;
     char **paths = arg;
     size_t n = 0;
     while (paths[n])

@@ -24,6 +24,15 @@ grep -q cafe_task_gather "$tmp/readme.c"
 # shellcheck disable=SC2046
 $cc -std=c11 -Wall -Wextra -Wpedantic -Werror -Wno-unused-parameter $extra -o "$tmp/readme" \
     "$tmp/readme.c" $(pkg-config --cflags --libs cafe)
+# Every example, as a user builds it from the installed library: strict C11 (no _GNU_SOURCE
+# from cafe's own build), its headers and cafe.pc, plus libuv's for the ones that use it.
+for ex in "$CAFE_SOURCE_DIR"/examples/*.c; do
+    mods=cafe
+    grep -q '^#include <uv.h>' "$ex" && mods="cafe libuv"
+    # shellcheck disable=SC2046,SC2086
+    $cc -std=c11 -Wall -Wextra -Wpedantic -Werror $extra -o "$tmp/example" "$ex" \
+        $(pkg-config --cflags --libs $mods) || { echo "$ex does not build as a user builds it"; exit 1; }
+done
 # libcafe.a itself, with the modules cafe.pc requires privately linked as the system has them
 # (not --static: that would ask for libcurl's own static dependencies, whose -dev packages
 # are not installed), and its Libs.private.
