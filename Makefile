@@ -28,7 +28,9 @@ $(ASAN_BUILD)/CMakeCache.txt:
 build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j$(JOBS)
 
-demo: deps
+# The demo needs what builds cafe, not the test suite's browsers, databases and servers.
+demo:
+	@scripts/deps.sh build
 	$(MAKE) build
 	scripts/demo.sh $(BUILD)
 

@@ -14,5 +14,12 @@ for target in all install; do
 done
 make -n test BUILD="$CAFE_BUILD_DIR" 2>/dev/null | grep -q -- '-DCAFE_WERROR=ON' ||
     { echo "FAIL: make test does not build with -DCAFE_WERROR=ON"; status=1; }
+# make demo installs what the demo needs, the build group: not the test group's browsers,
+# PostgreSQL, nginx, Redis and clang, which only the suite uses.
+demo=$(make -n demo BUILD="$CAFE_BUILD_DIR" 2>/dev/null | grep 'deps\.sh' || true)
+case "$demo" in
+*"deps.sh build") ;;
+*) echo "FAIL: make demo installs more than the build group: $demo"; status=1 ;;
+esac
 [ $status = 0 ] && echo "1 passed, 0 failed"
 exit $status
