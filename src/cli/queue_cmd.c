@@ -439,6 +439,18 @@ static int parse(qcmd_t *c, int argc, char **argv) {
     if (seen[cli_optab_find(&cli_queue_optab, "json") - rows] &&
         seen[cli_optab_find(&cli_queue_optab, "csv") - rows])
         return usage_error("--json and --csv cannot be combined");
+    /* --help marks these "push:" and "results:"; elsewhere they were ignored without a word
+     * (status --json printed the text table). */
+    static const struct {
+        const char *opt, *label, *sub;
+    } scoped[] = {{"scheme", "--scheme", "push"}, {"output", "-o/--output", "results"},
+                  {"json", "--json", "results"},  {"csv", "--csv", "results"},
+                  {"db", "--db", "results"},      {"drain", "--drain", "results"}};
+    for (size_t i = 0; i < sizeof scoped / sizeof scoped[0]; i++)
+        if (seen[cli_optab_find(&cli_queue_optab, scoped[i].opt) - rows] &&
+            strcmp(c->sub, scoped[i].sub) != 0)
+            return cli_optab_usage_error(&cli_queue_optab, "%s is for cafe queue %s",
+                                         scoped[i].label, scoped[i].sub);
     if (n == 0)
         return usage_error("no REDIS_URL given");
     if (n == 2 && strcmp(c->sub, "push") != 0)

@@ -175,6 +175,27 @@ def test_queue_results_refuses_two_formats():
             "cafe queue: --json and --csv cannot be combined\n"), r.stderr
 
 
+def test_queue_options_of_one_subcommand_are_refused_by_the_others():
+    # --help marks them "push:" and "results:"; given to another subcommand they were
+    # ignored without a word: `cafe queue status Q --json` printed the text table, exit 0,
+    # and `cafe queue push Q list -o out` wrote no out. Refused before Redis is touched
+    # (port 9: nothing listens, and the message is not a connection error).
+    q = "redis://127.0.0.1:9/0?queue=q"
+    for sub, args, opt in (("status", ["--json"], "--json"), ("status", ["--drain"], "--drain"),
+                           ("push", ["-o", os.path.join(tmp, "out")], "-o/--output"),
+                           ("push", ["--csv"], "--csv"), ("push", ["--drain"], "--drain"),
+                           ("results", ["--scheme", "http"], "--scheme"),
+                           ("status", ["--scheme", "http"], "--scheme")):
+        r = cafe("queue", sub, q, *args)
+        err = r.stderr.decode()
+        assert r.returncode == 2 and f"cafe queue: {opt} is for " in err, (sub, args, err)
+        assert "cannot connect" not in err, err
+    # the options still work where they belong (they get as far as the connection)
+    for sub, args in (("results", ["--json", "--drain", "-o", "-"]), ("push", ["--scheme", "http", LIST])):
+        r = cafe("queue", sub, q, *args)
+        assert r.returncode == 2 and b"cannot connect" in r.stderr, (sub, r.stderr)
+
+
 def test_serve_refuses_a_database_it_cannot_use_at_start():
     # cafe serve took any --db: 'bogus', '' (an unset variable) or 'sqlite:' started the
     # service, and every job then failed ("database: no database path", the job cancelled);
