@@ -32,7 +32,7 @@
  * in all); pages with a declared encoding or an ASCII title never do. cafe_title_charset_source()
  * says which step decided.
  *
- * Memory: one allocation per extractor, of fixed size (about 9 KiB: the 1024-byte prescan
+ * Memory: one allocation per extractor, of fixed size (about 11 KiB: the 1024-byte prescan
  * window, the title buffer, the tokenizer with its stack of open elements, the decoders)
  * and, only while no declaration fixed the encoding, a 16 KiB copy of the title's text
  * (compact: whitespace runs and character references take a few bytes, so it holds a title
