@@ -33,6 +33,8 @@ def test_bad_global_options_fail_at_start():
     refused(["--resolve", "x:99999:1.2.3.4"], "--resolve", "port")
     refused(["--resolve", "x:80:not-an-address"], "--resolve")
     refused(["--resolve", "nocolons"], "--resolve")
+    # curl's "*" (every host) was taken and did nothing: the URLs' names went to DNS
+    refused(["--resolve", "*:80:127.0.0.1"], "--resolve", "every host")
     refused(["--cacert", os.path.join(tmp, "missing.pem")], "--cacert", "no such file")
     refused(["--cacert", tmp], "--cacert", "directory")
     # a file that holds no certificate (the key by mistake, a DER file, an empty one) was
