@@ -70,6 +70,12 @@ if command -v doxygen >/dev/null 2>&1; then
     # that are not cafe's, and pages named after the build's path and anonymous enums (@0.3).
     stray=$(ls "$man3" | grep -v -e '^cafe' -e '^CAFE' -e '^[a-z]*\.h\.3$' || true)
     [ -z "$stray" ] || { echo "man3 pages that are not cafe's:" $stray; exit 1; }
+    # every public type has a page under the name code uses (cafe_future_t, not only the
+    # struct's tag cafe_future)
+    for t in $(grep -ohE '\bcafe_[a-z0-9]+(_[a-z0-9]+)*_t\b' "$CAFE_SOURCE_DIR"/include/cafe.h \
+        "$CAFE_SOURCE_DIR"/include/cafe/*.h | sort -u); do
+        [ -f "$man3/$t.3" ] || { echo "no man page for the type $t"; exit 1; }
+    done
     # every page a kept page sources (.so) is there too
     for f in "$man3"/*.3; do
         so=$(sed -n 's/^\.so man3\///p' "$f")
