@@ -10,7 +10,10 @@
 #include <string.h>
 
 /* 0.0.0.0/8, 10/8, 100.64/10 (shared), 127/8, 169.254/16, 172.16/12, 192.0.0/24,
- * 192.168/16, 198.18/15 (benchmarks), 224/4 (multicast) and 240/4 (reserved). */
+ * 192.168/16, 198.18/15 (benchmarks), 224/4 (multicast), 240/4 (reserved), and the
+ * documentation ranges 192.0.2/24, 198.51.100/24 and 203.0.113/24: IANA's special-purpose
+ * registry says none is globally reachable, and a network that routes one routes it
+ * inside. */
 static int v4_private(uint32_t a) {
     static const struct {
         uint32_t net, mask;
@@ -18,7 +21,8 @@ static int v4_private(uint32_t a) {
         {0x00000000u, 0xFF000000u}, {0x0A000000u, 0xFF000000u}, {0x64400000u, 0xFFC00000u},
         {0x7F000000u, 0xFF000000u}, {0xA9FE0000u, 0xFFFF0000u}, {0xAC100000u, 0xFFF00000u},
         {0xC0000000u, 0xFFFFFF00u}, {0xC0A80000u, 0xFFFF0000u}, {0xC6120000u, 0xFFFE0000u},
-        {0xE0000000u, 0xF0000000u}, {0xF0000000u, 0xF0000000u},
+        {0xE0000000u, 0xF0000000u}, {0xF0000000u, 0xF0000000u}, {0xC0000200u, 0xFFFFFF00u},
+        {0xC6336400u, 0xFFFFFF00u}, {0xCB007100u, 0xFFFFFF00u},
     };
     for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
         if ((a & ranges[i].mask) == ranges[i].net)
@@ -33,8 +37,9 @@ static uint32_t v4_at(const unsigned char *b) {
 /* ::, ::1, fc00::/7 (unique local), fe80::/10 (link-local), fec0::/10 (site-local:
  * deprecated, still routed inside some networks), ff00::/8 (multicast), 100::/64 (discard),
  * 64:ff9b:1::/48 (local-use NAT64), 2001::/32 (Teredo: a tunnel to an IPv4 address it
- * hides), and the IPv6 forms of private IPv4 addresses: IPv4-mapped or -compatible, NAT64's
- * 64:ff9b::/96 (a gateway translates it to that IPv4 address) and 6to4's 2002::/16. */
+ * hides), 2001:db8::/32 and 3fff::/20 (documentation, as the IPv4 ones), and the IPv6 forms of
+ * private IPv4 addresses: IPv4-mapped or -compatible, NAT64's 64:ff9b::/96 (a gateway translates it
+ * to that IPv4 address) and 6to4's 2002::/16. */
 static int v6_private(const unsigned char *b) {
     static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
     static const unsigned char zero[12] = {0};
@@ -42,13 +47,15 @@ static int v6_private(const unsigned char *b) {
     static const unsigned char nat64_local[6] = {0, 0x64, 0xFF, 0x9B, 0, 1};
     static const unsigned char discard[8] = {0x01, 0, 0, 0, 0, 0, 0, 0};
     static const unsigned char teredo[4] = {0x20, 0x01, 0, 0};
+    static const unsigned char doc[4] = {0x20, 0x01, 0x0D, 0xB8};
     if (memcmp(b, mapped, 12) == 0 || memcmp(b, zero, 12) == 0 || memcmp(b, nat64, 12) == 0)
         return v4_private(v4_at(b + 12));
     if (b[0] == 0x20 && b[1] == 0x02)
         return v4_private(v4_at(b + 2));
     return (b[0] & 0xFE) == 0xFC || (b[0] == 0xFE && (b[1] & 0x80) == 0x80) || b[0] == 0xFF ||
            memcmp(b, nat64_local, 6) == 0 || memcmp(b, discard, 8) == 0 ||
-           memcmp(b, teredo, 4) == 0;
+           memcmp(b, teredo, 4) == 0 || memcmp(b, doc, 4) == 0 ||
+           (b[0] == 0x3F && b[1] == 0xFF && (b[2] & 0xF0) == 0);
 }
 
 int cafe__http_addr_private(const struct sockaddr *sa) {

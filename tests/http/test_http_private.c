@@ -16,7 +16,9 @@ static void test_private_addresses(void **state) {
         "2002:7f00:1::1", "2001:0:4136:e378:8000:63bf:3fff:fdd2",
         /* site-local (deprecated, still routed
          * inside some networks), discard-only */
-        "fec0::1", "100::1", "not an address"};
+        "fec0::1", "100::1", "not an address",
+        /* documentation: never globally reachable */
+        "192.0.2.1", "198.51.100.7", "203.0.113.255", "2001:db8::1", "3fff::1", "3fff:fff::1"};
     for (size_t i = 0; i < sizeof private_ips / sizeof private_ips[0]; i++)
         if (!cafe__http_ip_private(private_ips[i]))
             fail_msg("%s should be refused", private_ips[i]);
@@ -25,8 +27,9 @@ static void test_private_addresses(void **state) {
 static void test_public_addresses(void **state) {
     /* Parsed, never connected to: the classifier is pure. */
     static const char *const public_ips[] = {
-        "1.1.1.1",     "8.8.8.8",      "172.32.0.1",     "192.169.0.1",      "100.128.0.1",
-        "2001:db8::1", "2606:4700::1", "::ffff:1.1.1.1", "64:ff9b::808:808", "2002:808:808::1"};
+        "1.1.1.1",         "8.8.8.8",      "172.32.0.1",     "192.169.0.1",      "100.128.0.1",
+        "2001:4860::8888", "2606:4700::1", "::ffff:1.1.1.1", "64:ff9b::808:808", "2002:808:808::1",
+        "192.0.3.1",       "198.51.101.1", "203.0.114.1",    "2001:db9::1",      "3fff:1000::1"};
     for (size_t i = 0; i < sizeof public_ips / sizeof public_ips[0]; i++)
         if (cafe__http_ip_private(public_ips[i]))
             fail_msg("%s should be allowed", public_ips[i]);
