@@ -290,6 +290,9 @@ void cafe__http_io_orphan(cafe__http_xfer_t *x);
 /* Takes a pooled transfer (or makes one) and sets it up for try t: URL check, options, add
  * to the multi. Loop stack. Returns 0 or a CAFE_E* code with t->res->message set. */
 int cafe__http_xfer_start(cafe__http_try_t *t);
+/* The try's URL is one curl is given (http or https, and well formed where its host entry
+ * could not tell: scheme 0): 0, or the failure set in t->res. *https: whether it is https. */
+int cafe__http_url_check(const cafe__http_try_t *t, int *https);
 /* Returns x to the pool (or frees it when the pool is full). Loop stack, x out of curl. */
 void cafe__http_xfer_put(cafe__http_xfer_t *x);
 /* curl tried a request of x's transfer again on a new connection (x->sent). */

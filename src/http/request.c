@@ -239,10 +239,15 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
             result_reset(res);
         res->attempts = n;
         try_reset(t, n, max);
+        /* A URL never fetched (its scheme, its form) is refused before its name is looked
+         * up: the host entry knows an http(s) one without parsing it. */
+        int https, rc = t->host->scheme ? 0 : cafe__http_url_check(t, &https);
+        if (rc != 0)
+            return rc;
         /* The name first, holding no slot: a lookup waits on the resolver's own limit. */
         char pin[1024];
         t->pin = pin;
-        int rc = cafe__http_dns_pin(t, key, name, pin, sizeof pin);
+        rc = cafe__http_dns_pin(t, key, name, pin, sizeof pin);
         char *target = (rc != 0 || t->code != 0) && hop->url ? strdup(hop->url) : NULL;
         if (target) { /* as curl -L: the redirect, its target (out of memory: curl's URL) */
             free(res->url);

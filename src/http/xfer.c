@@ -95,7 +95,7 @@ void cafe__http_xfer_put(cafe__http_xfer_t *x) {
  * anything else is parsed here only to say what is wrong with it. The scheme is the host
  * entry's, read from its key (the URL's own lower-cased up to its first "://"): the key
  * starts with "https://" exactly when the URL does, in any case. */
-static int url_check(const cafe__http_try_t *t, int *https) {
+int cafe__http_url_check(const cafe__http_try_t *t, int *https) {
     const char *url = t->url;
     if (!url || !*url)
         return cafe__http_fail(t->res, CAFE_EHTTP_URL, "empty URL");
@@ -317,7 +317,7 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
     cafe__http_xfer_t *x = xfer_get(c);
     if (!x)
         return cafe__http_fail(t->res, CAFE_ENOMEM, "out of memory for a transfer");
-    int https = 0, rc = url_check(t, &https);
+    int https = 0, rc = cafe__http_url_check(t, &https);
     if (rc == 0 && (slist_set(&x->headers, o->headers) || slist_set(&x->resolve, o->resolve)))
         rc = cafe__http_fail(t->res, CAFE_ENOMEM, "out of memory for the header lists");
     if (rc != 0) {

@@ -211,6 +211,15 @@ static void test_invalid_options(void **state) {
     cafe_http_opts_t ok = {.method = CAFE_HTTP_HEAD, .max_redirects = CAFE_HTTP_NO_REDIRECTS};
     cafe_http_result_t r = fetch(FX_URL(state, "/"), &ok, 0);
     cafe_http_result_free(&r);
+    /* A scheme that is never fetched is refused before its host is looked up: the name
+     * here resolves nowhere, and the lookup's failure was the result. */
+    static const char *const other[] = {"ftp://no-such-host.invalid/x",
+                                        "gopher://no-such-host.invalid/", "ws://nowhere.invalid/"};
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
+        r = fetch(other[i], NULL, CAFE_EHTTP_SCHEME);
+        expect_message(&r, "unsupported URL scheme");
+        cafe_http_result_free(&r);
+    }
 }
 
 static void test_broken_framing(void **state) {
