@@ -107,7 +107,10 @@ typedef struct cafe_http_opts {
      * page itself ("Location: #top") is a loop, CAFE_EHTTP_TOO_MANY_REDIRECTS at once, as
      * browsers end in one; res->url is that page. Only 301, 302, 303, 307 and 308 are
      * followed (the Fetch standard's redirect statuses): another 3xx with a Location, which
-     * curl would follow, is the result, with its body, as a browser shows it. */
+     * curl would follow, is the result, with its body, as a browser shows it. The cookies the
+     * responses set are sent on the request's later redirects by the cookie rules (domain
+     * and public suffixes, path, Secure, expiry), as browsers do; never on another request,
+     * nor on another attempt of this one. A Cookie header in `headers` is sent instead. */
     int max_redirects;
     /* Body bytes kept (or passed to on_body); beyond it the transfer stops as if on_body had
      * said enough and res->truncated is set. 0 = 8 MiB; SIZE_MAX = no cap. */

@@ -236,12 +236,32 @@ static int bad_location(cafe__http_xfer_t *x, cafe__http_try_t *t) {
     return cafe__http_fail(res, CAFE_EHTTP_URL, "malformed redirect Location: %s", x->bad_location);
 }
 
+/* The cookies of x's transfer, for the one the request goes on in (t->jar): those it
+ * started with and those its responses set. 0, or CAFE_ENOMEM. */
+static int jar_keep(cafe__http_xfer_t *x, cafe__http_try_t *t) {
+    struct curl_slist *jar = NULL;
+    if (!x->cookies) /* none were loaded, none were set */
+        return 0;
+    x->c->stats.curl_calls++;
+    if (curl_easy_getinfo(x->easy, CURLINFO_COOKIELIST, &jar) != CURLE_OK)
+        return CAFE_ENOMEM;
+    curl_slist_free_all(t->jar);
+    t->jar = jar;
+    return 0;
+}
+
 static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode code) {
     cafe_http_result_t *res = t->res;
     info_fill(x, t->opts, res);
     t->code = 0;
     if (!x->relocate && !x->bad_location && t->opts->max_redirects >= 0)
         cafe__http_redirect_malformed(x, code); /* may set either */
+    if (x->relocate && jar_keep(x, t) != 0) {
+        free(x->relocate);
+        x->relocate = NULL;
+        t->code = cafe__http_fail(t->res, CAFE_ENOMEM, "out of memory for the cookies");
+        return;
+    }
     if (x->relocate) { /* the request goes on from where a browser went (request.c) */
         t->relocate = x->relocate;
         t->relocate_hops = x->relocate_hops;

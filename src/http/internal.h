@@ -127,6 +127,11 @@ typedef struct cafe__http_try {
      * how many redirects they were in all, set by tries_run (request.c). */
     char *moved;
     long moved_hops;
+    /* The cookies the try's transfer starts with: those the redirects before it set, taken
+     * from curl's jar (CURLINFO_COOKIELIST's Netscape lines) when a transfer stopped at a
+     * redirect the request goes on from (relocate); NULL when none. A replay or a resend
+     * starts with them again; a new attempt with none, as a new fetch (request.c). */
+    struct curl_slist *jar;
 } cafe__http_try_t;
 
 /* The host's first try over TLS has its response starting, or is over: the host's other
@@ -175,6 +180,11 @@ struct cafe__http_xfer {
     int pinned;    /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */
     int no_reuse;  /* CURLOPT_FORBID_REUSE is set: limits.close_one_off found no other request */
     int no_follow; /* CURLOPT_FOLLOWLOCATION was turned off mid-transfer (redirect.c) */
+    /* curl's cookie jar may hold cookies: a response set one (cafe__http_on_header) or the
+     * try's jar was loaded. It is emptied before the handle is pooled (xfer.c): cookies are
+     * kept along one request's redirects, never carried to another request. */
+    int cookies;
+    int cookie_engine; /* CURLOPT_COOKIEFILE "" is set: curl's cookie engine is on */
     /* Requests curl sent for this transfer (on_prereq): more than its redirects and one means
      * curl tried again on a new connection (a kept one the server had dropped, a refused
      * HTTP/2 stream). libcurl 7.88 counts such tries per handle and clears the count only in

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Whether a browser, given the Location of the response to request req (curl numbers a
  * transfer's requests from 0), goes elsewhere than curl's target (NULL: curl goes
@@ -116,11 +117,17 @@ int cafe__http_redirect_status(long status) {
  * response's body: the page a browser shows would be replaced by another. A status line of
  * such a 3xx (each response's first line, "HTTP/1.1 300 ..." or curl's "HTTP/2 300 ") turns
  * following off before the response's Location is read: the response is the result, with
- * its body. The handle is set up again before its next use (xfer.c). Most lines cost the
- * first byte's test. */
+ * its body. The handle is set up again before its next use (xfer.c). It also notes a
+ * Set-Cookie line (x->cookies), which curl's engine, on with this function (xfer.c), has
+ * stored. Most lines cost the first byte's tests. */
 size_t cafe__http_on_header(char *line, size_t size, size_t n, void *xfer) {
     cafe__http_xfer_t *x = xfer;
     (void)size; /* always 1 */
+    /* curl's cookie engine stored it (HTTP/2's lines come lower-case; "Server:" goes by at
+     * the fourth byte) */
+    if ((line[0] | 0x20) == 's' && n > 11 && line[3] == '-' &&
+        strncasecmp(line, "set-cookie:", 11) == 0)
+        x->cookies = 1;
     if (n < 12 || line[0] != 'H' || memcmp(line, "HTTP/", 5) != 0)
         return n;
     const char *sp = memchr(line + 5, ' ', n - 5);

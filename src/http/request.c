@@ -304,6 +304,8 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
         uint64_t wait = 0;
         if (rc != 0 || n >= max || !retry_wait(t, n + 1, &wait))
             return rc ? rc : t->code;
+        curl_slist_free_all(t->jar); /* a new attempt, as a new fetch: no cookies */
+        t->jar = NULL;
         rc = cafe_task_sleep(wait);
         if (rc != 0)
             return cafe__http_fail(res, rc, "%s while waiting to retry", cafe_strerror(rc));
@@ -334,12 +336,14 @@ static int request_in_task(const char *url, const cafe_http_opts_t *opts, cafe_h
         return cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the host table");
     t.moved = NULL;
     t.moved_hops = 0;
+    t.jar = NULL;
     c->in_progress++;
     c->stats.requests++;
     int rc = tries_run(c, &t);
     if (t.moved && !opts->no_metrics) /* the redirects before the last transfer's own */
         res->redirects += (int)t.moved_hops;
     free(t.moved);
+    curl_slist_free_all(t.jar);
     c->in_progress--;
     cafe__http_host_leave(c, t.host);
     return rc;

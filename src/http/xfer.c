@@ -54,6 +54,11 @@ void cafe__http_xfer_put(cafe__http_xfer_t *x) {
     if (cafe__http_xfer_retried(x) || x->no_follow)
         x->profile.valid = 0; /* options_setup resets the handle */
     x->no_follow = 0;
+    if (x->cookies) { /* the next request starts with none */
+        c->stats.curl_calls++;
+        curl_easy_setopt(x->easy, CURLOPT_COOKIELIST, "ALL");
+        x->cookies = 0;
+    }
     x->sent = 0;
     x->hops = 0;
     if (x->hop_url) {
@@ -131,6 +136,16 @@ static int slist_set(struct curl_slist **list, const char *const *lines) {
     return 0;
 }
 
+/* Whether lines has a Cookie header with a value. */
+static int cookie_header(const char *const *lines) {
+    for (; lines && *lines; lines++) {
+        const char *v = *lines + 7;
+        if (strncasecmp(*lines, "cookie:", 7) == 0 && v[strspn(v, " \t")])
+            return 1;
+    }
+    return 0;
+}
+
 /* Sets one option, keeping the first refusal: an option this libcurl lacks (the build
  * requires 7.85 for CURLOPT_PROTOCOLS_STR), a bad value, out of memory. */
 #define SET(opt, val) (n++, rc = rc != CURLE_OK ? rc : curl_easy_setopt(e, opt, val))
@@ -149,10 +164,18 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
     SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     SET(CURLOPT_FOLLOWLOCATION, o->max_redirects >= 0 ? 1L : 0L);
+    /* Cookies along the redirects, as browsers keep them: curl's engine (off on a new or
+     * reset handle, options_setup), on while redirects are followed and the caller sends no
+     * Cookie header of its own (as requests does; curl would send both). The header function
+     * notes what the engine stores (x->cookies). */
+    int cookies = o->max_redirects >= 0 && !cookie_header(o->headers);
     if (o->max_redirects >= 0) {
         SET(CURLOPT_HEADERFUNCTION, cafe__http_on_header);
         SET(CURLOPT_HEADERDATA, x);
     }
+    if (cookies)
+        SET(CURLOPT_COOKIEFILE, "");
+    x->cookie_engine = cookies;
     SET(CURLOPT_MAXREDIRS,
         o->max_redirects > 0 ? (long)o->max_redirects : CAFE_HTTP_DEFAULT_MAX_REDIRECTS);
     SET(CURLOPT_TIMEOUT_MS, o->timeout_ms ? (long)o->timeout_ms : CAFE_HTTP_DEFAULT_TIMEOUT_MS);
@@ -241,6 +264,11 @@ static CURLcode options_setup(cafe__http_xfer_t *x, const char *url, const cafe_
     if (p.valid && memcmp(&p, &x->profile, sizeof(p)) == 0 && same_str(o->ca_file, x->ca_file))
         return curl_easy_setopt(x->easy, CURLOPT_URL, url);
     if (x->profile.used) {
+        /* The engine off, the jar freed: libcurl 7.88 keeps the engine on through a reset,
+         * and drops the cookie file list set unfreed. */
+        if (x->cookie_engine)
+            curl_easy_setopt(x->easy, CURLOPT_COOKIEFILE, NULL);
+        x->cookie_engine = 0;
         curl_easy_reset(x->easy);
         x->share = NULL; /* the reset took the share's session count: set it again */
         x->no_reuse = 0;
@@ -303,6 +331,16 @@ void cafe__http_xfer_keep(cafe__http_host_t *h) {
     x->c->stats.one_off--;
 }
 
+/* The cookies a request's earlier transfers got (Netscape lines) into x's jar, empty until
+ * now (xfer_put): this transfer follows on from theirs. */
+static CURLcode jar_load(cafe__http_xfer_t *x, const struct curl_slist *jar) {
+    CURLcode rc = CURLE_OK;
+    x->cookies = 1;
+    for (; jar && rc == CURLE_OK; jar = jar->next, x->c->stats.curl_calls++)
+        rc = curl_easy_setopt(x->easy, CURLOPT_COOKIELIST, jar->data);
+    return rc;
+}
+
 /* A transfer curl refused an option for goes back to the pool; the try fails with curl's
  * words. */
 static int setup_failed(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cc) {
@@ -330,6 +368,8 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
     if (https && (cc = share_set(x, t->host)) != CURLE_OK)
         return setup_failed(x, t, cc);
     if ((cc = reuse_set(x, t->host)) != CURLE_OK)
+        return setup_failed(x, t, cc);
+    if (t->jar && (cc = jar_load(x, t->jar)) != CURLE_OK)
         return setup_failed(x, t, cc);
     if ((rc = cafe__http_dns_lines(c, t->pin ? t->pin : "", &x->resolve)) != 0) {
         cafe__http_xfer_put(x);

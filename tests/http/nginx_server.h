@@ -130,6 +130,12 @@ static const char nginx_conf[] =
     "    location = /redirect/file { return 302 file:///etc/passwd; }\n"
     "    location = /redirect/ftp { return 302 ftp://127.0.0.1/x; }\n"
     "    location = /redirect/data { return 302 \"data:text/html,<title>x</title>\"; }\n"
+    /* cookies: set by a redirect, or by a page; /cookie/show echoes the Cookie header */
+    "    location = /cookie/set { add_header Set-Cookie \"c=1; Path=/\" always;\n"
+    "                             return 302 /cookie/show; }\n"
+    "    location = /cookie/page { add_header Set-Cookie \"p=1; Path=/\" always;\n"
+    "                              return 200 \"page\"; }\n"
+    "    location = /cookie/show { return 200 \"[$http_cookie]\"; }\n"
     "    location = /status/404 { return 404; }\n"
     "    location = /status/503 { return 503; }\n"
     "    location = /status/429 { add_header Retry-After 1 always; return 429; }\n"

@@ -202,6 +202,35 @@ static void test_location_of_a_300_not_followed(void **state) {
     }
 }
 
+/* Cookies go along one request's redirects only. The loop's next requests, on the same pooled
+ * handle, start with none: after a redirect that set one (HTTP/2 gives its headers lower-case),
+ * after a page that set one, and after a request that follows no redirects, for which the
+ * handle's cookie engine is off (a reset handle keeps it on, libcurl 7.88). */
+static int cookies(void *arg, void **value) {
+    const choices_arg_t *a = arg;
+    const char *scheme = a->h2 ? "https" : "http";
+    int port = a->h2 ? a->s->h2_port : a->s->http_port;
+    cafe_http_opts_t o = {.ca_file = a->s->ca, .http1_only = !a->h2};
+    cafe_http_opts_t none = o;
+    none.max_redirects = CAFE_HTTP_NO_REDIRECTS;
+    for (int i = 0; i < 2; i++) {
+        expect_body(URL(scheme, port, "/cookie/set"), &o, "[c=1]");
+        expect_body(URL(scheme, port, "/cookie/show"), &o, "[]");
+        expect_body(URL(scheme, port, "/cookie/page"), &o, "page");
+        expect_body(URL(scheme, port, "/cookie/show"), &o, "[]");
+        expect_body(URL(scheme, port, "/cookie/page"), &none, "page");
+        expect_body(URL(scheme, port, "/cookie/show"), &o, "[]");
+    }
+    return 0;
+}
+
+static void test_cookies_along_one_requests_redirects(void **state) {
+    for (int h2 = 0; h2 < 2; h2++) {
+        choices_arg_t arg = {*state, h2};
+        assert_int_equal(test_run(cookies, &arg), 0);
+    }
+}
+
 static void test_redirect_to_other_schemes_refused(void **state) {
     const char *paths[] = {"/redirect/file", "/redirect/ftp", "/redirect/data"};
     for (int i = 0; i < 3; i++) {
@@ -561,6 +590,7 @@ int main(void) {
         cmocka_unit_test(test_redirects),
         cmocka_unit_test(test_redirect_to_a_fragment_is_a_loop),
         cmocka_unit_test(test_location_of_a_300_not_followed),
+        cmocka_unit_test(test_cookies_along_one_requests_redirects),
         cmocka_unit_test(test_redirect_to_other_schemes_refused),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_https_verification),

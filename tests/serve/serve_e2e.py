@@ -406,6 +406,56 @@ def test_unknown_job():
     assert srv.request("GET", "/v1/jobs/nope/results")[0] == 404
 
 
+def cookie_server():
+    """/set sets a cookie and redirects to /show, whose title says which cookies came;
+    /check redirects to itself until its cookie comes (a browser gets "Checked")."""
+    import http.server
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            cookie = self.headers.get("Cookie")
+            path = self.path.split("?")[0]
+            if path == "/set":
+                head, body = [("Set-Cookie", "c=1; Path=/"), ("Location", "/show")], b""
+            elif path == "/check" and not (cookie and "ok=1" in cookie):
+                head, body = [("Set-Cookie", "ok=1; Path=/"), ("Location", "/check")], b""
+            else:
+                text = "Checked" if path == "/check" else f"cookies: {cookie or 'none'}"
+                head, body = [], f"<title>{text}</title>".encode()
+            self.send_response(302 if head else 200)
+            for k, v in head + [("Content-Type", "text/html"),
+                                ("Content-Length", str(len(body)))]:
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
+def test_cookies_go_along_one_urls_redirects_only():
+    httpd = cookie_server()
+    u = lambda path: f"http://127.0.0.1:{httpd.server_address[1]}{path}"  # noqa: E731
+    try:
+        for i in range(2):  # the second time, the same URLs from the cache or a new job
+            _, _, st = post_job(srv, [u(f"/set?{i}"), u(f"/show?{i}"), u(f"/check?{i}")])
+            st = wait_job(srv, st["id"])
+            _, _, body = srv.request("GET", f"/v1/jobs/{st['id']}/results")
+            got = [json.loads(x)["title"] for x in body.decode().splitlines()]
+            assert got == ["cookies: c=1", "cookies: none", "Checked"], got
+            _, _, rec = srv.json("GET", q(u(f"/show?title{i}")))
+            assert rec["title"] == "cookies: none", rec
+    finally:
+        httpd.shutdown()
+
+
 def ssrf_spellings(port):
     return [f"http://127.0.0.1:{port}/a", f"http://[::ffff:127.0.0.1]:{port}/b",
             f"http://localhost:{port}/c", f"http://[::1]:{port}/d", f"http://2130706433:{port}/e",

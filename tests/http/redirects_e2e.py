@@ -1,0 +1,262 @@
+"""A URL's redirect chain as a browser follows it, through `cafe titles --json`, against tiny
+Python servers on loopback (http and https), names from a test DNS server (*.ok.test is
+127.0.0.1): the cookies its responses set are sent on its later requests by the cookie rules
+(domain, path, Secure, expiry), and never to another URL of the list nor to a retry. Run by
+test_redirects.sh in a fresh network namespace."""
+import http.server
+import json
+import os
+import shutil
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import urllib.parse
+
+sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
+from dnsserver import DnsServer  # noqa: E402
+from harness import Skip, cafe, run_tests  # noqa: E402
+
+TMP = tempfile.mkdtemp(prefix="cafe-redirects-")
+dns = DnsServer()
+log = []  # (scheme, host, path, Cookie header or None) of every request, in order
+log_lock = threading.Lock()
+flaky_seen = set()
+
+
+def page(title):
+    return b"<!DOCTYPE html><title>" + title.encode() + b"</title>"
+
+
+def shown(cookie):
+    """The title /show gives for a request's Cookie headers (joined by " | "): the cookies of
+    each, sorted."""
+    if not cookie:
+        return "cookies: none"
+    return "cookies: " + " | ".join("; ".join(sorted(c.strip() for c in h.split(";")))
+                                    for h in cookie.split(" | "))
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    """The routes, by path (any directory):
+      .../show                   200, the title says which cookies came (shown())
+      .../set?c=COOKIE&to=URL    302 to URL (as given: may be relative, or "\\x"), one
+                                 Set-Cookie per c; without `to`, a 200 whose title says so
+      .../check[?bs=1]           the self-redirect cookie check: a 200 "Checked" when the
+                                 cookie came, else a 302 to itself setting it (bs=1: by a
+                                 Location with a backslash, which a browser reads as a slash)
+      .../flaky?k=K              the first request for K: 503 setting a cookie; then /show's"""
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def reply(self, status, body=b"", headers=()):
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        url = urllib.parse.urlsplit(self.path)
+        q = urllib.parse.parse_qs(url.query)
+        cookie = " | ".join(self.headers.get_all("Cookie") or []) or None
+        with log_lock:
+            log.append((self.server.scheme, self.headers.get("Host", "").split(":")[0], url.path,
+                        cookie))
+        name = url.path.rsplit("/", 1)[-1]
+        if name == "show":
+            self.reply(200, page(shown(cookie)))
+        elif name == "set":
+            sets = [("Set-Cookie", c) for c in q.get("c", [])]
+            if "to" in q:
+                self.reply(302, b"", sets + [("Location", q["to"][0])])
+            else:
+                self.reply(200, page("set"), sets)
+        elif name == "check":
+            if cookie and "check=ok" in cookie:
+                self.reply(200, page("Checked"))
+            else:
+                loc = "\\check" if "bs" in q else "check"
+                loc += "?" + url.query if url.query else ""
+                self.reply(302, b"", [("Set-Cookie", "check=ok; Path=/"), ("Location", loc)])
+        elif name == "flaky":
+            key = q["k"][0]
+            with log_lock:
+                first = key not in flaky_seen
+                flaky_seen.add(key)
+            if first:
+                self.reply(503, page("busy"), [("Set-Cookie", "retry=1; Path=/"),
+                                               ("Retry-After", "0")])
+            else:
+                self.reply(200, page(shown(cookie)))
+        else:
+            self.reply(404, page("missing"))
+
+    def log_message(self, *args):
+        pass
+
+
+def serve(scheme, ctx=None):
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    httpd.scheme = scheme
+    if ctx:
+        httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
+def tls_context():
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=s.ok.test", "-keyout", "key.pem", "-out", "cert.pem"],
+                   cwd=TMP, check=True, capture_output=True)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.path.join(TMP, "cert.pem"), os.path.join(TMP, "key.pem"))
+    return ctx
+
+
+plain = serve("http")
+secure = serve("https", tls_context()) if shutil.which("openssl") else None
+P = plain.server_address[1]
+
+
+def U(path, host="127.0.0.1"):
+    return f"http://{host}:{P}{path}"
+
+
+def S(path, host="s.ok.test"):
+    if not secure:
+        raise Skip("openssl is missing: no https server")
+    return f"https://{host}:{secure.server_address[1]}{path}"
+
+
+def set_url(base, cookies, to=None):
+    """base's /set URL setting `cookies` and redirecting to `to`."""
+    q = [("c", c) for c in cookies] + ([("to", to)] if to is not None else [])
+    return base + "?" + urllib.parse.urlencode(q)
+
+
+def run(lines, *args):
+    path = os.path.join(TMP, f"list{len(os.listdir(TMP))}.txt")
+    with open(path, "w") as f:
+        f.write("".join(line + "\n" for line in lines))
+    r = cafe("titles", "-q", "--json", "-k", "--resolver", f"127.0.0.1:{dns.port}", *args, path,
+             timeout=120)
+    assert r.returncode == 0, r.stderr[-500:]
+    recs = [json.loads(x) for x in r.stdout.decode().splitlines()]
+    assert [x["url"] for x in recs] == lines, recs
+    return recs
+
+
+def titles(recs):
+    return [x["title"] or x["error"] for x in recs]
+
+
+def test_a_page_that_checks_its_cookie_by_redirecting_to_itself_is_fetched():
+    # A browser, requests and aiohttp get the page; without cookies the check never ends.
+    # Both ways of following: curl's own, and a Location cafe resolves as a browser does
+    # (a backslash), where the chain goes on in another transfer.
+    lines = [U("/a/check"), U("/b/check?bs=1")]
+    recs = run(lines)
+    assert titles(recs) == ["Checked", "Checked"], recs
+    assert [x["final_url"] for x in recs] == [U("/a/check"), U("/check?bs=1")], recs
+
+
+def test_a_cookie_is_sent_on_the_redirects_of_its_url_only():
+    # -c 1: one transfer at a time, on the same pooled easy handle; the cookie of one URL
+    # (set by a redirect, by a redirect cafe followed in a transfer of its own, or by the
+    # final page) must reach neither the next URL on the same host nor the one after.
+    lines = [set_url(U("/1/set"), ["leak=1"], "/1/show"), U("/1/show"),
+             set_url(U("/2/set"), ["leak=2"], "\\2/show"), U("/2/show"),
+             set_url(U("/3/set"), ["leak=3; Path=/"]), U("/3/show"),
+             U("/4/check"), U("/4/check")]
+    for args in (("-c", "1"), ("-c", "8", "--per-host", "1")):
+        recs = run(lines, *args)
+        assert titles(recs) == ["cookies: leak=1", "cookies: none", "cookies: leak=2",
+                                "cookies: none", "set", "cookies: none", "Checked", "Checked"], \
+            (args, recs)
+    # each /check got its cookie from its own redirect, not from the one before
+    with log_lock:
+        checks = [c for _, _, p, c in log if p == "/4/check"]
+    assert checks == [None, "check=ok", None, "check=ok"] * 2, checks
+
+
+def test_a_retry_starts_without_the_cookies_of_the_attempt_before():
+    recs = run([U("/r/flaky?k=one")], "--retries", "1")
+    assert titles(recs) == ["cookies: none"] and recs[0]["attempts"] == 2, recs
+
+
+def test_a_cookie_goes_only_under_its_path():
+    recs = run([set_url(U("/p/set"), ["in=1; Path=/p/in", "all=1; Path=/"], "/q/show"),
+                set_url(U("/p/set"), ["in=1; Path=/p/in", "all=1; Path=/"], "/p/in/show"),
+                # no Path: the default path is the directory of the page that set it
+                set_url(U("/d/set"), ["dir=1"], "/d/x/show"),
+                set_url(U("/d/set"), ["dir=1"], "/e/show")])
+    assert titles(recs) == ["cookies: all=1", "cookies: all=1; in=1", "cookies: dir=1",
+                            "cookies: none"], recs
+
+
+def test_a_cookie_goes_only_to_its_domain():
+    # host-only unless Domain is given; a Domain the host is not in, or a public suffix
+    # ("test"), is refused as browsers refuse it
+    cookies = ["host=1", "dom=1; Domain=ok.test", "other=1; Domain=other.test",
+               "tld=1; Domain=test"]
+    x, y = f"x.ok.test:{P}", f"y.ok.test:{P}"
+    recs = run([set_url(f"http://{x}/set", cookies, f"http://{y}/show"),
+                set_url(f"http://{x}/set", cookies, f"http://{x}/show"),
+                set_url(f"http://{x}/set", cookies, f"http://127.0.0.1:{P}/show")])
+    assert titles(recs) == ["cookies: dom=1", "cookies: dom=1; host=1", "cookies: none"], recs
+
+
+def test_a_cookie_for_another_host_set_before_a_replayed_chain():
+    # z.ok.test's name is resolved by cafe once curl meets it: the chain runs again from its
+    # first URL, which must not carry the cookie its first run got (a browser sends none)
+    cookies = ["dom=1; Domain=ok.test; Path=/"]
+    first = set_url(f"http://w.ok.test:{P}/replay/set", cookies, f"http://z.ok.test:{P}/show")
+    recs = run([first])
+    assert titles(recs) == ["cookies: dom=1"], recs
+    with log_lock:
+        sent = [c for _, h, p, c in log if p == "/replay/set"]
+    assert len(sent) == 2 and all(c is None for c in sent), sent  # the replay: a second
+
+
+def test_a_cookie_header_of_the_callers_own_is_the_only_one():
+    # as requests does: -H Cookie replaces the jar (curl would send both, in two headers)
+    recs = run([set_url(U("/h/set"), ["jar=1; Path=/"], "/h/show")], "-H", "Cookie: mine=1")
+    assert titles(recs) == ["cookies: mine=1"], recs
+    recs = run([set_url(U("/h/set"), ["jar=1; Path=/"], "/h/show")], "-H", "Cookie:")
+    assert titles(recs) == ["cookies: jar=1"], recs
+
+
+def test_a_secure_cookie_goes_over_https_only():
+    cookies = ["sec=1; Secure", "plain=1"]
+    h = f"s.ok.test:{P}"
+    recs = run([set_url(S("/set"), cookies, f"http://{h}/show"),
+                set_url(S("/set"), cookies, S("/show")),
+                # set over plain http (not a secure context): refused, as browsers refuse it
+                set_url(f"http://{h}/set", ["hsec=1; Secure"], S("/show"))])
+    assert titles(recs) == ["cookies: plain=1", "cookies: plain=1; sec=1", "cookies: none"], recs
+
+
+def test_an_expired_cookie_is_not_sent():
+    gone = "old=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
+    recs = run([set_url(U("/x/set"), ["zero=1; Max-Age=0", gone, "kept=1; Max-Age=60"],
+                        "/x/show"),
+                # set, then deleted by the next redirect
+                set_url(U("/y/set"), ["del=1; Path=/"],
+                        set_url("/y/set", ["del=; Max-Age=0; Path=/"], "/y/show"))])
+    assert titles(recs) == ["cookies: kept=1", "cookies: none"], recs
+
+
+def close():
+    plain.shutdown()
+    if secure:
+        secure.shutdown()
+    dns.stop()
+    shutil.rmtree(TMP, ignore_errors=True)
+
+
+run_tests(globals(), cleanup=(close,))
