@@ -94,7 +94,7 @@ extern "C" {
     XX(EHTTP_DNS, -30102, "could not resolve host")                                                \
     XX(EHTTP_CONNECT, -30103, "could not connect")                                                 \
     XX(EHTTP_TLS, -30104, "TLS handshake or certificate verification failed")                      \
-    XX(EHTTP_REDIRECT_PROTOCOL, -30105, "redirect to a scheme other than http or https")           \
+    XX(EHTTP_REDIRECT_PROTOCOL, -30105, "redirect refused: not http or https, or a bad port")      \
     XX(EHTTP_TOO_MANY_REDIRECTS, -30106, "too many redirects")                                     \
     XX(EHTTP_CLOSED, -30107, "connection closed or reset before the response was complete")        \
     XX(EHTTP_PROTOCOL, -30108, "malformed HTTP response")                                          \

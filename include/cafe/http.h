@@ -110,7 +110,10 @@ typedef struct cafe_http_opts {
      * curl would follow, is the result, with its body, as a browser shows it. The cookies the
      * responses set are sent on the request's later redirects by the cookie rules (domain
      * and public suffixes, path, Secure, expiry), as browsers do; never on another request,
-     * nor on another attempt of this one. A Cookie header in `headers` is sent instead. */
+     * nor on another attempt of this one. A Cookie header in `headers` is sent instead. A
+     * redirect to one of the Fetch standard's bad ports (25, 6000, 6667...), which browsers
+     * refuse, is refused before any connection: CAFE_EHTTP_REDIRECT_PROTOCOL, res->url the
+     * redirect's target; the URL given may name any port. */
     int max_redirects;
     /* Body bytes kept (or passed to on_body); beyond it the transfer stops as if on_body had
      * said enough and res->truncated is set. 0 = 8 MiB; SIZE_MAX = no cap. */

@@ -202,6 +202,7 @@ struct cafe__http_xfer {
     char *relocate;
     long relocate_hops;
     const char *bad_location; /* why a browser refuses the redirect's Location; NULL: none */
+    unsigned bad_port;        /* a redirect to this bad port was refused; 0: none */
     /* The try's host and whether its turn is held until the request goes out (pace.c):
      * copies of the try's, which lives on a task stack gone cold by the time curl sends the
      * request (on_prereq). The try gets pace_held back when the transfer ends or leaves it. */
@@ -398,9 +399,15 @@ static inline void cafe__http_errbuf_forget(cafe__http_xfer_t *x) {
  * the page that answered it (x->loop), or goes where a browser would not (x->relocate): it
  * is not sent. */
 int cafe__http_redirect_check(cafe__http_xfer_t *x);
-/* redirect.c: whether curl, about to resolve a redirect's host, goes where a browser would
- * not (then x->relocate or x->bad_location is set and the lookup is not made). */
+/* redirect.c: whether curl, about to resolve a redirect's host or to open a connection for
+ * it, goes where a browser would not (then x->relocate, x->bad_location or x->bad_port is set
+ * and the lookup or connection is not made). */
 int cafe__http_redirect_resolving(cafe__http_xfer_t *x);
+/* redirect.c: the port of http(s) URL url when it is one of the Fetch standard's bad ports,
+ * which browsers refuse to fetch from; else 0. */
+unsigned cafe__http_url_bad_port(const char *url);
+/* The error of a redirect to a bad port (CAFE_EHTTP_REDIRECT_PROTOCOL), with the port. */
+#define CAFE__HTTP_BAD_PORT_FMT "redirect refused (port %u: a bad port, which browsers refuse)"
 /* redirect.c: whether curl, failing on a redirect's Location it could not parse (code), was
  * given one a browser follows (then x->relocate is set) or refuses (x->bad_location). */
 int cafe__http_redirect_malformed(cafe__http_xfer_t *x, CURLcode code);

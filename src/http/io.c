@@ -188,6 +188,10 @@ static curl_socket_t on_open(void *clientp, curlsocktype purpose, struct curl_so
         snprintf(x->refused, sizeof x->refused, "%s", ip);
         return CURL_SOCKET_BAD;
     }
+    /* A connection after a request of the transfer went out: maybe a redirect's, checked
+     * here before any packet leaves (a reused connection is checked in on_prereq). */
+    if (x->try && x->sent && cafe__http_redirect_resolving(x))
+        return CURL_SOCKET_BAD;
     cafe__http_errbuf_forget(x);
     curl_socket_t fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
     if (fd < 0)

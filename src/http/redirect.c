@@ -45,6 +45,64 @@ static int relocate(cafe__http_xfer_t *x, const char *base, int req, const char 
     return 1;
 }
 
+/* The Fetch standard's bad ports (fetch.spec.whatwg.org/#bad-port, 4190 and 6679 included
+ * since 2024), ascending: browsers refuse to fetch from them, so that a page cannot make them
+ * speak HTTP to another protocol's server (SMTP, IRC, X11...). */
+static const unsigned short bad_ports[] = {
+    1,    7,    9,    11,   13,   15,   17,   19,   20,   21,   22,   23,   25,   37,
+    42,   43,   53,   69,   77,   79,   87,   95,   101,  102,  103,  104,  109,  110,
+    111,  113,  115,  117,  119,  123,  135,  137,  139,  143,  161,  179,  389,  427,
+    465,  512,  513,  514,  515,  526,  530,  531,  532,  540,  548,  554,  556,  563,
+    587,  601,  636,  989,  990,  993,  995,  1719, 1720, 1723, 2049, 3659, 4045, 4190,
+    5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080};
+
+static int port_bad(unsigned long port) {
+    size_t lo = 0, hi = sizeof bad_ports / sizeof bad_ports[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (bad_ports[mid] == port)
+            return 1;
+        if (bad_ports[mid] < port)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+unsigned cafe__http_url_bad_port(const char *url) {
+    const char *a = url ? strstr(url, "://") : NULL;
+    if (!a)
+        return 0;
+    a += 3;
+    size_t n = strcspn(a, "/?#");
+    const char *at = memchr(a, '@', n); /* userinfo may hold a ':' */
+    while (at) {
+        n -= (size_t)(at + 1 - a);
+        a = at + 1;
+        at = memchr(a, '@', n);
+    }
+    const char *end = a + n, *colon = NULL;
+    for (const char *p = *a == '[' ? memchr(a, ']', n) : a; p && p < end; p++)
+        if (*p == ':')
+            colon = p;
+    if (!colon || colon + 1 == end || end - colon > 6)
+        return 0; /* the scheme's port (80 or 443), or none curl would take */
+    unsigned long port = 0;
+    for (const char *p = colon + 1; p < end; p++) {
+        if (*p < '0' || *p > '9')
+            return 0;
+        port = port * 10 + (unsigned long)(*p - '0');
+    }
+    return port_bad(port) ? (unsigned)port : 0;
+}
+
+/* The redirect to url goes to a bad port: x->bad_port names it, and the request stops there. */
+static int port_refused(cafe__http_xfer_t *x, const char *url) {
+    x->bad_port = cafe__http_url_bad_port(url);
+    return x->bad_port != 0;
+}
+
 int cafe__http_redirect_resolving(cafe__http_xfer_t *x) {
     long hops = 0;
     char *url = NULL;
@@ -54,7 +112,7 @@ int cafe__http_redirect_resolving(cafe__http_xfer_t *x) {
         return 0;
     curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
     /* before on_prereq: the request with the Location is the last one sent */
-    return relocate(x, NULL, (int)x->sent - 1, url, hops);
+    return relocate(x, NULL, (int)x->sent - 1, url, hops) || port_refused(x, url);
 }
 
 int cafe__http_redirect_malformed(cafe__http_xfer_t *x, CURLcode code) {
@@ -99,7 +157,7 @@ int cafe__http_redirect_check(cafe__http_xfer_t *x) {
     /* The page this request is for: the one that answered, should the next hop be a loop. */
     char *url = NULL;
     curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
-    if (relocate(x, NULL, (int)x->sent - 2, url, hops))
+    if (relocate(x, NULL, (int)x->sent - 2, url, hops) || port_refused(x, url))
         return 1;
     free(x->hop_url);
     x->hop_url = url ? strdup(url) : NULL;

@@ -286,6 +286,13 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
             t->url = t->moved = t->relocate;
             hop_keep(hop, t->moved, res->status);
             t->moved_hops += t->relocate_hops;
+            unsigned bad = cafe__http_url_bad_port(t->moved);
+            if (bad) { /* the redirect's target is the result, as curl's refusals give it */
+                free(res->url);
+                res->url = strdup(t->moved);
+                return cafe__http_fail(res, CAFE_EHTTP_REDIRECT_PROTOCOL, CAFE__HTTP_BAD_PORT_FMT,
+                                       bad);
+            }
             if (t->moved_hops > max_hops || replays-- < 0)
                 return cafe__http_fail(res, CAFE_EHTTP_TOO_MANY_REDIRECTS,
                                        "too many redirects (%ld)", t->moved_hops);

@@ -66,6 +66,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with log_lock:
             log.append((self.server.scheme, self.headers.get("Host", "").split(":")[0], url.path,
                         cookie))
+            self.server.hits += 1
         name = url.path.rsplit("/", 1)[-1]
         if name == "show":
             self.reply(200, page(shown(cookie)))
@@ -99,10 +100,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def serve(scheme, ctx=None):
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+def serve(scheme, ctx=None, port=0):
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
     httpd.daemon_threads = True
     httpd.scheme = scheme
+    httpd.hits = 0
     if ctx:
         httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -249,6 +251,57 @@ def test_an_expired_cookie_is_not_sent():
                 set_url(U("/y/set"), ["del=1; Path=/"],
                         set_url("/y/set", ["del=; Max-Age=0; Path=/"], "/y/show"))])
     assert titles(recs) == ["cookies: kept=1", "cookies: none"], recs
+
+
+def bad_port_server(port):
+    """serve() on `port`, counting the connections it accepts (conns)."""
+    try:
+        httpd = serve("http", port=port)
+    except OSError as e:  # port 25 needs root (the namespace's own root will do)
+        raise Skip(f"cannot listen on port {port}: {e}")
+    httpd.conns = 0
+
+    def verify(request, address):
+        httpd.conns += 1
+        return True
+    httpd.verify_request = verify
+    return httpd
+
+
+def test_a_redirect_to_a_bad_port_is_refused_before_connecting():
+    # The Fetch standard's bad ports (25: SMTP, 6697: IRC over TLS): a browser refuses to
+    # connect there, so a hostile page cannot make it talk HTTP to another protocol's server.
+    # Refused whichever way the redirect is followed: by curl, by cafe from the browser's URL
+    # (a Location with backslashes), to a name cafe resolves (not looked up), and over a
+    # connection kept from the list's own URL to that port (-c 1).
+    for port in (25, 6697):
+        bad = bad_port_server(port)
+        try:
+            target = f"http://127.0.0.1:{port}/show"
+            lines = [U("/show"), set_url(U("/b/set"), [], target),
+                     set_url(U("/b/set"), [], f"\\\\127.0.0.1:{port}/show"),
+                     set_url(U("/b/set"), [], f"http://bad.ok.test:{port}/show")]
+            recs = run(lines, "-c", "1")
+            why = f"redirect refused (port {port}: a bad port, which browsers refuse)"
+            assert [x["error"] for x in recs] == [None, why, why, why], recs
+            assert [x["final_url"] for x in recs[1:]] == [
+                target, target, f"http://bad.ok.test:{port}/show"], recs
+            assert [x["status"] for x in recs[1:]] == [302] * 3, recs
+            assert bad.conns == 0 and ("bad.ok.test", 1) not in dns.queries, dns.queries
+            # a name curl has in its cache (--resolve): no lookup to stop at, the connection is
+            pinned = f"http://pinned.test:{port}/show"
+            recs = run([set_url(U("/b/set"), [], pinned)], "--resolve",
+                       f"pinned.test:{port}:127.0.0.1")
+            assert recs[0]["error"] == why and recs[0]["final_url"] == pinned, recs
+            assert bad.conns == 0, bad.conns
+            # given in the list, the port is the user's choice: fetched, as curl and httpx do;
+            # a redirect to it, even on the connection that URL left open, is not
+            recs = run([target, set_url(U("/b/set"), [], target)], "-c", "1")
+            assert [x["title"] or x["error"] for x in recs] == ["cookies: none", why], recs
+            assert bad.hits == 1 and bad.conns == 1, (bad.hits, bad.conns)
+        finally:
+            bad.shutdown()
+            bad.server_close()
 
 
 def close():
