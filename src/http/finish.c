@@ -294,6 +294,10 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
         t->code = redirect_loop(x, t);
     else if (x->bad_location)
         t->code = bad_location(x, t);
+    else if (x->switched)
+        t->code = cafe__http_fail(res, CAFE_EHTTP_PROTOCOL,
+                                  "malformed response: HTTP 101 Switching Protocols to a request "
+                                  "for no upgrade");
     else if (x->length_conflict)
         t->code = cafe__http_fail(res, CAFE_EHTTP_PROTOCOL,
                                   "malformed response: its Content-Length values differ");

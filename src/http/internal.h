@@ -203,6 +203,7 @@ struct cafe__http_xfer {
     long relocate_hops;
     const char *bad_location; /* why a browser refuses the redirect's Location; NULL: none */
     unsigned bad_port;        /* a redirect to this bad port was refused; 0: none */
+    int switched;             /* a 101 Switching Protocols came, and was refused (redirect.c) */
     /* The try's host and whether its turn is held until the request goes out (pace.c):
      * copies of the try's, which lives on a task stack gone cold by the time curl sends the
      * request (on_prereq). The try gets pace_held back when the transfer ends or leaves it. */
@@ -413,8 +414,9 @@ unsigned cafe__http_url_bad_port(const char *url);
 int cafe__http_redirect_malformed(cafe__http_xfer_t *x, CURLcode code);
 /* redirect.c: 1 for the statuses browsers follow a Location with (301, 302, 303, 307, 308). */
 int cafe__http_redirect_status(long status);
-/* redirect.c: CURLOPT_HEADERFUNCTION while redirects are followed: a 3xx that is no redirect
- * (cafe__http_redirect_status) turns following off for the rest of the transfer. */
+/* redirect.c: CURLOPT_HEADERFUNCTION: a 101 ends the transfer (x->switched); while redirects
+ * are followed, a 3xx that is no redirect (cafe__http_redirect_status) turns following off for
+ * the rest of the transfer. */
 size_t cafe__http_on_header(char *line, size_t size, size_t n, void *xfer);
 
 /* curl_error.c: x ended with curl's failure cc: sets res->error and res->message (cafe's

@@ -170,14 +170,14 @@ int cafe__http_redirect_status(long status) {
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
-/* CURLOPT_HEADERFUNCTION, set while redirects are followed. libcurl 7.88 follows the Location
+/* CURLOPT_HEADERFUNCTION. While redirects are followed: libcurl 7.88 follows the Location
  * of any 3xx (300, 304, 305 "Use Proxy", 306, 399...) as it reads that header, and drops the
  * response's body: the page a browser shows would be replaced by another. A status line of
  * such a 3xx (each response's first line, "HTTP/1.1 300 ..." or curl's "HTTP/2 300 ") turns
  * following off before the response's Location is read: the response is the result, with
  * its body. The handle is set up again before its next use (xfer.c). It also notes a
- * Set-Cookie line (x->cookies), which curl's engine, on with this function (xfer.c), has
- * stored. Most lines cost the first byte's tests. */
+ * Set-Cookie line (x->cookies), which curl's engine, on while redirects are followed
+ * (xfer.c), has stored, and refuses a 101. Most lines cost the first byte's tests. */
 size_t cafe__http_on_header(char *line, size_t size, size_t n, void *xfer) {
     cafe__http_xfer_t *x = xfer;
     (void)size; /* always 1 */
@@ -189,7 +189,16 @@ size_t cafe__http_on_header(char *line, size_t size, size_t n, void *xfer) {
     if (n < 12 || line[0] != 'H' || memcmp(line, "HTTP/", 5) != 0)
         return n;
     const char *sp = memchr(line + 5, ' ', n - 5);
-    if (!sp || (size_t)(line + n - sp) < 4 || sp[1] != '3')
+    if (!sp || (size_t)(line + n - sp) < 4)
+        return n;
+    /* A 101 to a request that asked for no upgrade (cafe asks for none): a network error in
+     * the Fetch standard, where libcurl 7.88 reads what follows as the body, until the
+     * server closes. Refused here: curl ends the transfer with a write error. */
+    if (sp[1] == '1' && sp[2] == '0' && sp[3] == '1') {
+        x->switched = 1;
+        return 0;
+    }
+    if (sp[1] != '3' || x->profile.max_redirects < 0) /* following is off: nothing to turn off */
         return n;
     long status = 300 + (sp[2] - '0') * 10 + (sp[3] - '0');
     if (sp[2] < '0' || sp[2] > '9' || sp[3] < '0' || sp[3] > '9' ||

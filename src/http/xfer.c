@@ -167,12 +167,10 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
     /* Cookies along the redirects, as browsers keep them: curl's engine (off on a new or
      * reset handle, options_setup), on while redirects are followed and the caller sends no
      * Cookie header of its own (as requests does; curl would send both). The header function
-     * notes what the engine stores (x->cookies). */
+     * (set always: it refuses a 101) notes what the engine stores (x->cookies). */
     int cookies = o->max_redirects >= 0 && !cookie_header(o->headers);
-    if (o->max_redirects >= 0) {
-        SET(CURLOPT_HEADERFUNCTION, cafe__http_on_header);
-        SET(CURLOPT_HEADERDATA, x);
-    }
+    SET(CURLOPT_HEADERFUNCTION, cafe__http_on_header);
+    SET(CURLOPT_HEADERDATA, x);
     if (cookies)
         SET(CURLOPT_COOKIEFILE, "");
     x->cookie_engine = cookies;
@@ -385,6 +383,7 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
     x->loop[0] = '\0';
     x->bad_location = NULL;
     x->bad_port = 0;
+    x->switched = 0;
     x->max_body = o->max_body ? o->max_body : CAFE_HTTP_DEFAULT_MAX_BODY;
     c->stats.curl_calls++;
     CURLMcode mc = curl_multi_add_handle(c->multi, x->easy);

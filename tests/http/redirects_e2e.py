@@ -1,4 +1,4 @@
-"""A URL's redirect chain as a browser follows it, through `cafe titles --json`, against tiny
+"""A URL's redirect chain and its response as a browser reads them, through `cafe titles --json`, against tiny
 Python servers on loopback (http and https), names from a test DNS server (*.ok.test is
 127.0.0.1): the cookies its responses set are sent on its later requests by the cookie rules
 (domain, path, Secure, expiry), and never to another URL of the list nor to a retry. Run by
@@ -83,6 +83,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 loc = "\\check" if "bs" in q else "check"
                 loc += "?" + url.query if url.query else ""
                 self.reply(302, b"", [("Set-Cookie", "check=ok; Path=/"), ("Location", loc)])
+        elif name == "switch":  # a 101 to a request that asked for no upgrade, then bytes
+            self.wfile.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                             b"Connection: Upgrade\r\n\r\n<title>After 101</title>")
+            self.wfile.flush()
+            threading.Event().wait(3)  # held, as a protocol that waits for the client would
+            self.close_connection = True
         elif name == "flaky":
             key = q["k"][0]
             with log_lock:
@@ -302,6 +308,18 @@ def test_a_redirect_to_a_bad_port_is_refused_before_connecting():
         finally:
             bad.shutdown()
             bad.server_close()
+
+
+def test_a_101_to_a_request_for_no_upgrade_is_an_error_at_once():
+    # Fetch: a 101 to a request that asked for no upgrade is a network error (Chromium fails
+    # the navigation; Firefox shows no page of the bytes after it). libcurl 7.88 read the bytes
+    # after it as the body until the server closed: a title, status 101, after 3 s here.
+    for args in ((), ("--max-redirects", "0")):
+        recs = run([U("/u/switch"), U("/u/show")], "--retries", "0", *args)
+        want = "malformed response: HTTP 101 Switching Protocols to a request for no upgrade"
+        assert [x["error"] for x in recs] == [want, None], recs
+        assert recs[0]["status"] == 101 and recs[0]["title"] is None, recs
+        assert recs[0]["time_ms"] < 2000, recs
 
 
 def close():
