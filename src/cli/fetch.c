@@ -153,6 +153,14 @@ static int page_before_failure(int rc, long status, sink_t *s) {
     return cafe_title_finish(s->title) == 1 && !cafe_title_unclosed(s->title);
 }
 
+/* A redirect status without a Location: the library's failure (a redirect with nowhere to
+ * go), yet a browser shows the response as the page it is (Fetch follows a redirect only to a
+ * Location), whose title is kept with the error, as an error page's is. */
+static int dead_end_redirect(int rc, const cafe_http_result_t *res) {
+    return rc == CAFE_EHTTP_PROTOCOL && res->status >= 300 && res->status < 400 &&
+           strstr(res->message, " redirect without a Location");
+}
+
 int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, void *start_arg,
               cli_fetch_pool_t *pool) {
     sink_t s = {NULL, pool, 0, r->url, !o->no_detect, 0};
@@ -175,7 +183,7 @@ int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, voi
     r->content_type = keep(r, res.content_type, 1, &oom);
     r->bytes = res.body_bytes;
     r->attempts = res.attempts;
-    if (rc == 0 && s.title && !s.failed) {
+    if ((rc == 0 || dead_end_redirect(rc, &res)) && s.title && !s.failed) {
         /* Error pages have titles too ("404 Not Found"): keep them with the error. */
         size_t n;
         /* cut at --max-bytes, a title's text ends before its end tag's first bytes */

@@ -89,6 +89,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
             threading.Event().wait(3)  # held, as a protocol that waits for the client would
             self.close_connection = True
+        elif name == "nowhere":  # a redirect status, a page, no Location
+            self.reply(int(q.get("status", ["302"])[0]), page("Nowhere"))
         elif name == "flaky":
             key = q["k"][0]
             with log_lock:
@@ -320,6 +322,16 @@ def test_a_101_to_a_request_for_no_upgrade_is_an_error_at_once():
         assert [x["error"] for x in recs] == [want, None], recs
         assert recs[0]["status"] == 101 and recs[0]["title"] is None, recs
         assert recs[0]["time_ms"] < 2000, recs
+
+
+def test_a_redirect_without_a_location_keeps_its_pages_title_with_the_error():
+    # Chromium and Firefox show a 3xx without a Location as the page it is (Fetch follows a
+    # redirect only to a Location): its title is the browser's. It stays an error, with the
+    # title kept as an error page's is.
+    for st in (301, 302, 303, 307, 308):
+        recs = run([U(f"/n/nowhere?status={st}")])
+        assert recs[0]["title"] == "Nowhere" and recs[0]["status"] == st, recs
+        assert recs[0]["error"] == f"HTTP {st} redirect without a Location", recs
 
 
 def close():
