@@ -250,6 +250,15 @@ static int jar_keep(cafe__http_xfer_t *x, cafe__http_try_t *t) {
     return 0;
 }
 
+/* A redirect whose Location headers differ (redirect.c): the page is the result's URL. */
+static int location_conflict(cafe__http_xfer_t *x, cafe__http_try_t *t) {
+    cafe_http_result_t *res = t->res;
+    free(res->url);
+    res->url = strdup(x->hop_url ? x->hop_url : t->url);
+    return cafe__http_fail(res, CAFE_EHTTP_PROTOCOL,
+                           "malformed response: its Location values differ");
+}
+
 static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode code) {
     cafe_http_result_t *res = t->res;
     info_fill(x, t->opts, res);
@@ -294,6 +303,8 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
         t->code = redirect_loop(x, t);
     else if (x->bad_location)
         t->code = bad_location(x, t);
+    else if (x->location_conflict) /* at the page that sent them, as a Location refused */
+        t->code = location_conflict(x, t);
     else if (x->switched)
         t->code = cafe__http_fail(res, CAFE_EHTTP_PROTOCOL,
                                   "malformed response: HTTP 101 Switching Protocols to a request "

@@ -204,6 +204,7 @@ struct cafe__http_xfer {
     const char *bad_location; /* why a browser refuses the redirect's Location; NULL: none */
     unsigned bad_port;        /* a redirect to this bad port was refused; 0: none */
     int switched;             /* a 101 Switching Protocols came, and was refused (redirect.c) */
+    int location_conflict;    /* a redirect's Location headers differ (redirect.c) */
     /* The try's host and whether its turn is held until the request goes out (pace.c):
      * copies of the try's, which lives on a task stack gone cold by the time curl sends the
      * request (on_prereq). The try gets pace_held back when the transfer ends or leaves it. */

@@ -18,13 +18,35 @@
  * x->relocate is the browser's URL, reached after `hops` redirects: the transfer stops, and the
  * request goes on from there (request.c). Fragments aside: neither is sent. A Location a
  * browser refuses (a host that ends in a number but is no IPv4 address) stops the transfer
- * too, with x->bad_location saying why. */
+ * too, with x->bad_location saying why, and so do several Location headers that differ
+ * (x->location_conflict). */
+/* Location headers compared at most (each lookup by index walks all the headers). */
+#define LOCATIONS_MAX 32
+
+/* Whether the response to request req has Location headers (h the first, of `amount`) whose
+ * values differ: Chromium (ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION) and Firefox
+ * (NS_ERROR_CORRUPTED_CONTENT) refuse such a response; libcurl 7.88 follows the first. */
+static int locations_differ(CURL *e, int req, const struct curl_header *h) {
+    size_t amount = h->amount < LOCATIONS_MAX ? h->amount : LOCATIONS_MAX;
+    const char *first = h->value;
+    struct curl_header *o;
+    for (size_t i = 1; i < amount; i++)
+        if (curl_easy_header(e, "Location", i, CURLH_HEADER, req, &o) == CURLHE_OK &&
+            strcmp(o->value, first) != 0)
+            return 1;
+    return 0;
+}
+
 static int relocate(cafe__http_xfer_t *x, const char *base, int req, const char *target,
                     long hops) {
     struct curl_header *h;
     if (!x->try || curl_easy_header(x->easy, "Location", 0, CURLH_HEADER, req, &h) != CURLHE_OK)
         return 0;
     x->c->stats.curl_calls++;
+    if (h->amount > 1 && locations_differ(x->easy, req, h)) {
+        x->location_conflict = 1; /* a browser goes nowhere */
+        return 1;
+    }
     char *abs = NULL, *url = NULL;
     const char *why;
     int rc = cafe__url_resolve(base ? base : x->hop_url ? x->hop_url : x->try->url, h->value, &abs);

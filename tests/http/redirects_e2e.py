@@ -89,6 +89,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
             threading.Event().wait(3)  # held, as a protocol that waits for the client would
             self.close_connection = True
+        elif name == "locations":  # one Location header per `to`
+            self.reply(302, b"", [("Location", to) for to in q["to"]])
         elif name == "nowhere":  # a redirect status, a page, no Location
             self.reply(int(q.get("status", ["302"])[0]), page("Nowhere"))
         elif name == "flaky":
@@ -332,6 +334,25 @@ def test_a_redirect_without_a_location_keeps_its_pages_title_with_the_error():
         recs = run([U(f"/n/nowhere?status={st}")])
         assert recs[0]["title"] == "Nowhere" and recs[0]["status"] == st, recs
         assert recs[0]["error"] == f"HTTP {st} redirect without a Location", recs
+
+
+def test_a_redirect_with_locations_that_differ_is_an_error():
+    # Chromium (ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION) and Firefox (NS_ERROR_CORRUPTED_CONTENT)
+    # refuse a response with several Location headers that differ; libcurl 7.88 followed the
+    # first. The same one twice is followed. Each way cafe follows a redirect: on the same
+    # host (curl's, and a backslashed Location cafe follows itself), to a host cafe resolves.
+    other = f"http://o.ok.test:{P}/l/show"
+    pairs = [("/l/show", "/l/other/show"), ("\\l\\show", "/l/other/show"),
+             (other, "/l/show"), ("/l/show", "/l/show")]
+    lines = [U("/l/locations?" + urllib.parse.urlencode([("to", a), ("to", b)]))
+             for a, b in pairs]
+    recs = run(lines)
+    why = "malformed response: its Location values differ"
+    assert [x["error"] for x in recs] == [why, why, why, None], recs
+    assert [x["final_url"] for x in recs[:3]] == lines[:3], recs
+    assert [x["status"] for x in recs] == [302, 302, 302, 200], recs
+    assert recs[3]["title"] == "cookies: none", recs
+    assert ("o.ok.test", 1) not in dns.queries, dns.queries
 
 
 def close():
