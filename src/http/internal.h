@@ -177,9 +177,11 @@ struct cafe__http_xfer {
     dlist_link_t drain_link;
     uint64_t idle_at; /* on the client's idle list (idle.c): when its body last moved */
     dlist_link_t idle_link;
-    int pinned;    /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */
-    int no_reuse;  /* CURLOPT_FORBID_REUSE is set: limits.close_one_off found no other request */
-    int no_follow; /* CURLOPT_FOLLOWLOCATION was turned off mid-transfer (redirect.c) */
+    int pinned;   /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */
+    int no_reuse; /* CURLOPT_FORBID_REUSE is set: limits.close_one_off found no other request */
+    /* CURLOPT_FOLLOWLOCATION, or content decoding, was turned off mid-transfer (redirect.c):
+     * the handle's options are set again before its next use. */
+    int no_follow;
     /* curl's cookie jar may hold cookies: a response set one (cafe__http_on_header) or the
      * try's jar was loaded. It is emptied before the handle is pooled (xfer.c): cookies are
      * kept along one request's redirects, never carried to another request. */
@@ -205,6 +207,7 @@ struct cafe__http_xfer {
     unsigned bad_port;        /* a redirect to this bad port was refused; 0: none */
     int switched;             /* a 101 Switching Protocols came, and was refused (redirect.c) */
     int location_conflict;    /* a redirect's Location headers differ (redirect.c) */
+    int raw_body;             /* the response's codings are unknown: decoding is off */
     /* The try's host and whether its turn is held until the request goes out (pace.c):
      * copies of the try's, which lives on a task stack gone cold by the time curl sends the
      * request (on_prereq). The try gets pace_held back when the transfer ends or leaves it. */
