@@ -31,10 +31,16 @@ static int header_piece(const char *line, size_t n, size_t *at, const char *piec
 
 int format_header_prefix(const char *line, size_t n) {
     size_t at = 0, total = 0;
-    for (size_t i = 0; i < RECORD_NCOLUMNS; i++)
-        if (!header_piece(line, n, &at, record_columns[i].name, &total) ||
-            !header_piece(line, n, &at, i + 1 < RECORD_NCOLUMNS ? "," : "\r\n", &total))
+    for (size_t i = 0; i < RECORD_NCOLUMNS; i++) {
+        if (!header_piece(line, n, &at, record_columns[i].name, &total))
             return 0;
+        /* the last name ends the line: CRLF as cafe writes it, or LF as other tools do */
+        const char *end = i + 1 < RECORD_NCOLUMNS      ? ","
+                          : at < n && line[at] == '\n' ? "\n"
+                                                       : "\r\n";
+        if (!header_piece(line, n, &at, end, &total))
+            return 0;
+    }
     return at < n ? 0 : at == total ? 2 : 1;
 }
 

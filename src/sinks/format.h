@@ -27,7 +27,8 @@ static inline int format_is_csv(record_format_t fmt) {
 int format_header(FILE *f, record_format_t fmt);
 
 /* Is line (n bytes, its newline included if it has one) CSV's header line as format_header
- * writes it (2), the start of it (1, a header cut short), or something else (0)? */
+ * writes it, or ending in LF alone (2), the start of it (1, a header cut short), or something
+ * else (0)? */
 int format_header_prefix(const char *line, size_t n);
 
 /* Writes one complete record and flushes it, so that a record on disk is whole or absent

@@ -29,6 +29,7 @@ typedef struct stream {
     record_format_t fmt;
     int append;
     int tty;     /* f is a terminal: CSV's fields escaped (format_record_append_tty) */
+    int lf_ends; /* CSV resumed onto a file of LF line ends: its records end so too */
     int lock_fd; /* the output file, locked for the run (-1: none, or not a regular file) */
     FILE *f;
     /* Formatted and not yet written: the bytes, and the receipts of their records. */
@@ -112,7 +113,8 @@ static long stream_load_done(sink_t *s, keyset_t *done) {
     if (locked != 0)
         return locked;
     char why[256];
-    long kept = st->path ? stream_resume_load(st->path, st->fmt, done, why, sizeof why) : 0;
+    long kept =
+        st->path ? stream_resume_load(st->path, st->fmt, done, why, sizeof why, &st->lf_ends) : 0;
     if (kept < 0)
         return sink_fail(s, (int)kept, "%s: %s", s->what, why);
     return kept;
@@ -149,6 +151,8 @@ static int stream_write(sink_t *s, const record_t *rec) {
             (st->tty ? format_record_append_tty : format_record_append)(&st->pending, st->fmt, rec);
     if (rc != 0)
         return st->error = rc;
+    if (st->lf_ends && st->pending.len >= 2) /* the record's CRLF, as the file's lines end */
+        st->pending.p[--st->pending.len - 1] = '\n';
     sink_pending_add(&st->pending_receipts, rec);
     if (!st->flusher)
         return flush_now(st);

@@ -22,6 +22,7 @@ typedef struct reader {
     record_format_t fmt;
     keyset_t *set;
     int header_seen; /* CSV: its header line was read */
+    int lf_ends;     /* CSV: it ends in LF alone (another tool's file), not cafe's CRLF */
     long records;
     long lines;    /* complete lines accepted */
     long good_end; /* where the last of them ends */
@@ -70,6 +71,7 @@ static int take_line(reader_t *rd, const char *line, size_t n) {
         if (format_header_prefix(line, n) != 2)
             return not_ours(rd, 0, expected(rd));
         rd->header_seen = 1;
+        rd->lf_ends = n < 2 || line[n - 2] != '\r';
         return 0;
     }
     char *url = memchr(line, 0, n) ? NULL : format_parse_url(line, n - 1, rd->fmt);
@@ -138,7 +140,7 @@ static FILE *open_regular(const char *path) {
 }
 
 long stream_resume_load(const char *path, record_format_t fmt, keyset_t *set, char *why,
-                        size_t why_cap) {
+                        size_t why_cap, int *lf_ends) {
     reader_t rd = {.f = open_regular(path), .fmt = fmt, .set = set, .why = why, .why_cap = why_cap};
     if (!rd.f) {
         int e = errno;
@@ -155,5 +157,7 @@ long stream_resume_load(const char *path, record_format_t fmt, keyset_t *set, ch
         snprintf(why, why_cap, "cannot cut the torn last record: %s", msg_strerror(rc));
     }
     (void)fclose(rd.f); /* opened for reading and truncating only: no buffered writes */
+    if (lf_ends)
+        *lf_ends = rd.lf_ends;
     return rc == 0 ? rd.records : rc;
 }

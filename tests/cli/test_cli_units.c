@@ -293,7 +293,7 @@ static void test_resume_truncates_torn_record(void **state) {
     keyset_t s;
     keyset_init(&s);
     char why[256];
-    assert_int_equal(stream_resume_load(path, RECORD_FMT_JSON, &s, why, sizeof why), 2);
+    assert_int_equal(stream_resume_load(path, RECORD_FMT_JSON, &s, why, sizeof why, NULL), 2);
     assert_true(keyset_has(&s, "http://a/2", 10));
     assert_false(keyset_has(&s, "http://a/3", 10));
     FILE *f = fopen(path, "r");
@@ -327,7 +327,8 @@ static void test_resume_refuses_what_is_not_ours(void **state) {
         keyset_t s;
         keyset_init(&s);
         char why[256];
-        assert_int_equal(stream_resume_load(path, cases[i].fmt, &s, why, sizeof why), CAFE_EINVAL);
+        assert_int_equal(stream_resume_load(path, cases[i].fmt, &s, why, sizeof why, NULL),
+                         CAFE_EINVAL);
         assert_non_null(strstr(why, "not resuming onto it"));
         struct stat st;
         assert_int_equal(stat(path, &st), 0);

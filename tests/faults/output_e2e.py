@@ -244,6 +244,29 @@ def test_resume_still_cuts_a_torn_record():
     assert lines[0].startswith(b"url,final_url,") and len(lines) == 6, lines
 
 
+def test_resume_reads_a_csv_with_lf_line_ends():
+    """A CSV with LF line ends (written by another tool, or saved by an editor: cafe writes
+    CRLF) was refused by --resume as "not the header". Both are read; the records --resume
+    adds end as the file's header does, so the file keeps one kind of line end."""
+    crlf = cafe_output("--csv")
+    lines = crlf.split(b"\r\n")[:-1]
+    for name, ends in (("lf.csv", b"\n"), ("crlf.csv", b"\r\n")):
+        path = os.path.join(TMP, name)
+        with open(path, "wb") as f:
+            f.write(b"".join(l + ends for l in lines[:3]))  # the header and two records
+        r = subprocess.run([CAFE, "titles", "-q", "--csv", "--resume", "-o", path, SMALL],
+                           capture_output=True, timeout=120)
+        assert r.returncode == 0, (name, r.returncode, r.stderr)
+        with open(path, "rb") as f:
+            got = f.read()
+        assert got.startswith(b"".join(l + ends for l in lines[:3])), (name, got)
+        assert got.count(b"\n") == 6 and got.count(b"\r\n") == (6 if ends == b"\r\n" else 0), \
+            (name, got)
+        with open(path, newline="") as f:
+            urls = [x["url"] for x in csv.DictReader(f)]
+        assert sorted(urls) == sorted(set(urls)) and len(urls) == 5, (name, urls)
+
+
 def test_closed_stdout():
     r = subprocess.run(f"'{CAFE}' titles '{SMALL}' >&-", shell=True, capture_output=True,
                        timeout=120)
