@@ -9,10 +9,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 typedef struct lite {
@@ -38,14 +42,66 @@ typedef struct job {
     char *why;
 } job_t;
 
+/* The largest file SQLite writes for the database at path: itself, its WAL or journal. */
+static off_t largest_file(const char *path) {
+    static const char *const ends[] = {"", "-wal", "-journal"};
+    char name[PATH_MAX];
+    off_t most = 0;
+    struct stat st;
+    for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++)
+        if ((size_t)snprintf(name, sizeof name, "%s%s", path, ends[i]) < sizeof name &&
+            stat(name, &st) == 0 && st.st_size > most)
+            most = st.st_size;
+    return most;
+}
+
+/* Why a write SQLite calls "disk I/O error" or "database or disk is full" failed, when the
+ * system's errno is lost (SQLite keeps none of a failed WAL write, and a write cut short at
+ * the limit is SQLITE_FULL with no errno at all): EFBIG when a file is within SQLite's
+ * largest page (64 KiB) of the file size limit (ulimit -f), ENOSPC when its file system has
+ * less than that left, else 0. why gets the words the stream sink would say. */
+static int write_failure(const char *path, char *why, size_t cap) {
+    enum { PAGE_MAX = 65536 };
+    struct rlimit rl;
+    struct statvfs fs;
+    off_t size = largest_file(path);
+    if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        (unsigned long long)size + PAGE_MAX > (unsigned long long)rl.rlim_cur) {
+        snprintf(why, cap, "%s: the file size limit (ulimit -f) is %llu bytes", strerror(EFBIG),
+                 (unsigned long long)rl.rlim_cur);
+        return EFBIG;
+    }
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    unsigned long long left = ULLONG_MAX;
+    if (statvfs(dir, &fs) == 0) /* root may write into the blocks kept for it */
+        left = (unsigned long long)(geteuid() == 0 ? fs.f_bfree : fs.f_bavail) * fs.f_frsize;
+    if (left < PAGE_MAX) {
+        snprintf(why, cap, "%s", strerror(ENOSPC));
+        return ENOSPC;
+    }
+    return 0;
+}
+
 /* "what: SQLite's message (the system's, when a system call failed)". Messages of writes
- * come under "writing PATH:" from the CLI; open adds the path itself (lite_open). */
+ * come under "writing PATH:" from the CLI; open adds the path itself (lite_open). A write
+ * that failed for want of room says so first, as the stream sink does: "what: File too
+ * large: the file size limit (ulimit -f) is N bytes (SQLite: disk I/O error)". */
 static int fail(job_t *j, const char *what) {
     sqlite3 *db = j->l->db;
     int sys = db ? sqlite3_system_errno(db) : 0;
-    snprintf(j->why, SINK_WHY_MAX, sys ? "%s: %s (%s)" : "%s: %s", what,
-             db ? sqlite3_errmsg(db) : "out of memory", sys ? strerror(sys) : "");
-    int code = db ? sqlite3_errcode(db) : SQLITE_NOMEM;
+    int code = db ? sqlite3_extended_errcode(db) : SQLITE_NOMEM;
+    char room[160];
+    if ((code == SQLITE_FULL || (code & 0xff) == SQLITE_IOERR) &&
+        write_failure(j->l->path, room, sizeof room) != 0)
+        snprintf(j->why, SINK_WHY_MAX, "%s: %s (SQLite: %s)", what, room, sqlite3_errmsg(db));
+    else
+        snprintf(j->why, SINK_WHY_MAX, sys ? "%s: %s (%s)" : "%s: %s", what,
+                 db ? sqlite3_errmsg(db) : "out of memory", sys ? strerror(sys) : "");
     return code == SQLITE_NOMEM ? CAFE_ENOMEM : CAFE_EIO;
 }
 

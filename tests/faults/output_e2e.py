@@ -74,6 +74,12 @@ def test_file_system_fills_up_mid_run():
     assert 32768 < written <= 65536, written  # it stopped at the limit, not before
     # The summary must not claim the run completed every URL.
     assert b"2000 URLs" not in r.stderr.split(b"\n")[-3], r.stderr[-300:]
+    # SQLite says "database or disk is full" or "disk I/O error"; cafe names the cause too
+    r = in_mount_ns(f'mkdir -p "$T/small" && mount -t tmpfs -o size=256k none "$T/small" && '
+                    f'exec "$CAFE" titles -q -o "$T/small/out.sqlite" {LIST}')
+    assert r.returncode == 2, (r.returncode, r.stderr[-300:])
+    assert b"cafe titles: writing " in r.stderr and b"No space left on device" in r.stderr, \
+        r.stderr[-300:]
 
 
 def fsize_limit(limit):
@@ -93,9 +99,11 @@ def test_file_size_limit_is_a_write_error_then_resume_finishes():
         r = subprocess.run(args, capture_output=True, timeout=120,
                            preexec_fn=fsize_limit(96 * 1024))
         assert r.returncode == 2, (name, r.returncode, r.stderr[-300:])
-        # SQLite keeps no errno of a failed WAL write: its own words, "disk I/O error"
-        want = b"File too large" if fmt == "--json" else b"disk I/O error"
-        assert b"cafe titles: writing " in r.stderr and want in r.stderr, (name, r.stderr[-300:])
+        # SQLite says "disk I/O error" or "database or disk is full": cafe says which limit
+        assert b"cafe titles: writing " in r.stderr and b"File too large" in r.stderr, \
+            (name, r.stderr[-300:])
+        if fmt != "--json":
+            assert b"ulimit -f" in r.stderr, r.stderr[-300:]
         r = subprocess.run(args + ["--resume"], capture_output=True, timeout=120)
         assert r.returncode == 0, (name, r.stderr[-300:])
         if fmt == "--json":
