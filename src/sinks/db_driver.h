@@ -46,6 +46,11 @@ extern const size_t sink_ncolumns;
 enum { SINK_NRUN_COLUMNS = 6 };
 extern const sink_column_t sink_run_columns[SINK_NRUN_COLUMNS];
 
+/* The run_resumes table's columns: one row each time --resume continues a run (its time and
+ * command line; the runs table keeps the first run's). */
+enum { SINK_NRESUME_COLUMNS = 3 };
+extern const sink_column_t sink_resume_columns[SINK_NRESUME_COLUMNS];
+
 /* Compares a table's actual columns (names[i], types[i]) with the expected ones (want[0..nwant),
  * sink_columns or sink_run_columns). 0 when every expected column is there with its type
  * (extra columns are allowed: they are the user's); else CAFE_EINVAL with why naming each

@@ -35,6 +35,12 @@ const sink_column_t sink_run_columns[SINK_NRUN_COLUMNS] = {
     {"options", "TEXT", "text", 0},
 };
 
+const sink_column_t sink_resume_columns[SINK_NRESUME_COLUMNS] = {
+    {"run_id", "INTEGER", "bigint", 1},
+    {"resumed_at", "TEXT", "timestamp with time zone", 1},
+    {"options", "TEXT", "text", 0},
+};
+
 /* Appends one difference to the list in why, comma-separated: column name is missing (got
  * NULL) or has type got instead of want. */
 static void add_why(char *why, const char *name, const char *got, const char *want) {

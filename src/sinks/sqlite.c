@@ -161,6 +161,8 @@ static int check_table(job_t *j, const char *table, const char *qtable, const si
 static const char runs_sql[] = "CREATE TABLE IF NOT EXISTS runs (run_id INTEGER PRIMARY KEY, "
                                "table_name TEXT NOT NULL, started_at TEXT NOT NULL, "
                                "ended_at TEXT, status TEXT NOT NULL, options TEXT)";
+static const char resumes_sql[] = "CREATE TABLE IF NOT EXISTS run_resumes (run_id INTEGER NOT "
+                                  "NULL, resumed_at TEXT NOT NULL, options TEXT)";
 #define NOW "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
 
 /* Takes the run for this process: an open file description lock (F_OFD_SETLK) on one byte
@@ -221,9 +223,14 @@ static int begin_run(job_t *j) {
             return rc;
         char id[24];
         snprintf(id, sizeof id, "%lld", (long long)j->l->run);
-        const char *q[] = {id};
-        return run_stmt(j, "UPDATE runs SET ended_at = NULL, status = 'running' WHERE run_id = ?",
-                        q, 1, NULL, "resuming the run");
+        const char *q[] = {id, p[1]};
+        rc = run_stmt(j, "UPDATE runs SET ended_at = NULL, status = 'running' WHERE run_id = ?", q,
+                      1, NULL, "resuming the run");
+        return rc ? rc
+                  : run_stmt(j,
+                             "INSERT INTO run_resumes (run_id, resumed_at, options) "
+                             "VALUES (?, " NOW ", ?)",
+                             q, 2, NULL, "resuming the run");
     }
     return begin_run_new(j, p);
 }
@@ -249,9 +256,14 @@ static int make_tables(job_t *j) {
     if (rc == 0)
         rc = exec(j, runs_sql, "creating the runs table");
     if (rc == 0)
+        rc = exec(j, resumes_sql, "creating the run_resumes table");
+    if (rc == 0)
         rc = check_table(j, j->l->table, j->l->qtable, sink_columns, sink_ncolumns);
     if (rc == 0) /* a runs table of the user's own is refused too, not met by an INSERT */
         rc = check_table(j, "runs", "runs", sink_run_columns, SINK_NRUN_COLUMNS);
+    if (rc == 0)
+        rc =
+            check_table(j, "run_resumes", "run_resumes", sink_resume_columns, SINK_NRESUME_COLUMNS);
     if (rc == 0) /* a table without the key is refused now, not after fetching */
         rc = prepare_insert(j);
     if (rc == 0)

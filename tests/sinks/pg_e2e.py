@@ -107,6 +107,12 @@ def test_signals_then_resume_one_row_per_url():
     assert all(u[int(x[1])] == x[0] for x in got)  # seq: the line's place, resumed or not
     assert len({x[2] for x in got}) == 1  # one run, continued
     assert pg.sql("SELECT status FROM runs WHERE table_name = 'resumed'") == [["done"]]
+    # each --resume's command line is kept, the first run's in runs.options
+    opts = pg.sql("SELECT r.options FROM run_resumes r JOIN runs USING (run_id) "
+                  "WHERE table_name = 'resumed' ORDER BY resumed_at")
+    assert [json.loads(o[0]).count("--unordered") for o in opts] == [1, 0, 0], opts
+    first = pg.sql("SELECT options FROM runs WHERE table_name = 'resumed'")[0][0]
+    assert "--resume" not in json.loads(first), first
 
 
 def during_run(table, n, action, extra_env=None, expect=0):

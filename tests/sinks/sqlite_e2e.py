@@ -123,6 +123,17 @@ def test_lines_duplicates_bad_lines_and_resume_with_other_options():
     bad = [x[1] for x in rows if x[3]]
     assert bad == ["\ufffd\ufffd bad", "ftp://127.0.0.1/x", "not a url"], bad
     assert query(out, "SELECT run_id, status FROM runs") == [(1, "done")]
+    # Each --resume's command line is kept beside the first one's, in the order they ran:
+    # the runs table's options kept only the first, hiding what the rest was fetched with.
+    first = json.loads(query(out, "SELECT options FROM runs")[0][0])
+    assert "--resume" not in first and first[-1] == half, first
+    resumes = query(out, "SELECT run_id, resumed_at >= (SELECT started_at FROM runs), options "
+                         "FROM run_resumes ORDER BY rowid")
+    assert [x[:2] for x in resumes] == [(1, 1), (1, 1)], resumes
+    opts = [json.loads(x[2]) for x in resumes]
+    assert "--unordered" in opts[0] and "--retries" in opts[0] and "--unordered" not in opts[1], \
+        opts
+    assert all("--resume" in o and o[-1] == full for o in opts), opts
 
 
 def test_hostile_titles_stored_as_json_holds_them():
