@@ -3,11 +3,15 @@
  * a multi-row INSERT ... ON CONFLICT (the key) DO NOTHING, so a batch whose commit was
  * lost with the connection can be sent again without doubling a row.
  *
- * The key on (run_id, url) is an exclusion constraint over a hash index, not a primary key:
- * a btree entry holds at most 2704 bytes, and a URL may be 8 KiB (a line's limit); one that
- * long failed its batch, and again on every --resume. A hash index holds a 32-bit hash of
- * any value, and the constraint compares the values themselves: exact. A table made with
- * the primary key of earlier versions is still taken (its arbiter is (run_id, url)).
+ * The key is a primary key on (run_id, url_sha256), a column the server generates from the
+ * URL's bytes: a btree entry holds at most 2704 bytes, and a URL may be 8 KiB (a line's
+ * limit), so a key on the URL itself failed its batch, and again on every --resume. SHA-256,
+ * as no one can make two URLs of one hash (a crawl's list holds strangers' URLs). A primary
+ * key, not the exclusion constraint over a hash index of the previous version: logical
+ * replication needs a replica identity (a published table without one refuses every DELETE
+ * and UPDATE), and so do many tools. Tables of both earlier keys are still taken: the
+ * exclusion constraint has the primary key's name (<table>_run_url), and a primary key on
+ * (run_id, url) is its own arbiter.
  *
  * A lost connection is reopened with backoff (100 ms doubling to 5 s) for up to RETRY_MS; any
  * other error (read-only database, disk full) is final. */
@@ -34,7 +38,7 @@ typedef struct pg {
     pgc_t *c; /* NULL while disconnected */
     char *where;
     char table[64], qtable[68];
-    char key[160];       /* the new table's key: CONSTRAINT "<table>_run_url" EXCLUDE ... */
+    char key[320];       /* the new table's key: url_sha256 ..., CONSTRAINT "<table>_run_url" */
     const char *arbiter; /* what ON CONFLICT names: that constraint, or (run_id, url) */
     char constraint[96]; /* ON CONSTRAINT "<table>_run_url" */
     int64_t run;
@@ -284,8 +288,12 @@ static int pg_open(void **impl, const sink_target_t *t, const sink_db_conf_t *co
     else
         snprintf(name, sizeof name, "%.38s_%016" PRIx64 "_run_url", t->table,
                  hash_str(HASH_SEED, t->table));
+    /* the URL's bytes: decode(.., 'escape') reads a backslash as an escape, so each is doubled
+     * (convert_to, which would say it plainly, is not immutable, as a generated column needs) */
     snprintf(p->key, sizeof p->key,
-             "CONSTRAINT \"%s\" EXCLUDE USING hash ((run_id::text || ' ' || url) WITH =)", name);
+             "url_sha256 bytea NOT NULL GENERATED ALWAYS AS (sha256(decode(replace(url, '\\', "
+             "'\\\\'), 'escape'))) STORED, CONSTRAINT \"%s\" PRIMARY KEY (run_id, url_sha256)",
+             name);
     snprintf(p->constraint, sizeof p->constraint, "ON CONSTRAINT \"%s\"", name);
     if (!(p->where = strdup(t->where)))
         return CAFE_ENOMEM;
@@ -437,7 +445,7 @@ static int copy_batch(pg_t *p, const sink_row_t *rows, size_t n, char *why) {
         return CAFE_ENOMEM;
     int rc = pgc_copy_in(p->c, p->copy_sql, data, len, why);
     free(data);
-    /* 23505: the primary key's violation, 23P01: the exclusion constraint's */
+    /* 23505: a primary key's violation, 23P01: an exclusion constraint's (an older table) */
     if (rc == CAFE_ECONNRESET || (rc == CAFE_EIO && (strcmp(pgc_sqlstate(p->c), "23505") == 0 ||
                                                      strcmp(pgc_sqlstate(p->c), "23P01") == 0)))
         return 1;

@@ -296,8 +296,35 @@ def test_long_urls_stored_and_done_for_resume():
     r = cafe("titles", "--resume", "--db", spec("long"), path, env=pg.env())
     assert r.returncode == 0 and b"7 already done" in r.stderr, r.stderr
     assert count("long") == len(u)
+    # A primary key, which logical replication (a replica identity: a publication of the
+    # table refused every DELETE and UPDATE on it) and many tools need: the exclusion
+    # constraint was none, so cafe's key is a primary key on (run_id, the URL's SHA-256).
+    assert pg.sql("SELECT count(*) FROM pg_constraint WHERE conrelid = 'long'::regclass "
+                  "AND contype = 'p'") == [["1"]]
+    pg.sql("INSERT INTO long (run_id, seq, url, bytes, time_ms, attempts) "
+           "VALUES (0, 0, 'a\\b', 0, 0, 1), (0, 1, 'a\\\\b', 0, 0, 1)")  # two rows
+    assert pg.sql("SELECT count(*) FROM long WHERE url_sha256 <> sha256(convert_to(url, 'UTF8'))"
+                  ) == [["0"]]  # the hash of the URL's UTF-8 bytes, backslashes too
+    pg.sql("DELETE FROM long WHERE run_id = 0")
+    pg.sql("CREATE PUBLICATION long_pub FOR TABLE long")
+    try:
+        pg.sql(f"DELETE FROM long WHERE url = '{u[0]}'")
+    finally:
+        pg.sql("DROP PUBLICATION long_pub")
+    r = cafe("titles", "-q", "--resume", "--db", spec("long"), path, env=pg.env())
+    assert r.returncode == 0 and count("long") == len(u), r.stderr  # that one fetched again
+    # a table as the previous version made it (the exclusion constraint) is still taken
+    pg.sql("CREATE TABLE excl (LIKE long); ALTER TABLE excl DROP COLUMN IF EXISTS url_sha256; "
+           "ALTER TABLE excl ADD CONSTRAINT excl_run_url EXCLUDE USING hash "
+           "((run_id::text || ' ' || url) WITH =)")
+    for k in range(2):
+        r = cafe("titles", "-q", *(["--resume"] if k else []), "--db", spec("excl"), path,
+                 env=pg.env())
+        assert r.returncode == 0, r.stderr
+    assert count("excl") == len(u)
     # a table as cafe made it before: its primary key, and URLs it can hold
-    pg.sql("CREATE TABLE oldkey (LIKE long); ALTER TABLE oldkey ADD PRIMARY KEY (run_id, url)")
+    pg.sql("CREATE TABLE oldkey (LIKE long); ALTER TABLE oldkey DROP COLUMN IF EXISTS url_sha256;"
+           " ALTER TABLE oldkey ADD PRIMARY KEY (run_id, url)")
     short = lists.write([u[0], u[4], u[0]])
     for k in range(2):
         r = cafe("titles", *(["--resume"] if k else []), "--db", spec("oldkey"), short,
