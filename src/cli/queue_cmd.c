@@ -139,8 +139,13 @@ static int push(qcmd_t *c) {
     if (rc == 0 && n)
         rc = push_batch(c, urls, lens, n, &added);
     if (rc != 0) {
-        fprintf(stderr, "cafe queue: push stopped after %llu new URLs: %s\n", added,
-                rc == CAFE_EIO || rc == CAFE_ECONNRESET ? redis_error(c->r) : input_strerror(rc));
+        const char *msg =
+            rc == CAFE_EIO || rc == CAFE_ECONNRESET ? redis_error(c->r) : input_strerror(rc);
+        fprintf(stderr, "cafe queue: push stopped after %llu new URLs: %s%s\n", added, msg,
+                strcmp(msg, QUEUE_OOM_MESSAGE) == 0
+                    ? "; make room (raise maxmemory, or export the results with cafe queue "
+                      "results --drain) and push again: the URLs pushed are skipped"
+                    : "");
         return 2;
     }
     printf("%llu added, %llu skipped (already pushed)", added, lines - added);

@@ -32,6 +32,11 @@ typedef struct queue_keys {
 int queue_keys_init(queue_keys_t *k, const char *name);
 void queue_keys_free(queue_keys_t *k);
 
+/* What queue_eval says of Redis's OOM error (maxmemory reached, policy noeviction). */
+#define QUEUE_OOM_MESSAGE                                                                          \
+    "Redis is out of memory: its used memory is over maxmemory, and its maxmemory-policy "         \
+    "(noeviction) refuses what would add to it"
+
 /* Runs script `script` on the queue's keys with args argv[0..argc) (lens may be NULL for C
  * strings). Returns as redis_cmd; a Redis error reply is turned into CAFE_EIO with the
  * message in redis_error(r). */

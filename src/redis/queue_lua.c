@@ -44,8 +44,13 @@ const char *const queue_scripts[QS_COUNT] = {
             "if first[2] then wait = math.max(0, tonumber(first[2]) - now) end "
             "return {got, redis.call('LLEN', KEYS[1]), redis.call('ZCARD', KEYS[3]), wait, "
             "redis.call('EXISTS', KEYS[6])}",
-    /* RENEW worker lease_ms url...: extends the leases worker still holds. */
+    /* RENEW worker lease_ms url...: extends the leases worker still holds. Its first write
+     * (forgetting silent workers, as CLAIM does) may not grow memory: Redis refuses a
+     * script's first write that may (ZADD) when over maxmemory (noeviction), and lets one
+     * that wrote go on. Refused, the leases of URLs being fetched ran out and other workers
+     * fetched them again; CLAIM, ACK and RELEASE begin so already. */
     [QS_RENEW] = NOW "local w, lease = ARGV[1], tonumber(ARGV[2]) "
+                     "redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now) "
                      "redis.call('ZADD', KEYS[7], now + lease, w) "
                      "local kept = 0 "
                      "for i = 3, #ARGV do "
@@ -125,7 +130,9 @@ int queue_eval(redis_t *r, const queue_keys_t *k, int script, redisReply **out, 
     free(all);
     free(all_lens);
     if (rc == 0 && (*out)->type == REDIS_REPLY_ERROR) {
-        redis_set_error(r, (*out)->str);
+        /* "OOM command not allowed when used memory > 'maxmemory'. script: SHA1, on
+         * @user_script:1.": what it means, without the script's insides */
+        redis_set_error(r, strncmp((*out)->str, "OOM ", 4) == 0 ? QUEUE_OOM_MESSAGE : (*out)->str);
         freeReplyObject(*out);
         *out = NULL;
         rc = CAFE_EIO;

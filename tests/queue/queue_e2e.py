@@ -742,6 +742,40 @@ def test_a_redis_that_evicts_keys_is_refused():
         srv.close()
 
 
+def test_a_redis_out_of_memory_loses_and_doubles_nothing():
+    """maxmemory reached with noeviction: Redis answers "OOM command not allowed" to a
+    command that may grow memory, unless a script already wrote. A push stops with a message
+    saying what to do (the rest pushed again later, nothing twice); the workers' claims and
+    acknowledgements go on (a record is never refused: it would be fetched again), and so
+    must their renewals: RENEW's first write grew memory, so each one failed with OOM
+    ("cafe titles: redis: OOM command not allowed ..."), the leases of URLs being fetched
+    ran out, and other workers fetched them again (reclaimed)."""
+    urls, path = url_list("oom", 20000)
+    srv = RedisServer("--maxmemory", "3mb", "--maxmemory-policy", "noeviction")
+    try:
+        r = cafe("queue", "push", srv.url("oom"), path)
+        assert r.returncode == 2, r
+        assert b"Redis is out of memory" in r.stderr and b"push again" in r.stderr, r.stderr
+        pushed = int(srv.cmd("SCARD", "cafe:{oom}:seen"))
+        assert 0 < pushed < 20000, pushed
+        srv.cmd("CONFIG", "SET", "maxmemory", "0")
+        r = cafe("queue", "push", srv.url("oom"), path)
+        assert r.returncode == 0 and r.stdout.startswith(b"%d added" % (20000 - pushed)), r
+        srv.cmd("FLUSHALL")  # the workers' part: slow URLs, so that leases need renewing
+        slow, slow_path = url_list("oom-slow", 30, delay=2000, first=50000)
+        assert cafe("queue", "push", srv.url("oom"), slow_path).returncode == 0
+        srv.cmd("CONFIG", "SET", "maxmemory", "1")  # full from here on
+        ws = [worker(srv.url("oom"), "-c", "5", "--lease", "1") for _ in range(2)]
+        outs = [finish(w) for w in ws]
+        assert all(rc == 0 for rc, _ in outs), outs
+        assert not any("OOM" in err for _, err in outs), outs
+        exactly_once(srv, "oom", slow)
+        assert srv.cmd("HGET", "cafe:{oom}:stats", "reclaimed") is None, \
+            srv.cmd("HGETALL", "cafe:{oom}:stats")
+    finally:
+        srv.close()
+
+
 def test_usage():
     assert cafe("queue").returncode == 2
     r = cafe("queue", "--help")
