@@ -1,7 +1,7 @@
-/* `cafe queue push | results | status`: load a URL list into a queue, export its records,
- * show where it stands. Each runs one task on a cafe loop with one Redis connection, and
- * does not retry: an error ends it with exit status 2 (pushing again is harmless: URLs
- * already seen are skipped); but results --drain does (see DRAIN_RETRY_MS). */
+/* `cafe queue push | results | status | delete`: load a URL list into a queue, export its
+ * records, show where it stands, delete it. Each runs one task on a cafe loop with one Redis
+ * connection, and does not retry: an error ends it with exit status 2 (pushing again is harmless:
+ * URLs already seen are skipped); but results --drain does (see DRAIN_RETRY_MS). */
 #include "cafe.h"
 #include "db.h"
 #include "dbopts.h"
@@ -31,6 +31,7 @@ typedef struct qcmd {
     const char *sub, *url, *name, *file, *output, *scheme, *db;
     record_format_t fmt;
     int drain;
+    int force;
     int argc; /* the command line, for the database's runs table */
     char **argv;
     redis_conf_t conf;
@@ -62,6 +63,9 @@ static const cli_opt_t rows[] = {
      "results: delete each record from Redis once\nwritten (a file: on the disk, fsync; with "
      "--db:\nonce its batch committed)",
      NULL},
+    {CLI_OPT_FLAG, "force", 0, NULL, F(force), 0, 0, 1, NULL, NULL, NULL,
+     "delete: also when records wait to be exported\nor URLs are being fetched (they are lost)",
+     NULL},
     {CLI_OPT_HELP, "help", 'h', NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print this help", NULL},
     {CLI_OPT_VERSION, "version", 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print the version", NULL},
 };
@@ -71,7 +75,8 @@ const cli_optab_t cli_queue_optab = {
     "queue push REDIS_URL [FILE|-]  load URLs (one per line), skipping\n"
     "                                          those ever pushed before\n"
     "       cafe queue results REDIS_URL [-o FILE] [--json|--csv|--db SPEC] [--drain]\n"
-    "       cafe queue status REDIS_URL\n",
+    "       cafe queue status REDIS_URL\n"
+    "       cafe queue delete REDIS_URL [--force]\n",
     "Workers: cafe titles --queue REDIS_URL [OPTIONS]   (see cafe titles --help)\n"
     "\n"
     "REDIS_URL  redis://[USER[:PASSWORD]@]HOST[:PORT][/DB][?queue=NAME]; the password\n"
@@ -403,6 +408,42 @@ static int status(qcmd_t *c) {
     return 0; /* main checks that standard output took it, and says why not */
 }
 
+/* ---- delete ------------------------------------------------------------------------------- */
+
+/* Every key of the queue, in one script; refused while it holds records not exported or URLs
+ * being fetched (their only copies), unless --force. */
+static int delete_queue(qcmd_t *c) {
+    redisReply *rep;
+    const char *argv[] = {c->force ? "1" : "0"};
+    int rc = queue_eval(c->r, &c->keys, QS_DELETE, &rep, 1, argv, NULL);
+    if (rc != 0) {
+        fprintf(stderr, "cafe queue: delete: %s\n", redis_error(c->r));
+        return 2;
+    }
+    if (!redis_reply_array(rep, 3)) {
+        fprintf(stderr, "cafe queue: delete: unexpected reply to the delete script\n");
+        freeReplyObject(rep);
+        return 2;
+    }
+    long long keys = num_of(rep->element[0]), results = num_of(rep->element[1]),
+              leased = num_of(rep->element[2]);
+    freeReplyObject(rep);
+    if (keys == 0 && (results || leased)) {
+        fprintf(stderr,
+                "cafe queue: delete: queue %s holds %lld record%s not exported and %lld URL%s "
+                "being fetched: export them first (cafe queue results --drain), or give --force "
+                "to delete them too; nothing deleted\n",
+                c->conf.queue, results, results == 1 ? "" : "s", leased, leased == 1 ? "" : "s");
+        return 2;
+    }
+    if (keys == 0)
+        printf("queue %s: nothing to delete\n", c->conf.queue);
+    else
+        printf("deleted queue %s (%lld keys%s)\n", c->conf.queue, keys,
+               results || leased ? ", with records not exported or URLs being fetched" : "");
+    return 0;
+}
+
 /* ---- main --------------------------------------------------------------------------------- */
 
 static int cmd_task(void *arg, void **value) {
@@ -422,6 +463,7 @@ static int cmd_task(void *arg, void **value) {
         redis_set_retry(c->r, DRAIN_RETRY_MS, 0);
     int code = strcmp(c->sub, "push") == 0      ? push(c)
                : strcmp(c->sub, "results") == 0 ? results(c)
+               : strcmp(c->sub, "delete") == 0  ? delete_queue(c)
                                                 : status(c);
     redis_close(c->r);
     *value = (void *)(intptr_t)code;
@@ -464,6 +506,8 @@ static int parse(qcmd_t *c, int argc, char **argv) {
     c->file = n == 2 ? args[1] : "-";
     if (c->output && strcmp(c->output, "-") == 0) /* standard output, as cafe titles -o - */
         c->output = NULL;
+    if (c->force && strcmp(c->sub, "delete") != 0)
+        return usage_error("--force is for delete");
     if (c->db && (c->output || c->fmt != RECORD_FMT_TEXT || strcmp(c->sub, "results") != 0))
         return usage_error("--db is for results, instead of -o, --json and --csv");
     return 0;
@@ -492,11 +536,12 @@ int cli_queue_main(int argc, char **argv) {
         const char *args[2];
         size_t n;
         int rc = cli_optab_parse(&cli_queue_optab, &c, argc, argv, 1, args, 2, &n, NULL);
-        return rc < 0 ? 0 : rc ? rc : usage_error("push, results or status comes first");
+        return rc < 0 ? 0 : rc ? rc : usage_error("push, results, status or delete comes first");
     }
-    if (strcmp(argv[1], "push") && strcmp(argv[1], "results") && strcmp(argv[1], "status"))
-        return cli_optab_usage_error(&cli_queue_optab,
-                                     "unknown subcommand '%s' (push, results, status)", argv[1]);
+    if (strcmp(argv[1], "push") && strcmp(argv[1], "results") && strcmp(argv[1], "status") &&
+        strcmp(argv[1], "delete"))
+        return cli_optab_usage_error(
+            &cli_queue_optab, "unknown subcommand '%s' (push, results, status, delete)", argv[1]);
     int rc = parse(&c, argc, argv);
     if (rc != 0)
         return rc < 0 ? 0 : rc;

@@ -20,7 +20,7 @@
 #include <stddef.h>
 
 enum { QK_PENDING, QK_SEEN, QK_LEASES, QK_OWNER, QK_RESULTS, QK_STATS, QK_WORKERS, QK_COUNT };
-enum { QS_PUSH, QS_CLAIM, QS_RENEW, QS_ACK, QS_RELEASE, QS_STATUS, QS_COUNT };
+enum { QS_PUSH, QS_CLAIM, QS_RENEW, QS_ACK, QS_RELEASE, QS_STATUS, QS_DELETE, QS_COUNT };
 
 /* The Lua scripts, indexed by QS_*: loaded on every connection. */
 extern const char *const queue_scripts[QS_COUNT];

@@ -84,6 +84,14 @@ const char *const queue_scripts[QS_COUNT] = {
                       "redis.call('SCARD', KEYS[2]), redis.call('XLEN', KEYS[5]), "
                       "redis.call('HMGET', KEYS[6], 'pushed', 'done', 'failed', 'reclaimed'), "
                       "redis.call('ZRANGEBYSCORE', KEYS[7], now, '+inf')}",
+    /* DELETE force: every key of the queue, unless (force "0") records wait in the results
+     * stream or URLs are leased, which would be lost. {keys deleted, records, leased}. */
+    [QS_DELETE] =
+        "local results, leased = redis.call('XLEN', KEYS[5]), redis.call('ZCARD', KEYS[3]) "
+        "if ARGV[1] ~= '1' and (results > 0 or leased > 0) then "
+        "  return {0, results, leased} "
+        "end "
+        "return {redis.call('DEL', unpack(KEYS)), results, leased}",
 };
 
 int queue_keys_init(queue_keys_t *k, const char *name) {

@@ -776,6 +776,39 @@ def test_a_redis_out_of_memory_loses_and_doubles_nothing():
         srv.close()
 
 
+def test_delete_a_queue():
+    """There was no way to delete a queue but redis-cli DEL on seven key names. `cafe queue
+    delete` removes every key of the queue, and only its own; it refuses (exit 2, nothing
+    deleted) while records wait to be exported or URLs are being fetched, unless --force."""
+    urls, path = url_list("del", 30)
+    assert cafe("queue", "push", rs.url("del"), path).returncode == 0
+    assert cafe("queue", "push", rs.url("del-other"), path).returncode == 0
+    rc, err = finish(worker(rs.url("del")))
+    assert rc == 0, err
+    before = set(rs.cmd("KEYS", "cafe:{del}:*"))
+    assert len(before) >= 3, before
+    r = cafe("queue", "delete", rs.url("del"))
+    assert r.returncode == 2 and b"30 records not exported" in r.stderr, r
+    assert b"cafe queue results" in r.stderr and b"--force" in r.stderr, r
+    assert set(rs.cmd("KEYS", "cafe:{del}:*")) == before
+    out = os.path.join(tmp, "del.jsonl")
+    assert cafe("queue", "results", rs.url("del"), "--json", "--drain", "-o", out).returncode == 0
+    r = cafe("queue", "delete", rs.url("del"))
+    assert r.returncode == 0 and r.stdout.startswith(b"deleted queue del"), r
+    assert rs.cmd("KEYS", "cafe:{del}:*") == []
+    assert len(rs.cmd("KEYS", "cafe:{del-other}:*")) == 3  # pending, seen, stats: untouched
+    r = cafe("queue", "delete", rs.url("del"))
+    assert r.returncode == 0 and b"nothing to delete" in r.stdout, r
+    # --force: records not exported and URLs held go too
+    assert cafe("queue", "push", rs.url("del"), path).returncode == 0
+    rs.cmd("XADD", "cafe:{del}:results", "*", "record", "{}")
+    assert cafe("queue", "delete", rs.url("del")).returncode == 2
+    r = cafe("queue", "delete", "--force", rs.url("del"))
+    assert r.returncode == 0 and rs.cmd("KEYS", "cafe:{del}:*") == [], r
+    r = cafe("queue", "--help")
+    assert b"cafe queue delete REDIS_URL" in r.stdout, r.stdout
+
+
 def test_usage():
     assert cafe("queue").returncode == 2
     r = cafe("queue", "--help")
