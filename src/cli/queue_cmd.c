@@ -79,9 +79,10 @@ const cli_optab_t cli_queue_optab = {
     "       cafe queue delete REDIS_URL [--force]\n",
     "Workers: cafe titles --queue REDIS_URL [OPTIONS]   (see cafe titles --help)\n"
     "\n"
-    "REDIS_URL  redis://[USER[:PASSWORD]@]HOST[:PORT][/DB][?queue=NAME]; the password\n"
-    "           may come from $REDISCLI_AUTH instead. No TLS (rediss://): Debian 12's\n"
-    "           hiredis has none.\n",
+    "REDIS_URL  redis://[USER[:PASSWORD]@]HOST[:PORT][/DB][?queue=NAME]\n"
+    "           or a Unix socket: unix://[[USER]:PASSWORD@]/PATH[?db=N&queue=NAME]\n"
+    "           (or redis+unix://). The password may come from $REDISCLI_AUTH\n"
+    "           instead. No TLS (rediss://): Debian 12's hiredis has none.\n",
     "Exit: 0 done, 2 usage, connection or Redis error, or the output could not be\n"
     "written (disk full, closed pipe).\n",
     rows,

@@ -130,7 +130,7 @@ static void on_connect(const redisAsyncContext *ac, int status) {
     if (!r || r->ac != ac)
         return;
     if (status != REDIS_OK) {
-        set_err(r, "cannot connect to %s:%d: %s", r->conf->host, r->conf->port, ac->errstr);
+        set_err(r, "cannot connect to %s: %s", r->conf->where, ac->errstr);
         r->ac = NULL; /* hiredis frees it after this callback */
     }
     if (r->connecting)
@@ -143,7 +143,7 @@ static void on_disconnect(const redisAsyncContext *ac, int status) {
     if (!r || r->ac != ac)
         return;
     if (status != REDIS_OK)
-        set_err(r, "connection to %s:%d lost: %s", r->conf->host, r->conf->port,
+        set_err(r, "connection to %s lost: %s", r->conf->where,
                 ac->errstr[0] ? ac->errstr : "closed by the server");
     r->ac = NULL;
     r->up = 0;
@@ -194,13 +194,15 @@ static int resolve(void *arg) {
     return 0;
 }
 
-/* One address: 0 once connected, else the reason (its message in r->err). */
+/* One address (ip, or NULL for the Unix socket): 0 once connected, else the reason (its
+ * message in r->err). */
 static int connect_to(redis_t *r, const char *ip) {
-    redisAsyncContext *ac = redisAsyncConnect(ip, r->conf->port);
+    redisAsyncContext *ac =
+        ip ? redisAsyncConnect(ip, r->conf->port) : redisAsyncConnectUnix(r->conf->socket);
     if (!ac)
         return CAFE_ENOMEM;
     if (ac->err || redis_uv_attach(ac, r->uv) != REDIS_OK) {
-        set_err(r, "cannot connect to %s:%d: %s", r->conf->host, r->conf->port,
+        set_err(r, "cannot connect to %s: %s", r->conf->where,
                 ac->err ? ac->errstr : "out of memory");
         redisAsyncFree(ac);
         return CAFE_ECONNREFUSED;
@@ -218,6 +220,8 @@ static int connect_to(redis_t *r, const char *ip) {
 }
 
 static int tcp_connect(redis_t *r) {
+    if (r->conf->socket)
+        return connect_to(r, NULL);
     resolve_job_t job = {.host = r->conf->host};
     int rc = cafe_thread_run(resolve, &job);
     if (rc == 0 && job.gai)
@@ -297,7 +301,7 @@ static int link_up(redis_t *r) {
     if (rc == 0)
         rc = handshake(r);
     if (cafe_deadline_end(&d) && rc != 0) {
-        set_err(r, "cannot connect to %s:%d: no reply within %d s", r->conf->host, r->conf->port,
+        set_err(r, "cannot connect to %s: no reply within %d s", r->conf->where,
                 CONNECT_TIMEOUT_MS / 1000);
         rc = CAFE_ECONNREFUSED;
     }
@@ -386,11 +390,11 @@ static void announce(redis_t *r, int lost, uint64_t since) {
         return;
     r->outage = lost;
     if (lost)
-        fprintf(stderr, "%s: redis %s:%d: %s; reconnecting\n", msg_prog(), r->conf->host,
-                r->conf->port, r->err[0] ? r->err : "connection lost");
+        fprintf(stderr, "%s: redis %s: %s; reconnecting\n", msg_prog(), r->conf->where,
+                r->err[0] ? r->err : "connection lost");
     else
-        fprintf(stderr, "%s: redis %s:%d: back after %.1f s\n", msg_prog(), r->conf->host,
-                r->conf->port, (double)(cafe_loop_now(cafe_loop_current()) - since) / 1000.0);
+        fprintf(stderr, "%s: redis %s: back after %.1f s\n", msg_prog(), r->conf->where,
+                (double)(cafe_loop_now(cafe_loop_current()) - since) / 1000.0);
 }
 
 /* The retry time is the outage's, not each command's: a command begun late in an outage

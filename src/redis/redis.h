@@ -8,12 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Where to connect, parsed from redis://[USER[:PASS]@]HOST[:PORT][/DB][?queue=NAME]. The
- * password comes from the URL or, when the URL has none, from $REDISCLI_AUTH (as
- * redis-cli). `display` is the URL without the password, for messages: nothing else may be
- * printed of it. */
+/* Where to connect, parsed from redis://[USER[:PASS]@]HOST[:PORT][/DB][?queue=NAME], or for a
+ * Unix socket unix://[[USER]:PASS@]/PATH[?db=N&queue=NAME] (also redis+unix://; the form of
+ * redis-py, go-redis and redis-rb). The password comes from the URL or, when the URL has
+ * none, from $REDISCLI_AUTH (as redis-cli). `display` is the URL without the password, for
+ * messages: nothing else may be printed of it; `where` is HOST:PORT or the socket's path. */
 typedef struct redis_conf {
-    char *host, *user, *pass, *queue, *display;
+    char *host, *user, *pass, *queue, *display, *where;
+    char *socket; /* the Unix socket's path; NULL for TCP (host and port) */
     int port, db;
 } redis_conf_t;
 

@@ -15,6 +15,8 @@ void redis_conf_free(redis_conf_t *c) {
     free(c->pass);
     free(c->queue);
     free(c->display);
+    free(c->where);
+    free(c->socket);
     memset(c, 0, sizeof(*c));
 }
 
@@ -89,7 +91,58 @@ static const char *parse_place(redis_conf_t *c, CURLU *u) {
     return why;
 }
 
+/* A percent-decoded copy of s[0..n), NULL when it holds a NUL or memory is short. */
+static char *decoded(const char *s, size_t n) {
+    int len = 0;
+    char *d = curl_easy_unescape(NULL, s, (int)n, &len);
+    char *copy = d && !memchr(d, 0, (size_t)len) ? strdup(d) : NULL;
+    curl_free(d);
+    return copy;
+}
+
+/* unix:// and redis+unix://: [[USER]:PASS@]/PATH[?db=N&queue=NAME], by hand (curl's URL API
+ * wants a host where this form has none). */
+static const char *parse_unix(redis_conf_t *c, const char *rest) {
+    const char *at = strchr(rest, '@'), *q = strchr(rest, '?');
+    if (at && (!q || at < q) && at[1] == '/') {
+        const char *colon = memchr(rest, ':', (size_t)(at - rest));
+        if (colon && colon > rest && !(c->user = decoded(rest, (size_t)(colon - rest))))
+            return "a bad user name";
+        if (colon && !(c->pass = decoded(colon + 1, (size_t)(at - colon - 1))))
+            return "a bad password";
+        if (!colon && at > rest && !(c->user = decoded(rest, (size_t)(at - rest))))
+            return "a bad user name";
+        rest = at + 1;
+    }
+    size_t n = q ? (size_t)(q - rest) : strlen(rest);
+    if (rest[0] != '/' || n < 2)
+        return "a Unix socket URL is unix:///PATH/TO/SOCKET?queue=NAME (an absolute path)";
+    if (!(c->socket = decoded(rest, n)))
+        return "the socket's path holds a NUL byte";
+    for (const char *p = q; p && *p; p = strchr(p, '&')) {
+        p++;
+        if (strncmp(p, "queue=", 6) == 0) {
+            free(c->queue);
+            c->queue = decoded(p + 6, strcspn(p + 6, "&"));
+        } else if (strncmp(p, "db=", 3) == 0) {
+            char *end;
+            long db = strtol(p + 3, &end, 10);
+            if (p[3] < '0' || p[3] > '9' || (*end && *end != '&') || db > 1000000)
+                return "?db= must be a database number, e.g. ?db=0";
+            c->db = (int)db;
+        } else {
+            return "the only query parameters are ?db=N and ?queue=NAME";
+        }
+    }
+    c->host = strdup("localhost"); /* unused: for code that shows a host */
+    return c->host ? NULL : "out of memory";
+}
+
 static const char *parse(redis_conf_t *c, CURLU *u, const char *url) {
+    if (strncmp(url, "unix://", 7) == 0)
+        return parse_unix(c, url + 7);
+    if (strncmp(url, "redis+unix://", 13) == 0)
+        return parse_unix(c, url + 13);
     if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
         return "not a URL (expected redis://[USER[:PASSWORD]@]HOST[:PORT][/DB][?queue=NAME])";
     char *scheme = part(u, CURLUPART_SCHEME, 0);
@@ -100,7 +153,7 @@ static const char *parse(redis_conf_t *c, CURLU *u, const char *url) {
         return "rediss:// (TLS) is not supported: Debian 12's hiredis 0.14 has no TLS; "
                "use redis:// over a trusted network or a TLS tunnel (e.g. stunnel)";
     if (!plain)
-        return "the scheme must be redis://";
+        return "the scheme must be redis://, or unix:// for a Unix socket";
     c->user = part(u, CURLUPART_USER, CURLU_URLDECODE);
     c->pass = part(u, CURLUPART_PASSWORD, CURLU_URLDECODE);
     if (c->user && !*c->user) { /* redis://:PASSWORD@host: no ACL user */
@@ -141,10 +194,25 @@ int redis_conf_parse(redis_conf_t *c, const char *url, const char *queue_opt, co
     if (!c->pass && env && *env)
         c->pass = strdup(env);
     int v6 = strchr(c->host, ':') != NULL;
-    char shown[1024];
-    snprintf(shown, sizeof shown, "redis://%s%s%s%s%s%s:%d/%d?queue=%s", c->user ? c->user : "",
-             c->pass ? ":***" : "", c->user || c->pass ? "@" : "", v6 ? "[" : "", c->host,
-             v6 ? "]" : "", c->port, c->db, c->queue);
+    char shown[1024], where[512];
+    if (c->socket) {
+        char *path = curl_easy_escape(NULL, c->socket, 0);
+        for (char *p = path; p && (p = strstr(p, "%2F")) != NULL;) { /* its slashes as slashes */
+            *p = '/';
+            memmove(p + 1, p + 3, strlen(p + 3) + 1);
+        }
+        snprintf(shown, sizeof shown, "unix://%s%s%s%s?db=%d&queue=%s", c->user ? c->user : "",
+                 c->pass ? ":***" : "", c->user || c->pass ? "@" : "", path ? path : "?", c->db,
+                 c->queue);
+        curl_free(path);
+        snprintf(where, sizeof where, "%s", c->socket);
+    } else {
+        snprintf(shown, sizeof shown, "redis://%s%s%s%s%s%s:%d/%d?queue=%s", c->user ? c->user : "",
+                 c->pass ? ":***" : "", c->user || c->pass ? "@" : "", v6 ? "[" : "", c->host,
+                 v6 ? "]" : "", c->port, c->db, c->queue);
+        snprintf(where, sizeof where, "%s%s%s:%d", v6 ? "[" : "", c->host, v6 ? "]" : "", c->port);
+    }
     c->display = strdup(shown);
-    return c->display ? 0 : refuse(prog, "out of memory");
+    c->where = strdup(where);
+    return c->display && c->where ? 0 : refuse(prog, "out of memory");
 }

@@ -776,6 +776,37 @@ def test_a_redis_out_of_memory_loses_and_doubles_nothing():
         srv.close()
 
 
+def test_unix_socket():
+    """redis-server listening on a Unix socket (unixsocket; often the only listener on a
+    machine that runs workers beside Redis) could not be used: REDIS_URL took redis://
+    alone. unix:///PATH and redis+unix:///PATH (with ?db=N) are taken, as redis-py, go-redis
+    and redis-rb take them; the password from the URL or $REDISCLI_AUTH."""
+    sock = os.path.join(tmp, "redis.sock")
+    srv = RedisServer("--unixsocket", sock, "--unixsocketperm", "700", password="s0ck-Pa55")
+    try:
+        urls, path = url_list("sock", 40)
+        for scheme in ("unix", "redis+unix"):
+            q = f"sock-{scheme.replace('+', '-')}"
+            url = f"{scheme}://:s0ck-Pa55@{sock}?db=2&queue={q}"
+            r = cafe("queue", "push", url, path)
+            assert r.returncode == 0 and r.stdout.startswith(b"40 added"), r
+            rc, err = finish(worker(url))
+            assert rc == 0, err
+            r = cafe("queue", "status", url)
+            assert r.returncode == 0 and b"done         40 " in r.stdout, r
+            assert b"s0ck-Pa55" not in r.stdout + r.stderr, r
+            assert f"unix://:***@{sock}?db=2&queue={q}".encode() in r.stdout, r.stdout
+        r = subprocess.run([CAFE, "queue", "results", f"unix://{sock}?db=2&queue=sock-unix",
+                            "--json"], capture_output=True, timeout=120,
+                           env=dict(os.environ, REDISCLI_AUTH="s0ck-Pa55"))
+        assert r.returncode == 0 and len(r.stdout.splitlines()) == 40, r
+        r = cafe("queue", "status", f"unix://{sock}.missing?queue=x")
+        assert r.returncode == 2 and b"cannot connect to " + sock.encode() + b".missing" in \
+            r.stderr, r
+    finally:
+        srv.close()
+
+
 def test_delete_a_queue():
     """There was no way to delete a queue but redis-cli DEL on seven key names. `cafe queue
     delete` removes every key of the queue, and only its own; it refuses (exit 2, nothing

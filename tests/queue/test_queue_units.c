@@ -85,6 +85,38 @@ static void test_refused(void **state) {
     parse_bad("");
 }
 
+/* A Unix socket, as redis-server's unixsocket: unix:///PATH (redis-py, go-redis, redis-rb)
+ * or redis+unix:///PATH, the database and queue as query parameters. */
+static void test_unix_socket(void **state) {
+    redis_conf_t c;
+    parse_ok(&c, "unix:///run/redis/redis.sock?queue=q1", NULL);
+    assert_string_equal(c.socket, "/run/redis/redis.sock");
+    assert_int_equal(c.db, 0);
+    assert_string_equal(c.display, "unix:///run/redis/redis.sock?db=0&queue=q1");
+    redis_conf_free(&c);
+    parse_ok(&c, "redis+unix://:s3cret@/tmp/a%20b.sock?db=3&queue=x", NULL);
+    assert_string_equal(c.socket, "/tmp/a b.sock");
+    assert_string_equal(c.pass, "s3cret");
+    assert_null(c.user);
+    assert_int_equal(c.db, 3);
+    assert_null(strstr(c.display, "s3cret"));
+    assert_string_equal(c.display, "unix://:***@/tmp/a%20b.sock?db=3&queue=x");
+    redis_conf_free(&c);
+    parse_ok(&c, "unix://crawler:pw@/s.sock?queue=x", NULL);
+    assert_string_equal(c.user, "crawler");
+    assert_string_equal(c.pass, "pw");
+    redis_conf_free(&c);
+    parse_ok(&c, "unix:///s.sock", "q"); /* --queue */
+    assert_string_equal(c.queue, "q");
+    redis_conf_free(&c);
+    parse_bad("unix://localhost/s.sock?queue=q"); /* a host: not a path */
+    parse_bad("unix://?queue=q");                 /* no path */
+    parse_bad("unix:///s.sock");                  /* no queue */
+    parse_bad("unix:///s.sock?queue=q&db=x");     /* db not a number */
+    parse_bad("unix:///s.sock?queue=q&port=1");   /* unknown parameter */
+    parse_bad("unix:///s%00.sock?queue=q");       /* a NUL cuts the path */
+}
+
 static void test_key_names(void **state) {
     queue_keys_t k;
     assert_int_equal(queue_keys_init(&k, "crawl.1"), 0);
@@ -151,6 +183,7 @@ int main(void) {
         cmocka_unit_test(test_defaults_and_parts),
         cmocka_unit_test(test_credentials_never_shown),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_unix_socket),
         cmocka_unit_test(test_key_names),
         cmocka_unit_test(test_retries_end_with_the_outage),
     };
