@@ -188,18 +188,17 @@ static int write_entry(qcmd_t *c, FILE *f, const redisReply *fields) {
     return rc;
 }
 
-/* Deletes the entries of one exported chunk (--drain), after they are safely written. */
+/* Deletes the entries of one exported chunk (--drain), after they are safely written, and
+ * the note of the chunk (note_chunk) with them, in one script. */
 static int drain_chunk(qcmd_t *c, const redisReply *entries) {
-    size_t n = entries->elements + 2;
-    const char **argv = malloc(n * sizeof(*argv));
+    size_t n = entries->elements;
+    const char **argv = malloc((n + 1) * sizeof(*argv));
     if (!argv)
         return CAFE_ENOMEM;
-    argv[0] = "XDEL";
-    argv[1] = c->keys.k[QK_RESULTS];
-    for (size_t i = 0; i < entries->elements; i++)
-        argv[i + 2] = entries->element[i]->element[0]->str;
+    for (size_t i = 0; i < n; i++)
+        argv[i] = entries->element[i]->element[0]->str;
     redisReply *rep;
-    int rc = redis_cmd(c->r, &rep, (int)n, argv, NULL);
+    int rc = queue_eval(c->r, &c->keys, QS_DRAINED, &rep, (int)n, argv, NULL);
     free(argv);
     if (rc == 0)
         freeReplyObject(rep);
@@ -218,6 +217,79 @@ typedef struct dest {
  * terminal (EINVAL) has nothing to make durable: its reader owns the records then. */
 static int sync_file(FILE *f) {
     return fsync(fileno(f)) == 0 || errno == EINVAL ? 0 : -errno;
+}
+
+/* The output's identity ("dev:ino") and size, when it is a regular file; 0 when it is not. */
+static int file_id(FILE *f, char *id, size_t idlen, off_t *size) {
+    struct stat st;
+    if (!f || fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
+    snprintf(id, idlen, "%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+    *size = st.st_size;
+    return 1;
+}
+
+/* --drain into a file notes in Redis, before writing a chunk, where in the file it begins:
+ * killed between the chunk's sync and its delete (drain_chunk removes the note with it),
+ * the chunk was in the file and still in Redis, and the next drain appended it again. */
+static int note_chunk(qcmd_t *c, dest_t *d) {
+    char id[64], size[32];
+    off_t at;
+    if (fflush(d->f) != 0)
+        return -errno;
+    if (!file_id(d->f, id, sizeof id, &at))
+        return 0;
+    snprintf(size, sizeof size, "%lld", (long long)at);
+    const char *argv[] = {"HSET", c->keys.k[QK_DRAIN], "file", id, "size", size, "path", c->output};
+    redisReply *rep;
+    int rc = redis_cmd(c->r, &rep, 8, argv, NULL);
+    if (rc == 0 && rep->type == REDIS_REPLY_ERROR) {
+        redis_set_error(c->r, rep->str);
+        rc = CAFE_EIO;
+    }
+    freeReplyObject(rep);
+    return rc;
+}
+
+/* Before a drain: a chunk noted and never deleted (an earlier drain killed after writing
+ * it, or while writing it) is cut off the file it went to, when that is this output, so
+ * that it is exported once, now; it is still in Redis. Into another output: said, since its
+ * records may be in both. */
+static int repair_drain(qcmd_t *c, dest_t *d) {
+    const char *argv[] = {"HMGET", c->keys.k[QK_DRAIN], "file", "size", "path"};
+    redisReply *rep;
+    int rc = redis_cmd(c->r, &rep, 5, argv, NULL);
+    if (rc != 0)
+        return rc;
+    char id[64];
+    off_t now;
+    int noted = redis_reply_array(rep, 3) && rep->element[0]->type == REDIS_REPLY_STRING &&
+                rep->element[1]->type == REDIS_REPLY_STRING &&
+                rep->element[2]->type == REDIS_REPLY_STRING;
+    long long at = noted ? atoll(rep->element[1]->str) : 0;
+    if (noted && file_id(d->f, id, sizeof id, &now) && strcmp(id, rep->element[0]->str) == 0 &&
+        now >= at) {
+        if (ftruncate(fileno(d->f), (off_t)at) != 0 || fsync(fileno(d->f)) != 0)
+            rc = -errno;
+        else if (now > at)
+            fprintf(stderr,
+                    "cafe queue: %s: cut the last %lld bytes, a chunk an earlier --drain wrote "
+                    "and did not delete from Redis (stopped): exported again now\n",
+                    msg_quote(c->output), (long long)(now - at));
+        d->appended = at > 0;
+    } else if (noted) {
+        fprintf(stderr,
+                "cafe queue: an earlier --drain into %s stopped before deleting its last chunk "
+                "from Redis: those records may be both there and here\n",
+                msg_quote(rep->element[2]->str));
+    }
+    freeReplyObject(rep);
+    if (rc == 0 && noted) {
+        const char *del[] = {"DEL", c->keys.k[QK_DRAIN]};
+        if ((rc = redis_cmd(c->r, &rep, 2, del, NULL)) == 0)
+            freeReplyObject(rep);
+    }
+    return rc;
 }
 
 static int put_chunk(qcmd_t *c, dest_t *d, const redisReply *rep, unsigned long long first) {
@@ -265,7 +337,10 @@ static int export_to(qcmd_t *c, dest_t *d, unsigned long long *count) {
             return CAFE_EIO; /* reported with redis_error */
         }
         size_t n = rep->elements;
-        rc = put_chunk(c, d, rep, *count);
+        if (n && c->drain && !d->db)
+            rc = note_chunk(c, d);
+        if (rc == 0)
+            rc = put_chunk(c, d, rep, *count);
         if (rc == 0 && n && c->drain)
             rc = drain_chunk(c, rep);
         if (n)
@@ -351,7 +426,9 @@ static int results(qcmd_t *c) {
     if (c->db && open_db(c, &d) != 0)
         return 2;
     unsigned long long n = 0;
-    int rc = export_to(c, &d, &n);
+    int rc = c->drain ? repair_drain(c, &d) : 0;
+    if (rc == 0)
+        rc = export_to(c, &d, &n);
     const char *why = "";
     if (d.db) {
         int crc = sink_db_close(d.db, rc ? "failed" : "done", &why);

@@ -9,6 +9,8 @@
  *   cafe:{NAME}:results  stream of result records (field "record": the --json line)
  *   cafe:{NAME}:stats    hash pushed / done / failed / reclaimed
  *   cafe:{NAME}:workers  sorted set worker id -> expiry of its last sign of life
+ *   cafe:{NAME}:drain    hash: the chunk a `results --drain` into a file is writing and has
+ *                        not deleted yet (file dev:ino, its size before the chunk, its path)
  * Every change is one Lua script (queue_lua.c), so each step is atomic. */
 #ifndef CAFE_REDIS_QUEUE_H
 #define CAFE_REDIS_QUEUE_H
@@ -19,8 +21,28 @@
 
 #include <stddef.h>
 
-enum { QK_PENDING, QK_SEEN, QK_LEASES, QK_OWNER, QK_RESULTS, QK_STATS, QK_WORKERS, QK_COUNT };
-enum { QS_PUSH, QS_CLAIM, QS_RENEW, QS_ACK, QS_RELEASE, QS_STATUS, QS_DELETE, QS_COUNT };
+enum {
+    QK_PENDING,
+    QK_SEEN,
+    QK_LEASES,
+    QK_OWNER,
+    QK_RESULTS,
+    QK_STATS,
+    QK_WORKERS,
+    QK_DRAIN,
+    QK_COUNT
+};
+enum {
+    QS_PUSH,
+    QS_CLAIM,
+    QS_RENEW,
+    QS_ACK,
+    QS_RELEASE,
+    QS_STATUS,
+    QS_DELETE,
+    QS_DRAINED,
+    QS_COUNT
+};
 
 /* The Lua scripts, indexed by QS_*: loaded on every connection. */
 extern const char *const queue_scripts[QS_COUNT];

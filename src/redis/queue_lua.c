@@ -92,11 +92,15 @@ const char *const queue_scripts[QS_COUNT] = {
         "  return {0, results, leased} "
         "end "
         "return {redis.call('DEL', unpack(KEYS)), results, leased}",
+    /* DRAINED id...: the entries of a chunk --drain wrote and made durable go, and with
+     * them the note of that chunk (KEYS[8]), together: a chunk is noted until deleted. */
+    [QS_DRAINED] = "if #ARGV > 0 then redis.call('XDEL', KEYS[5], unpack(ARGV)) end "
+                   "redis.call('DEL', KEYS[8]) return 1",
 };
 
 int queue_keys_init(queue_keys_t *k, const char *name) {
-    static const char *const suffix[QK_COUNT] = {"pending", "seen",  "leases", "owner",
-                                                 "results", "stats", "workers"};
+    static const char *const suffix[QK_COUNT] = {"pending", "seen",  "leases",  "owner",
+                                                 "results", "stats", "workers", "drain"};
     memset(k, 0, sizeof(*k));
     for (int i = 0; i < QK_COUNT; i++) {
         size_t n = strlen(name) + strlen(suffix[i]) + 16;
