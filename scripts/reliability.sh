@@ -76,11 +76,13 @@ w("\nNetwork fault cases: " + ", ".join(f"`{c[1].removeprefix('test_')}`" + ("" 
 w("## Fuzzing (libFuzzer, clang-14, ASan+UBSan)\n")
 w("| target | parser | executions | seconds | crashes |\n|---|---|---|---|---|")
 what = {"title": "title extractor with charset sniffing (`cafe_title_*`)",
-        "urlline": "URL-list lines (`cli_line_trim` + `cli_url_normalize`)",
-        "resume": "resume file (`cli_resume_parse_line`, JSON and CSV, writer round trip)",
+        "urlline": "URL-list lines (`input_line_trim` + `url_normalize`)",
+        "resume": "resume file (`format_parse_url`, JSON and CSV, writer round trip)",
+        "decode": "every decoder of the Encoding Standard (`src/html/decode*.c`)",
         "opts": "options (`cli_opts_parse`)",
         "retry_after": "`Retry-After` (`cafe__http_retry_after_parse`, backoff)",
-        "content_type": "`Content-Type` (`cafe__content_type_parse`, origin key)"}
+        "content_type": "`Content-Type` (`cafe__content_type_parse`), Content-Length list, "
+                        "origin key"}
 for log in sorted(glob.glob(f"{fuzz}/*.log")):
     name = os.path.basename(log)[:-4]
     if name not in what:
@@ -124,12 +126,16 @@ if rss:
 ul = ex.get("ulimit_256_c_1000")
 if ul:
     w(f"`ulimit -n 256` with `-c 1000`: {ul['ok']:,}/{ul['urls']:,} URLs fetched, no EMFILE "
-      "error record (cafe lowers -c to fit the descriptor limit and says so).\n")
+      "error record (cafe lowers -c to fit the descriptor limit and says so; below the 35 "
+      "descriptors one URL needs it refuses at start, status 2).\n")
 w("\n## Other checks\n")
-w("- ThreadSanitizer: `tests/runtime/test_thread.c` built with `CAFE_TSAN=ON` (clang-14) in "
-  "its own build directory and run with `halt_on_error=1`: ctest `faults.test_tsan_thread`.")
+w("- ThreadSanitizer: `tests/runtime/test_thread.c` and the tool, built with `CAFE_TSAN=ON` "
+  "(clang-14) in their own build directory and run with `halt_on_error=1`: the thread pool's "
+  "tests, and `cafe titles --threads` (`tests/faults/tsan_titles.py`); ctest "
+  "`faults.test_tsan_thread`.")
 w("- In `make test`, the ASan build runs each parser fuzzer for 60 s "
-  "(`faults.test_fuzz_parsers`), the title fuzzer for 30 s (`html.test_title_fuzz`).")
+  "(`faults.test_fuzz_parsers`), the title fuzzer for 30 s (`html.test_title_fuzz`), the "
+  "decoder fuzzer for 20 s (`html.test_decode_fuzz`).")
 w("\n## Bugs found in cafe by these suites (all fixed, each with a test that failed before)\n")
 w("- `ulimit -n 256` with `-c 1000`: 218 of 3,000 URLs came out as \"Couldn't connect to "
   "server\" (EMFILE). `cafe titles` now raises its soft descriptor limit to the hard one and "
@@ -170,10 +176,11 @@ w("- With a URL on two lines, `--resume` skipped both once one was recorded, or 
   "again on every resume; each record found now stands for one line "
   "(`test_duplicate_lines_get_one_record_each_through_resume`, "
   "`test_url_given_twice_is_one_row_and_done_for_resume`).")
-w("\n## Seen, not fixed (reported)\n")
 w("- A page cut short after a complete `<title>` but before the extractor could settle "
-  "(e.g. within the first 1024 bytes, where a `<meta charset>` may still come) is an error "
-  "record without the title.")
+  "(e.g. within the first 1024 bytes, where a `<meta charset>` may still come) was an error "
+  "record without the title; it now keeps the title, as a browser does "
+  "(`test_failure_after_a_complete_title_keeps_the_page`).")
+w("\n## Seen, not fixed (reported)\n")
 w("- A signal in the first moments of a run, before its signal watchers start (e.g. while "
   "`--resume` reads a large file), ends cafe by the default action (status 128+n, no "
   "summary); nothing is lost.")
