@@ -14,10 +14,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,13 +28,17 @@
 /* --drain retries a lost connection as workers do: a chunk written and synced whose delete
  * failed would be exported again by the next drain, a second copy in the file. */
 #define DRAIN_RETRY_MS 300000
+/* One drain at a time: a drain holds the queue this long past its last chunk; a killed one's
+ * hold ends after it. */
+#define DRAIN_HOLD_MS 60000
 
 typedef struct qcmd {
     const char *sub, *url, *name, *file, *output, *scheme, *db;
     record_format_t fmt;
     int drain;
     int force;
-    int argc; /* the command line, for the database's runs table */
+    char token[160]; /* --drain: this drain's hold on the queue (drainer) */
+    int argc;        /* the command line, for the database's runs table */
     char **argv;
     redis_conf_t conf;
     queue_keys_t keys;
@@ -219,6 +225,34 @@ static int sync_file(FILE *f) {
     return fsync(fileno(f)) == 0 || errno == EINVAL ? 0 : -errno;
 }
 
+/* The drain's hold (QS_DRAINER op): 0, 1 when another drain has it (its token in holder),
+ * or a negative code. */
+static int drainer(qcmd_t *c, const char *op, char *holder, size_t holderlen,
+                   const char *const *note) {
+    char ms[16];
+    snprintf(ms, sizeof ms, "%d", DRAIN_HOLD_MS);
+    const char *argv[] = {op,
+                          c->token,
+                          ms,
+                          holder ? holder : "",
+                          note ? note[0] : NULL,
+                          note ? note[1] : NULL,
+                          note ? note[2] : NULL};
+    redisReply *rep;
+    int rc = queue_eval(c->r, &c->keys, QS_DRAINER, &rep, note ? 7 : 4, argv, NULL);
+    if (rc != 0)
+        return rc;
+    int held = redis_reply_array(rep, 1) && rep->element[0]->type == REDIS_REPLY_INTEGER &&
+               rep->element[0]->integer == 1;
+    if (!held && holder)
+        snprintf(holder, holderlen, "%s",
+                 redis_reply_array(rep, 2) && rep->element[1]->type == REDIS_REPLY_STRING
+                     ? rep->element[1]->str
+                     : "?");
+    freeReplyObject(rep);
+    return held ? 0 : 1;
+}
+
 /* The output's identity ("dev:ino") and size, when it is a regular file; 0 when it is not. */
 static int file_id(FILE *f, char *id, size_t idlen, off_t *size) {
     struct stat st;
@@ -235,20 +269,17 @@ static int file_id(FILE *f, char *id, size_t idlen, off_t *size) {
 static int note_chunk(qcmd_t *c, dest_t *d) {
     char id[64], size[32];
     off_t at;
-    if (fflush(d->f) != 0)
+    if (d->f && fflush(d->f) != 0)
         return -errno;
-    if (!file_id(d->f, id, sizeof id, &at))
-        return 0;
+    int noted = file_id(d->f, id, sizeof id, &at);
     snprintf(size, sizeof size, "%lld", (long long)at);
-    const char *argv[] = {"HSET", c->keys.k[QK_DRAIN], "file", id, "size", size, "path", c->output};
-    redisReply *rep;
-    int rc = redis_cmd(c->r, &rep, 8, argv, NULL);
-    if (rc == 0 && rep->type == REDIS_REPLY_ERROR) {
-        redis_set_error(c->r, rep->str);
-        rc = CAFE_EIO;
-    }
-    freeReplyObject(rep);
-    return rc;
+    const char *note[] = {id, size, c->output};
+    /* with the hold renewed: a chunk is written held (a script: it runs over maxmemory) */
+    int held = drainer(c, "renew", NULL, 0, noted ? note : NULL);
+    if (held == 1)
+        redis_set_error(c->r, "this drain's hold on the queue ended (a chunk took over a "
+                              "minute) and another drain may have it: stopping");
+    return held == 1 ? CAFE_EIO : held;
 }
 
 /* Before a drain: a chunk noted and never deleted (an earlier drain killed after writing
@@ -337,7 +368,7 @@ static int export_to(qcmd_t *c, dest_t *d, unsigned long long *count) {
             return CAFE_EIO; /* reported with redis_error */
         }
         size_t n = rep->elements;
-        if (n && c->drain && !d->db)
+        if (n && c->drain)
             rc = note_chunk(c, d);
         if (rc == 0)
             rc = put_chunk(c, d, rep, *count);
@@ -419,7 +450,7 @@ static int open_output(qcmd_t *c, dest_t *d) {
     return d->f ? 0 : -1;
 }
 
-static int results(qcmd_t *c) {
+static int export_results(qcmd_t *c) {
     dest_t d;
     if (open_output(c, &d) != 0)
         return 2;
@@ -445,6 +476,45 @@ static int results(qcmd_t *c) {
     /* A closed pipe (`| head`) is a quiet stop, but not a success: with 0, main's check of
      * standard output found the error flag and said "writing standard output failed". */
     return rc != 0 ? 2 : 0;
+}
+
+/* Two drains of one queue at once (cron jobs into dated files, one slow) both read the same
+ * records and both wrote them before deleting: each record of the overlap twice, which the
+ * file lock cannot see across two files. A drain takes the queue's drainer first. */
+static int take_drain(qcmd_t *c) {
+    char host[64] = "", holder[160], rnd[8] = {0};
+    (void)gethostname(host, sizeof host - 1);
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+        memcpy(rnd, &c, sizeof c < sizeof rnd ? sizeof c : sizeof rnd);
+    unsigned long long r;
+    memcpy(&r, rnd, sizeof r);
+    snprintf(c->token, sizeof c->token, "%s pid %ld #%016llx", host, (long)getpid(), r);
+    holder[0] = 0;
+    int rc = drainer(c, "take", holder, sizeof holder, NULL);
+    /* A drain killed on this machine (its process gone) need not be waited for. */
+    char other[64];
+    long pid;
+    if (rc == 1 && sscanf(holder, "%63s pid %ld #", other, &pid) == 2 && strcmp(other, host) == 0 &&
+        pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+        rc = drainer(c, "steal", holder, sizeof holder, NULL);
+    if (rc == 1)
+        fprintf(stderr,
+                "cafe queue: another cafe queue results --drain is exporting queue %s (%s): "
+                "not exporting its records twice; try again once it ends (the hold of one "
+                "killed on another machine ends within %d s)\n",
+                c->conf.queue, holder, DRAIN_HOLD_MS / 1000);
+    else if (rc != 0)
+        fprintf(stderr, "cafe queue: results: %s\n", redis_error(c->r));
+    return rc;
+}
+
+static int results(qcmd_t *c) {
+    if (c->drain && take_drain(c) != 0)
+        return 2;
+    int code = export_results(c);
+    if (c->drain)
+        (void)drainer(c, "give", NULL, 0, NULL); /* else it ends by itself */
+    return code;
 }
 
 /* ---- status ------------------------------------------------------------------------------- */

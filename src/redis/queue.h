@@ -11,6 +11,7 @@
  *   cafe:{NAME}:workers  sorted set worker id -> expiry of its last sign of life
  *   cafe:{NAME}:drain    hash: the chunk a `results --drain` into a file is writing and has
  *                        not deleted yet (file dev:ino, its size before the chunk, its path)
+ *   cafe:{NAME}:drainer  string, with a time to live: the token of the drain exporting now
  * Every change is one Lua script (queue_lua.c), so each step is atomic. */
 #ifndef CAFE_REDIS_QUEUE_H
 #define CAFE_REDIS_QUEUE_H
@@ -30,6 +31,7 @@ enum {
     QK_STATS,
     QK_WORKERS,
     QK_DRAIN,
+    QK_DRAINER,
     QK_COUNT
 };
 enum {
@@ -41,6 +43,7 @@ enum {
     QS_STATUS,
     QS_DELETE,
     QS_DRAINED,
+    QS_DRAINER,
     QS_COUNT
 };
 

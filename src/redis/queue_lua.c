@@ -96,11 +96,32 @@ const char *const queue_scripts[QS_COUNT] = {
      * them the note of that chunk (KEYS[8]), together: a chunk is noted until deleted. */
     [QS_DRAINED] = "if #ARGV > 0 then redis.call('XDEL', KEYS[5], unpack(ARGV)) end "
                    "redis.call('DEL', KEYS[8]) return 1",
+    /* DRAINER take|steal|renew|give token ms old [file size path]: one drain at a time.
+     * take: the hold, for ms, if no other drain has it; steal: the same from the drain old
+     * (known dead); renew: ms more, if it is still ours, and the note of the chunk about to be
+     * written (KEYS[8]) when given; give: ours no more. Returns
+     * {1} or {0, the holder's token}. The first write frees nothing and grows nothing, so
+     * that Redis over maxmemory (noeviction) lets the rest through: a drain is what frees
+     * its memory. */
+    [QS_DRAINER] =
+        "redis.call('HDEL', KEYS[8], 'none') "
+        "local holder = redis.call('GET', KEYS[9]) "
+        "if (ARGV[1] == 'take' and not holder) or "
+        "   (ARGV[1] == 'steal' and holder == ARGV[4]) then "
+        "  redis.call('SET', KEYS[9], ARGV[2], 'PX', ARGV[3]) return {1} "
+        "end "
+        "if holder ~= ARGV[2] then return {0, holder or ''} end "
+        "if ARGV[1] == 'give' then redis.call('DEL', KEYS[9]) "
+        "else redis.call('PEXPIRE', KEYS[9], ARGV[3]) end "
+        "if ARGV[1] == 'renew' and ARGV[5] then "
+        "  redis.call('HSET', KEYS[8], 'file', ARGV[5], 'size', ARGV[6], 'path', ARGV[7]) "
+        "end "
+        "return {1}",
 };
 
 int queue_keys_init(queue_keys_t *k, const char *name) {
-    static const char *const suffix[QK_COUNT] = {"pending", "seen",  "leases",  "owner",
-                                                 "results", "stats", "workers", "drain"};
+    static const char *const suffix[QK_COUNT] = {
+        "pending", "seen", "leases", "owner", "results", "stats", "workers", "drain", "drainer"};
     memset(k, 0, sizeof(*k));
     for (int i = 0; i < QK_COUNT; i++) {
         size_t n = strlen(name) + strlen(suffix[i]) + 16;

@@ -387,7 +387,7 @@ def test_drain_survives_a_drop_before_its_delete():
     the delete ended the export with status 2, the chunk in the file and still in Redis: the
     next drain appended it again, a second copy of each record. The delete is now retried
     after a reconnect, as a worker retries. A proxy on loopback cuts the connection at the
-    first delete it sees (a script: the only one results runs), once."""
+    first delete it sees (the third script it runs), once."""
     urls, path = url_list("dropdel", 30, first=66000)
     cafe("queue", "push", rs.url("dropdel"), path)
     rc, err = finish(worker(rs.url("dropdel")))
@@ -396,6 +396,7 @@ def test_drain_survives_a_drop_before_its_delete():
     lsock.bind(("127.0.0.1", 0))
     lsock.listen(8)
     cut = threading.Event()
+    scripts = [0]  # one chunk: the drain's hold, its renewal with the chunk's note, the delete
 
     def pump(src, dst, watch):
         try:
@@ -403,7 +404,8 @@ def test_drain_survives_a_drop_before_its_delete():
                 data = src.recv(65536)
                 if not data:
                     break
-                if watch and b"EVALSHA" in data and not cut.is_set():  # the delete
+                scripts[0] += data.count(b"EVALSHA") if watch else 0
+                if watch and scripts[0] == 3 and not cut.is_set():
                     cut.set()
                     break
                 dst.sendall(data)
@@ -482,6 +484,40 @@ def test_drain_killed_between_its_sync_and_its_delete():
             assert rc == 0, err
 
 
+def test_two_drains_at_once_export_nothing_twice():
+    """Two `results --drain` of one queue at once into two outputs (cron jobs writing dated
+    files, one slow): the file lock cannot see it, both read the same records from Redis,
+    both wrote them, then both deleted them: every record of the overlap twice. A drain
+    now holds the queue's drain (a key with a token, its time renewed at each chunk and
+    given back at the end; a killed drain's ends after 60 s): a second one is refused,
+    exit 2, writing nothing. strace holds the first at its first fsync for 3 s."""
+    if not shutil.which("strace"):
+        raise Skip("no strace here")
+    urls, path = url_list("twodrains", 2500, first=80000)
+    cafe("queue", "push", rs.url("twodrains"), path)
+    rc, err = finish(worker(rs.url("twodrains"), "-c", "100"))
+    assert rc == 0, err
+    a, b = os.path.join(tmp, "twodrains-a.jsonl"), os.path.join(tmp, "twodrains-b.jsonl")
+    asan = [o for o in os.environ.get("ASAN_OPTIONS", "").split(":") if o] + ["detect_leaks=0"]
+    first = subprocess.Popen(["strace", "-f", "-qq", "-o", "/dev/null", "-P", a, "-e",
+                              "inject=fsync:delay_enter=3000000:when=1", CAFE, "queue",
+                              "results", rs.url("twodrains"), "--json", "--drain", "-o", a],
+                             stderr=subprocess.PIPE, env=dict(os.environ,
+                                                              ASAN_OPTIONS=":".join(asan)))
+    try:
+        wait_until(lambda: os.path.exists(a) and os.path.getsize(a) > 0, "the first chunk")
+        r = cafe("queue", "results", rs.url("twodrains"), "--json", "--drain", "-o", b)
+        assert r.returncode == 2 and b"another cafe queue results --drain" in r.stderr, r
+        assert first.poll() is None, "the first drain ended before the second began"
+    finally:
+        _, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    got = [json.loads(l)["url"] for f in (a, b) if os.path.exists(f) for l in open(f)]
+    assert sorted(got) == sorted(urls), (len(got), len(set(got)))
+    r = cafe("queue", "results", rs.url("twodrains"), "--json", "--drain", "-o", b)
+    assert r.returncode == 0, r  # given back at the end
+
+
 def test_drain_to_a_file_syncs_before_deleting():
     """--drain deletes a chunk from Redis only once it is on the disk (fsync), as with a
     database only once committed: a power cut after the delete must not lose it. strace
@@ -502,7 +538,9 @@ def test_drain_to_a_file_syncs_before_deleting():
     assert r.returncode == 0, r.stderr
     calls = [l.split(None, 1)[1] for l in open(trace)]
     fd = next(c.rsplit("= ", 1)[1].strip() for c in calls if c.startswith("openat(") and out in c)
-    first_del = next(i for i, c in enumerate(calls) if "EVALSHA" in c)  # the delete script
+    wrote = [i for i, c in enumerate(calls) if c.startswith(f"write({fd},")]
+    # the delete script: the first after the chunk's write (the one before takes the drain)
+    first_del = next(i for i, c in enumerate(calls) if "EVALSHA" in c and i > wrote[0])
     wrote = [i for i, c in enumerate(calls) if c.startswith(f"write({fd},")]
     synced = [i for i, c in enumerate(calls) if c.startswith((f"fsync({fd})", f"fdatasync({fd})"))]
     assert wrote and synced and wrote[-1] < synced[0] < first_del, (wrote, synced, first_del)
@@ -813,6 +851,11 @@ def test_a_redis_out_of_memory_loses_and_doubles_nothing():
         exactly_once(srv, "oom", slow)
         assert srv.cmd("HGET", "cafe:{oom}:stats", "reclaimed") is None, \
             srv.cmd("HGETALL", "cafe:{oom}:stats")
+        # a drain, which frees Redis's memory, runs too (its hold and notes grow nothing first)
+        out = os.path.join(tmp, "oom.jsonl")
+        r = cafe("queue", "results", srv.url("oom"), "--json", "--drain", "-o", out)
+        assert r.returncode == 0 and len(open(out).readlines()) == 30, r
+        assert srv.cmd("XLEN", "cafe:{oom}:results") == 0
     finally:
         srv.close()
 
