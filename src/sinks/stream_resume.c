@@ -52,9 +52,18 @@ static const char *expected(const reader_t *rd) {
     return format_is_csv(rd->fmt) && !rd->header_seen ? "the header" : "a record of this format";
 }
 
+/* The first line without the UTF-8 byte order mark a spreadsheet (Excel's "CSV UTF-8") or a
+ * Windows editor puts at a file's start; cafe's list reader skips it too. */
+static size_t bom(const reader_t *rd, const char *line, size_t n) {
+    return rd->lines == 0 && n >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+}
+
 /* Could this line, cut short before its newline, be the start of what cafe writes here? The
  * header (or a record after it) for CSV; a JSON record begins with its "url" key. */
 static int torn_start(const reader_t *rd, const char *line, size_t n) {
+    size_t skip = bom(rd, line, n);
+    line += skip;
+    n -= skip;
     if (memchr(line, 0, n))
         return 0;
     if (format_is_csv(rd->fmt))
@@ -67,6 +76,9 @@ static int torn_start(const reader_t *rd, const char *line, size_t n) {
 /* One complete line (its newline included in n): the header, or a record whose URL goes into
  * the set. 0, CAFE_EINVAL when it is neither, CAFE_ENOMEM. */
 static int take_line(reader_t *rd, const char *line, size_t n) {
+    size_t skip = bom(rd, line, n);
+    line += skip;
+    n -= skip;
     if (format_is_csv(rd->fmt) && !rd->header_seen) {
         if (format_header_prefix(line, n) != 2)
             return not_ours(rd, 0, expected(rd));

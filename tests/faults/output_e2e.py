@@ -275,6 +275,28 @@ def test_resume_reads_a_csv_with_lf_line_ends():
         assert sorted(urls) == sorted(set(urls)) and len(urls) == 5, (name, urls)
 
 
+def test_resume_reads_a_file_that_begins_with_a_bom():
+    """A CSV saved by a spreadsheet (Excel's "CSV UTF-8") or a file saved by a Windows editor
+    begins with a UTF-8 byte order mark: --resume refused it, "line 1 is not the header".
+    The mark is skipped on the first line, as cafe's list reader skips it, and kept."""
+    for fmt, ends in (("--csv", b"\r\n"), ("--json", b"\n")):
+        lines = cafe_output(fmt).split(ends)[:-1]
+        path = os.path.join(TMP, "bom" + fmt)
+        start = b"\xef\xbb\xbf" + b"".join(l + ends for l in lines[:3])
+        with open(path, "wb") as f:
+            f.write(start)
+        r = subprocess.run([CAFE, "titles", "-q", fmt, "--resume", "-o", path, SMALL],
+                           capture_output=True, timeout=120)
+        assert r.returncode == 0, (fmt, r.returncode, r.stderr)
+        with open(path, "rb") as f:
+            got = f.read()
+        assert got.startswith(start) and got.count(b"\n") == len(lines), (fmt, got)
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            urls = [x["url"] for x in csv.DictReader(f)] if fmt == "--csv" else \
+                [json.loads(l)["url"] for l in f]
+        assert sorted(urls) == sorted(set(urls)) and len(urls) == 5, (fmt, urls)
+
+
 def test_closed_stdout():
     r = subprocess.run(f"'{CAFE}' titles '{SMALL}' >&-", shell=True, capture_output=True,
                        timeout=120)
