@@ -267,13 +267,14 @@ static int file_id(FILE *f, char *id, size_t idlen, off_t *size) {
  * killed between the chunk's sync and its delete (drain_chunk removes the note with it),
  * the chunk was in the file and still in Redis, and the next drain appended it again. */
 static int note_chunk(qcmd_t *c, dest_t *d) {
-    char id[64], size[32];
-    off_t at;
-    if (d->f && fflush(d->f) != 0)
+    char id[64] = "db", size[32];
+    off_t at = 0;
+    if (!d->db && d->f && fflush(d->f) != 0)
         return -errno;
-    int noted = file_id(d->f, id, sizeof id, &at);
-    snprintf(size, sizeof size, "%lld", (long long)at);
-    const char *note[] = {id, size, c->output};
+    /* a database: its run, continued by the next drain into it (repair_drain) */
+    int noted = d->db ? 1 : file_id(d->f, id, sizeof id, &at);
+    snprintf(size, sizeof size, "%lld", d->db ? (long long)sink_db_run_id(d->db) : (long long)at);
+    const char *note[] = {id, size, d->db ? c->db : c->output};
     /* with the hold renewed: a chunk is written held (a script: it runs over maxmemory) */
     int held = drainer(c, "renew", NULL, 0, noted ? note : NULL);
     if (held == 1)
@@ -282,40 +283,74 @@ static int note_chunk(qcmd_t *c, dest_t *d) {
     return held == 1 ? CAFE_EIO : held;
 }
 
-/* Before a drain: a chunk noted and never deleted (an earlier drain killed after writing
- * it, or while writing it) is cut off the file it went to, when that is this output, so
- * that it is exported once, now; it is still in Redis. Into another output: said, since its
- * records may be in both. */
-static int repair_drain(qcmd_t *c, dest_t *d) {
+/* The note an earlier drain left (note_chunk): its chunk was never deleted. */
+typedef struct drain_note {
+    int noted;
+    char file[64]; /* "dev:ino" of the file, or "db" */
+    long long at;  /* the file's size before the chunk, or the database's run */
+    char *path;    /* the file's path or the database's spec (malloc'd) */
+} drain_note_t;
+
+static int read_note(qcmd_t *c, drain_note_t *n) {
     const char *argv[] = {"HMGET", c->keys.k[QK_DRAIN], "file", "size", "path"};
     redisReply *rep;
+    memset(n, 0, sizeof(*n));
     int rc = redis_cmd(c->r, &rep, 5, argv, NULL);
     if (rc != 0)
         return rc;
+    n->noted = redis_reply_array(rep, 3) && rep->element[0]->type == REDIS_REPLY_STRING &&
+               rep->element[1]->type == REDIS_REPLY_STRING &&
+               rep->element[2]->type == REDIS_REPLY_STRING;
+    if (n->noted) {
+        snprintf(n->file, sizeof n->file, "%s", rep->element[0]->str);
+        n->at = atoll(rep->element[1]->str);
+        if (!(n->path = strdup(rep->element[2]->str)))
+            rc = CAFE_ENOMEM;
+    }
+    freeReplyObject(rep);
+    return rc;
+}
+
+/* Is the note's chunk in this drain's database? Then that run is continued (its key skips
+ * the chunk's rows already there) instead of a new run taking them a second time. */
+static int note_is_this_db(const qcmd_t *c, const drain_note_t *n) {
+    return n->noted && c->db && strcmp(n->file, "db") == 0 && strcmp(n->path, c->db) == 0;
+}
+
+/* Before a drain: a chunk noted and never deleted (an earlier drain killed after writing
+ * it, or while writing it) is cut off the file it went to, when that is this output, so
+ * that it is exported once, now; it is still in Redis. Into the same database, open_db
+ * continued its run. Into another output: said, since its records may be in both. */
+static int repair_drain(qcmd_t *c, dest_t *d, drain_note_t *n) {
     char id[64];
     off_t now;
-    int noted = redis_reply_array(rep, 3) && rep->element[0]->type == REDIS_REPLY_STRING &&
-                rep->element[1]->type == REDIS_REPLY_STRING &&
-                rep->element[2]->type == REDIS_REPLY_STRING;
-    long long at = noted ? atoll(rep->element[1]->str) : 0;
-    if (noted && file_id(d->f, id, sizeof id, &now) && strcmp(id, rep->element[0]->str) == 0 &&
-        now >= at) {
-        if (ftruncate(fileno(d->f), (off_t)at) != 0 || fsync(fileno(d->f)) != 0)
+    int rc = 0;
+    if (!n->noted)
+        return 0;
+    if (note_is_this_db(c, n)) {
+        fprintf(stderr,
+                "cafe queue: an earlier --drain into this database stopped between a commit "
+                "and its delete from Redis: continuing its run %lld, where its rows are kept "
+                "once\n",
+                n->at);
+    } else if (!d->db && file_id(d->f, id, sizeof id, &now) && strcmp(id, n->file) == 0 &&
+               now >= n->at) {
+        if (ftruncate(fileno(d->f), (off_t)n->at) != 0 || fsync(fileno(d->f)) != 0)
             rc = -errno;
-        else if (now > at)
+        else if (now > n->at)
             fprintf(stderr,
                     "cafe queue: %s: cut the last %lld bytes, a chunk an earlier --drain wrote "
                     "and did not delete from Redis (stopped): exported again now\n",
-                    msg_quote(c->output), (long long)(now - at));
-        d->appended = at > 0;
-    } else if (noted) {
+                    msg_quote(c->output), (long long)(now - n->at));
+        d->appended = n->at > 0;
+    } else {
         fprintf(stderr,
                 "cafe queue: an earlier --drain into %s stopped before deleting its last chunk "
                 "from Redis: those records may be both there and here\n",
-                msg_quote(rep->element[2]->str));
+                msg_quote(n->path));
     }
-    freeReplyObject(rep);
-    if (rc == 0 && noted) {
+    if (rc == 0) {
+        redisReply *rep;
         const char *del[] = {"DEL", c->keys.k[QK_DRAIN]};
         if ((rc = redis_cmd(c->r, &rep, 2, del, NULL)) == 0)
             freeReplyObject(rep);
@@ -384,9 +419,10 @@ static int export_to(qcmd_t *c, dest_t *d, unsigned long long *count) {
 }
 
 /* Opens the database (a new run, with the command line as its options). */
-static int open_db(qcmd_t *c, dest_t *d) {
+static int open_db(qcmd_t *c, dest_t *d, int64_t resume_run) {
     char *options = cli_db_options(c->argc, c->argv);
-    sink_db_conf_t conf = {.spec = c->db, .options = options};
+    sink_db_conf_t conf = {
+        .spec = c->db, .options = options, .resume = resume_run > 0, .run = resume_run};
     const char *why = "out of memory";
     int rc = options ? sink_db_open(&d->db, &conf, &why) : CAFE_ENOMEM;
     free(options);
@@ -452,12 +488,20 @@ static int open_output(qcmd_t *c, dest_t *d) {
 
 static int export_results(qcmd_t *c) {
     dest_t d;
-    if (open_output(c, &d) != 0)
+    drain_note_t note = {0};
+    if (c->drain && read_note(c, &note) != 0) {
+        free(note.path);
+        fprintf(stderr, "cafe queue: results: %s\n", redis_error(c->r));
         return 2;
-    if (c->db && open_db(c, &d) != 0)
+    }
+    if (open_output(c, &d) != 0 ||
+        (c->db && open_db(c, &d, note_is_this_db(c, &note) ? note.at : 0) != 0)) {
+        free(note.path);
         return 2;
+    }
     unsigned long long n = 0;
-    int rc = c->drain ? repair_drain(c, &d) : 0;
+    int rc = c->drain ? repair_drain(c, &d, &note) : 0;
+    free(note.path);
     if (rc == 0)
         rc = export_to(c, &d, &n);
     const char *why = "";

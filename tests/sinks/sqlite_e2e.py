@@ -367,4 +367,39 @@ def test_queue_results_export_and_drain():
         rs.close()
 
 
+
+def test_drain_killed_between_a_commit_and_its_delete():
+    """--drain into a database commits a chunk, then deletes it from Redis. Killed between
+    the two, the next drain exported the chunk again into a run of its own: its URLs had two
+    rows. The chunk is noted in Redis (the run it went to) until deleted: the next drain into
+    the same database continues that run, whose key keeps each URL's row once. strace kills
+    the first drain as it sends the second chunk's delete, once committed (its main thread's
+    20th write(): its signal pipe, the hand-shake and scripts (11), the drain's hold, the
+    note's read, then per chunk XRANGE, hold with note, delete)."""
+    import shutil
+    if not shutil.which("strace"):
+        raise Skip("no strace here")
+    rs = RedisServer()
+    try:
+        urls = dbtest.queue_with_results(rs, fx, "kd", 2500, SITES)
+        out = db_path("killdrain.sqlite")
+        # the tables first (another queue's export), so that the count below is the drain's
+        cafe("queue", "results", rs.url("none"), "--db", "sqlite:" + out, "--drain")
+        r = subprocess.run(["strace", "-f", "-qq", "-o", "/dev/null", "-e",
+                            "inject=write:signal=SIGKILL:when=20", CAFE, "queue",
+                            "results", rs.url("kd"), "--db", "sqlite:" + out, "--drain"],
+                           capture_output=True, timeout=120)
+        assert r.returncode != 0, r
+        rows = query(out, "SELECT count(*) FROM titles")[0][0]
+        left = rs.cmd("XLEN", "cafe:{kd}:results")
+        assert rows + left > 2500, (rows, left)  # a chunk committed and not deleted
+        r = cafe("queue", "results", rs.url("kd"), "--db", "sqlite:" + out, "--drain")
+        assert r.returncode == 0 and b"continuing its run" in r.stderr, r
+        assert rs.cmd("XLEN", "cafe:{kd}:results") == 0
+        got = query(out, "SELECT url FROM titles")
+        assert len(got) == 2500 and {x[0] for x in got} == set(urls), len(got)
+    finally:
+        rs.close()
+
+
 run_tests(globals(), cleanup=(fx.close, lists.close))
