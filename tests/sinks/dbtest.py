@@ -32,11 +32,12 @@ class Lists:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def wait_until(cond, limit=120):
-    """Polls cond (an observation of the run under test) every 20 ms, at most limit s."""
+def wait_until(cond, limit=120, state=None):
+    """Polls cond (an observation of the run under test) every 20 ms, at most limit s; on
+    failure the message says what state() saw then (where the run stood)."""
     end = time.monotonic() + limit
     while not cond():
-        assert time.monotonic() < end, "condition not reached"
+        assert time.monotonic() < end, f"condition not reached: {state() if state else ''}"
         select.select([], [], [], 0.02)
 
 

@@ -394,7 +394,8 @@ def test_back_pressure_fetching_waits_for_a_blocked_table():
         u = [f"http://127.0.0.1:{srv.port}/{i}" for i in range(12000)]
         p = subprocess.Popen([CAFE, "titles", "-q", "-c", "50", "--db", spec("bp"),
                               lists.write(u)], env=pg.env(), stderr=subprocess.PIPE)
-        dbtest.wait_until(lambda: srv.count >= 200 or p.poll() is not None)
+        dbtest.wait_until(lambda: srv.count >= 200 or p.poll() is not None,
+                          state=lambda: f"fetched {srv.count} before the lock, exit {p.poll()}")
         lock = subprocess.Popen([os.path.join(pg_bin(), "psql"), "-X", "-q", "-A", "-t", "-h",
                                  pg.dir, "-U", "cafe", "-d", "cafe"], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE)
@@ -403,7 +404,9 @@ def test_back_pressure_fetching_waits_for_a_blocked_table():
         assert lock.stdout.readline().strip() == b"locked"
         bound = srv.count + 2 * 4000 + 1024 + 150
         assert bound < 12000 and p.poll() is None, (bound, p.poll())
-        dbtest.wait_until(lambda: srv.count >= bound - 5000 or p.poll() is not None)
+        dbtest.wait_until(lambda: srv.count >= bound - 5000 or p.poll() is not None,
+                          state=lambda: f"fetched {srv.count} under the lock (bound {bound}), "
+                                        f"exit {p.poll()}")
         for _ in range(300):  # watch a while: the count must stay under the bound
             assert srv.count <= bound and p.poll() is None, (srv.count, bound, p.poll())
             select.select([], [], [], 0.01)
