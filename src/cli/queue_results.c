@@ -1,0 +1,419 @@
+/* `cafe queue results [--drain]`: a queue's records exported in the order they were finished,
+ * to a stream or a database. A drain deletes what it exported, chunk by chunk, once written
+ * and synced; one drain holds a queue at a time, and a drain killed mid-chunk leaves a note
+ * the next one repairs from (no record lost, none written twice). */
+#include "queue_results.h"
+
+#include "cafe.h"
+#include "db.h"
+#include "dbopts.h"
+#include "msg.h"
+#include "opts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define EXPORT_BATCH 1000
+/* One drain at a time: a drain holds the queue this long past its last chunk; a killed one's
+ * hold ends after it. */
+#define DRAIN_HOLD_MS 60000
+
+/* The record of one stream entry's fields ("record", its JSON line), NULL when the entry is
+ * not one of ours. */
+static const redisReply *record_field(const redisReply *fields) {
+    const redisReply *v = redis_reply_array(fields, 2) ? fields->element[1] : NULL;
+    return v && v->type == REDIS_REPLY_STRING ? v : NULL;
+}
+
+static int write_entry(qcmd_t *c, FILE *f, const redisReply *fields) {
+    const redisReply *v = record_field(fields);
+    if (!v)
+        return 0;
+    if (c->fmt == RECORD_FMT_JSON) {
+        fwrite(v->str, 1, v->len, f);
+        fputc('\n', f);
+        return ferror(f) ? -errno : 0;
+    }
+    record_t rec;
+    int rc = format_parse_json(v->str, v->len, &rec);
+    if (rc != 0)
+        return rc == CAFE_ENOMEM ? rc : 0; /* not a record of ours: left out */
+    rc = format_record(f, c->fmt, &rec);
+    record_clear(&rec);
+    return rc;
+}
+
+/* Deletes the entries of one exported chunk (--drain), after they are safely written, and
+ * the note of the chunk (note_chunk) with them, in one script. */
+static int drain_chunk(qcmd_t *c, const redisReply *entries) {
+    size_t n = entries->elements;
+    const char **argv = malloc((n + 1) * sizeof(*argv));
+    if (!argv)
+        return CAFE_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        argv[i] = entries->element[i]->element[0]->str;
+    redisReply *rep;
+    int rc = queue_eval(c->r, &c->keys, QS_DRAINED, &rep, (int)n, argv, NULL);
+    free(argv);
+    if (rc == 0)
+        freeReplyObject(rep);
+    return rc;
+}
+
+/* Where an export goes: a stream (FILE) or a database. put writes one chunk's entries;
+ * settle makes them durable before --drain deletes them. */
+typedef struct dest {
+    FILE *f;
+    sink_db_t *db;
+    int appended; /* f already held records: no header */
+} dest_t;
+
+/* fsync: a power cut after --drain's delete must not take the records with it. A pipe or
+ * terminal (EINVAL) has nothing to make durable: its reader owns the records then. */
+static int sync_file(FILE *f) {
+    return fsync(fileno(f)) == 0 || errno == EINVAL ? 0 : -errno;
+}
+
+/* The drain's hold (QS_DRAINER op): 0, 1 when another drain has it (its token in holder),
+ * or a negative code. */
+static int drainer(qcmd_t *c, const char *op, char *holder, size_t holderlen,
+                   const char *const *note) {
+    char ms[16];
+    snprintf(ms, sizeof ms, "%d", DRAIN_HOLD_MS);
+    const char *argv[] = {op,
+                          c->token,
+                          ms,
+                          holder ? holder : "",
+                          note ? note[0] : NULL,
+                          note ? note[1] : NULL,
+                          note ? note[2] : NULL};
+    redisReply *rep;
+    int rc = queue_eval(c->r, &c->keys, QS_DRAINER, &rep, note ? 7 : 4, argv, NULL);
+    if (rc != 0)
+        return rc;
+    int held = redis_reply_array(rep, 1) && rep->element[0]->type == REDIS_REPLY_INTEGER &&
+               rep->element[0]->integer == 1;
+    if (!held && holder)
+        snprintf(holder, holderlen, "%s",
+                 redis_reply_array(rep, 2) && rep->element[1]->type == REDIS_REPLY_STRING
+                     ? rep->element[1]->str
+                     : "?");
+    freeReplyObject(rep);
+    return held ? 0 : 1;
+}
+
+/* The output's identity ("dev:ino") and size, when it is a regular file; 0 when it is not. */
+static int file_id(FILE *f, char *id, size_t idlen, off_t *size) {
+    struct stat st;
+    if (!f || fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
+    snprintf(id, idlen, "%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+    *size = st.st_size;
+    return 1;
+}
+
+/* --drain into a file notes in Redis, before writing a chunk, where in the file it begins:
+ * killed between the chunk's sync and its delete (drain_chunk removes the note with it),
+ * the chunk was in the file and still in Redis, and the next drain appended it again. */
+static int note_chunk(qcmd_t *c, dest_t *d) {
+    char id[64] = "db", size[32];
+    off_t at = 0;
+    if (!d->db && d->f && fflush(d->f) != 0)
+        return -errno;
+    /* a database: its run, continued by the next drain into it (repair_drain) */
+    int noted = d->db ? 1 : file_id(d->f, id, sizeof id, &at);
+    snprintf(size, sizeof size, "%lld", d->db ? (long long)sink_db_run_id(d->db) : (long long)at);
+    const char *note[] = {id, size, d->db ? c->db : c->output};
+    /* with the hold renewed: a chunk is written held (a script: it runs over maxmemory) */
+    int held = drainer(c, "renew", NULL, 0, noted ? note : NULL);
+    if (held == 1)
+        redis_set_error(c->r, "this drain's hold on the queue ended (a chunk took over a "
+                              "minute) and another drain may have it: stopping");
+    return held == 1 ? CAFE_EIO : held;
+}
+
+/* The note an earlier drain left (note_chunk): its chunk was never deleted. */
+typedef struct drain_note {
+    int noted;
+    char file[64]; /* "dev:ino" of the file, or "db" */
+    long long at;  /* the file's size before the chunk, or the database's run */
+    char *path;    /* the file's path or the database's spec (malloc'd) */
+} drain_note_t;
+
+static int read_note(qcmd_t *c, drain_note_t *n) {
+    const char *argv[] = {"HMGET", c->keys.k[QK_DRAIN], "file", "size", "path"};
+    redisReply *rep;
+    memset(n, 0, sizeof(*n));
+    int rc = redis_cmd(c->r, &rep, 5, argv, NULL);
+    if (rc != 0)
+        return rc;
+    n->noted = redis_reply_array(rep, 3) && rep->element[0]->type == REDIS_REPLY_STRING &&
+               rep->element[1]->type == REDIS_REPLY_STRING &&
+               rep->element[2]->type == REDIS_REPLY_STRING;
+    if (n->noted) {
+        snprintf(n->file, sizeof n->file, "%s", rep->element[0]->str);
+        n->at = atoll(rep->element[1]->str);
+        if (!(n->path = strdup(rep->element[2]->str)))
+            rc = CAFE_ENOMEM;
+    }
+    freeReplyObject(rep);
+    return rc;
+}
+
+/* Is the note's chunk in this drain's database? Then that run is continued (its key skips
+ * the chunk's rows already there) instead of a new run taking them a second time. */
+static int note_is_this_db(const qcmd_t *c, const drain_note_t *n) {
+    return n->noted && c->db && strcmp(n->file, "db") == 0 && strcmp(n->path, c->db) == 0;
+}
+
+/* Before a drain: a chunk noted and never deleted (an earlier drain killed after writing
+ * it, or while writing it) is cut off the file it went to, when that is this output, so
+ * that it is exported once, now; it is still in Redis. Into the same database, open_db
+ * continued its run. Into another output: said, since its records may be in both. */
+static int repair_drain(qcmd_t *c, dest_t *d, drain_note_t *n) {
+    char id[64];
+    off_t now;
+    int rc = 0;
+    if (!n->noted)
+        return 0;
+    if (note_is_this_db(c, n)) {
+        fprintf(stderr,
+                "cafe queue: an earlier --drain into this database stopped between a commit "
+                "and its delete from Redis: continuing its run %lld, where its rows are kept "
+                "once\n",
+                n->at);
+    } else if (!d->db && file_id(d->f, id, sizeof id, &now) && strcmp(id, n->file) == 0 &&
+               now >= n->at) {
+        if (ftruncate(fileno(d->f), (off_t)n->at) != 0 || fsync(fileno(d->f)) != 0)
+            rc = -errno;
+        else if (now > n->at)
+            fprintf(stderr,
+                    "cafe queue: %s: cut the last %lld bytes, a chunk an earlier --drain wrote "
+                    "and did not delete from Redis (stopped): exported again now\n",
+                    msg_quote(c->output), (long long)(now - n->at));
+        d->appended = n->at > 0;
+    } else {
+        fprintf(stderr,
+                "cafe queue: an earlier --drain into %s stopped before deleting its last chunk "
+                "from Redis: those records may be both there and here\n",
+                msg_quote(n->path));
+    }
+    if (rc == 0) {
+        redisReply *rep;
+        const char *del[] = {"DEL", c->keys.k[QK_DRAIN]};
+        if ((rc = redis_cmd(c->r, &rep, 2, del, NULL)) == 0)
+            freeReplyObject(rep);
+    }
+    return rc;
+}
+
+static int put_chunk(qcmd_t *c, dest_t *d, const redisReply *rep, unsigned long long first) {
+    int rc = 0;
+    for (size_t i = 0; i < rep->elements && rc == 0; i++) {
+        const redisReply *fields = rep->element[i]->element[1];
+        if (!d->db) {
+            rc = write_entry(c, d->f, fields);
+            continue;
+        }
+        record_t rec;
+        const redisReply *v = record_field(fields);
+        if (!v)
+            continue;
+        rc = format_parse_json(v->str, v->len, &rec);
+        if (rc != 0) {
+            rc = rc == CAFE_ENOMEM ? rc : 0; /* not a record of ours: left out */
+            continue;
+        }
+        rec.seq = first + i;
+        rc = sink_db_write_record(d->db, &rec);
+        record_clear(&rec);
+    }
+    if (rc == 0 && !d->db && fflush(d->f) != 0)
+        rc = -errno;
+    /* --drain deletes only what is durable: the database's batch committed, the file's
+     * bytes on the disk. */
+    if (rc == 0 && c->drain)
+        rc = d->db ? sink_db_commit(d->db) : sync_file(d->f);
+    return rc;
+}
+
+static int export_to(qcmd_t *c, dest_t *d, unsigned long long *count) {
+    char from[64] = "-", count_s[16];
+    snprintf(count_s, sizeof count_s, "%d", EXPORT_BATCH);
+    int rc = d->db || d->appended ? 0 : format_header(d->f, c->fmt);
+    for (;;) {
+        const char *argv[] = {"XRANGE", c->keys.k[QK_RESULTS], from, "+", "COUNT", count_s};
+        redisReply *rep;
+        if (rc != 0 || (rc = redis_cmd(c->r, &rep, 6, argv, NULL)) != 0)
+            return rc;
+        if (!redis_reply_stream(rep)) { /* every entry is read below: check them all first */
+            redis_set_error(c->r, "unexpected reply to XRANGE");
+            freeReplyObject(rep);
+            return CAFE_EIO; /* reported with redis_error */
+        }
+        size_t n = rep->elements;
+        if (n && c->drain)
+            rc = note_chunk(c, d);
+        if (rc == 0)
+            rc = put_chunk(c, d, rep, *count);
+        if (rc == 0 && n && c->drain)
+            rc = drain_chunk(c, rep);
+        if (n)
+            snprintf(from, sizeof from, "(%s", rep->element[n - 1]->element[0]->str);
+        *count += n;
+        freeReplyObject(rep);
+        if (rc != 0 || n < EXPORT_BATCH)
+            return rc;
+    }
+}
+
+/* Opens the database (a new run, with the command line as its options). */
+static int open_db(qcmd_t *c, dest_t *d, int64_t resume_run) {
+    char *options = cli_db_options(c->argc, c->argv);
+    sink_db_conf_t conf = {
+        .spec = c->db, .options = options, .resume = resume_run > 0, .run = resume_run};
+    const char *why = "out of memory";
+    int rc = options ? sink_db_open(&d->db, &conf, &why) : CAFE_ENOMEM;
+    free(options);
+    if (rc != 0)
+        fprintf(stderr, "cafe queue: %s\n", why);
+    return rc;
+}
+
+/* path opened for writing (appending: O_APPEND) under an advisory lock, as cafe titles'
+ * stream sink holds its -o FILE (src/sinks/stream.c): two exports into one file at once (cron
+ * overlapping itself), or an export and a run, interleaved their writes, records came out torn and
+ * twice, and with --drain those lines were the records' only copy. A regular file is
+ * emptied ("w") only once locked. NULL with errno set, or with *busy set when another cafe
+ * holds the lock. The lock goes with the descriptor, at fclose. */
+static FILE *open_locked(const char *path, int append, int *busy) {
+    struct stat st;
+    *busy = 0;
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : 0), 0666);
+    if (fd < 0)
+        return NULL;
+    int regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (regular && flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
+        *busy = 1;
+    FILE *f = *busy || (regular && !append && ftruncate(fd, 0) != 0)
+                  ? NULL
+                  : fdopen(fd, append ? "a" : "w");
+    if (!f) {
+        int e = errno;
+        (void)close(fd);
+        errno = e;
+    }
+    return f;
+}
+
+/* -o FILE. With --drain it is appended to, never overwritten: the records a drain exported
+ * live only there, and a later export (cron) must not destroy them. */
+static int open_output(qcmd_t *c, dest_t *d) {
+    int busy = 0;
+    *d = (dest_t){c->output ? open_locked(c->output, c->drain, &busy) : stdout, NULL, 0};
+    if (busy) {
+        fprintf(stderr,
+                "cafe queue: -o %s is being written by another cafe: refusing to write "
+                "it too\n",
+                msg_quote(c->output));
+        return -1;
+    }
+    if (d->f && d->f != stdout && c->drain) {
+        long end = fseek(d->f, 0, SEEK_END) == 0 ? ftell(d->f) : -1;
+        if (end < 0) {
+            int e = errno;
+            (void)fclose(d->f); /* nothing written */
+            d->f = NULL;
+            errno = e;
+        }
+        d->appended = end > 0;
+    }
+    if (!d->f) {
+        int e = errno; /* before msg_quote, which may allocate */
+        fprintf(stderr, "cafe queue: cannot open %s: %s\n", msg_quote(c->output), strerror(e));
+    }
+    return d->f ? 0 : -1;
+}
+
+static int export_results(qcmd_t *c) {
+    dest_t d;
+    drain_note_t note = {0};
+    if (c->drain && read_note(c, &note) != 0) {
+        free(note.path);
+        fprintf(stderr, "cafe queue: results: %s\n", redis_error(c->r));
+        return 2;
+    }
+    if (open_output(c, &d) != 0 ||
+        (c->db && open_db(c, &d, note_is_this_db(c, &note) ? note.at : 0) != 0)) {
+        free(note.path);
+        return 2;
+    }
+    unsigned long long n = 0;
+    int rc = c->drain ? repair_drain(c, &d, &note) : 0;
+    free(note.path);
+    if (rc == 0)
+        rc = export_to(c, &d, &n);
+    const char *why = "";
+    if (d.db) {
+        int crc = sink_db_close(d.db, rc ? "failed" : "done", &why);
+        rc = rc ? rc : crc;
+    }
+    if (d.f != stdout && fclose(d.f) != 0 && rc == 0)
+        rc = -errno;
+    if (rc != 0 && rc != -EPIPE)
+        fprintf(
+            stderr, "cafe queue: results stopped after %llu record%s: %s\n", n, n == 1 ? "" : "s",
+            why[0]                                                              ? why
+            : (rc == CAFE_ECONNRESET || rc == CAFE_EIO) && redis_error(c->r)[0] ? redis_error(c->r)
+                                                                                : msg_strerror(rc));
+    /* A closed pipe (`| head`) is a quiet stop, but not a success: with 0, main's check of
+     * standard output found the error flag and said "writing standard output failed". */
+    return rc != 0 ? 2 : 0;
+}
+
+/* Two drains of one queue at once (cron jobs into dated files, one slow) both read the same
+ * records and both wrote them before deleting: each record of the overlap twice, which the
+ * file lock cannot see across two files. A drain takes the queue's drainer first. */
+static int take_drain(qcmd_t *c) {
+    char host[64] = "", holder[160], rnd[8] = {0};
+    (void)gethostname(host, sizeof host - 1);
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+        memcpy(rnd, &c, sizeof c < sizeof rnd ? sizeof c : sizeof rnd);
+    unsigned long long r;
+    memcpy(&r, rnd, sizeof r);
+    snprintf(c->token, sizeof c->token, "%s pid %ld #%016llx", host, (long)getpid(), r);
+    holder[0] = 0;
+    int rc = drainer(c, "take", holder, sizeof holder, NULL);
+    /* A drain killed on this machine (its process gone) need not be waited for. */
+    char other[64];
+    long pid;
+    if (rc == 1 && sscanf(holder, "%63s pid %ld #", other, &pid) == 2 && strcmp(other, host) == 0 &&
+        pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+        rc = drainer(c, "steal", holder, sizeof holder, NULL);
+    if (rc == 1)
+        fprintf(stderr,
+                "cafe queue: another cafe queue results --drain is exporting queue %s (%s): "
+                "not exporting its records twice; try again once it ends (the hold of one "
+                "killed on another machine ends within %d s)\n",
+                c->conf.queue, holder, DRAIN_HOLD_MS / 1000);
+    else if (rc != 0)
+        fprintf(stderr, "cafe queue: results: %s\n", redis_error(c->r));
+    return rc;
+}
+
+int qcmd_results(qcmd_t *c) {
+    if (c->drain && take_drain(c) != 0)
+        return 2;
+    int code = export_results(c);
+    if (c->drain)
+        (void)drainer(c, "give", NULL, 0, NULL); /* else it ends by itself */
+    return code;
+}
