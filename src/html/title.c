@@ -4,7 +4,8 @@
  * Encoding (HTML standard 13.2.3.1): BOM, else the transport charset, else the <meta>
  * prescan, else windows-1252. Like a browser, the extractor holds back the first 1024
  * bytes (or less at the end of input; more, up to HEAD_MAX, while a <meta> that starts in
- * them goes on) until the prescan has run on them, so a title that
+ * them goes on; one longer still counts once the tokenizer has read it) until the prescan has
+ * run on them, so a title that
  * comes before its page's <meta charset> is decoded with that charset; with a transport
  * charset it waits for 3 bytes only (a BOM still wins), and a prescan that finds its meta
  * early ends the wait early.
@@ -72,8 +73,9 @@ struct cafe_title {
     int closed_at_eof;            /* the title's text ended there, not at an end tag */
     size_t nhead;                 /* bytes held back for the prescan */
     int meta_cut;                 /* ...and a <meta> they start is cut: hold on to HEAD_MAX */
-    unsigned char *raw;           /* for the title's kept text while the encoding is uncertain */
-    cafe__html_decoder_t wide;    /* UTF-16 / ISO-2022-JP to UTF-8 before the tokenizer */
+    int meta_pending;          /* ...and is still cut there: the tokenizer's reading of it counts */
+    unsigned char *raw;        /* for the title's kept text while the encoding is uncertain */
+    cafe__html_decoder_t wide; /* UTF-16 / ISO-2022-JP to UTF-8 before the tokenizer */
     cafe__html_detect_t det;
     cafe__html_tok_t tok;
     cafe__html_text_t text;
@@ -222,7 +224,14 @@ CAFE__COLD static void wide_from_here(cafe_title_t *t, const cafe__html_encoding
 CAFE__HOT static void on_meta(void *ctx, const char *charset, const char *http_equiv,
                               const char *content) {
     cafe_title_t *t = ctx;
-    if (t->certain || t->tok.seen_body || t->tok.head_over)
+    if (t->certain)
+        return;
+    /* The <meta> the held-back bytes cut (the first one after them) counts wherever it is,
+     * as the prescan's would; any other only before the body and the head's end. */
+    int prescanned = t->meta_pending && !t->in_head;
+    if (!t->in_head)
+        t->meta_pending = 0;
+    if (!prescanned && (t->tok.seen_body || t->tok.head_over))
         return;
     const cafe__html_encoding_t *e = NULL;
     /* A charset attribute, even one naming no encoding, is the only one looked at: so
@@ -256,6 +265,15 @@ CAFE__HOT static void on_meta(void *ctx, const char *charset, const char *http_e
 
 static void tokenize_utf8(void *ctx, const char *p, size_t n);
 
+/* What a chunk's end decides once the tokenizer went through it. */
+CAFE__HOT static void tokenized(cafe_title_t *t) {
+    if (!t->certain && !t->meta_pending && (t->tok.seen_body || t->tok.head_over))
+        meta_final(t); /* no meta can change it now */
+    settle_if_final(t);
+    if (cafe__html_tok_hopeless(&t->tok) && !t->want_verdict && (t->certain || !t->has_title))
+        settle(t);
+}
+
 CAFE__HOT static void tokenize(cafe_title_t *t, const unsigned char *p, size_t n) {
     size_t used = cafe__html_tok_feed(&t->tok, p, n);
     if (t->switch_wide) { /* wide_from_here: the rest decoded first */
@@ -264,13 +282,8 @@ CAFE__HOT static void tokenize(cafe_title_t *t, const unsigned char *p, size_t n
         if (!t->done)
             cafe__html_decode(&t->wide, p + used, n - used, 0, tokenize_utf8, t);
     }
-    if (t->done)
-        return;
-    if (!t->certain && (t->tok.seen_body || t->tok.head_over))
-        meta_final(t); /* no meta can change it now */
-    settle_if_final(t);
-    if (cafe__html_tok_hopeless(&t->tok) && !t->want_verdict && (t->certain || !t->has_title))
-        settle(t);
+    if (!t->done)
+        tokenized(t);
 }
 
 static void tokenize_utf8(void *ctx, const char *p, size_t n) {
@@ -370,6 +383,11 @@ CAFE__HOT static void decide(cafe_title_t *t, const cafe__html_encoding_t *presc
     if (t->nhead > skip || t->enc->kind == CAFE__ENC_REPLACEMENT) /* nothing held: no call */
         stream(t, h + skip, t->nhead - skip, 0);
     t->in_head = 0;
+    if (t->meta_pending && (t->certain || !cafe__html_tok_in_meta(&t->tok))) {
+        t->meta_pending = 0; /* the tokenizer is not in it (or it no longer matters) */
+        if (!t->done)
+            tokenized(t);
+    }
     consider(t);
 }
 
@@ -407,6 +425,8 @@ CAFE__HOT static size_t hold(cafe_title_t *t, const unsigned char *p, size_t n, 
         const cafe__html_encoding_t *e =
             cafe__html_prescan_to(t->head, t->nhead, PRESCAN_BYTES, &cut);
         if (e || !cut || final || t->nhead == HEAD_MAX) {
+            /* still cut at HEAD_MAX: the tokenizer reads the rest of that <meta> */
+            t->meta_pending = !e && cut && !final;
             decide(t, e);
         } else if (!t->meta_cut) { /* hold on, the rest of p too */
             t->meta_cut = 1;
@@ -484,7 +504,7 @@ CAFE__HOT void cafe_title_reset(cafe_title_t *t, const char *charset) {
     cafe__html_detect_reset(&t->det);
     t->raw_ascii = 1;
     t->nhead = 0;
-    t->meta_cut = 0;
+    t->meta_cut = t->meta_pending = 0;
     cafe__html_tok_reset(&t->tok);
     /* the text is reset when a title starts: nothing reads it before (has_title is 0) */
 }

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "html/hot.h"
+#include "html/tags.h"
 #include "html/tokstate.h"
 
 void cafe__html_tok_init(cafe__html_tok_t *tk, const cafe__html_tok_cb_t *cb) {
@@ -26,6 +27,11 @@ CAFE__HOT void cafe__html_tok_reset(cafe__html_tok_t *tk) {
 
 int cafe__html_tok_hopeless(const cafe__html_tok_t *tk) {
     return tk->state == S_PLAINTEXT && !tk->capturing;
+}
+
+int cafe__html_tok_in_meta(const cafe__html_tok_t *tk) {
+    return tk->state >= S_BEFORE_ATTR_NAME && tk->state <= S_SELF_CLOSING &&
+           tk->id == CAFE__TAG_META && tk->want_attrs;
 }
 
 CAFE__HOT static void title_text(cafe__html_tok_t *tk, cur_t p, size_t n) {

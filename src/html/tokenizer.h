@@ -138,6 +138,9 @@ size_t cafe__html_tok_feed(cafe__html_tok_t *tk, const unsigned char *p, size_t 
 void cafe__html_tok_eof(cafe__html_tok_t *tk, int cut);
 /* 1 when no title can come any more (PLAINTEXT with no title open). */
 int cafe__html_tok_hopeless(const cafe__html_tok_t *tk);
+/* 1 when the input ended inside a <meta> start tag whose attributes are being read (it is
+ * reported to the owner at its '>'). */
+int cafe__html_tok_in_meta(const cafe__html_tok_t *tk);
 
 /* Content that makes the body start, outside template contents (which are not the
  * document's: markup there creates no body). */
