@@ -83,9 +83,10 @@ void cafe_title_reset(cafe_title_t *t, const char *charset);
  * after the call returns.
  * When: at the title's end tag once the encoding is decided, i.e. after the first 1024
  * bytes unless a BOM, the transport charset or an early <meta> decided it sooner; with no
- * declared encoding, a title with non-ASCII bytes is final only when the body starts (a
- * <meta> in the head could still change its encoding) and the detector has enough evidence
- * (up to 64 KiB of the page). A page with no title is final only at its end
+ * declared encoding, a title is final only when the body starts or the head ends (a <meta>
+ * in the head could still change its encoding, or name the replacement encoding: no title)
+ * and, when it has non-ASCII bytes, the detector has enough evidence (up to 64 KiB of the
+ * page). A page with no title is final only at its end
  * (cafe_title_finish), or at <plaintext>. */
 int cafe_title_feed(cafe_title_t *t, const void *data, size_t len);
 

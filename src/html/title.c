@@ -15,15 +15,12 @@
  * do; a copy of the title's text is kept (text.h: compact, at most CAFE__RAW_MAX bytes) to
  * decode it again then.
  * The title is therefore final once its end tag is seen and either the encoding was
- * declared, the title's bytes are all ASCII (every ASCII-compatible encoding reads them
- * alike; ISO-2022-JP's escapes excepted), or the body has started. A title inside the body
+ * declared or the body has started (or the head is over), even when its bytes are all ASCII:
+ * a late <meta> names the page's encoding, and one naming the replacement encoding leaves no
+ * title, as browsers reload such a page. A title inside the body
  * also waits until no <frameset> can take the body away (frameset-ok cleared; see tree.c). A
  * late meta naming ISO-2022-JP, not ASCII-compatible, has the rest of the page decoded
- * before the tokenizer, and the title read before it decoded again (wide_from_here); one
- * naming the replacement
- * encoding leaves no title, as browsers reload such a page (one whose title was final
- * already, all ASCII, keeps it: waiting for the body on every such page would cost more
- * than this rare page is worth).
+ * before the tokenizer, and the title read before it decoded again (wide_from_here).
  *
  * Detection (detect.c) comes last, where the standard allows it: when nothing declared the
  * encoding and the title holds non-ASCII bytes. Once the title could settle but for its
@@ -68,7 +65,6 @@ struct cafe_title {
     int has_title;                /* a title element was found */
     int title_closed;             /* its text is complete */
     int raw_ascii;                /* its raw bytes so far are all ASCII */
-    int raw_shifts;               /* ...with ISO-2022-JP's escapes (ESC, SO, SI) */
     int eof;                      /* the end of input was reached */
     int closed_at_eof;            /* the title's text ended there, not at an end tag */
     size_t nhead;                 /* bytes held back for the prescan */
@@ -113,7 +109,6 @@ CAFE__HOT static void on_title_start(void *ctx) {
     t->has_title = 1;
     t->title_closed = 0;
     t->raw_ascii = 1;
-    t->raw_shifts = 0;
     cafe__html_text_reset(&t->text, text_encoding(t));
     if (may_redecode(t) && !t->raw)
         t->raw = malloc(CAFE__RAW_MAX); /* failure: a late meta cannot re-decode, that's all */
@@ -135,15 +130,12 @@ static void collect(cafe_title_t *t, const unsigned char *q) {
 
 /* The title's raw bytes while its encoding may still change: evidence. */
 CAFE__APART static void undeclared_text(cafe_title_t *t, const unsigned char *p, size_t n) {
-    for (size_t i = 0; i < n && t->raw_ascii; i++) {
-        if ((unsigned)(p[i] - 0x20) < 0x60)
-            continue; /* one test for the usual bytes, 0x20 to 0x7F */
+    for (size_t i = 0; i < n; i++) {
         if (p[i] >= 0x80) {
             t->raw_ascii = 0;
             if (t->detect)
                 collect(t, p + i);
-        } else if (p[i] == 0x1B || p[i] == 0x0E || p[i] == 0x0F) {
-            t->raw_shifts = 1;
+            return;
         }
     }
 }
@@ -155,11 +147,11 @@ CAFE__HOT static void on_title_text(void *ctx, const unsigned char *p, size_t n)
         undeclared_text(t, p, n);
 }
 
-/* Settles once the closed title can change no more: its encoding is known (or does not
- * matter: all ASCII), no <frameset> can take it away with the body, and no later title can
- * be foster-parented before the table it is in (neither comes after the end of the page or
- * in <plaintext>). An undeclared encoding no <meta> can change any more waits for the
- * detector's verdict instead (feed/finish ask for it). */
+/* Settles once the closed title can change no more: its encoding is known (or, no <meta>
+ * being able to come any more, does not matter: all ASCII), no <frameset> can take it away with the
+ * body, and no later title can be foster-parented before the table it is in (neither comes after
+ * the end of the page or in <plaintext>). An undeclared encoding no <meta> can change any more
+ * waits for the detector's verdict instead (feed/finish ask for it). */
 CAFE__HOT static void settle_if_final(cafe_title_t *t) {
     const cafe__html_tok_t *tk = &t->tok;
     int removable = tk->title_in_body && tk->frameset_ok && !tk->frameset;
@@ -167,9 +159,10 @@ CAFE__HOT static void settle_if_final(cafe_title_t *t) {
         return;
     if ((removable || tk->title_in_table) && !t->eof && !cafe__html_tok_hopeless(tk))
         return; /* markup may still come */
-    /* ASCII reads alike in every encoding a late <meta> may name, but ISO-2022-JP's escapes */
-    int ascii = t->raw_ascii && (!t->raw_shifts || t->certain);
-    if (ascii || !undeclared(t) || (t->certain && !t->detect))
+    /* Undeclared, even an ASCII title waits for the head's end: a late <meta> naming the
+     * replacement encoding takes it away (and one naming any other is the page's encoding).
+     * Then ASCII needs no verdict: every encoding the detector may name reads it alike. */
+    if (!undeclared(t) || (t->certain && (t->raw_ascii || !t->detect)))
         settle(t);
     else if (t->certain)
         t->want_verdict = 1;
@@ -534,7 +527,7 @@ int cafe_title_pause(cafe_title_t *t) {
     if (t->done || !t->has_title || !t->title_closed)
         return t->done;
     meta_final(t); /* as at the page's end, but the tokenizer may read on if told more */
-    if ((t->raw_ascii && !t->raw_shifts) || !undeclared(t) || !t->detect)
+    if (t->raw_ascii || !undeclared(t) || !t->detect)
         settle(t);
     else
         verdict(t);

@@ -51,6 +51,8 @@ FOUND = [
     # a late <meta> naming the replacement encoding: the page is reloaded as one U+FFFD
     # (no title)
     ("", b"<title>\xd0\x96</title><!--" + b"x" * 1100 + b"--><meta charset=iso-2022-kr>"),
+    # ...after an all-ASCII title too (cafe kept "abc")
+    ("", b"<title>abc</title><!--" + b"x" * 1100 + b"--><meta charset=iso-2022-kr>"),
     # a late <meta>'s content value is read at any length (it was cut at 128 bytes; title
     # "п√", KOI8-R)
     ("", b"<title>\xd0\x96</title><!--" + b"x" * 1100 + b"--><meta http-equiv=content-type "

@@ -111,12 +111,15 @@ static void test_early_complete(void **state) {
     assert_string_equal(cafe_title_text(t, NULL), "Early");
     cafe_title_free(t);
 
-    /* Without any declaration the encoding is only known after 1024 bytes. */
+    /* Without any declaration the encoding is only known after 1024 bytes, and then only
+     * once the head is over: a late <meta> may still name one (even the replacement
+     * encoding, which leaves no title). */
     assert_int_equal(cafe_title_create(&t, NULL), 0);
     assert_int_equal(cafe_title_feed(t, "<title>A</title>", 16), 0);
     char pad[1024];
     memset(pad, ' ', sizeof pad);
-    assert_int_equal(cafe_title_feed(t, pad, sizeof pad), 1);
+    assert_int_equal(cafe_title_feed(t, pad, sizeof pad), 0);
+    assert_int_equal(cafe_title_feed(t, "<p>", 3), 1);
     assert_string_equal(cafe_title_text(t, NULL), "A");
     assert_string_equal(cafe_title_encoding(t), "windows-1252");
     cafe_title_free(t);

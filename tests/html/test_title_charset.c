@@ -256,6 +256,35 @@ static void test_meta_across_prescan_end(void **state) {
     }
 }
 
+/* A late <meta> (after the first 1024 bytes, before the body) on a page whose title is all
+ * ASCII: Chromium and Firefox both take its encoding (tests/browser/encodings.py), and one
+ * naming the replacement encoding leaves no title; cafe settled such a title at its end tag,
+ * and kept windows-1252 and the title. After the body has started nothing changes. */
+static void test_late_meta_ascii_title(void **state) {
+    (void)state;
+    static const struct {
+        const char *after, *want, *encoding;
+    } runs[] = {
+        {"<meta charset=iso-2022-kr>", NULL, "replacement"},
+        {"<meta http-equiv=content-type content='text/html; charset=hz-gb-2312'><p>x", NULL,
+         "replacement"},
+        {"<meta charset=koi8-r><p>x", "abc", "KOI8-R"},
+        {"<meta charset=utf-16le><p>x", "abc", "UTF-8"},
+        {"<meta charset=x-user-defined>", "abc", "windows-1252"},
+        {"<meta charset=iso-2022-jp><p>x", "abc", "ISO-2022-JP"},
+        {"<p>x<meta charset=iso-2022-kr>", "abc", "windows-1252"},
+        {"</head><meta charset=koi8-r>", "abc", "windows-1252"},
+        {"<script>'<meta charset=koi8-r>'</script><body>", "abc", "windows-1252"},
+    };
+    char page[2048];
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        int n = snprintf(page, sizeof page, "<title>abc</title><!--%1100s-->%s", "", runs[i].after);
+        assert_true(n > 0 && (size_t)n < sizeof page);
+        title_check(runs[i].after, page, (size_t)n, NULL, runs[i].want,
+                    runs[i].want ? strlen(runs[i].want) : 0, runs[i].encoding);
+    }
+}
+
 static void test_bad_arguments(void **state) {
     (void)state;
     assert_int_equal(cafe_title_create(NULL, NULL), CAFE_EINVAL);
@@ -270,6 +299,7 @@ int main(void) {
         cmocka_unit_test(test_late_meta_long_content),
         cmocka_unit_test(test_late_meta_iso2022jp),
         cmocka_unit_test(test_meta_across_prescan_end),
+        cmocka_unit_test(test_late_meta_ascii_title),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
