@@ -249,9 +249,10 @@ def unwrap(v):
     return [unwrap(x) for x in v["value"]] if v["type"] == "array" else v.get("value")
 
 
-def cafe_titles(lib_path, cases):
+def cafe_titles(lib_path, cases, encodings=None):
     """cafe's title of each case: (label, body) declared in Content-Type, or (None, body, url)
-    undeclared, fetched from url (its domain a hint for the detection)."""
+    undeclared, fetched from url (its domain a hint for the detection). Each page's encoding
+    is appended to the list `encodings` when one is given."""
     lib = ctypes.CDLL(lib_path)
     lib.cafe_title_create.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p]
     lib.cafe_title_set_url.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
@@ -260,6 +261,8 @@ def cafe_titles(lib_path, cases):
     lib.cafe_title_text.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t)]
     lib.cafe_title_text.restype = ctypes.c_void_p
     lib.cafe_title_free.argtypes = [ctypes.c_void_p]
+    lib.cafe_title_encoding.argtypes = [ctypes.c_void_p]
+    lib.cafe_title_encoding.restype = ctypes.c_char_p
     out = []
     for label, body, *url in cases:
         t = ctypes.c_void_p()
@@ -273,6 +276,8 @@ def cafe_titles(lib_path, cases):
         n = ctypes.c_size_t()
         p = lib.cafe_title_text(t, ctypes.byref(n))
         out.append(ctypes.string_at(p, n.value).decode("utf-8") if p else "")
+        if encodings is not None:
+            encodings.append(lib.cafe_title_encoding(t).decode())
         lib.cafe_title_free(t)
     return out
 
