@@ -117,13 +117,32 @@ CAFE__HOT static void count(cafe__html_tok_t *tk, const cafe__html_elem_t *e, in
         tk->open_table += (uint32_t)d;
 }
 
+/* A full stack forgets a quarter of its elements: from the middle, as the outermost (the <svg>
+ * or <math> root, a <table>, a <template>: an end tag after any number of children closes
+ * them in a browser, which keeps every open element) and the innermost (the current node and
+ * its scope) matter most to the title. A <template> is never forgotten, or its contents would
+ * never end; a middle of templates only, the oldest quarter goes. The caller recounts. */
+CAFE__COLD static void drop_middle(cafe__html_tok_t *tk) {
+    enum { KEEP = CAFE__HTML_STACK_MAX / 4, DROP = CAFE__HTML_STACK_MAX / 4 };
+    uint32_t kept = KEEP, dropped = 0;
+    for (uint32_t i = KEEP; i < tk->depth; i++) {
+        const cafe__html_elem_t *e = &tk->stack[i];
+        if (dropped < DROP && !(e->kind == K_HTML && e->id == CAFE__TAG_TEMPLATE))
+            dropped++;
+        else
+            tk->stack[kept++] = *e;
+    }
+    if (dropped == 0) { /* templates all the way: the oldest go */
+        memmove(tk->stack, tk->stack + DROP, (tk->depth - DROP) * sizeof tk->stack[0]);
+        kept = tk->depth - DROP;
+    }
+    tk->depth = kept;
+}
+
 CAFE__HOT void cafe__html_stack_push(cafe__html_tok_t *tk, int kind, unsigned flags) {
     int fostered = tk->open_table && fostering(tk) && !in_table_element(tk->id);
     if (tk->depth == CAFE__HTML_STACK_MAX) {
-        /* A full stack drops its oldest quarter: deep elements matter least to the title. */
-        size_t drop = CAFE__HTML_STACK_MAX / 4;
-        memmove(tk->stack, tk->stack + drop, (CAFE__HTML_STACK_MAX - drop) * sizeof tk->stack[0]);
-        tk->depth -= (uint32_t)drop;
+        drop_middle(tk);
         tk->open_p = tk->open_a = tk->open_table = 0;
         tk->nafe = tk->afe_stale = 0; /* entries whose elements went would be opened again */
         tk->title_in_table = 0;       /* if its table was dropped, nothing can come before it */

@@ -19,7 +19,7 @@
 
 #include "html/doctype.h"
 
-#define CAFE__HTML_STACK_MAX 128 /* open elements tracked; a full stack forgets the oldest */
+#define CAFE__HTML_STACK_MAX 128 /* open elements tracked; a full stack forgets some (stack.c) */
 #define CAFE__HTML_ATTR_MAX 128  /* bytes kept of an attribute value we look at */
 #define CAFE__HTML_AFE_MAX                                                                         \
     16 /* active formatting elements kept; a full list forgets the oldest                          \

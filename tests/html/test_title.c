@@ -99,6 +99,23 @@ static void test_redecoded_long(void **state) {
                    "Ж</title><p>x", "", "∳", "Ж", "UTF-8");
 }
 
+/* Deeper nesting than the stack holds (CAFE__HTML_STACK_MAX): Chromium and Firefox keep every
+ * open element, so the </svg>, </math> or </template> after hundreds of children still closes
+ * its element and the title after it is the document's ("X" in both). A full stack dropped
+ * its oldest elements, the <svg> first: the title stayed SVG's, or in the template. */
+static void test_deep_nesting(void **state) {
+    (void)state;
+    check_repeated("svg", "<svg>", "<g>", 200, "</svg><title>X</title>", "", "", "X", NULL);
+    check_repeated("svg 600", "<svg>", "<g>", 600, "</svg><title>X</title>", "", "", "X", NULL);
+    check_repeated("svg title", "<svg>", "<g>", 300, "<title>Y</title></svg><title>X</title>", "",
+                   "", "X", NULL);
+    check_repeated("math", "<math>", "<mrow>", 200, "</math><title>X</title>", "", "", "X", NULL);
+    check_repeated("template", "<template>", "<div>", 200, "</template><title>X</title>", "", "",
+                   "X", NULL);
+    check_repeated("table", "<table>", "<div>", 200, "</table><title>X</title>", "", "", "X", NULL);
+    check_repeated("divs", "", "<div>", 600, "<svg></svg><title>X</title>", "", "", "X", NULL);
+}
+
 /* The title is complete as soon as its end tag is read: the rest is never needed. */
 static void test_early_complete(void **state) {
     (void)state;
@@ -244,10 +261,11 @@ static void test_extract(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_corpus),         cmocka_unit_test(test_nul),
-        cmocka_unit_test(test_truncation),     cmocka_unit_test(test_redecoded_long),
-        cmocka_unit_test(test_early_complete), cmocka_unit_test(test_extract),
-        cmocka_unit_test(test_finish_cut),     cmocka_unit_test(test_pause),
+        cmocka_unit_test(test_corpus),       cmocka_unit_test(test_nul),
+        cmocka_unit_test(test_truncation),   cmocka_unit_test(test_redecoded_long),
+        cmocka_unit_test(test_deep_nesting), cmocka_unit_test(test_early_complete),
+        cmocka_unit_test(test_extract),      cmocka_unit_test(test_finish_cut),
+        cmocka_unit_test(test_pause),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
