@@ -349,7 +349,7 @@ static const cli_opt_t rows[] = {
      "request the server never processed (an HTTP/2 server closing its connection answered\n"
      "another request instead) is sent again once on a new connection, even with\n"
      "--retries 0, and is no attempt."},
-    {CLI_OPT_INT, "max-redirects", 0, "N", F(max_redirects), 0, 1000, 0, "10", NULL, NULL,
+    {CLI_OPT_INT, "max-redirects", 0, "N", F(max_redirects), 0, 1000, 0, "20", NULL, NULL,
      "redirects followed at most (0: none)",
      "Redirects followed at most (0: none). A redirect goes where a browser goes: its\n"
      "Location is resolved against the page and normalised as list lines are (Location: \\x\n"

@@ -92,7 +92,7 @@ static const cli_opt_t rows[] = {
      NULL, NULL, "time limit of a connection's setup, in seconds", NULL},
     {CLI_OPT_INT, "retries", 0, "N", F(fetch.retries), 0, 100, 0, "2", NULL, NULL,
      "extra attempts after the first", NULL},
-    {CLI_OPT_INT, "max-redirects", 0, "N", F(fetch.max_redirects), 0, 1000, 0, "10", NULL, NULL,
+    {CLI_OPT_INT, "max-redirects", 0, "N", F(fetch.max_redirects), 0, 1000, 0, "20", NULL, NULL,
      "redirects followed at most (0: none)", NULL},
     {CLI_OPT_SIZE, "max-bytes", 0, "N", F(fetch.max_bytes), 1, 1e12, 0, "2097152", NULL, NULL,
      "body bytes read at most", NULL},
