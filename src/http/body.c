@@ -93,12 +93,7 @@ static void drain_watch(cafe__http_xfer_t *x) {
 }
 
 void cafe__http_drain_forget(cafe__http_xfer_t *x) {
-    cafe__http_client_t *c = x->c;
-    if (!dlist_on(&c->draining, &x->drain_link))
-        return;
-    dlist_unlink(&c->draining, &x->drain_link);
-    if (!c->draining.len)
-        uv_timer_stop(&c->drain_timer);
+    cafe__http_watch_leave(&x->c->draining, &x->drain_link, &x->c->drain_timer);
 }
 
 static size_t stop(cafe__http_xfer_t *x, const cafe__http_try_t *t, size_t len) {

@@ -22,12 +22,7 @@ void cafe__http_idle_stamp(cafe__http_xfer_t *x) {
 }
 
 void cafe__http_idle_forget(cafe__http_xfer_t *x) {
-    cafe__http_client_t *c = x->c;
-    if (!dlist_on(&c->idle, &x->idle_link))
-        return;
-    dlist_unlink(&c->idle, &x->idle_link);
-    if (!c->idle.len)
-        uv_timer_stop(&c->idle_timer);
+    cafe__http_watch_leave(&x->c->idle, &x->idle_link, &x->c->idle_timer);
 }
 
 /* x's body paused: on_body is told. "Enough" ends the try with what came, as a drain that

@@ -352,6 +352,16 @@ CURLcode cafe__http_private_setopts(cafe__http_xfer_t *x);
 
 /* body.c: curl's write callback (CURLOPT_WRITEFUNCTION). */
 size_t cafe__http_on_write(char *data, size_t size, size_t n, void *xfer);
+/* k leaves the watch list l (the drains' or the pauses'), if on it; the list's timer stops
+ * with its last item. */
+static inline void cafe__http_watch_leave(dlist_t *l, dlist_link_t *k, uv_timer_t *timer) {
+    if (!dlist_on(l, k))
+        return;
+    dlist_unlink(l, k);
+    if (!l->len)
+        uv_timer_stop(timer);
+}
+
 /* x's drain, if under its time budget, is over (the transfer ended or left its try). */
 void cafe__http_drain_forget(cafe__http_xfer_t *x);
 

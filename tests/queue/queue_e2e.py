@@ -443,6 +443,25 @@ def test_drain_survives_a_drop_before_its_delete():
     assert rs.cmd("XLEN", "cafe:{dropdel}:results") == 0
 
 
+def fetched_queue_for_strace(name, first):
+    """A queue of 2,500 URLs pushed and fetched, for a test that stops a drain with strace
+    (skipped without it): (the URLs, their list's path)."""
+    if not shutil.which("strace"):
+        raise Skip("no strace here")
+    urls, path = url_list(name, 2500, first=first)
+    cafe("queue", "push", rs.url(name), path)
+    rc, err = finish(worker(rs.url(name), "-c", "100"))
+    assert rc == 0, err
+    return urls, path
+
+
+def env_under_strace():
+    """The environment of a cafe run under strace: in the sanitizer build LeakSanitizer
+    cannot run under ptrace, and says so fatally."""
+    asan = [o for o in os.environ.get("ASAN_OPTIONS", "").split(":") if o] + ["detect_leaks=0"]
+    return dict(os.environ, ASAN_OPTIONS=":".join(asan))
+
+
 def test_drain_killed_between_its_sync_and_its_delete():
     """--drain writes a chunk, syncs it, then deletes it from Redis. Killed (SIGKILL, a
     reboot) after the sync and before the delete, it left the chunk both in the file and in
@@ -451,14 +470,8 @@ def test_drain_killed_between_its_sync_and_its_delete():
     that write: a record torn). The next drain into the file repairs it: the chunk whose
     delete never happened (where it begins, noted in Redis first) is cut from the file,
     then exported once."""
-    if not shutil.which("strace"):
-        raise Skip("no strace here")
-    urls, path = url_list("killdrain", 2500, first=70000)
-    cafe("queue", "push", rs.url("killdrain"), path)
-    rc, err = finish(worker(rs.url("killdrain"), "-c", "100"))
-    assert rc == 0, err
+    urls, path = fetched_queue_for_strace("killdrain", 70000)
     out = os.path.join(tmp, "killdrain.jsonl")
-    asan = [o for o in os.environ.get("ASAN_OPTIONS", "").split(":") if o] + ["detect_leaks=0"]
     for inject in ("fsync:when=2", "write:when=100"):  # the second chunk's sync; its write
         with open(out, "ab") as f:
             f.write(b"")
@@ -466,8 +479,7 @@ def test_drain_killed_between_its_sync_and_its_delete():
                             f"inject={inject.split(':')[0]}:signal=SIGKILL:"
                             f"{inject.split(':')[1]}", CAFE, "queue", "results",
                             rs.url("killdrain"), "--json", "--drain", "-o", out],
-                           capture_output=True, timeout=120,
-                           env=dict(os.environ, ASAN_OPTIONS=":".join(asan)))
+                           capture_output=True, timeout=120, env=env_under_strace())
         assert r.returncode != 0, (inject, r)
         left = rs.cmd("XLEN", "cafe:{killdrain}:results")
         assert 0 < left < 2500, (inject, left)
@@ -491,19 +503,12 @@ def test_two_drains_at_once_export_nothing_twice():
     now holds the queue's drain (a key with a token, its time renewed at each chunk and
     given back at the end; a killed drain's ends after 60 s): a second one is refused,
     exit 2, writing nothing. strace holds the first at its first fsync for 3 s."""
-    if not shutil.which("strace"):
-        raise Skip("no strace here")
-    urls, path = url_list("twodrains", 2500, first=80000)
-    cafe("queue", "push", rs.url("twodrains"), path)
-    rc, err = finish(worker(rs.url("twodrains"), "-c", "100"))
-    assert rc == 0, err
+    urls, path = fetched_queue_for_strace("twodrains", 80000)
     a, b = os.path.join(tmp, "twodrains-a.jsonl"), os.path.join(tmp, "twodrains-b.jsonl")
-    asan = [o for o in os.environ.get("ASAN_OPTIONS", "").split(":") if o] + ["detect_leaks=0"]
     first = subprocess.Popen(["strace", "-f", "-qq", "-o", "/dev/null", "-P", a, "-e",
                               "inject=fsync:delay_enter=3000000:when=1", CAFE, "queue",
                               "results", rs.url("twodrains"), "--json", "--drain", "-o", a],
-                             stderr=subprocess.PIPE, env=dict(os.environ,
-                                                              ASAN_OPTIONS=":".join(asan)))
+                             stderr=subprocess.PIPE, env=env_under_strace())
     try:
         wait_until(lambda: os.path.exists(a) and os.path.getsize(a) > 0, "the first chunk")
         r = cafe("queue", "results", rs.url("twodrains"), "--json", "--drain", "-o", b)
@@ -529,12 +534,10 @@ def test_drain_to_a_file_syncs_before_deleting():
     rc, err = finish(worker(rs.url("sync")))
     assert rc == 0, err
     out, trace = os.path.join(tmp, "synced.jsonl"), os.path.join(tmp, "sync.trace")
-    # in the sanitizer build: LeakSanitizer cannot run under ptrace, and says so fatally
-    asan = [o for o in os.environ.get("ASAN_OPTIONS", "").split(":") if o] + ["detect_leaks=0"]
     r = subprocess.run(["strace", "-f", "-qq", "-s", "32", "-o", trace, "-e",
                         "trace=openat,write,fsync,fdatasync", CAFE, "queue", "results",
                         rs.url("sync"), "--json", "--drain", "-o", out], capture_output=True,
-                       env=dict(os.environ, ASAN_OPTIONS=":".join(asan)))
+                       env=env_under_strace())
     assert r.returncode == 0, r.stderr
     calls = [l.split(None, 1)[1] for l in open(trace)]
     fd = next(c.rsplit("= ", 1)[1].strip() for c in calls if c.startswith("openat(") and out in c)
