@@ -1,0 +1,614 @@
+/* Scenarios for the asyncio differential (test_asyncio_parity.sh, asyncio_parity.py): each
+ * runs one interleaving with libcafe and prints its event trace, one line per event; the
+ * driver runs the same scenario in Python's asyncio and compares the traces.
+ *
+ *     asyncio_scenarios NAME      runs one scenario
+ *     asyncio_scenarios           lists them
+ *
+ * Only the order of events is printed, never a time: sleeps are spaced widely enough that a
+ * loaded machine cannot reorder them. Statuses print as asyncio's words: "ok", "cancelled",
+ * "timeout", or the error's name. */
+#include <cafe.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void tr(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+    fflush(stdout);
+}
+
+static const char *st(int rc) {
+    switch (rc) {
+    case 0:
+        return "ok";
+    case CAFE_ECANCELED:
+        return "cancelled";
+    case CAFE_ETIMEDOUT:
+        return "timeout";
+    default:
+        return cafe_err_name(rc);
+    }
+}
+
+static cafe_task_t *spawn(cafe_task_fn fn, void *arg, const char *name) {
+    cafe_task_t *t;
+    cafe_task_opts_t o = {.name = name};
+    if (cafe_task_spawn(&t, fn, arg, &o) != 0)
+        abort();
+    return t;
+}
+
+/* A task's argument: its name and a number (a duration, a value). */
+typedef struct targ {
+    const char *name;
+    int n;
+    void *obj;
+} targ_t;
+
+/* ---- spawn and yield ------------------------------------------------------------------- */
+static int yielder(void *arg, void **value) {
+    targ_t *a = arg;
+    tr("%s start", a->name);
+    cafe_task_yield();
+    tr("%s end", a->name);
+    return 0;
+}
+
+static int spawn_yield(void *arg, void **value) {
+    targ_t a = {"A", 0, NULL}, b = {"B", 0, NULL};
+    cafe_task_t *ta = spawn(yielder, &a, "A"), *tb = spawn(yielder, &b, "B");
+    tr("main spawned");
+    cafe_task_yield();
+    tr("main after yield");
+    cafe_task_join(ta, NULL);
+    tr("main joined A");
+    cafe_task_join(tb, NULL);
+    tr("main joined B");
+    return 0;
+}
+
+/* ---- sleep order: by deadline; equal deadlines in the order the sleeps began ------------- */
+static int sleeper(void *arg, void **value) {
+    targ_t *a = arg;
+    int rc = cafe_task_sleep((uint64_t)a->n);
+    tr("%s woke %s", a->name, st(rc));
+    *value = (void *)(intptr_t)a->n;
+    return 0;
+}
+
+static int sleep_order(void *arg, void **value) {
+    targ_t a[5] = {
+        {"t0", 90, NULL}, {"t1", 30, NULL}, {"t2", 60, NULL}, {"t3", 30, NULL}, {"t4", 30, NULL}};
+    cafe_task_t *t[5];
+    for (int i = 0; i < 5; i++)
+        t[i] = spawn(sleeper, &a[i], a[i].name);
+    cafe_result_t r[5];
+    cafe_task_gather(t, 5, r);
+    tr("main done");
+    return 0;
+}
+
+/* ---- gather: results in the order given; a failing member does not stop the others ---- */
+static int worker(void *arg, void **value) {
+    targ_t *a = arg;
+    int rc = cafe_task_sleep((uint64_t)(a->n < 0 ? -a->n : a->n));
+    if (rc != 0) {
+        tr("%s %s", a->name, st(rc));
+        return rc;
+    }
+    if (a->n < 0) {
+        tr("%s fails", a->name);
+        return CAFE_EIO;
+    }
+    tr("%s done", a->name);
+    *value = (void *)(intptr_t)a->n;
+    return 0;
+}
+
+static int gather_order(void *arg, void **value) {
+    targ_t a[4] = {{"w0", 90, NULL}, {"w1", 30, NULL}, {"w2", -50, NULL}, {"w3", 70, NULL}};
+    cafe_task_t *t[4];
+    for (int i = 0; i < 4; i++)
+        t[i] = spawn(worker, &a[i], a[i].name);
+    cafe_result_t r[4];
+    int rc = cafe_task_gather(t, 4, r);
+    tr("gather %s", st(rc));
+    for (int i = 0; i < 4; i++)
+        tr("result %d %s %d", i, st(r[i].status), (int)(intptr_t)r[i].value);
+    return 0;
+}
+
+/* ---- cancelling a task blocked in gather cancels what is left ------------------------- */
+static int gatherer(void *arg, void **value) {
+    targ_t a[2] = {{"A", 300, NULL}, {"B", 20, NULL}};
+    cafe_task_t *t[2] = {spawn(worker, &a[0], "A"), spawn(worker, &a[1], "B")};
+    cafe_result_t r[2];
+    int rc = cafe_task_gather(t, 2, r);
+    tr("G gather %s", st(rc));
+    return rc;
+}
+
+static int gather_cancel(void *arg, void **value) {
+    cafe_task_t *g = spawn(gatherer, NULL, "G");
+    cafe_task_sleep(60);
+    tr("main cancels G");
+    cafe_task_cancel(g);
+    cafe_result_t r;
+    cafe_task_join(g, &r);
+    tr("main joined G %s", st(r.status));
+    return 0;
+}
+
+/* ---- cancel a finished task: nothing happens ------------------------------------------ */
+static int quick(void *arg, void **value) {
+    tr("Q runs");
+    *value = (void *)(intptr_t)7;
+    return 0;
+}
+
+static int cancel_finished(void *arg, void **value) {
+    cafe_task_t *t = spawn(quick, NULL, "Q");
+    cafe_task_sleep(10);
+    tr("main cancels Q");
+    cafe_task_cancel(t);
+    cafe_result_t r;
+    cafe_task_join(t, &r);
+    tr("Q result %s %d", st(r.status), (int)(intptr_t)r.value);
+    return 0;
+}
+
+/* ---- cancel a sleeping task ----------------------------------------------------------- */
+static int cancel_sleep(void *arg, void **value) {
+    targ_t a = {"S", 1000, NULL};
+    cafe_task_t *t = spawn(worker, &a, "S");
+    cafe_task_sleep(20);
+    tr("main cancels S");
+    cafe_task_cancel(t);
+    tr("main cancelled S");
+    cafe_result_t r;
+    cafe_task_join(t, &r);
+    tr("S result %s", st(r.status));
+    return 0;
+}
+
+/* ---- cancel a task before it first ran ------------------------------------------------ */
+static int cancel_unstarted(void *arg, void **value) {
+    targ_t a = {"U", 10, NULL};
+    cafe_task_t *t = spawn(worker, &a, "U");
+    cafe_task_cancel(t);
+    cafe_result_t r;
+    cafe_task_join(t, &r);
+    tr("U result %s", st(r.status));
+    return 0;
+}
+
+/* ---- a task that ignores its cancellation and sleeps on ------------------------------- */
+static int stubborn(void *arg, void **value) {
+    int rc = cafe_task_sleep(1000);
+    tr("I first sleep %s", st(rc));
+    rc = cafe_task_sleep(10);
+    tr("I second sleep %s", st(rc));
+    return 0;
+}
+
+static int ignore_cancel(void *arg, void **value) {
+    cafe_task_t *t = spawn(stubborn, NULL, "I");
+    cafe_task_sleep(20);
+    cafe_task_cancel(t);
+    cafe_result_t r;
+    cafe_task_join(t, &r);
+    tr("I result %s", st(r.status));
+    return 0;
+}
+
+/* ---- cancelling a task blocked in join: the joined task is left running --------------- */
+static int joiner(void *arg, void **value) {
+    cafe_task_t *inner = arg;
+    int rc = cafe_task_join(inner, NULL);
+    tr("J join %s", st(rc));
+    return rc;
+}
+
+static int join_cancel(void *arg, void **value) {
+    targ_t a = {"W", 60, NULL};
+    cafe_task_t *w = spawn(worker, &a, "W");
+    cafe_task_t *j = spawn(joiner, w, "J");
+    cafe_task_sleep(20);
+    tr("main cancels J");
+    cafe_task_cancel(j);
+    cafe_task_join(j, NULL);
+    cafe_result_t r;
+    int rc = cafe_task_join(w, &r);
+    tr("main joined W %s", st(rc == 0 ? r.status : rc));
+    return 0;
+}
+
+/* ---- semaphore: FIFO, no barging ------------------------------------------------------ */
+static int sem_user(void *arg, void **value) {
+    targ_t *a = arg;
+    cafe_sem_t *s = a->obj;
+    tr("%s waits", a->name);
+    int rc = cafe_sem_acquire(s);
+    tr("%s acquire %s", a->name, st(rc));
+    if (rc != 0)
+        return rc;
+    rc = cafe_task_sleep((uint64_t)a->n);
+    tr("%s releases (sleep %s)", a->name, st(rc));
+    cafe_sem_release(s);
+    return 0;
+}
+
+static void sem_run(int cancel_waiter, int cancel_woken) {
+    cafe_sem_t s;
+    cafe_sem_init(&s, 1);
+    cafe_sem_acquire(&s);
+    targ_t a[3] = {{"W1", 10, &s}, {"W2", 10, &s}, {"W3", 10, &s}};
+    cafe_task_t *t[3];
+    for (int i = 0; i < 3; i++)
+        t[i] = spawn(sem_user, &a[i], a[i].name);
+    cafe_task_sleep(10);
+    if (cancel_waiter) {
+        tr("main cancels W2");
+        cafe_task_cancel(t[1]);
+        cafe_task_yield();
+    }
+    tr("main releases");
+    cafe_sem_release(&s);
+    if (cancel_woken) {
+        tr("main cancels W1");
+        cafe_task_cancel(t[0]);
+    }
+    tr("main tries: %s", cafe_sem_try_acquire(&s) == 0 ? "got it" : "would block");
+    cafe_result_t r[3];
+    cafe_task_gather(t, 3, r);
+    tr("available %zu", cafe_sem_available(&s));
+    cafe_sem_destroy(&s);
+}
+
+static int sem_fifo(void *arg, void **value) {
+    sem_run(0, 0);
+    return 0;
+}
+
+static int sem_cancel_waiter(void *arg, void **value) {
+    sem_run(1, 0);
+    return 0;
+}
+
+static int sem_cancel_woken(void *arg, void **value) {
+    sem_run(0, 1);
+    return 0;
+}
+
+/* ---- queues --------------------------------------------------------------------------- */
+static int q_getter(void *arg, void **value) {
+    targ_t *a = arg;
+    void *item = NULL;
+    tr("%s gets", a->name);
+    int rc = cafe_queue_get(a->obj, &item);
+    if (rc == 0)
+        tr("%s got %d", a->name, (int)(intptr_t)item);
+    else
+        tr("%s get %s", a->name, st(rc));
+    return rc;
+}
+
+static int q_putter(void *arg, void **value) {
+    targ_t *a = arg;
+    tr("%s puts %d", a->name, a->n);
+    int rc = cafe_queue_put(a->obj, (void *)(intptr_t)a->n);
+    tr("%s put %s", a->name, st(rc));
+    return rc;
+}
+
+static int q_producer(void *arg, void **value) {
+    cafe_queue_t *q = arg;
+    for (int i = 1; i <= 5; i++) {
+        cafe_queue_put(q, (void *)(intptr_t)i);
+        tr("P put %d", i);
+    }
+    return 0;
+}
+
+static int queue_fifo(void *arg, void **value) {
+    cafe_queue_t q;
+    cafe_queue_init(&q, 2);
+    cafe_task_t *p = spawn(q_producer, &q, "P");
+    cafe_task_sleep(10);
+    for (int i = 0; i < 5; i++) {
+        void *item;
+        cafe_queue_get(&q, &item);
+        tr("main got %d", (int)(intptr_t)item);
+    }
+    cafe_task_join(p, NULL);
+    cafe_queue_destroy(&q);
+    return 0;
+}
+
+/* Full queue of one: blocked putters go in in the order they came, a cancelled one drops
+ * out. */
+static int queue_putters(void *arg, void **value) {
+    cafe_queue_t q;
+    cafe_queue_init(&q, 1);
+    cafe_queue_put(&q, (void *)(intptr_t)0);
+    targ_t a[3] = {{"P1", 1, &q}, {"P2", 2, &q}, {"P3", 3, &q}};
+    cafe_task_t *t[3];
+    for (int i = 0; i < 3; i++)
+        t[i] = spawn(q_putter, &a[i], a[i].name);
+    cafe_task_sleep(10);
+    tr("main cancels P2");
+    cafe_task_cancel(t[1]);
+    for (int i = 0; i < 3; i++) {
+        void *item;
+        cafe_queue_get(&q, &item);
+        tr("main got %d", (int)(intptr_t)item);
+    }
+    cafe_result_t r[3];
+    cafe_task_gather(t, 3, r);
+    tr("left %zu", cafe_queue_len(&q));
+    cafe_queue_destroy(&q);
+    return 0;
+}
+
+/* A getter cancelled while it waits loses nothing: the next item goes to the next getter. */
+static int queue_cancel_get(void *arg, void **value) {
+    cafe_queue_t q;
+    cafe_queue_init(&q, 4);
+    targ_t a[2] = {{"G1", 0, &q}, {"G2", 0, &q}};
+    cafe_task_t *t[2];
+    for (int i = 0; i < 2; i++)
+        t[i] = spawn(q_getter, &a[i], a[i].name);
+    cafe_task_sleep(10);
+    tr("main cancels G1");
+    cafe_task_cancel(t[0]);
+    cafe_task_yield();
+    tr("main puts 5");
+    cafe_queue_put(&q, (void *)(intptr_t)5);
+    cafe_result_t r[2];
+    cafe_task_gather(t, 2, r);
+    tr("left %zu", cafe_queue_len(&q));
+    cafe_queue_destroy(&q);
+    return 0;
+}
+
+/* A getter that was handed an item and cancelled before it ran again. */
+static int queue_cancel_woken(void *arg, void **value) {
+    cafe_queue_t q;
+    cafe_queue_init(&q, 4);
+    targ_t a[2] = {{"G1", 0, &q}, {"G2", 0, &q}};
+    cafe_task_t *t[2];
+    for (int i = 0; i < 2; i++)
+        t[i] = spawn(q_getter, &a[i], a[i].name);
+    cafe_task_sleep(10);
+    tr("main puts 5");
+    cafe_queue_put(&q, (void *)(intptr_t)5);
+    tr("main cancels G1");
+    cafe_task_cancel(t[0]);
+    cafe_task_sleep(10);
+    tr("main puts 6");
+    cafe_queue_put(&q, (void *)(intptr_t)6);
+    cafe_result_t r[2];
+    cafe_task_gather(t, 2, r);
+    tr("left %zu", cafe_queue_len(&q));
+    while (cafe_queue_try_get(&q, &(void *){NULL}) == 0)
+        ;
+    cafe_queue_destroy(&q);
+    return 0;
+}
+
+/* maxsize 0 */
+static int queue_size0(void *arg, void **value) {
+    cafe_queue_t q;
+    cafe_queue_init(&q, 0);
+    int rc = cafe_queue_try_put(&q, (void *)(intptr_t)1);
+    tr("put_nowait %s", rc == 0 ? "ok" : "full");
+    cafe_queue_destroy(&q);
+    return 0;
+}
+
+/* ---- event: every waiter wakes, in the order it came ---------------------------------- */
+static int ev_waiter(void *arg, void **value) {
+    targ_t *a = arg;
+    int rc = cafe_event_wait(a->obj);
+    tr("%s wait %s", a->name, st(rc));
+    return 0;
+}
+
+static int event_fifo(void *arg, void **value) {
+    cafe_event_t e;
+    cafe_event_init(&e);
+    targ_t a[3] = {{"E1", 0, &e}, {"E2", 0, &e}, {"E3", 0, &e}};
+    cafe_task_t *t[3];
+    for (int i = 0; i < 3; i++)
+        t[i] = spawn(ev_waiter, &a[i], a[i].name);
+    cafe_task_sleep(10);
+    tr("main sets and clears");
+    cafe_event_set(&e);
+    cafe_event_clear(&e);
+    cafe_result_t r[3];
+    cafe_task_gather(t, 3, r);
+    tr("is_set %d", cafe_event_is_set(&e));
+    cafe_event_destroy(&e);
+    return 0;
+}
+
+/* ---- timeouts ------------------------------------------------------------------------- */
+static int timeout_cases(void *arg, void **value) {
+    cafe_deadline_t d;
+    /* the deadline and the sleep end at the same moment */
+    cafe_deadline_begin(&d, 30);
+    int rc = cafe_task_sleep(30);
+    tr("equal: sleep %s, scope %s", st(rc), st(cafe_deadline_end(&d)));
+    /* the sleep ends first */
+    cafe_deadline_begin(&d, 60);
+    rc = cafe_task_sleep(10);
+    tr("shorter: sleep %s, scope %s", st(rc), st(cafe_deadline_end(&d)));
+    /* nested: the outer one fires */
+    cafe_deadline_t outer, inner;
+    cafe_deadline_begin(&outer, 20);
+    cafe_deadline_begin(&inner, 500);
+    rc = cafe_task_sleep(1000);
+    int ri = cafe_deadline_end(&inner);
+    tr("nested: sleep %s, inner %s, outer %s", st(rc), st(ri), st(cafe_deadline_end(&outer)));
+    /* joining a task that finishes at the deadline */
+    targ_t a = {"T", 30, NULL};
+    cafe_task_t *t = spawn(worker, &a, "T");
+    cafe_task_yield();
+    cafe_result_t r;
+    rc = cafe_task_join_timeout(t, 30, &r);
+    tr("join_timeout %s", st(rc));
+    if (rc != 0)
+        rc = cafe_task_join(t, &r);
+    tr("T result %s", st(r.status));
+    return 0;
+}
+
+/* wait_any bounded by a deadline that passes as the task finishes */
+static int wait_any_timeout(void *arg, void **value) {
+    targ_t a = {"T", 30, NULL};
+    cafe_task_t *t = spawn(worker, &a, "T");
+    cafe_task_yield();
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, 30);
+    size_t i;
+    int rc = cafe_task_wait_any(&t, 1, &i);
+    cafe_deadline_end(&d);
+    tr("wait_any %s", st(rc));
+    cafe_result_t r;
+    cafe_task_join(t, &r);
+    tr("T result %s", st(r.status));
+    return 0;
+}
+
+/* ---- wait_any / as_completed ---------------------------------------------------------- */
+static int as_completed(void *arg, void **value) {
+    targ_t a[3] = {{"c0", 90, NULL}, {"c1", 30, NULL}, {"c2", 60, NULL}};
+    cafe_task_t *t[3];
+    for (int i = 0; i < 3; i++)
+        t[i] = spawn(sleeper, &a[i], a[i].name);
+    size_t i;
+    cafe_result_t r;
+    while (cafe_task_as_completed(t, 3, &i, &r) == 0)
+        tr("completed %zu value %d", i, (int)(intptr_t)r.value);
+    return 0;
+}
+
+/* ---- task groups (asyncio.TaskGroup) -------------------------------------------------- */
+static int group_fail(void *arg, void **value) {
+    cafe_group_t g;
+    cafe_group_init(&g, CAFE_GROUP_CANCEL_ON_ERROR);
+    targ_t a[3] = {{"A", -40, NULL}, {"B", 300, NULL}, {"C", 10, NULL}};
+    for (int i = 0; i < 3; i++) {
+        cafe_task_opts_t o = {.name = a[i].name};
+        cafe_group_spawn(&g, worker, &a[i], &o);
+    }
+    int rc = cafe_group_wait(&g);
+    tr("group %s, %zu failed", st(rc), cafe_group_failed(&g));
+    return 0;
+}
+
+/* The waiter of a group is cancelled: the children are cancelled too. */
+static int group_owner(void *arg, void **value) {
+    cafe_group_t g;
+    cafe_group_init(&g, CAFE_GROUP_CANCEL_ON_ERROR);
+    targ_t a[2] = {{"A", 300, NULL}, {"B", 10, NULL}};
+    for (int i = 0; i < 2; i++) {
+        cafe_task_opts_t o = {.name = a[i].name};
+        cafe_group_spawn(&g, worker, &a[i], &o);
+    }
+    int rc = cafe_group_wait(&g);
+    tr("O group %s, %zu failed", st(rc), cafe_group_failed(&g));
+    return rc;
+}
+
+static int group_cancel(void *arg, void **value) {
+    cafe_task_t *o = spawn(group_owner, NULL, "O");
+    cafe_task_sleep(40);
+    tr("main cancels O");
+    cafe_task_cancel(o);
+    cafe_result_t r;
+    cafe_task_join(o, &r);
+    tr("O result %s", st(r.status));
+    return 0;
+}
+
+/* ---- thread-pool work (asyncio.to_thread) --------------------------------------------- */
+static int nap(void *arg) {
+    targ_t *a = arg;
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = a->n * 1000000L};
+    nanosleep(&ts, NULL); /* fn must not call cafe */
+    return a->n;
+}
+
+static int threaded(void *arg, void **value) {
+    targ_t *a = arg;
+    int rc = cafe_thread_run(nap, a);
+    tr("%s thread %d", a->name, rc);
+    return 0;
+}
+
+static int to_thread(void *arg, void **value) {
+    targ_t a[2] = {{"X", 100, NULL}, {"Y", 20, NULL}};
+    cafe_task_t *t[2] = {spawn(threaded, &a[0], "X"), spawn(threaded, &a[1], "Y")};
+    cafe_result_t r[2];
+    cafe_task_gather(t, 2, r);
+    tr("main done");
+    return 0;
+}
+
+/* ---- the table ------------------------------------------------------------------------ */
+static const struct {
+    const char *name;
+    cafe_task_fn fn;
+} scenarios[] = {
+    {"spawn_yield", spawn_yield},
+    {"sleep_order", sleep_order},
+    {"gather_order", gather_order},
+    {"gather_cancel", gather_cancel},
+    {"cancel_finished", cancel_finished},
+    {"cancel_sleep", cancel_sleep},
+    {"cancel_unstarted", cancel_unstarted},
+    {"ignore_cancel", ignore_cancel},
+    {"join_cancel", join_cancel},
+    {"sem_fifo", sem_fifo},
+    {"sem_cancel_waiter", sem_cancel_waiter},
+    {"sem_cancel_woken", sem_cancel_woken},
+    {"queue_fifo", queue_fifo},
+    {"queue_putters", queue_putters},
+    {"queue_cancel_get", queue_cancel_get},
+    {"queue_cancel_woken", queue_cancel_woken},
+    {"queue_size0", queue_size0},
+    {"event_fifo", event_fifo},
+    {"timeout_cases", timeout_cases},
+    {"wait_any_timeout", wait_any_timeout},
+    {"as_completed", as_completed},
+    {"group_fail", group_fail},
+    {"group_cancel", group_cancel},
+    {"to_thread", to_thread},
+};
+
+int main(int argc, char **argv) {
+    size_t n = sizeof(scenarios) / sizeof(scenarios[0]);
+    if (argc < 2) {
+        for (size_t i = 0; i < n; i++)
+            printf("%s\n", scenarios[i].name);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(argv[1], scenarios[i].name) == 0) {
+            cafe_result_t r;
+            int rc = cafe_run(scenarios[i].fn, NULL, &r);
+            tr("run %s, main %s", st(rc), st(r.status));
+            return 0;
+        }
+    fprintf(stderr, "asyncio_scenarios: no scenario %s\n", argv[1]);
+    return 2;
+}
