@@ -262,7 +262,9 @@ int cafe_task_spawn(cafe_task_t **out, cafe_task_fn fn, void *arg, const cafe_ta
 /* await task: waits for t to finish and stores its status and value in *result (may be
  * NULL); the handle is then dead. Returns 0 when joined. Otherwise the handle stays valid:
  * CAFE_ECANCELED / CAFE_ETIMEDOUT when the caller was cancelled or its deadline passed while
- * waiting, CAFE_EDEADLK for joining yourself or a task that waits for you (directly, or
+ * waiting (unless t finished before the caller ran again, e.g. in the same millisecond as
+ * the deadline: its result is there then, and is returned, as asyncio.wait_for does),
+ * CAFE_EDEADLK for joining yourself or a task that waits for you (directly, or
  * down a chain of joins, gathers and wait_any: nothing could end that wait), CAFE_EBUSY
  * when another task already waits on t (or gathers it, finished or not), CAFE_EINVAL for a
  * dead, detached or group-owned handle, CAFE_ENOTASK outside a task when t has not finished
@@ -298,9 +300,9 @@ int cafe_task_gather_failfast(cafe_task_t *const *tasks, size_t n, cafe_result_t
 /* asyncio.wait(..., return_when=FIRST_COMPLETED): waits until one of the tasks has finished
  * and stores its position in *index (the one that finished first, when several have). Joins
  * nothing: every handle stays valid. NULL entries are skipped. Returns 0, CAFE_ECANCELED /
- * CAFE_ETIMEDOUT (caller interrupted), CAFE_EINVAL (no task, or a bad handle as for gather),
- * CAFE_EDEADLK and CAFE_EBUSY (as for gather), CAFE_ENOTASK (outside a task, none
- * finished). */
+ * CAFE_ETIMEDOUT (caller interrupted, and none finished before it ran again: as for join),
+ * CAFE_EINVAL (no task, or a bad handle as for gather), CAFE_EDEADLK and CAFE_EBUSY (as for
+ * gather), CAFE_ENOTASK (outside a task, none finished). */
 int cafe_task_wait_any(cafe_task_t *const *tasks, size_t n, size_t *index);
 
 /* asyncio.as_completed: joins the tasks of tasks[] in the order they finished, one per call:

@@ -143,7 +143,8 @@ int cafe_task_wait_any(cafe_task_t *const *tasks, size_t n, size_t *index) {
         if (!cafe__running())
             return CAFE_ENOTASK;
         int rc = park_first(tasks, n, 1);
-        if (rc != 0)
+        /* One that finished in the turn the caller was interrupted is there: returned. */
+        if (rc != 0 && first_done(tasks, n) == n)
             return rc;
     }
     *index = i;

@@ -59,9 +59,10 @@ static void task_entry(void *p) {
     loop->live--;
     if (t == loop->main_task && loop->live > 0)
         cafe__loop_reap(loop);
+    /* The waiter keeps its claim until it ran and took the result: a joiner interrupted in
+     * the same turn must not take it too (cafe__task_join). */
     if (t->joiner)
         cafe__wake(t->joiner, 0);
-    t->joiner = NULL;
     if (t->group)
         cafe__group_child_done(t);
     else if (t->detached)
@@ -159,12 +160,19 @@ int cafe__task_join(cafe__task_t *t, cafe_result_t *result, int interruptible) {
     if (t->state != CAFE__DONE) {
         if (!self)
             return CAFE_ENOTASK;
+        /* Interrupted, the caller gives t up at once (join_abort), but t may finish before
+         * the caller runs again (its deadline and t's end in the same turn): its result is
+         * there then, and is returned, as asyncio.wait_for returns a result that came in
+         * with the timeout; unless another waiter claimed t meanwhile (it keeps its claim
+         * until it ran: see task_entry), or took it (the generation moved on). */
         cafe__wait_t w = {.abort = interruptible ? join_abort : NULL, .data = t};
+        uint32_t gen = t->gen;
         t->joiner = &w;
         int rc = cafe__park(&w, CAFE__NEVER);
-        if (rc != 0)
+        if (rc != 0 && (t->gen != gen || t->state != CAFE__DONE || t->joiner))
             return rc;
     }
+    t->joiner = NULL;
     if (result)
         *result = t->result;
     cafe__task_release(t);

@@ -227,6 +227,110 @@ static void test_deadlines(void **state) {
     assert_int_equal(test_run(deadline_main, NULL), 0);
 }
 
+/* ---- a join interrupted in the turn its task finished ----
+ * Three timers of one turn, in the order they were started: K's sleep, T's sleep, J's
+ * deadline. K wakes and joins T (parks on it); T finishes (wakes K); J's join of T is
+ * interrupted by its deadline in the same turn. T's result is K's: J must not take it too
+ * (the struct would go back to the pool twice). Without K, J gets the result, as
+ * asyncio.wait_for returns a result that came with the timeout. */
+typedef struct same_turn {
+    cafe_task_t *t;
+    int with_k, j_rc, k_rc;
+    cafe_result_t j_r, k_r;
+} same_turn_t;
+
+static int st_k(void *arg, void **value) {
+    same_turn_t *p = arg;
+    cafe_task_sleep(30);
+    p->k_rc = cafe_task_join(p->t, &p->k_r);
+    return 0;
+}
+
+static int st_j(void *arg, void **value) {
+    same_turn_t *p = arg;
+    p->j_rc = cafe_task_join_timeout(p->t, 30, &p->j_r);
+    return 0;
+}
+
+static int same_turn_main(void *arg, void **value) {
+    same_turn_t *p = arg;
+    cafe_task_t *k = NULL, *j, *t;
+    if (p->with_k)
+        assert_int_equal(cafe_task_spawn(&k, st_k, p, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&t, sleeper, (void *)(uintptr_t)30, NULL), 0);
+    p->t = t;
+    assert_int_equal(cafe_task_spawn(&j, st_j, p, NULL), 0);
+    assert_int_equal(cafe_task_join(j, NULL), 0);
+    if (k)
+        assert_int_equal(cafe_task_join(k, NULL), 0);
+    /* Two new tasks get two structs: none went back to the pool twice. */
+    cafe_task_t *a, *b;
+    assert_int_equal(cafe_task_spawn(&a, sleeper, (void *)(uintptr_t)1, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&b, sleeper, (void *)(uintptr_t)1, NULL), 0);
+    assert_true(a != b);
+    assert_int_equal(cafe_task_join(a, NULL), 0);
+    assert_int_equal(cafe_task_join(b, NULL), 0);
+    if (!k) /* T was joined by J: its handle is dead */
+        assert_int_equal(cafe_task_join(t, NULL), CAFE_EINVAL);
+    return 0;
+}
+
+/* A task gather claimed that finishes while gather still waits for an earlier one stays
+ * gather's: another task's join of it is refused (it was taken, and gather then read the
+ * released struct through a stale handle: a crash). */
+typedef struct claimed {
+    cafe_task_t *t[2];
+    int thief_rc;
+    int gather_rc;
+    cafe_result_t r[2];
+} claimed_t;
+
+static int gather_claimed(void *arg, void **value) {
+    claimed_t *p = arg;
+    p->gather_rc = cafe_task_gather(p->t, 2, p->r);
+    return 0;
+}
+
+static int thief(void *arg, void **value) {
+    claimed_t *p = arg;
+    cafe_task_sleep(30); /* t[1] finished at 5 ms, t[0] runs until 60 */
+    p->thief_rc = cafe_task_join(p->t[1], NULL);
+    return 0;
+}
+
+static int claimed_main(void *arg, void **value) {
+    claimed_t *p = arg;
+    cafe_task_t *g, *k;
+    assert_int_equal(cafe_task_spawn(&p->t[0], sleeper, (void *)(uintptr_t)60, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&p->t[1], sleeper, (void *)(uintptr_t)5, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&g, gather_claimed, p, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&k, thief, p, NULL), 0);
+    assert_int_equal(cafe_task_join(g, NULL), 0);
+    assert_int_equal(cafe_task_join(k, NULL), 0);
+    return 0;
+}
+
+static void test_gather_keeps_a_finished_claim(void **state) {
+    claimed_t p = {0};
+    assert_int_equal(test_run(claimed_main, &p), 0);
+    assert_int_equal(p.thief_rc, CAFE_EBUSY);
+    assert_int_equal(p.gather_rc, 0);
+    assert_ptr_equal(p.r[1].value, (void *)(uintptr_t)5);
+}
+
+static void test_join_interrupted_as_task_finishes(void **state) {
+    same_turn_t p = {0};
+    assert_int_equal(test_run(same_turn_main, &p), 0);
+    assert_int_equal(p.j_rc, 0);
+    assert_int_equal(p.j_r.value, (void *)(uintptr_t)30);
+
+    p = (same_turn_t){.with_k = 1};
+    assert_int_equal(test_run(same_turn_main, &p), 0);
+    assert_int_equal(p.k_rc, 0);
+    assert_int_equal(p.k_r.value, (void *)(uintptr_t)30);
+    assert_int_equal(p.j_rc, CAFE_ETIMEDOUT);
+}
+
 /* ---- detach: the task runs to the end; the loop waits for it ---- */
 static int set_flag_later(void *arg, void **value) {
     cafe_task_sleep(20);
@@ -339,6 +443,8 @@ int main(void) {
         cmocka_unit_test(test_gather_interrupted_loses_nothing),
         cmocka_unit_test(test_cancel_sleeping_task),
         cmocka_unit_test(test_deadlines),
+        cmocka_unit_test(test_join_interrupted_as_task_finishes),
+        cmocka_unit_test(test_gather_keeps_a_finished_claim),
         cmocka_unit_test(test_run_waits_for_every_task),
         cmocka_unit_test(test_unjoined_failure_reported),
         cmocka_unit_test(test_deadlock_broken),
