@@ -323,6 +323,13 @@ int cafe_task_detach(cafe_task_t *t);
 /* Requests cancellation: t's current suspending call (if any) returns CAFE_ECANCELED now and
  * so does every later one, until t exits (outside shields: see cafe_shield_begin). A task
  * cancelling itself just gets the later ones. Cancelling a finished task does nothing.
+ * A call whose wait was already over when t was cancelled, t not having run since, returns
+ * CAFE_ECANCELED too when what it was handed can be handed on, as in asyncio: a semaphore's
+ * permit goes to the next waiter, a queue item to the next getter or back to the queue's
+ * front; nothing is lost (unless the semaphore or queue was destroyed meanwhile: then the
+ * call keeps what it got and returns 0). Otherwise it returns what it got (a result already
+ * there: a joined task's, a resolved future's, a put whose item went in; a sleep that ended,
+ * an event that was set: 0), and the later calls see the cancellation.
  * Calls waiting on a thread-pool function (cafe_thread_run) see it when the function
  * returns. CAFE_EINVAL for a dead handle (a detached task's is dead once it finished). */
 int cafe_task_cancel(cafe_task_t *t);
@@ -394,7 +401,9 @@ int cafe_shield_end(cafe_shield_t *s);
  * init it, use it from tasks, and destroy it when no task waits on it any more. An init starts
  * afresh and cannot tell a struct in use from uninitialised memory: init only one that no task
  * waits on (fresh, or destroyed), or its waiters are forgotten and wait for good (until the run
- * finds them deadlocked and cancels them). Waiters are served in FIFO order. Every waiting call
+ * finds them deadlocked and cancels them). Let a semaphore's or queue's memory go only after its
+ * destroy: until then a task it woke, cancelled before it ran, hands back into it what it was
+ * handed (see cafe_task_cancel). Waiters are served in FIFO order. Every waiting call
  * may return CAFE_ECANCELED or CAFE_ETIMEDOUT (and then did not take anything), or CAFE_ENOTASK
  * outside a task when it would have to wait. */
 
@@ -509,6 +518,8 @@ int cafe_queue_get(cafe_queue_t *q, void **item);
 int cafe_queue_try_put(cafe_queue_t *q, void *item);
 int cafe_queue_try_get(cafe_queue_t *q, void **item);
 void cafe_queue_close(cafe_queue_t *q);
+/* Items in the queue: at most its capacity, or one more after a getter cancelled before it ran
+ * handed its item back (see cafe_task_cancel), until a get takes it. */
 size_t cafe_queue_len(const cafe_queue_t *q);
 /* Frees the ring; items still inside are the caller's to free first. CAFE_EBUSY while
  * tasks wait on it. After it, every call on q but cafe_queue_init aborts the process with a

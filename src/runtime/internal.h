@@ -23,10 +23,21 @@
  * wait from its source and return 1 (the task is then woken with CAFE_ECANCELED or
  * CAFE_ETIMEDOUT), or return 0 when the source cannot let go and will still call cafe__wake
  * itself (e.g. a thread-pool job already running). abort == NULL makes the wait
- * uninterruptible. */
+ * uninterruptible.
+ *
+ * Cancellation after the wake: a task woken with 0 that has not run yet is still inside its
+ * call. Cancelled then, it returns CAFE_ECANCELED, as asyncio's task does, when its wait has
+ * an undo function: undo gives back what the wake handed over (a permit to the next waiter,
+ * a queue item to the queue's front) and returns 1; a wait without one returns what it got:
+ * a result already there (a finished join, a resolved future, a put whose item went in), or
+ * nothing to give back (a sleep that ended, an event that was set). undo reaches the object
+ * through source, which its destroy takes back (cafe__woken_forget): the object's memory may
+ * go after that, while the woken task has not run yet. */
 typedef struct cafe__wait cafe__wait_t;
 struct cafe__wait {
     int (*abort)(cafe__wait_t *w);
+    int (*undo)(cafe__wait_t *w);
+    void *source;              /* for undo: the semaphore or queue that woke the task */
     cafe__wait_t *next, *prev; /* links for a cafe__waitlist_t */
     cafe__waitlist_t *list;    /* the list w is on, or NULL */
     struct cafe__task *task;
@@ -53,6 +64,10 @@ void cafe__interrupt(struct cafe__task *t, int code);
 int cafe__abort_noop(cafe__wait_t *w);
 /* An abort for waits on a wait list: takes w off its list. */
 int cafe__abort_unlist(cafe__wait_t *w);
+
+/* source is being destroyed: the tasks it woke that have not run yet keep what they got,
+ * cancelled or not (their undo would reach into its memory). */
+void cafe__woken_forget(const void *source);
 
 void cafe__waitlist_push(cafe__waitlist_t *l, cafe__wait_t *w);
 void cafe__waitlist_remove(cafe__waitlist_t *l, cafe__wait_t *w);
@@ -91,6 +106,7 @@ struct cafe__task {
     uint8_t marked;       /* listed in the handle list being checked (gather.c) */
     uint32_t open_groups; /* groups this task initialised that still have live children */
     cafe__wait_t *wait;   /* the wait this task is parked on, or NULL */
+    cafe__wait_t *woken;  /* the wait that woke it, until it runs again (cafe__task_cancel) */
     int wake_code;
     uint64_t deadline; /* absolute loop time, CAFE__NEVER when none */
     void *scope;       /* innermost deadline or shield begun and not ended (scope.c), or NULL */

@@ -1,30 +1,40 @@
 /* Bounded FIFO queue of pointers (a channel). Invariants: getters wait only while the ring is
- * empty, putters only while it is full; a waiting putter's item travels in its wait's data
- * and a waiting getter receives its item the same way. */
+ * empty, putters only while it is full (len >= cap); a waiting putter's item travels in its
+ * wait's data and a waiting getter receives its item the same way.
+ *
+ * The ring has one slot more than the capacity: a getter handed an item and cancelled before
+ * it ran gives the item back (get_undo), to the next getter or to the ring's front, and the
+ * ring may have been filled meanwhile. So len reaches cap + 1 at most, and then only until
+ * a get takes the item back out. */
 #include "runtime/internal.h"
 
 #include <stdlib.h>
 
 int cafe_queue_init(cafe_queue_t *q, size_t capacity) {
     *q = (cafe_queue_t){.private_cap = capacity, .private_thread = cafe__owner_init()};
-    if (capacity > 0) {
-        q->private_ring = calloc(capacity, sizeof(void *));
-        if (!q->private_ring)
-            return CAFE_ENOMEM;
-    }
-    return 0;
+    if (capacity >= SIZE_MAX / sizeof(void *))
+        return CAFE_ENOMEM;
+    q->private_ring = calloc(capacity + 1, sizeof(void *));
+    return q->private_ring ? 0 : CAFE_ENOMEM;
 }
 
 static void ring_push(cafe_queue_t *q, void *item) {
-    q->private_ring[(q->private_head + q->private_len) % q->private_cap] = item;
+    q->private_ring[(q->private_head + q->private_len) % (q->private_cap + 1)] = item;
     q->private_len++;
 }
 
 static void *ring_pop(cafe_queue_t *q) {
     void *item = q->private_ring[q->private_head];
-    q->private_head = (q->private_head + 1) % q->private_cap;
+    q->private_head = (q->private_head + 1) % (q->private_cap + 1);
     q->private_len--;
     return item;
+}
+
+/* Back to the front: an item handed out and given back, the oldest one. */
+static void ring_unpop(cafe_queue_t *q, void *item) {
+    q->private_head = (q->private_head + q->private_cap) % (q->private_cap + 1);
+    q->private_ring[q->private_head] = item;
+    q->private_len++;
 }
 
 /* try_put and try_get after the caller's checks: put and get make them, under their own
@@ -38,7 +48,7 @@ static int try_put(cafe_queue_t *q, void *item) {
         cafe__wake(g, 0);
         return 0;
     }
-    if (q->private_len == q->private_cap)
+    if (q->private_len >= q->private_cap)
         return CAFE_EAGAIN;
     ring_push(q, item);
     return 0;
@@ -48,8 +58,10 @@ static int try_get(cafe_queue_t *q, void **item) {
     cafe__wait_t *p;
     if (q->private_len > 0) {
         *item = ring_pop(q);
-        /* A slot came free: the first waiting putter's item takes it. */
-        if ((p = cafe__waitlist_pop(&q->private_putters)) != NULL) {
+        /* A slot came free (unless the ring held an item given back): the first waiting
+         * putter's item takes it. */
+        if (q->private_len < q->private_cap &&
+            (p = cafe__waitlist_pop(&q->private_putters)) != NULL) {
             ring_push(q, p->data);
             cafe__wake(p, 0);
         }
@@ -95,6 +107,21 @@ int cafe_queue_put(cafe_queue_t *q, void *item) {
     return queue_wait(t, &q->private_putters, &w);
 }
 
+/* A getter handed an item and cancelled before it ran: the item is not lost to the queue. The
+ * ring is empty while getters wait, so the next getter is next in line for it; else it goes
+ * back to the front, before whatever was put since. */
+static int get_undo(cafe__wait_t *w) {
+    cafe_queue_t *q = w->source;
+    cafe__wait_t *g = cafe__waitlist_pop(&q->private_getters);
+    if (g) {
+        g->data = w->data;
+        cafe__wake(g, 0);
+    } else {
+        ring_unpop(q, w->data);
+    }
+    return 1;
+}
+
 int cafe_queue_get(cafe_queue_t *q, void **item) {
     cafe__owner_check(&q->private_thread, "cafe_queue_get");
     cafe__task_t *t = cafe__running();
@@ -103,7 +130,7 @@ int cafe_queue_get(cafe_queue_t *q, void **item) {
         rc = try_get(q, item);
     if (rc != CAFE_EAGAIN)
         return rc;
-    cafe__wait_t w = {.abort = cafe__abort_unlist};
+    cafe__wait_t w = {.abort = cafe__abort_unlist, .undo = get_undo, .source = q};
     rc = queue_wait(t, &q->private_getters, &w);
     if (rc == 0)
         *item = w.data;
@@ -129,6 +156,7 @@ int cafe_queue_destroy(cafe_queue_t *q) {
     cafe__owner_check(&q->private_thread, "cafe_queue_destroy");
     if (!cafe__waitlist_empty(&q->private_getters) || !cafe__waitlist_empty(&q->private_putters))
         return CAFE_EBUSY;
+    cafe__woken_forget(q);
     free(q->private_ring);
     q->private_ring = NULL;
     /* Its ring is gone: a later call would write through NULL (or, at capacity 0, quietly

@@ -5,6 +5,20 @@ void cafe_sem_init(cafe_sem_t *s, size_t permits) {
     *s = (cafe_sem_t){.private_count = permits, .private_thread = cafe__owner_init()};
 }
 
+static void sem_give(cafe_sem_t *s) {
+    cafe__wait_t *w = cafe__waitlist_pop(&s->private_waiters);
+    if (w)
+        cafe__wake(w, 0);
+    else
+        s->private_count++;
+}
+
+/* A woken waiter cancelled before it ran: its permit goes on to the next. */
+static int sem_undo(cafe__wait_t *w) {
+    sem_give(w->source);
+    return 1;
+}
+
 int cafe_sem_acquire(cafe_sem_t *s) {
     cafe__owner_check(&s->private_thread, "cafe_sem_acquire");
     cafe__task_t *t = cafe__running();
@@ -17,7 +31,7 @@ int cafe_sem_acquire(cafe_sem_t *s) {
     }
     if (!t)
         return CAFE_ENOTASK;
-    cafe__wait_t w = {.abort = cafe__abort_unlist};
+    cafe__wait_t w = {.abort = cafe__abort_unlist, .undo = sem_undo, .source = s};
     cafe__waitlist_push(&s->private_waiters, &w);
     /* On success the releaser handed its permit straight to us. */
     return cafe__park(&w, CAFE__NEVER);
@@ -33,11 +47,7 @@ int cafe_sem_try_acquire(cafe_sem_t *s) {
 
 void cafe_sem_release(cafe_sem_t *s) {
     cafe__owner_check(&s->private_thread, "cafe_sem_release");
-    cafe__wait_t *w = cafe__waitlist_pop(&s->private_waiters);
-    if (w)
-        cafe__wake(w, 0);
-    else
-        s->private_count++;
+    sem_give(s);
 }
 
 size_t cafe_sem_available(const cafe_sem_t *s) {
@@ -49,6 +59,7 @@ int cafe_sem_destroy(cafe_sem_t *s) {
     cafe__owner_check(&s->private_thread, "cafe_sem_destroy");
     if (!cafe__waitlist_empty(&s->private_waiters))
         return CAFE_EBUSY;
+    cafe__woken_forget(s);
     cafe__owner_destroy(&s->private_thread);
     return 0;
 }

@@ -111,7 +111,7 @@ spawn_struct(cafe__task_t **out, cafe_task_fn fn, void *arg, const cafe_task_opt
     if (loop->main_task && loop->main_task->state == CAFE__DONE)
         t->cancelled = 1;
     t->open_groups = 0;
-    t->wait = NULL;
+    t->wait = t->woken = NULL;
     t->joiner = NULL;
     t->group = NULL;
     t->result_out = NULL;
@@ -216,8 +216,13 @@ void cafe__task_cancel(cafe__task_t *t) {
     if (t->state == CAFE__DONE || t->cancelled)
         return;
     t->cancelled = 1;
-    if (t->state == CAFE__PARKED && !t->shielded)
+    if (t->shielded)
+        return;
+    if (t->state == CAFE__PARKED)
         cafe__interrupt(t, CAFE_ECANCELED);
+    else if (t->state == CAFE__READY && t->woken && t->wake_code == 0 && t->woken->undo &&
+             t->woken->undo(t->woken))
+        t->wake_code = CAFE_ECANCELED; /* woken, not yet run: still in its call */
 }
 
 int cafe_task_cancel(cafe_task_t *h) {

@@ -42,6 +42,16 @@ int cafe__abort_unlist(cafe__wait_t *w) {
     return 1;
 }
 
+void cafe__woken_forget(const void *source) {
+    cafe_loop_t *loop = cafe__loop_tls();
+    if (!loop)
+        return;
+    /* A woken task is ready until it runs: the run queue holds every one of them. */
+    for (cafe__task_t *t = loop->ready_head; t; t = t->ready_next)
+        if (t->woken && t->woken->source == source)
+            t->woken->undo = NULL;
+}
+
 void cafe__wake(cafe__wait_t *w, int code) {
     cafe__task_t *t = w->task;
     if (w->state == CAFE__WAIT_FRESH) {
@@ -52,6 +62,7 @@ void cafe__wake(cafe__wait_t *w, int code) {
     if (!t || t->wait != w)
         return;
     t->wait = NULL;
+    t->woken = w;
     t->wake_code = code;
     if (t->timer_armed) {
         uv_timer_stop(&t->timer);
@@ -122,6 +133,7 @@ int cafe__park(cafe__wait_t *w, uint64_t wake_at) {
     }
     t->state = CAFE__PARKED;
     cafe__switch_to_loop(t);
+    t->woken = NULL;
     t->wake_at = CAFE__NEVER;
     w->state = CAFE__WAIT_FRESH;
     return t->wake_code;

@@ -228,9 +228,13 @@ static void test_queue_cancelled_task_takes_nothing(void **state) {
     assert_int_equal(test_run(queue_cancelled_main, &p), 0);
 }
 
-/* ---- hand-over races: a permit, item or wake-up handed to a waiter in the turn it is
- * cancelled is kept by it, once (asyncio lost the permit of a woken, then cancelled,
- * Semaphore.acquire, and dropped the item of a Queue.get cancelled after the hand-over) ---- */
+/* ---- hand-over races: a permit or item handed to a waiter in the turn it is cancelled
+ * goes on to the next waiter (or back to the queue's front), as asyncio 3.11 does: the
+ * cancelled call returns CAFE_ECANCELED and takes nothing. Neither is lost or doubled (older
+ * asyncio lost the permit of a woken, then cancelled, Semaphore.acquire, and dropped the
+ * item of a Queue.get cancelled after the hand-over). A result already there (a put whose
+ * item went in, a resolved future) and a wake-up with nothing to give back (an event) are
+ * kept, once. ---- */
 typedef struct handover {
     cafe_sem_t sem;
     cafe_queue_t q;
@@ -298,33 +302,68 @@ static int handover_main(void *arg, void **value) {
     cafe_task_t *t[3];
     waiter_t w[3];
     void *item;
-    /* semaphore: released to the first waiter, which is then cancelled: it has the permit
-     * (and passes it on); the one cancelled before the release is skipped */
+    /* semaphore: released to the first waiter, which is then cancelled: the permit goes on
+     * to the next one not cancelled (the one cancelled before the release is skipped) */
     cafe_sem_init(&h.sem, 0);
     park_all(t, w, 3, sem_waiter, &h);
     cafe_task_cancel(t[1]);
     cafe_sem_release(&h.sem);
     cafe_task_cancel(t[0]);
     join_all(t, 3);
-    assert_int_equal(w[0].rc, 0);
+    assert_int_equal(w[0].rc, CAFE_ECANCELED);
     assert_int_equal(w[1].rc, CAFE_ECANCELED);
     assert_int_equal(w[2].rc, 0);
-    assert_int_equal(h.norder, 2);
-    assert_int_equal(h.order[0], 1); /* FIFO */
-    assert_int_equal(h.order[1], 3);
+    assert_int_equal(h.norder, 1);
+    assert_int_equal(h.order[0], 3);
     assert_int_equal(cafe_sem_available(&h.sem), 1); /* one permit, neither lost nor doubled */
     assert_int_equal(cafe_sem_destroy(&h.sem), 0);
-    /* queue get: the item handed over in the turn of the cancel is the getter's */
+    /* queue get: the item handed over in the turn of the cancel goes to the next getter */
     assert_int_equal(cafe_queue_init(&h.q, 1), 0);
     park_all(t, w, 2, get_waiter, &h);
     assert_int_equal(cafe_queue_put(&h.q, &h), 0);
     cafe_task_cancel(t[0]);
-    cafe_task_cancel(t[1]);
     join_all(t, 2);
-    assert_int_equal(w[0].rc, 0);
-    assert_ptr_equal(w[0].got, &h);
-    assert_int_equal(w[1].rc, CAFE_ECANCELED);
+    assert_int_equal(w[0].rc, CAFE_ECANCELED);
+    assert_int_equal(w[1].rc, 0);
+    assert_ptr_equal(w[1].got, &h);
     assert_int_equal(cafe_queue_len(&h.q), 0);
+    /* ... or, with none waiting, back to the queue's front, before what was put since (the
+     * queue is full then: it holds one item more than its capacity, once) */
+    park_all(t, w, 1, get_waiter, &h);
+    assert_int_equal(cafe_queue_try_put(&h.q, &h), 0);   /* to the getter */
+    assert_int_equal(cafe_queue_try_put(&h.q, &h.q), 0); /* into the ring */
+    cafe_task_cancel(t[0]);
+    assert_int_equal(cafe_queue_len(&h.q), 2);
+    assert_int_equal(cafe_queue_try_put(&h.q, &h.ev), CAFE_EAGAIN);
+    join_all(t, 1);
+    assert_int_equal(w[0].rc, CAFE_ECANCELED);
+    assert_int_equal(cafe_queue_try_get(&h.q, &item), 0);
+    assert_ptr_equal(item, &h);
+    assert_int_equal(cafe_queue_try_get(&h.q, &item), 0);
+    assert_ptr_equal(item, &h.q);
+    assert_int_equal(cafe_queue_len(&h.q), 0);
+    /* a rendezvous channel too: the item waits in the queue for the next get, before a
+     * waiting putter's */
+    cafe_queue_t rv;
+    assert_int_equal(cafe_queue_init(&rv, 0), 0);
+    handover_t h2 = h;
+    h2.q = rv;
+    park_all(t, w, 1, get_waiter, &h2);
+    assert_int_equal(cafe_queue_try_put(&h2.q, &h), 0); /* taken by the getter */
+    cafe_task_cancel(t[0]);
+    join_all(t, 1);
+    assert_int_equal(w[0].rc, CAFE_ECANCELED);
+    assert_int_equal(cafe_queue_len(&h2.q), 1);
+    assert_int_equal(cafe_queue_try_put(&h2.q, &h), CAFE_EAGAIN);
+    park_all(t, w, 1, put_waiter, &h2);
+    assert_int_equal(cafe_queue_try_get(&h2.q, &item), 0);
+    assert_ptr_equal(item, &h);
+    assert_int_equal(w[0].rc, 111); /* still waiting: the ring held the given-back item */
+    assert_int_equal(cafe_queue_try_get(&h2.q, &item), 0);
+    assert_ptr_equal(item, &w[0]);
+    join_all(t, 1);
+    assert_int_equal(w[0].rc, 0);
+    assert_int_equal(cafe_queue_destroy(&h2.q), 0);
     /* queue put into a full queue: cancelled while waiting, its item never goes in; taken
      * in the turn of the cancel, it went in once */
     assert_int_equal(cafe_queue_try_put(&h.q, &h), 0);
@@ -367,6 +406,28 @@ static int handover_main(void *arg, void **value) {
     cafe_task_cancel(t[0]);
     join_all(t, 1);
     assert_int_equal(w[0].rc, 5);
+    assert_ptr_equal(w[0].got, &h);
+    /* destroyed between the hand-over and the cancel: the object's memory may be gone, so
+     * nothing is given back into it: the woken task keeps what it got */
+    cafe_sem_init(&h.sem, 0);
+    park_all(t, w, 1, sem_waiter, &h);
+    cafe_sem_release(&h.sem);
+    assert_int_equal(cafe_sem_destroy(&h.sem), 0);
+    memset(&h.sem, 0xa5, sizeof(h.sem));
+    cafe_task_cancel(t[0]);
+    h.norder = 0;
+    cafe_sem_init(&h.sem, 0); /* for the release sem_waiter makes */
+    join_all(t, 1);
+    assert_int_equal(w[0].rc, 0);
+    assert_int_equal(cafe_sem_destroy(&h.sem), 0);
+    assert_int_equal(cafe_queue_init(&h.q, 1), 0);
+    park_all(t, w, 1, get_waiter, &h);
+    assert_int_equal(cafe_queue_try_put(&h.q, &h), 0);
+    assert_int_equal(cafe_queue_destroy(&h.q), 0);
+    memset(&h.q, 0xa5, sizeof(h.q));
+    cafe_task_cancel(t[0]);
+    join_all(t, 1);
+    assert_int_equal(w[0].rc, 0);
     assert_ptr_equal(w[0].got, &h);
     return 0;
 }
