@@ -495,8 +495,10 @@ int cafe_event_wait(cafe_event_t *e);
 int cafe_event_destroy(cafe_event_t *e);
 
 /* asyncio.Queue of pointers, bounded (a channel). capacity 0 makes a rendezvous channel: put
- * waits until a getter takes the item. close() ends the stream: put then fails with
- * CAFE_EPIPE, get drains what is left and then returns CAFE_EOF. */
+ * waits until a getter takes the item. (Unlike asyncio.Queue(0), which is unbounded: cafe has
+ * no unbounded queue; pick a capacity, which bounds the memory a fast producer can take.) close()
+ * ends the stream: put then fails with CAFE_EPIPE, get drains what is left and then returns
+ * CAFE_EOF. */
 typedef struct cafe_queue {
     void **private_ring;
     size_t private_cap, private_head, private_len;
