@@ -498,7 +498,13 @@ int cafe_event_destroy(cafe_event_t *e);
  * waits until a getter takes the item. (Unlike asyncio.Queue(0), which is unbounded: cafe has
  * no unbounded queue; pick a capacity, which bounds the memory a fast producer can take.) close()
  * ends the stream: put then fails with CAFE_EPIPE, get drains what is left and then returns
- * CAFE_EOF. */
+ * CAFE_EOF.
+ * A waiting put or get is completed by the call that lets it through, as in Go's channels: a
+ * put hands its item straight to the first waiting getter, and a get from a full queue moves
+ * the first waiting putter's item in at once, so no task can take either first, and FIFO
+ * order holds for items and waiters alike. asyncio instead only wakes the waiter, which moves
+ * the item when it runs: there, a get from a full queue with putters waiting leaves a free
+ * slot (qsize() one less) until they run, and the consumer sees the putters' items later. */
 typedef struct cafe_queue {
     void **private_ring;
     size_t private_cap, private_head, private_len;
