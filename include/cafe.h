@@ -323,6 +323,9 @@ int cafe_task_detach(cafe_task_t *t);
 /* Requests cancellation: t's current suspending call (if any) returns CAFE_ECANCELED now and
  * so does every later one, until t exits (outside shields: see cafe_shield_begin). A task
  * cancelling itself just gets the later ones. Cancelling a finished task does nothing.
+ * A task cancelled before it first ran still runs, unlike asyncio's, whose coroutine is never
+ * started: its function is called, and its first suspending call returns CAFE_ECANCELED (so
+ * it can still free what its argument owns; what it does before that call is done).
  * A call whose wait was already over when t was cancelled, t not having run since, returns
  * CAFE_ECANCELED too when what it was handed can be handed on, as in asyncio: a semaphore's
  * permit goes to the next waiter, a queue item to the next getter or back to the queue's
