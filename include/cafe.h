@@ -268,7 +268,11 @@ int cafe_task_spawn(cafe_task_t **out, cafe_task_fn fn, void *arg, const cafe_ta
  * down a chain of joins, gathers and wait_any: nothing could end that wait), CAFE_EBUSY
  * when another task already waits on t (or gathers it, finished or not), CAFE_EINVAL for a
  * dead, detached or group-owned handle, CAFE_ENOTASK outside a task when t has not finished
- * yet. */
+ * yet.
+ * Unlike `await task` in asyncio, which cancels the task awaited when the awaiting one is
+ * cancelled (or its timeout fires), an interrupted join leaves t running: as if awaited
+ * through asyncio.shield. For asyncio's behaviour, cancel t and join it again (gather and
+ * cafe_group_wait do cancel what they wait for when interrupted). */
 int cafe_task_join(cafe_task_t *t, cafe_result_t *result);
 
 /* Join with a timeout of `ms` milliseconds; on CAFE_ETIMEDOUT the task keeps running and the
