@@ -348,7 +348,8 @@ cafe_task_t *cafe_task_current(void);
 int cafe_task_cancelled(void);
 
 /* asyncio.sleep: suspends the current task for ms milliseconds; other tasks run. Outside a
- * task it blocks the thread. Returns 0, CAFE_ECANCELED or CAFE_ETIMEDOUT (deadline). */
+ * task it blocks the thread. Returns 0, CAFE_ECANCELED or CAFE_ETIMEDOUT (deadline). As in
+ * asyncio, a sleep of 0 is cafe_task_yield. */
 int cafe_task_sleep(uint64_t ms);
 
 /* asyncio.sleep(0): lets every other ready task run, and pending I/O be processed, once.

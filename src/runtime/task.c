@@ -254,6 +254,10 @@ int cafe_task_sleep(uint64_t ms) {
             ;
         return 0;
     }
+    /* asyncio.sleep(0) is a bare yield: through a timer, the task would run again only after
+     * every task that yielded meanwhile, in another order than asyncio's. */
+    if (ms == 0)
+        return cafe_task_yield();
     cafe__wait_t w = {.abort = cafe__abort_noop};
     uint64_t now = cafe__loop_now(t->loop);
     return cafe__park(&w, ms > CAFE__NEVER - 1 - now ? CAFE__NEVER - 1 : now + ms);

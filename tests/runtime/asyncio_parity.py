@@ -65,6 +65,17 @@ async def spawn_yield():
     tr("main joined B")
 
 
+# ---- sleep(0)
+async def zero_sleeper(name, use_sleep):
+    for i in range(3):
+        tr(f"{name} {i}")
+        await asyncio.sleep(0)  # cafe_task_sleep(0) or cafe_task_yield()
+
+
+async def sleep0_order():
+    await asyncio.gather(zero_sleeper("A", 1), zero_sleeper("B", 1), zero_sleeper("C", 0))
+
+
 # ---- sleep order
 async def sleeper(name, n):
     e = await status(asyncio.sleep(ms(n)))
@@ -425,6 +436,44 @@ async def group_owner():
         raise
 
 
+async def group_nocancel():
+    # asyncio.TaskGroup has no flag: it always cancels the others
+    try:
+        async with asyncio.TaskGroup() as g:
+            for n, d in [("A", -20), ("B", 60)]:
+                g.create_task(worker(n, d))
+        tr("group ok, 0 failed")
+    except* Fail as eg:
+        tr(f"group CAFE_EIO, {len(eg.exceptions)} failed")
+
+
+async def fail_on_cancel():
+    e = await status(asyncio.sleep(1))
+    tr(f"F sleep {st(e)}, fails")
+    raise Fail()
+
+
+async def group_owner_f():
+    try:
+        async with asyncio.TaskGroup() as g:
+            g.create_task(fail_on_cancel())
+    except BaseExceptionGroup as eg:
+        tr(f"O group CAFE_EIO, {len(eg.exceptions)} failed")
+        raise Fail() from None
+    except asyncio.CancelledError:
+        tr("O group cancelled, 0 failed")
+        raise
+
+
+async def group_cancel_fail():
+    o = asyncio.create_task(group_owner_f())
+    await asyncio.sleep(ms(20))
+    tr("main cancels O")
+    o.cancel()
+    e = await status(o)
+    tr(f"O result {st(e)}")
+
+
 async def group_cancel():
     o = asyncio.create_task(group_owner())
     await asyncio.sleep(ms(40))
@@ -445,6 +494,26 @@ async def threaded(name, n):
     tr(f"{name} thread {rc}")
 
 
+async def threaded_on(name, n):
+    try:
+        rc = await asyncio.to_thread(nap, n)
+    except asyncio.CancelledError:
+        tr(f"{name} thread cancelled")
+        raise
+    tr(f"{name} thread {rc}")
+    e = await status(asyncio.sleep(ms(10)))
+    tr(f"{name} sleep {st(e)}")
+
+
+async def thread_cancel():
+    t = asyncio.create_task(threaded_on("X", 200))
+    await asyncio.sleep(ms(50))
+    tr("main cancels X")
+    t.cancel()
+    e = await status(t)
+    tr(f"X result {st(e)}")
+
+
 async def to_thread():
     await asyncio.gather(threaded("X", 100), threaded("Y", 20))
     tr("main done")
@@ -453,11 +522,11 @@ async def to_thread():
 SCENARIOS = {
     f.__name__: f
     for f in [
-        spawn_yield, sleep_order, gather_order, gather_cancel, cancel_finished, cancel_sleep,
+        spawn_yield, sleep0_order, sleep_order, gather_order, gather_cancel, cancel_finished, cancel_sleep,
         cancel_unstarted, ignore_cancel, join_cancel, sem_fifo, sem_cancel_waiter,
         sem_cancel_woken, queue_fifo, queue_putters, queue_cancel_get, queue_cancel_woken,
         queue_size0, event_fifo, timeout_cases, wait_any_timeout, as_completed, group_fail, group_cancel,
-        to_thread,
+        group_nocancel, group_cancel_fail, thread_cancel, to_thread,
     ]
 }
 
@@ -472,6 +541,9 @@ DIFFERENCES = {
     "cancel_unstarted": ([], ["U cancelled"]),
     # cafe_task_join: an interrupted join leaves the task running (await task cancels it).
     "join_cancel": (["W cancelled", "main joined W cancelled"], ["W done", "main joined W ok"]),
+    # cafe_thread_run: a function already running is waited for and its value returned; the
+    # task's later calls see the cancellation (asyncio.to_thread raises at once).
+    "thread_cancel": (["X thread cancelled"], ["X thread 200", "X sleep cancelled"]),
     # cafe_queue_t: a get from a full queue moves the first waiting putter's item in at once
     # (asyncio wakes the putter to do it): the consumer gets on before the putters run.
     "queue_fifo": (["main got 3", "P put 5"], ["main got 3", "P put 5"]),
@@ -479,7 +551,7 @@ DIFFERENCES = {
 }
 
 # Differences not yet fixed nor documented: reported, not failed.
-PENDING = set()
+PENDING = {"group_nocancel", "group_cancel_fail"}
 
 
 def run_asyncio(name):

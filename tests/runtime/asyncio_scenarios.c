@@ -75,6 +75,29 @@ static int spawn_yield(void *arg, void **value) {
     return 0;
 }
 
+/* ---- sleep(0) is a yield: it interleaves with cafe_task_yield as asyncio.sleep(0) does -- */
+static int zero_sleeper(void *arg, void **value) {
+    targ_t *a = arg;
+    for (int i = 0; i < 3; i++) {
+        tr("%s %d", a->name, i);
+        if (a->n)
+            cafe_task_sleep(0);
+        else
+            cafe_task_yield();
+    }
+    return 0;
+}
+
+static int sleep0_order(void *arg, void **value) {
+    targ_t a[3] = {{"A", 1, NULL}, {"B", 1, NULL}, {"C", 0, NULL}};
+    cafe_task_t *t[3];
+    for (int i = 0; i < 3; i++)
+        t[i] = spawn(zero_sleeper, &a[i], a[i].name);
+    cafe_result_t r[3];
+    cafe_task_gather(t, 3, r);
+    return 0;
+}
+
 /* ---- sleep order: by deadline; equal deadlines in the order the sleeps began ------------- */
 static int sleeper(void *arg, void **value) {
     targ_t *a = arg;
@@ -515,6 +538,48 @@ static int group_fail(void *arg, void **value) {
     return 0;
 }
 
+/* A group without CAFE_GROUP_CANCEL_ON_ERROR lets the others finish. */
+static int group_nocancel(void *arg, void **value) {
+    cafe_group_t g;
+    cafe_group_init(&g, 0);
+    targ_t a[2] = {{"A", -20, NULL}, {"B", 60, NULL}};
+    for (int i = 0; i < 2; i++) {
+        cafe_task_opts_t o = {.name = a[i].name};
+        cafe_group_spawn(&g, worker, &a[i], &o);
+    }
+    int rc = cafe_group_wait(&g);
+    tr("group %s, %zu failed", st(rc), cafe_group_failed(&g));
+    return 0;
+}
+
+/* The waiter of a group is cancelled, and a child fails as it is cancelled. */
+static int fail_on_cancel(void *arg, void **value) {
+    int rc = cafe_task_sleep(1000);
+    tr("F sleep %s, fails", st(rc));
+    return CAFE_EIO;
+}
+
+static int group_owner_f(void *arg, void **value) {
+    cafe_group_t g;
+    cafe_group_init(&g, CAFE_GROUP_CANCEL_ON_ERROR);
+    cafe_task_opts_t o = {.name = "F"};
+    cafe_group_spawn(&g, fail_on_cancel, NULL, &o);
+    int rc = cafe_group_wait(&g);
+    tr("O group %s, %zu failed", st(rc), cafe_group_failed(&g));
+    return rc;
+}
+
+static int group_cancel_fail(void *arg, void **value) {
+    cafe_task_t *o = spawn(group_owner_f, NULL, "O");
+    cafe_task_sleep(20);
+    tr("main cancels O");
+    cafe_task_cancel(o);
+    cafe_result_t r;
+    cafe_task_join(o, &r);
+    tr("O result %s", st(r.status));
+    return 0;
+}
+
 /* The waiter of a group is cancelled: the children are cancelled too. */
 static int group_owner(void *arg, void **value) {
     cafe_group_t g;
@@ -555,6 +620,28 @@ static int threaded(void *arg, void **value) {
     return 0;
 }
 
+/* Cancelled while its function runs on a pool thread. */
+static int threaded_on(void *arg, void **value) {
+    targ_t *a = arg;
+    int rc = cafe_thread_run(nap, a);
+    tr("%s thread %d", a->name, rc);
+    rc = cafe_task_sleep(10);
+    tr("%s sleep %s", a->name, st(rc));
+    return rc;
+}
+
+static int thread_cancel(void *arg, void **value) {
+    targ_t a = {"X", 200, NULL};
+    cafe_task_t *t = spawn(threaded_on, &a, "X");
+    cafe_task_sleep(50);
+    tr("main cancels X");
+    cafe_task_cancel(t);
+    cafe_result_t r;
+    cafe_task_join(t, &r);
+    tr("X result %s", st(r.status));
+    return 0;
+}
+
 static int to_thread(void *arg, void **value) {
     targ_t a[2] = {{"X", 100, NULL}, {"Y", 20, NULL}};
     cafe_task_t *t[2] = {spawn(threaded, &a[0], "X"), spawn(threaded, &a[1], "Y")};
@@ -570,6 +657,7 @@ static const struct {
     cafe_task_fn fn;
 } scenarios[] = {
     {"spawn_yield", spawn_yield},
+    {"sleep0_order", sleep0_order},
     {"sleep_order", sleep_order},
     {"gather_order", gather_order},
     {"gather_cancel", gather_cancel},
@@ -592,6 +680,9 @@ static const struct {
     {"as_completed", as_completed},
     {"group_fail", group_fail},
     {"group_cancel", group_cancel},
+    {"group_nocancel", group_nocancel},
+    {"group_cancel_fail", group_cancel_fail},
+    {"thread_cancel", thread_cancel},
     {"to_thread", to_thread},
 };
 
