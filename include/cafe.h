@@ -589,8 +589,10 @@ int cafe_group_spawn_result(cafe_group_t *g, cafe_task_fn fn, void *arg,
 void cafe_group_cancel(cafe_group_t *g);
 /* Waits until every child has finished. If the waiting task is cancelled or times out, the
  * children are cancelled and still waited for. Returns the first child's error (0 if none
- * failed), or CAFE_ECANCELED / CAFE_ETIMEDOUT for the waiter's own interruption, or
- * CAFE_EDEADLK (at once) when called by one of g's children, which would wait for itself.
+ * failed), or CAFE_ECANCELED / CAFE_ETIMEDOUT for the waiter's own interruption, which wins
+ * over the children's errors (asyncio.TaskGroup raises their errors then, and drops the
+ * cancellation; here cafe_group_failed still counts them), or CAFE_EDEADLK (at once) when
+ * called by one of g's children, which would wait for itself.
  * The next spawn starts a new round: errors of this one are forgotten then. */
 int cafe_group_wait(cafe_group_t *g);
 /* Number of children of this round that failed: ended with a negative status, except the
