@@ -123,6 +123,15 @@ async def gather_order():
         tr(result_line(i, r))
 
 
+async def gather_failfast():
+    spec = [("w0", 90), ("w1", -30), ("w2", 10)]
+    tasks = [asyncio.create_task(worker(n, d)) for n, d in spec]
+    e = await status(asyncio.gather(*tasks))
+    tr(f"gather {st(e)}")
+    await asyncio.sleep(ms(120))
+    tr("main done")
+
+
 async def gatherer():
     a = asyncio.create_task(worker("A", 300))
     b = asyncio.create_task(worker("B", 20))
@@ -387,6 +396,13 @@ async def timeout_cases():
     # the inner scope passes the outer scope's cancellation on: it did not time out itself
     inner_saw = "timeout" if isinstance(inner_saw, asyncio.CancelledError) else st(inner_saw)
     tr(f"nested: sleep {inner_saw}, inner {st(inner)}, outer {st(outer)}")
+    scope = "ok"
+    try:
+        async with asyncio.timeout(ms(20)):
+            time.sleep(ms(60))
+    except TimeoutError:
+        scope = "timeout"
+    tr(f"busy: scope {scope}")
     t = asyncio.create_task(worker("T", 30))
     await asyncio.sleep(0)
     done, _ = await asyncio.wait({t}, timeout=ms(30))
@@ -522,7 +538,7 @@ async def to_thread():
 SCENARIOS = {
     f.__name__: f
     for f in [
-        spawn_yield, sleep0_order, sleep_order, gather_order, gather_cancel, cancel_finished, cancel_sleep,
+        spawn_yield, sleep0_order, sleep_order, gather_order, gather_failfast, gather_cancel, cancel_finished, cancel_sleep,
         cancel_unstarted, ignore_cancel, join_cancel, sem_fifo, sem_cancel_waiter,
         sem_cancel_woken, queue_fifo, queue_putters, queue_cancel_get, queue_cancel_woken,
         queue_size0, event_fifo, timeout_cases, wait_any_timeout, as_completed, group_fail, group_cancel,
@@ -539,6 +555,9 @@ DIFFERENCES = {
     "queue_size0": (["put_nowait ok"], ["put_nowait full"]),
     # cafe_task_cancel: a task cancelled before it ran still runs, up to its first wait.
     "cancel_unstarted": ([], ["U cancelled"]),
+    # cafe_task_gather_failfast: the first failure cancels the others (asyncio.gather leaves
+    # them running).
+    "gather_failfast": (["w0 done"], ["w0 cancelled"]),
     # cafe_task_join: an interrupted join leaves the task running (await task cancels it).
     "join_cancel": (["W cancelled", "main joined W cancelled"], ["W done", "main joined W ok"]),
     # cafe_thread_run: a function already running is waited for and its value returned; the

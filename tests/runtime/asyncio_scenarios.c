@@ -149,6 +149,20 @@ static int gather_order(void *arg, void **value) {
     return 0;
 }
 
+/* gather_failfast: asyncio.gather without return_exceptions */
+static int gather_failfast(void *arg, void **value) {
+    targ_t a[3] = {{"w0", 90, NULL}, {"w1", -30, NULL}, {"w2", 10, NULL}};
+    cafe_task_t *t[3];
+    for (int i = 0; i < 3; i++)
+        t[i] = spawn(worker, &a[i], a[i].name);
+    cafe_result_t r[3];
+    int rc = cafe_task_gather_failfast(t, 3, r);
+    tr("gather %s", st(rc));
+    cafe_task_sleep(120);
+    tr("main done");
+    return 0;
+}
+
 /* ---- cancelling a task blocked in gather cancels what is left ------------------------- */
 static int gatherer(void *arg, void **value) {
     targ_t a[2] = {{"A", 300, NULL}, {"B", 20, NULL}};
@@ -481,6 +495,11 @@ static int timeout_cases(void *arg, void **value) {
     rc = cafe_task_sleep(1000);
     int ri = cafe_deadline_end(&inner);
     tr("nested: sleep %s, inner %s, outer %s", st(rc), st(ri), st(cafe_deadline_end(&outer)));
+    /* the time runs out while the task computes, without a suspending call */
+    cafe_deadline_begin(&d, 20);
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = 60 * 1000000L};
+    nanosleep(&ts, NULL);
+    tr("busy: scope %s", st(cafe_deadline_end(&d)));
     /* joining a task that finishes at the deadline */
     targ_t a = {"T", 30, NULL};
     cafe_task_t *t = spawn(worker, &a, "T");
@@ -660,6 +679,7 @@ static const struct {
     {"sleep0_order", sleep0_order},
     {"sleep_order", sleep_order},
     {"gather_order", gather_order},
+    {"gather_failfast", gather_failfast},
     {"gather_cancel", gather_cancel},
     {"cancel_finished", cancel_finished},
     {"cancel_sleep", cancel_sleep},
