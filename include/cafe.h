@@ -434,11 +434,13 @@ typedef struct cafe__waitlist {
  *
  * Several tasks may wait on one future (single-flight: one fetch, many waiters); all wake
  * with the same result. A waiter interrupted by cancellation or its deadline leaves with
- * CAFE_ECANCELED / CAFE_ETIMEDOUT. When the last waiter leaves that way and the future has a
- * cancel callback, the future becomes cancelled and cancel_cb(f) runs at once (on whatever
- * stack interrupted the wait): it must make sure nobody resolves f any more (detach the
- * library's callback from f, or cancel the operation). A future without a cancel callback
- * must outlive every resolver (heap, or a struct of a longer-lived task). */
+ * CAFE_ECANCELED / CAFE_ETIMEDOUT, and the others wait on (in asyncio, a task cancelled
+ * while it awaits a future cancels the future, for every waiter). When the last waiter
+ * leaves that way and the future has a cancel callback, the future becomes cancelled and
+ * cancel_cb(f) runs at once (on whatever stack interrupted the wait): it must make sure
+ * nobody resolves f any more (detach the library's callback from f, or cancel the
+ * operation). A future without a cancel callback must outlive every resolver (heap, or a
+ * struct of a longer-lived task). */
 typedef struct cafe_future cafe_future_t;
 typedef void (*cafe_future_cancel_cb)(cafe_future_t *f);
 struct cafe_future {

@@ -361,6 +361,31 @@ async def event_fifo():
     tr(f"is_set {int(e.is_set())}")
 
 
+# ---- future
+async def fut_waiter(name, f):
+    try:
+        v = await f
+    except asyncio.CancelledError:
+        tr(f"{name} wait cancelled 0")
+        raise
+    tr(f"{name} wait ok {v}")
+
+
+async def future_waiters():
+    f = asyncio.get_running_loop().create_future()
+    tasks = [asyncio.create_task(fut_waiter(f"F{i}", f)) for i in (1, 2)]
+    await asyncio.sleep(ms(10))
+    tr("main cancels F1")
+    tasks[0].cancel()
+    await asyncio.sleep(ms(10))
+    if f.done():
+        tr("main resolves: done already")
+    else:
+        f.set_result(9)
+        tr("main resolves: ok")
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
 # ---- timeouts
 async def timed(coro, seconds):
     """(what the call inside saw, what the scope says): asyncio.timeout turns the inner
@@ -539,7 +564,7 @@ SCENARIOS = {
         spawn_yield, sleep0_order, sleep_order, gather_order, gather_failfast, gather_cancel, cancel_finished, cancel_sleep,
         cancel_unstarted, ignore_cancel, join_cancel, sem_fifo, sem_cancel_waiter,
         sem_cancel_woken, queue_fifo, queue_putters, queue_cancel_get, queue_cancel_woken,
-        queue_size0, event_fifo, timeout_cases, wait_any_timeout, as_completed, group_fail, group_cancel,
+        queue_size0, event_fifo, future_waiters, timeout_cases, wait_any_timeout, as_completed, group_fail, group_cancel,
         group_nocancel, group_cancel_fail, thread_cancel, to_thread,
     ]
 }
@@ -556,6 +581,9 @@ DIFFERENCES = {
     # cafe_task_gather_failfast: the first failure cancels the others (asyncio.gather leaves
     # them running).
     "gather_failfast": (["w0 done"], ["w0 cancelled"]),
+    # cafe_future_t: a cancelled waiter leaves; the future stays pending for the others.
+    "future_waiters": (["F2 wait cancelled 0", "main resolves: done already"],
+                       ["main resolves: ok", "F2 wait ok 9"]),
     # cafe_task_join: an interrupted join leaves the task running (await task cancels it).
     "join_cancel": (["W cancelled", "main joined W cancelled"], ["W done", "main joined W ok"]),
     # cafe_thread_run: a function already running is waited for and its value returned; the

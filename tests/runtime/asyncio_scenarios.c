@@ -477,6 +477,33 @@ static int event_fifo(void *arg, void **value) {
     return 0;
 }
 
+/* ---- a future with two waiters, one of them cancelled ------------------------------- */
+static int fut_waiter(void *arg, void **value) {
+    targ_t *a = arg;
+    void *v = NULL;
+    int rc = cafe_future_wait(a->obj, &v);
+    tr("%s wait %s %d", a->name, st(rc), rc == 0 ? (int)(intptr_t)v : 0);
+    return 0;
+}
+
+static int future_waiters(void *arg, void **value) {
+    cafe_future_t f;
+    cafe_future_init(&f, NULL);
+    targ_t a[2] = {{"F1", 0, &f}, {"F2", 0, &f}};
+    cafe_task_t *t[2];
+    for (int i = 0; i < 2; i++)
+        t[i] = spawn(fut_waiter, &a[i], a[i].name);
+    cafe_task_sleep(10);
+    tr("main cancels F1");
+    cafe_task_cancel(t[0]);
+    cafe_task_sleep(10);
+    tr("main resolves: %s",
+       cafe_future_resolve(&f, 0, (void *)(intptr_t)9) == 0 ? "ok" : "done already");
+    cafe_result_t r[2];
+    cafe_task_gather(t, 2, r);
+    return 0;
+}
+
 /* ---- timeouts ------------------------------------------------------------------------- */
 static int timeout_cases(void *arg, void **value) {
     cafe_deadline_t d;
@@ -695,6 +722,7 @@ static const struct {
     {"queue_cancel_woken", queue_cancel_woken},
     {"queue_size0", queue_size0},
     {"event_fifo", event_fifo},
+    {"future_waiters", future_waiters},
     {"timeout_cases", timeout_cases},
     {"wait_any_timeout", wait_any_timeout},
     {"as_completed", as_completed},
