@@ -441,6 +441,39 @@ static int queue_cancel_woken(void *arg, void **value) {
     return 0;
 }
 
+/* Three workers on one queue, the producer faster than they are. */
+static int q_worker(void *arg, void **value) {
+    targ_t *a = arg;
+    void *item;
+    while (cafe_queue_get(a->obj, &item) == 0) {
+        tr("%s got %d", a->name, (int)(intptr_t)item);
+        cafe_task_yield();
+        tr("%s done %d", a->name, (int)(intptr_t)item);
+    }
+    return 0;
+}
+
+static int queue_workers(void *arg, void **value) {
+    cafe_queue_t q;
+    cafe_queue_init(&q, 2);
+    targ_t a[3] = {{"W1", 0, &q}, {"W2", 0, &q}, {"W3", 0, &q}};
+    cafe_task_t *t[3];
+    for (int i = 0; i < 3; i++)
+        t[i] = spawn(q_worker, &a[i], a[i].name);
+    cafe_task_yield();
+    for (int i = 1; i <= 8; i++) {
+        cafe_queue_put(&q, (void *)(intptr_t)i);
+        tr("main put %d", i);
+    }
+    cafe_task_yield();
+    tr("main closes");
+    cafe_queue_close(&q);
+    cafe_result_t r[3];
+    cafe_task_gather(t, 3, r);
+    cafe_queue_destroy(&q);
+    return 0;
+}
+
 /* maxsize 0 */
 static int queue_size0(void *arg, void **value) {
     cafe_queue_t q;
@@ -720,6 +753,7 @@ static const struct {
     {"queue_putters", queue_putters},
     {"queue_cancel_get", queue_cancel_get},
     {"queue_cancel_woken", queue_cancel_woken},
+    {"queue_workers", queue_workers},
     {"queue_size0", queue_size0},
     {"event_fifo", event_fifo},
     {"future_waiters", future_waiters},
