@@ -182,8 +182,10 @@ cafe_loop_t *cafe_loop_current(void);
  * Returned as void * so that this header does not need uv.h; cast to uv_loop_t *. */
 void *cafe_loop_uv(cafe_loop_t *loop);
 
-/* Milliseconds on the loop's monotonic clock (libuv's cached time, updated every turn).
- * A NULL loop aborts the process with a message. */
+/* Milliseconds on the loop's monotonic clock (libuv's cached time, updated every turn, and
+ * by each cafe_task_sleep and cafe_deadline_begin, which count from the call: as in asyncio,
+ * a sleep begun after computing lasts its full time). A NULL loop aborts the process with a
+ * message. */
 uint64_t cafe_loop_now(cafe_loop_t *loop);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -347,7 +349,8 @@ cafe_task_t *cafe_task_current(void);
 /* Nonzero when the current task has been cancelled (also inside a shield). */
 int cafe_task_cancelled(void);
 
-/* asyncio.sleep: suspends the current task for ms milliseconds; other tasks run. Outside a
+/* asyncio.sleep: suspends the current task for ms milliseconds from the call (not from the
+ * start of the loop's turn: see cafe_loop_now); other tasks run. Outside a
  * task it blocks the thread. Returns 0, CAFE_ECANCELED or CAFE_ETIMEDOUT (deadline). As in
  * asyncio, a sleep of 0 is cafe_task_yield. */
 int cafe_task_sleep(uint64_t ms);

@@ -234,6 +234,10 @@ static inline void cafe__owner_check_ro(const void *owner, const char *call) {
 /* The loop's clock in ms, like uv_now but refreshed first when the loop skipped libuv on
  * turns where nothing in it was alive. Use it instead of uv_now before arming a timer. */
 uint64_t cafe__loop_now(cafe_loop_t *loop);
+/* The clock read now: for the start of a sleep or a deadline, which must count from the
+ * call, not from the start of a turn that the tasks before may have spent computing
+ * (asyncio's loop.time() is the clock's). A coarse clock read (libuv's UV_CLOCK_FAST). */
+uint64_t cafe__loop_now_fresh(cafe_loop_t *loop);
 
 /* The running task, or NULL on the loop's stack or outside any loop. */
 static inline cafe__task_t *cafe__running(void) {

@@ -70,6 +70,12 @@ uint64_t cafe_loop_now(cafe_loop_t *loop) {
     return cafe__loop_now(loop);
 }
 
+uint64_t cafe__loop_now_fresh(cafe_loop_t *loop) {
+    uv_update_time(&loop->uv);
+    loop->clock_stale = 0;
+    return uv_now(&loop->uv);
+}
+
 uint64_t cafe__loop_now(cafe_loop_t *loop) {
     if (loop->clock_stale) {
         uv_update_time(&loop->uv);

@@ -71,7 +71,7 @@ int cafe_deadline_begin(cafe_deadline_t *d, uint64_t ms) {
         return CAFE_ENOTASK;
     }
     begin_active(t, d, "cafe_deadline_begin");
-    uint64_t now = cafe__loop_now(t->loop);
+    uint64_t now = cafe__loop_now_fresh(t->loop);
     d->private_at = ms > CAFE__NEVER - 1 - now ? CAFE__NEVER - 1 : now + ms;
     d->private_outer = t->deadline;
     d->private_outer_scope = t->scope;

@@ -90,6 +90,29 @@ async def sleep_order():
     tr("main done")
 
 
+# ---- a sleep begun after the task computed
+async def busy_sleeper(name, n):
+    time.sleep(ms(80))
+    tr(f"{name} computed")
+    e = await status(asyncio.sleep(ms(n)))
+    tr(f"{name} woke {st(e)}")
+
+
+async def busy_deadline(name, n):
+    time.sleep(ms(80))
+    e = None
+    try:
+        async with asyncio.timeout(ms(n)):
+            await asyncio.sleep(1)
+    except TimeoutError as x:
+        e = x
+    tr(f"{name} deadline {st(e)}")
+
+
+async def busy_then_sleep():
+    await asyncio.gather(sleeper("B", 100), busy_sleeper("A", 50), busy_deadline("D", 50))
+
+
 # ---- gather
 class Fail(Exception):
     pass
@@ -589,7 +612,7 @@ async def to_thread():
 SCENARIOS = {
     f.__name__: f
     for f in [
-        spawn_yield, sleep0_order, sleep_order, gather_order, gather_failfast, gather_cancel, cancel_finished, cancel_sleep,
+        spawn_yield, sleep0_order, sleep_order, busy_then_sleep, gather_order, gather_failfast, gather_cancel, cancel_finished, cancel_sleep,
         cancel_unstarted, ignore_cancel, join_cancel, sem_fifo, sem_cancel_waiter,
         sem_cancel_woken, queue_fifo, queue_putters, queue_cancel_get, queue_cancel_woken,
         queue_workers, queue_size0, event_fifo, future_waiters, timeout_cases, wait_any_timeout, as_completed, group_fail, group_cancel,

@@ -119,6 +119,38 @@ static int sleep_order(void *arg, void **value) {
     return 0;
 }
 
+/* ---- a sleep begun after the task computed lasts its full time ------------------------ */
+static int busy_sleeper(void *arg, void **value) {
+    targ_t *a = arg;
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = 80 * 1000000L};
+    nanosleep(&ts, NULL); /* computes 80 ms without yielding */
+    tr("%s computed", a->name);
+    int rc = cafe_task_sleep((uint64_t)a->n);
+    tr("%s woke %s", a->name, st(rc));
+    return 0;
+}
+
+static int busy_deadline(void *arg, void **value) {
+    targ_t *a = arg;
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = 80 * 1000000L};
+    nanosleep(&ts, NULL);
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, (uint64_t)a->n);
+    int rc = cafe_task_sleep(1000);
+    cafe_deadline_end(&d);
+    tr("%s deadline %s", a->name, st(rc));
+    return 0;
+}
+
+static int busy_then_sleep(void *arg, void **value) {
+    targ_t a[3] = {{"B", 100, NULL}, {"A", 50, NULL}, {"D", 50, NULL}};
+    cafe_task_t *t[3] = {spawn(sleeper, &a[0], "B"), spawn(busy_sleeper, &a[1], "A"),
+                         spawn(busy_deadline, &a[2], "D")};
+    cafe_result_t r[3];
+    cafe_task_gather(t, 3, r);
+    return 0;
+}
+
 /* ---- gather: results in the order given; a failing member does not stop the others ---- */
 static int worker(void *arg, void **value) {
     targ_t *a = arg;
@@ -738,6 +770,7 @@ static const struct {
     {"spawn_yield", spawn_yield},
     {"sleep0_order", sleep0_order},
     {"sleep_order", sleep_order},
+    {"busy_then_sleep", busy_then_sleep},
     {"gather_order", gather_order},
     {"gather_failfast", gather_failfast},
     {"gather_cancel", gather_cancel},
