@@ -182,10 +182,10 @@ cafe_loop_t *cafe_loop_current(void);
  * Returned as void * so that this header does not need uv.h; cast to uv_loop_t *. */
 void *cafe_loop_uv(cafe_loop_t *loop);
 
-/* Milliseconds on the loop's monotonic clock (libuv's cached time, updated every turn, and
- * by each cafe_task_sleep and cafe_deadline_begin, which count from the call: as in asyncio,
- * a sleep begun after computing lasts its full time). A NULL loop aborts the process with a
- * message. */
+/* Milliseconds on the loop's monotonic clock, read now (asyncio's loop.time(); libuv's
+ * cached time, which stands still through a turn, is refreshed): what cafe_task_sleep and
+ * cafe_deadline_begin count from, so a sleep of `at - cafe_loop_now(loop)` ends at `at`.
+ * A NULL loop aborts the process with a message. */
 uint64_t cafe_loop_now(cafe_loop_t *loop);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -350,9 +350,9 @@ cafe_task_t *cafe_task_current(void);
 int cafe_task_cancelled(void);
 
 /* asyncio.sleep: suspends the current task for ms milliseconds from the call (not from the
- * start of the loop's turn: see cafe_loop_now); other tasks run. Outside a
- * task it blocks the thread. Returns 0, CAFE_ECANCELED or CAFE_ETIMEDOUT (deadline). As in
- * asyncio, a sleep of 0 is cafe_task_yield. */
+ * start of the loop's turn, which the tasks before may have spent computing); other tasks
+ * run. Outside a task it blocks the thread. Returns 0, CAFE_ECANCELED or CAFE_ETIMEDOUT
+ * (deadline). As in asyncio, a sleep of 0 is cafe_task_yield. */
 int cafe_task_sleep(uint64_t ms);
 
 /* asyncio.sleep(0): lets every other ready task run, and pending I/O be processed, once.

@@ -67,7 +67,7 @@ uint64_t cafe_loop_now(cafe_loop_t *loop) {
         fprintf(stderr, "cafe: cafe_loop_now given no loop (NULL)\n");
         abort();
     }
-    return cafe__loop_now(loop);
+    return cafe__loop_now_fresh(loop);
 }
 
 uint64_t cafe__loop_now_fresh(cafe_loop_t *loop) {

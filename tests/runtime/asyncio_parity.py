@@ -109,6 +109,16 @@ async def busy_deadline(name, n):
     tr(f"{name} deadline {st(e)}")
 
 
+async def clock_after_work():
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    time.sleep(ms(50))
+    t1 = loop.time()
+    tr(f"clock {'moved' if t1 - t0 >= ms(50) else 'stood still'}")
+    await asyncio.sleep(t0 + ms(100) - loop.time())
+    tr(f"slept until {'t0 + 100' if loop.time() - t0 < ms(140) else 'later'}")
+
+
 async def busy_then_sleep():
     await asyncio.gather(sleeper("B", 100), busy_sleeper("A", 50), busy_deadline("D", 50))
 
@@ -612,7 +622,8 @@ async def to_thread():
 SCENARIOS = {
     f.__name__: f
     for f in [
-        spawn_yield, sleep0_order, sleep_order, busy_then_sleep, gather_order, gather_failfast, gather_cancel, cancel_finished, cancel_sleep,
+        spawn_yield, sleep0_order, sleep_order, busy_then_sleep,
+        clock_after_work, gather_order, gather_failfast, gather_cancel, cancel_finished, cancel_sleep,
         cancel_unstarted, ignore_cancel, join_cancel, sem_fifo, sem_cancel_waiter,
         sem_cancel_woken, queue_fifo, queue_putters, queue_cancel_get, queue_cancel_woken,
         queue_workers, queue_size0, event_fifo, future_waiters, timeout_cases, wait_any_timeout, as_completed, group_fail, group_cancel,

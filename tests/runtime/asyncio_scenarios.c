@@ -142,6 +142,20 @@ static int busy_deadline(void *arg, void **value) {
     return 0;
 }
 
+/* loop.time() after computing: the clock has moved on, and a sleep until a time read from it
+ * ends then */
+static int clock_after_work(void *arg, void **value) {
+    cafe_loop_t *loop = cafe_loop_current();
+    uint64_t t0 = cafe_loop_now(loop);
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = 50 * 1000000L};
+    nanosleep(&ts, NULL);
+    uint64_t t1 = cafe_loop_now(loop);
+    tr("clock %s", t1 - t0 >= 50 ? "moved" : "stood still");
+    cafe_task_sleep(t0 + 100 - cafe_loop_now(loop)); /* until t0 + 100 */
+    tr("slept until %s", cafe_loop_now(loop) - t0 < 140 ? "t0 + 100" : "later");
+    return 0;
+}
+
 static int busy_then_sleep(void *arg, void **value) {
     targ_t a[3] = {{"B", 100, NULL}, {"A", 50, NULL}, {"D", 50, NULL}};
     cafe_task_t *t[3] = {spawn(sleeper, &a[0], "B"), spawn(busy_sleeper, &a[1], "A"),
@@ -771,6 +785,7 @@ static const struct {
     {"sleep0_order", sleep0_order},
     {"sleep_order", sleep_order},
     {"busy_then_sleep", busy_then_sleep},
+    {"clock_after_work", clock_after_work},
     {"gather_order", gather_order},
     {"gather_failfast", gather_failfast},
     {"gather_cancel", gather_cancel},
