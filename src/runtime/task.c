@@ -268,7 +268,11 @@ int cafe_task_yield(void) {
     cafe__task_t *t = cafe__running();
     if (!t)
         return 0;
-    int rc = cafe__interruption(t, t->deadline == CAFE__NEVER ? 0 : cafe__loop_now(t->loop));
     cafe__yield_once(t);
-    return rc;
+    /* Checked after the turn: a task cancelled (or past its deadline) while it waited for it
+     * learns it from this yield, as from asyncio.sleep(0). Both are sticky, so one cancelled
+     * before learns it here too. */
+    if (__builtin_expect(!t->cancelled && t->deadline == CAFE__NEVER, 1))
+        return 0;
+    return cafe__interruption(t, t->deadline == CAFE__NEVER ? 0 : cafe__loop_now(t->loop));
 }

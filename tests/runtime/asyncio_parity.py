@@ -217,6 +217,23 @@ async def cancel_unstarted():
     tr(f"U result {st(e)}")
 
 
+async def yield_loop():
+    for i in range(3):
+        e = await status(asyncio.sleep(0))
+        tr(f"Y yield {i} {st(e)}")
+        if e:
+            raise e
+
+
+async def cancel_yielding():
+    t = asyncio.create_task(yield_loop())
+    await asyncio.sleep(0)
+    tr("main cancels Y")
+    t.cancel()
+    e = await status(t)
+    tr(f"Y result {st(e)}")
+
+
 async def stubborn():
     e = await status(asyncio.sleep(1))
     tr(f"I first sleep {st(e)}")
@@ -624,7 +641,7 @@ SCENARIOS = {
     for f in [
         spawn_yield, sleep0_order, sleep_order, busy_then_sleep,
         clock_after_work, gather_order, gather_failfast, gather_cancel, cancel_finished, cancel_sleep,
-        cancel_unstarted, ignore_cancel, join_cancel, sem_fifo, sem_cancel_waiter,
+        cancel_unstarted, ignore_cancel, cancel_yielding, join_cancel, sem_fifo, sem_cancel_waiter,
         sem_cancel_woken, queue_fifo, queue_putters, queue_cancel_get, queue_cancel_woken,
         queue_workers, queue_size0, event_fifo, future_waiters, timeout_cases, wait_any_timeout, as_completed, group_fail, group_cancel,
         group_nocancel, group_cancel_fail, thread_cancel, to_thread,

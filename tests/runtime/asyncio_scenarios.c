@@ -273,6 +273,28 @@ static int cancel_unstarted(void *arg, void **value) {
     return 0;
 }
 
+/* ---- cancelled while it yields ---------------------------------------------------------- */
+static int yield_loop(void *arg, void **value) {
+    for (int i = 0; i < 3; i++) {
+        int rc = cafe_task_yield();
+        tr("Y yield %d %s", i, st(rc));
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int cancel_yielding(void *arg, void **value) {
+    cafe_task_t *t = spawn(yield_loop, NULL, "Y");
+    cafe_task_yield(); /* Y runs and yields */
+    tr("main cancels Y");
+    cafe_task_cancel(t);
+    cafe_result_t r;
+    cafe_task_join(t, &r);
+    tr("Y result %s", st(r.status));
+    return 0;
+}
+
 /* ---- a task that ignores its cancellation and sleeps on ------------------------------- */
 static int stubborn(void *arg, void **value) {
     int rc = cafe_task_sleep(1000);
@@ -793,6 +815,7 @@ static const struct {
     {"cancel_sleep", cancel_sleep},
     {"cancel_unstarted", cancel_unstarted},
     {"ignore_cancel", ignore_cancel},
+    {"cancel_yielding", cancel_yielding},
     {"join_cancel", join_cancel},
     {"sem_fifo", sem_fifo},
     {"sem_cancel_waiter", sem_cancel_waiter},
