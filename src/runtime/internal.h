@@ -28,9 +28,9 @@
  * Cancellation after the wake: a task woken with 0 that has not run yet is still inside its
  * call. Cancelled then, it returns CAFE_ECANCELED, as asyncio's task does, when its wait has
  * an undo function: undo gives back what the wake handed over (a permit to the next waiter,
- * a queue item to the queue's front) and returns 1; a wait without one returns what it got:
- * a result already there (a finished join, a resolved future, a put whose item went in), or
- * nothing to give back (a sleep that ended, an event that was set). undo reaches the object
+ * a queue item to the queue's front; nothing for a sleep or an event) and returns 1; a wait
+ * without one returns what it got: a result already there (a finished join, a resolved
+ * future, a put whose item went in). undo reaches the object
  * through source, which its destroy takes back (cafe__woken_forget): the object's memory may
  * go after that, while the woken task has not run yet. */
 typedef struct cafe__wait cafe__wait_t;
@@ -60,7 +60,8 @@ void cafe__wake(cafe__wait_t *w, int code);
 /* Interrupts t's current wait with code (CAFE_ECANCELED / CAFE_ETIMEDOUT) if the wait
  * allows it. */
 void cafe__interrupt(struct cafe__task *t, int code);
-/* An abort for waits that need no clean-up (sleeps). */
+/* An abort for waits that need no clean-up (sleeps), and an undo for waits that were handed
+ * nothing (sleeps, events). */
 int cafe__abort_noop(cafe__wait_t *w);
 /* An abort for waits on a wait list: takes w off its list. */
 int cafe__abort_unlist(cafe__wait_t *w);

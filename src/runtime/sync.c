@@ -96,7 +96,7 @@ int cafe_event_wait(cafe_event_t *e) {
         return 0;
     if (!t)
         return CAFE_ENOTASK;
-    cafe__wait_t w = {.abort = cafe__abort_unlist};
+    cafe__wait_t w = {.abort = cafe__abort_unlist, .undo = cafe__abort_noop};
     cafe__waitlist_push(&e->private_waiters, &w);
     return cafe__park(&w, CAFE__NEVER);
 }

@@ -258,7 +258,7 @@ int cafe_task_sleep(uint64_t ms) {
      * every task that yielded meanwhile, in another order than asyncio's. */
     if (ms == 0)
         return cafe_task_yield();
-    cafe__wait_t w = {.abort = cafe__abort_noop};
+    cafe__wait_t w = {.abort = cafe__abort_noop, .undo = cafe__abort_noop};
     uint64_t now = cafe__loop_now_fresh(t->loop);
     return cafe__park(&w, ms > CAFE__NEVER - 1 - now ? CAFE__NEVER - 1 : now + ms);
 }

@@ -234,6 +234,21 @@ async def cancel_yielding():
     tr(f"Y result {st(e)}")
 
 
+async def cancel_woken():
+    s = asyncio.create_task(sleeper("S", 20))
+    await asyncio.sleep(ms(20))
+    tr("main cancels S")
+    s.cancel()
+    await status(s)
+    e = asyncio.Event()
+    w = asyncio.create_task(ev_waiter("E", e))
+    await asyncio.sleep(0)
+    tr("main sets, cancels E")
+    e.set()
+    w.cancel()
+    await status(w)
+
+
 async def stubborn():
     e = await status(asyncio.sleep(1))
     tr(f"I first sleep {st(e)}")
@@ -641,7 +656,7 @@ SCENARIOS = {
     for f in [
         spawn_yield, sleep0_order, sleep_order, busy_then_sleep,
         clock_after_work, gather_order, gather_failfast, gather_cancel, cancel_finished, cancel_sleep,
-        cancel_unstarted, ignore_cancel, cancel_yielding, join_cancel, sem_fifo, sem_cancel_waiter,
+        cancel_unstarted, ignore_cancel, cancel_yielding, cancel_woken, join_cancel, sem_fifo, sem_cancel_waiter,
         sem_cancel_woken, queue_fifo, queue_putters, queue_cancel_get, queue_cancel_woken,
         queue_workers, queue_size0, event_fifo, future_waiters, timeout_cases, wait_any_timeout, as_completed, group_fail, group_cancel,
         group_nocancel, group_cancel_fail, thread_cancel, to_thread,

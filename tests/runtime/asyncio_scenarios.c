@@ -295,6 +295,29 @@ static int cancel_yielding(void *arg, void **value) {
     return 0;
 }
 
+/* ---- cancelled after its sleep ended or its event was set, before it ran again -------- */
+static int ev_waiter(void *arg, void **value);
+
+static int cancel_woken(void *arg, void **value) {
+    targ_t a = {"S", 20, NULL};
+    cafe_task_t *s = spawn(sleeper, &a, "S");
+    cafe_task_sleep(20); /* armed before S's: main runs first in the turn both end */
+    tr("main cancels S");
+    cafe_task_cancel(s);
+    cafe_task_join(s, NULL);
+    cafe_event_t e;
+    cafe_event_init(&e);
+    targ_t b = {"E", 0, &e};
+    cafe_task_t *w = spawn(ev_waiter, &b, "E");
+    cafe_task_yield();
+    tr("main sets, cancels E");
+    cafe_event_set(&e);
+    cafe_task_cancel(w);
+    cafe_task_join(w, NULL);
+    cafe_event_destroy(&e);
+    return 0;
+}
+
 /* ---- a task that ignores its cancellation and sleeps on ------------------------------- */
 static int stubborn(void *arg, void **value) {
     int rc = cafe_task_sleep(1000);
@@ -816,6 +839,7 @@ static const struct {
     {"cancel_unstarted", cancel_unstarted},
     {"ignore_cancel", ignore_cancel},
     {"cancel_yielding", cancel_yielding},
+    {"cancel_woken", cancel_woken},
     {"join_cancel", join_cancel},
     {"sem_fifo", sem_fifo},
     {"sem_cancel_waiter", sem_cancel_waiter},

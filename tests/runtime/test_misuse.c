@@ -858,7 +858,8 @@ static void test_leftovers_cancelled_and_named(void **state) {
 
 /* ---- a task spawned after main returned starts cancelled: it is a leftover too ---- */
 typedef struct late_spawn {
-    cafe_event_t go, never;
+    cafe_future_t go; /* a result already there is returned to a cancelled task */
+    cafe_event_t never;
     int late_cancelled;
 } late_spawn_t;
 
@@ -871,7 +872,7 @@ static int late_leftover(void *arg, void **value) {
 static int spawn_when_woken(void *arg, void **value) {
     late_spawn_t *p = arg;
     cafe_task_t *t;
-    int rc = cafe_event_wait(&p->go); /* woken by main, then cancelled as main returns */
+    int rc = cafe_future_wait(&p->go, NULL); /* resolved by main, then cancelled as it returns */
     if (rc == 0 && (rc = cafe_task_spawn(&t, late_leftover, p, NULL)) == 0)
         rc = cafe_task_detach(t);
     return rc;
@@ -881,12 +882,12 @@ static int late_spawn_main(void *arg, void **value) {
     late_spawn_t *p = arg;
     cafe_task_t *t;
     cafe_task_opts_t daemon = {.flags = CAFE_TASK_DAEMON};
-    cafe_event_init(&p->go);
+    cafe_future_init(&p->go, NULL);
     cafe_event_init(&p->never);
     assert_int_equal(cafe_task_spawn(&t, spawn_when_woken, p, &daemon), 0);
     assert_int_equal(cafe_task_detach(t), 0);
     assert_int_equal(cafe_task_yield(), 0); /* it waits for go */
-    cafe_event_set(&p->go);
+    cafe_future_resolve(&p->go, 0, NULL);
     return 0;
 }
 

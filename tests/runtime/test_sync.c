@@ -233,8 +233,8 @@ static void test_queue_cancelled_task_takes_nothing(void **state) {
  * cancelled call returns CAFE_ECANCELED and takes nothing. Neither is lost or doubled (older
  * asyncio lost the permit of a woken, then cancelled, Semaphore.acquire, and dropped the
  * item of a Queue.get cancelled after the hand-over). A result already there (a put whose
- * item went in, a resolved future) and a wake-up with nothing to give back (an event) are
- * kept, once. ---- */
+ * item went in, a resolved future) is kept, once; a wake-up with nothing to hand on (an
+ * event) is cancelled. ---- */
 typedef struct handover {
     cafe_sem_t sem;
     cafe_queue_t q;
@@ -392,14 +392,16 @@ static int handover_main(void *arg, void **value) {
     assert_int_equal(cafe_queue_get(&h.q, &item), 0); /* what was in stays to be drained */
     assert_int_equal(cafe_queue_get(&h.q, &item), CAFE_EOF);
     assert_int_equal(cafe_queue_destroy(&h.q), 0);
-    /* event set then cleared, and a future resolved, in the turn of the cancel */
+    /* event set then cleared in the turn of the cancel: nothing to hand on, the wait is
+     * cancelled (asyncio's Event.wait raises CancelledError); a future resolved then: its
+     * result is there, and returned */
     cafe_event_init(&h.ev);
     park_all(t, w, 1, event_waiter, &h);
     cafe_event_set(&h.ev);
     cafe_event_clear(&h.ev);
     cafe_task_cancel(t[0]);
     join_all(t, 1);
-    assert_int_equal(w[0].rc, 0);
+    assert_int_equal(w[0].rc, CAFE_ECANCELED);
     cafe_future_init(&h.fut, NULL);
     park_all(t, w, 1, future_waiter, &h);
     assert_int_equal(cafe_future_resolve(&h.fut, 5, &h), 0);
@@ -471,7 +473,8 @@ static void test_group_cancels_siblings_on_error(void **state) {
  * cancelled, or the group's waiter waits for work nobody wants (forever, for a server). */
 typedef struct late_spawn {
     cafe_group_t g;
-    cafe_event_t go, never;
+    cafe_future_t go; /* a result already there is returned to a cancelled task */
+    cafe_event_t never;
     int late_cancelled, late_rc;
 } late_spawn_t;
 
@@ -484,7 +487,7 @@ static int late_child(void *arg, void **value) {
 
 static int spawn_when_woken(void *arg, void **value) {
     late_spawn_t *p = arg;
-    int rc = cafe_event_wait(&p->go);
+    int rc = cafe_future_wait(&p->go, NULL);
     if (rc == 0) /* woken, then cancelled before it ran: the wait still returned 0 */
         rc = cafe_group_spawn(&p->g, late_child, p, NULL);
     return rc;
@@ -492,13 +495,13 @@ static int spawn_when_woken(void *arg, void **value) {
 
 static int wake_then_fail(void *arg, void **value) {
     late_spawn_t *p = arg;
-    cafe_event_set(&p->go);
+    cafe_future_resolve(&p->go, 0, NULL);
     return CAFE_EIO; /* cancels the woken sibling in the same turn */
 }
 
 static int late_spawn_main(void *arg, void **value) {
     late_spawn_t *p = arg;
-    cafe_event_init(&p->go);
+    cafe_future_init(&p->go, NULL);
     cafe_event_init(&p->never);
     cafe_group_init(&p->g, CAFE_GROUP_CANCEL_ON_ERROR);
     assert_int_equal(cafe_group_spawn(&p->g, spawn_when_woken, p, NULL), 0);
