@@ -335,11 +335,11 @@ int cafe_task_detach(cafe_task_t *t);
  * A call whose wait was already over when t was cancelled, t not having run since, returns
  * CAFE_ECANCELED too when what it was handed can be handed on, as in asyncio: a semaphore's
  * permit goes to the next waiter, a queue item to the next getter or back to the queue's
- * front; nothing is lost (unless the semaphore or queue was destroyed meanwhile: then the
- * call keeps what it got and returns 0); and so do a sleep that ended and an event wait that
- * was woken, which were handed nothing. A result already there is returned as usual (a
- * joined task's, a resolved future's, a put whose item went in), and the later calls see the
- * cancellation.
+ * front, signal deliveries to the next waiter or back to the watcher's count; nothing is
+ * lost (unless the semaphore or queue was destroyed meanwhile: then the call keeps what it
+ * got and returns 0); and so do a sleep that ended and an event wait that was woken, which
+ * were handed nothing. A result already there is returned as usual (a joined task's, a
+ * resolved future's, a put whose item went in), and the later calls see the cancellation.
  * Calls waiting on a thread-pool function (cafe_thread_run) see it when the function
  * returns. CAFE_EINVAL for a dead handle (a detached task's is dead once it finished). */
 int cafe_task_cancel(cafe_task_t *t);

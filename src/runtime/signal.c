@@ -41,15 +41,31 @@ static void on_closed(uv_handle_t *h) {
 /* The deliveries go to the first waiter here: woken to take them later, it found them taken
  * by a task that called cafe_signal_wait meanwhile, and waited again at the end of the line.
  * So deliveries are counted only while nobody waits. */
-static void on_signal(uv_signal_t *h, int signum) {
-    watcher_t *s = h->data;
-    s->count++;
+static void hand_over(watcher_t *s) {
     cafe__wait_t *w = cafe__waitlist_pop(&s->waiters);
     if (w) {
         int n = s->count;
         s->count = 0;
+        w->data = (void *)(intptr_t)n;
         cafe__wake(w, n);
     }
+}
+
+static void on_signal(uv_signal_t *h, int signum) {
+    watcher_t *s = h->data;
+    s->count++;
+    hand_over(s);
+}
+
+/* A waiter handed deliveries and cancelled before it ran takes none: they go on to the next
+ * waiter, or are counted for the next wait. The watcher's memory lives while the woken task
+ * is inside cafe_signal_wait. */
+static int wait_undo(cafe__wait_t *wait) {
+    watcher_t *s = wait->source;
+    s->count += (int)(intptr_t)wait->data;
+    if (!s->closed)
+        hand_over(s);
+    return 1;
 }
 
 int cafe_signal_open(cafe_signal_t *s, int signum) {
@@ -85,7 +101,7 @@ int cafe_signal_pending(cafe_signal_t *s) {
 static int wait_once(watcher_t *w) {
     if (!cafe__running())
         return CAFE_ENOTASK;
-    cafe__wait_t wait = {.abort = cafe__abort_unlist};
+    cafe__wait_t wait = {.abort = cafe__abort_unlist, .undo = wait_undo, .source = w};
     cafe__waitlist_push(&w->waiters, &wait);
     uv_ref((uv_handle_t *)&w->h);
     int rc = cafe__park(&wait, CAFE__NEVER);

@@ -220,7 +220,7 @@ void cafe__task_cancel(cafe__task_t *t) {
         return;
     if (t->state == CAFE__PARKED)
         cafe__interrupt(t, CAFE_ECANCELED);
-    else if (t->state == CAFE__READY && t->woken && t->wake_code == 0 && t->woken->undo &&
+    else if (t->state == CAFE__READY && t->woken && t->wake_code >= 0 && t->woken->undo &&
              t->woken->undo(t->woken))
         t->wake_code = CAFE_ECANCELED; /* woken, not yet run: still in its call */
 }

@@ -518,6 +518,48 @@ static void test_cancelled_loop_cannot_starve(void **state) {
     assert_int_equal(test_run(starve_main, NULL), 0);
 }
 
+/* ---- deliveries handed to a signal waiter cancelled before it ran go on to the next one,
+ * as a semaphore's permit does: a cancelled call takes no delivery ---- */
+typedef struct sigpair {
+    cafe_signal_t sig;
+    int rc[2];
+} sigpair_t;
+
+static int sig_waiter(void *arg, void **value) {
+    sigpair_t *p = arg;
+    return cafe_signal_wait(&p->sig);
+}
+
+static int sig_handover_main(void *arg, void **value) {
+    sigpair_t *p = arg;
+    assert_int_equal(cafe_signal_open(&p->sig, SIGUSR1), 0);
+    cafe_task_t *t[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(cafe_task_spawn(&t[i], sig_waiter, p, NULL), 0);
+    assert_int_equal(cafe_task_yield(), 0); /* both wait, t[0] first */
+    raise(SIGUSR1);
+    assert_int_equal(cafe_task_yield(), 0); /* libuv polls: t[0] is handed the delivery */
+    assert_int_equal(cafe_task_cancel(t[0]), 0);
+    cafe_result_t r[2];
+    cafe_deadline_t d; /* were the delivery lost, t[1] would wait for good */
+    assert_int_equal(cafe_deadline_begin(&d, 5000), 0);
+    int rc = cafe_task_gather(t, 2, r);
+    cafe_deadline_end(&d);
+    assert_int_equal(rc, 0);
+    p->rc[0] = r[0].status;
+    p->rc[1] = r[1].status;
+    assert_int_equal(cafe_signal_pending(&p->sig), 0);
+    cafe_signal_close(&p->sig);
+    return 0;
+}
+
+static void test_signal_handover_cancelled(void **state) {
+    sigpair_t p = {0};
+    assert_int_equal(test_run(sig_handover_main, &p), 0);
+    assert_int_equal(p.rc[0], CAFE_ECANCELED);
+    assert_int_equal(p.rc[1], 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cancel_interrupts_each_call),
@@ -527,6 +569,7 @@ int main(void) {
         cmocka_unit_test(test_passed_deadline_interrupts_every_call),
         cmocka_unit_test(test_cancelled_task_collects_finished_results),
         cmocka_unit_test(test_cancelled_loop_cannot_starve),
+        cmocka_unit_test(test_signal_handover_cancelled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
