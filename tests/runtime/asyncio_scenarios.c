@@ -16,6 +16,12 @@
 #include <string.h>
 #include <time.h>
 
+static void tr(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
 static void tr(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
