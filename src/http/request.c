@@ -164,11 +164,13 @@ void cafe__http_tls_first_open(cafe__http_try_t *t) {
 /* The host's first TLS try's lead (tls_first_take), the host's turn (pace.c), then a
  * transfer slot and the host's connection permit: a host that must wait holds no slot
  * meanwhile. A try whose host was slowed while it waited for the permit or the slot goes
- * back to the host's queue. The time spent counts in queued_ms. */
+ * back to the host's queue. The time spent counts in queued_ms, on the turn's clock: a try
+ * that never waited took no turn, and counts 0 (cafe_loop_now, the clock read now, would
+ * count the instructions in between). */
 static int turn_take(cafe__http_client_t *c, cafe__http_try_t *t, uint32_t *epoch) {
     cafe__http_host_t *h = t->host;
     int *held = &t->pace_held;
-    uint64_t t0 = cafe_loop_now(c->loop);
+    uint64_t t0 = cafe__loop_now(c->loop);
     size_t per_host = c->limits.max_host_connections;
     int rc = tls_first_take(t);
     while (rc == 0) {
@@ -185,7 +187,7 @@ static int turn_take(cafe__http_client_t *c, cafe__http_try_t *t, uint32_t *epoc
     }
     if (rc != 0)
         cafe__http_tls_first_done(t);
-    t->res->queued_ms += cafe_loop_now(c->loop) - t0;
+    t->res->queued_ms += cafe__loop_now(c->loop) - t0;
     return rc;
 }
 
