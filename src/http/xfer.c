@@ -138,11 +138,9 @@ static int slist_set(struct curl_slist **list, const char *const *lines) {
 
 /* Whether lines has a Cookie header with a value. */
 static int cookie_header(const char *const *lines) {
-    for (; lines && *lines; lines++) {
-        const char *v = *lines + 7;
-        if (strncasecmp(*lines, "cookie:", 7) == 0 && v[strspn(v, " \t")])
-            return 1;
-    }
+    for (; lines && *lines; lines++)
+        if (strncasecmp(*lines, "cookie:", 7) == 0 && (*lines)[7 + strspn(*lines + 7, " \t")])
+            return 1; /* the pointer past "cookie:" made only once the line has it */
     return 0;
 }
 
