@@ -173,10 +173,12 @@ def test_job_202_before_any_fetch():
     urls = [page(i % SITES, 5000 + i, "?delay=1000") for i in range(1000)]
     status, h, st = post_job(srv, urls)
     # the answer is made before the job's runner task first runs (it is only spawned), so
-    # the status it carries is the job's before any fetch: nothing done, nothing in flight
+    # the status it carries is the job's before any fetch: nothing done, nothing in flight;
+    # its elapsed time is the clock's since the job was made, in the same request (1 ms under
+    # ASan: cafe_loop_now reads the clock, as asyncio's loop.time())
     assert status == 202 and h["location"] == f"/v1/jobs/{st['id']}", (status, h)
     assert st["state"] == "running" and st["total"] == 1000, st
-    assert st["done"] == 0 and st["pending"] == 1000 and st["elapsed_s"] == 0, st
+    assert st["done"] == 0 and st["pending"] == 1000 and 0 <= st["elapsed_s"] < 1, st
     status, _, st = srv.json("DELETE", f"/v1/jobs/{st['id']}")
     assert status == 200 and st["state"] in ("cancelling", "cancelled"), st
     st = wait_job(srv, st["id"])
