@@ -59,6 +59,18 @@ typedef struct targ {
     void *obj;
 } targ_t;
 
+/* Spawns fn once for each of the n arguments, under its name, into t. */
+static void spawn_each(cafe_task_fn fn, targ_t *a, size_t n, cafe_task_t **t) {
+    for (size_t i = 0; i < n; i++)
+        t[i] = spawn(fn, &a[i], a[i].name);
+}
+
+/* Waits for n tasks (at most 8), their results unread. */
+static void gather_all(cafe_task_t **t, size_t n) {
+    cafe_result_t r[8];
+    cafe_task_gather(t, n, r);
+}
+
 /* ---- spawn and yield ------------------------------------------------------------------- */
 static int yielder(void *arg, void **value) {
     targ_t *a = arg;
@@ -97,10 +109,8 @@ static int zero_sleeper(void *arg, void **value) {
 static int sleep0_order(void *arg, void **value) {
     targ_t a[3] = {{"A", 1, NULL}, {"B", 1, NULL}, {"C", 0, NULL}};
     cafe_task_t *t[3];
-    for (int i = 0; i < 3; i++)
-        t[i] = spawn(zero_sleeper, &a[i], a[i].name);
-    cafe_result_t r[3];
-    cafe_task_gather(t, 3, r);
+    spawn_each(zero_sleeper, a, 3, t);
+    gather_all(t, 3);
     return 0;
 }
 
@@ -117,10 +127,8 @@ static int sleep_order(void *arg, void **value) {
     targ_t a[5] = {
         {"t0", 90, NULL}, {"t1", 30, NULL}, {"t2", 60, NULL}, {"t3", 30, NULL}, {"t4", 30, NULL}};
     cafe_task_t *t[5];
-    for (int i = 0; i < 5; i++)
-        t[i] = spawn(sleeper, &a[i], a[i].name);
-    cafe_result_t r[5];
-    cafe_task_gather(t, 5, r);
+    spawn_each(sleeper, a, 5, t);
+    gather_all(t, 5);
     tr("main done");
     return 0;
 }
@@ -166,8 +174,7 @@ static int busy_then_sleep(void *arg, void **value) {
     targ_t a[3] = {{"B", 100, NULL}, {"A", 50, NULL}, {"D", 50, NULL}};
     cafe_task_t *t[3] = {spawn(sleeper, &a[0], "B"), spawn(busy_sleeper, &a[1], "A"),
                          spawn(busy_deadline, &a[2], "D")};
-    cafe_result_t r[3];
-    cafe_task_gather(t, 3, r);
+    gather_all(t, 3);
     return 0;
 }
 
@@ -191,8 +198,7 @@ static int worker(void *arg, void **value) {
 static int gather_order(void *arg, void **value) {
     targ_t a[4] = {{"w0", 90, NULL}, {"w1", 30, NULL}, {"w2", -50, NULL}, {"w3", 70, NULL}};
     cafe_task_t *t[4];
-    for (int i = 0; i < 4; i++)
-        t[i] = spawn(worker, &a[i], a[i].name);
+    spawn_each(worker, a, 4, t);
     cafe_result_t r[4];
     int rc = cafe_task_gather(t, 4, r);
     tr("gather %s", st(rc));
@@ -205,8 +211,7 @@ static int gather_order(void *arg, void **value) {
 static int gather_failfast(void *arg, void **value) {
     targ_t a[3] = {{"w0", 90, NULL}, {"w1", -30, NULL}, {"w2", 10, NULL}};
     cafe_task_t *t[3];
-    for (int i = 0; i < 3; i++)
-        t[i] = spawn(worker, &a[i], a[i].name);
+    spawn_each(worker, a, 3, t);
     cafe_result_t r[3];
     int rc = cafe_task_gather_failfast(t, 3, r);
     tr("gather %s", st(rc));
@@ -386,8 +391,7 @@ static void sem_run(int cancel_waiter, int cancel_woken) {
     cafe_sem_acquire(&s);
     targ_t a[3] = {{"W1", 10, &s}, {"W2", 10, &s}, {"W3", 10, &s}};
     cafe_task_t *t[3];
-    for (int i = 0; i < 3; i++)
-        t[i] = spawn(sem_user, &a[i], a[i].name);
+    spawn_each(sem_user, a, 3, t);
     cafe_task_sleep(10);
     if (cancel_waiter) {
         tr("main cancels W2");
@@ -401,8 +405,7 @@ static void sem_run(int cancel_waiter, int cancel_woken) {
         cafe_task_cancel(t[0]);
     }
     tr("main tries: %s", cafe_sem_try_acquire(&s) == 0 ? "got it" : "would block");
-    cafe_result_t r[3];
-    cafe_task_gather(t, 3, r);
+    gather_all(t, 3);
     tr("available %zu", cafe_sem_available(&s));
     cafe_sem_destroy(&s);
 }
@@ -475,8 +478,7 @@ static int queue_putters(void *arg, void **value) {
     cafe_queue_put(&q, (void *)(intptr_t)0);
     targ_t a[3] = {{"P1", 1, &q}, {"P2", 2, &q}, {"P3", 3, &q}};
     cafe_task_t *t[3];
-    for (int i = 0; i < 3; i++)
-        t[i] = spawn(q_putter, &a[i], a[i].name);
+    spawn_each(q_putter, a, 3, t);
     cafe_task_sleep(10);
     tr("main cancels P2");
     cafe_task_cancel(t[1]);
@@ -485,8 +487,7 @@ static int queue_putters(void *arg, void **value) {
         cafe_queue_get(&q, &item);
         tr("main got %d", (int)(intptr_t)item);
     }
-    cafe_result_t r[3];
-    cafe_task_gather(t, 3, r);
+    gather_all(t, 3);
     tr("left %zu", cafe_queue_len(&q));
     cafe_queue_destroy(&q);
     return 0;
@@ -498,16 +499,14 @@ static int queue_cancel_get(void *arg, void **value) {
     cafe_queue_init(&q, 4);
     targ_t a[2] = {{"G1", 0, &q}, {"G2", 0, &q}};
     cafe_task_t *t[2];
-    for (int i = 0; i < 2; i++)
-        t[i] = spawn(q_getter, &a[i], a[i].name);
+    spawn_each(q_getter, a, 2, t);
     cafe_task_sleep(10);
     tr("main cancels G1");
     cafe_task_cancel(t[0]);
     cafe_task_yield();
     tr("main puts 5");
     cafe_queue_put(&q, (void *)(intptr_t)5);
-    cafe_result_t r[2];
-    cafe_task_gather(t, 2, r);
+    gather_all(t, 2);
     tr("left %zu", cafe_queue_len(&q));
     cafe_queue_destroy(&q);
     return 0;
@@ -519,8 +518,7 @@ static int queue_cancel_woken(void *arg, void **value) {
     cafe_queue_init(&q, 4);
     targ_t a[2] = {{"G1", 0, &q}, {"G2", 0, &q}};
     cafe_task_t *t[2];
-    for (int i = 0; i < 2; i++)
-        t[i] = spawn(q_getter, &a[i], a[i].name);
+    spawn_each(q_getter, a, 2, t);
     cafe_task_sleep(10);
     tr("main puts 5");
     cafe_queue_put(&q, (void *)(intptr_t)5);
@@ -529,8 +527,7 @@ static int queue_cancel_woken(void *arg, void **value) {
     cafe_task_sleep(10);
     tr("main puts 6");
     cafe_queue_put(&q, (void *)(intptr_t)6);
-    cafe_result_t r[2];
-    cafe_task_gather(t, 2, r);
+    gather_all(t, 2);
     tr("left %zu", cafe_queue_len(&q));
     while (cafe_queue_try_get(&q, &(void *){NULL}) == 0)
         ;
@@ -555,8 +552,7 @@ static int queue_workers(void *arg, void **value) {
     cafe_queue_init(&q, 2);
     targ_t a[3] = {{"W1", 0, &q}, {"W2", 0, &q}, {"W3", 0, &q}};
     cafe_task_t *t[3];
-    for (int i = 0; i < 3; i++)
-        t[i] = spawn(q_worker, &a[i], a[i].name);
+    spawn_each(q_worker, a, 3, t);
     cafe_task_yield();
     for (int i = 1; i <= 8; i++) {
         cafe_queue_put(&q, (void *)(intptr_t)i);
@@ -565,8 +561,7 @@ static int queue_workers(void *arg, void **value) {
     cafe_task_yield();
     tr("main closes");
     cafe_queue_close(&q);
-    cafe_result_t r[3];
-    cafe_task_gather(t, 3, r);
+    gather_all(t, 3);
     cafe_queue_destroy(&q);
     return 0;
 }
@@ -594,14 +589,12 @@ static int event_fifo(void *arg, void **value) {
     cafe_event_init(&e);
     targ_t a[3] = {{"E1", 0, &e}, {"E2", 0, &e}, {"E3", 0, &e}};
     cafe_task_t *t[3];
-    for (int i = 0; i < 3; i++)
-        t[i] = spawn(ev_waiter, &a[i], a[i].name);
+    spawn_each(ev_waiter, a, 3, t);
     cafe_task_sleep(10);
     tr("main sets and clears");
     cafe_event_set(&e);
     cafe_event_clear(&e);
-    cafe_result_t r[3];
-    cafe_task_gather(t, 3, r);
+    gather_all(t, 3);
     tr("is_set %d", cafe_event_is_set(&e));
     cafe_event_destroy(&e);
     return 0;
@@ -621,16 +614,14 @@ static int future_waiters(void *arg, void **value) {
     cafe_future_init(&f, NULL);
     targ_t a[2] = {{"F1", 0, &f}, {"F2", 0, &f}};
     cafe_task_t *t[2];
-    for (int i = 0; i < 2; i++)
-        t[i] = spawn(fut_waiter, &a[i], a[i].name);
+    spawn_each(fut_waiter, a, 2, t);
     cafe_task_sleep(10);
     tr("main cancels F1");
     cafe_task_cancel(t[0]);
     cafe_task_sleep(10);
     tr("main resolves: %s",
        cafe_future_resolve(&f, 0, (void *)(intptr_t)9) == 0 ? "ok" : "done already");
-    cafe_result_t r[2];
-    cafe_task_gather(t, 2, r);
+    gather_all(t, 2);
     return 0;
 }
 
@@ -691,8 +682,7 @@ static int wait_any_timeout(void *arg, void **value) {
 static int as_completed(void *arg, void **value) {
     targ_t a[3] = {{"c0", 300, NULL}, {"c1", 100, NULL}, {"c2", 200, NULL}};
     cafe_task_t *t[3];
-    for (int i = 0; i < 3; i++)
-        t[i] = spawn(sleeper, &a[i], a[i].name);
+    spawn_each(sleeper, a, 3, t);
     size_t i;
     cafe_result_t r;
     while (cafe_task_as_completed(t, 3, &i, &r) == 0)
@@ -821,8 +811,7 @@ static int thread_cancel(void *arg, void **value) {
 static int to_thread(void *arg, void **value) {
     targ_t a[2] = {{"X", 100, NULL}, {"Y", 20, NULL}};
     cafe_task_t *t[2] = {spawn(threaded, &a[0], "X"), spawn(threaded, &a[1], "Y")};
-    cafe_result_t r[2];
-    cafe_task_gather(t, 2, r);
+    gather_all(t, 2);
     tr("main done");
     return 0;
 }
