@@ -396,8 +396,11 @@ static int transport_at_once(const cafe_title_t *t, const unsigned char *p, size
     return t->transport && t->nhead == 0 && n >= 3 && !bom_at(p);
 }
 
-/* Holds back bytes until the encoding can be decided; returns how many of p it took. */
-CAFE__HOT static size_t hold(cafe_title_t *t, const unsigned char *p, size_t n, int final) {
+/* Holds back bytes until the encoding can be decided; returns how many of p it took, and
+ * sets *more when the rest of p is to be held too (a cut <meta> still open at a '>'). */
+CAFE__HOT static size_t hold_step(cafe_title_t *t, const unsigned char *p, size_t n, int final,
+                                  int *more) {
+    *more = 0;
     if (transport_at_once(t, p, n)) { /* a UTF-16 or replacement one (by_header's others) */
         decide(t, NULL);
         return 0;
@@ -405,6 +408,11 @@ CAFE__HOT static size_t hold(cafe_title_t *t, const unsigned char *p, size_t n, 
     size_t take = (t->transport ? 3 : t->meta_cut ? HEAD_MAX : PRESCAN_BYTES) - t->nhead;
     if (take > n)
         take = n;
+    /* A cut <meta> can only end at a '>': the held bytes stop at each one in turn, so the head
+     * (the detector's evidence too) ends where the <meta> does however the page is split. */
+    const unsigned char *gt = t->meta_cut ? memchr(p, '>', take) : NULL;
+    if (gt)
+        take = (size_t)(gt - p) + 1;
     memcpy(t->head + t->nhead, p, take);
     t->nhead += take;
     int bom = t->nhead >= 2 && ((t->head[0] == 0xFE && t->head[1] == 0xFF) ||
@@ -421,9 +429,9 @@ CAFE__HOT static size_t hold(cafe_title_t *t, const unsigned char *p, size_t n, 
             /* still cut at HEAD_MAX: the tokenizer reads the rest of that <meta> */
             t->meta_pending = !e && cut && !final;
             decide(t, e);
-        } else if (!t->meta_cut) { /* hold on, the rest of p too */
+        } else { /* hold on, the rest of p too (to its next '>') */
             t->meta_cut = 1;
-            return take + hold(t, p + take, n - take, final);
+            *more = take < n;
         }
     } else if (t->nhead >= 3 && memchr(p, '>', take)) {
         /* A <meta> can only be complete with its '>': prescan again only then. */
@@ -432,6 +440,16 @@ CAFE__HOT static size_t hold(cafe_title_t *t, const unsigned char *p, size_t n, 
             decide(t, e);
     }
     return take;
+}
+
+/* hold_step over p, one '>' at a time while a cut <meta> is held (a loop, not a call per
+ * '>': the caller may be a task on a small stack). */
+CAFE__HOT static size_t hold(cafe_title_t *t, const unsigned char *p, size_t n, int final) {
+    size_t took = 0;
+    int more = 1;
+    while (more)
+        took += hold_step(t, p + took, n - took, final, &more);
+    return took;
 }
 
 /* The first chunk of a page with an ASCII-compatible transport charset (decide() comes to
