@@ -136,6 +136,10 @@ w("- ThreadSanitizer: `tests/runtime/test_thread.c` and the tool, built with `CA
 w("- In `make test`, the ASan build runs each parser fuzzer for 60 s "
   "(`faults.test_fuzz_parsers`), the title fuzzer for 30 s (`html.test_title_fuzz`), the "
   "decoder fuzzer for 20 s (`html.test_decode_fuzz`).")
+w("\n## Queue exports (`cafe queue results --drain`): once, or at least once with a key\n")
+w("- Into a file or a database a drain writes each record once: a chunk is deleted from Redis only once synced or committed, and a drain stopped between the two is repaired by the next one into the same output (the file cut back to where the chunk began; the database's run continued, its key (run_id, url) keeping one row) (`test_drain_killed_between_its_sync_and_its_delete`, `test_drain_killed_between_a_commit_and_its_delete`).")
+w("- To a pipe or a terminal it is at least once: cafe cannot know how much of a chunk the reader took before the drain stopped, so the next drain sends that chunk (up to 1,000 records) again. Exactly once would need the reader to acknowledge; instead each record has a key to drop a repeat by: its `url`, unique in a queue (push adds a URL once, a worker records it once).")
+w("- `seq` (a database's column) is a record's place among every record the queue ever had: the records drains deleted before (the queue's stats field `drained`) plus its place in the results stream. It goes on from one drain to the next, and a record exported twice has the same seq. It restarted at 0 at each export, so a continued run gave the records after a repeated chunk the seqs of rows already there (`test_drain_killed_between_a_commit_and_its_delete`).")
 w("\n## Bugs found in cafe by these suites (all fixed, each with a test that failed before)\n")
 w("- `ulimit -n 256` with `-c 1000`: 218 of 3,000 URLs came out as \"Couldn't connect to "
   "server\" (EMFILE). `cafe titles` now raises its soft descriptor limit to the hard one and "

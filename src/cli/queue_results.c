@@ -245,10 +245,30 @@ static int put_chunk(qcmd_t *c, dest_t *d, const redisReply *rep, unsigned long 
     return rc;
 }
 
+/* The seq of the results stream's first entry: how many records drains deleted before
+ * (the stats' "drained", counted by QS_DRAINED with each delete). A record's seq is then its
+ * place among every record the queue ever had, the same in each export that writes it: a
+ * drain's next run goes on from the last one's, and a chunk exported again after a drain
+ * stopped before its delete has the seqs it had (a database's continued run keeps its rows
+ * once; a reader of a stream sees the same seq twice). */
+static int drained_before(qcmd_t *c, unsigned long long *base) {
+    const char *argv[] = {"HGET", c->keys.k[QK_STATS], "drained"};
+    redisReply *rep;
+    int rc = redis_cmd(c->r, &rep, 3, argv, NULL);
+    if (rc != 0)
+        return rc;
+    *base = rep->type == REDIS_REPLY_STRING ? strtoull(rep->str, NULL, 10) : 0;
+    freeReplyObject(rep);
+    return 0;
+}
+
 static int export_to(qcmd_t *c, dest_t *d, unsigned long long *count) {
     char from[64] = "-", count_s[16];
+    unsigned long long base = 0;
     snprintf(count_s, sizeof count_s, "%d", EXPORT_BATCH);
     int rc = d->db || d->appended ? 0 : format_header(d->f, c->fmt);
+    if (rc == 0)
+        rc = drained_before(c, &base);
     for (;;) {
         const char *argv[] = {"XRANGE", c->keys.k[QK_RESULTS], from, "+", "COUNT", count_s};
         redisReply *rep;
@@ -263,7 +283,7 @@ static int export_to(qcmd_t *c, dest_t *d, unsigned long long *count) {
         if (n && c->drain)
             rc = note_chunk(c, d);
         if (rc == 0)
-            rc = put_chunk(c, d, rep, *count);
+            rc = put_chunk(c, d, rep, base + *count);
         if (rc == 0 && n && c->drain)
             rc = drain_chunk(c, rep);
         if (n)

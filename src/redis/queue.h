@@ -7,7 +7,8 @@
  *   cafe:{NAME}:leases   sorted set URL -> lease expiry (ms, Redis server clock)
  *   cafe:{NAME}:owner    hash URL -> worker id holding the lease
  *   cafe:{NAME}:results  stream of result records (field "record": the --json line)
- *   cafe:{NAME}:stats    hash pushed / done / failed / reclaimed
+ *   cafe:{NAME}:stats    hash pushed / done / failed / reclaimed / drained (records
+ *                        deleted by `results --drain`: the seq of the first one left)
  *   cafe:{NAME}:workers  sorted set worker id -> expiry of its last sign of life
  *   cafe:{NAME}:drain    hash: the chunk a `results --drain` into a file is writing and has
  *                        not deleted yet (file dev:ino, its size before the chunk, its path)

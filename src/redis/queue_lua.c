@@ -93,8 +93,13 @@ const char *const queue_scripts[QS_COUNT] = {
         "end "
         "return {redis.call('DEL', unpack(KEYS)), results, leased}",
     /* DRAINED id...: the entries of a chunk --drain wrote and made durable go, and with
-     * them the note of that chunk (KEYS[8]), together: a chunk is noted until deleted. */
-    [QS_DRAINED] = "if #ARGV > 0 then redis.call('XDEL', KEYS[5], unpack(ARGV)) end "
+     * them the note of that chunk (KEYS[8]), together: a chunk is noted until deleted. The
+     * stats' "drained" counts the entries ever drained: the seq of the results stream's first
+     * entry, so that an export's seq goes on from the last drain's (queue_results.c). */
+    [QS_DRAINED] = "if #ARGV > 0 then "
+                   "  local n = redis.call('XDEL', KEYS[5], unpack(ARGV)) "
+                   "  redis.call('HINCRBY', KEYS[6], 'drained', n) "
+                   "end "
                    "redis.call('DEL', KEYS[8]) return 1",
     /* DRAINER take|steal|renew|give token ms old [file size path]: one drain at a time.
      * take: the hold, for ms, if no other drain has it; steal: the same from the drain old

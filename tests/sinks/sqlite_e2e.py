@@ -374,8 +374,9 @@ def test_drain_killed_between_a_commit_and_its_delete():
     rows. The chunk is noted in Redis (the run it went to) until deleted: the next drain into
     the same database continues that run, whose key keeps each URL's row once. strace kills
     the first drain as it sends the second chunk's delete, once committed (its main thread's
-    20th write(): its signal pipe, the hand-shake and scripts (11), the drain's hold, the
-    note's read, then per chunk XRANGE, hold with note, delete)."""
+    21st write(): its signal pipe, the hand-shake and scripts (11), the drain's hold, the
+    note's read, the seq drains left (HGET), then per chunk XRANGE, hold with note,
+    delete)."""
     import shutil
     if not shutil.which("strace"):
         raise Skip("no strace here")
@@ -386,7 +387,7 @@ def test_drain_killed_between_a_commit_and_its_delete():
         # the tables first (another queue's export), so that the count below is the drain's
         cafe("queue", "results", rs.url("none"), "--db", "sqlite:" + out, "--drain")
         r = subprocess.run(["strace", "-f", "-qq", "-o", "/dev/null", "-e",
-                            "inject=write:signal=SIGKILL:when=20", CAFE, "queue",
+                            "inject=write:signal=SIGKILL:when=21", CAFE, "queue",
                             "results", rs.url("kd"), "--db", "sqlite:" + out, "--drain"],
                            capture_output=True, timeout=120)
         assert r.returncode != 0, r
@@ -398,6 +399,11 @@ def test_drain_killed_between_a_commit_and_its_delete():
         assert rs.cmd("XLEN", "cafe:{kd}:results") == 0
         got = query(out, "SELECT url FROM titles")
         assert len(got) == 2500 and {x[0] for x in got} == set(urls), len(got)
+        # the continued run's seq goes on: it restarted at 0, and the rows after the chunk
+        # exported again took the seqs of the chunk's rows already there
+        seqs = [x[0] for x in query(out, "SELECT seq FROM titles ORDER BY seq")]
+        assert seqs == list(range(2500)), (len(set(seqs)), seqs[:3], seqs[-3:])
+        assert rs.cmd("HGET", "cafe:{kd}:stats", "drained") == "2500"
     finally:
         rs.close()
 
