@@ -252,7 +252,10 @@ static const cli_opt_t rows[] = {
      "CSV for spreadsheets: a ' before fields starting\nwith =, +, -, @, tab, CR or '",
      "CSV as --csv, for opening in a spreadsheet: a field starting with =, +, -, @, tab or\n"
      "CR (a formula to a spreadsheet: CSV injection) or with ' gets a ' in front, which\n"
-     "spreadsheets show as text and hide. --resume takes the mark off the URLs again."},
+     "spreadsheets show as text and hide. --resume takes the mark off the URLs again.\n"
+     "--resume refuses a file the other CSV option wrote (a field with a formula start and no\n"
+     "mark, or with the mark under --csv), leaving it as it was, rather than append records\n"
+     "escaped otherwise (a value that itself starts with ' and a formula start looks marked)."},
     {CLI_OPT_STRING, "output", 'o', "FILE", F(output), 0, 0, 0, NULL, NULL, NULL,
      "write results to FILE (flushed after every record);\n'-': standard output", NULL},
     {CLI_OPT_FLAG, "unordered", 0, NULL, F(unordered), 0, 0, 1, NULL, NULL, NULL,

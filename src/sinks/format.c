@@ -248,10 +248,12 @@ int format_record(FILE *f, record_format_t fmt, const record_t *r) {
 
 /* First CSV field, RFC 4180 quoting; NULL if the line is not a complete row of RECORD_NCOLUMNS
  * fields. safe: also NULL when a field starts as a formula without the mark --csv-safe puts
- * before one (a --csv file's row). */
-static char *csv_first_field(const char *line, size_t n, int safe) {
+ * before one (a --csv file's row). *marked (if not NULL) is set when a field starts with
+ * that mark: a ' before a formula start or a ' (a --csv-safe file's row, most likely). */
+static char *csv_first_field(const char *line, size_t n, int safe, int *marked) {
     size_t fields = 1, i = 0, at = 0; /* at: characters of the current field so far */
     int quoted = 0, unmarked = 0;
+    char lead = 0; /* the current field's first character */
     char *first = NULL;
     size_t flen = 0;
     if (!(first = malloc(n + 1)))
@@ -273,8 +275,13 @@ static char *csv_first_field(const char *line, size_t n, int safe) {
             at = 0;
             continue;
         }
-        if (safe && at++ == 0 && c && c != '\'' && strchr(formula_starts, c))
+        if (at == 0)
+            lead = c;
+        if (safe && at == 0 && c && c != '\'' && strchr(formula_starts, c))
             unmarked = 1;
+        if (marked && at == 1 && lead == '\'' && c && strchr(formula_starts, c))
+            *marked = 1;
+        at++;
         if (fields == 1)
             first[flen++] = line[i];
     }
@@ -290,7 +297,7 @@ char *format_parse_url(const char *line, size_t n, record_format_t fmt) {
     if (format_is_csv(fmt)) {
         if (n > 0 && line[n - 1] == '\r')
             n--;
-        char *url = csv_first_field(line, n, fmt == RECORD_FMT_CSV_SAFE);
+        char *url = csv_first_field(line, n, fmt == RECORD_FMT_CSV_SAFE, NULL);
         if (url && fmt == RECORD_FMT_CSV_SAFE && url[0] == '\'') /* the mark write_csv added */
             memmove(url, url + 1, strlen(url));
         return url;
@@ -302,6 +309,14 @@ char *format_parse_url(const char *line, size_t n, record_format_t fmt) {
         json_is_string(u) && json_object_get(o, "error") ? strdup(json_string_value(u)) : NULL;
     json_decref(o);
     return url;
+}
+
+int format_csv_marked(const char *line, size_t n) {
+    int marked = 0;
+    if (n > 0 && line[n - 1] == '\r')
+        n--;
+    free(csv_first_field(line, n, 0, &marked));
+    return marked;
 }
 
 int format_parse_json(const char *line, size_t n, record_t *r) {

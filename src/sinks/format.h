@@ -52,6 +52,11 @@ int format_record_dup(record_format_t fmt, const record_t *r, char **out, size_t
  * --csv writes it). Returns a malloc'd string. Pure: fuzzed. */
 char *format_parse_url(const char *line, size_t n, record_format_t fmt);
 
+/* Does a CSV line (without its newline) have a field that starts with the mark
+ * RECORD_FMT_CSV_SAFE puts before a formula start or a ' (a ' followed by one)? Such a field
+ * is what --csv-safe writes; --csv writes it only for a value that starts so itself. Pure. */
+int format_csv_marked(const char *line, size_t n);
+
 /* A JSON Lines record (one line, without its newline) back into *r (cleared first; free with
  * record_clear). r->error is CAFE_EUNKNOWN for a failure the line only gives as a message.
  * 0, -1 when the line is not a JSON object, or CAFE_ENOMEM. */

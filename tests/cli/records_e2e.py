@@ -227,4 +227,29 @@ def test_csv_safe_resume_refuses_a_plain_csv_file():
         assert f.read() == first
 
 
+def test_csv_resume_refuses_a_csv_safe_file():
+    """--resume --csv onto a file --csv-safe wrote went on unnoticed: its tail held live
+    formulas below the marked ones, and a line recorded under its mark ('quoted line as
+    ''quoted line) was not found, so it was fetched and written a second time. Refused,
+    naming the line, with the file as it was."""
+    path = listing(["/html", "/formula"])
+    with open(path, "a") as f:
+        f.write("'quoted line\n")
+    out = os.path.join(tmp, "marked.csv")
+    assert cafe("titles", "-q", "--csv-safe", "-o", out, path).returncode == 0
+    with open(out, "rb") as f:
+        first = f.read()
+    r = cafe("titles", "-q", "--csv", "--resume", "-o", out, path)
+    assert r.returncode == 2, r.stderr
+    assert b"line 3 is not a record of this format of cafe --csv output" in r.stderr, r.stderr
+    assert b"--csv-safe wrote it" in r.stderr, r.stderr
+    with open(out, "rb") as f:
+        assert f.read() == first
+    # the same file resumed as it was written adds nothing
+    r = cafe("titles", "-q", "--csv-safe", "--resume", "-o", out, path)
+    assert r.returncode == 0, r.stderr
+    with open(out, "rb") as f:
+        assert f.read() == first
+
+
 run_tests(globals())

@@ -249,9 +249,11 @@ static void test_csv_safe_marks_formulas(void **state) {
     char *back = format_parse_url(csv, strlen(csv) - 1, RECORD_FMT_CSV_SAFE);
     assert_string_equal(back, "'quoted line");
     free(back);
+    assert_true(format_csv_marked(csv, strlen(csv) - 1)); /* --resume --csv refuses it */
     free(csv);
     csv = render(RECORD_FMT_CSV, &r);
     assert_non_null(strstr(csv, "'quoted line,plain,,\"=HYPERLINK("));
+    assert_false(format_csv_marked(csv, strlen(csv) - 1));
     free(csv);
 }
 
