@@ -244,13 +244,59 @@ static int prepare_insert(job_t *j) {
     return rc == SQLITE_OK ? 0 : fail(j, "the table needs a unique key on (run_id, url)");
 }
 
+/* The database header's application_id of a database cafe made ("cafe" in ASCII), as
+ * `file` and other tools read it: set when cafe creates the tables. */
+#define CAFE_SQLITE_APP_ID 0x63616665
+#define CAFE_SQLITE_APP_ID_SQL "PRAGMA application_id = 1667327589"
+
+/* Is the database cafe's to write? Its application_id says so, cafe's or another program's.
+ * Without one (0): a database with no tables is new, one with the results table or a runs
+ * table is cafe's from before the id (or meets the column checks that refuse it); any other
+ * holds another program's tables, where cafe's do not belong (-o app.db meant for another
+ * file). *mark: the id is to be set. 0, or CAFE_EINVAL with why. */
+static int check_owner(job_t *j, int *mark) {
+    int64_t id = 0, tables = 0, known = 0;
+    const char *p[] = {j->l->table};
+    int rc = run_stmt(j, "PRAGMA application_id", NULL, 0, &id, "reading the database's id");
+    if (rc == 0 && id == 0)
+        rc = run_stmt(j,
+                      "SELECT count(*) FROM sqlite_master WHERE type IN ('table', 'view') AND "
+                      "name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+                      NULL, 0, &tables, "reading the database's tables");
+    if (rc == 0 && id == 0 && tables > 0)
+        rc = run_stmt(j,
+                      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                      "(name = 'runs' OR name = ?)",
+                      p, 1, &known, "reading the database's tables");
+    if (rc != 0)
+        return rc;
+    *mark = id == 0;
+    if (id == CAFE_SQLITE_APP_ID || (id == 0 && (tables == 0 || known > 0)))
+        return 0;
+    if (id != 0)
+        snprintf(j->why, SINK_WHY_MAX,
+                 "is another program's database (its application_id is %lld, not cafe's "
+                 "%d): not writing cafe's tables into it",
+                 (long long)id, CAFE_SQLITE_APP_ID);
+    else
+        snprintf(j->why, SINK_WHY_MAX,
+                 "holds %lld table%s of another program's and none of cafe's (no runs table, "
+                 "no table %s): not writing cafe's tables into it (give a new file, or "
+                 "?table= naming the results table of a cafe database)",
+                 (long long)tables, tables == 1 ? "" : "s", j->l->table);
+    return CAFE_EINVAL;
+}
+
 /* Creates the missing tables and checks the existing ones, in one transaction: a database
- * refused (a table of other columns, no key) is left as it was. */
+ * refused (another program's, a table of other columns, no key) is left as it was. */
 static int make_tables(job_t *j) {
     char *create = sink_create_sql(j->l->qtable, 0, "PRIMARY KEY (run_id, url)");
+    int mark = 0;
     if (!create)
         return CAFE_ENOMEM;
     int rc = exec(j, "BEGIN IMMEDIATE", "cannot write");
+    if (rc == 0)
+        rc = check_owner(j, &mark);
     if (rc == 0)
         rc = exec(j, create, "creating the table");
     if (rc == 0)
@@ -266,8 +312,12 @@ static int make_tables(job_t *j) {
             check_table(j, "run_resumes", "run_resumes", sink_resume_columns, SINK_NRESUME_COLUMNS);
     if (rc == 0) /* a table without the key is refused now, not after fetching */
         rc = prepare_insert(j);
+    if (rc == 0 && mark) /* new, or cafe's from before the id */
+        rc = exec(j, CAFE_SQLITE_APP_ID_SQL, "marking the database as cafe's");
     if (rc == 0)
         rc = exec(j, "COMMIT", "cannot write");
+    else if (!sqlite3_get_autocommit(j->l->db)) /* refused: left as it was */
+        sqlite3_exec(j->l->db, "ROLLBACK", NULL, NULL, NULL);
     free(create);
     return rc;
 }

@@ -185,6 +185,39 @@ def test_refused_database_keeps_its_journal_mode():
         assert f.read() == before
 
 
+def test_another_programs_database_is_refused_and_cafes_is_marked():
+    """-o app.db naming another program's database (a slip of the finger) wrote cafe's
+    tables into it, beside the program's own. A database cafe creates now carries cafe's
+    application_id in its header; one with another program's id, or with tables and no id
+    and none of cafe's tables, is refused and left as it was. A cafe database from before
+    the id (cafe's tables, no id) is still written, and gets the id."""
+    cafe_id = 0x63616665
+    u = lists.write([fx.url(0, "/page/1")])
+    out, err, before = refused_db("other.db", "CREATE TABLE users (id INTEGER, name TEXT)")
+    assert b"another program's and none of cafe's" in err, err
+    with open(out, "rb") as f:
+        assert f.read() == before
+    marked = db_path("marked.db")
+    with sqlite3.connect(marked) as c:
+        c.execute("PRAGMA application_id = 42")
+    with open(marked, "rb") as f:
+        before = f.read()
+    r = cafe("titles", "-q", "-o", marked, u)
+    assert r.returncode == 2 and b"application_id is 42, not cafe's" in r.stderr, r.stderr
+    with open(marked, "rb") as f:
+        assert f.read() == before
+    new = db_path("new.db")
+    assert cafe("titles", "-q", "-o", new, u).returncode == 0
+    assert query(new, "PRAGMA application_id") == [(cafe_id,)]
+    with sqlite3.connect(new) as c:  # as an older cafe left it
+        c.execute("PRAGMA application_id = 0")
+        c.execute("CREATE TABLE notes (t TEXT)")  # and a table of the user's beside cafe's
+    r = cafe("titles", "-q", "--resume", "-o", new, u)
+    assert r.returncode == 0, r.stderr
+    assert query(new, "PRAGMA application_id") == [(cafe_id,)]
+    assert count(new) == 1
+
+
 def test_own_runs_table_refused_naming_what_differs():
     """A database that has a runs table of its own (a common name): refused as a results
     table of other columns is, naming what differs, and left as it was."""
