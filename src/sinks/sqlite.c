@@ -161,8 +161,12 @@ static int check_table(job_t *j, const char *table, const char *qtable, const si
 static const char runs_sql[] = "CREATE TABLE IF NOT EXISTS runs (run_id INTEGER PRIMARY KEY, "
                                "table_name TEXT NOT NULL, started_at TEXT NOT NULL, "
                                "ended_at TEXT, status TEXT NOT NULL, options TEXT)";
-static const char resumes_sql[] = "CREATE TABLE IF NOT EXISTS run_resumes (run_id INTEGER NOT "
-                                  "NULL, resumed_at TEXT NOT NULL, options TEXT)";
+/* resume_id: a key, as runs has (a table without one has no replica identity, and tools
+ * cannot name a row); not among the columns checked, so that a run_resumes table made
+ * before it, without one, is still written (the INSERT leaves it to the table). */
+static const char resumes_sql[] =
+    "CREATE TABLE IF NOT EXISTS run_resumes (resume_id INTEGER PRIMARY KEY, run_id INTEGER NOT "
+    "NULL, resumed_at TEXT NOT NULL, options TEXT)";
 #define NOW "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
 
 /* Takes the run for this process: an open file description lock (F_OFD_SETLK) on one byte

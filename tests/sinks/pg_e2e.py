@@ -252,6 +252,27 @@ def test_own_runs_table_refused_naming_what_differs():
     assert pg.sql("SELECT count(*) FROM runs", db="own") == [["0"]]
 
 
+def test_run_resumes_has_a_key_and_one_made_without_is_still_written():
+    """run_resumes had no primary key (the other tables have one): no replica identity for
+    logical replication, no row a tool could name. It gets resume_id, an identity key as
+    runs has; a run_resumes table made before, without it, is still written."""
+    pg.sql("CREATE DATABASE resumes OWNER cafe", db="postgres")
+    path = lists.write([fx.url(0, "/page/1"), fx.url(1, "/page/2")])
+    uri = "postgresql://cafe@/resumes"
+    for k in range(2):
+        r = cafe("titles", "-q", *(["--resume"] if k else []), "--db", uri, path, env=pg.env())
+        assert r.returncode == 0, r.stderr
+    key = pg.sql("SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = "
+                 "i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = "
+                 "'run_resumes'::regclass AND i.indisprimary", db="resumes")
+    assert key == [["resume_id"]], key
+    assert pg.sql("SELECT resume_id, run_id FROM run_resumes", db="resumes") == [["1", "1"]]
+    pg.sql("ALTER TABLE run_resumes DROP COLUMN resume_id", db="resumes")  # as made before
+    r = cafe("titles", "-q", "--resume", "--db", uri, path, env=pg.env())
+    assert r.returncode == 0, r.stderr
+    assert pg.sql("SELECT run_id FROM run_resumes", db="resumes") == [["1"], ["1"]]
+
+
 def test_titles_stored_as_unicode_whatever_the_client_encoding_says():
     """cafe sends UTF-8. Left to libpq's default, the connection's client_encoding was
     PGCLIENTENCODING's, the URI's or the database's: the server took the UTF-8 bytes for

@@ -136,6 +136,27 @@ def test_lines_duplicates_bad_lines_and_resume_with_other_options():
     assert all("--resume" in o and o[-1] == full for o in opts), opts
 
 
+def test_run_resumes_has_a_key_and_one_made_without_is_still_written():
+    """run_resumes had no primary key (the other tables have one): no row a tool could
+    name. It gets resume_id, as runs has run_id; a run_resumes table made before, without
+    it, is still written."""
+    path = lists.write([fx.url(0, "/page/1"), fx.url(1, "/page/2")])
+    out = db_path("resumes.sqlite")
+    for k in range(2):
+        r = cafe("titles", "-q", *(["--resume"] if k else []), "-o", out, path)
+        assert r.returncode == 0, r.stderr
+    assert query(out, "SELECT name FROM pragma_table_info('run_resumes') WHERE pk > 0") == \
+        [("resume_id",)]
+    assert query(out, "SELECT resume_id, run_id FROM run_resumes") == [(1, 1)]
+    with sqlite3.connect(out) as c:  # as made before
+        c.execute("DROP TABLE run_resumes")
+        c.execute("CREATE TABLE run_resumes (run_id INTEGER NOT NULL, resumed_at TEXT NOT NULL, "
+                  "options TEXT)")
+    r = cafe("titles", "-q", "--resume", "-o", out, path)
+    assert r.returncode == 0, r.stderr
+    assert query(out, "SELECT run_id FROM run_resumes") == [(1,)]
+
+
 def test_hostile_titles_stored_as_json_holds_them():
     out = db_path("hostile.sqlite")
 
