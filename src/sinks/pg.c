@@ -79,6 +79,15 @@ static int refuse_password(const char *where, char *why) {
     return has ? CAFE_EINVAL : 0;
 }
 
+/* The bigint key of an advisory lock of cafe's: the first 64 bits of the MD5 of a name in
+ * cafe's own words ("cafe.run <schema> <run_id>", "cafe.create <schema>"). Advisory locks are
+ * one space per database, shared by every application: the two-int key (7165, run_id) of
+ * earlier versions was any program's to take (another tool's class 7165), and cafe's run
+ * was then refused as "being written by another cafe"; run 1 of two schemas' runs tables
+ * was one lock too, and so were runs 2^31 - 1 apart. */
+#define CAFE_PG_LOCK_KEY(name) "('x' || left(md5(" name "), 16))::bit(64)::bigint"
+#define CAFE_PG_SCHEMA "coalesce(current_schema(), '')"
+
 /* Takes the run for this session: a PostgreSQL advisory lock on its id, held until the
  * connection ends (a killed run's goes with it). Two runs at once into one run (two --resume
  * of a cron job overlapping) fetched every URL left twice, and the first to end marked the
@@ -92,8 +101,10 @@ static int hold_run(pg_t *p, char *why) {
     int rc = 0, held = 0;
     for (uint64_t waited = 0;; waited += BACKOFF_MIN_MS) {
         PGresult *r;
-        rc = pgc_exec(p->c, "SELECT pg_try_advisory_lock(7165, ($1::bigint % 2147483647)::int)", 1,
-                      params, &r, NULL, NULL, why);
+        rc = pgc_exec(p->c,
+                      "SELECT pg_try_advisory_lock(" CAFE_PG_LOCK_KEY(
+                          "'cafe.run ' || " CAFE_PG_SCHEMA " || ' ' || $1::bigint") ")",
+                      1, params, &r, NULL, NULL, why);
         held = rc == 0 && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
         PQclear(r);
         if (rc != 0 || held || waited >= HOLD_MS || (rc = cafe_task_sleep(BACKOFF_MIN_MS)) != 0)
@@ -176,12 +187,13 @@ static int create_tables(pg_t *p, char *why) {
     char *create = sink_create_sql(p->qtable, 1, p->key);
     if (!create)
         return CAFE_ENOMEM;
-    size_t n = strlen(create) + sizeof runs_sql + sizeof resumes_sql + 128;
+    static const char fmt[] = "BEGIN; SELECT pg_advisory_xact_lock(" CAFE_PG_LOCK_KEY(
+        "'cafe.create ' || " CAFE_PG_SCHEMA) "); %s; %s; %s; COMMIT";
+    size_t n = sizeof fmt + strlen(create) + sizeof runs_sql + sizeof resumes_sql;
     char *sql = malloc(n);
     int rc = CAFE_ENOMEM;
     if (sql) {
-        snprintf(sql, n, "BEGIN; SELECT pg_advisory_xact_lock(7164); %s; %s; %s; COMMIT", create,
-                 runs_sql, resumes_sql);
+        snprintf(sql, n, fmt, create, runs_sql, resumes_sql);
         rc = pgc_exec(p->c, sql, 0, NULL, NULL, NULL, NULL, why);
     }
     free(sql);

@@ -36,9 +36,9 @@ def rows(table):
     return pg.sql(f"SELECT url, title, status, run_id FROM {table} ORDER BY seq")
 
 
-def count(table):
+def count(table, db="cafe"):
     try:
-        return int(pg.sql(f"SELECT count(*) FROM {table}")[0][0])
+        return int(pg.sql(f"SELECT count(*) FROM {table}", db=db)[0][0])
     except subprocess.CalledProcessError:  # not created yet, or the server is down
         return 0
 
@@ -382,6 +382,46 @@ def test_a_run_being_written_is_not_resumed_by_another():
     got = [x[0] for x in rows("held")]
     assert sorted(got) == sorted(u)
     assert pg.sql("SELECT status FROM runs WHERE table_name = 'held'") == [["done"]]
+
+
+def test_another_applications_advisory_lock_does_not_hold_a_run():
+    """cafe held a run with the advisory lock (7165, run_id): a key any application may take
+    (advisory locks are one space per database). Another program holding (7165, 1), or a
+    run 1 of a runs table in another schema, refused cafe's --resume of its run 1 as
+    "being written by another cafe". The key is now an MD5 of cafe's name for the lock,
+    the schema and the run."""
+    pg.sql("CREATE DATABASE locks OWNER cafe", db="postgres")
+    pg.sql("CREATE SCHEMA other AUTHORIZATION cafe", db="locks")
+    path = lists.write([fx.url(0, "/page/1"), fx.url(1, "/page/2")])
+    uri = "postgresql://cafe@/locks"
+    assert cafe("titles", "-q", "--db", uri, path, env=pg.env()).returncode == 0
+    held = subprocess.Popen([os.path.join(pg.bin, "psql"), "-X", "-q", "-A", "-t", "-h", pg.dir,
+                             "-U", "cafe", "-d", "locks"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE)
+    try:
+        held.stdin.write(b"SELECT pg_advisory_lock(7165, 1), 'held';\n")
+        held.stdin.flush()
+        assert held.stdout.readline().strip() == b"|held"
+        r = cafe("titles", "-q", "--resume", "--db", uri, path, env=pg.env())
+        assert r.returncode == 0, r.stderr
+        # run 1 of another schema's runs table, written at once, is another run
+        p = subprocess.Popen([CAFE, "titles", "-q", "-c", "2", "--resume", "--db", uri,
+                              lists.write(slow_urls(60, delay=50, first=90000))],
+                             env=pg.env(), stderr=subprocess.PIPE)
+        try:
+            dbtest.wait_until(lambda: count("titles", db="locks") >= 3 or p.poll() is not None)
+            assert p.poll() is None, "the first run ended too soon"
+            r = cafe("titles", "-q", "--resume", "--db", uri, path,
+                     env=pg.env(PGOPTIONS="-c search_path=other"))
+            assert r.returncode == 0, r.stderr
+        finally:
+            _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        assert pg.sql("SELECT run_id, count(*) FROM other.titles GROUP BY 1", db="locks") == \
+            [["1", "2"]]
+    finally:
+        held.stdin.close()
+        held.wait(timeout=60)
 
 
 def test_hostile_titles_stored_as_json_holds_them():
