@@ -30,6 +30,10 @@ static const cli_opt_t rows[] = {
      "results: JSON Lines (default: the guide's lines)", NULL},
     {CLI_OPT_FLAG, "csv", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV, NULL, NULL, NULL, "results: CSV",
      NULL},
+    {CLI_OPT_FLAG, "csv-safe", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV_SAFE, NULL, NULL, NULL,
+     "results: CSV for spreadsheets, as cafe titles\n--csv-safe (a ' before fields starting "
+     "with\n=, +, -, @, tab, CR or ')",
+     NULL},
     {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, cli_db_spec_check,
      "results: into a database (sqlite:PATH,\npostgresql://...; see cafe titles --db), one "
      "run\nper export",
@@ -49,7 +53,8 @@ const cli_optab_t cli_queue_optab = {
     "queue",
     "queue push REDIS_URL [FILE|-]  load URLs (one per line), skipping\n"
     "                                          those ever pushed before\n"
-    "       cafe queue results REDIS_URL [-o FILE] [--json|--csv|--db SPEC] [--drain]\n"
+    "       cafe queue results REDIS_URL [-o FILE] [--drain]\n"
+    "                          [--json|--csv|--csv-safe|--db SPEC]\n"
     "       cafe queue status REDIS_URL\n"
     "       cafe queue delete REDIS_URL [--force]\n",
     "Workers: cafe titles --queue REDIS_URL [OPTIONS]   (see cafe titles --help)\n"
@@ -250,16 +255,19 @@ static int parse(qcmd_t *c, int argc, char **argv) {
     if (rc != 0)
         return rc;
     /* Both set the one format field: the last one won, without a word. */
-    if (seen[cli_optab_find(&cli_queue_optab, "json") - rows] &&
-        seen[cli_optab_find(&cli_queue_optab, "csv") - rows])
-        return usage_error("--json and --csv cannot be combined");
+    if (seen[cli_optab_find(&cli_queue_optab, "json") - rows] +
+            seen[cli_optab_find(&cli_queue_optab, "csv") - rows] +
+            seen[cli_optab_find(&cli_queue_optab, "csv-safe") - rows] >
+        1)
+        return usage_error("--json, --csv and --csv-safe cannot be combined");
     /* --help marks these "push:" and "results:"; elsewhere they were ignored without a word
      * (status --json printed the text table). */
     static const struct {
         const char *opt, *label, *sub;
-    } scoped[] = {{"scheme", "--scheme", "push"}, {"output", "-o/--output", "results"},
-                  {"json", "--json", "results"},  {"csv", "--csv", "results"},
-                  {"db", "--db", "results"},      {"drain", "--drain", "results"}};
+    } scoped[] = {{"scheme", "--scheme", "push"},        {"output", "-o/--output", "results"},
+                  {"json", "--json", "results"},         {"csv", "--csv", "results"},
+                  {"csv-safe", "--csv-safe", "results"}, {"db", "--db", "results"},
+                  {"drain", "--drain", "results"}};
     for (size_t i = 0; i < sizeof scoped / sizeof scoped[0]; i++)
         if (seen[cli_optab_find(&cli_queue_optab, scoped[i].opt) - rows] &&
             strcmp(c->sub, scoped[i].sub) != 0)
@@ -276,7 +284,7 @@ static int parse(qcmd_t *c, int argc, char **argv) {
     if (c->force && strcmp(c->sub, "delete") != 0)
         return usage_error("--force is for delete");
     if (c->db && (c->output || c->fmt != RECORD_FMT_TEXT || strcmp(c->sub, "results") != 0))
-        return usage_error("--db is for results, instead of -o, --json and --csv");
+        return usage_error("--db is for results, instead of -o, --json, --csv and --csv-safe");
     return 0;
 }
 

@@ -170,11 +170,12 @@ def test_any_number_of_urls_on_the_command_line():
 
 def test_queue_results_refuses_two_formats():
     # --json --csv wrote CSV (the last one given) without a word, as cafe titles refuses
-    for fmts in (["--json", "--csv"], ["--csv", "--json"]):
+    for fmts in (["--json", "--csv"], ["--csv", "--json"], ["--csv", "--csv-safe"],
+                 ["--csv-safe", "--json"]):
         r = cafe("queue", "results", "redis://127.0.0.1:9/0?queue=q", *fmts)
         assert r.returncode == 2 and r.stdout == b"", r
         assert r.stderr.decode().startswith(
-            "cafe queue: --json and --csv cannot be combined\n"), r.stderr
+            "cafe queue: --json, --csv and --csv-safe cannot be combined\n"), r.stderr
 
 
 def test_queue_options_of_one_subcommand_are_refused_by_the_others():

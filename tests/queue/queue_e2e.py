@@ -301,6 +301,30 @@ def test_results_formats_and_drain():
     assert rs.cmd("XLEN", "cafe:{fmt}:results") == 0
 
 
+def test_results_csv_safe_marks_formulas_as_titles_does():
+    """cafe titles has --csv-safe; cafe queue results had only --csv, so a queue's records
+    went to a spreadsheet with their formulas live (a line queued as it is, an error
+    record's url, a title). --csv-safe puts the same ' before them."""
+    urls, path = url_list("safe", 2, first=61000)
+    with open(path, "a") as f:
+        f.write("=1+2\n-2+3\n")
+    cafe("queue", "push", rs.url("safe"), path)
+    rc, err = finish(worker(rs.url("safe")))
+    assert rc == 0, err
+    got = {}
+    for opt in ("--csv", "--csv-safe"):
+        r = cafe("queue", "results", rs.url("safe"), opt)
+        assert r.returncode == 0, r.stderr
+        got[opt] = sorted(x["url"] for x in csv.DictReader(r.stdout.decode().splitlines()))
+    assert got["--csv"] == sorted(urls + ["=1+2", "-2+3"]), got
+    assert got["--csv-safe"] == sorted(urls + ["'=1+2", "'-2+3"]), got
+    out = os.path.join(tmp, "safe.csv")
+    r = cafe("queue", "results", rs.url("safe"), "--csv-safe", "--drain", "-o", out)
+    assert r.returncode == 0, r.stderr
+    with open(out, newline="") as f:
+        assert sorted(x["url"] for x in csv.DictReader(f)) == got["--csv-safe"]
+
+
 def test_results_into_a_closed_pipe_stop_quietly():
     # `| head -1` printed "cafe: writing standard output failed" in the guide's format and
     # exited 2 or 0 by format; now quiet, and 2 (the output could not be written) as cafe
