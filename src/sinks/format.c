@@ -168,7 +168,9 @@ static int write_csv(outbuf_t *o, const record_t *r, int safe, int tty) {
     return 0;
 }
 
-/* The guide's lines: "'Title' from URL" and "Error fetching URL: message". */
+/* The guide's lines: "'Title' from URL" and "Error fetching URL: message". A title the
+ * body was cut in (--max-bytes; the other formats' error field says so, not a failure) ends
+ * in U+2026 inside its quotes, as a cut text is shown: the line keeps its shape. */
 static int write_text(outbuf_t *o, const record_t *r) {
     if (record_failed(r)) {
         outbuf_puts(o, "Error fetching ");
@@ -183,6 +185,8 @@ static int write_text(outbuf_t *o, const record_t *r) {
         if (r->title) {
             outbuf_putc(o, '\'');
             text_append_safe(o, r->title);
+            if (r->error_msg) /* not failed, and a title: cut before its end */
+                outbuf_puts(o, "\xe2\x80\xa6");
             outbuf_puts(o, "' from ");
         } else if (r->error_msg) { /* why there is none: "(not HTML (image/png)) from" */
             outbuf_putc(o, '(');

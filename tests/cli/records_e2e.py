@@ -114,6 +114,13 @@ def test_a_body_cut_at_max_bytes_says_so():
     assert r.returncode == 0 and b"1 ok, 0 failed" in r.stderr, r.stderr
     assert r.stdout.decode() == \
         f"(body cut at --max-bytes 50 before any title) from {srv.url('/late-title')}\n"
+    # a title cut before its end: its line said 'xxx' from URL, as for a whole title; it
+    # ends in an ellipsis inside the quotes now, the line's shape kept
+    r = cafe("titles", "--max-bytes", "50", listing(["/long-title", "/html"]))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode().splitlines() == [
+        f"'{'x' * 43}\u2026' from {srv.url('/long-title')}",
+        f"'Inside' from {srv.url('/html')}"], r.stdout
 
 
 def test_bytes_is_the_decoded_body_received():
