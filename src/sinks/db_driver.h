@@ -30,6 +30,13 @@ typedef struct sink_driver {
 extern const sink_driver_t sink_sqlite_driver;
 extern const sink_driver_t sink_pg_driver;
 
+/* The oldest PostgreSQL cafe writes to (as server_version_num): 12, for the generated column
+ * the results table's key is on (GENERATED ALWAYS AS ... STORED). */
+#define SINK_PG_MIN_VERSION 120000
+/* 0 when version (PQserverVersion's, 0: unknown) is SINK_PG_MIN_VERSION or later; else
+ * CAFE_EINVAL with why naming the server's version and the one needed. Pure. */
+int sink_pg_version_check(int version, char *why);
+
 /* The results table's columns, in insert order, with their SQL types per database. */
 typedef struct sink_column {
     const char *name;

@@ -274,6 +274,22 @@ static int begin_run(pg_t *p, const sink_db_conf_t *conf, char *why) {
     return rc ? rc : hold_run(p, why); /* a --resume begun meanwhile must not take it */
 }
 
+int sink_pg_version_check(int version, char *why) {
+    if (version <= 0 || version >= SINK_PG_MIN_VERSION) /* 0: not known, the server will say */
+        return 0;
+    char shown[32];
+    if (version >= 100000) /* 10 on: major and minor (110022: 11.22) */
+        snprintf(shown, sizeof shown, "%d.%d", version / 10000, version % 10000);
+    else /* before: three parts (90624: 9.6.24) */
+        snprintf(shown, sizeof shown, "%d.%d.%d", version / 10000, version / 100 % 100,
+                 version % 100);
+    snprintf(why, SINK_WHY_MAX,
+             "the server is PostgreSQL %s: cafe needs PostgreSQL %d or later (its results "
+             "table's key is on a generated column, url_sha256)",
+             shown, SINK_PG_MIN_VERSION / 10000);
+    return CAFE_EINVAL;
+}
+
 /* The database must hold any title: UTF8, or SQL_ASCII, which stores the bytes as sent. In
  * another (LATIN1, WIN1252...) a title outside its characters fails its batch, and again on
  * every --resume: refused now, before fetching. */
@@ -316,6 +332,8 @@ static int pg_open(void **impl, const sink_target_t *t, const sink_db_conf_t *co
     int rc = refuse_password(p->where, why);
     if (rc == 0)
         rc = pgc_connect(&p->c, p->where, CONNECT_MS, why);
+    if (rc == 0) /* before any DDL: an older server's own words are a syntax error */
+        rc = sink_pg_version_check(PQserverVersion(pgc_conn(p->c)), why);
     if (rc == 0)
         rc = check_encoding(p, why);
     if (rc == 0)
