@@ -323,6 +323,17 @@ int format_csv_marked(const char *line, size_t n) {
     return marked;
 }
 
+/* Is msg one of the reasons cafe gives a record that is no failure (src/cli/fetch.c): why it
+ * has no title, or only a cut one? A JSON line has no field saying failed, and these come
+ * with an HTTP status under 400, as a failure's message may (a body broken off mid-title). */
+static int reason_not_failure(const char *msg) {
+    static const char *const reasons[] = {"not HTML (", "body cut at --max-bytes "};
+    for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
+        if (strncmp(msg, reasons[i], strlen(reasons[i])) == 0)
+            return 1;
+    return 0;
+}
+
 int format_parse_json(const char *line, size_t n, record_t *r) {
     json_t *o = json_loadb(line, n, 0, NULL);
     memset(r, 0, sizeof(*r));
@@ -341,6 +352,7 @@ int format_parse_json(const char *line, size_t n, record_t *r) {
         }
     }
     json_decref(o);
-    r->error = r->error_msg && r->status < 400 ? CAFE_EUNKNOWN : 0;
+    r->error =
+        r->error_msg && r->status < 400 && !reason_not_failure(r->error_msg) ? CAFE_EUNKNOWN : 0;
     return 0;
 }

@@ -325,6 +325,23 @@ def test_results_csv_safe_marks_formulas_as_titles_does():
         assert sorted(x["url"] for x in csv.DictReader(f)) == got["--csv-safe"]
 
 
+def test_results_text_lines_are_cafe_titles_lines():
+    """A record that is no failure but says why it has no title (or a cut one: a body cut
+    at --max-bytes) came out of `cafe queue results` as "Error fetching URL: body cut ...",
+    where cafe titles writes "(body cut ...) from URL": read back from its JSON line, every
+    record with an error message under HTTP 400 was taken for a failure. The worker counts
+    them ok; the export's lines now say what cafe titles says."""
+    urls, path = url_list("cut", 2, first=62000)
+    cafe("queue", "push", rs.url("cut"), path)
+    rc, err = finish(worker(rs.url("cut"), "--max-bytes", "20"))
+    assert rc == 0, err
+    want = cafe("titles", "--max-bytes", "20", path).stdout.decode().splitlines()
+    assert want == [f"(body cut at --max-bytes 20 before any title) from {u}" for u in urls], want
+    r = cafe("queue", "results", rs.url("cut"))
+    assert r.returncode == 0, r.stderr
+    assert sorted(r.stdout.decode().splitlines()) == sorted(want), r.stdout
+
+
 def test_results_into_a_closed_pipe_stop_quietly():
     # `| head -1` printed "cafe: writing standard output failed" in the guide's format and
     # exited 2 or 0 by format; now quiet, and 2 (the output could not be written) as cafe
