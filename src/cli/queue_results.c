@@ -334,8 +334,34 @@ static FILE *open_locked(const char *path, int append, int *busy) {
     return f;
 }
 
+static const char *format_name(record_format_t fmt) {
+    return format_is_csv(fmt) ? "CSV" : fmt == RECORD_FMT_JSON ? "JSON Lines" : "the guide's lines";
+}
+
+/* What the records in the file at path are, by its first line (after a byte order mark): CSV
+ * (its header, or the start of it), JSON Lines (a record's {"url"), else the guide's lines;
+ * NULL when it cannot be read or is empty (the open says why). */
+static const char *file_format(const char *path) {
+    char buf[4096];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t got = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
+    if (fd >= 0)
+        (void)close(fd);
+    if (got <= 0)
+        return NULL;
+    size_t n = (size_t)got, skip = n >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    const char *line = buf + skip, *nl = memchr(line, '\n', n - skip);
+    size_t len = nl ? (size_t)(nl - line) + 1 : n - skip;
+    return format_header_prefix(line, len)                ? format_name(RECORD_FMT_CSV)
+           : len >= 6 && memcmp(line, "{\"url\"", 6) == 0 ? format_name(RECORD_FMT_JSON)
+                                                          : format_name(RECORD_FMT_TEXT);
+}
+
 /* -o FILE. With --drain it is appended to, never overwritten: the records a drain exported
- * live only there, and a later export (cron) must not destroy them. */
+ * live only there, and a later export (cron) must not destroy them. Nor made unreadable: a
+ * drain in one format onto a file of another (a cron job's --csv changed to --json) appended
+ * records no reader of either takes (CSV without its header, JSON lines under a header), so
+ * it is refused, the records left in Redis. */
 static int open_output(qcmd_t *c, dest_t *d) {
     int busy = 0;
     *d = (dest_t){c->output ? open_locked(c->output, c->drain, &busy) : stdout, NULL, 0};
@@ -355,6 +381,16 @@ static int open_output(qcmd_t *c, dest_t *d) {
             errno = e;
         }
         d->appended = end > 0;
+        const char *holds = d->f && d->appended ? file_format(c->output) : NULL;
+        if (holds && strcmp(holds, format_name(c->fmt)) != 0) {
+            fprintf(stderr,
+                    "cafe queue: -o %s holds %s (its first line says so): --drain appends to "
+                    "it, and would add %s; give its format, or another file (nothing exported)\n",
+                    msg_quote(c->output), holds, format_name(c->fmt));
+            (void)fclose(d->f); /* nothing written */
+            d->f = NULL;
+            return -1;
+        }
     }
     if (!d->f) {
         int e = errno; /* before msg_quote, which may allocate */

@@ -395,6 +395,32 @@ def test_drain_to_a_file_appends_never_overwrites():
     assert rs.cmd("XLEN", "cafe:{app}:results") == 0
 
 
+def test_drain_onto_a_file_of_another_format_is_refused():
+    """--drain appends to -o FILE. A cron job's --csv changed to --json (or the other way)
+    appended JSON lines under the CSV header, or CSV rows without one: a file no reader of
+    either format takes whole, and it held the records' only copy. Refused by the file's
+    first line, exit 2, the file as it was and the records still in Redis."""
+    out = os.path.join(tmp, "mixed.csv")
+    for k, fmt in enumerate(("--csv", "--json", "--csv-safe")):
+        urls, path = url_list(f"mixed{k}", 3, first=63000 + 10 * k)
+        cafe("queue", "push", rs.url("mixed"), path)
+        rc, err = finish(worker(rs.url("mixed")))
+        assert rc == 0, err
+        before = open(out, "rb").read() if k else b""
+        r = cafe("queue", "results", rs.url("mixed"), fmt, "--drain", "-o", out)
+        if fmt == "--json":
+            assert r.returncode == 2, r
+            assert b"holds CSV (its first line says so)" in r.stderr, r.stderr
+            assert b"would add JSON Lines" in r.stderr, r.stderr
+            assert open(out, "rb").read() == before
+            assert rs.cmd("XLEN", "cafe:{mixed}:results") == 3
+        else:
+            assert r.returncode == 0, r.stderr
+    with open(out, newline="") as f:
+        assert len(list(csv.DictReader(f))) == 9
+    assert rs.cmd("XLEN", "cafe:{mixed}:results") == 0
+
+
 def test_an_export_to_a_file_another_cafe_writes_is_refused():
     """Two exports into one -o FILE at once (cron overlapping itself) interleaved their
     writes: 20,000 records came out as 36,000 lines, some torn, and with --drain those
@@ -406,8 +432,9 @@ def test_an_export_to_a_file_another_cafe_writes_is_refused():
     rc, err = finish(worker(rs.url("lk")))
     assert rc == 0, err
     out = os.path.join(tmp, "locked.jsonl")
+    earlier = b'{"url":"http://127.0.0.1/earlier"}\n'  # a drain appends to JSON Lines only
     with open(out, "wb") as f:
-        f.write(b"earlier\n")
+        f.write(earlier)
     with open(out, "rb") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         for drain in ([], ["--drain"]):
@@ -415,7 +442,7 @@ def test_an_export_to_a_file_another_cafe_writes_is_refused():
             assert (r.returncode, r.stderr.decode()) == (2, f"cafe queue: -o {out} is being "
                     "written by another cafe: refusing to write it too\n"), (drain, r)
             with open(out, "rb") as f:
-                assert f.read() == b"earlier\n", drain
+                assert f.read() == earlier, drain
         assert rs.cmd("XLEN", "cafe:{lk}:results") == 5
     r = cafe("queue", "results", rs.url("lk"), "--json", "--drain", "-o", out)
     assert r.returncode == 0, r.stderr
