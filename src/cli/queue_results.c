@@ -33,6 +33,19 @@ static const redisReply *record_field(const redisReply *fields) {
     return v && v->type == REDIS_REPLY_STRING ? v : NULL;
 }
 
+/* The seq of a stream entry: the one its worker's acknowledgement stored with it (QS_ACK),
+ * or for an entry stored before that, place (the drained before it plus its place in the
+ * stream, which is the same while nothing but a drain deletes entries). Stored, it holds
+ * however entries are deleted meanwhile (a drain while this export reads). */
+static unsigned long long entry_seq(const redisReply *fields, unsigned long long place) {
+    for (size_t k = 2; k + 1 < fields->elements; k += 2)
+        if (fields->element[k]->type == REDIS_REPLY_STRING &&
+            strcmp(fields->element[k]->str, "seq") == 0 &&
+            fields->element[k + 1]->type == REDIS_REPLY_STRING)
+            return strtoull(fields->element[k + 1]->str, NULL, 10);
+    return place;
+}
+
 static int write_entry(qcmd_t *c, FILE *f, const redisReply *fields) {
     const redisReply *v = record_field(fields);
     if (!v)
@@ -232,7 +245,7 @@ static int put_chunk(qcmd_t *c, dest_t *d, const redisReply *rep, unsigned long 
             rc = rc == CAFE_ENOMEM ? rc : 0; /* not a record of ours: left out */
             continue;
         }
-        rec.seq = first + i;
+        rec.seq = entry_seq(fields, first + i);
         rc = sink_db_write_record(d->db, &rec);
         record_clear(&rec);
     }
@@ -246,11 +259,12 @@ static int put_chunk(qcmd_t *c, dest_t *d, const redisReply *rep, unsigned long 
 }
 
 /* The seq of the results stream's first entry: how many records drains deleted before
- * (the stats' "drained", counted by QS_DRAINED with each delete). A record's seq is then its
+ * (the stats' "drained", counted by QS_DRAINED with each delete). A record's seq is its
  * place among every record the queue ever had, the same in each export that writes it: a
  * drain's next run goes on from the last one's, and a chunk exported again after a drain
  * stopped before its delete has the seqs it had (a database's continued run keeps its rows
- * once; a reader of a stream sees the same seq twice). */
+ * once; a reader of a stream sees the same seq twice). Entries carry it (entry_seq); this
+ * numbers those stored before they did. */
 static int drained_before(qcmd_t *c, unsigned long long *base) {
     const char *argv[] = {"HGET", c->keys.k[QK_STATS], "drained"};
     redisReply *rep;

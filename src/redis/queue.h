@@ -6,7 +6,8 @@
  *   cafe:{NAME}:seen     set of every URL ever pushed (pushing twice adds nothing)
  *   cafe:{NAME}:leases   sorted set URL -> lease expiry (ms, Redis server clock)
  *   cafe:{NAME}:owner    hash URL -> worker id holding the lease
- *   cafe:{NAME}:results  stream of result records (field "record": the --json line)
+ *   cafe:{NAME}:results  stream of result records (field "record": the --json line; "seq":
+ *                        its place among all the queue's records, from 0)
  *   cafe:{NAME}:stats    hash pushed / done / failed / reclaimed / drained (records
  *                        deleted by `results --drain`: the seq of the first one left)
  *   cafe:{NAME}:workers  sorted set worker id -> expiry of its last sign of life

@@ -60,12 +60,14 @@ const char *const queue_scripts[QS_COUNT] = {
                      "end "
                      "return kept",
     /* ACK worker url record failed: the record and the acknowledgement together, only by
-     * the lease holder: so no URL ever gets two records. */
+     * the lease holder: so no URL ever gets two records. The entry's seq is the records
+     * acknowledged before it (the stats' done): its place among all the queue's records,
+     * which every export gives it (queue_results.c). */
     [QS_ACK] = "if redis.call('HGET', KEYS[4], ARGV[2]) ~= ARGV[1] then return 0 end "
                "redis.call('HDEL', KEYS[4], ARGV[2]) "
                "redis.call('ZREM', KEYS[3], ARGV[2]) "
-               "redis.call('XADD', KEYS[5], '*', 'record', ARGV[3]) "
-               "redis.call('HINCRBY', KEYS[6], 'done', 1) "
+               "local seq = redis.call('HINCRBY', KEYS[6], 'done', 1) - 1 "
+               "redis.call('XADD', KEYS[5], '*', 'record', ARGV[3], 'seq', seq) "
                "if ARGV[4] == '1' then redis.call('HINCRBY', KEYS[6], 'failed', 1) end "
                "return 1",
     /* RELEASE worker: every URL leased to worker goes back to the front of pending (a scan of

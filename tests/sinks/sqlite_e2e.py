@@ -422,6 +422,27 @@ def test_queue_results_export_and_drain():
 
 
 
+def test_queue_seq_is_the_records_own():
+    """An export numbered a record by the drained count it read first plus the record's
+    place in the stream: entries deleted meanwhile (a drain running while another export
+    reads) shifted the seqs of all after them. The worker's acknowledgement now stores the
+    record's seq with it (its place among all the queue's records), and an export gives it
+    that. An entry deleted by hand stands for that delete."""
+    rs = RedisServer()
+    try:
+        dbtest.queue_with_results(rs, fx, "sq", 5, SITES)
+        entries = rs.cmd("XRANGE", "cafe:{sq}:results", "-", "+")
+        assert [dict(zip(f[::2], f[1::2])).get("seq") for _, f in entries] == \
+            ["0", "1", "2", "3", "4"], entries
+        rs.cmd("XDEL", "cafe:{sq}:results", entries[0][0])
+        out = db_path("seq.sqlite")
+        r = cafe("queue", "results", rs.url("sq"), "--db", "sqlite:" + out)
+        assert r.returncode == 0, r.stderr
+        assert [x[0] for x in query(out, "SELECT seq FROM titles ORDER BY seq")] == [1, 2, 3, 4]
+    finally:
+        rs.close()
+
+
 def test_drain_killed_between_a_commit_and_its_delete():
     """--drain into a database commits a chunk, then deletes it from Redis. Killed between
     the two, the next drain exported the chunk again into a run of its own: its URLs had two
