@@ -212,10 +212,10 @@ int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, voi
     else if (res.status >= 400)
         record_fail(r, 0, "HTTP %ld", res.status);
     else if (s.not_html) /* not a failure: the reason there is no title */
-        record_fail(r, 0, "not HTML (%s)",
+        record_fail(r, 0, RECORD_WHY_NOT_HTML "%s)",
                     res.content_type[0] ? res.content_type : "no Content-Type, nor HTML bytes");
     else if (cut)
-        record_fail(r, 0, "body cut at --max-bytes %zu before %s", o->max_bytes,
+        record_fail(r, 0, RECORD_WHY_CUT "%zu before %s", o->max_bytes,
                     r->title ? "the end of the title" : "any title");
     title_done(pool, s.title);
     cafe_http_result_free(&res);

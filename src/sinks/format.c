@@ -323,11 +323,11 @@ int format_csv_marked(const char *line, size_t n) {
     return marked;
 }
 
-/* Is msg one of the reasons cafe gives a record that is no failure (src/cli/fetch.c): why it
- * has no title, or only a cut one? A JSON line has no field saying failed, and these come
- * with an HTTP status under 400, as a failure's message may (a body broken off mid-title). */
+/* Is msg one of the reasons a record that is no failure gives (record.h's RECORD_WHY_*)? A
+ * JSON line has no field saying failed, and these come with an HTTP status under 400, as a
+ * failure's message may (a body broken off mid-title). */
 static int reason_not_failure(const char *msg) {
-    static const char *const reasons[] = {"not HTML (", "body cut at --max-bytes "};
+    static const char *const reasons[] = {RECORD_WHY_NOT_HTML, RECORD_WHY_CUT};
     for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
         if (strncmp(msg, reasons[i], strlen(reasons[i])) == 0)
             return 1;

@@ -50,6 +50,13 @@ char *record_keep(record_t *r, const char *s, size_t n);
 void record_fail(record_t *r, int error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The starts of the messages a record that is no failure carries (error 0, a status under
+ * 400): why it has no title, or only a cut one. Whoever writes such a record starts its
+ * message so (src/cli/fetch.c), and whoever reads records back from JSON Lines, which has no
+ * field saying "failed", tells them from failures by these (format_parse_json). */
+#define RECORD_WHY_NOT_HTML "not HTML ("
+#define RECORD_WHY_CUT "body cut at --max-bytes "
+
 /* Does the record count as a failure (error, or HTTP status >= 400)? */
 int record_failed(const record_t *r);
 

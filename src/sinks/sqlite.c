@@ -321,7 +321,7 @@ static int make_tables(job_t *j) {
     if (rc == 0)
         rc = exec(j, "COMMIT", "cannot write");
     else if (!sqlite3_get_autocommit(j->l->db)) /* refused: left as it was */
-        sqlite3_exec(j->l->db, "ROLLBACK", NULL, NULL, NULL);
+        (void)sqlite3_exec(j->l->db, "ROLLBACK", NULL, NULL, NULL);
     free(create);
     return rc;
 }
@@ -385,7 +385,7 @@ static int do_insert(void *arg) {
     if (rc == 0)
         rc = exec(j, "COMMIT", "committing");
     if (rc != 0 && !sqlite3_get_autocommit(l->db))
-        sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+        (void)sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
 }
 
