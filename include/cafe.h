@@ -417,7 +417,10 @@ int cafe_shield_end(cafe_shield_t *s);
  * destroy: until then a task it woke, cancelled before it ran, hands back into it what it was
  * handed (see cafe_task_cancel). Waiters are served in FIFO order. Every waiting call
  * may return CAFE_ECANCELED or CAFE_ETIMEDOUT (and then did not take anything), or CAFE_ENOTASK
- * outside a task when it would have to wait. */
+ * outside a task when it would have to wait. A waiter handed its permit or item before its
+ * deadline fired keeps it and returns 0 even when the deadline passes before it runs (its
+ * next wait times out), as asyncio runs a woken task before a timeout's callback queued
+ * after the wake-up; a deadline that fired first leaves it to the next waiter. */
 
 struct cafe__wait;
 typedef struct cafe__waitlist {

@@ -325,6 +325,48 @@ async def sem_cancel_woken():
     await sem_run(False, True)
 
 
+# A deadline that passes between the hand-over of the permit and the waiter's run (the
+# waiter keeps it; its next wait times out), or before the release (the next waiter gets it).
+async def sem_timed_user(name, n, s):
+    got = False
+    try:
+        async with asyncio.timeout(ms(n)):
+            await s.acquire()
+            got = True
+            tr(f"{name} acquire ok")
+            await asyncio.sleep(ms(10))
+            tr(f"{name} sleep ok")
+    except TimeoutError:
+        tr(f"{name} {'sleep' if got else 'acquire'} timeout")
+    if got:
+        s.release()
+
+
+async def sem_deadline_run(yield_first):
+    s = asyncio.Semaphore(1)
+    await s.acquire()
+    tasks = [asyncio.create_task(sem_timed_user("W1", 20, s)),
+             asyncio.create_task(sem_user("W2", 10, s))]
+    await asyncio.sleep(ms(10))
+    if yield_first:
+        time.sleep(ms(30))
+        await asyncio.sleep(0)
+    tr("main releases")
+    s.release()
+    if not yield_first:
+        time.sleep(ms(30))
+    await asyncio.gather(*tasks, return_exceptions=True)
+    tr(f"available {s._value}")
+
+
+async def sem_deadline_woken():
+    await sem_deadline_run(False)
+
+
+async def sem_deadline_first():
+    await sem_deadline_run(True)
+
+
 # ---- queues
 async def q_getter(name, q):
     tr(f"{name} gets")
@@ -657,7 +699,7 @@ SCENARIOS = {
         spawn_yield, sleep0_order, sleep_order, busy_then_sleep,
         clock_after_work, gather_order, gather_failfast, gather_cancel, cancel_finished, cancel_sleep,
         cancel_unstarted, ignore_cancel, cancel_yielding, cancel_woken, join_cancel, sem_fifo, sem_cancel_waiter,
-        sem_cancel_woken, queue_fifo, queue_putters, queue_cancel_get, queue_cancel_woken,
+        sem_cancel_woken, sem_deadline_woken, sem_deadline_first, queue_fifo, queue_putters, queue_cancel_get, queue_cancel_woken,
         queue_workers, queue_size0, event_fifo, future_waiters, timeout_cases, wait_any_timeout, as_completed, group_fail, group_cancel,
         group_nocancel, group_cancel_fail, thread_cancel, to_thread,
     ]

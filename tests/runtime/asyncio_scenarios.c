@@ -425,6 +425,60 @@ static int sem_cancel_woken(void *arg, void **value) {
     return 0;
 }
 
+/* A deadline that passes between the hand-over of the permit and the waiter's run: the
+ * waiter keeps the permit and its next wait times out (asyncio runs the woken task before the
+ * timeout's callback). One that passed before the release: the permit goes to the next. */
+static int sem_timed_user(void *arg, void **value) {
+    targ_t *a = arg;
+    cafe_sem_t *s = a->obj;
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, (uint64_t)a->n);
+    int rc = cafe_sem_acquire(s);
+    tr("%s acquire %s", a->name, st(rc));
+    if (rc == 0) {
+        rc = cafe_task_sleep(10);
+        tr("%s sleep %s", a->name, st(rc));
+        cafe_sem_release(s);
+    }
+    cafe_deadline_end(&d);
+    return 0;
+}
+
+static void block_ms(long n) {
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = n * 1000000L};
+    nanosleep(&ts, NULL); /* computes without yielding */
+}
+
+static void sem_deadline_run(int yield_first) {
+    cafe_sem_t s;
+    cafe_sem_init(&s, 1);
+    cafe_sem_acquire(&s);
+    targ_t a[2] = {{"W1", 20, &s}, {"W2", 10, &s}};
+    cafe_task_t *t[2] = {spawn(sem_timed_user, &a[0], "W1"), spawn(sem_user, &a[1], "W2")};
+    cafe_task_sleep(10);
+    if (yield_first) {
+        block_ms(30);
+        cafe_task_yield();
+    }
+    tr("main releases");
+    cafe_sem_release(&s);
+    if (!yield_first)
+        block_ms(30);
+    gather_all(t, 2);
+    tr("available %zu", cafe_sem_available(&s));
+    cafe_sem_destroy(&s);
+}
+
+static int sem_deadline_woken(void *arg, void **value) {
+    sem_deadline_run(0);
+    return 0;
+}
+
+static int sem_deadline_first(void *arg, void **value) {
+    sem_deadline_run(1);
+    return 0;
+}
+
 /* ---- queues --------------------------------------------------------------------------- */
 static int q_getter(void *arg, void **value) {
     targ_t *a = arg;
@@ -839,6 +893,8 @@ static const struct {
     {"sem_fifo", sem_fifo},
     {"sem_cancel_waiter", sem_cancel_waiter},
     {"sem_cancel_woken", sem_cancel_woken},
+    {"sem_deadline_woken", sem_deadline_woken},
+    {"sem_deadline_first", sem_deadline_first},
     {"queue_fifo", queue_fifo},
     {"queue_putters", queue_putters},
     {"queue_cancel_get", queue_cancel_get},

@@ -438,6 +438,100 @@ static void test_handover_in_the_turn_of_a_cancel(void **state) {
     assert_int_equal(test_run(handover_main, NULL), 0);
 }
 
+/* ---- a waiter's deadline that passes between the hand-over and its run: asyncio 3.11 runs
+ * the woken task before the timeout's callback (that callback is queued behind it), so the
+ * acquire or get returns what it was handed, and the task's next wait times out; so does
+ * cafe (the wake-up stopped the deadline's timer). A deadline that fired before the hand-over
+ * interrupts the waiter while it waits: it takes nothing, and the next waiter gets the permit
+ * or item. Neither way is anything lost or doubled. (tests/runtime/asyncio_parity.py checks
+ * both orders against asyncio: sem_deadline_woken, sem_deadline_first.) ---- */
+static int timed_sem_waiter(void *arg, void **value) {
+    waiter_t *w = arg;
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, 20);
+    w->rc = cafe_sem_acquire(&w->h->sem);
+    if (w->rc == 0) {
+        w->h->order[w->h->norder++] = w->id;
+        w->got = (void *)(intptr_t)cafe_task_yield(); /* the next wait sees the deadline */
+        cafe_sem_release(&w->h->sem);
+    }
+    cafe_deadline_end(&d);
+    return 0;
+}
+
+static int timed_get_waiter(void *arg, void **value) {
+    waiter_t *w = arg;
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, 20);
+    w->rc = cafe_queue_get(&w->h->q, &w->got);
+    cafe_deadline_end(&d);
+    return 0;
+}
+
+/* Computes, without letting any task run, until the clock is past the waiters' deadlines. */
+static void spin_ms(uint64_t ms) {
+    cafe_loop_t *loop = cafe_loop_current();
+    uint64_t end = cafe_loop_now(loop) + ms;
+    while (cafe_loop_now(loop) < end)
+        ;
+}
+
+static int deadline_handover_main(void *arg, void **value) {
+    handover_t h = {0};
+    cafe_task_t *t[2];
+    waiter_t w[2];
+    /* handed the permit, then the deadline passes before it runs: it keeps the permit */
+    cafe_sem_init(&h.sem, 0);
+    park_all(t, w, 1, timed_sem_waiter, &h);
+    park_all(t + 1, w + 1, 1, sem_waiter, &h);
+    w[1].id = 2;
+    cafe_sem_release(&h.sem);
+    spin_ms(30);
+    join_all(t, 2);
+    assert_int_equal(w[0].rc, 0);
+    assert_int_equal((int)(intptr_t)w[0].got, CAFE_ETIMEDOUT);
+    assert_int_equal(w[1].rc, 0);
+    assert_int_equal(h.norder, 2);
+    assert_int_equal(h.order[0], 1);
+    assert_int_equal(h.order[1], 2);
+    assert_int_equal(cafe_sem_available(&h.sem), 1);
+    /* the deadline fired first (its timer ran while main yielded): the permit released
+     * after it goes to the next waiter */
+    h.norder = 0;
+    assert_int_equal(cafe_sem_try_acquire(&h.sem), 0);
+    park_all(t, w, 1, timed_sem_waiter, &h);
+    park_all(t + 1, w + 1, 1, sem_waiter, &h);
+    w[1].id = 2;
+    spin_ms(30);
+    assert_int_equal(cafe_task_yield(), 0);
+    cafe_sem_release(&h.sem);
+    join_all(t, 2);
+    assert_int_equal(w[0].rc, CAFE_ETIMEDOUT);
+    assert_int_equal(w[1].rc, 0);
+    assert_int_equal(h.norder, 1);
+    assert_int_equal(h.order[0], 2);
+    assert_int_equal(cafe_sem_available(&h.sem), 1);
+    assert_int_equal(cafe_sem_destroy(&h.sem), 0);
+    /* a queue's item likewise: the getter handed it keeps it */
+    assert_int_equal(cafe_queue_init(&h.q, 1), 0);
+    park_all(t, w, 1, timed_get_waiter, &h);
+    park_all(t + 1, w + 1, 1, get_waiter, &h);
+    assert_int_equal(cafe_queue_put(&h.q, &h), 0);
+    spin_ms(30);
+    assert_int_equal(cafe_queue_put(&h.q, &h.q), 0);
+    join_all(t, 2);
+    assert_int_equal(w[0].rc, 0);
+    assert_ptr_equal(w[0].got, &h);
+    assert_int_equal(w[1].rc, 0);
+    assert_ptr_equal(w[1].got, &h.q);
+    assert_int_equal(cafe_queue_destroy(&h.q), 0);
+    return 0;
+}
+
+static void test_handover_past_the_waiters_deadline(void **state) {
+    assert_int_equal(test_run(deadline_handover_main, NULL), 0);
+}
+
 /* ---- groups: cancel on error; a cancelled parent still waits for its children ---- */
 static int fail_soon(void *arg, void **value) {
     cafe_task_sleep(5);
@@ -589,6 +683,7 @@ int main(void) {
         cmocka_unit_test(test_queue_try_ops),
         cmocka_unit_test(test_queue_cancelled_task_takes_nothing),
         cmocka_unit_test(test_handover_in_the_turn_of_a_cancel),
+        cmocka_unit_test(test_handover_past_the_waiters_deadline),
         cmocka_unit_test(test_group_cancels_siblings_on_error),
         cmocka_unit_test(test_group_parent_cancelled_waits_children),
         cmocka_unit_test(test_group_late_spawn_cancelled),
