@@ -412,10 +412,11 @@ int cafe_shield_end(cafe_shield_t *s);
 /* Synchronisation between tasks of one loop. Each object is plain memory owned by the caller:
  * init it, use it from tasks, and destroy it when no task waits on it any more. An init starts
  * afresh and cannot tell a struct in use from uninitialised memory: init only one that no task
- * waits on (fresh, or destroyed), or its waiters are forgotten and wait for good (until the run
- * finds them deadlocked and cancels them). Let a semaphore's or queue's memory go only after its
- * destroy: until then a task it woke, cancelled before it ran, hands back into it what it was
- * handed (see cafe_task_cancel). Waiters are served in FIFO order. Every waiting call
+ * waits on (fresh, or destroyed). Its waiters would be forgotten, and the first of them to
+ * leave the wait list (cancelled, timed out, or the run ending) aborts the process with a
+ * message, before it could unlink the tasks that waited since. Let a semaphore's or queue's memory
+ * go only after its destroy: until then a task it woke, cancelled before it ran, hands back into it
+ * what it was handed (see cafe_task_cancel). Waiters are served in FIFO order. Every waiting call
  * may return CAFE_ECANCELED or CAFE_ETIMEDOUT (and then did not take anything), or CAFE_ENOTASK
  * outside a task when it would have to wait. A waiter handed its permit or item before its
  * deadline fired keeps it and returns 0 even when the deadline passes before it runs (its

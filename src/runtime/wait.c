@@ -1,6 +1,9 @@
 /* Parking and waking tasks: the one mechanism under every suspending call. */
 #include "runtime/internal.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
 void cafe__waitlist_push(cafe__waitlist_t *l, cafe__wait_t *w) {
     w->next = NULL;
     w->prev = l->private_last;
@@ -36,9 +39,28 @@ int cafe__abort_noop(cafe__wait_t *w) {
     return 1;
 }
 
+/* w's neighbours and its list's ends agree that w is on l. A list made afresh under waiters
+ * (cafe_sem_init and the like on an object in use) holds none of them: removing its first or
+ * last old waiter would write that waiter's neighbour, a forgotten wait, into the new list's
+ * ends, losing the tasks that waited since. (An old waiter in the middle unlinks among old
+ * ones only, harmlessly; the ends' turn comes at the latest when the run cancels them.) */
+static int on_list(const cafe__waitlist_t *l, const cafe__wait_t *w) {
+    return (w->prev ? w->prev->next == w : l->private_first == w) &&
+           (w->next ? w->next->prev == w : l->private_last == w);
+}
+
 int cafe__abort_unlist(cafe__wait_t *w) {
-    if (w->list)
+    if (w->list) {
+        if (__builtin_expect(!on_list(w->list, w), 0)) {
+            fprintf(stderr, "cafe: a task's wait on a semaphore, event, queue, future or group "
+                            "was interrupted after that object was initialised again while "
+                            "tasks waited on it (or moved, or overwritten): initialise only "
+                            "one that no task waits on (destroy returns CAFE_EBUSY while one "
+                            "does)\n");
+            abort();
+        }
         cafe__waitlist_remove(w->list, w);
+    }
     return 1;
 }
 

@@ -1041,6 +1041,78 @@ static void test_destroyed_objects_abort(void **state) {
     }
 }
 
+/* ---- an object initialised again while tasks wait on it: its waiters are forgotten, and
+ * the first one taken off the list it waited on (cancelled, timed out, the run's end) would
+ * unlink itself from the new list, losing the waiters that came since: it aborts instead ---- */
+typedef struct reinit {
+    int kind; /* 0 semaphore, 1 queue, 2 event */
+    cafe_sem_t sem;
+    cafe_queue_t q;
+    cafe_event_t ev;
+} reinit_t;
+
+static int reinit_waiter(void *arg, void **value) {
+    reinit_t *r = arg;
+    void *item;
+    switch (r->kind) {
+    case 0:
+        return cafe_sem_acquire(&r->sem);
+    case 1:
+        return cafe_queue_get(&r->q, &item);
+    default:
+        return cafe_event_wait(&r->ev);
+    }
+}
+
+static void reinit_object(reinit_t *r) {
+    switch (r->kind) {
+    case 0:
+        cafe_sem_init(&r->sem, 0);
+        break;
+    case 1:
+        assert_int_equal(cafe_queue_init(&r->q, 1), 0); /* the ring before it leaks, too */
+        break;
+    default:
+        cafe_event_init(&r->ev);
+    }
+}
+
+static int reinit_main(void *arg, void **value) {
+    reinit_t *r = arg;
+    cafe_task_t *old, *young;
+    reinit_object(r);
+    assert_int_equal(cafe_task_spawn(&old, reinit_waiter, r, NULL), 0);
+    cafe_task_yield();
+    reinit_object(r); /* the misuse */
+    assert_int_equal(cafe_task_spawn(&young, reinit_waiter, r, NULL), 0);
+    cafe_task_yield();
+    cafe_task_cancel(old); /* unlinks old from the new list: must abort here */
+    switch (r->kind) {
+    case 0:
+        cafe_sem_release(&r->sem);
+        break;
+    case 1:
+        cafe_queue_try_put(&r->q, r);
+        break;
+    default:
+        cafe_event_set(&r->ev);
+    }
+    /* without the check, young was lost from the list and is never woken */
+    cafe_result_t res;
+    int rc = cafe_task_join_timeout(young, 50, &res);
+    return rc == 0 ? 0 : CAFE_EIO;
+}
+
+static void test_reinit_with_waiters_aborts(void **state) {
+    for (int kind = 0; kind < 3; kind++) {
+        reinit_t r = {.kind = kind};
+        int st;
+        const char *err = test_child_stderr(reinit_main, &r, &st);
+        assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+        assert_non_null(strstr(err, "initialised again while tasks waited on it"));
+    }
+}
+
 static int bad_opts_main(void *arg, void **value) {
     cafe_task_t *t;
     cafe_task_opts_t huge = {.stack_size = CAFE_STACK_MAX + 1};
@@ -1147,6 +1219,7 @@ int main(void) {
         cmocka_unit_test(test_uninterruptible_deadlock_reported),
         cmocka_unit_test(test_main_handle_is_the_runs),
         cmocka_unit_test(test_destroyed_objects_abort),
+        cmocka_unit_test(test_reinit_with_waiters_aborts),
         cmocka_unit_test(test_group_counts_and_rounds),
         cmocka_unit_test(test_inner_deadline_end_is_truthful),
         cmocka_unit_test(test_bad_spawn_opts_einval),
