@@ -335,7 +335,8 @@ int cafe_task_detach(cafe_task_t *t);
  * A call whose wait was already over when t was cancelled, t not having run since, returns
  * CAFE_ECANCELED too when what it was handed can be handed on, as in asyncio: a semaphore's
  * permit goes to the next waiter, a queue item to the next getter or back to the queue's
- * front, signal deliveries to the next waiter or back to the watcher's count; nothing is
+ * front, signal deliveries to the next waiter or back to the watcher's count, a TCP
+ * connection to the next acceptor or back to the listener (cafe/tcp.h); nothing is
  * lost (unless the semaphore or queue was destroyed meanwhile: then the call keeps what it
  * got and returns 0); and so do a sleep that ended and an event wait that was woken, which
  * were handed nothing. A result already there is returned as usual (a joined task's, a

@@ -28,7 +28,9 @@
  * Interrupted writes: libuv cannot take back bytes it was asked to send, so a write or
  * shutdown interrupted by cancellation or a deadline aborts the connection: the peer sees
  * it closed, and later calls on the stream return CAFE_EPIPE (the handle must still be
- * closed). An interrupted cafe_tcp_read, accept or connect loses nothing; an interrupted
+ * closed). An interrupted cafe_tcp_read, accept or connect loses nothing (a connection
+ * handed to an acceptor cancelled before it ran goes to the next acceptor, or back to the
+ * listener for the next accept; one held there is closed with the listener); an interrupted
  * read_exactly or read_until has taken from the stream what it had copied into buf.
  *
  * Buffers: each connected stream reads ahead into a buffer of CAFE_TCP_BUFFER bytes

@@ -35,6 +35,14 @@ int cafe__tcp_leave(cafe__tcp_t *t, int rc) {
     return rc;
 }
 
+/* The owner lets go of t (it closed it, or it never got it): the one place user_gone is set. */
+static void let_go(cafe__tcp_t *t) {
+    t->user_gone = 1;
+    ((cafe_loop_t *)t->h.loop)->open_streams--;
+}
+
+static void drop(cafe__tcp_t *c);
+
 void cafe__tcp_kill(cafe__tcp_t *t, int code) {
     if (t->rerr == 0 || t->rerr == CAFE_EOF)
         t->rerr = code;
@@ -47,6 +55,11 @@ void cafe__tcp_kill(cafe__tcp_t *t, int code) {
     cafe__wait_t *w;
     while ((w = cafe__waitlist_pop(&t->acceptors)) != NULL)
         cafe__wake(w, code);
+    cafe__tcp_t *c;
+    while ((c = t->handed_back) != NULL) {
+        t->handed_back = c->handed_next;
+        drop(c);
+    }
     if (!t->closing) {
         t->closing = 1;
         uv_close((uv_handle_t *)&t->h, on_close);
@@ -99,10 +112,10 @@ static cafe__tcp_t *tcp_new(cafe_loop_t *loop) {
     return t;
 }
 
-/* The owner lets go of t (it closed it, or it never got it): the one place user_gone is set. */
-static void let_go(cafe__tcp_t *t) {
-    t->user_gone = 1;
-    ((cafe_loop_t *)t->h.loop)->open_streams--;
+/* An accepted stream nobody will own, with no call inside it: closes it; on_close frees it. */
+static void drop(cafe__tcp_t *c) {
+    let_go(c);
+    cafe__tcp_kill(c, CAFE_EPIPE);
 }
 
 /* For a state nobody will own: closes it and lets it free itself. */
@@ -146,6 +159,33 @@ typedef struct accept_wait {
     cafe__wait_t w;
     cafe_tcp_t *conn;
 } accept_wait_t;
+
+/* An acceptor handed a connection and cancelled before it ran (cafe__task_cancel): the
+ * connection goes to the next acceptor, or back to the listener for the next accept (as a
+ * semaphore's permit goes on); closed if the listener was closed meanwhile. The listener's
+ * state is still there: the acceptor is inside its call (a user). */
+static int accept_undo(cafe__wait_t *w) {
+    accept_wait_t *aw = (accept_wait_t *)w;
+    cafe__tcp_t *t = w->source, *c = aw->conn->private_impl;
+    aw->conn->private_impl = NULL;
+    if (t->closing) {
+        drop(c);
+        return 1;
+    }
+    accept_wait_t *next = (accept_wait_t *)cafe__waitlist_pop(&t->acceptors);
+    if (next) {
+        next->conn->private_impl = c;
+        cafe__wake(&next->w, 0);
+        return 1;
+    }
+    c->handed_next = NULL;
+    if (t->handed_back)
+        t->handed_back_last->handed_next = c;
+    else
+        t->handed_back = c;
+    t->handed_back_last = c;
+    return 1;
+}
 
 /* The first waiting acceptor is handed what came, here: waking it to take it later let a
  * task that called accept meanwhile take it first, and the woken one wait again at the end
@@ -214,9 +254,16 @@ int cafe_tcp_accept(cafe_tcp_t *l, cafe_tcp_t *conn) {
     int rc = cafe__interrupt_check(self);
     if (rc != 0)
         return cafe__tcp_leave(t, rc);
+    cafe__tcp_t *c = t->handed_back; /* came before anything libuv holds */
+    if (c) {
+        t->handed_back = c->handed_next;
+        conn->private_impl = c;
+        return cafe__tcp_leave(t, 0);
+    }
     if (t->accept_ready || t->accept_err)
         return cafe__tcp_leave(t, take_pending(self->loop, t, conn));
-    accept_wait_t aw = {.w = {.abort = cafe__abort_unlist}, .conn = conn};
+    accept_wait_t aw = {.w = {.abort = cafe__abort_unlist, .undo = accept_undo, .source = t},
+                        .conn = conn};
     cafe__waitlist_push(&t->acceptors, &aw.w);
     return cafe__tcp_leave(t, cafe__park(&aw.w, CAFE__NEVER));
 }

@@ -597,6 +597,84 @@ static void test_accept_fifo(void **state) {
     assert_int_equal(test_run(accept_fifo_main, NULL), 0);
 }
 
+/* ---- a connection handed to an acceptor that is cancelled before it ran goes to the next
+ * acceptor, or back to the listener for the next accept, as a semaphore's permit does; it
+ * is closed if the listener was closed meanwhile, and one held back by a listener that is
+ * closed then is closed with it (the loop's free checks that no stream is left open) ---- */
+/* The peer of fd closed the connection (EOF or reset) within a second. */
+static int peer_closed(int fd) {
+    struct timeval tv = {.tv_sec = 1};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    char c;
+    ssize_t n = read(fd, &c, 1);
+    return n == 0 || (n < 0 && errno == ECONNRESET);
+}
+
+static int accept_handover_main(void *arg, void **value) {
+    cafe_tcp_t l;
+    cafe_task_t *a, *b;
+    cafe_result_t r;
+    assert_int_equal(cafe_tcp_listen(&l, "127.0.0.1", 0, 0), 0);
+    int port = cafe_tcp_port(&l);
+    /* to the next acceptor */
+    assert_int_equal(cafe_task_spawn(&a, first_acceptor, &l, NULL), 0);
+    assert_int_equal(cafe_task_yield(), 0);
+    assert_int_equal(cafe_task_spawn(&b, first_acceptor, &l, NULL), 0);
+    assert_int_equal(cafe_task_yield(), 0); /* A, then B, wait in accept */
+    int fd1 = raw_connect(port, '1');
+    assert_int_equal(cafe_task_yield(), 0); /* libuv sees it: A is handed it, after this task */
+    assert_int_equal(cafe_task_cancel(a), 0);
+    assert_int_equal(cafe_task_join(a, &r), 0);
+    assert_int_equal((intptr_t)r.value, CAFE_ECANCELED);
+    assert_int_equal(cafe_task_join_timeout(b, 2000, &r), 0); /* not left waiting */
+    assert_int_equal((intptr_t)r.value, '1');
+    /* back to the listener, before a connection that came later */
+    assert_int_equal(cafe_task_spawn(&a, first_acceptor, &l, NULL), 0);
+    assert_int_equal(cafe_task_yield(), 0);
+    int fd2 = raw_connect(port, '2');
+    assert_int_equal(cafe_task_yield(), 0);
+    assert_int_equal(cafe_task_cancel(a), 0);
+    int fd3 = raw_connect(port, '3');
+    assert_int_equal(cafe_task_join(a, &r), 0);
+    assert_int_equal((intptr_t)r.value, CAFE_ECANCELED);
+    assert_int_equal(accept_tag(&l), '2');
+    assert_int_equal(accept_tag(&l), '3');
+    /* held back by the listener when it is closed: closed with it */
+    assert_int_equal(cafe_task_spawn(&a, first_acceptor, &l, NULL), 0);
+    assert_int_equal(cafe_task_yield(), 0);
+    int fd4 = raw_connect(port, '4');
+    assert_int_equal(cafe_task_yield(), 0);
+    assert_int_equal(cafe_task_cancel(a), 0);
+    assert_int_equal(cafe_task_join(a, &r), 0);
+    assert_int_equal((intptr_t)r.value, CAFE_ECANCELED);
+    assert_int_equal(cafe_tcp_close(&l), 0);
+    /* the listener closed between the hand-over and the cancellation: closed at once */
+    cafe_tcp_t l2;
+    assert_int_equal(cafe_tcp_listen(&l2, "127.0.0.1", 0, 0), 0);
+    port = cafe_tcp_port(&l2);
+    assert_int_equal(cafe_task_spawn(&a, first_acceptor, &l2, NULL), 0);
+    assert_int_equal(cafe_task_yield(), 0);
+    int fd5 = raw_connect(port, '5');
+    assert_int_equal(cafe_task_yield(), 0);
+    assert_int_equal(cafe_tcp_close(&l2), 0);
+    assert_int_equal(cafe_task_cancel(a), 0);
+    assert_int_equal(cafe_task_join(a, &r), 0);
+    assert_int_equal((intptr_t)r.value, CAFE_ECANCELED);
+    /* the peers of the connections closed with their listeners see them end */
+    assert_true(peer_closed(fd4));
+    assert_true(peer_closed(fd5));
+    close(fd1);
+    close(fd2);
+    close(fd3);
+    close(fd4);
+    close(fd5);
+    return 0;
+}
+
+static void test_accept_handover_to_cancelled_task(void **state) {
+    assert_int_equal(test_run(accept_handover_main, NULL), 0);
+}
+
 /* ---- a cancelled task's TCP calls do nothing: the kernel took a write at once (sent, 0),
  * accept took a pending connection, connect opened one and reset it ---- */
 static int cancelled_calls_main(void *arg, void **value) {
@@ -653,6 +731,7 @@ int main(void) {
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_timer_due_with_io_alive),
         cmocka_unit_test(test_accept_fifo),
+        cmocka_unit_test(test_accept_handover_to_cancelled_task),
         cmocka_unit_test(test_cancelled_calls_do_nothing),
         cmocka_unit_test(test_outside_task),
     };
