@@ -526,7 +526,7 @@ int cafe_event_destroy(cafe_event_t *e);
  * slot (qsize() one less) until they run, and the consumer sees the putters' items later. */
 typedef struct cafe_queue {
     void **private_ring;
-    size_t private_cap, private_head, private_len;
+    size_t private_cap, private_slots, private_head, private_len;
     int private_closed;
     cafe__waitlist_t private_getters, private_putters;
     const void *private_thread;
@@ -545,8 +545,8 @@ int cafe_queue_get(cafe_queue_t *q, void **item);
 int cafe_queue_try_put(cafe_queue_t *q, void *item);
 int cafe_queue_try_get(cafe_queue_t *q, void **item);
 void cafe_queue_close(cafe_queue_t *q);
-/* Items in the queue: at most its capacity, or one more after a getter cancelled before it ran
- * handed its item back (see cafe_task_cancel), until a get takes it. */
+/* Items in the queue: at most its capacity, or more after getters cancelled before they ran
+ * handed their items back (see cafe_task_cancel: one each), until gets take them. */
 size_t cafe_queue_len(const cafe_queue_t *q);
 /* Frees the ring; items still inside are the caller's to free first. CAFE_EBUSY while
  * tasks wait on it. After it, every call on q but cafe_queue_init aborts the process with a

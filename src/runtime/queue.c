@@ -2,37 +2,62 @@
  * empty, putters only while it is full (len >= cap); a waiting putter's item travels in its
  * wait's data and a waiting getter receives its item the same way.
  *
- * The ring has one slot more than the capacity: a getter handed an item and cancelled before
- * it ran gives the item back (get_undo), to the next getter or to the ring's front, and the
- * ring may have been filled meanwhile. So len reaches cap + 1 at most, and then only until
- * a get takes the item back out. */
+ * The ring starts with one slot more than the capacity: a getter handed an item and
+ * cancelled before it ran gives the item back (get_undo), to the next getter or to the
+ * ring's front, and the ring may have been filled meanwhile. Several getters may be handed
+ * items in one turn and all be cancelled: the ring grows (doubles) when a given-back item
+ * finds it full, so len exceeds cap by the items given back, until gets take them out. */
 #include "runtime/internal.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 int cafe_queue_init(cafe_queue_t *q, size_t capacity) {
     *q = (cafe_queue_t){.private_cap = capacity, .private_thread = cafe__owner_init()};
     if (capacity >= SIZE_MAX / sizeof(void *))
         return CAFE_ENOMEM;
+    q->private_slots = capacity + 1;
     q->private_ring = calloc(capacity + 1, sizeof(void *));
     return q->private_ring ? 0 : CAFE_ENOMEM;
 }
 
+/* A full ring doubles, its items moved to the front in order. CAFE_ENOMEM leaves it as it
+ * was. */
+static int ring_room(cafe_queue_t *q) {
+    if (__builtin_expect(q->private_len < q->private_slots, 1))
+        return 0;
+    size_t n = q->private_slots;
+    if (n > SIZE_MAX / 2 / sizeof(void *))
+        return CAFE_ENOMEM;
+    void **ring = malloc(2 * n * sizeof(void *));
+    if (!ring)
+        return CAFE_ENOMEM;
+    size_t head = q->private_head, first = n - head;
+    memcpy(ring, q->private_ring + head, first * sizeof(void *));
+    memcpy(ring + first, q->private_ring, head * sizeof(void *));
+    free(q->private_ring);
+    q->private_ring = ring;
+    q->private_head = 0;
+    q->private_slots = 2 * n;
+    return 0;
+}
+
 static void ring_push(cafe_queue_t *q, void *item) {
-    q->private_ring[(q->private_head + q->private_len) % (q->private_cap + 1)] = item;
+    q->private_ring[(q->private_head + q->private_len) % q->private_slots] = item;
     q->private_len++;
 }
 
 static void *ring_pop(cafe_queue_t *q) {
     void *item = q->private_ring[q->private_head];
-    q->private_head = (q->private_head + 1) % (q->private_cap + 1);
+    q->private_head = (q->private_head + 1) % q->private_slots;
     q->private_len--;
     return item;
 }
 
-/* Back to the front: an item handed out and given back, the oldest one. */
+/* Back to the front: an item handed out and given back, the oldest one. Its room was made
+ * by the caller. */
 static void ring_unpop(cafe_queue_t *q, void *item) {
-    q->private_head = (q->private_head + q->private_cap) % (q->private_cap + 1);
+    q->private_head = (q->private_head + q->private_slots - 1) % q->private_slots;
     q->private_ring[q->private_head] = item;
     q->private_len++;
 }
@@ -116,8 +141,10 @@ static int get_undo(cafe__wait_t *w) {
     if (g) {
         g->data = w->data;
         cafe__wake(g, 0);
-    } else {
+    } else if (ring_room(q) == 0) {
         ring_unpop(q, w->data);
+    } else {
+        return 0; /* no memory for it: the getter keeps the item (returns 0), not lost */
     }
     return 1;
 }

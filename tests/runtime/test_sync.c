@@ -328,7 +328,7 @@ static int handover_main(void *arg, void **value) {
     assert_ptr_equal(w[1].got, &h);
     assert_int_equal(cafe_queue_len(&h.q), 0);
     /* ... or, with none waiting, back to the queue's front, before what was put since (the
-     * queue is full then: it holds one item more than its capacity, once) */
+     * queue is full then: it holds one item more than its capacity) */
     park_all(t, w, 1, get_waiter, &h);
     assert_int_equal(cafe_queue_try_put(&h.q, &h), 0);   /* to the getter */
     assert_int_equal(cafe_queue_try_put(&h.q, &h.q), 0); /* into the ring */
@@ -342,6 +342,28 @@ static int handover_main(void *arg, void **value) {
     assert_int_equal(cafe_queue_try_get(&h.q, &item), 0);
     assert_ptr_equal(item, &h.q);
     assert_int_equal(cafe_queue_len(&h.q), 0);
+    /* two getters handed items and cancelled once the ring filled again: both items come
+     * back, beside the one put since (the ring held one given-back item at most, and the
+     * second overwrote an item and counted one that was never there) */
+    park_all(t, w, 2, get_waiter, &h);
+    assert_int_equal(cafe_queue_try_put(&h.q, &h.ev), 0);    /* to the first getter */
+    assert_int_equal(cafe_queue_try_put(&h.q, &h.fut), 0);   /* to the second */
+    assert_int_equal(cafe_queue_try_put(&h.q, &h.order), 0); /* into the ring */
+    cafe_task_cancel(t[0]);
+    cafe_task_cancel(t[1]);
+    join_all(t, 2);
+    assert_int_equal(w[0].rc, CAFE_ECANCELED);
+    assert_int_equal(w[1].rc, CAFE_ECANCELED);
+    assert_int_equal(cafe_queue_len(&h.q), 3);
+    int seen[3] = {0};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(cafe_queue_try_get(&h.q, &item), 0);
+        seen[0] += item == (void *)&h.ev;
+        seen[1] += item == (void *)&h.fut;
+        seen[2] += item == (void *)&h.order;
+    }
+    assert_int_equal(seen[0] * 100 + seen[1] * 10 + seen[2], 111);
+    assert_int_equal(cafe_queue_try_get(&h.q, &item), CAFE_EAGAIN);
     /* a rendezvous channel too: the item waits in the queue for the next get, before a
      * waiting putter's */
     cafe_queue_t rv;
