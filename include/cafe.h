@@ -22,6 +22,8 @@
  *     asyncio.shield(...)        cafe_shield_begin / cafe_shield_end (a scope, as in Trio)
  *     asyncio.wait_for(t, s)     cafe_task_join_timeout(t, ms, &result)
  *     Semaphore / Queue / Event  cafe_sem_t / cafe_queue_t / cafe_event_t
+ *     Lock / Condition           cafe_lock_t / cafe_cond_t
+ *     queue.join / task_done     cafe_queue_join / cafe_queue_task_done
  *     TaskGroup                  cafe_group_t
  *     asyncio.to_thread(f)       cafe_thread_run(f, arg)
  *     asyncio.Future             cafe_future_t: cafe_future_wait / cafe_future_resolve
@@ -89,6 +91,8 @@ extern "C" {
     XX(ETASKFAIL, -30003, "task failed")                                                           \
     XX(EUNKNOWN, -30004, "unknown error")                                                          \
     XX(ERESOLVE, -30005, "could not resolve host name")                                            \
+    XX(ENOTLOCKED, -30006, "lock is not acquired")                                                 \
+    XX(ETASK_DONE, -30007, "task_done called more times than items were put")                      \
     XX(EHTTP_URL, -30100, "malformed URL")                                                         \
     XX(EHTTP_SCHEME, -30101, "unsupported URL scheme: only http and https")                        \
     XX(EHTTP_DNS, -30102, "could not resolve host")                                                \
@@ -513,11 +517,88 @@ int cafe_event_wait(cafe_event_t *e);
  * the process with a message naming the call (a second destroy included). */
 int cafe_event_destroy(cafe_event_t *e);
 
-/* asyncio.Queue of pointers, bounded (a channel). capacity 0 makes a rendezvous channel: put
- * waits until a getter takes the item. (Unlike asyncio.Queue(0), which is unbounded: cafe has
- * no unbounded queue; pick a capacity, which bounds the memory a fast producer can take.) close()
- * ends the stream: put then fails with CAFE_EPIPE, get drains what is left and then returns
- * CAFE_EOF.
+/* asyncio.Lock: a semaphore of one permit, with asyncio's checks. A cafe_sem_t initialised to
+ * 1 already acts as asyncio's Lock (FIFO, no barging, a permit handed to a waiter cancelled
+ * before it ran goes to the next one, deadlines as for any wait); cafe_lock_t adds what
+ * differs: release of a lock that is not held is refused (CAFE_ENOTLOCKED, asyncio's
+ * RuntimeError) instead of making a second permit, and cafe_lock_locked. Like asyncio's, the
+ * lock has no owner: any task may release it. One difference: a release with tasks waiting
+ * hands the lock straight to the first of them, so locked() stays 1 until that one has run
+ * and released it (asyncio's says 0 in between, though no other task can take it then).
+ * Lifecycle: a semaphore's: plain memory owned by the caller, cafe_lock_init, calls from its
+ * loop's thread, cafe_lock_destroy once no task waits. */
+typedef struct cafe_lock {
+    cafe_sem_t private_sem;
+} cafe_lock_t;
+
+void cafe_lock_init(cafe_lock_t *l);
+/* 0 once the lock is the caller's; CAFE_ECANCELED / CAFE_ETIMEDOUT / CAFE_ENOTASK as any
+ * wait. */
+int cafe_lock_acquire(cafe_lock_t *l);
+/* 0 when taken, CAFE_EAGAIN when held (or tasks wait for it). Never waits. */
+int cafe_lock_try_acquire(cafe_lock_t *l);
+/* 0, or CAFE_ENOTLOCKED (nothing changed) when the lock is not held. */
+int cafe_lock_release(cafe_lock_t *l);
+/* 1 while held (or handed to a waiter that has not run yet), else 0. */
+int cafe_lock_locked(const cafe_lock_t *l);
+/* CAFE_EBUSY while tasks wait on it. After it, every call on l but cafe_lock_init aborts the
+ * process with a message naming the call. */
+int cafe_lock_destroy(cafe_lock_t *l);
+
+/* asyncio.Condition: tasks wait, the lock released, until another task notifies them; each
+ * returns holding the lock again. Built on a cafe_lock_t: the caller's (several conditions
+ * may share one) or, given NULL, one of its own; cafe_cond_lock returns it, to acquire and
+ * release around the wait (asyncio's `async with cond`):
+ *
+ *     cafe_lock_acquire(cafe_cond_lock(&c));
+ *     while (!ready)
+ *         if ((rc = cafe_cond_wait(&c)) != 0)
+ *             break;                 // interrupted: the lock is held again all the same
+ *     ...
+ *     cafe_lock_release(cafe_cond_lock(&c));
+ *
+ * Lifecycle: plain memory owned by the caller, cafe_cond_init, calls from its loop's thread,
+ * cafe_cond_destroy once no task is inside its wait (nor waits for its own lock); a caller's
+ * lock must outlive the condition. Waiters are notified in FIFO order. */
+typedef struct cafe_cond {
+    cafe_lock_t *private_lock; /* the caller's, or NULL: private_own */
+    cafe_lock_t private_own;
+    cafe__waitlist_t private_waiters;
+    size_t private_inside; /* tasks inside cafe_cond_wait */
+    const void *private_thread;
+} cafe_cond_t;
+
+void cafe_cond_init(cafe_cond_t *c, cafe_lock_t *lock);
+/* The lock c uses (the one given to init, or its own). */
+cafe_lock_t *cafe_cond_lock(cafe_cond_t *c);
+/* Releases the lock, waits to be notified, and acquires the lock again, as asyncio's
+ * Condition.wait: the lock is held again on every return but CAFE_ENOTLOCKED (the caller did
+ * not hold it) and CAFE_ENOTASK (outside a task). Returns 0 when notified; CAFE_ECANCELED /
+ * CAFE_ETIMEDOUT when the task was interrupted while waiting, or while it acquired the lock
+ * again (which it does even then, not interruptibly, as asyncio does); a task already
+ * interrupted returns at once, the lock never released. A waiter notified and cancelled
+ * before it ran passes the notification on to the next waiter (as asyncio does since 3.13;
+ * 3.11's loses it). */
+int cafe_cond_wait(cafe_cond_t *c);
+/* asyncio's wait_for(predicate): returns 0 once pred(arg) is nonzero (checked first, and
+ * after each wake-up, with the lock held), or cafe_cond_wait's error. */
+int cafe_cond_wait_for(cafe_cond_t *c, int (*pred)(void *arg), void *arg);
+/* Wakes up to n waiters, in FIFO order (notify_all: every one); each returns from its wait
+ * once it got the lock back, so release it after notifying. Returns how many were woken, or
+ * CAFE_ENOTLOCKED when the lock is not held. Never waits. */
+int cafe_cond_notify(cafe_cond_t *c, size_t n);
+int cafe_cond_notify_all(cafe_cond_t *c);
+/* CAFE_EBUSY while tasks are inside cafe_cond_wait on it (notified ones too, until they
+ * have the lock back) or wait for its own lock. After it, every call on c but cafe_cond_init
+ * aborts the process with a message naming the call. */
+int cafe_cond_destroy(cafe_cond_t *c);
+
+/* asyncio.Queue of pointers (a channel). capacity 0 makes a rendezvous channel: put waits
+ * until a getter takes the item (unlike asyncio.Queue(0), which is unbounded). asyncio's
+ * unbounded queue is capacity CAFE_QUEUE_UNBOUNDED: put never waits, and the ring grows
+ * (doubling) as needed, so a producer faster than its consumers takes memory without bound
+ * (put fails with CAFE_ENOMEM when none is left); a capacity bounds it. close() ends the
+ * stream: put then fails with CAFE_EPIPE, get drains what is left and then returns CAFE_EOF.
  * A waiting put or get is completed by the call that lets it through, as in Go's channels: a
  * put hands its item straight to the first waiting getter, and a get from a full queue moves
  * the first waiting putter's item in at once, so no task can take either first, and FIFO
@@ -526,11 +607,13 @@ int cafe_event_destroy(cafe_event_t *e);
  * slot (qsize() one less) until they run, and the consumer sees the putters' items later. */
 typedef struct cafe_queue {
     void **private_ring;
-    size_t private_cap, private_slots, private_head, private_len;
+    size_t private_cap, private_slots, private_head, private_len, private_unfinished;
     int private_closed;
-    cafe__waitlist_t private_getters, private_putters;
+    cafe__waitlist_t private_getters, private_putters, private_joiners;
     const void *private_thread;
 } cafe_queue_t;
+
+#define CAFE_QUEUE_UNBOUNDED SIZE_MAX /* cafe_queue_init's capacity for asyncio.Queue() */
 
 /* Allocates the ring. CAFE_ENOMEM. Lifecycle: the struct is the caller's (stack, heap, a
  * struct), the ring cafe's: pair with cafe_queue_destroy, which frees it once no task waits.
@@ -545,12 +628,24 @@ int cafe_queue_get(cafe_queue_t *q, void **item);
 int cafe_queue_try_put(cafe_queue_t *q, void *item);
 int cafe_queue_try_get(cafe_queue_t *q, void **item);
 void cafe_queue_close(cafe_queue_t *q);
+/* Queue.join() / task_done(), the worker-pool pattern: every put that completes counts one
+ * unfinished item; a consumer calls cafe_queue_task_done once per item it got, when it has
+ * finished with it; cafe_queue_join waits until the count is back at 0 (returns at once when
+ * it is). join is an event's wait: a joiner woken by the count reaching 0 returns 0 even if a
+ * put came before it ran. task_done with no unfinished item returns CAFE_ETASK_DONE (asyncio's
+ * ValueError) and changes nothing; otherwise 0. An item given back by a cancelled getter stays
+ * unfinished, as an item asyncio's get never took. cafe_queue_close leaves the count alone:
+ * items put before it still need their task_done. */
+int cafe_queue_join(cafe_queue_t *q);
+int cafe_queue_task_done(cafe_queue_t *q);
+/* Items put and not yet marked done (asyncio's unfinished_tasks). Never waits. */
+size_t cafe_queue_unfinished(const cafe_queue_t *q);
 /* Items in the queue: at most its capacity, or more after getters cancelled before they ran
  * handed their items back (see cafe_task_cancel: one each), until gets take them. */
 size_t cafe_queue_len(const cafe_queue_t *q);
 /* Frees the ring; items still inside are the caller's to free first. CAFE_EBUSY while
- * tasks wait on it. After it, every call on q but cafe_queue_init aborts the process with a
- * message naming the call (a second destroy included). */
+ * tasks wait on it (in put, get or join). After it, every call on q but cafe_queue_init aborts the
+ * process with a message naming the call (a second destroy included). */
 int cafe_queue_destroy(cafe_queue_t *q);
 
 /* ------------------------------------------------------------------------------------------ */

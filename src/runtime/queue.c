@@ -1,28 +1,36 @@
-/* Bounded FIFO queue of pointers (a channel). Invariants: getters wait only while the ring is
- * empty, putters only while it is full (len >= cap); a waiting putter's item travels in its
- * wait's data and a waiting getter receives its item the same way.
+/* FIFO queue of pointers (a channel), bounded or not. Invariants: getters wait only while the
+ * ring is empty, putters only while it is full (len >= cap); a waiting putter's item travels
+ * in its wait's data and a waiting getter receives its item the same way.
  *
- * The ring starts with one slot more than the capacity: a getter handed an item and
+ * A bounded ring starts with one slot more than the capacity: a getter handed an item and
  * cancelled before it ran gives the item back (get_undo), to the next getter or to the
  * ring's front, and the ring may have been filled meanwhile. Several getters may be handed
  * items in one turn and all be cancelled: the ring grows (doubles) when a given-back item
- * finds it full, so len exceeds cap by the items given back, until gets take them out. */
+ * finds it full, so len exceeds cap by the items given back, until gets take them out. An
+ * unbounded ring (cap CAFE_QUEUE_UNBOUNDED) starts small and doubles likewise when an item
+ * finds it full.
+ *
+ * unfinished counts the items put (each when its put completes) and not yet marked done by
+ * cafe_queue_task_done: asyncio's unfinished_tasks, which cafe_queue_join waits to see at 0. */
 #include "runtime/internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+enum { UNBOUNDED_SLOTS = 8 }; /* an unbounded ring's first size */
+
 int cafe_queue_init(cafe_queue_t *q, size_t capacity) {
     *q = (cafe_queue_t){.private_cap = capacity, .private_thread = cafe__owner_init()};
-    if (capacity >= SIZE_MAX / sizeof(void *))
+    size_t slots = capacity == CAFE_QUEUE_UNBOUNDED ? UNBOUNDED_SLOTS : capacity + 1;
+    if (capacity != CAFE_QUEUE_UNBOUNDED && capacity >= SIZE_MAX / sizeof(void *))
         return CAFE_ENOMEM;
-    q->private_slots = capacity + 1;
-    q->private_ring = calloc(capacity + 1, sizeof(void *));
+    q->private_slots = slots;
+    q->private_ring = calloc(slots, sizeof(void *));
     return q->private_ring ? 0 : CAFE_ENOMEM;
 }
 
-/* A full ring doubles, its items moved to the front in order. CAFE_ENOMEM leaves it as it
- * was. */
+/* A full ring doubles, its items moved to the front in order (a bounded one only for items
+ * given back). CAFE_ENOMEM leaves it as it was. */
 static int ring_room(cafe_queue_t *q) {
     if (__builtin_expect(q->private_len < q->private_slots, 1))
         return 0;
@@ -71,11 +79,16 @@ static int try_put(cafe_queue_t *q, void *item) {
     if (g) {
         g->data = item;
         cafe__wake(g, 0);
+        q->private_unfinished++;
         return 0;
     }
     if (q->private_len >= q->private_cap)
         return CAFE_EAGAIN;
+    int rc = ring_room(q);
+    if (rc != 0)
+        return rc;
     ring_push(q, item);
+    q->private_unfinished++;
     return 0;
 }
 
@@ -89,12 +102,14 @@ static int try_get(cafe_queue_t *q, void **item) {
             (p = cafe__waitlist_pop(&q->private_putters)) != NULL) {
             ring_push(q, p->data);
             cafe__wake(p, 0);
+            q->private_unfinished++;
         }
         return 0;
     }
     if ((p = cafe__waitlist_pop(&q->private_putters)) != NULL) { /* rendezvous */
         *item = p->data;
         cafe__wake(p, 0);
+        q->private_unfinished++;
         return 0;
     }
     return q->private_closed ? CAFE_EOF : CAFE_EAGAIN;
@@ -174,6 +189,38 @@ void cafe_queue_close(cafe_queue_t *q) {
         cafe__wake(w, CAFE_EPIPE);
 }
 
+int cafe_queue_task_done(cafe_queue_t *q) {
+    cafe__owner_check(&q->private_thread, "cafe_queue_task_done");
+    if (q->private_unfinished == 0)
+        return CAFE_ETASK_DONE;
+    if (--q->private_unfinished == 0) {
+        cafe__wait_t *w;
+        while ((w = cafe__waitlist_pop(&q->private_joiners)) != NULL)
+            cafe__wake(w, 0);
+    }
+    return 0;
+}
+
+int cafe_queue_join(cafe_queue_t *q) {
+    cafe__owner_check(&q->private_thread, "cafe_queue_join");
+    cafe__task_t *t = cafe__running();
+    int rc = cafe__interrupt_check(t);
+    if (rc != 0 || q->private_unfinished == 0)
+        return rc;
+    if (!t)
+        return CAFE_ENOTASK;
+    /* An event's wait: woken by the task_done that reached 0 even if a put came before it
+     * ran (asyncio's join waits on an Event); nothing to hand on if cancelled then. */
+    cafe__wait_t w = {.abort = cafe__abort_unlist, .undo = cafe__abort_noop};
+    cafe__waitlist_push(&q->private_joiners, &w);
+    return cafe__park(&w, CAFE__NEVER);
+}
+
+size_t cafe_queue_unfinished(const cafe_queue_t *q) {
+    cafe__owner_check_ro(q->private_thread, "cafe_queue_unfinished");
+    return q->private_unfinished;
+}
+
 size_t cafe_queue_len(const cafe_queue_t *q) {
     cafe__owner_check_ro(q->private_thread, "cafe_queue_len");
     return q->private_len;
@@ -181,7 +228,8 @@ size_t cafe_queue_len(const cafe_queue_t *q) {
 
 int cafe_queue_destroy(cafe_queue_t *q) {
     cafe__owner_check(&q->private_thread, "cafe_queue_destroy");
-    if (!cafe__waitlist_empty(&q->private_getters) || !cafe__waitlist_empty(&q->private_putters))
+    if (!cafe__waitlist_empty(&q->private_getters) || !cafe__waitlist_empty(&q->private_putters) ||
+        !cafe__waitlist_empty(&q->private_joiners))
         return CAFE_EBUSY;
     cafe__woken_forget(q);
     free(q->private_ring);

@@ -1,4 +1,6 @@
-/* Semaphore and event. Waiters queue in FIFO order on the object's wait list. */
+/* Semaphore, lock, condition and event. Waiters queue in FIFO order on the object's wait
+ * list. A lock is a semaphore of one permit with asyncio's checks; each semaphore body below
+ * takes the public call's name, for the messages of the owner checks. */
 #include "runtime/internal.h"
 
 void cafe_sem_init(cafe_sem_t *s, size_t permits) {
@@ -19,8 +21,8 @@ static int sem_undo(cafe__wait_t *w) {
     return 1;
 }
 
-int cafe_sem_acquire(cafe_sem_t *s) {
-    cafe__owner_check(&s->private_thread, "cafe_sem_acquire");
+static inline int sem_take(cafe_sem_t *s, const char *call) {
+    cafe__owner_check(&s->private_thread, call);
     cafe__task_t *t = cafe__running();
     int rc = cafe__interrupt_check(t);
     if (rc != 0)
@@ -37,12 +39,29 @@ int cafe_sem_acquire(cafe_sem_t *s) {
     return cafe__park(&w, CAFE__NEVER);
 }
 
-int cafe_sem_try_acquire(cafe_sem_t *s) {
-    cafe__owner_check(&s->private_thread, "cafe_sem_try_acquire");
+static inline int sem_try_take(cafe_sem_t *s, const char *call) {
+    cafe__owner_check(&s->private_thread, call);
     if (s->private_count == 0 || !cafe__waitlist_empty(&s->private_waiters))
         return CAFE_EAGAIN;
     s->private_count--;
     return 0;
+}
+
+static inline int sem_retire(cafe_sem_t *s, const char *call) {
+    cafe__owner_check(&s->private_thread, call);
+    if (!cafe__waitlist_empty(&s->private_waiters))
+        return CAFE_EBUSY;
+    cafe__woken_forget(s);
+    cafe__owner_destroy(&s->private_thread);
+    return 0;
+}
+
+int cafe_sem_acquire(cafe_sem_t *s) {
+    return sem_take(s, "cafe_sem_acquire");
+}
+
+int cafe_sem_try_acquire(cafe_sem_t *s) {
+    return sem_try_take(s, "cafe_sem_try_acquire");
 }
 
 void cafe_sem_release(cafe_sem_t *s) {
@@ -56,13 +75,159 @@ size_t cafe_sem_available(const cafe_sem_t *s) {
 }
 
 int cafe_sem_destroy(cafe_sem_t *s) {
-    cafe__owner_check(&s->private_thread, "cafe_sem_destroy");
-    if (!cafe__waitlist_empty(&s->private_waiters))
-        return CAFE_EBUSY;
-    cafe__woken_forget(s);
-    cafe__owner_destroy(&s->private_thread);
+    return sem_retire(s, "cafe_sem_destroy");
+}
+
+/* ---- lock: held while its one permit is out (taken, or handed to a waiter) ---- */
+
+void cafe_lock_init(cafe_lock_t *l) {
+    cafe_sem_init(&l->private_sem, 1);
+}
+
+int cafe_lock_acquire(cafe_lock_t *l) {
+    return sem_take(&l->private_sem, "cafe_lock_acquire");
+}
+
+int cafe_lock_try_acquire(cafe_lock_t *l) {
+    return sem_try_take(&l->private_sem, "cafe_lock_try_acquire");
+}
+
+static int lock_release(cafe_lock_t *l, const char *call) {
+    cafe_sem_t *s = &l->private_sem;
+    cafe__owner_check(&s->private_thread, call);
+    if (s->private_count > 0) /* a second permit would let two tasks in */
+        return CAFE_ENOTLOCKED;
+    sem_give(s);
     return 0;
 }
+
+int cafe_lock_release(cafe_lock_t *l) {
+    return lock_release(l, "cafe_lock_release");
+}
+
+int cafe_lock_locked(const cafe_lock_t *l) {
+    cafe__owner_check_ro(l->private_sem.private_thread, "cafe_lock_locked");
+    return l->private_sem.private_count == 0;
+}
+
+int cafe_lock_destroy(cafe_lock_t *l) {
+    return sem_retire(&l->private_sem, "cafe_lock_destroy");
+}
+
+/* ---- condition ---- */
+
+void cafe_cond_init(cafe_cond_t *c, cafe_lock_t *lock) {
+    *c = (cafe_cond_t){.private_lock = lock, .private_thread = cafe__owner_init()};
+    if (!lock)
+        cafe_lock_init(&c->private_own);
+}
+
+/* Not stored when it is its own: the struct may move while nobody waits on it. */
+static cafe_lock_t *cond_lock(cafe_cond_t *c) {
+    return c->private_lock ? c->private_lock : &c->private_own;
+}
+
+cafe_lock_t *cafe_cond_lock(cafe_cond_t *c) {
+    cafe__owner_check(&c->private_thread, "cafe_cond_lock");
+    return cond_lock(c);
+}
+
+/* A notified waiter cancelled before it ran: the notification goes to the next waiter, if
+ * any (asyncio 3.13's Condition does the same; 3.11's dropped it). */
+static int cond_undo(cafe__wait_t *w) {
+    cafe_cond_t *c = w->source;
+    cafe__wait_t *next = cafe__waitlist_pop(&c->private_waiters);
+    if (next)
+        cafe__wake(next, 0);
+    return 1;
+}
+
+/* Takes the lock back for a waiter, whatever happened to it: not interruptible (no abort),
+ * and a lock handed over in the turn the task is cancelled stays with it (no undo). Returns
+ * 1 when it had to wait. */
+static int relock(cafe_sem_t *s) {
+    if (s->private_count > 0 && cafe__waitlist_empty(&s->private_waiters)) {
+        s->private_count--;
+        return 0;
+    }
+    cafe__wait_t w = {0};
+    cafe__waitlist_push(&s->private_waiters, &w);
+    cafe__park(&w, CAFE__NEVER);
+    return 1;
+}
+
+int cafe_cond_wait(cafe_cond_t *c) {
+    cafe__owner_check(&c->private_thread, "cafe_cond_wait");
+    cafe_sem_t *s = &cond_lock(c)->private_sem;
+    cafe__owner_check(&s->private_thread, "cafe_cond_wait");
+    if (s->private_count > 0)
+        return CAFE_ENOTLOCKED;
+    cafe__task_t *t = cafe__running();
+    if (!t)
+        return CAFE_ENOTASK;
+    /* Interrupted already: returns holding the lock it never let go. */
+    int rc = cafe__interrupt_check(t);
+    if (rc != 0)
+        return rc;
+    sem_give(s); /* release: to the first task waiting for the lock, if any */
+    cafe__wait_t w = {.abort = cafe__abort_unlist, .undo = cond_undo, .source = c};
+    cafe__waitlist_push(&c->private_waiters, &w);
+    c->private_inside++; /* until it has the lock back: its own lock is in c */
+    rc = cafe__park(&w, CAFE__NEVER);
+    /* Interrupted while it waited for the lock: asyncio's acquire raised CancelledError
+     * then, which its wait re-raises once it holds the lock. */
+    if (relock(s) && rc == 0)
+        rc = cafe__interruption(t, t->deadline == CAFE__NEVER ? 0 : cafe__loop_now(t->loop));
+    c->private_inside--;
+    return rc;
+}
+
+int cafe_cond_wait_for(cafe_cond_t *c, int (*pred)(void *arg), void *arg) {
+    int rc = 0;
+    while (rc == 0 && !pred(arg))
+        rc = cafe_cond_wait(c);
+    return rc;
+}
+
+static int cond_notify(cafe_cond_t *c, size_t n, const char *call) {
+    cafe__owner_check(&c->private_thread, call);
+    cafe_sem_t *s = &cond_lock(c)->private_sem;
+    cafe__owner_check(&s->private_thread, call);
+    if (s->private_count > 0)
+        return CAFE_ENOTLOCKED;
+    int woken = 0;
+    cafe__wait_t *w;
+    while ((size_t)woken < n && woken < INT32_MAX &&
+           (w = cafe__waitlist_pop(&c->private_waiters)) != NULL) {
+        cafe__wake(w, 0);
+        woken++;
+    }
+    return woken;
+}
+
+int cafe_cond_notify(cafe_cond_t *c, size_t n) {
+    return cond_notify(c, n, "cafe_cond_notify");
+}
+
+int cafe_cond_notify_all(cafe_cond_t *c) {
+    return cond_notify(c, SIZE_MAX, "cafe_cond_notify_all");
+}
+
+int cafe_cond_destroy(cafe_cond_t *c) {
+    cafe__owner_check(&c->private_thread, "cafe_cond_destroy");
+    if (c->private_inside > 0)
+        return CAFE_EBUSY;
+    if (!c->private_lock) {
+        int rc = sem_retire(&c->private_own.private_sem, "cafe_cond_destroy");
+        if (rc != 0)
+            return rc;
+    }
+    cafe__woken_forget(c);
+    cafe__owner_destroy(&c->private_thread);
+    return 0;
+}
+
+/* ---- event ---- */
 
 void cafe_event_init(cafe_event_t *e) {
     *e = (cafe_event_t){.private_thread = cafe__owner_init()};

@@ -630,6 +630,147 @@ static int queue_size0(void *arg, void **value) {
     return 0;
 }
 
+/* asyncio.Queue(): unbounded, put_nowait never refuses. */
+static int queue_unbounded(void *arg, void **value) {
+    cafe_queue_t q;
+    cafe_queue_init(&q, CAFE_QUEUE_UNBOUNDED);
+    int ok = 0;
+    for (int i = 0; i < 100; i++)
+        ok += cafe_queue_try_put(&q, (void *)(intptr_t)i) == 0;
+    tr("put_nowait ok %d, qsize %zu", ok, cafe_queue_len(&q));
+    void *item;
+    cafe_queue_get(&q, &item);
+    tr("got %d", (int)(intptr_t)item);
+    for (int i = 1; i < 100; i++)
+        cafe_queue_get(&q, &item);
+    tr("last %d", (int)(intptr_t)item);
+    cafe_queue_destroy(&q);
+    return 0;
+}
+
+/* ---- queue.join(): the crawler's worker pool ---------------------------------------- */
+static int pool_worker(void *arg, void **value) {
+    targ_t *a = arg;
+    for (;;) {
+        void *item;
+        int rc = cafe_queue_get(a->obj, &item);
+        if (rc != 0)
+            return rc;
+        int n = (int)(intptr_t)item;
+        tr("%s got %d", a->name, n);
+        cafe_task_sleep((uint64_t)n);
+        tr("%s done %d", a->name, n);
+        cafe_queue_task_done(a->obj);
+    }
+}
+
+static int queue_join(void *arg, void **value) {
+    cafe_queue_t q;
+    cafe_queue_init(&q, CAFE_QUEUE_UNBOUNDED);
+    static const int work[] = {50, 10, 30, 60, 10, 20};
+    for (int i = 0; i < 6; i++)
+        cafe_queue_try_put(&q, (void *)(intptr_t)work[i]);
+    tr("main put 6, unfinished %zu", cafe_queue_unfinished(&q));
+    targ_t a[3] = {{"W1", 0, &q}, {"W2", 0, &q}, {"W3", 0, &q}};
+    cafe_task_t *t[3];
+    spawn_each(pool_worker, a, 3, t);
+    int rc = cafe_queue_join(&q);
+    tr("main joined %s, unfinished %zu", st(rc), cafe_queue_unfinished(&q));
+    tr("task_done %s", st(cafe_queue_task_done(&q)));
+    for (int i = 0; i < 3; i++)
+        cafe_task_cancel(t[i]);
+    gather_all(t, 3);
+    tr("workers cancelled");
+    cafe_queue_destroy(&q);
+    return 0;
+}
+
+/* ---- lock: a semaphore of one, with asyncio's checks ---------------------------------- */
+static int lock_user(void *arg, void **value) {
+    targ_t *a = arg;
+    cafe_lock_t *l = a->obj;
+    tr("%s waits", a->name);
+    int rc = cafe_lock_acquire(l);
+    tr("%s acquire %s", a->name, st(rc));
+    if (rc != 0)
+        return rc;
+    rc = cafe_task_sleep((uint64_t)a->n);
+    tr("%s releases (sleep %s)", a->name, st(rc));
+    cafe_lock_release(l);
+    return 0;
+}
+
+static int lock_fifo(void *arg, void **value) {
+    cafe_lock_t l;
+    cafe_lock_init(&l);
+    cafe_lock_acquire(&l);
+    targ_t a[3] = {{"W1", 10, &l}, {"W2", 10, &l}, {"W3", 10, &l}};
+    cafe_task_t *t[3];
+    spawn_each(lock_user, a, 3, t);
+    cafe_task_sleep(10);
+    tr("main cancels W2");
+    cafe_task_cancel(t[1]);
+    cafe_task_yield();
+    tr("main releases");
+    cafe_lock_release(&l);
+    tr("main cancels W1");
+    cafe_task_cancel(t[0]);
+    tr("main: locked %d", cafe_lock_locked(&l));
+    gather_all(t, 3);
+    tr("main: locked %d", cafe_lock_locked(&l));
+    tr("release %s", st(cafe_lock_release(&l)));
+    cafe_lock_destroy(&l);
+    return 0;
+}
+
+/* ---- condition: notify order, a waiter cancelled (notified or not) ----------------------- */
+static int cond_user(void *arg, void **value) {
+    targ_t *a = arg;
+    cafe_cond_t *c = a->obj;
+    cafe_lock_acquire(cafe_cond_lock(c));
+    tr("%s waits", a->name);
+    int rc = cafe_cond_wait(c);
+    tr("%s woke %s, locked %d", a->name, st(rc), cafe_lock_locked(cafe_cond_lock(c)));
+    cafe_lock_release(cafe_cond_lock(c));
+    return rc;
+}
+
+static int cond_notify(void *arg, void **value) {
+    cafe_cond_t c;
+    cafe_cond_init(&c, NULL);
+    cafe_lock_t *l = cafe_cond_lock(&c);
+    tr("notify unlocked: %s", st(cafe_cond_notify(&c, 1) < 0 ? CAFE_ENOTLOCKED : 0));
+    targ_t a[4] = {{"C1", 0, &c}, {"C2", 0, &c}, {"C3", 0, &c}, {"C4", 0, &c}};
+    cafe_task_t *t[4];
+    spawn_each(cond_user, a, 4, t);
+    cafe_task_sleep(10);
+    cafe_lock_acquire(l);
+    tr("main notifies 1");
+    cafe_cond_notify(&c, 1);
+    cafe_lock_release(l);
+    cafe_task_sleep(10);
+    cafe_lock_acquire(l);
+    tr("main notifies 1, cancels C2");
+    cafe_cond_notify(&c, 1);
+    cafe_task_cancel(t[1]);
+    cafe_lock_release(l);
+    cafe_task_sleep(10);
+    cafe_lock_acquire(l);
+    tr("main cancels C4, holding the lock");
+    cafe_task_cancel(t[3]);
+    cafe_task_sleep(10);
+    tr("main releases");
+    cafe_lock_release(l);
+    cafe_task_sleep(10);
+    cafe_lock_acquire(l);
+    tr("main notifies all");
+    cafe_cond_notify_all(&c);
+    cafe_lock_release(l);
+    gather_all(t, 4);
+    cafe_cond_destroy(&c);
+    return 0;
+}
+
 /* ---- event: every waiter wakes, in the order it came ---------------------------------- */
 static int ev_waiter(void *arg, void **value) {
     targ_t *a = arg;
@@ -901,6 +1042,10 @@ static const struct {
     {"queue_cancel_woken", queue_cancel_woken},
     {"queue_workers", queue_workers},
     {"queue_size0", queue_size0},
+    {"queue_unbounded", queue_unbounded},
+    {"queue_join", queue_join},
+    {"lock_fifo", lock_fifo},
+    {"cond_notify", cond_notify},
     {"event_fifo", event_fifo},
     {"future_waiters", future_waiters},
     {"timeout_cases", timeout_cases},

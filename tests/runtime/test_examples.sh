@@ -47,4 +47,7 @@ expected="$dir/five: 5 bytes
 $dir/missing: error: no such file or directory
 $dir/empty: 0 bytes"
 [ "$(cat "$out")" = "$expected" ] || fail "fs_future output"
+# worker_pool: queue.join() returns once every page put (the workers put more) is done.
+"$ex/worker_pool" >"$out"
+[ "$(cat "$out")" = "crawled 13 pages with 4 workers, 0 left unfinished" ] || fail "worker_pool"
 echo "1 passed, 0 failed"

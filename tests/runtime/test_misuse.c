@@ -1011,6 +1011,20 @@ static int use_destroyed(void *arg, void **value) {
         return strcmp(call, "cafe_queue_destroy") == 0 ? cafe_queue_destroy(&q)
                                                        : cafe_queue_try_put(&q, &q);
     }
+    if (strncmp(call, "cafe_lock", 9) == 0) {
+        cafe_lock_t l;
+        cafe_lock_init(&l);
+        assert_int_equal(cafe_lock_destroy(&l), 0);
+        return strcmp(call, "cafe_lock_destroy") == 0 ? cafe_lock_destroy(&l)
+                                                      : cafe_lock_acquire(&l);
+    }
+    if (strncmp(call, "cafe_cond", 9) == 0) {
+        cafe_cond_t c;
+        cafe_cond_init(&c, NULL);
+        assert_int_equal(cafe_cond_destroy(&c), 0);
+        return strcmp(call, "cafe_cond_destroy") == 0 ? cafe_cond_destroy(&c)
+                                                      : cafe_cond_notify(&c, 1);
+    }
     if (strncmp(call, "cafe_sem", 8) == 0) {
         cafe_sem_init(&s, 1);
         assert_int_equal(cafe_sem_destroy(&s), 0);
@@ -1028,9 +1042,10 @@ static int use_destroyed(void *arg, void **value) {
 }
 
 static void test_destroyed_objects_abort(void **state) {
-    static const char *const calls[] = {"cafe_queue_try_put", "cafe_queue_destroy",
-                                        "cafe_sem_release",   "cafe_sem_destroy",
-                                        "cafe_event_wait",    "cafe_event_destroy"};
+    static const char *const calls[] = {
+        "cafe_queue_try_put", "cafe_queue_destroy", "cafe_sem_release",  "cafe_sem_destroy",
+        "cafe_event_wait",    "cafe_event_destroy", "cafe_lock_acquire", "cafe_lock_destroy",
+        "cafe_cond_notify",   "cafe_cond_destroy"};
     for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
         int st;
         char want[80];

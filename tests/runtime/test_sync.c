@@ -554,6 +554,268 @@ static void test_handover_past_the_waiters_deadline(void **state) {
     assert_int_equal(test_run(deadline_handover_main, NULL), 0);
 }
 
+/* ---- lock: a semaphore of one with asyncio's checks ---- */
+typedef struct lock_probe {
+    cafe_lock_t lock;
+    cafe_cond_t cond;
+    cafe_queue_t q;
+    int inside, max_inside, ready, order[8], norder, rc[4];
+} lock_probe_t;
+
+static int lock_worker(void *arg, void **value) {
+    lock_probe_t *p = arg;
+    int rc = cafe_lock_acquire(&p->lock);
+    if (rc != 0)
+        return rc;
+    if (++p->inside > p->max_inside)
+        p->max_inside = p->inside;
+    cafe_task_sleep(1);
+    p->inside--;
+    return cafe_lock_release(&p->lock);
+}
+
+static int lock_main(void *arg, void **value) {
+    lock_probe_t *p = arg;
+    cafe_lock_init(&p->lock);
+    assert_int_equal(cafe_lock_locked(&p->lock), 0);
+    assert_int_equal(cafe_lock_release(&p->lock), CAFE_ENOTLOCKED); /* no second permit */
+    assert_int_equal(cafe_lock_locked(&p->lock), 0);
+    assert_int_equal(cafe_lock_try_acquire(&p->lock), 0);
+    assert_int_equal(cafe_lock_locked(&p->lock), 1);
+    assert_int_equal(cafe_lock_try_acquire(&p->lock), CAFE_EAGAIN);
+    assert_int_equal(cafe_lock_release(&p->lock), 0);
+    cafe_group_t g;
+    cafe_group_init(&g, 0);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(cafe_group_spawn(&g, lock_worker, p, NULL), 0);
+    assert_int_equal(cafe_group_wait(&g), 0);
+    assert_int_equal(p->max_inside, 1);
+    assert_int_equal(cafe_lock_locked(&p->lock), 0);
+    assert_int_equal(cafe_lock_release(&p->lock), CAFE_ENOTLOCKED);
+    assert_int_equal(cafe_lock_destroy(&p->lock), 0);
+    assert_string_equal(cafe_strerror(CAFE_ENOTLOCKED), "lock is not acquired");
+    assert_string_equal(cafe_err_name(CAFE_ETASK_DONE), "CAFE_ETASK_DONE");
+    return 0;
+}
+
+static void test_lock(void **state) {
+    lock_probe_t p = {0};
+    assert_int_equal(test_run(lock_main, &p), 0);
+}
+
+/* ---- condition: wait releases the lock and takes it back, on every return ---- */
+typedef struct cond_arg {
+    lock_probe_t *p;
+    int id;
+} cond_arg_t;
+
+static int cond_waiter(void *arg, void **value) {
+    cond_arg_t *a = arg;
+    lock_probe_t *p = a->p;
+    assert_int_equal(cafe_lock_acquire(cafe_cond_lock(&p->cond)), 0);
+    int rc = cafe_cond_wait(&p->cond);
+    p->rc[a->id] = rc;
+    assert_int_equal(cafe_lock_locked(cafe_cond_lock(&p->cond)), 1); /* held again */
+    p->order[p->norder++] = a->id;
+    cafe_task_yield(); /* nobody else gets in meanwhile */
+    assert_int_equal(cafe_lock_release(cafe_cond_lock(&p->cond)), 0);
+    return 0;
+}
+
+static int is_ready(void *arg) {
+    return ((lock_probe_t *)arg)->ready;
+}
+
+static int cond_pred_waiter(void *arg, void **value) {
+    lock_probe_t *p = arg;
+    assert_int_equal(cafe_lock_acquire(cafe_cond_lock(&p->cond)), 0);
+    int rc = cafe_cond_wait_for(&p->cond, is_ready, p);
+    p->order[p->norder++] = 9;
+    assert_int_equal(cafe_lock_release(cafe_cond_lock(&p->cond)), 0);
+    return rc;
+}
+
+static void spawn_cond_waiters(cafe_task_t **t, cond_arg_t *a, lock_probe_t *p, int n) {
+    for (int i = 0; i < n; i++) {
+        a[i] = (cond_arg_t){p, i};
+        p->rc[i] = 111;
+        assert_int_equal(cafe_task_spawn(&t[i], cond_waiter, &a[i], NULL), 0);
+    }
+    assert_int_equal(cafe_task_yield(), 0); /* all wait, the lock free */
+    p->norder = 0;
+}
+
+static int cond_main(void *arg, void **value) {
+    lock_probe_t *p = arg;
+    cafe_task_t *t[4];
+    cond_arg_t a[4];
+    cafe_result_t r[4];
+    cafe_cond_init(&p->cond, NULL);
+    cafe_lock_t *l = cafe_cond_lock(&p->cond);
+    assert_int_equal(cafe_cond_wait(&p->cond), CAFE_ENOTLOCKED); /* not held */
+    assert_int_equal(cafe_cond_notify(&p->cond, 1), CAFE_ENOTLOCKED);
+    /* notify(2) wakes the first two, in order; notify_all the rest */
+    spawn_cond_waiters(t, a, p, 3);
+    assert_int_equal(cafe_lock_locked(l), 0);
+    assert_int_equal(cafe_lock_acquire(l), 0);
+    assert_int_equal(cafe_cond_notify(&p->cond, 2), 2);
+    assert_int_equal(cafe_task_yield(), 0);
+    assert_int_equal(p->norder, 0); /* woken, but the lock is still main's */
+    assert_int_equal(cafe_lock_release(l), 0);
+    assert_int_equal(cafe_task_sleep(5), 0);
+    assert_int_equal(p->norder, 2);
+    assert_int_equal(p->order[0] * 10 + p->order[1], 1);
+    assert_int_equal(cafe_lock_acquire(l), 0);
+    assert_int_equal(cafe_cond_notify_all(&p->cond), 1);
+    assert_int_equal(cafe_cond_notify_all(&p->cond), 0);
+    assert_int_equal(cafe_lock_release(l), 0);
+    assert_int_equal(cafe_task_gather(t, 3, r), 0);
+    assert_int_equal(p->order[2], 2);
+    assert_int_equal(p->rc[0] | p->rc[1] | p->rc[2], 0);
+    /* cancelled while waiting: returns CAFE_ECANCELED, holding the lock again, which it
+     * waits for (not interruptibly) while another task holds it */
+    spawn_cond_waiters(t, a, p, 1);
+    assert_int_equal(cafe_lock_acquire(l), 0);
+    cafe_task_cancel(t[0]);
+    assert_int_equal(cafe_task_sleep(5), 0);
+    assert_int_equal(p->norder, 0); /* waiting for the lock */
+    assert_int_equal(cafe_lock_release(l), 0);
+    assert_int_equal(cafe_task_join(t[0], NULL), 0);
+    assert_int_equal(p->rc[0], CAFE_ECANCELED);
+    assert_int_equal(p->norder, 1);
+    /* notified and cancelled before it ran: the notification goes to the next waiter */
+    spawn_cond_waiters(t, a, p, 2);
+    assert_int_equal(cafe_lock_acquire(l), 0);
+    assert_int_equal(cafe_cond_notify(&p->cond, 1), 1);
+    cafe_task_cancel(t[0]);
+    assert_int_equal(cafe_lock_release(l), 0);
+    assert_int_equal(cafe_task_gather(t, 2, r), 0);
+    assert_int_equal(p->rc[0], CAFE_ECANCELED);
+    assert_int_equal(p->rc[1], 0);
+    /* a deadline passing while it waits: CAFE_ETIMEDOUT, the lock held again */
+    assert_int_equal(cafe_lock_acquire(l), 0);
+    cafe_deadline_t d;
+    assert_int_equal(cafe_deadline_begin(&d, 5), 0);
+    assert_int_equal(cafe_cond_wait(&p->cond), CAFE_ETIMEDOUT);
+    assert_int_equal(cafe_deadline_end(&d), CAFE_ETIMEDOUT);
+    assert_int_equal(cafe_lock_locked(l), 1);
+    /* wait_for: returns once the predicate holds */
+    p->ready = 0;
+    p->norder = 0;
+    assert_int_equal(cafe_lock_release(l), 0);
+    assert_int_equal(cafe_task_spawn(&t[0], cond_pred_waiter, p, NULL), 0);
+    assert_int_equal(cafe_task_yield(), 0);
+    for (int i = 0; i < 2; i++) { /* woken with the predicate false: waits again */
+        assert_int_equal(cafe_lock_acquire(l), 0);
+        p->ready = i;
+        assert_int_equal(cafe_cond_notify_all(&p->cond), 1);
+        assert_int_equal(cafe_cond_destroy(&p->cond), CAFE_EBUSY);
+        assert_int_equal(cafe_lock_release(l), 0);
+        assert_int_equal(cafe_task_yield(), 0);
+        assert_int_equal(cafe_task_yield(), 0);
+    }
+    assert_int_equal(cafe_task_join(t[0], r), 0);
+    assert_int_equal(r[0].status, 0);
+    assert_int_equal(p->norder, 1);
+    /* a caller's lock, shared */
+    cafe_cond_t c2;
+    cafe_lock_init(&p->lock);
+    cafe_cond_init(&c2, &p->lock);
+    assert_ptr_equal(cafe_cond_lock(&c2), &p->lock);
+    assert_int_equal(cafe_cond_notify(&c2, 1), CAFE_ENOTLOCKED);
+    assert_int_equal(cafe_lock_acquire(&p->lock), 0);
+    assert_int_equal(cafe_cond_notify(&c2, 1), 0);
+    assert_int_equal(cafe_lock_release(&p->lock), 0);
+    assert_int_equal(cafe_cond_destroy(&c2), 0);
+    assert_int_equal(cafe_lock_destroy(&p->lock), 0);
+    assert_int_equal(cafe_cond_destroy(&p->cond), 0);
+    return 0;
+}
+
+static void test_condition(void **state) {
+    lock_probe_t p = {0};
+    assert_int_equal(test_run(cond_main, &p), 0);
+}
+
+/* ---- queue join / task_done: the worker-pool shape; an unbounded queue ---- */
+static int pool_worker(void *arg, void **value) {
+    lock_probe_t *p = arg;
+    void *item;
+    for (;;) {
+        int rc = cafe_queue_get(&p->q, &item);
+        if (rc != 0)
+            return rc == CAFE_ECANCELED ? 0 : rc;
+        cafe_task_sleep((uint64_t)(intptr_t)item % 3);
+        p->inside++; /* items done */
+        assert_int_equal(cafe_queue_task_done(&p->q), 0);
+    }
+}
+
+static int join_main(void *arg, void **value) {
+    lock_probe_t *p = arg;
+    assert_int_equal(cafe_queue_init(&p->q, CAFE_QUEUE_UNBOUNDED), 0);
+    assert_int_equal(cafe_queue_join(&p->q), 0); /* nothing put: at once */
+    assert_int_equal(cafe_queue_task_done(&p->q), CAFE_ETASK_DONE);
+    for (intptr_t i = 1; i <= 1000; i++) /* never waits, however many */
+        assert_int_equal(cafe_queue_try_put(&p->q, (void *)i), 0);
+    assert_int_equal(cafe_queue_len(&p->q), 1000);
+    assert_int_equal(cafe_queue_unfinished(&p->q), 1000);
+    cafe_task_t *w[3];
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(cafe_task_spawn(&w[i], pool_worker, p, NULL), 0);
+    assert_int_equal(cafe_queue_join(&p->q), 0);
+    assert_int_equal(p->inside, 1000);
+    assert_int_equal(cafe_queue_unfinished(&p->q), 0);
+    assert_int_equal(cafe_queue_len(&p->q), 0);
+    /* items come out in order across the ring's growth */
+    for (int i = 0; i < 3; i++)
+        cafe_task_cancel(w[i]);
+    cafe_result_t r[3];
+    assert_int_equal(cafe_task_gather(w, 3, r), 0);
+    for (intptr_t i = 1; i <= 20; i++)
+        assert_int_equal(cafe_queue_put(&p->q, (void *)i), 0);
+    assert_int_equal(cafe_queue_unfinished(&p->q), 20);
+    void *item;
+    for (intptr_t i = 1; i <= 20; i++) {
+        assert_int_equal(cafe_queue_try_get(&p->q, &item), 0);
+        assert_ptr_equal(item, (void *)i);
+    }
+    /* a joiner cancelled, one timed out; destroy refuses while one waits */
+    cafe_deadline_t d;
+    assert_int_equal(cafe_deadline_begin(&d, 5), 0);
+    assert_int_equal(cafe_queue_join(&p->q), CAFE_ETIMEDOUT);
+    cafe_deadline_end(&d);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(cafe_queue_task_done(&p->q), 0);
+    assert_int_equal(cafe_queue_task_done(&p->q), CAFE_ETASK_DONE);
+    assert_int_equal(cafe_queue_unfinished(&p->q), 0);
+    assert_int_equal(cafe_queue_destroy(&p->q), 0);
+    /* a bounded queue counts too: items handed to a getter, moved in from a putter, and
+     * through a rendezvous channel; close leaves the count */
+    assert_int_equal(cafe_queue_init(&p->q, 0), 0);
+    cafe_task_t *g;
+    waiter_t gw = {.rc = 111};
+    handover_t h = {0};
+    h.q = p->q;
+    gw.h = &h;
+    assert_int_equal(cafe_task_spawn(&g, get_waiter, &gw, NULL), 0);
+    assert_int_equal(cafe_task_yield(), 0);
+    assert_int_equal(cafe_queue_try_put(&h.q, p), 0);
+    assert_int_equal(cafe_queue_unfinished(&h.q), 1);
+    assert_int_equal(cafe_task_join(g, NULL), 0);
+    cafe_queue_close(&h.q);
+    assert_int_equal(cafe_queue_unfinished(&h.q), 1);
+    assert_int_equal(cafe_queue_task_done(&h.q), 0);
+    assert_int_equal(cafe_queue_join(&h.q), 0);
+    assert_int_equal(cafe_queue_destroy(&h.q), 0);
+    return 0;
+}
+
+static void test_queue_join_and_unbounded(void **state) {
+    lock_probe_t p = {0};
+    assert_int_equal(test_run(join_main, &p), 0);
+}
+
 /* ---- groups: cancel on error; a cancelled parent still waits for its children ---- */
 static int fail_soon(void *arg, void **value) {
     cafe_task_sleep(5);
@@ -706,6 +968,9 @@ int main(void) {
         cmocka_unit_test(test_queue_cancelled_task_takes_nothing),
         cmocka_unit_test(test_handover_in_the_turn_of_a_cancel),
         cmocka_unit_test(test_handover_past_the_waiters_deadline),
+        cmocka_unit_test(test_lock),
+        cmocka_unit_test(test_condition),
+        cmocka_unit_test(test_queue_join_and_unbounded),
         cmocka_unit_test(test_group_cancels_siblings_on_error),
         cmocka_unit_test(test_group_parent_cancelled_waits_children),
         cmocka_unit_test(test_group_late_spawn_cancelled),
