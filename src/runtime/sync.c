@@ -144,8 +144,9 @@ static int cond_undo(cafe__wait_t *w) {
 
 /* Takes the lock back for a waiter, whatever happened to it: not interruptible (no abort),
  * and a lock handed over in the turn the task is cancelled stays with it (no undo). Returns
- * 1 when it had to wait. */
+ * 1 when it had to wait. A caller's lock destroyed meanwhile aborts, as any call on it. */
 static int relock(cafe_sem_t *s) {
+    cafe__owner_check(&s->private_thread, "cafe_cond_wait");
     if (s->private_count > 0 && cafe__waitlist_empty(&s->private_waiters)) {
         s->private_count--;
         return 0;

@@ -1041,6 +1041,32 @@ static int use_destroyed(void *arg, void **value) {
     return rc;
 }
 
+/* A condition's waiter taking back a caller's lock destroyed while it waited (the lock had
+ * no waiter of its own, so its destroy succeeded): the take aborts like any call on it. */
+typedef struct cond_lock_gone {
+    cafe_lock_t lock;
+    cafe_cond_t cond;
+} cond_lock_gone_t;
+
+static int cond_lock_waiter(void *arg, void **value) {
+    cond_lock_gone_t *g = arg;
+    assert_int_equal(cafe_lock_acquire(&g->lock), 0);
+    return cafe_cond_wait(&g->cond);
+}
+
+static int cond_lock_gone_main(void *arg, void **value) {
+    cond_lock_gone_t g;
+    cafe_task_t *t;
+    cafe_lock_init(&g.lock);
+    cafe_cond_init(&g.cond, &g.lock);
+    assert_int_equal(cafe_task_spawn(&t, cond_lock_waiter, &g, NULL), 0);
+    cafe_task_yield(); /* it waits on the condition, the lock released */
+    assert_int_equal(cafe_lock_destroy(&g.lock), 0);
+    cafe_task_cancel(t);
+    cafe_result_t r;
+    return cafe_task_join(t, &r) == 0 ? r.status : CAFE_EIO;
+}
+
 static void test_destroyed_objects_abort(void **state) {
     static const char *const calls[] = {
         "cafe_queue_try_put", "cafe_queue_destroy", "cafe_sem_release",  "cafe_sem_destroy",
@@ -1054,6 +1080,10 @@ static void test_destroyed_objects_abort(void **state) {
         snprintf(want, sizeof want, "%s on a destroyed object", calls[i]);
         assert_non_null(strstr(err, want));
     }
+    int st;
+    const char *err = test_child_stderr(cond_lock_gone_main, NULL, &st);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+    assert_non_null(strstr(err, "cafe_cond_wait on a destroyed object"));
 }
 
 /* ---- an object initialised again while tasks wait on it: its waiters are forgotten, and
