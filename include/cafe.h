@@ -380,14 +380,17 @@ int cafe_task_yield(void);
 typedef struct cafe_deadline {
     void *private_outer_scope; /* first, in a shield too */
     uint64_t private_at;
-    uint64_t private_outer;
+    uint64_t private_outer, private_outer_timed_out;
     cafe_task_t *private_task; /* the task that began it */
 } cafe_deadline_t;
 
 /* CAFE_ENOTASK outside a task (the scope is then inert and end returns 0). */
 int cafe_deadline_begin(cafe_deadline_t *d, uint64_t ms);
-/* Returns CAFE_ETIMEDOUT if this scope's own time ran out (not an enclosing scope's that
- * came first: that one's end says so), else 0. */
+/* Returns CAFE_ETIMEDOUT if this scope's own deadline interrupted a suspending call in it
+ * (one returned CAFE_ETIMEDOUT because of it; not because of an enclosing scope's that came
+ * first: that one's end says so), else 0, as asyncio.timeout raises TimeoutError only when
+ * its cancellation came: time that ran out while no call noticed (the task computing, or
+ * woken with what it waited for before its deadline fired and running after it) is 0. */
 int cafe_deadline_end(cafe_deadline_t *d);
 
 /* Shields (asyncio.shield, Trio's shielded cancel scope): between begin and end, neither the

@@ -110,7 +110,12 @@ struct cafe__task {
     cafe__wait_t *woken;  /* the wait that woke it, until it runs again (cafe__task_cancel) */
     int wake_code;
     uint64_t deadline; /* absolute loop time, CAFE__NEVER when none */
-    void *scope;       /* innermost deadline or shield begun and not ended (scope.c), or NULL */
+    /* The deadline in force when a call of the task last timed out (was told
+     * CAFE_ETIMEDOUT), for cafe_deadline_end: a scope reports a timeout only if its own
+     * deadline interrupted something, as asyncio.timeout does. Each deadline scope saves it
+     * at begin and resets it, so a value left by the struct's earlier task is never read. */
+    uint64_t timed_out;
+    void *scope; /* innermost deadline or shield begun and not ended (scope.c), or NULL */
     union {
         uint64_t wake_at;  /* end of the current sleep, CAFE__NEVER when none */
         uint64_t finished; /* once DONE: the loop's count of finished tasks then (order) */
@@ -263,10 +268,13 @@ void cafe__task_free_all(cafe_loop_t *loop);
 /* Interruptions. The code a suspending call of t must return at once, CAFE_ECANCELED or
  * CAFE_ETIMEDOUT, or 0; `now` matters only when t has a deadline. A shield holds back the
  * cancellation (and, by clearing t->deadline, the deadlines begun outside it). */
-static inline int cafe__interruption(const cafe__task_t *t, uint64_t now) {
+static inline int cafe__interruption(cafe__task_t *t, uint64_t now) {
     if (t->cancelled && !t->shielded)
         return CAFE_ECANCELED;
-    return now >= t->deadline ? CAFE_ETIMEDOUT : 0;
+    if (now < t->deadline)
+        return 0;
+    t->timed_out = t->deadline; /* the caller returns it: see cafe_deadline_end */
+    return CAFE_ETIMEDOUT;
 }
 /* For the calls that may return without parking: the interruption pending for the running
  * task t (may be NULL), its cancellation or its passed deadline, after yielding once so

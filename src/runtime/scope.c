@@ -74,6 +74,8 @@ int cafe_deadline_begin(cafe_deadline_t *d, uint64_t ms) {
     uint64_t now = cafe__loop_now_fresh(t->loop);
     d->private_at = ms > CAFE__NEVER - 1 - now ? CAFE__NEVER - 1 : now + ms;
     d->private_outer = t->deadline;
+    d->private_outer_timed_out = t->timed_out;
+    t->timed_out = CAFE__NEVER;
     d->private_outer_scope = t->scope;
     d->private_task = cafe__task_handle(t);
     t->scope = d;
@@ -93,9 +95,14 @@ int cafe_deadline_end(cafe_deadline_t *d) {
         misordered(t, "cafe_deadline_end");
     t->scope = d->private_outer_scope;
     t->deadline = d->private_outer;
-    /* This scope's own time ran out, and it is the one that fired: an enclosing deadline
-     * that came first belongs to its own scope's end. */
-    int fired = cafe__loop_now(t->loop) >= d->private_at && d->private_at < d->private_outer;
+    /* This scope's deadline interrupted a call in it (the task was told CAFE_ETIMEDOUT while
+     * it was the one in force), as asyncio.timeout raises only when its cancellation came:
+     * time that ran out unseen (the task computing, or woken with what it waited for before
+     * its deadline and running after it) times out nothing. An enclosing deadline that
+     * came first (or at the same time) belongs to its own scope's end: passed on. */
+    int fired = t->timed_out == d->private_at && d->private_at < d->private_outer;
+    if (fired || t->timed_out == CAFE__NEVER)
+        t->timed_out = d->private_outer_timed_out;
     return fired ? CAFE_ETIMEDOUT : 0;
 }
 

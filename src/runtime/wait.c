@@ -105,9 +105,10 @@ static void on_timer(uv_timer_t *timer) {
     if (!t->wait)
         return;
     uint64_t now = uv_now(timer->loop);
-    if (t->wait->abort && now >= t->deadline)
+    if (t->wait->abort && now >= t->deadline) {
+        t->timed_out = t->deadline;
         cafe__interrupt(t, CAFE_ETIMEDOUT);
-    else if (now >= t->wake_at)
+    } else if (now >= t->wake_at)
         cafe__wake(t->wait, 0);
 }
 

@@ -342,6 +342,32 @@ async def sem_timed_user(name, n, s):
         s.release()
 
 
+async def sem_scoped_user(name, n, s):
+    scope, got = "ok", False
+    try:
+        async with asyncio.timeout(ms(n)):
+            await s.acquire()
+            got = True
+    except TimeoutError:
+        scope = "timeout"
+    tr(f"{name} acquire {'ok' if got else 'timeout'}, scope {scope}")
+    if got:
+        s.release()
+
+
+async def sem_deadline_scope():
+    s = asyncio.Semaphore(1)
+    await s.acquire()
+    tasks = [asyncio.create_task(sem_scoped_user("W1", 20, s)),
+             asyncio.create_task(sem_user("W2", 10, s))]
+    await asyncio.sleep(ms(10))
+    tr("main releases")
+    s.release()
+    time.sleep(ms(30))
+    await asyncio.gather(*tasks, return_exceptions=True)
+    tr(f"available {s._value}")
+
+
 async def sem_deadline_run(yield_first):
     s = asyncio.Semaphore(1)
     await s.acquire()
@@ -822,7 +848,8 @@ SCENARIOS = {
         spawn_yield, sleep0_order, sleep_order, busy_then_sleep,
         clock_after_work, gather_order, gather_failfast, gather_cancel, cancel_finished, cancel_sleep,
         cancel_unstarted, ignore_cancel, cancel_yielding, cancel_woken, join_cancel, sem_fifo, sem_cancel_waiter,
-        sem_cancel_woken, sem_deadline_woken, sem_deadline_first, queue_fifo, queue_putters, queue_cancel_get, queue_cancel_woken,
+        sem_cancel_woken, sem_deadline_woken, sem_deadline_first, sem_deadline_scope,
+        queue_fifo, queue_putters, queue_cancel_get, queue_cancel_woken,
         queue_workers, queue_size0, queue_unbounded, queue_join, lock_fifo, cond_notify, event_fifo, future_waiters, timeout_cases, wait_any_timeout, as_completed, group_fail, group_cancel,
         group_nocancel, group_cancel_fail, thread_cancel, to_thread,
     ]

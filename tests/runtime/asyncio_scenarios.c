@@ -444,6 +444,20 @@ static int sem_timed_user(void *arg, void **value) {
     return 0;
 }
 
+/* The same with nothing after the acquire: the scope's end reports no timeout (nothing in it
+ * was interrupted), and the permit is the task's. */
+static int sem_scoped_user(void *arg, void **value) {
+    targ_t *a = arg;
+    cafe_sem_t *s = a->obj;
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, (uint64_t)a->n);
+    int rc = cafe_sem_acquire(s);
+    tr("%s acquire %s, scope %s", a->name, st(rc), st(cafe_deadline_end(&d)));
+    if (rc == 0)
+        cafe_sem_release(s);
+    return 0;
+}
+
 static void block_ms(long n) {
     struct timespec ts = {.tv_sec = 0, .tv_nsec = n * 1000000L};
     nanosleep(&ts, NULL); /* computes without yielding */
@@ -471,6 +485,22 @@ static void sem_deadline_run(int yield_first) {
 
 static int sem_deadline_woken(void *arg, void **value) {
     sem_deadline_run(0);
+    return 0;
+}
+
+static int sem_deadline_scope(void *arg, void **value) {
+    cafe_sem_t s;
+    cafe_sem_init(&s, 1);
+    cafe_sem_acquire(&s);
+    targ_t a[2] = {{"W1", 20, &s}, {"W2", 10, &s}};
+    cafe_task_t *t[2] = {spawn(sem_scoped_user, &a[0], "W1"), spawn(sem_user, &a[1], "W2")};
+    cafe_task_sleep(10);
+    tr("main releases");
+    cafe_sem_release(&s);
+    block_ms(30);
+    gather_all(t, 2);
+    tr("available %zu", cafe_sem_available(&s));
+    cafe_sem_destroy(&s);
     return 0;
 }
 
@@ -1036,6 +1066,7 @@ static const struct {
     {"sem_cancel_woken", sem_cancel_woken},
     {"sem_deadline_woken", sem_deadline_woken},
     {"sem_deadline_first", sem_deadline_first},
+    {"sem_deadline_scope", sem_deadline_scope},
     {"queue_fifo", queue_fifo},
     {"queue_putters", queue_putters},
     {"queue_cancel_get", queue_cancel_get},

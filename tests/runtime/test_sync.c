@@ -481,6 +481,20 @@ static int timed_sem_waiter(void *arg, void **value) {
     return 0;
 }
 
+/* The same without a wait after the acquire: the scope's end says whether its deadline
+ * interrupted anything, as asyncio.timeout's exit does; here nothing was, so 0, and the task
+ * holds the permit it was told it got (a timeout reported here would make it drop it). */
+static int scoped_sem_waiter(void *arg, void **value) {
+    waiter_t *w = arg;
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, 20);
+    w->rc = cafe_sem_acquire(&w->h->sem);
+    w->got = (void *)(intptr_t)cafe_deadline_end(&d);
+    if (w->rc == 0)
+        cafe_sem_release(&w->h->sem);
+    return 0;
+}
+
 static int timed_get_waiter(void *arg, void **value) {
     waiter_t *w = arg;
     cafe_deadline_t d;
@@ -516,6 +530,15 @@ static int deadline_handover_main(void *arg, void **value) {
     assert_int_equal(h.norder, 2);
     assert_int_equal(h.order[0], 1);
     assert_int_equal(h.order[1], 2);
+    assert_int_equal(cafe_sem_available(&h.sem), 1);
+    /* ... and its scope's end reports no timeout: nothing in it was interrupted */
+    assert_int_equal(cafe_sem_try_acquire(&h.sem), 0);
+    park_all(t, w, 1, scoped_sem_waiter, &h);
+    cafe_sem_release(&h.sem);
+    spin_ms(30);
+    join_all(t, 1);
+    assert_int_equal(w[0].rc, 0);
+    assert_int_equal((int)(intptr_t)w[0].got, 0);
     assert_int_equal(cafe_sem_available(&h.sem), 1);
     /* the deadline fired first (its timer ran while main yielded): the permit released
      * after it goes to the next waiter */
