@@ -151,19 +151,44 @@ int cafe_queue_put(cafe_queue_t *q, void *item) {
     return queue_wait(t, &q->private_putters, &w);
 }
 
-/* A getter handed an item and cancelled before it ran: the item is not lost to the queue. The
- * ring is empty while getters wait, so the next getter is next in line for it; else it goes
- * back to the front, before whatever was put since. */
+static int get_undo(cafe__wait_t *w);
+
+/* The getters handed items after w's and not run yet each take the item of the one before
+ * them, so that the first getter gets the first item; returns the last one's item, the one
+ * left to hand on. They are on the run queue behind w's task, in the order they were woken,
+ * which is the order of the hand-overs (w's task is there too: it is cancelled while ready).
+ * Costs a walk of the tasks ready behind it, on this cold path only. */
+static void *shift_handed(cafe__wait_t *w) {
+    void *item = w->data;
+    for (cafe__task_t *t = w->task->ready_next; t; t = t->ready_next) {
+        cafe__wait_t *o = t->woken;
+        if (o && o->undo == get_undo && o->source == w->source && t->wake_code == 0) {
+            void *next = o->data;
+            o->data = item;
+            item = next;
+        }
+    }
+    return item;
+}
+
+/* A getter handed an item and cancelled before it ran: the item is not lost to the queue, nor
+ * does it fall behind the items handed after it: the getters after it shift (shift_handed),
+ * and the last item goes to the next waiting getter (the ring is empty while getters wait),
+ * else back to the ring's front, before whatever was put since. So items given back by
+ * several getters come out in the order they were put, whatever the order of the
+ * cancellations. */
 static int get_undo(cafe__wait_t *w) {
     cafe_queue_t *q = w->source;
+    void *item = shift_handed(w);
     cafe__wait_t *g = cafe__waitlist_pop(&q->private_getters);
     if (g) {
-        g->data = w->data;
+        g->data = item;
         cafe__wake(g, 0);
     } else if (ring_room(q) == 0) {
-        ring_unpop(q, w->data);
+        ring_unpop(q, item);
     } else {
-        return 0; /* no memory for it: the getter keeps the item (returns 0), not lost */
+        w->data = item; /* no memory for it: the getter keeps one (returns 0), none lost */
+        return 0;
     }
     return 1;
 }

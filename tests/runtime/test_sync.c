@@ -343,27 +343,37 @@ static int handover_main(void *arg, void **value) {
     assert_ptr_equal(item, &h.q);
     assert_int_equal(cafe_queue_len(&h.q), 0);
     /* two getters handed items and cancelled once the ring filled again: both items come
-     * back, beside the one put since (the ring held one given-back item at most, and the
-     * second overwrote an item and counted one that was never there) */
-    park_all(t, w, 2, get_waiter, &h);
-    assert_int_equal(cafe_queue_try_put(&h.q, &h.ev), 0);    /* to the first getter */
-    assert_int_equal(cafe_queue_try_put(&h.q, &h.fut), 0);   /* to the second */
-    assert_int_equal(cafe_queue_try_put(&h.q, &h.order), 0); /* into the ring */
-    cafe_task_cancel(t[0]);
-    cafe_task_cancel(t[1]);
-    join_all(t, 2);
-    assert_int_equal(w[0].rc, CAFE_ECANCELED);
-    assert_int_equal(w[1].rc, CAFE_ECANCELED);
-    assert_int_equal(cafe_queue_len(&h.q), 3);
-    int seen[3] = {0};
-    for (int i = 0; i < 3; i++) {
-        assert_int_equal(cafe_queue_try_get(&h.q, &item), 0);
-        seen[0] += item == (void *)&h.ev;
-        seen[1] += item == (void *)&h.fut;
-        seen[2] += item == (void *)&h.order;
+     * back, in the order they were put, before the one put since, whatever order the
+     * cancellations come in; one getter cancelled: the other, handed a later item, gets
+     * its item instead, and its own goes back (the first getter gets the first item) */
+    void *const put3[3] = {&h.ev, &h.fut, &h.order};
+    for (int order = 0; order < 3; order++) {
+        park_all(t, w, 2, get_waiter, &h);
+        for (int i = 0; i < 3; i++) /* two to the getters, one into the ring */
+            assert_int_equal(cafe_queue_try_put(&h.q, put3[i]), 0);
+        if (order < 2) {
+            cafe_task_cancel(t[order]);
+            cafe_task_cancel(t[1 - order]);
+        } else {
+            cafe_task_cancel(t[0]);
+        }
+        join_all(t, 2);
+        assert_int_equal(w[0].rc, CAFE_ECANCELED);
+        int first = 0;
+        if (order == 2) { /* the survivor took the first item */
+            assert_int_equal(w[1].rc, 0);
+            assert_ptr_equal(w[1].got, put3[0]);
+            first = 1;
+        } else {
+            assert_int_equal(w[1].rc, CAFE_ECANCELED);
+        }
+        assert_int_equal(cafe_queue_len(&h.q), 3 - first);
+        for (int i = first; i < 3; i++) {
+            assert_int_equal(cafe_queue_try_get(&h.q, &item), 0);
+            assert_ptr_equal(item, put3[i]);
+        }
+        assert_int_equal(cafe_queue_try_get(&h.q, &item), CAFE_EAGAIN);
     }
-    assert_int_equal(seen[0] * 100 + seen[1] * 10 + seen[2], 111);
-    assert_int_equal(cafe_queue_try_get(&h.q, &item), CAFE_EAGAIN);
     /* a rendezvous channel too: the item waits in the queue for the next get, before a
      * waiting putter's */
     cafe_queue_t rv;
