@@ -140,12 +140,16 @@ int cafe_task_wait_any(cafe_task_t *const *tasks, size_t n, size_t *index) {
     unmark(tasks, n);
     size_t i;
     while ((i = first_done(tasks, n)) == n) {
-        if (!cafe__running())
+        cafe__task_t *self = cafe__running();
+        if (!self)
             return CAFE_ENOTASK;
         int rc = park_first(tasks, n, 1);
-        /* One that finished in the turn the caller was interrupted is there: returned. */
+        /* One that finished in the turn the caller was interrupted is there: returned (and
+         * the timeout is not: cafe__untold). */
         if (rc != 0 && first_done(tasks, n) == n)
             return rc;
+        if (rc != 0)
+            cafe__untold(self);
     }
     *index = i;
     return 0;

@@ -276,6 +276,17 @@ static inline int cafe__interruption(cafe__task_t *t, uint64_t now) {
     t->timed_out = t->deadline; /* the caller returns it: see cafe_deadline_end */
     return CAFE_ETIMEDOUT;
 }
+/* A call told CAFE_ETIMEDOUT that returns a result instead (a join whose task finished
+ * before the caller ran again): the timeout was not returned, so cafe_deadline_end must not
+ * report it. Told by the deadline's timer, the record was empty before the call (had the
+ * deadline passed before, the wait would have ended at once instead); ended at once, a
+ * record left by an earlier call of the scope is lost too, which errs on the side of a
+ * result that code checking the scope would otherwise drop. Cold paths only: saving the
+ * record across every join's park would cost spawn + join 8 instructions. */
+static inline void cafe__untold(cafe__task_t *t) {
+    t->timed_out = CAFE__NEVER;
+}
+
 /* For the calls that may return without parking: the interruption pending for the running
  * task t (may be NULL), its cancellation or its passed deadline, after yielding once so
  * that a task looping on a call that keeps failing still lets every other task run. 0 when

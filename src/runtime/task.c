@@ -169,8 +169,11 @@ int cafe__task_join(cafe__task_t *t, cafe_result_t *result, int interruptible) {
         uint32_t gen = t->gen;
         t->joiner = &w;
         int rc = cafe__park(&w, CAFE__NEVER);
-        if (rc != 0 && (t->gen != gen || t->state != CAFE__DONE || t->joiner))
-            return rc;
+        if (__builtin_expect(rc != 0, 0)) {
+            if (t->gen != gen || t->state != CAFE__DONE || t->joiner)
+                return rc;
+            cafe__untold(cafe__running()); /* the result is returned, not the timeout */
+        }
     }
     t->joiner = NULL;
     if (result)

@@ -105,9 +105,14 @@ static void on_timer(uv_timer_t *timer) {
     if (!t->wait)
         return;
     uint64_t now = uv_now(timer->loop);
-    if (t->wait->abort && now >= t->deadline) {
-        t->timed_out = t->deadline;
-        cafe__interrupt(t, CAFE_ETIMEDOUT);
+    cafe__wait_t *w = t->wait;
+    if (w->abort && now >= t->deadline) {
+        /* Recorded only when the call is told (a pool function already running is waited
+         * for, and its value returned): see cafe_deadline_end. */
+        if (w->abort(w)) {
+            t->timed_out = t->deadline;
+            cafe__wake(w, CAFE_ETIMEDOUT);
+        }
     } else if (now >= t->wake_at)
         cafe__wake(t->wait, 0);
 }
