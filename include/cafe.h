@@ -105,7 +105,8 @@ extern "C" {
     XX(EHTTP_CURL, -30109, "libcurl error")                                                        \
     XX(EHTTP_PRIVATE, -30110, "refused: not a public internet address")                            \
     XX(EDNS_TIMEOUT, -30111, "dns: timeout")                                                       \
-    XX(EDNS_SERVFAIL, -30112, "dns: server failure")
+    XX(EDNS_SERVFAIL, -30112, "dns: server failure")                                               \
+    XX(EHTTP_NO_LOCATION, -30113, "redirect without a Location")
 
 enum cafe_error {
     CAFE_OK = 0, /* success: what cafe_err_name(0) says */

@@ -218,9 +218,17 @@ struct cafe_http_result {
  *   CAFE_EHTTP_URL, CAFE_EHTTP_SCHEME, CAFE_EHTTP_DNS, CAFE_ECONNREFUSED, CAFE_EHTTP_CONNECT,
  *   CAFE_EHTTP_TLS, CAFE_ETIMEDOUT (the transfer's timeout or the task's deadline),
  *   CAFE_EHTTP_REDIRECT_PROTOCOL, CAFE_EHTTP_TOO_MANY_REDIRECTS, CAFE_EHTTP_CLOSED,
- *   CAFE_EHTTP_PROTOCOL, CAFE_EHTTP_CURL, CAFE_ECANCELED, CAFE_ENOMEM, CAFE_EINVAL (res
- *   NULL, or an option out of its range: method, stop, attempts < 0, max_redirects < -1).
- * res->error holds the same code and res->message says what happened. opts may be NULL.
+ *   CAFE_EHTTP_PROTOCOL, CAFE_EHTTP_NO_LOCATION, CAFE_EHTTP_CURL, CAFE_ECANCELED,
+ *   CAFE_ENOMEM, CAFE_EINVAL (res NULL, or an option out of its range: method, stop,
+ *   attempts < 0, max_redirects < -1).
+ * res->error holds the same code and res->message says what happened (a text for people:
+ * branch on the code, never on the message). opts may be NULL.
+ *
+ * CAFE_EHTTP_NO_LOCATION: redirects were followed and the last response has a redirect status
+ * (301, 302, 303, 307, 308) but no Location, or a blank one: nowhere to go. The response is
+ * whole in res (status, content_type, the body kept or passed to on_body), as a browser shows
+ * it as the page it is; a caller that wants that page keeps it with the error. With
+ * CAFE_HTTP_NO_REDIRECTS such a response is the result (0), as every 3xx is.
  *
  * A compressed body (Content-Encoding) ends where its compressed stream does: bytes after it
  * (a CRLF some servers add, a second gzip member) are ignored, as Chromium ignores them.

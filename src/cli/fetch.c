@@ -143,22 +143,12 @@ void cli_fetch_pool_free(cli_fetch_pool_t *pool) {
  * its end tag, and the extractor read on only to settle the encoding (no charset declared:
  * the first 1024 bytes may hold a <meta>). The page then ends where the bytes did, as at its
  * end: a browser shows that title while the page loads and keeps it when the load fails. A
- * title still open could have gone on: no page. A 3xx's protocol error is its redirect's
- * (one without a Location), not its body's. */
-static int page_before_failure(int rc, long status, sink_t *s) {
-    int lost = rc == CAFE_ETIMEDOUT || rc == CAFE_EHTTP_CLOSED ||
-               (rc == CAFE_EHTTP_PROTOCOL && (status < 300 || status >= 400));
+ * title still open could have gone on: no page. */
+static int page_before_failure(int rc, sink_t *s) {
+    int lost = rc == CAFE_ETIMEDOUT || rc == CAFE_EHTTP_CLOSED || rc == CAFE_EHTTP_PROTOCOL;
     if (!lost || !s->title || s->failed)
         return 0;
     return cafe_title_finish(s->title) == 1 && !cafe_title_unclosed(s->title);
-}
-
-/* A redirect status without a Location: the library's failure (a redirect with nowhere to
- * go), yet a browser shows the response as the page it is (Fetch follows a redirect only to a
- * Location), whose title is kept with the error, as an error page's is. */
-static int dead_end_redirect(int rc, const cafe_http_result_t *res) {
-    return rc == CAFE_EHTTP_PROTOCOL && res->status >= 300 && res->status < 400 &&
-           strstr(res->message, " redirect without a Location");
 }
 
 int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, void *start_arg,
@@ -171,7 +161,7 @@ int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, voi
     h.start_arg = start_arg;
     uint64_t t0 = cafe_loop_now(cafe_loop_current());
     int rc = cafe_http_request(r->url, &h, &res);
-    if (rc != 0 && page_before_failure(rc, res.status, &s))
+    if (rc != 0 && page_before_failure(rc, &s))
         rc = 0;
     /* time_ms: the tries and their retry sleeps, not the queueing for the limits' turns. */
     uint64_t spent = cafe_loop_now(cafe_loop_current()) - t0;
@@ -183,8 +173,11 @@ int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, voi
     r->content_type = keep(r, res.content_type, 1, &oom);
     r->bytes = res.body_bytes;
     r->attempts = res.attempts;
-    if ((rc == 0 || dead_end_redirect(rc, &res)) && s.title && !s.failed) {
-        /* Error pages have titles too ("404 Not Found"): keep them with the error. */
+    /* Error pages have titles too ("404 Not Found"): keep them with the error. So does a
+     * redirect status without a Location: the library's failure (a redirect with nowhere to
+     * go), yet a browser shows the response as the page it is (Fetch follows a redirect only
+     * to a Location). */
+    if ((rc == 0 || rc == CAFE_EHTTP_NO_LOCATION) && s.title && !s.failed) {
         size_t n;
         /* cut at --max-bytes, a title's text ends before its end tag's first bytes */
         int found = res.truncated ? cafe_title_finish_cut(s.title) : cafe_title_finish(s.title);
@@ -244,6 +237,7 @@ int cli_error_kind(int error, long status) {
         return CLI_KIND_URL;
     case CAFE_EHTTP_REDIRECT_PROTOCOL:
     case CAFE_EHTTP_TOO_MANY_REDIRECTS:
+    case CAFE_EHTTP_NO_LOCATION:
         return CLI_KIND_REDIRECT;
     case CAFE_EHTTP_PRIVATE:
         return CLI_KIND_PRIVATE;

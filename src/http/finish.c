@@ -316,8 +316,8 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
         t->code = cafe__http_curl_failure(x, code, res);
         t->unanswered = unanswered(x, code);
     } else if (redirect_dead_end(x->easy, t->opts, res->status))
-        t->code = cafe__http_fail(res, CAFE_EHTTP_PROTOCOL, "HTTP %ld redirect without a Location",
-                                  res->status);
+        t->code = cafe__http_fail(res, CAFE_EHTTP_NO_LOCATION,
+                                  "HTTP %ld redirect without a Location", res->status);
     else if (res->status >= 300)
         t->retry_after_s = retry_after(x->easy);
 }

@@ -48,6 +48,17 @@ static void test_redirect_chains_and_loops(void **state) {
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "Site 1 page 7"));
     cafe_http_result_free(&r);
+    /* A redirect status without a Location: a code of its own, so that a caller can keep the
+     * page (a browser shows it) without reading the message; not followed, it is a result. */
+    r = fetch(FX_URL(state, "/status/302"), NULL, CAFE_EHTTP_NO_LOCATION);
+    assert_int_equal(r.status, 302);
+    assert_int_equal(r.attempts, 1);
+    expect_message(&r, "HTTP 302 redirect without a Location");
+    cafe_http_result_free(&r);
+    cafe_http_opts_t o = {.max_redirects = CAFE_HTTP_NO_REDIRECTS};
+    r = fetch(FX_URL(state, "/status/302"), &o, 0);
+    assert_int_equal(r.status, 302);
+    cafe_http_result_free(&r);
 }
 
 static void test_redirects_to_other_schemes(void **state) {
