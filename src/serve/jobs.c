@@ -378,21 +378,23 @@ static int media_type_is(const char *ct, const char *type) {
     return strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || strchr(" \t;", ct[n]));
 }
 
-static const char *parse_body(srv_req_t *r, srv_job_t *j) {
+/* The job's list from the request's body: 0, or the HTTP status to refuse it with (413 for
+ * a list over --max-job-urls, 503 out of memory, else 400) and *why for its message. */
+static unsigned parse_body(srv_req_t *r, srv_job_t *j, const char **why) {
     const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
     size_t max = r->srv->o.max_job_urls;
     int json = media_type_is(ct, "application/json");
     int rc = json ? parse_json(j, r->body ? r->body : "", r->body_len, max)
                   : srv_job_parse_text(j, r->body ? r->body : "", r->body_len, max);
     if (rc == 1)
-        return "too many URLs: see --max-job-urls";
+        return *why = "too many URLs: see --max-job-urls", 413;
     if (rc == CAFE_EINVAL)
-        return "the body must be a JSON array of strings";
+        return *why = "the body must be a JSON array of strings", 400;
     if (rc == NOT_A_LINE)
-        return "each string must be one URL: not blank, not a # comment, no line break";
+        return *why = "each string must be one URL: not blank, not a # comment, no line break", 400;
     if (rc != 0)
-        return "out of memory";
-    return j->n ? NULL : "no URL in the body";
+        return *why = "out of memory", 503;
+    return j->n ? 0 : (*why = "no URL in the body", 400);
 }
 
 srv_job_t *srv_job_new(srv_t *s, const char *id) {
@@ -498,10 +500,11 @@ void srv_jobs_post(srv_req_t *r) {
         srv_reply_error(r, 503, "out of memory");
         return;
     }
-    const char *bad = parse_body(r, j);
+    const char *why = NULL;
+    unsigned bad = parse_body(r, j, &why);
     srv_body_free(r); /* the list is copied: the body's memory goes now, not with the request */
     if (bad) {
-        srv_reply_error(r, strncmp(bad, "too many", 8) == 0 ? 413 : 400, bad);
+        srv_reply_error(r, bad, why);
         srv_job_unref(j);
         return;
     }
