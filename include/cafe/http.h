@@ -235,8 +235,10 @@ struct cafe_http_result {
  *
  * Retries: connection errors, timeouts and the retry statuses are tried again after a task
  * sleep of backoff_ms * 2^(n-1) (plus up to 25% jitter, never above backoff_max_ms), or the
- * server's Retry-After (seconds or HTTP-date) when longer. A Retry-After longer than
- * retry_after_max_ms is not waited for and the response is not retried (as curl's --retry
+ * server's Retry-After (seconds or HTTP-date) when longer. A try starts again from url, as
+ * curl --retry does: the redirects before the response that failed are followed again, and
+ * the cookies they set are set again (none is carried from the try before). A Retry-After longer
+ * than retry_after_max_ms is not waited for and the response is not retried (as curl's --retry
  * gives up when Retry-After would pass --retry-max-time): res->retry_after_declined_s says
  * so. A response being retried is not passed to on_body; a try that already passed body
  * bytes to on_body is not retried. DNS failures, TLS and URL errors are not retried. A

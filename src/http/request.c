@@ -236,6 +236,7 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
     char other[sizeof t->unresolved];
     cafe__http_name_t other_name;
     cafe_http_result_t *res = t->res;
+    const char *asked = t->url;
     for (int n = 1, first = 1;; n++, first = 0) {
         if (!first) /* cafe_http_request cleared it for the first */
             result_reset(res);
@@ -313,8 +314,19 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
         uint64_t wait = 0;
         if (rc != 0 || n >= max || !retry_wait(t, n + 1, &wait))
             return rc ? rc : t->code;
-        curl_slist_free_all(t->jar); /* a new attempt, as a new fetch: no cookies */
+        /* A new attempt is the request again, from the URL asked for, as curl --retry starts
+         * again: the redirects before the page that failed run again and set their cookies
+         * again, where an attempt from the last redirect's target would go without them. */
+        curl_slist_free_all(t->jar); /* as a new fetch: no cookies */
         t->jar = NULL;
+        free(t->moved);
+        t->moved = NULL;
+        t->moved_hops = 0;
+        t->url = asked;
+        hop_keep(hop, NULL, 0);
+        key = t->host->key;
+        name = &t->host->name;
+        replays = max_hops;
         rc = cafe_task_sleep(wait);
         if (rc != 0)
             return cafe__http_fail(res, rc, "%s while waiting to retry", cafe_strerror(rc));

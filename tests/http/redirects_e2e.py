@@ -210,6 +210,22 @@ def test_a_retry_starts_without_the_cookies_of_the_attempt_before():
     assert titles(recs) == ["cookies: none"] and recs[0]["attempts"] == 2, recs
 
 
+def test_a_retry_starts_again_from_the_url_asked_for():
+    # As curl --retry does with -L: a retry is the request again, from the URL of the list,
+    # so the redirects before the failing page run again and set their cookies again. Where
+    # cafe followed a redirect itself (a backslash in the Location), the retry went from that
+    # redirect's target, without the cookies the chain had set: another request than asked.
+    lines = [set_url(U("/rr/set"), ["chain=1; Path=/"], "/rr/flaky?k=curl"),
+             set_url(U("/rr/set"), ["chain=1; Path=/"], "\\rr\\flaky?k=cafe")]
+    recs = run(lines, "--retries", "1")
+    assert titles(recs) == ["cookies: chain=1"] * 2, recs
+    assert [x["attempts"] for x in recs] == [2, 2], recs
+    assert [x["final_url"] for x in recs] == [U("/rr/flaky?k=curl"), U("/rr/flaky?k=cafe")], recs
+    with log_lock:
+        sets = [p for _, _, p, _ in log if p == "/rr/set"]
+    assert len(sets) == 4, sets  # each chain twice: its first try and its retry
+
+
 def test_a_cookie_goes_only_under_its_path():
     recs = run([set_url(U("/p/set"), ["in=1; Path=/p/in", "all=1; Path=/"], "/q/show"),
                 set_url(U("/p/set"), ["in=1; Path=/p/in", "all=1; Path=/"], "/p/in/show"),
