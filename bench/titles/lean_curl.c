@@ -105,8 +105,18 @@ static char *next_url(FILE *in) {
     return NULL;
 }
 
+/* cafe's Accept line (CAFE_HTTP_DEFAULT_ACCEPT): the same request bytes as cafe's. Made once,
+ * kept to the end. */
+static struct curl_slist *accept_lines(void) {
+    static struct curl_slist *lines;
+    if (!lines)
+        lines = curl_slist_append(NULL, "Accept: text/html,*/*;q=0.8");
+    return lines;
+}
+
 static void easy_setup(slot_t *s, int insecure, const char *ca_file, int no_capath) {
     CURL *e = s->easy;
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, accept_lines());
     curl_easy_setopt(e, CURLOPT_PRIVATE, s);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, s);

@@ -91,6 +91,14 @@ typedef void (*cafe_http_start_cb)(void *arg);
     { 408, 429, 500, 502, 503, 504, 0 }
 #define CAFE_HTTP_DEFAULT_MAX_TRANSFERS 100
 #define CAFE_HTTP_DEFAULT_HOST_BACKOFF_MAX_MS 1000
+/* The Accept header sent by default: HTML first, anything else after it, as browsers ask
+ * when they navigate to a page, so that a server that negotiates gives the page a browser
+ * shows (to curl's wildcard alone it may give JSON, a feed...), and one that has no HTML
+ * still answers (never 406). Firefox's value adds application/xhtml+xml and
+ * application/xml;q=0.9 between the two, which changes nothing for a page; each byte of a
+ * header costs libcurl 7.88 ~90 instructions per request (its printf builds the request a
+ * byte at a time): those 45 would cost ~4,000. */
+#define CAFE_HTTP_DEFAULT_ACCEPT "text/html,*/*;q=0.8"
 
 /* Request options. A zeroed struct (or NULL) means every default below. The strings and lists
  * are only read during the call; they stay the caller's. */
@@ -119,8 +127,16 @@ typedef struct cafe_http_opts {
      * said enough and res->truncated is set. 0 = 8 MiB; SIZE_MAX = no cap. */
     size_t max_body;
     const char *user_agent; /* NULL = "cafe/" CAFE_VERSION_STRING */
-    int insecure;           /* nonzero: do NOT verify the server's certificate and name */
-    const char *ca_file;    /* PEM file of CAs to trust instead of the system's; NULL = system */
+    /* The Accept header's value. NULL = CAFE_HTTP_DEFAULT_ACCEPT, HTML first as a browser
+     * asks: a server that negotiates answers curl's wildcard (any type) with what suits a
+     * program (JSON, a feed...), and a browser with the page it shows. "" = curl's own
+     * wildcard. An Accept line in `headers` is sent instead (one Accept header, never two),
+     * and "Accept:" sends none. A CR or LF inside is CAFE_EINVAL. Unlike `headers`, it keeps
+     * the loop's pooled easy handles as they are from one request to the next while its
+     * value stays the same. */
+    const char *accept;
+    int insecure;        /* nonzero: do NOT verify the server's certificate and name */
+    const char *ca_file; /* PEM file of CAs to trust instead of the system's; NULL = system */
     /* NULL-terminated "host:port:address[,address]" pins, as curl's --resolve. They go into
      * the loop's shared DNS cache, so later requests on the loop see them too. */
     const char *const *resolve;
@@ -220,7 +236,7 @@ struct cafe_http_result {
  *   CAFE_EHTTP_REDIRECT_PROTOCOL, CAFE_EHTTP_TOO_MANY_REDIRECTS, CAFE_EHTTP_CLOSED,
  *   CAFE_EHTTP_PROTOCOL, CAFE_EHTTP_NO_LOCATION, CAFE_EHTTP_CURL, CAFE_ECANCELED,
  *   CAFE_ENOMEM, CAFE_EINVAL (res NULL, or an option out of its range: method, stop,
- *   attempts < 0, max_redirects < -1).
+ *   attempts < 0, max_redirects < -1, a line break in accept).
  * res->error holds the same code and res->message says what happened (a text for people:
  * branch on the code, never on the message). opts may be NULL.
  *

@@ -374,7 +374,12 @@ static const cli_opt_t rows[] = {
      "to give it evidence, up to 64 KiB more of the page may be read after the title.\n"
      "charset_source says which way the encoding was found."},
     {CLI_OPT_LIST, "header", 'H', "LINE", F(headers), 0, CLI_LIST_MAX, 0, NULL, NULL, header_check,
-     "extra request header, e.g. 'Accept-Language: en';\n'Name:' removes one; repeatable", NULL},
+     "extra request header, e.g. 'Accept-Language: en';\n'Name:' removes one; repeatable",
+     "Extra request header, e.g. 'Accept-Language: en'; 'Name:' removes one; repeatable.\n"
+     "cafe asks for pages as a browser does, HTML first: Accept: text/html,*/*;q=0.8 (a\n"
+     "server that negotiates answers curl's Accept: */* with JSON or another format, a\n"
+     "browser with the page it shows). An Accept line of yours is sent instead\n"
+     "('Accept: */*' for curl's; 'Accept:' sends none)."},
     {CLI_OPT_STRING, "user-agent", 'A', "S", F(user_agent), 0, 0, 0, NULL,
      "cafe/" CAFE_VERSION_STRING, wire_check, "the User-Agent header", NULL},
     {CLI_OPT_FLAG, "insecure", 'k', NULL, F(insecure), 0, 0, 1, NULL, NULL, NULL,

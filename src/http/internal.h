@@ -146,7 +146,8 @@ static inline void cafe__http_tls_first_done(cafe__http_try_t *t) {
  * same profile reuses them as they are: no curl_easy_reset and ~24 setopts less. Only
  * profiles without caller strings (user agent, header and resolve lists, proxy) are reusable
  * (valid), since the caller may change a string's bytes under the same pointer; the CA file
- * is compared with a copy kept by the transfer (cafe titles --cacert reuses its handles). */
+ * and the Accept value are compared with copies kept by the transfer (cafe titles --cacert
+ * reuses its handles). */
 typedef struct cafe__http_profile {
     int valid, used, method, https, insecure, http1_only, max_redirects, no_private;
     uint64_t timeout_ms, connect_timeout_ms;
@@ -215,6 +216,12 @@ struct cafe__http_xfer {
     cafe__http_host_t *host;
     CURLSH *share; /* the TLS session share set on the handle; NULL: none set since a reset */
     char *ca_file; /* a copy of the CA file the options were set with, NULL for none */
+    /* The Accept line set with the options when the request has no header lines of its own
+     * (options_set), kept as long as they are; NULL when none (opts.accept ""). And a copy of
+     * the opts.accept it was made from (NULL for the default): a request whose value differs
+     * sets the options again. */
+    struct curl_slist *accept;
+    char *accept_value;
     cafe__http_profile_t profile;
     char errbuf[CURL_ERROR_SIZE];
     char refused[64]; /* --no-private: the address refused, "" when none */

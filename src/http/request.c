@@ -384,17 +384,20 @@ static int blocking_main(void *arg, void **value) {
 }
 
 /* The options whose values are an enum or a count: one out of range is the caller's bug,
- * refused rather than taken for a default. NULL when opts are valid, else what is wrong. */
+ * refused rather than taken for a default; so is a header value that would end its line.
+ * NULL when opts are valid, else what is wrong. */
 static const char *opts_invalid(const cafe_http_opts_t *o) {
     if (o->method != CAFE_HTTP_GET && o->method != CAFE_HTTP_HEAD)
-        return "method";
+        return "method out of range";
     if (o->stop != CAFE_HTTP_STOP_AUTO && o->stop != CAFE_HTTP_STOP_CLOSE &&
         o->stop != CAFE_HTTP_STOP_DRAIN)
-        return "stop";
+        return "stop out of range";
     if (o->attempts < 0)
-        return "attempts";
+        return "attempts out of range";
     if (o->max_redirects < CAFE_HTTP_NO_REDIRECTS)
-        return "max_redirects";
+        return "max_redirects out of range";
+    if (o->accept && strpbrk(o->accept, "\r\n"))
+        return "accept has a line break";
     return NULL;
 }
 
@@ -409,7 +412,7 @@ int cafe_http_request(const char *url, const cafe_http_opts_t *opts, cafe_http_r
     opts = opts ? opts : &defaults;
     const char *bad = opts_invalid(opts);
     if (bad)
-        return cafe__http_fail(res, CAFE_EINVAL, "invalid option: %s out of range", bad);
+        return cafe__http_fail(res, CAFE_EINVAL, "invalid option: %s", bad);
     if (cafe_task_current())
         return request_in_task(url, opts, res);
     /* Outside any task: the same code, as the main task of a loop of its own. */

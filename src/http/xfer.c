@@ -28,6 +28,8 @@ static cafe__http_xfer_t *xfer_get(cafe__http_client_t *c) {
 
 void cafe__http_xfer_free(cafe__http_xfer_t *x) {
     free(x->ca_file);
+    free(x->accept_value);
+    curl_slist_free_all(x->accept);
     free(x->hop_url);
     free(x->relocate);
     curl_slist_free_all(x->headers);
@@ -144,6 +146,54 @@ static int cookie_header(const char *const *lines) {
     return 0;
 }
 
+static const char *accept_of(const cafe_http_opts_t *o) {
+    return o->accept ? o->accept : CAFE_HTTP_DEFAULT_ACCEPT;
+}
+
+/* Whether lines have an Accept line of their own: "Accept: v", "Accept:" (none sent) or
+ * curl's "Accept;" (sent empty). */
+static int accept_header(const char *const *lines) {
+    for (; lines && *lines; lines++)
+        if (((*lines)[0] | 0x20) == 'a' && strncasecmp(*lines, "accept", 6) == 0 &&
+            ((*lines)[6] == ':' || (*lines)[6] == ';'))
+            return 1;
+    return 0;
+}
+
+/* Appends "Accept: value" to *list. 0 or CAFE_ENOMEM. */
+static int accept_add(struct curl_slist **list, const char *value) {
+    size_t n = strlen(value);
+    char buf[256], *line = n < sizeof buf - 8 ? buf : malloc(n + 9);
+    if (!line)
+        return CAFE_ENOMEM;
+    memcpy(line, "Accept: ", 8);
+    memcpy(line + 8, value, n + 1);
+    struct curl_slist *l = curl_slist_append(*list, line);
+    if (line != buf)
+        free(line);
+    if (!l)
+        return CAFE_ENOMEM;
+    *list = l;
+    return 0;
+}
+
+/* The request's header lines: the caller's, if any, made in xfer_start (x->headers, an
+ * Accept line added unless they have one); else the Accept line alone, made here once per
+ * setting of the options and kept with them (x->accept), so that a handle kept as it is
+ * needs no list per request. CURLE_OK or CURLE_OUT_OF_MEMORY. */
+static CURLcode header_lines(cafe__http_xfer_t *x, const cafe_http_opts_t *o,
+                             struct curl_slist **lines) {
+    curl_slist_free_all(x->accept); /* the handle was reset, or is new: curl has let it go */
+    x->accept = NULL;
+    *lines = x->headers;
+    if (x->headers || !accept_of(o)[0])
+        return CURLE_OK;
+    if (accept_add(&x->accept, accept_of(o)) != 0)
+        return CURLE_OUT_OF_MEMORY;
+    *lines = x->accept;
+    return CURLE_OK;
+}
+
 /* Sets one option, keeping the first refusal: an option this libcurl lacks (the build
  * requires 7.85 for CURLOPT_PROTOCOLS_STR), a bad value, out of memory. */
 #define SET(opt, val) (n++, rc = rc != CURLE_OK ? rc : curl_easy_setopt(e, opt, val))
@@ -210,8 +260,11 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
         SET(CURLOPT_PIPEWAIT, 1L);
     if (o->method == CAFE_HTTP_HEAD)
         SET(CURLOPT_NOBODY, 1L);
-    if (x->headers)
-        SET(CURLOPT_HTTPHEADER, x->headers);
+    struct curl_slist *lines;
+    if (rc == CURLE_OK)
+        rc = header_lines(x, o, &lines);
+    if (rc == CURLE_OK && lines)
+        SET(CURLOPT_HTTPHEADER, lines);
     if (x->resolve)
         SET(CURLOPT_RESOLVE, x->resolve);
     /* curl's DNS cache holds the lines cafe resolved (http/pin.c), dropped by cafe when
@@ -257,7 +310,8 @@ static CURLcode options_setup(cafe__http_xfer_t *x, const char *url, const cafe_
     cafe__http_profile_t p;
     profile_of(&p, o, https);
     x->c->stats.curl_calls++;
-    if (p.valid && memcmp(&p, &x->profile, sizeof(p)) == 0 && same_str(o->ca_file, x->ca_file))
+    if (p.valid && memcmp(&p, &x->profile, sizeof(p)) == 0 && same_str(o->ca_file, x->ca_file) &&
+        same_str(o->accept, x->accept_value))
         return curl_easy_setopt(x->easy, CURLOPT_URL, url);
     if (x->profile.used) {
         /* The engine off, the jar freed: libcurl 7.88 keeps the engine on through a reset,
@@ -273,7 +327,9 @@ static CURLcode options_setup(cafe__http_xfer_t *x, const char *url, const cafe_
     x->profile = p;
     free(x->ca_file);
     x->ca_file = o->ca_file ? strdup(o->ca_file) : NULL;
-    if (rc != CURLE_OK || (o->ca_file && !x->ca_file))
+    free(x->accept_value);
+    x->accept_value = o->accept ? strdup(o->accept) : NULL;
+    if (rc != CURLE_OK || (o->ca_file && !x->ca_file) || (o->accept && !x->accept_value))
         x->profile.valid = 0;
     return rc;
 }
@@ -352,7 +408,9 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
     if (!x)
         return cafe__http_fail(t->res, CAFE_ENOMEM, "out of memory for a transfer");
     int https = 0, rc = cafe__http_url_check(t, &https);
-    if (rc == 0 && (slist_set(&x->headers, o->headers) || slist_set(&x->resolve, o->resolve)))
+    if (rc == 0 && (slist_set(&x->headers, o->headers) || slist_set(&x->resolve, o->resolve) ||
+                    (o->headers && accept_of(o)[0] && !accept_header(o->headers) &&
+                     accept_add(&x->headers, accept_of(o)) != 0)))
         rc = cafe__http_fail(t->res, CAFE_ENOMEM, "out of memory for the header lists");
     if (rc != 0) {
         cafe__http_xfer_put(x);

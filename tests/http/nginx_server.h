@@ -115,6 +115,7 @@ static const char nginx_conf[] =
     "    location = /echo/header { return 200 \"$http_x_cafe\"; }\n"
     "    location = /echo/ua { return 200 \"$http_user_agent\"; }\n"
     "    location = /echo/encoding { return 200 \"$http_accept_encoding\"; }\n"
+    "    location = /echo/accept { return 200 \"$http_accept\"; }\n"
     "    location = /echo/uri { return 200 \"$request_uri\"; }\n"
     "    location = /latin1 { charset off; default_type \"text/html; charset=ISO-8859-1\";\n"
     "                         return 200 \"<title>cafe</title>\"; }\n"

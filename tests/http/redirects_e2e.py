@@ -100,6 +100,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.reply(302, body, head + [("Location", q["to"][0])])
             else:
                 self.reply(200, body, head)
+        elif name == "negotiate":  # the page for a browser's Accept, JSON for curl's */*
+            accepts = self.headers.get_all("Accept") or []
+            if any("text/html" in a for a in accepts):
+                self.reply(200, page("accept: " + " | ".join(accepts)))
+            else:
+                body = json.dumps({"accept": accepts}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
         elif name == "nowhere":  # a redirect status, a page, no Location
             self.reply(int(q.get("status", ["302"])[0]), page("Nowhere"))
         elif name == "flaky":
@@ -224,6 +235,20 @@ def test_a_retry_starts_again_from_the_url_asked_for():
     with log_lock:
         sets = [p for _, _, p, _ in log if p == "/rr/set"]
     assert len(sets) == 4, sets  # each chain twice: its first try and its retry
+
+
+def test_the_accept_header_asks_for_the_page_a_browser_shows():
+    # A server that negotiates answers curl's Accept: */* with JSON, a browser's with the
+    # page. HTML first by default, as browsers ask; -H's own Accept line instead, never both.
+    html = "text/html,*/*;q=0.8"
+    recs = run([U("/a/negotiate")])
+    assert titles(recs) == ["accept: " + html], recs
+    recs = run([U("/a/negotiate")], "-H", "X-Other: 1")
+    assert titles(recs) == ["accept: " + html], recs
+    recs = run([U("/a/negotiate")], "-H", "accept: text/html;q=0.5")
+    assert titles(recs) == ["accept: text/html;q=0.5"], recs
+    recs = run([U("/a/negotiate")], "-H", "Accept: application/json")
+    assert titles(recs) == ["not HTML (application/json)"], recs
 
 
 def test_a_cookie_goes_only_under_its_path():

@@ -211,7 +211,10 @@ static void test_invalid_options(void **state) {
     } bad[] = {{{.method = (cafe_http_method_t)7}, "method"},
                {{.stop = (cafe_http_stop_t)9}, "stop"},
                {{.attempts = -1}, "attempts"},
-               {{.max_redirects = -5}, "max_redirects"}};
+               {{.max_redirects = -5}, "max_redirects"},
+               /* a line break would end the header and start another one */
+               {{.accept = "text/html\r\nX-Injected: 1"}, "accept"},
+               {{.accept = "text/html\n"}, "accept"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         cafe_http_result_t r = fetch(FX_URL(state, "/"), &bad[i].o, CAFE_EINVAL);
         expect_message(&r, bad[i].name);

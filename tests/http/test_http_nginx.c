@@ -100,6 +100,70 @@ static void test_request_headers(void **state) {
     cafe_http_result_free(&r);
 }
 
+/* The Accept header: a browser's navigation one by default (a server that negotiates answers
+ * curl's wildcard with JSON), opts.accept's, curl's wildcard for "", and the caller's own
+ * Accept line alone when its headers have one. In one loop, one after the other: the pooled easy
+ * handle is set up again whenever the value changes, and kept as it is when it does not. */
+typedef struct accept_case {
+    const char *accept;
+    const char *const *headers;
+    const char *want;
+} accept_case_t;
+
+typedef struct accept_args {
+    const char *url;
+    const accept_case_t *cases;
+    size_t n;
+} accept_args_t;
+
+static int accept_all(void *arg, void **value) {
+    accept_args_t *a = arg;
+    for (size_t i = 0; i < a->n; i++) {
+        cafe_http_opts_t o = {.accept = a->cases[i].accept, .headers = a->cases[i].headers};
+        cafe_http_result_t r;
+        assert_int_equal(cafe_http_request(a->url, &o, &r), 0);
+        assert_string_equal(r.body ? r.body : "", a->cases[i].want); /* none sent: no body */
+        cafe_http_result_free(&r);
+    }
+    return 0;
+}
+
+static int accept_rewritten(void *arg, void **value) {
+    char v[16] = "a/json";
+    cafe_http_opts_t o = {.accept = v};
+    expect_body(arg, &o, "a/json");
+    memcpy(v, "b/json", 6);
+    expect_body(arg, &o, "b/json");
+    return 0;
+}
+
+static void test_accept(void **state) {
+    static const char *const own[] = {"Accept: text/plain", NULL};
+    static const char *const none[] = {"Accept:", NULL};
+    static const char *const other[] = {"X-Cafe: 1", NULL};
+    char json[16] = "a/json";
+    const accept_case_t cases[] = {
+        {NULL, NULL, CAFE_HTTP_DEFAULT_ACCEPT},
+        {json, NULL, "a/json"},
+        {NULL, NULL, CAFE_HTTP_DEFAULT_ACCEPT},
+        {"", NULL, "*/*"},
+        {json, NULL, "a/json"},
+        {json, NULL, "a/json"},
+        {NULL, own, "text/plain"},
+        {json, own, "text/plain"},
+        {NULL, none, ""},
+        {NULL, other, CAFE_HTTP_DEFAULT_ACCEPT},
+        {json, other, "a/json"},
+        {NULL, NULL, CAFE_HTTP_DEFAULT_ACCEPT},
+    };
+    accept_args_t a = {URL("http", srv(state)->http_port, "/echo/accept"), cases,
+                       sizeof cases / sizeof cases[0]};
+    assert_int_equal(test_run(accept_all, &a), 0);
+    expect_body(a.url, NULL, CAFE_HTTP_DEFAULT_ACCEPT); /* blocking */
+    /* the same pointer, other bytes: the value sent is the new one */
+    assert_int_equal(test_run(accept_rewritten, (void *)a.url), 0);
+}
+
 static void test_content_type_charset(void **state) {
     cafe_http_result_t r;
     assert_int_equal(cafe_http_request(URL("http", srv(state)->http_port, "/latin1"), NULL, &r), 0);
@@ -586,6 +650,7 @@ int main(void) {
         cmocka_unit_test(test_get_blocking),
         cmocka_unit_test(test_head_and_status),
         cmocka_unit_test(test_request_headers),
+        cmocka_unit_test(test_accept),
         cmocka_unit_test(test_content_type_charset),
         cmocka_unit_test(test_redirects),
         cmocka_unit_test(test_redirect_to_a_fragment_is_a_loop),
