@@ -137,8 +137,10 @@ typedef struct cafe_http_opts {
     const char *accept;
     int insecure;        /* nonzero: do NOT verify the server's certificate and name */
     const char *ca_file; /* PEM file of CAs to trust instead of the system's; NULL = system */
-    /* NULL-terminated "host:port:address[,address]" pins, as curl's --resolve. They go into
-     * the loop's shared DNS cache, so later requests on the loop see them too. */
+    /* NULL-terminated "host:port:address[,address]" pins, as curl's --resolve; host "*" is
+     * every host on that port not pinned by a line of its own (a redirect's too), as in
+     * curl. They go into the loop's shared DNS cache, so later requests on the loop see them
+     * too (but for "*", which only the requests that give it use). */
     const char *const *resolve;
     int http1_only; /* nonzero: never negotiate HTTP/2 */
     /* Proxy URL for every request ("http://host:3128", "socks5h://host"), as curl's

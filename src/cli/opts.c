@@ -99,10 +99,6 @@ static const char *resolve_check(const char *v) {
         return form;
     if (port_parse(c1 + 1, digits) < 1)
         return "the port must be from 1 to 65535";
-    /* curl's "*" (every host): the names are resolved on cafe's loop, which looks each one up
-     * unless a line names it, so the entry was taken and did nothing. */
-    if (c1 - v == 1 && v[0] == '*')
-        return "curl's * (every host) is not supported: give each host its own --resolve";
     const char *why = resolve_host_check(v, (size_t)(c1 - v));
     if (why)
         return why;
@@ -388,7 +384,7 @@ static const cli_opt_t rows[] = {
      "trust the CAs in FILE (PEM) instead of the system's", NULL},
     {CLI_OPT_LIST, "resolve", 0, "H:P:ADDR", F(resolve), 0, CLI_LIST_MAX, 0, NULL, NULL,
      resolve_check,
-     "connect to ADDR for host H, port P, as curl's\n--resolve (not its * for every host); "
+     "connect to ADDR for host H, port P, as curl's\n--resolve (H * for every host); "
      "repeatable",
      NULL},
     {CLI_OPT_STRING, "proxy", 'x', "URL", F(proxy), 0, 0, 0, NULL, NULL, proxy_check,

@@ -178,7 +178,11 @@ struct cafe__http_xfer {
     dlist_link_t drain_link;
     uint64_t idle_at; /* on the client's idle list (idle.c): when its body last moved */
     dlist_link_t idle_link;
-    int pinned;   /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */
+    int pinned; /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */
+    /* The request's resolve lines had curl's "*" host: libcurl 7.88 goes on using that line
+     * (its per-handle wildcard flag) on the handle's later transfers until a resolve list is
+     * loaded again, which xfer_start then makes it do. */
+    int wildcard;
     int no_reuse; /* CURLOPT_FORBID_REUSE is set: limits.close_one_off found no other request */
     /* CURLOPT_FOLLOWLOCATION, or content decoding, was turned off mid-transfer (redirect.c):
      * the handle's options are set again before its next use. */

@@ -189,13 +189,16 @@ static int proxy_wants_address(const char *proxy) {
 }
 
 /* Whether the caller's own resolve lines ("[+]host:port:addrs", "-host:port") name host and
- * port: curl's way there, untouched. */
+ * port: curl's way there, untouched. curl's "*" host names every host on its port (curl
+ * looks it up after the names given, so a line of a host's own still wins). */
 static int caller_pinned(const cafe_http_opts_t *o, const char *host, unsigned port) {
     size_t hlen = strlen(host);
     for (const char *const *r = o->resolve; r && *r; r++) {
         const char *l = *r + (**r == '+' || **r == '-');
-        if (strncasecmp(l, host, hlen) == 0 && l[hlen] == ':' &&
-            strtoul(l + hlen + 1, NULL, 10) == port)
+        int any = l[0] == '*' && l[1] == ':';
+        size_t n = any ? 1 : hlen;
+        if ((any || strncasecmp(l, host, hlen) == 0) && l[n] == ':' &&
+            strtoul(l + n + 1, NULL, 10) == port)
             return 1;
     }
     return 0;

@@ -393,6 +393,30 @@ static CURLcode jar_load(cafe__http_xfer_t *x, const struct curl_slist *jar) {
     return rc;
 }
 
+/* Whether resolve lines have curl's "*" host ("*:port:...", "+*:...", "-*:..."). */
+static int wildcard_line(const char *const *lines) {
+    for (; lines && *lines; lines++) {
+        const char *l = *lines + (**lines == '+' || **lines == '-');
+        if (l[0] == '*' && l[1] == ':')
+            return 1;
+    }
+    return 0;
+}
+
+/* libcurl 7.88 sets its handle's wildcard flag when it loads a resolve list with a "*" line
+ * and clears it only when it loads the next list: a later transfer on the handle without
+ * one would still go to the "*" line's address (for an IP literal, or a name cafe did not
+ * pin). Such a transfer is given a list to load: a harmless removal line when it has no
+ * list of its own. 0 or CAFE_ENOMEM. */
+static int wildcard_forget(cafe__http_xfer_t *x, const char *const *resolve) {
+    int wild = wildcard_line(resolve);
+    if (x->wildcard && !wild && !x->resolve &&
+        !(x->resolve = curl_slist_append(NULL, "-cafe.invalid:1")))
+        return CAFE_ENOMEM;
+    x->wildcard = wild;
+    return 0;
+}
+
 /* A transfer curl refused an option for goes back to the pool; the try fails with curl's
  * words. */
 static int setup_failed(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cc) {
@@ -425,7 +449,8 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
         return setup_failed(x, t, cc);
     if (t->jar && (cc = jar_load(x, t->jar)) != CURLE_OK)
         return setup_failed(x, t, cc);
-    if ((rc = cafe__http_dns_lines(c, t->pin ? t->pin : "", &x->resolve)) != 0) {
+    if ((rc = cafe__http_dns_lines(c, t->pin ? t->pin : "", &x->resolve)) != 0 ||
+        (rc = wildcard_forget(x, o->resolve)) != 0) {
         cafe__http_xfer_put(x);
         return cafe__http_fail(t->res, rc, "out of memory for the resolve list");
     }

@@ -33,8 +33,6 @@ def test_bad_global_options_fail_at_start():
     refused(["--resolve", "x:99999:1.2.3.4"], "--resolve", "port")
     refused(["--resolve", "x:80:not-an-address"], "--resolve")
     refused(["--resolve", "nocolons"], "--resolve")
-    # curl's "*" (every host) was taken and did nothing: the URLs' names went to DNS
-    refused(["--resolve", "*:80:127.0.0.1"], "--resolve", "every host")
     refused(["--cacert", os.path.join(tmp, "missing.pem")], "--cacert", "no such file")
     refused(["--cacert", tmp], "--cacert", "directory")
     # a file that holds no certificate (the key by mistake, a DER file, an empty one) was
@@ -220,6 +218,27 @@ def test_output_dash_is_standard_output():
     assert r.returncode == 0 and json.loads(r.stdout)["url"] == "http://127.0.0.1:9/", r
     assert not os.path.exists(os.path.join(tmp, "-"))
     refused(["--json", "--resume", "-o", "-"], "--resume needs -o FILE")
+
+
+def test_resolve_any_host_as_curl():
+    # curl's "*" (every host on the port): it was refused, the library ignoring it (the
+    # names went to DNS, which this namespace has not)
+    heads = []
+    srv = HeadServer(lambda head: heads.append(head) or http_reply(b"<title>t</title>"))
+    try:
+        path = os.path.join(tmp, "wild.txt")
+        with open(path, "w") as f:
+            f.write(f"http://a.test:{srv.port}/\nhttp://b.example:{srv.port}/\n"
+                    f"http://c.test:{srv.port + 1}/\n")
+        r = cafe("titles", "-q", "--json", "--retries", "0", "--resolve",
+                 f"*:{srv.port}:127.0.0.1", path)
+        recs = [json.loads(l) for l in r.stdout.splitlines()]
+        assert [x["title"] for x in recs] == ["t", "t", None], recs
+        assert recs[2]["error"].startswith("dns:"), recs  # another port: not pinned
+        assert sorted(h.split(b"\r\nHost: ")[1].split(b"\r\n")[0] for h in heads) == \
+            [b"a.test:%d" % srv.port, b"b.example:%d" % srv.port], heads
+    finally:
+        srv.close()
 
 
 def test_headers_and_user_agent_cannot_inject():

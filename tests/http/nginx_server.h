@@ -120,6 +120,8 @@ static const char nginx_conf[] =
     "    location = /latin1 { charset off; default_type \"text/html; charset=ISO-8859-1\";\n"
     "                         return 200 \"<title>cafe</title>\"; }\n"
     "    location = /redirect/chain { return 302 /redirect/chain2; }\n"
+    "    location = /redirect/other-name { return 302 http://other.test:$server_port/index.html; "
+    "}\n"
     "    location = /redirect/chain2 { return 301 /index.html; }\n"
     "    location = /redirect/loop { return 302 /redirect/loop; }\n"
     /* a fragment of the page itself, at the root (libcurl 7.88 would fetch /) */

@@ -419,6 +419,24 @@ static int dns_error(int rc) {
     return rc == CAFE_EHTTP_DNS || rc == CAFE_EDNS_SERVFAIL || rc == CAFE_EDNS_TIMEOUT;
 }
 
+/* A request with curl's "*" line, then one without on the same pooled handle: the second goes
+ * where its URL says (127.0.0.3, where nginx does not listen), not to the first's address. */
+static int wildcard_forgotten(void *arg, void **value) {
+    const nginx_server_t *s = arg;
+    char any[64], u[128];
+    snprintf(any, sizeof(any), "*:%d:127.0.0.1", s->http_port);
+    cafe_http_opts_t w = {.resolve = (const char *const[]){any, NULL}};
+    cafe_http_result_t r;
+    snprintf(u, sizeof(u), "http://127.0.0.2:%d/index.html", s->http_port);
+    assert_int_equal(cafe_http_request(u, &w, &r), 0); /* as curl: "*" takes IP literals too */
+    cafe_http_result_free(&r);
+    cafe_http_opts_t none = {.attempts = 1};
+    snprintf(u, sizeof(u), "http://127.0.0.3:%d/index.html", s->http_port); /* no connection */
+    assert_int_equal(cafe_http_request(u, &none, &r), CAFE_ECONNREFUSED);
+    cafe_http_result_free(&r);
+    return 0;
+}
+
 static void test_resolve_pins(void **state) {
     nginx_server_t *s = srv(state);
     char pin[64], u[128];
@@ -435,6 +453,31 @@ static void test_resolve_pins(void **state) {
     o.resolve = NULL;
     assert_true(dns_error(cafe_http_request(u, &o, &r)));
     cafe_http_result_free(&r);
+    /* curl's "*": every name on that port, a redirect's too; a name of its own wins; another
+     * port is not pinned */
+    char any[64], mine[64];
+    snprintf(any, sizeof(any), "*:%d:127.0.0.1", s->http_port);
+    snprintf(mine, sizeof(mine), "mine.test:%d:127.0.0.2", s->http_port);
+    const char *wild[] = {any, NULL}, *both[] = {mine, any, NULL};
+    cafe_http_opts_t w = {.resolve = wild};
+    snprintf(u, sizeof(u), "http://some.name.test:%d/index.html", s->http_port);
+    assert_int_equal(cafe_http_request(u, &w, &r), 0);
+    assert_int_equal(r.status, 200);
+    cafe_http_result_free(&r);
+    snprintf(u, sizeof(u), "http://first.test:%d/redirect/other-name", s->http_port);
+    assert_int_equal(cafe_http_request(u, &w, &r), 0);
+    assert_int_equal(r.status, 200);
+    snprintf(u, sizeof(u), "http://other.test:%d/index.html", s->http_port);
+    assert_string_equal(r.url, u);
+    cafe_http_result_free(&r);
+    snprintf(u, sizeof(u), "http://some.name.test:%d/index.html", s->https_port);
+    assert_true(dns_error(cafe_http_request(u, &w, &r)));
+    cafe_http_result_free(&r);
+    w.resolve = both; /* nginx listens on 127.0.0.1 alone: mine's 127.0.0.2 is refused */
+    snprintf(u, sizeof(u), "http://mine.test:%d/index.html", s->http_port);
+    assert_int_equal(cafe_http_request(u, &w, &r), CAFE_ECONNREFUSED);
+    cafe_http_result_free(&r);
+    assert_int_equal(test_run(wildcard_forgotten, s), 0);
 }
 
 typedef struct h2_args {
