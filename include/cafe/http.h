@@ -201,9 +201,12 @@ struct cafe_http_result {
     /* On failure, what happened in cafe's words, then libcurl's own message as the detail
      * ("timed out: Operation timed out after 2001 milliseconds ..."); "" on success. */
     char message[256];
-    long status;            /* HTTP status of the last response; 0 when none was received */
-    int http_version;       /* 10, 11, 20 or 30; 0 when no response */
-    char *url;              /* final URL after redirects (owned); NULL when the URL was refused */
+    long status;      /* HTTP status of the last response; 0 when none was received */
+    int http_version; /* 10, 11, 20 or 30; 0 when no response */
+    /* Final URL after redirects (owned), an empty query or fragment kept ("http://h/p?",
+     * requested as "/p?", which libcurl 7.88 writes "http://h/p"); NULL when the URL was
+     * refused. */
+    char *url;
     int redirects;          /* redirects followed */
     char content_type[128]; /* media type from Content-Type, lower-case, no parameters; "" */
     char charset[48];       /* its charset parameter, lower-case, unquoted; "" when absent */

@@ -327,6 +327,38 @@ static const char *idn_fix(CURLU *u) {
     return why;
 }
 
+/* Whether url (up to its fragment, frag its length) has an empty query: its first '?' (which
+ * starts the query in an http(s) URL: the authority ends there) is its last byte. And
+ * whether its fragment is empty: a '#' that ends it. */
+static int query_empty(const char *url, size_t frag) {
+    const char *q = memchr(url, '?', frag);
+    return q && q + 1 == url + frag;
+}
+
+int cafe__url_empty_parts(const char *url, int *query, int *fragment) {
+    size_t f = strcspn(url, "#");
+    *query = query_empty(url, f);
+    *fragment = url[f] == '#' && url[f + 1] == '\0';
+    return *query || *fragment;
+}
+
+/* norm as curl wrote it, with the empty query and fragment of raw that curl 7.88 drops
+ * ("http://h/p?#" is "http://h/p" to curl_url_get; CURLU_GET_EMPTY came with 8.8.0): a
+ * browser's URL keeps both, and requests "/p?". NULL when out of memory. */
+static char *empty_parts_kept(const char *raw, const char *norm) {
+    int query, fragment;
+    if (!cafe__url_empty_parts(raw, &query, &fragment))
+        return strdup(norm);
+    size_t n = strlen(norm), f = strcspn(norm, "#");
+    query &= !memchr(norm, '?', f); /* curl kept it after all */
+    fragment &= norm[f] == '\0';    /* curl wrote no fragment */
+    char *out = malloc(n + 3);
+    if (out)
+        snprintf(out, n + 3, "%.*s%s%s%s", (int)f, norm, query ? "?" : "", norm + f,
+                 fragment ? "#" : "");
+    return out;
+}
+
 int cafe__url_normalize(const char *abs, char **url, const char **why) {
     *url = NULL;
     char *raw = cafe__url_special(abs);
@@ -359,7 +391,7 @@ int cafe__url_normalize(const char *abs, char **url, const char **why) {
     } else if ((*why = idn_fix(u)) != NULL) {
         rc = CAFE_EINVAL;
     } else if (curl_url_get(u, CURLUPART_URL, &norm, CURLU_NO_DEFAULT_PORT) != CURLUE_OK ||
-               !(*url = strdup(norm))) {
+               !(*url = empty_parts_kept(raw, norm))) {
         *why = "out of memory";
         rc = CAFE_ENOMEM;
     }

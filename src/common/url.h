@@ -38,9 +38,15 @@ int cafe__url_resolve(const char *base, const char *ref, char **out);
 
 /* An absolute http or https URL normalised as browsers write it: cafe__url_special, curl's
  * parse, then the host as browsers read it (an ASCII name lower-cased, an IPv4 address as its
- * dotted quad, an IPv6 one in its one form) and no default port. A Unicode host must convert to
- * its ASCII form (IDNA) but is kept as written. 0 with *url malloc'd; CAFE_EINVAL (the URL is
+ * dotted quad, an IPv6 one in its one form) and no default port; an empty query or fragment is
+ * kept, as browsers keep them. A Unicode host must convert to its ASCII form (IDNA) but is kept
+ * as written. 0 with *url malloc'd; CAFE_EINVAL (the URL is
  * refused) or CAFE_ENOMEM with *why a static message. */
 int cafe__url_normalize(const char *abs, char **url, const char **why);
+
+/* Whether URL url has an empty query ("http://h/p?", "http://h/p?#f") or an empty fragment
+ * ("http://h/p#"), which libcurl 7.88 drops when it writes a URL (it requests "/p?" all the
+ * same); *query and *fragment say which. */
+int cafe__url_empty_parts(const char *url, int *query, int *fragment);
 
 #endif

@@ -1,6 +1,7 @@
 /* End of a try: curl's outcome turned into the result, the task woken, the transfer pooled.
  * curl codes are translated at cafe's edge (curl_error.c); curl's own message is kept. */
 #include "common/content_type.h"
+#include "common/url.h"
 #include "http/internal.h"
 #include "http/parse.h"
 
@@ -144,7 +145,23 @@ static uint64_t usecs(CURL *e, CURLINFO what) {
     return v > 0 ? (uint64_t)v : 0;
 }
 
-static void info_fill(cafe__http_xfer_t *x, const cafe_http_opts_t *o, cafe_http_result_t *res) {
+/* The URL curl's transfer ended at (curl), or the one it started from (given) when curl's is
+ * that URL without its empty query or fragment (the transfer followed no redirect): libcurl 7.88
+ * drops both when it writes a URL
+ * ("http://h/p?" is "http://h/p"), though it requested "/p?", and a browser's URL keeps them.
+ * The lengths first: most URLs differ in none of that. */
+static const char *url_written(const char *given, const char *curl) {
+    int query, fragment;
+    size_t g = strlen(given), n = strlen(curl);
+    if (g == n || g > n + 2 || !cafe__url_empty_parts(given, &query, &fragment))
+        return curl;
+    size_t f = strcspn(given, "#") - (size_t)query; /* given[0, f) is curl's before its '#' */
+    const char *frag = fragment ? "" : given + f + query;
+    return strncmp(given, curl, f) == 0 && strcmp(curl + f, frag) == 0 ? given : curl;
+}
+
+static void info_fill(cafe__http_xfer_t *x, const cafe__http_try_t *t, cafe_http_result_t *res) {
+    const cafe_http_opts_t *o = t->opts;
     CURL *e = x->easy;
     char *url = NULL;
     long redirects = 0;
@@ -154,7 +171,7 @@ static void info_fill(cafe__http_xfer_t *x, const cafe_http_opts_t *o, cafe_http
         cafe__http_meta_fill(x, res);
     curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url);
     free(res->url);
-    res->url = url ? strdup(url) : NULL;
+    res->url = url ? strdup(t->url && !x->hops ? url_written(t->url, url) : url) : NULL;
     res->body_bytes = x->decoded;
     res->body = x->body;
     res->body_len = x->body_len;
@@ -261,7 +278,7 @@ static int location_conflict(cafe__http_xfer_t *x, cafe__http_try_t *t) {
 
 static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode code) {
     cafe_http_result_t *res = t->res;
-    info_fill(x, t->opts, res);
+    info_fill(x, t, res);
     t->code = 0;
     if (!x->relocate && !x->bad_location && t->opts->max_redirects >= 0)
         cafe__http_redirect_malformed(x, code); /* may set either */

@@ -4,7 +4,6 @@ https URL or a failure, read as a list line (no base, or about:blank) or resolve
 redirect's Location against its http(s) base, must give the standard's href or its failure.
 
 Where cafe departs from a browser on purpose, the case is checked against cafe's rule instead:
-- an empty query or fragment ('?' or '#' with nothing after it) is dropped (curl's URL API);
 - a list line holding a tab or another control character is refused (a tab guards the
   second column of pasted tables; a line is one URL);
 - a Unicode host stays as written in the record (the request uses its ASCII form): the rest
@@ -34,10 +33,8 @@ def esc(s):
 
 
 def requested(href):
-    """href as cafe writes it: curl's URL API drops an empty query and an empty fragment."""
-    url, _, frag = href.partition("#")
-    url = url[:-1] if url.endswith("?") else url
-    return url + "#" + frag if frag else url
+    """href as cafe writes it: the standard's (an empty query or fragment kept)."""
+    return href
 
 
 def cases():
