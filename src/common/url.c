@@ -306,6 +306,72 @@ static const char *ace_fix(CURLU *u, const char *ace) {
     return NULL;
 }
 
+/* RFC 3492's Punycode parameters. */
+enum { PUNY_BASE = 36, PUNY_TMIN = 1, PUNY_TMAX = 26, PUNY_SKEW = 38, PUNY_DAMP = 700 };
+
+static uint32_t puny_adapt(uint32_t delta, uint32_t points, int first) {
+    uint32_t k = 0;
+    delta = first ? delta / PUNY_DAMP : delta / 2;
+    delta += delta / points;
+    for (; delta > ((PUNY_BASE - PUNY_TMIN) * PUNY_TMAX) / 2; k += PUNY_BASE)
+        delta /= PUNY_BASE - PUNY_TMIN;
+    return k + (PUNY_BASE - PUNY_TMIN + 1) * delta / (delta + PUNY_SKEW);
+}
+
+static uint32_t puny_digit(char c) {
+    return c >= '0' && c <= '9'   ? (uint32_t)(c - '0' + 26)
+           : c >= 'a' && c <= 'z' ? (uint32_t)(c - 'a')
+           : c >= 'A' && c <= 'Z' ? (uint32_t)(c - 'A')
+                                  : PUNY_BASE;
+}
+
+int cafe__url_ace_ok(const char *p, size_t n) {
+    const char *dash = NULL;
+    for (size_t k = 0; k < n; k++)
+        if (p[k] == '-')
+            dash = p + k;
+    size_t in = dash ? (size_t)(dash - p) + 1 : 0;
+    uint32_t out = dash ? (uint32_t)(dash - p) : 0, code = 0x80, i = 0, bias = 72;
+    if (in == n)
+        return 0;    /* nothing to decode: an empty or all-ASCII label ("xn--", "xn--abc-") */
+    while (in < n) { /* RFC 3492 6.2, each code point checked, none written */
+        uint32_t old = i, w = 1;
+        for (uint32_t k = PUNY_BASE;; k += PUNY_BASE) {
+            uint32_t digit = in < n ? puny_digit(p[in++]) : PUNY_BASE;
+            if (digit >= PUNY_BASE || digit > (UINT32_MAX - i) / w)
+                return 0;
+            i += digit * w;
+            uint32_t t = k <= bias ? PUNY_TMIN : k >= bias + PUNY_TMAX ? PUNY_TMAX : k - bias;
+            if (digit < t)
+                break;
+            if (w > UINT32_MAX / (PUNY_BASE - t))
+                return 0;
+            w *= PUNY_BASE - t;
+        }
+        bias = puny_adapt(i - old, ++out, old == 0);
+        if (i / out > 0x10FFFF - code)
+            return 0;
+        code += i / out;
+        i %= out;
+        i++;
+        if (code < 0xA0 || (code >= 0xD800 && code <= 0xDFFF)) /* C1 controls, surrogates */
+            return 0;
+    }
+    return 1;
+}
+
+/* Why host (ASCII, lower-case) is refused for an "xn--" label: NULL when it has none, or
+ * each is Punycode of a name (cafe__url_ace_ok). */
+static const char *ace_labels(const char *host) {
+    for (const char *l = host; *l;) {
+        size_t n = strcspn(l, ".");
+        if (n >= 4 && strncasecmp(l, "xn--", 4) == 0 && !cafe__url_ace_ok(l + 4, n - 4))
+            return "bad international host name (an xn-- label that is not valid Punycode)";
+        l += n + (l[n] == '.');
+    }
+    return NULL;
+}
+
 /* A host with non-ASCII letters must convert to its ASCII form (IDNA, done by libcurl with
  * libidn2, which needs a UTF-8 LC_CTYPE: the cafe tool sets it); the URL keeps the form
  * written, unless that form is an IPv4 address (written as its dotted quad, as browsers do).
@@ -322,6 +388,8 @@ static const char *idn_fix(CURLU *u) {
                       : "bad international host name (IDNA)";
             break;
         }
+    if (!why && host[0] != '[')
+        why = ace_labels(ace ? ace : host);
     curl_free(ace);
     curl_free(host);
     return why;

@@ -5,6 +5,8 @@
 #ifndef CAFE_COMMON_URL_H
 #define CAFE_COMMON_URL_H
 
+#include <stddef.h>
+
 /* A host (ASCII, percent-decoded) as the WHATWG host parser reads it, when it is an IPv4
  * address: one whose last label, a trailing '.' aside, is a number ("127.0.0.1.", "0x7f.1",
  * "2130706433"). Returns 1 with its dotted quad in quad, 0 for any other host (a domain name),
@@ -43,6 +45,13 @@ int cafe__url_resolve(const char *base, const char *ref, char **out);
  * as written. 0 with *url malloc'd; CAFE_EINVAL (the URL is
  * refused) or CAFE_ENOMEM with *why a static message. */
 int cafe__url_normalize(const char *abs, char **url, const char **why);
+
+/* Whether an "xn--" label's rest (p, n bytes) is one a browser takes (the URL Standard's
+ * domain to ASCII, as Firefox and node apply it): Punycode (RFC 3492) that decodes to at
+ * least one non-ASCII code point, none a C1 control or a surrogate. "xn--zz" (no Punycode),
+ * "xn--abc-" (all ASCII) and "xn--a" (U+0080) are refused; the rest of UTS #46's checks
+ * (which code points a label may hold) are not made. 1 or 0. */
+int cafe__url_ace_ok(const char *p, size_t n);
 
 /* Whether URL url has an empty query ("http://h/p?", "http://h/p?#f") or an empty fragment
  * ("http://h/p#"), which libcurl 7.88 drops when it writes a URL (it requests "/p?" all the

@@ -352,6 +352,12 @@ static size_t quad_host_end(const char *s, size_t n, size_t i) {
 /* The end of s's host from i on (0 when it is not one curl keeps as it is): a dotted quad, or
  * labels of URL_HOST bytes, none empty, not starting with '-', the last not starting with a
  * digit (a numeric IPv4 form other than a dotted quad, which curl rewrites). */
+/* A label (n bytes at p) that is no "xn--" one, or one a browser takes (cafe__url_ace_ok):
+ * else the line takes the slow way, which says why it is refused. */
+static int ace_ok(const char *p, size_t n) {
+    return n < 4 || memcmp(p, "xn--", 4) != 0 || cafe__url_ace_ok(p + 4, n - 4);
+}
+
 static size_t host_end(const char *s, size_t n, size_t i) {
     size_t quad = quad_host_end(s, n, i);
     if (quad)
@@ -359,11 +365,11 @@ static size_t host_end(const char *s, size_t n, size_t i) {
     size_t host = i, last = i; /* where the host and its last label start */
     for (; i < n && (url_byte(s, i) & URL_HOST); i++)
         if (s[i] == '.') {
-            if (i == last) /* an empty label: "..", or a leading '.' */
+            if (i == last || !ace_ok(s + last, i - last)) /* "..", a leading '.' */
                 return 0;
             last = i + 1;
         }
-    if (i == last || s[host] == '-') /* empty, or ends in '.' */
+    if (i == last || s[host] == '-' || !ace_ok(s + last, i - last)) /* empty, or ends in '.' */
         return 0;
     if (s[last] >= '0' && s[last] <= '9') /* not a dotted quad: quad_host_end said so */
         return 0;

@@ -89,6 +89,9 @@ static void test_canonical_fast_path(void **state) {
         "http://10.20.30.40/?q=1",
         "http://1password.com/",
         "http://1.2.3.4-x.example/",
+        /* "xn--" labels that are Punycode of a name stay on the fast path */
+        "http://xn--bcher-kva.example/",
+        "http://a.xn--ls8h.la/",
     };
     static const char *const slow[] = {
         "http://Example.com/",
@@ -127,6 +130,12 @@ static void test_canonical_fast_path(void **state) {
         "http://1.2.3.4:/",
         "http://1",
         "http://1.",
+        /* the others take the slow path, which refuses them */
+        "http://xn--zz/",
+        "http://xn--/",
+        "http://a.xn--zz.example/",
+        "http://xn--abc-.example/",
+        "http://xn--a.example/",
     };
     for (size_t i = 0; i < sizeof fast / sizeof fast[0]; i++) {
         assert_true(url_canonical(fast[i], strlen(fast[i])));
