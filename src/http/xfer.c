@@ -138,10 +138,12 @@ static int slist_set(struct curl_slist **list, const char *const *lines) {
     return 0;
 }
 
-/* Whether lines has a Cookie header with a value. */
+/* Whether lines has a Cookie header of its own to send: one with a value, or curl's
+ * "Cookie;" (sent empty). "Cookie:" alone removes a header curl would send: none here. */
 static int cookie_header(const char *const *lines) {
     for (; lines && *lines; lines++)
-        if (strncasecmp(*lines, "cookie:", 7) == 0 && (*lines)[7 + strspn(*lines + 7, " \t")])
+        if (strncasecmp(*lines, "cookie", 6) == 0 &&
+            ((*lines)[6] == ';' || ((*lines)[6] == ':' && (*lines)[7 + strspn(*lines + 7, " \t")])))
             return 1; /* the pointer past "cookie:" made only once the line has it */
     return 0;
 }

@@ -291,6 +291,10 @@ def test_a_cookie_header_of_the_callers_own_is_the_only_one():
     assert titles(recs) == ["cookies: mine=1"], recs
     recs = run([set_url(U("/h/set"), ["jar=1; Path=/"], "/h/show")], "-H", "Cookie:")
     assert titles(recs) == ["cookies: jar=1"], recs
+    # curl's "Cookie;" is a Cookie header of the caller's own, empty: it alone is sent, never
+    # beside the jar's (two Cookie headers, which no browser sends)
+    recs = run([set_url(U("/h/set"), ["jar=1; Path=/"], "/h/empty/show")], "-H", "Cookie;")
+    assert titles(recs) == ["cookies: none"], recs
 
 
 def test_a_secure_cookie_goes_over_https_only():
