@@ -29,3 +29,9 @@ cafe_require(OPENSSL libssl-dev libssl>=1.1.1 libcrypto>=1.1.1)
 list(APPEND CAFE_EXTRA_LIBS PkgConfig::OPENSSL)
 set(CAFE_PC_REQUIRES "libcurl libcares libssl libcrypto" PARENT_SCOPE)
 set(CAFE_PC_REQUIRES "libcurl libcares libssl libcrypto")
+# expat: the XML parser of pages served as XML (src/html/xml.c), Firefox's own; 2.4 for its
+# billion-laughs protection.
+cafe_require(EXPAT libexpat1-dev expat>=2.4)
+list(APPEND CAFE_EXTRA_LIBS PkgConfig::EXPAT)
+set(CAFE_PC_REQUIRES "libcurl libcares libssl libcrypto expat" PARENT_SCOPE)
+set(CAFE_PC_REQUIRES "libcurl libcares libssl libcrypto expat")

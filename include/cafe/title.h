@@ -38,7 +38,10 @@
  * (compact: whitespace runs and character references take a few bytes, so it holds a title
  * of any length up to the cap) to decode it again should a later <meta> or the detection
  * change the encoding, and the detector's state (uchardet's, some tens of KiB) for
- * undeclared pages with a non-ASCII title. Nothing is allocated per byte. Decoding is the
+ * undeclared pages with a non-ASCII title. Nothing is allocated per byte. Pages read in
+ * CAFE_TITLE_XML mode (cafe_title_set_mode) use, besides, an XML parser made at the first of
+ * them and kept: about 6 KiB and expat's own memory, capped at 1 MiB, with at most 1 MiB more
+ * of input held back while expat is inside a token that large. Decoding is the
  * WHATWG Encoding Standard's, for every encoding it defines.
  */
 #ifndef CAFE_TITLE_H
@@ -132,19 +135,53 @@ const char *cafe_title_encoding(const cafe_title_t *t);
 
 /* How the encoding was found. */
 typedef enum cafe_charset_source {
-    CAFE_CHARSET_DEFAULT,  /* nothing declared or detected it: windows-1252, the fallback */
+    CAFE_CHARSET_DEFAULT,  /* nothing declared or detected it: windows-1252, the fallback
+                              (UTF-8 in CAFE_TITLE_XML mode) */
     CAFE_CHARSET_BOM,      /* a byte order mark */
     CAFE_CHARSET_HEADER,   /* the transport charset given to create or reset */
     CAFE_CHARSET_META,     /* a <meta> charset, by the prescan or later in the head */
     CAFE_CHARSET_DETECTED, /* detected from the bytes (valid UTF-8, or uchardet) */
+    CAFE_CHARSET_XML,      /* an XML page's declaration (<?xml ... encoding="..."?>) */
 } cafe_charset_source_t;
 
 /* Which step decided cafe_title_encoding(): final once the result is. */
 cafe_charset_source_t cafe_title_charset_source(const cafe_title_t *t);
 
-/* "default", "bom", "header", "meta" or "detected" (the record's charset_source); static
+/* "default", "bom", "header", "meta", "detected" or "xml" (the record's charset_source); static
  * storage. An unknown value gives "default". */
 const char *cafe_charset_source_name(cafe_charset_source_t source);
+
+/* How a browser reads a response, by its MIME type. */
+typedef enum cafe_title_mode {
+    CAFE_TITLE_NONE, /* not shown as a document (an image, JSON, a feed...): no title */
+    CAFE_TITLE_HTML, /* text/html: the HTML parser (the extractor's mode after create/reset) */
+    CAFE_TITLE_XML,  /* application/xhtml+xml, text/xml, application/xml, image/svg+xml */
+} cafe_title_mode_t;
+
+/* The mode for a MIME type: its essence (a whole Content-Type value is cut at its first ';';
+ * ASCII case and surrounding whitespace ignored). Only the types whose documents both
+ * Chromium and Firefox show with a title are CAFE_TITLE_XML (an RSS or Atom feed, +xml types
+ * in general, are not); NULL or anything else is CAFE_TITLE_NONE. */
+cafe_title_mode_t cafe_title_mode_of(const char *type);
+
+/* Reads this page with `mode`'s parser: call it after create or reset, before the first feed
+ * (cafe_title_reset goes back to CAFE_TITLE_HTML). In CAFE_TITLE_XML the page is parsed as a
+ * browser parses an XML document (expat, which Firefox uses too): the encoding is the BOM's,
+ * else the transport charset's, else the XML declaration's (a label of the Encoding Standard;
+ * an unknown one, or UTF-16 in a declaration read as ASCII, gives UTF-8), else UTF-8; there
+ * is no <meta> prescan and no detection. The title is document.title's: the first title
+ * element in the XHTML namespace in tree order, or, when the root element is SVG's <svg>, its
+ * first SVG <title> child; its child text (CDATA and references included, child elements'
+ * text not), ASCII whitespace stripped and collapsed. HTML's named references are known when
+ * the DOCTYPE names one of the XHTML/MathML public identifiers browsers know. A document that
+ * is not well-formed before the title's end tag (a byte invalid in its encoding included) has
+ * no title, as in both browsers; the title is final at its end tag, as for HTML, so an error
+ * after it does not matter (Chromium keeps the title then; Firefox shows an error page). The XML
+ * parser is made at the first XML page and kept across resets (see Memory above: a page needing
+ * more than the cap before its title has no title). Returns 0; CAFE_ENOMEM when the parser cannot
+ * be made (the extractor then stays in its old mode); CAFE_EINVAL for an unknown mode or after the
+ * first feed. CAFE_TITLE_NONE is taken as such: the page has no title, whatever is fed. */
+int cafe_title_set_mode(cafe_title_t *t, cafe_title_mode_t mode);
 
 /* Turns the detection of undeclared encodings on (the default) or off (strict WHATWG:
  * windows-1252 when nothing declares the encoding). Kept across cafe_title_reset; takes

@@ -19,13 +19,9 @@ typedef struct sink {
     int failed;             /* the extractor ran out of memory */
     const char *url;
     int detect;
-    int not_html; /* a body a browser would not show as a page: no title is looked for */
+    int not_html;           /* a body a browser would not show as a page: no title is looked for */
+    cafe_title_mode_t mode; /* how a browser parses it: HTML, or XML by its type */
 } sink_t;
-
-/* The types a browser renders as an HTML or XHTML document, whose title it shows. */
-static int html_type(const char *type) {
-    return strcmp(type, "text/html") == 0 || strcmp(type, "application/xhtml+xml") == 0;
-}
 
 /* WHATWG MIME Sniffing's HTML signatures ("<!DOCTYPE HTML", "<HTML", ... then a space or
  * '>', and "<!--"), after leading whitespace: for a response without a Content-Type. */
@@ -57,8 +53,11 @@ static int on_body(void *arg, const cafe_http_result_t *res, const char *data, s
     if (!data) /* the body paused (PAUSE_MS): a title complete so far is the page's */
         return s->title && cafe_title_pause(s->title) == 1 ? CAFE_HTTP_ENOUGH : 0;
     if (!s->title && !s->not_html) {
-        s->not_html =
-            res->content_type[0] ? !html_type(res->content_type) : !looks_like_html(data, len);
+        /* by the type a browser renders as an HTML or XML document, whose title it shows */
+        s->mode = res->content_type[0]         ? cafe_title_mode_of(res->content_type)
+                  : looks_like_html(data, len) ? CAFE_TITLE_HTML
+                                               : CAFE_TITLE_NONE;
+        s->not_html = s->mode == CAFE_TITLE_NONE;
         if (s->not_html)
             return CAFE_HTTP_ENOUGH;
     }
@@ -76,6 +75,10 @@ static int on_body(void *arg, const cafe_http_result_t *res, const char *data, s
         }
         cafe_title_set_detection(s->title, s->detect);
         cafe_title_set_url(s->title, s->url); /* its domain hints the detection */
+        if (s->mode != CAFE_TITLE_HTML && cafe_title_set_mode(s->title, s->mode) != 0) {
+            s->failed = 1; /* the XML parser could not be made */
+            return CAFE_HTTP_ENOUGH;
+        }
     }
     int rc = cafe_title_feed(s->title, data, len);
     if (rc < 0)
@@ -153,7 +156,7 @@ static int page_before_failure(int rc, sink_t *s) {
 
 int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, void *start_arg,
               cli_fetch_pool_t *pool) {
-    sink_t s = {NULL, pool, 0, r->url, !o->no_detect, 0};
+    sink_t s = {NULL, pool, 0, r->url, !o->no_detect, 0, CAFE_TITLE_HTML};
     cafe_http_opts_t h;
     cafe_http_result_t res;
     fill_opts(o, &h, &s);

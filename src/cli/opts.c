@@ -230,8 +230,9 @@ static const cli_opt_t rows[] = {
      "JSON Lines: url, final_url, status, title,\ncontent_type, charset, charset_source, bytes, "
      "time_ms,\nattempts, error",
      "JSON Lines, one object per URL: url, final_url, status, title (null when the page\n"
-     "has none), content_type, charset, charset_source (bom, header, meta, detected or\n"
-     "default: see ENCODINGS), bytes, time_ms, attempts, error (null on success). bytes\n"
+     "has none), content_type, charset, charset_source (bom, header, meta, xml,\n"
+     "detected or default: see ENCODINGS), bytes, time_ms, attempts, error (null on success). "
+     "bytes\n"
      "is the body received, after decompression (httpx's content_length; curl's\n"
      "size_download counts it before): the whole body, or what came until the download\n"
      "stopped at the title or at --max-bytes, plus any rest read only to keep the\n"

@@ -126,6 +126,7 @@ static void decode_utf8(cafe__html_decoder_t *d, const unsigned char *p, size_t 
                 d->u8_lo = b == 0xF0 ? 0x90 : 0x80, d->u8_hi = b == 0xF4 ? 0x8F : 0xBF;
                 d->u8_need = 3, d->u8_cp = b & 0x7;
             } else {
+                d->error = 1;
                 sink(ctx, replacement, 3);
             }
             d->u8_seen = 0;
@@ -133,6 +134,7 @@ static void decode_utf8(cafe__html_decoder_t *d, const unsigned char *p, size_t 
         }
         if (b < d->u8_lo || b > d->u8_hi) {
             d->u8_need = 0;
+            d->error = 1;
             sink(ctx, replacement, 3);
             run = i;
             i--; /* the byte starts over */
@@ -151,18 +153,21 @@ static void decode_utf8(cafe__html_decoder_t *d, const unsigned char *p, size_t 
         sink(ctx, (const char *)p + run, n - run);
     if (final && d->u8_need) {
         d->u8_need = 0;
+        d->error = 1;
         sink(ctx, replacement, 3);
     }
 }
 
 /* Single-byte decoder: ASCII as is, 0x80-0xFF through the encoding's index (none: error).
  * x-user-defined is the same with 0xF780 + byte - 0x80 for the high half. */
-static void decode_single(const cafe__html_encoding_t *enc, const unsigned char *p, size_t n,
-                          out_t *o) {
+static void decode_single(cafe__html_decoder_t *d, const unsigned char *p, size_t n, out_t *o) {
+    const cafe__html_encoding_t *enc = d->enc;
     for (size_t i = 0; i < n; i++) {
         uint32_t cp = p[i];
-        if (cp >= 0x80 && enc->table)
-            cp = enc->table[cp - 0x80] ? enc->table[cp - 0x80] : 0xFFFD;
+        if (cp >= 0x80 && enc->table && enc->table[cp - 0x80])
+            cp = enc->table[cp - 0x80];
+        else if (cp >= 0x80 && enc->table)
+            cp = 0xFFFD, d->error = 1;
         else if (cp >= 0x80)
             cp = 0xF780u + cp - 0x80u;
         out_cp(o, cp);
@@ -225,7 +230,7 @@ static void decode_steps(cafe__html_decoder_t *d, const unsigned char *p, size_t
         if (r == CAFE__STEP_FINISHED || (ascii && r == 1))
             break;
         if (r == CAFE__STEP_ERROR)
-            out_cp(o, 0xFFFD);
+            out_cp(o, 0xFFFD), d->error = 1;
         else
             for (int k = 0; k < r; k++)
                 out_cp(o, cp[k]);
@@ -251,7 +256,7 @@ void cafe__html_decode(cafe__html_decoder_t *d, const unsigned char *p, size_t n
     switch (d->enc->dec) {
     case CAFE__DEC_SINGLE:
     case CAFE__DEC_USER:
-        decode_single(d->enc, p, n, &o);
+        decode_single(d, p, n, &o);
         break;
     case CAFE__DEC_REPLACEMENT:
         decode_replacement(d, n, &o);

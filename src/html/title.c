@@ -40,6 +40,7 @@
 #include "html/detect.h"
 #include "html/prescan.h"
 #include "html/text.h"
+#include "html/xml.h"
 #include "html/tokenizer.h"
 
 #define PRESCAN_BYTES 1024
@@ -75,6 +76,8 @@ struct cafe_title {
     cafe__html_detect_t det;
     cafe__html_tok_t tok;
     cafe__html_text_t text;
+    cafe_title_mode_t mode; /* CAFE_TITLE_XML: xml parses the page */
+    cafe__xml_t *xml;       /* made at the first XML page, kept */
     /* the last transport charset named and what it gave: consecutive pages of a crawl
      * name the same one, and reset would look it up for each */
     char charset_seen[24];
@@ -465,6 +468,83 @@ static void header_decides(cafe_title_t *t) {
     meta_final(t);
 }
 
+/* ---- XML mode (xml.c parses; its result is copied where the accessors read) --------- */
+
+static void xml_sync(cafe_title_t *t, int done) {
+    cafe_charset_source_t source;
+    const cafe__html_encoding_t *e = cafe__xml_encoding(t->xml, &source);
+    if (e)
+        t->enc = e, t->source = source;
+    if (!done)
+        return;
+    size_t n = 0;
+    int truncated = 0;
+    const char *s = cafe__xml_title(t->xml, &n, &truncated);
+    t->has_title = s != NULL;
+    if (s) {
+        memcpy(t->text.buf, s, n + 1);
+        t->text.len = n;
+        t->text.truncated = truncated;
+    }
+    t->closed_at_eof = 0;
+    t->done = 1;
+}
+
+CAFE__APART static int xml_feed(cafe_title_t *t, const void *data, size_t len) {
+    int done = cafe__xml_feed(t->xml, data, len);
+    xml_sync(t, done);
+    return done;
+}
+
+static int fresh(const cafe_title_t *t) {
+    if (t->mode == CAFE_TITLE_XML)
+        return cafe__xml_fresh(t->xml);
+    return !t->done && !t->enc && t->nhead == 0;
+}
+
+int cafe_title_set_mode(cafe_title_t *t, cafe_title_mode_t mode) {
+    if (!fresh(t))
+        return CAFE_EINVAL;
+    switch (mode) {
+    case CAFE_TITLE_HTML:
+        t->mode = CAFE_TITLE_HTML;
+        return 0;
+    case CAFE_TITLE_NONE:
+        t->mode = CAFE_TITLE_HTML;
+        t->has_title = 0;
+        t->done = 1;
+        return 0;
+    case CAFE_TITLE_XML:
+        if (!t->xml && !(t->xml = cafe__xml_new()))
+            return CAFE_ENOMEM;
+        cafe__xml_start(t->xml, t->transport);
+        t->mode = CAFE_TITLE_XML;
+        t->enc = &cafe__html_enc_utf8; /* until the page says otherwise */
+        return 0;
+    }
+    return CAFE_EINVAL;
+}
+
+cafe_title_mode_t cafe_title_mode_of(const char *type) {
+    static const char *const xml[] = {"application/xhtml+xml", "text/xml", "application/xml",
+                                      "image/svg+xml"};
+    if (!type)
+        return CAFE_TITLE_NONE;
+    if (strcmp(type, "text/html") == 0) /* most pages, as the HTTP client gives the type */
+        return CAFE_TITLE_HTML;
+    while (*type == ' ' || *type == '\t' || *type == '\n' || *type == '\r')
+        type++;
+    size_t n = strcspn(type, ";");
+    while (n > 0 && strchr(" \t\n\r", type[n - 1]))
+        n--;
+    if (n == 9 && strncasecmp(type, "text/html", 9) == 0)
+        return CAFE_TITLE_HTML;
+    for (size_t i = 0; i < sizeof xml / sizeof xml[0]; i++)
+        if (strlen(xml[i]) == n && strncasecmp(type, xml[i], n) == 0)
+            return CAFE_TITLE_XML;
+    return CAFE_TITLE_NONE;
+}
+
 /* ---- API ---------------------------------------------------------------------------- */
 
 int cafe_title_create(cafe_title_t **out, const char *charset) {
@@ -474,6 +554,7 @@ int cafe_title_create(cafe_title_t **out, const char *charset) {
     if (!t)
         return CAFE_ENOMEM;
     t->raw = NULL;
+    t->xml = NULL;
     t->detect = 1;
     t->charset_seen[0] = 0; /* "" names no encoding, as the lookup would say */
     t->charset_enc = NULL;
@@ -506,6 +587,7 @@ CAFE__HOT static const cafe__html_encoding_t *transport(cafe_title_t *t, const c
 
 CAFE__HOT void cafe_title_reset(cafe_title_t *t, const char *charset) {
     t->transport = transport(t, charset);
+    t->mode = CAFE_TITLE_HTML;
     t->enc = NULL;
     t->certain = t->predecode = t->switch_wide = t->done = t->has_title = t->title_closed = t->eof =
         t->closed_at_eof = 0;
@@ -522,6 +604,8 @@ CAFE__HOT void cafe_title_reset(cafe_title_t *t, const char *charset) {
 
 CAFE__HOT int cafe_title_feed(cafe_title_t *t, const void *data, size_t len) {
     const unsigned char *p = data;
+    if (t->mode != CAFE_TITLE_HTML)
+        return xml_feed(t, data, len);
     if (t->done || len == 0)
         return t->done;
     if (!t->enc && by_header(t, p, len)) {
@@ -540,6 +624,11 @@ CAFE__HOT int cafe_title_feed(cafe_title_t *t, const void *data, size_t len) {
 }
 
 int cafe_title_pause(cafe_title_t *t) {
+    if (t->mode == CAFE_TITLE_XML && !t->done) {
+        int done = cafe__xml_pause(t->xml);
+        xml_sync(t, done);
+        return done;
+    }
     if (!t->done && !t->enc)
         hold(t, (const unsigned char *)"", 0, 1); /* the prescan on what came */
     if (t->done || !t->has_title || !t->title_closed)
@@ -554,6 +643,11 @@ int cafe_title_pause(cafe_title_t *t) {
 
 /* The end of a page whose title was not final before it (cut: the caller stopped early). */
 CAFE__APART static void finish(cafe_title_t *t, int cut) {
+    if (t->mode == CAFE_TITLE_XML) { /* cut or not: an unclosed title is no title in XML */
+        cafe__xml_finish(t->xml);
+        xml_sync(t, 1);
+        return;
+    }
     if (!t->enc)
         hold(t, (const unsigned char *)"", 0, 1);
     if (!t->done)
@@ -621,6 +715,8 @@ CAFE__HOT const char *cafe_charset_source_name(cafe_charset_source_t source) {
         return "meta";
     case CAFE_CHARSET_DETECTED:
         return "detected";
+    case CAFE_CHARSET_XML:
+        return "xml";
     default:
         return "default";
     }
@@ -640,6 +736,7 @@ CAFE__HOT void cafe_title_set_url(cafe_title_t *t, const char *url) {
 void cafe_title_free(cafe_title_t *t) {
     if (!t)
         return;
+    cafe__xml_free(t->xml);
     cafe__html_decoder_close(&t->wide);
     cafe__html_detect_close(&t->det);
     cafe__html_text_close(&t->text);

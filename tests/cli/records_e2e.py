@@ -17,7 +17,10 @@ tmp = tempfile.mkdtemp(prefix="cafe-records-")
 BODY = b"<html><head><title>Inside</title></head><body>x</body></html>"
 PAGES = {  # path: (Content-Type header or None, body)
     "/html": (b"text/html", BODY),
-    "/xhtml": (b"application/xhtml+xml", BODY),
+    # XML: a title counts in the XHTML namespace only, as in browsers
+    "/xhtml": (b"application/xhtml+xml",
+               BODY.replace(b"<html>", b'<html xmlns="http://www.w3.org/1999/xhtml">')),
+    "/xhtml-no-namespace": (b"application/xhtml+xml", BODY),
     "/plain": (b"text/plain", BODY),
     "/json": (b"application/json", b'{"a": "<title>Inside</title>"}'),
     "/png": (b"image/png", b"\x89PNG\r\n<title>Inside</title>"),
@@ -74,12 +77,14 @@ def listing(paths):
 
 def test_only_html_gets_a_title():
     paths = ["/html", "/xhtml", "/plain", "/json", "/png", "/octet", "/untyped-html",
-             "/untyped-text"]
+             "/untyped-text", "/xhtml-no-namespace"]
     r = cafe("titles", "-q", "--json", listing(paths))
     assert r.returncode == 0, r.stderr
     recs = {x["url"][len(srv.url("")):]: x for x in map(json.loads, r.stdout.splitlines())}
     for p in ("/html", "/xhtml", "/untyped-html"):
         assert recs[p]["title"] == "Inside" and recs[p]["error"] is None, recs[p]
+    assert recs["/xhtml-no-namespace"]["title"] is None, recs["/xhtml-no-namespace"]
+    assert recs["/xhtml-no-namespace"]["error"] is None, recs["/xhtml-no-namespace"]
     for p, t in (("/plain", "text/plain"), ("/json", "application/json"),
                  ("/png", "image/png"), ("/octet", "application/octet-stream")):
         assert recs[p]["title"] is None and recs[p]["content_type"] == t, recs[p]

@@ -317,6 +317,46 @@ def test_undeclared_encodings_detected():
     assert rows[1][5:7] == ["Big5", "detected"], rows[1]
 
 
+def test_xml_pages_titled_as_browsers_do():
+    # Pages served as XML are parsed as XML, as browsers parse them (tests/browser/xml.py
+    # checks the rules against Chromium and Firefox): the declaration's encoding, the XHTML
+    # title, the SVG root's title; a document not well-formed before its title has none.
+    from pageserver import PageServer
+    x = 'xmlns="http://www.w3.org/1999/xhtml"'
+    rest = b"<p>" + b"x" * (4 << 20) + b"</p></body></html>"
+    pages = {
+        "/xhtml": (b'<?xml version="1.0" encoding="windows-1252"?><html ' + x.encode() +
+                   b"><head><title>Caf\x93  s\xe9</title></head><body>" + rest,
+                   "application/xhtml+xml"),
+        "/svg": (b'<svg xmlns="http://www.w3.org/2000/svg"><title>Chart</title></svg>',
+                 "image/svg+xml"),
+        "/nbsp": (b"<html " + x.encode() + b"><title>a&nbsp;b</title></html>", "text/xml"),
+        "/bom": (b"\xff\xfe" + ("<html %s><title>\u00e9t\u00e9</title></html>" % x)
+                 .encode("utf-16-le"), "application/xhtml+xml; charset=windows-1252"),
+        "/html-in-xml": (b"<html><title>no namespace</title></html>", "application/xml"),
+        "/feed": (b"<html " + x.encode() + b"><title>feed</title></html>",
+                  "application/rss+xml"),
+    }
+    server = PageServer(lambda path: pages.get(path))
+    server.httpd.handle_error = lambda *a: None  # cafe hangs up after the title: no traceback
+    try:
+        r = cafe("titles", "-q", "--json", write_list([server.url(p) for p in pages]))
+    finally:
+        server.close()
+    recs = {rec["url"].rsplit("/", 1)[1]: rec for rec in map(json.loads, r.stdout.splitlines())}
+    rec = recs["xhtml"]
+    assert rec["title"] == "Caf\u201c s\u00e9" and rec["charset"] == "windows-1252", rec
+    assert rec["charset_source"] == "xml" and rec["error"] is None, rec
+    assert rec["bytes"] < len(rest) // 2, rec  # final at </title>: the rest is not read
+    assert recs["svg"]["title"] == "Chart" and recs["svg"]["charset"] == "UTF-8", recs["svg"]
+    assert recs["svg"]["charset_source"] == "default", recs["svg"]
+    assert recs["nbsp"]["title"] is None and recs["nbsp"]["error"] is None, recs["nbsp"]
+    assert recs["bom"]["title"] == "\u00e9t\u00e9", recs["bom"]
+    assert recs["bom"]["charset"] == "UTF-16LE" and recs["bom"]["charset_source"] == "bom"
+    assert recs["html-in-xml"]["title"] is None, recs["html-in-xml"]
+    assert recs["feed"]["title"] is None and "not HTML" in recs["feed"]["error"], recs["feed"]
+
+
 def test_hostile_title_prints_safely():
     root = os.path.join(tmp, "www")
     os.makedirs(root)

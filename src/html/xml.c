@@ -1,0 +1,510 @@
+/* XML mode (xml.h): the title of a page a browser parses as XML.
+ *
+ * Encoding, as Chromium and Firefox both decide it (tests/browser/xml.py checks them): a byte
+ * order mark wins, then the transport charset, then the XML declaration's encoding label,
+ * else UTF-8. Labels are the Encoding Standard's (iso-8859-1 and us-ascii are windows-1252,
+ * as for HTML); a label naming no encoding, or UTF-16 in a declaration that was just read as
+ * ASCII, leaves UTF-8. No <meta>, no detection. UTF-8 goes to expat as it is (expat rejects
+ * malformed UTF-8, which browsers treat as a fatal error); every other encoding is decoded
+ * to UTF-8 first by the project's decoders and expat is told UTF-8, so it never applies its
+ * own idea of ISO-8859-1 or US-ASCII.
+ *
+ * The title: the first element {http://www.w3.org/1999/xhtml}title in tree order, or, under
+ * a root {http://www.w3.org/2000/svg}svg, its first SVG title child; its child text only.
+ * Final at its end tag: the parser is stopped there, so a download can stop. Any error
+ * before it (not well-formed, an undeclared entity) leaves no title, as in both browsers.
+ *
+ * Entities: besides XML's five and an internal subset's, the HTML named references when the
+ * DOCTYPE's public identifier is one the HTML standard lists for the XML parser (browsers
+ * then read a DTD holding them). expat reports a reference it cannot resolve in a document
+ * with an external subset as a skipped entity; it is looked up there, or is an error.
+ *
+ * Memory: expat's allocations go through a counting suite capped at XML_MEM_MAX per parser
+ * (a page needing more fails: no title), so no page can make the extractor grow without
+ * bound; entity expansion is bounded by expat's billion-laughs protection. */
+#define XML_DTD /* the billion-laughs protection's prototypes */
+#include "html/xml.h"
+#include "html/charref.h"
+
+#include <expat.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HEAD_MAX 1024          /* bytes held back to find the XML declaration */
+#define XML_MEM_MAX (1u << 20) /* expat's memory per parser */
+#define XHTML "http://www.w3.org/1999/xhtml"
+#define SVG "http://www.w3.org/2000/svg"
+
+struct cafe__xml {
+    XML_Parser p;
+    size_t mem; /* bytes expat holds */
+    const cafe__html_encoding_t *transport;
+    const cafe__html_encoding_t *enc; /* NULL until decided */
+    cafe_charset_source_t source;
+    cafe__html_decoder_t dec; /* to UTF-8, for every encoding but UTF-8 */
+    int fed;                  /* a byte came since start */
+    int done;                 /* the result is final */
+    int title_done;           /* the title ended at its end tag: it is the page's */
+    int in_doc;               /* the parser has been given the document's first bytes */
+    int svg;                  /* the root is SVG's svg */
+    int known_dtd;            /* the DOCTYPE names a DTD with the HTML entities */
+    unsigned depth;           /* open elements */
+    unsigned title_depth;     /* the title's depth while it is open, else 0 */
+    unsigned long events;     /* expat's callbacks so far: it got somewhere */
+    size_t stuck;             /* bytes given to expat since its last callback */
+    char *stage;              /* bytes held back from expat while it is stuck (parse()) */
+    size_t nstage, stage_cap;
+    int space; /* whitespace since the last character kept */
+    int truncated;
+    size_t len;
+    size_t nhead;
+    unsigned char head[HEAD_MAX];
+    char buf[CAFE_TITLE_MAX + 1];
+};
+
+/* ---- expat's memory, counted: the parser whose call is running ---------------------- */
+
+static _Thread_local cafe__xml_t *current;
+
+typedef union {
+    size_t n;
+    max_align_t align;
+} block_t;
+
+static void *mem_malloc(size_t n) {
+    cafe__xml_t *x = current;
+    if (x && (n > XML_MEM_MAX || x->mem > XML_MEM_MAX - n))
+        return NULL;
+    block_t *b = malloc(sizeof *b + n);
+    if (!b)
+        return NULL;
+    b->n = n;
+    if (x)
+        x->mem += n;
+    return b + 1;
+}
+
+static void mem_free(void *p) {
+    if (!p)
+        return;
+    block_t *b = (block_t *)p - 1;
+    if (current)
+        current->mem -= b->n < current->mem ? b->n : current->mem;
+    free(b);
+}
+
+static void *mem_realloc(void *p, size_t n) {
+    if (!p)
+        return mem_malloc(n);
+    block_t *b = (block_t *)p - 1;
+    size_t old = b->n;
+    cafe__xml_t *x = current;
+    if (x && n > old && (n - old > XML_MEM_MAX || x->mem > XML_MEM_MAX - (n - old)))
+        return NULL;
+    block_t *nb = realloc(b, sizeof *nb + n);
+    if (!nb)
+        return NULL;
+    nb->n = n;
+    if (x)
+        x->mem = x->mem - (old < x->mem ? old : x->mem) + n;
+    return nb + 1;
+}
+
+static const XML_Memory_Handling_Suite mem_suite = {mem_malloc, mem_realloc, mem_free};
+
+/* ---- the title's text --------------------------------------------------------------- */
+
+static int ascii_space(unsigned char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/* Valid UTF-8 (expat's output) into the title: ASCII whitespace stripped and collapsed,
+ * whole characters up to CAFE_TITLE_MAX. */
+static void add(cafe__xml_t *x, const char *s, size_t n) {
+    size_t i = 0;
+    while (i < n && !x->truncated) {
+        unsigned char c = (unsigned char)s[i];
+        if (ascii_space(c)) {
+            x->space = x->len > 0;
+            i++;
+            continue;
+        }
+        size_t k = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        if (k > n - i)
+            k = n - i;
+        if (x->len + k + (size_t)x->space > CAFE_TITLE_MAX) {
+            x->truncated = 1;
+            break;
+        }
+        if (x->space)
+            x->buf[x->len++] = ' ';
+        x->space = 0;
+        memcpy(x->buf + x->len, s + i, k);
+        x->len += k;
+        i += k;
+    }
+}
+
+/* ---- expat's callbacks -------------------------------------------------------------- */
+
+static void stop(cafe__xml_t *x) {
+    XML_StopParser(x->p, XML_FALSE);
+}
+
+static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **atts) {
+    cafe__xml_t *x = ud;
+    x->events++;
+    (void)atts;
+    x->depth++;
+    if (x->depth == 1)
+        x->svg = strcmp(name, SVG "|svg") == 0;
+    if (x->title_depth)
+        return; /* an element inside the title: its text is not the title's */
+    if (x->svg ? x->depth == 2 && strcmp(name, SVG "|title") == 0
+               : strcmp(name, XHTML "|title") == 0)
+        x->title_depth = x->depth;
+}
+
+static void XMLCALL on_end(void *ud, const XML_Char *name) {
+    cafe__xml_t *x = ud;
+    x->events++;
+    (void)name;
+    if (x->title_depth && x->depth == x->title_depth) {
+        x->title_done = 1;
+        x->buf[x->len] = 0;
+        stop(x); /* final: the rest of the page cannot change it */
+    }
+    x->depth--;
+}
+
+static void XMLCALL on_text(void *ud, const XML_Char *s, int len) {
+    cafe__xml_t *x = ud;
+    x->events++;
+    if (x->title_depth && x->depth == x->title_depth)
+        add(x, s, (size_t)len);
+}
+
+/* The HTML standard's list (13.2 "Parsing XHTML documents"): a DOCTYPE with one of these
+ * public identifiers gives the document the HTML named character references. */
+static const char *const known_dtds[] = {
+    "-//W3C//DTD XHTML 1.0 Transitional//EN",
+    "-//W3C//DTD XHTML 1.1//EN",
+    "-//W3C//DTD XHTML 1.0 Strict//EN",
+    "-//W3C//DTD XHTML 1.0 Frameset//EN",
+    "-//W3C//DTD XHTML Basic 1.0//EN",
+    "-//W3C//DTD XHTML 1.1 plus MathML 2.0//EN",
+    "-//W3C//DTD XHTML 1.1 plus MathML 2.0 plus SVG 1.1//EN",
+    "-//W3C//DTD MathML 2.0//EN",
+    "-//WAPFORUM//DTD XHTML Mobile 1.0//EN",
+};
+
+static void XMLCALL on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
+                               const XML_Char *pubid, int internal) {
+    cafe__xml_t *x = ud;
+    x->events++;
+    (void)name, (void)sysid, (void)internal;
+    for (size_t i = 0; pubid && i < sizeof known_dtds / sizeof known_dtds[0]; i++)
+        if (strcmp(pubid, known_dtds[i]) == 0)
+            x->known_dtd = 1;
+}
+
+/* A reference to an entity no declaration read defines: an HTML one under a known DTD,
+ * else a fatal error, as in browsers (which read no external DTD but that one). */
+static void XMLCALL on_skipped(void *ud, const XML_Char *name, int parameter) {
+    cafe__xml_t *x = ud;
+    x->events++;
+    char ref[CAFE__HTML_ENTITY_MAX + 2];
+    size_t n = strlen(name);
+    if (parameter)
+        return; /* %name; in the DTD: not read, as browsers read none */
+    const cafe__html_entity_t *e = NULL;
+    if (x->known_dtd && n + 1 < sizeof ref) {
+        memcpy(ref, name, n);
+        ref[n] = ';';
+        e = cafe__html_entity_longest(ref, n + 1);
+    }
+    if (!e || e->len != n + 1) {
+        stop(x);
+        return;
+    }
+    if (x->title_depth && x->depth == x->title_depth) {
+        char u[8];
+        size_t k = cafe__html_utf8_put(u, e->cp[0]);
+        if (e->cp[1])
+            k += cafe__html_utf8_put(u + k, e->cp[1]);
+        add(x, u, k);
+    }
+}
+
+/* Everything else expat reads (comments, declarations, whitespace in the DTD...). */
+static void XMLCALL on_other(void *ud, const XML_Char *s, int len) {
+    cafe__xml_t *x = ud;
+    (void)s, (void)len;
+    x->events++;
+}
+
+/* ---- parsing ------------------------------------------------------------------------ */
+
+static void handlers(cafe__xml_t *x) {
+    XML_SetUserData(x->p, x);
+    XML_SetElementHandler(x->p, on_start, on_end);
+    XML_SetCharacterDataHandler(x->p, on_text);
+    XML_SetStartDoctypeDeclHandler(x->p, on_doctype);
+    XML_SetSkippedEntityHandler(x->p, on_skipped);
+    XML_SetDefaultHandlerExpand(x->p, on_other);
+    XML_SetBillionLaughsAttackProtectionActivationThreshold(x->p, XML_MEM_MAX);
+}
+
+/* UTF-8 bytes of the document to expat. An error (or the stop at the title's end) makes
+ * the result final. */
+static void expat_parse(cafe__xml_t *x, const char *p, size_t n, int final) {
+    while (!x->done) {
+        int k = n > INT_MAX / 2 ? INT_MAX / 2 : (int)n;
+        current = x;
+        enum XML_Status st = XML_Parse(x->p, p, k, final && (size_t)k == n);
+        current = NULL;
+        if (st == XML_STATUS_ERROR || (final && (size_t)k == n))
+            x->done = 1;
+        p += k, n -= (size_t)k;
+        if (n == 0)
+            break;
+    }
+}
+
+/* Decoded UTF-8 to expat; a decoding error is fatal, as in both browsers' XML parsers (they
+ * decode without replacement): the document ends there, not well-formed, though a title
+ * complete before it stays. The error's U+FFFD is the first in the output once the decoder
+ * says there was one (a U+FFFD the page really holds, possible in UTF-16 and gb18030 only,
+ * is taken for one too). */
+/* To expat, noting whether it got anywhere: a call that reported nothing left all it was given
+ * in a token still open (a start tag, a comment), which the next call parses again from its
+ * start. */
+static void give(cafe__xml_t *x, const char *p, size_t n, int final) {
+    unsigned long before = x->events;
+    expat_parse(x, p, n, final);
+    x->stuck = x->events != before ? 0 : x->stuck + n;
+}
+
+/* expat (2.5: before 2.6's "reparse deferral") scans an open token again from its start at
+ * every call: a big token fed a few bytes at a time would cost its length squared. While a
+ * token is open, the bytes are staged until they are at least as many as expat holds, so each
+ * call's scan at least doubles what the last one saw: linear in all. The stage is capped as
+ * expat's memory is (a token over that fails in expat anyway). */
+static void parse(cafe__xml_t *x, const char *p, size_t n, int final) {
+    if (x->done)
+        return;
+    if (x->stuck == 0 && x->nstage == 0) {
+        give(x, p, n, final);
+        return;
+    }
+    if (x->nstage + n > x->stage_cap) {
+        size_t cap = x->stage_cap ? x->stage_cap : 4096;
+        while (cap < x->nstage + n && cap < XML_MEM_MAX)
+            cap *= 2;
+        char *stage = cap >= x->nstage + n ? realloc(x->stage, cap) : NULL;
+        if (!stage) { /* over the cap, or out of memory: the page fails */
+            x->done = 1;
+            return;
+        }
+        x->stage = stage, x->stage_cap = cap;
+    }
+    memcpy(x->stage + x->nstage, p, n);
+    x->nstage += n;
+    if (final || x->nstage >= x->stuck) {
+        size_t m = x->nstage;
+        x->nstage = 0;
+        give(x, x->stage, m, final);
+    }
+}
+
+static void sink(void *ctx, const char *p, size_t n) {
+    cafe__xml_t *x = ctx;
+    const char *bad = NULL;
+    for (size_t i = 0; x->dec.error && !bad && i + 3 <= n; i++)
+        if (memcmp(p + i, "\xef\xbf\xbd", 3) == 0)
+            bad = p + i;
+    parse(x, p, bad ? (size_t)(bad - p) : n, 0);
+    if (bad)
+        x->done = 1;
+}
+
+/* Bytes of the page in its encoding. */
+static void bytes(cafe__xml_t *x, const unsigned char *p, size_t n, int final) {
+    if (x->done)
+        return;
+    if (x->enc == &cafe__html_enc_utf8) {
+        parse(x, (const char *)p, n, final);
+        return;
+    }
+    cafe__html_decode(&x->dec, p, n, final ? CAFE__DECODE_EOF : CAFE__DECODE_MORE, sink, x);
+    if (final)
+        parse(x, "", 0, 1);
+}
+
+/* The encoding label of the XML declaration in h[0..n) (which starts with "<?xml" and holds
+ * its "?>"), or NULL: the pseudo-attribute's value, whatever its quotes hold. */
+static const cafe__html_encoding_t *declared(const unsigned char *h, size_t n) {
+    const unsigned char *end = h + n, *q = h + 5;
+    static const char key[] = "encoding";
+    for (; q + sizeof key - 1 < end; q++) {
+        if (memcmp(q, key, sizeof key - 1) != 0 || !ascii_space(q[-1]))
+            continue;
+        q += sizeof key - 1;
+        while (q < end && ascii_space(*q))
+            q++;
+        if (q == end || *q++ != '=')
+            return NULL;
+        while (q < end && ascii_space(*q))
+            q++;
+        if (q == end || (*q != '"' && *q != '\''))
+            return NULL;
+        const unsigned char *v = ++q, *close = memchr(v, q[-1], (size_t)(end - v));
+        return close ? cafe__html_encoding_get((const char *)v, (size_t)(close - v)) : NULL;
+    }
+    return NULL;
+}
+
+static void decided(cafe__xml_t *x, const cafe__html_encoding_t *e, cafe_charset_source_t src,
+                    size_t skip) {
+    x->enc = e;
+    x->source = src;
+    if (e->kind == CAFE__ENC_REPLACEMENT) {
+        x->done = 1; /* the whole page is one U+FFFD: no title */
+        return;
+    }
+    if (e != &cafe__html_enc_utf8)
+        cafe__html_decoder_set(&x->dec, e);
+    bytes(x, x->head + skip, x->nhead - skip, 0);
+}
+
+/* Decides the encoding from the held bytes when they can tell (or `now`); 1 when decided. */
+static int decide(cafe__xml_t *x, int now) {
+    const unsigned char *h = x->head;
+    size_t n = x->nhead;
+    if (n < 3 && !now &&
+        !(n == 2 && ((h[0] == 0xFE && h[1] == 0xFF) || (h[0] == 0xFF && h[1] == 0xFE))))
+        return 0;
+    if (n >= 3 && h[0] == 0xEF && h[1] == 0xBB && h[2] == 0xBF)
+        decided(x, &cafe__html_enc_utf8, CAFE_CHARSET_BOM, 3);
+    else if (n >= 2 && h[0] == 0xFE && h[1] == 0xFF)
+        decided(x, &cafe__html_enc_utf16be, CAFE_CHARSET_BOM, 2);
+    else if (n >= 2 && h[0] == 0xFF && h[1] == 0xFE)
+        decided(x, &cafe__html_enc_utf16le, CAFE_CHARSET_BOM, 2);
+    else if (x->transport)
+        decided(x, x->transport, CAFE_CHARSET_HEADER, 0);
+    else {
+        static const char decl[] = "<?xml";
+        size_t m = n < 5 ? n : 5;
+        int is_decl = memcmp(h, decl, m) == 0;
+        const unsigned char *close = NULL;
+        for (size_t i = 5; is_decl && n > 5 && i + 1 < n && !close; i++)
+            if (h[i] == '?' && h[i + 1] == '>')
+                close = h + i;
+        if (is_decl && !close && n < HEAD_MAX && !now)
+            return 0; /* the declaration is still coming */
+        const cafe__html_encoding_t *e = close && n > 5 ? declared(h, (size_t)(close - h)) : NULL;
+        /* UTF-16 named in a declaration read as ASCII is not the page's encoding */
+        if (e && e->dec != CAFE__DEC_UTF16LE && e->dec != CAFE__DEC_UTF16BE)
+            decided(x, e, CAFE_CHARSET_XML, 0);
+        else
+            decided(x, &cafe__html_enc_utf8, CAFE_CHARSET_DEFAULT, 0);
+    }
+    return 1;
+}
+
+/* ---- API ---------------------------------------------------------------------------- */
+
+cafe__xml_t *cafe__xml_new(void) {
+    cafe__xml_t *x = malloc(sizeof *x);
+    if (!x)
+        return NULL;
+    memset(x, 0, offsetof(cafe__xml_t, head));
+    current = x;
+    x->p = XML_ParserCreate_MM("UTF-8", &mem_suite, "|");
+    current = NULL;
+    if (!x->p) {
+        free(x);
+        return NULL;
+    }
+    cafe__html_decoder_init(&x->dec);
+    x->done = 1; /* nothing started */
+    return x;
+}
+
+void cafe__xml_start(cafe__xml_t *x, const cafe__html_encoding_t *transport) {
+    if (x->in_doc) {
+        current = x;
+        XML_ParserReset(x->p, "UTF-8"); /* clears the handlers too */
+        current = NULL;
+    }
+    handlers(x);
+    x->in_doc = 1;
+    x->transport = transport;
+    x->enc = NULL;
+    x->source = CAFE_CHARSET_DEFAULT;
+    x->fed = x->done = x->title_done = x->svg = x->known_dtd = 0;
+    x->depth = x->title_depth = 0;
+    x->stuck = x->nstage = 0;
+    x->space = x->truncated = 0;
+    x->len = x->nhead = 0;
+}
+
+int cafe__xml_fresh(const cafe__xml_t *x) {
+    return !x->fed && !x->done;
+}
+
+int cafe__xml_feed(cafe__xml_t *x, const unsigned char *p, size_t n) {
+    if (x->done || n == 0)
+        return x->done;
+    x->fed = 1;
+    if (!x->enc) {
+        size_t take = HEAD_MAX - x->nhead < n ? HEAD_MAX - x->nhead : n;
+        memcpy(x->head + x->nhead, p, take);
+        x->nhead += take;
+        p += take, n -= take;
+        if (!decide(x, x->nhead == HEAD_MAX))
+            return 0;
+    }
+    bytes(x, p, n, 0);
+    return x->done;
+}
+
+int cafe__xml_pause(cafe__xml_t *x) {
+    if (!x->done && !x->enc && x->fed)
+        decide(x, 1);
+    return x->done;
+}
+
+void cafe__xml_finish(cafe__xml_t *x) {
+    if (!x->done && !x->enc)
+        decide(x, 1);
+    bytes(x, (const unsigned char *)"", 0, 1);
+    x->done = 1;
+}
+
+const char *cafe__xml_title(const cafe__xml_t *x, size_t *len, int *truncated) {
+    if (!x->done || !x->title_done)
+        return NULL;
+    *len = x->len;
+    *truncated = x->truncated;
+    return x->buf;
+}
+
+const cafe__html_encoding_t *cafe__xml_encoding(const cafe__xml_t *x,
+                                                cafe_charset_source_t *source) {
+    *source = x->source;
+    return x->enc;
+}
+
+void cafe__xml_free(cafe__xml_t *x) {
+    if (!x)
+        return;
+    current = x;
+    XML_ParserFree(x->p);
+    current = NULL;
+    cafe__html_decoder_close(&x->dec);
+    free(x->stage);
+    free(x);
+}

@@ -1,0 +1,320 @@
+/* XML mode (cafe_title_set_mode(CAFE_TITLE_XML)): pages served as XHTML, XML or SVG, whose
+ * expected titles and encodings are what Chromium and Firefox both give
+ * (tests/browser/xml.py checks them against the browsers). Every page is fed whole, one byte
+ * at a time (each byte its own heap block: ASan sees a read past a chunk) and in two parts
+ * split at every byte; each way must give the same result. Then the mode's API: the MIME
+ * types, the lifecycle across resets, the stop at the title's end, the caps. */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define X "xmlns=\"http://www.w3.org/1999/xhtml\""
+#define PAGE(t) "<html " X "><head><title>" t "</title></head><body></body></html>"
+#define DECL(e) "<?xml version=\"1.0\" encoding=\"" e "\"?>"
+#define STRICT                                                                                     \
+    "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\" "                                  \
+    "\"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd\">"
+
+typedef struct xcase {
+    const char *name;
+    const char *charset; /* the transport charset (Content-Type), or NULL */
+    const char *page;
+    size_t len;
+    const char *want; /* NULL: no title */
+    const char *encoding;
+    const char *source;
+} xcase_t;
+
+#define XC(name, cs, page, want, enc, src)                                                         \
+    { name, cs, page, sizeof page - 1, want, enc, src }
+
+static const xcase_t xcases[] = {
+    XC("plain", NULL, PAGE(" Hello \t\n world  "), "Hello world", "UTF-8", "default"),
+    XC("prefixed", NULL,
+       "<h:html xmlns:h=\"http://www.w3.org/1999/xhtml\"><h:title>Pre</h:title></h:html>", "Pre",
+       "UTF-8", "default"),
+    XC("empty element", NULL, "<html " X "><title/></html>", "", "UTF-8", "default"),
+    XC("no namespace: no title", NULL, "<html><title>none</title></html>", NULL, "UTF-8",
+       "default"),
+    XC("other namespace first", NULL,
+       "<html " X " xmlns:x=\"urn:x\"><x:title>other</x:title><title>mine</title></html>", "mine",
+       "UTF-8", "default"),
+    XC("first in tree order", NULL,
+       "<html " X "><body><div><title>A</title></div></body><head><title>B</title></head></html>",
+       "A", "UTF-8", "default"),
+    XC("child text only", NULL, PAGE("a<b>bold</b>c<!-- x --><?pi y?>d"), "acd", "UTF-8",
+       "default"),
+    XC("nested title", NULL, PAGE("o<title>in</title>t"), "ot", "UTF-8", "default"),
+    XC("CDATA", NULL, PAGE("a<![CDATA[ <b> ]]>c"), "a <b> c", "UTF-8", "default"),
+    XC("references", NULL, PAGE("&#x41;&amp;&lt;&#160;x&#13;y"), "A&<\xc2\xa0x y", "UTF-8",
+       "default"),
+    XC("CR LF", NULL, "<html " X "><title>a\rb\r\nc</title></html>", "a b c", "UTF-8", "default"),
+    XC("no-break spaces kept", NULL,
+       PAGE("a\xc2\xa0 \xe3\x80\x80"
+            "b"),
+       "a\xc2\xa0 \xe3\x80\x80"
+       "b",
+       "UTF-8", "default"),
+    XC("svg title", NULL, "<svg xmlns=\"http://www.w3.org/2000/svg\"><title> S  v </title></svg>",
+       "S v", "UTF-8", "default"),
+    XC("svg: a child, not deeper", NULL,
+       "<svg xmlns=\"http://www.w3.org/2000/svg\"><g><title>deep</title></g><foreignObject>"
+       "<title " X ">x</title></foreignObject><title>second</title></svg>",
+       "second", "UTF-8", "default"),
+    XC("svg without title", NULL, "<svg xmlns=\"http://www.w3.org/2000/svg\"><desc/></svg>", NULL,
+       "UTF-8", "default"),
+    XC("svg title in xhtml is not it", NULL,
+       "<html " X "><body><svg xmlns=\"http://www.w3.org/2000/svg\"><title>svgt</title></svg>"
+       "<title>late</title></body></html>",
+       "late", "UTF-8", "default"),
+    /* entities */
+    XC("nbsp without DTD: not well-formed", NULL, PAGE("a&nbsp;b"), NULL, "UTF-8", "default"),
+    XC("nbsp with the XHTML DTD", NULL, STRICT PAGE("a&nbsp;b&eacute;&NotEqualTilde;"),
+       "a\xc2\xa0"
+       "b\xc3\xa9\xe2\x89\x82\xcc\xb8",
+       "UTF-8", "default"),
+    XC("unknown name under the DTD", NULL, STRICT PAGE("&copy;&foo;"), NULL, "UTF-8", "default"),
+    XC("unknown DTD", NULL, "<!DOCTYPE html SYSTEM \"about:legacy-compat\">" PAGE("&nbsp;"), NULL,
+       "UTF-8", "default"),
+    XC("internal subset", NULL, "<!DOCTYPE html [<!ENTITY foo \"bar\">]>" PAGE("&foo;"), "bar",
+       "UTF-8", "default"),
+    /* malformations: before the title's end, no title; after it, it stays */
+    XC("error before", NULL, "<html " X "><head><p></head><title>before</title></html>", NULL,
+       "UTF-8", "default"),
+    XC("error after", NULL, PAGE("after") "<p>junk", "after", "UTF-8", "default"),
+    XC("unclosed title", NULL, "<html " X "><head><title>un", NULL, "UTF-8", "default"),
+    XC("invalid UTF-8", NULL, PAGE("bad\x80utf8"), NULL, "UTF-8", "default"),
+    XC("NUL", NULL, PAGE("x\0y"), NULL, "UTF-8", "default"),
+    XC("control reference", NULL, PAGE("&#1;"), NULL, "UTF-8", "default"),
+    /* encodings */
+    XC("windows-1252 declared", NULL, DECL("windows-1252") PAGE("q\x93x\x80\x81"),
+       "q\xe2\x80\x9cx\xe2\x82\xac\xc2\x81", "windows-1252", "xml"),
+    XC("iso-8859-1 is windows-1252", NULL, DECL("iso-8859-1") PAGE("q\x93"), "q\xe2\x80\x9c",
+       "windows-1252", "xml"),
+    XC("us-ascii is windows-1252", NULL, DECL("us-ascii") PAGE("q\xe9"), "q\xc3\xa9",
+       "windows-1252", "xml"),
+    XC("shift_jis declared", NULL, DECL("shift_jis") PAGE("\x93\xfa\x96{"),
+       "\xe6\x97\xa5\xe6\x9c\xac", "Shift_JIS", "xml"),
+    XC("x-sjis label", NULL, DECL("x-sjis") PAGE("\x93\xfa\x96{"), "\xe6\x97\xa5\xe6\x9c\xac",
+       "Shift_JIS", "xml"),
+    XC("euc-kr declared", NULL, DECL("euc-kr") PAGE("\xc7\xd1\xb1\xb9"), "\xed\x95\x9c\xea\xb5\xad",
+       "EUC-KR", "xml"),
+    XC("iso-2022-jp declared", NULL, DECL("iso-2022-jp") PAGE("\x1b$BF|K\\\x1b(B"),
+       "\xe6\x97\xa5\xe6\x9c\xac", "ISO-2022-JP", "xml"),
+    XC("unknown label: UTF-8", NULL, DECL("bogus-label") PAGE("bog\xc3\xa9"), "bog\xc3\xa9",
+       "UTF-8", "default"),
+    XC("utf-16 declared in ASCII: UTF-8", NULL, DECL("utf-16") PAGE("u16"), "u16", "UTF-8",
+       "default"),
+    XC("no encoding in the declaration", NULL, "<?xml version=\"1.0\"?>" PAGE("\xc3\xa9"),
+       "\xc3\xa9", "UTF-8", "default"),
+    XC("header beats declaration", "windows-1251", DECL("utf-8") PAGE("\xd0\xf3\xf1"),
+       "\xd0\xa0\xd1\x83\xd1\x81", "windows-1251", "header"),
+    XC("unknown header: declaration", "bogus", DECL("windows-1252") PAGE("q\x93"), "q\xe2\x80\x9c",
+       "windows-1252", "xml"),
+    XC("BOM beats both", "windows-1252", "\xef\xbb\xbf" DECL("windows-1252") PAGE("\xc3\xa9"),
+       "\xc3\xa9", "UTF-8", "bom"),
+    XC("UTF-16LE BOM", NULL,
+       "\xff\xfe<\0h\0t\0m\0l\0 \0x\0m\0l\0n\0s\0=\0\"\0h\0t\0t\0p\0:\0/\0/\0w\0w\0w\0.\0w\0"
+       "3\0.\0o\0r\0g\0/\0"
+       "1\0"
+       "9\0"
+       "9\0"
+       "9\0/\0x\0h\0t\0m\0l\0\"\0>\0<\0t\0i\0t\0l\0e\0>\0"
+       "b\0e\0>\0<\0/\0t\0i\0t\0l\0e\0>\0<\0/\0h\0t\0m\0l\0>\0",
+       "be>", "UTF-16LE", "bom"),
+    XC("replacement: no title", NULL, DECL("iso-2022-kr") PAGE("rep"), NULL, "replacement", "xml"),
+    XC("decoding error before the title's end", NULL, DECL("shift_jis") PAGE("a\x82 b"), NULL,
+       "Shift_JIS", "xml"),
+    XC("decoding error after it", NULL, DECL("windows-1253") PAGE("a") "<!--\xaa-->", "a",
+       "windows-1253", "xml"),
+};
+
+static void result(cafe_title_t *t, const xcase_t *c, const char *how) {
+    size_t n = 0;
+    const char *s = cafe_title_text(t, &n);
+    if (!c->want ? s != NULL : !s || n != strlen(c->want) || memcmp(s, c->want, n) != 0)
+        fail_msg("%s (%s): title %s, want %s", c->name, how, s ? s : "(none)",
+                 c->want ? c->want : "(none)");
+    if (strcmp(cafe_title_encoding(t), c->encoding) != 0 ||
+        strcmp(cafe_charset_source_name(cafe_title_charset_source(t)), c->source) != 0)
+        fail_msg("%s (%s): %s/%s, want %s/%s", c->name, how, cafe_title_encoding(t),
+                 cafe_charset_source_name(cafe_title_charset_source(t)), c->encoding, c->source);
+}
+
+/* Feeds the page in chunks: at `split` in two (0: whole), or bytewise. */
+static void run(cafe_title_t *t, const xcase_t *c, size_t split, int bytewise) {
+    cafe_title_reset(t, c->charset);
+    assert_int_equal(cafe_title_set_mode(t, CAFE_TITLE_XML), 0);
+    size_t pos = 0;
+    while (pos < c->len) {
+        size_t n = bytewise ? 1 : split && pos < split ? split : c->len - pos;
+        char *chunk = malloc(n);
+        assert_non_null(chunk);
+        memcpy(chunk, c->page + pos, n);
+        int rc = cafe_title_feed(t, chunk, n);
+        free(chunk);
+        pos += n;
+        if (rc == 1)
+            break;
+    }
+    cafe_title_finish(t);
+    assert_int_equal(cafe_title_done(t), 1);
+    assert_int_equal(cafe_title_unclosed(t), 0);
+}
+
+static void test_xml_cases(void **state) {
+    (void)state;
+    cafe_title_t *t;
+    assert_int_equal(cafe_title_create(&t, NULL), 0);
+    for (size_t i = 0; i < sizeof xcases / sizeof xcases[0]; i++) {
+        const xcase_t *c = &xcases[i];
+        run(t, c, 0, 0);
+        result(t, c, "whole");
+        run(t, c, 0, 1);
+        result(t, c, "bytewise");
+        for (size_t k = 1; k < c->len; k++) {
+            run(t, c, k, 0);
+            result(t, c, "split");
+        }
+    }
+    cafe_title_free(t);
+}
+
+/* The title is final at its end tag: the rest of the page is not wanted. */
+static void test_xml_stops_at_title(void **state) {
+    (void)state;
+    static const char head[] = PAGE("early");
+    cafe_title_t *t;
+    assert_int_equal(cafe_title_create(&t, "utf-8"), 0);
+    assert_int_equal(cafe_title_set_mode(t, CAFE_TITLE_XML), 0);
+    size_t upto = (size_t)(strstr(head, "</title>") - head) + 8; /* the end tag's '>' */
+    assert_int_equal(cafe_title_feed(t, head, upto - 1), 0);
+    assert_int_equal(cafe_title_feed(t, head + upto - 1, 1), 1);
+    assert_string_equal(cafe_title_text(t, NULL), "early");
+    /* further feeds are ignored, and a later error changes nothing */
+    assert_int_equal(cafe_title_feed(t, "<<<", 3), 1);
+    assert_int_equal(cafe_title_finish(t), 1);
+    assert_string_equal(cafe_title_text(t, NULL), "early");
+    cafe_title_free(t);
+}
+
+static void test_xml_mode_of(void **state) {
+    (void)state;
+    assert_int_equal(cafe_title_mode_of("text/html"), CAFE_TITLE_HTML);
+    assert_int_equal(cafe_title_mode_of(" Text/HTML ; charset=utf-8"), CAFE_TITLE_HTML);
+    assert_int_equal(cafe_title_mode_of("application/xhtml+xml"), CAFE_TITLE_XML);
+    assert_int_equal(cafe_title_mode_of("APPLICATION/XHTML+XML;charset=x"), CAFE_TITLE_XML);
+    assert_int_equal(cafe_title_mode_of("text/xml"), CAFE_TITLE_XML);
+    assert_int_equal(cafe_title_mode_of("application/xml"), CAFE_TITLE_XML);
+    assert_int_equal(cafe_title_mode_of("image/svg+xml"), CAFE_TITLE_XML);
+    /* shown by neither browser, or by one only */
+    assert_int_equal(cafe_title_mode_of("application/rss+xml"), CAFE_TITLE_NONE);
+    assert_int_equal(cafe_title_mode_of("application/atom+xml"), CAFE_TITLE_NONE);
+    assert_int_equal(cafe_title_mode_of("application/mathml+xml"), CAFE_TITLE_NONE);
+    assert_int_equal(cafe_title_mode_of("text/htmlx"), CAFE_TITLE_NONE);
+    assert_int_equal(cafe_title_mode_of("image/png"), CAFE_TITLE_NONE);
+    assert_int_equal(cafe_title_mode_of(""), CAFE_TITLE_NONE);
+    assert_int_equal(cafe_title_mode_of(NULL), CAFE_TITLE_NONE);
+}
+
+/* One extractor, pages of both kinds in turn (a crawl's pool): reset goes back to HTML, the
+ * XML parser is reused; the mode is set before the first byte only. */
+static void test_xml_lifecycle(void **state) {
+    (void)state;
+    static const char xhtml[] = PAGE("x&amp;y");
+    static const char html[] = "<title>a&amp;b</title><body>";
+    cafe_title_t *t;
+    assert_int_equal(cafe_title_create(&t, NULL), 0);
+    for (int round = 0; round < 3; round++) {
+        cafe_title_reset(t, NULL);
+        assert_int_equal(cafe_title_set_mode(t, CAFE_TITLE_XML), 0);
+        assert_int_equal(cafe_title_set_mode(t, CAFE_TITLE_XML), 0); /* still before a byte */
+        cafe_title_feed(t, xhtml, sizeof xhtml - 1);
+        assert_int_equal(cafe_title_set_mode(t, CAFE_TITLE_HTML), CAFE_EINVAL);
+        assert_int_equal(cafe_title_finish(t), 1);
+        assert_string_equal(cafe_title_text(t, NULL), "x&y");
+        cafe_title_reset(t, NULL); /* HTML again */
+        cafe_title_feed(t, html, sizeof html - 1);
+        assert_int_equal(cafe_title_finish(t), 1);
+        assert_string_equal(cafe_title_text(t, NULL), "a&b");
+        assert_string_equal(cafe_title_encoding(t), "windows-1252");
+    }
+    cafe_title_reset(t, NULL);
+    assert_int_equal(cafe_title_set_mode(t, (cafe_title_mode_t)7), CAFE_EINVAL);
+    assert_int_equal(cafe_title_set_mode(t, CAFE_TITLE_NONE), 0);
+    assert_int_equal(cafe_title_feed(t, xhtml, sizeof xhtml - 1), 1);
+    assert_int_equal(cafe_title_finish(t), 0);
+    assert_null(cafe_title_text(t, NULL));
+    cafe_title_free(t);
+}
+
+static cafe_title_t *xml_page(const char *a, size_t na, const char *b, size_t nb, size_t times,
+                              const char *c, size_t nc) {
+    cafe_title_t *t;
+    assert_int_equal(cafe_title_create(&t, NULL), 0);
+    assert_int_equal(cafe_title_set_mode(t, CAFE_TITLE_XML), 0);
+    int done = cafe_title_feed(t, a, na);
+    for (size_t i = 0; i < times && !done; i++)
+        done = cafe_title_feed(t, b, nb);
+    if (!done)
+        cafe_title_feed(t, c, nc);
+    cafe_title_finish(t);
+    return t;
+}
+
+/* A title longer than CAFE_TITLE_MAX is cut at a character boundary; a start tag bigger than
+ * the parser's memory cap leaves no title instead of growing without bound; an entity bomb
+ * is stopped. */
+static void test_xml_caps(void **state) {
+    (void)state;
+    static const char open[] = "<html " X "><title>", close[] = "</title></html>";
+    cafe_title_t *t =
+        xml_page(open, sizeof open - 1, "\xe2\x82\xac", 3, 2000, close, sizeof close - 1);
+    size_t n;
+    const char *s = cafe_title_text(t, &n);
+    assert_non_null(s);
+    assert_int_equal(n, CAFE_TITLE_MAX / 3 * 3);
+    assert_int_equal(cafe_title_truncated(t), 1);
+    cafe_title_free(t);
+
+    static const char attr[] = "<html " X " a=\"", rest[] = "\"><title>t</title></html>";
+    t = xml_page(attr, sizeof attr - 1, "xxxxxxxxxxxxxxxx", 16, 1 << 17, rest, sizeof rest - 1);
+    assert_null(cafe_title_text(t, NULL)); /* 2 MiB in one tag: over the cap */
+    cafe_title_free(t);
+
+    static const char bomb[] =
+        "<!DOCTYPE d [<!ENTITY a \"aaaaaaaaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;\">"
+        "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;\"><!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;\">"
+        "<!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;\"><!ENTITY f \"&e;&e;&e;&e;&e;&e;&e;&e;\">"
+        "<!ENTITY g \"&f;&f;&f;&f;&f;&f;&f;&f;\"><!ENTITY h \"&g;&g;&g;&g;&g;&g;&g;&g;\">]>"
+        "<html " X "><title>&h;&h;&h;&h;</title></html>";
+    t = xml_page(bomb, sizeof bomb - 1, "", 0, 0, "", 0);
+    assert_null(cafe_title_text(t, NULL));
+    cafe_title_free(t);
+}
+
+/* A stalled page: the encoding is decided on what came (a declaration cut short: UTF-8). */
+static void test_xml_pause(void **state) {
+    (void)state;
+    static const char part[] = "<?xml version=\"1.0\" encoding=\"windows-1252\"";
+    cafe_title_t *t;
+    assert_int_equal(cafe_title_create(&t, NULL), 0);
+    assert_int_equal(cafe_title_set_mode(t, CAFE_TITLE_XML), 0);
+    assert_int_equal(cafe_title_feed(t, part, sizeof part - 1), 0);
+    assert_int_equal(cafe_title_pause(t), 0);
+    assert_string_equal(cafe_title_encoding(t), "UTF-8");
+    static const char more[] = "?>" PAGE("p\xc3\xa9");
+    assert_int_equal(cafe_title_feed(t, more, sizeof more - 1), 1);
+    assert_string_equal(cafe_title_text(t, NULL), "p\xc3\xa9");
+    cafe_title_free(t);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_xml_cases),   cmocka_unit_test(test_xml_stops_at_title),
+        cmocka_unit_test(test_xml_mode_of), cmocka_unit_test(test_xml_lifecycle),
+        cmocka_unit_test(test_xml_caps),    cmocka_unit_test(test_xml_pause),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
