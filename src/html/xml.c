@@ -397,7 +397,8 @@ static int decide(cafe__xml_t *x, int now) {
     else {
         static const char decl[] = "<?xml";
         size_t m = n < 5 ? n : 5;
-        int is_decl = memcmp(h, decl, m) == 0;
+        /* "<?xml" and a space: not "<?xml-stylesheet" */
+        int is_decl = memcmp(h, decl, m) == 0 && (n < 6 || ascii_space(h[5]));
         const unsigned char *close = NULL;
         for (size_t i = 5; is_decl && n > 5 && i + 1 < n && !close; i++)
             if (h[i] == '?' && h[i + 1] == '>')

@@ -101,6 +101,7 @@ FIXED = [
     (XT, ('<html %s xmlns:x="urn:x"><x:title>other</x:title><title>mine</title></html>'
           % X).encode()),
     (XT, (page("x" * 5000)).encode()),
+    (XT, '<?xml-stylesheet href="a" encoding="windows-1252"?>'.encode() + page("é").encode()),
     # decoding errors are fatal in XML: before the title, in it, after it
     (XT, decl("shift_jis").encode() + page("a\x82\x20b".encode("latin-1").decode("latin-1"))
      .encode("latin-1")),
