@@ -25,7 +25,7 @@ typedef struct record {
     char *title;          /* UTF-8; NULL when the page has no title element */
     char *content_type;   /* media type from Content-Type, NULL when absent */
     char *charset;        /* encoding the title was decoded from, NULL when not decoded */
-    char *charset_source; /* how it was found: bom, header, meta, detected, default (see
+    char *charset_source; /* how it was found: bom, header, meta, xml, detected, default (see
                              cafe_charset_source_name); NULL when not decoded */
     uint64_t bytes;       /* body bytes received */
     uint64_t time_ms;     /* total time, all attempts */

@@ -30,7 +30,7 @@ typedef struct sink_row {
     uint64_t seq;
     const char *url; /* never NULL */
     const char *final_url, *title, *content_type, *charset, *error;
-    const char *charset_source; /* bom, header, meta, detected, default; NULL if not decoded */
+    const char *charset_source; /* bom, header, meta, xml, detected, default; NULL if not decoded */
     long status;
     uint64_t bytes, time_ms;
     int attempts;
