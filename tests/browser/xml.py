@@ -252,9 +252,11 @@ def main():
                                                                          "300")))]
 
     def serve(path):
-        if path.startswith("/c/"):
+        if path.startswith("/c/") and path[3:].isdigit():
             ctype, body = cases[int(path[3:])]
             return body, ctype
+        if path.startswith("/c/"):  # what a page refers to (a stylesheet): none
+            return None
         # a parent in windows-1252: a page that took its parent's encoding would show it
         return INDEX, "text/html; charset=windows-1252"
     server = PageServer(serve)
@@ -268,6 +270,9 @@ def main():
             len(cases), middle - start, time.monotonic() - middle))
     server.close()
     ours = cafe_titles(sys.argv[1], cases)
+    if os.environ.get("CAFE_BROWSER_SHOW"):  # one page's answers: CAFE_BROWSER_SHOW=index
+        i = int(os.environ["CAFE_BROWSER_SHOW"])
+        print("page %d: chromium %r, firefox %r, cafe %r" % (i, chrome[i], fox[i], ours[i]))
     agreed = disagree = differ = 0
     for i, ((ctype, body), c, f, o) in enumerate(zip(cases, chrome, fox, ours)):
         # None: not shown as a document (a download, a feed viewer)
