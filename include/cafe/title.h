@@ -41,7 +41,8 @@
  * undeclared pages with a non-ASCII title. Nothing is allocated per byte. Pages read in
  * CAFE_TITLE_XML mode (cafe_title_set_mode) use, besides, an XML parser made at the first of
  * them and kept: about 6 KiB and expat's own memory, capped at 1 MiB, with at most 1 MiB more
- * of input held back while expat is inside a token that large. Decoding is the
+ * of input held back while expat is inside a token that large (more than 64 KiB of both is
+ * given back at the next page). Decoding is the
  * WHATWG Encoding Standard's, for every encoding it defines.
  */
 #ifndef CAFE_TITLE_H

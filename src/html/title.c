@@ -517,7 +517,8 @@ int cafe_title_set_mode(cafe_title_t *t, cafe_title_mode_t mode) {
     case CAFE_TITLE_XML:
         if (!t->xml && !(t->xml = cafe__xml_new()))
             return CAFE_ENOMEM;
-        cafe__xml_start(t->xml, t->transport);
+        if (cafe__xml_start(t->xml, t->transport) != 0)
+            return CAFE_ENOMEM;
         t->mode = CAFE_TITLE_XML;
         t->enc = &cafe__html_enc_utf8; /* until the page says otherwise */
         return 0;

@@ -34,6 +34,7 @@
 
 #define HEAD_MAX 1024          /* bytes held back to find the XML declaration */
 #define XML_MEM_MAX (1u << 20) /* expat's memory per parser */
+#define KEEP_MAX (64u << 10)   /* kept for the next page at most, by expat and the stage */
 #define XHTML "http://www.w3.org/1999/xhtml"
 #define SVG "http://www.w3.org/2000/svg"
 
@@ -434,12 +435,25 @@ cafe__xml_t *cafe__xml_new(void) {
     return x;
 }
 
-void cafe__xml_start(cafe__xml_t *x, const cafe__html_encoding_t *transport) {
-    if (x->in_doc) {
-        current = x;
-        XML_ParserReset(x->p, "UTF-8"); /* clears the handlers too */
-        current = NULL;
+int cafe__xml_start(cafe__xml_t *x, const cafe__html_encoding_t *transport) {
+    if (x->stage_cap > KEEP_MAX) { /* what a big page needed is not kept for the next */
+        free(x->stage);
+        x->stage = NULL;
+        x->stage_cap = 0;
     }
+    current = x;
+    if (x->p && x->in_doc && x->mem > KEEP_MAX) { /* XML_ParserReset would keep its buffers */
+        XML_ParserFree(x->p);
+        x->p = NULL;
+    }
+    if (!x->p)
+        x->p = XML_ParserCreate_MM("UTF-8", &mem_suite, "|");
+    else if (x->in_doc)
+        XML_ParserReset(x->p, "UTF-8"); /* clears the handlers too */
+    current = NULL;
+    x->in_doc = 0;
+    if (!x->p)
+        return CAFE_ENOMEM;
     handlers(x);
     x->in_doc = 1;
     x->transport = transport;
@@ -450,6 +464,7 @@ void cafe__xml_start(cafe__xml_t *x, const cafe__html_encoding_t *transport) {
     x->stuck = x->nstage = 0;
     x->space = x->truncated = 0;
     x->len = x->nhead = 0;
+    return 0;
 }
 
 int cafe__xml_fresh(const cafe__xml_t *x) {
@@ -475,6 +490,11 @@ int cafe__xml_feed(cafe__xml_t *x, const unsigned char *p, size_t n) {
 int cafe__xml_pause(cafe__xml_t *x) {
     if (!x->done && !x->enc && x->fed)
         decide(x, 1);
+    if (!x->done && x->nstage > 0) { /* a stall: what is staged may hold the title's end */
+        size_t m = x->nstage;
+        x->nstage = 0;
+        give(x, x->stage, m, 0);
+    }
     return x->done;
 }
 

@@ -16,8 +16,10 @@ typedef struct cafe__xml cafe__xml_t;
 /* One allocation (about 6 KiB) and expat's parser; NULL when memory ran out. Lifecycle:
  * new → (start → feed* → finish)* → free; one thread at a time. */
 cafe__xml_t *cafe__xml_new(void);
-/* Starts a page; `transport` is the transport charset's encoding, or NULL. */
-void cafe__xml_start(cafe__xml_t *x, const cafe__html_encoding_t *transport);
+/* Starts a page; `transport` is the transport charset's encoding, or NULL. What the last
+ * page made the parser hold beyond 64 KiB is given back first. Returns 0, or CAFE_ENOMEM
+ * when a new parser could not be made (then only free may follow, or start again). */
+int cafe__xml_start(cafe__xml_t *x, const cafe__html_encoding_t *transport);
 /* 1 when start was called and no byte has been fed since. */
 int cafe__xml_fresh(const cafe__xml_t *x);
 /* The next n bytes of the page; returns 1 once the result is final (the title ended, the
