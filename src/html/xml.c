@@ -268,9 +268,9 @@ static void expat_parse(cafe__xml_t *x, const char *p, size_t n, int final) {
         current = NULL;
         if (st == XML_STATUS_ERROR || (final && (size_t)k == n))
             x->done = 1;
-        p += k, n -= (size_t)k;
-        if (n == 0)
+        if ((size_t)k == n) /* (p may be NULL with n 0: no arithmetic on it) */
             break;
+        p += k, n -= (size_t)k;
     }
 }
 
@@ -311,7 +311,8 @@ static void parse(cafe__xml_t *x, const char *p, size_t n, int final) {
         }
         x->stage = stage, x->stage_cap = cap;
     }
-    memcpy(x->stage + x->nstage, p, n);
+    if (n > 0) /* the end of the page comes with no bytes, maybe before any stage */
+        memcpy(x->stage + x->nstage, p, n);
     x->nstage += n;
     if (final || x->nstage >= x->stuck) {
         size_t m = x->nstage;

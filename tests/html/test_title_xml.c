@@ -85,6 +85,7 @@ static const xcase_t xcases[] = {
        "UTF-8", "default"),
     XC("error after", NULL, PAGE("after") "<p>junk", "after", "UTF-8", "default"),
     XC("unclosed title", NULL, "<html " X "><head><title>un", NULL, "UTF-8", "default"),
+    XC("cut in a start tag", NULL, "<d", NULL, "UTF-8", "default"),
     XC("invalid UTF-8", NULL, PAGE("bad\x80utf8"), NULL, "UTF-8", "default"),
     XC("NUL", NULL, PAGE("x\0y"), NULL, "UTF-8", "default"),
     XC("control reference", NULL, PAGE("&#1;"), NULL, "UTF-8", "default"),
