@@ -102,6 +102,15 @@ FIXED = [
           % X).encode()),
     (XT, (page("x" * 5000)).encode()),
     (XT, '<?xml-stylesheet href="a" encoding="windows-1252"?>'.encode() + page("é").encode()),
+    # the DTDs that give HTML's entities: exact public ids, with an internal subset, standalone
+    (XT, ('<?xml version="1.0" standalone="yes"?>' + STRICT + page("sa&nbsp;")).encode()),
+    (XT, (STRICT.replace("W3C//DTD XHTML", "w3c//dtd xhtml") + page("lc&nbsp;")).encode()),
+    (XT, (STRICT.replace('">', '" [<!ENTITY foo "bar">]>') + page("&foo;&nbsp;")).encode()),
+    (XT, ('<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN">' + page("&nbsp;")).encode()),
+    (XT, ('<!DOCTYPE html PUBLIC "-//WAPFORUM//DTD XHTML Mobile 1.0//EN" "x">' +
+          page("&nbsp;wap")).encode()),
+    (XT, ('<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.1 plus MathML 2.0 plus SVG 1.1//EN" "x">' +
+          page("&nbsp;svg")).encode()),
     # decoding errors are fatal in XML: before the title, in it, after it
     (XT, decl("shift_jis").encode() + page("a\x82\x20b".encode("latin-1").decode("latin-1"))
      .encode("latin-1")),
