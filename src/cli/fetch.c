@@ -45,6 +45,18 @@ static int looks_like_html(const char *d, size_t n) {
     return 0;
 }
 
+/* A response without a Content-Type, as MIME Sniffing's "rules for identifying an unknown
+ * MIME type" read its first bytes: an HTML signature is HTML; "<?xml" (after whitespace) is
+ * text/xml, which both browsers then parse as XML and title; anything else no document. */
+static cafe_title_mode_t sniff(const char *d, size_t n) {
+    if (looks_like_html(d, n))
+        return CAFE_TITLE_HTML;
+    size_t i = 0;
+    while (i < n && strchr("\t\n\f\r ", d[i]) && d[i])
+        i++;
+    return n - i >= 5 && memcmp(d + i, "<?xml", 5) == 0 ? CAFE_TITLE_XML : CAFE_TITLE_NONE;
+}
+
 /* On the loop's stack, for every chunk of body: feed the extractor and say "enough" as soon
  * as the title is complete, so the rest of the page is not downloaded. A body that is not
  * HTML (by its type, or by its first bytes when it has none) is not read at all. */
@@ -54,9 +66,7 @@ static int on_body(void *arg, const cafe_http_result_t *res, const char *data, s
         return s->title && cafe_title_pause(s->title) == 1 ? CAFE_HTTP_ENOUGH : 0;
     if (!s->title && !s->not_html) {
         /* by the type a browser renders as an HTML or XML document, whose title it shows */
-        s->mode = res->content_type[0]         ? cafe_title_mode_of(res->content_type)
-                  : looks_like_html(data, len) ? CAFE_TITLE_HTML
-                                               : CAFE_TITLE_NONE;
+        s->mode = res->content_type[0] ? cafe_title_mode_of(res->content_type) : sniff(data, len);
         s->not_html = s->mode == CAFE_TITLE_NONE;
         if (s->not_html)
             return CAFE_HTTP_ENOUGH;

@@ -21,6 +21,9 @@ PAGES = {  # path: (Content-Type header or None, body)
     "/xhtml": (b"application/xhtml+xml",
                BODY.replace(b"<html>", b'<html xmlns="http://www.w3.org/1999/xhtml">')),
     "/xhtml-no-namespace": (b"application/xhtml+xml", BODY),
+    # no Content-Type, "<?xml": browsers sniff text/xml and parse it as XML
+    "/untyped-xml": (None, b'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml">'
+                     b"<title>Inside</title></html>"),
     "/plain": (b"text/plain", BODY),
     "/json": (b"application/json", b'{"a": "<title>Inside</title>"}'),
     "/png": (b"image/png", b"\x89PNG\r\n<title>Inside</title>"),
@@ -77,11 +80,11 @@ def listing(paths):
 
 def test_only_html_gets_a_title():
     paths = ["/html", "/xhtml", "/plain", "/json", "/png", "/octet", "/untyped-html",
-             "/untyped-text", "/xhtml-no-namespace"]
+             "/untyped-text", "/xhtml-no-namespace", "/untyped-xml"]
     r = cafe("titles", "-q", "--json", listing(paths))
     assert r.returncode == 0, r.stderr
     recs = {x["url"][len(srv.url("")):]: x for x in map(json.loads, r.stdout.splitlines())}
-    for p in ("/html", "/xhtml", "/untyped-html"):
+    for p in ("/html", "/xhtml", "/untyped-html", "/untyped-xml"):
         assert recs[p]["title"] == "Inside" and recs[p]["error"] is None, recs[p]
     assert recs["/xhtml-no-namespace"]["title"] is None, recs["/xhtml-no-namespace"]
     assert recs["/xhtml-no-namespace"]["error"] is None, recs["/xhtml-no-namespace"]
