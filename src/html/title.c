@@ -505,6 +505,8 @@ static int fresh(const cafe_title_t *t) {
 int cafe_title_set_mode(cafe_title_t *t, cafe_title_mode_t mode) {
     if (!fresh(t))
         return CAFE_EINVAL;
+    if (t->mode == CAFE_TITLE_XML) /* back from XML before a byte: nothing decided yet */
+        t->enc = NULL, t->source = CAFE_CHARSET_DEFAULT;
     switch (mode) {
     case CAFE_TITLE_HTML:
         t->mode = CAFE_TITLE_HTML;

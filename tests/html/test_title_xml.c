@@ -268,6 +268,24 @@ static cafe_title_t *xml_page(const char *a, size_t na, const char *b, size_t nb
     return t;
 }
 
+/* Changing one's mind before the first byte: XML then HTML reads the page as HTML would have
+ * been read from the start (undeclared: windows-1252, not XML's UTF-8). */
+static void test_xml_then_html(void **state) {
+    (void)state;
+    static const char page[] = "<title>caf\xe9</title><body>";
+    cafe_title_t *t;
+    assert_int_equal(cafe_title_create(&t, NULL), 0);
+    cafe_title_set_detection(t, 0);
+    assert_int_equal(cafe_title_set_mode(t, CAFE_TITLE_XML), 0);
+    assert_int_equal(cafe_title_set_mode(t, CAFE_TITLE_HTML), 0);
+    cafe_title_feed(t, page, sizeof page - 1);
+    assert_int_equal(cafe_title_finish(t), 1);
+    assert_string_equal(cafe_title_text(t, NULL), "caf\xc3\xa9");
+    assert_string_equal(cafe_title_encoding(t), "windows-1252");
+    assert_string_equal(cafe_charset_source_name(cafe_title_charset_source(t)), "default");
+    cafe_title_free(t);
+}
+
 /* A title longer than CAFE_TITLE_MAX is cut at a character boundary; a start tag bigger than
  * the parser's memory cap leaves no title instead of growing without bound; an entity bomb
  * is stopped. */
@@ -354,6 +372,7 @@ int main(void) {
         cmocka_unit_test(test_xml_caps),
         cmocka_unit_test(test_xml_pause),
         cmocka_unit_test(test_xml_big_page_not_kept),
+        cmocka_unit_test(test_xml_then_html),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
