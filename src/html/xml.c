@@ -70,6 +70,9 @@ struct cafe__xml {
 
 /* ---- expat's memory, counted: the parser whose call is running ---------------------- */
 
+/* expat's memory suite takes no context pointer, so the parser being counted is named here
+ * for the length of each call into expat (set and cleared around it, on the calling thread;
+ * nothing inside those calls waits or switches tasks), and is NULL at every other time. */
 static _Thread_local cafe__xml_t *current;
 
 typedef union {
