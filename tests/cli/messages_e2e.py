@@ -185,13 +185,16 @@ def test_too_few_descriptors_is_said_not_silent_nor_an_abort():
         assert rc == 2 and err == f"cafe titles: ulimit -n {n} is too low: one URL at a time " \
             "needs 35 descriptors\n", (n, rc, err)
     # the other commands: a message and status 2 when their loop cannot start (cafe serve
-    # exited 1 without a word, cafe demo and cafe queue 2 without one)
+    # exited 1 without a word, cafe demo and cafe queue 2 without one); under 6 descriptors
+    # libuv aborted (SIGABRT, status 134) when its first loop could not make its signal pipe
     for args in (["demo"], ["serve", "--listen", "127.0.0.1:0"],
-                 ["queue", "status", f"redis://127.0.0.1:{DOWN}/0?queue=q"]):
-        rc, err = stderr_of(args, preexec_fn=lambda: resource.setrlimit(
-            resource.RLIMIT_NOFILE, (8, 8)))
-        assert rc == 2 and err.startswith(f"cafe {args[0]}: ") and \
-            "Too many open files" in err, (args, rc, err)
+                 ["queue", "status", f"redis://127.0.0.1:{DOWN}/0?queue=q"],
+                 ["queue", "push", f"redis://127.0.0.1:{DOWN}/0?queue=q", os.devnull]):
+        for n in (4, 5, 6, 8):
+            rc, err = stderr_of(args, preexec_fn=lambda n=n: resource.setrlimit(
+                resource.RLIMIT_NOFILE, (n, n)))
+            assert rc == 2 and err.startswith(f"cafe {args[0]}: ") and \
+                "Too many open files" in err, (args, n, rc, err)
 
 
 run_tests(globals(), cleanup=[srv.close])
