@@ -24,6 +24,23 @@ static const char *db_check(const char *v) {
     return strcmp(v, "sqlite:") == 0 ? "no database path (sqlite:PATH)" : NULL;
 }
 
+/* --token (and CAFE_SERVE_TOKEN): a secret no client can send is a mistake to say at start.
+ * Empty (`--token "$TOKEN"` with TOKEN unset) started a service open to every caller on
+ * loopback, and on another address said "set --token" to a user who had; a space or tab at
+ * either end (HTTP drops it from the header's value) or a control character (a CR from a
+ * CRLF file: no header can carry it) made every API call 401. */
+static const char *token_check(const char *v) {
+    size_t n = strlen(v);
+    if (n == 0)
+        return "an empty secret (for none, leave --token out)";
+    if (v[0] == ' ' || v[0] == '\t' || v[n - 1] == ' ' || v[n - 1] == '\t')
+        return "a space at either end, which HTTP drops from the Authorization header";
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return "a control character, which no Authorization header can carry";
+    return NULL;
+}
+
 static const cli_opt_t rows[] = {
     SECTION("Service"),
     {CLI_OPT_STRING, "listen", 0, "HOST:PORT", F(listen), 0, 0, 0, "127.0.0.1:8080", NULL, NULL,
@@ -138,11 +155,17 @@ int srv_opts_parse(srv_opts_t *o, int argc, char **argv) {
     int rc = cli_optab_parse(&srv_optab, o, argc, argv, 1, NULL, 0, &nops, NULL);
     if (rc != 0)
         return rc;
-    if (o->token && !*o->token)
-        o->token = NULL;
-    const char *env = getenv("CAFE_SERVE_TOKEN");
-    if (!o->token && env && *env)
+    /* Checked here, not by the table's row, whose message would print the secret. */
+    const char *env = getenv("CAFE_SERVE_TOKEN"), *from = "--token";
+    if (!o->token && env && *env) { /* empty: unset, as for the proxy variables */
         o->token = env;
+        from = "CAFE_SERVE_TOKEN";
+    }
+    const char *why = o->token ? token_check(o->token) : NULL;
+    if (why) {
+        fprintf(stderr, "cafe serve: %s: %s\n", from, why);
+        return 2;
+    }
     if (!o->data_dir && o->db && jobs_beside_db(o) != 0)
         return 2;
     o->fetch.no_private = !o->allow_private;

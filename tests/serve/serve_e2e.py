@@ -576,6 +576,34 @@ def test_non_loopback_bind_needs_token():
         assert r.returncode == 2 and b"expected HOST:PORT" in r.stderr, (bad, r)
 
 
+def test_a_token_no_client_can_send_is_refused_at_start():
+    # `--token "$TOKEN"` with TOKEN unset started a service open to every caller (on
+    # loopback; elsewhere it said "set --token" to a user who had); a token with a space at
+    # an end (dropped from the header by HTTP) or a CR (a CRLF file) made every API call 401.
+    # Each is a usage error, said without the secret; an empty CAFE_SERVE_TOKEN is unset.
+    import subprocess
+    from harness import CAFE
+    env = {k: v for k, v in os.environ.items() if k != "CAFE_SERVE_TOKEN"}
+    for listen in ("127.0.0.1:0", "0.0.0.0:0"):
+        for args, extra, why in (
+                (["--token", ""], {}, b"cafe serve: --token: an empty secret"),
+                (["--token", "s3cret "], {}, b"cafe serve: --token: a space at either end"),
+                (["--token", "\ts3cret"], {}, b"cafe serve: --token: a space at either end"),
+                (["--token", "s3\x01cret"], {}, b"cafe serve: --token: a control character"),
+                ([], {"CAFE_SERVE_TOKEN": "s3cret\r"},
+                 b"cafe serve: CAFE_SERVE_TOKEN: a control character")):
+            r = subprocess.run([CAFE, "serve", "--listen", listen, *args], capture_output=True,
+                               timeout=30, env=dict(env, **extra))
+            assert (r.returncode, r.stdout) == (2, b"") and r.stderr.startswith(why), \
+                (listen, args, extra, r)
+            assert b"s3" not in r.stderr and r.stderr.count(b"\n") == 1, r.stderr
+    s = Serve("-q", env=dict(env, CAFE_SERVE_TOKEN=""))
+    try:
+        assert s.request("GET", "/metrics")[0] == 200
+    finally:
+        s.stop()
+
+
 def test_a_proxy_with_private_addresses_refused_is_refused_at_start():
     """Through a proxy the private-address check would see the proxy's address alone: every
     URL refused (a private proxy) or none checked (a public one). Refused at start; going
