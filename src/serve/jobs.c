@@ -610,6 +610,20 @@ static void cancel(srv_job_t *j) {
     cafe_group_cancel(&j->fetchers);
 }
 
+/* A job the service's stop interrupted is unfinished on disk: the restart resumes it. A
+ * DELETE of it after --shutdown-grace (on a connection still open while the service ends)
+ * was answered 200, "interrupted", and the restart resumed the job the user had cancelled:
+ * it is cancelled for good now, as a DELETE during the grace cancels it (its end written,
+ * its database run ended so). */
+static void cancel_interrupted(srv_job_t *j) {
+    j->deleted = 1;
+    j->state = SRV_JOB_CANCELLED;
+    srv_persist_end(j);
+    srv_job_drop_list(j);
+    srv_jobdb_end_queued(j);
+    notify(j);
+}
+
 static srv_job_t *find(srv_t *s, const char *id, size_t len) {
     for (srv_job_t *j = s->jobs; j; j = j->next)
         if (len == 16 && memcmp(j->id, id, 16) == 0)
@@ -631,6 +645,8 @@ void srv_job_get(srv_req_t *r, const char *rest, const char *method) {
     if (strcmp(method, "DELETE") == 0 && !srv_job_over(j)) {
         j->deleted = 1;
         cancel(j);
+    } else if (strcmp(method, "DELETE") == 0 && j->state == SRV_JOB_INTERRUPTED) {
+        cancel_interrupted(j);
     }
     reply_status(r, j, 200);
 }

@@ -328,6 +328,57 @@ def test_a_delete_during_the_shutdown_grace_cancels_the_job_for_good():
         gate.close()
 
 
+def test_a_delete_after_the_shutdown_grace_cancels_the_job_for_good():
+    # past --shutdown-grace the service interrupts its jobs and still answers, for a moment,
+    # on connections open then; a DELETE of an interrupted job was answered 200 with
+    # "interrupted", and the restart resumed the job its user had cancelled. It ends
+    # cancelled (its database run too), as a DELETE during the grace ends it. A job of two
+    # URLs, one done: the record kept, the other URL never fetched again.
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    dbpath = os.path.join(d, "titles.sqlite")
+    gate = Gate()
+    args = ("-q", "--allow-private", "--db", f"sqlite:{dbpath}", "--timeout", "3600")
+    srv = Serve(*args, "--shutdown-grace", "0.2")
+    try:
+        status, _, st = post_job(srv, [gate.url("/held"), fx.url(0, "/page/1")])
+        assert status == 202, st
+        gate.wait_arrived(1)
+        wait_done(srv, st["id"], 1)
+        c = srv.conn()  # kept open: the listener closes when the stop begins
+        c.request("GET", "/healthz")
+        assert c.getresponse().read() == b'{"status":"ok"}\n'
+        srv.proc.send_signal(signal.SIGTERM)
+        end = time.monotonic() + PATIENCE
+        while True:  # until the grace is over and the job interrupted
+            c.request("GET", f"/v1/jobs/{st['id']}")
+            r = c.getresponse()
+            state = json.loads(r.read())["state"]
+            if state == "interrupted":
+                break
+            assert r.status == 200 and time.monotonic() < end, (r.status, state)
+        c.request("DELETE", f"/v1/jobs/{st['id']}")
+        r = c.getresponse()
+        body = json.loads(r.read())
+        assert r.status == 200 and body["state"] == "cancelled", (r.status, body)
+        assert body["restart"] == "kept on disk: a restart shows it again", body
+        c.close()
+        _, err = srv.proc.communicate(timeout=PATIENCE)  # the stop goes on by itself
+        assert srv.proc.returncode == 0 and b"Sanitizer" not in err, err[-2000:]
+    finally:
+        if srv.proc.poll() is None:  # not srv.stop(): a second SIGTERM ends it at once
+            srv.proc.kill()
+            srv.proc.communicate()
+    assert db_rows(dbpath, st["id"]) == ("cancelled", [fx.url(0, "/page/1")])
+    srv = Serve(*args)
+    try:
+        again = srv.json("GET", f"/v1/jobs/{st['id']}")[2]
+        assert again["state"] == "cancelled" and again["done"] == 1, again
+    finally:
+        srv.stop()
+        gate.close()
+    assert gate.arrived == 1, gate.arrived  # the held URL was not fetched again
+
+
 def test_a_job_file_that_cannot_be_read_leaves_its_job_unloaded():
     # a list that cannot be read is not an empty list (a job of no URL, done at once and so
     # marked for good), and an end mark that cannot be read is not an absent one (a cancelled
