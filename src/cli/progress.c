@@ -2,6 +2,7 @@
  * one-line summary at the end. */
 #include "fetch.h"
 #include "run.h"
+#include "msg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +97,10 @@ static int reads_terminal(const cli_run_t *run) {
     return 0;
 }
 
+static void erase_for_message(void *arg) {
+    cli_progress_erase(arg);
+}
+
 int cli_progress_task(void *arg, void **value) {
     cli_run_t *run = arg;
     if (run->o->quiet || !isatty(2))
@@ -107,12 +112,16 @@ int cli_progress_task(void *arg, void **value) {
     int shared = same_terminal();
     run->progress_dumb = terminal_dumb();
     long total = source_count(run->source); /* -1: unknown (a pipe, the queue) */
+    /* A database's or Redis's note mid-run ("reconnecting") was written after the line's
+     * text, on the same line, and the next redraw's CR went back over it. */
+    msg_progress_set(erase_for_message, run);
     while (cafe_task_sleep(100) == 0) {
         if (!foreground())
             continue;
         draw(run, total);
         run->progress_drawn = shared;
     }
+    msg_progress_set(NULL, NULL);
     cli_progress_erase(run);
     return 0;
 }

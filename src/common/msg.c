@@ -19,6 +19,20 @@ const char *msg_prog(void) {
     return prog;
 }
 
+/* Per thread: only the thread that set it erases the line it draws. */
+static _Thread_local void (*progress_erase)(void *);
+static _Thread_local void *progress_arg;
+
+void msg_progress_set(void (*fn)(void *arg), void *arg) {
+    progress_erase = fn;
+    progress_arg = arg;
+}
+
+void msg_progress_clear(void) {
+    if (progress_erase)
+        progress_erase(progress_arg);
+}
+
 const char *msg_strerror(int rc) {
     return rc < 0 && rc > -4096 && rc != CAFE_ENOMEM ? strerror(-rc) : cafe_strerror(rc);
 }

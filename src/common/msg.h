@@ -10,6 +10,15 @@
 void msg_prog_set(const char *prog);
 const char *msg_prog(void);
 
+/* The progress line a command may be drawing on standard error, for the messages of code
+ * that knows nothing of it (a database's or Redis's "reconnecting" mid-run): the command
+ * sets how to erase the line (fn NULL: no line), and msg_progress_clear(), called before
+ * such a message, erases it, so that the message starts a line of its own and the next
+ * redraw brings the progress back under it, as curl and wget clear their bar for a note.
+ * Both on the thread that draws (the main loop's); another thread's call does nothing. */
+void msg_progress_set(void (*fn)(void *arg), void *arg);
+void msg_progress_clear(void);
+
 /* What a negative code means, for a message: a system error as strerror words it ("No such
  * file or directory", as coreutils and the other messages say it; cafe_strerror's is libuv's
  * lower case), and cafe's own codes (out of memory too) as cafe_strerror does. */

@@ -2,6 +2,7 @@
  * acknowledged in the same script, so no URL ever gets two records. */
 #include "format.h"
 #include "queue_worker.h"
+#include "msg.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -62,6 +63,7 @@ static int queue_write(sink_t *s, const record_t *rec) {
         return 0;
     }
     if (rc < 0) {
+        msg_progress_clear();
         fprintf(stderr, "%s: redis %s: %s\n", w->prog, w->conf.display,
                 rc == CAFE_EIO ? redis_error(w->r) : cafe_strerror(rc));
         return -EIO;

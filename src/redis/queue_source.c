@@ -2,6 +2,7 @@
  * leases of the URLs held alive; at the end the URLs held but not finished (Ctrl-C) go back
  * to the queue. Also the pair's shared life (open, references). */
 #include "queue_worker.h"
+#include "msg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,7 @@ int queue_worker_bound(queue_worker_t *w, cafe_deadline_t *d) {
 void queue_worker_bound_end(queue_worker_t *w, cafe_deadline_t *d) {
     if (cafe_deadline_end(d) && !w->gave_up) {
         w->gave_up = 1;
+        msg_progress_clear();
         if (!w->quiet)
             fprintf(stderr,
                     "%s: redis %s: no answer within %d s of the stop: the URLs not given "
@@ -74,8 +76,10 @@ void queue_worker_bound_end(queue_worker_t *w, cafe_deadline_t *d) {
 static void run_script(queue_worker_t *w, int script, int argc, const char **argv,
                        const size_t *lens) {
     redisReply *rep = NULL;
-    if (queue_eval(w->r, &w->keys, script, &rep, argc, argv, lens) == CAFE_EIO && !w->quiet)
+    if (queue_eval(w->r, &w->keys, script, &rep, argc, argv, lens) == CAFE_EIO && !w->quiet) {
+        msg_progress_clear();
         fprintf(stderr, "%s: redis: %s\n", w->prog, redis_error(w->r));
+    }
     freeReplyObject(rep);
 }
 
@@ -240,8 +244,10 @@ static int queue_next(source_t *s, const char **line, size_t *len, uint64_t *ref
             w->idle_ms = w->idle_ms * 2 > IDLE_MAX_MS ? IDLE_MAX_MS : w->idle_ms * 2;
         }
     }
-    if (rc == CAFE_EIO)
+    if (rc == CAFE_EIO) {
+        msg_progress_clear();
         fprintf(stderr, "%s: redis: %s\n", w->prog, redis_error(w->r));
+    }
     return rc;
 }
 

@@ -389,6 +389,7 @@ static void announce(redis_t *r, int lost, uint64_t since) {
     if (r->quiet || r->outage == lost)
         return;
     r->outage = lost;
+    msg_progress_clear();
     if (lost)
         fprintf(stderr, "%s: redis %s: %s; reconnecting\n", msg_prog(), r->conf->where,
                 r->err[0] ? r->err : "connection lost");

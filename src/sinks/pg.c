@@ -143,8 +143,10 @@ static int exec_retry(pg_t *p, const char *sql, int n, const char *const *params
             sink_why_prefix(why, p->where);
             return CAFE_EIO;
         }
-        if (waited == 0)
+        if (waited == 0) {
+            msg_progress_clear();
             fprintf(stderr, "%s: %s: %s; reconnecting\n", msg_prog(), p->where, why);
+        }
         rc = cafe_task_sleep(backoff);
         if (rc != 0)
             return rc;

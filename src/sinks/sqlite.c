@@ -465,9 +465,11 @@ static int lite_load(void *impl, int (*each)(void *arg, const char *url, size_t 
 static int run_waiting(int (*job)(void *), job_t *j) {
     int rc, said = 0;
     while ((rc = cafe_thread_run(job, j)) == CAFE_EBUSY)
-        if (!said++)
+        if (!said++) {
+            msg_progress_clear();
             fprintf(stderr, "%s: %s: the database is locked by another writer; waiting\n",
                     msg_prog(), msg_quote(j->l->path));
+        }
     return rc;
 }
 

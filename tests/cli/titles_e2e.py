@@ -512,6 +512,51 @@ def test_progress_only_on_a_terminal():
         assert not wide, (term, wide[:3])
 
 
+def test_a_database_note_mid_run_does_not_land_on_the_progress_line():
+    # A note of the database's or Redis's code mid-run ("the database is locked by another
+    # writer; waiting", "reconnecting") was written after the progress line's text, on its
+    # line, and the next redraw's CR wrote over it: "12/300 done (...), 40 URLs/s cafe
+    # titles: ...". It starts a line of its own, the progress line erased first, as curl and
+    # wget clear their bar for a warning. Provoked here: the SQLite file locked mid-run.
+    import sqlite3
+    path = write_list([fx.url(i % SITES, f"/page/{i}?delay=30") for i in range(300)])
+    db = os.path.join(tmp, "progress-note.sqlite")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ["TERM"] = "xterm"
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+        os.execv(CAFE, [CAFE, "titles", "-c", "10", "--db", f"sqlite:{db}", path])
+    out, lock = b"", None
+    try:
+        while True:
+            r, _, _ = select.select([fd], [], [], 60)
+            assert r, out[-300:]
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            out += data
+            if lock is None and b"URLs/s" in out:  # the progress line is drawn: lock
+                lock = sqlite3.connect(db, isolation_level=None, timeout=60)
+                lock.execute("BEGIN EXCLUSIVE")
+            if lock and b"locked by another writer" in out:
+                lock.execute("ROLLBACK")
+                lock.close()
+                lock = False
+    finally:
+        if lock:
+            lock.close()
+        _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, out[-500:]
+    note = f"cafe titles: {db}: the database is locked by another writer; waiting".encode()
+    at = out.find(note)
+    assert at > 0 and b"URLs/s" in out[:at], out[-500:]
+    assert out[:at].endswith(b"\r\x1b[K"), out[max(0, at - 200):at + 100]
+    assert b"cafe titles: 300 URLs in " in out[at:], out[-300:]
+
+
 def screen_lines(out):
     """The lines a terminal that knows no escape sequences shows for out: a CR goes back to
     the line's start, what follows writes over it."""
