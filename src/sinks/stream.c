@@ -131,8 +131,10 @@ static int stream_start(sink_t *s) {
         return sink_fail(s, -e, "cannot open %s: %s", s->what, strerror(e));
     }
     st->tty = isatty(fileno(st->f));
-    /* A file resumed already has its header (if it has anything). */
-    int rc = ftell(st->f) > 0 ? 0 : format_header(st->f, st->fmt);
+    /* A file resumed already has its header (if it has anything). Only that one: standard
+     * output's offset is past 0 in a file written before (`{ echo x; cafe ...; } > f`),
+     * whose records then came without their header. */
+    int rc = st->append && ftell(st->f) > 0 ? 0 : format_header(st->f, st->fmt);
     if (rc != 0) /* before the flusher: a sink that failed to start leaves no task */
         return sink_fail(s, rc, "writing %s: %s", s->what, strerror(-rc));
     cafe_event_init(&st->flush_due);

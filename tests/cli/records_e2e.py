@@ -7,11 +7,12 @@ import gzip
 import io
 import json
 import os
+import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
-from harness import HeadServer, cafe, http_reply, run_tests  # noqa: E402
+from harness import CAFE, HeadServer, cafe, http_reply, run_tests  # noqa: E402
 
 tmp = tempfile.mkdtemp(prefix="cafe-records-")
 BODY = b"<html><head><title>Inside</title></head><body>x</body></html>"
@@ -265,6 +266,26 @@ def test_csv_resume_refuses_a_csv_safe_file():
     assert r.returncode == 0, r.stderr
     with open(out, "rb") as f:
         assert f.read() == first
+
+
+def test_csv_to_a_file_already_written_has_its_header():
+    # The header was left out whenever standard output's offset was past 0, a test meant
+    # for a resumed -o file: `{ echo "# run of Monday"; cafe titles --csv list; } > out.csv`
+    # or a script's redirected output got its records with no header row. Only a file
+    # --resume appends to is taken to have one.
+    for opt in ("--csv", "--csv-safe"):
+        out = os.path.join(tmp, f"after-text{opt}.csv")
+        with open(out, "wb") as f:
+            f.write(b"# run of Monday\n")
+            f.flush()
+            r = subprocess.run([CAFE, "titles", "-q", opt, listing(["/html"])], stdout=f,
+                               stderr=subprocess.PIPE, timeout=120)
+        assert r.returncode == 0, r.stderr
+        with open(out, "rb") as f:
+            lines = f.read().split(b"\r\n")
+        assert lines[0] == b"# run of Monday\nurl,final_url,status,title,content_type,charset," \
+            b"charset_source,bytes,time_ms,attempts,error", (opt, lines)
+        assert lines[1].startswith(srv.url("/html").encode() + b","), (opt, lines)
 
 
 run_tests(globals())
