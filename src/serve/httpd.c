@@ -46,11 +46,22 @@ uint64_t srv_now(const srv_t *s) {
 
 static void rearm(srv_t *s);
 
+/* A connection that closed may have made room for the ones waiting in the kernel's backlog:
+ * when accept(2) failed for want of descriptors (EMFILE), libmicrohttpd took its listening
+ * socket out of its epoll set, and puts it back only at the start of the next MHD_run, which
+ * then nothing caused (no timeout is due once the connections are gone): after a burst of
+ * connections past `ulimit -n` the service accepted no connection again, for ever. So a run
+ * that closed one runs once more. */
+static void kick(srv_t *s);
+
 static void run_mhd(srv_t *s) {
     if (!s->d)
         return;
+    s->closed = 0;
     MHD_run(s->d);
     rearm(s);
+    if (s->closed)
+        kick(s);
 }
 
 static void on_timer(uv_timer_t *t) {
@@ -92,6 +103,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **ctx,
                           enum MHD_ConnectionNotificationCode code) {
     srv_t *s = cls;
     srv_conn_t *c = *ctx;
+    if (code != MHD_CONNECTION_NOTIFY_STARTED)
+        s->closed = 1;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         c = calloc(1, sizeof(*c));
         if (!c)

@@ -78,6 +78,7 @@ typedef struct srv {
     uv_timer_t timer, kick, sweep;
     int handles;   /* libuv handles open; freed when they are all closed */
     dlist_t conns; /* the open client connections, conns.len of them */
+    int closed;    /* a connection closed in the MHD_run under way (httpd.c) */
     srv_cache_t cache;
     srv_job_t *jobs; /* newest first */
     uint64_t next_job_id;

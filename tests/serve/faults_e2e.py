@@ -401,6 +401,30 @@ def raise_nofile(n):
         resource.setrlimit(resource.RLIMIT_NOFILE, (n, hard))
 
 
+def test_a_burst_past_the_descriptor_limit_leaves_the_service_accepting():
+    # More clients at once than `ulimit -n` leaves room for: accept(2) fails with EMFILE,
+    # and libmicrohttpd takes its listening socket out of its epoll set until its next run.
+    # Nothing caused that run once the clients had left (no timeout was due): the service
+    # never accepted a connection again. Every round of the burst must leave it answering.
+    limit = 40
+
+    def few_fds():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+    srv = Serve("-q", preexec_fn=few_fds)
+    try:
+        for _ in range(3):
+            socks = [connect(srv) for _ in range(limit + 20)]
+            # until the service holds every descriptor it may: the next accept failed
+            held = settle(lambda: len(os.listdir(f"/proc/{srv.proc.pid}/fd")),
+                          lambda n: n >= limit)
+            assert held >= limit, held
+            for s in socks:
+                s.close()
+            assert healthy(srv), "no answer after the burst"
+    finally:
+        srv.stop()
+
+
 IDLE = 10000
 
 
