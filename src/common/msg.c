@@ -3,10 +3,12 @@
 #include "termchar.h"
 #include "cafe.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 /* Set once, by main before any task or thread starts; read-only after that. */
 static const char *prog = "cafe";
@@ -33,7 +35,21 @@ void msg_progress_clear(void) {
         progress_erase(progress_arg);
 }
 
+/* "Too many open files" said which limit: `cafe serve` under `ulimit -n 6` said only
+ * "cannot start: Too many open files", the limit to raise left to guess. */
+static const char *emfile_words(void) {
+    static _Thread_local char buf[80];
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return strerror(EMFILE);
+    snprintf(buf, sizeof buf, "%s (ulimit -n %llu)", strerror(EMFILE),
+             (unsigned long long)rl.rlim_cur);
+    return buf;
+}
+
 const char *msg_strerror(int rc) {
+    if (rc == -EMFILE)
+        return emfile_words();
     return rc < 0 && rc > -4096 && rc != CAFE_ENOMEM ? strerror(-rc) : cafe_strerror(rc);
 }
 

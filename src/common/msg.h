@@ -21,7 +21,9 @@ void msg_progress_clear(void);
 
 /* What a negative code means, for a message: a system error as strerror words it ("No such
  * file or directory", as coreutils and the other messages say it; cafe_strerror's is libuv's
- * lower case), and cafe's own codes (out of memory too) as cafe_strerror does. */
+ * lower case), and cafe's own codes (out of memory too) as cafe_strerror does. EMFILE names
+ * the limit: "Too many open files (ulimit -n 64)". The text lives until the thread's next
+ * call. */
 const char *msg_strerror(int rc);
 
 /* A file name (or another name the user gave) for a message, quoted as coreutils quotes one
