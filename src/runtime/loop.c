@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,26 +87,24 @@ uint64_t cafe__loop_now(cafe_loop_t *loop) {
     return uv_now(&loop->uv);
 }
 
-/* The first uv_loop_init of the process opens the loop's epoll descriptor and then libuv's
- * process-wide signal pipe, and libuv aborts (SIGABRT, no word) when that pipe cannot be made:
- * under `ulimit -n 5` every command died so. Until a loop was made, three descriptors are
- * checked free first (a pipe and a duplicate, closed at once): 0, or the error of the
- * failed open (CAFE_EMFILE), returned as any other failed init. A thread opening descriptors
- * between this check and the init can still win the race; nothing else would. */
-static atomic_int uv_ready;
-
-static int fds_for_first_loop(void) {
-    if (atomic_load_explicit(&uv_ready, memory_order_acquire))
-        return 0;
-    int p[2], extra = -1, err = 0;
+/* uv_loop_init opens the loop's descriptors (epoll, its signal pipe) and, the first time in
+ * the process, libuv's process-wide signal pipe; libuv aborts (SIGABRT, no word) when that
+ * one cannot be made: under `ulimit -n 5` every command died so. Three descriptors are
+ * checked free first (a pipe and a duplicate, closed at once): 0, or the error of the failed
+ * open (CAFE_EMFILE), returned as any other failed init. Checked for every loop, not only the
+ * first: no process-wide flag, and a loop is made a few times per process at most. A thread
+ * opening descriptors between this check and the init can still win the race; nothing else
+ * would. */
+static int fds_for_loop(void) {
+    int p[2], extra, err = 0;
     if (pipe2(p, O_CLOEXEC) != 0)
         return -errno;
     if ((extra = fcntl(p[0], F_DUPFD_CLOEXEC, 0)) < 0)
         err = -errno;
     else
-        close(extra);
-    close(p[0]);
-    close(p[1]);
+        (void)close(extra);
+    (void)close(p[0]);
+    (void)close(p[1]);
     return err;
 }
 
@@ -115,7 +112,7 @@ int cafe_loop_create(cafe_loop_t **out, const cafe_loop_opts_t *opts) {
     /* A default no stack class can hold would make every spawn fail, main's first. */
     if (opts && opts->stack_size > CAFE_STACK_MAX)
         return CAFE_EINVAL;
-    int rc = fds_for_first_loop();
+    int rc = fds_for_loop();
     if (rc != 0)
         return cafe__err_from_uv(rc);
     cafe_loop_t *loop = calloc(1, sizeof(*loop));
@@ -126,7 +123,6 @@ int cafe_loop_create(cafe_loop_t **out, const cafe_loop_opts_t *opts) {
         free(loop);
         return cafe__err_from_uv(rc);
     }
-    atomic_store_explicit(&uv_ready, 1, memory_order_release);
     loop->uv.data = loop;
     loop->stack_size = CAFE_STACK_DEFAULT;
     if (opts && opts->stack_size)
