@@ -26,9 +26,10 @@ static curl_off_t received(CURL *e) {
     return got;
 }
 
-static int server_closes(CURL *e) {
+static int server_closes(const cafe__http_xfer_t *x) {
     struct curl_header *h;
-    return curl_easy_header(e, "Connection", 0, CURLH_HEADER, -1, &h) == CURLHE_OK &&
+    return (x->lines.close || x->lines.folded) &&
+           curl_easy_header(x->easy, "Connection", 0, CURLH_HEADER, -1, &h) == CURLHE_OK &&
            cafe__http_list_has(h->value, "close");
 }
 
@@ -56,7 +57,7 @@ static curl_off_t drain_budget(cafe__http_xfer_t *x, const cafe__http_try_t *t, 
     curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
     /* The rest too long first: the Connection header is a walk over every header in curl
      * (~730 instructions), looked up only when the answer matters. */
-    if ((length >= 0 && length - x->stop_at > budget) || (!h2 && server_closes(x->easy)))
+    if ((length >= 0 && length - x->stop_at > budget) || (!h2 && server_closes(x)))
         return -1;
     /* A rest of known length within the budget: curl reads no further than the length, so
      * the drain need not count (a getinfo per chunk). */

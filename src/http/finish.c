@@ -106,8 +106,13 @@ static void content_types_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
  * one): where its body ends is unknown. RFC 9112 (6.3) makes that an unrecoverable error,
  * and Chromium (ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH) and Firefox refuse such a
  * response; libcurl 7.88 takes the last header's first number and reads that much. */
-static int content_length_conflict(CURL *e) {
+static int content_length_conflict(const cafe__http_xfer_t *x) {
+    CURL *e = x->easy;
     struct curl_header *h;
+    /* At most one such line in the whole transfer, without a list and not folded into one:
+     * no two values to differ. */
+    if (x->lines.lengths < 2 && !x->lines.length_list && !x->lines.folded)
+        return 0;
     if (curl_easy_header(e, "Content-Length", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
         return 0;
     size_t amount = h->amount < CONTENT_LENGTHS_MAX ? h->amount : CONTENT_LENGTHS_MAX;
@@ -136,7 +141,7 @@ void cafe__http_meta_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
                         : version == CURL_HTTP_VERSION_3   ? 30
                                                            : 0;
     content_types_fill(x, res);
-    x->length_conflict = content_length_conflict(e);
+    x->length_conflict = content_length_conflict(x);
 }
 
 static uint64_t usecs(CURL *e, CURLINFO what) {

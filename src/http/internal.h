@@ -173,6 +173,19 @@ struct cafe__http_xfer {
     int aborted;         /* stopped early by refusing data: curl's write error is ours */
     int oom;             /* the body buffer could not grow */
     int length_conflict; /* the response's Content-Length values differ (finish.c) */
+    /* What cafe__http_on_header saw of the transfer's header lines, all its responses' (1xx,
+     * redirects, retries, trailers): libcurl 7.88 hands each line its header API keeps to the
+     * header function as it keeps it, so a name never seen is one curl_easy_header cannot
+     * find, without its walk over every header and a string compare for each (~730
+     * instructions). Names are matched loosely (a line may be counted that curl would not
+     * file under the name): a count too high only sends the question to curl. Cleared when
+     * the handle is pooled. */
+    struct {
+        unsigned close : 1;       /* a "Connection:" line with "close" in it, in any case */
+        unsigned lengths : 2;     /* "Content-Length:" lines, 0, 1 or 2 for more */
+        unsigned length_list : 1; /* one of those had a ',' (a list of values) */
+        unsigned folded : 1;      /* a line went on from the one before (obs-fold) */
+    } lines;
     int in_multi;
     uint64_t drain_until; /* on the client's draining list: when the drain is given up */
     dlist_link_t drain_link;

@@ -235,12 +235,47 @@ static void codings_check(cafe__http_xfer_t *x, const char *line, size_t n) {
         x->raw_body = x->no_follow = 1; /* no_follow: the handle is set up again */
 }
 
+/* Whether the bytes at s start with lower (len bytes, lower-case), in any case. Loose: a byte
+ * one bit from a letter, '-' or ':' passes for it ('\r' for '-'), which x->lines allows
+ * (internal.h). */
+static int starts_loosely(const char *s, const char *lower, size_t len) {
+    for (size_t i = 0; i < len; i++)
+        if ((s[i] | 0x20) != lower[i])
+            return 0;
+    return 1;
+}
+
+/* Whether line (n bytes) is a header of that name (lower-case, its ':' included). */
+static int name_is(const char *line, size_t n, const char *name, size_t len) {
+    return n > len && starts_loosely(line, name, len);
+}
+
+/* Whether "close" is in the n bytes at v, in any case. */
+static int says_close(const char *v, size_t n) {
+    for (size_t i = 0; i + 5 <= n; i++)
+        if ((v[i] | 0x20) == 'c' && starts_loosely(v + i, "close", 5))
+            return 1;
+    return 0;
+}
+
+/* A line whose name starts with 'c': the names x->lines notes, and Content-Encoding. */
+static void c_line(cafe__http_xfer_t *x, const char *line, size_t n) {
+    if (name_is(line, n, "content-length:", 15)) {
+        x->lines.lengths += x->lines.lengths < 2;
+        x->lines.length_list |= memchr(line, ',', n) != NULL;
+    } else if (name_is(line, n, "connection:", 11))
+        x->lines.close |= says_close(line + 11, n - 11);
+    else if (n > 17 && (line[8] | 0x20) == 'e' && strncasecmp(line, "content-encoding:", 17) == 0)
+        codings_check(x, line, n);
+}
+
 size_t cafe__http_on_header(char *line, size_t size, size_t n, void *xfer) {
     cafe__http_xfer_t *x = xfer;
     (void)size; /* always 1 */
-    if ((line[0] | 0x20) == 'c' && n > 17 && (line[8] | 0x20) == 'e' &&
-        strncasecmp(line, "content-encoding:", 17) == 0)
-        codings_check(x, line, n);
+    if ((line[0] | 0x20) == 'c')
+        c_line(x, line, n);
+    else if (line[0] == ' ' || line[0] == '\t')
+        x->lines.folded = 1;
     /* curl's cookie engine stored it (HTTP/2's lines come lower-case; "Server:" goes by at
      * the fourth byte) */
     if ((line[0] | 0x20) == 's' && n > 11 && line[3] == '-' &&
