@@ -61,6 +61,14 @@ static void content_type_last(cafe__http_xfer_t *x, cafe_http_result_t *res) {
  * is parsed. */
 static void content_types_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
     struct curl_header *h;
+    /* At most one such line in the whole transfer, plain and not folded (x->lines): curl's
+     * header API has it for the final response, as CURLINFO_CONTENT_TYPE does (the last
+     * non-blank value of the transfer's responses, trimmed alike), or has none, and then
+     * that is what is read anyway. One lookup instead of a walk over every header. */
+    if (x->lines.types == 0 || (x->lines.types == 1 && !x->lines.type_odd && !x->lines.folded)) {
+        content_type_last(x, res);
+        return;
+    }
     if (curl_easy_header(x->easy, "Content-Type", 0, CURLH_HEADER, -1, &h) != CURLHE_OK) {
         /* None, or a redirect curl refused to follow: that began a request with no headers
          * yet, and curl's copy of the refused response's header is what there is. */

@@ -258,14 +258,37 @@ static int says_close(const char *v, size_t n) {
     return 0;
 }
 
-/* A line whose name starts with 'c': the names x->lines notes, and Content-Encoding. */
+/* Whether a header value (the n bytes after the ':', its line end included) could read
+ * otherwise through curl's header API than through CURLINFO_CONTENT_TYPE: blank, or with a
+ * byte below ' ' before the line end, a tab included (the two trim such bytes differently,
+ * and the latter stops at a '\r'). */
+static int value_odd(const char *v, size_t n) {
+    n -= n && v[n - 1] == '\n';
+    n -= n && v[n - 1] == '\r';
+    size_t i = 0;
+    while (i < n && v[i] == ' ')
+        i++;
+    if (i == n)
+        return 1;
+    for (; i < n; i++)
+        if ((unsigned char)v[i] < ' ')
+            return 1;
+    return 0;
+}
+
+/* A line whose name starts with 'c': the names x->lines notes, and Content-Encoding, told
+ * apart by their ninth byte. */
 static void c_line(cafe__http_xfer_t *x, const char *line, size_t n) {
-    if (name_is(line, n, "content-length:", 15)) {
+    char ninth = n > 8 ? (char)(line[8] | 0x20) : 0;
+    if (ninth == 't' && name_is(line, n, "content-type:", 13)) {
+        x->lines.types += x->lines.types < 2;
+        x->lines.type_odd |= value_odd(line + 13, n - 13);
+    } else if (ninth == 'l' && name_is(line, n, "content-length:", 15)) {
         x->lines.lengths += x->lines.lengths < 2;
         x->lines.length_list |= memchr(line, ',', n) != NULL;
-    } else if (name_is(line, n, "connection:", 11))
+    } else if (ninth == 'o' && name_is(line, n, "connection:", 11))
         x->lines.close |= says_close(line + 11, n - 11);
-    else if (n > 17 && (line[8] | 0x20) == 'e' && strncasecmp(line, "content-encoding:", 17) == 0)
+    else if (ninth == 'e' && n > 17 && strncasecmp(line, "content-encoding:", 17) == 0)
         codings_check(x, line, n);
 }
 

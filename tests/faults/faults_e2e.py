@@ -610,6 +610,26 @@ def test_content_length_given_twice_with_different_values_is_an_error():
         srv.close()
 
 
+def test_content_type_after_a_vertical_tab_reads_as_curls_header_api_reads_it():
+    # One Content-Type line whose value starts with a vertical tab: curl's header API keeps
+    # it, and the type is invalid as the Fetch standard reads it (HTTP whitespace is tab,
+    # space, CR, LF), so no charset; CURLINFO_CONTENT_TYPE skips it as a space. A 1xx response's Content-Type before it is no part of the final response's.
+    body = b"<title>Vt</title>"
+
+    def reply(early):
+        return lambda: iter((early + b"HTTP/1.1 200 OK\r\nContent-Type: \x0btext/html; "
+                             b"charset=koi8-r\r\nContent-Length: %d\r\n\r\n" % len(body) + body,))
+    srv = RawServer({"/vt": reply(b""),
+                     "/early": reply(b"HTTP/1.1 103 Early Hints\r\nContent-Type: text/plain"
+                                     b"\r\n\r\n")})
+    try:
+        for path in ("/vt", "/early"):
+            expect(srv.url(path), page("Vt", len(body), ct=None, charset="windows-1252"),
+                   "--no-detect")
+    finally:
+        srv.close()
+
+
 def test_redirect_without_location_is_an_error():
     # issue 15 item 13: a 3xx redirect with nowhere to go is not "ok, (no title)"
     for st in (301, 302, 303, 307, 308):
