@@ -176,13 +176,26 @@ cafe_title_mode_t cafe_title_mode_of(const char *type);
  * text not), ASCII whitespace stripped and collapsed. HTML's named references are known when
  * the DOCTYPE names one of the XHTML/MathML public identifiers browsers know. A document that
  * is not well-formed before the title's end tag (a byte invalid in its encoding included) has
- * no title, as in both browsers; the title is final at its end tag, as for HTML, so an error
- * after it does not matter (Chromium keeps the title then; Firefox shows an error page). The XML
- * parser is made at the first XML page and kept across resets (see Memory above: a page needing
- * more than the cap before its title has no title). Returns 0; CAFE_ENOMEM when the parser cannot
- * be made (the extractor then stays in its old mode); CAFE_EINVAL for an unknown mode or after the
- * first feed. CAFE_TITLE_NONE is taken as such: the page has no title, whatever is fed. */
+ * no title, as in both browsers (cafe_title_xml_error says why and where); the title is final at
+ * its end tag, as for HTML, so an error after it does not matter (Chromium keeps the title then;
+ * Firefox shows an error page). The XML parser is made at the first XML page and kept across resets
+ * (see Memory above: a page needing more than the cap before its title has no title). Returns 0;
+ * CAFE_ENOMEM when the parser cannot be made (the extractor then stays in its old mode);
+ * CAFE_EINVAL for an unknown mode or after the first feed. CAFE_TITLE_NONE is taken as such: the
+ * page has no title, whatever is fed. */
 int cafe_title_set_mode(cafe_title_t *t, cafe_title_mode_t mode);
+
+/* Why a page read in CAFE_TITLE_XML mode has no title when that is because it is not
+ * well-formed XML before its title ended (browsers show an error page instead): expat's
+ * message ("mismatched tag", "not well-formed (invalid token)", "no element found"...) or
+ * cafe's ("undefined entity", "a byte sequence invalid in the page's encoding", "the
+ * replacement encoding: ...", a cap of the XML parser's), and where: *line and *column
+ * (either may be NULL) are 1-based, the column counted in characters as Firefox's error page
+ * counts it, both 0 when no position applies. Returns NULL, with 0 in both, when the result is
+ * not final yet, the page has a title, it is not read in CAFE_TITLE_XML mode, or it was
+ * well-formed as far as it was read (no title element in it). The string is in static
+ * storage: it stays valid after reset and free, and is never freed by the caller. */
+const char *cafe_title_xml_error(const cafe_title_t *t, unsigned long *line, unsigned long *column);
 
 /* Turns the detection of undeclared encodings on (the default) or off (strict WHATWG:
  * windows-1252 when nothing declares the encoding). Kept across cafe_title_reset; takes

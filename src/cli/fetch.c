@@ -180,6 +180,8 @@ int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, voi
     uint64_t spent = cafe_loop_now(cafe_loop_current()) - t0;
     r->time_ms = spent > res.queued_ms ? spent - res.queued_ms : 0;
     int oom = 0, cut = 0;
+    const char *xml_why = NULL; /* an XML page not well-formed before its title ended */
+    unsigned long line = 0, column = 0;
     r->final_url = res.url; /* taken over: cafe_http_result_free leaves it alone */
     res.url = NULL;
     r->status = res.status;
@@ -200,6 +202,7 @@ int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, voi
         /* The body cut at --max-bytes before the title ended, or before any: it may be cut
          * short or still to come. The record says so, as no failure. */
         cut = res.truncated && (!r->title || cafe_title_unclosed(s.title));
+        xml_why = cafe_title_xml_error(s.title, &line, &column);
         r->charset = keep(r, cafe_title_encoding(s.title), 0, &oom);
         r->charset_source =
             keep(r, cafe_charset_source_name(cafe_title_charset_source(s.title)), 0, &oom);
@@ -223,6 +226,11 @@ int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, voi
     else if (cut)
         record_fail(r, 0, RECORD_WHY_CUT "%zu before %s", o->max_bytes,
                     r->title ? "the end of the title" : "any title");
+    else if (xml_why && line) /* not a failure either: the page is a browser's error page */
+        record_fail(r, 0, RECORD_WHY_NOT_WELL_FORMED "line %lu, column %lu: %s)", line, column,
+                    xml_why);
+    else if (xml_why)
+        record_fail(r, 0, RECORD_WHY_NOT_WELL_FORMED "%s)", xml_why);
     title_done(pool, s.title);
     cafe_http_result_free(&res);
     return r->error;

@@ -698,6 +698,17 @@ CAFE__HOT int cafe_title_unclosed(const cafe_title_t *t) {
     return t->done && t->has_title && t->closed_at_eof;
 }
 
+const char *cafe_title_xml_error(const cafe_title_t *t, unsigned long *line,
+                                 unsigned long *column) {
+    unsigned long l = 0, c = 0;
+    const char *why = t->mode == CAFE_TITLE_XML && t->done ? cafe__xml_error(t->xml, &l, &c) : NULL;
+    if (line)
+        *line = l;
+    if (column)
+        *column = c;
+    return why;
+}
+
 CAFE__HOT const char *cafe_title_encoding(const cafe_title_t *t) {
     if (t->enc)
         return t->enc->name;

@@ -60,7 +60,9 @@ struct cafe__xml {
     size_t stuck;             /* bytes given to expat since its last callback */
     char *stage;              /* bytes held back from expat while it is stuck (parse()) */
     size_t nstage, stage_cap;
-    int space; /* whitespace since the last character kept */
+    const char *why;         /* not well-formed before the title ended: why (static) */
+    unsigned long line, col; /* where (1-based; 0: unknown) */
+    int space;               /* whitespace since the last character kept */
     int truncated;
     size_t len;
     size_t nhead;
@@ -160,6 +162,15 @@ static void stop(cafe__xml_t *x) {
     XML_StopParser(x->p, XML_FALSE);
 }
 
+/* The page is not well-formed here, for `why` (static storage): the first reason is kept. */
+static void fault(cafe__xml_t *x, const char *why) {
+    if (x->why || x->title_done)
+        return;
+    x->why = why;
+    x->line = (unsigned long)XML_GetCurrentLineNumber(x->p);
+    x->col = (unsigned long)XML_GetCurrentColumnNumber(x->p) + 1;
+}
+
 static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **atts) {
     cafe__xml_t *x = ud;
     x->events++;
@@ -233,6 +244,7 @@ static void XMLCALL on_skipped(void *ud, const XML_Char *name, int parameter) {
         e = cafe__html_entity_longest(ref, n + 1);
     }
     if (!e || e->len != n + 1) {
+        fault(x, "undefined entity");
         stop(x);
         return;
     }
@@ -275,6 +287,10 @@ static void expat_parse(cafe__xml_t *x, const char *p, size_t n, int final) {
         current = x;
         enum XML_Status st = XML_Parse(x->p, p, k, final && (size_t)k == n);
         current = NULL;
+        if (st == XML_STATUS_ERROR && XML_GetErrorCode(x->p) != XML_ERROR_ABORTED)
+            fault(x, XML_GetErrorCode(x->p) == XML_ERROR_NO_MEMORY
+                         ? "more than the XML parser's 1 MiB of memory"
+                         : XML_ErrorString(XML_GetErrorCode(x->p)));
         if (st == XML_STATUS_ERROR || (final && (size_t)k == n))
             x->done = 1;
         if ((size_t)k == n) /* (p may be NULL with n 0: no arithmetic on it) */
@@ -315,6 +331,8 @@ static void parse(cafe__xml_t *x, const char *p, size_t n, int final) {
             cap *= 2;
         char *stage = cap >= x->nstage + n ? realloc(x->stage, cap) : NULL;
         if (!stage) { /* over the cap, or out of memory: the page fails */
+            fault(x, "a token of more than the XML parser's 1 MiB");
+            x->line = x->col = 0; /* expat's position is somewhere before the token */
             x->done = 1;
             return;
         }
@@ -330,6 +348,15 @@ static void parse(cafe__xml_t *x, const char *p, size_t n, int final) {
     }
 }
 
+/* What is staged, to expat now. */
+static void flush(cafe__xml_t *x) {
+    if (!x->done && x->nstage > 0) {
+        size_t m = x->nstage;
+        x->nstage = 0;
+        give(x, x->stage, m, 0);
+    }
+}
+
 static void sink(void *ctx, const char *p, size_t n) {
     cafe__xml_t *x = ctx;
     const char *bad = NULL;
@@ -337,6 +364,14 @@ static void sink(void *ctx, const char *p, size_t n) {
         if (memcmp(p + i, "\xef\xbf\xbd", 3) == 0)
             bad = p + i;
     parse(x, p, bad ? (size_t)(bad - p) : n, 0);
+    if (bad && !x->done) {
+        /* where: expat's position after the bytes before it, which a byte never valid in
+         * UTF-8 makes it report */
+        flush(x);
+        expat_parse(x, "\xff", 1, 0);
+        x->why = NULL;
+        fault(x, "a byte sequence invalid in the page's encoding");
+    }
     if (bad)
         x->done = 1;
 }
@@ -382,6 +417,8 @@ static void decided(cafe__xml_t *x, const cafe__html_encoding_t *e, cafe_charset
     x->enc = e;
     x->source = src;
     if (e->kind == CAFE__ENC_REPLACEMENT) {
+        x->why = "the replacement encoding: the page is one U+FFFD";
+        x->line = x->col = 0;
         x->done = 1; /* the whole page is one U+FFFD: no title */
         return;
     }
@@ -476,6 +513,8 @@ int cafe__xml_start(cafe__xml_t *x, const cafe__html_encoding_t *transport) {
     x->stuck = x->nstage = 0;
     x->space = x->truncated = 0;
     x->len = x->nhead = 0;
+    x->why = NULL;
+    x->line = x->col = 0;
     return 0;
 }
 
@@ -502,11 +541,7 @@ int cafe__xml_feed(cafe__xml_t *x, const unsigned char *p, size_t n) {
 int cafe__xml_pause(cafe__xml_t *x) {
     if (!x->done && !x->enc && x->fed)
         decide(x, 1);
-    if (!x->done && x->nstage > 0) { /* a stall: what is staged may hold the title's end */
-        size_t m = x->nstage;
-        x->nstage = 0;
-        give(x, x->stage, m, 0);
-    }
+    flush(x); /* a stall: what is staged may hold the title's end */
     return x->done;
 }
 
@@ -523,6 +558,14 @@ const char *cafe__xml_title(const cafe__xml_t *x, size_t *len, int *truncated) {
     *len = x->len;
     *truncated = x->truncated;
     return x->buf;
+}
+
+const char *cafe__xml_error(const cafe__xml_t *x, unsigned long *line, unsigned long *col) {
+    if (!x->done || x->title_done || !x->why)
+        return NULL;
+    *line = x->line;
+    *col = x->col;
+    return x->why;
 }
 
 const cafe__html_encoding_t *cafe__xml_encoding(const cafe__xml_t *x,

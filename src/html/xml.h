@@ -32,6 +32,10 @@ int cafe__xml_pause(cafe__xml_t *x);
 void cafe__xml_finish(cafe__xml_t *x);
 /* The title (NUL-terminated UTF-8, *len its length) once final, or NULL when none. */
 const char *cafe__xml_title(const cafe__xml_t *x, size_t *len, int *truncated);
+/* Once final without a title: why the page was not well-formed before one ended (static
+ * storage) and where (*line, *col 1-based, 0 when unknown); NULL when it was, as far as it
+ * was read. */
+const char *cafe__xml_error(const cafe__xml_t *x, unsigned long *line, unsigned long *col);
 /* The encoding decided so far (NULL: not yet) and how. */
 const cafe__html_encoding_t *cafe__xml_encoding(const cafe__xml_t *x,
                                                 cafe_charset_source_t *source);

@@ -327,7 +327,8 @@ int format_csv_marked(const char *line, size_t n) {
  * JSON line has no field saying failed, and these come with an HTTP status under 400, as a
  * failure's message may (a body broken off mid-title). */
 static int reason_not_failure(const char *msg) {
-    static const char *const reasons[] = {RECORD_WHY_NOT_HTML, RECORD_WHY_CUT};
+    static const char *const reasons[] = {RECORD_WHY_NOT_HTML, RECORD_WHY_CUT,
+                                          RECORD_WHY_NOT_WELL_FORMED};
     for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
         if (strncmp(msg, reasons[i], strlen(reasons[i])) == 0)
             return 1;

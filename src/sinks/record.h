@@ -56,6 +56,9 @@ void record_fail(record_t *r, int error, const char *fmt, ...)
  * field saying "failed", tells them from failures by these (format_parse_json). */
 #define RECORD_WHY_NOT_HTML "not HTML ("
 #define RECORD_WHY_CUT "body cut at --max-bytes "
+/* a page served as XML that is not well-formed before its title ended: browsers show their
+ * error page ("not well-formed XML (line 2, column 17: mismatched tag)") */
+#define RECORD_WHY_NOT_WELL_FORMED "not well-formed XML ("
 
 /* Does the record count as a failure (error, or HTTP status >= 400)? */
 int record_failed(const record_t *r);

@@ -321,7 +321,8 @@ def test_undeclared_encodings_detected():
 def test_xml_pages_titled_as_browsers_do():
     # Pages served as XML are parsed as XML, as browsers parse them (tests/browser/xml.py
     # checks the rules against Chromium and Firefox): the declaration's encoding, the XHTML
-    # title, the SVG root's title; a document not well-formed before its title has none.
+    # title, the SVG root's title; a document not well-formed before its title has none, and
+    # its record says why and where (no failure: a browser shows its error page).
     from pageserver import PageServer
     x = 'xmlns="http://www.w3.org/1999/xhtml"'
     rest = b"<p>" + b"x" * (4 << 20) + b"</p></body></html>"
@@ -334,6 +335,7 @@ def test_xml_pages_titled_as_browsers_do():
         "/nbsp": (b"<html " + x.encode() + b"><title>a&nbsp;b</title></html>", "text/xml"),
         "/bom": (b"\xff\xfe" + ("<html %s><title>\u00e9t\u00e9</title></html>" % x)
                  .encode("utf-16-le"), "application/xhtml+xml; charset=windows-1252"),
+        "/mismatch": (b"<html " + x.encode() + b">\n<title>a</b></title></html>", "text/xml"),
         "/html-in-xml": (b"<html><title>no namespace</title></html>", "application/xml"),
         "/feed": (b"<html " + x.encode() + b"><title>feed</title></html>",
                   "application/rss+xml"),
@@ -351,7 +353,13 @@ def test_xml_pages_titled_as_browsers_do():
     assert rec["bytes"] < len(rest) // 2, rec  # final at </title>: the rest is not read
     assert recs["svg"]["title"] == "Chart" and recs["svg"]["charset"] == "UTF-8", recs["svg"]
     assert recs["svg"]["charset_source"] == "default", recs["svg"]
-    assert recs["nbsp"]["title"] is None and recs["nbsp"]["error"] is None, recs["nbsp"]
+    assert recs["nbsp"]["title"] is None, recs["nbsp"]
+    assert recs["nbsp"]["error"] == \
+        "not well-formed XML (line 1, column 52: undefined entity)", recs["nbsp"]
+    assert recs["mismatch"]["error"] == \
+        "not well-formed XML (line 2, column 11: mismatched tag)", recs["mismatch"]
+    assert recs["mismatch"]["title"] is None and r.returncode == 0, recs["mismatch"]
+    assert recs["html-in-xml"]["error"] is None, recs["html-in-xml"]  # well-formed: no title
     assert recs["bom"]["title"] == "\u00e9t\u00e9", recs["bom"]
     assert recs["bom"]["charset"] == "UTF-16LE" and recs["bom"]["charset_source"] == "bom"
     assert recs["html-in-xml"]["title"] is None, recs["html-in-xml"]

@@ -204,6 +204,85 @@ static void test_xml_stops_at_title(void **state) {
     cafe_title_free(t);
 }
 
+/* A page with no title because it is not well-formed before the title's end says why and
+ * where (cafe_title_xml_error), fed whole, bytewise or split anywhere; a page with a title,
+ * or well-formed without one, says nothing. */
+typedef struct ecase {
+    const char *page;
+    size_t len;
+    const char *charset;
+    const char *why; /* NULL: no error */
+    unsigned long line, col;
+} ecase_t;
+
+#define EC(page, cs, why, line, col)                                                               \
+    { page, sizeof page - 1, cs, why, line, col }
+
+static const ecase_t ecases[] = {
+    /* where: the offending character's column, 1-based */
+    EC("<html " X ">\n<head><title>a</b></title></head></html>", NULL, "mismatched tag", 2, 17),
+    EC(PAGE("a&nbsp;b"), NULL, "undefined entity", 1, 58),
+    EC(STRICT "\n" PAGE("&copy;&foo;"), NULL, "undefined entity", 2, 63),
+    EC("<html " X "><title>a\n  <b x='1' x='2'/></title></html>", NULL, "duplicate attribute", 2,
+       12),
+    EC(DECL("shift_jis") "\n" PAGE("a\x82 b"), NULL,
+       "a byte sequence invalid in the page's encoding", 2, 58),
+    EC("<html " X "><title>\xc3(</title></html>", "utf-8", "not well-formed (invalid token)", 1,
+       51),
+    EC("<html " X "><title>open", NULL, "no element found", 1, 55),
+    EC("", NULL, "no element found", 1, 1),
+    EC(PAGE("rep"), "iso-2022-kr", "the replacement encoding: the page is one U+FFFD", 0, 0),
+    EC("<html " X "/>", NULL, NULL, 0, 0),
+    EC(PAGE("ok") "</oops>", NULL, NULL, 0, 0),
+};
+
+static int errors;
+
+static void error_check(cafe_title_t *t, const ecase_t *c, size_t split, int bytewise) {
+    cafe_title_reset(t, c->charset);
+    assert_int_equal(cafe_title_set_mode(t, CAFE_TITLE_XML), 0);
+    for (size_t pos = 0; pos < c->len;) {
+        size_t n = bytewise ? 1 : split && pos < split ? split : c->len - pos;
+        int rc = cafe_title_feed(t, c->page + pos, n);
+        pos += n;
+        if (rc == 1)
+            break;
+    }
+    unsigned long line = 99, col = 99;
+    if (!cafe_title_done(t)) /* nothing before the result is final */
+        assert_null(cafe_title_xml_error(t, &line, &col));
+    cafe_title_finish(t);
+    const char *why = cafe_title_xml_error(t, &line, &col);
+    if (!c->why ? why != NULL || line || col
+                : !why || strcmp(why, c->why) != 0 || line != c->line || col != c->col)
+        print_error("case %zu (split %zu%s): %s at %lu:%lu, want %s at %lu:%lu\n",
+                    (size_t)(c - ecases), split, bytewise ? ", bytewise" : "", why ? why : "(none)",
+                    line, col, c->why ? c->why : "(none)", c->line, c->col),
+            errors++;
+    if (c->why)
+        assert_null(cafe_title_text(t, NULL));
+}
+
+static void test_xml_not_well_formed_says_why(void **state) {
+    (void)state;
+    cafe_title_t *t;
+    assert_int_equal(cafe_title_create(&t, NULL), 0);
+    for (size_t i = 0; i < sizeof ecases / sizeof ecases[0]; i++) {
+        error_check(t, &ecases[i], 0, 0);
+        error_check(t, &ecases[i], 0, 1);
+        for (size_t k = 1; k < ecases[i].len; k++)
+            error_check(t, &ecases[i], k, 0);
+    }
+    if (errors)
+        fail_msg("%d wrong", errors);
+    /* HTML mode has none; the NULLs are allowed */
+    cafe_title_reset(t, NULL);
+    cafe_title_feed(t, "<title>a</b>", 12);
+    cafe_title_finish(t);
+    assert_null(cafe_title_xml_error(t, NULL, NULL));
+    cafe_title_free(t);
+}
+
 static void test_xml_mode_of(void **state) {
     (void)state;
     assert_int_equal(cafe_title_mode_of("text/html"), CAFE_TITLE_HTML);
@@ -304,6 +383,9 @@ static void test_xml_caps(void **state) {
     static const char attr[] = "<html " X " a=\"", rest[] = "\"><title>t</title></html>";
     t = xml_page(attr, sizeof attr - 1, "xxxxxxxxxxxxxxxx", 16, 1 << 17, rest, sizeof rest - 1);
     assert_null(cafe_title_text(t, NULL)); /* 2 MiB in one tag: over the cap */
+    const char *why = cafe_title_xml_error(t, NULL, NULL);
+    assert_non_null(why); /* which cap stops it depends on how it came: it says "1 MiB" */
+    assert_non_null(strstr(why, "1 MiB"));
     cafe_title_free(t);
 
     static const char bomb[] =
@@ -314,6 +396,9 @@ static void test_xml_caps(void **state) {
         "<html " X "><title>&h;&h;&h;&h;</title></html>";
     t = xml_page(bomb, sizeof bomb - 1, "", 0, 0, "", 0);
     assert_null(cafe_title_text(t, NULL));
+    why = cafe_title_xml_error(t, NULL, NULL); /* expat's amplification limit */
+    assert_non_null(why);
+    assert_non_null(strstr(why, "amplification"));
     cafe_title_free(t);
 }
 
@@ -373,6 +458,7 @@ int main(void) {
         cmocka_unit_test(test_xml_pause),
         cmocka_unit_test(test_xml_big_page_not_kept),
         cmocka_unit_test(test_xml_then_html),
+        cmocka_unit_test(test_xml_not_well_formed_says_why),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -320,6 +320,24 @@ def test_sighup_stops_the_service_as_sigterm_does():
         gate.close()
 
 
+def test_a_page_not_well_formed_xml_says_why_and_is_no_failure():
+    # cafe serve fetches as cafe titles does: the reason, and no failure in the job's counts
+    from pageserver import PageServer
+    x = b'xmlns="http://www.w3.org/1999/xhtml"'
+    pages = {"/bad": (b"<html " + x + b">\n<title>a</b></title></html>", "text/xml"),
+             "/png": (b"\x89PNG", "image/png")}
+    server = PageServer(lambda path: pages.get(path))
+    try:
+        status, _, rec = srv.json("GET", q(server.url("/bad")))
+        assert status == 200 and rec["title"] is None, rec
+        assert rec["error"] == "not well-formed XML (line 2, column 11: mismatched tag)", rec
+        status, _, st = post_job(srv, [server.url("/bad"), server.url("/png")])
+        st = wait_job(srv, st["id"])
+        assert st["done"] == 2 and st["failed"] == 0, st
+    finally:
+        server.close()
+
+
 def test_job_json_body_and_limits():
     s = Serve("--allow-private", "-q", "--max-job-urls", "5", "--max-body", "2000",
               "--max-jobs", "1")

@@ -74,6 +74,26 @@ static void test_one_column_list(void **state) {
     record_clear(&r);
 }
 
+/* Read back from JSON Lines, a record that is no failure (a reason for no title, status under
+ * 400) stays no failure; any other message with no status over 400 is one. */
+static void test_reasons_read_back(void **state) {
+    (void)state;
+    static const char *const lines[] = {
+        "{\"url\":\"http://a/\",\"status\":200,\"error\":\"not HTML (image/png)\"}",
+        "{\"url\":\"http://a/\",\"status\":200,\"error\":\"body cut at --max-bytes 9 before "
+        "any title\"}",
+        "{\"url\":\"http://a/\",\"status\":200,\"error\":\"not well-formed XML (line 2, "
+        "column 17: mismatched tag)\"}",
+        "{\"url\":\"http://a/\",\"status\":200,\"error\":\"connection lost\"}",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        record_t r;
+        assert_int_equal(format_parse_json(lines[i], strlen(lines[i]), &r), 0);
+        assert_int_equal(record_failed(&r), i == 3);
+        record_clear(&r);
+    }
+}
+
 typedef struct tally {
     uint64_t seqs[16];
     size_t written, lost;
@@ -198,6 +218,7 @@ static void test_record_store(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_column_list),
+        cmocka_unit_test(test_reasons_read_back),
         cmocka_unit_test(test_stream_settles_in_order_and_resumes),
         cmocka_unit_test(test_stream_error_is_returned),
         cmocka_unit_test(test_record_store),
