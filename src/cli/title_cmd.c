@@ -1,5 +1,6 @@
-/* `cafe title [--charset LABEL] [--no-detect] [FILE...]`: the extractor alone, on local files
- * (stdin when none). One line per file: its title, or an empty line when the page has none. */
+/* `cafe title [--charset LABEL] [--type MIME] [--no-detect] [FILE...]`: the extractor alone, on
+ * local files (stdin when none). One line per file: its title, or an empty line when the page
+ * has none. A file is HTML or XML by its extension, as browsers read file:// URLs. */
 #include "optabs.h"
 #include "text.h"
 #include "title_cmd.h"
@@ -11,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 typedef struct title_opts {
     const char *charset;
+    const char *type; /* --type: a MIME type or a whole Content-Type value; NULL: by extension */
     int no_detect;
 } title_opts_t;
 
@@ -31,9 +34,47 @@ static const char *charset_check(const char *v) {
     return known ? NULL : "not an encoding label browsers know (utf-8, koi8-r, shift_jis...)";
 }
 
+/* --type: a MIME type, type/subtype, as a Content-Type would give it. One with no '/' ("xml")
+ * is a mistake to say, not a type that gives no title. */
+static const char *type_check(const char *v) {
+    const char *semi = strchr(v, ';'), *slash = strchr(v, '/');
+    return slash && (!semi || slash < semi)
+               ? NULL
+               : "not a MIME type (text/html, application/xhtml+xml, application/xml, "
+                 "image/svg+xml...)";
+}
+
+/* The MIME type a browser gives a file:// URL by the file's extension (any case), where both
+ * Chromium and Firefox read it as XML: .xhtml, .xht and .xhtm as application/xhtml+xml, .xml
+ * as text/xml, .svg as image/svg+xml. Everything else is HTML: .html, .htm, and the unknown
+ * extensions Firefox reads as HTML (Chromium as text); cafe title reads HTML files. */
+static const char *type_of_path(const char *path) {
+    static const char *const ext[][2] = {{"xhtml", "application/xhtml+xml"},
+                                         {"xht", "application/xhtml+xml"},
+                                         {"xhtm", "application/xhtml+xml"},
+                                         {"xml", "text/xml"},
+                                         {"svg", "image/svg+xml"}};
+    const char *base = strrchr(path, '/'), *dot = strrchr(base ? base + 1 : path, '.');
+    for (size_t i = 0; dot && i < sizeof ext / sizeof ext[0]; i++)
+        if (strcasecmp(dot + 1, ext[i][0]) == 0)
+            return ext[i][1];
+    return "text/html";
+}
+
 static const cli_opt_t rows[] = {
     {CLI_OPT_STRING, "charset", 0, "LABEL", offsetof(title_opts_t, charset), 0, 0, 0, NULL, NULL,
      charset_check, "the encoding a server would declare (Content-Type)", NULL},
+    {CLI_OPT_STRING, "type", 0, "MIME", offsetof(title_opts_t, type), 0, 0, 0, NULL, "by extension",
+     type_check,
+     "the MIME type a server would declare: text/html, or\nXML (application/xhtml+xml, "
+     "text/xml, image/svg+xml)",
+     "the MIME type a server would declare for every file, or a whole Content-Type value (its "
+     "charset is then the transport charset, unless --charset gives one): text/html reads "
+     "HTML; application/xhtml+xml, text/xml, application/xml and image/svg+xml read XML, as "
+     "browsers read them; any other type gives no title, as a browser shows no document's "
+     "title for it. Without it a file's extension decides, as browsers decide for file:// "
+     "URLs: .xhtml, .xht, .xhtm, .xml and .svg (any case) are XML, everything else HTML; "
+     "standard input is HTML."},
     {CLI_OPT_FLAG, "no-detect", 0, NULL, offsetof(title_opts_t, no_detect), 0, 0, 1, NULL, NULL,
      NULL, "a page that declares no encoding is windows-1252\n(no detection)", NULL},
     {CLI_OPT_HELP, "help", 'h', NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print this help", NULL},
@@ -42,10 +83,11 @@ static const cli_opt_t rows[] = {
 
 const cli_optab_t cli_title_optab = {
     "title",
-    "title [--charset LABEL] [--no-detect] [FILE...]\n",
+    "title [--charset LABEL] [--type MIME] [--no-detect] [FILE...]\n",
     "Print the <title> of each HTML file (standard input when none), one line each,\n"
     "as a browser's document.title gives it, in UTF-8; an empty line when the page\n"
-    "has none.\n",
+    "has none. Files named .xhtml, .xht, .xhtm, .xml or .svg are read as XML, as\n"
+    "browsers read them; --type says how to read every file.\n",
     NULL,
     rows,
     sizeof rows / sizeof rows[0],
@@ -108,8 +150,17 @@ static int one_file(cafe_title_t *t, const char *path, const title_opts_t *o) {
         fputc('\n', stderr);
         return 2;
     }
-    cafe_title_reset(t, o->charset);
+    /* a whole Content-Type value gives the extractor its charset, as a server's does */
+    const char *type = o->type ? o->type : f == stdin ? "text/html" : type_of_path(path);
+    cafe_title_reset(t, o->charset ? o->charset : o->type);
     cafe_title_set_detection(t, !o->no_detect);
+    cafe_title_mode_t mode = cafe_title_mode_of(type);
+    if (mode != CAFE_TITLE_HTML && cafe_title_set_mode(t, mode) != 0) {
+        fprintf(stderr, "cafe title: %s: out of memory\n", msg_quote(path));
+        if (f != stdin)
+            fclose(f);
+        return 2;
+    }
     int err = extract(t, f);
     if (f != stdin)
         fclose(f);
@@ -117,6 +168,13 @@ static int one_file(cafe_title_t *t, const char *path, const title_opts_t *o) {
         fprintf(stderr, "cafe title: %s: %s\n", msg_quote(path), strerror(err));
         return 2;
     }
+    unsigned long line, col;
+    const char *why = cafe_title_xml_error(t, &line, &col);
+    if (why && line) /* the page a browser shows is its error page: why, but no failure */
+        fprintf(stderr, "cafe title: %s: not well-formed XML (line %lu, column %lu: %s)\n",
+                msg_quote(path), line, col, why);
+    else if (why)
+        fprintf(stderr, "cafe title: %s: not well-formed XML (%s)\n", msg_quote(path), why);
     return put_line(cafe_title_text(t, NULL));
 }
 
@@ -141,7 +199,7 @@ static int title_files(const char **files, size_t n, const title_opts_t *o) {
 }
 
 int cli_title_main(int argc, char **argv) {
-    title_opts_t o = {NULL, 0};
+    title_opts_t o = {NULL, NULL, 0};
     size_t nfiles;
     const char **files = calloc((size_t)argc, sizeof(*files));
     if (!files) {

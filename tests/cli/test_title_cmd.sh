@@ -148,4 +148,42 @@ case "$out" in
 *) fail "terminal input: $out" ;;
 esac
 "$cafe" title --bogus 2>/dev/null && fail "unknown option accepted"
+# XML by the file's extension, as Chromium and Firefox choose for file:// URLs (.xhtml, .xht,
+# .xhtm, .xml and .svg, any case; .html, .htm and the rest HTML, as Firefox reads unknown
+# ones): the XML parser gives "TX" (the comment is no text), the HTML one "T<!--c-->X".
+page='<html xmlns="http://www.w3.org/1999/xhtml"><head><title>T<!--c-->X</title></head></html>'
+for f in a.xhtml a.xht a.xhtm a.xml b.XML a.svg a.htm a.html a.html.xml a.xml.html a.foo noext; do
+    printf '%s' "$page" >"$tmp/$f"
+done
+out=$("$cafe" title "$tmp/a.xhtml" "$tmp/a.xht" "$tmp/a.xhtm" "$tmp/a.xml" "$tmp/b.XML" \
+    "$tmp/a.svg" "$tmp/a.html.xml" "$tmp/a.htm" "$tmp/a.html" "$tmp/a.xml.html" "$tmp/a.foo" \
+    "$tmp/noext" | tr '\n' ' ')
+[ "$out" = "TX TX TX TX TX TX TX T<!--c-->X T<!--c-->X T<!--c-->X T<!--c-->X T<!--c-->X " ] ||
+    fail "by extension: $out"
+# standard input has none: HTML, unless --type says otherwise, as a server's Content-Type would
+# (its charset too, unless --charset gives one); --type overrides an extension
+[ "$(printf '%s' "$page" | "$cafe" title)" = "T<!--c-->X" ] || fail "stdin: not HTML"
+[ "$(printf '%s' "$page" | "$cafe" title --type application/xhtml+xml)" = "TX" ] ||
+    fail "stdin --type"
+out=$("$cafe" title --type 'Text/HTML; charset=utf-8' "$tmp/a.xml" "$tmp/a.html" | tr '\n' ' ')
+[ "$out" = "T<!--c-->X T<!--c-->X " ] || fail "--type text/html over .xml: $out"
+[ "$("$cafe" title --type text/plain "$tmp/a.html")" = "" ] || fail "--type text/plain: a title"
+printf '<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><title>\360\322</title></html>' \
+    >"$tmp/k.xml"
+[ "$("$cafe" title --type 'text/xml; charset=koi8-r' "$tmp/k.xml")" = "Пр" ] ||
+    fail "--type charset"
+[ "$("$cafe" title --type 'text/xml; charset=koi8-r' --charset windows-1251 "$tmp/k.xml")" = \
+    "рТ" ] || fail "--charset over --type's charset"
+# not a MIME type: said, exit 2, as an unknown --charset is
+set +e
+"$cafe" title --type xml "$tmp/a.xml" >/dev/null 2>"$tmp/err"
+rc=$?
+set -e
+[ $rc = 2 ] && grep -q "application/xml" "$tmp/err" || fail "--type xml: exit $rc, $(cat "$tmp/err")"
+# a page not well-formed before its title: an empty line, and why on stderr (exit 0)
+printf '<html xmlns="http://www.w3.org/1999/xhtml">\n<title>a</b></title></html>' >"$tmp/bad.xml"
+out=$("$cafe" title "$tmp/bad.xml" "$tmp/a.xml" 2>"$tmp/err" | tr '\n' ' ')
+[ "$out" = " TX " ] || fail "not well-formed: $out"
+grep -qF "bad.xml: not well-formed XML (line 2, column 11: mismatched tag)" "$tmp/err" ||
+    fail "not well-formed: $(cat "$tmp/err")"
 echo "1 passed, 0 failed"
