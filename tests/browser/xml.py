@@ -120,6 +120,27 @@ FIXED = [
     (XT, b"\xff\xfe" + page("lone").encode("utf-16-le").replace(b"l\x00", b"\x00\xd8", 1)),
     (XT, decl("gb18030").encode() + page("\ufffd").encode("gb18030")),
     (XT, b"\xff\xfe" + page("\ufffd").encode("utf-16-le")),
+    # what expat does alone: entities in attributes, parameter entities it does not read (no
+    # declaration after one counts), defaulted namespace attributes, XML 1.1, the five
+    (XT, (STRICT + '<html %s><head><title lang="&eacute;">attr</title></head></html>' % X)
+     .encode()),
+    (XT, ('<!DOCTYPE html [<!ENTITY %% p SYSTEM "x"> %%p; <!ENTITY foo "bar">]>' +
+          page("pe&foo;")).encode()),
+    (XT, ('<!DOCTYPE html [<!ENTITY %% p SYSTEM "x"> %%p;]>' + page("pe2&nbsp;")).encode()),
+    (XT, ('<!DOCTYPE html [<!ENTITY %% p SYSTEM "x"> %%p;]>' + page("pe3")).encode()),
+    (XT, ('<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "x" '
+          '[<!ENTITY %% p SYSTEM "y"> %%p;]>' + page("kpe&foo;")).encode()),
+    (XT, ('<!DOCTYPE html [<!ATTLIST html xmlns CDATA #FIXED "http://www.w3.org/1999/xhtml">]>'
+          '<html><head><title>defaulted-ns</title></head></html>').encode()),
+    (XT, ('<?xml version="1.1"?>' + page("v11&#x1;")).encode()),
+    (XT, ('<?xml version="1.1"?>' + page("v11b")).encode()),
+    (XT, (STRICT + page("&nbsp")).encode()),
+    (XT, (STRICT + page("&amp;&lt;&gt;&quot;&apos;five")).encode()),
+    (XT, ("<!-- before -- bad -->" + page("cm")).encode()),
+    (XT, ('<html %s xmlns:xml="http://www.w3.org/XML/1998/namespace"><title>xml</title></html>'
+          % X).encode()),
+    (XT, ('<html %s><title xmlns="">nons</title><title>second</title></html>' % X).encode()),
+    (XT, ('<html %s><title a="1" a="2">dup</title></html>' % X).encode()),
 ]
 
 # random pages
