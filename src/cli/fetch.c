@@ -13,6 +13,12 @@
  * stalled. */
 #define PAUSE_MS 500
 
+/* A body without a Content-Type is sniffed on its first bytes, as many as MIME Sniffing's
+ * resource header holds at most: they are held until they can tell (a signature's length
+ * after the leading whitespace) or the body ends. */
+#define SNIFF_MAX 1445
+#define SIGNATURE_MAX 15 /* "<!DOCTYPE HTML" and the byte after it */
+
 typedef struct sink {
     cafe_title_t *title;
     cli_fetch_pool_t *pool; /* where the extractor comes from and goes back to, or NULL */
@@ -21,6 +27,8 @@ typedef struct sink {
     int detect;
     int not_html;           /* a body a browser would not show as a page: no title is looked for */
     cafe_title_mode_t mode; /* how a browser parses it: HTML, or XML by its type */
+    size_t nhead;           /* bytes held in head while an untyped body cannot be told yet */
+    char head[SNIFF_MAX];
 } sink_t;
 
 /* WHATWG MIME Sniffing's HTML signatures ("<!DOCTYPE HTML", "<HTML", ... then a space or
@@ -57,6 +65,49 @@ static cafe_title_mode_t sniff(const char *d, size_t n) {
     return n - i >= 5 && memcmp(d + i, "<?xml", 5) == 0 ? CAFE_TITLE_XML : CAFE_TITLE_NONE;
 }
 
+/* Whether the first n bytes of an untyped body can tell what it is (or no more will be held). */
+static int sniff_ready(const char *d, size_t n) {
+    size_t i = 0;
+    while (i < n && strchr("\t\n\f\r ", d[i]) && d[i])
+        i++;
+    return n >= SNIFF_MAX || n - i >= SIGNATURE_MAX;
+}
+
+/* The first bytes came: the extractor for the page, in the mode its type (or its sniffed
+ * bytes d[0..n)) says. Returns 0, or CAFE_HTTP_ENOUGH when no title is to be read. */
+static int start(sink_t *s, const cafe_http_result_t *res, const char *d, size_t n) {
+    /* by the type a browser renders as an HTML or XML document, whose title it shows */
+    s->mode = res->content_type[0] ? cafe_title_mode_of(res->content_type) : sniff(d, n);
+    s->not_html = s->mode == CAFE_TITLE_NONE;
+    if (s->not_html)
+        return CAFE_HTTP_ENOUGH;
+    /* Now the transport charset is known. A value with a ';' or '/' ("a, text/html;
+     * charset=b" from a quoted parameter) names no encoding, and the extractor would read it
+     * as a whole Content-Type and find b. */
+    const char *charset = res->charset[0] && !strpbrk(res->charset, ";/") ? res->charset : NULL;
+    if (s->pool && s->pool->n > 0) {
+        s->title = s->pool->idle[--s->pool->n];
+        cafe_title_reset(s->title, charset);
+    } else if (cafe_title_create(&s->title, charset) != 0) {
+        s->failed = 1;
+        return CAFE_HTTP_ENOUGH;
+    }
+    cafe_title_set_detection(s->title, s->detect);
+    cafe_title_set_url(s->title, s->url); /* its domain hints the detection */
+    if (s->mode != CAFE_TITLE_HTML && cafe_title_set_mode(s->title, s->mode) != 0) {
+        s->failed = 1; /* the XML parser could not be made */
+        return CAFE_HTTP_ENOUGH;
+    }
+    return 0;
+}
+
+static int feed(sink_t *s, const char *data, size_t len) {
+    int rc = cafe_title_feed(s->title, data, len);
+    if (rc < 0)
+        s->failed = 1;
+    return rc != 0 ? CAFE_HTTP_ENOUGH : 0;
+}
+
 /* On the loop's stack, for every chunk of body: feed the extractor and say "enough" as soon
  * as the title is complete, so the rest of the page is not downloaded. A body that is not
  * HTML (by its type, or by its first bytes when it has none) is not read at all. */
@@ -64,36 +115,29 @@ static int on_body(void *arg, const cafe_http_result_t *res, const char *data, s
     sink_t *s = arg;
     if (!data) /* the body paused (PAUSE_MS): a title complete so far is the page's */
         return s->title && cafe_title_pause(s->title) == 1 ? CAFE_HTTP_ENOUGH : 0;
-    if (!s->title && !s->not_html) {
-        /* by the type a browser renders as an HTML or XML document, whose title it shows */
-        s->mode = res->content_type[0] ? cafe_title_mode_of(res->content_type) : sniff(data, len);
-        s->not_html = s->mode == CAFE_TITLE_NONE;
-        if (s->not_html)
-            return CAFE_HTTP_ENOUGH;
-    }
-    if (!s->title) {
-        /* The first chunk: now the transport charset is known. A value with a ';' or '/'
-         * ("a, text/html; charset=b" from a quoted parameter) names no encoding, and the
-         * extractor would read it as a whole Content-Type and find b. */
-        const char *charset = res->charset[0] && !strpbrk(res->charset, ";/") ? res->charset : NULL;
-        if (s->pool && s->pool->n > 0) {
-            s->title = s->pool->idle[--s->pool->n];
-            cafe_title_reset(s->title, charset);
-        } else if (cafe_title_create(&s->title, charset) != 0) {
-            s->failed = 1;
-            return CAFE_HTTP_ENOUGH;
-        }
-        cafe_title_set_detection(s->title, s->detect);
-        cafe_title_set_url(s->title, s->url); /* its domain hints the detection */
-        if (s->mode != CAFE_TITLE_HTML && cafe_title_set_mode(s->title, s->mode) != 0) {
-            s->failed = 1; /* the XML parser could not be made */
-            return CAFE_HTTP_ENOUGH;
-        }
-    }
-    int rc = cafe_title_feed(s->title, data, len);
-    if (rc < 0)
-        s->failed = 1;
-    return rc != 0 ? CAFE_HTTP_ENOUGH : 0;
+    if (s->title)
+        return feed(s, data, len);
+    if (s->not_html)
+        return CAFE_HTTP_ENOUGH;
+    if (res->content_type[0])
+        return start(s, res, NULL, 0) ? CAFE_HTTP_ENOUGH : feed(s, data, len);
+    /* untyped: held until its first bytes can tell */
+    size_t take = SNIFF_MAX - s->nhead < len ? SNIFF_MAX - s->nhead : len;
+    memcpy(s->head + s->nhead, data, take);
+    s->nhead += take;
+    if (!sniff_ready(s->head, s->nhead))
+        return 0;
+    if (start(s, res, s->head, s->nhead) || feed(s, s->head, s->nhead))
+        return CAFE_HTTP_ENOUGH;
+    return take < len ? feed(s, data + take, len - take) : 0;
+}
+
+/* The body ended while its first bytes were held (fewer than could tell): they are all. */
+static void held_to_end(sink_t *s, const cafe_http_result_t *res) {
+    if (s->title || s->not_html || s->nhead == 0)
+        return;
+    if (start(s, res, s->head, s->nhead) == 0)
+        feed(s, s->head, s->nhead);
 }
 
 /* A copy of s in the record's store: NULL stays NULL (an empty s too with empty_null); *oom
@@ -166,7 +210,9 @@ static int page_before_failure(int rc, sink_t *s) {
 
 int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, void *start_arg,
               cli_fetch_pool_t *pool) {
-    sink_t s = {NULL, pool, 0, r->url, !o->no_detect, 0, CAFE_TITLE_HTML};
+    sink_t s; /* not s = {...}: that would clear head's 1445 bytes for every URL */
+    s.title = NULL, s.pool = pool, s.failed = 0, s.url = r->url, s.detect = !o->no_detect;
+    s.not_html = 0, s.mode = CAFE_TITLE_HTML, s.nhead = 0;
     cafe_http_opts_t h;
     cafe_http_result_t res;
     fill_opts(o, &h, &s);
@@ -174,6 +220,8 @@ int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, voi
     h.start_arg = start_arg;
     uint64_t t0 = cafe_loop_now(cafe_loop_current());
     int rc = cafe_http_request(r->url, &h, &res);
+    if (rc == 0 || rc == CAFE_EHTTP_NO_LOCATION)
+        held_to_end(&s, &res);
     if (rc != 0 && page_before_failure(rc, &s))
         rc = 0;
     /* time_ms: the tries and their retry sleeps, not the queueing for the limits' turns. */

@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 import os
+import select
 import subprocess
 import sys
 import tempfile
@@ -73,9 +74,13 @@ srv = HeadServer(answer)
 
 
 def listing(paths):
+    return listing_of([srv.url(p) for p in paths])
+
+
+def listing_of(urls):
     path = os.path.join(tmp, f"l{len(os.listdir(tmp))}.txt")
     with open(path, "w") as f:
-        f.write("\n".join(srv.url(p) for p in paths) + "\n")
+        f.write("\n".join(urls) + "\n")
     return path
 
 
@@ -99,6 +104,43 @@ def test_only_html_gets_a_title():
     r = cafe("titles", "--fail", listing(["/png", "/html"]))
     assert r.returncode == 0 and b"2 ok, 0 failed" in r.stderr, r.stderr
     assert r.stdout.decode().splitlines()[0] == f"(not HTML (image/png)) from {srv.url('/png')}"
+
+
+class SplitServer(HeadServer):
+    """Sends a reply without a Content-Type in two writes: its first bytes (too few to tell
+    what it is), then, after a stall longer than cafe's 500 ms pause, the rest."""
+
+    def handle(self, conn):
+        with conn:
+            head = self.read_head(conn)
+            first, rest = SPLIT[head.split(b" ")[1].decode()]
+            conn.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + first)
+            select.select([conn], [], [], 0.7)  # a stall: nothing comes from cafe
+            conn.sendall(rest)
+
+
+XHTML_BODY = b'<html xmlns="http://www.w3.org/1999/xhtml"><title>Split</title></html>'
+SPLIT = {"/xml": (b"<?x", b'ml version="1.0"?>' + XHTML_BODY),
+         "/html": (b"\n <", b"html><title>Split</title></html>"),
+         "/spaces": (b" " * 100, b"<!DOCTYPE html><title>Split</title>"),
+         "/text": (b"<", b"?not markup <title>Split</title>")}
+
+
+def test_an_untyped_body_is_sniffed_on_enough_bytes():
+    # The sniffing of a body without a Content-Type read the first chunk alone: "<?x" (or
+    # "<", whitespace) is no signature, and the page was "not HTML", where browsers wait for
+    # the bytes that tell (MIME Sniffing's resource header)
+    split = SplitServer(None)
+    try:
+        urls = [split.url(p) for p in SPLIT]
+        r = cafe("titles", "-q", "--json", listing_of(urls))
+    finally:
+        split.close()
+    recs = {x["url"].rsplit("/", 1)[1]: x for x in map(json.loads, r.stdout.splitlines())}
+    for p in ("xml", "html", "spaces"):
+        assert recs[p]["title"] == "Split" and recs[p]["error"] is None, recs[p]
+    assert recs["text"]["title"] is None, recs["text"]
+    assert recs["text"]["error"].startswith("not HTML (no Content-Type"), recs["text"]
 
 
 def test_a_body_cut_at_max_bytes_says_so():
