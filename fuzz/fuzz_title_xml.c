@@ -4,8 +4,9 @@
  * crawl's pool: reset, XML, HTML, XML), so the reuse of the XML parser is fuzzed too. Checks,
  * beyond what ASan and UBSan see: the title is valid UTF-8 without NUL and within
  * CAFE_TITLE_MAX, never unclosed; fed whole, byte by byte and in pseudo-random chunks the page
- * gives the same title, encoding and charset source; a source of "default" comes with UTF-8,
- * and neither "meta" nor "detected" ever comes. */
+ * gives the same title, encoding and charset source, and the same reason and place when not
+ * well-formed (cafe_title_xml_error: never with a title); a source of "default" comes with
+ * UTF-8, and neither "meta" nor "detected" ever comes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,8 @@ typedef struct result {
     size_t len;
     const char *encoding;
     cafe_charset_source_t source;
+    const char *why; /* cafe_title_xml_error */
+    unsigned long line, col;
 } result_t;
 
 static cafe_title_t *shared;
@@ -49,7 +52,11 @@ static result_t run(const char *charset, const uint8_t *p, size_t n, unsigned st
         pos += k;
     }
     cafe_title_finish(shared);
-    result_t r = {NULL, 0, cafe_title_encoding(shared), cafe_title_charset_source(shared)};
+    result_t r = {NULL, 0, cafe_title_encoding(shared), cafe_title_charset_source(shared), NULL,
+                  0,    0};
+    r.why = cafe_title_xml_error(shared, &r.line, &r.col);
+    if (r.why && (cafe_title_text(shared, NULL) || !*r.why || (r.line == 0) != (r.col == 0)))
+        abort();
     if ((r.source == CAFE_CHARSET_DEFAULT && strcmp(r.encoding, "UTF-8") != 0) ||
         r.source == CAFE_CHARSET_META || r.source == CAFE_CHARSET_DETECTED ||
         cafe_title_unclosed(shared))
@@ -68,6 +75,9 @@ static result_t run(const char *charset, const uint8_t *p, size_t n, unsigned st
 static void same(const result_t *a, const result_t *b) {
     if ((a->text == NULL) != (b->text == NULL) || strcmp(a->encoding, b->encoding) != 0 ||
         a->source != b->source)
+        abort();
+    if ((a->why == NULL) != (b->why == NULL) ||
+        (a->why && (strcmp(a->why, b->why) != 0 || a->line != b->line || a->col != b->col)))
         abort();
     if (a->text && (a->len != b->len || memcmp(a->text, b->text, a->len) != 0))
         abort();

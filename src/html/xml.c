@@ -364,10 +364,11 @@ static void sink(void *ctx, const char *p, size_t n) {
         if (memcmp(p + i, "\xef\xbf\xbd", 3) == 0)
             bad = p + i;
     parse(x, p, bad ? (size_t)(bad - p) : n, 0);
+    if (bad)
+        flush(x); /* the bytes before it may hold an error of their own, or the title's end */
     if (bad && !x->done) {
         /* where: expat's position after the bytes before it, which a byte never valid in
          * UTF-8 makes it report */
-        flush(x);
         expat_parse(x, "\xff", 1, 0);
         x->why = NULL;
         fault(x, "a byte sequence invalid in the page's encoding");

@@ -227,6 +227,9 @@ static const ecase_t ecases[] = {
        12),
     EC(DECL("shift_jis") "\n" PAGE("a\x82 b"), NULL,
        "a byte sequence invalid in the page's encoding", 2, 58),
+    /* an error just before a bad byte is the first: given whole or staged (bytewise) */
+    EC(DECL("shift_jis") "<html a=\"1\"b\xff><title>t</title></html>", NULL,
+       "not well-formed (invalid token)", 1, 54),
     EC("<html " X "><title>\xc3(</title></html>", "utf-8", "not well-formed (invalid token)", 1,
        51),
     EC("<html " X "><title>open", NULL, "no element found", 1, 55),
