@@ -57,6 +57,15 @@ static void out_cp(out_t *o, uint32_t cp) {
         o->len += cafe__html_utf8_put(o->buf + o->len, cp);
 }
 
+/* An error's U+FFFD, in a sink call of its own with the error already noted: what came
+ * before went out without it, so a U+FFFD the page really holds is never taken for it. */
+static void out_error(cafe__html_decoder_t *d, out_t *o) {
+    out_flush(o);
+    d->error = 1;
+    out_cp(o, 0xFFFD);
+    out_flush(o);
+}
+
 void cafe__html_decoder_init(cafe__html_decoder_t *d) {
     cafe__html_decoder_set(d, &cafe__html_enc_utf8);
 }
@@ -166,9 +175,10 @@ static void decode_single(cafe__html_decoder_t *d, const unsigned char *p, size_
         uint32_t cp = p[i];
         if (cp >= 0x80 && enc->table && enc->table[cp - 0x80])
             cp = enc->table[cp - 0x80];
-        else if (cp >= 0x80 && enc->table)
-            cp = 0xFFFD, d->error = 1;
-        else if (cp >= 0x80)
+        else if (cp >= 0x80 && enc->table) {
+            out_error(d, o);
+            continue;
+        } else if (cp >= 0x80)
             cp = 0xF780u + cp - 0x80u;
         out_cp(o, cp);
     }
@@ -230,7 +240,7 @@ static void decode_steps(cafe__html_decoder_t *d, const unsigned char *p, size_t
         if (r == CAFE__STEP_FINISHED || (ascii && r == 1))
             break;
         if (r == CAFE__STEP_ERROR)
-            out_cp(o, 0xFFFD), d->error = 1;
+            out_error(d, o);
         else
             for (int k = 0; k < r; k++)
                 out_cp(o, cp[k]);

@@ -75,7 +75,9 @@ typedef struct cafe__html_decoder {
     uint8_t iso_output;         /* ISO-2022-JP output flag */
     uint8_t replaced;           /* replacement: its one U+FFFD was given */
     uint8_t error;              /* an error was decoded (a U+FFFD for no character): XML's
-                                   decoding is fatal at the first (xml.c) */
+                                   decoding is fatal at the first (xml.c). Set just before
+                                   the sink call that gives the error's U+FFFD alone; all
+                                   output before it went out without it */
     uint16_t surrogate;         /* UTF-16 lead surrogate, 0 if none */
     uint8_t queue[8];           /* bytes restored to the stream, queue[0] read next */
     uint8_t nqueue;

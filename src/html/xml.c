@@ -299,11 +299,6 @@ static void expat_parse(cafe__xml_t *x, const char *p, size_t n, int final) {
     }
 }
 
-/* Decoded UTF-8 to expat; a decoding error is fatal, as in both browsers' XML parsers (they
- * decode without replacement): the document ends there, not well-formed, though a title
- * complete before it stays. The error's U+FFFD is the first in the output once the decoder
- * says there was one (a U+FFFD the page really holds, possible in UTF-16 and gb18030 only,
- * is taken for one too). */
 /* To expat, noting whether it got anywhere: a call that reported nothing left all it was given
  * in a token still open (a start tag, a comment), which the next call parses again from its
  * start. */
@@ -357,24 +352,29 @@ static void flush(cafe__xml_t *x) {
     }
 }
 
+/* Decoded UTF-8 to expat; a decoding error is fatal, as in both browsers' XML parsers (they
+ * decode without replacement): the document ends there, not well-formed, though a title
+ * complete before it stays. The decoder gives an error's U+FFFD in a call of its own, after
+ * noting the error: a U+FFFD the page really holds (UTF-16, gb18030) is text. */
 static void sink(void *ctx, const char *p, size_t n) {
     cafe__xml_t *x = ctx;
-    const char *bad = NULL;
-    for (size_t i = 0; x->dec.error && !bad && i + 3 <= n; i++)
-        if (memcmp(p + i, "\xef\xbf\xbd", 3) == 0)
-            bad = p + i;
-    parse(x, p, bad ? (size_t)(bad - p) : n, 0);
-    if (bad)
-        flush(x); /* the bytes before it may hold an error of their own, or the title's end */
-    if (bad && !x->done) {
+    if (!x->dec.error) {
+        parse(x, p, n, 0);
+        return;
+    }
+    if (x->done)
+        return;
+    /* the decoder's first error: this call is its U+FFFD alone (decode.c); the bytes before
+     * it may hold an error of their own, or the title's end */
+    flush(x);
+    if (!x->done) {
         /* where: expat's position after the bytes before it, which a byte never valid in
          * UTF-8 makes it report */
         expat_parse(x, "\xff", 1, 0);
         x->why = NULL;
         fault(x, "a byte sequence invalid in the page's encoding");
     }
-    if (bad)
-        x->done = 1;
+    x->done = 1;
 }
 
 /* Bytes of the page in its encoding. */

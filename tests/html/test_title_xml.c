@@ -133,6 +133,17 @@ static const xcase_t xcases[] = {
        "Shift_JIS", "xml"),
     XC("decoding error after it", NULL, DECL("windows-1253") PAGE("a") "<!--\xaa-->", "a",
        "windows-1253", "xml"),
+    /* a U+FFFD the page holds is no decoding error, whether one follows or not */
+    XC("gb18030 U+FFFD, an error after the title", NULL,
+       DECL("gb18030") PAGE("\x84\x31\xa4\x37") "<!--\xff-->", "\xef\xbf\xbd", "gb18030", "xml"),
+    XC("gb18030 U+FFFD, an error after it in the title", NULL,
+       DECL("gb18030") PAGE("\x84\x31\xa4\x37\xff"), NULL, "gb18030", "xml"),
+    XC("UTF-16 U+FFFD, a lone surrogate after the title", NULL,
+       "\xff\xfe<\0t\0i\0t\0l\0e\0 \0x\0m\0l\0n\0s\0=\0'\0h\0t\0t\0p\0:\0/\0/\0w\0w\0w\0.\0w\0"
+       "3\0.\0o\0r\0g\0/\0001\0009\0009\0009\0/\0x\0h\0t\0m\0l\0'\0>\0\xfd\xff<\0/"
+       "\0t\0i\0t\0l\0e\0>\0"
+       "\x00\xd8",
+       "\xef\xbf\xbd", "UTF-16LE", "bom"),
 };
 
 static void result(cafe_title_t *t, const xcase_t *c, const char *how) {
