@@ -53,7 +53,8 @@ void record_fail(record_t *r, int error, const char *fmt, ...)
 /* The starts of the messages a record that is no failure carries (error 0, a status under
  * 400): why it has no title, or only a cut one. Whoever writes such a record starts its
  * message so (src/cli/fetch.c), and whoever reads records back from JSON Lines, which has no
- * field saying "failed", tells them from failures by these (format_parse_json). */
+ * field saying "failed", tells them from failures by these (format_parse_json; and the
+ * service's page, src/serve/page/app.js, whose list tests/serve/page_e2e.py checks). */
 #define RECORD_WHY_NOT_HTML "not HTML ("
 #define RECORD_WHY_CUT "body cut at --max-bytes "
 /* a page served as XML that is not well-formed before its title ended: browsers show their

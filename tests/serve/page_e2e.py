@@ -8,6 +8,7 @@ import base64
 import errno
 import json
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -36,7 +37,9 @@ HOSTILE = "<img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script>
 
 def hostile_page(path):
     """One page whose title is markup (as text inside <title>, RCDATA: a browser's
-    document.title is the literal string)."""
+    document.title is the literal string); /image is not HTML (a record that is no failure)."""
+    if path == "/image":
+        return b"\x89PNG\r\n\x1a\n", "image/png"
     body = f"<!DOCTYPE html><html><head><title>{HOSTILE}</title></head><body>x</body></html>"
     return body.encode(), "text/html; charset=utf-8"
 
@@ -135,10 +138,11 @@ def test_page_fills_200_rows_and_hostile_title_stays_text():
     b.wait_for("document.readyState === 'complete' && !!document.getElementById('start')")
     # delays spread over 1.5 s so that the chart has a shape; a 404 and a dead port show
     # how errors look
-    urls = [fx.url(i % 5, f"/page/{i}?delay={(i * 37) % 1500}") for i in range(197)]
+    urls = [fx.url(i % 5, f"/page/{i}?delay={(i * 37) % 1500}") for i in range(196)]
     urls.insert(3, fx.url(0, "/status/404"))
     urls.insert(5, "http://127.0.0.1:1/refused")
     urls.insert(8, hostile.url("/hostile"))
+    urls.insert(9, hostile.url("/image"))
     b.eval(f"document.getElementById('urls').value = {json.dumps(chr(10).join(urls))}; 1")
     b.eval("document.getElementById('start').click(); 1")
     b.wait_for("document.querySelectorAll('#results tbody tr').length === 200")
@@ -156,6 +160,12 @@ def test_page_fills_200_rows_and_hostile_title_stays_text():
     errors = b.eval("[...document.querySelectorAll('#results tbody tr.failed td.e')]"
                     ".map(td => td.textContent)")
     assert len(errors) == 2 and "HTTP 404" in errors, errors
+    # a record that is no failure (not HTML) says why, in the failures' column, not as one,
+    # as the job's counts do not count it
+    notes = b.eval("[...document.querySelectorAll('#results tbody tr:not(.failed) td.e')]"
+                   ".map(td => td.textContent).filter(t => t)")
+    assert notes == ["not HTML (image/png)"], notes
+    assert b.eval("document.getElementById('counts').textContent").startswith("200 / 200 (2 failed)")
     # shown as text: no element was made from it, and neither handler nor script ran
     assert b.eval("document.querySelectorAll('#results img, #results script').length") == 0
     assert b.eval("typeof window.pwned") == "undefined"
@@ -170,6 +180,19 @@ def test_page_fills_200_rows_and_hostile_title_stays_text():
     with open(path, "wb") as f:
         f.write(base64.b64decode(shot["data"]))
     print(f"# screenshot: {path}")
+
+
+def test_page_knows_every_reason_that_is_no_failure():
+    # app.js tells records that are no failure by their message's start, as
+    # format_parse_json does with record.h's RECORD_WHY_* strings: a new one must reach both
+    src = os.environ["CAFE_SOURCE_DIR"]
+    with open(os.path.join(src, "src/sinks/record.h")) as f:
+        reasons = re.findall(r'#define RECORD_WHY_\w+ (".*")', f.read())
+    with open(os.path.join(src, "src/serve/page/app.js")) as f:
+        js = f.read()
+    assert len(reasons) >= 3, reasons
+    missing = [r for r in reasons if r not in js]
+    assert not missing, missing
 
 
 def test_csp_blocks_inline_script():

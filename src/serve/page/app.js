@@ -35,16 +35,28 @@ function cell(tr, text, cls) {
   return td;
 }
 
+// The starts of the messages of records that are no failure: why a page has no title, or
+// only a cut one (src/sinks/record.h, RECORD_WHY_*: the service counts them so). A JSON record
+// has no field saying failed; the rest is record_failed's rule: an HTTP status of 400 or more,
+// or a message of another kind.
+const NOT_FAILURES = ["not HTML (", "body cut at --max-bytes ", "not well-formed XML ("];
+
+function isFailure(rec) {
+  if (rec.error === null || rec.error === undefined) return false;
+  if (rec.status >= 400) return true;
+  return !NOT_FAILURES.some(p => rec.error.startsWith(p));
+}
+
 function addRow(n, rec) {
   const tr = document.createElement("tr");
-  const failed = rec.error !== null && rec.error !== undefined;
+  const failed = isFailure(rec);
   if (failed) tr.className = "failed";
   cell(tr, String(n), "n");
   cell(tr, rec.url || "");
   cell(tr, rec.status === null ? "" : String(rec.status), "s");
   if (rec.title === null || rec.title === undefined) cell(tr, "(no title)", "none");
   else cell(tr, rec.title, "t");
-  cell(tr, failed ? rec.error : "", "e");
+  cell(tr, rec.error || "", "e");
   $("results").tBodies[0].appendChild(tr);
 }
 
