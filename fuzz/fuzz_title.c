@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cafe.h"
+#include "fuzz_feed.h"
 #include "fuzz_utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -55,27 +56,13 @@ static void check_utf8(const char *s, size_t n) {
     fuzz_check_utf8(s, n);
 }
 
-/* step 0: whole; 1: byte by byte; other: chunk sizes from a generator seeded with step. */
 static result_t run(const char *charset, unsigned how, const uint8_t *p, size_t n, unsigned step) {
     cafe_title_t *t;
     if (cafe_title_create(&t, charset) != 0)
         abort();
     cafe_title_set_url(t, urls[how & 7]);
     cafe_title_set_detection(t, !(how & 8));
-    for (size_t pos = 0; pos < n;) {
-        size_t k = n - pos;
-        if (step == 1) {
-            k = 1;
-        } else if (step > 1) {
-            step = step * 1103515245u + 12345u;
-            k = 1 + (step >> 16) % 64;
-        }
-        if (k > n - pos)
-            k = n - pos;
-        if (cafe_title_feed(t, p + pos, k) == 1)
-            break;
-        pos += k;
-    }
+    fuzz_title_feed_split(t, p, n, step);
     cafe_title_finish(t);
     result_t r = {NULL, 0, cafe_title_encoding(t), cafe_title_charset_source(t)};
     if ((r.source == CAFE_CHARSET_DEFAULT && strcmp(r.encoding, "windows-1252") != 0) ||

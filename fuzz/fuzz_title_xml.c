@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cafe.h"
+#include "fuzz_feed.h"
 #include "fuzz_utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -33,25 +34,11 @@ typedef struct result {
 
 static cafe_title_t *shared;
 
-/* step 0: whole; 1: byte by byte; other: chunk sizes from a generator seeded with step. */
 static result_t run(const char *charset, const uint8_t *p, size_t n, unsigned step) {
     cafe_title_reset(shared, charset);
     if (cafe_title_set_mode(shared, CAFE_TITLE_XML) != 0)
         abort();
-    for (size_t pos = 0; pos < n;) {
-        size_t k = n - pos;
-        if (step == 1) {
-            k = 1;
-        } else if (step > 1) {
-            step = step * 1103515245u + 12345u;
-            k = 1 + (step >> 16) % 64;
-        }
-        if (k > n - pos)
-            k = n - pos;
-        if (cafe_title_feed(shared, p + pos, k) == 1)
-            break;
-        pos += k;
-    }
+    fuzz_title_feed_split(shared, p, n, step);
     cafe_title_finish(shared);
     result_t r = {NULL, 0, cafe_title_encoding(shared), cafe_title_charset_source(shared), NULL,
                   0,    0};

@@ -6,6 +6,7 @@
 #include "fdwait.h"
 #include "fetch.h"
 #include "run.h"
+#include "titles.h"
 #include "fixture.h"
 #include "msg.h"
 
@@ -14,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #define DEMO_SITES 50
 #define DEMO_CONCURRENCY 200
@@ -209,27 +209,18 @@ const cli_optab_t cli_demo_optab = {
  * soft limit is raised to the hard one and the concurrency lowered to fit, said on stderr;
  * below DEMO_MIN_CONCURRENCY it stops. Returns 0, or 2 after saying why. */
 static int fit_fd_limit(demo_t *d) {
-    struct rlimit rl;
+    unsigned long long limit = cli_fd_limit_raise();
     d->concurrency = DEMO_CONCURRENCY;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+    if (limit == 0 || limit >= DEMO_FDS_RESERVED + DEMO_FDS_PER_URL * DEMO_CONCURRENCY)
         return 0;
-    if (rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-            getrlimit(RLIMIT_NOFILE, &rl);
-    }
-    if (rl.rlim_cur == RLIM_INFINITY ||
-        rl.rlim_cur >= DEMO_FDS_RESERVED + DEMO_FDS_PER_URL * DEMO_CONCURRENCY)
-        return 0;
-    if (rl.rlim_cur < DEMO_FDS_RESERVED + DEMO_FDS_PER_URL * DEMO_MIN_CONCURRENCY) {
+    if (limit < DEMO_FDS_RESERVED + DEMO_FDS_PER_URL * DEMO_MIN_CONCURRENCY) {
         fprintf(stderr, "cafe demo: ulimit -n %llu is too low: the demo needs %d descriptors\n",
-                (unsigned long long)rl.rlim_cur,
-                DEMO_FDS_RESERVED + DEMO_FDS_PER_URL * DEMO_MIN_CONCURRENCY);
+                limit, DEMO_FDS_RESERVED + DEMO_FDS_PER_URL * DEMO_MIN_CONCURRENCY);
         return 2;
     }
-    d->concurrency = (int)((rl.rlim_cur - DEMO_FDS_RESERVED) / DEMO_FDS_PER_URL);
+    d->concurrency = (int)((limit - DEMO_FDS_RESERVED) / DEMO_FDS_PER_URL);
     fprintf(stderr, "cafe demo: %d at once lowered to %d to fit ulimit -n %llu\n", DEMO_CONCURRENCY,
-            d->concurrency, (unsigned long long)rl.rlim_cur);
+            d->concurrency, limit);
     return 0;
 }
 

@@ -380,28 +380,33 @@ static int run_main(void *arg, void **value) {
  * word when it could not make its signal pipe, the loop could not start (status 2 and no
  * message), or every connect failed with EMFILE as if the network were down. Returns 0, or
  * 2 after saying so. */
-static int fit_fd_limit(cli_opts_t *o) {
+unsigned long long cli_fd_limit_raise(void) {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
         return 0;
     if (rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-            getrlimit(RLIMIT_NOFILE, &rl);
+        struct rlimit raised = {rl.rlim_max, rl.rlim_max};
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+            rl = raised; /* refused (a container's cap): the soft limit stays */
     }
-    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= FDS_RESERVED + FDS_PER_URL * o->concurrency)
+    return rl.rlim_cur == RLIM_INFINITY ? 0 : (unsigned long long)rl.rlim_cur;
+}
+
+static int fit_fd_limit(cli_opts_t *o) {
+    unsigned long long limit = cli_fd_limit_raise();
+    if (limit == 0 || limit >= FDS_RESERVED + FDS_PER_URL * o->concurrency)
         return 0;
-    if (rl.rlim_cur < FDS_RESERVED + FDS_PER_URL) {
+    if (limit < FDS_RESERVED + FDS_PER_URL) {
         fprintf(stderr,
                 "cafe titles: ulimit -n %llu is too low: one URL at a time needs %d "
                 "descriptors\n",
-                (unsigned long long)rl.rlim_cur, FDS_RESERVED + FDS_PER_URL);
+                limit, FDS_RESERVED + FDS_PER_URL);
         return 2;
     }
-    size_t fit = (size_t)(rl.rlim_cur - FDS_RESERVED) / FDS_PER_URL;
+    size_t fit = (size_t)(limit - FDS_RESERVED) / FDS_PER_URL;
     if (!o->quiet)
         fprintf(stderr, "cafe titles: -c %zu lowered to %zu to fit ulimit -n %llu\n",
-                o->concurrency, fit, (unsigned long long)rl.rlim_cur);
+                o->concurrency, fit, limit);
     o->concurrency = fit;
     /* Idle connections kept for reuse need descriptors too: no more than the URLs in flight. */
     o->max_connections = fit;

@@ -6,4 +6,8 @@
  * ends the process by that signal once the records are written (128 + N if it cannot). */
 int cli_titles_main(int argc, char **argv);
 
+/* The descriptor limit after raising the soft limit to the hard one (as far as the kernel
+ * lets it): the descriptors a run may use. 0 when it cannot be read, as if unlimited. */
+unsigned long long cli_fd_limit_raise(void);
+
 #endif
