@@ -191,11 +191,14 @@ int cafe_title_set_mode(cafe_title_t *t, cafe_title_mode_t mode);
  * cafe's ("undefined entity", "a byte sequence invalid in the page's encoding", "the
  * replacement encoding: ...", a cap of the XML parser's), and where: *line and *column
  * (either may be NULL) are 1-based, the column counted in characters as Firefox's error page
- * counts it (expat's: after a character XML never allows, a NUL, it may be one further when
- * the bytes came in one piece), both 0 when no position applies. Returns NULL, with 0 in both, when
- * the result is not final yet, the page has a title, it is not read in CAFE_TITLE_XML mode, or it
- * was well-formed as far as it was read (no title element in it). The string is in static storage:
- * it stays valid after reset and free, and is never freed by the caller. */
+ * counts it, both 0 when no position applies. Whether there is an error does not depend on
+ * how the page's bytes arrive; for a few errors expat's words and place do, as in expat
+ * itself: text after the root element is "junk after document element" where it starts
+ * when it came in pieces, and "not well-formed (invalid token)" at its first character no
+ * name may hold when it came whole; after a NUL the column may be one further. Returns NULL, with 0
+ * in both, when the result is not final yet, the page has a title, it is not read in CAFE_TITLE_XML
+ * mode, or it was well-formed as far as it was read (no title element in it). The string is in
+ * static storage: it stays valid after reset and free, and is never freed by the caller. */
 const char *cafe_title_xml_error(const cafe_title_t *t, unsigned long *line, unsigned long *column);
 
 /* Turns the detection of undeclared encodings on (the default) or off (strict WHATWG:
