@@ -249,13 +249,13 @@ def unwrap(v):
     return [unwrap(x) for x in v["value"]] if v["type"] == "array" else v.get("value")
 
 
-def cafe_titles(lib_path, cases, encodings=None):
-    """cafe's title of each case: (label, body) declared in Content-Type, or (None, body, url)
-    undeclared, fetched from url (its domain a hint for the detection). Each page's encoding
-    is appended to the list `encodings` when one is given."""
+def title_lib(lib_path):
+    """libcafe through ctypes, with the title extractor's calls typed."""
     lib = ctypes.CDLL(lib_path)
     lib.cafe_title_create.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p]
     lib.cafe_title_set_url.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    lib.cafe_title_mode_of.argtypes = [ctypes.c_char_p]
+    lib.cafe_title_set_mode.argtypes = [ctypes.c_void_p, ctypes.c_int]
     lib.cafe_title_feed.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
     lib.cafe_title_finish.argtypes = [ctypes.c_void_p]
     lib.cafe_title_text.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t)]
@@ -263,6 +263,14 @@ def cafe_titles(lib_path, cases, encodings=None):
     lib.cafe_title_free.argtypes = [ctypes.c_void_p]
     lib.cafe_title_encoding.argtypes = [ctypes.c_void_p]
     lib.cafe_title_encoding.restype = ctypes.c_char_p
+    return lib
+
+
+def cafe_titles(lib_path, cases, encodings=None):
+    """cafe's title of each case: (label, body) declared in Content-Type, or (None, body, url)
+    undeclared, fetched from url (its domain a hint for the detection). Each page's encoding
+    is appended to the list `encodings` when one is given."""
+    lib = title_lib(lib_path)
     out = []
     for label, body, *url in cases:
         t = ctypes.c_void_p()
@@ -312,6 +320,19 @@ def compare(cases, chrome, fox, ours, describe):
     return differ
 
 
+def both_titles(chromium, firefox, url, n):
+    """What each browser's top-level script at url gives for its n pages: (Chromium's,
+    Firefox's), with the time each took printed."""
+    with tempfile.TemporaryDirectory() as t1, tempfile.TemporaryDirectory() as t2:
+        start = time.monotonic()
+        chrome = chromium_titles(chromium, url, n, t1)
+        middle = time.monotonic()
+        fox = firefox_titles(firefox, url, n, t2)
+        print("%d pages: chromium %.1f s, firefox %.1f s" % (
+            n, middle - start, time.monotonic() - middle))
+    return chrome, fox
+
+
 def run(lib_path, cases, describe):
     """The whole test: both browsers' titles of cases, then cafe's, compared. Exit code: 0
     agreed, 1 differed, 77 a browser is missing. CAFE_BROWSER_DUMP=FILE keeps every title."""
@@ -321,13 +342,7 @@ def run(lib_path, cases, describe):
         return 77
     server = serve(cases)
     url = server.url("/")
-    with tempfile.TemporaryDirectory() as t1, tempfile.TemporaryDirectory() as t2:
-        start = time.monotonic()
-        chrome = chromium_titles(chromium, url, len(cases), t1)
-        middle = time.monotonic()
-        fox = firefox_titles(firefox, url, len(cases), t2)
-        print("%d pages: chromium %.1f s, firefox %.1f s" % (
-            len(cases), middle - start, time.monotonic() - middle))
+    chrome, fox = both_titles(chromium, firefox, url, len(cases))
     server.close()
     ours = cafe_titles(lib_path, cases)
     if os.environ.get("CAFE_BROWSER_DUMP"):

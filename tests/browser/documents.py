@@ -23,8 +23,6 @@ import json
 import os
 import random
 import sys
-import tempfile
-import time
 
 import browsers  # puts tests/util on the path
 from pageserver import PageServer
@@ -126,13 +124,7 @@ def main():
         return INDEX, "text/html; charset=utf-8"
     server = PageServer(page)
     url = server.url("/")
-    with tempfile.TemporaryDirectory() as t1, tempfile.TemporaryDirectory() as t2:
-        start = time.monotonic()
-        chrome = browsers.chromium_titles(chromium, url, len(cases), t1)
-        middle = time.monotonic()
-        fox = browsers.firefox_titles(firefox, url, len(cases), t2)
-        print("%d pages: chromium %.1f s, firefox %.1f s" % (
-            len(cases), middle - start, time.monotonic() - middle))
+    chrome, fox = browsers.both_titles(chromium, firefox, url, len(cases))
     server.close()
     encodings = []
     ours = browsers.cafe_titles(sys.argv[1], cases, encodings)

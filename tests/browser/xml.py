@@ -10,8 +10,6 @@ import ctypes
 import os
 import random
 import sys
-import tempfile
-import time
 
 import browsers
 from pageserver import PageServer
@@ -236,17 +234,7 @@ INDEX = ("<!DOCTYPE html><body><script>async function run(n) {"
 def cafe_titles(lib_path, cases):
     """cafe's [title, encoding] of each (Content-Type, body) case, in the mode its type says
     ([None, None] for a type it does not read)."""
-    lib = ctypes.CDLL(lib_path)
-    lib.cafe_title_create.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p]
-    lib.cafe_title_mode_of.argtypes = [ctypes.c_char_p]
-    lib.cafe_title_set_mode.argtypes = [ctypes.c_void_p, ctypes.c_int]
-    lib.cafe_title_feed.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
-    lib.cafe_title_finish.argtypes = [ctypes.c_void_p]
-    lib.cafe_title_text.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t)]
-    lib.cafe_title_text.restype = ctypes.c_void_p
-    lib.cafe_title_free.argtypes = [ctypes.c_void_p]
-    lib.cafe_title_encoding.argtypes = [ctypes.c_void_p]
-    lib.cafe_title_encoding.restype = ctypes.c_char_p
+    lib = browsers.title_lib(lib_path)
     out = []
     for ctype, body in cases:
         mode = lib.cafe_title_mode_of(ctype.encode())
@@ -291,13 +279,7 @@ def main():
         return INDEX, "text/html; charset=windows-1252"
     server = PageServer(serve)
     url = server.url("/")
-    with tempfile.TemporaryDirectory() as t1, tempfile.TemporaryDirectory() as t2:
-        start = time.monotonic()
-        chrome = browsers.chromium_titles(chromium, url, len(cases), t1)
-        middle = time.monotonic()
-        fox = browsers.firefox_titles(firefox, url, len(cases), t2)
-        print("%d pages: chromium %.1f s, firefox %.1f s" % (
-            len(cases), middle - start, time.monotonic() - middle))
+    chrome, fox = browsers.both_titles(chromium, firefox, url, len(cases))
     server.close()
     ours = cafe_titles(sys.argv[1], cases)
     if os.environ.get("CAFE_BROWSER_SHOW"):  # one page's answers: CAFE_BROWSER_SHOW=index
