@@ -298,6 +298,16 @@ def find(*names):
     return None
 
 
+def both_browsers():
+    """(chromium, firefox): Debian's binaries; None, with the skip said, when one is missing
+    (the caller exits 77)."""
+    chromium, firefox = find("chromium", "chromium-browser"), find("firefox-esr", "firefox")
+    if not chromium or not firefox:
+        print("skip: needs Debian's chromium and firefox-esr")
+        return None
+    return chromium, firefox
+
+
 def compare(cases, chrome, fox, ours, describe):
     """Counts the pages where both browsers agree and cafe does not, printing the first 20
     (describe(label, body) names a page) and a summary; returns that count."""
@@ -336,10 +346,10 @@ def both_titles(chromium, firefox, url, n):
 def run(lib_path, cases, describe):
     """The whole test: both browsers' titles of cases, then cafe's, compared. Exit code: 0
     agreed, 1 differed, 77 a browser is missing. CAFE_BROWSER_DUMP=FILE keeps every title."""
-    chromium, firefox = find("chromium", "chromium-browser"), find("firefox-esr", "firefox")
-    if not chromium or not firefox:
-        print("skip: needs Debian's chromium and firefox-esr")
+    found = both_browsers()
+    if not found:
         return 77
+    chromium, firefox = found
     server = serve(cases)
     url = server.url("/")
     chrome, fox = both_titles(chromium, firefox, url, len(cases))

@@ -108,11 +108,10 @@ def random_page(rng):
 
 
 def main():
-    chromium = browsers.find("chromium", "chromium-browser")
-    firefox = browsers.find("firefox-esr", "firefox")
-    if not chromium or not firefox:
-        print("skip: needs Debian's chromium and firefox-esr")
+    found = browsers.both_browsers()
+    if not found:
         return 77
+    chromium, firefox = found
     rng = random.Random(int(os.environ.get("CAFE_BROWSER_SEED", "3")))
     pages = [random_page(rng) for _ in range(int(os.environ.get("CAFE_BROWSER_PAGES", "700")))]
     cases = [(header, body) for header, body, _, _ in pages]

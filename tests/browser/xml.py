@@ -260,11 +260,10 @@ def cafe_titles(lib_path, cases):
 
 
 def main():
-    chromium = browsers.find("chromium", "chromium-browser")
-    firefox = browsers.find("firefox-esr", "firefox")
-    if not chromium or not firefox:
-        print("skip: needs Debian's chromium and firefox-esr")
+    found = browsers.both_browsers()
+    if not found:
         return 77
+    chromium, firefox = found
     rng = random.Random(int(os.environ.get("CAFE_BROWSER_SEED", "7")))
     cases = FIXED + [random_page(rng) for _ in range(int(os.environ.get("CAFE_BROWSER_PAGES",
                                                                          "300")))]
