@@ -31,15 +31,22 @@ typedef struct sink {
     char head[SNIFF_MAX];
 } sink_t;
 
+/* How many of the n bytes at d are MIME Sniffing's leading whitespace (HTAB, LF, FF, CR,
+ * space), skipped before a signature. */
+static size_t leading_ws(const char *d, size_t n) {
+    size_t i = 0;
+    while (i < n && d[i] && strchr("\t\n\f\r ", d[i]))
+        i++;
+    return i;
+}
+
 /* WHATWG MIME Sniffing's HTML signatures ("<!DOCTYPE HTML", "<HTML", ... then a space or
  * '>', and "<!--"), after leading whitespace: for a response without a Content-Type. */
 static int looks_like_html(const char *d, size_t n) {
     static const char *const tags[] = {
         "!DOCTYPE HTML", "HTML", "HEAD",  "SCRIPT", "IFRAME", "H1",   "DIV", "FONT",
         "TABLE",         "A",    "STYLE", "TITLE",  "B",      "BODY", "BR",  "P"};
-    size_t i = 0;
-    while (i < n && strchr("\t\n\f\r ", d[i]) && d[i])
-        i++;
+    size_t i = leading_ws(d, n);
     if (n - i >= 4 && memcmp(d + i, "<!--", 4) == 0)
         return 1;
     if (i >= n || d[i] != '<')
@@ -59,17 +66,13 @@ static int looks_like_html(const char *d, size_t n) {
 static cafe_title_mode_t sniff(const char *d, size_t n) {
     if (looks_like_html(d, n))
         return CAFE_TITLE_HTML;
-    size_t i = 0;
-    while (i < n && strchr("\t\n\f\r ", d[i]) && d[i])
-        i++;
+    size_t i = leading_ws(d, n);
     return n - i >= 5 && memcmp(d + i, "<?xml", 5) == 0 ? CAFE_TITLE_XML : CAFE_TITLE_NONE;
 }
 
 /* Whether the first n bytes of an untyped body can tell what it is (or no more will be held). */
 static int sniff_ready(const char *d, size_t n) {
-    size_t i = 0;
-    while (i < n && strchr("\t\n\f\r ", d[i]) && d[i])
-        i++;
+    size_t i = leading_ws(d, n);
     return n >= SNIFF_MAX || n - i >= SIGNATURE_MAX;
 }
 
