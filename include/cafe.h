@@ -526,13 +526,15 @@ int cafe_event_destroy(cafe_event_t *e);
  * before it ran goes to the next one, deadlines as for any wait); cafe_lock_t adds what
  * differs: release of a lock that is not held is refused (CAFE_ENOTLOCKED, asyncio's
  * RuntimeError) instead of making a second permit, and cafe_lock_locked. Like asyncio's, the
- * lock has no owner: any task may release it. One difference: a release with tasks waiting
- * hands the lock straight to the first of them, so locked() stays 1 until that one has run
- * and released it (asyncio's says 0 in between, though no other task can take it then).
+ * lock has no owner: any task may release it. A release with tasks waiting hands the lock to
+ * the first of them; until that one runs, nobody holds it, as in asyncio: locked() is 0, a
+ * release (or a condition's wait or notify on it) is CAFE_ENOTLOCKED, and no other task can
+ * take it (try_acquire: CAFE_EAGAIN; acquire waits its turn).
  * Lifecycle: a semaphore's: plain memory owned by the caller, cafe_lock_init, calls from its
  * loop's thread, cafe_lock_destroy once no task waits. */
 typedef struct cafe_lock {
     cafe_sem_t private_sem;
+    int private_handing; /* handed to a waiter that has not run yet: held by nobody */
 } cafe_lock_t;
 
 void cafe_lock_init(cafe_lock_t *l);
@@ -543,7 +545,7 @@ int cafe_lock_acquire(cafe_lock_t *l);
 int cafe_lock_try_acquire(cafe_lock_t *l);
 /* 0, or CAFE_ENOTLOCKED (nothing changed) when the lock is not held. */
 int cafe_lock_release(cafe_lock_t *l);
-/* 1 while held (or handed to a waiter that has not run yet), else 0. */
+/* 1 while held (not while handed to a waiter that has not run yet), else 0. */
 int cafe_lock_locked(const cafe_lock_t *l);
 /* CAFE_EBUSY while tasks wait on it. After it, every call on l but cafe_lock_init aborts the
  * process with a message naming the call. */

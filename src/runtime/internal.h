@@ -67,7 +67,8 @@ int cafe__abort_noop(cafe__wait_t *w);
 int cafe__abort_unlist(cafe__wait_t *w);
 
 /* source is being destroyed: the tasks it woke that have not run yet keep what they got,
- * cancelled or not (their undo would reach into its memory). */
+ * cancelled or not (their undo would reach into its memory); their waits' undo and source
+ * become NULL, so a call that reads its source after the park can tell. */
 void cafe__woken_forget(const void *source);
 
 void cafe__waitlist_push(cafe__waitlist_t *l, cafe__wait_t *w);

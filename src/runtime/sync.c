@@ -78,36 +78,85 @@ int cafe_sem_destroy(cafe_sem_t *s) {
     return sem_retire(s, "cafe_sem_destroy");
 }
 
-/* ---- lock: held while its one permit is out (taken, or handed to a waiter) ---- */
+/* ---- lock: held while its one permit is out and in a task's hands ----
+ * A release with tasks waiting hands the permit to the first (no barging); until that heir
+ * runs, the lock is held by nobody (private_handing), as asyncio's is unlocked then: a
+ * release in that gap is refused instead of making a second permit. The heir ends the gap
+ * when it runs, unless the lock was destroyed meanwhile (cafe__woken_forget clears its
+ * wait's source: the lock's memory may be gone). */
+
+static cafe_lock_t *lock_of(cafe_sem_t *s) {
+    return (cafe_lock_t *)(void *)s; /* private_sem is the first member */
+}
+
+static int lock_held(const cafe_lock_t *l) {
+    return l->private_sem.private_count == 0 && !l->private_handing;
+}
+
+/* Lets the lock go: to the first waiter, if any, else free. */
+static void lock_give(cafe_lock_t *l) {
+    cafe_sem_t *s = &l->private_sem;
+    cafe__wait_t *w = cafe__waitlist_pop(&s->private_waiters);
+    l->private_handing = w != NULL;
+    if (w)
+        cafe__wake(w, 0);
+    else
+        s->private_count++;
+}
+
+/* A heir cancelled before it ran: the lock goes on to the next waiter. */
+static int lock_undo(cafe__wait_t *w) {
+    lock_give(lock_of(w->source));
+    return 1;
+}
+
+/* After a wait for the lock that returned 0: the heir has it now. */
+static void lock_arrived(cafe__wait_t *w) {
+    if (w->source)
+        lock_of(w->source)->private_handing = 0;
+}
 
 void cafe_lock_init(cafe_lock_t *l) {
+    *l = (cafe_lock_t){0};
     cafe_sem_init(&l->private_sem, 1);
 }
 
 int cafe_lock_acquire(cafe_lock_t *l) {
-    return sem_take(&l->private_sem, "cafe_lock_acquire");
+    cafe_sem_t *s = &l->private_sem;
+    cafe__owner_check(&s->private_thread, "cafe_lock_acquire");
+    cafe__task_t *t = cafe__running();
+    int rc = cafe__interrupt_check(t);
+    if (rc != 0)
+        return rc;
+    if (s->private_count > 0 && cafe__waitlist_empty(&s->private_waiters)) {
+        s->private_count--;
+        return 0;
+    }
+    if (!t)
+        return CAFE_ENOTASK;
+    cafe__wait_t w = {.abort = cafe__abort_unlist, .undo = lock_undo, .source = s};
+    cafe__waitlist_push(&s->private_waiters, &w);
+    rc = cafe__park(&w, CAFE__NEVER);
+    if (rc == 0)
+        lock_arrived(&w);
+    return rc;
 }
 
 int cafe_lock_try_acquire(cafe_lock_t *l) {
     return sem_try_take(&l->private_sem, "cafe_lock_try_acquire");
 }
 
-static int lock_release(cafe_lock_t *l, const char *call) {
-    cafe_sem_t *s = &l->private_sem;
-    cafe__owner_check(&s->private_thread, call);
-    if (s->private_count > 0) /* a second permit would let two tasks in */
-        return CAFE_ENOTLOCKED;
-    sem_give(s);
-    return 0;
-}
-
 int cafe_lock_release(cafe_lock_t *l) {
-    return lock_release(l, "cafe_lock_release");
+    cafe__owner_check(&l->private_sem.private_thread, "cafe_lock_release");
+    if (!lock_held(l)) /* a second permit would let two tasks in */
+        return CAFE_ENOTLOCKED;
+    lock_give(l);
+    return 0;
 }
 
 int cafe_lock_locked(const cafe_lock_t *l) {
     cafe__owner_check_ro(l->private_sem.private_thread, "cafe_lock_locked");
-    return l->private_sem.private_count == 0;
+    return lock_held(l);
 }
 
 int cafe_lock_destroy(cafe_lock_t *l) {
@@ -145,23 +194,25 @@ static int cond_undo(cafe__wait_t *w) {
 /* Takes the lock back for a waiter, whatever happened to it: not interruptible (no abort),
  * and a lock handed over in the turn the task is cancelled stays with it (no undo). Returns
  * 1 when it had to wait. A caller's lock destroyed meanwhile aborts, as any call on it. */
-static int relock(cafe_sem_t *s) {
+static int relock(cafe_lock_t *l) {
+    cafe_sem_t *s = &l->private_sem;
     cafe__owner_check(&s->private_thread, "cafe_cond_wait");
     if (s->private_count > 0 && cafe__waitlist_empty(&s->private_waiters)) {
         s->private_count--;
         return 0;
     }
-    cafe__wait_t w = {0};
+    cafe__wait_t w = {.source = s};
     cafe__waitlist_push(&s->private_waiters, &w);
     cafe__park(&w, CAFE__NEVER);
+    lock_arrived(&w);
     return 1;
 }
 
 int cafe_cond_wait(cafe_cond_t *c) {
     cafe__owner_check(&c->private_thread, "cafe_cond_wait");
-    cafe_sem_t *s = &cond_lock(c)->private_sem;
-    cafe__owner_check(&s->private_thread, "cafe_cond_wait");
-    if (s->private_count > 0)
+    cafe_lock_t *l = cond_lock(c);
+    cafe__owner_check(&l->private_sem.private_thread, "cafe_cond_wait");
+    if (!lock_held(l))
         return CAFE_ENOTLOCKED;
     cafe__task_t *t = cafe__running();
     if (!t)
@@ -170,14 +221,14 @@ int cafe_cond_wait(cafe_cond_t *c) {
     int rc = cafe__interrupt_check(t);
     if (rc != 0)
         return rc;
-    sem_give(s); /* release: to the first task waiting for the lock, if any */
+    lock_give(l); /* release: to the first task waiting for the lock, if any */
     cafe__wait_t w = {.abort = cafe__abort_unlist, .undo = cond_undo, .source = c};
     cafe__waitlist_push(&c->private_waiters, &w);
     c->private_inside++; /* until it has the lock back: its own lock is in c */
     rc = cafe__park(&w, CAFE__NEVER);
     /* Interrupted while it waited for the lock: asyncio's acquire raised CancelledError
      * then, which its wait re-raises once it holds the lock. */
-    if (relock(s) && rc == 0)
+    if (relock(l) && rc == 0)
         rc = cafe__interruption(t, t->deadline == CAFE__NEVER ? 0 : cafe__loop_now(t->loop));
     c->private_inside--;
     return rc;
@@ -192,9 +243,9 @@ int cafe_cond_wait_for(cafe_cond_t *c, int (*pred)(void *arg), void *arg) {
 
 static int cond_notify(cafe_cond_t *c, size_t n, const char *call) {
     cafe__owner_check(&c->private_thread, call);
-    cafe_sem_t *s = &cond_lock(c)->private_sem;
-    cafe__owner_check(&s->private_thread, call);
-    if (s->private_count > 0)
+    cafe_lock_t *l = cond_lock(c);
+    cafe__owner_check(&l->private_sem.private_thread, call);
+    if (!lock_held(l))
         return CAFE_ENOTLOCKED;
     int woken = 0;
     cafe__wait_t *w;

@@ -70,8 +70,10 @@ void cafe__woken_forget(const void *source) {
         return;
     /* A woken task is ready until it runs: the run queue holds every one of them. */
     for (cafe__task_t *t = loop->ready_head; t; t = t->ready_next)
-        if (t->woken && t->woken->source == source)
+        if (t->woken && t->woken->source == source) {
             t->woken->undo = NULL;
+            t->woken->source = NULL; /* nor may the task itself reach it when it runs */
+        }
 }
 
 void cafe__wake(cafe__wait_t *w, int code) {

@@ -753,6 +753,25 @@ static int lock_fifo(void *arg, void **value) {
     return 0;
 }
 
+/* A release in the gap between the hand-over and the heir's run: nobody holds the lock then. */
+static int lock_handover(void *arg, void **value) {
+    cafe_lock_t l;
+    cafe_lock_init(&l);
+    cafe_lock_acquire(&l);
+    targ_t a[2] = {{"W1", 10, &l}, {"W2", 10, &l}};
+    cafe_task_t *t[2];
+    spawn_each(lock_user, a, 2, t);
+    cafe_task_yield();
+    tr("main releases");
+    cafe_lock_release(&l);
+    tr("main: locked %d", cafe_lock_locked(&l));
+    tr("release again %s", st(cafe_lock_release(&l)));
+    gather_all(t, 2);
+    tr("main: locked %d", cafe_lock_locked(&l));
+    cafe_lock_destroy(&l);
+    return 0;
+}
+
 /* ---- condition: notify order, a waiter cancelled (notified or not) ----------------------- */
 static int cond_user(void *arg, void **value) {
     targ_t *a = arg;
@@ -1076,6 +1095,7 @@ static const struct {
     {"queue_unbounded", queue_unbounded},
     {"queue_join", queue_join},
     {"lock_fifo", lock_fifo},
+    {"lock_handover", lock_handover},
     {"cond_notify", cond_notify},
     {"event_fifo", event_fifo},
     {"future_waiters", future_waiters},

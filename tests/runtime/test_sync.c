@@ -636,6 +636,60 @@ static void test_lock(void **state) {
     assert_int_equal(test_run(lock_main, &p), 0);
 }
 
+/* A lock handed to a waiter that has not run yet is held by nobody, as in asyncio (locked()
+ * is False then): a release in that gap is CAFE_ENOTLOCKED, not a second permit that would
+ * let two tasks in. The heir cancelled before it ran passes it on, still in the gap. */
+static int lock_gap_worker(void *arg, void **value) {
+    lock_probe_t *p = arg;
+    int rc = cafe_lock_acquire(&p->lock);
+    if (rc != 0)
+        return rc;
+    if (++p->inside > p->max_inside)
+        p->max_inside = p->inside;
+    p->order[p->norder++] = 1;
+    cafe_task_yield();
+    p->inside--;
+    return cafe_lock_release(&p->lock);
+}
+
+static int lock_gap_main(void *arg, void **value) {
+    lock_probe_t *p = arg;
+    cafe_lock_init(&p->lock);
+    assert_int_equal(cafe_lock_acquire(&p->lock), 0);
+    p->inside = p->max_inside = 1; /* main's turn */
+    cafe_task_t *t[3];
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(cafe_task_spawn(&t[i], lock_gap_worker, p, NULL), 0);
+    assert_int_equal(cafe_task_yield(), 0); /* all three wait */
+    p->inside = 0;
+    assert_int_equal(cafe_lock_release(&p->lock), 0); /* handed to t[0] */
+    assert_int_equal(cafe_lock_locked(&p->lock), 0);
+    assert_int_equal(cafe_lock_release(&p->lock), CAFE_ENOTLOCKED);
+    assert_int_equal(cafe_lock_try_acquire(&p->lock), CAFE_EAGAIN); /* no barging */
+    assert_int_equal(cafe_task_cancel(t[0]), 0);                    /* passes it to t[1] */
+    assert_int_equal(cafe_lock_locked(&p->lock), 0);
+    assert_int_equal(cafe_lock_release(&p->lock), CAFE_ENOTLOCKED);
+    cafe_result_t r[3];
+    assert_int_equal(cafe_task_gather(t, 3, r), 0);
+    assert_int_equal(r[0].status, CAFE_ECANCELED);
+    assert_int_equal(r[1].status, 0);
+    assert_int_equal(r[2].status, 0);
+    assert_int_equal(p->max_inside, 1);
+    assert_int_equal(p->norder, 2);
+    assert_int_equal(cafe_lock_locked(&p->lock), 0);
+    assert_int_equal(cafe_lock_release(&p->lock), CAFE_ENOTLOCKED);
+    assert_int_equal(cafe_lock_acquire(&p->lock), 0);
+    assert_int_equal(cafe_lock_locked(&p->lock), 1);
+    assert_int_equal(cafe_lock_release(&p->lock), 0);
+    assert_int_equal(cafe_lock_destroy(&p->lock), 0);
+    return 0;
+}
+
+static void test_lock_release_in_handover_gap(void **state) {
+    lock_probe_t p = {0};
+    assert_int_equal(test_run(lock_gap_main, &p), 0);
+}
+
 /* ---- condition: wait releases the lock and takes it back, on every return ---- */
 typedef struct cond_arg {
     lock_probe_t *p;
@@ -1002,6 +1056,7 @@ int main(void) {
         cmocka_unit_test(test_handover_in_the_turn_of_a_cancel),
         cmocka_unit_test(test_handover_past_the_waiters_deadline),
         cmocka_unit_test(test_lock),
+        cmocka_unit_test(test_lock_release_in_handover_gap),
         cmocka_unit_test(test_condition),
         cmocka_unit_test(test_queue_join_and_unbounded),
         cmocka_unit_test(test_group_cancels_siblings_on_error),
