@@ -30,7 +30,8 @@
  * it closed, and later calls on the stream return CAFE_EPIPE (the handle must still be
  * closed). An interrupted cafe_tcp_read, accept or connect loses nothing (a connection
  * handed to an acceptor cancelled before it ran goes to the next acceptor, or back to the
- * listener for the next accept; one held there is closed with the listener); an interrupted
+ * listener for the next accept, and connections keep their order of arrival whatever the order
+ * of the cancellations; one held there is closed with the listener); an interrupted
  * read_exactly or read_until has taken from the stream what it had copied into buf.
  *
  * Buffers: each connected stream reads ahead into a buffer of CAFE_TCP_BUFFER bytes

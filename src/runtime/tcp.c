@@ -160,30 +160,53 @@ typedef struct accept_wait {
     cafe_tcp_t *conn;
 } accept_wait_t;
 
+static int accept_undo(cafe__wait_t *w);
+
+/* The acceptors handed connections after aw's and not run yet each take the connection of
+ * the one before them, so that the first acceptor gets the first connection; returns the last
+ * one's connection, the one left to hand on (as queue.c's shift_handed does for items). They
+ * are on the run queue behind aw's task, in the order they were woken, which is the order of
+ * the hand-overs. Costs a walk of the tasks ready behind it, on this cold path only. */
+static cafe__tcp_t *shift_handed(accept_wait_t *aw) {
+    cafe__tcp_t *c = aw->conn->private_impl;
+    for (cafe__task_t *t = aw->w.task->ready_next; t; t = t->ready_next) {
+        cafe__wait_t *o = t->woken;
+        if (o && o->undo == accept_undo && o->source == aw->w.source && t->wake_code == 0) {
+            cafe_tcp_t *conn = ((accept_wait_t *)o)->conn;
+            cafe__tcp_t *next = conn->private_impl;
+            conn->private_impl = c;
+            c = next;
+        }
+    }
+    return c;
+}
+
 /* An acceptor handed a connection and cancelled before it ran (cafe__task_cancel): the
  * connection goes to the next acceptor, or back to the listener for the next accept (as a
  * semaphore's permit goes on); closed if the listener was closed meanwhile. The listener's
- * state is still there: the acceptor is inside its call (a user). */
+ * state is still there: the acceptor is inside its call (a user). Connections keep their
+ * order of arrival: the acceptors handed later ones shift (shift_handed), and the one left
+ * over is the latest still held by an acceptor, so it goes to the front of those handed back
+ * (every one there came after it), whatever the order of the cancellations. */
 static int accept_undo(cafe__wait_t *w) {
     accept_wait_t *aw = (accept_wait_t *)w;
-    cafe__tcp_t *t = w->source, *c = aw->conn->private_impl;
-    aw->conn->private_impl = NULL;
+    cafe__tcp_t *t = w->source, *c;
     if (t->closing) {
+        c = aw->conn->private_impl;
+        aw->conn->private_impl = NULL;
         drop(c);
         return 1;
     }
+    c = shift_handed(aw);
+    aw->conn->private_impl = NULL;
     accept_wait_t *next = (accept_wait_t *)cafe__waitlist_pop(&t->acceptors);
     if (next) {
         next->conn->private_impl = c;
         cafe__wake(&next->w, 0);
         return 1;
     }
-    c->handed_next = NULL;
-    if (t->handed_back)
-        t->handed_back_last->handed_next = c;
-    else
-        t->handed_back = c;
-    t->handed_back_last = c;
+    c->handed_next = t->handed_back;
+    t->handed_back = c;
     return 1;
 }
 

@@ -21,7 +21,7 @@ typedef struct cafe__tcp {
     cafe__waitlist_t acceptors;
     /* Listener: connections accepted for acceptors cancelled before they ran, handed back
      * (oldest first) for the next accept; closed with the listener. A stream on it: the link. */
-    struct cafe__tcp *handed_back, *handed_back_last, *handed_next;
+    struct cafe__tcp *handed_back, *handed_next;
     union {
         uv_write_t write;
         uv_connect_t connect;

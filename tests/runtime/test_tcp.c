@@ -675,6 +675,54 @@ static void test_accept_handover_to_cancelled_task(void **state) {
     assert_int_equal(test_run(accept_handover_main, NULL), 0);
 }
 
+/* Connections handed to several acceptors that are all cancelled before they ran come back
+ * in the order they arrived, whatever the order of the cancellations; and one handed on
+ * to a waiting acceptor does not overtake those handed to acceptors that waited longer. */
+static int accept_order_main(void *arg, void **value) {
+    cafe_tcp_t l;
+    cafe_task_t *a[3];
+    cafe_result_t r;
+    assert_int_equal(cafe_tcp_listen(&l, "127.0.0.1", 0, 0), 0);
+    int port = cafe_tcp_port(&l), fd[5];
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(cafe_task_spawn(&a[i], first_acceptor, &l, NULL), 0);
+        assert_int_equal(cafe_task_yield(), 0); /* a[i] waits in accept, after a[i - 1] */
+    }
+    for (int i = 0; i < 3; i++)
+        fd[i] = raw_connect(port, (char)('1' + i));
+    assert_int_equal(cafe_task_yield(), 0); /* each a[i] is handed '1' + i, after this task */
+    for (int i = 2; i >= 0; i--)
+        assert_int_equal(cafe_task_cancel(a[i]), 0);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(cafe_task_join(a[i], &r), 0);
+        assert_int_equal((intptr_t)r.value, CAFE_ECANCELED);
+    }
+    assert_int_equal(accept_tag(&l), '1');
+    assert_int_equal(accept_tag(&l), '2');
+    assert_int_equal(accept_tag(&l), '3');
+    /* a[0] and a[1] handed '4' and '5', a[2] still waiting: a[0] cancelled, a[1] gets '4' */
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(cafe_task_spawn(&a[i], first_acceptor, &l, NULL), 0);
+        assert_int_equal(cafe_task_yield(), 0);
+    }
+    fd[3] = raw_connect(port, '4');
+    fd[4] = raw_connect(port, '5');
+    assert_int_equal(cafe_task_yield(), 0);
+    assert_int_equal(cafe_task_cancel(a[0]), 0);
+    cafe_result_t rs[3];
+    assert_int_equal(cafe_task_gather(a, 3, rs), 0);
+    assert_int_equal((intptr_t)rs[0].value, CAFE_ECANCELED);
+    assert_int_equal((intptr_t)rs[1].value, '4');
+    assert_int_equal((intptr_t)rs[2].value, '5');
+    for (int i = 0; i < 5; i++)
+        close(fd[i]);
+    return cafe_tcp_close(&l);
+}
+
+static void test_accept_handed_back_in_arrival_order(void **state) {
+    assert_int_equal(test_run(accept_order_main, NULL), 0);
+}
+
 /* ---- a cancelled task's TCP calls do nothing: the kernel took a write at once (sent, 0),
  * accept took a pending connection, connect opened one and reset it ---- */
 static int cancelled_calls_main(void *arg, void **value) {
@@ -732,6 +780,7 @@ int main(void) {
         cmocka_unit_test(test_timer_due_with_io_alive),
         cmocka_unit_test(test_accept_fifo),
         cmocka_unit_test(test_accept_handover_to_cancelled_task),
+        cmocka_unit_test(test_accept_handed_back_in_arrival_order),
         cmocka_unit_test(test_cancelled_calls_do_nothing),
         cmocka_unit_test(test_outside_task),
     };
