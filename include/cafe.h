@@ -658,8 +658,12 @@ int cafe_queue_destroy(cafe_queue_t *q);
 /* Task groups (asyncio.TaskGroup, trio's nursery): children are owned by the group; the task
  * that waits on the group cannot leave cafe_group_wait while any child runs. With
  * CAFE_GROUP_CANCEL_ON_ERROR the first child to fail cancels its siblings (as
- * cafe_group_cancel does: those spawned later in the round too): that is asyncio.TaskGroup.
- * Without it (flags 0) a failing child leaves its siblings running to their end, which
+ * cafe_group_cancel does: those spawned later in the round too): that is asyncio.TaskGroup,
+ * but for one thing: asyncio's also cancels the body of its `async with` (the task that will
+ * wait, in what it does before waiting), and takes that cancellation back when the body
+ * leaves; cafe leaves the waiting task alone (its cancellation could not be taken back: it
+ * is sticky), and cafe_group_wait returns the child's error once it is called. Without the
+ * flag (flags 0) a failing child leaves its siblings running to their end, which
  * asyncio.TaskGroup never does.
  *
  * A group that lives in a task's stack (a local variable) must be waited for before that

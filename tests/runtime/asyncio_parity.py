@@ -766,6 +766,21 @@ async def group_fail():
         tr(f"group CAFE_EIO, {len(eg.exceptions)} failed")
 
 
+async def group_body():
+    try:
+        async with asyncio.TaskGroup() as g:
+            for n, d in [("A", -20), ("B", 300)]:
+                g.create_task(worker(n, d))
+            tr("body sleeps")
+            e = await status(asyncio.sleep(ms(100)))
+            tr(f"body sleep {st(e)}")
+            if e:
+                raise e
+        tr("group ok, 0 failed")
+    except* Fail as eg:
+        tr(f"group CAFE_EIO, {len(eg.exceptions)} failed")
+
+
 async def group_owner():
     try:
         async with asyncio.TaskGroup() as g:
@@ -867,7 +882,7 @@ SCENARIOS = {
         cancel_unstarted, ignore_cancel, cancel_yielding, cancel_woken, join_cancel, sem_fifo, sem_cancel_waiter,
         sem_cancel_woken, sem_deadline_woken, sem_deadline_first, sem_deadline_scope,
         queue_fifo, queue_putters, queue_cancel_get, queue_cancel_woken,
-        queue_workers, queue_size0, queue_unbounded, queue_join, lock_fifo, lock_handover, cond_notify, event_fifo, future_waiters, timeout_cases, wait_any_timeout, as_completed, group_fail, group_cancel,
+        queue_workers, queue_size0, queue_unbounded, queue_join, lock_fifo, lock_handover, cond_notify, event_fifo, future_waiters, timeout_cases, wait_any_timeout, as_completed, group_fail, group_body, group_cancel,
         group_nocancel, group_cancel_fail, thread_cancel, to_thread,
     ]
 }
@@ -892,6 +907,9 @@ DIFFERENCES = {
     # cafe_thread_run: a function already running is waited for and its value returned; the
     # task's later calls see the cancellation (asyncio.to_thread raises at once).
     "thread_cancel": (["X thread cancelled"], ["X thread 200", "X sleep cancelled"]),
+    # cafe_group_t: a failing child does not cancel the work the waiting task does before it
+    # waits (asyncio.TaskGroup cancels its body, then takes that cancellation back).
+    "group_body": (["body sleep cancelled"], ["body sleep ok"]),
     # cafe_group_t: without CAFE_GROUP_CANCEL_ON_ERROR, a failure cancels no sibling.
     "group_nocancel": (["B cancelled"], ["B done"]),
     # cafe_group_wait: the waiter's own cancellation wins over the children's errors.

@@ -948,6 +948,23 @@ static int group_fail(void *arg, void **value) {
     return 0;
 }
 
+/* The task that waits on the group works before it waits: a child's failure cancels the
+ * siblings, not that work (asyncio.TaskGroup cancels the body of its `async with` too). */
+static int group_body(void *arg, void **value) {
+    cafe_group_t g;
+    cafe_group_init(&g, CAFE_GROUP_CANCEL_ON_ERROR);
+    targ_t a[2] = {{"A", -20, NULL}, {"B", 300, NULL}};
+    for (int i = 0; i < 2; i++) {
+        cafe_task_opts_t o = {.name = a[i].name};
+        cafe_group_spawn(&g, worker, &a[i], &o);
+    }
+    tr("body sleeps");
+    tr("body sleep %s", st(cafe_task_sleep(100)));
+    int rc = cafe_group_wait(&g);
+    tr("group %s, %zu failed", st(rc), cafe_group_failed(&g));
+    return 0;
+}
+
 /* A group without CAFE_GROUP_CANCEL_ON_ERROR lets the others finish. */
 static int group_nocancel(void *arg, void **value) {
     cafe_group_t g;
@@ -1103,6 +1120,7 @@ static const struct {
     {"wait_any_timeout", wait_any_timeout},
     {"as_completed", as_completed},
     {"group_fail", group_fail},
+    {"group_body", group_body},
     {"group_cancel", group_cancel},
     {"group_nocancel", group_nocancel},
     {"group_cancel_fail", group_cancel_fail},
