@@ -483,21 +483,30 @@ int cafe_future_wait(cafe_future_t *f, void **value);
 /* 1 once f is resolved or cancelled, 0 while pending. */
 int cafe_future_done(const cafe_future_t *f);
 
-/* asyncio.Semaphore. Lifecycle: plain memory owned by the caller (stack, heap, a struct):
- * cafe_sem_init, then calls from its loop's thread (see "Threads"), then cafe_sem_destroy
- * once no task waits on it (it frees nothing; it marks s dead). */
+/* asyncio.Semaphore (and BoundedSemaphore: cafe_sem_init_bounded). Lifecycle: plain memory
+ * owned by the caller (stack, heap, a struct): cafe_sem_init, then calls from its loop's
+ * thread (see "Threads"), then cafe_sem_destroy once no task waits on it (it frees nothing;
+ * it marks s dead). */
 typedef struct cafe_sem {
     size_t private_count;
+    size_t private_bound; /* most permits it may hold: SIZE_MAX, or the bounded init's */
     cafe__waitlist_t private_waiters;
     const void *private_thread;
 } cafe_sem_t;
 
 void cafe_sem_init(cafe_sem_t *s, size_t permits);
+/* asyncio.BoundedSemaphore: like cafe_sem_init, but a release that would make the free
+ * permits more than `permits` is refused (see cafe_sem_release). */
+void cafe_sem_init_bounded(cafe_sem_t *s, size_t permits);
 int cafe_sem_acquire(cafe_sem_t *s);
 /* 0 when a permit was taken, CAFE_EAGAIN when none is free. Never waits. */
 int cafe_sem_try_acquire(cafe_sem_t *s);
-/* Returns a permit; a waiting task gets it directly (no barging). */
-void cafe_sem_release(cafe_sem_t *s);
+/* Returns a permit; a waiting task gets it directly (no barging). 0, or CAFE_EINVAL (nothing
+ * changed) when no task waits and the free permits are already at the bound: a bounded
+ * semaphore's permits (asyncio's ValueError "released too many times"; as there, a permit
+ * handed to a waiter that has not run yet is not free), or SIZE_MAX for a plain one, whose
+ * count would wrap round to 0. */
+int cafe_sem_release(cafe_sem_t *s);
 size_t cafe_sem_available(const cafe_sem_t *s);
 /* CAFE_EBUSY while tasks wait on it. After it, every call on s but cafe_sem_init aborts the
  * process with a message naming the call (a second destroy included). */

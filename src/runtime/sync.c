@@ -4,9 +4,16 @@
 #include "runtime/internal.h"
 
 void cafe_sem_init(cafe_sem_t *s, size_t permits) {
-    *s = (cafe_sem_t){.private_count = permits, .private_thread = cafe__owner_init()};
+    *s = (cafe_sem_t){
+        .private_count = permits, .private_bound = SIZE_MAX, .private_thread = cafe__owner_init()};
 }
 
+void cafe_sem_init_bounded(cafe_sem_t *s, size_t permits) {
+    cafe_sem_init(s, permits);
+    s->private_bound = permits;
+}
+
+/* Never past the bound: a permit handed out and given back (sem_undo) was counted out. */
 static void sem_give(cafe_sem_t *s) {
     cafe__wait_t *w = cafe__waitlist_pop(&s->private_waiters);
     if (w)
@@ -64,9 +71,12 @@ int cafe_sem_try_acquire(cafe_sem_t *s) {
     return sem_try_take(s, "cafe_sem_try_acquire");
 }
 
-void cafe_sem_release(cafe_sem_t *s) {
+int cafe_sem_release(cafe_sem_t *s) {
     cafe__owner_check(&s->private_thread, "cafe_sem_release");
+    if (s->private_count >= s->private_bound) /* no waiter then: they wait on 0 only */
+        return CAFE_EINVAL;
     sem_give(s);
+    return 0;
 }
 
 size_t cafe_sem_available(const cafe_sem_t *s) {

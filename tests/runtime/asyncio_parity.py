@@ -294,6 +294,34 @@ async def sem_user(name, n, s):
     s.release()
 
 
+def release_status(s):
+    try:
+        s.release()
+        return "ok"
+    except ValueError:
+        return "CAFE_EINVAL"
+
+
+async def bounded_user(name, s):
+    e = await status(s.acquire())
+    tr(f"{name} acquire {st(e)}")
+    tr(f"{name} release {release_status(s)}")
+
+
+async def sem_bounded():
+    s = asyncio.BoundedSemaphore(2)
+    tr(f"release full {release_status(s)}")
+    await s.acquire()
+    await s.acquire()
+    t = asyncio.create_task(bounded_user("W", s))
+    await asyncio.sleep(0)
+    tr(f"main releases {release_status(s)}")
+    tr(f"main releases {release_status(s)}")
+    tr(f"main releases {release_status(s)}")
+    await asyncio.gather(t, return_exceptions=True)
+    tr(f"release full {release_status(s)}")
+
+
 async def sem_run(cancel_waiter, cancel_woken):
     s = asyncio.Semaphore(1)
     await s.acquire()
@@ -880,7 +908,7 @@ SCENARIOS = {
         spawn_yield, sleep0_order, sleep_order, busy_then_sleep,
         clock_after_work, gather_order, gather_failfast, gather_cancel, cancel_finished, cancel_sleep,
         cancel_unstarted, ignore_cancel, cancel_yielding, cancel_woken, join_cancel, sem_fifo, sem_cancel_waiter,
-        sem_cancel_woken, sem_deadline_woken, sem_deadline_first, sem_deadline_scope,
+        sem_cancel_woken, sem_deadline_woken, sem_deadline_first, sem_deadline_scope, sem_bounded,
         queue_fifo, queue_putters, queue_cancel_get, queue_cancel_woken,
         queue_workers, queue_size0, queue_unbounded, queue_join, lock_fifo, lock_handover, cond_notify, event_fifo, future_waiters, timeout_cases, wait_any_timeout, as_completed, group_fail, group_body, group_cancel,
         group_nocancel, group_cancel_fail, thread_cancel, to_thread,

@@ -428,6 +428,34 @@ static int sem_cancel_woken(void *arg, void **value) {
 /* A deadline that passes between the hand-over of the permit and the waiter's run: the
  * waiter keeps the permit and its next wait times out (asyncio runs the woken task before the
  * timeout's callback). One that passed before the release: the permit goes to the next. */
+/* asyncio.BoundedSemaphore: a release that would make more permits than it was made with is
+ * refused; a permit handed to a waiter that has not run yet is out, as in asyncio. */
+static int bounded_user(void *arg, void **value) {
+    targ_t *a = arg;
+    cafe_sem_t *s = a->obj;
+    tr("%s acquire %s", a->name, st(cafe_sem_acquire(s)));
+    tr("%s release %s", a->name, st(cafe_sem_release(s)));
+    return 0;
+}
+
+static int sem_bounded(void *arg, void **value) {
+    cafe_sem_t s;
+    cafe_sem_init_bounded(&s, 2);
+    tr("release full %s", st(cafe_sem_release(&s)));
+    cafe_sem_acquire(&s);
+    cafe_sem_acquire(&s);
+    targ_t a = {"W", 0, &s};
+    cafe_task_t *t = spawn(bounded_user, &a, "W");
+    cafe_task_yield();
+    tr("main releases %s", st(cafe_sem_release(&s)));
+    tr("main releases %s", st(cafe_sem_release(&s)));
+    tr("main releases %s", st(cafe_sem_release(&s)));
+    gather_all(&t, 1);
+    tr("release full %s", st(cafe_sem_release(&s)));
+    cafe_sem_destroy(&s);
+    return 0;
+}
+
 static int sem_timed_user(void *arg, void **value) {
     targ_t *a = arg;
     cafe_sem_t *s = a->obj;
@@ -1103,6 +1131,7 @@ static const struct {
     {"sem_deadline_woken", sem_deadline_woken},
     {"sem_deadline_first", sem_deadline_first},
     {"sem_deadline_scope", sem_deadline_scope},
+    {"sem_bounded", sem_bounded},
     {"queue_fifo", queue_fifo},
     {"queue_putters", queue_putters},
     {"queue_cancel_get", queue_cancel_get},

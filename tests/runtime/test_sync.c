@@ -587,6 +587,38 @@ static void test_handover_past_the_waiters_deadline(void **state) {
     assert_int_equal(test_run(deadline_handover_main, NULL), 0);
 }
 
+/* ---- a bounded semaphore (asyncio.BoundedSemaphore) refuses a release beyond its permits;
+ * a plain one refuses one that would wrap its count round to 0 ---- */
+static int sem_bounded_main(void *arg, void **value) {
+    cafe_sem_t s;
+    cafe_sem_init_bounded(&s, 2);
+    assert_int_equal(cafe_sem_release(&s), CAFE_EINVAL);
+    assert_int_equal(cafe_sem_available(&s), 2);
+    assert_int_equal(cafe_sem_acquire(&s), 0);
+    assert_int_equal(cafe_sem_try_acquire(&s), 0);
+    assert_int_equal(cafe_sem_try_acquire(&s), CAFE_EAGAIN);
+    assert_int_equal(cafe_sem_release(&s), 0);
+    assert_int_equal(cafe_sem_release(&s), 0);
+    assert_int_equal(cafe_sem_release(&s), CAFE_EINVAL);
+    assert_int_equal(cafe_sem_available(&s), 2);
+    assert_int_equal(cafe_sem_destroy(&s), 0);
+    cafe_sem_init(&s, SIZE_MAX);
+    assert_int_equal(cafe_sem_release(&s), CAFE_EINVAL);
+    assert_int_equal(cafe_sem_available(&s), SIZE_MAX);
+    assert_int_equal(cafe_sem_acquire(&s), 0);
+    assert_int_equal(cafe_sem_release(&s), 0);
+    assert_int_equal(cafe_sem_available(&s), SIZE_MAX);
+    cafe_sem_init(&s, 0);
+    for (int i = 0; i < 3; i++) /* asyncio.Semaphore: no bound */
+        assert_int_equal(cafe_sem_release(&s), 0);
+    assert_int_equal(cafe_sem_available(&s), 3);
+    return cafe_sem_destroy(&s);
+}
+
+static void test_semaphore_bounded(void **state) {
+    assert_int_equal(test_run(sem_bounded_main, NULL), 0);
+}
+
 /* ---- lock: a semaphore of one with asyncio's checks ---- */
 typedef struct lock_probe {
     cafe_lock_t lock;
@@ -1048,6 +1080,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_semaphore_bounds_concurrency),
         cmocka_unit_test(test_semaphore_cancelled_waiter),
+        cmocka_unit_test(test_semaphore_bounded),
         cmocka_unit_test(test_event_wakes_all),
         cmocka_unit_test(test_queue_bounded_fifo),
         cmocka_unit_test(test_queue_rendezvous),
