@@ -107,11 +107,12 @@ int cafe_tcp_read_exactly(cafe_tcp_t *s, void *buf, size_t len);
 int cafe_tcp_read_until(cafe_tcp_t *s, void *buf, size_t cap, const void *delim, size_t dlen);
 
 /* Sends all of buf; returns 0 once the kernel has taken every byte, or an error
- * (CAFE_EPIPE, CAFE_ECONNRESET...). buf must stay unchanged until the call returns. */
+ * (CAFE_EPIPE, CAFE_ECONNRESET...; CAFE_EINVAL, nothing sent, for a NULL buf with len > 0).
+ * buf must stay unchanged until the call returns. */
 int cafe_tcp_write(cafe_tcp_t *s, const void *buf, size_t len);
 
 /* Sends n buffers (n <= 16, each under 2 GiB) in order, as one write: same rules as
- * cafe_tcp_write. */
+ * cafe_tcp_write (one NULL base with a length: CAFE_EINVAL, none of them sent). */
 int cafe_tcp_writev(cafe_tcp_t *s, const cafe_buf_t *bufs, size_t n);
 
 /* Half-close: waits until everything written has been sent, then sends FIN. The stream

@@ -472,6 +472,31 @@ static int close_main(void *arg, void **value) {
     return 0;
 }
 
+/* A write of a NULL buffer with a length is refused before anything is sent (libuv's
+ * EFAULT came back as CAFE_EUNKNOWN), and the stream goes on as if it never came. */
+static int null_write_main(void *arg, void **value) {
+    cafe_tcp_t l, c, srv;
+    assert_int_equal(cafe_tcp_listen(&l, "127.0.0.1", 0, 0), 0);
+    assert_int_equal(cafe_tcp_connect(&c, "127.0.0.1", cafe_tcp_port(&l)), 0);
+    assert_int_equal(cafe_tcp_accept(&l, &srv), 0);
+    assert_int_equal(cafe_tcp_write(&c, NULL, 3), CAFE_EINVAL);
+    cafe_buf_t bufs[2] = {{"ab", 2}, {NULL, 1}};
+    assert_int_equal(cafe_tcp_writev(&c, bufs, 2), CAFE_EINVAL);
+    assert_int_equal(cafe_tcp_write(&c, NULL, 0), 0); /* nothing to send */
+    assert_int_equal(cafe_tcp_write(&c, "xyz", 3), 0);
+    char buf[4];
+    assert_int_equal(cafe_tcp_read_exactly(&srv, buf, 3), 0);
+    assert_memory_equal(buf, "xyz", 3);
+    cafe_tcp_close(&c);
+    assert_int_equal(cafe_tcp_read(&srv, buf, sizeof(buf)), CAFE_EOF);
+    cafe_tcp_close(&srv);
+    return cafe_tcp_close(&l);
+}
+
+static void test_null_write_einval(void **state) {
+    assert_int_equal(test_run(null_write_main, NULL), 0);
+}
+
 static void test_close_wakes_and_invalidates(void **state) {
     assert_int_equal(test_run(close_main, NULL), 0);
 }
@@ -776,6 +801,7 @@ int main(void) {
         cmocka_unit_test(test_deadlines_and_cancel),
         cmocka_unit_test(test_cancel_blocked_write),
         cmocka_unit_test(test_close_wakes_and_invalidates),
+        cmocka_unit_test(test_null_write_einval),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_timer_due_with_io_alive),
         cmocka_unit_test(test_accept_fifo),
