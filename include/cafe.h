@@ -218,8 +218,11 @@ uint64_t cafe_loop_now(cafe_loop_t *loop);
  * Cancellation is sticky: once cancelled, every suspending call of the task returns
  * CAFE_ECANCELED (it still lets the other tasks run once, so a task that ignores it costs
  * CPU but cannot freeze the loop), until the task returns, and takes nothing: no permit,
- * queue item, signal delivery or pool thread. Inside a shield (cafe_shield_begin) it is
- * held back. The one exception, so that a cancelled task can still collect what finished:
+ * queue item, signal delivery or pool thread, even when it would not have to wait (asyncio
+ * delivers a cancellation only where a call suspends: there an acquire of a free permit, a
+ * get from a non-empty queue or a wait on a set event still succeed, and the next call that
+ * suspends raises). Inside a shield (cafe_shield_begin) it is held back. The one
+ * exception, so that a cancelled task can still collect what finished:
  * a result that is already there is returned as usual (joining, gathering or wait_any on
  * finished tasks, a resolved future, cafe_group_wait with no child running, the bytes a TCP
  * stream has already received). A passed deadline (cafe_deadline_begin) acts the same way.

@@ -200,6 +200,29 @@ async def cancel_finished():
     tr(f"Q result {st(e)} {t.result() if e is None else 0}")
 
 
+async def no_wait_calls():
+    s = asyncio.Semaphore(1)
+    q = asyncio.Queue()
+    q.put_nowait(s)
+    e = asyncio.Event()
+    e.set()
+    f = asyncio.get_running_loop().create_future()
+    f.set_result(0)
+    t = asyncio.create_task(quick())
+    await asyncio.sleep(0)
+    asyncio.current_task().cancel()
+    tr(f"acquire {st(await status(s.acquire()))}")
+    tr(f"get {st(await status(q.get()))}")
+    tr(f"event {st(await status(e.wait()))}")
+    tr(f"join {st(await status(t))}")
+    tr(f"future {st(await status(f))}")
+    tr(f"sleep {st(await status(asyncio.sleep(0)))}")
+
+
+async def cancel_no_wait():
+    await asyncio.gather(asyncio.create_task(no_wait_calls()), return_exceptions=True)
+
+
 async def cancel_sleep():
     t = asyncio.create_task(worker("S", 1000))
     await asyncio.sleep(ms(20))
@@ -906,7 +929,7 @@ SCENARIOS = {
     f.__name__: f
     for f in [
         spawn_yield, sleep0_order, sleep_order, busy_then_sleep,
-        clock_after_work, gather_order, gather_failfast, gather_cancel, cancel_finished, cancel_sleep,
+        clock_after_work, gather_order, gather_failfast, gather_cancel, cancel_finished, cancel_no_wait, cancel_sleep,
         cancel_unstarted, ignore_cancel, cancel_yielding, cancel_woken, join_cancel, sem_fifo, sem_cancel_waiter,
         sem_cancel_woken, sem_deadline_woken, sem_deadline_first, sem_deadline_scope, sem_bounded,
         queue_fifo, queue_putters, queue_cancel_get, queue_cancel_woken,
@@ -920,6 +943,10 @@ SCENARIOS = {
 DIFFERENCES = {
     # "Cancellation is sticky" (top of cafe.h): asyncio delivers one CancelledError.
     "ignore_cancel": (["I second sleep ok"], ["I second sleep cancelled"]),
+    # ... and a cancelled task's calls take nothing even when they need not wait (asyncio's
+    # succeed: its cancellation waits for a call that suspends).
+    "cancel_no_wait": (["acquire ok", "get ok", "event ok"],
+                       ["acquire cancelled", "get cancelled", "event cancelled"]),
     # cafe_queue_t: capacity 0 is a rendezvous channel, asyncio.Queue(0) unbounded.
     "queue_size0": (["put_nowait ok"], ["put_nowait full"]),
     # cafe_task_cancel: a task cancelled before it ran still runs, up to its first wait.

@@ -259,6 +259,43 @@ static int cancel_finished(void *arg, void **value) {
     return 0;
 }
 
+/* A cancelled task's calls that need not wait: cafe's take nothing (sticky cancellation);
+ * asyncio's succeed, the cancellation waiting for a call that suspends. Results already
+ * there are returned in both. */
+static int no_wait_calls(void *arg, void **value) {
+    cafe_sem_t s;
+    cafe_sem_init(&s, 1);
+    cafe_queue_t q;
+    cafe_queue_init(&q, CAFE_QUEUE_UNBOUNDED);
+    cafe_queue_put(&q, &s);
+    cafe_event_t e;
+    cafe_event_init(&e);
+    cafe_event_set(&e);
+    cafe_future_t f = {0};
+    cafe_future_init(&f, NULL);
+    cafe_future_resolve(&f, 0, NULL);
+    cafe_task_t *t = spawn(quick, NULL, "Q");
+    cafe_task_yield();
+    cafe_task_cancel(cafe_task_current());
+    void *item;
+    tr("acquire %s", st(cafe_sem_acquire(&s)));
+    tr("get %s", st(cafe_queue_get(&q, &item)));
+    tr("event %s", st(cafe_event_wait(&e)));
+    tr("join %s", st(cafe_task_join(t, NULL)));
+    tr("future %s", st(cafe_future_wait(&f, NULL)));
+    tr("sleep %s", st(cafe_task_yield()));
+    cafe_sem_destroy(&s);
+    cafe_queue_destroy(&q);
+    cafe_event_destroy(&e);
+    return 0;
+}
+
+static int cancel_no_wait(void *arg, void **value) {
+    cafe_task_t *t = spawn(no_wait_calls, NULL, "C");
+    gather_all(&t, 1);
+    return 0;
+}
+
 /* ---- cancel a sleeping task ----------------------------------------------------------- */
 static int cancel_sleep(void *arg, void **value) {
     targ_t a = {"S", 1000, NULL};
@@ -1119,6 +1156,7 @@ static const struct {
     {"gather_failfast", gather_failfast},
     {"gather_cancel", gather_cancel},
     {"cancel_finished", cancel_finished},
+    {"cancel_no_wait", cancel_no_wait},
     {"cancel_sleep", cancel_sleep},
     {"cancel_unstarted", cancel_unstarted},
     {"ignore_cancel", ignore_cancel},
