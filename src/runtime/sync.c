@@ -13,7 +13,9 @@ void cafe_sem_init_bounded(cafe_sem_t *s, size_t permits) {
     s->private_bound = permits;
 }
 
-/* Never past the bound: a permit handed out and given back (sem_undo) was counted out. */
+/* Unchecked against the bound: a permit handed out and given back (sem_undo) was counted out,
+ * though a bounded semaphore's over-release accepted meanwhile (the permit was not free then)
+ * takes it past the bound, as asyncio's BoundedSemaphore does. */
 static void sem_give(cafe_sem_t *s) {
     cafe__wait_t *w = cafe__waitlist_pop(&s->private_waiters);
     if (w)
