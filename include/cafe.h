@@ -599,7 +599,8 @@ cafe_lock_t *cafe_cond_lock(cafe_cond_t *c);
  * CPython gh-112202; 3.11's loses it). */
 int cafe_cond_wait(cafe_cond_t *c);
 /* asyncio's wait_for(predicate): returns 0 once pred(arg) is nonzero (checked first, and
- * after each wake-up, with the lock held), or cafe_cond_wait's error. */
+ * after each wake-up, with the lock held), or cafe_cond_wait's error; CAFE_EINVAL (nothing
+ * done) for a NULL pred. */
 int cafe_cond_wait_for(cafe_cond_t *c, int (*pred)(void *arg), void *arg);
 /* Wakes up to n waiters, in FIFO order (notify_all: every one); each returns from its wait
  * once it got the lock back, so release it after notifying. Returns how many were woken, or
@@ -736,7 +737,7 @@ size_t cafe_group_failed(const cafe_group_t *g);
  * return value. Cancellation or the task's deadline: a call not yet started is withdrawn
  * (CAFE_ECANCELED / CAFE_ETIMEDOUT); one already running is waited for (fn's memory may be on the
  * caller's stack) and its value returned; the task's later calls see the interruption. Outside a
- * task, fn runs inline on the calling thread. */
+ * task, fn runs inline on the calling thread. A NULL fn is CAFE_EINVAL. */
 typedef int (*cafe_work_fn)(void *arg);
 int cafe_thread_run(cafe_work_fn fn, void *arg);
 

@@ -247,6 +247,8 @@ int cafe_cond_wait(cafe_cond_t *c) {
 }
 
 int cafe_cond_wait_for(cafe_cond_t *c, int (*pred)(void *arg), void *arg) {
+    if (!pred)
+        return CAFE_EINVAL;
     int rc = 0;
     while (rc == 0 && !pred(arg))
         rc = cafe_cond_wait(c);

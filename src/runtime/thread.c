@@ -40,6 +40,8 @@ static int work_abort(cafe__wait_t *wait) {
 
 int cafe_thread_run(cafe_work_fn fn, void *arg) {
     cafe__loop_thread_check("cafe_thread_run");
+    if (!fn) /* on a pool thread, a call through NULL would die naming nothing */
+        return CAFE_EINVAL;
     cafe__task_t *t = cafe__running();
     if (!t)
         return fn(arg);

@@ -722,6 +722,22 @@ static void test_lock_release_in_handover_gap(void **state) {
     assert_int_equal(test_run(lock_gap_main, &p), 0);
 }
 
+/* cafe_cond_wait_for without a predicate: CAFE_EINVAL, the lock left as it was, instead of a
+ * call through NULL. */
+static int cond_null_pred_main(void *arg, void **value) {
+    cafe_cond_t c;
+    cafe_cond_init(&c, NULL);
+    assert_int_equal(cafe_lock_acquire(cafe_cond_lock(&c)), 0);
+    assert_int_equal(cafe_cond_wait_for(&c, NULL, NULL), CAFE_EINVAL);
+    assert_int_equal(cafe_lock_locked(cafe_cond_lock(&c)), 1);
+    assert_int_equal(cafe_lock_release(cafe_cond_lock(&c)), 0);
+    return cafe_cond_destroy(&c);
+}
+
+static void test_cond_wait_for_null_pred_einval(void **state) {
+    assert_int_equal(test_run(cond_null_pred_main, NULL), 0);
+}
+
 /* ---- condition: wait releases the lock and takes it back, on every return ---- */
 typedef struct cond_arg {
     lock_probe_t *p;
@@ -1091,6 +1107,7 @@ int main(void) {
         cmocka_unit_test(test_lock),
         cmocka_unit_test(test_lock_release_in_handover_gap),
         cmocka_unit_test(test_condition),
+        cmocka_unit_test(test_cond_wait_for_null_pred_einval),
         cmocka_unit_test(test_queue_join_and_unbounded),
         cmocka_unit_test(test_group_cancels_siblings_on_error),
         cmocka_unit_test(test_group_parent_cancelled_waits_children),

@@ -54,6 +54,19 @@ static void test_thread_run_outside_task_inline(void **state) {
     assert_int_equal(cafe_thread_run(spin, (void *)1), 42);
 }
 
+/* No function: CAFE_EINVAL, in a task and outside one, instead of a call through NULL (on a
+ * pool thread, a SIGSEGV naming nothing). */
+static int null_fn_main(void *arg, void **value) {
+    return cafe_thread_run(NULL, NULL);
+}
+
+static void test_thread_run_null_fn_einval(void **state) {
+    assert_int_equal(cafe_thread_run(NULL, NULL), CAFE_EINVAL);
+    cafe_result_t r;
+    assert_int_equal(cafe_run(null_fn_main, NULL, &r), 0);
+    assert_int_equal(r.status, CAFE_EINVAL);
+}
+
 /* Tasks whose jobs are queued behind busy pool threads, interrupted by cancellation or by
  * their deadline: a job not yet started is withdrawn (CAFE_ECANCELED / CAFE_ETIMEDOUT), one
  * already running is waited for and returns its value. */
@@ -331,6 +344,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thread_run_keeps_loop_running),
         cmocka_unit_test(test_thread_run_outside_task_inline),
+        cmocka_unit_test(test_thread_run_null_fn_einval),
         cmocka_unit_test(test_thread_run_cancel),
         cmocka_unit_test(test_thread_run_deadline),
         cmocka_unit_test(test_signal_wait),
