@@ -1,6 +1,7 @@
 /* Semaphores, events, queues and task groups. */
 #include "testutil.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- semaphore: never more than N inside; FIFO; cancelled waiters lose nothing ---- */
@@ -717,9 +718,34 @@ static int lock_gap_main(void *arg, void **value) {
     return 0;
 }
 
+/* The lock destroyed (and its memory freed) in the gap: the heir keeps it, as a semaphore's
+ * waiter keeps its permit, and does not write into the freed lock when it runs (ASan). */
+static int lock_heir(void *arg, void **value) {
+    return cafe_lock_acquire(arg);
+}
+
+static int lock_gap_destroyed_main(void *arg, void **value) {
+    cafe_lock_t *l = malloc(sizeof(*l));
+    assert_non_null(l);
+    cafe_lock_init(l);
+    assert_int_equal(cafe_lock_acquire(l), 0);
+    cafe_task_t *t;
+    assert_int_equal(cafe_task_spawn(&t, lock_heir, l, NULL), 0);
+    assert_int_equal(cafe_task_yield(), 0);
+    assert_int_equal(cafe_lock_destroy(l), CAFE_EBUSY); /* t waits */
+    assert_int_equal(cafe_lock_release(l), 0);          /* handed to t */
+    assert_int_equal(cafe_lock_destroy(l), 0);
+    free(l);
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(t, &r), 0);
+    assert_int_equal(r.status, 0);
+    return 0;
+}
+
 static void test_lock_release_in_handover_gap(void **state) {
     lock_probe_t p = {0};
     assert_int_equal(test_run(lock_gap_main, &p), 0);
+    assert_int_equal(test_run(lock_gap_destroyed_main, NULL), 0);
 }
 
 /* cafe_cond_wait_for without a predicate: CAFE_EINVAL, the lock left as it was, instead of a
