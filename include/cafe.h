@@ -623,7 +623,9 @@ int cafe_cond_destroy(cafe_cond_t *c);
  * the first waiting putter's item in at once, so no task can take either first, and FIFO
  * order holds for items and waiters alike. asyncio instead only wakes the waiter, which moves
  * the item when it runs: there, a get from a full queue with putters waiting leaves a free
- * slot (qsize() one less) until they run, and the consumer sees the putters' items later. */
+ * slot (qsize() one less) until they run, and the consumer sees the putters' items later; and
+ * a putter cancelled after that wake-up, before it ran, raises CancelledError with its item
+ * never put, where cafe's put, done already, returns 0. */
 typedef struct cafe_queue {
     void **private_ring;
     size_t private_cap, private_slots, private_head, private_len, private_unfinished;

@@ -519,6 +519,18 @@ async def queue_cancel_woken():
     tr(f"left {q.qsize()}")
 
 
+async def queue_cancel_woken_put():
+    q = asyncio.Queue(1)
+    q.put_nowait(0)
+    t = asyncio.create_task(q_putter("P1", 1, q))
+    await asyncio.sleep(ms(10))
+    tr(f"main got {await q.get()}")
+    tr("main cancels P1")
+    t.cancel()
+    await asyncio.gather(t, return_exceptions=True)
+    tr(f"left {q.qsize()}")
+
+
 class Closed(Exception):
     pass
 
@@ -932,7 +944,7 @@ SCENARIOS = {
         clock_after_work, gather_order, gather_failfast, gather_cancel, cancel_finished, cancel_no_wait, cancel_sleep,
         cancel_unstarted, ignore_cancel, cancel_yielding, cancel_woken, join_cancel, sem_fifo, sem_cancel_waiter,
         sem_cancel_woken, sem_deadline_woken, sem_deadline_first, sem_deadline_scope, sem_bounded,
-        queue_fifo, queue_putters, queue_cancel_get, queue_cancel_woken,
+        queue_fifo, queue_putters, queue_cancel_get, queue_cancel_woken, queue_cancel_woken_put,
         queue_workers, queue_size0, queue_unbounded, queue_join, lock_fifo, lock_handover, cond_notify, event_fifo, future_waiters, timeout_cases, wait_any_timeout, as_completed, group_fail, group_body, group_cancel,
         group_nocancel, group_cancel_fail, thread_cancel, to_thread,
     ]
@@ -974,6 +986,9 @@ DIFFERENCES = {
     # (asyncio wakes the putter to do it): the consumer gets on before the putters run.
     "queue_fifo": (["main got 3", "P put 5"], ["main got 3", "P put 5"]),
     "queue_putters": (["main got 1", "main got 3"], ["main got 1", "main got 3"]),
+    # ... so a putter cancelled after that, before it ran, has put its item (asyncio's
+    # raises, its item never put).
+    "queue_cancel_woken_put": (["P1 put cancelled", "left 0"], ["P1 put ok", "left 1"]),
     # ... and a put hands its item to the getter that waited longest: asyncio's workers that
     # come back to get() take the items first, and W3 starves; cafe's W3 gets its share.
     "queue_workers": (

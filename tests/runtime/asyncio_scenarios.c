@@ -684,6 +684,28 @@ static int queue_cancel_woken(void *arg, void **value) {
     return 0;
 }
 
+/* A putter whose item a get moved in, cancelled before it ran: the put is done (cafe), or
+ * the putter was only woken and its item never goes in (asyncio). */
+static int queue_cancel_woken_put(void *arg, void **value) {
+    cafe_queue_t q;
+    cafe_queue_init(&q, 1);
+    cafe_queue_put(&q, (void *)(intptr_t)0);
+    targ_t a = {"P1", 1, &q};
+    cafe_task_t *t = spawn(q_putter, &a, "P1");
+    cafe_task_sleep(10);
+    void *item;
+    cafe_queue_get(&q, &item);
+    tr("main got %d", (int)(intptr_t)item);
+    tr("main cancels P1");
+    cafe_task_cancel(t);
+    gather_all(&t, 1);
+    tr("left %zu", cafe_queue_len(&q));
+    while (cafe_queue_try_get(&q, &item) == 0)
+        ;
+    cafe_queue_destroy(&q);
+    return 0;
+}
+
 /* Three workers on one queue, the producer faster than they are. */
 static int q_worker(void *arg, void **value) {
     targ_t *a = arg;
@@ -1174,6 +1196,7 @@ static const struct {
     {"queue_putters", queue_putters},
     {"queue_cancel_get", queue_cancel_get},
     {"queue_cancel_woken", queue_cancel_woken},
+    {"queue_cancel_woken_put", queue_cancel_woken_put},
     {"queue_workers", queue_workers},
     {"queue_size0", queue_size0},
     {"queue_unbounded", queue_unbounded},
