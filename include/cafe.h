@@ -715,8 +715,11 @@ int cafe_group_spawn_result(cafe_group_t *g, cafe_task_fn fn, void *arg,
                             const cafe_task_opts_t *opts, cafe_result_t *result);
 /* Cancels every running child, and every child spawned later in this round (it starts
  * cancelled: its first suspending call returns CAFE_ECANCELED), so that a child that spawns
- * after the cancellation cannot hold the waiter. A round that cafe_group_wait ended is
- * over: cancelling it does not touch the next. */
+ * after the cancellation cannot hold the waiter. The same holds after a CAFE_GROUP_CANCEL_ON_ERROR
+ * group's first failure (asyncio's TaskGroup refuses a create_task then, with RuntimeError
+ * "shutting down"; cafe's spawn succeeds, so that the new child's function can still free
+ * what its argument owns). A round that cafe_group_wait ended is over: cancelling it does
+ * not touch the next. */
 void cafe_group_cancel(cafe_group_t *g);
 /* Waits until every child has finished. If the waiting task is cancelled or times out, the
  * children are cancelled and still waited for. Returns the first child's error (0 if none

@@ -844,6 +844,30 @@ async def group_body():
         tr(f"group CAFE_EIO, {len(eg.exceptions)} failed")
 
 
+async def late_spawner(g):
+    e = await status(asyncio.sleep(ms(100)))
+    tr(f"B sleep {st(e)}")
+    c = worker("C", 10)
+    try:
+        g.create_task(c)
+        tr("B spawns C: ok")
+    except RuntimeError:  # "TaskGroup ... is shutting down"
+        c.close()
+        tr("B spawns C: refused")
+    if e:
+        raise e
+
+
+async def group_late_spawn():
+    try:
+        async with asyncio.TaskGroup() as g:
+            g.create_task(worker("A", -20))
+            g.create_task(late_spawner(g))
+        tr("group ok, 0 failed")
+    except* Fail as eg:
+        tr(f"group CAFE_EIO, {len(eg.exceptions)} failed")
+
+
 async def group_owner():
     try:
         async with asyncio.TaskGroup() as g:
@@ -945,7 +969,7 @@ SCENARIOS = {
         cancel_unstarted, ignore_cancel, cancel_yielding, cancel_woken, join_cancel, sem_fifo, sem_cancel_waiter,
         sem_cancel_woken, sem_deadline_woken, sem_deadline_first, sem_deadline_scope, sem_bounded,
         queue_fifo, queue_putters, queue_cancel_get, queue_cancel_woken, queue_cancel_woken_put,
-        queue_workers, queue_size0, queue_unbounded, queue_join, lock_fifo, lock_handover, cond_notify, event_fifo, future_waiters, timeout_cases, wait_any_timeout, as_completed, group_fail, group_body, group_cancel,
+        queue_workers, queue_size0, queue_unbounded, queue_join, lock_fifo, lock_handover, cond_notify, event_fifo, future_waiters, timeout_cases, wait_any_timeout, as_completed, group_fail, group_body, group_late_spawn, group_cancel,
         group_nocancel, group_cancel_fail, thread_cancel, to_thread,
     ]
 }
@@ -977,6 +1001,9 @@ DIFFERENCES = {
     # cafe_group_t: a failing child does not cancel the work the waiting task does before it
     # waits (asyncio.TaskGroup cancels its body, then takes that cancellation back).
     "group_body": (["body sleep cancelled"], ["body sleep ok"]),
+    # cafe_group_cancel: a spawn into a group cancelled by a failure starts the child
+    # cancelled (asyncio's TaskGroup refuses it: "shutting down").
+    "group_late_spawn": (["B spawns C: refused"], ["B spawns C: ok", "C cancelled"]),
     # cafe_group_t: without CAFE_GROUP_CANCEL_ON_ERROR, a failure cancels no sibling.
     "group_nocancel": (["B cancelled"], ["B done"]),
     # cafe_group_wait: the waiter's own cancellation wins over the children's errors.

@@ -1052,6 +1052,32 @@ static int group_body(void *arg, void **value) {
     return 0;
 }
 
+/* A child cancelled by a sibling's failure spawns into the group: the new child starts
+ * cancelled (asyncio's TaskGroup refuses the spawn: it is shutting down). */
+static targ_t late_child = {"C", 10, NULL};
+
+static int late_spawner(void *arg, void **value) {
+    targ_t *a = arg;
+    int rc = cafe_task_sleep((uint64_t)a->n);
+    tr("B sleep %s", st(rc));
+    cafe_task_opts_t o = {.name = "C"};
+    int spawned = cafe_group_spawn(a->obj, worker, &late_child, &o);
+    tr("B spawns C: %s", spawned == 0 ? "ok" : "refused");
+    return rc;
+}
+
+static int group_late_spawn(void *arg, void **value) {
+    cafe_group_t g;
+    cafe_group_init(&g, CAFE_GROUP_CANCEL_ON_ERROR);
+    targ_t a = {"A", -20, NULL}, b = {"B", 100, &g};
+    cafe_task_opts_t oa = {.name = "A"}, ob = {.name = "B"};
+    cafe_group_spawn(&g, worker, &a, &oa);
+    cafe_group_spawn(&g, late_spawner, &b, &ob);
+    int rc = cafe_group_wait(&g);
+    tr("group %s, %zu failed", st(rc), cafe_group_failed(&g));
+    return 0;
+}
+
 /* A group without CAFE_GROUP_CANCEL_ON_ERROR lets the others finish. */
 static int group_nocancel(void *arg, void **value) {
     cafe_group_t g;
@@ -1211,6 +1237,7 @@ static const struct {
     {"as_completed", as_completed},
     {"group_fail", group_fail},
     {"group_body", group_body},
+    {"group_late_spawn", group_late_spawn},
     {"group_cancel", group_cancel},
     {"group_nocancel", group_nocancel},
     {"group_cancel_fail", group_cancel_fail},
