@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 /* ---- helpers ---- */
 typedef struct trace {
@@ -319,6 +320,15 @@ static int same_turn_main(void *arg, void **value) {
     assert_int_equal(cafe_task_spawn(&t, sleeper, (void *)(uintptr_t)30, NULL), 0);
     p->t = t;
     assert_int_equal(cafe_task_spawn(&j, st_j, p, NULL), 0);
+    /* K, T and J each read the clock when they arm their 30 ms timers, so on a slow host
+     * (valgrind, load) those fell in different turns. Once all three are armed, this task
+     * holds the loop 60 ms: every timer is then overdue, and one pass of the timer phase
+     * fires them in the order they were armed (K, T, J: each is due 30 ms after its arming,
+     * on a clock that only goes forward), whatever the clock read. */
+    assert_int_equal(cafe_task_yield(), 0);
+    struct timespec hold = {.tv_nsec = 60 * 1000000L};
+    while (nanosleep(&hold, &hold) != 0)
+        ;
     assert_int_equal(cafe_task_join(j, NULL), 0);
     if (k)
         assert_int_equal(cafe_task_join(k, NULL), 0);
