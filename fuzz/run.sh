@@ -41,7 +41,7 @@ for r in $rooms; do
     incs="$incs -I$root/src/$r"
 done
 libs="$libs $build/lib/src/libcafe_msg.a $build/lib/src/libcafe.a" # messages: src/common/msg.c
-libs="$libs $(pkg-config --libs libuv libcurl uchardet libcares expat jansson hiredis zlib sqlite3 libpq) -lpthread"
+libs="$libs $(pkg-config --libs libuv libcurl uchardet libcares expat libidn2 jansson hiredis zlib sqlite3 libpq) -lpthread"
 
 status=0
 for src in "$here"/fuzz_*.c; do

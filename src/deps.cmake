@@ -35,3 +35,10 @@ cafe_require(EXPAT libexpat1-dev expat>=2.4)
 list(APPEND CAFE_EXTRA_LIBS PkgConfig::EXPAT)
 set(CAFE_PC_REQUIRES "libcurl libcares libssl libcrypto expat" PARENT_SCOPE)
 set(CAFE_PC_REQUIRES "libcurl libcares libssl libcrypto expat")
+# libidn2: the ASCII form ("xn--") of international host names checked as browsers check it
+# (src/common/url.c, compiled into the sources room too); libcurl converts Unicode host names
+# with it already.
+cafe_require(IDN2 libidn2-dev libidn2)
+list(APPEND CAFE_EXTRA_LIBS PkgConfig::IDN2)
+set(CAFE_PC_REQUIRES "libcurl libcares libssl libcrypto expat libidn2" PARENT_SCOPE)
+set(CAFE_PC_REQUIRES "libcurl libcares libssl libcrypto expat libidn2")

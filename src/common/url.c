@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <idn2.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,67 +307,53 @@ static const char *ace_fix(CURLU *u, const char *ace) {
     return NULL;
 }
 
-/* RFC 3492's Punycode parameters. */
-enum { PUNY_BASE = 36, PUNY_TMIN = 1, PUNY_TMAX = 26, PUNY_SKEW = 38, PUNY_DAMP = 700 };
-
-static uint32_t puny_adapt(uint32_t delta, uint32_t points, int first) {
-    uint32_t k = 0;
-    delta = first ? delta / PUNY_DAMP : delta / 2;
-    delta += delta / points;
-    for (; delta > ((PUNY_BASE - PUNY_TMIN) * PUNY_TMAX) / 2; k += PUNY_BASE)
-        delta /= PUNY_BASE - PUNY_TMIN;
-    return k + (PUNY_BASE - PUNY_TMIN + 1) * delta / (delta + PUNY_SKEW);
-}
-
-static uint32_t puny_digit(char c) {
-    return c >= '0' && c <= '9'   ? (uint32_t)(c - '0' + 26)
-           : c >= 'a' && c <= 'z' ? (uint32_t)(c - 'a')
-           : c >= 'A' && c <= 'Z' ? (uint32_t)(c - 'A')
-                                  : PUNY_BASE;
+/* Whether libidn2's code rc, for an "xn--" label looked up as UTS #46 reads it
+ * (idn2_lookup_u8, non-transitional: the label decoded, then UTS #46's validity criteria,
+ * then IDNA2008's rules), means a browser refuses the label. libidn2 stops at the first
+ * check that fails, so these are the codes of checks the URL Standard makes too: Punycode
+ * that does not decode (or decodes to ASCII alone, or past 63 code points: no DNS label),
+ * not NFC, a leading combining mark, a code point neither valid nor a deviation (C1 controls,
+ * mapped and disallowed ones), ZWNJ/ZWJ out of context (CheckJoiners). Not refused: what
+ * the standard does not check (hyphens: CheckHyphens is off; IDNA2008's disallowed code
+ * points, such as emoji, and CONTEXTO; a code point unassigned in libidn2's Unicode version,
+ * maybe assigned in a browser's), nor IDNA2008's Bidi rule, which libidn2 applies to every
+ * label where the standard applies it to domains with a right-to-left label only. */
+static int ace_refused(int rc) {
+    switch (rc) {
+    case IDN2_PUNYCODE_BAD_INPUT:
+    case IDN2_PUNYCODE_BIG_OUTPUT:
+    case IDN2_PUNYCODE_OVERFLOW:
+    case IDN2_ENCODING_ERROR:
+    case IDN2_TOO_BIG_LABEL:
+    case IDN2_NOT_NFC:
+    case IDN2_LEADING_COMBINING:
+    case IDN2_INVALID_NONTRANSITIONAL:
+    case IDN2_DOT_IN_LABEL:
+    case IDN2_CONTEXTJ:
+    case IDN2_CONTEXTJ_NO_RULE:
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 int cafe__url_ace_ok(const char *p, size_t n) {
-    const char *dash = NULL;
-    for (size_t k = 0; k < n; k++)
-        if (p[k] == '-')
-            dash = p + k;
-    size_t in = dash ? (size_t)(dash - p) + 1 : 0;
-    uint32_t out = dash ? (uint32_t)(dash - p) : 0, code = 0x80, i = 0, bias = 72;
-    if (in == n)
-        return 0;    /* nothing to decode: an empty or all-ASCII label ("xn--", "xn--abc-") */
-    while (in < n) { /* RFC 3492 6.2, each code point checked, none written */
-        uint32_t old = i, w = 1;
-        for (uint32_t k = PUNY_BASE;; k += PUNY_BASE) {
-            uint32_t digit = in < n ? puny_digit(p[in++]) : PUNY_BASE;
-            if (digit >= PUNY_BASE || digit > (UINT32_MAX - i) / w)
-                return 0;
-            i += digit * w;
-            uint32_t t = k <= bias ? PUNY_TMIN : k >= bias + PUNY_TMAX ? PUNY_TMAX : k - bias;
-            if (digit < t)
-                break;
-            if (w > UINT32_MAX / (PUNY_BASE - t))
-                return 0;
-            w *= PUNY_BASE - t;
-        }
-        bias = puny_adapt(i - old, ++out, old == 0);
-        if (i / out > 0x10FFFF - code)
-            return 0;
-        code += i / out;
-        i %= out;
-        i++;
-        if (code < 0xA0 || (code >= 0xD800 && code <= 0xDFFF)) /* C1 controls, surrogates */
-            return 0;
-    }
-    return 1;
+    char label[4 + 253 + 1] = "xn--"; /* a longer one is in no host name DNS takes */
+    if (n > sizeof label - 5)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        label[4 + i] = (char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] | 0x20 : p[i]);
+    label[4 + n] = '\0';
+    return !ace_refused(idn2_lookup_u8((const uint8_t *)label, NULL, IDN2_NONTRANSITIONAL));
 }
 
 /* Why host (ASCII, lower-case) is refused for an "xn--" label: NULL when it has none, or
- * each is Punycode of a name (cafe__url_ace_ok). */
+ * each is the ASCII form of a label a browser takes (cafe__url_ace_ok). */
 static const char *ace_labels(const char *host) {
     for (const char *l = host; *l;) {
         size_t n = strcspn(l, ".");
         if (n >= 4 && strncasecmp(l, "xn--", 4) == 0 && !cafe__url_ace_ok(l + 4, n - 4))
-            return "bad international host name (an xn-- label that is not valid Punycode)";
+            return "bad international host name (an xn-- label that is not valid IDNA)";
         l += n + (l[n] == '.');
     }
     return NULL;

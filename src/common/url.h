@@ -46,11 +46,12 @@ int cafe__url_resolve(const char *base, const char *ref, char **out);
  * refused) or CAFE_ENOMEM with *why a static message. */
 int cafe__url_normalize(const char *abs, char **url, const char **why);
 
-/* Whether an "xn--" label's rest (p, n bytes) is one a browser takes (the URL Standard's
- * domain to ASCII, as Firefox and node apply it): Punycode (RFC 3492) that decodes to at
- * least one non-ASCII code point, none a C1 control or a surrogate. "xn--zz" (no Punycode),
- * "xn--abc-" (all ASCII) and "xn--a" (U+0080) are refused; the rest of UTS #46's checks
- * (which code points a label may hold) are not made. 1 or 0. */
+/* Whether an "xn--" label's rest (p, n bytes, any case) is one a browser takes (the URL
+ * Standard's domain to ASCII, as Firefox and node apply it), as libidn2 (idn2_lookup_u8)
+ * checks it: Punycode that decodes to a label with a non-ASCII code point, which passes UTS
+ * #46's validity criteria. "xn--zz" (no Punycode), "xn--abc-" (all ASCII), "xn--a" (U+0080)
+ * and "xn--a-ecp" (U+2488, disallowed) are refused; url.c's ace_refused says which of
+ * libidn2's checks refuse a label. 1 or 0. */
 int cafe__url_ace_ok(const char *p, size_t n);
 
 /* Whether URL url has an empty query ("http://h/p?", "http://h/p?#f") or an empty fragment

@@ -133,6 +133,17 @@ ROWS = [
     ("http://xn--bcher-kva.cafe.test:{P}/i1", "http://xn--bcher-kva.cafe.test:{P}/i1"),
     ("http://XN--BCHER-KVA.cafe.test:{P}/i2", "http://xn--bcher-kva.cafe.test:{P}/i2"),
     ("http://xn--ls8h.cafe.test:{P}/i3", "http://xn--ls8h.cafe.test:{P}/i3"),
+    # And the label it decodes to must pass UTS #46's validity criteria as the URL Standard
+    # sets them (domain to ASCII, CheckJoiners on, CheckHyphens off): NFC, no leading
+    # combining mark, each code point valid or a deviation, ZWNJ/ZWJ in their contexts.
+    ("http://xn--a-ecp.test:{P}/", None),  # "a\u2488": disallowed
+    ("http://xn--4ba.test:{P}/", None),  # "\u00c1": mapped (to "\u00e1"), not valid
+    ("http://xn--x-vca.test:{P}/", None),  # "x\u00ad": a soft hyphen, ignored
+    ("http://xn--e-xbb.test:{P}/", None),  # "e\u0301": not NFC
+    ("http://xn--a-wbb.test:{P}/", None),  # "\u0301a": a leading combining mark
+    ("http://xn--0ug.test:{P}/", None),  # "\u200c" alone: ZWNJ out of its context
+    ("http://xn--zca.cafe.test:{P}/i4", "http://xn--zca.cafe.test:{P}/i4"),  # a deviation
+    ("http://xn--ber-goa.cafe.test:{P}/i5", "http://xn--ber-goa.cafe.test:{P}/i5"),
 ]
 
 
@@ -186,7 +197,7 @@ def test_lines_are_the_urls_a_browser_makes():
     with open(path, "w") as f:
         f.write("".join(l + "\n" for l in lines))
     pins = [f"www.cafe.test:{p}:127.0.0.1" for p in (P, 80, 443)]
-    pins += [f"{h}.cafe.test:{P}:127.0.0.1" for h in ("xn--bcher-kva", "xn--ls8h")]
+    pins += [f"{h}.cafe.test:{P}:127.0.0.1" for h in ("xn--bcher-kva", "xn--ls8h", "xn--zca", "xn--ber-goa")]
     r = cafe("titles", "-q", "--json", "--retries", "0",
              *[a for p in pins for a in ("--resolve", p)], path)
     recs = [json.loads(l) for l in r.stdout.decode().splitlines()]

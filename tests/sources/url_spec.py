@@ -8,8 +8,8 @@ Where cafe departs from a browser on purpose, the case is checked against cafe's
   second column of pasted tables; a line is one URL);
 - a Unicode host stays as written in the record (the request uses its ASCII form): the rest
   of the URL must match;
-- a label in ASCII form ("xn--") is checked to be Punycode of a non-ASCII label without
-  C1 controls, not against UTS #46's tables of the code points a label may hold;
+- a label in ASCII form ("xn--") is checked by libidn2 (src/common/url.c says which of its
+  checks refuse it), in libidn2's Unicode version;
 - libcurl refuses the host characters !"$&'()*+,;=`{}~ that browsers let through.
 Exit 77 when the data file is not installed."""
 import glob
@@ -64,8 +64,6 @@ def judge(mode, inp, want, got):
     if mode == "L" and any(c in CONTROLS for c in inp.strip(" ")):
         return None if not ok else "refused (a control character in a list line)"
     if want is None:
-        if ok and "xn--" in host_of(url).lower():
-            return None  # Punycode of code points UTS #46 refuses: its tables are not checked
         return None if not ok else "refused"
     if not ok:
         raw = urllib.parse.urlsplit(want).netloc
