@@ -234,7 +234,14 @@ struct cafe_http_result {
     cafe_http_timing_t timing;
 };
 
-/* Fetches url. Returns 0 when a response was received, whatever its status (a 404 or a 503
+/* Fetches url, read as browsers read it (the WHATWG URL Standard, as for redirects): the
+ * host lower-cased, an IPv4 address in any of its forms as its dotted quad, a backslash
+ * before the query a '/', "%2e" segments removed, spaces and such percent-encoded, an empty
+ * query kept ("http://h/p?" requests "/p?"); an http(s) URL a browser refuses (a host that
+ * ends in a number but is no IPv4 address, an "xn--" label that is no IDNA one) is
+ * CAFE_EHTTP_URL, before any lookup. A URL written so already (most) costs a scan of its
+ * bytes, no parse.
+ * Returns 0 when a response was received, whatever its status (a 404 or a 503
  * after the last retry is a result, not an error), and a negative code otherwise:
  *   CAFE_EHTTP_URL, CAFE_EHTTP_SCHEME, CAFE_EHTTP_DNS, CAFE_ECONNREFUSED, CAFE_EHTTP_CONNECT,
  *   CAFE_EHTTP_TLS, CAFE_ETIMEDOUT (the transfer's timeout or the task's deadline),

@@ -457,6 +457,111 @@ int cafe__url_normalize(const char *abs, char **url, const char **why) {
     return rc;
 }
 
+/* What each byte may be in a URL that cafe__url_normalize keeps as it is, one table lookup a byte
+ * (every byte of every URL of a list and of every URL the library is given goes through
+ * here). URL_HOST: a host name's
+ * (lower-case letters, digits, '-' and '.'). URL_PLAIN: a path's or query's that curl's parser
+ * and cafe__url_special leave alone (ALPHA, DIGIT and "-._~!$&'()*+,;=:@/?"; not '%', which may
+ * begin a dot segment, nor '#', a fragment). URL_RUN: URL_PLAIN but '/' and '?', which the path's
+ * scan looks at. Bytes from 128 on are none of them. */
+enum { URL_HOST = 1, URL_PLAIN = 2, URL_RUN = 4 };
+static const unsigned char url_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* controls */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* controls */
+    0, 6, 0, 0, 6, 0, 6, 6, 6, 6, 6, 6, 6, 7, 7, 2, /*  !"#$%&'()*+,-./ */
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 0, 6, 0, 2, /* 0123456789:;<=>? */
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, /* @ABCDEFGHIJKLMNO */
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 0, 0, 0, 0, 6, /* PQRSTUVWXYZ[\]^_ */
+    0, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, /* `abcdefghijklmno */
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 0, 0, 0, 6, 0, /* pqrstuvwxyz{|}~ DEL */
+};
+
+static unsigned url_byte(const char *s, size_t i) {
+    return url_class[(unsigned char)s[i]];
+}
+
+/* The end of a host at s[i..n) that is a whole dotted quad, else 0: four parts of 1 to 3
+ * digits, each up to 255 and without a leading zero, and after them a byte that is none of a
+ * host's. That is the one IPv4 form curl keeps as it is (it rewrites "127.1" or "0x7f.1" into
+ * it). Where this finds one, host_end's label scan would end at the same byte. */
+static size_t quad_host_end(const char *s, size_t n, size_t i) {
+    for (int part = 0;; part++) {
+        unsigned d = i < n ? (unsigned)(s[i] - '0') : 10, v = d;
+        if (d > 9)
+            return 0;
+        i++;
+        for (int k = 0; v != 0 && k < 2 && i < n && (d = (unsigned)(s[i] - '0')) < 10; k++, i++)
+            v = v * 10 + d; /* a part starting with 0 is "0" alone: a digit after it fails */
+        if (v > 255)
+            return 0;
+        if (part == 3)
+            return i < n && (url_byte(s, i) & URL_HOST) ? 0 : i;
+        if (i >= n || s[i] != '.')
+            return 0;
+        i++;
+    }
+}
+
+/* A label (n bytes at p) that is no "xn--" one, or one a browser takes (cafe__url_ace_ok):
+ * else the line takes the slow way, which says why it is refused. */
+static int ace_ok(const char *p, size_t n) {
+    return n < 4 || memcmp(p, "xn--", 4) != 0 || cafe__url_ace_ok(p + 4, n - 4);
+}
+
+/* The end of s's host from i on (0 when it is not one curl keeps as it is): a dotted quad, or
+ * labels of URL_HOST bytes, none empty, not starting with '-', the last not starting with a
+ * digit (a numeric IPv4 form other than a dotted quad, which curl rewrites). */
+static size_t host_end(const char *s, size_t n, size_t i) {
+    size_t quad = quad_host_end(s, n, i);
+    if (quad)
+        return quad;
+    size_t host = i, last = i; /* where the host and its last label start */
+    for (; i < n && (url_byte(s, i) & URL_HOST); i++)
+        if (s[i] == '.') {
+            if (i == last || !ace_ok(s + last, i - last)) /* "..", a leading '.' */
+                return 0;
+            last = i + 1;
+        }
+    if (i == last || s[host] == '-' || !ace_ok(s + last, i - last)) /* empty, or ends in '.' */
+        return 0;
+    if (s[last] >= '0' && s[last] <= '9') /* not a dotted quad: quad_host_end said so */
+        return 0;
+    return i;
+}
+
+int cafe__url_canonical(const char *s, size_t n) {
+    size_t i = n >= 7 && memcmp(s, "http://", 7) == 0    ? 7
+               : n >= 8 && memcmp(s, "https://", 8) == 0 ? 8
+                                                         : 0;
+    if (i == 0 || (i = host_end(s, n, i)) == 0)
+        return 0;
+    if (i < n && s[i] == ':') { /* a port: 1 to 65535, without leading zeros, not the default */
+        size_t port = ++i, end = n - i > 5 ? i + 5 : n;
+        unsigned v = 0;
+        while (i < end && (unsigned)(s[i] - '0') < 10)
+            v = v * 10 + (unsigned)(s[i++] - '0');
+        if (i == port || s[port] == '0' || v > 65535 || v == (s[4] == ':' ? 80u : 443u))
+            return 0;
+    }
+    if (i >= n || s[i] != '/')
+        return 0;        /* curl adds the "/" */
+    for (; i < n; i++) { /* the path */
+        unsigned c = url_byte(s, i);
+        if (c & URL_RUN)
+            continue;
+        if (!(c & URL_PLAIN))
+            return 0;
+        if (s[i] == '?')
+            break; /* the query: no dot segments there */
+        if (i + 1 < n && s[i + 1] == '.')
+            return 0; /* "/.": maybe a dot segment, which curl removes */
+    }
+    for (; i < n; i++) /* the query, where browsers percent-encode "'" too */
+        if (!(url_byte(s, i) & URL_PLAIN) || s[i] == '\'')
+            return 0;
+    return 1;
+}
+
 /* The length of s's "scheme:" (its scheme, without the ':'), 0 when it has none. */
 static size_t scheme_len(const char *s) {
     size_t i = 0;

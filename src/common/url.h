@@ -46,6 +46,13 @@ int cafe__url_resolve(const char *base, const char *ref, char **out);
  * refused) or CAFE_ENOMEM with *why a static message. */
 int cafe__url_normalize(const char *abs, char **url, const char **why);
 
+/* Whether s[0..n) is an http(s) URL that cafe__url_normalize returns unchanged, without a
+ * parse (a parse is ~14,000 instructions): conservative, a lower-case host (or a dotted-quad
+ * IPv4 address) whose "xn--" labels cafe__url_ace_ok takes, an optional port not the
+ * scheme's default, a path and query of plain bytes without dot segments, percent escapes or
+ * fragment. The rest takes cafe__url_normalize's way. 1 or 0. */
+int cafe__url_canonical(const char *s, size_t n);
+
 /* Whether an "xn--" label's rest (p, n bytes, any case) is one a browser takes (the URL
  * Standard's domain to ASCII, as Firefox and node apply it), as libidn2 (idn2_lookup_u8)
  * checks it: Punycode that decodes to a label with a non-ASCII code point, which passes UTS

@@ -2,9 +2,11 @@
  * and retries. */
 #include "http/internal.h"
 #include "http/parse.h"
+#include "common/url.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int cafe__http_status_retryable(const cafe_http_opts_t *o, long status) {
     static const int defaults[] = CAFE_HTTP_DEFAULT_RETRY_STATUSES;
@@ -340,10 +342,37 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *t) {
     return rc;
 }
 
-static int request_in_task(const char *url, const cafe_http_opts_t *opts, cafe_http_result_t *res) {
+/* The URL given, as browsers read it (common/url.h), as cafe titles reads its lines and the
+ * client its redirects: *out is url when written so already (cafe__url_canonical: most URLs,
+ * no parse), else *norm, malloc'd. An http(s) URL a browser refuses fails here, before any
+ * lookup; the others (empty, no scheme, another scheme) go on as given, for the attempt's
+ * check to say what is wrong (cafe__http_url_check). 0, or the failure, recorded in res. */
+static int url_read(const char *url, cafe_http_result_t *res, const char **out, char **norm) {
+    const char *why;
+    *out = url;
+    *norm = NULL;
+    if (!url || !*url || cafe__url_canonical(url, strlen(url)))
+        return 0;
+    int rc = cafe__url_normalize(url, norm, &why);
+    if (rc == 0)
+        *out = *norm;
+    else if (rc != CAFE_EINVAL)
+        return cafe__http_fail(res, rc, "%s", why);
+    else if (strncasecmp(url, "http:", 5) == 0 || strncasecmp(url, "https:", 6) == 0)
+        return cafe__http_fail(res, CAFE_EHTTP_URL, "malformed URL: %s", why);
+    return 0;
+}
+
+static int request_in_task(const char *given, const cafe_http_opts_t *opts,
+                           cafe_http_result_t *res) {
     cafe__http_client_t *c = cafe__http_client_get(cafe_loop_current());
     if (!c)
         return cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the HTTP client");
+    const char *url;
+    char *norm;
+    int rc = url_read(given, res, &url, &norm);
+    if (rc != 0)
+        return rc;
     char key[256];
     uint64_t hash;
     size_t klen = cafe__http_origin_key(url, key, sizeof(key), &hash);
@@ -353,20 +382,23 @@ static int request_in_task(const char *url, const cafe_http_opts_t *opts, cafe_h
     t.opts = opts;
     t.res = res;
     t.host = cafe__http_host_enter(c, key, klen, hash, c->limits.max_host_connections);
-    if (!t.host)
+    if (!t.host) {
+        free(norm);
         return cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the host table");
+    }
     t.moved = NULL;
     t.moved_hops = 0;
     t.jar = NULL;
     c->in_progress++;
     c->stats.requests++;
-    int rc = tries_run(c, &t);
+    rc = tries_run(c, &t);
     if (t.moved && !opts->no_metrics) /* the redirects before the last transfer's own */
         res->redirects += (int)t.moved_hops;
     free(t.moved);
     curl_slist_free_all(t.jar);
     c->in_progress--;
     cafe__http_host_leave(c, t.host);
+    free(norm);
     return rc;
 }
 

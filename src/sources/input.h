@@ -57,7 +57,8 @@ int url_normalize(const char *line, size_t len, const char *default_scheme, char
 /* Is s[0..n) an http(s) URL that url_normalize would return unchanged? Conservative: a
  * lowercase host (or dotted-quad IPv4), an optional port not the scheme's default, a path and query
  * of plain bytes without dot segments, percent escapes or fragment. The rest takes curl's parser.
- */
+ * The URL rules' own check (cafe__url_canonical, common/url.h), which the HTTP client makes
+ * too on every URL it is given. */
 int url_canonical(const char *s, size_t n);
 
 #endif

@@ -338,6 +338,58 @@ static void test_bad_input(void **state) {
     expect_error(refused, CAFE_ECONNREFUSED, "onnect");
 }
 
+/* A URL given to cafe_http_request is read as browsers read it (the WHATWG URL Standard), as
+ * cafe titles reads its lines and the client its redirects: {given, the path nginx received
+ * (its $request_uri), the result's url}; "{P}" the port. An "xn--" label that is no IDNA
+ * label is refused before any lookup, though the name is pinned. */
+static void test_url_read_as_browsers_do(void **state) {
+    static const char *const cases[][3] = {
+        {"http://127.0.0.1:{P}/echo/uri?", "/echo/uri?", "http://127.0.0.1:{P}/echo/uri?"},
+        {"HTTP://127.0.0.1:{P}/echo/uri?", "/echo/uri?", "http://127.0.0.1:{P}/echo/uri?"},
+        {"HTTP://127.0.0.1.:{P}/echo/uri", "/echo/uri", "http://127.0.0.1:{P}/echo/uri"},
+        {"http://0x7f.1:{P}/a/%2e%2e/echo/uri", "/echo/uri", "http://127.0.0.1:{P}/echo/uri"},
+        {"http:\\\\127.0.0.1:{P}\\echo\\uri?#", "/echo/uri?", "http://127.0.0.1:{P}/echo/uri?#"},
+        {"http://127.0.0.1:{P}/echo/uri?a b'", "/echo/uri?a%20b%27",
+         "http://127.0.0.1:{P}/echo/uri?a%20b%27"},
+        {"http://Cafe.TEST:{P}/echo/uri", "/echo/uri", "http://cafe.test:{P}/echo/uri"},
+    };
+    int port = srv(state)->http_port;
+    char pin[64], pins[3][64];
+    snprintf(pin, sizeof pin, "cafe.test:%d:127.0.0.1", port);
+    const char *const resolve[] = {pin, pins[0], pins[1], pins[2], NULL};
+    const char *const bad[] = {"xn--zz.test", "xn--a-ecp.test", "xn--0ug.test"};
+    for (int i = 0; i < 3; i++)
+        snprintf(pins[i], sizeof pins[i], "%s:%d:127.0.0.1", bad[i], port);
+    cafe_http_opts_t o = {.resolve = resolve};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char given[128], want[128];
+        cafe_http_result_t r;
+        snprintf(given, sizeof given, "%.*s%d%s", (int)(strstr(cases[i][0], "{P}") - cases[i][0]),
+                 cases[i][0], port, strstr(cases[i][0], "{P}") + 3);
+        snprintf(want, sizeof want, "%.*s%d%s", (int)(strstr(cases[i][2], "{P}") - cases[i][2]),
+                 cases[i][2], port, strstr(cases[i][2], "{P}") + 3);
+        int rc = cafe_http_request(given, &o, &r);
+        if (rc != 0 || r.status != 200 || !r.body || strcmp(r.body, cases[i][1]) != 0 || !r.url ||
+            strcmp(r.url, want) != 0)
+            fail_msg("%s: %s (%s), status %ld, requested %s, url %s; want %s, url %s", given,
+                     cafe_err_name(rc), r.message, r.status, r.body ? r.body : "(none)",
+                     r.url ? r.url : "(none)", cases[i][1], want);
+        cafe_http_result_free(&r);
+    }
+    for (int i = 0; i < 3; i++) {
+        char given[128];
+        cafe_http_result_t r;
+        snprintf(given, sizeof given, "http://%s:%d/echo/uri", bad[i], port);
+        int rc = cafe_http_request(given, &o, &r);
+        if (rc != CAFE_EHTTP_URL || !strstr(r.message, "international host name"))
+            fail_msg("%s: %s (%s), status %ld: want refused", given, cafe_err_name(rc), r.message,
+                     r.status);
+        assert_int_equal(r.attempts, 0); /* refused before any attempt */
+        assert_null(r.body);
+        cafe_http_result_free(&r);
+    }
+}
+
 /* ---- TLS and HTTP/2 ---------------------------------------------------------------------- */
 
 static void test_https_verification(void **state) {
@@ -701,6 +753,7 @@ int main(void) {
         cmocka_unit_test(test_cookies_along_one_requests_redirects),
         cmocka_unit_test(test_redirect_to_other_schemes_refused),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_url_read_as_browsers_do),
         cmocka_unit_test(test_https_verification),
         cmocka_unit_test(test_trust_store_kept),
         cmocka_unit_test(test_resolve_pins),
