@@ -173,6 +173,19 @@ static const char *url_written(const char *given, const char *curl) {
     return strncmp(given, curl, f) == 0 && strcmp(curl + f, frag) == 0 ? given : curl;
 }
 
+/* The URL curl's transfer ended at after the redirects it followed, with the empty fragment
+ * of the last Location ("/r#", as browsers keep it) that curl drops (x->empty_fragment).
+ * NULL when out of memory. */
+static char *url_followed(const cafe__http_xfer_t *x, const char *curl) {
+    if (!x->empty_fragment || strchr(curl, '#'))
+        return strdup(curl);
+    size_t n = strlen(curl);
+    char *out = malloc(n + 2);
+    if (out)
+        snprintf(out, n + 2, "%s#", curl);
+    return out;
+}
+
 static void info_fill(cafe__http_xfer_t *x, const cafe__http_try_t *t, cafe_http_result_t *res) {
     const cafe_http_opts_t *o = t->opts;
     CURL *e = x->easy;
@@ -184,7 +197,9 @@ static void info_fill(cafe__http_xfer_t *x, const cafe__http_try_t *t, cafe_http
         cafe__http_meta_fill(x, res);
     curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url);
     free(res->url);
-    res->url = url ? strdup(t->url && !x->hops ? url_written(t->url, url) : url) : NULL;
+    res->url = !url      ? NULL
+               : x->hops ? url_followed(x, url)
+                         : strdup(t->url ? url_written(t->url, url) : url);
     res->body_bytes = x->decoded;
     res->body = x->body;
     res->body_len = x->body_len;

@@ -227,7 +227,10 @@ struct cafe__http_xfer {
     unsigned bad_port;        /* a redirect to this bad port was refused; 0: none */
     int switched;             /* a 101 Switching Protocols came, and was refused (redirect.c) */
     int location_conflict;    /* a redirect's Location headers differ (redirect.c) */
-    int raw_body;             /* the response's codings are unknown: decoding is off */
+    /* The last redirect curl followed itself went to a URL with an empty fragment ("/r#"),
+     * which libcurl 7.88 writes without its '#' (redirect.c): the result's url keeps it. */
+    int empty_fragment;
+    int raw_body; /* the response's codings are unknown: decoding is off */
     /* The try's host and whether its turn is held until the request goes out (pace.c):
      * copies of the try's, which lives on a task stack gone cold by the time curl sends the
      * request (on_prereq). The try gets pace_held back when the transfer ends or leaves it. */

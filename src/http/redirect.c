@@ -59,7 +59,10 @@ static int relocate(cafe__http_xfer_t *x, const char *base, int req, const char 
     }
     size_t n = url ? strcspn(url, "#") : 0;
     if (rc != 0 || (target && strncmp(url, target, n) == 0 && strcspn(target, "#") == n)) {
-        free(url); /* a browser's Location curl went to as well; or one that is not ours */
+        /* a browser's Location curl went to as well (its URL without an empty fragment); or
+         * one that is not ours */
+        x->empty_fragment = rc == 0 && url[n] == '#' && url[n + 1] == '\0' && target[n] == '\0';
+        free(url);
         return 0;
     }
     x->relocate = url;

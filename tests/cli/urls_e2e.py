@@ -168,6 +168,11 @@ REDIRECTS = [
     # An empty query is requested as such.
     ("/r1?", "http://127.0.0.1:{P}/r1?"),
     ("HTTP://www.cafe.test:{P}/r2?", "http://www.cafe.test:{P}/r2?"),
+    # A fragment is kept in the URL, an empty one too (never sent).
+    ("/r3#", "http://127.0.0.1:{P}/r3#"),
+    ("/r4?#", "http://127.0.0.1:{P}/r4?#"),
+    ("/r5#f", "http://127.0.0.1:{P}/r5#f"),
+    ("http://www.cafe.test:{P}/r6#", "http://www.cafe.test:{P}/r6#"),
     # A Location a browser refuses is an error, never a lookup or a request.
     ("http://127.0.0.1.1:{P}/bad", None),
     ("http://[::1%251]:{P}/bad", None),
