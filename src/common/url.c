@@ -279,10 +279,13 @@ static const char *host_fix(CURLU *u) {
     int r = 0, changed = 0;
     if (uc == CURLUE_OK) {
         size_t n = 0;
-        for (; host[n] && !((unsigned char)host[n] & 0x80); n++)
-            if (host[n] >= 'A' && host[n] <= 'Z')
-                host[n] |= 0x20, changed = 1;
-        r = host[n] ? 0 : cafe__url_ipv4(host, quad);
+        while (host[n] && !((unsigned char)host[n] & 0x80))
+            n++;
+        int ascii = host[n] == '\0'; /* else a Unicode name: all of it as written */
+        for (size_t i = 0; ascii && i < n; i++)
+            if (host[i] >= 'A' && host[i] <= 'Z')
+                host[i] |= 0x20, changed = 1;
+        r = ascii ? cafe__url_ipv4(host, quad) : 0;
     }
     if (r > 0 || changed)
         uc = curl_url_set(u, CURLUPART_HOST, r > 0 ? quad : host, 0);
