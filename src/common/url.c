@@ -362,10 +362,28 @@ static const char *ace_labels(const char *host) {
     return NULL;
 }
 
+/* Why a Unicode host (UTF-8) is refused whose ASCII form libcurl makes otherwise than
+ * browsers: libcurl 7.88 converts with libidn2 as UTS #46 non-transitional processing
+ * (browsers' way), and where that fails, transitionally, which maps UTS #46's deviations
+ * (U+00DF "ß" to "ss", U+03C2 "ς" to "σ") and drops U+200C ZWNJ and U+200D ZWJ: "ß♥" went to
+ * xn--ss-u0x, not xn--zca623q, "a<ZWNJ>b" to "ab", a host browsers refuse. Without a
+ * deviation both ways agree. NULL, or why. */
+static const char *idn_deviation(const char *host) {
+    static const char *const deviations[] = {"\xc3\x9f", "\xcf\x82", "\xe2\x80\x8c",
+                                             "\xe2\x80\x8d"};
+    for (size_t i = 0; i < sizeof deviations / sizeof deviations[0]; i++)
+        if (strstr(host, deviations[i]))
+            return idn2_lookup_u8((const uint8_t *)host, NULL, IDN2_NONTRANSITIONAL) == IDN2_OK
+                       ? NULL
+                       : "bad international host name (sharp s, final sigma, ZWNJ or ZWJ "
+                         "in a name libcurl converts otherwise than browsers)";
+    return NULL;
+}
+
 /* A host with non-ASCII letters must convert to its ASCII form (IDNA, done by libcurl with
- * libidn2, which needs a UTF-8 LC_CTYPE: the cafe tool sets it); the URL keeps the form
- * written, unless that form is an IPv4 address (written as its dotted quad, as browsers do).
- * NULL, or why the line is refused. */
+ * libidn2, which needs a UTF-8 LC_CTYPE: the cafe tool sets it) as browsers convert it
+ * (idn_deviation); the URL keeps the form written, unless that form is an IPv4 address
+ * (written as its dotted quad, as browsers do). NULL, or why the line is refused. */
 static const char *idn_fix(CURLU *u) {
     char *host = NULL, *ace = NULL;
     const char *why = NULL;
@@ -373,9 +391,10 @@ static const char *idn_fix(CURLU *u) {
         return "bad host name";
     for (const char *p = host; *p; p++)
         if ((unsigned char)*p >= 0x80) {
-            why = curl_url_get(u, CURLUPART_HOST, &ace, CURLU_PUNYCODE) == CURLUE_OK
-                      ? ace_fix(u, ace)
-                      : "bad international host name (IDNA)";
+            why = curl_url_get(u, CURLUPART_HOST, &ace, CURLU_PUNYCODE) != CURLUE_OK
+                      ? "bad international host name (IDNA)"
+                      : idn_deviation(host);
+            why = why ? why : ace_fix(u, ace);
             break;
         }
     if (!why && host[0] != '[')
