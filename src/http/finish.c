@@ -173,16 +173,15 @@ static const char *url_written(const char *given, const char *curl) {
     return strncmp(given, curl, f) == 0 && strcmp(curl + f, frag) == 0 ? given : curl;
 }
 
-/* The URL curl's transfer ended at after the redirects it followed, with the empty fragment
- * of the last Location ("/r#", as browsers keep it) that curl drops (x->empty_fragment).
- * NULL when out of memory. */
+/* The URL curl's transfer ended at after the redirects it followed, with the fragment browsers
+ * give it (x->fragment: the last Location's, or passed on from the URL before), where curl
+ * keeps a Location's own alone, and not an empty one. NULL when out of memory. */
 static char *url_followed(const cafe__http_xfer_t *x, const char *curl) {
-    if (!x->empty_fragment || strchr(curl, '#'))
-        return strdup(curl);
-    size_t n = strlen(curl);
-    char *out = malloc(n + 2);
+    size_t n = strcspn(curl, "#"), f = x->fragment ? strlen(x->fragment) : 0;
+    char *out = malloc(n + f + 2);
     if (out)
-        snprintf(out, n + 2, "%s#", curl);
+        snprintf(out, n + f + 2, "%.*s%s%s", (int)n, curl, x->fragment ? "#" : "",
+                 x->fragment ? x->fragment : "");
     return out;
 }
 

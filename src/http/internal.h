@@ -227,9 +227,11 @@ struct cafe__http_xfer {
     unsigned bad_port;        /* a redirect to this bad port was refused; 0: none */
     int switched;             /* a 101 Switching Protocols came, and was refused (redirect.c) */
     int location_conflict;    /* a redirect's Location headers differ (redirect.c) */
-    /* The last redirect curl followed itself went to a URL with an empty fragment ("/r#"),
-     * which libcurl 7.88 writes without its '#' (redirect.c): the result's url keeps it. */
-    int empty_fragment;
+    /* The fragment browsers give the URL the transfer is at (malloc'd, without its '#'; ""
+     * an empty one; NULL none): the first URL's, then each Location's that has one, taken
+     * by a Location without one (the Fetch standard). libcurl 7.88 keeps a Location's own
+     * fragment but not an empty one, and passes none on (redirect.c, finish.c). */
+    char *fragment;
     int raw_body; /* the response's codings are unknown: decoding is off */
     /* The try's host and whether its turn is held until the request goes out (pace.c):
      * copies of the try's, which lives on a task stack gone cold by the time curl sends the

@@ -37,6 +37,25 @@ static int locations_differ(CURL *e, int req, const struct curl_header *h) {
     return 0;
 }
 
+/* The fragment of a redirect's target url (malloc'd, its fragment at n): its own becomes
+ * x->fragment; one without takes x->fragment, as browsers pass a fragment on (the Fetch
+ * standard's HTTP-redirect fetch). Out of memory, the fragment is dropped. Returns url, or
+ * the copy that replaced it. */
+static char *fragment_pass(cafe__http_xfer_t *x, char *url, size_t n) {
+    if (url[n] == '#') {
+        free(x->fragment);
+        x->fragment = strdup(url + n + 1);
+        return url;
+    }
+    size_t f = x->fragment ? strlen(x->fragment) : 0;
+    char *out = x->fragment ? malloc(n + f + 2) : NULL;
+    if (!out)
+        return url;
+    snprintf(out, n + f + 2, "%s#%s", url, x->fragment);
+    free(url);
+    return out;
+}
+
 static int relocate(cafe__http_xfer_t *x, const char *base, int req, const char *target,
                     long hops) {
     struct curl_header *h;
@@ -58,11 +77,10 @@ static int relocate(cafe__http_xfer_t *x, const char *base, int req, const char 
         return 1;
     }
     size_t n = url ? strcspn(url, "#") : 0;
+    if (rc == 0)
+        url = fragment_pass(x, url, n);
     if (rc != 0 || (target && strncmp(url, target, n) == 0 && strcspn(target, "#") == n)) {
-        /* a browser's Location curl went to as well (its URL without an empty fragment); or
-         * one that is not ours */
-        x->empty_fragment = rc == 0 && url[n] == '#' && url[n + 1] == '\0' && target[n] == '\0';
-        free(url);
+        free(url); /* a browser's Location curl went to as well; or one that is not ours */
         return 0;
     }
     x->relocate = url;

@@ -32,6 +32,7 @@ void cafe__http_xfer_free(cafe__http_xfer_t *x) {
     curl_slist_free_all(x->accept);
     free(x->hop_url);
     free(x->relocate);
+    free(x->fragment);
     curl_slist_free_all(x->headers);
     curl_slist_free_all(x->resolve);
     free(x->body);
@@ -71,6 +72,8 @@ void cafe__http_xfer_put(cafe__http_xfer_t *x) {
         free(x->relocate);
         x->relocate = NULL;
     }
+    free(x->fragment);
+    x->fragment = NULL;
     cafe__http_drain_forget(x);
     cafe__http_idle_forget(x);
     if (x->headers || x->resolve || x->body) { /* none, mostly: no calls for nothing */
@@ -443,6 +446,11 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
         cafe__http_xfer_put(x);
         return rc;
     }
+    const char *hash = strchr(t->url, '#'); /* the fragment redirects pass on (redirect.c) */
+    if (hash && !(x->fragment = strdup(hash + 1))) {
+        cafe__http_xfer_put(x);
+        return cafe__http_fail(t->res, CAFE_ENOMEM, "out of memory for the URL");
+    }
     CURLcode cc = options_setup(x, t->url, o, https);
     if (cc != CURLE_OK)
         return setup_failed(x, t, cc);
@@ -469,7 +477,6 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
     x->bad_port = 0;
     x->switched = 0;
     x->location_conflict = 0;
-    x->empty_fragment = 0;
     x->raw_body = 0;
     x->max_body = o->max_body ? o->max_body : CAFE_HTTP_DEFAULT_MAX_BODY;
     c->stats.curl_calls++;

@@ -183,6 +183,11 @@ static void test_redirects(void **state) {
     assert_int_equal(r.redirects, 2);
     assert_string_equal(r.url, URL("http", port, "/index.html"));
     cafe_http_result_free(&r);
+    /* Locations without a fragment take the URL's, as browsers pass it on (Fetch) */
+    assert_int_equal(cafe_http_request(URL("http", port, "/redirect/chain#x"), NULL, &r), 0);
+    assert_int_equal(r.redirects, 2);
+    assert_string_equal(r.url, URL("http", port, "/index.html#x"));
+    cafe_http_result_free(&r);
 
     cafe_http_opts_t none = {.max_redirects = CAFE_HTTP_NO_REDIRECTS};
     assert_int_equal(cafe_http_request(URL("http", port, "/redirect/chain"), &none, &r), 0);
