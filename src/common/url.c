@@ -340,14 +340,30 @@ static int ace_refused(int rc) {
     }
 }
 
+/* The last label cafe__url_ace_ok took (its rest, as given), per thread: libidn2's check costs
+ * ~38,000 instructions, a list's URLs come host after host, and the HTTP client checks again
+ * each URL a list line gave (cafe__url_canonical). The one state of these rules. */
+static _Thread_local struct {
+    size_t n;
+    char p[63];
+} ace_last;
+
 int cafe__url_ace_ok(const char *p, size_t n) {
+    if (n == ace_last.n && n && memcmp(p, ace_last.p, n) == 0)
+        return 1;
     char label[4 + 253 + 1] = "xn--"; /* a longer one is in no host name DNS takes */
     if (n > sizeof label - 5)
         return 0;
     for (size_t i = 0; i < n; i++)
         label[4 + i] = (char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] | 0x20 : p[i]);
     label[4 + n] = '\0';
-    return !ace_refused(idn2_lookup_u8((const uint8_t *)label, NULL, IDN2_NONTRANSITIONAL));
+    if (ace_refused(idn2_lookup_u8((const uint8_t *)label, NULL, IDN2_NONTRANSITIONAL)))
+        return 0;
+    if (n <= sizeof ace_last.p) {
+        memcpy(ace_last.p, p, n);
+        ace_last.n = n;
+    }
+    return 1;
 }
 
 /* Why host (ASCII, lower-case) is refused for an "xn--" label: NULL when it has none, or

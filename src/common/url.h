@@ -1,7 +1,8 @@
 /* URLs as browsers read them: the WHATWG URL Standard's rules where libcurl's URL parser reads
  * a URL otherwise, applied to the text curl parses and to what it parsed. Compiled into libcafe
  * and into the sources room alike (list lines, src/sources/input.c), as content_type.c is
- * into the library's parts: no state, nothing but libcurl's URL API. */
+ * into the library's parts: no state but one memo (cafe__url_ace_ok), nothing but libcurl's URL
+ * API and libidn2. */
 #ifndef CAFE_COMMON_URL_H
 #define CAFE_COMMON_URL_H
 
