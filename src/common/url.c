@@ -452,9 +452,29 @@ static char *empty_parts_kept(const char *raw, const char *norm) {
     return out;
 }
 
+/* s as the URL parser reads it first: without the C0 controls and spaces around it, nor the
+ * tabs and newlines inside it ("http://h/p\n", as fgets leaves a line, is http://h/p). A
+ * malloc'd string, NULL when out of memory. */
+static char *stripped(const char *s) {
+    size_t a = 0, n = strlen(s), k = 0;
+    while (a < n && (unsigned char)s[a] <= 0x20)
+        a++;
+    while (n > a && (unsigned char)s[n - 1] <= 0x20)
+        n--;
+    char *r = malloc(n - a + 1);
+    if (!r)
+        return NULL;
+    for (size_t i = a; i < n; i++)
+        if (s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+            r[k++] = s[i];
+    r[k] = '\0';
+    return r;
+}
+
 int cafe__url_normalize(const char *abs, char **url, const char **why) {
     *url = NULL;
-    char *raw = cafe__url_special(abs);
+    char *clean = stripped(abs), *raw = clean ? cafe__url_special(clean) : NULL;
+    free(clean);
     CURLU *u = curl_url();
     if (!raw || !u) {
         free(raw);
@@ -625,18 +645,9 @@ static char *joined(const char *prefix, size_t n, const char *mid, const char *t
 
 int cafe__url_resolve(const char *base, const char *ref, char **out) {
     *out = NULL;
-    size_t a = 0, n = strlen(ref), k = 0;
-    while (a < n && (unsigned char)ref[a] <= 0x20) /* C0 controls and spaces around it */
-        a++;
-    while (n > a && (unsigned char)ref[n - 1] <= 0x20)
-        n--;
-    char *r = malloc(n - a + 1);
+    char *r = stripped(ref);
     if (!r)
         return CAFE_ENOMEM;
-    for (size_t i = a; i < n; i++) /* tabs and newlines inside it */
-        if (ref[i] != '\t' && ref[i] != '\n' && ref[i] != '\r')
-            r[k++] = ref[i];
-    r[k] = '\0';
     size_t bs = strcspn(base, ":"), rs = scheme_len(r);
     const char *tail = r;
     if (rs) {

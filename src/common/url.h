@@ -39,7 +39,8 @@ char *cafe__url_special(const char *url);
  * when ref has a scheme other than http and https; CAFE_ENOMEM. */
 int cafe__url_resolve(const char *base, const char *ref, char **out);
 
-/* An absolute http or https URL normalised as browsers write it: cafe__url_special, curl's
+/* An absolute http or https URL normalised as browsers write it: the C0 controls and spaces
+ * around it and the tabs and newlines inside it dropped, cafe__url_special, curl's
  * parse, then the host as browsers read it (an ASCII name lower-cased, an IPv4 address as its
  * dotted quad, an IPv6 one in its one form) and no default port; an empty query or fragment is
  * kept, as browsers keep them. A Unicode host must convert to its ASCII form (IDNA) but is kept

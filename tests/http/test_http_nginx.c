@@ -357,6 +357,10 @@ static void test_url_read_as_browsers_do(void **state) {
         {"http://127.0.0.1:{P}/echo/uri?a b'", "/echo/uri?a%20b%27",
          "http://127.0.0.1:{P}/echo/uri?a%20b%27"},
         {"http://Cafe.TEST:{P}/echo/uri", "/echo/uri", "http://cafe.test:{P}/echo/uri"},
+        /* a line as fgets leaves it; spaces around, tabs and newlines inside */
+        {"http://127.0.0.1:{P}/echo/uri\n", "/echo/uri", "http://127.0.0.1:{P}/echo/uri"},
+        {" \thttp://127.0.0.1:{P}/ec\tho/u\r\nri?a\nb \r\n", "/echo/uri?ab",
+         "http://127.0.0.1:{P}/echo/uri?ab"},
     };
     int port = srv(state)->http_port;
     char pin[64], pins[3][64];
