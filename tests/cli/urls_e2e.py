@@ -27,8 +27,8 @@ def reply(head):
     host = next((l[5:].strip().decode("latin-1") for l in lines[1:]
                  if l.lower().startswith(b"host:")), "")
     if target.startswith(("/go/a/", "/go/f/")) and target[6:].isdigit():
-        table = REDIRECTS if target[4] == "a" else FRAGMENTS
-        loc = table[int(target[6:])][-2].format(P=P).encode()
+        row = (REDIRECTS if target[4] == "a" else FRAGMENTS)[int(target[6:])]
+        loc = row[0 if target[4] == "a" else 1].format(P=P).encode()
         return b"HTTP/1.1 302 Found\r\nLocation: %s\r\nContent-Length: 0\r\n" \
             b"Connection: close\r\n\r\n" % loc
     return http_reply(f"<title>{html.escape(target + ' ' + host)}</title>".encode())
@@ -201,6 +201,15 @@ REDIRECTS = [
     ("http://127.0.0.1.1:{P}/bad", None),
     ("http://[::1%251]:{P}/bad", None),
     ("http://xn--zz.test:{P}/bad", None),
+    # A Unicode host, as for list lines: recorded as written, fetched from its ASCII form
+    # (node's href, third); percent-encoded, as decoded.
+    ("http://b\u00fccher.cafe.test:{P}/ru", "http://b\u00fccher.cafe.test:{P}/ru",
+     "http://xn--bcher-kva.cafe.test:{P}/ru"),
+    ("//B\u00dcCHER.cafe.test:{P}/rv", "http://B\u00dcCHER.cafe.test:{P}/rv",
+     "http://xn--bcher-kva.cafe.test:{P}/rv"),
+    ("http://b%C3%BCcher.cafe.test:{P}/rw", "http://b\u00fccher.cafe.test:{P}/rw",
+     "http://xn--bcher-kva.cafe.test:{P}/rw"),
+    ("http://\u00df\u2665.cafe.test:{P}/rx", None, "http://xn--zca623q.cafe.test:{P}/rx"),
 ]
 
 
@@ -286,17 +295,19 @@ def test_redirects_go_where_a_browser_goes():
     with open(path, "w") as f:
         f.write("".join(u + "\n" for u in starts))
     pins = [f"www.cafe.test:{p}:127.0.0.1" for p in (P, 80)]
+    pins.append(f"xn--bcher-kva.cafe.test:{P}:127.0.0.1")
     r = cafe("titles", "-q", "--json", "--retries", "0",
              *[a for p in pins for a in ("--resolve", p)], path)
     recs = [json.loads(l) for l in r.stdout.decode().splitlines()]
     assert len(recs) == len(starts), (r.stderr, recs)
-    locs = [loc.format(P=P) for loc, _ in REDIRECTS]
+    locs = [loc.format(P=P) for loc, *_ in REDIRECTS]
     oracle = node_hrefs(locs, starts)
     wrong = []
-    for i, ((loc, w), rec) in enumerate(zip(REDIRECTS, recs)):
+    for i, ((loc, w, *node), rec) in enumerate(zip(REDIRECTS, recs)):
         w = w.format(P=P) if w else None
-        if oracle is not None and oracle[i] != w:
-            wrong.append(f"{loc!r}: node says {oracle[i]!r}, the table {w!r}")
+        nw = node[0].format(P=P) if node else w
+        if oracle is not None and oracle[i] != nw:
+            wrong.append(f"{loc!r}: node says {oracle[i]!r}, the table {nw!r}")
         if w is None:
             if not (rec["error"] or "").startswith("malformed redirect Location"):
                 wrong.append(f"Location {loc!r}: went to {rec['final_url']!r} "
@@ -305,7 +316,8 @@ def test_redirects_go_where_a_browser_goes():
         u = urllib.parse.urlsplit(w)
         if (u.port or 80) not in (P, 80 if srv80 else P):
             continue
-        seen = f"{w.split(u.netloc, 1)[1].split('#')[0]} {u.netloc}"
+        host = urllib.parse.urlsplit(nw).netloc  # a Unicode host's ASCII form
+        seen = f"{w.split(u.netloc, 1)[1].split('#')[0]} {host}"
         if (rec["final_url"], rec["title"]) != (w, seen):
             wrong.append(f"Location {loc!r}: went to {rec['final_url']!r} title {rec['title']!r} "
                          f"error {rec['error']!r}; want {w!r} title {seen!r}")
