@@ -297,15 +297,16 @@ static const char *host_fix(CURLU *u) {
 
 /* The checks of host_ok and host_fix, on the ASCII form of a Unicode host: its mapping can
  * make a forbidden code point ("％４１.com" is "%41.com", U+3000 a space) or a number
- * ("０Ｘｃ０．０２５０．０１" is "0xc0.0250.01"). NULL, or why the line is refused. */
-static const char *ace_fix(CURLU *u, const char *ace) {
+ * ("０Ｘｃ０．０２５０．０１" is "0xc0.0250.01"). An IPv4 address is written as its dotted quad;
+ * another name as its ASCII form when ascii is set. NULL, or why the line is refused. */
+static const char *ace_fix(CURLU *u, const char *ace, int ascii) {
     char quad[16];
     if (!domain_chars_ok(ace, FORBIDDEN))
         return "bad international host name (a forbidden character once mapped)";
     int r = cafe__url_ipv4(ace, quad);
     if (r < 0)
         return "bad IPv4 address (the host ends in a number)";
-    if (r > 0 && curl_url_set(u, CURLUPART_HOST, quad, 0) != CURLUE_OK)
+    if ((r > 0 || ascii) && curl_url_set(u, CURLUPART_HOST, r > 0 ? quad : ace, 0) != CURLUE_OK)
         return "out of memory";
     return NULL;
 }
@@ -378,44 +379,53 @@ static const char *ace_labels(const char *host) {
     return NULL;
 }
 
-/* Why a Unicode host (UTF-8) is refused whose ASCII form libcurl makes otherwise than
- * browsers: libcurl 7.88 converts with libidn2 as UTS #46 non-transitional processing
- * (browsers' way), and where that fails, transitionally, which maps UTS #46's deviations
- * (U+00DF "ß" to "ss", U+03C2 "ς" to "σ") and drops U+200C ZWNJ and U+200D ZWJ: "ß♥" went to
- * xn--ss-u0x, not xn--zca623q, "a<ZWNJ>b" to "ab", a host browsers refuse. Without a
- * deviation both ways agree. NULL, or why. */
-static const char *idn_deviation(const char *host) {
+/* The ASCII form of a Unicode host (UTF-8) as libcurl 7.88 makes it with libidn2 (UTS #46
+ * non-transitional processing, browsers' way; where that fails, transitional processing),
+ * but read as UTF-8 whatever the locale: libcurl reads it in LC_CTYPE's charset, and in the
+ * "C" locale of a program that never called setlocale it read none. Where the two ways
+ * differ it is refused: transitional processing maps UTS #46's deviations (U+00DF "ß" to
+ * "ss", U+03C2 "ς" to "σ") and drops U+200C ZWNJ and U+200D ZWJ, so "ß♥" (non-transitional
+ * processing fails in libidn2 for any label IDNA2008 disallows) went to xn--ss-u0x, not
+ * xn--zca623q, "a<ZWNJ>b" to "ab", a host browsers refuse. NULL with *ace malloc'd (NULL
+ * when refused), or why. */
+static const char *ace_of(const char *host, char **ace) {
     static const char *const deviations[] = {"\xc3\x9f", "\xcf\x82", "\xe2\x80\x8c",
                                              "\xe2\x80\x8d"};
+    uint8_t **out = (uint8_t **)ace;
+    *ace = NULL;
+    int rc = idn2_lookup_u8((const uint8_t *)host, out, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+    if (rc == IDN2_OK)
+        return NULL;
+    if (rc == IDN2_MALLOC)
+        return "out of memory";
     for (size_t i = 0; i < sizeof deviations / sizeof deviations[0]; i++)
         if (strstr(host, deviations[i]))
-            return idn2_lookup_u8((const uint8_t *)host, NULL, IDN2_NONTRANSITIONAL) == IDN2_OK
-                       ? NULL
-                       : "bad international host name (sharp s, final sigma, ZWNJ or ZWJ "
-                         "in a name libcurl converts otherwise than browsers)";
-    return NULL;
+            return "bad international host name (sharp s, final sigma, ZWNJ or ZWJ in a name "
+                   "libidn2 converts otherwise than browsers)";
+    rc = idn2_lookup_u8((const uint8_t *)host, out, IDN2_TRANSITIONAL);
+    return rc == IDN2_OK       ? NULL
+           : rc == IDN2_MALLOC ? "out of memory"
+                               : "bad international host name (IDNA)";
 }
 
-/* A host with non-ASCII letters must convert to its ASCII form (IDNA, done by libcurl with
- * libidn2, which needs a UTF-8 LC_CTYPE: the cafe tool sets it) as browsers convert it
- * (idn_deviation); the URL keeps the form written, unless that form is an IPv4 address
- * (written as its dotted quad, as browsers do). NULL, or why the line is refused. */
-static const char *idn_fix(CURLU *u) {
+/* A host with non-ASCII letters must convert to its ASCII form (ace_of); the URL keeps the
+ * form written, unless that form is an IPv4 address (written as its dotted quad, as browsers
+ * do) or ascii is set (the form requested, which libcurl need not convert). NULL, or why the
+ * line is refused. */
+static const char *idn_fix(CURLU *u, int ascii) {
     char *host = NULL, *ace = NULL;
     const char *why = NULL;
     if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
         return "bad host name";
     for (const char *p = host; *p; p++)
         if ((unsigned char)*p >= 0x80) {
-            why = curl_url_get(u, CURLUPART_HOST, &ace, CURLU_PUNYCODE) != CURLUE_OK
-                      ? "bad international host name (IDNA)"
-                      : idn_deviation(host);
-            why = why ? why : ace_fix(u, ace);
+            why = ace_of(host, &ace);
+            why = why ? why : ace_fix(u, ace, ascii);
             break;
         }
     if (!why && host[0] != '[')
         why = ace_labels(ace ? ace : host);
-    curl_free(ace);
+    idn2_free(ace);
     curl_free(host);
     return why;
 }
@@ -471,7 +481,8 @@ static char *stripped(const char *s) {
     return r;
 }
 
-int cafe__url_normalize(const char *abs, char **url, const char **why) {
+/* cafe__url_normalize, a Unicode host in its ASCII form when ascii is set. */
+static int normalize(const char *abs, int ascii, char **url, const char **why) {
     *url = NULL;
     char *clean = stripped(abs), *raw = clean ? cafe__url_special(clean) : NULL;
     free(clean);
@@ -501,7 +512,7 @@ int cafe__url_normalize(const char *abs, char **url, const char **why) {
         rc = CAFE_EINVAL;
     } else if ((*why = host_fix(u)) != NULL) {
         rc = CAFE_EINVAL;
-    } else if ((*why = idn_fix(u)) != NULL) {
+    } else if ((*why = idn_fix(u, ascii)) != NULL) {
         rc = CAFE_EINVAL;
     } else if (curl_url_get(u, CURLUPART_URL, &norm, CURLU_NO_DEFAULT_PORT) != CURLUE_OK ||
                !(*url = empty_parts_kept(raw, norm))) {
@@ -513,6 +524,14 @@ int cafe__url_normalize(const char *abs, char **url, const char **why) {
     curl_url_cleanup(u);
     free(raw);
     return rc;
+}
+
+int cafe__url_normalize(const char *abs, char **url, const char **why) {
+    return normalize(abs, 0, url, why);
+}
+
+int cafe__url_normalize_ascii(const char *abs, char **url, const char **why) {
+    return normalize(abs, 1, url, why);
 }
 
 /* What each byte may be in a URL that cafe__url_normalize keeps as it is, one table lookup a byte

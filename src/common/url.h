@@ -48,6 +48,12 @@ int cafe__url_resolve(const char *base, const char *ref, char **out);
  * refused) or CAFE_ENOMEM with *why a static message. */
 int cafe__url_normalize(const char *abs, char **url, const char **why);
 
+/* cafe__url_normalize, but a Unicode host written in its ASCII form, the one requested
+ * ("http://bücher.example/" is "http://xn--bcher-kva.example/"), as browsers write it: the
+ * URL handed to libcurl, which then converts nothing (its conversion reads the host in the
+ * locale's charset). */
+int cafe__url_normalize_ascii(const char *abs, char **url, const char **why);
+
 /* Whether s[0..n) is an http(s) URL that cafe__url_normalize returns unchanged, without a
  * parse (a parse is ~14,000 instructions): conservative, a lower-case host (or a dotted-quad
  * IPv4 address) whose "xn--" labels cafe__url_ace_ok takes, an optional port not the

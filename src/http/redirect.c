@@ -70,7 +70,7 @@ static int relocate(cafe__http_xfer_t *x, const char *base, int req, const char 
     const char *why;
     int rc = cafe__url_resolve(base ? base : x->hop_url ? x->hop_url : x->try->url, h->value, &abs);
     if (rc == 0)
-        rc = cafe__url_normalize(abs, &url, &why);
+        rc = cafe__url_normalize_ascii(abs, &url, &why);
     free(abs);
     if (rc == CAFE_EINVAL) { /* a browser goes nowhere */
         x->bad_location = why;

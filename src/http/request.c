@@ -353,7 +353,7 @@ static int url_read(const char *url, cafe_http_result_t *res, const char **out, 
     *norm = NULL;
     if (!url || !*url || cafe__url_canonical(url, strlen(url)))
         return 0;
-    int rc = cafe__url_normalize(url, norm, &why);
+    int rc = cafe__url_normalize_ascii(url, norm, &why);
     while (*url && (unsigned char)*url <= 0x20) /* the C0 controls and spaces it drops */
         url++;
     if (rc == 0)

@@ -123,6 +123,9 @@ static const char nginx_conf[] =
     "    location = /redirect/other-name { return 302 http://other.test:$server_port/index.html; "
     "}\n"
     "    location = /redirect/chain2 { return 301 /index.html; }\n"
+    /* to a Unicode host, in UTF-8 (test_url_read_as_browsers_do) */
+    "    location = /redirect/idn { return 302 http://b\xc3\xbc"
+    "cher.test:$server_port/echo/uri; }\n"
     "    location = /redirect/loop { return 302 /redirect/loop; }\n"
     /* a fragment of the page itself, at the root (libcurl 7.88 would fetch /) */
     "    location = /fragment { return 302 \"#top\"; }\n"

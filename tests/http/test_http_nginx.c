@@ -385,6 +385,29 @@ static void test_url_read_as_browsers_do(void **state) {
                      r.url ? r.url : "(none)", cases[i][1], want);
         cafe_http_result_free(&r);
     }
+    /* a Unicode host, in this program's "C" locale, where libcurl's own conversion (libidn2's
+     * idn2_lookup_ul, in the locale's charset) cannot read it */
+    char idn[64], ace[64];
+    snprintf(pins[0], sizeof pins[0], "xn--bcher-kva.test:%d:127.0.0.1", port);
+    snprintf(idn, sizeof idn,
+             "http://b\xc3\xbc"
+             "cher.test:%d/echo/uri",
+             port);
+    snprintf(ace, sizeof ace, "http://xn--bcher-kva.test:%d/echo/uri", port);
+    cafe_http_result_t u;
+    int urc = cafe_http_request(idn, &o, &u);
+    if (urc != 0 || !u.body || strcmp(u.body, "/echo/uri") != 0 || !u.url || strcmp(u.url, ace))
+        fail_msg("%s: %s (%s), requested %s, url %s", idn, cafe_err_name(urc), u.message,
+                 u.body ? u.body : "(none)", u.url ? u.url : "(none)");
+    cafe_http_result_free(&u);
+    snprintf(idn, sizeof idn, "http://127.0.0.1:%d/redirect/idn", port); /* and a Location */
+    urc = cafe_http_request(idn, &o, &u);
+    if (urc != 0 || !u.body || strcmp(u.body, "/echo/uri") != 0 || !u.url || strcmp(u.url, ace))
+        fail_msg("%s: %s (%s), requested %s, url %s", idn, cafe_err_name(urc), u.message,
+                 u.body ? u.body : "(none)", u.url ? u.url : "(none)");
+    cafe_http_result_free(&u);
+    for (int i = 0; i < 3; i++)
+        snprintf(pins[i], sizeof pins[i], "%s:%d:127.0.0.1", bad[i], port);
     for (int i = 0; i < 3; i++) {
         char given[128];
         cafe_http_result_t r;
