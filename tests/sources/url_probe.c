@@ -58,7 +58,7 @@ static int location(char *base, char *ref, char **url, const char **why) {
         *why = rc == 1 ? "not http or https" : "out of memory";
         return -1;
     }
-    rc = cafe__url_normalize(abs, url, why);
+    rc = cafe__url_normalize_ascii(abs, url, why); /* as the HTTP client reads it */
     free(abs);
     return rc;
 }

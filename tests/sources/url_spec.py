@@ -6,8 +6,8 @@ redirect's Location against its http(s) base, must give the standard's href or i
 Where cafe departs from a browser on purpose, the case is checked against cafe's rule instead:
 - a list line holding a tab or another control character is refused (a tab guards the
   second column of pasted tables; a line is one URL);
-- a Unicode host stays as written in the record (the request uses its ASCII form): the rest
-  of the URL must match;
+- a list line's Unicode host stays as written in the record (the request uses its ASCII
+  form): the rest of the URL must match (a redirect's is its ASCII form, as the standard's);
 - a label in ASCII form ("xn--") is checked by libidn2 (src/common/url.c says which of its
   checks refuse it), in libidn2's Unicode version;
 - libcurl refuses the host characters !"$&'()*+,;=`{}~ that browsers let through.
@@ -68,7 +68,7 @@ def judge(mode, inp, want, got):
     if not ok:
         raw = urllib.parse.urlsplit(want).netloc
         return None if CURL_REFUSES & set(raw) else requested(want)
-    if host_of(url) != host_of(want) and not host_of(url).isascii():
+    if mode == "L" and host_of(url) != host_of(want) and not host_of(url).isascii():
         rest = urllib.parse.urlsplit(requested(want))._replace(netloc="")
         mine = urllib.parse.urlsplit(url)._replace(netloc="")
         return None if rest == mine else requested(want)
