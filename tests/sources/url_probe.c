@@ -5,7 +5,6 @@
 #include "common/url.h"
 #include "sources/input.h"
 
-#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,9 +63,8 @@ static int location(char *base, char *ref, char **url, const char **why) {
 }
 
 int main(void) {
-    /* as the cafe tool does: libidn2 converts Unicode hosts in a UTF-8 LC_CTYPE only */
-    if (!setlocale(LC_CTYPE, "C.UTF-8"))
-        setlocale(LC_CTYPE, "");
+    /* No setlocale: the URL rules read a Unicode host as UTF-8 in any locale (url.c ace_of),
+     * here the "C" one. */
     static char buf[1 << 16];
     while (fgets(buf, sizeof buf, stdin)) {
         buf[strcspn(buf, "\n")] = '\0';
