@@ -46,6 +46,9 @@ void record_clear_keep(record_t *r, record_store_t *spare);
  * memory. Text fields already pointing into the store stay valid. */
 char *record_keep(record_t *r, const char *s, size_t n);
 
+/* Whether s points into r's store (not freed alone: two fields may share it). */
+int record_in_store(const record_t *r, const char *s);
+
 /* Sets r->error and a formatted r->error_msg (replacing any previous one). */
 void record_fail(record_t *r, int error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
