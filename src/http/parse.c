@@ -127,30 +127,58 @@ enum { KEY_END = 0x100, KEY_AT = 0x200 };
 #define KEY64(b) KEY16(b), KEY16((b) + 16), KEY16((b) + 32), KEY16((b) + 48)
 static const uint16_t key_byte[256] = {KEY64(0), KEY64(64), KEY64(128), KEY64(192)};
 
+/* The FNV state after "http://" and "https://", for the scheme's usual forms: their bytes
+ * need no search for "://" nor lower-casing. */
+#define FNV(h, b) (((h) ^ (uint64_t)(b)) * 0x100000001b3ull)
+#define FNV_HTTP FNV(FNV(FNV(FNV(HASH_SEED, 'h'), 't'), 't'), 'p')
+static const uint64_t fnv_http = FNV(FNV(FNV(FNV_HTTP, ':'), '/'), '/');
+static const uint64_t fnv_https = FNV(FNV(FNV(FNV(FNV_HTTP, 's'), ':'), '/'), '/');
+
+/* The scheme's bytes at url, "://" included, lower-cased into out (up to max bytes; *len of
+ * them); the bytes after it, or NULL when url has no "://". */
+static const char *origin_scheme(const char *p, char *out, size_t max, size_t *len, uint64_t *h) {
+    int https = p[0] == 'h' && p[1] == 't' && p[2] == 't' && p[3] == 'p' && p[4] == 's';
+    if (max >= 8 && p[0] == 'h' && p[1] == 't' && p[2] == 't' && p[3] == 'p' &&
+        p[4 + https] == ':' && p[5 + https] == '/' && p[6 + https] == '/') {
+        memcpy(out, https ? "https://" : "http://", 8);
+        *len = 7 + (size_t)https;
+        *h = https ? fnv_https : fnv_http;
+        return p + *len;
+    }
+    size_t n = 0;
+    uint64_t v = HASH_SEED;
+    /* The scheme up to the first "://" (anywhere), lower-cased as it is looked for. */
+    for (; *p && !(p[0] == ':' && p[1] == '/' && p[2] == '/'); p++)
+        if (n < max)
+            v = hash_step(v, (unsigned char)(out[n++] = lower(*p)));
+    if (!*p)
+        return NULL;
+    for (int k = 0; k < 3 && n < max; k++)
+        v = hash_step(v, (unsigned char)(out[n++] = "://"[k]));
+    *len = n;
+    *h = v;
+    return p + 3;
+}
+
 size_t cafe__http_origin_key(const char *url, char *out, size_t cap, uint64_t *hash) {
     size_t len = 0, max = cap - 1;
     uint64_t h = HASH_SEED;
-    const char *p = url ? url : "";
-    /* The scheme up to the first "://" (anywhere), lower-cased as it is looked for. */
-    for (; *p && !(p[0] == ':' && p[1] == '/' && p[2] == '/'); p++)
-        if (len < max)
-            h = hash_step(h, (unsigned char)(out[len++] = lower(*p)));
-    if (!*p) {
+    const char *p = origin_scheme(url ? url : "", out, max, &len, &h);
+    if (!p) {
         out[0] = '\0';
         *hash = hash_finish(HASH_SEED);
         return 0;
     }
-    for (int k = 0; k < 3 && len < max; k++)
-        h = hash_step(h, (unsigned char)(out[len++] = "://"[k]));
-    /* The authority in one pass: whatever precedes an '@' was userinfo, not the host. */
+    /* The authority in one pass: whatever precedes an '@' was userinfo, not the host. While
+     * there is room, one test per byte tells both ends (KEY_END, KEY_AT) from the rest. */
     size_t host = len;
     uint64_t h_host = h;
-    for (p += 3;; p++) {
+    for (;; p++) {
         unsigned v = key_byte[(unsigned char)*p];
-        if (v == KEY_END)
-            break;
-        if (v == KEY_AT) {
-            len = host;
+        if (v > 0xff) {
+            if (v == KEY_END)
+                break;
+            len = host; /* KEY_AT */
             h = h_host;
         } else if (len < max) {
             out[len++] = (char)v;
