@@ -141,13 +141,21 @@ static int content_length_conflict(const cafe__http_xfer_t *x) {
 void cafe__http_meta_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
     CURL *e = x->easy;
     long version = 0;
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &res->status);
-    curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &version);
-    res->http_version = version == CURL_HTTP_VERSION_1_0   ? 10
-                        : version == CURL_HTTP_VERSION_1_1 ? 11
-                        : version == CURL_HTTP_VERSION_2_0 ? 20
-                        : version == CURL_HTTP_VERSION_3   ? 30
-                                                           : 0;
+    /* The body started: the last status line the header function saw is its response's
+     * (curl skips the bodies of the redirects it follows). In its plain form, what curl read
+     * of it: two getinfo calls spared (~140 instructions). */
+    if (x->started && x->lines.status) {
+        res->status = x->lines.status;
+        res->http_version = (int)x->lines.version;
+    } else {
+        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &res->status);
+        curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &version);
+        res->http_version = version == CURL_HTTP_VERSION_1_0   ? 10
+                            : version == CURL_HTTP_VERSION_1_1 ? 11
+                            : version == CURL_HTTP_VERSION_2_0 ? 20
+                            : version == CURL_HTTP_VERSION_3   ? 30
+                                                               : 0;
+    }
     content_types_fill(x, res);
     x->length_conflict = content_length_conflict(x);
 }

@@ -338,6 +338,25 @@ static void c_line(cafe__http_xfer_t *x, const char *line, size_t n) {
         codings_check(x, line, n);
 }
 
+/* A status line (n >= 12 bytes, "HTTP/" first) in the plain form: "HTTP/1.0 ", "HTTP/1.1 " or
+ * "HTTP/2 ", three digits from 100, then a space or the line's end. libcurl 7.88 reads such
+ * a line's code and version as they stand (its sscanf of " HTTP/%1d.%1d%c%3d%c", and the
+ * line it writes for an HTTP/2 response's :status); any other form is left to it (0). */
+static void status_note(cafe__http_xfer_t *x, const char *line, size_t n) {
+    unsigned version = 0;
+    size_t d = 0; /* where the code starts */
+    if (line[5] == '1' && line[6] == '.' && (line[7] == '0' || line[7] == '1') && line[8] == ' ')
+        version = 10 + (unsigned)(line[7] - '0'), d = 9;
+    else if (line[5] == '2' && line[6] == ' ')
+        version = 20, d = 7;
+    unsigned a = (unsigned)(line[d] - '0'), b = (unsigned)(line[d + 1] - '0'),
+             c = (unsigned)(line[d + 2] - '0');
+    int plain = version && n >= d + 4 && a - 1 < 9 && b < 10 && c < 10 &&
+                (line[d + 3] == ' ' || line[d + 3] == '\r');
+    x->lines.status = plain ? a * 100 + b * 10 + c : 0;
+    x->lines.version = plain ? version : 0;
+}
+
 size_t cafe__http_on_header(char *line, size_t size, size_t n, void *xfer) {
     cafe__http_xfer_t *x = xfer;
     (void)size; /* always 1 */
@@ -352,6 +371,7 @@ size_t cafe__http_on_header(char *line, size_t size, size_t n, void *xfer) {
         x->cookies = 1;
     if (n < 12 || line[0] != 'H' || memcmp(line, "HTTP/", 5) != 0)
         return n;
+    status_note(x, line, n);
     if (x->raw_body) { /* a new response: decoded again, unless it says otherwise */
         x->c->stats.curl_calls++;
         curl_easy_setopt(x->easy, CURLOPT_HTTP_CONTENT_DECODING, 1L);

@@ -343,6 +343,38 @@ def test_slowloris_body():
     assert 2000 <= rec["time_ms"] < 10000, rec["time_ms"]
 
 
+def status_line_server(*heads):
+    """Each head given (a status line and its header lines, without the blank line), then a
+    titled page under the last one, then close."""
+    body = b"<title>Status line</title>"
+    ends = [b"\r\n\r\n"] * (len(heads) - 1)
+    ends.append(b"\r\nContent-Type: text/html\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+                % len(body))
+
+    def handler():
+        yield b"".join(h + e for h, e in zip(heads, ends)) + body
+    return handler
+
+
+def test_status_lines_read_as_curl_reads_them():
+    """The client reads a plain status line's code itself (src/http/redirect.c, status_note)
+    and asks curl for any other form: the last response's code is the record's either way,
+    an informational one before it or not."""
+    cases = {"/plain": ((b"HTTP/1.1 200 OK",), 200), "/http10": ((b"HTTP/1.0 200 OK",), 200),
+             "/no-reason": ((b"HTTP/1.1 203",), 203), "/two-spaces": ((b"HTTP/1.1 200  OK",), 200),
+             "/not-found": ((b"HTTP/1.0 404 Not Found",), 404), "/odd": ((b"HTTP/1.1 299 X",), 299),
+             "/continue": ((b"HTTP/1.1 100 Continue", b"HTTP/1.1 201 Created"), 201),
+             "/hints": ((b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload",
+                         b"HTTP/1.1 200 OK"), 200)}
+    srv = RawServer({path: status_line_server(*heads) for path, (heads, _) in cases.items()})
+    try:
+        for path, (_, status) in cases.items():
+            expect(srv.url(path), page("Status line", 26, charset="windows-1252", status=status,
+                                       error="HTTP 404" if status == 404 else None))
+    finally:
+        srv.close()
+
+
 # --- redirects -------------------------------------------------------------------------------
 def redirect_fail(final, error, status=302):
     return {"final_url": final, "status": status, "title": None, "content_type": "text/plain",
