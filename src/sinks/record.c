@@ -56,7 +56,7 @@ void record_clear_keep(record_t *r, record_store_t *spare) {
 }
 
 /* Grows the store to hold n more bytes; the text fields in it move with it. Rare (a slot's
- * first records): kept out of record_keep's frame. */
+ * first records): kept out of record_keep. */
 __attribute__((noinline)) static int store_grow(record_t *r, size_t n) {
     record_store_t *st = &r->store;
     size_t cap = st->cap ? st->cap : 256, at[RECORD_NCOLUMNS];
@@ -77,14 +77,8 @@ __attribute__((noinline)) static int store_grow(record_t *r, size_t n) {
     return 1;
 }
 
-char *record_keep(record_t *r, const char *s, size_t n) {
-    if (r->store.cap - r->store.len <= n && !store_grow(r, n + 1))
-        return NULL;
-    char *copy = r->store.p + r->store.len;
-    memcpy(copy, s, n);
-    copy[n] = '\0';
-    r->store.len += n + 1;
-    return copy;
+char *record_keep_grown(record_t *r, const char *s, size_t n) {
+    return store_grow(r, n + 1) ? record_keep(r, s, n) : NULL;
 }
 
 void record_fail(record_t *r, int error, const char *fmt, ...) {
