@@ -5,6 +5,7 @@
  * over --max-body. */
 #include "srv.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -175,6 +176,45 @@ void *srv_on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
     return strstr(uri, "%00") ? &srv_nul_target : NULL;
 }
 
+/* The query parameters each route takes, one value each. Sent twice ("?url=A&url=B", or
+ * "URL=B": libmicrohttpd matches names without case), which one is meant? libmicrohttpd's
+ * lookup gives the first, a proxy or client library in front may go by the last, so that the
+ * request would mean one thing to it and another to the service: refused (400), the
+ * parameter named. Other parameters are ignored, as before. */
+static const struct {
+    int route;
+    const char *name;
+} single[] = {{SRV_R_TITLE, "url"},
+              {SRV_R_RESULTS, "format"},
+              {SRV_R_RESULTS, "order"},
+              {SRV_R_RESULTS, "download"}};
+
+typedef struct params {
+    int route;
+    unsigned char seen[sizeof single / sizeof single[0]];
+    const char *twice; /* the first parameter seen twice */
+} params_t;
+
+static enum MHD_Result count_param(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value) {
+    params_t *p = cls;
+    (void)kind;
+    (void)value;
+    for (size_t i = 0; i < sizeof single / sizeof single[0]; i++)
+        if (single[i].route == p->route && strcasecmp(key, single[i].name) == 0 && p->seen[i]++)
+            p->twice = single[i].name;
+    return p->twice ? MHD_NO : MHD_YES;
+}
+
+/* The name of a parameter of r's route given more than once; NULL when none is. */
+static const char *repeated_param(const srv_req_t *r) {
+    if (r->route != SRV_R_TITLE && r->route != SRV_R_RESULTS)
+        return NULL;
+    params_t p = {.route = r->route};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, count_param, &p);
+    return p.twice;
+}
+
 /* Returns 1 when r already has its (refusing) answer. */
 static int refuse_early(srv_req_t *r, const char *method, const char *version, int nul) {
     srv_t *s = r->srv;
@@ -199,6 +239,12 @@ static int refuse_early(srv_req_t *r, const char *method, const char *version, i
         return srv_reply_error(r, 403, foreign), 1;
     if (api && !token_ok(s, r->conn))
         return srv_reply_error(r, 401, "missing or wrong token"), 1;
+    const char *twice = repeated_param(r);
+    if (twice) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "parameter %s given more than once", twice);
+        return srv_reply_error(r, 400, msg), 1;
+    }
     if (body_declared_too_big(s, r->conn))
         return srv_reply_error(r, 413, "request body too large"), 1;
     /* A job's status and its DELETE still go while jobs get --shutdown-grace to finish: a
