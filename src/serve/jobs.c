@@ -379,13 +379,22 @@ static int media_type_is(const char *ct, const char *type) {
 }
 
 /* The job's list from the request's body: 0, or the HTTP status to refuse it with (413 for
- * a list over --max-job-urls, 503 out of memory, else 400) and *why for its message. */
-static unsigned parse_body(srv_req_t *r, srv_job_t *j, const char **why) {
+ * a list over --max-job-urls, 503 out of memory, 415 for a charset not taken, else 400) and
+ * *why for its message (which may be msg's text). */
+static unsigned parse_body(srv_req_t *r, srv_job_t *j, const char **why, char *msg, size_t size) {
     const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
     size_t max = r->srv->o.max_job_urls;
     int json = media_type_is(ct, "application/json");
-    int rc = json ? parse_json(j, r->body ? r->body : "", r->body_len, max)
-                  : srv_job_parse_text(j, r->body ? r->body : "", r->body_len, max);
+    char *utf8;
+    size_t off, len;
+    const char *body = r->body ? r->body : "";
+    unsigned bad = srv_body_utf8(ct, json, body, r->body_len, r->srv->o.max_body, &utf8, &off, &len,
+                                 msg, size);
+    if (bad)
+        return *why = msg, bad;
+    body = (utf8 ? utf8 : body) + off;
+    int rc = json ? parse_json(j, body, len, max) : srv_job_parse_text(j, body, len, max);
+    free(utf8);
     if (rc == 1)
         return *why = "too many URLs: see --max-job-urls", 413;
     if (rc == CAFE_EINVAL)
@@ -501,7 +510,8 @@ void srv_jobs_post(srv_req_t *r) {
         return;
     }
     const char *why = NULL;
-    unsigned bad = parse_body(r, j, &why);
+    char msg[160];
+    unsigned bad = parse_body(r, j, &why, msg, sizeof msg);
     srv_body_free(r); /* the list is copied: the body's memory goes now, not with the request */
     if (bad) {
         srv_reply_error(r, bad, why);

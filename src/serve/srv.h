@@ -155,6 +155,13 @@ int srv_reply_error(srv_req_t *r, unsigned status, const char *msg);
 void srv_reply_shared(srv_req_t *r, unsigned status, struct MHD_Response *resp);
 void srv_headers_common(struct MHD_Response *resp, const char *ctype);
 
+/* charset.c: a job list's body as UTF-8, by its Content-Type ct's charset (or UTF-16's byte
+ * order mark). 0: the list is (*out ? *out : body) + *off, *out_len bytes (*out, NUL-ended,
+ * is the caller's to free; at most max bytes); else the status to refuse it with (400, 413,
+ * 415, 503) and why. */
+unsigned srv_body_utf8(const char *ct, int json, const char *body, size_t len, size_t max,
+                       char **out, size_t *off, size_t *out_len, char *why, size_t size);
+
 /* cache.c: LRU bounded in bytes, TTL, single-flight. */
 int srv_cache_init(srv_cache_t *c); /* 0, or CAFE_EIO without a random key */
 void srv_cache_free(srv_cache_t *c);

@@ -415,6 +415,46 @@ def test_a_text_list_ends_its_lines_at_lf_crlf_or_cr_alone():
         (u, title(i, i + 1)) for i, u in enumerate(urls)], recs
 
 
+def job_urls_titles(body, ctype):
+    """POSTs body as ctype; returns (status, the error, or the job's [(url, title)])."""
+    status, _, st = srv.json("POST", "/v1/jobs", body=body, headers={"Content-Type": ctype})
+    if status != 202:
+        return status, st["error"]
+    wait_job(srv, st["id"])
+    _, _, out = srv.request("GET", f"/v1/jobs/{st['id']}/results")
+    return status, [(r["url"], r["title"]) for r in map(json.loads, out.splitlines())]
+
+
+def test_a_list_in_another_charset_is_decoded_or_refused():
+    # A list said to be UTF-16 (as Windows tools write text) was read as UTF-8: one line of
+    # NULs, no URL fetched. Text is decoded from the charset it names (iconv's names), or
+    # from UTF-16 its byte order mark shows, as HTTP asks; a charset nobody knows is 415 and
+    # bytes that are not of theirs 400, each naming it. JSON is UTF-8 (RFC 8259): 415.
+    urls = [page(0, 1), page(1, 2) + "?q=caf\u00e9"]
+    want = [(urls[0], title(0, 1)), (page(1, 2) + "?q=caf%C3%A9", title(1, 2))]
+    text = "\r\n".join(urls) + "\r\n"
+    for body, ctype in ((text.encode("utf-16"), "text/plain; charset=utf-16"),
+                        (text.encode("utf-16-le"), "text/plain;charset=\"UTF-16LE\""),
+                        (text.encode("utf-16-be"), "text/plain; Charset=utf-16be"),
+                        (text.encode("latin-1"), "text/plain; charset=ISO-8859-1"),
+                        (text.encode("utf-16"), "text/plain"),  # its BOM says which
+                        (text.encode("utf-16"), "application/x-www-form-urlencoded"),
+                        (b"\xef\xbb\xbf" + text.encode(), "text/plain"),  # UTF-8's BOM
+                        (b"\xef\xbb\xbf" + text.encode(), "text/plain; charset=utf-8"),
+                        (json.dumps(urls).encode(), "application/json; charset=\"utf-8\"")):
+        assert job_urls_titles(body, ctype) == (202, want), (ctype, body[:40])
+    for body, ctype, want in (
+            (text.encode(), "text/plain; charset=x-no-such", (415, "x-no-such")),
+            (text.encode("utf-16"), 'text/plain; charset="utf-16//IGNORE"',
+             (415, "utf-16//IGNORE")),
+            (text.encode("utf-16-le")[:-1], "text/plain; charset=utf-16le", (400, "utf-16le")),
+            (b"http://a.example/\xff\n", "text/plain; charset=us-ascii", (400, "us-ascii")),
+            (json.dumps(urls).encode("utf-16"), "application/json; charset=utf-16",
+             (415, "utf-16"))):
+        status, err = job_urls_titles(body, ctype)
+        assert status == want[0] and f"charset={want[1]}" in err, (ctype, status, err)
+
+
 def test_json_content_type_is_matched_without_case():
     # media types are case-insensitive: this is a JSON list of two, not one text line
     status, _, st = srv.json("POST", "/v1/jobs", body='["not a url", "nor this"]',

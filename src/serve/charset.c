@@ -1,0 +1,153 @@
+/* A job list's charset. HTTP says a text body is in the charset its Content-Type names: a
+ * list sent as "text/plain; charset=utf-16" (as Windows tools write text) was read as UTF-8,
+ * one line of NULs, and not one URL in it fetched. Text is decoded to UTF-8 from the charset
+ * it names (iconv's names), or from UTF-16 when its byte order mark shows it (cafe titles
+ * refuses such a file by that mark); a charset iconv does not know is 415, bytes that are
+ * not of it 400, each naming it. JSON is UTF-8 (RFC 8259, 8.1: no other charset is JSON
+ * between systems): another charset is 415. A UTF-8 byte order mark is skipped, as cafe
+ * titles skips it. */
+#include "srv.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static int tchar(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* The charset parameter of a Content-Type (RFC 9110, 5.6.6: a token or a quoted string,
+ * the name without case) into out: 1, 0 without one, -1 for one that does not fit or a
+ * parameter list that is not well formed. */
+static int ct_charset(const char *ct, char *out, size_t size) {
+    const char *p = ct ? strchr(ct, ';') : NULL;
+    while (p && *p == ';') {
+        p += 1 + strspn(p + 1, " \t");
+        const char *name = p;
+        while (tchar(*p))
+            p++;
+        if (*p != '=' || p == name)
+            return *p == '\0' && p == name ? 0 : -1; /* "type;" alone is fine */
+        int ours = p - name == 7 && strncasecmp(name, "charset", 7) == 0;
+        size_t n = 0;
+        if (*++p == '"') {
+            for (p++; *p && *p != '"'; p++) {
+                if (*p == '\\' && p[1])
+                    p++;
+                if (ours && n + 1 < size)
+                    out[n++] = *p;
+                else if (ours)
+                    return -1;
+            }
+            if (*p++ != '"')
+                return -1;
+        } else {
+            for (; tchar(*p); p++) {
+                if (ours && n + 1 < size)
+                    out[n++] = *p;
+                else if (ours)
+                    return -1;
+            }
+        }
+        if (ours) {
+            out[n] = '\0';
+            return n ? 1 : -1;
+        }
+        p += strspn(p, " \t");
+    }
+    return p && *p ? -1 : 0;
+}
+
+static int is_utf8(const char *cs) {
+    return strcasecmp(cs, "utf-8") == 0 || strcasecmp(cs, "utf8") == 0;
+}
+
+/* UTF-16's byte order mark, then an ASCII character (its high byte 0): ff fe alone may
+ * start a UTF-8 line of invalid bytes. */
+static int utf16_bom(const char *b, size_t len) {
+    return len >= 4 && ((memcmp(b, "\xff\xfe", 2) == 0 && b[3] == 0) ||
+                        (memcmp(b, "\xfe\xff", 2) == 0 && b[2] == 0));
+}
+
+/* Decodes body from cs into a new buffer of at most max bytes. */
+static unsigned decode(const char *cs, const char *body, size_t len, size_t max, char **out,
+                       size_t *out_len, char *why, size_t size) {
+    /* a "//" would be iconv's own options (//IGNORE, //TRANSLIT) rather than a name */
+    iconv_t cd = strchr(cs, '/') ? (iconv_t)-1 : iconv_open("UTF-8", cs);
+    if (cd == (iconv_t)-1)
+        return snprintf(why, size, "unknown charset=%s", cs), 415;
+    size_t cap = len + len / 2 + 16;
+    char *buf = NULL, *in = (char *)body;
+    size_t in_left = len, used = 0;
+    unsigned status = 0;
+    for (;;) {
+        cap = cap > max ? max : cap;
+        char *b = realloc(buf, cap + 1);
+        if (!b) {
+            snprintf(why, size, "out of memory");
+            status = 503;
+            break;
+        }
+        buf = b;
+        char *o = buf + used;
+        size_t o_left = cap - used;
+        size_t rc = iconv(cd, &in, &in_left, &o, &o_left);
+        if (rc != (size_t)-1 && iconv(cd, NULL, NULL, &o, &o_left) != (size_t)-1) {
+            used = cap - o_left;
+            break;
+        }
+        used = cap - o_left;
+        if (errno != E2BIG) {
+            snprintf(why, size, "the body is not text in charset=%s", cs);
+            status = 400;
+            break;
+        }
+        if (cap == max) {
+            snprintf(why, size, "the list, decoded from charset=%s to UTF-8, is over --max-body",
+                     cs);
+            status = 413;
+            break;
+        }
+        cap *= 2;
+    }
+    iconv_close(cd);
+    if (status) {
+        free(buf);
+        return status;
+    }
+    buf[used] = '\0';
+    *out = buf;
+    *out_len = used;
+    return 0;
+}
+
+unsigned srv_body_utf8(const char *ct, int json, const char *body, size_t len, size_t max,
+                       char **out, size_t *off, size_t *out_len, char *why, size_t size) {
+    char cs[48];
+    int has = ct_charset(ct, cs, sizeof cs);
+    *out = NULL;
+    *off = 0;
+    *out_len = len;
+    if (has < 0) {
+        snprintf(why, size, "a Content-Type whose parameters are not well formed");
+        return 400;
+    }
+    if (!has && utf16_bom(body, len))
+        snprintf(cs, sizeof cs, "UTF-16"), has = 1; /* its mark says which UTF-16 */
+    if (json && has && !is_utf8(cs))
+        return snprintf(why, size, "a JSON list is UTF-8 (RFC 8259), not charset=%s", cs), 415;
+    const char *text = body;
+    if (has && !is_utf8(cs)) {
+        unsigned status = decode(cs, body, len, max, out, out_len, why, size);
+        if (status)
+            return status;
+        text = *out;
+    }
+    if (*out_len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+        *off = 3, *out_len -= 3;
+    return 0;
+}
