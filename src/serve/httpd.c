@@ -15,8 +15,11 @@
  * slow record would hold its connection, descriptor and request until that record came.
  * While a request is suspended a uv_poll of ours watches its socket; the end of the stream
  * (or an error) marks the request gone and resumes it, and router.c and results.c then end
- * it, so that libmicrohttpd closes the connection at once. */
+ * it, so that libmicrohttpd closes the connection at once.
+ *
+ * Requests libmicrohttpd cannot read: see answer_unread. */
 #include "srv.h"
+#include "listen.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -32,6 +35,12 @@ struct srv_conn {
     uint64_t deadline; /* loop ms; 0 = none (an answer is being sent or awaited) */
     uv_poll_t *watch;  /* made at the first suspension; closed with the connection */
     srv_req_t *susp;   /* the request suspended now, which watch is watching for */
+    /* Its first request: its target was read (the URI callback), the handler saw it; a
+     * request of it ended (then these no longer say anything of the next one). */
+    unsigned seen : 1, exchanged : 1;
+    /* it ended so that nobody is to be answered (answer_unread): a timeout, the client's
+     * leaving, the handler's choice (srv_conn_drop) */
+    unsigned quiet : 1;
 };
 
 /* libmicrohttpd's memory per connection: it holds the request head (a longer head gets 431)
@@ -99,6 +108,59 @@ static void free_handle(uv_handle_t *h) {
     free(h);
 }
 
+/* libmicrohttpd 0.9.75 closes a connection without a word when it cannot parse its request
+ * line ("GARBAGE": the handler never hears of it), and when a head a few hundred bytes under
+ * its 431 limit leaves the connection's memory no room for the answer's head (the handler
+ * answered; nothing is sent). RFC 9112 asks for 400, and 431 for a head too large, as nginx
+ * answers: on the close notification, before libmicrohttpd closes the descriptor, that answer
+ * is written to it. Only for a connection's first request, where the socket itself tells
+ * what happened (nothing written to it, bytes received, the client still there) at no cost
+ * to any other request; not after a timeout, the client's leaving, the service's stop or the
+ * handler's own choice to close. Then, so that the client reads the answer (libmicrohttpd's
+ * own 431 too), what it sent and nobody read is drained: a close with unread bytes is a
+ * reset, which may drop the answer on the client's side before it is read. */
+static void answer_unread(srv_t *s, srv_conn_t *c) {
+    static const char head[] =
+        "HTTP/1.1 %u %s\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        "X-Content-Type-Options: nosniff\r\nContent-Length: %zu\r\n\r\n%s";
+    const char *body = NULL, *reason = NULL;
+    unsigned status = 0;
+    if (!c->exchanged && !c->quiet && c->deadline) {
+        uv_update_time(s->uv);
+        if (srv_now(s) + 50 < c->deadline) /* not the header timeout, nor the idle one */
+            status = c->seen ? 431 : 400;
+    }
+    if (status && !srv_sock_unanswered(c->fd))
+        status = 0;
+    if (status == 400) {
+        reason = "Bad Request";
+        body = "{\"error\":\"a request line that is no HTTP request line\"}\n";
+    } else if (status == 431) {
+        reason = "Request Header Fields Too Large";
+        body = "{\"error\":\"the request head is too large\"}\n";
+    }
+    if (body) {
+        char msg[320];
+        int n = snprintf(msg, sizeof msg, head, status, reason, strlen(body), body);
+        (void)send(c->fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+    char sink[16384];
+    for (int k = 0; k < 64 && recv(c->fd, sink, sizeof sink, MSG_DONTWAIT) > 0; k++)
+        ; /* bounded: 1 MiB, as much as a client that already sent it may have in flight */
+}
+
+void srv_conn_target_seen(struct MHD_Connection *conn) {
+    srv_conn_t *c = conn_of(conn);
+    if (c)
+        c->seen = 1;
+}
+
+void srv_conn_drop(struct MHD_Connection *conn) {
+    srv_conn_t *c = conn_of(conn);
+    if (c)
+        c->quiet = 1;
+}
+
 static void on_connection(void *cls, struct MHD_Connection *conn, void **ctx,
                           enum MHD_ConnectionNotificationCode code) {
     srv_t *s = cls;
@@ -117,6 +179,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **ctx,
         dlist_push(&s->conns, &c->link);
         *ctx = c;
     } else if (c) {
+        if (c->fd >= 0 && !s->closing)
+            answer_unread(s, c);
         dlist_unlink(&s->conns, &c->link);
         if (c->watch) /* before libmicrohttpd closes the descriptor: it is still open */
             uv_close((uv_handle_t *)c->watch, free_handle);
@@ -187,10 +251,17 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
     srv_t *s = cls;
     srv_req_t *r = *con_cls == (void *)&srv_nul_target ? NULL : *con_cls; /* nothing to free */
-    (void)toe;
     srv_conn_t *c = conn_of(conn);
-    if (c)
+    if (c) {
         c->deadline = srv_now(s) + s->o.header_timeout_ms; /* the next request's head */
+        /* libmicrohttpd ends a request whose target it read (the URI callback) even when it
+         * then closes its connection unanswered: WITH_ERROR (answer_unread); a timeout, the
+         * client's leaving or the service's stop is nobody's to answer */
+        if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+            c->exchanged = 1;
+        else if (toe != MHD_REQUEST_TERMINATED_WITH_ERROR)
+            c->quiet = 1;
+    }
     if (r && r->suspended)
         watch_stop(r);
     if (r) {
@@ -304,6 +375,7 @@ void srv_httpd_stop(srv_t *s) {
     for (int i = 0; i < s->handles; i++)
         uv_close(hs[i], NULL);
     s->handles = 0;
+    s->closing = 1; /* the connections it closes now are no client's doing: not answered */
     MHD_stop_daemon(s->d);
     s->d = NULL;
     if (s->healthz)

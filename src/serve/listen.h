@@ -18,4 +18,8 @@ int srv_listen_open(const char *spec, srv_listen_t *out);
 /* 1 for 127.0.0.0/8 and ::1. */
 int srv_is_loopback(const struct sockaddr *sa);
 
+/* sockinfo.c: 1 when the connection on fd has had bytes from its client, sent it none yet,
+ * and the client has not closed its side: a request nobody answered. */
+int srv_sock_unanswered(int fd);
+
 #endif

@@ -137,8 +137,10 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max) {
         if (r->ended || !r->job)
             return used ? (ssize_t)used : MHD_CONTENT_READER_END_OF_STREAM;
         int rc = next_piece(r);
-        if (rc < 0)
-            return used ? (ssize_t)used : MHD_CONTENT_READER_END_WITH_ERROR;
+        if (rc < 0 && used)
+            return (ssize_t)used;
+        if (rc < 0) /* a record that cannot be read: the stream ends cut (no 431 for it) */
+            return srv_conn_drop(r->conn), MHD_CONTENT_READER_END_WITH_ERROR;
         if (rc == 0) {
             if (!used)
                 wait_for_record(r);

@@ -172,7 +172,7 @@ char srv_nul_target;
 
 void *srv_on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
     (void)cls;
-    (void)conn;
+    srv_conn_target_seen(conn);
     return strstr(uri, "%00") ? &srv_nul_target : NULL;
 }
 
@@ -382,7 +382,7 @@ enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const cha
         int nul = r != NULL;
         r = calloc(1, sizeof(*r));
         if (!r)
-            return MHD_NO;
+            return srv_conn_drop(conn), MHD_NO;
         r->srv = s;
         r->conn = conn;
         r->refs = 1;
@@ -395,11 +395,13 @@ enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const cha
         return refuse_early(r, method, version, nul) ? queue(r) : MHD_YES;
     }
     if (r->gone)
-        return MHD_NO; /* nobody to answer: libmicrohttpd closes the connection */
+        return srv_conn_drop(conn), MHD_NO; /* nobody to answer: the connection is closed */
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
-        return take_body(r, upload, n) ? MHD_YES : MHD_NO;
+        if (take_body(r, upload, n))
+            return MHD_YES;
+        return srv_conn_drop(conn), MHD_NO;
     }
     if (!r->resp && !r->suspended && !r->job)
         dispatch(r, path, method);

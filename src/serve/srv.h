@@ -79,6 +79,7 @@ typedef struct srv {
     int handles;   /* libuv handles open; freed when they are all closed */
     dlist_t conns; /* the open client connections, conns.len of them */
     int closed;    /* a connection closed in the MHD_run under way (httpd.c) */
+    int closing;   /* MHD_stop_daemon is closing every connection */
     srv_cache_t cache;
     srv_job_t *jobs; /* newest first */
     uint64_t next_job_id;
@@ -133,6 +134,11 @@ void srv_req_unref(srv_req_t *r);
 /* Connection bookkeeping for the header/request deadlines (the slowloris guard). */
 void srv_conn_request_started(srv_t *s, struct MHD_Connection *conn);
 void srv_conn_request_answered(srv_t *s, struct MHD_Connection *conn);
+/* The URI callback read a request's target: libmicrohttpd could parse its request line. */
+void srv_conn_target_seen(struct MHD_Connection *conn);
+/* The handler is about to return MHD_NO: the connection is closed by the service's choice,
+ * with no answer (answer_unread gives none). */
+void srv_conn_drop(struct MHD_Connection *conn);
 
 /* router.c */
 /* Frees r's body, and gives its memory back to the job lists' budget. */

@@ -1,0 +1,24 @@
+/* What a connection's socket has done, from the kernel's own counts (TCP_INFO, Linux 4.19
+ * or later). Alone in its file: <linux/tcp.h>, which has those counts, cannot be included
+ * beside <netinet/tcp.h>, which libmicrohttpd's and libuv's headers bring. */
+#include "listen.h"
+
+#include <linux/sockios.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+int srv_sock_unanswered(int fd) {
+    struct tcp_info ti;
+    socklen_t len = sizeof ti;
+    int outq = 0;
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+        len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof ti.tcpi_bytes_received ||
+        ioctl(fd, SIOCOUTQ, &outq) != 0)
+        return 0;
+    /* 1: TCP_ESTABLISHED, the client has not closed its side */
+    return ti.tcpi_state == 1 && ti.tcpi_bytes_acked + (unsigned)outq == 0 &&
+           ti.tcpi_bytes_received > 0;
+}
