@@ -250,7 +250,7 @@ static void watch_stop(srv_req_t *r) {
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
     srv_t *s = cls;
-    srv_req_t *r = *con_cls == (void *)&srv_nul_target ? NULL : *con_cls; /* nothing to free */
+    srv_req_t *r = srv_target_refused(*con_cls) ? NULL : *con_cls; /* nothing to free */
     srv_conn_t *c = conn_of(conn);
     if (c) {
         c->deadline = srv_now(s) + s->o.header_timeout_ms; /* the next request's head */

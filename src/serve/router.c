@@ -167,13 +167,28 @@ static const char *framing_refused(struct MHD_Connection *conn, const char *vers
 /* libmicrohttpd decodes the path and the query before the handler sees them, and a %00
  * becomes the end of the string: "/metrics%00.css" was served as /metrics (past a proxy in
  * front that keeps /metrics to itself), ?url=http://a/%00b fetched http://a/. No path or
- * URL holds a NUL: such a target is refused (400), as nginx refuses one in the path. */
-char srv_nul_target;
+ * URL holds a NUL: such a target is refused (400), as nginx refuses one in the path.
+ * And libmicrohttpd takes all between the request line's first and last spaces for the
+ * target: "GET /v1/title?url=http://a/ b HTTP/1.1" fetched http://a/%20b, and a control
+ * character went through, where RFC 9112 (3.2) allows neither and nginx in front answers
+ * 400: refused too. */
+char srv_bad_target[2];
 
 void *srv_on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
     (void)cls;
     srv_conn_target_seen(conn);
-    return strstr(uri, "%00") ? &srv_nul_target : NULL;
+    void *bad = NULL;
+    for (const unsigned char *p = (const unsigned char *)uri; *p; p++) {
+        if (*p <= ' ' || *p == 0x7f)
+            return &srv_bad_target[1];
+        if (*p == '%' && p[1] == '0' && p[2] == '0')
+            bad = &srv_bad_target[0];
+    }
+    return bad;
+}
+
+int srv_target_refused(const void *con_cls) {
+    return con_cls == &srv_bad_target[0] ? 1 : con_cls == &srv_bad_target[1] ? 2 : 0;
 }
 
 /* The query parameters each route takes, one value each. Sent twice ("?url=A&url=B", or
@@ -216,15 +231,18 @@ static const char *repeated_param(const srv_req_t *r) {
 }
 
 /* Returns 1 when r already has its (refusing) answer. */
-static int refuse_early(srv_req_t *r, const char *method, const char *version, int nul) {
+static int refuse_early(srv_req_t *r, const char *method, const char *version, int bad) {
     srv_t *s = r->srv;
     const char *allow = allowed(r->route);
     unsigned status;
     const char *framing = framing_refused(r->conn, version, &status);
     if (framing)
         return srv_reply_error(r, status, framing), 1;
-    if (nul)
-        return srv_reply_error(r, 400, "a NUL byte (%00) in the request target"), 1;
+    if (bad)
+        return srv_reply_error(r, 400,
+                               bad == 1 ? "a NUL byte (%00) in the request target"
+                                        : "a space or a control character in the request target"),
+               1;
     if (r->route == SRV_R_NOTFOUND)
         return srv_reply_error(r, 404, "not found"), 1;
     if (!method_allowed(allow, method)) {
@@ -378,8 +396,8 @@ enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const cha
     srv_t *s = cls;
     srv_req_t *r = *con_cls;
     const char *path = target_path(conn, url);
-    if (!r || r == (void *)&srv_nul_target) {
-        int nul = r != NULL;
+    int bad = srv_target_refused(r);
+    if (!r || bad) {
         r = calloc(1, sizeof(*r));
         if (!r)
             return srv_conn_drop(conn), MHD_NO;
@@ -392,7 +410,7 @@ enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const cha
         s->m.requests[r->route]++;
         if (!path)
             return srv_reply_error(r, 400, "the target's host is not the Host header"), queue(r);
-        return refuse_early(r, method, version, nul) ? queue(r) : MHD_YES;
+        return refuse_early(r, method, version, bad) ? queue(r) : MHD_YES;
     }
     if (r->gone)
         return srv_conn_drop(conn), MHD_NO; /* nobody to answer: the connection is closed */

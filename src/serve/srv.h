@@ -147,10 +147,11 @@ enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const cha
                                const char *method, const char *version, const char *upload,
                                size_t *upload_size, void **con_cls);
 /* libmicrohttpd's URI callback, given each request's target as it came (before decoding):
- * its return value is the request's first *con_cls, NULL or &srv_nul_target for a target
- * with %00 in it, which srv_on_request refuses (and on_completed has nothing to free of). */
+ * its return value is the request's first *con_cls, NULL or a mark that srv_on_request
+ * refuses it by (and on_completed has nothing to free of): srv_target_refused gives 1 for a
+ * target with %00 in it, 2 for one with a space or a control character, 0 for anything else. */
 void *srv_on_uri(void *cls, const char *uri, struct MHD_Connection *conn);
-extern char srv_nul_target;
+int srv_target_refused(const void *con_cls);
 
 /* reply.c: every answer goes through these (security headers, JSON errors). Each prepares
  * r->resp / r->status; router.c queues it. Return 0 or CAFE_ENOMEM. */

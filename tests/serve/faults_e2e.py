@@ -388,6 +388,29 @@ def test_a_nul_byte_in_the_target_is_refused():
         srv.stop()
 
 
+def test_a_space_or_control_character_in_the_target_is_refused():
+    # libmicrohttpd takes everything between the first and the last space of the request
+    # line for the target: "GET /v1/title?url=http://a/ b HTTP/1.1" fetched http://a/%20b,
+    # where nginx in front answers 400 (RFC 9112, 3.2: no whitespace in a target), and a
+    # control character went through too
+    srv = Serve("-q")
+    try:
+        h = b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        answered_alone(srv, [(400, b"GET /v1/title?url=http://127.0.0.1:1/a b" + h + HIDDEN),
+                             (400, b"GET /healthz /metrics" + h + HIDDEN),
+                             (400, b"GET /healthz\x01" + h), (400, b"GET /healthz\x7f" + h),
+                             (400, b"GET /healthz\tx" + h)])
+        assert srv.metric("cafe_serve_fetches_total") == 0
+        for target in ("/v1/title?url=http://127.0.0.1:1/a b", "/healthz\x01"):
+            s = connect(srv)
+            s.sendall(b"GET " + target.encode() + h)
+            assert b"control character" in read_all(s), target
+            s.close()
+        assert srv.request("GET", "/healthz?x=%20%01")[0] == 200  # escaped: fine
+    finally:
+        srv.stop()
+
+
 def test_a_target_in_absolute_form_is_served_under_its_own_host_only():
     # RFC 9112, 3.2.2: a server must take "GET http://HOST/path" (proxies send it): it was
     # 404 for every path. Its host stands for Host, which the origin and DNS rebinding checks
