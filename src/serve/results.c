@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* CSV_SAFE: CSV for a spreadsheet, a ' before a field a spreadsheet would take for a
  * formula (RECORD_FMT_CSV_SAFE, as cafe titles --csv-safe). */
@@ -166,6 +167,46 @@ static void on_free(void *cls) {
     srv_req_unref(r);
 }
 
+/* The q value of an Accept entry's parameters at p (after its media range), in thousandths
+ * (RFC 9110, 12.4.2: "q=" 0 to 1, three decimals at most; parsed by hand, not by the
+ * locale's strtod); 1000 without one. */
+static int accept_q(const char *p, const char *end) {
+    for (; p < end; p++) {
+        if (*p != ';')
+            continue;
+        p += 1 + strspn(p + 1, " \t");
+        if (end - p < 2 || (p[0] != 'q' && p[0] != 'Q') || p[1] != '=')
+            continue;
+        p += 2;
+        if (p >= end || (*p != '0' && *p != '1'))
+            return 0; /* no q value: taken as "not this" */
+        int q = *p++ == '1' ? 1000 : 0;
+        if (p < end && *p == '.')
+            for (int k = 100; ++p < end && *p >= '0' && *p <= '9' && k > 0; k /= 10)
+                q += q < 1000 ? (*p - '0') * k : 0;
+        return q;
+    }
+    return 1000;
+}
+
+/* The q the Accept header gives the media type `type` by its own entry (a range such as
+ * text/ * or * / * takes every format alike, so it picks none): -1 without one. */
+static int accept_type_q(const char *accept, const char *type) {
+    size_t n = strlen(type);
+    int best = -1;
+    for (const char *p = accept; p && *p;) {
+        p += strspn(p, " \t,");
+        const char *end = p + strcspn(p, ",");
+        size_t len = strcspn(p, ";, \t");
+        if (len == n && strncasecmp(p, type, n) == 0) {
+            int q = accept_q(p + len, end);
+            best = q > best ? q : best;
+        }
+        p = end;
+    }
+    return best;
+}
+
 static int pick_format(srv_req_t *r) {
     const char *f = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "format");
     const char *accept = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept");
@@ -177,7 +218,11 @@ static int pick_format(srv_req_t *r) {
         return FMT_SSE;
     if (f && strcmp(f, "jsonl") != 0)
         return -1;
-    return !f && accept && strstr(accept, "text/event-stream") ? FMT_SSE : FMT_JSONL;
+    /* SSE when the client asks for it (an EventSource does), by name, with a q over 0 and
+     * no lower than that of JSON Lines */
+    int sse = accept ? accept_type_q(accept, "text/event-stream") : -1;
+    int jsonl = accept ? accept_type_q(accept, "application/x-ndjson") : -1;
+    return !f && sse > 0 && sse >= jsonl ? FMT_SSE : FMT_JSONL;
 }
 
 /* Where an SSE stream resumes: after the record whose input position a reconnecting

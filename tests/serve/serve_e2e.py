@@ -258,6 +258,28 @@ def test_job_results_in_order_jsonl_csv_sse_repeatable():
     assert st["state"] == "done" and st["done"] == 201 and st["failed"] == 1, st
 
 
+def test_accept_picks_the_results_format_by_its_q_values():
+    # "text/event-stream;q=0" says the client does NOT take SSE (RFC 9110, 12.4.2): it was
+    # taken for a request of it, found as a substring; and media types match without case
+    status, _, st = post_job(srv, ["not a url"])
+    assert status == 202, st
+    wait_job(srv, st["id"])
+    results = f"/v1/jobs/{st['id']}/results"
+    for accept, want in (("text/event-stream", "text/event-stream"),
+                         ("TEXT/Event-Stream", "text/event-stream"),
+                         ("application/json, text/event-stream;q=0.5", "text/event-stream"),
+                         ("text/event-stream;q=0", "application/x-ndjson"),
+                         ("application/x-ndjson, text/event-stream; q=0.000",
+                          "application/x-ndjson"),
+                         ("text/event-stream;q=0.4, application/x-ndjson;q=0.9",
+                          "application/x-ndjson"),
+                         ("text/event-streams", "application/x-ndjson"),
+                         ("*/*", "application/x-ndjson")):
+        status, h, body = srv.request("GET", results, headers={"Accept": accept})
+        assert status == 200 and h["content-type"].split(";")[0] == want, (accept, h)
+        assert body.startswith(b"id: 0\n") == (want == "text/event-stream"), (accept, body)
+
+
 def sse_ids(body):
     return [int(e.split("\n")[0][4:]) for e in body.decode().split("\n\n")
             if e.startswith("id: ")]
