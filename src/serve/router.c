@@ -49,15 +49,17 @@ static int route_of(const char *url) {
 
 /* The methods of a route, as its Allow header lists them. HEAD goes wherever GET does, as
  * HTTP asks of every server (RFC 9110, 9.1): the same answer, whose body libmicrohttpd leaves
- * out. */
+ * out. OPTIONS goes everywhere: it asks for this list (9.3.7). */
 static const char *allowed(int route) {
     switch (route) {
     case SRV_R_JOBS:
-        return "POST";
+        return "POST, OPTIONS";
     case SRV_R_JOB:
-        return "GET, HEAD, DELETE";
+        return "GET, HEAD, DELETE, OPTIONS";
+    case SRV_R_NOTFOUND: /* "OPTIONS *": the server's */
+        return "GET, HEAD, POST, DELETE, OPTIONS";
     default:
-        return "GET, HEAD";
+        return "GET, HEAD, OPTIONS";
     }
 }
 
@@ -230,8 +232,19 @@ static const char *repeated_param(const srv_req_t *r) {
     return p.twice;
 }
 
+/* OPTIONS: 204 and the methods allowed, without the token (it carries none, as no browser
+ * preflight does). No CORS header: a page of another origin may not call the API, and its
+ * preflight (an Origin) got 403 before this. */
+static void options(srv_req_t *r, const char *allow) {
+    if (srv_reply(r, 204, "text/plain", "", 0, 0) != 0)
+        return;
+    MHD_del_response_header(r->resp, "Content-Type", "text/plain");
+    MHD_add_response_header(r->resp, "Allow", allow);
+}
+
 /* Returns 1 when r already has its (refusing) answer. */
-static int refuse_early(srv_req_t *r, const char *method, const char *version, int bad) {
+static int refuse_early(srv_req_t *r, const char *path, const char *method, const char *version,
+                        int bad) {
     srv_t *s = r->srv;
     const char *allow = allowed(r->route);
     unsigned status;
@@ -243,7 +256,8 @@ static int refuse_early(srv_req_t *r, const char *method, const char *version, i
                                bad == 1 ? "a NUL byte (%00) in the request target"
                                         : "a space or a control character in the request target"),
                1;
-    if (r->route == SRV_R_NOTFOUND)
+    int opts = strcmp(method, "OPTIONS") == 0;
+    if (r->route == SRV_R_NOTFOUND && !(opts && strcmp(path, "*") == 0))
         return srv_reply_error(r, 404, "not found"), 1;
     if (!method_allowed(allow, method)) {
         srv_reply_error(r, 405, "method not allowed");
@@ -255,6 +269,8 @@ static int refuse_early(srv_req_t *r, const char *method, const char *version, i
     const char *foreign = api ? srv_request_foreign(s, r->conn) : NULL;
     if (foreign)
         return srv_reply_error(r, 403, foreign), 1;
+    if (opts)
+        return options(r, allow), 1;
     if (api && !token_ok(s, r->conn))
         return srv_reply_error(r, 401, "missing or wrong token"), 1;
     const char *twice = repeated_param(r);
@@ -410,7 +426,7 @@ enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const cha
         s->m.requests[r->route]++;
         if (!path)
             return srv_reply_error(r, 400, "the target's host is not the Host header"), queue(r);
-        return refuse_early(r, method, version, bad) ? queue(r) : MHD_YES;
+        return refuse_early(r, path, method, version, bad) ? queue(r) : MHD_YES;
     }
     if (r->gone)
         return srv_conn_drop(conn), MHD_NO; /* nobody to answer: the connection is closed */

@@ -93,7 +93,7 @@ def test_title_bad_parameters():
     assert srv.request("GET", q("ftp://127.0.0.1/x"))[0] == 400
     assert srv.request("GET", "/v1/nothing")[0] == 404
     status, h, _ = srv.request("POST", q(page(0, 0)))
-    assert status == 405 and h["allow"] == "GET, HEAD", (status, h)
+    assert status == 405 and h["allow"] == "GET, HEAD, OPTIONS", (status, h)
 
 
 def test_a_repeated_parameter_is_refused():
@@ -170,9 +170,30 @@ def test_head_is_get_without_the_body():
         if not closes:
             assert f"content-length: {get['content-length']}" in head.lower(), (path, head)
     status, h, _ = srv.request("POST", "/healthz")
-    assert status == 405 and h["allow"] == "GET, HEAD", h
+    assert status == 405 and h["allow"] == "GET, HEAD, OPTIONS", h
     status, h, _ = srv.request("PUT", job)
-    assert status == 405 and h["allow"] == "GET, HEAD, DELETE", h
+    assert status == 405 and h["allow"] == "GET, HEAD, DELETE, OPTIONS", h
+
+
+def test_options_says_the_methods_allowed():
+    # OPTIONS asks what a resource takes (RFC 9110, 9.3.7): it was 405, as for a method the
+    # service does not know; now 204 with Allow, without the token (it carries none, as no
+    # browser preflight does), but still refused to another site's page
+    s = Serve("-q", "--token", "t0k")
+    try:
+        for path, allow in (("/v1/jobs", "POST, OPTIONS"), ("/v1/title", "GET, HEAD, OPTIONS"),
+                            ("/v1/jobs/0123456789abcdef", "GET, HEAD, DELETE, OPTIONS"),
+                            ("/v1/jobs/0123456789abcdef/results", "GET, HEAD, OPTIONS"),
+                            ("/", "GET, HEAD, OPTIONS"), ("*", "GET, HEAD, POST, DELETE, OPTIONS")):
+            status, h, body = s.request("OPTIONS", path)
+            assert status == 204 and h["allow"] == allow and body == b"", (path, status, h, body)
+        assert s.request("OPTIONS", "/nothing")[0] == 404
+        status, h, _ = s.request("OPTIONS", "/v1/jobs", headers={
+            "Origin": "http://evil.example", "Access-Control-Request-Method": "POST"})
+        assert status == 403 and "access-control-allow-origin" not in h, (status, h)
+        assert s.request("GET", "*")[0] == 404
+    finally:
+        s.stop()
 
 
 def test_single_flight_100_requests_one_fetch():
