@@ -257,6 +257,14 @@ static void options(srv_req_t *r, const char *allow) {
     MHD_add_response_header(r->resp, "Allow", allow);
 }
 
+/* Whether a POST's body is multipart (curl -F, an HTML form's file upload): its boundaries
+ * and part heads would be read as URL lines beside the URLs. Any other type is read as the
+ * job's list (JSON, or text lines: text/plain, text/csv, curl's form-urlencoded default). */
+static int multipart(struct MHD_Connection *conn) {
+    const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+    return ct && strncasecmp(ct + strspn(ct, " \t"), "multipart/", 10) == 0;
+}
+
 /* Returns 1 when r already has its (refusing) answer. */
 static int refuse_early(srv_req_t *r, const char *path, const char *method, const char *version,
                         int bad) {
@@ -300,6 +308,14 @@ static int refuse_early(srv_req_t *r, const char *path, const char *method, cons
      * cancel refused then was lost, and the restart resumed the job. */
     if (s->stopping && r->route != SRV_R_HEALTHZ && r->route != SRV_R_JOB)
         return srv_reply_error(r, 503, "shutting down"), 1;
+    if (r->route == SRV_R_JOBS && multipart(r->conn)) {
+        srv_reply_error(r, 415,
+                        "a multipart upload is not taken: send the list itself, as text/plain "
+                        "(a URL a line) or application/json (an array of strings)");
+        if (r->resp)
+            MHD_add_response_header(r->resp, "Accept-Post", "text/plain, application/json");
+        return 1;
+    }
     if (r->route == SRV_R_JOBS && srv_jobs_full(s))
         return srv_jobs_refuse(r), 1; /* before the client sends a list for nothing */
     return 0;

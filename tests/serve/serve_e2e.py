@@ -498,6 +498,23 @@ def test_a_list_in_another_charset_is_decoded_or_refused():
         assert status == want[0] and f"charset={want[1]}" in err, (ctype, status, err)
 
 
+def test_a_multipart_upload_is_refused_not_read_as_lines():
+    # curl -F list=@urls.txt, or an HTML form's file upload: its boundaries and part heads
+    # were taken for URL lines beside the URLs (a job of junk records); 415 now, naming what
+    # is taken, before the body is sent
+    created = srv.metric("cafe_serve_jobs_created_total")
+    body = (b"--xyz\r\nContent-Disposition: form-data; name=\"list\"; filename=\"urls.txt\"\r\n"
+            b"Content-Type: text/plain\r\n\r\n" + page(0, 1).encode() + b"\r\n--xyz--\r\n")
+    for ctype in ("multipart/form-data; boundary=xyz", "Multipart/Mixed; boundary=xyz"):
+        status, h, err = srv.json("POST", "/v1/jobs", body=body, headers={"Content-Type": ctype})
+        assert status == 415 and "text/plain" in err["error"], (ctype, status, err)
+        assert h["accept-post"] == "text/plain, application/json", h
+    assert srv.metric("cafe_serve_jobs_created_total") == created
+    # text of any kind is still a list of lines (a .csv file a browser sends as text/csv)
+    assert job_urls_titles(page(0, 1).encode() + b"\n", "text/csv") == (
+        202, [(page(0, 1), title(0, 1))])
+
+
 def test_json_content_type_is_matched_without_case():
     # media types are case-insensitive: this is a JSON list of two, not one text line
     status, _, st = srv.json("POST", "/v1/jobs", body='["not a url", "nor this"]',
