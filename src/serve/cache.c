@@ -263,6 +263,10 @@ void srv_title_get(srv_req_t *r, const char *url) {
      * no check of the URL. Most others are in normal form as well: looked up without a copy
      * or curl's parser. */
     size_t ulen = strlen(url);
+    if (ulen > INPUT_LINE_MAX) { /* a job's list does not fetch it either ("line too long") */
+        srv_reply_error(r, 414, "url over 8192 bytes: not fetched, as in a job's list");
+        return;
+    }
     uint64_t h = hash_of(&s->cache, url, ulen);
     srv_entry_t *e = lookup(&s->cache, url, h);
     key = NULL;

@@ -90,6 +90,13 @@ def test_cache_evicts_the_least_recently_used():
 
 def test_title_bad_parameters():
     assert srv.request("GET", "/v1/title")[0] == 400
+    # over the line limit a job's list does not fetch (8192 bytes): not fetched here either,
+    # where it was; 414, as a URI too long
+    fetches = srv.metric("cafe_serve_fetches_total")
+    status, _, err = srv.json("GET", q(page(0, 1, "?" + "a" * 8200)))
+    assert status == 414 and "8192" in err["error"], (status, str(err)[:200])
+    assert srv.metric("cafe_serve_fetches_total") == fetches
+    assert srv.request("GET", q(page(0, 1, "?" + "a" * 8000)))[0] == 200
     assert srv.request("GET", q("ftp://127.0.0.1/x"))[0] == 400
     assert srv.request("GET", "/v1/nothing")[0] == 404
     status, h, _ = srv.request("POST", q(page(0, 0)))
