@@ -265,6 +265,31 @@ static int multipart(struct MHD_Connection *conn) {
     return ct && strncasecmp(ct + strspn(ct, " \t"), "multipart/", 10) == 0;
 }
 
+/* A Content-Encoding other than identity (each of its codings, in each such header): the
+ * list would be read compressed, as lines of junk. NULL when there is none. */
+static enum MHD_Result find_coding(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value) {
+    const char **found = cls;
+    (void)kind;
+    if (strcasecmp(key, "Content-Encoding") != 0)
+        return MHD_YES;
+    for (const char *p = value; *p; p += strspn(p, ", \t")) {
+        size_t n = strcspn(p, ", \t");
+        if (n && !(n == 8 && strncasecmp(p, "identity", 8) == 0)) {
+            *found = value;
+            return MHD_NO;
+        }
+        p += n;
+    }
+    return MHD_YES;
+}
+
+static const char *content_coding(struct MHD_Connection *conn) {
+    const char *found = NULL;
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, find_coding, &found);
+    return found;
+}
+
 /* Returns 1 when r already has its (refusing) answer. */
 static int refuse_early(srv_req_t *r, const char *path, const char *method, const char *version,
                         int bad) {
@@ -314,6 +339,16 @@ static int refuse_early(srv_req_t *r, const char *path, const char *method, cons
                         "(a URL a line) or application/json (an array of strings)");
         if (r->resp)
             MHD_add_response_header(r->resp, "Accept-Post", "text/plain, application/json");
+        return 1;
+    }
+    const char *coding = r->route == SRV_R_JOBS ? content_coding(r->conn) : NULL;
+    if (coding) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "Content-Encoding %.80s is not taken: send the list as it is",
+                 coding);
+        srv_reply_error(r, 415, msg);
+        if (r->resp)
+            MHD_add_response_header(r->resp, "Accept-Encoding", "identity");
         return 1;
     }
     if (r->route == SRV_R_JOBS && srv_jobs_full(s))

@@ -522,6 +522,24 @@ def test_a_multipart_upload_is_refused_not_read_as_lines():
         202, [(page(0, 1), title(0, 1))])
 
 
+def test_a_compressed_list_is_refused_not_read_as_lines():
+    # Content-Encoding: gzip was not looked at: the compressed bytes were read as lines (a
+    # job of junk records, none of the URLs); RFC 9110 (15.5.16) says 415 with
+    # Accept-Encoding naming what is taken
+    import gzip
+    created = srv.metric("cafe_serve_jobs_created_total")
+    body = gzip.compress((page(0, 1) + "\n").encode())
+    for coding in ("gzip", "GZIP", "identity, gzip", "br"):
+        status, h, err = srv.json("POST", "/v1/jobs", body=body, headers={
+            "Content-Type": "text/plain", "Content-Encoding": coding})
+        assert status == 415 and coding in err["error"], (coding, status, err)
+        assert h["accept-encoding"] == "identity", h
+    assert srv.metric("cafe_serve_jobs_created_total") == created
+    status, _, st = srv.json("POST", "/v1/jobs", body=page(0, 1) + "\n", headers={
+        "Content-Type": "text/plain", "Content-Encoding": "identity"})
+    assert status == 202 and st["total"] == 1, st
+
+
 def test_json_content_type_is_matched_without_case():
     # media types are case-insensitive: this is a JSON list of two, not one text line
     status, _, st = srv.json("POST", "/v1/jobs", body='["not a url", "nor this"]',
