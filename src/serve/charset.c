@@ -125,6 +125,30 @@ static unsigned decode(const char *cs, const char *body, size_t len, size_t max,
     return 0;
 }
 
+int srv_media_type_is(const char *ct, const char *type) {
+    size_t n = strlen(type);
+    if (!ct)
+        return 0;
+    ct += strspn(ct, " \t");
+    return strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || strchr(" \t;", ct[n]));
+}
+
+unsigned srv_body_charset_check(const char *ct, char *why, size_t size) {
+    char cs[48];
+    int has = ct_charset(ct, cs, sizeof cs);
+    if (has < 0)
+        return snprintf(why, size, "a Content-Type whose parameters are not well formed"), 400;
+    if (!has || is_utf8(cs))
+        return 0;
+    if (srv_media_type_is(ct, "application/json"))
+        return snprintf(why, size, "a JSON list is UTF-8 (RFC 8259), not charset=%s", cs), 415;
+    iconv_t cd = strchr(cs, '/') ? (iconv_t)-1 : iconv_open("UTF-8", cs);
+    if (cd == (iconv_t)-1)
+        return snprintf(why, size, "unknown charset=%s", cs), 415;
+    iconv_close(cd);
+    return 0;
+}
+
 unsigned srv_body_utf8(const char *ct, int json, const char *body, size_t len, size_t max,
                        char **out, size_t *off, size_t *out_len, char *why, size_t size) {
     char cs[48];

@@ -367,24 +367,13 @@ void srv_jobs_trim(srv_t *s) {
     (void)keep_at_most(s, s->o.jobs_kept);
 }
 
-/* Whether Content-Type ct names the media type type: compared without case, as HTTP says,
- * and whole (up to its parameters), so that "Application/JSON; charset=utf-8" is JSON and
- * "application/jsonl" is not. */
-static int media_type_is(const char *ct, const char *type) {
-    size_t n = strlen(type);
-    if (!ct)
-        return 0;
-    ct += strspn(ct, " \t");
-    return strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || strchr(" \t;", ct[n]));
-}
-
 /* The job's list from the request's body: 0, or the HTTP status to refuse it with (413 for
  * a list over --max-job-urls, 503 out of memory, 415 for a charset not taken, else 400) and
  * *why for its message (which may be msg's text). */
 static unsigned parse_body(srv_req_t *r, srv_job_t *j, const char **why, char *msg, size_t size) {
     const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
     size_t max = r->srv->o.max_job_urls;
-    int json = media_type_is(ct, "application/json");
+    int json = srv_media_type_is(ct, "application/json");
     char *utf8;
     size_t off, len;
     const char *body = r->body ? r->body : "";

@@ -351,6 +351,14 @@ static int refuse_early(srv_req_t *r, const char *path, const char *method, cons
             MHD_add_response_header(r->resp, "Accept-Encoding", "identity");
         return 1;
     }
+    char why[160];
+    unsigned bad_cs = r->route == SRV_R_JOBS
+                          ? srv_body_charset_check(MHD_lookup_connection_value(
+                                                       r->conn, MHD_HEADER_KIND, "Content-Type"),
+                                                   why, sizeof why)
+                          : 0;
+    if (bad_cs)
+        return srv_reply_error(r, bad_cs, why), 1;
     if (r->route == SRV_R_JOBS && srv_jobs_full(s))
         return srv_jobs_refuse(r), 1; /* before the client sends a list for nothing */
     return 0;

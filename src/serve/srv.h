@@ -166,6 +166,13 @@ void srv_headers_common(struct MHD_Response *resp, const char *ctype);
  * order mark). 0: the list is (*out ? *out : body) + *off, *out_len bytes (*out, NUL-ended,
  * is the caller's to free; at most max bytes); else the status to refuse it with (400, 413,
  * 415, 503) and why. */
+/* Whether Content-Type ct names the media type type: compared without case, as HTTP says,
+ * and whole (up to its parameters), so that "Application/JSON; charset=utf-8" is JSON and
+ * "application/jsonl" is not. */
+int srv_media_type_is(const char *ct, const char *type);
+/* At a job list's head, before its body is sent: 0, or the status (400, 415) to refuse a
+ * Content-Type whose charset srv_body_utf8 would refuse whatever the body, and why. */
+unsigned srv_body_charset_check(const char *ct, char *why, size_t size);
 unsigned srv_body_utf8(const char *ct, int json, const char *body, size_t len, size_t max,
                        char **out, size_t *off, size_t *out_len, char *why, size_t size);
 

@@ -449,6 +449,25 @@ def test_a_list_sent_while_max_jobs_run_is_refused_before_it_is_sent():
         gate.close()
 
 
+def test_a_list_in_a_charset_not_taken_is_refused_before_it_is_sent():
+    # a charset the service cannot read (a JSON list not UTF-8, a name iconv does not know)
+    # was refused only once the whole list was in, after "100 Continue": now at its head
+    srv = Serve("-q")
+    try:
+        for ctype in (b"application/json; charset=utf-16", b"text/plain; charset=x-no-such",
+                      b"text/plain; charset"):
+            s = connect(srv)
+            s.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + ctype +
+                      b"\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n")
+            reply = reply_head(s)
+            s.close()
+            want = b"HTTP/1.1 400 " if ctype.endswith(b"charset") else b"HTTP/1.1 415 "
+            assert reply.startswith(want), (ctype, reply)
+        assert srv.metric("cafe_serve_jobs_created_total") == 0
+    finally:
+        srv.stop()
+
+
 def test_finished_jobs_do_not_hold_their_lists():
     # --jobs-kept finished jobs stay for their results, which come from the spool: each also
     # held its whole list (up to --max-body: 64 jobs of 16 MiB by default, 1 GiB), though
