@@ -245,6 +245,20 @@ static uint64_t resume_cursor(const srv_req_t *r, const srv_job_t *j) {
     return 0;
 }
 
+/* ?download: 1 for an attachment ("?download", =1, =true, =yes), 0 for none (absent, =0,
+ * =false, =no), -1 for another value. Its value was not looked at: ?download=0 was one. */
+static int want_download(struct MHD_Connection *conn) {
+    const char *v = NULL;
+    if (MHD_lookup_connection_value_n(conn, MHD_GET_ARGUMENT_KIND, "download", 8, &v, NULL) !=
+        MHD_YES)
+        return 0;
+    if (!v || !*v || strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0)
+        return 1;
+    if (strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0)
+        return 0;
+    return -1;
+}
+
 void srv_results_start(srv_req_t *r, srv_job_t *j, const char *method) {
     static const char *const types[] = {"application/x-ndjson; charset=utf-8",
                                         "text/csv; charset=utf-8", "text/event-stream",
@@ -258,6 +272,11 @@ void srv_results_start(srv_req_t *r, srv_job_t *j, const char *method) {
     }
     if (order && strcmp(order, "input") != 0 && strcmp(order, "done") != 0) {
         srv_reply_error(r, 400, "order must be input or done");
+        return;
+    }
+    int download = want_download(r->conn);
+    if (download < 0) {
+        srv_reply_error(r, 400, "download must be 1 or 0");
         return;
     }
     r->by_done = order && strcmp(order, "done") == 0;
@@ -274,7 +293,7 @@ void srv_results_start(srv_req_t *r, srv_job_t *j, const char *method) {
     if (strcmp(method, "HEAD") == 0)
         MHD_set_response_options(resp, MHD_RF_HTTP_1_0_COMPATIBLE_STRICT, MHD_RO_END);
     MHD_add_response_header(resp, "Cache-Control", "no-store");
-    if (MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "download")) {
+    if (download) {
         char cd[80];
         snprintf(cd, sizeof cd, "attachment; filename=\"cafe-%s.%s\"", j->id, exts[fmt]);
         MHD_add_response_header(resp, "Content-Disposition", cd);

@@ -286,6 +286,21 @@ def test_job_results_in_order_jsonl_csv_sse_repeatable():
     assert st["state"] == "done" and st["done"] == 201 and st["failed"] == 1, st
 
 
+def test_download_0_is_no_download():
+    # ?download=0 (or false) said "attachment" all the same: the parameter's presence was
+    # looked at, not its value
+    status, _, st = post_job(srv, ["not a url"])
+    assert status == 202, st
+    wait_job(srv, st["id"])
+    results = f"/v1/jobs/{st['id']}/results"
+    for query, attached in (("?download=1", True), ("?download", True), ("?download=true", True),
+                            ("?download=0", False), ("?download=false", False),
+                            ("?download=no", False), ("", False)):
+        status, h, _ = srv.request("GET", results + query)
+        assert status == 200 and ("content-disposition" in h) == attached, (query, h)
+    assert srv.request("GET", results + "?download=maybe")[0] == 400
+
+
 def test_accept_picks_the_results_format_by_its_q_values():
     # "text/event-stream;q=0" says the client does NOT take SSE (RFC 9110, 12.4.2): it was
     # taken for a request of it, found as a substring; and media types match without case
