@@ -105,8 +105,9 @@ static int body_declared_too_big(const srv_t *s, struct MHD_Connection *conn) {
 /* The headers that say where a request ends, and the Host, as the request has them. */
 typedef struct framing {
     unsigned content_length, transfer_encoding, host; /* how many of each */
-    const char *te;                                   /* the (last) Transfer-Encoding */
-    int bad_name; /* a name that is empty or holds a space or a control character */
+    unsigned content_type, authorization;
+    const char *te; /* the (last) Transfer-Encoding */
+    int bad_name;   /* a name that is empty or holds a space or a control character */
 } framing_t;
 
 /* "Transfer-Encoding : chunked" is no Transfer-Encoding to libmicrohttpd, which stores the
@@ -133,6 +134,10 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const ch
         f->te = value, f->transfer_encoding++;
     else if (strcasecmp(key, "Host") == 0)
         f->host++;
+    else if (strcasecmp(key, "Content-Type") == 0)
+        f->content_type++;
+    else if (strcasecmp(key, "Authorization") == 0)
+        f->authorization++;
     return MHD_YES;
 }
 
@@ -153,6 +158,10 @@ static const char *framing_refused(struct MHD_Connection *conn, const char *vers
         return "a header name may not be empty or hold a space or a control character";
     if (f.content_length > 1 || f.transfer_encoding > 1 || f.host > 1)
         return "Content-Length, Transfer-Encoding and Host may each be sent once only";
+    /* how the body reads (text or JSON), and whose token: libmicrohttpd goes by the first, a
+     * proxy in front may go by the last (one of its own, put after the client's) */
+    if (f.content_type > 1 || f.authorization > 1)
+        return "Content-Type and Authorization may each be sent once only";
     /* RFC 9112 (3.2) and nginx: without it the origin and DNS rebinding checks, which read
      * it, had nothing to go by and let the request through */
     if (!f.host && strcmp(version, MHD_HTTP_VERSION_1_1) == 0)

@@ -312,7 +312,7 @@ def test_a_request_whose_end_is_ambiguous_is_refused_and_its_connection_closed()
 HIDDEN = b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 
 
-def answered_alone(srv, cases):
+def answered_alone(srv, cases, headers=None):
     """Sends each (status, request) of cases on a connection of its own: the answer must be
     that status, alone, the connection then closed, and no job made: whatever followed in
     the bytes (HIDDEN) is never served."""
@@ -324,7 +324,30 @@ def answered_alone(srv, cases):
         s.close()
         assert reply.startswith(b"HTTP/1.1 %d " % want), (raw, reply[:200])
         assert reply.count(b"HTTP/1.1 ") == 1 and b"cafe_serve" not in reply, (raw, reply)
-    assert srv.metric("cafe_serve_jobs_created_total") == 0
+    assert srv.metric("cafe_serve_jobs_created_total", headers) == 0
+
+
+def test_a_header_that_says_how_to_read_the_request_sent_twice_is_refused():
+    # two Content-Types made a list read as text (libmicrohttpd's first) that a proxy in
+    # front may have taken for JSON (the last), and of two Authorizations the first was
+    # checked, where a proxy may have put its own after the client's: each is one value
+    # (RFC 9110, 5.3), refused as the framing headers are
+    srv = Serve("-q", "--token", "t0k")
+    head = b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer t0k\r\n"
+    body = b'["http://127.0.0.1:1/"]'
+    try:
+        answered_alone(srv, [
+            (400, head + b"Content-Type: text/plain\r\nContent-Type: application/json\r\n"
+             b"Content-Length: %d\r\n\r\n" % len(body) + body),
+            (400, b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer t0k\r\n"
+             b"Authorization: Bearer other\r\n\r\n")], {"Authorization": "Bearer t0k"})
+        s = connect(srv)
+        s.sendall(head + b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                  % len(body) + body)
+        assert reply_head(s).startswith(b"HTTP/1.1 202 ")
+        s.close()
+    finally:
+        srv.stop()
 
 
 def test_an_http_1_1_request_without_host_is_refused():
