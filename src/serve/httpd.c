@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 struct srv_conn {
@@ -119,9 +120,24 @@ static void free_handle(uv_handle_t *h) {
  * handler's own choice to close. Then, so that the client reads the answer (libmicrohttpd's
  * own 431 too), what it sent and nobody read is drained: a close with unread bytes is a
  * reset, which may drop the answer on the client's side before it is read. */
+/* Now as HTTP writes it (RFC 9110, 5.6.7), which a 4xx answer must carry (6.6.1); by hand,
+ * not by the locale's strftime. */
+static void http_date(char *out, size_t size) {
+    static const char days[] = "SunMonTueWedThuFriSat", months[] = "JanFebMarAprMayJunJulAug"
+                                                                   "SepOctNovDec";
+    time_t now = time(NULL);
+    struct tm t;
+    if (!gmtime_r(&now, &t)) {
+        snprintf(out, size, "Thu, 01 Jan 1970 00:00:00 GMT");
+        return;
+    }
+    snprintf(out, size, "%.3s, %02d %.3s %04d %02d:%02d:%02d GMT", days + 3 * t.tm_wday, t.tm_mday,
+             months + 3 * t.tm_mon, t.tm_year + 1900, t.tm_hour, t.tm_min, t.tm_sec);
+}
+
 static void answer_unread(srv_t *s, srv_conn_t *c) {
     static const char head[] =
-        "HTTP/1.1 %u %s\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        "HTTP/1.1 %u %s\r\nDate: %s\r\nConnection: close\r\nContent-Type: application/json\r\n"
         "X-Content-Type-Options: nosniff\r\nContent-Length: %zu\r\n\r\n%s";
     const char *body = NULL, *reason = NULL;
     unsigned status = 0;
@@ -140,8 +156,9 @@ static void answer_unread(srv_t *s, srv_conn_t *c) {
         body = "{\"error\":\"the request head is too large\"}\n";
     }
     if (body) {
-        char msg[320];
-        int n = snprintf(msg, sizeof msg, head, status, reason, strlen(body), body);
+        char msg[360], date[40];
+        http_date(date, sizeof date);
+        int n = snprintf(msg, sizeof msg, head, status, reason, date, strlen(body), body);
         (void)send(c->fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
     }
     char sink[16384];

@@ -5,6 +5,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import resource
 import select
 import shutil
@@ -251,6 +252,8 @@ def test_requests_libmicrohttpd_cannot_read_are_answered():
             reply, reset = whole_reply(srv, raw)
             assert reply.startswith(b"HTTP/1.1 400 ") and not reset, (raw, reply, reset)
             assert reply.count(b"HTTP/1.1 ") == 1 and b"Connection: close" in reply, reply
+            assert re.search(rb"\r\nDate: [A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} "
+                             rb"\d\d:\d\d:\d\d GMT\r\n", reply), reply
             assert json.loads(reply.split(b"\r\n\r\n", 1)[1])["error"], reply
         for n in range(19000, 21500, 50):  # the band closed unanswered was about 400 bytes
             raw = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX: " + b"a" * n + b"\r\n\r\n"
