@@ -47,7 +47,8 @@ static const source_ops_t args_ops = {.next = args_next, .count = args_count, .c
  * closed when read, as cat does, so that a shell glob of thousands of files does not take a
  * descriptor each; it was opened once up front, so that a missing or unreadable one stops
  * the run before it starts. Standard input, pipes and FIFOs stay open from the start (what
- * they hold would be lost by closing them). */
+ * they hold would be lost by closing them); a FIFO's open does not wait for its writer
+ * (input_open). */
 typedef struct chain_source {
     source_t source;
     source_t **parts;

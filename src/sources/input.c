@@ -38,12 +38,20 @@ int input_open(input_t **out, const char *path) {
     input_t *in = calloc(1, sizeof(*in));
     if (!in)
         return CAFE_ENOMEM;
-    in->fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+    /* Non-blocking, so that a FIFO's open does not wait for its writer: every input is
+     * opened up front (chain.c), and a producer filling FIFOs in turn (`cafe titles a b`,
+     * a written before b is opened) waited for cafe to read a while cafe waited in the open
+     * of b. Until a writer comes, Linux's poll on the FIFO (read_chunk's) waits, as the
+     * blocking open did; reads are blocking again once the flag is off. */
+    in->fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (in->fd < 0) {
         int e = -errno;
         free(in);
         return e;
     }
+    int fl = in->fd != 0 ? fcntl(in->fd, F_GETFL) : -1;
+    if (fl != -1)
+        (void)fcntl(in->fd, F_SETFL, fl & ~O_NONBLOCK);
     in->own_fd = in->fd != 0;
     struct stat st;
     int st_ok = fstat(in->fd, &st) == 0;

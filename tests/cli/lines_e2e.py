@@ -8,6 +8,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
 from harness import CAFE, Fixture, HeadServer, cafe, http_reply, run_tests  # noqa: E402
@@ -315,6 +316,34 @@ def test_several_files_and_urls_on_the_command_line():
     r = cafe("titles", "-q", stdin=os.open(tmp, os.O_RDONLY))
     assert r.returncode == 2 and r.stderr == \
         b"cafe titles: cannot read standard input: Is a directory\n", r.stderr
+
+
+def test_named_pipes_fed_one_after_the_other_are_read_as_cat_reads_them():
+    # `cafe titles a b` on two FIFOs that one producer fills in turn (a script writing a,
+    # then b): cafe opened every input up front, and the open of b waits for b's writer,
+    # which comes only once a is written whole; a holding more than a pipe's buffer, the
+    # producer waited for cafe to read a and cafe for it to open b. `cat a b` reads them.
+    a, b = os.path.join(tmp, "fifo-a"), os.path.join(tmp, "fifo-b")
+    for p in (a, b):
+        os.mkfifo(p)
+    first = [f"http://127.0.0.1:{PORT}/page/{i}" for i in range(3000)]  # ~100 KB: > 64 KiB
+
+    def produce():
+        try:
+            with open(a, "w") as f:
+                f.write("".join(u + "\n" for u in first))
+            with open(b, "w") as f:
+                f.write(f"http://127.0.0.1:{PORT}/page/3000\n")
+        except BrokenPipeError:  # cafe gone (timed out): the test says so
+            pass
+
+    threading.Thread(target=produce, daemon=True).start()
+    try:
+        r = cafe("titles", "-q", "--unordered", a, b, timeout=30)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("cafe titles and the producer of its FIFOs wait for each other")
+    assert r.returncode == 0, r.stderr
+    assert len(r.stdout.decode().splitlines()) == 3001, r.stdout[-300:]
 
 
 def test_file_paths_are_not_read_as_hosts():
