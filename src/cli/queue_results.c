@@ -298,11 +298,14 @@ static int export_to(qcmd_t *c, dest_t *d, unsigned long long *count) {
             rc = note_chunk(c, d);
         if (rc == 0)
             rc = put_chunk(c, d, rep, base + *count);
+        /* Written (flushed, and with --drain on the disk): what "stopped after N records"
+         * counts. A chunk that failed is not: to /dev/full none reached it. */
+        if (rc == 0)
+            *count += n;
         if (rc == 0 && n && c->drain)
             rc = drain_chunk(c, rep);
         if (n)
             snprintf(from, sizeof from, "(%s", rep->element[n - 1]->element[0]->str);
-        *count += n;
         freeReplyObject(rep);
         if (rc != 0 || n < EXPORT_BATCH)
             return rc;

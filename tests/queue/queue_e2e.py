@@ -362,7 +362,9 @@ def test_results_into_a_closed_pipe_stop_quietly():
 
 def test_status_and_results_that_cannot_be_written_say_so():
     # `cafe queue status > /dev/full` exited 2 without a word, and results said "stopped
-    # after 1 records: no space left on device": each now says what every command says.
+    # after 1 records: no space left on device": each now says what every command says. No
+    # record reached /dev/full: "after 1 record" counted the chunk read from Redis, not what
+    # was written, and told a user that one record was exported.
     cafe("queue", "push", rs.url("full"), url_list("full", 1)[1])
     with open("/dev/full", "wb") as full:
         r = subprocess.run([CAFE, "queue", "status", rs.url("full")], stdout=full,
@@ -374,7 +376,7 @@ def test_status_and_results_that_cannot_be_written_say_so():
         r = subprocess.run([CAFE, "queue", "results", rs.url("full"), "--json"], stdout=full,
                            stderr=subprocess.PIPE, timeout=60)
         assert (r.returncode, r.stderr) == (
-            2, b"cafe queue: results stopped after 1 record: No space left on device\n"), r
+            2, b"cafe queue: results stopped after 0 records: No space left on device\n"), r
 
 
 def test_drain_to_a_file_appends_never_overwrites():
