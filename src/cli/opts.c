@@ -382,7 +382,11 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_FLAG, "insecure", 'k', NULL, F(insecure), 0, 0, 1, NULL, NULL, NULL,
      "do not verify TLS certificates", NULL},
     {CLI_OPT_STRING, "cacert", 0, "FILE", F(ca_file), 0, 0, 0, NULL, NULL, cacert_check,
-     "trust the CAs in FILE (PEM) instead of the system's", NULL},
+     "trust the CAs in FILE (PEM) instead of the system's.\nDefault: curl's variables "
+     "CURL_CA_BUNDLE, SSL_CERT_FILE",
+     "Trust the CAs in FILE (PEM) instead of the system's. Without it (and without -k), the\n"
+     "file of curl's variables CURL_CA_BUNDLE, else SSL_CERT_FILE, when set (see\n"
+     "ENVIRONMENT)."},
     {CLI_OPT_LIST, "resolve", 0, "H:P:ADDR", F(resolve), 0, CLI_LIST_MAX, 0, NULL, NULL,
      resolve_check,
      "connect to ADDR for host H, port P, as curl's\n--resolve (H * for every host); "
@@ -498,6 +502,47 @@ static int no_private_check(const cli_opts_t *o) {
                                  via, via[0] == '-' ? "" : " is set");
 }
 
+/* Is path libcurl's own CA bundle (the same file, through any link)? Many systems set
+ * SSL_CERT_FILE or CURL_CA_BUNDLE to it for every program: taken as --cacert, the whole
+ * bundle was parsed up front instead of the system's CAs read lazily (src/http/trust.c). */
+static int system_bundle(const char *path) {
+    CURL *h = curl_easy_init();
+    char *cainfo = NULL;
+    struct stat a, b;
+    int same = h && curl_easy_getinfo(h, CURLINFO_CAINFO, &cainfo) == CURLE_OK && cainfo &&
+               stat(cainfo, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+               a.st_ino == b.st_ino;
+    curl_easy_cleanup(h);
+    return same;
+}
+
+/* Without --cacert (and -k), the CA file of curl's variables, as curl's tool reads them:
+ * CURL_CA_BUNDLE, else SSL_CERT_FILE (OpenSSL's, which Go, Python and lychee read too). Set
+ * for a TLS-inspecting proxy or an internal CA, they were ignored: curl trusted the sites
+ * and cafe failed every HTTPS URL as "not trusted", with exit status 0. A file that is no CA
+ * file is refused at start, as --cacert's is. 0, or 2 after the message. */
+static int ca_env_read(cli_opts_t *o) {
+    static const char *const names[] = {"CURL_CA_BUNDLE", "SSL_CERT_FILE"};
+    if (o->ca_file || o->insecure)
+        return 0;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *v = getenv(names[i]), *why;
+        char shown[96];
+        if (!v || !*v)
+            continue;
+        if ((why = cacert_check(v)) != NULL) {
+            fprintf(stderr,
+                    "cafe titles: %s: %s: '%s' (curl's CA file variable; unset it or "
+                    "give --cacert)\n",
+                    names[i], why, cli_optab_quoted(v, shown, sizeof shown));
+            return 2;
+        }
+        o->ca_file = system_bundle(v) ? NULL : v;
+        return 0;
+    }
+    return 0;
+}
+
 static int parse(cli_opts_t *o, int argc, char **argv) {
     unsigned char seen[sizeof rows / sizeof rows[0]];
     size_t ninputs;
@@ -544,7 +589,7 @@ static int parse(cli_opts_t *o, int argc, char **argv) {
         o->concurrency = 1;
     if (o->threads > o->concurrency) /* each thread has a URL in flight at least */
         o->threads = o->concurrency;
-    if (no_private_check(o) != 0)
+    if (no_private_check(o) != 0 || ca_env_read(o) != 0)
         return 2;
     return queue_check(o, seen, ninputs > 0 || o->urls.n > 0);
 }

@@ -48,7 +48,7 @@ def certs_dir(name, link=True, append=True, drop_links=False):
     return d
 
 
-def titles(d, kinds, *args):
+def titles(d, kinds, *args, env=None):
     """`cafe titles --json` on the kinds' URLs with d as /etc/ssl/certs: each record's title
     or error, in order."""
     try:
@@ -58,7 +58,8 @@ def titles(d, kinds, *args):
     try:
         urls = [tls.url(k, "/t.html") for k in kinds]
         r = subprocess.run(ns.inside() + [CAFE, "titles", "-q", "--json", "--retries", "0", *args,
-                                          write_list(urls)], capture_output=True, timeout=120)
+                                          write_list(urls)], capture_output=True, timeout=120,
+                           env=dict(os.environ, **(env or {})))
     finally:
         ns.close()
     assert r.returncode == 0, r.stderr[-500:]
@@ -104,6 +105,51 @@ def test_each_thread_has_the_store():
     # every record checked: with the kinds as keys, the first good one would go unseen
     got = titles(certs_dir("threads"), ["good", "selfsigned", "good"], "--threads", "2")
     assert got[0] == got[2] == "trusted" and "not trusted" in got[1], got
+
+
+def env_titles(env, kinds, *args):
+    """`cafe titles --json` on the kinds' URLs with env added to the environment (no private
+    mount: the test CA is not the system's): (exit status, stderr, each title or error)."""
+    urls = [tls.url(k, "/t.html") for k in kinds]
+    clean = {k: v for k, v in os.environ.items()
+             if k not in ("CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR")}
+    r = subprocess.run([CAFE, "titles", "-q", "--json", "--retries", "0", *args, write_list(urls)],
+                       capture_output=True, timeout=120, env=dict(clean, **env))
+    recs = [json.loads(line) for line in r.stdout.decode().splitlines()]
+    return r.returncode, r.stderr.decode(), [rec["title"] or rec["error"] for rec in recs]
+
+
+def test_ca_variables_are_read_as_curl_reads_them():
+    # Behind a TLS-inspecting proxy, or for an internal CA, users set SSL_CERT_FILE (OpenSSL's,
+    # read by curl, Go's httpx, lychee, Python) or CURL_CA_BUNDLE (curl's, requests'): curl
+    # trusted the site and cafe failed every HTTPS URL as "not trusted", with exit status 0.
+    other = os.path.join(TMP, "other-ca.pem")
+    shutil.copy(os.path.join(tls.dir, "selfsigned.pem"), other)
+    rc, err, got = env_titles({}, ["good"])
+    assert rc == 0 and "not trusted" in got[0], (rc, err, got)
+    rc, err, got = env_titles({"SSL_CERT_FILE": tls.ca}, ["good", "selfsigned"])
+    assert rc == 0 and got[0] == "trusted" and "not trusted" in got[1], (rc, err, got)
+    # curl's order: CURL_CA_BUNDLE before SSL_CERT_FILE, --cacert before both
+    rc, err, got = env_titles({"CURL_CA_BUNDLE": tls.ca, "SSL_CERT_FILE": other}, ["good"])
+    assert rc == 0 and got == ["trusted"], (rc, err, got)
+    rc, err, got = env_titles({"CURL_CA_BUNDLE": tls.ca}, ["good", "selfsigned"],
+                              "--cacert", other)
+    assert rc == 0 and "not trusted" in got[0] and got[1] == "trusted", (rc, err, got)
+    # one that names no CA file is refused at start, naming the variable, as --cacert is
+    missing = os.path.join(TMP, "no-such-ca.pem")
+    rc, err, got = env_titles({"SSL_CERT_FILE": missing}, ["good"])
+    assert (rc, got) == (2, []) and err.startswith(
+        f"cafe titles: SSL_CERT_FILE: no such file: '{missing}'"), (rc, err, got)
+
+
+def test_ca_variables_naming_the_system_bundle_keep_the_system_store():
+    # Many systems set SSL_CERT_FILE and CURL_CA_BUNDLE to the system's bundle for every
+    # program: that is the system store, still read lazily from the directory (here the test
+    # CA is in the directory alone: the bundle taken as --cacert would not trust it).
+    bundle = os.path.join(CERTS, BUNDLE)
+    got = titles(certs_dir("env-bundle", append=False), ["good", "selfsigned"],
+                 env={"SSL_CERT_FILE": bundle, "CURL_CA_BUNDLE": bundle})
+    assert got[0] == "trusted" and "not trusted" in got[1], got
 
 
 run_tests(globals(), cleanup=(tls.close,))
