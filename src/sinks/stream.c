@@ -87,10 +87,16 @@ static int flusher_task(void *arg, void **value) {
  * opened here is left to the open that reports it; other than a regular file (a FIFO,
  * /dev/stdout) it is not locked. 0, or CAFE_EBUSY with why set. */
 static int lock_output(stream_t *st) {
+    struct stat sb;
     if (!st->path || st->lock_fd >= 0)
         return 0;
+    /* Not even opened when it is no regular file: opened read-write and closed again, a
+     * FIFO let its waiting reader in and then left it without a writer, and a reader that
+     * read in between saw its end (it exited with nothing; the output's own open then
+     * waited for a reader for ever). */
+    if (stat(st->path, &sb) == 0 && !S_ISREG(sb.st_mode))
+        return 0;
     int fd = open(st->path, O_RDWR | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0666);
-    struct stat sb;
     if (fd < 0)
         return 0;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {

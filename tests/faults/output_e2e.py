@@ -330,6 +330,45 @@ def test_closed_standard_descriptors():
             .encode(), out
 
 
+def test_a_fifo_output_is_opened_once_so_its_reader_never_sees_an_early_end():
+    # -o FIFO, its reader waiting (`mkfifo out; consumer < out & cafe titles -o out`): the
+    # file lock opened the FIFO read-write and closed it again before the output's own open.
+    # That open let the reader in, the close left the FIFO with no writer, and a reader that
+    # read in between saw the end of its input: it exited with nothing, and cafe's open then
+    # waited for a reader for ever (4 runs in 100 here). What a reader sees is the writer's
+    # closes, which inotify counts: one, after the records.
+    import ctypes
+    import struct
+    import threading
+    libc = ctypes.CDLL(None, use_errno=True)
+    IN_CLOSE_WRITE, IN_OPEN = 0x08, 0x20  # opens watched too: two closes in a row are one event
+    fifo = os.path.join(TMP, "out.fifo")
+    os.mkfifo(fifo)
+    ino = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+    if ino < 0 or libc.inotify_add_watch(ino, fifo.encode(), IN_CLOSE_WRITE | IN_OPEN) < 0:
+        raise Skip("no inotify here")
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()), daemon=True)
+    reader.start()
+    try:
+        r = subprocess.run([CAFE, "titles", "-q", "--json", "-o", fifo, SMALL],
+                           capture_output=True, timeout=30)
+    finally:
+        if reader.is_alive():  # cafe never opened it: let the reader's open return
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(10)
+    events, at = os.read(ino, 4096), 0
+    closes = 0
+    while at < len(events):
+        _, mask, _, name_len = struct.unpack_from("iIII", events, at)
+        closes += bool(mask & IN_CLOSE_WRITE)
+        at += 16 + name_len
+    os.close(ino)
+    assert r.returncode == 0, r.stderr
+    assert len(got[0].splitlines()) == 5, got
+    assert closes == 1, f"the FIFO was closed for writing {closes} times"
+
+
 def test_non_blocking_stdout_waits_for_its_reader():
     # A pipe or terminal left non-blocking by another program (the open file is shared) made
     # a write to a full stdout fail with EAGAIN: cafe stopped with "writing standard output:
