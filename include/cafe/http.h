@@ -74,6 +74,13 @@ typedef int (*cafe_http_body_cb)(void *arg, const cafe_http_result_t *res, const
  * that ends before (a bad URL, a DNS failure, cancelled while it waited) never calls it. */
 typedef void (*cafe_http_start_cb)(void *arg);
 
+/* Between tries: called with waiting 1 when a try failed and the request waits to try again
+ * (its backoff or Retry-After sleep, then its host's turn and a slot), with 0 when that next
+ * try is handed to curl. Runs in the requesting task and must not suspend; it may cancel the
+ * task (cafe_task_cancel), which ends the wait with CAFE_ECANCELED: a tool that stops
+ * gracefully lets tries in curl finish and cancels the requests waiting to retry. */
+typedef void (*cafe_http_retry_cb)(void *arg, int waiting);
+
 #define CAFE_HTTP_NO_REDIRECTS (-1)
 
 /* What a zero option stands for: the names the code uses, and the values the comments on
@@ -179,6 +186,8 @@ typedef struct cafe_http_opts {
      * A tool that stops gracefully lets started requests finish and cancels the others. */
     cafe_http_start_cb on_start;
     void *start_arg;
+    /* Told between tries (cafe_http_retry_cb), with start_arg; NULL = not told. */
+    cafe_http_retry_cb on_retry;
 
     /* Nonzero: res->redirects, connects, bytes and timing are left 0. Each is a lookup in
      * curl at every response (~600 instructions for the eight): a crawler that does not

@@ -74,7 +74,7 @@ typedef struct demo_job {
 
 static int fetch_one(void *arg, void **value) {
     demo_job_t *j = arg;
-    return cli_fetch(&j->d->opts, &j->rec, NULL, NULL, NULL);
+    return cli_fetch(&j->d->opts, &j->rec, NULL, NULL, NULL, NULL);
 }
 
 static void print_record(demo_t *d, const record_t *r) {

@@ -211,8 +211,8 @@ static int page_before_failure(int rc, sink_t *s) {
     return cafe_title_finish(s->title) == 1 && !cafe_title_unclosed(s->title);
 }
 
-int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, void *start_arg,
-              cli_fetch_pool_t *pool) {
+int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start,
+              cafe_http_retry_cb on_retry, void *start_arg, cli_fetch_pool_t *pool) {
     sink_t s; /* not s = {...}: that would clear head's 1445 bytes for every URL */
     s.title = NULL, s.pool = pool, s.failed = 0, s.url = r->url, s.detect = !o->no_detect;
     s.not_html = 0, s.mode = CAFE_TITLE_HTML, s.nhead = 0;
@@ -220,6 +220,7 @@ int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, voi
     cafe_http_result_t res;
     fill_opts(o, &h, &s);
     h.on_start = on_start;
+    h.on_retry = on_retry;
     h.start_arg = start_arg;
     uint64_t t0 = cafe_loop_now(cafe_loop_current());
     int rc = cafe_http_request(r->url, &h, &res);

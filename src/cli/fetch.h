@@ -17,10 +17,11 @@ typedef struct cli_fetch_pool {
 
 /* Fetches r->url (already normalised) and fills the rest of r. Runs inside a task; only
  * that task waits. on_start(start_arg), when not NULL, is told when the request leaves the
- * limits' queues for the network (cafe_http_opts_t.on_start). The extractor comes from pool
- * and goes back to it (pool NULL: created and freed here). Returns r->error. */
-int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start, void *start_arg,
-              cli_fetch_pool_t *pool);
+ * limits' queues for the network (cafe_http_opts_t.on_start), on_retry(start_arg, waiting)
+ * between its tries (cafe_http_opts_t.on_retry). The extractor comes from pool and goes back
+ * to it (pool NULL: created and freed here). Returns r->error. */
+int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start,
+              cafe_http_retry_cb on_retry, void *start_arg, cli_fetch_pool_t *pool);
 void cli_fetch_pool_free(cli_fetch_pool_t *pool);
 
 /* What kind of outcome r is, for the summary's counts. */

@@ -327,8 +327,8 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_FLAG, "drain", 0, NULL, F(drain), 0, 0, 1, NULL, NULL, NULL,
      "on Ctrl-C, let URLs in flight finish",
      "On the first interrupt, let the URLs in flight (their requests sent or connecting)\n"
-     "finish instead of cancelling them; URLs still waiting for their turn are not\n"
-     "started."},
+     "finish instead of cancelling them; URLs still waiting for their turn, or to try again\n"
+     "(--retries), are not started again: they get no record, and --resume fetches them."},
     {CLI_OPT_SECONDS, "timeout", 0, "S", F(timeout_ms), 0.001, 1e6, 0, "15", NULL, NULL,
      "time limit of one attempt, in seconds", NULL},
     {CLI_OPT_SECONDS, "connect-timeout", 0, "S", F(connect_timeout_ms), 0.001, 1e6, 0, "5", NULL,

@@ -142,8 +142,10 @@ void cli_summary(cli_run_t *run, int interrupted) {
         fputc(')', stderr);
     if (run->skipped)
         fprintf(stderr, "; %llu already done", (unsigned long long)run->skipped);
-    if (interrupted && run->o->drain)
-        fprintf(stderr, "; interrupted: %llu in flight finished", (unsigned long long)run->drained);
+    if (interrupted && run->o->drain) /* in flight at the stop, less those cancelled since */
+        fprintf(
+            stderr, "; interrupted: %llu in flight finished",
+            (unsigned long long)(run->drained > run->dropped ? run->drained - run->dropped : 0));
     if (interrupted && (!run->o->drain || run->dropped)) /* with --drain: not written */
         fprintf(stderr, "%s%llu in flight cancelled",
                 run->o->drain ? ", " : "; interrupted: ", (unsigned long long)run->dropped);

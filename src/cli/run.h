@@ -20,9 +20,10 @@ typedef struct cli_slot {
     record_t rec;
     int state;
     /* SLOT_BUSY: the fetch task (NULL until it runs), and whether its request started (left
-     * the HTTP limits' queues): --drain lets started ones finish and cancels the others. */
+     * the HTTP limits' queues) and is now between tries (retrying): --drain lets started ones
+     * finish their try in curl and cancels the others, and those waiting to retry. */
     cafe_task_t *task;
-    int started;
+    int started, retrying;
     struct cli_run *run;  /* the run it belongs to (its fetch task's way back) */
     record_store_t spare; /* the store of the slot's last record, for its next one */
     cli_remote_t remote;  /* --threads: its trip to a worker and back */

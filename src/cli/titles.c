@@ -28,18 +28,31 @@ static void fetch_started(void *arg) {
     cli_ahead_check(&s->run->ahead);
 }
 
+/* Slot arg's request waits to try again (waiting 1), or that try went to curl (0). After a
+ * stop (Ctrl-C with --drain, an output that failed) a URL between its tries waits for its
+ * turn as one not started does: cancelled, no record, and --resume fetches it. A retry after
+ * Ctrl-C (a Retry-After of a minute, slept and sent again) kept --drain going for minutes. */
+static void fetch_retry(void *arg, int waiting) {
+    cli_slot_t *s = arg;
+    s->retrying = waiting;
+    if (waiting && s->run->stopping)
+        cafe_task_cancel(cafe_task_current());
+}
+
 /* Cancels the fetches whose request has not started: those queued behind the limits or a
  * host's turn (a task that has not run yet sees `stopping` and does not fetch), and the
- * workers' queues. The requests in flight finish. Returns how many were queued. */
-static uint64_t stop_queued(cli_run_t *run) {
+ * workers' queues; and those waiting between two tries (*retrying counts them). The tries in
+ * flight finish. Returns how many were queued. */
+static uint64_t stop_queued(cli_run_t *run, uint64_t *retrying) {
     if (run->workers)
         cli_workers_interrupt(run->workers, 1);
     uint64_t queued = 0;
+    *retrying = 0;
     for (size_t i = 0; i < run->window; i++) {
         cli_slot_t *s = &run->slots[i];
-        if (s->state != SLOT_BUSY || s->started)
+        if (s->state != SLOT_BUSY || (s->started && !s->retrying))
             continue;
-        queued++;
+        *(s->started ? retrying : &queued) += 1;
         if (s->task)
             cafe_task_cancel(s->task);
     }
@@ -58,8 +71,9 @@ static void fetch_finished(cli_slot_t *s, int fetched) {
     /* The output failed (a closed pipe: `| head`): nothing queued starts, not even the URLs a
      * polite host holds back, which could otherwise keep the run going for minutes. */
     if (run->write_error && !run->queue_stopped) {
+        uint64_t retrying;
         run->queue_stopped = 1;
-        (void)stop_queued(run);
+        (void)stop_queued(run, &retrying);
     }
     cli_ahead_check(&run->ahead); /* it may have left the queues without starting */
 }
@@ -75,7 +89,7 @@ static int fetch_task(void *arg, void **value) {
     run->ahead.unrun--;
     s->task = cafe_task_current();
     if (fetched)
-        cli_fetch(run->o, &s->rec, fetch_started, s, &run->titles);
+        cli_fetch(run->o, &s->rec, fetch_started, fetch_retry, s, &run->titles);
     s->task = NULL;
     fetch_finished(s, fetched);
     return 0;
@@ -153,7 +167,7 @@ static int dispatch(cli_run_t *run, const char *line, size_t len, uint64_t ref, 
     s->rec = (record_t){.seq = seq, .skipped = run->skipped, .source_ref = ref, .store = s->spare};
     s->spare = (record_store_t){0};
     s->task = NULL;
-    s->started = 0;
+    s->started = s->retrying = 0;
     run->next_seq++;
     if (url && !(s->rec.url = normal ? normal : record_keep(&s->rec, url, url_len))) {
         bad = CAFE_ENOMEM;
@@ -222,9 +236,10 @@ static void on_signal(void *arg, int signum, unsigned count) {
         cafe_group_cancel(&run->fetchers);
         return;
     }
-    /* --drain: the requests in flight finish, those still queued are cancelled. The wait
-     * may be long: say what it is for. */
-    uint64_t queued = stop_queued(run);
+    /* --drain: the tries in flight finish, the requests still queued or waiting to retry are
+     * cancelled. The wait may be long: say what it is for. drained: the started ones, of
+     * which the summary takes off those cancelled (run->dropped). */
+    uint64_t retrying, queued = stop_queued(run, &retrying);
     run->drained = run->in_flight;
     if (run->o->quiet)
         return;
@@ -232,7 +247,7 @@ static void on_signal(void *arg, int signum, unsigned count) {
     fprintf(stderr,
             "cafe titles: interrupted: letting %llu URLs in flight finish, %llu queued not "
             "started (Ctrl-C again quits at once)\n",
-            (unsigned long long)run->drained, (unsigned long long)queued);
+            (unsigned long long)(run->drained - retrying), (unsigned long long)queued);
 }
 
 /* The sink and the source get ready, in the run's loop: --resume's keys first (the sink

@@ -113,6 +113,14 @@ static void job_started(void *arg) {
     cli_ahead_check(&w->ahead);
 }
 
+/* As titles.c's fetch_retry, in the worker: after its stop, a URL between tries is cancelled. */
+static void job_retry(void *arg, int waiting) {
+    cli_slot_t *s = arg;
+    s->remote.retrying = waiting;
+    if (waiting && s->remote.worker->stopping)
+        cafe_task_cancel(cafe_task_current());
+}
+
 static int job_task(void *arg, void **value) {
     cli_slot_t *s = arg;
     cli_worker_t *w = s->remote.worker;
@@ -121,7 +129,7 @@ static int job_task(void *arg, void **value) {
     if (fetched) {
         s->remote.task = cafe_task_current();
         dlist_push(&w->fetching, &s->remote.link);
-        cli_fetch(w->ws->conf.o, &s->rec, job_started, s, &w->titles);
+        cli_fetch(w->ws->conf.o, &s->rec, job_started, job_retry, s, &w->titles);
         dlist_unlink(&w->fetching, &s->remote.link);
         s->remote.task = NULL;
     }
@@ -131,7 +139,7 @@ static int job_task(void *arg, void **value) {
 }
 
 /* Ctrl-C in the worker: the queued jobs go back unfetched, the fetching ones are cancelled
- * (with --drain, those whose request has not started). */
+ * (with --drain, those whose request has not started or waits to retry). */
 static void interrupt(cli_worker_t *w) {
     w->stopping = 1;
     while (w->queued.tail) {
@@ -141,7 +149,7 @@ static void interrupt(cli_worker_t *w) {
     }
     for (dlist_link_t *k = w->fetching.head; k; k = k->next) {
         cli_slot_t *s = DLIST_ITEM(k, cli_slot_t, remote.link);
-        if (!w->ws->drain || !s->remote.started)
+        if (!w->ws->drain || !s->remote.started || s->remote.retrying)
             (void)cafe_task_cancel(s->remote.task);
     }
 }
@@ -167,7 +175,7 @@ static void spawn_job(cli_worker_t *w) {
     cli_slot_t *s = DLIST_ITEM(w->queued.tail, cli_slot_t, remote.link);
     dlist_unlink(&w->queued, w->queued.tail);
     s->remote.task = NULL;
-    s->remote.started = 0;
+    s->remote.started = s->remote.retrying = 0;
     if (cafe_group_spawn(&w->jobs, job_task, s, NULL) != 0) {
         record_fail(&s->rec, CAFE_ENOMEM, "out of memory");
         give_back(w, s, 1);

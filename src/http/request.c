@@ -232,7 +232,8 @@ static void hop_keep(hop_t *hop, const char *url, long status) {
 static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
     const cafe_http_opts_t *o = t->opts;
     int max = o->attempts > 0 ? o->attempts : CAFE_HTTP_DEFAULT_ATTEMPTS;
-    int told = 0; /* on_start was called */
+    int told = 0;    /* on_start was called */
+    int waiting = 0; /* on_retry(1) was called, on_retry(0) not yet */
     /* Each redirect to a host cafe has not resolved runs the attempt again once that host is
      * (pin.c): at most once per hop curl may follow, and once more. */
     int max_hops = o->max_redirects > 0 ? o->max_redirects : CAFE_HTTP_DEFAULT_MAX_REDIRECTS;
@@ -275,6 +276,10 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
             if (rc != 0)
                 return cafe__http_fail(res, rc, "%s while waiting for a transfer slot",
                                        cafe_strerror(rc));
+            if (waiting) { /* the retry goes to curl now */
+                waiting = 0;
+                o->on_retry(o->start_arg, 0);
+            }
             rc = try_run(t, &told);
             cafe__http_tls_first_done(t);
             t->host->one_off = NULL; /* the transfer is not the try's any more */
@@ -336,6 +341,10 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
         key = t->host->key;
         name = &t->host->name;
         replays = max_hops;
+        if (o->on_retry) {
+            waiting = 1;
+            o->on_retry(o->start_arg, 1); /* it may cancel the task: the sleep says so */
+        }
         rc = cafe_task_sleep(wait);
         if (rc != 0)
             return cafe__http_fail(res, rc, "%s while waiting to retry", cafe_strerror(rc));

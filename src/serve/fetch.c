@@ -7,7 +7,7 @@
 int srv_fetch(srv_t *s, record_t *rec) {
     s->fetching++;
     /* An extractor from the pool, as `cafe titles` takes one: no allocation per URL. */
-    cli_fetch(&s->o.fetch, rec, NULL, NULL, &s->titles);
+    cli_fetch(&s->o.fetch, rec, NULL, NULL, NULL, &s->titles);
     s->fetching--;
     srv_metrics_fetch(s, rec);
     return rec->error;
