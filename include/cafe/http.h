@@ -212,15 +212,10 @@ struct cafe_http_result {
     char message[256];
     long status;      /* HTTP status of the last response; 0 when none was received */
     int http_version; /* 10, 11, 20 or 30; 0 when no response */
-    /* Final URL after redirects, an empty query or fragment kept ("http://h/p?", requested
-     * as "/p?", which libcurl 7.88 writes "http://h/p"); NULL when the URL was refused.
-     * When the request ended at the URL it was given, byte for byte (most requests: no
-     * redirect), it is that url argument itself, not a copy (url_owned 0): valid as long as
-     * the caller's string. Else a copy res owns (url_owned 1), freed by
-     * cafe_http_result_free. A copy per URL spared: malloc, copy and free cost ~200
-     * instructions, 0.2% of a `cafe titles` URL. */
-    const char *url;
-    int url_owned;
+    /* Final URL after redirects (owned), an empty query or fragment kept ("http://h/p?",
+     * requested as "/p?", which libcurl 7.88 writes "http://h/p"); NULL when the URL was
+     * refused. */
+    char *url;
     int redirects;          /* redirects followed */
     char content_type[128]; /* media type from Content-Type, lower-case, no parameters; "" */
     char charset[48];       /* its charset parameter, lower-case, unquoted; "" when absent */
@@ -299,7 +294,7 @@ struct cafe_http_result {
  * instead of each making a full handshake at once. */
 int cafe_http_request(const char *url, const cafe_http_opts_t *opts, cafe_http_result_t *res);
 
-/* Frees what res owns (url when url_owned, body) and clears those fields. Safe to call twice. */
+/* Frees what res owns (url, body) and clears those fields. Safe to call twice. */
 void cafe_http_result_free(cafe_http_result_t *res);
 
 /* Per-loop limits. Transfers over max_transfers wait in FIFO order (they are not failed);

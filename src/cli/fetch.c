@@ -234,12 +234,8 @@ int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start,
     int oom = 0, cut = 0;
     const char *xml_why = NULL; /* an XML page not well-formed before its title ended */
     unsigned long line = 0, column = 0;
-    if (res.url_owned) { /* taken over: cafe_http_result_free leaves it alone */
-        r->final_url = (char *)res.url;
-        res.url = NULL;
-        res.url_owned = 0;
-    } else if (res.url) /* r->url itself: shared where the store holds it, never freed alone */
-        r->final_url = record_in_store(r, r->url) ? r->url : keep(r, r->url, 0, &oom);
+    r->final_url = res.url; /* taken over: cafe_http_result_free leaves it alone */
+    res.url = NULL;
     r->status = res.status;
     r->content_type = keep(r, res.content_type, 1, &oom);
     r->bytes = res.body_bytes;

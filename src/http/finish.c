@@ -167,16 +167,14 @@ static uint64_t usecs(CURL *e, CURLINFO what) {
 }
 
 /* The URL curl's transfer ended at (curl), or the one it started from (given) when curl's is
- * that URL, or that URL without its empty query or fragment (the transfer followed no
- * redirect): libcurl 7.88 drops both when it writes a URL ("http://h/p?" is "http://h/p"),
- * though it requested "/p?", and a browser's URL keeps them. The lengths first: most URLs
- * differ in none of that. */
+ * that URL without its empty query or fragment (the transfer followed no redirect): libcurl 7.88
+ * drops both when it writes a URL
+ * ("http://h/p?" is "http://h/p"), though it requested "/p?", and a browser's URL keeps them.
+ * The lengths first: most URLs differ in none of that. */
 static const char *url_written(const char *given, const char *curl) {
     int query, fragment;
     size_t g = strlen(given), n = strlen(curl);
-    if (g == n)
-        return memcmp(given, curl, n) == 0 ? given : curl;
-    if (g > n + 2 || !cafe__url_empty_parts(given, &query, &fragment))
+    if (g == n || g > n + 2 || !cafe__url_empty_parts(given, &query, &fragment))
         return curl;
     size_t f = strcspn(given, "#") - (size_t)query; /* given[0, f) is curl's before its '#' */
     const char *frag = fragment ? "" : given + f + query;
@@ -205,16 +203,10 @@ static void info_fill(cafe__http_xfer_t *x, const cafe__http_try_t *t, cafe_http
     if (!x->started)
         cafe__http_meta_fill(x, res);
     curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url);
-    if (url && x->hops)
-        cafe__http_result_url_set(res, url_followed(x, url));
-    else {
-        const char *final = url && t->url ? url_written(t->url, url) : url;
-        if (final && final == t->asked) { /* the caller's own string: no copy (cafe/http.h) */
-            cafe__http_result_url_set(res, NULL);
-            res->url = final;
-        } else
-            cafe__http_result_url_set(res, final ? strdup(final) : NULL);
-    }
+    free(res->url);
+    res->url = !url      ? NULL
+               : x->hops ? url_followed(x, url)
+                         : strdup(t->url ? url_written(t->url, url) : url);
     res->body_bytes = x->decoded;
     res->body = x->body;
     res->body_len = x->body_len;
@@ -281,7 +273,8 @@ static int unanswered(cafe__http_xfer_t *x, CURLcode code) {
 /* A redirect to a fragment of the page itself (redirect.c): the page is the result's URL. */
 static int redirect_loop(cafe__http_xfer_t *x, cafe__http_try_t *t) {
     cafe_http_result_t *res = t->res;
-    cafe__http_result_url_set(res, strdup(x->hop_url ? x->hop_url : t->url));
+    free(res->url);
+    res->url = strdup(x->hop_url ? x->hop_url : t->url);
     return cafe__http_fail(res, CAFE_EHTTP_TOO_MANY_REDIRECTS,
                            "redirect loop: HTTP %ld to \"%s\", a part of the page itself",
                            res->status, x->loop);
@@ -290,7 +283,8 @@ static int redirect_loop(cafe__http_xfer_t *x, cafe__http_try_t *t) {
 /* A redirect whose Location browsers refuse (redirect.c): the page is the result's URL. */
 static int bad_location(cafe__http_xfer_t *x, cafe__http_try_t *t) {
     cafe_http_result_t *res = t->res;
-    cafe__http_result_url_set(res, strdup(x->hop_url ? x->hop_url : t->url));
+    free(res->url);
+    res->url = strdup(x->hop_url ? x->hop_url : t->url);
     return cafe__http_fail(res, CAFE_EHTTP_URL, "malformed redirect Location: %s", x->bad_location);
 }
 
@@ -311,7 +305,8 @@ static int jar_keep(cafe__http_xfer_t *x, cafe__http_try_t *t) {
 /* A redirect whose Location headers differ (redirect.c): the page is the result's URL. */
 static int location_conflict(cafe__http_xfer_t *x, cafe__http_try_t *t) {
     cafe_http_result_t *res = t->res;
-    cafe__http_result_url_set(res, strdup(x->hop_url ? x->hop_url : t->url));
+    free(res->url);
+    res->url = strdup(x->hop_url ? x->hop_url : t->url);
     return cafe__http_fail(res, CAFE_EHTTP_PROTOCOL,
                            "malformed response: its Location values differ");
 }

@@ -99,7 +99,6 @@ typedef struct cafe__http_try {
     cafe__http_client_t *c;
     cafe__http_xfer_t *x;
     const char *url;
-    const char *asked; /* the caller's url when used as given (else NULL): res->url may be it */
     const cafe_http_opts_t *opts;
     cafe_http_result_t *res;
     cafe__http_host_t *host;
@@ -475,8 +474,6 @@ size_t cafe__http_on_header(char *line, size_t size, size_t n, void *xfer);
 int cafe__http_curl_failure(cafe__http_xfer_t *x, CURLcode cc, cafe_http_result_t *res);
 
 /* Sets res->error/message for a failure cafe found itself (not curl). */
-/* Sets res->url to url, malloc'd (res takes it; NULL: none), freeing the one res owned. */
-void cafe__http_result_url_set(cafe_http_result_t *res, char *url);
 int cafe__http_fail(cafe_http_result_t *res, int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))

@@ -25,20 +25,11 @@ static int error_retryable(int code) {
 void cafe_http_result_free(cafe_http_result_t *res) {
     if (!res)
         return;
-    if (res->url_owned)
-        free((char *)res->url);
+    free(res->url);
     free(res->body);
     res->url = NULL;
-    res->url_owned = 0;
     res->body = NULL;
     res->body_len = 0;
-}
-
-void cafe__http_result_url_set(cafe_http_result_t *res, char *url) {
-    if (res->url_owned)
-        free((char *)res->url);
-    res->url = url;
-    res->url_owned = url != NULL;
 }
 
 /* Clears res for a new try; attempts and queued_ms count over all tries. */
@@ -265,7 +256,8 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
         rc = cafe__http_dns_pin(t, key, name, pin, sizeof pin);
         char *target = (rc != 0 || t->code != 0) && hop->url ? strdup(hop->url) : NULL;
         if (target) { /* as curl -L: the redirect, its target (out of memory: curl's URL) */
-            cafe__http_result_url_set(res, target);
+            free(res->url);
+            res->url = target;
             res->status = hop->status;
         }
         if (rc != 0)
@@ -306,7 +298,8 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
             t->moved_hops += t->relocate_hops;
             unsigned bad = cafe__http_url_bad_port(t->moved);
             if (bad) { /* the redirect's target is the result, as curl's refusals give it */
-                cafe__http_result_url_set(res, strdup(t->moved));
+                free(res->url);
+                res->url = strdup(t->moved);
                 return cafe__http_fail(res, CAFE_EHTTP_REDIRECT_PROTOCOL, CAFE__HTTP_BAD_PORT_FMT,
                                        bad);
             }
@@ -397,7 +390,6 @@ static int request_in_task(const char *given, const cafe_http_opts_t *opts,
     cafe__http_try_t t; /* the rest is set per attempt (try_reset), not cleared here */
     t.c = c;
     t.url = url;
-    t.asked = norm ? NULL : url; /* norm is freed below: never res->url */
     t.opts = opts;
     t.res = res;
     t.host = cafe__http_host_enter(c, key, klen, hash, c->limits.max_host_connections);

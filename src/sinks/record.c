@@ -17,10 +17,6 @@ static int in_store(const record_t *r, const char *s) {
     return r->store.p && p >= base && p < base + r->store.len;
 }
 
-int record_in_store(const record_t *r, const char *s) {
-    return in_store(r, s);
-}
-
 /* Frees a text field unless it lives in the store. */
 static void drop(record_t *r, char *s) {
     if (s && !in_store(r, s))

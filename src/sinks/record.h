@@ -57,9 +57,6 @@ static inline char *record_keep(record_t *r, const char *s, size_t n) {
     return copy;
 }
 
-/* Whether s points into r's store (not freed alone: two fields may share it). */
-int record_in_store(const record_t *r, const char *s);
-
 /* Sets r->error and a formatted r->error_msg (replacing any previous one). */
 void record_fail(record_t *r, int error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
