@@ -138,6 +138,7 @@ CAFE__HOT void cafe__html_text_reset(cafe__html_text_t *t, const cafe__html_enco
     t->truncated = 0;
     t->ref = REF_NONE;
     t->nref = 0;
+    t->lookups = 0;
     t->buf[0] = 0;
     cafe__html_decoder_set(&t->dec, enc);
 }
@@ -149,6 +150,7 @@ void cafe__html_text_close(cafe__html_text_t *t) {
 /* Resolves a named reference read so far ("&" + alnum*, maybe ';'): RCDATA decodes the
  * longest table name it starts with, ';' or not; the rest is text. */
 static void end_named(cafe__html_text_t *t) {
+    t->lookups++;
     const cafe__html_entity_t *e = cafe__html_entity_longest(t->refbuf + 1, t->nref - 1);
     size_t used = 0;
     if (e) {
@@ -307,9 +309,15 @@ CAFE__HOT static const unsigned char *put_plain(cafe__html_text_t *t, const unsi
     return p;
 }
 
+/* The value is full and so is its kept copy: no byte of the rest of the text can change
+ * either, so none is read (a hostile title of megabytes of references costs no lookups). */
+static int full(const cafe__html_text_t *t) {
+    return t->truncated && t->nkeep >= t->keep_cap;
+}
+
 CAFE__HOT void cafe__html_text_feed(cafe__html_text_t *t, const unsigned char *p, size_t n) {
     const unsigned char *end = p + n;
-    while (p < end) {
+    while (p < end && !full(t)) {
         if (t->ref != REF_NONE) {
             if (ref_byte(t, *p))
                 p++;

@@ -18,6 +18,7 @@ typedef struct cafe__html_text {
     char refbuf[CAFE__HTML_ENTITY_MAX + 4]; /* "&" + name or "&#x" + digits read so far */
     unsigned char *keep;                    /* the copy cafe__html_text_keep asked for, or NULL */
     size_t nkeep, keep_cap;
+    unsigned long lookups; /* named references looked up since the reset (bounded work: tests) */
     cafe__html_decoder_t dec;
     char buf[CAFE_TITLE_MAX + 1]; /* the value, NUL-terminated by cafe__html_text_end */
 } cafe__html_text_t;

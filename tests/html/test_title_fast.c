@@ -5,6 +5,8 @@
  * part in its own heap block so that ASan sees any read past a chunk. */
 #include "title_check.h"
 
+#include "html/text.h"
+
 typedef struct fcase {
     const char *name;
     const char *html;
@@ -255,12 +257,39 @@ static void test_header_decides(void **state) {
     }
 }
 
+/* A title full past the cap (and its kept copy full) takes nothing more from the rest of its
+ * text: a hostile page's megabytes of would-be references ("&" and 31 letters, no name of
+ * the table) are not looked up one by one after the value is final (each lookup tries every
+ * length of the name; they made the costliest title per byte, 4 times any other shape). */
+static void test_full_title_ignores_rest(void **state) {
+    (void)state;
+    static cafe__html_text_t t;
+    static unsigned char keep[4 * CAFE_TITLE_MAX];
+    static const char unit[] = "&aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa ";
+    enum { UNITS = 64 * 1024 }; /* 2 MiB */
+    for (int kept = 0; kept < 2; kept++) {
+        cafe__html_text_init(&t);
+        cafe__html_text_reset(&t, &cafe__html_enc_utf8);
+        cafe__html_text_keep(&t, kept ? keep : NULL, kept ? sizeof keep : 0);
+        for (int i = 0; i < UNITS; i++)
+            cafe__html_text_feed(&t, (const unsigned char *)unit, sizeof unit - 1);
+        cafe__html_text_end(&t, 0);
+        assert_true(t.truncated);
+        assert_true(t.len <= CAFE_TITLE_MAX && t.len >= CAFE_TITLE_MAX - 4);
+        assert_memory_equal(t.buf, unit, sizeof unit - 1);
+        /* each lookup leaves at least two bytes in the value or the copy */
+        assert_true(t.lookups <= (CAFE_TITLE_MAX + (kept ? sizeof keep : 0)) / 2 + 1);
+        cafe__html_text_close(&t);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fast_cases),
         cmocka_unit_test(test_fast_cap),
         cmocka_unit_test(test_charset_between_resets),
         cmocka_unit_test(test_header_decides),
+        cmocka_unit_test(test_full_title_ignores_rest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
