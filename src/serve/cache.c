@@ -167,9 +167,11 @@ static void reply_entry(srv_req_t *r, srv_entry_t *e, const char *how) {
     }
     if (srv_reply(r, 200, "application/json", e->json, e->json_len, 1) != 0)
         return;
-    uint64_t left = age < s->o.cache_ttl_ms ? s->o.cache_ttl_ms - age : 0;
+    /* RFC 9111 4.2: a cache downstream holds the answer while max-age exceeds its age, Age
+     * included; so max-age is the whole TTL and Age the time spent here (as nginx and
+     * Varnish send them), not the TTL left, which would count that time twice. */
     char v[64];
-    snprintf(v, sizeof v, "public, max-age=%" PRIu64, left / 1000);
+    snprintf(v, sizeof v, "public, max-age=%" PRIu64, s->o.cache_ttl_ms / 1000);
     MHD_add_response_header(r->resp, "Cache-Control", v);
     snprintf(v, sizeof v, "%" PRIu64, age / 1000);
     MHD_add_response_header(r->resp, "Age", v);

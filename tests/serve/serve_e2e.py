@@ -64,6 +64,25 @@ def test_title_cache_expiry():
         s.stop()
 
 
+def test_a_hits_max_age_is_the_ttl_its_age_counted_by_age():
+    # RFC 9111 4.2: a cache downstream keeps an answer while max-age > its age, the Age
+    # header included: max-age is the whole TTL and Age the time spent here, as nginx and
+    # Varnish send them. max-age = TTL left with Age as well would count that age twice
+    # (an entry half its TTL old would reach a proxy already stale).
+    s = Serve("--allow-private", "-q", "--cache-ttl", "300")
+    try:
+        url = page(2, 3)
+        _, h, _ = s.request("GET", q(url))
+        assert h["x-cache"] == "miss" and h["cache-control"] == "public, max-age=300", h
+        import time
+        time.sleep(1.1)  # Age counts whole seconds: the time passing is what is tested
+        _, h, _ = s.request("GET", q(url))
+        assert h["x-cache"] == "hit" and int(h["age"]) >= 1, h
+        assert h["cache-control"] == "public, max-age=300", h
+    finally:
+        s.stop()
+
+
 def test_cache_evicts_the_least_recently_used():
     # --cache-size for two entries, not three (an entry's size from the service's own gauge;
     # the pages' records differ by a byte or two at most): a hit moves its entry to the
