@@ -36,8 +36,9 @@ static const cli_optab_t top_optab = {
     "                    FILE (standard input when neither is given)\n"
     "  title [FILE...]   print the <title> of local HTML files\n"
     "  demo              the guide's experiment, sync vs async, on local sites\n"
-    "  queue push|results|status REDIS_URL   a URL queue on Redis shared by many\n"
-    "                    `cafe titles --queue` workers\n"
+    "  queue push|results|status|delete REDIS_URL\n"
+    "                    a URL queue on Redis shared by many `cafe titles --queue`\n"
+    "                    workers\n"
     "  serve             a title service: HTTP API and web page\n",
     "Each command's options: cafe COMMAND --help\n",
     rows,

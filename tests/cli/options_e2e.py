@@ -299,6 +299,18 @@ def test_top_help_gives_each_commands_operands():
             re.search(r"^  %s %s  " % (cmd, re.escape(operands)), top, re.M), (cmd, operands, top)
 
 
+def test_top_help_and_man_synopsis_name_every_queue_subcommand():
+    # `cafe --help` and the man page's SYNOPSIS said "queue push|results|status" after
+    # `cafe queue delete` came: a user reading them never learnt it was there
+    subs = re.findall(r"cafe queue (\w+) REDIS_URL", cafe("queue", "--help").stdout.decode())
+    assert "delete" in subs, subs
+    top = cafe("--help").stdout.decode()
+    assert re.search(r"^  queue %s REDIS_URL" % re.escape("|".join(subs)), top, re.M), (subs, top)
+    with open(os.path.join(os.environ["CAFE_SOURCE_DIR"], "docs", "cafe.1")) as f:
+        man = f.read()
+    assert ".B cafe queue %s\n" % "|".join(subs) in man, subs
+
+
 def test_help_does_not_hide_a_mistake_on_the_same_line():
     # `cafe titles --help --bogus` printed the help and exited 0, `--bogus --help` refused:
     # the order decided. As grep does, the whole line is parsed first: a mistake anywhere is
