@@ -136,7 +136,8 @@ static int push(qcmd_t *c) {
     }
     printf("%llu added, %llu skipped (already pushed)", added, lines - added);
     if (too_long)
-        printf(", %llu lines too long (over %d bytes) left out", too_long, INPUT_LINE_MAX);
+        printf(", %llu %s too long (over %d bytes) left out", too_long,
+               too_long == 1 ? "line" : "lines", INPUT_LINE_MAX);
     printf("\n");
     return 0;
 }

@@ -97,6 +97,17 @@ def test_push_twice_adds_nothing():
     assert "queued       500\n" in st and "pushed       500" in st, st
 
 
+def test_push_counts_the_lines_too_long_it_left_out():
+    # push said "1 lines too long": one line is "1 line"
+    path = os.path.join(tmp, "too-long.txt")
+    for n, words in ((1, b"1 line too long"), (2, b"2 lines too long")):
+        with open(path, "w") as f:
+            f.write("http://127.0.0.1:9/ok\n" + ("http://127.0.0.1:9/" + "a" * 9000 + "\n") * n)
+        r = cafe("queue", "push", rs.url(f"toolong{n}"), path)
+        assert r.returncode == 0 and r.stdout == b"1 added, 0 skipped (already pushed), " + \
+            words + b" (over 8192 bytes) left out\n", r
+
+
 def test_three_workers_20000_urls():
     urls, path = url_list("big", 20000, delay=20)
     r = cafe("queue", "push", rs.url("big"), "-", input=open(path, "rb").read())
