@@ -562,7 +562,9 @@ static json_t *status_json(const srv_job_t *j) {
 
 static void reply_status(srv_req_t *r, srv_job_t *j, unsigned code) {
     json_t *o = status_json(j);
-    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    /* 15 significant digits, a double's sure ones: jansson's default 17 wrote a job 4 ms old
+     * as "elapsed_s":0.0040000000000000001 */
+    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
     json_decref(o);
     if (!text) {
         srv_reply_error(r, 503, "out of memory");

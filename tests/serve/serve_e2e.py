@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import os
+import re
 import signal
 import socket
 import sys
@@ -177,6 +178,24 @@ def head_then_get(path):
         while not rest.endswith(b'{"status":"ok"}\n') and (d := s.recv(65536)):
             rest += d
         return head.decode(), rest, closes
+
+
+def test_status_numbers_are_written_short():
+    # jansson writes a real with 17 significant digits unless told: a job 4 ms old read
+    # "elapsed_s":0.0040000000000000001. The clock counts milliseconds: 3 decimals at most,
+    # and no number longer than a double's 15 sure digits. About 2 in 3 millisecond counts
+    # print long at 17 digits (0.037 as 0.036999999999999998): six jobs of other lengths
+    for i in range(6):
+        status, _, st = post_job(srv, [page(i, 3, f"?delay={30 + 13 * i}"), "not a url"])
+        assert status == 202, (status, st)
+        wait_job(srv, st["id"])
+        status, _, body = srv.request("GET", f"/v1/jobs/{st['id']}")
+        assert status == 200, (status, body)
+        elapsed = re.search(rb'"elapsed_s":([^,}]+)', body).group(1)
+        assert re.fullmatch(rb"\d+(\.\d{1,3})?", elapsed), body
+        for number in re.findall(rb'":(-?[0-9][0-9.eE+-]*)', body):
+            digits = re.sub(rb"[^0-9]", b"", re.split(rb"[eE]", number)[0]).lstrip(b"0")
+            assert len(digits) <= 15, (number, body)
 
 
 def test_head_is_get_without_the_body():
