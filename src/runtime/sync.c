@@ -30,7 +30,10 @@ static int sem_undo(cafe__wait_t *w) {
     return 1;
 }
 
-static inline int sem_take(cafe_sem_t *s, const char *call) {
+/* Takes a permit, in FIFO order behind the waiters. undo passes on the permit of a woken
+ * waiter cancelled before it ran; arrived (or NULL) runs once a wait got its permit. */
+static inline int sem_take(cafe_sem_t *s, const char *call, int (*undo)(cafe__wait_t *),
+                           void (*arrived)(cafe__wait_t *)) {
     cafe__owner_check(&s->private_thread, call);
     cafe__task_t *t = cafe__running();
     int rc = cafe__interrupt_check(t);
@@ -42,10 +45,13 @@ static inline int sem_take(cafe_sem_t *s, const char *call) {
     }
     if (!t)
         return CAFE_ENOTASK;
-    cafe__wait_t w = {.abort = cafe__abort_unlist, .undo = sem_undo, .source = s};
+    cafe__wait_t w = {.abort = cafe__abort_unlist, .undo = undo, .source = s};
     cafe__waitlist_push(&s->private_waiters, &w);
     /* On success the releaser handed its permit straight to us. */
-    return cafe__park(&w, CAFE__NEVER);
+    rc = cafe__park(&w, CAFE__NEVER);
+    if (rc == 0 && arrived)
+        arrived(&w);
+    return rc;
 }
 
 static inline int sem_try_take(cafe_sem_t *s, const char *call) {
@@ -66,7 +72,7 @@ static inline int sem_retire(cafe_sem_t *s, const char *call) {
 }
 
 int cafe_sem_acquire(cafe_sem_t *s) {
-    return sem_take(s, "cafe_sem_acquire");
+    return sem_take(s, "cafe_sem_acquire", sem_undo, NULL);
 }
 
 int cafe_sem_try_acquire(cafe_sem_t *s) {
@@ -134,24 +140,7 @@ void cafe_lock_init(cafe_lock_t *l) {
 }
 
 int cafe_lock_acquire(cafe_lock_t *l) {
-    cafe_sem_t *s = &l->private_sem;
-    cafe__owner_check(&s->private_thread, "cafe_lock_acquire");
-    cafe__task_t *t = cafe__running();
-    int rc = cafe__interrupt_check(t);
-    if (rc != 0)
-        return rc;
-    if (s->private_count > 0 && cafe__waitlist_empty(&s->private_waiters)) {
-        s->private_count--;
-        return 0;
-    }
-    if (!t)
-        return CAFE_ENOTASK;
-    cafe__wait_t w = {.abort = cafe__abort_unlist, .undo = lock_undo, .source = s};
-    cafe__waitlist_push(&s->private_waiters, &w);
-    rc = cafe__park(&w, CAFE__NEVER);
-    if (rc == 0)
-        lock_arrived(&w);
-    return rc;
+    return sem_take(&l->private_sem, "cafe_lock_acquire", lock_undo, lock_arrived);
 }
 
 int cafe_lock_try_acquire(cafe_lock_t *l) {
