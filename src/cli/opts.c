@@ -166,7 +166,7 @@ static int has_pem_certificate(FILE *f) {
 /* --cacert: a readable file holding a certificate. A key file given by mistake, a DER file
  * or an empty one was taken, then every HTTPS URL failed ("cannot load the CA
  * certificates") and the run exited 0. */
-static const char *cacert_check(const char *v) {
+const char *cli_cacert_check(const char *v) {
     const char *why = file_check(v);
     if (why)
         return why;
@@ -381,7 +381,7 @@ static const cli_opt_t rows[] = {
      "cafe/" CAFE_VERSION_STRING, wire_check, "the User-Agent header", NULL},
     {CLI_OPT_FLAG, "insecure", 'k', NULL, F(insecure), 0, 0, 1, NULL, NULL, NULL,
      "do not verify TLS certificates", NULL},
-    {CLI_OPT_STRING, "cacert", 0, "FILE", F(ca_file), 0, 0, 0, NULL, NULL, cacert_check,
+    {CLI_OPT_STRING, "cacert", 0, "FILE", F(ca_file), 0, 0, 0, NULL, NULL, cli_cacert_check,
      "trust the CAs in FILE (PEM) instead of the system's.\nDefault: curl's variables "
      "CURL_CA_BUNDLE, SSL_CERT_FILE",
      "Trust the CAs in FILE (PEM) instead of the system's. Without it (and without -k), the\n"
@@ -521,7 +521,7 @@ static int system_bundle(const char *path) {
  * for a TLS-inspecting proxy or an internal CA, they were ignored: curl trusted the sites
  * and cafe failed every HTTPS URL as "not trusted", with exit status 0. A file that is no CA
  * file is refused at start, as --cacert's is. 0, or 2 after the message. */
-static int ca_env_read(cli_opts_t *o) {
+int cli_ca_env_read(const char *cmd, cli_opts_t *o) {
     static const char *const names[] = {"CURL_CA_BUNDLE", "SSL_CERT_FILE"};
     if (o->ca_file || o->insecure)
         return 0;
@@ -530,11 +530,11 @@ static int ca_env_read(cli_opts_t *o) {
         char shown[96];
         if (!v || !*v)
             continue;
-        if ((why = cacert_check(v)) != NULL) {
+        if ((why = cli_cacert_check(v)) != NULL) {
             fprintf(stderr,
-                    "cafe titles: %s: %s: '%s' (curl's CA file variable; unset it or "
+                    "cafe %s: %s: %s: '%s' (curl's CA file variable; unset it or "
                     "give --cacert)\n",
-                    names[i], why, cli_optab_quoted(v, shown, sizeof shown));
+                    cmd, names[i], why, cli_optab_quoted(v, shown, sizeof shown));
             return 2;
         }
         o->ca_file = system_bundle(v) ? NULL : v;
@@ -589,7 +589,7 @@ static int parse(cli_opts_t *o, int argc, char **argv) {
         o->concurrency = 1;
     if (o->threads > o->concurrency) /* each thread has a URL in flight at least */
         o->threads = o->concurrency;
-    if (no_private_check(o) != 0 || ca_env_read(o) != 0)
+    if (no_private_check(o) != 0 || cli_ca_env_read("titles", o) != 0)
         return 2;
     return queue_check(o, seen, ninputs > 0 || o->urls.n > 0);
 }

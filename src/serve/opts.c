@@ -115,6 +115,12 @@ static const cli_opt_t rows[] = {
      "body bytes read at most", NULL},
     {CLI_OPT_STRING, "user-agent", 'A', "S", F(fetch.user_agent), 0, 0, 0, NULL,
      "cafe/" CAFE_VERSION_STRING, NULL, "the User-Agent header", NULL},
+    {CLI_OPT_STRING, "cacert", 0, "FILE", F(fetch.ca_file), 0, 0, 0, NULL, NULL, cli_cacert_check,
+     "trust the CAs in FILE (PEM) instead of the system's.\nDefault: curl's variables "
+     "CURL_CA_BUNDLE, SSL_CERT_FILE",
+     "Trust the CAs in FILE (PEM) instead of the system's. Without it, the file of curl's\n"
+     "variables CURL_CA_BUNDLE, else SSL_CERT_FILE, when set (see ENVIRONMENT), as for\n"
+     "cafe titles."},
     {CLI_OPT_HELP, "help", 'h', NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print this help", NULL},
     {CLI_OPT_VERSION, "version", 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print the version", NULL},
 };
@@ -167,6 +173,8 @@ int srv_opts_parse(srv_opts_t *o, int argc, char **argv) {
         return 2;
     }
     if (!o->data_dir && o->db && jobs_beside_db(o) != 0)
+        return 2;
+    if (cli_ca_env_read("serve", &o->fetch) != 0)
         return 2;
     o->fetch.no_private = !o->allow_private;
     const char *via = o->fetch.no_private ? proxy_env_in_use() : NULL;

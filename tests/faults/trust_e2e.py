@@ -152,4 +152,56 @@ def test_ca_variables_naming_the_system_bundle_keep_the_system_store():
     assert got[0] == "trusted" and "not trusted" in got[1], got
 
 
+def ca_clean_env(env):
+    return dict({k: v for k, v in os.environ.items()
+                 if k not in ("CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR")}, **env)
+
+
+def serve_titles(env, kinds, *args):
+    """`cafe serve` with env added to the environment, asked GET /v1/title for each kind's
+    URL: each title or error, in order."""
+    sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "serve"))
+    from urllib.parse import quote
+    from servelib import Serve
+    s = Serve("--allow-private", "-q", "--retries", "0", *args, env=ca_clean_env(env))
+    try:
+        got = []
+        for k in kinds:
+            _, _, rec = s.json("GET", "/v1/title?url=" + quote(tls.url(k, "/t.html"), safe=""))
+            got.append(rec["title"] or rec["error"])
+    finally:
+        s.stop()
+    return got
+
+
+def serve_refused(env, *args):
+    """`cafe serve` expected to refuse to start: (exit status, stderr)."""
+    r = subprocess.run([CAFE, "serve", "--listen", "127.0.0.1:0", "--allow-private", *args],
+                       capture_output=True, timeout=60, env=ca_clean_env(env))
+    return r.returncode, r.stderr.decode()
+
+
+def test_serve_reads_the_ca_variables_and_cacert_as_titles_does():
+    # `cafe serve` read neither curl's variables nor had --cacert: behind a TLS-inspecting
+    # proxy or for an internal CA, every HTTPS title failed as "not trusted".
+    other = os.path.join(TMP, "other-ca-serve.pem")
+    shutil.copy(os.path.join(tls.dir, "selfsigned.pem"), other)
+    got = serve_titles({}, ["good"])
+    assert "not trusted" in got[0], got
+    got = serve_titles({"SSL_CERT_FILE": tls.ca}, ["good", "selfsigned"])
+    assert got[0] == "trusted" and "not trusted" in got[1], got
+    got = serve_titles({"CURL_CA_BUNDLE": tls.ca, "SSL_CERT_FILE": other}, ["good"])
+    assert got == ["trusted"], got
+    got = serve_titles({"CURL_CA_BUNDLE": tls.ca}, ["good", "selfsigned"], "--cacert", other)
+    assert "not trusted" in got[0] and got[1] == "trusted", got
+    got = serve_titles({}, ["good"], "--cacert", tls.ca)
+    assert got == ["trusted"], got
+    missing = os.path.join(TMP, "no-such-ca.pem")
+    rc, err = serve_refused({"SSL_CERT_FILE": missing})
+    assert rc == 2 and err.startswith(
+        f"cafe serve: SSL_CERT_FILE: no such file: '{missing}'"), (rc, err)
+    rc, err = serve_refused({}, "--cacert", os.path.join(tls.dir, "ca.key"))
+    assert rc == 2 and "no PEM certificate" in err, (rc, err)
+
+
 run_tests(globals(), cleanup=(tls.close,))
