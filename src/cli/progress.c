@@ -26,6 +26,12 @@ static int terminal_dumb(void) {
     return !term || !*term || strcmp(term, "dumb") == 0;
 }
 
+uint64_t cli_run_in_flight(const cli_run_t *run) {
+    uint64_t waiting = run->workers ? cli_workers_retrying(run->workers) : run->retrying;
+    /* a worker may count a wait before the main loop took its request's start */
+    return run->in_flight > waiting ? run->in_flight - waiting : 0;
+}
+
 static void draw(cli_run_t *run, long total) {
     uint64_t now = cli_now_ms();
     double secs = (double)(now - run->started_ms) / 1000.0;
@@ -38,7 +44,7 @@ static void draw(cli_run_t *run, long total) {
     if (total >= 0)
         ADD("/%ld", total);
     ADD(" done (%llu ok, %llu failed), %llu in flight, %.0f URLs/s", (unsigned long long)run->ok,
-        (unsigned long long)run->failed, (unsigned long long)run->in_flight, rate);
+        (unsigned long long)run->failed, (unsigned long long)cli_run_in_flight(run), rate);
     long left = total - (long)run->written - (long)run->skipped;
     if (total >= 0 && rate > 0 && left > 0)
         ADD(", ETA %.0f s", (double)left / rate);

@@ -62,6 +62,8 @@ typedef struct cli_run {
      * started (or finished but not written), unstarted: before; drained: in flight at the
      * interrupt with --drain. None of them has a record: --resume fetches them. */
     uint64_t written, ok, failed, in_flight, dropped, unstarted, drained;
+    uint64_t retrying; /* of in_flight, those waiting to try again (one thread: see
+                          cli_run_in_flight) */
     uint64_t kinds[CLI_KINDS];
 } cli_run_t;
 
@@ -74,6 +76,10 @@ void cli_run_flush_all(cli_run_t *run);
 /* The sink is about to write to its output: clears the progress line first (writer.c). */
 void cli_run_before_write(void *ctx);
 void cli_run_settled(void *ctx, const record_receipt_t *receipts, size_t n, int written);
+
+/* Requests really in flight: started and not finished (run->in_flight), less those only
+ * waiting to try again (on one thread run->retrying, with --threads the workers' count). */
+uint64_t cli_run_in_flight(const cli_run_t *run);
 
 /* Progress line and summary on stderr (progress.c). */
 int cli_progress_task(void *arg, void **value);

@@ -34,6 +34,8 @@ static void fetch_started(void *arg) {
  * Ctrl-C (a Retry-After of a minute, slept and sent again) kept --drain going for minutes. */
 static void fetch_retry(void *arg, int waiting) {
     cli_slot_t *s = arg;
+    s->run->retrying += (uint64_t)(waiting && !s->retrying);
+    s->run->retrying -= (uint64_t)(!waiting && s->retrying);
     s->retrying = waiting;
     if (waiting && s->run->stopping)
         cafe_task_cancel(cafe_task_current());
@@ -41,18 +43,17 @@ static void fetch_retry(void *arg, int waiting) {
 
 /* Cancels the fetches whose request has not started: those queued behind the limits or a
  * host's turn (a task that has not run yet sees `stopping` and does not fetch), and the
- * workers' queues; and those waiting between two tries (*retrying counts them). The tries in
- * flight finish. Returns how many were queued. */
-static uint64_t stop_queued(cli_run_t *run, uint64_t *retrying) {
+ * workers' queues; and those waiting between two tries. The tries in flight finish. Returns
+ * how many were queued. */
+static uint64_t stop_queued(cli_run_t *run) {
     if (run->workers)
         cli_workers_interrupt(run->workers, 1);
     uint64_t queued = 0;
-    *retrying = 0;
     for (size_t i = 0; i < run->window; i++) {
         cli_slot_t *s = &run->slots[i];
         if (s->state != SLOT_BUSY || (s->started && !s->retrying))
             continue;
-        *(s->started ? retrying : &queued) += 1;
+        queued += !s->started;
         if (s->task)
             cafe_task_cancel(s->task);
     }
@@ -64,6 +65,8 @@ static void fetch_finished(cli_slot_t *s, int fetched) {
     cli_run_t *run = s->run;
     uint64_t seq = s->rec.seq;
     run->in_flight -= s->started;
+    run->retrying -= s->retrying; /* cancelled or failed while waiting to try again */
+    s->retrying = 0;
     /* Cut short by Ctrl-C, or never begun: no record, so that --resume fetches it again. */
     s->state =
         !fetched || (run->stopping && s->rec.error == CAFE_ECANCELED) ? SLOT_DROPPED : SLOT_DONE;
@@ -71,9 +74,8 @@ static void fetch_finished(cli_slot_t *s, int fetched) {
     /* The output failed (a closed pipe: `| head`): nothing queued starts, not even the URLs a
      * polite host holds back, which could otherwise keep the run going for minutes. */
     if (run->write_error && !run->queue_stopped) {
-        uint64_t retrying;
         run->queue_stopped = 1;
-        (void)stop_queued(run, &retrying);
+        (void)stop_queued(run);
     }
     cli_ahead_check(&run->ahead); /* it may have left the queues without starting */
 }
@@ -239,7 +241,7 @@ static void on_signal(void *arg, int signum, unsigned count) {
     /* --drain: the tries in flight finish, the requests still queued or waiting to retry are
      * cancelled. The wait may be long: say what it is for. drained: the started ones, of
      * which the summary takes off those cancelled (run->dropped). */
-    uint64_t retrying, queued = stop_queued(run, &retrying);
+    uint64_t flying = cli_run_in_flight(run), queued = stop_queued(run);
     run->drained = run->in_flight;
     if (run->o->quiet)
         return;
@@ -247,7 +249,7 @@ static void on_signal(void *arg, int signum, unsigned count) {
     fprintf(stderr,
             "cafe titles: interrupted: letting %llu URLs in flight finish, %llu queued not "
             "started (Ctrl-C again quits at once)\n",
-            (unsigned long long)(run->drained - retrying), (unsigned long long)queued);
+            (unsigned long long)flying, (unsigned long long)queued);
 }
 
 /* The sink and the source get ready, in the run's loop: --resume's keys first (the sink

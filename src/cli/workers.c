@@ -5,6 +5,7 @@
 #include "origins.h"
 #include "run.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
@@ -51,6 +52,9 @@ struct cli_workers {
     cafe_event_t arrived;
     cli_origins_t origins; /* also counts the records posted and not handed on */
     int closed;
+    /* The workers' URLs whose request started and now waits between two tries (or for a
+     * transfer slot to try again): started, and not in flight. Written by the workers. */
+    atomic_size_t retrying;
 };
 
 static int mailbox_init(mailbox_t *m, cafe_loop_t *loop, uv_async_cb cb, void *data) {
@@ -116,6 +120,12 @@ static void job_started(void *arg) {
 /* As titles.c's fetch_retry, in the worker: after its stop, a URL between tries is cancelled. */
 static void job_retry(void *arg, int waiting) {
     cli_slot_t *s = arg;
+    if (waiting != s->remote.retrying) {
+        if (waiting)
+            atomic_fetch_add(&s->remote.worker->ws->retrying, 1);
+        else
+            atomic_fetch_sub(&s->remote.worker->ws->retrying, 1);
+    }
     s->remote.retrying = waiting;
     if (waiting && s->remote.worker->stopping)
         cafe_task_cancel(cafe_task_current());
@@ -130,6 +140,7 @@ static int job_task(void *arg, void **value) {
         s->remote.task = cafe_task_current();
         dlist_push(&w->fetching, &s->remote.link);
         cli_fetch(w->ws->conf.o, &s->rec, job_started, job_retry, s, &w->titles);
+        job_retry(s, 0); /* cancelled or failed while waiting: it waits no more */
         dlist_unlink(&w->fetching, &s->remote.link);
         s->remote.task = NULL;
     }
@@ -285,6 +296,10 @@ void cli_workers_close(cli_workers_t *ws) {
     cafe_event_set(&ws->arrived);
 }
 
+size_t cli_workers_retrying(cli_workers_t *ws) {
+    return atomic_load(&ws->retrying);
+}
+
 void cli_workers_interrupt(cli_workers_t *ws, int drain) {
     if (ws->interrupted)
         return;
@@ -318,8 +333,10 @@ void cli_workers_stop(cli_workers_t *ws) {
 int cli_workers_start(cli_workers_t **out, const cli_workers_conf_t *conf) {
     cli_workers_t *ws = calloc(1, sizeof(*ws));
     size_t n = conf->threads < conf->concurrency ? conf->threads : conf->concurrency;
-    if (ws)
+    if (ws) {
+        atomic_init(&ws->retrying, 0);
         ws->w = calloc(n, sizeof(*ws->w));
+    }
     if (!ws || !ws->w || cli_origins_init(&ws->origins, n, conf->affinity_ms) != 0 ||
         mailbox_init(&ws->inbox, cafe_loop_current(), main_inbox, ws) != 0) {
         if (ws) {

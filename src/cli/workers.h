@@ -73,6 +73,9 @@ void cli_workers_close(cli_workers_t *ws);
  * (drain: only the requests that have not started). From a callback or a task; only the
  * first call counts. */
 void cli_workers_interrupt(cli_workers_t *ws, int drain);
+/* The URLs whose request started and now waits to be tried again (not in flight), over the
+ * workers, as the workers last wrote it: from the main loop. */
+size_t cli_workers_retrying(cli_workers_t *ws);
 /* After the collector ended: ends the workers' loops, joins their threads and frees ws. */
 void cli_workers_stop(cli_workers_t *ws);
 
