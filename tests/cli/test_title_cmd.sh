@@ -180,6 +180,22 @@ set +e
 rc=$?
 set -e
 [ $rc = 2 ] && grep -q "application/xml" "$tmp/err" || fail "--type xml: exit $rc, $(cat "$tmp/err")"
+# nor is a list or anything else than one type/subtype (then ;parameters): 'text/html,x' was
+# taken, matched no type, and every file gave an empty line with exit 0
+printf '<title>one type</title>' >"$tmp/one.html"
+for bad in 'text/html,x' 'text/html, application/xml' 'text/' '/html' 'text/html x' \
+    'text/ html' 'text/html/x' 'text/h"tml'; do
+    set +e
+    out=$("$cafe" title --type "$bad" "$tmp/one.html" 2>"$tmp/err")
+    rc=$?
+    set -e
+    [ $rc = 2 ] && [ -z "$out" ] && grep -qF "cafe title: --type: not a MIME type" "$tmp/err" ||
+        fail "--type '$bad': exit $rc, '$out', $(cat "$tmp/err")"
+done
+for good in ' text/html ; charset=utf-8' 'text/html;charset="utf-8"' 'TEXT/HTML'; do
+    [ "$("$cafe" title --type "$good" "$tmp/one.html")" = "one type" ] || fail "--type '$good'"
+done
+[ "$("$cafe" title --type 'application/xhtml+xml' "$tmp/a.xml")" = "TX" ] || fail "--type xhtml"
 # a page not well-formed before its title: an empty line, and why on stderr (exit 0)
 printf '<html xmlns="http://www.w3.org/1999/xhtml">\n<title>a</b></title></html>' >"$tmp/bad.xml"
 out=$("$cafe" title "$tmp/bad.xml" "$tmp/a.xml" 2>"$tmp/err" | tr '\n' ' ')
