@@ -8,6 +8,7 @@
 #include "opts.h"
 #include "queue_cmd.h"
 #include "queue_results.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,8 +175,10 @@ static int status(qcmd_t *c) {
     printf("reclaimed    %lld (leases that expired and went to another worker)\n", num_of(st[3]));
     printf("workers      %zu seen recently", e[5]->elements);
     for (size_t i = 0; i < e[5]->elements; i++)
-        if (e[5]->element[i]->type == REDIS_REPLY_STRING)
-            printf("%s%s", i ? " " : ": ", e[5]->element[i]->str);
+        if (e[5]->element[i]->type == REDIS_REPLY_STRING) { /* a worker's name: its --worker's */
+            fputs(i ? " " : ": ", stdout);
+            (void)text_put_safe(stdout, e[5]->element[i]->str); /* ferror: main says it */
+        }
     printf("\n");
     freeReplyObject(rep);
     return 0; /* main checks that standard output took it, and says why not */

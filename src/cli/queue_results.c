@@ -9,6 +9,7 @@
 #include "dbopts.h"
 #include "msg.h"
 #include "opts.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -115,10 +116,10 @@ static int drainer(qcmd_t *c, const char *op, char *holder, size_t holderlen,
     int held = redis_reply_array(rep, 1) && rep->element[0]->type == REDIS_REPLY_INTEGER &&
                rep->element[0]->integer == 1;
     if (!held && holder)
-        snprintf(holder, holderlen, "%s",
-                 redis_reply_array(rep, 2) && rep->element[1]->type == REDIS_REPLY_STRING
-                     ? rep->element[1]->str
-                     : "?");
+        text_safe_copy(holder, holderlen,
+                       redis_reply_array(rep, 2) && rep->element[1]->type == REDIS_REPLY_STRING
+                           ? rep->element[1]->str
+                           : "?");
     freeReplyObject(rep);
     return held ? 0 : 1;
 }

@@ -3,6 +3,7 @@
  * own clock (TIME; scripts replicate their effects since Redis 5), so workers on many
  * machines need no synchronised clocks. KEYS are in QK_* order. */
 #include "queue.h"
+#include "text.h"
 #include "cafe.h"
 
 #include <stdio.h>
@@ -172,7 +173,10 @@ int queue_eval(redis_t *r, const queue_keys_t *k, int script, redisReply **out, 
     if (rc == 0 && (*out)->type == REDIS_REPLY_ERROR) {
         /* "OOM command not allowed when used memory > 'maxmemory'. script: SHA1, on
          * @user_script:1.": what it means, without the script's insides */
-        redis_set_error(r, strncmp((*out)->str, "OOM ", 4) == 0 ? QUEUE_OOM_MESSAGE : (*out)->str);
+        char shown[256];
+        redis_set_error(r, strncmp((*out)->str, "OOM ", 4) == 0
+                               ? QUEUE_OOM_MESSAGE
+                               : text_safe_copy(shown, sizeof shown, (*out)->str));
         freeReplyObject(*out);
         *out = NULL;
         rc = CAFE_EIO;
@@ -221,7 +225,7 @@ int queue_check_server(redis_t *r, int writes, char *err, size_t errlen) {
         snprintf(err, errlen,
                  "maxmemory-policy is %s: Redis would evict the queue's keys when full, losing "
                  "URLs and records; set it to noeviction (CONFIG SET maxmemory-policy noeviction)",
-                 v->str);
+                 text_safe_copy((char[128]){0}, 128, v->str));
         rc = CAFE_EINVAL;
     }
     freeReplyObject(rep);

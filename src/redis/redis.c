@@ -5,6 +5,7 @@
 #include "redis_uv.h"
 #include "cafe.h"
 #include "msg.h"
+#include "text.h"
 
 #include <arpa/inet.h>
 #include <hiredis/async.h>
@@ -17,6 +18,7 @@
 #define CONNECT_TIMEOUT_MS 5000
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 5000
+#define ERR_MAX 256
 
 struct redis {
     const redis_conf_t *conf;
@@ -31,7 +33,7 @@ struct redis {
     uint64_t retry_ms, last_try_ms;
     uint64_t down_since; /* when the current outage began (loop ms + 1), 0 while up */
     int quiet, outage;
-    char err[256];
+    char err[ERR_MAX];
 };
 
 static void set_err(redis_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -41,6 +43,10 @@ static void set_err(redis_t *r, const char *fmt, ...) {
     vsnprintf(r->err, sizeof r->err, fmt, ap);
     va_end(ap);
 }
+
+/* A server's text (an error reply; hiredis's errstr, which may quote the server's bytes) for
+ * r->err: escaped as titles are, so that no control character reaches the terminal. */
+#define SHOWN(s) text_safe_copy((char[ERR_MAX]){0}, ERR_MAX, (s))
 
 const char *redis_error(const redis_t *r) {
     return r->err;
@@ -130,7 +136,7 @@ static void on_connect(const redisAsyncContext *ac, int status) {
     if (!r || r->ac != ac)
         return;
     if (status != REDIS_OK) {
-        set_err(r, "cannot connect to %s: %s", r->conf->where, ac->errstr);
+        set_err(r, "cannot connect to %s: %s", r->conf->where, SHOWN(ac->errstr));
         r->ac = NULL; /* hiredis frees it after this callback */
     }
     if (r->connecting)
@@ -144,7 +150,7 @@ static void on_disconnect(const redisAsyncContext *ac, int status) {
         return;
     if (status != REDIS_OK)
         set_err(r, "connection to %s lost: %s", r->conf->where,
-                ac->errstr[0] ? ac->errstr : "closed by the server");
+                ac->errstr[0] ? SHOWN(ac->errstr) : "closed by the server");
     r->ac = NULL;
     r->up = 0;
 }
@@ -203,7 +209,7 @@ static int connect_to(redis_t *r, const char *ip) {
         return CAFE_ENOMEM;
     if (ac->err || redis_uv_attach(ac, r->uv) != REDIS_OK) {
         set_err(r, "cannot connect to %s: %s", r->conf->where,
-                ac->err ? ac->errstr : "out of memory");
+                ac->err ? SHOWN(ac->errstr) : "out of memory");
         redisAsyncFree(ac);
         return CAFE_ECONNREFUSED;
     }
@@ -245,7 +251,7 @@ static int setup_cmd(redis_t *r, redisReply **out, const char *what, int argc, c
     }
     if ((*out)->type == REDIS_REPLY_ERROR) {
         int noauth = strncmp((*out)->str, "NOAUTH", 6) == 0;
-        set_err(r, "%s: %s%s", what, (*out)->str,
+        set_err(r, "%s: %s%s", what, SHOWN((*out)->str),
                 noauth ? " (give the password in REDIS_URL or $REDISCLI_AUTH)" : "");
         freeReplyObject(*out);
         *out = NULL;
@@ -379,7 +385,7 @@ static int transient(redis_t *r, redisReply *rep) {
     int noscript = strncmp(rep->str, "NOSCRIPT", 8) == 0;
     if (!noscript && strncmp(rep->str, "LOADING", 7) != 0 && strncmp(rep->str, "BUSY", 4) != 0)
         return 0;
-    set_err(r, "%s", rep->str);
+    set_err(r, "%s", SHOWN(rep->str));
     if (noscript)
         drop(r);
     return 1;

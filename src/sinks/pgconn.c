@@ -4,6 +4,7 @@
 #include "pgconn.h"
 #include "cafe.h"
 #include "db_driver.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +78,9 @@ static int wait_io(pgc_t *c, int events) {
 
 /* libpq's messages end with a newline and put hints on lines of their own ("\n\tIs the
  * server running..."); ours are one line: each run of blanks holding a line end or a tab is
- * one space, and none is left at the end. */
+ * one space, and none is left at the end. The server's text may hold any other character (it
+ * echoes the database or user name asked for): escaped as titles are, so that no control
+ * character reaches the terminal. */
 static void set_why(char *why, const char *what, const char *msg) {
     snprintf(why, SINK_WHY_MAX, "%s: %s", what, msg && *msg ? msg : "unknown error");
     char *out = why;
@@ -94,6 +97,9 @@ static void set_why(char *why, const char *what, const char *msg) {
             *out++ = ' ', p += run;
     }
     *out = '\0';
+    char one_line[SINK_WHY_MAX];
+    memcpy(one_line, why, (size_t)(out - why) + 1);
+    text_safe_copy(why, SINK_WHY_MAX, one_line);
 }
 
 /* NOTICEs ("relation already exists, skipping") are the server talking to itself. */

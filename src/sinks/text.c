@@ -135,6 +135,20 @@ void text_append_safe(outbuf_t *o, const char *s) {
     outbuf_put(o, (const char *)run, (size_t)(p - run));
 }
 
+const char *text_safe_copy(char *buf, size_t size, const char *s) {
+    outbuf_t o = {0};
+    text_append_safe(&o, s);
+    size_t n = o.oom ? 0 : o.len;
+    if (n >= size) /* not in the middle of a character (all is valid UTF-8 now) */
+        for (n = size - 1; n > 0 && ((unsigned char)o.p[n] & 0xC0) == 0x80;)
+            n--;
+    if (n)
+        memcpy(buf, o.p, n);
+    buf[n] = '\0';
+    outbuf_free(&o);
+    return buf;
+}
+
 int text_put_safe(FILE *f, const char *s) {
     outbuf_t o = {0};
     text_append_safe(&o, s);

@@ -14,5 +14,8 @@
 int text_put_safe(FILE *f, const char *s);
 /* The same, appended to o. */
 void text_append_safe(outbuf_t *o, const char *s);
+/* The same, into buf (size > 0 bytes), cut short at a character's end when longer; "" when
+ * out of memory. For a message holding a server's text, or another program's. Returns buf. */
+const char *text_safe_copy(char *buf, size_t size, const char *s);
 
 #endif

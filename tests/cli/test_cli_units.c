@@ -208,6 +208,17 @@ static void test_text_scan_edges(void **state) {
             }
 }
 
+/* text_safe_copy: text_append_safe's text in a buffer, cut at a character's end. */
+static void test_text_safe_copy(void **state) {
+    (void)state;
+    char buf[12];
+    assert_string_equal(text_safe_copy(buf, sizeof buf, "a\x1b]0;b\x07"), "a\\x1b]0;b\\x");
+    assert_string_equal(text_safe_copy(buf, sizeof buf, "ok"), "ok");
+    /* "\xd0\x9f" (П) would be cut after its lead byte: it goes whole */
+    assert_string_equal(text_safe_copy(buf, sizeof buf, "0123456789\xd0\x9f"), "0123456789");
+    assert_string_equal(text_safe_copy(buf, 1, "abc"), "");
+}
+
 static void test_json_and_csv_round_trip(void **state) {
     record_t r = {0};
     r.url = "http://a/\xff"; /* invalid UTF-8 from the input line */
@@ -457,6 +468,7 @@ int main(void) {
         cmocka_unit_test(test_canonical_fast_path),
         cmocka_unit_test(test_text_output_is_terminal_safe),
         cmocka_unit_test(test_text_scan_edges),
+        cmocka_unit_test(test_text_safe_copy),
         cmocka_unit_test(test_json_and_csv_round_trip),
         cmocka_unit_test(test_csv_safe_marks_formulas),
         cmocka_unit_test(test_urlset),

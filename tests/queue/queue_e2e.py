@@ -854,6 +854,46 @@ def test_a_redis_older_than_6_2_is_refused_naming_its_version():
                 assert (said in r.stderr) == refused, (args, version, r.stderr)
 
 
+def test_server_texts_reach_the_terminal_escaped():
+    """The texts a Redis server sends, its errors and the worker names of `cafe queue
+    status`, were printed as they came: a hostile or broken server (or a worker named so)
+    drove the user's terminal with ESC sequences. Their control characters are shown as cafe
+    shows a title's (\\xNN)."""
+    import hashlib
+    hostile = b"\x1b]0;owned\x07\x1b[2J\xc2\x9b"  # the last: CSI, as UTF-8
+
+    def bulk(b):
+        return b"$%d\r\n%s\r\n" % (len(b), b)
+
+    def answer(args, mode):
+        name = args[0].upper()
+        if name == b"SCRIPT":
+            return bulk(hashlib.sha1(args[2]).hexdigest().encode())
+        if name == b"INFO":
+            return bulk(b"# Server\r\nredis_version:7.0.11\r\nredis_mode:standalone\r\n")
+        if name == b"CONFIG":
+            return b"*2\r\n" + bulk(b"maxmemory-policy") + bulk(b"noeviction")
+        if name in (b"PING", b"SELECT", b"CLIENT"):
+            return b"+OK\r\n" if name != b"PING" else b"+PONG\r\n"
+        if name == b"EVALSHA" and mode == "names":
+            return (b"*6\r\n:0\r\n:0\r\n:0\r\n:0\r\n*4\r\n:0\r\n:0\r\n:0\r\n:0\r\n*1\r\n" +
+                    bulk(b"w" + hostile + b"1"))
+        return b"-ERR bad " + hostile + b" things\r\n"
+
+    for mode, shown in (("names", b"w\\x1b]0;owned\\x07\\x1b[2J\\x9b1"),
+                        ("error", b"bad \\x1b]0;owned\\x07\\x1b[2J\\x9b things")):
+        def talk(conn):
+            for args in resp_commands(conn):
+                conn.sendall(answer(args, mode))
+
+        with fake_redis(talk, "hostile") as url:
+            r = cafe("queue", "status", url, timeout=60)
+            out = r.stdout + r.stderr
+            assert r.returncode == (0 if mode == "names" else 2), (mode, r)
+            assert b"\x1b" not in out and b"\x07" not in out and b"\x9b" not in out, (mode, r)
+            assert shown in out, (mode, out)
+
+
 def test_auth_password_and_acl_user():
     pw = "s3cret-Pa55"
     srv = RedisServer(password=pw)

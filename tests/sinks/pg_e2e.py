@@ -229,6 +229,19 @@ def test_server_down_at_start_fetches_nothing():
     assert b"Is the server running" in line and b"\t" not in r.stderr, r.stderr
 
 
+def test_server_error_texts_reach_the_terminal_escaped():
+    # A server's error text was printed as it came: PostgreSQL echoes the database name a
+    # client asked for ("database ... does not exist"), so a name holding ESC ] 0 ; ... BEL
+    # (or a hostile server's message) drove the user's terminal. Its control characters are
+    # shown as cafe shows a title's, \\xNN, and the one line stays one line.
+    u = lists.write([fx.url(0, "/page/1")])
+    r = cafe("titles", "-q", "--db", "postgresql://cafe@/no%1B%5D0%3Bowned%07db?table=esc", u,
+             env=pg.env())
+    assert r.returncode == 2 and b"does not exist" in r.stderr, r.stderr
+    assert b"\x1b" not in r.stderr and b"\x07" not in r.stderr, r.stderr
+    assert b"no\\x1b]0;owned\\x07db" in r.stderr, r.stderr
+
+
 def test_wrong_columns_refused_never_altered():
     pg.sql("CREATE TABLE wrong (url text, status text, mine int)")
     r = cafe("titles", "-q", "--db", spec("wrong"), lists.write([fx.url(0, "/page/1")]),
