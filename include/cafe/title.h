@@ -142,7 +142,8 @@ typedef enum cafe_charset_source {
     CAFE_CHARSET_HEADER,   /* the transport charset given to create or reset */
     CAFE_CHARSET_META,     /* a <meta> charset, by the prescan or later in the head */
     CAFE_CHARSET_DETECTED, /* detected from the bytes (valid UTF-8, or uchardet) */
-    CAFE_CHARSET_XML,      /* an XML page's declaration (<?xml ... encoding="..."?>) */
+    CAFE_CHARSET_XML,      /* an XML declaration (<?xml ... encoding="..."?>): an XML page's,
+                              or one an HTML page starts with and no <meta> overrules */
 } cafe_charset_source_t;
 
 /* Which step decided cafe_title_encoding(): final once the result is. */

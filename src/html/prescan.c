@@ -192,6 +192,45 @@ const cafe__html_encoding_t *cafe__html_encoding_for_meta(const cafe__html_encod
     return e;
 }
 
+const cafe__html_encoding_t *cafe__html_xml_declaration(const unsigned char *p, size_t n) {
+    if (n >= 6 && !memcmp(p, "<\0?\0x\0", 6))
+        return &cafe__html_enc_utf16le;
+    if (n >= 6 && !memcmp(p, "\0<\0?\0x", 6))
+        return &cafe__html_enc_utf16be;
+    if (n < 5 || memcmp(p, "<?xml", 5))
+        return NULL;
+    const unsigned char *gt = memchr(p, '>', n);
+    if (!gt)
+        return NULL;
+    size_t end = (size_t)(gt - p), i = 5;
+    while (i + 8 <= end && memcmp(p + i, "encoding", 8))
+        i++;
+    if (i + 8 > end)
+        return NULL;
+    for (i += 8; i < end && p[i] <= 0x20; i++)
+        ;
+    if (i == end || p[i] != '=')
+        return NULL;
+    for (i++; i < end && p[i] <= 0x20; i++)
+        ;
+    if (i == end || (p[i] != '"' && p[i] != '\''))
+        return NULL;
+    unsigned char quote = p[i];
+    size_t start = ++i;
+    while (i < end && p[i] != quote && p[i] > 0x20)
+        i++;
+    if (i == end || p[i] != quote)
+        return NULL;
+    const cafe__html_encoding_t *e = cafe__html_encoding_get((const char *)p + start, i - start);
+    if (e == &cafe__html_enc_utf16le || e == &cafe__html_enc_utf16be)
+        return &cafe__html_enc_utf8;
+    return e;
+}
+
+int cafe__html_xml_declaration_cut(const unsigned char *p, size_t n) {
+    return n >= 5 && !memcmp(p, "<?xml", 5) && !memchr(p, '>', n);
+}
+
 /* Skips a tag's attributes; returns 0, or -1 at the end of the input. */
 static int skip_attrs(scan_t *s) {
     span_t name, value;

@@ -26,6 +26,19 @@ const cafe__html_encoding_t *cafe__html_meta_content_charset(const char *s, size
  * become one). A longer value may drop what comes before. */
 size_t cafe__html_meta_content_start(const char *s, size_t n);
 
+/* The encoding an XML declaration heading an HTML page declares, as Chromium and Firefox
+ * read it when no <meta> did (and the HTML standard's "get an XML encoding"): p[0..n), the
+ * page's first bytes, starts with "<?xml", and before its first '>' the first "encoding" is
+ * followed by '=' and a quoted label, with bytes up to 0x20 allowed around the '=' and none
+ * in the label; as for a <meta>, UTF-16 means UTF-8 (but x-user-defined is itself). Or a
+ * UTF-16 one: p starts with "<?x" in UTF-16LE or UTF-16BE (no BOM), and that is the
+ * encoding. NULL for none. */
+const cafe__html_encoding_t *cafe__html_xml_declaration(const unsigned char *p, size_t n);
+
+/* p[0..n) starts with "<?xml" and holds no '>': the declaration is cut, and both browsers read
+ * it to its '>' however far (the caller holds bytes to HEAD_MAX for it). */
+int cafe__html_xml_declaration_cut(const unsigned char *p, size_t n);
+
 /* What a <meta> may declare: UTF-16 means UTF-8 and x-user-defined windows-1252 there. */
 const cafe__html_encoding_t *cafe__html_encoding_for_meta(const cafe__html_encoding_t *e);
 

@@ -2,13 +2,12 @@
  * final.
  *
  * Encoding (HTML standard 13.2.3.1): BOM, else the transport charset, else the <meta>
- * prescan, else windows-1252. Like a browser, the extractor holds back the first 1024
- * bytes (or less at the end of input; more, up to HEAD_MAX, while a <meta> that starts in
- * them goes on; one longer still counts once the tokenizer has read it) until the prescan has
- * run on them, so a title that
- * comes before its page's <meta charset> is decoded with that charset; with a transport
- * charset it waits for 3 bytes only (a BOM still wins), and a prescan that finds its meta
- * early ends the wait early.
+ * prescan, else an XML declaration at the page's start (prescan.h), else windows-1252. Like a
+ * browser, the extractor holds back the first 1024 bytes (or less at the end of input; more, up to
+ * HEAD_MAX, while a <meta> that starts in them goes on; one longer still counts once the tokenizer
+ * has read it) until the prescan has run on them, so a title that comes before its page's <meta
+ * charset> is decoded with that charset; with a transport charset it waits for 3 bytes only (a BOM
+ * still wins), and a prescan that finds its meta early ends the wait early.
  *
  * When nothing declared the encoding (the fallback, "tentative" in the standard), a
  * <meta> met later by the tokenizer before the body starts still switches it, as browsers
@@ -97,14 +96,20 @@ static const cafe__html_encoding_t *text_encoding(const cafe_title_t *t) {
     return t->predecode ? &cafe__html_enc_utf8 : t->enc;
 }
 
-/* Nothing declared the encoding: a <meta> or the detector may still change it. */
+/* Nothing declared the encoding, or only an XML declaration did: a late <meta> may still
+ * change it (Chromium and Firefox alike take the declaration's as tentative). */
 static int undeclared(const cafe_title_t *t) {
-    return t->source == CAFE_CHARSET_DEFAULT;
+    return t->source == CAFE_CHARSET_DEFAULT || t->source == CAFE_CHARSET_XML;
+}
+
+/* Nothing declared the encoding: the detector may change it. */
+static int detects(const cafe_title_t *t) {
+    return t->detect && t->source == CAFE_CHARSET_DEFAULT;
 }
 
 /* The encoding may still change: the title's text is decoded again then. */
 static int may_redecode(const cafe_title_t *t) {
-    return undeclared(t) && !(t->certain && !t->detect);
+    return undeclared(t) && !(t->certain && !detects(t));
 }
 
 CAFE__HOT static void on_title_start(void *ctx) {
@@ -136,7 +141,7 @@ CAFE__APART static void undeclared_text(cafe_title_t *t, const unsigned char *p,
     for (size_t i = 0; i < n; i++) {
         if (p[i] >= 0x80) {
             t->raw_ascii = 0;
-            if (t->detect)
+            if (detects(t))
                 collect(t, p + i);
             return;
         }
@@ -165,7 +170,7 @@ CAFE__HOT static void settle_if_final(cafe_title_t *t) {
     /* Undeclared, even an ASCII title waits for the head's end: a late <meta> naming the
      * replacement encoding takes it away (and one naming any other is the page's encoding).
      * Then ASCII needs no verdict: every encoding the detector may name reads it alike. */
-    if (!undeclared(t) || (t->certain && (t->raw_ascii || !t->detect)))
+    if (!undeclared(t) || (t->certain && (t->raw_ascii || !detects(t))))
         settle(t);
     else if (t->certain)
         t->want_verdict = 1;
@@ -354,6 +359,7 @@ CAFE__HOT static void consider(cafe_title_t *t) {
 /* The encoding is decided from the held-back bytes; then they are tokenized. */
 CAFE__HOT static void decide(cafe_title_t *t, const cafe__html_encoding_t *prescanned) {
     const unsigned char *h = t->head;
+    const cafe__html_encoding_t *xml;
     size_t skip = 0;
     t->certain = 1;
     if (t->nhead >= 3 && h[0] == 0xEF && h[1] == 0xBB && h[2] == 0xBF) {
@@ -366,6 +372,10 @@ CAFE__HOT static void decide(cafe_title_t *t, const cafe__html_encoding_t *presc
         t->enc = t->transport, t->source = CAFE_CHARSET_HEADER;
     } else if (prescanned) {
         t->enc = prescanned, t->source = CAFE_CHARSET_META;
+    } else if (!t->meta_pending && (xml = cafe__html_xml_declaration(h, t->nhead))) {
+        /* no <meta>: an XML declaration's, which a late <meta> may change (not UTF-16's) */
+        t->enc = xml, t->source = CAFE_CHARSET_XML;
+        t->certain = xml->kind == CAFE__ENC_WIDE;
     } else {
         t->enc = &cafe__html_enc_windows1252;
         t->certain = 0;
@@ -428,9 +438,11 @@ CAFE__HOT static size_t hold_step(cafe_title_t *t, const unsigned char *p, size_
         int cut;
         const cafe__html_encoding_t *e =
             cafe__html_prescan_to(t->head, t->nhead, PRESCAN_BYTES, &cut);
+        if (!e && !cut && cafe__html_xml_declaration_cut(t->head, t->nhead))
+            cut = 2; /* an XML declaration's '>' is still to come: hold on for it too */
         if (e || !cut || final || t->nhead == HEAD_MAX) {
             /* still cut at HEAD_MAX: the tokenizer reads the rest of that <meta> */
-            t->meta_pending = !e && cut && !final;
+            t->meta_pending = !e && cut == 1 && !final;
             decide(t, e);
         } else { /* hold on, the rest of p too (to its next '>') */
             t->meta_cut = 1;
@@ -637,7 +649,7 @@ int cafe_title_pause(cafe_title_t *t) {
     if (t->done || !t->has_title || !t->title_closed)
         return t->done;
     meta_final(t); /* as at the page's end, but the tokenizer may read on if told more */
-    if (t->raw_ascii || !undeclared(t) || !t->detect)
+    if (t->raw_ascii || !undeclared(t) || !detects(t))
         settle(t);
     else
         verdict(t);

@@ -81,7 +81,34 @@ FOUND = [
     # whole however many bytes its whitespace and references take (title "a Привет", "a Ж")
     ("", b"<title>a" + b" " * 20000 + "Привет".encode() + b"</title><p>x"),
     ("", b"<title>a" + b"\t\n" * 10000 + b"\xc6</title><meta charset=windows-1251><p>x"),
-]
+    # with no <meta>, an XML declaration at the page's start names the encoding (it was
+    # ignored; title "п√", KOI8-R): its first "encoding" before the first '>' (however far),
+    # '=' and a quoted label, bytes up to 0x20 around the '=' and none in the label; UTF-16
+    # is UTF-8 there ("Ж"), x-user-defined itself ("\uf7d0\uf796"); a <meta>, early or late,
+    # wins ("Р–"); "<?x" in UTF-16 without a BOM is UTF-16 ("Привет")
+] + [("", d + b"<title>\xd0\x96</title>") for d in [
+    b"<?xml version='1.0' encoding='koi8-r'?>", b'<?xml version="1.0" encoding="KOI8-R"?>',
+    b"<?xml encoding='koi8-r'?>", b"<?xmlencoding='koi8-r'>", b"<?xml<encoding='koi8-r'?>",
+    b"<?xml encoding\x01=\n 'koi8-r'<body>", b"<?xml x='\"' encoding='koi8-r'?>",
+    b"<?xml version='1.0' encoding='utf-16'?>", b"<?xml version='1.0' encoding='utf-8'?>",
+    b"<?xml version='1.0' encoding='x-user-defined'?>", b"<?xml encoding='csKOI8R'?>",
+    b"<?xml version='1.0' encoding='koi8-r'?><meta charset=windows-1251>",
+    b"<?xml version='1.0' encoding='koi8-r'?><!--" + b"x" * 1100 + b"--><meta charset=cp1251>",
+    b"<?xml version='1.0' encoding='koi8-r'" + b" " * 1000 + b"?>",
+    b"<?xml" + b" " * 1015 + b"encoding='koi8-r'?>",
+    # ...and these declare nothing: not at the start, upper case, unquoted, unmatched
+    # quotes, whitespace in the label, after the '>', an unknown label (title "Ж")
+    b" <?xml version='1.0' encoding='koi8-r'?>", b"<?XML version='1.0' encoding='koi8-r'?>",
+    b"<?xml version='1.0' ENCODING='koi8-r'?>", b"<?xml version='1.0' encoding=koi8-r?>",
+    b"<?xml version='1.0' encoding='koi8-r\"?>", b"<?xml version='1.0' encoding=' koi8-r'?>",
+    b"<?xml version='1.0' encoding='koi8-r '?>", b"<?xml> encoding='koi8-r'?>",
+    b"<?xml encoding=encoding='koi8-r'?>", b"<?xml encodingencoding='koi8-r'?>",
+    b"<?xml encoding='nope'?>",
+    b"<!-- --><?xml version='1.0' encoding='koi8-r'?>",
+]] + [("", "<?xml version='1.0'?><title>Привет</title>".encode(c)) for c in ("utf-16-le",
+                                                                          "utf-16-be")] + [
+    ("", b"<?xml version='1.0' encoding='koi8-r'?><title>\xd0\x96</title><!--" + b"x" * 1100 +
+     b"--><meta charset=windows-1251>")]
 PER_PAGE = 800  # characters of a multi-byte index per page (the title cap is 4096 bytes)
 
 
