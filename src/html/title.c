@@ -372,8 +372,11 @@ CAFE__HOT static void decide(cafe_title_t *t, const cafe__html_encoding_t *presc
         t->enc = t->transport, t->source = CAFE_CHARSET_HEADER;
     } else if (prescanned) {
         t->enc = prescanned, t->source = CAFE_CHARSET_META;
-    } else if (!t->meta_pending && (xml = cafe__html_xml_declaration(h, t->nhead))) {
-        /* no <meta>: an XML declaration's, which a late <meta> may change (not UTF-16's) */
+    } else if ((xml = cafe__html_xml_declaration(h, t->nhead)) &&
+               !(t->meta_pending &&
+                 (xml->kind == CAFE__ENC_WIDE || xml->kind == CAFE__ENC_REPLACEMENT))) {
+        /* no <meta>: an XML declaration's, which a late <meta> may change (not UTF-16's), and
+         * so may the <meta> the held bytes cut (on_meta takes it as with the fallback) */
         t->enc = xml, t->source = CAFE_CHARSET_XML;
         t->certain = xml->kind == CAFE__ENC_WIDE;
     } else {

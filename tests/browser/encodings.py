@@ -108,7 +108,11 @@ FOUND = [
 ]] + [("", "<?xml version='1.0'?><title>Привет</title>".encode(c)) for c in ("utf-16-le",
                                                                           "utf-16-be")] + [
     ("", b"<?xml version='1.0' encoding='koi8-r'?><title>\xd0\x96</title><!--" + b"x" * 1100 +
-     b"--><meta charset=windows-1251>")]
+     b"--><meta charset=windows-1251>")] + [
+    # ...and a <meta> that starts within 1024 bytes and ends past 2048, naming no encoding,
+    # leaves the declaration's ("п√"; cafe fell back: "Ж"), one naming one wins ("Р–")
+    ("", b"<?xml version='1.0' encoding='koi8-r'?><!--" + b"x" * 950 + b"--><meta name='" +
+     b"y" * 1200 + b"'" + m + b"><title>\xd0\x96</title>") for m in (b"", b" charset=cp1251")]
 PER_PAGE = 800  # characters of a multi-byte index per page (the title cap is 4096 bytes)
 
 

@@ -168,6 +168,14 @@ CASES = [
     ("xml declaration, late meta wins", "<?xml version='1.0' encoding='iso-8859-5'?>"
      "<title>Привет</title>" + PAD + "<meta charset=windows-1251>", "cp1251", None, "Привет",
      "windows-1251"),
+    # ...and a <meta> that starts within the first 1024 bytes and ends past the 2048 cafe
+    # holds, naming no encoding, leaves the declaration's (it fell back to detection)
+    ("xml declaration, long meta", "<?xml version='1.0' encoding='koi8-r'?><!--" +
+     "x" * 950 + "--><meta name='" + "y" * 1200 + "'><title>Привет</title>", "koi8-r",
+     None, "Привет", "KOI8-R"),
+    ("xml declaration, long meta with charset", "<?xml version='1.0' encoding='iso-8859-5'?>"
+     "<!--" + "x" * 950 + "--><meta name='" + "y" * 1200 + "' charset=windows-1251>"
+     "<title>Привет</title>", "cp1251", None, "Привет", "windows-1251"),
     ("xml declaration unquoted", "<?xml version='1.0' encoding=iso-8859-5?>"
      "<title>Caf&eacute;</title>", "ascii", None, "Café", "windows-1252"),
     ("xml declaration in utf-16le", "<?xml version='1.0'?><title>Привет</title>", "utf-16-le",
