@@ -2,6 +2,7 @@
  * Location otherwise than browsers do. */
 #include "http/internal.h"
 #include "common/url.h"
+#include "common/word8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,31 +257,15 @@ static void codings_check(cafe__http_xfer_t *x, const char *line, size_t n) {
         x->raw_body = x->no_follow = 1; /* no_follow: the handle is set up again */
 }
 
-/* Header lines are tested a word (8 bytes, any alignment) at a time: ~250 instructions per
- * response less than byte by byte, for the same answers. */
-static uint64_t word_at(const char *p) {
-    uint64_t w;
-    memcpy(&w, p, sizeof w);
-    return w;
-}
-
-#define BYTES(b) (0x0101010101010101ull * (b))
-
-/* Whether a byte of w is 0; or below 0x20 (exact for any byte value: a borrow can only set
- * a byte's high bit above a byte that is one already). */
-static int has_zero(uint64_t w) {
-    return ((w - BYTES(1)) & ~w & BYTES(0x80)) != 0;
-}
-static int has_control(uint64_t w) {
-    return ((w - BYTES(0x20)) & ~w & BYTES(0x80)) != 0;
-}
+/* Header lines are tested a word (8 bytes, any alignment) at a time (common/word8.h): ~250
+ * instructions per response less than byte by byte, for the same answers. */
 
 /* Whether the bytes at s start with lower (len bytes, 8 to 16, lower-case), in any case: the
  * first 8 and the last 8, which overlap. Loose: a byte one bit from a letter, '-' or ':'
  * passes for it ('\r' for '-'), which x->lines allows (internal.h). */
 static int starts_loosely(const char *s, const char *lower, size_t len) {
-    return (word_at(s) | BYTES(0x20)) == word_at(lower) &&
-           (word_at(s + len - 8) | BYTES(0x20)) == word_at(lower + len - 8);
+    return (word8_at(s) | WORD8_EACH(0x20)) == word8_at(lower) &&
+           (word8_at(s + len - 8) | WORD8_EACH(0x20)) == word8_at(lower + len - 8);
 }
 
 /* Whether line (n bytes) is a header of that name (lower-case, its ':' included). */
@@ -292,7 +277,7 @@ static int name_is(const char *line, size_t n, const char *name, size_t len) {
  * are passed over; from the first with one, byte by byte. */
 static int says_close(const char *v, size_t n) {
     size_t i = 0;
-    while (i + 8 <= n && !has_zero((word_at(v + i) | BYTES(0x20)) ^ BYTES('c')))
+    while (i + 8 <= n && !word8_has(word8_at(v + i) | WORD8_EACH(0x20), 'c'))
         i += 8;
     for (; i + 5 <= n; i++)
         if ((v[i] | 0x20) == 'c' && (v[i + 1] | 0x20) == 'l' && (v[i + 2] | 0x20) == 'o' &&
@@ -314,7 +299,7 @@ static int value_odd(const char *v, size_t n) {
     if (i == n)
         return 1;
     for (; i + 8 <= n; i += 8)
-        if (has_control(word_at(v + i)))
+        if (word8_has_below(word8_at(v + i), ' '))
             return 1;
     for (; i < n; i++)
         if ((unsigned char)v[i] < ' ')

@@ -4,6 +4,7 @@
  * a byte of body is read: unknown routes, wrong methods, a missing token, a declared body
  * over --max-body. */
 #include "srv.h"
+#include "word8.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -186,17 +187,13 @@ static const char *framing_refused(struct MHD_Connection *conn, const char *vers
  * 400: refused too. */
 char srv_bad_target[2];
 
-/* Whether s[0..n) holds a space, a control character or DEL: 8 bytes at a time (a byte under
- * 0x21, a byte equal to 0x7f, each by the usual word tricks, exact for "any"), as every
- * request's target goes through here; a byte loop cost 7 times strstr's scan. */
+/* Whether s[0..n) holds a space, a control character or DEL: 8 bytes at a time (word8.h), as
+ * every request's target goes through here; a byte loop cost 7 times strstr's scan. */
 static int has_space_or_control(const char *s, size_t n) {
-    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        uint64_t x;
-        memcpy(&x, s + i, 8);
-        uint64_t del = x ^ (0x7f * ones);
-        if ((((x - 0x21 * ones) & ~x) | ((del - ones) & ~del)) & highs)
+        uint64_t x = word8_at(s + i);
+        if (word8_has_below(x, 0x21) || word8_has(x, 0x7f))
             return 1;
     }
     for (; i < n; i++)
