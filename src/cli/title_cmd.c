@@ -7,6 +7,7 @@
 #include "cafe.h"
 #include "fdwait.h"
 #include "msg.h"
+#include "token.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -34,21 +35,13 @@ static const char *charset_check(const char *v) {
     return known ? NULL : "not an encoding label browsers know (utf-8, koi8-r, shift_jis...)";
 }
 
-/* The length of the token (RFC 9110 tchar) p starts with. */
-static size_t token_len(const char *p) {
-    size_t n = 0;
-    while (p[n] > 0x20 && p[n] < 0x7f && !strchr("\"(),/:;<=>?@[\\]{}", p[n]))
-        n++;
-    return n;
-}
-
 /* --type: one MIME type, type/subtype, as a Content-Type would give it, then its parameters
  * after ';'. One with no '/' ("xml") is a mistake to say, not a type that gives no title; so
  * is a list ("text/html,x", an Accept header's habit) or anything else after the subtype:
  * taken, it matched no type and every file gave an empty line, with exit status 0. */
 static const char *type_check(const char *v) {
-    const char *p = v + strspn(v, " \t"), *sub = p + token_len(p);
-    size_t n = *sub == '/' && sub > p ? token_len(sub + 1) : 0;
+    const char *p = v + strspn(v, " \t"), *sub = p + http_token_len(p);
+    size_t n = *sub == '/' && sub > p ? http_token_len(sub + 1) : 0;
     const char *end = n ? sub + 1 + n + strspn(sub + 1 + n, " \t") : NULL;
     return end && (*end == '\0' || *end == ';')
                ? NULL
