@@ -7,6 +7,7 @@
  * between systems): another charset is 415. A UTF-8 byte order mark is skipped, as cafe
  * titles skips it. */
 #include "srv.h"
+#include "token.h"
 
 #include <errno.h>
 #include <iconv.h>
@@ -14,11 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-static int tchar(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           (c && strchr("!#$%&'*+-.^_`|~", c));
-}
 
 /* The charset parameter of a Content-Type (RFC 9110, 5.6.6: a token or a quoted string,
  * the name without case) into out: 1, 0 without one, -1 for one that does not fit or a
@@ -28,7 +24,7 @@ static int ct_charset(const char *ct, char *out, size_t size) {
     while (p && *p == ';') {
         p += 1 + strspn(p + 1, " \t");
         const char *name = p;
-        while (tchar(*p))
+        while (http_tchar(*p))
             p++;
         if (*p != '=' || p == name)
             return *p == '\0' && p == name ? 0 : -1; /* "type;" alone is fine */
@@ -46,7 +42,7 @@ static int ct_charset(const char *ct, char *out, size_t size) {
             if (*p++ != '"')
                 return -1;
         } else {
-            for (; tchar(*p); p++) {
+            for (; http_tchar(*p); p++) {
                 if (ours && n + 1 < size)
                     out[n++] = *p;
                 else if (ours)
@@ -73,11 +69,32 @@ static int utf16_bom(const char *b, size_t len) {
                         (memcmp(b, "\xfe\xff", 2) == 0 && b[2] == 0));
 }
 
+/* iconv's converter from cs to UTF-8; (iconv_t)-1 for a name it does not know, and for one
+ * with a "/": that would be iconv's own options (//IGNORE, //TRANSLIT) rather than a name. */
+static iconv_t from_charset(const char *cs) {
+    return strchr(cs, '/') ? (iconv_t)-1 : iconv_open("UTF-8", cs);
+}
+
+/* The charset of a list whose Content-Type is ct into cs (*has 1, or 0 without one; a UTF-16
+ * byte order mark, when bom_utf16 says the body starts with one, names UTF-16), and whether
+ * a list may come in it: 0, or the status with why written (400: parameters not well formed;
+ * 415: a JSON list in another charset than UTF-8). */
+static unsigned charset_of(const char *ct, int json, int bom_utf16, char *cs, size_t cs_size,
+                           int *has, char *why, size_t size) {
+    *has = ct_charset(ct, cs, cs_size);
+    if (*has < 0)
+        return snprintf(why, size, "a Content-Type whose parameters are not well formed"), 400;
+    if (!*has && bom_utf16)
+        snprintf(cs, cs_size, "UTF-16"), *has = 1; /* its mark says which UTF-16 */
+    if (json && *has && !is_utf8(cs))
+        return snprintf(why, size, "a JSON list is UTF-8 (RFC 8259), not charset=%s", cs), 415;
+    return 0;
+}
+
 /* Decodes body from cs into a new buffer of at most max bytes. */
 static unsigned decode(const char *cs, const char *body, size_t len, size_t max, char **out,
                        size_t *out_len, char *why, size_t size) {
-    /* a "//" would be iconv's own options (//IGNORE, //TRANSLIT) rather than a name */
-    iconv_t cd = strchr(cs, '/') ? (iconv_t)-1 : iconv_open("UTF-8", cs);
+    iconv_t cd = from_charset(cs);
     if (cd == (iconv_t)-1)
         return snprintf(why, size, "unknown charset=%s", cs), 415;
     size_t cap = len + len / 2 + 16;
@@ -135,14 +152,12 @@ int srv_media_type_is(const char *ct, const char *type) {
 
 unsigned srv_body_charset_check(const char *ct, char *why, size_t size) {
     char cs[48];
-    int has = ct_charset(ct, cs, sizeof cs);
-    if (has < 0)
-        return snprintf(why, size, "a Content-Type whose parameters are not well formed"), 400;
-    if (!has || is_utf8(cs))
-        return 0;
-    if (srv_media_type_is(ct, "application/json"))
-        return snprintf(why, size, "a JSON list is UTF-8 (RFC 8259), not charset=%s", cs), 415;
-    iconv_t cd = strchr(cs, '/') ? (iconv_t)-1 : iconv_open("UTF-8", cs);
+    int has;
+    unsigned status = charset_of(ct, srv_media_type_is(ct, "application/json"), 0, cs, sizeof cs,
+                                 &has, why, size);
+    if (status || !has || is_utf8(cs))
+        return status;
+    iconv_t cd = from_charset(cs);
     if (cd == (iconv_t)-1)
         return snprintf(why, size, "unknown charset=%s", cs), 415;
     iconv_close(cd);
@@ -152,21 +167,16 @@ unsigned srv_body_charset_check(const char *ct, char *why, size_t size) {
 unsigned srv_body_utf8(const char *ct, int json, const char *body, size_t len, size_t max,
                        char **out, size_t *off, size_t *out_len, char *why, size_t size) {
     char cs[48];
-    int has = ct_charset(ct, cs, sizeof cs);
+    int has;
     *out = NULL;
     *off = 0;
     *out_len = len;
-    if (has < 0) {
-        snprintf(why, size, "a Content-Type whose parameters are not well formed");
-        return 400;
-    }
-    if (!has && utf16_bom(body, len))
-        snprintf(cs, sizeof cs, "UTF-16"), has = 1; /* its mark says which UTF-16 */
-    if (json && has && !is_utf8(cs))
-        return snprintf(why, size, "a JSON list is UTF-8 (RFC 8259), not charset=%s", cs), 415;
+    unsigned status = charset_of(ct, json, utf16_bom(body, len), cs, sizeof cs, &has, why, size);
+    if (status)
+        return status;
     const char *text = body;
     if (has && !is_utf8(cs)) {
-        unsigned status = decode(cs, body, len, max, out, out_len, why, size);
+        status = decode(cs, body, len, max, out, out_len, why, size);
         if (status)
             return status;
         text = *out;
