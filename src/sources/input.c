@@ -49,9 +49,13 @@ int input_open(input_t **out, const char *path) {
         free(in);
         return e;
     }
-    int fl = in->fd != 0 ? fcntl(in->fd, F_GETFL) : -1;
-    if (fl != -1)
-        (void)fcntl(in->fd, F_SETFL, fl & ~O_NONBLOCK);
+    int fl = in->fd != 0 ? fcntl(in->fd, F_GETFL) : 0;
+    if (in->fd != 0 && (fl == -1 || fcntl(in->fd, F_SETFL, fl & ~O_NONBLOCK) == -1)) {
+        int e = -errno; /* left non-blocking, a read would fail where it should wait */
+        close(in->fd);
+        free(in);
+        return e;
+    }
     in->own_fd = in->fd != 0;
     struct stat st;
     int st_ok = fstat(in->fd, &st) == 0;
