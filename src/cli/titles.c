@@ -65,8 +65,7 @@ static void fetch_finished(cli_slot_t *s, int fetched) {
     cli_run_t *run = s->run;
     uint64_t seq = s->rec.seq;
     run->in_flight -= s->started;
-    run->retrying -= s->retrying; /* cancelled or failed while waiting to try again */
-    s->retrying = 0;
+    fetch_retry(s, 0); /* cancelled or failed while waiting to try again: it waits no more */
     /* Cut short by Ctrl-C, or never begun: no record, so that --resume fetches it again. */
     s->state =
         !fetched || (run->stopping && s->rec.error == CAFE_ECANCELED) ? SLOT_DROPPED : SLOT_DONE;
