@@ -126,12 +126,32 @@ static long stream_load_done(sink_t *s, keyset_t *done) {
     return kept;
 }
 
+/* path opened to append, emptied first unless append: as >> (after : >) opens it, never "w".
+ * At its own offset, each write went where the file's end had been: emptied under the run
+ * (logrotate's copytruncate, `: > out`), the file began with a hole of NUL bytes that jq and
+ * --resume refused, and another program's appended lines were written over. NULL and errno
+ * on failure. */
+static FILE *open_output(const char *path, int append) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (append ? 0 : O_TRUNC), 0666);
+    FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
+    /* at the end, as fopen's "a" puts it: stream_start's ftell says what the file holds */
+    if (f && (!append || fseek(f, 0, SEEK_END) == 0))
+        return f;
+    int e = errno;
+    if (f)
+        (void)fclose(f);
+    else if (fd >= 0)
+        (void)close(fd);
+    errno = e;
+    return NULL;
+}
+
 static int stream_start(sink_t *s) {
     stream_t *st = (stream_t *)s;
     int locked = lock_output(st);
     if (locked != 0)
         return locked;
-    st->f = st->path ? fopen(st->path, st->append ? "a" : "w") : stdout;
+    st->f = st->path ? open_output(st->path, st->append) : stdout;
     if (!st->f) {
         int e = errno;
         return sink_fail(s, -e, "cannot open %s: %s", s->what, strerror(e));

@@ -154,6 +154,43 @@ def test_a_second_run_onto_a_file_being_written_is_refused():
 FNV_TWINS = ["http://127.0.0.1:9/32448e2c11789781", "http://127.0.0.1:9/37d8e17774e1f961"]
 
 
+def test_an_output_another_program_empties_or_appends_to_keeps_whole_lines():
+    """-o FILE emptied under a run (logrotate's copytruncate, `: > out.jsonl`) or appended to
+    by another program: cafe wrote on at its own offset, so the emptied file began with a hole
+    of NUL bytes as long as what it had held (25,914 of them here) that jq and --resume
+    ("line 1 is not a record") refused, and another program's lines were written over. The
+    output is opened to append, as >> opens it: each write lands at the end."""
+    urls = [fx.url(i % 4, f"/page/{i}?delay=20") for i in range(400)]
+    lst = write_list(urls, "emptied-list.txt")
+    for fmt in ("--json", "--csv"):
+        out = os.path.join(TMP, "emptied" + fmt)
+        p = subprocess.Popen([CAFE, "titles", "-q", "-c", "4", fmt, "-o", out, lst],
+                             stderr=subprocess.PIPE)
+        for _ in range(3000):  # until 40 records are in: bounded, 30 s
+            if p.poll() is not None or (os.path.exists(out) and os.path.getsize(out) > 40 * 150):
+                break
+            time.sleep(0.01)
+        assert p.poll() is None, (fmt, "the run ended before the file was emptied")
+        os.truncate(out, 0)
+        note = b"my note\n"
+        with open(out, "ab") as f:  # another program's line, at the end as it stands
+            f.write(note)
+        assert p.wait(timeout=120) == 0, (fmt, p.returncode, p.stderr.read())
+        p.stderr.close()
+        with open(out, "rb") as f:
+            data = f.read()
+        assert b"\0" not in data, (fmt, data.count(b"\0"), data[:40])
+        lines = data.split(b"\n")
+        assert note in data and lines[-1] == b"" and len(lines) > 40, (fmt, data[-200:])
+        recs = [l for l in lines[:-1] if l + b"\n" != note]
+        if fmt == "--json":
+            got = [json.loads(l)["url"] for l in recs]  # each one whole
+        else:
+            rows = list(csv.reader(l.decode() for l in recs))
+            assert all(len(r) == 11 for r in rows), (fmt, rows)  # each one whole
+            got = [r[0] for r in rows if r[0] != "url"]
+        assert len(got) == len(set(got)) and set(got) <= set(urls), (fmt, len(got))
+
 def test_resume_keys_cannot_be_made_to_collide():
     """--resume knew a URL as done by its 64-bit hash alone, an unkeyed FNV-1a: a list holding
     two URLs of one hash (anyone can compute such a pair; a crawl's list holds strangers'
