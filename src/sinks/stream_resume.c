@@ -133,10 +133,14 @@ static int read_lines(reader_t *rd, int *torn) {
             rd->good_end += n;
         }
     }
+    int e = errno;
     free(line);
-    if (rc == 0 && ferror(rd->f)) {
-        rc = errno ? -errno : -EIO;
-        snprintf(rd->why, rd->why_cap, "cannot read the output file to resume");
+    /* Not the end of the file: getline could not read on (a line it had no memory for sets
+     * no error flag). Taken for the end, the rest went unread and the file was appended to. */
+    if (rc == 0 && (ferror(rd->f) || !feof(rd->f))) {
+        rc = e ? -e : -EIO;
+        snprintf(rd->why, rd->why_cap, "cannot read the output file to resume: %s",
+                 msg_strerror(rc));
     }
     return rc;
 }

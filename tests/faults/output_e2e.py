@@ -10,7 +10,7 @@ import sqlite3
 import subprocess
 import time
 
-from faultlib import CAFE, TMP, Fixture, Skip, run_tests, write_list
+from faultlib import ASAN, CAFE, TMP, Fixture, Skip, run_tests, write_list
 
 fx = Fixture("--sites", "4", "--size", "2000")
 LIST = write_list([fx.url(i % 4, f"/page/{i}") for i in range(2000)], "out-list.txt")
@@ -257,6 +257,34 @@ def test_resume_refuses_what_is_not_cafe_output_of_its_format():
         refused_untouched("binary.bin", bytes(range(256)) * 3 + bytes(232), fmt)  # 1,000 bytes
         refused_untouched("binary-no-newline.bin", bytes(1000), fmt)
 
+
+def test_resume_that_runs_out_of_memory_reading_the_file_changes_nothing():
+    """A line --resume could not hold in memory (here a 256 MiB run of NUL bytes, as a file
+    that is not cafe's may hold, under ulimit -v) ended the reading as if the file ended
+    there: the file was taken for cafe's, its records after that line unread (fetched and
+    written again), and the run appended to it with status 0. Failing to read the file is
+    an error: status 2, the file left as it was."""
+    if ASAN:
+        raise Skip("ulimit -v and AddressSanitizer's shadow memory do not mix")
+    path = os.path.join(TMP, "huge-line.jsonl")
+    assert subprocess.run([CAFE, "titles", "-q", "--json", "-o", path, SMALL],
+                          timeout=120).returncode == 0
+    with open(path, "rb") as f:
+        head = f.read()
+    os.truncate(path, len(head) + (256 << 20))  # sparse: no disk used
+    r = subprocess.run([CAFE, "titles", "-q", "--json", "--resume", "-o", path, SMALL],
+                       capture_output=True, timeout=120,
+                       preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS,
+                                                             (160 << 20, 160 << 20)))
+    try:
+        assert r.returncode == 2, (r.returncode, r.stderr)
+        assert b"cannot read the output file to resume: out of memory" in r.stderr, \
+            r.stderr
+        assert os.path.getsize(path) == len(head) + (256 << 20)
+        with open(path, "rb") as f:
+            assert f.read(len(head)) == head
+    finally:
+        os.unlink(path)
 
 def test_resume_still_cuts_a_torn_record():
     # What a crash mid-write leaves is still cut, for both formats, and redone once.
