@@ -12,12 +12,19 @@
 #include <string.h>
 #include <unistd.h>
 
+void format_header_append(outbuf_t *o, record_format_t fmt) {
+    for (size_t i = 0; format_is_csv(fmt) && i < RECORD_NCOLUMNS; i++) {
+        outbuf_puts(o, record_columns[i].name);
+        outbuf_puts(o, i + 1 < RECORD_NCOLUMNS ? "," : "\r\n");
+    }
+}
+
 int format_header(FILE *f, record_format_t fmt) {
-    if (!format_is_csv(fmt))
-        return 0;
-    for (size_t i = 0; i < RECORD_NCOLUMNS; i++)
-        fprintf(f, "%s%s", record_columns[i].name, i + 1 < RECORD_NCOLUMNS ? "," : "\r\n");
-    return fflush(f) == 0 ? 0 : -errno;
+    outbuf_t o = {0};
+    format_header_append(&o, fmt);
+    int rc = o.oom ? -ENOMEM : fwrite(o.p, 1, o.len, f) == o.len && fflush(f) == 0 ? 0 : -errno;
+    outbuf_free(&o);
+    return rc;
 }
 
 /* Does line match piece from *at on, as far as the line goes? Moves *at past it. */

@@ -25,6 +25,8 @@ static inline int format_is_csv(record_format_t fmt) {
 
 /* CSV's header row (nothing for the other formats). Returns 0 or -errno. */
 int format_header(FILE *f, record_format_t fmt);
+/* The same row appended to o (o->oom set when it could not grow). */
+void format_header_append(outbuf_t *o, record_format_t fmt);
 
 /* Is line (n bytes, its newline included if it has one) CSV's header line as format_header
  * writes it, or ending in LF alone (2), the start of it (1, a header cut short), or something

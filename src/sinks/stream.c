@@ -159,10 +159,13 @@ static int stream_start(sink_t *s) {
     st->tty = isatty(fileno(st->f));
     /* A file resumed already has its header (if it has anything). Only that one: standard
      * output's offset is past 0 in a file written before (`{ echo x; cafe ...; } > f`),
-     * whose records then came without their header. */
-    int rc = st->append && ftell(st->f) > 0 ? 0 : format_header(st->f, st->fmt);
+     * whose records then came without their header. It goes out as records do (flush_now):
+     * through stdio, a non-blocking stdout that was full failed it with EAGAIN. */
+    if (!st->append || ftell(st->f) <= 0)
+        format_header_append(&st->pending, st->fmt);
+    int rc = st->pending.oom ? CAFE_ENOMEM : flush_now(st);
     if (rc != 0) /* before the flusher: a sink that failed to start leaves no task */
-        return sink_fail(s, rc, "writing %s: %s", s->what, strerror(-rc));
+        return sink_fail(s, rc, "writing %s: %s", s->what, msg_strerror(rc));
     cafe_event_init(&st->flush_due);
     if (cafe_task_spawn(&st->flusher, flusher_task, st, NULL) != 0)
         st->flusher = NULL; /* each record is then written as it comes */

@@ -2,6 +2,7 @@
 bind mount of an existing file, in a private mount namespace: chmod 444 does not stop root),
 a file system that fills up mid-run, a closed stdout. Each must give a clear message on
 stderr and a non-zero exit, never a silent partial result."""
+import contextlib
 import csv
 import json
 import os
@@ -470,5 +471,44 @@ def test_non_blocking_stdout_waits_for_its_reader():
         if p.poll() is None:
             p.kill()
         p.wait()
+
+
+def test_csv_header_waits_for_a_non_blocking_stdout_too():
+    """The records waited for a reader of a non-blocking stdout, but CSV's header went through
+    stdio: into a pipe another program had left non-blocking and full (`{ prog; cafe titles
+    --csv ...; } | reader`), it failed at once with "writing standard output: Resource
+    temporarily unavailable" and status 2, before a URL was fetched. It waits as the records
+    do."""
+    import fcntl
+    r, w = os.pipe()
+    fcntl.fcntl(w, fcntl.F_SETFL, fcntl.fcntl(w, fcntl.F_GETFL) | os.O_NONBLOCK)
+    fcntl.fcntl(w, 1031, 4096)  # F_SETPIPE_SZ
+    before = 0
+    try:
+        while True:  # another program's output fills the pipe
+            before += os.write(w, b"x" * 512)
+    except BlockingIOError:
+        pass
+    p = subprocess.Popen([CAFE, "titles", "-q", "--csv", SMALL], stdout=w,
+                         stderr=subprocess.PIPE)
+    os.close(w)
+    try:
+        # The pipe stays full while cafe starts: it fails at once (status 2), or waits for
+        # ever; 2 s is time enough to fail, and a slow start can only make the test pass.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            p.wait(timeout=2)
+        out = b""
+        while chunk := os.read(r, 65536):
+            out += chunk
+        err = p.stderr.read()
+        assert p.wait(timeout=120) == 0 and err == b"", (p.returncode, err)
+        lines = out[before:].split(b"\r\n")
+        assert lines[0].startswith(b"url,final_url,") and len(lines) == 7, lines
+    finally:
+        os.close(r)
+        if p.poll() is None:
+            p.kill()
+        p.wait()
+        p.stderr.close()
 
 run_tests(globals(), cleanup=(fx.close,))
