@@ -116,15 +116,70 @@ static int take_line(reader_t *rd, const char *line, size_t n) {
     return 0;
 }
 
+/* No record cafe writes comes near this (a URL line is at most 8 KiB, a header 100 KiB, a
+ * title 4 KiB; JSON's escapes make each at most 6 times longer): a longer line is not cafe's,
+ * and is refused without being held whole, as getline held a 4 GiB file without a newline. */
+#define RESUME_LINE_MAX (64u << 20)
+
+/* The file read in blocks, a line at a time: buf[at, end) is read and not yet taken. */
+typedef struct lines {
+    FILE *f;
+    char *buf;
+    size_t cap, at, end;
+    int eof;
+} lines_t;
+
+/* The next line in *line (its newline included; only the last may lack it): its length, 0
+ * at the end of the file, -1 with errno set when it cannot be read (ENOMEM: no room for it),
+ * -2 when it is longer than RESUME_LINE_MAX. */
+static ssize_t lines_next(lines_t *l, const char **line) {
+    size_t scanned = 0; /* of the unread bytes, those known to hold no newline */
+    for (;;) {
+        size_t unread = l->end - l->at;
+        char *nl =
+            unread > scanned ? memchr(l->buf + l->at + scanned, '\n', unread - scanned) : NULL;
+        if (nl || (l->eof && unread > 0)) {
+            size_t n = nl ? (size_t)(nl - (l->buf + l->at)) + 1 : unread;
+            *line = l->buf + l->at;
+            l->at += n;
+            return (ssize_t)n;
+        }
+        if (l->eof)
+            return 0;
+        if ((scanned = unread) > RESUME_LINE_MAX)
+            return -2;
+        if (l->at > 0) /* (buf is NULL before the first block) */
+            memmove(l->buf, l->buf + l->at, unread);
+        l->at = 0;
+        l->end = unread;
+        if (l->end == l->cap) {
+            size_t cap = l->cap ? 2 * l->cap : 65536;
+            cap = cap < RESUME_LINE_MAX + 65536 ? cap : RESUME_LINE_MAX + 65536;
+            char *p = realloc(l->buf, cap);
+            if (!p) {
+                errno = ENOMEM;
+                return -1;
+            }
+            l->buf = p;
+            l->cap = cap;
+        }
+        size_t got = fread(l->buf + l->end, 1, l->cap - l->end, l->f);
+        l->end += got;
+        if (got == 0 && ferror(l->f))
+            return -1;
+        l->eof = got == 0;
+    }
+}
+
 /* Reads every line; *torn is set when the last one has no newline (and may be cut). */
 static int read_lines(reader_t *rd, int *torn) {
-    char *line = NULL;
-    size_t cap = 0;
+    lines_t l = {.f = rd->f};
+    const char *line;
     ssize_t n;
     int rc = 0;
     *torn = 0;
-    while (rc == 0 && (n = getline(&line, &cap, rd->f)) > 0) {
-        if (line[n - 1] != '\n') { /* getline stops here only at the end of the file */
+    while (rc == 0 && (n = lines_next(&l, &line)) > 0) {
+        if (line[n - 1] != '\n') { /* only the file's last line ends so */
             *torn = 1;
             if (!torn_start(rd, line, (size_t)n))
                 rc = not_ours(rd, 1, expected(rd));
@@ -134,10 +189,12 @@ static int read_lines(reader_t *rd, int *torn) {
         }
     }
     int e = errno;
-    free(line);
-    /* Not the end of the file: getline could not read on (a line it had no memory for sets
-     * no error flag). Taken for the end, the rest went unread and the file was appended to. */
-    if (rc == 0 && (ferror(rd->f) || !feof(rd->f))) {
+    free(l.buf);
+    if (rc == 0 && n == -2)
+        rc = not_ours_because(rd, 0, expected(rd), " (a line longer than any record cafe writes)");
+    /* A line with no room for it was taken for the end of the file (getline sets no error
+     * flag then): the rest went unread and the file was appended to. */
+    else if (rc == 0 && n < 0) {
         rc = e ? -e : -EIO;
         snprintf(rd->why, rd->why_cap, "cannot read the output file to resume: %s",
                  msg_strerror(rc));

@@ -260,11 +260,11 @@ def test_resume_refuses_what_is_not_cafe_output_of_its_format():
 
 
 def test_resume_that_runs_out_of_memory_reading_the_file_changes_nothing():
-    """A line --resume could not hold in memory (here a 256 MiB run of NUL bytes, as a file
-    that is not cafe's may hold, under ulimit -v) ended the reading as if the file ended
-    there: the file was taken for cafe's, its records after that line unread (fetched and
-    written again), and the run appended to it with status 0. Failing to read the file is
-    an error: status 2, the file left as it was."""
+    """A line --resume could not hold in memory (here 48 MiB of NUL bytes, as a file that is
+    not cafe's may hold, under ulimit -v) ended the reading as if the file ended there: the
+    file was taken for cafe's, its records after that line unread (fetched and written
+    again), and the run appended to it with status 0. Failing to read the file is an error:
+    status 2, the file left as it was."""
     if ASAN:
         raise Skip("ulimit -v and AddressSanitizer's shadow memory do not mix")
     path = os.path.join(TMP, "huge-line.jsonl")
@@ -272,20 +272,48 @@ def test_resume_that_runs_out_of_memory_reading_the_file_changes_nothing():
                           timeout=120).returncode == 0
     with open(path, "rb") as f:
         head = f.read()
-    os.truncate(path, len(head) + (256 << 20))  # sparse: no disk used
+    size = len(head) + (48 << 20)
+    os.truncate(path, size)  # sparse: no disk used
+    # cafe runs in about 40 MiB of address space; the line needs 64 MiB more
     r = subprocess.run([CAFE, "titles", "-q", "--json", "--resume", "-o", path, SMALL],
                        capture_output=True, timeout=120,
                        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS,
-                                                             (160 << 20, 160 << 20)))
+                                                             (80 << 20, 80 << 20)))
     try:
         assert r.returncode == 2, (r.returncode, r.stderr)
-        assert b"cannot read the output file to resume: out of memory" in r.stderr, \
-            r.stderr
-        assert os.path.getsize(path) == len(head) + (256 << 20)
+        assert b"cannot read the output file to resume: out of memory" in r.stderr, r.stderr
+        assert os.path.getsize(path) == size
         with open(path, "rb") as f:
             assert f.read(len(head)) == head
     finally:
         os.unlink(path)
+
+
+def test_resume_refuses_a_line_longer_than_any_record_without_holding_it():
+    """--resume onto a big file that is not cafe's and holds no newline (a disk image given
+    as -o by mistake) read it whole into memory with getline before refusing it: 300 MiB of
+    it took 300 MiB of memory, a few GiB could take the machine's. A line longer than any
+    record cafe writes is refused as soon as it is that long."""
+    path = os.path.join(TMP, "no-newline.img")
+    with open(path, "wb") as f:
+        f.write(b'{"url":"x",')
+    size = 300 << 20
+    os.truncate(path, size)  # sparse: no disk used
+    p = subprocess.Popen([CAFE, "titles", "-q", "--json", "--resume", "-o", path, SMALL],
+                         stderr=subprocess.PIPE)
+    try:
+        err = p.stderr.read()
+        _, status, usage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        assert p.returncode == 2, (p.returncode, err)
+        assert b"line 1 is not a record of this format of cafe --json output (a line longer " \
+            b"than any record cafe writes): not resuming onto it" in err, err
+        assert usage.ru_maxrss < 150 << 10, f"{usage.ru_maxrss} KiB"  # 64 MiB at most
+        assert os.path.getsize(path) == size
+    finally:
+        p.stderr.close()
+        os.unlink(path)
+
 
 def test_resume_still_cuts_a_torn_record():
     # What a crash mid-write leaves is still cut, for both formats, and redone once.
