@@ -566,8 +566,12 @@ int cli_titles_main(int argc, char **argv) {
     int unread = run.input_error && run.written == 0 && run.skipped == 0;
     if (rc == 0 && !o.quiet && !werr && !unread)
         cli_summary(&run, run.stopping == 2);
+    /* A pipe closed after the interrupt (`cafe titles list | jq`: Ctrl-C killed jq too) is
+     * part of it: exiting 2, cafe made bash take the signal as handled and go on with its
+     * loop. Any other write error still says the output failed. */
+    int piped_stop = werr == EPIPE && run.stopping == 2;
     int code = rc                         ? rc
-               : werr                     ? 2
+               : werr && !piped_stop      ? 2
                : run.stopping == 2        ? 128 + run.stop_signum
                : run.input_error          ? 2
                : o.fail && run.failed > 0 ? 1

@@ -19,7 +19,8 @@ static void write_one(cli_run_t *run, cli_slot_t *s) {
             run->dropped++;                        /* not written: --resume redoes it */
         else if (rc < 0 && !run->write_error) {
             run->write_error = rc;
-            run->stopping = 1;
+            if (!run->stopping) /* after Ctrl-C it stays the signal's stop (2) */
+                run->stopping = 1;
         }
     }
     record_clear_keep(&rec, &s->spare); /* the slot's next record reuses its store */
