@@ -264,6 +264,8 @@ static int start_ends(cli_run_t *run) {
         return (int)kept;
     }
     int rc = sink_start(k);
+    if (rc == -EPIPE && !run->o->db && !run->o->queue)
+        return rc; /* CSV's header met a closed pipe: a quiet stop, as a record's write is */
     if (rc != 0) {
         if (k->why[0])
             fprintf(stderr, "cafe titles: %s\n", k->why);

@@ -391,6 +391,22 @@ def test_resume_reads_a_file_that_begins_with_a_bom():
         assert sorted(urls) == sorted(set(urls)) and len(urls) == 5, (fmt, urls)
 
 
+def test_a_pipe_closed_before_the_csv_header_is_a_quiet_stop():
+    """A closed pipe is a quiet stop (`| head`): status 2, no message. But with --csv the
+    header is written at the start, and a reader gone by then (`| true`, a consumer that
+    failed to start) made cafe say "writing standard output: Broken pipe", as --json, whose
+    first record meets it, does not."""
+    for fmt in ("--json", "--csv", "--csv-safe"):
+        r, w = os.pipe()
+        os.close(r)
+        try:
+            p = subprocess.run([CAFE, "titles", fmt, SMALL], stdout=w, capture_output=False,
+                               stderr=subprocess.PIPE, timeout=120)
+        finally:
+            os.close(w)
+        assert (p.returncode, p.stderr) == (2, b""), (fmt, p.returncode, p.stderr)
+
+
 def test_closed_stdout():
     r = subprocess.run(f"'{CAFE}' titles '{SMALL}' >&-", shell=True, capture_output=True,
                        timeout=120)
