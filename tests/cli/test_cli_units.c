@@ -326,6 +326,41 @@ static void test_resume_truncates_torn_record(void **state) {
     keyset_free(&s);
 }
 
+/* The reader reads blocks of 64 KiB: records ending a byte short of a block's end, on it
+ * and a byte past it, one over many blocks, and a long torn one after them are each read
+ * once, whole, and the torn one cut off. */
+static void test_resume_reads_records_across_blocks(void **state) {
+    static const long ends[] = {65535, 2 * 65536, 3 * 65536 + 1, 9 * 65536 + 7, 9 * 65536 + 60};
+    const size_t n = sizeof ends / sizeof ends[0];
+    char path[] = "/tmp/cafe-resume-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    for (size_t i = 0; i <= n; i++) { /* the last one torn: 200,000 bytes and no end */
+        fprintf(f, "{\"url\":\"http://a/%zu\",\"error\":null,\"title\":\"", i);
+        long pad = i < n ? ends[i] - ftell(f) - 3 : 200000;
+        for (long k = 0; k < pad; k++)
+            fputc('t', f);
+        if (i < n)
+            fputs("\"}\n", f);
+        assert_true(i == n || ftell(f) == ends[i]);
+    }
+    fclose(f);
+    keyset_t s;
+    keyset_init(&s);
+    char why[256], key[32];
+    assert_int_equal(stream_resume_load(path, RECORD_FMT_JSON, &s, why, sizeof why, NULL), (long)n);
+    for (size_t i = 0; i <= n; i++) {
+        int len = snprintf(key, sizeof key, "http://a/%zu", i);
+        assert_int_equal(keyset_take(&s, key, (size_t)len), i < n);
+    }
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, ends[n - 1]);
+    unlink(path);
+    keyset_free(&s);
+}
+
 /* Issue 15 item 7: what is not cafe output of the format is refused, never cut. */
 static void test_resume_refuses_what_is_not_ours(void **state) {
     static const struct {
@@ -474,6 +509,7 @@ int main(void) {
         cmocka_unit_test(test_urlset),
         cmocka_unit_test(test_resume_truncates_torn_record),
         cmocka_unit_test(test_resume_refuses_what_is_not_ours),
+        cmocka_unit_test(test_resume_reads_records_across_blocks),
         cmocka_unit_test(test_origins_stick_and_balance),
         cmocka_unit_test(test_origins_bounded),
         cmocka_unit_test(test_db_options_mask_secrets),
