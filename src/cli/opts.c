@@ -520,27 +520,27 @@ static int system_bundle(const char *path) {
  * CURL_CA_BUNDLE, else SSL_CERT_FILE (OpenSSL's, which Go, Python and lychee read too). Set
  * for a TLS-inspecting proxy or an internal CA, they were ignored: curl trusted the sites
  * and cafe failed every HTTPS URL as "not trusted", with exit status 0. A file that is no CA
- * file is refused at start, as --cacert's is. 0, or 2 after the message. */
-int cli_ca_env_read(const char *cmd, cli_opts_t *o) {
+ * file is still taken, with a warning naming the variable: as with curl, each HTTPS URL then
+ * fails ("cannot load the CA certificates") and plain http ones are fetched. Refused at
+ * start, a variable left from a set-up long gone stopped runs that make no TLS connection.
+ */
+void cli_ca_env_read(const char *cmd, cli_opts_t *o) {
     static const char *const names[] = {"CURL_CA_BUNDLE", "SSL_CERT_FILE"};
     if (o->ca_file || o->insecure)
-        return 0;
+        return;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         const char *v = getenv(names[i]), *why;
         char shown[96];
         if (!v || !*v)
             continue;
-        if ((why = cli_cacert_check(v)) != NULL) {
+        if ((why = cli_cacert_check(v)) != NULL)
             fprintf(stderr,
-                    "cafe %s: %s: %s: '%s' (curl's CA file variable; unset it or "
-                    "give --cacert)\n",
+                    "cafe %s: warning: %s: %s: '%s' (curl's CA file variable): HTTPS URLs will "
+                    "fail; unset it or give --cacert\n",
                     cmd, names[i], why, cli_optab_quoted(v, shown, sizeof shown));
-            return 2;
-        }
         o->ca_file = system_bundle(v) ? NULL : v;
-        return 0;
+        return;
     }
-    return 0;
 }
 
 static int parse(cli_opts_t *o, int argc, char **argv) {
@@ -589,8 +589,9 @@ static int parse(cli_opts_t *o, int argc, char **argv) {
         o->concurrency = 1;
     if (o->threads > o->concurrency) /* each thread has a URL in flight at least */
         o->threads = o->concurrency;
-    if (no_private_check(o) != 0 || cli_ca_env_read("titles", o) != 0)
+    if (no_private_check(o) != 0)
         return 2;
+    cli_ca_env_read("titles", o);
     return queue_check(o, seen, ninputs > 0 || o->urls.n > 0);
 }
 

@@ -54,9 +54,10 @@ const char *cli_db_spec_check(const char *value);
 /* The check of --cacert's value: NULL when it is a readable file with a PEM certificate. */
 const char *cli_cacert_check(const char *value);
 /* Without o->ca_file (--cacert) and -k, sets o->ca_file from curl's variables CURL_CA_BUNDLE,
- * else SSL_CERT_FILE (left NULL when one names libcurl's own bundle). 0, or 2 after a message
- * "cafe CMD: VARIABLE: ..." when the variable's file is no CA file. */
-int cli_ca_env_read(const char *cmd, cli_opts_t *o);
+ * else SSL_CERT_FILE (left NULL when one names libcurl's own bundle). A file that is no CA
+ * file is taken too, after a warning "cafe CMD: warning: VARIABLE: ...": the HTTPS URLs fail,
+ * as with curl, and the others are fetched. */
+void cli_ca_env_read(const char *cmd, cli_opts_t *o);
 
 /* Parses argv of `cafe titles` (argv[0] is "titles"). Returns 0, or 2 after printing a
  * usage error on stderr (also for out of memory), or -1 when --help/--version printed and

@@ -174,8 +174,7 @@ int srv_opts_parse(srv_opts_t *o, int argc, char **argv) {
     }
     if (!o->data_dir && o->db && jobs_beside_db(o) != 0)
         return 2;
-    if (cli_ca_env_read("serve", &o->fetch) != 0)
-        return 2;
+    cli_ca_env_read("serve", &o->fetch);
     o->fetch.no_private = !o->allow_private;
     const char *via = o->fetch.no_private ? proxy_env_in_use() : NULL;
     if (via) { /* the check would see the proxy's address only: a hole, or every URL refused */
