@@ -144,6 +144,11 @@ typedef struct cafe_http_opts {
     const char *accept;
     int insecure;        /* nonzero: do NOT verify the server's certificate and name */
     const char *ca_file; /* PEM file of CAs to trust instead of the system's; NULL = system */
+    /* Directory of CAs in OpenSSL's hashed layout (c_rehash), or several separated by ':',
+     * trusted besides ca_file's, or besides libcurl's CA bundle when ca_file is NULL: curl's
+     * CURLOPT_CAPATH, as curl's tool sets it from SSL_CERT_DIR. NULL = none. Ignored where
+     * libcurl's TLS has no CApath, as curl ignores SSL_CERT_DIR there. */
+    const char *ca_path;
     /* NULL-terminated "host:port:address[,address]" pins, as curl's --resolve; host "*" is
      * every host on that port not pinned by a line of its own (a redirect's too), as in
      * curl. They go into the loop's shared DNS cache, so later requests on the loop see them

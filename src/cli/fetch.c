@@ -165,6 +165,7 @@ static void fill_opts(const cli_opts_t *o, cafe_http_opts_t *h, sink_t *s) {
     h->insecure = o->insecure;
     h->no_private = o->no_private;
     h->ca_file = o->ca_file;
+    h->ca_path = o->ca_path;
     h->proxy = o->proxy;
     h->attempts = 1 + o->retries;
     h->on_body = on_body;

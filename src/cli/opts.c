@@ -383,10 +383,10 @@ static const cli_opt_t rows[] = {
      "do not verify TLS certificates", NULL},
     {CLI_OPT_STRING, "cacert", 0, "FILE", F(ca_file), 0, 0, 0, NULL, NULL, cli_cacert_check,
      "trust the CAs in FILE (PEM) instead of the system's.\nDefault: curl's variables "
-     "CURL_CA_BUNDLE, SSL_CERT_FILE",
+     "CURL_CA_BUNDLE, SSL_CERT_DIR,\nSSL_CERT_FILE",
      "Trust the CAs in FILE (PEM) instead of the system's. Without it (and without -k), the\n"
-     "file of curl's variables CURL_CA_BUNDLE, else SSL_CERT_FILE, when set (see\n"
-     "ENVIRONMENT)."},
+     "CAs of curl's variables CURL_CA_BUNDLE, else SSL_CERT_DIR and SSL_CERT_FILE, when set\n"
+     "(see ENVIRONMENT)."},
     {CLI_OPT_LIST, "resolve", 0, "H:P:ADDR", F(resolve), 0, CLI_LIST_MAX, 0, NULL, NULL,
      resolve_check,
      "connect to ADDR for host H, port P, as curl's\n--resolve (H * for every host); "
@@ -502,44 +502,77 @@ static int no_private_check(const cli_opts_t *o) {
                                  via, via[0] == '-' ? "" : " is set");
 }
 
-/* Is path libcurl's own CA bundle (the same file, through any link)? Many systems set
- * SSL_CERT_FILE or CURL_CA_BUNDLE to it for every program: taken as --cacert, the whole
- * bundle was parsed up front instead of the system's CAs read lazily (src/http/trust.c). */
-static int system_bundle(const char *path) {
+/* Is path libcurl's own CA bundle (info CURLINFO_CAINFO) or CA directory (CURLINFO_CAPATH),
+ * the same file through any link? Many systems set SSL_CERT_FILE, CURL_CA_BUNDLE and
+ * SSL_CERT_DIR to them for every program: taken as given, the whole bundle was parsed up
+ * front instead of the system's CAs read lazily (src/http/trust.c). */
+static int system_ca(CURLINFO info, const char *path) {
     CURL *h = curl_easy_init();
-    char *cainfo = NULL;
+    char *builtin = NULL;
     struct stat a, b;
-    int same = h && curl_easy_getinfo(h, CURLINFO_CAINFO, &cainfo) == CURLE_OK && cainfo &&
-               stat(cainfo, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+    int same = h && curl_easy_getinfo(h, info, &builtin) == CURLE_OK && builtin &&
+               stat(builtin, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
                a.st_ino == b.st_ino;
     curl_easy_cleanup(h);
     return same;
 }
 
-/* Without --cacert (and -k), the CA file of curl's variables, as curl's tool reads them:
- * CURL_CA_BUNDLE, else SSL_CERT_FILE (OpenSSL's, which Go, Python and lychee read too). Set
- * for a TLS-inspecting proxy or an internal CA, they were ignored: curl trusted the sites
- * and cafe failed every HTTPS URL as "not trusted", with exit status 0. A file that is no CA
- * file is still taken, with a warning naming the variable: as with curl, each HTTPS URL then
- * fails ("cannot load the CA certificates") and plain http ones are fetched. Refused at
- * start, a variable left from a set-up long gone stopped runs that make no TLS connection.
- */
+/* "cafe titles: warning: SSL_CERT_FILE: no such file: '/x' (curl's CA file variable): ..." */
+static void ca_warning(const char *cmd, const char *name, const char *why, const char *v,
+                       const char *what, const char *then) {
+    char shown[96];
+    fprintf(stderr, "cafe %s: warning: %s: %s: '%s' (curl's CA %s variable): %s\n", cmd, name, why,
+            cli_optab_quoted(v, shown, sizeof shown), what, then);
+}
+
+/* SSL_CERT_DIR: directories separated by ':', as OpenSSL reads them. Each one not there is
+ * named (OpenSSL skips it silently). */
+static void ca_dirs_check(const char *cmd, const char *v) {
+    for (const char *p = v;; p++) {
+        size_t len = strcspn(p, ":");
+        char dir[4096];
+        struct stat st;
+        if (len > 0 && len < sizeof dir) {
+            memcpy(dir, p, len);
+            dir[len] = '\0';
+            if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+                ca_warning(cmd, "SSL_CERT_DIR",
+                           stat(dir, &st) != 0 ? "no such directory" : "not a directory", dir,
+                           "directory", "no CA is read from it");
+        }
+        p += len;
+        if (!*p)
+            return;
+    }
+}
+
+/* Without --cacert (and -k), the CAs of curl's variables, as curl's tool reads them:
+ * CURL_CA_BUNDLE alone, else SSL_CERT_DIR's directories and SSL_CERT_FILE's file together
+ * (OpenSSL's, which Go, Python and lychee read too). Set for a TLS-inspecting proxy or an
+ * internal CA, they were ignored: curl trusted the sites and cafe failed every HTTPS URL as
+ * "not trusted", with exit status 0. A file that is no CA file is still taken, with a warning
+ * naming the variable: as with curl, each HTTPS URL then fails ("cannot load the CA
+ * certificates") and plain http ones are fetched. Refused at start, a variable left from a
+ * set-up long gone stopped runs that make no TLS connection. */
 void cli_ca_env_read(const char *cmd, cli_opts_t *o) {
-    static const char *const names[] = {"CURL_CA_BUNDLE", "SSL_CERT_FILE"};
+    const char *file = getenv("CURL_CA_BUNDLE"), *name = "CURL_CA_BUNDLE", *dir = NULL, *why;
     if (o->ca_file || o->insecure)
         return;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        const char *v = getenv(names[i]), *why;
-        char shown[96];
-        if (!v || !*v)
-            continue;
-        if ((why = cli_cacert_check(v)) != NULL)
-            fprintf(stderr,
-                    "cafe %s: warning: %s: %s: '%s' (curl's CA file variable): HTTPS URLs will "
-                    "fail; unset it or give --cacert\n",
-                    cmd, names[i], why, cli_optab_quoted(v, shown, sizeof shown));
-        o->ca_file = system_bundle(v) ? NULL : v;
-        return;
+    if (!file || !*file) {
+        dir = getenv("SSL_CERT_DIR");
+        file = getenv("SSL_CERT_FILE");
+        name = "SSL_CERT_FILE";
+    }
+    if (file && *file) {
+        if ((why = cli_cacert_check(file)) != NULL)
+            ca_warning(cmd, name, why, file, "file",
+                       "HTTPS URLs will fail; unset it or give --cacert");
+        o->ca_file = system_ca(CURLINFO_CAINFO, file) ? NULL : file;
+    }
+    if (dir && *dir) {
+        ca_dirs_check(cmd, dir);
+        /* libcurl's own directory adds nothing to the system's store, but to a file given */
+        o->ca_path = !o->ca_file && system_ca(CURLINFO_CAPATH, dir) ? NULL : dir;
     }
 }
 

@@ -35,7 +35,8 @@ typedef struct cli_opts {
     const char *user_agent;
     const char *scheme; /* for bare hosts */
     const char *ca_file;
-    const char *proxy; /* -x; NULL: the environment's */
+    const char *ca_path; /* SSL_CERT_DIR's, curl's CApath; NULL: none */
+    const char *proxy;   /* -x; NULL: the environment's */
     cli_list_t headers, resolve;
     cli_list_t resolvers;   /* --resolver IP[:PORT], repeatable */
     size_t dns_concurrency; /* --dns-concurrency */
@@ -53,10 +54,11 @@ const char *cli_scheme_check(const char *value);
 const char *cli_db_spec_check(const char *value);
 /* The check of --cacert's value: NULL when it is a readable file with a PEM certificate. */
 const char *cli_cacert_check(const char *value);
-/* Without o->ca_file (--cacert) and -k, sets o->ca_file from curl's variables CURL_CA_BUNDLE,
- * else SSL_CERT_FILE (left NULL when one names libcurl's own bundle). A file that is no CA
- * file is taken too, after a warning "cafe CMD: warning: VARIABLE: ...": the HTTPS URLs fail,
- * as with curl, and the others are fetched. */
+/* Without o->ca_file (--cacert) and -k, sets o->ca_file and o->ca_path from curl's variables
+ * as curl's tool reads them: CURL_CA_BUNDLE, else SSL_CERT_DIR and SSL_CERT_FILE (each left
+ * NULL when it names libcurl's own bundle or directory and the other adds nothing). A file
+ * that is no CA file, or a directory not there, is taken too, after a warning "cafe CMD:
+ * warning: VARIABLE: ...": the HTTPS URLs fail, as with curl, and the others are fetched. */
 void cli_ca_env_read(const char *cmd, cli_opts_t *o);
 
 /* Parses argv of `cafe titles` (argv[0] is "titles"). Returns 0, or 2 after printing a

@@ -245,6 +245,7 @@ struct cafe__http_xfer {
     cafe__http_host_t *host;
     CURLSH *share; /* the TLS session share set on the handle; NULL: none set since a reset */
     char *ca_file; /* a copy of the CA file the options were set with, NULL for none */
+    char *ca_path; /* and of the CA directory, NULL for none */
     /* The Accept line set with the options when the request has no header lines of its own
      * (options_set), kept as long as they are; NULL when none (opts.accept ""). And a copy of
      * the opts.accept it was made from (NULL for the default): a request whose value differs

@@ -28,6 +28,7 @@ static cafe__http_xfer_t *xfer_get(cafe__http_client_t *c) {
 
 void cafe__http_xfer_free(cafe__http_xfer_t *x) {
     free(x->ca_file);
+    free(x->ca_path);
     free(x->accept_value);
     curl_slist_free_all(x->accept);
     free(x->hop_url);
@@ -237,11 +238,20 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
     SET(CURLOPT_ACCEPT_ENCODING, ""); /* every encoding this libcurl can decode */
     SET(CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
     SET(CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
-    /* Which CAs: the file given alone (a built-in CApath would add the system's back);
-     * else the system's, read lazily, when the client has that store (trust.c); else
-     * libcurl's bundle. libcurl keeps a parsed file for the next connections only when no
-     * CApath is set. Redirects may lead to https: set for plain http too. */
-    if (o->ca_file) {
+    /* Which CAs: a directory given, beside the file given or libcurl's bundle (left as the
+     * handle's default; none when it is not there, as the store's case below); else the file
+     * given alone (a built-in CApath would add the system's back); else the system's, read
+     * lazily, when the client has that store (trust.c); else libcurl's bundle. libcurl keeps
+     * a parsed file for the next connections only when no CApath is set. Redirects may lead
+     * to https: set for plain http too. */
+    if (o->ca_path) {
+        if (o->ca_file || !c->ca_bundle)
+            SET(CURLOPT_CAINFO, o->ca_file);
+        CURLcode capath = rc == CURLE_OK ? curl_easy_setopt(e, CURLOPT_CAPATH, o->ca_path) : rc;
+        n++;
+        /* a TLS without CApath: ignored, as curl's tool ignores SSL_CERT_DIR there */
+        rc = capath == CURLE_NOT_BUILT_IN ? CURLE_OK : capath;
+    } else if (o->ca_file) {
         SET(CURLOPT_CAINFO, o->ca_file);
         SET(CURLOPT_CAPATH, NULL);
     } else if (c->trust) {
@@ -252,7 +262,7 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
     }
     if (c->openssl) {
         SET(CURLOPT_SSL_CTX_FUNCTION, cafe__http_tls_ctx);
-        SET(CURLOPT_SSL_CTX_DATA, o->ca_file ? NULL : c->trust);
+        SET(CURLOPT_SSL_CTX_DATA, o->ca_file || o->ca_path ? NULL : c->trust);
     }
     /* The environment was read once per loop; setting both spares curl its per-transfer
      * lookups, and "" means none. */
@@ -317,7 +327,7 @@ static CURLcode options_setup(cafe__http_xfer_t *x, const char *url, const cafe_
     profile_of(&p, o, https);
     x->c->stats.curl_calls++;
     if (p.valid && memcmp(&p, &x->profile, sizeof(p)) == 0 && same_str(o->ca_file, x->ca_file) &&
-        same_str(o->accept, x->accept_value))
+        same_str(o->ca_path, x->ca_path) && same_str(o->accept, x->accept_value))
         return curl_easy_setopt(x->easy, CURLOPT_URL, url);
     if (x->profile.used) {
         /* The engine off, the jar freed: libcurl 7.88 keeps the engine on through a reset,
@@ -333,9 +343,12 @@ static CURLcode options_setup(cafe__http_xfer_t *x, const char *url, const cafe_
     x->profile = p;
     free(x->ca_file);
     x->ca_file = o->ca_file ? strdup(o->ca_file) : NULL;
+    free(x->ca_path);
+    x->ca_path = o->ca_path ? strdup(o->ca_path) : NULL;
     free(x->accept_value);
     x->accept_value = o->accept ? strdup(o->accept) : NULL;
-    if (rc != CURLE_OK || (o->ca_file && !x->ca_file) || (o->accept && !x->accept_value))
+    if (rc != CURLE_OK || (o->ca_file && !x->ca_file) || (o->ca_path && !x->ca_path) ||
+        (o->accept && !x->accept_value))
         x->profile.valid = 0;
     return rc;
 }

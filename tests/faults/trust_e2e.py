@@ -158,6 +158,34 @@ def test_a_stale_ca_variable_fails_the_https_urls_alone():
         plain.close()
 
 
+def test_ssl_cert_dir_is_read_as_curl_reads_it():
+    # SSL_CERT_DIR (OpenSSL's hashed directory, c_rehash's layout) was not read, where curl's
+    # tool takes it as its CApath (and Go, Python, lychee read it): an internal CA installed
+    # that way was trusted by curl and "not trusted" for cafe.
+    d = os.path.join(TMP, "cert-dir")
+    os.makedirs(d)
+    shutil.copy(tls.ca, os.path.join(d, "test-ca.pem"))
+    os.symlink("test-ca.pem", os.path.join(d, ca_hash + ".0"))
+    other = os.path.join(TMP, "other-ca-dir.pem")
+    shutil.copy(os.path.join(tls.dir, "selfsigned.pem"), other)
+    rc, err, got = env_titles({"SSL_CERT_DIR": d}, ["good", "selfsigned"])
+    assert rc == 0 and got[0] == "trusted" and "not trusted" in got[1], (rc, err, got)
+    # a list of directories, as OpenSSL reads it; SSL_CERT_FILE's CAs beside the directory's
+    rc, err, got = env_titles({"SSL_CERT_DIR": TMP + "/none:" + d, "SSL_CERT_FILE": other},
+                              ["good", "selfsigned"])
+    assert rc == 0 and got == ["trusted", "trusted"], (rc, err, got)
+    # curl's order: CURL_CA_BUNDLE alone, --cacert alone, -k none of them
+    rc, err, got = env_titles({"SSL_CERT_DIR": d, "CURL_CA_BUNDLE": other}, ["good"])
+    assert rc == 0 and "not trusted" in got[0], (rc, err, got)
+    rc, err, got = env_titles({"SSL_CERT_DIR": d}, ["good"], "--cacert", other)
+    assert rc == 0 and "not trusted" in got[0], (rc, err, got)
+    # a directory that is not there: a warning naming it, and nothing trusted through it
+    rc, err, got = env_titles({"SSL_CERT_DIR": TMP + "/none"}, ["good"])
+    assert rc == 0 and "not trusted" in got[0], (rc, err, got)
+    assert err.startswith(f"cafe titles: warning: SSL_CERT_DIR: no such directory: "
+                          f"'{TMP}/none'"), err
+
+
 def test_ca_variables_naming_the_system_bundle_keep_the_system_store():
     # Many systems set SSL_CERT_FILE and CURL_CA_BUNDLE to the system's bundle for every
     # program: that is the system store, still read lazily from the directory (here the test
