@@ -152,9 +152,15 @@ void cli_summary(cli_run_t *run, int interrupted) {
         fprintf(
             stderr, "; interrupted: %llu in flight finished",
             (unsigned long long)(run->drained > run->dropped ? run->drained - run->dropped : 0));
-    if (interrupted && (!run->o->drain || run->dropped)) /* with --drain: not written */
+    /* Those cancelled: the requests cut short, and apart the URLs only waiting to try again
+     * (no request of theirs was out: "in flight" they were not). */
+    uint64_t cut = run->dropped - run->dropped_waiting;
+    if (interrupted && (!run->o->drain || cut)) /* with --drain: not written */
         fprintf(stderr, "%s%llu in flight cancelled",
-                run->o->drain ? ", " : "; interrupted: ", (unsigned long long)run->dropped);
+                run->o->drain ? ", " : "; interrupted: ", (unsigned long long)cut);
+    if (interrupted && run->dropped_waiting)
+        fprintf(stderr, ", %llu waiting to retry cancelled",
+                (unsigned long long)run->dropped_waiting);
     /* A queue worker has no --resume: what it did not finish goes back to the queue. */
     if (interrupted)
         fprintf(stderr, ", %llu queued not started (%s)", (unsigned long long)run->unstarted,

@@ -24,6 +24,7 @@ typedef struct cli_slot {
      * finish their try in curl and cancels the others, and those waiting to retry. */
     cafe_task_t *task;
     int started, retrying;
+    int waited; /* SLOT_DROPPED: it was cancelled while waiting to try again, not in flight */
     struct cli_run *run;  /* the run it belongs to (its fetch task's way back) */
     record_store_t spare; /* the store of the slot's last record, for its next one */
     cli_remote_t remote;  /* --threads: its trip to a worker and back */
@@ -62,8 +63,9 @@ typedef struct cli_run {
      * started (or finished but not written), unstarted: before; drained: in flight at the
      * interrupt with --drain. None of them has a record: --resume fetches them. */
     uint64_t written, ok, failed, in_flight, dropped, unstarted, drained;
-    uint64_t retrying; /* of in_flight, those waiting to try again (one thread: see
-                          cli_run_in_flight) */
+    uint64_t dropped_waiting; /* of dropped, those cancelled while waiting to try again */
+    uint64_t retrying;        /* of in_flight, those waiting to try again (one thread: see
+                                 cli_run_in_flight) */
     uint64_t kinds[CLI_KINDS];
 } cli_run_t;
 

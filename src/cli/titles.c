@@ -65,6 +65,7 @@ static void fetch_finished(cli_slot_t *s, int fetched) {
     cli_run_t *run = s->run;
     uint64_t seq = s->rec.seq;
     run->in_flight -= s->started;
+    s->waited = s->retrying || (run->workers && s->remote.waited);
     fetch_retry(s, 0); /* cancelled or failed while waiting to try again: it waits no more */
     /* Cut short by Ctrl-C, or never begun: no record, so that --resume fetches it again. */
     s->state =
@@ -168,7 +169,7 @@ static int dispatch(cli_run_t *run, const char *line, size_t len, uint64_t ref, 
     s->rec = (record_t){.seq = seq, .skipped = run->skipped, .source_ref = ref, .store = s->spare};
     s->spare = (record_store_t){0};
     s->task = NULL;
-    s->started = s->retrying = 0;
+    s->started = s->retrying = s->waited = 0;
     run->next_seq++;
     if (url && !(s->rec.url = normal ? normal : record_keep(&s->rec, url, url_len))) {
         bad = CAFE_ENOMEM;

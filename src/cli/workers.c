@@ -140,6 +140,7 @@ static int job_task(void *arg, void **value) {
         s->remote.task = cafe_task_current();
         dlist_push(&w->fetching, &s->remote.link);
         cli_fetch(w->ws->conf.o, &s->rec, job_started, job_retry, s, &w->titles);
+        s->remote.waited = s->remote.retrying;
         job_retry(s, 0); /* cancelled or failed while waiting: it waits no more */
         dlist_unlink(&w->fetching, &s->remote.link);
         s->remote.task = NULL;
@@ -186,7 +187,7 @@ static void spawn_job(cli_worker_t *w) {
     cli_slot_t *s = DLIST_ITEM(w->queued.tail, cli_slot_t, remote.link);
     dlist_unlink(&w->queued, w->queued.tail);
     s->remote.task = NULL;
-    s->remote.started = s->remote.retrying = 0;
+    s->remote.started = s->remote.retrying = s->remote.waited = 0;
     if (cafe_group_spawn(&w->jobs, job_task, s, NULL) != 0) {
         record_fail(&s->rec, CAFE_ENOMEM, "out of memory");
         give_back(w, s, 1);

@@ -35,6 +35,7 @@ typedef struct cli_remote {
     cafe_task_t *task;         /* the worker's task fetching it, once that runs */
     int started;               /* its request left the worker's HTTP limits' queues */
     int retrying;              /* the worker's own: it waits between two tries */
+    int waited;                /* with `done`: its fetch ended while it waited to try again */
     int fetched;               /* with `done`: 0 when the stop came before its fetch began */
     struct cli_origin *origin; /* the main loop's own: its origin's entry (origins.h) */
 } cli_remote_t;

@@ -11,9 +11,10 @@ static void write_one(cli_run_t *run, cli_slot_t *s) {
     int state = s->state, started = s->started;
     record_t rec = s->rec; /* the slot's copy is stale now: dispatch sets it whole */
     s->state = SLOT_FREE;
-    if (state == SLOT_DROPPED)
+    if (state == SLOT_DROPPED) {
         *(started ? &run->dropped : &run->unstarted) += 1;
-    else if (state == SLOT_DONE && !run->write_error) {
+        run->dropped_waiting += (uint64_t)(started && s->waited);
+    } else if (state == SLOT_DONE && !run->write_error) {
         int rc = sink_write(run->sink, &rec);
         if (rc == CAFE_ECANCELED && run->stopping) /* Ctrl-C while the sink made it wait */
             run->dropped++;                        /* not written: --resume redoes it */

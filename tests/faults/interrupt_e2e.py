@@ -337,9 +337,10 @@ def test_drain_does_not_retry_after_the_interrupt():
             assert recs == "" and hits["n"] == 2, (threads, recs, hits)
             # (whether "letting 0 URLs in flight finish" or 2 depends on whether cafe had read
             # the 503s when the signal came, and a worker's wait is not seen from the main loop;
-            # either way those tries finish, and the waits after them are cancelled)
-            assert b"interrupted: 0 in flight finished, 2 in flight cancelled" in err, \
-                (threads, err)
+            # either way those tries finish, and the waits after them are cancelled). The
+            # summary called those waits "2 in flight cancelled": no request was cut short.
+            assert b"interrupted: 0 in flight finished, 2 waiting to retry cancelled, 0 queued" \
+                in err, (threads, err)
         finally:
             srv.close()
 
@@ -401,8 +402,9 @@ def test_in_flight_counts_no_url_waiting_to_retry():
                 held.go.set()
                 _, status = os.waitpid(pid, 0)
             assert os.waitstatus_to_exitcode(status) == -signal.SIGINT, (threads, got[-400:])
-            assert b"interrupted: 1 in flight finished, 1 in flight cancelled" in got, \
-                (threads, got[-400:])
+            # the URL waiting to retry was "1 in flight cancelled" in the summary
+            assert b"interrupted: 1 in flight finished, 1 waiting to retry cancelled, 0 queued" \
+                in got, (threads, got[-400:])
 
 
 def test_drain_finishes_only_what_is_in_flight():
