@@ -247,9 +247,9 @@ static void on_signal(void *arg, int signum, unsigned count) {
         return;
     cli_progress_erase(run);
     fprintf(stderr,
-            "cafe titles: interrupted: letting %llu URLs in flight finish, %llu queued not "
+            "cafe titles: interrupted: letting %llu URL%s in flight finish, %llu queued not "
             "started (Ctrl-C again quits at once)\n",
-            (unsigned long long)flying, (unsigned long long)queued);
+            (unsigned long long)flying, flying == 1 ? "" : "s", (unsigned long long)queued);
 }
 
 /* The sink and the source get ready, in the run's loop: --resume's keys first (the sink
