@@ -90,8 +90,9 @@ const cli_optab_t cli_title_optab = {
     "title",
     "title [--charset LABEL] [--type MIME] [--no-detect] [FILE...]\n",
     "Print the <title> of each HTML file (standard input when none), one line each,\n"
-    "as a browser's document.title gives it, in UTF-8; an empty line when the page\n"
-    "has none. Files named .xhtml, .xht, .xhtm, .xml or .svg are read as XML, as\n"
+    "as a browser's document.title gives it, in UTF-8, escaped as cafe titles' lines\n"
+    "(\\\\ for a backslash, \\xNN for a control character...); an empty line when the\n"
+    "page has none. Files named .xhtml, .xht, .xhtm, .xml or .svg are read as XML, as\n"
     "browsers read them; --type says how to read every file.\n",
     NULL,
     rows,
