@@ -178,6 +178,27 @@ const char *cli_cacert_check(const char *v) {
     return pem ? NULL : "no PEM certificate (BEGIN CERTIFICATE) in it";
 }
 
+/* --capath: directories separated by ':', as OpenSSL reads them, each there (OpenSSL skips
+ * one that is not, and the CAs meant to be trusted would be missing from every run). */
+static const char *capath_check(const char *v) {
+    struct stat st;
+    for (const char *p = v;; p++) {
+        size_t len = strcspn(p, ":");
+        char dir[4096];
+        if (len >= sizeof dir)
+            return "a directory name too long";
+        memcpy(dir, p, len);
+        dir[len] = '\0';
+        if (len && stat(dir, &st) != 0)
+            return "no such directory";
+        if (len && !S_ISDIR(st.st_mode))
+            return "not a directory";
+        p += len;
+        if (!*p)
+            return NULL;
+    }
+}
+
 /* -x: [SCHEME://][USER:PASSWORD@]HOST[:PORT] in a scheme libcurl proxies with (http when
  * none), or '' for none. A bad one was taken, then every URL failed ("Unsupported proxy
  * syntax") and the run exited 0; curl -x refuses it at once. */
@@ -384,9 +405,15 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_STRING, "cacert", 0, "FILE", F(ca_file), 0, 0, 0, NULL, NULL, cli_cacert_check,
      "trust the CAs in FILE (PEM) instead of the system's.\nDefault: curl's variables "
      "CURL_CA_BUNDLE, SSL_CERT_DIR,\nSSL_CERT_FILE",
-     "Trust the CAs in FILE (PEM) instead of the system's. Without it (and without -k), the\n"
-     "CAs of curl's variables CURL_CA_BUNDLE, else SSL_CERT_DIR and SSL_CERT_FILE, when set\n"
-     "(see ENVIRONMENT)."},
+     "Trust the CAs in FILE (PEM) instead of the system's. Without it and --capath (and\n"
+     "without -k), the CAs of curl's variables CURL_CA_BUNDLE, else SSL_CERT_DIR and\n"
+     "SSL_CERT_FILE, when set (see ENVIRONMENT)."},
+    {CLI_OPT_STRING, "capath", 0, "DIR", F(ca_path), 0, 0, 0, NULL, NULL, capath_check,
+     "trust the CAs in DIR too (hashed as c_rehash makes\nit; DIR:DIR... for several), as "
+     "curl's --capath",
+     "Trust the CAs in the directory DIR too, hashed as OpenSSL's c_rehash makes it (DIR:DIR...\n"
+     "for several), as curl's --capath: beside the --cacert FILE, or beside the system's\n"
+     "bundle. curl's variables are not read then."},
     {CLI_OPT_LIST, "resolve", 0, "H:P:ADDR", F(resolve), 0, CLI_LIST_MAX, 0, NULL, NULL,
      resolve_check,
      "connect to ADDR for host H, port P, as curl's\n--resolve (H * for every host); "
@@ -546,7 +573,7 @@ static void ca_dirs_check(const char *cmd, const char *v) {
     }
 }
 
-/* Without --cacert (and -k), the CAs of curl's variables, as curl's tool reads them:
+/* Without --cacert, --capath and -k, the CAs of curl's variables, as curl's tool reads them:
  * CURL_CA_BUNDLE alone, else SSL_CERT_DIR's directories and SSL_CERT_FILE's file together
  * (OpenSSL's, which Go, Python and lychee read too). Set for a TLS-inspecting proxy or an
  * internal CA, they were ignored: curl trusted the sites and cafe failed every HTTPS URL as
@@ -556,7 +583,7 @@ static void ca_dirs_check(const char *cmd, const char *v) {
  * set-up long gone stopped runs that make no TLS connection. */
 void cli_ca_env_read(const char *cmd, cli_opts_t *o) {
     const char *file = getenv("CURL_CA_BUNDLE"), *name = "CURL_CA_BUNDLE", *dir = NULL, *why;
-    if (o->ca_file || o->insecure)
+    if (o->ca_file || o->ca_path || o->insecure) /* as curl: either option, none of them */
         return;
     if (!file || !*file) {
         dir = getenv("SSL_CERT_DIR");

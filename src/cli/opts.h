@@ -35,7 +35,7 @@ typedef struct cli_opts {
     const char *user_agent;
     const char *scheme; /* for bare hosts */
     const char *ca_file;
-    const char *ca_path; /* SSL_CERT_DIR's, curl's CApath; NULL: none */
+    const char *ca_path; /* --capath or SSL_CERT_DIR's, curl's CApath; NULL: none */
     const char *proxy;   /* -x; NULL: the environment's */
     cli_list_t headers, resolve;
     cli_list_t resolvers;   /* --resolver IP[:PORT], repeatable */
@@ -54,7 +54,7 @@ const char *cli_scheme_check(const char *value);
 const char *cli_db_spec_check(const char *value);
 /* The check of --cacert's value: NULL when it is a readable file with a PEM certificate. */
 const char *cli_cacert_check(const char *value);
-/* Without o->ca_file (--cacert) and -k, sets o->ca_file and o->ca_path from curl's variables
+/* Without o->ca_file (--cacert), o->ca_path (--capath) and -k, sets them from curl's variables
  * as curl's tool reads them: CURL_CA_BUNDLE, else SSL_CERT_DIR and SSL_CERT_FILE (each left
  * NULL when it names libcurl's own bundle or directory and the other adds nothing). A file
  * that is no CA file, or a directory not there, is taken too, after a warning "cafe CMD:

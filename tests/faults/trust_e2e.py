@@ -186,6 +186,28 @@ def test_ssl_cert_dir_is_read_as_curl_reads_it():
                           f"'{TMP}/none'"), err
 
 
+def test_capath_is_read_as_curls():
+    # curl's --capath DIR (hashed, c_rehash's layout; several separated by ':') was an
+    # unknown option: a CA directory could be given through SSL_CERT_DIR alone.
+    d = os.path.join(TMP, "capath-dir")
+    os.makedirs(d)
+    shutil.copy(tls.ca, os.path.join(d, "test-ca.pem"))
+    os.symlink("test-ca.pem", os.path.join(d, ca_hash + ".0"))
+    other = os.path.join(TMP, "other-ca-capath.pem")
+    shutil.copy(os.path.join(tls.dir, "selfsigned.pem"), other)
+    rc, err, got = env_titles({}, ["good", "selfsigned"], "--capath", d)
+    assert rc == 0 and got[0] == "trusted" and "not trusted" in got[1], (rc, err, got)
+    # beside --cacert's file; curl's variables are not read then
+    rc, err, got = env_titles({}, ["good", "selfsigned"], "--capath", d, "--cacert", other)
+    assert rc == 0 and got == ["trusted", "trusted"], (rc, err, got)
+    rc, err, got = env_titles({"SSL_CERT_FILE": other, "CURL_CA_BUNDLE": other},
+                              ["selfsigned"], "--capath", d)
+    assert rc == 0 and "not trusted" in got[0], (rc, err, got)
+    # a directory not there is refused at start, as --cacert's missing file is
+    rc, err, got = env_titles({}, ["good"], "--capath", TMP + "/none")
+    assert rc == 2 and got == [] and "--capath: no such directory" in err, (rc, err, got)
+
+
 def test_ca_variables_naming_the_system_bundle_keep_the_system_store():
     # Many systems set SSL_CERT_FILE and CURL_CA_BUNDLE to the system's bundle for every
     # program: that is the system store, still read lazily from the directory (here the test
