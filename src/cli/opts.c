@@ -178,18 +178,16 @@ const char *cli_cacert_check(const char *v) {
     return pem ? NULL : "no PEM certificate (BEGIN CERTIFICATE) in it";
 }
 
-/* --capath: directories separated by ':', as OpenSSL reads them, each there (OpenSSL skips
- * one that is not, and the CAs meant to be trusted would be missing from every run). */
-static const char *capath_check(const char *v) {
+/* The first of the directories v names (separated by ':', as OpenSSL reads them) that is
+ * not there, copied into bad (cap bytes): why; NULL when each one is there. */
+static const char *dirs_check(const char *v, char *bad, size_t cap) {
     struct stat st;
     for (const char *p = v;; p++) {
         size_t len = strcspn(p, ":");
-        char dir[4096];
-        if (len >= sizeof dir)
+        snprintf(bad, cap, "%.*s", (int)(len < cap ? len : cap - 1), p);
+        if (len >= cap)
             return "a directory name too long";
-        memcpy(dir, p, len);
-        dir[len] = '\0';
-        if (len && stat(dir, &st) != 0)
+        if (len && stat(bad, &st) != 0)
             return "no such directory";
         if (len && !S_ISDIR(st.st_mode))
             return "not a directory";
@@ -197,6 +195,13 @@ static const char *capath_check(const char *v) {
         if (!*p)
             return NULL;
     }
+}
+
+/* --capath: each directory there (OpenSSL skips one that is not, and the CAs meant to be
+ * trusted would be missing from every run). */
+static const char *capath_check(const char *v) {
+    char bad[4096];
+    return dirs_check(v, bad, sizeof bad);
 }
 
 /* -x: [SCHEME://][USER:PASSWORD@]HOST[:PORT] in a scheme libcurl proxies with (http when
@@ -552,27 +557,6 @@ static void ca_warning(const char *cmd, const char *name, const char *why, const
             cli_optab_quoted(v, shown, sizeof shown), what, then);
 }
 
-/* SSL_CERT_DIR: directories separated by ':', as OpenSSL reads them. Each one not there is
- * named (OpenSSL skips it silently). */
-static void ca_dirs_check(const char *cmd, const char *v) {
-    for (const char *p = v;; p++) {
-        size_t len = strcspn(p, ":");
-        char dir[4096];
-        struct stat st;
-        if (len > 0 && len < sizeof dir) {
-            memcpy(dir, p, len);
-            dir[len] = '\0';
-            if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-                ca_warning(cmd, "SSL_CERT_DIR",
-                           stat(dir, &st) != 0 ? "no such directory" : "not a directory", dir,
-                           "directory", "no CA is read from it");
-        }
-        p += len;
-        if (!*p)
-            return;
-    }
-}
-
 /* Without --cacert, --capath and -k, the CAs of curl's variables, as curl's tool reads them:
  * CURL_CA_BUNDLE alone, else SSL_CERT_DIR's directories and SSL_CERT_FILE's file together
  * (OpenSSL's, which Go, Python and lychee read too). Set for a TLS-inspecting proxy or an
@@ -596,8 +580,10 @@ void cli_ca_env_read(const char *cmd, cli_opts_t *o) {
                        "HTTPS URLs will fail; unset it or give --cacert");
         o->ca_file = system_ca(CURLINFO_CAINFO, file) ? NULL : file;
     }
+    char bad[4096];
+    if (dir && *dir && (why = dirs_check(dir, bad, sizeof bad)) != NULL) /* OpenSSL skips it */
+        ca_warning(cmd, "SSL_CERT_DIR", why, bad, "directory", "no CA is read from it");
     if (dir && *dir) {
-        ca_dirs_check(cmd, dir);
         /* libcurl's own directory adds nothing to the system's store, but to a file given */
         o->ca_path = !o->ca_file && system_ca(CURLINFO_CAPATH, dir) ? NULL : dir;
     }
