@@ -199,7 +199,7 @@ static const char *dirs_check(const char *v, char *bad, size_t cap) {
 
 /* --capath: each directory there (OpenSSL skips one that is not, and the CAs meant to be
  * trusted would be missing from every run). */
-static const char *capath_check(const char *v) {
+const char *cli_capath_check(const char *v) {
     char bad[4096];
     return dirs_check(v, bad, sizeof bad);
 }
@@ -413,7 +413,7 @@ static const cli_opt_t rows[] = {
      "Trust the CAs in FILE (PEM) instead of the system's. Without it and --capath (and\n"
      "without -k), the CAs of curl's variables CURL_CA_BUNDLE, else SSL_CERT_DIR and\n"
      "SSL_CERT_FILE, when set (see ENVIRONMENT)."},
-    {CLI_OPT_STRING, "capath", 0, "DIR", F(ca_path), 0, 0, 0, NULL, NULL, capath_check,
+    {CLI_OPT_STRING, "capath", 0, "DIR", F(ca_path), 0, 0, 0, NULL, NULL, cli_capath_check,
      "trust the CAs in DIR too (hashed as c_rehash makes\nit; DIR:DIR... for several), as "
      "curl's --capath",
      "Trust the CAs in the directory DIR too, hashed as OpenSSL's c_rehash makes it (DIR:DIR...\n"

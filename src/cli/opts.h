@@ -54,6 +54,8 @@ const char *cli_scheme_check(const char *value);
 const char *cli_db_spec_check(const char *value);
 /* The check of --cacert's value: NULL when it is a readable file with a PEM certificate. */
 const char *cli_cacert_check(const char *value);
+/* The check of --capath's value: NULL when each of its ':'-separated directories is there. */
+const char *cli_capath_check(const char *value);
 /* Without o->ca_file (--cacert), o->ca_path (--capath) and -k, sets them from curl's variables
  * as curl's tool reads them: CURL_CA_BUNDLE, else SSL_CERT_DIR and SSL_CERT_FILE (each left
  * NULL when it names libcurl's own bundle or directory and the other adds nothing). A file

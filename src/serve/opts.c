@@ -118,9 +118,11 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_STRING, "cacert", 0, "FILE", F(fetch.ca_file), 0, 0, 0, NULL, NULL, cli_cacert_check,
      "trust the CAs in FILE (PEM) instead of the system's.\nDefault: curl's variables "
      "CURL_CA_BUNDLE, SSL_CERT_DIR,\nSSL_CERT_FILE",
-     "Trust the CAs in FILE (PEM) instead of the system's. Without it, the CAs of curl's\n"
-     "variables CURL_CA_BUNDLE, else SSL_CERT_DIR and SSL_CERT_FILE, when set (see\n"
+     "Trust the CAs in FILE (PEM) instead of the system's. Without it and --capath, the CAs\n"
+     "of curl's variables CURL_CA_BUNDLE, else SSL_CERT_DIR and SSL_CERT_FILE, when set (see\n"
      "ENVIRONMENT), as for cafe titles."},
+    {CLI_OPT_STRING, "capath", 0, "DIR", F(fetch.ca_path), 0, 0, 0, NULL, NULL, cli_capath_check,
+     "trust the CAs in DIR too (hashed; DIR:DIR...), as\ncafe titles --capath", NULL},
     {CLI_OPT_HELP, "help", 'h', NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print this help", NULL},
     {CLI_OPT_VERSION, "version", 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print the version", NULL},
 };

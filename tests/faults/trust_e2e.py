@@ -262,6 +262,15 @@ def test_serve_reads_the_ca_variables_and_cacert_as_titles_does():
     assert "not trusted" in got[0] and got[1] == "trusted", got
     got = serve_titles({}, ["good"], "--cacert", tls.ca)
     assert got == ["trusted"], got
+    # SSL_CERT_DIR and --capath, as cafe titles reads them (--capath was unknown)
+    d = os.path.join(TMP, "serve-cert-dir")
+    os.makedirs(d)
+    shutil.copy(tls.ca, os.path.join(d, "test-ca.pem"))
+    os.symlink("test-ca.pem", os.path.join(d, ca_hash + ".0"))
+    got = serve_titles({"SSL_CERT_DIR": d}, ["good", "selfsigned"])
+    assert got[0] == "trusted" and "not trusted" in got[1], got
+    got = serve_titles({}, ["good", "selfsigned"], "--capath", d)
+    assert got[0] == "trusted" and "not trusted" in got[1], got
     # a variable naming no CA file fails the HTTPS titles, not the service's start
     missing = os.path.join(TMP, "no-such-ca.pem")
     got = serve_titles({"SSL_CERT_FILE": missing}, ["good"])
