@@ -549,12 +549,12 @@ static int system_ca(CURLINFO info, const char *path) {
     return same;
 }
 
-/* "cafe titles: warning: SSL_CERT_FILE: no such file: '/x' (curl's CA file variable): ..." */
+/* "cafe titles: warning: SSL_CERT_FILE: no such file: /x (curl's CA file variable): ...",
+ * the file named as every file name in a message is (msg_quote). */
 static void ca_warning(const char *cmd, const char *name, const char *why, const char *v,
                        const char *what, const char *then) {
-    char shown[96];
-    fprintf(stderr, "cafe %s: warning: %s: %s: '%s' (curl's CA %s variable): %s\n", cmd, name, why,
-            cli_optab_quoted(v, shown, sizeof shown), what, then);
+    fprintf(stderr, "cafe %s: warning: %s: %s: %s (curl's CA %s variable): %s\n", cmd, name, why,
+            msg_quote(v), what, then);
 }
 
 /* Without --cacert, --capath and -k, the CAs of curl's variables, as curl's tool reads them:

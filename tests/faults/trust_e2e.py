@@ -154,6 +154,13 @@ def test_a_stale_ca_variable_fails_the_https_urls_alone():
             assert "cannot load the CA certificates" in got[1] and path in got[1], (name, got)
             assert err.startswith(f"cafe titles: warning: {name}: {why}") and path in err, err
             print(f"# {name}: {got[1]}")
+        # the variable's file is named as every file name in a message is, shell-quoted as ls
+        # quotes one: a name with an ESC or a U+202E drove the terminal or reordered the line
+        hostile = os.path.join(TMP, "it's\x1b[31m\u202e.pem")
+        rc, err, got = env_titles({"SSL_CERT_FILE": hostile}, [plain.url("/")])
+        assert rc == 0 and got == ["plain"], (rc, err, got)
+        assert "\x1b" not in err and "\u202e" not in err and err.count("\n") == 1, err
+        assert "$'\\033'" in err and "$'\\342\\200\\256'" in err, err
     finally:
         plain.close()
 
@@ -183,7 +190,7 @@ def test_ssl_cert_dir_is_read_as_curl_reads_it():
     rc, err, got = env_titles({"SSL_CERT_DIR": TMP + "/none"}, ["good"])
     assert rc == 0 and "not trusted" in got[0], (rc, err, got)
     assert err.startswith(f"cafe titles: warning: SSL_CERT_DIR: no such directory: "
-                          f"'{TMP}/none'"), err
+                          f"{TMP}/none "), err
 
 
 def test_capath_is_read_as_curls():
