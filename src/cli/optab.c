@@ -3,6 +3,7 @@
  * abbreviations, and a table row is all that is needed to parse, check and describe. */
 #include "optab.h"
 #include "cafe.h"
+#include "termchar.h"
 
 #include <curl/curl.h>
 #include <stdarg.h>
@@ -47,13 +48,19 @@ static const char *label(const cli_opt_t *o, char *buf, size_t cap) {
 }
 
 const char *cli_optab_quoted(const char *v, char *buf, size_t cap) {
-    size_t n = 0;
+    size_t n = 0, len;
     const unsigned char *p = (const unsigned char *)v;
-    for (; *p && n + 8 < cap; p++) {
-        if (*p < 0x20 || *p == 0x7f)
-            n += (size_t)snprintf(buf + n, cap - n, "\\x%02x", *p);
+    for (; *p && n + 8 < cap; p += len) {
+        uint32_t cp = 0;
+        len = term_utf8_char(p, 4, &cp);
+        if (len == 0 || cp < 0x20 || cp == 0x7f) /* invalid or a C0 control: the byte */
+            n += (size_t)snprintf(buf + n, cap - n, "\\x%02x", *p), len = 1;
+        else if ((cp >= 0x80 && cp <= 0x9f) || term_reorders(cp))
+            n += (size_t)snprintf(buf + n, cap - n, "\\u%04x", (unsigned)cp);
+        else if (n + len + 8 < cap)
+            memcpy(buf + n, p, len), n += len;
         else
-            buf[n++] = (char)*p;
+            break; /* no room for the whole character: cut before it */
     }
     buf[n] = '\0';
     if (*p) /* n + 8 >= cap: room for "..." is left */

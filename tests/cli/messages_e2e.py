@@ -126,6 +126,14 @@ def test_file_names_are_quoted_as_coreutils_quotes_them():
         r = subprocess.run([CAFE, *args], capture_output=True, timeout=60)
         assert r.returncode == 2 and b"\x1b" not in r.stderr, (args, r.stderr)
         assert r.stderr.count(b"\n") == 2 and b"\\x" in r.stderr, (args, r.stderr)
+    # and the characters that reorder a line (U+202E) or are C1 controls (U+009B, a CSI) as
+    # \uNNNN, as the text records show them: they reached the terminal as they were
+    for args in (["titles", "--a\u202eb"], ["titles", "-c", "1\u009b31m"],
+                 ["titles", "-u", "http://x/\u2066\nb"]):
+        r = subprocess.run([CAFE, *args], capture_output=True, timeout=60)
+        err = r.stderr.decode()
+        assert r.returncode == 2 and not any(c in err for c in "\u202e\u009b\u2066"), (args, err)
+        assert err.count("\n") == 2 and "\\u" in err, (args, err)
 
 
 def test_a_demo_that_cannot_start_exits_2():
