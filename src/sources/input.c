@@ -28,10 +28,17 @@ struct input {
 
 /* UTF-16 (and UTF-32), as Windows PowerShell's '>' writes: read as bytes, every line would
  * be a bad URL full of NULs. Its byte order mark, then a character whose high byte is 0, as
- * every ASCII one's is (ff fe alone may start a UTF-8 line of invalid bytes). p: 4 bytes. */
+ * every ASCII one's is (ff fe alone may start a UTF-8 line of invalid bytes): INPUT_UTF16.
+ * Or, without a mark (Python's and Java's UTF-16LE writers, .NET's Unicode without its
+ * preamble), two ASCII characters each followed by its high byte 0, which no URL line
+ * starts with: INPUT_UTF16LE. 0 for neither. p: 4 bytes. */
 static int utf16_start(const char *p) {
-    return (memcmp(p, "\xff\xfe", 2) == 0 && p[3] == 0) ||
-           (memcmp(p, "\xfe\xff", 2) == 0 && p[2] == 0);
+    const unsigned char *u = (const unsigned char *)p;
+    if ((memcmp(p, "\xff\xfe", 2) == 0 && p[3] == 0) ||
+        (memcmp(p, "\xfe\xff", 2) == 0 && p[2] == 0))
+        return INPUT_UTF16;
+    int ascii_le = u[0] && u[0] < 0x80 && !u[1] && u[2] && u[2] < 0x80 && !u[3];
+    return ascii_le ? INPUT_UTF16LE : 0;
 }
 
 int input_open(input_t **out, const char *path) {
@@ -67,10 +74,12 @@ int input_open(input_t **out, const char *path) {
     /* A regular file's encoding is seen now, as a missing file is: before -o's file is
      * emptied and before the lists given before it are fetched (a pipe's at its read). */
     char head[4];
-    if (in->regular && pread(in->fd, head, sizeof head, 0) == (ssize_t)sizeof head &&
-        utf16_start(head)) {
+    int utf16 = in->regular && pread(in->fd, head, sizeof head, 0) == (ssize_t)sizeof head
+                    ? utf16_start(head)
+                    : 0;
+    if (utf16) {
         input_close(in);
-        return INPUT_UTF16;
+        return utf16;
     }
     if (in->regular) /* a long list is read once, front to back: a larger readahead */
         (void)posix_fadvise(in->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -286,8 +295,9 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno) {
         if (!nl && avail == 0)
             return 0; /* end of input */
         in->lineno++;
-        if (in->lineno == 1 && avail >= 4 && utf16_start(p))
-            return INPUT_UTF16;
+        int utf16 = in->lineno == 1 && avail >= 4 ? utf16_start(p) : 0;
+        if (utf16)
+            return utf16;
         if (!nl && avail > INPUT_LINE_MAX) {
             keep_head(in, p, line, len, lineno);
             int rc = skip_line(in);
@@ -314,6 +324,9 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno) {
 const char *input_strerror(int rc) {
     if (rc == INPUT_UTF16)
         return "UTF-16 text, not UTF-8 (convert it: iconv -f UTF-16 -t UTF-8)";
+    if (rc == INPUT_UTF16LE) /* iconv reads UTF-16 without a mark as big-endian */
+        return "UTF-16LE text without a byte order mark, not UTF-8 (convert it: iconv -f "
+               "UTF-16LE -t UTF-8)";
     return msg_strerror(rc);
 }
 

@@ -171,6 +171,18 @@ def test_utf16_list_is_refused_naming_the_encoding():
     assert (r.returncode, r.stdout) == (2, b""), r
     assert r.stderr.decode() == "cafe titles: reading standard input: UTF-16 text, not UTF-8 " \
         "(convert it: iconv -f UTF-16 -t UTF-8)\n", r.stderr
+    # without a byte order mark (Python's and Java's UTF-16LE writers, .NET's Unicode
+    # without a preamble): each line was a bad URL full of NULs, with exit status 0. Its ASCII
+    # characters' high bytes are 0; iconv reads UTF-16 without a mark as big-endian, so the
+    # command says UTF-16LE.
+    path = write("utf-16-le-nobom.txt", text.encode("utf-16-le"))
+    for args, inp, said in ((["titles", "-q", "--json", path], None, f"cannot read {path}"),
+                            (["titles", "-q", "--json"], text.encode("utf-16-le"),
+                             "reading standard input")):
+        r = cafe(*args, input=inp)
+        assert (r.returncode, r.stdout) == (2, b""), r
+        assert r.stderr.decode() == f"cafe titles: {said}: UTF-16LE text without a byte order " \
+            "mark, not UTF-8 (convert it: iconv -f UTF-16LE -t UTF-8)\n", r.stderr
 
 
 def test_output_naming_the_input_is_refused():
