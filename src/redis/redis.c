@@ -19,6 +19,13 @@
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 5000
 #define ERR_MAX 256
+/* A link with commands waiting and no byte of reply for this long is given up as lost (and
+ * retried as a lost one is): a Redis frozen (stopped, a host swapping), a network cut that
+ * drops the packets, a host gone without a reset. Without it a worker and the commands
+ * waited without end and without a word. No command of cafe's runs long in Redis; one busy
+ * with another client's long script answers BUSY at once. Checked once a second. */
+#define REPLY_TIMEOUT_MS 10000
+#define WATCH_EVERY_MS 1000
 
 struct redis {
     const redis_conf_t *conf;
@@ -33,6 +40,8 @@ struct redis {
     uint64_t retry_ms, last_try_ms;
     uint64_t down_since; /* when the current outage began (loop ms + 1), 0 while up */
     int quiet, outage;
+    uv_timer_t *watchdog;   /* runs while commands wait; heap: its close is asynchronous */
+    uint64_t waiting_since; /* when commands began waiting on a link that had none waiting */
     char err[ERR_MAX];
 };
 
@@ -106,6 +115,27 @@ static void orphan_op(cafe_future_t *f) {
     ((op_t *)f->data)->orphan = 1;
 }
 
+static void drop(redis_t *r);
+
+/* The watchdog: gives the link up when commands wait and nothing came for REPLY_TIMEOUT_MS.
+ * Their waiters fail with CAFE_ECONNRESET and the message says why. */
+static void on_watch(uv_timer_t *t) {
+    redis_t *r = t->data;
+    if (!r->ac || !r->ac->replies.head) {
+        uv_timer_stop(t);
+        return;
+    }
+    uint64_t last = redis_uv_last_read(r->ac);
+    if (last < r->waiting_since)
+        last = r->waiting_since;
+    if (uv_now(t->loop) - last < REPLY_TIMEOUT_MS)
+        return;
+    set_err(r, "connection to %s given up: no reply for %d s", r->conf->where,
+            REPLY_TIMEOUT_MS / 1000);
+    uv_timer_stop(t);
+    drop(r);
+}
+
 /* One command on the current link, no retry. */
 static int send_once(redis_t *r, redisReply **out, int argc, const char **argv,
                      const size_t *lens) {
@@ -117,10 +147,15 @@ static int send_once(redis_t *r, redisReply **out, int argc, const char **argv,
         return CAFE_ENOMEM;
     op->done.data = op;
     cafe_future_init(&op->done, orphan_op);
+    int idle = !r->ac->replies.head;
     if (redisAsyncCommandArgv(r->ac, on_reply, op, argc, argv, lens) != REDIS_OK) {
         free(op);
         return CAFE_ECONNRESET;
     }
+    if (idle)
+        r->waiting_since = cafe_loop_now(cafe_loop_current());
+    if (!uv_is_active((uv_handle_t *)r->watchdog)) /* an inited timer's start cannot fail */
+        (void)uv_timer_start(r->watchdog, on_watch, WATCH_EVERY_MS, WATCH_EVERY_MS);
     int rc = cafe_future_wait(&op->done, NULL);
     if (rc == CAFE_ECANCELED || rc == CAFE_ETIMEDOUT)
         return rc; /* only an interrupted wait gives these: orphan_op ran, the op is not ours */
@@ -323,13 +358,18 @@ int redis_open(redis_t **out, const redis_conf_t *c, const char *const *scripts,
     *out = NULL;
     cafe_loop_t *loop = cafe_loop_current();
     redis_t *r = calloc(1, sizeof(*r));
-    if (!r || !loop || !(r->sha = calloc(nscripts + 1, sizeof(*r->sha)))) {
+    if (!r || !loop || !(r->sha = calloc(nscripts + 1, sizeof(*r->sha))) ||
+        !(r->watchdog = malloc(sizeof(*r->watchdog)))) {
+        if (r)
+            free(r->sha);
         free(r);
         snprintf(err, errlen, "%s", loop ? "out of memory" : "no running loop");
         return loop ? CAFE_ENOMEM : CAFE_ENOTASK;
     }
     r->conf = c;
     r->uv = cafe_loop_uv(loop);
+    (void)uv_timer_init(r->uv, r->watchdog); /* cannot fail */
+    r->watchdog->data = r;
     r->scripts = scripts;
     r->nscripts = nscripts;
     cafe_sem_init(&r->lock, 1);
@@ -343,10 +383,15 @@ int redis_open(redis_t **out, const redis_conf_t *c, const char *const *scripts,
     return 0;
 }
 
+static void free_handle(uv_handle_t *h) {
+    free(h);
+}
+
 void redis_close(redis_t *r) {
     if (!r)
         return;
     drop(r);
+    uv_close((uv_handle_t *)r->watchdog, free_handle); /* stops it */
     free(r->sha);
     free(r);
 }

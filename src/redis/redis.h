@@ -44,9 +44,10 @@ void redis_set_retry(redis_t *r, uint64_t ms, int quiet);
 
 /* Runs one command (argv, lens as redisCommandArgv) and hands back its reply, which the
  * caller frees with freeReplyObject. A Redis error reply is a reply, not a failure. Returns
- * 0, CAFE_ECONNRESET (connection lost, after the retries), CAFE_ECANCELED / CAFE_ETIMEDOUT
- * (the caller's own interruption), CAFE_ENOMEM. A command whose connection dropped is sent
- * again after the reconnect: use it only for commands that are safe to repeat. */
+ * 0, CAFE_ECONNRESET (connection lost, or silent for 10 s while commands wait, after the
+ * retries), CAFE_ECANCELED / CAFE_ETIMEDOUT (the caller's own interruption), CAFE_ENOMEM.
+ * A command whose connection dropped is sent again after the reconnect: use it only for
+ * commands that are safe to repeat. */
 int redis_cmd(redis_t *r, redisReply **out, int argc, const char **argv, const size_t *lens);
 /* The SHA1 of script number idx (loaded at connect), for EVALSHA. */
 const char *redis_sha(const redis_t *r, size_t idx);

@@ -31,7 +31,8 @@
 /* The changes: the fix hiredis made later (1.1): when libuv
  * reports a poll error (POLLERR: connection refused, reset) it stops the handle and its
  * adapter ignored that, so the connection hung forever. Here an error lets hiredis read and
- * write, which makes it see the socket error and fail the connection properly. */
+ * write, which makes it see the socket error and fail the connection properly. And the time
+ * of the last read, for redis.c's watchdog. */
 #include "redis_uv.h"
 
 #include <stdlib.h>
@@ -40,11 +41,14 @@ typedef struct watch {
     redisAsyncContext *ac;
     uv_poll_t poll;
     int events;
+    uint64_t last_read; /* uv_now when the socket was last readable */
 } watch_t;
 
 static void on_poll(uv_poll_t *h, int status, int events) {
     watch_t *p = h->data;
     int ev = status ? p->events : events;
+    if (ev & UV_READABLE)
+        p->last_read = uv_now(h->loop);
     if (p->ac && (ev & UV_READABLE))
         redisAsyncHandleRead(p->ac);
     if (p->ac && (ev & UV_WRITABLE))
@@ -94,6 +98,7 @@ int redis_uv_attach(redisAsyncContext *ac, uv_loop_t *loop) {
     }
     p->ac = ac;
     p->poll.data = p;
+    p->last_read = uv_now(loop);
     ac->ev.data = p;
     ac->ev.addRead = add_read;
     ac->ev.delRead = del_read;
@@ -101,4 +106,8 @@ int redis_uv_attach(redisAsyncContext *ac, uv_loop_t *loop) {
     ac->ev.delWrite = del_write;
     ac->ev.cleanup = cleanup_events;
     return REDIS_OK;
+}
+
+uint64_t redis_uv_last_read(const redisAsyncContext *ac) {
+    return ((const watch_t *)ac->ev.data)->last_read;
 }

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -279,6 +280,59 @@ def test_ctrl_c_with_redis_not_answering_ends_the_worker():
         exactly_once(srv, "stopped", urls)
     finally:
         srv.close()
+
+
+def stderr_until(p, text, seconds):
+    """p's standard error read until text shows in it (bounded); what was read."""
+    buf, end = b"", time.monotonic() + seconds
+    while text.encode() not in buf:
+        ready, _, _ = select.select([p.stderr], [], [], max(0.0, end - time.monotonic()))
+        chunk = os.read(p.stderr.fileno(), 65536) if ready else b""
+        if not chunk:
+            raise AssertionError(f"no {text!r} within {seconds} s: {buf.decode()!r}")
+        buf += chunk
+    return buf.decode()
+
+
+def test_a_redis_that_stops_answering_is_said_not_waited_for():
+    """Redis stopped answering mid-run (frozen: SIGSTOP here; a network cut that drops the
+    packets, a host gone without a reset, are the same): a worker waited for its replies
+    without end and without a word, and so did cafe queue status and results. A link with
+    commands waiting and no byte of reply for 10 s is now given up as a lost one: a worker
+    says so and reconnects, and carries on once Redis answers (each URL recorded once); the
+    commands end with status 2 saying why."""
+    urls, path = url_list("frozen", 300, delay=200, first=86000)
+    srv = RedisServer()
+    try:
+        cafe("queue", "push", srv.url("frozen"), path)
+        w = worker(srv.url("frozen"), "-c", "20")
+        wait_until(lambda: srv.cmd("XLEN", "cafe:{frozen}:results") >= 20, "progress")
+        srv.proc.send_signal(signal.SIGSTOP)
+        try:
+            said = stderr_until(w, "no reply for 10 s; reconnecting", 40)
+        except AssertionError:
+            w.kill()  # never left behind
+            w.wait()
+            raise
+        finally:
+            srv.proc.send_signal(signal.SIGCONT)
+        rc, err = finish(w)
+        assert rc == 0 and "back after" in err, (rc, said + err)
+        exactly_once(srv, "frozen", urls)
+    finally:
+        srv.close()
+
+    def talk(conn):  # the hand-shake, then silence
+        for args in resp_commands(conn):
+            if args[0].upper() not in (b"EVALSHA", b"XRANGE", b"HGET"):
+                conn.sendall(fake_answer(args))
+
+    with fake_redis(talk, "mute") as url:
+        ps = [subprocess.Popen([CAFE, "queue", sub, url], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE) for sub in ("status", "results")]
+        for p in ps:
+            rc, err = finish(p, timeout=60)
+            assert rc == 2 and "no reply for 10 s" in err, (p.args, rc, err)
 
 
 def test_results_formats_and_drain():
@@ -746,7 +800,8 @@ def test_a_name_with_two_addresses_tries_the_second():
 @contextlib.contextmanager
 def fake_redis(talk, queue):
     """A server on 127.0.0.1 that is not Redis but answers in its protocol: talk(conn) holds
-    each connection (one at a time) until the client closes it. Yields the queue's URL."""
+    each connection (each on a thread of its own) until the client closes it. Yields the
+    queue's URL."""
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
     srv.listen(16)
@@ -757,8 +812,11 @@ def fake_redis(talk, queue):
             ready, _, _ = select.select([srv], [], [], 0.1)
             if ready:
                 conn, _ = srv.accept()
-                with conn:
-                    talk(conn)
+                threading.Thread(target=hold, args=(conn,), daemon=True).start()
+
+    def hold(conn):
+        with conn:
+            talk(conn)
 
     t = threading.Thread(target=serve, daemon=True)
     t.start()
@@ -818,32 +876,36 @@ def resp_commands(conn):
         return
 
 
+def bulk(b):
+    return b"$%d\r\n%s\r\n" % (len(b), b)
+
+
+def fake_answer(args, version=b"7.0.11"):
+    """What a Redis answers to the commands of cafe's hand-shake and start check (an error
+    to any other)."""
+    import hashlib
+    name = args[0].upper()
+    if name == b"SCRIPT":
+        return bulk(hashlib.sha1(args[2]).hexdigest().encode())
+    if name == b"INFO":
+        return bulk(b"# Server\r\nredis_version:" + version + b"\r\nredis_mode:standalone\r\n")
+    if name == b"CONFIG":
+        return b"*2\r\n" + bulk(b"maxmemory-policy") + bulk(b"noeviction")
+    if name in (b"PING", b"SELECT", b"CLIENT"):
+        return b"+OK\r\n" if name != b"PING" else b"+PONG\r\n"
+    return b"-ERR this test server knows no " + name + b"\r\n"
+
+
 def test_a_redis_older_than_6_2_is_refused_naming_its_version():
     """The queue's scripts need Redis 6.2 (LPOP with a count, exclusive XRANGE bounds): on
     an older server the first claim failed with a Lua error after the start check had
     passed. A server that answers as Redis 6.0.16 does is refused at once, by every command,
     naming its version; one answering as 7.0.11 gets past that check."""
-    import hashlib
-
-    def answer(args, version):
-        name = args[0].upper()
-        if name == b"SCRIPT":
-            sha = hashlib.sha1(args[2]).hexdigest().encode()
-            return b"$40\r\n" + sha + b"\r\n"
-        if name == b"INFO":
-            info = b"# Server\r\nredis_version:" + version + b"\r\nredis_mode:standalone\r\n"
-            return b"$%d\r\n%s\r\n" % (len(info), info)
-        if name == b"CONFIG":
-            return b"*2\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction\r\n"
-        if name in (b"PING", b"SELECT", b"CLIENT"):
-            return b"+OK\r\n" if name != b"PING" else b"+PONG\r\n"
-        return b"-ERR this test server knows no " + name + b"\r\n"
-
     _, path = url_list("oldredis", 3, first=90000)
     for version, refused in ((b"6.0.16", True), (b"7.0.11", False)):
         def talk(conn):
             for args in resp_commands(conn):
-                conn.sendall(answer(args, version))
+                conn.sendall(fake_answer(args, version))
 
         with fake_redis(talk, "old") as url:
             for args in (["queue", "status", url], ["queue", "push", url, path],
@@ -859,23 +921,13 @@ def test_server_texts_reach_the_terminal_escaped():
     status`, were printed as they came: a hostile or broken server (or a worker named so)
     drove the user's terminal with ESC sequences. Their control characters are shown as cafe
     shows a title's (\\xNN)."""
-    import hashlib
     hostile = b"\x1b]0;owned\x07\x1b[2J\xc2\x9b"  # the last: CSI, as UTF-8
-
-    def bulk(b):
-        return b"$%d\r\n%s\r\n" % (len(b), b)
 
     def answer(args, mode):
         name = args[0].upper()
-        if name == b"SCRIPT":
-            return bulk(hashlib.sha1(args[2]).hexdigest().encode())
-        if name == b"INFO":
-            return bulk(b"# Server\r\nredis_version:7.0.11\r\nredis_mode:standalone\r\n")
-        if name == b"CONFIG":
-            return b"*2\r\n" + bulk(b"maxmemory-policy") + bulk(b"noeviction")
-        if name in (b"PING", b"SELECT", b"CLIENT"):
-            return b"+OK\r\n" if name != b"PING" else b"+PONG\r\n"
-        if name == b"EVALSHA" and mode == "names":
+        if name != b"EVALSHA":
+            return fake_answer(args)
+        if mode == "names":
             return (b"*6\r\n:0\r\n:0\r\n:0\r\n:0\r\n*4\r\n:0\r\n:0\r\n:0\r\n:0\r\n*1\r\n" +
                     bulk(b"w" + hostile + b"1"))
         return b"-ERR bad " + hostile + b" things\r\n"
