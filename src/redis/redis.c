@@ -26,6 +26,21 @@
  * with another client's long script answers BUSY at once. Checked once a second. */
 #define REPLY_TIMEOUT_MS 10000
 #define WATCH_EVERY_MS 1000
+/* The most a reply may hold: no reply to cafe's commands comes near (its longest strings are
+ * records and URLs, its largest replies a claim's URLs and 1000 records), and hiredis set
+ * no bound: it buffers a bulk string until it is whole and builds arrays of any length, so
+ * a hostile or broken server took as much memory as it sent (18 times that for an array of
+ * small elements). A string's bytes; a whole reply's (512 MB: Redis's own default bound on
+ * one string, proto-max-bulk-len). */
+#define ITEM_MAX ((size_t)16 << 20)
+#define REPLY_MAX ((size_t)512 << 20)
+
+/* What the reply being read takes, counted as hiredis builds it (the reader's privdata). */
+typedef struct budget {
+    redisReplyObjectFunctions *hiredis; /* the reader's own functions, which build the reply */
+    size_t used;
+    int over; /* refused: past REPLY_MAX */
+} budget_t;
 
 struct redis {
     const redis_conf_t *conf;
@@ -42,6 +57,7 @@ struct redis {
     int quiet, outage;
     uv_timer_t *watchdog;   /* runs while commands wait; heap: its close is asynchronous */
     uint64_t waiting_since; /* when commands began waiting on a link that had none waiting */
+    budget_t budget;        /* the current link's */
     char err[ERR_MAX];
 };
 
@@ -99,7 +115,9 @@ typedef struct op {
 } op_t;
 
 static void on_reply(redisAsyncContext *ac, void *reply, void *priv) {
-    (void)ac;
+    redis_t *r = ac->data;
+    if (r && r->ac == ac)
+        r->budget.used = 0; /* the next reply starts */
     op_t *op = priv;
     if (op->orphan) {
         free(op);
@@ -166,6 +184,54 @@ static int send_once(redis_t *r, redisReply **out, int argc, const char **argv,
 
 /* ---- the link ----------------------------------------------------------------------------- */
 
+/* hiredis's reply functions, each charging what it builds to the reply's budget first: NULL
+ * (which hiredis takes for "out of memory" and fails the link) past REPLY_MAX. */
+static int charge(const redisReadTask *t, size_t n) {
+    budget_t *b = t->privdata;
+    if (b->over || n > REPLY_MAX - b->used)
+        return !(b->over = 1);
+    b->used += n;
+    return 1;
+}
+
+static void *count_string(const redisReadTask *t, char *s, size_t n) {
+    budget_t *b = t->privdata;
+    return charge(t, sizeof(redisReply) + n + 1) ? b->hiredis->createString(t, s, n) : NULL;
+}
+
+static void *count_array(const redisReadTask *t, int n) {
+    budget_t *b = t->privdata;
+    size_t size = sizeof(redisReply) + (n > 0 ? (size_t)n : 0) * sizeof(redisReply *);
+    return charge(t, size) ? b->hiredis->createArray(t, n) : NULL;
+}
+
+static void *count_integer(const redisReadTask *t, long long v) {
+    budget_t *b = t->privdata;
+    return charge(t, sizeof(redisReply)) ? b->hiredis->createInteger(t, v) : NULL;
+}
+
+static void *count_nil(const redisReadTask *t) {
+    budget_t *b = t->privdata;
+    return charge(t, sizeof(redisReply)) ? b->hiredis->createNil(t) : NULL;
+}
+
+static redisReplyObjectFunctions counted = {count_string, count_array, count_integer, count_nil,
+                                            freeReplyObject};
+
+/* After each read: the item hiredis is still reading (a string not whole yet) is all that is
+ * buffered unparsed; past ITEM_MAX the link is given up. */
+static void after_read(redisAsyncContext *ac) {
+    redis_t *r = ac->data;
+    const redisReader *rd = ac->c.reader;
+    if (!r || r->ac != ac || rd->len - rd->pos <= ITEM_MAX)
+        return;
+    set_err(r,
+            "connection to %s given up: a string over %zu MB in a reply (no reply to cafe "
+            "has one): is this a Redis server?",
+            r->conf->where, ITEM_MAX >> 20);
+    drop(r);
+}
+
 static void on_connect(const redisAsyncContext *ac, int status) {
     redis_t *r = ac->data;
     if (!r || r->ac != ac)
@@ -183,7 +249,12 @@ static void on_disconnect(const redisAsyncContext *ac, int status) {
     redis_t *r = ac->data;
     if (!r || r->ac != ac)
         return;
-    if (status != REDIS_OK)
+    if (status != REDIS_OK && r->budget.over)
+        set_err(r,
+                "connection to %s given up: a reply over %zu MB (no reply to cafe is so "
+                "large): is this a Redis server?",
+                r->conf->where, REPLY_MAX >> 20);
+    else if (status != REDIS_OK)
         set_err(r, "connection to %s lost: %s", r->conf->where,
                 ac->errstr[0] ? SHOWN(ac->errstr) : "closed by the server");
     r->ac = NULL;
@@ -242,13 +313,16 @@ static int connect_to(redis_t *r, const char *ip) {
         ip ? redisAsyncConnect(ip, r->conf->port) : redisAsyncConnectUnix(r->conf->socket);
     if (!ac)
         return CAFE_ENOMEM;
-    if (ac->err || redis_uv_attach(ac, r->uv) != REDIS_OK) {
+    if (ac->err || redis_uv_attach(ac, r->uv, after_read) != REDIS_OK) {
         set_err(r, "cannot connect to %s: %s", r->conf->where,
                 ac->err ? SHOWN(ac->errstr) : "out of memory");
         redisAsyncFree(ac);
         return CAFE_ECONNREFUSED;
     }
     ac->data = r;
+    r->budget = (budget_t){.hiredis = ac->c.reader->fn};
+    ac->c.reader->fn = &counted;
+    ac->c.reader->privdata = &r->budget;
     redisAsyncSetConnectCallback(ac, on_connect);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
     r->ac = ac;

@@ -32,7 +32,8 @@
  * reports a poll error (POLLERR: connection refused, reset) it stops the handle and its
  * adapter ignored that, so the connection hung forever. Here an error lets hiredis read and
  * write, which makes it see the socket error and fail the connection properly. And the time
- * of the last read, for redis.c's watchdog. */
+ * of the last read, for redis.c's watchdog, and a hook after each read, for its bound on
+ * the size of a reply. */
 #include "redis_uv.h"
 
 #include <stdlib.h>
@@ -42,6 +43,7 @@ typedef struct watch {
     uv_poll_t poll;
     int events;
     uint64_t last_read; /* uv_now when the socket was last readable */
+    void (*after_read)(redisAsyncContext *ac);
 } watch_t;
 
 static void on_poll(uv_poll_t *h, int status, int events) {
@@ -51,6 +53,8 @@ static void on_poll(uv_poll_t *h, int status, int events) {
         p->last_read = uv_now(h->loop);
     if (p->ac && (ev & UV_READABLE))
         redisAsyncHandleRead(p->ac);
+    if (p->ac && (ev & UV_READABLE) && p->after_read)
+        p->after_read(p->ac); /* may free it: p->ac is NULL then (cleanup_events) */
     if (p->ac && (ev & UV_WRITABLE))
         redisAsyncHandleWrite(p->ac);
 }
@@ -88,7 +92,8 @@ static void cleanup_events(void *arg) {
     uv_close((uv_handle_t *)&p->poll, on_poll_closed);
 }
 
-int redis_uv_attach(redisAsyncContext *ac, uv_loop_t *loop) {
+int redis_uv_attach(redisAsyncContext *ac, uv_loop_t *loop,
+                    void (*after_read)(redisAsyncContext *ac)) {
     watch_t *p = calloc(1, sizeof(*p));
     if (!p)
         return REDIS_ERR;
@@ -99,6 +104,7 @@ int redis_uv_attach(redisAsyncContext *ac, uv_loop_t *loop) {
     p->ac = ac;
     p->poll.data = p;
     p->last_read = uv_now(loop);
+    p->after_read = after_read;
     ac->ev.data = p;
     ac->ev.addRead = add_read;
     ac->ev.delRead = del_read;

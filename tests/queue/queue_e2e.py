@@ -916,6 +916,36 @@ def test_a_redis_older_than_6_2_is_refused_naming_its_version():
                 assert (said in r.stderr) == refused, (args, version, r.stderr)
 
 
+def test_a_reply_too_large_for_cafe_is_refused_not_read_on():
+    """A server that answers with a string of 100 MB, or an array of a billion elements (a
+    hostile or broken one: no reply to cafe's commands has either), was read on without
+    bound: hiredis buffers a bulk string until it is whole and builds an array of any size,
+    and cafe grew with what the server sent (3.7 GB for 200 MB of small elements) until the
+    reply ended or the memory did. A string over 16 MB, or a reply over 512 MB in all, now
+    ends the connection at once, with a message and status 2."""
+    for head, item, limit in ((b"$100000000\r\n", b"a" * 65536, 64 << 20),
+                              (b"*1000000000\r\n", b":1\r\n" * 16384, 16 << 20)):
+        sent = [0]
+
+        def talk(conn):
+            for args in resp_commands(conn):
+                if args[0].upper() != b"EVALSHA":
+                    conn.sendall(fake_answer(args))
+                    continue
+                try:
+                    conn.sendall(head)
+                    while sent[0] < limit:
+                        conn.sendall(item)
+                        sent[0] += len(item)
+                except OSError:
+                    return  # cafe closed the connection
+
+        with fake_redis(talk, "huge") as url:
+            r = cafe("queue", "status", url, timeout=120)
+        assert r.returncode == 2 and b"is this a Redis server?" in r.stderr, (head, r)
+        assert sent[0] < limit, f"cafe read all {sent[0]} bytes of {head!r}"
+
+
 def test_server_texts_reach_the_terminal_escaped():
     """The texts a Redis server sends, its errors and the worker names of `cafe queue
     status`, were printed as they came: a hostile or broken server (or a worker named so)
