@@ -167,7 +167,7 @@ static int read_note(qcmd_t *c, drain_note_t *n) {
     redisReply *rep;
     memset(n, 0, sizeof(*n));
     int rc = redis_cmd(c->r, &rep, 5, argv, NULL);
-    if (rc != 0)
+    if (rc != 0 || (rc = queue_reply_error(c->r, &c->keys, &rep)) != 0)
         return rc;
     n->noted = redis_reply_array(rep, 3) && rep->element[0]->type == REDIS_REPLY_STRING &&
                rep->element[1]->type == REDIS_REPLY_STRING &&
@@ -270,7 +270,7 @@ static int drained_before(qcmd_t *c, unsigned long long *base) {
     const char *argv[] = {"HGET", c->keys.k[QK_STATS], "drained"};
     redisReply *rep;
     int rc = redis_cmd(c->r, &rep, 3, argv, NULL);
-    if (rc != 0)
+    if (rc != 0 || (rc = queue_reply_error(c->r, &c->keys, &rep)) != 0)
         return rc;
     *base = rep->type == REDIS_REPLY_STRING ? strtoull(rep->str, NULL, 10) : 0;
     freeReplyObject(rep);
@@ -287,7 +287,8 @@ static int export_to(qcmd_t *c, dest_t *d, unsigned long long *count) {
     for (;;) {
         const char *argv[] = {"XRANGE", c->keys.k[QK_RESULTS], from, "+", "COUNT", count_s};
         redisReply *rep;
-        if (rc != 0 || (rc = redis_cmd(c->r, &rep, 6, argv, NULL)) != 0)
+        if (rc != 0 || (rc = redis_cmd(c->r, &rep, 6, argv, NULL)) != 0 ||
+            (rc = queue_reply_error(c->r, &c->keys, &rep)) != 0)
             return rc;
         if (!redis_reply_stream(rep)) { /* every entry is read below: check them all first */
             redis_set_error(c->r, "unexpected reply to XRANGE");

@@ -66,9 +66,13 @@ void queue_keys_free(queue_keys_t *k);
 
 /* Runs script `script` on the queue's keys with args argv[0..argc) (lens may be NULL for C
  * strings). Returns as redis_cmd; a Redis error reply is turned into CAFE_EIO with the
- * message in redis_error(r). */
+ * message in redis_error(r) (queue_reply_error). */
 int queue_eval(redis_t *r, const queue_keys_t *k, int script, redisReply **out, int argc,
                const char **argv, const size_t *lens);
+/* When *rep is a Redis error reply: frees it (*rep NULL), puts its message in redis_error(r),
+ * escaped and said plainly for maxmemory's OOM and for WRONGTYPE (which of the names), and
+ * returns CAFE_EIO. Else 0, *rep kept. For the queue's commands that are not scripts. */
+int queue_reply_error(redis_t *r, const queue_keys_t *k, redisReply **rep);
 
 /* Refuses a server older than 6.2 (the scripts' commands), and when writes is nonzero one
  * that would evict the queue's keys when full (maxmemory-policy allkeys-*): pushed URLs and

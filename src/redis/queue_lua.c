@@ -170,18 +170,37 @@ int queue_eval(redis_t *r, const queue_keys_t *k, int script, redisReply **out, 
     }
     free(all);
     free(all_lens);
-    if (rc == 0 && (*out)->type == REDIS_REPLY_ERROR) {
+    return rc == 0 ? queue_reply_error(r, k, out) : rc;
+}
+
+int queue_reply_error(redis_t *r, const queue_keys_t *k, redisReply **rep) {
+    if ((*rep)->type != REDIS_REPLY_ERROR)
+        return 0;
+    const char *e = (*rep)->str;
+    char shown[256], msg[512];
+    if (strncmp(e, "OOM ", 4) == 0) {
         /* "OOM command not allowed when used memory > 'maxmemory'. script: SHA1, on
          * @user_script:1.": what it means, without the script's insides */
-        char shown[256];
-        redis_set_error(r, strncmp((*out)->str, "OOM ", 4) == 0
-                               ? QUEUE_OOM_MESSAGE
-                               : text_safe_copy(shown, sizeof shown, (*out)->str));
-        freeReplyObject(*out);
-        *out = NULL;
-        rc = CAFE_EIO;
+        redis_set_error(r, QUEUE_OOM_MESSAGE);
+    } else if (strncmp(e, "WRONGTYPE ", 10) == 0) {
+        /* Which key Redis does not say: a name of the queue's, cafe:{NAME}:*, holds another
+         * program's key. The script's SHA1 and line say nothing to a user. */
+        const char *tail = strstr(e, " script: ");
+        char head[256];
+        snprintf(head, sizeof head, "%.*s", tail ? (int)(tail - e) : (int)strlen(e), e);
+        const char *pending = k->k[QK_PENDING];
+        snprintf(msg, sizeof msg,
+                 "%s: a key of the queue's names (%.*s*) holds another type: another "
+                 "program uses them; give the queue another name",
+                 text_safe_copy(shown, sizeof shown, head),
+                 (int)(strlen(pending) - strlen("pending")), pending);
+        redis_set_error(r, msg);
+    } else {
+        redis_set_error(r, text_safe_copy(shown, sizeof shown, e));
     }
-    return rc;
+    freeReplyObject(*rep);
+    *rep = NULL;
+    return CAFE_EIO;
 }
 
 /* The server's version from INFO server ("redis_version:7.0.11"), as major * 1000 + minor;

@@ -18,7 +18,7 @@
 #define CONNECT_TIMEOUT_MS 5000
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 5000
-#define ERR_MAX 256
+#define ERR_MAX 512
 /* A link with commands waiting and no byte of reply for this long is given up as lost (and
  * retried as a lost one is): a Redis frozen (stopped, a host swapping), a network cut that
  * drops the packets, a host gone without a reset. Without it a worker and the commands

@@ -1097,6 +1097,30 @@ def test_unix_socket():
         srv.close()
 
 
+def test_keys_of_another_type_under_the_queue_names_are_named():
+    """Keys under a queue's names made by another program, of another type (a string where
+    the results stream or the stats go): `cafe queue results` said "unexpected reply to
+    XRANGE", hiding Redis's WRONGTYPE, or with the stats exported with wrong seqs without a
+    word; the scripts' WRONGTYPE named no key. Each command now gives Redis's error and says
+    that a key of the queue's names (cafe:{NAME}:*) holds another type."""
+    drained = os.path.join(tmp, "wrongtype.txt")
+    for queue, key, subs in (("wtres", "results", ("results", "drain", "status")),
+                             ("wtstats", "stats", ("results", "drain", "push", "status")),
+                             ("wtpend", "pending", ("push", "status", "titles"))):
+        rs.cmd("SET", f"cafe:{{{queue}}}:{key}", "not cafe's")
+        url = rs.url(queue)
+        runs = {"results": ["queue", "results", url],
+                "drain": ["queue", "results", "--drain", "-o", drained, url],
+                "push": ["queue", "push", url, "-"], "status": ["queue", "status", url],
+                "titles": ["titles", "--queue", url]}
+        for args in (runs[sub] for sub in subs):
+            r = cafe(*args, input=b"http://127.0.0.1:9/\n", timeout=60)
+            said = f"a key of the queue's names (cafe:{{{queue}}}:*) holds".encode()
+            assert r.returncode == 2 and b"WRONGTYPE" in r.stderr and said in r.stderr, \
+                (queue, args, r)
+        assert rs.cmd("GET", f"cafe:{{{queue}}}:{key}") == "not cafe's"
+
+
 def test_delete_a_queue():
     """There was no way to delete a queue but redis-cli DEL on seven key names. `cafe queue
     delete` removes every key of the queue, and only its own; it refuses (exit 2, nothing
