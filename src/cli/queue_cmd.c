@@ -15,6 +15,7 @@
 #include <string.h>
 
 #define PUSH_BATCH 1000
+#define PUSH_WAIT_MS 100 /* a batch's wait for more lines at most */
 
 #define F(field) offsetof(qcmd_t, field)
 
@@ -76,32 +77,98 @@ static int usage_error(const char *what) {
 
 /* ---- push --------------------------------------------------------------------------------- */
 
-static int push_batch(qcmd_t *c, char **urls, const size_t *lens, size_t n,
-                      unsigned long long *added) {
-    redisReply *rep;
-    int rc = queue_eval(c->r, &c->keys, QS_PUSH, &rep, (int)n, (const char **)urls, lens);
+/* A batch of URLs read, not pushed yet. */
+typedef struct batch {
+    char *urls[PUSH_BATCH];
+    size_t lens[PUSH_BATCH], n;
+    uint64_t first_at; /* loop time of its first line */
+} batch_t;
+
+typedef struct pusher {
+    qcmd_t *c;
+    batch_t *cur; /* being filled by the reader; NULL until its next line */
+    unsigned long long added;
+    int rc; /* the first push that failed: the ones after it are not sent */
+} pusher_t;
+
+/* Sends the batch being filled (the reader starts another meanwhile) and frees it. Two
+ * pushes may be in flight at once (the reader's and the timer's): they go in order on the
+ * one connection. */
+static void push_batch(pusher_t *p) {
+    batch_t *b = p->cur;
+    p->cur = NULL;
+    if (!b)
+        return;
+    redisReply *rep = NULL;
+    int rc = p->rc ? p->rc
+                   : queue_eval(p->c->r, &p->c->keys, QS_PUSH, &rep, (int)b->n,
+                                (const char **)b->urls, b->lens);
     if (rc == 0 && rep->type != REDIS_REPLY_INTEGER) {
-        redis_set_error(c->r, "unexpected reply to the push script");
+        redis_set_error(p->c->r, "unexpected reply to the push script");
         rc = CAFE_EIO;
     } else if (rc == 0) {
-        *added += (unsigned long long)rep->integer;
+        p->added += (unsigned long long)rep->integer;
     }
     freeReplyObject(rep);
-    for (size_t i = 0; i < n; i++)
-        free(urls[i]);
-    return rc;
+    for (size_t i = 0; i < b->n; i++)
+        free(b->urls[i]);
+    free(b);
+    if (rc != 0 && !p->rc) {
+        p->rc = rc;
+        input_abort(p->c->in); /* a reader waiting on a quiet pipe learns it now */
+    }
+}
+
+/* From a slow pipe (tail -f, a crawler's output) a batch waited to be full or the input's
+ * end: the workers (--follow) got nothing while the pipe stayed open, and Ctrl-C on the
+ * pipeline lost the lines read. A batch now goes at most PUSH_WAIT_MS after its first line.
+ * Its push is shielded: the task is cancelled at the end, and an interrupted push's URLs
+ * might or might not have gone. */
+static int push_timer(void *arg, void **value) {
+    pusher_t *p = arg;
+    cafe_loop_t *loop = cafe_loop_current();
+    while (cafe_task_sleep(PUSH_WAIT_MS / 2) == 0) {
+        if (!p->cur || cafe_loop_now(loop) - p->cur->first_at < PUSH_WAIT_MS)
+            continue;
+        cafe_shield_t shield;
+        (void)cafe_shield_begin(&shield); /* in a task */
+        push_batch(p);
+        (void)cafe_shield_end(&shield); /* the sleep after says a cancellation */
+    }
+    return 0;
+}
+
+/* Adds one line to the batch being filled (a new one if none); 0 or CAFE_ENOMEM. */
+static int add_line(pusher_t *p, const char *line, size_t len) {
+    if (!p->cur && !(p->cur = calloc(1, sizeof(*p->cur))))
+        return CAFE_ENOMEM;
+    batch_t *b = p->cur;
+    if (b->n == 0)
+        b->first_at = cafe_loop_now(cafe_loop_current());
+    const char *why;
+    /* A bad line is queued as it is, a NUL byte in it too (a worker turns it into the
+     * error record cafe titles gives; cut at the NUL, it was another URL, fetched). */
+    if (url_normalize(line, len, p->c->scheme, &b->urls[b->n], &why) == 0) {
+        b->lens[b->n] = strlen(b->urls[b->n]);
+    } else if ((b->urls[b->n] = malloc(len + 1)) != NULL) {
+        memcpy(b->urls[b->n], line, len);
+        b->urls[b->n][len] = 0;
+        b->lens[b->n] = len;
+    }
+    if (b->urls[b->n] && ++b->n == PUSH_BATCH)
+        push_batch(p);
+    return 0;
 }
 
 static int push(qcmd_t *c) {
-    input_t *in = c->in;
-    int rc = 0;
-    char *urls[PUSH_BATCH];
-    size_t lens[PUSH_BATCH], n = 0;
-    unsigned long long lines = 0, added = 0, too_long = 0;
-    const char *line, *why;
+    pusher_t p = {.c = c};
+    cafe_task_t *timer = NULL;
+    int rc = cafe_task_spawn(&timer, push_timer, &p, NULL);
+    unsigned long long lines = 0, too_long = 0;
+    const char *line;
     size_t len;
     uint64_t lineno;
-    while (rc == 0 && (rc = input_next(in, &line, &len, &lineno)) > 0) {
+    while (rc == 0 && !p.rc && (rc = input_next(c->in, &line, &len, &lineno)) > 0) {
         int got = rc;
         rc = 0;
         if (got == INPUT_TOO_LONG) {
@@ -109,33 +176,31 @@ static int push(qcmd_t *c) {
             continue;
         }
         lines++;
-        /* A bad line is queued as it is, a NUL byte in it too (a worker turns it into the
-         * error record cafe titles gives; cut at the NUL, it was another URL, fetched). */
-        if (url_normalize(line, len, c->scheme, &urls[n], &why) == 0) {
-            lens[n] = strlen(urls[n]);
-        } else if ((urls[n] = malloc(len + 1)) != NULL) {
-            memcpy(urls[n], line, len);
-            urls[n][len] = 0;
-            lens[n] = len;
-        }
-        if (urls[n] && ++n == PUSH_BATCH) {
-            rc = push_batch(c, urls, lens, n, &added);
-            n = 0;
-        }
+        rc = add_line(&p, line, len);
     }
-    if (rc == 0 && n)
-        rc = push_batch(c, urls, lens, n, &added);
+    if (rc == 0)
+        push_batch(&p); /* the last lines */
+    if (timer) {
+        cafe_task_cancel(timer);
+        (void)cafe_task_join(timer, NULL); /* it only pushes: p.rc says how */
+    }
+    if (p.cur) { /* not pushed: an error stopped the reading */
+        for (size_t i = 0; i < p.cur->n; i++)
+            free(p.cur->urls[i]);
+        free(p.cur);
+    }
+    rc = p.rc ? p.rc : rc;
     if (rc != 0) {
         const char *msg =
             rc == CAFE_EIO || rc == CAFE_ECONNRESET ? redis_error(c->r) : input_strerror(rc);
-        fprintf(stderr, "cafe queue: push stopped after %llu new URLs: %s%s\n", added, msg,
+        fprintf(stderr, "cafe queue: push stopped after %llu new URLs: %s%s\n", p.added, msg,
                 strcmp(msg, QUEUE_OOM_MESSAGE) == 0
                     ? "; make room (raise maxmemory, or export the results with cafe queue "
                       "results --drain) and push again: the URLs pushed are skipped"
                     : "");
         return 2;
     }
-    printf("%llu added, %llu skipped (already pushed)", added, lines - added);
+    printf("%llu added, %llu skipped (already pushed)", p.added, lines - p.added);
     if (too_long)
         printf(", %llu %s too long (over %d bytes) left out", too_long,
                too_long == 1 ? "line" : "lines", INPUT_LINE_MAX);

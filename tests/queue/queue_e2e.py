@@ -98,6 +98,28 @@ def test_push_twice_adds_nothing():
     assert "queued       500\n" in st and "pushed       500" in st, st
 
 
+def test_push_from_a_slow_pipe_pushes_the_lines_as_they_come():
+    """`producer | cafe queue push` kept the URLs in a batch of 1000 until it was full or
+    the input ended: from a slow producer (tail -f, a crawler's output) none reached the
+    workers (--follow) while the pipe stayed open, and a Ctrl-C on the pipeline lost them
+    all without a word. A batch now goes to Redis at most 100 ms after its first line."""
+    p = subprocess.Popen([CAFE, "queue", "push", rs.url("slowpipe"), "-"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for n in (1, 2):
+            p.stdin.write(fx.url(n, f"/page/{95000 + n}\n").encode())
+            p.stdin.flush()
+            wait_until(lambda: rs.cmd("LLEN", "cafe:{slowpipe}:pending") == n,
+                       f"line {n} pushed while the pipe is open", seconds=10)
+        again = (fx.url(1, "/page/95001") + "\n").encode()  # pushed before: skipped
+        out, err = p.communicate(input=again, timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 0 and out == b"2 added, 1 skipped (already pushed)\n", (out, err)
+
+
 def test_push_counts_the_lines_too_long_it_left_out():
     # push said "1 lines too long": one line is "1 line"
     path = os.path.join(tmp, "too-long.txt")
