@@ -375,9 +375,16 @@ static int handshake(redis_t *r) {
     const redis_conf_t *c = r->conf;
     redisReply *rep = NULL;
     int rc = 0;
-    if (c->pass) {
-        const char *auth[] = {"AUTH", c->user ? c->user : c->pass, c->pass};
-        rc = setup_cmd(r, &rep, "authentication failed", c->user ? 3 : 2, auth);
+    if (c->pass || c->user) {
+        /* A user named without a password (an ACL user with nopass) authenticates with an
+         * empty one, as redis-py does: without AUTH the link was the default user's, while
+         * the messages showed the user named. */
+        const char *auth[] = {"AUTH", c->user ? c->user : c->pass, c->pass ? c->pass : ""};
+        rc = setup_cmd(r, &rep,
+                       c->pass ? "authentication failed"
+                               : "authentication failed "
+                                 "(no password given: in REDIS_URL or $REDISCLI_AUTH)",
+                       c->user ? 3 : 2, auth);
         freeReplyObject(rep);
         rep = NULL;
     }

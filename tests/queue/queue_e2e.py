@@ -1021,6 +1021,17 @@ def test_auth_password_and_acl_user():
         r = cafe("queue", "status", srv.url("auth", "crawler:crawler-Pa55@"))
         assert r.returncode == 0 and b"done         20 " in r.stdout, r
         assert b"crawler-Pa55" not in r.stdout + r.stderr and b"crawler:***@" in r.stdout
+        # A user named without a password (an ACL user with nopass) was not authenticated
+        # at all: cafe went on as the default user, here refused with NOAUTH, elsewhere with
+        # the default user's rights, while its messages showed the user named. It now
+        # authenticates as that user (AUTH USER "", as redis-py does); one whose password
+        # is needed fails clearly.
+        srv.cmd("ACL", "SETUSER", "reader", "on", "nopass", "~cafe:*", "+@all")
+        r = cafe("queue", "status", srv.url("auth", "reader@"))
+        assert r.returncode == 0 and b"done         20 " in r.stdout, r
+        assert b"redis://reader@127.0.0.1" in r.stdout, r.stdout
+        r = cafe("queue", "status", srv.url("auth", "crawler@"))
+        assert r.returncode == 2 and b"authentication failed" in r.stderr, r
     finally:
         srv.close()
 
