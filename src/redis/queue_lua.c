@@ -195,6 +195,16 @@ int queue_reply_error(redis_t *r, const queue_keys_t *k, redisReply **rep) {
                  text_safe_copy(shown, sizeof shown, head),
                  (int)(strlen(pending) - strlen("pending")), pending);
         redis_set_error(r, msg);
+    } else if (strncmp(e, "MOVED ", 6) == 0 || strncmp(e, "ASK ", 4) == 0) {
+        /* "MOVED SLOT HOST:PORT": a Cluster node without the queue's slot (the keys share one
+         * hash tag, so one node has them all). Following redirections is a cluster client's
+         * work, which cafe is not (README: Limits). */
+        const char *node = strrchr(e, ' ') + 1;
+        snprintf(msg, sizeof msg,
+                 "%s: a Redis Cluster keeps the queue's keys on node %s, and cafe follows no "
+                 "redirection: give that node in REDIS_URL (or a cluster-aware proxy)",
+                 text_safe_copy(shown, sizeof shown, e), text_safe_copy((char[128]){0}, 128, node));
+        redis_set_error(r, msg);
     } else {
         redis_set_error(r, text_safe_copy(shown, sizeof shown, e));
     }

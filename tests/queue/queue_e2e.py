@@ -968,6 +968,26 @@ def test_a_reply_too_large_for_cafe_is_refused_not_read_on():
         assert sent[0] < limit, f"cafe read all {sent[0]} bytes of {head!r}"
 
 
+def test_a_redis_cluster_node_without_the_queue_says_which_node_has_it():
+    """A node of a Redis Cluster that does not hold the queue's slot answers MOVED (ASK while
+    the slot migrates): cafe follows no redirection (README: Limits) and said only "MOVED 3999
+    127.0.0.1:7001". It now says that a Redis Cluster keeps the queue on that node, and to
+    give that node (or a cluster-aware proxy) in REDIS_URL."""
+    _, path = url_list("cluster", 3, first=91000)
+    for error in (b"MOVED 3999 127.0.0.1:7001", b"ASK 3999 127.0.0.1:7001"):
+        def talk(conn):
+            for args in resp_commands(conn):
+                conn.sendall(b"-" + error + b"\r\n" if args[0].upper() in (b"EVALSHA", b"XRANGE",
+                             b"HGET") else fake_answer(args))
+
+        with fake_redis(talk, "cluster") as url:
+            for args in (["queue", "push", url, path], ["queue", "status", url],
+                         ["queue", "results", url], ["titles", "--queue", url]):
+                r = cafe(*args, timeout=60)
+                said = b"a Redis Cluster keeps the queue's keys on node 127.0.0.1:7001"
+                assert r.returncode == 2 and said in r.stderr, (error, args, r)
+
+
 def test_server_texts_reach_the_terminal_escaped():
     """The texts a Redis server sends, its errors and the worker names of `cafe queue
     status`, were printed as they came: a hostile or broken server (or a worker named so)
