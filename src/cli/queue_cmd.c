@@ -230,6 +230,11 @@ static int status(qcmd_t *c) {
         return 2;
     }
     redisReply **e = rep->element, **st = e[4]->element;
+    if (st[0]->type == REDIS_REPLY_NIL) /* no stats: all zeros, as for a queue all done */
+        fprintf(stderr,
+                "cafe queue: nothing was ever pushed to queue %s (is its name, or REDIS_URL's "
+                "database, right?)\n",
+                c->conf.queue);
     printf("queue        %s\n", c->conf.display);
     printf("queued       %lld\n", num_of(e[0]));
     printf("in progress  %lld\n", num_of(e[1]));

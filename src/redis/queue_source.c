@@ -196,6 +196,15 @@ static int claim(queue_worker_t *w, size_t n, long long *idle_ms) {
     *idle_ms = !w->follow && pending == 0 && leased == 0 ? -1
                : wait >= 0 && wait < w->idle_ms          ? wait + 5
                                                          : w->idle_ms;
+    /* Ending at once with "0 URLs" read as a queue whose work was done, when its name (or
+     * the database) was wrong. */
+    if (*idle_ms < 0 && !w->queue_seen && !w->quiet) {
+        msg_progress_clear();
+        fprintf(stderr,
+                "%s: nothing was ever pushed to queue %s (is its name, or REDIS_URL's "
+                "database, right?)\n",
+                w->prog, w->conf.queue);
+    }
     return w->claimed ? (int)w->nclaimed : CAFE_ENOMEM;
 }
 
