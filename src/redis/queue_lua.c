@@ -88,13 +88,16 @@ const char *const queue_scripts[QS_COUNT] = {
                       "redis.call('HMGET', KEYS[6], 'pushed', 'done', 'failed', 'reclaimed'), "
                       "redis.call('ZRANGEBYSCORE', KEYS[7], now, '+inf')}",
     /* DELETE force: every key of the queue, unless (force "0") records wait in the results
-     * stream or URLs are leased, which would be lost. {keys deleted, records, leased}. */
+     * stream or URLs are leased, which would be lost. {keys deleted, records, leased}.
+     * UNLINK: DEL frees every element before Redis answers anyone, and a queue of millions
+     * of URLs held every client of that Redis for seconds; UNLINK leaves it to Redis's
+     * background thread. */
     [QS_DELETE] =
         "local results, leased = redis.call('XLEN', KEYS[5]), redis.call('ZCARD', KEYS[3]) "
         "if ARGV[1] ~= '1' and (results > 0 or leased > 0) then "
         "  return {0, results, leased} "
         "end "
-        "return {redis.call('DEL', unpack(KEYS)), results, leased}",
+        "return {redis.call('UNLINK', unpack(KEYS)), results, leased}",
     /* DRAINED id...: the entries of a chunk --drain wrote and made durable go, and with
      * them the note of that chunk (KEYS[8]), together: a chunk is noted until deleted. The
      * stats' "drained" counts the entries ever drained: the seq of the results stream's first

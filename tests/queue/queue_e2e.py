@@ -1244,6 +1244,26 @@ def test_delete_a_queue():
     assert b"cafe queue delete REDIS_URL" in r.stdout, r.stdout
 
 
+def lazyfreed(server):
+    info = server.cmd("INFO", "memory")
+    return int(info.split("lazyfreed_objects:")[1].split()[0])
+
+
+def test_delete_frees_a_big_queue_in_the_background():
+    """cafe queue delete DELeted the queue's keys: Redis frees a key's every element before
+    it answers anyone, and a queue of millions of URLs (its seen set, its pending list) held
+    every client of that Redis (the other queues' workers too) for seconds. Its keys are
+    UNLINKed now: gone at once, freed by Redis's background thread."""
+    urls = [f"http://127.0.0.1:9/big/{i}" for i in range(2000)]
+    assert cafe("queue", "push", rs.url("delbig"), "-",
+                input=("\n".join(urls) + "\n").encode()).returncode == 0
+    before = lazyfreed(rs)
+    r = cafe("queue", "delete", rs.url("delbig"))
+    assert r.returncode == 0 and rs.cmd("KEYS", "cafe:{delbig}:*") == [], r
+    # the seen set at least (a short list, a few nodes, is freed inline either way)
+    assert lazyfreed(rs) > before, "the seen set was freed inline"
+
+
 def test_usage():
     assert cafe("queue").returncode == 2
     r = cafe("queue", "--help")
