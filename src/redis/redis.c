@@ -9,11 +9,14 @@
 
 #include <arpa/inet.h>
 #include <hiredis/async.h>
+#include <hiredis/sds.h>
+#include <linux/sockios.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #define CONNECT_TIMEOUT_MS 5000
 #define BACKOFF_FIRST_MS 100
@@ -56,7 +59,9 @@ struct redis {
     uint64_t down_since; /* when the current outage began (loop ms + 1), 0 while up */
     int quiet, outage;
     uv_timer_t *watchdog;   /* runs while commands wait; heap: its close is asynchronous */
-    uint64_t waiting_since; /* when commands began waiting on a link that had none waiting */
+    uint64_t waiting_since; /* when commands began waiting on a link that had none waiting,
+                             * or last sent some of theirs */
+    size_t unsent;          /* at the watchdog's last look: what was left to send */
     budget_t budget;        /* the current link's */
     char err[ERR_MAX];
 };
@@ -135,14 +140,28 @@ static void orphan_op(cafe_future_t *f) {
 
 static void drop(redis_t *r);
 
-/* The watchdog: gives the link up when commands wait and nothing came for REPLY_TIMEOUT_MS.
- * Their waiters fail with CAFE_ECONNRESET and the message says why. */
+/* What the link has yet to send: hiredis's buffer, and the socket's queue (not sent, or not
+ * acknowledged by the peer). */
+static size_t unsent(const redisAsyncContext *ac) {
+    int queued = 0;
+    if (ioctl(ac->c.fd, SIOCOUTQ, &queued) != 0 || queued < 0)
+        queued = 0;
+    return sdslen(ac->c.obuf) + (size_t)queued;
+}
+
+/* The watchdog: gives the link up when commands wait and nothing came for REPLY_TIMEOUT_MS,
+ * nor went: a command still going out slowly (a slow uplink, a server reading slowly) is
+ * progress. Their waiters fail with CAFE_ECONNRESET and the message says why. */
 static void on_watch(uv_timer_t *t) {
     redis_t *r = t->data;
     if (!r->ac || !r->ac->replies.head) {
         uv_timer_stop(t);
         return;
     }
+    size_t left = unsent(r->ac);
+    if (left < r->unsent)
+        r->waiting_since = uv_now(t->loop);
+    r->unsent = left;
     uint64_t last = redis_uv_last_read(r->ac);
     if (last < r->waiting_since)
         last = r->waiting_since;

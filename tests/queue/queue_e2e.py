@@ -394,6 +394,36 @@ def test_a_redis_that_stops_answering_is_said_not_waited_for():
             assert rc == 2 and "no reply for 10 s" in err, (p.args, rc, err)
 
 
+def test_a_command_still_going_out_is_not_a_silent_link():
+    """The watchdog gave a link up when no byte of reply had come for 10 s, also while a
+    command was still going out, slowly (a slow uplink, a server reading slowly): a push of
+    long URLs was cut after 10 s of sending. What is left to send (hiredis's buffer, the
+    socket's queue) going down is progress now. Here a server reads 8 KB every 50 ms, so a
+    batch of 1.3 MB takes some 8 s to go, and its reply comes 3 s after."""
+    lines = [f"http://127.0.0.1:9/{i}/" + "x" * 5300 for i in range(250)]
+
+    class Slow:
+        def __init__(self, conn):
+            self.conn = conn
+
+        def recv(self, n):
+            select.select([], [], [], 0.05)  # a pace, not a wait for readiness
+            return self.conn.recv(min(n, 8192))
+
+    def talk(conn):
+        for args in resp_commands(Slow(conn)):
+            if args[0].upper() == b"EVALSHA":
+                select.select([], [], [], 3)  # the reply comes 3 s after the command
+                conn.sendall(b":%d\r\n" % (len(args) - 3 - 9))
+            else:
+                conn.sendall(fake_answer(args))
+
+    with fake_redis(talk, "slowlink", rcvbuf=4096) as url:
+        r = cafe("queue", "push", url, "-", input=("\n".join(lines) + "\n").encode(),
+                 timeout=120)
+    assert r.returncode == 0 and r.stdout == b"250 added, 0 skipped (already pushed)\n", r
+
+
 def test_results_formats_and_drain():
     urls, path = url_list("fmt", 30, first=60000)
     with open(path, "a") as f:
@@ -857,11 +887,14 @@ def test_a_name_with_two_addresses_tries_the_second():
 
 
 @contextlib.contextmanager
-def fake_redis(talk, queue):
+def fake_redis(talk, queue, rcvbuf=None):
     """A server on 127.0.0.1 that is not Redis but answers in its protocol: talk(conn) holds
     each connection (each on a thread of its own) until the client closes it. Yields the
-    queue's URL."""
+    queue's URL. rcvbuf: its connections' receive buffer (SO_RCVBUF), to keep what they have
+    not read on the client's side."""
     srv = socket.socket()
+    if rcvbuf:
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     srv.bind(("127.0.0.1", 0))
     srv.listen(16)
     stop = threading.Event()
