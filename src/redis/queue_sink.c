@@ -66,6 +66,10 @@ static int queue_write(sink_t *s, const record_t *rec) {
         msg_progress_clear();
         fprintf(stderr, "%s: redis %s: %s\n", w->prog, w->conf.display,
                 rc == CAFE_EIO ? redis_error(w->r) : cafe_strerror(rc));
+        /* The run stops writing; the reader waited for the URLs held to be settled, which
+         * they never are now, and the worker never ended. */
+        w->failed = 1;
+        cafe_event_set(&w->freed);
         return -EIO;
     }
     queue_worker_release(w, h);

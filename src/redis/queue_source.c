@@ -237,6 +237,8 @@ static int queue_next(source_t *s, const char **line, size_t *len, uint64_t *ref
     queue_worker_t *w = W(s);
     int rc = 0;
     while (rc >= 0) {
+        if (w->failed) /* the sink said why; finish gives the URLs back */
+            return 0;
         if (w->next_claimed < w->nclaimed) {
             if ((rc = hand_out(w, line, len, ref)) == 1)
                 return 1;

@@ -38,7 +38,8 @@ typedef struct queue_worker {
     uint64_t last_ref;
     held_t *claimed;
     size_t nclaimed, next_claimed;
-    cafe_event_t freed; /* a ring entry was freed */
+    cafe_event_t freed; /* a ring entry was freed, or the sink failed */
+    int failed;         /* the sink failed: the run stops, and the reader ends */
     cafe_task_t *renewer;
     uint64_t lost;
     /* Ctrl-C (the source's abort, from any thread): from then on each Redis call is

@@ -1244,6 +1244,19 @@ def test_keys_of_another_type_under_the_queue_names_are_named():
         assert rs.cmd("GET", f"cafe:{{{queue}}}:{key}") == "not cafe's"
 
 
+def test_a_worker_whose_records_are_refused_ends():
+    """A worker whose acknowledgements Redis refused (the results key of another type here;
+    an ACL user without XADD the same) said so for each record, then waited for ever: its
+    reader waited for the URLs held to be settled, which a failed sink never does. It now
+    ends, status 2, giving its URLs back."""
+    urls, path = url_list("refused", 20, first=97000)
+    assert cafe("queue", "push", rs.url("refused"), path).returncode == 0
+    rs.cmd("SET", "cafe:{refused}:results", "not cafe's")
+    rc, err = finish(worker(rs.url("refused"), "-c", "4"), timeout=60)
+    assert rc == 2 and "WRONGTYPE" in err, (rc, err)
+    assert rs.cmd("ZCARD", "cafe:{refused}:leases") == 0, "URLs left leased"
+
+
 def test_delete_a_queue():
     """There was no way to delete a queue but redis-cli DEL on seven key names. `cafe queue
     delete` removes every key of the queue, and only its own; it refuses (exit 2, nothing
