@@ -1,7 +1,14 @@
 /* The queue's Lua scripts. Each runs atomically in Redis, so a step is all or nothing: a URL
  * taken is leased, a record written is an acknowledged URL. Times come from the server's
  * own clock (TIME; scripts replicate their effects since Redis 5), so workers on many
- * machines need no synchronised clocks. KEYS are in QK_* order. */
+ * machines need no synchronised clocks. KEYS are in QK_* order.
+ *
+ * Redis does not undo a script's writes when a later command of it fails (a key of another
+ * type under the queue's names, a command the ACL user may not run): a step half done lost
+ * URLs (an acknowledgement took the lease before its XADD failed, a claim popped URLs before
+ * leasing them, a push marked a URL seen before queueing it). So each script first reads
+ * every key it writes after its first write (a type refused there changes nothing), and
+ * writes what may be refused before what settles a URL. */
 #include "queue.h"
 #include "text.h"
 #include "cafe.h"
@@ -14,7 +21,8 @@
 
 const char *const queue_scripts[QS_COUNT] = {
     /* PUSH url...: each URL never seen before goes to the end of pending. */
-    [QS_PUSH] = "local added = 0 "
+    [QS_PUSH] = "redis.call('LLEN', KEYS[1]) redis.call('HLEN', KEYS[6]) "
+                "local added = 0 "
                 "for i = 1, #ARGV do "
                 "  if redis.call('SADD', KEYS[2], ARGV[i]) == 1 then "
                 "    redis.call('RPUSH', KEYS[1], ARGV[i]) added = added + 1 "
@@ -29,6 +37,8 @@ const char *const queue_scripts[QS_COUNT] = {
      * whatever is done)}. */
     [QS_CLAIM] =
         NOW "local w, n, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]) "
+            "redis.call('ZCARD', KEYS[3]) redis.call('HLEN', KEYS[4]) redis.call('HLEN', KEYS[6]) "
+            "redis.call('LLEN', KEYS[1]) "
             "redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now) "
             "redis.call('ZADD', KEYS[7], now + lease, w) "
             "local got = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, n) "
@@ -63,17 +73,22 @@ const char *const queue_scripts[QS_COUNT] = {
     /* ACK worker url record failed: the record and the acknowledgement together, only by
      * the lease holder: so no URL ever gets two records. The entry's seq is the records
      * acknowledged before it (the stats' done): its place among all the queue's records,
-     * which every export gives it (queue_results.c). */
+     * which every export gives it (queue_results.c). The record first, the URL settled
+     * after; the first write (of nothing, in the drain note) lets Redis over maxmemory
+     * (noeviction) take the rest, as it lets a script that wrote go on. */
     [QS_ACK] = "if redis.call('HGET', KEYS[4], ARGV[2]) ~= ARGV[1] then return 0 end "
+               "redis.call('ZSCORE', KEYS[3], ARGV[2]) "
+               "local seq = redis.call('HGET', KEYS[6], 'done') or '0' "
+               "redis.call('HDEL', KEYS[8], 'none') "
+               "redis.call('XADD', KEYS[5], '*', 'record', ARGV[3], 'seq', seq) "
+               "redis.call('HINCRBY', KEYS[6], 'done', 1) "
                "redis.call('HDEL', KEYS[4], ARGV[2]) "
                "redis.call('ZREM', KEYS[3], ARGV[2]) "
-               "local seq = redis.call('HINCRBY', KEYS[6], 'done', 1) - 1 "
-               "redis.call('XADD', KEYS[5], '*', 'record', ARGV[3], 'seq', seq) "
                "if ARGV[4] == '1' then redis.call('HINCRBY', KEYS[6], 'failed', 1) end "
                "return 1",
     /* RELEASE worker: every URL leased to worker goes back to the front of pending (a scan of
      * the leases: they are only the URLs in flight, a few hundred per worker). */
-    [QS_RELEASE] = "local n = 0 "
+    [QS_RELEASE] = "redis.call('LLEN', KEYS[1]) local n = 0 "
                    "for _, u in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do "
                    "  if redis.call('HGET', KEYS[4], u) == ARGV[1] then "
                    "    redis.call('HDEL', KEYS[4], u) redis.call('ZREM', KEYS[3], u) "
@@ -102,7 +117,8 @@ const char *const queue_scripts[QS_COUNT] = {
      * them the note of that chunk (KEYS[8]), together: a chunk is noted until deleted. The
      * stats' "drained" counts the entries ever drained: the seq of the results stream's first
      * entry, so that an export's seq goes on from the last drain's (queue_results.c). */
-    [QS_DRAINED] = "if #ARGV > 0 then "
+    [QS_DRAINED] = "redis.call('HLEN', KEYS[6]) redis.call('HLEN', KEYS[8]) "
+                   "if #ARGV > 0 then "
                    "  local n = redis.call('XDEL', KEYS[5], unpack(ARGV)) "
                    "  redis.call('HINCRBY', KEYS[6], 'drained', n) "
                    "end "

@@ -1257,6 +1257,56 @@ def test_a_worker_whose_records_are_refused_ends():
     assert rs.cmd("ZCARD", "cafe:{refused}:leases") == 0, "URLs left leased"
 
 
+def accounted(server, queue, n):
+    """Each of the queue's n URLs is waiting, leased or recorded, once (none lost)."""
+    k = f"cafe:{{{queue}}}:"
+    pending = server.cmd("LRANGE", k + "pending", 0, -1)
+    leased = server.cmd("ZRANGE", k + "leases", 0, -1)
+    recorded = [rec["url"] for _, rec in records(server, queue)]
+    everywhere = pending + leased + recorded
+    assert len(everywhere) == len(set(everywhere)) == n, \
+        (len(pending), len(leased), len(recorded), n)
+    done = server.cmd("HGET", k + "stats", "done")
+    assert int(done or 0) == len(recorded), (done, len(recorded))
+
+
+def test_a_script_that_fails_midway_loses_no_url():
+    """Redis does not undo a script's writes when it fails midway (a key of another type
+    under the queue's names, a command the ACL user may not run). The acknowledgement took
+    the URL's lease and counted it done before its XADD failed, the claim popped URLs before
+    leasing them, the push marked a URL seen before queueing it: each URL lost for good (not
+    waiting, not leased, no record, and skipped by the next push). The scripts now read every
+    key they write first (a type refused there changes nothing) and the acknowledgement
+    writes the record before it settles the URL."""
+    urls, path = url_list("midway", 40, first=96000)
+    srv = RedisServer()
+    try:
+        # the record's XADD refused to the worker's ACL user
+        assert cafe("queue", "push", srv.url("midway"), path).returncode == 0
+        srv.cmd("ACL", "SETUSER", "noxadd", "on", "nopass", "~*", "+@all", "-xadd")
+        rc, err = finish(worker(srv.url("midway", "noxadd@"), "-c", "4"))
+        assert rc == 2 and "can't run this command" in err, (rc, err)
+        accounted(srv, "midway", 40)
+        # the owner hash of another type: the claim fails without popping
+        srv.cmd("SET", "cafe:{midway}:owner", "not cafe's")
+        rc, err = finish(worker(srv.url("midway"), "-c", "4"))
+        assert rc == 2 and "WRONGTYPE" in err, (rc, err)
+        srv.cmd("DEL", "cafe:{midway}:owner")
+        accounted(srv, "midway", 40)
+        rc, err = finish(worker(srv.url("midway"), "--lease", "1"))
+        assert rc == 0, err
+        exactly_once(srv, "midway", urls)
+        # the pending list of another type: the push marks nothing seen
+        srv.cmd("SET", "cafe:{midway2}:pending", "not cafe's")
+        assert cafe("queue", "push", srv.url("midway2"), path).returncode == 2
+        assert srv.cmd("SCARD", "cafe:{midway2}:seen") == 0
+        srv.cmd("DEL", "cafe:{midway2}:pending")
+        r = cafe("queue", "push", srv.url("midway2"), path)
+        assert r.returncode == 0 and r.stdout.startswith(b"40 added"), r
+    finally:
+        srv.close()
+
+
 def test_delete_a_queue():
     """There was no way to delete a queue but redis-cli DEL on seven key names. `cafe queue
     delete` removes every key of the queue, and only its own; it refuses (exit 2, nothing
