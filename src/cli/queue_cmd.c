@@ -8,11 +8,13 @@
 #include "opts.h"
 #include "queue_cmd.h"
 #include "queue_results.h"
+#include "signals.h"
 #include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define PUSH_BATCH 1000
 #define PUSH_WAIT_MS 100 /* a batch's wait for more lines at most */
@@ -88,7 +90,8 @@ typedef struct pusher {
     qcmd_t *c;
     batch_t *cur; /* being filled by the reader; NULL until its next line */
     unsigned long long added;
-    int rc; /* the first push that failed: the ones after it are not sent */
+    int rc;     /* the first push that failed: the ones after it are not sent */
+    int signum; /* Ctrl-C's: the reading stops */
 } pusher_t;
 
 /* Sends the batch being filled (the reader starts another meanwhile) and frees it. Two
@@ -138,6 +141,18 @@ static int push_timer(void *arg, void **value) {
     return 0;
 }
 
+/* Ctrl-C (SIGINT, SIGTERM, SIGHUP) killed push without a word: how many URLs it added, and
+ * that the list must be pushed again for the rest, went unsaid, and the lines read since the
+ * last push were dropped. The first now stops the reading: what was read is pushed and
+ * counted, and push dies of the signal after (cli_queue_main). A second ends it at once. */
+static void on_push_signal(void *arg, int signum, unsigned count) {
+    pusher_t *p = arg;
+    if (count > 1)
+        _exit(stop_signals_exit(signum, 0));
+    p->signum = signum;
+    input_abort(p->c->in);
+}
+
 /* Adds one line to the batch being filled (a new one if none); 0 or CAFE_ENOMEM. */
 static int add_line(pusher_t *p, const char *line, size_t len) {
     if (!p->cur && !(p->cur = calloc(1, sizeof(*p->cur))))
@@ -163,6 +178,8 @@ static int add_line(pusher_t *p, const char *line, size_t len) {
 static int push(qcmd_t *c) {
     pusher_t p = {.c = c};
     cafe_task_t *timer = NULL;
+    stop_signals_t sigs;
+    int watching = stop_signals_start(&sigs, on_push_signal, &p) == 0; /* else: killed */
     int rc = cafe_task_spawn(&timer, push_timer, &p, NULL);
     unsigned long long lines = 0, too_long = 0;
     const char *line;
@@ -178,12 +195,17 @@ static int push(qcmd_t *c) {
         lines++;
         rc = add_line(&p, line, len);
     }
+    int cut = rc < 0 && p.signum; /* the reading aborted (-ECANCELED): said below */
+    if (cut)
+        rc = 0;
     if (rc == 0)
         push_batch(&p); /* the last lines */
     if (timer) {
         cafe_task_cancel(timer);
         (void)cafe_task_join(timer, NULL); /* it only pushes: p.rc says how */
     }
+    if (watching)
+        stop_signals_end(&sigs);
     if (p.cur) { /* not pushed: an error stopped the reading */
         for (size_t i = 0; i < p.cur->n; i++)
             free(p.cur->urls[i]);
@@ -205,7 +227,11 @@ static int push(qcmd_t *c) {
         printf(", %llu %s too long (over %d bytes) left out", too_long,
                too_long == 1 ? "line" : "lines", INPUT_LINE_MAX);
     printf("\n");
-    return 0;
+    if (cut)
+        fprintf(stderr, "cafe queue: push interrupted: the lines not read yet are not pushed; "
+                        "push the list again to add them (the URLs pushed are skipped)\n");
+    c->stop_signum = p.signum;
+    return p.signum ? 128 + p.signum : 0;
 }
 
 /* ---- status ------------------------------------------------------------------------------- */
@@ -409,5 +435,8 @@ int cli_queue_main(int argc, char **argv) {
     input_close(c.in);
     queue_keys_free(&c.keys);
     redis_conf_free(&c.conf);
+    /* Stopped by a signal with what it read pushed: die of it, as cafe titles does. */
+    if (c.stop_signum && rc == 128 + c.stop_signum && fflush(stdout) == 0)
+        rc = stop_signals_exit(c.stop_signum, 1);
     return rc;
 }

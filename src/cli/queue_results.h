@@ -22,7 +22,8 @@ typedef struct qcmd {
     redis_conf_t conf;
     queue_keys_t keys;
     redis_t *r;
-    input_t *in; /* push: the list, opened before Redis is touched */
+    input_t *in;     /* push: the list, opened before Redis is touched */
+    int stop_signum; /* push: the signal that stopped it, to die of once done */
 } qcmd_t;
 
 /* `cafe queue results`: the queue's records to standard output, -o FILE or --db, in the

@@ -120,6 +120,31 @@ def test_push_from_a_slow_pipe_pushes_the_lines_as_they_come():
     assert p.returncode == 0 and out == b"2 added, 1 skipped (already pushed)\n", (out, err)
 
 
+def test_push_interrupted_says_what_it_pushed():
+    """Ctrl-C (SIGINT, SIGTERM, SIGHUP) on a push killed it without a word: how many URLs
+    were added, and that the list must be pushed again for the rest, went unsaid, and the
+    lines read since the last push were dropped. It now pushes what it read, prints its
+    counts, says so, and dies of the signal as Unix tools do (a shell loop stops too)."""
+    r, w = os.pipe()  # ours: open until the end (communicate would close a PIPE: EOF)
+    p = subprocess.Popen([CAFE, "queue", "push", rs.url("pushintr"), "-"],
+                         stdin=r, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    os.close(r)
+    try:
+        os.write(w, fx.url(3, "/page/95100\n").encode())
+        wait_until(lambda: rs.cmd("LLEN", "cafe:{pushintr}:pending") == 1, "the line pushed",
+                   seconds=30)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+    finally:
+        os.close(w)
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == -signal.SIGINT, (p.returncode, out, err)
+    assert out == b"1 added, 0 skipped (already pushed)\n", (out, err)
+    assert b"interrupted" in err and b"push the list again" in err, err
+
+
 def test_push_counts_the_lines_too_long_it_left_out():
     # push said "1 lines too long": one line is "1 line"
     path = os.path.join(tmp, "too-long.txt")
