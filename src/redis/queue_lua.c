@@ -34,7 +34,9 @@ const char *const queue_scripts[QS_COUNT] = {
      * worker is gone); workers silent past their lease are forgotten (a killed worker never
      * says goodbye: its entry stayed for ever). Returns {urls, pending, leased, ms until the next
      * lease expires or -1, 1 when the queue exists (its stats: from the first URL pushed on,
-     * whatever is done)}. */
+     * whatever is done), the urls whose expired lease was worker's own}: the worker may still
+     * be fetching those (its renewals held up), or never have got them (a claim whose reply
+     * was lost); it knows which (queue_source.c). */
     [QS_CLAIM] =
         NOW "local w, n, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]) "
             "redis.call('ZCARD', KEYS[3]) redis.call('HLEN', KEYS[4]) redis.call('HLEN', KEYS[6]) "
@@ -42,7 +44,11 @@ const char *const queue_scripts[QS_COUNT] = {
             "redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now) "
             "redis.call('ZADD', KEYS[7], now + lease, w) "
             "local got = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, n) "
-            "if #got > 0 then redis.call('HINCRBY', KEYS[6], 'reclaimed', #got) end "
+            "local mine = {} "
+            "for _, u in ipairs(got) do "
+            "  if redis.call('HGET', KEYS[4], u) == w then mine[#mine + 1] = u end "
+            "end "
+            "if #got > #mine then redis.call('HINCRBY', KEYS[6], 'reclaimed', #got - #mine) end "
             "if #got < n then "
             "  local fresh = redis.call('LPOP', KEYS[1], n - #got) "
             "  if fresh then for _, u in ipairs(fresh) do got[#got + 1] = u end end "
@@ -54,7 +60,7 @@ const char *const queue_scripts[QS_COUNT] = {
             "local wait = -1 "
             "if first[2] then wait = math.max(0, tonumber(first[2]) - now) end "
             "return {got, redis.call('LLEN', KEYS[1]), redis.call('ZCARD', KEYS[3]), wait, "
-            "redis.call('EXISTS', KEYS[6])}",
+            "redis.call('EXISTS', KEYS[6]), mine}",
     /* RENEW worker lease_ms url...: extends the leases worker still holds. Its first write
      * (forgetting silent workers, as CLAIM does) may not grow memory: Redis refuses a
      * script's first write that may (ZADD) when over maxmemory (noeviction), and lets one

@@ -147,6 +147,27 @@ static int queue_start(source_t *s) {
     return 0;
 }
 
+/* Is u (one of the claim's URLs whose expired lease was ours) a URL this worker holds, its
+ * fetch still running? Then the claim only gave it its lease again: handed out a second
+ * time, it was fetched twice and its second record refused. Else the claim that leased it
+ * lost its reply: it is ours to fetch now. Rare (an outage longer than the lease): a scan. */
+static int holding(const queue_worker_t *w, const redisReply *u) {
+    for (size_t i = 0; i < w->cap; i++) /* the URLs handed out: all it holds at a claim */
+        if (w->ring[i].url && w->ring[i].len == u->len &&
+            memcmp(w->ring[i].url, u->str, u->len) == 0)
+            return 1;
+    return 0;
+}
+
+/* Whether the claim's URL u is one to skip: among mine (its own expired leases) and held. */
+static int skip_claimed(const queue_worker_t *w, const redisReply *u, const redisReply *mine) {
+    for (size_t i = 0; mine && i < mine->elements; i++)
+        if (mine->element[i]->type == REDIS_REPLY_STRING && mine->element[i]->len == u->len &&
+            memcmp(mine->element[i]->str, u->str, u->len) == 0)
+            return holding(w, u);
+    return 0;
+}
+
 /* One CLAIM. Returns the number of URLs taken (now in w->claimed), or a negative code;
  * *idle_ms says how long to wait when none was taken, -1 when the queue is finished. */
 static int claim(queue_worker_t *w, size_t n, long long *idle_ms) {
@@ -158,19 +179,22 @@ static int claim(queue_worker_t *w, size_t n, long long *idle_ms) {
     int rc = queue_eval(w->r, &w->keys, QS_CLAIM, &rep, 3, argv, NULL);
     if (rc != 0)
         return rc;
-    if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 5 ||
+    if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 6 ||
         rep->element[0]->type != REDIS_REPLY_ARRAY) {
         redis_set_error(w->r, "unexpected reply to the claim script");
         freeReplyObject(rep);
         return CAFE_EIO;
     }
     redisReply *urls = rep->element[0];
-    free(w->claimed);
+    const redisReply *mine = rep->element[5]->type == REDIS_REPLY_ARRAY ? rep->element[5] : NULL;
+    free(w->claimed); /* all handed out: queue_next claims only then */
     w->claimed = calloc(urls->elements + 1, sizeof(*w->claimed));
     w->nclaimed = w->next_claimed = 0;
     for (size_t i = 0; w->claimed && i < urls->elements; i++) {
         if (urls->element[i]->type != REDIS_REPLY_STRING)
             continue; /* not a URL: left leased, it expires and is reclaimed */
+        if (skip_claimed(w, urls->element[i], mine))
+            continue; /* being fetched: its lease renewed by the claim */
         /* steal the string */
         w->claimed[w->nclaimed++] =
             (held_t){.url = urls->element[i]->str, .len = urls->element[i]->len};

@@ -197,6 +197,25 @@ def test_one_slow_url_does_not_hold_up_the_others():
     exactly_once(rs, "hol", urls)
 
 
+def test_a_worker_does_not_take_back_a_url_it_is_fetching():
+    """A lease of a URL a worker is still fetching can run out (its renewals held up by a
+    Redis outage longer than the lease): the worker's next claim took the URL back from
+    itself as from a dead worker and fetched it a second time alongside the first, its
+    second record refused ("1 records not written"). A claim now hands a worker's own
+    expired leases back only when it does not hold them (a claim whose reply was lost);
+    those it is fetching just get their lease again."""
+    slow = fx.url(1, "/page/98001?delay=5000")
+    fast = fx.url(2, "/page/98002?delay=1500")
+    cafe("queue", "push", rs.url("selfclaim"), "-", input=(slow + "\n" + fast + "\n").encode())
+    w = worker(rs.url("selfclaim"), "-c", "2")
+    wait_until(lambda: rs.cmd("HLEN", "cafe:{selfclaim}:owner") == 2, "both URLs taken")
+    rs.cmd("ZADD", "cafe:{selfclaim}:leases", "XX", 1, slow)  # its lease ran out
+    rc, err = finish(w)
+    assert rc == 0 and "not written" not in err and summary_count(err) == 2, err
+    assert rs.cmd("HGET", "cafe:{selfclaim}:stats", "reclaimed") is None
+    exactly_once(rs, "selfclaim", [slow, fast])
+
+
 def test_sigkill_worker_then_lease_expiry():
     urls, path = url_list("kill", 3000, delay=30, first=30000)
     cafe("queue", "push", rs.url("kill"), path)
