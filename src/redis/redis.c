@@ -41,8 +41,10 @@
 /* What the reply being read takes, counted as hiredis builds it (the reader's privdata). */
 typedef struct budget {
     redisReplyObjectFunctions *hiredis; /* the reader's own functions, which build the reply */
+    const redisAsyncContext *ac;        /* whose commands wait for replies */
     size_t used;
-    int over; /* refused: past REPLY_MAX */
+    int over;        /* refused: past REPLY_MAX */
+    int unsolicited; /* refused: a reply with no command waiting for it */
 } budget_t;
 
 struct redis {
@@ -204,9 +206,14 @@ static int send_once(redis_t *r, redisReply **out, int argc, const char **argv,
 /* ---- the link ----------------------------------------------------------------------------- */
 
 /* hiredis's reply functions, each charging what it builds to the reply's budget first: NULL
- * (which hiredis takes for "out of memory" and fails the link) past REPLY_MAX. */
+ * (which hiredis takes for "out of memory" and fails the link) past REPLY_MAX. And for a
+ * reply no command waits for (a server answering twice): hiredis 0.14 then aborted the
+ * process on an assertion (it takes such a reply for a subscriber's message). */
 static int charge(const redisReadTask *t, size_t n) {
     budget_t *b = t->privdata;
+    /* (an error alone, hiredis says itself: "max number of clients reached") */
+    if (!t->parent && !b->ac->replies.head && t->type != REDIS_REPLY_ERROR)
+        return !(b->unsolicited = 1);
     if (b->over || n > REPLY_MAX - b->used)
         return !(b->over = 1);
     b->used += n;
@@ -268,7 +275,12 @@ static void on_disconnect(const redisAsyncContext *ac, int status) {
     redis_t *r = ac->data;
     if (!r || r->ac != ac)
         return;
-    if (status != REDIS_OK && r->budget.over)
+    if (status != REDIS_OK && r->budget.unsolicited)
+        set_err(r,
+                "connection to %s given up: it sent a reply to no command: is this a Redis "
+                "server?",
+                r->conf->where);
+    else if (status != REDIS_OK && r->budget.over)
         set_err(r,
                 "connection to %s given up: a reply over %zu MB (no reply to cafe is so "
                 "large): is this a Redis server?",
@@ -339,7 +351,7 @@ static int connect_to(redis_t *r, const char *ip) {
         return CAFE_ECONNREFUSED;
     }
     ac->data = r;
-    r->budget = (budget_t){.hiredis = ac->c.reader->fn};
+    r->budget = (budget_t){.hiredis = ac->c.reader->fn, .ac = ac};
     ac->c.reader->fn = &counted;
     ac->c.reader->privdata = &r->budget;
     redisAsyncSetConnectCallback(ac, on_connect);

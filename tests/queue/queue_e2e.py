@@ -1082,6 +1082,22 @@ def test_a_reply_too_large_for_cafe_is_refused_not_read_on():
         assert sent[0] < limit, f"cafe read all {sent[0]} bytes of {head!r}"
 
 
+def test_a_reply_to_no_command_is_refused_not_a_crash():
+    """A server that sends one reply too many (two answers to one command): hiredis found a
+    reply with no command waiting for it and aborted the process on an assertion (SIGABRT,
+    "Assertion ... REDIS_SUBSCRIBED ... failed"). The link is now given up, status 2, with a
+    message."""
+    for extra in (b"PING", b"INFO"):
+        def talk(conn):
+            for args in resp_commands(conn):
+                reply = b":1\r\n" if args[0].upper() == b"EVALSHA" else fake_answer(args)
+                conn.sendall(reply * (2 if args[0].upper() == extra else 1))
+
+        with fake_redis(talk, "twice") as url:
+            r = cafe("queue", "status", url, timeout=60)
+        assert r.returncode == 2 and b"a reply to no command" in r.stderr, (extra, r)
+
+
 def test_a_redis_cluster_node_without_the_queue_says_which_node_has_it():
     """A node of a Redis Cluster that does not hold the queue's slot answers MOVED (ASK while
     the slot migrates): cafe follows no redirection (README: Limits) and said only "MOVED 3999
