@@ -418,6 +418,21 @@ static int open_output(qcmd_t *c, dest_t *d) {
     return d->f ? 0 : -1;
 }
 
+/* No record, and no stats either: nothing was ever pushed to the queue (a typo in its name,
+ * the wrong database), which an empty export did not say (as a worker and status do). */
+static void note_no_queue(qcmd_t *c) {
+    const char *argv[] = {"EXISTS", c->keys.k[QK_STATS]};
+    redisReply *rep;
+    if (redis_cmd(c->r, &rep, 2, argv, NULL) != 0)
+        return;
+    if (rep->type == REDIS_REPLY_INTEGER && rep->integer == 0)
+        fprintf(stderr,
+                "cafe queue: nothing was ever pushed to queue %s (is its name, or REDIS_URL's "
+                "database, right?)\n",
+                c->conf.queue);
+    freeReplyObject(rep);
+}
+
 static int export_results(qcmd_t *c) {
     dest_t d;
     drain_note_t note = {0};
@@ -436,6 +451,8 @@ static int export_results(qcmd_t *c) {
     free(note.path);
     if (rc == 0)
         rc = export_to(c, &d, &n);
+    if (rc == 0 && n == 0)
+        note_no_queue(c);
     const char *why = "";
     if (d.db) {
         int crc = sink_db_close(d.db, rc ? "failed" : "done", &why);

@@ -304,18 +304,22 @@ def test_a_queue_lost_by_a_restart_without_persistence_is_an_error():
 
 
 def test_a_queue_never_pushed_to_is_said_so():
-    """A worker or status on a queue nothing was ever pushed to (a typo in its name, the
-    wrong database): the worker ended at once with "0 URLs ... 0 ok" and status 0, status
-    printed zeros, as for a queue whose work is all done. Both now say that the queue does
-    not exist; a queue that exists and is done gets no such note."""
-    for args in (["titles", "--queue", rs.url("nosuch")], ["queue", "status", rs.url("nosuch")]):
+    """A worker, status or results on a queue nothing was ever pushed to (a typo in its
+    name, the wrong database): the worker ended at once with "0 URLs ... 0 ok" and status 0,
+    status printed zeros, results wrote nothing, as for a queue whose work is all done (or
+    exported). Each now says that the queue does not exist; a queue that exists and is done
+    (its records drained) gets no such note."""
+    for args in (["titles", "--queue", rs.url("nosuch")], ["queue", "status", rs.url("nosuch")],
+                 ["queue", "results", rs.url("nosuch")]):
         r = cafe(*args, timeout=60)
         assert r.returncode == 0 and b"nothing was ever pushed to queue nosuch" in r.stderr, r
     cafe("queue", "push", rs.url("pushedonce"), "-", input=b"ftp://127.0.0.1/x\n")
     rc, err = finish(worker(rs.url("pushedonce")))
     assert rc == 0 and summary_count(err) == 1, err
     for args in (["titles", "--queue", rs.url("pushedonce")],
-                 ["queue", "status", rs.url("pushedonce")]):
+                 ["queue", "status", rs.url("pushedonce")],
+                 ["queue", "results", "--drain", "-o", os.path.join(tmp, "once.txt"),
+                  rs.url("pushedonce")], ["queue", "results", rs.url("pushedonce")]):
         r = cafe(*args, timeout=60)
         assert r.returncode == 0 and b"nothing was ever pushed" not in r.stderr, r
     assert rs.cmd("KEYS", "cafe:{nosuch}:*") == [], "a look at a queue made it"
