@@ -37,6 +37,7 @@ struct cafe__http_sock {
     int want;  /* events curl asked for; 0 = dropped */
     int owned; /* a connection socket: we see it closed */
     int spare; /* its socket closed, the handle stopped: kept for the number's next socket */
+    int h1;    /* parked after an HTTP/1 response: bytes coming now are no answer to anyone */
 };
 
 static void on_poll(uv_poll_t *p, int status, int events);
@@ -131,10 +132,26 @@ static void poll_set(cafe__http_sock_t *k, int mask, int force) {
     k->mask = mask;
 }
 
+/* An idle HTTP/1 connection that has bytes to read has been sent what no request asked for:
+ * a body longer than its Content-Length, a 204 or 304 with a body, a response sent twice.
+ * libcurl 7.88 would reuse it (its check before reuse only looks for the peer's close), and
+ * the next request, for another URL, would read those bytes as its response: another page's
+ * title under its URL. Browsers do not reuse such a connection, nor does libcurl 8. It is
+ * shut down here: curl then fails to send on it and sends the request again on a new
+ * connection, as for a kept connection the server had closed. Its socket stays curl's to
+ * close. An HTTP/2 connection is not looked at: its server may send at any time (PING,
+ * GOAWAY), and curl reads that before reuse. */
+static void poison_check(cafe__http_sock_t *k) {
+    char b;
+    if (k->h1 && recv(k->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
+        (void)shutdown(k->fd, SHUT_RDWR);
+}
+
 static void on_poll(uv_poll_t *p, int status, int events) {
     cafe__http_sock_t *k = p->data;
     if (!k->want) { /* a parked connection became readable: the server is done with it */
         poll_set(k, 0, 0);
+        poison_check(k);
         return;
     }
     cafe__http_client_t *c = k->c;
@@ -154,6 +171,17 @@ static void on_poll(uv_poll_t *p, int status, int events) {
         poll_set(k, k->want, 0);
 }
 
+/* The transfer that let go of a connection socket had an HTTP/1 response last. */
+static int parked_h1(CURL *easy) {
+    cafe__http_xfer_t *x = NULL;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+    if (x && x->lines.version)
+        return x->lines.version < 20;
+    long v = 0;
+    curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &v);
+    return v == CURL_HTTP_VERSION_1_0 || v == CURL_HTTP_VERSION_1_1;
+}
+
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp) {
     cafe__http_client_t *c = userp;
     cafe__http_sock_t *k = sock_get(c, fd);
@@ -162,9 +190,12 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
         if (!k)
             return 0;
         k->want = 0;
-        if (!k->owned)
+        if (!k->owned) {
             sock_close(c, k);
-        else if (k->mask & UV_WRITABLE) /* a parked socket listens for reads only */
+            return 0;
+        }
+        k->h1 = parked_h1(easy);
+        if (k->mask & UV_WRITABLE) /* a parked socket listens for reads only */
             poll_set(k, 0, 0);
         return 0;
     }
@@ -212,6 +243,7 @@ static int on_close(void *clientp, curl_socket_t fd) {
         /* Stopped before the number can be reused, and kept as a spare for it. */
         poll_set(k, 0, 0);
         k->want = 0;
+        k->h1 = 0;
         k->spare = 1;
     } else if (k) {
         sock_close(c, k); /* stops the poll before the number can be reused */

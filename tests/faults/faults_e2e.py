@@ -301,6 +301,56 @@ def test_every_stale_connection_is_retried_however_many():
         srv.close()
 
 
+class KeptServer(RawServer):
+    """Keeps connections alive and answers each request with a page titled by its path and
+    its connection's number ("/b on 2"); unasked() sends one more response, which no request
+    asked for, on the first connection (a body longer than its Content-Length, a 304 with a
+    body, a response sent twice)."""
+
+    def _serve(self, conn, n):
+        if n == 1:
+            self.first = conn
+        with conn:
+            try:
+                while (head := self.read_head(conn)) is not None:
+                    title = b"%s on %d" % (head.split(b" ")[1], n)
+                    conn.sendall(self.response(title))
+            except OSError:
+                pass  # the client closed it unread (reset)
+
+    @staticmethod
+    def response(title):
+        body = b"<title>%s</title>" % title
+        return (b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+                b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+
+    def unasked(self):
+        self.first.sendall(self.response(b"Unasked"))
+
+
+def test_bytes_on_an_idle_kept_connection_are_no_later_urls_page():
+    # /a leaves its connection idle, then the server sends a response on it that no request
+    # asked for (sent while the other server answers /unasked: before --sync starts /b).
+    # Reused, the connection would give /b that response and /c /b's: each URL another's
+    # title. The connection must not be reused: /b and /c go on a new one.
+    kept = KeptServer({})
+
+    def unasked():
+        kept.unasked()
+        yield KeptServer.response(b"Sent")
+    other = RawServer({"/unasked": unasked})
+    try:
+        lines = [kept.url("/a"), other.url("/unasked"), kept.url("/b"), kept.url("/c")]
+        recs, r = run_json(lines, "--sync", "--retries", "0")
+        assert r.returncode == 0 and len(recs) == 4, r.stderr[-300:]
+        for rec, title in zip(recs, ("/a on 1", "Sent", "/b on 2", "/c on 2")):
+            match(rec, page(title, len(title) + 15))
+        assert kept.accepted == 2, kept.accepted
+    finally:
+        kept.close()
+        other.close()
+
+
 def test_accept_and_never_answer():
     rec = expect(U("/hang"), failed_fetch(re.compile(
         r"timed out: Operation timed out after 2\d{3} milliseconds with 0 bytes received")),
