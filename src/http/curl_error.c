@@ -80,6 +80,13 @@ static int stopped_at_redirect(const cafe__http_xfer_t *x) {
                CURLHE_OK;
 }
 
+long cafe__http_tunnel_refused(CURL *e, CURLcode cc) {
+    long n = 0;
+    if (cc == CURLE_RECV_ERROR)
+        curl_easy_getinfo(e, CURLINFO_HTTP_CONNECTCODE, &n);
+    return n >= 300 ? n : 0;
+}
+
 /* Where the code alone says too little, what curl knows of the transfer tells more. */
 static void refine_by_info(cafe__http_xfer_t *x, CURLcode cc, int *code, char *buf, size_t cap) {
     long n = 0;
@@ -95,6 +102,10 @@ static void refine_by_info(cafe__http_xfer_t *x, CURLcode cc, int *code, char *b
          * redirect or not. */
         *code = CAFE_EHTTP_REDIRECT_PROTOCOL;
         snprintf(buf, cap, "redirect refused (only http and https)");
+    } else if (cafe__http_tunnel_refused(x->easy, cc)) {
+        /* Not a connection lost: the proxy answered, and said no. */
+        *code = CAFE_EHTTP_CONNECT;
+        snprintf(buf, cap, "the proxy refused the tunnel");
     } else if (cc == CURLE_COULDNT_CONNECT) {
         curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &n);
         if (n == ECONNREFUSED) {

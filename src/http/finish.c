@@ -367,6 +367,7 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
     else if (code != CURLE_OK) {
         t->code = cafe__http_curl_failure(x, code, res);
         t->unanswered = unanswered(x, code);
+        t->tunnel_refused = cafe__http_tunnel_refused(x->easy, code);
     } else if (redirect_dead_end(x->easy, t->opts, res->status))
         t->code = cafe__http_fail(res, CAFE_EHTTP_NO_LOCATION,
                                   "HTTP %ld redirect without a Location", res->status);

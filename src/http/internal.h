@@ -113,7 +113,10 @@ typedef struct cafe__http_try {
      * connection. */
     int unanswered;
     int64_t retry_after_s; /* the response's Retry-After, -1 when none */
-    const char *pin;       /* "host:port:addrs" for curl's DNS cache, or "" (pin.c) */
+    /* The proxy refused the tunnel with this status (0: it did not): retried as that status
+     * would be, a policy's 403 or 407 not. */
+    long tunnel_refused;
+    const char *pin; /* "host:port:addrs" for curl's DNS cache, or "" (pin.c) */
     /* The origin ("scheme://host:port") of a redirect whose name curl was about to resolve
      * itself, refused (pin.c); "" when none. */
     char unresolved[256];
@@ -473,6 +476,11 @@ size_t cafe__http_on_header(char *line, size_t size, size_t n, void *xfer);
 /* curl_error.c: x ended with curl's failure cc: sets res->error and res->message (cafe's
  * words, then curl's message as the detail) and returns the CAFE_E* code. */
 int cafe__http_curl_failure(cafe__http_xfer_t *x, CURLcode cc, cafe_http_result_t *res);
+
+/* curl_error.c: the status the proxy answered the transfer's CONNECT with when it refused
+ * the tunnel (300 and up; libcurl 7.88 then fails with CURLE_RECV_ERROR, as for a lost
+ * connection), else 0. */
+long cafe__http_tunnel_refused(CURL *e, CURLcode cc);
 
 /* Sets res->error/message for a failure cafe found itself (not curl). */
 int cafe__http_fail(cafe_http_result_t *res, int code, const char *fmt, ...)

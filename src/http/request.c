@@ -97,7 +97,8 @@ static int retry_wait(cafe__http_try_t *t, int next, uint64_t *wait) {
     const cafe_http_opts_t *o = t->opts;
     if (t->delivered)
         return 0;
-    if (t->code ? o->no_retry_errors || !error_retryable(t->code)
+    if (t->code ? o->no_retry_errors || !error_retryable(t->code) ||
+                      (t->tunnel_refused && !cafe__http_status_retryable(o, t->tunnel_refused))
                 : !cafe__http_status_retryable(o, t->res->status))
         return 0;
     uint64_t base = o->backoff_ms ? o->backoff_ms : CAFE_HTTP_DEFAULT_BACKOFF_MS;
@@ -200,6 +201,7 @@ static void try_reset(cafe__http_try_t *t, int n, int max) {
     t->discard_retryable = n < max;
     t->code = t->delivered = t->unanswered = t->pace_held = t->tls_probe = 0;
     t->retry_after_s = -1;
+    t->tunnel_refused = 0;
     t->pin = NULL;
     t->unresolved[0] = '\0';
     t->relocate = NULL;

@@ -4,6 +4,7 @@ a number of milliseconds) and the second the good page's: the run carries on. Ev
 counts in the N/N of docs/reliability.md."""
 import gzip
 import itertools
+import json
 import os
 import re
 import shutil
@@ -1012,6 +1013,31 @@ def test_http2_stream_reset_after_a_complete_title_keeps_the_page():
                "--retries", "0", "--cacert", tls.ca)
     finally:
         srv.close()
+
+
+def test_a_proxy_that_refuses_the_tunnel_is_named_and_retried_as_its_status():
+    # https through an HTTP proxy that answers CONNECT with an error: curl's code is the one
+    # of a lost connection. The record must say the proxy refused, and retry only what a
+    # retry may change (a 503 from the proxy, not its 403 policy).
+    def refuse(status):
+        def handler():
+            yield b"HTTP/1.1 %d No\r\nContent-Length: 0\r\n\r\n" % status
+        return handler
+    proxy = RawServer({"forbidden.test:443": refuse(403), "busy.test:443": refuse(503)})
+    g, gt = good()
+    lines = ["https://forbidden.test/", "https://busy.test/", g]
+    env = dict(os.environ, https_proxy=f"http://127.0.0.1:{proxy.port}")
+    try:
+        r = cafe("titles", "-q", "--json", write_list(lines), env=env)
+        recs = [json.loads(line) for line in r.stdout.decode().splitlines()]
+        assert r.returncode == 0 and len(recs) == 3, (r.returncode, r.stderr[-300:])
+        for rec, status, attempts in zip(recs, (403, 503), (1, 3)):
+            match(rec, failed_fetch(
+                f"the proxy refused the tunnel: CONNECT tunnel failed, response {status}",
+                attempts=attempts))
+        match(recs[2], {"url": g, "status": 200, "title": gt, "error": None})
+    finally:
+        proxy.close()
 
 
 def test_tls_insecure_flag_skips_verification():
