@@ -46,9 +46,10 @@ typedef enum cafe_http_stop {
     /* Default. Drain (read and discard) the rest for reuse when it is known or found to be at
      * most 16 KiB, or at most drain_max when other requests for the same host are waiting or
      * in flight; otherwise close. A compressed rest counts decoded as well: one that decodes
-     * to more closes when it does. Also closes when the server announced Connection: close,
-     * and when the rest has not all come within 1 s of the stop: the request then ends with
-     * what it has (a slow or stalled rest does not hold it until timeout_ms). */
+     * to more closes when it does. Also closes when the connection ends with the response
+     * anyway (Connection: close, a body with neither a length nor chunks, HTTP/1.0 without
+     * keep-alive), and when the rest has not all come within 1 s of the stop: the request
+     * then ends with what it has (a slow or stalled rest does not hold it until timeout_ms). */
     CAFE_HTTP_STOP_AUTO = 0,
     CAFE_HTTP_STOP_CLOSE, /* always close at once */
     CAFE_HTTP_STOP_DRAIN, /* always read the whole rest (and discard it) */

@@ -26,8 +26,17 @@ static curl_off_t received(CURL *e) {
     return got;
 }
 
-static int server_closes(const cafe__http_xfer_t *x) {
+/* Whether the server ends an HTTP/1 connection with this response, so that reading the rest
+ * keeps nothing (libcurl closes it at the end): it says so (Connection: close), the body has
+ * neither a length nor chunks (it ends when the connection does), or an HTTP/1.0 response
+ * does not ask to keep it (keep-alive). */
+static int server_closes(const cafe__http_xfer_t *x, int version, curl_off_t length) {
     struct curl_header *h;
+    if (length < 0 && !x->lines.coded)
+        return 1;
+    if (version == 10)
+        return curl_easy_header(x->easy, "Connection", 0, CURLH_HEADER, -1, &h) != CURLHE_OK ||
+               !cafe__http_list_has(h->value, "keep-alive");
     return (x->lines.close || x->lines.folded) &&
            curl_easy_header(x->easy, "Connection", 0, CURLH_HEADER, -1, &h) == CURLHE_OK &&
            cafe__http_list_has(h->value, "close");
@@ -57,7 +66,8 @@ static curl_off_t drain_budget(cafe__http_xfer_t *x, const cafe__http_try_t *t, 
     curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
     /* The rest too long first: the Connection header is a walk over every header in curl
      * (~730 instructions), looked up only when the answer matters. */
-    if ((length >= 0 && length - x->stop_at > budget) || (!h2 && server_closes(x)))
+    if ((length >= 0 && length - x->stop_at > budget) ||
+        (!h2 && server_closes(x, t->res->http_version, length)))
         return -1;
     /* A rest of known length within the budget: curl reads no further than the length, so
      * the drain need not count (a getinfo per chunk). */

@@ -190,6 +190,7 @@ struct cafe__http_xfer {
         unsigned types : 2;       /* "Content-Type:" lines, 0, 1 or 2 for more */
         unsigned type_odd : 1;    /* one of those was blank or had a control byte (finish.c) */
         unsigned folded : 1;      /* a line went on from the one before (obs-fold) */
+        unsigned coded : 1;       /* a "Transfer-Encoding:" line (chunked, most likely) */
         /* The last status line's code and version (10, 11, 20) when it had the plain form
          * libcurl 7.88 reads alike ("HTTP/1.1 200 ", "HTTP/2 200 "); 0 for any other, and
          * curl is asked (finish.c). */

@@ -347,6 +347,8 @@ size_t cafe__http_on_header(char *line, size_t size, size_t n, void *xfer) {
     (void)size; /* always 1 */
     if ((line[0] | 0x20) == 'c')
         c_line(x, line, n);
+    else if ((line[0] | 0x20) == 't' && n > 18 && strncasecmp(line, "transfer-encoding:", 18) == 0)
+        x->lines.coded = 1;
     else if (line[0] == ' ' || line[0] == '\t')
         x->lines.folded = 1;
     /* curl's cookie engine stored it (HTTP/2's lines come lower-case; "Server:" goes by at

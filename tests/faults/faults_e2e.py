@@ -164,6 +164,33 @@ def test_stall_while_draining_ends_the_request_before_its_timeout():
         srv.close()
 
 
+def test_a_rest_that_keeps_no_connection_is_not_drained():
+    # Responses whose connection ends with them: an HTTP/1.1 body with neither a length nor
+    # chunks (it ends at the close), an HTTP/1.0 one without keep-alive. Their rest read
+    # keeps nothing; the server stalls there. The page must come at once, not after the
+    # drain's second.
+    done = threading.Event()
+    body = b"<html><head><title>Closing</title></head><body>"
+    heads = {"/no-length": b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n",
+             "/http10": b"HTTP/1.0 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+                        b"Content-Length: 2000\r\n\r\n"}
+
+    def stalled(head):
+        def handler():
+            yield head + body
+            done.wait(60)  # until the case is over (bounded)
+        return handler
+    srv = RawServer({path: stalled(head) for path, head in heads.items()})
+    try:
+        for path in heads:
+            rec = expect(srv.url(path), page("Closing", len(body), charset="UTF-8"),
+                         "--timeout", "30", "--retries", "0")
+            assert rec["time_ms"] < 500, (path, rec["time_ms"])
+    finally:
+        done.set()
+        srv.close()
+
+
 def title_then_failure_server(end, framing=b"Content-Length: 100000\r\n"):
     """A page with no declared encoding whose title is complete in its first 60 bytes; the
     extractor reads on for the first 1024 (a <meta charset> there could still change the
