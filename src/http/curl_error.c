@@ -134,6 +134,11 @@ static void refine_by_detail(const cafe__http_xfer_t *x, CURLcode cc, const char
                !strstr(detail, "HTTP/0.9")) {
         /* A status line came, with a code (not 100-999) or version curl does not take. */
         snprintf(buf, cap, "invalid HTTP status line");
+    } else if (cc == CURLE_RECV_ERROR && strstr(detail, " in chunked-encoding")) {
+        /* libcurl 7.88 fails a chunk it cannot read (its size, its CRLF) with the code of a
+         * lost connection: the bytes came, and will come alike again. */
+        *code = CAFE_EHTTP_PROTOCOL;
+        snprintf(buf, cap, "malformed chunked body");
     } else if (cc == CURLE_OPERATION_TIMEDOUT && strstr(detail, "SSL connection timeout")) {
         /* A silent server: maybe one that waits for an HTTP request's end in TLS bytes. */
         snprintf(buf, cap, "TLS handshake timed out");

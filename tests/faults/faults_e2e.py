@@ -574,6 +574,27 @@ def test_chunked_broken():
     expect(U("/chunked-broken"), page("Chunked \u2014 cafe fixture", lambda b: b >= 0))
 
 
+def test_chunk_size_curl_refuses_is_a_malformed_body_not_a_lost_connection():
+    # libcurl 7.88 fails a chunk size it cannot read with the code of a lost connection:
+    # the record must call it a malformed response, and not try it again (the server sends
+    # the same bytes every time).
+    def head_then(size_line):
+        def handler():
+            yield (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked"
+                   b"\r\n\r\n" + size_line + b"\r\n<title>Never</title>\r\n0\r\n\r\n")
+        return handler
+    cases = {"/too-long": (b"1" * 20, "Too long hexadecimal number"),
+             "/negative": (b"-10", "Illegal or missing hexadecimal sequence")}
+    srv = RawServer({path: head_then(line) for path, (line, _) in cases.items()})
+    try:
+        for path, (_, detail) in cases.items():
+            expect(srv.url(path), {"status": 200, "title": None, "content_type": "text/html",
+                                   "bytes": 0, "attempts": 1, "error":
+                                   f"malformed chunked body: {detail} in chunked-encoding"})
+    finally:
+        srv.close()
+
+
 def test_chunked_truncated():
     expect(U("/chunked-truncated"), page("Chunked \u2014 cafe fixture", lambda b: b >= 0))
 

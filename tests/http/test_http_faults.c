@@ -250,8 +250,9 @@ static void test_broken_framing(void **state) {
     assert_non_null(strstr(r.body, "Wrong length"));
     cafe_http_result_free(&r);
     o.max_body = 0;
-    r = fetch(FX_URL(state, "/chunked-broken"), &o, CAFE_EHTTP_CLOSED);
-    expect_message(&r, "chunk");
+    /* a chunk curl cannot read: malformed, not a connection lost (curl's code says so) */
+    r = fetch(FX_URL(state, "/chunked-broken"), &o, CAFE_EHTTP_PROTOCOL);
+    expect_message(&r, "malformed chunked body: ");
     cafe_http_result_free(&r);
     r = fetch(FX_URL(state, "/chunked-truncated"), &o, CAFE_EHTTP_CLOSED);
     cafe_http_result_free(&r);
