@@ -129,7 +129,10 @@ typedef struct cafe_http_opts {
      * nor on another attempt of this one. A Cookie header in `headers` is sent instead. A
      * redirect to one of the Fetch standard's bad ports (25, 6000, 6667...), which browsers
      * refuse, is refused before any connection: CAFE_EHTTP_REDIRECT_PROTOCOL, res->url the
-     * redirect's target; the URL given may name any port. */
+     * redirect's target; the URL given may name any port. A redirect's body is not waited
+     * for, as browsers go on at once: one over 16 KiB is not read (its connection is closed),
+     * a smaller or chunked one is read for 1 s at most to keep the connection, then the
+     * request goes on without it. */
     int max_redirects;
     /* Body bytes kept (or passed to on_body); beyond it the transfer stops as if on_body had
      * said enough and res->truncated is set. 0 = 8 MiB; SIZE_MAX = no cap. */

@@ -87,6 +87,12 @@ static void on_drain_timer(uv_timer_t *timer) {
             return;
         }
         cafe__http_drain_forget(x);
+        if (x->redirect_watch) { /* a redirect's body overran: on without it */
+            x->redirect_watch = 0;
+            if (cafe__http_redirect_cut(x))
+                cafe__http_xfer_done(x, CURLE_OK);
+            continue;
+        }
         c->stats.stops_drained--;
         c->stats.stops_closed++;
         cafe__http_xfer_done(x, CURLE_OK);
@@ -99,6 +105,8 @@ static void on_drain_timer(uv_timer_t *timer) {
  * on_drain_timer sets it again for what is left. */
 static void drain_watch(cafe__http_xfer_t *x) {
     cafe__http_client_t *c = x->c;
+    cafe__http_drain_forget(x); /* a redirect's watch ends with the body after it */
+    x->redirect_watch = 0;
     x->drain_until = uv_now(&c->loop->uv) + CAFE__HTTP_DRAIN_MS;
     if (!c->draining.len) {
         uv_ref((uv_handle_t *)&c->drain_timer);
@@ -106,6 +114,12 @@ static void drain_watch(cafe__http_xfer_t *x) {
             uv_timer_start(&c->drain_timer, on_drain_timer, CAFE__HTTP_DRAIN_MS, 0);
     }
     dlist_push(&c->draining, &x->drain_link);
+}
+
+void cafe__http_redirect_watch(cafe__http_xfer_t *x, long hops) {
+    drain_watch(x);
+    x->redirect_watch = 1;
+    x->watch_hops = hops;
 }
 
 /* The last drain's end leaves the timer set but keeping the loop alive no more, as a stopped

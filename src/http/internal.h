@@ -200,6 +200,10 @@ struct cafe__http_xfer {
     int in_multi;
     uint64_t drain_until; /* on the client's draining list: when the drain is given up */
     dlist_link_t drain_link;
+    /* On the draining list for a redirect's body instead (cafe__http_redirect_watch), and
+     * curl's count of redirects followed then. */
+    int redirect_watch;
+    long watch_hops;
     uint64_t idle_at; /* on the client's idle list (idle.c): when its body last moved */
     dlist_link_t idle_link;
     int pinned; /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */
@@ -405,6 +409,11 @@ static inline void cafe__http_watch_leave(dlist_t *l, dlist_link_t *k, uv_timer_
 
 /* x's drain, if under its time budget, is over (the transfer ended or left its try). */
 void cafe__http_drain_forget(cafe__http_xfer_t *x);
+/* A redirect curl is to follow has a body it reads first (libcurl 7.88 keeps the connection
+ * so): the body is given a drain's time, CAFE__HTTP_DRAIN_MS, after which the request goes on
+ * from the Location without it (cafe__http_redirect_cut). hops: curl's count of redirects
+ * followed before this one. body.c. */
+void cafe__http_redirect_watch(cafe__http_xfer_t *x, long hops);
 
 /* x's body moved and its on_body wants more (opts.idle_ms set): its pauses are told to
  * on_body from the first call on, until cafe__http_idle_forget (the transfer ended, stopped
@@ -467,6 +476,10 @@ unsigned cafe__http_url_bad_port(const char *url);
 /* redirect.c: whether curl, failing on a redirect's Location it could not parse (code), was
  * given one a browser follows (then x->relocate is set) or refuses (x->bad_location). */
 int cafe__http_redirect_malformed(cafe__http_xfer_t *x, CURLcode code);
+/* redirect.c: the redirect whose body x's watch was for is still being read: x->relocate is
+ * set to its Location (or x->bad_location, x->location_conflict) and 1 returned, the transfer
+ * to be ended; 0 when curl has followed it meanwhile, or out of memory. */
+int cafe__http_redirect_cut(cafe__http_xfer_t *x);
 /* redirect.c: 1 for the statuses browsers follow a Location with (301, 302, 303, 307, 308). */
 int cafe__http_redirect_status(long status);
 /* redirect.c: CURLOPT_HEADERFUNCTION: a 101 ends the transfer (x->switched); while redirects

@@ -181,6 +181,19 @@ int cafe__http_redirect_malformed(cafe__http_xfer_t *x, CURLcode code) {
  * in a redirect loop (Chromium's ERR_TOO_MANY_REDIRECTS). libcurl 7.88 (urlapi.c, concat_url)
  * takes it for a relative path instead, and "#top" from /a/page fetches /a/: another page,
  * whose title would be recorded as this one's. */
+/* Whether the Location of the response to request req is a fragment alone (see below): then
+ * x->loop holds it. */
+static int self_fragment(cafe__http_xfer_t *x, int req) {
+    struct curl_header *h;
+    if (curl_easy_header(x->easy, "Location", 0, CURLH_HEADER, req, &h) != CURLHE_OK)
+        return 0;
+    const char *v = h->value + strspn(h->value, " \t"); /* as the URL parser strips */
+    if (*v != '#')
+        return 0;
+    snprintf(x->loop, sizeof x->loop, "%s", v);
+    return 1;
+}
+
 int cafe__http_redirect_check(cafe__http_xfer_t *x) {
     long hops = 0;
     x->c->stats.curl_calls++;
@@ -190,14 +203,8 @@ int cafe__http_redirect_check(cafe__http_xfer_t *x) {
     x->hops = hops;
     /* The redirect is the response to the request before this one: curl numbers a transfer's
      * requests from 0, retries and redirects alike, and each went through on_prereq. */
-    struct curl_header *h;
-    if (curl_easy_header(x->easy, "Location", 0, CURLH_HEADER, (int)x->sent - 2, &h) == CURLHE_OK) {
-        const char *v = h->value + strspn(h->value, " \t"); /* as the URL parser strips */
-        if (*v == '#') {
-            snprintf(x->loop, sizeof x->loop, "%s", v);
-            return 1;
-        }
-    }
+    if (self_fragment(x, (int)x->sent - 2))
+        return 1;
     /* The page this request is for: the one that answered, should the next hop be a loop. */
     char *url = NULL;
     curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
@@ -206,6 +213,15 @@ int cafe__http_redirect_check(cafe__http_xfer_t *x) {
     free(x->hop_url);
     x->hop_url = url ? strdup(url) : NULL;
     return 0;
+}
+
+int cafe__http_redirect_cut(cafe__http_xfer_t *x) {
+    long hops = 0;
+    x->c->stats.curl_calls++;
+    curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT, &hops);
+    int req = (int)x->sent - 1;
+    return hops == x->watch_hops &&
+           (self_fragment(x, req) || relocate(x, NULL, req, NULL, hops + 1));
 }
 
 /* The Fetch standard's redirect statuses: browsers follow a Location with these alone, and
@@ -342,9 +358,44 @@ static void status_note(cafe__http_xfer_t *x, const char *line, size_t n) {
     x->lines.version = plain ? version : 0;
 }
 
+/* The blank line that ends a response's head. libcurl 7.88 reads the body of a redirect it
+ * is to follow before it follows (to keep the connection), whatever its size or pace, and
+ * uses none of it: a 100 MB one was downloaded whole, one that trickled or stalled held the
+ * URL until its timeout, where a browser goes on at once. A body over CAFE__HTTP_DRAIN_SMALL
+ * is not read: the transfer ends here (its connection closed) and the request goes on from
+ * the Location (x->relocate, as for a browser's URL). A smaller or chunked one is read for
+ * the drain's time at most (cafe__http_redirect_watch). Other responses cost a test. */
+static size_t head_end(cafe__http_xfer_t *x, size_t n) {
+    long status = x->lines.status;
+    struct curl_header *h;
+    if (x->profile.max_redirects < 0 || x->no_follow || !x->try ||
+        x->profile.method == CAFE_HTTP_HEAD)
+        return n;
+    if (!status)
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    int req = (int)x->sent - 1; /* the response to the last request sent */
+    if (!cafe__http_redirect_status(status) ||
+        curl_easy_header(x->easy, "Location", 0, CURLH_HEADER, req, &h) != CURLHE_OK ||
+        !h->value[strspn(h->value, " \t\r\n")]) /* nowhere to go: the response is the page */
+        return n;
+    curl_off_t length = -1;
+    long hops = 0;
+    x->c->stats.curl_calls += 3;
+    curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+    if (length == 0)
+        return n;
+    curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT, &hops);
+    if (length > (curl_off_t)CAFE__HTTP_DRAIN_SMALL)
+        return self_fragment(x, req) || relocate(x, NULL, req, NULL, hops + 1) ? 0 : n;
+    cafe__http_redirect_watch(x, hops);
+    return n;
+}
+
 size_t cafe__http_on_header(char *line, size_t size, size_t n, void *xfer) {
     cafe__http_xfer_t *x = xfer;
     (void)size; /* always 1 */
+    if (n <= 2 && (line[0] == '\r' || line[0] == '\n'))
+        return head_end(x, n);
     if ((line[0] | 0x20) == 'c')
         c_line(x, line, n);
     else if ((line[0] | 0x20) == 't' && n > 18 && strncasecmp(line, "transfer-encoding:", 18) == 0)

@@ -761,6 +761,51 @@ def test_content_type_after_a_vertical_tab_reads_as_curls_header_api_reads_it():
         srv.close()
 
 
+def test_a_redirects_body_is_not_waited_for():
+    # libcurl 7.88 reads a redirect's whole body before it follows the Location (to keep
+    # the connection), though none of it is used: a big one was downloaded whole, and one
+    # that trickles or stalls held the URL until its timeout. A browser goes on at once.
+    # A body over 16 KiB is not read at all; a smaller or chunked one is given a second.
+    done = threading.Event()
+    target = b"<title>Target</title>"
+
+    def redirect(framing, first=b""):
+        def handler():
+            yield (b"HTTP/1.1 302 Found\r\nLocation: /target\r\nContent-Type: text/html\r\n"
+                   + framing + b"\r\n" + first)
+            done.wait(60)  # until the case is over (bounded)
+        return handler
+
+    def page():
+        yield (b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+               b"Content-Length: %d\r\n\r\n%s" % (len(target), target))
+    cases = {"/big": (redirect(b"Content-Length: 100000000\r\n", b"x" * 1000), 500),
+             "/small": (redirect(b"Content-Length: 1000\r\n", b"x" * 100), 2500),
+             "/chunked": (redirect(b"Transfer-Encoding: chunked\r\n", b"10\r\n" + b"x" * 16),
+                          2500)}
+
+    def loop():  # a big body's Location is read as curl's own following reads it
+        yield (b"HTTP/1.1 302 Found\r\nLocation: #top\r\nContent-Type: text/plain\r\n"
+               b"Content-Length: 100000000\r\n\r\n")
+        done.wait(60)
+    handlers = {path: h for path, (h, _) in cases.items()}
+    srv = RawServer(dict(handlers, **{"/target": page, "/loop": loop}))
+    try:
+        for path, (_, within) in cases.items():
+            rec = expect(srv.url(path), {"final_url": srv.url("/target"), "status": 200,
+                                         "title": "Target", "bytes": len(target),
+                                         "attempts": 1, "error": None},
+                         "--timeout", "5", "--retries", "0")
+            assert rec["time_ms"] < within, (path, rec["time_ms"])
+        rec = expect(srv.url("/loop"), redirect_fail(srv.url("/loop"), 'redirect loop: HTTP 302 to '
+                                                     '"#top", a part of the page itself'),
+                     "--timeout", "5", "--retries", "0")
+        assert rec["time_ms"] < 500, rec["time_ms"]
+    finally:
+        done.set()
+        srv.close()
+
+
 def test_redirect_without_location_is_an_error():
     # issue 15 item 13: a 3xx redirect with nowhere to go is not "ok, (no title)"
     for st in (301, 302, 303, 307, 308):
