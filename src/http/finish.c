@@ -361,6 +361,10 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
         t->code = cafe__http_fail(res, CAFE_EHTTP_PROTOCOL,
                                   "malformed response: HTTP 101 Switching Protocols to a request "
                                   "for no upgrade");
+    else if (code == CURLE_WRITE_ERROR && x->lines.trailers_cut)
+        t->code =
+            cafe__http_fail(res, CAFE_EHTTP_PROTOCOL, "malformed response: trailers over %u KiB",
+                            CAFE__HTTP_TRAILERS_MAX / 1024);
     else if (x->length_conflict)
         t->code = cafe__http_fail(res, CAFE_EHTTP_PROTOCOL,
                                   "malformed response: its Content-Length values differ");

@@ -196,6 +196,9 @@ struct cafe__http_xfer {
          * curl is asked (finish.c). */
         unsigned status : 10;
         unsigned version : 5;
+        unsigned head_done : 1;    /* the last response's head has ended: lines are trailers */
+        unsigned trailers_cut : 1; /* more than CAFE__HTTP_TRAILERS_MAX of them: refused */
+        uint32_t trailers;         /* bytes of the last response's trailer lines */
     } lines;
     int in_multi;
     uint64_t drain_until; /* on the client's draining list: when the drain is given up */
@@ -504,6 +507,9 @@ int cafe__http_fail(cafe_http_result_t *res, int code, const char *fmt, ...)
     ;
 
 #define CAFE__HTTP_DRAIN_SMALL (16u * 1024u)
+/* Trailer bytes a response may have (cafe__http_on_header): libcurl 7.88 caps a head's lines
+ * at this (its own 300 KiB) but keeps trailers without end. */
+#define CAFE__HTTP_TRAILERS_MAX (300u * 1024u)
 /* The time a drain of CAFE_HTTP_STOP_AUTO may take (ms). The title is kept already: the rest
  * is read only to keep the connection, which saves a new one, a round trip or two (three
  * with TLS) on most paths. A rest that takes longer is not worth it, and a server that

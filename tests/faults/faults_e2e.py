@@ -595,6 +595,25 @@ def test_chunk_size_curl_refuses_is_a_malformed_body_not_a_lost_connection():
         srv.close()
 
 
+def test_endless_trailers_are_cut_not_kept():
+    # After a chunked body's last chunk, trailer lines without end: libcurl 7.88 keeps every
+    # one (its header API; 400 MB in 10 s here) and caps none, unlike the head's lines. The
+    # response must fail as malformed past a head's worth, not grow until --timeout.
+    def handler():
+        yield (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n"
+               b"\r\n5\r\nhello\r\n0\r\n")
+        for _ in range(100000):  # 400 MB at most
+            yield b"X-Trailer: " + b"t" * 4000 + b"\r\n"
+    srv = RawServer({"/trailers": handler})
+    try:
+        rec = expect(srv.url("/trailers"), {
+            "status": 200, "title": None, "content_type": "text/html", "bytes": 5, "attempts": 1,
+            "error": "malformed response: trailers over 300 KiB"}, "--timeout", "5")
+        assert rec["time_ms"] < 2000, rec["time_ms"]
+    finally:
+        srv.close()
+
+
 def test_chunked_truncated():
     expect(U("/chunked-truncated"), page("Chunked \u2014 cafe fixture", lambda b: b >= 0))
 
