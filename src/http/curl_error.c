@@ -80,10 +80,35 @@ static int stopped_at_redirect(const cafe__http_xfer_t *x) {
                CURLHE_OK;
 }
 
+/* A SOCKS proxy's refusals by its policy, in words (its reply code is all curl's message
+ * gives); the others (the host refused or is unreachable, the proxy failed) may pass, as a
+ * connection error may. */
+static const char *socks_refusal(CURL *e) {
+    static const struct {
+        CURLproxycode px;
+        const char *why;
+    } refusals[] = {
+        {CURLPX_REPLY_NOT_ALLOWED, "not allowed by its rules"},
+        {CURLPX_NO_AUTH, "no authentication it accepts"},
+        {CURLPX_USER_REJECTED, "user name or password rejected"},
+        {CURLPX_REQUEST_FAILED, "request rejected"},
+        {CURLPX_IDENTD, "its identd check failed"},
+        {CURLPX_IDENTD_DIFFER, "its identd check failed"},
+    };
+    long px = 0;
+    curl_easy_getinfo(e, CURLINFO_PROXY_ERROR, &px);
+    for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++)
+        if ((long)refusals[i].px == px)
+            return refusals[i].why;
+    return NULL;
+}
+
 long cafe__http_tunnel_refused(CURL *e, CURLcode cc) {
     long n = 0;
     if (cc == CURLE_RECV_ERROR)
         curl_easy_getinfo(e, CURLINFO_HTTP_CONNECTCODE, &n);
+    else if (cc == CURLE_PROXY && socks_refusal(e))
+        n = 403; /* as an HTTP proxy refuses by its policy */
     return n >= 300 ? n : 0;
 }
 
@@ -104,8 +129,12 @@ static void refine_by_info(cafe__http_xfer_t *x, CURLcode cc, int *code, char *b
         snprintf(buf, cap, "redirect refused (only http and https)");
     } else if (cafe__http_tunnel_refused(x->easy, cc)) {
         /* Not a connection lost: the proxy answered, and said no. */
+        const char *why = cc == CURLE_PROXY ? socks_refusal(x->easy) : NULL;
         *code = CAFE_EHTTP_CONNECT;
-        snprintf(buf, cap, "the proxy refused the tunnel");
+        if (why)
+            snprintf(buf, cap, "the proxy refused the tunnel (%s)", why);
+        else
+            snprintf(buf, cap, "the proxy refused the tunnel");
     } else if (cc == CURLE_COULDNT_CONNECT) {
         curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &n);
         if (n == ECONNREFUSED) {

@@ -496,7 +496,8 @@ int cafe__http_curl_failure(cafe__http_xfer_t *x, CURLcode cc, cafe_http_result_
 
 /* curl_error.c: the status the proxy answered the transfer's CONNECT with when it refused
  * the tunnel (300 and up; libcurl 7.88 then fails with CURLE_RECV_ERROR, as for a lost
- * connection), else 0. */
+ * connection), 403 when a SOCKS proxy refused it by its policy (its rules, credentials),
+ * else 0. */
 long cafe__http_tunnel_refused(CURL *e, CURLcode cc);
 
 /* Sets res->error/message for a failure cafe found itself (not curl). */

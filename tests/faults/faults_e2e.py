@@ -15,7 +15,7 @@ import threading
 import urllib.parse
 import zlib
 
-from faultlib import (TMP, Fixture, H2Server, Nginx, RawServer, Skip, TlsNginx, cafe, free_port, h2_frame, match,
+from faultlib import (TMP, Fixture, H2Server, Listener, Nginx, RawServer, Skip, TlsNginx, cafe, free_port, h2_frame, match,
                       run_json, run_tests, write_list)
 
 SIZE = 3000
@@ -1150,6 +1150,43 @@ def test_a_proxy_that_refuses_the_tunnel_is_named_and_retried_as_its_status():
         match(recs[2], {"url": g, "status": 200, "title": gt, "error": None})
     finally:
         proxy.close()
+
+
+class Socks5Server(Listener):
+    """A SOCKS5 proxy that takes no credentials and answers every CONNECT with reply code
+    `reply` (2: not allowed by its rules, 5: the host refused), then closes."""
+
+    def __init__(self, reply):
+        self.reply = reply
+        super().__init__(16)
+
+    def _serve(self, conn, n):
+        with conn:
+            try:
+                conn.recv(16)  # the greeting: no authentication wanted
+                conn.sendall(b"\x05\x00")
+                conn.recv(512)  # the CONNECT
+                conn.sendall(bytes([5, self.reply, 0, 1, 0, 0, 0, 0, 0, 0]))
+            except OSError:
+                pass
+
+
+def test_a_socks_proxy_that_refuses_by_its_rules_is_named_and_not_retried():
+    # A SOCKS5 proxy's "not allowed by ruleset" is its policy, as an HTTP proxy's 403: one
+    # attempt, and words that say so (curl's detail gives only the reply's number). "The
+    # host refused" is retried, as a refused connection is.
+    cases = ((2, "the proxy refused the tunnel (not allowed by its rules)", 1),
+             (5, "the proxy failed or refused the connection", 3))
+    for reply, words, attempts in cases:
+        proxy = Socks5Server(reply)
+        try:
+            recs, r = run_json(["http://socks.test/"], "-x", f"socks5h://127.0.0.1:{proxy.port}")
+            assert r.returncode == 0 and len(recs) == 1, r.stderr[-300:]
+            match(recs[0], failed_fetch(
+                f"{words}: Can't complete SOCKS5 connection to socks.test. ({reply})",
+                attempts=attempts))
+        finally:
+            proxy.close()
 
 
 def test_tls_insecure_flag_skips_verification():
