@@ -184,8 +184,30 @@ static int check_table(pg_t *p, const char *table, const sink_column_t *want, si
     return rc;
 }
 
-/* Creates the tables (under a lock, so that machines starting together do not race). */
+static int first_int(pg_t *p, const char *sql, int n, const char *const *params, int64_t *v,
+                     char *why) {
+    PGresult *r;
+    int rc = pgc_exec(p->c, sql, n, params, &r, NULL, NULL, why);
+    if (rc == 0 && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+        *v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return rc;
+}
+
+/* Creates the tables (under a lock, so that machines starting together do not race). Not
+ * when all three are there: CREATE TABLE IF NOT EXISTS asks for CREATE on the schema even
+ * for a table that exists, which a role that may only write rows lacks (the owner made the
+ * tables; PostgreSQL 15 on gives no one else CREATE on public). */
 static int create_tables(pg_t *p, char *why) {
+    const char *params[] = {p->table};
+    int64_t there = 0;
+    int rc = first_int(p,
+                       "SELECT count(*) FROM pg_class WHERE relnamespace = (SELECT oid FROM "
+                       "pg_namespace WHERE nspname = current_schema()) AND relname IN ($1, "
+                       "'runs', 'run_resumes')",
+                       1, params, &there, why);
+    if (rc != 0 || there == 3)
+        return rc;
     char *create = sink_create_sql(p->qtable, 1, p->key);
     if (!create)
         return CAFE_ENOMEM;
@@ -193,7 +215,7 @@ static int create_tables(pg_t *p, char *why) {
         "'cafe.create ' || " CAFE_PG_SCHEMA) "); %s; %s; %s; COMMIT";
     size_t n = sizeof fmt + strlen(create) + sizeof runs_sql + sizeof resumes_sql;
     char *sql = malloc(n);
-    int rc = CAFE_ENOMEM;
+    rc = CAFE_ENOMEM;
     if (sql) {
         snprintf(sql, n, fmt, create, runs_sql, resumes_sql);
         rc = pgc_exec(p->c, sql, 0, NULL, NULL, NULL, NULL, why);
@@ -230,16 +252,6 @@ static int check_insert(pg_t *p, char *why) {
         return 0;
     p->arbiter = "(run_id, url)";
     return plan_insert(p, p->arbiter, why);
-}
-
-static int first_int(pg_t *p, const char *sql, int n, const char *const *params, int64_t *v,
-                     char *why) {
-    PGresult *r;
-    int rc = pgc_exec(p->c, sql, n, params, &r, NULL, NULL, why);
-    if (rc == 0 && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
-        *v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    PQclear(r);
-    return rc;
 }
 
 static int begin_run(pg_t *p, const sink_db_conf_t *conf, char *why) {

@@ -220,6 +220,33 @@ def test_bad_credentials_and_password_in_uri():
     assert not any("right" in x[0] for x in pg.sql("SELECT options FROM runs"))
 
 
+def test_a_role_without_create_writes_tables_made_beforehand():
+    """The usual production split: the owner makes the tables once, the crawler's role may
+    only write rows (no CREATE on the schema: PostgreSQL 15's default for public). cafe ran
+    CREATE TABLE IF NOT EXISTS at every start, which asks for CREATE on the schema even when
+    the table is there: "permission denied for schema public", for a role holding every
+    privilege its rows need. Tables that exist are not created again."""
+    pg.sql("CREATE DATABASE grants OWNER cafe", db="postgres")
+    path = lists.write([fx.url(0, "/page/1"), fx.url(1, "/page/2")])
+    owner, writer = "postgresql://cafe@/grants", "postgresql://writer@/grants"
+    assert cafe("titles", "-q", "--db", owner, lists.write([fx.url(0, "/page/3")]),
+                env=pg.env()).returncode == 0  # the owner makes the tables
+    pg.sql("CREATE ROLE writer LOGIN; GRANT SELECT, INSERT ON titles TO writer; "
+           "GRANT SELECT, INSERT, UPDATE ON runs TO writer; GRANT INSERT ON run_resumes TO writer;"
+           " GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO writer", db="grants")
+    for k in range(2):
+        r = cafe("titles", "-q", *(["--resume"] if k else []), "--db", writer, path,
+                 env=pg.env())
+        assert r.returncode == 0, (k, r.stderr)
+    assert pg.sql("SELECT run_id, count(*) FROM titles GROUP BY 1 ORDER BY 1", db="grants") == \
+        [["1", "1"], ["2", "2"]]
+    assert pg.sql("SELECT status FROM runs ORDER BY 1", db="grants") == [["done"], ["done"]]
+    assert pg.sql("SELECT count(*) FROM run_resumes", db="grants") == [["1"]]
+    # a table missing is still created by a role that may, and named when it may not
+    r = cafe("titles", "-q", "--db", writer + "?table=fresh", path, env=pg.env())
+    assert r.returncode == 2 and b"permission denied for schema public" in r.stderr, r.stderr
+
+
 def test_server_down_at_start_fetches_nothing():
     r = cafe("titles", "-q", "--db", spec("down"), lists.write([fx.url(0, "/page/1")]),
              env=pg.env(PGHOST="/nonexistent"))
