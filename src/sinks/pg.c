@@ -120,18 +120,34 @@ static int hold_run(pg_t *p, char *why) {
     return rc;
 }
 
+/* Did the last statement fail for a lock it waited for past the session's lock_timeout? */
+static int lock_timed_out(const pg_t *p, int rc) {
+    return rc == CAFE_EIO && p->c && strcmp(pgc_sqlstate(p->c), "55P03") == 0;
+}
+
 /* Runs one statement, reconnecting and running it again while the connection fails; a new
- * connection takes the run again first (hold_run). */
+ * connection takes the run again first (hold_run). A statement cancelled by lock_timeout (a
+ * DBA's setting, so that no session queues behind DDL for long) runs again until it gets the
+ * lock, as it would have waited for it without one. */
 static int exec_retry(pg_t *p, const char *sql, int n, const char *const *params, PGresult **res,
                       int (*row)(void *, const PGresult *), void *arg, char *why) {
     uint64_t backoff = BACKOFF_MIN_MS, waited = 0;
-    for (;;) {
+    for (int locked = 0;;) {
         int fresh = !p->c;
         int rc = p->c ? 0 : pgc_connect(&p->c, p->where, CONNECT_MS, why);
         if (rc == 0 && fresh && p->run)
             rc = hold_run(p, why);
         if (rc == 0)
             rc = pgc_exec(p->c, sql, n, params, res, row, arg, why);
+        if (lock_timed_out(p, rc)) {
+            if (!locked++) {
+                msg_progress_clear();
+                fprintf(stderr, "%s: %s: %s; waiting for the lock\n", msg_prog(), p->where, why);
+            }
+            if ((rc = cafe_task_sleep(BACKOFF_MIN_MS)) != 0)
+                return rc;
+            continue;
+        }
         if (rc != CAFE_ECONNRESET && rc != CAFE_ECONNREFUSED)
             return rc;
         pgc_close(p->c);
@@ -493,9 +509,11 @@ static int copy_batch(pg_t *p, const sink_row_t *rows, size_t n, char *why) {
         return CAFE_ENOMEM;
     int rc = pgc_copy_in(p->c, p->copy_sql, data, len, why);
     free(data);
-    /* 23505: a primary key's violation, 23P01: an exclusion constraint's (an older table) */
-    if (rc == CAFE_ECONNRESET || (rc == CAFE_EIO && (strcmp(pgc_sqlstate(p->c), "23505") == 0 ||
-                                                     strcmp(pgc_sqlstate(p->c), "23P01") == 0)))
+    /* 23505: a primary key's violation, 23P01: an exclusion constraint's (an older table);
+     * a lock timeout: exec_retry waits for the lock */
+    if (rc == CAFE_ECONNRESET || lock_timed_out(p, rc) ||
+        (rc == CAFE_EIO &&
+         (strcmp(pgc_sqlstate(p->c), "23505") == 0 || strcmp(pgc_sqlstate(p->c), "23P01") == 0)))
         return 1;
     return rc;
 }

@@ -151,6 +151,45 @@ def test_terminate_backend_mid_run():
     assert b"reconnecting" in err, err
 
 
+def test_lock_timeout_on_a_locked_table_waits_as_without_one():
+    """A table locked mid-run (an ALTER, a VACUUM FULL, a CREATE INDEX) is waited for. With a
+    lock_timeout, which DBAs set for their roles so that no session queues behind DDL, the
+    server cancels the waiting COPY ("canceling statement due to lock timeout", 55P03) and
+    cafe gave up the run, exit 2. Such a batch is tried again until the lock goes."""
+    u = slow_urls(1500, first=150000)
+    p = subprocess.Popen([CAFE, "titles", "-q", "-c", "20", "--db", spec("lt"), lists.write(u)],
+                         env=pg.env(PGOPTIONS="-c lock_timeout=100"), stderr=subprocess.PIPE)
+    lock = subprocess.Popen([os.path.join(pg_bin(), "psql"), "-X", "-q", "-A", "-t", "-h",
+                             pg.dir, "-U", "cafe", "-d", "cafe"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE)
+    try:
+        dbtest.wait_until(lambda: count("lt") >= 200 or p.poll() is not None)
+        assert p.poll() is None, "the run ended before the lock"
+        lock.stdin.write(b"BEGIN; LOCK TABLE lt IN ACCESS EXCLUSIVE MODE; SELECT 'locked';\n")
+        lock.stdin.flush()
+        assert lock.stdout.readline().strip() == b"locked"
+
+        def timeouts():
+            with open(pg.log, "rb") as f:
+                return f.read().count(b"due to lock timeout")
+        dbtest.wait_until(lambda: timeouts() >= 3 or p.poll() is not None,
+                          state=lambda: f"{timeouts()} lock timeouts, exit {p.poll()}")
+        assert p.poll() is None, p.communicate(timeout=60)[1]
+        lock.stdin.write(b"COMMIT;\n")
+        lock.stdin.close()
+        lock.wait(timeout=60)
+        _, err = p.communicate(timeout=300)
+    finally:
+        if lock.poll() is None:
+            lock.kill()
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 0, err
+    assert err.count(b"lock timeout") == 1 and b"waiting" in err, err  # said once
+    got = [x[0] for x in rows("lt")]
+    assert len(got) == len(set(got)) == 1500 and set(got) == set(u), len(got)
+
+
 def test_read_only_stops_then_resume_finishes():
     def read_only():
         pg.sql("ALTER DATABASE cafe SET default_transaction_read_only = on", db="postgres")
