@@ -58,13 +58,20 @@ extern const sink_column_t sink_run_columns[SINK_NRUN_COLUMNS];
 enum { SINK_NRESUME_COLUMNS = 3 };
 extern const sink_column_t sink_resume_columns[SINK_NRESUME_COLUMNS];
 
-/* Compares a table's actual columns (names[i], types[i]) with the expected ones (want[0..nwant),
- * sink_columns or sink_run_columns). 0 when every expected column is there with its type
- * (extra columns are allowed: they are the user's); else CAFE_EINVAL with why naming each
- * difference. pg selects which type to compare. */
+/* What a table says of an actual column (sink_columns_check's flags): it refuses NULL; the
+ * table fills it when an INSERT names it not (a default, an identity or generated column,
+ * SQLite's rowid). */
+enum { SINK_COLUMN_NOT_NULL = 1, SINK_COLUMN_FILLED = 2 };
+
+/* Compares a table's actual columns (names[i], types[i], flags[i]) with the expected ones
+ * (want[0..nwant), sink_columns or sink_run_columns). 0 when every expected column is there
+ * with its type and every row cafe writes can go in: extra columns are allowed (they are the
+ * user's) unless NOT NULL and not filled, and one of cafe's that cafe may leave NULL must
+ * take NULL; else CAFE_EINVAL with why naming each difference. pg selects which type to
+ * compare. */
 int sink_columns_check(const char *table, const sink_column_t *want, size_t nwant,
-                       const char *const *names, const char *const *types, size_t n, int pg,
-                       char *why);
+                       const char *const *names, const char *const *types, const unsigned *flags,
+                       size_t n, int pg, char *why);
 
 /* Puts prefix and ": " before the message in why (cut to SINK_WHY_MAX). */
 void sink_why_prefix(char *why, const char *prefix);

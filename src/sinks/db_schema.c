@@ -42,7 +42,7 @@ const sink_column_t sink_resume_columns[SINK_NRESUME_COLUMNS] = {
 };
 
 /* Appends one difference to the list in why, comma-separated: column name is missing (got
- * NULL) or has type got instead of want. */
+ * NULL), has type got instead of want, or (want NULL) is what got says. */
 static void add_why(char *why, const char *name, const char *got, const char *want) {
     size_t used = strlen(why);
     if (used && used + 2 < SINK_WHY_MAX) {
@@ -50,13 +50,33 @@ static void add_why(char *why, const char *name, const char *got, const char *wa
         used += 2;
     }
     if (used < SINK_WHY_MAX)
-        snprintf(why + used, SINK_WHY_MAX - used, got ? "%s is %s, not %s" : "%s missing", name,
-                 got && *got ? got : "untyped", want);
+        snprintf(why + used, SINK_WHY_MAX - used,
+                 !got    ? "%s missing"
+                 : !want ? "%s is %s"
+                         : "%s is %s, not %s",
+                 name, got && *got ? got : "untyped", want);
+}
+
+/* Where the table's column i would refuse a row cafe writes: NOT NULL where cafe may leave
+ * it NULL (ours: cafe names it in its INSERT, so a default would not apply), or a column of
+ * the user's NOT NULL that nothing fills. The first batch failed after it was fetched, and
+ * every --resume again. */
+static void check_null(char *why, const sink_column_t *want, size_t nwant, const char *name,
+                       unsigned flags) {
+    if (!(flags & SINK_COLUMN_NOT_NULL))
+        return;
+    size_t c = 0;
+    while (c < nwant && strcmp(name, want[c].name) != 0)
+        c++;
+    if (c < nwant && !want[c].not_null)
+        add_why(why, name, "NOT NULL (cafe leaves it NULL where a record has no value)", NULL);
+    else if (c == nwant && !(flags & SINK_COLUMN_FILLED))
+        add_why(why, name, "NOT NULL without a default (cafe's rows give it no value)", NULL);
 }
 
 int sink_columns_check(const char *table, const sink_column_t *want, size_t nwant,
-                       const char *const *names, const char *const *types, size_t n, int pg,
-                       char *why) {
+                       const char *const *names, const char *const *types, const unsigned *flags,
+                       size_t n, int pg, char *why) {
     why[0] = '\0';
     for (size_t c = 0; c < nwant; c++) {
         const char *type = pg ? want[c].pg_type : want[c].sqlite_type;
@@ -68,6 +88,8 @@ int sink_columns_check(const char *table, const sink_column_t *want, size_t nwan
         else if (strcasecmp(types[i] ? types[i] : "", type) != 0)
             add_why(why, want[c].name, types[i] ? types[i] : "", type);
     }
+    for (size_t i = 0; i < n; i++)
+        check_null(why, want, nwant, names[i], flags[i]);
     if (!why[0])
         return 0;
     char prefix[128];

@@ -177,7 +177,9 @@ static int check_table(pg_t *p, const char *table, const sink_column_t *want, si
     const char *params[] = {table};
     PGresult *r;
     int rc = pgc_exec(p->c,
-                      "SELECT column_name::text, data_type::text FROM information_schema.columns "
+                      "SELECT column_name::text, data_type::text, is_nullable = 'NO', "
+                      "column_default IS NOT NULL OR is_identity = 'YES' OR is_generated <> "
+                      "'NEVER' FROM information_schema.columns "
                       "WHERE table_schema = current_schema() AND table_name = $1",
                       1, params, &r, NULL, NULL, why);
     if (rc != 0)
@@ -185,17 +187,21 @@ static int check_table(pg_t *p, const char *table, const sink_column_t *want, si
     int n = PQntuples(r);
     const char **names = calloc((size_t)n + 1, sizeof(*names));
     const char **types = calloc((size_t)n + 1, sizeof(*types));
-    if (names && types) {
+    unsigned *flags = calloc((size_t)n + 1, sizeof(*flags));
+    if (names && types && flags) {
         for (int i = 0; i < n; i++) {
             names[i] = PQgetvalue(r, i, 0);
             types[i] = PQgetvalue(r, i, 1);
+            flags[i] = (PQgetvalue(r, i, 2)[0] == 't' ? SINK_COLUMN_NOT_NULL : 0) |
+                       (PQgetvalue(r, i, 3)[0] == 't' ? SINK_COLUMN_FILLED : 0);
         }
-        rc = sink_columns_check(table, want, nwant, names, types, (size_t)n, 1, why);
+        rc = sink_columns_check(table, want, nwant, names, types, flags, (size_t)n, 1, why);
     } else {
         rc = CAFE_ENOMEM;
     }
     free(names);
     free(types);
+    free(flags);
     PQclear(r);
     return rc;
 }

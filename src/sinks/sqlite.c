@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -135,7 +136,8 @@ static int check_table(job_t *j, const char *table, const char *qtable, const si
     if (sqlite3_prepare_v2(j->l->db, sql, -1, &st, NULL) != SQLITE_OK)
         return fail(j, "reading the table's columns");
     char *names[64], *types[64];
-    size_t n = 0;
+    unsigned flags[64];
+    size_t n = 0, keys = 0, rowid = 0;
     int rc = 0;
     while (rc == 0 && n < 64 && sqlite3_step(st) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 1); /* NULL: out of memory */
@@ -143,12 +145,19 @@ static int check_table(job_t *j, const char *table, const char *qtable, const si
         names[n] = name ? strdup(name) : NULL;
         types[n] = strdup(type ? type : "");
         rc = names[n] && types[n] ? 0 : CAFE_ENOMEM;
+        flags[n] = (sqlite3_column_int(st, 3) ? SINK_COLUMN_NOT_NULL : 0) |
+                   (sqlite3_column_type(st, 4) != SQLITE_NULL ? SINK_COLUMN_FILLED : 0);
+        if (sqlite3_column_int(st, 5) > 0 && keys++ == 0)
+            rowid = n;
         n++;
     }
     sqlite3_finalize(st);
+    /* an INTEGER PRIMARY KEY alone is the rowid, filled when not given */
+    if (rc == 0 && keys == 1 && strcasecmp(types[rowid], "INTEGER") == 0)
+        flags[rowid] |= SINK_COLUMN_FILLED;
     if (rc == 0)
         rc = sink_columns_check(table, want, nwant, (const char *const *)names,
-                                (const char *const *)types, n, 0, why);
+                                (const char *const *)types, flags, n, 0, why);
     for (size_t i = 0; i < n; i++) {
         free(names[i]);
         free(types[i]);

@@ -318,6 +318,31 @@ def test_wrong_columns_refused_never_altered():
                       "WHERE table_name = 'wrong'")) == 3
 
 
+def test_not_null_columns_cafe_leaves_empty_refused_before_fetching():
+    """A column of the user's own NOT NULL without a default, or one of cafe's that cafe may
+    leave NULL made NOT NULL: every row breaks it. Found at the first batch, after fetching,
+    and again at every --resume. Refused at start, naming it; a default, an identity or a
+    generated column gives the row its value and is taken."""
+    cols = ("run_id bigint NOT NULL, seq bigint NOT NULL, url text NOT NULL, final_url text, "
+            "status integer, title text, content_type text, charset text, charset_source text, "
+            "bytes bigint NOT NULL, time_ms bigint NOT NULL, attempts integer NOT NULL, "
+            "error text, PRIMARY KEY (run_id, url)")
+    pg.sql(f"CREATE TABLE nn1 ({cols}, mine text NOT NULL); CREATE TABLE nn2 "
+           f"({cols.replace('status integer', 'status integer NOT NULL DEFAULT 0')})")
+    one = lists.write([fx.url(0, "/page/1")])
+    for table, said in [("nn1", b"mine is NOT NULL"), ("nn2", b"status is NOT NULL")]:
+        r = cafe("titles", "-q", "--db", spec(table), one, env=pg.env())
+        assert r.returncode == 2 and said in r.stderr, r.stderr
+    # no run begun: nothing fetched
+    assert pg.sql("SELECT count(*) FROM runs WHERE table_name IN ('nn1', 'nn2')") == [["0"]]
+    pg.sql(f"CREATE TABLE nn3 ({cols}, mine text NOT NULL DEFAULT 'x', "
+           "id bigint GENERATED ALWAYS AS IDENTITY, "
+           "twice bigint NOT NULL GENERATED ALWAYS AS (seq * 2) STORED)")
+    r = cafe("titles", "-q", "--db", spec("nn3"), one, env=pg.env())
+    assert r.returncode == 0, r.stderr
+    assert pg.sql("SELECT mine, id, twice FROM nn3") == [["x", "1", "0"]]
+
+
 def test_own_runs_table_refused_naming_what_differs():
     """A database that has a runs table of its own (a common name): refused as a results
     table of other columns is, naming what differs, not with an INSERT's error."""

@@ -247,14 +247,16 @@ def test_own_runs_table_refused_naming_what_differs():
     assert query(out, "SELECT name FROM sqlite_master") == [("runs",)]
 
 
+COLUMNS = [("run_id", "INTEGER"), ("seq", "INTEGER"), ("url", "TEXT"), ("final_url", "TEXT"),
+           ("status", "INTEGER"), ("title", "TEXT"), ("content_type", "TEXT"), ("charset", "TEXT"),
+           ("charset_source", "TEXT"), ("bytes", "INTEGER"), ("time_ms", "INTEGER"),
+           ("attempts", "INTEGER"), ("error", "TEXT")]
+
+
 def test_table_without_the_key_refused_before_fetching():
     """The right columns but no unique key on (run_id, url): one row per URL could not hold."""
     out = db_path("nokey.sqlite")
-    cols = ", ".join(f"{n} {t}" for n, t in [
-        ("run_id", "INTEGER"), ("seq", "INTEGER"), ("url", "TEXT"), ("final_url", "TEXT"),
-        ("status", "INTEGER"), ("title", "TEXT"), ("content_type", "TEXT"), ("charset", "TEXT"),
-        ("charset_source", "TEXT"), ("bytes", "INTEGER"), ("time_ms", "INTEGER"),
-        ("attempts", "INTEGER"), ("error", "TEXT")])
+    cols = ", ".join(f"{n} {t}" for n, t in COLUMNS)
     with sqlite3.connect(out) as c:
         c.execute(f"CREATE TABLE titles ({cols})")
     r = cafe("titles", "-o", out, lists.write([fx.url(0, "/page/1")]))
@@ -262,6 +264,38 @@ def test_table_without_the_key_refused_before_fetching():
     assert b"URLs in" not in r.stderr  # nothing fetched
     assert query(out, "SELECT count(*) FROM titles") == [(0,)]
     assert query(out, "SELECT count(*) FROM sqlite_master WHERE name = 'runs'") == [(0,)]
+
+
+def test_not_null_columns_cafe_leaves_empty_refused_before_fetching():
+    """A results table made by its user with a column of their own NOT NULL and without a
+    default (or one of cafe's that cafe may leave NULL, made NOT NULL): every row cafe writes
+    breaks it. That was found at the first commit, after a batch was fetched, and again at
+    every --resume ("what committed is kept: --resume continues", but none could finish).
+    Refused before fetching, naming the column; one with a default is taken."""
+    for name, extra, said in [("mine.sqlite", "mine TEXT NOT NULL", b"mine is NOT NULL"),
+                              ("title.sqlite", None, b"title is NOT NULL")]:
+        cols = ", ".join(f"{n} {t}" + (" NOT NULL" if n == "title" and not extra else "")
+                         for n, t in COLUMNS)
+        out, err, before = refused_db(name, f"CREATE TABLE titles ({cols}, "
+                                            + (f"{extra}, " if extra else "")
+                                            + "PRIMARY KEY (run_id, url))")
+        assert said in err, err
+        with open(out, "rb") as f:  # no run begun: nothing fetched
+            assert f.read() == before
+    out = db_path("default.sqlite")
+    cols = ", ".join(f"{n} {t}" for n, t in COLUMNS)
+    with sqlite3.connect(out) as c:
+        c.execute(f"CREATE TABLE titles ({cols}, mine TEXT NOT NULL DEFAULT 'x', "
+                  "id INTEGER NOT NULL, PRIMARY KEY (run_id, url))")
+    r = cafe("titles", "-q", "-o", out, lists.write([fx.url(0, "/page/1")]))
+    assert r.returncode == 2 and b"id is NOT NULL" in r.stderr, r.stderr
+    with sqlite3.connect(out) as c:
+        c.execute("DROP TABLE titles")
+        c.execute(f"CREATE TABLE titles ({cols}, mine TEXT NOT NULL DEFAULT 'x', "
+                  "UNIQUE (run_id, url))")
+    r = cafe("titles", "-q", "-o", out, lists.write([fx.url(0, "/page/1")]))
+    assert r.returncode == 0, r.stderr
+    assert query(out, "SELECT mine FROM titles") == [("x",)]
 
 
 def test_another_writer_holding_the_database_makes_the_run_wait():
