@@ -19,15 +19,27 @@ typedef struct db_sink {
     cafe_sem_t order;       /* one write at a time: rows reach the batch in call order */
     sink_pending_t pending; /* rows written, not yet known committed */
     uint64_t settled;       /* rows settled, to compare with sink_db_committed */
+    size_t refused_seen;    /* of sink_db_refused's rows, those settled */
 } db_sink_t;
 
-/* Settles the rows sink_db has committed since the last look. */
+/* Settles the rows sink_db is done with since the last look, in order: committed ones as
+ * written, those the table refused as not. */
 static void settle_committed(db_sink_t *d) {
-    uint64_t done = sink_db_committed(d->db) - d->settled;
-    size_t k =
-        done < sink_pending_count(&d->pending) ? (size_t)done : sink_pending_count(&d->pending);
-    d->settled += k;
-    sink_pending_settle(&d->sink, &d->pending, k, 1);
+    const uint64_t *at;
+    size_t nrefused = sink_db_refused(d->db, &at);
+    uint64_t done = sink_db_committed(d->db);
+    if (done - d->settled > sink_pending_count(&d->pending))
+        done = d->settled + sink_pending_count(&d->pending);
+    while (d->settled < done) {
+        int refused = d->refused_seen < nrefused && at[d->refused_seen] == d->settled;
+        uint64_t end = refused ? d->settled + 1
+                       : d->refused_seen < nrefused && at[d->refused_seen] < done
+                           ? at[d->refused_seen]
+                           : done;
+        d->refused_seen += refused;
+        sink_pending_settle(&d->sink, &d->pending, (size_t)(end - d->settled), !refused);
+        d->settled = end;
+    }
 }
 
 static int ensure_open(db_sink_t *d) {

@@ -7,6 +7,11 @@
 
 #define SINK_WHY_MAX 512
 
+/* A run whose table refused more rows than this fails (sink_db_refused); the words its
+ * message begins with. */
+#define SINK_REFUSED_MAX 100
+#define SINK_REFUSED_TOO_MANY "more than 100 rows refused by the table"
+
 typedef struct sink_target {
     char *where; /* PATH, or the URI without the table parameter (never holds a password) */
     char *table; /* the results table; default "titles" */
@@ -19,9 +24,12 @@ typedef struct sink_driver {
                 char *why);
     int (*load_done)(void *impl, int (*each)(void *arg, const char *url, size_t n), void *arg,
                      char *why);
-    /* Inserts rows[0..n) in one transaction: all or none. Transient faults (a lost
-     * connection) are retried inside; a negative return is final. */
-    int (*insert)(void *impl, const sink_row_t *rows, size_t n, char *why);
+    /* Inserts rows[0..n): all, or all but those the table refuses for what they hold (a
+     * CHECK, a trigger, an index of the user's own too small for a long URL): refused[i]
+     * (NULL on entry) gets row i's reason, malloc'd, and the others are stored. Transient
+     * faults (a lost connection) are retried inside; a negative return is final: nothing
+     * of the batch is known stored. */
+    int (*insert)(void *impl, const sink_row_t *rows, size_t n, char **refused, char *why);
     int (*end_run)(void *impl, const char *status, char *why);
     void (*close)(void *impl);
     size_t batch_rows; /* rows per batch unless sink_db_conf_t says */

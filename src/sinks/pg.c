@@ -492,6 +492,18 @@ static char *copy_data(const pg_t *p, const sink_row_t *rows, size_t n, size_t *
     return d;
 }
 
+/* Did the last statement fail for what a row holds, not for the table or the connection:
+ * a data exception (22), an integrity constraint of the user's (23: cafe's own key is met by
+ * ON CONFLICT), an index entry too large (54000: an index of the user's on url), a trigger's
+ * RAISE (P0001)? */
+static int row_refused(const pg_t *p, int rc) {
+    if (rc != CAFE_EIO || !p->c)
+        return 0;
+    const char *s = pgc_sqlstate(p->c);
+    return strncmp(s, "22", 2) == 0 || strncmp(s, "23", 2) == 0 || strcmp(s, "54000") == 0 ||
+           strcmp(s, "P0001") == 0;
+}
+
 /* COPY first: for the server the cheapest way in (about half the CPU of the INSERT below).
  * 0; 1 when the batch must go through the INSERT instead (a key violation: a URL given twice,
  * or a row already there; or the connection failed: exec_retry reconnects); or a final
@@ -517,18 +529,15 @@ static int copy_batch(pg_t *p, const sink_row_t *rows, size_t n, char *why) {
     free(data);
     /* 23505: a primary key's violation, 23P01: an exclusion constraint's (an older table);
      * a lock timeout: exec_retry waits for the lock */
-    if (rc == CAFE_ECONNRESET || lock_timed_out(p, rc) ||
+    if (rc == CAFE_ECONNRESET || lock_timed_out(p, rc) || row_refused(p, rc) ||
         (rc == CAFE_EIO &&
          (strcmp(pgc_sqlstate(p->c), "23505") == 0 || strcmp(pgc_sqlstate(p->c), "23P01") == 0)))
         return 1;
     return rc;
 }
 
-static int pg_insert(void *impl, const sink_row_t *rows, size_t n, char *why) {
-    pg_t *p = impl;
-    int copied = copy_batch(p, rows, n, why);
-    if (copied <= 0)
-        return copied;
+/* rows[0..n) in one INSERT ... ON CONFLICT DO NOTHING. */
+static int insert_rows(pg_t *p, const sink_row_t *rows, size_t n, char *why) {
     if (!p->ins_sql && !(p->ins_sql = sink_insert_sql(p->qtable, 1, p->arbiter)))
         return CAFE_ENOMEM;
     char *arrays[SINK_NCOLUMNS] = {NULL};
@@ -541,6 +550,40 @@ static int pg_insert(void *impl, const sink_row_t *rows, size_t n, char *why) {
                         NULL, why);
     for (size_t c = 0; c < sink_ncolumns; c++)
         free(arrays[c]);
+    return rc;
+}
+
+/* rows[0..n), halves apart while a row is refused, down to that row: its reason goes to
+ * refused[i] and the others are stored (a statement per half, each all or none; the key
+ * skips what a half already stored). A batch with one bad row costs about 2 log2(n)
+ * statements; past SINK_REFUSED_MAX refused (*count) the table refuses rows, and a
+ * statement more each would not change that: CAFE_EIO. */
+static int insert_split(pg_t *p, const sink_row_t *rows, size_t n, char **refused, size_t *count,
+                        char *why) {
+    int rc = insert_rows(p, rows, n, why);
+    if (rc == 0 || !row_refused(p, rc))
+        return rc;
+    if (n == 1 && ++*count > SINK_REFUSED_MAX) {
+        sink_why_prefix(why, SINK_REFUSED_TOO_MANY);
+        return CAFE_EIO;
+    }
+    if (n == 1)
+        return (refused[0] = strdup(why)) ? 0 : CAFE_ENOMEM;
+    rc = insert_split(p, rows, n / 2, refused, count, why);
+    return rc ? rc : insert_split(p, rows + n / 2, n - n / 2, refused + n / 2, count, why);
+}
+
+static int pg_insert(void *impl, const sink_row_t *rows, size_t n, char **refused, char *why) {
+    pg_t *p = impl;
+    int rc = copy_batch(p, rows, n, why);
+    if (rc <= 0)
+        return rc;
+    size_t count = 0;
+    rc = insert_split(p, rows, n, refused, &count, why);
+    for (size_t i = 0; rc != 0 && i < n; i++) { /* failed: none known refused or stored */
+        free(refused[i]);
+        refused[i] = NULL;
+    }
     return rc;
 }
 

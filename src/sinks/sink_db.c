@@ -4,12 +4,15 @@
 #include "cafe.h"
 #include "db_driver.h"
 #include "msg.h"
+#include "text.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A batch's strings stay under 8 MiB whatever its rows hold (long titles). */
-enum { BATCH_BYTES = 8 << 20 };
+/* A batch's strings stay under 8 MiB whatever its rows hold (long titles). REFUSED_SHOWN of
+ * the rows refused are named on stderr. */
+enum { BATCH_BYTES = 8 << 20, REFUSED_SHOWN = 10 };
 
 typedef struct batch {
     sink_row_t *rows;
@@ -28,7 +31,11 @@ struct sink_db {
     cafe_task_t *flusher;
     int failed, closing;
     uint64_t queued, committed;
+    char **refused;                /* the batch's rows' reasons (driver insert), batch_rows */
+    uint64_t at[SINK_REFUSED_MAX]; /* the places of the rows refused */
+    size_t nrefused;
     char why[SINK_WHY_MAX];
+    char refused_why[SINK_WHY_MAX];
 };
 
 static const char *const sqlite_exts[] = {".sqlite", ".sqlite3", ".db"};
@@ -166,6 +173,50 @@ static void fail(sink_db_t *db, int rc) {
     cafe_event_set(&db->progress);
 }
 
+/* Names a refused row on stderr (the first REFUSED_SHOWN), its URL cut and escaped. */
+static void show_refused(const sink_db_t *db, const sink_row_t *row, const char *reason) {
+    if (db->nrefused > REFUSED_SHOWN)
+        return;
+    char url[160];
+    text_safe_copy(url, sizeof url, row->url);
+    msg_progress_clear();
+    fprintf(stderr, "%s: the row of %s%s is refused by the table, not stored: %s\n", msg_prog(),
+            url, strlen(row->url) >= sizeof url - 1 ? "..." : "", reason);
+}
+
+/* After the driver inserted b: notes the rows it refused, or fails the sink when the run
+ * has more than SINK_REFUSED_MAX (the table refuses rows, not a row: a run that goes on
+ * would fetch every URL in vain; not every row of a batch, which is what a --resume
+ * sends when only the refused rows were left). 0, or the failure's code with db->why set. */
+static int take_refused(sink_db_t *db, const batch_t *b) {
+    size_t k = 0, first = b->n;
+    for (size_t i = 0; i < b->n; i++)
+        if (db->refused[i] && k++ == 0)
+            first = i;
+    if (k > 0 && db->nrefused + k > SINK_REFUSED_MAX) {
+        snprintf(db->why, SINK_WHY_MAX, "%s", db->refused[first]);
+        sink_why_prefix(db->why, SINK_REFUSED_TOO_MANY);
+        return CAFE_EIO;
+    }
+    for (size_t i = 0; i < b->n; i++)
+        if (db->refused[i]) {
+            db->at[db->nrefused++] = db->committed + i;
+            show_refused(db, &b->rows[i], db->refused[i]);
+        }
+    if (db->nrefused)
+        snprintf(db->refused_why, SINK_WHY_MAX,
+                 "%zu row%s refused by the table, not stored (named above)", db->nrefused,
+                 db->nrefused == 1 ? "" : "s");
+    return 0;
+}
+
+static void refused_clear(sink_db_t *db, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        free(db->refused[i]);
+        db->refused[i] = NULL;
+    }
+}
+
 /* Group commit: whatever arrived while the previous batch committed goes in the next one. */
 static int flusher_task(void *arg, void **value) {
     sink_db_t *db = arg;
@@ -181,7 +232,10 @@ static int flusher_task(void *arg, void **value) {
         db->busy = db->fill;
         db->fill = t;
         cafe_event_set(&db->progress); /* room to write again */
-        int rc = db->drv->insert(db->impl, db->busy.rows, db->busy.n, db->why);
+        int rc = db->drv->insert(db->impl, db->busy.rows, db->busy.n, db->refused, db->why);
+        if (rc == 0)
+            rc = take_refused(db, &db->busy);
+        refused_clear(db, db->busy.n);
         if (rc < 0) {
             fail(db, rc);
         } else {
@@ -221,11 +275,16 @@ int sink_db_commit(sink_db_t *db) {
         if (rc != 0)
             return rc;
     }
-    return db->failed;
+    return db->failed ? db->failed : db->nrefused ? CAFE_EIO : 0;
 }
 
 uint64_t sink_db_committed(const sink_db_t *db) {
     return db->committed;
+}
+
+size_t sink_db_refused(const sink_db_t *db, const uint64_t **at) {
+    *at = db->at;
+    return db->nrefused;
 }
 
 const char *sink_db_error(const sink_db_t *db) {
@@ -243,6 +302,7 @@ int sink_db_load_done(sink_db_t *db, int (*each)(void *arg, const char *url, siz
 static void db_free(sink_db_t *db) {
     batch_free(&db->fill);
     batch_free(&db->busy);
+    free(db->refused);
     free(db);
 }
 
@@ -262,6 +322,8 @@ int sink_db_open(sink_db_t **out, const sink_db_conf_t *conf, const char **why) 
     int rc = batch_init(&db->fill, db->batch_rows);
     if (rc == 0)
         rc = batch_init(&db->busy, db->batch_rows);
+    if (rc == 0 && !(db->refused = calloc(db->batch_rows, sizeof(*db->refused))))
+        rc = CAFE_ENOMEM;
     if (rc == 0)
         rc = parse_target(conf->spec, &t, msg);
     if (rc == 0)
@@ -291,14 +353,21 @@ int sink_db_close(sink_db_t *db, const char *status, const char **why) {
     cafe_event_set(&db->work);
     cafe_task_join(db->flusher, NULL);
     int rc = db->failed;
-    /* After a failure its message stays: why ending the run failed too says less. */
+    /* After a failure its message stays: why ending the run failed too says less. Rows
+     * refused: the run is not done, what is left of it is theirs. */
     char end_why[SINK_WHY_MAX];
-    if (db->drv->end_run(db->impl, rc ? "failed" : status, rc ? end_why : db->why) < 0 && !rc)
+    if (db->drv->end_run(db->impl, rc || db->nrefused ? "failed" : status, rc ? end_why : db->why) <
+            0 &&
+        !rc)
         rc = CAFE_EIO;
     db->drv->close(db->impl);
     if (rc) {
         memcpy(msg, db->why, sizeof msg);
         *why = msg;
+    } else if (db->nrefused) {
+        memcpy(msg, db->refused_why, sizeof msg);
+        *why = msg;
+        rc = CAFE_EIO;
     }
     db_free(db);
     return rc;

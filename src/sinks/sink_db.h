@@ -68,13 +68,21 @@ int sink_db_load_done(sink_db_t *db, int (*each)(void *arg, const char *url, siz
  * the sink's failure (a negative code; sink_db_error says why): then nothing more is taken. */
 int sink_db_write(sink_db_t *db, const sink_row_t *row);
 
-/* Waits until every row written before this call has committed. 0 or the failure. */
+/* Waits until every row written before this call has committed. 0, the failure, or
+ * CAFE_EIO when rows were refused (sink_db_close says how many). */
 int sink_db_commit(sink_db_t *db);
 
-/* Rows committed so far. */
+/* Rows done with so far: committed, or refused by the table (sink_db_refused). */
 uint64_t sink_db_committed(const sink_db_t *db);
 
-/* Why the sink failed (empty string while it has not). */
+/* The rows the table refused for what they hold (each named on stderr; not stored): how
+ * many, and in *at their places among the rows written (0-based, ascending). A row refused
+ * makes sink_db_commit and sink_db_close fail once the rest is committed, and the run end
+ * as failed; past 100 of them the sink fails at once (the table refuses rows, not a row). */
+size_t sink_db_refused(const sink_db_t *db, const uint64_t **at);
+
+/* Why the sink failed (empty string while it has not; rows refused are said by
+ * sink_db_close). */
 const char *sink_db_error(const sink_db_t *db);
 
 /* Commits what is left, records the run's end with status ("done", "interrupted"; "failed"

@@ -38,6 +38,7 @@ typedef struct job {
     int64_t resume_run;
     const sink_row_t *rows;
     size_t n;
+    char **refused; /* do_insert: each row's reason when the table refused it */
     int (*each)(void *arg, const char *url, size_t n);
     void *arg;
     char *why;
@@ -387,8 +388,17 @@ static int do_insert(void *arg) {
         sqlite3_reset(l->ins);
         for (size_t c = 0; c < sink_ncolumns; c++)
             bind_field(l->ins, &j->rows[r], l->run, c);
-        if (sqlite3_step(l->ins) != SQLITE_DONE)
-            rc = fail(j, "writing");
+        if (sqlite3_step(l->ins) == SQLITE_DONE)
+            continue;
+        /* A row the table refuses (a CHECK or a trigger of the user's) undoes itself alone
+         * (ABORT); the transaction goes on without it, unless it was rolled back whole. */
+        int code = sqlite3_errcode(l->db);
+        if ((code == SQLITE_CONSTRAINT || code == SQLITE_TOOBIG || code == SQLITE_MISMATCH) &&
+            !sqlite3_get_autocommit(l->db)) {
+            rc = (j->refused[r] = strdup(sqlite3_errmsg(l->db))) ? 0 : CAFE_ENOMEM;
+            continue;
+        }
+        rc = fail(j, "writing");
     }
     sqlite3_reset(l->ins);
     if (rc == 0)
@@ -482,9 +492,14 @@ static int run_waiting(int (*job)(void *), job_t *j) {
     return rc;
 }
 
-static int lite_insert(void *impl, const sink_row_t *rows, size_t n, char *why) {
-    job_t j = {.l = impl, .rows = rows, .n = n, .why = why};
-    return run_waiting(do_insert, &j);
+static int lite_insert(void *impl, const sink_row_t *rows, size_t n, char **refused, char *why) {
+    job_t j = {.l = impl, .rows = rows, .n = n, .refused = refused, .why = why};
+    int rc = run_waiting(do_insert, &j);
+    for (size_t i = 0; rc != 0 && i < n; i++) { /* rolled back: none refused, none stored */
+        free(refused[i]);
+        refused[i] = NULL;
+    }
+    return rc;
 }
 
 static int lite_end(void *impl, const char *status, char *why) {

@@ -298,6 +298,34 @@ def test_not_null_columns_cafe_leaves_empty_refused_before_fetching():
     assert query(out, "SELECT mine FROM titles") == [("x",)]
 
 
+def test_a_row_the_table_refuses_loses_no_other_row():
+    """A row the table refuses (a trigger or CHECK of the user's own) failed its whole batch:
+    the run stopped with none of the batch stored, and every --resume again at that row.
+    That row alone is left out, named; the run ends failed (exit 2) with every other row
+    stored, and --resume tries only that one again."""
+    out = db_path("refuse.sqlite")
+    u = [fx.url(i % SITES, f"/page/{i}") for i in range(300)]
+    bad = [fx.url(1, "/page/nope"), fx.url(2, "/page/nope")]
+    path = lists.write(u[:100] + [bad[0]] + u[100:200] + [bad[1]] + u[200:])
+    assert cafe("titles", "-q", "-o", out, lists.write(u[:1])).returncode == 0
+    with sqlite3.connect(out) as c:
+        c.execute("CREATE TRIGGER no_nope BEFORE INSERT ON titles WHEN NEW.url LIKE '%nope' "
+                  "BEGIN SELECT RAISE(ABORT, 'no nope here'); END")
+    for k in range(2):
+        r = cafe("titles", *(["--resume"] if k else []), "-o", out, path)
+        assert r.returncode == 2, (k, r.stderr)
+        assert r.stderr.count(b"no nope here") == 2, r.stderr
+        assert b"2 rows refused" in r.stderr, r.stderr
+        got = [x[0] for x in query(out, "SELECT url FROM titles WHERE run_id = 2")]
+        assert sorted(got) == sorted(u), (k, len(got))
+        assert query(out, "SELECT status FROM runs WHERE run_id = 2") == [("failed",)]
+    with sqlite3.connect(out) as c:
+        c.execute("DROP TRIGGER no_nope")
+    r = cafe("titles", "-q", "--resume", "-o", out, path)
+    assert r.returncode == 0, r.stderr
+    assert count(out) == 1 + 302
+
+
 def test_another_writer_holding_the_database_makes_the_run_wait():
     """Another program writing the same file for longer than SQLite's busy timeout (10 s: a
     CREATE INDEX on the results for queries, a shell's open transaction) made the batch fail
@@ -454,6 +482,26 @@ def test_queue_results_export_and_drain():
     finally:
         rs.close()
 
+
+
+def test_queue_drain_deletes_nothing_of_a_chunk_with_a_row_refused():
+    """A row the table refuses is not stored: --drain must not delete it from Redis, nor the
+    rest of its chunk, whose rows are stored; the export says so and exits 2."""
+    rs = RedisServer()
+    try:
+        urls = dbtest.queue_with_results(rs, fx, "qr", 300, SITES)
+        out = db_path("queue_refuse.sqlite")
+        assert cafe("titles", "-q", "-o", out, lists.write(urls[:1])).returncode == 0
+        with sqlite3.connect(out) as c:
+            c.execute("CREATE TRIGGER no_7 BEFORE INSERT ON titles WHEN NEW.url = "
+                      f"'{urls[7]}' BEGIN SELECT RAISE(ABORT, 'not this one'); END")
+        r = cafe("queue", "results", rs.url("qr"), "--db", "sqlite:" + out, "--drain")
+        assert r.returncode == 2 and b"not this one" in r.stderr, r.stderr
+        assert b"1 row refused" in r.stderr, r.stderr
+        assert rs.cmd("XLEN", "cafe:{qr}:results") == 300
+        assert query(out, "SELECT count(*) FROM titles WHERE run_id = 2") == [(299,)]
+    finally:
+        rs.close()
 
 
 def test_queue_seq_is_the_records_own():
