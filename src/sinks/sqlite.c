@@ -57,6 +57,24 @@ static off_t largest_file(const char *path) {
     return most;
 }
 
+/* The directory of path, into dir. */
+static void dir_of(const char *path, char *dir, size_t cap) {
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, cap, ".");
+    else
+        snprintf(dir, cap, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+}
+
+/* SQLite keeps its journal, WAL and shared-memory files beside the database: in a directory
+ * the user may not write, a file they may write is "a readonly database", and its mode
+ * looks fine. Nonzero, with dir named, when that is the cause. */
+static int dir_not_writable(const char *path, char *dir, size_t cap) {
+    dir_of(path, dir, cap);
+    return (access(path, W_OK) == 0 || errno == ENOENT) && access(dir, W_OK) != 0 &&
+           errno == EACCES;
+}
+
 /* Why a write SQLite calls "disk I/O error" or "database or disk is full" failed, when the
  * system's errno is lost (SQLite keeps none of a failed WAL write, and a write cut short at
  * the limit is SQLITE_FULL with no errno at all): EFBIG when a file is within SQLite's
@@ -74,11 +92,7 @@ static int write_failure(const char *path, char *why, size_t cap) {
         return EFBIG;
     }
     char dir[PATH_MAX];
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else
-        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    dir_of(path, dir, sizeof dir);
     unsigned long long left = ULLONG_MAX;
     if (statvfs(dir, &fs) == 0) /* root may write into the blocks kept for it */
         left = (unsigned long long)(geteuid() == 0 ? fs.f_bfree : fs.f_bavail) * fs.f_frsize;
@@ -97,10 +111,16 @@ static int fail(job_t *j, const char *what) {
     sqlite3 *db = j->l->db;
     int sys = db ? sqlite3_system_errno(db) : 0;
     int code = db ? sqlite3_extended_errcode(db) : SQLITE_NOMEM;
-    char room[160];
+    char room[160], dir[PATH_MAX];
     if ((code == SQLITE_FULL || (code & 0xff) == SQLITE_IOERR) &&
         write_failure(j->l->path, room, sizeof room) != 0)
         snprintf(j->why, SINK_WHY_MAX, "%s: %s (SQLite: %s)", what, room, sqlite3_errmsg(db));
+    else if (((code & 0xff) == SQLITE_READONLY || (code & 0xff) == SQLITE_CANTOPEN) &&
+             dir_not_writable(j->l->path, dir, sizeof dir))
+        snprintf(j->why, SINK_WHY_MAX,
+                 "%s: %s (the directory %s is not writable: SQLite keeps its journal and WAL "
+                 "files beside the database)",
+                 what, sqlite3_errmsg(db), msg_quote(dir));
     else
         snprintf(j->why, SINK_WHY_MAX, sys ? "%s: %s (%s)" : "%s: %s", what,
                  db ? sqlite3_errmsg(db) : "out of memory", sys ? strerror(sys) : "");

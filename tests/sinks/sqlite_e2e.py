@@ -173,6 +173,37 @@ def test_unwritable_database_fails_before_fetching():
     assert b"URLs in" not in r.stderr  # no summary: nothing was fetched
 
 
+def test_a_directory_not_writable_is_named_not_the_file():
+    """SQLite writes its journal, WAL and shared-memory files beside the database: a file
+    the user may write in a directory they may not said "attempt to write a readonly
+    database", and the file's mode was fine. The message names the directory."""
+    d = db_path("rodir")
+    os.mkdir(d)
+    os.chmod(d, 0o777)
+    as_user = ["runuser", "-u", "nobody", "--"] if os.getuid() == 0 else []
+    u = lists.write([fx.url(0, "/page/1")])
+
+    def run(out, *extra):
+        return subprocess.run(as_user + [CAFE, "titles", "-q", *extra, "-o", out, u],
+                              capture_output=True, timeout=60)
+    r = run(os.path.join(d, "made.sqlite"))  # a cafe database, in WAL mode
+    assert r.returncode == 0, r.stderr
+    empty = os.path.join(d, "empty.sqlite")
+    with open(empty, "w"):
+        pass
+    os.chmod(empty, 0o666)
+    os.chmod(d, 0o555)
+    try:
+        for out, extra in [("made.sqlite", ["--resume"]), ("made.sqlite", []),
+                           ("empty.sqlite", [])]:
+            r = run(os.path.join(d, out), *extra)
+            assert r.returncode == 2, (out, r.stderr)
+            assert b"the directory" in r.stderr and b"rodir" in r.stderr, (out, r.stderr)
+            assert b"is not writable" in r.stderr, (out, r.stderr)
+    finally:
+        os.chmod(d, 0o755)
+
+
 def test_not_a_database_named_once_with_or_without_resume():
     """A file that is not SQLite's: one message naming it once (as sqlite3 does), exit 2,
     the file left as it was."""
