@@ -44,6 +44,11 @@ typedef struct job {
     char *why;
 } job_t;
 
+/* A job's return when another writer held the file for all of the busy timeout and nothing
+ * was done: run_waiting runs it again. Not a CAFE_E* code (CAFE_EBUSY is hold_run's: a run
+ * written by another cafe, final). */
+enum { LOCKED = 1 };
+
 /* The largest file SQLite writes for the database at path: itself, its WAL or journal. */
 static off_t largest_file(const char *path) {
     static const char *const ends[] = {"", "-wal", "-journal"};
@@ -379,6 +384,16 @@ static int do_open(void *arg) {
         rc = begin_run(j);
     if (rc == 0)
         rc = exec(j, "COMMIT", "cannot write");
+    /* Another writer kept the lock for all of the busy timeout: closed, to begin again. */
+    if (rc != 0 && sqlite3_errcode(l->db) == SQLITE_BUSY) {
+        if (!sqlite3_get_autocommit(l->db))
+            (void)sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_finalize(l->ins);
+        l->ins = NULL;
+        sqlite3_close(l->db);
+        l->db = NULL;
+        return LOCKED;
+    }
     return rc;
 }
 
@@ -402,7 +417,7 @@ static int do_insert(void *arg) {
     /* Another writer kept the lock for all of the busy timeout: nothing begun, try again. */
     int begun = sqlite3_exec(l->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (begun == SQLITE_BUSY)
-        return CAFE_EBUSY;
+        return LOCKED;
     int rc = begun == SQLITE_OK ? 0 : fail(j, "writing");
     for (size_t r = 0; rc == 0 && r < j->n; r++) {
         sqlite3_reset(l->ins);
@@ -455,7 +470,7 @@ static int do_end(void *arg) {
     sqlite3_bind_int64(st, 2, j->l->run);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : rc == SQLITE_BUSY ? CAFE_EBUSY : fail(j, "ending the run");
+    return rc == SQLITE_DONE ? 0 : rc == SQLITE_BUSY ? LOCKED : fail(j, "ending the run");
 }
 
 static int do_close(void *arg) {
@@ -467,6 +482,20 @@ static int do_close(void *arg) {
     free(l->path);
     free(l);
     return 0;
+}
+
+/* A database another program keeps writing (a CREATE INDEX on the results, a shell's open
+ * transaction) is waited for, as PostgreSQL's sink waits for a locked table: the batches
+ * fill and fetching waits, rather than the run failing after one busy timeout. */
+static int run_waiting(int (*job)(void *), job_t *j) {
+    int rc, said = 0;
+    while ((rc = cafe_thread_run(job, j)) == LOCKED)
+        if (!said++) {
+            msg_progress_clear();
+            fprintf(stderr, "%s: %s: the database is locked by another writer; waiting\n",
+                    msg_prog(), msg_quote(j->l->path));
+        }
+    return rc;
 }
 
 static int lite_open(void **impl, const sink_target_t *t, const sink_db_conf_t *conf, int64_t *run,
@@ -485,7 +514,7 @@ static int lite_open(void **impl, const sink_target_t *t, const sink_db_conf_t *
                .resume = conf->resume,
                .resume_run = conf->run,
                .why = why};
-    int rc = cafe_thread_run(do_open, &j);
+    int rc = run_waiting(do_open, &j); /* a writer holding the file is waited for */
     if (rc != 0 && why[0])
         sink_why_prefix(why, msg_quote(l->path));
     *run = l->run;
@@ -496,20 +525,6 @@ static int lite_load(void *impl, int (*each)(void *arg, const char *url, size_t 
                      char *why) {
     job_t j = {.l = impl, .each = each, .arg = arg, .why = why};
     return cafe_thread_run(do_load, &j);
-}
-
-/* A database another program keeps writing (a CREATE INDEX on the results, a shell's open
- * transaction) is waited for, as PostgreSQL's sink waits for a locked table: the batches
- * fill and fetching waits, rather than the run failing after one busy timeout. */
-static int run_waiting(int (*job)(void *), job_t *j) {
-    int rc, said = 0;
-    while ((rc = cafe_thread_run(job, j)) == CAFE_EBUSY)
-        if (!said++) {
-            msg_progress_clear();
-            fprintf(stderr, "%s: %s: the database is locked by another writer; waiting\n",
-                    msg_prog(), msg_quote(j->l->path));
-        }
-    return rc;
 }
 
 static int lite_insert(void *impl, const sink_row_t *rows, size_t n, char **refused, char *why) {
@@ -525,7 +540,10 @@ static int lite_insert(void *impl, const sink_row_t *rows, size_t n, char **refu
 static int lite_end(void *impl, const char *status, char *why) {
     job_t j = {.l = impl, .status = status, .why = why};
     /* after a failure, as PostgreSQL's: recorded if it can be at once, not waited for */
-    return strcmp(status, "failed") == 0 ? cafe_thread_run(do_end, &j) : run_waiting(do_end, &j);
+    if (strcmp(status, "failed") != 0)
+        return run_waiting(do_end, &j);
+    int rc = cafe_thread_run(do_end, &j);
+    return rc == LOCKED ? CAFE_EBUSY : rc;
 }
 
 static void lite_close(void *impl) {

@@ -386,6 +386,36 @@ def test_another_writer_holding_the_database_makes_the_run_wait():
     assert query(out, "SELECT status FROM runs") == [("done",)]
 
 
+def test_another_writer_holding_the_database_at_start_makes_the_run_wait():
+    """The same writer holding the file when cafe starts (a cron job's run beginning during
+    a CREATE INDEX): the start failed after SQLite's 10 s busy timeout, "cannot write:
+    database is locked", where the same lock a moment later was waited for. It is waited
+    for at the start too, said once."""
+    out = db_path("busystart.sqlite")
+    u = [fx.url(i % SITES, f"/page/{i}") for i in range(20)]
+    assert cafe("titles", "-q", "-o", out, lists.write(u[:1])).returncode == 0
+    other = sqlite3.connect(out, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE mine (x)")
+    p = subprocess.Popen([CAFE, "titles", "-q", "-o", out, lists.write(u)],
+                         stderr=subprocess.PIPE)
+    try:
+        ready, _, _ = select.select([p.stderr], [], [], 60)
+        assert ready, "no word from cafe within 60 s"
+        line = p.stderr.readline()
+        assert b"locked by another writer; waiting" in line, line
+        assert p.poll() is None, p.communicate()[1]
+        other.execute("COMMIT")
+        other.close()
+        _, err = p.communicate(timeout=120)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 0, err
+    assert query(out, "SELECT count(*) FROM titles WHERE run_id = 2") == [(20,)]
+    assert query(out, "SELECT status FROM runs") == [("done",), ("done",)]
+
+
 def test_a_run_being_written_is_not_resumed_by_another():
     """Two --resume runs at once into one file (a cron job overlapping its last run) both
     continued the latest run: every URL left fetched twice, and the first to end marked the
