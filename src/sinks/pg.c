@@ -42,6 +42,7 @@ typedef struct pg {
     const char *arbiter; /* what ON CONFLICT names: that constraint, or (run_id, url) */
     char constraint[96]; /* ON CONSTRAINT "<table>_run_url" */
     int64_t run;
+    int held_pid;   /* the server process of the session that took the run; 0: none yet */
     char *ins_sql;  /* the batch INSERT (sink_insert_sql) */
     char *copy_sql; /* COPY table (columns) FROM STDIN */
 } pg_t;
@@ -88,12 +89,35 @@ static int refuse_password(const char *where, char *why) {
 #define CAFE_PG_LOCK_KEY(name) "('x' || left(md5(" name "), 16))::bit(64)::bigint"
 #define CAFE_PG_SCHEMA "coalesce(current_schema(), '')"
 
+#define CAFE_PG_RUN_KEY CAFE_PG_LOCK_KEY("'cafe.run ' || " CAFE_PG_SCHEMA " || ' ' || $1::bigint")
+
+/* Ends this run's earlier session of ours (pid) if it still holds the run: a connection lost
+ * on cafe's side only (a network fault) leaves the server's session alive, holding the lock,
+ * until the server notices (its TCP keepalive: two hours by default). Only that session:
+ * the pid must hold this run's advisory lock (classid and objid are the key's two halves).
+ * A failure (no right to signal it) leaves hold_run to refuse as before. */
+static void end_old_session(pg_t *p, int pid, const char *id) {
+    char spid[16], why[SINK_WHY_MAX];
+    snprintf(spid, sizeof spid, "%d", pid);
+    const char *params[] = {id, spid};
+    PGresult *r;
+    if (pgc_exec(p->c,
+                 "SELECT pg_terminate_backend(l.pid) FROM pg_locks l, (SELECT " CAFE_PG_RUN_KEY
+                 " AS k) key WHERE l.locktype = 'advisory' AND l.granted AND l.pid = $2::int "
+                 "AND l.objsubid = 1 AND l.classid = ((key.k >> 32) & 4294967295)::oid AND "
+                 "l.objid = (key.k & 4294967295)::oid AND l.database = (SELECT oid FROM "
+                 "pg_database WHERE datname = current_database())",
+                 2, params, &r, NULL, NULL, why) == 0)
+        PQclear(r);
+}
+
 /* Takes the run for this session: a PostgreSQL advisory lock on its id, held until the
  * connection ends (a killed run's goes with it). Two runs at once into one run (two --resume
  * of a cron job overlapping) fetched every URL left twice, and the first to end marked the
  * run done while the other wrote: the second is refused. A run killed a moment ago may
  * still hold it until the server sees its connection close: asked again for HOLD_MS before
- * refusing. CAFE_EBUSY when another session holds it. */
+ * refusing; a session of this process's that lost its connection is ended first
+ * (end_old_session). CAFE_EBUSY when another session holds it. */
 static int hold_run(pg_t *p, char *why) {
     char id[24];
     snprintf(id, sizeof id, "%" PRId64, p->run);
@@ -101,15 +125,17 @@ static int hold_run(pg_t *p, char *why) {
     int rc = 0, held = 0;
     for (uint64_t waited = 0;; waited += BACKOFF_MIN_MS) {
         PGresult *r;
-        rc = pgc_exec(p->c,
-                      "SELECT pg_try_advisory_lock(" CAFE_PG_LOCK_KEY(
-                          "'cafe.run ' || " CAFE_PG_SCHEMA " || ' ' || $1::bigint") ")",
-                      1, params, &r, NULL, NULL, why);
+        rc = pgc_exec(p->c, "SELECT pg_try_advisory_lock(" CAFE_PG_RUN_KEY ")", 1, params, &r, NULL,
+                      NULL, why);
         held = rc == 0 && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
         PQclear(r);
+        if (rc == 0 && !held && waited == 0 && p->held_pid)
+            end_old_session(p, p->held_pid, id);
         if (rc != 0 || held || waited >= HOLD_MS || (rc = cafe_task_sleep(BACKOFF_MIN_MS)) != 0)
             break;
     }
+    if (held)
+        p->held_pid = PQbackendPID(pgc_conn(p->c));
     if (rc == 0 && !held) {
         snprintf(why, SINK_WHY_MAX,
                  "run %" PRId64 " of table %s is being written by another cafe: not writing it "

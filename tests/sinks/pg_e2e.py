@@ -16,6 +16,7 @@ from redis_server import RedisServer  # noqa: E402
 from harness import CAFE, Fixture, Skip, cafe, run_tests  # noqa: E402
 from pg_server import PgServer, pg_bin  # noqa: E402
 from pageserver import PageServer  # noqa: E402
+from cutproxy import CutProxy  # noqa: E402
 import dbtest  # noqa: E402
 
 if not pg_bin():
@@ -188,6 +189,32 @@ def test_lock_timeout_on_a_locked_table_waits_as_without_one():
     assert err.count(b"lock timeout") == 1 and b"waiting" in err, err  # said once
     got = [x[0] for x in rows("lt")]
     assert len(got) == len(set(got)) == 1500 and set(got) == set(u), len(got)
+
+
+def test_connection_lost_on_cafes_side_only_is_taken_up_again():
+    """A connection lost on cafe's side while the server's session lives on (a network fault
+    the server has not noticed yet: its TCP keepalive waits two hours by default) keeps the
+    run's advisory lock with that session. cafe reconnected, could not take its own run
+    again and gave up: "being written by another cafe", and so did every --resume until the
+    server dropped the session. The session still holding the run is cafe's own earlier one
+    (its backend's pid, holding the run's lock): ended, and the run goes on."""
+    px = CutProxy(os.path.join(pg.dir, ".s.PGSQL.5432"))
+    try:
+        u = slow_urls(1500, first=170000)
+        uri = f"postgresql://cafe@127.0.0.1:{px.port}/cafe?table=cut&sslmode=disable"
+        p = subprocess.Popen([CAFE, "titles", "-q", "-c", "20", "--db", uri, lists.write(u)],
+                             env=pg.env(), stderr=subprocess.PIPE)
+        dbtest.wait_until(lambda: count("cut") >= 200 or p.poll() is not None)
+        assert p.poll() is None, "the run ended before the fault"
+        assert px.cut() == 1
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+        assert b"reconnecting" in err, err
+        got = [x[0] for x in rows("cut")]
+        assert len(got) == len(set(got)) == 1500 and set(got) == set(u), len(got)
+        assert pg.sql("SELECT status FROM runs WHERE table_name = 'cut'") == [["done"]]
+    finally:
+        px.close()
 
 
 def test_read_only_stops_then_resume_finishes():

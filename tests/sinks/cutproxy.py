@@ -1,0 +1,61 @@
+"""A TCP proxy on loopback to a PostgreSQL server's Unix socket, for connections lost on the
+client's side only: cut() resets every client connection while the server's side stays open,
+as a network fault the server has not noticed leaves its session (and its locks) alive."""
+import socket
+import struct
+import threading
+
+
+class CutProxy:
+    def __init__(self, upstream):
+        self.upstream = upstream
+        self.lsock = socket.socket()
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(16)
+        self.port = self.lsock.getsockname()[1]
+        self.lock = threading.Lock()
+        self.pairs = []  # (client, server) sockets
+        self.kept = []  # server sides of cut connections, left open
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.lsock.accept()
+            except OSError:
+                return
+            u = socket.socket(socket.AF_UNIX)
+            u.connect(self.upstream)
+            with self.lock:
+                self.pairs.append((c, u))
+            threading.Thread(target=self._pump, args=(c, u), daemon=True).start()
+            threading.Thread(target=self._pump, args=(u, c), daemon=True).start()
+
+    @staticmethod
+    def _pump(src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+
+    def cut(self):
+        """Resets every client connection; the server's sides stay open, unread."""
+        with self.lock:
+            pairs, self.pairs = self.pairs, []
+        for c, u in pairs:
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            # SHUT_RD first wakes the pump blocked reading it: a socket closed under a blocked
+            # reader lives on until that read returns, still taking the client's bytes
+            c.shutdown(socket.SHUT_RD)
+            c.close()  # RST: the client's connection is lost
+            self.kept.append(u)
+        return len(pairs)
+
+    def close(self):
+        self.lsock.close()
+        for s in self.kept:
+            s.close()
