@@ -498,6 +498,25 @@ static int run_waiting(int (*job)(void *), job_t *j) {
     return rc;
 }
 
+/* A database is a regular file. SQLite opens what it is given: a FIFO or a device failed
+ * with "disk I/O error (Illegal seek)", a directory with "unable to open database file", and
+ * beside /dev/null it made /dev/null-journal (as root, in /dev). Anything else that is
+ * there (links followed) is refused, said for what it is, before SQLite opens it. */
+static int regular_or_none(const char *path, char *why) {
+    struct stat st;
+    if (stat(path, &st) != 0 || S_ISREG(st.st_mode))
+        return 0; /* not there: SQLite makes it, or says why it cannot */
+    const char *what = S_ISDIR(st.st_mode)    ? "a directory"
+                       : S_ISFIFO(st.st_mode) ? "a FIFO"
+                       : S_ISCHR(st.st_mode)  ? "a character device"
+                       : S_ISBLK(st.st_mode)  ? "a block device"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                                              : "not a file";
+    snprintf(why, SINK_WHY_MAX, "%s: is %s, not a regular file: an SQLite database is one",
+             msg_quote(path), what);
+    return CAFE_EINVAL;
+}
+
 static int lite_open(void **impl, const sink_target_t *t, const sink_db_conf_t *conf, int64_t *run,
                      char *why) {
     lite_t *l = calloc(1, sizeof(*l));
@@ -509,6 +528,9 @@ static int lite_open(void **impl, const sink_target_t *t, const sink_db_conf_t *
     *impl = l;
     if (!(l->path = strdup(t->where)))
         return CAFE_ENOMEM;
+    int refused = regular_or_none(l->path, why);
+    if (refused)
+        return refused;
     job_t j = {.l = l,
                .options = conf->options,
                .resume = conf->resume,

@@ -204,6 +204,27 @@ def test_a_directory_not_writable_is_named_not_the_file():
         os.chmod(d, 0o755)
 
 
+def test_a_path_that_is_no_regular_file_is_refused_untouched():
+    """-o or sqlite: naming a FIFO, a directory or a device: SQLite opened it, said "disk I/O
+    error (Illegal seek)" or "unable to open database file (Is a directory)", and beside
+    /dev/null (run as root) it made /dev/null-journal. A database is a regular file: anything
+    else is refused, named for what it is, and nothing is made beside it."""
+    u = lists.write([fx.url(0, "/page/1")])
+    fifo, d = db_path("fifo.sqlite"), db_path("dir.sqlite")
+    os.mkfifo(fifo)
+    os.mkdir(d)
+    link = db_path("link.db")
+    os.symlink(fifo, link)
+    for path, what in [(fifo, b"a FIFO"), (d, b"a directory"), (link, b"a FIFO")]:
+        for extra in ([], ["--resume"]):
+            r = cafe("titles", "-q", *extra, "--db", "sqlite:" + path, u)
+            assert r.returncode == 2, (path, r.stderr)
+            assert what + b", not a regular file" in r.stderr, (path, r.stderr)
+    made = [p + end for p in (fifo, d, link) for end in ("-journal", "-wal", "-shm")
+            if os.path.lexists(p + end)]
+    assert made == [] and os.listdir(d) == [], made
+
+
 def test_not_a_database_named_once_with_or_without_resume():
     """A file that is not SQLite's: one message naming it once (as sqlite3 does), exit 2,
     the file left as it was."""
