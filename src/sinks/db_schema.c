@@ -74,6 +74,23 @@ static void check_null(char *why, const sink_column_t *want, size_t nwant, const
         add_why(why, name, "NOT NULL without a default (cafe's rows give it no value)", NULL);
 }
 
+/* Does SQLite's declared type got give the affinity of want ("INTEGER" or "TEXT")? SQLite
+ * reads a declared type by its affinity (INT, BIGINT, integer: INTEGER; VARCHAR(n), text,
+ * CLOB: TEXT, a type holding INT coming first), so a table made from the PostgreSQL DDL of
+ * the docs stores the same values. exact: the runs table's run_id, whose INTEGER PRIMARY KEY
+ * is the rowid (an INT PRIMARY KEY is not, and takes NULL). */
+static int sqlite_type_ok(const char *got, const char *want, int exact) {
+    if (strcasecmp(got, want) == 0)
+        return 1;
+    if (exact)
+        return 0;
+    int integer = strcasestr(got, "INT") != NULL;
+    if (strcmp(want, "INTEGER") == 0)
+        return integer;
+    return !integer &&
+           (strcasestr(got, "CHAR") || strcasestr(got, "CLOB") || strcasestr(got, "TEXT"));
+}
+
 int sink_columns_check(const char *table, const sink_column_t *want, size_t nwant,
                        const char *const *names, const char *const *types, const unsigned *flags,
                        size_t n, int pg, char *why) {
@@ -83,10 +100,12 @@ int sink_columns_check(const char *table, const sink_column_t *want, size_t nwan
         size_t i = 0;
         while (i < n && strcmp(names[i], want[c].name) != 0)
             i++;
+        const char *got = i < n && types[i] ? types[i] : "";
         if (i == n)
             add_why(why, want[c].name, NULL, type);
-        else if (strcasecmp(types[i] ? types[i] : "", type) != 0)
-            add_why(why, want[c].name, types[i] ? types[i] : "", type);
+        else if (pg ? strcasecmp(got, type) != 0
+                    : !sqlite_type_ok(got, type, want == sink_run_columns && c == 0))
+            add_why(why, want[c].name, got, type);
     }
     for (size_t i = 0; i < n; i++)
         check_null(why, want, nwant, names[i], flags[i]);

@@ -291,6 +291,29 @@ def test_another_programs_database_is_refused_and_cafes_is_marked():
     assert count(new) == 1
 
 
+def test_a_table_made_with_types_of_the_same_affinity_is_taken():
+    """SQLite reads a declared type by its affinity: BIGINT and INT store integers as INTEGER
+    does, VARCHAR(n) text as TEXT does. A table made from the PostgreSQL DDL of the docs
+    (bigint, integer, text) was refused ("run_id is bigint, not INTEGER") though it stores
+    exactly what cafe's would. Taken now; a BLOB or untyped column, or a runs table whose
+    run_id is not the rowid (INT PRIMARY KEY takes NULL), still refused."""
+    out = db_path("affinity.sqlite")
+    pgtypes = {"INTEGER": "bigint", "TEXT": "varchar(8000)"}
+    cols = ", ".join(f"{n} {pgtypes[t] if n != 'status' else 'int'}" for n, t in COLUMNS)
+    with sqlite3.connect(out) as c:
+        c.execute(f"CREATE TABLE titles ({cols}, PRIMARY KEY (run_id, url))")
+    u = lists.write([fx.url(0, "/page/1"), fx.url(1, "/page/2")])
+    r = cafe("titles", "-q", "-o", out, u)
+    assert r.returncode == 0, r.stderr
+    assert query(out, "SELECT typeof(run_id), typeof(status), typeof(title) FROM titles") == \
+        [("integer", "integer", "text")] * 2
+    out, err, _ = refused_db("intkey.sqlite", "CREATE TABLE runs (run_id INT PRIMARY KEY, "
+                                              "table_name TEXT NOT NULL, started_at TEXT NOT "
+                                              "NULL, ended_at TEXT, status TEXT NOT NULL, "
+                                              "options TEXT)")
+    assert b"run_id is INT, not INTEGER" in err, err
+
+
 def test_own_runs_table_refused_naming_what_differs():
     """A database that has a runs table of its own (a common name): refused as a results
     table of other columns is, naming what differs, and left as it was."""
