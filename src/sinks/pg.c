@@ -89,7 +89,14 @@ static int refuse_password(const char *where, char *why) {
 #define CAFE_PG_LOCK_KEY(name) "('x' || left(md5(" name "), 16))::bit(64)::bigint"
 #define CAFE_PG_SCHEMA "coalesce(current_schema(), '')"
 
-#define CAFE_PG_RUN_KEY CAFE_PG_LOCK_KEY("'cafe.run ' || " CAFE_PG_SCHEMA " || ' ' || $1::bigint")
+/* The schema of the runs table the search path finds: current_schema() unless it has none
+ * and a later schema has (create_tables): two cafes of other search paths writing one
+ * runs table take one lock for a run. */
+#define CAFE_PG_RUNS_SCHEMA                                                                        \
+    "coalesce((SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = "             \
+    "c.relnamespace WHERE c.oid = to_regclass('runs')), '')"
+#define CAFE_PG_RUN_KEY                                                                            \
+    CAFE_PG_LOCK_KEY("'cafe.run ' || " CAFE_PG_RUNS_SCHEMA " || ' ' || $1::bigint")
 
 /* Ends this run's earlier session of ours (pid) if it still holds the run: a connection lost
  * on cafe's side only (a network fault) leaves the server's session alive, holding the lock,
@@ -205,8 +212,10 @@ static int check_table(pg_t *p, const char *table, const sink_column_t *want, si
     int rc = pgc_exec(p->c,
                       "SELECT column_name::text, data_type::text, is_nullable = 'NO', "
                       "column_default IS NOT NULL OR is_identity = 'YES' OR is_generated <> "
-                      "'NEVER' FROM information_schema.columns "
-                      "WHERE table_schema = current_schema() AND table_name = $1",
+                      "'NEVER' FROM information_schema.columns WHERE (table_schema::text, "
+                      "table_name::text) = (SELECT n.nspname::text, c.relname::text FROM "
+                      "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = "
+                      "to_regclass(quote_ident($1)))",
                       1, params, &r, NULL, NULL, why);
     if (rc != 0)
         return rc;
@@ -248,24 +257,27 @@ static int first_int(pg_t *p, const char *sql, int n, const char *const *params,
  * tables; PostgreSQL 15 on gives no one else CREATE on public). */
 static int create_tables(pg_t *p, char *why) {
     const char *params[] = {p->table};
-    int64_t there = 0;
+    int64_t there = 0; /* bits: the results table, runs, run_resumes found by the search path */
     int rc = first_int(p,
-                       "SELECT count(*) FROM pg_class WHERE relnamespace = (SELECT oid FROM "
-                       "pg_namespace WHERE nspname = current_schema()) AND relname IN ($1, "
-                       "'runs', 'run_resumes')",
+                       "SELECT (to_regclass(quote_ident($1)) IS NOT NULL)::int + 2 * "
+                       "(to_regclass('runs') IS NOT NULL)::int + 4 * "
+                       "(to_regclass('run_resumes') IS NOT NULL)::int",
                        1, params, &there, why);
-    if (rc != 0 || there == 3)
+    if (rc != 0 || there == 7)
         return rc;
     char *create = sink_create_sql(p->qtable, 1, p->key);
     if (!create)
         return CAFE_ENOMEM;
+    /* only those found nowhere: IF NOT EXISTS looks in the first schema alone, and would make
+     * one there beside the one a later schema holds, which every query would miss */
     static const char fmt[] = "BEGIN; SELECT pg_advisory_xact_lock(" CAFE_PG_LOCK_KEY(
         "'cafe.create ' || " CAFE_PG_SCHEMA) "); %s; %s; %s; COMMIT";
     size_t n = sizeof fmt + strlen(create) + sizeof runs_sql + sizeof resumes_sql;
     char *sql = malloc(n);
     rc = CAFE_ENOMEM;
     if (sql) {
-        snprintf(sql, n, fmt, create, runs_sql, resumes_sql);
+        snprintf(sql, n, fmt, there & 1 ? "SELECT 1" : create, there & 2 ? "SELECT 1" : runs_sql,
+                 there & 4 ? "SELECT 1" : resumes_sql);
         rc = pgc_exec(p->c, sql, 0, NULL, NULL, NULL, NULL, why);
     }
     free(sql);

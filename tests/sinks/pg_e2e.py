@@ -313,6 +313,34 @@ def test_a_role_without_create_writes_tables_made_beforehand():
     assert r.returncode == 2 and b"permission denied for schema public" in r.stderr, r.stderr
 
 
+def test_tables_found_by_the_search_path_are_written_not_shadowed():
+    """With a search_path of a schema of the role's own first ("$user", public: a common
+    set-up), the tables made in public were not seen: CREATE TABLE IF NOT EXISTS looks only
+    in the first schema, made new ones there, and cafe wrote into them while every query of
+    public.titles found nothing new. The tables the search path finds are written, as any
+    unqualified INSERT would; only those it finds nowhere are made, in the first schema."""
+    pg.sql("CREATE DATABASE paths OWNER cafe", db="postgres")
+    pg.sql("CREATE SCHEMA mine AUTHORIZATION cafe", db="paths")
+    uri = "postgresql://cafe@/paths"
+    u = [fx.url(0, "/page/1"), fx.url(1, "/page/2")]
+    assert cafe("titles", "-q", "--db", uri, lists.write(u[:1]), env=pg.env()).returncode == 0
+    env = pg.env(PGOPTIONS="-c search_path=mine,public")
+    for k in range(2):
+        r = cafe("titles", "-q", *(["--resume"] if k else []), "--db", uri, lists.write(u),
+                 env=env)
+        assert r.returncode == 0, r.stderr
+    assert pg.sql("SELECT count(*) FROM pg_tables WHERE schemaname = 'mine'", db="paths") == \
+        [["0"]]
+    assert pg.sql("SELECT run_id, count(*) FROM public.titles GROUP BY 1 ORDER BY 1",
+                  db="paths") == [["1", "1"], ["2", "2"]]
+    # a results table found nowhere is made in the first schema, beside public's runs
+    r = cafe("titles", "-q", "--db", uri + "?table=fresh", lists.write(u), env=env)
+    assert r.returncode == 0, r.stderr
+    assert pg.sql("SELECT schemaname, tablename FROM pg_tables WHERE schemaname = 'mine'",
+                  db="paths") == [["mine", "fresh"]]
+    assert pg.sql("SELECT count(*) FROM public.runs", db="paths") == [["3"]]
+
+
 def test_server_down_at_start_fetches_nothing():
     r = cafe("titles", "-q", "--db", spec("down"), lists.write([fx.url(0, "/page/1")]),
              env=pg.env(PGHOST="/nonexistent"))
