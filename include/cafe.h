@@ -147,8 +147,8 @@ typedef struct cafe_loop_opts {
 } cafe_loop_opts_t;
 
 /* Creates a loop (with its libuv loop). opts may be NULL. Free it with cafe_loop_free.
- * CAFE_EINVAL (nothing created) for a stack_size above CAFE_STACK_MAX, CAFE_ENOMEM, or
- * the error of libuv's loop init (e.g. CAFE_EMFILE). */
+ * CAFE_EINVAL (nothing created) for a NULL out or a stack_size above CAFE_STACK_MAX, CAFE_ENOMEM,
+ * or the error of libuv's loop init (e.g. CAFE_EMFILE). */
 int cafe_loop_create(cafe_loop_t **out, const cafe_loop_opts_t *opts);
 
 /* Runs fn(arg) as the main task and returns when it and every task started on this loop
@@ -641,6 +641,8 @@ typedef struct cafe_queue {
  * The items are the caller's throughout. Calls come from its loop's thread (see "Threads"). */
 int cafe_queue_init(cafe_queue_t *q, size_t capacity);
 int cafe_queue_put(cafe_queue_t *q, void *item);
+/* Takes the next item into *item. A NULL item is CAFE_EINVAL (as for try_get): nothing
+ * taken, no wait. */
 int cafe_queue_get(cafe_queue_t *q, void **item);
 /* Never wait: CAFE_EAGAIN when full / empty (and CAFE_EPIPE / CAFE_EOF when closed). Unlike
  * put and get, which a cancelled task's call refuses with CAFE_ECANCELED (CAFE_ETIMEDOUT past
@@ -757,6 +759,8 @@ typedef struct cafe_signal {
     void *private_handle;
 } cafe_signal_t;
 
+/* Starts counting deliveries of signum. Needs a running loop (CAFE_ENOTASK otherwise);
+ * CAFE_EINVAL for a NULL s or a bad signal number. */
 int cafe_signal_open(cafe_signal_t *s, int signum);
 /* Waits until the signal has been delivered at least once since the last wait; returns how
  * many deliveries were counted (> 0), or a negative code. Several tasks may wait: the first

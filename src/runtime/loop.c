@@ -110,7 +110,7 @@ static int fds_for_loop(void) {
 
 int cafe_loop_create(cafe_loop_t **out, const cafe_loop_opts_t *opts) {
     /* A default no stack class can hold would make every spawn fail, main's first. */
-    if (opts && opts->stack_size > CAFE_STACK_MAX)
+    if (!out || (opts && opts->stack_size > CAFE_STACK_MAX))
         return CAFE_EINVAL;
     int rc = fds_for_loop();
     if (rc != 0)

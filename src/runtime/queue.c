@@ -126,6 +126,8 @@ int cafe_queue_try_put(cafe_queue_t *q, void *item) {
 
 int cafe_queue_try_get(cafe_queue_t *q, void **item) {
     cafe__owner_check(&q->private_thread, "cafe_queue_try_get");
+    if (!item) /* the item would be taken and lost, or written through NULL */
+        return CAFE_EINVAL;
     return try_get(q, item);
 }
 
@@ -195,6 +197,8 @@ static int get_undo(cafe__wait_t *w) {
 
 int cafe_queue_get(cafe_queue_t *q, void **item) {
     cafe__owner_check(&q->private_thread, "cafe_queue_get");
+    if (!item)
+        return CAFE_EINVAL;
     cafe__task_t *t = cafe__running();
     int rc = cafe__interrupt_check(t);
     if (rc == 0)

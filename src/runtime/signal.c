@@ -71,6 +71,8 @@ static int wait_undo(cafe__wait_t *wait) {
 int cafe_signal_open(cafe_signal_t *s, int signum) {
     cafe__loop_thread_check("cafe_signal_open");
     cafe_loop_t *loop = cafe__loop_tls();
+    if (!s)
+        return CAFE_EINVAL;
     s->private_handle = NULL;
     if (!loop)
         return CAFE_ENOTASK;

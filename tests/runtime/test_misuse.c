@@ -1230,6 +1230,30 @@ static void test_bad_loop_opts_einval(void **state) {
     cafe_loop_free(loop);
 }
 
+/* A NULL out-pointer is refused with CAFE_EINVAL, nothing done, where the call wrote through
+ * it (a SIGSEGV that names nothing): a queue's get and try_get (the item stays in the
+ * queue; an empty queue's get does not wait first), cafe_loop_create, cafe_signal_open. */
+static int null_outs_main(void *arg, void **value) {
+    cafe_queue_t q;
+    assert_int_equal(cafe_queue_init(&q, 2), 0);
+    assert_int_equal(cafe_queue_get(&q, NULL), CAFE_EINVAL); /* empty: no wait either */
+    assert_int_equal(cafe_queue_put(&q, &q), 0);
+    assert_int_equal(cafe_queue_get(&q, NULL), CAFE_EINVAL);
+    assert_int_equal(cafe_queue_try_get(&q, NULL), CAFE_EINVAL);
+    assert_int_equal(cafe_queue_len(&q), 1);
+    void *item = NULL;
+    assert_int_equal(cafe_queue_get(&q, &item), 0);
+    assert_ptr_equal(item, &q);
+    assert_int_equal(cafe_queue_destroy(&q), 0);
+    assert_int_equal(cafe_signal_open(NULL, SIGUSR1), CAFE_EINVAL);
+    return 0;
+}
+
+static void test_null_out_pointers_einval(void **state) {
+    assert_int_equal(cafe_loop_create(NULL, NULL), CAFE_EINVAL);
+    assert_int_equal(test_run(null_outs_main, NULL), 0);
+}
+
 static void test_err_name_and_version(void **state) {
     assert_string_equal(cafe_err_name(0), "CAFE_OK");
     assert_string_equal(cafe_err_name(CAFE_ETIMEDOUT), "CAFE_ETIMEDOUT");
@@ -1270,6 +1294,7 @@ int main(void) {
         cmocka_unit_test(test_bad_spawn_opts_einval),
         cmocka_unit_test(test_bad_loop_opts_einval),
         cmocka_unit_test(test_err_name_and_version),
+        cmocka_unit_test(test_null_out_pointers_einval),
         cmocka_unit_test(test_open_stream_at_free_aborts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
