@@ -275,7 +275,8 @@ int cafe_task_spawn(cafe_task_t **out, cafe_task_fn fn, void *arg, const cafe_ta
  * waiting (unless t finished before the caller ran again, e.g. in the same millisecond as
  * the deadline: its result is there then, and is returned, as asyncio.wait_for does),
  * CAFE_EDEADLK for joining yourself or a task that waits for you (directly, or
- * down a chain of joins, gathers and wait_any: nothing could end that wait), CAFE_EBUSY
+ * down a chain of joins, gathers, wait_any and group waits, a group's children being waited
+ * for by the tasks in its cafe_group_wait: nothing could end that wait), CAFE_EBUSY
  * when another task already waits on t (or gathers it, finished or not), CAFE_EINVAL for a
  * dead, detached or group-owned handle, CAFE_ENOTASK outside a task when t has not finished
  * yet.
@@ -728,7 +729,8 @@ void cafe_group_cancel(cafe_group_t *g);
  * failed), or CAFE_ECANCELED / CAFE_ETIMEDOUT for the waiter's own interruption, which wins
  * over the children's errors (asyncio.TaskGroup raises their errors then, and drops the
  * cancellation; here cafe_group_failed still counts them), or CAFE_EDEADLK (at once) when
- * called by one of g's children, which would wait for itself.
+ * called by one of g's children, which would wait for itself, or while one of them waits for
+ * the caller (as for cafe_task_join: directly, or down a chain of waits).
  * The next spawn starts a new round: errors of this one are forgotten then. */
 int cafe_group_wait(cafe_group_t *g);
 /* Number of children of this round that failed: ended with a negative status, except the

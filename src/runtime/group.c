@@ -119,6 +119,27 @@ void cafe__group_check_owner(cafe__task_t *t) {
     }
 }
 
+int cafe__waited_by(const cafe__task_t *self, const cafe__task_t *t, const cafe_group_t *g) {
+    for (const cafe__task_t *u = self; u;) {
+        if (u == t || (g && u->group == g))
+            return 1;
+        if (u->joiner) { /* one waiter: a join, gather or wait_any */
+            u = u->joiner->task;
+            continue;
+        }
+        if (!u->group) /* a live child's group is live: it is waited for before it goes */
+            return 0;
+        /* Those in cafe_group_wait on u's group, usually one: the others are walked by
+         * recursion, which goes only as deep as groups with several waiters nest. */
+        const cafe__wait_t *w = u->group->private_waiters.private_first;
+        for (; w && w->next; w = w->next)
+            if (w->task && cafe__waited_by(w->task, t, g))
+                return 1;
+        u = w ? w->task : NULL;
+    }
+    return 0;
+}
+
 static int group_park(cafe_group_t *g, int interruptible) {
     cafe__wait_t w = {.abort = interruptible ? cafe__abort_unlist : NULL};
     cafe__waitlist_push(&g->private_waiters, &w);
@@ -128,9 +149,10 @@ static int group_park(cafe_group_t *g, int interruptible) {
 int cafe_group_wait(cafe_group_t *g) {
     cafe__owner_check(&g->private_thread, "cafe_group_wait");
     cafe__task_t *self = cafe__running();
-    /* A child would wait for itself: broken as a deadlock, its wait would go on, uninterrupted,
-     * once it cancelled the group. */
-    if (self && self->group == g)
+    /* A child would wait for itself, or a child waits for the caller (or for a task that
+     * waits for it...): broken as a deadlock, the wait would go on, uninterrupted, once it
+     * cancelled the group. */
+    if (self && g->private_live > 0 && cafe__waited_by(self, NULL, g))
         return CAFE_EDEADLK;
     if (g->private_live > 0 && !self)
         return CAFE_ENOTASK;

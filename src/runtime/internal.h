@@ -312,15 +312,19 @@ int cafe__resolve(const char *host, int port, struct sockaddr_storage *out, int 
 /* cafe_task_spawn returning the struct. */
 int cafe__task_spawn(cafe__task_t **out, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts);
 int cafe__task_join(cafe__task_t *t, cafe_result_t *result, int interruptible);
-/* Nonzero when t waits for self, directly or down a chain of joins, gathers and wait_any:
- * self waiting for t would close a cycle that nothing ends (a gather interrupted goes on
- * waiting, uninterruptibly). Walks up from self: each task has at most one waiter, and no
- * cycle can have formed before, so the walk ends. */
+/* Nonzero when t (or, given g, one of g's children) waits for self, directly or down a
+ * chain of joins, gathers, wait_any and group waits (a group's children are waited for by
+ * every task in its cafe_group_wait): self waiting for t (or g) would close a cycle that
+ * nothing ends (an interrupted gather or group wait goes on waiting, uninterruptibly). Walks
+ * up from self through the tasks that wait for it; every wait of these kinds is checked so,
+ * so no cycle can have formed before, and the walk ends. Cold: see cafe__waits_for. */
+int cafe__waited_by(const cafe__task_t *self, const cafe__task_t *t, const cafe_group_t *g);
+/* cafe__waited_by for a join, gather or wait_any of t; inline for the common case of a self
+ * that nobody waits for (spawn + join). */
 static inline int cafe__waits_for(const cafe__task_t *t, const cafe__task_t *self) {
-    for (const cafe__wait_t *w = self->joiner; w && w->task; w = w->task->joiner)
-        if (w->task == t)
-            return 1;
-    return 0;
+    if (!self->joiner && !self->group)
+        return 0;
+    return cafe__waited_by(self, t, NULL);
 }
 /* A finished task failed: a negative status, except the CAFE_ECANCELED of a task that was
  * cancelled (by its owner, its group, or cafe_loop_run when main returned), which did what

@@ -213,6 +213,80 @@ static void test_waiting_for_own_waiter_edeadlk(void **state) {
     assert_int_equal(test_run(cycle_main, NULL), 0);
 }
 
+/* ---- the same through groups: a group's children are waited for by whoever waits on the
+ * group, so a child (or a child's child) that joins, gathers or waits for that waiter, or a
+ * waiter whose group's child waits for it, closes a cycle too ---- */
+typedef struct gcycle {
+    cafe_group_t g;
+    cafe_task_t *x;
+    int rc[4];
+} gcycle_t;
+
+static int wait_group(void *arg, void **value) {
+    gcycle_t *c = arg;
+    return cafe_group_wait(&c->g);
+}
+
+/* g's child: x waits on g, so waiting for x would never end. */
+static int wait_for_group_waiter(void *arg, void **value) {
+    gcycle_t *c = arg;
+    cafe_result_t r = {111, NULL};
+    size_t i;
+    assert_int_equal(cafe_task_yield(), 0); /* x parks in cafe_group_wait(&c->g) */
+    c->rc[0] = cafe_task_join(c->x, &r);
+    c->rc[1] = cafe_task_gather(&c->x, 1, &r);
+    c->rc[2] = cafe_task_wait_any(&c->x, 1, &i);
+    return r.status == 111 ? 0 : CAFE_EIO;
+}
+
+/* g's child that waits on a group of its own, whose child waits for x. */
+static int grandchild(void *arg, void **value) {
+    gcycle_t *c = arg;
+    c->rc[3] = cafe_task_join(c->x, NULL);
+    return 0;
+}
+
+static int group_of_own(void *arg, void **value) {
+    cafe_group_t h;
+    cafe_group_init(&h, 0);
+    assert_int_equal(cafe_group_spawn(&h, grandchild, arg, NULL), 0);
+    return cafe_group_wait(&h);
+}
+
+static int join_x(void *arg, void **value) {
+    gcycle_t *c = arg;
+    cafe_result_t r;
+    int rc = cafe_task_join(c->x, &r);
+    return rc != 0 ? rc : r.status;
+}
+
+static int group_cycle_main(void *arg, void **value) {
+    gcycle_t c = {.rc = {1, 1, 1, 1}};
+    cafe_result_t r;
+    /* the child waits for the group's waiter */
+    cafe_group_init(&c.g, 0);
+    assert_int_equal(cafe_group_spawn(&c.g, wait_for_group_waiter, &c, NULL), 0);
+    assert_int_equal(cafe_group_spawn(&c.g, group_of_own, &c, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&c.x, wait_group, &c, NULL), 0);
+    assert_int_equal(cafe_group_wait(&c.g), 0); /* main waits on g too, before x */
+    assert_int_equal(cafe_task_join(c.x, &r), 0);
+    assert_int_equal(r.status, 0);
+    for (int k = 0; k < 4; k++)
+        assert_int_equal(c.rc[k], CAFE_EDEADLK);
+    /* the waiter comes second: a child already waits for it (and gets its result) */
+    cafe_result_t jr = {111, NULL};
+    cafe_group_init(&c.g, 0);
+    assert_int_equal(cafe_group_spawn_result(&c.g, join_x, &c, NULL, &jr), 0);
+    assert_int_equal(cafe_task_spawn(&c.x, wait_group, &c, NULL), 0);
+    assert_int_equal(cafe_group_wait(&c.g), CAFE_EDEADLK);
+    assert_int_equal(jr.status, CAFE_EDEADLK); /* x's own status, passed on by join_x */
+    return 0;
+}
+
+static void test_waiting_for_own_group_waiter_edeadlk(void **state) {
+    assert_int_equal(test_run(group_cycle_main, NULL), 0);
+}
+
 static int group_results_main(void *arg, void **value) {
     static const int ms[] = {20, -1, 5};
     cafe_group_t g;
@@ -240,6 +314,7 @@ int main(void) {
         cmocka_unit_test(test_gather_failfast),
         cmocka_unit_test(test_gather_owns_its_handles),
         cmocka_unit_test(test_waiting_for_own_waiter_edeadlk),
+        cmocka_unit_test(test_waiting_for_own_group_waiter_edeadlk),
         cmocka_unit_test(test_group_results_collected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
