@@ -119,9 +119,7 @@ static void on_timer(uv_timer_t *timer) {
         cafe__wake(t->wait, 0);
 }
 
-int cafe__interrupt_check(cafe__task_t *t) {
-    if (!t)
-        return 0;
+int cafe__interrupt_check_slow(cafe__task_t *t) {
     int code = cafe__interruption(t, t->deadline == CAFE__NEVER ? 0 : cafe__loop_now(t->loop));
     if (code != 0)
         cafe__yield_once(t);
