@@ -154,7 +154,9 @@ int cafe_loop_create(cafe_loop_t **out, const cafe_loop_opts_t *opts);
 /* Runs fn(arg) as the main task and returns when it and every task started on this loop
  * have finished. result (may be NULL) receives the main task's status and value. Returns 0,
  * or a negative code when the main task could not be started (CAFE_EINVAL for a NULL loop
- * or fn; the loop already running: CAFE_EBUSY), or CAFE_EDEADLK (see below).
+ * or fn; CAFE_EBUSY when this loop, or any loop, already runs on the calling thread: one
+ * loop per thread, so no run inside a task or a libuv callback of another loop, as asyncio.run
+ * refuses to run from a running event loop), or CAFE_EDEADLK (see below).
  * When the main task returns, the tasks still running are cancelled and waited for, as
  * asyncio.run does; their names are reported on stderr ("cafe: main returned while ...")
  * unless they were spawned with CAFE_TASK_DAEMON. A task spawned after that starts
@@ -177,7 +179,8 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
  * die with their run. */
 void cafe_loop_free(cafe_loop_t *loop);
 
-/* asyncio.run: cafe_loop_create + cafe_loop_run + cafe_loop_free. */
+/* asyncio.run: cafe_loop_create + cafe_loop_run + cafe_loop_free (CAFE_EBUSY, nothing run,
+ * on a thread where a loop runs). */
 int cafe_run(cafe_task_fn fn, void *arg, cafe_result_t *result);
 
 /* The loop running on this thread, or NULL outside cafe_loop_run. */

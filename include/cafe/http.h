@@ -19,7 +19,9 @@
  * Threads: as every loop call (cafe.h, "Threads"), none of these calls may be made from a
  * cafe_thread_run function, and the calls given a loop (limits, stats) must come from that
  * loop's thread while it runs: either aborts the process with a message naming the call.
- * Outside any loop, on a thread of its own, cafe_http_request blocks as said above.
+ * Outside any loop, on a thread of its own, cafe_http_request blocks as said above; called
+ * outside a task on a thread whose loop runs (from a libuv callback), it would block that loop
+ * on a loop of its own, and returns CAFE_EBUSY instead (one loop per thread).
  * cafe_http_result_free may be called from any thread. */
 #ifndef CAFE_HTTP_H
 #define CAFE_HTTP_H
@@ -266,7 +268,8 @@ struct cafe_http_result {
  *   CAFE_EHTTP_REDIRECT_PROTOCOL, CAFE_EHTTP_TOO_MANY_REDIRECTS, CAFE_EHTTP_CLOSED,
  *   CAFE_EHTTP_PROTOCOL, CAFE_EHTTP_NO_LOCATION, CAFE_EHTTP_CURL, CAFE_ECANCELED,
  *   CAFE_ENOMEM, CAFE_EINVAL (res NULL, or an option out of its range: method, stop,
- *   attempts < 0, max_redirects < -1, a line break in accept).
+ *   attempts < 0, max_redirects < -1, a line break in accept), CAFE_EBUSY (outside a task on
+ *   a running loop's thread: see "Threads" above).
  * res->error holds the same code and res->message says what happened (a text for people:
  * branch on the code, never on the message). opts may be NULL.
  *

@@ -460,6 +460,10 @@ int cafe_http_request(const char *url, const cafe_http_opts_t *opts, cafe_http_r
         return cafe__http_fail(res, CAFE_EINVAL, "invalid option: %s", bad);
     if (cafe_task_current())
         return request_in_task(url, opts, res);
+    if (cafe_loop_current()) /* a libuv callback: a loop of its own would block this one */
+        return cafe__http_fail(res, CAFE_EBUSY,
+                               "called outside a task on a running loop's thread: call it "
+                               "from a task, or from a thread without a loop");
     /* Outside any task: the same code, as the main task of a loop of its own. */
     blocking_t b = {url, opts, res, 0};
     int rc = cafe_run(blocking_main, &b, NULL);

@@ -312,9 +312,12 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
     cafe__loop_thread_check("cafe_loop_run");
     if (!loop) /* a loop cafe_loop_create did not make (its error unchecked) */
         return CAFE_EINVAL;
-    if (loop->running)
+    /* One loop per thread: run inside another one (from a task, or a libuv callback of the
+     * running loop), it froze that loop's tasks until it ended, and ran libuv's and libcurl's
+     * callbacks on whatever stack called it, a task's small one included. asyncio.run
+     * refuses it too. */
+    if (loop->running || cafe__tls_loop)
         return CAFE_EBUSY;
-    cafe_loop_t *outer = cafe__tls_loop;
     cafe__tls_loop = loop;
     loop->thread = &cafe__tls_loop;
     loop->running = 1;
@@ -349,7 +352,7 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
     release_unjoined(loop);
     cafe__overflow_disarm(altstack);
     loop->running = 0;
-    cafe__tls_loop = outer;
+    cafe__tls_loop = NULL;
     return rc;
 }
 

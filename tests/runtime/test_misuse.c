@@ -196,6 +196,62 @@ static void test_free_of_running_loop_aborts(void **state) {
     assert_non_null(strstr(err, "cafe_loop_free called on a loop that is running"));
 }
 
+/* ---- one loop per thread: a run inside another one's (from a task, on the task's small
+ * stack, or from a libuv callback of the running loop) froze every task of the outer loop
+ * until it ended, and ran libuv's and libcurl's callbacks on a task's stack. Refused, as
+ * asyncio refuses asyncio.run from a running event loop; nothing runs, nothing is freed ---- */
+static int must_not_run(void *arg, void **value) {
+    (*(int *)arg)++;
+    return 0;
+}
+
+typedef struct nest {
+    cafe_loop_t *other;
+    int ran, rc[4];
+    cafe_http_result_t res;
+    cafe_event_t done;
+} nest_t;
+
+static void nest_from_callback(uv_timer_t *timer) {
+    nest_t *n = timer->data;
+    n->rc[2] = cafe_run(must_not_run, &n->ran, NULL);
+    /* outside a task, it would block the loop on a loop of its own */
+    n->rc[3] = cafe_http_request("http://127.0.0.1:1/", NULL, &n->res);
+    cafe_event_set(&n->done);
+}
+
+static int nested_runs_main(void *arg, void **value) {
+    nest_t *n = arg;
+    n->rc[0] = cafe_run(must_not_run, &n->ran, NULL);
+    n->rc[1] = cafe_loop_run(n->other, must_not_run, &n->ran, NULL);
+    uv_timer_t timer;
+    cafe_event_init(&n->done);
+    assert_int_equal(uv_timer_init(cafe_loop_uv(cafe_loop_current()), &timer), 0);
+    timer.data = n;
+    assert_int_equal(uv_timer_start(&timer, nest_from_callback, 0, 0), 0);
+    assert_int_equal(cafe_event_wait(&n->done), 0);
+    uv_close((uv_handle_t *)&timer, NULL);
+    return cafe_task_yield(); /* the close callback runs */
+}
+
+static void test_nested_loop_runs_ebusy(void **state) {
+    nest_t n = {0};
+    assert_int_equal(cafe_loop_create(&n.other, NULL), 0);
+    assert_int_equal(test_run(nested_runs_main, &n), 0);
+    assert_int_equal(n.rc[0], CAFE_EBUSY);
+    assert_int_equal(n.rc[1], CAFE_EBUSY);
+    assert_int_equal(n.rc[2], CAFE_EBUSY);
+    assert_int_equal(n.rc[3], CAFE_EBUSY);
+    assert_int_equal(n.res.error, CAFE_EBUSY);
+    assert_non_null(strstr(n.res.message, "running loop"));
+    cafe_http_result_free(&n.res);
+    assert_int_equal(n.ran, 0);
+    /* the loop refused is untouched: it runs once nothing else does */
+    assert_int_equal(cafe_loop_run(n.other, must_not_run, &n.ran, NULL), 0);
+    assert_int_equal(n.ran, 1);
+    cafe_loop_free(n.other);
+}
+
 /* ---- a stream or watcher left open at cafe_loop_free aborts: its handle would dangle ---- */
 static int leave_listener_open(void *arg, void **value) {
     static cafe_tcp_t l; /* outlives the run: a later cafe_tcp_close would write freed memory */
@@ -1271,6 +1327,7 @@ int main(void) {
         cmocka_unit_test(test_gather_checks_before_touching),
         cmocka_unit_test(test_group_left_alive_aborts),
         cmocka_unit_test(test_free_of_running_loop_aborts),
+        cmocka_unit_test(test_nested_loop_runs_ebusy),
         cmocka_unit_test(test_null_loop_is_refused),
         cmocka_unit_test(test_scopes_ended_out_of_order_abort),
         cmocka_unit_test(test_scopes_ended_outside_any_task_abort),
