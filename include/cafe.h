@@ -765,7 +765,8 @@ typedef struct cafe_signal {
 } cafe_signal_t;
 
 /* Starts counting deliveries of signum. Needs a running loop (CAFE_ENOTASK otherwise);
- * CAFE_EINVAL for a NULL s or a bad signal number. */
+ * CAFE_EINVAL for a NULL s or a bad signal number. s is filled without being read (as a TCP
+ * handle: an open watcher filled again is lost, still open, until cafe_loop_free aborts). */
 int cafe_signal_open(cafe_signal_t *s, int signum);
 /* Waits until the signal has been delivered at least once since the last wait; returns how
  * many deliveries were counted (> 0), or a negative code. Several tasks may wait: the first

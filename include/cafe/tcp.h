@@ -2,7 +2,10 @@
  * close as calls of the current task. Included by cafe.h; may also be included alone.
  *
  * Ownership: a cafe_tcp_t is a one-pointer handle owned by the caller (on its stack, in its
- * structs, anywhere). listen / accept / connect fill it; cafe_tcp_close (or
+ * structs, anywhere). listen / accept / connect fill it without reading it (it may be
+ * uninitialised memory, so cafe cannot tell a handle that still holds an open stream: filling
+ * that one loses the stream, which stays open out of reach until cafe_loop_free aborts
+ * counting it; close a handle before filling it again); cafe_tcp_close (or
  * cafe_tcp_close_reset) ends it and sets it to the closed state, after which every call on
  * it returns CAFE_EINVAL. The state behind the handle lives on the heap and is freed by
  * cafe once libuv has closed the socket and no task is inside a call on it, so closing

@@ -375,7 +375,8 @@ static void check_closed(const cafe_loop_t *loop) {
     fprintf(stderr,
             "cafe: cafe_loop_free called with %zu TCP stream(s) and %zu signal watcher(s) "
             "still open: close them (cafe_tcp_close, cafe_signal_close) before freeing the "
-            "loop\n",
+            "loop; a handle filled again by cafe_tcp_listen, cafe_tcp_accept, cafe_tcp_connect "
+            "or cafe_signal_open while open loses what it held, which then stays open\n",
             loop->open_streams, loop->open_watchers);
     abort();
 }

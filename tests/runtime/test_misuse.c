@@ -259,6 +259,15 @@ static int leave_listener_open(void *arg, void **value) {
     return 0;
 }
 
+/* A handle filled again while it holds an open listener: its content is not read (it may be
+ * uninitialised memory), so the first listener is lost; the abort at free says how. */
+static int listen_twice(void *arg, void **value) {
+    cafe_tcp_t l;
+    assert_int_equal(cafe_tcp_listen(&l, "127.0.0.1", 0, 8), 0);
+    assert_int_equal(cafe_tcp_listen(&l, "127.0.0.1", 0, 8), 0);
+    return cafe_tcp_close(&l);
+}
+
 static int leave_watcher_open(void *arg, void **value) {
     static cafe_signal_t s;
     assert_int_equal(cafe_signal_open(&s, SIGUSR1), 0);
@@ -280,6 +289,10 @@ static void test_open_stream_at_free_aborts(void **state) {
     const char *err = test_child_stderr(leave_listener_open, NULL, &st);
     assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
     assert_non_null(strstr(err, "cafe_loop_free called with 1 TCP stream(s) and 0 signal"));
+    err = test_child_stderr(listen_twice, NULL, &st);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+    assert_non_null(strstr(err, "1 TCP stream(s)"));
+    assert_non_null(strstr(err, "filled again"));
     err = test_child_stderr(leave_watcher_open, NULL, &st);
     assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
     assert_non_null(strstr(err, "0 TCP stream(s) and 1 signal watcher(s) still open"));
