@@ -175,6 +175,9 @@ struct cafe_loop {
     /* Streams and signal watchers their owners have not closed: cafe_loop_free refuses to
      * pull the loop from under them (their handles would dangle into freed memory). */
     size_t open_streams, open_watchers;
+    unsigned forks;        /* the process's fork count when the loop was made (loop.c) */
+    int fork_armed;        /* fork_timer started (in this process or the one it forked from) */
+    uv_timer_t fork_timer; /* in a child forked while the loop ran: stops it (loop.c) */
 };
 
 /* Registers fn(arg) to run when the loop is freed, before its handles are closed (in

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,45 @@ static int fds_for_loop(void) {
     return err;
 }
 
+/* fork(): a loop's epoll instance and its sockets (streams, libcurl's connections) are the
+ * parent's too, so a child that runs or polls the loop takes the parent's events (and the
+ * parent the child's), silently. The child aborts instead, with a message: at cafe_loop_run
+ * of a loop made before the fork (each fork bumps the child's count, which the parent's never
+ * sees), and, forked while its thread ran a loop (from a task), at that loop's next uv_run:
+ * a timer due at once, started in the child, fires before the poll. Nothing on the hot path;
+ * a child that execs or _exits never sees either. */
+static unsigned forks;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static _Noreturn void forked_abort(void) {
+    fprintf(stderr, "cafe: a loop made before fork() runs in the child process: its epoll "
+                    "instance and sockets are the parent's too, and the two would take each "
+                    "other's events; in the child, exec or _exit (a loop made in the child, "
+                    "outside any run, is its own)\n");
+    abort();
+}
+
+static void on_forked_timer(uv_timer_t *timer) {
+    (void)timer;
+    forked_abort();
+}
+
+static void on_fork_child(void) {
+    forks++;
+    cafe_loop_t *loop = cafe__tls_loop; /* the child is the thread that forked */
+    /* Once: a child's child inherits the timer, armed already (a second init would link the
+     * handle into the loop twice). */
+    if (loop && loop->running && !loop->fork_armed &&
+        uv_timer_init(&loop->uv, &loop->fork_timer) == 0) {
+        loop->fork_armed = 1;
+        (void)uv_timer_start(&loop->fork_timer, on_forked_timer, 0, 0);
+    }
+}
+
+static void atfork_install(void) {
+    (void)pthread_atfork(NULL, NULL, on_fork_child);
+}
+
 int cafe_loop_create(cafe_loop_t **out, const cafe_loop_opts_t *opts) {
     /* A default no stack class can hold would make every spawn fail, main's first. */
     if (!out || (opts && opts->stack_size > CAFE_STACK_MAX))
@@ -128,6 +168,8 @@ int cafe_loop_create(cafe_loop_t **out, const cafe_loop_opts_t *opts) {
     if (opts && opts->stack_size)
         loop->stack_size = opts->stack_size < CAFE_STACK_MIN ? CAFE_STACK_MIN : opts->stack_size;
     loop->quiet = opts ? opts->quiet : 0;
+    (void)pthread_once(&atfork_once, atfork_install);
+    loop->forks = forks;
     cafe__stacks_init(&loop->stacks);
     *out = loop;
     return 0;
@@ -318,6 +360,8 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
      * refuses it too. */
     if (loop->running || cafe__tls_loop)
         return CAFE_EBUSY;
+    if (loop->forks != forks)
+        forked_abort();
     cafe__tls_loop = loop;
     loop->thread = &cafe__tls_loop;
     loop->running = 1;

@@ -6,8 +6,10 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <signal.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <uv.h>
 
 static int quick(void *arg, void **value) {
@@ -250,6 +252,66 @@ static void test_nested_loop_runs_ebusy(void **state) {
     assert_int_equal(cafe_loop_run(n.other, must_not_run, &n.ran, NULL), 0);
     assert_int_equal(n.ran, 1);
     cafe_loop_free(n.other);
+}
+
+/* ---- a loop made before fork() does not run in the child: its epoll instance (and every
+ * socket of it) is the parent's too, so the two processes took each other's events,
+ * silently. The child aborts with a message when it would run or poll it: a child exits or
+ * execs; a loop of its own is fine (made after the fork, outside any run) ---- */
+static int sleep_briefly(void *arg, void **value) {
+    return cafe_task_sleep(1);
+}
+
+static int fork_in_task(void *arg, void **value) {
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return CAFE_EIO;
+    if (pid == 0 && arg) { /* the child forks again first: its child aborts too */
+        int st = 0;
+        pid_t grandchild = fork();
+        if (grandchild == 0)
+            return sleep_briefly(NULL, NULL);
+        if (grandchild < 0 || waitpid(grandchild, &st, 0) != grandchild || !WIFSIGNALED(st) ||
+            WTERMSIG(st) != SIGABRT)
+            _exit(1);
+    }
+    if (pid == 0)                         /* the child goes on inside the parent's run: */
+        return sleep_briefly(NULL, NULL); /* its sleep polls the parent's loop */
+    int st = 0;
+    if (waitpid(pid, &st, 0) != pid)
+        return CAFE_EIO;
+    return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT ? 0 : CAFE_EIO;
+}
+
+static void test_loop_in_forked_child_aborts(void **state) {
+    int st;
+    const char *err;
+    for (uintptr_t twice = 0; twice <= 1; twice++) {
+        err = test_child_stderr(fork_in_task, (void *)twice, &st);
+        assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        assert_non_null(strstr(err, "fork"));
+        assert_non_null(strstr(err, "child process"));
+    }
+    /* made before the fork, run in the child */
+    cafe_loop_t *loop;
+    assert_int_equal(cafe_loop_create(&loop, NULL), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 2);
+        (void)cafe_loop_run(loop, sleep_briefly, NULL, NULL);
+        _exit(0);
+    }
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+    /* the parent's loop is untouched, and a child's own loop runs */
+    assert_int_equal(cafe_loop_run(loop, sleep_briefly, NULL, NULL), 0);
+    cafe_loop_free(loop);
+    err = test_child_stderr(sleep_briefly, NULL, &st);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
 /* ---- a stream or watcher left open at cafe_loop_free aborts: its handle would dangle ---- */
@@ -1341,6 +1403,7 @@ int main(void) {
         cmocka_unit_test(test_group_left_alive_aborts),
         cmocka_unit_test(test_free_of_running_loop_aborts),
         cmocka_unit_test(test_nested_loop_runs_ebusy),
+        cmocka_unit_test(test_loop_in_forked_child_aborts),
         cmocka_unit_test(test_null_loop_is_refused),
         cmocka_unit_test(test_scopes_ended_out_of_order_abort),
         cmocka_unit_test(test_scopes_ended_outside_any_task_abort),
