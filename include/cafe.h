@@ -197,7 +197,9 @@ void *cafe_loop_uv(cafe_loop_t *loop);
 
 /* Milliseconds on the loop's monotonic clock, read now (asyncio's loop.time(); libuv's
  * cached time, which stands still through a turn, is refreshed): what cafe_task_sleep and
- * cafe_deadline_begin count from, so a sleep of `at - cafe_loop_now(loop)` ends at `at`.
+ * cafe_deadline_begin count from, so a sleep of `at - cafe_loop_now(loop)` ends at `at`,
+ * while `at` is ahead: counts are unsigned, so once `at` has passed that difference wraps
+ * round to a wait of some 584 million years; write `at > now ? at - now : 0`.
  * A NULL loop aborts the process with a message. */
 uint64_t cafe_loop_now(cafe_loop_t *loop);
 
@@ -371,7 +373,10 @@ int cafe_task_cancelled(void);
 /* asyncio.sleep: suspends the current task for ms milliseconds from the call (not from the
  * start of the loop's turn, which the tasks before may have spent computing); other tasks
  * run. Outside a task it blocks the thread. Returns 0, CAFE_ECANCELED or CAFE_ETIMEDOUT
- * (deadline). As in asyncio, a sleep of 0 is cafe_task_yield. */
+ * (deadline). As in asyncio, a sleep of 0 is cafe_task_yield. ms is unsigned: a negative
+ * count converted to it (asyncio's sleep(-1) returns at once) is a sleep of ~584 million
+ * years, as is any huge count (UINT64_MAX: for good); the same goes for the ms of
+ * cafe_deadline_begin and cafe_task_join_timeout, whose 0 has passed at once. */
 int cafe_task_sleep(uint64_t ms);
 
 /* asyncio.sleep(0): lets every other ready task run, and pending I/O be processed, once.
