@@ -188,11 +188,15 @@ void cafe_loop_free(cafe_loop_t *loop);
  * on a thread where a loop runs). */
 int cafe_run(cafe_task_fn fn, void *arg, cafe_result_t *result);
 
-/* The loop running on this thread, or NULL outside cafe_loop_run. */
+/* The loop running on this thread, or NULL outside cafe_loop_run. Its creator's (see
+ * cafe_loop_free): the caller never frees it. */
 cafe_loop_t *cafe_loop_current(void);
 
 /* The libuv loop under a cafe loop, for code that wants to add its own libuv handles.
- * Returned as void * so that this header does not need uv.h; cast to uv_loop_t *. */
+ * Returned as void * so that this header does not need uv.h; cast to uv_loop_t *. Part of
+ * the cafe loop (NULL for a NULL loop): valid until cafe_loop_free, which closes the handles
+ * still open on it (close yours first: their memory is yours, and their close callbacks would
+ * not run). */
 void *cafe_loop_uv(cafe_loop_t *loop);
 
 /* Milliseconds on the loop's monotonic clock, read now (asyncio's loop.time(); libuv's

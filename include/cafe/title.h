@@ -219,9 +219,9 @@ void cafe_title_free(cafe_title_t *t);
 
 /* One shot for a whole page in memory: create, feed, finish. On success *title is a
  * malloc'ed NUL-terminated UTF-8 copy the caller frees (NULL when there is no title), and
- * *encoding (if not NULL) the encoding's name. Returns 1 with a title, 0 without, or a
- * negative CAFE_E* code: CAFE_ENOMEM, or CAFE_EINVAL when title is NULL (or html is, with
- * len > 0). */
+ * *encoding (if not NULL) the encoding's name, in static storage. Returns 1 with a title, 0
+ * without, or a negative CAFE_E* code: CAFE_ENOMEM, or CAFE_EINVAL when title is NULL (or html is,
+ * with len > 0). */
 int cafe_title_extract(const void *html, size_t len, const char *charset, char **title,
                        const char **encoding);
 
