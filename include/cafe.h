@@ -204,7 +204,9 @@ void *cafe_loop_uv(cafe_loop_t *loop);
  * cafe_deadline_begin count from, so a sleep of `at - cafe_loop_now(loop)` ends at `at`,
  * while `at` is ahead: counts are unsigned, so once `at` has passed that difference wraps
  * round to a wait of some 584 million years; write `at > now ? at - now : 0`.
- * A NULL loop aborts the process with a message. */
+ * A NULL loop aborts the process with a message, and so does a call from a cafe_thread_run
+ * function or, while the loop runs, from a thread other than its own (it refreshes the loop's
+ * clock). */
 uint64_t cafe_loop_now(cafe_loop_t *loop);
 
 /* ------------------------------------------------------------------------------------------ */

@@ -67,6 +67,8 @@ void *cafe_loop_uv(cafe_loop_t *loop) {
 }
 
 uint64_t cafe_loop_now(cafe_loop_t *loop) {
+    /* It writes the loop's clock: from another thread while the loop runs, a race. */
+    cafe__loop_arg_check(loop, "cafe_loop_now");
     if (!loop) { /* a crash at a NULL read would name nothing */
         fprintf(stderr, "cafe: cafe_loop_now given no loop (NULL)\n");
         abort();

@@ -649,6 +649,7 @@ typedef struct offloop {
     cafe_event_t event;
     cafe_queue_t queue;
     cafe_tcp_t listener;
+    cafe_loop_t *loop;
 } offloop_t;
 
 static int call_from_pool(void *arg) {
@@ -666,6 +667,8 @@ static int call_from_pool(void *arg) {
         return cafe_task_spawn(&t, quick, NULL, NULL);
     else if (strcmp(o->call, "cafe_loop_run") == 0)
         return cafe_run(quick, NULL, NULL); /* a loop of its own, on the pool thread */
+    else if (strcmp(o->call, "cafe_loop_now") == 0)
+        return (int)(cafe_loop_now(o->loop) & 1); /* wrote the loop's clock and its flag */
     else
         return cafe_task_sleep(1);
     return 0;
@@ -678,6 +681,7 @@ static int wait_sem(void *arg, void **value) {
 static int offloop_main(void *arg, void **value) {
     offloop_t *o = arg;
     cafe_task_t *waiter;
+    o->loop = cafe_loop_current();
     cafe_sem_init(&o->sem, 0);
     cafe_event_init(&o->event);
     assert_int_equal(cafe_queue_init(&o->queue, 4), 0);
@@ -694,7 +698,7 @@ static int offloop_main(void *arg, void **value) {
 static void test_loop_calls_from_pool_thread_abort(void **state) {
     static const char *const calls[] = {"cafe_sem_release", "cafe_event_set",  "cafe_queue_put",
                                         "cafe_task_spawn",  "cafe_task_sleep", "cafe_tcp_close",
-                                        "cafe_loop_run"};
+                                        "cafe_loop_run",    "cafe_loop_now"};
     for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
         offloop_t o = {.call = calls[i]};
         int st;
