@@ -781,7 +781,9 @@ typedef struct cafe_signal {
 } cafe_signal_t;
 
 /* Starts counting deliveries of signum. Needs a running loop (CAFE_ENOTASK otherwise);
- * CAFE_EINVAL for a NULL s or a bad signal number. s is filled without being read (as a TCP
+ * CAFE_EINVAL for a NULL s, a bad signal number, or a fault's (SIGSEGV, SIGBUS, SIGFPE,
+ * SIGILL: a handler that returns runs the faulting instruction again, so a crash would hang
+ * instead, and SIGSEGV reports stack overflows). s is filled without being read (as a TCP
  * handle: an open watcher filled again is lost, still open, until cafe_loop_free aborts). */
 int cafe_signal_open(cafe_signal_t *s, int signum);
 /* Waits until the signal has been delivered at least once since the last wait; returns how

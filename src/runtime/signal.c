@@ -6,6 +6,7 @@
  * leaves. */
 #include "runtime/internal.h"
 
+#include <signal.h>
 #include <stdlib.h>
 
 typedef struct watcher {
@@ -74,6 +75,11 @@ int cafe_signal_open(cafe_signal_t *s, int signum) {
     if (!s)
         return CAFE_EINVAL;
     s->private_handle = NULL;
+    /* A fault's handler that returns runs the faulting instruction again: a watcher (libuv's
+     * handler counts and returns) made every crash a hang, and took the stack-overflow
+     * report's SIGSEGV handler away. */
+    if (signum == SIGSEGV || signum == SIGBUS || signum == SIGFPE || signum == SIGILL)
+        return CAFE_EINVAL;
     if (!loop)
         return CAFE_ENOTASK;
     watcher_t *w = calloc(1, sizeof(*w));

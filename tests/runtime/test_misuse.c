@@ -1391,6 +1391,29 @@ static void test_null_out_pointers_einval(void **state) {
     assert_int_equal(test_run(null_outs_main, NULL), 0);
 }
 
+/* A watcher on a fault signal turned a crash into a hang: libuv's handler counts the
+ * delivery and returns, the faulting instruction runs again, forever, at 100% CPU (and the
+ * stack-overflow report's SIGSEGV handler was gone). Refused, the disposition left alone. */
+static int fault_watchers_main(void *arg, void **value) {
+    static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction before, after;
+        assert_int_equal(sigaction(sigs[i], NULL, &before), 0);
+        cafe_signal_t s = {(void *)&s};
+        assert_int_equal(cafe_signal_open(&s, sigs[i]), CAFE_EINVAL);
+        assert_null(s.private_handle); /* left closed */
+        assert_int_equal(cafe_signal_pending(&s), CAFE_EINVAL);
+        assert_int_equal(sigaction(sigs[i], NULL, &after), 0);
+        assert_ptr_equal((void *)(uintptr_t)after.sa_sigaction,
+                         (void *)(uintptr_t)before.sa_sigaction);
+    }
+    return 0;
+}
+
+static void test_fault_signal_watchers_einval(void **state) {
+    assert_int_equal(test_run(fault_watchers_main, NULL), 0);
+}
+
 static void test_err_name_and_version(void **state) {
     assert_string_equal(cafe_err_name(0), "CAFE_OK");
     assert_string_equal(cafe_err_name(CAFE_ETIMEDOUT), "CAFE_ETIMEDOUT");
@@ -1434,6 +1457,7 @@ int main(void) {
         cmocka_unit_test(test_bad_loop_opts_einval),
         cmocka_unit_test(test_err_name_and_version),
         cmocka_unit_test(test_null_out_pointers_einval),
+        cmocka_unit_test(test_fault_signal_watchers_einval),
         cmocka_unit_test(test_open_stream_at_free_aborts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
