@@ -718,6 +718,7 @@ enum { CAFE_GROUP_CANCEL_ON_ERROR = 1 };
 struct cafe__task;
 typedef struct cafe_group {
     unsigned private_flags;
+    unsigned private_init; /* which cafe_group_init made it: its children remember it */
     int private_first_error, private_waited, private_cancelled;
     size_t private_live, private_failed;
     cafe_task_t *private_owner;
@@ -726,7 +727,10 @@ typedef struct cafe_group {
     const void *private_thread;
 } cafe_group_t;
 
-/* Makes g an empty group. */
+/* Makes g an empty group (flags: 0 or CAFE_GROUP_CANCEL_ON_ERROR). Only when no child of it
+ * runs (fresh memory, or once cafe_group_wait returned): initialised again under running
+ * children, the first of them to finish aborts the process with a message (they would count
+ * down the new round, whose wait would return while its own children ran). */
 void cafe_group_init(cafe_group_t *g, unsigned flags);
 /* Starts a child. Like cafe_task_spawn, but the group owns the handle. */
 int cafe_group_spawn(cafe_group_t *g, cafe_task_fn fn, void *arg, const cafe_task_opts_t *opts);

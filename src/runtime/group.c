@@ -19,8 +19,13 @@ static cafe_task_t *frame_owner(const cafe_group_t *g) {
     return cafe__task_handle(t);
 }
 
+/* Numbers each init on this thread (a group belongs to one): a group initialised again while
+ * children of its earlier init run gets another number, which they find when they finish. */
+static _Thread_local unsigned inits;
+
 void cafe_group_init(cafe_group_t *g, unsigned flags) {
     *g = (cafe_group_t){.private_flags = flags,
+                        .private_init = ++inits,
                         .private_owner = frame_owner(g),
                         .private_thread = cafe__owner_init()};
 }
@@ -44,6 +49,7 @@ static int group_spawn(cafe_group_t *g, cafe_task_fn fn, void *arg, const cafe_t
         return rc;
     if (g->private_waited) /* a new round: the last one's errors are not this one's */
         *g = (cafe_group_t){.private_flags = g->private_flags,
+                            .private_init = g->private_init,
                             .private_owner = g->private_owner,
                             .private_thread = g->private_thread};
     /* Spawned by a child that was cancelled in the turn it got what it waited for, say: the
@@ -51,6 +57,7 @@ static int group_spawn(cafe_group_t *g, cafe_task_fn fn, void *arg, const cafe_t
     if (g->private_cancelled)
         cafe__task_cancel(t);
     t->group = g;
+    t->group_init = g->private_init;
     t->result_out = result;
     t->sib_prev = NULL;
     t->sib_next = g->private_children;
@@ -80,6 +87,16 @@ void cafe_group_cancel(cafe_group_t *g) {
 
 void cafe__group_child_done(cafe__task_t *t) {
     cafe_group_t *g = t->group;
+    /* Initialised again under its children: they would count down the new round (its wait
+     * returned while its own children ran) and unlink themselves from its list. */
+    if (g->private_init != t->group_init) {
+        fprintf(stderr,
+                "cafe: task %s, a child of task group %p, finished after cafe_group_init was "
+                "called on the group again: call cafe_group_wait before initialising a group "
+                "again\n",
+                t->name ? t->name : "(unnamed)", (void *)g);
+        abort();
+    }
     if (t->sib_prev)
         t->sib_prev->sib_next = t->sib_next;
     else

@@ -123,6 +123,7 @@ struct cafe__task {
     };
     cafe__wait_t *joiner;                    /* the wait claiming it: join, gather, wait_any */
     cafe_group_t *group;                     /* owning group, or NULL */
+    unsigned group_init;                     /* its group's private_init at the spawn */
     cafe_result_t *result_out;               /* group child: where its result is copied */
     cafe__task_t *ready_next;                /* run queue */
     cafe__task_t *handle_prev, *handle_next; /* loop's list of live handles */

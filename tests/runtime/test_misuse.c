@@ -185,6 +185,36 @@ static void test_group_left_alive_aborts(void **state) {
     assert_non_null(strstr(err, "cafe_group_wait"));
 }
 
+/* ---- a group initialised again while its children run: they counted down the new round
+ * (cafe_group_wait returned while a child of it still ran, the count wrapped round), and a
+ * child of the group in a task's stack wrote into the frame after it returned. The first
+ * child of the old round to finish aborts, naming the group ---- */
+static int nap(void *arg, void **value) {
+    return cafe_task_sleep((uint64_t)(uintptr_t)arg);
+}
+
+static int group_reinit(void *arg, void **value) {
+    static cafe_group_t g;
+    cafe_task_opts_t o = {.name = "old-child"};
+    cafe_group_init(&g, 0);
+    assert_int_equal(cafe_group_spawn(&g, nap, (void *)(uintptr_t)5, &o), 0);
+    cafe_group_init(&g, 0);
+    if (arg) /* a new child, which outlives the old one */
+        assert_int_equal(cafe_group_spawn(&g, nap, (void *)(uintptr_t)200, NULL), 0);
+    int rc = cafe_group_wait(&g);
+    return rc == 0 ? cafe_task_sleep(50) : rc;
+}
+
+static void test_group_init_under_children_aborts(void **state) {
+    for (uintptr_t spawn_again = 0; spawn_again <= 1; spawn_again++) {
+        int st;
+        const char *err = test_child_stderr(group_reinit, (void *)spawn_again, &st);
+        assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+        assert_non_null(strstr(err, "cafe_group_init"));
+        assert_non_null(strstr(err, "old-child"));
+    }
+}
+
 /* ---- freeing the running loop aborts: it did nothing, and the loop leaked unnoticed ---- */
 static int free_own_loop(void *arg, void **value) {
     cafe_loop_free(cafe_loop_current());
@@ -1428,6 +1458,7 @@ int main(void) {
         cmocka_unit_test(test_detach_of_waited_task_ebusy),
         cmocka_unit_test(test_gather_checks_before_touching),
         cmocka_unit_test(test_group_left_alive_aborts),
+        cmocka_unit_test(test_group_init_under_children_aborts),
         cmocka_unit_test(test_free_of_running_loop_aborts),
         cmocka_unit_test(test_nested_loop_runs_ebusy),
         cmocka_unit_test(test_loop_in_forked_child_aborts),
