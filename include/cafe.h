@@ -727,7 +727,8 @@ typedef struct cafe_group {
     const void *private_thread;
 } cafe_group_t;
 
-/* Makes g an empty group (flags: 0 or CAFE_GROUP_CANCEL_ON_ERROR). Only when no child of it
+/* Makes g an empty group (flags: 0 or CAFE_GROUP_CANCEL_ON_ERROR; others abort the process
+ * with a message, there being no code to return). Only when no child of it
  * runs (fresh memory, or once cafe_group_wait returned): initialised again under running
  * children, the first of them to finish aborts the process with a message (they would count
  * down the new round, whose wait would return while its own children ran). */

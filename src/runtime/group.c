@@ -24,6 +24,13 @@ static cafe_task_t *frame_owner(const cafe_group_t *g) {
 static _Thread_local unsigned inits;
 
 void cafe_group_init(cafe_group_t *g, unsigned flags) {
+    if (flags & ~(unsigned)CAFE_GROUP_CANCEL_ON_ERROR) { /* no code to return: say it */
+        fprintf(stderr,
+                "cafe: cafe_group_init given unknown flags %#x: 0 or "
+                "CAFE_GROUP_CANCEL_ON_ERROR\n",
+                flags);
+        abort();
+    }
     *g = (cafe_group_t){.private_flags = flags,
                         .private_init = ++inits,
                         .private_owner = frame_owner(g),

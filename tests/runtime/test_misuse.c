@@ -205,6 +205,14 @@ static int group_reinit(void *arg, void **value) {
     return rc == 0 ? cafe_task_sleep(50) : rc;
 }
 
+/* Flags cafe does not know (a typo, a task flag given to the group): taken silently, the
+ * group acting as with none, maybe not as the caller meant. */
+static int group_bad_flags(void *arg, void **value) {
+    cafe_group_t g;
+    cafe_group_init(&g, CAFE_GROUP_CANCEL_ON_ERROR | 4u);
+    return cafe_group_wait(&g);
+}
+
 static void test_group_init_under_children_aborts(void **state) {
     for (uintptr_t spawn_again = 0; spawn_again <= 1; spawn_again++) {
         int st;
@@ -213,6 +221,13 @@ static void test_group_init_under_children_aborts(void **state) {
         assert_non_null(strstr(err, "cafe_group_init"));
         assert_non_null(strstr(err, "old-child"));
     }
+}
+
+static void test_group_unknown_flags_abort(void **state) {
+    int st;
+    const char *err = test_child_stderr(group_bad_flags, NULL, &st);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+    assert_non_null(strstr(err, "cafe_group_init given unknown flags"));
 }
 
 /* ---- freeing the running loop aborts: it did nothing, and the loop leaked unnoticed ---- */
@@ -1459,6 +1474,7 @@ int main(void) {
         cmocka_unit_test(test_gather_checks_before_touching),
         cmocka_unit_test(test_group_left_alive_aborts),
         cmocka_unit_test(test_group_init_under_children_aborts),
+        cmocka_unit_test(test_group_unknown_flags_abort),
         cmocka_unit_test(test_free_of_running_loop_aborts),
         cmocka_unit_test(test_nested_loop_runs_ebusy),
         cmocka_unit_test(test_loop_in_forked_child_aborts),
