@@ -15,10 +15,19 @@ const char *cafe_strerror(int err) {
     default:
         break;
     }
-    /* Any other -errno (from libuv or the system): libuv's table is static and thread-safe. */
-    if (err < 0 && err > -4096)
+    /* Any other -errno (from libuv or the system): libuv's messages for the codes it names are
+     * static and thread-safe; for another, uv_strerror mallocs a new string at each call, which
+     * would leak, so those get the C library's static description. */
+    switch (err) {
+#define CAFE__UV_KNOWN(name, msg) case UV_##name:
+        UV_ERRNO_MAP(CAFE__UV_KNOWN)
+#undef CAFE__UV_KNOWN
         return uv_strerror(err);
-    return "unknown error";
+    default:
+        break;
+    }
+    const char *desc = err < 0 && err > -4096 ? strerrordesc_np(-err) : NULL;
+    return desc ? desc : "unknown error";
 }
 
 const char *cafe_version(void) {

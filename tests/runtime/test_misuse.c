@@ -1464,6 +1464,14 @@ static void test_err_name_and_version(void **state) {
     assert_string_equal(cafe_err_name(CAFE_ETIMEDOUT), "CAFE_ETIMEDOUT");
     assert_string_equal(cafe_err_name(-123456), "CAFE_EUNKNOWN");
     assert_string_equal(cafe_version(), CAFE_VERSION_STRING);
+    /* Static storage for every code: for an errno libuv has no name for (ENOMEDIUM),
+     * uv_strerror mallocs a new "Unknown system error" string per call, and cafe_strerror
+     * leaked one each time it passed it on. */
+    const char *a = cafe_strerror(-ENOMEDIUM), *b = cafe_strerror(-ENOMEDIUM);
+    assert_ptr_equal(a, b);
+    assert_true(a[0] != 0);
+    assert_ptr_equal(cafe_strerror(-4000), cafe_strerror(-4000));
+    assert_string_equal(cafe_strerror(-EHOSTUNREACH), "host is unreachable"); /* libuv's */
 }
 
 int main(void) {
