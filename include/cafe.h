@@ -274,8 +274,11 @@ enum {
 
 typedef struct cafe_task_opts {
     size_t stack_size; /* 0 = the loop's default; CAFE_EINVAL above CAFE_STACK_MAX */
-    const char *name;  /* for error reports; not copied, must outlive the task; may be NULL */
-    unsigned flags;    /* CAFE_TASK_DAEMON, or 0 */
+    /* For error reports; may be NULL. Not copied: valid until the task is joined (gather,
+     * as_completed...), or else until the loop run ends, which names the failed tasks nobody
+     * joined (detached ones too); a string literal is the safe choice. */
+    const char *name;
+    unsigned flags; /* CAFE_TASK_DAEMON, or 0 */
 } cafe_task_opts_t;
 
 /* asyncio.create_task: starts fn(arg) as a new task on the current loop and returns its
