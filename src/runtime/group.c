@@ -164,10 +164,13 @@ int cafe__waited_by(const cafe__task_t *self, const cafe__task_t *t, const cafe_
     return 0;
 }
 
-static int group_park(cafe_group_t *g, int interruptible) {
-    cafe__wait_t w = {.abort = interruptible ? cafe__abort_unlist : NULL};
-    cafe__waitlist_push(&g->private_waiters, &w);
-    return cafe__park(&w, CAFE__NEVER);
+/* An interrupted waiter stays on the group's list: it still waits for the children (it
+ * cancels them and waits again, uninterruptibly), and a child that came to wait for it in
+ * the turn before it ran again must find it there (cafe__waited_by) and be refused; off the
+ * list, the two waited for each other, and walks up through them went round for good. */
+static int abort_listed(cafe__wait_t *w) {
+    (void)w;
+    return 1;
 }
 
 int cafe_group_wait(cafe_group_t *g) {
@@ -180,14 +183,21 @@ int cafe_group_wait(cafe_group_t *g) {
         return CAFE_EDEADLK;
     if (g->private_live > 0 && !self)
         return CAFE_ENOTASK;
+    /* One record for the whole call, on the list until the last child's end pops it. */
+    cafe__wait_t w = {.abort = abort_listed};
     int rc = 0;
-    while (g->private_live > 0 && rc == 0)
-        rc = group_park(g, 1);
-    if (rc != 0) {
-        cafe_group_cancel(g);
-        while (g->private_live > 0)
-            group_park(g, 0);
+    while (g->private_live > 0) {
+        if (!w.list)
+            cafe__waitlist_push(&g->private_waiters, &w);
+        int code = cafe__park(&w, CAFE__NEVER);
+        if (code != 0 && rc == 0) { /* interrupted: the children go, and are waited for */
+            rc = code;
+            w.abort = NULL;
+            cafe_group_cancel(g);
+        }
     }
+    if (w.list)
+        cafe__waitlist_remove(w.list, &w);
     g->private_waited = 1;
     return rc != 0 ? rc : g->private_first_error;
 }

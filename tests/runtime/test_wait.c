@@ -283,6 +283,55 @@ static int group_cycle_main(void *arg, void **value) {
     return 0;
 }
 
+/* The waiter interrupted (cancelled, timed out) still waits for the group: it cancels the
+ * children and waits for them again, uninterruptibly. In the turn between its interruption
+ * and that second wait it was off the group's list, so a child that joined it then (in a
+ * shield) was not refused, and the two waited for each other; another task's walk up through
+ * them went round for good. */
+typedef struct window {
+    cafe_group_t g;
+    cafe_event_t go;
+    cafe_task_t *w;
+    int rc;
+} window_t;
+
+static int shielded_join_waiter(void *arg, void **value) {
+    window_t *x = arg;
+    cafe_shield_t s;
+    assert_int_equal(cafe_shield_begin(&s), 0);
+    assert_int_equal(cafe_event_wait(&x->go), 0);
+    x->rc = cafe_task_join(x->w, NULL); /* the waiter was cancelled, and has not run yet */
+    cafe_shield_end(&s);
+    return 0;
+}
+
+static int wait_window_group(void *arg, void **value) {
+    window_t *x = arg;
+    return cafe_group_wait(&x->g);
+}
+
+static int interrupted_waiter_main(void *arg, void **value) {
+    window_t *x = arg;
+    cafe_result_t r;
+    cafe_group_init(&x->g, 0);
+    cafe_event_init(&x->go);
+    assert_int_equal(cafe_group_spawn(&x->g, shielded_join_waiter, x, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&x->w, wait_window_group, x, NULL), 0);
+    assert_int_equal(cafe_task_yield(), 0);      /* the child waits for go, w for the group */
+    cafe_event_set(&x->go);                      /* the child runs first... */
+    assert_int_equal(cafe_task_cancel(x->w), 0); /* ...then w, interrupted */
+    assert_int_equal(cafe_task_yield(), 0);      /* both run: nobody joins w before */
+    assert_int_equal(cafe_task_join(x->w, &r), 0);
+    assert_int_equal(r.status, CAFE_ECANCELED);
+    assert_int_equal(x->rc, CAFE_EDEADLK);
+    return 0;
+}
+
+static void test_interrupted_group_waiter_still_waits(void **state) {
+    window_t x = {.rc = 1};
+    assert_int_equal(test_run(interrupted_waiter_main, &x), 0);
+}
+
 static void test_waiting_for_own_group_waiter_edeadlk(void **state) {
     assert_int_equal(test_run(group_cycle_main, NULL), 0);
 }
@@ -315,6 +364,7 @@ int main(void) {
         cmocka_unit_test(test_gather_owns_its_handles),
         cmocka_unit_test(test_waiting_for_own_waiter_edeadlk),
         cmocka_unit_test(test_waiting_for_own_group_waiter_edeadlk),
+        cmocka_unit_test(test_interrupted_group_waiter_still_waits),
         cmocka_unit_test(test_group_results_collected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
