@@ -85,6 +85,8 @@ typedef struct cafe_dns_stats {
     uint64_t hits;    /* answered from the cache or by joining a query in flight */
     uint64_t queries_peak;
 } cafe_dns_stats_t;
+/* Fills *out for `loop` (NULL = the running loop); zeros while it has no resolver. A NULL out
+ * aborts the process with a message. */
 void cafe_dns_stats_get(cafe_loop_t *loop, cafe_dns_stats_t *out);
 
 #ifdef __cplusplus

@@ -387,7 +387,8 @@ typedef struct cafe_http_stats {
                               connection to the next that gets the number */
 } cafe_http_stats_t;
 
-/* Fills *out for `loop` (NULL = the running loop); zeros when it made no request. */
+/* Fills *out for `loop` (NULL = the running loop); zeros when it made no request. A NULL out
+ * aborts the process with a message. */
 void cafe_http_stats_get(cafe_loop_t *loop, cafe_http_stats_t *out);
 
 #ifdef __cplusplus

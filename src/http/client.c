@@ -2,6 +2,7 @@
  * hook. Also the public limits and stats calls. */
 #include "http/internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -183,6 +184,10 @@ int cafe_http_limits_set(cafe_loop_t *loop, const cafe_http_limits_t *limits) {
 
 void cafe_http_stats_get(cafe_loop_t *loop, cafe_http_stats_t *out) {
     cafe__loop_arg_check(loop, "cafe_http_stats_get");
+    if (!out) { /* no code to return: a crash at the write would name nothing */
+        fprintf(stderr, "cafe: cafe_http_stats_get given no out (NULL)\n");
+        abort();
+    }
     cafe__http_client_t *c = cafe__http_client_find(loop ? loop : cafe_loop_current());
     if (c)
         *out = c->stats;

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +59,10 @@ int cafe_dns_configure(cafe_loop_t *loop, const cafe_dns_opts_t *opts) {
 
 void cafe_dns_stats_get(cafe_loop_t *loop, cafe_dns_stats_t *out) {
     cafe__loop_arg_check(loop, "cafe_dns_stats_get");
+    if (!out) { /* no code to return: a crash at the write would name nothing */
+        fprintf(stderr, "cafe: cafe_dns_stats_get given no out (NULL)\n");
+        abort();
+    }
     cafe__dns_t *d = dns_find(loop ? loop : cafe_loop_current());
     *out = d ? d->stats : (cafe_dns_stats_t){0};
 }

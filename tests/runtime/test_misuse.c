@@ -1431,9 +1431,29 @@ static int null_outs_main(void *arg, void **value) {
     return 0;
 }
 
+/* The stats calls return nothing: a NULL out is a message and an abort, not a SIGSEGV that
+ * names nothing (as cafe_loop_now's NULL loop). */
+static int http_stats_to_null(void *arg, void **value) {
+    cafe_http_stats_get(NULL, NULL);
+    return 0;
+}
+
+static int dns_stats_to_null(void *arg, void **value) {
+    cafe_dns_stats_get(NULL, NULL);
+    return 0;
+}
+
 static void test_null_out_pointers_einval(void **state) {
     assert_int_equal(cafe_loop_create(NULL, NULL), CAFE_EINVAL);
     assert_int_equal(test_run(null_outs_main, NULL), 0);
+    static const cafe_task_fn stats[] = {http_stats_to_null, dns_stats_to_null};
+    static const char *const names[] = {"cafe_http_stats_get", "cafe_dns_stats_get"};
+    for (int i = 0; i < 2; i++) {
+        int st;
+        const char *err = test_child_stderr(stats[i], NULL, &st);
+        assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+        assert_non_null(strstr(err, names[i]));
+    }
 }
 
 /* A watcher on a fault signal turned a crash into a hang: libuv's handler counts the
