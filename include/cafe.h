@@ -47,8 +47,10 @@
  * it from the cafe_thread_run function, or use a libuv uv_async_t on cafe_loop_uv: its
  * callback runs on the loop's thread and may call cafe_future_resolve.
  *
- * Suspending calls outside any task: cafe_task_sleep blocks the thread; cafe_thread_run
- * runs the function inline; the others return CAFE_ENOTASK when they would have to wait.
+ * Suspending calls outside any task: outside any loop, cafe_task_sleep blocks the thread;
+ * cafe_thread_run runs the function inline; the others return CAFE_ENOTASK when they would
+ * have to wait (cafe_task_sleep too in a libuv callback of the running loop, whose thread it
+ * would block).
  */
 #ifndef CAFE_H
 #define CAFE_H
@@ -381,11 +383,12 @@ int cafe_task_cancelled(void);
 
 /* asyncio.sleep: suspends the current task for ms milliseconds from the call (not from the
  * start of the loop's turn, which the tasks before may have spent computing); other tasks
- * run. Outside a task it blocks the thread. Returns 0, CAFE_ECANCELED or CAFE_ETIMEDOUT
- * (deadline). As in asyncio, a sleep of 0 is cafe_task_yield. ms is unsigned: a negative
- * count converted to it (asyncio's sleep(-1) returns at once) is a sleep of ~584 million
- * years, as is any huge count (UINT64_MAX: for good); the same goes for the ms of
- * cafe_deadline_begin and cafe_task_join_timeout, whose 0 has passed at once. */
+ * run. Outside any loop it blocks the thread; on the thread of a running loop outside a task
+ * (a libuv callback, an HTTP body callback), which it would freeze, it returns CAFE_ENOTASK.
+ * Returns 0, CAFE_ECANCELED or CAFE_ETIMEDOUT (deadline). As in asyncio, a sleep of 0 is
+ * cafe_task_yield. ms is unsigned: a negative count converted to it (asyncio's sleep(-1) returns at
+ * once) is a sleep of ~584 million years, as is any huge count (UINT64_MAX: for good); the same
+ * goes for the ms of cafe_deadline_begin and cafe_task_join_timeout, whose 0 has passed at once. */
 int cafe_task_sleep(uint64_t ms);
 
 /* asyncio.sleep(0): lets every other ready task run, and pending I/O be processed, once.

@@ -250,6 +250,8 @@ int cafe_task_cancelled(void) {
 int cafe_task_sleep(uint64_t ms) {
     cafe__loop_thread_check("cafe_task_sleep");
     cafe__task_t *t = cafe__running();
+    if (!t && ms > 0 && cafe__loop_tls()) /* a callback of the running loop: it would block it */
+        return CAFE_ENOTASK;
     if (!t) {
         struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
                               .tv_nsec = (long)(ms % 1000) * 1000000L};

@@ -299,6 +299,43 @@ static void test_nested_loop_runs_ebusy(void **state) {
     cafe_loop_free(n.other);
 }
 
+/* ---- cafe_task_sleep in a libuv callback of the running loop (an HTTP body callback, a
+ * timer's): outside any loop it blocks its thread, but here it blocked the loop, every task
+ * of it frozen, silently. CAFE_ENOTASK, as the other waits there ---- */
+typedef struct cb_sleep {
+    int rc;
+    uint64_t took_ms;
+    cafe_event_t done;
+} cb_sleep_t;
+
+static void sleep_in_callback(uv_timer_t *timer) {
+    cb_sleep_t *c = timer->data;
+    uint64_t t0 = uv_hrtime();
+    c->rc = cafe_task_sleep(300);
+    c->took_ms = (uv_hrtime() - t0) / 1000000u;
+    cafe_event_set(&c->done);
+}
+
+static int sleep_in_callback_main(void *arg, void **value) {
+    cb_sleep_t *c = arg;
+    uv_timer_t timer;
+    cafe_event_init(&c->done);
+    assert_int_equal(uv_timer_init(cafe_loop_uv(cafe_loop_current()), &timer), 0);
+    timer.data = c;
+    assert_int_equal(uv_timer_start(&timer, sleep_in_callback, 0, 0), 0);
+    assert_int_equal(cafe_event_wait(&c->done), 0);
+    uv_close((uv_handle_t *)&timer, NULL);
+    return cafe_task_yield();
+}
+
+static void test_sleep_in_loop_callback_enotask(void **state) {
+    cb_sleep_t c = {.rc = 1};
+    assert_int_equal(test_run(sleep_in_callback_main, &c), 0);
+    assert_int_equal(c.rc, CAFE_ENOTASK);
+    assert_true(c.took_ms < 150);
+    assert_int_equal(cafe_task_sleep(1), 0); /* outside any loop: it still blocks */
+}
+
 /* ---- a loop made before fork() does not run in the child: its epoll instance (and every
  * socket of it) is the parent's too, so the two processes took each other's events,
  * silently. The child aborts with a message when it would run or poll it: a child exits or
@@ -1505,6 +1542,7 @@ int main(void) {
         cmocka_unit_test(test_group_unknown_flags_abort),
         cmocka_unit_test(test_free_of_running_loop_aborts),
         cmocka_unit_test(test_nested_loop_runs_ebusy),
+        cmocka_unit_test(test_sleep_in_loop_callback_enotask),
         cmocka_unit_test(test_loop_in_forked_child_aborts),
         cmocka_unit_test(test_null_loop_is_refused),
         cmocka_unit_test(test_scopes_ended_out_of_order_abort),
