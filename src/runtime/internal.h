@@ -333,7 +333,7 @@ int cafe__waited_by(const cafe__task_t *self, const cafe__task_t *t, const cafe_
 /* cafe__waited_by for a join, gather or wait_any of t; inline for the common case of a self
  * that nobody waits for (spawn + join). */
 static inline int cafe__waits_for(const cafe__task_t *t, const cafe__task_t *self) {
-    if (!self->joiner && !self->group)
+    if (((uintptr_t)self->joiner | (uintptr_t)self->group) == 0) /* one branch for both */
         return 0;
     return cafe__waited_by(self, t, NULL);
 }
