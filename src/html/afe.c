@@ -3,13 +3,113 @@
  * block it was in, or by the adoption agency) stays in the list and is opened again
  * ("reconstructed") before the next content, where a later end tag may find it:
  * "<p><b></p><svg></b><title>" closes the <svg> with the reconstructed <b>, and the title is
- * HTML. The list is bounded (CAFE__HTML_AFE_MAX entries, the oldest forgotten), entries are
- * compared by name only (the "Noah's Ark" clause compares attributes too), and an entry finds
- * its element on the stack by the element's serial number. */
+ * HTML. The list is bounded (CAFE__HTML_AFE_MAX entries, the oldest forgotten), an entry
+ * finds its element on the stack by the element's serial number, and the "Noah's Ark" clause
+ * (three entries of a kind at most) compares names and a fingerprint of the attributes
+ * (stack.h says how much of each it reads). */
 #include <string.h>
 
+#include "html/charref.h"
 #include "html/hot.h"
 #include "html/stack.h"
+
+/* ---- the attributes' fingerprint ------------------------------------------------------ */
+
+#define ONES 0x0101010101010101ULL
+
+static uint64_t word(const void *p) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+static uint64_t step(uint64_t h, uint64_t w) {
+    h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+    return h ^ (h >> 29);
+}
+
+/* A well-mixed 64-bit value of x: each attribute's share of the sum. */
+static uint64_t mix(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    return x ^ (x >> 33);
+}
+
+static uint64_t has_byte(uint64_t w, unsigned char c) {
+    uint64_t x = w ^ (c * ONES);
+    return (x - ONES) & ~x & (0x80 * ONES);
+}
+
+/* The hash of n bytes (p writable up to a multiple of 8 past n: padded there), eight at a
+ * time; *special says whether a NUL, CR or '&' is among them. */
+static uint64_t hash_words(char *p, size_t n, uint64_t *special) {
+    size_t words = (n + 7) / 8 * 8;
+    for (size_t i = n; i < words; i++)
+        p[i] = 'x'; /* a byte not looked for */
+    uint64_t h = n, sp = 0;
+    for (size_t i = 0; i < words; i += 8) {
+        uint64_t w = word(p + i);
+        /* a byte below 0x0E (NUL, CR; tab, LF, FF too: those go the slow way) or an '&' */
+        sp |= ((w - 0x0E * ONES) & ~w) | has_byte(w, '&');
+        h = step(h, w);
+    }
+    sp &= 0x80 * ONES;
+    *special = sp;
+    return h;
+}
+
+/* The kept value's hash as the tokenizer gives the value: CR and CRLF as LF, NUL as U+FFFD,
+ * references decoded. Most values hold none of these bytes: hashed as they are. */
+static uint64_t value_hash(cafe__html_tok_t *tk) {
+    char *v = tk->vals[CAFE__ATTR_FP];
+    size_t n = tk->vlen[CAFE__ATTR_FP];
+    uint64_t special;
+    uint64_t h = hash_words(v, n, &special);
+    if (!special)
+        return h;
+    char lf[CAFE__HTML_ATTR_MAX];
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] != '\n' || i == 0 || v[i - 1] != '\r')
+            lf[m++] = v[i] == '\r' ? '\n' : v[i];
+    }
+    char out[3 * CAFE__HTML_ATTR_MAX + 8]; /* a NUL's U+FFFD is 3 bytes */
+    size_t len = cafe__html_attr_decode(lf, m, out, sizeof out - 7);
+    return hash_words(out, len, &special);
+}
+
+/* The attribute read so far joins the sum, unless one of its name came before. */
+static void attr_end(cafe__html_tok_t *tk) {
+    cafe__html_fp_t *f = &tk->fp;
+    for (unsigned i = 0; i < f->nnames; i++) {
+        if (f->names[i] == f->name)
+            return;
+    }
+    if (f->nnames < CAFE__HTML_FP_NAMES)
+        f->names[f->nnames++] = f->name;
+    f->sum += mix(f->name ^ value_hash(tk));
+}
+
+void cafe__html_afe_attr_named(cafe__html_tok_t *tk) {
+    cafe__html_fp_t *f = &tk->fp;
+    if (tk->attrs_seen & CAFE__HTML_SEEN_FP)
+        attr_end(tk);
+    tk->attrs_seen |= CAFE__HTML_SEEN_FP;
+    tk->vlen[CAFE__ATTR_FP] = 0;
+    /* the name's first bytes, lowercased (tag.c keeps them for attr_index), and its length */
+    size_t n = tk->attr_len < sizeof tk->attr_name ? tk->attr_len : sizeof tk->attr_name;
+    unsigned char name[sizeof tk->attr_name] = {0};
+    memcpy(name, tk->attr_name, n);
+    f->name = mix(step(step(tk->attr_len, word(name)), word(name + 8)));
+}
+
+void cafe__html_afe_attrs_end(cafe__html_tok_t *tk) {
+    attr_end(tk);
+}
+
+/* ---- the list ------------------------------------------------------------------------- */
 
 /* The elements that put a marker in the list while they are open. */
 static int marker_element(int id) {
@@ -57,13 +157,14 @@ static int find(const cafe__html_tok_t *tk, const cafe__html_afe_t *a) {
 
 CAFE__HOT void cafe__html_afe_add(cafe__html_tok_t *tk) {
     const cafe__html_elem_t *e = &tk->stack[tk->depth - 1];
-    cafe__html_afe_t a = {e->w0, e->w1, e->len, e->id, e->flags, e->serial};
+    cafe__html_afe_t a = {e->w0,    e->w1,    tk->want_fp ? tk->fp.sum : 0, e->len, e->id,
+                          e->flags, e->serial};
     if (marker_element(e->id)) {
         a.serial = 0;
     } else if (tk->nafe >= 3) { /* Noah's Ark: three of a kind after the last marker at most */
         int same = 0, first = -1;
         for (int i = tk->nafe; i-- > 0 && tk->afe[i].serial != 0;) {
-            if (same_name(&tk->afe[i], &a))
+            if (same_name(&tk->afe[i], &a) && tk->afe[i].attrs == a.attrs)
                 same++, first = i;
         }
         if (same >= 3)
@@ -99,7 +200,7 @@ CAFE__APART void cafe__html_afe_reconstruct(cafe__html_tok_t *tk) {
 }
 
 CAFE__HOT void cafe__html_afe_end(cafe__html_tok_t *tk) {
-    cafe__html_afe_t tag = {tk->w0, tk->w1, tk->name_len, tk->id, 0, 0};
+    cafe__html_afe_t tag = {tk->w0, tk->w1, 0, tk->name_len, tk->id, 0, 0};
     int last = tk->nafe - 1;
     if (last >= 0 && tk->depth > 0 && tk->afe[last].serial == tk->stack[tk->depth - 1].serial &&
         same_name(&tk->afe[last], &tag)) {

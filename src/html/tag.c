@@ -2,13 +2,14 @@
  * emission to tree construction. Only the attributes tree construction looks at are kept:
  * font's color/face/size (leaving foreign content), annotation-xml's encoding, meta's
  * charset/http-equiv/content (a late encoding declaration) and input's type (frameset-ok);
- * values are cut at
- * CAFE__HTML_ATTR_MAX bytes. */
+ * values are cut at CAFE__HTML_ATTR_MAX bytes. A formatting element's attributes are
+ * fingerprinted instead (afe.c), for the list of active formatting elements. */
 #include <string.h>
 
 #include "html/hot.h"
 #include "html/charref.h"
 #include "html/prescan.h"
+#include "html/stack.h"
 #include "html/tags.h"
 #include "html/tokstate.h"
 
@@ -74,16 +75,32 @@ CAFE__HOT void cafe__html_tag_name_run(cafe__html_tok_t *tk, cur_t p, cur_t q, c
         cafe__html_tag_name_add(tk, *p);
 }
 
-/* The start tags whose attributes tree construction looks at (meta's only while the owner
- * wants it reported). */
+/* The start tags whose attributes tree construction looks at: WANT_VALUES, some values
+ * (meta's only while the owner wants it reported); WANT_FP, their fingerprint (afe.c), for
+ * the formatting elements but <a> (the list never holds two after its last marker). */
+enum { WANT_VALUES = 1, WANT_FP = 2 };
 CAFE__HOT static int attrs_matter(const cafe__html_tok_t *tk, int id) {
     switch (id) {
     case CAFE__TAG_META:
-        return !tk->no_meta;
-    case CAFE__TAG_FONT:
+        return !tk->no_meta ? WANT_VALUES : 0;
     case CAFE__TAG_ANNOTATION_XML:
     case CAFE__TAG_INPUT:
-        return 1;
+        return WANT_VALUES;
+    case CAFE__TAG_FONT:
+        return WANT_VALUES | WANT_FP;
+    case CAFE__TAG_B:
+    case CAFE__TAG_BIG:
+    case CAFE__TAG_CODE:
+    case CAFE__TAG_EM:
+    case CAFE__TAG_I:
+    case CAFE__TAG_NOBR:
+    case CAFE__TAG_S:
+    case CAFE__TAG_SMALL:
+    case CAFE__TAG_STRIKE:
+    case CAFE__TAG_STRONG:
+    case CAFE__TAG_TT:
+    case CAFE__TAG_U:
+        return WANT_FP;
     default:
         return 0;
     }
@@ -95,12 +112,17 @@ CAFE__HOT static void tag_named(cafe__html_tok_t *tk) {
     int id = tag_lookup(tk->w0, tk->w1, tk->name_len, &flags);
     tk->id = (uint8_t)id;
     tk->tag_flags = (uint8_t)flags;
-    tk->want_attrs = !tk->end_tag && attrs_matter(tk, id);
+    int want = tk->end_tag ? 0 : attrs_matter(tk, id);
+    tk->want_attrs = want != 0; /* the fingerprint takes the names kept for attr_index */
+    tk->want_fp = want >> 1;
+    if (want & WANT_FP)
+        tk->fp.sum = 0, tk->fp.nnames = 0;
 }
 
 /* The kept values, NUL-terminated and with their character references decoded. Values are
- * read only for attributes seen (a value with a length was seen). */
-CAFE__HOT static void values_end(cafe__html_tok_t *tk) {
+ * read only for attributes seen (a value with a length was seen). A formatting element's
+ * last attribute joins its fingerprint. */
+CAFE__APART static void values_end(cafe__html_tok_t *tk) {
     for (int i = 0; i < CAFE__ATTR_COUNT; i++) {
         if (!(tk->attrs_seen & (1u << i)))
             continue;
@@ -112,6 +134,8 @@ CAFE__HOT static void values_end(cafe__html_tok_t *tk) {
             tk->vlen[i] = (uint8_t)n;
         }
     }
+    if (tk->attrs_seen & CAFE__HTML_SEEN_FP)
+        cafe__html_afe_attrs_end(tk);
 }
 
 /* Emits the tag to tree construction; the tokenizer goes where the tree says. */
@@ -240,15 +264,30 @@ CAFE__HOT static unsigned attr_index(const char *s, size_t n) {
     }
 }
 
+/* A formatting element's attribute name is complete: its value is kept for the fingerprint
+ * (font's color, face and size too). */
+CAFE__APART static void fp_named(cafe__html_tok_t *tk) {
+    cafe__html_afe_attr_named(tk);
+    tk->attr_id = CAFE__ATTR_FP;
+    if (tk->id == CAFE__TAG_FONT && !tk->font_attr) {
+        unsigned i = attr_index(tk->attr_name, tk->attr_len);
+        tk->font_attr = i != A_NONE && i >= A_COLOR;
+    }
+}
+
 /* The attribute name is complete: is it one we keep (the first of its name only)? */
 CAFE__HOT static void attr_named(cafe__html_tok_t *tk) {
     tk->attr_id = A_NONE;
     if (!tk->want_attrs)
         return;
+    if (tk->want_fp) {
+        fp_named(tk);
+        return;
+    }
     unsigned i = attr_index(tk->attr_name, tk->attr_len);
     if (i == A_NONE || (tk->attrs_seen & (1u << i)))
         return;
-    tk->attrs_seen |= (uint8_t)(1u << i);
+    tk->attrs_seen |= (uint16_t)(1u << i);
     tk->attr_id = (uint8_t)i;
     if (i >= A_COLOR && tk->id == CAFE__TAG_FONT)
         tk->font_attr = 1;

@@ -33,7 +33,10 @@ enum {
     CAFE__ATTR_HTTP_EQUIV,
     CAFE__ATTR_CONTENT,
     CAFE__ATTR_TYPE,
-    CAFE__ATTR_COUNT
+    CAFE__ATTR_COUNT,
+    /* a formatting element's attribute value, for its fingerprint (afe.c): the slot of one
+     * no formatting element keeps */
+    CAFE__ATTR_FP = CAFE__ATTR_ENCODING
 };
 
 typedef struct cafe__html_elem {
@@ -51,9 +54,22 @@ typedef struct cafe__html_elem {
  * serial while that element is the one made for it (serial 0: a marker). */
 typedef struct cafe__html_afe {
     uint64_t w0, w1;
+    uint64_t attrs; /* its start tag's attributes, as afe.c fingerprints them */
     uint8_t len, id, flags;
     uint16_t serial;
 } cafe__html_afe_t;
+
+/* The attributes of a formatting element's start tag, fingerprinted for the list's "Noah's
+ * Ark" clause (afe.c): the attribute being read, and the names of those read. */
+#define CAFE__HTML_FP_NAMES 8 /* names remembered to drop a repeated one; later ones differ */
+#define CAFE__HTML_SEEN_FP (1u << 8) /* attrs_seen: an attribute to fingerprint was read */
+typedef struct cafe__html_fp {
+    uint64_t sum;  /* the fingerprint: a sum over the attributes, so in any order */
+    uint64_t name; /* the attribute being read: its name's hash (its value is kept in
+                      vals[CAFE__ATTR_FP]) */
+    uint8_t nnames;
+    uint64_t names[CAFE__HTML_FP_NAMES];
+} cafe__html_fp_t;
 
 /* What the tokenizer reports to its owner. */
 typedef struct cafe__html_tok_cb {
@@ -81,9 +97,11 @@ typedef struct cafe__html_tok {
     unsigned char tmp[12];
     uint8_t mdo;           /* markup declaration open: keyword and bytes matched */
     uint8_t want_attrs;    /* this tag's attributes matter (font, meta, annotation-xml) */
+    uint8_t want_fp;       /* ...or their fingerprint does (formatting elements but <a>) */
     uint8_t id, tag_flags; /* CAFE__TAG_* and CAFE__TAGF_* of the tag name, once read */
-    uint8_t attr_len, attr_id, attrs_seen, font_attr;
-    char attr_name[16]; /* first bytes of the attribute name, lowercase (NUL: 0 or 0xFD) */
+    uint8_t attr_len, attr_id, font_attr;
+    uint16_t attrs_seen; /* kept attributes read: bit CAFE__ATTR_*, font's three, SEEN_FP */
+    char attr_name[16];  /* first bytes of the attribute name, lowercase (NUL: 0 or 0xFD) */
     uint8_t vlen[CAFE__ATTR_COUNT];
     /* tree construction */
     uint8_t capturing;      /* inside the document's title element */
@@ -122,6 +140,7 @@ typedef struct cafe__html_tok {
     /* Not cleared per page (cafe__html_tok_init stops here): a value is read only up to its
      * vlen, which every tag starts at 0, and the stack only below depth. */
     char vals[CAFE__ATTR_COUNT][CAFE__HTML_ATTR_MAX];
+    cafe__html_fp_t fp;                       /* read only while want_fp */
     cafe__html_afe_t afe[CAFE__HTML_AFE_MAX]; /* read only below nafe */
     cafe__html_doctype_t doctype;             /* set up when one starts in the initial mode */
     cafe__html_elem_t stack[CAFE__HTML_STACK_MAX];

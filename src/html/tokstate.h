@@ -169,7 +169,7 @@ static inline void cafe__html_tag_begin(cafe__html_tok_t *tk, int end_tag) {
     cafe__html_tag_name_reset(tk);
     tk->end_tag = (uint8_t)end_tag;
     tk->self_closing = 0;
-    tk->want_attrs = 0;
+    tk->want_attrs = 0; /* want_fp is set with it once the name is read (tag.c) */
     tk->attrs_seen = 0;
     tk->font_attr = 0;
     memset(tk->vlen, 0, sizeof tk->vlen);

@@ -78,6 +78,14 @@ FOUND = [
     '<!DOCTYPE html PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN"><math><mi><p><table>'
     "</table></mi><title>A</title>",
     "<!DOCTYPE html><svg><foreignObject><p><table></table></foreignObject><title>A</title>",
+    # Noah's Ark compares attributes too: four <b> that differ are all reopened, so three end
+    # tags leave one for </b> to close the <svg> with (title "A"); four alike reopen three
+    # (no title)
+    "<p><b c=1><b c=2><b c=3><b c=4></p>x</b></b></b><svg></b><title>A</title>",
+    "<p><font size=1><font size=2><font size=3><font size=4></p>x</font></font></font><svg>"
+    "</font><title>A</title>",
+    "<p><b c=&ampx><b c=&amp;x><b C=&ampx><b c=&ampx></p>x</b></b></b><svg></b><title>A</title>",
+    "<p><b c=1 d=2><b d=2 c=1><b C=1 D=2><b c=&#49; d=2></p>x</b></b></b><svg></b><title>A</title>",
     # deeper than cafe's stack holds: the browsers keep every open element, so </svg>,
     # </math> and </template> still close theirs (title "X"; it stayed SVG's or the template's)
     "<svg>" + "<g>" * 200 + "</svg><title>X</title>",

@@ -278,6 +278,38 @@ static const tcase_t cases[] = {
     {"reopened in table", "<p><b></p><table>x<svg></b><title>X</title>", "X"},
     {"end of a closed one forgets it", "<b><p><b></p></b><svg></b><title>X</title>", "X"},
     {"three of a kind", "<p><b><b><b><b></p><math></b></b></b><title>X</title>", "X"},
+    /* Noah's Ark: "of a kind" is the name and the attributes, in any order, as the tokenizer
+     * gives them (lowercase names, the first of a name, values with their references
+     * decoded and newlines normalised); four of a kind reopen three, four that differ four, so
+     * three end tags leave one <b> for </b> to close the <svg> with */
+    {"four that differ reopen", "<p><b c=1><b c=2><b c=3><b c=4></p>x</b></b></b><svg></b><title>A",
+     "A"},
+    {"four fonts reopen",
+     "<p><font size=1><font size=2><font size=3><font size=4></p>x</font></font></font><svg>"
+     "</font><title>A",
+     "A"},
+    {"an attribute more differs", "<p><b><b><b c><b></p>x</b></b></b><svg></b><title>A", "A"},
+    {"names differ in their first 16 bytes",
+     "<p><b data-abcdefghij1><b data-abcdefghij2><b data-abcdefghij3>"
+     "<b data-abcdefghij4></p>x</b></b></b><svg></b><title>A",
+     "A"},
+    {"a value's case differs", "<p><b c=x><b c=X><b c=x><b c=x></p>x</b></b></b><svg></b><title>A",
+     "A"},
+    {"a slash in an unquoted value",
+     "<p><b c=1/><b c=1 /><b c=1><b c=1></p>x</b></b></b><svg></b><title>A", "A"},
+    {"a legacy reference before a letter",
+     "<p><b c=&ampx><b c=&amp;x><b c=&ampx><b c=&ampx></p>x</b></b></b><svg></b><title>A", "A"},
+    {"same in any order",
+     "<p><b c=1 d=2><b d=2 c=1><b C=1 D=2><b c=1 d=2></p>x</b></b></b><svg></b><title>A", NONE},
+    {"same by reference",
+     "<p><b c=1><b c=&#49;><b c='1'><b c=\"1\"></p>x</b></b></b><svg></b><title>A", NONE},
+    {"same but a repeated name",
+     "<p><b c=1><b c=1 c=2><b c=1 c=3><b c=1></p>x</b></b></b><svg></b><title>A", NONE},
+    {"same newlines",
+     "<p><b c='a\r\nb'><b c='a\nb'><b c='a\rb'><b c='a\nb'></p>x</b></b></b><svg></b>"
+     "<title>A",
+     NONE},
+    {"same empty values", "<p><b c><b c=''><b c=><b c></p>x</b></b></b><svg></b><title>A", NONE},
     /* a row gets an implied tbody and a cell an implied tr, which end tags then close */
     {"implied tbody closed", "<table><tr><math></tbody><title/><iframe>", "<iframe>"},
     {"implied tr closed", "<table><td><math></tr><title>A</title>", "A"},
@@ -394,6 +426,10 @@ static const tcase_t cases[] = {
 };
 
 static const tcase_nul_t nul_cases[] = {
+    NUL_CASE("a NUL value is U+FFFD's",
+             "<p><b c='\0'><b c='\xEF\xBF\xBD'><b c='&#0;'><b c='\0'></p>x</b></b></b><svg></b>"
+             "<title>A",
+             NONE),
     NUL_CASE("NUL keeps frameset-ok", "<html>\0<frameset></frameset><title>x</title>", NONE),
     NUL_CASE("NUL first keeps frameset-ok", "\0<frameset><title>x</title>", NONE),
     NUL_CASE("NUL then text", "<p>\0x<frameset><title>A</title>", "A"),
