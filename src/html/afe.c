@@ -3,8 +3,9 @@
  * block it was in, or by the adoption agency) stays in the list and is opened again
  * ("reconstructed") before the next content, where a later end tag may find it:
  * "<p><b></p><svg></b><title>" closes the <svg> with the reconstructed <b>, and the title is
- * HTML. The list is bounded (CAFE__HTML_AFE_MAX entries, the oldest forgotten), an entry
- * finds its element on the stack by the element's serial number, and the "Noah's Ark" clause
+ * HTML. The list is bounded (CAFE__HTML_AFE_MAX entries, the oldest forgotten), an entry is
+ * marked gone when its element leaves the stack (found by the element's serial number: no
+ * stack search per entry, the list may be long), and the "Noah's Ark" clause
  * (three entries of a kind at most) compares names and a fingerprint of the attributes
  * (stack.h says how much of each it reads). */
 #include <string.h>
@@ -127,12 +128,8 @@ static int marker_element(int id) {
     }
 }
 
-static int on_stack(const cafe__html_tok_t *tk, const cafe__html_afe_t *a) {
-    for (uint32_t i = tk->depth; i-- > 0;) {
-        if (tk->stack[i].serial == a->serial)
-            return 1;
-    }
-    return 0;
+static int on_stack(const cafe__html_afe_t *a) {
+    return !a->gone;
 }
 
 static int same_name(const cafe__html_afe_t *a, const cafe__html_afe_t *b) {
@@ -140,6 +137,8 @@ static int same_name(const cafe__html_afe_t *a, const cafe__html_afe_t *b) {
 }
 
 static void remove_at(cafe__html_tok_t *tk, int i) {
+    if (i < tk->afe_live)
+        tk->afe_live--;
     memmove(tk->afe + i, tk->afe + i + 1, (size_t)(tk->nafe - i - 1) * sizeof tk->afe[0]);
     tk->nafe--;
 }
@@ -157,8 +156,8 @@ static int find(const cafe__html_tok_t *tk, const cafe__html_afe_t *a) {
 
 CAFE__HOT void cafe__html_afe_add(cafe__html_tok_t *tk) {
     const cafe__html_elem_t *e = &tk->stack[tk->depth - 1];
-    cafe__html_afe_t a = {e->w0,    e->w1,    tk->want_fp ? tk->fp.sum : 0, e->len, e->id,
-                          e->flags, e->serial};
+    cafe__html_afe_t a = {e->w0, e->w1,    tk->want_fp ? tk->fp.sum : 0, e->len, e->id, e->flags,
+                          0,     e->serial};
     if (marker_element(e->id)) {
         a.serial = 0;
     } else if (tk->nafe >= 3) { /* Noah's Ark: three of a kind after the last marker at most */
@@ -173,11 +172,24 @@ CAFE__HOT void cafe__html_afe_add(cafe__html_tok_t *tk) {
     if (tk->nafe == CAFE__HTML_AFE_MAX)
         remove_at(tk, 0);
     tk->afe[tk->nafe++] = a;
+    tk->afe_live = tk->nafe;
 }
 
 void cafe__html_afe_left(cafe__html_tok_t *tk, const cafe__html_elem_t *e) {
     if (!marker_element(e->id)) {
         tk->afe_stale = tk->nafe > 0;
+        /* Its entry, if any: not among the gone ones at the end, most often the one before
+         * them (elements leave from the top). */
+        int live = tk->afe_live < tk->nafe ? tk->afe_live : tk->nafe;
+        for (int i = live; i-- > 0;) {
+            if (tk->afe[i].serial == e->serial && !tk->afe[i].gone) {
+                tk->afe[i].gone = 1;
+                break;
+            }
+        }
+        while (live > 0 && tk->afe[live - 1].gone)
+            live--;
+        tk->afe_live = (uint8_t)live;
         return;
     }
     /* its end clears the list up to the last marker, its own */
@@ -188,19 +200,21 @@ void cafe__html_afe_left(cafe__html_tok_t *tk, const cafe__html_elem_t *e) {
 CAFE__APART void cafe__html_afe_reconstruct(cafe__html_tok_t *tk) {
     tk->afe_stale = 0;
     int n = tk->nafe, i = n - 1;
-    if (n == 0 || tk->afe[i].serial == 0 || on_stack(tk, &tk->afe[i]))
+    if (n == 0 || tk->afe[i].serial == 0 || on_stack(&tk->afe[i]))
         return;
-    while (i > 0 && tk->afe[i - 1].serial != 0 && !on_stack(tk, &tk->afe[i - 1]))
+    while (i > 0 && tk->afe[i - 1].serial != 0 && !on_stack(&tk->afe[i - 1]))
         i--;
     for (; i < tk->nafe; i++) { /* a full stack that dropped its oldest cleared the list */
         cafe__html_afe_t *a = &tk->afe[i];
         cafe__html_stack_push_as(tk, a->w0, a->w1, a->len, a->id, a->flags);
         a->serial = tk->stack[tk->depth - 1].serial;
+        a->gone = 0;
     }
+    tk->afe_live = tk->nafe;
 }
 
 CAFE__HOT void cafe__html_afe_end(cafe__html_tok_t *tk) {
-    cafe__html_afe_t tag = {tk->w0, tk->w1, 0, tk->name_len, tk->id, 0, 0};
+    cafe__html_afe_t tag = {tk->w0, tk->w1, 0, tk->name_len, tk->id, 0, 0, 0};
     int last = tk->nafe - 1;
     if (last >= 0 && tk->depth > 0 && tk->afe[last].serial == tk->stack[tk->depth - 1].serial &&
         same_name(&tk->afe[last], &tag)) {
@@ -209,7 +223,7 @@ CAFE__HOT void cafe__html_afe_end(cafe__html_tok_t *tk) {
         return;
     }
     int k = find(tk, &tag);
-    if (k >= 0 && !on_stack(tk, &tk->afe[k])) { /* closed already: forgotten */
+    if (k >= 0 && !on_stack(&tk->afe[k])) { /* closed already: forgotten */
         remove_at(tk, k);
         return;
     }

@@ -21,9 +21,9 @@
 
 #define CAFE__HTML_STACK_MAX 128 /* open elements tracked; a full stack forgets some (stack.c) */
 #define CAFE__HTML_ATTR_MAX 128  /* bytes kept of an attribute value we look at */
-#define CAFE__HTML_AFE_MAX                                                                         \
-    16 /* active formatting elements kept; a full list forgets the oldest                          \
-        */
+/* Active formatting elements kept (browsers keep any number); a full list forgets the oldest.
+ * Half the stack: the list's elements are reopened on it. */
+#define CAFE__HTML_AFE_MAX (CAFE__HTML_STACK_MAX / 2)
 
 /* Attribute values the tree needs: annotation-xml's encoding; meta's three; input's type
  * (a hidden input leaves frameset-ok alone). */
@@ -56,6 +56,7 @@ typedef struct cafe__html_afe {
     uint64_t w0, w1;
     uint64_t attrs; /* its start tag's attributes, as afe.c fingerprints them */
     uint8_t len, id, flags;
+    uint8_t gone; /* its element left the stack (cafe__html_afe_left) */
     uint16_t serial;
 } cafe__html_afe_t;
 
@@ -134,6 +135,7 @@ typedef struct cafe__html_tok {
      * modulo 64): decided by a start tag, and "in column group" (tree.c, template_ignores) */
     uint64_t tmpl_decided, tmpl_columns;
     uint8_t nafe;      /* entries in afe */
+    uint8_t afe_live;  /* ...those from here on are gone (a hint, clamped to nafe: afe.c) */
     uint8_t afe_stale; /* an element of the list may have left the stack: rebuild before the
                           next content (cafe__html_afe_reconstruct) */
     uint16_t serial;   /* the last element pushed */

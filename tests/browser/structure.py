@@ -86,6 +86,12 @@ FOUND = [
     "</font><title>A</title>",
     "<p><b c=&ampx><b c=&amp;x><b C=&ampx><b c=&ampx></p>x</b></b></b><svg></b><title>A</title>",
     "<p><b c=1 d=2><b d=2 c=1><b C=1 D=2><b c=&#49; d=2></p>x</b></b></b><svg></b><title>A</title>",
+    # the list of active formatting elements holds any number: forty reopen, so 39 end tags
+    # leave the oldest for the last, which closes the <svg> (title "A")
+    "<p>" + "".join("<font size=%d>" % i for i in range(40)) + "</p>x" + "</font>" * 39 +
+    "<svg></font><title>A</title>",
+    "<div>" + "".join("<b c=%d>" % i for i in range(60)) + "</div>x" + "</b>" * 59 +
+    "<math></b><title>A</title>",
     # deeper than cafe's stack holds: the browsers keep every open element, so </svg>,
     # </math> and </template> still close theirs (title "X"; it stayed SVG's or the template's)
     "<svg>" + "<g>" * 200 + "</svg><title>X</title>",

@@ -299,6 +299,28 @@ static const tcase_t cases[] = {
      "<p><b c=1/><b c=1 /><b c=1><b c=1></p>x</b></b></b><svg></b><title>A", "A"},
     {"a legacy reference before a letter",
      "<p><b c=&ampx><b c=&amp;x><b c=&ampx><b c=&ampx></p>x</b></b></b><svg></b><title>A", "A"},
+    /* the list is not bounded at 16: seventeen reopen, so sixteen end tags leave the oldest
+     * for the last one, which closes the <svg> (browsers: any number) */
+    {"seventeen reopen",
+     "<p><b><i><u><s><em><tt><big><code><small><strike><strong><nobr><font><b><i><u><s></p>x"
+     "</s></u></i></b></font></nobr></strong></strike></small></code></big></tt></em></s></u>"
+     "</i><svg></b><title>A",
+     "A"},
+    {"forty fonts reopen",
+     "<p>"
+     "<font size=0><font size=1><font size=2><font size=3><font size=4><font size=5><font "
+     "size=6><font size=7><font size=8><font size=9><font size=10><font size=11><font size"
+     "=12><font size=13><font size=14><font size=15><font size=16><font size=17><font size"
+     "=18><font size=19><font size=20><font size=21><font size=22><font size=23><font size"
+     "=24><font size=25><font size=26><font size=27><font size=28><font size=29><font size"
+     "=30><font size=31><font size=32><font size=33><font size=34><font size=35><font size"
+     "=36><font size=37><font size=38><font size=39>"
+     "</p>x"
+     "</font></font></font></font></font></font></font></font></font></font></font></font>"
+     "</font></font></font></font></font></font></font></font></font></font></font></font>"
+     "</font></font></font></font></font></font></font></font></font></font></font></font>"
+     "</font></font></font><svg></font><title>A",
+     "A"},
     {"same in any order",
      "<p><b c=1 d=2><b d=2 c=1><b C=1 D=2><b c=1 d=2></p>x</b></b></b><svg></b><title>A", NONE},
     {"same by reference",
