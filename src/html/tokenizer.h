@@ -131,8 +131,9 @@ typedef struct cafe__html_tok {
     /* HTML <p>, <a> and <table> elements on the stack: most start tags need not look for
      * one to close (each counter is exact: kept by every push and removal) */
     uint32_t open_p, open_a, open_table;
-    /* The insertion mode of each open <template>, by nesting level (bit template_depth - 1,
-     * modulo 64): decided by a start tag, and "in column group" (tree.c, template_ignores) */
+    /* The insertion mode of each open <template>, by nesting level (bit template_depth - 1;
+     * the levels past 63 share bit 63): decided by a start tag, and "in column group"
+     * (tree.c, template_ignores) */
     uint64_t tmpl_decided, tmpl_columns;
     uint8_t nafe;      /* entries in afe */
     uint8_t afe_live;  /* ...those from here on are gone (a hint, clamped to nafe: afe.c) */

@@ -171,6 +171,13 @@ static int template_head_tag(int id) {
     }
 }
 
+/* A template's bit in tmpl_decided and tmpl_columns, by its nesting level (0: the outermost).
+ * The levels past 63 share the last bit (a 64th template shares its mode with those in it):
+ * no nested template changes the mode of one of the 63 outermost. */
+static uint64_t template_level(uint32_t nesting) {
+    return 1ull << (nesting < 63 ? nesting : 63);
+}
+
 /* The one template insertion mode that ignores markup: contents that begin with <col> are
  * "in column group" with the template as current node, where every start tag but <col> and
  * <template> is dropped, switching no tokenizer state (an <iframe> or <xmp> there does not
@@ -179,7 +186,7 @@ static int template_head_tag(int id) {
 CAFE__COLD static int template_ignores(cafe__html_tok_t *tk, int id) {
     if (stack_top_id(tk) != CAFE__TAG_TEMPLATE)
         return 0;
-    uint64_t level = 1ull << ((tk->template_depth - 1) & 63);
+    uint64_t level = template_level(tk->template_depth - 1);
     if (!(tk->tmpl_decided & level) && !template_head_tag(id)) {
         tk->tmpl_decided |= level;
         if (id == CAFE__TAG_COL)
@@ -235,7 +242,7 @@ CAFE__HOT static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
         break;
     case CAFE__TAG_TEMPLATE: {
         tk->head_over = 1;
-        uint64_t level = 1ull << (tk->template_depth++ & 63);
+        uint64_t level = template_level(tk->template_depth++);
         tk->tmpl_decided &= ~level, tk->tmpl_columns &= ~level; /* a new one: undecided */
         break;
     }

@@ -92,6 +92,10 @@ FOUND = [
     "<svg></font><title>A</title>",
     "<div>" + "".join("<b c=%d>" % i for i in range(60)) + "</div>x" + "</b>" * 59 +
     "<math></b><title>A</title>",
+    # an outer template keeps its insertion mode under any number of nested ones: still "in
+    # column group" (dropping the <iframe>) after 65 nested ones closed (title "A")
+    "<template><col><template><p>" + "<template>" * 64 + "<p>" + "</template>" * 65 +
+    "<iframe></template><title>A</title>",
     # deeper than cafe's stack holds: the browsers keep every open element, so </svg>,
     # </math> and </template> still close theirs (title "X"; it stayed SVG's or the template's)
     "<svg>" + "<g>" * 200 + "</svg><title>X</title>",

@@ -23,6 +23,12 @@ typedef struct tcase_nul {
 #define NUL_CASE(name, html, want)                                                                 \
     { name, html, sizeof html - 1, want }
 
+#define TMPL8 "<template><template><template><template><template><template><template><template>"
+#define TMPL64 TMPL8 TMPL8 TMPL8 TMPL8 TMPL8 TMPL8 TMPL8 TMPL8
+#define ENDT8                                                                                      \
+    "</template></template></template></template></template></template></template></template>"
+#define ENDT64 ENDT8 ENDT8 ENDT8 ENDT8 ENDT8 ENDT8 ENDT8 ENDT8
+
 static const tcase_t cases[] = {
     /* the value */
     {"basic", "<title>Hello</title>", "Hello"},
@@ -181,6 +187,11 @@ static const tcase_t cases[] = {
     {"template head tag keeps mode open",
      "<template><script></script><col><xmp></template><title>A", "A"},
     {"template div then col is body", "<template><div><col><xmp></template><title>A</title>", NONE},
+    /* an outer template keeps its mode under any number of nested ones: still "in column
+     * group" when 65 nested ones are closed (browsers: "A") */
+    {"template col under 65 nested",
+     "<template><col><template><p>" TMPL64 "<p>" ENDT64 "</template><iframe></template><title>A",
+     "A"},
     {"template col nested", "<template><col><p><template><col><iframe>x</template><title>A", NONE},
     {"template clears frameset-ok", "<b><template></template><frameset><title>T</title>", "T"},
     /* template contents are not the document's: markup there makes no body, and a head
