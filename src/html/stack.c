@@ -121,18 +121,22 @@ CAFE__HOT static void count(cafe__html_tok_t *tk, const cafe__html_elem_t *e, in
  * or <math> root, a <table>, a <template>: an end tag after any number of children closes
  * them in a browser, which keeps every open element) and the innermost (the current node and
  * its scope) matter most to the title. A <template> is never forgotten, or its contents would
- * never end; a middle of templates only, the oldest quarter goes. The caller recounts. */
+ * never end, nor an element where the namespace or integration point changes (an <svg> or
+ * <math> in HTML, a foreignObject or <mi> in it, HTML in that), or its end tag would leave
+ * foreign content open; a middle of those only, the oldest quarter goes. The caller
+ * recounts. */
 CAFE__COLD static void drop_middle(cafe__html_tok_t *tk) {
     enum { KEEP = CAFE__HTML_STACK_MAX / 4, DROP = CAFE__HTML_STACK_MAX / 4 };
     uint32_t kept = KEEP, dropped = 0;
     for (uint32_t i = KEEP; i < tk->depth; i++) {
         const cafe__html_elem_t *e = &tk->stack[i];
-        if (dropped < DROP && !(e->kind == K_HTML && e->id == CAFE__TAG_TEMPLATE))
+        int boundary = e->kind != tk->stack[i - 1].kind; /* the one below as it was */
+        if (dropped < DROP && !boundary && !(e->kind == K_HTML && e->id == CAFE__TAG_TEMPLATE))
             dropped++;
         else
             tk->stack[kept++] = *e;
     }
-    if (dropped == 0) { /* templates all the way: the oldest go */
+    if (dropped == 0) { /* templates and boundaries all the way: the oldest go */
         memmove(tk->stack, tk->stack + DROP, (tk->depth - DROP) * sizeof tk->stack[0]);
         kept = tk->depth - DROP;
     }

@@ -101,6 +101,9 @@ FOUND = [
     "<svg>" + "<g>" * 200 + "</svg><title>X</title>",
     "<math>" + "<mrow>" * 600 + "</math><title>X</title>",
     "<template>" + "<div>" * 200 + "</template><title>X</title>",
+    # ...and where foreign content starts is never what a full stack forgets (title "X")
+    "<div>" * 40 + "<svg>" + "<g>" * 100 + "</svg><title>X</title>",
+    "<span>" * 40 + "<math>" + "<mrow>" * 100 + "</math><title>X</title>",
 ]
 
 TITLE = ["<title>", "</title>", "<TITLE>", "</TITLE>", "<title/>", "</title >", "<tItLe a=b>",

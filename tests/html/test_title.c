@@ -114,6 +114,16 @@ static void test_deep_nesting(void **state) {
                    "X", NULL);
     check_repeated("table", "<table>", "<div>", 200, "</table><title>X</title>", "", "", "X", NULL);
     check_repeated("divs", "", "<div>", 600, "<svg></svg><title>X</title>", "", "", "X", NULL);
+    /* a full stack forgets elements from its middle, but never where foreign content starts:
+     * an <svg> or <math> there still ends at its end tag (browsers: "X") */
+#define DIV8 "<div><div><div><div><div><div><div><div>"
+    check_repeated("svg in the middle", DIV8 DIV8 DIV8 DIV8 DIV8 "<svg>", "<g>", 100,
+                   "</svg><title>X</title>", "", "", "X", NULL);
+    check_repeated("math in the middle", DIV8 DIV8 DIV8 DIV8 DIV8 "<math>", "<mrow>", 100,
+                   "</math><title>X</title>", "", "", "X", NULL);
+    check_repeated("svg higher up", DIV8 DIV8 DIV8 DIV8 DIV8 DIV8 DIV8 "<svg>", "<g>", 80,
+                   "</svg><title>X</title>", "", "", "X", NULL);
+#undef DIV8
 }
 
 /* The title is complete as soon as its end tag is read: the rest is never needed. */
