@@ -68,11 +68,15 @@ CAFE__HOT static int tag_lookup(uint64_t w0, uint64_t w1, unsigned len, unsigned
     return t->id;
 }
 
-CAFE__HOT void cafe__html_tag_name_run(cafe__html_tok_t *tk, cur_t p, cur_t q, cur_t end) {
-    if (name_bulk(tk, p, (size_t)(q - p), end))
-        return;
+/* A name's bytes one at a time: cut by the input's end, or longer than 16. */
+CAFE__APART static void name_bytes(cafe__html_tok_t *tk, cur_t p, cur_t q) {
     for (; p < q; p++)
         cafe__html_tag_name_add(tk, *p);
+}
+
+CAFE__HOT void cafe__html_tag_name_run(cafe__html_tok_t *tk, cur_t p, cur_t q, cur_t end) {
+    if (!name_bulk(tk, p, (size_t)(q - p), end))
+        name_bytes(tk, p, q);
 }
 
 /* The start tags whose attributes tree construction looks at: WANT_VALUES, some values

@@ -40,7 +40,7 @@ enum {
 };
 
 typedef struct cafe__html_elem {
-    uint64_t w0, w1;     /* lowercase tag name, first 16 bytes */
+    uint64_t w0, w1;     /* lowercase tag name: first 16 bytes, the rest hashed (tokstate.h) */
     uint8_t len;         /* name length, saturated at 255 */
     uint8_t id;          /* CAFE__TAG_* */
     uint8_t kind;        /* namespace and integration point, see tree.c */
@@ -91,7 +91,7 @@ typedef struct cafe__html_tok {
     uint8_t state, ret; /* ret: the text state a '<' in RCDATA/RAWTEXT/script came from */
     uint8_t end_tag, self_closing;
     uint8_t name_len;        /* tag name bytes so far (saturated) */
-    uint64_t w0, w1;         /* tag name, lowercase, first 16 bytes */
+    uint64_t w0, w1;         /* tag name, lowercase: first 16 bytes, the rest hashed */
     uint64_t raw_w0, raw_w1; /* name of the element whose text we are in (appropriate end tag) */
     uint8_t raw_len;         /* ...and its length */
     uint8_t tmp_len;         /* "temporary buffer" of the spec, raw bytes */

@@ -154,13 +154,17 @@ static inline void cafe__html_tag_name_reset(cafe__html_tok_t *tk) {
     tk->w0 = tk->w1 = 0;
 }
 
-/* ...and take the first 16 bytes, lowercase; the length saturates at 255. */
+/* ...and take the first 16 bytes, lowercase; the length saturates at 255. The bytes past
+ * them are hashed into the second word (no name tags.c knows is that long), so that long
+ * names are told apart whole: custom elements often share their first 16 bytes. */
 static inline void cafe__html_tag_name_add(cafe__html_tok_t *tk, unsigned c) {
     unsigned i = tk->name_len;
     if (i < 8)
         tk->w0 |= (uint64_t)tok_lower(c) << (8 * i);
     else if (i < 16)
         tk->w1 |= (uint64_t)tok_lower(c) << (8 * (i - 8));
+    else
+        tk->w1 = (tk->w1 ^ tok_lower(c)) * 0x100000001b3ULL;
     if (i < 255)
         tk->name_len++;
 }

@@ -361,6 +361,18 @@ static const tcase_t cases[] = {
     {"select beyond scope stays", "<select><object><input><math><title></select></object><title>X",
      "X"},
     {"textarea keeps select", "<select><textarea></textarea><math><title></select><title>X", "X"},
+    /* names are compared whole, however long: an end tag of another custom element that
+     * starts alike is "any other end tag" that finds nothing, and the <svg> stays open */
+    {"long names differ past 16 bytes",
+     "<web-component-name-01><svg></web-component-name-02><title>X", NONE},
+    {"long names differ at their end",
+     "<ytd-thumbnail-overlay-time-status-renderer><math>"
+     "</ytd-thumbnail-overlay-now-playing-renderer><title>X",
+     NONE},
+    {"a long name closes its own", "<web-component-name-01><svg></web-component-name-01><title>X",
+     "X"},
+    {"a long name in any case", "<Web-Component-Name-01><svg></WEB-COMPONENT-NAME-01><title>X",
+     "X"},
     {"title after html end", "</html><title>Y</title>", "Y"},
     /* quirks mode: without a DOCTYPE, or with an old one, <table> leaves the <p> open, so
      * </foreignObject> is ignored and the title is HTML (both browsers) */
