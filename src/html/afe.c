@@ -99,11 +99,13 @@ void cafe__html_afe_attr_named(cafe__html_tok_t *tk) {
         attr_end(tk);
     tk->attrs_seen |= CAFE__HTML_SEEN_FP;
     tk->vlen[CAFE__ATTR_FP] = 0;
-    /* the name's first bytes, lowercased (tag.c keeps them for attr_index), and its length */
+    /* the name's first bytes, lowercased (tag.c keeps them for attr_index), its length, and
+     * the hash of the rest */
     size_t n = tk->attr_len < sizeof tk->attr_name ? tk->attr_len : sizeof tk->attr_name;
     unsigned char name[sizeof tk->attr_name] = {0};
     memcpy(name, tk->attr_name, n);
-    f->name = mix(step(step(tk->attr_len, word(name)), word(name + 8)));
+    uint64_t tail = tk->attr_len > sizeof tk->attr_name ? tk->attr_tail : 0;
+    f->name = mix(step(step(step(tk->attr_len, word(name)), word(name + 8)), tail));
 }
 
 void cafe__html_afe_attrs_end(cafe__html_tok_t *tk) {

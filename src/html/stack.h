@@ -128,8 +128,8 @@ void cafe__html_afe_end(cafe__html_tok_t *tk);
 /* A formatting element's start tag (want_fp): its attributes' fingerprint, which the list's
  * "Noah's Ark" clause compares. Called by the tag states when an attribute's name is
  * complete (tk->attr_name, attr_len; the one before, if any, ends: its value is what
- * vals[CAFE__ATTR_FP] kept)... A name is compared on its length and its
- * first 16 bytes, lowercased (a NUL as 0, not U+FFFD), the first of a name only; a value on
+ * vals[CAFE__ATTR_FP] kept)... A name is compared whole, lowercased (a NUL as 0, not
+ * U+FFFD; its first 16 bytes, the hash of the rest), the first of a name only; a value on
  * its first CAFE__HTML_ATTR_MAX - 1 bytes as the tokenizer gives them (CR and CRLF as LF,
  * NUL as U+FFFD, references decoded). */
 void cafe__html_afe_attr_named(cafe__html_tok_t *tk);

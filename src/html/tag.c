@@ -358,10 +358,26 @@ CAFE__HOT static cur_t st_before_attr_name(cafe__html_tok_t *tk, cur_t p, cur_t 
 
 static cur_t st_before_attr_value(cafe__html_tok_t *tk, cur_t p, cur_t end);
 
-/* Bytes [p, q) of an attribute name: the first 16 lowercase, the length saturated at 255.
- * A whole name of at most 16 bytes with 16 readable is lowercased in two words (the bytes
- * past it are never read; a NUL stays 0, not U+FFFD's last byte: neither is in a name
- * attr_index knows). */
+/* Bytes [p, q) of an attribute name one at a time (cut by the input's end, or longer than
+ * 16): the first 16 lowercase, the rest hashed lowercase into attr_tail (from its first
+ * byte, attr_len 16): a formatting element's attributes are told apart by whole names
+ * (afe.c). The length saturates at 255. */
+CAFE__APART static void attr_name_bytes(cafe__html_tok_t *tk, cur_t p, cur_t q) {
+    for (; p < q && tk->attr_len < sizeof tk->attr_name; p++)
+        tk->attr_name[tk->attr_len++] = (char)tok_lower(*p);
+    if (p < q) {
+        uint64_t h = tk->attr_len == sizeof tk->attr_name ? 0xcbf29ce484222325ULL : tk->attr_tail;
+        for (cur_t b = p; b < q; b++)
+            h = (h ^ tok_lower(*b)) * 0x100000001b3ULL;
+        tk->attr_tail = h;
+    }
+    size_t len = tk->attr_len + (size_t)(q - p);
+    tk->attr_len = (uint8_t)(len < 255 ? len : 255);
+}
+
+/* Bytes [p, q) of an attribute name. A whole name of at most 16 bytes with 16 readable is
+ * lowercased in two words (the bytes past it are never read; a NUL stays 0, not U+FFFD's
+ * last byte: neither is in a name attr_index knows). */
 CAFE__HOT static void attr_name_add(cafe__html_tok_t *tk, cur_t p, cur_t q, cur_t end) {
     if (tk->attr_len == 0 && q - p <= 16 && end - p >= 16) {
         uint64_t w[2] = {lower8(load8(p)), lower8(load8(p + 8))};
@@ -369,10 +385,7 @@ CAFE__HOT static void attr_name_add(cafe__html_tok_t *tk, cur_t p, cur_t q, cur_
         tk->attr_len = (uint8_t)(q - p);
         return;
     }
-    for (; p < q && tk->attr_len < sizeof tk->attr_name; p++)
-        tk->attr_name[tk->attr_len++] = (char)tok_lower(*p);
-    size_t len = tk->attr_len + (size_t)(q - p);
-    tk->attr_len = (uint8_t)(len < 255 ? len : 255);
+    attr_name_bytes(tk, p, q);
 }
 
 CAFE__HOT static cur_t st_attr_name(cafe__html_tok_t *tk, cur_t p, cur_t end) {

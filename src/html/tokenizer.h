@@ -103,6 +103,7 @@ typedef struct cafe__html_tok {
     uint8_t attr_len, attr_id, font_attr;
     uint16_t attrs_seen; /* kept attributes read: bit CAFE__ATTR_*, font's three, SEEN_FP */
     char attr_name[16];  /* first bytes of the attribute name, lowercase (NUL: 0 or 0xFD) */
+    uint64_t attr_tail;  /* ...the bytes past them, hashed (read only when attr_len > 16) */
     uint8_t vlen[CAFE__ATTR_COUNT];
     /* tree construction */
     uint8_t capturing;      /* inside the document's title element */

@@ -26,7 +26,7 @@
  * Known simplifications, each found by the gumbo differential test on generated pages, never
  * on real ones: the adoption agency is reduced to its effect on the stack (see
  * cafe__html_stack_adopt()); the list of active formatting elements is bounded, and compares
- * attributes by a fingerprint of a name's first 16 bytes and a value's first 127 (afe.c); of
+ * attributes by a fingerprint of names and of a value's first 127 bytes (afe.c); of
  * the template insertion modes only "in column group" is kept (template_ignores()). */
 #include <string.h>
 

@@ -304,6 +304,16 @@ static const tcase_t cases[] = {
      "<p><b data-abcdefghij1><b data-abcdefghij2><b data-abcdefghij3>"
      "<b data-abcdefghij4></p>x</b></b></b><svg></b><title>A",
      "A"},
+    {"long names differ late",
+     "<p><b data-abcdefghijklmnopqrstuvwxyz1><b data-abcdefghijklmnopqrstuvwxyz2>"
+     "<b data-abcdefghijklmnopqrstuvwxyz3><b data-abcdefghijklmnopqrstuvwxyz4></p>x</b></b></b>"
+     "<svg></b><title>A",
+     "A"},
+    {"long names alike",
+     "<p><b data-abcdefghijklmnopqrstuvwxyz><b DATA-ABCDEFGHIJKLMNOPQRSTUVWXYZ>"
+     "<b data-abcdefghijklmnopqrstuvwxyz><b data-abcdefghijklmnopqrstuvwxyz></p>x</b></b></b>"
+     "<svg></b><title>A",
+     NONE},
     {"a value's case differs", "<p><b c=x><b c=X><b c=x><b c=x></p>x</b></b></b><svg></b><title>A",
      "A"},
     {"a slash in an unquoted value",
