@@ -232,9 +232,8 @@ CAFE__HOT void cafe__html_afe_end(cafe__html_tok_t *tk) {
     long i = cafe__html_stack_find(tk, NULL, 0, SCOPE_DEFAULT);
     if (i < 0)
         return;
-    if (k >= 0)
-        remove_at(tk, k);
-    cafe__html_stack_adopt(tk, (uint32_t)i);
+    if (!cafe__html_stack_adopt(tk, (uint32_t)i) && k >= 0)
+        remove_at(tk, k); /* its clone is still open after eight rounds: the entry stays */
 }
 
 static int is_ws(unsigned c) {

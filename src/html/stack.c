@@ -256,18 +256,45 @@ void cafe__html_stack_remove_at(cafe__html_tok_t *tk, uint32_t i) {
     tk->depth--;
 }
 
+/* Eight rounds of the adoption agency, the eighth special element at index last: the
+ * elements it passes that are neither special nor formatting go, the formatting element
+ * moves just above the eighth, and everything above that stays. Returns 1 (still open). */
+CAFE__COLD static int adopt_eight(cafe__html_tok_t *tk, uint32_t i, uint32_t last) {
+    cafe__html_elem_t fe = tk->stack[i];
+    uint32_t keep = i;
+    for (uint32_t k = i + 1; k <= last; k++) {
+        const cafe__html_elem_t *e = &tk->stack[k];
+        if (stack_special(e) || (e->kind == K_HTML && cafe__html_stack_is_formatting(e->id)))
+            tk->stack[keep++] = *e;
+        else
+            forget(tk, e);
+    }
+    tk->stack[keep++] = fe;
+    for (uint32_t k = last + 1; k < tk->depth; k++)
+        tk->stack[keep++] = tk->stack[k];
+    tk->depth = keep;
+    if (i > 0 && foster_target(&tk->stack[i - 1]))
+        tk->stack[i].fostered = 1;
+    return 1;
+}
+
 /* The adoption agency's effect on the stack, for the formatting element at index i. Without
  * a special element above it, everything from it up is popped. With some, each round of the
  * algorithm moves (a clone of) the formatting element just above the next special element,
  * dropping the other elements it passes (formatting ones are cloned and stay), until no
  * special element is left above it and it is popped with what is above: so what remains is
- * the stack below i plus the special and formatting elements up to the last special one. */
-void cafe__html_stack_adopt(cafe__html_tok_t *tk, uint32_t i) {
-    uint32_t last = i;
-    for (uint32_t k = i + 1; k < tk->depth; k++) {
+ * the stack below i plus the special and formatting elements up to the last special one.
+ * The algorithm stops after eight rounds, though: with eight special elements or more, the
+ * formatting element stays open just above the eighth, under the rest. */
+int cafe__html_stack_adopt(cafe__html_tok_t *tk, uint32_t i) {
+    enum { ROUNDS = 8 }; /* the outer loop's limit */
+    uint32_t last = i, rounds = 0;
+    for (uint32_t k = i + 1; k < tk->depth && rounds < ROUNDS; k++) {
         if (stack_special(&tk->stack[k]))
-            last = k;
+            last = k, rounds++;
     }
+    if (rounds == ROUNDS)
+        return adopt_eight(tk, i, last);
     uint32_t keep = i;
     for (uint32_t k = i + 1; k <= last; k++) {
         const cafe__html_elem_t *e = &tk->stack[k];
@@ -285,6 +312,7 @@ void cafe__html_stack_adopt(cafe__html_tok_t *tk, uint32_t i) {
      * that is a table part, the table modes' foster parenting puts it before the table. */
     if (keep > i && i > 0 && foster_target(&tk->stack[i - 1]))
         tk->stack[i].fostered = 1;
+    return 0;
 }
 
 /* <li>, <dd>, <dt>: close the previous item unless a special element (other than address,

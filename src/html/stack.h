@@ -67,8 +67,9 @@ void cafe__html_stack_remove_at(cafe__html_tok_t *tk, uint32_t i);
 long cafe__html_stack_find(const cafe__html_tok_t *tk, const int *ids, int n, int scope);
 /* Pops the nearest such element and what is above it, if there is one. */
 void cafe__html_stack_close_nearest(cafe__html_tok_t *tk, const int *ids, int n, int scope);
-/* The adoption agency's effect for the formatting element at index i. */
-void cafe__html_stack_adopt(cafe__html_tok_t *tk, uint32_t i);
+/* The adoption agency's effect for the formatting element at index i; whether (a clone of)
+ * it is still open, and its entry in the list of active formatting elements with it. */
+int cafe__html_stack_adopt(cafe__html_tok_t *tk, uint32_t i);
 int cafe__html_stack_is_formatting(int id);
 /* What a start tag does beyond its flags, by tag id (stack.c's table, the one list of each
  * kind): the tokenizer state it switches to (tree.c's text states); a table part (caption,

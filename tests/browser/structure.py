@@ -101,6 +101,10 @@ FOUND = [
     "<web-component-name-01><svg></web-component-name-02><title>X</title>",
     "<ytd-thumbnail-overlay-time-status-renderer><math>"
     "</ytd-thumbnail-overlay-now-playing-renderer><title>X</title>",
+    # the adoption agency stops after eight rounds: the <b> stays open over eight blocks, is
+    # reopened and closes the <svg> (title "X")
+    "<b>" + "<div>" * 8 + "</b>" + "</div>" * 8 + "<svg></b><title>X</title>",
+    "<b>" + "<div>" * 9 + "</b><svg></b><title>X</title>",
     # deeper than cafe's stack holds: the browsers keep every open element, so </svg>,
     # </math> and </template> still close theirs (title "X"; it stayed SVG's or the template's)
     "<svg>" + "<g>" * 200 + "</svg><title>X</title>",

@@ -383,6 +383,19 @@ static const tcase_t cases[] = {
      "X"},
     {"a long name in any case", "<Web-Component-Name-01><svg></WEB-COMPONENT-NAME-01><title>X",
      "X"},
+    /* the adoption agency's outer loop stops after eight rounds: with eight blocks in the <b>
+     * it is not popped, stays in the list and is reopened, and closes the <svg> */
+    {"adoption stops after eight rounds",
+     "<b><div><div><div><div><div><div><div><div></b></div></div></div></div></div></div></div></"
+     "div>"
+     "<svg></b><title>X",
+     "X"},
+    {"adoption leaves the ninth block",
+     "<b><div><div><div><div><div><div><div><div><div></b><svg></b><title>X", "X"},
+    {"adoption of seven blocks pops",
+     "<b><div><div><div><div><div><div><div></b></div></div></div></div></div></div></div>"
+     "<svg></b><title>X",
+     NONE},
     {"title after html end", "</html><title>Y</title>", "Y"},
     /* quirks mode: without a DOCTYPE, or with an old one, <table> leaves the <p> open, so
      * </foreignObject> is ignored and the title is HTML (both browsers) */
