@@ -215,6 +215,15 @@ CAFE__APART void cafe__html_afe_reconstruct(cafe__html_tok_t *tk) {
     tk->afe_live = tk->nafe;
 }
 
+void cafe__html_afe_drop(cafe__html_tok_t *tk, const cafe__html_elem_t *e) {
+    for (int i = tk->nafe; i-- > 0;) {
+        if (tk->afe[i].serial == e->serial && !tk->afe[i].gone) {
+            remove_at(tk, i);
+            return;
+        }
+    }
+}
+
 CAFE__HOT void cafe__html_afe_end(cafe__html_tok_t *tk) {
     cafe__html_afe_t tag = {tk->w0, tk->w1, 0, tk->name_len, tk->id, 0, 0, 0};
     int last = tk->nafe - 1;
@@ -232,8 +241,17 @@ CAFE__HOT void cafe__html_afe_end(cafe__html_tok_t *tk) {
     long i = cafe__html_stack_find(tk, NULL, 0, SCOPE_DEFAULT);
     if (i < 0)
         return;
-    if (!cafe__html_stack_adopt(tk, (uint32_t)i) && k >= 0)
-        remove_at(tk, k); /* its clone is still open after eight rounds: the entry stays */
+    /* the entry goes with its element, unless its clone is still open after eight rounds;
+     * the agency may have dropped others before it: found again by serial */
+    uint16_t serial = k >= 0 ? tk->afe[k].serial : 0;
+    if (cafe__html_stack_adopt(tk, (uint32_t)i) || k < 0)
+        return;
+    for (k = tk->nafe; k-- > 0;) {
+        if (tk->afe[k].serial == serial) {
+            remove_at(tk, k);
+            return;
+        }
+    }
 }
 
 static int is_ws(unsigned c) {

@@ -256,18 +256,35 @@ void cafe__html_stack_remove_at(cafe__html_tok_t *tk, uint32_t i) {
     tk->depth--;
 }
 
+/* Whether the adoption agency keeps the element at index k (above the formatting element,
+ * at most at the last special element it reaches): a special element, or a formatting one
+ * at most three elements below the next special one (the inner loop's count; the deeper
+ * ones leave the list of active formatting elements too). */
+static int adopt_keeps(cafe__html_tok_t *tk, uint32_t k, uint32_t last) {
+    const cafe__html_elem_t *e = &tk->stack[k];
+    if (stack_special(e))
+        return 1;
+    if (e->kind != K_HTML || !cafe__html_stack_is_formatting(e->id))
+        return 0;
+    for (uint32_t j = k + 1; j <= last && j <= k + 3; j++) {
+        if (stack_special(&tk->stack[j]))
+            return 1;
+    }
+    cafe__html_afe_drop(tk, e);
+    return 0;
+}
+
 /* Eight rounds of the adoption agency, the eighth special element at index last: the
  * elements it passes that are neither special nor formatting go, the formatting element
  * moves just above the eighth, and everything above that stays. Returns 1 (still open). */
 CAFE__COLD static int adopt_eight(cafe__html_tok_t *tk, uint32_t i, uint32_t last) {
     cafe__html_elem_t fe = tk->stack[i];
     uint32_t keep = i;
-    for (uint32_t k = i + 1; k <= last; k++) {
-        const cafe__html_elem_t *e = &tk->stack[k];
-        if (stack_special(e) || (e->kind == K_HTML && cafe__html_stack_is_formatting(e->id)))
-            tk->stack[keep++] = *e;
+    for (uint32_t k = i + 1; k <= last; k++) { /* reads ahead of k, writes at or below it */
+        if (adopt_keeps(tk, k, last))
+            tk->stack[keep++] = tk->stack[k];
         else
-            forget(tk, e);
+            forget(tk, &tk->stack[k]);
     }
     tk->stack[keep++] = fe;
     for (uint32_t k = last + 1; k < tk->depth; k++)
@@ -281,7 +298,8 @@ CAFE__COLD static int adopt_eight(cafe__html_tok_t *tk, uint32_t i, uint32_t las
 /* The adoption agency's effect on the stack, for the formatting element at index i. Without
  * a special element above it, everything from it up is popped. With some, each round of the
  * algorithm moves (a clone of) the formatting element just above the next special element,
- * dropping the other elements it passes (formatting ones are cloned and stay), until no
+ * dropping the other elements it passes (formatting ones at most three below the next
+ * special element are cloned and stay: adopt_keeps), until no
  * special element is left above it and it is popped with what is above: so what remains is
  * the stack below i plus the special and formatting elements up to the last special one.
  * The algorithm stops after eight rounds, though: with eight special elements or more, the
@@ -297,11 +315,10 @@ int cafe__html_stack_adopt(cafe__html_tok_t *tk, uint32_t i) {
         return adopt_eight(tk, i, last);
     uint32_t keep = i;
     for (uint32_t k = i + 1; k <= last; k++) {
-        const cafe__html_elem_t *e = &tk->stack[k];
-        if (stack_special(e) || (e->kind == K_HTML && cafe__html_stack_is_formatting(e->id)))
-            tk->stack[keep++] = *e;
+        if (adopt_keeps(tk, k, last))
+            tk->stack[keep++] = tk->stack[k];
         else
-            forget(tk, e);
+            forget(tk, &tk->stack[k]);
     }
     for (uint32_t k = last + 1; k < tk->depth; k++)
         forget(tk, &tk->stack[k]);

@@ -125,6 +125,8 @@ void cafe__html_afe_reconstruct(cafe__html_tok_t *tk);
 /* A formatting element's end tag (or the <a>, <nobr> start tag ending an open one): the
  * adoption agency, with the list's entry. */
 void cafe__html_afe_end(cafe__html_tok_t *tk);
+/* The adoption agency takes element e (on the stack) out of the list: its entry goes. */
+void cafe__html_afe_drop(cafe__html_tok_t *tk, const cafe__html_elem_t *e);
 
 /* A formatting element's start tag (want_fp): its attributes' fingerprint, which the list's
  * "Noah's Ark" clause compares. Called by the tag states when an attribute's name is

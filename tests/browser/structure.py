@@ -105,6 +105,10 @@ FOUND = [
     # reopened and closes the <svg> (title "X")
     "<b>" + "<div>" * 8 + "</b>" + "</div>" * 8 + "<svg></b><title>X</title>",
     "<b>" + "<div>" * 9 + "</b><svg></b><title>X</title>",
+    # ...and its inner loop keeps formatting elements only within three of the next block:
+    # the <i> leaves the stack and the list (no title)
+    "<b><i><em><u><s><div></b></div>x<svg></i><title>X</title>",
+    "<b><i><span><span><span><div></b></div>x<svg></i><title>X</title>",
     # deeper than cafe's stack holds: the browsers keep every open element, so </svg>,
     # </math> and </template> still close theirs (title "X"; it stayed SVG's or the template's)
     "<svg>" + "<g>" * 200 + "</svg><title>X</title>",

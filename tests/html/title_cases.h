@@ -396,6 +396,15 @@ static const tcase_t cases[] = {
      "<b><div><div><div><div><div><div><div></b></div></div></div></div></div></div></div>"
      "<svg></b><title>X",
      NONE},
+    /* the adoption agency's inner loop keeps a formatting element only within three elements
+     * of the next block: the <i> further away leaves the stack and the list, so </i> finds
+     * nothing to close the <svg> with */
+    {"adoption drops the fourth", "<b><i><em><u><s><div></b></div>x<svg></i><title>X", NONE},
+    {"adoption counts any element", "<b><i><span><span><span><div></b></div>x<svg></i><title>X",
+     NONE},
+    {"adoption keeps the third", "<b><i><em><u><s><div></b></div>x<svg></em><title>X", "X"},
+    {"adoption drops in a later round",
+     "<b><div><i><em><u><s><div></b></div></div>x<svg></i><title>X", NONE},
     {"title after html end", "</html><title>Y</title>", "Y"},
     /* quirks mode: without a DOCTYPE, or with an old one, <table> leaves the <p> open, so
      * </foreignObject> is ignored and the title is HTML (both browsers) */
