@@ -194,7 +194,14 @@ void cafe__html_afe_left(cafe__html_tok_t *tk, const cafe__html_elem_t *e) {
         tk->afe_live = (uint8_t)live;
         return;
     }
-    /* its end clears the list up to the last marker, its own */
+    /* A cell, caption or template is closed by a rule that clears the list up to the last
+     * marker; an <object>, <applet> or <marquee> only by its own end tag (html_end calls
+     * cafe__html_afe_clear): popped with a table, say, it leaves its marker. */
+    if (e->id != CAFE__TAG_OBJECT && e->id != CAFE__TAG_APPLET && e->id != CAFE__TAG_MARQUEE)
+        cafe__html_afe_clear(tk);
+}
+
+void cafe__html_afe_clear(cafe__html_tok_t *tk) {
     while (tk->nafe > 0 && tk->afe[--tk->nafe].serial != 0)
         ;
 }

@@ -125,6 +125,8 @@ void cafe__html_afe_reconstruct(cafe__html_tok_t *tk);
 /* A formatting element's end tag (or the <a>, <nobr> start tag ending an open one): the
  * adoption agency, with the list's entry. */
 void cafe__html_afe_end(cafe__html_tok_t *tk);
+/* "Clear the list of active formatting elements up to the last marker". */
+void cafe__html_afe_clear(cafe__html_tok_t *tk);
 /* The adoption agency takes element e (on the stack) out of the list: its entry goes. */
 void cafe__html_afe_drop(cafe__html_tok_t *tk, const cafe__html_elem_t *e);
 

@@ -322,6 +322,16 @@ CAFE__HOT static void html_end(cafe__html_tok_t *tk, int id, unsigned flags) {
         if (tk->afe_stale)
             cafe__html_afe_reconstruct(tk);
         return;
+    case CAFE__TAG_APPLET:
+    case CAFE__TAG_MARQUEE:
+    case CAFE__TAG_OBJECT: {
+        long i = cafe__html_stack_find(tk, NULL, 0, SCOPE_DEFAULT);
+        if (i >= 0) {
+            cafe__html_stack_pop_to(tk, (uint32_t)i);
+            cafe__html_afe_clear(tk); /* their end tag's rule, not their leaving (afe.c) */
+        }
+        return;
+    }
     case CAFE__TAG_FORM: {
         /* Outside templates the form element alone leaves the stack. */
         long i = cafe__html_stack_find(tk, (const int[]){CAFE__TAG_FORM}, 1, SCOPE_DEFAULT);

@@ -109,6 +109,10 @@ FOUND = [
     # the <i> leaves the stack and the list (no title)
     "<b><i><em><u><s><div></b></div>x<svg></i><title>X</title>",
     "<b><i><span><span><span><div></b></div>x<svg></i><title>X</title>",
+    # an <object> popped with its table leaves its marker in the list: the <b> before it is
+    # not reopened, </b> closes nothing (no title)
+    "<table><b><object></table>x<svg></b><title>X</title>",
+    "<table><b><object><table><math></font><svg></b><title>X</title>",
     # deeper than cafe's stack holds: the browsers keep every open element, so </svg>,
     # </math> and </template> still close theirs (title "X"; it stayed SVG's or the template's)
     "<svg>" + "<g>" * 200 + "</svg><title>X</title>",

@@ -405,6 +405,15 @@ static const tcase_t cases[] = {
     {"adoption keeps the third", "<b><i><em><u><s><div></b></div>x<svg></em><title>X", "X"},
     {"adoption drops in a later round",
      "<b><div><i><em><u><s><div></b></div></div>x<svg></i><title>X", NONE},
+    /* an <object> (<applet>, <marquee>) clears the list up to its marker by its end tag's
+     * rule only: popped with a table, its marker stays, and the <b> before it is not reopened
+     * (no title) */
+    {"object popped with a table keeps its marker",
+     "<table><b><object></table>x<svg></b><title>X</title>", NONE},
+    {"object popped by a table start tag",
+     "<table><b><object><table><math></font><svg></b><title>X", NONE},
+    {"object popped with a cell", "<table><td><b><object></td><svg></b><title>X</title>", "X"},
+    {"object end tag clears its marker", "<p><b></p><object></object><svg></b><title>X", "X"},
     {"title after html end", "</html><title>Y</title>", "Y"},
     /* quirks mode: without a DOCTYPE, or with an old one, <table> leaves the <p> open, so
      * </foreignObject> is ignored and the title is HTML (both browsers) */
