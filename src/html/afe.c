@@ -231,7 +231,7 @@ void cafe__html_afe_drop(cafe__html_tok_t *tk, const cafe__html_elem_t *e) {
     }
 }
 
-CAFE__HOT void cafe__html_afe_end(cafe__html_tok_t *tk) {
+CAFE__HOT void cafe__html_afe_end(cafe__html_tok_t *tk, int otherwise) {
     cafe__html_afe_t tag = {tk->w0, tk->w1, 0, tk->name_len, tk->id, 0, 0, 0};
     int last = tk->nafe - 1;
     if (last >= 0 && tk->depth > 0 && tk->afe[last].serial == tk->stack[tk->depth - 1].serial &&
@@ -241,7 +241,12 @@ CAFE__HOT void cafe__html_afe_end(cafe__html_tok_t *tk) {
         return;
     }
     int k = find(tk, &tag);
-    if (k >= 0 && !on_stack(&tk->afe[k])) { /* closed already: forgotten */
+    if (k < 0) { /* none in the list: the agency acts as "any other end tag" */
+        if (otherwise)
+            cafe__html_stack_any_other_end(tk);
+        return;
+    }
+    if (!on_stack(&tk->afe[k])) { /* closed already: forgotten */
         remove_at(tk, k);
         return;
     }

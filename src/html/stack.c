@@ -249,6 +249,18 @@ int cafe__html_stack_is_formatting(int id) {
     }
 }
 
+void cafe__html_stack_any_other_end(cafe__html_tok_t *tk) {
+    for (uint32_t i = tk->depth; i-- > 0;) {
+        const cafe__html_elem_t *e = &tk->stack[i];
+        if (e->kind == K_HTML && stack_same_name(tk, e)) {
+            cafe__html_stack_pop_to(tk, i);
+            return;
+        }
+        if (stack_special(e))
+            return;
+    }
+}
+
 /* Takes the element at index i out of the stack, leaving those above it open. */
 void cafe__html_stack_remove_at(cafe__html_tok_t *tk, uint32_t i) {
     forget(tk, &tk->stack[i]);
@@ -448,7 +460,7 @@ static void table_ends(cafe__html_tok_t *tk, int id) {
 void cafe__html_stack_implied_ends_run(cafe__html_tok_t *tk, int id, unsigned flags) {
     static const int p[] = {CAFE__TAG_P};
     if ((id == CAFE__TAG_A && (tk->open_a > 0 || tk->nafe > 0)) || id == CAFE__TAG_NOBR)
-        cafe__html_afe_end(tk);   /* an open <a> (<nobr>) goes first, through the adoption agency */
+        cafe__html_afe_end(tk, id == CAFE__TAG_NOBR); /* an open <a> (<nobr>) goes first */
     if (id == CAFE__TAG_BUTTON) { /* a button in scope ends, with what is open in it */
         long i = cafe__html_stack_find(tk, (const int[]){id}, 1, SCOPE_DEFAULT);
         if (i >= 0)

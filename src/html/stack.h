@@ -67,6 +67,9 @@ void cafe__html_stack_remove_at(cafe__html_tok_t *tk, uint32_t i);
 long cafe__html_stack_find(const cafe__html_tok_t *tk, const int *ids, int n, int scope);
 /* Pops the nearest such element and what is above it, if there is one. */
 void cafe__html_stack_close_nearest(cafe__html_tok_t *tk, const int *ids, int n, int scope);
+/* "Any other end tag" (in body): the nearest HTML element of the tag's name is popped with
+ * what is above it, unless a special element comes first. */
+void cafe__html_stack_any_other_end(cafe__html_tok_t *tk);
 /* The adoption agency's effect for the formatting element at index i; whether (a clone of)
  * it is still open, and its entry in the list of active formatting elements with it. */
 int cafe__html_stack_adopt(cafe__html_tok_t *tk, uint32_t i);
@@ -123,8 +126,9 @@ void cafe__html_afe_left(cafe__html_tok_t *tk, const cafe__html_elem_t *e);
 /* "Reconstruct the active formatting elements": those closed out of order are opened again. */
 void cafe__html_afe_reconstruct(cafe__html_tok_t *tk);
 /* A formatting element's end tag (or the <a>, <nobr> start tag ending an open one): the
- * adoption agency, with the list's entry. */
-void cafe__html_afe_end(cafe__html_tok_t *tk);
+ * adoption agency, with the list's entry. Without one, "any other end tag" if otherwise
+ * (an end tag, <nobr>), else nothing (<a>: only an <a> in the list is ended). */
+void cafe__html_afe_end(cafe__html_tok_t *tk, int otherwise);
 /* "Clear the list of active formatting elements up to the last marker". */
 void cafe__html_afe_clear(cafe__html_tok_t *tk);
 /* The adoption agency takes element e (on the stack) out of the list: its entry goes. */

@@ -289,20 +289,6 @@ CAFE__HOT int cafe__html_tree_start(cafe__html_tok_t *tk, int id, unsigned flags
 
 /* ---- end tags ------------------------------------------------------------------------- */
 
-/* "Any other end tag": the nearest HTML element of that name, unless a special element
- * comes first. */
-static void any_other_end(cafe__html_tok_t *tk) {
-    for (uint32_t i = tk->depth; i-- > 0;) {
-        const cafe__html_elem_t *e = &tk->stack[i];
-        if (e->kind == K_HTML && stack_same_name(tk, e)) {
-            cafe__html_stack_pop_to(tk, i);
-            return;
-        }
-        if (stack_special(e))
-            return;
-    }
-}
-
 /* An end tag in HTML content ("in body", with the table modes' end tags). */
 CAFE__HOT static void html_end(cafe__html_tok_t *tk, int id, unsigned flags) {
     static const int p[] = {CAFE__TAG_P}, tmpl[] = {CAFE__TAG_TEMPLATE},
@@ -360,11 +346,11 @@ CAFE__HOT static void html_end(cafe__html_tok_t *tk, int id, unsigned flags) {
     } else if (stack_is_heading(id)) {
         cafe__html_stack_close_nearest(tk, headings, 6, SCOPE_DEFAULT);
     } else if (cafe__html_stack_is_formatting(id)) {
-        cafe__html_afe_end(tk);
+        cafe__html_afe_end(tk, 1);
     } else if (flags & CAFE__TAGF_BLOCKEND)
         cafe__html_stack_close_nearest(tk, NULL, 0, SCOPE_DEFAULT);
     else
-        any_other_end(tk);
+        cafe__html_stack_any_other_end(tk);
 }
 
 /* "Any other end tag" in foreign content: the nearest element of that name (ASCII case

@@ -113,6 +113,10 @@ FOUND = [
     # not reopened, </b> closes nothing (no title)
     "<table><b><object></table>x<svg></b><title>X</title>",
     "<table><b><object><table><math></font><svg></b><title>X</title>",
+    # a formatting end tag with no entry in the list is "any other end tag", which a block
+    # stops: the <svg> stays open (no title)
+    "<font><font><font><font><font><font></font></font></font></font><p></table>x<svg></font>"
+    "<title>X</title>",
     # deeper than cafe's stack holds: the browsers keep every open element, so </svg>,
     # </math> and </template> still close theirs (title "X"; it stayed SVG's or the template's)
     "<svg>" + "<g>" * 200 + "</svg><title>X</title>",

@@ -414,6 +414,15 @@ static const tcase_t cases[] = {
      "<table><b><object><table><math></font><svg></b><title>X", NONE},
     {"object popped with a cell", "<table><td><b><object></td><svg></b><title>X</title>", "X"},
     {"object end tag clears its marker", "<p><b></p><object></object><svg></b><title>X", "X"},
+    /* an end tag with no entry in the list is "any other end tag": a <p> (special) stops it,
+     * so the <font> beyond stays open and so does the <svg> (the sixth, fifth and fourth
+     * <font> took the others' entries: Noah's Ark) */
+    {"end tag without an entry stops at a block",
+     "<font><font><font><font><font><font></font></font></font></font><p></table>x<svg></font>"
+     "<title>X",
+     NONE},
+    {"end tag without an entry stops at a div",
+     "<b><b><b><b></b></b></b></b><div>x<svg></b><title>X</title>", NONE},
     {"title after html end", "</html><title>Y</title>", "Y"},
     /* quirks mode: without a DOCTYPE, or with an old one, <table> leaves the <p> open, so
      * </foreignObject> is ignored and the title is HTML (both browsers) */
