@@ -141,8 +141,16 @@ int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *wh
     cafe_deadline_end(&d);
     if (rc >= 0 && st == PGRES_POLLING_OK && PQsetnonblocking(c->conn, 1) == 0) {
         PQsetNoticeProcessor(c->conn, ignore_notice, NULL);
-        *out = c;
-        return 0;
+        /* No time limit on cafe's statements, as pg_dump sets none: a role's statement_timeout
+         * guards against long queries of people, and cut a batch waiting for a locked table
+         * (or slower than it), ending the run, and every --resume alike. */
+        rc = pgc_exec(c, "SET statement_timeout = 0", 0, NULL, NULL, NULL, NULL, why);
+        if (rc == 0) {
+            *out = c;
+            return 0;
+        }
+        pgc_close(c);
+        return rc;
     }
     set_why(why, "cannot connect",
             rc == CAFE_ETIMEDOUT ? "timed out"

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -152,29 +153,25 @@ def test_terminate_backend_mid_run():
     assert b"reconnecting" in err, err
 
 
-def test_lock_timeout_on_a_locked_table_waits_as_without_one():
-    """A table locked mid-run (an ALTER, a VACUUM FULL, a CREATE INDEX) is waited for. With a
-    lock_timeout, which DBAs set for their roles so that no session queues behind DDL, the
-    server cancels the waiting COPY ("canceling statement due to lock timeout", 55P03) and
-    cafe gave up the run, exit 2. Such a batch is tried again until the lock goes."""
-    u = slow_urls(1500, first=150000)
-    p = subprocess.Popen([CAFE, "titles", "-q", "-c", "20", "--db", spec("lt"), lists.write(u)],
-                         env=pg.env(PGOPTIONS="-c lock_timeout=100"), stderr=subprocess.PIPE)
+def locked_mid_run(table, pgoptions, while_locked):
+    """A run of slow URLs whose table another session locks (ACCESS EXCLUSIVE, as an ALTER, a
+    VACUUM FULL or a CREATE INDEX take it) once 200 rows are in, under PGOPTIONS pgoptions;
+    while_locked(p) watches the run meanwhile, then the lock goes. Returns cafe's stderr,
+    checking the run ended well with every row once."""
+    u = slow_urls(1500, first=150000 + 20000 * len(table))
+    p = subprocess.Popen([CAFE, "titles", "-q", "-c", "20", "--db", spec(table), lists.write(u)],
+                         env=pg.env(PGOPTIONS=pgoptions), stderr=subprocess.PIPE)
     lock = subprocess.Popen([os.path.join(pg_bin(), "psql"), "-X", "-q", "-A", "-t", "-h",
                              pg.dir, "-U", "cafe", "-d", "cafe"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE)
     try:
-        dbtest.wait_until(lambda: count("lt") >= 200 or p.poll() is not None)
+        dbtest.wait_until(lambda: count(table) >= 200 or p.poll() is not None)
         assert p.poll() is None, "the run ended before the lock"
-        lock.stdin.write(b"BEGIN; LOCK TABLE lt IN ACCESS EXCLUSIVE MODE; SELECT 'locked';\n")
+        lock.stdin.write(f"BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE; "
+                         "SELECT 'locked';\n".encode())
         lock.stdin.flush()
         assert lock.stdout.readline().strip() == b"locked"
-
-        def timeouts():
-            with open(pg.log, "rb") as f:
-                return f.read().count(b"due to lock timeout")
-        dbtest.wait_until(lambda: timeouts() >= 3 or p.poll() is not None,
-                          state=lambda: f"{timeouts()} lock timeouts, exit {p.poll()}")
+        while_locked(p)
         assert p.poll() is None, p.communicate(timeout=60)[1]
         lock.stdin.write(b"COMMIT;\n")
         lock.stdin.close()
@@ -186,9 +183,41 @@ def test_lock_timeout_on_a_locked_table_waits_as_without_one():
         if p.poll() is None:
             p.kill()
     assert p.returncode == 0, err
-    assert err.count(b"lock timeout") == 1 and b"waiting" in err, err  # said once
-    got = [x[0] for x in rows("lt")]
+    got = [x[0] for x in rows(table)]
     assert len(got) == len(set(got)) == 1500 and set(got) == set(u), len(got)
+    return err
+
+
+def test_lock_timeout_on_a_locked_table_waits_as_without_one():
+    """With a lock_timeout, which DBAs set for their roles so that no session queues behind
+    DDL, the server cancels the COPY waiting for a locked table ("canceling statement due to
+    lock timeout", 55P03) and cafe gave up the run, exit 2. Such a batch is tried again until
+    the lock goes."""
+    def timeouts():
+        with open(pg.log, "rb") as f:
+            return f.read().count(b"due to lock timeout")
+
+    def three_timeouts(p):
+        dbtest.wait_until(lambda: timeouts() >= 3 or p.poll() is not None,
+                          state=lambda: f"{timeouts()} lock timeouts, exit {p.poll()}")
+    err = locked_mid_run("lt", "-c lock_timeout=100", three_timeouts)
+    assert err.count(b"lock timeout") == 1 and b"waiting" in err, err  # said once
+
+
+def test_statement_timeout_does_not_cut_a_batch_waiting_for_a_lock():
+    """A role's statement_timeout (a DBA's guard against long queries) cancelled the batch
+    waiting for a locked table ("canceling statement due to statement timeout", 57014, the
+    code an administrator's pg_cancel_backend sends too) and the run ended, exit 2; a batch
+    slower than the timeout would have failed every --resume alike. cafe's statements have
+    no time limit, as pg_dump's: the batch waits for the lock as it does without one."""
+    def waits_on_the_lock(p):
+        waiting = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'cafe' " \
+                  "AND wait_event_type = 'Lock'"
+        dbtest.wait_until(lambda: pg.sql(waiting) == [["1"]] or p.poll() is not None)
+        end = time.monotonic() + 1  # ten of the role's timeouts
+        while time.monotonic() < end and p.poll() is None:
+            select.select([], [], [], 0.05)
+    locked_mid_run("st", "-c statement_timeout=100", waits_on_the_lock)
 
 
 def test_connection_lost_on_cafes_side_only_is_taken_up_again():
