@@ -343,8 +343,9 @@ int cafe_task_wait_any(cafe_task_t *const *tasks, size_t n, size_t *index);
 
 /* asyncio.as_completed: joins the tasks of tasks[] in the order they finished, one per call:
  * stores its position in *index and its status and value in *result (may be NULL), and sets
- * tasks[*index] to NULL. Returns 0, CAFE_EOF once every entry is NULL, or wait_any's errors (then
- * nothing was joined; the remaining handles are still the caller's, in tasks[]). Loop on it:
+ * tasks[*index] to NULL. Returns 0, CAFE_EOF once every entry is NULL (at once for n 0, tasks
+ * NULL or not), or wait_any's errors (then nothing was joined; the remaining handles are still
+ * the caller's, in tasks[]). Loop on it:
  *
  *     while ((rc = cafe_task_as_completed(tasks, n, &i, &r)) == 0) use(i, r);
  */

@@ -157,7 +157,7 @@ int cafe_task_wait_any(cafe_task_t *const *tasks, size_t n, size_t *index) {
 
 int cafe_task_as_completed(cafe_task_t **tasks, size_t n, size_t *index, cafe_result_t *result) {
     cafe__loop_thread_check("cafe_task_as_completed");
-    if (!tasks || !index)
+    if ((!tasks && n) || !index) /* (NULL, 0) is an empty list: done */
         return CAFE_EINVAL;
     size_t left = 0;
     for (size_t i = 0; i < n; i++)

@@ -61,6 +61,10 @@ static int as_completed_main(void *arg, void **value) {
     }
     assert_int_equal(rc, CAFE_EOF);
     assert_int_equal(k, 4);
+    /* An empty list is done, as asyncio.as_completed([]) yields nothing, whatever its address
+     * (a loop over a list that may be empty); a missing list of some length is not one. */
+    assert_int_equal(cafe_task_as_completed(NULL, 0, &i, &r), CAFE_EOF);
+    assert_int_equal(cafe_task_as_completed(NULL, 1, &i, &r), CAFE_EINVAL);
     return 0;
 }
 
