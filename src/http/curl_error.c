@@ -159,6 +159,12 @@ static void refine_by_detail(const cafe__http_xfer_t *x, CURLcode cc, const char
         snprintf(buf, cap,
                  "TLS handshake failed: the server answered in plain HTTP "
                  "(is it an http:// port?)");
+    } else if (strstr(detail, "alert certificate required")) {
+        /* TLS 1.3: the client's handshake is over before the server checks its certificate,
+         * so the server's refusal is the first thing read (libcurl 7.88: CURLE_RECV_ERROR),
+         * not a connection lost; it will refuse alike again. */
+        *code = CAFE_EHTTP_TLS;
+        snprintf(buf, cap, "the server requires a TLS client certificate");
     } else if (cc == CURLE_UNSUPPORTED_PROTOCOL && *code == CAFE_EHTTP_PROTOCOL &&
                !strstr(detail, "HTTP/0.9")) {
         /* A status line came, with a code (not 100-999) or version curl does not take. */

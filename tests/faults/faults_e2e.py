@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import socket
+import ssl
 import struct
 import subprocess
 import threading
@@ -1060,6 +1061,51 @@ def test_https_to_a_silent_server_times_out_as_tls():
         url = "https" + srv.url("/")[4:]
         expect(url, failed_fetch("TLS handshake timed out: SSL connection timeout"),
                "--connect-timeout", "1", "--retries", "0")
+    finally:
+        srv.close()
+
+
+class ClientCertServer(Listener):
+    """HTTPS that wants a client certificate cafe does not have: over TLS 1.3 the client's
+    handshake ends before the server checks it, so the refusal (alert certificate_required)
+    is the first thing the client reads (Python's ssl, as an Apache or Go server that
+    requires one)."""
+
+    def __init__(self):
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        self.ctx.load_cert_chain(os.path.join(tls.dir, "good.pem"), os.path.join(tls.dir, "good.key"))
+        self.ctx.load_verify_locations(tls.ca)
+        self.ctx.verify_mode = ssl.CERT_REQUIRED
+        super().__init__(16)
+
+    def _serve(self, raw, n):
+        plain = socket.socket(fileno=os.dup(raw.fileno()))  # wrap_socket takes raw's
+        conn = self.ctx.wrap_socket(raw, server_side=True, do_handshake_on_connect=False)
+        try:
+            conn.do_handshake()
+        except OSError:
+            pass  # the refusal: the alert is sent
+        # a lingering close, as nginx's: a close with the request unread would reset the
+        # connection, and the reset may reach the client before the alert does
+        with plain, conn:
+            plain.shutdown(socket.SHUT_WR)
+            while plain.recv(4096):
+                pass
+
+
+def test_tls_client_certificate_required():
+    # Said as the TLS refusal it is, not a connection lost: not tried again, counted as tls
+    # (it was "connection lost while receiving", three attempts, counted as connect).
+    srv = ClientCertServer()
+    try:
+        url = f"https://127.0.0.1:{srv.port}/"
+        expect(url, failed_fetch(re.compile(r"the server requires a TLS client certificate: "
+                                            r".*tlsv13 alert certificate required.*")),
+               "--cacert", tls.ca)
+        assert srv.accepted == 1, srv.accepted
+        r = cafe("titles", "--json", "--retries", "0", "--cacert", tls.ca, write_list([url]))
+        assert "(tls 1)" in r.stderr.decode(), r.stderr[-300:]
     finally:
         srv.close()
 
