@@ -154,11 +154,26 @@ static void refine_by_info(cafe__http_xfer_t *x, CURLcode cc, int *code, char *b
 /* ... and so does curl's message. */
 static void refine_by_detail(const cafe__http_xfer_t *x, CURLcode cc, const char *detail, int *code,
                              char *buf, size_t cap) {
+    long os_errno = 0;
+    if (cc == CURLE_SSL_CONNECT_ERROR)
+        curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
     if (cc == CURLE_SSL_CONNECT_ERROR && strstr(detail, "wrong version number")) {
         /* The server's first bytes were no TLS record: most often an HTTP answer. */
         snprintf(buf, cap,
                  "TLS handshake failed: the server answered in plain HTTP "
                  "(is it an http:// port?)");
+    } else if (cc == CURLE_SSL_CONNECT_ERROR &&
+               (os_errno == ECONNRESET || strstr(detail, "Connection reset by peer"))) {
+        /* The server (or what stands before it) dropped the connection in the handshake,
+         * as on plain HTTP it drops one before answering: a connection fault, no TLS one. */
+        *code = CAFE_EHTTP_CLOSED;
+        snprintf(buf, cap, "connection reset during the TLS handshake");
+    } else if (cc == CURLE_SSL_CONNECT_ERROR && os_errno == 0 &&
+               (strstr(detail, "SSL_ERROR_SYSCALL") || strstr(detail, "unexpected eof"))) {
+        /* libcurl 7.88 with OpenSSL 3: the connection's end (EOF) where a handshake message
+         * was due, no alert. */
+        *code = CAFE_EHTTP_CLOSED;
+        snprintf(buf, cap, "the server closed the connection during the TLS handshake");
     } else if (strstr(detail, "alert certificate required")) {
         /* TLS 1.3: the client's handshake is over before the server checks its certificate,
          * so the server's refusal is the first thing read (libcurl 7.88: CURLE_RECV_ERROR),

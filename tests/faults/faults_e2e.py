@@ -1053,6 +1053,45 @@ def test_https_to_a_plain_http_port_fails_fast():
            "--connect-timeout", "1000000", "--timeout", "1000000")
 
 
+class HandshakeDropper(Listener):
+    """Drops each connection in the TLS handshake once the ClientHello is read, as an
+    overloaded server or its load balancer does: closed (the client reads EOF for its
+    ServerHello; the close lingers, so that no reset can come first), or reset."""
+
+    def __init__(self, reset):
+        self.reset = reset
+        super().__init__(16)
+
+    def _serve(self, conn, n):
+        with conn:
+            conn.recv(4096)
+            if self.reset:
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                return
+            conn.shutdown(socket.SHUT_WR)
+            while conn.recv(4096):
+                pass
+
+
+def test_https_connection_dropped_in_the_handshake_is_a_connection_fault():
+    # The same server over http:// is "closed the connection without answering", tried
+    # again and counted as connect; over https:// it was "TLS handshake failed", not tried
+    # again and counted as tls, as if the server's certificate or TLS were at fault.
+    for reset, error in ((False, r"the server closed the connection during the TLS handshake: "
+                                 r"OpenSSL SSL_connect: SSL_ERROR_SYSCALL .*"),
+                         (True, r"connection reset during the TLS handshake: "
+                                r".*Connection reset by peer.*")):
+        srv = HandshakeDropper(reset)
+        try:
+            url = f"https://127.0.0.1:{srv.port}/"
+            expect(url, failed_fetch(re.compile(error), attempts=3))
+            assert srv.accepted == 3, srv.accepted
+            r = cafe("titles", "--json", "--retries", "0", write_list([url]))
+            assert "(connect 1)" in r.stderr.decode(), r.stderr[-300:]
+        finally:
+            srv.close()
+
+
 def test_https_to_a_silent_server_times_out_as_tls():
     # A server that waits for the end of an HTTP head in the handshake's bytes answers
     # nothing: only the connect timeout ends it, and the record says where it stopped.
