@@ -162,6 +162,16 @@ static void refine_by_detail(const cafe__http_xfer_t *x, CURLcode cc, const char
         snprintf(buf, cap,
                  "TLS handshake failed: the server answered in plain HTTP "
                  "(is it an http:// port?)");
+    } else if (cc == CURLE_SSL_CONNECT_ERROR && (strstr(detail, "legacy sigalg disallowed") ||
+                                                 strstr(detail, "unsupported protocol") ||
+                                                 strstr(detail, "alert protocol version"))) {
+        /* OpenSSL 3 refuses TLS 1.0 and 1.1: by their SHA-1 signatures ("legacy sigalg", only
+         * before 1.2) at its default security level, by version where its configuration sets
+         * MinProtocol (the server chose one refused); a server of those alone refuses the
+         * versions cafe offers (1.2, 1.3) with a protocol_version alert. */
+        snprintf(buf, cap,
+                 "TLS handshake failed: the server speaks only TLS 1.1 or older, which OpenSSL "
+                 "refuses");
     } else if (cc == CURLE_SSL_CONNECT_ERROR &&
                (os_errno == ECONNRESET || strstr(detail, "Connection reset by peer"))) {
         /* The server (or what stands before it) dropped the connection in the handshake,

@@ -14,6 +14,7 @@ import struct
 import subprocess
 import threading
 import urllib.parse
+import warnings
 import zlib
 
 from faultlib import (TMP, Fixture, H2Server, Listener, Nginx, RawServer, Skip, TlsNginx, cafe, free_port, h2_frame, match,
@@ -1088,6 +1089,40 @@ def test_https_connection_dropped_in_the_handshake_is_a_connection_fault():
             assert srv.accepted == 3, srv.accepted
             r = cafe("titles", "--json", "--retries", "0", write_list([url]))
             assert "(connect 1)" in r.stderr.decode(), r.stderr[-300:]
+        finally:
+            srv.close()
+
+
+class OldTlsServer(Listener):
+    """HTTPS that speaks TLS 1.0 or 1.1 alone (OpenSSL's security level 0 lets it), as old
+    appliances and forgotten intranet servers do."""
+
+    def __init__(self, version):
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        with warnings.catch_warnings():  # the versions are deprecated: that is the point
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self.ctx.minimum_version = self.ctx.maximum_version = version
+        self.ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+        self.ctx.load_cert_chain(os.path.join(tls.dir, "good.pem"), os.path.join(tls.dir, "good.key"))
+        super().__init__(16)
+
+    def _serve(self, raw, n):
+        try:
+            self.ctx.wrap_socket(raw, server_side=True).close()
+        except OSError:
+            raw.close()
+
+
+def test_https_to_a_server_of_tls_before_1_2_says_so():
+    # OpenSSL 3 refuses them (their signatures use SHA-1): it said "TLS handshake failed:
+    # ... legacy sigalg disallowed or unsupported", which names no version. Not tried again.
+    for version in (ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1):
+        srv = OldTlsServer(version)
+        try:
+            url = f"https://127.0.0.1:{srv.port}/"
+            expect(url, failed_fetch(re.compile(
+                r"TLS handshake failed: the server speaks only TLS 1\.1 or older, which OpenSSL "
+                r"refuses: .*")), "--cacert", tls.ca)
         finally:
             srv.close()
 
