@@ -151,6 +151,24 @@ static void refine_by_info(cafe__http_xfer_t *x, CURLcode cc, int *code, char *b
     }
 }
 
+/* Whether a timeout in curl's connect phase ("Connection timed out after N milliseconds",
+ * said of the transfer's timeout there; its connect timeout in the TLS handshake reads "SSL
+ * connection timeout") came in the TLS handshake: an https:// URL whose TCP connection was
+ * made (libcurl 7.88 gives its local port then, not before) and no proxy (the connection
+ * would be the proxy's, and the wait maybe its CONNECT's). Any proxy the request or the
+ * environment names rules it out, though no_proxy may exempt the host. */
+static int in_tls_handshake(const cafe__http_xfer_t *x, const char *detail) {
+    long port = 0;
+    const cafe__http_client_t *c = x->c;
+    if (strncmp(detail, "Connection timed out after ", 27) != 0 || !x->try ||
+        (x->try->opts->proxy && x->try->opts->proxy[0]) || c->proxy_http || c->proxy_https)
+        return 0;
+    char *url = NULL;
+    curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
+    curl_easy_getinfo(x->easy, CURLINFO_LOCAL_PORT, &port);
+    return port > 0 && url && strncasecmp(url, "https://", 8) == 0;
+}
+
 /* ... and so does curl's message. */
 static void refine_by_detail(const cafe__http_xfer_t *x, CURLcode cc, const char *detail, int *code,
                              char *buf, size_t cap) {
@@ -199,7 +217,8 @@ static void refine_by_detail(const cafe__http_xfer_t *x, CURLcode cc, const char
          * lost connection: the bytes came, and will come alike again. */
         *code = CAFE_EHTTP_PROTOCOL;
         snprintf(buf, cap, "malformed chunked body");
-    } else if (cc == CURLE_OPERATION_TIMEDOUT && strstr(detail, "SSL connection timeout")) {
+    } else if (cc == CURLE_OPERATION_TIMEDOUT &&
+               (strstr(detail, "SSL connection timeout") || in_tls_handshake(x, detail))) {
         /* A silent server: maybe one that waits for an HTTP request's end in TLS bytes. */
         snprintf(buf, cap, "TLS handshake timed out");
     } else if (!x->started && (cc == CURLE_OUT_OF_MEMORY ||

@@ -1184,6 +1184,56 @@ def test_tls_client_certificate_required():
         srv.close()
 
 
+class HandshakeStaller(Listener):
+    """Reads the ClientHello and answers with the first bytes of a TLS record (a
+    handshake's header) and then nothing, as a server stalled mid-handshake."""
+
+    def __init__(self):
+        self.done = threading.Event()
+        super().__init__(16)
+
+    def _serve(self, conn, n):
+        with conn:
+            conn.recv(4096)
+            conn.sendall(b"\x16\x03\x03\x00\x40")
+            self.done.wait(60)
+
+    def close(self):
+        self.done.set()
+        super().close()
+
+
+def test_https_handshake_stalled_past_the_timeout_says_tls():
+    # --timeout shorter than the connect timeout (5 s by default): curl ends the try with
+    # "Connection timed out after ...", said alike when no TCP connection was made; the
+    # record said "timed out" without where. Silent, and stalled mid-handshake.
+    for srv in (RawServer({}), HandshakeStaller()):
+        try:
+            url = f"https://127.0.0.1:{srv.port}/"
+            expect(url, failed_fetch(re.compile(r"TLS handshake timed out: Connection timed out "
+                                                r"after \d+ milliseconds")),
+                   "--timeout", "1", "--retries", "0")
+        finally:
+            srv.close()
+    # and not where no TCP connection was made: a listener whose queue is full drops the SYN
+    full = socket.socket()
+    full.bind(("127.0.0.1", 0))
+    full.listen(0)
+    fillers = [socket.socket() for _ in range(3)]
+    try:
+        for f in fillers:
+            f.setblocking(False)
+            f.connect_ex(full.getsockname())
+        url = f"https://127.0.0.1:{full.getsockname()[1]}/"
+        expect(url, failed_fetch(re.compile(r"timed out: Connection timed out after \d+ "
+                                            r"milliseconds")),
+               "--timeout", "1", "--retries", "0")
+    finally:
+        for f in fillers:
+            f.close()
+        full.close()
+
+
 def h2_server(**kw):
     return H2Server(os.path.join(tls.dir, "good.pem"), os.path.join(tls.dir, "good.key"), **kw)
 
