@@ -16,11 +16,40 @@
  * new tickets that come after the handshake still reach libcurl's cache. The context is the
  * connection's own (libcurl makes one per connection), so no other connection sees the
  * change. Privacy is not the point here: a crawler's connections are linked by its address
- * and user agent anyway. */
+ * and user agent anyway.
+ *
+ * TLS 1.3 sessions that outlive their connection. libcurl 7.88 frees a connection the server
+ * closed (an HTTP/2 GOAWAY after nginx's keepalive_requests, 1000 by default) without a
+ * shutdown of its own, and OpenSSL's SSL_free then takes the connection's session out of the
+ * cache as a bad one (ssl_clear_bad_session), marking it not resumable: the very object
+ * libcurl holds as the host's newest, so the host's next connection made a full handshake,
+ * every time. TLS 1.3 asks nothing of the kind (a connection not closed cleanly says nothing
+ * against its tickets; since TLS 1.1 not even for its session), so libcurl is handed a copy of
+ * each TLS 1.3 session instead, and the connection's own object is the one marked. TLS 1.2
+ * sessions go as they came: a fatal alert must end those. */
 #include <curl/curl.h>
 #include <openssl/ssl.h>
+#include <stdatomic.h>
 
 #include "http/internal.h"
+
+typedef int (*new_session_fn)(SSL *, SSL_SESSION *);
+
+/* libcurl's new-session callback: the same function on every context it makes. */
+static _Atomic(new_session_fn) curl_new_session;
+
+static int session_copied(SSL *ssl, SSL_SESSION *session) {
+    new_session_fn curl = atomic_load_explicit(&curl_new_session, memory_order_relaxed);
+    SSL_SESSION *copy = SSL_SESSION_get_protocol_version(session) == TLS1_3_VERSION
+                            ? SSL_SESSION_dup(session)
+                            : NULL;
+    if (!copy)
+        return curl(ssl, session);
+    /* 1: libcurl keeps the reference it was given, the copy's only one */
+    if (!curl(ssl, copy))
+        SSL_SESSION_free(copy);
+    return 0; /* the original stays the connection's alone */
+}
 
 static void tickets_keep(const SSL *ssl, int where, int ret) {
     (void)ret;
@@ -41,6 +70,11 @@ CURLcode cafe__http_tls_ctx(CURL *easy, void *ssl_ctx, void *store) {
     (void)easy;
     if (store) /* a reference: the client's store outlives the context */
         SSL_CTX_set1_cert_store(ssl_ctx, store);
+    new_session_fn curl = SSL_CTX_sess_get_new_cb(ssl_ctx);
+    if (curl && curl != session_copied) {
+        atomic_store_explicit(&curl_new_session, curl, memory_order_relaxed);
+        SSL_CTX_sess_set_new_cb(ssl_ctx, session_copied);
+    }
     /* libcurl sets no info callback of its own; were one there, it is left alone. */
     if (!SSL_CTX_get_info_callback(ssl_ctx))
         SSL_CTX_set_info_callback(ssl_ctx, tickets_keep);

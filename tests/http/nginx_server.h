@@ -21,11 +21,12 @@
 typedef struct nginx_server {
     char dir[64];
     pid_t pid;
-    int http_port;   /* plain HTTP/1.1 */
-    int h2_port;     /* TLS with HTTP/2 (ALPN) */
-    int https_port;  /* TLS, HTTP/1.1 only */
-    int closed_port; /* nothing listens here */
-    char ca[128];    /* PEM of the CA that signed the server's certificate */
+    int http_port;      /* plain HTTP/1.1 */
+    int h2_port;        /* TLS with HTTP/2 (ALPN) */
+    int https_port;     /* TLS, HTTP/1.1 only */
+    int closed_port;    /* nothing listens here */
+    int h2_goaway_port; /* TLS with HTTP/2, closing each connection after two requests */
+    char ca[128];       /* PEM of the CA that signed the server's certificate */
 } nginx_server_t;
 
 /* n distinct ports nothing listens on now, all bound at once while they are chosen: a port
@@ -148,6 +149,10 @@ static const char nginx_conf[] =
     "    location /slow/ { alias @D/www/; limit_rate 1k; }\n"
     "    location /close/ { alias @D/www/; keepalive_timeout 0; }\n"
     "  }\n"
+    /* HTTP/2 whose connections end by GOAWAY after two requests, as nginx's end after
+     * keepalive_requests (1000 by default) */
+    "  server { listen 127.0.0.1:@4 ssl http2; server_name _; root @D/www;\n"
+    "           keepalive_requests 2; }\n"
     "}\n";
 
 static int nginx_start(nginx_server_t *s) {
@@ -156,13 +161,14 @@ static int nginx_start(nginx_server_t *s) {
     if (!mkdtemp(s->dir))
         return -1;
     snprintf(s->ca, sizeof(s->ca), "%s/ca.pem", s->dir);
-    int ports[4];
-    if (nginx_free_ports(ports, 4) != 0)
+    int ports[5];
+    if (nginx_free_ports(ports, 5) != 0)
         return -1;
     s->http_port = ports[0];
     s->h2_port = ports[1];
     s->https_port = ports[2];
     s->closed_port = ports[3];
+    s->h2_goaway_port = ports[4];
     int rc = nginx_sh(
         "cd %s && mkdir -p www tmp && "
         "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
@@ -183,14 +189,18 @@ static int nginx_start(nginx_server_t *s) {
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
-    /* @D is the directory, @1 @2 @3 the ports */
+    /* @D is the directory, @1 @2 @3 @4 the ports */
     for (const char *p = nginx_conf; *p; p++) {
         if (*p != '@')
             fputc(*p, f);
         else if (*++p == 'D')
             fputs(s->dir, f);
         else
-            fprintf(f, "%d", *p == '1' ? s->http_port : *p == '2' ? s->h2_port : s->https_port);
+            fprintf(f, "%d",
+                    *p == '1'   ? s->http_port
+                    : *p == '2' ? s->h2_port
+                    : *p == '3' ? s->https_port
+                                : s->h2_goaway_port);
     }
     fclose(f);
     if (nginx_write_page(s->dir, "index.html", 2000) ||
@@ -210,7 +220,7 @@ static int nginx_start(nginx_server_t *s) {
     /* Ready when it accepts: bounded, about 10 s at most. */
     for (int i = 0; i < 1000; i++) {
         if (nginx_can_connect(s->http_port) && nginx_can_connect(s->h2_port) &&
-            nginx_can_connect(s->https_port))
+            nginx_can_connect(s->https_port) && nginx_can_connect(s->h2_goaway_port))
             return 0;
         if (waitpid(s->pid, NULL, WNOHANG) == s->pid) {
             s->pid = 0;

@@ -207,6 +207,33 @@ static void test_tls13_session_stays_resumable(void **state) {
     assert_int_equal(n.resumed, CLOSERS * 8 - 1);
 }
 
+/* HTTP/2 connections the server ends by GOAWAY (src/http/tls_ctx.c): libcurl frees them
+ * without a shutdown, and OpenSSL then marked the host's newest session not resumable, so
+ * every connection after the first made a full handshake. One after another, each one's
+ * session is the next one's. */
+static int goaway_fetch(void *arg, void **value) {
+    const nginx_server_t *s = arg;
+    char u[128];
+    for (int i = 0; i < 6; i++) {
+        cafe_http_opts_t o = {.ca_file = s->ca};
+        cafe_http_result_t r;
+        snprintf(u, sizeof(u), "https://localhost:%d/index.html?goaway", s->h2_goaway_port);
+        assert_int_equal(cafe_http_request(u, &o, &r), 0);
+        assert_int_equal(r.status, 200);
+        cafe_http_result_free(&r);
+    }
+    return 0;
+}
+
+static void test_session_resumed_after_goaway(void **state) {
+    const nginx_server_t *s = *state;
+    assert_int_equal(test_run(goaway_fetch, (void *)s), 0);
+    nginx_log_count_t n = nginx_log_count(s, "?goaway");
+    assert_int_equal(n.requests, 6);
+    assert_int_equal(n.conns, 3);
+    assert_int_equal(n.resumed, 2);
+}
+
 /* A pooled transfer keeps its options while they fit: the CA file is compared by value, so a
  * caller that rewrites its buffer between requests gets the new file, not the handle's old
  * one (a new connection, to another name, must then fail to verify). */
@@ -294,6 +321,7 @@ int main(void) {
         cmocka_unit_test(test_http2_one_connection),
         cmocka_unit_test(test_first_tls_try_goes_alone),
         cmocka_unit_test(test_tls13_session_stays_resumable),
+        cmocka_unit_test(test_session_resumed_after_goaway),
         cmocka_unit_test(test_ca_file_compared_by_value),
         cmocka_unit_test(test_http2_small_rest_drained),
         cmocka_unit_test(test_no_private_on_kept_connection),
