@@ -227,28 +227,6 @@ void cafe__html_stack_close_nearest(cafe__html_tok_t *tk, const int *ids, int n,
         cafe__html_stack_pop_to(tk, (uint32_t)i);
 }
 
-int cafe__html_stack_is_formatting(int id) {
-    switch (id) {
-    case CAFE__TAG_A:
-    case CAFE__TAG_B:
-    case CAFE__TAG_BIG:
-    case CAFE__TAG_CODE:
-    case CAFE__TAG_EM:
-    case CAFE__TAG_FONT:
-    case CAFE__TAG_I:
-    case CAFE__TAG_NOBR:
-    case CAFE__TAG_S:
-    case CAFE__TAG_SMALL:
-    case CAFE__TAG_STRIKE:
-    case CAFE__TAG_STRONG:
-    case CAFE__TAG_TT:
-    case CAFE__TAG_U:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
 void cafe__html_stack_any_other_end(cafe__html_tok_t *tk) {
     for (uint32_t i = tk->depth; i-- > 0;) {
         const cafe__html_elem_t *e = &tk->stack[i];

@@ -73,7 +73,29 @@ void cafe__html_stack_any_other_end(cafe__html_tok_t *tk);
 /* The adoption agency's effect for the formatting element at index i; whether (a clone of)
  * it is still open, and its entry in the list of active formatting elements with it. */
 int cafe__html_stack_adopt(cafe__html_tok_t *tk, uint32_t i);
-int cafe__html_stack_is_formatting(int id);
+/* The formatting elements (the list of active formatting elements holds them). Inline: the
+ * tokenizer asks it of every start tag. */
+static inline int cafe__html_stack_is_formatting(int id) {
+    switch (id) {
+    case CAFE__TAG_A:
+    case CAFE__TAG_B:
+    case CAFE__TAG_BIG:
+    case CAFE__TAG_CODE:
+    case CAFE__TAG_EM:
+    case CAFE__TAG_FONT:
+    case CAFE__TAG_I:
+    case CAFE__TAG_NOBR:
+    case CAFE__TAG_S:
+    case CAFE__TAG_SMALL:
+    case CAFE__TAG_STRIKE:
+    case CAFE__TAG_STRONG:
+    case CAFE__TAG_TT:
+    case CAFE__TAG_U:
+        return 1;
+    default:
+        return 0;
+    }
+}
 /* What a start tag does beyond its flags, by tag id (stack.c's table, the one list of each
  * kind): the tokenizer state it switches to (tree.c's text states); a table part (caption,
  * col, colgroup, tbody, thead, tfoot, tr, td, th); a tag that may imply end tags by itself

@@ -92,21 +92,10 @@ CAFE__HOT static int attrs_matter(const cafe__html_tok_t *tk, int id) {
         return WANT_VALUES;
     case CAFE__TAG_FONT:
         return WANT_VALUES | WANT_FP;
-    case CAFE__TAG_B:
-    case CAFE__TAG_BIG:
-    case CAFE__TAG_CODE:
-    case CAFE__TAG_EM:
-    case CAFE__TAG_I:
-    case CAFE__TAG_NOBR:
-    case CAFE__TAG_S:
-    case CAFE__TAG_SMALL:
-    case CAFE__TAG_STRIKE:
-    case CAFE__TAG_STRONG:
-    case CAFE__TAG_TT:
-    case CAFE__TAG_U:
-        return WANT_FP;
-    default:
+    case CAFE__TAG_A:
         return 0;
+    default:
+        return cafe__html_stack_is_formatting(id) ? WANT_FP : 0;
     }
 }
 
