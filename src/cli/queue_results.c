@@ -327,24 +327,25 @@ static int open_db(qcmd_t *c, dest_t *d, int64_t resume_run) {
     return rc;
 }
 
-/* path opened for writing (appending: O_APPEND) under an advisory lock, as cafe titles'
- * stream sink holds its -o FILE (src/sinks/stream.c): two exports into one file at once (cron
- * overlapping itself), or an export and a run, interleaved their writes, records came out torn and
- * twice, and with --drain those lines were the records' only copy. A regular file is
- * emptied ("w") only once locked. NULL with errno set, or with *busy set when another cafe
- * holds the lock. The lock goes with the descriptor, at fclose. */
+/* path opened to append under an advisory lock, as cafe titles' stream sink holds its -o FILE
+ * (src/sinks/stream.c): two exports into one file at once (cron overlapping itself), or an
+ * export and a run, interleaved their writes, records came out torn and twice, and with --drain
+ * those lines were the records' only copy. A regular file is emptied (unless append) only once
+ * locked. Always O_APPEND, as >> (after : >) opens it and as stream.c's open_output does: at its
+ * own offset, a file emptied under the export (logrotate's copytruncate, `: > out`) began
+ * with a hole of NUL bytes, and another program's appended lines were written over. NULL with
+ * errno set, or with *busy set when another cafe holds the lock. The lock goes with the
+ * descriptor, at fclose. */
 static FILE *open_locked(const char *path, int append, int *busy) {
     struct stat st;
     *busy = 0;
-    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : 0), 0666);
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_APPEND, 0666);
     if (fd < 0)
         return NULL;
     int regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
     if (regular && flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
         *busy = 1;
-    FILE *f = *busy || (regular && !append && ftruncate(fd, 0) != 0)
-                  ? NULL
-                  : fdopen(fd, append ? "a" : "w");
+    FILE *f = *busy || (regular && !append && ftruncate(fd, 0) != 0) ? NULL : fdopen(fd, "a");
     if (!f) {
         int e = errno;
         (void)close(fd);

@@ -599,6 +599,78 @@ def test_drain_to_a_file_appends_never_overwrites():
     assert rs.cmd("XLEN", "cafe:{app}:results") == 0
 
 
+def test_an_export_another_program_empties_keeps_whole_lines():
+    """results -o FILE (without --drain) wrote at its own offset: the file emptied under the
+    export (logrotate's copytruncate, `: > out`) then began with a hole of NUL bytes as long as
+    what it had held, and a line another program appended was written over; cafe titles -o had
+    the same fault. A proxy on loopback holds the second XRANGE (the first chunk is in the
+    file) while the test empties the file and appends a line to it."""
+    urls, path = url_list("emptied", 1200, first=62000)
+    cafe("queue", "push", rs.url("emptied"), path)
+    rc, err = finish(worker(rs.url("emptied"), "-c", "50"))
+    assert rc == 0, err
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(8)
+    held, go = threading.Event(), threading.Event()
+    ranges = [0]
+
+    def pump(src, dst, watch):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                ranges[0] += data.count(b"XRANGE") if watch else 0
+                if watch and ranges[0] >= 2 and not held.is_set():
+                    held.set()
+                    go.wait(60)
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+
+    def serve():
+        while True:
+            try:
+                client, _ = lsock.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", rs.port))
+            threading.Thread(target=pump, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=pump, args=(upstream, client, False), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    out = os.path.join(tmp, "emptied.jsonl")
+    note = b"my note\n"
+    try:
+        via = f"redis://127.0.0.1:{lsock.getsockname()[1]}/0?queue=emptied"
+        p = subprocess.Popen([CAFE, "queue", "results", via, "--json", "-o", out],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            wait_until(lambda: held.is_set() or p.poll() is not None, "the second XRANGE", 60)
+            assert held.is_set(), ("the export ended before its second chunk", p.stderr.read())
+            assert os.path.getsize(out) > 1000 * 150, os.path.getsize(out)
+            os.truncate(out, 0)
+            with open(out, "ab") as f:  # another program's line, at the end as it stands
+                f.write(note)
+        finally:
+            go.set()
+        rc, err = finish(p)
+        assert rc == 0, err
+    finally:
+        lsock.close()
+    with open(out, "rb") as f:
+        data = f.read()
+    assert b"\0" not in data, (data.count(b"\0"), data[:40])
+    lines = data.split(b"\n")
+    assert lines[0] + b"\n" == note and lines[-1] == b"", data[-200:]
+    got = [json.loads(line)["url"] for line in lines[1:-1]]  # each one whole
+    assert len(got) == 200 and len(set(got)) == 200 and set(got) <= set(urls), len(got)
+
+
 def test_drain_onto_a_file_of_another_format_is_refused():
     """--drain appends to -o FILE. A cron job's --csv changed to --json (or the other way)
     appended JSON lines under the CSV header, or CSV rows without one: a file no reader of
