@@ -544,6 +544,23 @@ static void cleanup(cli_run_t *run) {
     keyset_free(&run->done_set);
 }
 
+/* A write error that is part of the signal's stop, not a failed output: a pipe closed after the
+ * interrupt (`cafe titles list | jq`: Ctrl-C killed jq too), or the terminal written to hung
+ * up (SIGHUP: an ssh session dropped; its writes then fail with EIO). Exiting 2 as after a
+ * failed output, cafe made bash take the signal as handled and go on with its loop, and hid a
+ * hang-up (whose unwritten records --resume fetches) behind what looked like a broken disk.
+ * The hung-up terminal is known by being a character device: isatty no longer says so. */
+static int stopped_writing(const cli_run_t *run, const cli_opts_t *o, int werr) {
+    struct stat sb;
+    if (run->stopping != 2)
+        return 0;
+    if (werr == EPIPE)
+        return 1;
+    return werr == EIO && run->stop_signum == SIGHUP && !o->db &&
+           (o->output ? stat(o->output, &sb) : fstat(STDOUT_FILENO, &sb)) == 0 &&
+           S_ISCHR(sb.st_mode);
+}
+
 int cli_titles_main(int argc, char **argv) {
     cli_opts_t o;
     int rc = cli_opts_parse(&o, argc, argv);
@@ -560,7 +577,8 @@ int cli_titles_main(int argc, char **argv) {
         rc = run_rc == 0 && !run.setup_error ? 0 : 2;
     }
     int werr = -run.write_error;
-    if (werr && werr != EPIPE)
+    int stop_werr = stopped_writing(&run, &o, werr);
+    if (werr && werr != EPIPE && !stop_werr)
         fprintf(stderr, "cafe titles: writing %s: %s\n", run.sink->what,
                 run.sink->why[0] ? run.sink->why : strerror(werr));
     /* After a write error the message above says what happened; a summary of a run that
@@ -569,12 +587,9 @@ int cli_titles_main(int argc, char **argv) {
     int unread = run.input_error && run.written == 0 && run.skipped == 0;
     if (rc == 0 && !o.quiet && !werr && !unread)
         cli_summary(&run, run.stopping == 2);
-    /* A pipe closed after the interrupt (`cafe titles list | jq`: Ctrl-C killed jq too) is
-     * part of it: exiting 2, cafe made bash take the signal as handled and go on with its
-     * loop. Any other write error still says the output failed. */
-    int piped_stop = werr == EPIPE && run.stopping == 2;
+    /* Any write error but the signal's own (stopped_writing) says the output failed. */
     int code = rc                         ? rc
-               : werr && !piped_stop      ? 2
+               : werr && !stop_werr       ? 2
                : run.stopping == 2        ? 128 + run.stop_signum
                : run.input_error          ? 2
                : o.fail && run.failed > 0 ? 1

@@ -558,6 +558,46 @@ def test_hangup_stops_as_sigterm_does():
         assert written <= set(fast) and len(written) + int(cancelled[1]) == 4, (written, err)
 
 
+def test_hangup_of_the_terminal_written_to_ends_by_the_signal():
+    # The terminal closed (an ssh session dropped) under `cafe titles --drain` writing to it:
+    # SIGHUP stops the run, and the records then written (those --drain lets finish) meet
+    # the hung-up terminal, whose writes fail with EIO. cafe exited 2 as after a failed
+    # output, not dead of the hang-up as for any other SIGHUP, so a script could not tell a
+    # hang-up (--resume fetches the records not written) from a broken disk. A pty whose
+    # master is closed once cafe fetches; the held pages let go after the hang-up.
+    import pty
+    with held_server(2) as (held, srv):
+        err_r, err_w = os.pipe()  # its messages, read here: the terminal's are gone
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+            os.dup2(err_w, 2)
+            os.execv(CAFE, [CAFE, "titles", "--drain", "-u", srv.url("/p0"),
+                            "-u", srv.url("/p1")])
+        os.close(err_w)
+        err = b""
+        try:
+            held.wait_for(2)  # fetching, its watchers in place
+            os.close(fd)  # the terminal goes: the kernel hangs it up and sends SIGHUP
+            fd = -1
+            while b"in flight finish" not in err:  # cafe took the signal
+                assert select.select([err_r], [], [], 30)[0], err
+                data = os.read(err_r, 4096)
+                assert data, err
+                err += data
+            held.go.set()  # the pages in flight come, and their records meet the hang-up
+            while data:
+                data = os.read(err_r, 4096)
+                err += data
+        finally:
+            held.go.set()
+            if fd >= 0:
+                os.close(fd)
+            os.close(err_r)
+            _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == -signal.SIGHUP, (status, err)
+
+
 def test_ctrl_c_stops_a_shell_loop():
     # Ctrl-C sends SIGINT to the whole foreground group: the shell and cafe. bash, waiting
     # for a command, goes on with its script when the command exits, and stops only when the
