@@ -295,13 +295,13 @@ static const cli_opt_t rows[] = {
      "recorded URLs and append the rest. Interrupting and resuming any number of times\n"
      "ends with exactly one complete record per URL. FILE must be a regular file (not a FIFO\n"
      "or a pipe) of cafe output of the same format: every complete line a record (CSV: after\n"
-     "its header; CSV lines may end in CR LF, as cafe writes them, or LF alone, and the\n"
-     "records added end as the header does; a UTF-8 byte order mark at its start is\n"
-     "skipped), an unfinished last line the start of one. Anything else (another\n"
-     "format, another file, binary) is refused with exit status 2, naming the line, and\n"
-     "FILE is left as it was. With a database: continue its latest run. An -o file is\n"
-     "locked (flock) while a run writes it, and so is a database's run: a second run onto\n"
-     "either at once is refused with exit status 2 and changes nothing."},
+     "its header), an unfinished last line the start of one; its lines may end in CR LF or\n"
+     "LF alone, whichever cafe writes (CR LF for CSV, LF for JSON), and the records added\n"
+     "end as its first line does; a UTF-8 byte order mark at its start is skipped. Anything\n"
+     "else (another format, another file, binary) is refused with exit status 2, naming the\n"
+     "line, and FILE is left as it was. With a database: continue its latest run. An -o\n"
+     "file is locked (flock) while a run writes it, and so is a database's run: a second run\n"
+     "onto either at once is refused with exit status 2 and changes nothing."},
     {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, cli_db_spec_check,
      "write to a database instead: sqlite:PATH or\npostgresql://[USER@]HOST[:PORT]/DB"
      "[?table=NAME]\n(password from PGPASSWORD or ~/.pgpass);\n-o PATH.sqlite|.sqlite3|.db is "

@@ -28,8 +28,11 @@ typedef struct stream {
     char *shown; /* the path quoted for messages (msg_quote): the sink's what */
     record_format_t fmt;
     int append;
-    int tty;     /* f is a terminal: CSV's fields escaped (format_record_append_tty) */
-    int lf_ends; /* CSV resumed onto a file of LF line ends: its records end so too */
+    int tty; /* f is a terminal: CSV's fields escaped (format_record_append_tty) */
+    /* Resumed onto a file whose lines end otherwise than this format's records (a CSV of LF
+     * ends, JSON Lines of CRLF ends, as another tool or an editor saved it): the records
+     * added end as the file's lines do, so that it keeps one kind of line end. */
+    int swap_ends;
     int lock_fd; /* the output file, locked for the run (-1: none, or not a regular file) */
     FILE *f;
     /* Formatted and not yet written: the bytes, and the receipts of their records. */
@@ -119,10 +122,12 @@ static long stream_load_done(sink_t *s, keyset_t *done) {
     if (locked != 0)
         return locked;
     char why[256];
+    int crlf_ends = -1;
     long kept =
-        st->path ? stream_resume_load(st->path, st->fmt, done, why, sizeof why, &st->lf_ends) : 0;
+        st->path ? stream_resume_load(st->path, st->fmt, done, why, sizeof why, &crlf_ends) : 0;
     if (kept < 0)
         return sink_fail(s, (int)kept, "%s: %s", s->what, why);
+    st->swap_ends = crlf_ends >= 0 && crlf_ends != format_is_csv(st->fmt); /* CSV: CRLF */
     return kept;
 }
 
@@ -182,8 +187,14 @@ static int stream_write(sink_t *s, const record_t *rec) {
             (st->tty ? format_record_append_tty : format_record_append)(&st->pending, st->fmt, rec);
     if (rc != 0)
         return st->error = rc;
-    if (st->lf_ends && st->pending.len >= 2) /* the record's CRLF, as the file's lines end */
+    if (st->swap_ends && format_is_csv(st->fmt)) /* the record's CRLF made LF */
         st->pending.p[--st->pending.len - 1] = '\n';
+    else if (st->swap_ends) { /* its LF made CRLF */
+        st->pending.p[st->pending.len - 1] = '\r';
+        outbuf_putc(&st->pending, '\n');
+        if (st->pending.oom)
+            return st->error = CAFE_ENOMEM;
+    }
     sink_pending_add(&st->pending_receipts, rec);
     if (!st->flusher)
         return flush_now(st);

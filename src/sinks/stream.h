@@ -16,11 +16,12 @@ int sink_stream_open(sink_t **out, const char *path, record_format_t fmt, int ap
  * this format's records (CSV: after its header) is read: a line that is not one, anywhere, is
  * CAFE_EINVAL with the file left as it is. A last line without its newline that begins as a
  * record would is torn (a crash mid-write): it is cut off, so its URL is fetched again. A
- * missing file is an empty set. A CSV header may end in CRLF (as cafe writes it) or LF alone;
- * *lf_ends (when not NULL) says it was LF, for the records added after it to end alike.
- * Returns the number of records kept, or a negative code with the reason in why (why_cap
- * bytes, always terminated). */
+ * missing file is an empty set. Lines may end in CRLF or LF alone, whatever cafe writes (CRLF
+ * for CSV, LF for JSON): *crlf_ends (when not NULL) says how the first complete line (a CSV
+ * header, a JSON record) ends, 1 CRLF, 0 LF, -1 no such line, for the records added after it
+ * to end alike. Returns the number of records kept, or a negative code with the reason in why
+ * (why_cap bytes, always terminated). */
 long stream_resume_load(const char *path, record_format_t fmt, keyset_t *set, char *why,
-                        size_t why_cap, int *lf_ends);
+                        size_t why_cap, int *crlf_ends);
 
 #endif

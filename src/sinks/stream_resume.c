@@ -22,7 +22,7 @@ typedef struct reader {
     record_format_t fmt;
     keyset_t *set;
     int header_seen; /* CSV: its header line was read */
-    int lf_ends;     /* CSV: it ends in LF alone (another tool's file), not cafe's CRLF */
+    int crlf_ends;   /* its first line ends in CRLF (1) or LF alone (0); -1: no line yet */
     long records;
     long lines;    /* complete lines accepted */
     long good_end; /* where the last of them ends */
@@ -83,7 +83,6 @@ static int take_line(reader_t *rd, const char *line, size_t n) {
         if (format_header_prefix(line, n) != 2)
             return not_ours(rd, 0, expected(rd));
         rd->header_seen = 1;
-        rd->lf_ends = n < 2 || line[n - 2] != '\r';
         return 0;
     }
     char *url = memchr(line, 0, n) ? NULL : format_parse_url(line, n - 1, rd->fmt);
@@ -184,6 +183,8 @@ static int read_lines(reader_t *rd, int *torn) {
             if (!torn_start(rd, line, (size_t)n))
                 rc = not_ours(rd, 1, expected(rd));
         } else if ((rc = take_line(rd, line, (size_t)n)) == 0) {
+            if (rd->crlf_ends < 0)
+                rd->crlf_ends = n >= 2 && line[n - 2] == '\r';
             rd->lines++;
             rd->good_end += n;
         }
@@ -221,8 +222,13 @@ static FILE *open_regular(const char *path) {
 }
 
 long stream_resume_load(const char *path, record_format_t fmt, keyset_t *set, char *why,
-                        size_t why_cap, int *lf_ends) {
-    reader_t rd = {.f = open_regular(path), .fmt = fmt, .set = set, .why = why, .why_cap = why_cap};
+                        size_t why_cap, int *crlf_ends) {
+    reader_t rd = {.f = open_regular(path),
+                   .fmt = fmt,
+                   .set = set,
+                   .crlf_ends = -1,
+                   .why = why,
+                   .why_cap = why_cap};
     if (!rd.f) {
         int e = errno;
         if (e == EINVAL)
@@ -238,7 +244,7 @@ long stream_resume_load(const char *path, record_format_t fmt, keyset_t *set, ch
         snprintf(why, why_cap, "cannot cut the torn last record: %s", msg_strerror(rc));
     }
     (void)fclose(rd.f); /* opened for reading and truncating only: no buffered writes */
-    if (lf_ends)
-        *lf_ends = rd.lf_ends;
+    if (crlf_ends)
+        *crlf_ends = rd.crlf_ends;
     return rc == 0 ? rd.records : rc;
 }

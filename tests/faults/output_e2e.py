@@ -369,6 +369,28 @@ def test_resume_reads_a_csv_with_lf_line_ends():
         assert sorted(urls) == sorted(set(urls)) and len(urls) == 5, (name, urls)
 
 
+def test_resume_onto_json_lines_of_crlf_ends_keeps_them():
+    """JSON Lines saved with CRLF line ends (a Windows editor, a tool that writes them): cafe
+    --resume read them, then appended its records in LF, a file of mixed line ends (CSV
+    already kept the file's own). The records --resume adds end as the file's first line
+    does: CRLF here, LF for a file of LF ends as cafe writes it."""
+    lines = cafe_output("--json").split(b"\n")[:-1]
+    for name, ends in (("crlf.jsonl", b"\r\n"), ("lf.jsonl", b"\n")):
+        path = os.path.join(TMP, name)
+        with open(path, "wb") as f:
+            f.write(b"".join(l + ends for l in lines[:2]))  # two records
+        r = subprocess.run([CAFE, "titles", "-q", "--json", "--resume", "-o", path, SMALL],
+                           capture_output=True, timeout=120)
+        assert r.returncode == 0, (name, r.returncode, r.stderr)
+        with open(path, "rb") as f:
+            got = f.read()
+        assert got.startswith(b"".join(l + ends for l in lines[:2])), (name, got)
+        assert got.count(b"\n") == 5 and got.count(b"\r\n") == (5 if ends == b"\r\n" else 0), \
+            (name, got)
+        urls = [json.loads(l)["url"] for l in got.split(ends)[:-1]]
+        assert sorted(urls) == sorted(set(urls)) and len(urls) == 5, (name, urls)
+
+
 def test_resume_reads_a_file_that_begins_with_a_bom():
     """A CSV saved by a spreadsheet (Excel's "CSV UTF-8") or a file saved by a Windows editor
     begins with a UTF-8 byte order mark: --resume refused it, "line 1 is not the header".
