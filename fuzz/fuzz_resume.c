@@ -23,8 +23,9 @@ static void parse_mode(record_format_t fmt, const uint8_t *p, size_t n) {
     if (!line)
         return;
     memcpy(line, p, n);
-    char *url = format_parse_url(line, n, fmt);
-    if (url && strlen(url) > n)
+    int failed = -1;
+    char *url = format_parse_url_failed(line, n, fmt, &failed);
+    if ((url && strlen(url) > n) || failed < 0 || (failed && !url))
         abort();
     free(url);
     free(line);
@@ -49,9 +50,10 @@ static void round_trip(record_format_t fmt, const uint8_t *p, size_t n) {
     /* One record is one line: a newline inside would tear it for --resume. */
     if (blen == 0 || buf[blen - 1] != '\n' || memchr(buf, '\n', blen - 1))
         abort();
-    char *back = format_parse_url(buf, blen - 1, fmt);
+    int failed = -1;
+    char *back = format_parse_url_failed(buf, blen - 1, fmt, &failed);
     char *want = cafe_utf8_repair(url, len, NULL);
-    if (!back || !want || strcmp(back, want) != 0)
+    if (!back || !want || strcmp(back, want) != 0 || failed != 0) /* a 200 without error */
         abort();
     free(want);
     free(back);

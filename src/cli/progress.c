@@ -148,6 +148,8 @@ void cli_summary(cli_run_t *run, int interrupted) {
         fputc(')', stderr);
     if (run->skipped)
         fprintf(stderr, "; %llu already done", (unsigned long long)run->skipped);
+    if (run->skipped_failed) /* --fail counts them: the summary says why it exits 1 */
+        fprintf(stderr, ", %llu of them failed", (unsigned long long)run->skipped_failed);
     if (interrupted && run->o->drain) /* in flight at the stop, less those cancelled since */
         fprintf(
             stderr, "; interrupted: %llu in flight finished",

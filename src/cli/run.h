@@ -32,14 +32,15 @@ typedef struct cli_slot {
 
 typedef struct cli_run {
     cli_opts_t *o;
-    source_t *source;   /* where URL lines come from (a file, the queue) */
-    sink_t *sink;       /* where records go (the formatted stream, the queue) */
-    keyset_t done_set;  /* --resume: URLs the sink already holds */
-    int writing;        /* a task is in flush_ready (writer.c), maybe waiting on the sink */
-    int progress_drawn; /* the progress line is on stderr's terminal, which stdout shares:
-                           the writer clears it before a record goes there */
-    int progress_cols;  /* columns the progress line covers on stderr (0: none drawn) */
-    int progress_dumb;  /* stderr's terminal knows no escape sequences (TERM=dumb) */
+    source_t *source;    /* where URL lines come from (a file, the queue) */
+    sink_t *sink;        /* where records go (the formatted stream, the queue) */
+    keyset_t done_set;   /* --resume: URLs the sink already holds */
+    keyset_t failed_set; /* --resume: of those, the URLs whose record is a failure */
+    int writing;         /* a task is in flush_ready (writer.c), maybe waiting on the sink */
+    int progress_drawn;  /* the progress line is on stderr's terminal, which stdout shares:
+                            the writer clears it before a record goes there */
+    int progress_cols;   /* columns the progress line covers on stderr (0: none drawn) */
+    int progress_dumb;   /* stderr's terminal knows no escape sequences (TERM=dumb) */
     /* Ordered output: records wait in a window of `window` slots indexed by seq % window;
      * the reader may not start seq until seq - next_write < window. */
     cli_slot_t *slots;
@@ -59,6 +60,7 @@ typedef struct cli_run {
     int write_error;   /* -errno or CAFE_E* of the sink's failure, 0 while it works */
     int queue_stopped; /* after write_error: the fetches not started were cancelled */
     uint64_t started_ms, total_lines, skipped;
+    uint64_t skipped_failed; /* of skipped, those whose record is a failure: for --fail */
     /* in_flight: requests started and not finished; dropped: cut short by Ctrl-C after they
      * started (or finished but not written), unstarted: before; drained: in flight at the
      * interrupt with --drain. None of them has a record: --resume fetches them. */

@@ -134,11 +134,14 @@ static int recorded(cli_run_t *run, const char *url, size_t url_len, const char 
                     int cut) {
     if (!run->o->resume)
         return 0;
-    if (url)
-        return keyset_take(&run->done_set, url, url_len);
-    char *key = input_line_shown(line, len, cut);
-    int has = key && keyset_take(&run->done_set, key, strlen(key));
-    free(key); /* out of memory: not known as done, so fetched; the sink's key decides */
+    char *shown = url ? NULL : input_line_shown(line, len, cut);
+    const char *key = url ? url : shown;
+    size_t key_len = url ? url_len : shown ? strlen(shown) : 0;
+    int has = key && keyset_take(&run->done_set, key, key_len);
+    /* A failure the earlier run recorded is this run's too, as the whole run's would be */
+    if (has && keyset_take(&run->failed_set, key, key_len))
+        run->skipped_failed++;
+    free(shown); /* out of memory: not known as done, so fetched; the sink's key decides */
     return has;
 }
 
@@ -256,6 +259,7 @@ static void on_signal(void *arg, int signum, unsigned count) {
  * may repair a torn tail), then the sink opens, then the source connects. */
 static int start_ends(cli_run_t *run) {
     sink_t *k = run->sink;
+    k->failed_keys = &run->failed_set;
     long kept = run->o->resume ? sink_load_done(k, &run->done_set) : 0;
     if (kept < 0) { /* a sink's why is the whole message, its file named (sink.h) */
         if (k->why[0])
@@ -542,6 +546,7 @@ static void cleanup(cli_run_t *run) {
         free(run->slots[i].spare.p);
     free(run->slots);
     keyset_free(&run->done_set);
+    keyset_free(&run->failed_set);
 }
 
 /* A write error that is part of the signal's stop, not a failed output: a pipe closed after the
@@ -588,12 +593,12 @@ int cli_titles_main(int argc, char **argv) {
     if (rc == 0 && !o.quiet && !werr && !unread)
         cli_summary(&run, run.stopping == 2);
     /* Any write error but the signal's own (stopped_writing) says the output failed. */
-    int code = rc                         ? rc
-               : werr && !stop_werr       ? 2
-               : run.stopping == 2        ? 128 + run.stop_signum
-               : run.input_error          ? 2
-               : o.fail && run.failed > 0 ? 1
-                                          : 0;
+    int code = rc                                              ? rc
+               : werr && !stop_werr                            ? 2
+               : run.stopping == 2                             ? 128 + run.stop_signum
+               : run.input_error                               ? 2
+               : o.fail && run.failed + run.skipped_failed > 0 ? 1
+                                                               : 0;
     cleanup(&run);
     cli_opts_free(&o);
     /* Stopped by a signal with every finished record written: die of it, as Unix tools do

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -257,11 +258,57 @@ int format_record(FILE *f, record_format_t fmt, const record_t *r) {
 
 /* ---- reading records back --------------------------------------------------------------- */
 
+/* The columns of record.c's table a failure is told by: the status (a number) and the error,
+ * the last one. */
+#define COL_STATUS 2
+#define COL_ERROR (RECORD_NCOLUMNS - 1)
+
+/* Is msg (n bytes, or up to its NUL) one of the reasons a record that is no failure gives
+ * (record.h's RECORD_WHY_*)? A record has no field saying failed, and these come with an
+ * HTTP status under 400, as a failure's message may (a body broken off mid-title). */
+static int reason_not_failure(const char *msg, size_t n) {
+    static const char *const reasons[] = {RECORD_WHY_NOT_HTML, RECORD_WHY_CUT,
+                                          RECORD_WHY_NOT_WELL_FORMED};
+    for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++) {
+        size_t k = strlen(reasons[i]);
+        if (k <= n && strncmp(msg, reasons[i], k) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* record_failed's rule on what a line read back says: a status of 400 or more, or an error
+ * message (n bytes) that is not a reason a record that is no failure gives. */
+static int line_failed(long status, const char *error, size_t n) {
+    return status >= 400 || (error && !reason_not_failure(error, n));
+}
+
+/* Where a CSV row's status and error fields begin (0: not reached), for line_failed. Only the
+ * commas are counted: the row's other characters cost nothing more. */
+typedef struct csv_fail {
+    size_t status_at, error_at;
+} csv_fail_t;
+
+/* What a row whose fields begin at fail says: failed or not. Neither field needs decoding: a
+ * status is digits, and no RECORD_WHY_* holds a quote (a quoted error is read past its
+ * opening one; --csv-safe marks none of them, which start with a letter). */
+static int csv_failed(const char *line, size_t n, const csv_fail_t *fail) {
+    long status = 0;
+    for (size_t i = fail->status_at; i < n && line[i] >= '0' && line[i] <= '9' && status < 1000;
+         i++)
+        status = status * 10 + (line[i] - '0');
+    size_t e = fail->error_at;
+    if (e < n && line[e] == '"')
+        e = n - e == 2 ? n : e + 1; /* "" is an empty field */
+    return line_failed(status, e < n ? line + e : NULL, n - e);
+}
+
 /* First CSV field, RFC 4180 quoting; NULL if the line is not a complete row of RECORD_NCOLUMNS
  * fields. safe: also NULL when a field starts as a formula without the mark --csv-safe puts
  * before one (a --csv file's row). *marked (if not NULL) is set when a field starts with
- * that mark: a ' before a formula start or a ' (a --csv-safe file's row, most likely). */
-static char *csv_first_field(const char *line, size_t n, int safe, int *marked) {
+ * that mark: a ' before a formula start or a ' (a --csv-safe file's row, most likely). *fail
+ * (if not NULL) gets what the row says of failure. */
+static char *csv_first_field(const char *line, size_t n, int safe, int *marked, csv_fail_t *fail) {
     size_t fields = 1, i = 0, at = 0; /* at: characters of the current field so far */
     int quoted = 0, unmarked = 0;
     char lead = 0; /* the current field's first character */
@@ -284,6 +331,10 @@ static char *csv_first_field(const char *line, size_t n, int safe, int *marked) 
         } else if (c == ',') {
             fields++;
             at = 0;
+            if (fail && fields == COL_STATUS + 1)
+                fail->status_at = i + 1;
+            else if (fail && fields == COL_ERROR + 1)
+                fail->error_at = i + 1;
             continue;
         }
         if (at == 0)
@@ -304,42 +355,39 @@ static char *csv_first_field(const char *line, size_t n, int safe, int *marked) 
     return first;
 }
 
-char *format_parse_url(const char *line, size_t n, record_format_t fmt) {
+char *format_parse_url_failed(const char *line, size_t n, record_format_t fmt, int *failed) {
     if (format_is_csv(fmt)) {
+        csv_fail_t fail = {0};
         if (n > 0 && line[n - 1] == '\r')
             n--;
-        char *url = csv_first_field(line, n, fmt == RECORD_FMT_CSV_SAFE, NULL);
+        char *url = csv_first_field(line, n, fmt == RECORD_FMT_CSV_SAFE, NULL, &fail);
         if (url && fmt == RECORD_FMT_CSV_SAFE && url[0] == '\'') /* the mark write_csv added */
             memmove(url, url + 1, strlen(url));
+        if (failed)
+            *failed = url && csv_failed(line, n, &fail);
         return url;
     }
     json_error_t err;
     json_t *o = json_loadb(line, n, JSON_REJECT_DUPLICATES, &err);
-    json_t *u = o ? json_object_get(o, "url") : NULL;
-    char *url =
-        json_is_string(u) && json_object_get(o, "error") ? strdup(json_string_value(u)) : NULL;
+    json_t *u = o ? json_object_get(o, "url") : NULL, *e = o ? json_object_get(o, "error") : NULL;
+    char *url = json_is_string(u) && e ? strdup(json_string_value(u)) : NULL;
+    if (failed)
+        *failed = url && line_failed((long)json_integer_value(json_object_get(o, "status")),
+                                     json_string_value(e), SIZE_MAX);
     json_decref(o);
     return url;
+}
+
+char *format_parse_url(const char *line, size_t n, record_format_t fmt) {
+    return format_parse_url_failed(line, n, fmt, NULL);
 }
 
 int format_csv_marked(const char *line, size_t n) {
     int marked = 0;
     if (n > 0 && line[n - 1] == '\r')
         n--;
-    free(csv_first_field(line, n, 0, &marked));
+    free(csv_first_field(line, n, 0, &marked, NULL));
     return marked;
-}
-
-/* Is msg one of the reasons a record that is no failure gives (record.h's RECORD_WHY_*)? A
- * JSON line has no field saying failed, and these come with an HTTP status under 400, as a
- * failure's message may (a body broken off mid-title). */
-static int reason_not_failure(const char *msg) {
-    static const char *const reasons[] = {RECORD_WHY_NOT_HTML, RECORD_WHY_CUT,
-                                          RECORD_WHY_NOT_WELL_FORMED};
-    for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
-        if (strncmp(msg, reasons[i], strlen(reasons[i])) == 0)
-            return 1;
-    return 0;
 }
 
 int format_parse_json(const char *line, size_t n, record_t *r) {
@@ -360,7 +408,8 @@ int format_parse_json(const char *line, size_t n, record_t *r) {
         }
     }
     json_decref(o);
-    r->error =
-        r->error_msg && r->status < 400 && !reason_not_failure(r->error_msg) ? CAFE_EUNKNOWN : 0;
+    r->error = r->error_msg && r->status < 400 && !reason_not_failure(r->error_msg, SIZE_MAX)
+                   ? CAFE_EUNKNOWN
+                   : 0;
     return 0;
 }

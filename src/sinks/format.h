@@ -53,6 +53,10 @@ int format_record_dup(record_format_t fmt, const record_t *r, char **out, size_t
  * record (RECORD_FMT_CSV_SAFE: nor when a field starts as a formula without its mark, as
  * --csv writes it). Returns a malloc'd string. Pure: fuzzed. */
 char *format_parse_url(const char *line, size_t n, record_format_t fmt);
+/* The same, and *failed set when the record is a failure by record_failed's rule (a status of
+ * 400 or more, or an error that is not one of record.h's RECORD_WHY_* reasons): what an
+ * earlier run found, for --fail. Pure: fuzzed. */
+char *format_parse_url_failed(const char *line, size_t n, record_format_t fmt, int *failed);
 
 /* Does a CSV line (without its newline) have a field that starts with the mark
  * RECORD_FMT_CSV_SAFE puts before a formula start or a ' (a ' followed by one)? Such a field

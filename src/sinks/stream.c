@@ -123,8 +123,9 @@ static long stream_load_done(sink_t *s, keyset_t *done) {
         return locked;
     char why[256];
     int crlf_ends = -1;
-    long kept =
-        st->path ? stream_resume_load(st->path, st->fmt, done, why, sizeof why, &crlf_ends) : 0;
+    long kept = st->path ? stream_resume_load(st->path, st->fmt, done, s->failed_keys, why,
+                                              sizeof why, &crlf_ends)
+                         : 0;
     if (kept < 0)
         return sink_fail(s, (int)kept, "%s: %s", s->what, why);
     st->swap_ends = crlf_ends >= 0 && crlf_ends != format_is_csv(st->fmt); /* CSV: CRLF */

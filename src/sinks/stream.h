@@ -12,7 +12,8 @@
  * start. Returns 0 or CAFE_ENOMEM; free with sink_close. */
 int sink_stream_open(sink_t **out, const char *path, record_format_t fmt, int append);
 
-/* --resume's reader (stream_resume.c). Reads the records of path into set. Only a file of
+/* --resume's reader (stream_resume.c). Reads the records of path into set, and those that are
+ * failures (record_failed's rule) into failed too when it is not NULL. Only a file of
  * this format's records (CSV: after its header) is read: a line that is not one, anywhere, is
  * CAFE_EINVAL with the file left as it is. A last line without its newline that begins as a
  * record would is torn (a crash mid-write): it is cut off, so its URL is fetched again. A
@@ -21,7 +22,7 @@ int sink_stream_open(sink_t **out, const char *path, record_format_t fmt, int ap
  * header, a JSON record) ends, 1 CRLF, 0 LF, -1 no such line, for the records added after it
  * to end alike. Returns the number of records kept, or a negative code with the reason in why
  * (why_cap bytes, always terminated). */
-long stream_resume_load(const char *path, record_format_t fmt, keyset_t *set, char *why,
-                        size_t why_cap, int *crlf_ends);
+long stream_resume_load(const char *path, record_format_t fmt, keyset_t *set, keyset_t *failed,
+                        char *why, size_t why_cap, int *crlf_ends);
 
 #endif

@@ -21,8 +21,9 @@ typedef struct reader {
     FILE *f;
     record_format_t fmt;
     keyset_t *set;
-    int header_seen; /* CSV: its header line was read */
-    int crlf_ends;   /* its first line ends in CRLF (1) or LF alone (0); -1: no line yet */
+    keyset_t *failed; /* NULL: not asked for */
+    int header_seen;  /* CSV: its header line was read */
+    int crlf_ends;    /* its first line ends in CRLF (1) or LF alone (0); -1: no line yet */
     long records;
     long lines;    /* complete lines accepted */
     long good_end; /* where the last of them ends */
@@ -85,7 +86,8 @@ static int take_line(reader_t *rd, const char *line, size_t n) {
         rd->header_seen = 1;
         return 0;
     }
-    char *url = memchr(line, 0, n) ? NULL : format_parse_url(line, n - 1, rd->fmt);
+    int failed = 0;
+    char *url = memchr(line, 0, n) ? NULL : format_parse_url_failed(line, n - 1, rd->fmt, &failed);
     char *plain = url || rd->fmt != RECORD_FMT_CSV_SAFE
                       ? NULL
                       : format_parse_url(line, n - 1, RECORD_FMT_CSV);
@@ -105,6 +107,8 @@ static int take_line(reader_t *rd, const char *line, size_t n) {
     if (!url)
         return not_ours(rd, 0, expected(rd));
     int added = keyset_add(rd->set, url, strlen(url));
+    if (added == 0 && failed && rd->failed)
+        added = keyset_add(rd->failed, url, strlen(url));
     free(url);
     if (added != 0) { /* a URL left out of the set would be fetched and written twice */
         snprintf(rd->why, rd->why_cap, "%s reading the records already written",
@@ -221,11 +225,12 @@ static FILE *open_regular(const char *path) {
     return f;
 }
 
-long stream_resume_load(const char *path, record_format_t fmt, keyset_t *set, char *why,
-                        size_t why_cap, int *crlf_ends) {
+long stream_resume_load(const char *path, record_format_t fmt, keyset_t *set, keyset_t *failed,
+                        char *why, size_t why_cap, int *crlf_ends) {
     reader_t rd = {.f = open_regular(path),
                    .fmt = fmt,
                    .set = set,
+                   .failed = failed,
                    .crlf_ends = -1,
                    .why = why,
                    .why_cap = why_cap};

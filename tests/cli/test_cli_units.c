@@ -277,6 +277,48 @@ static void test_csv_safe_marks_formulas(void **state) {
     free(csv);
 }
 
+/* --fail --resume: a record read back says it failed exactly when record_failed says so, in
+ * every format that is resumed, whatever quoting its error needs. */
+static void test_read_back_failed_as_record_failed(void **state) {
+    (void)state;
+    static const struct {
+        long status;
+        const char *error;
+    } cases[] = {
+        {200, NULL},
+        {404, NULL},
+        {500, RECORD_WHY_NOT_HTML "text/plain)"},
+        {0, "connection refused: Failed to connect"},
+        {200, RECORD_WHY_NOT_HTML "text/plain; charset=utf-8)"},
+        {200, RECORD_WHY_CUT "(4096 bytes), \"quoted\""},
+        {200, RECORD_WHY_NOT_WELL_FORMED "line 2, column 17: mismatched tag)"},
+        {200, "=1+2, a body broken off mid-title"},
+        {200, "\"not HTML (quoted first)"},
+    };
+    static const record_format_t fmts[] = {RECORD_FMT_JSON, RECORD_FMT_CSV, RECORD_FMT_CSV_SAFE};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (size_t f = 0; f < sizeof fmts / sizeof fmts[0]; f++) {
+            record_t r = {0};
+            r.url = "http://a/";
+            r.status = cases[i].status;
+            r.error = cases[i].error && *cases[i].error && cases[i].status < 400 &&
+                              strncmp(cases[i].error, "not ", 4) != 0 &&
+                              strncmp(cases[i].error, "body cut", 8) != 0
+                          ? CAFE_EUNKNOWN
+                          : 0;
+            r.error_msg = (char *)cases[i].error; /* only read */
+            char *line = render(fmts[f], &r);
+            int failed = -1;
+            char *url = format_parse_url_failed(line, strlen(line) - 1, fmts[f], &failed);
+            assert_string_equal(url, "http://a/");
+            if (failed != record_failed(&r))
+                fail_msg("case %zu format %zu: read back %d, record_failed %d", i, f, failed,
+                         record_failed(&r));
+            free(url);
+            free(line);
+        }
+}
+
 static void test_urlset(void **state) {
     keyset_t s;
     keyset_init(&s);
@@ -315,7 +357,7 @@ static void test_resume_truncates_torn_record(void **state) {
     keyset_t s;
     keyset_init(&s);
     char why[256];
-    assert_int_equal(stream_resume_load(path, RECORD_FMT_JSON, &s, why, sizeof why, NULL), 2);
+    assert_int_equal(stream_resume_load(path, RECORD_FMT_JSON, &s, NULL, why, sizeof why, NULL), 2);
     assert_true(keyset_has(&s, "http://a/2", 10));
     assert_false(keyset_has(&s, "http://a/3", 10));
     FILE *f = fopen(path, "r");
@@ -349,7 +391,8 @@ static void test_resume_reads_records_across_blocks(void **state) {
     keyset_t s;
     keyset_init(&s);
     char why[256], key[32];
-    assert_int_equal(stream_resume_load(path, RECORD_FMT_JSON, &s, why, sizeof why, NULL), (long)n);
+    assert_int_equal(stream_resume_load(path, RECORD_FMT_JSON, &s, NULL, why, sizeof why, NULL),
+                     (long)n);
     for (size_t i = 0; i <= n; i++) {
         int len = snprintf(key, sizeof key, "http://a/%zu", i);
         assert_int_equal(keyset_take(&s, key, (size_t)len), i < n);
@@ -384,7 +427,7 @@ static void test_resume_refuses_what_is_not_ours(void **state) {
         keyset_t s;
         keyset_init(&s);
         char why[256];
-        assert_int_equal(stream_resume_load(path, cases[i].fmt, &s, why, sizeof why, NULL),
+        assert_int_equal(stream_resume_load(path, cases[i].fmt, &s, NULL, why, sizeof why, NULL),
                          CAFE_EINVAL);
         assert_non_null(strstr(why, "not resuming onto it"));
         struct stat st;
@@ -506,6 +549,7 @@ int main(void) {
         cmocka_unit_test(test_text_safe_copy),
         cmocka_unit_test(test_json_and_csv_round_trip),
         cmocka_unit_test(test_csv_safe_marks_formulas),
+        cmocka_unit_test(test_read_back_failed_as_record_failed),
         cmocka_unit_test(test_urlset),
         cmocka_unit_test(test_resume_truncates_torn_record),
         cmocka_unit_test(test_resume_refuses_what_is_not_ours),

@@ -391,6 +391,38 @@ def test_resume_onto_json_lines_of_crlf_ends_keeps_them():
         assert sorted(urls) == sorted(set(urls)) and len(urls) == 5, (name, urls)
 
 
+def test_fail_counts_the_failures_an_earlier_run_recorded():
+    """--fail --resume exited 0 when the failure was recorded by the run it resumed: the
+    resume reader kept only URLs, so an interrupted and resumed run ended otherwise than the
+    same run uninterrupted. The failures the file holds for the URLs of the list count (a
+    404, not a page without HTML, which is no failure; nor a failure of a URL the list no
+    longer has)."""
+    page = [fx.url(0, f"/page/{i}") for i in range(4)]
+    full = write_list([page[0], fx.url(0, "/status/200"), page[1], fx.url(0, "/status/404"),
+                       page[2]], "fail-full.txt")
+    other = write_list([page[0], fx.url(0, "/status/200"), page[1], page[3]], "fail-other.txt")
+    for fmt in ("--json", "--csv", "--csv-safe"):
+        path = os.path.join(TMP, "fail" + fmt)
+        r = subprocess.run([CAFE, "titles", "-q", "--fail", fmt, "-o", path, full],
+                           capture_output=True, timeout=120)
+        assert r.returncode == 1, (fmt, r.returncode, r.stderr)  # the whole run's status
+        with open(path, "rb") as f:
+            whole = f.read()
+        head = 1 if fmt != "--json" else 0
+        lines = whole.splitlines(keepends=True)
+        with open(path, "wb") as f:  # interrupted after the 404's record
+            f.write(b"".join(lines[:head + 4]))
+        r = subprocess.run([CAFE, "titles", "--fail", fmt, "--resume", "-o", path, full],
+                           capture_output=True, timeout=120)
+        assert r.returncode == 1, (fmt, r.returncode, r.stderr)
+        assert b"4 already done, 1 of them failed" in r.stderr, (fmt, r.stderr)
+        with open(path, "wb") as f:
+            f.write(whole)
+        r = subprocess.run([CAFE, "titles", "-q", "--fail", fmt, "--resume", "-o", path, other],
+                           capture_output=True, timeout=120)
+        assert r.returncode == 0, (fmt, r.returncode, r.stderr)
+
+
 def test_resume_reads_a_file_that_begins_with_a_bom():
     """A CSV saved by a spreadsheet (Excel's "CSV UTF-8") or a file saved by a Windows editor
     begins with a UTF-8 byte order mark: --resume refused it, "line 1 is not the header".
