@@ -299,9 +299,10 @@ static const cli_opt_t rows[] = {
      "LF alone, whichever cafe writes (CR LF for CSV, LF for JSON), and the records added\n"
      "end as its first line does; a UTF-8 byte order mark at its start is skipped. Anything\n"
      "else (another format, another file, binary) is refused with exit status 2, naming the\n"
-     "line, and FILE is left as it was. With a database: continue its latest run. An -o\n"
-     "file is locked (flock) while a run writes it, and so is a database's run: a second run\n"
-     "onto either at once is refused with exit status 2 and changes nothing."},
+     "line (and the format it is, when it is cafe's), and FILE is left as it was. With a\n"
+     "database: continue its latest run. An -o file is locked (flock) while a run writes it,\n"
+     "and so is a database's run: a second run onto either at once is refused with exit\n"
+     "status 2 and changes nothing."},
     {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, cli_db_spec_check,
      "write to a database instead: sqlite:PATH or\npostgresql://[USER@]HOST[:PORT]/DB"
      "[?table=NAME]\n(password from PGPASSWORD or ~/.pgpass);\n-o PATH.sqlite|.sqlite3|.db is "

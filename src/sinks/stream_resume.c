@@ -74,6 +74,27 @@ static int torn_start(const reader_t *rd, const char *line, size_t n) {
     return memcmp(line, json_start, k) == 0;
 }
 
+/* The first line (n bytes, its newline included, after a byte order mark) refused: is it
+ * cafe's output of another format? The message said only what the line was not, and the
+ * user, who had given --csv to a --json run's file, was left to guess. A note for
+ * not_ours_because, "" when it is none of cafe's. */
+static const char *other_format(const reader_t *rd, const char *line, size_t n) {
+    static const char json_start[] = "{\"url\"", text_error[] = "Error fetching ";
+    if (rd->lines > 0)
+        return "";
+    if (!format_is_csv(rd->fmt) && format_header_prefix(line, n) == 2)
+        return " (it is CSV, as --csv and --csv-safe write it: resume it with the one that "
+               "wrote it)";
+    if (rd->fmt != RECORD_FMT_JSON && n > sizeof json_start &&
+        memcmp(line, json_start, sizeof json_start - 1) == 0)
+        return " (it is JSON Lines, as --json writes them: resume it with --json)";
+    if ((n > 1 && line[0] == '\'' && memmem(line, n, "' from ", 7)) ||
+        (n > sizeof text_error && memcmp(line, text_error, sizeof text_error - 1) == 0))
+        return " (it is the text lines cafe writes without --json or --csv, which --resume "
+               "cannot read back)";
+    return "";
+}
+
 /* One complete line (its newline included in n): the header, or a record whose URL goes into
  * the set. 0, CAFE_EINVAL when it is neither, CAFE_ENOMEM. */
 static int take_line(reader_t *rd, const char *line, size_t n) {
@@ -82,7 +103,7 @@ static int take_line(reader_t *rd, const char *line, size_t n) {
     n -= skip;
     if (format_is_csv(rd->fmt) && !rd->header_seen) {
         if (format_header_prefix(line, n) != 2)
-            return not_ours(rd, 0, expected(rd));
+            return not_ours_because(rd, 0, expected(rd), other_format(rd, line, n));
         rd->header_seen = 1;
         return 0;
     }
@@ -105,7 +126,7 @@ static int take_line(reader_t *rd, const char *line, size_t n) {
                                 "--csv-safe wrote it)");
     }
     if (!url)
-        return not_ours(rd, 0, expected(rd));
+        return not_ours_because(rd, 0, expected(rd), other_format(rd, line, n));
     int added = keyset_add(rd->set, url, strlen(url));
     if (added == 0 && failed && rd->failed)
         added = keyset_add(rd->failed, url, strlen(url));

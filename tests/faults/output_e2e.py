@@ -239,6 +239,21 @@ def test_resume_refuses_a_file_of_another_format():
     # away (only a torn last line may be cut).
     refused_untouched("results.csv", cafe_output("--csv"), "--json",
                       b"not a record of this format")
+    # The message said only what the first line was not: it says what the file is, and how
+    # to resume it when it can be.
+    refused_untouched("results-csv.csv", cafe_output("--csv"), "--json",
+                      b"line 1 is not a record of this format of cafe --json output (it is "
+                      b"CSV, as --csv and --csv-safe write it: resume it with the one that "
+                      b"wrote it)")
+    for fmt in ("--csv", "--csv-safe"):
+        refused_untouched("results-json.jsonl", cafe_output("--json"), fmt,
+                          b"(it is JSON Lines, as --json writes them: resume it with --json)")
+    for fmt in ("--json", "--csv"):
+        refused_untouched("results-text.txt", cafe_output(), fmt,
+                          b"(it is the text lines cafe writes without --json or --csv, which "
+                          b"--resume cannot read back)")
+    refused_untouched("notes-as-json.txt", b"my notes\n", "--json",
+                      b"line 1 is not a record of this format of cafe --json output: not")
     # A bad line in the middle of a JSON file: refused too, nothing cut.
     lines = cafe_output("--json").split(b"\n")
     refused_untouched("edited.jsonl", b"\n".join(lines[:2] + [b"# my note"] + lines[2:]),
