@@ -58,7 +58,7 @@ typedef struct cli_run {
     int stop_signum;   /* the signal that stopped the run (stopping 2) */
     int setup_error;   /* the source or the sink could not start: exit 2, no summary */
     int write_error;   /* -errno or CAFE_E* of the sink's failure, 0 while it works */
-    int queue_stopped; /* after write_error: the fetches not started were cancelled */
+    int queue_stopped; /* after write_error: the fetches were cancelled */
     uint64_t started_ms, total_lines, skipped;
     uint64_t skipped_failed; /* of skipped, those whose record is a failure: for --fail */
     /* in_flight: requests started and not finished; dropped: cut short by Ctrl-C after they
@@ -80,6 +80,10 @@ void cli_run_flush_all(cli_run_t *run);
 /* The sink is about to write to its output: clears the progress line first (writer.c). */
 void cli_run_before_write(void *ctx);
 void cli_run_settled(void *ctx, const record_receipt_t *receipts, size_t n, int written);
+/* The sink failed in a task of its own: the run's write error, as a failed write's. */
+void cli_run_failed(void *ctx, int code);
+/* The output failed (write_error is set): nothing more is fetched (titles.c). */
+void cli_run_output_failed(cli_run_t *run);
 
 /* Requests really in flight: started and not finished (run->in_flight), less those only
  * waiting to try again (on one thread run->retrying, with --threads the workers' count). */

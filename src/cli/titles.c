@@ -60,6 +60,27 @@ static uint64_t stop_queued(cli_run_t *run) {
     return queued;
 }
 
+/* The output failed (a closed pipe: `cafe titles list | head`, a full disk): no record can be
+ * written any more, so nothing more is fetched. Nothing queued starts, not even the URLs a
+ * polite host holds back, which could otherwise keep the run going for minutes; and what is in
+ * flight is cancelled: fetched to its end, it held the run (and the shell's pipeline) for up
+ * to its --timeout and retries for records that could only be dropped, and a Ctrl-C meanwhile
+ * ended cafe at once, as a second one does, without a word about the output. None of them
+ * gets a record: --resume fetches them. Once; from a task that is no slot's, or from a fetch
+ * task whose slot is finished (it has no task any more). */
+void cli_run_output_failed(cli_run_t *run) {
+    if (run->queue_stopped)
+        return;
+    run->queue_stopped = 1;
+    if (run->workers)
+        cli_workers_interrupt(run->workers, 0);
+    for (size_t i = 0; i < run->window; i++) {
+        cli_slot_t *s = &run->slots[i];
+        if (s->state == SLOT_BUSY && s->task)
+            cafe_task_cancel(s->task);
+    }
+}
+
 /* The record of slot s is finished (fetched: its fetch began): to the writer. */
 static void fetch_finished(cli_slot_t *s, int fetched) {
     cli_run_t *run = s->run;
@@ -71,12 +92,8 @@ static void fetch_finished(cli_slot_t *s, int fetched) {
     s->state =
         !fetched || (run->stopping && s->rec.error == CAFE_ECANCELED) ? SLOT_DROPPED : SLOT_DONE;
     cli_run_finish(run, seq);
-    /* The output failed (a closed pipe: `| head`): nothing queued starts, not even the URLs a
-     * polite host holds back, which could otherwise keep the run going for minutes. */
-    if (run->write_error && !run->queue_stopped) {
-        run->queue_stopped = 1;
-        (void)stop_queued(run);
-    }
+    if (run->write_error)
+        cli_run_output_failed(run);
     cli_ahead_check(&run->ahead); /* it may have left the queues without starting */
 }
 
@@ -527,8 +544,10 @@ static int prepare(cli_run_t *run, cli_opts_t *o) {
         return 2;
     if (open_ends(run, o) != 0)
         return 2;
-    run->sink->listener = (sink_listener_t){
-        .ctx = run, .settled = cli_run_settled, .before_write = cli_run_before_write};
+    run->sink->listener = (sink_listener_t){.ctx = run,
+                                            .settled = cli_run_settled,
+                                            .before_write = cli_run_before_write,
+                                            .failed = cli_run_failed};
     /* The window: how many finished records may wait behind the oldest unfinished one. */
     run->window = o->concurrency * 16 < 1024 ? 1024 : o->concurrency * 16;
     cli_ahead_init(&run->ahead, o->concurrency);

@@ -67,6 +67,17 @@ void cli_run_flush_all(cli_run_t *run) {
         run->write_error = rc;
 }
 
+void cli_run_failed(void *ctx, int code) {
+    cli_run_t *run = ctx;
+    if (run->write_error)
+        return;
+    run->write_error = code;
+    if (!run->stopping) /* after Ctrl-C it stays the signal's stop (2) */
+        run->stopping = 1;
+    cli_run_output_failed(run);
+    cafe_event_set(&run->progressed);
+}
+
 void cli_run_before_write(void *ctx) {
     cli_run_t *run = ctx;
     if (run->progress_drawn) /* records must not land behind the progress line */

@@ -61,6 +61,10 @@ typedef struct sink_listener {
     /* Optional: the stream sink is about to write records to its output, e.g. to clear a
      * progress line drawn on the terminal the output shares. Same thread rules. */
     void (*before_write)(void *ctx);
+    /* Optional: the sink failed outside a call, in a task of its own (the stream's flusher:
+     * its write() met a closed pipe, a full disk), with code, which its next write or finish
+     * returns. Told at once, so that the run stops fetching what it could not write. */
+    void (*failed)(void *ctx, int code);
 } sink_listener_t;
 
 typedef struct sink_ops {

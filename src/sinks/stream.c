@@ -78,7 +78,11 @@ static int flusher_task(void *arg, void **value) {
     for (;;) {
         int rc = cafe_event_wait(&st->flush_due);
         cafe_event_clear(&st->flush_due);
-        (void)flush_now(st); /* a failure is sticky: the next write or finish returns it */
+        /* a failure is sticky: the next write or finish returns it; the run hears of it now,
+         * not when a next record comes, which may be held by a slow fetch for minutes */
+        int was = st->error, failed = flush_now(st);
+        if (failed && !was && st->sink.listener.failed)
+            st->sink.listener.failed(st->sink.listener.ctx, failed);
         if (rc != 0)
             return 0;
     }

@@ -9,9 +9,10 @@ import os
 import resource
 import sqlite3
 import subprocess
+import threading
 import time
 
-from faultlib import ASAN, CAFE, TMP, Fixture, Skip, run_tests, write_list
+from faultlib import ASAN, CAFE, TMP, Fixture, RawServer, Skip, run_tests, write_list
 
 fx = Fixture("--sites", "4", "--size", "2000")
 LIST = write_list([fx.url(i % 4, f"/page/{i}") for i in range(2000)], "out-list.txt")
@@ -191,6 +192,54 @@ def test_an_output_another_program_empties_or_appends_to_keeps_whole_lines():
             assert all(len(r) == 11 for r in rows), (fmt, rows)  # each one whole
             got = [r[0] for r in rows if r[0] != "url"]
         assert len(got) == len(set(got)) and set(got) <= set(urls), (fmt, len(got))
+
+def test_an_output_that_failed_does_not_wait_for_the_fetches_in_flight():
+    """The output failed (`cafe titles list | head`: head is gone; a full disk): no record can
+    be written any more, yet the URLs in flight were fetched to their end, so the run (and
+    the shell's pipeline) went on for up to their --timeout and retries, fetching records
+    it could only drop; a Ctrl-C meanwhile killed it without a word about the output. They
+    are cancelled now (--resume fetches them). /a is let go once our end of the pipe is
+    closed, its record meets the closed pipe; /b is held until the test ends. On one thread
+    and on two."""
+    for threads in ([], ["--threads", "2"]):
+        output_failed_with_one_in_flight(threads)
+
+
+def output_failed_with_one_in_flight(threads):
+    gates = {"/a": threading.Event(), "/b": threading.Event()}
+    asked = threading.Semaphore(0)
+
+    def held(path):
+        def gen():
+            asked.release()
+            gates[path].wait(120)
+            body = f"<title>held {path}</title>".encode()
+            yield (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n"
+                   b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        return gen
+
+    srv = RawServer({path: held(path) for path in gates})
+    try:
+        p = subprocess.Popen([CAFE, "titles", "-q", *threads, "--timeout", "100", "-u",
+                              srv.url("/a"), "-u", srv.url("/b")], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        try:
+            for _ in gates:  # both requests in flight
+                assert asked.acquire(timeout=60), "cafe did not fetch both"
+            p.stdout.close()  # the reader is gone
+            gates["/a"].set()
+            rc = p.wait(timeout=30)  # it waited for /b: 100 s
+            assert rc == 2 and p.stderr.read() == b"", (threads, rc, p.stderr.read())
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            p.stderr.close()
+    finally:
+        for gate in gates.values():
+            gate.set()
+        srv.close()
+
 
 def test_resume_keys_cannot_be_made_to_collide():
     """--resume knew a URL as done by its 64-bit hash alone, an unkeyed FNV-1a: a list holding
