@@ -12,3 +12,12 @@ int srv_fetch(srv_t *s, record_t *rec) {
     srv_metrics_fetch(s, rec);
     return rec->error;
 }
+
+/* A title lookup is someone waiting; a job's URL is one of thousands. Transfer slots are
+ * taken in FIFO order, so jobs of pages that answer slowly or never (a tarpit: --timeout
+ * each, and retries) held all -c of them, and every title lookup of any site waited behind
+ * them. Jobs together take at most this many; the rest is the title lookups' own. */
+size_t srv_job_fetches(size_t concurrency) {
+    size_t keep = concurrency / 10 ? concurrency / 10 : 1;
+    return concurrency > 1 ? concurrency - keep : concurrency;
+}

@@ -70,6 +70,7 @@ static int set_limits(srv_t *s) {
     if (rc != 0)
         return rc;
     cafe_group_init(&s->tasks, 0);
+    cafe_sem_init(&s->job_fetches, srv_job_fetches(f->concurrency));
     return srv_cache_init(&s->cache);
 }
 
@@ -133,6 +134,7 @@ static int serve_task(void *arg, void **value) {
     fflush(stdout);
     (void)cafe_event_wait(&stop); /* only a signal ends it: this task is never cancelled */
     shut_down(s);
+    (void)cafe_sem_destroy(&s->job_fetches); /* every job's task has ended */
     stop_signals_end(&sigs);
     cafe_event_destroy(&stop);
     srv_jobs_free(s);

@@ -87,7 +87,10 @@ typedef struct srv {
     size_t runs_ending;      /* database runs of queued jobs that ended, being ended */
     size_t body_bytes;       /* memory of the job lists being received (srv_req_t.body_cap) */
     cli_fetch_pool_t titles; /* idle title extractors, reused fetch after fetch */
-    cafe_group_t tasks;      /* every request task and job task */
+    /* The transfers every job's workers may hold at once: -c less the title lookups' share
+     * (srv_job_fetches), so that jobs of slow pages cannot take every slot from them. */
+    cafe_sem_t job_fetches;
+    cafe_group_t tasks; /* every request task and job task */
     int stopping;
     uint64_t started_ms;
     struct MHD_Response *healthz; /* prepared once: the cheapest answer */
@@ -183,6 +186,9 @@ void srv_title_get(srv_req_t *r, const char *url);
 
 /* fetch.c: one URL under the shared limits (format_record_dup gives the record's text). */
 int srv_fetch(srv_t *s, record_t *rec);
+/* Of -c transfers, those the jobs may hold together: a tenth (at least one) stays for title
+ * lookups, but for -c 1, which has none to spare. */
+size_t srv_job_fetches(size_t concurrency);
 
 /* jobs.c, results.c */
 void srv_jobs_post(srv_req_t *r);

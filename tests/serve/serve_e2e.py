@@ -260,6 +260,28 @@ def test_single_flight_100_requests_one_fetch():
     assert kinds.count("miss") == 1, kinds
 
 
+def test_a_jobs_slow_urls_leave_transfers_to_title_lookups():
+    # A job of pages that do not answer (a tarpit) took every one of -c's transfers, and a
+    # title lookup of another site waited behind them in the FIFO for a slot: until the
+    # tarpit's pages answered or timed out, no title could be fetched at all.
+    gate = Gate()
+    own = Serve("--allow-private", "-q", "--timeout", "3600", "-c", "4")
+    try:
+        status, _, st = post_job(own, [gate.url(f"/tarpit/{i}") for i in range(20)])
+        assert status == 202, st
+        gate.wait_arrived(3)  # the job's share of the transfers: -c less a tenth, at least one
+        url = page(4, 4)
+        status, h, rec = own.json("GET", q(url), timeout=60)
+        assert status == 200 and rec["title"] == title(4, 4), (status, rec)
+        _, _, job = own.json("GET", f"/v1/jobs/{st['id']}")
+        assert job["state"] == "running" and job["done"] == 0, job  # the gate still holds it
+        assert gate.arrived == 3, gate.arrived  # no more of it began: titles keep their slot
+    finally:
+        gate.open()
+        own.stop()
+        gate.close()
+
+
 def test_job_202_before_any_fetch():
     urls = [page(i % SITES, 5000 + i, "?delay=1000") for i in range(1000)]
     status, h, st = post_job(srv, urls)
