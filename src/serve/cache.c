@@ -228,6 +228,7 @@ static int title_task(void *arg, void **value) {
     entry_unref(call.e);
     srv_resume(call.r);
     srv_req_unref(call.r);
+    s->title_tasks--;
     return 0;
 }
 
@@ -242,7 +243,9 @@ static void start_task(srv_req_t *r, srv_entry_t *e, int owner) {
     srv_req_ref(r);
     srv_suspend(r);
     cafe_task_opts_t to = {.name = "serve title"};
+    r->srv->title_tasks++;
     if (cafe_group_spawn(&r->srv->tasks, title_task, call, &to) != 0) {
+        r->srv->title_tasks--;
         free(call);
         srv_resume(r);
         srv_req_unref(r);
@@ -289,6 +292,17 @@ void srv_title_get(srv_req_t *r, const char *url) {
         s->m.cache_hits++;
         dlist_front(&s->cache.lru, &e->lru);
         reply_entry(r, e, "hit");
+        return;
+    }
+    /* A lookup's fetch goes on when its client leaves (for the cache), each on a task with
+     * its stack: a client that sent lookups of slow pages and hung up left one behind each
+     * time, 5,000 in 2.5 s (+45 MB), without end. No more may wait than --max-connections
+     * clients could: past it, the lookup is refused until fetches end. */
+    if (s->title_tasks >= s->o.max_connections) {
+        free(key);
+        srv_reply_error(r, 503, "too many title lookups in flight: try again later");
+        if (r->resp)
+            MHD_add_response_header(r->resp, "Retry-After", "1");
         return;
     }
     if (e) {

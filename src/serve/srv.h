@@ -86,6 +86,7 @@ typedef struct srv {
     size_t jobs_running, jobs_queued, fetching; /* queued: waiting for --max-jobs */
     size_t runs_ending;      /* database runs of queued jobs that ended, being ended */
     size_t body_bytes;       /* memory of the job lists being received (srv_req_t.body_cap) */
+    size_t title_tasks;      /* title lookups waiting for a fetch, their clients gone or not */
     cli_fetch_pool_t titles; /* idle title extractors, reused fetch after fetch */
     /* The transfers every job's workers may hold at once: -c less the title lookups' share
      * (srv_job_fetches), so that jobs of slow pages cannot take every slot from them. */

@@ -684,6 +684,52 @@ def test_clients_that_leave_suspended_requests_are_released():
         gate.close()
 
 
+def labelled(srv, line_start):
+    """The value of the /metrics line starting with line_start (a name and its labels)."""
+    _, _, data = srv.request("GET", "/metrics")
+    for line in data.decode().splitlines():
+        if line.startswith(line_start + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"no metric {line_start}")
+
+
+def test_title_lookups_whose_clients_left_are_bounded():
+    # A title lookup's fetch goes on when its client leaves (for the cache), each with a task
+    # and its stack: a client that sent lookups of slow pages and hung up at once left a
+    # fetch behind every time, 5,000 of them in 2.5 s (+45 MB), without end. At most
+    # --max-connections lookups wait at once (that many clients could be waiting); past it
+    # a lookup that needs a fetch is 503 with Retry-After, a cached title still answered.
+    gate, quick = Gate(), Gate()
+    quick.open()
+    srv = Serve("-q", "--allow-private", "--timeout", "3600", "--max-connections", "20")
+    try:
+        cached = urllib.parse.quote(quick.url("/cached"), safe="")
+        assert srv.request("GET", f"/v1/title?url={cached}")[0] == 200
+        for i in range(100):
+            s = connect(srv)
+            url = urllib.parse.quote(gate.url(f"/left/{i}"), safe="")
+            s.sendall(f"GET /v1/title?url={url} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            s.close()
+        seen = settle(lambda: labelled(srv, 'cafe_serve_requests_total{route="title"}'),
+                      lambda n: n >= 101)
+        assert seen == 101, seen  # every lookup was read and handled
+        assert srv.metric("cafe_serve_fetches_in_flight") == 20
+        probe = urllib.parse.quote(quick.url("/probe"), safe="")
+        status, h, err = srv.json("GET", f"/v1/title?url={probe}")
+        assert status == 503 and h.get("retry-after") == "1", (status, h, err)
+        assert "title lookups" in err["error"], err
+        status, h, _ = srv.request("GET", f"/v1/title?url={cached}")
+        assert status == 200 and h["x-cache"] == "hit", (status, h)
+        gate.open()  # the fetches end: lookups are taken again
+        ok = settle(lambda: srv.request("GET", f"/v1/title?url={probe}")[0], lambda s: s == 200)
+        assert ok == 200, ok
+    finally:
+        gate.open()
+        srv.stop()
+        gate.close()
+        quick.close()
+
+
 def test_a_write_error_stays_the_jobs_after_a_restart():
     d = tempfile.mkdtemp(prefix="cafe-serve-")
     # records of invalid URLs come at once; the spool can take a few of them only
