@@ -28,8 +28,23 @@ struct srv_entry {
     struct MHD_Response *hit;
     uint64_t hit_age;
     int pending, hashed, refs;
+    int keep; /* the record may be cached (kept_status): else it answers its waiters only */
     cafe_future_t done;
 };
+
+/* Whether a record may be kept for --cache-ttl: the page's own answer, with a status that
+ * RFC 9110 (15.1) lets a cache keep without being told (as nginx and Varnish keep them). A
+ * 503, a 429 or a fetch that got no answer (a timeout, a refused connection) is the
+ * moment's: kept, a site back up a second later was shown down for the whole TTL. */
+static int kept_status(const record_t *rec) {
+    static const long ok[] = {200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501};
+    if (rec->error != 0)
+        return 0;
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (rec->status == ok[i])
+            return 1;
+    return 0;
+}
 
 /* The cache is keyed by URLs from strangers: an unkeyed hash would let them choose URLs that
  * all land in one bucket and turn every lookup into a walk of a long chain. So the bucket
@@ -145,7 +160,7 @@ static void make_ready(srv_t *s, srv_entry_t *e) {
     e->size = sizeof(*e) + strlen(e->key) + e->json_len;
     dlist_push(&c->lru, &e->lru);
     c->bytes += e->size;
-    if (!e->json || s->o.cache_ttl_ms == 0)
+    if (!e->json || !e->keep || s->o.cache_ttl_ms == 0)
         entry_drop(c, e);
     while (c->bytes > s->o.cache_bytes && c->lru.tail) {
         entry_drop(c, DLIST_ITEM(c->lru.tail, srv_entry_t, lru));
@@ -167,6 +182,11 @@ static void reply_entry(srv_req_t *r, srv_entry_t *e, const char *how) {
     }
     if (srv_reply(r, 200, "application/json", e->json, e->json_len, 1) != 0)
         return;
+    if (!e->keep) { /* not cached here: nor downstream */
+        MHD_add_response_header(r->resp, "Cache-Control", "no-store");
+        MHD_add_response_header(r->resp, "X-Cache", how);
+        return;
+    }
     /* RFC 9111 4.2: a cache downstream holds the answer while max-age exceeds its age, Age
      * included; so max-age is the whole TTL and Age the time spent here (as nginx and
      * Varnish send them), not the TTL left, which would count that time twice. */
@@ -203,6 +223,7 @@ static void fetch_entry(srv_t *s, srv_entry_t *e) {
     if (rec.error != CAFE_ECANCELED &&
         format_record_dup(RECORD_FMT_JSON, &rec, &e->json, &e->json_len) != 0)
         e->json = NULL;
+    e->keep = kept_status(&rec);
     record_clear(&rec);
     if (e->hashed)
         make_ready(s, e);

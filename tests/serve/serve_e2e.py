@@ -108,6 +108,30 @@ def test_cache_evicts_the_least_recently_used():
         s.stop()
 
 
+def test_a_failed_fetch_is_not_kept_for_the_ttl():
+    # A 503 (or a timeout, a refused connection) is the moment's, not the page's: it was
+    # cached for the whole --cache-ttl (and told downstream caches to keep it that long), so
+    # that a site back up a second later was still shown down for five minutes. Kept are the
+    # statuses RFC 9110 (15.1) lets a cache keep by default, as nginx and Varnish keep them.
+    own = Serve("--allow-private", "-q", "--retries", "0")
+    try:
+        url = fx.url(5, "/flaky/cache-503/1")  # a 503 once, then the page
+        status, h, rec = own.json("GET", q(url))
+        assert status == 200 and rec["status"] == 503 and h["x-cache"] == "miss", (h, rec)
+        assert h["cache-control"] == "no-store" and "age" not in h, h
+        status, h, rec = own.json("GET", q(url))
+        assert h["x-cache"] == "miss" and rec["status"] == 200, (h, rec)
+        assert rec["title"] == "Flaky cache-503 after 1 failures \u2014 cafe fixture", rec
+        assert own.request("GET", q(url))[1]["x-cache"] == "hit"
+        gone = fx.url(5, "/status/404")  # the page's own answer: kept
+        assert own.request("GET", q(gone))[1]["x-cache"] == "miss"
+        status, h, rec = own.json("GET", q(gone))
+        assert h["x-cache"] == "hit" and rec["status"] == 404, (h, rec)
+        assert h["cache-control"].startswith("public, max-age="), h
+    finally:
+        own.stop()
+
+
 def test_title_bad_parameters():
     assert srv.request("GET", "/v1/title")[0] == 400
     # over the line limit a job's list does not fetch (8192 bytes): not fetched here either,
