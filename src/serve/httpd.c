@@ -289,6 +289,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
 }
 
+/* An SSE stream waiting for a slow record sent nothing at all, and a reverse proxy in front
+ * cut it after its read timeout (nginx's proxy_read_timeout: 60 s): every --sse-ping the
+ * streams waiting get a comment line, which EventSource skips. */
+static void on_ping(uv_timer_t *t) {
+    srv_results_ping(t->data);
+}
+
 static void on_sweep(uv_timer_t *t) {
     srv_t *s = t->data;
     uint64_t now = srv_now(s);
@@ -366,8 +373,10 @@ int srv_httpd_start(srv_t *s) {
     s->poll.data = s;
     s->handles++;
     if (uv_poll_start(&s->poll, UV_READABLE, on_poll) != 0 || init_timer(s, &s->timer) ||
-        init_timer(s, &s->kick) || init_timer(s, &s->sweep))
+        init_timer(s, &s->kick) || init_timer(s, &s->sweep) || init_timer(s, &s->ping))
         return -1;
+    if (s->o.sse_ping_ms)
+        uv_timer_start(&s->ping, on_ping, s->o.sse_ping_ms, s->o.sse_ping_ms);
     uint64_t period = s->o.header_timeout_ms < 1000 ? s->o.header_timeout_ms / 2 + 1 : 500;
     uv_timer_start(&s->sweep, on_sweep, period, period);
     rearm(s);
@@ -388,7 +397,7 @@ void srv_httpd_stop(srv_t *s) {
     if (!s->d)
         return;
     uv_handle_t *hs[] = {(uv_handle_t *)&s->poll, (uv_handle_t *)&s->timer, (uv_handle_t *)&s->kick,
-                         (uv_handle_t *)&s->sweep};
+                         (uv_handle_t *)&s->sweep, (uv_handle_t *)&s->ping};
     for (int i = 0; i < s->handles; i++)
         uv_close(hs[i], NULL);
     s->handles = 0;

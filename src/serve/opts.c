@@ -94,6 +94,10 @@ static const cli_opt_t rows[] = {
      NULL, "its body within S seconds more", NULL},
     {CLI_OPT_SECONDS, "shutdown-grace", 0, "S", F(shutdown_grace_ms), 0, 1e6, 0, "10", NULL, NULL,
      "on SIGINT/SIGTERM/SIGHUP, jobs may run S seconds more", NULL},
+    {CLI_OPT_SECONDS, "sse-ping", 0, "S", F(sse_ping_ms), 0, 1e6, 0, "15", NULL, NULL,
+     "a results stream (SSE) waiting for a record gets a\ncomment every S seconds, so that "
+     "proxies keep it\n(0: none)",
+     NULL},
     SECTION("Fetching (as cafe titles)"),
     {CLI_OPT_SIZE, "concurrency", 'c', "N", F(fetch.concurrency), 1, 100000, 0, "100", NULL, NULL,
      "URLs in flight at once, over every request and job", NULL},

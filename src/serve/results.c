@@ -143,6 +143,10 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max) {
         if (rc < 0) /* a record that cannot be read: the stream ends cut (no 431 for it) */
             return srv_conn_drop(r->conn), MHD_CONTENT_READER_END_WITH_ERROR;
         if (rc == 0) {
+            int ping = r->ping && !used; /* a comment only where nothing else was sent */
+            r->ping = 0;
+            if (ping && set_pend(r, ": ping\n\n") == 0)
+                continue;
             if (!used)
                 wait_for_record(r);
             return (ssize_t)used;
@@ -159,6 +163,20 @@ void srv_results_detach(srv_req_t *r) {
         dlist_unlink(&j->waiting, &r->wait);
     r->job = NULL;
     srv_job_unref(j);
+}
+
+void srv_results_ping(srv_t *s) {
+    for (srv_job_t *j = s->jobs; j; j = j->next) {
+        for (dlist_link_t *k = j->waiting.head, *next; k; k = next) {
+            next = k->next;
+            srv_req_t *r = DLIST_ITEM(k, srv_req_t, wait);
+            if (r->fmt != FMT_SSE)
+                continue; /* JSON Lines and CSV have no comments */
+            dlist_unlink(&j->waiting, &r->wait);
+            r->ping = 1;
+            srv_resume(r);
+        }
+    }
 }
 
 static void on_free(void *cls) {

@@ -25,6 +25,7 @@ typedef struct srv_opts {
     size_t cache_bytes;
     size_t max_job_urls, max_body, max_jobs, max_connections, jobs_kept;
     uint64_t header_timeout_ms, request_timeout_ms, shutdown_grace_ms;
+    uint64_t sse_ping_ms; /* an idle SSE results stream's comment period; 0 = none */
     const char *data_dir; /* job spools; NULL = an unlinked file in $TMPDIR */
     char jobs_dir[4096];  /* data_dir's text when it comes from --db sqlite:PATH (PATH.jobs) */
     const char *db;       /* --db SPEC: every job's records also go to this database */
@@ -75,7 +76,7 @@ typedef struct srv {
     int quiesced;
     char origin[96]; /* http://HOST:PORT */
     uv_poll_t poll;
-    uv_timer_t timer, kick, sweep;
+    uv_timer_t timer, kick, sweep, ping;
     int handles;   /* libuv handles open; freed when they are all closed */
     dlist_t conns; /* the open client connections, conns.len of them */
     int closed;    /* a connection closed in the MHD_run under way (httpd.c) */
@@ -117,6 +118,7 @@ struct srv_req {
     uint64_t cursor;
     int fmt, ended, header_done;
     int by_done; /* ?order=done: records as they were stored, not in input order */
+    int ping;    /* SSE: resumed by the --sse-ping timer; a comment if nothing else is due */
     char *pend;
     size_t pend_len, pend_off;
     dlist_link_t wait; /* on the job's list of streams waiting for records while suspended */
@@ -209,6 +211,8 @@ int srv_persist_load(srv_t *s);
 void srv_jobs_trim(srv_t *s);
 void srv_results_start(srv_req_t *r, srv_job_t *job, const char *method);
 void srv_results_detach(srv_req_t *r);
+/* Resumes every SSE stream waiting for a record, to send a comment (--sse-ping). */
+void srv_results_ping(srv_t *s);
 
 /* origin.c: NULL when an API request may go on; why not when a browser sent it for a page
  * of another origin, or, without a token, under a name that is not loopback (DNS rebinding). */

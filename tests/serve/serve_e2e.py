@@ -471,6 +471,39 @@ def test_an_sse_stream_ends_with_the_jobs_final_state():
         gate.close()
 
 
+def test_an_idle_sse_stream_gets_comments_so_that_proxies_keep_it():
+    # A results stream waiting for a slow URL (or a queued job) sent nothing at all: a
+    # reverse proxy in front cut it after its read timeout (nginx: 60 s) and the page's
+    # table stopped filling. An idle SSE stream gets a comment line every --sse-ping,
+    # which EventSource and the page skip; other formats have no comments and get none.
+    gate = Gate()
+    own = Serve("--allow-private", "-q", "--timeout", "3600", "--sse-ping", "0.2")
+    try:
+        _, _, st = post_job(own, [gate.url("/quiet")])
+        gate.wait_arrived(1)
+        c = own.conn()
+        c.request("GET", f"/v1/jobs/{st['id']}/results?format=sse")
+        r = c.getresponse()
+        assert r.status == 200
+        assert r.readline() == b": ping\n" and r.readline() == b"\n"
+        assert r.readline() == b": ping\n" and r.readline() == b"\n"  # again and again
+        j = own.conn()
+        j.request("GET", f"/v1/jobs/{st['id']}/results")
+        rj = j.getresponse()
+        gate.open()
+        lines = rj.read().splitlines()
+        assert len(lines) == 1 and json.loads(lines[0])["title"] == "gate /quiet", lines
+        rest = r.read()  # the record, and the end: no comment in the middle of an event
+        events = [e for e in rest.split(b"\n\n") if e and e != b": ping"]
+        assert events[0].startswith(b"id: 0\ndata: {") and events[1] == b"event: end\ndata: done"
+        c.close()
+        j.close()
+    finally:
+        gate.open()
+        own.stop()
+        gate.close()
+
+
 def test_sighup_stops_the_service_as_sigterm_does():
     # a closed terminal (SIGHUP) stops the service as SIGINT and SIGTERM do, as its --help
     # and the man page say: jobs interrupted, finished records kept, exit 0
