@@ -90,10 +90,12 @@ static void shut_down(srv_t *s) {
     s->stopping = 1;
     srv_httpd_quiesce(s);
     if (!s->o.quiet)
-        fprintf(stderr, "cafe serve: stopping (jobs get %.1f s to finish)\n",
+        fprintf(stderr, "cafe serve: stopping (jobs and title lookups get %.1f s to finish)\n",
                 (double)s->o.shutdown_grace_ms / 1000);
     uint64_t until = srv_now(s) + s->o.shutdown_grace_ms;
-    while (srv_jobs_running(s) > 0 && srv_now(s) < until)
+    /* Title lookups in flight too: they were cancelled (503) at once, though their fetch
+     * would have ended a moment later, and a rolling restart failed every one under way. */
+    while ((srv_jobs_running(s) > 0 || s->title_tasks > 0) && srv_now(s) < until)
         if (cafe_task_sleep(50) != 0)
             break;
     srv_jobs_cancel_all(s);

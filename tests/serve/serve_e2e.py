@@ -527,6 +527,37 @@ def test_sighup_stops_the_service_as_sigterm_does():
         gate.close()
 
 
+def test_a_title_lookup_in_flight_at_sigterm_is_answered_within_the_grace():
+    # A stop let jobs run --shutdown-grace, but cancelled the title lookups in flight at
+    # once (503), though their fetch would have ended a moment later: a rolling restart
+    # failed every link preview under way. They get the grace too.
+    gate = Gate()
+    own = Serve("--allow-private", "--shutdown-grace", str(PATIENCE))
+    try:
+        got = {}
+
+        def lookup():
+            got["answer"] = own.json("GET", q(gate.url("/in-flight")))
+
+        t = threading.Thread(target=lookup)
+        t.start()
+        gate.wait_arrived(1)
+        own.proc.send_signal(signal.SIGTERM)
+        line = own.proc.stderr.readline()  # said once the stop has begun
+        assert b"stopping" in line, line
+        gate.open()
+        t.join(PATIENCE)
+        status, h, rec = got["answer"]
+        assert status == 200 and rec["title"] == "gate /in-flight", (status, rec)
+        own.proc.wait(PATIENCE)
+        assert own.proc.returncode == 0, (own.proc.returncode, own.proc.stderr.read())
+    finally:
+        if own.proc.poll() is None:
+            own.proc.kill()
+            own.proc.communicate()
+        gate.close()
+
+
 def test_a_page_not_well_formed_xml_says_why_and_is_no_failure():
     # cafe serve fetches as cafe titles does: the reason, and no failure in the job's counts
     from pageserver import PageServer
