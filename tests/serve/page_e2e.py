@@ -11,9 +11,11 @@ import os
 import re
 import select
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -201,6 +203,101 @@ def test_csp_blocks_inline_script():
     b.eval("var s = document.createElement('script'); s.textContent = 'window.inlineRan = 1';"
            " document.body.appendChild(s); 1")
     assert b.eval("typeof window.inlineRan") == "undefined"
+
+
+class Cutter:
+    """A loopback TCP proxy in front of the service that cuts, when told, the connections
+    that carried a results stream (SSE): a reverse proxy's timeout, a network blip."""
+
+    def __init__(self, port):
+        self.port_to = port
+        self.lock = threading.Lock()
+        self.streams = []  # (client, upstream) sockets of connections that asked for SSE
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.listener.accept()
+            except OSError:
+                return
+            try:
+                u = socket.create_connection(("127.0.0.1", self.port_to))
+            except OSError:  # the service has stopped: the page's late poll
+                c.close()
+                continue
+            threading.Thread(target=self._pump, args=(c, u, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(u, c, False), daemon=True).start()
+
+    def _pump(self, src, dst, from_client):
+        while True:
+            try:
+                d = src.recv(65536)
+            except OSError:
+                d = b""
+            if not d:
+                break
+            if from_client and b"format=sse" in d:
+                with self.lock:
+                    self.streams.append((src, dst))
+            try:
+                dst.sendall(d)
+            except OSError:
+                break
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self):
+        with self.lock:
+            cut, self.streams = self.streams, []
+        for pair in cut:
+            for s in pair:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+        return len(cut)
+
+    def close(self):
+        self.listener.close()
+        self.cut()
+
+
+def test_a_results_stream_cut_off_is_taken_up_again_where_it_stopped():
+    # The page read the results stream once: cut off (a proxy's timeout, a network blip),
+    # its table kept the rows it had, the rest never came, and the counts said "done"
+    # beside a table short of rows. It reconnects, saying the last event it got
+    # (Last-Event-ID), and gets each record once.
+    gate = Gate()
+    own = Serve("-q", "--allow-private", "--timeout", "3600")
+    cutter = Cutter(own.port)
+    try:
+        b = browser
+        origin = f"http://127.0.0.1:{cutter.port}"
+        b.call("Page.navigate", url=origin + "/")
+        b.wait_for("document.readyState === 'complete' && !!document.getElementById('start')")
+        urls = [fx.url(1, "/page/1"), fx.url(1, "/page/2"), gate.url("/a"), gate.url("/b")]
+        b.eval(f"document.getElementById('urls').value = {json.dumps(chr(10).join(urls))}; 1")
+        b.eval("document.getElementById('start').click(); 1")
+        b.wait_for("document.querySelectorAll('#results tbody tr').length === 2")
+        gate.wait_arrived(2)
+        assert cutter.cut() == 1
+        gate.open()
+        b.wait_for("/4 \\/ 4 .* done$/.test(document.getElementById('counts').textContent)")
+        b.wait_for("!document.getElementById('start').disabled")  # its stream has ended
+        rows = b.eval("[...document.querySelectorAll('#results tbody tr')]"
+                      ".map(tr => +tr.children[0].textContent)")
+        assert sorted(rows) == [1, 2, 3, 4], rows
+        assert b.eval("document.getElementById('message').textContent") == ""
+    finally:
+        cutter.close()
+        own.stop()
+        gate.close()
 
 
 def test_a_job_the_service_stopped_is_said_to_resume_at_a_restart():

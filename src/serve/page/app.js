@@ -22,7 +22,9 @@ async function api(path, opts) {
   if (!r.ok) {
     let why = r.status + " " + r.statusText;
     try { why = (await r.json()).error || why; } catch (e) { /* not JSON */ }
-    throw new Error(why);
+    const err = new Error(why);
+    err.status = r.status; // an answer, not a connection that failed
+    throw err;
   }
   return r;
 }
@@ -62,9 +64,30 @@ function addRow(n, rec) {
 
 // Records as they complete (order=done), as Server-Sent Events read with fetch() so that the
 // token can go in a header; each event's id is the record's input position. Returns the
-// job's state named by the last event ("end"), or null when the stream broke off.
+// job's state named by the last event ("end"), or null when the stream broke off and could
+// not be taken up again.
+//
+// A stream cut off (a proxy's timeout, a network blip) left the table short of rows for
+// good while the counts said "done": it is asked for again, as an EventSource would, with
+// the id of the last event received (Last-Event-ID), from which the service goes on, so
+// that no record comes twice. A few tries, further apart each time.
 async function streamResults(id) {
-  const r = await api("/v1/jobs/" + id + "/results?format=sse&order=done");
+  const at = { last: null };
+  for (let tries = 0; ; tries++) {
+    try {
+      const state = await streamOnce(id, at);
+      if (state !== null) return state;
+    } catch (e) {
+      if (e.status) throw e; // the service answered: no stream to take up
+    }
+    if (tries >= 8) return null;
+    await new Promise(done => setTimeout(done, Math.min(250 * 2 ** tries, 5000)));
+  }
+}
+
+async function streamOnce(id, at) {
+  const extra = at.last === null ? {} : { "Last-Event-ID": String(at.last) };
+  const r = await api("/v1/jobs/" + id + "/results?format=sse&order=done", { headers: extra });
   const reader = r.body.getReader();
   const dec = new TextDecoder();
   let buf = "", state = null;
@@ -83,7 +106,10 @@ async function streamResults(id) {
         else if (line.startsWith("event: ")) name = line.slice(7);
       }
       if (name === "end") state = data;
-      else if (pos !== null && data !== null) addRow(pos + 1, JSON.parse(data));
+      else if (pos !== null && data !== null) {
+        addRow(pos + 1, JSON.parse(data));
+        at.last = pos;
+      }
     }
   }
 }
