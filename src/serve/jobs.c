@@ -628,6 +628,21 @@ static void cancel_interrupted(srv_job_t *j) {
     notify(j);
 }
 
+/* A DELETE of a job that is over (done or cancelled): it said 200 and kept the job, whose
+ * URLs and records stayed in memory and in --data-dir until --jobs-kept newer jobs pushed it
+ * out, and the user who asked for them to go could not remove them. Forgotten now, its files
+ * too; a results stream still reading it keeps its spool open to its end. */
+static void forget(srv_t *s, srv_job_t *j) {
+    for (srv_job_t **p = &s->jobs; *p; p = &(*p)->next) {
+        if (*p == j) {
+            *p = j->next;
+            srv_persist_forget(j);
+            srv_job_unref(j);
+            return;
+        }
+    }
+}
+
 static srv_job_t *find(srv_t *s, const char *id, size_t len) {
     for (srv_job_t *j = s->jobs; j; j = j->next)
         if (len == 16 && memcmp(j->id, id, 16) == 0)
@@ -651,6 +666,10 @@ void srv_job_get(srv_req_t *r, const char *rest, const char *method) {
         cancel(j);
     } else if (strcmp(method, "DELETE") == 0 && j->state == SRV_JOB_INTERRUPTED) {
         cancel_interrupted(j);
+    } else if (strcmp(method, "DELETE") == 0) {
+        reply_status(r, j, 200); /* its last status */
+        forget(r->srv, j);
+        return;
     }
     reply_status(r, j, 200);
 }

@@ -741,6 +741,37 @@ def test_unknown_job():
     assert srv.request("GET", "/v1/jobs/nope/results")[0] == 404
 
 
+def test_delete_of_a_job_that_is_over_forgets_it():
+    # DELETE cancelled a running job, and of a job that was over said 200 and kept it: its
+    # URLs and records stayed in memory and in --data-dir until --jobs-kept newer jobs
+    # pushed it out, and the user who asked for them to go had no way to remove them.
+    # A DELETE of a job that is over forgets it (its files too); a running one is
+    # cancelled first, as before, and a second DELETE then forgets it.
+    import shutil
+    import tempfile
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    own = Serve("--allow-private", "-q", "--data-dir", d)
+    try:
+        _, _, st = post_job(own, ["http://no such host/a", "http://no such host/b"])
+        st = wait_job(own, st["id"], ("done",))
+        assert any(st["id"] in f for f in os.listdir(d)), os.listdir(d)
+        status, _, gone = own.json("DELETE", f"/v1/jobs/{st['id']}")
+        assert status == 200 and gone["state"] == "done" and gone["done"] == 2, gone
+        assert own.request("GET", f"/v1/jobs/{st['id']}")[0] == 404
+        assert own.request("GET", f"/v1/jobs/{st['id']}/results")[0] == 404
+        assert own.request("DELETE", f"/v1/jobs/{st['id']}")[0] == 404
+        assert not any(st["id"] in f for f in os.listdir(d)), os.listdir(d)
+    finally:
+        own.stop()
+    # and a restart does not bring it back
+    own = Serve("--allow-private", "-q", "--data-dir", d)
+    try:
+        assert own.request("GET", f"/v1/jobs/{st['id']}")[0] == 404
+    finally:
+        own.stop()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def cookie_server():
     """/set sets a cookie and redirects to /show, whose title says which cookies came;
     /check redirects to itself until its cookie comes (a browser gets "Checked")."""
