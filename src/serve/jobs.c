@@ -273,11 +273,8 @@ static int worker(void *arg, void **value) {
             /* Records made without waiting: let the loop serve others now and then. */
             if (++quick % 32 == 0 && cafe_task_yield() != 0)
                 j->cancel = 1;
-        } else if (cafe_sem_acquire(&j->srv->job_fetches) != 0) {
+        } else if (srv_job_fetch(j->srv, &rec) != 0) {      /* titles keep their share of -c */
             record_fail(&rec, CAFE_ECANCELED, "cancelled"); /* no record: it stays unfinished */
-        } else {
-            srv_fetch(j->srv, &rec); /* within the jobs' share of -c: titles keep theirs */
-            cafe_sem_release(&j->srv->job_fetches);
         }
         /* Cut short by a cancel: no record; the URL stays unfinished. */
         if (!(rec.error == CAFE_ECANCELED && (j->cancel || cafe_task_cancelled()))) {

@@ -92,6 +92,9 @@ typedef struct srv {
     /* The transfers every job's workers may hold at once: -c less the title lookups' share
      * (srv_job_fetches), so that jobs of slow pages cannot take every slot from them. */
     cafe_sem_t job_fetches;
+    /* Hosts of the jobs' fetches holding or waiting for a share permit (fetch.c): --per-host
+     * of them at once each, so that a host's queue holds none of the share. */
+    struct srv_host *job_hosts[256];
     cafe_group_t tasks; /* every request task and job task */
     int stopping;
     uint64_t started_ms;
@@ -192,6 +195,9 @@ int srv_fetch(srv_t *s, record_t *rec);
 /* Of -c transfers, those the jobs may hold together: a tenth (at least one) stays for title
  * lookups, but for -c 1, which has none to spare. */
 size_t srv_job_fetches(size_t concurrency);
+/* A job's URL: srv_fetch within the jobs' share of -c. 0, or CAFE_ECANCELED when the task
+ * was cancelled before it could fetch (rec untouched). */
+int srv_job_fetch(srv_t *s, record_t *rec);
 
 /* jobs.c, results.c */
 void srv_jobs_post(srv_req_t *r);

@@ -308,6 +308,29 @@ def test_a_jobs_slow_urls_leave_transfers_to_title_lookups():
         gate.close()
 
 
+def test_a_job_of_one_slow_site_leaves_the_other_jobs_going():
+    # The jobs' share of the transfers is taken by fetches about to go, not by those
+    # waiting for their host's turn: a job of one site's URLs (here a tarpit, --per-host 2)
+    # held the whole share with workers queued for that one host, and another job of
+    # other sites fetched nothing until it was over.
+    gate = Gate()
+    own = Serve("--allow-private", "-q", "--timeout", "3600", "-c", "10", "--per-host", "2")
+    try:
+        status, _, a = post_job(own, [gate.url(f"/one-site/{i}") for i in range(40)])
+        assert status == 202, a
+        gate.wait_arrived(2)
+        status, _, b = post_job(own, [page(6, 100 + i) for i in range(5)])
+        assert status == 202, b
+        b = wait_job(own, b["id"], ("done",), timeout=60)
+        assert b["ok"] == 5, b
+        _, _, a = own.json("GET", f"/v1/jobs/{a['id']}")
+        assert a["state"] == "running" and a["done"] == 0, a
+    finally:
+        gate.open()
+        own.stop()
+        gate.close()
+
+
 def test_job_202_before_any_fetch():
     urls = [page(i % SITES, 5000 + i, "?delay=1000") for i in range(1000)]
     status, h, st = post_job(srv, urls)
