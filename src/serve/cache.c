@@ -216,7 +216,10 @@ static void reply_entry(srv_req_t *r, srv_entry_t *e, const char *how) {
      * included; so max-age is the whole TTL and Age the time spent here (as nginx and
      * Varnish send them), not the TTL left, which would count that time twice. */
     char v[64];
-    snprintf(v, sizeof v, "public, max-age=%" PRIu64, s->o.cache_ttl_ms / 1000);
+    /* Behind --token, private: "public" lets a shared cache in front keep an answer to a
+     * request with Authorization (RFC 9111, 3.5) and give it to anyone, token or not. */
+    snprintf(v, sizeof v, "%s, max-age=%" PRIu64, s->o.token ? "private" : "public",
+             s->o.cache_ttl_ms / 1000);
     MHD_add_response_header(r->resp, "Cache-Control", v);
     snprintf(v, sizeof v, "%" PRIu64, age / 1000);
     MHD_add_response_header(r->resp, "Age", v);

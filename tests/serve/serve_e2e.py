@@ -912,6 +912,24 @@ def test_token_on_every_api_call():
         s.stop()
 
 
+def test_a_title_behind_a_token_is_not_for_shared_caches():
+    # A title answered behind --token said Cache-Control: public, which lets a shared cache
+    # in front (RFC 9111, 3.5) keep an answer to a request with Authorization and give it
+    # to anyone, token or not. Behind a token it is private (the client's own cache only);
+    # without one, public as before.
+    s = Serve("-q", "--allow-private", "--token", "s3cret")
+    try:
+        good = {"Authorization": "Bearer s3cret"}
+        for kind in ("miss", "hit"):
+            status, h, _ = s.request("GET", q(page(0, 7)), headers=good)
+            assert status == 200 and h["x-cache"] == kind, (status, h)
+            assert h["cache-control"].startswith("private, max-age="), h
+    finally:
+        s.stop()
+    status, h, _ = srv.request("GET", q(page(0, 7)))
+    assert status == 200 and h["cache-control"].startswith("public, max-age="), h
+
+
 def test_requests_from_other_sites_are_refused():
     # Without a token any page the user's browser shows could start jobs and fetches here
     # (a text/plain POST needs no preflight; an <img> loads /v1/title), and a page under a
