@@ -84,6 +84,10 @@ static void write_all(FILE *f, const srv_t *s) {
     gauge(f, "cafe_serve_jobs_queued", "Jobs resumed by a restart, waiting for --max-jobs.",
           s->jobs_queued);
     gauge(f, "cafe_serve_fetches_in_flight", "Fetches running now.", s->fetching);
+    gauge(f, "cafe_serve_title_lookups_waiting",
+          "Title lookups waiting for a fetch, their clients gone or not (at most "
+          "--max-connections).",
+          s->title_tasks);
     gauge(f, "cafe_serve_connections", "Client connections open.", s->conns.len);
     gauge(f, "cafe_serve_job_list_bytes", "Memory of the job lists being received.", s->body_bytes);
     gauge(f, "cafe_serve_uptime_seconds", "Seconds since start.",

@@ -715,6 +715,7 @@ def test_title_lookups_whose_clients_left_are_bounded():
                       lambda n: n >= 101)
         assert seen == 101, seen  # every lookup was read and handled
         assert srv.metric("cafe_serve_fetches_in_flight") == 20
+        assert srv.metric("cafe_serve_title_lookups_waiting") == 20  # the limit, in sight
         probe = urllib.parse.quote(quick.url("/probe"), safe="")
         status, h, err = srv.json("GET", f"/v1/title?url={probe}")
         assert status == 503 and h.get("retry-after") == "1", (status, h, err)
