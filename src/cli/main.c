@@ -1,7 +1,6 @@
 /* The `cafe` command: a thin layer over libcafe, as curl's tool is over libcurl. */
 #include "cafe.h"
 #include "demo.h"
-#include "fdwait.h"
 #include "msg.h"
 #include "optab.h"
 #include "queue_cmd.h"
@@ -119,11 +118,7 @@ static int stdout_written(int rc) {
     errno = 0;
     if (fflush(stdout) == 0 && !ferror(stdout))
         return rc;
-    int quiet = errno == EPIPE || (errno == 0 && fd_reader_gone(1));
-    if (rc == 0 && !quiet) /* errno is 0 when the write failed earlier, unchecked */
-        fprintf(stderr, "%s: writing standard output%s%s\n", msg_prog(), errno ? ": " : " failed",
-                errno ? strerror(errno) : "");
-    return rc ? rc : 2;
+    return rc ? rc : msg_stdout_failed(errno); /* errno 0: the write failed earlier, unchecked */
 }
 
 int main(int argc, char **argv) {

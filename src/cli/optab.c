@@ -3,9 +3,11 @@
  * abbreviations, and a table row is all that is needed to parse, check and describe. */
 #include "optab.h"
 #include "cafe.h"
+#include "msg.h"
 #include "termchar.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,10 +165,16 @@ void cli_version(FILE *f) {
 }
 
 static int action(const cli_optab_t *tab, const cli_opt_t *o) {
+    errno = 0;
     if (o->kind == CLI_OPT_HELP)
         cli_optab_help(tab, stdout);
     else
         cli_version(stdout);
+    /* Checked here, while errno still says why: a write that failed in the text's last
+     * fprintf (where the stream's buffer filled) leaves main's final fflush nothing to write,
+     * and the stream keeps no cause ("writing standard output failed" for serve --help). */
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return msg_stdout_failed(errno);
     return -1;
 }
 

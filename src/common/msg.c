@@ -1,5 +1,6 @@
 /* The tool's messages (msg.h). */
 #include "msg.h"
+#include "fdwait.h"
 #include "termchar.h"
 #include "cafe.h"
 
@@ -132,4 +133,11 @@ const char *msg_quote(const char *name) {
     }
     slot[i][quote((const unsigned char *)name, slot[i])] = '\0';
     return slot[i];
+}
+
+int msg_stdout_failed(int err) {
+    if (err != EPIPE && !(err == 0 && fd_reader_gone(1)))
+        fprintf(stderr, "%s: writing standard output%s%s\n", msg_prog(), err ? ": " : " failed",
+                err ? strerror(err) : "");
+    return 2;
 }

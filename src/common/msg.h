@@ -37,4 +37,9 @@ const char *msg_strerror(int rc);
  * a placeholder). */
 const char *msg_quote(const char *name);
 
+/* What was printed on standard output did not all reach it (err: the failed write's errno,
+ * 0 when it is not known): said on stderr, as coreutils' close_stdout says it, unless its
+ * reader is gone (EPIPE, or a closed pipe seen), a quiet stop. Returns 2, the status. */
+int msg_stdout_failed(int err);
+
 #endif
