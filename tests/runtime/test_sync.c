@@ -478,10 +478,15 @@ static void test_handover_in_the_turn_of_a_cancel(void **state) {
  * interrupts the waiter while it waits: it takes nothing, and the next waiter gets the permit
  * or item. Neither way is anything lost or doubled. (tests/runtime/asyncio_parity.py checks
  * both orders against asyncio: sem_deadline_woken, sem_deadline_first.) ---- */
+/* The timed waiters' deadline: long enough that parking them and handing them what they wait
+ * for comes first even under valgrind on a loaded machine (at 20 ms, memcheck's run in CI saw
+ * a deadline pass before the hand-over once), which spin_ms then runs past. */
+enum { WAITER_DEADLINE_MS = 250 };
+
 static int timed_sem_waiter(void *arg, void **value) {
     waiter_t *w = arg;
     cafe_deadline_t d;
-    cafe_deadline_begin(&d, 20);
+    cafe_deadline_begin(&d, WAITER_DEADLINE_MS);
     w->rc = cafe_sem_acquire(&w->h->sem);
     if (w->rc == 0) {
         w->h->order[w->h->norder++] = w->id;
@@ -498,7 +503,7 @@ static int timed_sem_waiter(void *arg, void **value) {
 static int scoped_sem_waiter(void *arg, void **value) {
     waiter_t *w = arg;
     cafe_deadline_t d;
-    cafe_deadline_begin(&d, 20);
+    cafe_deadline_begin(&d, WAITER_DEADLINE_MS);
     w->rc = cafe_sem_acquire(&w->h->sem);
     w->got = (void *)(intptr_t)cafe_deadline_end(&d);
     if (w->rc == 0)
@@ -509,7 +514,7 @@ static int scoped_sem_waiter(void *arg, void **value) {
 static int timed_get_waiter(void *arg, void **value) {
     waiter_t *w = arg;
     cafe_deadline_t d;
-    cafe_deadline_begin(&d, 20);
+    cafe_deadline_begin(&d, WAITER_DEADLINE_MS);
     w->rc = cafe_queue_get(&w->h->q, &w->got);
     cafe_deadline_end(&d);
     return 0;
@@ -533,7 +538,7 @@ static int deadline_handover_main(void *arg, void **value) {
     park_all(t + 1, w + 1, 1, sem_waiter, &h);
     w[1].id = 2;
     cafe_sem_release(&h.sem);
-    spin_ms(30);
+    spin_ms(WAITER_DEADLINE_MS + 10);
     join_all(t, 2);
     assert_int_equal(w[0].rc, 0);
     assert_int_equal((int)(intptr_t)w[0].got, CAFE_ETIMEDOUT);
@@ -546,7 +551,7 @@ static int deadline_handover_main(void *arg, void **value) {
     assert_int_equal(cafe_sem_try_acquire(&h.sem), 0);
     park_all(t, w, 1, scoped_sem_waiter, &h);
     cafe_sem_release(&h.sem);
-    spin_ms(30);
+    spin_ms(WAITER_DEADLINE_MS + 10);
     join_all(t, 1);
     assert_int_equal(w[0].rc, 0);
     assert_int_equal((int)(intptr_t)w[0].got, 0);
@@ -558,7 +563,7 @@ static int deadline_handover_main(void *arg, void **value) {
     park_all(t, w, 1, timed_sem_waiter, &h);
     park_all(t + 1, w + 1, 1, sem_waiter, &h);
     w[1].id = 2;
-    spin_ms(30);
+    spin_ms(WAITER_DEADLINE_MS + 10);
     assert_int_equal(cafe_task_yield(), 0);
     cafe_sem_release(&h.sem);
     join_all(t, 2);
@@ -573,7 +578,7 @@ static int deadline_handover_main(void *arg, void **value) {
     park_all(t, w, 1, timed_get_waiter, &h);
     park_all(t + 1, w + 1, 1, get_waiter, &h);
     assert_int_equal(cafe_queue_put(&h.q, &h), 0);
-    spin_ms(30);
+    spin_ms(WAITER_DEADLINE_MS + 10);
     assert_int_equal(cafe_queue_put(&h.q, &h.q), 0);
     join_all(t, 2);
     assert_int_equal(w[0].rc, 0);
