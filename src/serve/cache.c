@@ -196,7 +196,7 @@ static void make_ready(srv_t *s, srv_entry_t *e) {
 static void reply_entry(srv_req_t *r, srv_entry_t *e, const char *how) {
     srv_t *s = r->srv;
     if (!e->json) {
-        srv_reply_error(r, 503, "the fetch was cancelled: shutting down");
+        srv_reply_stopping(r, "the fetch was cancelled: shutting down");
         return;
     }
     uint64_t age = srv_now(s) - e->fetched_ms;
@@ -278,7 +278,7 @@ static int title_task(void *arg, void **value) {
     else
         rc = cafe_future_wait(&call.e->done, NULL);
     if (rc != 0)
-        srv_reply_error(call.r, 503, "cancelled: shutting down");
+        srv_reply_stopping(call.r, "cancelled: shutting down");
     else
         reply_entry(call.r, call.e, call.owner ? "miss" : "shared");
     entry_unref(call.e);

@@ -87,12 +87,13 @@ static void drain_connections(srv_t *s) {
 }
 
 static void shut_down(srv_t *s) {
+    s->stop_until_ms = srv_now(s) + s->o.shutdown_grace_ms; /* before any 503 says it */
     s->stopping = 1;
     srv_httpd_quiesce(s);
     if (!s->o.quiet)
         fprintf(stderr, "cafe serve: stopping (jobs and title lookups get %.1f s to finish)\n",
                 (double)s->o.shutdown_grace_ms / 1000);
-    uint64_t until = srv_now(s) + s->o.shutdown_grace_ms;
+    uint64_t until = s->stop_until_ms;
     /* Title lookups in flight too: they were cancelled (503) at once, though their fetch
      * would have ended a moment later, and a rolling restart failed every one under way. */
     while ((srv_jobs_running(s) > 0 || s->title_tasks > 0) && srv_now(s) < until)

@@ -3,7 +3,9 @@
  * not run), talk to this origin only, and be framed by nobody. */
 #include "srv.h"
 
+#include <inttypes.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,4 +62,22 @@ int srv_reply_error(srv_req_t *r, unsigned status, const char *msg) {
     if (rc == 0 && status == 401)
         MHD_add_response_header(r->resp, "WWW-Authenticate", "Bearer");
     return rc;
+}
+
+/* RFC 9110 10.2.3: a 503 says when to come back. The service is going: by the end of
+ * --shutdown-grace it has exited and, restarted by its supervisor, answers again; so the
+ * seconds of grace left (at least 1), as the service's other 503s and 429s give theirs. */
+void srv_retry_after_stopping(srv_req_t *r) {
+    if (!r->resp || r->resp_shared)
+        return;
+    uint64_t now = srv_now(r->srv), until = r->srv->stop_until_ms;
+    uint64_t left = until > now ? until - now : 0;
+    char v[24];
+    snprintf(v, sizeof v, "%" PRIu64, left < 1000 ? 1 : (left + 999) / 1000);
+    MHD_add_response_header(r->resp, "Retry-After", v);
+}
+
+void srv_reply_stopping(srv_req_t *r, const char *msg) {
+    if (srv_reply_error(r, 503, msg) == 0)
+        srv_retry_after_stopping(r);
 }

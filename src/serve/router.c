@@ -338,7 +338,7 @@ static int refuse_early(srv_req_t *r, const char *path, const char *method, cons
     /* A job's status and its DELETE still go while jobs get --shutdown-grace to finish: a
      * cancel refused then was lost, and the restart resumed the job. */
     if (s->stopping && r->route != SRV_R_HEALTHZ && r->route != SRV_R_JOB)
-        return srv_reply_error(r, 503, "shutting down"), 1;
+        return srv_reply_stopping(r, "shutting down"), 1;
     if (r->route == SRV_R_JOBS && multipart(r->conn)) {
         srv_reply_error(r, 415,
                         "a multipart upload is not taken: send the list itself, as text/plain "
@@ -441,6 +441,7 @@ static void healthz(srv_req_t *r) {
     srv_t *s = r->srv;
     if (s->stopping) {
         srv_reply(r, 503, "application/json", stopping, sizeof stopping - 1, 0);
+        srv_retry_after_stopping(r);
         return;
     }
     if (!s->healthz && srv_reply(r, 200, "application/json", ok, sizeof ok - 1, 0) == 0) {

@@ -97,6 +97,7 @@ typedef struct srv {
     struct srv_host *job_hosts[256];
     cafe_group_t tasks; /* every request task and job task */
     int stopping;
+    uint64_t stop_until_ms; /* stopping: the end of --shutdown-grace (srv_now's clock) */
     uint64_t started_ms;
     struct MHD_Response *healthz; /* prepared once: the cheapest answer */
     srv_metrics_t m;
@@ -167,6 +168,10 @@ int srv_target_refused(const void *con_cls);
 int srv_reply(srv_req_t *r, unsigned status, const char *ctype, const void *data, size_t len,
               int copy);
 int srv_reply_error(srv_req_t *r, unsigned status, const char *msg);
+/* 503 with msg for a request the stopping service will not serve, with Retry-After; and
+ * that header alone, on an answer of the stopping service prepared for this request. */
+void srv_reply_stopping(srv_req_t *r, const char *msg);
+void srv_retry_after_stopping(srv_req_t *r);
 /* Answers with a prepared response that stays its owner's (libmicrohttpd counts its uses). */
 void srv_reply_shared(srv_req_t *r, unsigned status, struct MHD_Response *resp);
 void srv_headers_common(struct MHD_Response *resp, const char *ctype);

@@ -583,6 +583,72 @@ def test_a_title_lookup_in_flight_at_sigterm_is_answered_within_the_grace():
         gate.close()
 
 
+def retry_after(h, most):
+    v = h.get("retry-after", "")
+    assert v.isdigit() and 1 <= int(v) <= most, h
+    return int(v)
+
+
+def test_the_503s_of_a_stopping_service_say_when_to_come_back():
+    # RFC 9110 10.2.3: the service's other 503s carry Retry-After, but "shutting down" (new
+    # requests during the grace, /healthz, the lookups cancelled after it) carried none: a
+    # client or a load balancer was not told when to come back
+    gate = Gate()
+    own = Serve("--allow-private", "--shutdown-grace", str(PATIENCE))
+    try:
+        _, _, st = post_job(own, [gate.url("/job")])
+        gate.wait_arrived(1)
+        c = own.conn()  # open before the stop: the listening socket is closed then
+        c.connect()
+        h2 = own.conn()
+        h2.connect()
+        own.proc.send_signal(signal.SIGTERM)
+        line = own.proc.stderr.readline()  # said once the stop has begun
+        assert b"stopping" in line, line
+        c.request("GET", q(page(1, 1)))
+        r = c.getresponse()
+        body = r.read()
+        assert r.status == 503 and b"shutting down" in body, (r.status, body)
+        retry_after({k.lower(): v for k, v in r.getheaders()}, PATIENCE)
+        h2.request("GET", "/healthz")
+        r = h2.getresponse()
+        assert r.status == 503 and json.loads(r.read()) == {"status": "stopping"}
+        retry_after({k.lower(): v for k, v in r.getheaders()}, PATIENCE)
+        gate.open()
+        own.proc.wait(PATIENCE)
+        assert own.proc.returncode == 0, (own.proc.returncode, own.proc.stderr.read())
+        c.close()
+        h2.close()
+    finally:
+        if own.proc.poll() is None:
+            own.proc.kill()
+            own.proc.communicate()
+        gate.close()
+    # after the grace: a lookup still waiting for its fetch is cancelled, 503, come back soon
+    gate = Gate()
+    own = Serve("--allow-private", "--shutdown-grace", "0")
+    try:
+        got = {}
+
+        def lookup():
+            got["answer"] = own.request("GET", q(gate.url("/cut")))
+
+        t = threading.Thread(target=lookup)
+        t.start()
+        gate.wait_arrived(1)
+        own.proc.send_signal(signal.SIGTERM)
+        t.join(PATIENCE)
+        status, h, body = got["answer"]
+        assert status == 503 and b"shutting down" in body, (status, body)
+        assert retry_after(h, 1) == 1
+        own.proc.wait(PATIENCE)
+    finally:
+        if own.proc.poll() is None:
+            own.proc.kill()
+            own.proc.communicate()
+        gate.close()
+
+
 def test_a_page_not_well_formed_xml_says_why_and_is_no_failure():
     # cafe serve fetches as cafe titles does: the reason, and no failure in the job's counts
     from pageserver import PageServer
