@@ -10,6 +10,7 @@
 #include "job.h"
 #include "format.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +87,12 @@ static int next_piece(srv_req_t *r) {
         return csv_header(&r->pend, &r->pend_len) == 0 ? 1 : CAFE_ENOMEM;
     }
     if (r->by_done) {
-        if (r->cursor < j->done) {
+        if (r->skip) { /* ?offset: the first records stored, which the client has */
+            uint64_t k = r->skip < j->done - r->cursor ? r->skip : j->done - r->cursor;
+            r->cursor += k;
+            r->skip -= k;
+        }
+        if (r->cursor < j->done && !r->skip) {
             int rc = render_record(r, j->done_order[r->cursor++]);
             return rc == 0 ? 1 : rc;
         }
@@ -95,7 +101,13 @@ static int next_piece(srv_req_t *r) {
     } else {
         while (r->cursor < j->n && !j->rec_len[r->cursor] && srv_job_over(j))
             r->cursor++; /* never finished: the job was cancelled or interrupted */
-        if (r->cursor < j->n && j->rec_len[r->cursor]) {
+        while (r->skip && r->cursor < j->n && j->rec_len[r->cursor]) {
+            r->skip--; /* ?offset: the client has it */
+            r->cursor++;
+            while (r->cursor < j->n && !j->rec_len[r->cursor] && srv_job_over(j))
+                r->cursor++;
+        }
+        if (r->cursor < j->n && j->rec_len[r->cursor] && !r->skip) {
             int rc = render_record(r, r->cursor);
             r->cursor++;
             return rc == 0 ? 1 : rc;
@@ -263,6 +275,19 @@ static uint64_t resume_cursor(const srv_req_t *r, const srv_job_t *j) {
     return 0;
 }
 
+/* ?offset=N: the number of records of this stream the client has already (the lines of a
+ * JSON Lines download cut short, the rows of a CSV one after its header), which it is not
+ * sent again: a download taken up where it was cut. 0 without it; -1 for one that is no
+ * decimal number. */
+static int64_t want_offset(struct MHD_Connection *conn) {
+    const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "offset");
+    if (!v)
+        return 0;
+    if (!*v || strlen(v) > 18 || strspn(v, "0123456789") != strlen(v))
+        return -1;
+    return (int64_t)strtoll(v, NULL, 10);
+}
+
 /* ?download: 1 for an attachment ("?download", =1, =true, =yes), 0 for none (absent, =0,
  * =false, =no), -1 for another value. Its value was not looked at: ?download=0 was one. */
 static int want_download(struct MHD_Connection *conn) {
@@ -297,6 +322,11 @@ void srv_results_start(srv_req_t *r, srv_job_t *j, const char *method) {
         srv_reply_error(r, 400, "download must be 1 or 0");
         return;
     }
+    int64_t offset = want_offset(r->conn);
+    if (offset < 0) {
+        srv_reply_error(r, 400, "offset must be a number of records");
+        return;
+    }
     r->by_done = order && strcmp(order, "done") == 0;
     struct MHD_Response *resp =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, reader, r, on_free);
@@ -318,6 +348,10 @@ void srv_results_start(srv_req_t *r, srv_job_t *j, const char *method) {
     }
     r->fmt = fmt;
     r->cursor = fmt == FMT_SSE ? resume_cursor(r, j) : 0;
+    /* An EventSource's Last-Event-ID, when it names a record, says where it is; else
+     * ?offset. The rows after an offset follow rows the client has: no second header. */
+    r->skip = r->cursor ? 0 : (uint64_t)offset;
+    r->header_done = r->skip > 0;
     r->job = j;
     j->refs++;
     srv_req_ref(r); /* the response's: on_free gives it back */

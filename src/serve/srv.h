@@ -120,6 +120,7 @@ struct srv_req {
     /* Results streaming (results.c). */
     srv_job_t *job;
     uint64_t cursor;
+    uint64_t skip; /* ?offset: records the client has already, not sent again */
     int fmt, ended, header_done;
     int by_done; /* ?order=done: records as they were stored, not in input order */
     int ping;    /* SSE: resumed by the --sse-ping timer; a comment if nothing else is due */

@@ -459,6 +459,58 @@ def test_sse_resumes_after_last_event_id():
         assert sse_ids(body) == list(range(21)), bad
 
 
+def test_a_cut_download_is_taken_up_at_an_offset():
+    # only SSE could resume (Last-Event-ID): a JSON Lines or CSV download cut short had to
+    # be fetched again whole. ?offset=N leaves out the N records the client has already.
+    urls = [page(i % SITES, 600 + i, f"?delay={(29 * i) % 30}") for i in range(30)]
+    _, _, st = post_job(srv, urls + ["not a url"])
+    st = wait_job(srv, st["id"])
+    path = f"/v1/jobs/{st['id']}/results"
+    _, _, whole = srv.request("GET", path)
+    lines = whole.splitlines(keepends=True)
+    assert len(lines) == 31
+    _, _, csv_whole = srv.request("GET", path + "?format=csv-safe")
+    rows = csv_whole.splitlines(keepends=True)
+    _, _, done_whole = srv.request("GET", path + "?order=done")
+    done = done_whole.splitlines(keepends=True)
+    assert sorted(done) == sorted(lines)
+    for n in (0, 1, 17, 30, 31, 32, 10**17):
+        status, _, body = srv.request("GET", f"{path}?offset={n}")
+        assert status == 200 and body == b"".join(lines[n:]), (n, body[:80])
+        _, _, body = srv.request("GET", f"{path}?format=csv-safe&download=1&offset={n}")
+        # no second header row: these rows follow those the client has
+        want = rows if n == 0 else rows[1 + n:]
+        assert body == b"".join(want), (n, body[:80])
+        _, _, body = srv.request("GET", f"{path}?order=done&offset={n}")
+        assert body == b"".join(done[n:]), (n, body[:80])
+    _, _, body = srv.request("GET", path + "?format=sse&offset=28")
+    assert sse_ids(body) == [28, 29, 30] and body.endswith(b"event: end\ndata: done\n\n")
+    for bad in ("-1", "x", "", "1x", "1e3", "99999999999999999999"):
+        status, _, body = srv.request("GET", f"{path}?offset={bad}")
+        assert status == 400 and b"offset" in body, (bad, status, body)
+    # while the job runs: the records past the offset that are not in yet are waited for
+    gate = Gate()
+    try:
+        urls = [page(5, 700 + i) for i in range(3)] + [gate.url("/slow")] + \
+            [page(5, 710 + i) for i in range(3)]
+        _, _, st = post_job(srv, urls)
+        got = {}
+
+        def read():
+            got["answer"] = srv.request("GET", f"/v1/jobs/{st['id']}/results?offset=5")
+
+        t = threading.Thread(target=read)
+        t.start()
+        gate.wait_arrived(1)
+        gate.open()
+        t.join(PATIENCE)
+        status, _, body = got["answer"]
+        recs = [json.loads(x) for x in body.splitlines()]
+        assert status == 200 and [r["url"] for r in recs] == urls[5:], recs
+    finally:
+        gate.close()
+
+
 def test_results_stream_while_the_job_runs():
     # the first URL is quick, the rest are slow: the first record must arrive while the
     # job still runs, on the same open response
