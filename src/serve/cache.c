@@ -193,20 +193,66 @@ static void make_ready(srv_t *s, srv_entry_t *e) {
     evict(s, NULL);
 }
 
-static void reply_entry(srv_req_t *r, srv_entry_t *e, const char *how) {
+/* The entry's record as the lookup of `url` (the URL without its fragment, which is the
+ * entry's key, and its fragment at url + frag) answers it: its URL the one asked for, and its
+ * final URL with that fragment when the last one it was sent to gave none (RFC 9110
+ * 10.2.2), as a fetch of the whole URL said them; the fragment never went to the server, so
+ * nothing else differs. Into *out (malloc'd), 0 or a negative code. */
+static int record_with_fragment(const srv_entry_t *e, const char *url, size_t frag, char **out,
+                                size_t *len) {
+    record_t rec;
+    size_t n = e->json_len && e->json[e->json_len - 1] == '\n' ? e->json_len - 1 : e->json_len;
+    int rc = format_parse_json(e->json, n, &rec);
+    if (rc != 0) {
+        record_clear(&rec);
+        return rc == -1 ? CAFE_EINVAL : rc;
+    }
+    rc = (rec.url = record_keep(&rec, url, strlen(url))) ? 0 : CAFE_ENOMEM;
+    if (rc == 0 && rec.final_url && !strchr(rec.final_url, '#')) {
+        size_t fl = strlen(rec.final_url), tl = strlen(url + frag);
+        char *f = malloc(fl + tl + 1);
+        rc = CAFE_ENOMEM;
+        if (f) {
+            memcpy(f, rec.final_url, fl);
+            memcpy(f + fl, url + frag, tl + 1);
+            rec.final_url = record_keep(&rec, f, fl + tl);
+            rc = rec.final_url ? 0 : CAFE_ENOMEM;
+            free(f);
+        }
+    }
+    if (rc == 0 && format_record_dup(RECORD_FMT_JSON, &rec, out, len) != 0)
+        rc = CAFE_ENOMEM;
+    record_clear(&rec);
+    return rc;
+}
+
+static void reply_entry(srv_req_t *r, srv_entry_t *e, const char *how, const char *url,
+                        size_t frag) {
     srv_t *s = r->srv;
     if (!e->json) {
         srv_reply_stopping(r, "the fetch was cancelled: shutting down");
         return;
     }
     uint64_t age = srv_now(s) - e->fetched_ms;
-    int hit = strcmp(how, "hit") == 0;
+    int hit = strcmp(how, "hit") == 0 && !url; /* a fragment's answer is its own */
     if (hit && e->hit && e->hit_age == age / 1000) {
         srv_reply_shared(r, 200, e->hit);
         return;
     }
-    if (srv_reply(r, 200, "application/json", e->json, e->json_len, 1) != 0)
+    if (url) {
+        char *json;
+        size_t len;
+        if (record_with_fragment(e, url, frag, &json, &len) != 0) {
+            srv_reply_error(r, 503, "out of memory");
+            return;
+        }
+        int rc = srv_reply(r, 200, "application/json", json, len, 1);
+        free(json);
+        if (rc != 0)
+            return;
+    } else if (srv_reply(r, 200, "application/json", e->json, e->json_len, 1) != 0) {
         return;
+    }
     if (!e->keep) { /* not cached here: nor downstream */
         MHD_add_response_header(r->resp, "Cache-Control", "no-store");
         MHD_add_response_header(r->resp, "X-Cache", how);
@@ -244,6 +290,8 @@ typedef struct title_call {
     srv_req_t *r;
     srv_entry_t *e;
     int owner; /* this request's task fetches; the others wait */
+    char *url; /* the URL asked for when it has a fragment (at frag), else NULL */
+    size_t frag;
 } title_call_t;
 
 static void fetch_entry(srv_t *s, srv_entry_t *e) {
@@ -280,7 +328,8 @@ static int title_task(void *arg, void **value) {
     if (rc != 0)
         srv_reply_stopping(call.r, "cancelled: shutting down");
     else
-        reply_entry(call.r, call.e, call.owner ? "miss" : "shared");
+        reply_entry(call.r, call.e, call.owner ? "miss" : "shared", call.url, call.frag);
+    free(call.url);
     entry_unref(call.e);
     srv_resume(call.r);
     srv_req_unref(call.r);
@@ -288,20 +337,23 @@ static int title_task(void *arg, void **value) {
     return 0;
 }
 
-static void start_task(srv_req_t *r, srv_entry_t *e, int owner) {
+/* Takes url (malloc'd or NULL). */
+static void start_task(srv_req_t *r, srv_entry_t *e, int owner, char *url, size_t frag) {
     title_call_t *call = malloc(sizeof(*call));
     if (!call) {
+        free(url);
         srv_reply_error(r, 503, "out of memory");
         entry_unref(e);
         return;
     }
-    *call = (title_call_t){r, e, owner};
+    *call = (title_call_t){r, e, owner, url, frag};
     srv_req_ref(r);
     srv_suspend(r);
     cafe_task_opts_t to = {.name = "serve title"};
     r->srv->title_tasks++;
     if (cafe_group_spawn(&r->srv->tasks, title_task, call, &to) != 0) {
         r->srv->title_tasks--;
+        free(call->url);
         free(call);
         srv_resume(r);
         srv_req_unref(r);
@@ -339,6 +391,25 @@ void srv_title_get(srv_req_t *r, const char *url) {
         h = hash_of(&s->cache, key, strlen(key));
         e = lookup(&s->cache, key, h);
     }
+    /* The fragment is the client's (RFC 9110 4.2.4): never sent, the same page with or
+     * without it. So one entry, and one fetch, for the URL without it: each fragment had its
+     * own. Keys have none, so a URL found as given has none either; the answer still names
+     * the URL asked for (reply_entry). */
+    char *full = NULL;
+    const char *hash_sign = e ? NULL : strchr(key ? key : url, '#');
+    size_t frag = 0;
+    if (hash_sign) {
+        frag = (size_t)(hash_sign - (key ? key : url));
+        full = key ? key : strdup(url);
+        key = full ? strndup(full, frag) : NULL;
+        if (!key) {
+            free(full);
+            srv_reply_error(r, 503, "out of memory");
+            return;
+        }
+        h = hash_of(&s->cache, key, frag);
+        e = lookup(&s->cache, key, h);
+    }
     if (e && !e->pending && srv_now(s) - e->fetched_ms >= s->o.cache_ttl_ms) {
         entry_drop(&s->cache, e); /* expired */
         e = NULL;
@@ -347,7 +418,8 @@ void srv_title_get(srv_req_t *r, const char *url) {
         free(key);
         s->m.cache_hits++;
         dlist_front(&s->cache.lru, &e->lru);
-        reply_entry(r, e, "hit");
+        reply_entry(r, e, "hit", full, frag);
+        free(full);
         return;
     }
     /* A lookup's fetch goes on when its client leaves (for the cache), each on a task with
@@ -356,6 +428,7 @@ void srv_title_get(srv_req_t *r, const char *url) {
      * clients could: past it, the lookup is refused until fetches end. */
     if (s->title_tasks >= s->o.max_connections) {
         free(key);
+        free(full);
         srv_reply_error(r, 503, "too many title lookups in flight: try again later");
         if (r->resp)
             MHD_add_response_header(r->resp, "Retry-After", "1");
@@ -365,19 +438,21 @@ void srv_title_get(srv_req_t *r, const char *url) {
         free(key);
         s->m.cache_joined++;
         e->refs++;
-        start_task(r, e, 0);
+        start_task(r, e, 0, full, frag);
         return;
     }
     s->m.cache_misses++;
     if (!key && !(key = strdup(url))) {
+        free(full);
         srv_reply_error(r, 503, "out of memory");
         return;
     }
     e = insert_pending(&s->cache, key, h);
     if (!e) {
         free(key);
+        free(full);
         srv_reply_error(r, 503, "out of memory");
         return;
     }
-    start_task(r, e, 1);
+    start_task(r, e, 1, full, frag);
 }

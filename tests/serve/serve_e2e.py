@@ -6,10 +6,12 @@ import io
 import json
 import os
 import re
+import select
 import signal
 import socket
 import sys
 import threading
+import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -47,6 +49,57 @@ def test_title_miss_then_hit_with_cache_headers():
     assert rec2 == rec
     assert h["cache-control"].startswith("public, max-age=") and "age" in h, h
     assert srv.metric("cafe_serve_fetches_total") == fetches
+
+
+def test_urls_that_differ_by_their_fragment_share_one_entry():
+    # the fragment never goes to the server: each one had its own cache entry and fetch
+    base = page(2, 41)
+    fetches = srv.metric("cafe_serve_fetches_total")
+    status, h, plain = srv.json("GET", q(base + "#intro"))
+    assert status == 200 and h["x-cache"] == "miss", (status, h)
+    # the answer still names the URL asked for, and the final URL keeps its fragment
+    assert plain["url"] == base + "#intro" and plain["final_url"] == base + "#intro", plain
+    for frag, how in (("#other", "hit"), ("", "hit"), ("#", "hit"), ("#a%20b", "hit"),
+                      ("#other", "hit")):
+        status, h, rec = srv.json("GET", q(base + frag))
+        assert status == 200 and h["x-cache"] == how, (frag, h)
+        assert rec["url"] == base + frag and rec["final_url"] == base + frag, (frag, rec)
+        assert dict(rec, url=None, final_url=None) == dict(plain, url=None, final_url=None)
+    assert srv.metric("cafe_serve_fetches_total") == fetches + 1
+    # redirected: the final URL takes the fragment asked for, as a fetch with it said
+    _, _, rec = srv.json("GET", q(fx.url(2, "/redirect/2#x")))
+    assert rec["final_url"] == fx.url(2, "/page/0#x"), rec
+    _, h, rec = srv.json("GET", q(fx.url(2, "/redirect/2#y")))
+    assert h["x-cache"] == "hit" and rec["final_url"] == fx.url(2, "/page/0#y"), (h, rec)
+    # lookups waiting for one fetch share it, each answered with its own URL (a service of
+    # their own: its gauge counts them alone)
+    gate = Gate()
+    own = Serve("--allow-private", "-q")
+    try:
+        got = {}
+
+        def lookup(frag):
+            got[frag] = own.json("GET", q(gate.url("/frag") + frag))
+
+        threads = [threading.Thread(target=lookup, args=(f,)) for f in ("#one", "#two", "")]
+        for t in threads:
+            t.start()
+        end = time.monotonic() + PATIENCE
+        while own.metric("cafe_serve_title_lookups_waiting") < 3:  # all three wait
+            assert time.monotonic() < end, "the lookups did not all wait"
+            select.select([], [], [], 0.02)
+        gate.open()
+        for t in threads:
+            t.join(PATIENCE)
+        assert gate.arrived == 1, gate.arrived
+        for frag in ("#one", "#two", ""):
+            status, _, rec = got[frag]
+            assert status == 200 and rec["url"] == gate.url("/frag") + frag, (frag, rec)
+            assert rec["title"] == "gate /frag", rec
+        assert own.metric("cafe_serve_fetches_total") == 1
+    finally:
+        own.stop()
+        gate.close()
 
 
 def test_title_cache_expiry():
