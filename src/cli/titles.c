@@ -233,7 +233,8 @@ static int reader_task(void *arg, void **value) {
     }
     if (rc < 0 && rc != CAFE_ECANCELED) {
         cli_progress_erase(run); /* a line of its own, not the progress line's end */
-        fprintf(stderr, "cafe titles: reading %s: %s\n", run->source->what, input_strerror(rc));
+        fprintf(stderr, "cafe titles: reading %s: %s\n", run->source->what,
+                run->source->why[0] ? run->source->why : input_strerror(rc));
         run->input_error = 1;
     }
     return 0;

@@ -2,7 +2,6 @@
  * acknowledged in the same script, so no URL ever gets two records. */
 #include "format.h"
 #include "queue_worker.h"
-#include "msg.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -63,14 +62,16 @@ static int queue_write(sink_t *s, const record_t *rec) {
         return 0;
     }
     if (rc < 0) {
-        msg_progress_clear();
-        fprintf(stderr, "%s: redis %s: %s\n", w->prog, w->conf.display,
-                rc == CAFE_EIO ? redis_error(w->r) : cafe_strerror(rc));
         /* The run stops writing; the reader waited for the URLs held to be settled, which
-         * they never are now, and the worker never ended. */
+         * they never are now, and the worker never ended. The cause is why, which the run
+         * prints once ("writing the queue's results: ..."); printed here too, it was
+         * followed by a second line with only the code. */
         w->failed = 1;
         cafe_event_set(&w->freed);
-        return -EIO;
+        return sink_fail(s, -EIO, "redis %s: %s", w->conf.display,
+                         rc == CAFE_EIO || rc == CAFE_ECONNRESET || rc == CAFE_ECONNREFUSED
+                             ? redis_error(w->r)
+                             : cafe_strerror(rc));
     }
     queue_worker_release(w, h);
     w->lost += !rc;

@@ -285,10 +285,11 @@ static int queue_next(source_t *s, const char **line, size_t *len, uint64_t *ref
             w->idle_ms = w->idle_ms * 2 > IDLE_MAX_MS ? IDLE_MAX_MS : w->idle_ms * 2;
         }
     }
-    if (rc == CAFE_EIO) {
-        msg_progress_clear();
-        fprintf(stderr, "%s: redis: %s\n", w->prog, redis_error(w->r));
-    }
+    /* The cause, which the run prints once, after "reading the queue": printed here as
+     * well, it was followed by a second line with only the code ("Input/output error"). An
+     * outage past its retries (CAFE_ECONNRESET) has its cause in the link's error too. */
+    if (rc == CAFE_EIO || rc == CAFE_ECONNRESET || rc == CAFE_ECONNREFUSED)
+        snprintf(s->why, sizeof s->why, "redis %s: %s", w->conf.display, redis_error(w->r));
     return rc;
 }
 

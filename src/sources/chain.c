@@ -169,7 +169,8 @@ int source_inputs_open(source_t **out, const char *const *urls, size_t nurls,
     if (nurls) {
         args_source_t *a = calloc(1, sizeof(*a));
         if (a)
-            *a = (args_source_t){{&args_ops, "the -u URLs"}, urls, nurls, 0};
+            *a = (args_source_t){
+                .source = {.ops = &args_ops, .what = "the -u URLs"}, .urls = urls, .n = nurls};
         rc = a ? 0 : CAFE_ENOMEM;
         c->parts[c->n++] = a ? &a->source : NULL;
     }

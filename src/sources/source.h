@@ -29,9 +29,9 @@ typedef struct source_ops {
     /* Optional. 0 or a negative code (the source has printed why). */
     int (*start)(source_t *s);
     /* The next line: 1 and *line (len bytes, trimmed, never blank) valid until the next call,
-     * SOURCE_TOO_LONG, 0 at the end, or a negative code: CAFE_ECANCELED when the reading task
-     * was cancelled or the source aborted. *ref: the line's mark (0 if the source needs
-     * none). May suspend; one task at a time. */
+     * SOURCE_TOO_LONG, 0 at the end, or a negative code (why set when it says more; nothing
+     * printed): CAFE_ECANCELED when the reading task was cancelled or the source aborted. *ref: the
+     * line's mark (0 if the source needs none). May suspend; one task at a time. */
     int (*next)(source_t *s, const char **line, size_t *len, uint64_t *ref);
     /* Optional. Makes a next in progress, and every later one, give up with CAFE_ECANCELED
      * soon, even where cancelling the task cannot reach (a read on the thread pool): for
@@ -50,6 +50,10 @@ typedef struct source_ops {
 struct source {
     const source_ops_t *ops;
     const char *what; /* for messages: "urls.txt", "standard input", "the queue" */
+    /* Set by the source when next fails and its code alone would not say enough: the whole
+     * cause for the user (a Redis's own words), which the caller prints once; empty
+     * otherwise (the caller says the code's meaning). */
+    char why[256];
 };
 
 /* The calls, with the optional ops filled in. source_abort(NULL) and source_close(NULL) do

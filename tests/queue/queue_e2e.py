@@ -299,8 +299,17 @@ def test_a_queue_lost_by_a_restart_without_persistence_is_an_error():
         rc, err = finish(w)
         assert rc == 2 and "the queue is gone from Redis" in err, (rc, err)
         assert "another worker" not in err, err
+        said_once(err, "the queue is gone from Redis")
     finally:
         srv.close()
+
+
+def said_once(err, cause):
+    """The error is one line, with its cause: the worker said the cause, then the run said
+    "reading the queue: Input/output error" (or "writing the queue's results: ...") again
+    with only the code."""
+    lines = [line for line in err.splitlines() if "Input/output error" in line or cause in line]
+    assert len(lines) == 1 and cause in lines[0], err
 
 
 def test_a_queue_never_pushed_to_is_said_so():
@@ -1390,6 +1399,7 @@ def test_a_worker_whose_records_are_refused_ends():
     rs.cmd("SET", "cafe:{refused}:results", "not cafe's")
     rc, err = finish(worker(rs.url("refused"), "-c", "4"), timeout=60)
     assert rc == 2 and "WRONGTYPE" in err, (rc, err)
+    said_once(err, "WRONGTYPE")
     assert rs.cmd("ZCARD", "cafe:{refused}:leases") == 0, "URLs left leased"
 
 
