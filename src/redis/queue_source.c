@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -360,6 +361,21 @@ static uint64_t wall_ms(void) {
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* 64 random bits for the worker's name. getrandom(2) without blocking: a container started
+ * at boot before the kernel's pool is ready still starts (GRND_NONBLOCK); then, and on a
+ * kernel without getrandom, the monotonic clock's nanoseconds and an address (ASLR) mixed,
+ * which differ between two processes far more often than the wall clock's millisecond. */
+static uint64_t worker_nonce(void) {
+    uint64_t n;
+    if (getrandom(&n, sizeof n, GRND_NONBLOCK) == (ssize_t)sizeof n)
+        return n;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    n = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    n ^= (uint64_t)(uintptr_t)&n * 0x9e3779b97f4a7c15u;
+    return n ^ (n >> 31);
+}
+
 static int setup(queue_worker_t *w, const queue_worker_opts_t *o) {
     if (redis_conf_parse(&w->conf, o->url, NULL, o->prog) != 0)
         return 2;
@@ -375,12 +391,16 @@ static int setup(queue_worker_t *w, const queue_worker_opts_t *o) {
     w->cap = w->limit * RING_PER_LIMIT;
     if (!(w->ring = calloc(w->cap, sizeof(*w->ring))))
         return 2;
-    /* The worker's name: unique across machines and restarts. */
+    /* The worker's name: unique across machines and restarts. Host, pid and time alone were
+     * not: containers of one image (one hostname, pid 1) started in the same millisecond got
+     * the same name, and so shared their leases: the release at one's end gave back the URLs
+     * the other was still fetching, fetched again elsewhere. 64 random bits tell them
+     * apart; the rest stays for people reading cafe queue status. */
     char host[64] = "?";
     if (gethostname(host, sizeof host - 1) != 0)
         strcpy(host, "?");
-    snprintf(w->worker, sizeof w->worker, "%s:%ld:%llu", host, (long)getpid(),
-             (unsigned long long)wall_ms());
+    snprintf(w->worker, sizeof w->worker, "%s:%ld:%llu:%016llx", host, (long)getpid(),
+             (unsigned long long)wall_ms(), (unsigned long long)worker_nonce());
     if (queue_keys_init(&w->keys, w->conf.queue) != 0)
         return 2;
     cafe_event_init(&w->freed);

@@ -216,6 +216,39 @@ def test_a_worker_does_not_take_back_a_url_it_is_fetching():
     exactly_once(rs, "selfclaim", [slow, fast])
 
 
+def test_two_workers_of_one_image_started_at_once_have_two_names():
+    """A worker's name was host:pid:ms: two containers of one image (same hostname, each
+    worker pid 1) started in the same millisecond had one name, and Redis saw one worker
+    holding both's leases (the release at one's end gave back URLs the other was fetching).
+    Here each worker runs in its own UTS and PID namespaces (hostname cafe-box, pid 1) with
+    the wall clock standing still (frozen_clock.c), so host, pid and ms are the same: the
+    names differ now by their random part."""
+    shim = os.path.join(os.environ["CAFE_BUILD_DIR"], "tests", "libfrozen_clock.so")
+    box = ["unshare", "--uts", "--pid", "--fork", "--kill-child", "--mount-proc"]
+    if not os.path.exists(shim) or not shutil.which("unshare") or \
+            subprocess.run([*box, "true"], capture_output=True).returncode != 0:
+        raise Skip("no frozen_clock.so, or no UTS and PID namespaces here (unshare)")
+    urls, path = url_list("twins", 40, delay=300, first=99000)
+    assert cafe("queue", "push", rs.url("twins"), path).returncode == 0
+    env = dict(os.environ, LD_PRELOAD=shim, ASAN_OPTIONS="verify_asan_link_order=0")
+    cmd = [*box, "sh", "-c", 'hostname cafe-box && exec "$@"', "sh",
+           CAFE, "titles", "--queue", rs.url("twins"), "-c", "2"]
+    ws = [subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+          for _ in range(2)]
+    try:
+        # each worker holds at most 3 URLs (-c 2 and a batch of 1): 4 leased, both hold some
+        wait_until(lambda: rs.cmd("ZCARD", "cafe:{twins}:leases") >= 4, "both workers' claims",
+                   seconds=60)
+        owners = set(rs.cmd("HVALS", "cafe:{twins}:owner"))
+        names = rs.cmd("ZRANGE", "cafe:{twins}:workers", 0, -1)
+    finally:
+        outs = [finish(p) for p in ws]
+    assert all(n.startswith("cafe-box:1:1700000000000:") for n in owners), owners
+    assert len(owners) == 2 and len(names) == 2, (owners, names)
+    assert all(rc == 0 for rc, _ in outs), outs
+    exactly_once(rs, "twins", urls)
+
+
 def test_sigkill_worker_then_lease_expiry():
     urls, path = url_list("kill", 3000, delay=30, first=30000)
     cafe("queue", "push", rs.url("kill"), path)
