@@ -46,6 +46,7 @@ enum {
     QS_DELETE,
     QS_DRAINED,
     QS_DRAINER,
+    QS_FORGET,
     QS_COUNT
 };
 

@@ -81,17 +81,32 @@ const char *const queue_scripts[QS_COUNT] = {
      * acknowledged before it (the stats' done): its place among all the queue's records,
      * which every export gives it (queue_results.c). The record first, the URL settled
      * after; the first write (of nothing, in the drain note) lets Redis over maxmemory
-     * (noeviction) take the rest, as it lets a script that wrote go on. */
-    [QS_ACK] = "if redis.call('HGET', KEYS[4], ARGV[2]) ~= ARGV[1] then return 0 end "
+     * (noeviction) take the rest, as it lets a script that wrote go on.
+     * The URL's owner becomes a receipt, worker.."!", until the worker has the reply
+     * (FORGET): an ACK sent again after a reconnect, the first having gone through, answers
+     * 2 (written) by it, where it answered 0 and the worker counted a record "not written"
+     * that was. */
+    [QS_ACK] = "local o = redis.call('HGET', KEYS[4], ARGV[2]) "
+               "if o == ARGV[1] .. '!' then return 2 end "
+               "if o ~= ARGV[1] then return 0 end "
                "redis.call('ZSCORE', KEYS[3], ARGV[2]) "
                "local seq = redis.call('HGET', KEYS[6], 'done') or '0' "
                "redis.call('HDEL', KEYS[8], 'none') "
                "redis.call('XADD', KEYS[5], '*', 'record', ARGV[3], 'seq', seq) "
                "redis.call('HINCRBY', KEYS[6], 'done', 1) "
-               "redis.call('HDEL', KEYS[4], ARGV[2]) "
+               "redis.call('HSET', KEYS[4], ARGV[2], ARGV[1] .. '!') "
                "redis.call('ZREM', KEYS[3], ARGV[2]) "
                "if ARGV[4] == '1' then redis.call('HINCRBY', KEYS[6], 'failed', 1) end "
                "return 1",
+    /* FORGET worker url...: the receipts of ACKs whose reply worker has: none is sent
+     * again. */
+    [QS_FORGET] = "redis.call('HLEN', KEYS[4]) local n = 0 "
+                  "for i = 2, #ARGV do "
+                  "  if redis.call('HGET', KEYS[4], ARGV[i]) == ARGV[1] .. '!' then "
+                  "    redis.call('HDEL', KEYS[4], ARGV[i]) n = n + 1 "
+                  "  end "
+                  "end "
+                  "return n",
     /* RELEASE worker: every URL leased to worker goes back to the front of pending (a scan of
      * the leases: they are only the URLs in flight, a few hundred per worker). */
     [QS_RELEASE] = "redis.call('LLEN', KEYS[1]) local n = 0 "

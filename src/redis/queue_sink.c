@@ -20,8 +20,8 @@ static char *json_line(const record_t *rec, size_t *n) {
     return buf;
 }
 
-/* ACK: 1 when the record was written, 0 when the lease was no longer ours; or a negative
- * code. */
+/* ACK: 1 when the record was written (2: by this ACK's first sending, before a reconnect),
+ * 0 when the lease was no longer ours; or a negative code. */
 static int ack(queue_worker_t *w, const held_t *h, const record_t *rec) {
     size_t n;
     char *json = json_line(rec, &n);
@@ -34,7 +34,7 @@ static int ack(queue_worker_t *w, const held_t *h, const record_t *rec) {
     free(json);
     if (rc != 0)
         return rc;
-    int written = rep->type == REDIS_REPLY_INTEGER && rep->integer == 1;
+    int written = rep->type == REDIS_REPLY_INTEGER && (rep->integer == 1 || rep->integer == 2);
     freeReplyObject(rep);
     return written;
 }
@@ -73,9 +73,15 @@ static int queue_write(sink_t *s, const record_t *rec) {
                              ? redis_error(w->r)
                              : cafe_strerror(rc));
     }
-    queue_worker_release(w, h);
+    if (rc)
+        queue_worker_acked(w, h);
+    else
+        queue_worker_release(w, h);
     w->lost += !rc;
     sink_settle(s, &receipt, 1, rc);
+    /* A fast worker's receipts wait for no renewal: at most QUEUE_FORGET_MAX of them. */
+    if (w->nacked >= QUEUE_FORGET_MAX && !atomic_load(&w->stopping))
+        queue_worker_forget(w);
     return 0;
 }
 

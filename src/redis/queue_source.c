@@ -33,6 +33,11 @@ static void free_held(queue_worker_t *w) {
     free(w->claimed);
     w->claimed = NULL;
     w->nclaimed = w->next_claimed = 0;
+    for (size_t i = 0; i < w->nacked; i++)
+        free(w->acked[i].url);
+    free(w->acked);
+    w->acked = NULL;
+    w->nacked = w->acked_cap = 0;
 }
 
 void queue_worker_unref(queue_worker_t *w) {
@@ -50,6 +55,22 @@ void queue_worker_release(queue_worker_t *w, held_t *h) {
     *h = (held_t){0};
     w->held--;
     cafe_event_set(&w->freed);
+}
+
+void queue_worker_acked(queue_worker_t *w, held_t *h) {
+    if (w->nacked == w->acked_cap) {
+        size_t cap = w->acked_cap ? w->acked_cap * 2 : 64;
+        held_t *a = realloc(w->acked, cap * sizeof(*a));
+        if (!a) { /* its receipt stays in Redis: a few bytes, harmless */
+            queue_worker_release(w, h);
+            return;
+        }
+        w->acked = a;
+        w->acked_cap = cap;
+    }
+    w->acked[w->nacked++] = (held_t){.url = h->url, .len = h->len};
+    h->url = NULL; /* kept */
+    queue_worker_release(w, h);
 }
 
 int queue_worker_bound(queue_worker_t *w, cafe_deadline_t *d) {
@@ -120,13 +141,43 @@ static void renew(queue_worker_t *w, const char *lease) {
     free(lens);
 }
 
-/* Renews every lease held, three times per lease period. */
+/* The receipts of the URLs acked so far go, QUEUE_FORGET_MAX per call. The list is taken first:
+ * the call suspends, and the sink adds to a new one meanwhile. A call that fails leaves its
+ * receipts in Redis: inert (no URL is leased again once recorded), gone with the queue. */
+void queue_worker_forget(queue_worker_t *w) {
+    held_t *list = w->acked;
+    size_t n = w->nacked;
+    w->acked = NULL;
+    w->nacked = w->acked_cap = 0;
+    const char **argv = n ? malloc((QUEUE_FORGET_MAX + 1) * sizeof(*argv)) : NULL;
+    size_t *lens = n ? malloc((QUEUE_FORGET_MAX + 1) * sizeof(*lens)) : NULL;
+    for (size_t i = 0; argv && lens && i < n; i += QUEUE_FORGET_MAX) {
+        size_t m = n - i < QUEUE_FORGET_MAX ? n - i : QUEUE_FORGET_MAX;
+        argv[0] = w->worker;
+        lens[0] = strlen(w->worker);
+        for (size_t j = 0; j < m; j++) {
+            argv[1 + j] = list[i + j].url;
+            lens[1 + j] = list[i + j].len;
+        }
+        run_script(w, QS_FORGET, (int)m + 1, argv, lens);
+    }
+    free(argv);
+    free(lens);
+    for (size_t i = 0; i < n; i++)
+        free(list[i].url);
+    free(list);
+}
+
+/* Renews every lease held, three times per lease period, and forgets the receipts of the
+ * URLs acked meanwhile. */
 static int renew_task(void *arg, void **value) {
     queue_worker_t *w = arg;
     char lease[32];
     snprintf(lease, sizeof lease, "%llu", (unsigned long long)w->lease_ms);
-    while (cafe_task_sleep(w->lease_ms / 3) == 0)
+    while (cafe_task_sleep(w->lease_ms / 3) == 0) {
         renew(w, lease);
+        queue_worker_forget(w);
+    }
     return 0;
 }
 
@@ -305,8 +356,10 @@ static void queue_finish(source_t *s) {
     const char *argv[] = {w->worker};
     cafe_deadline_t d;
     int bound = queue_worker_bound(w, &d);
-    if (bound >= 0)
+    if (bound >= 0) {
         run_script(w, QS_RELEASE, 1, argv, NULL);
+        queue_worker_forget(w);
+    }
     if (bound > 0)
         queue_worker_bound_end(w, &d);
     redis_close(w->r); /* on the loop: its libuv handle must close before the loop ends */
@@ -318,8 +371,7 @@ static void queue_finish(source_t *s) {
     else if (w->lost && !w->quiet)
         fprintf(stderr,
                 "%s: %llu records not written: another worker had taken their URLs "
-                "over (a longer --lease avoids that double work), or a repeated "
-                "acknowledgement had gone through before a reconnect\n",
+                "over (a longer --lease avoids that double work)\n",
                 w->prog, (unsigned long long)w->lost);
 }
 

@@ -41,6 +41,10 @@ typedef struct queue_worker {
     cafe_event_t freed; /* a ring entry was freed, or the sink failed */
     int failed;         /* the sink failed: the run stops, and the reader ends */
     cafe_task_t *renewer;
+    /* URLs whose ACK's reply came: their receipts in Redis are forgotten by the renewer
+     * (queue_worker_forget). */
+    held_t *acked;
+    size_t nacked, acked_cap;
     uint64_t lost;
     /* Ctrl-C (the source's abort, from any thread): from then on each Redis call is
      * bounded, and after one found Redis unanswering (stopped, gone and being retried) the
@@ -54,6 +58,12 @@ typedef struct queue_worker {
 void queue_sink_init(queue_worker_t *w);
 /* Frees the ring entry of ref (the sink is done with its URL). */
 void queue_worker_release(queue_worker_t *w, held_t *h);
+/* The same for a URL whose ACK wrote its record: its URL is kept for queue_worker_forget. */
+void queue_worker_acked(queue_worker_t *w, held_t *h);
+/* FORGET: the receipts of the URLs acked so far (from a task), QUEUE_FORGET_MAX per call;
+ * the renewer calls it, and the sink once that many are waiting. */
+#define QUEUE_FORGET_MAX 1000
+void queue_worker_forget(queue_worker_t *w);
 /* A Redis call of the sink or the source's end: after Ctrl-C, begins a deadline on d and
  * returns 1 (end it with queue_worker_bound_end), or returns CAFE_ETIMEDOUT when an earlier
  * call gave up. Else 0: no bound. */

@@ -239,7 +239,7 @@ def test_two_workers_of_one_image_started_at_once_have_two_names():
         # each worker holds at most 3 URLs (-c 2 and a batch of 1): 4 leased, both hold some
         wait_until(lambda: rs.cmd("ZCARD", "cafe:{twins}:leases") >= 4, "both workers' claims",
                    seconds=60)
-        owners = set(rs.cmd("HVALS", "cafe:{twins}:owner"))
+        owners = {o.rstrip("!") for o in rs.cmd("HVALS", "cafe:{twins}:owner")}  # or receipts
         names = rs.cmd("ZRANGE", "cafe:{twins}:workers", 0, -1)
     finally:
         outs = [finish(p) for p in ws]
@@ -259,7 +259,8 @@ def test_sigkill_worker_then_lease_expiry():
                any(mine in w for w in rs.cmd("HVALS", "cafe:{kill}:owner")), "progress")
     victim.kill()
     victim.wait()
-    held = sum(mine in w for w in rs.cmd("HVALS", "cafe:{kill}:owner"))
+    # (an owner ending with "!" is an ACK's receipt, not a lease)
+    held = sum(mine in w and not w.endswith("!") for w in rs.cmd("HVALS", "cafe:{kill}:owner"))
     assert held > 0  # the victim died holding leases: they must come back
     rc, err = finish(other)
     assert rc == 0, err
@@ -292,6 +293,66 @@ def test_stalled_worker_loses_its_leases_and_its_records_are_refused():
     assert rc == 0 and "200 records not written" in err, err
     assert summary_count(err) == 0, err
     exactly_once(rs, "stall", urls)
+
+
+def test_an_ack_sent_again_after_a_reconnect_is_no_loss():
+    """The link dropped after an ACK reached Redis and ran, before its reply came back: the
+    worker reconnected and sent it again, Redis refused it (the URL was no longer leased:
+    the first one had written its record) and the worker said "1 records not written" and
+    counted one URL less, though every record was there. A proxy here cuts the link so,
+    once; the ACK's receipt now says the record was written by that worker, and the
+    receipts are forgotten by the end."""
+    urls, path = url_list("ackcut", 3, first=99500)
+    assert cafe("queue", "push", rs.url("ackcut"), path).returncode == 0
+    acked, cut = threading.Event(), threading.Event()
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(8)
+
+    def close(*socks):
+        for s in socks:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+
+    def up(c, u):  # the worker's commands; the first ACK (its record's JSON) cuts the link
+        with contextlib.suppress(OSError):
+            while (data := c.recv(65536)):
+                first = not acked.is_set() and b'"title"' in data
+                if first:
+                    acked.set()  # from now on no reply of this link goes back
+                u.sendall(data)
+                if first:
+                    wait_until(lambda: rs.cmd("XLEN", "cafe:{ackcut}:results") >= 1, "the ACK",
+                               seconds=30)
+                    cut.set()
+                    break
+        close(c, u)
+
+    def down(u, c, held):
+        with contextlib.suppress(OSError):
+            while (data := u.recv(65536)) and not (held and acked.is_set()):
+                c.sendall(data)
+
+    def serve():
+        with contextlib.suppress(OSError):
+            while True:
+                c, _ = lsock.accept()
+                u = socket.create_connection(("127.0.0.1", rs.port))
+                threading.Thread(target=down, args=(u, c, not cut.is_set()), daemon=True).start()
+                threading.Thread(target=up, args=(c, u), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        port = lsock.getsockname()[1]
+        proxied = f"redis://127.0.0.1:{port}/0?queue=ackcut"
+        rc, err = finish(worker(proxied, "-c", "1"), timeout=60)
+    finally:
+        lsock.close()
+    assert cut.is_set() and "reconnecting" in err, err
+    assert rc == 0 and "not written" not in err and summary_count(err) == 3, (rc, err)
+    exactly_once(rs, "ackcut", urls)
+    assert rs.cmd("HLEN", "cafe:{ackcut}:owner") == 0, "receipts left"
 
 
 def test_redis_killed_and_restarted_with_aof():
