@@ -3,10 +3,12 @@
  * committed, in the order they were written. */
 #include "db.h"
 #include "cafe.h"
+#include "format.h"
 #include "msg.h"
 #include "sink_db.h"
 #include "text.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,16 +52,27 @@ static int ensure_open(db_sink_t *d) {
     return rc ? sink_fail(&d->sink, rc, "%s", why[0] ? why : msg_strerror(rc)) : 0;
 }
 
-/* The table's key is the URL: its row stands for every line of it. */
-static int add_done(void *arg, const char *url, size_t n) {
-    return keyset_add_every(arg, url, n);
+typedef struct held {
+    keyset_t *done, *failed; /* failed: the sink's failed_keys, maybe NULL */
+} held_t;
+
+/* The table's key is the URL: its row stands for every line of it, and so does its failure
+ * (record_failed's rule on what the row holds), so that --fail counts it as the whole run
+ * would have. */
+static int add_done(void *arg, const char *url, size_t n, long status, const char *error) {
+    held_t *h = arg;
+    int rc = keyset_add_every(h->done, url, n);
+    if (rc == 0 && h->failed && format_stored_failed(status, error, SIZE_MAX))
+        rc = keyset_add_every(h->failed, url, n);
+    return rc;
 }
 
 static long db_load_done(sink_t *s, keyset_t *done) {
     db_sink_t *d = (db_sink_t *)s;
     int rc = ensure_open(d);
     size_t before = done->len;
-    if (rc == 0 && (rc = sink_db_load_done(d->db, add_done, done)) != 0)
+    held_t held = {done, s->failed_keys};
+    if (rc == 0 && (rc = sink_db_load_done(d->db, add_done, &held)) != 0)
         return sink_fail(s, rc, "%s: %s", s->what,
                          sink_db_error(d->db)[0] ? sink_db_error(d->db) : msg_strerror(rc));
     return rc ? rc : (long)(done->len - before);

@@ -22,8 +22,8 @@ typedef struct sink_driver {
      * Negative code with why filled: the sink is not opened. */
     int (*open)(void **impl, const sink_target_t *t, const sink_db_conf_t *conf, int64_t *run,
                 char *why);
-    int (*load_done)(void *impl, int (*each)(void *arg, const char *url, size_t n), void *arg,
-                     char *why);
+    /* sink_db_load_done: each row of the run, its url, status and error. */
+    int (*load_done)(void *impl, sink_db_each_cb each, void *arg, char *why);
     /* Inserts rows[0..n): all, or all but those the table refuses for what they hold (a
      * CHECK, a trigger, an index of the user's own too small for a long URL): refused[i]
      * (NULL on entry) gets row i's reason, malloc'd, and the others are stored. Transient

@@ -283,6 +283,10 @@ static int line_failed(long status, const char *error, size_t n) {
     return status >= 400 || (error && !reason_not_failure(error, n));
 }
 
+int format_stored_failed(long status, const char *error, size_t n) {
+    return line_failed(status, error, n);
+}
+
 /* Where a CSV row's status and error fields begin (0: not reached), for line_failed. Only the
  * commas are counted: the row's other characters cost nothing more. */
 typedef struct csv_fail {

@@ -57,6 +57,9 @@ char *format_parse_url(const char *line, size_t n, record_format_t fmt);
  * 400 or more, or an error that is not one of record.h's RECORD_WHY_* reasons): what an
  * earlier run found, for --fail. Pure: fuzzed. */
 char *format_parse_url_failed(const char *line, size_t n, record_format_t fmt, int *failed);
+/* record_failed's rule on a record as stored: its status (0: none) and error message (NULL:
+ * none; n bytes, or up to its NUL): a database's row read back for --fail. Pure. */
+int format_stored_failed(long status, const char *error, size_t n);
 
 /* Does a CSV line (without its newline) have a field that starts with the mark
  * RECORD_FMT_CSV_SAFE puts before a formula start or a ' (a ' followed by one)? Such a field

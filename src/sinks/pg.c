@@ -429,20 +429,21 @@ static int pg_open(void **impl, const sink_target_t *t, const sink_db_conf_t *co
 }
 
 typedef struct each_ctx {
-    int (*each)(void *arg, const char *url, size_t n);
+    sink_db_each_cb each;
     void *arg;
 } each_ctx_t;
 
 static int each_row(void *arg, const PGresult *r) {
     each_ctx_t *e = arg;
-    return e->each(e->arg, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0));
+    long status = PQgetisnull(r, 0, 1) ? 0 : strtol(PQgetvalue(r, 0, 1), NULL, 10);
+    return e->each(e->arg, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0), status,
+                   PQgetisnull(r, 0, 2) ? NULL : PQgetvalue(r, 0, 2));
 }
 
-static int pg_load(void *impl, int (*each)(void *arg, const char *url, size_t n), void *arg,
-                   char *why) {
+static int pg_load(void *impl, sink_db_each_cb each, void *arg, char *why) {
     pg_t *p = impl;
     char sql[128], id[24];
-    snprintf(sql, sizeof sql, "SELECT url FROM %s WHERE run_id = $1", p->qtable);
+    snprintf(sql, sizeof sql, "SELECT url, status, error FROM %s WHERE run_id = $1", p->qtable);
     snprintf(id, sizeof id, "%" PRId64, p->run);
     const char *params[] = {id};
     each_ctx_t e = {each, arg};

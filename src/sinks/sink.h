@@ -105,8 +105,8 @@ struct sink {
     int failed;
     /* Optional, set by the user before load_done: where the sink adds the key of each record
      * it holds that is a failure (record_failed), so that a resumed run ends as the whole
-     * run would have (--fail). The stream sink fills it; a sink that does not leaves it as it
-     * was (the databases do not yet: their resumed run knows only its own failures). */
+     * run would have (--fail). The stream and database sinks fill it; a sink that does not
+     * (the queue's) leaves it as it was. */
     keyset_t *failed_keys;
     /* Set by the sink when a call fails and its code alone would not say enough: the whole
      * message for the user ("cannot open out.json: Permission denied", the database's own

@@ -295,7 +295,7 @@ int64_t sink_db_run_id(const sink_db_t *db) {
     return db->run;
 }
 
-int sink_db_load_done(sink_db_t *db, int (*each)(void *arg, const char *url, size_t n), void *arg) {
+int sink_db_load_done(sink_db_t *db, sink_db_each_cb each, void *arg) {
     return db->drv->load_done(db->impl, each, arg, db->why);
 }
 

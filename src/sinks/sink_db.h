@@ -60,9 +60,14 @@ int sink_db_open(sink_db_t **out, const sink_db_conf_t *conf, const char **why);
 /* The run this sink writes (runs.run_id). */
 int64_t sink_db_run_id(const sink_db_t *db);
 
-/* Calls each(arg, url, len) for every URL the current run already holds. Stops at and
- * returns the first nonzero return of each, else 0 or a negative code. */
-int sink_db_load_done(sink_db_t *db, int (*each)(void *arg, const char *url, size_t n), void *arg);
+/* What sink_db_load_done tells of each row: its url (n bytes), and its status (0: none) and
+ * error (NULL: none), for record_failed's rule (format_stored_failed). */
+typedef int (*sink_db_each_cb)(void *arg, const char *url, size_t n, long status,
+                               const char *error);
+
+/* Calls each(arg, ...) for every row the current run already holds. Stops at and returns the
+ * first nonzero return of each, else 0 or a negative code. */
+int sink_db_load_done(sink_db_t *db, sink_db_each_cb each, void *arg);
 
 /* Copies row into the batch being filled; waits while both batches are full. Returns 0, or
  * the sink's failure (a negative code; sink_db_error says why): then nothing more is taken. */

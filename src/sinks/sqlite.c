@@ -39,7 +39,7 @@ typedef struct job {
     const sink_row_t *rows;
     size_t n;
     char **refused; /* do_insert: each row's reason when the table refused it */
-    int (*each)(void *arg, const char *url, size_t n);
+    sink_db_each_cb each;
     void *arg;
     char *why;
 } job_t;
@@ -447,14 +447,15 @@ static int do_load(void *arg) {
     job_t *j = arg;
     sqlite3_stmt *st;
     char sql[128];
-    snprintf(sql, sizeof sql, "SELECT url FROM %s WHERE run_id = ?", j->l->qtable);
+    snprintf(sql, sizeof sql, "SELECT url, status, error FROM %s WHERE run_id = ?", j->l->qtable);
     if (sqlite3_prepare_v2(j->l->db, sql, -1, &st, NULL) != SQLITE_OK)
         return fail(j, "reading the run's URLs");
     sqlite3_bind_int64(st, 1, j->l->run);
     int rc = 0, step;
     while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
         rc = j->each(j->arg, (const char *)sqlite3_column_text(st, 0),
-                     (size_t)sqlite3_column_bytes(st, 0));
+                     (size_t)sqlite3_column_bytes(st, 0), (long)sqlite3_column_int64(st, 1),
+                     (const char *)sqlite3_column_text(st, 2));
     sqlite3_finalize(st);
     return rc != 0 ? rc : step == SQLITE_DONE ? 0 : fail(j, "reading the run's URLs");
 }
@@ -543,8 +544,7 @@ static int lite_open(void **impl, const sink_target_t *t, const sink_db_conf_t *
     return rc;
 }
 
-static int lite_load(void *impl, int (*each)(void *arg, const char *url, size_t n), void *arg,
-                     char *why) {
+static int lite_load(void *impl, sink_db_each_cb each, void *arg, char *why) {
     job_t j = {.l = impl, .each = each, .arg = arg, .why = why};
     return cafe_thread_run(do_load, &j);
 }

@@ -6,7 +6,7 @@ import shutil
 import tempfile
 import time
 
-from harness import CAFE, Nginx, cafe
+from harness import Nginx, cafe
 
 
 def title(site, page):
@@ -76,6 +76,24 @@ def check_hostile_titles(run_and_read):
         ng.close()
         lists.close()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def check_fail_counts_recorded_failures(fx, lists, target, env=None):
+    """--fail --resume onto a database (target: cafe's arguments naming it) exits 1 when the
+    run it resumes recorded a failure of a URL the list has, as the whole run does: it exited
+    0, counting only its own. A first run cut short after a 404's row (given the list's first
+    four lines), then resumed with the whole list; then resumed with a list without the 404
+    (its text/plain page is a 'not HTML' row, no failure): 0."""
+    page = [fx.url(0, f"/page/{i}") for i in range(4)]
+    full = [page[0], fx.url(0, "/status/200"), page[1], fx.url(0, "/status/404"), page[2]]
+    r = cafe("titles", "-q", "--fail", *target, lists.write(full[:4]), env=env)
+    assert r.returncode == 1, r.stderr
+    r = cafe("titles", "--fail", "--resume", *target, lists.write(full), env=env)
+    assert r.returncode == 1, r.stderr
+    assert b"4 already done, 1 of them failed" in r.stderr, r.stderr
+    other = lists.write([page[0], fx.url(0, "/status/200"), page[1], page[3]])
+    r = cafe("titles", "-q", "--fail", "--resume", *target, other, env=env)
+    assert r.returncode == 0, r.stderr
 
 
 def queue_with_results(rs, fx, name, n, sites):

@@ -461,6 +461,10 @@ def test_run_resumes_has_a_key_and_one_made_without_is_still_written():
     assert pg.sql("SELECT run_id FROM run_resumes", db="resumes") == [["1"], ["1"]]
 
 
+def test_fail_counts_the_failures_an_earlier_run_recorded():
+    dbtest.check_fail_counts_recorded_failures(fx, lists, ["--db", spec("failrec")], pg.env())
+
+
 def test_titles_stored_as_unicode_whatever_the_client_encoding_says():
     """cafe sends UTF-8. Left to libpq's default, the connection's client_encoding was
     PGCLIENTENCODING's, the URI's or the database's: the server took the UTF-8 bytes for

@@ -157,6 +157,10 @@ def test_run_resumes_has_a_key_and_one_made_without_is_still_written():
     assert query(out, "SELECT run_id FROM run_resumes") == [(1,)]
 
 
+def test_fail_counts_the_failures_an_earlier_run_recorded():
+    dbtest.check_fail_counts_recorded_failures(fx, lists, ["-o", db_path("fail.sqlite")])
+
+
 def test_hostile_titles_stored_as_json_holds_them():
     out = db_path("hostile.sqlite")
 

@@ -57,9 +57,11 @@ typedef struct job {
     int loaded;
 } job_t;
 
-static int count_done(void *arg, const char *url, size_t n) {
+static int count_done(void *arg, const char *url, size_t n, long status, const char *error) {
     (void)url;
     (void)n;
+    (void)status;
+    (void)error;
     ((job_t *)arg)->loaded++;
     return 0;
 }
