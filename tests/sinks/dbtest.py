@@ -4,9 +4,11 @@ import os
 import select
 import shutil
 import tempfile
+import threading
 import time
 
 from harness import Nginx, cafe
+from pageserver import PageServer
 
 
 def title(site, page):
@@ -39,6 +41,30 @@ def wait_until(cond, limit=120, state=None):
     while not cond():
         assert time.monotonic() < end, f"condition not reached: {state() if state else ''}"
         select.select([], [], [], 0.02)
+
+
+class Gate:
+    """A page whose reply waits until release() (at most limit s): a run given its url
+    cannot end before the test has done what it does mid-run, however slow the machine. A
+    run paced by the fixture's delays alone ends in the same wall time on a loaded machine,
+    where the test watching it is slowed: it could end first (the test then failed, a
+    flake). Its response is the run's to wait for: give the run a --timeout above limit."""
+
+    def __init__(self, limit=120):
+        self.opened = threading.Event()
+
+        def page(path):
+            self.opened.wait(limit)
+            return b"<title>gate</title>", "text/html"
+        self.server = PageServer(page)
+        self.url = self.server.url("/gate")
+
+    def release(self):
+        self.opened.set()
+
+    def close(self):
+        self.release()
+        self.server.close()
 
 
 HOSTILE = {
