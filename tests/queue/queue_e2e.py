@@ -702,6 +702,34 @@ def test_drain_to_a_file_appends_never_overwrites():
     assert rs.cmd("XLEN", "cafe:{app}:results") == 0
 
 
+def redis_proxy(watch):
+    """A proxy on loopback to the test's Redis. Each chunk a client sends goes through
+    watch(data) first, which may hold it (wait) or cut the link there (return False: both
+    sides shut down). Returns the listening socket: its port to connect to, closed when done."""
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(8)
+
+    def pump(src, dst, watched):
+        with contextlib.suppress(OSError):
+            while (data := src.recv(65536)) and (not watched or watch(data) is not False):
+                dst.sendall(data)
+        for s in (src, dst):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+
+    def serve():
+        with contextlib.suppress(OSError):
+            while True:
+                client, _ = lsock.accept()
+                upstream = socket.create_connection(("127.0.0.1", rs.port))
+                threading.Thread(target=pump, args=(client, upstream, True), daemon=True).start()
+                threading.Thread(target=pump, args=(upstream, client, False), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return lsock
+
+
 def test_an_export_another_program_empties_keeps_whole_lines():
     """results -o FILE (without --drain) wrote at its own offset: the file emptied under the
     export (logrotate's copytruncate, `: > out`) then began with a hole of NUL bytes as long as
@@ -712,40 +740,15 @@ def test_an_export_another_program_empties_keeps_whole_lines():
     cafe("queue", "push", rs.url("emptied"), path)
     rc, err = finish(worker(rs.url("emptied"), "-c", "50"))
     assert rc == 0, err
-    lsock = socket.socket()
-    lsock.bind(("127.0.0.1", 0))
-    lsock.listen(8)
     held, go = threading.Event(), threading.Event()
     ranges = [0]
 
-    def pump(src, dst, watch):
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                ranges[0] += data.count(b"XRANGE") if watch else 0
-                if watch and ranges[0] >= 2 and not held.is_set():
-                    held.set()
-                    go.wait(60)
-                dst.sendall(data)
-        except OSError:
-            pass
-        for s in (src, dst):
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-
-    def serve():
-        while True:
-            try:
-                client, _ = lsock.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", rs.port))
-            threading.Thread(target=pump, args=(client, upstream, True), daemon=True).start()
-            threading.Thread(target=pump, args=(upstream, client, False), daemon=True).start()
-
-    threading.Thread(target=serve, daemon=True).start()
+    def watch(data):
+        ranges[0] += data.count(b"XRANGE")
+        if ranges[0] >= 2 and not held.is_set():
+            held.set()
+            go.wait(60)
+    lsock = redis_proxy(watch)
     out = os.path.join(tmp, "emptied.jsonl")
     note = b"my note\n"
     try:
@@ -839,42 +842,15 @@ def test_drain_survives_a_drop_before_its_delete():
     cafe("queue", "push", rs.url("dropdel"), path)
     rc, err = finish(worker(rs.url("dropdel")))
     assert rc == 0, err
-    lsock = socket.socket()
-    lsock.bind(("127.0.0.1", 0))
-    lsock.listen(8)
     cut = threading.Event()
     scripts = [0]  # one chunk: the drain's hold, its renewal with the chunk's note, the delete
 
-    def pump(src, dst, watch):
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                scripts[0] += data.count(b"EVALSHA") if watch else 0
-                if watch and scripts[0] == 3 and not cut.is_set():
-                    cut.set()
-                    break
-                dst.sendall(data)
-        except OSError:
-            pass
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def serve():
-        while True:
-            try:
-                client, _ = lsock.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", rs.port))
-            threading.Thread(target=pump, args=(client, upstream, True), daemon=True).start()
-            threading.Thread(target=pump, args=(upstream, client, False), daemon=True).start()
-
-    threading.Thread(target=serve, daemon=True).start()
+    def watch(data):
+        scripts[0] += data.count(b"EVALSHA")
+        if scripts[0] == 3 and not cut.is_set():
+            cut.set()
+            return False
+    lsock = redis_proxy(watch)
     out = os.path.join(tmp, "dropdel.jsonl")
     try:
         via = f"redis://127.0.0.1:{lsock.getsockname()[1]}/0?queue=dropdel"
