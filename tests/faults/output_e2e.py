@@ -372,7 +372,8 @@ def test_resume_refuses_a_line_longer_than_any_record_without_holding_it():
         assert p.returncode == 2, (p.returncode, err)
         assert b"line 1 is not a record of this format of cafe --json output (a line longer " \
             b"than any record cafe writes): not resuming onto it" in err, err
-        assert usage.ru_maxrss < 150 << 10, f"{usage.ru_maxrss} KiB"  # 64 MiB at most
+        if not ASAN:  # its allocator's quarantine and shadow memory are no measure of cafe's
+            assert usage.ru_maxrss < 150 << 10, f"{usage.ru_maxrss} KiB"  # 64 MiB at most
         assert os.path.getsize(path) == size
     finally:
         p.stderr.close()
