@@ -156,7 +156,7 @@ static srv_entry_t *insert_pending(srv_cache_t *c, char *key, uint64_t h) {
  * being answered, at the LRU list's front). */
 static void evict(srv_t *s, srv_entry_t *keep) {
     srv_cache_t *c = &s->cache;
-    while (c->bytes > s->o.cache_bytes && c->lru.tail && c->lru.tail != &keep->lru) {
+    while (c->bytes > s->o.cache_bytes && c->lru.tail && (!keep || c->lru.tail != &keep->lru)) {
         entry_drop(c, DLIST_ITEM(c->lru.tail, srv_entry_t, lru));
         s->m.cache_evicted++;
     }
