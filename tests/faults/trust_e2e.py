@@ -165,16 +165,23 @@ def test_a_stale_ca_variable_fails_the_https_urls_alone():
         plain.close()
 
 
+def hashed_ca_dir(name):
+    """A CA directory in OpenSSL's hashed layout (c_rehash's) holding the test CA, and a CA
+    file of another CA (the self-signed server's): (the directory, the file)."""
+    d = os.path.join(TMP, name)
+    os.makedirs(d)
+    shutil.copy(tls.ca, os.path.join(d, "test-ca.pem"))
+    os.symlink("test-ca.pem", os.path.join(d, ca_hash + ".0"))
+    other = d + "-other.pem"
+    shutil.copy(os.path.join(tls.dir, "selfsigned.pem"), other)
+    return d, other
+
+
 def test_ssl_cert_dir_is_read_as_curl_reads_it():
     # SSL_CERT_DIR (OpenSSL's hashed directory, c_rehash's layout) was not read, where curl's
     # tool takes it as its CApath (and Go, Python, lychee read it): an internal CA installed
     # that way was trusted by curl and "not trusted" for cafe.
-    d = os.path.join(TMP, "cert-dir")
-    os.makedirs(d)
-    shutil.copy(tls.ca, os.path.join(d, "test-ca.pem"))
-    os.symlink("test-ca.pem", os.path.join(d, ca_hash + ".0"))
-    other = os.path.join(TMP, "other-ca-dir.pem")
-    shutil.copy(os.path.join(tls.dir, "selfsigned.pem"), other)
+    d, other = hashed_ca_dir("cert-dir")
     rc, err, got = env_titles({"SSL_CERT_DIR": d}, ["good", "selfsigned"])
     assert rc == 0 and got[0] == "trusted" and "not trusted" in got[1], (rc, err, got)
     # a list of directories, as OpenSSL reads it; SSL_CERT_FILE's CAs beside the directory's
@@ -196,12 +203,7 @@ def test_ssl_cert_dir_is_read_as_curl_reads_it():
 def test_capath_is_read_as_curls():
     # curl's --capath DIR (hashed, c_rehash's layout; several separated by ':') was an
     # unknown option: a CA directory could be given through SSL_CERT_DIR alone.
-    d = os.path.join(TMP, "capath-dir")
-    os.makedirs(d)
-    shutil.copy(tls.ca, os.path.join(d, "test-ca.pem"))
-    os.symlink("test-ca.pem", os.path.join(d, ca_hash + ".0"))
-    other = os.path.join(TMP, "other-ca-capath.pem")
-    shutil.copy(os.path.join(tls.dir, "selfsigned.pem"), other)
+    d, other = hashed_ca_dir("capath-dir")
     rc, err, got = env_titles({}, ["good", "selfsigned"], "--capath", d)
     assert rc == 0 and got[0] == "trusted" and "not trusted" in got[1], (rc, err, got)
     # beside --cacert's file; curl's variables are not read then
