@@ -103,8 +103,10 @@ void srv_jobdb_finish(srv_job_t *j, int state) {
 static int end_queued_run(void *arg, void **value) {
     srv_job_t *j = arg;
     (void)value;
-    if (srv_jobdb_start(j) == 0)
-        srv_jobdb_finish(j, j->state);
+    /* Finished even when the start failed (its cause is j->error), as a job's own run is: a
+     * stop cancelling the start's load of the run left the sink open, and lost. */
+    (void)srv_jobdb_start(j);
+    srv_jobdb_finish(j, j->state);
     j->srv->runs_ending--;
     srv_job_unref(j);
     return 0;
@@ -117,7 +119,7 @@ void srv_jobdb_end_queued(srv_job_t *j) {
     cafe_task_opts_t to = {.name = "serve job run end"};
     j->refs++;
     s->runs_ending++; /* a stop waits for it as for a running job */
-    int rc = cafe_group_spawn(&s->tasks, end_queued_run, j, &to);
+    int rc = cafe_group_spawn(&s->run_ends, end_queued_run, j, &to);
     if (rc != 0) {
         s->runs_ending--;
         j->refs--;

@@ -70,6 +70,7 @@ static int set_limits(srv_t *s) {
     if (rc != 0)
         return rc;
     cafe_group_init(&s->tasks, 0);
+    cafe_group_init(&s->run_ends, 0);
     cafe_sem_init(&s->job_fetches, srv_job_fetches(f->concurrency));
     return srv_cache_init(&s->cache);
 }
@@ -109,6 +110,13 @@ static void shut_down(srv_t *s) {
     cafe_group_wait(&s->tasks);
     drain_connections(s);
     srv_httpd_stop(s);
+    /* No DELETE comes now; those answered until here may have started runs' ends, bounded
+     * as the jobs' own. */
+    for (int i = 0; i < 500 && s->runs_ending > 0; i++)
+        if (cafe_task_sleep(10) != 0)
+            break;
+    cafe_group_cancel(&s->run_ends);
+    cafe_group_wait(&s->run_ends);
 }
 
 static int serve_task(void *arg, void **value) {

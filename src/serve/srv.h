@@ -96,6 +96,10 @@ typedef struct srv {
      * of them at once each, so that a host's queue holds none of the share. */
     struct srv_host *job_hosts[256];
     cafe_group_t tasks; /* every request task and job task */
+    /* The tasks ending the database runs of queued or interrupted jobs a DELETE cancelled:
+     * apart, so that the stop's cancellation of `tasks` never cuts one (a DELETE answered
+     * while it is under way would leave the run unended, its sink open). */
+    cafe_group_t run_ends;
     int stopping;
     uint64_t stop_until_ms; /* stopping: the end of --shutdown-grace (srv_now's clock) */
     uint64_t started_ms;
