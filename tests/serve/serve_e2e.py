@@ -657,6 +657,21 @@ def test_sighup_stops_the_service_as_sigterm_does():
         gate.close()
 
 
+def sigterm_during_lookup(own, gate, call, path):
+    """Sends own SIGTERM once a title lookup of gate's path, made on a thread by call
+    (own.json or own.request), has reached the gate; returns what gives its answer."""
+    got = {}
+    t = threading.Thread(target=lambda: got.update(answer=call("GET", q(gate.url(path)))))
+    t.start()
+    gate.wait_arrived(1)
+    own.proc.send_signal(signal.SIGTERM)
+
+    def answer():
+        t.join(PATIENCE)
+        return got["answer"]
+    return answer
+
+
 def test_a_title_lookup_in_flight_at_sigterm_is_answered_within_the_grace():
     # A stop let jobs run --shutdown-grace, but cancelled the title lookups in flight at
     # once (503), though their fetch would have ended a moment later: a rolling restart
@@ -664,20 +679,11 @@ def test_a_title_lookup_in_flight_at_sigterm_is_answered_within_the_grace():
     gate = Gate()
     own = Serve("--allow-private", "--shutdown-grace", str(PATIENCE))
     try:
-        got = {}
-
-        def lookup():
-            got["answer"] = own.json("GET", q(gate.url("/in-flight")))
-
-        t = threading.Thread(target=lookup)
-        t.start()
-        gate.wait_arrived(1)
-        own.proc.send_signal(signal.SIGTERM)
+        answer = sigterm_during_lookup(own, gate, own.json, "/in-flight")
         line = own.proc.stderr.readline()  # said once the stop has begun
         assert b"stopping" in line, line
         gate.open()
-        t.join(PATIENCE)
-        status, h, rec = got["answer"]
+        status, h, rec = answer()
         assert status == 200 and rec["title"] == "gate /in-flight", (status, rec)
         own.proc.wait(PATIENCE)
         assert own.proc.returncode == 0, (own.proc.returncode, own.proc.stderr.read())
@@ -733,17 +739,7 @@ def test_the_503s_of_a_stopping_service_say_when_to_come_back():
     gate = Gate()
     own = Serve("--allow-private", "--shutdown-grace", "0")
     try:
-        got = {}
-
-        def lookup():
-            got["answer"] = own.request("GET", q(gate.url("/cut")))
-
-        t = threading.Thread(target=lookup)
-        t.start()
-        gate.wait_arrived(1)
-        own.proc.send_signal(signal.SIGTERM)
-        t.join(PATIENCE)
-        status, h, body = got["answer"]
+        status, h, body = sigterm_during_lookup(own, gate, own.request, "/cut")()
         assert status == 503 and b"shutting down" in body, (status, body)
         assert retry_after(h, 1) == 1
         own.proc.wait(PATIENCE)
