@@ -31,14 +31,17 @@ struct input {
  * every ASCII one's is (ff fe alone may start a UTF-8 line of invalid bytes): INPUT_UTF16.
  * Or, without a mark (Python's and Java's UTF-16LE writers, .NET's Unicode without its
  * preamble), two ASCII characters each followed by its high byte 0, which no URL line
- * starts with: INPUT_UTF16LE. 0 for neither. p: 4 bytes. */
+ * starts with: INPUT_UTF16LE; each preceded by it (Java's UTF-16BE, .NET's BigEndianUnicode
+ * without a preamble): INPUT_UTF16BE, refused alike (it was read as URLs full of NULs).
+ * 0 for none. p: 4 bytes. */
 static int utf16_start(const char *p) {
     const unsigned char *u = (const unsigned char *)p;
     if ((memcmp(p, "\xff\xfe", 2) == 0 && p[3] == 0) ||
         (memcmp(p, "\xfe\xff", 2) == 0 && p[2] == 0))
         return INPUT_UTF16;
     int ascii_le = u[0] && u[0] < 0x80 && !u[1] && u[2] && u[2] < 0x80 && !u[3];
-    return ascii_le ? INPUT_UTF16LE : 0;
+    int ascii_be = !u[0] && u[1] && u[1] < 0x80 && !u[2] && u[3] && u[3] < 0x80;
+    return ascii_le ? INPUT_UTF16LE : ascii_be ? INPUT_UTF16BE : 0;
 }
 
 int input_open(input_t **out, const char *path) {
@@ -324,9 +327,14 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno) {
 const char *input_strerror(int rc) {
     if (rc == INPUT_UTF16)
         return "UTF-16 text, not UTF-8 (convert it: iconv -f UTF-16 -t UTF-8)";
-    if (rc == INPUT_UTF16LE) /* iconv reads UTF-16 without a mark as big-endian */
+    /* the byte order named: iconv cannot know it without a mark (glibc's guesses big-endian,
+     * others the machine's) */
+    if (rc == INPUT_UTF16LE)
         return "UTF-16LE text without a byte order mark, not UTF-8 (convert it: iconv -f "
                "UTF-16LE -t UTF-8)";
+    if (rc == INPUT_UTF16BE)
+        return "UTF-16BE text without a byte order mark, not UTF-8 (convert it: iconv -f "
+               "UTF-16BE -t UTF-8)";
     return msg_strerror(rc);
 }
 

@@ -172,17 +172,18 @@ def test_utf16_list_is_refused_naming_the_encoding():
     assert r.stderr.decode() == "cafe titles: reading standard input: UTF-16 text, not UTF-8 " \
         "(convert it: iconv -f UTF-16 -t UTF-8)\n", r.stderr
     # without a byte order mark (Python's and Java's UTF-16LE writers, .NET's Unicode
-    # without a preamble): each line was a bad URL full of NULs, with exit status 0. Its ASCII
-    # characters' high bytes are 0; iconv reads UTF-16 without a mark as big-endian, so the
-    # command says UTF-16LE.
-    path = write("utf-16-le-nobom.txt", text.encode("utf-16-le"))
-    for args, inp, said in ((["titles", "-q", "--json", path], None, f"cannot read {path}"),
-                            (["titles", "-q", "--json"], text.encode("utf-16-le"),
-                             "reading standard input")):
-        r = cafe(*args, input=inp)
-        assert (r.returncode, r.stdout) == (2, b""), r
-        assert r.stderr.decode() == f"cafe titles: {said}: UTF-16LE text without a byte order " \
-            "mark, not UTF-8 (convert it: iconv -f UTF-16LE -t UTF-8)\n", r.stderr
+    # without a preamble; Java's "UTF-16BE", .NET's BigEndianUnicode without one): each line
+    # was a bad URL full of NULs, with exit status 0. Its ASCII characters' high bytes are 0;
+    # the command names the byte order, which iconv cannot know without a mark.
+    for enc, name in (("utf-16-le", "UTF-16LE"), ("utf-16-be", "UTF-16BE")):
+        path = write(f"{enc}-nobom.txt", text.encode(enc))
+        for args, inp, said in ((["titles", "-q", "--json", path], None, f"cannot read {path}"),
+                                (["titles", "-q", "--json"], text.encode(enc),
+                                 "reading standard input")):
+            r = cafe(*args, input=inp)
+            assert (r.returncode, r.stdout) == (2, b""), (enc, r)
+            assert r.stderr.decode() == f"cafe titles: {said}: {name} text without a byte " \
+                f"order mark, not UTF-8 (convert it: iconv -f {name} -t UTF-8)\n", r.stderr
 
 
 def test_output_naming_the_input_is_refused():
