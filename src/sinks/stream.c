@@ -34,6 +34,9 @@ typedef struct stream {
      * added end as the file's lines do, so that it keeps one kind of line end. */
     int swap_ends;
     int lock_fd; /* the output file, locked for the run (-1: none, or not a regular file) */
+    /* A CSV -o file that is a regular file: its header is written again when a write finds
+     * it emptied (see flush_now). header_queued: pending begins with the header. */
+    int csv_file, header_queued;
     FILE *f;
     /* Formatted and not yet written: the bytes, and the receipts of their records. */
     outbuf_t pending;
@@ -44,6 +47,36 @@ typedef struct stream {
     int error;              /* the first failure (-errno), sticky */
 } stream_t;
 
+/* Appends the CSV header to o, its line ended as the file's rows are (swap_ends). */
+static void header_append(stream_t *st, outbuf_t *o) {
+    format_header_append(o, st->fmt);
+    if (st->swap_ends && !o->oom && o->len >= 2) /* its CRLF made LF */
+        o->p[--o->len - 1] = '\n';
+}
+
+/* A CSV file another program emptied under the run (logrotate's copytruncate, `: > out.csv`;
+ * the file is written in append mode, so the rows go to its new start) went on with rows
+ * alone: readers took the first for the column names, and --resume refused the file. The
+ * header goes first again when a write finds the file empty: one fstat a loop turn's write.
+ * (A file emptied between the fstat and the write still loses it: no lock keeps others out.)
+ * 0 or CAFE_ENOMEM. */
+static int header_again(stream_t *st) {
+    struct stat sb;
+    if (!st->csv_file || st->header_queued || st->pending.len == 0 ||
+        fstat(fileno(st->f), &sb) != 0 || sb.st_size != 0)
+        return 0;
+    outbuf_t o = {0};
+    header_append(st, &o);
+    outbuf_put(&o, st->pending.p, st->pending.len);
+    if (o.oom) {
+        outbuf_free(&o);
+        return CAFE_ENOMEM;
+    }
+    outbuf_free(&st->pending);
+    st->pending = o;
+    return 0;
+}
+
 /* One write() of everything pending (more only if the kernel takes it in parts); the records
  * are settled as written when it succeeded, as not written when it failed. Never suspends
  * (it may block, as a write to a full blocking pipe does). */
@@ -51,6 +84,13 @@ static int flush_now(stream_t *st) {
     st->flush_armed = 0;
     if (st->error)
         return st->error;
+    st->error = header_again(st);
+    st->header_queued = 0;
+    if (st->error) {
+        st->pending.len = 0;
+        sink_pending_settle(&st->sink, &st->pending_receipts, SIZE_MAX, 0);
+        return st->error;
+    }
     const char *p = st->pending.p;
     size_t left = st->pending.len;
     if (left > 0 && st->sink.listener.before_write)
@@ -166,13 +206,18 @@ static int stream_start(sink_t *s) {
         int e = errno;
         return sink_fail(s, -e, "cannot open %s: %s", s->what, strerror(e));
     }
+    struct stat sb;
     st->tty = isatty(fileno(st->f));
+    st->csv_file =
+        st->path && format_is_csv(st->fmt) && fstat(fileno(st->f), &sb) == 0 && S_ISREG(sb.st_mode);
     /* A file resumed already has its header (if it has anything). Only that one: standard
      * output's offset is past 0 in a file written before (`{ echo x; cafe ...; } > f`),
      * whose records then came without their header. It goes out as records do (flush_now):
      * through stdio, a non-blocking stdout that was full failed it with EAGAIN. */
-    if (!st->append || ftell(st->f) <= 0)
+    if (!st->append || ftell(st->f) <= 0) {
         format_header_append(&st->pending, st->fmt);
+        st->header_queued = format_is_csv(st->fmt);
+    }
     int rc = st->pending.oom ? CAFE_ENOMEM : flush_now(st);
     if (rc != 0) /* before the flusher: a sink that failed to start leaves no task */
         return sink_fail(s, rc, "writing %s: %s", s->what, msg_strerror(rc));

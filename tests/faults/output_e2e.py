@@ -193,6 +193,42 @@ def test_an_output_another_program_empties_or_appends_to_keeps_whole_lines():
             got = [r[0] for r in rows if r[0] != "url"]
         assert len(got) == len(set(got)) and set(got) <= set(urls), (fmt, len(got))
 
+def test_a_csv_output_emptied_under_a_run_gets_its_header_again():
+    """A CSV output emptied under a run (logrotate's copytruncate) went on with rows alone: no
+    header, so csv.DictReader took a record for the column names and --resume refused the
+    file ("line 1 is not the header"). A write that finds the file empty puts the header
+    first again (ending as the file's rows end), and --resume then ends the run with one
+    record a URL: the rows cut away are fetched again."""
+    urls = [fx.url(i % 4, f"/page/{i}?delay=20") for i in range(300)]
+    lst = write_list(urls, "emptied-csv-list.txt")
+    for ends in (b"\r\n", b"\n"):
+        out = os.path.join(TMP, "emptied-header.csv")
+        with open(out, "wb") as f:  # a header only, as another tool or an editor saved it
+            f.write(cafe_output("--csv").split(b"\r\n")[0] + ends)
+        p = subprocess.Popen([CAFE, "titles", "-q", "-c", "4", "--csv", "--resume", "-o", out,
+                              lst], stderr=subprocess.PIPE)
+        for _ in range(3000):  # until 30 records are in: bounded, 30 s
+            if p.poll() is not None or os.path.getsize(out) > 30 * 150:
+                break
+            time.sleep(0.01)
+        assert p.poll() is None, (ends, "the run ended before the file was emptied")
+        os.truncate(out, 0)
+        assert p.wait(timeout=120) == 0, (ends, p.returncode, p.stderr.read())
+        p.stderr.close()
+        with open(out, "rb") as f:
+            data = f.read()
+        header = b"url,final_url,status,title,content_type,charset,charset_source,bytes," \
+            b"time_ms,attempts,error" + ends
+        assert data.startswith(header) and data.count(header) == 1, (ends, data[:300])
+        assert data.count(b"\n") == data.count(ends), ends  # one kind of line end
+        r = subprocess.run([CAFE, "titles", "-q", "--csv", "--resume", "-o", out, lst],
+                           capture_output=True, timeout=120)
+        assert r.returncode == 0, (ends, r.returncode, r.stderr)
+        with open(out, newline="") as f:
+            got = [x["url"] for x in csv.DictReader(f)]
+        assert sorted(got) == sorted(urls), (ends, len(got), len(set(got)))
+
+
 def test_an_output_that_failed_does_not_wait_for_the_fetches_in_flight():
     """The output failed (`cafe titles list | head`: head is gone; a full disk): no record can
     be written any more, yet the URLs in flight were fetched to their end, so the run (and
