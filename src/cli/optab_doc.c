@@ -128,3 +128,17 @@ void cli_optab_man(const cli_optab_t *tab, FILE *f) {
         fputc('\n', f);
     }
 }
+
+void cli_optab_man_repeats(FILE *f) {
+    /* value_set stores each value as it comes: the last one stays, as curl's options do (a
+     * wrapper's or an alias's defaults first, the user's own after them) */
+    fputs(".PP\n", f);
+    roff("An option that takes one value (every one but those marked repeatable), given more\n"
+         "than once: the last one is used, as in curl. `-o a.jsonl -o b.jsonl` writes `b.jsonl`\n"
+         "alone, and `-c 50 -c 10` fetches 10 URLs at once. Each value given is checked, the\n"
+         "ones overridden too: a bad one is a usage error wherever it stands. A flag given twice\n"
+         "is as once. A repeatable option (`-u`, `-H`, `--resolve`, `--resolver`) adds each\n"
+         "value, in the order given. The same holds for every command's options, `cafe serve`'s\n"
+         "too.\n",
+         f);
+}

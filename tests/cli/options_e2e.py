@@ -220,6 +220,30 @@ def test_output_dash_is_standard_output():
     refused(["--json", "--resume", "-o", "-"], "--resume needs -o FILE")
 
 
+def test_an_option_given_twice_takes_its_last_value():
+    """`-o a -o b` did what no page said. An option of one value given again takes the last
+    one, as curl's do (an alias or a wrapper's defaults, then the user's own), for every such
+    option alike; a bad value is refused wherever it stands; the man page says so."""
+    heads = []
+    srv = HeadServer(lambda head: heads.append(head) or http_reply(b"<title>t</title>"))
+    try:
+        a, b = os.path.join(tmp, "twice-a.jsonl"), os.path.join(tmp, "twice-b.jsonl")
+        r = cafe("titles", "-q", "--json", "-o", a, "-A", "first/1", "--retries", "0",
+                 "--output", b, "--user-agent=second/2", "-u", f"http://127.0.0.1:{srv.port}/")
+        assert r.returncode == 0, r.stderr
+        assert not os.path.exists(a), "the first -o's file was made"
+        with open(b) as f:
+            assert json.loads(f.read())["title"] == "t"
+        assert len(heads) == 1 and b"\r\nUser-Agent: second/2\r\n" in heads[0], heads
+    finally:
+        srv.close()
+    refused(["-c", "0", "-c", "5"], "-c/--concurrency", "'0'")
+    refused(["-c", "5", "-c", "0"], "-c/--concurrency", "'0'")
+    with open(os.path.join(os.environ["CAFE_SOURCE_DIR"], "docs", "cafe.1")) as f:
+        man = f.read()
+    assert "given more\nthan once: the last one is used" in man
+
+
 def test_resolve_any_host_as_curl():
     # curl's "*" (every host on the port): it was refused, the library ignoring it (the
     # names went to DNS, which this namespace has not)

@@ -83,6 +83,7 @@ static char *man_expected(void) {
                     ".\\\" After changing a table: CAFE_WRITE_MAN=1 build/tests/test_cli_options\n",
           f);
     fputs(".SH OPTIONS\n", f);
+    cli_optab_man_repeats(f);
     cli_optab_man(&cli_titles_optab, f);
     for (size_t t = 1; t < NTABLES; t++) {
         fprintf(f, ".SS Options of cafe %s\n", tables[t]->cmd);
