@@ -2,6 +2,7 @@
  * string is made valid UTF-8 first, because jansson refuses anything else and a URL line may
  * hold any bytes. */
 #include "format.h"
+#include "json_scan.h"
 #include "termchar.h"
 #include "text.h"
 #include "cafe.h"
@@ -350,6 +351,22 @@ static char *csv_first_field(const char *line, size_t n, int safe, int *marked, 
         at++;
         if (fields == 1)
             first[flen++] = line[i];
+        /* The rest of the field up to its next quote (or comma, unquoted): only those and a
+         * field's first two characters matter, and most of a row is titles and URLs. */
+        size_t j = i + 1;
+        if (at >= 2 && quoted) {
+            const char *q = memchr(line + j, '"', n - j);
+            j = q ? (size_t)(q - line) : n;
+        } else if (at >= 2) {
+            const char *p = line + j, *end = line + n;
+            while (p < end && *p != '"' && *p != ',')
+                p++;
+            j = (size_t)(p - line);
+        }
+        if (fields == 1)
+            memcpy(first + flen, line + i + 1, j - i - 1), flen += j - i - 1;
+        at += j - i - 1;
+        i = j - 1;
     }
     first[flen] = 0;
     if (quoted || fields != RECORD_NCOLUMNS || unmarked) {
@@ -360,17 +377,27 @@ static char *csv_first_field(const char *line, size_t n, int safe, int *marked, 
 }
 
 char *format_parse_url_failed(const char *line, size_t n, record_format_t fmt, int *failed) {
+    return format_parse_url_marked(line, n, fmt, failed, NULL);
+}
+
+char *format_parse_url_marked(const char *line, size_t n, record_format_t fmt, int *failed,
+                              int *marked) {
+    if (marked)
+        *marked = 0;
     if (format_is_csv(fmt)) {
         csv_fail_t fail = {0};
         if (n > 0 && line[n - 1] == '\r')
             n--;
-        char *url = csv_first_field(line, n, fmt == RECORD_FMT_CSV_SAFE, NULL, &fail);
+        char *url = csv_first_field(line, n, fmt == RECORD_FMT_CSV_SAFE, marked, &fail);
         if (url && fmt == RECORD_FMT_CSV_SAFE && url[0] == '\'') /* the mark write_csv added */
             memmove(url, url + 1, strlen(url));
         if (failed)
             *failed = url && csv_failed(line, n, &fail);
         return url;
     }
+    char *fast = NULL;
+    if (json_scan_record(line, n, &fast, failed)) /* the shape cafe writes: no tree built */
+        return fast;
     json_error_t err;
     json_t *o = json_loadb(line, n, JSON_REJECT_DUPLICATES, &err);
     json_t *u = o ? json_object_get(o, "url") : NULL, *e = o ? json_object_get(o, "error") : NULL;

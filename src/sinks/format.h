@@ -60,6 +60,10 @@ char *format_parse_url_failed(const char *line, size_t n, record_format_t fmt, i
 /* record_failed's rule on a record as stored: its status (0: none) and error message (NULL:
  * none; n bytes, or up to its NUL): a database's row read back for --fail. Pure. */
 int format_stored_failed(long status, const char *error, size_t n);
+/* format_parse_url_failed, and for CSV *marked (when not NULL) as format_csv_marked says it
+ * (0 for a line that is no record, and for JSON): both in one pass over the line. */
+char *format_parse_url_marked(const char *line, size_t n, record_format_t fmt, int *failed,
+                              int *marked);
 
 /* Does a CSV line (without its newline) have a field that starts with the mark
  * RECORD_FMT_CSV_SAFE puts before a formula start or a ' (a ' followed by one)? Such a field

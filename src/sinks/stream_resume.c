@@ -107,8 +107,11 @@ static int take_line(reader_t *rd, const char *line, size_t n) {
         rd->header_seen = 1;
         return 0;
     }
-    int failed = 0;
-    char *url = memchr(line, 0, n) ? NULL : format_parse_url_failed(line, n - 1, rd->fmt, &failed);
+    int failed = 0, marked = 0;
+    char *url = memchr(line, 0, n)
+                    ? NULL
+                    : format_parse_url_marked(line, n - 1, rd->fmt, &failed,
+                                              rd->fmt == RECORD_FMT_CSV ? &marked : NULL);
     char *plain = url || rd->fmt != RECORD_FMT_CSV_SAFE
                       ? NULL
                       : format_parse_url(line, n - 1, RECORD_FMT_CSV);
@@ -119,7 +122,7 @@ static int take_line(reader_t *rd, const char *line, size_t n) {
                                 " (a field starts as a formula without the mark: --csv wrote it)");
     /* resumed as --csv, its tail would hold live formulas below the marked ones, and a URL
      * recorded under its mark was not found: fetched and written a second time */
-    if (url && rd->fmt == RECORD_FMT_CSV && format_csv_marked(line, n - 1)) {
+    if (url && marked) {
         free(url);
         return not_ours_because(rd, 0, expected(rd),
                                 " (a field starts with the ' --csv-safe puts before a formula: "

@@ -4,12 +4,14 @@
 #include "dbopts.h"
 #include "input.h"
 #include "format.h"
+#include "json_scan.h"
 #include "keyset.h"
 #include "origins.h"
 #include "stream.h"
 #include "text.h"
 
 #include <curl/curl.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -319,6 +321,141 @@ static void test_read_back_failed_as_record_failed(void **state) {
         }
 }
 
+/* What --resume read from a JSON line before json_scan.c: jansson's tree, the URL a string
+ * and an error key present; failed by record_failed's rule. */
+static char *json_reference(const char *line, size_t n, int *failed) {
+    json_t *o = json_loadb(line, n, JSON_REJECT_DUPLICATES, NULL);
+    json_t *u = o ? json_object_get(o, "url") : NULL, *e = o ? json_object_get(o, "error") : NULL;
+    char *url = json_is_string(u) && e ? strdup(json_string_value(u)) : NULL;
+    *failed = url && format_stored_failed((long)json_integer_value(json_object_get(o, "status")),
+                                          json_string_value(e), SIZE_MAX);
+    json_decref(o);
+    return url;
+}
+
+/* The line read back as jansson reads it: the same URL (or none) and the same failure. */
+static void assert_read_as_jansson(const char *line, size_t n) {
+    int want_failed = 0, failed = 0;
+    char *want = json_reference(line, n, &want_failed);
+    char *got = format_parse_url_failed(line, n, RECORD_FMT_JSON, &failed);
+    if ((want == NULL) != (got == NULL) || (want && strcmp(want, got) != 0) ||
+        want_failed != failed)
+        fail_msg("%.*s: jansson %s (failed %d), read %s (failed %d)", (int)n, line,
+                 want ? want : "(none)", want_failed, got ? got : "(none)", failed);
+    free(want);
+    free(got);
+}
+
+/* --resume reads the lines cafe writes without jansson (json_scan.c), and must read every
+ * line as jansson does: each record below as written, and every line made from one by
+ * putting a byte that matters to JSON (quote, backslash, control, digit, sign, space,
+ * UTF-8 lead and continuation bytes, a surrogate's lead) in place of each byte, or
+ * cutting it there. */
+static void test_resume_reads_json_as_jansson_does(void **state) {
+    (void)state;
+    for (size_t c = 0; c < RECORD_NCOLUMNS; c++) {
+        char key[64];
+        snprintf(key, sizeof key, "\"%s\":", record_columns[c].name);
+        assert_string_equal(json_scan_key(c), key);
+    }
+    static const char *const titles[] = {
+        "Plain",
+        "Quote \" back \\ slash / tab\t nl\n",
+        "caf\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x98\x80",
+        "line\xe2\x80\xa8sep \xc2\x85 nel \x7f del",
+        "",
+    };
+    static const char *const errors[] = {NULL, "connection refused: Failed to connect",
+                                         RECORD_WHY_NOT_HTML "text/plain)", ""};
+    static const char mutations[] = "\"\\0159-+ \x01\x1f\x7f\x80\xbf\xc3\xed\xf0\xf4uUnd}{,:\r";
+    int fast = 0;
+    for (size_t t = 0; t < sizeof titles / sizeof titles[0]; t++) {
+        record_t r = {0};
+        r.url = t == 3 ? "http://a/\"q\"" : "http://a/p?q=1";
+        r.final_url = t == 4 ? NULL : "http://a/final";
+        r.status = t == 4 ? 0 : 200 + (int)t * 100;
+        r.title = (char *)titles[t];
+        r.charset = "UTF-8";
+        r.bytes = 1234567;
+        r.attempts = 2;
+        r.error_msg = (char *)errors[t % (sizeof errors / sizeof errors[0])];
+        r.error = r.error_msg ? CAFE_EUNKNOWN : 0;
+        char *line = render(RECORD_FMT_JSON, &r);
+        size_t n = strlen(line) - 1; /* without its LF */
+        char *url = NULL;
+        int failed = -1;
+        fast += json_scan_record(line, n, &url, &failed);
+        free(url);
+        assert_read_as_jansson(line, n);
+        line[n] = '\r'; /* a CRLF end */
+        assert_read_as_jansson(line, n + 1);
+        char *m = malloc(n + 1);
+        for (size_t i = 0; i < n; i++) {
+            assert_read_as_jansson(line, i);
+            for (const char *b = mutations; *b; b++) {
+                memcpy(m, line, n);
+                m[i] = *b;
+                assert_read_as_jansson(m, n);
+            }
+        }
+        free(m);
+        free(line);
+    }
+    /* what jansson reads in the shape cafe writes but this pass leaves to it */
+    static const char *const odd[] = {
+        "{\"url\":\"http://a/\\u0041\",\"final_url\":null,\"status\":200,\"title\":\"\\ud83d"
+        "\\ude00\",\"content_type\":null,\"charset\":null,\"charset_source\":null,\"bytes\":0,"
+        "\"time_ms\":0,\"attempts\":0,\"error\":\"not \\u0048TML\"}",
+        "{\"url\":\"http://a/\",\"final_url\":null,\"status\":0404,\"title\":\"\\ud83d\","
+        "\"content_type\":null,\"charset\":null,\"charset_source\":null,\"bytes\":0,"
+        "\"time_ms\":0,\"attempts\":0,\"error\":null}",
+        "{\"url\":\"http://a/\",\"final_url\":null,\"status\":1234567890123456789,\"title\":null,"
+        "\"content_type\":null,\"charset\":null,\"charset_source\":null,\"bytes\":0,"
+        "\"time_ms\":0,\"attempts\":0,\"error\":null}",
+        "{ \"url\":\"http://a/\",\"final_url\":null,\"status\":500,\"title\":null,"
+        "\"content_type\":null,\"charset\":null,\"charset_source\":null,\"bytes\":0,"
+        "\"time_ms\":0,\"attempts\":0,\"error\":null}\t",
+        "{\"url\":\"http://a/\",\"final_url\":null,\"status\":-1,\"title\":null,"
+        "\"content_type\":null,\"charset\":null,\"charset_source\":null,\"bytes\":1.5,"
+        "\"time_ms\":0,\"attempts\":0,\"error\":null,\"url\":\"x\"}",
+    };
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++)
+        assert_read_as_jansson(odd[i], strlen(odd[i]));
+    /* titles of bytes that are not UTF-8 (a surrogate, overlong forms, past U+10FFFF, cut
+     * short) and of escapes that are not JSON's, next to the good ones at their limits */
+    static const char *const raw[] = {"\xed\xa0\x80",
+                                      "\xed\x9f\xbf",
+                                      "\xc0\xaf",
+                                      "\xc2\x80",
+                                      "\xe0\x80\xaf",
+                                      "\xe0\xa0\x80",
+                                      "\xf0\x80\x80\x80",
+                                      "\xf0\x90\x80\x80",
+                                      "\xf4\x90\x80\x80",
+                                      "\xf4\x8f\xbf\xbf",
+                                      "\xe2\x82",
+                                      "\\u0000",
+                                      "\\udc00",
+                                      "\\ud800\\u0041",
+                                      "\\ud800\\udc00",
+                                      "\\u00e9",
+                                      "\\x41",
+                                      "\\u12"};
+    for (size_t i = 0; i < sizeof raw / sizeof raw[0]; i++) {
+        char line[512];
+        int n =
+            snprintf(line, sizeof line,
+                     "{\"url\":\"http://a/\",\"final_url\":null,\"status\":200,\"title\":\"a%sz\","
+                     "\"content_type\":null,\"charset\":null,\"charset_source\":null,"
+                     "\"bytes\":0,\"time_ms\":0,\"attempts\":0,\"error\":null}",
+                     raw[i]);
+        assert_read_as_jansson(line, (size_t)n);
+    }
+    /* every record cafe wrote was read without jansson, but the one whose URL holds a quote
+     * (escaped: read by jansson) */
+    assert_int_equal(fast, (int)(sizeof titles / sizeof titles[0]) - 1);
+}
+
 static void test_urlset(void **state) {
     keyset_t s;
     keyset_init(&s);
@@ -550,6 +687,7 @@ int main(void) {
         cmocka_unit_test(test_json_and_csv_round_trip),
         cmocka_unit_test(test_csv_safe_marks_formulas),
         cmocka_unit_test(test_read_back_failed_as_record_failed),
+        cmocka_unit_test(test_resume_reads_json_as_jansson_does),
         cmocka_unit_test(test_urlset),
         cmocka_unit_test(test_resume_truncates_torn_record),
         cmocka_unit_test(test_resume_refuses_what_is_not_ours),
