@@ -34,8 +34,9 @@ typedef struct stream {
      * added end as the file's lines do, so that it keeps one kind of line end. */
     int swap_ends;
     int lock_fd; /* the output file, locked for the run (-1: none, or not a regular file) */
-    /* A CSV -o file that is a regular file: its header is written again when a write finds
-     * it emptied (see flush_now). header_queued: pending begins with the header. */
+    /* A CSV output that is a regular file written in append mode: its header is written
+     * again when a write finds it emptied (header_again). header_queued: pending begins with
+     * the header. */
     int csv_file, header_queued;
     FILE *f;
     /* Formatted and not yet written: the bytes, and the receipts of their records. */
@@ -54,12 +55,12 @@ static void header_append(stream_t *st, outbuf_t *o) {
         o->p[--o->len - 1] = '\n';
 }
 
-/* A CSV file another program emptied under the run (logrotate's copytruncate, `: > out.csv`;
- * the file is written in append mode, so the rows go to its new start) went on with rows
- * alone: readers took the first for the column names, and --resume refused the file. The
- * header goes first again when a write finds the file empty: one fstat a loop turn's write.
- * (A file emptied between the fstat and the write still loses it: no lock keeps others out.)
- * 0 or CAFE_ENOMEM. */
+/* A CSV file (-o's, or standard output appended to) another program emptied under the run
+ * (logrotate's copytruncate, `: > out.csv`; the file is written in append mode, so the rows go to
+ * its new start) went on with rows alone: readers took the first for the column names, and --resume
+ * refused the file. The header goes first again when a write finds the file empty: one fstat a loop
+ * turn's write. (A file emptied between the fstat and the write still loses it: no lock keeps
+ * others out.) 0 or CAFE_ENOMEM. */
 static int header_again(stream_t *st) {
     struct stat sb;
     if (!st->csv_file || st->header_queued || st->pending.len == 0 ||
@@ -208,8 +209,11 @@ static int stream_start(sink_t *s) {
     }
     struct stat sb;
     st->tty = isatty(fileno(st->f));
-    st->csv_file =
-        st->path && format_is_csv(st->fmt) && fstat(fileno(st->f), &sb) == 0 && S_ISREG(sb.st_mode);
+    /* standard output too when the shell opened it to append (`>> out.csv`, as cron jobs
+     * write); not with `>`: an emptied file is written at its old offset, after a hole */
+    int fl = st->path ? O_APPEND : fcntl(fileno(st->f), F_GETFL);
+    st->csv_file = format_is_csv(st->fmt) && fl != -1 && (fl & O_APPEND) &&
+                   fstat(fileno(st->f), &sb) == 0 && S_ISREG(sb.st_mode);
     /* A file resumed already has its header (if it has anything). Only that one: standard
      * output's offset is past 0 in a file written before (`{ echo x; cafe ...; } > f`),
      * whose records then came without their header. It goes out as records do (flush_now):

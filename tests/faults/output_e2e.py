@@ -227,6 +227,25 @@ def test_a_csv_output_emptied_under_a_run_gets_its_header_again():
         with open(out, newline="") as f:
             got = [x["url"] for x in csv.DictReader(f)]
         assert sorted(got) == sorted(urls), (ends, len(got), len(set(got)))
+    # the same run's standard output appended to the file (`cafe titles --csv >> out.csv`, as
+    # cron jobs write): emptied under it, its rows came without the header too
+    out = os.path.join(TMP, "emptied-stdout.csv")
+    with open(out, "wb") as f:
+        f.write(b"earlier,rows\r\n")
+    with open(out, "ab") as f:
+        p = subprocess.Popen([CAFE, "titles", "-q", "-c", "4", "--csv", lst], stdout=f,
+                             stderr=subprocess.PIPE)
+    for _ in range(3000):  # until 30 records are in: bounded, 30 s
+        if p.poll() is not None or os.path.getsize(out) > 30 * 150:
+            break
+        time.sleep(0.01)
+    assert p.poll() is None, "the run ended before the file was emptied"
+    os.truncate(out, 0)
+    assert p.wait(timeout=120) == 0, (p.returncode, p.stderr.read())
+    p.stderr.close()
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and all(set(urls) >= {x["url"]} for x in rows), rows[:2]
 
 
 def test_an_output_that_failed_does_not_wait_for_the_fetches_in_flight():
