@@ -26,9 +26,12 @@ struct input {
     char buf[CHUNK + INPUT_LINE_MAX];
 };
 
-/* UTF-16 (and UTF-32), as Windows PowerShell's '>' writes: read as bytes, every line would
- * be a bad URL full of NULs. Its byte order mark, then a character whose high byte is 0, as
- * every ASCII one's is (ff fe alone may start a UTF-8 line of invalid bytes): INPUT_UTF16.
+/* UTF-16, as Windows PowerShell's '>' writes: read as bytes, every line would be a bad URL
+ * full of NULs. Its byte order mark, then a character whose high byte is 0, as every ASCII
+ * one's is (ff fe alone may start a UTF-8 line of invalid bytes): INPUT_UTF16. UTF-32's
+ * marks (ff fe 00 00, which as UTF-16 would be its mark and a NUL, and 00 00 fe ff;
+ * PowerShell's Out-File -Encoding UTF32 writes the first): INPUT_UTF32, for a message that
+ * names it (iconv -f UTF-16 made it no better).
  * Or, without a mark (Python's and Java's UTF-16LE writers, .NET's Unicode without its
  * preamble), two ASCII characters each followed by its high byte 0, which no URL line
  * starts with: INPUT_UTF16LE; each preceded by it (Java's UTF-16BE, .NET's BigEndianUnicode
@@ -36,6 +39,8 @@ struct input {
  * 0 for none. p: 4 bytes. */
 static int utf16_start(const char *p) {
     const unsigned char *u = (const unsigned char *)p;
+    if (memcmp(p, "\xff\xfe\0\0", 4) == 0 || memcmp(p, "\0\0\xfe\xff", 4) == 0)
+        return INPUT_UTF32;
     if ((memcmp(p, "\xff\xfe", 2) == 0 && p[3] == 0) ||
         (memcmp(p, "\xfe\xff", 2) == 0 && p[2] == 0))
         return INPUT_UTF16;
@@ -327,6 +332,8 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno) {
 const char *input_strerror(int rc) {
     if (rc == INPUT_UTF16)
         return "UTF-16 text, not UTF-8 (convert it: iconv -f UTF-16 -t UTF-8)";
+    if (rc == INPUT_UTF32)
+        return "UTF-32 text, not UTF-8 (convert it: iconv -f UTF-32 -t UTF-8)";
     /* the byte order named: iconv cannot know it without a mark (glibc's guesses big-endian,
      * others the machine's) */
     if (rc == INPUT_UTF16LE)

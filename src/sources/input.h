@@ -23,19 +23,21 @@ void input_abort(input_t *in);
 /* The next URL line, trimmed, skipping blank lines and # comments. *line points into the
  * reader's buffer and stays valid until the next call. Returns 1 for a line, 0 at the end,
  * INPUT_TOO_LONG for a line over INPUT_LINE_MAX (its first bytes are in *line), INPUT_UTF16,
- * INPUT_UTF16LE, INPUT_UTF16BE, or a negative errno-style code on a read error. *lineno is the
- * 1-based line number in the file. */
+ * INPUT_UTF16LE, INPUT_UTF16BE, INPUT_UTF32, or a negative errno-style code on a read error.
+ * *lineno is the 1-based line number in the file. */
 #define INPUT_TOO_LONG 2
-/* The error when the input starts with a UTF-16 or UTF-32 byte order mark: not UTF-8. */
+/* The error when the input starts with a UTF-16 byte order mark: not UTF-8. */
 #define INPUT_UTF16 (-EILSEQ)
 /* The error when it starts as UTF-16LE without a mark: ASCII characters each followed by 0. A
  * code of this reader's own, far from errno's and CAFE_E*'s. */
 #define INPUT_UTF16LE (INPUT_UTF16 - 0x10000)
 /* The same as UTF-16BE: each ASCII character preceded by 0. */
 #define INPUT_UTF16BE (INPUT_UTF16 - 0x10001)
+/* The same when it starts with a UTF-32 byte order mark. */
+#define INPUT_UTF32 (INPUT_UTF16 - 0x10002)
 int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno);
 /* What a negative code of input_next (or of any source) means, for a message (msg_strerror's
- * words but for INPUT_UTF16, INPUT_UTF16LE and INPUT_UTF16BE). */
+ * words but for the INPUT_UTF* codes). */
 const char *input_strerror(int rc);
 
 /* Pure line logic, for tests and fuzzing: trims whitespace at both ends of s[0..n) (ASCII's,

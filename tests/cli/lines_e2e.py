@@ -166,6 +166,15 @@ def test_utf16_list_is_refused_naming_the_encoding():
         assert b"UTF-16 text" in r.stderr, r.stderr
         with open(out, "rb") as f:
             assert f.read() == b"yesterday\n", enc
+    # UTF-32 (PowerShell's Out-File -Encoding UTF32 writes it, little-endian with its mark):
+    # refused as UTF-16 and told to convert it as UTF-16, which made it no better; big-endian,
+    # not refused at all
+    for enc in ("utf-32-le", "utf-32-be"):
+        path = write(f"{enc}.txt", "\ufeff".encode(enc) + text.encode(enc))
+        r = cafe("titles", "-q", "--json", path)
+        assert (r.returncode, r.stdout) == (2, b""), (enc, r)
+        assert r.stderr.decode() == f"cafe titles: cannot read {path}: UTF-32 text, not " \
+            "UTF-8 (convert it: iconv -f UTF-32 -t UTF-8)\n", (enc, r.stderr)
     # standard input is seen when read, as before
     r = cafe("titles", "-q", "--json", input="\ufeff".encode("utf-16-le") + text.encode("utf-16-le"))
     assert (r.returncode, r.stdout) == (2, b""), r
