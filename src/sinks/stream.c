@@ -38,7 +38,7 @@ typedef struct stream {
      * again when a write finds it emptied (header_again). header_queued: pending begins with
      * the header. */
     int csv_file, header_queued;
-    FILE *f;
+    int fd; /* the output: path's (-1: not open), or standard output's */
     /* Formatted and not yet written: the bytes, and the receipts of their records. */
     outbuf_t pending;
     sink_pending_t pending_receipts;
@@ -63,8 +63,8 @@ static void header_append(stream_t *st, outbuf_t *o) {
  * others out.) 0 or CAFE_ENOMEM. */
 static int header_again(stream_t *st) {
     struct stat sb;
-    if (!st->csv_file || st->header_queued || st->pending.len == 0 ||
-        fstat(fileno(st->f), &sb) != 0 || sb.st_size != 0)
+    if (!st->csv_file || st->header_queued || st->pending.len == 0 || fstat(st->fd, &sb) != 0 ||
+        sb.st_size != 0)
         return 0;
     outbuf_t o = {0};
     header_append(st, &o);
@@ -97,10 +97,10 @@ static int flush_now(stream_t *st) {
     if (left > 0 && st->sink.listener.before_write)
         st->sink.listener.before_write(st->sink.listener.ctx);
     while (left > 0) {
-        ssize_t n = write(fileno(st->f), p, left);
+        ssize_t n = write(st->fd, p, left);
         /* EAGAIN: a descriptor another program made non-blocking (fdwait.h) */
-        if (n < 0 && (errno == EINTR || ((errno == EAGAIN || errno == EWOULDBLOCK) &&
-                                         fd_wait(fileno(st->f), POLLOUT) == 0)))
+        if (n < 0 && (errno == EINTR ||
+                      ((errno == EAGAIN || errno == EWOULDBLOCK) && fd_wait(st->fd, POLLOUT) == 0)))
             continue;
         if (n <= 0) {
             st->error = n < 0 ? -errno : -EIO;
@@ -180,21 +180,11 @@ static long stream_load_done(sink_t *s, keyset_t *done) {
 /* path opened to append, emptied first unless append: as >> (after : >) opens it, never "w".
  * At its own offset, each write went where the file's end had been: emptied under the run
  * (logrotate's copytruncate, `: > out`), the file began with a hole of NUL bytes that jq and
- * --resume refused, and another program's appended lines were written over. NULL and errno
- * on failure. */
-static FILE *open_output(const char *path, int append) {
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (append ? 0 : O_TRUNC), 0666);
-    FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
-    /* at the end, as fopen's "a" puts it: stream_start's ftell says what the file holds */
-    if (f && (!append || fseek(f, 0, SEEK_END) == 0))
-        return f;
-    int e = errno;
-    if (f)
-        (void)fclose(f);
-    else if (fd >= 0)
-        (void)close(fd);
-    errno = e;
-    return NULL;
+ * --resume refused, and another program's appended lines were written over. A descriptor,
+ * not stdio's FILE: its close is the run's to check (stream_finish). -1 and errno on
+ * failure. */
+static int open_output(const char *path, int append) {
+    return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (append ? 0 : O_TRUNC), 0666);
 }
 
 static int stream_start(sink_t *s) {
@@ -202,23 +192,23 @@ static int stream_start(sink_t *s) {
     int locked = lock_output(st);
     if (locked != 0)
         return locked;
-    st->f = st->path ? open_output(st->path, st->append) : stdout;
-    if (!st->f) {
+    st->fd = st->path ? open_output(st->path, st->append) : STDOUT_FILENO;
+    if (st->fd < 0) {
         int e = errno;
         return sink_fail(s, -e, "cannot open %s: %s", s->what, strerror(e));
     }
     struct stat sb;
-    st->tty = isatty(fileno(st->f));
+    st->tty = isatty(st->fd);
     /* standard output too when the shell opened it to append (`>> out.csv`, as cron jobs
      * write); not with `>`: an emptied file is written at its old offset, after a hole */
-    int fl = st->path ? O_APPEND : fcntl(fileno(st->f), F_GETFL);
+    int fl = st->path ? O_APPEND : fcntl(st->fd, F_GETFL);
     st->csv_file = format_is_csv(st->fmt) && fl != -1 && (fl & O_APPEND) &&
-                   fstat(fileno(st->f), &sb) == 0 && S_ISREG(sb.st_mode);
+                   fstat(st->fd, &sb) == 0 && S_ISREG(sb.st_mode);
     /* A file resumed already has its header (if it has anything). Only that one: standard
      * output's offset is past 0 in a file written before (`{ echo x; cafe ...; } > f`),
      * whose records then came without their header. It goes out as records do (flush_now):
      * through stdio, a non-blocking stdout that was full failed it with EAGAIN. */
-    if (!st->append || ftell(st->f) <= 0) {
+    if (!st->append || lseek(st->fd, 0, SEEK_END) <= 0) {
         format_header_append(&st->pending, st->fmt);
         st->header_queued = format_is_csv(st->fmt);
     }
@@ -267,8 +257,15 @@ static int stream_finish(sink_t *s) {
         st->flusher = NULL;
     }
     int rc = flush_now(st);
-    if (rc == 0 && st->f && fflush(st->f) != 0)
-        rc = st->error = -errno;
+    /* The file's close is checked, as coreutils' close_stdout checks theirs: a file system
+     * that writes back later (NFS, FUSE, a quota reached) reports a failed write there, and
+     * the run ended with status 0 and records missing. (EINTR: Linux closed it anyway.) */
+    if (st->path && st->fd >= 0) {
+        int fd = st->fd;
+        st->fd = -1;
+        if (close(fd) != 0 && errno != EINTR && rc == 0)
+            rc = st->error = -errno;
+    }
     return rc;
 }
 
@@ -278,8 +275,8 @@ static void stream_salvage(sink_t *s) {
 
 static void stream_close(sink_t *s) {
     stream_t *st = (stream_t *)s;
-    if (st->f && st->f != stdout)
-        (void)fclose(st->f); /* finish reported the errors; the descriptor goes either way */
+    if (st->path && st->fd >= 0)
+        (void)close(st->fd); /* not finished: the run failed already */
     if (st->lock_fd >= 0)
         (void)close(st->lock_fd); /* after the output's own close: its last bytes are in */
     outbuf_free(&st->pending);
@@ -312,5 +309,6 @@ int sink_stream_open(sink_t **out, const char *path, record_format_t fmt, int ap
     st->fmt = fmt;
     st->append = append;
     st->lock_fd = -1;
+    st->fd = -1;
     return 0;
 }

@@ -248,6 +248,23 @@ def test_a_csv_output_emptied_under_a_run_gets_its_header_again():
     assert rows and all(set(urls) >= {x["url"]} for x in rows), rows[:2]
 
 
+def test_a_failed_close_of_the_output_is_a_write_error():
+    """NFS (or a quota, or FUSE) reports a write-back that failed at close(): the output's
+    close went unchecked, and the run ended with status 0 and records missing from the file.
+    Checked as coreutils checks theirs: the message, status 2, and --resume then fetches
+    what is not in the file. (close() fails by LD_PRELOAD here: close_eio.c.)"""
+    shim = os.path.join(os.environ["CAFE_BUILD_DIR"], "tests", "libclose_eio.so")
+    if ASAN or not os.path.exists(shim):
+        raise Skip("no close_eio shim (or a sanitizer build, which must be preloaded first)")
+    for fmt in ("--json", "--csv"):
+        out = os.path.join(TMP, "close-fails" + fmt)
+        r = subprocess.run([CAFE, "titles", "-q", fmt, "-o", out, SMALL], capture_output=True,
+                           timeout=120, env=dict(os.environ, LD_PRELOAD=shim))
+        assert r.returncode == 2, (fmt, r.returncode, r.stderr)
+        assert r.stderr.decode().endswith(": Input/output error\n") and \
+            "close-fails" + fmt in r.stderr.decode(), (fmt, r.stderr)
+
+
 def test_an_output_that_failed_does_not_wait_for_the_fetches_in_flight():
     """The output failed (`cafe titles list | head`: head is gone; a full disk): no record can
     be written any more, yet the URLs in flight were fetched to their end, so the run (and
