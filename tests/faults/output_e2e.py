@@ -263,6 +263,17 @@ def test_a_failed_close_of_the_output_is_a_write_error():
         assert r.returncode == 2, (fmt, r.returncode, r.stderr)
         assert r.stderr.decode().endswith(": Input/output error\n") and \
             "close-fails" + fmt in r.stderr.decode(), (fmt, r.stderr)
+        # standard output redirected to such a file: closed and checked before the exit
+        with open(out, "wb") as f:
+            r = subprocess.run([CAFE, "titles", "-q", fmt, SMALL], stdout=f, stderr=subprocess.PIPE,
+                               timeout=120, env=dict(os.environ, LD_PRELOAD=shim))
+        assert (r.returncode, r.stderr) == (2, b"cafe titles: writing standard output: "
+                                            b"Input/output error\n"), (fmt, r)
+    with open(out, "wb") as f:
+        r = subprocess.run([CAFE, "--help"], stdout=f, stderr=subprocess.PIPE, timeout=60,
+                           env=dict(os.environ, LD_PRELOAD=shim))
+    assert (r.returncode, r.stderr) == (2, b"cafe: writing standard output: "
+                                        b"Input/output error\n"), r
 
 
 def test_an_output_that_failed_does_not_wait_for_the_fetches_in_flight():
