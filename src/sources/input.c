@@ -49,6 +49,39 @@ static int utf16_start(const char *p) {
     return ascii_le ? INPUT_UTF16LE : ascii_be ? INPUT_UTF16BE : 0;
 }
 
+/* Compressed lists, as crawls publish them (Common Crawl's are .gz): read as bytes, a few
+ * bad "URLs" of binary and exit status 0. Known by their formats' magic numbers, none of
+ * which a URL line starts with (each holds a control byte, but bzip2's, whose "BZh", block
+ * size and block mark are 6 bytes). INPUT_GZIP... for one of them, 0 for none. p: n bytes. */
+static int compressed_start(const char *p, size_t n) {
+    static const struct {
+        const char *magic;
+        size_t len;
+        int code;
+    } formats[] = {
+        {"\x1f\x8b", 2, INPUT_GZIP},
+        {"\xfd"
+         "7zXZ",
+         5, INPUT_XZ},
+        {"\x28\xb5\x2f\xfd", 4, INPUT_ZSTD},
+        {"PK\x03\x04", 4, INPUT_ZIP},
+    };
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        if (n >= formats[i].len && memcmp(p, formats[i].magic, formats[i].len) == 0)
+            return formats[i].code;
+    if (n >= 6 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' && p[3] <= '9' &&
+        memcmp(p + 4, "\x31\x41", 2) == 0)
+        return INPUT_BZIP2;
+    return 0;
+}
+
+/* What the input's first n bytes (p) say it is not: one of the INPUT_UTF* or compressed
+ * codes, or 0 (a list, as far as they tell). */
+static int not_a_list(const char *p, size_t n) {
+    int kind = n >= 4 ? utf16_start(p) : 0;
+    return kind ? kind : compressed_start(p, n);
+}
+
 int input_open(input_t **out, const char *path) {
     input_t *in = calloc(1, sizeof(*in));
     if (!in)
@@ -81,10 +114,9 @@ int input_open(input_t **out, const char *path) {
     in->regular = st_ok && S_ISREG(st.st_mode);
     /* A regular file's encoding is seen now, as a missing file is: before -o's file is
      * emptied and before the lists given before it are fetched (a pipe's at its read). */
-    char head[4];
-    int utf16 = in->regular && pread(in->fd, head, sizeof head, 0) == (ssize_t)sizeof head
-                    ? utf16_start(head)
-                    : 0;
+    char head[8];
+    ssize_t got = in->regular ? pread(in->fd, head, sizeof head, 0) : 0;
+    int utf16 = got > 0 ? not_a_list(head, (size_t)got) : 0;
     if (utf16) {
         input_close(in);
         return utf16;
@@ -303,7 +335,7 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno) {
         if (!nl && avail == 0)
             return 0; /* end of input */
         in->lineno++;
-        int utf16 = in->lineno == 1 && avail >= 4 ? utf16_start(p) : 0;
+        int utf16 = in->lineno == 1 ? not_a_list(p, avail) : 0;
         if (utf16)
             return utf16;
         if (!nl && avail > INPUT_LINE_MAX) {
@@ -332,6 +364,16 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno) {
 const char *input_strerror(int rc) {
     if (rc == INPUT_UTF16)
         return "UTF-16 text, not UTF-8 (convert it: iconv -f UTF-16 -t UTF-8)";
+    if (rc == INPUT_GZIP)
+        return "gzip-compressed, not a list of URLs (decompress it first: gzip -dc)";
+    if (rc == INPUT_BZIP2)
+        return "bzip2-compressed, not a list of URLs (decompress it first: bzip2 -dc)";
+    if (rc == INPUT_XZ)
+        return "xz-compressed, not a list of URLs (decompress it first: xz -dc)";
+    if (rc == INPUT_ZSTD)
+        return "zstd-compressed, not a list of URLs (decompress it first: zstd -dc)";
+    if (rc == INPUT_ZIP)
+        return "zip-compressed, not a list of URLs (decompress it first: unzip -p)";
     if (rc == INPUT_UTF32)
         return "UTF-32 text, not UTF-8 (convert it: iconv -f UTF-32 -t UTF-8)";
     /* the byte order named: iconv cannot know it without a mark (glibc's guesses big-endian,

@@ -195,6 +195,31 @@ def test_utf16_list_is_refused_naming_the_encoding():
                 f"order mark, not UTF-8 (convert it: iconv -f {name} -t UTF-8)\n", r.stderr
 
 
+def test_compressed_list_is_refused_naming_the_tool():
+    # Crawl lists come compressed (Common Crawl's are .gz): `cafe titles urls.txt.gz` read
+    # the bytes as lines, a handful of bad "URLs" of binary, and exit status 0
+    import bz2
+    import gzip
+    import io
+    import lzma
+    import zipfile
+    text = "".join(f"http://127.0.0.1:{PORT}/page/{i}\n" for i in range(50)).encode()
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as z:
+        z.writestr("urls.txt", text)
+    for name, data, how in (
+            ("gzip", gzip.compress(text), "gzip -dc"), ("bzip2", bz2.compress(text), "bzip2 -dc"),
+            ("xz", lzma.compress(text), "xz -dc"), ("zip", zipped.getvalue(), "unzip -p"),
+            ("zstd", b"\x28\xb5\x2f\xfd" + bytes(range(256)), "zstd -dc")):
+        path = write(f"list.{name}", data)
+        for args, inp, said in ((["titles", "-q", "--json", path], None, f"cannot read {path}"),
+                                (["titles", "-q", "--json"], data, "reading standard input")):
+            r = cafe(*args, input=inp)
+            assert (r.returncode, r.stdout) == (2, b""), (name, r)
+            assert r.stderr.decode() == f"cafe titles: {said}: {name}-compressed, not a " \
+                f"list of URLs (decompress it first: {how})\n", (name, r.stderr)
+
+
 def test_output_naming_the_input_is_refused():
     data = f"http://127.0.0.1:{PORT}/page/6\n".encode()
     path = write("same.txt", data)
