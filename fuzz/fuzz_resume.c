@@ -1,11 +1,13 @@
 /* libFuzzer target for the resume-file reader (format_parse_url), in JSON Lines and CSV.
  * Input: byte 0 picks the format (bit 0) and the mode (bit 1); the rest is the payload.
  *  - parse mode: the payload is one line of a foreign or torn output file; the parser must
- *    not crash, and a URL it returns is NUL-terminated and no longer than the line.
+ *    not crash, and a URL it returns is NUL-terminated and no longer than the line; a JSON
+ *    line is read as jansson reads it (json_scan.c's one pass against the tree it replaced).
  *  - round-trip mode: the payload (up to its first NUL or newline, as a URL line can be) is
  *    written as a record's url by the real writer; reading that line back must give exactly
  *    the URL the writer stored (its valid-UTF-8 form), so --resume recognises every record
  *    cafe wrote. */
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,21 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* What jansson reads from a JSON line, as --resume read every line before json_scan.c: the
+ * one-pass reader must give the same URL (or none) and the same failure. */
+static void same_as_jansson(const char *line, size_t n, const char *url, int failed) {
+    json_t *o = json_loadb(line, n, JSON_REJECT_DUPLICATES, NULL);
+    json_t *u = o ? json_object_get(o, "url") : NULL, *e = o ? json_object_get(o, "error") : NULL;
+    const char *want = json_is_string(u) && e ? json_string_value(u) : NULL;
+    int want_failed =
+        want && format_stored_failed((long)json_integer_value(json_object_get(o, "status")),
+                                     json_string_value(e), SIZE_MAX);
+    if ((want == NULL) != (url == NULL) || (want && strcmp(want, url) != 0) ||
+        want_failed != failed)
+        abort();
+    json_decref(o);
+}
+
 static void parse_mode(record_format_t fmt, const uint8_t *p, size_t n) {
     char *line = malloc(n ? n : 1);
     if (!line)
@@ -27,6 +44,8 @@ static void parse_mode(record_format_t fmt, const uint8_t *p, size_t n) {
     char *url = format_parse_url_failed(line, n, fmt, &failed);
     if ((url && strlen(url) > n) || failed < 0 || (failed && !url))
         abort();
+    if (fmt == RECORD_FMT_JSON)
+        same_as_jansson(line, n, url, failed);
     free(url);
     free(line);
 }
