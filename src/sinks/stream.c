@@ -187,20 +187,37 @@ static int open_output(const char *path, int append) {
     return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (append ? 0 : O_TRUNC), 0666);
 }
 
+/* Standard output that is a regular file written from its end (as the shell's > and >>
+ * leave it) is switched to append mode, as -o's file is opened (open_output): opened by > it
+ * was written at its own offset, and emptied under the run (copytruncate) it began with a
+ * hole of NUL bytes that jq and --resume refused. Written from an offset inside the file
+ * (1<>, overwriting in place) it is left as the user asked. The flag is on the shell's open
+ * file, shared with the commands after cafe: they write at the end, where they would be. */
+static void stdout_append(int fd) {
+    struct stat sb;
+    int fl = fcntl(fd, F_GETFL);
+    if (fl == -1 || (fl & O_APPEND) || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+        lseek(fd, 0, SEEK_CUR) != sb.st_size)
+        return;
+    (void)fcntl(fd, F_SETFL, fl | O_APPEND); /* failing, it is written as before */
+}
+
 static int stream_start(sink_t *s) {
     stream_t *st = (stream_t *)s;
     int locked = lock_output(st);
     if (locked != 0)
         return locked;
     st->fd = st->path ? open_output(st->path, st->append) : STDOUT_FILENO;
+    if (!st->path)
+        stdout_append(st->fd);
     if (st->fd < 0) {
         int e = errno;
         return sink_fail(s, -e, "cannot open %s: %s", s->what, strerror(e));
     }
     struct stat sb;
     st->tty = isatty(st->fd);
-    /* standard output too when the shell opened it to append (`>> out.csv`, as cron jobs
-     * write); not with `>`: an emptied file is written at its old offset, after a hole */
+    /* standard output too when it is appended to (`>> out.csv`, as cron jobs write, and `>`
+     * made so by stdout_append); not 1<>, written over in place */
     int fl = st->path ? O_APPEND : fcntl(st->fd, F_GETFL);
     st->csv_file = format_is_csv(st->fmt) && fl != -1 && (fl & O_APPEND) &&
                    fstat(st->fd, &sb) == 0 && S_ISREG(sb.st_mode);

@@ -193,6 +193,45 @@ def test_an_output_another_program_empties_or_appends_to_keeps_whole_lines():
             got = [r[0] for r in rows if r[0] != "url"]
         assert len(got) == len(set(got)) and set(got) <= set(urls), (fmt, len(got))
 
+def test_standard_output_to_a_file_emptied_under_a_run_keeps_whole_lines():
+    """`cafe titles --json list > out.jsonl` emptied under the run (logrotate's copytruncate):
+    standard output, opened by the shell without O_APPEND, was written at its own offset, so
+    the file began with a hole of NUL bytes as long as what it had held, which jq and --resume
+    refused. A regular file written from its end (as > and >> leave it) is switched to
+    append mode, as -o's file is opened; 1<> (written over from an offset inside the file)
+    is left as it is."""
+    urls = [fx.url(i % 4, f"/page/{i}?delay=20") for i in range(300)]
+    lst = write_list(urls, "emptied-stdout-list.txt")
+    out = os.path.join(TMP, "emptied-stdout.jsonl")
+    with open(out, "wb") as f:
+        p = subprocess.Popen([CAFE, "titles", "-q", "-c", "4", "--json", lst], stdout=f,
+                             stderr=subprocess.PIPE)
+    for _ in range(3000):  # until 30 records are in: bounded, 30 s
+        if p.poll() is not None or os.path.getsize(out) > 30 * 150:
+            break
+        time.sleep(0.01)
+    assert p.poll() is None, "the run ended before the file was emptied"
+    os.truncate(out, 0)
+    assert p.wait(timeout=120) == 0, (p.returncode, p.stderr.read())
+    p.stderr.close()
+    with open(out, "rb") as f:
+        data = f.read()
+    assert b"\0" not in data, (data.count(b"\0"), data[:40])
+    r = subprocess.run([CAFE, "titles", "-q", "--json", "--resume", "-o", out, lst],
+                       capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    with open(out) as f:
+        assert sorted(json.loads(l)["url"] for l in f) == sorted(urls)
+    # 1<>: written over from the start, as the user asked
+    with open(out, "wb") as f:
+        f.write(b"x" * 100000)
+    with open(out, "r+b") as f:
+        r = subprocess.run([CAFE, "titles", "-q", "--json", SMALL], stdout=f, timeout=120)
+    with open(out, "rb") as f:
+        data = f.read()
+    assert r.returncode == 0 and data.startswith(b'{"url"') and len(data) == 100000, data[:80]
+
+
 def test_a_csv_output_emptied_under_a_run_gets_its_header_again():
     """A CSV output emptied under a run (logrotate's copytruncate) went on with rows alone: no
     header, so csv.DictReader took a record for the column names and --resume refused the
