@@ -280,7 +280,14 @@ static const cli_opt_t rows[] = {
      "mark, or with the mark under --csv), leaving it as it was, rather than append records\n"
      "escaped otherwise (a value that itself starts with ' and a formula start looks marked)."},
     {CLI_OPT_STRING, "output", 'o', "FILE", F(output), 0, 0, 0, NULL, NULL, NULL,
-     "write results to FILE (flushed after every record);\n'-': standard output", NULL},
+     "write results to FILE (flushed after every record);\n'-': standard output",
+     "Write results to FILE, flushed after every record ('-': standard output). FILE is\n"
+     "emptied first (with --resume, added to) and written in append mode, as >> opens it;\n"
+     "so is standard output when it is a regular file written from its end (> and >>):\n"
+     "emptied under the run by another program (logrotate's copytruncate), the file goes on\n"
+     "at its new start, and a CSV file found empty at a write gets its header again. A\n"
+     "write or the file's close that fails (NFS and quotas report a failed write-back at\n"
+     "close) is exit status 2, and --resume fetches what the file does not hold."},
     {CLI_OPT_FLAG, "unordered", 0, NULL, F(unordered), 0, 0, 1, NULL, NULL, NULL,
      "write results as they complete, not in input order",
      "Write results as they complete instead of in input order. In input order, at most\n"
