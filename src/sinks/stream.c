@@ -38,6 +38,10 @@ typedef struct stream {
      * again when a write finds it emptied (header_again). header_queued: pending begins with
      * the header. */
     int csv_file, header_queued;
+    /* path was a regular file when opened: the file opened (follow_path) */
+    int follow;
+    dev_t dev;
+    ino_t ino;
     int fd; /* the output: path's (-1: not open), or standard output's */
     /* Formatted and not yet written: the bytes, and the receipts of their records. */
     outbuf_t pending;
@@ -78,6 +82,41 @@ static int header_again(stream_t *st) {
     return 0;
 }
 
+static int open_output(const char *path, int append);
+
+/* path renamed away under the run (logrotate without copytruncate, `sed -i`, an editor that
+ * saves by rename) or deleted: the records went on into the old file, those after it to a
+ * file no name led to when deleted (lost at the exit, with status 0), and path, made again or
+ * missing, never got them. As Python's WatchedFileHandler, before a write: when path no
+ * longer names the file opened, it is opened again, to append (made if missing; a CSV header
+ * first, by header_again, when it is empty) and locked as the first was. One stat a loop
+ * turn's write. 0, or a negative errno when it cannot be opened or the old one's close
+ * failed. */
+static int follow_path(stream_t *st) {
+    struct stat sb;
+    if (!st->follow || st->pending.len == 0)
+        return 0;
+    if (stat(st->path, &sb) == 0 ? sb.st_dev == st->dev && sb.st_ino == st->ino : errno != ENOENT)
+        return 0; /* the same file, or nothing known: written on */
+    int fd = open_output(st->path, 1);
+    if (fd < 0 || fstat(fd, &sb) != 0) {
+        int e = -errno;
+        if (fd >= 0)
+            (void)close(fd);
+        return e;
+    }
+    int rc = close(st->fd) != 0 && errno != EINTR ? -errno : 0;
+    st->fd = fd;
+    st->dev = sb.st_dev;
+    st->ino = sb.st_ino;
+    st->follow = S_ISREG(sb.st_mode);
+    if (st->lock_fd >= 0) /* the lock moves to the new file, as far as no other run holds it */
+        (void)close(st->lock_fd);
+    st->lock_fd = -1;
+    (void)flock(fd, LOCK_EX | LOCK_NB);
+    return rc;
+}
+
 /* One write() of everything pending (more only if the kernel takes it in parts); the records
  * are settled as written when it succeeded, as not written when it failed. Never suspends
  * (it may block, as a write to a full blocking pipe does). */
@@ -85,7 +124,9 @@ static int flush_now(stream_t *st) {
     st->flush_armed = 0;
     if (st->error)
         return st->error;
-    st->error = header_again(st);
+    st->error = follow_path(st);
+    if (!st->error)
+        st->error = header_again(st);
     st->header_queued = 0;
     if (st->error) {
         st->pending.len = 0;
@@ -216,6 +257,11 @@ static int stream_start(sink_t *s) {
     }
     struct stat sb;
     st->tty = isatty(st->fd);
+    if (st->path && fstat(st->fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        st->follow = 1;
+        st->dev = sb.st_dev;
+        st->ino = sb.st_ino;
+    }
     /* standard output too when it is appended to (`>> out.csv`, as cron jobs write, and `>`
      * made so by stdout_append); not 1<>, written over in place */
     int fl = st->path ? O_APPEND : fcntl(st->fd, F_GETFL);

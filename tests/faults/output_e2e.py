@@ -232,6 +232,54 @@ def test_standard_output_to_a_file_emptied_under_a_run_keeps_whole_lines():
     assert r.returncode == 0 and data.startswith(b'{"url"') and len(data) == 100000, data[:80]
 
 
+def test_an_output_replaced_or_deleted_under_a_run_is_opened_again():
+    """-o FILE renamed away under a run (logrotate without copytruncate, `sed -i`, an editor
+    saving by rename) or deleted: cafe wrote on into the old file, the records after it went
+    to a file no name led to (lost at the exit, status 0), and FILE, made again by the other
+    program or missing, never got them. As Python's WatchedFileHandler, a write that finds
+    FILE no longer the file it opened opens FILE again (made if missing, a CSV header first):
+    the records are in the old file up to then and in the new one after, each once."""
+    urls = [fx.url(i % 4, f"/page/{i}?delay=20") for i in range(300)]
+    lst = write_list(urls, "replaced-list.txt")
+    for fmt, how in (("--json", "rename"), ("--csv", "rename"), ("--json", "delete")):
+        out = os.path.join(TMP, "replaced" + fmt)
+        for old in (out, out + ".1"):
+            if os.path.exists(old):
+                os.unlink(old)
+        p = subprocess.Popen([CAFE, "titles", "-q", "-c", "4", fmt, "-o", out, lst],
+                             stderr=subprocess.PIPE)
+        for _ in range(3000):  # until 30 records are in: bounded, 30 s
+            if p.poll() is not None or (os.path.exists(out) and os.path.getsize(out) > 30 * 150):
+                break
+            time.sleep(0.01)
+        assert p.poll() is None, (fmt, "the run ended before the file was replaced")
+        if how == "rename":
+            os.rename(out, out + ".1")
+            with open(out, "wb"):  # logrotate's create
+                pass
+        else:
+            os.unlink(out)
+        assert p.wait(timeout=120) == 0, (fmt, p.returncode, p.stderr.read())
+        p.stderr.close()
+
+        def urls_in(path):
+            if not os.path.exists(path):
+                return []
+            with open(path, newline="") as f:
+                if fmt == "--csv":
+                    return [x["url"] for x in csv.DictReader(f)]
+                return [json.loads(l)["url"] for l in f]
+        before, after = urls_in(out + ".1"), urls_in(out)
+        assert len(after) > 100, (fmt, how, len(after))  # the rest of the run: in FILE
+        if how == "rename":
+            assert sorted(before + after) == sorted(urls), (fmt, len(before), len(after))
+        else:  # those deleted are fetched by --resume
+            r = subprocess.run([CAFE, "titles", "-q", fmt, "--resume", "-o", out, lst],
+                               capture_output=True, timeout=120)
+            assert r.returncode == 0, r.stderr
+            assert sorted(urls_in(out)) == sorted(urls), (fmt, len(urls_in(out)))
+
+
 def test_a_csv_output_emptied_under_a_run_gets_its_header_again():
     """A CSV output emptied under a run (logrotate's copytruncate) went on with rows alone: no
     header, so csv.DictReader took a record for the column names and --resume refused the
