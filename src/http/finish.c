@@ -338,10 +338,11 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
      * gzip member): libcurl 7.88's decoders refuse them with a write error of their own (ours
      * set aborted or oom), curl's "Failed writing received data to disk/application".
      * Chromium reads no further than the stream's end and shows the page: the body ends
-     * there. */
+     * there. Before any byte was decoded it is no stream's end: its brotli decoder fails so
+     * on a body not in its coding at all (a plain page labelled br), which browsers refuse. */
     else if (code == CURLE_WRITE_ERROR && !x->oom &&
              cafe__http_header_value(x->easy, "Content-Encoding")[0])
-        code = CURLE_OK;
+        code = x->decoded ? CURLE_OK : CURLE_BAD_CONTENT_ENCODING;
     if (x->oom)
         t->code = cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the body");
     else if (x->refused[0])
