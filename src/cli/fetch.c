@@ -70,6 +70,15 @@ static cafe_title_mode_t sniff(const char *d, size_t n) {
     return n - i >= 5 && memcmp(d + i, "<?xml", 5) == 0 ? CAFE_TITLE_XML : CAFE_TITLE_NONE;
 }
 
+/* Whether the response's type is one to go by: MIME Sniffing reads unknown/unknown and
+ * application/unknown (a server's way of saying it does not know) as no type, and sniffs
+ * the body, as Chromium does; its charset is kept. Firefox offers such a body as a download:
+ * the standard decides. */
+static int typed(const cafe_http_result_t *res) {
+    const char *t = res->content_type; /* its essence, lower-cased */
+    return t[0] && strcmp(t, "unknown/unknown") != 0 && strcmp(t, "application/unknown") != 0;
+}
+
 /* Whether the first n bytes of an untyped body can tell what it is (or no more will be held). */
 static int sniff_ready(const char *d, size_t n) {
     size_t i = leading_ws(d, n);
@@ -80,7 +89,7 @@ static int sniff_ready(const char *d, size_t n) {
  * bytes d[0..n)) says. Returns 0, or CAFE_HTTP_ENOUGH when no title is to be read. */
 static int start(sink_t *s, const cafe_http_result_t *res, const char *d, size_t n) {
     /* by the type a browser renders as an HTML or XML document, whose title it shows */
-    s->mode = res->content_type[0] ? cafe_title_mode_of(res->content_type) : sniff(d, n);
+    s->mode = typed(res) ? cafe_title_mode_of(res->content_type) : sniff(d, n);
     s->not_html = s->mode == CAFE_TITLE_NONE;
     if (s->not_html)
         return CAFE_HTTP_ENOUGH;
@@ -122,7 +131,7 @@ static int on_body(void *arg, const cafe_http_result_t *res, const char *data, s
         return feed(s, data, len);
     if (s->not_html)
         return CAFE_HTTP_ENOUGH;
-    if (res->content_type[0])
+    if (typed(res))
         return start(s, res, NULL, 0) ? CAFE_HTTP_ENOUGH : feed(s, data, len);
     /* untyped: held until its first bytes can tell */
     size_t take = SNIFF_MAX - s->nhead < len ? SNIFF_MAX - s->nhead : len;

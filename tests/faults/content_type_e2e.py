@@ -108,15 +108,34 @@ NOT_PAGES = [
 ]
 
 
-def reply(heads, meta):
-    body = (b"<!DOCTYPE html><html><head>" + (META if meta else b"") + b"<title>" +
-            TITLE_BYTES + b"</title></head><body></body></html>")
+# Types MIME Sniffing reads as no type, sniffing the body (as Chromium 156 does; Firefox ESR 153
+# offers the body as a download): (name, header lines, body, title, the error). The charset
+# the header names is kept, as Chromium keeps it.
+XHTML = (b'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><head><title>'
+         b"As XML</title></head></html>")
+SNIFFED = [
+    ("unknown/unknown", b"Content-Type: unknown/unknown\r\n", None, TITLES[None], None),
+    ("upper case", b"Content-Type: UNKNOWN/Unknown\r\n", None, TITLES[None], None),
+    ("application/unknown", b"Content-Type: application/unknown; charset=koi8-r\r\n",
+     b"  \n<p>x<title>" + TITLE_BYTES + b"</title>", TITLES["KOI8-R"], None),
+    ("a charset kept", b"Content-Type: unknown/unknown; charset=windows-1251\r\n", None,
+     TITLES["windows-1251"], None),
+    ("sniffed as XML", b"Content-Type: unknown/unknown\r\n", XHTML, "As XML", None),
+    ("sniffed as text", b"Content-Type: unknown/unknown\r\n", b"hello <title>x</title>", None,
+     "not HTML (unknown/unknown)"),
+]
+
+
+def reply(heads, meta, body=None):
+    body = body or (b"<!DOCTYPE html><html><head>" + (META if meta else b"") + b"<title>" +
+                    TITLE_BYTES + b"</title></head><body></body></html>")
     return lambda: iter((b"HTTP/1.1 200 OK\r\n" + heads + b"Content-Length: %d\r\n"
                          b"Connection: close\r\n\r\n" % len(body) + body,))
 
 
-def fetch(cases):
-    srv = RawServer({f"/{i}": reply(c[1], c[3] if len(c) > 3 else 0) for i, c in enumerate(cases)})
+def fetch(cases, bodies=None):
+    srv = RawServer({f"/{i}": reply(c[1], c[3] if len(c) > 3 else 0, bodies and bodies[i])
+                     for i, c in enumerate(cases)})
     try:
         urls = [srv.url(f"/{i}") for i in range(len(cases))]
         recs, r = run_json(urls, "--no-detect", "--retries", "0")
@@ -143,6 +162,16 @@ def test_types_browsers_do_not_render():
     for (name, _, ctype), rec in zip(NOT_PAGES, fetch(NOT_PAGES)):
         match(rec, {"status": 200, "content_type": ctype, "title": None,
                     "error": f"not HTML ({ctype})"})
+
+
+def test_unknown_types_are_sniffed():
+    # cafe took unknown/unknown and application/unknown for types of their own: "not HTML"
+    recs = fetch([(n, h) for n, h, *_ in SNIFFED], [c[2] for c in SNIFFED])
+    wrong = [(c[0], rec) for c, rec in zip(SNIFFED, recs)
+             if (rec["title"], rec["error"], rec["content_type"]) !=
+             (c[3], c[4], "application/unknown" if c[0] == "application/unknown"
+              else "unknown/unknown")]
+    assert not wrong, wrong
 
 
 run_tests(globals())
