@@ -147,6 +147,24 @@ static int port_refused(cafe__http_xfer_t *x, const char *url) {
     return x->bad_port != 0;
 }
 
+/* A Location of a fragment alone ("#top") is, by the WHATWG URL standard, the page itself
+ * with that fragment: the same resource, which answers the same redirect again; browsers end
+ * in a redirect loop (Chromium's ERR_TOO_MANY_REDIRECTS). libcurl 7.88 (urlapi.c, concat_url)
+ * takes it for a relative path instead, and "#top" from /a/page fetches /a/: another page,
+ * whose title would be recorded as this one's. */
+/* Whether the Location of the response to request req is a fragment alone: then
+ * x->loop holds it. */
+static int self_fragment(cafe__http_xfer_t *x, int req) {
+    struct curl_header *h;
+    if (curl_easy_header(x->easy, "Location", 0, CURLH_HEADER, req, &h) != CURLHE_OK)
+        return 0;
+    const char *v = h->value + strspn(h->value, " \t"); /* as the URL parser strips */
+    if (*v != '#')
+        return 0;
+    snprintf(x->loop, sizeof x->loop, "%s", v);
+    return 1;
+}
+
 int cafe__http_redirect_resolving(cafe__http_xfer_t *x) {
     long hops = 0;
     char *url = NULL;
@@ -154,8 +172,11 @@ int cafe__http_redirect_resolving(cafe__http_xfer_t *x) {
     curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT, &hops);
     if (hops == 0 || hops == x->hops) /* the first request, or a redirect checked already */
         return 0;
+    /* before on_prereq: the request with the Location is the last one sent. A fragment
+     * alone is checked first, as on_prereq checks it: the page itself, not a hop to take. */
+    if (self_fragment(x, (int)x->sent - 1))
+        return 1;
     curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
-    /* before on_prereq: the request with the Location is the last one sent */
     return relocate(x, NULL, (int)x->sent - 1, url, hops) || port_refused(x, url);
 }
 
@@ -174,24 +195,6 @@ int cafe__http_redirect_malformed(cafe__http_xfer_t *x, CURLcode code) {
         return 0;
     x->bad_location = NULL; /* refused by browsers too: curl's failure stands, in its words */
     return x->relocate != NULL;
-}
-
-/* A Location of a fragment alone ("#top") is, by the WHATWG URL standard, the page itself
- * with that fragment: the same resource, which answers the same redirect again; browsers end
- * in a redirect loop (Chromium's ERR_TOO_MANY_REDIRECTS). libcurl 7.88 (urlapi.c, concat_url)
- * takes it for a relative path instead, and "#top" from /a/page fetches /a/: another page,
- * whose title would be recorded as this one's. */
-/* Whether the Location of the response to request req is a fragment alone (see below): then
- * x->loop holds it. */
-static int self_fragment(cafe__http_xfer_t *x, int req) {
-    struct curl_header *h;
-    if (curl_easy_header(x->easy, "Location", 0, CURLH_HEADER, req, &h) != CURLHE_OK)
-        return 0;
-    const char *v = h->value + strspn(h->value, " \t"); /* as the URL parser strips */
-    if (*v != '#')
-        return 0;
-    snprintf(x->loop, sizeof x->loop, "%s", v);
-    return 1;
 }
 
 int cafe__http_redirect_check(cafe__http_xfer_t *x) {

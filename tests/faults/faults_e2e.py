@@ -515,6 +515,24 @@ def test_redirect_to_a_scheme_without_authority_is_refused_as_a_redirect():
             r"parsed: Unsupported URL scheme")))
 
 
+def test_a_redirect_to_a_fragment_from_a_closed_connection_is_a_loop_at_once():
+    # "Location: #top" is the page itself (a browser's ERR_TOO_MANY_REDIRECTS), said at once
+    # when the connection stays open. From a server that closes it (HTTP/1.0, Connection:
+    # close), curl's next hop needs a new connection, checked before the request's own check:
+    # cafe went on to the page itself 20 times and named /a/#top, curl's reading, its URL.
+    def closing():
+        yield (b"HTTP/1.1 302 Found\r\nLocation: #top\r\nContent-Type: text/plain\r\n"
+               b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+    srv = RawServer({"/a/loop?x=1": closing})
+    try:
+        url = srv.url("/a/loop?x=1")
+        rec = expect(url, redirect_fail(url, 'redirect loop: HTTP 302 to "#top", a part of the '
+                                        'page itself'), "--retries", "0")
+        assert rec["time_ms"] < 500, rec["time_ms"]
+    finally:
+        srv.close()
+
+
 def test_redirect_to_a_malformed_url():
     # issue 15 item 14: cafe's words first, curl's after them
     url = U("/redirect-to?url=" + urllib.parse.quote("http://exa mple/", safe=""))
