@@ -61,6 +61,13 @@ static void content_type_last(cafe__http_xfer_t *x, cafe_http_result_t *res) {
  * is parsed. */
 static void content_types_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
     struct curl_header *h;
+    /* None since the last status line: the page has none. CURLINFO_CONTENT_TYPE keeps the
+     * last value of the transfer, a redirect's or a 1xx's before the page (Chromium sniffs
+     * such a page, without their charset). */
+    if (!x->lines.typed) {
+        content_type_fill(x->c, "", 0, res);
+        return;
+    }
     /* At most one such line in the whole transfer, plain and not folded (x->lines): curl's
      * header API has it for the final response, as CURLINFO_CONTENT_TYPE does (the last
      * non-blank value of the transfer's responses, trimmed alike), or has none, and then

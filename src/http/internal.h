@@ -188,6 +188,7 @@ struct cafe__http_xfer {
         unsigned lengths : 2;     /* "Content-Length:" lines, 0, 1 or 2 for more */
         unsigned length_list : 1; /* one of those had a ',' (a list of values) */
         unsigned types : 2;       /* "Content-Type:" lines, 0, 1 or 2 for more */
+        unsigned typed : 1;       /* one of those since the last status line: the final's */
         unsigned type_odd : 1;    /* one of those was blank or had a control byte (finish.c) */
         unsigned folded : 1;      /* a line went on from the one before (obs-fold) */
         unsigned coded : 1;       /* a "Transfer-Encoding:" line (chunked, most likely) */

@@ -332,6 +332,7 @@ static void c_line(cafe__http_xfer_t *x, const char *line, size_t n) {
     char ninth = n > 8 ? (char)(line[8] | 0x20) : 0;
     if (ninth == 't' && name_is(line, n, "content-type:", 13)) {
         x->lines.types += x->lines.types < 2;
+        x->lines.typed = 1;
         x->lines.type_odd |= value_odd(line + 13, n - 13);
     } else if (ninth == 'l' && name_is(line, n, "content-length:", 15)) {
         x->lines.lengths += x->lines.lengths < 2;
@@ -361,6 +362,7 @@ static void status_note(cafe__http_xfer_t *x, const char *line, size_t n) {
     x->lines.version = plain ? version : 0;
     x->lines.head_done = 0;
     x->lines.trailers = 0;
+    x->lines.typed = 0;
 }
 
 /* The blank line that ends a response's head. libcurl 7.88 reads the body of a redirect it

@@ -164,6 +164,37 @@ def test_types_browsers_do_not_render():
                     "error": f"not HTML ({ctype})"})
 
 
+def test_a_type_before_the_final_response_is_not_its_type():
+    # The Content-Type of a redirect or of a 1xx before the page is theirs: a page without
+    # one is sniffed, as Chromium does, without their charset. cafe took curl's last value
+    # of the transfer: "not HTML (text/plain)", or the redirect's charset for the page's.
+    early = b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n"
+    body = (b"<!DOCTYPE html><html><head><title>" + TITLE_BYTES +
+            b"</title></head><body></body></html>")
+    page_ = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+
+    def moved(heads):
+        return lambda: iter((b"HTTP/1.1 302 Found\r\nLocation: /page\r\n" + heads +
+                             b"Content-Length: 0\r\nConnection: close\r\n\r\n",))
+    srv = RawServer({
+        "/page": lambda: iter((page_ + body,)),
+        "/plain": moved(b"Content-Type: text/plain\r\n"),
+        "/koi8": moved(b"Content-Type: text/html; charset=koi8-r\r\n"),
+        "/two": moved(b"Content-Type: text/plain\r\nContent-Type: text/plain\r\n"),
+        "/103": lambda: iter((early + b"Content-Type: text/plain; charset=koi8-r\r\n\r\n" +
+                              page_ + body,))})
+    try:
+        paths = ["/plain", "/koi8", "/two", "/103"]
+        recs, r = run_json([srv.url(p) for p in paths], "--no-detect", "--retries", "0")
+        assert r.returncode == 0, (r.returncode, r.stderr[-500:])
+        wrong = [(p, rec) for p, rec in zip(paths, recs)
+                 if (rec["content_type"], rec["title"], rec["charset"], rec["error"]) !=
+                 (None, TITLES[None], "windows-1252", None)]
+        assert not wrong, wrong
+    finally:
+        srv.close()
+
+
 def test_unknown_types_are_sniffed():
     # cafe took unknown/unknown and application/unknown for types of their own: "not HTML"
     recs = fetch([(n, h) for n, h, *_ in SNIFFED], [c[2] for c in SNIFFED])
