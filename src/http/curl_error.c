@@ -234,6 +234,11 @@ int cafe__http_curl_failure(cafe__http_xfer_t *x, CURLcode cc, cafe_http_result_
     const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
     const curl_error_t *e = lookup(cc);
     int code = e->code;
+    /* curl names its own limit, which a request going on from a redirect cafe followed has
+     * lowered by the redirects before (xfer.c): the request's is the one to name. */
+    if (cc == CURLE_TOO_MANY_REDIRECTS && x->try)
+        return cafe__http_fail(res, code, CAFE__HTTP_TOO_MANY_FMT,
+                               cafe__http_max_redirects(x->try->opts));
     char words[128];
     snprintf(words, sizeof words, "%s", e->words);
     refine_by_info(x, cc, &code, words, sizeof words);

@@ -247,6 +247,10 @@ const char *cafe__http_header_value(CURL *e, const char *name) {
     return h->value;
 }
 
+long cafe__http_max_redirects(const cafe_http_opts_t *o) {
+    return o->max_redirects > 0 ? (long)o->max_redirects : CAFE_HTTP_DEFAULT_MAX_REDIRECTS;
+}
+
 /* Redirects are followed, yet the last response is a redirect: curl had nowhere to go. */
 static int redirect_dead_end(CURL *e, const cafe_http_opts_t *o, long status) {
     if (o->max_redirects < 0) /* CAFE_HTTP_NO_REDIRECTS: the 3xx is the result */
@@ -328,6 +332,17 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
         free(x->relocate);
         x->relocate = NULL;
         t->code = cafe__http_fail(t->res, CAFE_ENOMEM, "out of memory for the cookies");
+        return;
+    }
+    /* One redirect more than the chain may follow, counted with those before this transfer:
+     * the page that sent it is the result, as when curl counts. */
+    long max = cafe__http_max_redirects(t->opts);
+    if (x->relocate && t->moved_hops + x->relocate_hops > max) {
+        free(x->relocate);
+        x->relocate = NULL;
+        free(res->url);
+        res->url = strdup(x->hop_url ? x->hop_url : t->url);
+        t->code = cafe__http_fail(res, CAFE_EHTTP_TOO_MANY_REDIRECTS, CAFE__HTTP_TOO_MANY_FMT, max);
         return;
     }
     if (x->relocate) { /* the request goes on from where a browser went (request.c) */

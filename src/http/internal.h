@@ -452,6 +452,10 @@ void cafe__http_xfer_done(cafe__http_xfer_t *x, CURLcode code);
 void cafe__http_meta_fill(cafe__http_xfer_t *x, cafe_http_result_t *res);
 /* The value of header `name` of the last response, "" when absent. */
 const char *cafe__http_header_value(CURL *e, const char *name);
+/* The redirects o lets one request follow in all, whichever follows them (curl or cafe). */
+long cafe__http_max_redirects(const cafe_http_opts_t *o);
+/* The words of a request stopped for following more than max redirects. */
+#define CAFE__HTTP_TOO_MANY_FMT "too many redirects: Maximum (%ld) redirects followed"
 
 /* A new connection or request of the transfer is starting: a message in the error buffer
  * now is about a failure curl chose to get over (a kept connection the server had dropped,

@@ -229,8 +229,8 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
     int waiting = 0; /* on_retry(1) was called, on_retry(0) not yet */
     /* Each redirect to a host cafe has not resolved runs the attempt again once that host is
      * (pin.c): at most once per hop curl may follow, and once more. */
-    int max_hops = o->max_redirects > 0 ? o->max_redirects : CAFE_HTTP_DEFAULT_MAX_REDIRECTS;
-    int replays = max_hops;
+    long max_hops = cafe__http_max_redirects(o);
+    long replays = max_hops;
     /* A request the server left unanswered while closing its connection is sent again once,
      * not counted as an attempt: as browsers and curl do, since it was never processed. */
     int resent = 0;
@@ -306,8 +306,8 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
                                        bad);
             }
             if (t->moved_hops > max_hops || replays-- < 0)
-                return cafe__http_fail(res, CAFE_EHTTP_TOO_MANY_REDIRECTS,
-                                       "too many redirects (%ld)", t->moved_hops);
+                return cafe__http_fail(res, CAFE_EHTTP_TOO_MANY_REDIRECTS, CAFE__HTTP_TOO_MANY_FMT,
+                                       max_hops);
             uint64_t hash;
             cafe__http_origin_key(t->moved, other, sizeof other, &hash);
             cafe__http_name_parse(other, &other_name);

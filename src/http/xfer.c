@@ -229,8 +229,7 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
     if (cookies)
         SET(CURLOPT_COOKIEFILE, "");
     x->cookie_engine = cookies;
-    SET(CURLOPT_MAXREDIRS,
-        o->max_redirects > 0 ? (long)o->max_redirects : CAFE_HTTP_DEFAULT_MAX_REDIRECTS);
+    SET(CURLOPT_MAXREDIRS, cafe__http_max_redirects(o));
     SET(CURLOPT_TIMEOUT_MS, o->timeout_ms ? (long)o->timeout_ms : CAFE_HTTP_DEFAULT_TIMEOUT_MS);
     SET(CURLOPT_CONNECTTIMEOUT_MS,
         o->connect_timeout_ms ? (long)o->connect_timeout_ms : CAFE_HTTP_DEFAULT_CONNECT_TIMEOUT_MS);
@@ -412,6 +411,16 @@ static CURLcode jar_load(cafe__http_xfer_t *x, const struct curl_slist *jar) {
     return rc;
 }
 
+/* The request goes on from a redirect cafe followed, after `moved` redirects in all (request.c):
+ * curl may follow what is left of the limit, as a browser counts one chain. The handle's
+ * options are set again before its next use. */
+static CURLcode hops_left(cafe__http_xfer_t *x, const cafe_http_opts_t *o, long moved) {
+    long max = cafe__http_max_redirects(o);
+    x->profile.valid = 0;
+    x->c->stats.curl_calls++;
+    return curl_easy_setopt(x->easy, CURLOPT_MAXREDIRS, max > moved ? max - moved : 0L);
+}
+
 /* Whether resolve lines have curl's "*" host ("*:port:...", "+*:...", "-*:..."). */
 static int wildcard_line(const char *const *lines) {
     for (; lines && *lines; lines++) {
@@ -472,6 +481,8 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
     if ((cc = reuse_set(x, t->host)) != CURLE_OK)
         return setup_failed(x, t, cc);
     if (t->jar && (cc = jar_load(x, t->jar)) != CURLE_OK)
+        return setup_failed(x, t, cc);
+    if (t->moved_hops && (cc = hops_left(x, o, t->moved_hops)) != CURLE_OK)
         return setup_failed(x, t, cc);
     if ((rc = cafe__http_dns_lines(c, t->pin ? t->pin : "", &x->resolve)) != 0 ||
         (rc = wildcard_forget(x, o->resolve)) != 0) {

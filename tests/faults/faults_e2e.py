@@ -533,6 +533,46 @@ def test_a_redirect_to_a_fragment_from_a_closed_connection_is_a_loop_at_once():
         srv.close()
 
 
+def test_the_redirect_limit_counts_the_hops_cafe_followed_itself():
+    # A Location curl reads otherwise than browsers (a backslash) is followed by cafe in a
+    # transfer of its own; its hops count against the same limit as curl's, as one chain's in
+    # a browser (20). cafe let such a transfer follow 20 more (21 in all were fetched), and
+    # over the limit by its own hops named curl's reading of the last Location ("/b/\b\0"),
+    # a URL no browser visits, with words of its own: the page whose redirect is refused is
+    # the result, in curl's words, as when curl counts.
+    def hop(to):
+        return lambda: iter((b"HTTP/1.1 302 Found\r\nLocation: " + to.encode() +
+                             b"\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n"
+                             b"Connection: close\r\n\r\n",))
+
+    def end():
+        body = b"<title>End</title>"
+        yield (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n"
+               b"Connection: close\r\n\r\n" % len(body) + body)
+    routes = {"/b/0": end, "/m/0": end, "/x": hop("\\m\\20"), "/y": hop("\\m\\19")}
+    for k in range(1, 22):
+        routes[f"/b/{k}"] = hop(f"\\b\\{k - 1}")  # each followed by cafe
+        routes[f"/m/{k}"] = hop(f"/m/{k - 1}")  # each followed by curl
+    srv = RawServer(routes)
+    try:
+        def over(url, final, limit=20):
+            return {"url": url, "final_url": final, "status": 302, "title": None,
+                    "error": f"too many redirects: Maximum ({limit}) redirects followed"}
+        lines = [srv.url(p) for p in ("/b/20", "/b/21", "/y", "/x")]
+        recs, r = run_json(lines, "--retries", "0")
+        assert r.returncode == 0, r.stderr[-500:]
+        for rec in (recs[0], recs[2]):
+            match(rec, {"status": 200, "title": "End", "error": None})
+        match(recs[1], over(lines[1], srv.url("/b/1")))
+        match(recs[3], over(lines[3], srv.url("/m/1")))
+        lines = [srv.url("/b/4"), srv.url("/b/3")]
+        recs, r = run_json(lines, "--retries", "0", "--max-redirects", "3")
+        match(recs[0], over(lines[0], srv.url("/b/1"), 3))
+        match(recs[1], {"final_url": srv.url("/b/0"), "title": "End", "error": None})
+    finally:
+        srv.close()
+
+
 def test_redirect_to_a_malformed_url():
     # issue 15 item 14: cafe's words first, curl's after them
     url = U("/redirect-to?url=" + urllib.parse.quote("http://exa mple/", safe=""))
