@@ -88,6 +88,10 @@ static int sniff_ready(const char *d, size_t n) {
 /* The first bytes came: the extractor for the page, in the mode its type (or its sniffed
  * bytes d[0..n)) says. Returns 0, or CAFE_HTTP_ENOUGH when no title is to be read. */
 static int start(sink_t *s, const cafe_http_result_t *res, const char *d, size_t n) {
+    /* A 205 asks the browser to stay where it is, as a 204 does (the HTML standard aborts
+     * the navigation on either): content with it, which RFC 9110 forbids, is no page. */
+    if (res->status == 205)
+        return CAFE_HTTP_ENOUGH;
     /* by the type a browser renders as an HTML or XML document, whose title it shows */
     s->mode = typed(res) ? cafe_title_mode_of(res->content_type) : sniff(d, n);
     s->not_html = s->mode == CAFE_TITLE_NONE;

@@ -771,6 +771,25 @@ def unknown_coding_page():
            b"Content-Length: 21\r\nConnection: close\r\n\r\n<title>Hidden</title>")
 
 
+def test_a_204_or_205_response_shows_no_page():
+    # Both ask the browser to stay where it is: Chromium and Firefox abort the navigation
+    # (the HTML standard's "204 or 205: abort"), whatever came with them. A 205 with content
+    # (which RFC 9110 forbids) had that content's title in cafe, as if it were a page.
+    body = b"<!DOCTYPE html><title>Reset</title>"
+
+    def reply(status):
+        return lambda: iter((b"HTTP/1.1 %d X\r\nContent-Type: text/html\r\nContent-Length: %d"
+                             b"\r\nConnection: close\r\n\r\n%s" % (status, len(body), body),))
+    srv = RawServer({"/204": lambda: iter((b"HTTP/1.1 204 No Content\r\nConnection: close"
+                                           b"\r\n\r\n",)), "/205": reply(205)})
+    try:
+        for st in (204, 205):
+            expect(srv.url(f"/{st}"), {"status": st, "title": None, "charset": None,
+                                       "error": None}, "--retries", "0")
+    finally:
+        srv.close()
+
+
 def test_unknown_content_encoding_is_passed_through():
     # issue 15 item 13 made a coding libcurl cannot decode an error, not a page without
     # title; Chromium and Firefox show such a body as it came (codings none of which they
