@@ -230,6 +230,9 @@ struct cafe_http_result {
     int redirects;          /* redirects followed */
     char content_type[128]; /* media type from Content-Type, lower-case, no parameters; "" */
     char charset[48];       /* its charset parameter, lower-case, unquoted; "" when absent */
+    /* The last response says "X-Content-Type-Options: nosniff" (the Fetch standard's
+     * "determine nosniff"): a browser does not sniff its body for a type it lacks. */
+    int nosniff;
     char *body; /* without on_body: the body kept, NUL-terminated (owned); NULL when empty */
     size_t body_len;
     /* Body bytes of the last try's response as curl counts them (CURLINFO_SIZE_DOWNLOAD_T):

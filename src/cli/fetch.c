@@ -93,7 +93,9 @@ static int start(sink_t *s, const cafe_http_result_t *res, const char *d, size_t
     if (res->status == 205)
         return CAFE_HTTP_ENOUGH;
     /* by the type a browser renders as an HTML or XML document, whose title it shows */
-    s->mode = typed(res) ? cafe_title_mode_of(res->content_type) : sniff(d, n);
+    s->mode = typed(res)     ? cafe_title_mode_of(res->content_type)
+              : res->nosniff ? CAFE_TITLE_NONE /* no type, and no sniffing: text */
+                             : sniff(d, n);
     s->not_html = s->mode == CAFE_TITLE_NONE;
     if (s->not_html)
         return CAFE_HTTP_ENOUGH;
@@ -135,7 +137,7 @@ static int on_body(void *arg, const cafe_http_result_t *res, const char *data, s
         return feed(s, data, len);
     if (s->not_html)
         return CAFE_HTTP_ENOUGH;
-    if (typed(res))
+    if (typed(res) || res->nosniff)
         return start(s, res, NULL, 0) ? CAFE_HTTP_ENOUGH : feed(s, data, len);
     /* untyped: held until its first bytes can tell */
     size_t take = SNIFF_MAX - s->nhead < len ? SNIFF_MAX - s->nhead : len;
@@ -288,7 +290,9 @@ int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start,
         record_fail(r, 0, "HTTP %ld", res.status);
     else if (s.not_html) /* not a failure: the reason there is no title */
         record_fail(r, 0, RECORD_WHY_NOT_HTML "%s)",
-                    res.content_type[0] ? res.content_type : "no Content-Type, nor HTML bytes");
+                    res.content_type[0] ? res.content_type
+                    : res.nosniff       ? "no Content-Type, and X-Content-Type-Options: nosniff"
+                                        : "no Content-Type, nor HTML bytes");
     else if (cut)
         record_fail(r, 0, RECORD_WHY_CUT "%zu before %s", o->max_bytes,
                     r->title ? "the end of the title" : "any title");

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 int cafe__http_fail(cafe_http_result_t *res, int code, const char *fmt, ...) {
@@ -145,6 +146,21 @@ static int content_length_conflict(const cafe__http_xfer_t *x) {
     return 0;
 }
 
+/* The Fetch standard's "determine nosniff" on the last response: the first value of its
+ * X-Content-Type-Options headers (up to a ',', HTTP whitespace trimmed) is "nosniff", in any
+ * case. Asked of curl only when the header function saw such a line. */
+static int nosniff(cafe__http_xfer_t *x) {
+    struct curl_header *h;
+    if (!x->lines.nosniff ||
+        curl_easy_header(x->easy, "X-Content-Type-Options", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+        return 0;
+    const char *v = h->value + strspn(h->value, " \t");
+    size_t n = strcspn(v, ",");
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+        n--;
+    return n == 7 && strncasecmp(v, "nosniff", 7) == 0;
+}
+
 void cafe__http_meta_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
     CURL *e = x->easy;
     long version = 0;
@@ -164,6 +180,7 @@ void cafe__http_meta_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
                                                                : 0;
     }
     content_types_fill(x, res);
+    res->nosniff = nosniff(x);
     x->length_conflict = content_length_conflict(x);
 }
 

@@ -189,6 +189,7 @@ struct cafe__http_xfer {
         unsigned length_list : 1; /* one of those had a ',' (a list of values) */
         unsigned types : 2;       /* "Content-Type:" lines, 0, 1 or 2 for more */
         unsigned typed : 1;       /* one of those since the last status line: the final's */
+        unsigned nosniff : 1;     /* an "X-Content-Type-Options:" line */
         unsigned type_odd : 1;    /* one of those was blank or had a control byte (finish.c) */
         unsigned folded : 1;      /* a line went on from the one before (obs-fold) */
         unsigned coded : 1;       /* a "Transfer-Encoding:" line (chunked, most likely) */

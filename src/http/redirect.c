@@ -424,6 +424,9 @@ size_t cafe__http_on_header(char *line, size_t size, size_t n, void *xfer) {
         x->lines.coded = 1;
     else if (line[0] == ' ' || line[0] == '\t')
         x->lines.folded = 1;
+    else if ((line[0] | 0x20) == 'x' && n > 23 &&
+             strncasecmp(line, "x-content-type-options:", 23) == 0)
+        x->lines.nosniff = 1;
     /* curl's cookie engine stored it (HTTP/2's lines come lower-case; "Server:" goes by at
      * the fourth byte) */
     if ((line[0] | 0x20) == 's' && n > 11 && line[3] == '-' &&
