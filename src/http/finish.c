@@ -339,8 +339,25 @@ static int location_conflict(cafe__http_xfer_t *x, cafe__http_try_t *t) {
                            "malformed response: its Location values differ");
 }
 
+static const char *codings(cafe__http_xfer_t *x) {
+    return cafe__http_header_value(x->easy, "Content-Encoding");
+}
+
+/* Whether a Content-Encoding value lists br (a token, in any case). */
+static int has_br(const char *v) {
+    while (*v) {
+        v += strspn(v, " \t,");
+        size_t n = strcspn(v, " \t,");
+        if (n == 2 && strncasecmp(v, "br", 2) == 0)
+            return 1;
+        v += n;
+    }
+    return 0;
+}
+
 static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode code) {
     cafe_http_result_t *res = t->res;
+    const char *coding;
     info_fill(x, t, res);
     t->code = 0;
     if (!x->relocate && !x->bad_location && t->opts->max_redirects >= 0)
@@ -377,11 +394,11 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
      * gzip member): libcurl 7.88's decoders refuse them with a write error of their own (ours
      * set aborted or oom), curl's "Failed writing received data to disk/application".
      * Chromium reads no further than the stream's end and shows the page: the body ends
-     * there. Before any byte was decoded it is no stream's end: its brotli decoder fails so
-     * on a body not in its coding at all (a plain page labelled br), which browsers refuse. */
-    else if (code == CURLE_WRITE_ERROR && !x->oom &&
-             cafe__http_header_value(x->easy, "Content-Encoding")[0])
-        code = x->decoded ? CURLE_OK : CURLE_BAD_CONTENT_ENCODING;
+     * there. Its brotli decoder also fails so on a body not in its coding at all (a plain
+     * page labelled br), which browsers refuse: with br among the codings, a write error
+     * before any byte was decoded is that. */
+    else if (code == CURLE_WRITE_ERROR && !x->oom && (coding = codings(x))[0])
+        code = x->decoded || !has_br(coding) ? CURLE_OK : CURLE_BAD_CONTENT_ENCODING;
     if (x->oom)
         t->code = cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the body");
     else if (x->refused[0])

@@ -756,12 +756,18 @@ def test_a_body_not_in_its_coding_is_an_error_not_a_page_without_title():
         return lambda: iter((b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: br"
                              b"\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(data) +
                              data,))
-    srv = RawServer({"/plain": coded(body), "/br": coded(stored + b"\r\n")})
+    def gzipped_nothing():  # an empty page, a CRLF after it: both browsers show it
+        data = gzip.compress(b"") + b"\r\n"
+        yield (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n"
+               b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(data) + data)
+    srv = RawServer({"/plain": coded(body), "/br": coded(stored + b"\r\n"),
+                     "/empty": gzipped_nothing})
     try:
         expect(srv.url("/plain"), page(None, 0, charset=None, error=(
             "cannot decode the body (Content-Encoding: br): Unrecognized or bad HTTP Content "
             "or Transfer-Encoding")), "--retries", "0")
         expect(srv.url("/br"), page("Plain", len(body), charset="windows-1252"), "--no-detect")
+        expect(srv.url("/empty"), page(None, 0, charset=None), "--retries", "0")
     finally:
         srv.close()
 
