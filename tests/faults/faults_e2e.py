@@ -786,12 +786,17 @@ def test_a_204_or_205_response_shows_no_page():
     def reply(status):
         return lambda: iter((b"HTTP/1.1 %d X\r\nContent-Type: text/html\r\nContent-Length: %d"
                              b"\r\nConnection: close\r\n\r\n%s" % (status, len(body), body),))
+    attached = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Disposition: attachment"
+                b"\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body))
     srv = RawServer({"/204": lambda: iter((b"HTTP/1.1 204 No Content\r\nConnection: close"
-                                           b"\r\n\r\n",)), "/205": reply(205)})
+                                           b"\r\n\r\n",)), "/205": reply(205),
+                     "/attachment": lambda: iter((attached,))})
     try:
         for st in (204, 205):
             expect(srv.url(f"/{st}"), {"status": st, "title": None, "charset": None,
                                        "error": None}, "--retries", "0")
+        # a choice (cafe.1): a page a browser would save is read for its title, as by httpx
+        expect(srv.url("/attachment"), {"status": 200, "title": "Reset", "error": None})
     finally:
         srv.close()
 
