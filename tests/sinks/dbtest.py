@@ -48,23 +48,29 @@ class Gate:
     cannot end before the test has done what it does mid-run, however slow the machine. A
     run paced by the fixture's delays alone ends in the same wall time on a loaded machine,
     where the test watching it is slowed: it could end first (the test then failed, a
-    flake). Its response is the run's to wait for: give the run a --timeout above limit."""
+    flake). Its response is the run's to wait for: give the run a --timeout above limit.
+    With origins=N, N servers of one gate, self.urls one page on each: N URLs in a row hold
+    N transfer slots (a slot is per request, a host's connection permit per origin), so a
+    run given -c N fetches nothing past them, ordered or not (--unordered writes what
+    finished past a single gate)."""
 
-    def __init__(self, limit=120):
+    def __init__(self, limit=120, origins=1):
         self.opened = threading.Event()
 
         def page(path):
             self.opened.wait(limit)
             return b"<title>gate</title>", "text/html"
-        self.server = PageServer(page)
-        self.url = self.server.url("/gate")
+        self.servers = [PageServer(page) for _ in range(origins)]
+        self.urls = [s.url("/gate") for s in self.servers]
+        self.url = self.urls[0]
 
     def release(self):
         self.opened.set()
 
     def close(self):
         self.release()
-        self.server.close()
+        for s in self.servers:
+            s.close()
 
 
 HOSTILE = {

@@ -45,8 +45,17 @@ def count(table, db="cafe"):
         return 0
 
 
-def slow_urls(n, delay=20, first=0):
+def slow_urls(n, delay=5, first=0):
     return [fx.url(i % SITES, f"/page/{first + i}?delay={delay}") for i in range(n)]
+
+
+def gated(urls, gate, at):
+    """urls with the gate's URLs (dbtest.Gate) at place at: with ordered output no row after
+    them is written until the gate's release, so a run the test acts on mid-run is still
+    going however slow the machine (a run paced by the fixture's delays alone takes the same
+    wall time on a loaded machine, where the test watching it is what slows down: the run
+    could end first). Runs given a gate get --timeout 150, above its 120 s."""
+    return urls[:at] + gate.urls + urls[at:]
 
 
 def test_normal_run_typed_rows_and_runs_table():
@@ -86,26 +95,39 @@ def test_url_given_twice_is_one_row_and_done_for_resume():
 
 def test_signals_then_resume_one_row_per_url():
     """SIGINT, SIGTERM, SIGKILL mid-run, each followed by --resume (every other one with
-    other options): one row per URL in one run, each row's seq its line's place."""
-    u = slow_urls(2000, first=10000)
+    other options): one row per URL in one run, each row's seq its line's place. Each round
+    waits at a gate of its own (gated) until its signal: paced by delays alone, a round
+    could end, or do the rows the next round needs, before a slowed test signalled. A
+    round's gate is one URL per slot of its -c (dbtest.Gate's origins): it fetches nothing
+    past them, so that the finished records a signal writes out of order, and the
+    --unordered round's, stay before the next round's gate."""
+    gates = [dbtest.Gate(origins=20), dbtest.Gate(origins=13), dbtest.Gate(origins=20)]
+    u = gated(gated(gated(slow_urls(2000, first=10000), gates[2], 1400), gates[1], 900),
+              gates[0], 400)  # rounds stop by 400, 920 and 1433 rows: 300 more each
     path = lists.write(u)
-    args = ["titles", "-q", "--db", spec("resumed"), path]
-    for k, sig in enumerate([signal.SIGINT, signal.SIGTERM, signal.SIGKILL]):
-        other = ["-c", "20"] if k % 2 == 0 else ["-c", "13", "--unordered"]
-        base = count("resumed")  # rows of earlier rounds: this round's must come on top
-        p = subprocess.Popen([CAFE, *args, *other] + (["--resume"] if k else []), env=pg.env(),
-                             stderr=subprocess.PIPE)
-        dbtest.wait_until(lambda: count("resumed") >= base + 300 or p.poll() is not None)
-        assert p.poll() is None, "the run ended before the signal"
-        p.send_signal(sig)
-        _, err = p.communicate(timeout=300)
-        assert p.returncode == -sig, (p.returncode, err)  # stopped, then died of it
-        status = pg.sql("SELECT status FROM runs WHERE table_name = 'resumed'")
-        assert status == [["running" if sig == signal.SIGKILL else "interrupted"]], status
+    args = ["titles", "-q", "--timeout", "150", "--db", spec("resumed"), path]
+    try:
+        for k, sig in enumerate([signal.SIGINT, signal.SIGTERM, signal.SIGKILL]):
+            other = ["-c", "20"] if k % 2 == 0 else ["-c", "13", "--unordered"]
+            base = count("resumed")  # rows of earlier rounds: this round's must come on top
+            p = subprocess.Popen([CAFE, *args, *other] + (["--resume"] if k else []),
+                                 env=pg.env(), stderr=subprocess.PIPE)
+            dbtest.wait_until(lambda: count("resumed") >= base + 300 or p.poll() is not None,
+                              state=lambda: f"{count('resumed')} rows, exit {p.poll()}")
+            assert p.poll() is None, ("the run ended before the signal", p.communicate())
+            p.send_signal(sig)
+            gates[k].release()
+            _, err = p.communicate(timeout=300)
+            assert p.returncode == -sig, (p.returncode, err)  # stopped, then died of it
+            status = pg.sql("SELECT status FROM runs WHERE table_name = 'resumed'")
+            assert status == [["running" if sig == signal.SIGKILL else "interrupted"]], status
+    finally:
+        for g in gates:
+            g.close()
     r = cafe(*args, "--resume", env=pg.env())
     assert r.returncode == 0, r.stderr
     got = pg.sql("SELECT url, seq, run_id FROM resumed")
-    assert len(got) == len({x[0] for x in got}) == 2000 and {x[0] for x in got} == set(u)
+    assert len(got) == len({x[0] for x in got}) == len(u) and {x[0] for x in got} == set(u)
     assert all(u[int(x[1])] == x[0] for x in got)  # seq: the line's place, resumed or not
     assert len({x[2] for x in got}) == 1  # one run, continued
     assert pg.sql("SELECT status FROM runs WHERE table_name = 'resumed'") == [["done"]]
@@ -118,19 +140,29 @@ def test_signals_then_resume_one_row_per_url():
 
 
 def during_run(table, n, action, extra_env=None, expect=0):
-    """Starts a run of n slow URLs, does action once some rows committed, waits for the end;
-    returns cafe's stderr."""
-    u = slow_urls(n, first=20000 + 10000 * len(table))
-    p = subprocess.Popen([CAFE, "titles", "-q", "-c", "20", "--db", spec(table), lists.write(u)],
-                         env=pg.env(**(extra_env or {})), stderr=subprocess.PIPE)
-    dbtest.wait_until(lambda: count(table) >= 200 or p.poll() is not None)
-    assert p.poll() is None, "the run ended before the fault"
-    action()
-    _, err = p.communicate(timeout=300)
+    """Starts a run of n URLs and a gate (gated: rows after the 300th wait for it), does
+    action once some rows committed, then opens the gate and waits for the end; returns
+    cafe's stderr and the URLs."""
+    gate = dbtest.Gate()
+    u = gated(slow_urls(n, first=20000 + 10000 * len(table)), gate, 300)
+    p = subprocess.Popen([CAFE, "titles", "-q", "-c", "20", "--timeout", "150", "--db",
+                          spec(table), lists.write(u)], env=pg.env(**(extra_env or {})),
+                         stderr=subprocess.PIPE)
+    try:
+        dbtest.wait_until(lambda: count(table) >= 200 or p.poll() is not None)
+        assert p.poll() is None, ("the run ended before the fault", p.communicate())
+        action()
+        gate.release()
+        _, err = p.communicate(timeout=300)
+    finally:
+        gate.close()
+        if p.poll() is None:
+            p.kill()
     assert p.returncode == expect, (p.returncode, err)
     if expect == 0:
         got = [x[0] for x in rows(table)]
-        assert len(got) == len(set(got)) == n and set(got) == set(u), (len(got), len(set(got)))
+        assert len(got) == len(set(got)) == len(u) and set(got) == set(u), (len(got),
+                                                                          len(set(got)))
     return err, u
 
 
@@ -157,20 +189,24 @@ def locked_mid_run(table, pgoptions, while_locked):
     """A run of slow URLs whose table another session locks (ACCESS EXCLUSIVE, as an ALTER, a
     VACUUM FULL or a CREATE INDEX take it) once 200 rows are in, under PGOPTIONS pgoptions;
     while_locked(p) watches the run meanwhile, then the lock goes. Returns cafe's stderr,
-    checking the run ended well with every row once."""
-    u = slow_urls(1500, first=150000 + 20000 * len(table))
-    p = subprocess.Popen([CAFE, "titles", "-q", "-c", "20", "--db", spec(table), lists.write(u)],
-                         env=pg.env(PGOPTIONS=pgoptions), stderr=subprocess.PIPE)
+    checking the run ended well with every row once. The rows after the 300th wait for a
+    gate (gated) opened once the lock is held: the run has rows left to write then."""
+    gate = dbtest.Gate()
+    u = gated(slow_urls(1500, first=150000 + 20000 * len(table)), gate, 300)
+    p = subprocess.Popen([CAFE, "titles", "-q", "-c", "20", "--timeout", "150", "--db",
+                          spec(table), lists.write(u)], env=pg.env(PGOPTIONS=pgoptions),
+                         stderr=subprocess.PIPE)
     lock = subprocess.Popen([os.path.join(pg_bin(), "psql"), "-X", "-q", "-A", "-t", "-h",
                              pg.dir, "-U", "cafe", "-d", "cafe"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE)
     try:
         dbtest.wait_until(lambda: count(table) >= 200 or p.poll() is not None)
-        assert p.poll() is None, "the run ended before the lock"
+        assert p.poll() is None, ("the run ended before the lock", p.communicate())
         lock.stdin.write(f"BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE; "
                          "SELECT 'locked';\n".encode())
         lock.stdin.flush()
         assert lock.stdout.readline().strip() == b"locked"
+        gate.release()
         while_locked(p)
         assert p.poll() is None, p.communicate(timeout=60)[1]
         lock.stdin.write(b"COMMIT;\n")
@@ -178,13 +214,14 @@ def locked_mid_run(table, pgoptions, while_locked):
         lock.wait(timeout=60)
         _, err = p.communicate(timeout=300)
     finally:
+        gate.close()
         if lock.poll() is None:
             lock.kill()
         if p.poll() is None:
             p.kill()
     assert p.returncode == 0, err
     got = [x[0] for x in rows(table)]
-    assert len(got) == len(set(got)) == 1500 and set(got) == set(u), len(got)
+    assert len(got) == len(set(got)) == len(u) and set(got) == set(u), len(got)
     return err
 
 
@@ -228,21 +265,24 @@ def test_connection_lost_on_cafes_side_only_is_taken_up_again():
     server dropped the session. The session still holding the run is cafe's own earlier one
     (its backend's pid, holding the run's lock): ended, and the run goes on."""
     px = CutProxy(os.path.join(pg.dir, ".s.PGSQL.5432"))
+    gate = dbtest.Gate()
     try:
-        u = slow_urls(1500, first=170000)
+        u = gated(slow_urls(1500, first=170000), gate, 300)
         uri = f"postgresql://cafe@127.0.0.1:{px.port}/cafe?table=cut&sslmode=disable"
-        p = subprocess.Popen([CAFE, "titles", "-q", "-c", "20", "--db", uri, lists.write(u)],
-                             env=pg.env(), stderr=subprocess.PIPE)
+        p = subprocess.Popen([CAFE, "titles", "-q", "-c", "20", "--timeout", "150", "--db", uri,
+                              lists.write(u)], env=pg.env(), stderr=subprocess.PIPE)
         dbtest.wait_until(lambda: count("cut") >= 200 or p.poll() is not None)
-        assert p.poll() is None, "the run ended before the fault"
+        assert p.poll() is None, ("the run ended before the fault", p.communicate())
         assert px.cut() == 1
+        gate.release()
         _, err = p.communicate(timeout=300)
         assert p.returncode == 0, err
         assert b"reconnecting" in err, err
         got = [x[0] for x in rows("cut")]
-        assert len(got) == len(set(got)) == 1500 and set(got) == set(u), len(got)
+        assert len(got) == len(set(got)) == len(u) and set(got) == set(u), len(got)
         assert pg.sql("SELECT status FROM runs WHERE table_name = 'cut'") == [["done"]]
     finally:
+        gate.close()
         px.close()
 
 
@@ -255,13 +295,13 @@ def test_read_only_stops_then_resume_finishes():
         err, u = during_run("readonly", 2000, read_only, expect=2)
         assert b"read-only" in err, err
         kept = count("readonly")
-        assert 0 < kept < 2000
+        assert 0 < kept <= 300, kept  # none past the gate: it opened once read-only
     finally:
         pg.sql("ALTER DATABASE cafe SET default_transaction_read_only = off", db="postgres")
     r = cafe("titles", "-q", "--resume", "--db", spec("readonly"), lists.write(u), env=pg.env())
     assert r.returncode == 0, r.stderr
     got = [x[0] for x in rows("readonly")]
-    assert len(got) == len(set(got)) == 2000
+    assert len(got) == len(set(got)) == len(u)
 
 
 def test_disk_full_stops_then_resume_finishes():
@@ -596,10 +636,14 @@ def test_a_run_being_written_is_not_resumed_by_another():
     table's latest run: each fetched the URLs left (twice the load on every site, past
     their politeness) and the first to end marked the run done while the other still wrote.
     A run is held by its writer's session (an advisory lock, gone with the connection, so a
-    killed run is resumed as before): the second is refused, fetching nothing."""
-    u = slow_urls(1500, delay=60, first=60000)  # 9 s at -c 10: beyond the 3 s asked again
+    killed run is resumed as before): the second is refused, fetching nothing. The first
+    waits at a gate (gated) until the second is done: paced by 60 ms delays alone (9 s), it
+    could end first on a loaded machine."""
+    gate = dbtest.Gate()
+    u = gated(slow_urls(1500, first=60000), gate, 100)
     path = lists.write(u)
-    args = [CAFE, "titles", "-q", "-c", "10", "--db", spec("held"), "--resume", path]
+    args = [CAFE, "titles", "-q", "-c", "10", "--timeout", "150", "--db", spec("held"),
+            "--resume", path]
     p = subprocess.Popen(args, env=pg.env(), stderr=subprocess.PIPE)
     try:
         dbtest.wait_until(lambda: count("held") >= 50 or p.poll() is not None)
@@ -609,6 +653,7 @@ def test_a_run_being_written_is_not_resumed_by_another():
         assert b"being written by another" in r.stderr and b"URLs in" not in r.stderr, r.stderr
         assert pg.sql("SELECT status FROM runs WHERE table_name = 'held'") == [["running"]]
     finally:
+        gate.close()
         _, err = p.communicate(timeout=300)
     assert p.returncode == 0, err
     got = [x[0] for x in rows("held")]
@@ -636,9 +681,12 @@ def test_another_applications_advisory_lock_does_not_hold_a_run():
         assert held.stdout.readline().strip() == b"|held"
         r = cafe("titles", "-q", "--resume", "--db", uri, path, env=pg.env())
         assert r.returncode == 0, r.stderr
-        # run 1 of another schema's runs table, written at once, is another run
-        p = subprocess.Popen([CAFE, "titles", "-q", "-c", "2", "--resume", "--db", uri,
-                              lists.write(slow_urls(60, delay=50, first=90000))],
+        # run 1 of another schema's runs table, written at once, is another run (the first
+        # waits at a gate, gated, until the other is done)
+        gate = dbtest.Gate()
+        p = subprocess.Popen([CAFE, "titles", "-q", "-c", "2", "--timeout", "150", "--resume",
+                              "--db", uri,
+                              lists.write(gated(slow_urls(60, first=90000), gate, 10))],
                              env=pg.env(), stderr=subprocess.PIPE)
         try:
             dbtest.wait_until(lambda: count("titles", db="locks") >= 3 or p.poll() is not None)
@@ -647,7 +695,8 @@ def test_another_applications_advisory_lock_does_not_hold_a_run():
                      env=pg.env(PGOPTIONS="-c search_path=other"))
             assert r.returncode == 0, r.stderr
         finally:
-            _, err = p.communicate(timeout=120)
+            gate.close()
+            _, err = p.communicate(timeout=300)
         assert p.returncode == 0, err
         assert pg.sql("SELECT run_id, count(*) FROM other.titles GROUP BY 1", db="locks") == \
             [["1", "2"]]
