@@ -713,29 +713,42 @@ def test_hostile_titles_stored_as_json_holds_them():
 
 
 class CountingServer(PageServer):
-    """A loopback HTTP server that counts the pages it served (each a tiny titled page)."""
+    """A loopback HTTP server that counts the pages asked of it (each a tiny titled page);
+    those past the first hold_after wait for release() (at most 120 s: give the run a
+    --timeout above it), as a dbtest.Gate's."""
 
-    def __init__(self):
+    def __init__(self, hold_after):
         self.count = 0
+        self.hold_after = hold_after
+        self.opened = threading.Event()
         self.lock = threading.Lock()  # a thread per connection: += alone could lose counts
         super().__init__(self._page)
 
     def _page(self, path):
         with self.lock:
             self.count += 1
+            held = self.count > self.hold_after
+        if held:
+            self.opened.wait(120)
         return b"<title>" + path.encode() + b"</title>", "text/html"
+
+    def release(self):
+        self.opened.set()
 
 
 def test_back_pressure_fetching_waits_for_a_blocked_table():
     """Once another session locks the table mid-run, the next batch's INSERT waits: cafe must
     stop fetching when the batch filling behind it (4000 rows) and its ordered window (1024)
-    are full (the bound allows two whole batches), and finish once the lock goes."""
-    srv = CountingServer()
+    are full (the bound allows two whole batches), and finish once the lock goes. The pages
+    past the 200th wait until the lock is held: else a run faster than the test taking the
+    lock (a loaded machine slows the test's psql) could fetch beyond the bound's reach, or
+    end, before it."""
+    srv = CountingServer(hold_after=200)
     lock = None
     try:
         u = [f"http://127.0.0.1:{srv.port}/{i}" for i in range(12000)]
-        p = subprocess.Popen([CAFE, "titles", "-q", "-c", "50", "--db", spec("bp"),
-                              lists.write(u)], env=pg.env(), stderr=subprocess.PIPE)
+        p = subprocess.Popen([CAFE, "titles", "-q", "-c", "50", "--timeout", "150", "--db",
+                              spec("bp"), lists.write(u)], env=pg.env(), stderr=subprocess.PIPE)
         dbtest.wait_until(lambda: srv.count >= 200 or p.poll() is not None,
                           state=lambda: f"fetched {srv.count} before the lock, exit {p.poll()}")
         lock = subprocess.Popen([os.path.join(pg_bin(), "psql"), "-X", "-q", "-A", "-t", "-h",
@@ -744,8 +757,9 @@ def test_back_pressure_fetching_waits_for_a_blocked_table():
         lock.stdin.write(b"BEGIN; LOCK TABLE bp IN ACCESS EXCLUSIVE MODE; SELECT 'locked';\n")
         lock.stdin.flush()
         assert lock.stdout.readline().strip() == b"locked"
-        bound = srv.count + 2 * 4000 + 1024 + 150
+        bound = srv.count + 2 * 4000 + 1024 + 150  # srv.count <= 200 + 50 in flight
         assert bound < 12000 and p.poll() is None, (bound, p.poll())
+        srv.release()
         dbtest.wait_until(lambda: srv.count >= bound - 5000 or p.poll() is not None,
                           state=lambda: f"fetched {srv.count} under the lock (bound {bound}), "
                                         f"exit {p.poll()}")
@@ -760,6 +774,7 @@ def test_back_pressure_fetching_waits_for_a_blocked_table():
         assert srv.count == 12000
         assert int(pg.sql("SELECT count(*) FROM bp")[0][0]) == 12000
     finally:
+        srv.release()
         if lock and lock.poll() is None:
             lock.kill()
         srv.close()
