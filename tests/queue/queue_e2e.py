@@ -18,7 +18,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import CAFE, Fixture, Skip, cafe, free_port, run_tests  # noqa: E402
+from harness import (CAFE, Fixture, HoldServer, Skip, cafe, free_port, http_reply,  # noqa: E402
+                     run_tests)
 from redis_server import RedisServer  # noqa: E402
 
 SITES = 50
@@ -40,6 +41,25 @@ def url_list(name, n, delay=0, first=0):
     with open(path, "w") as f:
         f.write("\n".join(urls) + "\n")
     return urls, path
+
+
+def held_list(name, n, hold, at, k=1, delay=0, first=0):
+    """url_list's n fixture URLs with k URLs of hold (holder()) at place at: their replies
+    wait for hold.release(), and hold.wait_for(k) says when they are in flight. A worker
+    holding one cannot end, nor the queue be done (the other workers wait for its lease),
+    before the test did what it does mid-run, however slow the machine: a run paced by the
+    fixture's delays alone takes the same wall time on a loaded machine, where the test
+    watching it is what slows down, and could end first. Returns (urls, path)."""
+    urls, path = url_list(name, n, delay, first)
+    urls[at:at] = [hold.url(f"/{name}/held/{i}") for i in range(k)]
+    with open(path, "w") as f:
+        f.write("\n".join(urls) + "\n")
+    return urls, path
+
+
+def holder():
+    """A HoldServer answering a small page once released (harness.py)."""
+    return HoldServer(lambda head: http_reply(b"<title>held</title>"))
 
 
 def wait_until(pred, what, seconds=120):
@@ -252,19 +272,30 @@ def test_two_workers_of_one_image_started_at_once_have_two_names():
 
 
 def test_sigkill_worker_then_lease_expiry():
-    urls, path = url_list("kill", 3000, delay=30, first=30000)
-    cafe("queue", "push", rs.url("kill"), path)
-    victim = worker(rs.url("kill"), "-c", "30", "--lease", "2")
-    other = worker(rs.url("kill"), "-c", "30", "--lease", "2")
-    mine = f":{victim.pid}:"
-    wait_until(lambda: rs.cmd("XLEN", "cafe:{kill}:results") >= 300 and
-               any(mine in w for w in rs.cmd("HVALS", "cafe:{kill}:owner")), "progress")
-    victim.kill()
-    victim.wait()
-    # (an owner ending with "!" is an ACK's receipt, not a lease)
-    held = sum(mine in w and not w.endswith("!") for w in rs.cmd("HVALS", "cafe:{kill}:owner"))
-    assert held > 0  # the victim died holding leases: they must come back
-    rc, err = finish(other)
+    """The victim is killed holding leases for certain: it fetches alone until the 8 held
+    URLs (held_list; its 8 connections to their host) are its own, in flight; the other
+    starts then. Paced by 30 ms delays alone, the queue could be done before a slowed test
+    killed the victim (it then held nothing: "assert held > 0" failed)."""
+    hold = holder()
+    try:
+        urls, path = held_list("kill", 3000, hold, 600, k=8, delay=5, first=30000)
+        cafe("queue", "push", rs.url("kill"), path)
+        victim = worker(rs.url("kill"), "-c", "30", "--lease", "2")
+        mine = f":{victim.pid}:"
+        hold.wait_for(8, timeout=120)
+        wait_until(lambda: rs.cmd("XLEN", "cafe:{kill}:results") >= 300, "progress")
+        other = worker(rs.url("kill"), "-c", "30", "--lease", "2")
+        victim.kill()
+        victim.wait()
+        # (an owner ending with "!" is an ACK's receipt, not a lease)
+        held = sum(mine in w and not w.endswith("!")
+                   for w in rs.cmd("HVALS", "cafe:{kill}:owner"))
+        assert held >= 8, held  # the victim died holding leases: they must come back
+        hold.release()
+        rc, err = finish(other)
+    finally:
+        hold.release()
+        hold.close()
     assert rc == 0, err
     exactly_once(rs, "kill", urls)
     reclaimed = int(rs.cmd("HGET", "cafe:{kill}:stats", "reclaimed"))
