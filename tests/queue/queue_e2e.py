@@ -62,6 +62,12 @@ def holder():
     return HoldServer(lambda head: http_reply(b"<title>held</title>"))
 
 
+def stopped(p):
+    """Whether p is stopped (SIGSTOP delivered: state T in /proc/PID/stat)."""
+    with open(f"/proc/{p.pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[0] == "T"
+
+
 def wait_until(pred, what, seconds=120):
     for _ in range(seconds * 100):
         if pred():
@@ -309,19 +315,28 @@ def test_sigkill_worker_then_lease_expiry():
 def test_stalled_worker_loses_its_leases_and_its_records_are_refused():
     """A worker frozen (SIGSTOP: a long GC pause, a network partition) past its lease: another
     takes its URLs over and records them; when the first wakes up and finishes the same
-    fetches, the queue refuses its records. Exactly one record per URL all the same."""
-    urls, path = url_list("stall", 200, delay=500, first=90000)
-    cafe("queue", "push", rs.url("stall"), path)
-    a = worker(rs.url("stall"), "-c", "200", "--lease", "1")
-    mine = f":{a.pid}:"
-    wait_until(lambda: rs.cmd("LLEN", "cafe:{stall}:pending") == 0 and
-               all(mine in w for w in rs.cmd("HVALS", "cafe:{stall}:owner")), "a takes all")
-    a.send_signal(signal.SIGSTOP)
+    fetches, the queue refuses its records. Exactly one record per URL all the same. The
+    URLs are held (held_list) until the first is stopped: paced by 500 ms delays alone, it
+    could be done before a slowed test stopped it (the other then had nothing to take)."""
+    hold, a = holder(), None
     try:
+        urls, path = held_list("stall", 0, hold, 0, k=200)
+        cafe("queue", "push", rs.url("stall"), path)
+        a = worker(rs.url("stall"), "-c", "200", "--per-host", "200", "--lease", "1")
+        mine = f":{a.pid}:"
+        hold.wait_for(200, timeout=120)  # a fetches them all
+        assert rs.cmd("LLEN", "cafe:{stall}:pending") == 0
+        assert all(mine in w for w in rs.cmd("HVALS", "cafe:{stall}:owner"))
+        a.send_signal(signal.SIGSTOP)
+        wait_until(lambda: stopped(a), "a stopped")
+        hold.release()  # a's replies wait in its sockets until it wakes up
         rc, err = finish(worker(rs.url("stall"), "--lease", "1"))
         assert rc == 0 and summary_count(err) == 200, err
     finally:
-        a.send_signal(signal.SIGCONT)
+        hold.release()
+        hold.close()
+        if a:
+            a.send_signal(signal.SIGCONT)
     rc, err = finish(a)
     assert rc == 0 and "200 records not written" in err, err
     assert summary_count(err) == 0, err
