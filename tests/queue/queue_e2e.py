@@ -404,9 +404,13 @@ def test_an_ack_sent_again_after_a_reconnect_is_no_loss():
 
 
 def test_redis_killed_and_restarted_with_aof():
+    """The workers cannot end before Redis is killed: a held URL (held_list) at place 1200,
+    released once Redis is back; paced by 10 ms delays alone (0.4 s), they could be done
+    before a slowed test killed it."""
     srv = RedisServer("--appendonly", "yes", "--appendfsync", "always")
+    hold = holder()
     try:
-        urls, path = url_list("aof", 4000, delay=10, first=40000)
+        urls, path = held_list("aof", 4000, hold, 1200, delay=10, first=40000)
         cafe("queue", "push", srv.url("aof"), path)
         ws = [worker(srv.url("aof"), "-c", "50", "--lease", "3") for _ in range(2)]
         wait_until(lambda: srv.cmd("XLEN", "cafe:{aof}:results") >= 800, "progress")
@@ -414,6 +418,7 @@ def test_redis_killed_and_restarted_with_aof():
         assert all(p.poll() is None for p in ws)  # killed mid-run, under the workers' feet
         srv.kill()
         srv.start()
+        hold.release()
         outs = [finish(p) for p in ws]
         assert all(rc == 0 for rc, _ in outs), outs
         assert len(before) < len(urls)
@@ -422,6 +427,8 @@ def test_redis_killed_and_restarted_with_aof():
         assert not lost, f"{len(lost)} acknowledged records lost"
         exactly_once(srv, "aof", urls)
     finally:
+        hold.release()
+        hold.close()
         srv.close()
 
 
