@@ -436,20 +436,26 @@ def test_a_queue_lost_by_a_restart_without_persistence_is_an_error():
     """Redis restarted without persistence under a worker: the queue and every record in it
     are gone. The worker's acknowledgements were refused, it blamed "another worker", found
     nothing left to do and ended with status 0 as if the queue were done. It now says the
-    queue is gone and ends with status 2."""
+    queue is gone and ends with status 2. The worker cannot end before the restart: a held
+    URL (held_list) at place 600, released once Redis is back; paced by 20 ms delays alone
+    (0.8 s), it could be done before a slowed test restarted Redis (status 0)."""
     srv = RedisServer()
+    hold = holder()
     try:
-        urls, path = url_list("gone", 2000, delay=20, first=87000)
+        urls, path = held_list("gone", 2000, hold, 600, delay=20, first=87000)
         cafe("queue", "push", srv.url("gone"), path)
         w = worker(srv.url("gone"), "-c", "50")
         wait_until(lambda: srv.cmd("XLEN", "cafe:{gone}:results") >= 300, "progress")
         srv.kill()
         srv.start()
+        hold.release()
         rc, err = finish(w)
         assert rc == 2 and "the queue is gone from Redis" in err, (rc, err)
         assert "another worker" not in err, err
         said_once(err, "the queue is gone from Redis")
     finally:
+        hold.release()
+        hold.close()
         srv.close()
 
 
