@@ -508,20 +508,28 @@ def test_follow_waits_then_ctrl_c_releases():
 
 
 def test_ctrl_c_puts_unfinished_urls_back():
-    urls, path = url_list("intr", 2000, delay=100, first=80000)
-    cafe("queue", "push", rs.url("intr"), path)
-    w = worker(rs.url("intr"), "-c", "100")
-    wait_until(lambda: rs.cmd("XLEN", "cafe:{intr}:results") >= 200 and
-               rs.cmd("ZCARD", "cafe:{intr}:leases") >= 50, "progress")
-    w.send_signal(signal.SIGINT)
-    rc, err = finish(w)
+    """The worker cannot end before its Ctrl-C: a held URL (held_list) at place 400,
+    released once it ended; paced by 100 ms delays alone (2 s), it could be done before a
+    slowed test interrupted it (status 0)."""
+    hold = holder()
+    try:
+        urls, path = held_list("intr", 2000, hold, 400, delay=100, first=80000)
+        cafe("queue", "push", rs.url("intr"), path)
+        w = worker(rs.url("intr"), "-c", "100")
+        wait_until(lambda: rs.cmd("XLEN", "cafe:{intr}:results") >= 200 and
+                   rs.cmd("ZCARD", "cafe:{intr}:leases") >= 50, "progress")
+        w.send_signal(signal.SIGINT)
+        rc, err = finish(w)
+    finally:
+        hold.release()
+        hold.close()
     assert rc == -signal.SIGINT and "interrupted" in err, (rc, err)
     # a worker has no --resume (refused with --queue): the summary sent users to it
     assert "--resume" not in err and "the queue gets back the URLs not done" in err, err
     leased = rs.cmd("ZCARD", "cafe:{intr}:leases")
     assert leased == 0, f"{leased} URLs still leased to a gone worker"
     done, queued = rs.cmd("XLEN", "cafe:{intr}:results"), rs.cmd("LLEN", "cafe:{intr}:pending")
-    assert done < 2000 and queued == 2000 - done, (done, queued)
+    assert done < len(urls) and queued == len(urls) - done, (done, queued)
     rc, err = finish(worker(rs.url("intr")))
     assert rc == 0, err
     exactly_once(rs, "intr", urls)
