@@ -540,8 +540,12 @@ def test_ctrl_c_with_redis_not_answering_ends_the_worker():
     same): the worker waited for its last acknowledgements and the release of its URLs
     without end (up to the 5 minutes of retries when Redis is down). Each Redis call after
     the stop is now bounded, and once one found no answer the worker ends, as Sidekiq's
-    shutdown timeout does; its URLs come back when their leases end, each done once."""
-    urls, path = url_list("stopped", 300, delay=200, first=85000)
+    shutdown timeout does; its URLs come back when their leases end, each done once. The
+    worker cannot end before the Ctrl-C: a held URL (held_list) at place 60, released once
+    it ended; paced by 200 ms delays alone (3 s), it could be done before a slowed test
+    stopped Redis (status 0)."""
+    hold = holder()
+    urls, path = held_list("stopped", 300, hold, 60, delay=200, first=85000)
     srv = RedisServer()
     try:
         cafe("queue", "push", srv.url("stopped"), path)
@@ -549,15 +553,19 @@ def test_ctrl_c_with_redis_not_answering_ends_the_worker():
         wait_until(lambda: srv.cmd("XLEN", "cafe:{stopped}:results") >= 20, "progress")
         srv.proc.send_signal(signal.SIGSTOP)
         try:
+            wait_until(lambda: stopped(srv.proc), "Redis stopped")
             w.send_signal(signal.SIGINT)
             rc, err = finish(w, timeout=60)
             assert rc == -signal.SIGINT and "no answer within 5 s of the stop" in err, (rc, err)
         finally:
+            hold.release()
             srv.proc.send_signal(signal.SIGCONT)
         rc, err = finish(worker(srv.url("stopped"), "--lease", "2"))
         assert rc == 0, err
         exactly_once(srv, "stopped", urls)
     finally:
+        hold.release()
+        hold.close()
         srv.close()
 
 
