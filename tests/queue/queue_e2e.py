@@ -587,14 +587,19 @@ def test_a_redis_that_stops_answering_is_said_not_waited_for():
     without end and without a word, and so did cafe queue status and results. A link with
     commands waiting and no byte of reply for 10 s is now given up as a lost one: a worker
     says so and reconnects, and carries on once Redis answers (each URL recorded once); the
-    commands end with status 2 saying why."""
-    urls, path = url_list("frozen", 300, delay=200, first=86000)
+    commands end with status 2 saying why. A held URL (held_list) at place 60, released
+    once Redis is stopped, keeps a fetch to acknowledge then: paced by 200 ms delays alone
+    (3 s), the worker could be done before a slowed test stopped Redis (nothing said)."""
+    hold = holder()
+    urls, path = held_list("frozen", 300, hold, 60, delay=200, first=86000)
     srv = RedisServer()
     try:
         cafe("queue", "push", srv.url("frozen"), path)
         w = worker(srv.url("frozen"), "-c", "20")
         wait_until(lambda: srv.cmd("XLEN", "cafe:{frozen}:results") >= 20, "progress")
         srv.proc.send_signal(signal.SIGSTOP)
+        wait_until(lambda: stopped(srv.proc), "Redis stopped")
+        hold.release()
         try:
             said = stderr_until(w, "no reply for 10 s; reconnecting", 40)
         except AssertionError:
@@ -607,6 +612,8 @@ def test_a_redis_that_stops_answering_is_said_not_waited_for():
         assert rc == 0 and "back after" in err, (rc, said + err)
         exactly_once(srv, "frozen", urls)
     finally:
+        hold.release()
+        hold.close()
         srv.close()
 
     def talk(conn):  # the hand-shake, then silence
