@@ -13,6 +13,7 @@ import threading
 import time
 
 from faultlib import ASAN, CAFE, TMP, Fixture, RawServer, Skip, run_tests, write_list
+from harness import HoldServer, http_reply
 
 fx = Fixture("--sites", "4", "--size", "2000")
 LIST = write_list([fx.url(i % 4, f"/page/{i}") for i in range(2000)], "out-list.txt")
@@ -124,10 +125,14 @@ def test_a_second_run_onto_a_file_being_written_is_refused():
     given twice): the second one emptied the file under the first ("w"), losing its records,
     or with --resume read the same records back and fetched and appended the rest a second
     time. The file is locked for the run: the second one is refused, naming it, and leaves
-    it as it is; the first one ends with one record a URL."""
-    urls = [fx.url(i % 4, f"/page/{i}?delay=50") for i in range(800)]
-    lst = write_list(urls, "busy-list.txt")
+    it as it is; the first one ends with one record a URL. The first run waits at a held URL
+    (a HoldServer's, at place 100) until the second ones are done: paced by 50 ms delays
+    alone (5 s), it could end first on a loaded machine."""
     for fmt in ("--json", "--csv"):
+        hold = HoldServer(lambda head: http_reply(b"<title>held</title>"))
+        urls = [fx.url(i % 4, f"/page/{i}?delay=5") for i in range(800)]
+        urls.insert(100, hold.url("/held"))
+        lst = write_list(urls, "busy-list" + fmt)
         out = os.path.join(TMP, "busy" + fmt)
         first = subprocess.Popen([CAFE, "titles", "-q", "-c", "8", fmt, "-o", out, lst],
                                  stderr=subprocess.PIPE)
@@ -143,7 +148,9 @@ def test_a_second_run_onto_a_file_being_written_is_refused():
                 assert b"being written by another run" in r.stderr, (fmt, extra, r.stderr)
             assert first.poll() is None, "the first run ended before the second one began"
         finally:
+            hold.release()
             _, err = first.communicate(timeout=300)
+            hold.close()
         assert first.returncode == 0, (fmt, err)
         with open(out, newline="") as f:
             got = [json.loads(l)["url"] for l in f] if fmt == "--json" else \
