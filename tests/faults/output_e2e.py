@@ -168,23 +168,33 @@ def test_an_output_another_program_empties_or_appends_to_keeps_whole_lines():
     by another program: cafe wrote on at its own offset, so the emptied file began with a hole
     of NUL bytes as long as what it had held (25,914 of them here) that jq and --resume
     ("line 1 is not a record") refused, and another program's lines were written over. The
-    output is opened to append, as >> opens it: each write lands at the end."""
-    urls = [fx.url(i % 4, f"/page/{i}?delay=20") for i in range(400)]
-    lst = write_list(urls, "emptied-list.txt")
+    output is opened to append, as >> opens it: each write lands at the end. The records
+    past a held URL (a HoldServer's, at place 100) come once the file was emptied: paced by
+    20 ms delays alone (2 s), the run could end, or write its last lines, before a slowed
+    test emptied the file."""
     for fmt in ("--json", "--csv"):
+        hold = HoldServer(lambda head: http_reply(b"<title>held</title>"))
+        urls = [fx.url(i % 4, f"/page/{i}?delay=5") for i in range(400)]
+        urls.insert(100, hold.url("/held"))
+        lst = write_list(urls, "emptied-list" + fmt)
         out = os.path.join(TMP, "emptied" + fmt)
         p = subprocess.Popen([CAFE, "titles", "-q", "-c", "4", fmt, "-o", out, lst],
                              stderr=subprocess.PIPE)
-        for _ in range(3000):  # until 40 records are in: bounded, 30 s
-            if p.poll() is not None or (os.path.exists(out) and os.path.getsize(out) > 40 * 150):
-                break
-            time.sleep(0.01)
-        assert p.poll() is None, (fmt, "the run ended before the file was emptied")
-        os.truncate(out, 0)
-        note = b"my note\n"
-        with open(out, "ab") as f:  # another program's line, at the end as it stands
-            f.write(note)
+        try:
+            for _ in range(3000):  # until 40 records are in: bounded, 30 s
+                if p.poll() is not None or (os.path.exists(out) and
+                                            os.path.getsize(out) > 40 * 150):
+                    break
+                time.sleep(0.01)
+            assert p.poll() is None, (fmt, "the run ended before the file was emptied")
+            os.truncate(out, 0)
+            note = b"my note\n"
+            with open(out, "ab") as f:  # another program's line, at the end as it stands
+                f.write(note)
+        finally:
+            hold.release()
         assert p.wait(timeout=120) == 0, (fmt, p.returncode, p.stderr.read())
+        hold.close()
         p.stderr.close()
         with open(out, "rb") as f:
             data = f.read()
