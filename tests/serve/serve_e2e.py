@@ -565,21 +565,29 @@ def test_a_cut_download_is_taken_up_at_an_offset():
 
 
 def test_results_stream_while_the_job_runs():
-    # the first URL is quick, the rest are slow: the first record must arrive while the
-    # job still runs, on the same open response
-    urls = [page(4, 1)] + [page(4, 10 + i, "?delay=3000") for i in range(5)]
-    _, _, st = post_job(srv, urls)
-    c = srv.conn()
-    c.request("GET", f"/v1/jobs/{st['id']}/results")
-    r = c.getresponse()
-    assert r.getheader("Transfer-Encoding") == "chunked"
-    first = json.loads(r.readline())
-    assert first["title"] == title(4, 1), first
-    _, _, now = srv.json("GET", f"/v1/jobs/{st['id']}")
-    assert now["state"] == "running" and now["done"] < 6, now
-    rest = [json.loads(x) for x in r.read().decode().splitlines()]
-    c.close()
-    assert [x["title"] for x in rest] == [title(4, 10 + i) for i in range(5)]
+    # the first URL is quick, the rest wait at a gate: the first record must arrive while
+    # the job still runs, on the same open response. (The rest were pages of 3 s: a test
+    # slowed as long between the first record and its status request saw the job done.)
+    gate = Gate()
+    own = Serve("--allow-private", "-q", "--timeout", "3600")  # the gate's pages wait
+    try:
+        urls = [page(4, 1)] + [gate.url(f"/rest{i}") for i in range(5)]
+        _, _, st = post_job(own, urls)
+        c = own.conn()
+        c.request("GET", f"/v1/jobs/{st['id']}/results")
+        r = c.getresponse()
+        assert r.getheader("Transfer-Encoding") == "chunked"
+        first = json.loads(r.readline())
+        assert first["title"] == title(4, 1), first
+        _, _, now = own.json("GET", f"/v1/jobs/{st['id']}")
+        assert now["state"] == "running" and now["done"] < 6, now
+        gate.open()
+        rest = [json.loads(x) for x in r.read().decode().splitlines()]
+        c.close()
+        assert [x["title"] for x in rest] == [f"gate /rest{i}" for i in range(5)], rest
+    finally:
+        gate.close()
+        own.stop()
 
 
 def test_an_sse_stream_ends_with_the_jobs_final_state():
