@@ -19,6 +19,7 @@ import threading
 import time
 
 from faultlib import CAFE, TMP, Fixture, RawServer, run_tests, save_figures, write_list
+from harness import HoldServer, http_reply
 
 SEED = int(os.environ.get("CAFE_FAULTS_SEED", "6"))
 ROUNDS = int(os.environ.get("CAFE_FAULTS_ROUNDS", "6"))
@@ -67,13 +68,14 @@ def shell_status(rc):
     return 128 - rc if rc < 0 else rc
 
 
-def url_list():
+def url_list(last=None):
     """The input: (its URLs as records hold them, its path). One line in 500 is bad (recorded
     as an error at once, under its raw text, invalid UTF-8 included): resuming must not record
-    those again either."""
+    those again either. last: a URL after the N."""
     raw = [fx.url(i % SITES, f"/page/{i}?delay={i % 25}").encode() if i % 500 != 250 else
            [b"ftp://127.0.0.1/x%d", b"http://exa mple.com/%d", b"http://bad host/\xff%d",
             b"gopher://127.0.0.1/%d"][i // 500 % 4] % i for i in range(N)]
+    raw += [last.encode()] if last else []
     path = os.path.join(TMP, "interrupt.txt")
     with open(path, "wb") as f:
         f.write(b"".join(l + b"\n" for l in raw))
@@ -96,16 +98,29 @@ def check_titles(byurl, urls):
 
 
 def test_interrupt_and_resume():
+    """Every round ends by its signal: the last URL is held (a HoldServer's) until the last
+    --resume, so that no round's run can end first (the rounds' --timeout outlasts the
+    hold). Paced by the fixture's delays alone (the whole list in about 2.4 s), a test slowed
+    for a second after its moments signalled runs already ended: two such rounds failed it."""
     rnd = random.Random(SEED)
-    urls, path = url_list()
+    hold = HoldServer(lambda head: http_reply(b"<title>last</title>"))
+    try:
+        interrupt_rounds(rnd, hold)
+    finally:
+        hold.release()
+        hold.close()
+
+
+def interrupt_rounds(rnd, hold):
+    urls, path = url_list(last=hold.url("/last"))
     out = os.path.join(TMP, "interrupt.jsonl")
     interrupted = 0
     for k in range(ROUNDS):
         sig = SIGS[k % 3] if k < 3 else rnd.choice(SIGS)
         before = lines_in(out)
         done = max(0, len(before) - 1)
-        goal = moment(rnd, k, done)
-        args = [CAFE, "titles", "-q", "--json", "-c", "100", "-o", out] + \
+        goal = min(moment(rnd, k, done), N)  # N at most: the held last one never comes
+        args = [CAFE, "titles", "-q", "--json", "-c", "100", "--timeout", "3600", "-o", out] + \
                (["--resume"] if k else []) + (["--unordered"] if k % 2 else []) + \
                (["--threads", "2"] if k % 3 == 2 else []) + [path]
         p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -134,7 +149,8 @@ def test_interrupt_and_resume():
                                   "at_record": goal, "at_ms": wait_ms,
                                   "exit": shell_status(p.returncode), "lines_before": done,
                                   "lines_after": len(after) - 1, "torn_tail": torn})
-    assert interrupted >= ROUNDS - 1, figures  # the moments must land inside the runs
+    assert interrupted == ROUNDS, figures  # the moments must land inside the runs
+    hold.release()
     r = subprocess.run([CAFE, "titles", "-q", "--json", "-o", out, "--resume", "--threads", "2",
                         path], capture_output=True, timeout=600)
     assert r.returncode == 0, r.stderr[-300:]
@@ -146,9 +162,9 @@ def test_interrupt_and_resume():
     lost = len(set(urls) - set(got))
     dupes = len(got) - len(set(got))
     figures.update({"torn_tails": sum(bool(r["torn_tail"]) for r in figures["rounds"]),
-                    "torn_by_kill": sum(r["torn_tail"] == "kill" for r in figures["rounds"]), "urls": N, "records": len(recs), "lost": lost, "duplicates": dupes,
+                    "torn_by_kill": sum(r["torn_tail"] == "kill" for r in figures["rounds"]), "urls": len(urls), "records": len(recs), "lost": lost, "duplicates": dupes,
                     "interrupted_rounds": interrupted})
-    assert lost == 0 and dupes == 0 and len(recs) == N, figures
+    assert lost == 0 and dupes == 0 and len(recs) == len(urls), figures
     check_titles({x["url"]: x for x in recs}, urls)
 
 
