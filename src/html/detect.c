@@ -158,6 +158,28 @@ static const cafe__html_encoding_t *without_c1(const cafe__html_detect_t *d,
     return e;
 }
 
+/* uchardet names ISO-8859-16 for Romanian, which no browser detects: Firefox's chardetng
+ * reads it as windows-1250, Chromium's compact_enc_det as windows-1250 or ISO-8859-2, and
+ * both show ş ţ (cedilla) where ISO-8859-16 has ș ț (comma below), at the same bytes (0xAA,
+ * 0xBA, 0xDE, 0xFE); its ă â î read alike. An ISO-8859-16 answer whose evidence windows-1250
+ * reads alike but for those four, and maps in 0x80-0x9F, is windows-1250: "Contact şi
+ * întrebări", not "Contact și întrebări". Other ISO-8859-16 text (Polish letters where
+ * windows-1250 has others, the euro sign) keeps its answer. */
+static const cafe__html_encoding_t *with_cedillas(const cafe__html_detect_t *d,
+                                                  const cafe__html_encoding_t *e) {
+    if (!e || e->kind != CAFE__ENC_SINGLE || strcmp(e->name, "ISO-8859-16") != 0)
+        return e;
+    const cafe__html_encoding_t *w = from_label("windows-1250");
+    for (size_t k = 0; w && k < d->high; k++) {
+        unsigned c = d->buf[d->at[k]];
+        if (c < 0xA0 ? w->table[c - 0x80] < 0xA0
+                     : e->table[c - 0x80] != w->table[c - 0x80] && (c & 0xEF) != 0xAA &&
+                           (c & 0xDF) != 0xDE)
+            return e;
+    }
+    return w ? w : e;
+}
+
 /* A single-byte answer that decodes every byte of the evidence as windows-1252 does shows
  * the page exactly as the default would: windows-1252 stays, as it does in a browser. With
  * little evidence uchardet picks among such encodings almost at random ("Caf\xe9" reads the
@@ -359,8 +381,8 @@ static const cafe__html_encoding_t *cjk(const cafe__html_detect_t *d,
 
 /* The verdict on the evidence d holds (see detect.h). */
 static const cafe__html_encoding_t *answer(cafe__html_detect_t *d) {
-    const cafe__html_encoding_t *u =
-        latin_default(d, hinted(d, unless_as_default(d, without_c1(d, uchardet_answer(d)))));
+    const cafe__html_encoding_t *u = latin_default(
+        d, hinted(d, unless_as_default(d, with_cedillas(d, without_c1(d, uchardet_answer(d))))));
     const cafe__html_encoding_t *second = second_opinion(d, u);
     const cafe__html_encoding_t *e = cjk(d, second, second != u);
     /* uchardet 0.0.7 says UTF-8 for some text that is not (Belarusian windows-1251 "Ці
