@@ -1,6 +1,8 @@
 /* How plausibly a single-byte encoding reads the evidence (see plausible.h). */
 #include "html/plausible.h"
 
+#include "html/indexes.h"
+
 #include <stdint.h>
 #include <string.h>
 
@@ -318,21 +320,43 @@ static int cjk_char(cafe__html_dec_id_t dec, unsigned lead, unsigned trail) {
     }
 }
 
+/* Whether the punctuation-row character lead, trail of dec, a GBK or EUC-KR reading, is a
+ * mathematical sign: ± × ÷ and the operators and relations (U+2200-U+22FF) but the tildes
+ * and ratio colons (∼ ∽ ∶ ∷), the parallel sign ∥ and ≪ ≫, which text borrows as
+ * punctuation. Chinese and Korean text hardly ever has one between two CJK characters; a
+ * wrong reading of the other's punctuation does: GBK's 【】 are EUC-KR's ± ×, "【官方】京东"
+ * reads "±바렘×쑴땜". (Japanese puts × between words: "鬼滅の刃×ローソン".) */
+static int math_sign(cafe__html_dec_id_t dec, unsigned lead, unsigned trail) {
+    if (dec != CAFE__DEC_GB18030 && dec != CAFE__DEC_EUCKR)
+        return 0;
+    size_t ptr = (lead - 0x81) * 190 + trail - 0x41; /* trail >= 0xA1 here */
+    const uint16_t *index =
+        dec == CAFE__DEC_EUCKR ? cafe__html_index_euc_kr : cafe__html_index_gb18030;
+    unsigned cp = ptr < CAFE__INDEX_EUC_KR_LEN && ptr < CAFE__INDEX_GB18030_LEN ? index[ptr] : 0;
+    return cp == 0xB1 || cp == 0xD7 || cp == 0xF7 ||
+           (cp >= 0x2200 && cp <= 0x22FF && cp != 0x2225 && cp != 0x2236 && cp != 0x2237 &&
+            cp != 0x223C && cp != 0x223D && cp != 0x226A && cp != 0x226B);
+}
+
 static int ascii_letter(unsigned b) {
     return (b | 0x20) >= 'a' && (b | 0x20) <= 'z';
 }
 
 int cafe__html_cjk_cost(const cafe__html_encoding_t *e, const unsigned char *p, size_t n,
                         size_t from, size_t to) {
-    int cost = 0, clear = 0;
+    int cost = 0, clear = 0, after_cjk = 0;
     for (size_t i = from; i < to; i++) {
-        if (p[i] < 0x80)
+        if (p[i] < 0x80) {
+            after_cjk = 0;
             continue;
+        }
         if (i + 1 >= n || (e->dec == CAFE__DEC_SJIS && p[i] >= 0xA1 && p[i] <= 0xDF))
             return -1; /* cut, or a half-width katakana */
         int c = cjk_char(e->dec, p[i], p[i + 1]);
-        if (c == RARE)
+        if (c == RARE || (c == COST_PUNCT && after_cjk && i + 2 < n && p[i + 2] >= 0x80 &&
+                          math_sign(e->dec, p[i], p[i + 1])))
             return -1;
+        after_cjk = 1;
         if (c != COST_PUNCT && !(i > 0 && ascii_letter(p[i - 1])) &&
             !(i + 2 < n && ascii_letter(p[i + 2])))
             clear++;

@@ -618,6 +618,14 @@ static void test_short_cjk_under_generic(void **state) {
         expect_short("\xc1\xd1\xd7\xc9\xca\xc7", u,
                      "\xce\x91\xce\xa1\xce\xa7\xce\x99\xce\x9a\xce\x97");
         expect_short("\xb5\xd2\xb4\xd9", u, "\xe0\xb8\x95\xe0\xb8\xb2\xe0\xb8\x94\xe0\xb8\xb9");
+        /* GBK's lenticular brackets 【】 are EUC-KR's ± and ×: "【官方】京东" read as EUC-KR,
+         * "±바렘×쑴땜", has a mathematical sign between two Hangul syllables, which text
+         * hardly ever has (both browsers: GBK); a Korean range "월∼금" keeps its tilde */
+        expect_short("\xa1\xbe\xb9\xd9\xb7\xbd\xa1\xbf\xbe\xa9\xb6\xab", u,
+                     "\xe3\x80\x90\xe5\xae\x98\xe6\x96\xb9\xe3\x80\x91\xe4\xba\xac"
+                     "\xe4\xb8\x9c");
+        expect_short("\xbf\xf9\xa1\xad\xb1\xdd \xbf\xb5\xbe\xf7", u,
+                     "\xec\x9b\x94\xe2\x88\xbc\xea\xb8\x88 \xec\x98\x81\xec\x97\x85");
     }
 }
 
