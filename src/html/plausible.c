@@ -356,10 +356,12 @@ int cafe__html_cjk_cost(const cafe__html_encoding_t *e, const unsigned char *p, 
         if (c == RARE || (c == COST_PUNCT && after_cjk && i + 2 < n && p[i + 2] >= 0x80 &&
                           math_sign(e->dec, p[i], p[i + 1])))
             return -1;
-        after_cjk = 1;
-        if (c != COST_PUNCT && !(i > 0 && ascii_letter(p[i - 1])) &&
+        /* the byte before is a letter of a Latin word, not the trail byte of the character
+         * before (Shift_JIS's go down to 0x40: 株 after （, 8169, follows an 'i') */
+        if (c != COST_PUNCT && !(i > 0 && !after_cjk && ascii_letter(p[i - 1])) &&
             !(i + 2 < n && ascii_letter(p[i + 2])))
             clear++;
+        after_cjk = 1;
         cost += c;
         i++;
     }

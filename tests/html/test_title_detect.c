@@ -626,6 +626,11 @@ static void test_short_cjk_under_generic(void **state) {
                      "\xe4\xb8\x9c");
         expect_short("\xbf\xf9\xa1\xad\xb1\xdd \xbf\xb5\xbe\xf7", u,
                      "\xec\x9b\x94\xe2\x88\xbc\xea\xb8\x88 \xec\x98\x81\xec\x97\x85");
+        /* a Shift_JIS trail byte is no ASCII letter next to the character after it: "（株）東芝"
+         * (8169 8A94 816A 938C 8EC5) has three kanji clear of Latin words, though 株 and 東
+         * follow the bytes 'i' and 'j' (both browsers: Shift_JIS; it was windows-1252) */
+        expect_short("\x81i\x8a\x94\x81j\x93\x8c\x8e\xc5", u,
+                     "\xef\xbc\x88\xe6\xa0\xaa\xef\xbc\x89\xe6\x9d\xb1\xe8\x8a\x9d");
     }
 }
 
