@@ -314,7 +314,15 @@ static int cjk_char(cafe__html_dec_id_t dec, unsigned lead, unsigned trail) {
     case CAFE__DEC_EUCKR:
         if (trail < 0xA1)
             return RARE; /* UHC's extra syllables */
-        return lead >= 0xB0 && lead <= 0xC8 ? COST_HANGUL : lead == 0xA1 ? COST_PUNCT : RARE;
+        if (lead >= 0xB0 && lead <= 0xC8)
+            return COST_HANGUL;
+        /* row 1, and row 3's full-width punctuation (！：｜...) but its digits and letters,
+         * which Chinese titles have more often ("ＱＱ空间" in GBK is EUC-KR's "ＱＱ왕쇌") */
+        return lead == 0xA1 ||
+                       (lead == 0xA3 && !((trail >= 0xB0 && trail <= 0xB9) ||
+                                          ((trail | 0x20) >= 0xE1 && (trail | 0x20) <= 0xFA)))
+                   ? COST_PUNCT
+                   : RARE;
     default:
         return RARE;
     }
