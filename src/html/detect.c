@@ -101,8 +101,12 @@ int cafe__html_detect_enough(const cafe__html_detect_t *d) {
  * reads as box drawing; Russian text reads the same in both (as chardetng, which answers
  * KOI8-U for either). */
 static const char *as_label(const char *name) {
+    /* MAC-CYRILLIC is windows-1251, as browsers read such text: neither detects
+     * x-mac-cyrillic (chardetng has no model for it, compact_enc_det does not answer it), and
+     * uchardet names it for windows-1251 titles too ("Форум • Общение" read as "‘орум Х
+     * ќбщение"); the two read а-я alike. */
     static const char *const alias[][2] = {
-        {"UHC", "EUC-KR"}, {"MAC-CYRILLIC", "x-mac-cyrillic"}, {"KOI8-R", "KOI8-U"}};
+        {"UHC", "EUC-KR"}, {"MAC-CYRILLIC", "windows-1251"}, {"KOI8-R", "KOI8-U"}};
     for (size_t i = 0; i < sizeof alias / sizeof alias[0]; i++)
         if (strcasecmp(name, alias[i][0]) == 0)
             return alias[i][1];
@@ -199,7 +203,7 @@ static const cafe__html_encoding_t *unless_as_default(const cafe__html_detect_t 
  * country's Windows code page, else its ISO one). Western European domains are
  * windows-1252's. */
 static const char *const families[][5] = {
-    {"ru by kz", "windows-1251", "KOI8-U", "IBM866", "x-mac-cyrillic"},
+    {"ru by kz", "windows-1251", "KOI8-U", "IBM866", NULL},
     {"ua", "windows-1251", "KOI8-U", "IBM866", NULL},
     {"bg mk rs", "windows-1251", "ISO-8859-5", NULL},
     {"jp", "Shift_JIS", "EUC-JP", NULL},
