@@ -110,8 +110,10 @@ int cafe_title_finish(cafe_title_t *t);
 
 /* cafe_title_finish for a page the caller stopped reading before its end (a size limit):
  * an unclosed title then ends before the start of an end tag its last bytes began ("<",
- * "</", "</ti" ... "</title"), which the rest of the page would have completed. At a page's
- * real end those bytes are text, as in a browser: that is cafe_title_finish. Idempotent;
+ * "</", "</ti" ... "</title"), a character whose bytes they cut or a character reference
+ * still open ("&#x4E" of "&#x4E2D;", "&not" of "&notin;"), which the rest of the page would
+ * have completed: the title is a prefix of the whole page's. At a page's real end those bytes
+ * are text (a cut character U+FFFD), as in a browser: that is cafe_title_finish. Idempotent;
  * after either call the other changes nothing. Returns as cafe_title_finish. */
 int cafe_title_finish_cut(cafe_title_t *t);
 

@@ -364,12 +364,18 @@ void cafe__html_text_replay(cafe__html_text_t *t, const unsigned char *p, size_t
     }
 }
 
-CAFE__HOT void cafe__html_text_end(cafe__html_text_t *t, int at_eof) {
+CAFE__HOT void cafe__html_text_end(cafe__html_text_t *t, int how) {
+    if (how == CAFE__TEXT_CUT) {
+        /* The rest would have completed what is open: it gives nothing (not a U+FFFD for a
+         * character, not "N" for "&#x4E" of "&#x4E2D;"), as the end tag's first bytes. */
+        t->ref = REF_NONE;
+        cafe__html_decoder_set(&t->dec, t->dec.enc);
+    }
     if (t->ref != REF_NONE)
         end_ref(t, -1);
     /* UTF-8 between characters has nothing pending to flush (the common case) */
     if (t->dec.enc->dec != CAFE__DEC_UTF8 || t->dec.u8_need != 0)
         cafe__html_decode(&t->dec, (const unsigned char *)"", 0,
-                          at_eof ? CAFE__DECODE_EOF : CAFE__DECODE_BEFORE_ASCII, put_utf8, t);
+                          how ? CAFE__DECODE_EOF : CAFE__DECODE_BEFORE_ASCII, put_utf8, t);
     t->buf[t->len] = 0;
 }

@@ -28,9 +28,17 @@ void cafe__html_text_init(cafe__html_text_t *t);
 void cafe__html_text_reset(cafe__html_text_t *t, const cafe__html_encoding_t *enc);
 /* Raw bytes of the title element's text, in order, split anywhere. */
 void cafe__html_text_feed(cafe__html_text_t *t, const unsigned char *p, size_t n);
-/* The title's text ended: at its end tag (whose '<' the decoder treats as read: gb18030's
- * restore rules depend on it), or at the end of input (at_eof). */
-void cafe__html_text_end(cafe__html_text_t *t, int at_eof);
+/* How the title's text ended (cafe__html_text_end's `how`). */
+enum {
+    CAFE__TEXT_END_TAG = 0, /* at its end tag (whose '<' the decoder treats as read: gb18030's
+                               restore rules depend on it) */
+    CAFE__TEXT_EOF = 1,     /* at the end of input: what is open is text, a cut character
+                               U+FFFD */
+    CAFE__TEXT_CUT = 2,     /* where the caller stopped reading: a character or a reference
+                               still open is left out (the rest could have made it another) */
+};
+/* The title's text ended, `how` says where. */
+void cafe__html_text_end(cafe__html_text_t *t, int how);
 void cafe__html_text_close(cafe__html_text_t *t);
 
 /* From now on, keeps a copy of the raw text fed in buf[0..cap) (NULL: none), from which

@@ -65,8 +65,10 @@ struct cafe_title {
     int has_title;                /* a title element was found */
     int title_closed;             /* its text is complete */
     int raw_ascii;                /* its raw bytes so far are all ASCII */
-    int eof;                      /* the end of input was reached */
-    int closed_at_eof;            /* the title's text ended there, not at an end tag */
+    int eof;                      /* the end of input was reached: CAFE__TEXT_EOF, or
+                                     CAFE__TEXT_CUT where the caller stopped reading */
+    int closed_at_eof;            /* the title's text ended there (eof's value), not at an
+                                     end tag */
     size_t nhead;                 /* bytes held back for the prescan */
     int meta_cut;                 /* ...and a <meta> they start is cut: hold on to HEAD_MAX */
     int meta_pending;          /* ...and is still cut there: the tokenizer's reading of it counts */
@@ -668,10 +670,12 @@ CAFE__APART static void finish(cafe_title_t *t, int cut) {
     }
     if (!t->enc)
         hold(t, (const unsigned char *)"", 0, 1);
+    if (!t->done && cut && t->predecode) /* a UTF-16 code unit cut: not a U+FFFD */
+        cafe__html_decoder_set(&t->wide, t->enc);
     if (!t->done)
         stream(t, (const unsigned char *)"", 0, 1);
     if (!t->done && !t->reading_on) {
-        t->eof = 1;
+        t->eof = cut ? CAFE__TEXT_CUT : CAFE__TEXT_EOF;
         cafe__html_tok_eof(&t->tok, cut);
         t->certain = 1; /* the end: no <meta> can come */
         settle_if_final(t);

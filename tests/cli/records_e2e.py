@@ -46,6 +46,9 @@ PAGES = {  # path: (Content-Type header or None, body)
     "/late-title": (b"text/html", b"<html><head>" + b" " * 300 + b"<title>Late</title>"),
     "/long-title": (b"text/html", b"<title>" + b"x" * 300 + b"</title>"),
     "/end-tag-cut": (b"text/html", b"<title>" + b"x" * 39 + b"</title>"),
+    # 50 bytes cut "é" after its first byte, and "&#x4E2D;" ("中") after "&#x4E"
+    "/char-cut": (b"text/html; charset=utf-8", "<title>{}Café</title>".format("x" * 39).encode()),
+    "/ref-cut": (b"text/html; charset=utf-8", b"<title>" + b"x" * 37 + b" &#x4E2D;</title>"),
 }
 # The title last, so that the whole body is read: bytes is then exactly its decoded size.
 GZIP_PAGE = b"<html><head>" + b"<!-- filler -->" * 2000 + b"<title>Zipped</title>"
@@ -160,6 +163,12 @@ def test_a_body_cut_at_max_bytes_says_so():
     rec = json.loads(r.stdout)
     assert rec["title"] == "x" * 39, rec
     assert rec["error"] == "body cut at --max-bytes 50 before the end of the title", rec
+    # cut inside a character or a reference: what came whole, no U+FFFD, no "N" for "中"
+    r = cafe("titles", "-q", "--json", "--max-bytes", "50", listing(["/char-cut", "/ref-cut"]))
+    char, ref = map(json.loads, r.stdout.splitlines())
+    assert char["title"] == "x" * 39 + "Caf", char
+    assert ref["title"] == "x" * 37, ref
+    assert ref["error"] == "body cut at --max-bytes 50 before the end of the title", ref
     # not a failure: counted ok; text output gives the reason where the title would be
     r = cafe("titles", "--fail", "--max-bytes", "50", listing(["/late-title"]))
     assert r.returncode == 0 and b"1 ok, 0 failed" in r.stderr, r.stderr

@@ -184,6 +184,52 @@ static void test_finish_cut(void **state) {
     cafe_title_free(t);
 }
 
+/* A page cut short anywhere in its title (cafe_title_finish_cut at every byte, the page fed
+ * whole and byte by byte) gives a prefix of the whole title: a character whose bytes were cut
+ * is no U+FFFD and a reference still open is no character the rest could have changed
+ * ("&#x4E" of "&#x4E2D;" is not "N", "&not" of "&notin;" not "¬"), in every decoder (UTF-16 and
+ * gb18030's four-byte sequences too), declared or detected. `cafe titles --max-bytes` showed
+ * "Caf\uFFFD" for "Café" and "N" for "中". */
+static void test_finish_cut_prefix(void **state) {
+    (void)state;
+    static const struct {
+        const char *charset, *page;
+        size_t len;
+    } runs[] = {
+#define RUN(cs, s) {cs, s, sizeof s - 1}
+        RUN("utf-8", "<title>Caf\xc3\xa9 \xe6\x97\xa5 &eacute;&notin;&#x4E2D;&#1234;&amp;x &#128;"
+                     "\xf0\x9f\x98\x80</title>"),
+        RUN(NULL, "<title>Caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac &notin;x</title><body>"),
+        RUN("shift_jis", "<title>\x93\xfa\x96{\x8c\xea &#x3042;</title>"),
+        RUN("gb18030", "<title>\x81\x30\x81\x30\xd6\xd0&#20013;</title>"),
+        RUN(NULL, "\xff\xfe<\0t\0i\0t\0l\0e\0>\0\x16\x04\xe5\x65 \0&\0a\0m\0p\0;\0x\0=\xd8\x00\xde"
+                  "<\0/\0t\0i\0t\0l\0e\0>\0"),
+#undef RUN
+    };
+    cafe_title_t *t;
+    assert_int_equal(cafe_title_create(&t, NULL), 0);
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        cafe_title_reset(t, runs[i].charset);
+        cafe_title_feed(t, runs[i].page, runs[i].len);
+        assert_int_equal(cafe_title_finish(t), 1);
+        char whole[256];
+        snprintf(whole, sizeof whole, "%s", cafe_title_text(t, NULL));
+        for (size_t cut = 1; cut < runs[i].len; cut++) {
+            for (int bytewise = 0; bytewise < 2; bytewise++) {
+                cafe_title_reset(t, runs[i].charset);
+                for (size_t k = 0; k < cut; k += bytewise ? 1 : cut)
+                    cafe_title_feed(t, runs[i].page + k, bytewise ? 1 : cut);
+                cafe_title_finish_cut(t);
+                const char *got = cafe_title_text(t, NULL);
+                if (got && strncmp(got, whole, strlen(got)) != 0)
+                    fail_msg("page %zu cut at %zu: \"%s\", not a prefix of \"%s\"", i, cut, got,
+                             whole);
+            }
+        }
+    }
+    cafe_title_free(t);
+}
+
 /* A pause (cafe_title_pause: the bytes stopped coming) gives the title complete so far, as the
  * page's end would on the same bytes; with no complete title it gives nothing and the page
  * reads on as if there had been none. Every page of the corpus, cut after each of its first
@@ -271,10 +317,15 @@ static void test_extract(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_corpus),       cmocka_unit_test(test_nul),
-        cmocka_unit_test(test_truncation),   cmocka_unit_test(test_redecoded_long),
-        cmocka_unit_test(test_deep_nesting), cmocka_unit_test(test_early_complete),
-        cmocka_unit_test(test_extract),      cmocka_unit_test(test_finish_cut),
+        cmocka_unit_test(test_corpus),
+        cmocka_unit_test(test_nul),
+        cmocka_unit_test(test_truncation),
+        cmocka_unit_test(test_redecoded_long),
+        cmocka_unit_test(test_deep_nesting),
+        cmocka_unit_test(test_early_complete),
+        cmocka_unit_test(test_extract),
+        cmocka_unit_test(test_finish_cut),
+        cmocka_unit_test(test_finish_cut_prefix),
         cmocka_unit_test(test_pause),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
