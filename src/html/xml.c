@@ -257,11 +257,38 @@ static void XMLCALL on_skipped(void *ud, const XML_Char *name, int parameter) {
     }
 }
 
-/* Everything else expat reads (comments, declarations, whitespace in the DTD...). */
+/* The XML declaration expat read (s[0..len), well-formed, in UTF-8): its version must be
+ * XML's VersionNum, "1." and digits, as both browsers require (expat takes any value; a
+ * document of another version is their error page). Read here rather than by an
+ * XmlDeclHandler, for which expat copies the declaration's values for every page. */
+static void xml_decl(cafe__xml_t *x, const char *s, size_t len) {
+    const char *v = s + 5, *end = s + len; /* after "<?xml" */
+    while (v < end && ascii_space((unsigned char)*v))
+        v++;
+    if ((size_t)(end - v) < 7 || memcmp(v, "version", 7) != 0)
+        return; /* no version first: expat has refused the declaration already */
+    for (v += 7; v < end && *v != '"' && *v != '\''; v++)
+        ; /* S? '=' S? */
+    const char *q = v < end ? memchr(v + 1, *v, (size_t)(end - v - 1)) : NULL;
+    const char *val = v + 1; /* the value: val[0..n) */
+    size_t n = q ? (size_t)(q - val) : 0, digits = 0;
+    if (n > 2 && val[0] == '1' && val[1] == '.')
+        while (2 + digits < n && val[2 + digits] >= '0' && val[2 + digits] <= '9')
+            digits++;
+    if (digits == 0 || 2 + digits != n) {
+        fault(x, "unsupported XML version");
+        stop(x);
+    }
+}
+
+/* Everything else expat reads (comments, declarations, whitespace in the DTD...), the XML
+ * declaration included. */
 static void XMLCALL on_other(void *ud, const XML_Char *s, int len) {
     cafe__xml_t *x = ud;
-    (void)s, (void)len;
     x->events++;
+    if (len > 6 && s[0] == '<' && s[1] == '?' && memcmp(s + 2, "xml", 3) == 0 &&
+        ascii_space((unsigned char)s[5]))
+        xml_decl(x, s, (size_t)len);
 }
 
 /* ---- parsing ------------------------------------------------------------------------ */

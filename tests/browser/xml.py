@@ -139,7 +139,11 @@ FIXED = [
           % X).encode()),
     (XT, ('<html %s><title xmlns="">nons</title><title>second</title></html>' % X).encode()),
     (XT, ('<html %s><title a="1" a="2">dup</title></html>' % X).encode()),
-]
+    # the declaration's version: VersionNum, "1." and digits (expat takes any)
+] + [(t, ('<?xml version="%s"?>' % v + (page("ver") if t == XT else
+                                           '<svg %s><title>ver</title></svg>' % SVG)).encode())
+     for v in ["1.2", "1.10", "2.0", "1", "0.9", "1.0a", "", "11.0", "1.x"]
+     for t in [XT, "image/svg+xml"]]
 
 # random pages
 WORDS = ["Caf\u00e9", "na\u00efve", "\u0420\u0443\u0441\u0441\u043a\u0438\u0439", "\u65e5\u672c\u8a9e",

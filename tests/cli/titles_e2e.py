@@ -339,6 +339,8 @@ def test_xml_pages_titled_as_browsers_do():
         "/html-in-xml": (b"<html><title>no namespace</title></html>", "application/xml"),
         "/feed": (b"<html " + x.encode() + b"><title>feed</title></html>",
                   "application/rss+xml"),
+        "/version": (b'<?xml version="2.0"?><html ' + x.encode() + b"><title>v2</title></html>",
+                     "application/xhtml+xml"),
     }
     server = PageServer(lambda path: pages.get(path))
     server.httpd.handle_error = lambda *a: None  # cafe hangs up after the title: no traceback
@@ -364,6 +366,10 @@ def test_xml_pages_titled_as_browsers_do():
     assert recs["bom"]["charset"] == "UTF-16LE" and recs["bom"]["charset_source"] == "bom"
     assert recs["html-in-xml"]["title"] is None, recs["html-in-xml"]
     assert recs["feed"]["title"] is None and "not HTML" in recs["feed"]["error"], recs["feed"]
+    # XML 2.0 is no XML a browser reads: its error page (expat alone took it)
+    assert recs["version"]["title"] is None, recs["version"]
+    assert recs["version"]["error"] == \
+        "not well-formed XML (line 1, column 1: unsupported XML version)", recs["version"]
 
 
 def test_hostile_title_prints_safely():

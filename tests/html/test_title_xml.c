@@ -128,6 +128,16 @@ static const xcase_t xcases[] = {
        "9\0/\0x\0h\0t\0m\0l\0\"\0>\0<\0t\0i\0t\0l\0e\0>\0"
        "b\0e\0>\0<\0/\0t\0i\0t\0l\0e\0>\0<\0/\0h\0t\0m\0l\0>\0",
        "be>", "UTF-16LE", "bom"),
+    /* the declaration's version is XML's VersionNum, 1.[0-9]+: any other is an error page in
+     * both browsers ("1." too in Firefox; Chromium takes it) */
+    XC("version 1.1", NULL, "<?xml version=\"1.1\"?>" PAGE("v"), "v", "UTF-8", "default"),
+    XC("version 1.10", NULL, "<?xml version='1.10'?>" PAGE("v"), "v", "UTF-8", "default"),
+    XC("version 2.0: no title", NULL, "<?xml version=\"2.0\"?>" PAGE("v"), NULL, "UTF-8",
+       "default"),
+    XC("version 1: no title", NULL, "<?xml version=\"1\"?>" PAGE("v"), NULL, "UTF-8", "default"),
+    XC("version 1.0a: no title", NULL, "<?xml version=\"1.0a\"?>" PAGE("v"), NULL, "UTF-8",
+       "default"),
+    XC("version empty: no title", NULL, "<?xml version=\"\"?>" PAGE("v"), NULL, "UTF-8", "default"),
     XC("replacement: no title", NULL, DECL("iso-2022-kr") PAGE("rep"), NULL, "replacement", "xml"),
     XC("decoding error before the title's end", NULL, DECL("shift_jis") PAGE("a\x82 b"), NULL,
        "Shift_JIS", "xml"),
@@ -246,6 +256,8 @@ static const ecase_t ecases[] = {
     EC("<html " X "><title>open", NULL, "no element found", 1, 55),
     EC("", NULL, "no element found", 1, 1),
     EC(PAGE("rep"), "iso-2022-kr", "the replacement encoding: the page is one U+FFFD", 0, 0),
+    EC("<?xml version=\"2.0\" encoding=\"utf-8\"?>" PAGE("v2"), NULL, "unsupported XML version", 1,
+       1),
     EC("<html " X "/>", NULL, NULL, 0, 0),
     EC(PAGE("ok") "</oops>", NULL, NULL, 0, 0),
 };
