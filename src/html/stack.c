@@ -123,8 +123,8 @@ CAFE__HOT static void count(cafe__html_tok_t *tk, const cafe__html_elem_t *e, in
  * its scope) matter most to the title. A <template> is never forgotten, or its contents would
  * never end, nor an element where the namespace or integration point changes (an <svg> or
  * <math> in HTML, a foreignObject or <mi> in it, HTML in that), or its end tag would leave
- * foreign content open; a middle of those only, the oldest quarter goes. The caller
- * recounts. */
+ * foreign content open; a middle of those only, the oldest quarter goes (its templates
+ * counted in lost_templates: tree.c closes them at their end tags). The caller recounts. */
 CAFE__COLD static void drop_middle(cafe__html_tok_t *tk) {
     enum { KEEP = CAFE__HTML_STACK_MAX / 4, DROP = CAFE__HTML_STACK_MAX / 4 };
     uint32_t kept = KEEP, dropped = 0;
@@ -137,6 +137,10 @@ CAFE__COLD static void drop_middle(cafe__html_tok_t *tk) {
             tk->stack[kept++] = *e;
     }
     if (dropped == 0) { /* templates and boundaries all the way: the oldest go */
+        for (uint32_t i = 0; i < DROP; i++) /* still open: a </template> closes each */
+            if (tk->stack[i].kind == K_HTML && tk->stack[i].id == CAFE__TAG_TEMPLATE &&
+                tk->lost_templates < UINT16_MAX)
+                tk->lost_templates++;
         memmove(tk->stack, tk->stack + DROP, (tk->depth - DROP) * sizeof tk->stack[0]);
         kept = tk->depth - DROP;
     }

@@ -127,6 +127,9 @@ typedef struct cafe__html_tok {
                         and its attributes are not read */
     uint8_t stop;    /* the owner needs nothing more: the tokenizer is not resumed (it may stop
                         inside a token, e.g. before emitting the title's end tag) */
+    /* of template_depth, the outermost ones a full stack dropped (stack.c), up to 65535 (a
+     * uint16_t in what was padding: the fields after it keep their places) */
+    uint16_t lost_templates;
     uint32_t template_depth;
     uint32_t depth;
     /* HTML <p>, <a> and <table> elements on the stack: most start tags need not look for

@@ -289,11 +289,22 @@ CAFE__HOT int cafe__html_tree_start(cafe__html_tok_t *tk, int id, unsigned flags
 
 /* ---- end tags ------------------------------------------------------------------------- */
 
+/* A </template>: it closes the nearest open one, and all it holds; with none on the stack
+ * while a full stack dropped some (stack.c), the nearest of those. */
+CAFE__APART static void template_end(cafe__html_tok_t *tk) {
+    static const int tmpl[] = {CAFE__TAG_TEMPLATE};
+    if (tk->lost_templates && cafe__html_stack_find(tk, tmpl, 1, SCOPE_NONE) < 0) {
+        cafe__html_stack_pop_to(tk, 0);
+        tk->lost_templates--, tk->template_depth--;
+        return;
+    }
+    cafe__html_stack_close_nearest(tk, tmpl, 1, SCOPE_NONE);
+}
+
 /* An end tag in HTML content ("in body", with the table modes' end tags). */
 CAFE__HOT static void html_end(cafe__html_tok_t *tk, int id, unsigned flags) {
-    static const int p[] = {CAFE__TAG_P}, tmpl[] = {CAFE__TAG_TEMPLATE},
-                     headings[] = {CAFE__TAG_H1, CAFE__TAG_H2, CAFE__TAG_H3,
-                                   CAFE__TAG_H4, CAFE__TAG_H5, CAFE__TAG_H6};
+    static const int p[] = {CAFE__TAG_P}, headings[] = {CAFE__TAG_H1, CAFE__TAG_H2, CAFE__TAG_H3,
+                                                        CAFE__TAG_H4, CAFE__TAG_H5, CAFE__TAG_H6};
     switch (id) {
     case CAFE__TAG_HEAD:
         tk->head_over = 1;
@@ -331,7 +342,7 @@ CAFE__HOT static void html_end(cafe__html_tok_t *tk, int id, unsigned flags) {
         cafe__html_stack_close_nearest(tk, p, 1, SCOPE_BUTTON);
         return;
     case CAFE__TAG_TEMPLATE:
-        cafe__html_stack_close_nearest(tk, tmpl, 1, SCOPE_NONE);
+        template_end(tk); /* a tail call: html_end saves no register for it */
         return;
     case CAFE__TAG_LI:
         cafe__html_stack_close_nearest(tk, NULL, 0, SCOPE_LIST);

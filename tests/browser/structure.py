@@ -122,6 +122,9 @@ FOUND = [
     "<svg>" + "<g>" * 200 + "</svg><title>X</title>",
     "<math>" + "<mrow>" * 600 + "</math><title>X</title>",
     "<template>" + "<div>" * 200 + "</template><title>X</title>",
+    # templates all the way: every </template> closes one, those a full stack forgot too
+    "<template>" * 300 + "<title>Y</title>" + "</template>" * 300 + "<title>X</title>",
+    "<template>" * 300 + "</template>" * 299 + "<title>Y</title>",
     # ...and where foreign content starts is never what a full stack forgets (title "X")
     "<div>" * 40 + "<svg>" + "<g>" * 100 + "</svg><title>X</title>",
     "<span>" * 40 + "<math>" + "<mrow>" * 100 + "</math><title>X</title>",

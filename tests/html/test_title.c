@@ -112,6 +112,23 @@ static void test_deep_nesting(void **state) {
     check_repeated("math", "<math>", "<mrow>", 200, "</math><title>X</title>", "", "", "X", NULL);
     check_repeated("template", "<template>", "<div>", 200, "</template><title>X</title>", "", "",
                    "X", NULL);
+    /* templates all the way: the stack holds no other element to forget, and the oldest went
+     * with their count kept, so 300 </template> closed 128 and the title after them was still
+     * in a template (no title; browsers: "X") */
+    {
+        char page[300 * 21 + 64];
+        size_t len = 0;
+        for (int i = 0; i < 300; i++)
+            len += (size_t)sprintf(page + len, "<template>");
+        len += (size_t)sprintf(page + len, "<title>Y</title>");
+        for (int i = 0; i < 300; i++)
+            len += (size_t)sprintf(page + len, "</template>");
+        len += (size_t)sprintf(page + len, "<title>X</title>");
+        title_check("templates then a title", page, len, NULL, "X", 1, NULL);
+        /* one </template> short: the title is in the outermost template */
+        len = (size_t)sprintf(page + len - 27, "<title>X</title>") + len - 27;
+        title_check("templates but one then a title", page, len, NULL, NULL, 0, NULL);
+    }
     check_repeated("table", "<table>", "<div>", 200, "</table><title>X</title>", "", "", "X", NULL);
     check_repeated("divs", "", "<div>", 600, "<svg></svg><title>X</title>", "", "", "X", NULL);
     /* a full stack forgets elements from its middle, but never where foreign content starts:
