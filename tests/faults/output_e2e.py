@@ -210,6 +210,35 @@ def test_an_output_another_program_empties_or_appends_to_keeps_whole_lines():
             got = [r[0] for r in rows if r[0] != "url"]
         assert len(got) == len(set(got)) and set(got) <= set(urls), (fmt, len(got))
 
+def act_during_a_held_run(name, args, watched, act, stdout=None):
+    """Runs `cafe titles -q -c 4 ARGS LIST` over 300 fixture pages with a held one at place 100
+    (output in order: the records after it wait for it), calls act() once 30 records are in
+    `watched` (the run surely still going: paced by delays alone, a slowed test acted after
+    its end), then lets the held page answer. Returns the URLs, the list's path, and the
+    run's exit status and standard error."""
+    hold = HoldServer(lambda head: http_reply(b"<title>held</title>"))
+    urls = [fx.url(i % 4, f"/page/{i}?delay=5") for i in range(300)]
+    urls.insert(100, hold.url("/held"))
+    lst = write_list(urls, name + "-list.txt")
+    p = subprocess.Popen([CAFE, "titles", "-q", "-c", "4", *args, lst], stdout=stdout,
+                         stderr=subprocess.PIPE)
+    try:
+        for _ in range(3000):  # until 30 records are in: bounded, 30 s
+            if p.poll() is not None or (os.path.exists(watched) and
+                                        os.path.getsize(watched) > 30 * 150):
+                break
+            time.sleep(0.01)
+        assert p.poll() is None, (name, "the run ended before the test acted")
+        act()
+    finally:
+        hold.release()
+    rc = p.wait(timeout=120)
+    err = p.stderr.read()
+    p.stderr.close()
+    hold.close()
+    return urls, lst, rc, err
+
+
 def test_standard_output_to_a_file_emptied_under_a_run_keeps_whole_lines():
     """`cafe titles --json list > out.jsonl` emptied under the run (logrotate's copytruncate):
     standard output, opened by the shell without O_APPEND, was written at its own offset, so
@@ -217,20 +246,11 @@ def test_standard_output_to_a_file_emptied_under_a_run_keeps_whole_lines():
     refused. A regular file written from its end (as > and >> leave it) is switched to
     append mode, as -o's file is opened; 1<> (written over from an offset inside the file)
     is left as it is."""
-    urls = [fx.url(i % 4, f"/page/{i}?delay=20") for i in range(300)]
-    lst = write_list(urls, "emptied-stdout-list.txt")
     out = os.path.join(TMP, "emptied-stdout.jsonl")
     with open(out, "wb") as f:
-        p = subprocess.Popen([CAFE, "titles", "-q", "-c", "4", "--json", lst], stdout=f,
-                             stderr=subprocess.PIPE)
-    for _ in range(3000):  # until 30 records are in: bounded, 30 s
-        if p.poll() is not None or os.path.getsize(out) > 30 * 150:
-            break
-        time.sleep(0.01)
-    assert p.poll() is None, "the run ended before the file was emptied"
-    os.truncate(out, 0)
-    assert p.wait(timeout=120) == 0, (p.returncode, p.stderr.read())
-    p.stderr.close()
+        urls, lst, rc, err = act_during_a_held_run("emptied-stdout", ["--json"], out,
+                                                   lambda: os.truncate(out, 0), stdout=f)
+    assert rc == 0, (rc, err)
     with open(out, "rb") as f:
         data = f.read()
     assert b"\0" not in data, (data.count(b"\0"), data[:40])
@@ -256,28 +276,21 @@ def test_an_output_replaced_or_deleted_under_a_run_is_opened_again():
     program or missing, never got them. As Python's WatchedFileHandler, a write that finds
     FILE no longer the file it opened opens FILE again (made if missing, a CSV header first):
     the records are in the old file up to then and in the new one after, each once."""
-    urls = [fx.url(i % 4, f"/page/{i}?delay=20") for i in range(300)]
-    lst = write_list(urls, "replaced-list.txt")
     for fmt, how in (("--json", "rename"), ("--csv", "rename"), ("--json", "delete")):
         out = os.path.join(TMP, "replaced" + fmt)
         for old in (out, out + ".1"):
             if os.path.exists(old):
                 os.unlink(old)
-        p = subprocess.Popen([CAFE, "titles", "-q", "-c", "4", fmt, "-o", out, lst],
-                             stderr=subprocess.PIPE)
-        for _ in range(3000):  # until 30 records are in: bounded, 30 s
-            if p.poll() is not None or (os.path.exists(out) and os.path.getsize(out) > 30 * 150):
-                break
-            time.sleep(0.01)
-        assert p.poll() is None, (fmt, "the run ended before the file was replaced")
-        if how == "rename":
-            os.rename(out, out + ".1")
-            with open(out, "wb"):  # logrotate's create
-                pass
-        else:
-            os.unlink(out)
-        assert p.wait(timeout=120) == 0, (fmt, p.returncode, p.stderr.read())
-        p.stderr.close()
+
+        def replace():
+            if how == "rename":
+                os.rename(out, out + ".1")
+                with open(out, "wb"):  # logrotate's create
+                    pass
+            else:
+                os.unlink(out)
+        urls, lst, rc, err = act_during_a_held_run("replaced", [fmt, "-o", out], out, replace)
+        assert rc == 0, (fmt, rc, err)
 
         def urls_in(path):
             if not os.path.exists(path):
@@ -303,22 +316,13 @@ def test_a_csv_output_emptied_under_a_run_gets_its_header_again():
     file ("line 1 is not the header"). A write that finds the file empty puts the header
     first again (ending as the file's rows end), and --resume then ends the run with one
     record a URL: the rows cut away are fetched again."""
-    urls = [fx.url(i % 4, f"/page/{i}?delay=20") for i in range(300)]
-    lst = write_list(urls, "emptied-csv-list.txt")
     for ends in (b"\r\n", b"\n"):
         out = os.path.join(TMP, "emptied-header.csv")
         with open(out, "wb") as f:  # a header only, as another tool or an editor saved it
             f.write(cafe_output("--csv").split(b"\r\n")[0] + ends)
-        p = subprocess.Popen([CAFE, "titles", "-q", "-c", "4", "--csv", "--resume", "-o", out,
-                              lst], stderr=subprocess.PIPE)
-        for _ in range(3000):  # until 30 records are in: bounded, 30 s
-            if p.poll() is not None or os.path.getsize(out) > 30 * 150:
-                break
-            time.sleep(0.01)
-        assert p.poll() is None, (ends, "the run ended before the file was emptied")
-        os.truncate(out, 0)
-        assert p.wait(timeout=120) == 0, (ends, p.returncode, p.stderr.read())
-        p.stderr.close()
+        urls, lst, rc, err = act_during_a_held_run("emptied-csv", ["--csv", "--resume", "-o", out],
+                                                   out, lambda: os.truncate(out, 0))
+        assert rc == 0, (ends, rc, err)
         with open(out, "rb") as f:
             data = f.read()
         header = b"url,final_url,status,title,content_type,charset,charset_source,bytes," \
@@ -337,16 +341,9 @@ def test_a_csv_output_emptied_under_a_run_gets_its_header_again():
     with open(out, "wb") as f:
         f.write(b"earlier,rows\r\n")
     with open(out, "ab") as f:
-        p = subprocess.Popen([CAFE, "titles", "-q", "-c", "4", "--csv", lst], stdout=f,
-                             stderr=subprocess.PIPE)
-    for _ in range(3000):  # until 30 records are in: bounded, 30 s
-        if p.poll() is not None or os.path.getsize(out) > 30 * 150:
-            break
-        time.sleep(0.01)
-    assert p.poll() is None, "the run ended before the file was emptied"
-    os.truncate(out, 0)
-    assert p.wait(timeout=120) == 0, (p.returncode, p.stderr.read())
-    p.stderr.close()
+        urls, lst, rc, err = act_during_a_held_run("appended-csv", ["--csv"], out,
+                                                   lambda: os.truncate(out, 0), stdout=f)
+    assert rc == 0, (rc, err)
     with open(out, newline="") as f:
         rows = list(csv.DictReader(f))
     assert rows and all(set(urls) >= {x["url"]} for x in rows), rows[:2]
