@@ -470,6 +470,17 @@ static void test_utf8_answer_not_utf8(void **state) {
     expect_short(title, "http://www.example.by/", want);
 }
 
+/* Into page (2048 bytes): a page titled with the bytes of title, over `times` copies of
+ * sentence. Returns its length. */
+static size_t page_over_sentences(char *page, const char *title, const char *sentence, int times) {
+    size_t n = (size_t)snprintf(
+        page, 2048, "<!DOCTYPE html>\n<html><head>\n<title>%s</title></head>\n<body>", title);
+    for (int i = 0; i < times; i++)
+        n += (size_t)snprintf(page + n, 2048 - n, "%s", sentence);
+    assert_true(n < 2048);
+    return n;
+}
+
 /* Romanian in windows-1250 or ISO-8859-2 (or ISO-8859-16): uchardet says ISO-8859-16, whose
  * ș ț (comma below) are the bytes of ş ţ (cedilla) there; neither browser detects ISO-8859-16,
  * and both read such a page as windows-1250 (Chromium as ISO-8859-2 on a title alone), with
@@ -483,12 +494,7 @@ static void test_romanian_reads_cedillas(void **state) {
     static const char *const urls[] = {"http://www.example.ro/", NULL};
     for (int times = 0; times <= 8; times += times ? 7 : 1) {
         char page[2048];
-        size_t n = (size_t)snprintf(page, sizeof page,
-                                    "<!DOCTYPE html>\n<html><head>\n<title>Contact \xbai "
-                                    "\xeentreb\xe3ri</title></head>\n<body>");
-        for (int i = 0; i < times; i++)
-            n += (size_t)snprintf(page + n, sizeof page - n, "%s", sentence);
-        assert_true(n < sizeof page);
+        size_t n = page_over_sentences(page, "Contact \xbai \xeentreb\xe3ri", sentence, times);
         for (size_t u = 0; u < (times ? 2u : 1u); u++) {
             outcome_t o;
             run((const unsigned char *)page, n, &(how_t){NULL, urls[u], 1, 0, 0}, &o);
@@ -515,12 +521,7 @@ static void test_iso8859_c1_is_windows(void **state) {
     static const char *const urls[] = {NULL, "http://www.example.lt/"};
     for (int times = 1; times <= 8; times += 7) {
         char page[2048];
-        size_t n = (size_t)snprintf(page, sizeof page,
-                                    "<!DOCTYPE html>\n<html><head>\n<title>Portugal\xf8 "
-                                    "(\x84Nativo\x93)</title></head>\n<body>");
-        for (int i = 0; i < times; i++)
-            n += (size_t)snprintf(page + n, sizeof page - n, "%s", sentence);
-        assert_true(n < sizeof page);
+        size_t n = page_over_sentences(page, "Portugal\xf8 (\x84Nativo\x93)", sentence, times);
         for (size_t u = 0; u < sizeof urls / sizeof urls[0]; u++) {
             outcome_t o;
             run((const unsigned char *)page, n, &(how_t){NULL, urls[u], 1, 0, 0}, &o);

@@ -555,15 +555,8 @@ static void test_failure_inside_a_loop_stays_in_its_case(void **state) {
         _exit(failed);
     }
     close(fds[1]);
-    char out[8192];
-    size_t n = 0;
-    ssize_t k;
-    while ((k = read(fds[0], out + n, sizeof out - 1 - n)) > 0)
-        n += (size_t)k;
-    out[n] = 0;
-    close(fds[0]);
     int st = 0;
-    assert_int_equal(waitpid(pid, &st, 0), pid);
+    const char *out = test_child_output(fds[0], pid, &st);
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 1 || !strstr(out, "[  PASSED  ] 2 test(s)."))
         fail_msg("the probe group (status %#x) said:\n%s", st, out);
 }

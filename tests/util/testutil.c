@@ -57,7 +57,6 @@ int test_run(cafe_task_fn fn, void *arg) {
 }
 
 const char *test_child_stderr(cafe_task_fn fn, void *arg, int *status) {
-    static char buf[8192];
     int fds[2];
     assert_int_equal(pipe(fds), 0);
     pid_t pid = fork();
@@ -70,12 +69,17 @@ const char *test_child_stderr(cafe_task_fn fn, void *arg, int *status) {
         _exit(rc != 0 ? 2 : r.status != 0 ? 3 : 0);
     }
     close(fds[1]);
+    return test_child_output(fds[0], pid, status);
+}
+
+const char *test_child_output(int fd, pid_t pid, int *status) {
+    static char buf[8192];
     size_t n = 0;
     ssize_t k;
-    while ((k = read(fds[0], buf + n, sizeof buf - 1 - n)) > 0)
+    while ((k = read(fd, buf + n, sizeof buf - 1 - n)) > 0)
         n += (size_t)k;
     buf[n] = 0;
-    close(fds[0]);
+    close(fd);
     int st = 0;
     assert_int_equal(waitpid(pid, &st, 0), pid);
     if (status)

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <cmocka.h>
 
 #include "cafe.h"
@@ -41,6 +42,11 @@ int test_run(cafe_task_fn fn, void *arg);
  * child exits 0 when the run returned 0 with a main status of 0, 3 for another main
  * status, 2 when the run failed. */
 const char *test_child_stderr(cafe_task_fn fn, void *arg, int *status);
+
+/* Reads fd (a pipe from child pid) to its end, closes it and reaps the child: returns what
+ * was read (static storage as above, shared with test_child_stderr); *status (may be NULL)
+ * receives waitpid's status. */
+const char *test_child_output(int fd, pid_t pid, int *status);
 
 /* Monotonic milliseconds. */
 uint64_t test_now_ms(void);
