@@ -579,24 +579,32 @@ def test_resume_still_cuts_a_torn_record():
     assert lines[0].startswith(b"url,final_url,") and len(lines) == 6, lines
 
 
+def resumed_with_line_ends(fmt, kept, name, ends):
+    """A file of the lines kept (2 of SMALL's 5 records, after a CSV's header), each ending
+    with ends, resumed by a --resume run of SMALL: checks the run's success, the kept lines
+    untouched, and every line of the file ending as they do. Returns the path."""
+    path = os.path.join(TMP, name)
+    with open(path, "wb") as f:
+        f.write(b"".join(l + ends for l in kept))
+    r = subprocess.run([CAFE, "titles", "-q", fmt, "--resume", "-o", path, SMALL],
+                       capture_output=True, timeout=120)
+    assert r.returncode == 0, (name, r.returncode, r.stderr)
+    with open(path, "rb") as f:
+        got = f.read()
+    assert got.startswith(b"".join(l + ends for l in kept)), (name, got)
+    n = 6 if fmt == "--csv" else 5
+    assert got.count(b"\n") == n and got.count(b"\r\n") == (n if ends == b"\r\n" else 0), \
+        (name, got)
+    return path
+
+
 def test_resume_reads_a_csv_with_lf_line_ends():
     """A CSV with LF line ends (written by another tool, or saved by an editor: cafe writes
     CRLF) was refused by --resume as "not the header". Both are read; the records --resume
     adds end as the file's header does, so the file keeps one kind of line end."""
-    crlf = cafe_output("--csv")
-    lines = crlf.split(b"\r\n")[:-1]
+    lines = cafe_output("--csv").split(b"\r\n")[:-1]
     for name, ends in (("lf.csv", b"\n"), ("crlf.csv", b"\r\n")):
-        path = os.path.join(TMP, name)
-        with open(path, "wb") as f:
-            f.write(b"".join(l + ends for l in lines[:3]))  # the header and two records
-        r = subprocess.run([CAFE, "titles", "-q", "--csv", "--resume", "-o", path, SMALL],
-                           capture_output=True, timeout=120)
-        assert r.returncode == 0, (name, r.returncode, r.stderr)
-        with open(path, "rb") as f:
-            got = f.read()
-        assert got.startswith(b"".join(l + ends for l in lines[:3])), (name, got)
-        assert got.count(b"\n") == 6 and got.count(b"\r\n") == (6 if ends == b"\r\n" else 0), \
-            (name, got)
+        path = resumed_with_line_ends("--csv", lines[:3], name, ends)  # the header, 2 records
         with open(path, newline="") as f:
             urls = [x["url"] for x in csv.DictReader(f)]
         assert sorted(urls) == sorted(set(urls)) and len(urls) == 5, (name, urls)
@@ -609,17 +617,9 @@ def test_resume_onto_json_lines_of_crlf_ends_keeps_them():
     does: CRLF here, LF for a file of LF ends as cafe writes it."""
     lines = cafe_output("--json").split(b"\n")[:-1]
     for name, ends in (("crlf.jsonl", b"\r\n"), ("lf.jsonl", b"\n")):
-        path = os.path.join(TMP, name)
-        with open(path, "wb") as f:
-            f.write(b"".join(l + ends for l in lines[:2]))  # two records
-        r = subprocess.run([CAFE, "titles", "-q", "--json", "--resume", "-o", path, SMALL],
-                           capture_output=True, timeout=120)
-        assert r.returncode == 0, (name, r.returncode, r.stderr)
+        path = resumed_with_line_ends("--json", lines[:2], name, ends)  # two records
         with open(path, "rb") as f:
             got = f.read()
-        assert got.startswith(b"".join(l + ends for l in lines[:2])), (name, got)
-        assert got.count(b"\n") == 5 and got.count(b"\r\n") == (5 if ends == b"\r\n" else 0), \
-            (name, got)
         urls = [json.loads(l)["url"] for l in got.split(ends)[:-1]]
         assert sorted(urls) == sorted(set(urls)) and len(urls) == 5, (name, urls)
 

@@ -609,6 +609,18 @@ def test_an_sse_stream_ends_with_the_jobs_final_state():
         gate.close()
 
 
+def sse_of_a_held_job(own, gate, path):
+    """A job of gate's path on own, its fetch arrived at the gate (held), and its results
+    stream opened as SSE: returns the job's status, the connection and the response."""
+    _, _, st = post_job(own, [gate.url(path)])
+    gate.wait_arrived(1)
+    c = own.conn()
+    c.request("GET", f"/v1/jobs/{st['id']}/results?format=sse")
+    r = c.getresponse()
+    assert r.status == 200
+    return st, c, r
+
+
 def test_an_idle_sse_stream_gets_comments_so_that_proxies_keep_it():
     # A results stream waiting for a slow URL (or a queued job) sent nothing at all: a
     # reverse proxy in front cut it after its read timeout (nginx: 60 s) and the page's
@@ -617,12 +629,7 @@ def test_an_idle_sse_stream_gets_comments_so_that_proxies_keep_it():
     gate = Gate()
     own = Serve("--allow-private", "-q", "--timeout", "3600", "--sse-ping", "0.2")
     try:
-        _, _, st = post_job(own, [gate.url("/quiet")])
-        gate.wait_arrived(1)
-        c = own.conn()
-        c.request("GET", f"/v1/jobs/{st['id']}/results?format=sse")
-        r = c.getresponse()
-        assert r.status == 200
+        st, c, r = sse_of_a_held_job(own, gate, "/quiet")
         assert r.readline() == b": ping\n" and r.readline() == b"\n"
         assert r.readline() == b": ping\n" and r.readline() == b"\n"  # again and again
         j = own.conn()
@@ -648,12 +655,7 @@ def test_sighup_stops_the_service_as_sigterm_does():
     gate = Gate()
     own = Serve("--allow-private", "-q", "--shutdown-grace", "0")
     try:
-        _, _, st = post_job(own, [gate.url("/hup")])
-        gate.wait_arrived(1)
-        c = own.conn()
-        c.request("GET", f"/v1/jobs/{st['id']}/results?format=sse")
-        r = c.getresponse()
-        assert r.status == 200
+        st, c, r = sse_of_a_held_job(own, gate, "/hup")
         own.stop(signal.SIGHUP)  # asserts exit status 0
         body = r.read()
         c.close()
