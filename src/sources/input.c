@@ -116,10 +116,10 @@ int input_open(input_t **out, const char *path) {
      * emptied and before the lists given before it are fetched (a pipe's at its read). */
     char head[8];
     ssize_t got = in->regular ? pread(in->fd, head, sizeof head, 0) : 0;
-    int utf16 = got > 0 ? not_a_list(head, (size_t)got) : 0;
-    if (utf16) {
+    int kind = got > 0 ? not_a_list(head, (size_t)got) : 0;
+    if (kind) {
         input_close(in);
-        return utf16;
+        return kind;
     }
     if (in->regular) /* a long list is read once, front to back: a larger readahead */
         (void)posix_fadvise(in->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -335,9 +335,9 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno) {
         if (!nl && avail == 0)
             return 0; /* end of input */
         in->lineno++;
-        int utf16 = in->lineno == 1 ? not_a_list(p, avail) : 0;
-        if (utf16)
-            return utf16;
+        int kind = in->lineno == 1 ? not_a_list(p, avail) : 0;
+        if (kind)
+            return kind;
         if (!nl && avail > INPUT_LINE_MAX) {
             keep_head(in, p, line, len, lineno);
             int rc = skip_line(in);
@@ -362,28 +362,27 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno) {
 }
 
 const char *input_strerror(int rc) {
-    if (rc == INPUT_UTF16)
-        return "UTF-16 text, not UTF-8 (convert it: iconv -f UTF-16 -t UTF-8)";
-    if (rc == INPUT_GZIP)
-        return "gzip-compressed, not a list of URLs (decompress it first: gzip -dc)";
-    if (rc == INPUT_BZIP2)
-        return "bzip2-compressed, not a list of URLs (decompress it first: bzip2 -dc)";
-    if (rc == INPUT_XZ)
-        return "xz-compressed, not a list of URLs (decompress it first: xz -dc)";
-    if (rc == INPUT_ZSTD)
-        return "zstd-compressed, not a list of URLs (decompress it first: zstd -dc)";
-    if (rc == INPUT_ZIP)
-        return "zip-compressed, not a list of URLs (decompress it first: unzip -p)";
-    if (rc == INPUT_UTF32)
-        return "UTF-32 text, not UTF-8 (convert it: iconv -f UTF-32 -t UTF-8)";
-    /* the byte order named: iconv cannot know it without a mark (glibc's guesses big-endian,
-     * others the machine's) */
-    if (rc == INPUT_UTF16LE)
-        return "UTF-16LE text without a byte order mark, not UTF-8 (convert it: iconv -f "
-               "UTF-16LE -t UTF-8)";
-    if (rc == INPUT_UTF16BE)
-        return "UTF-16BE text without a byte order mark, not UTF-8 (convert it: iconv -f "
-               "UTF-16BE -t UTF-8)";
+    /* UTF-16 without a mark: the byte order named, which iconv cannot know (glibc's guesses
+     * big-endian, others the machine's) */
+    static const struct {
+        int code;
+        const char *why;
+    } kinds[] = {
+        {INPUT_UTF16, "UTF-16 text, not UTF-8 (convert it: iconv -f UTF-16 -t UTF-8)"},
+        {INPUT_UTF16LE, "UTF-16LE text without a byte order mark, not UTF-8 (convert it: "
+                        "iconv -f UTF-16LE -t UTF-8)"},
+        {INPUT_UTF16BE, "UTF-16BE text without a byte order mark, not UTF-8 (convert it: "
+                        "iconv -f UTF-16BE -t UTF-8)"},
+        {INPUT_UTF32, "UTF-32 text, not UTF-8 (convert it: iconv -f UTF-32 -t UTF-8)"},
+        {INPUT_GZIP, "gzip-compressed, not a list of URLs (decompress it first: gzip -dc)"},
+        {INPUT_BZIP2, "bzip2-compressed, not a list of URLs (decompress it first: bzip2 -dc)"},
+        {INPUT_XZ, "xz-compressed, not a list of URLs (decompress it first: xz -dc)"},
+        {INPUT_ZSTD, "zstd-compressed, not a list of URLs (decompress it first: zstd -dc)"},
+        {INPUT_ZIP, "zip-compressed, not a list of URLs (decompress it first: unzip -p)"},
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (kinds[i].code == rc)
+            return kinds[i].why;
     return msg_strerror(rc);
 }
 
