@@ -339,22 +339,6 @@ static int location_conflict(cafe__http_xfer_t *x, cafe__http_try_t *t) {
                            "malformed response: its Location values differ");
 }
 
-static const char *codings(cafe__http_xfer_t *x) {
-    return cafe__http_header_value(x->easy, "Content-Encoding");
-}
-
-/* Whether a Content-Encoding value lists br (a token, in any case). */
-static int has_br(const char *v) {
-    while (*v) {
-        v += strspn(v, " \t,");
-        size_t n = strcspn(v, " \t,");
-        if (n == 2 && strncasecmp(v, "br", 2) == 0)
-            return 1;
-        v += n;
-    }
-    return 0;
-}
-
 static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode code) {
     cafe_http_result_t *res = t->res;
     const char *coding;
@@ -397,8 +381,10 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
      * there. Its brotli decoder also fails so on a body not in its coding at all (a plain
      * page labelled br), which browsers refuse: with br among the codings, a write error
      * before any byte was decoded is that. */
-    else if (code == CURLE_WRITE_ERROR && !x->oom && (coding = codings(x))[0])
-        code = x->decoded || !has_br(coding) ? CURLE_OK : CURLE_BAD_CONTENT_ENCODING;
+    else if (code == CURLE_WRITE_ERROR && !x->oom &&
+             (coding = cafe__http_header_value(x->easy, "Content-Encoding"))[0])
+        code = x->decoded || !cafe__http_list_has(coding, "br") ? CURLE_OK
+                                                                : CURLE_BAD_CONTENT_ENCODING;
     if (x->oom)
         t->code = cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the body");
     else if (x->refused[0])
