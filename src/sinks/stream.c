@@ -52,11 +52,22 @@ typedef struct stream {
     int error;              /* the first failure (-errno), sticky */
 } stream_t;
 
-/* Appends the CSV header to o, its line ended as the file's rows are (swap_ends). */
+/* The line just appended to o ends as the file's lines do (swap_ends): a CSV's CRLF made
+ * LF, a JSON or text line's LF made CRLF. 0, or CAFE_ENOMEM when o could not hold it. */
+static int end_as_the_file(const stream_t *st, outbuf_t *o) {
+    if (st->swap_ends && !o->oom && o->len >= 2 && format_is_csv(st->fmt)) {
+        o->p[--o->len - 1] = '\n';
+    } else if (st->swap_ends && !o->oom && o->len >= 1) {
+        o->p[o->len - 1] = '\r';
+        outbuf_putc(o, '\n');
+    }
+    return o->oom ? CAFE_ENOMEM : 0;
+}
+
+/* Appends the CSV header to o, its line ended as the file's rows are. */
 static void header_append(stream_t *st, outbuf_t *o) {
     format_header_append(o, st->fmt);
-    if (st->swap_ends && !o->oom && o->len >= 2) /* its CRLF made LF */
-        o->p[--o->len - 1] = '\n';
+    (void)end_as_the_file(st, o); /* o->oom says a failure */
 }
 
 /* A CSV file (-o's, or standard output appended to) another program emptied under the run
@@ -294,14 +305,8 @@ static int stream_write(sink_t *s, const record_t *rec) {
             (st->tty ? format_record_append_tty : format_record_append)(&st->pending, st->fmt, rec);
     if (rc != 0)
         return st->error = rc;
-    if (st->swap_ends && format_is_csv(st->fmt)) /* the record's CRLF made LF */
-        st->pending.p[--st->pending.len - 1] = '\n';
-    else if (st->swap_ends) { /* its LF made CRLF */
-        st->pending.p[st->pending.len - 1] = '\r';
-        outbuf_putc(&st->pending, '\n');
-        if (st->pending.oom)
-            return st->error = CAFE_ENOMEM;
-    }
+    if ((rc = end_as_the_file(st, &st->pending)) != 0)
+        return st->error = rc;
     sink_pending_add(&st->pending_receipts, rec);
     if (!st->flusher)
         return flush_now(st);
