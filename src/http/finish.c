@@ -299,10 +299,16 @@ static int unanswered(cafe__http_xfer_t *x, CURLcode code) {
 }
 
 /* A redirect to a fragment of the page itself (redirect.c): the page is the result's URL. */
-static int redirect_loop(cafe__http_xfer_t *x, cafe__http_try_t *t) {
+/* A redirect a browser does not follow: the page that sent it is the result's URL. */
+static cafe_http_result_t *at_redirecting_page(cafe__http_xfer_t *x, cafe__http_try_t *t) {
     cafe_http_result_t *res = t->res;
     free(res->url);
     res->url = strdup(x->hop_url ? x->hop_url : t->url);
+    return res;
+}
+
+static int redirect_loop(cafe__http_xfer_t *x, cafe__http_try_t *t) {
+    cafe_http_result_t *res = at_redirecting_page(x, t);
     return cafe__http_fail(res, CAFE_EHTTP_TOO_MANY_REDIRECTS,
                            "redirect loop: HTTP %ld to \"%s\", a part of the page itself",
                            res->status, x->loop);
@@ -310,10 +316,8 @@ static int redirect_loop(cafe__http_xfer_t *x, cafe__http_try_t *t) {
 
 /* A redirect whose Location browsers refuse (redirect.c): the page is the result's URL. */
 static int bad_location(cafe__http_xfer_t *x, cafe__http_try_t *t) {
-    cafe_http_result_t *res = t->res;
-    free(res->url);
-    res->url = strdup(x->hop_url ? x->hop_url : t->url);
-    return cafe__http_fail(res, CAFE_EHTTP_URL, "malformed redirect Location: %s", x->bad_location);
+    return cafe__http_fail(at_redirecting_page(x, t), CAFE_EHTTP_URL,
+                           "malformed redirect Location: %s", x->bad_location);
 }
 
 /* The cookies of x's transfer, for the one the request goes on in (t->jar): those it
@@ -332,10 +336,7 @@ static int jar_keep(cafe__http_xfer_t *x, cafe__http_try_t *t) {
 
 /* A redirect whose Location headers differ (redirect.c): the page is the result's URL. */
 static int location_conflict(cafe__http_xfer_t *x, cafe__http_try_t *t) {
-    cafe_http_result_t *res = t->res;
-    free(res->url);
-    res->url = strdup(x->hop_url ? x->hop_url : t->url);
-    return cafe__http_fail(res, CAFE_EHTTP_PROTOCOL,
+    return cafe__http_fail(at_redirecting_page(x, t), CAFE_EHTTP_PROTOCOL,
                            "malformed response: its Location values differ");
 }
 
@@ -358,9 +359,8 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
     if (x->relocate && t->moved_hops + x->relocate_hops > max) {
         free(x->relocate);
         x->relocate = NULL;
-        free(res->url);
-        res->url = strdup(x->hop_url ? x->hop_url : t->url);
-        t->code = cafe__http_fail(res, CAFE_EHTTP_TOO_MANY_REDIRECTS, CAFE__HTTP_TOO_MANY_FMT, max);
+        t->code = cafe__http_fail(at_redirecting_page(x, t), CAFE_EHTTP_TOO_MANY_REDIRECTS,
+                                  CAFE__HTTP_TOO_MANY_FMT, max);
         return;
     }
     if (x->relocate) { /* the request goes on from where a browser went (request.c) */
@@ -398,6 +398,9 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
         t->code = redirect_loop(x, t);
     else if (x->bad_location)
         t->code = bad_location(x, t);
+    else if (x->bad_scheme[0]) /* refused as its head came (redirect.c) */
+        t->code = cafe__http_fail(at_redirecting_page(x, t), CAFE_EHTTP_REDIRECT_PROTOCOL,
+                                  "redirect refused (only http and https): to %s:", x->bad_scheme);
     else if (x->location_conflict) /* at the page that sent them, as a Location refused */
         t->code = location_conflict(x, t);
     else if (x->switched)

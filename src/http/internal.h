@@ -242,6 +242,7 @@ struct cafe__http_xfer {
     char *relocate;
     long relocate_hops;
     const char *bad_location; /* why a browser refuses the redirect's Location; NULL: none */
+    char bad_scheme[24];      /* a redirect's Location has this other scheme; "" when none */
     unsigned bad_port;        /* a redirect to this bad port was refused; 0: none */
     int switched;             /* a 101 Switching Protocols came, and was refused (redirect.c) */
     int location_conflict;    /* a redirect's Location headers differ (redirect.c) */

@@ -4,6 +4,7 @@
 #include "common/url.h"
 #include "common/word8.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,6 +366,29 @@ static void status_note(cafe__http_xfer_t *x, const char *line, size_t n) {
     x->lines.typed = 0;
 }
 
+/* A redirect to another scheme than http and https (ftp:, mailto:, data:...), which browsers
+ * refuse as its head comes. libcurl 7.88 would read the body first, to keep the connection,
+ * and refuse only then: a body that trickled or stalled held the URL until its timeout, which
+ * was retried. The scheme goes into x->bad_scheme (lower-case, cut to fit) and the transfer
+ * ends here. Differing Location values are left to relocate, which refuses them all. */
+static int scheme_refused(cafe__http_xfer_t *x, const struct curl_header *h) {
+    char *abs = NULL;
+    if (h->amount > 1 ||
+        cafe__url_resolve(x->hop_url ? x->hop_url : x->try->url, h->value, &abs) != 1) {
+        free(abs);
+        return 0;
+    }
+    const char *v = h->value;
+    while ((unsigned char)*v <= 0x20 && *v) /* as the URL parser strips */
+        v++;
+    size_t n = 0;
+    for (; *v != ':' && n + 1 < sizeof x->bad_scheme; v++)
+        if (*v != '\t' && *v != '\n' && *v != '\r')
+            x->bad_scheme[n++] = (char)tolower((unsigned char)*v);
+    x->bad_scheme[n] = '\0';
+    return 1;
+}
+
 /* The blank line that ends a response's head. libcurl 7.88 reads the body of a redirect it
  * is to follow before it follows (to keep the connection), whatever its size or pace, and
  * uses none of it: a 100 MB one was downloaded whole, one that trickled or stalled held the
@@ -386,6 +410,8 @@ static size_t head_end(cafe__http_xfer_t *x, size_t n) {
         curl_easy_header(x->easy, "Location", 0, CURLH_HEADER, req, &h) != CURLHE_OK ||
         !h->value[strspn(h->value, " \t\r\n")]) /* nowhere to go: the response is the page */
         return n;
+    if (scheme_refused(x, h))
+        return 0;
     curl_off_t length = -1;
     long hops = 0;
     x->c->stats.curl_calls += 3;

@@ -498,6 +498,7 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
     x->refused[0] = '\0';
     x->loop[0] = '\0';
     x->bad_location = NULL;
+    x->bad_scheme[0] = '\0';
     x->bad_port = 0;
     x->switched = 0;
     x->location_conflict = 0;
