@@ -515,6 +515,9 @@ int cafe__http_fail(cafe_http_result_t *res, int code, const char *fmt, ...)
     ;
 
 #define CAFE__HTTP_DRAIN_SMALL (16u * 1024u)
+/* libcurl's receive buffer: its default, and the size an HTTP/2 head needs (xfer.c). */
+#define CAFE__HTTP_CURL_BUFFER 16384L
+#define CAFE__HTTP_H2_BUFFER (128L * 1024L)
 /* Trailer bytes a response may have (cafe__http_on_header): libcurl 7.88 caps a head's lines
  * at this (its own 300 KiB) but keeps trailers without end. */
 #define CAFE__HTTP_TRAILERS_MAX (300u * 1024u)

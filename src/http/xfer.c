@@ -269,6 +269,18 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
     SET(CURLOPT_NOPROXY, !o->proxy && c->no_proxy ? c->no_proxy : "");
     SET(CURLOPT_HTTP_VERSION,
         o->http1_only ? (long)CURL_HTTP_VERSION_1_1 : (long)CURL_HTTP_VERSION_2TLS);
+    /* libcurl 7.88 hands an HTTP/2 response's head to the transfer in pieces of this buffer
+     * and loses the rest when the stream ends meanwhile: a head over it with a short body
+     * was held until the timeout. 128 KB is as much head as it takes (its DYN_H2_HEADERS),
+     * so no head it takes can stall. Over TLS a read is one record (16 KB) at most, so the
+     * pages past it are touched by such heads alone. Plain http keeps curl's 16 KB: there
+     * one recv fills the buffer, and a bigger one reads past the title (200 KB pages: +30%
+     * CPU a URL, +9 MB). A redirect from http to https keeps the handle's 16 KB. libcurl
+     * refuses the option while the handle holds a buffer (some failed transfers leave one,
+     * e.g. a Unicode host it could not convert): the handle reads with the size it has. */
+    n++;
+    (void)curl_easy_setopt(e, CURLOPT_BUFFERSIZE,
+                           https && !o->http1_only ? CAFE__HTTP_H2_BUFFER : CAFE__HTTP_CURL_BUFFER);
     /* Over TLS, wait for a connection in progress to tell whether it multiplexes rather than
      * open a second one. Plain http never multiplexes here. */
     if (https && !o->http1_only)

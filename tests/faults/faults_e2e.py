@@ -1446,6 +1446,48 @@ def test_http2_stream_reset_after_a_complete_title_keeps_the_page():
         srv.close()
 
 
+class BigHeadH2(H2Server):
+    """Each stream: a 200 whose head is of HEAD_BYTES (x-big headers of 60,000 bytes at most:
+    nghttp2 takes no longer field), over CONTINUATION frames, and a small page without a
+    title, ended with the head in one flight."""
+    HEAD_BYTES = 0
+
+    @classmethod
+    def _response(cls, stream, path):
+        block = b"\x88" + bytes([0x0F, 31 - 15, 9]) + b"text/html"  # :status 200, content-type
+        left, k = cls.HEAD_BYTES, 0
+        while left > 0:
+            value, k = b"a" * min(left, 60000), k + 1
+            left -= len(value)
+            n, length = len(value) - 127, b""  # HPACK: the length in 7-bit prefix form
+            while n >= 128:
+                length, n = length + bytes([n % 128 + 128]), n // 128
+            name = b"x-big%d" % k
+            block += b"\x00" + bytes([len(name)]) + name + b"\x7f" + length + bytes([n]) + value
+        frames = [h2_frame(1, 0x4 if len(block) <= 16384 else 0, stream, block[:16384])]
+        for at in range(16384, len(block), 16384):
+            end = 0x4 if at + 16384 >= len(block) else 0
+            frames.append(h2_frame(9, end, stream, block[at:at + 16384]))
+        return b"".join(frames) + h2_frame(0, 0x1, stream, b"<meta charset=utf-8><p>no title")
+
+
+def test_an_http2_head_over_16_kb_does_not_hold_the_page():
+    # libcurl 7.88 hands an HTTP/2 head to the transfer in pieces of its buffer (16 KB by
+    # default) and loses track of the rest when the stream has ended meanwhile: a page whose
+    # head (cookies, a long Content-Security-Policy) came over 16 KB with a short body was
+    # held until --timeout, then "timed out" with its whole body received. curl's tool reads
+    # with a 100 KB buffer and stalls past that alike. Up to the 128 KB of head libcurl takes,
+    # the page comes at once.
+    for head in (17000, 60000, 120000):
+        srv = type("Head%d" % head, (BigHeadH2,), {"HEAD_BYTES": head})(
+            os.path.join(tls.dir, "good.pem"), os.path.join(tls.dir, "good.key"))
+        try:
+            expect(srv.url("/a"), page(None, 31, charset="UTF-8"),
+                   "--retries", "0", "--timeout", "10", "--cacert", tls.ca)
+        finally:
+            srv.close()
+
+
 def test_a_proxy_that_refuses_the_tunnel_is_named_and_retried_as_its_status():
     # https through an HTTP proxy that answers CONNECT with an error: curl's code is the one
     # of a lost connection. The record must say the proxy refused, and retry only what a
