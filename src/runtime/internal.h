@@ -85,7 +85,9 @@ int cafe__loop_call(int (*fn)(void *arg), void *arg);
 
 /* ---- tasks and the loop ------------------------------------------------------------------ */
 
-enum cafe__task_state { CAFE__READY = 1, CAFE__RUNNING, CAFE__PARKED, CAFE__DONE };
+/* CAFE__ABANDONED: parked in a wait nothing could end when its run returned CAFE_EDEADLK
+ * (loop.c): never resumed, waited for or named again; its stack stays until cafe_loop_free. */
+enum cafe__task_state { CAFE__READY = 1, CAFE__RUNNING, CAFE__PARKED, CAFE__DONE, CAFE__ABANDONED };
 enum { CAFE__IN_UV = 1, CAFE__IN_UV_STOPPED }; /* cafe_loop_t.in_uv */
 
 /* A task's struct. The public cafe_task_t * is not a pointer to it but a handle that encodes

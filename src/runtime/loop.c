@@ -2,7 +2,7 @@
  * own stack (the "loop stack"); libuv callbacks run there too and only mark tasks ready.
  * One turn: run every task that was ready when the turn began, then let libuv poll (without
  * blocking while tasks are ready). */
-#include "runtime/internal.h"
+#include "runtime/handle.h"
 #include "runtime/asan.h"
 
 #include <errno.h>
@@ -271,6 +271,32 @@ static void run_ready(cafe_loop_t *loop) {
     }
 }
 
+/* The run gives the parked tasks up for good. A later run of the loop must neither wait for
+ * them (it would end in CAFE_EDEADLK too, its main's result lost) nor name them as its own
+ * leftovers, and nothing it does may resume them: each wait leaves the list it is on (a lock
+ * released later goes to the next waiter or is free, not to a dead frame) and no longer
+ * takes a wake-up; their handles die with the run, as those of its finished tasks. Their
+ * structs and stacks are kept (frames lie there) until cafe_loop_free. */
+static void abandon(cafe_loop_t *loop) {
+    for (cafe__task_t *t = loop->all; t; t = t->all_next) {
+        if (t->state != CAFE__PARKED)
+            continue;
+        cafe__wait_t *w = t->wait;
+        if (w && w->list)
+            cafe__waitlist_remove(w->list, w);
+        t->wait = NULL;
+        if (t->timer_armed) {
+            uv_timer_stop(&t->timer);
+            t->timer_armed = 0;
+        }
+        t->state = CAFE__ABANDONED;
+        t->gen = (t->gen + 1u) & CAFE__GEN_MASK;
+        if (t->gen == 0)
+            t->gen = 1;
+        loop->live--;
+    }
+}
+
 /* Nothing is ready and libuv has nothing left that could wake anyone: the parked tasks wait
  * for something that cannot happen. Cancel them so they unwind instead of hanging. */
 static int break_deadlock(cafe_loop_t *loop) {
@@ -283,11 +309,13 @@ static int break_deadlock(cafe_loop_t *loop) {
          * and cafe_group_wait, which must not leave before what they wait for. Nothing can
          * end them: the run gives up on these tasks, and says so. */
         fprintf(stderr, "cafe: deadlock: tasks wait for each other in waits that cannot be "
-                        "interrupted (gather's or cafe_group_wait's clean-up); abandoning:");
+                        "interrupted (gather's or cafe_group_wait's clean-up, a condition wait "
+                        "taking its lock back); abandoning:");
         for (cafe__task_t *t = loop->all; t; t = t->all_next)
             if (t->state == CAFE__PARKED)
                 fprintf(stderr, " %s", t->name ? t->name : "(unnamed)");
         fprintf(stderr, "\n");
+        abandon(loop);
         return CAFE_EDEADLK;
     }
     fprintf(stderr,
@@ -304,7 +332,7 @@ static int break_deadlock(cafe_loop_t *loop) {
 }
 
 static int still_running(const cafe__task_t *t) {
-    return t->stack && t->state != CAFE__DONE;
+    return t->stack && t->state != CAFE__DONE && t->state != CAFE__ABANDONED;
 }
 
 /* asyncio.run's end: main returned, so cancel every task still running (the run loop waits
@@ -395,6 +423,8 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
     loop->main_task = NULL; /* joinable now, by the run alone */
     if (rc == 0)
         rc = cafe__task_join(main_task, result, 0);
+    else if (rc == CAFE_EDEADLK && main_task->state == CAFE__DONE)
+        (void)cafe__task_join(main_task, result, 0); /* main ended: its result is there */
     release_unjoined(loop);
     cafe__overflow_disarm(altstack);
     loop->running = 0;
@@ -416,7 +446,7 @@ static void check_closed(const cafe_loop_t *loop) {
     if (loop->open_streams == 0 && loop->open_watchers == 0)
         return;
     for (const cafe__task_t *t = loop->all; t; t = t->all_next)
-        if (t->state == CAFE__PARKED)
+        if (t->state == CAFE__ABANDONED)
             return;
     fprintf(stderr,
             "cafe: cafe_loop_free called with %zu TCP stream(s) and %zu signal watcher(s) "

@@ -1172,6 +1172,69 @@ static void test_crossed_group_waits_edeadlk(void **state) {
     assert_int_equal(r.status, CAFE_EDEADLK); /* the grandchild's, through both groups */
 }
 
+/* ---- a run that ended with CAFE_EDEADLK abandoned its stuck tasks: a later run of the same
+ * loop waited for them too, named them as its own leftovers, ended with CAFE_EDEADLK again
+ * and lost its main's result; a lock they waited for went to the dead frame, not to a task of
+ * the new run ---- */
+typedef struct abandoned {
+    cafe_cond_t c;
+    cafe_task_t *waiter;
+} abandoned_t;
+
+static int relock_waiter(void *arg, void **value) {
+    abandoned_t *a = arg;
+    assert_int_equal(cafe_lock_acquire(cafe_cond_lock(&a->c)), 0);
+    cafe_cond_wait(&a->c); /* notified, then waits for the lock for good (uninterruptibly) */
+    return cafe_lock_release(cafe_cond_lock(&a->c));
+}
+
+static int leave_lock_held(void *arg, void **value) {
+    abandoned_t *a = arg;
+    cafe_task_opts_t o = {.name = "relocker"};
+    assert_int_equal(cafe_task_spawn(&a->waiter, relock_waiter, a, &o), 0);
+    assert_int_equal(cafe_task_yield(), 0);
+    assert_int_equal(cafe_lock_acquire(cafe_cond_lock(&a->c)), 0);
+    assert_int_equal(cafe_cond_notify(&a->c, 1), 1);
+    *value = a;
+    return 5; /* returns holding the lock: the waiter can never have it back */
+}
+
+static int after_abandon(void *arg, void **value) {
+    abandoned_t *a = arg;
+    cafe_result_t r;
+    /* the earlier run's handle is dead, as those of its finished tasks */
+    assert_int_equal(cafe_task_join(a->waiter, &r), CAFE_EINVAL);
+    assert_int_equal(cafe_task_cancel(a->waiter), CAFE_EINVAL);
+    /* the lock is this run's to use: no frame of the earlier run takes it */
+    assert_int_equal(cafe_lock_release(cafe_cond_lock(&a->c)), 0);
+    assert_int_equal(cafe_lock_try_acquire(cafe_cond_lock(&a->c)), 0);
+    assert_int_equal(cafe_lock_release(cafe_cond_lock(&a->c)), 0);
+    cafe_task_t *t;
+    assert_int_equal(cafe_task_spawn(&t, quick, (void *)&a->c, NULL), 0);
+    assert_int_equal(cafe_task_join(t, &r), 0);
+    assert_ptr_equal(r.value, &a->c);
+    *value = a;
+    return 7;
+}
+
+static void test_run_after_abandoning_run(void **state) {
+    abandoned_t a;
+    cafe_loop_t *loop;
+    cafe_result_t r = {0, NULL};
+    cafe_loop_opts_t quiet = {.quiet = 1};
+    assert_int_equal(cafe_loop_create(&loop, &quiet), 0);
+    cafe_cond_init(&a.c, NULL);
+    assert_int_equal(cafe_loop_run(loop, leave_lock_held, &a, &r), CAFE_EDEADLK);
+    /* main itself had finished: its result is there */
+    assert_int_equal(r.status, 5);
+    assert_ptr_equal(r.value, &a);
+    r = (cafe_result_t){0, NULL};
+    assert_int_equal(cafe_loop_run(loop, after_abandon, &a, &r), 0);
+    assert_int_equal(r.status, 7);
+    assert_ptr_equal(r.value, &a);
+    cafe_loop_free(loop);
+}
+
 /* ---- main's handle is cafe_loop_run's: a task that joined it (in a shield, so that the
  * leftovers' cancellation did not interrupt it) released main's struct, and the run
  * released it again: two later tasks would share it ---- */
@@ -1561,6 +1624,7 @@ int main(void) {
         cmocka_unit_test(test_spawn_after_main_returned_cancelled),
         cmocka_unit_test(test_cancelled_tasks_not_reported_failed),
         cmocka_unit_test(test_crossed_group_waits_edeadlk),
+        cmocka_unit_test(test_run_after_abandoning_run),
         cmocka_unit_test(test_main_handle_is_the_runs),
         cmocka_unit_test(test_destroyed_objects_abort),
         cmocka_unit_test(test_reinit_with_waiters_aborts),
