@@ -99,7 +99,8 @@ int cafe_tcp_port(cafe_tcp_t *s);
 int cafe_tcp_read(cafe_tcp_t *s, void *buf, size_t len);
 
 /* Reads exactly len bytes: 0, or CAFE_EOF when the stream ended first (buf then holds an
- * unspecified part of what arrived), or an error. */
+ * unspecified part of what arrived), or an error. A len of 0 returns 0 at once (buf may be
+ * NULL then), as asyncio's readexactly(0): a length-prefixed protocol's empty frame. */
 int cafe_tcp_read_exactly(cafe_tcp_t *s, void *buf, size_t len);
 
 /* fgets for streams: reads into buf until it ends with the delim bytes (dlen > 0) or holds

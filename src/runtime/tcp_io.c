@@ -121,6 +121,10 @@ int cafe_tcp_read_exactly(cafe_tcp_t *s, void *buf, size_t len) {
     cafe__tcp_t *t = cafe__tcp_enter(s, "cafe_tcp_read_exactly");
     if (!t)
         return CAFE_EINVAL;
+    /* Exactly 0 bytes are there at once (asyncio's readexactly(0)): a length-prefixed
+     * protocol's empty frame, which must not read as a broken stream. */
+    if (len == 0)
+        return cafe__tcp_leave(t, t->listening ? CAFE_EINVAL : 0);
     int rc = read_check(t, buf, len);
     for (size_t got = 0; rc == 0 && got < len;) {
         size_t want = len - got > INT_MAX ? INT_MAX : len - got;

@@ -472,6 +472,42 @@ static int close_main(void *arg, void **value) {
     return 0;
 }
 
+/* A length-prefixed protocol reads each payload with read_exactly(len): a frame of length 0
+ * is read as 0 bytes at once (asyncio's readexactly(0) is b""), NULL buffer or not, and the
+ * next frame is intact. It was CAFE_EINVAL, which such a reader takes for a broken stream. */
+static int read_frame(cafe_tcp_t *s, char *payload, size_t cap) {
+    unsigned char len;
+    int rc = cafe_tcp_read_exactly(s, &len, 1);
+    if (rc == 0 && len > cap)
+        rc = CAFE_EIO;
+    if (rc == 0)
+        rc = cafe_tcp_read_exactly(s, len ? payload : NULL, len);
+    return rc != 0 ? rc : len;
+}
+
+static int zero_frame_main(void *arg, void **value) {
+    cafe_tcp_t l, c, srv;
+    assert_int_equal(cafe_tcp_listen(&l, "127.0.0.1", 0, 0), 0);
+    assert_int_equal(cafe_tcp_connect(&c, "127.0.0.1", cafe_tcp_port(&l)), 0);
+    assert_int_equal(cafe_tcp_accept(&l, &srv), 0);
+    assert_int_equal(cafe_tcp_write(&srv, "\0\2hi\0", 5), 0);
+    char payload[8];
+    assert_int_equal(read_frame(&c, payload, sizeof(payload)), 0);
+    assert_int_equal(read_frame(&c, payload, sizeof(payload)), 2);
+    assert_memory_equal(payload, "hi", 2);
+    assert_int_equal(cafe_tcp_read_exactly(&c, payload, 0), 0); /* nothing waits */
+    assert_int_equal(cafe_tcp_close(&srv), 0);
+    assert_int_equal(read_frame(&c, payload, sizeof(payload)), 0); /* the last frame */
+    assert_int_equal(read_frame(&c, payload, sizeof(payload)), CAFE_EOF);
+    assert_int_equal(cafe_tcp_read_exactly(&l, payload, 0), CAFE_EINVAL); /* a listener */
+    assert_int_equal(cafe_tcp_close(&c), 0);
+    return cafe_tcp_close(&l);
+}
+
+static void test_read_exactly_zero_bytes(void **state) {
+    assert_int_equal(test_run(zero_frame_main, NULL), 0);
+}
+
 /* A write of a NULL buffer with a length is refused before anything is sent (libuv's
  * EFAULT came back as CAFE_EUNKNOWN), and the stream goes on as if it never came. */
 static int null_write_main(void *arg, void **value) {
@@ -802,6 +838,7 @@ int main(void) {
         cmocka_unit_test(test_cancel_blocked_write),
         cmocka_unit_test(test_close_wakes_and_invalidates),
         cmocka_unit_test(test_null_write_einval),
+        cmocka_unit_test(test_read_exactly_zero_bytes),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_timer_due_with_io_alive),
         cmocka_unit_test(test_accept_fifo),
