@@ -51,8 +51,9 @@ typedef struct cafe_dns_opts {
      * while it is off the CPU, and the kernel drops them (each then costs a retry). */
     size_t max_queries;
     size_t max_entries; /* cached names; 0 = 65,536 (least recently used go first) */
-    /* Comma-separated "IP[:PORT]" (IPv6 as "[ADDR]:PORT") servers used instead of
-     * resolv.conf's nameservers; NULL = the system's. Copied. */
+    /* Comma-separated "IP[:PORT]" servers (IPv6 as "[ADDR]:PORT", or "[ADDR]" or bare for
+     * port 53; PORT 1 to 65535) used instead of resolv.conf's nameservers; NULL = the
+     * system's. Copied. Anything else (an empty list or item, spaces) is CAFE_EINVAL. */
     const char *servers;
 } cafe_dns_opts_t;
 

@@ -40,6 +40,68 @@ cafe__dns_t *cafe__dns_get(cafe_loop_t *loop) {
     return d;
 }
 
+/* One server of a list, s[0..n): "IPv4[:PORT]", "[IPv6]", "[IPv6]:PORT" or a bare IPv6,
+ * PORT 1 to 65535, appended to out in the form c-ares 1.18 reads ("[IPv6]" alone it
+ * refuses: bare then). 0 when it is none of these. */
+static int server_put(const char *s, size_t n, char *out) {
+    const char *ip = s, *colon = memchr(s, ':', n), *port = NULL;
+    size_t iplen = n;
+    int v6 = colon && memchr(colon + 1, ':', n - (size_t)(colon + 1 - s)) != NULL;
+    if (n > 0 && s[0] == '[') {
+        const char *end = memchr(s, ']', n);
+        if (!end || (end + 1 < s + n && end[1] != ':'))
+            return 0;
+        ip = s + 1, iplen = (size_t)(end - ip), v6 = 1;
+        port = end + 1 < s + n ? end + 2 : NULL;
+    } else if (colon && !v6) {
+        iplen = (size_t)(colon - s), port = colon + 1;
+    }
+    char addr[INET6_ADDRSTRLEN];
+    unsigned char bin[16];
+    if (iplen == 0 || iplen >= sizeof addr)
+        return 0;
+    memcpy(addr, ip, iplen);
+    addr[iplen] = '\0';
+    if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, bin) != 1)
+        return 0;
+    unsigned long p = 0;
+    size_t plen = port ? (size_t)(s + n - port) : 0;
+    for (size_t i = 0; i < plen; i++)
+        p = isdigit((unsigned char)port[i]) && p <= 65535 ? p * 10 + (unsigned long)(port[i] - '0')
+                                                          : 65536;
+    if (port && (plen == 0 || p == 0 || p > 65535))
+        return 0;
+    const char *sep = *out ? "," : "";
+    out += strlen(out); /* what follows fits: no longer than the item */
+    if (!port)
+        sprintf(out, "%s%s", sep, addr);
+    else
+        sprintf(out, v6 ? "%s[%s]:%lu" : "%s%s:%lu", sep, addr, p);
+    return 1;
+}
+
+/* The list of cafe_dns_opts_t.servers as c-ares reads it (malloc'ed), or NULL with *rc
+ * CAFE_EINVAL for a malformed one (c-ares takes some: a port cut to 16 bits, an empty list,
+ * "[::1" and its missing bracket; and refuses the others only at the first lookup) or
+ * CAFE_ENOMEM. */
+static char *servers_parse(const char *list, int *rc) {
+    char *out = calloc(1, strlen(list) + 2);
+    *rc = out ? 0 : CAFE_ENOMEM;
+    for (const char *s = list; out;) {
+        const char *comma = strchr(s, ',');
+        size_t n = comma ? (size_t)(comma - s) : strlen(s);
+        if (!server_put(s, n, out)) {
+            free(out);
+            *rc = CAFE_EINVAL;
+            return NULL;
+        }
+        if (!comma)
+            break;
+        s = comma + 1;
+    }
+    return out;
+}
+
 int cafe_dns_configure(cafe_loop_t *loop, const cafe_dns_opts_t *opts) {
     cafe__loop_arg_check(loop, "cafe_dns_configure");
     cafe__dns_t *d = cafe__dns_get(loop ? loop : cafe_loop_current());
@@ -47,9 +109,10 @@ int cafe_dns_configure(cafe_loop_t *loop, const cafe_dns_opts_t *opts) {
         return cafe_loop_current() || loop ? CAFE_ENOMEM : CAFE_EINVAL;
     if (d->started)
         return CAFE_EBUSY;
-    char *servers = opts && opts->servers ? strdup(opts->servers) : NULL;
-    if (opts && opts->servers && !servers)
-        return CAFE_ENOMEM;
+    int rc = 0;
+    char *servers = opts && opts->servers ? servers_parse(opts->servers, &rc) : NULL;
+    if (rc != 0)
+        return rc;
     free(d->servers);
     d->servers = servers;
     d->opts = opts ? *opts : (cafe_dns_opts_t){0};

@@ -239,10 +239,14 @@ int cafe__dns_io_init(cafe__dns_t *d) {
             return CAFE_ENOMEM;
         d->own_hosts = 1;
     }
-    d->channel_ok = 1;
     ares_set_socket_functions(d->channel, &sock_functions, d);
-    if (d->servers && ares_set_servers_ports_csv(d->channel, d->servers) != ARES_SUCCESS)
+    /* Checked by cafe_dns_configure; refused all the same, the channel goes, so that every
+     * lookup says so (CAFE_EINVAL) instead of asking the system's servers without a timer. */
+    if (d->servers && ares_set_servers_ports_csv(d->channel, d->servers) != ARES_SUCCESS) {
+        ares_destroy(d->channel);
         return CAFE_EINVAL;
+    }
+    d->channel_ok = 1;
     uv_timer_init(&d->loop->uv, &d->timer);
     d->timer.data = d;
     d->timer_ok = 1;

@@ -450,6 +450,51 @@ static void test_both_families_ordered(void **state) {
     run_with_server(&s, both_families);
 }
 
+/* The server list of cafe_dns_configure: "IP[:PORT]" items, IPv6 as "[ADDR]" or
+ * "[ADDR]:PORT" (or bare, without a port). A malformed list was taken (0) and refused by
+ * c-ares only at the first lookup, which said CAFE_ENOMEM; the lookups after it used the
+ * system's servers, the list silently ignored. "[::1]", which the tool writes for
+ * `--resolver ::1`, was such a list for c-ares 1.18. */
+static int servers_forms(void *arg, void **value) {
+    server_t *s = arg;
+    (void)value;
+    static const char *const bad[] = {
+        "garbage",   "",           ",",          "127.0.0.1:53,", ",127.0.0.1", "1.2.3.4:99999",
+        "1.2.3.4:0", "1.2.3.4:",   "1.2.3.4:x",  "[::1",          "[::1]53",    "[127.0.0.1]:53",
+        "300.1.1.1", " 127.0.0.1", "127.0.0.1 ", "::1:53:"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cafe_dns_opts_t o = {.servers = bad[i]};
+        if (cafe_dns_configure(NULL, &o) != CAFE_EINVAL)
+            fail_msg("server list '%s' was taken", bad[i]);
+    }
+    /* Nothing of them was kept: ::1 (port 53, where nothing listens here) first, then s. */
+    char servers[64];
+    snprintf(servers, sizeof servers, "[::1],127.0.0.1:%u", s->port);
+    cafe_dns_opts_t o = {.servers = servers};
+    assert_int_equal(cafe_dns_configure(NULL, &o), 0);
+    cafe_dns_addrs_t out;
+    assert_int_equal(cafe_dns_resolve("x.dual.test", &out), 0);
+    assert_int_equal(out.n, 2);
+    return 0;
+}
+
+static void test_server_list_forms(void **state) {
+    (void)state;
+    server_t s = {0};
+    run_with_server(&s, servers_forms);
+    /* the forms the header names, on a loop not running */
+    static const char *const good[] = {"127.0.0.1", "127.0.0.1:5353",        "[::1]:53", "[::1]",
+                                       "::1",       "127.0.0.1,[::1]:53,::1"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        cafe_loop_t *loop;
+        assert_int_equal(cafe_loop_create(&loop, NULL), 0);
+        cafe_dns_opts_t o = {.servers = good[i]};
+        if (cafe_dns_configure(loop, &o) != 0)
+            fail_msg("server list '%s' was refused", good[i]);
+        cafe_loop_free(loop);
+    }
+}
+
 static int connect_dropped(void *arg, void **value) {
     (void)arg;
     (void)value;
@@ -489,6 +534,7 @@ int main(void) {
         cmocka_unit_test(test_negative_answers_kept_as_their_soa_says),
         cmocka_unit_test(test_both_families_ordered),
         cmocka_unit_test(test_connect_cancelled_while_resolving),
+        cmocka_unit_test(test_server_list_forms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
