@@ -115,7 +115,7 @@ int cafe_tcp_read_until(cafe_tcp_t *s, void *buf, size_t cap, const void *delim,
  * buf must stay unchanged until the call returns. */
 int cafe_tcp_write(cafe_tcp_t *s, const void *buf, size_t len);
 
-/* Sends n buffers (n <= 16, each under 2 GiB) in order, as one write: same rules as
+/* Sends n buffers (n <= 16, each of any size) in order, as one write: same rules as
  * cafe_tcp_write (one NULL base with a length: CAFE_EINVAL, none of them sent). */
 int cafe_tcp_writev(cafe_tcp_t *s, const cafe_buf_t *bufs, size_t n);
 

@@ -238,10 +238,11 @@ int cafe_tcp_writev(cafe_tcp_t *s, const cafe_buf_t *bufs, size_t n) {
     uv_buf_t ub[MAX_BUFS];
     size_t m = 0;
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        if (bufs[i].len > INT_MAX || (bufs[i].len > 0 && !bufs[i].base))
-            rc = CAFE_EINVAL; /* nothing sent: checked before the first byte goes */
-        else if (bufs[i].len > 0)
-            ub[m++] = uv_buf_init((char *)bufs[i].base, (unsigned)bufs[i].len);
+        if (bufs[i].len > 0 && !bufs[i].base)
+            rc = CAFE_EINVAL;     /* nothing sent: checked before the first byte goes */
+        else if (bufs[i].len > 0) /* len is a size_t here (not uv_buf_init's unsigned): any
+                                   * size goes, libuv writing what the kernel takes in turn */
+            ub[m++] = (uv_buf_t){.base = (char *)bufs[i].base, .len = bufs[i].len};
     }
     if (rc == 0 && m > 0)
         rc = write_bufs(t, ub, m);

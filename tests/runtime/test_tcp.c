@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -508,6 +509,53 @@ static void test_read_exactly_zero_bytes(void **state) {
     assert_int_equal(test_run(zero_frame_main, NULL), 0);
 }
 
+/* "Sends all of buf": a buffer over 2 GiB (here 5 GiB, over 4 GiB too) was refused with
+ * CAFE_EINVAL, nothing sent. It is sent in order like any other: the peer reads its first
+ * bytes, and the write, which the peer stops reading, ends at its deadline. */
+typedef struct first_bytes {
+    cafe_tcp_t *s;
+    char got[8];
+    int rc;
+} first_bytes_t;
+
+static int read_first(void *arg, void **value) {
+    first_bytes_t *f = arg;
+    f->rc = cafe_tcp_read_exactly(f->s, f->got, sizeof(f->got));
+    return 0;
+}
+
+static int huge_write_main(void *arg, void **value) {
+    size_t big = (size_t)5 << 30;
+    char *data =
+        mmap(NULL, big, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (data == MAP_FAILED)
+        skip();
+    memcpy(data, "cafe5gib", 8); /* the rest: pages never touched, read as zeros */
+    cafe_tcp_t l, c, srv;
+    assert_int_equal(cafe_tcp_listen(&l, "127.0.0.1", 0, 0), 0);
+    assert_int_equal(cafe_tcp_connect(&c, "127.0.0.1", cafe_tcp_port(&l)), 0);
+    assert_int_equal(cafe_tcp_accept(&l, &srv), 0);
+    first_bytes_t f = {.s = &srv};
+    cafe_task_t *rd;
+    assert_int_equal(cafe_task_spawn(&rd, read_first, &f, NULL), 0);
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, 200);
+    int rc = cafe_tcp_write(&c, data, big);
+    cafe_deadline_end(&d);
+    assert_int_equal(cafe_tcp_close(&c), 0); /* the reader is not left waiting either way */
+    assert_int_equal(cafe_task_join(rd, NULL), 0);
+    munmap(data, big);
+    assert_int_equal(rc, CAFE_ETIMEDOUT);
+    assert_int_equal(f.rc, 0);
+    assert_memory_equal(f.got, "cafe5gib", 8);
+    assert_int_equal(cafe_tcp_close(&srv), 0);
+    return cafe_tcp_close(&l);
+}
+
+static void test_write_over_4gib(void **state) {
+    assert_int_equal(test_run(huge_write_main, NULL), 0);
+}
+
 /* A write of a NULL buffer with a length is refused before anything is sent (libuv's
  * EFAULT came back as CAFE_EUNKNOWN), and the stream goes on as if it never came. */
 static int null_write_main(void *arg, void **value) {
@@ -839,6 +887,7 @@ int main(void) {
         cmocka_unit_test(test_close_wakes_and_invalidates),
         cmocka_unit_test(test_null_write_einval),
         cmocka_unit_test(test_read_exactly_zero_bytes),
+        cmocka_unit_test(test_write_over_4gib),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_timer_due_with_io_alive),
         cmocka_unit_test(test_accept_fifo),
