@@ -275,8 +275,9 @@ static void run_ready(cafe_loop_t *loop) {
  * them (it would end in CAFE_EDEADLK too, its main's result lost) nor name them as its own
  * leftovers, and nothing it does may resume them: each wait leaves the list it is on (a lock
  * released later goes to the next waiter or is free, not to a dead frame) and no longer
- * takes a wake-up; their handles die with the run, as those of its finished tasks. Their
- * structs and stacks are kept (frames lie there) until cafe_loop_free. */
+ * takes a wake-up; their handles die with the run, as those of its finished tasks (and so do
+ * those of the finished tasks they claimed). Their structs and stacks are kept (frames lie
+ * there) until cafe_loop_free. */
 static void abandon(cafe_loop_t *loop) {
     for (cafe__task_t *t = loop->all; t; t = t->all_next) {
         if (t->state != CAFE__PARKED)
@@ -295,6 +296,12 @@ static void abandon(cafe_loop_t *loop) {
             t->gen = 1;
         loop->live--;
     }
+    /* A finished task claimed by an abandoned wait (a gather's, which joins in order) will
+     * never be taken by it: unclaimed, it is released with the run's other finished tasks. */
+    for (cafe__task_t *t = loop->handles; t; t = t->handle_next)
+        if (t->state == CAFE__DONE && t->joiner && t->joiner->task &&
+            t->joiner->task->state == CAFE__ABANDONED)
+            t->joiner = NULL;
 }
 
 /* Nothing is ready and libuv has nothing left that could wake anyone: the parked tasks wait
@@ -357,8 +364,8 @@ void cafe__loop_reap(cafe_loop_t *loop) {
 
 /* The run's end: the handles of finished tasks nobody joined die with it, as their failures
  * are reported here as never joined: a later run of the same loop joining one would take a
- * result already reported lost. (Tasks a deadlock abandoned keep theirs: their structs are
- * still parked, and must not go back to the pool; so do the tasks one of them waits for.) */
+ * result already reported lost. (Tasks a deadlock abandoned are not finished: their structs
+ * hold frames and must not go back to the pool; their handles went stale in abandon.) */
 static void release_unjoined(cafe_loop_t *loop) {
     cafe__task_t *next;
     for (cafe__task_t *t = loop->handles; t; t = next) {

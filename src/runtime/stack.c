@@ -3,6 +3,7 @@
  * unmapped before the loop is freed; the pages of idle stacks beyond a small hot cache are
  * handed back with MADV_DONTNEED, so an idle stack costs address space, not memory. */
 #include "runtime/stack.h"
+#include "runtime/asan.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -202,6 +203,7 @@ void cafe__stacks_close(cafe__stacks_t *s) {
         cafe__stack_group_t *next = g->next;
         for (size_t i = 0; i < g->n; i++)
             VALGRIND_STACK_DEREGISTER(g->stacks[i].vg_id);
+        cafe__asan_unpoison(g->base, g->bytes);
         munmap(g->base, g->bytes);
         free(g);
         g = next;

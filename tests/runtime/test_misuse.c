@@ -1178,7 +1178,7 @@ static void test_crossed_group_waits_edeadlk(void **state) {
  * the new run ---- */
 typedef struct abandoned {
     cafe_cond_t c;
-    cafe_task_t *waiter;
+    cafe_task_t *waiter, *done;
 } abandoned_t;
 
 static int relock_waiter(void *arg, void **value) {
@@ -1199,12 +1199,30 @@ static int leave_lock_held(void *arg, void **value) {
     return 5; /* returns holding the lock: the waiter can never have it back */
 }
 
+/* Main itself is abandoned, in gather's clean-up wait for the waiter; the other task it
+ * gathers had finished, claimed by that gather for good. */
+static int gather_stuck(void *arg, void **value) {
+    abandoned_t *a = arg;
+    assert_int_equal(cafe_task_spawn(&a->waiter, relock_waiter, a, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&a->done, quick, NULL, NULL), 0);
+    assert_int_equal(cafe_task_yield(), 0);
+    assert_int_equal(cafe_lock_acquire(cafe_cond_lock(&a->c)), 0);
+    assert_int_equal(cafe_cond_notify(&a->c, 1), 1);
+    cafe_task_t *both[2] = {a->waiter, a->done}; /* done is joined after waiter: never */
+    cafe_result_t r[2];
+    return cafe_task_gather(both, 2, r);
+}
+
 static int after_abandon(void *arg, void **value) {
     abandoned_t *a = arg;
     cafe_result_t r;
-    /* the earlier run's handle is dead, as those of its finished tasks */
+    /* the earlier run's handles are dead, as those of its finished tasks */
     assert_int_equal(cafe_task_join(a->waiter, &r), CAFE_EINVAL);
     assert_int_equal(cafe_task_cancel(a->waiter), CAFE_EINVAL);
+    if (a->done) { /* finished, and claimed by an abandoned gather */
+        assert_int_equal(cafe_task_join(a->done, &r), CAFE_EINVAL);
+        assert_int_equal(cafe_task_detach(a->done), CAFE_EINVAL);
+    }
     /* the lock is this run's to use: no frame of the earlier run takes it */
     assert_int_equal(cafe_lock_release(cafe_cond_lock(&a->c)), 0);
     assert_int_equal(cafe_lock_try_acquire(cafe_cond_lock(&a->c)), 0);
@@ -1218,7 +1236,7 @@ static int after_abandon(void *arg, void **value) {
 }
 
 static void test_run_after_abandoning_run(void **state) {
-    abandoned_t a;
+    abandoned_t a = {.done = NULL};
     cafe_loop_t *loop;
     cafe_result_t r = {0, NULL};
     cafe_loop_opts_t quiet = {.quiet = 1};
@@ -1232,6 +1250,15 @@ static void test_run_after_abandoning_run(void **state) {
     assert_int_equal(cafe_loop_run(loop, after_abandon, &a, &r), 0);
     assert_int_equal(r.status, 7);
     assert_ptr_equal(r.value, &a);
+    cafe_loop_free(loop);
+    /* main abandoned in a gather that had claimed a finished task */
+    assert_int_equal(cafe_loop_create(&loop, &quiet), 0);
+    cafe_cond_init(&a.c, NULL);
+    a.done = NULL;
+    assert_int_equal(cafe_loop_run(loop, gather_stuck, &a, NULL), CAFE_EDEADLK);
+    assert_non_null(a.done);
+    assert_int_equal(cafe_loop_run(loop, after_abandon, &a, &r), 0);
+    assert_int_equal(r.status, 7);
     cafe_loop_free(loop);
 }
 
