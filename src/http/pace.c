@@ -89,11 +89,20 @@ int cafe__http_pace_wait(cafe__http_client_t *c, cafe__http_host_t *h, uint32_t 
     return rc;
 }
 
+/* The gap between two tries at `rate` per second, in microseconds. A rate so small that
+ * the gap is past 2^62 us (under ~2e-13 per second, or subnormal: an infinite gap) waits
+ * that long, ~146,000 years, for good: converting a larger double to uint64_t is undefined
+ * behaviour. */
+static uint64_t rate_gap_us(double rate) {
+    double gap = 1e6 / rate;
+    return gap < 0x1p62 ? (uint64_t)gap : (uint64_t)1 << 62;
+}
+
 void cafe__http_pace_done(cafe__http_client_t *c, cafe__http_host_t *h, int sent) {
     if (sent) {
         h->pace.last_start = now_ms(c);
         if (c->limits.rate > 0)
-            c->rate_next_us = uv_hrtime() / 1000u + (uint64_t)(1e6 / c->limits.rate);
+            c->rate_next_us = uv_hrtime() / 1000u + rate_gap_us(c->limits.rate);
     }
     if (c->limits.rate > 0)
         cafe_sem_release(&c->rate_gate);

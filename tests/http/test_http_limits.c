@@ -293,7 +293,7 @@ typedef struct polite {
     const fixture_proc_t *f;
     uint64_t sequential_ms, queued[4];
     long statuses[4], other_status;
-    int bad_rc;
+    int bad_rc, tiny_rc;
 } polite_t;
 
 static long get(polite_t *p, int site, const char *path, const cafe_http_opts_t *o,
@@ -331,6 +331,19 @@ static int polite_main(void *arg, void **value) {
     assert_int_equal(other_queued, 0);
     cafe_http_limits_t bad = {.rate = -1};
     p->bad_rc = cafe_http_limits_set(NULL, &bad);
+    /* A rate so small that the gap between two tries (1e6 / rate us) is past 2^64: the first
+     * try goes, the next waits for good; the gap's conversion was undefined behaviour
+     * (UBSan: "outside the range of representable values"). */
+    cafe_http_limits_t tiny = {.rate = 1e-20};
+    assert_int_equal(cafe_http_limits_set(NULL, &tiny), 0);
+    assert_int_equal(get(p, 3, "/page/3", &once, NULL), 200);
+    cafe_deadline_t d;
+    assert_int_equal(cafe_deadline_begin(&d, 50), 0);
+    char url[128];
+    cafe_http_result_t r;
+    p->tiny_rc = cafe_http_request(fixture_url(url, sizeof(url), p->f, 3, "/page/3"), &once, &r);
+    cafe_deadline_end(&d);
+    cafe_http_result_free(&r);
     return 0;
 }
 
@@ -349,6 +362,7 @@ static void test_politeness(void **state) {
     assert_true(p.queued[3] >= 900);
     assert_int_equal(p.other_status, 200);
     assert_int_equal(p.bad_rc, CAFE_EINVAL);
+    assert_int_equal(p.tiny_rc, CAFE_ETIMEDOUT); /* the rate's next turn never comes */
 }
 
 int main(void) {
