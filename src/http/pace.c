@@ -28,6 +28,13 @@ static uint64_t max_u64(uint64_t a, uint64_t b) {
     return a > b ? a : b;
 }
 
+/* a + b, or UINT64_MAX past it: a time that far off is "never" (a host_interval_ms or a
+ * retry_after_max_ms of UINT64_MAX, for good as every ms count of cafe's), not a wrap into
+ * the past that lets the next try go at once. */
+static uint64_t add_sat(uint64_t a, uint64_t b) {
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 static uint64_t gap_of(const cafe__http_client_t *c, const cafe__http_host_t *h) {
     return max_u64(h->pace.gap_ms, c->limits.host_interval_ms);
 }
@@ -36,7 +43,7 @@ static uint64_t gap_of(const cafe__http_client_t *c, const cafe__http_host_t *h)
 static uint64_t ready_at(const cafe__http_client_t *c, const cafe__http_host_t *h) {
     const cafe__http_pace_t *p = &h->pace;
     uint64_t gap = gap_of(c, h);
-    return max_u64(p->pause_until, p->last_start ? p->last_start + gap : 0);
+    return max_u64(p->pause_until, p->last_start ? add_sat(p->last_start, gap) : 0);
 }
 
 /* Takes the loop's rate gate and sleeps until the rate allows the next request; the gate is
@@ -144,7 +151,7 @@ void cafe__http_pace_report(cafe__http_client_t *c, cafe__http_host_t *h, uint32
     if (epoch == p->epoch)
         slow_down(c, p);
     if (pause_ms)
-        p->pause_until = max_u64(p->pause_until, now_ms(c) + pause_ms);
+        p->pause_until = max_u64(p->pause_until, add_sat(now_ms(c), pause_ms));
 }
 
 int cafe__http_pace_idle(const cafe__http_client_t *c, const cafe__http_host_t *h) {
@@ -154,5 +161,5 @@ int cafe__http_pace_idle(const cafe__http_client_t *c, const cafe__http_host_t *
     if (p->waiting == 0 && gap_of(c, h) == 0 && p->pause_until == 0)
         return 1;
     uint64_t now = now_ms(c);
-    return p->waiting == 0 && ready_at(c, h) + (p->gap_ms ? PACE_FORGET_MS : 0) <= now;
+    return p->waiting == 0 && add_sat(ready_at(c, h), p->gap_ms ? PACE_FORGET_MS : 0) <= now;
 }

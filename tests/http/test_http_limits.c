@@ -293,7 +293,7 @@ typedef struct polite {
     const fixture_proc_t *f;
     uint64_t sequential_ms, queued[4];
     long statuses[4], other_status;
-    int bad_rc, tiny_rc;
+    int bad_rc, tiny_rc, never_rc;
 } polite_t;
 
 static long get(polite_t *p, int site, const char *path, const cafe_http_opts_t *o,
@@ -344,6 +344,16 @@ static int polite_main(void *arg, void **value) {
     p->tiny_rc = cafe_http_request(fixture_url(url, sizeof(url), p->f, 3, "/page/3"), &once, &r);
     cafe_deadline_end(&d);
     cafe_http_result_free(&r);
+    /* A host interval of UINT64_MAX ms, for good as every ms count of cafe's: the host's
+     * second try never comes. last_start + interval wrapped into the past: no wait at all. */
+    cafe_http_limits_t once_per_host = {.host_interval_ms = UINT64_MAX};
+    assert_int_equal(cafe_http_limits_set(NULL, &once_per_host), 0);
+    assert_int_equal(get(p, 4, "/page/4", &once, NULL), 200);
+    assert_int_equal(cafe_deadline_begin(&d, 50), 0);
+    p->never_rc = cafe_http_request(fixture_url(url, sizeof(url), p->f, 4, "/page/4"), &once, &r);
+    cafe_deadline_end(&d);
+    cafe_http_result_free(&r);
+    assert_int_equal(get(p, 5, "/page/5", &once, NULL), 200); /* another host: its first */
     return 0;
 }
 
@@ -362,7 +372,8 @@ static void test_politeness(void **state) {
     assert_true(p.queued[3] >= 900);
     assert_int_equal(p.other_status, 200);
     assert_int_equal(p.bad_rc, CAFE_EINVAL);
-    assert_int_equal(p.tiny_rc, CAFE_ETIMEDOUT); /* the rate's next turn never comes */
+    assert_int_equal(p.tiny_rc, CAFE_ETIMEDOUT);  /* the rate's next turn never comes */
+    assert_int_equal(p.never_rc, CAFE_ETIMEDOUT); /* nor the host's */
 }
 
 int main(void) {
