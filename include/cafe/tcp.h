@@ -44,6 +44,8 @@
  *
  * SIGPIPE: like Python and Node, the first stream sets SIGPIPE to ignored (unless the
  * program set a disposition of its own), so writing to a vanished peer returns CAFE_EPIPE.
+ * A SIGPIPE watcher (cafe_signal_open) counts it while open; closing the last one leaves it
+ * ignored again, not at its default, when streams had ignored it or the loop has streams.
  *
  * Addresses: listen takes a numeric IPv4 ("127.0.0.1") or IPv6 ("::1") literal; connect
  * takes a literal or a host name. Port 0 in listen picks a free port (cafe_tcp_port reports

@@ -313,6 +313,13 @@ static inline int cafe__interrupt_check(cafe__task_t *t) {
 void *cafe__overflow_arm(void);
 void cafe__overflow_disarm(void *altstack);
 
+/* SIGPIPE (tcp.c): streams set it to ignored (cafe__sigpipe_ignored: they did, the program
+ * having left it at its default), so that a write to a vanished peer is CAFE_EPIPE. Closing
+ * the last SIGPIPE watcher puts back the default (libuv's uv_signal_stop): reignore sets it
+ * to ignored again when streams wanted it so, or loop has streams open. */
+extern int cafe__sigpipe_ignored;
+void cafe__sigpipe_reignore(const cafe_loop_t *loop);
+
 /* Host name resolution (resolve.c), through the loop's resolver (include/cafe/dns.h): up to
  * max addresses of host (a name or an IP literal) with `port` set, in the resolver's order.
  * Suspends the running task. Returns the count (> 0), CAFE_ERESOLVE (no such host, or no

@@ -147,7 +147,10 @@ void cafe_signal_close(cafe_signal_t *s) {
     w->closed = 1;
     while ((wait = cafe__waitlist_pop(&w->waiters)) != NULL)
         cafe__wake(wait, CAFE_EPIPE);
-    uv_close((uv_handle_t *)&w->h, on_closed);
+    int signum = w->h.signum;
+    uv_close((uv_handle_t *)&w->h, on_closed); /* the last one's: SIGPIPE's default again */
     s->private_handle = NULL;
     ((cafe_loop_t *)w->h.loop)->open_watchers--;
+    if (signum == SIGPIPE)
+        cafe__sigpipe_reignore(w->h.loop->data);
 }

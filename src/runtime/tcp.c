@@ -99,6 +99,18 @@ static void ignore_sigpipe(void) {
     if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
         sa.sa_handler = SIG_IGN;
         sigaction(SIGPIPE, &sa, NULL);
+        cafe__sigpipe_ignored = 1;
+    }
+}
+
+int cafe__sigpipe_ignored;
+
+void cafe__sigpipe_reignore(const cafe_loop_t *loop) {
+    struct sigaction sa;
+    if ((cafe__sigpipe_ignored || loop->open_streams > 0) && sigaction(SIGPIPE, NULL, &sa) == 0 &&
+        sa.sa_handler == SIG_DFL) {
+        sa.sa_handler = SIG_IGN;
+        sigaction(SIGPIPE, &sa, NULL);
     }
 }
 

@@ -4,11 +4,13 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* ---- echo: a server task per connection, clients in tasks ---- */
@@ -556,6 +558,34 @@ static void test_write_over_4gib(void **state) {
     assert_int_equal(test_run(huge_write_main, NULL), 0);
 }
 
+/* Streams set SIGPIPE to ignored, so that a write to a vanished peer is CAFE_EPIPE. A
+ * SIGPIPE watcher replaces that while open; closing it put back the default (libuv's
+ * uv_signal_stop), and the next such write killed the process. Run in a child. */
+static int sigpipe_after_watcher_main(void *arg, void **value) {
+    cafe_tcp_t l, c, srv;
+    assert_int_equal(cafe_tcp_listen(&l, "127.0.0.1", 0, 0), 0);
+    assert_int_equal(cafe_tcp_connect(&c, "127.0.0.1", cafe_tcp_port(&l)), 0);
+    assert_int_equal(cafe_tcp_accept(&l, &srv), 0);
+    cafe_signal_t w;
+    assert_int_equal(cafe_signal_open(&w, SIGPIPE), 0);
+    cafe_signal_close(&w);
+    assert_int_equal(cafe_tcp_close(&srv), 0);
+    int rc = 0;
+    for (int i = 0; i < 100 && rc == 0; i++) /* the peer's RST to the first: then EPIPE */
+        if ((rc = cafe_tcp_write(&c, "x", 1)) == 0)
+            rc = cafe_task_sleep(1);
+    assert_int_equal(rc, CAFE_EPIPE);
+    assert_int_equal(cafe_tcp_close(&c), 0);
+    return cafe_tcp_close(&l);
+}
+
+static void test_sigpipe_ignored_after_a_watcher(void **state) {
+    int st;
+    const char *err = test_child_stderr(sigpipe_after_watcher_main, NULL, &st);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        fail_msg("child: %s%s", WIFSIGNALED(st) ? strsignal(WTERMSIG(st)) : "failed: ", err);
+}
+
 /* A write of a NULL buffer with a length is refused before anything is sent (libuv's
  * EFAULT came back as CAFE_EUNKNOWN), and the stream goes on as if it never came. */
 static int null_write_main(void *arg, void **value) {
@@ -888,6 +918,7 @@ int main(void) {
         cmocka_unit_test(test_null_write_einval),
         cmocka_unit_test(test_read_exactly_zero_bytes),
         cmocka_unit_test(test_write_over_4gib),
+        cmocka_unit_test(test_sigpipe_ignored_after_a_watcher),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_timer_due_with_io_alive),
         cmocka_unit_test(test_accept_fifo),
