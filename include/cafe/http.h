@@ -368,7 +368,8 @@ typedef struct cafe_http_limits {
 } cafe_http_limits_t;
 
 /* Sets the limits of `loop` (NULL = the running loop) for its later requests.
- * CAFE_EBUSY while requests are in progress on it, CAFE_EINVAL without a loop. */
+ * CAFE_EBUSY while requests are in progress on it, CAFE_EINVAL without a loop or limits, or
+ * for a negative or NaN rate. */
 int cafe_http_limits_set(cafe_loop_t *loop, const cafe_http_limits_t *limits);
 
 /* Counters of a loop's HTTP client since it started, for tuning and benchmarks. */
