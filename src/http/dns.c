@@ -41,8 +41,9 @@ cafe__dns_t *cafe__dns_get(cafe_loop_t *loop) {
 }
 
 /* One server of a list, s[0..n): "IPv4[:PORT]", "[IPv6]", "[IPv6]:PORT" or a bare IPv6,
- * PORT 1 to 65535, appended to out in the form c-ares 1.18 reads ("[IPv6]" alone it
- * refuses: bare then). 0 when it is none of these. */
+ * PORT 1 to 65535, appended to out in the form c-ares 1.18 reads: an IPv6 address always
+ * as "[IPv6]:PORT" (port 53 when none is given; "[IPv6]" alone it refuses). 0 when it is
+ * none of these. */
 static int server_put(const char *s, size_t n, char *out) {
     const char *ip = s, *colon = memchr(s, ':', n), *port = NULL;
     size_t iplen = n;
@@ -72,11 +73,11 @@ static int server_put(const char *s, size_t n, char *out) {
     if (port && (plen == 0 || p == 0 || p > 65535))
         return 0;
     const char *sep = *out ? "," : "";
-    out += strlen(out); /* what follows fits: no longer than the item */
-    if (!port)
+    out += strlen(out); /* fits: at most 4 times the item ("::" as "[::]:53") */
+    if (!port && !v6)
         sprintf(out, "%s%s", sep, addr);
-    else
-        sprintf(out, v6 ? "%s[%s]:%lu" : "%s%s:%lu", sep, addr, p);
+    else /* a bare IPv6 address c-ares may split at its last ':' as a port */
+        sprintf(out, v6 ? "%s[%s]:%lu" : "%s%s:%lu", sep, addr, port ? p : 53);
     return 1;
 }
 
@@ -85,7 +86,7 @@ static int server_put(const char *s, size_t n, char *out) {
  * "[::1" and its missing bracket; and refuses the others only at the first lookup) or
  * CAFE_ENOMEM. */
 static char *servers_parse(const char *list, int *rc) {
-    char *out = calloc(1, strlen(list) + 2);
+    char *out = calloc(1, 4 * strlen(list) + 8);
     *rc = out ? 0 : CAFE_ENOMEM;
     for (const char *s = list; out;) {
         const char *comma = strchr(s, ',');

@@ -483,8 +483,8 @@ static void test_server_list_forms(void **state) {
     server_t s = {0};
     run_with_server(&s, servers_forms);
     /* the forms the header names, on a loop not running */
-    static const char *const good[] = {"127.0.0.1", "127.0.0.1:5353",        "[::1]:53", "[::1]",
-                                       "::1",       "127.0.0.1,[::1]:53,::1"};
+    static const char *const good[] = {"127.0.0.1", "127.0.0.1:5353",         "[::1]:53", "[::1]",
+                                       "::1",       "127.0.0.1,[::1]:53,::1", "::,::,::"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         cafe_loop_t *loop;
         assert_int_equal(cafe_loop_create(&loop, NULL), 0);
