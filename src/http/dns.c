@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -418,14 +419,23 @@ static cafe__dns_entry_t *entry_new(cafe__dns_t *d, const char *name, uint64_t h
     return e;
 }
 
+/* c-ares' library init, once per process: loops run on several threads (cafe titles
+ * --threads), and ares_library_init is not thread-safe (an unlocked counter), nor was a plain
+ * flag guarding it (a data race ThreadSanitizer reports). */
+static pthread_once_t ares_once = PTHREAD_ONCE_INIT;
+static int ares_ok;
+
+static void ares_init_once(void) {
+    ares_ok = ares_library_init(ARES_LIB_INIT_ALL) == ARES_SUCCESS;
+}
+
 static int channel_start(cafe__dns_t *d) {
     if (d->started)
         return d->channel_ok ? 0 : CAFE_EINVAL;
     d->started = 1;
-    static int lib_ok;
-    if (!lib_ok && ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
+    (void)pthread_once(&ares_once, ares_init_once);
+    if (!ares_ok)
         return CAFE_ENOMEM;
-    lib_ok = 1;
     return cafe__dns_io_init(d);
 }
 

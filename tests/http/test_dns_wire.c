@@ -495,6 +495,45 @@ static void test_server_list_forms(void **state) {
     }
 }
 
+/* One loop per thread, each with its resolver: the threads' first lookups start c-ares at
+ * the same time. c-ares' library init (a counter, not thread-safe) was guarded by a plain
+ * static flag, read and written by both threads unsynchronised: a data race ThreadSanitizer
+ * reports. Registered before any other case that starts a resolver in this process. */
+static int resolve_dual(void *arg, void **value) {
+    server_t *s = arg;
+    (void)value;
+    char servers[32];
+    snprintf(servers, sizeof servers, "127.0.0.1:%u", s->port);
+    cafe_dns_opts_t o = {.servers = servers};
+    cafe_dns_addrs_t out;
+    int rc = cafe_dns_configure(NULL, &o);
+    return rc != 0 ? rc : cafe_dns_resolve("x.dual.test", &out);
+}
+
+static void *resolver_thread(void *arg) {
+    cafe_result_t r = {-1, NULL};
+    int rc = cafe_run(resolve_dual, arg, &r);
+    return (void *)(intptr_t)(rc != 0 ? rc : r.status);
+}
+
+static void test_resolvers_on_two_threads(void **state) {
+    (void)state;
+    server_t s = {0};
+    server_start(&s);
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, resolver_thread, &s), 0);
+    intptr_t rc[2];
+    for (int i = 0; i < 2; i++) {
+        void *v;
+        pthread_join(t[i], &v);
+        rc[i] = (intptr_t)v;
+    }
+    server_stop(&s);
+    assert_int_equal(rc[0], 0);
+    assert_int_equal(rc[1], 0);
+}
+
 static int connect_dropped(void *arg, void **value) {
     (void)arg;
     (void)value;
@@ -531,6 +570,7 @@ int main(void) {
         cmocka_unit_test(test_positive_failed_and_bare_answers_say_nothing),
         cmocka_unit_test(test_compressed_names_and_their_loops),
         cmocka_unit_test(test_a_name_too_long_for_the_buffer),
+        cmocka_unit_test(test_resolvers_on_two_threads), /* the first resolvers */
         cmocka_unit_test(test_negative_answers_kept_as_their_soa_says),
         cmocka_unit_test(test_both_families_ordered),
         cmocka_unit_test(test_connect_cancelled_while_resolving),
