@@ -99,7 +99,7 @@ static void ignore_sigpipe(void) {
     if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
         sa.sa_handler = SIG_IGN;
         sigaction(SIGPIPE, &sa, NULL);
-        cafe__sigpipe_ignored = 1;
+        __atomic_store_n(&cafe__sigpipe_ignored, 1, __ATOMIC_RELAXED); /* loops' threads */
     }
 }
 
@@ -107,8 +107,8 @@ int cafe__sigpipe_ignored;
 
 void cafe__sigpipe_reignore(const cafe_loop_t *loop) {
     struct sigaction sa;
-    if ((cafe__sigpipe_ignored || loop->open_streams > 0) && sigaction(SIGPIPE, NULL, &sa) == 0 &&
-        sa.sa_handler == SIG_DFL) {
+    if ((__atomic_load_n(&cafe__sigpipe_ignored, __ATOMIC_RELAXED) || loop->open_streams > 0) &&
+        sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
         sa.sa_handler = SIG_IGN;
         sigaction(SIGPIPE, &sa, NULL);
     }
