@@ -115,7 +115,8 @@ typedef void (*cafe_http_retry_cb)(void *arg, int waiting);
 typedef struct cafe_http_opts {
     cafe_http_method_t method;
     /* NULL-terminated "Name: value" lines added to the request; "Name:" removes a header
-     * curl would send. Default none. */
+     * curl would send. Default none. A CR or LF inside a line is CAFE_EINVAL (it would start
+     * another header line), as in user_agent and accept. */
     const char *const *headers;
     uint64_t timeout_ms;         /* whole transfer, per attempt; 0 = 30,000 */
     uint64_t connect_timeout_ms; /* 0 = 10,000 */
@@ -139,7 +140,7 @@ typedef struct cafe_http_opts {
     /* Body bytes kept (or passed to on_body); beyond it the transfer stops as if on_body had
      * said enough and res->truncated is set. 0 = 8 MiB; SIZE_MAX = no cap. */
     size_t max_body;
-    const char *user_agent; /* NULL = "cafe/" CAFE_VERSION_STRING */
+    const char *user_agent; /* NULL = "cafe/" CAFE_VERSION_STRING; CR or LF: CAFE_EINVAL */
     /* The Accept header's value. NULL = CAFE_HTTP_DEFAULT_ACCEPT, HTML first as a browser
      * asks: a server that negotiates answers curl's wildcard (any type) with what suits a
      * program (JSON, a feed...), and a browser with the page it shows. "" = curl's own
@@ -271,10 +272,10 @@ struct cafe_http_result {
  *   CAFE_EHTTP_REDIRECT_PROTOCOL, CAFE_EHTTP_TOO_MANY_REDIRECTS, CAFE_EHTTP_CLOSED,
  *   CAFE_EHTTP_PROTOCOL, CAFE_EHTTP_NO_LOCATION, CAFE_EHTTP_CURL, CAFE_ECANCELED,
  *   CAFE_ENOMEM, CAFE_EINVAL (res NULL, or an option out of its range: method, stop,
- *   attempts < 0, max_redirects < -1, a line break in accept), CAFE_EBUSY (outside a task on
- *   a running loop's thread: see "Threads" above).
- * res->error holds the same code and res->message says what happened (a text for people:
- * branch on the code, never on the message). opts may be NULL.
+ *   attempts < 0, max_redirects < -1, a line break in accept, user_agent or a header line),
+ * CAFE_EBUSY (outside a task on a running loop's thread: see "Threads" above). res->error holds the
+ * same code and res->message says what happened (a text for people: branch on the code, never on
+ * the message). opts may be NULL.
  *
  * CAFE_EHTTP_NO_LOCATION: redirects were followed and the last response has a redirect status
  * (301, 302, 303, 307, 308) but no Location, or a blank one: nowhere to go. The response is

@@ -441,8 +441,16 @@ static const char *opts_invalid(const cafe_http_opts_t *o) {
         return "attempts out of range";
     if (o->max_redirects < CAFE_HTTP_NO_REDIRECTS)
         return "max_redirects out of range";
+    /* A line break in a value sent on the wire ends its header line and starts another (the
+     * caller's value, often from its own input, would inject headers): curl sends them as
+     * they come. */
     if (o->accept && strpbrk(o->accept, "\r\n"))
         return "accept has a line break";
+    if (o->user_agent && strpbrk(o->user_agent, "\r\n"))
+        return "user_agent has a line break";
+    for (const char *const *h = o->headers; h && *h; h++)
+        if (strpbrk(*h, "\r\n"))
+            return "headers: a line has a line break";
     return NULL;
 }
 

@@ -204,6 +204,9 @@ static void test_big_body_capped(void **state) {
 
 /* An option out of its range is refused before any traffic, naming the option, in a task
  * and outside one alike; it used to be taken for GET, no retry, or no redirect. */
+static const char *const crlf_header[] = {"X-A: 1", "X-B: 2\r\nX-Injected: 1", NULL};
+static const char *const lf_header[] = {"X-A: 1\n", NULL};
+
 static void test_invalid_options(void **state) {
     static const struct {
         cafe_http_opts_t o;
@@ -214,7 +217,11 @@ static void test_invalid_options(void **state) {
                {{.max_redirects = -5}, "max_redirects"},
                /* a line break would end the header and start another one */
                {{.accept = "text/html\r\nX-Injected: 1"}, "accept"},
-               {{.accept = "text/html\n"}, "accept"}};
+               {{.accept = "text/html\n"}, "accept"},
+               /* so would one in a header line or the User-Agent: they were sent */
+               {{.headers = crlf_header}, "headers"},
+               {{.headers = lf_header}, "headers"},
+               {{.user_agent = "ua\r\nX-Injected: 1"}, "user_agent"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         cafe_http_result_t r = fetch(FX_URL(state, "/"), &bad[i].o, CAFE_EINVAL);
         expect_message(&r, bad[i].name);
