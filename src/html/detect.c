@@ -184,6 +184,25 @@ static const cafe__html_encoding_t *with_cedillas(const cafe__html_detect_t *d,
     return w ? w : e;
 }
 
+/* uchardet names ISO-8859-6 for some Arabic titles that windows-1256 reads as Arabic too, and
+ * both browsers read them in windows-1256, the encoding nearly all Arabic pages use: "اتصل
+ * بنا" (C7 CA D5 E1 20 C8 E4 C7) was ISO-8859-6's "اتصف بلا", under .eg as under .com.
+ * An ISO-8859-6 answer is windows-1256 where windows-1256 reads every non-ASCII byte of the
+ * evidence as an Arabic character or as ISO-8859-6 does; ISO-8859-6 text with its ه و ى ي
+ * (0xE7-0xEA: ç è é ê in windows-1256) keeps its answer, as "الرئيسية" does in Firefox. */
+static const cafe__html_encoding_t *arabic_windows(const cafe__html_detect_t *d,
+                                                   const cafe__html_encoding_t *e) {
+    if (!e || e->kind != CAFE__ENC_SINGLE || strcmp(e->name, "ISO-8859-6") != 0)
+        return e;
+    const cafe__html_encoding_t *w = from_label("windows-1256");
+    for (size_t k = 0; w && k < d->high; k++) {
+        unsigned c = d->buf[d->at[k]] - 0x80u, u = w->table[c];
+        if ((u < 0x600 || u > 0x6FF) && u != e->table[c])
+            return e;
+    }
+    return w ? w : e;
+}
+
 /* A single-byte answer that decodes every byte of the evidence as windows-1252 does shows
  * the page exactly as the default would: windows-1252 stays, as it does in a browser. With
  * little evidence uchardet picks among such encodings almost at random ("Caf\xe9" reads the
@@ -386,7 +405,9 @@ static const cafe__html_encoding_t *cjk(const cafe__html_detect_t *d,
 /* The verdict on the evidence d holds (see detect.h). */
 static const cafe__html_encoding_t *answer(cafe__html_detect_t *d) {
     const cafe__html_encoding_t *u = latin_default(
-        d, hinted(d, unless_as_default(d, with_cedillas(d, without_c1(d, uchardet_answer(d))))));
+        d,
+        hinted(d, unless_as_default(
+                      d, arabic_windows(d, with_cedillas(d, without_c1(d, uchardet_answer(d)))))));
     const cafe__html_encoding_t *second = second_opinion(d, u);
     const cafe__html_encoding_t *e = cjk(d, second, second != u);
     /* uchardet 0.0.7 says UTF-8 for some text that is not (Belarusian windows-1251 "Ці

@@ -508,6 +508,20 @@ static void test_romanian_reads_cedillas(void **state) {
     }
 }
 
+/* windows-1256 "اتصل بنا", which uchardet names ISO-8859-6 for, read "اتصف بلا" under .eg and
+ * .com (both browsers under .eg, Firefox under .com: windows-1256); ISO-8859-6 "الرئيسية",
+ * whose ي is windows-1256's ê, stays ISO-8859-6 (Firefox). */
+static void test_arabic_is_windows1256(void **state) {
+    (void)state;
+    static const char *const urls[] = {"http://www.example.eg/", "http://www.example.com/", NULL};
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        expect_short("\xc7\xca\xd5\xe1 \xc8\xe4\xc7", urls[i],
+                     "\xd8\xa7\xd8\xaa\xd8\xb5\xd9\x84 \xd8\xa8\xd9\x86\xd8\xa7");
+        expect_short("\xc7\xe4\xd1\xc6\xea\xd3\xea\xc9", urls[i],
+                     "\xd8\xa7\xd9\x84\xd8\xb1\xd8\xa6\xd9\x8a\xd8\xb3\xd9\x8a\xd8\xa9");
+    }
+}
+
 /* windows-1257 Lithuanian with its quotes „“ (0x84, 0x93): uchardet says ISO-8859-13, whose
  * C1 controls those bytes are, however much text it sees; the title showed "\x84Nativo\x93".
  * Its Windows twin reads them, as Firefox does. Checked with a sentence (thin evidence) and
@@ -897,6 +911,7 @@ int main(void) {
         cmocka_unit_test(test_utf8_answer_not_utf8),
         cmocka_unit_test(test_iso8859_c1_is_windows),
         cmocka_unit_test(test_romanian_reads_cedillas),
+        cmocka_unit_test(test_arabic_is_windows1256),
         cmocka_unit_test(test_mac_cyrillic_is_windows1251),
         cmocka_unit_test(test_title_over_quoted_english),
         cmocka_unit_test(test_short_multibyte_reads_as_text),
