@@ -376,8 +376,10 @@ int cafe__html_cjk_cost(const cafe__html_encoding_t *e, const unsigned char *p, 
     return clear >= 2 ? cost : -1;
 }
 
-/* Letters from which a word in capitals reads as one (see cafe__html_cased_word). */
+/* Letters from which, and below which, a word in capitals reads as one (see
+ * cafe__html_cased_word). */
 #define CAPS_WORD_MIN 5
+#define CAPS_WORD_END 8
 
 int cafe__html_cased_word(const cafe__html_encoding_t *e, int caseless, const unsigned char *p,
                           size_t n, const unsigned *high, size_t nhigh) {
@@ -400,10 +402,13 @@ int cafe__html_cased_word(const cafe__html_encoding_t *e, int caseless, const un
         }
         if (small && !capital_after)
             return 1;
-        /* A word in capitals is written so too ("КОНТАКТЫ"), once it is longer than the two
-         * or three characters a CJK title's bytes make by chance: every pair of windows-1251
-         * capitals is a common GBK hanzi. */
-        if (!small && c.lcase == C_UPPER && end - s >= CAPS_WORD_MIN)
+        /* A word in capitals is written so too ("ФОРУМ", "ΑΡΧΙΚΗ"), once it is longer than
+         * the two or three characters a CJK title's bytes make by chance: every pair of
+         * windows-1251 capitals is a common GBK hanzi. From eight capitals on, a run is as
+         * likely four CJK characters, and both browsers read them so: GBK "新闻中心" is not
+         * windows-1251's "РВОЕЦРРД", and "ЗДРАВСТВУЙТЕ", "ΕΙΔΗΣΕΙΣ" with no domain read as
+         * GBK in both (Chromium 156, Firefox ESR 153). */
+        if (!small && c.lcase == C_UPPER && end - s >= CAPS_WORD_MIN && end - s < CAPS_WORD_END)
             return 1;
     }
     return 0;

@@ -641,10 +641,15 @@ static void test_short_cjk_under_generic(void **state) {
         expect_short("Za\xbf\xf3\xb3\xe6", u, "Za\xc5\xbc\xc3\xb3\xc5\x82\xc4\x87");
         expect_short("\xd1\xe0\xe9\xf2", u, "\xd0\xa1\xd0\xb0\xd0\xb9\xd1\x82");
         /* nor a word in capitals longer than a CJK title's bytes make by chance: windows-1253
-         * "ΑΡΧΙΚΗ" is three level-1 hanzi in GBK (and GBK "新闻中心" reads "РВОЕЦРРД" in
-         * windows-1251, which is given up for it) */
+         * "ΑΡΧΙΚΗ" is three level-1 hanzi in GBK */
         expect_short("\xc1\xd1\xd7\xc9\xca\xc7", u,
                      "\xce\x91\xce\xa1\xce\xa7\xce\x99\xce\x9a\xce\x97");
+        /* but eight capitals are as likely four hanzi, and both browsers read GBK "新闻中心"
+         * (windows-1251 "РВОЕЦРРД") and windows-1253 "ΕΙΔΗΣΕΙΣ" as GBK */
+        expect_short("\xd0\xc2\xce\xc5\xd6\xd0\xd0\xc4", u,
+                     "\xe6\x96\xb0\xe9\x97\xbb\xe4\xb8\xad\xe5\xbf\x83");
+        expect_short("\xc5\xc9\xc4\xc7\xd3\xc5\xc9\xd3", u,
+                     "\xe6\xb4\xbe\xe9\x82\xa3\xe4\xbc\x98\xe6\x8d\x8e");
         expect_short("\xb5\xd2\xb4\xd9", u, "\xe0\xb8\x95\xe0\xb8\xb2\xe0\xb8\x94\xe0\xb8\xb9");
         /* GBK's lenticular brackets 【】 are EUC-KR's ± and ×: "【官方】京东" read as EUC-KR,
          * "±바렘×쑴땜", has a mathematical sign between two Hangul syllables, which text
