@@ -96,17 +96,21 @@ int cafe__html_detect_enough(const cafe__html_detect_t *d) {
 }
 
 /* uchardet's name as a WHATWG label: most are labels already ("WINDOWS-1251", "SHIFT_JIS",
- * "TIS-620"...); these name a WHATWG encoding under another name. KOI8-R is read as KOI8-U:
- * uchardet has no KOI8-U model and says KOI8-R for Ukrainian too, whose і, ї, є and ґ KOI8-R
- * reads as box drawing; Russian text reads the same in both (as chardetng, which answers
+ * "TIS-620"...); these name a WHATWG encoding under another name. GB18030 is GBK, whose
+ * decoder is gb18030's (the standard's GBK decoder is the gb18030 one): the text is the
+ * same, and GBK is the name both browsers' detectors give (document.characterSet "GBK"). KOI8-R is
+ * read as KOI8-U: uchardet has no KOI8-U model and says KOI8-R for Ukrainian too, whose і, ї, є and
+ * ґ KOI8-R reads as box drawing; Russian text reads the same in both (as chardetng, which answers
  * KOI8-U for either). */
 static const char *as_label(const char *name) {
     /* MAC-CYRILLIC is windows-1251, as browsers read such text: neither detects
      * x-mac-cyrillic (chardetng has no model for it, compact_enc_det does not answer it), and
      * uchardet names it for windows-1251 titles too ("Форум • Общение" read as "‘орум Х
      * ќбщение"); the two read а-я alike. */
-    static const char *const alias[][2] = {
-        {"UHC", "EUC-KR"}, {"MAC-CYRILLIC", "windows-1251"}, {"KOI8-R", "KOI8-U"}};
+    static const char *const alias[][2] = {{"UHC", "EUC-KR"},
+                                           {"MAC-CYRILLIC", "windows-1251"},
+                                           {"KOI8-R", "KOI8-U"},
+                                           {"GB18030", "GBK"}};
     for (size_t i = 0; i < sizeof alias / sizeof alias[0]; i++)
         if (strcasecmp(name, alias[i][0]) == 0)
             return alias[i][1];

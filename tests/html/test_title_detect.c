@@ -508,6 +508,25 @@ static void test_romanian_reads_cedillas(void **state) {
     }
 }
 
+/* uchardet names GB18030 for GBK text, and the charset reported was "gb18030" where both
+ * browsers' detectors give "GBK" (the same decoder): "北京新闻网 - 今日要闻" under .cn and
+ * with no URL. */
+static void test_gb18030_answer_is_gbk(void **state) {
+    (void)state;
+    static const char page[] = "<!DOCTYPE html>\n<html><head><title>\xb1\xb1\xbe\xa9\xd0\xc2"
+                               "\xce\xc5\xcd\xf8 - \xbd\xf1\xc8\xd5\xd2\xaa\xce\xc5</title>"
+                               "</head>\n<body><p>Copyright 2024.</p></body></html>\n";
+    static const char *const urls[] = {"http://www.example.cn/", NULL};
+    for (size_t u = 0; u < sizeof urls / sizeof urls[0]; u++) {
+        outcome_t o;
+        run((const unsigned char *)page, sizeof page - 1, &(how_t){NULL, urls[u], 1, 0, 0}, &o);
+        assert_string_equal(o.r.text, "\xe5\x8c\x97\xe4\xba\xac\xe6\x96\xb0\xe9\x97\xbb"
+                                      "\xe7\xbd\x91 - \xe4\xbb\x8a\xe6\x97\xa5\xe8\xa6\x81"
+                                      "\xe9\x97\xbb");
+        assert_string_equal(o.r.encoding, "GBK");
+    }
+}
+
 /* windows-1256 "اتصل بنا", which uchardet names ISO-8859-6 for, read "اتصف بلا" under .eg and
  * .com (both browsers under .eg, Firefox under .com: windows-1256); ISO-8859-6 "الرئيسية",
  * whose ي is windows-1256's ê, stays ISO-8859-6 (Firefox). */
@@ -917,6 +936,7 @@ int main(void) {
         cmocka_unit_test(test_iso8859_c1_is_windows),
         cmocka_unit_test(test_romanian_reads_cedillas),
         cmocka_unit_test(test_arabic_is_windows1256),
+        cmocka_unit_test(test_gb18030_answer_is_gbk),
         cmocka_unit_test(test_mac_cyrillic_is_windows1251),
         cmocka_unit_test(test_title_over_quoted_english),
         cmocka_unit_test(test_short_multibyte_reads_as_text),
