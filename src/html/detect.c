@@ -166,6 +166,24 @@ static const cafe__html_encoding_t *without_c1(const cafe__html_detect_t *d,
     return e;
 }
 
+/* ISO-8859-13 and windows-1257 read 0xA0-0xFF alike but for ISO-8859-13's four quotes (0xA1,
+ * 0xA5, 0xB4, 0xFF), and both browsers name Baltic text windows-1257 ("Lietotāja vārds",
+ * "Jaunākās ziņas" with no domain: document.characterSet windows-1257, where uchardet said
+ * ISO-8859-13). An ISO-8859-13 answer whose evidence windows-1257 reads alike is
+ * windows-1257: the title is the same, the charset reported is the browsers'. */
+static const cafe__html_encoding_t *baltic_windows(const cafe__html_detect_t *d,
+                                                   const cafe__html_encoding_t *e) {
+    if (!e || e->kind != CAFE__ENC_SINGLE || strcmp(e->name, "ISO-8859-13") != 0)
+        return e;
+    const cafe__html_encoding_t *w = from_label("windows-1257");
+    for (size_t k = 0; w && k < d->high; k++) {
+        unsigned c = d->buf[d->at[k]] - 0x80u;
+        if (w->table[c] != e->table[c])
+            return e;
+    }
+    return w ? w : e;
+}
+
 /* uchardet names ISO-8859-16 for Romanian, which no browser detects: Firefox's chardetng
  * reads it as windows-1250, Chromium's compact_enc_det as windows-1250 or ISO-8859-2, and
  * both show ş ţ (cedilla) where ISO-8859-16 has ș ț (comma below), at the same bytes (0xAA,
@@ -409,9 +427,10 @@ static const cafe__html_encoding_t *cjk(const cafe__html_detect_t *d,
 /* The verdict on the evidence d holds (see detect.h). */
 static const cafe__html_encoding_t *answer(cafe__html_detect_t *d) {
     const cafe__html_encoding_t *u = latin_default(
-        d,
-        hinted(d, unless_as_default(
-                      d, arabic_windows(d, with_cedillas(d, without_c1(d, uchardet_answer(d)))))));
+        d, hinted(d, unless_as_default(
+                         d, arabic_windows(
+                                d, baltic_windows(
+                                       d, with_cedillas(d, without_c1(d, uchardet_answer(d))))))));
     const cafe__html_encoding_t *second = second_opinion(d, u);
     const cafe__html_encoding_t *e = cjk(d, second, second != u);
     /* uchardet 0.0.7 says UTF-8 for some text that is not (Belarusian windows-1251 "Ці

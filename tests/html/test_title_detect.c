@@ -527,6 +527,29 @@ static void test_gb18030_answer_is_gbk(void **state) {
     }
 }
 
+/* Latvian that uchardet names ISO-8859-13 for, which windows-1257 reads alike: the charset
+ * reported is windows-1257, as both browsers report it with no domain. */
+static void test_iso8859_13_is_windows1257(void **state) {
+    (void)state;
+    static const char *const titles[][2] = {
+        {"Lietot\xe2ja v\xe2rds", "Lietot\xc4\x81ja v\xc4\x81rds"},
+        {"Jaun\xe2k\xe2s zi\xf2"
+         "as",
+         "Jaun\xc4\x81k\xc4\x81s zi\xc5\x86"
+         "as"}};
+    for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++) {
+        char page[512];
+        int n = snprintf(page, sizeof page,
+                         "<!DOCTYPE html>\n<html><head>\n<title>%s</title></head>\n"
+                         "<body><p>Copyright 2024. All rights reserved.</p></body></html>\n",
+                         titles[i][0]);
+        outcome_t o;
+        run((const unsigned char *)page, (size_t)n, &(how_t){NULL, NULL, 1, 0, 0}, &o);
+        assert_string_equal(o.r.text, titles[i][1]);
+        assert_string_equal(o.r.encoding, "windows-1257");
+    }
+}
+
 /* windows-1256 "اتصل بنا", which uchardet names ISO-8859-6 for, read "اتصف بلا" under .eg and
  * .com (both browsers under .eg, Firefox under .com: windows-1256); ISO-8859-6 "الرئيسية",
  * whose ي is windows-1256's ê, stays ISO-8859-6 (Firefox). */
@@ -937,6 +960,7 @@ int main(void) {
         cmocka_unit_test(test_romanian_reads_cedillas),
         cmocka_unit_test(test_arabic_is_windows1256),
         cmocka_unit_test(test_gb18030_answer_is_gbk),
+        cmocka_unit_test(test_iso8859_13_is_windows1257),
         cmocka_unit_test(test_mac_cyrillic_is_windows1251),
         cmocka_unit_test(test_title_over_quoted_english),
         cmocka_unit_test(test_short_multibyte_reads_as_text),
