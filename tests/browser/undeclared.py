@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""cafe's titles and encodings against headless Chromium's and Firefox's on pages that declare
+no encoding (no BOM, no charset in Content-Type, no <meta>), each loaded top-level (the only
+way a browser guesses an encoding: an iframe inherits its parent's) under the host it names,
+every host mapped to 127.0.0.1. Where both browsers agree on the title, cafe must give it;
+where they agree on document.characterSet too, cafe must name the same encoding. The pages
+are the ones this found cafe wrong on (bench/detect/undeclared.py measures the many more).
+
+Usage: undeclared.py LIBCAFE_SO   Exit: 0 agreed, 1 differed, 77 a browser is missing."""
+import os
+import sys
+import tempfile
+
+import browsers  # puts tests/util on the path
+from pageserver import PageServer
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "html"))
+import gen_detect_corpus  # noqa: E402
+
+
+def page(title, codec):
+    return ("<!DOCTYPE html>\n<html><head>\n<title>%s</title></head>\n<body><p>Copyright 2024. "
+            "All rights reserved.</p></body></html>\n" % title).encode(codec)
+
+
+
+
+def corpus_page(encoding, shape):
+    """The detect corpus's first page of that encoding and shape (tests/html)."""
+    for name, codec, _, titles, sentence, paragraph in gen_detect_corpus.LANGS:
+        if name == encoding:
+            return gen_detect_corpus.page(shape, titles[0], sentence, paragraph).encode(codec)
+    raise KeyError(encoding)
+
+# (host, page)
+CASES = [
+    # windows-1256 read as ISO-8859-6: "اتصف بلا" (both: windows-1256 "اتصل بنا")
+    ("www.example.eg", page("اتصل بنا", "cp1256")),
+    # ISO-8859-6 whose ي windows-1256 reads as ê stays ISO-8859-6 (both)
+    ("www.example.eg", page("الرئيسية", "iso8859-6")),
+    # eight capitals or more against a CJK reading: GBK "新闻中心" was windows-1251 "РВОЕЦРРД"
+    ("www.example.com", page("新闻中心", "gbk")),
+    ("127.0.0.1", page("新闻中心", "gbk")),
+    ("127.0.0.1", page("ЗДРАВСТВУЙТЕ", "cp1251")),
+    ("127.0.0.1", page("ΕΙΔΗΣΕΙΣ", "cp1253")),
+    # ...five to seven stay a word
+    ("127.0.0.1", page("ГЛАВНАЯ", "cp1251")),
+    # uchardet's GB18030 is GBK to both (charset "gb18030")
+    ("www.example.cn", page("北京新闻网 - 今日要闻", "gbk")),
+    # uchardet's ISO-8859-13 is windows-1257 to both where the two read alike
+    ("127.0.0.1", page("Lietotāja vārds", "cp1257")),
+    ("127.0.0.1", page("Jaunākās ziņas", "cp1257")),
+    # Greek with no domain is windows-1253 (both, on a page of text); under .gr ISO-8859-7
+    ("127.0.0.1", corpus_page("ISO-8859-7", "long")),
+    ("www.example.gr", corpus_page("ISO-8859-7", "long")),
+]
+
+
+def main():
+    found = browsers.both_browsers()
+    if not found:
+        return 77
+    chromium, firefox = found
+    server = PageServer(lambda path: (CASES[int(path[1:])][1], "text/html")
+                        if path[1:].isdigit() and int(path[1:]) < len(CASES) else None)
+    urls = ["http://%s:%d/%d" % (host, server.port, i) for i, (host, _) in enumerate(CASES)]
+    expr = "[document.title, document.characterSet]"
+    with tempfile.TemporaryDirectory() as t1, tempfile.TemporaryDirectory() as t2:
+        chrome = browsers.chromium_top_level(chromium, urls, t1, expr)
+        fox = browsers.firefox_top_level(firefox, urls, t2, expr)
+    server.close()
+    encodings = []
+    ours = browsers.cafe_titles(sys.argv[1], [(None, body, url) for (_, body), url in
+                                              zip(CASES, urls)], encodings)
+    agreed = differ = 0
+    for url, (ct, cs), (ft, fs), o, oe in zip(urls, chrome, fox, ours, encodings):
+        if ct != ft:
+            continue
+        agreed += 1
+        if o != ct or (cs == fs and oe.lower() != cs.lower()):
+            differ += 1
+            print("%s: browsers %r in %s/%s, cafe %r in %s" % (url, ct, cs, fs, o, oe))
+    print("%d pages: browsers agree on %d titles; cafe differs from them on %d" % (
+        len(CASES), agreed, differ))
+    return 1 if differ else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
