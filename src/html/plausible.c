@@ -407,8 +407,15 @@ int cafe__html_cased_word(const cafe__html_encoding_t *e, int caseless, const un
          * windows-1251 capitals is a common GBK hanzi. From eight capitals on, a run is as
          * likely four CJK characters, and both browsers read them so: GBK "新闻中心" is not
          * windows-1251's "РВОЕЦРРД", and "ЗДРАВСТВУЙТЕ", "ΕΙΔΗΣΕΙΣ" with no domain read as
-         * GBK in both (Chromium 156, Firefox ESR 153). */
-        if (!small && c.lcase == C_UPPER && end - s >= CAPS_WORD_MIN && end - s < CAPS_WORD_END)
+         * GBK in both (Chromium 156, Firefox ESR 153). What counts is the run of non-ASCII
+         * bytes, which a CJK reading takes in pairs, signs included: GBK "关于我们" is
+         * windows-1251's "№ШУЪОТГЗ", seven capitals after a sign (both browsers: GBK). */
+        size_t rs = high[k], re = high[k] + 1;
+        while (rs > 0 && p[rs - 1] >= 0x80)
+            rs--;
+        while (re < n && p[re] >= 0x80)
+            re++;
+        if (!small && c.lcase == C_UPPER && end - s >= CAPS_WORD_MIN && re - rs < CAPS_WORD_END)
             return 1;
     }
     return 0;

@@ -43,6 +43,8 @@ CASES = [
     ("127.0.0.1", page("新闻中心", "gbk")),
     ("127.0.0.1", page("ЗДРАВСТВУЙТЕ", "cp1251")),
     ("127.0.0.1", page("ΕΙΔΗΣΕΙΣ", "cp1253")),
+    # ...a sign's byte included: GBK "关于我们" was windows-1251 "№ШУЪОТГЗ"
+    ("127.0.0.1", page("关于我们", "gbk")),
     # ...five to seven stay a word
     ("127.0.0.1", page("ГЛАВНАЯ", "cp1251")),
     # uchardet's GB18030 is GBK to both (charset "gb18030")

@@ -718,6 +718,9 @@ static void test_short_cjk_under_generic(void **state) {
                      "\xe6\x96\xb0\xe9\x97\xbb\xe4\xb8\xad\xe5\xbf\x83");
         expect_short("\xc5\xc9\xc4\xc7\xd3\xc5\xc9\xd3", u,
                      "\xe6\xb4\xbe\xe9\x82\xa3\xe4\xbc\x98\xe6\x8d\x8e");
+        /* ...counted in non-ASCII bytes, a sign's too: GBK "关于我们" is "№ШУЪОТГЗ" */
+        expect_short("\xb9\xd8\xd3\xda\xce\xd2\xc3\xc7", u,
+                     "\xe5\x85\xb3\xe4\xba\x8e\xe6\x88\x91\xe4\xbb\xac");
         expect_short("\xb5\xd2\xb4\xd9", u, "\xe0\xb8\x95\xe0\xb8\xb2\xe0\xb8\x94\xe0\xb8\xb9");
         /* GBK's lenticular brackets 【】 are EUC-KR's ± and ×: "【官方】京东" read as EUC-KR,
          * "±바렘×쑴땜", has a mathematical sign between two Hangul syllables, which text
