@@ -6,7 +6,7 @@ every host mapped to 127.0.0.1. Where both browsers agree on the title, cafe mus
 where they agree on document.characterSet too, cafe must name the same encoding. The pages
 are the ones this found cafe wrong on (bench/detect/undeclared.py measures the many more).
 
-Usage: undeclared.py LIBCAFE_SO   Exit: 0 agreed, 1 differed, 77 a browser is missing."""
+Usage: undeclared_pages.py LIBCAFE_SO   Exit: 0 agreed, 1 differed, 77 a browser is missing."""
 import os
 import sys
 import tempfile
