@@ -9,6 +9,7 @@
 #include "dbopts.h"
 #include "msg.h"
 #include "opts.h"
+#include "stream.h"
 #include "text.h"
 
 #include <errno.h>
@@ -47,24 +48,6 @@ static unsigned long long entry_seq(const redisReply *fields, unsigned long long
     return place;
 }
 
-static int write_entry(qcmd_t *c, FILE *f, const redisReply *fields) {
-    const redisReply *v = record_field(fields);
-    if (!v)
-        return 0;
-    if (c->fmt == RECORD_FMT_JSON) {
-        fwrite(v->str, 1, v->len, f);
-        fputc('\n', f);
-        return ferror(f) ? -errno : 0;
-    }
-    record_t rec;
-    int rc = format_parse_json(v->str, v->len, &rec);
-    if (rc != 0)
-        return rc == CAFE_ENOMEM ? rc : 0; /* not a record of ours: left out */
-    rc = format_record(f, c->fmt, &rec);
-    record_clear(&rec);
-    return rc;
-}
-
 /* Deletes the entries of one exported chunk (--drain), after they are safely written, and
  * the note of the chunk (note_chunk) with them, in one script. */
 static int drain_chunk(qcmd_t *c, const redisReply *entries) {
@@ -82,18 +65,19 @@ static int drain_chunk(qcmd_t *c, const redisReply *entries) {
     return rc;
 }
 
-/* Where an export goes: a stream (FILE) or a database. put writes one chunk's entries;
- * settle makes them durable before --drain deletes them. */
+/* Where an export goes: standard output or -o FILE, written by cafe titles' stream sink
+ * (src/sinks/stream.c: locked, appended to, its CSV header again when emptied, followed when
+ * renamed, its close checked), or a database. */
 typedef struct dest {
-    FILE *f;
+    sink_t *out;
     sink_db_t *db;
-    int appended; /* f already held records: no header */
+    unsigned long long written; /* records the stream settled as written */
 } dest_t;
 
-/* fsync: a power cut after --drain's delete must not take the records with it. A pipe or
- * terminal (EINVAL) has nothing to make durable: its reader owns the records then. */
-static int sync_file(FILE *f) {
-    return fsync(fileno(f)) == 0 || errno == EINVAL ? 0 : -errno;
+static void count_written(void *ctx, const record_receipt_t *receipts, size_t n, int written) {
+    (void)receipts;
+    if (written)
+        ((dest_t *)ctx)->written += n;
 }
 
 /* The drain's hold (QS_DRAINER op): 0, 1 when another drain has it (its token in holder),
@@ -125,9 +109,9 @@ static int drainer(qcmd_t *c, const char *op, char *holder, size_t holderlen,
 }
 
 /* The output's identity ("dev:ino") and size, when it is a regular file; 0 when it is not. */
-static int file_id(FILE *f, char *id, size_t idlen, off_t *size) {
+static int file_id(int fd, char *id, size_t idlen, off_t *size) {
     struct stat st;
-    if (!f || fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
         return 0;
     snprintf(id, idlen, "%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
     *size = st.st_size;
@@ -140,10 +124,11 @@ static int file_id(FILE *f, char *id, size_t idlen, off_t *size) {
 static int note_chunk(qcmd_t *c, dest_t *d) {
     char id[64] = "db", size[32];
     off_t at = 0;
-    if (!d->db && d->f && fflush(d->f) != 0)
-        return -errno;
+    int rc = d->db ? 0 : sink_stream_sync(d->out, 0);
+    if (rc != 0)
+        return rc;
     /* a database: its run, continued by the next drain into it (repair_drain) */
-    int noted = d->db ? 1 : file_id(d->f, id, sizeof id, &at);
+    int noted = d->db ? 1 : file_id(sink_stream_fd(d->out), id, sizeof id, &at);
     snprintf(size, sizeof size, "%lld", d->db ? (long long)sink_db_run_id(d->db) : (long long)at);
     const char *note[] = {id, size, d->db ? c->db : c->output};
     /* with the hold renewed: a chunk is written held (a script: it runs over maxmemory) */
@@ -204,16 +189,16 @@ static int repair_drain(qcmd_t *c, dest_t *d, drain_note_t *n) {
                 "and its delete from Redis: continuing its run %lld, where its rows are kept "
                 "once\n",
                 n->at);
-    } else if (!d->db && file_id(d->f, id, sizeof id, &now) && strcmp(id, n->file) == 0 &&
-               now >= n->at) {
-        if (ftruncate(fileno(d->f), (off_t)n->at) != 0 || fsync(fileno(d->f)) != 0)
+    } else if (!d->db && file_id(sink_stream_fd(d->out), id, sizeof id, &now) &&
+               strcmp(id, n->file) == 0 && now >= n->at) {
+        int fd = sink_stream_fd(d->out);
+        if (ftruncate(fd, (off_t)n->at) != 0 || fsync(fd) != 0)
             rc = -errno;
         else if (now > n->at)
             fprintf(stderr,
                     "cafe queue: %s: cut the last %lld bytes, a chunk an earlier --drain wrote "
                     "and did not delete from Redis (stopped): exported again now\n",
                     msg_quote(c->output), (long long)(now - n->at));
-        d->appended = n->at > 0;
     } else {
         fprintf(stderr,
                 "cafe queue: an earlier --drain into %s stopped before deleting its last chunk "
@@ -233,10 +218,6 @@ static int put_chunk(qcmd_t *c, dest_t *d, const redisReply *rep, unsigned long 
     int rc = 0;
     for (size_t i = 0; i < rep->elements && rc == 0; i++) {
         const redisReply *fields = rep->element[i]->element[1];
-        if (!d->db) {
-            rc = write_entry(c, d->f, fields);
-            continue;
-        }
         record_t rec;
         const redisReply *v = record_field(fields);
         if (!v)
@@ -247,15 +228,14 @@ static int put_chunk(qcmd_t *c, dest_t *d, const redisReply *rep, unsigned long 
             continue;
         }
         rec.seq = entry_seq(fields, first + i);
-        rc = sink_db_write_record(d->db, &rec);
+        rc = d->db ? sink_db_write_record(d->db, &rec) : sink_write(d->out, &rec);
         record_clear(&rec);
     }
-    if (rc == 0 && !d->db && fflush(d->f) != 0)
-        rc = -errno;
     /* --drain deletes only what is durable: the database's batch committed, the file's
-     * bytes on the disk. */
+     * bytes on the disk. Without it the stream's flusher writes the chunk out while the
+     * next one is read. */
     if (rc == 0 && c->drain)
-        rc = d->db ? sink_db_commit(d->db) : sync_file(d->f);
+        rc = d->db ? sink_db_commit(d->db) : sink_stream_sync(d->out, 1);
     return rc;
 }
 
@@ -281,9 +261,7 @@ static int export_to(qcmd_t *c, dest_t *d, unsigned long long *count) {
     char from[64] = "-", count_s[16];
     unsigned long long base = 0;
     snprintf(count_s, sizeof count_s, "%d", EXPORT_BATCH);
-    int rc = d->db || d->appended ? 0 : format_header(d->f, c->fmt);
-    if (rc == 0)
-        rc = drained_before(c, &base);
+    int rc = drained_before(c, &base);
     for (;;) {
         const char *argv[] = {"XRANGE", c->keys.k[QK_RESULTS], from, "+", "COUNT", count_s};
         redisReply *rep;
@@ -300,9 +278,9 @@ static int export_to(qcmd_t *c, dest_t *d, unsigned long long *count) {
             rc = note_chunk(c, d);
         if (rc == 0)
             rc = put_chunk(c, d, rep, base + *count);
-        /* Written (flushed, and with --drain on the disk): what "stopped after N records"
-         * counts. A chunk that failed is not: to /dev/full none reached it. */
-        if (rc == 0)
+        /* Committed: what "stopped after N records" counts (a stream's are those it settled
+         * as written: to /dev/full none reached it). */
+        if (rc == 0 && d->db)
             *count += n;
         if (rc == 0 && n && c->drain)
             rc = drain_chunk(c, rep);
@@ -325,33 +303,6 @@ static int open_db(qcmd_t *c, dest_t *d, int64_t resume_run) {
     if (rc != 0)
         fprintf(stderr, "cafe queue: %s\n", why);
     return rc;
-}
-
-/* path opened to append under an advisory lock, as cafe titles' stream sink holds its -o FILE
- * (src/sinks/stream.c): two exports into one file at once (cron overlapping itself), or an
- * export and a run, interleaved their writes, records came out torn and twice, and with --drain
- * those lines were the records' only copy. A regular file is emptied (unless append) only once
- * locked. Always O_APPEND, as >> (after : >) opens it and as stream.c's open_output does: at its
- * own offset, a file emptied under the export (logrotate's copytruncate, `: > out`) began
- * with a hole of NUL bytes, and another program's appended lines were written over. NULL with
- * errno set, or with *busy set when another cafe holds the lock. The lock goes with the
- * descriptor, at fclose. */
-static FILE *open_locked(const char *path, int append, int *busy) {
-    struct stat st;
-    *busy = 0;
-    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_APPEND, 0666);
-    if (fd < 0)
-        return NULL;
-    int regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-    if (regular && flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
-        *busy = 1;
-    FILE *f = *busy || (regular && !append && ftruncate(fd, 0) != 0) ? NULL : fdopen(fd, "a");
-    if (!f) {
-        int e = errno;
-        (void)close(fd);
-        errno = e;
-    }
-    return f;
 }
 
 static const char *format_name(record_format_t fmt) {
@@ -377,46 +328,36 @@ static const char *file_format(const char *path) {
                                                           : format_name(RECORD_FMT_TEXT);
 }
 
-/* -o FILE. With --drain it is appended to, never overwritten: the records a drain exported
- * live only there, and a later export (cron) must not destroy them. Nor made unreadable: a
- * drain in one format onto a file of another (a cron job's --csv changed to --json) appended
- * records no reader of either takes (CSV without its header, JSON lines under a header), so
- * it is refused, the records left in Redis. */
+/* Standard output or -o FILE, opened and locked by the stream sink as cafe titles' (a file
+ * another cafe writes is refused). With --drain it is appended to, never overwritten: the
+ * records a drain exported live only there, and a later export (cron) must not destroy
+ * them. Nor made unreadable: a drain in one format onto a file of another (a cron job's
+ * --csv changed to --json) appended records no reader of either takes (CSV without its
+ * header, JSON lines under a header), so it is refused, the records left in Redis. */
 static int open_output(qcmd_t *c, dest_t *d) {
-    int busy = 0;
-    *d = (dest_t){c->output ? open_locked(c->output, c->drain, &busy) : stdout, NULL, 0};
-    if (busy) {
+    *d = (dest_t){0};
+    if (c->db)
+        return 0;
+    const char *holds = c->output && c->drain ? file_format(c->output) : NULL;
+    if (holds && strcmp(holds, format_name(c->fmt)) != 0) {
         fprintf(stderr,
-                "cafe queue: -o %s is being written by another cafe: refusing to write "
-                "it too\n",
-                msg_quote(c->output));
+                "cafe queue: -o %s holds %s (its first line says so): --drain appends to "
+                "it, and would add %s; give its format, or another file (nothing exported)\n",
+                msg_quote(c->output), holds, format_name(c->fmt));
         return -1;
     }
-    if (d->f && d->f != stdout && c->drain) {
-        long end = fseek(d->f, 0, SEEK_END) == 0 ? ftell(d->f) : -1;
-        if (end < 0) {
-            int e = errno;
-            (void)fclose(d->f); /* nothing written */
-            d->f = NULL;
-            errno = e;
-        }
-        d->appended = end > 0;
-        const char *holds = d->f && d->appended ? file_format(c->output) : NULL;
-        if (holds && strcmp(holds, format_name(c->fmt)) != 0) {
-            fprintf(stderr,
-                    "cafe queue: -o %s holds %s (its first line says so): --drain appends to "
-                    "it, and would add %s; give its format, or another file (nothing exported)\n",
-                    msg_quote(c->output), holds, format_name(c->fmt));
-            (void)fclose(d->f); /* nothing written */
-            d->f = NULL;
-            return -1;
-        }
+    int rc = sink_stream_open(&d->out, c->output, c->fmt, c->drain);
+    if (rc == 0) {
+        d->out->listener = (sink_listener_t){.ctx = d, .settled = count_written};
+        rc = sink_start(d->out);
     }
-    if (!d->f) {
-        int e = errno; /* before msg_quote, which may allocate */
-        fprintf(stderr, "cafe queue: cannot open %s: %s\n", msg_quote(c->output), strerror(e));
+    if (rc != 0) {
+        fprintf(stderr, "cafe queue: %s\n",
+                d->out && d->out->why[0] ? d->out->why : msg_strerror(rc));
+        sink_close(d->out); /* a sink that failed to start has nothing to finish */
+        d->out = NULL;
     }
-    return d->f ? 0 : -1;
+    return rc != 0 ? -1 : 0;
 }
 
 /* No record, and no stats either: nothing was ever pushed to the queue (a typo in its name,
@@ -452,23 +393,28 @@ static int export_results(qcmd_t *c) {
     free(note.path);
     if (rc == 0)
         rc = export_to(c, &d, &n);
-    if (rc == 0 && n == 0)
-        note_no_queue(c);
     const char *why = "";
     if (d.db) {
         int crc = sink_db_close(d.db, rc ? "failed" : "done", &why);
         rc = rc ? rc : crc;
     }
-    if (d.f != stdout && fclose(d.f) != 0 && rc == 0)
-        rc = -errno;
+    if (d.out) { /* what was accepted is written, and a file's close checked */
+        int frc = sink_finish(d.out);
+        rc = rc ? rc : frc;
+        n = d.written;
+    }
+    if (rc == 0 && n == 0)
+        note_no_queue(c);
+    if (d.out && d.out->why[0] && !why[0])
+        why = d.out->why;
     if (rc != 0 && rc != -EPIPE)
         fprintf(
             stderr, "cafe queue: results stopped after %llu record%s: %s\n", n, n == 1 ? "" : "s",
             why[0]                                                              ? why
             : (rc == CAFE_ECONNRESET || rc == CAFE_EIO) && redis_error(c->r)[0] ? redis_error(c->r)
                                                                                 : msg_strerror(rc));
-    /* A closed pipe (`| head`) is a quiet stop, but not a success: with 0, main's check of
-     * standard output found the error flag and said "writing standard output failed". */
+    sink_close(d.out);
+    /* A closed pipe (`| head`) is a quiet stop, but not a success. */
     return rc != 0 ? 2 : 0;
 }
 

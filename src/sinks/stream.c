@@ -337,6 +337,19 @@ static int stream_finish(sink_t *s) {
     return rc;
 }
 
+int sink_stream_sync(sink_t *s, int durable) {
+    stream_t *st = (stream_t *)s;
+    int rc = flush_now(st);
+    /* a pipe or a terminal (EINVAL) has nothing to make durable: its reader owns the records */
+    if (rc == 0 && durable && st->fd >= 0 && fsync(st->fd) != 0 && errno != EINVAL)
+        rc = st->error = -errno;
+    return rc;
+}
+
+int sink_stream_fd(const sink_t *s) {
+    return ((const stream_t *)s)->fd;
+}
+
 static void stream_salvage(sink_t *s) {
     (void)flush_now((stream_t *)s); /* about to _exit: nothing more can be done on failure */
 }

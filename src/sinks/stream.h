@@ -12,6 +12,15 @@
  * start. Returns 0 or CAFE_ENOMEM; free with sink_close. */
 int sink_stream_open(sink_t **out, const char *path, record_format_t fmt, int append);
 
+/* Between writes, for an export that deletes from its source what it wrote (cafe queue
+ * results --drain): hands what is pending to the kernel now, not at the flusher's turn, and
+ * when durable to the disk too (fsync; a pipe or a terminal has nothing to make durable).
+ * 0 or a negative code, sticky as a write's. */
+int sink_stream_sync(sink_t *s, int durable);
+/* The output's descriptor once started (-1 before, and after finish for a file): for the
+ * export's own bookkeeping (its identity and size, cutting a chunk it wrote back off). */
+int sink_stream_fd(const sink_t *s);
+
 /* --resume's reader (stream_resume.c). Reads the records of path into set, and those that are
  * failures (record_failed's rule) into failed too when it is not NULL. Only a file of
  * this format's records (CSV: after its header) is read: a line that is not one, anywhere, is

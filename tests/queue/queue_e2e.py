@@ -814,16 +814,34 @@ def redis_proxy(watch):
     return lsock
 
 
-def test_an_export_another_program_empties_keeps_whole_lines():
-    """results -o FILE (without --drain) wrote at its own offset: the file emptied under the
-    export (logrotate's copytruncate, `: > out`) then began with a hole of NUL bytes as long as
-    what it had held, and a line another program appended was written over; cafe titles -o had
-    the same fault. A proxy on loopback holds the second XRANGE (the first chunk is in the
-    file) while the test empties the file and appends a line to it."""
-    urls, path = url_list("emptied", 1200, first=62000)
-    cafe("queue", "push", rs.url("emptied"), path)
-    rc, err = finish(worker(rs.url("emptied"), "-c", "50"))
-    assert rc == 0, err
+EXPORTED = {}
+
+
+def exported_queue():
+    """The queue "emptied": 1,200 records (two chunks of an export), fetched once for the
+    tests that act on an export's output between its chunks. Returns its URLs."""
+    if not EXPORTED:
+        urls, path = url_list("emptied", 1200, first=62000)
+        cafe("queue", "push", rs.url("emptied"), path)
+        rc, err = finish(worker(rs.url("emptied"), "-c", "50"))
+        assert rc == 0, err
+        EXPORTED["urls"] = urls
+    return EXPORTED["urls"]
+
+
+def first_chunk_size(fmt):
+    """The bytes an export in fmt writes for its first chunk (1,000 records; a CSV's header
+    too): what the output holds when the export waits for its second chunk."""
+    whole = cafe("queue", "results", rs.url("emptied"), *fmt).stdout
+    lines = whole.splitlines(keepends=True)
+    return sum(len(line) for line in lines[:1000 + ("--csv" in fmt)])
+
+
+def act_during_a_held_export(fmt, args, watched, act, stdout=subprocess.DEVNULL):
+    """Runs `cafe queue results` of the queue "emptied" in fmt with args, through a proxy on
+    loopback that holds its second XRANGE until watched holds the first chunk (its size:
+    first_chunk_size), then runs act() and lets the export go on. Returns (rc, stderr)."""
+    size = first_chunk_size(fmt)
     held, go = threading.Event(), threading.Event()
     ranges = [0]
 
@@ -833,32 +851,99 @@ def test_an_export_another_program_empties_keeps_whole_lines():
             held.set()
             go.wait(60)
     lsock = redis_proxy(watch)
-    out = os.path.join(tmp, "emptied.jsonl")
-    note = b"my note\n"
     try:
         via = f"redis://127.0.0.1:{lsock.getsockname()[1]}/0?queue=emptied"
-        p = subprocess.Popen([CAFE, "queue", "results", via, "--json", "-o", out],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        p = subprocess.Popen([CAFE, "queue", "results", via, *fmt, *args], stdout=stdout,
+                             stderr=subprocess.PIPE)
         try:
             wait_until(lambda: held.is_set() or p.poll() is not None, "the second XRANGE", 60)
             assert held.is_set(), ("the export ended before its second chunk", p.stderr.read())
-            assert os.path.getsize(out) > 1000 * 150, os.path.getsize(out)
+            wait_until(lambda: os.path.getsize(watched) >= size, "the first chunk written", 60)
+            assert os.path.getsize(watched) == size, (os.path.getsize(watched), size)
+            act()
+        finally:
+            go.set()
+        return finish(p)
+    finally:
+        lsock.close()
+
+
+def test_an_export_another_program_empties_keeps_whole_lines():
+    """results -o FILE (without --drain) wrote at its own offset: the file emptied under the
+    export (logrotate's copytruncate, `: > out`) then began with a hole of NUL bytes as long as
+    what it had held, and a line another program appended was written over; cafe titles -o had
+    the same fault. The same with standard output redirected to a file (`> out`), which
+    cafe titles switches to append mode and the export did not: it is written by cafe
+    titles' own stream sink now. A proxy on loopback holds the second XRANGE (the first chunk
+    is in the file) while the test empties the file and appends a line to it."""
+    urls = exported_queue()
+    note = b"my note\n"
+    for via in ("-o", "stdout"):
+        out = os.path.join(tmp, f"emptied-{via}.jsonl")
+
+        def empty():
             os.truncate(out, 0)
             with open(out, "ab") as f:  # another program's line, at the end as it stands
                 f.write(note)
-        finally:
-            go.set()
-        rc, err = finish(p)
-        assert rc == 0, err
-    finally:
-        lsock.close()
-    with open(out, "rb") as f:
-        data = f.read()
-    assert b"\0" not in data, (data.count(b"\0"), data[:40])
-    lines = data.split(b"\n")
-    assert lines[0] + b"\n" == note and lines[-1] == b"", data[-200:]
-    got = [json.loads(line)["url"] for line in lines[1:-1]]  # each one whole
-    assert len(got) == 200 and len(set(got)) == 200 and set(got) <= set(urls), len(got)
+        with open(out, "wb") as f:
+            args = ["-o", out] if via == "-o" else []
+            rc, err = act_during_a_held_export(["--json"], args, out, empty,
+                                               stdout=f if via == "stdout" else None)
+        assert rc == 0, (via, err)
+        with open(out, "rb") as f:
+            data = f.read()
+        assert b"\0" not in data, (via, data.count(b"\0"), data[:40])
+        lines = data.split(b"\n")
+        assert lines[0] + b"\n" == note and lines[-1] == b"", (via, data[-200:])
+        got = [json.loads(line)["url"] for line in lines[1:-1]]  # each one whole
+        assert len(got) == 200 and len(set(got)) == 200 and set(got) <= set(urls), (via, len(got))
+
+
+def test_an_export_gets_its_csv_header_again_and_follows_a_renamed_file():
+    """What cafe titles -o got, `cafe queue results` lacked (it had its own copy of the
+    output's code): a CSV output emptied under the export (copytruncate) went on with rows
+    alone, the first taken for the column names; -o FILE renamed away (logrotate without
+    copytruncate) got the rest of the records in the old file, and FILE, made again, none.
+    Now written by the stream sink cafe titles uses: the header again when the file is
+    found empty, and FILE opened again when it names another file."""
+    urls = exported_queue()
+    out = os.path.join(tmp, "exported.csv")
+    rc, err = act_during_a_held_export(["--csv"], ["-o", out], out, lambda: os.truncate(out, 0))
+    assert rc == 0, err
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 200 and {r["url"] for r in rows} <= set(urls), (len(rows), rows[:1])
+    old = out + ".1"
+    rc, err = act_during_a_held_export(["--csv"], ["-o", out], out, lambda: os.rename(out, old))
+    assert rc == 0, err
+    got = []
+    for f, n in ((old, 1000), (out, 200)):
+        with open(f, newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        assert len(rows) == n, (f, len(rows))
+        got += [r["url"] for r in rows]
+    assert sorted(got) == sorted(urls), len(set(got))
+
+
+def test_an_export_whose_output_fails_at_close_says_so():
+    """NFS (or a quota, or FUSE) reports a write-back that failed at close(): the export
+    said nothing and exited 0 with records missing. -o FILE's close and standard output's
+    are checked: a message and status 2. (close() fails by LD_PRELOAD: close_eio.c.)"""
+    shim = os.path.join(os.environ["CAFE_BUILD_DIR"], "tests", "libclose_eio.so")
+    if os.environ.get("CAFE_SANITIZE") in ("1", "ON", "TRUE", "true") or not os.path.exists(shim):
+        raise Skip("no close_eio shim (or a sanitizer build, which must be preloaded first)")
+    exported_queue()
+    env = dict(os.environ, LD_PRELOAD=shim)
+    out = os.path.join(tmp, "close-fails.jsonl")
+    r = subprocess.run([CAFE, "queue", "results", rs.url("emptied"), "--json", "-o", out],
+                       capture_output=True, timeout=120, env=env)
+    assert (r.returncode, r.stderr) == (2, b"cafe queue: results stopped after 1200 records: "
+                                        b"Input/output error\n"), r
+    with open(out, "wb") as f:
+        r = subprocess.run([CAFE, "queue", "results", rs.url("emptied"), "--json"], stdout=f,
+                           stderr=subprocess.PIPE, timeout=120, env=env)
+    assert (r.returncode, r.stderr) == (2, b"cafe queue: writing standard output: "
+                                        b"Input/output error\n"), r
 
 
 def test_drain_onto_a_file_of_another_format_is_refused():
@@ -905,8 +990,8 @@ def test_an_export_to_a_file_another_cafe_writes_is_refused():
         fcntl.flock(held, fcntl.LOCK_EX)
         for drain in ([], ["--drain"]):
             r = cafe("queue", "results", rs.url("lk"), "--json", *drain, "-o", out)
-            assert (r.returncode, r.stderr.decode()) == (2, f"cafe queue: -o {out} is being "
-                    "written by another cafe: refusing to write it too\n"), (drain, r)
+            assert (r.returncode, r.stderr.decode()) == (2, f"cafe queue: {out} is being "
+                    "written by another run: not writing it twice at once\n"), (drain, r)
             with open(out, "rb") as f:
                 assert f.read() == earlier, drain
         assert rs.cmd("XLEN", "cafe:{lk}:results") == 5
@@ -973,13 +1058,13 @@ def test_drain_killed_between_its_sync_and_its_delete():
     """--drain writes a chunk, syncs it, then deletes it from Redis. Killed (SIGKILL, a
     reboot) after the sync and before the delete, it left the chunk both in the file and in
     Redis: the next drain appended all of it again, 1,000 records twice. strace kills it at
-    its second fsync, after the second chunk's write (and, a second time, in the middle of
-    that write: a record torn). The next drain into the file repairs it: the chunk whose
-    delete never happened (where it begins, noted in Redis first) is cut from the file,
-    then exported once."""
+    its second fsync, after the second chunk's write (and, a second time, at that write: a
+    chunk's records leave in one write()). The next drain into the file repairs it: the
+    chunk whose delete never happened (where it begins, noted in Redis first) is cut from
+    the file, then exported once."""
     urls, path = fetched_queue_for_strace("killdrain", 70000)
     out = os.path.join(tmp, "killdrain.jsonl")
-    for inject in ("fsync:when=2", "write:when=100"):  # the second chunk's sync; its write
+    for inject in ("fsync:when=2", "write:when=2"):  # the second chunk's sync; its write
         with open(out, "ab") as f:
             f.write(b"")
         r = subprocess.run(["strace", "-f", "-qq", "-o", "/dev/null", "-P", out, "-e",
@@ -1047,7 +1132,8 @@ def test_drain_to_a_file_syncs_before_deleting():
                        env=env_under_strace())
     assert r.returncode == 0, r.stderr
     calls = [l.split(None, 1)[1] for l in open(trace)]
-    fd = next(c.rsplit("= ", 1)[1].strip() for c in calls if c.startswith("openat(") and out in c)
+    fd = next(c.rsplit("= ", 1)[1].strip() for c in calls  # not the lock's O_RDWR
+              if c.startswith("openat(") and out in c and "O_WRONLY" in c)
     wrote = [i for i, c in enumerate(calls) if c.startswith(f"write({fd},")]
     # the delete script: the first after the chunk's write (the one before takes the drain)
     first_del = next(i for i, c in enumerate(calls) if "EVALSHA" in c and i > wrote[0])
