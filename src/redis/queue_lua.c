@@ -32,17 +32,30 @@ const char *const queue_scripts[QS_COUNT] = {
                 "return added",
     /* CLAIM worker n lease_ms: up to n URLs leased to worker, expired leases first (their
      * worker is gone); workers silent past their lease are forgotten (a killed worker never
-     * says goodbye: its entry stayed for ever). Returns {urls, pending, leased, ms until the next
-     * lease expires or -1, 1 when the queue exists (its stats: from the first URL pushed on,
-     * whatever is done), the urls whose expired lease was worker's own}: the worker may still
-     * be fetching those (its renewals held up), or never have got them (a claim whose reply
-     * was lost); it knows which (queue_source.c). */
+     * says goodbye: its entry stayed for ever), and the receipts of their ACKs with them
+     * (QS_ACK: a killed worker never sent their FORGET, up to QUEUE_FORGET_MAX URLs each
+     * stayed in the owner hash for ever); not worker's own, back from a stall. A scan of
+     * that hash, only when a worker went silent: it holds the URLs in flight and the
+     * receipts of live workers. Returns {urls, pending,
+     * leased, ms until the next lease expires or -1, 1 when the queue exists (its stats: from the
+     * first URL pushed on, whatever is done), the urls whose expired lease was worker's own}: the
+     * worker may still be fetching those (its renewals held up), or never have got them (a claim
+     * whose reply was lost); it knows which (queue_source.c). */
     [QS_CLAIM] =
         NOW "local w, n, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]) "
             "redis.call('ZCARD', KEYS[3]) redis.call('HLEN', KEYS[4]) redis.call('HLEN', KEYS[6]) "
             "redis.call('LLEN', KEYS[1]) "
+            "local silent = redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', now) "
             "redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now) "
             "redis.call('ZADD', KEYS[7], now + lease, w) "
+            "if #silent > 0 then "
+            "  local gone = {} "
+            "  for _, s in ipairs(silent) do if s ~= w then gone[s .. '!'] = true end end "
+            "  local kv = redis.call('HGETALL', KEYS[4]) "
+            "  for i = 1, #kv, 2 do "
+            "    if gone[kv[i + 1]] then redis.call('HDEL', KEYS[4], kv[i]) end "
+            "  end "
+            "end "
             "local got = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, n) "
             "local mine = {} "
             "for _, u in ipairs(got) do "

@@ -281,7 +281,11 @@ def test_sigkill_worker_then_lease_expiry():
     """The victim is killed holding leases for certain: it fetches alone until the 8 held
     URLs (held_list; its 8 connections to their host) are its own, in flight; the other
     starts then. Paced by 30 ms delays alone, the queue could be done before a slowed test
-    killed the victim (it then held nothing: "assert held > 0" failed)."""
+    killed the victim (it then held nothing: "assert held > 0" failed). The victim dies
+    holding receipts too (URLs acknowledged, whose FORGET it never sent; stopped first, so
+    that the count is the one it dies with): they stayed in the owner hash for ever, up to
+    a thousand URLs for each worker killed (a fleet of spot machines), until the claim that
+    forgets a silent worker forgot its receipts with it."""
     hold = holder()
     try:
         urls, path = held_list("kill", 3000, hold, 600, k=8, delay=5, first=30000)
@@ -291,6 +295,18 @@ def test_sigkill_worker_then_lease_expiry():
         hold.wait_for(8, timeout=120)
         wait_until(lambda: rs.cmd("XLEN", "cafe:{kill}:results") >= 300, "progress")
         other = worker(rs.url("kill"), "-c", "30", "--lease", "2")
+        receipts = 0
+        for _ in range(200):  # bounded: it acknowledges a record every few ms
+            victim.send_signal(signal.SIGSTOP)
+            wait_until(lambda: stopped(victim), "the victim stopped", 30)
+            receipts = sum(mine in w and w.endswith("!")
+                           for w in rs.cmd("HVALS", "cafe:{kill}:owner"))
+            if receipts:
+                break
+            n = rs.cmd("XLEN", "cafe:{kill}:results")
+            victim.send_signal(signal.SIGCONT)
+            wait_until(lambda: rs.cmd("XLEN", "cafe:{kill}:results") > n, "more records", 30)
+        assert receipts > 0, "the victim never held a receipt"
         victim.kill()
         victim.wait()
         # (an owner ending with "!" is an ACK's receipt, not a lease)
@@ -310,6 +326,41 @@ def test_sigkill_worker_then_lease_expiry():
     # as its last sign of life) forgot it too; its entry used to stay in the set for ever
     left = rs.cmd("ZRANGE", "cafe:{kill}:workers", 0, -1)
     assert left == [], left
+    owners = rs.cmd("HVALS", "cafe:{kill}:owner")
+    assert not [w for w in owners if mine in w], (receipts, len(owners))
+
+
+def test_workers_killed_at_random_points_and_restarted_record_each_url_once():
+    """Workers SIGKILLed at random points of a run (between a fetch and its ACK, in a
+    claim, mid-script) and restarted, as a fleet of spot machines is: every URL has
+    exactly one record at the end, and nothing is left pending or leased. The kills are at
+    seeded points, gated on the results' count."""
+    import random
+    rng = random.Random(20261206)
+    urls, path = url_list("randkill", 2000, delay=20, first=40000)
+    cafe("queue", "push", rs.url("randkill"), path)
+    args = ["-c", "20", "--lease", "1"]
+    ws = [worker(rs.url("randkill"), *args) for _ in range(3)]
+    try:
+        for at in sorted(rng.sample(range(100, 1700), 6)):
+            wait_until(lambda: rs.cmd("XLEN", "cafe:{randkill}:results") >= at, f"{at} records")
+            victim = ws.pop(rng.randrange(len(ws)))
+            if victim.poll() is None:
+                victim.kill()
+            victim.communicate()
+            ws.append(worker(rs.url("randkill"), *args))
+        for w in ws:
+            rc, err = finish(w)
+            assert rc == 0, err
+    finally:
+        for w in ws:
+            if w.poll() is None:
+                w.kill()
+                w.communicate()
+    exactly_once(rs, "randkill", urls)
+    assert rs.cmd("LLEN", "cafe:{randkill}:pending") == 0
+    assert rs.cmd("ZCARD", "cafe:{randkill}:leases") == 0
+    assert int(rs.cmd("HGET", "cafe:{randkill}:stats", "done")) == len(urls)
 
 
 def test_stalled_worker_loses_its_leases_and_its_records_are_refused():
