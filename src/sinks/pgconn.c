@@ -112,17 +112,18 @@ int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *wh
     *out = NULL;
     pgc_t *c = calloc(1, sizeof(*c));
     /* Defaults the URI may override (it is expanded after them): TCP keepalives, so that a
-     * server that vanished without a reset is noticed within a minute, not two hours. After
-     * it, what it may not: cafe's text is UTF-8, whatever PGCLIENTENCODING, the URI or the
+     * server that vanished without a reset is noticed within a minute, not two hours, while
+     * the connection is idle; and tcp_user_timeout for while it is not: keepalives probe
+     * only a connection with nothing unacknowledged, and a batch sent to a vanished server
+     * was retransmitted for about 15 minutes (tcp_retries2), the run waiting for its reply
+     * all along. 30 s without an acknowledgement ends it (the run reconnects); the
+     * server's own slowness does not count, its kernel acknowledges. After them, what the
+     * URI may not change: cafe's text is UTF-8, whatever PGCLIENTENCODING, the URI or the
      * database's encoding would make the server take it for (LATIN1 stored mojibake). */
-    const char *keys[] = {"keepalives_idle",
-                          "keepalives_interval",
-                          "keepalives_count",
-                          "dbname",
-                          "client_encoding",
-                          "fallback_application_name",
-                          NULL};
-    const char *vals[] = {"30", "10", "3", conninfo, "UTF8", "cafe", NULL};
+    const char *keys[] = {
+        "keepalives_idle", "keepalives_interval", "keepalives_count",          "tcp_user_timeout",
+        "dbname",          "client_encoding",     "fallback_application_name", NULL};
+    const char *vals[] = {"30", "10", "3", "30000", conninfo, "UTF8", "cafe", NULL};
     if (!c || !(c->conn = PQconnectStartParams(keys, vals, 1))) {
         free(c);
         return CAFE_ENOMEM;

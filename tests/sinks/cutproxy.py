@@ -7,10 +7,11 @@ import threading
 
 
 class CutProxy:
-    def __init__(self, upstream):
+    def __init__(self, upstream, host="127.0.0.1"):
+        """host: the loopback address it listens on (one a test may make vanish)."""
         self.upstream = upstream
         self.lsock = socket.socket()
-        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.bind((host, 0))
         self.lsock.listen(16)
         self.port = self.lsock.getsockname()[1]
         self.lock = threading.Lock()

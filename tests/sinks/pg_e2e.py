@@ -286,6 +286,52 @@ def test_connection_lost_on_cafes_side_only_is_taken_up_again():
         px.close()
 
 
+def test_a_server_that_vanishes_silently_is_noticed_in_bounded_time():
+    """A server (or the path to it) gone without a reset (a machine powered off, a NAT or
+    firewall that dropped the connection's state): a batch sent was never acknowledged, and
+    libpq waited for its reply while TCP retransmitted it for about 15 minutes
+    (tcp_retries2); the keepalives cafe sets probe only an idle connection. cafe sets
+    tcp_user_timeout too: data unacknowledged for 30 s ends the connection, and the run
+    reconnects. Here the proxy's address, 127.0.0.2, is made a blackhole route (packets to it
+    dropped, no reset) once rows are committed and the gate opens; when cafe says it is
+    reconnecting, the route goes and the run ends with every URL once."""
+    route = ["ip", "route", "add", "blackhole", "127.0.0.2/32", "table", "local"]
+    px = CutProxy(os.path.join(pg.dir, ".s.PGSQL.5432"), host="127.0.0.2")
+    gate = dbtest.Gate()
+    p = None
+    try:
+        u = gated(slow_urls(1500, first=180000), gate, 300)
+        uri = f"postgresql://cafe@127.0.0.2:{px.port}/cafe?table=vanish&sslmode=disable"
+        p = subprocess.Popen([CAFE, "titles", "-q", "-c", "20", "--timeout", "150", "--db", uri,
+                              lists.write(u)], env=pg.env(), stderr=subprocess.PIPE)
+        dbtest.wait_until(lambda: count("vanish") >= 200 or p.poll() is not None)
+        assert p.poll() is None, ("the run ended before the fault", p.communicate())
+        r = subprocess.run(route, capture_output=True)
+        if r.returncode != 0:
+            raise Skip(f"no blackhole route here: {r.stderr.decode().strip()}")
+        gate.release()
+        err, deadline = b"", time.monotonic() + 90
+        while b"reconnecting" not in err and time.monotonic() < deadline:
+            ready, _, _ = select.select([p.stderr], [], [], deadline - time.monotonic())
+            chunk = os.read(p.stderr.fileno(), 4096) if ready else b""
+            if not chunk:
+                break
+            err += chunk
+        subprocess.run(["ip", "route", "del", *route[3:]], check=True)
+        assert b"reconnecting" in err, ("not noticed within 90 s", err)
+        _, rest = p.communicate(timeout=300)
+        assert p.returncode == 0, err + rest
+        got = [x[0] for x in rows("vanish")]
+        assert len(got) == len(set(got)) == len(u) and set(got) == set(u), len(got)
+    finally:
+        subprocess.run(["ip", "route", "del", *route[3:]], capture_output=True)
+        if p and p.poll() is None:
+            p.kill()
+            p.communicate()
+        gate.close()
+        px.close()
+
+
 def test_read_only_stops_then_resume_finishes():
     def read_only():
         pg.sql("ALTER DATABASE cafe SET default_transaction_read_only = on", db="postgres")
