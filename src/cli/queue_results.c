@@ -48,18 +48,11 @@ static unsigned long long entry_seq(const redisReply *fields, unsigned long long
     return place;
 }
 
-/* Deletes the entries of one exported chunk (--drain), after they are safely written, and
- * the note of the chunk (note_chunk) with them, in one script. */
-static int drain_chunk(qcmd_t *c, const redisReply *entries) {
-    size_t n = entries->elements;
-    const char **argv = malloc((n + 1) * sizeof(*argv));
-    if (!argv)
-        return CAFE_ENOMEM;
-    for (size_t i = 0; i < n; i++)
-        argv[i] = entries->element[i]->element[0]->str;
+/* Deletes the n entries ids of one exported chunk (--drain), after they are safely written,
+ * and the note of the chunk (note_chunk) with them, in one script. */
+static int drain_chunk(qcmd_t *c, const char **ids, size_t n) {
     redisReply *rep;
-    int rc = queue_eval(c->r, &c->keys, QS_DRAINED, &rep, (int)n, argv, NULL);
-    free(argv);
+    int rc = queue_eval(c->r, &c->keys, QS_DRAINED, &rep, (int)n, ids, NULL);
     if (rc == 0)
         freeReplyObject(rep);
     return rc;
@@ -214,22 +207,28 @@ static int repair_drain(qcmd_t *c, dest_t *d, drain_note_t *n) {
     return rc;
 }
 
-static int put_chunk(qcmd_t *c, dest_t *d, const redisReply *rep, unsigned long long first) {
+/* Writes one chunk's records; ids[0..*nids) are the entries written, which a drain
+ * deletes. An entry that is no record of cafe's (another program's, a record cut or of
+ * another shape) is left out, and counted in *foreign: left in Redis too, since it is
+ * written nowhere (a drain deleted it). */
+static int put_chunk(qcmd_t *c, dest_t *d, const redisReply *rep, unsigned long long first,
+                     const char **ids, size_t *nids, unsigned long long *foreign) {
     int rc = 0;
+    *nids = 0;
     for (size_t i = 0; i < rep->elements && rc == 0; i++) {
         const redisReply *fields = rep->element[i]->element[1];
         record_t rec;
         const redisReply *v = record_field(fields);
-        if (!v)
-            continue;
-        rc = format_parse_json(v->str, v->len, &rec);
+        rc = v ? format_parse_json(v->str, v->len, &rec) : -1;
         if (rc != 0) {
-            rc = rc == CAFE_ENOMEM ? rc : 0; /* not a record of ours: left out */
+            *foreign += rc != CAFE_ENOMEM;
+            rc = rc == CAFE_ENOMEM ? rc : 0;
             continue;
         }
         rec.seq = entry_seq(fields, first + i);
         rc = d->db ? sink_db_write_record(d->db, &rec) : sink_write(d->out, &rec);
         record_clear(&rec);
+        ids[(*nids)++] = rep->element[i]->element[0]->str;
     }
     /* --drain deletes only what is durable: the database's batch committed, the file's
      * bytes on the disk. Without it the stream's flusher writes the chunk out while the
@@ -257,39 +256,46 @@ static int drained_before(qcmd_t *c, unsigned long long *base) {
     return 0;
 }
 
-static int export_to(qcmd_t *c, dest_t *d, unsigned long long *count) {
+static int export_to(qcmd_t *c, dest_t *d, unsigned long long *count, unsigned long long *foreign) {
     char from[64] = "-", count_s[16];
     unsigned long long base = 0;
     snprintf(count_s, sizeof count_s, "%d", EXPORT_BATCH);
     int rc = drained_before(c, &base);
-    for (;;) {
+    const char **ids = malloc(EXPORT_BATCH * sizeof(*ids));
+    if (!ids)
+        return CAFE_ENOMEM;
+    for (size_t nids = 0;; nids = 0) {
         const char *argv[] = {"XRANGE", c->keys.k[QK_RESULTS], from, "+", "COUNT", count_s};
         redisReply *rep;
         if (rc != 0 || (rc = redis_cmd(c->r, &rep, 6, argv, NULL)) != 0 ||
             (rc = queue_reply_error(c->r, &c->keys, &rep)) != 0)
-            return rc;
-        if (!redis_reply_stream(rep)) { /* every entry is read below: check them all first */
+            break;
+        /* every entry is read below: check them all first (and no more than asked for) */
+        if (!redis_reply_stream(rep) || rep->elements > EXPORT_BATCH) {
             redis_set_error(c->r, "unexpected reply to XRANGE");
             freeReplyObject(rep);
-            return CAFE_EIO; /* reported with redis_error */
+            rc = CAFE_EIO; /* reported with redis_error */
+            break;
         }
         size_t n = rep->elements;
         if (n && c->drain)
             rc = note_chunk(c, d);
         if (rc == 0)
-            rc = put_chunk(c, d, rep, base + *count);
+            rc = put_chunk(c, d, rep, base + *count, ids, &nids, foreign);
         /* Committed: what "stopped after N records" counts (a stream's are those it settled
          * as written: to /dev/full none reached it). */
         if (rc == 0 && d->db)
             *count += n;
         if (rc == 0 && n && c->drain)
-            rc = drain_chunk(c, rep);
+            rc = drain_chunk(c, ids, nids);
         if (n)
             snprintf(from, sizeof from, "(%s", rep->element[n - 1]->element[0]->str);
         freeReplyObject(rep);
         if (rc != 0 || n < EXPORT_BATCH)
-            return rc;
+            break;
     }
+    free(ids);
+    return rc;
 }
 
 /* Opens the database (a new run, with the command line as its options). */
@@ -388,11 +394,16 @@ static int export_results(qcmd_t *c) {
         free(note.path);
         return 2;
     }
-    unsigned long long n = 0;
+    unsigned long long n = 0, foreign = 0;
     int rc = c->drain ? repair_drain(c, &d, &note) : 0;
     free(note.path);
     if (rc == 0)
-        rc = export_to(c, &d, &n);
+        rc = export_to(c, &d, &n, &foreign);
+    if (foreign)
+        fprintf(stderr,
+                "cafe queue: %llu entr%s of the results stream %s no records of cafe's: %s\n",
+                foreign, foreign == 1 ? "y" : "ies", foreign == 1 ? "is" : "are",
+                c->drain ? "left in Redis" : "not exported");
     const char *why = "";
     if (d.db) {
         int crc = sink_db_close(d.db, rc ? "failed" : "done", &why);

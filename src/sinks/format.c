@@ -424,7 +424,7 @@ int format_csv_marked(const char *line, size_t n) {
 int format_parse_json(const char *line, size_t n, record_t *r) {
     json_t *o = json_loadb(line, n, 0, NULL);
     memset(r, 0, sizeof(*r));
-    if (!json_is_object(o)) {
+    if (!json_is_object(o) || !json_is_string(json_object_get(o, "url"))) {
         json_decref(o);
         return -1;
     }

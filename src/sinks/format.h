@@ -73,7 +73,8 @@ int format_csv_marked(const char *line, size_t n);
 /* A JSON Lines record (one line, without its newline) back into *r (cleared first; free with
  * record_clear). r->error is CAFE_EUNKNOWN for a failure the line only gives as a message
  * (not for the reasons a record that is no failure gives: not HTML, a body cut).
- * 0, -1 when the line is not a JSON object, or CAFE_ENOMEM. */
+ * 0, -1 when the line is not a JSON object with a string "url" (every record has one), or
+ * CAFE_ENOMEM. */
 int format_parse_json(const char *line, size_t n, record_t *r);
 
 #endif

@@ -819,6 +819,40 @@ def test_status_and_results_that_cannot_be_written_say_so():
             2, b"cafe queue: results stopped after 0 records: No space left on device\n"), r
 
 
+def test_drain_deletes_no_entry_it_did_not_export():
+    """An entry of the results stream that is no record of cafe's (another program's XADD,
+    a record some other tool wrote, cut or of another shape) was left out of a CSV export,
+    or copied as it was into JSON Lines (a line no reader of the file takes), and --drain
+    deleted it all the same: gone from Redis and written nowhere. It is kept in Redis now,
+    the export saying how many it left there; the records around it go as ever."""
+    urls, path = url_list("foreign", 30, first=64000)
+    cafe("queue", "push", rs.url("foreign"), path)
+    rc, err = finish(worker(rs.url("foreign")))
+    assert rc == 0, err
+    key = "cafe:{foreign}:results"
+    for fields in (["record", "not json"], ["note", "another program's"],
+                   ["record", '{"url": 5, "status": "x"}']):
+        rs.cmd("XADD", key, "*", *fields)
+    for k in range(2):  # one more record after them
+        more, p2 = url_list(f"foreign{k}", 1, first=64100 + k)
+        cafe("queue", "push", rs.url("foreign"), p2)
+        rc, err = finish(worker(rs.url("foreign")))
+        assert rc == 0, err
+        urls += more
+    for fmt, out in (("--json", "foreign.jsonl"), ("--csv", "foreign.csv")):
+        out = os.path.join(tmp, out)
+        r = cafe("queue", "results", rs.url("foreign"), fmt, "--drain", "-o", out)
+        assert r.returncode == 0, r.stderr
+        assert b"3 entries of the results stream are no records of cafe's: left in Redis" \
+            in r.stderr, r.stderr
+        with open(out, newline="") as f:
+            got = [json.loads(line)["url"] for line in f] if fmt == "--json" else \
+                [row["url"] for row in csv.DictReader(f)]
+        # the JSON drain took every record; the CSV drain after it finds the three alone
+        assert sorted(got) == (sorted(urls) if fmt == "--json" else []), got
+        assert rs.cmd("XLEN", key) == 3, fmt
+
+
 def test_drain_to_a_file_appends_never_overwrites():
     """--drain deletes what it exported: the file is then the records' only copy, so a second
     export (cron) adds to it instead of overwriting the first; CSV keeps one header."""
