@@ -7,6 +7,7 @@
 #include "cafe.h"
 #include "db.h"
 #include "dbopts.h"
+#include "json_scan.h"
 #include "msg.h"
 #include "opts.h"
 #include "stream.h"
@@ -219,6 +220,17 @@ static int put_chunk(qcmd_t *c, dest_t *d, const redisReply *rep, unsigned long 
         const redisReply *fields = rep->element[i]->element[1];
         record_t rec;
         const redisReply *v = record_field(fields);
+        char *url = NULL;
+        /* JSON Lines out: a record as cafe wrote it goes as it is (neither parsed nor
+         * formatted again: a seventh of the instructions) */
+        if (v && !d->db && c->fmt == RECORD_FMT_JSON &&
+            json_scan_record(v->str, v->len, &url, NULL) == 1) {
+            free(url);
+            rc = sink_stream_write_line(d->out, v->str, v->len);
+            ids[(*nids)++] = rep->element[i]->element[0]->str;
+            continue;
+        }
+        free(url);
         rc = v ? format_parse_json(v->str, v->len, &rec) : -1;
         if (rc != 0) {
             *foreign += rc != CAFE_ENOMEM;

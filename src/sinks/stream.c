@@ -295,17 +295,11 @@ static int stream_start(sink_t *s) {
     return 0;
 }
 
-static int stream_write(sink_t *s, const record_t *rec) {
-    stream_t *st = (stream_t *)s;
-    if (st->error)
-        return st->error;
-    int rc = sink_pending_reserve(&st->pending_receipts);
-    if (rc == 0)
-        rc =
-            (st->tty ? format_record_append_tty : format_record_append)(&st->pending, st->fmt, rec);
+/* A record's line was appended to pending (its receipt's room reserved): it leaves at the
+ * flusher's turn. */
+static int queued(stream_t *st, const record_t *rec) {
+    int rc = end_as_the_file(st, &st->pending);
     if (rc != 0)
-        return st->error = rc;
-    if ((rc = end_as_the_file(st, &st->pending)) != 0)
         return st->error = rc;
     sink_pending_add(&st->pending_receipts, rec);
     if (!st->flusher)
@@ -315,6 +309,32 @@ static int stream_write(sink_t *s, const record_t *rec) {
         cafe_event_set(&st->flush_due);
     }
     return 0;
+}
+
+static int stream_write(sink_t *s, const record_t *rec) {
+    stream_t *st = (stream_t *)s;
+    if (st->error)
+        return st->error;
+    int rc = sink_pending_reserve(&st->pending_receipts);
+    if (rc == 0)
+        rc =
+            (st->tty ? format_record_append_tty : format_record_append)(&st->pending, st->fmt, rec);
+    return rc != 0 ? (st->error = rc) : queued(st, rec);
+}
+
+int sink_stream_write_line(sink_t *s, const char *line, size_t n) {
+    stream_t *st = (stream_t *)s;
+    if (st->error)
+        return st->error;
+    int rc = sink_pending_reserve(&st->pending_receipts);
+    if (rc != 0)
+        return st->error = rc;
+    outbuf_put(&st->pending, line, n);
+    outbuf_putc(&st->pending, '\n');
+    if (st->pending.oom)
+        return st->error = CAFE_ENOMEM;
+    record_t none = {0};
+    return queued(st, &none);
 }
 
 static int stream_finish(sink_t *s) {
