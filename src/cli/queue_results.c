@@ -124,7 +124,8 @@ static int note_chunk(qcmd_t *c, dest_t *d) {
     /* a database: its run, continued by the next drain into it (repair_drain) */
     int noted = d->db ? 1 : file_id(sink_stream_fd(d->out), id, sizeof id, &at);
     snprintf(size, sizeof size, "%lld", d->db ? (long long)sink_db_run_id(d->db) : (long long)at);
-    const char *note[] = {id, size, d->db ? c->db : c->output};
+    /* standard output appended to a file (>>) is noted too: the next drain >> it repairs */
+    const char *note[] = {id, size, d->db ? c->db : c->output ? c->output : "standard output"};
     /* with the hold renewed: a chunk is written held (a script: it runs over maxmemory) */
     int held = drainer(c, "renew", NULL, 0, noted ? note : NULL);
     if (held == 1)
@@ -192,7 +193,7 @@ static int repair_drain(qcmd_t *c, dest_t *d, drain_note_t *n) {
             fprintf(stderr,
                     "cafe queue: %s: cut the last %lld bytes, a chunk an earlier --drain wrote "
                     "and did not delete from Redis (stopped): exported again now\n",
-                    msg_quote(c->output), (long long)(now - n->at));
+                    c->output ? msg_quote(c->output) : "standard output", (long long)(now - n->at));
     } else {
         fprintf(stderr,
                 "cafe queue: an earlier --drain into %s stopped before deleting its last chunk "

@@ -1173,6 +1173,32 @@ def test_drain_killed_between_its_sync_and_its_delete():
             assert rc == 0, err
 
 
+def test_drain_appended_to_standard_output_is_noted_and_repaired():
+    """`cafe queue results --drain >> out.jsonl` (a cron job's way) crashed (SIGSEGV) before
+    its first chunk: a regular file is noted in Redis with its path, and standard output
+    has none. It is noted as standard output now; killed between a chunk's sync and its
+    delete (strace, at the second fsync), the next drain >> the same file cuts the chunk
+    and exports it once."""
+    urls, _ = fetched_queue_for_strace("stdoutdrain", 76000)
+    out = os.path.join(tmp, "stdoutdrain.jsonl")
+    with open(out, "ab") as f:
+        r = subprocess.run(["strace", "-f", "-qq", "-o", "/dev/null", "-e",
+                            "inject=fsync:signal=SIGKILL:when=2", CAFE, "queue", "results",
+                            rs.url("stdoutdrain"), "--json", "--drain"], stdout=f,
+                           stderr=subprocess.PIPE, timeout=120, env=env_under_strace())
+    assert r.returncode == -signal.SIGKILL, (r.returncode, r.stderr)
+    left = rs.cmd("XLEN", "cafe:{stdoutdrain}:results")
+    assert left == 1500, left  # the first chunk deleted; the second written, not deleted
+    with open(out, "ab") as f:
+        r = subprocess.run([CAFE, "queue", "results", rs.url("stdoutdrain"), "--json",
+                            "--drain"], stdout=f, stderr=subprocess.PIPE, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert b"standard output: cut the last " in r.stderr, r.stderr
+    got = [json.loads(line)["url"] for line in open(out)]
+    assert sorted(got) == sorted(urls), (len(got), len(set(got)))
+    assert rs.cmd("XLEN", "cafe:{stdoutdrain}:results") == 0
+
+
 def test_two_drains_at_once_export_nothing_twice():
     """Two `results --drain` of one queue at once into two outputs (cron jobs writing dated
     files, one slow): the file lock cannot see it, both read the same records from Redis,
