@@ -103,9 +103,9 @@ static int open_output(const char *path, int append);
  * first, by header_again, when it is empty) and locked as the first was. One stat a loop
  * turn's write. 0, or a negative errno when it cannot be opened or the old one's close
  * failed. */
-static int follow_path(stream_t *st) {
+static int follow_path(stream_t *st, int always) {
     struct stat sb;
-    if (!st->follow || st->pending.len == 0)
+    if (!st->follow || (st->pending.len == 0 && !always))
         return 0;
     if (stat(st->path, &sb) == 0 ? sb.st_dev == st->dev && sb.st_ino == st->ino : errno != ENOENT)
         return 0; /* the same file, or nothing known: written on */
@@ -135,7 +135,7 @@ static int flush_now(stream_t *st) {
     st->flush_armed = 0;
     if (st->error)
         return st->error;
-    st->error = follow_path(st);
+    st->error = follow_path(st, 0);
     if (!st->error)
         st->error = header_again(st);
     st->header_queued = 0;
@@ -359,6 +359,8 @@ static int stream_finish(sink_t *s) {
 
 int sink_stream_sync(sink_t *s, int durable) {
     stream_t *st = (stream_t *)s;
+    if (!st->error)
+        st->error = follow_path(st, 1);
     int rc = flush_now(st);
     /* a pipe or a terminal (EINVAL) has nothing to make durable: its reader owns the records */
     if (rc == 0 && durable && st->fd >= 0 && fsync(st->fd) != 0 && errno != EINVAL)

@@ -1031,6 +1031,60 @@ def test_an_export_whose_output_fails_at_close_says_so():
                                         b"Input/output error\n"), r
 
 
+def test_drain_killed_after_its_file_was_renamed_is_repaired():
+    """--drain -o FILE follows FILE renamed away (logrotate) and notes in Redis, before each
+    chunk, which file and where the chunk begins. The note was taken before the rename was
+    seen: it named the old file while the chunk went to the new one, and a drain killed
+    before the chunk's delete left the next one nothing to cut (\"may be in both\"): the
+    chunk twice in FILE. The note now follows FILE first. A proxy holds the second XRANGE
+    while the test renames FILE, then the second chunk's delete while the test kills the
+    drain."""
+    urls, path = url_list("renamedrain", 1200, first=67000)
+    cafe("queue", "push", rs.url("renamedrain"), path)
+    rc, err = finish(worker(rs.url("renamedrain"), "-c", "50"))
+    assert rc == 0, err
+    out = os.path.join(tmp, "renamedrain.jsonl")
+    at_range, at_delete = threading.Event(), threading.Event()
+    go, killed = threading.Event(), threading.Event()
+    seen = {"XRANGE": 0, "EVALSHA": 0}
+
+    def watch(data):
+        for k in seen:
+            seen[k] += data.count(k.encode())
+        if seen["XRANGE"] == 2 and not at_range.is_set():
+            at_range.set()
+            go.wait(60)
+        if seen["EVALSHA"] >= 5 and not at_delete.is_set():  # take, (note, delete) x 2
+            at_delete.set()
+            killed.wait(60)  # never reaches Redis
+            return False
+    lsock = redis_proxy(watch)
+    try:
+        via = f"redis://127.0.0.1:{lsock.getsockname()[1]}/0?queue=renamedrain"
+        p = subprocess.Popen([CAFE, "queue", "results", via, "--json", "--drain", "-o", out],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            wait_until(lambda: at_range.is_set() or p.poll() is not None, "the second XRANGE")
+            assert at_range.is_set(), p.communicate()
+            os.rename(out, out + ".1")
+            go.set()
+            wait_until(lambda: at_delete.is_set() or p.poll() is not None, "the second delete")
+            assert at_delete.is_set(), p.communicate()
+        finally:
+            go.set()
+            if p.poll() is None:
+                p.kill()
+            p.communicate()
+            killed.set()
+    finally:
+        lsock.close()
+    assert rs.cmd("XLEN", "cafe:{renamedrain}:results") == 200
+    r = cafe("queue", "results", rs.url("renamedrain"), "--json", "--drain", "-o", out)
+    assert r.returncode == 0 and b"cut the last" in r.stderr, r
+    got = [json.loads(line)["url"] for f in (out + ".1", out) for line in open(f)]
+    assert sorted(got) == sorted(urls), (len(got), len(set(got)))
+
+
 def test_drain_onto_a_file_of_another_format_is_refused():
     """--drain appends to -o FILE. A cron job's --csv changed to --json (or the other way)
     appended JSON lines under the CSV header, or CSV rows without one: a file no reader of
