@@ -411,6 +411,22 @@ static void bind_field(sqlite3_stmt *st, const sink_row_t *r, int64_t run, size_
         sqlite3_bind_null(st, i);
 }
 
+/* The database's file deleted or renamed under the run (a cleanup's rm, a rotation): SQLite
+ * commits on into the file it has open, whose rows no name leads to (deleted: gone at the
+ * exit, with status 0). Asked before each commit, so that none goes there: CAFE_EIO with why
+ * set, the batch not committed (--resume fetches it for the file at the path). */
+static int moved(job_t *j) {
+    int has_moved = 0;
+    if (sqlite3_file_control(j->l->db, "main", SQLITE_FCNTL_HAS_MOVED, &has_moved) != SQLITE_OK ||
+        !has_moved)
+        return 0;
+    snprintf(j->why, SINK_WHY_MAX,
+             "committing: the database was deleted or renamed under the run (its path leads "
+             "to no file, or another): stopping; --resume writes the rest to the file at the "
+             "path");
+    return CAFE_EIO;
+}
+
 static int do_insert(void *arg) {
     job_t *j = arg;
     lite_t *l = j->l;
@@ -436,6 +452,8 @@ static int do_insert(void *arg) {
         rc = fail(j, "writing");
     }
     sqlite3_reset(l->ins);
+    if (rc == 0)
+        rc = moved(j);
     if (rc == 0)
         rc = exec(j, "COMMIT", "committing");
     if (rc != 0 && !sqlite3_get_autocommit(l->db))

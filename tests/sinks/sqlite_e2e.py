@@ -445,6 +445,38 @@ def test_another_writer_holding_the_database_makes_the_run_wait():
     assert query(out, "SELECT status FROM runs") == [("done",)]
 
 
+def test_a_database_deleted_under_the_run_stops_it_then_resume_finishes():
+    """The database file deleted under a run (a cleanup script, `rm results.sqlite*`): SQLite
+    went on committing into the unlinked file, and the run ended with status 0, every row
+    after the delete in a file no name led to, gone at the exit. Before each commit the
+    sink now asks SQLite whether its file was moved or deleted (SQLITE_FCNTL_HAS_MOVED):
+    the batch is not committed, the run stops with status 2, and --resume fetches what the
+    file at the path does not hold. The gate (dbtest.Gate) holds the rows after the 300th
+    until the files are gone."""
+    gate = dbtest.Gate()
+    u = [fx.url(i % SITES, f"/page/{i}?delay=5") for i in range(1000)]
+    u.insert(300, gate.url)
+    out = db_path("deleted.sqlite")
+    p = subprocess.Popen([CAFE, "titles", "-q", "-c", "10", "--timeout", "150", "-o", out,
+                          lists.write(u)], stderr=subprocess.PIPE)
+    try:
+        dbtest.wait_until(lambda: count(out) >= 100 or p.poll() is not None)
+        assert p.poll() is None, p.communicate()[1]
+        for suffix in ("", "-wal", "-shm"):
+            os.unlink(out + suffix)
+        gate.release()
+        _, err = p.communicate(timeout=300)
+    finally:
+        gate.close()
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 2 and b"deleted or renamed" in err, (p.returncode, err)
+    r = cafe("titles", "-q", "--timeout", "150", "--resume", "-o", out, lists.write(u))
+    assert r.returncode == 0, r.stderr
+    got = [x[0] for x in query(out, "SELECT url FROM titles")]
+    assert sorted(got) == sorted(u), (len(got), len(set(got)))
+
+
 def test_another_writer_holding_the_database_at_start_makes_the_run_wait():
     """The same writer holding the file when cafe starts (a cron job's run beginning during
     a CREATE INDEX): the start failed after SQLite's 10 s busy timeout, "cannot write:
