@@ -129,8 +129,9 @@ static int note_chunk(qcmd_t *c, dest_t *d) {
     /* with the hold renewed: a chunk is written held (a script: it runs over maxmemory) */
     int held = drainer(c, "renew", NULL, 0, noted ? note : NULL);
     if (held == 1)
-        redis_set_error(c->r, "this drain's hold on the queue ended (a chunk took over a "
-                              "minute) and another drain may have it: stopping");
+        redis_set_error(c->r, "this drain's hold on the queue ended (held up for over a "
+                              "minute: a full pipe, Redis unanswering) and another drain may "
+                              "have it: stopping");
     return held == 1 ? CAFE_EIO : held;
 }
 
@@ -472,10 +473,31 @@ static int take_drain(qcmd_t *c) {
     return rc;
 }
 
+/* The drain's hold, renewed every third of it while the drain runs: renewed only before
+ * each chunk, a chunk that took longer than the hold (its commit waiting for a database
+ * another writer holds, as the sinks wait) let it lapse, and the next drain (cron, into
+ * another output) exported the same records. One that is lost (another drain has it) stops
+ * this one at its next chunk (note_chunk). A stream blocked in write() (a full pipe) holds
+ * the loop, and this task with it: to a pipe a drain is at least once (cafe.1). */
+static int renew_task(void *arg, void **value) {
+    qcmd_t *c = arg;
+    (void)value;
+    while (cafe_task_sleep(DRAIN_HOLD_MS / 3) == 0)
+        (void)drainer(c, "renew", NULL, 0, NULL);
+    return 0;
+}
+
 int qcmd_results(qcmd_t *c) {
     if (c->drain && take_drain(c) != 0)
         return 2;
+    cafe_task_t *renewer = NULL;
+    if (c->drain && cafe_task_spawn(&renewer, renew_task, c, NULL) != 0)
+        renewer = NULL; /* renewed at each chunk only */
     int code = export_results(c);
+    if (renewer) {
+        cafe_task_cancel(renewer);
+        (void)cafe_task_join(renewer, NULL);
+    }
     if (c->drain)
         (void)drainer(c, "give", NULL, 0, NULL); /* else it ends by itself */
     return code;

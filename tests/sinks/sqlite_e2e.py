@@ -6,6 +6,7 @@ import select
 import sqlite3
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -648,6 +649,47 @@ def test_queue_results_export_and_drain():
     finally:
         rs.close()
 
+
+
+def test_a_drain_waiting_for_a_locked_database_keeps_its_hold():
+    """One --drain of a queue at a time: a drain holds the queue for 60 s, renewed at each
+    chunk. A chunk that took longer (its commit waiting for a database another writer
+    holds, as the sink waits) let the hold lapse, and the next cron drain, into another
+    output, took the queue and exported the same records: each of them in both outputs
+    once the first went on and deleted them. The hold is now renewed every 20 s while the
+    drain runs: the second drain is refused. Another connection holds the database's write
+    lock until the first drain's hold would have lapsed (its key's time to live, or 75 s)."""
+    rs = RedisServer()
+    try:
+        urls = dbtest.queue_with_results(rs, fx, "hold", 1500, SITES)
+        a, b = db_path("hold-a.sqlite"), db_path("hold-b.sqlite")
+        # the tables first (another queue's export): the drain then waits at its commit
+        assert cafe("queue", "results", rs.url("none"), "--db", "sqlite:" + a).returncode == 0
+        other = sqlite3.connect(a, timeout=60, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        p = subprocess.Popen([CAFE, "queue", "results", rs.url("hold"), "--db", "sqlite:" + a,
+                              "--drain"], stderr=subprocess.PIPE)
+        try:
+            ready, _, _ = select.select([p.stderr], [], [], 60)
+            line = p.stderr.readline() if ready else b""
+            assert b"locked by another writer; waiting" in line, line
+            key, t0 = "cafe:{hold}:drainer", time.monotonic()
+            dbtest.wait_until(lambda: rs.cmd("PTTL", key) == -2 or time.monotonic() > t0 + 75,
+                              limit=90)
+            r = cafe("queue", "results", rs.url("hold"), "--db", "sqlite:" + b, "--drain")
+            assert r.returncode == 2 and b"another cafe queue results --drain" in r.stderr, r
+        finally:
+            other.execute("COMMIT")
+            other.close()
+            _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        got = [x[0] for x in query(a, "SELECT url FROM titles")]
+        if os.path.exists(b):
+            got += [x[0] for x in query(b, "SELECT url FROM titles")]
+        assert sorted(got) == sorted(urls), (len(got), len(set(got)))
+        assert rs.cmd("XLEN", "cafe:{hold}:results") == 0
+    finally:
+        rs.close()
 
 
 def test_queue_drain_deletes_nothing_of_a_chunk_with_a_row_refused():
