@@ -6,10 +6,26 @@
 #include "db_driver.h"
 #include "text.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <uv.h>
+
+/* A server gone without a reset (powered off, a NAT or firewall that dropped the state) while
+ * data waits for its acknowledgement: TCP retransmits it for about 15 minutes (tcp_retries2),
+ * and keepalives probe only a connection with nothing unacknowledged. A wait longer than
+ * PEER_CHECK_MS looks at the socket: bytes waiting in its send queue (SIOCOUTQ) and nothing
+ * acknowledged for PEER_SILENT_MS (TCP_INFO) is a peer gone. Not tcp_user_timeout, which Linux
+ * applies to a window that stays closed too: it ended the connection to a server alive but not
+ * reading for a while (a stalled disk, a row lock its insert waits for), whose kernel
+ * acknowledges each window probe. */
+enum { PEER_CHECK_MS = 10000, PEER_SILENT_MS = 30000 };
 
 struct pgc {
     PGconn *conn;
@@ -17,6 +33,7 @@ struct pgc {
     int fd;
     cafe_future_t *waiting;
     char sqlstate[6]; /* of the last statement that failed */
+    int gone;         /* wait_io found the peer gone (peer_gone) */
 };
 
 static void on_poll(uv_poll_t *h, int status, int events) {
@@ -46,7 +63,7 @@ static void drop_poll(pgc_t *c) {
 }
 
 /* Waits until the socket is ready for events; returns the ready events or a negative code. */
-static int wait_io(pgc_t *c, int events) {
+static int wait_io_once(pgc_t *c, int events) {
     int fd = PQsocket(c->conn);
     if (fd < 0)
         return CAFE_ECONNRESET;
@@ -76,6 +93,36 @@ static int wait_io(pgc_t *c, int events) {
     return cafe_future_wait(&f, NULL);
 }
 
+/* Is the peer of fd (TCP; not a Unix socket) gone? See PEER_CHECK_MS. */
+static int peer_gone(int fd) {
+    struct tcp_info ti;
+    socklen_t n = sizeof ti;
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &n) != 0 ||
+        n < offsetof(struct tcp_info, tcpi_last_ack_recv) + sizeof ti.tcpi_last_ack_recv)
+        return 0;
+    /* bytes waiting: sent and unacknowledged, or unsent (a blackholed route sends nothing) */
+    int queued = 0;
+    return ioctl(fd, SIOCOUTQ, &queued) == 0 && queued > 0 &&
+           ti.tcpi_last_ack_recv >= PEER_SILENT_MS;
+}
+
+/* Waits until the socket is ready for events; returns the ready events or a negative code
+ * (CAFE_ECONNRESET when its peer is gone: peer_gone, asked every PEER_CHECK_MS). */
+static int wait_io(pgc_t *c, int events) {
+    for (;;) {
+        int fd = PQsocket(c->conn);
+        cafe_deadline_t d;
+        int scoped = cafe_deadline_begin(&d, PEER_CHECK_MS) == 0;
+        int rc = wait_io_once(c, events);
+        if (!scoped || cafe_deadline_end(&d) != CAFE_ETIMEDOUT)
+            return rc;
+        if (peer_gone(fd)) {
+            c->gone = 1;
+            return CAFE_ECONNRESET;
+        }
+    }
+}
+
 /* libpq's messages end with a newline and put hints on lines of their own ("\n\tIs the
  * server running..."); ours are one line: each run of blanks holding a line end or a tab is
  * one space, and none is left at the end. The server's text may hold any other character (it
@@ -102,6 +149,19 @@ static void set_why(char *why, const char *what, const char *msg) {
     text_safe_copy(why, SINK_WHY_MAX, one_line);
 }
 
+/* Why the connection was lost: libpq's words, or wait_io's. */
+static const char *lost_why(pgc_t *c) {
+    return c->gone ? "the server acknowledged nothing sent for 30 s (gone without a reset)"
+                   : PQerrorMessage(c->conn);
+}
+
+/* A statement on a connection whose peer wait_io found gone: lost, as libpq says of one
+ * whose socket failed (its caller reconnects). */
+static int gone(pgc_t *c, char *why) {
+    set_why(why, "connection lost", lost_why(c));
+    return CAFE_ECONNRESET;
+}
+
 /* NOTICEs ("relation already exists, skipping") are the server talking to itself. */
 static void ignore_notice(void *arg, const char *message) {
     (void)arg;
@@ -113,17 +173,17 @@ int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *wh
     pgc_t *c = calloc(1, sizeof(*c));
     /* Defaults the URI may override (it is expanded after them): TCP keepalives, so that a
      * server that vanished without a reset is noticed within a minute, not two hours, while
-     * the connection is idle; and tcp_user_timeout for while it is not: keepalives probe
-     * only a connection with nothing unacknowledged, and a batch sent to a vanished server
-     * was retransmitted for about 15 minutes (tcp_retries2), the run waiting for its reply
-     * all along. 30 s without an acknowledgement ends it (the run reconnects); the
-     * server's own slowness does not count, its kernel acknowledges. After them, what the
-     * URI may not change: cafe's text is UTF-8, whatever PGCLIENTENCODING, the URI or the
+     * the connection is idle (while data waits for its acknowledgement: wait_io). After
+     * them, what it may not: cafe's text is UTF-8, whatever PGCLIENTENCODING, the URI or the
      * database's encoding would make the server take it for (LATIN1 stored mojibake). */
-    const char *keys[] = {
-        "keepalives_idle", "keepalives_interval", "keepalives_count",          "tcp_user_timeout",
-        "dbname",          "client_encoding",     "fallback_application_name", NULL};
-    const char *vals[] = {"30", "10", "3", "30000", conninfo, "UTF8", "cafe", NULL};
+    const char *keys[] = {"keepalives_idle",
+                          "keepalives_interval",
+                          "keepalives_count",
+                          "dbname",
+                          "client_encoding",
+                          "fallback_application_name",
+                          NULL};
+    const char *vals[] = {"30", "10", "3", conninfo, "UTF8", "cafe", NULL};
     if (!c || !(c->conn = PQconnectStartParams(keys, vals, 1))) {
         free(c);
         return CAFE_ENOMEM;
@@ -229,7 +289,7 @@ static int read_results(pgc_t *c, PGresult **res, int (*row)(void *, const PGres
             break;
     }
     if (rc == 0 && PQstatus(c->conn) == CONNECTION_BAD) {
-        set_why(why, "connection lost", PQerrorMessage(c->conn));
+        set_why(why, "connection lost", lost_why(c));
         rc = CAFE_ECONNRESET;
     }
     return rc ? rc : cb;
@@ -239,6 +299,8 @@ int pgc_exec(pgc_t *c, const char *sql, int nparams, const char *const *params, 
              int (*row)(void *arg, const PGresult *r), void *arg, char *why) {
     if (res)
         *res = NULL;
+    if (c->gone) /* libpq still thinks it waits for the statement before */
+        return gone(c, why);
     c->sqlstate[0] = '\0';
     int sent = nparams ? PQsendQueryParams(c->conn, sql, nparams, NULL, params, NULL, NULL, 0)
                        : PQsendQuery(c->conn, sql);
@@ -250,7 +312,7 @@ int pgc_exec(pgc_t *c, const char *sql, int nparams, const char *const *params, 
         row = NULL;
     int rc = flush_out(c);
     if (rc < 0) {
-        set_why(why, "connection lost", PQerrorMessage(c->conn));
+        set_why(why, "connection lost", lost_why(c));
         return rc;
     }
     rc = read_results(c, res, row, arg, why);
@@ -284,6 +346,8 @@ static int put_copy(pgc_t *c, const char *data, size_t len) {
 
 int pgc_copy_in(pgc_t *c, const char *sql, const char *data, size_t len, char *why) {
     c->sqlstate[0] = '\0';
+    if (c->gone)
+        return gone(c, why);
     if (!PQsendQuery(c->conn, sql)) {
         set_why(why, "cannot send", PQerrorMessage(c->conn));
         return PQstatus(c->conn) == CONNECTION_BAD ? CAFE_ECONNRESET : CAFE_EIO;
@@ -292,7 +356,7 @@ int pgc_copy_in(pgc_t *c, const char *sql, const char *data, size_t len, char *w
     if (rc == 0)
         rc = wait_result(c);
     if (rc < 0) {
-        set_why(why, "connection lost", PQerrorMessage(c->conn));
+        set_why(why, "connection lost", lost_why(c));
         return rc;
     }
     PGresult *r = PQgetResult(c->conn);
@@ -305,7 +369,7 @@ int pgc_copy_in(pgc_t *c, const char *sql, const char *data, size_t len, char *w
     PQclear(r);
     rc = put_copy(c, data, len);
     if (rc < 0) {
-        set_why(why, "connection lost", PQerrorMessage(c->conn));
+        set_why(why, "connection lost", lost_why(c));
         return rc;
     }
     return read_results(c, NULL, NULL, NULL, why);

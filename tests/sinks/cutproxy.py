@@ -17,6 +17,8 @@ class CutProxy:
         self.lock = threading.Lock()
         self.pairs = []  # (client, server) sockets
         self.kept = []  # server sides of cut connections, left open
+        self.flowing = threading.Event()  # cleared by pause(): client bytes are not read
+        self.flowing.set()
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self):
@@ -29,19 +31,29 @@ class CutProxy:
             u.connect(self.upstream)
             with self.lock:
                 self.pairs.append((c, u))
-            threading.Thread(target=self._pump, args=(c, u), daemon=True).start()
+            threading.Thread(target=self._pump, args=(c, u, self.flowing), daemon=True).start()
             threading.Thread(target=self._pump, args=(u, c), daemon=True).start()
 
     @staticmethod
-    def _pump(src, dst):
+    def _pump(src, dst, flowing=None):
         try:
             while True:
+                if flowing:
+                    flowing.wait()
                 data = src.recv(65536)
                 if not data:
                     break
                 dst.sendall(data)
         except OSError:
             pass
+
+    def pause(self):
+        """Stops reading what clients send (a server alive but not reading: its kernel still
+        acknowledges, with a window that closes); resume() reads on."""
+        self.flowing.clear()
+
+    def resume(self):
+        self.flowing.set()
 
     def cut(self):
         """Resets every client connection; the server's sides stay open, unread."""

@@ -5,6 +5,7 @@ import os
 import random
 import select
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -290,9 +291,10 @@ def test_a_server_that_vanishes_silently_is_noticed_in_bounded_time():
     """A server (or the path to it) gone without a reset (a machine powered off, a NAT or
     firewall that dropped the connection's state): a batch sent was never acknowledged, and
     libpq waited for its reply while TCP retransmitted it for about 15 minutes
-    (tcp_retries2); the keepalives cafe sets probe only an idle connection. cafe sets
-    tcp_user_timeout too: data unacknowledged for 30 s ends the connection, and the run
-    reconnects. Here the proxy's address, 127.0.0.2, is made a blackhole route (packets to it
+    (tcp_retries2); the keepalives cafe sets probe only an idle connection. cafe now ends
+    a connection whose send queue holds bytes while nothing was acknowledged for 30 s
+    (TCP_INFO, looked at every 10 s of a wait), and the run reconnects. Here the proxy's
+    address, 127.0.0.2, is made a blackhole route (packets to it
     dropped, no reset) once rows are committed and the gate opens; when cafe says it is
     reconnecting, the route goes and the run ends with every URL once."""
     route = ["ip", "route", "add", "blackhole", "127.0.0.2/32", "table", "local"]
@@ -325,6 +327,52 @@ def test_a_server_that_vanishes_silently_is_noticed_in_bounded_time():
         assert len(got) == len(set(got)) == len(u) and set(got) == set(u), len(got)
     finally:
         subprocess.run(["ip", "route", "del", *route[3:]], capture_output=True)
+        if p and p.poll() is None:
+            p.kill()
+            p.communicate()
+        gate.close()
+        px.close()
+
+
+def test_a_server_alive_but_not_reading_is_waited_for():
+    """A server alive but not reading a batch for a while (a stalled disk, a row lock its
+    insert waits for): its kernel acknowledges the window probes of a full window.
+    tcp_user_timeout (which Linux applies to a window that stays closed too) ended such a
+    connection after 30 s, and the run reconnected and sent the batch again, or gave up
+    after 2 minutes of it, where it should wait as for a locked table. cafe now ends a
+    connection only when its peer acknowledges nothing for 30 s while data waits for it
+    (TCP_INFO). The proxy stops reading cafe's bytes for 45 s while a batch of long URLs
+    (far more than the sockets' buffers) is sent; no reconnection, every URL once."""
+    px = CutProxy(os.path.join(pg.dir, ".s.PGSQL.5432"))
+    px.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)  # the accepted inherit it
+    gate = dbtest.Gate()
+    p = None
+    try:
+        pad = "x" * 7000
+        u = gated([fx.url(i % SITES, f"/page/{190000 + i}?{pad}") for i in range(3000)],
+                  gate, 300)
+        uri = f"postgresql://cafe@127.0.0.1:{px.port}/cafe?table=stalled&sslmode=disable"
+        p = subprocess.Popen([CAFE, "titles", "-q", "-c", "20", "--timeout", "150", "--db", uri,
+                              lists.write(u)], env=pg.env(), stderr=subprocess.PIPE)
+        dbtest.wait_until(lambda: count("stalled") >= 200 or p.poll() is not None)
+        assert p.poll() is None, ("the run ended before the fault", p.communicate())
+        px.pause()
+        gate.release()
+        err, deadline = b"", time.monotonic() + 45
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([p.stderr], [], [], deadline - time.monotonic())
+            chunk = os.read(p.stderr.fileno(), 4096) if ready else b""
+            if ready and not chunk:
+                break
+            err += chunk
+        px.resume()
+        _, rest = p.communicate(timeout=300)
+        err += rest
+        assert p.returncode == 0 and b"reconnecting" not in err, (p.returncode, err)
+        got = [x[0] for x in rows("stalled")]
+        assert len(got) == len(set(got)) == len(u) and set(got) == set(u), len(got)
+    finally:
+        px.resume()
         if p and p.poll() is None:
             p.kill()
             p.communicate()
