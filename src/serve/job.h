@@ -18,7 +18,8 @@ struct srv_job {
     srv_job_t *next; /* the server's list, newest first */
     srv_t *srv;
     char id[17];
-    int refs; /* the list, the runner, each results stream */
+    char client[SRV_CLIENT_MAX]; /* who posted it (srv_client_of); empty: loaded at a restart */
+    int refs;                    /* the list, the runner, each results stream */
     int state, cancel;
     int deleted; /* cancelled by DELETE: cancelled, even if the service is stopping then */
     char *urls;  /* the URL lines, back to back, each followed by a NUL */

@@ -487,8 +487,36 @@ void srv_jobs_refuse(srv_req_t *r) {
         MHD_add_response_header(r->resp, "Retry-After", "5");
 }
 
+/* The jobs client holds, running or queued. One client could post --max-jobs lists at once
+ * and every other client was refused (429) until one of its jobs was over: a user's batch of
+ * big lists shut the team out of the service for hours. */
+static size_t client_jobs(const srv_t *s, const char *client) {
+    size_t n = 0;
+    for (const srv_job_t *j = s->jobs; j; j = j->next)
+        n += !srv_job_over(j) && strcmp(j->client, client) == 0;
+    return n;
+}
+
+int srv_jobs_client_refused(srv_req_t *r) {
+    char client[SRV_CLIENT_MAX], msg[SRV_CLIENT_MAX + 160];
+    srv_client_of(r->srv, r->conn, client, sizeof client);
+    size_t n = client_jobs(r->srv, client);
+    if (n < r->srv->o.max_client_jobs)
+        return 0;
+    snprintf(msg, sizeof msg,
+             "%s has %zu jobs running or queued, as many as one client may: try again when one "
+             "is over (see --max-client-jobs)",
+             client, n);
+    srv_reply_error(r, 429, msg);
+    if (r->resp)
+        MHD_add_response_header(r->resp, "Retry-After", "5");
+    return 1;
+}
+
 void srv_jobs_post(srv_req_t *r) {
     srv_t *s = r->srv;
+    if (srv_jobs_client_refused(r))
+        return;
     if (srv_jobs_full(s) || !make_room(s)) {
         srv_jobs_refuse(r);
         return;
@@ -498,6 +526,7 @@ void srv_jobs_post(srv_req_t *r) {
         srv_reply_error(r, 503, "out of memory");
         return;
     }
+    srv_client_of(s, r->conn, j->client, sizeof j->client);
     const char *why = NULL;
     char msg[160];
     unsigned bad = parse_body(r, j, &why, msg, sizeof msg);

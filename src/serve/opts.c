@@ -84,6 +84,24 @@ static const cli_opt_t rows[] = {
      "jobs running at once, resumed ones too: a restart\nqueues the rest (the lists being "
      "received share N\ntimes --max-body of memory)",
      NULL},
+    {CLI_OPT_SIZE, "max-client-jobs", 0, "N", F(max_client_jobs), 1, 1e6, 0, NULL,
+     "--max-jobs less one", NULL,
+     "jobs one client may have running or queued, so that\nno client takes every slot of "
+     "--max-jobs",
+     "Jobs one client may have running or queued at once, so that a client posting list after\n"
+     "list cannot take every slot of --max-jobs and have every other client refused until its\n"
+     "jobs are over: its next job is refused (429, Retry-After) while the others are served\n"
+     "(with --max-jobs 1 the default is 1). A client is the peer's address (an IPv6 one by its\n"
+     "/64), or with --client-header the address a reverse proxy names."},
+    {CLI_OPT_STRING, "client-header", 0, "NAME", F(client_header), 0, 0, 0, NULL, NULL, NULL,
+     "behind a reverse proxy: the header that names the\nclient (X-Real-IP, X-Forwarded-For: "
+     "its last\naddress), for --max-client-jobs",
+     "Behind a reverse proxy, whose address every request comes from: the header it names the\n"
+     "client in, for --max-client-jobs (nginx: proxy_set_header X-Real-IP $remote_addr, then\n"
+     "--client-header X-Real-IP). Of X-Forwarded-For, which the client may start itself, the\n"
+     "last address is taken: the one the proxy appended. Give it only when every request comes\n"
+     "through that proxy: a client that reaches the service directly could name any client\n"
+     "it likes. A request without the header is its peer's."},
     {CLI_OPT_SIZE, "jobs-kept", 0, "N", F(jobs_kept), 1, 1e6, 0, "64", NULL, NULL,
      "jobs kept for their results (the oldest finished go)", NULL},
     {CLI_OPT_SIZE, "max-connections", 0, "N", F(max_connections), 1, 1e6, 0, "1024", NULL, NULL,
@@ -178,6 +196,8 @@ int srv_opts_parse(srv_opts_t *o, int argc, char **argv) {
         fprintf(stderr, "cafe serve: %s: %s\n", from, why);
         return 2;
     }
+    if (o->max_client_jobs == 0) /* the default: one slot stays for the other clients */
+        o->max_client_jobs = o->max_jobs > 1 ? o->max_jobs - 1 : 1;
     if (!o->data_dir && o->db && jobs_beside_db(o) != 0)
         return 2;
     cli_ca_env_read("serve", &o->fetch);

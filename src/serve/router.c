@@ -365,8 +365,11 @@ static int refuse_early(srv_req_t *r, const char *path, const char *method, cons
                           : 0;
     if (bad_cs)
         return srv_reply_error(r, bad_cs, why), 1;
+    /* before the client sends a list for nothing */
+    if (r->route == SRV_R_JOBS && srv_jobs_client_refused(r))
+        return 1;
     if (r->route == SRV_R_JOBS && srv_jobs_full(s))
-        return srv_jobs_refuse(r), 1; /* before the client sends a list for nothing */
+        return srv_jobs_refuse(r), 1;
     return 0;
 }
 

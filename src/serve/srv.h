@@ -24,6 +24,8 @@ typedef struct srv_opts {
     uint64_t cache_ttl_ms;
     size_t cache_bytes;
     size_t max_job_urls, max_body, max_jobs, max_connections, jobs_kept;
+    size_t max_client_jobs;    /* of max_jobs, those one client may hold (srv_client_of) */
+    const char *client_header; /* a proxy's header naming the client (X-Real-IP); NULL: none */
     uint64_t header_timeout_ms, request_timeout_ms, shutdown_grace_ms;
     uint64_t sse_ping_ms; /* an idle SSE results stream's comment period; 0 = none */
     const char *data_dir; /* job spools; NULL = an unlinked file in $TMPDIR */
@@ -215,6 +217,9 @@ void srv_jobs_post(srv_req_t *r);
  * 429, at the head of the POST (its list not sent for nothing) and again after its body. */
 int srv_jobs_full(const srv_t *s);
 void srv_jobs_refuse(srv_req_t *r);
+/* Whether the client that sent r holds --max-client-jobs jobs (running or queued), so that
+ * its next one is refused: then 1, r answered 429, at the head and again after the body. */
+int srv_jobs_client_refused(srv_req_t *r);
 void srv_job_get(srv_req_t *r, const char *rest, const char *method);
 void srv_jobs_cancel_all(srv_t *s);
 /* Jobs running, and database runs of queued jobs that ended being ended: what a stop waits
@@ -229,6 +234,11 @@ void srv_results_start(srv_req_t *r, srv_job_t *job, const char *method);
 void srv_results_detach(srv_req_t *r);
 /* Resumes every SSE stream waiting for a record, to send a comment (--sse-ping). */
 void srv_results_ping(srv_t *s);
+
+/* client.c: who sent a request, for --max-client-jobs: --client-header's address (its last,
+ * the proxy's own), else the peer's; an IPv6 address by its /64. */
+#define SRV_CLIENT_MAX 64
+void srv_client_of(const srv_t *s, struct MHD_Connection *conn, char *out, size_t size);
 
 /* origin.c: NULL when an API request may go on; why not when a browser sent it for a page
  * of another origin, or, without a token, under a name that is not loopback (DNS rebinding). */

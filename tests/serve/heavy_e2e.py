@@ -486,7 +486,7 @@ def test_a_restart_resumes_no_more_jobs_at_once_than_max_jobs():
     args = ("-q", "--allow-private", "--shutdown-grace", "0.2", "--data-dir", d,
             "--timeout", "3600")
     gate = Gate()
-    srv = Serve(*args, "--max-jobs", "10")
+    srv = Serve(*args, "--max-jobs", "10", "--max-client-jobs", "10")
     try:
         ids = []
         for i in range(10):
@@ -592,7 +592,7 @@ def test_a_cancelled_jobs_run_says_cancelled_in_the_database():
     args = ("-q", "--allow-private", "--shutdown-grace", "0.2", "--db", f"sqlite:{dbpath}",
             "--timeout", "3600")
     gate = Gate()
-    srv = Serve(*args, "--max-jobs", "3")
+    srv = Serve(*args, "--max-jobs", "3", "--max-client-jobs", "3")
     try:
         ids = [post_job(srv, [gate.url(f"/{i}"), fx.url(0, f"/page/{i}")])[2]["id"]
                for i in range(3)]
@@ -632,7 +632,7 @@ def test_a_queued_jobs_run_left_running_by_a_kill_says_interrupted_at_the_next_s
     args = ("-q", "--allow-private", "--shutdown-grace", "0.2", "--db", f"sqlite:{dbpath}",
             "--timeout", "3600")
     gate = Gate()
-    srv = Serve(*args, "--max-jobs", "3")
+    srv = Serve(*args, "--max-jobs", "3", "--max-client-jobs", "3")
     try:
         ids = [post_job(srv, [gate.url(f"/{i}")])[2]["id"] for i in range(3)]
         gate.wait_arrived(3)

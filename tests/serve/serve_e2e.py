@@ -804,6 +804,63 @@ def test_job_json_body_and_limits():
         s.stop()
 
 
+def post_from(s, source, urls, headers=None):
+    """POST a job from the loopback address source (a client of its own)."""
+    import http.client
+    c = http.client.HTTPConnection(s.host, s.port, timeout=PATIENCE,
+                                   source_address=(source, 0))
+    try:
+        c.request("POST", "/v1/jobs", body="\n".join(urls) + "\n",
+                  headers={"Content-Type": "text/plain", **(headers or {})})
+        r = c.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, json.loads(r.read())
+    finally:
+        c.close()
+
+
+def test_one_client_cannot_take_every_job_slot():
+    # one client posted --max-jobs lists and every other client was refused (429) until one
+    # of its jobs was over: by default a client holds at most --max-jobs less one
+    gate = Gate()
+    s = Serve("--allow-private", "-q", "--max-jobs", "4", "--timeout", "3600")
+    try:
+        mine = [post_from(s, "127.0.0.2", [gate.url(f"/a{i}")]) for i in range(3)]
+        assert [m[0] for m in mine] == [202] * 3, mine
+        status, h, err = post_from(s, "127.0.0.2", [gate.url("/a3")])
+        assert status == 429 and h["retry-after"] == "5", (status, err)
+        assert err["error"].startswith("127.0.0.2 has 3 jobs running or queued"), err
+        status, _, other = post_from(s, "127.0.0.3", [gate.url("/b")])
+        assert status == 202, other  # another client is served
+        status, _, err = post_from(s, "127.0.0.4", [gate.url("/c")])
+        assert status == 429 and "see --max-jobs" in err["error"], err  # now the service is full
+        # a job over is a slot back for its client
+        assert s.json("DELETE", f"/v1/jobs/{mine[0][2]['id']}")[0] == 200
+        wait_job(s, mine[0][2]["id"])
+        assert post_from(s, "127.0.0.2", [gate.url("/a4")])[0] == 202
+    finally:
+        s.stop()
+    # behind a proxy every request comes from its address: --client-header names the client,
+    # by the last address of X-Forwarded-For (the proxy's own; the client writes the rest),
+    # an IPv6 one by its /64
+    s = Serve("--allow-private", "-q", "--max-jobs", "4", "--max-client-jobs", "1",
+              "--client-header", "X-Forwarded-For", "--timeout", "3600")
+    try:
+        def via(xff, path):
+            return post_from(s, "127.0.0.1", [gate.url(path)],
+                             {"X-Forwarded-For": xff} if xff else None)
+        assert via("10.0.0.1", "/x1")[0] == 202
+        status, _, err = via("10.0.0.9, 10.0.0.1", "/x2")
+        assert status == 429 and err["error"].startswith("10.0.0.1 has 1 jobs"), err
+        assert via("2001:db8::1", "/x3")[0] == 202
+        status, _, err = via("2001:db8::2", "/x4")
+        assert status == 429 and err["error"].startswith("2001:db8::/64 has 1 jobs"), err
+        assert via(None, "/x5")[0] == 202  # without the header: the peer
+        assert via(None, "/x6")[0] == 429
+    finally:
+        s.stop()
+        gate.close()
+
+
 def test_a_line_too_long_is_recorded_as_cafe_titles_records_it():
     # over 8192 bytes a line is not fetched: its record names its first 1024 bytes
     long_line = "http://127.0.0.1/" + "a" * 9000
