@@ -320,6 +320,18 @@ def test_a_job_the_service_stopped_is_said_to_resume_at_a_restart():
         # (a status request in the meantime may have been answered 503 first)
         b.wait_for("document.getElementById('message').textContent"
                    ".startsWith('The service stopped before the job finished')")
+        # restarted on its address (a deploy): the page follows the job on, each row once,
+        # where it stayed at the stop's count until reloaded, which forgot the job
+        stopping = Serve("-q", "--allow-private", "--data-dir", d, "--timeout", "3600",
+                         "--listen", f"127.0.0.1:{stopping.port}")
+        stopped = False
+        gate.open()
+        b.wait_for("/2 \\/ 2 .* done$/.test(document.getElementById('counts').textContent)")
+        b.wait_for("!document.getElementById('start').disabled")
+        rows = b.eval("[...document.querySelectorAll('#results tbody tr')]"
+                      ".map(tr => +tr.children[0].textContent)")
+        assert sorted(rows) == [1, 2], rows
+        assert b.eval("document.getElementById('message').textContent") == ""
     finally:
         if not stopped:
             stopping.stop()

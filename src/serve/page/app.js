@@ -71,8 +71,7 @@ function addRow(n, rec) {
 // good while the counts said "done": it is asked for again, as an EventSource would, with
 // the id of the last event received (Last-Event-ID), from which the service goes on, so
 // that no record comes twice. A few tries, further apart each time.
-async function streamResults(id) {
-  const at = { last: null };
+async function streamResults(id, at) {
   for (let tries = 0; ; tries++) {
     try {
       const state = await streamOnce(id, at);
@@ -178,21 +177,55 @@ async function start() {
     $("job").hidden = false;
     showStatus(st);
     poll();
-    // The service stopped: its status is not served any more (503), and the job resumes
-    // only when the service is started again with its --data-dir.
-    if (await streamResults(st.id) === "interrupted") {
-      job.interrupted = true;
-      clearTimeout(poller);
-      say("The service stopped before the job finished (interrupted): a restart with " +
-        "--data-dir resumes it.");
-      $("cancel").disabled = true;
-    } else {
-      poll();
-    }
+    await follow(st.id);
   } catch (e) {
     say(e.message);
   } finally {
     $("start").disabled = false;
+  }
+}
+
+// The job's results until it is over. The service stopped: its status is not served any more
+// (503), and the job resumes only when the service is started again with its --data-dir.
+// The page said so and left it there: after a restart (a deploy, systemctl restart) the job
+// ran on, but the table and the counts stayed where the stop left them until the page was
+// reloaded, which forgot the job. It waits for the service to come back (its status
+// answered again) and follows the job on, the stream taken up after the last record it had.
+async function follow(id) {
+  const at = { last: null };
+  for (;;) {
+    if (await streamResults(id, at) !== "interrupted") { poll(); return; }
+    job.interrupted = true;
+    clearTimeout(poller);
+    say("The service stopped before the job finished (interrupted): a restart with " +
+      "--data-dir resumes it. Waiting for the service to come back\u2026");
+    $("cancel").disabled = true;
+    $("start").disabled = false; // another list may go meanwhile: this wait then ends
+    const st = await back(id);
+    if (!st) return;
+    job.interrupted = false;
+    say("");
+    showStatus(st);
+    poll();
+  }
+}
+
+// The job's status once the service answers again with the job running (or queued, or over:
+// its stream then ends at once); null when the restarted service does not have it.
+async function back(id) {
+  for (let tries = 0; ; tries++) {
+    await new Promise(done => setTimeout(done, Math.min(500 * 2 ** tries, 5000)));
+    if (!job || job.id !== id) return null; // another job was started meanwhile
+    try {
+      const st = await (await api("/v1/jobs/" + id)).json();
+      if (st.state !== "interrupted") return st;
+    } catch (e) {
+      if (e.status === 404) {
+        say("The service restarted without the job: it was not kept (no --data-dir).");
+        return null;
+      }
+      // 503 (still stopping) or no answer (not started yet): wait on
+    }
   }
 }
 
