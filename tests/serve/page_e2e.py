@@ -327,11 +327,22 @@ def test_a_job_the_service_stopped_is_said_to_resume_at_a_restart():
         stopped = False
         gate.open()
         b.wait_for("/2 \\/ 2 .* done$/.test(document.getElementById('counts').textContent)")
-        b.wait_for("!document.getElementById('start').disabled")
+        # the counts come from the status, the rows from the stream: each in its own time
+        b.wait_for("document.querySelectorAll('#results tbody tr').length >= 2")
         rows = b.eval("[...document.querySelectorAll('#results tbody tr')]"
                       ".map(tr => +tr.children[0].textContent)")
         assert sorted(rows) == [1, 2], rows
         assert b.eval("document.getElementById('message').textContent") == ""
+        # reloaded, the page had lost the job (the service lists none): its address names it
+        assert b.eval("location.hash").startswith("#job="), b.eval("location.hash")
+        b.call("Page.reload")
+        b.wait_for("document.readyState === 'complete' && !!document.getElementById('start')")
+        b.wait_for("/2 \\/ 2 .* done$/.test(document.getElementById('counts').textContent)")
+        b.wait_for("document.querySelectorAll('#results tbody tr').length === 2")
+        b.wait_for("!document.getElementById('start').disabled")
+        rows = b.eval("[...document.querySelectorAll('#results tbody tr')]"
+                      ".map(tr => tr.children[1].textContent)")
+        assert sorted(rows) == sorted(urls.split("\n")), rows
     finally:
         if not stopped:
             stopping.stop()

@@ -169,17 +169,37 @@ async function start() {
   $("start").disabled = true;
   try {
     const r = await api("/v1/jobs", { method: "POST", body: text, headers: { "Content-Type": "text/plain" } });
-    const st = await r.json();
-    job = { id: st.id, total: st.total };
-    samples = [];
-    clearTimeout(poller);
-    $("results").tBodies[0].textContent = "";
-    $("job").hidden = false;
-    showStatus(st);
-    poll();
-    await follow(st.id);
+    await show(await r.json());
   } catch (e) {
     say(e.message);
+  } finally {
+    $("start").disabled = false;
+  }
+}
+
+// Shows job st (its status) and follows it. Its id goes into the page's address (#job=ID):
+// the service lists no jobs, so a page reloaded (or its tab restored) had lost the job and
+// its results for good; now it takes the job up again, as does a link to the address.
+async function show(st) {
+  job = { id: st.id, total: st.total };
+  history.replaceState(null, "", "#job=" + st.id);
+  samples = [];
+  clearTimeout(poller);
+  $("results").tBodies[0].textContent = "";
+  $("job").hidden = false;
+  showStatus(st);
+  poll();
+  await follow(st.id);
+}
+
+async function reopen() {
+  const m = /^#job=([0-9a-f]{16})$/.exec(location.hash);
+  if (!m) return;
+  $("start").disabled = true;
+  try {
+    await show(await (await api("/v1/jobs/" + m[1])).json());
+  } catch (e) {
+    say("job " + m[1] + ": " + e.message);
   } finally {
     $("start").disabled = false;
   }
@@ -261,4 +281,5 @@ document.addEventListener("DOMContentLoaded", () => {
     const f = $("file").files[0];
     if (f) $("urls").value = await f.text();
   });
+  reopen();
 });
