@@ -42,6 +42,13 @@ static enum MHD_Result find_last(void *cls, enum MHD_ValueKind kind, const char 
     return MHD_YES;
 }
 
+static int one_word(const char *s) {
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p <= ' ' || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
 /* The last element of the header's last line: the one the proxy in front wrote. X-Real-IP
  * is the proxy's alone; X-Forwarded-For is the client's own list (anything it likes) with
  * the address the proxy saw appended. 0 when the header is not there or that element empty. */
@@ -62,8 +69,10 @@ static int from_header(const char *value, char *out, size_t size) {
         address_text(AF_INET, a, out, size);
     else if (inet_pton(AF_INET6, text, a) == 1)
         address_text(AF_INET6, a, out, size);
-    else
+    else if (one_word(text))
         snprintf(out, size, "%s", text); /* a name, "unknown": one client all the same */
+    else
+        return 0; /* not one word, as the job's file keeps it: the peer's address */
     return 1;
 }
 

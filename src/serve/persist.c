@@ -1,8 +1,10 @@
 /* A job's files. Without --data-dir: one unlinked temporary file for the records (gone with
  * the process). With --data-dir DIR, a few files per job, so that a restarted service shows
  * its finished jobs and resumes the others:
- *   DIR/job-ID.urls   the URL list, one a line, after a "# cafe serve job ID UNIXTIME" line
- *                     (UNIXTIME with nanoseconds, "S.NNNNNNNNN": it orders the jobs at load)
+ *   DIR/job-ID.urls   the URL list, one a line, after a "# cafe serve job ID UNIXTIME CLIENT"
+ *                     line (UNIXTIME with nanoseconds, "S.NNNNNNNNN": it orders the jobs at
+ *                     load; CLIENT who posted it, for --max-client-jobs and --jobs-kept,
+ *                     absent from the files of older versions)
  *   DIR/job-ID.jsonl  the records, "SEQ<TAB>JSON" lines in completion order (the spool)
  *   DIR/job-ID.end    "done" or "cancelled" once the job is over (absent: unfinished), and
  *                     on the lines after it the error that stopped it, if one did
@@ -59,10 +61,10 @@ static int write_file(const char *path, const char *head, const char *data, size
 /* The URL list as lines: the job's buffer holds each followed by a NUL, which becomes a
  * newline (a NUL inside a line stays, so that the list reads back the same). */
 static int save_urls(const srv_job_t *j) {
-    char path[4096], head[96];
+    char path[4096], head[96 + SRV_CLIENT_MAX];
     path_of(j, "urls", path, sizeof path);
-    snprintf(head, sizeof head, "# cafe serve job %s %lld.%09ld\n", j->id, j->created_unix,
-             j->created_nsec);
+    snprintf(head, sizeof head, "# cafe serve job %s %lld.%09ld %s\n", j->id, j->created_unix,
+             j->created_nsec, j->client);
     char *text = malloc(j->urls_len ? j->urls_len : 1);
     if (!text)
         return CAFE_ENOMEM;
@@ -283,9 +285,16 @@ static int load_job(srv_t *s, const char *id) {
         fprintf(stderr, "cafe serve: %s is torn (no newline at its end)\n", path);
         rc = CAFE_EINVAL;
     }
-    if (rc == 0 && sscanf(list, "# cafe serve job %*16s %lld.%9ld", &created, &nsec) >= 1) {
+    /* The head line alone: in an older file, without a client, the scan of one would skip
+     * the newline and take the first URL for it. */
+    char head[160] = "", client[SRV_CLIENT_MAX] = ""; /* one word (srv_client_of) */
+    _Static_assert(SRV_CLIENT_MAX == 64, "the %63 below");
+    if (rc == 0)
+        snprintf(head, sizeof head, "%.*s", (int)strcspn(list, "\n"), list);
+    if (sscanf(head, "# cafe serve job %*16s %lld.%9ld %63s", &created, &nsec, client) >= 1) {
         j->created_unix = created;
         j->created_nsec = nsec;
+        memcpy(j->client, client, sizeof client);
     }
     if (rc == 0)
         rc = srv_job_parse_text(j, list, len, SIZE_MAX);

@@ -10,7 +10,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from servelib import PATIENCE, Gate, Serve, post_job, wait_job  # noqa: E402
+from servelib import PATIENCE, Gate, Serve, post_from, post_job, wait_job  # noqa: E402
 from harness import CAFE, Fixture, run_tests  # noqa: E402
 
 fx = Fixture("--sites", "2", "--size", "2000")
@@ -451,6 +451,44 @@ def test_the_oldest_jobs_go_first_after_a_restart_too():
             wait_job(srv, st["id"])
             kept = [j for j in ids if srv.request("GET", f"/v1/jobs/{j}")[0] == 200]
             assert kept == ids[i + 1:], (i, kept, ids)
+    finally:
+        srv.stop()
+
+
+def test_a_restart_keeps_whose_each_job_is():
+    # a job loaded at a restart belonged to no client: one that held --max-client-jobs
+    # resumed jobs could post as many more, and its own new jobs went before its old ones
+    # under --jobs-kept
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    args = ("-q", "--allow-private", "--data-dir", d, "--shutdown-grace", "0.2", "--timeout",
+            "3600", "--max-jobs", "4", "--max-client-jobs", "2")
+    gate = Gate()
+    srv = Serve(*args)
+    try:
+        for i in range(2):
+            assert post_from(srv, "127.0.0.2", [gate.url(f"/{i}")])[0] == 202
+        gate.wait_arrived(2)
+    finally:
+        srv.stop(signal.SIGTERM)
+    srv = Serve(*args)
+    try:
+        status, _, err = post_from(srv, "127.0.0.2", [gate.url("/2")])
+        assert status == 429 and err["error"].startswith("127.0.0.2 has 2 jobs"), err
+        assert post_from(srv, "127.0.0.3", [gate.url("/3")])[0] == 202
+    finally:
+        srv.stop(signal.SIGTERM)
+        gate.close()
+    # a list file of an older version, without a client in its head line: nobody's, and its
+    # first URL still its first URL
+    jid = "00000000000000d1"
+    with open(os.path.join(d, f"job-{jid}.urls"), "w") as f:
+        f.write(f"# cafe serve job {jid} 1700000000.000000000\nhttp://no such host/1\n")
+    srv = Serve(*args)
+    try:
+        st = wait_job(srv, jid)
+        assert st["total"] == 1 and st["done"] == 1, st
+        _, _, rec = srv.json("GET", f"/v1/jobs/{jid}/results")
+        assert rec["url"] == "http://no such host/1", rec
     finally:
         srv.stop()
 

@@ -15,7 +15,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from servelib import PATIENCE, Gate, Serve, post_job, wait_job  # noqa: E402
+from servelib import PATIENCE, Gate, Serve, post_from, post_job, wait_job  # noqa: E402
 from harness import Fixture, run_tests  # noqa: E402
 
 SITES = 10
@@ -802,20 +802,6 @@ def test_job_json_body_and_limits():
         s.request("DELETE", f"/v1/jobs/{st['id']}")
     finally:
         s.stop()
-
-
-def post_from(s, source, urls, headers=None):
-    """POST a job from the loopback address source (a client of its own)."""
-    import http.client
-    c = http.client.HTTPConnection(s.host, s.port, timeout=PATIENCE,
-                                   source_address=(source, 0))
-    try:
-        c.request("POST", "/v1/jobs", body="\n".join(urls) + "\n",
-                  headers={"Content-Type": "text/plain", **(headers or {})})
-        r = c.getresponse()
-        return r.status, {k.lower(): v for k, v in r.getheaders()}, json.loads(r.read())
-    finally:
-        c.close()
 
 
 def test_one_client_cannot_take_every_job_slot():

@@ -150,6 +150,19 @@ def post_job(srv, urls, headers=None):
     return srv.json("POST", "/v1/jobs", body="\n".join(urls) + "\n", headers=h)
 
 
+def post_from(s, source, urls, headers=None):
+    """POST a job from the loopback address source (a client of its own)."""
+    c = http.client.HTTPConnection(s.host, s.port, timeout=PATIENCE,
+                                   source_address=(source, 0))
+    try:
+        c.request("POST", "/v1/jobs", body="\n".join(urls) + "\n",
+                  headers={"Content-Type": "text/plain", **(headers or {})})
+        r = c.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, json.loads(r.read())
+    finally:
+        c.close()
+
+
 def wait_job(srv, job_id, states=("done", "cancelled"), timeout=PATIENCE):
     """Polls the job's status until it is in one of `states` (bounded)."""
     import time
