@@ -337,18 +337,25 @@ static void new_id(char id[17]) {
 
 /* Forgets the oldest finished jobs until at most `most` are kept (the list is newest first);
  * 0 when the running and queued ones alone are more. All of them, not one: after a restart
- * with a lower --jobs-kept there are more than one too many, each holding its list in memory. */
-static int keep_at_most(srv_t *s, size_t most) {
+ * with a lower --jobs-kept there are more than one too many, each holding its list in memory.
+ * The oldest of client's own go first (client: the one making room; NULL for none): a script
+ * posting a job of one URL after another pushed every other client's results out within
+ * seconds (404), where now it pushes out its own, once it has some. */
+static int keep_at_most(srv_t *s, size_t most, const char *client) {
     for (;;) {
         size_t n = 0;
-        srv_job_t **oldest = NULL;
+        srv_job_t **oldest = NULL, **own = NULL;
         for (srv_job_t **p = &s->jobs; *p; p = &(*p)->next) {
             n++;
             if (srv_job_over(*p))
                 oldest = p;
+            if (srv_job_over(*p) && client && strcmp((*p)->client, client) == 0)
+                own = p;
         }
         if (n <= most)
             return 1;
+        if (own)
+            oldest = own;
         if (!oldest)
             return 0;
         srv_job_t *j = *oldest;
@@ -359,12 +366,12 @@ static int keep_at_most(srv_t *s, size_t most) {
 }
 
 /* Makes room under --jobs-kept for one more job; 0 when the unfinished ones fill it. */
-static int make_room(srv_t *s) {
-    return keep_at_most(s, s->o.jobs_kept - 1);
+static int make_room(srv_t *s, const char *client) {
+    return keep_at_most(s, s->o.jobs_kept - 1, client);
 }
 
 void srv_jobs_trim(srv_t *s) {
-    (void)keep_at_most(s, s->o.jobs_kept);
+    (void)keep_at_most(s, s->o.jobs_kept, NULL);
 }
 
 /* The job's list from the request's body: 0, or the HTTP status to refuse it with (413 for
@@ -515,9 +522,11 @@ int srv_jobs_client_refused(srv_req_t *r) {
 
 void srv_jobs_post(srv_req_t *r) {
     srv_t *s = r->srv;
+    char client[SRV_CLIENT_MAX];
     if (srv_jobs_client_refused(r))
         return;
-    if (srv_jobs_full(s) || !make_room(s)) {
+    srv_client_of(s, r->conn, client, sizeof client);
+    if (srv_jobs_full(s) || !make_room(s, client)) {
         srv_jobs_refuse(r);
         return;
     }
@@ -526,7 +535,7 @@ void srv_jobs_post(srv_req_t *r) {
         srv_reply_error(r, 503, "out of memory");
         return;
     }
-    srv_client_of(s, r->conn, j->client, sizeof j->client);
+    memcpy(j->client, client, sizeof client);
     const char *why = NULL;
     char msg[160];
     unsigned bad = parse_body(r, j, &why, msg, sizeof msg);

@@ -103,7 +103,9 @@ static const cli_opt_t rows[] = {
      "through that proxy: a client that reaches the service directly could name any client\n"
      "it likes. A request without the header is its peer's."},
     {CLI_OPT_SIZE, "jobs-kept", 0, "N", F(jobs_kept), 1, 1e6, 0, "64", NULL, NULL,
-     "jobs kept for their results (the oldest finished go)", NULL},
+     "jobs kept for their results (the oldest finished go,\nthose of the client posting a new one "
+     "first)",
+     NULL},
     {CLI_OPT_SIZE, "max-connections", 0, "N", F(max_connections), 1, 1e6, 0, "1024", NULL, NULL,
      "client connections at once", NULL},
     {CLI_OPT_SECONDS, "header-timeout", 0, "S", F(header_timeout_ms), 0.001, 1e6, 0, "10", NULL,

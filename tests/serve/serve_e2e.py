@@ -847,6 +847,28 @@ def test_one_client_cannot_take_every_job_slot():
         gate.close()
 
 
+def test_a_client_posting_job_after_job_pushes_out_its_own_finished_ones_first():
+    # --jobs-kept keeps the newest finished jobs: a script posting a job of one URL after
+    # another pushed every other client's results out within seconds (404)
+    s = Serve("-q", "--jobs-kept", "3")
+    try:
+        status, _, theirs = post_from(s, "127.0.0.2", ["http://no such host/a"])
+        assert status == 202, theirs
+        wait_job(s, theirs["id"])
+        mine = []
+        for i in range(5):
+            status, _, st = post_from(s, "127.0.0.3", [f"http://no such host/b{i}"])
+            assert status == 202, st
+            wait_job(s, st["id"])
+            mine.append(st["id"])
+        status, _, st = s.json("GET", f"/v1/jobs/{theirs['id']}")
+        assert status == 200 and st["state"] == "done", (status, st)
+        kept = [s.request("GET", f"/v1/jobs/{j}")[0] for j in mine]
+        assert kept == [404, 404, 404, 200, 200], kept
+    finally:
+        s.stop()
+
+
 def test_a_line_too_long_is_recorded_as_cafe_titles_records_it():
     # over 8192 bytes a line is not fetched: its record names its first 1024 bytes
     long_line = "http://127.0.0.1/" + "a" * 9000
