@@ -526,7 +526,7 @@ void srv_jobs_post(srv_req_t *r) {
     if (srv_jobs_client_refused(r))
         return;
     srv_client_of(s, r->conn, client, sizeof client);
-    if (srv_jobs_full(s) || !make_room(s, client)) {
+    if (srv_jobs_full(s)) {
         srv_jobs_refuse(r);
         return;
     }
@@ -542,6 +542,14 @@ void srv_jobs_post(srv_req_t *r) {
     srv_body_free(r); /* the list is copied: the body's memory goes now, not with the request */
     if (bad) {
         srv_reply_error(r, bad, why);
+        srv_job_unref(j);
+        return;
+    }
+    /* Room is made for a list that is one: made before, a POST refused for its body (empty,
+     * malformed, too many URLs) had pushed out a finished job all the same, and a client
+     * could empty the service of every user's results with --jobs-kept bad requests. */
+    if (!make_room(s, client)) {
+        srv_jobs_refuse(r);
         srv_job_unref(j);
         return;
     }

@@ -869,6 +869,31 @@ def test_a_client_posting_job_after_job_pushes_out_its_own_finished_ones_first()
         s.stop()
 
 
+def test_a_list_refused_pushes_no_finished_job_out():
+    # room under --jobs-kept was made before the list was read: every POST refused for its
+    # body (400, 413) pushed out a finished job all the same
+    s = Serve("-q", "--jobs-kept", "2", "--max-job-urls", "2")
+    try:
+        ids = []
+        for i in range(2):
+            status, _, st = post_from(s, "127.0.0.2", [f"http://no such host/{i}"])
+            assert status == 202, st
+            wait_job(s, st["id"])
+            ids.append(st["id"])
+        for body, ctype, code in (("\n# nothing\n", "text/plain", 400),
+                                  ("{}", "application/json", 400),
+                                  ("http://a/\nhttp://b/\nhttp://c/\n", "text/plain", 413)):
+            c = s.conn()
+            c.request("POST", "/v1/jobs", body=body, headers={"Content-Type": ctype})
+            status = c.getresponse().status
+            c.close()
+            assert status == code, (body, status)
+        kept = [s.request("GET", f"/v1/jobs/{j}")[0] for j in ids]
+        assert kept == [200, 200], kept
+    finally:
+        s.stop()
+
+
 def test_a_line_too_long_is_recorded_as_cafe_titles_records_it():
     # over 8192 bytes a line is not fetched: its record names its first 1024 bytes
     long_line = "http://127.0.0.1/" + "a" * 9000
