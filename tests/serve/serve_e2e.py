@@ -1331,6 +1331,22 @@ def test_page_and_its_security_headers():
         assert b"innerHTML" not in body and b"http" not in body.replace(b"https://", b""), asset
 
 
+def test_page_files_are_revalidated_by_their_etag():
+    # no-cache without a validator: a browser got every file whole again on every load
+    for asset in ("/", "/app.js", "/app.css"):
+        status, h, body = srv.request("GET", asset)
+        etag = h.get("etag")
+        assert status == 200 and body and etag and etag.startswith('"'), (asset, h)
+        assert h["cache-control"] == "no-cache", h
+        for inm in (etag, "W/" + etag, '"other", ' + etag, "*"):
+            status, h2, body2 = srv.request("GET", asset, headers={"If-None-Match": inm})
+            assert status == 304 and body2 == b"" and h2["etag"] == etag, (asset, inm, status)
+        status, _, body2 = srv.request("GET", asset, headers={"If-None-Match": '"other"'})
+        assert status == 200 and body2 == body, (asset, status)
+    tags = {srv.request("GET", a)[1]["etag"] for a in ("/", "/app.js", "/app.css")}
+    assert len(tags) == 3, tags  # each file its own
+
+
 def test_healthz_and_metrics_format():
     status, _, st = srv.json("GET", "/healthz")
     assert status == 200 and st == {"status": "ok"}
