@@ -2,6 +2,7 @@
 against the fixture server on loopback. No wall-clock assertions: orderings are checked by
 what the service itself reports (its counters, the job's status)."""
 import csv
+import http.client
 import io
 import json
 import os
@@ -15,7 +16,8 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from servelib import PATIENCE, Gate, Serve, post_from, post_job, wait_job  # noqa: E402
+from servelib import (PATIENCE, Gate, ProxyNginx, Serve, post_from, post_job,  # noqa: E402
+                      wait_job)
 from harness import Fixture, run_tests  # noqa: E402
 
 SITES = 10
@@ -892,6 +894,34 @@ def test_a_list_refused_pushes_no_finished_job_out():
         assert kept == [200, 200], kept
     finally:
         s.stop()
+
+
+def test_clients_behind_nginx_are_told_apart_by_x_real_ip():
+    # as an operator runs it: nginx in front, every request from its address; the header it
+    # sets names the client, and a client sending its own X-Real-IP is overruled by nginx's
+    gate = Gate()
+    s = Serve("--allow-private", "-q", "--timeout", "3600", "--max-client-jobs", "1",
+              "--client-header", "X-Real-IP")
+    proxy = ProxyNginx(s.port)
+    try:
+        def via(source, path, headers=None):
+            c = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=PATIENCE,
+                                           source_address=(source, 0))
+            try:
+                c.request("POST", "/v1/jobs", body=gate.url(path) + "\n",
+                          headers={"Content-Type": "text/plain", **(headers or {})})
+                r = c.getresponse()
+                return r.status, json.loads(r.read())
+            finally:
+                c.close()
+        assert via("127.0.0.2", "/a")[0] == 202
+        status, err = via("127.0.0.2", "/a2", {"X-Real-IP": "10.9.9.9"})
+        assert status == 429 and err["error"].startswith("127.0.0.2 has 1 jobs"), err
+        assert via("127.0.0.3", "/b")[0] == 202
+    finally:
+        proxy.close()
+        s.stop()
+        gate.close()
 
 
 def test_a_line_too_long_is_recorded_as_cafe_titles_records_it():
