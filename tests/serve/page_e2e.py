@@ -197,6 +197,42 @@ def test_page_knows_every_reason_that_is_no_failure():
     assert not missing, missing
 
 
+def test_a_chosen_file_is_read_in_its_own_encoding():
+    # File.text() read every file as UTF-8: a list in windows-1252 (older Windows tools) got
+    # U+FFFD for its accented letters, and another URL was fetched; UTF-16 with its mark
+    # (PowerShell 5's `>`, Notepad's "Unicode") is read by its mark, as the service reads it
+    b = browser
+    b.call("Page.navigate", url=srv.origin + "/")
+    b.wait_for("document.readyState === 'complete' && !!document.getElementById('start')")
+    urls = [fx.url(0, "/page/71"), fx.url(1, "/page/72?q=caf\u00e9")]
+    text = "\r\n".join(urls) + "\r\n"
+    d = tempfile.mkdtemp(prefix="cafe-page-")
+    try:
+        for name, data in (("utf16le.txt", b"\xff\xfe" + text.encode("utf-16-le")),
+                           ("utf16be.txt", b"\xfe\xff" + text.encode("utf-16-be")),
+                           ("utf8bom.txt", b"\xef\xbb\xbf" + text.encode()),
+                           ("latin1.txt", text.encode("latin-1"))):
+            path = os.path.join(d, name)
+            with open(path, "wb") as f:
+                f.write(data)
+            b.eval("document.getElementById('urls').value = ''; 1")
+            root = b.call("DOM.getDocument")["root"]["nodeId"]
+            node = b.call("DOM.querySelector", nodeId=root, selector="#file")["nodeId"]
+            b.call("DOM.setFileInputFiles", files=[path], nodeId=node)
+            b.wait_for("document.getElementById('urls').value !== ''")
+            got = b.eval("document.getElementById('urls').value")
+            assert got == text.replace("\r\n", "\n"), (name, got)  # a textarea's line ends
+        b.eval("document.getElementById('start').click(); 1")  # the last one, sent
+        b.wait_for("/2 \\/ 2 .* done$/.test(document.getElementById('counts').textContent)")
+        b.wait_for("document.querySelectorAll('#results tbody tr').length === 2")
+        titles = b.eval("[...document.querySelectorAll('#results tbody tr')]"
+                        ".map(tr => [+tr.children[0].textContent, tr.children[3].textContent])")
+        assert sorted(titles) == [[1, "Site 0 page 71 \u2014 cafe fixture"],
+                                  [2, "Site 1 page 72 \u2014 cafe fixture"]], titles
+    finally:
+        shutil.rmtree(d)
+
+
 def test_csp_blocks_inline_script():
     b = browser
     # an inline script injected into the page must not run under the page's policy

@@ -249,6 +249,23 @@ async function back(id) {
   }
 }
 
+// A chosen file's text. File.text() is UTF-8 by the File API: a list saved in a legacy
+// encoding (windows-1252, as older Windows tools save text) came into the box with U+FFFD
+// for each accented letter, and the URL sent was another one (caf%EF%BF%BD, not café); and
+// what a browser makes of UTF-16's byte order mark (Notepad's "Unicode", PowerShell 5's `>`)
+// is its own. So the mark picks UTF-16 (LE or BE), as the service reads a list sent with
+// curl, and a file that is not UTF-8 is read as windows-1252, as browsers read legacy text.
+async function readList(f) {
+  const b = new Uint8Array(await f.arrayBuffer());
+  if (b[0] === 0xff && b[1] === 0xfe) return new TextDecoder("utf-16le").decode(b);
+  if (b[0] === 0xfe && b[1] === 0xff) return new TextDecoder("utf-16be").decode(b);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(b); // drops a UTF-8 mark
+  } catch (e) {
+    return new TextDecoder("windows-1252").decode(b);
+  }
+}
+
 async function download(fmt, ext) {
   if (!job) return;
   try {
@@ -279,7 +296,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("csv").addEventListener("click", () => download("csv-safe", "csv"));
   $("file").addEventListener("change", async () => {
     const f = $("file").files[0];
-    if (f) $("urls").value = await f.text();
+    if (f) $("urls").value = await readList(f);
   });
   reopen();
 });
