@@ -292,7 +292,20 @@ typedef struct title_call {
     int owner; /* this request's task fetches; the others wait */
     char *url; /* the URL asked for when it has a fragment (at frag), else NULL */
     size_t frag;
+    dlist_link_t link;           /* owner: on the server's title_fetches while it fetches */
+    char client[SRV_CLIENT_MAX]; /* owner: who asked (srv_client_of) */
 } title_call_t;
+
+/* The lookups client has fetching. A client's lookups of pages that answer slowly or never
+ * (a tarpit on many ports: a host each) took every transfer slot the jobs left, and every
+ * other client's lookup of any site waited behind them in the slots' queue, for minutes:
+ * one client may hold --max-client-lookups fetches, past which its misses are refused. */
+static size_t client_fetches(const srv_t *s, const char *client) {
+    size_t n = 0;
+    for (const dlist_link_t *l = s->title_fetches.head; l; l = l->next)
+        n += strcmp(DLIST_ITEM(l, const title_call_t, link)->client, client) == 0;
+    return n;
+}
 
 static void fetch_entry(srv_t *s, srv_entry_t *e) {
     record_t rec = {0};
@@ -316,29 +329,32 @@ static void fetch_entry(srv_t *s, srv_entry_t *e) {
 }
 
 static int title_task(void *arg, void **value) {
-    title_call_t call = *(title_call_t *)arg;
-    free(arg);
+    title_call_t *call = arg;
     (void)value;
-    srv_t *s = call.r->srv;
+    srv_t *s = call->r->srv;
     int rc = 0;
-    if (call.owner)
-        fetch_entry(s, call.e);
-    else
-        rc = cafe_future_wait(&call.e->done, NULL);
+    if (call->owner) {
+        fetch_entry(s, call->e);
+        dlist_unlink(&s->title_fetches, &call->link);
+    } else {
+        rc = cafe_future_wait(&call->e->done, NULL);
+    }
     if (rc != 0)
-        srv_reply_stopping(call.r, "cancelled: shutting down");
+        srv_reply_stopping(call->r, "cancelled: shutting down");
     else
-        reply_entry(call.r, call.e, call.owner ? "miss" : "shared", call.url, call.frag);
-    free(call.url);
-    entry_unref(call.e);
-    srv_resume(call.r);
-    srv_req_unref(call.r);
+        reply_entry(call->r, call->e, call->owner ? "miss" : "shared", call->url, call->frag);
+    free(call->url);
+    entry_unref(call->e);
+    srv_resume(call->r);
+    srv_req_unref(call->r);
     s->title_tasks--;
+    free(call);
     return 0;
 }
 
-/* Takes url (malloc'd or NULL). */
-static void start_task(srv_req_t *r, srv_entry_t *e, int owner, char *url, size_t frag) {
+/* Takes url (malloc'd or NULL). client: the owner's (who fetches), NULL for a waiter. */
+static void start_task(srv_req_t *r, srv_entry_t *e, const char *client, char *url, size_t frag) {
+    int owner = client != NULL;
     title_call_t *call = malloc(sizeof(*call));
     if (!call) {
         free(url);
@@ -346,13 +362,19 @@ static void start_task(srv_req_t *r, srv_entry_t *e, int owner, char *url, size_
         entry_unref(e);
         return;
     }
-    *call = (title_call_t){r, e, owner, url, frag};
+    *call = (title_call_t){.r = r, .e = e, .owner = owner, .url = url, .frag = frag};
+    if (owner) {
+        memcpy(call->client, client, sizeof call->client);
+        dlist_push(&r->srv->title_fetches, &call->link);
+    }
     srv_req_ref(r);
     srv_suspend(r);
     cafe_task_opts_t to = {.name = "serve title"};
     r->srv->title_tasks++;
     if (cafe_group_spawn(&r->srv->tasks, title_task, call, &to) != 0) {
         r->srv->title_tasks--;
+        if (owner)
+            dlist_unlink(&r->srv->title_fetches, &call->link);
         free(call->url);
         free(call);
         srv_resume(r);
@@ -438,7 +460,22 @@ void srv_title_get(srv_req_t *r, const char *url) {
         free(key);
         s->m.cache_joined++;
         e->refs++;
-        start_task(r, e, 0, full, frag);
+        start_task(r, e, NULL, full, frag);
+        return;
+    }
+    char client[SRV_CLIENT_MAX], msg[SRV_CLIENT_MAX + 160];
+    srv_client_of(s, r->conn, client, sizeof client);
+    size_t mine = client_fetches(s, client);
+    if (mine >= s->o.max_client_lookups) {
+        free(key);
+        free(full);
+        snprintf(msg, sizeof msg,
+                 "%s has %zu title lookups fetching, as many as one client may: try again when "
+                 "one is answered (see --max-client-lookups)",
+                 client, mine);
+        srv_reply_error(r, 429, msg);
+        if (r->resp)
+            MHD_add_response_header(r->resp, "Retry-After", "1");
         return;
     }
     s->m.cache_misses++;
@@ -454,5 +491,5 @@ void srv_title_get(srv_req_t *r, const char *url) {
         srv_reply_error(r, 503, "out of memory");
         return;
     }
-    start_task(r, e, 1, full, frag);
+    start_task(r, e, client, full, frag);
 }

@@ -93,6 +93,15 @@ static const cli_opt_t rows[] = {
      "jobs are over: its next job is refused (429, Retry-After) while the others are served\n"
      "(with --max-jobs 1 the default is 1). A client is the peer's address (an IPv6 one by its\n"
      "/64), or with --client-header the address a reverse proxy names."},
+    {CLI_OPT_SIZE, "max-client-lookups", 0, "N", F(max_client_lookups), 1, 1e6, 0, NULL,
+     "half of -c", NULL,
+     "title lookups one client may have fetching at once\n(cache misses; hits and waits for "
+     "a fetch under way\nare free)",
+     "Title lookups one client may have fetching at once (default: half of -c, at least 1):\n"
+     "cache misses, each a fetch; hits, and lookups that wait for a fetch already under way,\n"
+     "are free. Past it a miss is refused (429, Retry-After: 1), so that one client's\n"
+     "lookups of pages that answer slowly or never cannot hold every transfer slot while\n"
+     "every other client's lookups wait behind them. A client is as for --max-client-jobs."},
     {CLI_OPT_STRING, "client-header", 0, "NAME", F(client_header), 0, 0, 0, NULL, NULL, NULL,
      "behind a reverse proxy: the header that names the\nclient (X-Real-IP, X-Forwarded-For: "
      "its last\naddress), for --max-client-jobs",
@@ -200,6 +209,8 @@ int srv_opts_parse(srv_opts_t *o, int argc, char **argv) {
     }
     if (o->max_client_jobs == 0) /* the default: one slot stays for the other clients */
         o->max_client_jobs = o->max_jobs > 1 ? o->max_jobs - 1 : 1;
+    if (o->max_client_lookups == 0) /* the default: half of the transfers stay for others */
+        o->max_client_lookups = o->fetch.concurrency > 1 ? o->fetch.concurrency / 2 : 1;
     if (!o->data_dir && o->db && jobs_beside_db(o) != 0)
         return 2;
     cli_ca_env_read("serve", &o->fetch);

@@ -25,6 +25,7 @@ typedef struct srv_opts {
     size_t cache_bytes;
     size_t max_job_urls, max_body, max_jobs, max_connections, jobs_kept;
     size_t max_client_jobs;    /* of max_jobs, those one client may hold (srv_client_of) */
+    size_t max_client_lookups; /* title lookups fetching at once for one client */
     const char *client_header; /* a proxy's header naming the client (X-Real-IP); NULL: none */
     uint64_t header_timeout_ms, request_timeout_ms, shutdown_grace_ms;
     uint64_t sse_ping_ms; /* an idle SSE results stream's comment period; 0 = none */
@@ -90,6 +91,7 @@ typedef struct srv {
     size_t runs_ending;      /* database runs of queued jobs that ended, being ended */
     size_t body_bytes;       /* memory of the job lists being received (srv_req_t.body_cap) */
     size_t title_tasks;      /* title lookups waiting for a fetch, their clients gone or not */
+    dlist_t title_fetches;   /* the lookups fetching (cache.c's title_call_t), by client */
     cli_fetch_pool_t titles; /* idle title extractors, reused fetch after fetch */
     /* The transfers every job's workers may hold at once: -c less the title lookups' share
      * (srv_job_fetches), so that jobs of slow pages cannot take every slot from them. */

@@ -363,6 +363,57 @@ def test_a_jobs_slow_urls_leave_transfers_to_title_lookups():
         gate.close()
 
 
+def test_one_clients_slow_lookups_leave_transfers_to_the_others():
+    # one client's lookups of pages that never answer (a tarpit on many ports: a host each)
+    # took every transfer, and every other client's lookup of any site waited behind them;
+    # by default a client may have half of -c fetching (cache hits, shared waits are free)
+    gates = [Gate() for _ in range(4)]
+    own = Serve("--allow-private", "-q", "--timeout", "3600", "-c", "4")
+
+    def lookup(source, url, out=None):
+        c = http.client.HTTPConnection(own.host, own.port, timeout=PATIENCE,
+                                       source_address=(source, 0))
+        try:
+            c.request("GET", q(url))
+            r = c.getresponse()
+            got = (r.status, r.getheader("X-Cache"), json.loads(r.read()))
+        finally:
+            c.close()
+        if out is not None:
+            out.append(got)
+        return got
+
+    try:
+        held = []
+        threads = [threading.Thread(target=lookup, args=("127.0.0.2", g.url("/slow"), held))
+                   for g in gates[:2]]
+        for t in threads:
+            t.start()
+        for g in gates[:2]:
+            g.wait_arrived(1)
+        status, _, err = lookup("127.0.0.2", gates[2].url("/slow"))
+        assert status == 429 and err["error"].startswith("127.0.0.2 has 2 title lookups"), err
+        # a lookup of a fetch under way is no fetch of its own: it waits for it
+        joined = []
+        t = threading.Thread(target=lookup, args=("127.0.0.2", gates[0].url("/slow"), joined))
+        t.start()
+        threads.append(t)
+        # another client is served, at once
+        status, how, rec = lookup("127.0.0.3", page(4, 41))
+        assert status == 200 and how == "miss" and rec["title"] == title(4, 41), (status, rec)
+        assert gates[2].arrived == 0 and gates[3].arrived == 0
+    finally:
+        for g in gates:
+            g.open()
+        for t in threads:
+            t.join(PATIENCE)
+        own.stop()
+        for g in gates:
+            g.close()
+    assert sorted(h[0] for h in held) == [200, 200], held
+    assert joined and joined[0][:2] == (200, "shared"), joined
+
+
 def test_a_job_of_one_slow_site_leaves_the_other_jobs_going():
     # The jobs' share of the transfers is taken by fetches about to go, not by those
     # waiting for their host's turn: a job of one site's URLs (here a tarpit, --per-host 2)
