@@ -386,6 +386,42 @@ def test_a_job_the_service_stopped_is_said_to_resume_at_a_restart():
         shutil.rmtree(d)
 
 
+def test_a_job_the_service_was_killed_during_is_followed_after_the_restart():
+    # killed (SIGKILL, a crash), the service sent no end event: the page retried its stream
+    # for some 20 s, then stopped following the job, status and rows, for good, though a
+    # restart resumed the job
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    gate = Gate()
+    args = ("-q", "--allow-private", "--data-dir", d, "--timeout", "3600")
+    own = Serve(*args)
+    try:
+        b = browser
+        b.call("Page.navigate", url=own.origin + "/")
+        b.wait_for("document.readyState === 'complete' && !!document.getElementById('start')")
+        urls = "\n".join([fx.url(0, "/page/3"), gate.url("/killed")])
+        b.eval(f"document.getElementById('urls').value = {json.dumps(urls)}; 1")
+        b.eval("document.getElementById('start').click(); 1")
+        b.wait_for("document.querySelectorAll('#results tbody tr').length === 1")
+        gate.wait_arrived(1)
+        own.proc.kill()
+        own.proc.wait()
+        b.wait_for("document.getElementById('message').textContent"
+                   ".startsWith('The connection to the service was lost')", timeout=120)
+        own = Serve(*args, "--listen", f"127.0.0.1:{own.port}")
+        gate.open()
+        b.wait_for("/2 \\/ 2 .* done$/.test(document.getElementById('counts').textContent)")
+        b.wait_for("document.querySelectorAll('#results tbody tr').length >= 2")
+        rows = b.eval("[...document.querySelectorAll('#results tbody tr')]"
+                      ".map(tr => +tr.children[0].textContent)")
+        assert sorted(rows) == [1, 2], rows
+        assert b.eval("document.getElementById('message').textContent") == ""
+    finally:
+        if own.proc.returncode is None:  # not the killed one
+            own.stop()
+        gate.close()
+        shutil.rmtree(d)
+
+
 def test_a_job_stopped_by_a_write_error_says_why():
     # the spool may hold a few records only: the job stops, and the page says why
     d = tempfile.mkdtemp(prefix="cafe-serve-")

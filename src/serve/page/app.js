@@ -214,11 +214,17 @@ async function reopen() {
 async function follow(id) {
   const at = { last: null };
   for (;;) {
-    if (await streamResults(id, at) !== "interrupted") { poll(); return; }
+    // null: the stream broke off and could not be taken up for a while, with no end event
+    // (a service killed or crashed, then restarted by systemd; a long network cut): the
+    // page stopped following there, its status poll too, the job running on unseen
+    const state = await streamResults(id, at);
+    if (state !== "interrupted" && state !== null) { poll(); return; }
     job.interrupted = true;
     clearTimeout(poller);
-    say("The service stopped before the job finished (interrupted): a restart with " +
-      "--data-dir resumes it. Waiting for the service to come back\u2026");
+    say(state === null
+      ? "The connection to the service was lost. Waiting for the service to come back\u2026"
+      : "The service stopped before the job finished (interrupted): a restart with " +
+        "--data-dir resumes it. Waiting for the service to come back\u2026");
     $("cancel").disabled = true;
     $("start").disabled = false; // another list may go meanwhile: this wait then ends
     const st = await back(id);
@@ -232,6 +238,7 @@ async function follow(id) {
 
 // The job's status once the service answers again with the job running (or queued, or over:
 // its stream then ends at once); null when the restarted service does not have it.
+// (An interrupted job's status comes from the service still stopping: it is waited past.)
 async function back(id) {
   for (let tries = 0; ; tries++) {
     await new Promise(done => setTimeout(done, Math.min(500 * 2 ** tries, 5000)));
