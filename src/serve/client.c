@@ -59,6 +59,19 @@ static int from_header(const char *value, char *out, size_t size) {
     size_t n = strlen(p);
     while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
         n--;
+    /* an address with its port, as some proxies write it (Azure's gateway, IIS ARR):
+     * "192.0.2.1:4711", "[2001:db8::1]:4711", also "[2001:db8::1]" alone: a port was a new
+     * client for each connection the client made */
+    const char *colon = memchr(p, ':', n);
+    if (p[0] == '[') {
+        const char *close = memchr(p, ']', n);
+        if (close && (close + 1 == p + n || close[1] == ':')) {
+            p++;
+            n = (size_t)(close - p);
+        }
+    } else if (colon && !memchr(colon + 1, ':', (size_t)(p + n - colon - 1))) {
+        n = (size_t)(colon - p); /* one colon: IPv4 (or a name) and a port, not IPv6 */
+    }
     if (n == 0 || n >= INET6_ADDRSTRLEN + 2)
         return 0;
     char text[INET6_ADDRSTRLEN + 2];

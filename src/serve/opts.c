@@ -110,7 +110,8 @@ static const cli_opt_t rows[] = {
      "--client-header X-Real-IP). Of X-Forwarded-For, which the client may start itself, the\n"
      "last address is taken: the one the proxy appended. Give it only when every request comes\n"
      "through that proxy: a client that reaches the service directly could name any client\n"
-     "it likes. A request without the header is its peer's."},
+     "it likes. A request without the header is its peer's. An address with a port, as some\n"
+     "proxies write it (192.0.2.1:4711, [2001:db8::1]:443), is its address."},
     {CLI_OPT_SIZE, "jobs-kept", 0, "N", F(jobs_kept), 1, 1e6, 0, "64", NULL, NULL,
      "jobs kept for their results (the oldest finished go,\nthose of the client posting a new one "
      "first)",

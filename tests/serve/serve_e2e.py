@@ -893,6 +893,12 @@ def test_one_client_cannot_take_every_job_slot():
         assert via("2001:db8::1", "/x3")[0] == 202
         status, _, err = via("2001:db8::2", "/x4")
         assert status == 429 and err["error"].startswith("2001:db8::/64 has 1 jobs"), err
+        # with a port, as some proxies write it (Azure's gateway, IIS ARR): the same
+        # client, not a new one for each connection it makes
+        for xff, who in (("10.0.0.1:4711", "10.0.0.1"), ("[2001:db8::3]:443", "2001:db8::/64"),
+                         ("[2001:db8::4]", "2001:db8::/64")):
+            status, _, err = via(xff, "/xp")
+            assert status == 429 and err["error"].startswith(who + " has 1 jobs"), (xff, err)
         assert via(None, "/x5")[0] == 202  # without the header: the peer
         assert via(None, "/x6")[0] == 429
     finally:
