@@ -293,6 +293,7 @@ typedef struct title_call {
     char *url; /* the URL asked for when it has a fragment (at frag), else NULL */
     size_t frag;
     dlist_link_t link;           /* owner: on the server's title_fetches while it fetches */
+    cafe_task_t *task;           /* a waiter's own task, while it waits (srv_title_gone) */
     char client[SRV_CLIENT_MAX]; /* owner: who asked (srv_client_of) */
 } title_call_t;
 
@@ -337,7 +338,11 @@ static int title_task(void *arg, void **value) {
         fetch_entry(s, call->e);
         dlist_unlink(&s->title_fetches, &call->link);
     } else {
-        rc = cafe_future_wait(&call->e->done, NULL);
+        call->task = cafe_task_current();
+        call->r->title = call;
+        /* gone before this task first ran: no wait at all */
+        rc = call->r->gone ? CAFE_ECANCELED : cafe_future_wait(&call->e->done, NULL);
+        call->r->title = NULL;
     }
     if (rc != 0)
         srv_reply_stopping(call->r, "cancelled: shutting down");
@@ -350,6 +355,17 @@ static int title_task(void *arg, void **value) {
     s->title_tasks--;
     free(call);
     return 0;
+}
+
+/* A lookup that waits for another's fetch holds a task (and --max-connections' room) until
+ * that fetch ends. Its client gone, it went on waiting all the same: a client that asked
+ * for one tarpit page on connection after connection, hanging up each time, filled every
+ * room in a second, and every other client's miss got 503 while the tarpit held. Nobody is
+ * left to answer: the wait ends (the fetch, which the cache wants, goes on). */
+void srv_title_gone(srv_req_t *r) {
+    title_call_t *call = r->title;
+    if (call && call->task)
+        (void)cafe_task_cancel(call->task);
 }
 
 /* Takes url (malloc'd or NULL). client: the owner's (who fetches), NULL for a waiter. */

@@ -512,6 +512,8 @@ enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const cha
             return srv_reply_error(r, 400, "the target's host is not the Host header"), queue(r);
         return refuse_early(r, path, method, version, bad) ? queue(r) : MHD_YES;
     }
+    if (r->gone && r->route == SRV_R_TITLE)
+        srv_title_gone(r);
     if (r->gone)
         return srv_conn_drop(conn), MHD_NO; /* nobody to answer: the connection is closed */
     if (*upload_size) {

@@ -117,8 +117,9 @@ struct srv_req {
     srv_t *srv;
     struct MHD_Connection *conn;
     int route, refs, suspended, done;
-    int gone;   /* its client closed the connection while it was suspended: end it */
-    char *body; /* POST /v1/jobs only: other routes' bodies are counted in body_len, not kept */
+    int gone;    /* its client closed the connection while it was suspended: end it */
+    void *title; /* GET /v1/title waiting for another's fetch: its call (cache.c) */
+    char *body;  /* POST /v1/jobs only: other routes' bodies are counted in body_len, not kept */
     size_t body_len, body_cap;
     int body_refused;    /* its answer (413, 503) is prepared; the rest of the body is dropped */
     size_t body_dropped; /* bytes of body dropped since */
@@ -203,6 +204,8 @@ unsigned srv_body_utf8(const char *ct, int json, const char *body, size_t len, s
 int srv_cache_init(srv_cache_t *c); /* 0, or CAFE_EIO without a random key */
 void srv_cache_free(srv_cache_t *c);
 void srv_title_get(srv_req_t *r, const char *url);
+/* r's client left while r waited for another lookup's fetch: the wait ends now. */
+void srv_title_gone(srv_req_t *r);
 
 /* fetch.c: one URL under the shared limits (format_record_dup gives the record's text). */
 int srv_fetch(srv_t *s, record_t *rec);

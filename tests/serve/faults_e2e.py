@@ -680,6 +680,13 @@ def test_clients_that_leave_suspended_requests_are_released():
         # are gone with the job)
         g = settle(lambda: gauges(srv), lambda g: g[0] <= base_conns and g[1] <= base_fds + 1)
         assert g[0] <= base_conns and g[1] <= base_fds + 1, (g, base_conns, base_fds)
+        # and so do their waits: each held a task and room under --max-connections until
+        # the fetch ended, so that a client asking for one tarpit page on connection after
+        # connection, hanging up each time, filled that room and every other client's miss
+        # got 503; the fetch's own lookup is the one left
+        w = settle(lambda: srv.metric("cafe_serve_title_lookups_waiting"), lambda n: n <= 1)
+        assert w == 1, w
+        assert gate.arrived == 4 + 1  # the fetch is still held: the waits ended without it
     finally:
         srv.stop()
         gate.close()
