@@ -30,7 +30,7 @@ if not CHROMIUM:
     print("SKIP: chromium is not installed")
     sys.exit(77)
 
-from servelib import Gate, Serve, small_files  # noqa: E402
+from servelib import Gate, Serve, post_job, small_files  # noqa: E402
 from harness import Fixture, run_tests  # noqa: E402
 from pageserver import PageServer  # noqa: E402
 
@@ -420,6 +420,28 @@ def test_a_job_the_service_was_killed_during_is_followed_after_the_restart():
             own.stop()
         gate.close()
         shutil.rmtree(d)
+
+
+def test_a_link_to_a_job_opened_without_the_token_shows_it_once_the_token_is_given():
+    # a colleague opens the link to a job of a service behind --token: "missing or wrong
+    # token", and the token typed in then went nowhere until the page was loaded again
+    own = Serve("-q", "--token", "s3cret")
+    try:
+        status, _, st = post_job(own, ["http://no such host/x"],
+                                 headers={"Authorization": "Bearer s3cret"})
+        assert status == 202, st
+        b = browser
+        b.call("Page.navigate", url=f"{own.origin}/#job={st['id']}")
+        b.wait_for("document.readyState === 'complete' && !!document.getElementById('start')")
+        b.wait_for("document.getElementById('message').textContent"
+                   f".startsWith('job {st['id']}: missing or wrong token')")
+        b.eval("const t = document.getElementById('token'); t.value = 's3cret';"
+               " t.dispatchEvent(new Event('change')); 1")
+        b.wait_for("/1 \\/ 1 .* done$/.test(document.getElementById('counts').textContent)")
+        b.wait_for("document.querySelectorAll('#results tbody tr').length === 1")
+        assert b.eval("document.getElementById('message').textContent") == ""
+    finally:
+        own.stop()
 
 
 def test_a_job_stopped_by_a_write_error_says_why():

@@ -192,12 +192,18 @@ async function show(st) {
   await follow(st.id);
 }
 
+// A link to the page of a service behind --token, opened where the token was never given
+// (a colleague's browser), said "missing or wrong token"; the token typed in then went
+// nowhere, and the job stayed unshown until the page was loaded again. A token given while
+// no job is shown takes the address's job up again.
 async function reopen() {
   const m = /^#job=([0-9a-f]{16})$/.exec(location.hash);
-  if (!m) return;
+  if (!m || job) return;
   $("start").disabled = true;
   try {
-    await show(await (await api("/v1/jobs/" + m[1])).json());
+    const st = await (await api("/v1/jobs/" + m[1])).json();
+    say("");
+    await show(st);
   } catch (e) {
     say("job " + m[1] + ": " + e.message);
   } finally {
@@ -292,7 +298,10 @@ async function download(fmt, ext) {
 
 document.addEventListener("DOMContentLoaded", () => {
   $("token").value = sessionStorage.getItem("cafe-token") || "";
-  $("token").addEventListener("change", () => sessionStorage.setItem("cafe-token", $("token").value));
+  $("token").addEventListener("change", () => {
+    sessionStorage.setItem("cafe-token", $("token").value);
+    reopen();
+  });
   $("start").addEventListener("click", start);
   $("cancel").addEventListener("click", async () => {
     try { await api("/v1/jobs/" + job.id, { method: "DELETE" }); } catch (e) { say(e.message); }
