@@ -317,7 +317,13 @@ static const cli_opt_t rows[] = {
      "write to a database instead: sqlite:PATH or\npostgresql://[USER@]HOST[:PORT]/DB"
      "[?table=NAME]\n(password from PGPASSWORD or ~/.pgpass);\n-o PATH.sqlite|.sqlite3|.db is "
      "sqlite:PATH",
-     NULL},
+     "Write to a database instead: sqlite:PATH "
+     "or\npostgresql://[USER@]HOST[:PORT]/DB[?table=NAME]\n"
+     "(password from PGPASSWORD or ~/.pgpass);\n-o PATH.sqlite|.sqlite3|.db is sqlite:PATH. A "
+     "PostgreSQL server gone without a reset is\nnoticed within about a minute (TCP keepalives "
+     "30/10/3 s, the URI's own\n?keepalives_idle=... win; and while bytes wait in the socket, "
+     "nothing acknowledged\nfor 30 s), and the run reconnects for up to 2 minutes; a server "
+     "alive but slow to read\n(its kernel acknowledges) is waited for."},
     {CLI_OPT_FLAG, "quiet", 'q', NULL, F(quiet), 0, 0, 1, NULL, NULL, NULL,
      "no progress line and no summary on stderr",
      "No progress line and no summary on standard error. Without it, a progress line\n"
