@@ -368,14 +368,22 @@ void srv_title_gone(srv_req_t *r) {
         (void)cafe_task_cancel(call->task);
 }
 
+/* A lookup that could not start its task: refused, and an entry it was to fetch (owner)
+ * forgotten, as nobody will fetch it (its waiters would wait for ever). */
+static void start_failed(srv_req_t *r, srv_entry_t *e, int owner) {
+    srv_reply_error(r, 503, "out of memory");
+    entry_unref(e);
+    if (owner)
+        entry_drop(&r->srv->cache, e);
+}
+
 /* Takes url (malloc'd or NULL). client: the owner's (who fetches), NULL for a waiter. */
 static void start_task(srv_req_t *r, srv_entry_t *e, const char *client, char *url, size_t frag) {
     int owner = client != NULL;
     title_call_t *call = malloc(sizeof(*call));
     if (!call) {
         free(url);
-        srv_reply_error(r, 503, "out of memory");
-        entry_unref(e);
+        start_failed(r, e, owner);
         return;
     }
     *call = (title_call_t){.r = r, .e = e, .owner = owner, .url = url, .frag = frag};
@@ -395,10 +403,7 @@ static void start_task(srv_req_t *r, srv_entry_t *e, const char *client, char *u
         free(call);
         srv_resume(r);
         srv_req_unref(r);
-        srv_reply_error(r, 503, "out of memory");
-        entry_unref(e);
-        if (owner)
-            entry_drop(&r->srv->cache, e); /* nobody will fetch it: forget it */
+        start_failed(r, e, owner);
     }
 }
 
