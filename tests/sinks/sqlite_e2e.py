@@ -77,19 +77,37 @@ def test_run_rows_types_runs_and_json_equivalence():
 
 
 def test_sigkill_rounds_then_resume_one_row_per_url():
+    """Three runs killed (SIGKILL) while they write, then one that finishes: one row per
+    URL. Each killed run is held by a gate of its own (dbtest.Gate, opened once that run is
+    dead) placed past the rows it is killed at: paced by the fixture's delays alone (about
+    2 s a run), a run ended before a slow test killed it, and the case passed having killed
+    nothing (shown with the test paused 8 s after it saw the rows: every run had ended)."""
+    gates = [dbtest.Gate() for _ in range(3)]
     u = [fx.url(i % SITES, f"/page/{i}?delay={5 + i % 30}") for i in range(3000)]
+    for k, gate in enumerate(gates):
+        u.insert(1000 * (k + 1) + k, gate.url)
     path = lists.write(u)
     out = db_path("killed.sqlite")
-    args = [CAFE, "titles", "-q", "-c", "50", "-o", out, path]
-    for k in range(3):
-        p = subprocess.Popen(args + (["--resume"] if k else []), stderr=subprocess.DEVNULL)
-        dbtest.wait_until(lambda: count(out) >= (k + 1) * 400 or p.poll() is not None)
-        p.kill()
-        p.wait()
+    args = [CAFE, "titles", "-q", "-c", "50", "--timeout", "150", "-o", out, path]
+    try:
+        for k, gate in enumerate(gates):
+            p = subprocess.Popen(args + (["--resume"] if k else []), stderr=subprocess.PIPE)
+            try:
+                dbtest.wait_until(lambda: count(out) >= (k + 1) * 400 or p.poll() is not None)
+                assert p.poll() is None, ("the run ended before the kill", k,
+                                          p.communicate()[1][-500:])
+            finally:
+                p.kill()
+                p.wait()
+                p.stderr.close()
+            gate.release()
+    finally:
+        for gate in gates:
+            gate.close()
     r = cafe("titles", "-q", "-c", "50", "--resume", "-o", out, path)
     assert r.returncode == 0, r.stderr
     got = [x[0] for x in query(out, "SELECT url FROM titles")]
-    assert len(got) == len(set(got)) == 3000 and set(got) == set(u), (len(got), len(set(got)))
+    assert len(got) == len(set(got)) == len(u) and set(got) == set(u), (len(got), len(set(got)))
     assert query(out, "SELECT count(*), max(status) FROM runs") == [(1, "done")]
 
 
