@@ -549,14 +549,22 @@ def test_a_database_note_mid_run_does_not_land_on_the_progress_line():
     # line, and the next redraw's CR wrote over it: "12/300 done (...), 40 URLs/s cafe
     # titles: ...". It starts a line of its own, the progress line erased first, as curl and
     # wget clear their bar for a warning. Provoked here: the SQLite file locked mid-run.
+    # The rows after a gate (a HoldServer, released once the file is locked) are what meets
+    # the lock: paced by the fixture's delays alone, the run had written every row before a
+    # slow test locked the file (shown with the test paused 8 s once it saw the progress
+    # line: no note, the case failed).
     import sqlite3
-    path = write_list([fx.url(i % SITES, f"/page/{i}?delay=30") for i in range(300)])
+    gate = HoldServer(lambda head: http_reply(b"<title>held</title>"))
+    u = [fx.url(i % SITES, f"/page/{i}?delay=30") for i in range(300)]
+    u.insert(150, gate.url("/gate"))
+    path = write_list(u)
     db = os.path.join(tmp, "progress-note.sqlite")
     pid, fd = pty.fork()
     if pid == 0:
         os.environ["TERM"] = "xterm"
         os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-        os.execv(CAFE, [CAFE, "titles", "-c", "10", "--db", f"sqlite:{db}", path])
+        os.execv(CAFE, [CAFE, "titles", "-c", "10", "--timeout", "150", "--db", f"sqlite:{db}",
+                        path])
     out, lock = b"", None
     try:
         while True:
@@ -572,6 +580,7 @@ def test_a_database_note_mid_run_does_not_land_on_the_progress_line():
             if lock is None and b"URLs/s" in out:  # the progress line is drawn: lock
                 lock = sqlite3.connect(db, isolation_level=None, timeout=60)
                 lock.execute("BEGIN EXCLUSIVE")
+                gate.release()
             if lock and b"locked by another writer" in out:
                 lock.execute("ROLLBACK")
                 lock.close()
@@ -579,13 +588,15 @@ def test_a_database_note_mid_run_does_not_land_on_the_progress_line():
     finally:
         if lock:
             lock.close()
+        gate.release()
         _, status = os.waitpid(pid, 0)
+        gate.close()
     assert os.waitstatus_to_exitcode(status) == 0, out[-500:]
     note = f"cafe titles: {db}: the database is locked by another writer; waiting".encode()
     at = out.find(note)
     assert at > 0 and b"URLs/s" in out[:at], out[-500:]
     assert out[:at].endswith(b"\r\x1b[K"), out[max(0, at - 200):at + 100]
-    assert b"cafe titles: 300 URLs in " in out[at:], out[-300:]
+    assert b"cafe titles: 301 URLs in " in out[at:], out[-300:]
 
 
 def screen_lines(out):
