@@ -438,22 +438,33 @@ def test_a_job_of_one_slow_site_leaves_the_other_jobs_going():
 
 
 def test_job_202_before_any_fetch():
-    urls = [page(i % SITES, 5000 + i, "?delay=1000") for i in range(1000)]
-    status, h, st = post_job(srv, urls)
-    # the answer is made before the job's runner task first runs (it is only spawned), so
-    # the status it carries is the job's before any fetch: nothing done, nothing in flight;
-    # its elapsed time is the clock's since the job was made, in the same request (1 ms under
-    # ASan: cafe_loop_now reads the clock, as asyncio's loop.time())
-    assert status == 202 and h["location"] == f"/v1/jobs/{st['id']}", (status, h)
-    assert st["state"] == "running" and st["total"] == 1000, st
-    assert st["done"] == 0 and st["pending"] == 1000 and 0 <= st["elapsed_s"] < 1, st
-    status, _, st = srv.json("DELETE", f"/v1/jobs/{st['id']}")
-    assert status == 200 and st["state"] in ("cancelling", "cancelled"), st
-    st = wait_job(srv, st["id"])
-    assert st["state"] == "cancelled", st
-    # finished records stay and stream; the unfinished ones are not invented
-    _, _, body = srv.request("GET", f"/v1/jobs/{st['id']}/results")
-    assert len(body.splitlines()) == st["done"] < 1000, (len(body.splitlines()), st)
+    # The job's last URL waits at a gate (a service of its own: its pages wait, --timeout
+    # 3600) until the test has cancelled the job: paced by its pages' delays alone (999 of
+    # 1 s, about 13 s), a test slowed 20 s between the 202 and its DELETE found the job
+    # done (1000 records) and failed.
+    gate = Gate()
+    own = Serve("--allow-private", "-q", "--timeout", "3600")
+    try:
+        urls = [page(i % SITES, 5000 + i, "?delay=1000") for i in range(999)]
+        status, h, st = post_job(own, urls + [gate.url("/last")])
+        # the answer is made before the job's runner task first runs (it is only spawned),
+        # so the status it carries is the job's before any fetch: nothing done, nothing in
+        # flight; its elapsed time is the clock's since the job was made, in the same
+        # request (1 ms under ASan: cafe_loop_now reads the clock, as asyncio's loop.time())
+        assert status == 202 and h["location"] == f"/v1/jobs/{st['id']}", (status, h)
+        assert st["state"] == "running" and st["total"] == 1000, st
+        assert st["done"] == 0 and st["pending"] == 1000 and 0 <= st["elapsed_s"] < 1, st
+        status, _, st = own.json("DELETE", f"/v1/jobs/{st['id']}")
+        assert status == 200 and st["state"] in ("cancelling", "cancelled"), st
+        st = wait_job(own, st["id"])
+        assert st["state"] == "cancelled", st
+        # finished records stay and stream; the unfinished ones are not invented
+        _, _, body = own.request("GET", f"/v1/jobs/{st['id']}/results")
+        assert len(body.splitlines()) == st["done"] < 1000, (len(body.splitlines()), st)
+    finally:
+        gate.open()
+        own.stop()
+        gate.close()
 
 
 def test_job_results_in_order_jsonl_csv_sse_repeatable():
