@@ -1259,19 +1259,33 @@ def test_two_drains_at_once_export_nothing_twice():
     both wrote them, then both deleted them: every record of the overlap twice. A drain
     now holds the queue's drain (a key with a token, its time renewed at each chunk and
     given back at the end; a killed drain's ends after 60 s): a second one is refused,
-    exit 2, writing nothing. strace holds the first at its first fsync for 3 s."""
+    exit 2, writing nothing. strace stops the first (SIGSTOP) at its first fsync, after its
+    first chunk's write, and says so in its log ("stopped by SIGSTOP"); it is let go once
+    the second one is done. (strace held it there for 3 s: a test slowed as long before
+    the second drain saw the first one done; shown with an 8 s pause there: the second
+    drain exported, exit 0.)"""
     urls, path = fetched_queue_for_strace("twodrains", 80000)
     a, b = os.path.join(tmp, "twodrains-a.jsonl"), os.path.join(tmp, "twodrains-b.jsonl")
-    first = subprocess.Popen(["strace", "-f", "-qq", "-o", "/dev/null", "-P", a, "-e",
-                              "inject=fsync:delay_enter=3000000:when=1", CAFE, "queue",
+    log = os.path.join(tmp, "twodrains.strace")
+    first = subprocess.Popen(["strace", "-f", "-o", log, "-P", a, "-e", "trace=fsync", "-e",
+                              "inject=fsync:signal=SIGSTOP:when=1", CAFE, "queue",
                               "results", rs.url("twodrains"), "--json", "--drain", "-o", a],
                              stderr=subprocess.PIPE, env=env_under_strace())
+    held = []
+
+    def stopped_at_sync():
+        with open(log) as f:
+            held[:] = [int(x.split()[0]) for x in f if "--- stopped by SIGSTOP ---" in x]
+        return held or first.poll() is not None
     try:
-        wait_until(lambda: os.path.exists(a) and os.path.getsize(a) > 0, "the first chunk")
+        wait_until(lambda: os.path.exists(log) and stopped_at_sync(), "the first fsync")
+        assert held and os.path.getsize(a) > 0, ("not stopped at its sync", first.poll())
         r = cafe("queue", "results", rs.url("twodrains"), "--json", "--drain", "-o", b)
         assert r.returncode == 2 and b"another cafe queue results --drain" in r.stderr, r
         assert first.poll() is None, "the first drain ended before the second began"
     finally:
+        for pid in held:
+            os.kill(pid, signal.SIGCONT)
         _, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
     got = [json.loads(l)["url"] for f in (a, b) if os.path.exists(f) for l in open(f)]
