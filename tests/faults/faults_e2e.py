@@ -381,9 +381,15 @@ def test_bytes_on_an_idle_kept_connection_are_no_later_urls_page():
         other.close()
 
 
+# curl's "after N milliseconds" of a --timeout 2: 2000 to 9999, the slack time_ms has. It
+# was 2\d{3}: cafe held back over a second at the deadline (stopped 2.5 s by SIGSTOP, as a
+# loaded machine can) is told "after 3489 milliseconds", and the cases failed on that alone.
+AFTER_2S = r"after [2-9]\d{3} milliseconds"
+
+
 def test_accept_and_never_answer():
     rec = expect(U("/hang"), failed_fetch(re.compile(
-        r"timed out: Operation timed out after 2\d{3} milliseconds with 0 bytes received")),
+        rf"timed out: Operation timed out {AFTER_2S} with 0 bytes received")),
         "--timeout", "2", "--retries", "0")
     assert 2000 <= rec["time_ms"] < 10000, rec["time_ms"]  # the bound: 2 s, some slack
 
@@ -397,8 +403,7 @@ def test_tarpit_does_not_time_out_its_hosts_other_urls():
     assert r.returncode == 0 and [x["url"] for x in recs] == hangs + pages, r.stderr[-300:]
     for x in recs[:8]:
         match(x, failed_fetch(re.compile(
-            r"timed out: Operation timed out after 2\d{3} milliseconds with 0 bytes "
-            r"received")))
+            rf"timed out: Operation timed out {AFTER_2S} with 0 bytes received")))
     for i, x in enumerate(recs[8:]):
         match(x, page(f"Site 1 page {i} \u2014 cafe fixture", SIZE))
 
@@ -407,8 +412,7 @@ def test_hang_after_headers():
     rec = expect(U("/hang-after-headers"), {
         "status": 200, "title": None, "content_type": "text/html", "charset": None, "bytes": 0,
         "attempts": 1, "error": re.compile(
-            r"timed out: Operation timed out after 2\d{3} milliseconds with 0 out of 20000 "
-            r"bytes received")},
+            rf"timed out: Operation timed out {AFTER_2S} with 0 out of 20000 bytes received")},
         "--timeout", "2", "--retries", "0")
     assert 2000 <= rec["time_ms"] < 10000, rec["time_ms"]
 
@@ -418,8 +422,8 @@ def test_slowloris_body():
     rec = expect(U("/trickle/1024"), {
         "status": 200, "title": None, "content_type": "text/html", "charset": None,
         "bytes": lambda b: 1 <= b <= 3, "attempts": 1, "error": re.compile(
-            r"timed out: Operation timed out after 2\d{3} milliseconds with \d out of 1024 "
-            r"bytes received")}, "--timeout", "2")
+            rf"timed out: Operation timed out {AFTER_2S} with \d out of 1024 bytes received")},
+        "--timeout", "2")
     assert 2000 <= rec["time_ms"] < 10000, rec["time_ms"]
 
 
