@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 from faultlib import CAFE, TMP, Fixture, run_tests, write_list
+from harness import HoldServer, http_reply
 
 TSAN_CAFE = sys.argv[1]
 SITES = 30
@@ -26,20 +27,32 @@ def test_threads_give_the_records_race_free():
 
 
 def test_threads_interrupted_race_free():
+    """The last URL is held (a HoldServer's) until the run has ended: paced by the fixture's
+    delays alone, the run ended before a slowed test sent its SIGINT (shown with an 8 s
+    pause between the 300th record and the signal: exit 0, the case failed)."""
+    hold = HoldServer(lambda head: http_reply(b"<title>last</title>"))
     lines = [fx.url(i % SITES, f"/page/{i}?delay={i % 20}") for i in range(3000)]
     out = os.path.join(TMP, "tsan.txt")
-    p = subprocess.Popen([TSAN_CAFE, "titles", "-q", "--threads", "2", "-o", out,
-                          write_list(lines)], stderr=subprocess.PIPE)
-    for _ in range(30000):  # bounded: 5 minutes; the signal once 300 records are out
-        if p.poll() is not None:
-            break
-        if os.path.exists(out):
-            with open(out, "rb") as f:
-                if f.read().count(b"\n") >= 300:
-                    p.send_signal(signal.SIGINT)
-                    break
-        select.select([], [], [], 0.01)
-    _, err = p.communicate(timeout=300)
+    p = subprocess.Popen([TSAN_CAFE, "titles", "-q", "--threads", "2", "--timeout", "3600",
+                          "-o", out, write_list(lines + [hold.url("/last")])],
+                         stderr=subprocess.PIPE)
+    try:
+        for _ in range(30000):  # bounded: 5 minutes; the signal once 300 records are out
+            if p.poll() is not None:
+                break
+            if os.path.exists(out):
+                with open(out, "rb") as f:
+                    if f.read().count(b"\n") >= 300:
+                        p.send_signal(signal.SIGINT)
+                        break
+            select.select([], [], [], 0.01)
+        _, err = p.communicate(timeout=300)
+    finally:
+        hold.release()
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        hold.close()
     assert p.returncode == -signal.SIGINT, (p.returncode, err[-3000:])
 
 
