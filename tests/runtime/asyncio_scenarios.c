@@ -157,7 +157,10 @@ static int busy_deadline(void *arg, void **value) {
 }
 
 /* loop.time() after computing: the clock has moved on, and a sleep until a time read from it
- * ends then */
+ * ends then, not sooner (as a timer counted from a clock that stood still would). Both are
+ * bounds from below, which a loaded machine cannot break: the sleep was said to end "later"
+ * past t0 + 140, and a thread held back 100 ms after its work made t0 + 100 - now wrap round
+ * (cafe_loop_now's own warning) to a sleep without end: the scenario hung until its 60 s. */
 static int clock_after_work(void *arg, void **value) {
     cafe_loop_t *loop = cafe_loop_current();
     uint64_t t0 = cafe_loop_now(loop);
@@ -165,8 +168,9 @@ static int clock_after_work(void *arg, void **value) {
     nanosleep(&ts, NULL);
     uint64_t t1 = cafe_loop_now(loop);
     tr("clock %s", t1 - t0 >= 50 ? "moved" : "stood still");
-    cafe_task_sleep(t0 + 100 - cafe_loop_now(loop)); /* until t0 + 100 */
-    tr("slept until %s", cafe_loop_now(loop) - t0 < 140 ? "t0 + 100" : "later");
+    uint64_t now = cafe_loop_now(loop);
+    cafe_task_sleep(t0 + 100 > now ? t0 + 100 - now : 0); /* until t0 + 100 */
+    tr("slept until %s", cafe_loop_now(loop) - t0 >= 100 ? "t0 + 100" : "before it");
     return 0;
 }
 
