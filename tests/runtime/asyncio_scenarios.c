@@ -538,7 +538,7 @@ static void sem_deadline_run(int yield_first) {
     cafe_sem_acquire(&s);
     targ_t a[2] = {{"W1", 20, &s}, {"W2", 10, &s}};
     cafe_task_t *t[2] = {spawn(sem_timed_user, &a[0], "W1"), spawn(sem_user, &a[1], "W2")};
-    cafe_task_sleep(10);
+    cafe_task_yield(); /* both wait now, with no turn of the clock: see sem_deadline_scope */
     if (yield_first) {
         block_ms(30);
         cafe_task_yield();
@@ -563,7 +563,10 @@ static int sem_deadline_scope(void *arg, void **value) {
     cafe_sem_acquire(&s);
     targ_t a[2] = {{"W1", 20, &s}, {"W2", 10, &s}};
     cafe_task_t *t[2] = {spawn(sem_scoped_user, &a[0], "W1"), spawn(sem_user, &a[1], "W2")};
-    cafe_task_sleep(10);
+    /* A yield, not a sleep of 10 ms, lets both start waiting: the release must come before
+     * W1's 20 ms deadline, and after a sleep a machine held back 30 ms found both timers due
+     * at once, W1's deadline winning (cafe or asyncio then traced "acquire timeout"). */
+    cafe_task_yield();
     tr("main releases");
     cafe_sem_release(&s);
     block_ms(30);
