@@ -811,9 +811,14 @@ async def wait_any_timeout():
 
 
 # ---- as_completed
+async def quiet_sleeper(n):  # traces nothing: see quiet_sleeper in the C port
+    await asyncio.sleep(ms(n))
+    return n
+
+
 async def as_completed():
     spec = [("c0", 300), ("c1", 100), ("c2", 200)]
-    tasks = [asyncio.create_task(sleeper(n, d)) for n, d in spec]
+    tasks = [asyncio.create_task(quiet_sleeper(d)) for _, d in spec]
     for f in asyncio.as_completed(tasks):  # in the order they finished
         v = await f
         tr(f"completed {[d for _, d in spec].index(v)} value {v}")
