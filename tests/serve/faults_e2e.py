@@ -502,6 +502,7 @@ def test_a_list_sent_while_max_jobs_run_is_refused_before_it_is_sent():
         s.close()
         assert reply.startswith(b"HTTP/1.1 429 ") and b"Retry-After: 5" in reply, reply
     finally:
+        gate.open()  # the held fetches end: no shutdown grace (10 s) to wait out
         srv.stop()
         gate.close()
 
@@ -718,6 +719,7 @@ def test_clients_that_leave_suspended_requests_are_released():
         assert w == 1, w
         assert gate.arrived == 4 + 1  # the fetch is still held: the waits ended without it
     finally:
+        gate.open()  # the held fetches end: no shutdown grace (10 s) to wait out
         srv.stop()
         gate.close()
 
