@@ -117,6 +117,7 @@ typedef struct cafe__http_try {
      * would be, a policy's 403 or 407 not. */
     long tunnel_refused;
     const char *pin; /* "host:port:addrs" for curl's DNS cache, or "" (pin.c) */
+    uint64_t dns_ms; /* what the names' lookups took of the try's timeout (pin.c) */
     /* The origin ("scheme://host:port") of a redirect whose name curl was about to resolve
      * itself, refused (pin.c); "" when none. */
     char unresolved[256];
@@ -515,6 +516,11 @@ int cafe__http_fail(cafe_http_result_t *res, int code, const char *fmt, ...)
     ;
 
 #define CAFE__HTTP_DRAIN_SMALL (16u * 1024u)
+/* A request's time limit per attempt (opts.timeout_ms, or its default). */
+static inline uint64_t cafe__http_timeout_ms(const cafe_http_opts_t *o) {
+    return o->timeout_ms ? o->timeout_ms : CAFE_HTTP_DEFAULT_TIMEOUT_MS;
+}
+
 /* libcurl's receive buffer: its default, and the size an HTTP/2 head needs (xfer.c). */
 #define CAFE__HTTP_CURL_BUFFER 16384L
 #define CAFE__HTTP_H2_BUFFER (128L * 1024L)

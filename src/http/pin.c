@@ -128,14 +128,23 @@ static int proxy_host_port(const char *proxy, char *host, unsigned *port) {
 
 /* Resolves host on the loop and, the first time for this answer and port, writes its line
  * at the end of line (cap bytes in all), after a newline when it holds one already. */
-static int pin_name(cafe__http_try_t *t, const char *host, unsigned port, char *line, size_t cap) {
+static int pin_name(cafe__http_try_t *t, const char *host, unsigned port, char *line, size_t cap,
+                    uint64_t left_ms) {
     cafe__dns_t *d = cafe__dns_get(t->c->loop);
     cafe__dns_entry_t *e = d ? cafe__dns_lookup(d, host) : NULL;
     if (d)
         t->c->dns = d;
     if (!e)
         return dns_fail(t, d && !d->channel_ok ? CAFE_EDNS_SERVFAIL : CAFE_ENOMEM, host);
+    /* The try's timeout bounds its lookups too (resolv.conf's bound is its own, 15 s and
+     * more): the lookup itself goes on for the others that wait for it. */
+    cafe_deadline_t limit;
+    int scoped = cafe_deadline_begin(&limit, left_ms) == 0;
     int rc = cafe_future_wait(&e->done, NULL);
+    if (scoped && cafe_deadline_end(&limit) == CAFE_ETIMEDOUT) {
+        cafe__dns_unref(e);
+        return dns_fail(t, CAFE_EDNS_TIMEOUT, host);
+    }
     if (cafe_future_done(&e->done)) {
         rc = 0;
         size_t used = strlen(line) + (line[0] != '\0');
@@ -250,11 +259,15 @@ int cafe__http_dns_pin(cafe__http_try_t *t, const char *key, const cafe__http_na
                        size_t cap) {
     names_t w;
     line[0] = '\0';
+    t->dns_ms = 0;
     if (!n->lookup && !t->opts->proxy && !t->c->proxy_http && !t->c->proxy_https)
         return 0; /* an IP literal, direct: nothing to resolve */
     names_of(t, key, n, &w);
+    uint64_t limit = cafe__http_timeout_ms(t->opts), start = cafe__loop_now_fresh(t->c->loop);
     for (int i = 0; i < w.n && t->code == 0; i++) {
-        int rc = pin_name(t, w.host[i], w.port[i], line, cap);
+        int rc =
+            pin_name(t, w.host[i], w.port[i], line, cap, t->dns_ms < limit ? limit - t->dns_ms : 0);
+        t->dns_ms = cafe__loop_now_fresh(t->c->loop) - start;
         if (rc != 0)
             return rc;
     }

@@ -230,7 +230,7 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
         SET(CURLOPT_COOKIEFILE, "");
     x->cookie_engine = cookies;
     SET(CURLOPT_MAXREDIRS, cafe__http_max_redirects(o));
-    SET(CURLOPT_TIMEOUT_MS, o->timeout_ms ? (long)o->timeout_ms : CAFE_HTTP_DEFAULT_TIMEOUT_MS);
+    SET(CURLOPT_TIMEOUT_MS, (long)cafe__http_timeout_ms(o));
     SET(CURLOPT_CONNECTTIMEOUT_MS,
         o->connect_timeout_ms ? (long)o->connect_timeout_ms : CAFE_HTTP_DEFAULT_CONNECT_TIMEOUT_MS);
     SET(CURLOPT_USERAGENT, o->user_agent ? o->user_agent : "cafe/" CAFE_VERSION_STRING);
@@ -433,6 +433,17 @@ static CURLcode hops_left(cafe__http_xfer_t *x, const cafe_http_opts_t *o, long 
     return curl_easy_setopt(x->easy, CURLOPT_MAXREDIRS, max > moved ? max - moved : 0L);
 }
 
+/* The try's lookups took spent ms of its timeout (pin.c): curl gets what is left, so that
+ * the attempt's time limit holds for the whole of it. The handle's options are set again
+ * before its next use. */
+static CURLcode time_left(cafe__http_xfer_t *x, const cafe_http_opts_t *o, uint64_t spent) {
+    uint64_t limit = cafe__http_timeout_ms(o);
+    x->profile.valid = 0;
+    x->c->stats.curl_calls++;
+    return curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS,
+                            spent < limit ? (long)(limit - spent) : 1L);
+}
+
 /* Whether resolve lines have curl's "*" host ("*:port:...", "+*:...", "-*:..."). */
 static int wildcard_line(const char *const *lines) {
     for (; lines && *lines; lines++) {
@@ -495,6 +506,8 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
     if (t->jar && (cc = jar_load(x, t->jar)) != CURLE_OK)
         return setup_failed(x, t, cc);
     if (t->moved_hops && (cc = hops_left(x, o, t->moved_hops)) != CURLE_OK)
+        return setup_failed(x, t, cc);
+    if (t->dns_ms && (cc = time_left(x, o, t->dns_ms)) != CURLE_OK)
         return setup_failed(x, t, cc);
     if ((rc = cafe__http_dns_lines(c, t->pin ? t->pin : "", &x->resolve)) != 0 ||
         (rc = wildcard_forget(x, o->resolve)) != 0) {

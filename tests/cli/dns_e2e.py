@@ -62,6 +62,19 @@ def test_dropped_queries_time_out_within_the_bound():
     assert asked == {("x.drop.test", A): 2, ("x.drop.test", AAAA): 2}, asked
 
 
+def test_the_attempts_timeout_bounds_its_lookup():
+    """--timeout is the time limit of one attempt, its lookup included: resolv.conf's bound
+    here is 5 s x 3 tries, and a lookup of a name whose queries are dropped took it all
+    (31 s with --timeout 3). With --timeout 2 the lookup ends at 2 s: cafe asks at once and
+    again after 1 s (its schedule doubles from 1 s), and its third question, due at 3 s,
+    never goes out. Counted by the questions asked, not by wall time."""
+    env = dict(os.environ, RES_OPTIONS="timeout:5 attempts:3")
+    recs, _ = run(["t.drop.test"], "--retries", "0", "--timeout", "2", env=env)
+    assert recs[0]["error"] == "dns: timeout (t.drop.test)" and recs[0]["attempts"] == 1, recs
+    asked = {k: v for k, v in dns.queries.items() if k[0] == "t.drop.test"}
+    assert asked == {("t.drop.test", A): 2, ("t.drop.test", AAAA): 2}, asked
+
+
 def test_a_lost_query_is_asked_again_soon():
     # One try of 5 s by resolv.conf's reckoning; cafe asks again after 1 s within that bound,
     # so a single dropped datagram is not a failed lookup.
