@@ -472,9 +472,7 @@ void srv_title_get(srv_req_t *r, const char *url) {
     if (s->title_tasks >= s->o.max_connections) {
         free(key);
         free(full);
-        srv_reply_error(r, 503, "too many title lookups in flight: try again later");
-        if (r->resp)
-            MHD_add_response_header(r->resp, "Retry-After", "1");
+        srv_reply_busy(r, 503, "1", "too many title lookups in flight: try again later");
         return;
     }
     if (e) {
@@ -494,9 +492,7 @@ void srv_title_get(srv_req_t *r, const char *url) {
                  "%s has %zu title lookups fetching, as many as one client may: try again when "
                  "one is answered (see --max-client-lookups)",
                  client, mine);
-        srv_reply_error(r, 429, msg);
-        if (r->resp)
-            MHD_add_response_header(r->resp, "Retry-After", "1");
+        srv_reply_busy(r, 429, "1", msg);
         return;
     }
     s->m.cache_misses++;

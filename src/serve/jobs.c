@@ -489,9 +489,7 @@ int srv_jobs_full(const srv_t *s) {
 }
 
 void srv_jobs_refuse(srv_req_t *r) {
-    srv_reply_error(r, 429, "too many jobs at once: try again later (see --max-jobs)");
-    if (r->resp)
-        MHD_add_response_header(r->resp, "Retry-After", "5");
+    srv_reply_busy(r, 429, "5", "too many jobs at once: try again later (see --max-jobs)");
 }
 
 /* The jobs client holds, running or queued. One client could post --max-jobs lists at once
@@ -514,9 +512,7 @@ int srv_jobs_client_refused(srv_req_t *r) {
              "%s has %zu jobs running or queued, as many as one client may: try again when one "
              "is over (see --max-client-jobs)",
              client, n);
-    srv_reply_error(r, 429, msg);
-    if (r->resp)
-        MHD_add_response_header(r->resp, "Retry-After", "5");
+    srv_reply_busy(r, 429, "5", msg);
     return 1;
 }
 

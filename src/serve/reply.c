@@ -64,6 +64,11 @@ int srv_reply_error(srv_req_t *r, unsigned status, const char *msg) {
     return rc;
 }
 
+void srv_reply_busy(srv_req_t *r, unsigned status, const char *retry_after_s, const char *msg) {
+    if (srv_reply_error(r, status, msg) == 0)
+        MHD_add_response_header(r->resp, "Retry-After", retry_after_s);
+}
+
 /* RFC 9110 10.2.3: a 503 says when to come back. The service is going: by the end of
  * --shutdown-grace it has exited and, restarted by its supervisor, answers again; so the
  * seconds of grace left (at least 1), as the service's other 503s and 429s give theirs. */

@@ -417,9 +417,8 @@ static int take_body(srv_req_t *r, const char *data, size_t len) {
             r->body_refused = 1;
             r->body_dropped = r->body_len + len;
             srv_body_free(r);
-            srv_reply_error(r, 429, "too many job lists at once: try again later (see --max-jobs)");
-            if (r->resp)
-                MHD_add_response_header(r->resp, "Retry-After", "5");
+            srv_reply_busy(r, 429, "5",
+                           "too many job lists at once: try again later (see --max-jobs)");
             return 1;
         }
         char *b = realloc(r->body, cap);

@@ -178,6 +178,8 @@ int srv_target_refused(const void *con_cls);
 int srv_reply(srv_req_t *r, unsigned status, const char *ctype, const void *data, size_t len,
               int copy);
 int srv_reply_error(srv_req_t *r, unsigned status, const char *msg);
+/* A 429 or 503 for a limit reached (msg says which), with Retry-After: retry_after_s. */
+void srv_reply_busy(srv_req_t *r, unsigned status, const char *retry_after_s, const char *msg);
 /* 503 with msg for a request the stopping service will not serve, with Retry-After; and
  * that header alone, on an answer of the stopping service prepared for this request. */
 void srv_reply_stopping(srv_req_t *r, const char *msg);
