@@ -650,9 +650,11 @@ static int parse(cli_opts_t *o, int argc, char **argv) {
                                      msg_quote(o->db));
     if (o->db && (o->output || o->fmt != RECORD_FMT_TEXT || o->queue))
         return error("--db replaces -o FILE, --json, --csv, --csv-safe and --queue");
-    if (o->resume && !o->output && !o->db)
+    /* With --queue, queue_check names what it replaces, --resume among them: "needs -o"
+     * sent the user to an option --queue refuses too. */
+    if (o->resume && !o->queue && !o->output && !o->db)
         return error("--resume needs -o FILE");
-    if (o->resume && !o->db && o->fmt == RECORD_FMT_TEXT)
+    if (o->resume && !o->queue && !o->db && o->fmt == RECORD_FMT_TEXT)
         return error("--resume needs --json, --csv or --csv-safe output");
     if (o->sync)
         o->concurrency = 1;

@@ -126,6 +126,10 @@ def test_conflicting_and_orphan_options():
     refused(["--lease", "5"], "--lease needs --queue")
     refused(["--follow"], "--follow needs --queue")
     refused(["--resume"], "--resume needs -o")
+    # with --queue the records go to Redis: "--resume needs -o FILE" sent the user to an
+    # option --queue refuses as well; the queue's own message names --resume
+    err = refused(["--queue", "redis://127.0.0.1:9/0?queue=q", "--resume"], "--queue takes")
+    assert "--resume" in err and "needs -o" not in err, err
     refused(["--bogus"], "unknown option: --bogus")
     refused(["-Z"], "unknown option: -Z")
     refused(["--json=1"], "--json takes no value")
