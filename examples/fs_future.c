@@ -61,8 +61,11 @@ static int file_size(const char *path, uint64_t *size) {
         return rc;
     }
     rc = cafe_future_wait(&c->done, NULL);
-    if (rc == CAFE_ECANCELED || rc == CAFE_ETIMEDOUT)
-        return rc; /* interrupted: on_abandon ran, and the request is the callback's now */
+    /* Interrupted: on_abandon ran, and the request is the callback's now. Told by the flag,
+     * not by the code: the operation itself may fail with -ETIMEDOUT (a stat on a hard NFS
+     * mount), which is CAFE_ETIMEDOUT, and its request is then still ours to free. */
+    if (c->orphan)
+        return rc;
     if (rc == 0)
         *size = c->req.statbuf.st_size;
     stat_call_free(c);
