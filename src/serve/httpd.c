@@ -281,6 +281,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
     if (r && r->suspended)
         watch_stop(r);
+    /* A client gone from a suspended lookup is noticed by its watch, which resumes the
+     * request: libmicrohttpd then reads the close and ends it here, mostly without calling
+     * the handler again (router.c's srv_title_gone): its wait ends here too. */
+    if (r && r->route == SRV_R_TITLE)
+        srv_title_gone(r);
     if (r) {
         r->done = 1;
         srv_results_detach(r);
