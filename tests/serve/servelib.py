@@ -4,7 +4,6 @@ import json
 import os
 import select
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -134,59 +133,23 @@ class Gate:
         self.srv.server_close()
 
 
-class ProxyNginx:
+def ProxyNginx(port):
     """nginx on loopback as a reverse proxy in front of the service at port, configured as an
     operator would (HTTP/1.1 upstream, Host localhost for a tokenless service, X-Real-IP),
     its other settings nginx's defaults (proxy_buffering on). Skips (77) without nginx."""
-
-    def __init__(self, port):
-        import shutil
-        import tempfile
-        import time
-        from harness import Skip, dies_with_us, free_port
-        if not shutil.which("nginx"):
-            raise Skip("nginx is not installed")
-        self.dir = tempfile.mkdtemp(prefix="cafe-nginx-")
-        for _ in range(20):  # a port taken between our probe and nginx's bind: retry
-            self.port = free_port()
-            conf = os.path.join(self.dir, "nginx.conf")
-            with open(conf, "w") as f:
-                f.write(f"""daemon off; master_process off; worker_processes 1;
-user root; pid {self.dir}/nginx.pid; error_log {self.dir}/error.log;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  client_body_temp_path {self.dir}; proxy_temp_path {self.dir}; fastcgi_temp_path {self.dir};
-  uwsgi_temp_path {self.dir}; scgi_temp_path {self.dir};
-  server {{
-    listen 127.0.0.1:{self.port};
+    import shutil
+    from harness import Nginx, Skip
+    if not shutil.which("nginx"):
+        raise Skip("nginx is not installed")
+    return Nginx(server=lambda own: f"""server {{
+    listen 127.0.0.1:{own};
     location / {{
       proxy_pass http://127.0.0.1:{port};
       proxy_http_version 1.1;
       proxy_set_header Host localhost;
       proxy_set_header X-Real-IP $remote_addr;
     }}
-  }}
-}}
-""")
-            self.proc = subprocess.Popen(["nginx", "-c", conf, "-p", self.dir],
-                                         stderr=subprocess.DEVNULL, preexec_fn=dies_with_us)
-            end = time.monotonic() + PATIENCE
-            while time.monotonic() < end and self.proc.poll() is None:
-                try:
-                    socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                    return
-                except OSError:
-                    select.select([], [], [], 0.01)
-            self.proc.kill()
-            self.proc.wait()
-        raise AssertionError("nginx did not start")
-
-    def close(self):
-        import shutil
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
-        shutil.rmtree(self.dir, ignore_errors=True)
+  }}""")
 
 
 def small_files(limit):

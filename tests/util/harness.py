@@ -64,13 +64,16 @@ def free_port():
 
 
 class Nginx:
-    """nginx serving `root` on a free loopback port, with a generated config."""
+    """nginx serving `root` on a free loopback port, with a generated config; or, given
+    server (a function of the port giving a server block), that block instead."""
 
-    def __init__(self, root):
+    def __init__(self, root=None, server=None):
         self.dir = tempfile.mkdtemp(prefix="cafe-nginx-")
         self.root = root
         for attempt in range(20):  # a port taken between our probe and nginx's bind: retry
             self.port = free_port()
+            block = server(self.port) if server else (
+                f"server {{ listen 127.0.0.1:{self.port}; root {root}; charset_types text/html; }}")
             conf = os.path.join(self.dir, "nginx.conf")
             with open(conf, "w") as f:
                 f.write(f"""daemon off; master_process off; worker_processes 1;
@@ -80,7 +83,7 @@ http {{
   access_log off; types {{ text/html html; }} default_type application/octet-stream;
   client_body_temp_path {self.dir}; proxy_temp_path {self.dir}; fastcgi_temp_path {self.dir};
   uwsgi_temp_path {self.dir}; scgi_temp_path {self.dir};
-  server {{ listen 127.0.0.1:{self.port}; root {root}; charset_types text/html; }}
+  {block}
 }}
 """)
             self.proc = subprocess.Popen(["nginx", "-c", conf, "-p", self.dir],
