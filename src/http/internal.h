@@ -323,6 +323,7 @@ struct cafe__http_client {
     int ca_bundle; /* libcurl's built-in CA bundle file is readable: its CApath is not needed */
     void *trust;   /* the system's CAs read lazily (X509_STORE, trust.c), or NULL: the bundle */
     uint64_t rng;
+    uint64_t dns_swept_ms; /* loop time curl last swept its DNS cache (xfer.c, dns_ttl) */
     cafe_http_stats_t stats;
 };
 

@@ -205,6 +205,22 @@ static CURLcode header_lines(cafe__http_xfer_t *x, const cafe_http_opts_t *o,
  * requires 7.85 for CURLOPT_PROTOCOLS_STR), a bad value, out of memory. */
 #define SET(opt, val) (n++, rc = rc != CURLE_OK ? rc : curl_easy_setopt(e, opt, val))
 
+/* curl's DNS cache holds the lines cafe resolved (http/pin.c), pinned for good and taken
+ * back by cafe when their answer goes: curl must not sweep the whole cache at every transfer
+ * for expired entries (a third of its time in a list of 5,000 hosts), so the setting is
+ * "never". But curl also caches each IP literal it is given, per address and port, stamped
+ * with its time: never swept, a list of 100,000 addresses kept them all in the cache's few
+ * dozen buckets and every lookup walked chains of thousands (3.6x the CPU a URL, +17 MB). So
+ * once a second one transfer's setting is a second: that sweep drops the literals' entries
+ * older than that (a transfer still using one keeps it until it is done), never a pin. */
+static long dns_ttl(cafe__http_client_t *c) {
+    uint64_t now = cafe_loop_now(c->loop);
+    if (now - c->dns_swept_ms < 1000)
+        return -1L;
+    c->dns_swept_ms = now;
+    return 1L;
+}
+
 static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_http_opts_t *o,
                             int https) {
     cafe__http_client_t *c = x->c;
@@ -294,10 +310,7 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
         SET(CURLOPT_HTTPHEADER, lines);
     if (x->resolve)
         SET(CURLOPT_RESOLVE, x->resolve);
-    /* curl's DNS cache holds the lines cafe resolved (http/pin.c), dropped by cafe when
-     * their answer goes: curl must not sweep the whole cache at every transfer for expired
-     * entries (a third of its time in a list of 5,000 hosts). */
-    SET(CURLOPT_DNS_CACHE_TIMEOUT, -1L);
+    SET(CURLOPT_DNS_CACHE_TIMEOUT, dns_ttl(c));
     SET(CURLOPT_RESOLVER_START_FUNCTION, cafe__http_on_resolver_start);
     SET(CURLOPT_RESOLVER_START_DATA, x);
     SET(CURLOPT_WRITEFUNCTION, cafe__http_on_write);
