@@ -380,10 +380,13 @@ int cafe_task_detach(cafe_task_t *t);
  * returns. CAFE_EINVAL for a dead handle (a detached task's is dead once it finished). */
 int cafe_task_cancel(cafe_task_t *t);
 
-/* The running task, or NULL on the loop's own stack / outside any loop. */
+/* The running task, or NULL on the loop's own stack / outside any loop. From a
+ * cafe_thread_run function it aborts the process with a message (that thread runs no task). */
 cafe_task_t *cafe_task_current(void);
 
-/* Nonzero when the current task has been cancelled (also inside a shield). */
+/* Nonzero when the current task has been cancelled (also inside a shield). From a
+ * cafe_thread_run function it aborts the process with a message: it could only ever say 0
+ * there. Pool work that should stop early reads a flag of its own (an atomic the task sets). */
 int cafe_task_cancelled(void);
 
 /* asyncio.sleep: suspends the current task for ms milliseconds from the call (not from the

@@ -237,12 +237,17 @@ int cafe_task_cancel(cafe_task_t *h) {
     return 0;
 }
 
+/* From a cafe_thread_run function these would answer for the pool thread, which runs no
+ * loop: "no task", "not cancelled", always. CPU work that polled cafe_task_cancelled to stop
+ * early when its caller was cancelled never stopped, silently: they abort, naming the call. */
 cafe_task_t *cafe_task_current(void) {
+    cafe__loop_thread_check("cafe_task_current");
     cafe_loop_t *loop = cafe__loop_tls();
     return loop && loop->current ? cafe__task_handle(loop->current) : NULL;
 }
 
 int cafe_task_cancelled(void) {
+    cafe__loop_thread_check("cafe_task_cancelled");
     cafe__task_t *t = cafe__running();
     return t ? t->cancelled : 0;
 }
