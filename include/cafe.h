@@ -160,9 +160,9 @@ int cafe_loop_create(cafe_loop_t **out, const cafe_loop_opts_t *opts);
  * loop per thread, so no run inside a task or a libuv callback of another loop, as asyncio.run
  * refuses to run from a running event loop), or CAFE_EDEADLK (see below).
  * When the main task returns, the tasks still running are cancelled and waited for, as
- * asyncio.run does; their names are reported on stderr ("cafe: main returned while ...")
- * unless they were spawned with CAFE_TASK_DAEMON. A task spawned after that starts
- * cancelled. A task that ignores its cancellation keeps the run going.
+ * asyncio.run does; they are counted on stderr ("cafe: main returned while ...", the first
+ * eight by name) unless they were spawned with CAFE_TASK_DAEMON. A task spawned after that
+ * starts cancelled. A task that ignores its cancellation keeps the run going.
  * Tasks still blocked when nothing can wake them any more (no timer, no I/O, no ready task)
  * are a deadlock: they are cancelled (even inside a shield), so they unwind, and it is
  * reported on stderr. If what is left then are clean-up waits (gather's or

@@ -304,6 +304,24 @@ static void abandon(cafe_loop_t *loop) {
             t->joiner = NULL;
 }
 
+/* Names on stderr the tasks pick() selects, after a report's opening words: the first
+ * NAMES_LISTED of them, then how many more. A program that fetches 100k URLs and returns
+ * early leaves as many tasks: one name each made a line of a megabyte. */
+enum { NAMES_LISTED = 8 };
+
+static void name_tasks(const cafe_loop_t *loop, int (*pick)(const cafe__task_t *t)) {
+    size_t n = 0;
+    for (const cafe__task_t *t = loop->all; t; t = t->all_next)
+        if (pick(t) && n++ < NAMES_LISTED)
+            fprintf(stderr, " %s", t->name ? t->name : "(unnamed)");
+    if (n > NAMES_LISTED)
+        fprintf(stderr, " and %zu more", n - NAMES_LISTED);
+}
+
+static int parked(const cafe__task_t *t) {
+    return t->state == CAFE__PARKED;
+}
+
 /* Nothing is ready and libuv has nothing left that could wake anyone: the parked tasks wait
  * for something that cannot happen. Cancel them so they unwind instead of hanging. */
 static int break_deadlock(cafe_loop_t *loop) {
@@ -318,9 +336,7 @@ static int break_deadlock(cafe_loop_t *loop) {
         fprintf(stderr, "cafe: deadlock: tasks wait for each other in waits that cannot be "
                         "interrupted (gather's or cafe_group_wait's clean-up, a condition wait "
                         "taking its lock back); abandoning:");
-        for (cafe__task_t *t = loop->all; t; t = t->all_next)
-            if (t->state == CAFE__PARKED)
-                fprintf(stderr, " %s", t->name ? t->name : "(unnamed)");
+        name_tasks(loop, parked);
         fprintf(stderr, "\n");
         abandon(loop);
         return CAFE_EDEADLK;
@@ -342,19 +358,21 @@ static int still_running(const cafe__task_t *t) {
     return t->stack && t->state != CAFE__DONE && t->state != CAFE__ABANDONED;
 }
 
+static int reported_leftover(const cafe__task_t *t) {
+    return still_running(t) && !t->daemon;
+}
+
 /* asyncio.run's end: main returned, so cancel every task still running (the run loop waits
  * for them), naming those not marked CAFE_TASK_DAEMON. Called by the main task as it ends,
  * so that the run loop's turns need no check of their own. */
 void cafe__loop_reap(cafe_loop_t *loop) {
     size_t named = 0;
     for (cafe__task_t *t = loop->all; t; t = t->all_next)
-        named += still_running(t) && !t->daemon;
+        named += reported_leftover(t);
     if (named > 0 && !loop->quiet) {
         fprintf(stderr,
                 "cafe: main returned while %zu task(s) were still running; cancelling:", named);
-        for (cafe__task_t *t = loop->all; t; t = t->all_next)
-            if (still_running(t) && !t->daemon)
-                fprintf(stderr, " %s", t->name ? t->name : "(unnamed)");
+        name_tasks(loop, reported_leftover);
         fprintf(stderr, " (mark long-lived tasks CAFE_TASK_DAEMON)\n");
     }
     for (cafe__task_t *t = loop->all; t; t = t->all_next)

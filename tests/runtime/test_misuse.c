@@ -1078,6 +1078,31 @@ static void test_leftovers_cancelled_and_named(void **state) {
     assert_null(strstr(err, "detached task(s) failed"));
 }
 
+/* Main returning with a thousand tasks left (an early `return rc` after a failed spawn, in
+ * a program that fetches 100k URLs): the report named every one, one line of ~10 bytes a
+ * task, 1 MB of "(unnamed)" for 100k. It names the first few and counts the rest. */
+enum { MANY_LEFT = 1000 };
+
+static int many_leftovers_main(void *arg, void **value) {
+    cafe_task_opts_t named = {.name = "left-behind"};
+    for (int i = 0; i < MANY_LEFT; i++) {
+        cafe_task_t *t;
+        assert_int_equal(cafe_task_spawn(&t, ticker, NULL, &named), 0);
+    }
+    cafe_task_yield();
+    return 0;
+}
+
+static void test_many_leftovers_named_in_a_bounded_line(void **state) {
+    int st;
+    const char *err = test_child_stderr(many_leftovers_main, NULL, &st);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_non_null(strstr(err, "main returned while 1000 task(s) were still running"));
+    assert_non_null(strstr(err, "left-behind"));
+    assert_non_null(strstr(err, "and 992 more"));
+    assert_true(strlen(err) < 512);
+}
+
 /* ---- a task spawned after main returned starts cancelled: it is a leftover too ---- */
 typedef struct late_spawn {
     cafe_future_t go; /* a result already there is returned to a cancelled task */
@@ -1653,6 +1678,7 @@ int main(void) {
         cmocka_unit_test(test_http_and_dns_calls_off_loop_abort),
         cmocka_unit_test(test_unjoined_handles_die_with_their_run),
         cmocka_unit_test(test_leftovers_cancelled_and_named),
+        cmocka_unit_test(test_many_leftovers_named_in_a_bounded_line),
         cmocka_unit_test(test_spawn_after_main_returned_cancelled),
         cmocka_unit_test(test_cancelled_tasks_not_reported_failed),
         cmocka_unit_test(test_crossed_group_waits_edeadlk),
