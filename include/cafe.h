@@ -227,10 +227,10 @@ uint64_t cafe_loop_now(cafe_loop_t *loop);
  * A handle stays valid after its task finished, until it is joined or detached, or the
  * loop run it was spawned in ends: no task vanishes under its owner while the run goes on.
  * When cafe_loop_run returns, the handles of its finished tasks nobody joined are dead: the
- * results of the failed ones are reported on stderr as never joined (a task that was
- * cancelled and ended with CAFE_ECANCELED did not fail: it did what it was asked, as
- * cafe_group_failed counts it), and a later run of the same loop refuses those handles with
- * CAFE_EINVAL like any dead handle.
+ * results of the failed ones are reported on stderr as never joined (the first eight a line
+ * each, the rest counted; a task that was cancelled and ended with CAFE_ECANCELED did not
+ * fail: it did what it was asked, as cafe_group_failed counts it), and a later run of the same loop
+ * refuses those handles with CAFE_EINVAL like any dead handle.
  *
  * Handles are not pointers to memory: each carries a generation, so a dead (stale) handle
  * never reaches the task that came after it. Every call given a dead handle, or one of

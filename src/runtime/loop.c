@@ -386,15 +386,19 @@ void cafe__loop_reap(cafe_loop_t *loop) {
  * hold frames and must not go back to the pool; their handles went stale in abandon.) */
 static void release_unjoined(cafe_loop_t *loop) {
     cafe__task_t *next;
+    size_t failed = 0; /* one line each for the first NAMES_LISTED, then a count */
     for (cafe__task_t *t = loop->handles; t; t = next) {
         next = t->handle_next;
         if (t->state != CAFE__DONE || t->joiner)
             continue;
-        if (!loop->quiet && cafe__task_failed(t))
+        if (!loop->quiet && cafe__task_failed(t) && failed++ < NAMES_LISTED)
             fprintf(stderr, "cafe: task %s failed and was never joined: %s\n",
                     t->name ? t->name : "(unnamed)", cafe_strerror(t->result.status));
         cafe__task_release(t);
     }
+    if (failed > NAMES_LISTED)
+        fprintf(stderr, "cafe: %zu more task(s) failed and were never joined\n",
+                failed - NAMES_LISTED);
     if (loop->detached_failed && !loop->quiet)
         fprintf(stderr, "cafe: %zu detached task(s) failed; the first, %s: %s\n",
                 loop->detached_failed,

@@ -1103,6 +1103,27 @@ static void test_many_leftovers_named_in_a_bounded_line(void **state) {
     assert_true(strlen(err) < 512);
 }
 
+/* A thousand failures nobody joined (fetches that failed while main was busy, then main
+ * returned): one line each, a thousand lines. The first few are named, the rest counted. */
+static int many_unjoined_main(void *arg, void **value) {
+    cafe_task_opts_t named = {.name = "lost-failure"};
+    for (int i = 0; i < MANY_LEFT; i++) {
+        cafe_task_t *t;
+        assert_int_equal(cafe_task_spawn(&t, fails, NULL, &named), 0);
+    }
+    cafe_task_yield(); /* every one fails */
+    return 0;
+}
+
+static void test_many_unjoined_failures_reported_in_bounded_lines(void **state) {
+    int st;
+    const char *err = test_child_stderr(many_unjoined_main, NULL, &st);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_non_null(strstr(err, "task lost-failure failed and was never joined: i/o error"));
+    assert_non_null(strstr(err, "992 more task(s) failed and were never joined"));
+    assert_true(strlen(err) < 1024);
+}
+
 /* ---- a task spawned after main returned starts cancelled: it is a leftover too ---- */
 typedef struct late_spawn {
     cafe_future_t go; /* a result already there is returned to a cancelled task */
@@ -1679,6 +1700,7 @@ int main(void) {
         cmocka_unit_test(test_unjoined_handles_die_with_their_run),
         cmocka_unit_test(test_leftovers_cancelled_and_named),
         cmocka_unit_test(test_many_leftovers_named_in_a_bounded_line),
+        cmocka_unit_test(test_many_unjoined_failures_reported_in_bounded_lines),
         cmocka_unit_test(test_spawn_after_main_returned_cancelled),
         cmocka_unit_test(test_cancelled_tasks_not_reported_failed),
         cmocka_unit_test(test_crossed_group_waits_edeadlk),
