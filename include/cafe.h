@@ -629,8 +629,8 @@ cafe_lock_t *cafe_cond_lock(cafe_cond_t *c);
  * CAFE_ETIMEDOUT when the task was interrupted while waiting, or while it acquired the lock
  * again (which it does even then, not interruptibly, as asyncio does); a task already
  * interrupted returns at once, the lock never released. A waiter notified and cancelled
- * before it ran passes the notification on to the next waiter (as asyncio does since 3.13,
- * CPython gh-112202; 3.11's loses it). */
+ * before it ran, or while it took the lock back, passes the notification on to the next
+ * waiter (as asyncio does since 3.13, CPython gh-112202; 3.11's loses it). */
 int cafe_cond_wait(cafe_cond_t *c);
 /* asyncio's wait_for(predicate): returns 0 once pred(arg) is nonzero (checked first, and
  * after each wake-up, with the lock held), or cafe_cond_wait's error; CAFE_EINVAL (nothing

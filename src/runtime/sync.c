@@ -182,13 +182,17 @@ cafe_lock_t *cafe_cond_lock(cafe_cond_t *c) {
     return cond_lock(c);
 }
 
-/* A notified waiter cancelled before it ran: the notification goes to the next waiter, if
- * any (asyncio 3.13's Condition does the same; 3.11's dropped it). */
-static int cond_undo(cafe__wait_t *w) {
-    cafe_cond_t *c = w->source;
+/* A notification its waiter will not return 0 for goes to the next waiter, if any. */
+static void cond_pass_on(cafe_cond_t *c) {
     cafe__wait_t *next = cafe__waitlist_pop(&c->private_waiters);
     if (next)
         cafe__wake(next, 0);
+}
+
+/* A notified waiter cancelled before it ran: the notification goes on (asyncio 3.13's
+ * Condition does the same; 3.11's dropped it). */
+static int cond_undo(cafe__wait_t *w) {
+    cond_pass_on(w->source);
     return 1;
 }
 
@@ -228,9 +232,13 @@ int cafe_cond_wait(cafe_cond_t *c) {
     c->private_inside++; /* until it has the lock back: its own lock is in c */
     rc = cafe__park(&w, CAFE__NEVER);
     /* Interrupted while it waited for the lock: asyncio's acquire raised CancelledError
-     * then, which its wait re-raises once it holds the lock. */
-    if (relock(l) && rc == 0)
-        rc = cafe__interruption(t, t->deadline == CAFE__NEVER ? 0 : cafe__loop_now(t->loop));
+     * then, which its wait re-raises once it holds the lock; and since 3.13 (gh-112202) a
+     * wait that raises notifies another waiter, for it may have been notified: so does this
+     * one, which was. Kept, the notification was lost, and a waiter that should have had it
+     * waited on, for good if none came after it. */
+    if (relock(l) && rc == 0 &&
+        (rc = cafe__interruption(t, t->deadline == CAFE__NEVER ? 0 : cafe__loop_now(t->loop))))
+        cond_pass_on(c);
     c->private_inside--;
     return rc;
 }

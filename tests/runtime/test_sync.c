@@ -858,6 +858,19 @@ static int cond_main(void *arg, void **value) {
     assert_int_equal(cafe_task_gather(t, 2, r), 0);
     assert_int_equal(p->rc[0], CAFE_ECANCELED);
     assert_int_equal(p->rc[1], 0);
+    /* notified, then cancelled while it takes the lock back: its wait returns CAFE_ECANCELED,
+     * and the notification goes to the next waiter all the same (asyncio 3.13's wait notifies
+     * another waiter on any exception out of it); lost, the next waiter waited for good */
+    spawn_cond_waiters(t, a, p, 2);
+    assert_int_equal(cafe_lock_acquire(l), 0);
+    assert_int_equal(cafe_cond_notify(&p->cond, 1), 1);
+    assert_int_equal(cafe_task_yield(), 0); /* t[0] ran, and waits for the lock */
+    cafe_task_cancel(t[0]);
+    assert_int_equal(cafe_lock_release(l), 0);
+    assert_int_equal(cafe_task_gather(t, 2, r), 0);
+    assert_int_equal(p->rc[0], CAFE_ECANCELED);
+    assert_int_equal(p->rc[1], 0);
+    assert_int_equal(p->norder, 2);
     /* a deadline passing while it waits: CAFE_ETIMEDOUT, the lock held again */
     assert_int_equal(cafe_lock_acquire(l), 0);
     cafe_deadline_t d;
