@@ -914,6 +914,32 @@ static int cond_notify(void *arg, void **value) {
     return 0;
 }
 
+/* ---- condition: the notified waiter cancelled while it takes the lock back ------------- */
+static int cond_relock_cancel(void *arg, void **value) {
+    cafe_cond_t c;
+    cafe_cond_init(&c, NULL);
+    cafe_lock_t *l = cafe_cond_lock(&c);
+    targ_t a[2] = {{"C1", 0, &c}, {"C2", 0, &c}};
+    cafe_task_t *t[2];
+    spawn_each(cond_user, a, 2, t);
+    cafe_task_sleep(10);
+    cafe_lock_acquire(l);
+    tr("main notifies 1, holding the lock");
+    cafe_cond_notify(&c, 1);
+    cafe_task_sleep(10); /* C1 woke, and waits for the lock */
+    tr("main cancels C1, releases");
+    cafe_task_cancel(t[0]);
+    cafe_lock_release(l);
+    cafe_task_sleep(10);
+    cafe_lock_acquire(l);
+    tr("main notifies all");
+    cafe_cond_notify_all(&c);
+    cafe_lock_release(l);
+    gather_all(t, 2);
+    cafe_cond_destroy(&c);
+    return 0;
+}
+
 /* ---- event: every waiter wakes, in the order it came ---------------------------------- */
 static int ev_waiter(void *arg, void **value) {
     targ_t *a = arg;
@@ -1248,6 +1274,7 @@ static const struct {
     {"lock_fifo", lock_fifo},
     {"lock_handover", lock_handover},
     {"cond_notify", cond_notify},
+    {"cond_relock_cancel", cond_relock_cancel},
     {"event_fifo", event_fifo},
     {"future_waiters", future_waiters},
     {"timeout_cases", timeout_cases},
