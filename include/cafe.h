@@ -386,7 +386,8 @@ cafe_task_t *cafe_task_current(void);
 
 /* Nonzero when the current task has been cancelled (also inside a shield). From a
  * cafe_thread_run function it aborts the process with a message: it could only ever say 0
- * there. Pool work that should stop early reads a flag of its own (an atomic the task sets). */
+ * there. Pool work that should stop early reads a flag of its own: an atomic that the code
+ * cancelling its task sets too (the task itself waits in cafe_thread_run meanwhile). */
 int cafe_task_cancelled(void);
 
 /* asyncio.sleep: suspends the current task for ms milliseconds from the call (not from the
