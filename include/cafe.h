@@ -527,7 +527,8 @@ int cafe_future_done(const cafe_future_t *f);
  * it marks s dead). */
 typedef struct cafe_sem {
     size_t private_count;
-    size_t private_bound; /* most permits it may hold: SIZE_MAX, or the bounded init's */
+    size_t private_bound;  /* most permits it may hold: SIZE_MAX, or the bounded init's */
+    size_t private_handed; /* waiters handed a permit that have not run yet */
     cafe__waitlist_t private_waiters;
     const void *private_thread;
 } cafe_sem_t;
@@ -664,6 +665,7 @@ int cafe_cond_destroy(cafe_cond_t *c);
 typedef struct cafe_queue {
     void **private_ring;
     size_t private_cap, private_slots, private_head, private_len, private_unfinished;
+    size_t private_handed; /* getters handed an item that have not run yet */
     int private_closed;
     cafe__waitlist_t private_getters, private_putters, private_joiners;
     const void *private_thread;

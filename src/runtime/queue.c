@@ -82,6 +82,7 @@ static int try_put(cafe_queue_t *q, void *item) {
     cafe__wait_t *g = cafe__waitlist_pop(&q->private_getters);
     if (g) {
         g->data = item;
+        q->private_handed++;
         cafe__wake(g, 0);
         q->private_unfinished++;
         return 0;
@@ -184,10 +185,11 @@ static int get_undo(cafe__wait_t *w) {
     void *item = shift_handed(w);
     cafe__wait_t *g = cafe__waitlist_pop(&q->private_getters);
     if (g) {
-        g->data = item;
+        g->data = item; /* handed on: as many getters hold items as before */
         cafe__wake(g, 0);
     } else if (ring_room(q) == 0) {
         ring_unpop(q, item);
+        q->private_handed--;
     } else {
         w->data = item; /* no memory for it: the getter keeps one (returns 0), none lost */
         return 0;
@@ -207,8 +209,11 @@ int cafe_queue_get(cafe_queue_t *q, void **item) {
         return rc;
     cafe__wait_t w = {.abort = cafe__abort_unlist, .undo = get_undo, .source = q};
     rc = queue_wait(t, &q->private_getters, &w);
-    if (rc == 0)
+    if (rc == 0) {
         *item = w.data;
+        if (w.source) /* NULL: q was destroyed meanwhile, its memory maybe gone */
+            q->private_handed--;
+    }
     return rc;
 }
 
@@ -264,7 +269,8 @@ int cafe_queue_destroy(cafe_queue_t *q) {
     if (!cafe__waitlist_empty(&q->private_getters) || !cafe__waitlist_empty(&q->private_putters) ||
         !cafe__waitlist_empty(&q->private_joiners))
         return CAFE_EBUSY;
-    cafe__woken_forget(q);
+    if (q->private_handed > 0) /* a walk of the run queue: only when it can find one */
+        cafe__woken_forget(q);
     free(q->private_ring);
     q->private_ring = NULL;
     /* Its ring is gone: a later call would write through NULL (or, at capacity 0, quietly

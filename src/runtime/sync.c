@@ -18,16 +18,27 @@ void cafe_sem_init_bounded(cafe_sem_t *s, size_t permits) {
  * takes it past the bound, as asyncio's BoundedSemaphore does. */
 static void sem_give(cafe_sem_t *s) {
     cafe__wait_t *w = cafe__waitlist_pop(&s->private_waiters);
-    if (w)
+    if (w) {
+        s->private_handed++;
         cafe__wake(w, 0);
-    else
+    } else {
         s->private_count++;
+    }
 }
 
 /* A woken waiter cancelled before it ran: its permit goes on to the next. */
 static int sem_undo(cafe__wait_t *w) {
-    sem_give(w->source);
+    cafe_sem_t *s = w->source;
+    s->private_handed--;
+    sem_give(s);
     return 1;
+}
+
+/* A waiter handed its permit runs: the semaphore no longer holds anything for it (unless it
+ * was destroyed meanwhile: then its memory may be gone, and the source is NULL). */
+static void sem_handed_taken(const cafe__wait_t *w) {
+    if (w->source)
+        ((cafe_sem_t *)w->source)->private_handed--;
 }
 
 /* Takes a permit, in FIFO order behind the waiters. undo passes on the permit of a woken
@@ -49,8 +60,11 @@ static inline int sem_take(cafe_sem_t *s, const char *call, int (*undo)(cafe__wa
     cafe__waitlist_push(&s->private_waiters, &w);
     /* On success the releaser handed its permit straight to us. */
     rc = cafe__park(&w, CAFE__NEVER);
-    if (rc == 0 && arrived)
-        arrived(&w);
+    if (rc == 0) {
+        sem_handed_taken(&w);
+        if (arrived)
+            arrived(&w);
+    }
     return rc;
 }
 
@@ -66,7 +80,10 @@ static inline int sem_retire(cafe_sem_t *s, const char *call) {
     cafe__owner_check(&s->private_thread, call);
     if (!cafe__waitlist_empty(&s->private_waiters))
         return CAFE_EBUSY;
-    cafe__woken_forget(s);
+    /* A walk of the run queue: only when some woken task holds a permit from s (a task
+     * destroying its own lock as thousands run in the same turn walked them each). */
+    if (s->private_handed > 0)
+        cafe__woken_forget(s);
     cafe__owner_destroy(&s->private_thread);
     return 0;
 }
@@ -116,15 +133,19 @@ static void lock_give(cafe_lock_t *l) {
     cafe_sem_t *s = &l->private_sem;
     cafe__wait_t *w = cafe__waitlist_pop(&s->private_waiters);
     l->private_handing = w != NULL;
-    if (w)
+    if (w) {
+        s->private_handed++;
         cafe__wake(w, 0);
-    else
+    } else {
         s->private_count++;
+    }
 }
 
 /* A heir cancelled before it ran: the lock goes on to the next waiter. */
 static int lock_undo(cafe__wait_t *w) {
-    lock_give(lock_of(w->source));
+    cafe_lock_t *l = lock_of(w->source);
+    l->private_sem.private_handed--;
+    lock_give(l);
     return 1;
 }
 
@@ -209,6 +230,7 @@ static int relock(cafe_lock_t *l) {
     cafe__wait_t w = {.source = s};
     cafe__waitlist_push(&s->private_waiters, &w);
     cafe__park(&w, CAFE__NEVER);
+    sem_handed_taken(&w);
     lock_arrived(&w);
     return 1;
 }
@@ -285,7 +307,7 @@ int cafe_cond_destroy(cafe_cond_t *c) {
         if (rc != 0)
             return rc;
     }
-    cafe__woken_forget(c);
+    /* No task c woke is left to forget: each is inside its wait until it has the lock back. */
     cafe__owner_destroy(&c->private_thread);
     return 0;
 }
