@@ -42,6 +42,10 @@ struct cafe__wait {
     cafe__waitlist_t *list;    /* the list w is on, or NULL */
     struct cafe__task *task;
     void *data; /* for the source: e.g. the item a queue hands over */
+    /* Waits in a task's joiner slot: the claimed tasks that finished since the wait last
+     * looked, latest first, linked through their ready_next (a finished task is on no run
+     * queue). Lets a wait on many tasks find the ones that ended without a scan of all. */
+    struct cafe__task *done;
     /* CAFE__WAIT_FRESH until parked; a wake that comes first (e.g. a completion inside a
      * cafe__loop_call made just before parking) is kept as CAFE__WAIT_EARLY and the park
      * then returns at once. Waits start zeroed and may be reused after each park. */

@@ -61,8 +61,11 @@ static void task_entry(void *p) {
         cafe__loop_reap(loop);
     /* The waiter keeps its claim until it ran and took the result: a joiner interrupted in
      * the same turn must not take it too (cafe__task_join). */
-    if (t->joiner)
+    if (t->joiner) {
+        t->ready_next = t->joiner->done;
+        t->joiner->done = t;
         cafe__wake(t->joiner, 0);
+    }
     if (t->group)
         cafe__group_child_done(t);
     else if (t->detached)
