@@ -13,6 +13,10 @@
  *   gather   spawn 1000 such tasks, then gather them: ns per task
  *   rss N    N tasks asleep at once: KiB of resident memory per task (VmRSS at the plateau
  *            minus VmRSS before spawning, divided by N); run one size per process
+ * Scaling modes (cafe only; run.sh compares two sizes, a figure that grows with N is n^2):
+ *   destroy N   N tasks woken in one turn, each destroying a lock of its own (acquired and
+ *               released first), a semaphore and a queue holding an item: CPU ns per task
+ *   failfast N  cafe_task_gather_failfast of N tasks ending over 50 turns: CPU ns per task
  *
  * Timed modes stop after about BENCH_SECONDS of wall time (default 0.2), checking the clock
  * every CHUNK operations, so each run is bounded whatever the machine's speed. With
@@ -278,14 +282,84 @@ static int rss_main(void *arg, void **value) {
     return rc != 0 ? rc : grc;
 }
 
+/* ---- destroy, failfast: the cost per task must not grow with the number of tasks -------- */
+
+static uint64_t cpu_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int destroy_own(void *arg, void **value) {
+    cafe_event_t *go = arg;
+    cafe_lock_t l;
+    cafe_sem_t s;
+    cafe_queue_t q;
+    int rc = cafe_event_wait(go);
+    if (rc == 0) {
+        cafe_lock_init(&l);
+        if ((rc = cafe_lock_acquire(&l)) == 0 && (rc = cafe_lock_release(&l)) == 0)
+            rc = cafe_lock_destroy(&l);
+    }
+    if (rc == 0) {
+        cafe_sem_init(&s, 1);
+        rc = cafe_sem_destroy(&s);
+    }
+    if (rc == 0 && (rc = cafe_queue_init(&q, 1)) == 0 && (rc = cafe_queue_put(&q, &q)) == 0)
+        rc = cafe_queue_destroy(&q);
+    return rc;
+}
+
+static int nap(void *arg, void **value) {
+    return cafe_task_sleep((uint64_t)(uintptr_t)arg);
+}
+
+/* Spawns b->n tasks of fn (arg: shared, or NULL for each its index mod 50), runs `before`,
+ * then gathers them (fail-fast if asked): CPU ns per task from `before` to the end. */
+static int scaling_run(bench_t *b, cafe_task_fn fn, cafe_event_t *shared, int failfast) {
+    cafe_task_t **t = calloc(b->n, sizeof(*t));
+    cafe_result_t *r = calloc(b->n, sizeof(*r));
+    cafe_task_opts_t o = {.stack_size = CAFE_STACK_MIN};
+    size_t n = 0;
+    int rc = t && r ? 0 : CAFE_ENOMEM;
+    while (rc == 0 && n < b->n &&
+           (rc = cafe_task_spawn(&t[n], fn, shared ? (void *)shared : (void *)(n % 50), &o)) == 0)
+        n++;
+    if (rc == 0 && shared)
+        rc = cafe_task_yield(); /* all wait for the event */
+    uint64_t t0 = cpu_ns();
+    if (shared)
+        cafe_event_set(shared);
+    int grc = n == 0     ? 0
+              : failfast ? cafe_task_gather_failfast(t, n, r)
+                         : cafe_task_gather(t, n, r);
+    b->out = (double)(cpu_ns() - t0) / (double)(n ? n : 1);
+    for (size_t i = 0; i < n && grc == 0; i++)
+        grc = r[i].status;
+    free(t);
+    free(r);
+    return rc != 0 ? rc : grc;
+}
+
+static int destroy_main(void *arg, void **value) {
+    cafe_event_t go;
+    cafe_event_init(&go);
+    return scaling_run(arg, destroy_own, &go, 0);
+}
+
+static int failfast_main(void *arg, void **value) {
+    return scaling_run(arg, nap, NULL, 1);
+}
+
 /* ---- driver ------------------------------------------------------------------------------ */
 
 static const struct mode {
     const char *name;
     cafe_task_fn main; /* NULL: runs outside any loop */
 } modes[] = {
-    {"ctx", NULL},         {"yield", yield_main},   {"yieldt", yieldt_main}, {"chan", chan_main},
-    {"spawn", spawn_main}, {"gather", gather_main}, {"rss", rss_main},
+    {"ctx", NULL},       {"yield", yield_main},     {"yieldt", yieldt_main},
+    {"chan", chan_main}, {"spawn", spawn_main},     {"gather", gather_main},
+    {"rss", rss_main},   {"destroy", destroy_main}, {"failfast", failfast_main},
 };
 
 static int run_mode(const struct mode *m, bench_t *b) {
@@ -317,6 +391,7 @@ int main(int argc, char **argv) {
         printf("%.2f\n", b.out);
         return 0;
     }
-    fprintf(stderr, "usage: bench_runtime ctx|yield|yieldt|chan|spawn|gather|rss [N]\n");
+    fprintf(stderr,
+            "usage: bench_runtime ctx|yield|yieldt|chan|spawn|gather|rss|destroy|failfast [N]\n");
     return 2;
 }

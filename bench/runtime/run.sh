@@ -102,13 +102,17 @@ instructions() {
         if (NR == 2 && ir[2] > ir[1]) printf "%.0f\n", (ir[2] - ir[1]) / (4096 * ops); else print "n/a" }'
 }
 
-echo "runtime: measuring (about a minute)..." >&2
+echo "runtime: measuring (about a minute and a half)..." >&2
 measure ctx "" "$reps" cafe # Go and asyncio have no bare switch to measure
 for mode in yield yieldt chan spawn gather; do
     measure "$mode" "" "$reps"
 done
 for n in 10000 100000; do
     measure rss "$n" "$rss_reps"
+done
+for n in 10000 40000; do # scaling: cafe alone, CPU per task at two sizes
+    measure destroy "$n" "$rss_reps" cafe
+    measure failfast "$n" "$rss_reps" cafe
 done
 
 # ---- the table ---------------------------------------------------------------------------
@@ -148,6 +152,17 @@ echo
 echo "cafe instructions per operation (callgrind, exact: the difference of two run lengths):" \
     "bare switch $(instructions ctx 2), yield $(instructions yield 2)," \
     "channel hop $(instructions chan 2), spawn + join $(instructions spawn 1)."
+echo
+# scaling MODE: "A ns at 10,000 tasks, B at 40,000 (B/A x)": flat is linear, 4x is n^2.
+scaling() {
+    awk -v a="$(m cafe "$1" 10000)" -v b="$(m cafe "$1" 40000)" 'BEGIN {
+        if (a == "n/a" || b == "n/a" || a + 0 == 0) { print "n/a"; exit }
+        printf "%\047.0f ns at 10,000 tasks, %\047.0f at 40,000 (%.2fx)", a, b, b / a }'
+}
+echo "Scaling, cafe CPU per task (a per-task cost that grows 4x from 10,000 to 40,000 tasks is" \
+    "n^2): $(scaling destroy) for tasks woken in one turn that each destroy a lock, a" \
+    "semaphore and a queue of their own; $(scaling failfast) for a fail-fast gather of tasks" \
+    "ending over 50 turns."
 echo
 goversion=$(go version 2>/dev/null | awk '{ print $3 }')
 pyversion=$("$python" -c 'import platform; print(platform.python_version())' 2>/dev/null)

@@ -3,7 +3,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- semaphore: never more than N inside; FIFO; cancelled waiters lose nothing ---- */
 typedef struct sem_probe {
@@ -1137,14 +1136,12 @@ static void test_group_parent_cancelled_waits_children(void **state) {
     assert_int_equal(test_run(group_cancel_main, &cancelled), 0);
 }
 
-/* ---- destroying an object costs the same whatever the number of tasks ready ----
- * A destroy took back what the object had handed to woken tasks not yet run by walking the
- * whole run queue: with n tasks woken in one turn (an event set, a batch of replies) that
- * each destroy an object of their own (a per-request lock, reply queue, semaphore), the turn
- * cost n^2 (20000 tasks: 2 s of CPU instead of 20 ms). Timed against the same tasks
- * destroying an event, which hands nothing: CPU time, so that a loaded machine, valgrind
- * or a sanitizer slows both alike. */
-enum { MASS_WOKEN = 20000 };
+/* ---- many tasks woken together, each destroying an object of its own ----
+ * A destroy takes back what the object handed to woken tasks not yet run; with none handed
+ * it must not touch the others (it walked the whole run queue: n^2 for n such tasks, see
+ * bench_runtime's `destroy`, where the cost is measured). Here: every destroy succeeds and
+ * every task ends well, whatever else is ready. */
+enum { MASS_WOKEN = 2000 };
 
 typedef struct mass {
     cafe_event_t go;
@@ -1179,14 +1176,6 @@ static int destroy_own(void *arg, void **value) {
     }
 }
 
-static double cpu_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* The CPU time of the turns that run MASS_WOKEN tasks woken together, each destroying an
- * object of m->kind. */
 static int mass_destroy_main(void *arg, void **value) {
     mass_t *m = arg;
     cafe_task_t **t = malloc(MASS_WOKEN * sizeof(*t));
@@ -1198,11 +1187,8 @@ static int mass_destroy_main(void *arg, void **value) {
     for (size_t i = 0; i < MASS_WOKEN; i++)
         assert_int_equal(cafe_task_spawn(&t[i], destroy_own, m, &o), 0);
     assert_int_equal(cafe_task_yield(), 0); /* all wait */
-    double t0 = cpu_seconds();
     cafe_event_set(&m->go);
     assert_int_equal(cafe_task_gather(t, MASS_WOKEN, r), 0);
-    double *spent = *value = malloc(sizeof(double));
-    *spent = cpu_seconds() - t0;
     for (size_t i = 0; i < MASS_WOKEN; i++)
         assert_int_equal(r[i].status, 0);
     free(t);
@@ -1210,24 +1196,10 @@ static int mass_destroy_main(void *arg, void **value) {
     return 0;
 }
 
-static double mass_destroy(int kind) {
-    mass_t m = {.kind = kind};
-    cafe_result_t r;
-    assert_int_equal(cafe_run(mass_destroy_main, &m, &r), 0);
-    assert_int_equal(r.status, 0);
-    double spent = *(double *)r.value;
-    free(r.value);
-    return spent;
-}
-
-static void test_destroy_cost_independent_of_ready_tasks(void **state) {
-    if (test_under_valgrind()) /* a timing: memcheck's 80000 spawns would add minutes */
-        skip();
-    double base = mass_destroy(0);
-    for (int kind = 1; kind <= 3; kind++) {
-        double spent = mass_destroy(kind);
-        if (spent > 5 * base + 0.05)
-            fail_msg("kind %d: %.3f s of CPU, events %.3f s", kind, spent, base);
+static void test_destroys_by_many_woken_tasks(void **state) {
+    for (int kind = 0; kind <= 3; kind++) {
+        mass_t m = {.kind = kind};
+        assert_int_equal(test_run(mass_destroy_main, &m), 0);
     }
 }
 
@@ -1247,7 +1219,7 @@ int main(void) {
         cmocka_unit_test(test_lock_release_in_handover_gap),
         cmocka_unit_test(test_condition),
         cmocka_unit_test(test_cond_wait_for_null_pred_einval),
-        cmocka_unit_test(test_destroy_cost_independent_of_ready_tasks),
+        cmocka_unit_test(test_destroys_by_many_woken_tasks),
         cmocka_unit_test(test_queue_join_and_unbounded),
         cmocka_unit_test(test_group_cancels_siblings_on_error),
         cmocka_unit_test(test_group_parent_cancelled_waits_children),
