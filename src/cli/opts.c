@@ -542,6 +542,30 @@ static const char *proxy_in_use(const cli_opts_t *o) {
     return proxy_env_in_use();
 }
 
+/* curl's proxy variables when -x is not given, as libcurl 7.88 reads them: http_proxy (lower
+ * case only), https_proxy else HTTPS_PROXY, all_proxy else ALL_PROXY. A bad one was taken,
+ * then every URL failed ("cannot resolve the proxy's name: Unsupported proxy syntax",
+ * counted as DNS failures) and the run exited 0: refused at start as -x is, naming the
+ * variable and the way to set it aside. */
+static int proxy_env_check(const cli_opts_t *o) {
+    static const char *const vars[][2] = {
+        {"http_proxy", NULL}, {"https_proxy", "HTTPS_PROXY"}, {"all_proxy", "ALL_PROXY"}};
+    if (o->proxy || !proxy_env_in_use()) /* -x, or no_proxy='*' */
+        return 0;
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *name = vars[i][0], *v = getenv(name);
+        if ((!v || !*v) && vars[i][1])
+            v = getenv(name = vars[i][1]);
+        const char *why = v && *v ? proxy_check(v) : NULL;
+        if (why)
+            return cli_optab_usage_error(&cli_titles_optab,
+                                         "%s: %s: %s (curl's proxy variable; -x '' sets it "
+                                         "aside)",
+                                         name, why, msg_quote(v));
+    }
+    return 0;
+}
+
 /* --no-private checks the address cafe connects to: through a proxy that is the proxy's,
  * never the URL's, which the proxy resolves and connects to. A private proxy then refused
  * every URL as if the URL's address were the proxy's; a public one let 10.0.0.1 and
@@ -660,7 +684,7 @@ static int parse(cli_opts_t *o, int argc, char **argv) {
         o->concurrency = 1;
     if (o->threads > o->concurrency) /* each thread has a URL in flight at least */
         o->threads = o->concurrency;
-    if (no_private_check(o) != 0)
+    if (proxy_env_check(o) != 0 || no_private_check(o) != 0)
         return 2;
     cli_ca_env_read("titles", o);
     return queue_check(o, seen, ninputs > 0 || o->urls.n > 0);

@@ -17,8 +17,8 @@ with open(LIST, "w") as f:
     f.write("http://127.0.0.1:9/\n")
 
 
-def refused(args, *words):
-    r = cafe("titles", *args, LIST)
+def refused(args, *words, env=None):
+    r = cafe("titles", *args, LIST, env=env)
     err = r.stderr.decode(errors="replace")
     assert r.returncode == 2, (args, r.returncode, err)
     assert r.stdout == b"", (args, r.stdout)
@@ -94,6 +94,29 @@ def test_bad_proxy_fails_at_start():
         refused(["-x", v], "-x/--proxy", "the port must be from 1 to 65535")
     for v in ("", "127.0.0.1:9", "http://u:p@127.0.0.1:9", "socks5h://[::1]:9", "HTTPS://h"):
         r = cafe("titles", "-q", "--json", "-x", v, "--timeout", "0.5", "--retries", "0", LIST)
+        assert r.returncode == 0 and json.loads(r.stdout)["error"], (v, r.stderr)
+    # The same values from curl's variables were taken, then every URL failed ("cannot
+    # resolve the proxy's name: Unsupported proxy syntax", counted as DNS failures) and the
+    # run exited 0: refused at start too, naming the variable, which -x '' sets aside.
+    base = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    for var in ("http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        for v in ("::bogus", "ftp://127.0.0.1:21", "http://127.0.0.1:0"):
+            err = refused([], f"{var}: ", v, "-x ''", env=dict(base, **{var: v}))
+            assert "-x/--proxy" not in err, err
+        r = cafe("titles", "-q", "--json", "-x", "", "--timeout", "0.5", "--retries", "0", LIST,
+                 env=dict(base, **{var: "::bogus"}))
+        assert r.returncode == 0 and "proxy" not in json.loads(r.stdout)["error"], r.stderr
+        # no_proxy='*' sends nothing through it, as curl
+        r = cafe("titles", "-q", "--json", "--timeout", "0.5", "--retries", "0", LIST,
+                 env=dict(base, no_proxy="*", **{var: "::bogus"}))
+        assert r.returncode == 0 and "proxy" not in json.loads(r.stdout)["error"], r.stderr
+    # HTTP_PROXY is not read (curl reads http_proxy in lower case only, against httpoxy)
+    r = cafe("titles", "-q", "--json", "--timeout", "0.5", "--retries", "0", LIST,
+             env=dict(base, HTTP_PROXY="::bogus"))
+    assert r.returncode == 0 and "proxy" not in json.loads(r.stdout)["error"], r.stderr
+    for v in ("127.0.0.1:9", "http://u:p@127.0.0.1:9", "socks5h://[::1]:9"):
+        r = cafe("titles", "-q", "--json", "--timeout", "0.5", "--retries", "0", LIST,
+                 env=dict(base, http_proxy=v))
         assert r.returncode == 0 and json.loads(r.stdout)["error"], (v, r.stderr)
 
 
