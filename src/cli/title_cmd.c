@@ -7,6 +7,7 @@
 #include "cafe.h"
 #include "fdwait.h"
 #include "msg.h"
+#include "termchar.h"
 #include "token.h"
 
 #include <errno.h>
@@ -130,8 +131,11 @@ static int extract(cafe_title_t *t, FILE *f) {
 /* Writes a title's line and flushes it: each file's line is out before the next file is
  * opened (a FIFO, a slow disk), and a failed write is seen at once. Returns 0 or -errno. */
 static int put_line(const char *title) {
+    static int ascii = -1; /* a terminal of an 8-bit locale: ASCII only, as cafe titles */
+    if (ascii < 0)
+        ascii = isatty(STDOUT_FILENO) && term_locale_8bit();
     errno = 0;
-    int rc = title ? text_put_safe(stdout, title) : 0;
+    int rc = title ? text_put_ascii(stdout, title, ascii) : 0;
     if (rc == 0 && (putchar('\n') == EOF || fflush(stdout) != 0))
         rc = errno ? -errno : -EIO;
     return rc;

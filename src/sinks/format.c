@@ -109,7 +109,7 @@ static int append_json(const char *buffer, size_t size, void *data) {
     return 0;
 }
 
-static int write_json(outbuf_t *o, const record_t *r) {
+static int write_json(outbuf_t *o, const record_t *r, int ascii) {
     json_t *j = json_object();
     if (!j)
         return -ENOMEM;
@@ -118,7 +118,10 @@ static int write_json(outbuf_t *o, const record_t *r) {
             json_decref(j);
             return -ENOMEM;
         }
-    int rc = json_dump_callback(j, append_json, o, JSON_COMPACT) == 0 ? 0 : -ENOMEM;
+    int rc =
+        json_dump_callback(j, append_json, o, JSON_COMPACT | (ascii ? JSON_ENSURE_ASCII : 0)) == 0
+            ? 0
+            : -ENOMEM;
     json_decref(j);
     outbuf_putc(o, '\n');
     return rc;
@@ -136,7 +139,7 @@ static void csv_field(outbuf_t *o, const char *s, int last, int safe, int tty) {
         const char *v = clean ? clean : "";
         outbuf_t shown = {0};
         if (tty && clean) { /* as the text lines show it: no control reaches the terminal */
-            text_append_safe(&shown, clean);
+            text_append_ascii(&shown, clean, tty == 2);
             outbuf_putc(&shown, '\0');
             o->oom |= shown.oom;
             v = shown.oom ? "" : shown.p;
@@ -180,42 +183,43 @@ static int write_csv(outbuf_t *o, const record_t *r, int safe, int tty) {
 /* The guide's lines: "'Title' from URL" and "Error fetching URL: message". A title the
  * body was cut in (--max-bytes; the other formats' error field says so, not a failure) ends
  * in U+2026 inside its quotes, as a cut text is shown: the line keeps its shape. */
-static int write_text(outbuf_t *o, const record_t *r) {
+static int write_text(outbuf_t *o, const record_t *r, int ascii) {
     if (record_failed(r)) {
         outbuf_puts(o, "Error fetching ");
-        text_append_safe(o, r->url);
+        text_append_ascii(o, r->url, ascii);
         outbuf_puts(o, ": ");
         const char *msg = record_text(r, RECORD_COL_ERROR);
         if (msg)
-            text_append_safe(o, msg);
+            text_append_ascii(o, msg, ascii);
         else
             outbuf_printf(o, "HTTP %ld", r->status);
     } else {
         if (r->title) {
             outbuf_putc(o, '\'');
-            text_append_safe(o, r->title);
+            text_append_ascii(o, r->title, ascii);
             if (r->error_msg) /* not failed, and a title: cut before its end */
-                outbuf_puts(o, "\xe2\x80\xa6");
+                outbuf_puts(o, ascii ? "\\u2026" : "\xe2\x80\xa6");
             outbuf_puts(o, "' from ");
         } else if (r->error_msg) { /* why there is none: "(not HTML (image/png)) from" */
             outbuf_putc(o, '(');
-            text_append_safe(o, r->error_msg);
+            text_append_ascii(o, r->error_msg, ascii);
             outbuf_puts(o, ") from ");
         } else {
             outbuf_puts(o, "(no title) from ");
         }
-        text_append_safe(o, r->url);
+        text_append_ascii(o, r->url, ascii);
     }
     outbuf_putc(o, '\n');
     return 0;
 }
 
+/* tty: 0 not a terminal, 1 a terminal, 2 one of an 8-bit locale (ASCII only). */
 static int append(outbuf_t *o, record_format_t fmt, const record_t *r, int tty) {
     size_t before = o->len;
     o->oom = 0;
-    int rc = fmt == RECORD_FMT_JSON ? write_json(o, r)
+    int rc = fmt == RECORD_FMT_JSON ? write_json(o, r, tty == 2)
              : format_is_csv(fmt)   ? write_csv(o, r, fmt == RECORD_FMT_CSV_SAFE, tty)
-                                    : write_text(o, r);
+                                    : write_text(o, r, tty == 2);
     if (rc == 0 && o->oom)
         rc = -ENOMEM;
     if (rc != 0) /* none of it, rather than part */
@@ -227,8 +231,8 @@ int format_record_append(outbuf_t *o, record_format_t fmt, const record_t *r) {
     return append(o, fmt, r, 0);
 }
 
-int format_record_append_tty(outbuf_t *o, record_format_t fmt, const record_t *r) {
-    return append(o, fmt, r, 1);
+int format_record_append_tty(outbuf_t *o, record_format_t fmt, const record_t *r, int ascii) {
+    return append(o, fmt, r, ascii ? 2 : 1);
 }
 
 int format_record_dup(record_format_t fmt, const record_t *r, char **out, size_t *len) {
@@ -249,7 +253,7 @@ int format_record_dup(record_format_t fmt, const record_t *r, char **out, size_t
 
 int format_record(FILE *f, record_format_t fmt, const record_t *r) {
     outbuf_t o = {0};
-    int rc = append(&o, fmt, r, isatty(fileno(f)));
+    int rc = append(&o, fmt, r, isatty(fileno(f)) ? 1 + term_locale_8bit() : 0);
     errno = 0;
     if (rc == 0 && (fwrite(o.p, 1, o.len, f) != o.len || fflush(f) != 0 || ferror(f)))
         rc = errno ? -errno : -EIO;

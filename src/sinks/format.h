@@ -43,8 +43,10 @@ int format_record_append(outbuf_t *o, record_format_t fmt, const record_t *r);
  * (controls, DEL, C1 controls and line-reordering characters escaped as \xNN or \uNNNN, a
  * backslash doubled), so that a page cannot drive the terminal (JSON and the text lines
  * escape them in any case). As ls quotes names on a terminal only: a file or a pipe gets
- * the bytes as they are. format_record does this by itself when f is a terminal. */
-int format_record_append_tty(outbuf_t *o, record_format_t fmt, const record_t *r);
+ * the bytes as they are. ascii: the terminal is one of an 8-bit locale (term_locale_8bit),
+ * where every non-ASCII character is escaped too, in every format (\uNNNN), since its bytes
+ * 0x80 to 0x9F are C1 controls there. format_record does this by itself when f is a terminal. */
+int format_record_append_tty(outbuf_t *o, record_format_t fmt, const record_t *r, int ascii);
 /* The same record as a new string: *out (malloc'd, NUL-terminated, the caller's) and *len
  * its length. Returns 0, or -ENOMEM with *out NULL. */
 int format_record_dup(record_format_t fmt, const record_t *r, char **out, size_t *len);

@@ -11,6 +11,7 @@
 #include "cafe.h"
 #include "fdwait.h"
 #include "msg.h"
+#include "termchar.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +29,8 @@ typedef struct stream {
     char *shown; /* the path quoted for messages (msg_quote): the sink's what */
     record_format_t fmt;
     int append;
-    int tty; /* f is a terminal: CSV's fields escaped (format_record_append_tty) */
+    int tty;   /* f is a terminal: CSV's fields escaped (format_record_append_tty) */
+    int ascii; /* ... of an 8-bit locale: ASCII only */
     /* Resumed onto a file whose lines end otherwise than this format's records (a CSV of LF
      * ends, JSON Lines of CRLF ends, as another tool or an editor saved it): the records
      * added end as the file's lines do, so that it keeps one kind of line end. */
@@ -268,6 +270,7 @@ static int stream_start(sink_t *s) {
     }
     struct stat sb;
     st->tty = isatty(st->fd);
+    st->ascii = st->tty && term_locale_8bit();
     if (st->path && fstat(st->fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
         st->follow = 1;
         st->dev = sb.st_dev;
@@ -317,8 +320,8 @@ static int stream_write(sink_t *s, const record_t *rec) {
         return st->error;
     int rc = sink_pending_reserve(&st->pending_receipts);
     if (rc == 0)
-        rc =
-            (st->tty ? format_record_append_tty : format_record_append)(&st->pending, st->fmt, rec);
+        rc = st->tty ? format_record_append_tty(&st->pending, st->fmt, rec, st->ascii)
+                     : format_record_append(&st->pending, st->fmt, rec);
     return rc != 0 ? (st->error = rc) : queued(st, rec);
 }
 

@@ -83,7 +83,7 @@ static size_t plain_run(const unsigned char *p, size_t n) {
  * written \\, a control character, DEL, a C1 control or an invalid byte \xNN, a character of
  * term_reorders() \uNNNN; everything else as it is. So what is shown is unambiguous: a title
  * holding the text "\x1b" shows "\\x1b", never what an escaped ESC shows. */
-void text_append_safe(outbuf_t *o, const char *s) {
+static inline void append_safe(outbuf_t *o, const char *s, int ascii) {
     if (!s) /* a record that lost a string to a failed allocation */
         return;
     const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s), *run = p;
@@ -109,7 +109,7 @@ void text_append_safe(outbuf_t *o, const char *s) {
                 for (; p < valid; p += len) {
                     len = term_lead_len(*p);
                     cp = term_code_point(p, len);
-                    if (cp < 0xA0 || term_reorders(cp))
+                    if (cp < 0xA0 || term_reorders(cp) || ascii)
                         break;
                 }
                 if (p == valid)
@@ -118,13 +118,15 @@ void text_append_safe(outbuf_t *o, const char *s) {
                 len = term_utf8_char(p, 4, &cp);
             }
         }
-        if (len > 0 && cp >= 0xA0 && !term_reorders(cp)) {
+        if (len > 0 && cp >= 0xA0 && !term_reorders(cp) && !ascii) {
             p += len;
             continue;
         }
         outbuf_put(o, (const char *)run, (size_t)(p - run));
         if (*p == '\\')
             outbuf_put(o, "\\\\", 2);
+        else if (len > 0 && cp >= 0xA0 && cp > 0xFFFF) /* one escape, not a UTF-16 pair */
+            outbuf_printf(o, "\\U%08x", (unsigned)cp);
         else if (len > 0 && cp >= 0xA0)
             outbuf_printf(o, "\\u%04x", (unsigned)cp);
         else
@@ -133,6 +135,14 @@ void text_append_safe(outbuf_t *o, const char *s) {
         run = p;
     }
     outbuf_put(o, (const char *)run, (size_t)(p - run));
+}
+
+void text_append_safe(outbuf_t *o, const char *s) {
+    append_safe(o, s, 0);
+}
+
+void text_append_ascii(outbuf_t *o, const char *s, int ascii) {
+    append_safe(o, s, ascii);
 }
 
 const char *text_safe_copy(char *buf, size_t size, const char *s) {
@@ -150,8 +160,12 @@ const char *text_safe_copy(char *buf, size_t size, const char *s) {
 }
 
 int text_put_safe(FILE *f, const char *s) {
+    return text_put_ascii(f, s, 0);
+}
+
+int text_put_ascii(FILE *f, const char *s, int ascii) {
     outbuf_t o = {0};
-    text_append_safe(&o, s);
+    append_safe(&o, s, ascii);
     int rc = o.oom                                        ? -ENOMEM
              : o.len && fwrite(o.p, 1, o.len, f) != o.len ? (errno ? -errno : -EIO)
                                                           : 0; /* o.p is NULL when empty */

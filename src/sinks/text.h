@@ -14,6 +14,10 @@
 int text_put_safe(FILE *f, const char *s);
 /* The same, appended to o. */
 void text_append_safe(outbuf_t *o, const char *s);
+/* The same, and when ascii is set every other non-ASCII character too, as \uNNNN (\UNNNNNNNN
+ * beyond U+FFFF): for a terminal of an 8-bit locale (term_locale_8bit). */
+void text_append_ascii(outbuf_t *o, const char *s, int ascii);
+int text_put_ascii(FILE *f, const char *s, int ascii);
 /* The same, into buf (size > 0 bytes), cut short at a character's end when longer; "" when
  * out of memory. For a message holding a server's text, or another program's. Returns buf. */
 const char *text_safe_copy(char *buf, size_t size, const char *s);

@@ -458,12 +458,12 @@ def test_sigint_then_resume():
 
 
 def pty_run(args, stdin_tty=False, stdout_null=False, term="xterm", cols=None,
-            background=False):
+            background=False, env=None):
     """Runs cafe with stderr, and stdout and stdin unless told otherwise, on one terminal
     (stdin_tty: stdin too; stdout_null: stdout to /dev/null) of type TERM=term (None: unset),
     `cols` columns wide when given, in a process group of its own that is not the
-    terminal's foreground one when `background` (a shell's `cafe ... &`); all it wrote
-    there."""
+    terminal's foreground one when `background` (a shell's `cafe ... &`), with the locale
+    variables of `env` alone when given; all it wrote there."""
     pid, fd = pty.fork()
     if pid == 0 and background:  # the session leader waits for cafe in the background
         child = os.fork()
@@ -474,6 +474,10 @@ def pty_run(args, stdin_tty=False, stdout_null=False, term="xterm", cols=None,
         if cols:
             fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
         os.environ.pop("TERM", None)
+        if env is not None:
+            for k in ("LC_ALL", "LC_CTYPE", "LANG", "LOCPATH"):
+                os.environ.pop(k, None)
+            os.environ.update(env)
         if term is not None:
             os.environ["TERM"] = term
         if not stdin_tty:
@@ -516,6 +520,48 @@ def test_csv_on_a_terminal_escapes_what_would_drive_it():
         r = cafe("titles", "-q", fmt, "-u", url)
         rows = list(csv.reader(io.StringIO(r.stdout.decode())))
         assert rows[1][3] == title, rows
+
+
+def test_a_terminal_in_an_8_bit_locale_gets_ascii_only():
+    """A terminal whose locale is an 8-bit one (LANG=de_DE.ISO-8859-1, ru_RU.KOI8-R): a
+    title's UTF-8 went to it as it is, shown as mojibake, and a byte 0x80 to 0x9F inside it is
+    a C1 control there (\u00db is C3 9B, and 0x9B the 8-bit CSI: "\u00db[2J" cleared the
+    screen). There every non-ASCII character is written \\uNNNN, as the bidirectional
+    controls are everywhere; in a UTF-8 or C locale, or to a file, UTF-8 as it is."""
+    from harness import HeadServer
+    title = "Caf\u00e9 \u00db[2J \u65e5"
+    srv = HeadServer(lambda head: http_reply(
+        ("<meta charset=utf-8><title>%s</title>" % title).encode()))
+    url = "http://127.0.0.1:%d/" % srv.port
+    page = os.path.join(tmp, "latin.html")
+    with open(page, "w", encoding="utf-8") as f:
+        f.write("<meta charset=utf-8><title>%s</title>" % title)
+    eight = [{"LANG": "xx_YY.ISO-8859-15"},  # not installed: known by its name
+             {"LC_ALL": "ru_RU.KOI8-R", "LANG": "C.UTF-8"}]
+    locdir = os.path.join(tmp, "locale")
+    os.makedirs(locdir, exist_ok=True)
+    if subprocess.run(["localedef", "-i", "en_US", "-f", "ISO-8859-1",
+                       os.path.join(locdir, "en_US.ISO-8859-1")], capture_output=True,
+                      timeout=120).returncode in (0, 1):  # 1: made, with warnings
+        eight.append({"LC_CTYPE": "en_US.ISO-8859-1", "LOCPATH": locdir})  # installed
+    escaped = b"Caf\\u00e9 \\u00db[2J \\u65e5"
+    for env in eight:
+        for args in (["titles", "-q", "-u", url], ["title", page]):
+            shown = pty_run(args, env=env)
+            assert max(shown) < 0x80 and escaped in shown, (env, args, shown)
+        shown = pty_run(["titles", "-q", "--json", "-u", url], env=env)  # JSON's \u00e9
+        assert max(shown) < 0x80 and json.loads(shown)["title"] == title, (env, shown)
+        shown = pty_run(["titles", "-q", "--csv", "-u", url], env=env)
+        assert max(shown) < 0x80 and escaped in shown, (env, shown)
+    for env in ({"LANG": "C.UTF-8"}, {"LC_ALL": "C"}, {}):
+        for args in (["titles", "-q", "-u", url], ["title", page]):
+            shown = pty_run(args, env=env)
+            assert title.encode() in shown, (env, args, shown)
+    # not a terminal: UTF-8, whatever the locale
+    r = cafe("titles", "-q", "-u", url, env=dict(os.environ, LC_ALL="ru_RU.KOI8-R"))
+    assert r.stdout.decode() == "'%s' from %s\n" % (title, url), r.stdout
+    r = cafe("title", page, env=dict(os.environ, LC_ALL="ru_RU.KOI8-R"))
+    assert r.stdout.decode() == title + "\n", r.stdout
 
 
 def test_progress_only_on_a_terminal():
