@@ -62,8 +62,16 @@ static int plain(unsigned char c) {
 
 /* The length of the printable UTF-8 character at s (NUL-terminated), 0 when s starts with
  * none: an invalid or overlong sequence, a C1 control, or a bidirectional control or line
- * separator (they reorder or break the terminal's line, as text.c escapes them). */
+ * separator (they reorder or break the terminal's line, as text.c escapes them), or any
+ * non-ASCII character in an 8-bit locale (term_locale_8bit). */
 static size_t printable_char(const unsigned char *s) {
+    /* In an 8-bit locale none is: its terminal reads a byte 0x80 to 0x9F as a C1 control. Set
+     * at the first name quoted, before any thread: main's messages come first. */
+    static int eight = -1;
+    if (eight < 0)
+        eight = term_locale_8bit();
+    if (eight)
+        return 0;
     uint32_t cp = 0;
     size_t len = *s >= 0x80 ? term_utf8_char(s, 4, &cp) : 0;
     return cp < 0xA0 || term_reorders(cp) ? 0 : len;

@@ -549,6 +549,9 @@ def test_a_terminal_in_an_8_bit_locale_gets_ascii_only():
         for args in (["titles", "-q", "-u", url], ["title", page]):
             shown = pty_run(args, env=env)
             assert max(shown) < 0x80 and escaped in shown, (env, args, shown)
+        # a file name in a message: its bytes as the shell's $'...' writes them, as ls does
+        shown = pty_run(["titles", os.path.join(tmp, "\u00db[2J.txt")], env=env)
+        assert max(shown) < 0x80 and b"$'\\303\\233'" in shown, (env, shown)
         shown = pty_run(["titles", "-q", "--json", "-u", url], env=env)  # JSON's \u00e9
         assert max(shown) < 0x80 and json.loads(shown)["title"] == title, (env, shown)
         shown = pty_run(["titles", "-q", "--csv", "-u", url], env=env)
