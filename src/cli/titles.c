@@ -219,15 +219,24 @@ static int dispatch(cli_run_t *run, const char *line, size_t len, uint64_t ref, 
     return 0;
 }
 
+/* Lines read at most between two turns of the loop. A regular file never makes the reader
+ * wait, and a line that is no URL (or one --resume skips) is done at once: the reader ran to
+ * the file's end without a turn, the writer never ran (every record held in memory, none
+ * written before the end) and neither did Ctrl-C's handler or the progress line. */
+#define READER_TURN 256
+
 static int reader_task(void *arg, void **value) {
     cli_run_t *run = arg;
     const char *line;
     size_t len;
     uint64_t ref;
     int rc = 0;
+    unsigned read = 0;
     while (!run->stopping && (rc = source_next(run->source, &line, &len, &ref)) > 0) {
         run->total_lines++;
         rc = dispatch(run, line, len, ref, rc == SOURCE_TOO_LONG);
+        if (rc == 0 && ++read % READER_TURN == 0)
+            rc = cafe_task_yield();
         if (rc != 0)
             return rc;
     }

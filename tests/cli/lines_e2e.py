@@ -5,6 +5,7 @@ test_lines.sh inside a fresh network namespace, against the fixture on loopback.
 import json
 import os
 import resource
+import select
 import subprocess
 import sys
 import tempfile
@@ -285,6 +286,35 @@ def test_space_in_a_fragment_is_encoded_as_in_the_path():
     recs = run_json(write("frag.txt", f"{base}#a b\n{base}#x\n".encode()))
     assert [(x["url"], x["title"]) for x in recs] == \
         [(base + "#a%20b", title(0, 12)), (base + "#x", title(0, 12))], recs
+
+
+def test_records_of_a_file_of_bad_lines_go_out_as_it_is_read():
+    """A regular file never makes its reader wait, and a line that is no URL is a record at
+    once: the reader ran to the file's end without letting the writer run, holding every
+    record in memory (a wrong file of a million lines, a log: 232 MB of JSON) and writing
+    none before the end. Seen here: the output is a pipe nobody reads; its first record
+    comes, then cafe waits on the full pipe, and has read only the start of its list."""
+    n = 400000
+    path = write("bad-lines.txt", b"".join(b"bad line %d\n" % i for i in range(n)))
+    size = os.path.getsize(path)
+    p = subprocess.Popen([CAFE, "titles", "-q", "--json", path], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    try:
+        assert select.select([p.stdout], [], [], 60)[0], "no record within 60 s"
+        pos = None
+        for fd in os.listdir(f"/proc/{p.pid}/fd"):
+            try:
+                if os.readlink(f"/proc/{p.pid}/fd/{fd}") == path:
+                    with open(f"/proc/{p.pid}/fdinfo/{fd}") as f:
+                        pos = int(f.readline().split()[1])
+            except OSError:
+                pass
+        assert pos is not None and pos < size // 4, (pos, size)
+        lines = p.stdout.read().decode().splitlines()
+        assert len(lines) == n and json.loads(lines[-1])["url"] == f"bad line {n - 1}"
+    finally:
+        p.kill()
+        p.wait()
 
 
 def test_long_and_nul_lines_are_recorded_with_a_marked_cut():
