@@ -2,6 +2,7 @@
  * local files (stdin when none). One line per file: its title, or an empty line when the page
  * has none. A file is HTML or XML by its extension, as browsers read file:// URLs. */
 #include "optabs.h"
+#include "outbuf.h"
 #include "text.h"
 #include "title_cmd.h"
 #include "cafe.h"
@@ -128,16 +129,31 @@ static int extract(cafe_title_t *t, FILE *f) {
     return err;
 }
 
-/* Writes a title's line and flushes it: each file's line is out before the next file is
- * opened (a FIFO, a slow disk), and a failed write is seen at once. Returns 0 or -errno. */
+/* Writes a title's line in one write(2): each file's line is out before the next file is
+ * opened (a FIFO, a slow disk), and a failed write is seen at once. Not through stdio: on a
+ * standard output another program made non-blocking (the pipe's flag, shared) a full pipe
+ * failed fflush with EAGAIN, and the run with "Resource temporarily unavailable"; here it
+ * waits for the reader (fd_wait), as cafe titles' output does. Returns 0 or -errno. */
 static int put_line(const char *title) {
     static int ascii = -1; /* a terminal of an 8-bit locale: ASCII only, as cafe titles */
     if (ascii < 0)
         ascii = isatty(STDOUT_FILENO) && term_locale_8bit();
-    errno = 0;
-    int rc = title ? text_put_ascii(stdout, title, ascii) : 0;
-    if (rc == 0 && (putchar('\n') == EOF || fflush(stdout) != 0))
-        rc = errno ? -errno : -EIO;
+    outbuf_t o = {0};
+    if (title)
+        text_append_ascii(&o, title, ascii);
+    outbuf_putc(&o, '\n');
+    int rc = o.oom ? -ENOMEM : 0;
+    for (size_t at = 0; rc == 0 && at < o.len;) {
+        ssize_t n = write(STDOUT_FILENO, o.p + at, o.len - at);
+        if (n > 0)
+            at += (size_t)n;
+        else if (n < 0 && (errno == EINTR || ((errno == EAGAIN || errno == EWOULDBLOCK) &&
+                                              fd_wait(STDOUT_FILENO, POLLOUT) == 0)))
+            continue;
+        else
+            rc = n < 0 ? -errno : -EIO;
+    }
+    outbuf_free(&o);
     return rc;
 }
 

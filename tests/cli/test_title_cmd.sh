@@ -87,6 +87,27 @@ os.close(w)
 out, err = p.communicate(timeout=60)
 print(p.returncode, out, err)' "$cafe" title)
 [ "$out" = "0 b'late\\n' b''" ] || fail "non-blocking stdin: $out"
+# a standard output left non-blocking (the pipe's flag, shared): a full pipe failed the line
+# with "Resource temporarily unavailable" and exit 2 after a few files; it waits for the
+# reader, as cafe titles' output does
+printf '<title>%04096d</title>' 7 >"$tmp/long.html"
+out=$(python3 -c '
+import fcntl, os, subprocess, sys
+r, w = os.pipe()
+fcntl.fcntl(w, fcntl.F_SETFL, fcntl.fcntl(w, fcntl.F_GETFL) | os.O_NONBLOCK)
+p = subprocess.Popen(sys.argv[1:] + [sys.argv[-1]] * 99, stdout=w, stderr=subprocess.PIPE)
+os.close(w)
+for _ in range(30000):  # until the pipe is full and it waits (state S) or gave up; 60 s
+    with open(f"/proc/{p.pid}/stat") as f:
+        if f.read().rsplit(")", 1)[1].split()[0] == "S" or p.poll() is not None:
+            break
+    os.sched_yield() if _ % 8 else __import__("select").select([], [], [], 0.002)
+data = b""
+while d := os.read(r, 65536):
+    data += d
+p.wait(timeout=60)
+print(p.returncode, data.count(b"\n"), p.stderr.read())' "$cafe" title "$tmp/long.html")
+[ "$out" = "0 100 b''" ] || fail "non-blocking stdout: $out"
 # a --charset no browser knows is a mistake to say, as iconv -f says it, not a silent
 # fallback to detection; a Content-Type value (what a server sends) is taken
 for label in bogus latn1 ''; do
