@@ -3,6 +3,7 @@
 #include "fetch.h"
 #include "run.h"
 #include "msg.h"
+#include "proxyenv.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +147,16 @@ void cli_summary(cli_run_t *run, int interrupted) {
         }
     if (!first)
         fputc(')', stderr);
+    /* A proxy of curl's variables that is down or refuses: each URL said "connection
+     * refused: Failed to connect to 127.0.0.1 port N", read as the sites' fault, and nothing
+     * said a proxy was in the way (-x the user gave, and knows). The variable is named, never
+     * its value (it may hold a password); "sets a proxy", not "went through it": a URL that
+     * no_proxy names went direct, and libcurl 7.88 does not say which did. */
+    const char *via = run->o->proxy ? NULL : proxy_env_in_use();
+    if (via &&
+        (run->kinds[CLI_KIND_CONNECT] || run->kinds[CLI_KIND_DNS] || run->kinds[CLI_KIND_TIMEOUT] ||
+         run->kinds[CLI_KIND_TLS] || run->kinds[CLI_KIND_OTHER]))
+        fprintf(stderr, "; %s sets a proxy (-x '' connects directly)", via);
     if (run->skipped)
         fprintf(stderr, "; %llu already done", (unsigned long long)run->skipped);
     if (run->skipped_failed) /* --fail counts them: the summary says why it exits 1 */

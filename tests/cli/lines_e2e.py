@@ -12,7 +12,7 @@ import tempfile
 import threading
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
-from harness import CAFE, Fixture, HeadServer, cafe, http_reply, run_tests  # noqa: E402
+from harness import CAFE, Fixture, HeadServer, cafe, free_ports, http_reply, run_tests  # noqa: E402
 
 fx = Fixture("--sites", "2", "--size", "2000")
 PORT = fx.ports[0]
@@ -459,6 +459,18 @@ def test_proxy_option_and_environment():
     r = cafe("titles", "-q", "-x", "", "-u", f"http://127.0.0.1:{PORT}/page/26", env=env)
     assert r.stdout.decode() == f"'{title(0, 26)}' from http://127.0.0.1:{PORT}/page/26\n", r
     assert len(px.lines) == 2, px.lines  # -x '': no proxy, not even the environment's
+    # A proxy of curl's variables that is down: each URL "connection refused: Failed to
+    # connect to 127.0.0.1 port N", read as the sites' fault, nothing said of a proxy. The
+    # summary of a run with such failures names the variable its requests went through.
+    dead = dict(os.environ, http_proxy=f"http://u:secret@127.0.0.1:{free_ports(1)[0]}")
+    url = f"http://127.0.0.1:{PORT}/page/27"
+    r = cafe("titles", "--retries", "0", "-u", url, env=dead)
+    err = r.stderr.decode()
+    assert "(connect 1); http_proxy sets a proxy (-x '' connects directly)\n" in err, err
+    assert "secret" not in err, err
+    for args, e in ((["-x", "", "-u", url], dead), (["-u", "http://far.example/z"], env)):
+        r = cafe("titles", *args, env=e)  # direct, or all fetched: nothing to say
+        assert r.returncode == 0 and "proxy" not in r.stderr.decode(), (args, r.stderr)
     usage = cafe("titles", "--help").stdout.decode()  # the option and curl's variables
     assert "-x, --proxy URL" in usage and "http_proxy" in usage and "no_proxy" in usage, usage
 
