@@ -479,9 +479,9 @@ static const cli_opt_t rows[] = {
      "the environment's) cafe sees only the proxy's address: refused at start."},
     SECTION("Shared queue (many workers, many machines; see cafe queue --help)"),
     {CLI_OPT_STRING, "queue", 0, "REDIS_URL", F(queue), 0, 0, 0, NULL, NULL, NULL,
-     "take URLs from the queue redis://[USER:PASS@]HOST\n[:PORT][/DB]?queue=NAME (or "
-     "unix:///PATH?queue=NAME)\nand append each record (JSON) to its results; exits\nwhen "
-     "the queue is empty",
+     "take URLs from the queue\nredis://[USER:PASS@]HOST[:PORT][/DB]?queue=NAME\n(or "
+     "unix:///PATH?queue=NAME) and append each record\n(JSON) to its results; exits when the "
+     "queue is empty",
      NULL},
     {CLI_OPT_SECONDS, "lease", 0, "S", F(lease_ms), 1, 86400, 0, "60", NULL, NULL,
      "with --queue: a URL taken is another worker's after\nS seconds without renewal (live "

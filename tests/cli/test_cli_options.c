@@ -73,6 +73,25 @@ static void test_names_unique_and_help_everywhere(void **state) {
     }
 }
 
+/* The man page joins a help text's lines with a space: a line break inside a URL form or a
+ * bracketed part (HOST\n[:PORT]) would read there as two things (HOST [:PORT]). Such a text
+ * breaks before the form, or gives the man page its own text. */
+static void test_help_breaks_no_form_the_man_page_joins(void **state) {
+    (void)state;
+    for (size_t t = 0; t < NTABLES; t++) {
+        const cli_optab_t *tab = tables[t];
+        for (size_t i = 0; i < tab->n; i++) {
+            const cli_opt_t *o = &tab->opts[i];
+            if (o->kind == CLI_OPT_SECTION || o->man || !o->help)
+                continue;
+            for (const char *nl = strchr(o->help, '\n'); nl; nl = strchr(nl + 1, '\n')) {
+                if (strchr("[:/?", nl[1]) || (nl > o->help && strchr("[/", nl[-1])))
+                    fail_msg("--%s: its help breaks a form at '%.20s'", o->name, nl + 1);
+            }
+        }
+    }
+}
+
 /* The man page's option list as the tables make it. */
 static char *man_expected(void) {
     char *text = NULL;
@@ -105,6 +124,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_pass_their_checks),
         cmocka_unit_test(test_names_unique_and_help_everywhere),
+        cmocka_unit_test(test_help_breaks_no_form_the_man_page_joins),
         cmocka_unit_test(test_man_page_lists_the_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
