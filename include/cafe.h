@@ -502,6 +502,7 @@ typedef struct cafe__waitlist {
  * operation). A future without a cancel callback must outlive every resolver (heap, or a
  * struct of a longer-lived task). */
 typedef struct cafe_future cafe_future_t;
+/* Called when a wait on f is interrupted (see above): must stop every resolver of f. */
 typedef void (*cafe_future_cancel_cb)(cafe_future_t *f);
 struct cafe_future {
     void *data; /* the caller's; cafe never touches it */
@@ -784,6 +785,8 @@ int cafe_group_wait(cafe_group_t *g);
 size_t cafe_group_failed(const cafe_group_t *g);
 
 /* ------------------------------------------------------------------------------------------ */
+/* The function cafe_thread_run runs on a pool thread: its return value is the call's. */
+typedef int (*cafe_work_fn)(void *arg);
 /* CPU work (asyncio.to_thread / run_in_executor): runs fn(arg) on libuv's thread pool
  * (UV_THREADPOOL_SIZE threads, default 4). Only the calling task waits; the loop keeps
  * running others. fn must not call cafe: a call that belongs to a loop (spawn, sleep, a
@@ -793,7 +796,6 @@ size_t cafe_group_failed(const cafe_group_t *g);
  * (CAFE_ECANCELED / CAFE_ETIMEDOUT); one already running is waited for (fn's memory may be on the
  * caller's stack) and its value returned; the task's later calls see the interruption. Outside a
  * task, fn runs inline on the calling thread. A NULL fn is CAFE_EINVAL. */
-typedef int (*cafe_work_fn)(void *arg);
 int cafe_thread_run(cafe_work_fn fn, void *arg);
 
 /* ------------------------------------------------------------------------------------------ */

@@ -67,9 +67,10 @@ typedef struct cafe_http_result cafe_http_result_t;
  * and no byte of it has come for idle_ms (a stalled or slow server), and again after each
  * further idle_ms without one: CAFE_HTTP_ENOUGH then ends the transfer with what came (the
  * connection is closed), 0 waits on. */
-#define CAFE_HTTP_ENOUGH 1
 typedef int (*cafe_http_body_cb)(void *arg, const cafe_http_result_t *res, const char *data,
                                  size_t len);
+/* What a cafe_http_body_cb returns to stop the transfer (see above). */
+#define CAFE_HTTP_ENOUGH 1
 
 /* Start of a request: called once, when its first try is handed to curl (its host's turn and
  * a transfer slot taken, DNS resolved): from then on the request is in flight, before it was

@@ -94,6 +94,19 @@ if command -v doxygen >/dev/null 2>&1; then
         MANWIDTH=100 man -M "$tmp/prefix/share/man" 3 cafe_http_request 2>/dev/null >"$tmp/man.txt"
         grep -q '^ *cafe_http_result_t res;$' "$tmp/man.txt" ||
             { echo "man 3 cafe_http_request: the example is not code"; exit 1; }
+        # A comment documents the declaration right after it: one that a typedef or a
+        # #define stands between (the type a function takes, a constant it returns) went
+        # to that one, and the function's or callback's own entry was empty.
+        entry() { # PAGE NAME: the lines of NAME's entry in the page's '... Documentation'
+            MANWIDTH=100 man -M "$tmp/prefix/share/man" 3 "$1" 2>/dev/null | awk -v n="$2" '
+                /^[A-Z].*Documentation$/ { doc = 1; on = 0; next }
+                doc && /^   [^ ]/ { on = index($0, n " ") || index($0, n ")") }
+                doc && on'
+        }
+        entry cafe_thread_run 'cafe_thread_run (cafe_work_fn' | grep -q "libuv's thread pool" ||
+            { echo "man 3 cafe_thread_run: the function's entry has no text"; exit 1; }
+        entry cafe_http_body_cb '(* cafe_http_body_cb' | grep -q 'called for each chunk' ||
+            { echo "man 3 cafe_http_body_cb: the callback's entry has no text"; exit 1; }
     fi
     # Doxygen read every header comment as meant (a stray <word> is taken for HTML and lost).
     if [ -s "$CAFE_BUILD_DIR/doc/warnings.log" ]; then
