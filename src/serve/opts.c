@@ -104,11 +104,12 @@ static const cli_opt_t rows[] = {
      "every other client's lookups wait behind them. A client is as for --max-client-jobs."},
     {CLI_OPT_STRING, "client-header", 0, "NAME", F(client_header), 0, 0, 0, NULL, NULL, NULL,
      "behind a reverse proxy: the header that names the\nclient (X-Real-IP, X-Forwarded-For: "
-     "its last\naddress), for --max-client-jobs",
+     "its last\naddress), for --max-client-jobs,\n--max-client-lookups and --jobs-kept",
      "Behind a reverse proxy, whose address every request comes from: the header it names the\n"
-     "client in, for --max-client-jobs (nginx: proxy_set_header X-Real-IP $remote_addr, then\n"
-     "--client-header X-Real-IP). Of X-Forwarded-For, which the client may start itself, the\n"
-     "last address is taken: the one the proxy appended. Give it only when every request comes\n"
+     "client in, for --max-client-jobs, --max-client-lookups and --jobs-kept (nginx:\n"
+     "proxy_set_header X-Real-IP $remote_addr, then --client-header X-Real-IP).\n"
+     "Of X-Forwarded-For, which the client may start itself, the last address is taken: the\n"
+     "one the proxy appended. Give it only when every request comes\n"
      "through that proxy: a client that reaches the service directly could name any client\n"
      "it likes. A request without the header is its peer's. An address with a port, as some\n"
      "proxies write it (192.0.2.1:4711, [2001:db8::1]:443), is its address."},

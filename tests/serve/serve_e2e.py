@@ -414,6 +414,51 @@ def test_one_clients_slow_lookups_leave_transfers_to_the_others():
     assert joined and joined[0][:2] == (200, "shared"), joined
 
 
+def test_client_header_names_the_client_of_title_lookups_too():
+    # behind a proxy every lookup comes from its address: --client-header's client is the one
+    # --max-client-lookups counts, as it is for --max-client-jobs
+    gates = [Gate() for _ in range(3)]
+    own = Serve("--allow-private", "-q", "--timeout", "3600", "-c", "4",
+                "--client-header", "X-Real-IP")
+
+    def lookup(who, url, out=None):
+        c = http.client.HTTPConnection(own.host, own.port, timeout=PATIENCE)
+        try:
+            c.request("GET", q(url), headers={"X-Real-IP": who})
+            r = c.getresponse()
+            got = (r.status, json.loads(r.read()))
+        finally:
+            c.close()
+        if out is not None:
+            out.append(got)
+        return got
+
+    threads = []
+    try:
+        held = []
+        threads = [threading.Thread(target=lookup, args=("10.0.0.7", g.url("/slow"), held))
+                   for g in gates[:2]]
+        for t in threads:
+            t.start()
+        for g in gates[:2]:
+            g.wait_arrived(1)
+        status, err = lookup("10.0.0.7", gates[2].url("/slow"))
+        assert status == 429 and err["error"].startswith("10.0.0.7 has 2 title lookups"), err
+        # the same peer naming another client is another client
+        status, rec = lookup("10.0.0.8", page(4, 42))
+        assert status == 200 and rec["title"] == title(4, 42), (status, rec)
+        assert gates[2].arrived == 0
+    finally:
+        for g in gates:
+            g.open()
+        for t in threads:
+            t.join(PATIENCE)
+        own.stop()
+        for g in gates:
+            g.close()
+    assert sorted(h[0] for h in held) == [200, 200], held
+
+
 def test_a_job_of_one_slow_site_leaves_the_other_jobs_going():
     # The jobs' share of the transfers is taken by fetches about to go, not by those
     # waiting for their host's turn: a job of one site's URLs (here a tarpit, --per-host 2)
