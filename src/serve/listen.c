@@ -64,12 +64,20 @@ static int open_one(const struct addrinfo *ai) {
     return fd;
 }
 
+#define LISTEN_EXPECTED "expected HOST:PORT or [IPV6]:PORT, with a port from 0 to 65535"
+
+const char *srv_listen_check(const char *spec) {
+    char host[256];
+    const char *port;
+    return split(spec, host, sizeof host, &port) != 0 ? LISTEN_EXPECTED : NULL;
+}
+
 int srv_listen_open(const char *spec, srv_listen_t *out) {
     char host[256];
     const char *port;
     out->why = NULL;
     if (split(spec, host, sizeof host, &port) != 0) {
-        out->why = "expected HOST:PORT or [IPV6]:PORT, with a port from 0 to 65535";
+        out->why = LISTEN_EXPECTED;
         return -EINVAL;
     }
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};

@@ -15,6 +15,10 @@ typedef struct srv_listen {
  * out->why says more when it is set. */
 int srv_listen_open(const char *spec, srv_listen_t *out);
 
+/* --listen's check when it is parsed (each value given, an overridden one too): why spec is
+ * no HOST:PORT, or NULL. Names are looked up only by srv_listen_open. */
+const char *srv_listen_check(const char *spec);
+
 /* 1 for 127.0.0.0/8 and ::1. */
 int srv_is_loopback(const struct sockaddr *sa);
 

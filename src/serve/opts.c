@@ -1,6 +1,7 @@
 /* Options of `cafe serve`, as one table of the tool's option tables (src/cli/optab.h): the
  * parser and --help come from it. Fetching options mean what they mean for `cafe titles`. */
 #include "serve.h"
+#include "listen.h"
 #include "srv.h"
 
 #include "proxyenv.h"
@@ -43,7 +44,8 @@ static const char *token_check(const char *v) {
 
 static const cli_opt_t rows[] = {
     SECTION("Service"),
-    {CLI_OPT_STRING, "listen", 0, "HOST:PORT", F(listen), 0, 0, 0, "127.0.0.1:8080", NULL, NULL,
+    {CLI_OPT_STRING, "listen", 0, "HOST:PORT", F(listen), 0, 0, 0, "127.0.0.1:8080", NULL,
+     srv_listen_check,
      "address to bind; port 0 picks a free one (the first\nstdout line says "
      "`listening on http://HOST:PORT`)",
      NULL},

@@ -1389,6 +1389,12 @@ def test_non_loopback_bind_needs_token():
         r = subprocess.run([CAFE, "serve", "--listen", bad], capture_output=True, timeout=30,
                            env=env)
         assert r.returncode == 2 and b"expected HOST:PORT" in r.stderr, (bad, r)
+        # given before a good one, as every option's value it is checked (the man page: a
+        # bad one is a usage error wherever it stands): the service started on the good one
+        r = subprocess.run([CAFE, "serve", "--listen", bad, "--listen", "127.0.0.1:0"],
+                           capture_output=True, timeout=30, env=env)
+        assert r.returncode == 2 and b"--listen: expected HOST:PORT" in r.stderr, (bad, r)
+        assert r.stdout == b"", (bad, r)
 
 
 def test_a_token_no_client_can_send_is_refused_at_start():

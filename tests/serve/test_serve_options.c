@@ -78,7 +78,11 @@ static void test_listen_refuses_a_port_out_of_range(void **state) {
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(srv_listen_open(bad[i], &l), -EINVAL);
         assert_non_null(strstr(l.why, "expected HOST:PORT")); /* not "Invalid argument" */
+        assert_non_null(srv_listen_check(bad[i]));            /* refused when parsed, too */
     }
+    assert_null(srv_listen_check("127.0.0.1:0"));
+    assert_null(srv_listen_check("[::1]:8080"));
+    assert_null(srv_listen_check("localhost:80")); /* a name: looked up at start */
     assert_int_equal(srv_listen_open("127.0.0.1:0", &l), 0);
     assert_int_equal(close(l.fd), 0);
 }
