@@ -122,6 +122,8 @@ static int number_set(const cli_optab_t *tab, const cli_opt_t *o, char *field, c
 static int value_set(const cli_optab_t *tab, const cli_opt_t *o, void *out, const char *v) {
     char *field = (char *)out + o->offset, name[64], shown[96];
     const char *why = o->check ? o->check(v) : NULL;
+    if (why && o->kind == CLI_OPT_SECRET)
+        return cli_optab_usage_error(tab, "%s: %s", label(o, name, sizeof name), why);
     if (why)
         return cli_optab_usage_error(tab, "%s: %s: '%s'", label(o, name, sizeof name), why,
                                      cli_optab_quoted(v, shown, sizeof shown));
@@ -130,6 +132,7 @@ static int value_set(const cli_optab_t *tab, const cli_opt_t *o, void *out, cons
         *(int *)(void *)field = o->set;
         return 0;
     case CLI_OPT_STRING:
+    case CLI_OPT_SECRET:
         *(const char **)(void *)field = v;
         return 0;
     case CLI_OPT_LIST: {

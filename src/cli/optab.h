@@ -26,6 +26,7 @@ typedef enum cli_optkind {
     CLI_OPT_SECONDS,     /* decimal seconds in [min, max]: uint64_t field, in milliseconds */
     CLI_OPT_REAL,        /* decimal number in [min, max]: double field */
     CLI_OPT_STRING,      /* const char * field */
+    CLI_OPT_SECRET,      /* a STRING that may hold a password: no message shows its value */
     CLI_OPT_LIST,        /* repeatable: cli_list_t field, at most max values (0: any number) */
     CLI_OPT_HELP,        /* prints the help, the program exits 0 */
     CLI_OPT_VERSION,     /* prints the version, the program exits 0 */

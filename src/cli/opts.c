@@ -6,6 +6,7 @@
 #include "msg.h"
 #include "port.h"
 #include "proxyenv.h"
+#include "redis.h"
 #include "sink_db.h"
 
 #include <arpa/inet.h>
@@ -478,7 +479,7 @@ static const cli_opt_t rows[] = {
      "checked before the socket is opened, so no packet reaches it. Through a proxy (-x or\n"
      "the environment's) cafe sees only the proxy's address: refused at start."},
     SECTION("Shared queue (many workers, many machines; see cafe queue --help)"),
-    {CLI_OPT_STRING, "queue", 0, "REDIS_URL", F(queue), 0, 0, 0, NULL, NULL, NULL,
+    {CLI_OPT_SECRET, "queue", 0, "REDIS_URL", F(queue), 0, 0, 0, NULL, NULL, redis_conf_check,
      "take URLs from the queue\nredis://[USER:PASS@]HOST[:PORT][/DB]?queue=NAME\n(or "
      "unix:///PATH?queue=NAME) and append each record\n(JSON) to its results; exits when the "
      "queue is empty",

@@ -22,7 +22,7 @@
 #define F(field) offsetof(qcmd_t, field)
 
 static const cli_opt_t rows[] = {
-    {CLI_OPT_STRING, "queue", 0, "NAME", F(name), 0, 0, 0, NULL, NULL, NULL,
+    {CLI_OPT_STRING, "queue", 0, "NAME", F(name), 0, 0, 0, NULL, NULL, redis_queue_name_check,
      "the queue's name (instead of ?queue=NAME)", NULL},
     {CLI_OPT_STRING, "scheme", 0, "S", F(scheme), 0, 0, 0, "https", NULL, cli_scheme_check,
      "push: scheme for bare hosts, https or http", NULL},

@@ -24,6 +24,12 @@ typedef struct redis_conf {
  * TLS). prog prefixes the message. Free with redis_conf_free (also after a failure). */
 int redis_conf_parse(redis_conf_t *c, const char *url, const char *queue_opt, const char *prog);
 void redis_conf_free(redis_conf_t *c);
+/* cafe titles --queue's check of each value given (no --queue NAME there): why url is
+ * refused ("bad REDIS_URL: ..."; static, overwritten by the next call), or NULL. Prints
+ * nothing, and nothing of the URL, which may hold a password. */
+const char *redis_conf_check(const char *url);
+/* cafe queue --queue NAME's check: why name is no queue name, or NULL. */
+const char *redis_queue_name_check(const char *name);
 
 /* One connection. Owned by whoever opened it; redis_close frees it. Lua scripts given
  * at open are loaded (SCRIPT LOAD) on every (re)connect; redis_sha gives the SHA1 to run one

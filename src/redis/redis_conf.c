@@ -26,6 +26,8 @@ static int refuse(const char *prog, const char *why) {
     return 2;
 }
 
+#define QUEUE_NAME_RULE "queue names use letters, digits and _ . : - only"
+
 /* A queue name becomes part of Redis key names: keep it to a safe alphabet. */
 static int name_ok(const char *s) {
     if (!*s || strlen(s) > 200)
@@ -169,27 +171,50 @@ static const char *parse(redis_conf_t *c, CURLU *u, const char *url) {
     return why;
 }
 
-int redis_conf_parse(redis_conf_t *c, const char *url, const char *queue_opt, const char *prog) {
+/* What redis_conf_parse refuses url for, or NULL (c filled as far as it went). */
+static const char *conf_fill(redis_conf_t *c, const char *url, const char *queue_opt) {
     memset(c, 0, sizeof(*c));
     CURLU *u = curl_url();
     if (!u)
-        return refuse(prog, "out of memory");
+        return "out of memory";
     const char *why = parse(c, u, url);
     curl_url_cleanup(u);
     if (why)
-        return refuse(prog, why);
+        return why;
     /* Two names for one queue: which was meant cannot be known (the option used to win
      * silently, and the workers took another queue's URLs). */
     if (queue_opt && c->queue && strcmp(queue_opt, c->queue) != 0)
-        return refuse(prog, "?queue= and --queue name two different queues");
+        return "?queue= and --queue name two different queues";
     if (queue_opt) {
         free(c->queue);
         c->queue = strdup(queue_opt);
     }
     if (!c->queue)
-        return refuse(prog, "no queue name: add ?queue=NAME or --queue NAME");
+        return "no queue name: add ?queue=NAME or --queue NAME";
     if (!name_ok(c->queue))
-        return refuse(prog, "queue names use letters, digits and _ . : - only");
+        return QUEUE_NAME_RULE;
+    return NULL;
+}
+
+const char *redis_queue_name_check(const char *name) {
+    return name_ok(name) ? NULL : QUEUE_NAME_RULE;
+}
+
+const char *redis_conf_check(const char *url) {
+    static char msg[256];
+    redis_conf_t c;
+    const char *why = conf_fill(&c, url, NULL);
+    redis_conf_free(&c);
+    if (!why)
+        return NULL;
+    snprintf(msg, sizeof msg, "bad REDIS_URL: %s", why);
+    return msg;
+}
+
+int redis_conf_parse(redis_conf_t *c, const char *url, const char *queue_opt, const char *prog) {
+    const char *why = conf_fill(c, url, queue_opt);
+    if (why)
+        return refuse(prog, why);
     const char *env = getenv("REDISCLI_AUTH");
     if (!c->pass && env && *env)
         c->pass = strdup(env);

@@ -49,7 +49,7 @@ static const cli_opt_t rows[] = {
      "address to bind; port 0 picks a free one (the first\nstdout line says "
      "`listening on http://HOST:PORT`)",
      NULL},
-    {CLI_OPT_STRING, "token", 0, "T", F(token), 0, 0, 0, NULL, "$CAFE_SERVE_TOKEN", NULL,
+    {CLI_OPT_SECRET, "token", 0, "T", F(token), 0, 0, 0, NULL, "$CAFE_SERVE_TOKEN", token_check,
      "require `Authorization: Bearer T` on every API call;\nrequired to bind a non-loopback "
      "address",
      NULL},
@@ -203,7 +203,8 @@ int srv_opts_parse(srv_opts_t *o, int argc, char **argv) {
     int rc = cli_optab_parse(&srv_optab, o, argc, argv, 1, NULL, 0, &nops, NULL);
     if (rc != 0)
         return rc;
-    /* Checked here, not by the table's row, whose message would print the secret. */
+    /* Each --token given was checked by its row (a SECRET: no message shows it); the
+     * variable is checked here. */
     const char *env = getenv("CAFE_SERVE_TOKEN"), *from = "--token";
     if (!o->token && env && *env) { /* empty: unset, as for the proxy variables */
         o->token = env;

@@ -266,6 +266,14 @@ def test_an_option_given_twice_takes_its_last_value():
         srv.close()
     refused(["-c", "0", "-c", "5"], "-c/--concurrency", "'0'")
     refused(["-c", "5", "-c", "0"], "-c/--concurrency", "'0'")
+    # a REDIS_URL too, without showing it (it may hold a password): the worker went on
+    # with the second one
+    err = refused(["--queue", "http://:pw@127.0.0.1/?queue=q", "--queue",
+                   "redis://127.0.0.1:9/0?queue=q"], "--queue: bad REDIS_URL: the scheme")
+    assert "pw" not in err, err
+    # cafe queue's --queue NAME: the command went on with the second name
+    r = cafe("queue", "status", "--queue", "a b", "--queue", "q", "redis://127.0.0.1:9/0")
+    assert r.returncode == 2 and b"cafe queue: --queue: queue names use" in r.stderr, r
     with open(os.path.join(os.environ["CAFE_SOURCE_DIR"], "docs", "cafe.1")) as f:
         man = f.read()
     assert "given more\nthan once: the last one is used" in man
