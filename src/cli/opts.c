@@ -27,6 +27,10 @@ static const char *wire_check(const char *v) {
     return NULL;
 }
 
+const char *cli_wire_check(const char *value) {
+    return wire_check(value);
+}
+
 /* "Name: value", "Name:" (curl: remove the header) or "Name;" (curl: send it empty). */
 static const char *header_check(const char *v) {
     const char *why = wire_check(v);

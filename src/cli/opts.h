@@ -52,6 +52,8 @@ typedef struct cli_opts {
 const char *cli_scheme_check(const char *value);
 /* NULL when value names a database (sink_db_is_spec), else what is wrong. */
 const char *cli_db_spec_check(const char *value);
+/* The check of -A's value, and of any sent on the wire: no control character but tab. */
+const char *cli_wire_check(const char *value);
 /* The check of --cacert's value: NULL when it is a readable file with a PEM certificate. */
 const char *cli_cacert_check(const char *value);
 /* The check of --capath's value: NULL when each of its ':'-separated directories is there. */

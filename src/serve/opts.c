@@ -42,6 +42,18 @@ static const char *token_check(const char *v) {
     return NULL;
 }
 
+/* --client-header: a header's name (RFC 9110's token): an empty one, or one with a space or
+ * a colon, is in no request, and every client would be its peer's address, the proxy's. */
+static const char *client_header_check(const char *v) {
+    if (!*v)
+        return "an empty header name";
+    for (const char *p = v; *p; p++)
+        if (!strchr("!#$%&'*+-.^_`|~", *p) && !(*p >= '0' && *p <= '9') &&
+            !(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z'))
+            return "not a header name (letters, digits and !#$%&'*+-.^_`|~, e.g. X-Real-IP)";
+    return NULL;
+}
+
 static const cli_opt_t rows[] = {
     SECTION("Service"),
     {CLI_OPT_STRING, "listen", 0, "HOST:PORT", F(listen), 0, 0, 0, "127.0.0.1:8080", NULL,
@@ -104,7 +116,8 @@ static const cli_opt_t rows[] = {
      "are free. Past it a miss is refused (429, Retry-After: 1), so that one client's\n"
      "lookups of pages that answer slowly or never cannot hold every transfer slot while\n"
      "every other client's lookups wait behind them. A client is as for --max-client-jobs."},
-    {CLI_OPT_STRING, "client-header", 0, "NAME", F(client_header), 0, 0, 0, NULL, NULL, NULL,
+    {CLI_OPT_STRING, "client-header", 0, "NAME", F(client_header), 0, 0, 0, NULL, NULL,
+     client_header_check,
      "behind a reverse proxy: the header that names the\nclient (X-Real-IP, X-Forwarded-For: "
      "its last\naddress), for --max-client-jobs,\n--max-client-lookups and --jobs-kept",
      "Behind a reverse proxy, whose address every request comes from: the header it names the\n"
@@ -154,7 +167,7 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_SIZE, "max-bytes", 0, "N", F(fetch.max_bytes), 1, 1e12, 0, "2097152", NULL, NULL,
      "body bytes read at most", NULL},
     {CLI_OPT_STRING, "user-agent", 'A', "S", F(fetch.user_agent), 0, 0, 0, NULL,
-     "cafe/" CAFE_VERSION_STRING, NULL, "the User-Agent header", NULL},
+     "cafe/" CAFE_VERSION_STRING, cli_wire_check, "the User-Agent header", NULL},
     {CLI_OPT_STRING, "cacert", 0, "FILE", F(fetch.ca_file), 0, 0, 0, NULL, NULL, cli_cacert_check,
      "trust the CAs in FILE (PEM) instead of the system's.\nDefault: curl's variables "
      "CURL_CA_BUNDLE, SSL_CERT_DIR,\nSSL_CERT_FILE",

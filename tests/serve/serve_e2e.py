@@ -1397,6 +1397,22 @@ def test_non_loopback_bind_needs_token():
         assert r.stdout == b"", (bad, r)
 
 
+def test_a_user_agent_or_client_header_no_request_can_carry_is_refused_at_start():
+    # -A with a line break started the service, and every title was an error record
+    # ("invalid option: user_agent has a line break"), where cafe titles refuses it at start;
+    # --client-header '' or 'X-Real-IP:' named a header no request has: every client was
+    # the proxy's address
+    import subprocess
+    from harness import CAFE
+    for args, why in ((["-A", "cafe\r\nX-Injected: 1"], b"-A/--user-agent: control characters"),
+                      (["--client-header", ""], b"--client-header: an empty header name"),
+                      (["--client-header", "X-Real-IP:"], b"--client-header: not a header name"),
+                      (["--client-header", "X Real IP"], b"--client-header: not a header name")):
+        r = subprocess.run([CAFE, "serve", "--listen", "127.0.0.1:0", *args],
+                           capture_output=True, timeout=30)
+        assert (r.returncode, r.stdout) == (2, b"") and why in r.stderr, (args, r)
+
+
 def test_a_token_no_client_can_send_is_refused_at_start():
     # `--token "$TOKEN"` with TOKEN unset started a service open to every caller (on
     # loopback; elsewhere it said "set --token" to a user who had); a token with a space at
