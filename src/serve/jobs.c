@@ -549,9 +549,29 @@ void srv_jobs_post(srv_req_t *r) {
         srv_job_unref(j);
         return;
     }
-    if (srv_job_index(j) != 0 || srv_persist_create(j) != 0 || srv_job_run(s, j) != 0) {
+    int rc = srv_job_index(j), stored = 0;
+    if (rc == 0)
+        stored = rc = srv_persist_create(j);
+    if (rc == 0)
+        rc = srv_job_run(s, j);
+    if (rc != 0) {
         srv_persist_forget(j);
-        srv_reply_error(r, 503, "cannot start the job");
+        if (stored != 0) { /* the operator's to fix: say where, and how */
+            const char *tmp = getenv("TMPDIR");
+            fprintf(stderr, "cafe serve: cannot keep a job's records in %s%s: %s (%s)\n",
+                    s->o.data_dir ? "--data-dir " : "TMPDIR=",
+                    s->o.data_dir ? s->o.data_dir
+                    : tmp && *tmp ? tmp
+                                  : "/tmp",
+                    cafe_strerror(stored),
+                    s->o.data_dir ? "make it a directory the service may write"
+                                  : "set TMPDIR to a writable directory, or give --data-dir");
+            srv_reply_error(r, 503,
+                            "cannot start the job: the service cannot store its records "
+                            "(its log says why)");
+        } else {
+            srv_reply_error(r, 503, "cannot start the job");
+        }
         srv_job_unref(j);
         return;
     }

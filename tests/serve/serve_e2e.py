@@ -1413,6 +1413,22 @@ def test_a_user_agent_or_client_header_no_request_can_carry_is_refused_at_start(
         assert (r.returncode, r.stdout) == (2, b"") and why in r.stderr, (args, r)
 
 
+def test_a_job_whose_records_cannot_be_stored_says_where_and_how_to_fix_it():
+    # TMPDIR naming no directory: every job was "cannot start the job", and the service's
+    # log said nothing, so the operator could not tell why nor what to change
+    import tempfile
+    missing = os.path.join(tempfile.mkdtemp(prefix="cafe-serve-"), "no-such-dir")
+    s = Serve("-q", env=dict(os.environ, TMPDIR=missing))
+    try:
+        status, _, err = post_job(s, ["http://127.0.0.1:9/"])
+        assert status == 503 and "cannot store its records" in err["error"], (status, err)
+    finally:
+        _, _, log = s.stop()
+    want = (f"cafe serve: cannot keep a job's records in TMPDIR={missing}: no such "
+            "file or directory (set TMPDIR to a writable directory, or give --data-dir)\n")
+    assert log.decode().startswith(want), log
+
+
 def test_a_token_no_client_can_send_is_refused_at_start():
     # `--token "$TOKEN"` with TOKEN unset started a service open to every caller (on
     # loopback; elsewhere it said "set --token" to a user who had); a token with a space at
