@@ -41,6 +41,19 @@ $cc -std=c11 $extra -o "$tmp/hello-static" "$CAFE_SOURCE_DIR/examples/gather.c" 
     $(pkg-config --cflags cafe) "$libdir/libcafe.a" \
     $(pkg-config --libs $(pkg-config --print-requires-private cafe)) -lpthread -ldl
 "$tmp/hello-static" | grep -q "^1 of 4 failed$"
+# `make install PREFIX=DIR` installs into DIR, also when the build was configured before with
+# another prefix (it went to the build's, /usr/local, whatever PREFIX said); DESTDIR stages
+# under the prefix (and keeps this test's installs in $tmp whatever happens).
+if command -v make >/dev/null 2>&1; then
+    make -s -C "$CAFE_SOURCE_DIR" install BUILD="$CAFE_BUILD_DIR" PREFIX=/opt/cafe \
+        DESTDIR="$tmp/stage" >/dev/null
+    test -f "$tmp/stage/opt/cafe/include/cafe.h" && test -x "$tmp/stage/opt/cafe/bin/cafe" ||
+        { echo "make install PREFIX=/opt/cafe did not install there"; exit 1; }
+    built=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$CAFE_BUILD_DIR/CMakeCache.txt")
+    make -s -C "$CAFE_SOURCE_DIR" install BUILD="$CAFE_BUILD_DIR" DESTDIR="$tmp/stage2" >/dev/null
+    test -f "$tmp/stage2$built/include/cafe.h" ||
+        { echo "make install DESTDIR=$tmp/stage2 did not stage under $built"; exit 1; }
+fi
 # the installed tool runs on the installed shared library
 "$tmp/prefix/bin/cafe" titles --help >/dev/null
 used=$(ldd "$tmp/prefix/bin/cafe" | sed -n 's/^[[:space:]]*libcafe\.so[^ ]* => \([^ ]*\).*/\1/p')
