@@ -111,6 +111,19 @@ int sink_columns_check(const char *table, const sink_column_t *want, size_t nwan
         check_null(why, want, nwant, names[i], flags[i]);
     if (!why[0])
         return 0;
+    /* A table made before a column cafe may leave NULL existed (charset_source) lacks only
+     * that one: say how to add it, as docs/databases.md does, rather than leave the user
+     * to find it. */
+    for (size_t c = 0; c < nwant; c++) {
+        size_t nl = strlen(want[c].name);
+        if (!want[c].not_null && strncmp(why, want[c].name, nl) == 0 &&
+            strcmp(why + nl, " missing") == 0) {
+            size_t used = strlen(why);
+            snprintf(why + used, SINK_WHY_MAX - used, " (add it: ALTER TABLE %s ADD COLUMN %s %s)",
+                     table, want[c].name, pg ? want[c].pg_type : want[c].sqlite_type);
+            break;
+        }
+    }
     char prefix[128];
     snprintf(prefix, sizeof prefix, "table %s has other columns than cafe's (never altered)",
              table);
