@@ -54,6 +54,17 @@ if command -v make >/dev/null 2>&1; then
     test -f "$tmp/stage2$built/include/cafe.h" ||
         { echo "make install DESTDIR=$tmp/stage2 did not stage under $built"; exit 1; }
 fi
+# One version everywhere a user reads it: the header, cafe.pc, the tool, the library.
+want=$(sed -n 's/^#define CAFE_VERSION_STRING "\(.*\)"$/\1/p' "$tmp/prefix/include/cafe.h")
+[ -n "$want" ] && [ "$(pkg-config --modversion cafe)" = "$want" ] &&
+    "$tmp/prefix/bin/cafe" --version | grep -q "^cafe $want " &&
+    ls "$libdir/libcafe.so.$want" >/dev/null ||
+    { echo "versions differ: cafe.h $want, cafe.pc $(pkg-config --modversion cafe)"; exit 1; }
+# `man cafe` once installed (the README says so): the tool's page, from the prefix
+if command -v man >/dev/null 2>&1; then
+    MANWIDTH=100 man -M "$tmp/prefix/share/man" 1 cafe 2>/dev/null | grep -q '^ *cafe  *titles  *reads  *URLs' ||
+        { echo "man 1 cafe: no page in $tmp/prefix/share/man"; exit 1; }
+fi
 # the installed tool runs on the installed shared library
 "$tmp/prefix/bin/cafe" titles --help >/dev/null
 used=$(ldd "$tmp/prefix/bin/cafe" | sed -n 's/^[[:space:]]*libcafe\.so[^ ]* => \([^ ]*\).*/\1/p')
