@@ -367,7 +367,7 @@ static int parse(qcmd_t *c, int argc, char **argv) {
     } scoped[] = {{"scheme", "--scheme", "push"},        {"output", "-o/--output", "results"},
                   {"json", "--json", "results"},         {"csv", "--csv", "results"},
                   {"csv-safe", "--csv-safe", "results"}, {"db", "--db", "results"},
-                  {"drain", "--drain", "results"}};
+                  {"drain", "--drain", "results"},       {"force", "--force", "delete"}};
     for (size_t i = 0; i < sizeof scoped / sizeof scoped[0]; i++)
         if (seen[cli_optab_find(&cli_queue_optab, scoped[i].opt) - rows] &&
             strcmp(c->sub, scoped[i].sub) != 0)
@@ -381,8 +381,6 @@ static int parse(qcmd_t *c, int argc, char **argv) {
     c->file = n == 2 ? args[1] : "-";
     if (c->output && strcmp(c->output, "-") == 0) /* standard output, as cafe titles -o - */
         c->output = NULL;
-    if (c->force && strcmp(c->sub, "delete") != 0)
-        return usage_error("--force is for delete");
     if (c->db && (c->output || c->fmt != RECORD_FMT_TEXT || strcmp(c->sub, "results") != 0))
         return usage_error("--db is for results, instead of -o, --json, --csv and --csv-safe");
     return 0;

@@ -274,6 +274,16 @@ def test_an_option_given_twice_takes_its_last_value():
     # cafe queue's --queue NAME: the command went on with the second name
     r = cafe("queue", "status", "--queue", "a b", "--queue", "q", "redis://127.0.0.1:9/0")
     assert r.returncode == 2 and b"cafe queue: --queue: queue names use" in r.stderr, r
+
+
+def test_a_queue_option_of_another_subcommand_names_that_subcommand():
+    # each said "--scheme is for cafe queue push", but --force "is for delete"
+    for args, word in ((["status", "--scheme", "http"], b"--scheme is for cafe queue push"),
+                       (["status", "--json"], b"--json is for cafe queue results"),
+                       (["results", "--force"], b"--force is for cafe queue delete"),
+                       (["push", "--force"], b"--force is for cafe queue delete")):
+        r = cafe("queue", *args, "redis://127.0.0.1:9/0?queue=q")
+        assert r.returncode == 2 and b"cafe queue: " + word + b"\n" in r.stderr, (args, r)
     with open(os.path.join(os.environ["CAFE_SOURCE_DIR"], "docs", "cafe.1")) as f:
         man = f.read()
     assert "given more\nthan once: the last one is used" in man
