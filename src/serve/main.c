@@ -167,9 +167,14 @@ int serve_main(int argc, char **argv) {
     }
     srv_listen_t l;
     int err = srv_listen_open(s->o.listen, &l);
-    if (err != 0) {
-        fprintf(stderr, "cafe serve: cannot listen on %s: %s\n", s->o.listen,
-                l.why ? l.why : strerror(-err));
+    if (err != 0) { /* the two an operator meets first say what to do */
+        const char *fix = err == -EADDRINUSE ? " (another program listens there: give --listen "
+                                               "another HOST:PORT, port 0 for a free one)"
+                          : err == -EADDRNOTAVAIL ? " (no interface of this machine has that "
+                                                    "address)"
+                                                  : "";
+        fprintf(stderr, "cafe serve: cannot listen on %s: %s%s\n", s->o.listen,
+                l.why ? l.why : strerror(-err), fix);
         free(s);
         return 2;
     }

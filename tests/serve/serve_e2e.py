@@ -1429,6 +1429,22 @@ def test_a_job_whose_records_cannot_be_stored_says_where_and_how_to_fix_it():
     assert log.decode().startswith(want), log
 
 
+def test_an_address_in_use_says_how_to_choose_another():
+    # "Address already in use" alone: the operator was not told what to change
+    import subprocess
+    from harness import CAFE
+    s = Serve("-q")
+    try:
+        r = subprocess.run([CAFE, "serve", "--listen", f"127.0.0.1:{s.port}"],
+                           capture_output=True, timeout=30)
+        assert (r.returncode, r.stdout) == (2, b""), r
+        assert r.stderr == (f"cafe serve: cannot listen on 127.0.0.1:{s.port}: Address already "
+                            "in use (another program listens there: give --listen another "
+                            "HOST:PORT, port 0 for a free one)\n").encode(), r.stderr
+    finally:
+        s.stop()
+
+
 def test_a_token_no_client_can_send_is_refused_at_start():
     # `--token "$TOKEN"` with TOKEN unset started a service open to every caller (on
     # loopback; elsewhere it said "set --token" to a user who had); a token with a space at
