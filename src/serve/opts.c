@@ -80,8 +80,8 @@ static const cli_opt_t rows[] = {
      "also write every job's records to a database:\nsqlite:PATH or postgresql://... (one "
      "run per job);\nwith SQLite, jobs are kept in PATH.jobs unless\n--data-dir",
      NULL},
-    {CLI_OPT_FLAG, "quiet", 'q', NULL, F(quiet), 0, 0, 1, NULL, NULL, NULL, "no log on stderr",
-     NULL},
+    {CLI_OPT_FLAG, "quiet", 'q', NULL, F(quiet), 0, 0, 1, NULL, NULL, NULL,
+     "no log on stderr (errors are still said)", NULL},
     SECTION("Cache of GET /v1/title"),
     {CLI_OPT_SECONDS, "cache-ttl", 0, "S", F(cache_ttl_ms), 0, 1e7, 0, "300", NULL, NULL,
      "seconds a fetched title is served from memory", NULL},
