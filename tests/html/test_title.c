@@ -311,6 +311,201 @@ static void test_pause(void **state) {
     }
 }
 
+/* The early stop never stops before the answer is known: a page fed byte by byte until the
+ * feed says final, then followed by any bytes at all and ended, gives the title and encoding
+ * the stop gave. Random pages of pieces that steer the tree, the encoding (BOM, <meta> early
+ * and late, padding across byte 1024) and the title's text, each fed whole and byte by
+ * byte (the same answer); each stop prefix followed by
+ * random tails made of the same pieces, declared by header or not. Longer runs:
+ * CAFE_STOP_SEED=7 CAFE_STOP_PAGES=300000 build/tests/test_title. */
+static const char *const stop_pieces[] = {
+    "<title>T1</title>",
+    "<title>",
+    "</title>",
+    "<TITLE>a &amp; b",
+    "<title/>",
+    "x",
+    " ",
+    "\n",
+    "\0",
+    "\r\n",
+    "&",
+    "&amp",
+    "&not",
+    "&notin;",
+    "&#x41",
+    "&#",
+    "<",
+    "</",
+    "</titl",
+    "</title",
+    "</title x=y>",
+    "<!--",
+    "-->",
+    "--!>",
+    "<!DOCTYPE html>",
+    "<html>",
+    "</html>",
+    "<head>",
+    "</head>",
+    "<body>",
+    "</body>",
+    "<p>",
+    "<div>",
+    "</div>",
+    "<frameset>",
+    "</frameset>",
+    "<frame>",
+    "<noframes>",
+    "</noframes>",
+    "<template>",
+    "</template>",
+    "<svg>",
+    "</svg>",
+    "<svg><title>",
+    "<math>",
+    "<mi>",
+    "</math>",
+    "<foreignObject>",
+    "<table>",
+    "<tr>",
+    "<td>",
+    "</table>",
+    "<select>",
+    "</select>",
+    "<textarea>",
+    "</textarea>",
+    "<script>",
+    "</script>",
+    "<!--<script>",
+    "<style>",
+    "</style>",
+    "<noscript>",
+    "</noscript>",
+    "<iframe>",
+    "</iframe>",
+    "<plaintext>",
+    "<xmp>",
+    "</xmp>",
+    "<meta charset=utf-8>",
+    "<meta charset=windows-1251>",
+    "<meta charset=koi8-r>",
+    "<meta charset=utf-16le>",
+    "<meta charset=iso-2022-kr>",
+    "<meta charset=shift_jis>",
+    "<meta http-equiv=content-type content='text/html;charset=euc-jp'>",
+    "<?xml?>",
+    "<?x>",
+    "<link rel=x>",
+    "<base href=x>",
+    "<object>",
+    "</object>",
+    "\xc3\xa9",
+    "\xd0\x96",
+    "\xe6\x97\xa5",
+    "\xe9",
+    "\xc6",
+    "\x82\xa0",
+    "\xef\xbb\xbf",
+    "\x1b$B",
+    "<![CDATA[",
+    "]]>",
+    "<b>",
+    "</b>",
+    "<!--"
+    "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+    "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+    "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+    "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+    "-->",
+    "<!--"
+    "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+    "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+    "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+    "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+    "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+    "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+    "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+    "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+    "-->",
+};
+
+static unsigned stop_rand(unsigned *seed) {
+    *seed = *seed * 1103515245u + 12345u;
+    return *seed >> 8;
+}
+
+static size_t stop_page(char *page, size_t cap, unsigned *seed, int parts) {
+    size_t len = 0;
+    if (stop_rand(seed) % 16 == 0) /* a BOM now and then: it decides the encoding first */
+        len += (size_t)sprintf(page, "%s", stop_rand(seed) % 2 ? "\xef\xbb\xbf" : "\xff\xfe");
+    for (int k = 0; k < parts; k++) {
+        const char *s = stop_pieces[stop_rand(seed) % (sizeof stop_pieces / sizeof stop_pieces[0])];
+        size_t sl = s[0] ? strlen(s) : 1; /* the "\0" piece is one NUL byte */
+        if (len + sl > cap)
+            break;
+        memcpy(page + len, s, sl);
+        len += sl;
+    }
+    return len;
+}
+
+static void test_stop_never_early(void **state) {
+    (void)state;
+    static const char *const charsets[] = {NULL, "utf-8", "windows-1252", "shift_jis"};
+    char page[8192], tail[4096];
+    unsigned seed = getenv("CAFE_STOP_SEED") ? (unsigned)atoi(getenv("CAFE_STOP_SEED")) : 20261206u;
+    int count = getenv("CAFE_STOP_PAGES") ? atoi(getenv("CAFE_STOP_PAGES")) : 6000;
+    int stopped = 0;
+    cafe_title_t *t, *u;
+    assert_int_equal(cafe_title_create(&t, NULL), 0);
+    assert_int_equal(cafe_title_create(&u, NULL), 0);
+    for (int n = 0; n < count; n++) {
+        const char *cs = charsets[n % 4];
+        size_t len = stop_page(page, sizeof page, &seed, 2 + (int)(stop_rand(&seed) % 40));
+        cafe_title_reset(t, cs);
+        size_t k = 0;
+        while (k < len && !cafe_title_feed(t, page + k, 1))
+            k++;
+        int early = k < len;
+        cafe_title_finish(t);
+        const char *want = cafe_title_text(t, NULL);
+        /* the page fed whole gives what it gave byte by byte */
+        cafe_title_reset(u, cs);
+        cafe_title_feed(u, page, len);
+        cafe_title_finish(u);
+        const char *whole = cafe_title_text(u, NULL);
+        if (!whole != !want || (whole && strcmp(whole, want) != 0) ||
+            strcmp(cafe_title_encoding(t), cafe_title_encoding(u)) != 0)
+            fail_msg("page %d (%s): byte by byte \"%s\" in %s, whole \"%s\" in %s\n  page [%.*s]",
+                     n, cs ? cs : "undeclared", want ? want : "(none)", cafe_title_encoding(t),
+                     whole ? whole : "(none)", cafe_title_encoding(u), (int)len, page);
+        if (!early)
+            continue; /* never final before the end: no tail to add */
+        k++;
+        stopped++;
+        for (int j = 0; j < 6; j++) {
+            size_t tl = stop_page(tail, sizeof tail, &seed, 1 + (int)(stop_rand(&seed) % 30));
+            cafe_title_reset(u, cs);
+            cafe_title_feed(u, page, k);
+            cafe_title_feed(u, tail, tl);
+            cafe_title_finish(u);
+            const char *got = cafe_title_text(u, NULL);
+            if (!got != !want || (got && strcmp(got, want) != 0) ||
+                strcmp(cafe_title_encoding(t), cafe_title_encoding(u)) != 0)
+                fail_msg("page %d (%s) final at byte %zu with \"%s\" in %s; followed by [%.*s]: "
+                         "\"%s\" in %s\n  page [%.*s]",
+                         n, cs ? cs : "undeclared", k, want ? want : "(none)",
+                         cafe_title_encoding(t), (int)tl, tail, got ? got : "(none)",
+                         cafe_title_encoding(u), (int)k, page);
+        }
+    }
+    fprintf(stderr, "early stop: %d of %d pages stopped early, each followed by 6 tails\n", stopped,
+            count);
+    cafe_title_free(t);
+    cafe_title_free(u);
+}
+
 static void test_extract(void **state) {
     (void)state;
     char *title = (char *)"unset";
@@ -344,6 +539,7 @@ int main(void) {
         cmocka_unit_test(test_finish_cut),
         cmocka_unit_test(test_finish_cut_prefix),
         cmocka_unit_test(test_pause),
+        cmocka_unit_test(test_stop_never_early),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
