@@ -301,6 +301,8 @@ int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start,
                     xml_why);
     else if (xml_why)
         record_fail(r, 0, RECORD_WHY_NOT_WELL_FORMED "%s)", xml_why);
+    else if (r->title && cafe_title_truncated(s.title)) /* the rest of it was not kept */
+        record_fail(r, 0, RECORD_WHY_TITLE_CAP "%d bytes, the longest kept", CAFE_TITLE_MAX);
     title_done(pool, s.title);
     cafe_http_result_free(&res);
     return r->error;

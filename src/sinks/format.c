@@ -273,7 +273,7 @@ int format_record(FILE *f, record_format_t fmt, const record_t *r) {
  * HTTP status under 400, as a failure's message may (a body broken off mid-title). */
 static int reason_not_failure(const char *msg, size_t n) {
     static const char *const reasons[] = {RECORD_WHY_NOT_HTML, RECORD_WHY_CUT,
-                                          RECORD_WHY_NOT_WELL_FORMED};
+                                          RECORD_WHY_NOT_WELL_FORMED, RECORD_WHY_TITLE_CAP};
     for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++) {
         size_t k = strlen(reasons[i]);
         if (k <= n && strncmp(msg, reasons[i], k) == 0)

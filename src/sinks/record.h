@@ -68,6 +68,9 @@ void record_fail(record_t *r, int error, const char *fmt, ...)
  * service's page, src/serve/page/app.js, whose list tests/serve/page_e2e.py checks). */
 #define RECORD_WHY_NOT_HTML "not HTML ("
 #define RECORD_WHY_CUT "body cut at --max-bytes "
+/* a title longer than the extractor keeps (CAFE_TITLE_MAX), cut there: "title cut at 4096
+ * bytes, the longest kept" */
+#define RECORD_WHY_TITLE_CAP "title cut at "
 /* a page served as XML that is not well-formed before its title ended: browsers show their
  * error page ("not well-formed XML (line 2, column 17: mismatched tag)") */
 #define RECORD_WHY_NOT_WELL_FORMED "not well-formed XML ("

@@ -45,6 +45,7 @@ PAGES = {  # path: (Content-Type header or None, body)
     "/at": (b"text/html", b"<title>@SUM(A1)</title>"),
     "/late-title": (b"text/html", b"<html><head>" + b" " * 300 + b"<title>Late</title>"),
     "/long-title": (b"text/html", b"<title>" + b"x" * 300 + b"</title>"),
+    "/huge-title": (b"text/html; charset=utf-8", ("<title>" + "\u00e9" * 3000 + "</title>").encode()),
     "/end-tag-cut": (b"text/html", b"<title>" + b"x" * 39 + b"</title>"),
     # 50 bytes cut "é" after its first byte, and "&#x4E2D;" ("中") after "&#x4E"
     "/char-cut": (b"text/html; charset=utf-8", "<title>{}Café</title>".format("x" * 39).encode()),
@@ -181,6 +182,22 @@ def test_a_body_cut_at_max_bytes_says_so():
     assert r.stdout.decode().splitlines() == [
         f"'{'x' * 43}\u2026' from {srv.url('/long-title')}",
         f"'Inside' from {srv.url('/html')}"], r.stdout
+
+
+def test_a_title_cut_at_the_cap_says_so():
+    # a title longer than the 4096 bytes kept was cut there with no mark: the record read as
+    # the page's whole title. Now it is marked as one cut at --max-bytes is: the error field
+    # gives the reason (no failure), the text line an ellipsis inside the quotes
+    r = cafe("titles", "-q", "--fail", "--json", listing(["/huge-title", "/long-title"]))
+    assert r.returncode == 0, r.stderr
+    huge, long_ = map(json.loads, r.stdout.splitlines())
+    assert huge["title"] == "\u00e9" * 2048, huge  # cut at a character's end, 4096 bytes
+    assert huge["error"] == "title cut at 4096 bytes, the longest kept", huge
+    assert long_["title"] == "x" * 300 and long_["error"] is None, long_
+    r = cafe("titles", "--fail", listing(["/huge-title"]))
+    assert r.returncode == 0 and b"1 ok, 0 failed" in r.stderr, r.stderr
+    cut = "\u00e9" * 2048
+    assert r.stdout.decode() == f"'{cut}\u2026' from {srv.url('/huge-title')}\n", r.stdout
 
 
 def test_bytes_is_the_decoded_body_received():

@@ -41,7 +41,8 @@ function cell(tr, text, cls) {
 // only a cut one (src/sinks/record.h, RECORD_WHY_*: the service counts them so). A JSON record
 // has no field saying failed; the rest is record_failed's rule: an HTTP status of 400 or more,
 // or a message of another kind.
-const NOT_FAILURES = ["not HTML (", "body cut at --max-bytes ", "not well-formed XML ("];
+const NOT_FAILURES = ["not HTML (", "body cut at --max-bytes ", "not well-formed XML (",
+                      "title cut at "];
 
 function isFailure(rec) {
   if (rec.error === null || rec.error === undefined) return false;
