@@ -201,6 +201,9 @@ static int one_file(cafe_title_t *t, const char *path, const title_opts_t *o) {
                 msg_quote(path), line, col, why);
     else if (why)
         fprintf(stderr, "cafe title: %s: not well-formed XML (%s)\n", msg_quote(path), why);
+    if (cafe_title_truncated(t)) /* the line is not the whole title: no failure, but said */
+        fprintf(stderr, "cafe title: %s: title cut at %d bytes, the longest kept\n",
+                msg_quote(path), CAFE_TITLE_MAX);
     return put_line(cafe_title_text(t, NULL));
 }
 

@@ -14,6 +14,16 @@ out=$("$cafe" title "$tmp/a.html" "$tmp/none.html" "$tmp/koi8.html" "$tmp/svg.ht
 
 Привет
 but & this" ] || fail "titles: $out"
+# a title longer than the 4096 bytes kept: its line is those bytes, and standard error says it
+# was cut there (it said nothing: the line read as the page's whole title); exit status 0
+python3 -c 'import sys; sys.stdout.write("<title>" + "ab " * 2000 + "</title>")' >"$tmp/long.html"
+out=$("$cafe" title "$tmp/long.html" "$tmp/a.html" 2>"$tmp/err")
+[ "$(printf '%s\n' "$out" | head -1 | wc -c)" = 4097 ] || fail "long title: $(printf '%s' "$out" | wc -c) bytes"
+[ "$(printf '%s\n' "$out" | tail -1)" = "Hello world" ] || fail "long title: $out"
+[ "$(cat "$tmp/err")" = "cafe title: $tmp/long.html: title cut at 4096 bytes, the longest kept" ] ||
+    fail "long title: stderr $(cat "$tmp/err")"
+"$cafe" title "$tmp/a.html" 2>"$tmp/err" >/dev/null
+[ ! -s "$tmp/err" ] || fail "short title: stderr $(cat "$tmp/err")"
 # stdin, and the transport charset a server would send
 out=$(printf '<title>\317\360\350\342\345\362</title>' | "$cafe" title --charset windows-1251)
 [ "$out" = "Привет" ] || fail "stdin + --charset: $out"
