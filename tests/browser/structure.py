@@ -12,7 +12,8 @@ URL and no script that does anything: loading one changes nothing but its own do
 Usage: structure.py LIBCAFE_SO   Exit: 0 agreed, 1 differed, 77 a browser is missing.
 Knobs: CAFE_BROWSER_SEED [29], CAFE_BROWSER_PAGES [1200] random pages, and
 CAFE_BROWSER_TABLE_PAGES [300] more of table, formatting and block pieces only,
-CAFE_BROWSER_PIECES [40] pieces at most in one."""
+CAFE_BROWSER_TEXT_PAGES [300] more whose title's text is hostile (references, controls,
+whitespace that is not ASCII's, near end tags), CAFE_BROWSER_PIECES [40] pieces at most in one."""
 import os
 import random
 import sys
@@ -165,6 +166,41 @@ TABLE_PIECES = (TITLE * 2 + TABLES * 2 + FORMATTING + ["<div>", "</div>", "<p>",
                 "<section>", "</section>", "<li>", "<math><mi>", "</math>", "<select>"])
 
 
+# The title's own text (CAFE_BROWSER_TEXT_PAGES): character references named with and without
+# ';' (legacy ones, prefixes of longer names, two-character ones), numeric ones to NUL, C1,
+# surrogates, noncharacters, out of range, CR and FF; raw controls, VT, NEL, NBSP, U+2028
+# (whitespace to neither collapse nor strip), and near misses of the end tag, after start tags
+# with odd bytes in them and before a page's ends that may still move or drop the title.
+TEXT_REFS = ["&amp", "&ampx", "&AMP", "&lt", "&gt", "&quot", "&nbsp", "&nbspx", "&copyx", "&not",
+             "&notin", "&notit;", "&noti", "&eacute", "&acutex", "&#", "&#x", "&#X41;", "&#65",
+             "&#x41g", "&#0;", "&#128;", "&#x81;", "&#x9f", "&#xD800;", "&#xDFFF;", "&#xFFFE;",
+             "&#x1FFFE;", "&#x10FFFF;", "&#x110000;", "&#99999999999999;", "&#x0000000041;",
+             "&#xC;", "&#13;", "&#x0D;", "&#9;", "&#x20;", "&#xA0;", "&#x85;", "&#xB;", "&#x7F;",
+             "&#x3000;", "&semi;", "&;", "& ", "&&amp;", "&#38;amp;", "&#;", "&#x;", "&nGt;",
+             "&acE;", "&fjlig;", "&ThickSpace;", "&Tab;", "&NewLine;", "&#10", "&#32"]
+TEXT_RAW = ["\x0b", "\x0c", "\r", "\r\n", "\n\r", "\x00", "\u0085", "\u00a0", "\u2028",
+            "\ufeff", "\ufffe", "\U0001F600", "\u3000", " ", "  ", "\t", "\n", "a", "\u00e9"]
+TEXT_MARK = ["</title x>", "</title/>", "</TITLE\t>", "</titlex", "</title", "<!--", "-->",
+             "<![CDATA[x]]>", "<", "</", "<title>", "</ title>", "</title\x00>", "</titl>",
+             "</title\x0b>", "</title\x0c>", '</title a=">">']
+TEXT_OPEN = ["<title>", "<TITLE>", "<title id=a>", "<title/>", "<title\x0c>", "<title\r>",
+             "<title\x00>", "<titl\x00e>", "<title\x0b>"]
+TEXT_BEFORE = ["", "", "<html>", "<body>", "<p>x", "</html>", "</body>", "<html></html>",
+               "<frameset></frameset>", "<frameset><noframes>", "<!--x-->", "<?x?>",
+               "</body></html>", "<svg>", "<math>", "<template>", "</template>", "<select>",
+               "<table>", "<table><caption>", "<noscript>", "<object>", "\x00", "\ufeff",
+               "<title>a</title>", "<svg><title>s</title></svg>", "<math><mi>"]
+TEXT_AFTER = ["", "", "</title>", "</title>", "<title>z</title>", "</html>", "<frameset>", "<p>"]
+
+
+def text_page(rng):
+    return ("".join(rng.choice(TEXT_BEFORE) for _ in range(rng.randint(0, 3))) +
+            rng.choice(TEXT_OPEN) +
+            "".join(rng.choice(TEXT_REFS * 2 + TEXT_RAW * 2 + TEXT_MARK)
+                    for _ in range(rng.randint(0, 12))) +
+            "".join(rng.choice(TEXT_AFTER) for _ in range(rng.randint(0, 3))))
+
+
 # How a page starts: no DOCTYPE and old ones mean quirks mode, where a <table> leaves an
 # open <p> open; the others, no-quirks and limited-quirks mode.
 DOCTYPES = ["", "", "<!DOCTYPE html>", "<!doctype html>\n",
@@ -186,6 +222,8 @@ def main():
                      for _ in range(int(os.environ.get("CAFE_BROWSER_PAGES", "1200")))]
     pages += [random_page(rng, most, TABLE_PIECES)
               for _ in range(int(os.environ.get("CAFE_BROWSER_TABLE_PAGES", "300")))]
+    pages += [text_page(rng) for _ in range(int(os.environ.get("CAFE_BROWSER_TEXT_PAGES",
+                                                               "300")))]
     cases = [("utf-8", page.encode()) for page in pages]
     return run(sys.argv[1], cases, lambda label, body: repr(body.decode()))
 
