@@ -1,12 +1,13 @@
 /* XML mode (xml.h): the title of a page a browser parses as XML.
  *
  * Encoding, as Chromium and Firefox both decide it (tests/browser/xml.py checks them): a byte
- * order mark wins, then the transport charset, then the XML declaration's encoding label,
- * else UTF-8. Labels are the Encoding Standard's (iso-8859-1 and us-ascii are windows-1252,
- * as for HTML); a label naming no encoding, or UTF-16 in a declaration that was just read as
- * ASCII, leaves UTF-8. No <meta>, no detection. UTF-8 goes to expat as it is (expat rejects
- * malformed UTF-8, which browsers treat as a fatal error); every other encoding is decoded
- * to UTF-8 first by the project's decoders and expat is told UTF-8, so it never applies its
+ * order mark wins, then the transport charset, then the XML declaration's encoding label
+ * (read as Firefox reads it, declared(): even from a declaration expat then refuses, as the
+ * page's document.characterSet), else UTF-8. Labels are the Encoding Standard's (iso-8859-1 and
+ * us-ascii are windows-1252, as for HTML); a label naming no encoding, or UTF-16 in a declaration
+ * that was just read as ASCII, leaves UTF-8. No <meta>, no detection. UTF-8 goes to expat as it is
+ * (expat rejects malformed UTF-8, which browsers treat as a fatal error); every other encoding is
+ * decoded to UTF-8 first by the project's decoders and expat is told UTF-8, so it never applies its
  * own idea of ISO-8859-1 or US-ASCII.
  *
  * The title: the first element {http://www.w3.org/1999/xhtml}title in tree order, or, under
@@ -417,25 +418,31 @@ static void bytes(cafe__xml_t *x, const unsigned char *p, size_t n, int final) {
         parse(x, "", 0, 1);
 }
 
-/* The encoding label of the XML declaration in h[0..n) (which starts with "<?xml" and holds
- * its "?>"), or NULL: the pseudo-attribute's value, whatever its quotes hold. */
+/* The encoding the XML declaration in h[0..n) (which starts with "<?xml") names, as Firefox
+ * reads it, and Chromium wherever the two agree: up to its "?>", a "version" then a quoted
+ * value, then an "encoding" then the next quoted value, whatever stands around them (no '='
+ * or space is asked for); NULL for none. A declaration expat accepts gives what expat reads;
+ * one it refuses (no title) still names the page's encoding, document.characterSet. */
 static const cafe__html_encoding_t *declared(const unsigned char *h, size_t n) {
-    const unsigned char *end = h + n, *q = h + 5;
-    static const char key[] = "encoding";
-    for (; q + sizeof key - 1 < end; q++) {
-        if (memcmp(q, key, sizeof key - 1) != 0 || !ascii_space(q[-1]))
+    int version = 0;
+    for (size_t i = 6; i < n; i++) {
+        if (h[i] == '?' && i + 1 < n && h[i + 1] == '>')
+            break;
+        /* the name's last byte first: "versio" + 'n' (i >= 12), "encodin" + 'g' (i >= 25) */
+        const char *key = version ? "encodin" : "versio";
+        size_t k = version ? 7 : 6;
+        if (h[i] != (version ? 'g' : 'n') || i < 2 * k || memcmp(h + i - k, key, k) != 0)
             continue;
-        q += sizeof key - 1;
-        while (q < end && ascii_space(*q))
-            q++;
-        if (q == end || *q++ != '=')
+        size_t start = 0;
+        unsigned char quote = 0;
+        for (i++; i < n && !(quote && h[i] == quote); i++)
+            if (h[i] == '"' || h[i] == '\'')
+                quote = h[i], start = i + 1;
+        if (i == n)
             return NULL;
-        while (q < end && ascii_space(*q))
-            q++;
-        if (q == end || (*q != '"' && *q != '\''))
-            return NULL;
-        const unsigned char *v = ++q, *close = memchr(v, q[-1], (size_t)(end - v));
-        return close ? cafe__html_encoding_get((const char *)v, (size_t)(close - v)) : NULL;
+        if (version)
+            return cafe__html_encoding_get((const char *)h + start, i - start);
+        version = 1;
     }
     return NULL;
 }
@@ -473,15 +480,13 @@ static int decide(cafe__xml_t *x, int now) {
     else {
         static const char decl[] = "<?xml";
         size_t m = n < 5 ? n : 5;
-        /* "<?xml" and a space: not "<?xml-stylesheet" */
-        int is_decl = memcmp(h, decl, m) == 0 && (n < 6 || ascii_space(h[5]));
-        const unsigned char *close = NULL;
-        for (size_t i = 5; is_decl && n > 5 && i + 1 < n && !close; i++)
-            if (h[i] == '?' && h[i + 1] == '>')
-                close = h + i;
-        if (is_decl && !close && n < HEAD_MAX && !now)
+        /* "<?xml" and anything ("<?xml-stylesheet" names no version: no encoding) */
+        int is_decl = memcmp(h, decl, m) == 0, closed = 0;
+        for (size_t i = 6; is_decl && i + 1 < n && !closed; i++)
+            closed = h[i] == '?' && h[i + 1] == '>';
+        if (is_decl && !closed && n < HEAD_MAX && !now)
             return 0; /* the declaration is still coming */
-        const cafe__html_encoding_t *e = close && n > 5 ? declared(h, (size_t)(close - h)) : NULL;
+        const cafe__html_encoding_t *e = is_decl && n > 6 ? declared(h, n) : NULL;
         /* UTF-16 named in a declaration read as ASCII is not the page's encoding */
         if (e && e->dec != CAFE__DEC_UTF16LE && e->dec != CAFE__DEC_UTF16BE)
             decided(x, e, CAFE_CHARSET_XML, 0);

@@ -139,6 +139,15 @@ FIXED = [
           % X).encode()),
     (XT, ('<html %s><title xmlns="">nons</title><title>second</title></html>' % X).encode()),
     (XT, ('<html %s><title a="1" a="2">dup</title></html>' % X).encode()),
+    # a declaration expat refuses still names the encoding (document.characterSet) as both
+    # read it: "version" and a quoted value, then "encoding" and the next one, before "?>"
+    (XT, ('<?xml version="1.0" encoding="koi8-r"?&nbsp;>' + page("x")).encode()),
+    (XT, ('<?xml version="1.0" xmlnsencoding="euc-kr"?>' + page("x")).encode()),
+    (XT, ('<?xml" version="1.0" encoding="windows-1251"?>' + page("x")).encode()),
+    (XT, ('<?xml versi<title>on="1.0" encoding="euc-kr"?>' + page("x")).encode()),
+    (XT, ('<?xml v>ersion="1.0" encoding="iso-8859-2"?>' + page("x")).encode()),
+    ("text/xml", ('<?xml version="1.0" encoding="gb2312"?<html %s><title>t</title></html>'
+                  % X).encode()),
     # the declaration's version: VersionNum, "1." and digits (expat takes any)
 ] + [(t, ('<?xml version="%s"?>' % v + (page("ver") if t == XT else
                                            '<svg %s><title>ver</title></svg>' % SVG)).encode())
