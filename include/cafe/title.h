@@ -181,7 +181,9 @@ cafe_title_mode_t cafe_title_mode_of(const char *type);
  * is not well-formed before the title's end tag (a byte invalid in its encoding included) has
  * no title, as in both browsers (cafe_title_xml_error says why and where); the title is final at
  * its end tag, as for HTML, so an error after it does not matter (Chromium keeps the title then;
- * Firefox shows an error page). The XML parser is made at the first XML page and kept across resets
+ * Firefox shows an error page), except under an SVG root: there both browsers' error page has
+ * no title, so the whole document must be well-formed and the title is final only at its end
+ * (or at a pause; cafe_title_finish_cut keeps it, the rest unread). The XML parser is made at the first XML page and kept across resets
  * (see Memory above: a page needing more than the cap before its title has no title). Returns 0;
  * CAFE_ENOMEM when the parser cannot be made (the extractor then stays in its old mode);
  * CAFE_EINVAL for an unknown mode or after the first feed. CAFE_TITLE_NONE is taken as such: the

@@ -663,8 +663,9 @@ int cafe_title_pause(cafe_title_t *t) {
 
 /* The end of a page whose title was not final before it (cut: the caller stopped early). */
 CAFE__APART static void finish(cafe_title_t *t, int cut) {
-    if (t->mode == CAFE_TITLE_XML) { /* cut or not: an unclosed title is no title in XML */
-        cafe__xml_finish(t->xml);
+    /* cut or not, an unclosed title is no title in XML; cut, an SVG root's complete one stays */
+    if (t->mode == CAFE_TITLE_XML) {
+        cafe__xml_finish(t->xml, cut);
         xml_sync(t, 1);
         return;
     }

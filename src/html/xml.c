@@ -50,7 +50,8 @@ struct cafe__xml {
     cafe__html_decoder_t dec; /* to UTF-8, for every encoding but UTF-8 */
     int fed;                  /* a byte came since start */
     int done;                 /* the result is final */
-    int title_done;           /* the title ended at its end tag: it is the page's */
+    int title_done;           /* the title ended at its end tag: it is the page's (under an
+                                 SVG root, once the document also ends well-formed) */
     int in_doc;               /* the parser has been given the document's first bytes */
     int svg;                  /* the root is SVG's svg */
     int known_dtd;            /* the DOCTYPE names a DTD with the HTML entities */
@@ -163,13 +164,24 @@ static void stop(cafe__xml_t *x) {
     XML_StopParser(x->p, XML_FALSE);
 }
 
-/* The page is not well-formed here, for `why` (static storage): the first reason is kept. */
+/* The page is not well-formed here, for `why` (static storage): the first reason is kept.
+ * After an XHTML title's end it changes nothing (Chromium keeps the title: the download could
+ * stop there); after an SVG root's title, it is lost: both browsers show their error page,
+ * whose root is no svg. */
 static void fault(cafe__xml_t *x, const char *why) {
-    if (x->why || x->title_done)
+    if (x->why || (x->title_done && !x->svg))
         return;
+    x->title_done = 0;
     x->why = why;
     x->line = (unsigned long)XML_GetCurrentLineNumber(x->p);
     x->col = (unsigned long)XML_GetCurrentColumnNumber(x->p) + 1;
+}
+
+/* One of cafe's bounds, not the page, ends the parse (expat's memory, a token's size): a
+ * title complete under an SVG root stays, as a page cut there keeps it; else as a fault. */
+static void bound(cafe__xml_t *x, const char *why) {
+    if (!(x->svg && x->title_done))
+        fault(x, why);
 }
 
 static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **atts) {
@@ -180,7 +192,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
     if (x->depth == 1)
         x->svg = strcmp(name, SVG "|svg") == 0;
     if (x->title_depth)
-        return; /* an element inside the title: its text is not the title's */
+        return; /* an element inside the title, or after it: its text is not the title's */
     if (x->svg ? x->depth == 2 && strcmp(name, SVG "|title") == 0
                : strcmp(name, XHTML "|title") == 0)
         x->title_depth = x->depth;
@@ -190,10 +202,11 @@ static void XMLCALL on_end(void *ud, const XML_Char *name) {
     cafe__xml_t *x = ud;
     x->events++;
     (void)name;
-    if (x->title_depth && x->depth == x->title_depth) {
+    if (x->title_depth && x->depth == x->title_depth && !x->title_done) {
         x->title_done = 1;
         x->buf[x->len] = 0;
-        stop(x); /* final: the rest of the page cannot change it */
+        if (!x->svg)
+            stop(x); /* final: the rest of the page cannot change it */
     }
     x->depth--;
 }
@@ -201,7 +214,7 @@ static void XMLCALL on_end(void *ud, const XML_Char *name) {
 static void XMLCALL on_text(void *ud, const XML_Char *s, int len) {
     cafe__xml_t *x = ud;
     x->events++;
-    if (x->title_depth && x->depth == x->title_depth)
+    if (x->title_depth && x->depth == x->title_depth && !x->title_done)
         add(x, s, (size_t)len);
 }
 
@@ -315,10 +328,12 @@ static void expat_parse(cafe__xml_t *x, const char *p, size_t n, int final) {
         current = x;
         enum XML_Status st = XML_Parse(x->p, p, k, final && (size_t)k == n);
         current = NULL;
-        if (st == XML_STATUS_ERROR && XML_GetErrorCode(x->p) != XML_ERROR_ABORTED)
-            fault(x, XML_GetErrorCode(x->p) == XML_ERROR_NO_MEMORY
-                         ? "more than the XML parser's 1 MiB of memory"
-                         : XML_ErrorString(XML_GetErrorCode(x->p)));
+        if (st == XML_STATUS_ERROR && XML_GetErrorCode(x->p) != XML_ERROR_ABORTED) {
+            if (XML_GetErrorCode(x->p) == XML_ERROR_NO_MEMORY)
+                bound(x, "more than the XML parser's 1 MiB of memory");
+            else
+                fault(x, XML_ErrorString(XML_GetErrorCode(x->p)));
+        }
         if (st == XML_STATUS_ERROR || (final && (size_t)k == n))
             x->done = 1;
         if ((size_t)k == n) /* (p may be NULL with n 0: no arithmetic on it) */
@@ -354,7 +369,7 @@ static void parse(cafe__xml_t *x, const char *p, size_t n, int final) {
             cap *= 2;
         char *stage = cap >= x->nstage + n ? realloc(x->stage, cap) : NULL;
         if (!stage) { /* over the cap, or out of memory: the page fails */
-            fault(x, "a token of more than the XML parser's 1 MiB");
+            bound(x, "a token of more than the XML parser's 1 MiB");
             x->line = x->col = 0; /* expat's position is somewhere before the token */
             x->done = 1;
             return;
@@ -574,14 +589,19 @@ int cafe__xml_feed(cafe__xml_t *x, const unsigned char *p, size_t n) {
 int cafe__xml_pause(cafe__xml_t *x) {
     if (!x->done && !x->enc && x->fed)
         decide(x, 1);
-    flush(x); /* a stall: what is staged may hold the title's end */
+    flush(x);                      /* a stall: what is staged may hold the title's end */
+    if (!x->done && x->title_done) /* an SVG root's: as the browser shows it while loading */
+        x->done = 1;
     return x->done;
 }
 
-void cafe__xml_finish(cafe__xml_t *x) {
+void cafe__xml_finish(cafe__xml_t *x, int cut) {
     if (!x->done && !x->enc)
         decide(x, 1);
-    bytes(x, (const unsigned char *)"", 0, 1);
+    if (cut && x->title_done) /* an SVG root's title: the rest was not read, not wrong */
+        flush(x);
+    else
+        bytes(x, (const unsigned char *)"", 0, 1);
     x->done = 1;
 }
 

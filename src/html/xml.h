@@ -22,14 +22,16 @@ cafe__xml_t *cafe__xml_new(void);
 int cafe__xml_start(cafe__xml_t *x, const cafe__html_encoding_t *transport);
 /* 1 when start was called and no byte has been fed since. */
 int cafe__xml_fresh(const cafe__xml_t *x);
-/* The next n bytes of the page; returns 1 once the result is final (the title ended, the
- * document is not well-formed, or the encoding is the replacement one). */
+/* The next n bytes of the page; returns 1 once the result is final (the title ended, or under
+ * an SVG root the document with it, the document is not well-formed, or the encoding is the
+ * replacement one). */
 int cafe__xml_feed(cafe__xml_t *x, const unsigned char *p, size_t n);
-/* A stall: the encoding is decided on the bytes held so far (no declaration yet: UTF-8).
- * Returns as feed. */
+/* A stall: the encoding is decided on the bytes held so far (no declaration yet: UTF-8), and
+ * an SVG root's title complete so far is final. Returns as feed. */
 int cafe__xml_pause(cafe__xml_t *x);
-/* The end of the page: the result is final. */
-void cafe__xml_finish(cafe__xml_t *x);
+/* The end of the page (cut: the reader stopped early, and an SVG root's complete title stays
+ * though the rest is unread): the result is final. */
+void cafe__xml_finish(cafe__xml_t *x, int cut);
 /* The title (NUL-terminated UTF-8, *len its length) once final, or NULL when none. */
 const char *cafe__xml_title(const cafe__xml_t *x, size_t *len, int *truncated);
 /* Once final without a title: why the page was not well-formed before one ended (static

@@ -139,6 +139,14 @@ FIXED = [
           % X).encode()),
     (XT, ('<html %s><title xmlns="">nons</title><title>second</title></html>' % X).encode()),
     (XT, ('<html %s><title a="1" a="2">dup</title></html>' % X).encode()),
+    # under an SVG root an error anywhere, after the title too, leaves no title in both (their
+    # error page has no svg root); an XHTML root's stays in Chromium alone
+    ("image/svg+xml", ('<svg %s><title>T</title></g>' % SVG).encode()),
+    ("image/svg+xml", ('<svg %s><title>T</title>' % SVG + '<g/>' * 3000).encode()),
+    ("image/svg+xml", ('<svg %s><title>T</title>' % SVG + '<g/>' * 3000 + '&bogus;</svg>').encode()),
+    (XT, ('<svg %s><desc>d</desc><title>T</title><g a="1" a="2"/></svg>' % SVG).encode()),
+    ("image/svg+xml", ('<svg %s><title>T</title><desc>d</desc><title>U</title></svg>' %
+                       SVG).encode()),
     # a declaration expat refuses still names the encoding (document.characterSet) as both
     # read it: "version" and a quoted value, then "encoding" and the next one, before "?>"
     (XT, ('<?xml version="1.0" encoding="koi8-r"?&nbsp;>' + page("x")).encode()),

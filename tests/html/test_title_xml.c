@@ -12,6 +12,7 @@
 
 #define X "xmlns=\"http://www.w3.org/1999/xhtml\""
 #define PAGE(t) "<html " X "><head><title>" t "</title></head><body></body></html>"
+#define SVGROOT "<svg xmlns=\"http://www.w3.org/2000/svg\">"
 #define DECL(e) "<?xml version=\"1.0\" encoding=\"" e "\"?>"
 #define STRICT                                                                                     \
     "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\" "                                  \
@@ -65,6 +66,17 @@ static const xcase_t xcases[] = {
        "second", "UTF-8", "default"),
     XC("svg without title", NULL, "<svg xmlns=\"http://www.w3.org/2000/svg\"><desc/></svg>", NULL,
        "UTF-8", "default"),
+    /* an SVG root's document is the browsers' error page (no svg root, no title) if it is not
+     * well-formed to its end, the title's end tag or not: Chromium and Firefox alike (an
+     * XHTML root's title stays in Chromium) */
+    XC("svg: an error after the title", NULL, SVGROOT "<title>T</title></g>", NULL, "UTF-8",
+       "default"),
+    XC("svg: unclosed root after the title", NULL, SVGROOT "<title>T</title>", NULL, "UTF-8",
+       "default"),
+    XC("svg: an undefined entity after the title", NULL, SVGROOT "<title>T</title>&bogus;", NULL,
+       "UTF-8", "default"),
+    XC("svg: a later child's text is not the title's", NULL,
+       SVGROOT "<title>T</title><desc>d</desc><title>U</title></svg>", "T", "UTF-8", "default"),
     XC("svg title in xhtml is not it", NULL,
        "<html " X "><body><svg xmlns=\"http://www.w3.org/2000/svg\"><title>svgt</title></svg>"
        "<title>late</title></body></html>",
@@ -236,6 +248,26 @@ static void test_xml_stops_at_title(void **state) {
     assert_int_equal(cafe_title_feed(t, "<<<", 3), 1);
     assert_int_equal(cafe_title_finish(t), 1);
     assert_string_equal(cafe_title_text(t, NULL), "early");
+    /* under an SVG root the title is the page's only once the document ended well-formed:
+     * final at the end, not at the title's end tag; a pause takes it as read so far (what the
+     * browser shows while the page loads), and so does a page cut by its reader */
+    static const char svg[] = SVGROOT "<title>S</title><g/>";
+    cafe_title_reset(t, "utf-8");
+    assert_int_equal(cafe_title_set_mode(t, CAFE_TITLE_XML), 0);
+    assert_int_equal(cafe_title_feed(t, svg, sizeof svg - 1), 0);
+    assert_int_equal(cafe_title_feed(t, "</svg>", 6), 0);
+    assert_int_equal(cafe_title_finish(t), 1);
+    assert_string_equal(cafe_title_text(t, NULL), "S");
+    cafe_title_reset(t, "utf-8");
+    assert_int_equal(cafe_title_set_mode(t, CAFE_TITLE_XML), 0);
+    assert_int_equal(cafe_title_feed(t, svg, sizeof svg - 1), 0);
+    assert_int_equal(cafe_title_pause(t), 1);
+    assert_string_equal(cafe_title_text(t, NULL), "S");
+    cafe_title_reset(t, "utf-8");
+    assert_int_equal(cafe_title_set_mode(t, CAFE_TITLE_XML), 0);
+    assert_int_equal(cafe_title_feed(t, svg, sizeof svg - 1), 0);
+    assert_int_equal(cafe_title_finish_cut(t), 1);
+    assert_string_equal(cafe_title_text(t, NULL), "S");
     cafe_title_free(t);
 }
 
