@@ -51,6 +51,16 @@
  * cafe_thread_run runs the function inline; the others return CAFE_ENOTASK when they would
  * have to wait (cafe_task_sleep too in a libuv callback of the running loop, whose thread it
  * would block).
+ *
+ * Bad arguments (a NULL where a call needs an object, an out-pointer or bytes, a value out of
+ * range), here and in the headers under cafe/: a call that returns error codes returns CAFE_EINVAL
+ * and does nothing; a call that has none to return (void, a count, a 0/1 answer, a pointer, a title
+ * feed that never fails) writes a line naming itself on stderr and aborts the process, as a
+ * SIGSEGV would name nothing. A NULL given to a free (cafe_loop_free, cafe_title_free) is a
+ * no-op, as free(NULL) is; a NULL that a comment gives a meaning ("opts may be NULL", "NULL =
+ * the running loop") has that meaning. Misuse that no argument check can see (a dead or
+ * destroyed object, a call from the wrong thread, scopes ended out of order) aborts with a
+ * message, as each call's comment says.
  */
 #ifndef CAFE_H
 #define CAFE_H
@@ -428,7 +438,8 @@ typedef struct cafe_deadline {
     cafe_task_t *private_task; /* the task that began it */
 } cafe_deadline_t;
 
-/* CAFE_ENOTASK outside a task (the scope is then inert and end returns 0). */
+/* CAFE_ENOTASK outside a task (the scope is then inert and end returns 0); CAFE_EINVAL,
+ * nothing begun, for a NULL d (and end returns CAFE_EINVAL for one). */
 int cafe_deadline_begin(cafe_deadline_t *d, uint64_t ms);
 /* Returns CAFE_ETIMEDOUT if this scope's own deadline interrupted a suspending call in it
  * (one returned CAFE_ETIMEDOUT because of it; not because of an enclosing scope's that came
@@ -454,7 +465,8 @@ typedef struct cafe_shield {
     cafe_task_t *private_task; /* the task that began it, until it ends */
 } cafe_shield_t;
 
-/* CAFE_ENOTASK outside a task (the shield is then inert and end returns 0). */
+/* CAFE_ENOTASK outside a task (the shield is then inert and end returns 0); CAFE_EINVAL,
+ * nothing begun, for a NULL s (and end returns CAFE_EINVAL for one). */
 int cafe_shield_begin(cafe_shield_t *s);
 /* Returns CAFE_ECANCELED when the task's cancellation applies again after this shield (it
  * was cancelled, and no outer shield holds it back), else 0. */
@@ -513,7 +525,11 @@ struct cafe_future {
     const void *private_thread; /* the thread it belongs to: see "Threads" at the top */
 };
 
-/* Makes f pending. cancel_cb may be NULL (see above). */
+/* Makes f pending. cancel_cb may be NULL (see above). A NULL f, as for every call below that
+ * returns no error code (cafe_future_done), aborts with a message; resolve and wait return
+ * CAFE_EINVAL for one. The same holds for the semaphore, event, lock, condition, queue and
+ * group calls: CAFE_EINVAL from those that return codes, an abort from the others (init,
+ * set, clear, close, cancel, the counts and 0/1 answers). */
 void cafe_future_init(cafe_future_t *f, cafe_future_cancel_cb cancel_cb);
 /* Completes f with result (0 or a count, or a negative CAFE_E* code) and value, and wakes
  * every waiter. Call it on the loop's thread, from a callback or a task. The first call wins:
@@ -824,7 +840,8 @@ int cafe_signal_wait(cafe_signal_t *s);
 /* Deliveries counted and not yet consumed by a wait; never waits. */
 int cafe_signal_pending(cafe_signal_t *s);
 /* Ends the watcher: tasks waiting on it return CAFE_EPIPE; a later wait or pending on s
- * returns CAFE_EINVAL. Never waits. */
+ * returns CAFE_EINVAL (as for a NULL s; a NULL s given to close aborts with a message). Never
+ * waits. */
 void cafe_signal_close(cafe_signal_t *s);
 
 #ifdef __cplusplus

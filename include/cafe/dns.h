@@ -57,8 +57,9 @@ typedef struct cafe_dns_opts {
     const char *servers;
 } cafe_dns_opts_t;
 
-/* Configures loop's resolver (NULL = the running loop's). Call before the loop's first
- * lookup; later calls return CAFE_EBUSY. CAFE_EINVAL for a malformed server list. */
+/* Configures loop's resolver (NULL = the running loop's; CAFE_EINVAL outside any loop). opts
+ * may be NULL: the defaults. Call before the loop's first lookup; later calls return
+ * CAFE_EBUSY. CAFE_EINVAL for a malformed server list. */
 int cafe_dns_configure(cafe_loop_t *loop, const cafe_dns_opts_t *opts);
 
 /* One address: family is AF_INET (ip[0..4) used) or AF_INET6 (ip[0..16)), network order.
@@ -76,7 +77,7 @@ typedef struct cafe_dns_addrs {
 /* Resolves name (A and AAAA, search domains applied) inside a task: waits for the answer
  * or takes it from the cache. Returns 0 with *out filled, or one of the errors above (and
  * CAFE_ECANCELED / CAFE_ETIMEDOUT when the task is cancelled or its deadline passes).
- * CAFE_ENOTASK outside a task. */
+ * CAFE_ENOTASK outside a task; CAFE_EINVAL for a NULL name or out. */
 int cafe_dns_resolve(const char *name, cafe_dns_addrs_t *out);
 
 /* Counters of loop's resolver (NULL = the running loop's). */

@@ -1,4 +1,7 @@
-/* cafe HTTP client: libcurl driven by the cafe loop (included by cafe.h).
+/* cafe HTTP client: libcurl driven by the cafe loop (included by cafe.h). Bad arguments
+ * (cafe.h): cafe_http_request returns CAFE_EINVAL for a NULL url or res (res, when there is
+ * one, says why) or an invalid option; cafe_http_stats_get aborts with a message for a NULL
+ * out; cafe_http_result_free(NULL) is a no-op.
  *
  *     cafe_http_result_t res;
  *     int rc = cafe_http_request("https://example.org/", NULL, &res);

@@ -1,5 +1,7 @@
 /* cafe TCP streams (asyncio's streams): listen, accept, connect, read, write, shutdown and
  * close as calls of the current task. Included by cafe.h; may also be included alone.
+ * Bad arguments (cafe.h): every call returns CAFE_EINVAL, nothing done, for a NULL handle, a
+ * NULL host or ip, or NULL bytes with a length.
  *
  * Ownership: a cafe_tcp_t is a one-pointer handle owned by the caller (on its stack, in its
  * structs, anywhere). listen / accept / connect fill it without reading it (it may be

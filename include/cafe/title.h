@@ -2,6 +2,11 @@
  *
  * Included by cafe.h; may also be included alone.
  *
+ * Bad arguments: as cafe.h says. Only cafe_title_create, cafe_title_set_mode and
+ * cafe_title_extract return error codes (CAFE_EINVAL for a NULL out, extractor or title); every
+ * other call given a NULL extractor, and cafe_title_feed, cafe_utf8_repair and cafe_utf8_valid
+ * given NULL bytes with a length, write a line naming the call on stderr and abort.
+ *
  * The extractor follows the WHATWG HTML tokenizer (every state that can hide or reveal a
  * title: comments, bogus comments, DOCTYPE, RCDATA, RAWTEXT, script data with its escaped
  * states, PLAINTEXT, CDATA in foreign content) and the part of tree construction that

@@ -30,6 +30,7 @@
  * into chunks, so the verdict is too: the held-back head, then the page from the title's
  * first non-ASCII byte on, up to the detector's cap (detect.h); the bytes in between carry
  * little (ASCII up to the title) and feeding them would cost every undeclared page. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -513,6 +514,18 @@ CAFE__APART static int xml_feed(cafe_title_t *t, const void *data, size_t len) {
     return done;
 }
 
+/* A NULL extractor (cafe_title_create's error unchecked), or NULL data with a length: the
+ * calls have no error to return (a feed "never fails", the others answer 0/1 or a string),
+ * so they say which call it was and abort, as a SIGSEGV at the first read would not. */
+CAFE__APART static _Noreturn void misuse(const char *call, const char *what) {
+    fprintf(stderr, "cafe: %s given %s\n", call, what);
+    abort();
+}
+static inline void need(const cafe_title_t *t, const char *call) {
+    if (__builtin_expect(t == NULL, 0))
+        misuse(call, "no extractor (NULL)");
+}
+
 static int fresh(const cafe_title_t *t) {
     if (t->mode == CAFE_TITLE_XML)
         return cafe__xml_fresh(t->xml);
@@ -520,6 +533,8 @@ static int fresh(const cafe_title_t *t) {
 }
 
 int cafe_title_set_mode(cafe_title_t *t, cafe_title_mode_t mode) {
+    if (!t)
+        return CAFE_EINVAL;
     if (!fresh(t))
         return CAFE_EINVAL;
     if (t->mode == CAFE_TITLE_XML) /* back from XML before a byte: nothing decided yet */
@@ -606,6 +621,7 @@ CAFE__HOT static const cafe__html_encoding_t *transport(cafe_title_t *t, const c
 }
 
 CAFE__HOT void cafe_title_reset(cafe_title_t *t, const char *charset) {
+    need(t, "cafe_title_reset");
     t->transport = transport(t, charset);
     t->mode = CAFE_TITLE_HTML;
     t->enc = NULL;
@@ -624,6 +640,9 @@ CAFE__HOT void cafe_title_reset(cafe_title_t *t, const char *charset) {
 
 CAFE__HOT int cafe_title_feed(cafe_title_t *t, const void *data, size_t len) {
     const unsigned char *p = data;
+    need(t, "cafe_title_feed");
+    if (__builtin_expect(!p && len > 0, 0))
+        misuse("cafe_title_feed", "NULL data with a length");
     if (t->mode != CAFE_TITLE_HTML)
         return xml_feed(t, data, len);
     if (t->done || len == 0)
@@ -644,6 +663,7 @@ CAFE__HOT int cafe_title_feed(cafe_title_t *t, const void *data, size_t len) {
 }
 
 int cafe_title_pause(cafe_title_t *t) {
+    need(t, "cafe_title_pause");
     if (t->mode == CAFE_TITLE_XML && !t->done) {
         int done = cafe__xml_pause(t->xml);
         xml_sync(t, done);
@@ -687,22 +707,26 @@ CAFE__APART static void finish(cafe_title_t *t, int cut) {
 }
 
 CAFE__HOT int cafe_title_finish(cafe_title_t *t) {
+    need(t, "cafe_title_finish");
     if (!t->done) /* most titles are final at their end tag */
         finish(t, 0);
     return t->has_title;
 }
 
 int cafe_title_finish_cut(cafe_title_t *t) {
+    need(t, "cafe_title_finish_cut");
     if (!t->done)
         finish(t, 1);
     return t->has_title;
 }
 
 int cafe_title_done(const cafe_title_t *t) {
+    need(t, "cafe_title_done");
     return t->done;
 }
 
 CAFE__HOT const char *cafe_title_text(const cafe_title_t *t, size_t *len) {
+    need(t, "cafe_title_text");
     if (!t->done || !t->has_title)
         return NULL;
     if (len)
@@ -711,15 +735,18 @@ CAFE__HOT const char *cafe_title_text(const cafe_title_t *t, size_t *len) {
 }
 
 int cafe_title_truncated(const cafe_title_t *t) {
+    need(t, "cafe_title_truncated");
     return t->done && t->has_title && t->text.truncated;
 }
 
 CAFE__HOT int cafe_title_unclosed(const cafe_title_t *t) {
+    need(t, "cafe_title_unclosed");
     return t->done && t->has_title && t->closed_at_eof;
 }
 
 const char *cafe_title_xml_error(const cafe_title_t *t, unsigned long *line,
                                  unsigned long *column) {
+    need(t, "cafe_title_xml_error");
     unsigned long l = 0, c = 0;
     const char *why = t->mode == CAFE_TITLE_XML && t->done ? cafe__xml_error(t->xml, &l, &c) : NULL;
     if (line)
@@ -730,12 +757,14 @@ const char *cafe_title_xml_error(const cafe_title_t *t, unsigned long *line,
 }
 
 CAFE__HOT const char *cafe_title_encoding(const cafe_title_t *t) {
+    need(t, "cafe_title_encoding");
     if (t->enc)
         return t->enc->name;
     return t->transport ? t->transport->name : cafe__html_enc_windows1252.name;
 }
 
 CAFE__HOT cafe_charset_source_t cafe_title_charset_source(const cafe_title_t *t) {
+    need(t, "cafe_title_charset_source");
     return t->source;
 }
 
@@ -757,10 +786,12 @@ CAFE__HOT const char *cafe_charset_source_name(cafe_charset_source_t source) {
 }
 
 CAFE__HOT void cafe_title_set_detection(cafe_title_t *t, int enabled) {
+    need(t, "cafe_title_set_detection");
     t->detect = enabled != 0;
 }
 
 CAFE__HOT void cafe_title_set_url(cafe_title_t *t, const char *url) {
+    need(t, "cafe_title_set_url");
     /* A known transport charset decides the encoding (a BOM aside): the detector, the only
      * reader of the hint, never runs for this page, so the URL is not even looked at. */
     if (!t->transport) /* else the hint stays as reset left it: none */

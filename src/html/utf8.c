@@ -5,6 +5,7 @@
 #include "html/encoding.h"
 #include "cafe/title.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +29,16 @@ static void decode_all(const char *s, size_t n, cafe__html_sink_fn sink, void *c
     cafe__html_decoder_close(&d);
 }
 
+/* NULL bytes with a length: no error to return (NULL is "out of memory", 0 is "invalid"), so
+ * the call is named and the process aborts, as a SIGSEGV at the first read would not. */
+static _Noreturn void null_bytes(const char *call) {
+    fprintf(stderr, "cafe: %s given NULL bytes with a length\n", call);
+    abort();
+}
+
 char *cafe_utf8_repair(const char *s, size_t n, size_t *len) {
+    if (__builtin_expect(!s && n > 0, 0))
+        null_bytes("cafe_utf8_repair");
     if (n > (SIZE_MAX - 1) / 3)
         return NULL;
     out_t o = {malloc(n * 3 + 1), 0}; /* the decoder's bound: 3 bytes out per byte in */
@@ -79,5 +89,7 @@ int cafe__html_utf8_scan(const unsigned char *p, size_t n, int cut_ok) {
 }
 
 int cafe_utf8_valid(const char *s, size_t n) {
+    if (__builtin_expect(!s && n > 0, 0))
+        null_bytes("cafe_utf8_valid");
     return cafe__html_utf8_scan((const unsigned char *)s, n, 0);
 }

@@ -472,6 +472,8 @@ int cafe_http_request(const char *url, const cafe_http_opts_t *opts, cafe_http_r
     if (!res)
         return CAFE_EINVAL;
     memset(res, 0, sizeof(*res));
+    if (!url) /* a NULL is no malformed URL: the caller's mistake, not the input's */
+        return cafe__http_fail(res, CAFE_EINVAL, "no URL (NULL)");
     opts = opts ? opts : &defaults;
     const char *bad = opts_invalid(opts);
     if (bad)

@@ -1,6 +1,8 @@
 /* Error codes: one table (CAFE_ERRNO_MAP in cafe.h) gives both names and messages. */
 #include "runtime/internal.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *cafe_strerror(int err) {
@@ -51,4 +53,9 @@ const char *cafe_err_name(int err) {
 int cafe__err_from_uv(int uv_err) {
     /* On Unix libuv's codes are -errno, which is what cafe uses too. */
     return uv_err == UV_EOF ? CAFE_EOF : uv_err;
+}
+
+void cafe__null_abort(const char *call) {
+    fprintf(stderr, "cafe: %s given NULL where it needs an object\n", call);
+    abort();
 }

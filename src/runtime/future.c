@@ -5,6 +5,7 @@
 enum { PENDING = 0, RESOLVED, CANCELLED };
 
 void cafe_future_init(cafe_future_t *f, cafe_future_cancel_cb cancel_cb) {
+    cafe__nonnull(f, "cafe_future_init");
     void *data = f->data;
     *f = (cafe_future_t){
         .data = data, .private_cancel = cancel_cb, .private_thread = cafe__owner_init()};
@@ -20,6 +21,7 @@ typedef struct fwait {
 } fwait_t;
 
 int cafe_future_resolve(cafe_future_t *f, int result, void *value) {
+    CAFE__EINVAL_IF_NULL(f);
     cafe__owner_check(&f->private_thread, "cafe_future_resolve");
     if (f->private_state != PENDING)
         return CAFE_EINVAL;
@@ -49,6 +51,7 @@ static int abort_wait(cafe__wait_t *w) {
 }
 
 int cafe_future_wait(cafe_future_t *f, void **value) {
+    CAFE__EINVAL_IF_NULL(f);
     cafe__owner_check(&f->private_thread, "cafe_future_wait");
     if (f->private_state == CANCELLED)
         return CAFE_ECANCELED;
@@ -68,6 +71,7 @@ int cafe_future_wait(cafe_future_t *f, void **value) {
 }
 
 int cafe_future_done(const cafe_future_t *f) {
+    cafe__nonnull(f, "cafe_future_done");
     cafe__owner_check_ro(f->private_thread, "cafe_future_done");
     return f->private_state != PENDING;
 }

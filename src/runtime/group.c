@@ -24,6 +24,7 @@ static cafe_task_t *frame_owner(const cafe_group_t *g) {
 static _Thread_local unsigned inits;
 
 void cafe_group_init(cafe_group_t *g, unsigned flags) {
+    cafe__nonnull(g, "cafe_group_init");
     if (flags & ~(unsigned)CAFE_GROUP_CANCEL_ON_ERROR) { /* no code to return: say it */
         fprintf(stderr,
                 "cafe: cafe_group_init given unknown flags %#x: 0 or "
@@ -86,6 +87,7 @@ int cafe_group_spawn_result(cafe_group_t *g, cafe_task_fn fn, void *arg,
 }
 
 void cafe_group_cancel(cafe_group_t *g) {
+    cafe__nonnull(g, "cafe_group_cancel");
     cafe__owner_check(&g->private_thread, "cafe_group_cancel");
     g->private_cancelled = !g->private_waited; /* a round that is over is not the next one */
     for (cafe__task_t *t = g->private_children; t; t = t->sib_next)
@@ -174,6 +176,7 @@ static int abort_listed(cafe__wait_t *w) {
 }
 
 int cafe_group_wait(cafe_group_t *g) {
+    CAFE__EINVAL_IF_NULL(g);
     cafe__owner_check(&g->private_thread, "cafe_group_wait");
     cafe__task_t *self = cafe__running();
     /* A child would wait for itself, or a child waits for the caller (or for a task that
@@ -203,6 +206,7 @@ int cafe_group_wait(cafe_group_t *g) {
 }
 
 size_t cafe_group_failed(const cafe_group_t *g) {
+    cafe__nonnull(g, "cafe_group_failed");
     cafe__owner_check_ro(g->private_thread, "cafe_group_failed");
     return g->private_failed;
 }

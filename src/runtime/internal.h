@@ -220,6 +220,22 @@ static inline const void *cafe__thread_self(void) {
     return &cafe__tls_loop;
 }
 
+/* A NULL where a call needs an object (a semaphore, a queue, a group, a future, a scope...):
+ * the calls that have error codes to return return CAFE_EINVAL, nothing done
+ * (CAFE__EINVAL_IF_NULL); the others (void, a count, a 0/1 answer, a pointer) abort naming
+ * the call (cafe__nonnull), as a SIGSEGV at the first read would name nothing. One compare
+ * and a branch never taken. */
+_Noreturn void cafe__null_abort(const char *call);
+static inline void cafe__nonnull(const void *p, const char *call) {
+    if (__builtin_expect(p == NULL, 0))
+        cafe__null_abort(call);
+}
+#define CAFE__EINVAL_IF_NULL(p)                                                                    \
+    do {                                                                                           \
+        if (__builtin_expect((p) == NULL, 0))                                                      \
+            return CAFE_EINVAL;                                                                    \
+    } while (0)
+
 /* The thread a semaphore, event, queue, future or group belongs to (its private_thread):
  * that of the loop running when it was initialised, or NULL when it was initialised
  * outside any loop, until the first call on it from a loop's thread adopts it. A call from

@@ -20,6 +20,7 @@
 enum { UNBOUNDED_SLOTS = 8 }; /* an unbounded ring's first size */
 
 int cafe_queue_init(cafe_queue_t *q, size_t capacity) {
+    CAFE__EINVAL_IF_NULL(q);
     *q = (cafe_queue_t){.private_cap = capacity, .private_thread = cafe__owner_init()};
     size_t slots = capacity == CAFE_QUEUE_UNBOUNDED ? UNBOUNDED_SLOTS : capacity + 1;
     if (capacity != CAFE_QUEUE_UNBOUNDED && capacity >= SIZE_MAX / sizeof(void *))
@@ -121,11 +122,13 @@ static int try_get(cafe_queue_t *q, void **item) {
 }
 
 int cafe_queue_try_put(cafe_queue_t *q, void *item) {
+    CAFE__EINVAL_IF_NULL(q);
     cafe__owner_check(&q->private_thread, "cafe_queue_try_put");
     return try_put(q, item);
 }
 
 int cafe_queue_try_get(cafe_queue_t *q, void **item) {
+    CAFE__EINVAL_IF_NULL(q);
     cafe__owner_check(&q->private_thread, "cafe_queue_try_get");
     if (!item) /* the item would be taken and lost, or written through NULL */
         return CAFE_EINVAL;
@@ -143,6 +146,7 @@ static int queue_wait(cafe__task_t *t, cafe__waitlist_t *list, cafe__wait_t *w) 
 /* The interruption first, as for a semaphore or an event: a cancelled or timed-out task that
  * found room (or an item) must not go on moving items as if nothing had happened. */
 int cafe_queue_put(cafe_queue_t *q, void *item) {
+    CAFE__EINVAL_IF_NULL(q);
     cafe__owner_check(&q->private_thread, "cafe_queue_put");
     cafe__task_t *t = cafe__running();
     int rc = cafe__interrupt_check(t);
@@ -198,6 +202,7 @@ static int get_undo(cafe__wait_t *w) {
 }
 
 int cafe_queue_get(cafe_queue_t *q, void **item) {
+    CAFE__EINVAL_IF_NULL(q);
     cafe__owner_check(&q->private_thread, "cafe_queue_get");
     if (!item)
         return CAFE_EINVAL;
@@ -218,6 +223,7 @@ int cafe_queue_get(cafe_queue_t *q, void **item) {
 }
 
 void cafe_queue_close(cafe_queue_t *q) {
+    cafe__nonnull(q, "cafe_queue_close");
     cafe__owner_check(&q->private_thread, "cafe_queue_close");
     q->private_closed = 1;
     cafe__wait_t *w;
@@ -228,6 +234,7 @@ void cafe_queue_close(cafe_queue_t *q) {
 }
 
 int cafe_queue_task_done(cafe_queue_t *q) {
+    CAFE__EINVAL_IF_NULL(q);
     cafe__owner_check(&q->private_thread, "cafe_queue_task_done");
     if (q->private_unfinished == 0)
         return CAFE_ETASK_DONE;
@@ -240,6 +247,7 @@ int cafe_queue_task_done(cafe_queue_t *q) {
 }
 
 int cafe_queue_join(cafe_queue_t *q) {
+    CAFE__EINVAL_IF_NULL(q);
     cafe__owner_check(&q->private_thread, "cafe_queue_join");
     cafe__task_t *t = cafe__running();
     int rc = cafe__interrupt_check(t);
@@ -255,16 +263,19 @@ int cafe_queue_join(cafe_queue_t *q) {
 }
 
 size_t cafe_queue_unfinished(const cafe_queue_t *q) {
+    cafe__nonnull(q, "cafe_queue_unfinished");
     cafe__owner_check_ro(q->private_thread, "cafe_queue_unfinished");
     return q->private_unfinished;
 }
 
 size_t cafe_queue_len(const cafe_queue_t *q) {
+    cafe__nonnull(q, "cafe_queue_len");
     cafe__owner_check_ro(q->private_thread, "cafe_queue_len");
     return q->private_len;
 }
 
 int cafe_queue_destroy(cafe_queue_t *q) {
+    CAFE__EINVAL_IF_NULL(q);
     cafe__owner_check(&q->private_thread, "cafe_queue_destroy");
     if (!cafe__waitlist_empty(&q->private_getters) || !cafe__waitlist_empty(&q->private_putters) ||
         !cafe__waitlist_empty(&q->private_joiners))

@@ -65,6 +65,7 @@ static void begin_active(const cafe__task_t *t, const void *scope, const char *c
 
 int cafe_deadline_begin(cafe_deadline_t *d, uint64_t ms) {
     cafe__loop_thread_check("cafe_deadline_begin");
+    CAFE__EINVAL_IF_NULL(d);
     cafe__task_t *t = cafe__running();
     if (!t) {
         d->private_at = CAFE__NEVER; /* inert */
@@ -86,6 +87,7 @@ int cafe_deadline_begin(cafe_deadline_t *d, uint64_t ms) {
 
 int cafe_deadline_end(cafe_deadline_t *d) {
     cafe__loop_thread_check("cafe_deadline_end");
+    CAFE__EINVAL_IF_NULL(d);
     cafe__task_t *t = cafe__running();
     if (d->private_at == CAFE__NEVER) /* begun outside any task */
         return 0;
@@ -108,6 +110,7 @@ int cafe_deadline_end(cafe_deadline_t *d) {
 
 int cafe_shield_begin(cafe_shield_t *s) {
     cafe__loop_thread_check("cafe_shield_begin");
+    CAFE__EINVAL_IF_NULL(s);
     cafe__task_t *t = cafe__running();
     if (!t) {
         s->private_task = NULL; /* inert */
@@ -126,6 +129,7 @@ int cafe_shield_begin(cafe_shield_t *s) {
 
 int cafe_shield_end(cafe_shield_t *s) {
     cafe__loop_thread_check("cafe_shield_end");
+    CAFE__EINVAL_IF_NULL(s);
     cafe__task_t *t = cafe__running();
     if (!s->private_task) /* begun outside any task */
         return 0;

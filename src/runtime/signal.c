@@ -100,6 +100,7 @@ int cafe_signal_open(cafe_signal_t *s, int signum) {
 }
 
 int cafe_signal_pending(cafe_signal_t *s) {
+    CAFE__EINVAL_IF_NULL(s);
     watcher_t *w = watcher_of(s, "cafe_signal_pending");
     return w ? w->count : CAFE_EINVAL;
 }
@@ -119,6 +120,7 @@ static int wait_once(watcher_t *w) {
 }
 
 int cafe_signal_wait(cafe_signal_t *s) {
+    CAFE__EINVAL_IF_NULL(s);
     watcher_t *w = watcher_of(s, "cafe_signal_wait");
     if (!w)
         return CAFE_EINVAL;
@@ -140,6 +142,7 @@ int cafe_signal_wait(cafe_signal_t *s) {
 }
 
 void cafe_signal_close(cafe_signal_t *s) {
+    cafe__nonnull(s, "cafe_signal_close");
     watcher_t *w = watcher_of(s, "cafe_signal_close");
     if (!w)
         return;

@@ -4,11 +4,13 @@
 #include "runtime/internal.h"
 
 void cafe_sem_init(cafe_sem_t *s, size_t permits) {
+    cafe__nonnull(s, "cafe_sem_init");
     *s = (cafe_sem_t){
         .private_count = permits, .private_bound = SIZE_MAX, .private_thread = cafe__owner_init()};
 }
 
 void cafe_sem_init_bounded(cafe_sem_t *s, size_t permits) {
+    cafe__nonnull(s, "cafe_sem_init_bounded");
     cafe_sem_init(s, permits);
     s->private_bound = permits;
 }
@@ -45,6 +47,7 @@ static void sem_handed_taken(const cafe__wait_t *w) {
  * waiter cancelled before it ran; arrived (or NULL) runs once a wait got its permit. */
 static inline int sem_take(cafe_sem_t *s, const char *call, int (*undo)(cafe__wait_t *),
                            void (*arrived)(cafe__wait_t *)) {
+    CAFE__EINVAL_IF_NULL(s); /* a NULL lock's too: private_sem is its first member */
     cafe__owner_check(&s->private_thread, call);
     cafe__task_t *t = cafe__running();
     int rc = cafe__interrupt_check(t);
@@ -69,6 +72,7 @@ static inline int sem_take(cafe_sem_t *s, const char *call, int (*undo)(cafe__wa
 }
 
 static inline int sem_try_take(cafe_sem_t *s, const char *call) {
+    CAFE__EINVAL_IF_NULL(s);
     cafe__owner_check(&s->private_thread, call);
     if (s->private_count == 0 || !cafe__waitlist_empty(&s->private_waiters))
         return CAFE_EAGAIN;
@@ -77,6 +81,7 @@ static inline int sem_try_take(cafe_sem_t *s, const char *call) {
 }
 
 static inline int sem_retire(cafe_sem_t *s, const char *call) {
+    CAFE__EINVAL_IF_NULL(s);
     cafe__owner_check(&s->private_thread, call);
     if (!cafe__waitlist_empty(&s->private_waiters))
         return CAFE_EBUSY;
@@ -97,6 +102,7 @@ int cafe_sem_try_acquire(cafe_sem_t *s) {
 }
 
 int cafe_sem_release(cafe_sem_t *s) {
+    CAFE__EINVAL_IF_NULL(s);
     cafe__owner_check(&s->private_thread, "cafe_sem_release");
     if (s->private_count >= s->private_bound) /* no waiter then: they wait on 0 only */
         return CAFE_EINVAL;
@@ -105,6 +111,7 @@ int cafe_sem_release(cafe_sem_t *s) {
 }
 
 size_t cafe_sem_available(const cafe_sem_t *s) {
+    cafe__nonnull(s, "cafe_sem_available");
     cafe__owner_check_ro(s->private_thread, "cafe_sem_available");
     return s->private_count;
 }
@@ -156,6 +163,7 @@ static void lock_arrived(cafe__wait_t *w) {
 }
 
 void cafe_lock_init(cafe_lock_t *l) {
+    cafe__nonnull(l, "cafe_lock_init");
     *l = (cafe_lock_t){0};
     cafe_sem_init(&l->private_sem, 1);
 }
@@ -169,6 +177,7 @@ int cafe_lock_try_acquire(cafe_lock_t *l) {
 }
 
 int cafe_lock_release(cafe_lock_t *l) {
+    CAFE__EINVAL_IF_NULL(l);
     cafe__owner_check(&l->private_sem.private_thread, "cafe_lock_release");
     if (!lock_held(l)) /* a second permit would let two tasks in */
         return CAFE_ENOTLOCKED;
@@ -177,6 +186,7 @@ int cafe_lock_release(cafe_lock_t *l) {
 }
 
 int cafe_lock_locked(const cafe_lock_t *l) {
+    cafe__nonnull(l, "cafe_lock_locked");
     cafe__owner_check_ro(l->private_sem.private_thread, "cafe_lock_locked");
     return lock_held(l);
 }
@@ -188,6 +198,7 @@ int cafe_lock_destroy(cafe_lock_t *l) {
 /* ---- condition ---- */
 
 void cafe_cond_init(cafe_cond_t *c, cafe_lock_t *lock) {
+    cafe__nonnull(c, "cafe_cond_init");
     *c = (cafe_cond_t){.private_lock = lock, .private_thread = cafe__owner_init()};
     if (!lock)
         cafe_lock_init(&c->private_own);
@@ -199,6 +210,7 @@ static cafe_lock_t *cond_lock(cafe_cond_t *c) {
 }
 
 cafe_lock_t *cafe_cond_lock(cafe_cond_t *c) {
+    cafe__nonnull(c, "cafe_cond_lock");
     cafe__owner_check(&c->private_thread, "cafe_cond_lock");
     return cond_lock(c);
 }
@@ -236,6 +248,7 @@ static int relock(cafe_lock_t *l) {
 }
 
 int cafe_cond_wait(cafe_cond_t *c) {
+    CAFE__EINVAL_IF_NULL(c);
     cafe__owner_check(&c->private_thread, "cafe_cond_wait");
     cafe_lock_t *l = cond_lock(c);
     cafe__owner_check(&l->private_sem.private_thread, "cafe_cond_wait");
@@ -266,7 +279,7 @@ int cafe_cond_wait(cafe_cond_t *c) {
 }
 
 int cafe_cond_wait_for(cafe_cond_t *c, int (*pred)(void *arg), void *arg) {
-    if (!pred)
+    if (!c || !pred)
         return CAFE_EINVAL;
     int rc = 0;
     while (rc == 0 && !pred(arg))
@@ -275,6 +288,7 @@ int cafe_cond_wait_for(cafe_cond_t *c, int (*pred)(void *arg), void *arg) {
 }
 
 static int cond_notify(cafe_cond_t *c, size_t n, const char *call) {
+    CAFE__EINVAL_IF_NULL(c);
     cafe__owner_check(&c->private_thread, call);
     cafe_lock_t *l = cond_lock(c);
     cafe__owner_check(&l->private_sem.private_thread, call);
@@ -299,6 +313,7 @@ int cafe_cond_notify_all(cafe_cond_t *c) {
 }
 
 int cafe_cond_destroy(cafe_cond_t *c) {
+    CAFE__EINVAL_IF_NULL(c);
     cafe__owner_check(&c->private_thread, "cafe_cond_destroy");
     if (c->private_inside > 0)
         return CAFE_EBUSY;
@@ -315,10 +330,12 @@ int cafe_cond_destroy(cafe_cond_t *c) {
 /* ---- event ---- */
 
 void cafe_event_init(cafe_event_t *e) {
+    cafe__nonnull(e, "cafe_event_init");
     *e = (cafe_event_t){.private_thread = cafe__owner_init()};
 }
 
 void cafe_event_set(cafe_event_t *e) {
+    cafe__nonnull(e, "cafe_event_set");
     cafe__owner_check(&e->private_thread, "cafe_event_set");
     e->private_set = 1;
     cafe__wait_t *w;
@@ -327,16 +344,19 @@ void cafe_event_set(cafe_event_t *e) {
 }
 
 void cafe_event_clear(cafe_event_t *e) {
+    cafe__nonnull(e, "cafe_event_clear");
     cafe__owner_check(&e->private_thread, "cafe_event_clear");
     e->private_set = 0;
 }
 
 int cafe_event_is_set(const cafe_event_t *e) {
+    cafe__nonnull(e, "cafe_event_is_set");
     cafe__owner_check_ro(e->private_thread, "cafe_event_is_set");
     return e->private_set;
 }
 
 int cafe_event_wait(cafe_event_t *e) {
+    CAFE__EINVAL_IF_NULL(e);
     cafe__owner_check(&e->private_thread, "cafe_event_wait");
     cafe__task_t *t = cafe__running();
     int rc = cafe__interrupt_check(t);
@@ -352,6 +372,7 @@ int cafe_event_wait(cafe_event_t *e) {
 }
 
 int cafe_event_destroy(cafe_event_t *e) {
+    CAFE__EINVAL_IF_NULL(e);
     cafe__owner_check(&e->private_thread, "cafe_event_destroy");
     if (!cafe__waitlist_empty(&e->private_waiters))
         return CAFE_EBUSY;

@@ -1657,6 +1657,284 @@ static void test_fault_signal_watchers_einval(void **state) {
     assert_int_equal(test_run(fault_watchers_main, NULL), 0);
 }
 
+/* ---- NULL where an object or an out-pointer is needed: every public call either returns
+ * CAFE_EINVAL, nothing done (calls that have error codes to return), or aborts with a message
+ * naming itself (calls with no error to return: void, a pointer, a size, a 0/1 answer, a
+ * title feed that "never fails"). A SIGSEGV names nothing: cafe_sem_acquire(NULL),
+ * cafe_group_wait(NULL), cafe_signal_wait(NULL) and cafe_deadline_begin(NULL, 5) died so,
+ * while cafe_group_spawn(NULL, ...) said CAFE_EINVAL. Each call runs in a child, in a task. */
+#define NULL_CALL(name, expr)                                                                      \
+    static int name(void) {                                                                        \
+        return (expr);                                                                             \
+    }
+#define NULL_VOID(name, expr)                                                                      \
+    static int name(void) {                                                                        \
+        expr;                                                                                      \
+        return 0;                                                                                  \
+    }
+static cafe_task_t *null_handles[1];
+static cafe_result_t null_results[1];
+static size_t null_index;
+static cafe_tcp_t null_tcp;
+static char null_buf[8];
+static int null_with_title(int (*fn)(cafe_title_t *t)) {
+    cafe_title_t *t;
+    assert_int_equal(cafe_title_create(&t, NULL), 0);
+    int rc = fn(t);
+    cafe_title_free(t);
+    return rc;
+}
+static int title_feed_null_data(cafe_title_t *t) {
+    return cafe_title_feed(t, NULL, 5);
+}
+NULL_CALL(n_spawn_out, cafe_task_spawn(NULL, quick, NULL, NULL))
+NULL_CALL(n_join, cafe_task_join(NULL, NULL))
+NULL_CALL(n_join_timeout, cafe_task_join_timeout(NULL, 1, NULL))
+NULL_CALL(n_gather, cafe_task_gather(NULL, 1, null_results))
+NULL_CALL(n_gather_results, cafe_task_gather(null_handles, 1, NULL))
+NULL_CALL(n_failfast, cafe_task_gather_failfast(NULL, 1, null_results))
+NULL_CALL(n_failfast_results, cafe_task_gather_failfast(null_handles, 1, NULL))
+NULL_CALL(n_wait_any, cafe_task_wait_any(NULL, 1, &null_index))
+NULL_CALL(n_wait_any_index, cafe_task_wait_any(null_handles, 1, NULL))
+NULL_CALL(n_as_completed, cafe_task_as_completed(NULL, 1, &null_index, NULL))
+NULL_CALL(n_as_completed_index, cafe_task_as_completed(null_handles, 1, NULL, NULL))
+NULL_CALL(n_detach, cafe_task_detach(NULL))
+NULL_CALL(n_cancel, cafe_task_cancel(NULL))
+NULL_CALL(n_deadline_begin, cafe_deadline_begin(NULL, 5))
+NULL_CALL(n_deadline_end, cafe_deadline_end(NULL))
+NULL_CALL(n_shield_begin, cafe_shield_begin(NULL))
+NULL_CALL(n_shield_end, cafe_shield_end(NULL))
+NULL_VOID(n_future_init, cafe_future_init(NULL, NULL))
+NULL_CALL(n_future_resolve, cafe_future_resolve(NULL, 0, NULL))
+NULL_CALL(n_future_wait, cafe_future_wait(NULL, NULL))
+NULL_CALL(n_future_done, cafe_future_done(NULL))
+NULL_VOID(n_sem_init, cafe_sem_init(NULL, 1))
+NULL_VOID(n_sem_init_bounded, cafe_sem_init_bounded(NULL, 1))
+NULL_CALL(n_sem_acquire, cafe_sem_acquire(NULL))
+NULL_CALL(n_sem_try_acquire, cafe_sem_try_acquire(NULL))
+NULL_CALL(n_sem_release, cafe_sem_release(NULL))
+NULL_CALL(n_sem_available, (int)cafe_sem_available(NULL))
+NULL_CALL(n_sem_destroy, cafe_sem_destroy(NULL))
+NULL_VOID(n_event_init, cafe_event_init(NULL))
+NULL_VOID(n_event_set, cafe_event_set(NULL))
+NULL_VOID(n_event_clear, cafe_event_clear(NULL))
+NULL_CALL(n_event_is_set, cafe_event_is_set(NULL))
+NULL_CALL(n_event_wait, cafe_event_wait(NULL))
+NULL_CALL(n_event_destroy, cafe_event_destroy(NULL))
+NULL_VOID(n_lock_init, cafe_lock_init(NULL))
+NULL_CALL(n_lock_acquire, cafe_lock_acquire(NULL))
+NULL_CALL(n_lock_try_acquire, cafe_lock_try_acquire(NULL))
+NULL_CALL(n_lock_release, cafe_lock_release(NULL))
+NULL_CALL(n_lock_locked, cafe_lock_locked(NULL))
+NULL_CALL(n_lock_destroy, cafe_lock_destroy(NULL))
+NULL_VOID(n_cond_init, cafe_cond_init(NULL, NULL))
+NULL_CALL(n_cond_lock, cafe_cond_lock(NULL) != NULL)
+NULL_CALL(n_cond_wait, cafe_cond_wait(NULL))
+NULL_CALL(n_cond_wait_for, cafe_cond_wait_for(NULL, NULL, NULL))
+NULL_CALL(n_cond_notify, cafe_cond_notify(NULL, 1))
+NULL_CALL(n_cond_notify_all, cafe_cond_notify_all(NULL))
+NULL_CALL(n_cond_destroy, cafe_cond_destroy(NULL))
+NULL_CALL(n_queue_init, cafe_queue_init(NULL, 1))
+NULL_CALL(n_queue_put, cafe_queue_put(NULL, null_buf))
+NULL_CALL(n_queue_get, cafe_queue_get(NULL, (void **)&null_handles[0]))
+NULL_CALL(n_queue_try_put, cafe_queue_try_put(NULL, null_buf))
+NULL_CALL(n_queue_try_get, cafe_queue_try_get(NULL, (void **)&null_handles[0]))
+NULL_VOID(n_queue_close, cafe_queue_close(NULL))
+NULL_CALL(n_queue_join, cafe_queue_join(NULL))
+NULL_CALL(n_queue_task_done, cafe_queue_task_done(NULL))
+NULL_CALL(n_queue_unfinished, (int)cafe_queue_unfinished(NULL))
+NULL_CALL(n_queue_len, (int)cafe_queue_len(NULL))
+NULL_CALL(n_queue_destroy, cafe_queue_destroy(NULL))
+NULL_VOID(n_group_init, cafe_group_init(NULL, 0))
+NULL_CALL(n_group_spawn, cafe_group_spawn(NULL, quick, NULL, NULL))
+NULL_CALL(n_group_spawn_result, cafe_group_spawn_result(NULL, quick, NULL, NULL, null_results))
+NULL_VOID(n_group_cancel, cafe_group_cancel(NULL))
+NULL_CALL(n_group_wait, cafe_group_wait(NULL))
+NULL_CALL(n_group_failed, (int)cafe_group_failed(NULL))
+NULL_CALL(n_signal_wait, cafe_signal_wait(NULL))
+NULL_CALL(n_signal_pending, cafe_signal_pending(NULL))
+NULL_VOID(n_signal_close, cafe_signal_close(NULL))
+NULL_CALL(n_tcp_listen, cafe_tcp_listen(NULL, "127.0.0.1", 0, 0))
+NULL_CALL(n_tcp_listen_ip, cafe_tcp_listen(&null_tcp, NULL, 0, 0))
+NULL_CALL(n_tcp_accept, cafe_tcp_accept(NULL, &null_tcp))
+NULL_CALL(n_tcp_connect, cafe_tcp_connect(NULL, "127.0.0.1", 9))
+NULL_CALL(n_tcp_connect_host, cafe_tcp_connect(&null_tcp, NULL, 9))
+NULL_CALL(n_tcp_port, cafe_tcp_port(NULL))
+NULL_CALL(n_tcp_read, cafe_tcp_read(NULL, null_buf, 1))
+NULL_CALL(n_tcp_read_exactly, cafe_tcp_read_exactly(NULL, null_buf, 1))
+NULL_CALL(n_tcp_read_until, cafe_tcp_read_until(NULL, null_buf, 8, "\n", 1))
+NULL_CALL(n_tcp_write, cafe_tcp_write(NULL, null_buf, 1))
+NULL_CALL(n_tcp_writev, cafe_tcp_writev(NULL, NULL, 0))
+NULL_CALL(n_tcp_shutdown, cafe_tcp_shutdown(NULL))
+NULL_CALL(n_tcp_close, cafe_tcp_close(NULL))
+NULL_CALL(n_tcp_close_reset, cafe_tcp_close_reset(NULL))
+NULL_CALL(n_title_create, cafe_title_create(NULL, NULL))
+NULL_VOID(n_title_reset, cafe_title_reset(NULL, NULL))
+NULL_CALL(n_title_feed, cafe_title_feed(NULL, "x", 1))
+NULL_CALL(n_title_feed_data, null_with_title(title_feed_null_data))
+NULL_CALL(n_title_pause, cafe_title_pause(NULL))
+NULL_CALL(n_title_finish, cafe_title_finish(NULL))
+NULL_CALL(n_title_finish_cut, cafe_title_finish_cut(NULL))
+NULL_CALL(n_title_done, cafe_title_done(NULL))
+NULL_CALL(n_title_text, cafe_title_text(NULL, NULL) != NULL)
+NULL_CALL(n_title_truncated, cafe_title_truncated(NULL))
+NULL_CALL(n_title_unclosed, cafe_title_unclosed(NULL))
+NULL_CALL(n_title_encoding, cafe_title_encoding(NULL) != NULL)
+NULL_CALL(n_title_charset_source, (int)cafe_title_charset_source(NULL))
+NULL_CALL(n_title_set_mode, cafe_title_set_mode(NULL, CAFE_TITLE_HTML))
+NULL_CALL(n_title_xml_error, cafe_title_xml_error(NULL, NULL, NULL) != NULL)
+NULL_VOID(n_title_set_detection, cafe_title_set_detection(NULL, 1))
+NULL_VOID(n_title_set_url, cafe_title_set_url(NULL, "http://a.ru/"))
+NULL_CALL(n_title_extract, cafe_title_extract("<title>x</title>", 16, NULL, NULL, NULL))
+NULL_CALL(n_title_extract_html, cafe_title_extract(NULL, 16, NULL, (char **)null_buf, NULL))
+NULL_CALL(n_utf8_repair, cafe_utf8_repair(NULL, 1, NULL) != NULL)
+NULL_CALL(n_utf8_valid, cafe_utf8_valid(NULL, 1))
+NULL_CALL(n_http_request, cafe_http_request(NULL, NULL, (cafe_http_result_t *)null_buf))
+NULL_CALL(n_http_request_res, cafe_http_request("http://127.0.0.1:9/", NULL, NULL))
+NULL_CALL(n_dns_resolve, cafe_dns_resolve(NULL, (cafe_dns_addrs_t *)null_buf))
+NULL_CALL(n_dns_resolve_out, cafe_dns_resolve("localhost", NULL))
+
+typedef struct null_case {
+    const char *call;
+    int (*fn)(void);
+    int aborts; /* 1: a message naming call, then SIGABRT; 0: CAFE_EINVAL */
+} null_case_t;
+
+#define NC(call, fn, aborts)                                                                       \
+    { #call, fn, aborts }
+static const null_case_t null_cases[] = {
+    NC(cafe_task_spawn, n_spawn_out, 0),
+    NC(cafe_task_join, n_join, 0),
+    NC(cafe_task_join_timeout, n_join_timeout, 0),
+    NC(cafe_task_gather, n_gather, 0),
+    NC(cafe_task_gather, n_gather_results, 0),
+    NC(cafe_task_gather_failfast, n_failfast, 0),
+    NC(cafe_task_gather_failfast, n_failfast_results, 0),
+    NC(cafe_task_wait_any, n_wait_any, 0),
+    NC(cafe_task_wait_any, n_wait_any_index, 0),
+    NC(cafe_task_as_completed, n_as_completed, 0),
+    NC(cafe_task_as_completed, n_as_completed_index, 0),
+    NC(cafe_task_detach, n_detach, 0),
+    NC(cafe_task_cancel, n_cancel, 0),
+    NC(cafe_deadline_begin, n_deadline_begin, 0),
+    NC(cafe_deadline_end, n_deadline_end, 0),
+    NC(cafe_shield_begin, n_shield_begin, 0),
+    NC(cafe_shield_end, n_shield_end, 0),
+    NC(cafe_future_init, n_future_init, 1),
+    NC(cafe_future_resolve, n_future_resolve, 0),
+    NC(cafe_future_wait, n_future_wait, 0),
+    NC(cafe_future_done, n_future_done, 1),
+    NC(cafe_sem_init, n_sem_init, 1),
+    NC(cafe_sem_init_bounded, n_sem_init_bounded, 1),
+    NC(cafe_sem_acquire, n_sem_acquire, 0),
+    NC(cafe_sem_try_acquire, n_sem_try_acquire, 0),
+    NC(cafe_sem_release, n_sem_release, 0),
+    NC(cafe_sem_available, n_sem_available, 1),
+    NC(cafe_sem_destroy, n_sem_destroy, 0),
+    NC(cafe_event_init, n_event_init, 1),
+    NC(cafe_event_set, n_event_set, 1),
+    NC(cafe_event_clear, n_event_clear, 1),
+    NC(cafe_event_is_set, n_event_is_set, 1),
+    NC(cafe_event_wait, n_event_wait, 0),
+    NC(cafe_event_destroy, n_event_destroy, 0),
+    NC(cafe_lock_init, n_lock_init, 1),
+    NC(cafe_lock_acquire, n_lock_acquire, 0),
+    NC(cafe_lock_try_acquire, n_lock_try_acquire, 0),
+    NC(cafe_lock_release, n_lock_release, 0),
+    NC(cafe_lock_locked, n_lock_locked, 1),
+    NC(cafe_lock_destroy, n_lock_destroy, 0),
+    NC(cafe_cond_init, n_cond_init, 1),
+    NC(cafe_cond_lock, n_cond_lock, 1),
+    NC(cafe_cond_wait, n_cond_wait, 0),
+    NC(cafe_cond_wait_for, n_cond_wait_for, 0),
+    NC(cafe_cond_notify, n_cond_notify, 0),
+    NC(cafe_cond_notify_all, n_cond_notify_all, 0),
+    NC(cafe_cond_destroy, n_cond_destroy, 0),
+    NC(cafe_queue_init, n_queue_init, 0),
+    NC(cafe_queue_put, n_queue_put, 0),
+    NC(cafe_queue_get, n_queue_get, 0),
+    NC(cafe_queue_try_put, n_queue_try_put, 0),
+    NC(cafe_queue_try_get, n_queue_try_get, 0),
+    NC(cafe_queue_close, n_queue_close, 1),
+    NC(cafe_queue_join, n_queue_join, 0),
+    NC(cafe_queue_task_done, n_queue_task_done, 0),
+    NC(cafe_queue_unfinished, n_queue_unfinished, 1),
+    NC(cafe_queue_len, n_queue_len, 1),
+    NC(cafe_queue_destroy, n_queue_destroy, 0),
+    NC(cafe_group_init, n_group_init, 1),
+    NC(cafe_group_spawn, n_group_spawn, 0),
+    NC(cafe_group_spawn_result, n_group_spawn_result, 0),
+    NC(cafe_group_cancel, n_group_cancel, 1),
+    NC(cafe_group_wait, n_group_wait, 0),
+    NC(cafe_group_failed, n_group_failed, 1),
+    NC(cafe_signal_wait, n_signal_wait, 0),
+    NC(cafe_signal_pending, n_signal_pending, 0),
+    NC(cafe_signal_close, n_signal_close, 1),
+    NC(cafe_tcp_listen, n_tcp_listen, 0),
+    NC(cafe_tcp_listen, n_tcp_listen_ip, 0),
+    NC(cafe_tcp_accept, n_tcp_accept, 0),
+    NC(cafe_tcp_connect, n_tcp_connect, 0),
+    NC(cafe_tcp_connect, n_tcp_connect_host, 0),
+    NC(cafe_tcp_port, n_tcp_port, 0),
+    NC(cafe_tcp_read, n_tcp_read, 0),
+    NC(cafe_tcp_read_exactly, n_tcp_read_exactly, 0),
+    NC(cafe_tcp_read_until, n_tcp_read_until, 0),
+    NC(cafe_tcp_write, n_tcp_write, 0),
+    NC(cafe_tcp_writev, n_tcp_writev, 0),
+    NC(cafe_tcp_shutdown, n_tcp_shutdown, 0),
+    NC(cafe_tcp_close, n_tcp_close, 0),
+    NC(cafe_tcp_close_reset, n_tcp_close_reset, 0),
+    NC(cafe_title_create, n_title_create, 0),
+    NC(cafe_title_reset, n_title_reset, 1),
+    NC(cafe_title_feed, n_title_feed, 1),
+    NC(cafe_title_feed, n_title_feed_data, 1),
+    NC(cafe_title_pause, n_title_pause, 1),
+    NC(cafe_title_finish, n_title_finish, 1),
+    NC(cafe_title_finish_cut, n_title_finish_cut, 1),
+    NC(cafe_title_done, n_title_done, 1),
+    NC(cafe_title_text, n_title_text, 1),
+    NC(cafe_title_truncated, n_title_truncated, 1),
+    NC(cafe_title_unclosed, n_title_unclosed, 1),
+    NC(cafe_title_encoding, n_title_encoding, 1),
+    NC(cafe_title_charset_source, n_title_charset_source, 1),
+    NC(cafe_title_set_mode, n_title_set_mode, 0),
+    NC(cafe_title_xml_error, n_title_xml_error, 1),
+    NC(cafe_title_set_detection, n_title_set_detection, 1),
+    NC(cafe_title_set_url, n_title_set_url, 1),
+    NC(cafe_title_extract, n_title_extract, 0),
+    NC(cafe_title_extract, n_title_extract_html, 0),
+    NC(cafe_utf8_repair, n_utf8_repair, 1),
+    NC(cafe_utf8_valid, n_utf8_valid, 1),
+    NC(cafe_http_request, n_http_request, 0),
+    NC(cafe_http_request, n_http_request_res, 0),
+    NC(cafe_dns_resolve, n_dns_resolve, 0),
+    NC(cafe_dns_resolve, n_dns_resolve_out, 0),
+};
+
+static int null_case_main(void *arg, void **value) {
+    const null_case_t *c = arg;
+    int rc = c->fn();
+    return c->aborts || rc == CAFE_EINVAL ? 0 : 1;
+}
+
+static void test_null_arguments_refused_loudly(void **state) {
+    int bad = 0;
+    for (size_t i = 0; i < sizeof null_cases / sizeof null_cases[0]; i++) {
+        const null_case_t *c = &null_cases[i];
+        int st;
+        const char *err = test_child_stderr(null_case_main, (void *)c, &st);
+        int ok = c->aborts ? WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT && strstr(err, c->call)
+                           : WIFEXITED(st) && WEXITSTATUS(st) == 0 && strcmp(err, "") == 0;
+        if (!ok) {
+            print_error("%s (case %zu, %s): status %#x, stderr: %s\n", c->call, i,
+                        c->aborts ? "should abort naming it" : "should return CAFE_EINVAL", st,
+                        err);
+            bad++;
+        }
+    }
+    assert_int_equal(bad, 0);
+}
+
 static void test_err_name_and_version(void **state) {
     assert_string_equal(cafe_err_name(0), "CAFE_OK");
     assert_string_equal(cafe_err_name(CAFE_ETIMEDOUT), "CAFE_ETIMEDOUT");
@@ -1716,6 +1994,7 @@ int main(void) {
         cmocka_unit_test(test_null_out_pointers_einval),
         cmocka_unit_test(test_fault_signal_watchers_einval),
         cmocka_unit_test(test_open_stream_at_free_aborts),
+        cmocka_unit_test(test_null_arguments_refused_loudly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
