@@ -39,19 +39,26 @@ static int main_async(void *arg, void **value) {
     urls_t *u = arg;
     cafe_task_t **tasks = calloc((size_t)u->n, sizeof(*tasks));
     cafe_result_t *results = calloc((size_t)u->n, sizeof(*results));
-    if (!tasks || !results)
-        return CAFE_ENOMEM;
-    for (int i = 0; i < u->n; i++)
-        if (cafe_task_spawn(&tasks[i], get_title, u->v[i], NULL) != 0)
-            return CAFE_ENOMEM;
-    cafe_task_gather(tasks, (size_t)u->n, results); /* await asyncio.gather(*tasks) */
-    for (int i = 0; i < u->n; i++) {
-        printf("'%s' from %s\n", results[i].value ? (char *)results[i].value : "None", u->v[i]);
+    int rc = tasks && results ? 0 : CAFE_ENOMEM;
+    int started = 0;
+    while (rc == 0 && started < u->n)
+        if ((rc = cafe_task_spawn(&tasks[started], get_title, u->v[started], NULL)) == 0)
+            started++;
+    if (rc != 0) { /* as asyncio.TaskGroup does: what started is cancelled, and waited for */
+        fprintf(stderr, "Could not start the tasks: %s\n", cafe_strerror(rc));
+        for (int i = 0; i < started; i++)
+            cafe_task_cancel(tasks[i]);
+    }
+    if (started > 0) /* await asyncio.gather(*tasks): every task is joined, even cancelled */
+        cafe_task_gather(tasks, (size_t)started, results);
+    for (int i = 0; i < started; i++) {
+        if (rc == 0)
+            printf("'%s' from %s\n", results[i].value ? (char *)results[i].value : "None", u->v[i]);
         free(results[i].value);
     }
     free(tasks);
     free(results);
-    return 0;
+    return rc;
 }
 
 int main(int argc, char **argv) {
@@ -60,7 +67,10 @@ int main(int argc, char **argv) {
     urls_t u = argc > 1 ? (urls_t){argc - 1, argv + 1} : (urls_t){3, guide};
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int rc = cafe_run(main_async, &u, NULL); /* asyncio.run(main_async()) */
+    cafe_result_t result;
+    int rc = cafe_run(main_async, &u, &result); /* asyncio.run(main_async()) */
+    if (rc == 0)
+        rc = result.status; /* main_async's own failure */
     clock_gettime(CLOCK_MONOTONIC, &t1);
     printf("Async version took %.2f seconds\n",
            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);

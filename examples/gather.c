@@ -31,14 +31,21 @@ static int main_task(void *arg, void **value) {
         {"slow", 300, 0}, {"fast", 100, 0}, {"failing", 200, 1}, {"medium", 150, 0}};
     enum { N = sizeof jobs / sizeof jobs[0] };
     cafe_task_t *tasks[N];
-    for (size_t i = 0; i < N; i++) {
-        cafe_task_opts_t opts = {.name = jobs[i].name};
-        int rc = cafe_task_spawn(&tasks[i], worker, &jobs[i], &opts);
-        if (rc != 0)
-            return rc;
-    }
     cafe_result_t results[N];
-    int rc = cafe_task_gather(tasks, N, results);
+    size_t started = 0;
+    int rc = 0;
+    while (rc == 0 && started < N) {
+        cafe_task_opts_t opts = {.name = jobs[started].name};
+        if ((rc = cafe_task_spawn(&tasks[started], worker, &jobs[started], &opts)) == 0)
+            started++;
+    }
+    if (rc != 0) { /* a spawn failed: the tasks already started are cancelled and joined */
+        for (size_t i = 0; i < started; i++)
+            cafe_task_cancel(tasks[i]);
+        cafe_task_gather(tasks, started, results);
+        return rc;
+    }
+    rc = cafe_task_gather(tasks, N, results);
     if (rc != 0)
         return rc;
     int failures = 0;
