@@ -1,6 +1,7 @@
-/* `cafe title [--charset LABEL] [--type MIME] [--no-detect] [FILE...]`: the extractor alone, on
- * local files (stdin when none). One line per file: its title, or an empty line when the page
- * has none. A file is HTML or XML by its extension, as browsers read file:// URLs. */
+/* `cafe title [--charset LABEL] [--type MIME] [--no-detect] [--max-bytes N] [FILE...]`: the
+ * extractor alone, on local files (stdin when none). One line per file: its title, or an empty
+ * line when the page has none. A file is HTML or XML by its extension, as browsers read
+ * file:// URLs. */
 #include "optabs.h"
 #include "outbuf.h"
 #include "text.h"
@@ -22,6 +23,7 @@ typedef struct title_opts {
     const char *charset;
     const char *type; /* --type: a MIME type or a whole Content-Type value; NULL: by extension */
     int no_detect;
+    size_t max_bytes; /* read of each file at most, as cafe titles reads of each page */
 } title_opts_t;
 
 /* --charset: a label the extractor knows (it ignores others, as browsers ignore a server's),
@@ -84,18 +86,29 @@ static const cli_opt_t rows[] = {
      "standard input is HTML."},
     {CLI_OPT_FLAG, "no-detect", 0, NULL, offsetof(title_opts_t, no_detect), 0, 0, 1, NULL, NULL,
      NULL, "a page that declares no encoding is windows-1252\n(no detection)", NULL},
+    {CLI_OPT_SIZE, "max-bytes", 0, "N", offsetof(title_opts_t, max_bytes), 1, 1e12, 0, "2097152",
+     NULL, NULL,
+     "bytes read of each file at most (reading stops\nearlier once the title is complete)",
+     "Bytes read of each file at most, as cafe titles reads at most --max-bytes of each page: "
+     "reading stops earlier once the title is complete, and the rest of the file (of standard "
+     "input) is not read, so that a file without end (/dev/zero, a FIFO fed for ever) gives "
+     "its line too. A file cut before its title ended gives the title read so far (an empty "
+     "line before any), and standard error says so in cafe titles' words: 'cafe title: FILE: "
+     "cut at --max-bytes N before the end of the title' (before any title); as in cafe "
+     "titles, this is no failure (exit status 0)."},
     {CLI_OPT_HELP, "help", 'h', NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print this help", NULL},
     {CLI_OPT_VERSION, "version", 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, "print the version", NULL},
 };
 
 const cli_optab_t cli_title_optab = {
     "title",
-    "title [--charset LABEL] [--type MIME] [--no-detect] [FILE...]\n",
+    "title [OPTIONS] [FILE...]\n",
     "Print the <title> of each HTML file (standard input when none), one line each,\n"
     "as a browser's document.title gives it, in UTF-8, escaped as cafe titles' lines\n"
     "(\\\\ for a backslash, \\xNN for a control character...); an empty line when the\n"
     "page has none. Files named .xhtml, .xht, .xhtm, .xml or .svg are read as XML, as\n"
-    "browsers read them; --type says how to read every file.\n",
+    "browsers read them; --type says how to read every file. Reading stops at the\n"
+    "title's end, or at --max-bytes.\n",
     NULL,
     rows,
     sizeof rows / sizeof rows[0],
@@ -111,21 +124,33 @@ static int again(FILE *f, int err) {
     return fd_wait(fileno(f), POLLIN) == 0;
 }
 
-/* Extracts f's title into t. Returns 0, or the errno of a read error (EISDIR for a
- * directory, EIO...). */
-static int extract(cafe_title_t *t, FILE *f) {
+/* Extracts f's title into t, from max bytes at most. Returns 0, or the errno of a read error
+ * (EISDIR for a directory, EIO...); *cut is 1 when f had more than max bytes and the title was
+ * not final within them (finished as cut: cafe_title_finish_cut). */
+static int extract(cafe_title_t *t, FILE *f, size_t max, int *cut) {
     char buf[65536];
-    size_t n;
+    size_t n, left = max;
     int err, complete = 0; /* complete (or out of memory): the rest cannot change it */
     do {
         errno = 0;
         /* Not past the end: on a terminal, a read after Ctrl-D waits for more (a second
          * Ctrl-D), where cat ends at the first. */
-        while (!complete && !feof(f) && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        while (!complete && left && !feof(f) &&
+               (n = fread(buf, 1, left < sizeof buf ? left : sizeof buf, f)) > 0) {
             complete = cafe_title_feed(t, buf, n) != 0;
+            left -= n;
+        }
         err = !complete && ferror(f) ? (errno ? errno : EIO) : 0;
     } while (err && again(f, err));
-    cafe_title_finish(t);
+    /* max bytes read: cut only if there is one more (a file of exactly max bytes is whole) */
+    int c = !err && !complete && !left && !feof(f) ? getc(f) : EOF;
+    *cut = c != EOF;
+    if (c != EOF && f == stdin) /* a second '-' reads on from here, as cat's would */
+        ungetc(c, f);
+    if (*cut)
+        cafe_title_finish_cut(t);
+    else
+        cafe_title_finish(t);
     return err;
 }
 
@@ -187,13 +212,18 @@ static int one_file(cafe_title_t *t, const char *path, const title_opts_t *o) {
             fclose(f);
         return 2;
     }
-    int err = extract(t, f);
+    int cut, err = extract(t, f, o->max_bytes, &cut);
     if (f != stdin)
         fclose(f);
     if (err != 0) {
         fprintf(stderr, "cafe title: %s: %s\n", msg_quote(path), strerror(err));
         return 2;
     }
+    /* as cafe titles' record says it (RECORD_WHY_CUT): no failure, but the line may be short */
+    const char *title = cafe_title_text(t, NULL);
+    if (cut && (!title || cafe_title_unclosed(t)))
+        fprintf(stderr, "cafe title: %s: cut at --max-bytes %zu before %s\n", msg_quote(path),
+                o->max_bytes, title ? "the end of the title" : "any title");
     unsigned long line, col;
     const char *why = cafe_title_xml_error(t, &line, &col);
     if (why && line) /* the page a browser shows is its error page: why, but no failure */
@@ -204,7 +234,7 @@ static int one_file(cafe_title_t *t, const char *path, const title_opts_t *o) {
     if (cafe_title_truncated(t)) /* the line is not the whole title: no failure, but said */
         fprintf(stderr, "cafe title: %s: title cut at %d bytes, the longest kept\n",
                 msg_quote(path), CAFE_TITLE_MAX);
-    return put_line(cafe_title_text(t, NULL));
+    return put_line(title);
 }
 
 static int title_files(const char **files, size_t n, const title_opts_t *o) {
@@ -228,7 +258,7 @@ static int title_files(const char **files, size_t n, const title_opts_t *o) {
 }
 
 int cli_title_main(int argc, char **argv) {
-    title_opts_t o = {NULL, NULL, 0};
+    title_opts_t o = {NULL, NULL, 0, 0};
     size_t nfiles;
     const char **files = calloc((size_t)argc, sizeof(*files));
     if (!files) {

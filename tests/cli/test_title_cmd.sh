@@ -233,4 +233,28 @@ out=$("$cafe" title "$tmp/bad.xml" "$tmp/a.xml" 2>"$tmp/err" | tr '\n' ' ')
 [ "$out" = " TX " ] || fail "not well-formed: $out"
 grep -qF "bad.xml: not well-formed XML (line 2, column 11: mismatched tag)" "$tmp/err" ||
     fail "not well-formed: $(cat "$tmp/err")"
+# a file without end (/dev/zero, a FIFO fed for ever) or a huge one: read at most --max-bytes,
+# as cafe titles reads a page (it read for ever); the line is what was read, and a cut before
+# the title ended is said on stderr in titles' words, exit 0 as there (no failure)
+out=$(timeout 60 "$cafe" title /dev/zero 2>"$tmp/err") || fail "/dev/zero: still reading (or failed)"
+[ "$out" = "" ] && [ "$(cat "$tmp/err")" = "cafe title: /dev/zero: cut at --max-bytes 2097152 before any title" ] ||
+    fail "/dev/zero: '$out', $(cat "$tmp/err")"
+printf '<title>Hello\n  world</title><p>rest' >"$tmp/cut.html"
+out=$(timeout 60 "$cafe" title --max-bytes 10 "$tmp/cut.html" "$tmp/one.html" 2>"$tmp/err") ||
+    fail "--max-bytes 10: failed"
+[ "$out" = "Hel
+one" ] && [ "$(cat "$tmp/err")" = "cafe title: $tmp/cut.html: cut at --max-bytes 10 before the end of the title
+cafe title: $tmp/one.html: cut at --max-bytes 10 before the end of the title" ] ||
+    fail "--max-bytes 10: '$out', $(cat "$tmp/err")"
+# a file of exactly N bytes is whole: not cut
+out=$("$cafe" title --max-bytes 23 "$tmp/one.html" 2>"$tmp/err")
+[ "$out" = "one type" ] && [ ! -s "$tmp/err" ] || fail "exactly N bytes: '$out', $(cat "$tmp/err")"
+# standard input fed for ever: the same bound; a title read whole before it is the line, with
+# nothing to say (it ended before the cut); a title known early stops the reading at once
+out=$( (printf '<title>early</title>'; cat /dev/zero) | timeout 60 "$cafe" title 2>"$tmp/err") ||
+    fail "endless stdin: still reading (or failed)"
+[ "$out" = "early" ] && [ ! -s "$tmp/err" ] || fail "endless stdin: '$out', $(cat "$tmp/err")"
+out=$( (printf '<title>early</title><body>'; yes '<p>more') | timeout 60 "$cafe" title --max-bytes 1000000000000 2>&1) ||
+    fail "early title: still reading (or failed)"
+[ "$out" = "early" ] || fail "early title: $out"
 echo "1 passed, 0 failed"
