@@ -42,15 +42,20 @@ static const char *charset_check(const char *v) {
 /* --type: one MIME type, type/subtype, as a Content-Type would give it, then its parameters
  * after ';'. One with no '/' ("xml") is a mistake to say, not a type that gives no title; so
  * is a list ("text/html,x", an Accept header's habit) or anything else after the subtype:
- * taken, it matched no type and every file gave an empty line, with exit status 0. */
+ * taken, it matched no type and every file gave an empty line, with exit status 0. So is a
+ * type browsers show no title for (image/png, text/plain, a feed): every file would give an
+ * empty line for it; said in the words of cafe titles' record for such a response. */
 static const char *type_check(const char *v) {
     const char *p = v + strspn(v, " \t"), *sub = p + http_token_len(p);
     size_t n = *sub == '/' && sub > p ? http_token_len(sub + 1) : 0;
     const char *end = n ? sub + 1 + n + strspn(sub + 1 + n, " \t") : NULL;
-    return end && (*end == '\0' || *end == ';')
-               ? NULL
-               : "not a MIME type (one TYPE/SUBTYPE, then ;parameters: text/html, "
-                 "application/xhtml+xml, application/xml, image/svg+xml...)";
+    if (!end || (*end != '\0' && *end != ';'))
+        return "not a MIME type (one TYPE/SUBTYPE, then ;parameters: text/html, "
+               "application/xhtml+xml, application/xml, image/svg+xml...)";
+    return cafe_title_mode_of(v) == CAFE_TITLE_NONE
+               ? "not HTML, nor XML that browsers show a title of (text/html, "
+                 "application/xhtml+xml, text/xml, application/xml, image/svg+xml)"
+               : NULL;
 }
 
 /* The MIME type a browser gives a file:// URL by the file's extension (any case), where both
@@ -80,8 +85,9 @@ static const cli_opt_t rows[] = {
      "the MIME type a server would declare for every file, or a whole Content-Type value (its "
      "charset is then the transport charset, unless --charset gives one): text/html reads "
      "HTML; application/xhtml+xml, text/xml, application/xml and image/svg+xml read XML, as "
-     "browsers read them; any other type gives no title, as a browser shows no document's "
-     "title for it. Without it a file's extension decides, as browsers decide for file:// "
+     "browsers read them; any other type is refused (exit status 2): a browser shows no "
+     "document's title for it, and cafe titles says 'not HTML' of such a response. Without it a "
+     "file's extension decides, as browsers decide for file:// "
      "URLs: .xhtml, .xht, .xhtm, .xml and .svg (any case) are XML, everything else HTML; "
      "standard input is HTML."},
     {CLI_OPT_FLAG, "no-detect", 0, NULL, offsetof(title_opts_t, no_detect), 0, 0, 1, NULL, NULL,
