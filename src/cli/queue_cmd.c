@@ -9,6 +9,7 @@
 #include "queue_cmd.h"
 #include "queue_results.h"
 #include "signals.h"
+#include "termchar.h"
 #include "text.h"
 
 #include <stdio.h>
@@ -261,7 +262,11 @@ static int status(qcmd_t *c) {
                 "cafe queue: nothing was ever pushed to queue %s (is its name, or REDIS_URL's "
                 "database, right?)\n",
                 c->conf.queue);
-    printf("queue        %s\n", c->conf.display);
+    /* a terminal of an 8-bit locale: ASCII only, as cafe titles writes there */
+    int ascii = isatty(STDOUT_FILENO) && term_locale_8bit();
+    fputs("queue        ", stdout);
+    (void)text_put_ascii(stdout, c->conf.display, ascii); /* ferror: main says it */
+    fputs("\n", stdout);
     printf("queued       %lld\n", num_of(e[0]));
     printf("in progress  %lld\n", num_of(e[1]));
     printf("done         %lld (%lld ok, %lld failed)\n", num_of(st[1]),
@@ -273,7 +278,7 @@ static int status(qcmd_t *c) {
     for (size_t i = 0; i < e[5]->elements; i++)
         if (e[5]->element[i]->type == REDIS_REPLY_STRING) { /* a worker's name: its --worker's */
             fputs(i ? " " : ": ", stdout);
-            (void)text_put_safe(stdout, e[5]->element[i]->str); /* ferror: main says it */
+            (void)text_put_ascii(stdout, e[5]->element[i]->str, ascii);
         }
     printf("\n");
     freeReplyObject(rep);

@@ -224,8 +224,9 @@ static int put_chunk(qcmd_t *c, dest_t *d, const redisReply *rep, unsigned long 
         const redisReply *v = record_field(fields);
         char *url = NULL;
         /* JSON Lines out: a record as cafe wrote it goes as it is (neither parsed nor
-         * formatted again: a seventh of the instructions) */
-        if (v && !d->db && c->fmt == RECORD_FMT_JSON &&
+         * formatted again: a seventh of the instructions); not to a terminal of an 8-bit
+         * locale, where the records are ASCII, as cafe titles writes them there */
+        if (v && !d->db && c->fmt == RECORD_FMT_JSON && !sink_stream_ascii(d->out) &&
             json_scan_record(v->str, v->len, &url, NULL) == 1) {
             free(url);
             rc = sink_stream_write_line(d->out, v->str, v->len);

@@ -375,6 +375,10 @@ int sink_stream_fd(const sink_t *s) {
     return ((const stream_t *)s)->fd;
 }
 
+int sink_stream_ascii(const sink_t *s) {
+    return ((const stream_t *)s)->ascii;
+}
+
 static void stream_salvage(sink_t *s) {
     (void)flush_now((stream_t *)s); /* about to _exit: nothing more can be done on failure */
 }

@@ -27,6 +27,10 @@ int sink_stream_write_line(sink_t *s, const char *line, size_t n);
 /* The output's descriptor once started (-1 before, and after finish for a file): for the
  * export's own bookkeeping (its identity and size, cutting a chunk it wrote back off). */
 int sink_stream_fd(const sink_t *s);
+/* 1 once started when the output is a terminal of an 8-bit locale (term_locale_8bit), where
+ * records are written in ASCII (format_record_append_tty's ascii): a line already in the
+ * format, in UTF-8, is then not one to pass to sink_stream_write_line as it is. */
+int sink_stream_ascii(const sink_t *s);
 
 /* --resume's reader (stream_resume.c). Reads the records of path into set, and those that are
  * failures (record_failed's rule) into failed too when it is not NULL. Only a file of

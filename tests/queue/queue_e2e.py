@@ -1652,6 +1652,63 @@ def test_server_texts_reach_the_terminal_escaped():
             assert shown in out, (mode, out)
 
 
+def pty_out(args, env):
+    """What cafe wrote to a terminal (its standard output and error), with the locale
+    variables of env alone."""
+    import pty
+    pid, fd = pty.fork()
+    if pid == 0:
+        for k in ("LC_ALL", "LC_CTYPE", "LANG", "LOCPATH"):
+            os.environ.pop(k, None)
+        os.environ.update(env)
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+        os.execv(CAFE, [CAFE, *args])
+    out = b""
+    while select.select([fd], [], [], 60)[0]:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:  # EIO: the terminal's other side closed
+            break
+        if not data:
+            break
+        out += data
+    os.close(fd)
+    os.waitpid(pid, 0)
+    return out
+
+
+def test_a_terminal_in_an_8_bit_locale_gets_ascii_only():
+    """cafe titles writes ASCII only on a terminal of an 8-bit locale (ISO-8859-1, KOI8-R...),
+    where UTF-8 is mojibake and its bytes 0x80 to 0x9F are C1 controls (\u00db is C3 9B, 0x9B
+    the 8-bit CSI); cafe queue results --json (its records passed on as the worker wrote them)
+    and cafe queue status (the worker names) wrote UTF-8 there. Now \\uNNNN, as titles; in
+    a UTF-8 locale UTF-8 as before."""
+    eight, utf8 = {"LANG": "xx_YY.ISO-8859-15"}, {"LANG": "C.UTF-8"}
+    urls, path = url_list("latin", 3, first=63000)
+    cafe("queue", "push", rs.url("latin"), path)
+    rc, err = finish(worker(rs.url("latin")))
+    assert rc == 0, err
+    dash = "\u2014".encode()  # the fixture's titles hold an em dash
+    for fmt in ([], ["--json"], ["--csv"]):
+        shown = pty_out(["queue", "results", rs.url("latin"), *fmt], eight)
+        assert shown.count(b"\\u2014") == 3 and max(shown) < 0x80, (fmt, shown)
+        shown = pty_out(["queue", "results", rs.url("latin"), *fmt], utf8)
+        assert shown.count(dash) == 3, (fmt, shown)
+    name = "w\u00db[2J\u65e5".encode()
+
+    def talk(conn):
+        for args in resp_commands(conn):
+            conn.sendall(fake_answer(args) if args[0].upper() != b"EVALSHA" else
+                         b"*6\r\n:0\r\n:0\r\n:0\r\n:0\r\n*4\r\n:0\r\n:0\r\n:0\r\n:0\r\n*1\r\n" +
+                         bulk(name))
+
+    with fake_redis(talk, "latin") as url:
+        shown = pty_out(["queue", "status", url], eight)
+        assert b"seen recently: w\\u00db[2J\\u65e5" in shown and max(shown) < 0x80, shown
+        shown = pty_out(["queue", "status", url], utf8)
+        assert b"seen recently: " + name in shown, shown
+
+
 def test_auth_password_and_acl_user():
     pw = "s3cret-Pa55"
     srv = RedisServer(password=pw)
