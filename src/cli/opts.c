@@ -365,7 +365,8 @@ static const cli_opt_t rows[] = {
      "--host-interval), so its connections, --per-host, --host-interval and any 429/503\n"
      "slow-down stay in one client; a new host goes to the thread with the fewest URLs.\n"
      "-c, --rate and --dns-concurrency are divided among the threads (so one host gets at\n"
-     "most its thread's share of -c), and N is at most -c. Output order, --resume and\n"
+     "most its thread's share of -c; the summary says so when URLs waited for it while other\n"
+     "threads never had a host), and N is at most -c. Output order, --resume and\n"
      "Ctrl-C work as with one thread; a redirect is followed by the thread that fetched it.\n"
      "One thread costs the least CPU per URL when connections are reused."},
     {CLI_OPT_FLAG, "sync", 0, NULL, F(sync), 0, 0, 1, NULL, NULL, NULL,

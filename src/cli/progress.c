@@ -157,6 +157,14 @@ void cli_summary(cli_run_t *run, int interrupted) {
         (run->kinds[CLI_KIND_CONNECT] || run->kinds[CLI_KIND_DNS] || run->kinds[CLI_KIND_TIMEOUT] ||
          run->kinds[CLI_KIND_TLS] || run->kinds[CLI_KIND_OTHER]))
         fprintf(stderr, "; %s sets a proxy (-x '' connects directly)", via);
+    /* --threads with fewer hosts than threads: the share of -c the idle threads had went
+     * unused, which only the man page said (one host on --threads 4 -c 8 ran 2 at a time) */
+    size_t n = run->o->threads < run->o->concurrency ? run->o->threads : run->o->concurrency;
+    if (run->threads_used)
+        fprintf(stderr,
+                "; -c %zu is divided among %zu threads and only %zu had hosts (a host's URLs go "
+                "to one thread): --threads %zu would fetch them %zu at a time",
+                run->o->concurrency, n, run->threads_used, run->threads_used, run->o->concurrency);
     if (run->skipped)
         fprintf(stderr, "; %llu already done", (unsigned long long)run->skipped);
     if (run->skipped_failed) /* --fail counts them: the summary says why it exits 1 */

@@ -51,6 +51,7 @@ typedef struct cli_run {
      * worker keeps its own and the main loop only the window. */
     cli_ahead_t ahead;
     cli_workers_t *workers; /* --threads: NULL for one */
+    size_t threads_used;    /* after the run: cli_workers_underused (0: -c was all used) */
     cafe_group_t fetchers;
     cli_fetch_pool_t titles; /* extractors the fetchers reuse */
     cafe_task_t *reader;

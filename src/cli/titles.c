@@ -405,8 +405,10 @@ static int run_main(void *arg, void **value) {
     if (run->workers)
         cli_workers_close(run->workers);
     (void)cafe_group_wait(&run->fetchers); /* each fetch ends in a record, never in an error */
-    if (run->workers)
+    if (run->workers) {
+        run->threads_used = cli_workers_underused(run->workers);
         cli_workers_stop(run->workers);
+    }
     cli_fetch_pool_free(&run->titles);
     run->sink->interrupted = run->stopping == 2;
     cli_run_flush_all(run);

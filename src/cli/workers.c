@@ -30,6 +30,7 @@ typedef struct cli_worker {
     uv_sem_t ready;
     int rc, running; /* its start's result; whether its thread runs */
     size_t share;    /* its part of -c */
+    int used;        /* an origin's URLs went to it */
     mailbox_t inbox;
     cli_msg_t interrupt, quit;
     /* Its loop's own: */
@@ -52,6 +53,8 @@ struct cli_workers {
     cafe_event_t arrived;
     cli_origins_t origins; /* also counts the records posted and not handed on */
     int closed;
+    size_t used; /* workers URLs went to */
+    int held;    /* a worker had more URLs than its share of -c: they waited there */
     /* The workers' URLs whose request started and now waits between two tries (or for a
      * transfer slot to try again): started, and not in flight. Written by the workers. */
     atomic_size_t retrying;
@@ -263,7 +266,11 @@ static void main_inbox(uv_async_t *a) {
 
 void cli_workers_post(cli_workers_t *ws, cli_slot_t *s) {
     uint64_t now = cafe_loop_now(cafe_loop_current());
-    cli_worker_t *w = &ws->w[cli_origins_take(&ws->origins, s->rec.url, now, &s->remote.origin)];
+    size_t i = cli_origins_take(&ws->origins, s->rec.url, now, &s->remote.origin);
+    cli_worker_t *w = &ws->w[i];
+    ws->used += !w->used;
+    w->used = 1;
+    ws->held |= ws->origins.load[i] > w->share;
     s->remote.worker = w;
     mailbox_post(&w->inbox, &s->remote.msg_job, MSG_JOB, s);
 }
@@ -295,6 +302,10 @@ int cli_workers_collect(void *arg, void **value) {
 void cli_workers_close(cli_workers_t *ws) {
     ws->closed = 1;
     cafe_event_set(&ws->arrived);
+}
+
+size_t cli_workers_underused(const cli_workers_t *ws) {
+    return ws->held && ws->used < ws->n ? ws->used : 0;
 }
 
 size_t cli_workers_retrying(cli_workers_t *ws) {

@@ -77,6 +77,9 @@ void cli_workers_interrupt(cli_workers_t *ws, int drain);
 /* The URLs whose request started and now waits to be tried again (not in flight), over the
  * workers, as the workers last wrote it: from the main loop. */
 size_t cli_workers_retrying(cli_workers_t *ws);
+/* When URLs waited in a worker for its share of -c while some workers never got any (fewer
+ * origins than threads: that part of -c went unused), how many workers got URLs; else 0. */
+size_t cli_workers_underused(const cli_workers_t *ws);
 /* After the collector ended: ends the workers' loops, joins their threads and frees ws. */
 void cli_workers_stop(cli_workers_t *ws);
 

@@ -179,6 +179,47 @@ def test_head_exits_quietly():
     assert p.stdout.decode().count("\n") == 1 and p.stderr == b"", p.stderr
 
 
+def all_asleep(pid):
+    """Whether every thread of pid waits (state S): its loops have done all they can."""
+    for t in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{t}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] != "S":
+                    return False
+        except FileNotFoundError:
+            pass  # a thread that ended
+    return True
+
+
+def test_threads_with_fewer_hosts_than_threads_say_so():
+    # --threads divides -c among the threads and a host's URLs go to one thread, so one host
+    # with --threads 4 -c 8 was fetched 2 at a time, with nothing said (only the man page
+    # told). The summary now says so when a thread held URLs back at its share while others
+    # never had a host; with as many hosts as threads, nothing is said.
+    srv = HoldServer(lambda head: http_reply(b"<title>held</title>"))
+    try:
+        p = subprocess.Popen([CAFE, "titles", "--threads", "4", "-c", "8",
+                              write_list([srv.url(f"/p{i}") for i in range(20)])],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        srv.wait_for(2)
+        for _ in range(30000):  # every URL posted: all threads wait (bounded, 60 s)
+            if all_asleep(p.pid):
+                break
+            select.select([], [], [], 0.002)
+        assert len(srv.heads) == 2, srv.heads  # the thread's share: 2 of -c 8
+        srv.release()
+        out, err = p.communicate(timeout=60)
+    finally:
+        srv.release()
+        srv.close()
+    assert p.returncode == 0 and out.count(b"'held'") == 20, (p.returncode, out, err)
+    assert ("; -c 8 is divided among 4 threads and only 1 had hosts (a host's URLs go to one "
+            "thread): --threads 1 would fetch them 8 at a time\n") in err.decode(), err
+    path = write_list([fx.url(i % SITES, f"/page/{i}") for i in range(200)])
+    r = cafe("titles", "--threads", "4", "-c", "8", path)
+    assert r.returncode == 0 and b"threads" not in r.stderr, r.stderr
+
+
 def test_closed_pipe_starts_nothing_more():
     # `| head`: once the output is gone, what is in flight finishes and nothing queued starts,
     # on one loop and on 2 threads (whose workers hold the window's URLs, 1,024 here). Two
