@@ -227,11 +227,13 @@ static int one_file(cafe_title_t *t, const char *path, const title_opts_t *o) {
     }
     /* as cafe titles' record says it (RECORD_WHY_CUT): no failure, but the line may be short */
     const char *title = cafe_title_text(t, NULL);
-    if (cut && (!title || cafe_title_unclosed(t)))
+    cut = cut && (!title || cafe_title_unclosed(t));
+    if (cut)
         fprintf(stderr, "cafe title: %s: cut at --max-bytes %zu before %s\n", msg_quote(path),
                 o->max_bytes, title ? "the end of the title" : "any title");
     unsigned long line, col;
-    const char *why = cafe_title_xml_error(t, &line, &col);
+    /* cut: one reason, as titles' record gives one (an XML page cut "found no element") */
+    const char *why = cut ? NULL : cafe_title_xml_error(t, &line, &col);
     if (why && line) /* the page a browser shows is its error page: why, but no failure */
         fprintf(stderr, "cafe title: %s: not well-formed XML (line %lu, column %lu: %s)\n",
                 msg_quote(path), line, col, why);

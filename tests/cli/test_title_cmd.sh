@@ -256,6 +256,13 @@ out=$(timeout 60 "$cafe" title --max-bytes 10 "$tmp/cut.html" "$tmp/one.html" 2>
 one" ] && [ "$(cat "$tmp/err")" = "cafe title: $tmp/cut.html: cut at --max-bytes 10 before the end of the title
 cafe title: $tmp/one.html: cut at --max-bytes 10 before the end of the title" ] ||
     fail "--max-bytes 10: '$out', $(cat "$tmp/err")"
+# an XML file cut is said once, as cafe titles' record says it: the cut, not the "no element
+# found" the cut made
+printf '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Hello</title></head></html>' \
+    >"$tmp/cut.xhtml"
+out=$("$cafe" title --max-bytes 20 "$tmp/cut.xhtml" 2>"$tmp/err")
+[ "$out" = "" ] && [ "$(cat "$tmp/err")" = "cafe title: $tmp/cut.xhtml: cut at --max-bytes 20 before any title" ] ||
+    fail "cut XML: '$out', $(cat "$tmp/err")"
 # a file of exactly N bytes is whole: not cut
 out=$("$cafe" title --max-bytes 23 "$tmp/one.html" 2>"$tmp/err")
 [ "$out" = "one type" ] && [ ! -s "$tmp/err" ] || fail "exactly N bytes: '$out', $(cat "$tmp/err")"
