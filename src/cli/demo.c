@@ -9,12 +9,16 @@
 #include "titles.h"
 #include "fixture.h"
 #include "msg.h"
+#include "outbuf.h"
+#include "termchar.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DEMO_SITES 50
 #define DEMO_CONCURRENCY 200
@@ -33,6 +37,7 @@ typedef struct demo {
     cafe_task_t *main; /* the task running the experiment, cancelled when its reader left */
     int concurrency;   /* URLs in flight at most: DEMO_CONCURRENCY, or what the fds allow */
     int werr;          /* the errno of a failed write of standard output, sticky */
+    int ascii;         /* standard output is a terminal of an 8-bit locale: ASCII only */
 } demo_t;
 
 /* printf for the demo's output, flushed at once; 0, or -1 once standard output failed (then
@@ -77,12 +82,23 @@ static int fetch_one(void *arg, void **value) {
     return cli_fetch(&j->d->opts, &j->rec, NULL, NULL, NULL, NULL);
 }
 
+/* A record's line, its texts escaped as cafe titles' lines escape them (text_append_ascii):
+ * on a terminal of an 8-bit locale the sites' em dashes were written in UTF-8, mojibake with
+ * C1 controls (0x80, 0x94) in it. */
 static void print_record(demo_t *d, const record_t *r) {
-    if (r->error || r->status >= 400)
-        (void)say(d, "Error fetching %s: %s\n", r->url ? r->url : "a page",
-                  r->error_msg ? r->error_msg : cafe_strerror(r->error));
+    int failed = r->error || r->status >= 400;
+    outbuf_t o = {0};
+    text_append_ascii(&o,
+                      failed ? (r->error_msg ? r->error_msg : cafe_strerror(r->error))
+                             : (r->title ? r->title : "None"),
+                      d->ascii);
+    outbuf_putc(&o, '\0');
+    const char *text = o.oom ? "(out of memory)" : o.p;
+    if (failed)
+        (void)say(d, "Error fetching %s: %s\n", r->url ? r->url : "a page", text);
     else
-        (void)say(d, "'%s' from %s\n", r->title ? r->title : "None", r->url);
+        (void)say(d, "'%s' from %s\n", text, r->url);
+    outbuf_free(&o);
 }
 
 /* Fetches n URLs (page `first + i` of site i % sites), one after another or all at once
@@ -231,6 +247,7 @@ int cli_demo_main(int argc, char **argv) {
         return rc < 0 ? 0 : rc;
     demo_t d;
     memset(&d, 0, sizeof d);
+    d.ascii = isatty(STDOUT_FILENO) && term_locale_8bit();
     if (fit_fd_limit(&d) != 0)
         return 2;
     char *args[] = {"titles", NULL};

@@ -606,6 +606,10 @@ def test_a_terminal_in_an_8_bit_locale_gets_ascii_only():
     assert r.stdout.decode() == "'%s' from %s\n" % (title, url), r.stdout
     r = cafe("title", page, env=dict(os.environ, LC_ALL="ru_RU.KOI8-R"))
     assert r.stdout.decode() == title + "\n", r.stdout
+    # cafe demo too: its sites' titles hold an em dash, written as it is there
+    shown = pty_run(["demo"], env={"LANG": "xx_YY.ISO-8859-15"})
+    assert max(shown) < 0x80 and b"page 0 \\u2014 cafe fixture' from " in shown, shown[-300:]
+    assert "page 0 \u2014 cafe".encode() in pty_run(["demo"], env={"LANG": "C.UTF-8"})
 
 
 def test_progress_only_on_a_terminal():
