@@ -332,7 +332,7 @@ static void test_bad_input(void **state) {
     char refused[64];
     snprintf(refused, sizeof(refused), "http://127.0.0.1:%d/", srv(state)->closed_port);
     expect_error("", CAFE_EHTTP_URL, "empty URL");
-    expect_error(NULL, CAFE_EHTTP_URL, "empty URL");
+    expect_error(NULL, CAFE_EINVAL, "no URL (NULL)"); /* a bad argument (cafe.h), not a bad URL */
     expect_error("http://exa mple.org/", CAFE_EHTTP_URL, "malformed URL");
     expect_error("http://[::1/", CAFE_EHTTP_URL, "malformed URL");
     expect_error("no scheme here", CAFE_EHTTP_URL, "malformed URL");
