@@ -6,6 +6,7 @@
 #include "listen.h"
 #include "msg.h"
 #include "signals.h"
+#include "sink_db.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,6 +59,19 @@ static int lock_data_dir(const char *dir) {
     if (fd >= 0)
         close(fd);
     return -2;
+}
+
+/* --db, checked at start as cafe titles checks it: connected, its tables checked (missing
+ * ones made), no run begun (each job begins its own). A database down, a wrong login or
+ * another program's file started the service, /healthz said ok, and every job was then
+ * cancelled with the database's error. Says why it failed (never a password). */
+static int check_db(void *arg, void **value) {
+    const char *why;
+    (void)value;
+    int rc = sink_db_check(arg, &why);
+    if (rc != 0)
+        fprintf(stderr, "cafe serve: --db: %s\n", why);
+    return rc;
 }
 
 static int set_limits(srv_t *s) {
@@ -187,6 +201,15 @@ int serve_main(int argc, char **argv) {
         free(s);
         return 2;
     }
+    /* before PATH.jobs is made beside a database that is refused */
+    cafe_result_t res;
+    if (s->o.db && ((rc = cafe_run(check_db, (void *)s->o.db, &res)) != 0 || res.status != 0)) {
+        if (rc != 0)
+            fprintf(stderr, "cafe serve: cannot start: %s\n", msg_strerror(rc));
+        close(l.fd);
+        free(s);
+        return 2;
+    }
     if (s->o.data_dir && mkdir(s->o.data_dir, 0700) != 0 && errno != EEXIST) {
         fprintf(stderr, "cafe serve: cannot create %s: %s\n", s->o.data_dir, strerror(errno));
         close(l.fd);
@@ -202,7 +225,6 @@ int serve_main(int argc, char **argv) {
     raise_nofile();
     s->listen_fd = l.fd;
     memcpy(s->origin, l.origin, sizeof s->origin);
-    cafe_result_t res;
     rc = cafe_run(serve_task, s, &res);
     if (rc != 0 && rc != CAFE_EDEADLK) /* no loop: serve_task never ran to say why */
         fprintf(stderr, "cafe serve: cannot start: %s\n", msg_strerror(rc));

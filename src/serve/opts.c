@@ -78,8 +78,15 @@ static const cli_opt_t rows[] = {
      NULL},
     {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, db_check,
      "also write every job's records to a database:\nsqlite:PATH or postgresql://... (one "
-     "run per job);\nwith SQLite, jobs are kept in PATH.jobs unless\n--data-dir",
-     NULL},
+     "run per job);\nwith SQLite, jobs are kept in PATH.jobs unless\n--data-dir; checked "
+     "at start, as cafe titles --db",
+     "Also write every job's records to a database: sqlite:PATH or postgresql://... (one\n"
+     "run per job, as cafe titles --db writes one). With SQLite, jobs are kept in PATH.jobs\n"
+     "unless --data-dir. It is checked at start as cafe titles checks it: connected, its\n"
+     "tables checked (missing ones made), no run begun; one no job could write (the server\n"
+     "down, a wrong login, no such database, a file of another program's, a table of other\n"
+     "columns) is refused, exit 2. One that fails later stops each job it fails (cancelled,\n"
+     "its error saying why)."},
     {CLI_OPT_FLAG, "quiet", 'q', NULL, F(quiet), 0, 0, 1, NULL, NULL, NULL,
      "no log on stderr (errors are still said)", NULL},
     SECTION("Cache of GET /v1/title"),

@@ -420,7 +420,7 @@ static int pg_open(void **impl, const sink_target_t *t, const sink_db_conf_t *co
         rc = check_table(p, "run_resumes", sink_resume_columns, SINK_NRESUME_COLUMNS, why);
     if (rc == 0)
         rc = check_insert(p, why);
-    if (rc == 0)
+    if (rc == 0 && !conf->check_only)
         rc = begin_run(p, conf, why);
     if (rc != 0 && rc != CAFE_EINVAL)
         sink_why_prefix(why, p->where);

@@ -299,6 +299,35 @@ int sink_db_load_done(sink_db_t *db, sink_db_each_cb each, void *arg) {
     return db->drv->load_done(db->impl, each, arg, db->why);
 }
 
+/* The driver conf->spec names (into *drv), and its open of the target the spec names. */
+static int driver_open(const sink_driver_t **drv, void **impl, const sink_db_conf_t *conf,
+                       int64_t *run, char *why) {
+    sink_target_t t = {0};
+    *drv = is_pg(conf->spec) ? &sink_pg_driver : &sink_sqlite_driver;
+    int rc = parse_target(conf->spec, &t, why);
+    if (rc == 0)
+        rc = (*drv)->open(impl, &t, conf, run, why);
+    free(t.where);
+    free(t.table);
+    return rc;
+}
+
+int sink_db_check(const char *spec, const char **why) {
+    static char msg[SINK_WHY_MAX];
+    msg[0] = '\0';
+    *why = msg;
+    const sink_db_conf_t conf = {.spec = spec, .check_only = 1};
+    const sink_driver_t *drv;
+    void *impl = NULL;
+    int64_t run = 0;
+    int rc = driver_open(&drv, &impl, &conf, &run, msg);
+    if (impl)
+        drv->close(impl);
+    if (rc != 0 && !msg[0])
+        strcpy(msg, msg_strerror(rc));
+    return rc;
+}
+
 static void db_free(sink_db_t *db) {
     batch_free(&db->fill);
     batch_free(&db->busy);
@@ -318,20 +347,17 @@ int sink_db_open(sink_db_t **out, const sink_db_conf_t *conf, const char **why) 
     db->batch_rows = conf->batch_rows ? conf->batch_rows : db->drv->batch_rows;
     cafe_event_init(&db->work);
     cafe_event_init(&db->progress);
-    sink_target_t t = {0};
     int rc = batch_init(&db->fill, db->batch_rows);
     if (rc == 0)
         rc = batch_init(&db->busy, db->batch_rows);
     if (rc == 0 && !(db->refused = calloc(db->batch_rows, sizeof(*db->refused))))
         rc = CAFE_ENOMEM;
+    if (rc == 0 && conf->check_only) /* a sink writes a run: sink_db_check is for checking */
+        rc = CAFE_EINVAL;
     if (rc == 0)
-        rc = parse_target(conf->spec, &t, msg);
-    if (rc == 0)
-        rc = db->drv->open(&db->impl, &t, conf, &db->run, msg);
+        rc = driver_open(&db->drv, &db->impl, conf, &db->run, msg);
     if (rc == 0)
         rc = cafe_task_spawn(&db->flusher, flusher_task, db, NULL);
-    free(t.where);
-    free(t.table);
     if (rc != 0) {
         if (db->impl)
             db->drv->close(db->impl);

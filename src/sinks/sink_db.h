@@ -1,7 +1,8 @@
 /* Database sinks: records into SQLite (one file) or PostgreSQL (many machines).
  *
- * One API for both, used by `cafe titles` and `cafe queue results`:
+ * One API for both, used by `cafe titles`, `cafe queue results` and `cafe serve`:
  *
+ *     sink_db_check(spec, &why);       // optional, at start: as open, but begins no run
  *     sink_db_t *db;
  *     sink_db_open(&db, &conf);        // connect, check or create the tables, begin the run
  *     sink_db_load_done(db, each, a);  // --resume: the URLs this run already holds
@@ -43,6 +44,8 @@ typedef struct sink_db_conf {
     int64_t run;         /* with resume: continue this run instead, if the table has it
                           * (else begin one); 0 = the latest */
     size_t batch_rows;   /* rows per batch; 0: the database's (SQLite 16000, PostgreSQL 4000) */
+    int check_only;      /* the driver's open connects and checks or creates the tables, and
+                          * begins no run (no row in runs): sink_db_check's */
 } sink_db_conf_t;
 
 typedef struct sink_db sink_db_t;
@@ -56,6 +59,15 @@ int sink_db_is_spec(const char *spec);
  * *out is NULL and *why a static-lifetime-until-next-call message (never a password).
  * On success *out is owned by the caller until sink_db_close. */
 int sink_db_open(sink_db_t **out, const sink_db_conf_t *conf, const char **why);
+
+/* What sink_db_open would refuse, found at once by one who opens later (`cafe serve --db`
+ * opens a sink per job: a database down, a wrong login or another program's file let the
+ * service start, and every job then failed): connects, checks the tables (creating missing
+ * ones, as sink_db_open) and disconnects, beginning no run. Lifecycle: nothing is kept, and
+ * nothing needs closing; a later sink_db_open connects again, and may still fail (the
+ * database may go away meanwhile). 0, or a negative CAFE_E* code with *why as sink_db_open
+ * says it (valid until the next check; never a password). Inside a task. */
+int sink_db_check(const char *spec, const char **why);
 
 /* The run this sink writes (runs.run_id). */
 int64_t sink_db_run_id(const sink_db_t *db);

@@ -35,6 +35,7 @@ typedef struct job {
     lite_t *l;
     const char *options, *status;
     int resume;
+    int check_only; /* do_open: the tables only, no run */
     int64_t resume_run;
     const sink_row_t *rows;
     size_t n;
@@ -378,12 +379,13 @@ static int do_open(void *arg) {
      * the run begins: a switch that fails leaves no run behind. */
     if (rc == 0)
         rc = exec(j, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=8192", "setting WAL mode");
-    if (rc == 0)
+    if (rc == 0 && !j->check_only) {
         rc = exec(j, "BEGIN IMMEDIATE", "cannot write");
-    if (rc == 0)
-        rc = begin_run(j);
-    if (rc == 0)
-        rc = exec(j, "COMMIT", "cannot write");
+        if (rc == 0)
+            rc = begin_run(j);
+        if (rc == 0)
+            rc = exec(j, "COMMIT", "cannot write");
+    }
     /* Another writer kept the lock for all of the busy timeout: closed, to begin again. */
     if (rc != 0 && sqlite3_errcode(l->db) == SQLITE_BUSY) {
         if (!sqlite3_get_autocommit(l->db))
@@ -554,6 +556,7 @@ static int lite_open(void **impl, const sink_target_t *t, const sink_db_conf_t *
                .options = conf->options,
                .resume = conf->resume,
                .resume_run = conf->run,
+               .check_only = conf->check_only,
                .why = why};
     int rc = run_waiting(do_open, &j); /* a writer holding the file is waited for */
     if (rc != 0 && why[0])

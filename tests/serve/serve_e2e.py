@@ -17,7 +17,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 from servelib import (PATIENCE, Gate, ProxyNginx, Serve, post_from, post_job,  # noqa: E402
-                      wait_job)
+                      refused_at_start, wait_job)
 from harness import Fixture, run_tests  # noqa: E402
 
 SITES = 10
@@ -1167,6 +1167,61 @@ def test_job_records_go_to_sqlite_with_db():
         db.close()
     finally:
         s.stop()
+
+
+def test_a_database_jobs_cannot_write_is_refused_at_start_as_titles_refuses_it():
+    # a file that is no database, or another program's with a table titles or runs of other
+    # columns: the service started, /healthz said ok, and every job was then cancelled with
+    # the database's error, where cafe titles --db refuses it at start (exit 2)
+    import shutil
+    import sqlite3
+    import subprocess
+    import tempfile
+    from harness import CAFE
+    d = tempfile.mkdtemp(prefix="cafe-serve-db-")
+    with open(os.path.join(d, "list"), "w") as f:
+        f.write("http://127.0.0.1:9/\n")
+    cases = {"notdb.sqlite": (None, b": opening: file is not a database"),
+             "titles.db": ("CREATE TABLE titles (a INTEGER, b TEXT)",
+                           b": table titles has other columns than cafe's (never altered): "
+                           b"run_id missing"),
+             "runs.sqlite": ("CREATE TABLE runs (x INTEGER)",
+                             b": table runs has other columns than cafe's (never altered): "
+                             b"run_id missing")}
+    try:
+        for name, (sql, why) in cases.items():
+            path = os.path.join(d, name)
+            if sql:
+                db = sqlite3.connect(path)
+                db.execute(sql)
+                db.commit()
+                db.close()
+            else:
+                with open(path, "wb") as f:
+                    f.write(b"not a database\n" * 512)
+            with open(path, "rb") as f:
+                before = f.read()
+            r = subprocess.run([CAFE, "titles", "-q", "--db", f"sqlite:{path}",
+                                os.path.join(d, "list")], capture_output=True, timeout=PATIENCE)
+            assert r.returncode == 2 and why in r.stderr, (name, r)
+            err = refused_at_start("-q", "--db", f"sqlite:{path}")
+            assert err.startswith(f"cafe serve: --db: {path}".encode()) and why in err, (name, err)
+            assert err.count(b"\n") == 1, err
+            with open(path, "rb") as f:
+                assert f.read() == before, name  # never altered
+            assert not os.path.exists(path + ".jobs"), name  # nothing made beside it
+        # a new database: its tables are made at start, and no run is begun before a job
+        path = os.path.join(d, "new.sqlite")
+        s = Serve("-q", "--db", f"sqlite:{path}")
+        try:
+            db = sqlite3.connect(path)
+            assert db.execute("SELECT count(*) FROM runs").fetchone() == (0,)
+            assert db.execute("SELECT count(*) FROM titles").fetchone() == (0,)
+            db.close()
+        finally:
+            s.stop()
+    finally:
+        shutil.rmtree(d)
 
 
 def test_unknown_job():

@@ -163,6 +163,21 @@ def small_files(limit):
     return pre
 
 
+def refused_at_start(*args, env=None):
+    """`cafe serve --listen 127.0.0.1:0 ARGS` must refuse to start: exit 2 with nothing on
+    stdout. A service that starts anyway (its `listening on` line) is stopped and the check
+    fails at once, not at a timeout. Returns its stderr."""
+    p = subprocess.Popen([CAFE, "serve", "--listen", "127.0.0.1:0", *args],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    ready, _, _ = select.select([p.stdout], [], [], PATIENCE)
+    line = p.stdout.readline() if ready else b"(nothing within PATIENCE)"
+    if line:
+        p.terminate()
+    _, err = p.communicate(timeout=PATIENCE)
+    assert (line, p.returncode) == (b"", 2), (args, line, p.returncode, err)
+    return err
+
+
 def post_job(srv, urls, headers=None):
     h = {"Content-Type": "text/plain"}
     h.update(headers or {})

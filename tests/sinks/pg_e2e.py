@@ -14,12 +14,14 @@ import time
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "queue"))
+sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "serve"))
 from redis_server import RedisServer  # noqa: E402
 from harness import CAFE, Fixture, Skip, cafe, run_tests  # noqa: E402
 from pg_server import PgServer, pg_bin  # noqa: E402
 from pageserver import PageServer  # noqa: E402
 from cutproxy import CutProxy  # noqa: E402
 import dbtest  # noqa: E402
+from servelib import Serve, post_job, refused_at_start, wait_job  # noqa: E402
 
 if not pg_bin():
     print("SKIP: postgresql (initdb, pg_ctl) is not installed")
@@ -524,6 +526,43 @@ def test_server_error_texts_reach_the_terminal_escaped():
     assert r.returncode == 2 and b"does not exist" in r.stderr, r.stderr
     assert b"\x1b" not in r.stderr and b"\x07" not in r.stderr, r.stderr
     assert b"no\\x1b]0;owned\\x07db" in r.stderr, r.stderr
+
+
+def test_serve_refuses_at_start_a_database_its_jobs_could_not_write():
+    """`cafe serve --db` with the server stopped, a wrong password, a database that does not
+    exist or a table of other columns started, /healthz said ok, and every job was then
+    cancelled with the database's error; cafe titles refuses each at start (exit 2), and so
+    does the service now, in the same words, never showing a password."""
+    pg.sql("CREATE TABLE servewrong (url text, status text, mine int)")
+    for db, env, why in (
+            ("postgresql://secret@/cafe?table=served", pg.env(PGPASSWORD="wrong"),
+             b"password authentication failed"),
+            ("postgresql://secret:wrong@/cafe?table=served", pg.env(), b"PGPASSWORD"),
+            ("postgresql://cafe@/nosuchdb?table=served", pg.env(), b"does not exist"),
+            (spec("servewrong"), pg.env(), b"table servewrong has other columns than cafe's "
+             b"(never altered): run_id missing")):
+        err = refused_at_start("-q", "--db", db, env=env)
+        assert err.startswith(b"cafe serve: --db: ") and why in err, (db, err)
+        assert b"wrong" not in err.replace(b"servewrong", b""), err
+        assert err.count(b"\n") == 1, err
+    assert count("runs WHERE table_name = 'served'") == 0
+    assert len(pg.sql("SELECT column_name FROM information_schema.columns "
+                      "WHERE table_name = 'servewrong'")) == 3  # never altered
+    pg.stop()
+    try:
+        err = refused_at_start("-q", "--db", spec("served"), env=pg.env())
+        assert b"cannot connect" in err and b"Is the server running" in err, err
+    finally:
+        pg.start()
+    # a database that works: its tables made at start, no run begun before a job
+    s = Serve("-q", "--db", spec("served"), env=pg.env())
+    try:
+        assert count("served") == 0 and count("runs WHERE table_name = 'served'") == 0
+        _, _, st = post_job(s, ["http://127.0.0.1:9/"])
+        assert wait_job(s, st["id"])["state"] == "done"
+        assert pg.sql("SELECT status FROM runs WHERE table_name = 'served'") == [["done"]]
+    finally:
+        s.stop()
 
 
 def test_wrong_columns_refused_never_altered():
