@@ -10,7 +10,7 @@
  * fetched. (A run the database no longer has is begun again, and gets every record.)
  *
  * A database failure stops the job: its records must not go missing from the database
- * unnoticed. */
+ * unnoticed (its status and the log say why). */
 #include "db.h"
 #include "format.h"
 #include "job.h"
@@ -20,10 +20,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The job's error, and the log's too: a database that fails after the start (a server
+ * stopped, a file replaced) is the operator's to fix, and only each job's status said it
+ * (errors are said with -q too). A stop cancelling the job is no failure to say. */
 static void fail(srv_job_t *j, int rc) {
     const char *why = j->sink && j->sink->why[0] ? j->sink->why : cafe_strerror(rc);
-    if (!j->error[0])
+    if (!j->error[0]) {
         snprintf(j->error, sizeof j->error, "database: %s", why);
+        if (rc != CAFE_ECANCELED)
+            fprintf(stderr, "cafe serve: job %s: %s\n", j->id, j->error);
+    }
     j->cancel = 1;
     cafe_group_cancel(&j->fetchers);
 }

@@ -1218,8 +1218,20 @@ def test_a_database_jobs_cannot_write_is_refused_at_start_as_titles_refuses_it()
             assert db.execute("SELECT count(*) FROM runs").fetchone() == (0,)
             assert db.execute("SELECT count(*) FROM titles").fetchone() == (0,)
             db.close()
+            # the file replaced after the start: each job fails, saying why in its status
+            # and, as the operator's to fix, in the log (-q keeps errors): it said nothing
+            for end in ("", "-wal", "-shm"):
+                if os.path.exists(path + end):
+                    os.unlink(path + end)
+            with open(path, "wb") as f:
+                f.write(b"not a database\n" * 512)
+            _, _, st = post_job(s, ["http://127.0.0.1:9/"])
+            st = wait_job(s, st["id"])
+            why = f"database: {path}: opening: file is not a database"
+            assert st["state"] == "cancelled" and st["error"] == why, st
         finally:
-            s.stop()
+            _, _, log = s.stop()
+        assert log.decode() == f"cafe serve: job {st['id']}: {why}\n", log
     finally:
         shutil.rmtree(d)
 

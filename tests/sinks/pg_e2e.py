@@ -561,8 +561,18 @@ def test_serve_refuses_at_start_a_database_its_jobs_could_not_write():
         _, _, st = post_job(s, ["http://127.0.0.1:9/"])
         assert wait_job(s, st["id"])["state"] == "done"
         assert pg.sql("SELECT status FROM runs WHERE table_name = 'served'") == [["done"]]
+        # the server stopped after the start: each job fails, saying why in its status and
+        # in the service's log (it said nothing there)
+        pg.stop()
+        try:
+            _, _, st = post_job(s, ["http://127.0.0.1:9/"])
+            st = wait_job(s, st["id"])
+        finally:
+            pg.start()
+        assert st["state"] == "cancelled" and "cannot connect" in st["error"], st
     finally:
-        s.stop()
+        _, _, log = s.stop()
+    assert log.decode() == f"cafe serve: job {st['id']}: {st['error']}\n", log
 
 
 def test_wrong_columns_refused_never_altered():
