@@ -41,8 +41,9 @@ struct srv_job {
     sink_t *sink;   /* --db: the job's run in the database; NULL without */
     int64_t db_run; /* that run's id (kept in job-ID.run: a restart continues it); 0 = none */
     /* Why the job stopped short (a record it could not write, the database): its status's
-     * "error", kept in job-ID.end so that a restart still shows it. Empty: none. */
-    char error[300];
+     * "error", kept in job-ID.end so that a restart still shows it. Empty: none. Room for
+     * "database: " and a database's whole message (up to 512 bytes). */
+    char error[600];
     dlist_t waiting; /* results streams waiting for the next record (srv_req_t.wait) */
 };
 

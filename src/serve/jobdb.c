@@ -26,7 +26,8 @@
 static void fail(srv_job_t *j, int rc) {
     const char *why = j->sink && j->sink->why[0] ? j->sink->why : cafe_strerror(rc);
     if (!j->error[0]) {
-        snprintf(j->error, sizeof j->error, "database: %s", why);
+        snprintf(j->error, sizeof j->error, "database: %.*s",
+                 (int)(sizeof j->error - sizeof "database: "), why);
         if (rc != CAFE_ECANCELED)
             fprintf(stderr, "cafe serve: job %s: %s\n", j->id, j->error);
     }

@@ -83,6 +83,8 @@ static int save_urls(const srv_job_t *j) {
  * over blocks already allocated, cut to its length (which frees, never takes, space) and
  * renamed into place. A reserve that cannot be made is none: the end is then written anew. */
 enum { END_RESERVE = 1024 }; /* "cancelled\n" and the error (sizeof j->error) fit */
+_Static_assert(sizeof "cancelled\n\n" + sizeof((srv_job_t *)0)->error <= END_RESERVE,
+               "a job's end and error fit its reserve");
 
 static void reserve_end(const srv_job_t *j) {
     char path[4096];

@@ -110,8 +110,9 @@ struct sink {
     keyset_t *failed_keys;
     /* Set by the sink when a call fails and its code alone would not say enough: the whole
      * message for the user ("cannot open out.json: Permission denied", the database's own
-     * words); empty otherwise. */
-    char why[256];
+     * words); empty otherwise. Room for a database's whole message (SINK_WHY_MAX, 512:
+     * a table's columns named one by one) and the words a sink adds to it. */
+    char why[1024];
 };
 
 /* The calls, with the optional ops filled in. sink_close(NULL) does nothing. */

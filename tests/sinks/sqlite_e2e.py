@@ -268,6 +268,18 @@ def test_wrong_columns_refused_never_altered():
     assert query(out, "SELECT count(*) FROM pragma_table_info('titles')") == [(2,)]
 
 
+def test_a_table_of_none_of_cafes_columns_is_refused_naming_every_one():
+    # the message was cut at 255 bytes, in the middle of a word ("... time_ms mis"): the
+    # last columns went unnamed (cafe serve --db, which reads the same message from the
+    # sink itself, said it whole)
+    out, err, _ = refused_db("none.sqlite", "CREATE TABLE titles (a INTEGER, b TEXT)")
+    names = ("run_id", "seq", "url", "final_url", "status", "title", "content_type",
+             "charset", "charset_source", "bytes", "time_ms", "attempts", "error")
+    want = (f"cafe titles: {out}: table titles has other columns than cafe's (never altered): "
+            + ", ".join(f"{n} missing" for n in names) + "\n")
+    assert err.decode() == want, err
+
+
 def test_refused_database_keeps_its_journal_mode():
     """An application's own database, refused for its titles table, is left exactly as it
     was: not even switched to WAL (other programs may not cope with WAL: a network file
