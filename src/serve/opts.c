@@ -85,8 +85,8 @@ static const cli_opt_t rows[] = {
      "unless --data-dir. It is checked at start as cafe titles checks it: connected, its\n"
      "tables checked (missing ones made), no run begun; one no job could write (the server\n"
      "down, a wrong login, no such database, a file of another program's, a table of other\n"
-     "columns) is refused, exit 2. One that fails later stops each job it fails (cancelled,\n"
-     "its error saying why, on stderr too)."},
+     "columns, a read-only database) is refused, exit 2. One that fails later stops each\n"
+     "job it fails (cancelled, its error saying why, on stderr too)."},
     {CLI_OPT_FLAG, "quiet", 'q', NULL, F(quiet), 0, 0, 1, NULL, NULL, NULL,
      "no log on stderr (errors are still said)", NULL},
     SECTION("Cache of GET /v1/title"),

@@ -348,6 +348,32 @@ static int begin_run(pg_t *p, const sink_db_conf_t *conf, char *why) {
     return rc ? rc : hold_run(p, why); /* a --resume begun meanwhile must not take it */
 }
 
+/* check_only: what begin_run's INSERT into runs (and the run's end, an UPDATE) would meet,
+ * asked without writing a row: a read-only session (a standby server,
+ * default_transaction_read_only), or a role without those rights on runs. In the server's
+ * words where it has them; CAFE_EIO. */
+static int check_run_writable(pg_t *p, char *why) {
+    PGresult *r;
+    int rc = pgc_exec(p->c,
+                      "SELECT current_setting('transaction_read_only') = 'on', "
+                      "has_table_privilege(to_regclass('runs'), 'INSERT'), "
+                      "has_table_privilege(to_regclass('runs'), 'UPDATE')",
+                      0, NULL, &r, NULL, NULL, why);
+    if (rc != 0)
+        return rc;
+    int ro = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
+    int may = PQntuples(r) == 1 && PQgetvalue(r, 0, 1)[0] == 't' && PQgetvalue(r, 0, 2)[0] == 't';
+    PQclear(r);
+    if (ro)
+        snprintf(why, SINK_WHY_MAX,
+                 "cannot execute INSERT in a read-only transaction (transaction_read_only is on: "
+                 "a standby server, or default_transaction_read_only)");
+    else if (!may)
+        snprintf(why, SINK_WHY_MAX,
+                 "permission denied for table runs (a run needs INSERT and UPDATE on it)");
+    return ro || !may ? CAFE_EIO : 0;
+}
+
 int sink_pg_version_check(int version, char *why) {
     if (version <= 0 || version >= SINK_PG_MIN_VERSION) /* 0: not known, the server will say */
         return 0;
@@ -420,8 +446,8 @@ static int pg_open(void **impl, const sink_target_t *t, const sink_db_conf_t *co
         rc = check_table(p, "run_resumes", sink_resume_columns, SINK_NRESUME_COLUMNS, why);
     if (rc == 0)
         rc = check_insert(p, why);
-    if (rc == 0 && !conf->check_only)
-        rc = begin_run(p, conf, why);
+    if (rc == 0)
+        rc = conf->check_only ? check_run_writable(p, why) : begin_run(p, conf, why);
     if (rc != 0 && rc != CAFE_EINVAL)
         sink_why_prefix(why, p->where);
     *run = p->run;

@@ -575,6 +575,32 @@ def test_serve_refuses_at_start_a_database_its_jobs_could_not_write():
     assert log.decode() == f"cafe serve: job {st['id']}: {st['error']}\n", log
 
 
+def test_serve_refuses_at_start_a_database_where_no_run_can_begin():
+    """Tables that are all there and right, in a database where no run can begin: read-only
+    (a standby server, default_transaction_read_only), or a role without INSERT and UPDATE
+    on runs. cafe titles fails at its run's INSERT, at start; the service's check, which
+    begins no run, passed, and every job failed there. Asked without writing a row."""
+    s = Serve("-q", "--db", spec("servero"), env=pg.env())  # makes the tables
+    s.stop()
+    pg.sql("CREATE ROLE servereader LOGIN; GRANT SELECT, INSERT ON servero TO servereader; "
+           "GRANT SELECT ON runs, run_resumes TO servereader")
+    err = refused_at_start("-q", "--db", "postgresql://servereader@/cafe?table=servero",
+                           env=pg.env())
+    assert err == (b"cafe serve: --db: postgresql://servereader@/cafe: permission denied for "
+                   b"table runs (a run needs INSERT and UPDATE on it)\n"), err
+    pg.sql("ALTER DATABASE cafe SET default_transaction_read_only = on", db="postgres")
+    try:
+        err = refused_at_start("-q", "--db", spec("servero"), env=pg.env())
+        r = cafe("titles", "-q", "--db", spec("servero"), lists.write([fx.url(0, "/page/1")]),
+                 env=pg.env())
+    finally:
+        pg.sql("ALTER DATABASE cafe SET default_transaction_read_only = off", db="postgres")
+    assert r.returncode == 2 and b"read-only transaction" in r.stderr, r.stderr
+    assert err.startswith(b"cafe serve: --db: postgresql://cafe@/cafe: cannot execute INSERT "
+                          b"in a read-only transaction"), err
+    assert count("runs WHERE table_name = 'servero'") == 0
+
+
 def test_wrong_columns_refused_never_altered():
     pg.sql("CREATE TABLE wrong (url text, status text, mine int)")
     r = cafe("titles", "-q", "--db", spec("wrong"), lists.write([fx.url(0, "/page/1")]),
