@@ -1210,6 +1210,13 @@ def test_a_database_jobs_cannot_write_is_refused_at_start_as_titles_refuses_it()
             with open(path, "rb") as f:
                 assert f.read() == before, name  # never altered
             assert not os.path.exists(path + ".jobs"), name  # nothing made beside it
+        # a spec the sink refuses before opening anything (a table name it cannot use, a
+        # parameter SQLite's path does not take): refused at start too, no file made
+        for spec, why in (("t.sqlite?table=a-b", b"table=NAME: letters, digits and _ only"),
+                          ("t.sqlite?mode=ro", b"sqlite:PATH takes no parameter but ?table=")):
+            err = refused_at_start("-q", "--db", f"sqlite:{d}/{spec}")
+            assert err.startswith(b"cafe serve: --db: " + why), (spec, err)
+            assert not os.path.exists(os.path.join(d, "t.sqlite")), spec
         # a new database: its tables are made at start, and no run is begun before a job
         path = os.path.join(d, "new.sqlite")
         s = Serve("-q", "--db", f"sqlite:{path}")
