@@ -188,11 +188,11 @@ cafe_title_mode_t cafe_title_mode_of(const char *type);
  * its end tag, as for HTML, so an error after it does not matter (Chromium keeps the title then;
  * Firefox shows an error page), except under an SVG root: there both browsers' error page has
  * no title, so the whole document must be well-formed and the title is final only at its end
- * (or at a pause; cafe_title_finish_cut keeps it, the rest unread). The XML parser is made at the first XML page and kept across resets
- * (see Memory above: a page needing more than the cap before its title has no title). Returns 0;
- * CAFE_ENOMEM when the parser cannot be made (the extractor then stays in its old mode);
- * CAFE_EINVAL for an unknown mode or after the first feed. CAFE_TITLE_NONE is taken as such: the
- * page has no title, whatever is fed. */
+ * (or at a pause; cafe_title_finish_cut keeps it, the rest unread). The XML parser is made at the
+ * first XML page and kept across resets (see Memory above: a page needing more than the cap before
+ * its title has no title). Returns 0; CAFE_ENOMEM when the parser cannot be made (the extractor
+ * then stays in its old mode); CAFE_EINVAL for an unknown mode or after the first feed.
+ * CAFE_TITLE_NONE is taken as such: the page has no title, whatever is fed. */
 int cafe_title_set_mode(cafe_title_t *t, cafe_title_mode_t mode);
 
 /* Why a page read in CAFE_TITLE_XML mode has no title when that is because it is not
