@@ -168,11 +168,14 @@ void cafe_lock_init(cafe_lock_t *l) {
     cafe_sem_init(&l->private_sem, 1);
 }
 
+/* &l->private_sem of a NULL l is undefined (UBSan), not NULL: checked here, before. */
 int cafe_lock_acquire(cafe_lock_t *l) {
+    CAFE__EINVAL_IF_NULL(l);
     return sem_take(&l->private_sem, "cafe_lock_acquire", lock_undo, lock_arrived);
 }
 
 int cafe_lock_try_acquire(cafe_lock_t *l) {
+    CAFE__EINVAL_IF_NULL(l);
     return sem_try_take(&l->private_sem, "cafe_lock_try_acquire");
 }
 
@@ -192,6 +195,7 @@ int cafe_lock_locked(const cafe_lock_t *l) {
 }
 
 int cafe_lock_destroy(cafe_lock_t *l) {
+    CAFE__EINVAL_IF_NULL(l);
     return sem_retire(&l->private_sem, "cafe_lock_destroy");
 }
 
