@@ -117,12 +117,7 @@ typedef struct cafe__http_try {
      * would be, a policy's 403 or 407 not. */
     long tunnel_refused;
     const char *pin; /* "host:port:addrs" for curl's DNS cache, or "" (pin.c) */
-    /* What the attempt has taken of its timeout before the try's transfer: its earlier
-     * transfers (hops_ms) and the names' lookups (pin.c). curl gets what is left (xfer.c). */
-    uint64_t dns_ms;
-    /* What the attempt's earlier transfers took: those stopped at a redirect the request
-     * went on from itself (relocate, unresolved), set by tries_run (request.c). */
-    uint64_t hops_ms;
+    uint64_t dns_ms; /* what the names' lookups took of the try's timeout (pin.c) */
     /* The origin ("scheme://host:port") of a redirect whose name curl was about to resolve
      * itself, refused (pin.c); "" when none. */
     char unresolved[256];
@@ -215,10 +210,6 @@ struct cafe__http_xfer {
      * curl's count of redirects followed then. */
     int redirect_watch;
     long watch_hops;
-    /* The redirect to https the request takes itself (redirect.c): curl's limit stops at
-     * it, so curl reads its body, keeps the connection and ends (CURLE_TOO_MANY_REDIRECTS),
-     * and the request goes on from its Location (finish.c). */
-    int own_hop;
     uint64_t idle_at; /* on the client's idle list (idle.c): when its body last moved */
     dlist_link_t idle_link;
     int pinned; /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */

@@ -13,7 +13,6 @@ import ssl
 import struct
 import subprocess
 import threading
-import time
 import urllib.parse
 import warnings
 import zlib
@@ -976,28 +975,6 @@ def test_a_redirects_body_is_not_waited_for():
         srv.close()
 
 
-def test_a_hop_the_request_takes_itself_that_fails_keeps_the_redirects_status():
-    # A redirect whose target cannot be reached: the record is at the target with the
-    # status of the last response, the redirect's, as curl -L gives it and as a hop curl
-    # follows itself showed it. A hop cafe takes itself (one to https from an http URL, one
-    # whose body is too long to wait for) showed no status.
-    closed = free_port()
-
-    def moved(scheme, body=b""):
-        return lambda: iter((b"HTTP/1.1 301 Moved Permanently\r\nLocation: %s://127.0.0.1:%d/x"
-                             b"\r\nContent-Length: %d\r\n\r\n%s"
-                             % (scheme, closed, len(body), body),))
-    srv = RawServer({"/curl": moved(b"http"), "/https": moved(b"https"),
-                     "/long": moved(b"http", b"x" * 100000)})
-    try:
-        for path, scheme in (("/curl", "http"), ("/https", "https"), ("/long", "http")):
-            expect(srv.url(path), failed_fetch(re.compile(r"connection refused: .*"), status=301,
-                                               final_url=f"{scheme}://127.0.0.1:{closed}/x"),
-                   "--retries", "0")
-    finally:
-        srv.close()
-
-
 def test_redirect_without_location_is_an_error():
     # issue 15 item 13: a 3xx redirect with nowhere to go is not "ok, (no title)"
     for st in (301, 302, 303, 307, 308):
@@ -1514,87 +1491,6 @@ def test_an_http2_head_over_16_kb_does_not_hold_the_page():
                    "--retries", "0", "--timeout", "10", "--cacert", tls.ca)
         finally:
             srv.close()
-
-
-def test_an_http2_head_over_16_kb_after_a_redirect_from_http_does_not_hold_the_page():
-    # The same page reached from a plain http URL that redirects to it, as most http URLs of
-    # a list do: the handle set up for http reads with 16 KB, which libcurl keeps for the
-    # hop to https (it refuses a new size while it holds a buffer). The page was held until
-    # --timeout. The record is the page's, at its https URL.
-    srv = type("Head60000", (BigHeadH2,), {"HEAD_BYTES": 60000})(
-        os.path.join(tls.dir, "good.pem"), os.path.join(tls.dir, "good.key"))
-    target = srv.url("/a")
-
-    def moved(length):
-        return lambda: iter((b"HTTP/1.1 301 Moved Permanently\r\nLocation: %s\r\n"
-                             b"Content-Length: %d\r\n\r\n" % (target.encode(), length)
-                             + b"x" * length,))
-    def stalled():  # a chunked body that stops: the hop goes on after the drain's time
-        yield (b"HTTP/1.1 301 Moved Permanently\r\nLocation: %s\r\n"
-               b"Transfer-Encoding: chunked\r\n\r\n5\r\nMoved\r\n" % target.encode())
-        time.sleep(2.5)
-    http = RawServer({"/empty": moved(0), "/small": moved(100), "/stalled": stalled,
-                      "/hop": lambda: iter((b"HTTP/1.1 302 Found\r\nLocation: /empty\r\n"
-                                            b"Content-Length: 0\r\n\r\n",))})
-    args = ("--retries", "0", "--timeout", "10", "--cacert", tls.ca)
-    try:
-        for path in ("/empty", "/small", "/hop", "/stalled"):
-            rec = expect(http.url(path), dict(page(None, 31, charset="UTF-8"), final_url=target),
-                         *args)
-            assert rec["time_ms"] < 5000, rec
-        # the hop taken counts in the chain's limit, as curl's own do
-        expect(http.url("/hop"), {"final_url": http.url("/empty"), "status": 301, "title": None,
-                                  "error": TOO_MANY + "Maximum (1) redirects followed"},
-               "--max-redirects", "1", *args)
-        # two URLs of one list: each follows its redirect to its page
-        recs, _ = run_json([http.url("/empty"), http.url("/small")], *args)
-        for rec in recs[:2]:
-            match(rec, dict(page(None, 31, charset="UTF-8"), final_url=target))
-    finally:
-        http.close()
-        srv.close()
-
-
-class SlowH2(H2Server):
-    """Each stream's response comes after 1.2 s."""
-
-    @staticmethod
-    def _response(stream, path):
-        time.sleep(1.2)
-        return H2Server._response(stream, path)
-
-
-def test_the_hops_a_request_takes_itself_count_in_its_timeout():
-    # --timeout bounds an attempt, its redirects included, as curl's own count in curl's. A
-    # hop cafe takes itself (a redirect to https from an http URL, one whose body is too long
-    # to read, one curl would resolve otherwise than a browser) started a transfer with a
-    # whole timeout of its own: two hops of 1.2 s each under --timeout 2 gave the page at
-    # 2.4 s instead of timing out at 2 s.
-    srv = SlowH2(os.path.join(tls.dir, "good.pem"), os.path.join(tls.dir, "good.key"))
-
-    def slow(*head):
-        def handler():
-            time.sleep(1.2)
-            yield b"".join(head)
-        return handler
-    http = RawServer({"/to-https": slow(b"HTTP/1.1 301 Moved\r\nLocation: ", srv.url("/a").encode(),
-                                        b"\r\nContent-Length: 0\r\n\r\n"),
-                      "/long-body": slow(b"HTTP/1.1 302 Found\r\nLocation: /page\r\n"
-                                         b"Content-Length: 100000\r\n\r\n", b"x" * 100000),
-                      "/page": slow(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
-                                    b"Content-Length: 20\r\n\r\n<title>Late</title>")})
-    try:
-        for path, final in (("/to-https", srv.url("/a")), ("/long-body", http.url("/page"))):
-            # the attempt's time named, not that of curl's last transfer (800 ms)
-            error = re.compile(r"timed out: Operation timed out after (19\d\d|2\d\d\d) "
-                               r"milliseconds with 0 bytes received")
-            rec = expect(http.url(path), {"final_url": final, "title": None, "attempts": 1,
-                                          "error": error},
-                         "--retries", "0", "--timeout", "2", "--cacert", tls.ca)
-            assert rec["time_ms"] < 2400, rec
-    finally:
-        http.close()
-        srv.close()
 
 
 def test_a_proxy_that_refuses_the_tunnel_is_named_and_retried_as_its_status():
