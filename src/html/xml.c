@@ -434,7 +434,8 @@ static void bytes(cafe__xml_t *x, const unsigned char *p, size_t n, int final) {
 }
 
 /* The encoding the XML declaration in h[0..n) (which starts with "<?xml") names, as Firefox
- * reads it, and Chromium wherever the two agree: up to its "?>", a "version" then a quoted
+ * reads it, and Chromium wherever the two agree: up to its first "?>" (one inside quotes
+ * too, so that the answer cannot depend on where the bytes were cut), a "version" then a quoted
  * value, then an "encoding" then the next quoted value, whatever stands around them (no '='
  * or space is asked for); NULL for none. A declaration expat accepts gives what expat reads;
  * one it refuses (no title) still names the page's encoding, document.characterSet. */
@@ -450,9 +451,12 @@ static const cafe__html_encoding_t *declared(const unsigned char *h, size_t n) {
             continue;
         size_t start = 0;
         unsigned char quote = 0;
-        for (i++; i < n && !(quote && h[i] == quote); i++)
+        for (i++; i < n && !(quote && h[i] == quote); i++) {
+            if (h[i] == '?' && i + 1 < n && h[i + 1] == '>')
+                return NULL; /* the first "?>" ends it, in quotes too: as decide() waits */
             if (h[i] == '"' || h[i] == '\'')
                 quote = h[i], start = i + 1;
+        }
         if (i == n)
             return NULL;
         if (version)
