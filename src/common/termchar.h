@@ -52,28 +52,30 @@ static inline size_t term_utf8_char(const unsigned char *s, size_t n, uint32_t *
 
 /* Is the user's locale (LC_ALL, LC_CTYPE, LANG) one of 8-bit characters, ISO-8859-1, KOI8-R...?
  * Its terminal then shows UTF-8 as mojibake, and reads a byte 0x80 to 0x9F of it as a C1
- * control (U+00DB is C3 9B, 0x9B the 8-bit CSI). Read with newlocale, whatever setlocale the
- * program made; a locale not installed is known by the codeset its name gives. UTF-8 and the
- * C locale's ASCII are not (a terminal of the C locale is UTF-8 in practice: a container's
- * shell without LANG). */
+ * control (U+00DB is C3 9B, 0x9B the 8-bit CSI). A name that gives its codeset
+ * ("fr_FR.ISO-8859-15", "C.UTF-8") says it, installed or not; else the locale is asked with
+ * newlocale, whatever setlocale the program made (glibc's newlocale loses its search path when
+ * it fails under LOCPATH: LeakSanitizer saw it, so it is asked only when the name cannot
+ * tell). UTF-8 and the C locale's ASCII are not (a terminal of the C locale is UTF-8 in
+ * practice: a container's shell without LANG). */
 static inline int term_locale_8bit(void) {
-    locale_t l = newlocale(LC_CTYPE_MASK, "", (locale_t)0);
-    if (l) {
-        const char *cs = nl_langinfo_l(CODESET, l);
-        int eight = cs && *cs && strcmp(cs, "UTF-8") != 0 && strcmp(cs, "ANSI_X3.4-1968") != 0;
-        freelocale(l);
-        return eight;
-    }
     const char *name = NULL;
     static const char *const vars[] = {"LC_ALL", "LC_CTYPE", "LANG"};
     for (size_t i = 0; i < 3 && (!name || !*name); i++)
         name = getenv(vars[i]);
     const char *dot = name ? strchr(name, '.') : NULL;
-    if (!dot || !dot[1] || dot[1] == '@')
-        return 0; /* no codeset named: cannot tell */
-    size_t n = strcspn(dot + 1, "@");
-    return !((n == 5 && strncasecmp(dot + 1, "utf-8", 5) == 0) ||
-             (n == 4 && strncasecmp(dot + 1, "utf8", 4) == 0));
+    if (dot && dot[1] && dot[1] != '@') {
+        size_t n = strcspn(dot + 1, "@");
+        return !((n == 5 && strncasecmp(dot + 1, "utf-8", 5) == 0) ||
+                 (n == 4 && strncasecmp(dot + 1, "utf8", 4) == 0));
+    }
+    locale_t l = newlocale(LC_CTYPE_MASK, "", (locale_t)0);
+    if (!l)
+        return 0; /* no codeset named, none installed: cannot tell */
+    const char *cs = nl_langinfo_l(CODESET, l);
+    int eight = cs && *cs && strcmp(cs, "UTF-8") != 0 && strcmp(cs, "ANSI_X3.4-1968") != 0;
+    freelocale(l);
+    return eight;
 }
 
 #endif
