@@ -385,17 +385,6 @@ static void test_politeness(void **state) {
  * each stayed (+2.7 MB here; 100,000 addresses in `cafe titles`: +17 MB and 3.6x the CPU a
  * URL, in ever longer hash chains). 127.a.b.c all reach the fixture bound to 0.0.0.0 in the
  * test's network namespace. */
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_UNDER_ASAN 1
-#endif
-#endif
-#ifndef TEST_UNDER_ASAN
-#define TEST_UNDER_ASAN 0
-#endif
-
 typedef struct literals {
     int port;
     size_t next, end, ok;
@@ -452,9 +441,7 @@ static int literals_main(void *arg, void **value) {
 
 static void test_ip_literals_leave_curls_cache(void **state) {
     (void)state;
-    /* Their allocators are not glibc's, and mallinfo2 does not see them: the plain run
-     * covers it. */
-    if (test_under_valgrind() || TEST_UNDER_ASAN)
+    if (!test_heap_measured()) /* the plain run covers it */
         skip();
     fixture_proc_t f;
     const char *args[] = {"--sites", "1", "--size", "2000", "--bind", "0.0.0.0", NULL};

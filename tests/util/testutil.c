@@ -98,6 +98,17 @@ int test_under_valgrind(void) {
     return v && *v == '1';
 }
 
+int test_heap_measured(void) {
+#if defined(__SANITIZE_ADDRESS__)
+    return 0;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    return 0;
+#endif
+#endif
+    return !test_under_valgrind();
+}
+
 int test_utf8_valid(const char *s, size_t n) {
     return !memchr(s, 0, n) && cafe_utf8_valid(s, n);
 }

@@ -55,6 +55,11 @@ uint64_t test_now_ms(void);
  * their load down there, never their assertions. */
 int test_under_valgrind(void);
 
+/* Nonzero when mallinfo2() sees the heap the code under test allocates from: not under
+ * valgrind or AddressSanitizer, whose allocators are not glibc's (mallinfo2 then reads a
+ * heap nobody uses, and a bound on it would hold whatever the code did: skip instead). */
+int test_heap_measured(void);
+
 /* Nonzero when s[0..n) is valid UTF-8 (cafe_utf8_valid, the library's one rule) and holds
  * no NUL. */
 int test_utf8_valid(const char *s, size_t n);
