@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <malloc.h>
+#include <stdint.h>
 #include <sys/resource.h>
 
 static int group_setup(void **state) {
@@ -381,7 +382,8 @@ static void test_politeness(void **state) {
 
 /* curl caches each IP literal it is given, per address and port. A list of addresses (scan
  * results) must not keep them all: over 12,000 more addresses, swept a second later, the heap
- * stays where it was (connections, the host table's idle entries: ~0.3 MB either way). Before,
+ * stays within 1.5 MB of where it was (what is in flight moved single readings by ~0.3 MB
+ * alone, by 1.4 MB under a loaded CI's suite: the least of three is taken). Before,
  * each stayed (+2.7 MB here; 100,000 addresses in `cafe titles`: +17 MB and 3.6x the CPU a
  * URL, in ever longer hash chains). 127.a.b.c all reach the fixture bound to 0.0.0.0 in the
  * test's network namespace. */
@@ -420,6 +422,20 @@ typedef struct literals_run {
     size_t warm, after, ok; /* heap in use */
 } literals_run_t;
 
+/* The heap after sweeps, the least of three: a second, one more address (its transfer sweeps),
+ * a reading. What is in flight at a reading (a connection closing, a transfer pooled) comes
+ * and goes; what the cache keeps stays in all three. */
+static size_t swept_heap(literals_t *l) {
+    size_t least = SIZE_MAX;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(cafe_task_sleep(1100), 0);
+        literals_fetch(l, l->next + 1);
+        size_t now = mallinfo2().uordblks;
+        least = now < least ? now : least;
+    }
+    return least;
+}
+
 static int literals_main(void *arg, void **value) {
     literals_run_t *run = arg;
     literals_t l = {.port = run->port};
@@ -428,13 +444,9 @@ static int literals_main(void *arg, void **value) {
     cafe_http_limits_t lim = {.max_transfers = 4, .max_connections = 4, .close_one_off = 1};
     assert_int_equal(cafe_http_limits_set(NULL, &lim), 0);
     literals_fetch(&l, 1500); /* fills the host table (1,024 idle entries) */
-    assert_int_equal(cafe_task_sleep(1100), 0);
-    literals_fetch(&l, 1501); /* the first transfer a second later sweeps */
-    run->warm = mallinfo2().uordblks;
-    literals_fetch(&l, 13501);
-    assert_int_equal(cafe_task_sleep(1100), 0);
-    literals_fetch(&l, 13502);
-    run->after = mallinfo2().uordblks;
+    run->warm = swept_heap(&l);
+    literals_fetch(&l, l.next + 12000);
+    run->after = swept_heap(&l);
     run->ok = l.ok;
     return 0;
 }
@@ -449,8 +461,8 @@ static void test_ip_literals_leave_curls_cache(void **state) {
     literals_run_t run = {.port = f.ports[0]};
     assert_int_equal(test_run(literals_main, &run), 0);
     assert_int_equal(fixture_stop(&f), 0);
-    assert_int_equal(run.ok, 13502);
-    if (run.after > run.warm + 1024 * 1024)
+    assert_int_equal(run.ok, 1500 + 3 + 12000 + 3);
+    if (run.after > run.warm + 1536 * 1024)
         fail_msg("heap grew %zu bytes over 12,000 addresses", run.after - run.warm);
 }
 
