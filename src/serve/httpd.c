@@ -35,6 +35,7 @@ struct srv_conn {
     int fd;
     uint64_t deadline; /* loop ms; 0 = none (an answer is being sent or awaited) */
     uv_poll_t *watch;  /* made at the first suspension; closed with the connection */
+    srv_peer_t *peer;  /* its peer's count of connections (NULL: uncounted) */
     srv_req_t *susp;   /* the request suspended now, which watch is watching for */
     /* Its first request: its target was read (the URI callback), the handler saw it; a
      * request of it ended (then these no longer say anything of the next one). */
@@ -193,12 +194,16 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **ctx,
         c->fd = i ? i->connect_fd : -1;
         c->conn = conn;
         c->deadline = srv_now(s) + s->o.header_timeout_ms;
+        i = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        c->peer = i ? srv_peer_add(s, i->client_addr) : NULL;
         dlist_push(&s->conns, &c->link);
         *ctx = c;
     } else if (c) {
         if (c->fd >= 0 && !s->closing)
             answer_unread(s, c);
         dlist_unlink(&s->conns, &c->link);
+        if (c->peer)
+            srv_peer_del(s, c->peer);
         if (c->watch) /* before libmicrohttpd closes the descriptor: it is still open */
             uv_close((uv_handle_t *)c->watch, free_handle);
         free(c);
@@ -352,6 +357,18 @@ void srv_resume(srv_req_t *r) {
 
 /* ---- the daemon ---- */
 
+/* libmicrohttpd asks before it makes a connection of an accepted socket: one past the
+ * peer's --max-client-connections is closed at once, as one past --max-connections is, so
+ * that one address cannot take every connection and shut every other client out. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen) {
+    srv_t *s = cls;
+    (void)addrlen;
+    if (srv_peer_admitted(s, addr))
+        return MHD_YES;
+    s->m.conns_refused++;
+    return MHD_NO;
+}
+
 static int init_timer(srv_t *s, uv_timer_t *t) {
     if (uv_timer_init(s->uv, t) != 0)
         return -1;
@@ -363,8 +380,8 @@ static int init_timer(srv_t *s, uv_timer_t *t) {
 int srv_httpd_start(srv_t *s) {
     unsigned timeout_s = (unsigned)((s->o.header_timeout_ms + 999) / 1000);
     s->d = MHD_start_daemon(
-        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO, 0, NULL, NULL, srv_on_request, s,
-        MHD_OPTION_LISTEN_SOCKET, s->listen_fd, MHD_OPTION_CONNECTION_LIMIT,
+        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO, 0, on_accept, s, srv_on_request,
+        s, MHD_OPTION_LISTEN_SOCKET, s->listen_fd, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)s->o.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SRV_CONN_MEMORY, MHD_OPTION_NOTIFY_CONNECTION,
         on_connection, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_URI_LOG_CALLBACK,

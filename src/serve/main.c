@@ -86,7 +86,7 @@ static int set_limits(srv_t *s) {
     cafe_group_init(&s->tasks, 0);
     cafe_group_init(&s->run_ends, 0);
     cafe_sem_init(&s->job_fetches, srv_job_fetches(f->concurrency));
-    return srv_cache_init(&s->cache);
+    return (rc = srv_cache_init(&s->cache)) != 0 ? rc : srv_peers_init(s);
 }
 
 /* Waits (bounded) until the answers in progress have been sent. */
@@ -146,6 +146,7 @@ static int serve_task(void *arg, void **value) {
     if (rc != 0 || srv_httpd_start(s) != 0) {
         fprintf(stderr, "cafe serve: cannot start the HTTP server\n");
         srv_httpd_stop(s);
+        srv_peers_free(s);
         return rc ? rc : CAFE_EIO;
     }
     cafe_event_t stop;
@@ -164,6 +165,7 @@ static int serve_task(void *arg, void **value) {
     cafe_event_destroy(&stop);
     srv_jobs_free(s);
     srv_cache_free(&s->cache);
+    srv_peers_free(s);               /* every connection is closed */
     cli_fetch_pool_free(&s->titles); /* no fetch is left: every task has ended */
     return 0;
 }

@@ -89,6 +89,9 @@ static void write_all(FILE *f, const srv_t *s) {
           "--max-connections).",
           s->title_tasks);
     gauge(f, "cafe_serve_connections", "Client connections open.", s->conns.len);
+    counter(f, "cafe_serve_connections_refused_total",
+            "Connections closed at accept: their address held --max-client-connections.",
+            m->conns_refused);
     gauge(f, "cafe_serve_job_list_bytes", "Memory of the job lists being received.", s->body_bytes);
     gauge(f, "cafe_serve_uptime_seconds", "Seconds since start.",
           (srv_now(s) - s->started_ms) / 1000);

@@ -141,6 +141,15 @@ static const cli_opt_t rows[] = {
      NULL},
     {CLI_OPT_SIZE, "max-connections", 0, "N", F(max_connections), 1, 1e6, 0, "1024", NULL, NULL,
      "client connections at once", NULL},
+    {CLI_OPT_SIZE, "max-client-connections", 0, "N", F(max_client_connections), 1, 1e6, 0, NULL,
+     "a quarter of --max-connections", NULL,
+     "connections one client address may hold at once (an\nIPv6 one by its /64), so that "
+     "none takes them all",
+     "Connections one peer address may hold open at once (an IPv6 one by its /64; default: a\n"
+     "quarter of --max-connections, at least 1, and with --client-header all of them, as\n"
+     "every request comes from the proxy). One more is closed as soon as it is accepted,\n"
+     "as one past --max-connections is, so that one address opening connection after\n"
+     "connection cannot take every one and shut every other client out."},
     {CLI_OPT_SECONDS, "header-timeout", 0, "S", F(header_timeout_ms), 0.001, 1e6, 0, "10", NULL,
      NULL, "a request's head must arrive within S seconds", NULL},
     {CLI_OPT_SECONDS, "request-timeout", 0, "S", F(request_timeout_ms), 0.001, 1e6, 0, "30", NULL,
@@ -239,6 +248,10 @@ int srv_opts_parse(srv_opts_t *o, int argc, char **argv) {
         o->max_client_jobs = o->max_jobs > 1 ? o->max_jobs - 1 : 1;
     if (o->max_client_lookups == 0) /* the default: half of the transfers stay for others */
         o->max_client_lookups = o->fetch.concurrency > 1 ? o->fetch.concurrency / 2 : 1;
+    if (o->max_client_connections == 0) /* the default: three quarters stay for others */
+        o->max_client_connections = o->client_header         ? o->max_connections
+                                    : o->max_connections > 4 ? o->max_connections / 4
+                                                             : 1;
     if (!o->data_dir && o->db && jobs_beside_db(o) != 0)
         return 2;
     cli_ca_env_read("serve", &o->fetch);

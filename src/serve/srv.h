@@ -24,9 +24,10 @@ typedef struct srv_opts {
     uint64_t cache_ttl_ms;
     size_t cache_bytes;
     size_t max_job_urls, max_body, max_jobs, max_connections, jobs_kept;
-    size_t max_client_jobs;    /* of max_jobs, those one client may hold (srv_client_of) */
-    size_t max_client_lookups; /* title lookups fetching at once for one client */
-    const char *client_header; /* a proxy's header naming the client (X-Real-IP); NULL: none */
+    size_t max_client_jobs;        /* of max_jobs, those one client may hold (srv_client_of) */
+    size_t max_client_lookups;     /* title lookups fetching at once for one client */
+    size_t max_client_connections; /* connections open at once from one peer (peers.c) */
+    const char *client_header;     /* a proxy's header naming the client (X-Real-IP); NULL: none */
     uint64_t header_timeout_ms, request_timeout_ms, shutdown_grace_ms;
     uint64_t sse_ping_ms; /* an idle SSE results stream's comment period; 0 = none */
     const char *data_dir; /* job spools; NULL = an unlinked file in $TMPDIR */
@@ -56,6 +57,7 @@ typedef struct srv_metrics {
     uint64_t lat_le[SRV_LAT_BUCKETS]; /* fetch latency: count at or under each bound */
     uint64_t lat_count, lat_sum_ms;
     uint64_t jobs_created, jobs_finished, jobs_cancelled, job_urls_done, refused;
+    uint64_t conns_refused; /* at accept, for --max-client-connections */
 } srv_metrics_t;
 
 typedef struct srv_entry srv_entry_t;
@@ -67,6 +69,7 @@ typedef struct srv_cache {
 } srv_cache_t;
 
 typedef struct srv_conn srv_conn_t;
+typedef struct srv_peer srv_peer_t;
 typedef struct srv_job srv_job_t;
 typedef struct srv_req srv_req_t;
 
@@ -80,10 +83,12 @@ typedef struct srv {
     char origin[96]; /* http://HOST:PORT */
     uv_poll_t poll;
     uv_timer_t timer, kick, sweep, ping;
-    int handles;   /* libuv handles open; freed when they are all closed */
-    dlist_t conns; /* the open client connections, conns.len of them */
-    int closed;    /* a connection closed in the MHD_run under way (httpd.c) */
-    int closing;   /* MHD_stop_daemon is closing every connection */
+    int handles;        /* libuv handles open; freed when they are all closed */
+    dlist_t conns;      /* the open client connections, conns.len of them */
+    srv_peer_t **peers; /* their peers' addresses, each with its count (peers.c) */
+    size_t npeers_buckets;
+    int closed;  /* a connection closed in the MHD_run under way (httpd.c) */
+    int closing; /* MHD_stop_daemon is closing every connection */
     srv_cache_t cache;
     srv_job_t *jobs; /* newest first */
     uint64_t next_job_id;
@@ -246,6 +251,16 @@ void srv_results_ping(srv_t *s);
  * the proxy's own), else the peer's; an IPv6 address by its /64. */
 #define SRV_CLIENT_MAX 64
 void srv_client_of(const srv_t *s, struct MHD_Connection *conn, char *out, size_t size);
+
+/* peers.c: connections by peer address (an IPv6 one by its /64), for
+ * --max-client-connections. srv_peers_init after the cache's (its key): 0 or CAFE_ENOMEM. */
+int srv_peers_init(srv_t *s);
+void srv_peers_free(srv_t *s);
+/* Whether a new connection from sa is under the limit (libmicrohttpd's accept policy). */
+int srv_peer_admitted(srv_t *s, const struct sockaddr *sa);
+/* Counts a connection of sa's (NULL without memory: then uncounted); srv_peer_del uncounts. */
+srv_peer_t *srv_peer_add(srv_t *s, const struct sockaddr *sa);
+void srv_peer_del(srv_t *s, srv_peer_t *p);
 
 /* origin.c: NULL when an API request may go on; why not when a browser sent it for a page
  * of another origin, or, without a token, under a name that is not loopback (DNS rebinding). */

@@ -603,11 +603,48 @@ def open_idle(srv):
     return socks
 
 
+def test_one_address_cannot_hold_every_connection():
+    # 127.0.0.2 opened all of --max-connections and held them: the service accepted nobody
+    # else (127.0.0.1 here) until their header timeout, and the client could open them again
+    # (no header timeout cuts them: only the limit may)
+    srv = Serve("-q", "--max-connections", "8", "--header-timeout", "3600")  # 2 each
+    socks = []
+    try:
+        for _ in range(8):
+            socks.append(socket.create_connection((srv.host, srv.port), timeout=120,
+                                                  source_address=("127.0.0.2", 0)))
+        # the six past the default are closed as soon as they are accepted, the two held
+        for s in socks[2:]:
+            assert closed_within(s, PATIENCE), "a connection past the peer's limit was held"
+        assert healthy(srv), "127.0.0.1 not served while 127.0.0.2 holds its share"
+        # its own request's connection too, once the earlier ones are closed
+        held = settle(lambda: srv.metric("cafe_serve_connections"), lambda n: n == 3)
+        assert held == 3, held
+        assert srv.metric("cafe_serve_connections_refused_total") == 6
+    finally:
+        for s in socks:
+            s.close()
+        srv.stop()
+    srv = Serve("-q", "--max-connections", "8", "--max-client-connections", "8")
+    socks = []
+    try:
+        for _ in range(6):  # room left for the metrics' own
+            socks.append(socket.create_connection((srv.host, srv.port), timeout=120,
+                                                  source_address=("127.0.0.2", 0)))
+        held = settle(lambda: srv.metric("cafe_serve_connections"), lambda n: n >= 7)
+        assert held >= 7, held
+    finally:
+        for s in socks:
+            s.close()
+        srv.stop()
+
+
 def test_ten_thousand_idle_connections_are_held():
     raise_nofile(IDLE + 500)
     # No header timeout can fire while they are opened, however long that takes: the check
     # is that the service holds 10,000 at once, never how fast it accepts them.
-    srv = Serve("-q", "--max-connections", str(IDLE + 100), "--header-timeout", "3600")
+    srv = Serve("-q", "--max-connections", str(IDLE + 100), "--max-client-connections",
+                str(IDLE + 100), "--header-timeout", "3600")
     socks = []
     try:
         base = srv.rss_kb()
@@ -639,7 +676,8 @@ def test_ten_thousand_idle_connections_are_cut_by_the_header_timeout():
     raise_nofile(IDLE + 500)
     # a short timeout: some are cut while the others are still being opened, which is fine,
     # as the check is only that every one of them is closed by the service in the end
-    srv = Serve("-q", "--max-connections", str(IDLE + 100), "--header-timeout", "1")
+    srv = Serve("-q", "--max-connections", str(IDLE + 100), "--max-client-connections",
+                str(IDLE + 100), "--header-timeout", "1")
     socks = []
     try:
         socks = open_idle(srv)
@@ -741,7 +779,8 @@ def test_title_lookups_whose_clients_left_are_bounded():
     # a lookup that needs a fetch is 503 with Retry-After, a cached title still answered.
     gate, quick = Gate(), Gate()
     quick.open()
-    srv = Serve("-q", "--allow-private", "--timeout", "3600", "--max-connections", "20")
+    srv = Serve("-q", "--allow-private", "--timeout", "3600", "--max-connections", "20",
+                "--max-client-connections", "20")  # every lookup is 127.0.0.1's
     try:
         cached = urllib.parse.quote(quick.url("/cached"), safe="")
         assert srv.request("GET", f"/v1/title?url={cached}")[0] == 200
