@@ -291,6 +291,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
      * the handler again (router.c's srv_title_gone): its wait ends here too. */
     if (r && r->route == SRV_R_TITLE)
         srv_title_gone(r);
+    if (r && r->route == SRV_R_READYZ)
+        srv_ready_detach(r);
     if (r) {
         r->done = 1;
         srv_results_detach(r);

@@ -10,8 +10,8 @@
 static const uint64_t lat_bounds[SRV_LAT_BUCKETS] = {5,   10,   25,   50,   100,  250,
                                                      500, 1000, 2500, 5000, 10000};
 
-static const char *const route_names[SRV_ROUTES] = {"notfound", "page", "healthz", "metrics",
-                                                    "title",    "jobs", "job",     "results"};
+static const char *const route_names[SRV_ROUTES] = {
+    "notfound", "page", "healthz", "readyz", "metrics", "title", "jobs", "job", "results"};
 
 void srv_metrics_fetch(srv_t *s, const record_t *rec) {
     srv_metrics_t *m = &s->m;

@@ -33,6 +33,8 @@ static int route_of(const char *url) {
         return SRV_R_PAGE;
     if (strcmp(url, "/healthz") == 0)
         return SRV_R_HEALTHZ;
+    if (strcmp(url, "/readyz") == 0)
+        return SRV_R_READYZ;
     if (strcmp(url, "/metrics") == 0)
         return SRV_R_METRICS;
     if (strcmp(url, "/v1/title") == 0)
@@ -319,7 +321,7 @@ static int refuse_early(srv_req_t *r, const char *path, const char *method, cons
             MHD_add_response_header(r->resp, "Allow", allow);
         return 1;
     }
-    int api = r->route != SRV_R_PAGE && r->route != SRV_R_HEALTHZ;
+    int api = r->route != SRV_R_PAGE && r->route != SRV_R_HEALTHZ && r->route != SRV_R_READYZ;
     const char *foreign = api ? srv_request_foreign(s, r->conn) : NULL;
     if (foreign)
         return srv_reply_error(r, 403, foreign), 1;
@@ -337,7 +339,8 @@ static int refuse_early(srv_req_t *r, const char *path, const char *method, cons
         return srv_reply_error(r, 413, "request body too large"), 1;
     /* A job's status and its DELETE still go while jobs get --shutdown-grace to finish: a
      * cancel refused then was lost, and the restart resumed the job. */
-    if (s->stopping && r->route != SRV_R_HEALTHZ && r->route != SRV_R_JOB)
+    if (s->stopping && r->route != SRV_R_HEALTHZ && r->route != SRV_R_READYZ &&
+        r->route != SRV_R_JOB)
         return srv_reply_stopping(r, "shutting down"), 1;
     if (r->route == SRV_R_JOBS && multipart(r->conn)) {
         srv_reply_error(r, 415,
@@ -461,6 +464,9 @@ static void dispatch(srv_req_t *r, const char *url, const char *method) {
         break;
     case SRV_R_HEALTHZ:
         healthz(r);
+        break;
+    case SRV_R_READYZ:
+        srv_ready_reply(r);
         break;
     case SRV_R_METRICS:
         srv_metrics_reply(r);

@@ -41,6 +41,7 @@ enum {
     SRV_R_NOTFOUND,
     SRV_R_PAGE,
     SRV_R_HEALTHZ,
+    SRV_R_READYZ,
     SRV_R_METRICS,
     SRV_R_TITLE,
     SRV_R_JOBS,
@@ -113,6 +114,12 @@ typedef struct srv {
     uint64_t stop_until_ms; /* stopping: the end of --shutdown-grace (srv_now's clock) */
     uint64_t started_ms;
     struct MHD_Response *healthz; /* prepared once: the cheapest answer */
+    /* /readyz's probe of --db (ready.c): under way, its last result and when, and the
+     * requests waiting for the probe under way (on their wait link) */
+    int ready_probing, ready_rc;
+    uint64_t ready_ms;
+    char ready_why[256];
+    dlist_t ready_waiting;
     srv_metrics_t m;
 } srv_t;
 
@@ -265,6 +272,11 @@ void srv_peer_del(srv_t *s, srv_peer_t *p);
 /* origin.c: NULL when an API request may go on; why not when a browser sent it for a page
  * of another origin, or, without a token, under a name that is not loopback (DNS rebinding). */
 const char *srv_request_foreign(const srv_t *s, struct MHD_Connection *conn);
+
+/* ready.c: GET /readyz (with --db, answered once a probe of the database has ended), and
+ * the end of a request waiting for that probe. */
+void srv_ready_reply(srv_req_t *r);
+void srv_ready_detach(srv_req_t *r);
 
 /* metrics.c, page.c */
 void srv_metrics_fetch(srv_t *s, const record_t *rec);

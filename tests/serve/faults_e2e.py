@@ -18,7 +18,8 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from servelib import PATIENCE, Gate, Serve, post_job, small_files, wait_job  # noqa: E402
+from servelib import (PATIENCE, Gate, Serve, post_job, settle, small_files,  # noqa: E402
+                      wait_job)
 from harness import Skip, run_tests  # noqa: E402
 from pageserver import PageServer  # noqa: E402
 
@@ -65,18 +66,6 @@ def closed_within(s, seconds):
             except (ConnectionResetError, BrokenPipeError):
                 return True
     return False
-
-
-def settle(probe, done):
-    """Calls probe() until done(its value) holds, or PATIENCE has passed; returns the last
-    value, for the caller to assert on. (A fresh probe may see more than it should: the
-    service may not yet have closed the connection of the one before.)"""
-    end = time.monotonic() + PATIENCE
-    while True:
-        v = probe()
-        if done(v) or time.monotonic() >= end:
-            return v
-        time.sleep(0.05)
 
 
 def healthy(srv):

@@ -17,7 +17,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 from servelib import (PATIENCE, Gate, ProxyNginx, Serve, post_from, post_job,  # noqa: E402
-                      refused_at_start, wait_job)
+                      refused_at_start, settle, wait_job)
 from harness import Fixture, run_tests  # noqa: E402
 
 SITES = 10
@@ -840,10 +840,11 @@ def test_the_503s_of_a_stopping_service_say_when_to_come_back():
         body = r.read()
         assert r.status == 503 and b"shutting down" in body, (r.status, body)
         retry_after({k.lower(): v for k, v in r.getheaders()}, PATIENCE)
-        h2.request("GET", "/healthz")
-        r = h2.getresponse()
-        assert r.status == 503 and json.loads(r.read()) == {"status": "stopping"}
-        retry_after({k.lower(): v for k, v in r.getheaders()}, PATIENCE)
+        for path in ("/healthz", "/readyz"):  # out of the balancer's set while it drains
+            h2.request("GET", path)
+            r = h2.getresponse()
+            assert r.status == 503 and json.loads(r.read()) == {"status": "stopping"}, path
+            retry_after({k.lower(): v for k, v in r.getheaders()}, PATIENCE)
         gate.open()
         own.proc.wait(PATIENCE)
         assert own.proc.returncode == 0, (own.proc.returncode, own.proc.stderr.read())
@@ -1167,6 +1168,36 @@ def test_job_records_go_to_sqlite_with_db():
         db.close()
     finally:
         s.stop()
+
+
+def test_readyz_says_whether_the_database_answers():
+    # /healthz (liveness) said ok while the database was gone and every job posted was
+    # cancelled with its error: a readiness probe took no traffic away. /readyz checks it.
+    import tempfile
+    d = tempfile.mkdtemp(prefix="cafe-serve-ready-")
+    path = os.path.join(d, "titles.sqlite")
+    s = Serve("-q", "--db", f"sqlite:{path}")
+    try:
+        status, h, st = s.json("GET", "/readyz")
+        assert status == 200 and st == {"status": "ready"}, (status, st)
+        assert h["cache-control"] == "no-store", h
+        os.rename(path, path + ".away")
+        with open(path + ".tmp", "wb") as f:
+            f.write(b"not a database " * 512)
+        os.rename(path + ".tmp", path)  # another program's file where the database was
+        status, h, st = settle(lambda: s.json("GET", "/readyz"), lambda v: v[0] != 200)
+        assert status == 503 and st == {"status": "not ready", "db": "unavailable"}, st
+        assert h["retry-after"] == "5", h
+        assert s.json("GET", "/healthz")[0] == 200  # alive all the same
+        os.rename(path + ".away", path)
+        status, _, st = settle(lambda: s.json("GET", "/readyz"), lambda v: v[0] == 200)
+        assert status == 200, (status, st)
+    finally:
+        _, _, err = s.stop()
+    assert b"readyz: --db:" in err and b"answers again" in err, err
+    # without a database it is ready while it serves
+    status, _, st = srv.json("GET", "/readyz")
+    assert status == 200 and st == {"status": "ready"}, (status, st)
 
 
 def test_a_database_jobs_cannot_write_is_refused_at_start_as_titles_refuses_it():

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
@@ -197,9 +198,20 @@ def post_from(s, source, urls, headers=None):
         c.close()
 
 
+def settle(probe, done):
+    """Calls probe() until done(its value) holds, or PATIENCE has passed; returns the last
+    value, for the caller to assert on. (A fresh probe may see more than it should: the
+    service may not yet have closed the connection of the one before.)"""
+    end = time.monotonic() + PATIENCE
+    while True:
+        v = probe()
+        if done(v) or time.monotonic() >= end:
+            return v
+        select.select([], [], [], 0.05)
+
+
 def wait_job(srv, job_id, states=("done", "cancelled"), timeout=PATIENCE):
     """Polls the job's status until it is in one of `states` (bounded)."""
-    import time
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         _, _, st = srv.json("GET", f"/v1/jobs/{job_id}")
