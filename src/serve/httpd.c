@@ -17,7 +17,7 @@
  * (or an error) marks the request gone and resumes it, and router.c and results.c then end
  * it, so that libmicrohttpd closes the connection at once.
  *
- * Requests libmicrohttpd cannot read: see answer_unread. */
+ * Requests libmicrohttpd cannot read: see answer_unread, and first_bytes. */
 #include "srv.h"
 #include "listen.h"
 
@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +44,7 @@ struct srv_conn {
     /* it ended so that nobody is to be answered (answer_unread): a timeout, the client's
      * leaving, the handler's choice (srv_conn_drop) */
     unsigned quiet : 1;
+    unsigned fresh : 1; /* in srv_t.fresh_ep: its first bytes are still to be looked at */
 };
 
 /* libmicrohttpd's memory per connection: it holds the request head (a longer head gets 431)
@@ -65,9 +67,13 @@ static void rearm(srv_t *s);
  * that closed one runs once more. */
 static void kick(srv_t *s);
 
+static void fresh_check(srv_t *s);
+
 static void run_mhd(srv_t *s) {
     if (!s->d)
         return;
+    if (s->fresh)
+        fresh_check(s); /* before libmicrohttpd reads what came */
     s->closed = 0;
     MHD_run(s->d);
     rearm(s);
@@ -136,27 +142,19 @@ static void http_date(char *out, size_t size) {
              months + 3 * t.tm_mon, t.tm_year + 1900, t.tm_hour, t.tm_min, t.tm_sec);
 }
 
-static void answer_unread(srv_t *s, srv_conn_t *c) {
+/* Writes the answer status (400 or 431; 0: none) to c's socket as it is, then reads and
+ * drops what the client sent and nobody read. */
+static void answer_now(srv_conn_t *c, unsigned status) {
     static const char head[] =
         "HTTP/1.1 %u %s\r\nDate: %s\r\nConnection: close\r\nContent-Type: application/json\r\n"
         "X-Content-Type-Options: nosniff\r\nContent-Length: %zu\r\n\r\n%s";
-    const char *body = NULL, *reason = NULL;
-    unsigned status = 0;
-    if (!c->exchanged && !c->quiet && c->deadline) {
-        uv_update_time(s->uv);
-        if (srv_now(s) + 50 < c->deadline) /* not the header timeout, nor the idle one */
-            status = c->seen ? 431 : 400;
-    }
-    if (status && !srv_sock_unanswered(c->fd))
-        status = 0;
-    if (status == 400) {
-        reason = "Bad Request";
-        body = "{\"error\":\"a request line that is no HTTP request line\"}\n";
-    } else if (status == 431) {
+    const char *body = "{\"error\":\"a request line that is no HTTP request line\"}\n";
+    const char *reason = "Bad Request";
+    if (status == 431) {
         reason = "Request Header Fields Too Large";
         body = "{\"error\":\"the request head is too large\"}\n";
     }
-    if (body) {
+    if (status) {
         char msg[360], date[40];
         http_date(date, sizeof date);
         int n = snprintf(msg, sizeof msg, head, status, reason, date, strlen(body), body);
@@ -165,6 +163,79 @@ static void answer_unread(srv_t *s, srv_conn_t *c) {
     char sink[16384];
     for (int k = 0; k < 64 && recv(c->fd, sink, sizeof sink, MSG_DONTWAIT) > 0; k++)
         ; /* bounded: 1 MiB, as much as a client that already sent it may have in flight */
+}
+
+static void answer_unread(srv_t *s, srv_conn_t *c) {
+    unsigned status = 0;
+    if (!c->exchanged && !c->quiet && c->deadline) {
+        uv_update_time(s->uv);
+        if (srv_now(s) + 50 < c->deadline) /* not the header timeout, nor the idle one */
+            status = c->seen ? 431 : 400;
+    }
+    answer_now(c, status && srv_sock_unanswered(c->fd) ? status : 0);
+}
+
+/* A request line starts with a method, a token (RFC 9110, 5.6.2), after empty lines a
+ * server may skip (RFC 9112, 2.2). libmicrohttpd takes a line from its first NUL on for
+ * nothing and skips it as empty, so that "\0\1\2\r\n\r\n" was held, unanswered, until
+ * --header-timeout; and a TLS handshake sent to the plain port (https:// to an http service)
+ * has no line end at all: held too, its client waiting the timeout for nothing. nginx
+ * answers both 400 at once. So the first bytes of each connection are looked at before
+ * libmicrohttpd reads them: when they came with the connection, as it is accepted; else once
+ * they come (fresh_check). Only a connection's first request: later ones would cost every
+ * request system calls, and answer_unread answers the rest. */
+static int tchar(unsigned char ch) {
+    return (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') ||
+           (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+/* 1 when c's first bytes are in (judged, and answered when they are no HTTP), 0 when none
+ * have come yet. */
+static int first_bytes(srv_t *s, srv_conn_t *c) {
+    unsigned char b[64];
+    ssize_t n = recv(c->fd, b, sizeof b, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return 0;
+    ssize_t i = 0;
+    while (i < n && (b[i] == '\r' || b[i] == '\n'))
+        i++;
+    if (i < n && !tchar(b[i])) {
+        answer_now(c, 400);
+        c->quiet = 1;               /* answered: answer_unread says nothing more */
+        shutdown(c->fd, SHUT_RDWR); /* libmicrohttpd reads the end and closes it */
+        kick(s);
+    }
+    return 1;
+}
+
+/* The connections whose first bytes had not come when they were accepted: those they came
+ * to since are judged, before libmicrohttpd reads them. */
+static void fresh_check(srv_t *s) {
+    struct epoll_event ev[64];
+    int n;
+    do {
+        n = epoll_wait(s->fresh_ep, ev, 64, 0);
+        for (int i = 0; i < n; i++) {
+            srv_conn_t *c = ev[i].data.ptr; /* open: they close only inside MHD_run */
+            if (first_bytes(s, c)) {
+                c->fresh = 0; /* EPOLLONESHOT: no longer watched; closing drops it */
+                s->fresh--;
+            } else {
+                ev[i].events = EPOLLIN | EPOLLONESHOT;
+                (void)epoll_ctl(s->fresh_ep, EPOLL_CTL_MOD, c->fd, &ev[i]);
+            }
+        }
+    } while (n == 64);
+}
+
+static void fresh_watch(srv_t *s, srv_conn_t *c) {
+    if (c->fd < 0 || first_bytes(s, c))
+        return;
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT, .data.ptr = c};
+    if (epoll_ctl(s->fresh_ep, EPOLL_CTL_ADD, c->fd, &ev) == 0) {
+        c->fresh = 1;
+        s->fresh++;
+    } /* else unwatched: libmicrohttpd and answer_unread, as before */
 }
 
 void srv_conn_target_seen(struct MHD_Connection *conn) {
@@ -198,12 +269,17 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **ctx,
         c->peer = i ? srv_peer_add(s, i->client_addr) : NULL;
         dlist_push(&s->conns, &c->link);
         *ctx = c;
+        fresh_watch(s, c);
     } else if (c) {
         if (c->fd >= 0 && !s->closing)
             answer_unread(s, c);
         dlist_unlink(&s->conns, &c->link);
         if (c->peer)
             srv_peer_del(s, c->peer);
+        if (c->fresh) { /* out of fresh_ep while its descriptor is still open */
+            (void)epoll_ctl(s->fresh_ep, EPOLL_CTL_DEL, c->fd, NULL);
+            s->fresh--;
+        }
         if (c->watch) /* before libmicrohttpd closes the descriptor: it is still open */
             uv_close((uv_handle_t *)c->watch, free_handle);
         free(c);
@@ -381,6 +457,9 @@ static int init_timer(srv_t *s, uv_timer_t *t) {
 
 int srv_httpd_start(srv_t *s) {
     unsigned timeout_s = (unsigned)((s->o.header_timeout_ms + 999) / 1000);
+    s->fresh_ep = epoll_create1(EPOLL_CLOEXEC); /* valid while s->d is there */
+    if (s->fresh_ep < 0)
+        return -1;
     s->d = MHD_start_daemon(
         MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO, 0, on_accept, s, srv_on_request,
         s, MHD_OPTION_LISTEN_SOCKET, s->listen_fd, MHD_OPTION_CONNECTION_LIMIT,
@@ -388,8 +467,10 @@ int srv_httpd_start(srv_t *s) {
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SRV_CONN_MEMORY, MHD_OPTION_NOTIFY_CONNECTION,
         on_connection, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_URI_LOG_CALLBACK,
         srv_on_uri, s, MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, MHD_OPTION_END);
-    if (!s->d)
+    if (!s->d) {
+        close(s->fresh_ep);
         return -1;
+    }
     s->listen_fd = -1; /* libmicrohttpd's now: it closes it, or hands it back on quiesce */
     const union MHD_DaemonInfo *i = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_EPOLL_FD);
     if (!i || uv_poll_init(s->uv, &s->poll, i->epoll_fd) != 0)
@@ -428,6 +509,7 @@ void srv_httpd_stop(srv_t *s) {
     s->closing = 1; /* the connections it closes now are no client's doing: not answered */
     MHD_stop_daemon(s->d);
     s->d = NULL;
+    close(s->fresh_ep); /* after the connections it watched */
     if (s->healthz)
         MHD_destroy_response(s->healthz);
     s->healthz = NULL;

@@ -90,6 +90,10 @@ typedef struct srv {
     size_t npeers_buckets;
     int closed;  /* a connection closed in the MHD_run under way (httpd.c) */
     int closing; /* MHD_stop_daemon is closing every connection */
+    /* Connections whose first bytes have not come yet, in an epoll set of their own: looked
+     * at before libmicrohttpd reads them (httpd.c, first_bytes) */
+    int fresh_ep;
+    size_t fresh;
     srv_cache_t cache;
     srv_job_t *jobs; /* newest first */
     uint64_t next_job_id;

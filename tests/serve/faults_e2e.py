@@ -305,6 +305,35 @@ def test_requests_libmicrohttpd_cannot_read_are_answered():
         srv.stop()
 
 
+def test_bytes_that_start_no_request_are_answered_at_once():
+    # libmicrohttpd skips a line from its first NUL on as empty, and waits for a line end a
+    # TLS handshake (https:// to this plain port) never sends: both were held unanswered
+    # until --header-timeout, the client waiting for nothing. nginx answers 400 at once.
+    # No header timeout here can close them: only an answer may.
+    srv = Serve("-q", "--header-timeout", "3600")
+    hello = bytes.fromhex("16030100c4010000c00303") + os.urandom(32)  # a ClientHello's start
+    try:
+        for raw in (b"\x00\x01\x02\xff\r\n\r\n", b"\x00GET /healthz HTTP/1.1\r\n",
+                    b"\r\n\x00\r\n", hello, b" GET /healthz HTTP/1.1\r\n\r\n"):
+            s = connect(srv)
+            try:
+                # accepted before a byte is sent, so that the bytes come to a connection the
+                # service holds (their own path), not with its accept
+                n = settle(lambda: srv.metric("cafe_serve_connections"), lambda n: n == 2)
+                assert n == 2, n
+                s.sendall(raw)
+                s.settimeout(PATIENCE)
+                reply = read_all(s)
+            finally:
+                s.close()
+            assert reply.startswith(b"HTTP/1.1 400 ") and reply.count(b"HTTP/1.1") == 1, \
+                (raw, reply)
+            assert b"Connection: close" in reply, reply
+        assert healthy(srv)
+    finally:
+        srv.stop()
+
+
 def test_a_request_whose_end_is_ambiguous_is_refused_and_its_connection_closed():
     # Each request below hides a second one (GET /metrics) where a proxy in front that read
     # its framing otherwise (the other Content-Length; Content-Length over chunked; a body up
