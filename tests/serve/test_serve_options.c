@@ -7,6 +7,7 @@
 #include "serve.h"
 #include "srv.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,12 +88,71 @@ static void test_listen_refuses_a_port_out_of_range(void **state) {
     assert_int_equal(close(l.fd), 0);
 }
 
+/* --max-client-connections' default: a quarter of --max-connections (at least 1), all of
+ * them behind a proxy (--client-header), whose address every connection has. */
+static void test_max_client_connections_default(void **state) {
+    (void)state;
+    srv_opts_t o;
+    char *plain[] = {"serve", "--max-connections", "1000", NULL};
+    assert_int_equal(srv_opts_parse(&o, 3, plain), 0);
+    assert_int_equal(o.max_client_connections, 250);
+    char *few[] = {"serve", "--max-connections", "3", NULL};
+    assert_int_equal(srv_opts_parse(&o, 3, few), 0);
+    assert_int_equal(o.max_client_connections, 1);
+    char *proxied[] = {"serve", "--client-header", "X-Real-IP", NULL};
+    assert_int_equal(srv_opts_parse(&o, 3, proxied), 0);
+    assert_int_equal(o.max_client_connections, 1024);
+}
+
+static struct sockaddr_in6 v6(const char *text) {
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6};
+    assert_int_equal(inet_pton(AF_INET6, text, &a.sin6_addr), 1);
+    return a;
+}
+
+/* A peer is its address, an IPv6 one by its /64 (a host given a /64 has every address in
+ * it), an IPv4 one mapped into IPv6 as that IPv4 address: the e2e tests reach only loopback,
+ * one IPv6 address. */
+static void test_peers_count_an_ipv6_address_by_its_64(void **state) {
+    (void)state;
+    srv_t *s = calloc(1, sizeof(*s));
+    assert_non_null(s);
+    s->o.max_connections = 8;
+    s->o.max_client_connections = 2;
+    assert_int_equal(srv_cache_init(&s->cache), 0);
+    assert_int_equal(srv_peers_init(s), 0);
+    struct sockaddr_in6 a = v6("2001:db8:1:2::1"), b = v6("2001:db8:1:2:ffff::9");
+    struct sockaddr_in6 other = v6("2001:db8:1:3::1"), mapped = v6("::ffff:192.0.2.7");
+    struct sockaddr_in v4 = {.sin_family = AF_INET};
+    assert_int_equal(inet_pton(AF_INET, "192.0.2.7", &v4.sin_addr), 1);
+    srv_peer_t *pa = srv_peer_add(s, (struct sockaddr *)&a);
+    assert_true(srv_peer_admitted(s, (struct sockaddr *)&b));
+    srv_peer_t *pb = srv_peer_add(s, (struct sockaddr *)&b);
+    assert_ptr_equal(pa, pb);
+    assert_false(srv_peer_admitted(s, (struct sockaddr *)&a)); /* the /64 holds its 2 */
+    assert_true(srv_peer_admitted(s, (struct sockaddr *)&other));
+    srv_peer_t *p4 = srv_peer_add(s, (struct sockaddr *)&v4);
+    srv_peer_t *pm = srv_peer_add(s, (struct sockaddr *)&mapped);
+    assert_ptr_equal(p4, pm);
+    assert_false(srv_peer_admitted(s, (struct sockaddr *)&v4));
+    srv_peer_del(s, pa);
+    assert_true(srv_peer_admitted(s, (struct sockaddr *)&b)); /* one went: room again */
+    srv_peer_del(s, pb);
+    srv_peer_del(s, p4);
+    srv_peer_del(s, pm);
+    srv_peers_free(s);
+    srv_cache_free(&s->cache);
+    free(s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_parse_and_names_unique),
         cmocka_unit_test(test_man_page_lists_the_table),
         cmocka_unit_test(test_man_page_has_no_markdown_quotes),
         cmocka_unit_test(test_listen_refuses_a_port_out_of_range),
+        cmocka_unit_test(test_max_client_connections_default),
+        cmocka_unit_test(test_peers_count_an_ipv6_address_by_its_64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
