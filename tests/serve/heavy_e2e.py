@@ -10,7 +10,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from servelib import PATIENCE, Gate, Serve, post_from, post_job, wait_job  # noqa: E402
+from servelib import PATIENCE, Gate, Serve, post_from, post_job, settle, wait_job  # noqa: E402
 from harness import CAFE, Fixture, run_tests  # noqa: E402
 
 fx = Fixture("--sites", "2", "--size", "2000")
@@ -702,11 +702,21 @@ def test_killed_during_a_job_then_the_database_alone_resumes_it():
     assert status == 202 and st["durable"] is True, st
     jid = st["id"]
     wait_done(srv, jid, 30)
+    import sqlite3
+
+    def committed():  # of the three rows deleted below: records reach the database after
+        db = sqlite3.connect(dbpath)  # the spool, in batches (a loaded machine killed the
+        try:  # service before they had, and the deletion below found none)
+            return db.execute("SELECT count(*) FROM titles WHERE url IN (?, ?, ?)",
+                              quick[3:6]).fetchone()[0]
+        finally:
+            db.close()
+    n = settle(committed, lambda n: n == 3)
+    assert n == 3, n
     srv.proc.kill()  # no shutdown at all: whatever the database had not committed is lost
     srv.proc.communicate(timeout=60)
     assert os.path.exists(os.path.join(d, "titles.sqlite.jobs", f"job-{jid}.urls"))
     # a batch the kill lost: records in the job's spool that the database never committed
-    import sqlite3
     db = sqlite3.connect(dbpath)
     run = [r for r, o in db.execute("SELECT run_id, options FROM runs")
            if json.loads(o)["job"] == jid][0]
