@@ -445,11 +445,15 @@ static void healthz(srv_req_t *r) {
     static const char stopping[] = "{\"status\":\"stopping\"}\n";
     srv_t *s = r->srv;
     if (s->stopping) {
-        srv_reply(r, 503, "application/json", stopping, sizeof stopping - 1, 0);
+        if (srv_reply(r, 503, "application/json", stopping, sizeof stopping - 1, 0) == 0)
+            MHD_add_response_header(r->resp, "Cache-Control", "no-store");
         srv_retry_after_stopping(r);
         return;
     }
     if (!s->healthz && srv_reply(r, 200, "application/json", ok, sizeof ok - 1, 0) == 0) {
+        /* a probe's answer, of this moment: a shared cache in front kept the 200 (Varnish, by
+         * its default TTL, 2 minutes) and answered it after the service had stopped */
+        MHD_add_response_header(r->resp, "Cache-Control", "no-store");
         s->healthz = r->resp; /* kept for every later call; freed at stop */
         r->resp = NULL;
     }
