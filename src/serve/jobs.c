@@ -519,6 +519,14 @@ int srv_jobs_client_refused(srv_req_t *r) {
 void srv_jobs_post(srv_req_t *r) {
     srv_t *s = r->srv;
     char client[SRV_CLIENT_MAX];
+    /* A list whose head came before the stop (its head was let through) and its body after:
+     * the job was accepted (202) and started while the service stopped, to be interrupted
+     * (without --data-dir lost with the process, after a 202), or spawned once the stop had
+     * cancelled and waited for every task. Refused as a list sent after the stop is. */
+    if (s->stopping) {
+        srv_reply_stopping(r, "shutting down");
+        return;
+    }
     if (srv_jobs_client_refused(r))
         return;
     srv_client_of(s, r->conn, client, sizeof client);

@@ -832,9 +832,24 @@ def test_the_503s_of_a_stopping_service_say_when_to_come_back():
         c.connect()
         h2 = own.conn()
         h2.connect()
+        # a list whose head came before the stop, its body after: the job was accepted (202)
+        # and started while the service stopped, and without --data-dir died with it
+        body = ("\n".join(gate.url(f"/late{i}") for i in range(50)) + "\n").encode()
+        up = socket.create_connection((own.host, own.port), timeout=PATIENCE)
+        up.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+                   b"Content-Length: %d\r\n\r\n" % len(body) + body[:10])
         own.proc.send_signal(signal.SIGTERM)
         line = own.proc.stderr.readline()  # said once the stop has begun
         assert b"stopping" in line, line
+        up.sendall(body[10:])
+        head = b""
+        while b"\r\n\r\n" not in head:
+            d = up.recv(65536)
+            assert d, head
+            head += d
+        up.close()
+        assert head.startswith(b"HTTP/1.1 503 ") and b"shutting down" in head, head
+        assert re.search(rb"\r\nRetry-After: \d+\r\n", head), head
         c.request("GET", q(page(1, 1)))
         r = c.getresponse()
         body = r.read()
