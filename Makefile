@@ -47,10 +47,11 @@ test-asan: deps
 
 test: test-normal test-asan
 
-# Installs what the build made (library, headers, pkg-config file, and the man pages and HTML
-# reference when doxygen was there); never installs packages itself. A PREFIX given to make
-# (`make install PREFIX=~/.local`) is where it goes even when the build was configured
-# before with another; else the build's own (/usr/local, or CMAKE_ARGS' prefix).
+# Installs what the build made (library, headers, pkg-config file, CMake package, and the
+# man pages and HTML reference when doxygen was there); never installs packages itself. A
+# PREFIX given to make (`make install PREFIX=~/.local`) is where it goes even when the build
+# was configured before with another; else the build's own (/usr/local, or CMAKE_ARGS'
+# prefix).
 install: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j$(JOBS)
 	cmake --install $(BUILD)$(if $(filter file,$(origin PREFIX)),, --prefix $(PREFIX))

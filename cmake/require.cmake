@@ -9,4 +9,6 @@ function(cafe_require prefix debian)
                         "the Debian package ${debian} (`make deps` installs every package of "
                         "scripts/packages.txt that the build and the tests need)")
   endif()
+  # the modules asked for, so that cafeConfig.cmake can find the same ones for its users
+  set_property(GLOBAL PROPERTY CAFE_REQUIRE_${prefix} "${ARGN}")
 endfunction()

@@ -1,6 +1,7 @@
 #!/bin/sh
 # `make install`'s product, used as a stranger would: install into a temporary prefix, then
-# build the README's hello-world against it through pkg-config, shared and static, and run it.
+# build the README's hello-world against it through pkg-config and find_package(cafe), shared
+# and static, and run it.
 set -eu
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -60,6 +61,35 @@ want=$(sed -n 's/^#define CAFE_VERSION_STRING "\(.*\)"$/\1/p' "$tmp/prefix/inclu
     "$tmp/prefix/bin/cafe" --version | grep -q "^cafe $want " &&
     ls "$libdir/libcafe.so.$want" >/dev/null ||
     { echo "versions differ: cafe.h $want, cafe.pc $(pkg-config --modversion cafe)"; exit 1; }
+# find_package(cafe), as a CMake project takes libuv or curl: one program on cafe::cafe, one
+# on cafe::cafe_static, each built strict and run; the version is the header's, and another
+# minor's is refused (0.x: a minor may break the API).
+mkdir "$tmp/cm"
+cat >"$tmp/cm/CMakeLists.txt" <<EOF
+cmake_minimum_required(VERSION 3.16)
+project(consumer C)
+set(CMAKE_C_STANDARD 11)
+set(CMAKE_C_EXTENSIONS OFF)
+find_package(cafe \${WANT} REQUIRED)
+if(NOT cafe_VERSION STREQUAL WANT)
+  message(FATAL_ERROR "find_package(cafe) found \${cafe_VERSION}, cafe.h says \${WANT}")
+endif()
+find_package(cafe 0.999 QUIET)
+if(cafe_FOUND)
+  message(FATAL_ERROR "find_package(cafe 0.999) accepted \${cafe_VERSION}")
+endif()
+add_compile_options(-Wall -Wextra -Wpedantic -Werror)
+add_executable(hello "$CAFE_SOURCE_DIR/examples/background_task.c")
+target_link_libraries(hello PRIVATE cafe::cafe)
+add_executable(hello-static "$CAFE_SOURCE_DIR/examples/gather.c")
+target_link_libraries(hello-static PRIVATE cafe::cafe_static)
+EOF
+cmake -S "$tmp/cm" -B "$tmp/cm/build" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DWANT="$want" \
+    -DCMAKE_C_COMPILER="$(command -v "$cc")" -DCMAKE_C_FLAGS="$extra" >"$tmp/cm.log" 2>&1 &&
+    cmake --build "$tmp/cm/build" >>"$tmp/cm.log" 2>&1 ||
+    { cat "$tmp/cm.log"; echo "find_package(cafe) does not build a user's program"; exit 1; }
+"$tmp/cm/build/hello" | grep -q '^The result was: Task result$'
+"$tmp/cm/build/hello-static" | grep -q "^1 of 4 failed$"
 # `man cafe` once installed (the README says so): the tool's page, from the prefix
 if command -v man >/dev/null 2>&1; then
     MANWIDTH=100 man -M "$tmp/prefix/share/man" 1 cafe 2>/dev/null | grep -q '^ *cafe  *titles  *reads  *URLs' ||
