@@ -10,6 +10,7 @@ if(DOXYGEN_FOUND)
   add_custom_command(
     OUTPUT ${CAFE_DOC_DIR}/html/index.html
     COMMAND ${CMAKE_COMMAND} -E remove_directory ${CAFE_DOC_DIR}/man
+    COMMAND ${CMAKE_COMMAND} -E remove_directory ${CAFE_DOC_DIR}/xml
     COMMAND ${DOXYGEN_EXECUTABLE} ${CAFE_DOC_DIR}/Doxyfile
     COMMAND ${CMAKE_COMMAND} -DDIR=${CAFE_DOC_DIR}/man/man3 -P
             ${PROJECT_SOURCE_DIR}/cmake/doc-prune-man.cmake

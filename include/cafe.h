@@ -555,10 +555,18 @@ typedef struct cafe_sem {
     const void *private_thread;
 } cafe_sem_t;
 
+/* Makes s a semaphore with `permits` free permits (0: the first acquire waits for a
+ * release). Allocates nothing, cannot fail; s is the caller's memory, bound to the calling
+ * thread's loop (see "Threads"). */
 void cafe_sem_init(cafe_sem_t *s, size_t permits);
 /* asyncio.BoundedSemaphore: like cafe_sem_init, but a release that would make the free
  * permits more than `permits` is refused (see cafe_sem_release). */
 void cafe_sem_init_bounded(cafe_sem_t *s, size_t permits);
+/* Takes a permit, waiting in FIFO order while none is free (no barging: a release hands it
+ * to the first waiter). 0 once the permit is the caller's (give it back with
+ * cafe_sem_release); CAFE_ECANCELED / CAFE_ETIMEDOUT when the task is cancelled or past its
+ * deadline, before or while it waits (nothing taken); CAFE_ENOTASK outside a task when it
+ * would have to wait. */
 int cafe_sem_acquire(cafe_sem_t *s);
 /* 0 when a permit was taken, CAFE_EAGAIN when none is free. Never waits. */
 int cafe_sem_try_acquire(cafe_sem_t *s);
@@ -568,6 +576,8 @@ int cafe_sem_try_acquire(cafe_sem_t *s);
  * handed to a waiter that has not run yet is not free), or SIZE_MAX for a plain one, whose
  * count would wrap round to 0. */
 int cafe_sem_release(cafe_sem_t *s);
+/* The free permits (asyncio's _value): 0 while tasks wait, and 0 for a permit handed to a
+ * waiter that has not run yet. Never waits. */
 size_t cafe_sem_available(const cafe_sem_t *s);
 /* CAFE_EBUSY while tasks wait on it. After it, every call on s but cafe_sem_init aborts the
  * process with a message naming the call (a second destroy included). */
@@ -581,11 +591,18 @@ typedef struct cafe_event {
     const void *private_thread;
 } cafe_event_t;
 
+/* Makes e an event that is not set. Allocates nothing, cannot fail; e is the caller's
+ * memory, bound to the calling thread's loop (see "Threads"). */
 void cafe_event_init(cafe_event_t *e);
 /* Wakes every waiter; the event stays set until cleared. */
 void cafe_event_set(cafe_event_t *e);
+/* Unsets e: later waits wait again. Waiters already woken by a set still return 0. */
 void cafe_event_clear(cafe_event_t *e);
+/* 1 while e is set, else 0. Never waits. */
 int cafe_event_is_set(const cafe_event_t *e);
+/* Returns 0 at once when e is set, else waits until cafe_event_set. CAFE_ECANCELED /
+ * CAFE_ETIMEDOUT when the task is cancelled or past its deadline (checked first, even when e
+ * is set); CAFE_ENOTASK outside a task when e is not set. */
 int cafe_event_wait(cafe_event_t *e);
 /* CAFE_EBUSY while tasks wait on it. After it, every call on e but cafe_event_init aborts
  * the process with a message naming the call (a second destroy included). */
@@ -607,6 +624,8 @@ typedef struct cafe_lock {
     int private_handing; /* handed to a waiter that has not run yet: held by nobody */
 } cafe_lock_t;
 
+/* Makes l a lock that nobody holds. Allocates nothing, cannot fail; l is the caller's
+ * memory, bound to the calling thread's loop (see "Threads"). */
 void cafe_lock_init(cafe_lock_t *l);
 /* 0 once the lock is the caller's; CAFE_ECANCELED / CAFE_ETIMEDOUT / CAFE_ENOTASK as any
  * wait. */
@@ -644,6 +663,9 @@ typedef struct cafe_cond {
     const void *private_thread;
 } cafe_cond_t;
 
+/* Makes c a condition on lock, the caller's (it must outlive c, and may serve several
+ * conditions), or on a lock of c's own when lock is NULL. Allocates nothing, cannot fail; c
+ * is the caller's memory, bound to the calling thread's loop (see "Threads"). */
 void cafe_cond_init(cafe_cond_t *c, cafe_lock_t *lock);
 /* The lock c uses (the one given to init, or its own). */
 cafe_lock_t *cafe_cond_lock(cafe_cond_t *c);
@@ -664,6 +686,8 @@ int cafe_cond_wait_for(cafe_cond_t *c, int (*pred)(void *arg), void *arg);
  * once it got the lock back, so release it after notifying. Returns how many were woken, or
  * CAFE_ENOTLOCKED when the lock is not held. Never waits. */
 int cafe_cond_notify(cafe_cond_t *c, size_t n);
+/* cafe_cond_notify for every waiter: how many were woken, or CAFE_ENOTLOCKED when the lock
+ * is not held. Never waits. */
 int cafe_cond_notify_all(cafe_cond_t *c);
 /* CAFE_EBUSY while tasks are inside cafe_cond_wait on it (notified ones too, until they
  * have the lock back) or wait for its own lock. After it, every call on c but cafe_cond_init
@@ -699,6 +723,12 @@ typedef struct cafe_queue {
  * struct), the ring cafe's: pair with cafe_queue_destroy, which frees it once no task waits.
  * The items are the caller's throughout. Calls come from its loop's thread (see "Threads"). */
 int cafe_queue_init(cafe_queue_t *q, size_t capacity);
+/* Puts item (the caller's pointer, NULL allowed; the queue never frees it) at the tail,
+ * waiting while the queue is full (capacity 0: until a getter takes it). 0 once it is in the
+ * queue or in a getter's hands; CAFE_EPIPE when q is closed (before or while it waits);
+ * CAFE_ENOMEM when an unbounded queue cannot grow; CAFE_ECANCELED / CAFE_ETIMEDOUT when the
+ * task is cancelled or past its deadline (checked first: nothing put); CAFE_ENOTASK outside
+ * a task when it would have to wait. Not put means still the caller's. */
 int cafe_queue_put(cafe_queue_t *q, void *item);
 /* Takes the next item into *item. A NULL item is CAFE_EINVAL (as for try_get): nothing
  * taken, no wait. */
@@ -708,7 +738,12 @@ int cafe_queue_get(cafe_queue_t *q, void **item);
  * its deadline) even when they need not wait, they ignore both: a cancelled task's clean-up
  * can drain a queue. */
 int cafe_queue_try_put(cafe_queue_t *q, void *item);
+/* Takes the head item into *item without waiting: 0, CAFE_EAGAIN when empty, CAFE_EOF when
+ * closed and drained, CAFE_EINVAL for a NULL item (nothing taken). See cafe_queue_try_put. */
 int cafe_queue_try_get(cafe_queue_t *q, void **item);
+/* Ends the stream: waiting putters return CAFE_EPIPE (their items still theirs), waiting
+ * getters CAFE_EOF; later puts fail with CAFE_EPIPE, and gets drain what is left, then
+ * return CAFE_EOF. Frees nothing (cafe_queue_destroy does); a second close changes nothing. */
 void cafe_queue_close(cafe_queue_t *q);
 /* Queue.join() / task_done(), the worker-pool pattern: every put that completes counts one
  * unfinished item; a consumer calls cafe_queue_task_done once per item it got, when it has
@@ -719,6 +754,8 @@ void cafe_queue_close(cafe_queue_t *q);
  * unfinished, as an item asyncio's get never took. cafe_queue_close leaves the count alone:
  * items put before it still need their task_done. */
 int cafe_queue_join(cafe_queue_t *q);
+/* Marks one item got from q as finished (see cafe_queue_join): 0, waking the joiners when
+ * none is left unfinished, or CAFE_ETASK_DONE (nothing changed) when none was. Never waits. */
 int cafe_queue_task_done(cafe_queue_t *q);
 /* Items put and not yet marked done (asyncio's unfinished_tasks). Never waits. */
 size_t cafe_queue_unfinished(const cafe_queue_t *q);

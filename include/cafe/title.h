@@ -245,6 +245,8 @@ int cafe_title_extract(const void *html, size_t len, const char *charset, char *
  * cafe_utf8_valid returns 1 when s[0..n) is valid UTF-8 (the repair would change nothing),
  * else 0; it allocates nothing. */
 char *cafe_utf8_repair(const char *s, size_t n, size_t *len);
+/* 1 when s[0..n) is valid UTF-8 (cafe_utf8_repair would change nothing), else 0. Allocates
+ * nothing; s is only read. */
 int cafe_utf8_valid(const char *s, size_t n);
 
 #ifdef __cplusplus
