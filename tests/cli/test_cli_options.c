@@ -1,7 +1,7 @@
 /* The option tables (src/cli/optab.h) against what users read: every default passes its own
  * checks, names are unique, --help lists every option, and docs/cafe.1's option list is the
- * one the tables make. After changing a table, CAFE_WRITE_MAN=1 ./test_cli_options rewrites
- * that part of docs/cafe.1. */
+ * one the tables make, its .TH line the release's (CMakeLists.txt). After changing a table
+ * or the release, CAFE_WRITE_MAN=1 ./test_cli_options rewrites those parts of docs/cafe.1. */
 #include "testutil.h"
 #include "optabs.h"
 
@@ -120,12 +120,29 @@ static void test_man_page_lists_the_tables(void **state) {
     free(want);
 }
 
+#define TH_BEGIN ".\\\" BEGIN TH"
+#define TH_END ".\\\" END TH"
+
+/* The page's date and version are the release's, kept in CMakeLists.txt alone. */
+static void test_man_page_dated_by_the_release(void **state) {
+    (void)state;
+    test_man_region(TH_BEGIN, TH_END,
+                    TH_BEGIN
+                    ": the release's date and version (CMakeLists.txt: CAFE_RELEASE_DATE,\n"
+                    ".\\\" project VERSION); do not edit here. After changing them:\n"
+                    ".\\\" CAFE_WRITE_MAN=1 build/tests/test_cli_options\n"
+                    ".TH CAFE 1 \"" CAFE_RELEASE_DATE "\" \"cafe " CAFE_RELEASE_VERSION
+                    "\" \"User Commands\"\n" TH_END "\n",
+                    "test_cli_options");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_pass_their_checks),
         cmocka_unit_test(test_names_unique_and_help_everywhere),
         cmocka_unit_test(test_help_breaks_no_form_the_man_page_joins),
         cmocka_unit_test(test_man_page_lists_the_tables),
+        cmocka_unit_test(test_man_page_dated_by_the_release),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
