@@ -336,7 +336,8 @@ static const cli_opt_t rows[] = {
      "redrawn at most 10 times a second when standard error is a terminal and cafe runs in\n"
      "its foreground (not after &), cut to the terminal's width, and written over with\n"
      "spaces rather than cleared by an escape sequence where TERM is dumb or unset; a\n"
-     "one-line summary is printed at the end."},
+     "one-line summary is printed at the end. The notes on limits at the start (-c lowered\n"
+     "to fit ulimit -n, --per-host capped by --threads) go too; errors and warnings stay."},
     {CLI_OPT_FLAG, "fail", 0, NULL, F(fail), 0, 0, 1, NULL, NULL, NULL,
      "exit 1 when any URL failed", NULL},
     SECTION("Input (FILE... in turn; '-' or none: standard input)"),
@@ -351,7 +352,9 @@ static const cli_opt_t rows[] = {
      "connections per host",
      "Connections per host. Over HTTPS a host's first request goes alone until its\n"
      "response starts; the others then resume the TLS session it brought back, so a host\n"
-     "costs one full handshake, not one per connection."},
+     "costs one full handshake, not one per connection. With --threads, a host gets at\n"
+     "most its thread's share of -c: a --per-host above it is capped, as a note at the\n"
+     "start says."},
     {CLI_OPT_REAL, "rate", 0, "N", F(rate), 0.001, 1e6, 0, NULL, "unlimited", NULL,
      "at most N requests per second overall", NULL},
     {CLI_OPT_MS, "host-interval", 0, "MS", F(host_interval_ms), 0, 1e7, 0, "0", NULL, NULL,
@@ -365,9 +368,10 @@ static const cli_opt_t rows[] = {
      "--host-interval), so its connections, --per-host, --host-interval and any 429/503\n"
      "slow-down stay in one client; a new host goes to the thread with the fewest URLs.\n"
      "-c, --rate and --dns-concurrency are divided among the threads (so one host gets at\n"
-     "most its thread's share of -c; the summary says so when URLs waited for it while other\n"
-     "threads never had a host), and N is at most -c. Output order, --resume and\n"
-     "Ctrl-C work as with one thread; a redirect is followed by the thread that fetched it.\n"
+     "most its thread's share of -c: a note at the start says so when that caps the\n"
+     "--per-host given, the summary when URLs waited for it while other threads never had a\n"
+     "host), and N is at most -c. Output order, --resume and Ctrl-C work as with one\n"
+     "thread; a redirect is followed by the thread that fetched it.\n"
      "One thread costs the least CPU per URL when connections are reused."},
     {CLI_OPT_FLAG, "sync", 0, NULL, F(sync), 0, 0, 1, NULL, NULL, NULL,
      "one URL at a time, each waiting for the one before",
@@ -665,6 +669,7 @@ static int parse(cli_opts_t *o, int argc, char **argv) {
     o->argv = argv;
     if (given(seen, "json") + given(seen, "csv") + given(seen, "csv-safe") > 1)
         return error("--json, --csv and --csv-safe cannot be combined");
+    o->per_host_given = given(seen, "per-host");
     if (o->output && strcmp(o->output, "-") == 0) /* as curl -o - and wget -O - */
         o->output = NULL;
     int db_by_o = o->output && sink_db_is_spec(o->output); /* -o results.sqlite */

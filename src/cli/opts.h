@@ -24,6 +24,7 @@ typedef struct cli_opts {
     int no_detect;          /* --no-detect: undeclared encodings stay windows-1252 */
     size_t concurrency;     /* -c */
     size_t per_host;        /* --per-host */
+    int per_host_given;     /* on the command line: --threads capping it is said */
     size_t threads;         /* --threads: loops fetching, each on its own thread */
     size_t max_connections; /* curl's connection cache; 0 = the library's default */
     double rate;            /* --rate requests/s overall, 0 = unlimited */

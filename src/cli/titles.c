@@ -347,11 +347,28 @@ static int client_setup(void *arg, size_t share, size_t threads) {
     return rc;
 }
 
+/* --threads N: a host's URLs go to one thread, which fetches at most its share of -c at
+ * once: a --per-host given above that share is never reached. Said at the start, as the -c
+ * that went partly unused is said in the summary (progress.c); the default's cap is not
+ * news (--help says it). */
+static void per_host_note(const cli_opts_t *o) {
+    size_t lo = o->concurrency / o->threads, hi = lo + (o->concurrency % o->threads != 0);
+    if (o->quiet || !o->per_host_given || o->per_host <= lo)
+        return;
+    char cap[48];
+    snprintf(cap, sizeof cap, lo == hi || o->per_host == hi ? "%zu" : "%zu or %zu", lo, hi);
+    fprintf(stderr,
+            "cafe titles: --per-host %zu is capped at %s: -c %zu is divided among %zu threads "
+            "and a host's URLs go to one (-c %zu would allow %zu)\n",
+            o->per_host, cap, o->concurrency, o->threads, o->per_host * o->threads, o->per_host);
+}
+
 /* --threads N: the workers that fetch; the main loop's client fetches nothing then. */
 static int start_fetching(cli_run_t *run) {
     const cli_opts_t *o = run->o;
     if (o->threads <= 1)
         return client_setup(run, o->concurrency, 1);
+    per_host_note(o);
     /* An idle origin keeps its worker for a minute (the longest a 429's Retry-After holds
      * a host back), or its --host-interval when longer. */
     cli_workers_conf_t conf = {.threads = o->threads,

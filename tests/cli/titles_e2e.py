@@ -220,6 +220,42 @@ def test_threads_with_fewer_hosts_than_threads_say_so():
     assert r.returncode == 0 and b"threads" not in r.stderr, r.stderr
 
 
+def test_threads_capping_per_host_say_so():
+    # A host's URLs go to one thread, which fetches at most its share of -c: --threads 2 -c 8
+    # --per-host 8 fetched one host 4 at a time, and nothing said the --per-host asked for
+    # was out of reach. A note at the start now says so; a --per-host within the share gets
+    # none, nor does the default one (not asked for: --help says it is capped).
+    srv = HoldServer(lambda head: http_reply(b"<title>held</title>"))
+    try:
+        p = subprocess.Popen([CAFE, "titles", "--threads", "2", "-c", "8", "--per-host", "8",
+                              write_list([srv.url(f"/p{i}") for i in range(20)])],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        srv.wait_for(4)
+        for _ in range(30000):  # every URL posted: all threads wait (bounded, 60 s)
+            if all_asleep(p.pid):
+                break
+            select.select([], [], [], 0.002)
+        assert len(srv.heads) == 4, srv.heads  # the thread's share, not --per-host's 8
+        srv.release()
+        out, err = p.communicate(timeout=60)
+    finally:
+        srv.release()
+        srv.close()
+    assert p.returncode == 0 and out.count(b"'held'") == 20, (p.returncode, out, err)
+    assert err.decode().startswith(
+        "cafe titles: --per-host 8 is capped at 4: -c 8 is divided among 2 threads and a "
+        "host's URLs go to one (-c 16 would allow 8)\n"), err
+    path = write_list([fx.url(i % SITES, f"/page/{i}") for i in range(20)])
+    for args in (["-c", "9", "--per-host", "6"], ["-c", "8", "--per-host", "4"], ["-c", "8"]):
+        r = cafe("titles", "--threads", "2", *args, path)
+        assert r.returncode == 0, r.stderr
+        capped = b"--per-host 6 is capped at 4 or 5: -c 9 is divided among 2 threads"
+        assert (capped in r.stderr) == (args[1] == "9"), r.stderr
+        assert r.stderr.count(b"--per-host") == (args[1] == "9"), r.stderr
+    r = cafe("titles", "-q", "--threads", "2", "-c", "9", "--per-host", "6", path)
+    assert r.returncode == 0 and r.stderr == b"", r.stderr  # -q: no note either
+
+
 def test_closed_pipe_starts_nothing_more():
     # `| head`: once the output is gone, what is in flight finishes and nothing queued starts,
     # on one loop and on 2 threads (whose workers hold the window's URLs, 1,024 here). Two
