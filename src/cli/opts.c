@@ -303,8 +303,8 @@ static const cli_opt_t rows[] = {
      "the input pauses while that window is full, so memory stays flat whatever the input\n"
      "size."},
     {CLI_OPT_FLAG, "resume", 0, NULL, F(resume), 0, 0, 1, NULL, NULL, NULL,
-     "with -o: skip URLs FILE already holds, append the rest;\nwith a database: continue its "
-     "latest run",
+     "with -o and --json or CSV: skip URLs FILE\nalready holds, append the rest; with a "
+     "database:\ncontinue its latest run",
      "With -o and --json or --csv: read the URLs already recorded in FILE, drop a last\n"
      "record torn by a crash (the file is truncated to the last complete record), skip the\n"
      "recorded URLs and append the rest. Interrupting and resuming any number of times\n"

@@ -339,6 +339,13 @@ def test_usage():
     assert r.returncode == 2
     r = cafe("frobnicate")
     assert r.returncode == 2 and b"--help" in r.stderr
+    # --help's --resume line names the formats it needs: "with -o" alone sent a user to
+    # `--resume -o out.txt`, which is refused (the text lines are not records to read back)
+    r = cafe("titles", "--resume", "-o", os.path.join(tmp, "resume.txt"), "-u", "http://127.0.0.1:1/")
+    assert r.returncode == 2 and b"--resume needs --json, --csv or --csv-safe" in r.stderr
+    help_text = cafe("titles", "--help").stdout.decode()
+    line = help_text[help_text.index("--resume"):help_text.index("--db")]
+    assert "with -o and --json or CSV" in " ".join(line.split()), line
 
 
 # The fixture's /charset pages, declared nowhere: (name, title, encoding detected).
