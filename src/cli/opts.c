@@ -554,28 +554,37 @@ static const char *proxy_in_use(const cli_opts_t *o) {
     return proxy_env_in_use();
 }
 
-/* curl's proxy variables when -x is not given, as libcurl 7.88 reads them: http_proxy (lower
- * case only), https_proxy else HTTPS_PROXY, all_proxy else ALL_PROXY. A bad one was taken,
- * then every URL failed ("cannot resolve the proxy's name: Unsupported proxy syntax",
- * counted as DNS failures) and the run exited 0: refused at start as -x is, naming the
- * variable and the way to set it aside. */
-static int proxy_env_check(const cli_opts_t *o) {
+/* curl's proxy variables, as libcurl 7.88 reads them: http_proxy (lower case only),
+ * https_proxy else HTTPS_PROXY, all_proxy else ALL_PROXY. A bad one was taken, then every URL
+ * failed ("cannot resolve the proxy's name: Unsupported proxy syntax", counted as DNS
+ * failures) and the run exited 0: refused at start as -x is. */
+const char *cli_proxy_env_bad(const char **name, const char **value) {
     static const char *const vars[][2] = {
         {"http_proxy", NULL}, {"https_proxy", "HTTPS_PROXY"}, {"all_proxy", "ALL_PROXY"}};
-    if (o->proxy || !proxy_env_in_use()) /* -x, or no_proxy='*' */
-        return 0;
+    if (!proxy_env_in_use()) /* none, or no_proxy='*' */
+        return NULL;
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-        const char *name = vars[i][0], *v = getenv(name);
+        const char *n = vars[i][0], *v = getenv(n);
         if ((!v || !*v) && vars[i][1])
-            v = getenv(name = vars[i][1]);
+            v = getenv(n = vars[i][1]);
         const char *why = v && *v ? proxy_check(v) : NULL;
-        if (why)
-            return cli_optab_usage_error(&cli_titles_optab,
-                                         "%s: %s: %s (curl's proxy variable; -x '' sets it "
-                                         "aside)",
-                                         name, why, msg_quote(v));
+        if (why) {
+            *name = n;
+            *value = v;
+            return why;
+        }
     }
-    return 0;
+    return NULL;
+}
+
+/* The variables when -x is not given, named with the way to set them aside. */
+static int proxy_env_check(const cli_opts_t *o) {
+    const char *name, *v, *why = o->proxy ? NULL : cli_proxy_env_bad(&name, &v);
+    if (!why)
+        return 0;
+    return cli_optab_usage_error(&cli_titles_optab,
+                                 "%s: %s: %s (curl's proxy variable; -x '' sets it aside)", name,
+                                 why, msg_quote(v));
 }
 
 /* --no-private checks the address cafe connects to: through a proxy that is the proxy's,

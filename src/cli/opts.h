@@ -65,6 +65,10 @@ const char *cli_capath_check(const char *value);
  * that is no CA file, or a directory not there, is taken too, after a warning "cafe CMD:
  * warning: VARIABLE: ...": the HTTPS URLs fail, as with curl, and the others are fetched. */
 void cli_ca_env_read(const char *cmd, cli_opts_t *o);
+/* The first of curl's proxy variables (http_proxy, https_proxy/HTTPS_PROXY, all_proxy/
+ * ALL_PROXY; none when no_proxy is '*') whose value is no proxy libcurl can use: returns why,
+ * and sets *name and *value (the environment's); NULL when every one set is good. */
+const char *cli_proxy_env_bad(const char **name, const char **value);
 
 /* Parses argv of `cafe titles` (argv[0] is "titles"). Returns 0, or 2 after printing a
  * usage error on stderr (also for out of memory), or -1 when --help/--version printed and

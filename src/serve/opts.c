@@ -4,6 +4,7 @@
 #include "listen.h"
 #include "srv.h"
 
+#include "msg.h"
 #include "proxyenv.h"
 #include "sink_db.h"
 
@@ -226,6 +227,29 @@ static int jobs_beside_db(srv_opts_t *o) {
     return 0;
 }
 
+/* curl's proxy variables: with private addresses refused (the default) none may be set, as
+ * the check would see the proxy's address only (a hole, or every URL refused); with
+ * --allow-private a bad one is refused as cafe titles refuses it: it was taken, and every
+ * title then failed as a DNS error after its retries. */
+static int proxy_env_check(const srv_opts_t *o) {
+    const char *via = o->fetch.no_private ? proxy_env_in_use() : NULL;
+    if (via) {
+        fprintf(stderr,
+                "cafe serve: %s is set, and private addresses (refused by default) cannot be "
+                "checked through a proxy, which connects for cafe: unset it, set no_proxy='*' "
+                "to go direct, or give --allow-private\n",
+                via);
+        return 2;
+    }
+    const char *name, *v, *why = cli_proxy_env_bad(&name, &v);
+    if (why) {
+        fprintf(stderr, "cafe serve: %s: %s: %s (curl's proxy variable)\n", name, why,
+                msg_quote(v));
+        return 2;
+    }
+    return 0;
+}
+
 int srv_opts_parse(srv_opts_t *o, int argc, char **argv) {
     memset(o, 0, sizeof(*o));
     size_t nops;
@@ -256,15 +280,8 @@ int srv_opts_parse(srv_opts_t *o, int argc, char **argv) {
         return 2;
     cli_ca_env_read("serve", &o->fetch);
     o->fetch.no_private = !o->allow_private;
-    const char *via = o->fetch.no_private ? proxy_env_in_use() : NULL;
-    if (via) { /* the check would see the proxy's address only: a hole, or every URL refused */
-        fprintf(stderr,
-                "cafe serve: %s is set, and private addresses (refused by default) cannot be "
-                "checked through a proxy, which connects for cafe: unset it, set no_proxy='*' "
-                "to go direct, or give --allow-private\n",
-                via);
+    if (proxy_env_check(o) != 0)
         return 2;
-    }
     o->fetch.scheme = "https";
     o->fetch.fmt = RECORD_FMT_JSON;
     return 0;

@@ -1628,6 +1628,23 @@ def test_a_proxy_with_private_addresses_refused_is_refused_at_start():
         s.stop()
 
 
+def test_a_bad_proxy_variable_is_refused_at_start_with_private_addresses_allowed():
+    """With --allow-private a proxy variable may be set, and a value libcurl cannot use
+    (another scheme, no host, port 0) made every title fail as a DNS error after its retries:
+    refused at start, naming the variable, as cafe titles refuses it."""
+    import subprocess
+    from harness import CAFE
+    base = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    for var, value, why in (("https_proxy", "ftp://127.0.0.1:9", b"the scheme must be"),
+                            ("ALL_PROXY", "::bogus", b"expected [SCHEME://]"),
+                            ("http_proxy", "http://127.0.0.1:0", b"the port must be")):
+        r = subprocess.run([CAFE, "serve", "--allow-private", "--listen", "127.0.0.1:0"],
+                           capture_output=True, timeout=30, env=dict(base, **{var: value}))
+        assert r.returncode == 2 and r.stdout == b"", (var, r)
+        assert r.stderr.startswith(b"cafe serve: " + var.encode() + b": " + why), r.stderr
+    Serve("-q", "--allow-private", env=dict(base, https_proxy="http://127.0.0.1:9")).stop()
+
+
 def test_max_body_over_4_gib_is_refused():
     # a job's list is indexed with 32-bit offsets: a larger body would wrap them and put
     # records beside the wrong URLs. The largest that fits is accepted.
