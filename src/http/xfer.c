@@ -377,8 +377,12 @@ static CURLcode options_setup(cafe__http_xfer_t *x, const char *url, const cafe_
     return rc;
 }
 
-/* The TLS sessions of the try's origin. Plain http needs none: whatever share the handle has
- * stays (a redirect to https then caches that host's session in it). */
+/* The TLS sessions of the try's origin. Plain http needs none of its own, but a handle must
+ * hold a share before its first transfer: libcurl 7.88 gives a handle without one a cache of
+ * its own there (Curl_pretransfer -> Curl_ssl_initsessions, 920 bytes), which CURLOPT_SHARE
+ * later overwrites unfreed (setopt.c): once per pooled handle that went from http to https.
+ * So plain http sets one when the handle has none (new, or reset); otherwise whatever share
+ * it has stays (a redirect to https then caches that host's session in it). */
 static CURLcode share_set(cafe__http_xfer_t *x, const cafe__http_host_t *h) {
     CURLSH *share = cafe__http_client_share(x->c, h->hash);
     if (share == x->share)
@@ -512,7 +516,7 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
     CURLcode cc = options_setup(x, t->url, o, https);
     if (cc != CURLE_OK)
         return setup_failed(x, t, cc);
-    if (https && (cc = share_set(x, t->host)) != CURLE_OK)
+    if ((https || !x->share) && (cc = share_set(x, t->host)) != CURLE_OK)
         return setup_failed(x, t, cc);
     if ((cc = reuse_set(x, t->host)) != CURLE_OK)
         return setup_failed(x, t, cc);

@@ -2,7 +2,6 @@
 run_tests runs them): a run of `cafe titles --json` returning its records, a tiny raw socket server for responses neither the fixture nor
 nginx can give, a tiny HTTP/2 one for a GOAWAY at a chosen moment, and nginx serving TLS with certificates openssl makes at test time."""
 import atexit
-import contextlib
 import json
 import os
 import re
@@ -58,24 +57,6 @@ def match(rec, want):
             assert v(got), (k, got)
         else:
             assert got == v, (k, got, v)
-
-
-@contextlib.contextmanager
-def libcurl_loss_unchecked():
-    """LeakSanitizer is not asked about the runs inside: libcurl 7.88 now and then loses one
-    920-byte block of a connection it gave up on early (a TLS handshake cut by the server, a
-    proxy refusing CONNECT and closing; the same size it loses on an HTTP/1.1-then-HTTP/2
-    redirect chain). It is libcurl's, rare (1 run in ~18 of the proxy case; none in 300-URL
-    runs of it), and cafe cannot free it."""
-    asan = os.environ.get("ASAN_OPTIONS")
-    os.environ["ASAN_OPTIONS"] = ":".join(x for x in (asan, "detect_leaks=0") if x)
-    try:
-        yield
-    finally:
-        if asan is None:
-            del os.environ["ASAN_OPTIONS"]
-        else:
-            os.environ["ASAN_OPTIONS"] = asan
 
 
 class Listener:

@@ -18,7 +18,7 @@ import warnings
 import zlib
 
 from faultlib import (TMP, Fixture, H2Server, Listener, Nginx, RawServer, Skip, TlsNginx, cafe, free_port, h2_frame,
-                      libcurl_loss_unchecked, match, run_json, run_tests, write_list)
+                      match, run_json, run_tests, write_list)
 
 SIZE = 3000
 fx = Fixture("--sites", "2", "--size", str(SIZE))
@@ -1227,11 +1227,6 @@ def test_https_connection_dropped_in_the_handshake_is_a_connection_fault():
     # The same server over http:// is "closed the connection without answering", tried
     # again and counted as connect; over https:// it was "TLS handshake failed", not tried
     # again and counted as tls, as if the server's certificate or TLS were at fault.
-    with libcurl_loss_unchecked():
-        handshake_drops()
-
-
-def handshake_drops():
     for reset, error in ((False, r"the server closed the connection during the TLS handshake: "
                                  r"OpenSSL SSL_connect: SSL_ERROR_SYSCALL .*"),
                          (True, r"connection reset during the TLS handshake: "
@@ -1505,9 +1500,8 @@ def test_a_proxy_that_refuses_the_tunnel_is_named_and_retried_as_its_status():
     g, gt = good()
     lines = ["https://forbidden.test/", "https://busy.test/", g]
     try:
-        with libcurl_loss_unchecked():
-            env = dict(os.environ, https_proxy=f"http://127.0.0.1:{proxy.port}")
-            r = cafe("titles", "-q", "--json", write_list(lines), env=env)
+        env = dict(os.environ, https_proxy=f"http://127.0.0.1:{proxy.port}")
+        r = cafe("titles", "-q", "--json", write_list(lines), env=env)
         recs = [json.loads(line) for line in r.stdout.decode().splitlines()]
         assert r.returncode == 0 and len(recs) == 3, (r.returncode, r.stderr[-300:])
         for rec, status, attempts in zip(recs, (403, 503), (1, 3)):
