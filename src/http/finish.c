@@ -347,6 +347,9 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
     t->code = 0;
     if (!x->relocate && !x->bad_location && t->opts->max_redirects >= 0)
         cafe__http_redirect_malformed(x, code); /* may set either */
+    /* a hop to https, the request's own (redirect.c): curl stopped at it as at its limit */
+    if (x->own_hop && !x->relocate && code == CURLE_TOO_MANY_REDIRECTS)
+        cafe__http_redirect_cut(x);
     if (x->relocate && jar_keep(x, t) != 0) {
         free(x->relocate);
         x->relocate = NULL;

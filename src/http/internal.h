@@ -210,6 +210,10 @@ struct cafe__http_xfer {
      * curl's count of redirects followed then. */
     int redirect_watch;
     long watch_hops;
+    /* The redirect to https the request takes itself (redirect.c): curl's limit stops at
+     * it, so curl reads its body, keeps the connection and ends (CURLE_TOO_MANY_REDIRECTS),
+     * and the request goes on from its Location (finish.c). */
+    int own_hop;
     uint64_t idle_at; /* on the client's idle list (idle.c): when its body last moved */
     dlist_link_t idle_link;
     int pinned; /* CURLOPT_RESOLVE set for this transfer alone (pin.c) */

@@ -389,6 +389,22 @@ static int scheme_refused(cafe__http_xfer_t *x, const struct curl_header *h) {
     return 1;
 }
 
+/* Whether the redirect whose Location is h goes to https from a handle set up for http and
+ * HTTP/2, which reads with curl's 16 KB: libcurl 7.88 keeps that size for the hop (it refuses
+ * CURLOPT_BUFFERSIZE while it holds a buffer, and allocates the next one before any callback),
+ * and an HTTP/2 head over it was held until the timeout (xfer.c). Such a hop is the request's
+ * own: the transfer ends with the redirect, and the request goes on from its Location on a
+ * handle set up for https. A Location that is https only once its inner tabs are dropped is
+ * left to curl, as before. */
+static int hop_to_https(const cafe__http_xfer_t *x, const struct curl_header *h) {
+    if (x->profile.https || x->profile.http1_only)
+        return 0;
+    const char *v = h->value;
+    while ((unsigned char)*v <= 0x20 && *v) /* as the URL parser strips */
+        v++;
+    return strncasecmp(v, "https:", 6) == 0;
+}
+
 /* The blank line that ends a response's head. libcurl 7.88 reads the body of a redirect it
  * is to follow before it follows (to keep the connection), whatever its size or pace, and
  * uses none of it: a 100 MB one was downloaded whole, one that trickled or stalled held the
@@ -414,14 +430,26 @@ static size_t head_end(cafe__http_xfer_t *x, size_t n) {
         return 0;
     curl_off_t length = -1;
     long hops = 0;
+    int own = hop_to_https(x, h);
     x->c->stats.curl_calls += 3;
     curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
-    if (length == 0)
+    if (length == 0 && !own)
         return n;
     curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT, &hops);
     if (length > (curl_off_t)CAFE__HTTP_DRAIN_SMALL)
         return self_fragment(x, req) || relocate(x, NULL, req, NULL, hops + 1) ? 0 : n;
-    cafe__http_redirect_watch(x, hops);
+    /* curl has taken the Location to follow already: with no hop left, it reads the body
+     * (the connection kept) and ends as at its redirect limit, where finish.c goes on */
+    if (own) {
+        x->c->stats.curl_calls++;
+        x->profile.valid = 0; /* the handle's options are set again before its next use */
+        if (curl_easy_setopt(x->easy, CURLOPT_MAXREDIRS, hops) != CURLE_OK)
+            return n;
+        x->own_hop = 1;
+        x->watch_hops = hops;
+    }
+    if (length != 0)
+        cafe__http_redirect_watch(x, hops);
     return n;
 }
 

@@ -89,7 +89,7 @@ void cafe__http_xfer_put(cafe__http_xfer_t *x) {
     x->body = NULL;
     x->body_len = x->body_cap = x->kept = 0;
     x->decoded = 0;
-    x->started = x->stopping = x->aborted = x->oom = x->length_conflict = 0;
+    x->started = x->stopping = x->aborted = x->oom = x->length_conflict = x->own_hop = 0;
     memset(&x->lines, 0, sizeof x->lines);
     x->pace_held = 0;
     x->try = NULL;
@@ -106,12 +106,15 @@ void cafe__http_xfer_put(cafe__http_xfer_t *x) {
  * parses it once (a CURLU handed over costs more: curl 7.88 copies it and prints it back);
  * anything else is parsed here only to say what is wrong with it. The scheme is the host
  * entry's, read from its key (the URL's own lower-cased up to its first "://"): the key
- * starts with "https://" exactly when the URL does, in any case. */
+ * starts with "https://" exactly when the URL does, in any case. A redirect's target that
+ * the request went on to itself (t->moved, request.c) keeps the entry of the URL asked for
+ * but has a scheme of its own, lower-cased (redirect.c): an https page reached from an http
+ * URL was fetched with the handle set up for http (16 KB reads, no PIPEWAIT). */
 int cafe__http_url_check(const cafe__http_try_t *t, int *https) {
     const char *url = t->url;
     if (!url || !*url)
         return cafe__http_fail(t->res, CAFE_EHTTP_URL, "empty URL");
-    *https = t->host->scheme == 2;
+    *https = t->moved ? strncmp(url, "https://", 8) == 0 : t->host->scheme == 2;
     if (t->host->scheme)
         return 0;
     CURLU *u = curl_url();
@@ -291,7 +294,8 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
      * so no head it takes can stall. Over TLS a read is one record (16 KB) at most, so the
      * pages past it are touched by such heads alone. Plain http keeps curl's 16 KB: there
      * one recv fills the buffer, and a bigger one reads past the title (200 KB pages: +30%
-     * CPU a URL, +9 MB). A redirect from http to https keeps the handle's 16 KB. libcurl
+     * CPU a URL, +9 MB). A redirect from http to https would keep the handle's 16 KB: the
+     * request takes that hop itself, on a handle set up for https (redirect.c). libcurl
      * refuses the option while the handle holds a buffer (some failed transfers leave one,
      * e.g. a Unicode host it could not convert): the handle reads with the size it has. */
     n++;
@@ -380,9 +384,10 @@ static CURLcode options_setup(cafe__http_xfer_t *x, const char *url, const cafe_
 /* The TLS sessions of the try's origin. Plain http needs none of its own, but a handle must
  * hold a share before its first transfer: libcurl 7.88 gives a handle without one a cache of
  * its own there (Curl_pretransfer -> Curl_ssl_initsessions, 920 bytes), which CURLOPT_SHARE
- * later overwrites unfreed (setopt.c): once per pooled handle that went from http to https.
- * So plain http sets one when the handle has none (new, or reset); otherwise whatever share
- * it has stays (a redirect to https then caches that host's session in it). */
+ * later overwrites unfreed (setopt.c): once per handle that went from http to https (a
+ * pooled one, or the hop to https a redirect from http takes, redirect.c). So plain http
+ * sets one when the handle has none (new, or reset); otherwise whatever share it has stays
+ * (a redirect to https then caches that host's session in it). */
 static CURLcode share_set(cafe__http_xfer_t *x, const cafe__http_host_t *h) {
     CURLSH *share = cafe__http_client_share(x->c, h->hash);
     if (share == x->share)

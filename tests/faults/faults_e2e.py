@@ -1488,6 +1488,41 @@ def test_an_http2_head_over_16_kb_does_not_hold_the_page():
             srv.close()
 
 
+def test_an_http2_head_over_16_kb_after_a_redirect_from_http_does_not_hold_the_page():
+    # The same page reached from a plain http URL that redirects to it, as most http URLs of
+    # a list do: the handle set up for http reads with 16 KB, which libcurl keeps for the
+    # hop to https (it refuses a new size while it holds a buffer). The page was held until
+    # --timeout. The record is the page's, at its https URL.
+    srv = type("Head60000", (BigHeadH2,), {"HEAD_BYTES": 60000})(
+        os.path.join(tls.dir, "good.pem"), os.path.join(tls.dir, "good.key"))
+    target = srv.url("/a")
+
+    def moved(length):
+        return lambda: iter((b"HTTP/1.1 301 Moved Permanently\r\nLocation: %s\r\n"
+                             b"Content-Length: %d\r\n\r\n" % (target.encode(), length)
+                             + b"x" * length,))
+    http = RawServer({"/empty": moved(0), "/small": moved(100),
+                      "/hop": lambda: iter((b"HTTP/1.1 302 Found\r\nLocation: /empty\r\n"
+                                            b"Content-Length: 0\r\n\r\n",))})
+    args = ("--retries", "0", "--timeout", "10", "--cacert", tls.ca)
+    try:
+        for path in ("/empty", "/small", "/hop"):
+            rec = expect(http.url(path), dict(page(None, 31, charset="UTF-8"), final_url=target),
+                         *args)
+            assert rec["time_ms"] < 5000, rec
+        # the hop taken counts in the chain's limit, as curl's own do
+        expect(http.url("/hop"), {"final_url": http.url("/empty"), "status": 301, "title": None,
+                                  "error": TOO_MANY + "Maximum (1) redirects followed"},
+               "--max-redirects", "1", *args)
+        # two URLs of one list: each follows its redirect to its page
+        recs, _ = run_json([http.url("/empty"), http.url("/small")], *args)
+        for rec in recs[:2]:
+            match(rec, dict(page(None, 31, charset="UTF-8"), final_url=target))
+    finally:
+        http.close()
+        srv.close()
+
+
 def test_a_proxy_that_refuses_the_tunnel_is_named_and_retried_as_its_status():
     # https through an HTTP proxy that answers CONNECT with an error: curl's code is the one
     # of a lost connection. The record must say the proxy refused, and retry only what a

@@ -124,6 +124,8 @@ static const char nginx_conf[] =
     "    location = /redirect/other-name { return 302 http://other.test:$server_port/index.html; "
     "}\n"
     "    location = /redirect/chain2 { return 301 /index.html; }\n"
+    /* from plain http to the HTTP/2 port's page (test_http_tls) */
+    "    location = /redirect/https { return 301 https://localhost:@2/index.html; }\n"
     /* to a Unicode host, in UTF-8 (test_url_read_as_browsers_do) */
     "    location = /redirect/idn { return 302 http://b\xc3\xbc"
     "cher.test:$server_port/echo/uri; }\n"
