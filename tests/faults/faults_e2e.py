@@ -13,6 +13,7 @@ import ssl
 import struct
 import subprocess
 import threading
+import time
 import urllib.parse
 import warnings
 import zlib
@@ -1501,12 +1502,16 @@ def test_an_http2_head_over_16_kb_after_a_redirect_from_http_does_not_hold_the_p
         return lambda: iter((b"HTTP/1.1 301 Moved Permanently\r\nLocation: %s\r\n"
                              b"Content-Length: %d\r\n\r\n" % (target.encode(), length)
                              + b"x" * length,))
-    http = RawServer({"/empty": moved(0), "/small": moved(100),
+    def stalled():  # a chunked body that stops: the hop goes on after the drain's time
+        yield (b"HTTP/1.1 301 Moved Permanently\r\nLocation: %s\r\n"
+               b"Transfer-Encoding: chunked\r\n\r\n5\r\nMoved\r\n" % target.encode())
+        time.sleep(2.5)
+    http = RawServer({"/empty": moved(0), "/small": moved(100), "/stalled": stalled,
                       "/hop": lambda: iter((b"HTTP/1.1 302 Found\r\nLocation: /empty\r\n"
                                             b"Content-Length: 0\r\n\r\n",))})
     args = ("--retries", "0", "--timeout", "10", "--cacert", tls.ca)
     try:
-        for path in ("/empty", "/small", "/hop"):
+        for path in ("/empty", "/small", "/hop", "/stalled"):
             rec = expect(http.url(path), dict(page(None, 31, charset="UTF-8"), final_url=target),
                          *args)
             assert rec["time_ms"] < 5000, rec
