@@ -284,6 +284,10 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
                 cafe__http_pace_report(c, t->host, epoch, t->code ? 0 : res->status,
                                        cafe__http_retry_after_ms(o, t->retry_after_s));
         }
+        /* A hop the request took itself that got no response: the redirect's status stays
+         * with its target, as curl -L (and a hop curl follows) gives it. */
+        if (rc == 0 && t->code != 0 && !res->status && hop->url)
+            res->status = hop->status;
         if (rc == 0 && t->unresolved[0] && replays-- >= 0) {
             hop_keep(hop, res->url, res->status); /* curl's URL there: the redirect's target */
             strcpy(other, t->unresolved);         /* the same attempt, that name resolved */

@@ -976,6 +976,28 @@ def test_a_redirects_body_is_not_waited_for():
         srv.close()
 
 
+def test_a_hop_the_request_takes_itself_that_fails_keeps_the_redirects_status():
+    # A redirect whose target cannot be reached: the record is at the target with the
+    # status of the last response, the redirect's, as curl -L gives it and as a hop curl
+    # follows itself showed it. A hop cafe takes itself (one to https from an http URL, one
+    # whose body is too long to wait for) showed no status.
+    closed = free_port()
+
+    def moved(scheme, body=b""):
+        return lambda: iter((b"HTTP/1.1 301 Moved Permanently\r\nLocation: %s://127.0.0.1:%d/x"
+                             b"\r\nContent-Length: %d\r\n\r\n%s"
+                             % (scheme, closed, len(body), body),))
+    srv = RawServer({"/curl": moved(b"http"), "/https": moved(b"https"),
+                     "/long": moved(b"http", b"x" * 100000)})
+    try:
+        for path, scheme in (("/curl", "http"), ("/https", "https"), ("/long", "http")):
+            expect(srv.url(path), failed_fetch(re.compile(r"connection refused: .*"), status=301,
+                                               final_url=f"{scheme}://127.0.0.1:{closed}/x"),
+                   "--retries", "0")
+    finally:
+        srv.close()
+
+
 def test_redirect_without_location_is_an_error():
     # issue 15 item 13: a 3xx redirect with nowhere to go is not "ok, (no title)"
     for st in (301, 302, 303, 307, 308):
