@@ -188,8 +188,10 @@ static int busy_run(void *arg, void **value) {
 static void test_stop_busy_host_drains(void **state) {
     busy_t b;
     memset(&b, 0, sizeof(b));
+    char url[256]; /* alive while the jobs run: a compound literal in the loop was not */
+    fixture_url(url, sizeof(url), *state, 1, "/page/5?size=100000");
     for (int i = 0; i < 4; i++) {
-        b.jobs[i].url = fixture_url((char[256]){0}, 256, *state, 1, "/page/5?size=100000");
+        b.jobs[i].url = url;
         b.jobs[i].sink.stop_after = 1;
     }
     assert_int_equal(test_run(busy_run, &b), 0);
