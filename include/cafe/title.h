@@ -65,6 +65,13 @@ extern "C" {
  * is cut at a character boundary at or below this limit, and cafe_title_truncated says so. */
 #define CAFE_TITLE_MAX 4096
 
+/* With no declared encoding, a <meta> charset the prescan missed counts only when it ends
+ * within this many bytes of the page: a head that never ends (NULs, whitespace, a comment or a
+ * script after the title, on to the end of the page) would otherwise keep the title waiting
+ * for one to the end. Browsers read later ones too, but Chromium keeps the title it decoded
+ * from the first network chunks, so past them they differ. */
+#define CAFE_TITLE_LATE_META 65536
+
 /* Extractor state. Lifecycle: cafe_title_create → cafe_title_feed* → (cafe_title_finish) →
  * read the result → cafe_title_free; cafe_title_reset starts over for another page. Owned by
  * its creator; used by one thread at a time. */
@@ -93,7 +100,8 @@ void cafe_title_reset(cafe_title_t *t, const char *charset);
  * When: at the title's end tag once the encoding is decided, i.e. after the first 1024
  * bytes unless a BOM, the transport charset or an early <meta> decided it sooner; with no
  * declared encoding, a title is final only when the body starts or the head ends (a <meta>
- * in the head could still change its encoding, or name the replacement encoding: no title)
+ * in the head could still change its encoding, or name the replacement encoding: no title),
+ * or at byte CAFE_TITLE_LATE_META
  * and, when it has non-ASCII bytes, the detector has enough evidence (up to 64 KiB of the
  * page). A page with no title is final only at its end
  * (cafe_title_finish), or at <plaintext>. */

@@ -70,6 +70,7 @@ struct cafe_title {
                                      CAFE__TEXT_CUT where the caller stopped reading */
     int closed_at_eof;            /* the title's text ended there (eof's value), not at an
                                      end tag */
+    size_t fed;                   /* bytes of the page fed so far */
     size_t nhead;                 /* bytes held back for the prescan */
     int meta_cut;                 /* ...and a <meta> they start is cut: hold on to HEAD_MAX */
     int meta_pending;          /* ...and is still cut there: the tokenizer's reading of it counts */
@@ -303,6 +304,23 @@ CAFE__HOT static void stream(cafe_title_t *t, const unsigned char *p, size_t n, 
         tokenize(t, p, n);
     else
         settle(t); /* the whole page is one U+FFFD: no title */
+}
+
+/* Tokenizes p, a chunk after the held-back head that starts at byte `at` of the page: split
+ * at byte CAFE_TITLE_LATE_META while the fallback encoding may still change, so that a late
+ * <meta> ending there counts and none after it, however the page is split into chunks. */
+CAFE__HOT static void stream_page(cafe_title_t *t, const unsigned char *p, size_t n, size_t at) {
+    if (!t->certain && at < CAFE_TITLE_LATE_META && n >= CAFE_TITLE_LATE_META - at) {
+        size_t k = CAFE_TITLE_LATE_META - at;
+        stream(t, p, k, 0);
+        p += k, n -= k;
+        if (!t->done && !t->certain) { /* the head is over for <meta>s */
+            meta_final(t);
+            tokenized(t);
+        }
+    }
+    if (n > 0 && !t->done && !t->reading_on)
+        stream(t, p, n, 0);
 }
 
 /* ---- detection ---------------------------------------------------------------------- */
@@ -632,7 +650,7 @@ CAFE__HOT void cafe_title_reset(cafe_title_t *t, const char *charset) {
     t->ev_from = NULL;
     cafe__html_detect_reset(&t->det);
     t->raw_ascii = 1;
-    t->nhead = 0;
+    t->fed = t->nhead = 0;
     t->meta_cut = t->meta_pending = 0;
     cafe__html_tok_reset(&t->tok);
     /* the text is reset when a title starts: nothing reads it before (has_title is 0) */
@@ -647,16 +665,18 @@ CAFE__HOT int cafe_title_feed(cafe_title_t *t, const void *data, size_t len) {
         return xml_feed(t, data, len);
     if (t->done || len == 0)
         return t->done;
+    size_t at = t->fed;
+    t->fed += len;
     if (!t->enc && by_header(t, p, len)) {
         header_decides(t);
     } else if (!t->enc) {
         size_t took = hold(t, p, len, 0);
-        p += took, len -= took;
+        p += took, len -= took, at += took;
         if (!t->enc)
             return 0;
     }
     if (len > 0 && !t->done && !t->reading_on)
-        stream(t, p, len, 0);
+        stream_page(t, p, len, at);
     if (len > 0 && !t->done)
         gather(t, p, len);
     return t->done;

@@ -66,6 +66,8 @@ def answer(head):
     path = head.split(b" ")[1].decode()
     if path == "/chunked":  # the title in the first of 50 chunks of 8 KiB: stopped early
         return chunked_reply([b"<title>Chunks</title>" + b" " * 8171] + [b"x" * 8192] * 49)
+    if path == "/nul-tail":  # undeclared, NUL bytes after the title: 400 KiB of them
+        return chunked_reply([b"<html><head><title>Nul</title>"] + [b"\0" * 8192] * 50)
     if path == "/gzip":
         z = gzip.compress(GZIP_PAGE)
         return b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n" \
@@ -218,6 +220,17 @@ def test_bytes_is_the_decoded_body_received():
     late = json.loads(r.stdout)
     assert 50 <= late["bytes"] <= len(PAGES["/late-title"][1]), late
     assert late["error"] == "body cut at --max-bytes 50 before any title", late
+
+
+def test_a_head_that_never_ends_stops_at_the_late_meta_bound():
+    # Undeclared, the title waits for the head's end (a late <meta> could name the encoding);
+    # browsers drop the NULs, which end nothing: it waited to the end, read to --max-bytes.
+    # A late <meta> counts within the first 64 KiB (CAFE_TITLE_LATE_META): stopped there.
+    r = cafe("titles", "-q", "--json", listing(["/nul-tail"]))
+    assert r.returncode == 0, r.stderr
+    rec = json.loads(r.stdout)
+    assert rec["title"] == "Nul" and rec["error"] is None, rec
+    assert 65536 <= rec["bytes"] < 50 * 8192, rec
 
 
 def test_text_output_escapes_what_could_fool_the_terminal():

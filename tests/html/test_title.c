@@ -506,6 +506,49 @@ static void test_stop_never_early(void **state) {
     cafe_title_free(u);
 }
 
+/* Undeclared, a closed title waits for the head's end, since a late <meta> may still name the
+ * encoding; but a head that never ends (NULs, which browsers drop, whitespace, a comment or a
+ * script after </title>) made it wait to the end of the page: read to --max-bytes. A late
+ * <meta> counts within the first CAFE_TITLE_LATE_META bytes of the page (past the first
+ * network chunks Chromium keeps the title it decoded before, and the browsers differ): the
+ * title is final there, and a <meta> after it changes nothing, however the page is split. */
+static size_t late_meta_page(char *page, const char *const fill[2], size_t meta_end,
+                             const char *meta) {
+    size_t n = (size_t)sprintf(page, "<html><head><title>Zhizn</title>%s", fill[0]);
+    size_t end = meta_end - strlen(meta) - strlen(fill[1]);
+    memset(page + n, fill[0][0] == '<' ? 'x' : fill[0][0], end - n); /* "": NUL bytes */
+    sprintf(page + end, "%s%s", fill[1], meta);
+    return meta_end;
+}
+
+static void test_late_meta_bound(void **state) {
+    (void)state;
+    static const char *const fills[][2] = {
+        {"", ""}, {" ", ""}, {"<script>", "</script>"}, {"<!--", "-->"}};
+    const size_t bound = CAFE_TITLE_LATE_META;
+    char *page = malloc(bound + 64);
+    assert_non_null(page);
+    cafe_title_t *t;
+    assert_int_equal(cafe_title_create(&t, NULL), 0);
+    for (size_t f = 0; f < sizeof fills / sizeof fills[0]; f++) {
+        /* a <meta> ending at the bound counts (the replacement encoding: no title) */
+        size_t len = late_meta_page(page, fills[f], bound, "<meta charset=windows-1251>");
+        title_check("late meta at the bound", page, len, NULL, "Zhizn", 5, "windows-1251");
+        len = late_meta_page(page, fills[f], bound, "<meta charset=iso-2022-kr>");
+        title_check("late replacement meta at the bound", page, len, NULL, NULL, 0, NULL);
+        /* one ending a byte later does not: byte by byte the title is final at the bound */
+        len = late_meta_page(page, fills[f], bound + 1, "<meta charset=iso-2022-kr>");
+        title_check("late meta past the bound", page, len, NULL, "Zhizn", 5, "windows-1252");
+        cafe_title_reset(t, NULL);
+        size_t k = 0;
+        while (k < len && !cafe_title_feed(t, page + k, 1))
+            k++;
+        assert_int_equal(k + 1, bound);
+    }
+    cafe_title_free(t);
+    free(page);
+}
+
 static void test_extract(void **state) {
     (void)state;
     char *title = (char *)"unset";
@@ -540,6 +583,7 @@ int main(void) {
         cmocka_unit_test(test_finish_cut_prefix),
         cmocka_unit_test(test_pause),
         cmocka_unit_test(test_stop_never_early),
+        cmocka_unit_test(test_late_meta_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
