@@ -166,24 +166,6 @@ static const cafe__html_encoding_t *without_c1(const cafe__html_detect_t *d,
     return e;
 }
 
-/* ISO-8859-13 and windows-1257 read 0xA0-0xFF alike but for ISO-8859-13's four quotes (0xA1,
- * 0xA5, 0xB4, 0xFF), and both browsers name Baltic text windows-1257 ("Lietotāja vārds",
- * "Jaunākās ziņas" with no domain: document.characterSet windows-1257, where uchardet said
- * ISO-8859-13). An ISO-8859-13 answer whose evidence windows-1257 reads alike is
- * windows-1257: the title is the same, the charset reported is the browsers'. */
-static const cafe__html_encoding_t *baltic_windows(const cafe__html_detect_t *d,
-                                                   const cafe__html_encoding_t *e) {
-    if (!e || e->kind != CAFE__ENC_SINGLE || strcmp(e->name, "ISO-8859-13") != 0)
-        return e;
-    const cafe__html_encoding_t *w = from_label("windows-1257");
-    for (size_t k = 0; w && k < d->high; k++) {
-        unsigned c = d->buf[d->at[k]] - 0x80u;
-        if (w->table[c] != e->table[c])
-            return e;
-    }
-    return w ? w : e;
-}
-
 /* uchardet names ISO-8859-16 for Romanian, which no browser detects: Firefox's chardetng
  * reads it as windows-1250, Chromium's compact_enc_det as windows-1250 or ISO-8859-2, and
  * both show ş ţ (cedilla) where ISO-8859-16 has ș ț (comma below), at the same bytes (0xAA,
@@ -251,7 +233,8 @@ static const char *const families[][5] = {
     {"cn", "GBK", "gb18030", NULL},
     {"tw hk mo", "Big5", NULL},
     {"kr", "EUC-KR", NULL},
-    {"cz sk si hr hu", "windows-1250", "ISO-8859-2", NULL},
+    {"cz sk si hr", "windows-1250", "ISO-8859-2", NULL},
+    {"hu", "ISO-8859-2", "windows-1250", NULL},
     {"pl ro", "ISO-8859-2", "windows-1250", "ISO-8859-16", NULL},
     {"gr cy", "ISO-8859-7", "windows-1253", NULL},
     {"tr", "windows-1254", NULL},
@@ -285,6 +268,36 @@ static const cafe__html_encoding_t *hinted(const cafe__html_detect_t *d,
         if (from_label(f[i]) == e)
             return e;
     return from_label(f[0]);
+}
+
+/* ISO-8859-13 and windows-1257 read 0xA0-0xFF alike but for ISO-8859-13's four quotes (0xA1,
+ * 0xA5, 0xB4, 0xFF), and both browsers name Baltic text windows-1257 ("Lietotāja vārds",
+ * "Jaunākās ziņas" with no domain: document.characterSet windows-1257, where uchardet said
+ * ISO-8859-13). ISO-8859-2 and windows-1250 read alike all of Hungarian's letters (and
+ * most Czech, Slovak and Croatian ones: not š ž ť ś ź ą), and both browsers name Hungarian
+ * text windows-1250 ("Időjárás-előrejelzés Budapestre" with no domain, where uchardet said
+ * ISO-8859-2). An ISO answer whose evidence its Windows twin reads alike is that twin: the
+ * title is the same, the charset reported is the browsers'. Not under a domain whose usual
+ * encoding is the ISO one: under .pl and .hu both browsers keep ISO-8859-2. */
+static const cafe__html_encoding_t *windows_twin(const cafe__html_detect_t *d,
+                                                 const cafe__html_encoding_t *e) {
+    static const char *const twins[][2] = {{"ISO-8859-13", "windows-1257"},
+                                           {"ISO-8859-2", "windows-1250"}};
+    const char *const *f = family(d);
+    if (!e || e->kind != CAFE__ENC_SINGLE || (f && strcmp(f[0], e->name) == 0))
+        return e;
+    for (size_t i = 0; i < sizeof twins / sizeof twins[0]; i++) {
+        if (strcmp(e->name, twins[i][0]) != 0)
+            continue;
+        const cafe__html_encoding_t *w = from_label(twins[i][1]);
+        for (size_t k = 0; w && k < d->high; k++) {
+            unsigned c = d->buf[d->at[k]] - 0x80u;
+            if (w->table[c] != e->table[c])
+                return e;
+        }
+        return w ? w : e;
+    }
+    return e;
 }
 
 /* Where the domain names no encodings (no URL, .com), Firefox names Greek windows-1253, and
@@ -449,7 +462,7 @@ static const cafe__html_encoding_t *answer(cafe__html_detect_t *d) {
     const cafe__html_encoding_t *u = uchardet_answer(d);
     u = without_c1(d, u);
     u = with_cedillas(d, u);
-    u = baltic_windows(d, u);
+    u = windows_twin(d, u);
     u = arabic_windows(d, u);
     u = unless_as_default(d, u);
     u = hinted(d, u);

@@ -441,6 +441,43 @@ static void test_short_baltic_under_generic(void **state) {
     }
 }
 
+/* An undeclared page of a title and a paragraph: its title and the encoding named, fed whole
+ * and byte by byte. */
+static void expect_page(const char *title, const char *para, const char *url, const char *want,
+                        const char *want_enc) {
+    char page[2048];
+    int n = snprintf(page, sizeof page,
+                     "<!DOCTYPE html>\n<html><head>\n<title>%s</title>\n</head>\n<body>\n"
+                     "<p>%s</p>\n</body></html>\n",
+                     title, para);
+    assert_true(n > 0 && (size_t)n < sizeof page);
+    for (int bytewise = 0; bytewise < 2; bytewise++) {
+        outcome_t o;
+        run((const unsigned char *)page, (size_t)n, &(how_t){NULL, url, 1, 0, bytewise}, &o);
+        if (!o.r.found || strcmp(o.r.text, want) != 0 || strcmp(o.r.encoding, want_enc) != 0) {
+            fprintf(stderr, "%s%s: [%s] in %s, want [%s] in %s\n", url ? url : "no URL",
+                    bytewise ? " bytewise" : "", o.r.text, o.r.encoding, want, want_enc);
+            fail();
+        }
+    }
+}
+
+/* Hungarian reads alike in ISO-8859-2 and windows-1250, and both browsers name it
+ * windows-1250 with no domain, under .com and .cz, where uchardet said ISO-8859-2; under .pl
+ * and .hu, whose usual encoding is ISO-8859-2 to both, the answer stays. */
+static void test_hungarian_is_windows1250(void **state) {
+    (void)state;
+    static const char title[] = "Id\xf5j\xe1r\xe1s-el\xf5rejelz\xe9s Budapestre";
+    static const char para[] = "Szombatonk\xe9nt gyermekfoglalkoz\xe1sokat \xe9s \xedr\xf3-olvas"
+                               "\xf3 tal\xe1lkoz\xf3kat szervez\xfcnk.";
+    static const char want[] = "Id\xc5\x91j\xc3\xa1r\xc3\xa1s-el\xc5\x91rejelz\xc3\xa9s Budapestre";
+    static const char *const urls[] = {NULL, "http://www.example.com/", "http://www.example.cz/"};
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++)
+        expect_page(title, para, urls[i], want, "windows-1250");
+    expect_page(title, para, "http://www.example.pl/", want, "ISO-8859-2");
+    expect_page(title, para, "http://www.example.hu/", want, "ISO-8859-2");
+}
+
 /* Where uchardet has no answer, the default's reading is checked as an answer would be:
  * after a script head uchardet gave none for this Lithuanian title (windows-1257), and
  * windows-1252 read it "Orø prognozë Vilniuje ðiandien". */
@@ -1005,6 +1042,7 @@ int main(void) {
         cmocka_unit_test(test_utf8_check),
         cmocka_unit_test(test_source_names),
         cmocka_unit_test(test_uchardet_on_demand),
+        cmocka_unit_test(test_hungarian_is_windows1250),
     };
     return cmocka_run_group_tests(tests, load_corpus, free_corpus);
 }
