@@ -166,6 +166,32 @@ static const cafe__html_encoding_t *without_c1(const cafe__html_detect_t *d,
     return e;
 }
 
+/* GB2312's rows 4 and 5 are the kana at the bytes EUC-JP has them (0xA4A1-0xA4F3,
+ * 0xA5A1-0xA5F6), and its level-1 hanzi sit where EUC-JP's level-1 kanji do: on its 64
+ * non-ASCII bytes uchardet named GB18030 for EUC-JP text dense in kanji ("トップ" over
+ * "市立図書館では、一般書や児童書のほか"), which both browsers read as EUC-JP. Chinese text
+ * hardly ever holds kana: a GBK answer whose reading is kana for one character in eight or
+ * more (two at least), and which EUC-JP decodes without an error, is EUC-JP. */
+static const cafe__html_encoding_t *kana_japanese(const cafe__html_detect_t *d,
+                                                  const cafe__html_encoding_t *e) {
+    if (!e || d->high == 0 || strcmp(e->name, "GBK") != 0)
+        return e;
+    size_t chars = 0, kana = 0, from = d->at[0];
+    for (size_t i = from; i + 1 < d->fed; i++) {
+        if (d->buf[i] < 0x80)
+            continue;
+        chars++;
+        kana += (d->buf[i] == 0xA4 || d->buf[i] == 0xA5) && d->buf[i + 1] >= 0xA1 &&
+                d->buf[i + 1] <= 0xF6;
+        i++; /* the trail byte */
+    }
+    const cafe__html_encoding_t *j = from_label("EUC-JP");
+    if (kana < 2 || kana * 8 < chars || !j ||
+        !cafe__html_plausible_multi(j, d->buf + from, d->fed - from))
+        return e;
+    return j;
+}
+
 /* uchardet names ISO-8859-16 for Romanian, which no browser detects: Firefox's chardetng
  * reads it as windows-1250, Chromium's compact_enc_det as windows-1250 or ISO-8859-2, and
  * both show ş ţ (cedilla) where ISO-8859-16 has ș ț (comma below), at the same bytes (0xAA,
@@ -460,6 +486,7 @@ static const cafe__html_encoding_t *cjk(const cafe__html_detect_t *d,
 static const cafe__html_encoding_t *answer(cafe__html_detect_t *d) {
     /* uchardet's answer, through each correction in turn */
     const cafe__html_encoding_t *u = uchardet_answer(d);
+    u = kana_japanese(d, u);
     u = without_c1(d, u);
     u = with_cedillas(d, u);
     u = windows_twin(d, u);

@@ -478,6 +478,21 @@ static void test_hungarian_is_windows1250(void **state) {
     expect_page(title, para, "http://www.example.hu/", want, "ISO-8859-2");
 }
 
+/* EUC-JP text dense in kanji is GB2312 hanzi too, and on its first 64 non-ASCII bytes
+ * uchardet named GB18030 for this page ("醚氓皖 ..."), which both browsers read as EUC-JP:
+ * its kana tell it (a GBK reading keeps the GBK pages of the corpus). */
+static void test_kana_is_japanese(void **state) {
+    (void)state;
+    static const char para[] =
+        "\xbb\xd4\xce\xa9\xbf\xde\xbd\xf1\xb4\xdb\xa4\xc7\xa4\xcf\xa1\xa2\xb0\xec\xc8\xcc\xbd\xf1"
+        "\xa4\xe4\xbb\xf9\xc6\xb8\xbd\xf1\xa4\xce\xa4\xdb\xa4\xab\xa1\xa2\xbb\xa8\xbb\xef\xa4\xe4"
+        "\xbf\xb7\xca\xb9\xa1\xa2\xbb\xeb\xc4\xb0\xb3\xd0\xbb\xf1\xce\xc1\xa4\xf2\xc9\xfd\xb9\xad"
+        "\xa4\xaf\xbd\xea\xc2\xa2\xa4\xb7\xa4\xc6\xa4\xa4\xa4\xde\xa4\xb9\xa1\xa3";
+    static const char want[] = "\xe3\x83\x88\xe3\x83\x83\xe3\x83\x97"; /* トップ */
+    expect_page("\xa5\xc8\xa5\xc3\xa5\xd7", para, NULL, want, "EUC-JP");
+    expect_page("\xa5\xc8\xa5\xc3\xa5\xd7", para, "http://www.example.com/", want, "EUC-JP");
+}
+
 /* Where uchardet has no answer, the default's reading is checked as an answer would be:
  * after a script head uchardet gave none for this Lithuanian title (windows-1257), and
  * windows-1252 read it "Orø prognozë Vilniuje ðiandien". */
@@ -1043,6 +1058,7 @@ int main(void) {
         cmocka_unit_test(test_source_names),
         cmocka_unit_test(test_uchardet_on_demand),
         cmocka_unit_test(test_hungarian_is_windows1250),
+        cmocka_unit_test(test_kana_is_japanese),
     };
     return cmocka_run_group_tests(tests, load_corpus, free_corpus);
 }
