@@ -25,6 +25,15 @@ def page(title, codec):
 
 
 
+def page_text(title, text, codec):
+    return ("<!DOCTYPE html>\n<html><head>\n<title>%s</title>\n</head>\n<body>\n<p>%s</p>\n"
+            "</body></html>\n" % (title, text)).encode(codec)
+
+
+HU = ("Időjárás-előrejelzés Budapestre",
+      "Szombatonként gyermekfoglalkozásokat és író-olvasó találkozókat szervezünk.")
+
+
 def corpus_page(encoding, shape):
     """The detect corpus's first page of that encoding and shape (tests/html)."""
     for name, codec, _, titles, sentence, paragraph in gen_detect_corpus.LANGS:
@@ -55,6 +64,15 @@ CASES = [
     # Greek with no domain is windows-1253 (both, on a page of text); under .gr ISO-8859-7
     ("127.0.0.1", corpus_page("ISO-8859-7", "long")),
     ("www.example.gr", corpus_page("ISO-8859-7", "long")),
+    # Hungarian reads alike in ISO-8859-2 and windows-1250: windows-1250 to both (uchardet:
+    # ISO-8859-2), but under .hu and .pl, where ISO-8859-2 is usual to both
+    ("127.0.0.1", page_text(*HU, "iso8859-2")),
+    ("www.example.cz", page_text(*HU, "cp1250")),
+    ("www.example.hu", page_text(*HU, "cp1250")),
+    ("www.example.pl", page_text(*HU, "iso8859-2")),
+    # EUC-JP dense in kanji, GB2312 hanzi too: uchardet's GB18030 on 64 bytes, EUC-JP to both
+    ("127.0.0.1", page_text("トップ", "市立図書館では、一般書や児童書のほか、雑誌や新聞、"
+                            "視聴覚資料を幅広く所蔵しています。", "euc_jp")),
 ]
 
 
