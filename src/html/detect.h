@@ -9,7 +9,9 @@
  *      multi-byte UTF-8 sequences;
  *   2. else uchardet's answer on the evidence fed, through the WHATWG label table (chosen
  *      over ICU's ucsdet on the corpus of bench/detect: see bench/detect/README.md); an
- *      ISO-8859-6 answer that windows-1256 reads as Arabic is windows-1256, as in browsers;
+ *      ISO-8859-6 answer that windows-1256 reads as Arabic is windows-1256, an ISO-8859-13 or
+ *      ISO-8859-2 answer its Windows twin reads alike is that twin (but under .pl and .hu), and
+ *      a GBK answer read with kana for one character in eight is EUC-JP, as in browsers;
  *   3. with little evidence (under CAFE__DETECT_ENOUGH non-ASCII bytes: a title of a few
  *      words), the URL's top-level domain as a hint, as chardetng does: an answer that is not
  *      among the encodings used under that domain (.ru: windows-1251, KOI8-U, ...) gives way
