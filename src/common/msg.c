@@ -5,6 +5,7 @@
 #include "cafe.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,17 +61,24 @@ static int plain(unsigned char c) {
            strchr("%+,-./:=@_", c) != NULL;
 }
 
+static int ascii_only;
+
+static void ascii_decide(void) {
+    ascii_only = term_locale_8bit();
+}
+
+int msg_ascii(void) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, ascii_decide);
+    return ascii_only;
+}
+
 /* The length of the printable UTF-8 character at s (NUL-terminated), 0 when s starts with
  * none: an invalid or overlong sequence, a C1 control, or a bidirectional control or line
  * separator (they reorder or break the terminal's line, as text.c escapes them), or any
- * non-ASCII character in an 8-bit locale (term_locale_8bit). */
+ * non-ASCII character in an 8-bit locale (msg_ascii). */
 static size_t printable_char(const unsigned char *s) {
-    /* In an 8-bit locale none is: its terminal reads a byte 0x80 to 0x9F as a C1 control. Set
-     * at the first name quoted, before any thread: main's messages come first. */
-    static int eight = -1;
-    if (eight < 0)
-        eight = term_locale_8bit();
-    if (eight)
+    if (msg_ascii())
         return 0;
     uint32_t cp = 0;
     size_t len = *s >= 0x80 ? term_utf8_char(s, 4, &cp) : 0;

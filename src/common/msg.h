@@ -37,6 +37,12 @@ const char *msg_strerror(int rc);
  * a placeholder). */
 const char *msg_quote(const char *name);
 
+/* Whether messages are ASCII only: in an 8-bit locale (term_locale_8bit: ISO-8859-1,
+ * KOI8-R...), whose terminal shows UTF-8 as mojibake and reads its bytes 0x80 to 0x9F as C1
+ * controls. Then msg_quote escapes every non-ASCII byte of a name, and a server's text in a
+ * message is \uNNNN (text_safe_copy). Decided once, on the first call; any thread. */
+int msg_ascii(void);
+
 /* What was printed on standard output did not all reach it (err: the failed write's errno,
  * 0 when it is not known): said on stderr, as coreutils' close_stdout says it, unless its
  * reader is gone (EPIPE, or a closed pipe seen), a quiet stop. Returns 2, the status. */

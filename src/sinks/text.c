@@ -1,5 +1,6 @@
 #include "text.h"
 #include "cafe/title.h"
+#include "msg.h"
 #include "termchar.h"
 
 #include <errno.h>
@@ -147,7 +148,7 @@ void text_append_ascii(outbuf_t *o, const char *s, int ascii) {
 
 const char *text_safe_copy(char *buf, size_t size, const char *s) {
     outbuf_t o = {0};
-    text_append_safe(&o, s);
+    append_safe(&o, s, msg_ascii());
     size_t n = o.oom ? 0 : o.len;
     if (n >= size) /* not in the middle of a character (all is valid UTF-8 now) */
         for (n = size - 1; n > 0 && ((unsigned char)o.p[n] & 0xC0) == 0x80;)

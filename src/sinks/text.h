@@ -19,7 +19,8 @@ void text_append_safe(outbuf_t *o, const char *s);
 void text_append_ascii(outbuf_t *o, const char *s, int ascii);
 int text_put_ascii(FILE *f, const char *s, int ascii);
 /* The same, into buf (size > 0 bytes), cut short at a character's end when longer; "" when
- * out of memory. For a message holding a server's text, or another program's. Returns buf. */
+ * out of memory. For a message holding a server's text, or another program's: ASCII when
+ * messages are (msg_ascii, an 8-bit locale), as text_append_ascii writes it. Returns buf. */
 const char *text_safe_copy(char *buf, size_t size, const char *s);
 
 #endif

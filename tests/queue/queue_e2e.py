@@ -1707,6 +1707,19 @@ def test_a_terminal_in_an_8_bit_locale_gets_ascii_only():
         assert b"seen recently: w\\u00db[2J\\u65e5" in shown and max(shown) < 0x80, shown
         shown = pty_out(["queue", "status", url], utf8)
         assert b"seen recently: " + name in shown, shown
+    # A server's error text (escaped for its controls only) went to stderr as UTF-8 there;
+    # now \uNNNN too, as a file name in a message is escaped in such a locale.
+
+    def refuse(conn):
+        for args in resp_commands(conn):
+            conn.sendall(fake_answer(args) if args[0].upper() != b"EVALSHA" else
+                         b"-ERR bad " + name + b" things\r\n")
+
+    with fake_redis(refuse, "latin") as url:
+        shown = pty_out(["queue", "status", url], eight)
+        assert b"bad w\\u00db[2J\\u65e5 things" in shown and max(shown) < 0x80, shown
+        shown = pty_out(["queue", "status", url], utf8)
+        assert b"bad " + name + b" things" in shown, shown
 
 
 def test_auth_password_and_acl_user():

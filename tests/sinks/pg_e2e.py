@@ -526,6 +526,14 @@ def test_server_error_texts_reach_the_terminal_escaped():
     assert r.returncode == 2 and b"does not exist" in r.stderr, r.stderr
     assert b"\x1b" not in r.stderr and b"\x07" not in r.stderr, r.stderr
     assert b"no\\x1b]0;owned\\x07db" in r.stderr, r.stderr
+    # In an 8-bit locale (ISO-8859-1, KOI8-R...) its other non-ASCII characters went out as
+    # UTF-8, whose bytes 0x80 to 0x9F such a terminal reads as C1 controls: \uNNNN there.
+    for lang, shown in (("xx_YY.ISO-8859-15", b"no\\u00e9\\u00dbdb"),
+                        ("C.UTF-8", "no\u00e9\u00dbdb".encode())):
+        r = cafe("titles", "-q", "--db", "postgresql://cafe@/no%C3%A9%C3%9Bdb?table=esc", u,
+                 env=pg.env(LANG=lang, LC_ALL="", LC_CTYPE=""))
+        assert r.returncode == 2 and b"does not exist" in r.stderr, r.stderr
+        assert shown in r.stderr and (max(r.stderr) < 0x80) == (lang != "C.UTF-8"), r.stderr
 
 
 def test_serve_refuses_at_start_a_database_its_jobs_could_not_write():
