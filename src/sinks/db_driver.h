@@ -18,10 +18,10 @@ typedef struct sink_target {
 } sink_target_t;
 
 typedef struct sink_driver {
-    /* Connects, checks/creates the tables and inserts (or, resuming, reopens) the run.
-     * With conf->check_only, the same but no run (*run 0; what beginning one would meet is
-     * asked where it can be without a row: PostgreSQL's read-only session, rights on runs):
-     * *impl is then only closed.
+    /* Connects, checks/creates the tables and inserts (or, resuming, reopens) the run. What
+     * the run's life would meet is asked first where it can be without a row (PostgreSQL's
+     * read-only session, rights on runs and run_resumes). With conf->check_only, the same
+     * but no run (*run 0): *impl is then only closed.
      * Negative code with why filled: the sink is not opened (*impl, when set, is closed). */
     int (*open)(void **impl, const sink_target_t *t, const sink_db_conf_t *conf, int64_t *run,
                 char *why);

@@ -348,30 +348,39 @@ static int begin_run(pg_t *p, const sink_db_conf_t *conf, char *why) {
     return rc ? rc : hold_run(p, why); /* a --resume begun meanwhile must not take it */
 }
 
-/* check_only: what begin_run's INSERT into runs (and the run's end, an UPDATE) would meet,
- * asked without writing a row: a read-only session (a standby server,
- * default_transaction_read_only), or a role without those rights on runs. In the server's
- * words where it has them; CAFE_EIO. */
+/* What a run will meet, asked before it begins, without writing a row: a read-only session
+ * (a standby server, default_transaction_read_only), or a role without the rights of the
+ * run's whole life: INSERT into runs at its start, UPDATE at its end (or at a --resume), and
+ * INSERT into run_resumes at a --resume (and at each restart of a `cafe serve` job). Without
+ * them a run fetched everything and then could not end, or could never be resumed after a
+ * kill. In the server's words where it has them; CAFE_EIO. */
 static int check_run_writable(pg_t *p, char *why) {
     PGresult *r;
     int rc = pgc_exec(p->c,
                       "SELECT current_setting('transaction_read_only') = 'on', "
-                      "has_table_privilege(to_regclass('runs'), 'INSERT'), "
-                      "has_table_privilege(to_regclass('runs'), 'UPDATE')",
+                      "has_table_privilege(to_regclass('runs'), 'INSERT') AND "
+                      "has_table_privilege(to_regclass('runs'), 'UPDATE'), "
+                      "has_table_privilege(to_regclass('run_resumes'), 'INSERT')",
                       0, NULL, &r, NULL, NULL, why);
     if (rc != 0)
         return rc;
-    int ro = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
-    int may = PQntuples(r) == 1 && PQgetvalue(r, 0, 1)[0] == 't' && PQgetvalue(r, 0, 2)[0] == 't';
+    int ok = PQntuples(r) == 1;
+    int ro = ok && PQgetvalue(r, 0, 0)[0] == 't';
+    int runs = ok && PQgetvalue(r, 0, 1)[0] == 't';
+    int resumes = ok && PQgetvalue(r, 0, 2)[0] == 't';
     PQclear(r);
     if (ro)
         snprintf(why, SINK_WHY_MAX,
                  "cannot execute INSERT in a read-only transaction (transaction_read_only is on: "
                  "a standby server, or default_transaction_read_only)");
-    else if (!may)
+    else if (!runs)
         snprintf(why, SINK_WHY_MAX,
                  "permission denied for table runs (a run needs INSERT and UPDATE on it)");
-    return ro || !may ? CAFE_EIO : 0;
+    else if (!resumes)
+        snprintf(why, SINK_WHY_MAX,
+                 "permission denied for table run_resumes (a --resume, and a job cafe serve "
+                 "resumes, needs INSERT on it)");
+    return ro || !runs || !resumes ? CAFE_EIO : 0;
 }
 
 int sink_pg_version_check(int version, char *why) {
@@ -447,7 +456,9 @@ static int pg_open(void **impl, const sink_target_t *t, const sink_db_conf_t *co
     if (rc == 0)
         rc = check_insert(p, why);
     if (rc == 0)
-        rc = conf->check_only ? check_run_writable(p, why) : begin_run(p, conf, why);
+        rc = check_run_writable(p, why);
+    if (rc == 0 && !conf->check_only)
+        rc = begin_run(p, conf, why);
     if (rc != 0 && rc != CAFE_EINVAL)
         sink_why_prefix(why, p->where);
     *run = p->run;

@@ -609,6 +609,36 @@ def test_serve_refuses_at_start_a_database_where_no_run_can_begin():
     assert count("runs WHERE table_name = 'servero'") == 0
 
 
+def test_a_role_that_could_not_end_or_resume_its_run_is_refused_at_start():
+    """A role that may write rows and begin a run, but not UPDATE runs (the run's end) or
+    INSERT into run_resumes (its --resume, and every job `cafe serve` resumes after a
+    restart): the run fetched everything, then could not say it ended, and a run killed
+    midway could never be resumed (the resume refused at its start, hours later). Each is
+    refused at the start of any run, naming the right, nothing fetched."""
+    s = Serve("-q", "--db", spec("rights"), env=pg.env())  # makes the tables
+    s.stop()
+    base = ("GRANT SELECT, INSERT ON rights TO {0}; GRANT USAGE ON ALL SEQUENCES IN SCHEMA "
+            "public TO {0}; ")
+    pg.sql("CREATE ROLE noend LOGIN; CREATE ROLE noresume LOGIN; " + base.format("noend") +
+           base.format("noresume") + "GRANT SELECT, INSERT ON runs TO noend; "
+           "GRANT INSERT ON run_resumes TO noend; GRANT SELECT, INSERT, UPDATE ON runs TO "
+           "noresume; GRANT SELECT ON run_resumes TO noresume")
+    u = lists.write([fx.url(0, "/page/1"), fx.url(1, "/page/2")])
+    for role, why in (("noend", b"permission denied for table runs (a run needs INSERT and "
+                                b"UPDATE on it)"),
+                      ("noresume", b"permission denied for table run_resumes (a --resume, "
+                                   b"and a job cafe serve resumes, needs INSERT on it)")):
+        uri = f"postgresql://{role}@/cafe?table=rights"
+        for resume in ([], ["--resume"]):
+            r = cafe("titles", "-q", *resume, "--db", uri, u, env=pg.env())
+            assert r.returncode == 2 and why in r.stderr, (role, resume, r.stderr)
+            assert r.stderr.count(b"\n") == 1, r.stderr
+        err = refused_at_start("-q", "--db", uri, env=pg.env())
+        assert err == b"cafe serve: --db: postgresql://" + role.encode() + b"@/cafe: " + why + \
+            b"\n", err
+    assert count("rights") == 0 and count("runs WHERE table_name = 'rights'") == 0
+
+
 def test_wrong_columns_refused_never_altered():
     pg.sql("CREATE TABLE wrong (url text, status text, mine int)")
     r = cafe("titles", "-q", "--db", spec("wrong"), lists.write([fx.url(0, "/page/1")]),
