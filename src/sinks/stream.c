@@ -340,6 +340,32 @@ int sink_stream_write_line(sink_t *s, const char *line, size_t n) {
     return queued(st, &none);
 }
 
+/* fsync of path's directory, for the file's entry in it (fsync(2): the file's own does not
+ * promise it). A directory cafe may not open (mode 0300) is left as its file system keeps it.
+ * 0 or a negative errno. */
+static int sync_dir(const char *path) {
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    if (!dir)
+        return CAFE_ENOMEM;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(dir);
+    if (fd < 0)
+        return 0;
+    int rc = fsync(fd) != 0 && errno != EINVAL ? -errno : 0;
+    (void)close(fd);
+    return rc;
+}
+
+/* The run's end puts -o's file on the disk, as a database's commit does, once, not per
+ * write (a SIGKILL loses nothing the kernel has; a power cut mid-run loses a tail that
+ * --resume fetches again): the run said "written" and exited 0, and a caller moves on (the
+ * list deleted, the next job started), while the records were in the page cache only. And
+ * a write-back the kernel fails later (a failing disk, a thin volume or an NFS server out of
+ * space) is reported by fsync alone. Then the file's close is checked, as coreutils'
+ * close_stdout checks theirs: NFS, FUSE or a quota may report a failed write there.
+ * (EINTR: Linux closed it anyway.) Standard output is the shell's file, as for every
+ * filter: flushed and closed, not synced. */
 static int stream_finish(sink_t *s) {
     stream_t *st = (stream_t *)s;
     if (st->flusher) {
@@ -348,15 +374,16 @@ static int stream_finish(sink_t *s) {
         st->flusher = NULL;
     }
     int rc = flush_now(st);
-    /* The file's close is checked, as coreutils' close_stdout checks theirs: a file system
-     * that writes back later (NFS, FUSE, a quota reached) reports a failed write there, and
-     * the run ended with status 0 and records missing. (EINTR: Linux closed it anyway.) */
-    if (st->path && st->fd >= 0) {
-        int fd = st->fd;
-        st->fd = -1;
-        if (close(fd) != 0 && errno != EINTR && rc == 0)
-            rc = st->error = -errno;
-    }
+    if (!st->path || st->fd < 0)
+        return rc;
+    int fd = st->fd;
+    st->fd = -1;
+    if (rc == 0 && st->follow && fsync(fd) != 0 && errno != EINVAL)
+        rc = st->error = -errno;
+    if (close(fd) != 0 && errno != EINTR && rc == 0)
+        rc = st->error = -errno;
+    if (rc == 0 && st->follow)
+        rc = st->error = sync_dir(st->path);
     return rc;
 }
 

@@ -7,6 +7,8 @@ import csv
 import json
 import os
 import resource
+import shutil
+import signal
 import sqlite3
 import subprocess
 import threading
@@ -359,6 +361,69 @@ def test_a_failed_close_of_the_output_is_a_write_error():
                            env=dict(os.environ, LD_PRELOAD=shim))
     assert (r.returncode, r.stderr) == (2, b"cafe: writing standard output: "
                                         b"Input/output error\n"), r
+
+
+def strace_titles(trace, inject, *args, **kw):
+    """cafe titles ARGS under strace (its calls to the output in trace, or a failure
+    injected); in the sanitizer build without LeakSanitizer, which cannot run under ptrace."""
+    asan = [o for o in os.environ.get("ASAN_OPTIONS", "").split(":") if o] + ["detect_leaks=0"]
+    return subprocess.Popen(["strace", "-f", "-qq", "-o", trace, "-e",
+                             "trace=openat,write,fsync,fdatasync,close", *inject, CAFE,
+                             "titles", *args], stderr=subprocess.PIPE,
+                            env=dict(os.environ, ASAN_OPTIONS=":".join(asan)), **kw)
+
+
+def test_the_output_is_on_the_disk_when_the_run_ends():
+    """-o FILE was never synced: a run ended with status 0 while its records were in the page
+    cache only, where a power cut loses them, and a write-back the kernel fails later (a
+    failing disk, a thin volume or an NFS server out of space) is reported by fsync alone:
+    nobody heard of it. The file is now synced at the run's end (after its last write,
+    before its close, then its directory's entry), at a Ctrl-C's or SIGTERM's orderly stop
+    too, and a failed sync is a write error: status 2. strace shows the calls, and makes
+    fsync fail as such a disk would."""
+    if not shutil.which("strace"):
+        raise Skip("no strace here")
+    out, trace = os.path.join(TMP, "synced.jsonl"), os.path.join(TMP, "synced.trace")
+    p = strace_titles(trace, [], "-q", "--json", "-o", out, SMALL)
+    assert p.wait(timeout=120) == 0, p.stderr.read()
+    p.stderr.close()
+    calls = [l.split(None, 1)[1] for l in open(trace)]
+
+    def fd_of(path, flag, after=0):
+        return next(c.rsplit("= ", 1)[1].strip() for c in calls[after:]
+                    if c.startswith("openat(") and f'"{path}"' in c and flag in c)
+
+    def at(prefix, after=0):
+        return [i for i, c in enumerate(calls) if c.startswith(prefix) and i >= after]
+    fd = fd_of(out, "O_WRONLY")
+    wrote, synced = at(f"write({fd},"), at(f"fsync({fd})")
+    closed = at(f"close({fd})", synced[0] if synced else 0)
+    assert wrote and synced and closed and wrote[-1] < synced[0] < closed[0], \
+        (wrote, synced, closed)
+    dfd = fd_of(TMP, "O_DIRECTORY", closed[0])
+    assert at(f"fsync({dfd})", closed[0]), calls[closed[0]:]
+    # the sync fails: at the end, and at SIGTERM's stop (a held page keeps the run going)
+    hold = HoldServer(lambda head: http_reply(b"<title>held</title>"))
+    lst = write_list([fx.url(0, "/page/1"), hold.url("/held")], "synced-list.txt")
+    try:
+        for signum in (None, signal.SIGTERM):
+            os.unlink(out)
+            p = strace_titles(os.devnull, ["-e", "inject=fsync:error=EIO"], "-q", "--json", "-o",
+                              out, lst if signum else SMALL)
+            if signum:
+                hold.wait_for(1)
+                while not os.path.exists(out) or os.path.getsize(out) == 0:
+                    assert p.poll() is None, p.stderr.read()
+                    time.sleep(0.01)
+                kids = open(f"/proc/{p.pid}/task/{p.pid}/children").read().split()
+                os.kill(int(kids[0]), signum)
+            rc, err = p.wait(timeout=120), p.stderr.read()
+            p.stderr.close()
+            assert (rc, err) == (2, f"cafe titles: writing {out}: Input/output error\n".encode()), \
+                (signum, rc, err)
+    finally:
+        hold.release()
+        hold.close()
 
 
 def test_an_output_that_failed_does_not_wait_for_the_fetches_in_flight():
