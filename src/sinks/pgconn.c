@@ -204,8 +204,15 @@ int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *wh
         PQsetNoticeProcessor(c->conn, ignore_notice, NULL);
         /* No time limit on cafe's statements, as pg_dump sets none: a role's statement_timeout
          * guards against long queries of people, and cut a batch waiting for a locked table
-         * (or slower than it), ending the run, and every --resume alike. */
-        rc = pgc_exec(c, "SET statement_timeout = 0", 0, NULL, NULL, NULL, NULL, why);
+         * (or slower than it), ending the run, and every --resume alike. Nor on its idle
+         * session (PostgreSQL 14 on, as pg_dump): idle while pages are fetched, it was ended
+         * between batches, each met a lost connection, and meanwhile no session held the
+         * run (its advisory lock): a --resume took it. */
+        rc = pgc_exec(c,
+                      PQserverVersion(c->conn) >= 140000
+                          ? "SET statement_timeout = 0; SET idle_session_timeout = 0"
+                          : "SET statement_timeout = 0",
+                      0, NULL, NULL, NULL, NULL, why);
         if (rc == 0) {
             *out = c;
             return 0;

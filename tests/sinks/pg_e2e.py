@@ -868,6 +868,38 @@ def test_a_run_being_written_is_not_resumed_by_another():
     assert pg.sql("SELECT status FROM runs WHERE table_name = 'held'") == [["done"]]
 
 
+def test_a_role_idle_session_timeout_neither_drops_the_run_nor_its_hold():
+    """A role (or database) with idle_session_timeout (PostgreSQL 14 on, set against
+    forgotten sessions): cafe's session, idle while pages are fetched, was ended by the
+    server between batches. Each batch then met a lost connection ("reconnecting" on
+    stderr), and while none was open the run was held by no session: a --resume begun then
+    took the run being written. cafe's session sets it to 0, as pg_dump does (and as it
+    sets statement_timeout). The run waits at a gate, its session idle; the test waits until
+    that session was idle four times the timeout (or is gone)."""
+    if int(pg.sql("SHOW server_version_num")[0][0]) < 140000:
+        raise Skip("idle_session_timeout is PostgreSQL 14's")
+    gate = dbtest.Gate()
+    u = gated([fx.url(i % SITES, f"/page/{61000 + i}") for i in range(30)], gate, 20)
+    args = ["titles", "-q", "--timeout", "150", "--db", spec("idler"), lists.write(u)]
+    p = subprocess.Popen([CAFE, *args], stderr=subprocess.PIPE,
+                         env=pg.env(PGOPTIONS="-c idle_session_timeout=300",
+                                    PGAPPNAME="cafe-idler"))
+    session = "FROM pg_stat_activity WHERE application_name = 'cafe-idler'"
+    try:
+        dbtest.wait_until(lambda: count("idler") >= 20 or p.poll() is not None)
+        assert p.poll() is None, "the run ended before the test acted"
+        dbtest.wait_until(lambda: count(f"(SELECT 1 {session}) s") == 0 or count(
+            f"(SELECT 1 {session} AND state = 'idle' AND "
+            "state_change < now() - interval '1200 ms') s") == 1)
+        r = cafe("titles", "-q", "--resume", *args[2:], env=pg.env())
+        assert r.returncode == 2 and b"being written by another" in r.stderr, r.stderr
+    finally:
+        gate.close()
+        _, err = p.communicate(timeout=300)
+    assert p.returncode == 0 and err == b"", err
+    assert sorted(x[0] for x in rows("idler")) == sorted(u)
+
+
 def test_another_applications_advisory_lock_does_not_hold_a_run():
     """cafe held a run with the advisory lock (7165, run_id): a key any application may take
     (advisory locks are one space per database). Another program holding (7165, 1), or a
