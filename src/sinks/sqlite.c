@@ -6,6 +6,7 @@
 #include "cafe.h"
 #include "db_driver.h"
 #include "msg.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -109,6 +110,13 @@ static int write_failure(const char *path, char *why, size_t cap) {
     return 0;
 }
 
+/* SQLite's message, for one of cafe's: a trigger's RAISE text or a constraint's name is the
+ * database's own and may hold an escape sequence, so it is escaped as a server's text is.
+ * Returns buf (SINK_WHY_MAX bytes). */
+static const char *errmsg_shown(sqlite3 *db, char *buf) {
+    return text_safe_copy(buf, SINK_WHY_MAX, sqlite3_errmsg(db));
+}
+
 /* "what: SQLite's message (the system's, when a system call failed)". Messages of writes
  * come under "writing PATH:" from the CLI; open adds the path itself (lite_open). A write
  * that failed for want of room says so first, as the stream sink does: "what: File too
@@ -117,19 +125,19 @@ static int fail(job_t *j, const char *what) {
     sqlite3 *db = j->l->db;
     int sys = db ? sqlite3_system_errno(db) : 0;
     int code = db ? sqlite3_extended_errcode(db) : SQLITE_NOMEM;
-    char room[160], dir[PATH_MAX];
+    char room[160], dir[PATH_MAX], said[SINK_WHY_MAX];
     if ((code == SQLITE_FULL || (code & 0xff) == SQLITE_IOERR) &&
         write_failure(j->l->path, room, sizeof room) != 0)
-        snprintf(j->why, SINK_WHY_MAX, "%s: %s (SQLite: %s)", what, room, sqlite3_errmsg(db));
+        snprintf(j->why, SINK_WHY_MAX, "%s: %s (SQLite: %s)", what, room, errmsg_shown(db, said));
     else if (((code & 0xff) == SQLITE_READONLY || (code & 0xff) == SQLITE_CANTOPEN) &&
              dir_not_writable(j->l->path, dir, sizeof dir))
         snprintf(j->why, SINK_WHY_MAX,
                  "%s: %s (the directory %s is not writable: SQLite keeps its journal and WAL "
                  "files beside the database)",
-                 what, sqlite3_errmsg(db), msg_quote(dir));
+                 what, errmsg_shown(db, said), msg_quote(dir));
     else
         snprintf(j->why, SINK_WHY_MAX, sys ? "%s: %s (%s)" : "%s: %s", what,
-                 db ? sqlite3_errmsg(db) : "out of memory", sys ? strerror(sys) : "");
+                 db ? errmsg_shown(db, said) : "out of memory", sys ? strerror(sys) : "");
     return code == SQLITE_NOMEM ? CAFE_ENOMEM : CAFE_EIO;
 }
 
@@ -448,7 +456,8 @@ static int do_insert(void *arg) {
         int code = sqlite3_errcode(l->db);
         if ((code == SQLITE_CONSTRAINT || code == SQLITE_TOOBIG || code == SQLITE_MISMATCH) &&
             !sqlite3_get_autocommit(l->db)) {
-            rc = (j->refused[r] = strdup(sqlite3_errmsg(l->db))) ? 0 : CAFE_ENOMEM;
+            char said[SINK_WHY_MAX];
+            rc = (j->refused[r] = strdup(errmsg_shown(l->db, said))) ? 0 : CAFE_ENOMEM;
             continue;
         }
         rc = fail(j, "writing");
