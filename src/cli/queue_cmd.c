@@ -9,6 +9,7 @@
 #include "queue_cmd.h"
 #include "queue_results.h"
 #include "signals.h"
+#include "sink_db.h"
 #include "termchar.h"
 #include "text.h"
 
@@ -29,7 +30,8 @@ static const cli_opt_t rows[] = {
      "push: scheme for bare hosts, https or http", NULL},
     {CLI_OPT_STRING, "output", 'o', "FILE", F(output), 0, 0, 0, NULL, NULL, NULL,
      "results: write to FILE instead of standard output\n('-': standard output); with --drain "
-     "appended to, never\noverwritten (the records then live only there)",
+     "appended to, never\noverwritten (the records then live only there);\n"
+     "FILE.sqlite|.sqlite3|.db is --db sqlite:FILE",
      NULL},
     {CLI_OPT_FLAG, "json", 0, NULL, F(fmt), 0, 0, RECORD_FMT_JSON, NULL, NULL, NULL,
      "results: JSON Lines (default: the guide's lines)", NULL},
@@ -386,6 +388,19 @@ static int parse(qcmd_t *c, int argc, char **argv) {
     c->file = n == 2 ? args[1] : "-";
     if (c->output && strcmp(c->output, "-") == 0) /* standard output, as cafe titles -o - */
         c->output = NULL;
+    /* -o results.sqlite is the database, as cafe titles takes it: the records went into
+     * it as the guide's text lines, over the rows of a cafe titles -o results.sqlite. */
+    if (c->output && sink_db_is_spec(c->output)) {
+        if (c->db)
+            return usage_error("-o names a database and --db another");
+        if (c->fmt != RECORD_FMT_TEXT)
+            return cli_optab_usage_error(&cli_queue_optab,
+                                         "-o %s writes a database: its columns replace --json, "
+                                         "--csv and --csv-safe",
+                                         msg_quote(c->output));
+        c->db = c->output;
+        c->output = NULL;
+    }
     if (c->db && (c->output || c->fmt != RECORD_FMT_TEXT || strcmp(c->sub, "results") != 0))
         return usage_error("--db is for results, instead of -o, --json, --csv and --csv-safe");
     return 0;

@@ -686,6 +686,18 @@ def test_queue_results_export_and_drain():
         assert len(got) == 3000 and {x[1] for x in got} == set(urls)  # two exports, two runs
         assert sorted({x[0] for x in got}) == [1, 2]
         assert all(x[2] and x[2].startswith("Site ") for x in got)
+        # -o PATH.sqlite (.sqlite3, .db) is the database, as for cafe titles: the export
+        # wrote its text lines over it, the rows of a cafe titles -o PATH.sqlite gone (and
+        # --drain appended them to it, then deleted them from Redis: in no database)
+        urls = dbtest.queue_with_results(rs, fx, "o", 20, SITES)
+        out = db_path("by-o.sqlite")
+        assert cafe("titles", "-q", "-o", out, lists.write([fx.url(0, "/page/1")])).returncode == 0
+        r = cafe("queue", "results", rs.url("o"), "-o", out, "--json")
+        assert r.returncode == 2 and b"writes a database" in r.stderr, r.stderr
+        r = cafe("queue", "results", rs.url("o"), "-o", out, "--drain")
+        assert r.returncode == 0, r.stderr
+        assert rs.cmd("XLEN", "cafe:{o}:results") == 0
+        assert query(out, "SELECT run_id, count(*) FROM titles GROUP BY 1") == [(1, 1), (2, 20)]
     finally:
         rs.close()
 
