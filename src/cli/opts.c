@@ -315,7 +315,8 @@ static const cli_opt_t rows[] = {
      "end as its first line does; a UTF-8 byte order mark at its start is skipped. Anything\n"
      "else (another format, another file, binary) is refused with exit status 2, naming the\n"
      "line (and the format it is, when it is cafe's), and FILE is left as it was. With a\n"
-     "database: continue its latest run. An -o file is locked (flock) while a run writes it,\n"
+     "database: continue its latest run of cafe titles (not a cafe queue results export's\n"
+     "nor a cafe serve job's). An -o file is locked (flock) while a run writes it,\n"
      "and so is a database's run: a second run onto either at once is refused with exit\n"
      "status 2 and changes nothing."},
     {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, cli_db_spec_check,

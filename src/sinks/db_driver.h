@@ -7,6 +7,13 @@
 
 #define SINK_WHY_MAX 512
 
+/* The runs a --resume without a run to continue takes the latest of: those cafe titles
+ * began (runs.options, its command line, begins ["titles"; NULL before cafe kept it). Not a
+ * `cafe queue results` export's nor a `cafe serve` job's, each continued by its run's id
+ * alone: the latest of any run was taken, and a crawl sharing its table with exports or
+ * jobs was continued into theirs. */
+#define SINK_TITLES_RUNS "(options IS NULL OR options LIKE '[\"titles\"%')"
+
 /* A run whose table refused more rows than this fails (sink_db_refused); the words its
  * message begins with. */
 #define SINK_REFUSED_MAX 100

@@ -318,14 +318,15 @@ static int begin_run(pg_t *p, const sink_db_conf_t *conf, char *why) {
     const char *params[] = {p->table, conf->options ? conf->options : ""};
     p->run = 0;
     if (conf->resume) {
-        /* the run asked for if the table has it, else the table's latest */
+        /* the run asked for if the table has it, else the table's latest of cafe titles */
         char want[24];
         snprintf(want, sizeof want, "%" PRId64, conf->run);
         const char *find[] = {p->table, want};
         int rc =
             first_int(p,
                       conf->run ? "SELECT run_id FROM runs WHERE table_name = $1 AND run_id = $2"
-                                : "SELECT max(run_id) FROM runs WHERE table_name = $1",
+                                : "SELECT max(run_id) FROM runs WHERE table_name = $1 "
+                                  "AND " SINK_TITLES_RUNS,
                       conf->run ? 2 : 1, find, &p->run, why);
         if (rc == 0 && p->run)
             rc = hold_run(p, why);

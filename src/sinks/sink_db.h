@@ -40,7 +40,8 @@ typedef struct sink_row {
 typedef struct sink_db_conf {
     const char *spec;    /* "sqlite:PATH", "PATH.sqlite|.sqlite3|.db", "postgresql://..." */
     const char *options; /* the run's options for the runs table (never a password) */
-    int resume;          /* continue the table's latest run instead of starting one */
+    int resume;          /* continue the table's latest run of cafe titles instead of
+                          * starting one (SINK_TITLES_RUNS) */
     int64_t run;         /* with resume: continue this run instead, if the table has it
                           * (else begin one); 0 = the latest */
     size_t batch_rows;   /* rows per batch; 0: the database's (SQLite 16000, PostgreSQL 4000) */

@@ -142,3 +142,19 @@ def queue_with_results(rs, fx, name, n, sites):
         lists.close()
     assert rs.cmd("XLEN", f"cafe:{{{name}}}:results") == n
     return urls
+
+
+def check_resume_continues_a_titles_run(fx, lists, rs, target, rows_by_run, env=None):
+    """--resume continues the latest run of cafe titles in the table: it continued the
+    latest run of any writer, a `cafe queue results` export (or a `cafe serve` job) that
+    wrote into the table after the crawl stopped, fetching the whole list again into the
+    export's run and leaving the crawl's run unfinished. target: cafe's arguments naming the
+    database; rows_by_run() -> [(run_id, rows)]."""
+    u = [fx.url(i % 4, f"/page/{62000 + i}") for i in range(6)]
+    assert cafe("titles", "-q", *target, lists.write(u[:3]), env=env).returncode == 0
+    queue_with_results(rs, fx, "between", 2, 4)
+    r = cafe("queue", "results", rs.url("between"), *target, env=env)
+    assert r.returncode == 0, r.stderr
+    r = cafe("titles", "--resume", *target, lists.write(u), env=env)
+    assert r.returncode == 0 and b"3 already done" in r.stderr, r.stderr
+    assert [n for _, n in rows_by_run()] == [6, 2], rows_by_run()  # crawl, export

@@ -712,6 +712,17 @@ def test_fail_counts_the_failures_an_earlier_run_recorded():
     dbtest.check_fail_counts_recorded_failures(fx, lists, ["--db", spec("failrec")], pg.env())
 
 
+def test_resume_continues_a_titles_run_not_an_export():
+    rs = RedisServer()
+    try:
+        dbtest.check_resume_continues_a_titles_run(
+            fx, lists, rs, ["--db", spec("betw")],
+            lambda: [(int(a), int(b)) for a, b in pg.sql(
+                "SELECT run_id, count(*) FROM betw GROUP BY 1 ORDER BY 1")], pg.env())
+    finally:
+        rs.close()
+
+
 def test_titles_stored_as_unicode_whatever_the_client_encoding_says():
     """cafe sends UTF-8. Left to libpq's default, the connection's client_encoding was
     PGCLIENTENCODING's, the URI's or the database's: the server took the UTF-8 bytes for

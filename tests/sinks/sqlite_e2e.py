@@ -179,6 +179,16 @@ def test_fail_counts_the_failures_an_earlier_run_recorded():
     dbtest.check_fail_counts_recorded_failures(fx, lists, ["-o", db_path("fail.sqlite")])
 
 
+def test_resume_continues_a_titles_run_not_an_export():
+    out, rs = db_path("between.sqlite"), RedisServer()
+    try:
+        dbtest.check_resume_continues_a_titles_run(
+            fx, lists, rs, ["--db", "sqlite:" + out],
+            lambda: query(out, "SELECT run_id, count(*) FROM titles GROUP BY 1 ORDER BY 1"))
+    finally:
+        rs.close()
+
+
 def test_hostile_titles_stored_as_json_holds_them():
     out = db_path("hostile.sqlite")
 
