@@ -7,7 +7,8 @@
 
 /* A sink writing to the database spec names (see sink_db_is_spec). options: the run's
  * options as JSON, kept in the runs table (copied; never a password). resume: continue the
- * table's latest run (its load_done gives that run's URLs) instead of beginning one. Nothing
+ * table's latest run of cafe titles (SINK_TITLES_RUNS; its load_done gives that run's URLs)
+ * instead of beginning one. Nothing
  * is connected before load_done or start. 0 or CAFE_ENOMEM; free with sink_close. */
 int sink_db_sink_open(sink_t **out, const char *spec, const char *options, int resume);
 /* As sink_db_sink_open with resume, but continuing run `run` when the table has it (a run
