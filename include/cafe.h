@@ -389,7 +389,9 @@ int cafe_task_detach(cafe_task_t *t);
  * connection to the next acceptor or back to the listener (cafe/tcp.h); nothing is
  * lost (unless the semaphore or queue was destroyed meanwhile: then the call keeps what it
  * got and returns 0); and so do a sleep that ended and an event wait that was woken, which
- * were handed nothing. A result already there is returned as usual (a joined task's, a
+ * were handed nothing, and a call its deadline interrupted in that turn (CAFE_ECANCELED, not
+ * CAFE_ETIMEDOUT, and its scope's end reports no timeout: asyncio.timeout lets a second
+ * cancellation through). A result already there is returned as usual (a joined task's, a
  * resolved future's, a put whose item went in), and the later calls see the cancellation.
  * Calls waiting on a thread-pool function (cafe_thread_run) see it when the function
  * returns. CAFE_EINVAL for a dead handle (a detached task's is dead once it finished). */

@@ -218,6 +218,13 @@ int cafe_task_detach(cafe_task_t *h) {
     return 0;
 }
 
+/* t was woken with CAFE_ETIMEDOUT by its deadline's timer (which records the deadline in
+ * t->timed_out as it wakes), not by a call's own CAFE_ETIMEDOUT result. */
+static int timed_out_by_deadline(const cafe__task_t *t) {
+    return t->wake_code == CAFE_ETIMEDOUT && t->deadline != CAFE__NEVER &&
+           t->timed_out == t->deadline;
+}
+
 void cafe__task_cancel(cafe__task_t *t) {
     if (t->state == CAFE__DONE || t->cancelled)
         return;
@@ -229,6 +236,13 @@ void cafe__task_cancel(cafe__task_t *t) {
     else if (t->state == CAFE__READY && t->woken && t->wake_code >= 0 && t->woken->undo &&
              t->woken->undo(t->woken))
         t->wake_code = CAFE_ECANCELED; /* woken, not yet run: still in its call */
+    else if (t->state == CAFE__READY && t->woken && timed_out_by_deadline(t)) {
+        /* Its deadline fired in this turn and it has not run yet: asyncio.timeout's
+         * cancel and this one make two, and the scope lets the CancelledError through
+         * (it converts only its own): the cancellation wins, and the scope reports none. */
+        t->wake_code = CAFE_ECANCELED;
+        cafe__untold(t);
+    }
 }
 
 int cafe_task_cancel(cafe_task_t *h) {

@@ -820,6 +820,35 @@ async def timeout_cases():
     tr(f"T result {st(e)}")
 
 
+async def timed_sleeper():
+    seen, scope = None, "ok"
+    try:
+        async with asyncio.timeout(ms(30)):
+            seen = await status(asyncio.sleep(1))
+            if isinstance(seen, asyncio.CancelledError):
+                raise seen
+    except TimeoutError:
+        scope = "timeout"
+    except asyncio.CancelledError:
+        tr(f"X sleep {st(seen)}, scope {scope}")
+        raise
+    tr(f"X sleep {st(seen)}, scope {scope}")
+
+
+async def blocker(n):
+    time.sleep(ms(n))
+
+
+async def timeout_then_cancel():
+    x = asyncio.create_task(timed_sleeper())
+    b = asyncio.create_task(blocker(80))
+    await asyncio.sleep(ms(10))
+    tr("main cancels X")
+    x.cancel()
+    r = await asyncio.gather(x, b, return_exceptions=True)
+    tr(f"X result {st(r[0])}")
+
+
 async def wait_any_timeout():
     t = asyncio.create_task(worker("T", 30))
     await asyncio.sleep(0)
@@ -994,7 +1023,7 @@ SCENARIOS = {
         cancel_unstarted, ignore_cancel, cancel_yielding, cancel_woken, join_cancel, sem_fifo, sem_cancel_waiter,
         sem_cancel_woken, sem_deadline_woken, sem_deadline_first, sem_deadline_scope, sem_bounded,
         queue_fifo, queue_putters, queue_cancel_get, queue_cancel_woken, queue_cancel_woken_put,
-        queue_workers, queue_size0, queue_unbounded, queue_join, lock_fifo, lock_handover, cond_notify, cond_relock_cancel, event_fifo, future_waiters, timeout_cases, wait_any_timeout, as_completed, group_fail, group_body, group_late_spawn, group_cancel,
+        queue_workers, queue_size0, queue_unbounded, queue_join, lock_fifo, lock_handover, cond_notify, cond_relock_cancel, event_fifo, future_waiters, timeout_cases, wait_any_timeout, timeout_then_cancel, as_completed, group_fail, group_body, group_late_spawn, group_cancel,
         group_nocancel, group_cancel_fail, thread_cancel, to_thread,
     ]
 }

@@ -1025,6 +1025,36 @@ static int timeout_cases(void *arg, void **value) {
     return 0;
 }
 
+/* A deadline that fires in the turn where another task cancels the sleeper, before it ran:
+ * in asyncio the timeout's cancel and main's make two, and asyncio.timeout lets the
+ * CancelledError through (it converts only its own); so the cancellation wins. */
+static int timed_sleeper(void *arg, void **value) {
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, 30);
+    int rc = cafe_task_sleep(1000);
+    int scope = cafe_deadline_end(&d);
+    tr("X sleep %s, scope %s", st(rc), st(scope));
+    return rc == CAFE_ECANCELED ? rc : 0;
+}
+
+static int blocker(void *arg, void **value) {
+    targ_t *a = arg;
+    block_ms(a->n); /* holds the loop until both timers below are due */
+    return 0;
+}
+
+static int timeout_then_cancel(void *arg, void **value) {
+    targ_t b = {"B", 80, NULL};
+    cafe_task_t *t[2] = {spawn(timed_sleeper, NULL, "X"), spawn(blocker, &b, "B")};
+    cafe_task_sleep(10); /* due before X's deadline: main runs first in that turn */
+    tr("main cancels X");
+    cafe_task_cancel(t[0]);
+    cafe_result_t r[2];
+    cafe_task_gather(t, 2, r);
+    tr("X result %s", st(r[0].status));
+    return 0;
+}
+
 /* wait_any bounded by a deadline that passes as the task finishes */
 static int wait_any_timeout(void *arg, void **value) {
     targ_t a = {"T", 30, NULL};
@@ -1279,6 +1309,7 @@ static const struct {
     {"future_waiters", future_waiters},
     {"timeout_cases", timeout_cases},
     {"wait_any_timeout", wait_any_timeout},
+    {"timeout_then_cancel", timeout_then_cancel},
     {"as_completed", as_completed},
     {"group_fail", group_fail},
     {"group_body", group_body},
