@@ -15,7 +15,7 @@
  *     asyncio.gather(...)        cafe_task_gather(tasks, n, results)
  *                                (first error cancels the rest: cafe_task_gather_failfast)
  *     asyncio.wait(FIRST_COMPLETED)  cafe_task_wait_any(tasks, n, &index)
- *     asyncio.as_completed(...)  cafe_task_as_completed(tasks, n, &index, &result)
+ *     asyncio.as_completed(...)  cafe_as_completed_create / _next / _free
  *     asyncio.sleep(s)           cafe_task_sleep(ms)
  *     task.cancel()              cafe_task_cancel(t)
  *     asyncio.timeout(s)         cafe_deadline_begin / cafe_deadline_end
@@ -364,11 +364,44 @@ int cafe_task_wait_any(cafe_task_t *const *tasks, size_t n, size_t *index);
  *     while ((rc = cafe_task_as_completed(tasks, n, &i, &r)) == 0) use(i, r);
  *
  * Cost: each call reads all n entries (as cafe_task_wait_any does), so that loop takes n^2
- * steps: nothing for hundreds of tasks, seconds of CPU for 20000 (asyncio's is linear).
- * For thousands, let each task put what it made on a cafe_queue_t (or spawn them into a
- * cafe_group_t and have them do so) and take the results from the queue as they come.
+ * steps: nothing for hundreds of tasks, seconds of CPU for 20000. Kept for short lists and
+ * old code; cafe_as_completed_t below is linear, as asyncio's is, and is the one to use.
  */
 int cafe_task_as_completed(cafe_task_t **tasks, size_t n, size_t *index, cafe_result_t *result);
+
+/* asyncio.as_completed, linear in the number of tasks: a completion set claims the tasks
+ * once, each task's end puts it on the set, and each next takes the earliest finished one
+ * without reading the others. Lifecycle: cafe_as_completed_create, next until CAFE_EOF (or
+ * stop early), cafe_as_completed_free; all from the task that created it, which must free it
+ * before it returns (the tasks still hold the set's claim until then).
+ *
+ *     cafe_as_completed_t *ac;
+ *     if ((rc = cafe_as_completed_create(&ac, tasks, n)) == 0) {
+ *         while ((rc = cafe_as_completed_next(ac, &i, &r)) == 0) use(i, r);
+ *         cafe_as_completed_free(ac);
+ *     }
+ *
+ * From create on, the handles are the set's, as for gather: another task's join, detach,
+ * wait_any or gather of any of them returns CAFE_EBUSY, and one that would wait for the
+ * creator returns CAFE_EDEADLK (the creator waits for it in next). Those next has not
+ * returned are the caller's again after free (live, to join or detach). */
+typedef struct cafe_as_completed cafe_as_completed_t;
+
+/* Copies tasks[0..n) (tasks may go after the call) and claims them. Every handle is checked
+ * first, with gather's errors (CAFE_EINVAL, CAFE_EDEADLK, CAFE_EBUSY, CAFE_ENOTASK), and
+ * CAFE_ENOMEM: then nothing is claimed and *out is untouched. n 0 makes an empty set. */
+int cafe_as_completed_create(cafe_as_completed_t **out, cafe_task_t *const *tasks, size_t n);
+/* Joins the next task to finish (the earliest finished one, when several have): stores its
+ * position in the list given to create in *index and its status and value in *result (may be
+ * NULL); its handle is dead then. Returns 0, CAFE_EOF once all n were returned, CAFE_ECANCELED /
+ * CAFE_ETIMEDOUT when the caller was interrupted while waiting and none finished before it
+ * ran again (nothing joined: call again), CAFE_EINVAL for a NULL ac or index or a call from
+ * another task than the creator. A task that finished is returned even to a cancelled
+ * caller, as every result already there is. */
+int cafe_as_completed_next(cafe_as_completed_t *ac, size_t *index, cafe_result_t *result);
+/* Gives back the claim on the tasks next has not returned and frees ac; NULL is a no-op. A
+ * free while a task waits in next on ac aborts the process with a message. */
+void cafe_as_completed_free(cafe_as_completed_t *ac);
 
 /* Gives up the handle: the task runs on and is freed when it finishes; its failure, if any,
  * is reported on stderr when the loop run ends. CAFE_EINVAL for a dead handle, CAFE_EBUSY

@@ -1,5 +1,5 @@
 /* Waiting on several tasks: gather (all, in order), gather_failfast, wait_any and
- * as_completed (the first to finish).
+ * as_completed, stateless or as a set (the first to finish).
  *
  * Every call checks every handle before it touches any: a bad one (stale, detached, a
  * group's, the caller itself, listed twice, or already waited on by another task) fails the
@@ -10,6 +10,9 @@
  * claims all its handles for its whole run, so none can be joined or detached behind it
  * while it waits for an earlier one. */
 #include "runtime/handle.h"
+
+#include <stdio.h>
+#include <stdlib.h>
 
 /* Tasks of a handle list are marked while it is checked, to find one listed twice. */
 static void unmark(cafe_task_t *const *tasks, size_t n) {
@@ -174,6 +177,110 @@ int cafe_task_as_completed(cafe_task_t **tasks, size_t n, size_t *index, cafe_re
         *index = i;
     }
     return rc;
+}
+
+/* ---- cafe_as_completed_t: one claim for the set's life ----------------------------------
+ * The wait record lives in the set and sits in the joiner slot of every task not yet
+ * returned; each task that ends pushes itself on its done list (task_entry) and wakes it,
+ * parked or not (a wake before the park is kept for it). order[head..tail) holds the
+ * finished tasks not yet returned, in finishing order: so each task costs the set O(1),
+ * where cafe_task_as_completed reads the whole list per call. */
+struct cafe_as_completed {
+    cafe__wait_t w;
+    cafe__task_t *owner;   /* the creator: only it calls next, and it waits for the tasks */
+    size_t n, head, tail;  /* order[head..tail): finished, not yet returned */
+    cafe_task_t **handles; /* the list given to create; a returned task's entry is NULL */
+    cafe__task_t *order[]; /* n of them, then the n handles */
+};
+
+static int by_finish(const void *a, const void *b) {
+    uint64_t x = (*(cafe__task_t *const *)a)->finished, y = (*(cafe__task_t *const *)b)->finished;
+    return (x > y) - (x < y);
+}
+
+int cafe_as_completed_create(cafe_as_completed_t **out, cafe_task_t *const *tasks, size_t n) {
+    cafe__loop_thread_check("cafe_as_completed_create");
+    if (!out || (n > 0 && !tasks))
+        return CAFE_EINVAL;
+    if (n > (SIZE_MAX - sizeof(cafe_as_completed_t)) / (2 * sizeof(void *)))
+        return CAFE_ENOMEM;
+    cafe_as_completed_t *ac = malloc(sizeof(*ac) + 2 * n * sizeof(void *));
+    if (!ac)
+        return CAFE_ENOMEM;
+    long checked = check_handles(tasks, n, 0);
+    if (checked < 0) {
+        free(ac);
+        return (int)checked;
+    }
+    unmark(tasks, n);
+    *ac = (cafe_as_completed_t){.w = {.abort = cafe__abort_noop}, .owner = cafe__running(), .n = n};
+    ac->w.task = ac->owner; /* the claimed tasks are waited for by it: see cafe__waited_by */
+    ac->handles = (cafe_task_t **)(ac->order + n);
+    for (size_t i = 0; i < n; i++) {
+        cafe__task_t *t = cafe__task_from(tasks[i]);
+        ac->handles[i] = tasks[i];
+        t->joiner = &ac->w;
+        t->claim_index = i;
+        if (t->state == CAFE__DONE)
+            ac->order[ac->tail++] = t;
+    }
+    qsort(ac->order, ac->tail, sizeof(ac->order[0]), by_finish);
+    *out = ac;
+    return 0;
+}
+
+/* Moves the tasks that ended since the last look (w.done, latest first) to order[]. */
+static void take_done(cafe_as_completed_t *ac) {
+    size_t k = 0;
+    for (cafe__task_t *t = ac->w.done; t; t = t->ready_next)
+        k++;
+    size_t i = ac->tail + k;
+    for (cafe__task_t *t = ac->w.done; t; t = t->ready_next)
+        ac->order[--i] = t;
+    ac->tail += k;
+    ac->w.done = NULL;
+}
+
+int cafe_as_completed_next(cafe_as_completed_t *ac, size_t *index, cafe_result_t *result) {
+    cafe__loop_thread_check("cafe_as_completed_next");
+    if (!ac || !index || ac->owner != cafe__running())
+        return CAFE_EINVAL;
+    if (ac->head == ac->n)
+        return CAFE_EOF;
+    while (ac->head == ac->tail && !ac->w.done) {
+        int rc = cafe__park(&ac->w, CAFE__NEVER);
+        /* One that finished in the turn the caller was interrupted is returned, and the
+         * timeout is not (cafe__untold), as for wait_any. */
+        if (rc != 0 && !ac->w.done)
+            return rc;
+        if (rc != 0)
+            cafe__untold(ac->owner);
+    }
+    take_done(ac);
+    cafe__task_t *t = ac->order[ac->head++];
+    size_t i = t->claim_index;
+    t->joiner = NULL;
+    ac->handles[i] = NULL;
+    cafe__task_join(t, result, 0);
+    *index = i;
+    return 0;
+}
+
+void cafe_as_completed_free(cafe_as_completed_t *ac) {
+    if (!ac)
+        return;
+    cafe__loop_thread_check("cafe_as_completed_free");
+    if (ac->w.state == CAFE__WAIT_PARKED) {
+        fprintf(stderr, "cafe: cafe_as_completed_free: a task waits in cafe_as_completed_next "
+                        "on this set\n");
+        abort();
+    }
+    for (size_t i = 0; i < ac->n; i++) {
+        cafe__task_t *t = cafe__task_from(ac->handles[i]);
+        if (t && t->joiner == &ac->w)
+            t->joiner = NULL;
+    }
+    free(ac);
 }
 
 /* Joins t, claimed by the fail-fast gather, into its result slot (kept in t->result_out

@@ -127,10 +127,14 @@ struct cafe__task {
         uint64_t wake_at;  /* end of the current sleep, CAFE__NEVER when none */
         uint64_t finished; /* once DONE: the loop's count of finished tasks then (order) */
     };
-    cafe__wait_t *joiner;                    /* the wait claiming it: join, gather, wait_any */
-    cafe_group_t *group;                     /* owning group, or NULL */
-    unsigned group_init;                     /* its group's private_init at the spawn */
-    cafe_result_t *result_out;               /* group child: where its result is copied */
+    cafe__wait_t *joiner; /* the wait claiming it: join, gather, wait_any */
+    cafe_group_t *group;  /* owning group, or NULL */
+    unsigned group_init;  /* its group's private_init at the spawn */
+    union {
+        /* Group child, or claimed by the fail-fast gather: where its result is copied. */
+        cafe_result_t *result_out;
+        size_t claim_index; /* claimed by a cafe_as_completed_t: its place in the list */
+    };
     cafe__task_t *ready_next;                /* run queue */
     cafe__task_t *handle_prev, *handle_next; /* loop's list of live handles */
     cafe__task_t *sib_prev, *sib_next;       /* group's children */

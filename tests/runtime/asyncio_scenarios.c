@@ -1090,8 +1090,12 @@ static int as_completed(void *arg, void **value) {
     spawn_each(quiet_sleeper, a, 3, t);
     size_t i;
     cafe_result_t r;
-    while (cafe_task_as_completed(t, 3, &i, &r) == 0)
+    cafe_as_completed_t *ac;
+    if (cafe_as_completed_create(&ac, t, 3) != 0)
+        abort();
+    while (cafe_as_completed_next(ac, &i, &r) == 0)
         tr("completed %zu value %d", i, (int)(intptr_t)r.value);
+    cafe_as_completed_free(ac);
     return 0;
 }
 

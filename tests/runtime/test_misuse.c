@@ -1705,6 +1705,9 @@ NULL_CALL(n_wait_any, cafe_task_wait_any(NULL, 1, &null_index))
 NULL_CALL(n_wait_any_index, cafe_task_wait_any(null_handles, 1, NULL))
 NULL_CALL(n_as_completed, cafe_task_as_completed(NULL, 1, &null_index, NULL))
 NULL_CALL(n_as_completed_index, cafe_task_as_completed(null_handles, 1, NULL, NULL))
+NULL_CALL(n_ac_create, cafe_as_completed_create(NULL, null_handles, 1))
+NULL_CALL(n_ac_create_tasks, cafe_as_completed_create((cafe_as_completed_t **)null_buf, NULL, 1))
+NULL_CALL(n_ac_next, cafe_as_completed_next(NULL, &null_index, NULL))
 NULL_CALL(n_detach, cafe_task_detach(NULL))
 NULL_CALL(n_cancel, cafe_task_cancel(NULL))
 NULL_CALL(n_deadline_begin, cafe_deadline_begin(NULL, 5))
@@ -1821,6 +1824,9 @@ static const null_case_t null_cases[] = {
     NC(cafe_task_wait_any, n_wait_any_index, 0),
     NC(cafe_task_as_completed, n_as_completed, 0),
     NC(cafe_task_as_completed, n_as_completed_index, 0),
+    NC(cafe_as_completed_create, n_ac_create, 0),
+    NC(cafe_as_completed_create, n_ac_create_tasks, 0),
+    NC(cafe_as_completed_next, n_ac_next, 0),
     NC(cafe_task_detach, n_detach, 0),
     NC(cafe_task_cancel, n_cancel, 0),
     NC(cafe_deadline_begin, n_deadline_begin, 0),

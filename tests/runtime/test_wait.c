@@ -46,6 +46,103 @@ static void test_wait_any_first_completed(void **state) {
     assert_int_equal(test_run(wait_any_main, NULL), 0);
 }
 
+static int returns_at_once(void *arg, void **value) {
+    *value = arg;
+    return 0;
+}
+
+/* A task of a set joining the set's creator: the creator waits for it in next. */
+static int joins_creator(void *arg, void **value) {
+    return cafe_task_join(arg, NULL);
+}
+
+/* Creates a set of one task that joins the creator, and takes its result. */
+static int set_of_own_joiner(void *arg, void **value) {
+    cafe_task_t *j;
+    cafe_as_completed_t *ac;
+    size_t i;
+    cafe_result_t r;
+    assert_int_equal(cafe_task_spawn(&j, joins_creator, cafe_task_current(), NULL), 0);
+    assert_int_equal(cafe_as_completed_create(&ac, &j, 1), 0);
+    assert_int_equal(cafe_task_yield(), 0); /* j joins before the creator waits in next */
+    assert_int_equal(cafe_as_completed_next(ac, &i, &r), 0);
+    assert_int_equal(r.status, CAFE_EDEADLK);
+    assert_int_equal(cafe_as_completed_next(ac, &i, &r), CAFE_EOF);
+    cafe_as_completed_free(ac);
+    return 0;
+}
+
+static int next_elsewhere(void *arg, void **value) {
+    size_t i;
+    return cafe_as_completed_next(arg, &i, NULL);
+}
+
+/* The linear completion set: finishing order (those finished before create too, by their
+ * end, not their place in the list), the claim, interruption, and the claim given back. */
+static int as_completed_set_main(void *arg, void **value) {
+    static const int ms[] = {40, 25, 10};
+    cafe_task_t *t[5], *slow;
+    assert_int_equal(cafe_task_spawn(&t[2], returns_at_once, (void *)2, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&t[0], returns_at_once, (void *)0, NULL), 0);
+    assert_int_equal(cafe_task_yield(), 0); /* both ended: t[2] first */
+    spawn_all(&t[3], &ms[1], 2);
+    assert_int_equal(cafe_task_spawn(&t[1], sleep_then, (void *)(intptr_t)ms[0], NULL), 0);
+    assert_int_equal(cafe_task_spawn(&slow, sleep_then, (void *)600000, NULL), 0);
+    cafe_as_completed_t *ac;
+    assert_int_equal(cafe_as_completed_create(&ac, t, 5), 0);
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(t[1], &r), CAFE_EBUSY); /* the set's */
+    assert_int_equal(cafe_task_detach(t[1]), CAFE_EBUSY);
+    cafe_task_t *other;
+    assert_int_equal(cafe_task_spawn(&other, next_elsewhere, ac, NULL), 0);
+    assert_int_equal(cafe_task_join(other, &r), 0);
+    assert_int_equal(r.status, CAFE_EINVAL);
+    static const size_t order[] = {2, 0, 4, 3, 1};
+    size_t i, k = 0;
+    int rc;
+    while ((rc = cafe_as_completed_next(ac, &i, &r)) == 0) {
+        assert_int_equal(i, order[k++]);
+        assert_int_equal(r.status, 0);
+    }
+    assert_int_equal(rc, CAFE_EOF);
+    assert_int_equal(k, 5);
+    assert_int_equal(cafe_task_join(t[1], &r), CAFE_EINVAL); /* joined by next: dead */
+    cafe_as_completed_free(ac);
+
+    /* Interrupted: nothing joined, the set still holds the task; free gives it back. */
+    assert_int_equal(cafe_as_completed_create(&ac, &slow, 1), 0);
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, 1);
+    assert_int_equal(cafe_as_completed_next(ac, &i, &r), CAFE_ETIMEDOUT);
+    cafe_deadline_end(&d);
+    assert_int_equal(cafe_task_join(slow, &r), CAFE_EBUSY);
+    cafe_as_completed_free(ac);
+    assert_int_equal(cafe_task_cancel(slow), 0);
+    assert_int_equal(cafe_task_join(slow, &r), 0);
+    assert_int_equal(r.status, CAFE_ECANCELED);
+
+    /* A claimed task that would wait for the creator: it waits for them. */
+    cafe_task_t *c;
+    assert_int_equal(cafe_task_spawn(&c, set_of_own_joiner, NULL, NULL), 0);
+    assert_int_equal(cafe_task_join(c, &r), 0);
+    assert_int_equal(r.status, 0);
+
+    /* An empty set; bad arguments, nothing created. */
+    assert_int_equal(cafe_as_completed_create(&ac, NULL, 0), 0);
+    assert_int_equal(cafe_as_completed_next(ac, &i, &r), CAFE_EOF);
+    assert_int_equal(cafe_as_completed_next(ac, NULL, &r), CAFE_EINVAL);
+    cafe_as_completed_free(ac);
+    cafe_as_completed_free(NULL);
+    cafe_task_t *twice[2] = {slow, slow};
+    assert_int_equal(cafe_as_completed_create(&ac, NULL, 1), CAFE_EINVAL);
+    assert_int_equal(cafe_as_completed_create(&ac, twice, 2), CAFE_EINVAL); /* slow is dead */
+    return 0;
+}
+
+static void test_as_completed_set(void **state) {
+    assert_int_equal(test_run(as_completed_set_main, NULL), 0);
+}
+
 static int as_completed_main(void *arg, void **value) {
     static const int ms[] = {40, 0, 25, 10};
     static const size_t order[] = {1, 3, 2, 0};
@@ -399,6 +496,7 @@ int main(void) {
         cmocka_unit_test(test_wait_any_first_completed),
         cmocka_unit_test(test_gather_failfast_of_many),
         cmocka_unit_test(test_as_completed_order),
+        cmocka_unit_test(test_as_completed_set),
         cmocka_unit_test(test_gather_failfast),
         cmocka_unit_test(test_gather_owns_its_handles),
         cmocka_unit_test(test_waiting_for_own_waiter_edeadlk),
