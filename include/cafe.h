@@ -729,11 +729,18 @@ int cafe_cond_notify_all(cafe_cond_t *c);
  * aborts the process with a message naming the call. */
 int cafe_cond_destroy(cafe_cond_t *c);
 
+/* A ring of pointers, a queue's: cafe's. */
+typedef struct cafe__ring {
+    void **private_items;
+    size_t private_slots, private_head, private_len;
+} cafe__ring_t;
+
 /* asyncio.Queue of pointers (a channel). capacity 0 makes a rendezvous channel: put waits
  * until a getter takes the item (unlike asyncio.Queue(0), which is unbounded). asyncio's
  * unbounded queue is capacity CAFE_QUEUE_UNBOUNDED: put never waits, and the ring grows
  * (doubling) as needed, so a producer faster than its consumers takes memory without bound
- * (put fails with CAFE_ENOMEM when none is left); a capacity bounds it. close() ends the
+ * (put fails with CAFE_ENOMEM when none is left); a capacity bounds it (but for the items
+ * handed to getters that have not run yet: a pointer each). close() ends the
  * stream: put then fails with CAFE_EPIPE, get drains what is left and then returns CAFE_EOF.
  * A waiting put or get is completed by the call that lets it through, as in Go's channels: a
  * put hands its item straight to the first waiting getter, and a get from a full queue moves
@@ -744,9 +751,9 @@ int cafe_cond_destroy(cafe_cond_t *c);
  * a putter cancelled after that wake-up, before it ran, raises CancelledError with its item
  * never put, where cafe's put, done already, returns 0. */
 typedef struct cafe_queue {
-    void **private_ring;
-    size_t private_cap, private_slots, private_head, private_len, private_unfinished;
-    size_t private_handed; /* getters handed an item that have not run yet */
+    cafe__ring_t private_ring;   /* the items in the queue */
+    cafe__ring_t private_handed; /* items handed to getters that have not run yet, in order */
+    size_t private_cap, private_unfinished;
     int private_closed;
     cafe__waitlist_t private_getters, private_putters, private_joiners;
     const void *private_thread;

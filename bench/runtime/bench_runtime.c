@@ -18,6 +18,8 @@
  *               released first), a semaphore and a queue holding an item: CPU ns per task
  *   failfast N  cafe_task_gather_failfast of N tasks ending over 50 turns: CPU ns per task
  *   completed N the same N tasks taken through a cafe_as_completed_t: CPU ns per task
+ *   qcancel N   N getters of a queue handed an item each in one turn, all cancelled before
+ *               they ran (each gives its item back): CPU ns per getter
  *
  * Timed modes stop after about BENCH_SECONDS of wall time (default 0.2), checking the clock
  * every CHUNK operations, so each run is bounded whatever the machine's speed. With
@@ -369,6 +371,45 @@ static int completed_main(void *arg, void **value) {
     return scaling_run(arg, nap, NULL, as_completed_all);
 }
 
+/* N getters each handed an item in one turn, then all cancelled before they ran: each
+ * cancel gives an item back (to the queue's front). CPU ns per getter from the first put to
+ * the end of the gather. */
+static int getter(void *arg, void **value) {
+    return cafe_queue_get(arg, value);
+}
+
+static int qcancel_main(void *arg, void **value) {
+    bench_t *b = arg;
+    cafe_queue_t *q = &b->ping;
+    cafe_task_t **t = calloc(b->n, sizeof(*t));
+    cafe_result_t *r = calloc(b->n, sizeof(*r));
+    cafe_task_opts_t o = {.stack_size = CAFE_STACK_MIN};
+    size_t n = 0;
+    int rc = t && r ? cafe_queue_init(q, CAFE_QUEUE_UNBOUNDED) : CAFE_ENOMEM;
+    while (rc == 0 && n < b->n && (rc = cafe_task_spawn(&t[n], getter, q, &o)) == 0)
+        n++;
+    if (rc == 0)
+        rc = cafe_task_yield(); /* all wait in get */
+    uint64_t t0 = cpu_ns();
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = cafe_queue_put(q, q);
+    for (size_t i = 0; i < n; i++)
+        cafe_task_cancel(t[i]);
+    int grc = n == 0 ? 0 : cafe_task_gather(t, n, r);
+    b->out = (double)(cpu_ns() - t0) / (double)(n ? n : 1);
+    for (size_t i = 0; i < n && grc == 0; i++)
+        grc = r[i].status == CAFE_ECANCELED ? 0 : CAFE_EIO;
+    if (rc == 0 && cafe_queue_len(q) != n)
+        rc = CAFE_EIO; /* every item back in the queue */
+    while (cafe_queue_try_get(q, &(void *){NULL}) == 0)
+        ;
+    if (t && r)
+        cafe_queue_destroy(q);
+    free(t);
+    free(r);
+    return rc != 0 ? rc : grc;
+}
+
 /* ---- driver ------------------------------------------------------------------------------ */
 
 static const struct mode {
@@ -385,6 +426,7 @@ static const struct mode {
     {"destroy", destroy_main},
     {"failfast", failfast_main},
     {"completed", completed_main},
+    {"qcancel", qcancel_main},
 };
 
 static int run_mode(const struct mode *m, bench_t *b) {
@@ -416,9 +458,8 @@ int main(int argc, char **argv) {
         printf("%.2f\n", b.out);
         return 0;
     }
-    fprintf(
-        stderr,
-        "usage: bench_runtime ctx|yield|yieldt|chan|spawn|gather|rss|destroy|failfast|completed "
-        "[N]\n");
+    fprintf(stderr, "usage: bench_runtime "
+                    "ctx|yield|yieldt|chan|spawn|gather|rss|destroy|failfast|completed|qcancel "
+                    "[N]\n");
     return 2;
 }

@@ -1,14 +1,21 @@
 /* FIFO queue of pointers (a channel), bounded or not. Invariants: getters wait only while the
  * ring is empty, putters only while it is full (len >= cap); a waiting putter's item travels
- * in its wait's data and a waiting getter receives its item the same way.
+ * in its wait's data.
  *
- * A bounded ring starts with one slot more than the capacity: a getter handed an item and
- * cancelled before it ran gives the item back (get_undo), to the next getter or to the
- * ring's front, and the ring may have been filled meanwhile. Several getters may be handed
- * items in one turn and all be cancelled: the ring grows (doubles) when a given-back item
- * finds it full, so len exceeds cap by the items given back, until gets take them out. An
- * unbounded ring (cap CAFE_QUEUE_UNBOUNDED) starts small and doubles likewise when an item
- * finds it full.
+ * An item handed to a waiting getter goes to a second ring, handed, in hand-over order: the
+ * getters woken and not run yet are on the run queue in that order, and each takes the
+ * front one when it runs. A getter cancelled before it ran gives back the last one (the
+ * getters still to run take the ones before it, in order) to the next waiting getter, else
+ * to the ring's front, before whatever was put since: so items given back by several getters
+ * come out in the order they were put, whatever the order of the cancellations, at O(1) a
+ * cancel (items kept in each wait had to shift along every getter behind it: n^2 for a mass
+ * cancel).
+ *
+ * A bounded ring starts with one slot more than the capacity, for an item given back while
+ * the ring filled meanwhile; several may be given back in one turn: a ring grows (doubles)
+ * when an item finds it full, so len exceeds cap by the items given back, until gets take
+ * them out. An unbounded ring (cap CAFE_QUEUE_UNBOUNDED) starts small and doubles likewise;
+ * handed starts empty and grows as getters are handed items in one turn.
  *
  * unfinished counts the items put (each when its put completes) and not yet marked done by
  * cafe_queue_task_done: asyncio's unfinished_tasks, which cafe_queue_join waits to see at 0. */
@@ -17,62 +24,82 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { UNBOUNDED_SLOTS = 8 }; /* an unbounded ring's first size */
+enum { FIRST_SLOTS = 8 }; /* an unbounded ring's first size, and a handed ring's */
 
 int cafe_queue_init(cafe_queue_t *q, size_t capacity) {
     CAFE__EINVAL_IF_NULL(q);
     *q = (cafe_queue_t){.private_cap = capacity, .private_thread = cafe__owner_init()};
-    size_t slots = capacity == CAFE_QUEUE_UNBOUNDED ? UNBOUNDED_SLOTS : capacity + 1;
+    size_t slots = capacity == CAFE_QUEUE_UNBOUNDED ? FIRST_SLOTS : capacity + 1;
     if (capacity != CAFE_QUEUE_UNBOUNDED && capacity >= SIZE_MAX / sizeof(void *))
         return CAFE_ENOMEM;
-    q->private_slots = slots;
-    q->private_ring = calloc(slots, sizeof(void *));
-    return q->private_ring ? 0 : CAFE_ENOMEM;
+    q->private_ring.private_slots = slots;
+    q->private_ring.private_items = calloc(slots, sizeof(void *));
+    return q->private_ring.private_items ? 0 : CAFE_ENOMEM;
 }
 
-/* A full ring doubles, its items moved to the front in order (a bounded one only for items
- * given back). CAFE_ENOMEM leaves it as it was. Out of line and cold: inlined into put, its
- * registers cost every put a save and a restore. */
-__attribute__((noinline, cold)) static int ring_grow(cafe_queue_t *q) {
-    size_t n = q->private_slots;
+/* A full ring doubles (an empty one gets FIRST_SLOTS), its items moved to the front in order.
+ * CAFE_ENOMEM leaves it as it was. Out of line and cold: inlined into put, its registers
+ * cost every put a save and a restore. */
+__attribute__((noinline, cold)) static int ring_grow(cafe__ring_t *r) {
+    size_t n = r->private_slots;
     if (n > SIZE_MAX / 2 / sizeof(void *))
         return CAFE_ENOMEM;
-    void **ring = malloc(2 * n * sizeof(void *));
-    if (!ring)
+    size_t slots = n ? 2 * n : FIRST_SLOTS;
+    void **items = malloc(slots * sizeof(void *));
+    if (!items)
         return CAFE_ENOMEM;
-    size_t head = q->private_head, first = n - head;
-    memcpy(ring, q->private_ring + head, first * sizeof(void *));
-    memcpy(ring + first, q->private_ring, head * sizeof(void *));
-    free(q->private_ring);
-    q->private_ring = ring;
-    q->private_head = 0;
-    q->private_slots = 2 * n;
+    size_t head = r->private_head, first = n - head;
+    if (n > 0) {
+        memcpy(items, r->private_items + head, first * sizeof(void *));
+        memcpy(items + first, r->private_items, head * sizeof(void *));
+    }
+    free(r->private_items);
+    r->private_items = items;
+    r->private_head = 0;
+    r->private_slots = slots;
     return 0;
 }
 
 /* Room for one more item in the ring. */
-static inline int ring_room(cafe_queue_t *q) {
-    return __builtin_expect(q->private_len < q->private_slots, 1) ? 0 : ring_grow(q);
+static inline int ring_room(cafe__ring_t *r) {
+    return __builtin_expect(r->private_len < r->private_slots, 1) ? 0 : ring_grow(r);
 }
 
-static void ring_push(cafe_queue_t *q, void *item) {
-    q->private_ring[(q->private_head + q->private_len) % q->private_slots] = item;
-    q->private_len++;
+static void ring_push(cafe__ring_t *r, void *item) {
+    r->private_items[(r->private_head + r->private_len) % r->private_slots] = item;
+    r->private_len++;
 }
 
-static void *ring_pop(cafe_queue_t *q) {
-    void *item = q->private_ring[q->private_head];
-    q->private_head = (q->private_head + 1) % q->private_slots;
-    q->private_len--;
+static void *ring_pop(cafe__ring_t *r) {
+    void *item = r->private_items[r->private_head];
+    r->private_head = (r->private_head + 1) % r->private_slots;
+    r->private_len--;
     return item;
+}
+
+/* The last item: one handed out, taken back. */
+static void *ring_pop_back(cafe__ring_t *r) {
+    r->private_len--;
+    return r->private_items[(r->private_head + r->private_len) % r->private_slots];
 }
 
 /* Back to the front: an item handed out and given back, the oldest one. Its room was made
  * by the caller. */
-static void ring_unpop(cafe_queue_t *q, void *item) {
-    q->private_head = (q->private_head + q->private_slots - 1) % q->private_slots;
-    q->private_ring[q->private_head] = item;
-    q->private_len++;
+static void ring_unpop(cafe__ring_t *r, void *item) {
+    r->private_head = (r->private_head + r->private_slots - 1) % r->private_slots;
+    r->private_items[r->private_head] = item;
+    r->private_len++;
+}
+
+/* Hands item to the first waiting getter (there is one); CAFE_ENOMEM, nothing done, when
+ * the handed ring cannot grow. */
+static int hand_over(cafe_queue_t *q, void *item) {
+    int rc = ring_room(&q->private_handed);
+    if (rc != 0)
+        return rc;
+    ring_push(&q->private_handed, item);
+    cafe__wake(cafe__waitlist_pop(&q->private_getters), 0);
+    return 0;
 }
 
 /* try_put and try_get after the caller's checks: put and get make them, under their own
@@ -80,33 +107,30 @@ static void ring_unpop(cafe_queue_t *q, void *item) {
 static int try_put(cafe_queue_t *q, void *item) {
     if (q->private_closed)
         return CAFE_EPIPE;
-    cafe__wait_t *g = cafe__waitlist_pop(&q->private_getters);
-    if (g) {
-        g->data = item;
-        q->private_handed++;
-        cafe__wake(g, 0);
-        q->private_unfinished++;
-        return 0;
-    }
-    if (q->private_len >= q->private_cap)
-        return CAFE_EAGAIN;
-    int rc = ring_room(q);
-    if (rc != 0)
+    int rc;
+    if (!cafe__waitlist_empty(&q->private_getters)) {
+        if ((rc = hand_over(q, item)) == 0)
+            q->private_unfinished++;
         return rc;
-    ring_push(q, item);
+    }
+    if (q->private_ring.private_len >= q->private_cap)
+        return CAFE_EAGAIN;
+    if ((rc = ring_room(&q->private_ring)) != 0)
+        return rc;
+    ring_push(&q->private_ring, item);
     q->private_unfinished++;
     return 0;
 }
 
 static int try_get(cafe_queue_t *q, void **item) {
     cafe__wait_t *p;
-    if (q->private_len > 0) {
-        *item = ring_pop(q);
+    if (q->private_ring.private_len > 0) {
+        *item = ring_pop(&q->private_ring);
         /* A slot came free (unless the ring held an item given back): the first waiting
          * putter's item takes it. */
-        if (q->private_len < q->private_cap &&
+        if (q->private_ring.private_len < q->private_cap &&
             (p = cafe__waitlist_pop(&q->private_putters)) != NULL) {
-            ring_push(q, p->data);
+            ring_push(&q->private_ring, p->data);
             cafe__wake(p, 0);
             q->private_unfinished++;
         }
@@ -158,44 +182,18 @@ int cafe_queue_put(cafe_queue_t *q, void *item) {
     return queue_wait(t, &q->private_putters, &w);
 }
 
-static int get_undo(cafe__wait_t *w);
-
-/* The getters handed items after w's and not run yet each take the item of the one before
- * them, so that the first getter gets the first item; returns the last one's item, the one
- * left to hand on. They are on the run queue behind w's task, in the order they were woken,
- * which is the order of the hand-overs (w's task is there too: it is cancelled while ready).
- * Costs a walk of the tasks ready behind it, on this cold path only. */
-static void *shift_handed(cafe__wait_t *w) {
-    void *item = w->data;
-    for (cafe__task_t *t = w->task->ready_next; t; t = t->ready_next) {
-        cafe__wait_t *o = t->woken;
-        if (o && o->undo == get_undo && o->source == w->source && t->wake_code == 0) {
-            void *next = o->data;
-            o->data = item;
-            item = next;
-        }
-    }
-    return item;
-}
-
-/* A getter handed an item and cancelled before it ran: the item is not lost to the queue, nor
- * does it fall behind the items handed after it: the getters after it shift (shift_handed),
- * and the last item goes to the next waiting getter (the ring is empty while getters wait),
- * else back to the ring's front, before whatever was put since. So items given back by
- * several getters come out in the order they were put, whatever the order of the
- * cancellations. */
+/* A getter handed an item and cancelled before it ran: the last item handed goes to the next
+ * waiting getter (the ring is empty while getters wait), else back to the ring's front (see
+ * the top of the file). */
 static int get_undo(cafe__wait_t *w) {
     cafe_queue_t *q = w->source;
-    void *item = shift_handed(w);
-    cafe__wait_t *g = cafe__waitlist_pop(&q->private_getters);
-    if (g) {
-        g->data = item; /* handed on: as many getters hold items as before */
-        cafe__wake(g, 0);
-    } else if (ring_room(q) == 0) {
-        ring_unpop(q, item);
-        q->private_handed--;
-    } else {
-        w->data = item; /* no memory for it: the getter keeps one (returns 0), none lost */
+    void *item = ring_pop_back(&q->private_handed);
+    if (!cafe__waitlist_empty(&q->private_getters))
+        hand_over(q, item); /* cannot fail: the item's slot in handed is free */
+    else if (ring_room(&q->private_ring) == 0)
+        ring_unpop(&q->private_ring, item);
+    else {
+        ring_push(&q->private_handed, item); /* no memory: the getter keeps one (returns 0) */
         return 0;
     }
     return 1;
@@ -214,11 +212,8 @@ int cafe_queue_get(cafe_queue_t *q, void **item) {
         return rc;
     cafe__wait_t w = {.abort = cafe__abort_unlist, .undo = get_undo, .source = q};
     rc = queue_wait(t, &q->private_getters, &w);
-    if (rc == 0) {
-        *item = w.data;
-        if (w.source) /* NULL: q was destroyed meanwhile, its memory maybe gone */
-            q->private_handed--;
-    }
+    if (rc == 0) /* source NULL: q was destroyed meanwhile, and put the item in data */
+        *item = w.source ? ring_pop(&q->private_handed) : w.data;
     return rc;
 }
 
@@ -271,7 +266,16 @@ size_t cafe_queue_unfinished(const cafe_queue_t *q) {
 size_t cafe_queue_len(const cafe_queue_t *q) {
     cafe__nonnull(q, "cafe_queue_len");
     cafe__owner_check_ro(q->private_thread, "cafe_queue_len");
-    return q->private_len;
+    return q->private_ring.private_len;
+}
+
+/* q goes while getters handed items have not run: each gets its item in its wait's data,
+ * in the order they were woken (which is the run queue's), and will not reach q again. */
+static void handed_forget(cafe_queue_t *q) {
+    for (cafe__task_t *t = cafe__loop_tls()->ready_head; t; t = t->ready_next)
+        if (t->woken && t->woken->source == q && t->wake_code == 0)
+            t->woken->data = ring_pop(&q->private_handed);
+    cafe__woken_forget(q);
 }
 
 int cafe_queue_destroy(cafe_queue_t *q) {
@@ -280,10 +284,11 @@ int cafe_queue_destroy(cafe_queue_t *q) {
     if (!cafe__waitlist_empty(&q->private_getters) || !cafe__waitlist_empty(&q->private_putters) ||
         !cafe__waitlist_empty(&q->private_joiners))
         return CAFE_EBUSY;
-    if (q->private_handed > 0) /* a walk of the run queue: only when it can find one */
-        cafe__woken_forget(q);
-    free(q->private_ring);
-    q->private_ring = NULL;
+    if (q->private_handed.private_len > 0) /* a walk of the run queue: only when it can find one */
+        handed_forget(q);
+    free(q->private_ring.private_items);
+    free(q->private_handed.private_items);
+    q->private_ring.private_items = q->private_handed.private_items = NULL;
     /* Its ring is gone: a later call would write through NULL (or, at capacity 0, quietly
      * act as a rendezvous channel nobody can use). */
     cafe__owner_destroy(&q->private_thread);

@@ -467,6 +467,56 @@ static int handover_main(void *arg, void **value) {
     return 0;
 }
 
+/* Many getters handed an item each in one turn, a third of them cancelled before they ran,
+ * in reverse order: the survivors take the first items in order, the items given back come
+ * out before those put since, in the order they were put; destroyed instead, the queue
+ * leaves each woken getter its own item. */
+enum { MASS = 40 };
+
+static int mass_cancel_main(void *arg, void **value) {
+    handover_t h = {0};
+    cafe_task_t *t[MASS];
+    waiter_t w[MASS];
+    cafe_result_t r[MASS];
+    int items[MASS + 2];
+    void *item;
+    assert_int_equal(cafe_queue_init(&h.q, 2), 0);
+    park_all(t, w, MASS, get_waiter, &h);
+    for (int i = 0; i < MASS + 2; i++) /* MASS to the getters, two into the ring */
+        assert_int_equal(cafe_queue_put(&h.q, &items[i]), 0);
+    for (int i = MASS - 1; i >= 0; i--)
+        if (i % 3 == 0)
+            assert_int_equal(cafe_task_cancel(t[i]), 0);
+    assert_int_equal(cafe_task_gather(t, MASS, r), 0);
+    int next = 0;
+    for (int i = 0; i < MASS; i++) {
+        assert_int_equal(w[i].rc, i % 3 == 0 ? CAFE_ECANCELED : 0);
+        if (i % 3 != 0)
+            assert_ptr_equal(w[i].got, &items[next++]);
+    }
+    assert_int_equal(cafe_queue_len(&h.q), MASS + 2 - next);
+    for (; next < MASS + 2; next++) {
+        assert_int_equal(cafe_queue_try_get(&h.q, &item), 0);
+        assert_ptr_equal(item, &items[next]);
+    }
+    park_all(t, w, 3, get_waiter, &h);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(cafe_queue_put(&h.q, &items[i]), 0);
+    assert_int_equal(cafe_queue_destroy(&h.q), 0);
+    memset(&h.q, 0xa5, sizeof(h.q));
+    cafe_task_cancel(t[1]); /* keeps its item: the queue's memory may be gone */
+    assert_int_equal(cafe_task_gather(t, 3, r), 0);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(w[i].rc, 0);
+        assert_ptr_equal(w[i].got, &items[i]);
+    }
+    return 0;
+}
+
+static void test_queue_mass_cancel_of_handed_getters(void **state) {
+    assert_int_equal(test_run(mass_cancel_main, NULL), 0);
+}
+
 static void test_handover_in_the_turn_of_a_cancel(void **state) {
     assert_int_equal(test_run(handover_main, NULL), 0);
 }
@@ -1214,6 +1264,7 @@ int main(void) {
         cmocka_unit_test(test_queue_try_ops),
         cmocka_unit_test(test_queue_cancelled_task_takes_nothing),
         cmocka_unit_test(test_handover_in_the_turn_of_a_cancel),
+        cmocka_unit_test(test_queue_mass_cancel_of_handed_getters),
         cmocka_unit_test(test_handover_past_the_waiters_deadline),
         cmocka_unit_test(test_lock),
         cmocka_unit_test(test_lock_release_in_handover_gap),
