@@ -253,7 +253,12 @@ uint64_t cafe_loop_now(cafe_loop_t *loop);
  * queue item, signal delivery or pool thread, even when it would not have to wait (asyncio
  * delivers a cancellation only where a call suspends: there an acquire of a free permit, a
  * get from a non-empty queue or a wait on a set event still succeed, and the next call that
- * suspends raises). Inside a shield (cafe_shield_begin) it is held back. The one
+ * suspends raises). What a call can tell from its arguments alone comes first, as what a
+ * coroutine checks before its first await raises first in asyncio: a cancelled task's call
+ * with a bad argument returns that error (CAFE_EINVAL, CAFE_EDEADLK for a join of itself, a
+ * malformed URL or unsupported scheme in cafe_http_request...), and with good ones
+ * CAFE_ECANCELED before it does anything (no lookup, connection, permit or pool work).
+ * Inside a shield (cafe_shield_begin) it is held back. The one
  * exception, so that a cancelled task can still collect what finished:
  * a result that is already there is returned as usual (joining, gathering or wait_any on
  * finished tasks, a resolved future, cafe_group_wait with no child running, the bytes a TCP

@@ -91,7 +91,9 @@ int cafe_tcp_accept(cafe_tcp_t *l, cafe_tcp_t *conn);
  * /etc/hosts, then DNS, on the loop, cached, shared with the HTTP client) and its addresses
  * (up to 4) are tried in turn until one accepts. On failure (CAFE_ERESOLVE for no such host
  * or no address, CAFE_EDNS_TIMEOUT, CAFE_EDNS_SERVFAIL, CAFE_ECONNREFUSED, CAFE_ETIMEDOUT,
- * ... the last address's error) *s is left closed and nothing needs freeing. */
+ * ... the last address's error) *s is left closed and nothing needs freeing. CAFE_EINVAL, before
+ * anything else (a cancelled task's call too), for a NULL s or host, an empty host or a port
+ * outside 0..65535. */
 int cafe_tcp_connect(cafe_tcp_t *s, const char *host, int port);
 
 /* The local port of a listener or stream (> 0), or a negative code. Never waits. */

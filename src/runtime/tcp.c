@@ -334,6 +334,10 @@ int cafe_tcp_connect(cafe_tcp_t *s, const char *host, int port) {
     if (!s)
         return CAFE_EINVAL;
     s->private_impl = NULL;
+    /* The arguments first, even in a cancelled task: asyncio.open_connection(None, 80)
+     * raises its own error before the CancelledError of its first await. */
+    if (!host || !*host || port < 0 || port > 65535)
+        return CAFE_EINVAL;
     cafe__task_t *self = cafe__running();
     if (!self)
         return CAFE_ENOTASK;

@@ -560,6 +560,113 @@ static void test_signal_handover_cancelled(void **state) {
     assert_int_equal(p.rc[1], 1);
 }
 
+/* ---- a task already cancelled: what it did wrong, then the cancellation ------------------
+ * asyncio runs a coroutine up to its first await, so a call's argument checks (and anything
+ * else it can tell without waiting) raise before the CancelledError the await would: a
+ * malformed URL is aiohttp's InvalidURL even in a cancelled task. Every suspending call does
+ * the same: a bad argument is refused with its own error, and a call with good arguments
+ * returns CAFE_ECANCELED without doing anything (no lookup, no connection, no pool work). */
+typedef struct pre {
+    cafe_queue_t empty;
+    cafe_sem_t none;
+    cafe_lock_t held;
+    cafe_event_t ev;
+    cafe_future_t fut;
+    cafe_cond_t cond;
+    cafe_group_t group;
+    cafe_task_t *sleeper, *dead;
+    cafe_http_result_t res;
+    int ran; /* pool work that must not run */
+} pre_t;
+
+static int pool_work(void *arg) {
+    ((pre_t *)arg)->ran = 1;
+    return 0;
+}
+
+static int http(pre_t *p, const char *url, const cafe_http_opts_t *opts) {
+    int rc = cafe_http_request(url, opts, &p->res);
+    cafe_http_result_free(&p->res);
+    return rc;
+}
+
+static int cancelled_calls(void *arg, void **value) {
+    pre_t *p = arg;
+    void *item;
+    cafe_tcp_t s;
+    cafe_result_t r;
+    static const char *const bad_header[] = {"X: a\r\nY: b", NULL};
+    cafe_http_opts_t bad_opts = {.headers = bad_header};
+    assert_int_equal(cafe_task_cancel(cafe_task_current()), 0);
+    /* bad arguments: their own errors */
+    assert_int_equal(cafe_queue_get(&p->empty, NULL), CAFE_EINVAL);
+    assert_int_equal(cafe_queue_put(NULL, p), CAFE_EINVAL);
+    assert_int_equal(cafe_queue_join(NULL), CAFE_EINVAL);
+    assert_int_equal(cafe_sem_acquire(NULL), CAFE_EINVAL);
+    assert_int_equal(cafe_lock_acquire(NULL), CAFE_EINVAL);
+    assert_int_equal(cafe_event_wait(NULL), CAFE_EINVAL);
+    assert_int_equal(cafe_future_wait(NULL, NULL), CAFE_EINVAL);
+    assert_int_equal(cafe_cond_wait(&p->cond), CAFE_ENOTLOCKED);
+    assert_int_equal(cafe_group_wait(NULL), CAFE_EINVAL);
+    assert_int_equal(cafe_task_join(p->dead, &r), CAFE_EINVAL);
+    assert_int_equal(cafe_task_join(cafe_task_current(), &r), CAFE_EDEADLK);
+    assert_int_equal(cafe_task_gather(&p->sleeper, 1, NULL), CAFE_EINVAL);
+    assert_int_equal(cafe_task_wait_any(&p->dead, 1, &(size_t){0}), CAFE_EINVAL);
+    assert_int_equal(cafe_thread_run(NULL, NULL), CAFE_EINVAL);
+    assert_int_equal(cafe_tcp_connect(&s, NULL, 80), CAFE_EINVAL);
+    assert_int_equal(http(p, NULL, NULL), CAFE_EINVAL);
+    assert_int_equal(http(p, "http://127.0.0.1:9/", &bad_opts), CAFE_EINVAL);
+    assert_int_equal(http(p, "http://[::1/", NULL), CAFE_EHTTP_URL);
+    assert_int_equal(http(p, "ftp://127.0.0.1:9/", NULL), CAFE_EHTTP_SCHEME);
+    /* good arguments: cancelled, nothing done */
+    assert_int_equal(cafe_task_sleep(600000), CAFE_ECANCELED);
+    assert_int_equal(cafe_task_yield(), CAFE_ECANCELED);
+    assert_int_equal(cafe_queue_get(&p->empty, &item), CAFE_ECANCELED);
+    assert_int_equal(cafe_queue_put(&p->empty, p), CAFE_ECANCELED);
+    assert_int_equal(cafe_queue_len(&p->empty), 0);
+    assert_int_equal(cafe_sem_acquire(&p->none), CAFE_ECANCELED);
+    assert_int_equal(cafe_lock_acquire(&p->held), CAFE_ECANCELED);
+    assert_int_equal(cafe_event_wait(&p->ev), CAFE_ECANCELED);
+    assert_int_equal(cafe_future_wait(&p->fut, NULL), CAFE_ECANCELED);
+    assert_int_equal(cafe_task_join(p->sleeper, &r), CAFE_ECANCELED);
+    assert_int_equal(cafe_task_wait_any(&p->sleeper, 1, &(size_t){0}), CAFE_ECANCELED);
+    assert_int_equal(cafe_thread_run(pool_work, p), CAFE_ECANCELED);
+    assert_int_equal(p->ran, 0);
+    assert_int_equal(cafe_tcp_connect(&s, "127.0.0.1", 9), CAFE_ECANCELED);
+    assert_int_equal(http(p, "http://127.0.0.1:9/", NULL), CAFE_ECANCELED);
+    return CAFE_ECANCELED;
+}
+
+static int cancelled_calls_main(void *arg, void **value) {
+    pre_t *p = arg;
+    cafe_task_t *t;
+    cafe_result_t r;
+    assert_int_equal(cafe_queue_init(&p->empty, 1), 0);
+    cafe_sem_init(&p->none, 0);
+    cafe_lock_init(&p->held);
+    assert_int_equal(cafe_lock_acquire(&p->held), 0);
+    cafe_event_init(&p->ev);
+    cafe_future_init(&p->fut, NULL);
+    cafe_cond_init(&p->cond, NULL);
+    assert_int_equal(cafe_task_spawn(&p->sleeper, sleep_forever, NULL, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&p->dead, sleep_forever, NULL, NULL), 0);
+    assert_int_equal(cafe_task_cancel(p->dead), 0);
+    assert_int_equal(cafe_task_join(p->dead, &r), 0);
+    assert_int_equal(cafe_task_spawn(&t, cancelled_calls, p, NULL), 0);
+    assert_int_equal(cafe_task_join(t, &r), 0);
+    assert_int_equal(r.status, CAFE_ECANCELED);
+    assert_int_equal(cafe_task_cancel(p->sleeper), 0);
+    assert_int_equal(cafe_task_join(p->sleeper, &r), 0);
+    assert_int_equal(cafe_future_resolve(&p->fut, 0, NULL), 0);
+    assert_int_equal(cafe_queue_destroy(&p->empty), 0);
+    return 0;
+}
+
+static void test_cancelled_task_argument_errors_first(void **state) {
+    pre_t p = {0};
+    assert_int_equal(test_run(cancelled_calls_main, &p), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cancel_interrupts_each_call),
@@ -570,6 +677,7 @@ int main(void) {
         cmocka_unit_test(test_cancelled_task_collects_finished_results),
         cmocka_unit_test(test_cancelled_loop_cannot_starve),
         cmocka_unit_test(test_signal_handover_cancelled),
+        cmocka_unit_test(test_cancelled_task_argument_errors_first),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
