@@ -257,8 +257,9 @@ uint64_t cafe_loop_now(cafe_loop_t *loop);
  * coroutine checks before its first await raises first in asyncio: a cancelled task's call
  * with a bad argument returns that error (CAFE_EINVAL, CAFE_EDEADLK for a join of itself, a
  * malformed URL or unsupported scheme in cafe_http_request...), and with good ones
- * CAFE_ECANCELED before it does anything (no lookup, connection, permit or pool work).
- * Inside a shield (cafe_shield_begin) it is held back. The one
+ * CAFE_ECANCELED before it does anything (no lookup, connection, permit or pool work, even
+ * where a lookup's answer is known already). Inside a shield (cafe_shield_begin) it is held
+ * back. The one
  * exception, so that a cancelled task can still collect what finished:
  * a result that is already there is returned as usual (joining, gathering or wait_any on
  * finished tasks, a resolved future, cafe_group_wait with no child running, the bytes a TCP

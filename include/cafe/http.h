@@ -268,7 +268,8 @@ struct cafe_http_result {
  * query kept ("http://h/p?" requests "/p?"); an http(s) URL a browser refuses (a host that
  * ends in a number but is no IPv4 address, an "xn--" label that is no IDNA one) is
  * CAFE_EHTTP_URL, before any lookup. A URL written so already (most) costs a scan of its
- * bytes, no parse.
+ * bytes, no parse. In a cancelled task (or past its deadline), the URL and the options are
+ * checked (their errors first), then CAFE_ECANCELED (CAFE_ETIMEDOUT) before any lookup.
  * Returns 0 when a response was received, whatever its status (a 404 or a 503
  * after the last retry is a result, not an error), and a negative code otherwise:
  *   CAFE_EHTTP_URL, CAFE_EHTTP_SCHEME, CAFE_EHTTP_DNS, CAFE_ECONNREFUSED, CAFE_EHTTP_CONNECT,

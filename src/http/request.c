@@ -252,6 +252,12 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
         int https, rc = t->host->scheme ? 0 : cafe__http_url_check(t, &https);
         if (rc != 0)
             return rc;
+        /* An interrupted task goes no further (cafe.h: a cancelled call does nothing): a
+         * lookup answered without waiting (cached, /etc/hosts, "invalid") would otherwise
+         * put its answer, or a transfer, before the cancellation. */
+        if ((rc = cafe__interrupt_check(cafe__running())) != 0)
+            return cafe__http_fail(res, rc, "%s before the lookup",
+                                   rc == CAFE_ECANCELED ? "cancelled" : "deadline passed");
         /* The name first, holding no slot: a lookup waits on the resolver's own limit. */
         char pin[1024];
         t->pin = pin;

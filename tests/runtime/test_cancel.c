@@ -634,6 +634,7 @@ static int cancelled_calls(void *arg, void **value) {
     assert_int_equal(p->ran, 0);
     assert_int_equal(cafe_tcp_connect(&s, "127.0.0.1", 9), CAFE_ECANCELED);
     assert_int_equal(http(p, "http://127.0.0.1:9/", NULL), CAFE_ECANCELED);
+    assert_int_equal(http(p, "http://no-such-host.invalid/", NULL), CAFE_ECANCELED);
     return CAFE_ECANCELED;
 }
 
