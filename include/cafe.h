@@ -469,8 +469,9 @@ int cafe_task_yield(void);
  * Lifecycle: the struct is the caller's, on its stack, and needs no initialisation; from
  * begin to end it belongs to the task that began it and must not move. Begin it again only
  * after its end: a begin of a scope still active in this task aborts (one active in another
- * task aborts at that task's end), and so does a task that returns with a scope still
- * active. */
+ * task, or more than 64 scopes out in this one, aborts at an end or return that finds the
+ * scopes out of order), and so does a task that returns with a scope still active. Begin and
+ * end cost O(1) however deep scopes nest. */
 
 typedef struct cafe_deadline {
     void *private_outer_scope; /* first, in a shield too */

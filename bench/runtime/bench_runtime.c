@@ -20,6 +20,7 @@
  *   completed N the same N tasks taken through a cafe_as_completed_t: CPU ns per task
  *   qcancel N   N getters of a queue handed an item each in one turn, all cancelled before
  *               they ran (each gives its item back): CPU ns per getter
+ *   nested N    N deadlines nested, then ended: CPU ns per scope
  *
  * Timed modes stop after about BENCH_SECONDS of wall time (default 0.2), checking the clock
  * every CHUNK operations, so each run is bounded whatever the machine's speed. With
@@ -410,6 +411,24 @@ static int qcancel_main(void *arg, void **value) {
     return rc != 0 ? rc : grc;
 }
 
+/* N deadlines nested (begun in turn, each inside the one before), then ended in reverse
+ * order: CPU ns per scope. */
+static int nested_main(void *arg, void **value) {
+    bench_t *b = arg;
+    cafe_deadline_t *d = malloc(b->n * sizeof(*d));
+    if (!d)
+        return CAFE_ENOMEM;
+    uint64_t t0 = cpu_ns();
+    int rc = 0;
+    for (size_t i = 0; i < b->n && rc == 0; i++)
+        rc = cafe_deadline_begin(&d[i], 600000);
+    for (size_t i = b->n; i-- > 0 && rc == 0;)
+        rc = cafe_deadline_end(&d[i]);
+    b->out = (double)(cpu_ns() - t0) / (double)b->n;
+    free(d);
+    return rc;
+}
+
 /* ---- driver ------------------------------------------------------------------------------ */
 
 static const struct mode {
@@ -427,6 +446,7 @@ static const struct mode {
     {"failfast", failfast_main},
     {"completed", completed_main},
     {"qcancel", qcancel_main},
+    {"nested", nested_main},
 };
 
 static int run_mode(const struct mode *m, bench_t *b) {
@@ -459,7 +479,8 @@ int main(int argc, char **argv) {
         return 0;
     }
     fprintf(stderr, "usage: bench_runtime "
-                    "ctx|yield|yieldt|chan|spawn|gather|rss|destroy|failfast|completed|qcancel "
+                    "ctx|yield|yieldt|chan|spawn|gather|rss|destroy|failfast|completed|qcancel|"
+                    "nested "
                     "[N]\n");
     return 2;
 }

@@ -164,7 +164,8 @@ echo "Scaling, cafe CPU per task (a per-task cost that grows 4x from 10,000 to 4
     "semaphore and a queue of their own; $(scaling failfast) for a fail-fast gather of tasks" \
     "ending over 50 turns; $(scaling completed) for the same tasks taken as they finish" \
     "through a cafe_as_completed_t; $(scaling qcancel) for getters of a queue handed an" \
-    "item each in one turn and all cancelled before they ran."
+    "item each in one turn and all cancelled before they ran; $(scaling nested) for" \
+    "deadlines nested that deep."
 echo
 goversion=$(go version 2>/dev/null | awk '{ print $3 }')
 pyversion=$("$python" -c 'import platform; print(platform.python_version())' 2>/dev/null)

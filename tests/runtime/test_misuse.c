@@ -624,6 +624,31 @@ static void test_scopes_begun_twice_abort(void **state) {
     }
 }
 
+/* The same, with the scope deeper in the chain than a begin looks (64 scopes): the begin
+ * cannot tell, but the chain it makes never unwinds, and the task's return aborts. */
+enum { DEEP_SCOPES = 100 };
+
+static int deadline_begun_again_deep(void *arg, void **value) {
+    cafe_deadline_t d, inner[DEEP_SCOPES];
+    cafe_deadline_begin(&d, 60000);
+    for (int i = 0; i < DEEP_SCOPES; i++)
+        cafe_deadline_begin(&inner[i], 60000);
+    cafe_deadline_begin(&d, 60000);
+    cafe_deadline_end(&d);
+    for (int i = DEEP_SCOPES - 1; i >= 0; i--)
+        cafe_deadline_end(&inner[i]);
+    cafe_deadline_end(&d);
+    return 0;
+}
+
+static void test_scope_begun_again_deep_aborts(void **state) {
+    static const struct begun deep = {deadline_begun_again_deep, "cafe_deadline"};
+    int st;
+    const char *err = test_child_stderr(begun_main, (void *)&deep, &st);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+    assert_non_null(strstr(err, "in task twice") ? err : strstr(err, "task twice returned"));
+}
+
 /* A struct's memory that held a task handle (a stale local at the same address) or an ended
  * scope is not taken for an active scope; a scope begun outside any task is inert. */
 static int fresh_scopes(void *arg, void **value) {
@@ -1980,6 +2005,7 @@ int main(void) {
         cmocka_unit_test(test_scopes_ended_out_of_order_abort),
         cmocka_unit_test(test_scopes_ended_outside_any_task_abort),
         cmocka_unit_test(test_scopes_begun_twice_abort),
+        cmocka_unit_test(test_scope_begun_again_deep_aborts),
         cmocka_unit_test(test_scope_structs_need_no_init),
         cmocka_unit_test(test_deadline_begun_by_another_task_aborts),
         cmocka_unit_test(test_task_returning_with_open_scope_aborts),
