@@ -381,12 +381,14 @@ static void test_politeness(void **state) {
 /* ---- IP literals in curl's DNS cache ------------------------------------------------------ */
 
 /* curl caches each IP literal it is given, per address and port. A list of addresses (scan
- * results) must not keep them all: over 12,000 more addresses, swept a second later, the heap
- * stays within 1.5 MB of where it was (what is in flight moved single readings by ~0.3 MB
- * alone, by 1.4 MB under a loaded CI's suite: the least of three is taken). Before,
- * each stayed (+2.7 MB here; 100,000 addresses in `cafe titles`: +17 MB and 3.6x the CPU a
- * URL, in ever longer hash chains). 127.a.b.c all reach the fixture bound to 0.0.0.0 in the
- * test's network namespace. */
+ * results) must not keep them all: over 36,000 more addresses, swept a second later, the heap
+ * stays within 4 MB of where it was. Before, each stayed (~225 bytes an address: +2.7 MB for
+ * 12,000, so ~8 MB here; 100,000 addresses in `cafe titles`: +17 MB and 3.6x the CPU a URL,
+ * in ever longer hash chains). What is in flight or pooled at a reading moves it either way
+ * by up to ~2 MB on a loaded machine, whatever the count (the least of three readings is
+ * taken): 12,000 addresses against a 1.5 MB bound was within that noise and failed a CI run
+ * at +1.85 MB. 127.a.b.c all reach the fixture bound to 0.0.0.0 in the test's network
+ * namespace. */
 typedef struct literals {
     int port;
     size_t next, end, ok;
@@ -445,7 +447,7 @@ static int literals_main(void *arg, void **value) {
     assert_int_equal(cafe_http_limits_set(NULL, &lim), 0);
     literals_fetch(&l, 1500); /* fills the host table (1,024 idle entries) */
     run->warm = swept_heap(&l);
-    literals_fetch(&l, l.next + 12000);
+    literals_fetch(&l, l.next + 36000);
     run->after = swept_heap(&l);
     run->ok = l.ok;
     return 0;
@@ -461,9 +463,9 @@ static void test_ip_literals_leave_curls_cache(void **state) {
     literals_run_t run = {.port = f.ports[0]};
     assert_int_equal(test_run(literals_main, &run), 0);
     assert_int_equal(fixture_stop(&f), 0);
-    assert_int_equal(run.ok, 1500 + 3 + 12000 + 3);
-    if (run.after > run.warm + 1536 * 1024)
-        fail_msg("heap grew %zu bytes over 12,000 addresses", run.after - run.warm);
+    assert_int_equal(run.ok, 1500 + 3 + 36000 + 3);
+    if (run.after > run.warm + 4096 * 1024)
+        fail_msg("heap grew %zu bytes over 36,000 addresses", run.after - run.warm);
 }
 
 int main(void) {
