@@ -398,6 +398,10 @@ def test_one_clients_slow_lookups_leave_transfers_to_the_others():
         t = threading.Thread(target=lookup, args=("127.0.0.2", gates[0].url("/slow"), joined))
         t.start()
         threads.append(t)
+        end = time.monotonic() + PATIENCE  # it waits before the gates open (else: a hit)
+        while own.metric("cafe_serve_cache_shared_total") < 1:
+            assert time.monotonic() < end, "the lookup of a fetch under way did not wait for it"
+            select.select([], [], [], 0.02)
         # another client is served, at once
         status, how, rec = lookup("127.0.0.3", page(4, 41))
         assert status == 200 and how == "miss" and rec["title"] == title(4, 41), (status, rec)
