@@ -95,8 +95,10 @@ static int refuse_password(const char *where, char *why) {
 #define CAFE_PG_RUNS_SCHEMA                                                                        \
     "coalesce((SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = "             \
     "c.relnamespace WHERE c.oid = to_regclass('runs')), '')"
-#define CAFE_PG_RUN_KEY                                                                            \
-    CAFE_PG_LOCK_KEY("'cafe.run ' || " CAFE_PG_RUNS_SCHEMA " || ' ' || $1::bigint")
+/* The run's key, of the run id the SQL expression id gives (a bigint). */
+#define CAFE_PG_RUN_KEY_OF(id)                                                                     \
+    CAFE_PG_LOCK_KEY("'cafe.run ' || " CAFE_PG_RUNS_SCHEMA " || ' ' || " id)
+#define CAFE_PG_RUN_KEY CAFE_PG_RUN_KEY_OF("$1::bigint")
 
 /* Ends this run's earlier session of ours (pid) if it still holds the run: a connection lost
  * on cafe's side only (a network fault) leaves the server's session alive, holding the lock,
@@ -116,6 +118,20 @@ static void end_old_session(pg_t *p, int pid, const char *id) {
                  "pg_database WHERE datname = current_database())",
                  2, params, &r, NULL, NULL, why) == 0)
         PQclear(r);
+}
+
+/* After asking for the run's lock: held, this session's server process is noted (hold_run's
+ * end_old_session); not, CAFE_EBUSY with why. */
+static int held_or_busy(pg_t *p, int held, char *why) {
+    if (held) {
+        p->held_pid = PQbackendPID(pgc_conn(p->c));
+        return 0;
+    }
+    snprintf(why, SINK_WHY_MAX,
+             "run %" PRId64 " of table %s is being written by another cafe: not writing it twice "
+             "at once",
+             p->run, p->table);
+    return CAFE_EBUSY;
 }
 
 /* Takes the run for this session: a PostgreSQL advisory lock on its id, held until the
@@ -141,16 +157,7 @@ static int hold_run(pg_t *p, char *why) {
         if (rc != 0 || held || waited >= HOLD_MS || (rc = cafe_task_sleep(BACKOFF_MIN_MS)) != 0)
             break;
     }
-    if (held)
-        p->held_pid = PQbackendPID(pgc_conn(p->c));
-    if (rc == 0 && !held) {
-        snprintf(why, SINK_WHY_MAX,
-                 "run %" PRId64 " of table %s is being written by another cafe: not writing it "
-                 "twice at once",
-                 p->run, p->table);
-        rc = CAFE_EBUSY;
-    }
-    return rc;
+    return rc ? rc : held_or_busy(p, held, why);
 }
 
 /* Did the last statement fail for a lock it waited for past the session's lock_timeout? */
@@ -314,6 +321,26 @@ static int check_insert(pg_t *p, char *why) {
     return plan_insert(p, p->arbiter, why);
 }
 
+/* A new run: its row and its hold in one statement, the lock taken before the statement's
+ * commit shows the row. Inserted and then locked by a second statement, the row was
+ * committed unheld in between, and a --resume begun then took it as the latest run (one
+ * being written): it fetched every URL again, and the new run was refused its own run. */
+static int begin_run_new(pg_t *p, const char *const *params, char *why) {
+    static const char sql[] =
+        "WITH r AS (INSERT INTO runs (table_name, status, options) VALUES ($1, 'running', $2) "
+        "RETURNING run_id) SELECT run_id, pg_try_advisory_lock(" CAFE_PG_RUN_KEY_OF(
+            "r.run_id") ") FROM r";
+    PGresult *r;
+    int rc = pgc_exec(p->c, sql, 2, params, &r, NULL, NULL, why);
+    if (rc != 0)
+        return rc;
+    int ok = PQntuples(r) == 1;
+    p->run = ok ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+    int held = ok && strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+    PQclear(r);
+    return held_or_busy(p, held, why);
+}
+
 static int begin_run(pg_t *p, const sink_db_conf_t *conf, char *why) {
     const char *params[] = {p->table, conf->options ? conf->options : ""};
     p->run = 0;
@@ -342,11 +369,7 @@ static int begin_run(pg_t *p, const sink_db_conf_t *conf, char *why) {
                                  2, q, NULL, NULL, NULL, why);
         }
     }
-    int rc = first_int(p,
-                       "INSERT INTO runs (table_name, status, options) VALUES ($1, 'running', $2) "
-                       "RETURNING run_id",
-                       2, params, &p->run, why);
-    return rc ? rc : hold_run(p, why); /* a --resume begun meanwhile must not take it */
+    return begin_run_new(p, params, why);
 }
 
 /* What a run will meet, asked before it begins, without writing a row: a read-only session

@@ -19,6 +19,9 @@ class CutProxy:
         self.kept = []  # server sides of cut connections, left open
         self.flowing = threading.Event()  # cleared by pause(): client bytes are not read
         self.flowing.set()
+        self.marker = None  # hold_after's
+        self.hold_next = False
+        self.holding = threading.Event()
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self):
@@ -34,8 +37,7 @@ class CutProxy:
             threading.Thread(target=self._pump, args=(c, u, self.flowing), daemon=True).start()
             threading.Thread(target=self._pump, args=(u, c), daemon=True).start()
 
-    @staticmethod
-    def _pump(src, dst, flowing=None):
+    def _pump(self, src, dst, flowing=None):
         try:
             while True:
                 if flowing:
@@ -43,9 +45,23 @@ class CutProxy:
                 data = src.recv(65536)
                 if not data:
                     break
+                if flowing and self.hold_next:
+                    self.hold_next = False
+                    flowing.clear()
+                    self.holding.set()
+                    flowing.wait()
                 dst.sendall(data)
+                if flowing and self.marker and self.marker in data:
+                    self.marker, self.hold_next = None, True
         except OSError:
             pass
+
+    def hold_after(self, marker):
+        """Holds what a client sends next after a message holding marker (bytes of its SQL),
+        until resume(); self.holding is set once it is held. libpq sends a statement only once
+        the one before it had its reply: the statement of marker is then done (committed,
+        when it was alone in its transaction), and the client stopped before its next."""
+        self.marker = marker
 
     def pause(self):
         """Stops reading what clients send (a server alive but not reading: its kernel still

@@ -879,6 +879,35 @@ def test_a_run_being_written_is_not_resumed_by_another():
     assert pg.sql("SELECT status FROM runs WHERE table_name = 'held'") == [["done"]]
 
 
+def test_a_new_run_is_never_seen_unheld_by_a_resume():
+    """A new run inserted its runs row and took the run's lock in a second statement: a
+    --resume begun between them found the row committed and unheld, took it as the latest
+    run (one being written) and fetched every URL again, and the new run was then refused
+    its own run. The proxy holds the new run's connection right after the statement that
+    inserts its row (the row is committed): a --resume then is refused, as for any run
+    being written, and the new run ends done."""
+    px = CutProxy(os.path.join(pg.dir, ".s.PGSQL.5432"))
+    path = lists.write([fx.url(i % SITES, f"/page/{62000 + i}") for i in range(4)])
+    uri = f"postgresql://cafe@127.0.0.1:{px.port}/cafe?table=gap&sslmode=disable"
+    px.hold_after(b"INSERT INTO runs")
+    p = subprocess.Popen([CAFE, "titles", "-q", "--db", uri, path], env=pg.env(),
+                         stderr=subprocess.PIPE)
+    try:
+        dbtest.wait_until(lambda: px.holding.is_set() or p.poll() is not None)
+        assert p.poll() is None, ("the run ended before it was held", p.communicate())
+        assert pg.sql("SELECT status FROM runs WHERE table_name = 'gap'") == [["running"]]
+        r = cafe("titles", "-q", "--resume", "--db", spec("gap"), path, env=pg.env())
+        assert r.returncode == 2 and b"being written by another" in r.stderr, r.stderr
+    finally:
+        px.resume()
+        _, err = p.communicate(timeout=300)
+        px.close()
+    assert p.returncode == 0 and err == b"", err
+    assert pg.sql("SELECT status FROM runs WHERE table_name = 'gap'") == [["done"]]
+    assert count("gap") == 4 and count(
+        "run_resumes WHERE run_id IN (SELECT run_id FROM runs WHERE table_name = 'gap')") == 0
+
+
 def test_a_role_idle_session_timeout_neither_drops_the_run_nor_its_hold():
     """A role (or database) with idle_session_timeout (PostgreSQL 14 on, set against
     forgotten sessions): cafe's session, idle while pages are fetched, was ended by the
