@@ -151,6 +151,13 @@ const char *msg_quote(const char *name) {
     return slot[i];
 }
 
+char *msg_quote_dup(const char *name) {
+    char *q = malloc(strlen(name) * 7 + 3);
+    if (q)
+        q[quote((const unsigned char *)name, q)] = '\0';
+    return q;
+}
+
 int msg_stdout_failed(int err) {
     if (err != EPIPE && !(err == 0 && fd_reader_gone(1)))
         fprintf(stderr, "%s: writing standard output%s%s\n", msg_prog(), err ? ": " : " failed",

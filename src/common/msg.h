@@ -36,6 +36,10 @@ const char *msg_strerror(int rc);
  * messages are printed on the main thread: not for others. Never NULL (out of memory gives
  * a placeholder). */
 const char *msg_quote(const char *name);
+/* The same quoted form, malloc'd (the caller frees it; NULL when out of memory): for a
+ * message made on another thread (a thread-pool job's why), where msg_quote's slots are not
+ * to be touched. Any thread. */
+char *msg_quote_dup(const char *name);
 
 /* Whether messages are ASCII only: in an 8-bit locale (term_locale_8bit: ISO-8859-1,
  * KOI8-R...), whose terminal shows UTF-8 as mojibake and reads its bytes 0x80 to 0x9F as C1

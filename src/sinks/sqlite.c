@@ -117,6 +117,18 @@ static const char *errmsg_shown(sqlite3 *db, char *buf) {
     return text_safe_copy(buf, SINK_WHY_MAX, sqlite3_errmsg(db));
 }
 
+/* fail's words for a directory SQLite cannot write beside the database. On a pool thread:
+ * msg_quote's slots are the main thread's (a message it quotes meanwhile would share
+ * them), so the name is quoted into memory of this call's own. */
+static void not_writable(job_t *j, const char *what, const char *dir, char *said) {
+    char *quoted = msg_quote_dup(dir);
+    snprintf(j->why, SINK_WHY_MAX,
+             "%s: %s (the directory %s is not writable: SQLite keeps its journal and WAL files "
+             "beside the database)",
+             what, errmsg_shown(j->l->db, said), quoted ? quoted : "(not shown: out of memory)");
+    free(quoted);
+}
+
 /* "what: SQLite's message (the system's, when a system call failed)". Messages of writes
  * come under "writing PATH:" from the CLI; open adds the path itself (lite_open). A write
  * that failed for want of room says so first, as the stream sink does: "what: File too
@@ -131,10 +143,7 @@ static int fail(job_t *j, const char *what) {
         snprintf(j->why, SINK_WHY_MAX, "%s: %s (SQLite: %s)", what, room, errmsg_shown(db, said));
     else if (((code & 0xff) == SQLITE_READONLY || (code & 0xff) == SQLITE_CANTOPEN) &&
              dir_not_writable(j->l->path, dir, sizeof dir))
-        snprintf(j->why, SINK_WHY_MAX,
-                 "%s: %s (the directory %s is not writable: SQLite keeps its journal and WAL "
-                 "files beside the database)",
-                 what, errmsg_shown(db, said), msg_quote(dir));
+        not_writable(j, what, dir, said);
     else
         snprintf(j->why, SINK_WHY_MAX, sys ? "%s: %s (%s)" : "%s: %s", what,
                  db ? errmsg_shown(db, said) : "out of memory", sys ? strerror(sys) : "");
