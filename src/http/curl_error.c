@@ -4,6 +4,7 @@
 #include "http/internal.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -230,8 +231,27 @@ static void refine_by_detail(const cafe__http_xfer_t *x, CURLcode cc, const char
     }
 }
 
+/* curl's "... timed out after N milliseconds..." counts its transfer alone, whose timeout the
+ * attempt's lookups and earlier hops shortened (xfer.c): the attempt's time is the one to
+ * name, in buf (cap bytes). Returns detail, or buf when it said so. */
+static const char *attempt_time(const cafe__http_xfer_t *x, CURLcode cc, const char *detail,
+                                char *buf, size_t cap) {
+    const char *after = cc == CURLE_OPERATION_TIMEDOUT && x->try && x->try->dns_ms
+                            ? strstr(detail, " timed out after ")
+                            : NULL;
+    if (!after || after - detail > 32 || after[17] < '0' || after[17] > '9')
+        return detail;
+    char *rest;
+    unsigned long long ms = strtoull(after + 17, &rest, 10);
+    snprintf(buf, cap, "%.*s%llu%s", (int)(after + 17 - detail), detail,
+             ms + (unsigned long long)x->try->dns_ms, rest);
+    return buf;
+}
+
 int cafe__http_curl_failure(cafe__http_xfer_t *x, CURLcode cc, cafe_http_result_t *res) {
-    const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
+    char timed[CURL_ERROR_SIZE + 24];
+    const char *detail =
+        attempt_time(x, cc, x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc), timed, sizeof timed);
     const curl_error_t *e = lookup(cc);
     int code = e->code;
     /* curl names its own limit, which a request going on from a redirect cafe followed has

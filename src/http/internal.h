@@ -117,7 +117,12 @@ typedef struct cafe__http_try {
      * would be, a policy's 403 or 407 not. */
     long tunnel_refused;
     const char *pin; /* "host:port:addrs" for curl's DNS cache, or "" (pin.c) */
-    uint64_t dns_ms; /* what the names' lookups took of the try's timeout (pin.c) */
+    /* What the attempt has taken of its timeout before the try's transfer: its earlier
+     * transfers (hops_ms) and the names' lookups (pin.c). curl gets what is left (xfer.c). */
+    uint64_t dns_ms;
+    /* What the attempt's earlier transfers took: those stopped at a redirect the request
+     * went on from itself (relocate, unresolved), set by tries_run (request.c). */
+    uint64_t hops_ms;
     /* The origin ("scheme://host:port") of a redirect whose name curl was about to resolve
      * itself, refused (pin.c); "" when none. */
     char unresolved[256];

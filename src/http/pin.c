@@ -259,7 +259,7 @@ int cafe__http_dns_pin(cafe__http_try_t *t, const char *key, const cafe__http_na
                        size_t cap) {
     names_t w;
     line[0] = '\0';
-    t->dns_ms = 0;
+    t->dns_ms = t->hops_ms; /* the attempt's earlier hops took that much of its timeout */
     if (!n->lookup && !t->opts->proxy && !t->c->proxy_http && !t->c->proxy_https)
         return 0; /* an IP literal, direct: nothing to resolve */
     names_of(t, key, n, &w);
@@ -267,7 +267,7 @@ int cafe__http_dns_pin(cafe__http_try_t *t, const char *key, const cafe__http_na
     for (int i = 0; i < w.n && t->code == 0; i++) {
         int rc =
             pin_name(t, w.host[i], w.port[i], line, cap, t->dns_ms < limit ? limit - t->dns_ms : 0);
-        t->dns_ms = cafe__loop_now_fresh(t->c->loop) - start;
+        t->dns_ms = t->hops_ms + (cafe__loop_now_fresh(t->c->loop) - start);
         if (rc != 0)
             return rc;
     }

@@ -270,6 +270,7 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
         }
         if (rc != 0)
             return cafe__http_fail(res, rc, "%s while resolving the host", cafe_strerror(rc));
+        uint64_t began = 0; /* when the transfer started, on the loop's clock */
         if (t->code == 0) {
             uint32_t epoch;
             rc = turn_take(c, t, &epoch);
@@ -280,6 +281,7 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
                 waiting = 0;
                 o->on_retry(o->start_arg, 0);
             }
+            began = uv_now(&c->loop->uv);
             rc = try_run(t, &told);
             cafe__http_tls_first_done(t);
             t->host->one_off = NULL; /* the transfer is not the try's any more */
@@ -294,6 +296,8 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
          * with its target, as curl -L (and a hop curl follows) gives it. */
         if (rc == 0 && t->code != 0 && !res->status && hop->url)
             res->status = hop->status;
+        if (rc == 0 && (t->unresolved[0] || t->relocate)) /* the attempt goes on: its time */
+            t->hops_ms += uv_now(&c->loop->uv) - began;
         if (rc == 0 && t->unresolved[0] && replays-- >= 0) {
             hop_keep(hop, res->url, res->status); /* curl's URL there: the redirect's target */
             strcpy(other, t->unresolved);         /* the same attempt, that name resolved */
@@ -341,6 +345,7 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
         free(t->moved);
         t->moved = NULL;
         t->moved_hops = 0;
+        t->hops_ms = 0;
         t->url = asked;
         hop_keep(hop, NULL, 0);
         key = t->host->key;
@@ -411,6 +416,7 @@ static int request_in_task(const char *given, const cafe_http_opts_t *opts,
     }
     t.moved = NULL;
     t.moved_hops = 0;
+    t.hops_ms = 0;
     t.jar = NULL;
     c->in_progress++;
     c->stats.requests++;

@@ -1550,6 +1550,47 @@ def test_an_http2_head_over_16_kb_after_a_redirect_from_http_does_not_hold_the_p
         srv.close()
 
 
+class SlowH2(H2Server):
+    """Each stream's response comes after 1.2 s."""
+
+    @staticmethod
+    def _response(stream, path):
+        time.sleep(1.2)
+        return H2Server._response(stream, path)
+
+
+def test_the_hops_a_request_takes_itself_count_in_its_timeout():
+    # --timeout bounds an attempt, its redirects included, as curl's own count in curl's. A
+    # hop cafe takes itself (a redirect to https from an http URL, one whose body is too long
+    # to read, one curl would resolve otherwise than a browser) started a transfer with a
+    # whole timeout of its own: two hops of 1.2 s each under --timeout 2 gave the page at
+    # 2.4 s instead of timing out at 2 s.
+    srv = SlowH2(os.path.join(tls.dir, "good.pem"), os.path.join(tls.dir, "good.key"))
+
+    def slow(*head):
+        def handler():
+            time.sleep(1.2)
+            yield b"".join(head)
+        return handler
+    http = RawServer({"/to-https": slow(b"HTTP/1.1 301 Moved\r\nLocation: ", srv.url("/a").encode(),
+                                        b"\r\nContent-Length: 0\r\n\r\n"),
+                      "/long-body": slow(b"HTTP/1.1 302 Found\r\nLocation: /page\r\n"
+                                         b"Content-Length: 100000\r\n\r\n", b"x" * 100000),
+                      "/page": slow(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                                    b"Content-Length: 19\r\n\r\n<title>Late</title>")})
+    try:
+        for path, final in (("/to-https", srv.url("/a")), ("/long-body", http.url("/page"))):
+            # the attempt's time named, not that of curl's last transfer (800 ms)
+            error = re.compile(r"timed out: Operation timed out after (19\d\d|2\d\d\d) "
+                               r"milliseconds with 0 bytes received")
+            expect(http.url(path), {"final_url": final, "title": None, "attempts": 1,
+                                    "error": error},
+                   "--retries", "0", "--timeout", "2", "--cacert", tls.ca)
+    finally:
+        http.close()
+        srv.close()
+
+
 def test_a_proxy_that_refuses_the_tunnel_is_named_and_retried_as_its_status():
     # https through an HTTP proxy that answers CONNECT with an error: curl's code is the one
     # of a lost connection. The record must say the proxy refused, and retry only what a
