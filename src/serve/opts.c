@@ -172,9 +172,9 @@ static const cli_opt_t rows[] = {
      "least time between two requests to one host", NULL},
     {CLI_OPT_SECONDS, "timeout", 0, "S", F(fetch.timeout_ms), 0.001, 1e6, 0, "15", NULL, NULL,
      "time limit of one attempt, in seconds",
-     "Time limit of one attempt, in seconds, its name lookup included (resolv.conf's own\n"
-     "bound, timeout x attempts, may be longer; the lookup goes on for the other URLs of the\n"
-     "name). Waiting for a transfer slot or the host's turn is not counted."},
+     "Time limit of one attempt, in seconds, its redirects and name lookups included\n"
+     "(resolv.conf's own bound, timeout x attempts, may be longer; the lookup goes on for the\n"
+     "other URLs of the name). Waiting for a transfer slot or the host's turn is not counted."},
     {CLI_OPT_SECONDS, "connect-timeout", 0, "S", F(fetch.connect_timeout_ms), 0.001, 1e6, 0, "5",
      NULL, NULL, "time limit of a connection's setup, in seconds", NULL},
     {CLI_OPT_INT, "retries", 0, "N", F(fetch.retries), 0, 100, 0, "2", NULL, NULL,
