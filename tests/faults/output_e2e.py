@@ -196,12 +196,23 @@ def test_an_output_another_program_empties_or_appends_to_keeps_whole_lines():
             got = [r[0] for r in rows if r[0] != "url"]
         assert len(got) == len(set(got)) and set(got) <= set(urls), (fmt, len(got))
 
+def written_through(path, url):
+    """Whether path holds url's record whole (a record is one write, ending its line)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        return False
+    return url in data and data.endswith(b"\n")
+
+
 def act_during_a_held_run(name, args, watched, act, stdout=None):
     """Runs `cafe titles -q -c 4 ARGS LIST` over 300 fixture pages with a held one at place 100
-    (output in order: the records after it wait for it), calls act() once 30 records are in
-    `watched` (the run surely still going: paced by delays alone, a slowed test acted after
-    its end), then lets the held page answer. Returns the URLs, the list's path, and the
-    run's exit status and standard error."""
+    (output in order: the records after it wait for it), calls act() once the 100 records
+    before it are in `watched` (the run surely still going, and writing nothing until the held
+    page answers: acting at 30 records raced the writes of the next ones, and a file emptied
+    between the sink's look at it and its write lost the CSV header), then lets the held page
+    answer. Returns the URLs, the list's path, and the run's exit status and standard error."""
     hold = HoldServer(lambda head: http_reply(b"<title>held</title>"))
     urls = [fx.url(i % 4, f"/page/{i}?delay=5") for i in range(300)]
     urls.insert(100, hold.url("/held"))
@@ -209,9 +220,9 @@ def act_during_a_held_run(name, args, watched, act, stdout=None):
     p = subprocess.Popen([CAFE, "titles", "-q", "-c", "4", *args, lst], stdout=stdout,
                          stderr=subprocess.PIPE)
     try:
-        for _ in range(3000):  # until 30 records are in: bounded, 30 s
-            if p.poll() is not None or (os.path.exists(watched) and
-                                        os.path.getsize(watched) > 30 * 150):
+        last = urls[99].encode()
+        for _ in range(3000):  # until the records before the held one are in: bounded, 30 s
+            if p.poll() is not None or written_through(watched, last):
                 break
             time.sleep(0.01)
         assert p.poll() is None, (name, "the run ended before the test acted")
