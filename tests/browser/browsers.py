@@ -266,6 +266,17 @@ def title_lib(lib_path):
     return lib
 
 
+def title_done(lib, t):
+    """Finishes extractor t and frees it: its (title, encoding)."""
+    lib.cafe_title_finish(t)
+    n = ctypes.c_size_t()
+    p = lib.cafe_title_text(t, ctypes.byref(n))
+    out = (ctypes.string_at(p, n.value).decode("utf-8") if p else "",
+           lib.cafe_title_encoding(t).decode())
+    lib.cafe_title_free(t)
+    return out
+
+
 def cafe_titles(lib_path, cases, encodings=None):
     """cafe's title of each case: (label, body) declared in Content-Type, or (None, body, url)
     undeclared, fetched from url (its domain a hint for the detection). Each page's encoding
@@ -280,13 +291,10 @@ def cafe_titles(lib_path, cases, encodings=None):
         if url:
             lib.cafe_title_set_url(t, url[0].encode())
         lib.cafe_title_feed(t, body, len(body))
-        lib.cafe_title_finish(t)
-        n = ctypes.c_size_t()
-        p = lib.cafe_title_text(t, ctypes.byref(n))
-        out.append(ctypes.string_at(p, n.value).decode("utf-8") if p else "")
+        title, enc = title_done(lib, t)
+        out.append(title)
         if encodings is not None:
-            encodings.append(lib.cafe_title_encoding(t).decode())
-        lib.cafe_title_free(t)
+            encodings.append(enc)
     return out
 
 

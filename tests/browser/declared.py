@@ -98,12 +98,7 @@ def cafe(lib, body, ctype):
     if lib.cafe_title_create(ctypes.byref(t), ctype.encode() if ";" in ctype else None):
         raise RuntimeError("cafe_title_create failed")
     lib.cafe_title_feed(t, body, len(body))
-    lib.cafe_title_finish(t)
-    n = ctypes.c_size_t()
-    p = lib.cafe_title_text(t, ctypes.byref(n))
-    out = (ctypes.string_at(p, n.value).decode() if p else "", lib.cafe_title_encoding(t).decode())
-    lib.cafe_title_free(t)
-    return out
+    return browsers.title_done(lib, t)
 
 
 def main():

@@ -271,12 +271,7 @@ def cafe_titles(lib_path, cases):
         cut = len(body) // 3
         if lib.cafe_title_feed(t, body[:cut], cut) == 0:
             lib.cafe_title_feed(t, body[cut:], len(body) - cut)
-        lib.cafe_title_finish(t)
-        n = ctypes.c_size_t()
-        p = lib.cafe_title_text(t, ctypes.byref(n))
-        out.append([ctypes.string_at(p, n.value).decode("utf-8") if p else "",
-                    lib.cafe_title_encoding(t).decode()])
-        lib.cafe_title_free(t)
+        out.append(list(browsers.title_done(lib, t)))
     return out
 
 

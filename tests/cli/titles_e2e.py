@@ -191,28 +191,37 @@ def all_asleep(pid):
     return True
 
 
-def test_threads_with_fewer_hosts_than_threads_say_so():
-    # --threads divides -c among the threads and a host's URLs go to one thread, so one host
-    # with --threads 4 -c 8 was fetched 2 at a time, with nothing said (only the man page
-    # told). The summary now says so when a thread held URLs back at its share while others
-    # never had a host; with as many hosts as threads, nothing is said.
+def one_host_in_flight(args, want):
+    """Runs `cafe titles ARGS` over 20 URLs of one held host: asserts that `want` were in
+    flight once every thread had posted what it could, then lets them all answer. Returns
+    the run's standard error."""
     srv = HoldServer(lambda head: http_reply(b"<title>held</title>"))
     try:
-        p = subprocess.Popen([CAFE, "titles", "--threads", "4", "-c", "8",
+        p = subprocess.Popen([CAFE, "titles", *args,
                               write_list([srv.url(f"/p{i}") for i in range(20)])],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        srv.wait_for(2)
+        srv.wait_for(want)
         for _ in range(30000):  # every URL posted: all threads wait (bounded, 60 s)
             if all_asleep(p.pid):
                 break
             select.select([], [], [], 0.002)
-        assert len(srv.heads) == 2, srv.heads  # the thread's share: 2 of -c 8
+        assert len(srv.heads) == want, srv.heads
         srv.release()
         out, err = p.communicate(timeout=60)
     finally:
         srv.release()
         srv.close()
     assert p.returncode == 0 and out.count(b"'held'") == 20, (p.returncode, out, err)
+    return err
+
+
+def test_threads_with_fewer_hosts_than_threads_say_so():
+    # --threads divides -c among the threads and a host's URLs go to one thread, so one host
+    # with --threads 4 -c 8 was fetched 2 at a time, with nothing said (only the man page
+    # told). The summary now says so when a thread held URLs back at its share while others
+    # never had a host; with as many hosts as threads, nothing is said.
+    # the thread's share: 2 of -c 8
+    err = one_host_in_flight(["--threads", "4", "-c", "8"], 2)
     assert ("; -c 8 is divided among 4 threads and only 1 had hosts (a host's URLs go to one "
             "thread): --threads 1 would fetch them 8 at a time\n") in err.decode(), err
     path = write_list([fx.url(i % SITES, f"/page/{i}") for i in range(200)])
@@ -225,23 +234,8 @@ def test_threads_capping_per_host_say_so():
     # --per-host 8 fetched one host 4 at a time, and nothing said the --per-host asked for
     # was out of reach. A note at the start now says so; a --per-host within the share gets
     # none, nor does the default one (not asked for: --help says it is capped).
-    srv = HoldServer(lambda head: http_reply(b"<title>held</title>"))
-    try:
-        p = subprocess.Popen([CAFE, "titles", "--threads", "2", "-c", "8", "--per-host", "8",
-                              write_list([srv.url(f"/p{i}") for i in range(20)])],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        srv.wait_for(4)
-        for _ in range(30000):  # every URL posted: all threads wait (bounded, 60 s)
-            if all_asleep(p.pid):
-                break
-            select.select([], [], [], 0.002)
-        assert len(srv.heads) == 4, srv.heads  # the thread's share, not --per-host's 8
-        srv.release()
-        out, err = p.communicate(timeout=60)
-    finally:
-        srv.release()
-        srv.close()
-    assert p.returncode == 0 and out.count(b"'held'") == 20, (p.returncode, out, err)
+    # the thread's share, not --per-host's 8
+    err = one_host_in_flight(["--threads", "2", "-c", "8", "--per-host", "8"], 4)
     assert err.decode().startswith(
         "cafe titles: --per-host 8 is capped at 4: -c 8 is divided among 2 threads and a "
         "host's URLs go to one (-c 16 would allow 8)\n"), err
