@@ -134,12 +134,17 @@ static size_t quote(const unsigned char *s, char *out) {
     return n;
 }
 
+/* The room quote() needs for name's quoted form and its NUL. */
+static size_t quoted_size(const char *name) {
+    return strlen(name) * 7 + 3;
+}
+
 #define SLOTS 4
 
 const char *msg_quote(const char *name) {
     static char *slot[SLOTS];
     static size_t cap[SLOTS], next;
-    size_t i = next++ % SLOTS, want = strlen(name) * 7 + 3;
+    size_t i = next++ % SLOTS, want = quoted_size(name);
     if (want > cap[i]) {
         char *grown = realloc(slot[i], want);
         if (!grown)
@@ -152,7 +157,7 @@ const char *msg_quote(const char *name) {
 }
 
 char *msg_quote_dup(const char *name) {
-    char *q = malloc(strlen(name) * 7 + 3);
+    char *q = malloc(quoted_size(name));
     if (q)
         q[quote((const unsigned char *)name, q)] = '\0';
     return q;
