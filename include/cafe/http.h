@@ -122,7 +122,9 @@ typedef struct cafe_http_opts {
      * curl would send. Default none. A CR or LF inside a line is CAFE_EINVAL (it would start
      * another header line), as in user_agent and accept. */
     const char *const *headers;
-    uint64_t timeout_ms; /* per attempt, its redirects and name lookups included; 0 = 30,000 */
+    /* Per attempt, its redirects, name lookups and a request sent again (one a closing
+     * connection left unanswered) included; 0 = 30,000. */
+    uint64_t timeout_ms;
     uint64_t connect_timeout_ms; /* 0 = 10,000 */
     /* 0 = 10; CAFE_HTTP_NO_REDIRECTS: a 3xx is the result. A Location is resolved and the
      * URL written as browsers do (the WHATWG URL Standard), where curl would go elsewhere: the

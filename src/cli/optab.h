@@ -8,6 +8,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* --timeout's --help and man text, the same for the subcommands that fetch (titles, serve). */
+#define CLI_TIMEOUT_HELP                                                                           \
+    "Time limit of one attempt, in seconds, its redirects, name lookups and a request sent\n"      \
+    "again (one a closing connection left unanswered) included (resolv.conf's own bound,\n"        \
+    "timeout x attempts, may be longer; the lookup goes on for the other URLs of the name).\n"     \
+    "Waiting for a transfer slot or the host's turn is not counted."
+
 /* A repeatable option's values, in the order given: v[n] is NULL (v itself while none was
  * given). v is on the heap: cli_list_free. */
 typedef struct cli_list {

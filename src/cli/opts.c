@@ -384,10 +384,7 @@ static const cli_opt_t rows[] = {
      "finish instead of cancelling them; URLs still waiting for their turn, or to try again\n"
      "(--retries), are not started again: they get no record, and --resume fetches them."},
     {CLI_OPT_SECONDS, "timeout", 0, "S", F(timeout_ms), 0.001, 1e6, 0, "15", NULL, NULL,
-     "time limit of one attempt, in seconds",
-     "Time limit of one attempt, in seconds, its redirects and name lookups included\n"
-     "(resolv.conf's own bound, timeout x attempts, may be longer; the lookup goes on for the\n"
-     "other URLs of the name). Waiting for a transfer slot or the host's turn is not counted."},
+     "time limit of one attempt, in seconds", CLI_TIMEOUT_HELP},
     {CLI_OPT_SECONDS, "connect-timeout", 0, "S", F(connect_timeout_ms), 0.001, 1e6, 0, "5", NULL,
      NULL, "time limit of a connection's setup, in seconds", NULL},
     {CLI_OPT_INT, "retries", 0, "N", F(retries), 0, 100, 0, "2", NULL, NULL,

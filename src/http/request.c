@@ -296,7 +296,8 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
          * with its target, as curl -L (and a hop curl follows) gives it. */
         if (rc == 0 && t->code != 0 && !res->status && hop->url)
             res->status = hop->status;
-        if (rc == 0 && (t->unresolved[0] || t->relocate)) /* the attempt goes on: its time */
+        /* The attempt goes on (a hop, or the request sent again): its time so far counts. */
+        if (rc == 0 && (t->unresolved[0] || t->relocate || (t->unanswered && !resent)))
             t->hops_ms += uv_now(&c->loop->uv) - began;
         if (rc == 0 && t->unresolved[0] && replays-- >= 0) {
             hop_keep(hop, res->url, res->status); /* curl's URL there: the redirect's target */

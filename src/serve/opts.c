@@ -171,10 +171,7 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_MS, "host-interval", 0, "MS", F(fetch.host_interval_ms), 0, 1e7, 0, "0", NULL, NULL,
      "least time between two requests to one host", NULL},
     {CLI_OPT_SECONDS, "timeout", 0, "S", F(fetch.timeout_ms), 0.001, 1e6, 0, "15", NULL, NULL,
-     "time limit of one attempt, in seconds",
-     "Time limit of one attempt, in seconds, its redirects and name lookups included\n"
-     "(resolv.conf's own bound, timeout x attempts, may be longer; the lookup goes on for the\n"
-     "other URLs of the name). Waiting for a transfer slot or the host's turn is not counted."},
+     "time limit of one attempt, in seconds", CLI_TIMEOUT_HELP},
     {CLI_OPT_SECONDS, "connect-timeout", 0, "S", F(fetch.connect_timeout_ms), 0.001, 1e6, 0, "5",
      NULL, NULL, "time limit of a connection's setup, in seconds", NULL},
     {CLI_OPT_INT, "retries", 0, "N", F(fetch.retries), 0, 100, 0, "2", NULL, NULL,

@@ -144,15 +144,17 @@ class H2Server(Listener):
     last-stream-id is the first's (NO_ERROR: the server is closing the connection, as nginx
     does after keepalive_requests) while it is the connection's only open stream. refuse:
     the first `refuse` streams get RST_STREAM REFUSED_STREAM. refused lists the streams
-    refused either way; accepted counts connections. reset_after: each response is followed,
+    refused either way; accepted counts connections. goaway_after: the GOAWAY comes that
+    many seconds after the stream it refuses. reset_after: each response is followed,
     that many seconds later, by RST_STREAM INTERNAL_ERROR (a subclass's _response leaves
     its stream open for it)."""
 
-    def __init__(self, cert, key, goaway=False, refuse=0, reset_after=None):
+    def __init__(self, cert, key, goaway=False, refuse=0, reset_after=None, goaway_after=0):
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.ctx.load_cert_chain(cert, key)
         self.ctx.set_alpn_protocols(["h2"])
         self.goaway, self.refuse, self.reset_after = goaway, refuse, reset_after
+        self.goaway_after = goaway_after
         self.refused = []
         super().__init__(16)
 
@@ -201,6 +203,7 @@ class H2Server(Listener):
                 elif ftype == 1:  # HEADERS: a request; its path is read from no HPACK here
                     streams.append(stream)
                     if self.goaway and n == 1 and len(streams) == 2:
+                        threading.Event().wait(self.goaway_after)
                         conn.sendall(h2_frame(7, 0, 0, streams[0].to_bytes(4, "big") + bytes(4)))
                         self.refused.append(stream)
                     elif len(self.refused) < self.refuse:

@@ -1591,6 +1591,26 @@ def test_the_hops_a_request_takes_itself_count_in_its_timeout():
         srv.close()
 
 
+def test_a_request_sent_again_counts_its_first_try_in_its_timeout():
+    # The request a closing HTTP/2 connection left unanswered (a late GOAWAY) is sent again
+    # on a new connection, as the same attempt: the first try's time counts in --timeout, as
+    # a hop's does. It started a whole timeout of its own: 1.2 s to the GOAWAY and 1.2 s to
+    # the answer gave the page at 2.4 s under --timeout 2.
+    srv = SlowH2(os.path.join(tls.dir, "good.pem"), os.path.join(tls.dir, "good.key"),
+                 goaway=True, goaway_after=1.2)
+    try:
+        recs, r = run_json([srv.url("/a"), srv.url("/b")], "-c", "1", "--retries", "0",
+                           "--timeout", "2", "--cacert", tls.ca)
+        assert len(recs) == 2, r.stderr[-300:]
+        match(recs[0], page("T1-1", 19))
+        error = re.compile(r"timed out: Operation timed out after (19\d\d|2\d\d\d) "
+                           r"milliseconds with 0 bytes received")
+        match(recs[1], {"url": srv.url("/b"), "title": None, "attempts": 1, "error": error})
+        assert srv.refused == [3] and srv.accepted == 2, (srv.refused, srv.accepted)
+    finally:
+        srv.close()
+
+
 def test_a_proxy_that_refuses_the_tunnel_is_named_and_retried_as_its_status():
     # https through an HTTP proxy that answers CONNECT with an error: curl's code is the one
     # of a lost connection. The record must say the proxy refused, and retry only what a
