@@ -234,14 +234,39 @@ static void test_deadlines(void **state) {
  * scope's end agrees with the call, as it reports a timeout only when a call returned one,
  * so code that checks the scope does not drop a result it was given ---- */
 /* Computes past the joiner's deadline, then yields once: the deadline's timer fires in that
- * turn and the joiner, interrupted, is ready behind it; it finishes before the joiner runs. */
+ * turn and the joiner, interrupted, is ready behind it; it finishes before the joiner runs.
+ * A new task first runs a turn after its spawn: on a loaded machine (valgrind, other jobs)
+ * the deadline can pass before that turn's timers, and the joiner is then interrupted
+ * before the task ever ran. `started` says which happened. */
+typedef struct past {
+    uint64_t at;      /* the joiner's deadline */
+    uint64_t started; /* when the task first ran, on the loop's clock */
+} past_t;
+
 static int past_deadline(void *arg, void **value) {
-    uint64_t at = *(uint64_t *)arg;
-    while (cafe_loop_now(cafe_loop_current()) < at + 10)
+    past_t *p = arg;
+    p->started = cafe_loop_now(cafe_loop_current());
+    while (cafe_loop_now(cafe_loop_current()) < p->at + 10)
         ;
     cafe_task_yield();
     *value = arg;
     return 7;
+}
+
+/* The scope's end agrees with the call: 0 when the call returned the result; a timeout only
+ * when the deadline came before the task had run (see past_t), and then the task is joined
+ * still, for its result. */
+static void past_deadline_check(int call_rc, cafe_deadline_t *d, cafe_task_t *t, const past_t *p) {
+    cafe_result_t r;
+    if (call_rc == 0) {
+        assert_int_equal(cafe_deadline_end(d), 0);
+    } else {
+        assert_int_equal(call_rc, CAFE_ETIMEDOUT);
+        assert_true(p->started >= p->at);
+        assert_int_equal(cafe_deadline_end(d), CAFE_ETIMEDOUT);
+    }
+    assert_int_equal(cafe_task_join(t, &r), 0);
+    assert_int_equal(r.status, 7);
 }
 
 static int spin_work(void *arg) {
@@ -254,26 +279,29 @@ static int result_with_deadline_main(void *arg, void **value) {
     cafe_deadline_t d;
     cafe_task_t *t;
     cafe_result_t r;
-    uint64_t at = cafe_loop_now(cafe_loop_current()) + 20;
+    past_t p = {.at = cafe_loop_now(cafe_loop_current()) + 20};
     assert_int_equal(cafe_deadline_begin(&d, 20), 0);
-    assert_int_equal(cafe_task_spawn(&t, past_deadline, &at, NULL), 0);
-    assert_int_equal(cafe_task_join(t, &r), 0); /* interrupted, and the result was there */
-    assert_int_equal(r.status, 7);
-    assert_int_equal(cafe_deadline_end(&d), 0);
+    assert_int_equal(cafe_task_spawn(&t, past_deadline, &p, NULL), 0);
+    /* interrupted, and the result was there (or the deadline came first: see past_t) */
+    int rc = cafe_task_join(t, &r);
+    if (rc == 0) {
+        assert_int_equal(r.status, 7);
+        assert_int_equal(cafe_deadline_end(&d), 0);
+    } else {
+        past_deadline_check(rc, &d, t, &p);
+    }
     /* the same through wait_any */
-    at = cafe_loop_now(cafe_loop_current()) + 20;
+    p.at = cafe_loop_now(cafe_loop_current()) + 20;
     assert_int_equal(cafe_deadline_begin(&d, 20), 0);
-    assert_int_equal(cafe_task_spawn(&t, past_deadline, &at, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&t, past_deadline, &p, NULL), 0);
     size_t i;
-    assert_int_equal(cafe_task_wait_any(&t, 1, &i), 0);
-    assert_int_equal(cafe_deadline_end(&d), 0);
-    assert_int_equal(cafe_task_join(t, &r), 0);
+    past_deadline_check(cafe_task_wait_any(&t, 1, &i), &d, t, &p);
     /* a function already running on the pool: its value, and no timeout at the scope's end
      * (a later call in the scope would have seen it) */
     /* (a pool thread that starts it only after the deadline, as under valgrind, sees it
      * withdrawn: then the call and the scope both say CAFE_ETIMEDOUT) */
     assert_int_equal(cafe_deadline_begin(&d, 10), 0);
-    int rc = cafe_thread_run(spin_work, NULL);
+    rc = cafe_thread_run(spin_work, NULL);
     assert_true(rc == 5 || rc == CAFE_ETIMEDOUT);
     assert_int_equal(cafe_deadline_end(&d), rc == 5 ? 0 : CAFE_ETIMEDOUT);
     assert_int_equal(cafe_deadline_begin(&d, 10), 0);
@@ -347,13 +375,29 @@ static int same_turn_main(void *arg, void **value) {
 
 /* A task gather claimed that finishes while gather still waits for an earlier one stays
  * gather's: another task's join of it is refused (it was taken, and gather then read the
- * released struct through a stale handle: a crash). */
+ * released struct through a stale handle: a crash). The order is made by an event, not by
+ * sleeps, which a loaded machine can reorder: t[0] runs until the thief has tried. */
 typedef struct claimed {
     cafe_task_t *t[2];
+    cafe_event_t tried; /* the thief's join has returned: t[0] may end */
+    int quick_done;     /* t[1] has ended (it sets this, then returns without waiting) */
     int thief_rc;
     int gather_rc;
     cafe_result_t r[2];
 } claimed_t;
+
+static int until_tried(void *arg, void **value) {
+    claimed_t *p = arg;
+    *value = (void *)(uintptr_t)60;
+    return cafe_event_wait(&p->tried);
+}
+
+static int quick(void *arg, void **value) {
+    claimed_t *p = arg;
+    p->quick_done = 1;
+    *value = (void *)(uintptr_t)5;
+    return 0;
+}
 
 static int gather_claimed(void *arg, void **value) {
     claimed_t *p = arg;
@@ -363,20 +407,25 @@ static int gather_claimed(void *arg, void **value) {
 
 static int thief(void *arg, void **value) {
     claimed_t *p = arg;
-    cafe_task_sleep(30); /* t[1] finished at 5 ms, t[0] runs until 60 */
+    for (int i = 0; i < 1000 && !p->quick_done; i++) /* t[1] ends in its first run */
+        assert_int_equal(cafe_task_yield(), 0);
+    assert_true(p->quick_done);
     p->thief_rc = cafe_task_join(p->t[1], NULL);
+    cafe_event_set(&p->tried);
     return 0;
 }
 
 static int claimed_main(void *arg, void **value) {
     claimed_t *p = arg;
     cafe_task_t *g, *k;
-    assert_int_equal(cafe_task_spawn(&p->t[0], sleeper, (void *)(uintptr_t)60, NULL), 0);
-    assert_int_equal(cafe_task_spawn(&p->t[1], sleeper, (void *)(uintptr_t)5, NULL), 0);
+    cafe_event_init(&p->tried);
+    assert_int_equal(cafe_task_spawn(&p->t[0], until_tried, p, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&p->t[1], quick, p, NULL), 0);
     assert_int_equal(cafe_task_spawn(&g, gather_claimed, p, NULL), 0);
     assert_int_equal(cafe_task_spawn(&k, thief, p, NULL), 0);
     assert_int_equal(cafe_task_join(g, NULL), 0);
     assert_int_equal(cafe_task_join(k, NULL), 0);
+    assert_int_equal(cafe_event_destroy(&p->tried), 0);
     return 0;
 }
 
