@@ -23,11 +23,10 @@ static void unmark(cafe_task_t *const *tasks, size_t n) {
     }
 }
 
-/* Checks tasks[0..n) (NULL entries allowed when skip_null) and leaves each checked task
- * marked, so that one listed twice is caught. Returns the number of tasks, or CAFE_EINVAL /
- * CAFE_EBUSY / CAFE_ENOTASK (outside a task, for one not finished) / CAFE_EDEADLK (one that
- * waits for the caller) with every mark taken back. The caller takes the marks back with
- * unmark. */
+/* Checks tasks[0..n) (NULL entries allowed when skip_null), marking each checked task so
+ * that one listed twice is caught, and takes the marks back. Returns the number of tasks, or
+ * CAFE_EINVAL / CAFE_EBUSY / CAFE_ENOTASK (outside a task, for one not finished) /
+ * CAFE_EDEADLK (one that waits for the caller). */
 static long check_handles(cafe_task_t *const *tasks, size_t n, int skip_null) {
     cafe__task_t *self = cafe__running();
     long rc = 0;
@@ -49,9 +48,18 @@ static long check_handles(cafe_task_t *const *tasks, size_t n, int skip_null) {
             rc++;
         }
     }
-    if (rc < 0)
-        unmark(tasks, i);
+    unmark(tasks, i);
     return rc;
+}
+
+/* The checks both gathers start with: results for every task, each task listed once. */
+static int gather_check(const char *call, cafe_task_t *const *tasks, size_t n,
+                        const cafe_result_t *results) {
+    cafe__loop_thread_check(call);
+    if (n > 0 && (!tasks || !results))
+        return CAFE_EINVAL;
+    long checked = check_handles(tasks, n, 0);
+    return checked < 0 ? (int)checked : 0;
 }
 
 static void cancel_live(cafe_task_t *const *tasks, size_t n) {
@@ -81,13 +89,9 @@ static void unclaim(cafe_task_t *const *tasks, size_t n, const cafe__wait_t *w) 
 }
 
 int cafe_task_gather(cafe_task_t *const *tasks, size_t n, cafe_result_t *results) {
-    cafe__loop_thread_check("cafe_task_gather");
-    if (n > 0 && (!tasks || !results))
-        return CAFE_EINVAL;
-    long checked = check_handles(tasks, n, 0);
+    int checked = gather_check("cafe_task_gather", tasks, n, results);
     if (checked < 0)
-        return (int)checked;
-    unmark(tasks, n);
+        return checked;
     /* Each task that finishes wakes w; gather joins in order, parking until the next one due
      * has finished. Interrupted: nothing may keep running behind the caller's back, and no
      * result may be lost, so what is left is cancelled and still waited for. */
@@ -140,7 +144,6 @@ int cafe_task_wait_any(cafe_task_t *const *tasks, size_t n, size_t *index) {
     long live = check_handles(tasks, n, 1);
     if (live <= 0)
         return live == 0 ? CAFE_EINVAL : (int)live;
-    unmark(tasks, n);
     size_t i;
     while ((i = first_done(tasks, n)) == n) {
         cafe__task_t *self = cafe__running();
@@ -212,7 +215,6 @@ int cafe_as_completed_create(cafe_as_completed_t **out, cafe_task_t *const *task
         free(ac);
         return (int)checked;
     }
-    unmark(tasks, n);
     *ac = (cafe_as_completed_t){.w = {.abort = cafe__abort_noop}, .owner = cafe__running(), .n = n};
     ac->w.task = ac->owner; /* the claimed tasks are waited for by it: see cafe__waited_by */
     ac->handles = (cafe_task_t **)(ac->order + n);
@@ -294,13 +296,9 @@ static int failfast_join(cafe__task_t *t) {
 }
 
 int cafe_task_gather_failfast(cafe_task_t *const *tasks, size_t n, cafe_result_t *results) {
-    cafe__loop_thread_check("cafe_task_gather_failfast");
-    if (n > 0 && (!tasks || !results))
-        return CAFE_EINVAL;
-    long checked = check_handles(tasks, n, 0);
+    int checked = gather_check("cafe_task_gather_failfast", tasks, n, results);
     if (checked < 0)
-        return (int)checked;
-    unmark(tasks, n);
+        return checked;
     /* One wait claims every task; each that finishes puts itself on w.done, so the tasks
      * are taken as they end, in that order, without a scan of the list per task (which
      * made a gather of 20000 tasks cost n^2). Those that ended before the call are taken
