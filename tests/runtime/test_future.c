@@ -37,6 +37,9 @@ static timer_op_t *start_op(cafe_future_t *f, uint64_t ms, int result) {
     uv_loop_t *uv = cafe_loop_uv(cafe_loop_current());
     assert_int_equal(uv_timer_init(uv, &op->timer), 0);
     op->timer.data = op;
+    /* from now, as a cafe deadline counts: libuv's cached time can be a loaded turn old, and
+     * the op would then fire before a shorter deadline begun after it */
+    uv_update_time(uv);
     assert_int_equal(uv_timer_start(&op->timer, on_fire, ms, 0), 0);
     return op;
 }
