@@ -379,7 +379,8 @@ int cafe_task_as_completed(cafe_task_t **tasks, size_t n, size_t *index, cafe_re
  * once, each task's end puts it on the set, and each next takes the earliest finished one
  * without reading the others. Lifecycle: cafe_as_completed_create, next until CAFE_EOF (or
  * stop early), cafe_as_completed_free; all from the task that created it, which must free it
- * before it returns (the tasks still hold the set's claim until then).
+ * before it returns (the tasks still hold the set's claim until then): a task that returns
+ * with a set it created not freed aborts the process with a message naming the task.
  *
  *     cafe_as_completed_t *ac;
  *     if ((rc = cafe_as_completed_create(&ac, tasks, n)) == 0) {

@@ -227,8 +227,20 @@ int cafe_as_completed_create(cafe_as_completed_t **out, cafe_task_t *const *task
             ac->order[ac->tail++] = t;
     }
     qsort(ac->order, ac->tail, sizeof(ac->order[0]), by_finish);
+    if (ac->owner)
+        ac->owner->open_sets++;
     *out = ac;
     return 0;
+}
+
+/* The set's claim outlives its creator otherwise: the tasks next never returned stay claimed
+ * for good (every join of them CAFE_EBUSY, their failures never reported), and the set leaks. */
+void cafe__as_completed_left_open(const cafe__task_t *t) {
+    fprintf(stderr,
+            "cafe: task %s returned without freeing %u cafe_as_completed_t it created: call "
+            "cafe_as_completed_free before the task that created the set returns\n",
+            t->name ? t->name : "(unnamed)", (unsigned)t->open_sets);
+    abort();
 }
 
 /* Moves the tasks that ended since the last look (w.done, latest first) to order[]. */
@@ -282,6 +294,8 @@ void cafe_as_completed_free(cafe_as_completed_t *ac) {
         if (t && t->joiner == &ac->w)
             t->joiner = NULL;
     }
+    if (ac->owner)
+        ac->owner->open_sets--;
     free(ac);
 }
 

@@ -113,6 +113,7 @@ struct cafe__task {
     uint8_t daemon;       /* CAFE_TASK_DAEMON: cancelled silently when main returns */
     uint8_t marked;       /* listed in the handle list being checked (gather.c) */
     uint32_t open_groups; /* groups this task initialised that still have live children */
+    uint32_t open_sets;   /* cafe_as_completed_t sets this task created and has not freed */
     cafe__wait_t *wait;   /* the wait this task is parked on, or NULL */
     cafe__wait_t *woken;  /* the wait that woke it, until it runs again (cafe__task_cancel) */
     int wake_code;
@@ -390,6 +391,8 @@ void cafe__group_child_done(cafe__task_t *t);
 void cafe__group_check_owner(cafe__task_t *t);
 /* A task that returned with a deadline or shield begun and not ended (scope.c): aborts. */
 _Noreturn void cafe__scope_left_open(const cafe__task_t *t);
+/* A task that returned with a cafe_as_completed_t it created not freed (gather.c): aborts. */
+_Noreturn void cafe__as_completed_left_open(const cafe__task_t *t);
 int cafe__err_from_uv(int uv_err);
 
 #endif

@@ -46,13 +46,17 @@ static void task_entry(void *p) {
     int status = t->fn(t->arg, &value);
     t->result.status = status;
     t->result.value = value;
-    /* Both rare; one branch on the hot path. Each check aborts when it finds the misuse: a
-     * group's children would write into the dead frame, a scope was never ended. */
-    if (__builtin_expect(((uintptr_t)t->open_groups | (uintptr_t)t->scope) != 0, 0)) {
+    /* All rare; one branch on the hot path. Each check aborts when it finds the misuse: a
+     * group's children would write into the dead frame, a scope was never ended, a completion
+     * set would keep its tasks claimed for good. */
+    if (__builtin_expect(((uintptr_t)(t->open_groups | t->open_sets) | (uintptr_t)t->scope) != 0,
+                         0)) {
         if (t->open_groups)
             cafe__group_check_owner(t);
         if (t->scope)
             cafe__scope_left_open(t);
+        if (t->open_sets)
+            cafe__as_completed_left_open(t);
     }
     t->state = CAFE__DONE;
     t->finished = ++loop->finished;
@@ -113,7 +117,7 @@ spawn_struct(cafe__task_t **out, cafe_task_fn fn, void *arg, const cafe_task_opt
      * woken in that turn may still spawn, and what it spawns is a leftover from birth. */
     if (loop->main_task && loop->main_task->state == CAFE__DONE)
         t->cancelled = 1;
-    t->open_groups = 0;
+    t->open_groups = t->open_sets = 0;
     t->wait = t->woken = NULL;
     t->joiner = NULL;
     t->group = NULL;

@@ -599,6 +599,34 @@ static void test_task_returning_with_open_scope_aborts(void **state) {
     assert_non_null(strstr(err, "task open returned with a deadline or shield begun"));
 }
 
+/* A task returning with its completion set not freed: the tasks next never returned stayed
+ * claimed for good (every later join CAFE_EBUSY), silently, and the set leaked. */
+static int set_left_open(void *arg, void **value) {
+    cafe_task_t *tasks[2];
+    assert_int_equal(cafe_task_spawn(&tasks[0], quick, NULL, NULL), 0);
+    assert_int_equal(cafe_task_spawn(&tasks[1], sleep_forever, NULL, NULL), 0);
+    cafe_as_completed_t *ac;
+    assert_int_equal(cafe_as_completed_create(&ac, tasks, 2), 0);
+    size_t i;
+    assert_int_equal(cafe_as_completed_next(ac, &i, NULL), 0);
+    assert_int_equal(i, 0);
+    return 0;
+}
+
+static int set_left_open_main(void *arg, void **value) {
+    cafe_task_t *t;
+    cafe_task_opts_t o = {.name = "collector"};
+    assert_int_equal(cafe_task_spawn(&t, set_left_open, NULL, &o), 0);
+    return cafe_task_join(t, NULL);
+}
+
+static void test_task_returning_with_set_not_freed_aborts(void **state) {
+    int st;
+    const char *err = test_child_stderr(set_left_open_main, NULL, &st);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+    assert_non_null(strstr(err, "task collector returned without freeing 1 cafe_as_completed_t"));
+}
+
 static const struct begun {
     cafe_task_fn fn;
     const char *call; /* the begin that must abort */
@@ -2009,6 +2037,7 @@ int main(void) {
         cmocka_unit_test(test_scope_structs_need_no_init),
         cmocka_unit_test(test_deadline_begun_by_another_task_aborts),
         cmocka_unit_test(test_task_returning_with_open_scope_aborts),
+        cmocka_unit_test(test_task_returning_with_set_not_freed_aborts),
         cmocka_unit_test(test_loop_calls_from_pool_thread_abort),
         cmocka_unit_test(test_unwaited_object_call_from_foreign_thread_aborts),
         cmocka_unit_test(test_unwaited_handle_closed_from_foreign_thread_aborts),
