@@ -175,9 +175,9 @@ int cafe_loop_create(cafe_loop_t **out, const cafe_loop_opts_t *opts);
  * starts cancelled. A task that ignores its cancellation keeps the run going.
  * Tasks still blocked when nothing can wake them any more (no timer, no I/O, no ready task)
  * are a deadlock: they are cancelled (even inside a shield), so they unwind, and it is
- * reported on stderr. If what is left then are clean-up waits (gather's or
- * cafe_group_wait's after an interruption, a condition wait taking its lock back) waiting on
- * each other, nothing can end them: the run returns CAFE_EDEADLK, abandoning those tasks
+ * reported on stderr, naming them (the first eight). If what is left then are clean-up waits
+ * (gather's or cafe_group_wait's after an interruption, a condition wait taking its lock back)
+ * waiting on each other, nothing can end them: the run returns CAFE_EDEADLK, abandoning those tasks
  * (named on stderr) without result (result still receives main's when main had returned).
  * Abandoned is for good: their handles are dead, their waits leave the wait lists they were
  * on (a lock one waited for goes to the next waiter), and later runs of the loop neither

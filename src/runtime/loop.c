@@ -322,13 +322,18 @@ static int parked(const cafe__task_t *t) {
     return t->state == CAFE__PARKED;
 }
 
+/* Parked in a wait that a cancellation can end. */
+static int interruptible(const cafe__task_t *t) {
+    return t->state == CAFE__PARKED && t->wait && t->wait->abort;
+}
+
 /* Nothing is ready and libuv has nothing left that could wake anyone: the parked tasks wait
- * for something that cannot happen. Cancel them so they unwind instead of hanging. */
+ * for something that cannot happen. Cancel them so they unwind instead of hanging, and name
+ * them: a count alone leaves the reader to guess which wait never ended. */
 static int break_deadlock(cafe_loop_t *loop) {
     size_t n = 0;
     for (cafe__task_t *t = loop->all; t; t = t->all_next)
-        if (t->state == CAFE__PARKED && t->wait && t->wait->abort)
-            n++;
+        n += interruptible(t);
     if (n == 0) {
         /* Only waits without an abort are left, on each other: the clean-up waits of gather
          * and cafe_group_wait, which must not leave before what they wait for. Nothing can
@@ -343,11 +348,13 @@ static int break_deadlock(cafe_loop_t *loop) {
     }
     fprintf(stderr,
             "cafe: deadlock: %zu task(s) wait for something that can never happen; "
-            "cancelling them\n",
+            "cancelling:",
             n);
+    name_tasks(loop, interruptible);
+    fprintf(stderr, "\n");
     /* Through shields too: a shielded task parked here would wait forever as well. */
     for (cafe__task_t *t = loop->all; t; t = t->all_next)
-        if (t->state == CAFE__PARKED && t->wait && t->wait->abort) {
+        if (interruptible(t)) {
             t->cancelled = 1;
             cafe__interrupt(t, CAFE_ECANCELED);
         }
