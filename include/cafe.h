@@ -47,8 +47,9 @@
  * it from the cafe_thread_run function, or use a libuv uv_async_t on cafe_loop_uv: its
  * callback runs on the loop's thread and may call cafe_future_resolve.
  *
- * Suspending calls outside any task: outside any loop, cafe_task_sleep blocks the thread;
- * cafe_thread_run runs the function inline; the others return CAFE_ENOTASK when they would
+ * Suspending calls outside any task: cafe_thread_run runs the function inline, on the calling
+ * thread (in a libuv callback of a running loop too: the loop waits for it meanwhile); outside
+ * any loop, cafe_task_sleep blocks the thread; the others return CAFE_ENOTASK when they would
  * have to wait (cafe_task_sleep too in a libuv callback of the running loop, whose thread it
  * would block).
  *
@@ -264,6 +265,14 @@ uint64_t cafe_loop_now(cafe_loop_t *loop);
  * a result that is already there is returned as usual (joining, gathering or wait_any on
  * finished tasks, a resolved future, cafe_group_wait with no child running, the bytes a TCP
  * stream has already received). A passed deadline (cafe_deadline_begin) acts the same way.
+ *
+ * No preemption, as in asyncio: a task runs until it makes a suspending call or returns. One
+ * that computes for long without one holds the whole loop meanwhile: no other task, timer,
+ * I/O or libuv callback runs, and its own deadline is seen only at its next suspending call.
+ * cafe has no watchdog (asyncio's debug mode logs slow callbacks). To notice such a task, run
+ * a CAFE_TASK_DAEMON task that sleeps a fixed time in a loop and reports when cafe_loop_now
+ * says it woke much later than it asked; to avoid one, call cafe_task_yield in long loops, or
+ * move the work to cafe_thread_run.
  *
  * Stacks: each task runs on its own stack of `stack_size` bytes of address space
  * (CAFE_STACK_DEFAULT = 128 KiB, at least CAFE_STACK_MIN). Only touched pages cost memory:

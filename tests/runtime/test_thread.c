@@ -3,6 +3,7 @@
 
 #include <uv.h>
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <unistd.h>
@@ -52,6 +53,44 @@ static void test_thread_run_keeps_loop_running(void **state) {
 
 static void test_thread_run_outside_task_inline(void **state) {
     assert_int_equal(cafe_thread_run(spin, (void *)1), 42);
+}
+
+/* In a libuv callback of the running loop too (cafe.h, "Suspending calls outside any task"):
+ * inline, on the loop's thread, which is no pool thread (the function may call cafe). */
+static int on_caller_thread(void *arg) {
+    return pthread_equal(pthread_self(), *(pthread_t *)arg) && !cafe_task_cancelled() ? 42 : -1;
+}
+
+typedef struct inline_call {
+    int rc, closed;
+} inline_call_t;
+
+static void on_closed(uv_handle_t *h) {
+    ((inline_call_t *)h->data)->closed = 1;
+}
+
+static void inline_in_callback(uv_timer_t *timer) {
+    inline_call_t *c = timer->data;
+    pthread_t self = pthread_self();
+    c->rc = cafe_thread_run(on_caller_thread, &self);
+    uv_close((uv_handle_t *)timer, on_closed);
+}
+
+static int callback_main(void *arg, void **value) {
+    uv_timer_t timer;
+    inline_call_t c = {0, 0};
+    timer.data = &c;
+    assert_int_equal(uv_timer_init(cafe_loop_uv(cafe_loop_current()), &timer), 0);
+    assert_int_equal(uv_timer_start(&timer, inline_in_callback, 0, 0), 0);
+    while (!c.closed) /* the timer's memory is this frame's */
+        assert_int_equal(cafe_task_sleep(1), 0);
+    return c.rc;
+}
+
+static void test_thread_run_in_loop_callback_inline(void **state) {
+    cafe_result_t r;
+    assert_int_equal(cafe_run(callback_main, NULL, &r), 0);
+    assert_int_equal(r.status, 42);
 }
 
 /* No function: CAFE_EINVAL, in a task and outside one, instead of a call through NULL (on a
@@ -344,6 +383,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thread_run_keeps_loop_running),
         cmocka_unit_test(test_thread_run_outside_task_inline),
+        cmocka_unit_test(test_thread_run_in_loop_callback_inline),
         cmocka_unit_test(test_thread_run_null_fn_einval),
         cmocka_unit_test(test_thread_run_cancel),
         cmocka_unit_test(test_thread_run_deadline),
