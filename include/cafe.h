@@ -30,7 +30,8 @@
  *     asyncio.open_connection    cafe_tcp_connect(&s, host, port) (cafe/tcp.h)
  *
  * Where cafe differs: cancellation is sticky (every later suspending call of a cancelled
- * task returns CAFE_ECANCELED, outside shields); when the main task returns, cafe_run
+ * task returns CAFE_ECANCELED, outside shields) and carries nothing: no message (asyncio's
+ * cancel(msg)), no count, no uncancel() to take it back; when the main task returns, cafe_run
  * cancels the tasks left running, waits for them and names them on stderr; misuse (a dead
  * handle, a group left with running children, a stack overflow) fails loudly.
  *
