@@ -779,14 +779,16 @@ typedef struct cafe_queue {
 
 #define CAFE_QUEUE_UNBOUNDED SIZE_MAX /* cafe_queue_init's capacity for asyncio.Queue() */
 
-/* Allocates the ring. CAFE_ENOMEM. Lifecycle: the struct is the caller's (stack, heap, a
- * struct), the ring cafe's: pair with cafe_queue_destroy, which frees it once no task waits.
- * The items are the caller's throughout. Calls come from its loop's thread (see "Threads"). */
+/* Allocates the ring, small whatever the capacity: it grows as items come, so a bound costs
+ * nothing until it is used, as asyncio's Queue(maxsize). CAFE_ENOMEM. Lifecycle: the struct is the
+ * caller's (stack, heap, a struct), the ring cafe's: pair with cafe_queue_destroy, which frees it
+ * once no task waits. The items are the caller's throughout. Calls come from its loop's thread (see
+ * "Threads"). */
 int cafe_queue_init(cafe_queue_t *q, size_t capacity);
 /* Puts item (the caller's pointer, NULL allowed; the queue never frees it) at the tail,
  * waiting while the queue is full (capacity 0: until a getter takes it). 0 once it is in the
  * queue or in a getter's hands; CAFE_EPIPE when q is closed (before or while it waits);
- * CAFE_ENOMEM when an unbounded queue cannot grow; CAFE_ECANCELED / CAFE_ETIMEDOUT when the
+ * CAFE_ENOMEM when the ring cannot grow; CAFE_ECANCELED / CAFE_ETIMEDOUT when the
  * task is cancelled or past its deadline (checked first: nothing put); CAFE_ENOTASK outside
  * a task when it would have to wait. Not put means still the caller's. */
 int cafe_queue_put(cafe_queue_t *q, void *item);

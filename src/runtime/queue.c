@@ -11,11 +11,13 @@
  * cancel (items kept in each wait had to shift along every getter behind it: n^2 for a mass
  * cancel).
  *
- * A bounded ring starts with one slot more than the capacity, for an item given back while
- * the ring filled meanwhile; several may be given back in one turn: a ring grows (doubles)
- * when an item finds it full, so len exceeds cap by the items given back, until gets take
- * them out. An unbounded ring (cap CAFE_QUEUE_UNBOUNDED) starts small and doubles likewise;
- * handed starts empty and grows as getters are handed items in one turn.
+ * Every ring starts small (a smaller bounded one with one slot more than its capacity) and
+ * doubles when an item finds it full: a capacity is a bound, not a size, so a queue costs
+ * memory for the items it holds, as asyncio's Queue(maxsize) does (a ring of the capacity's
+ * size made a per-connection queue bounded at 100,000 cost 800 KB at init, and a larger bound
+ * CAFE_ENOMEM). Items given back by cancelled getters may take len past cap (several in one
+ * turn) until gets take them out; handed starts empty and grows as getters are handed items
+ * in one turn.
  *
  * unfinished counts the items put (each when its put completes) and not yet marked done by
  * cafe_queue_task_done: asyncio's unfinished_tasks, which cafe_queue_join waits to see at 0. */
@@ -24,14 +26,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { FIRST_SLOTS = 8 }; /* an unbounded ring's first size, and a handed ring's */
+enum { FIRST_SLOTS = 8 }; /* a ring's first size, at most */
 
 int cafe_queue_init(cafe_queue_t *q, size_t capacity) {
     CAFE__EINVAL_IF_NULL(q);
     *q = (cafe_queue_t){.private_cap = capacity, .private_thread = cafe__owner_init()};
-    size_t slots = capacity == CAFE_QUEUE_UNBOUNDED ? FIRST_SLOTS : capacity + 1;
-    if (capacity != CAFE_QUEUE_UNBOUNDED && capacity >= SIZE_MAX / sizeof(void *))
-        return CAFE_ENOMEM;
+    size_t slots = capacity < FIRST_SLOTS ? capacity + 1 : FIRST_SLOTS;
     q->private_ring.private_slots = slots;
     q->private_ring.private_items = calloc(slots, sizeof(void *));
     return q->private_ring.private_items ? 0 : CAFE_ENOMEM;

@@ -167,6 +167,40 @@ static void test_queue_bounded_fifo(void **state) {
     run_queue_case(4);
 }
 
+/* A capacity is a bound, not a size: the ring grows as items come, up to it (and no further:
+ * past the first size, putters wait at the bound as below it), and a bound far beyond any
+ * memory costs nothing, as asyncio's Queue(maxsize) (the ring was allocated at the capacity's
+ * size: 8 bytes an item at init, CAFE_ENOMEM for this one). */
+static void test_queue_bound_is_not_a_size(void **state) {
+    run_queue_case(20);
+    cafe_queue_t b;
+    assert_int_equal(cafe_queue_init(&b, 20), 0);
+    for (uintptr_t i = 1; i <= 20; i++)
+        assert_int_equal(cafe_queue_try_put(&b, (void *)i), 0);
+    assert_int_equal(cafe_queue_try_put(&b, (void *)21), CAFE_EAGAIN);
+    assert_int_equal(cafe_queue_len(&b), 20);
+    for (uintptr_t i = 1; i <= 20; i++) {
+        void *item;
+        assert_int_equal(cafe_queue_try_get(&b, &item), 0);
+        assert_ptr_equal(item, (void *)i);
+    }
+    assert_int_equal(cafe_queue_destroy(&b), 0);
+    static const size_t huge[] = {(size_t)1 << 60, SIZE_MAX - 1};
+    for (size_t k = 0; k < sizeof huge / sizeof huge[0]; k++) {
+        cafe_queue_t q;
+        assert_int_equal(cafe_queue_init(&q, huge[k]), 0);
+        for (uintptr_t i = 1; i <= 1000; i++)
+            assert_int_equal(cafe_queue_try_put(&q, (void *)i), 0);
+        assert_int_equal(cafe_queue_len(&q), 1000);
+        for (uintptr_t i = 1; i <= 1000; i++) {
+            void *item;
+            assert_int_equal(cafe_queue_try_get(&q, &item), 0);
+            assert_ptr_equal(item, (void *)i);
+        }
+        assert_int_equal(cafe_queue_destroy(&q), 0);
+    }
+}
+
 static void test_queue_rendezvous(void **state) {
     run_queue_case(0);
 }
@@ -1303,6 +1337,7 @@ int main(void) {
         cmocka_unit_test(test_event_wakes_all),
         cmocka_unit_test(test_queue_bounded_fifo),
         cmocka_unit_test(test_queue_rendezvous),
+        cmocka_unit_test(test_queue_bound_is_not_a_size),
         cmocka_unit_test(test_queue_try_ops),
         cmocka_unit_test(test_queue_cancelled_task_takes_nothing),
         cmocka_unit_test(test_handover_in_the_turn_of_a_cancel),
