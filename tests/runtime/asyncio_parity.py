@@ -872,6 +872,20 @@ async def as_completed():
         tr(f"completed {[d for _, d in spec].index(v)} value {v}")
 
 
+async def as_completed_timeout():
+    spec = [300, 100, 200]
+    tasks = [asyncio.create_task(quiet_sleeper(d)) for d in spec]
+    try:
+        for f in asyncio.as_completed(tasks, timeout=ms(250)):
+            v = await f
+            tr(f"completed {spec.index(v)} value {v}")
+    except TimeoutError:
+        tr("as_completed timeout")
+    tasks[0].cancel()  # as_completed leaves the rest running
+    e = await status(tasks[0])
+    tr(f"c0 {st(e)}")
+
+
 # ---- task groups
 async def group_fail():
     try:
@@ -1023,7 +1037,7 @@ SCENARIOS = {
         cancel_unstarted, ignore_cancel, cancel_yielding, cancel_woken, join_cancel, sem_fifo, sem_cancel_waiter,
         sem_cancel_woken, sem_deadline_woken, sem_deadline_first, sem_deadline_scope, sem_bounded,
         queue_fifo, queue_putters, queue_cancel_get, queue_cancel_woken, queue_cancel_woken_put,
-        queue_workers, queue_size0, queue_unbounded, queue_join, lock_fifo, lock_handover, cond_notify, cond_relock_cancel, event_fifo, future_waiters, timeout_cases, wait_any_timeout, timeout_then_cancel, as_completed, group_fail, group_body, group_late_spawn, group_cancel,
+        queue_workers, queue_size0, queue_unbounded, queue_join, lock_fifo, lock_handover, cond_notify, cond_relock_cancel, event_fifo, future_waiters, timeout_cases, wait_any_timeout, timeout_then_cancel, as_completed, as_completed_timeout, group_fail, group_body, group_late_spawn, group_cancel,
         group_nocancel, group_cancel_fail, thread_cancel, to_thread,
     ]
 }

@@ -1099,6 +1099,32 @@ static int as_completed(void *arg, void **value) {
     return 0;
 }
 
+/* asyncio.as_completed(tasks, timeout=): a deadline scope around the loop. The next call
+ * past it times out, nothing joined; the tasks not returned keep running and, once the set
+ * is freed, are the caller's again (as_completed leaves them running too). */
+static int as_completed_timeout(void *arg, void **value) {
+    targ_t a[3] = {{"c0", 300, NULL}, {"c1", 100, NULL}, {"c2", 200, NULL}};
+    cafe_task_t *t[3];
+    spawn_each(quiet_sleeper, a, 3, t);
+    size_t i;
+    cafe_result_t r;
+    cafe_as_completed_t *ac;
+    if (cafe_as_completed_create(&ac, t, 3) != 0)
+        abort();
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, 250);
+    int rc;
+    while ((rc = cafe_as_completed_next(ac, &i, &r)) == 0)
+        tr("completed %zu value %d", i, (int)(intptr_t)r.value);
+    cafe_deadline_end(&d);
+    tr("as_completed %s", st(rc));
+    cafe_as_completed_free(ac);
+    cafe_task_cancel(t[0]);
+    cafe_task_join(t[0], &r);
+    tr("c0 %s", st(r.status));
+    return 0;
+}
+
 /* ---- task groups (asyncio.TaskGroup) -------------------------------------------------- */
 static int group_fail(void *arg, void **value) {
     cafe_group_t g;
@@ -1315,6 +1341,7 @@ static const struct {
     {"wait_any_timeout", wait_any_timeout},
     {"timeout_then_cancel", timeout_then_cancel},
     {"as_completed", as_completed},
+    {"as_completed_timeout", as_completed_timeout},
     {"group_fail", group_fail},
     {"group_body", group_body},
     {"group_late_spawn", group_late_spawn},
