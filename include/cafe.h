@@ -506,11 +506,14 @@ int cafe_deadline_end(cafe_deadline_t *d);
  * calls, so a cancelled task can still clean up asynchronously: say goodbye over TCP,
  * commit, flush. Deadlines begun inside the shield do apply (bound the clean-up with one).
  * The cancellation is not lost: cafe_task_cancelled() still says so, and the first
- * suspending call after the shield returns CAFE_ECANCELED. Shields nest, with each other and
- * with deadlines; end them in reverse order, in the task that began them (an end out of
- * order, in another task or outside any task, aborts the process with a message). The
- * struct's lifecycle is a deadline's: the caller's, on its stack, no initialisation, begun
- * again only after its end. */
+ * suspending call after the shield returns CAFE_ECANCELED. Unlike asyncio.shield(aw), which
+ * protects aw alone (a cancellation that comes while the task awaits it raises there at once,
+ * aw running on unwatched), the task itself waits on: a second cancellation during a shielded
+ * clean-up is held back too, and the clean-up's result is the task's to see. Shields nest,
+ * with each other and with deadlines; end them in reverse order, in the task that began them
+ * (an end out of order, in another task or outside any task, aborts the process with a
+ * message). The struct's lifecycle is a deadline's: the caller's, on its stack, no
+ * initialisation, begun again only after its end. */
 typedef struct cafe_shield {
     void *private_outer_scope; /* first, in a deadline too */
     uint64_t private_outer_deadline;

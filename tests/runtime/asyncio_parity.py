@@ -304,6 +304,35 @@ async def join_cancel():
     tr(f"main joined W {st(e)}")
 
 
+# ---- a shielded clean-up, cancelled again while it runs
+async def goodbye():
+    await asyncio.sleep(ms(60))
+    tr("G goodbye sent")
+
+
+async def shielded_worker():
+    try:
+        await asyncio.sleep(ms(300))
+        tr("W slept")
+    except asyncio.CancelledError:
+        tr("W cancelled")
+        e = await status(asyncio.shield(goodbye()))
+        tr(f"W shielded call {st(e)}")
+        raise
+
+
+async def shield_cleanup():
+    t = asyncio.create_task(shielded_worker())
+    await asyncio.sleep(ms(20))
+    t.cancel()
+    await asyncio.sleep(ms(20))
+    t.cancel()  # a second cancel, during the clean-up
+    e = await status(t)
+    tr(f"main joined W {st(e)}")
+    await asyncio.sleep(ms(100))
+    tr("main done")
+
+
 # ---- semaphore
 async def sem_user(name, n, s):
     tr(f"{name} waits")
@@ -1034,7 +1063,7 @@ SCENARIOS = {
     for f in [
         spawn_yield, sleep0_order, sleep_order, busy_then_sleep,
         clock_after_work, gather_order, gather_failfast, gather_cancel, cancel_finished, cancel_no_wait, cancel_sleep,
-        cancel_unstarted, ignore_cancel, cancel_yielding, cancel_woken, join_cancel, sem_fifo, sem_cancel_waiter,
+        cancel_unstarted, ignore_cancel, cancel_yielding, cancel_woken, join_cancel, shield_cleanup, sem_fifo, sem_cancel_waiter,
         sem_cancel_woken, sem_deadline_woken, sem_deadline_first, sem_deadline_scope, sem_bounded,
         queue_fifo, queue_putters, queue_cancel_get, queue_cancel_woken, queue_cancel_woken_put,
         queue_workers, queue_size0, queue_unbounded, queue_join, lock_fifo, lock_handover, cond_notify, cond_relock_cancel, event_fifo, future_waiters, timeout_cases, wait_any_timeout, timeout_then_cancel, as_completed, as_completed_timeout, group_fail, group_body, group_late_spawn, group_cancel,
@@ -1047,6 +1076,11 @@ SCENARIOS = {
 DIFFERENCES = {
     # "Cancellation is sticky" (top of cafe.h): asyncio delivers one CancelledError.
     "ignore_cancel": (["I second sleep ok"], ["I second sleep cancelled"]),
+    # cafe_shield_begin: the shield is a scope around the task's own calls, so a second
+    # cancellation during the clean-up is held back; asyncio.shield(aw) protects aw only,
+    # and the await of it raises at once (aw runs on, unwatched).
+    "shield_cleanup": (["W shielded call cancelled", "G goodbye sent"],
+                       ["G goodbye sent", "W shielded call ok"]),
     # ... and a cancelled task's calls take nothing even when they need not wait (asyncio's
     # succeed: its cancellation waits for a call that suspends).
     "cancel_no_wait": (["acquire ok", "get ok", "event ok"],

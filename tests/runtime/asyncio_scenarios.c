@@ -411,6 +411,38 @@ static int join_cancel(void *arg, void **value) {
     return 0;
 }
 
+/* ---- a shielded clean-up, cancelled again while it runs ------------------------------- */
+static int shielded_worker(void *arg, void **value) {
+    int rc = cafe_task_sleep(300);
+    if (rc == 0) {
+        tr("W slept");
+        return 0;
+    }
+    tr("W cancelled");
+    cafe_shield_t s;
+    cafe_shield_begin(&s);
+    rc = cafe_task_sleep(60); /* the goodbye */
+    if (rc == 0)
+        tr("G goodbye sent");
+    cafe_shield_end(&s);
+    tr("W shielded call %s", st(rc));
+    return CAFE_ECANCELED;
+}
+
+static int shield_cleanup(void *arg, void **value) {
+    cafe_task_t *w = spawn(shielded_worker, NULL, "W");
+    cafe_task_sleep(20);
+    cafe_task_cancel(w);
+    cafe_task_sleep(20);
+    cafe_task_cancel(w); /* a second cancel, during the clean-up */
+    cafe_result_t r;
+    int rc = cafe_task_join(w, &r);
+    tr("main joined W %s", st(rc == 0 ? r.status : rc));
+    cafe_task_sleep(100);
+    tr("main done");
+    return 0;
+}
+
 /* ---- semaphore: FIFO, no barging ------------------------------------------------------ */
 static int sem_user(void *arg, void **value) {
     targ_t *a = arg;
@@ -1342,6 +1374,7 @@ static const struct {
     {"timeout_then_cancel", timeout_then_cancel},
     {"as_completed", as_completed},
     {"as_completed_timeout", as_completed_timeout},
+    {"shield_cleanup", shield_cleanup},
     {"group_fail", group_fail},
     {"group_body", group_body},
     {"group_late_spawn", group_late_spawn},
