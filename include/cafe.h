@@ -565,12 +565,14 @@ typedef struct cafe__waitlist {
  * CAFE_ECANCELED / CAFE_ETIMEDOUT, and the others wait on (in asyncio, a task cancelled
  * while it awaits a future cancels the future, for every waiter). When the last waiter
  * leaves that way and the future has a cancel callback, the future becomes cancelled and
- * cancel_cb(f) runs at once (on whatever stack interrupted the wait): it must make sure
- * nobody resolves f any more (detach the library's callback from f, or cancel the
- * operation). A future without a cancel callback must outlive every resolver (heap, or a
- * struct of a longer-lived task). */
+ * cancel_cb(f) runs at once (on whatever stack interrupted the wait), outside any task, as a
+ * libuv callback does: its suspending calls return CAFE_ENOTASK (cafe_task_sleep too), and
+ * cafe_task_current() is NULL there. It must make sure nobody resolves f any more (detach the
+ * library's callback from f, or cancel the operation). A future without a cancel callback must
+ * outlive every resolver (heap, or a struct of a longer-lived task). */
 typedef struct cafe_future cafe_future_t;
-/* Called when a wait on f is interrupted (see above): must stop every resolver of f. */
+/* Called when a wait on f is interrupted (see above), outside any task: must stop every
+ * resolver of f. */
 typedef void (*cafe_future_cancel_cb)(cafe_future_t *f);
 struct cafe_future {
     void *data; /* the caller's; cafe never touches it */

@@ -38,14 +38,21 @@ int cafe_future_resolve(cafe_future_t *f, int result, void *value) {
 }
 
 /* An interrupted waiter leaves; the last one to leave cancels a future that has a cancel
- * callback, because the future's memory may die with that waiter's frame. */
+ * callback, because the future's memory may die with that waiter's frame. The callback runs
+ * outside any task, as it does when a timer or the deadlock breaker interrupts the wait: run
+ * by a cancelling task, it could suspend that task in the middle of its cancel, and the
+ * waiter, still parked, be woken and gone before the cancel woke its wait. */
 static int abort_wait(cafe__wait_t *w) {
     cafe_future_t *f = ((fwait_t *)w)->f;
     cafe__abort_unlist(w);
     if (cafe__waitlist_empty(&f->private_waiters) && f->private_cancel &&
         f->private_state == PENDING) {
         f->private_state = CANCELLED;
+        cafe_loop_t *loop = cafe__loop_tls();
+        cafe__task_t *self = loop->current;
+        loop->current = NULL;
         f->private_cancel(f);
+        loop->current = self;
     }
     return 1;
 }

@@ -168,6 +168,44 @@ static void test_future_one_waiter_cancelled(void **state) {
     assert_int_equal(s.sum, CAFE_ECANCELED + 3 + 4);
 }
 
+/* ---- the cancel callback runs outside any task, whoever interrupted the wait ----
+ * Run by a cancelling task's cafe_task_cancel, it ran as that task, whose suspending calls
+ * there suspended mid-cancel: the interrupted waiter, still parked, could be woken again
+ * meanwhile (its deadline) and leave, and the cancel, resumed, then woke a wait in a frame
+ * gone. From a timer or the deadlock breaker it ran on the loop's stack (CAFE_ENOTASK). */
+static int cb_sleep_rc = 1;
+static cafe_task_t *cb_current;
+
+static void sleepy_cancel(cafe_future_t *f) {
+    (void)f;
+    cb_current = cafe_task_current();
+    cb_sleep_rc = cafe_task_sleep(5);
+}
+
+static int lone_waiter(void *arg, void **value) {
+    return cafe_future_wait(arg, NULL);
+}
+
+static int cancel_cb_main(void *arg, void **value) {
+    cafe_future_t f;
+    cafe_future_init(&f, sleepy_cancel);
+    cafe_task_t *w;
+    assert_int_equal(cafe_task_spawn(&w, lone_waiter, &f, NULL), 0);
+    cafe_task_yield();
+    assert_int_equal(cafe_task_cancel(w), 0); /* the callback runs in this call */
+    assert_int_equal(cb_sleep_rc, CAFE_ENOTASK);
+    assert_null(cb_current);
+    assert_non_null(cafe_task_current()); /* the canceller is itself again */
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(w, &r), 0);
+    assert_int_equal(r.status, CAFE_ECANCELED);
+    return 0;
+}
+
+static void test_future_cancel_cb_outside_any_task(void **state) {
+    assert_int_equal(test_run(cancel_cb_main, NULL), 0);
+}
+
 static void test_future_outside_task(void **state) {
     cafe_future_t f = {0};
     cafe_future_init(&f, NULL);
@@ -183,6 +221,7 @@ int main(void) {
         cmocka_unit_test(test_future_deadline_cancels),
         cmocka_unit_test(test_future_one_waiter_cancelled),
         cmocka_unit_test(test_future_outside_task),
+        cmocka_unit_test(test_future_cancel_cb_outside_any_task),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
