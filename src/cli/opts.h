@@ -23,6 +23,9 @@ typedef struct cli_opts {
     int unordered, sync, quiet, fail, resume, drain, insecure, no_private;
     int no_detect;          /* --no-detect: undeclared encodings stay windows-1252 */
     size_t concurrency;     /* -c */
+    size_t concurrency_max; /* the most -c can be: its option's maximum, or what ulimit -n
+                               fits (fd_limit, 0: none) when less; set by cafe titles' start */
+    unsigned long long fd_limit;
     size_t per_host;        /* --per-host */
     int per_host_given;     /* on the command line: --threads capping it is said */
     size_t threads;         /* --threads: loops fetching, each on its own thread */

@@ -350,17 +350,27 @@ static int client_setup(void *arg, size_t share, size_t threads) {
 /* --threads N: a host's URLs go to one thread, which fetches at most its share of -c at
  * once: a --per-host given above that share is never reached. Said at the start, as the -c
  * that went partly unused is said in the summary (progress.c); the default's cap is not
- * news (--help says it). */
+ * news (--help says it). The way out suggested is a -c the run can take: not past the
+ * option's maximum nor what ulimit -n fits, with fewer threads when that is what it takes. */
 static void per_host_note(const cli_opts_t *o) {
     size_t lo = o->concurrency / o->threads, hi = lo + (o->concurrency % o->threads != 0);
     if (o->quiet || !o->per_host_given || o->per_host <= lo)
         return;
-    char cap[48];
+    char cap[48], way[96];
     snprintf(cap, sizeof cap, lo == hi || o->per_host == hi ? "%zu" : "%zu or %zu", lo, hi);
+    size_t threads = o->concurrency_max / o->per_host;
+    if (threads == 0) /* only a higher ulimit -n reaches it */
+        snprintf(way, sizeof way, "ulimit -n %llu fits -c %zu at most", o->fd_limit,
+                 o->concurrency_max);
+    else if (threads < o->threads)
+        snprintf(way, sizeof way, "--threads %zu and -c %zu would allow %zu", threads,
+                 o->per_host * threads, o->per_host);
+    else
+        snprintf(way, sizeof way, "-c %zu would allow %zu", o->per_host * o->threads, o->per_host);
     fprintf(stderr,
             "cafe titles: --per-host %zu is capped at %s: -c %zu is divided among %zu threads "
-            "and a host's URLs go to one (-c %zu would allow %zu)\n",
-            o->per_host, cap, o->concurrency, o->threads, o->per_host * o->threads, o->per_host);
+            "and a host's URLs go to one (%s)\n",
+            o->per_host, cap, o->concurrency, o->threads, way);
 }
 
 /* --threads N: the workers that fetch; the main loop's client fetches nothing then. */
@@ -463,6 +473,11 @@ unsigned long long cli_fd_limit_raise(void) {
 
 static int fit_fd_limit(cli_opts_t *o) {
     unsigned long long limit = cli_fd_limit_raise();
+    o->fd_limit = limit;
+    o->concurrency_max = (size_t)cli_optab_find(&cli_titles_optab, "concurrency")->max;
+    if (limit != 0 && limit >= FDS_RESERVED + FDS_PER_URL &&
+        (limit - FDS_RESERVED) / FDS_PER_URL < o->concurrency_max)
+        o->concurrency_max = (size_t)(limit - FDS_RESERVED) / FDS_PER_URL;
     if (limit == 0 || limit >= FDS_RESERVED + FDS_PER_URL * o->concurrency)
         return 0;
     if (limit < FDS_RESERVED + FDS_PER_URL) {

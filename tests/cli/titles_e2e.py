@@ -248,6 +248,24 @@ def test_threads_capping_per_host_say_so():
         assert r.stderr.count(b"--per-host") == (args[1] == "9"), r.stderr
     r = cafe("titles", "-q", "--threads", "2", "-c", "9", "--per-host", "6", path)
     assert r.returncode == 0 and r.stderr == b"", r.stderr  # -q: no note either
+    # The -c it suggested was --per-host x --threads even past -c's maximum (100000) or what
+    # ulimit -n lets -c be (here 300 descriptors: 89 URLs at once), a -c the next run refused
+    # or lowered again. It now suggests the most threads that reach the --per-host, with
+    # their -c, or says that ulimit -n is what holds it back.
+    one = write_list([fx.url(0, "/page/1")])
+    for per_host, hint in (("60", "--threads 1 and -c 60 would allow 60"),
+                           ("300", "ulimit -n 300 fits -c 89 at most")):
+        r = cafe("titles", "--threads", "2", "-c", "1000", "--per-host", per_host, one,
+                 preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (300, 300)))
+        assert r.returncode == 0, r.stderr
+        assert r.stderr.decode().startswith(
+            "cafe titles: -c 1000 lowered to 89 to fit ulimit -n 300\n"
+            f"cafe titles: --per-host {per_host} is capped at 44 or 45: -c 89 is divided among "
+            f"2 threads and a host's URLs go to one ({hint})\n"), r.stderr
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard == resource.RLIM_INFINITY or hard >= 32 + 3 * 100000:  # -c's maximum binds
+        r = cafe("titles", "--threads", "3", "-c", "9", "--per-host", "40000", one)
+        assert "(--threads 2 and -c 80000 would allow 40000)\n" in r.stderr.decode(), r.stderr
 
 
 def test_closed_pipe_starts_nothing_more():
