@@ -303,9 +303,10 @@ static const cli_opt_t rows[] = {
      "the input pauses while that window is full, so memory stays flat whatever the input\n"
      "size."},
     {CLI_OPT_FLAG, "resume", 0, NULL, F(resume), 0, 0, 1, NULL, NULL, NULL,
-     "with -o and --json or CSV: skip URLs FILE\nalready holds, append the rest; with a "
-     "database:\ncontinue its latest run",
-     "With -o and --json or --csv: read the URLs already recorded in FILE, drop a last\n"
+     "with -o FILE (not -) and --json or CSV: skip\nURLs FILE already holds, append the "
+     "rest; with a\ndatabase: continue its latest run",
+     "With -o FILE and --json, --csv or --csv-safe: read the URLs already recorded in FILE\n"
+     "(so not standard output, -o -, which cannot be read back), drop a last\n"
      "record torn by a crash (the file is truncated to the last complete record), skip the\n"
      "recorded URLs and append the rest. Interrupting and resuming any number of times\n"
      "ends with exactly one complete record per URL. FILE must be a regular file (not a FIFO\n"
@@ -677,8 +678,12 @@ static int parse(cli_opts_t *o, int argc, char **argv) {
     if (given(seen, "json") + given(seen, "csv") + given(seen, "csv-safe") > 1)
         return error("--json, --csv and --csv-safe cannot be combined");
     o->per_host_given = given(seen, "per-host");
-    if (o->output && strcmp(o->output, "-") == 0) /* as curl -o - and wget -O - */
+    if (o->output && strcmp(o->output, "-") == 0) { /* as curl -o - and wget -O - */
+        if (o->resume && !o->queue)
+            return error("--resume cannot read standard output (-o -) back for the records "
+                         "it holds: give -o FILE");
         o->output = NULL;
+    }
     int db_by_o = o->output && sink_db_is_spec(o->output); /* -o results.sqlite */
     if (db_by_o) {
         if (o->db)

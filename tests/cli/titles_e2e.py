@@ -357,7 +357,7 @@ def test_usage():
     assert r.returncode == 2 and b"--resume needs --json, --csv or --csv-safe" in r.stderr
     help_text = cafe("titles", "--help").stdout.decode()
     line = help_text[help_text.index("--resume"):help_text.index("--db")]
-    assert "with -o and --json or CSV" in " ".join(line.split()), line
+    assert "with -o FILE (not -) and --json or CSV" in " ".join(line.split()), line
 
 
 # The fixture's /charset pages, declared nowhere: (name, title, encoding detected).
