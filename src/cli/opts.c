@@ -409,14 +409,15 @@ static const cli_opt_t rows[] = {
      "--retries 0, and is no attempt."},
     {CLI_OPT_INT, "max-redirects", 0, "N", F(max_redirects), 0, 1000, 0, "20", NULL, NULL,
      "redirects followed at most (0: none)",
-     "Redirects followed at most (0: none). A redirect goes where a browser goes: its\n"
-     "Location is resolved against the page and normalised as list lines are (Location: \\x\n"
+     "Redirects followed at most. 0: none, as curl without -L: a redirect is then the record\n"
+     "itself, its 3xx status and the title of its page. A redirect goes where a browser goes:\n"
+     "its Location is resolved against the page and normalised as list lines are (Location: \\x\n"
      "is /x, Location: http:x a path beside the page's). A redirect to a fragment of the page\n"
      "itself (Location: #top) is a redirect loop, as in browsers: an error at once. As in\n"
      "browsers, only 301, 302, 303, 307 and 308 redirect: another 3xx (300, 304, 305...) is\n"
-     "the page itself, whatever its Location says. One more redirect than N in the whole chain\n"
-     "is the error 'too many redirects: Maximum (N) redirects followed', its final_url the\n"
-     "page that sent it."},
+     "the page itself, whatever its Location says. With N of 1 or more, one more redirect than\n"
+     "N in the whole chain is the error 'too many redirects: Maximum (N) redirects followed',\n"
+     "its final_url the page that sent it."},
     {CLI_OPT_SIZE, "max-bytes", 0, "N", F(max_bytes), 1, 1e12, 0, "2097152", NULL, NULL,
      "body bytes read at most (the download\nstops earlier once the title is complete)", NULL},
     {CLI_OPT_FLAG, "no-detect", 0, NULL, F(no_detect), 0, 0, 1, NULL, NULL, NULL,
