@@ -4,6 +4,7 @@
  * URLs already seen are skipped); but results --drain does (see DRAIN_RETRY_MS). */
 #include "cafe.h"
 #include "dbopts.h"
+#include "input.h"
 #include "msg.h"
 #include "opts.h"
 #include "queue_cmd.h"
@@ -58,8 +59,8 @@ static const cli_opt_t rows[] = {
 
 const cli_optab_t cli_queue_optab = {
     "queue",
-    "queue push REDIS_URL [FILE|-]  load URLs (one per line), skipping\n"
-    "                                          those ever pushed before\n"
+    "queue push REDIS_URL [FILE|-]...  load URLs (one per line; FILEs\n"
+    "                          in turn), skipping those ever pushed before\n"
     "       cafe queue results REDIS_URL [-o FILE] [--drain]\n"
     "                          [--json|--csv|--csv-safe|--db SPEC]\n"
     "       cafe queue status REDIS_URL\n"
@@ -121,7 +122,7 @@ static void push_batch(pusher_t *p) {
     free(b);
     if (rc != 0 && !p->rc) {
         p->rc = rc;
-        input_abort(p->c->in); /* a reader waiting on a quiet pipe learns it now */
+        source_abort(p->c->in); /* a reader waiting on a quiet pipe learns it now */
     }
 }
 
@@ -153,7 +154,7 @@ static void on_push_signal(void *arg, int signum, unsigned count) {
     if (count > 1)
         _exit(stop_signals_exit(signum, 0));
     p->signum = signum;
-    input_abort(p->c->in);
+    source_abort(p->c->in);
 }
 
 /* Adds one line to the batch being filled (a new one if none); 0 or CAFE_ENOMEM. */
@@ -187,11 +188,11 @@ static int push(qcmd_t *c) {
     unsigned long long lines = 0, too_long = 0;
     const char *line;
     size_t len;
-    uint64_t lineno;
-    while (rc == 0 && !p.rc && (rc = input_next(c->in, &line, &len, &lineno)) > 0) {
+    uint64_t ref;
+    while (rc == 0 && !p.rc && (rc = source_next(c->in, &line, &len, &ref)) > 0) {
         int got = rc;
         rc = 0;
-        if (got == INPUT_TOO_LONG) {
+        if (got == SOURCE_TOO_LONG) {
             too_long++;
             continue;
         }
@@ -216,9 +217,12 @@ static int push(qcmd_t *c) {
     }
     rc = p.rc ? p.rc : rc;
     if (rc != 0) {
-        const char *msg =
-            rc == CAFE_EIO || rc == CAFE_ECONNRESET ? redis_error(c->r) : input_strerror(rc);
-        fprintf(stderr, "cafe queue: push stopped after %llu new URLs: %s%s\n", p.added, msg,
+        int redis = rc == CAFE_EIO || rc == CAFE_ECONNRESET;
+        const char *msg = redis ? redis_error(c->r) : input_strerror(rc);
+        fprintf(stderr, "cafe queue: push stopped after %llu new URLs: ", p.added);
+        if (!redis) /* which list, of several */
+            fprintf(stderr, "reading %s: ", c->in->what);
+        fprintf(stderr, "%s%s\n", msg,
                 strcmp(msg, QUEUE_OOM_MESSAGE) == 0
                     ? "; make room (raise maxmemory, or export the results with cafe queue "
                       "results --drain) and push again: the URLs pushed are skipped"
@@ -354,11 +358,17 @@ static int parse(qcmd_t *c, int argc, char **argv) {
     c->sub = argv[1];
     c->argc = argc;
     c->argv = argv;
-    const char *args[2];
     size_t n;
     unsigned char seen[sizeof rows / sizeof rows[0]];
+    /* REDIS_URL, then push's FILEs: as many as a shell glob gives, as cafe titles takes */
+    const char **args = calloc((size_t)argc, sizeof(*args));
+    if (!args) {
+        fputs("cafe queue: out of memory\n", stderr);
+        return 2;
+    }
     /* argv[0] "queue", argv[1] the subcommand */
-    int rc = cli_optab_parse(&cli_queue_optab, c, argc, argv, 2, args, 2, &n, seen);
+    int rc = cli_optab_parse(&cli_queue_optab, c, argc, argv, 2, args, (size_t)argc, &n, seen);
+    c->files = args; /* after the parse, which sets every field to its default; main frees */
     if (rc != 0)
         return rc;
     /* Both set the one format field: the last one won, without a word. */
@@ -382,10 +392,12 @@ static int parse(qcmd_t *c, int argc, char **argv) {
                                          scoped[i].label, scoped[i].sub);
     if (n == 0)
         return usage_error("no REDIS_URL given");
-    if (n == 2 && strcmp(c->sub, "push") != 0)
-        return usage_error("too many arguments");
+    char shown[96];
+    if (n >= 2 && strcmp(c->sub, "push") != 0)
+        return cli_optab_usage_error(&cli_queue_optab, "too many arguments: '%s'",
+                                     cli_optab_quoted(args[1], shown, sizeof shown));
     c->url = args[0];
-    c->file = n == 2 ? args[1] : "-";
+    c->nfiles = n - 1;
     if (c->output && strcmp(c->output, "-") == 0) /* standard output, as cafe titles -o - */
         c->output = NULL;
     /* -o results.sqlite is the database, as cafe titles takes it: the records went into
@@ -406,15 +418,20 @@ static int parse(qcmd_t *c, int argc, char **argv) {
     return 0;
 }
 
-/* Push's list is opened before any connection, as curl checks its local files first: a
- * typo in its name is a usage error, not a Redis round trip (nor a half-done push). */
+/* Push's lists are opened before any connection, as curl checks its local files first: a
+ * typo in a name is a usage error, not a Redis round trip (nor a half-done push). Read in
+ * turn, as cafe titles reads its FILEs; none: standard input. */
 static int open_list(qcmd_t *c) {
+    static const char *const dash[] = {"-"};
     if (strcmp(c->sub, "push") != 0)
         return 0;
-    int rc = input_open(&c->in, c->file);
+    const char *const *files = c->nfiles ? c->files + 1 : dash, *failed;
+    int rc = source_inputs_open(&c->in, NULL, 0, files, c->nfiles ? c->nfiles : 1, &failed);
     if (rc != 0)
         fprintf(stderr, "cafe queue: cannot read %s: %s\n",
-                strcmp(c->file, "-") == 0 ? "standard input" : msg_quote(c->file),
+                !failed                    ? "the input"
+                : strcmp(failed, "-") == 0 ? "standard input"
+                                           : msg_quote(failed),
                 input_strerror(rc));
     return rc ? 2 : 0;
 }
@@ -436,8 +453,10 @@ int cli_queue_main(int argc, char **argv) {
         return cli_optab_usage_error(
             &cli_queue_optab, "unknown subcommand '%s' (push, results, status, delete)", argv[1]);
     int rc = parse(&c, argc, argv);
-    if (rc != 0)
+    if (rc != 0) {
+        free(c.files);
         return rc < 0 ? 0 : rc;
+    }
     cafe_result_t res = {0, NULL};
     rc = redis_conf_parse(&c.conf, c.url, c.name, "cafe queue");
     if (rc == 0 && queue_keys_init(&c.keys, c.conf.queue) != 0)
@@ -450,7 +469,8 @@ int cli_queue_main(int argc, char **argv) {
         rc = 2;
     } else if (rc == 0)
         rc = res.status ? 2 : (int)(intptr_t)res.value;
-    input_close(c.in);
+    source_close(c.in);
+    free(c.files);
     queue_keys_free(&c.keys);
     redis_conf_free(&c.conf);
     /* Stopped by a signal with what it read pushed: die of it, as cafe titles does. */

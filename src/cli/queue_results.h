@@ -4,15 +4,17 @@
 #define CAFE_CLI_QUEUE_RESULTS_H
 
 #include "format.h"
-#include "input.h"
 #include "queue.h"
+#include "source.h"
 
 /* --drain retries a lost connection as workers do: a chunk written and synced whose delete
  * failed would be exported again by the next drain, a second copy in the file. */
 #define DRAIN_RETRY_MS 300000
 
 typedef struct qcmd {
-    const char *sub, *url, *name, *file, *output, *scheme, *db;
+    const char *sub, *url, *name, *output, *scheme, *db;
+    const char **files; /* push: its FILE operands (argv's), nfiles of them; none: "-" */
+    size_t nfiles;
     record_format_t fmt;
     int drain;
     int force;
@@ -22,7 +24,7 @@ typedef struct qcmd {
     redis_conf_t conf;
     queue_keys_t keys;
     redis_t *r;
-    input_t *in;     /* push: the list, opened before Redis is touched */
+    source_t *in;    /* push: the lists, opened before Redis is touched */
     int stop_signum; /* push: the signal that stopped it, to die of once done */
 } qcmd_t;
 

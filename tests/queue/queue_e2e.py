@@ -124,6 +124,25 @@ def test_push_twice_adds_nothing():
     assert "queued       500\n" in st and "pushed       500" in st, st
 
 
+def test_push_takes_several_files_as_cafe_titles_does():
+    """`cafe queue push "$Q" lists/*.txt` was "too many arguments": push took one FILE where
+    cafe titles takes any number, as cat does. Each is read in turn, '-' standard input; a
+    file that cannot be read is refused before anything is pushed, as a single one is."""
+    a_urls, a = url_list("multi-a", 3)
+    b_urls, b = url_list("multi-b", 2, first=3)
+    more = fx.url(5, "/page/5")
+    r = cafe("queue", "push", rs.url("multi"), a, b, "-", input=f"{a_urls[0]}\n{more}\n".encode())
+    assert r.returncode == 0 and r.stdout == b"6 added, 1 skipped (already pushed)\n", r
+    assert sorted(rs.cmd("LRANGE", "cafe:{multi}:pending", 0, -1)) == sorted(a_urls + b_urls +
+                                                                           [more])
+    missing = os.path.join(tmp, "multi-missing.txt")
+    r = cafe("queue", "push", rs.url("multi2"), a, missing)
+    assert r.returncode == 2 and r.stdout == b"", r
+    assert r.stderr == f"cafe queue: cannot read {missing}: No such file or directory\n" \
+        .encode(), r.stderr
+    assert rs.cmd("LLEN", "cafe:{multi2}:pending") == 0
+
+
 def test_push_from_a_slow_pipe_pushes_the_lines_as_they_come():
     """`producer | cafe queue push` kept the URLs in a batch of 1000 until it was full or
     the input ended: from a slow producer (tail -f, a crawler's output) none reached the
