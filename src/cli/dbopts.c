@@ -88,6 +88,10 @@ static char *masked(const char *arg, int header) {
     return out;
 }
 
+char *cli_url_masked(const char *v) {
+    return masked(v, 0);
+}
+
 char *cli_db_options(int argc, char **argv) {
     json_t *a = json_array();
     int header = 0; /* this argument is the value of a -H before it */

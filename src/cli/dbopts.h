@@ -7,4 +7,9 @@
  * cluster: -kH) masked: what the runs table keeps. malloc'd; NULL when out of memory. */
 char *cli_db_options(int argc, char **argv);
 
+/* One value with its URL's password masked as the runs table masks it (user:***@, a libpq
+ * ?password=***), for a message that shows a value that may hold one (a proxy variable).
+ * malloc'd; NULL when out of memory. */
+char *cli_url_masked(const char *v);
+
 #endif

@@ -2,6 +2,7 @@
  * involve several options. */
 #include "opts.h"
 #include "cafe.h"
+#include "dbopts.h"
 #include "input.h"
 #include "msg.h"
 #include "port.h"
@@ -457,13 +458,14 @@ static const cli_opt_t rows[] = {
      "connect to ADDR for host H, port P, as curl's\n--resolve (H * for every host); "
      "repeatable",
      NULL},
-    {CLI_OPT_STRING, "proxy", 'x', "URL", F(proxy), 0, 0, 0, NULL, NULL, proxy_check,
+    {CLI_OPT_SECRET, "proxy", 'x', "URL", F(proxy), 0, 0, 0, NULL, NULL, proxy_check,
      "use this proxy (http://, https://, socks5h://...);\n'' for none. Default: curl's "
      "variables http_proxy,\nhttps_proxy, all_proxy, no_proxy",
      "Use this proxy for every request (http://HOST:PORT, https://, socks5h://...); an\n"
      "empty string for none. Without it, the environment is used as curl uses it:\n"
      "http_proxy (lower case only), https_proxy or HTTPS_PROXY, all_proxy or ALL_PROXY, and\n"
-     "no_proxy or NO_PROXY for the hosts reached directly."},
+     "no_proxy or NO_PROXY for the hosts reached directly. A message on a bad one never shows\n"
+     "its password: -x's value is not shown, a variable's is with the password as ***."},
     {CLI_OPT_LIST, "resolver", 0, "IP[:PORT]", F(resolvers), 0, CLI_LIST_MAX, 0, NULL, NULL,
      resolver_check, "DNS server to ask instead of /etc/resolv.conf's\nnameservers; repeatable",
      "DNS server to ask instead of the nameservers of /etc/resolv.conf (its search, ndots and\n"
@@ -558,7 +560,7 @@ static const char *proxy_in_use(const cli_opts_t *o) {
  * https_proxy else HTTPS_PROXY, all_proxy else ALL_PROXY. A bad one was taken, then every URL
  * failed ("cannot resolve the proxy's name: Unsupported proxy syntax", counted as DNS
  * failures) and the run exited 0: refused at start as -x is. */
-const char *cli_proxy_env_bad(const char **name, const char **value) {
+const char *cli_proxy_env_bad(const char **name, char **shown) {
     static const char *const vars[][2] = {
         {"http_proxy", NULL}, {"https_proxy", "HTTPS_PROXY"}, {"all_proxy", "ALL_PROXY"}};
     if (!proxy_env_in_use()) /* none, or no_proxy='*' */
@@ -570,7 +572,7 @@ const char *cli_proxy_env_bad(const char **name, const char **value) {
         const char *why = v && *v ? proxy_check(v) : NULL;
         if (why) {
             *name = n;
-            *value = v;
+            *shown = cli_url_masked(v);
             return why;
         }
     }
@@ -579,12 +581,16 @@ const char *cli_proxy_env_bad(const char **name, const char **value) {
 
 /* The variables when -x is not given, named with the way to set them aside. */
 static int proxy_env_check(const cli_opts_t *o) {
-    const char *name, *v, *why = o->proxy ? NULL : cli_proxy_env_bad(&name, &v);
+    const char *name;
+    char *shown;
+    const char *why = o->proxy ? NULL : cli_proxy_env_bad(&name, &shown);
     if (!why)
         return 0;
-    return cli_optab_usage_error(&cli_titles_optab,
-                                 "%s: %s: %s (curl's proxy variable; -x '' sets it aside)", name,
-                                 why, msg_quote(v));
+    int rc = cli_optab_usage_error(&cli_titles_optab,
+                                   "%s: %s: %s (curl's proxy variable; -x '' sets it aside)", name,
+                                   why, shown ? msg_quote(shown) : "***");
+    free(shown);
+    return rc;
 }
 
 /* --no-private checks the address cafe connects to: through a proxy that is the proxy's,

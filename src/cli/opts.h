@@ -70,8 +70,10 @@ const char *cli_capath_check(const char *value);
 void cli_ca_env_read(const char *cmd, cli_opts_t *o);
 /* The first of curl's proxy variables (http_proxy, https_proxy/HTTPS_PROXY, all_proxy/
  * ALL_PROXY; none when no_proxy is '*') whose value is no proxy libcurl can use: returns why,
- * and sets *name and *value (the environment's); NULL when every one set is good. */
-const char *cli_proxy_env_bad(const char **name, const char **value);
+ * and sets *name and *shown, the value for a message: its password masked (user:***@, as a
+ * CI log keeps the message), malloc'd (the caller frees it; NULL when out of memory). NULL
+ * when every one set is good. */
+const char *cli_proxy_env_bad(const char **name, char **shown);
 
 /* Parses argv of `cafe titles` (argv[0] is "titles"). Returns 0, or 2 after printing a
  * usage error on stderr (also for out of memory), or -1 when --help/--version printed and

@@ -238,10 +238,13 @@ static int proxy_env_check(const srv_opts_t *o) {
                 via);
         return 2;
     }
-    const char *name, *v, *why = cli_proxy_env_bad(&name, &v);
+    const char *name;
+    char *shown;
+    const char *why = cli_proxy_env_bad(&name, &shown);
     if (why) {
         fprintf(stderr, "cafe serve: %s: %s: %s (curl's proxy variable)\n", name, why,
-                msg_quote(v));
+                shown ? msg_quote(shown) : "***");
+        free(shown);
         return 2;
     }
     return 0;
