@@ -122,7 +122,7 @@ static int number_set(const cli_optab_t *tab, const cli_opt_t *o, char *field, c
 static int value_set(const cli_optab_t *tab, const cli_opt_t *o, void *out, const char *v) {
     char *field = (char *)out + o->offset, name[64], shown[96];
     const char *why = o->check ? o->check(v) : NULL;
-    if (why && o->kind == CLI_OPT_SECRET)
+    if (why && (o->kind == CLI_OPT_SECRET || o->kind == CLI_OPT_SECRET_LIST))
         return cli_optab_usage_error(tab, "%s: %s", label(o, name, sizeof name), why);
     if (why)
         return cli_optab_usage_error(tab, "%s: %s: '%s'", label(o, name, sizeof name), why,
@@ -135,7 +135,8 @@ static int value_set(const cli_optab_t *tab, const cli_opt_t *o, void *out, cons
     case CLI_OPT_SECRET:
         *(const char **)(void *)field = v;
         return 0;
-    case CLI_OPT_LIST: {
+    case CLI_OPT_LIST:
+    case CLI_OPT_SECRET_LIST: {
         cli_list_t *l = (cli_list_t *)(void *)field;
         if (o->max && (double)l->n >= o->max)
             return cli_optab_usage_error(tab, "%s: at most %.0f times", label(o, name, sizeof name),

@@ -35,6 +35,8 @@ typedef enum cli_optkind {
     CLI_OPT_STRING,      /* const char * field */
     CLI_OPT_SECRET,      /* a STRING that may hold a password: no message shows its value */
     CLI_OPT_LIST,        /* repeatable: cli_list_t field, at most max values (0: any number) */
+    CLI_OPT_SECRET_LIST, /* a LIST whose values may hold a password (-H 'Authorization: ...'):
+                            no message shows one (its check may name what is not secret) */
     CLI_OPT_HELP,        /* prints the help, the program exits 0 */
     CLI_OPT_VERSION,     /* prints the version, the program exits 0 */
 } cli_optkind_t;

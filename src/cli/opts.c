@@ -32,15 +32,21 @@ const char *cli_wire_check(const char *value) {
     return wire_check(value);
 }
 
-/* "Name: value", "Name:" (curl: remove the header) or "Name;" (curl: send it empty). */
+/* "Name: value", "Name:" (curl: remove the header) or "Name;" (curl: send it empty). Why
+ * not names the header when it has a name, never its value (a row of secrets: a token). */
 static const char *header_check(const char *v) {
-    const char *why = wire_check(v);
-    if (why)
-        return why;
+    static char named[160]; /* the parse is one thread's, once */
     size_t name = strcspn(v, ":; \t");
-    if (name == 0 || (v[name] != ':' && !(v[name] == ';' && v[name + 1] == '\0')))
-        return "expected 'Name: value' (or 'Name:' to remove a header)";
-    return NULL;
+    const char *why = wire_check(v);
+    if (!why && (name == 0 || (v[name] != ':' && !(v[name] == ';' && v[name + 1] == '\0'))))
+        why = "expected 'Name: value' (or 'Name:' to remove a header)";
+    if (!why || name == 0 || name > 64 || (v[name] != ':' && v[name] != ';'))
+        return why;
+    for (size_t i = 0; i < name; i++)
+        if ((unsigned char)v[i] <= ' ' || (unsigned char)v[i] >= 0x7f) /* no token: unshown */
+            return why;
+    snprintf(named, sizeof named, "%s (header %.*s)", why, (int)name, v);
+    return named;
 }
 
 static int address_ok(const char *a, size_t len) {
@@ -430,13 +436,15 @@ static const cli_opt_t rows[] = {
      "uchardet decides, with the URL's top-level domain as a hint when the title is short;\n"
      "to give it evidence, up to 64 KiB more of the page may be read after the title.\n"
      "charset_source says which way the encoding was found."},
-    {CLI_OPT_LIST, "header", 'H', "LINE", F(headers), 0, CLI_LIST_MAX, 0, NULL, NULL, header_check,
+    {CLI_OPT_SECRET_LIST, "header", 'H', "LINE", F(headers), 0, CLI_LIST_MAX, 0, NULL, NULL,
+     header_check,
      "extra request header, e.g. 'Accept-Language: en';\n'Name:' removes one; repeatable",
      "Extra request header, e.g. 'Accept-Language: en'; 'Name:' removes one; repeatable.\n"
      "cafe asks for pages as a browser does, HTML first: Accept: text/html,*/*;q=0.8 (a\n"
      "server that negotiates answers curl's Accept: */* with JSON or another format, a\n"
      "browser with the page it shows). An Accept line of yours is sent instead\n"
-     "('Accept: */*' for curl's; 'Accept:' sends none)."},
+     "('Accept: */*' for curl's; 'Accept:' sends none). A message on a bad one names the\n"
+     "header, never its value (a token, a cookie)."},
     {CLI_OPT_STRING, "user-agent", 'A', "S", F(user_agent), 0, 0, 0, NULL,
      "cafe/" CAFE_VERSION_STRING, wire_check, "the User-Agent header", NULL},
     {CLI_OPT_FLAG, "insecure", 'k', NULL, F(insecure), 0, 0, 1, NULL, NULL, NULL,
