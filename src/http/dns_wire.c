@@ -23,7 +23,8 @@ static uint32_t be32(const unsigned char *p) {
 
 /* Reads the name at *off (labels, maybe ending in a compression pointer), moving *off past
  * it in place. With out, writes it in lower case, dot-separated, without the final dot.
- * Returns 0, or -1 when it is malformed, runs past n, or does not fit in cap. */
+ * Returns 0, or -1 when it is malformed, runs past n, or does not fit in cap (or, with out, a
+ * label holds a NUL or a dot). */
 static int name_read(const unsigned char *p, size_t n, size_t *off, char *out, size_t cap) {
     size_t at = *off, len = 0;
     int jumped = 0, jumps = 0;
@@ -54,6 +55,10 @@ static int name_read(const unsigned char *p, size_t n, size_t *off, char *out, s
                 out[len++] = '.';
             for (unsigned i = 0; i < c; i++) {
                 unsigned char ch = p[at + 1 + i];
+                /* A NUL or a dot inside a label has no dotted text: written, "a.tes\0t" would
+                 * read as the name "a.tes" (and "a" "b.c" as "a.b.c"), a name never asked. */
+                if (ch == '\0' || ch == '.')
+                    return -1;
                 out[len++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
             }
         }

@@ -9,7 +9,7 @@
  * asked type) whose authority section has an SOA record: returns 1, with the question's
  * name in qname (lower case, no final dot; cap bytes with its NUL) and in *ttl how long the
  * answer may be kept, RFC 2308's min(SOA TTL, SOA MINIMUM). Otherwise (anything else,
- * malformed, or a name longer than cap) 0. */
+ * malformed, a name longer than cap, or one with a NUL or a dot inside a label) 0. */
 int cafe__dns_wire_negative(const unsigned char *p, size_t n, char *qname, size_t cap,
                             uint32_t *ttl);
 

@@ -200,6 +200,24 @@ static void test_a_name_too_long_for_the_buffer(void **state) {
     assert_int_equal(cafe__dns_wire_negative(p.b, p.n, q, 20, &ttl), 0);
 }
 
+/* A label of the question holding a NUL or a dot has no dotted text: it was read as another
+ * name ("zz.dead.tes\0" as "zz.dead.tes"), one a query for that name could be matched by
+ * (fuzz target dns). */
+static void test_a_nul_or_dot_inside_a_label_is_no_name(void **state) {
+    (void)state;
+    static const char bytes[] = {'\0', '.'};
+    for (size_t i = 0; i < sizeof bytes; i++) {
+        pkt_t p;
+        head(&p, 0x8183, 0, 1, "zz.dead.test", 1);
+        soa(&p, "test", 30, 30);
+        p.b[12 + 3 + 5 + 4] = (unsigned char)bytes[i]; /* the last byte of "test" */
+        check(&p, 0, NULL, 0);
+        char q[256];
+        unsigned id, qtype;
+        assert_int_equal(cafe__dns_wire_question(p.b, p.n, &id, q, sizeof q, &qtype), 0);
+    }
+}
+
 /* An address record for the question's name: type, 60 s, rdata. */
 static void name_rr(pkt_t *p, const char *owner, unsigned type, const void *rdata, unsigned n) {
     name(p, owner);
@@ -570,6 +588,7 @@ int main(void) {
         cmocka_unit_test(test_positive_failed_and_bare_answers_say_nothing),
         cmocka_unit_test(test_compressed_names_and_their_loops),
         cmocka_unit_test(test_a_name_too_long_for_the_buffer),
+        cmocka_unit_test(test_a_nul_or_dot_inside_a_label_is_no_name),
         cmocka_unit_test(test_resolvers_on_two_threads), /* the first resolvers */
         cmocka_unit_test(test_negative_answers_kept_as_their_soa_says),
         cmocka_unit_test(test_both_families_ordered),
