@@ -32,16 +32,18 @@ fi
 
 CC=$cc CFLAGS="-fsanitize=fuzzer-no-link" cmake -S "$root" -B "$build/lib" -DCAFE_SANITIZE=ON \
     -DCMAKE_BUILD_TYPE=Debug -DCAFE_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build/lib" -j2 --target cafe_static cafe_cli >/dev/null
-# The tool's rooms, users of libcafe first; each room's headers by their own names.
-rooms="cli redis sources sinks fixture"
+cmake --build "$build/lib" -j2 --target cafe_static cafe_cli cafe_serve >/dev/null
+# The tool's rooms, users of libcafe first (serve uses the CLI's); each room's headers by
+# their own names, and the common ones (src/common) too, as serve includes them.
+rooms="serve cli redis sources sinks fixture"
 libs="" incs=""
 for r in $rooms; do
     libs="$libs $build/lib/src/$r/libcafe_$r.a"
     incs="$incs -I$root/src/$r"
 done
 libs="$libs $build/lib/src/libcafe_msg.a $build/lib/src/libcafe.a" # messages: src/common/msg.c
-libs="$libs $(pkg-config --libs libuv libcurl uchardet libcares expat libidn2 jansson hiredis zlib sqlite3 libpq) -lpthread"
+incs="$incs -I$root/src/common"
+libs="$libs $(pkg-config --libs libuv libcurl uchardet libcares expat libidn2 jansson hiredis zlib sqlite3 libpq libmicrohttpd libsodium openssl) -lpthread"
 
 status=0
 for src in "$here"/fuzz_*.c; do

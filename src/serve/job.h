@@ -52,6 +52,12 @@ srv_job_t *srv_job_new(srv_t *s, const char *id);
 /* Parses a text/plain list (one URL a line; blank lines and # comments skipped) into j.
  * 0, 1 when more than max URLs, or CAFE_ENOMEM. */
 int srv_job_parse_text(srv_job_t *j, const char *body, size_t len, size_t max);
+/* Parses a JSON list (an array of strings, each one URL line) into j: 0, 1 when more than max
+ * URLs, CAFE_EINVAL when it is no array of strings, SRV_JOB_NOT_A_LINE for a string no line
+ * of the text list (job-ID.urls) can hold (blank, a # comment, a LF or CR inside), or
+ * CAFE_ENOMEM. Each string is trimmed as a text line is. */
+enum { SRV_JOB_NOT_A_LINE = 2 };
+int srv_job_parse_json(srv_job_t *j, const char *body, size_t len, size_t max);
 /* Frees j's list once j is over: its records hold their URLs, and only a worker (or the
  * loading of its spool) reads a line, so that the --jobs-kept finished jobs hold their index
  * (16 bytes a URL), not their lists too (up to --max-body each). */

@@ -119,8 +119,6 @@ int srv_job_parse_text(srv_job_t *j, const char *body, size_t len, size_t max) {
     return 0;
 }
 
-enum { NOT_A_LINE = 2 }; /* parse_json: an element the text list cannot hold */
-
 /* An element of a JSON list, kept as the text list (job-ID.urls) reads it back at a restart:
  * trimmed, one line. One that no line can hold (blank, a # comment, a LF or CR inside) is
  * refused: written as it is, a restart would read another list and put every record after it
@@ -131,7 +129,7 @@ static int add_json_url(srv_job_t *j, size_t *cap, const json_t *v, size_t max) 
     const char *s = json_string_value(v);
     size_t start, n = input_line_trim(s, json_string_length(v), &start);
     if (n == 0 || memchr(s + start, '\n', n) || memchr(s + start, '\r', n))
-        return NOT_A_LINE;
+        return SRV_JOB_NOT_A_LINE;
     return add_url(j, cap, s + start, n, max);
 }
 
@@ -145,7 +143,7 @@ static const char *skip_space(const char *p, const char *end) {
  * jansson, so that the memory is the list's, not a tree of the whole body (a body of 16 MiB
  * made 5 million json_t, 500 MB, and held the loop for seconds before the first element
  * could be refused), and a bad element or one too many stops the parse where it stands. */
-static int parse_json(srv_job_t *j, const char *body, size_t len, size_t max) {
+int srv_job_parse_json(srv_job_t *j, const char *body, size_t len, size_t max) {
     const char *end = body + len, *p = skip_space(body, end);
     size_t cap = 0;
     if (p == end || *p != '[')
@@ -389,13 +387,13 @@ static unsigned parse_body(srv_req_t *r, srv_job_t *j, const char **why, char *m
     if (bad)
         return *why = msg, bad;
     body = (utf8 ? utf8 : body) + off;
-    int rc = json ? parse_json(j, body, len, max) : srv_job_parse_text(j, body, len, max);
+    int rc = json ? srv_job_parse_json(j, body, len, max) : srv_job_parse_text(j, body, len, max);
     free(utf8);
     if (rc == 1)
         return *why = "too many URLs: see --max-job-urls", 413;
     if (rc == CAFE_EINVAL)
         return *why = "the body must be a JSON array of strings", 400;
-    if (rc == NOT_A_LINE)
+    if (rc == SRV_JOB_NOT_A_LINE)
         return *why = "each string must be one URL: not blank, not a # comment, no line break", 400;
     if (rc != 0)
         return *why = "out of memory", 503;
