@@ -4,8 +4,10 @@
 #   fuzz/run.sh [SECONDS] [NAME...]      e.g. fuzz/run.sh 60, fuzz/run.sh 20 title
 #
 # A target is fuzz/fuzz_<name>.c defining LLVMFuzzerTestOneInput; it links libcafe and the
-# CLI's library (for the CLI's parsers) built with clang-14, coverage instrumentation and
-# ASan+UBSan. Its seed corpus is
+# tool's rooms (the CLI, serve, sources, sinks, redis: for their parsers) built with clang-14,
+# coverage instrumentation and ASan+UBSan. The targets: content_type, decode, dns, jobs, opts,
+# prescan, record, redirect, redis_url, resume, retry_after, title, title_xml, urlline (what
+# each reads and checks: the head of its file; docs/reliability.md says which CI runs). Its seed corpus is
 # fuzz/corpus/<name>/ (read only: new inputs go to a scratch directory), its dictionary
 # fuzz/<name>.dict if present. Crashes are written to $CAFE_FUZZ_BUILD/artifacts/. Exits 0 when
 # every target ran clean, 1 on a finding, 77 when clang-14 or libFuzzer is missing.

@@ -82,7 +82,18 @@ what = {"title": "title extractor with charset sniffing (`cafe_title_*`)",
         "opts": "options (`cli_opts_parse`)",
         "retry_after": "`Retry-After` (`cafe__http_retry_after_parse`, backoff)",
         "content_type": "`Content-Type` (`cafe__content_type_parse`), Content-Length list, "
-                        "origin key"}
+                        "origin key",
+        "title_xml": "the title extractor's XML mode (`src/html/xml.c` over expat)",
+        "dns": "DNS answers' question and negative TTL (`src/http/dns_wire.c`)",
+        "prescan": "the encoding prescan: `<meta>`, XML declaration, content charset= "
+                   "(`src/html/prescan.c`)",
+        "redirect": "a redirect's Location: resolve, normalise, fast path "
+                    "(`src/common/url.c`)",
+        "jobs": "`cafe serve`'s job list: Content-Type charset, JSON and text lists "
+                "(`src/serve/charset.c`, `jobs.c`)",
+        "record": "record writers' round trip: JSON Lines, CSV, CSV-safe "
+                  "(`src/sinks/format.c`)",
+        "redis_url": "`REDIS_URL` (`src/redis/redis_conf.c`)"}
 for log in sorted(glob.glob(f"{fuzz}/*.log")):
     name = os.path.basename(log)[:-4]
     if name not in what:
@@ -95,7 +106,7 @@ for log in sorted(glob.glob(f"{fuzz}/*.log")):
       f"{secs[1] if secs else '?'} | {'**yes**' if crashed else 0} |")
 w("\nEach target ran with its committed seed corpus (`fuzz/corpus/<target>/`) and its own "
   "checks beyond the sanitizers (see the head of each `fuzz/fuzz_<target>.c`). Found and "
-  "fixed (regression inputs `fuzz/corpus/opts/regress-*`, `fuzz/corpus/urlline/regress-*`): "
+  "fixed (regression inputs `fuzz/corpus/<target>/regress-*`): "
   "see the bugs below.\n")
 w("## Interruption: records lost\n")
 it = load("interrupt")
