@@ -33,15 +33,18 @@ static char *want_text(const record_t *r, size_t i) {
     return w;
 }
 
-/* No raw character the JSON writer escapes: C1 controls, U+061C, U+2028/9, bidi controls. */
+/* No raw character the JSON writer escapes: C1 controls, U+061C, U+200E/F, U+2028-202E,
+ * U+2066-2069 (termchar.h's term_reorders). */
 static void check_escaped(const char *s, size_t n) {
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i + 1 < n; i++) {
         if ((p[i] == 0xC2 && p[i + 1] >= 0x80 && p[i + 1] <= 0x9F) ||
             (p[i] == 0xD8 && p[i + 1] == 0x9C))
             abort();
-        if (p[i] == 0xE2 && i + 2 < n && p[i + 1] == 0x80 &&
-            ((p[i + 2] >= 0x8E && p[i + 2] <= 0x8F) || (p[i + 2] >= 0xA8 && p[i + 2] <= 0xAE)))
+        if (p[i] == 0xE2 && i + 2 < n &&
+            ((p[i + 1] == 0x80 &&
+              ((p[i + 2] >= 0x8E && p[i + 2] <= 0x8F) || (p[i + 2] >= 0xA8 && p[i + 2] <= 0xAE))) ||
+             (p[i + 1] == 0x81 && p[i + 2] >= 0xA6 && p[i + 2] <= 0xA9)))
             abort();
     }
 }
