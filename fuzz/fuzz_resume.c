@@ -2,7 +2,9 @@
  * Input: byte 0 picks the format (bit 0) and the mode (bit 1); the rest is the payload.
  *  - parse mode: the payload is one line of a foreign or torn output file; the parser must
  *    not crash, and a URL it returns is NUL-terminated and no longer than the line; a JSON
- *    line is read as jansson reads it (json_scan.c's one pass against the tree it replaced).
+ *    line is read as jansson reads it (json_scan.c's one pass against the tree it replaced),
+ *    and one the pass takes as cafe's own holds no character cafe's writer escapes (a drain
+ *    passes such a line on as it is).
  *  - round-trip mode: the payload (up to its first NUL or newline, as a URL line can be) is
  *    written as a record's url by the real writer; reading that line back must give exactly
  *    the URL the writer stored (its valid-UTF-8 form), so --resume recognises every record
@@ -15,7 +17,9 @@
 
 #include "cafe/title.h" /* cafe_utf8_repair */
 #include "format.h"
+#include "json_scan.h"
 #include "keyset.h"
+#include "termchar.h"
 #include "text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -35,6 +39,25 @@ static void same_as_jansson(const char *line, size_t n, const char *url, int fai
     json_decref(o);
 }
 
+/* A line json_scan_record reads as cafe's own is passed on as it is (a queue drain's JSON Lines
+ * out): it must hold none of the characters cafe's writer escapes (C1 controls, U+061C, the
+ * bidirectional controls, U+2028/9), or a hostile Redis entry reaches a terminal or a line
+ * reader raw. */
+static void scan_is_as_written(const char *line, size_t n) {
+    char *url = NULL;
+    int ours = json_scan_record(line, n, &url, NULL);
+    free(url);
+    for (size_t i = 0; ours && i + 1 < n; i++) {
+        const unsigned char *u = (const unsigned char *)line + i;
+        size_t k = u[0] >= 0xC2 && u[0] < 0xE0 ? 2 : u[0] >= 0xE0 && u[0] < 0xF0 ? 3 : 0;
+        if (k && i + k <= n) {
+            uint32_t cp = term_code_point(u, k);
+            if ((cp >= 0x80 && cp <= 0x9F) || term_reorders(cp))
+                abort();
+        }
+    }
+}
+
 static void parse_mode(record_format_t fmt, const uint8_t *p, size_t n) {
     char *line = malloc(n ? n : 1);
     if (!line)
@@ -44,8 +67,10 @@ static void parse_mode(record_format_t fmt, const uint8_t *p, size_t n) {
     char *url = format_parse_url_failed(line, n, fmt, &failed);
     if ((url && strlen(url) > n) || failed < 0 || (failed && !url))
         abort();
-    if (fmt == RECORD_FMT_JSON)
+    if (fmt == RECORD_FMT_JSON) {
         same_as_jansson(line, n, url, failed);
+        scan_is_as_written(line, n);
+    }
     free(url);
     free(line);
 }

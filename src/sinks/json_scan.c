@@ -6,10 +6,12 @@
  * column, digits or null for a number. That shape is checked here in one pass over the
  * bytes, the strings as strictly as jansson checks them (UTF-8, controls, escapes); a line
  * of any other shape, or holding what this pass does not decide (an escape in the URL or the
- * error, a \u0000, a number with a sign), goes to jansson, whose answer stands. So a line
+ * error, a \u0000, a number with a sign, a character cafe escapes written raw), goes to
+ * jansson, whose answer stands. So a line
  * is read here only when jansson would read it the same way. */
 #include "json_scan.h"
 #include "format.h"
+#include "termchar.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -86,6 +88,15 @@ static size_t escape_len(const unsigned char *s, size_t i, size_t n) {
     return u_escape(s + i + 6, n - i - 6, &low) && low >= 0xDC00 && low <= 0xDFFF ? 12 : 0;
 }
 
+/* Whether the k-byte character at p is one cafe's JSON writer escapes (format.c's
+ * escaped_char: the C1 controls and termchar.h's term_reorders): a line holding it raw is not
+ * as cafe writes it, and a queue drain passes a line read here on as it is, so that a
+ * hostile Redis entry's U+009B (a CSI) would reach a terminal, or its U+2028 a line reader. */
+static int writer_escapes(const unsigned char *p, size_t k) {
+    uint32_t cp = k <= 3 ? term_code_point(p, k) : 0;
+    return (cp >= 0x80 && cp <= 0x9F) || term_reorders(cp);
+}
+
 /* The string whose content starts at s[i] (after its opening quote): where it ends (after
  * its closing quote), 0 when not decided here. *escaped is set when it holds an escape. */
 static size_t string_end(const unsigned char *s, size_t i, size_t n, int *escaped) {
@@ -103,7 +114,7 @@ static size_t string_end(const unsigned char *s, size_t i, size_t n, int *escape
             *escaped = 1, k = escape_len(s, i, n);
         else
             k = s[i] >= 0x80 ? utf8_len(s + i, n - i) : 0; /* a control: jansson refuses it */
-        if (k == 0)
+        if (k == 0 || (s[i] >= 0x80 && writer_escapes(s + i, k)))
             return 0;
         i += k;
     }

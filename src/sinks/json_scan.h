@@ -5,7 +5,8 @@
 #include <stddef.h>
 
 /* line (n bytes, without its LF; a CR before it allowed) read as a record cafe writes: 1 when
- * it has that exact shape and jansson would read it the same way, with *url (malloc'd; NULL
+ * it has that exact shape (no character cafe's writer escapes written raw: a drain passes
+ * the line on as it is) and jansson would read it the same way, with *url (malloc'd; NULL
  * only out of memory) and *failed (when not NULL: record_failed's rule) as
  * format_parse_url_failed gives them; 0 when not decided here (another shape, or an escape
  * in the URL or the error): then jansson must read it. Pure, allocates only *url. */

@@ -348,6 +348,36 @@ static void assert_read_as_jansson(const char *line, size_t n) {
     free(got);
 }
 
+/* A queue drain writes a JSON record that json_scan_record takes as cafe's own as it is, not
+ * formatted again: a line holding raw a character cafe's writer escapes (a C1 control such as
+ * U+009B, a CSI; U+2028; a bidirectional control) is not as cafe writes it, or a hostile Redis
+ * entry reaches the drain's terminal or line reader raw. It goes to jansson and the writer,
+ * which escapes it (fuzz target resume). */
+static void test_a_raw_character_the_writer_escapes_is_not_cafes_shape(void **state) {
+    (void)state;
+    static const char *const raw[] = {"\xc2\x9b",     "\xc2\x85",     "\xd8\x9c",
+                                      "\xe2\x80\xa8", "\xe2\x80\xae", "\xe2\x81\xa6"};
+    for (size_t k = 0; k < sizeof raw / sizeof raw[0]; k++) {
+        char line[512];
+        int n = snprintf(line, sizeof line,
+                         "{\"url\":\"http://a/\",\"final_url\":null,\"status\":200,\"title\":"
+                         "\"a%s[31mb\",\"content_type\":null,\"charset\":null,"
+                         "\"charset_source\":null,\"bytes\":0,\"time_ms\":0,\"attempts\":1,"
+                         "\"error\":null}",
+                         raw[k]);
+        char *url = NULL;
+        assert_int_equal(json_scan_record(line, (size_t)n, &url, NULL), 0);
+        free(url);
+        assert_read_as_jansson(line, (size_t)n);
+        record_t r;
+        assert_int_equal(format_parse_json(line, (size_t)n, &r), 0);
+        char *out = render(RECORD_FMT_JSON, &r);
+        assert_null(strstr(out, raw[k]));
+        free(out);
+        record_clear(&r);
+    }
+}
+
 /* --resume reads the lines cafe writes without jansson (json_scan.c), and must read every
  * line as jansson does: each record below as written, and every line made from one by
  * putting a byte that matters to JSON (quote, backslash, control, digit, sign, space,
@@ -690,6 +720,7 @@ int main(void) {
         cmocka_unit_test(test_csv_safe_marks_formulas),
         cmocka_unit_test(test_read_back_failed_as_record_failed),
         cmocka_unit_test(test_resume_reads_json_as_jansson_does),
+        cmocka_unit_test(test_a_raw_character_the_writer_escapes_is_not_cafes_shape),
         cmocka_unit_test(test_urlset),
         cmocka_unit_test(test_resume_truncates_torn_record),
         cmocka_unit_test(test_resume_refuses_what_is_not_ours),
