@@ -99,8 +99,9 @@ void cafe_title_reset(cafe_title_t *t, const char *charset);
  * after the call returns.
  * When: at the title's end tag once the encoding is decided, i.e. after the first 1024
  * bytes unless a BOM, the transport charset or an early <meta> decided it sooner; with no
- * declared encoding, a title is final only when the body starts or the head ends (a <meta>
- * in the head could still change its encoding, or name the replacement encoding: no title),
+ * declared encoding, a title is final only at the first tag after the body started, or when
+ * the head ends (a <meta> before either could still change its encoding, or name the
+ * replacement encoding: no title),
  * or at byte CAFE_TITLE_LATE_META
  * and, when it has non-ASCII bytes, the detector has enough evidence (up to 64 KiB of the
  * page). A page with no title is final only at its end

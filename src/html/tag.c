@@ -137,12 +137,15 @@ CAFE__HOT static void tag_emit(cafe__html_tok_t *tk) {
         tok_leave_initial(tk, 1);
     if (tk->end_tag) {
         cafe__html_tree_end(tk, tk->id, tk->tag_flags);
+        tk->body_tag = tk->seen_body;
         tk->state = S_DATA;
         return;
     }
     if (tk->attrs_seen)
         values_end(tk);
     tk->state = (uint8_t)cafe__html_tree_start(tk, tk->id, tk->tag_flags);
+    /* after the tree, so that the <meta> itself was reported first */
+    tk->body_tag = tk->seen_body;
     tk->raw_w0 = tk->w0, tk->raw_w1 = tk->w1, tk->raw_len = tk->name_len;
 }
 

@@ -10,11 +10,13 @@
  * still wins), and a prescan that finds its meta early ends the wait early.
  *
  * When nothing declared the encoding (the fallback, "tentative" in the standard), a
- * <meta> met later by the tokenizer before the body starts still switches it, as browsers
+ * <meta> met later by the tokenizer before the first tag after the body started still
+ * switches it (text alone ends nothing: "x<meta charset=koi8-r>" does), as browsers
  * do; a copy of the title's text is kept (text.h: compact, at most CAFE__RAW_MAX bytes) to
  * decode it again then.
  * The title is therefore final once its end tag is seen and either the encoding was
- * declared or the body has started (or the head is over), even when its bytes are all ASCII:
+ * declared or a tag came after the body started (or the head is over), even when its bytes
+ * are all ASCII:
  * a late <meta> names the page's encoding, and one naming the replacement encoding leaves no
  * title, as browsers reload such a page. A title inside the body
  * also waits until no <frameset> can take the body away (frameset-ok cleared; see tree.c). A
@@ -232,11 +234,12 @@ CAFE__HOT static void on_meta(void *ctx, const char *charset, const char *http_e
     if (t->certain)
         return;
     /* The <meta> the held-back bytes cut (the first one after them) counts wherever it is,
-     * as the prescan's would; any other only before the body and the head's end. */
+     * as the prescan's would; any other only before the head's end and a tag after the body
+     * started (cafe__html_tok_meta_over). */
     int prescanned = t->meta_pending && !t->in_head;
     if (!t->in_head)
         t->meta_pending = 0;
-    if (!prescanned && (t->tok.seen_body || t->tok.head_over))
+    if (!prescanned && cafe__html_tok_meta_over(&t->tok))
         return;
     const cafe__html_encoding_t *e = NULL;
     /* A charset attribute, even one naming no encoding, is the only one looked at: so
@@ -272,7 +275,7 @@ static void tokenize_utf8(void *ctx, const char *p, size_t n);
 
 /* What a chunk's end decides once the tokenizer went through it. */
 CAFE__HOT static void tokenized(cafe_title_t *t) {
-    if (!t->certain && !t->meta_pending && (t->tok.seen_body || t->tok.head_over))
+    if (!t->certain && !t->meta_pending && cafe__html_tok_meta_over(&t->tok))
         meta_final(t); /* no meta can change it now */
     settle_if_final(t);
     if (cafe__html_tok_hopeless(&t->tok) && !t->want_verdict && (t->certain || !t->has_title))

@@ -116,6 +116,10 @@ typedef struct cafe__html_tok {
     /* a </head>, or a <template>, was seen: as for Chromium and Firefox, a <meta> from here
      * on changes no encoding (the standard's "after head" and "in template" would) */
     uint8_t head_over;
+    /* a tag came after text started the body: as for Chromium and Firefox, a <meta> from here
+     * on changes no encoding either; text alone does not end the head for them, so a late
+     * <meta> right after the text that started the body still does (cafe__html_tok_meta_over) */
+    uint8_t body_tag;
     uint8_t past_initial; /* the "initial" insertion mode is over (tokstate.h) */
     uint8_t quirks;       /* ...and left the document in quirks mode (doctype.h) */
     uint8_t fs_pending; /* frameset-ok cleared before the body started (cafe__html_tok_fs_clear) */
@@ -176,6 +180,11 @@ static inline void cafe__html_tok_body(cafe__html_tok_t *tk) {
         if (tk->fs_pending)
             tk->frameset_ok = 0;
     }
+}
+
+/* No late <meta> can change the encoding any more. */
+static inline int cafe__html_tok_meta_over(const cafe__html_tok_t *tk) {
+    return tk->head_over || tk->body_tag;
 }
 
 /* frameset-ok set to "not ok". Before the body starts (a <template> in the head, or what is

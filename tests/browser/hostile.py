@@ -39,7 +39,14 @@ import browsers  # puts tests/util on the path
 from pageserver import PageServer
 
 # Pages this test found cafe wrong on (each also a unit case in tests/html/title_cases.h).
-FOUND = []
+FOUND = [
+    # text that starts the body ends no head for a late <meta>: the tag right after it still
+    # names the encoding (KOI8-R, title "Ъ"); cafe kept the fallback or its detector's
+    # (tests/html/test_title_charset.c, test_late_meta_ascii_title)
+    (None, "<title>\xff</title>" + " " * 1100 + "--><meta charset=koi8-r>"),
+    (None, '<?xml version="1.0" encoding="windows-1251"?><title>\xff</title>' + " " * 1100 +
+     "x<meta charset=koi8-r>"),
+]
 
 # The pages are str whose characters below U+0100 are the page's bytes (latin-1), so raw
 # bytes of any encoding can be written; a UTF-16 page is its characters in UTF-16.
