@@ -20,8 +20,9 @@ Two checks, counted apart:
   the encoding and the page's encoding was not guessed, cafe gives that too. An undeclared
   page loaded in an iframe inherits its parent's encoding (here windows-1252, the default
   cafe falls back to) where a top-level one would be guessed: a page cafe's detector read is
-  compared on the title only when the browsers' encoding is not the inherited one, and is
-  counted apart otherwise.
+  counted apart when the browsers' encoding is the inherited one, or when it was served with
+  a label nobody knows (then the browsers guess too; guesses are compared top-level by
+  undeclared_pages.py); it is compared otherwise.
 
 Each page is loaded in an iframe of one index page over loopback (127.0.0.1). Pages hold no
 URL and no script that does anything.
@@ -274,8 +275,10 @@ def main():
             browsers_differ += 1
             continue
         agreed += 1
-        if source == DETECTED and c[1] == "windows-1252":
-            guessed += 1  # cafe guessed what the browsers' iframes inherited
+        if source == DETECTED and (c[1] == "windows-1252" or label is not None):
+            # cafe guessed what the browsers' iframes inherited, or what they guessed too (a
+            # label none knows: then they do not inherit)
+            guessed += 1
             continue
         if not same_title(title_text, c[0]) or (c[1] == f[1] and enc.lower() != c[1].lower()):
             differ += 1
