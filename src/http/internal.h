@@ -344,6 +344,8 @@ void cafe__http_trust_free(cafe__http_client_t *c);
  * connection `store` (an X509_STORE, or NULL to keep what libcurl loaded) and keeps its
  * TLS 1.3 sessions resumable. */
 CURLcode cafe__http_tls_ctx(CURL *easy, void *ssl_ctx, void *store);
+/* Whether the transfer's connection is TLS (OpenSSL) with HTTP/2 chosen by ALPN. */
+int cafe__http_tls_h2(CURL *easy);
 
 /* client.c */
 /* The client of the running loop, created on first use; NULL when out of memory. */

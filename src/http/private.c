@@ -78,7 +78,8 @@ int cafe__http_ip_private(const char *ip) {
 
 /* CURLOPT_PREREQFUNCTION: runs for new and reused connections alike, right before the request
  * is sent: the request is counted (xfer.c), the host's turn ends here (pace.c), an earlier
- * try's message goes, a redirect's target is checked (redirect.c), and a private address is
+ * try's message goes, a redirect's target is checked (redirect.c), a host's first TLS try
+ * on an HTTP/2 connection lets the host's others go (request.c), and a private address is
  * refused. */
 static int on_prereq(void *clientp, char *ip, char *local_ip, int port, int local_port) {
     cafe__http_xfer_t *x = clientp;
@@ -90,6 +91,9 @@ static int on_prereq(void *clientp, char *ip, char *local_ip, int port, int loca
     }
     if (x->sent > 1 && cafe__http_redirect_check(x))
         return CURL_PREREQFUNC_ABORT;
+    /* The host's other tries go on this connection: no handshake of theirs to spare. */
+    if (x->try && x->try->tls_probe && cafe__http_tls_h2(x->easy))
+        cafe__http_tls_first_done(x->try);
     /* profile.no_private: the try's option, set on the handle with the others (xfer.c). */
     if (!x->try || !x->profile.no_private || !cafe__http_ip_private(ip))
         return CURL_PREREQFUNC_OK;

@@ -148,7 +148,10 @@ static int permits_take(cafe__http_client_t *c, cafe__http_host_t *h, size_t per
  * host's first tries open at once makes a full handshake, its session not back yet (libcurl
  * keeps it when the server's ticket is read, after the handshake): ~1.5 ms of CPU each on
  * both ends, where resuming costs a fraction of that. The wait is one request's first byte,
- * once per host entry, and holds no slot. */
+ * once per host entry, and holds no slot. Over HTTP/2 (ALPN, known when the request is sent:
+ * private.c's on_prereq) the others go at once: they go on its connection, no handshake to
+ * spare, and a first page the server is slow to give (or keeps until a second request
+ * comes) held them until it came or timed out. */
 static int tls_first_take(cafe__http_try_t *t) {
     cafe__http_host_t *h = t->host;
     if (h->scheme != 2 || cafe_event_is_set(&h->tls_warm))

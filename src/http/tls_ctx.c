@@ -30,6 +30,7 @@
 #include <curl/curl.h>
 #include <openssl/ssl.h>
 #include <stdatomic.h>
+#include <string.h>
 
 #include "http/internal.h"
 
@@ -79,4 +80,15 @@ CURLcode cafe__http_tls_ctx(CURL *easy, void *ssl_ctx, void *store) {
     if (!SSL_CTX_get_info_callback(ssl_ctx))
         SSL_CTX_set_info_callback(ssl_ctx, tickets_keep);
     return CURLE_OK;
+}
+
+int cafe__http_tls_h2(CURL *easy) {
+    struct curl_tlssessioninfo *info = NULL;
+    const unsigned char *alpn = NULL;
+    unsigned int len = 0;
+    if (curl_easy_getinfo(easy, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK || !info ||
+        info->backend != CURLSSLBACKEND_OPENSSL || !info->internals)
+        return 0;
+    SSL_get0_alpn_selected(info->internals, &alpn, &len);
+    return len == 2 && memcmp(alpn, "h2", 2) == 0;
 }

@@ -147,7 +147,8 @@ class H2Server(Listener):
     refused either way; accepted counts connections. goaway_after: the GOAWAY comes that
     many seconds after the stream it refuses. reset_after: each response is followed,
     that many seconds later, by RST_STREAM INTERNAL_ERROR (a subclass's _response leaves
-    its stream open for it)."""
+    its stream open for it). A subclass may answer requests its own way (_request) and open
+    with other settings (_settings)."""
 
     def __init__(self, cert, key, goaway=False, refuse=0, reset_after=None, goaway_after=0):
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -181,39 +182,57 @@ class H2Server(Listener):
             block += bytes([0x0F, index - 15, len(value)]) + value
         return h2_frame(1, 0x4, stream, block) + h2_frame(0, 0x1, stream, body)
 
+    @staticmethod
+    def _settings():
+        """The server's first SETTINGS frame (and any frames to send with it)."""
+        return h2_frame(4, 0, 0)  # none changed
+
+    def _request(self, conn, stream, n):
+        """A subclass's answer to a request (stream, on connection n), sent on conn; True
+        when it answered (the default answers nothing: the rules above apply)."""
+        return False
+
     def _serve(self, raw, n):
         try:
             conn = self.ctx.wrap_socket(raw, server_side=True)
         except OSError:
             return
         with conn:
-            if self._read(conn, 24) is None:  # the client's preface
+            try:
+                self._frames(conn, n)
+            except OSError:
+                pass  # the client went: a hostile answer may be cut by its close
+
+    def _frames(self, conn, n):
+        if self._read(conn, 24) is None:  # the client's preface
+            return
+        conn.sendall(self._settings())
+        streams = []
+        while True:
+            head = self._read(conn, 9)
+            length = int.from_bytes(head[:3], "big") if head else 0
+            payload = self._read(conn, length) if head and length else b""
+            if head is None or payload is None:
                 return
-            conn.sendall(h2_frame(4, 0, 0))  # SETTINGS, none changed
-            streams = []
-            while True:
-                head = self._read(conn, 9)
-                length = int.from_bytes(head[:3], "big") if head else 0
-                payload = self._read(conn, length) if head and length else b""
-                if head is None or payload is None:
-                    return
-                ftype, flags, stream = head[3], head[4], int.from_bytes(head[5:], "big") & ~(1 << 31)
-                if ftype == 4 and not flags & 1:  # SETTINGS: ACK
-                    conn.sendall(h2_frame(4, 1, 0))
-                elif ftype == 1:  # HEADERS: a request; its path is read from no HPACK here
-                    streams.append(stream)
-                    if self.goaway and n == 1 and len(streams) == 2:
-                        threading.Event().wait(self.goaway_after)
-                        conn.sendall(h2_frame(7, 0, 0, streams[0].to_bytes(4, "big") + bytes(4)))
-                        self.refused.append(stream)
-                    elif len(self.refused) < self.refuse:
-                        conn.sendall(h2_frame(3, 0, stream, (7).to_bytes(4, "big")))
-                        self.refused.append(stream)
-                    else:
-                        conn.sendall(self._response(stream, b"T%d-%d" % (n, stream)))
-                        if self.reset_after is not None:
-                            threading.Event().wait(self.reset_after)
-                            conn.sendall(h2_frame(3, 0, stream, (2).to_bytes(4, "big")))
+            ftype, flags, stream = head[3], head[4], int.from_bytes(head[5:], "big") & ~(1 << 31)
+            if ftype == 4 and not flags & 1:  # SETTINGS: ACK
+                conn.sendall(h2_frame(4, 1, 0))
+            elif ftype == 1:  # HEADERS: a request; its path is read from no HPACK here
+                streams.append(stream)
+                if self._request(conn, stream, n):
+                    continue
+                if self.goaway and n == 1 and len(streams) == 2:
+                    threading.Event().wait(self.goaway_after)
+                    conn.sendall(h2_frame(7, 0, 0, streams[0].to_bytes(4, "big") + bytes(4)))
+                    self.refused.append(stream)
+                elif len(self.refused) < self.refuse:
+                    conn.sendall(h2_frame(3, 0, stream, (7).to_bytes(4, "big")))
+                    self.refused.append(stream)
+                else:
+                    conn.sendall(self._response(stream, b"T%d-%d" % (n, stream)))
+                    if self.reset_after is not None:
+                        threading.Event().wait(self.reset_after)
+                        conn.sendall(h2_frame(3, 0, stream, (2).to_bytes(4, "big")))
 
     def close(self):
         self.sock.close()  # its connections end with the client's process: none is waited for

@@ -1611,6 +1611,45 @@ def test_a_request_sent_again_counts_its_first_try_in_its_timeout():
         srv.close()
 
 
+class PairsH2(H2Server):
+    """Answers the streams of a connection two at a time, the later first: the first waits
+    until a second comes, as a server whose pages take their time answers whichever is
+    ready (an upstream's, a search's)."""
+
+    def __init__(self, *args):
+        self.held = {}
+        super().__init__(*args)
+
+    def _request(self, conn, stream, n):
+        held = self.held.setdefault(n, [])
+        held.append(stream)
+        if len(held) == 2:
+            for s in reversed(held):
+                conn.sendall(self._response(s, b"T%d-%d" % (n, s)))
+            held.clear()
+        return True
+
+
+def test_a_slow_first_http2_response_does_not_hold_the_hosts_other_urls():
+    # A host's first try over TLS goes alone until its response starts, so that the others
+    # resume its TLS session rather than each make a full handshake. Over HTTP/2 they make
+    # none: they go on its connection. The first page of a server that answers when it can
+    # held the host's other URLs until it came or timed out: here it comes only once a second
+    # request is in, and timed out (the others then waited for theirs in turn).
+    srv = PairsH2(os.path.join(tls.dir, "good.pem"), os.path.join(tls.dir, "good.key"))
+    try:
+        lines = [srv.url("/%d" % i) for i in range(4)]
+        recs, r = run_json(lines, "-c", "4", "--retries", "0", "--timeout", "5",
+                           "--cacert", tls.ca)
+        assert r.returncode == 0 and len(recs) == 4, r.stderr[-300:]
+        for rec in recs:
+            match(rec, page(re.compile(r"T1-\d+"), 19))
+        assert len({rec["title"] for rec in recs}) == 4, recs
+        assert srv.accepted == 1, srv.accepted
+    finally:
+        srv.close()
+
+
 def test_a_proxy_that_refuses_the_tunnel_is_named_and_retried_as_its_status():
     # https through an HTTP proxy that answers CONNECT with an error: curl's code is the one
     # of a lost connection. The record must say the proxy refused, and retry only what a
