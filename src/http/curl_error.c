@@ -209,6 +209,16 @@ static void refine_by_detail(const cafe__http_xfer_t *x, CURLcode cc, const char
          * not a connection lost; it will refuse alike again. */
         *code = CAFE_EHTTP_TLS;
         snprintf(buf, cap, "the server requires a TLS client certificate");
+    } else if ((cc == CURLE_RECV_ERROR && strstr(detail, "nghttp2_session_mem_recv() returned")) ||
+               (cc == CURLE_GOT_NOTHING && x->h2)) {
+        /* nghttp2 refused the server's frames and ended the connection: libcurl 7.88 gives
+         * the code of a lost connection when it refused them as it read them (a CONTINUATION
+         * flood, a head over curl's 128 KB), that of an empty reply when it ended the session
+         * later (a PUSH_PROMISE with push off, DATA on a stream never opened, a window over
+         * 2^31-1, a frame over the size allowed); a server that merely closes an HTTP/2
+         * connection gives neither. It will break the protocol alike again. */
+        *code = CAFE_EHTTP_PROTOCOL;
+        snprintf(buf, cap, "HTTP/2 protocol error by the server");
     } else if (cc == CURLE_UNSUPPORTED_PROTOCOL && *code == CAFE_EHTTP_PROTOCOL &&
                !strstr(detail, "HTTP/0.9")) {
         /* A status line came, with a code (not 100-999) or version curl does not take. */

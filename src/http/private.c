@@ -91,8 +91,9 @@ static int on_prereq(void *clientp, char *ip, char *local_ip, int port, int loca
     }
     if (x->sent > 1 && cafe__http_redirect_check(x))
         return CURL_PREREQFUNC_ABORT;
+    x->h2 = cafe__http_tls_h2(x->easy);
     /* The host's other tries go on this connection: no handshake of theirs to spare. */
-    if (x->try && x->try->tls_probe && cafe__http_tls_h2(x->easy))
+    if (x->h2 && x->try)
         cafe__http_tls_first_done(x->try);
     /* profile.no_private: the try's option, set on the handle with the others (xfer.c). */
     if (!x->try || !x->profile.no_private || !cafe__http_ip_private(ip))

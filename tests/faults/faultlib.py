@@ -34,6 +34,21 @@ def run_json(lines, *args, timeout=300):
     return recs, r
 
 
+def run_json_peak(lines, *args):
+    """run_json, and cafe's peak RSS in KiB (None under AddressSanitizer, whose shadow memory
+    and quarantine are no measure of cafe's)."""
+    with tempfile.TemporaryFile() as errf:
+        p = subprocess.Popen([CAFE, "titles", "-q", "--json", *args, write_list(lines)],
+                             stdout=subprocess.PIPE, stderr=errf)
+        with p.stdout:
+            out = p.stdout.read()
+        _, status, usage = os.wait4(p.pid, 0)  # not p.wait(): wait4 gives its rusage
+        p.returncode = os.waitstatus_to_exitcode(status)
+        errf.seek(0)
+        r = subprocess.CompletedProcess(p.args, p.returncode, out, errf.read())
+    return [json.loads(l) for l in out.decode().splitlines()], r, None if ASAN else usage.ru_maxrss
+
+
 def save_figures(figures):
     """What a suite measured: printed, and written as JSON to CAFE_RELIABILITY_OUT if set
     (scripts/reliability.sh collects it)."""

@@ -19,7 +19,7 @@ import warnings
 import zlib
 
 from faultlib import (TMP, Fixture, H2Server, Listener, Nginx, RawServer, Skip, TlsNginx, cafe, free_port, h2_frame,
-                      match, run_json, run_tests, write_list)
+                      match, run_json, run_json_peak, run_tests, write_list)
 
 SIZE = 3000
 fx = Fixture("--sites", "2", "--size", str(SIZE))
@@ -1648,6 +1648,88 @@ def test_a_slow_first_http2_response_does_not_hold_the_hosts_other_urls():
         assert srv.accepted == 1, srv.accepted
     finally:
         srv.close()
+
+
+def hpack_int(n, bits, first=0):
+    """An HPACK integer of an n-bit prefix (RFC 7541, 5.1), its first byte's other bits first."""
+    top = (1 << bits) - 1
+    if n < top:
+        return bytes([first | n])
+    out, n = bytes([first | top]), n - top
+    while n >= 128:
+        out, n = out + bytes([n % 128 + 128]), n // 128
+    return out + bytes([n])
+
+
+H2_OK = b"\x88" + bytes([0x0F, 31 - 15, 9]) + b"text/html"  # :status 200, content-type
+
+
+def h2_floods(stream, frames):
+    """Frames of a flood on stream, sent until the client goes (or a bound, 200,000)."""
+    return itertools.chain((h2_frame(1, 0, stream, H2_OK),), itertools.repeat(frames, 200000))
+
+
+# Servers that break HTTP/2, each a generator of what it sends for a request's stream.
+H2_BREAKERS = {
+    # endless CONTINUATION frames without END_HEADERS (CVE-2024-28182: nghttp2 stops at 8)
+    "continuation_flood": (lambda s: h2_floods(s, h2_frame(9, 0, s, b"\x00\x03x-a\x01b")),
+                           r"h2_process_pending_input: nghttp2_session_mem_recv\(\) returned "
+                           r"-905:Too many CONTINUATION frames following a HEADER frame"),
+    # a 4,000-byte field put in the HPACK dynamic table, then named by its index (1 byte) over
+    # and over: 64 MB of head a frame (curl stops at 128 KB)
+    "hpack_bomb": (lambda s: itertools.chain(
+        (h2_frame(1, 0, s, H2_OK + b"\x40\x05x-big" + hpack_int(4000, 7) + b"a" * 4000),),
+        itertools.repeat(h2_frame(9, 0, s, b"\xbe" * 16000), 2000)),
+        r"h2_process_pending_input: nghttp2_session_mem_recv\(\) returned -902:.*"),
+    # endless 100 Continue heads (the record's status is the last head's, as curl's)
+    "1xx_flood": (lambda s: itertools.repeat(h2_frame(1, 4, s, b"\x08\x03100"), 200000),
+                  r"h2_process_pending_input: nghttp2_session_mem_recv\(\) returned -902:.*"),
+    # a push the client's SETTINGS turned off
+    "push_promise": (lambda s: (h2_frame(5, 4, s, (2).to_bytes(4, "big") + b"\x82\x84\x87"),),
+                     "Empty reply from server"),
+    "data_on_a_stream_never_opened": (lambda s: (h2_frame(0, 0, s + 100, b"x" * 100),),
+                                      "Empty reply from server"),
+    "window_over_2^31-1": (lambda s: (h2_frame(8, 0, 0, (0x7FFFFFFF).to_bytes(4, "big")) * 2,),
+                           "Empty reply from server"),
+    "headers_frame_over_16_kb": (lambda s: (h2_frame(1, 4, s, H2_OK + b"\x00\x03x-a"
+                                                     + hpack_int(20000, 7) + b"a" * 20000),),
+                                 "Empty reply from server"),
+}
+
+
+class BreakerH2(H2Server):
+    """Answers each request with H2_BREAKERS[self.kind]."""
+    kind = None
+
+    def _request(self, conn, stream, n):
+        for frames in H2_BREAKERS[self.kind][0](stream):
+            conn.sendall(frames)
+        return True
+
+
+def test_an_http2_server_breaking_the_protocol_is_named_and_not_retried():
+    # nghttp2 refuses the frames and ends the connection; libcurl 7.88 said so with the code
+    # of a lost connection or of an empty reply: the record said "connection lost while
+    # receiving" or "the server closed the connection without answering" (the second try
+    # "Failure when receiving data from the peer", without nghttp2's reason) and three
+    # connections were made for the server to flood again. Memory stays bounded (nghttp2
+    # and curl stop the floods; cafe uses ~20 MiB).
+    for kind, (_, detail) in H2_BREAKERS.items():
+        srv = type(kind, (BreakerH2,), {"kind": kind})(os.path.join(tls.dir, "good.pem"),
+                                                          os.path.join(tls.dir, "good.key"))
+        try:
+            g, gt = good()
+            url = srv.url("/")
+            recs, r, peak = run_json_peak([url, g], "--timeout", "30", "--cacert", tls.ca)
+            assert r.returncode == 0 and len(recs) == 2, (kind, r.returncode, r.stderr[-300:])
+            want = failed_fetch(re.compile(r"HTTP/2 protocol error by the server: " + detail),
+                                status=100 if kind == "1xx_flood" else None)
+            match(recs[0], dict(want, url=url, final_url=url))
+            match(recs[1], {"url": g, "title": gt, "error": None})
+            assert srv.accepted == 1, (kind, srv.accepted)
+            assert peak is None or peak < 100 << 10, (kind, f"{peak} KiB")
+        finally:
+            srv.close()
 
 
 def test_a_proxy_that_refuses_the_tunnel_is_named_and_retried_as_its_status():
