@@ -176,7 +176,10 @@ static void refine_by_detail(const cafe__http_xfer_t *x, CURLcode cc, const char
     long os_errno = 0;
     if (cc == CURLE_SSL_CONNECT_ERROR)
         curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
-    if (cc == CURLE_SSL_CONNECT_ERROR && strstr(detail, "wrong version number")) {
+    if (cc == CURLE_SSL_CONNECT_ERROR && strstr(detail, "wrong version number") && x->tls_hello) {
+        /* The server's hello came, then bytes that are no TLS record. */
+        snprintf(buf, cap, "TLS handshake failed: the server sent what is no TLS after its hello");
+    } else if (cc == CURLE_SSL_CONNECT_ERROR && strstr(detail, "wrong version number")) {
         /* The server's first bytes were no TLS record: most often an HTTP answer. */
         snprintf(buf, cap,
                  "TLS handshake failed: the server answered in plain HTTP "

@@ -26,9 +26,16 @@
  * every time. TLS 1.3 asks nothing of the kind (a connection not closed cleanly says nothing
  * against its tickets; since TLS 1.1 not even for its session), so libcurl is handed a copy of
  * each TLS 1.3 session instead, and the connection's own object is the one marked. TLS 1.2
- * sessions go as they came: a fatal alert must end those. */
+ * sessions go as they came: a fatal alert must end those.
+ *
+ * The server's hello. Until the server's hello comes, a connection's context points at the
+ * transfer making it, which the hello marks (tls_hello): bytes that are no TLS record then
+ * came after the server spoke TLS, not instead of it (curl_error.c). The pointer goes with
+ * the hello; a handshake that fails or is given up before ends the connection and its
+ * context (libcurl makes one per connection) with it. */
 #include <curl/curl.h>
 #include <openssl/ssl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -52,6 +59,29 @@ static int session_copied(SSL *ssl, SSL_SESSION *session) {
     return 0; /* the original stays the connection's alone */
 }
 
+/* The context's ex_data slot for the transfer making its connection. */
+static int xfer_slot = -1;
+static pthread_once_t xfer_slot_once = PTHREAD_ONCE_INIT;
+
+static void xfer_slot_init(void) {
+    xfer_slot = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+/* The message callback (libcurl sets its own only with CURLOPT_VERBOSE, which cafe never
+ * sets): a ServerHello read marks the transfer, and the context lets go of it. */
+static void hello_mark(int write_p, int version, int type, const void *buf, size_t len, SSL *ssl,
+                       void *arg) {
+    (void)version;
+    (void)arg;
+    SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
+    cafe__http_xfer_t *x = SSL_CTX_get_ex_data(ctx, xfer_slot);
+    if (x && !write_p && type == SSL3_RT_HANDSHAKE && len > 0 &&
+        *(const unsigned char *)buf == SSL3_MT_SERVER_HELLO) {
+        x->tls_hello = 1;
+        SSL_CTX_set_ex_data(ctx, xfer_slot, NULL);
+    }
+}
+
 static void tickets_keep(const SSL *ssl, int where, int ret) {
     (void)ret;
     SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
@@ -68,7 +98,13 @@ static void tickets_keep(const SSL *ssl, int where, int ret) {
 }
 
 CURLcode cafe__http_tls_ctx(CURL *easy, void *ssl_ctx, void *store) {
-    (void)easy;
+    cafe__http_xfer_t *x = NULL;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+    (void)pthread_once(&xfer_slot_once, xfer_slot_init);
+    if (x && xfer_slot >= 0 && SSL_CTX_set_ex_data(ssl_ctx, xfer_slot, x)) {
+        x->tls_hello = 0;
+        SSL_CTX_set_msg_callback(ssl_ctx, hello_mark);
+    }
     if (store) /* a reference: the client's store outlives the context */
         SSL_CTX_set1_cert_store(ssl_ctx, store);
     new_session_fn curl = SSL_CTX_sess_get_new_cb(ssl_ctx);

@@ -64,7 +64,7 @@ void cafe__http_xfer_put(cafe__http_xfer_t *x) {
         x->cookies = 0;
     }
     x->sent = 0;
-    x->h2 = 0;
+    x->h2 = x->tls_hello = 0;
     x->hops = 0;
     if (x->hop_url) {
         free(x->hop_url);

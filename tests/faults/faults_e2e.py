@@ -1285,6 +1285,52 @@ class OldTlsServer(Listener):
             raw.close()
 
 
+class HelloThenGarbage(Listener):
+    """Relays the ClientHello to nginx's good server and its first record (the ServerHello)
+    back, then sends bytes that are no TLS, as a broken middlebox or a server's failing TLS
+    stack does."""
+
+    def __init__(self):
+        self.done = threading.Event()
+        super().__init__(16)
+
+    def _serve(self, conn, n):
+        with conn, socket.create_connection(("127.0.0.1", tls.ports["good"])) as up:
+            up.sendall(conn.recv(65536))
+            head = read_exactly(up, 5)
+            conn.sendall(head + read_exactly(up, int.from_bytes(head[3:], "big")))
+            conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n" + bytes(range(256)) * 8)
+            self.done.wait(60)
+
+    def close(self):
+        self.done.set()
+        super().close()
+
+
+def read_exactly(sock, n):
+    data = b""
+    while len(data) < n:
+        more = sock.recv(n - len(data))
+        assert more, "nginx closed"
+        data += more
+    return data
+
+
+def test_https_garbage_after_the_server_hello_is_not_called_plain_http():
+    # Bytes that are no TLS record after the server's hello: OpenSSL's "wrong version
+    # number", which cafe read as a plain-HTTP answer to the handshake ("is it an http://
+    # port?"): the server spoke TLS first. Not tried again, as any TLS failure.
+    srv = HelloThenGarbage()
+    try:
+        url = f"https://127.0.0.1:{srv.port}/"
+        expect(url, failed_fetch(re.compile(r"TLS handshake failed: the server sent what is no "
+                                            r"TLS after its hello: .*wrong version number")),
+               "--cacert", tls.ca)
+        assert srv.accepted == 1, srv.accepted
+    finally:
+        srv.close()
+
+
 def test_https_to_a_server_of_tls_before_1_2_says_so():
     # OpenSSL 3 refuses them (their signatures use SHA-1): it said "TLS handshake failed:
     # ... legacy sigalg disallowed or unsupported", which names no version. Not tried again.
