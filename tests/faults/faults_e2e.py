@@ -1778,6 +1778,88 @@ def test_an_http2_server_breaking_the_protocol_is_named_and_not_retried():
             srv.close()
 
 
+def h2_stream_error(name, code):
+    return failed_fetch(re.compile(rf"HTTP/2 stream error: HTTP/2 stream \d+ was not closed "
+                                   rf"cleanly: {name} \(err {code}\)"))
+
+
+def h2_timed_out(**kw):
+    return failed_fetch(re.compile(r"timed out: Operation timed out after 1\d\d\d milliseconds "
+                                   r"with 0 bytes received"), **kw)
+
+
+def h2_padding(s):
+    """A head, then DATA frames of padding alone, every 10 ms (a slowloris of no bytes)."""
+    yield h2_frame(1, 4, s, H2_OK)
+    for _ in range(6000):
+        time.sleep(0.01)
+        yield h2_frame(0, 0x8, s, bytes([200]) + bytes(200))
+
+
+# Servers whose faults nghttp2 and libcurl end as a stream's: (frames for a request's stream,
+# the server's SETTINGS, the record).
+H2_STREAM_FAULTS = {
+    "status_not_a_number": (lambda s: (h2_frame(1, 5, s, b"\x08\x03abc" + H2_OK[1:]),), None,
+                            h2_stream_error("PROTOCOL_ERROR", 1)),
+    "status_missing": (lambda s: (h2_frame(1, 5, s, H2_OK[1:]),), None,
+                       h2_stream_error("PROTOCOL_ERROR", 1)),
+    "content_length_longer_than_the_body": (
+        lambda s: (h2_frame(1, 4, s, H2_OK + b"\x0d\x03100"),
+                   h2_frame(0, 1, s, b"<title>Short</title>")), None,
+        h2_stream_error("PROTOCOL_ERROR", 1)),
+    "reset_between_head_and_body": (lambda s: (h2_frame(1, 4, s, H2_OK),
+                                               h2_frame(3, 0, s, (2).to_bytes(4, "big"))), None,
+                                    # the head reached the transfer before the reset, or not
+                                    dict(h2_stream_error("INTERNAL_ERROR", 2),
+                                         status=lambda v: v in (None, 200),
+                                         content_type=lambda v: v in (None, "text/html"))),
+    # a window of 0 for the client's requests (none has a body) and no answer: --timeout
+    "zero_window_and_no_answer": (lambda s: (), h2_frame(4, 0, 0, b"\x00\x04" + bytes(4)),
+                                  h2_timed_out()),
+    # (the server pads one stream at a time: the others wait for their heads)
+    "padding_alone_past_the_timeout": (h2_padding, None, h2_timed_out(
+        status=lambda v: v in (None, 200), content_type=lambda v: v in (None, "text/html"))),
+}
+
+
+class StreamFaultH2(BreakerH2):
+    """Answers each request with H2_STREAM_FAULTS[self.kind]."""
+
+    def _settings(self):
+        return H2_STREAM_FAULTS[self.kind][1] or h2_frame(4, 0, 0)
+
+    def _request(self, conn, stream, n):
+        for frames in H2_STREAM_FAULTS[self.kind][0](stream):
+            conn.sendall(frames)
+        return True
+
+
+def test_http2_stream_faults_end_their_urls_alone():
+    # Each of 10 URLs to such a server, at -c 10 on its one connection: its own record, as
+    # nghttp2 and libcurl end the stream (or --timeout does: no padding nor closed window
+    # holds it longer), one attempt (a protocol error is not tried again; --retries 0 for
+    # the timeouts), and the good page after them.
+    for kind, (_, _, want) in H2_STREAM_FAULTS.items():
+        srv = type(kind, (StreamFaultH2,), {"kind": kind})(os.path.join(tls.dir, "good.pem"),
+                                                              os.path.join(tls.dir, "good.key"))
+        try:
+            g, gt = good()
+            urls = [srv.url("/%d" % i) for i in range(10)]
+            timeout = want["error"].pattern.startswith("timed out")
+            recs, r = run_json(urls + [g], "-c", "10", "--cacert", tls.ca,
+                               *(("--timeout", "1", "--retries", "0") if timeout else ()))
+            assert r.returncode == 0 and len(recs) == 11, (kind, r.returncode, r.stderr[-300:])
+            for url, rec in zip(urls, recs):
+                try:
+                    match(rec, dict(want, url=url, final_url=url))
+                except AssertionError as e:
+                    raise AssertionError(kind, rec) from e
+            match(recs[10], {"url": g, "title": gt, "error": None})
+            assert srv.accepted == 1, (kind, srv.accepted)
+        finally:
+            srv.close()
+
+
 def test_a_proxy_that_refuses_the_tunnel_is_named_and_retried_as_its_status():
     # https through an HTTP proxy that answers CONNECT with an error: curl's code is the one
     # of a lost connection. The record must say the proxy refused, and retry only what a
