@@ -44,6 +44,13 @@ static void settle_committed(db_sink_t *d) {
     }
 }
 
+/* What is left after the sink failed with rc, said after its message: what committed is
+ * kept and --resume continues the run; but a run another cafe took (CAFE_EBUSY: a --resume
+ * while the connection was lost) is that cafe's to finish, and the message says so. */
+static const char *left_after(int rc) {
+    return rc == CAFE_EBUSY ? "" : " (what committed is kept: --resume continues)";
+}
+
 static int ensure_open(db_sink_t *d) {
     if (d->db)
         return 0;
@@ -138,7 +145,7 @@ static int db_write(sink_t *s, const record_t *rec) {
     settle_committed(d);
     cafe_sem_release(&d->order);
     if (rc != 0 && sink_db_error(d->db)[0])
-        sink_fail(s, rc, "%s (what committed is kept: --resume continues)", sink_db_error(d->db));
+        sink_fail(s, rc, "%s%s", sink_db_error(d->db), left_after(rc));
     return rc;
 }
 
@@ -157,8 +164,7 @@ static int db_finish(sink_t *s) {
     d->db = NULL;
     rc = rc ? rc : crc;
     if (rc != 0)
-        sink_fail(s, rc, "%s (what committed is kept: --resume continues)",
-                  why[0] ? why : msg_strerror(rc));
+        sink_fail(s, rc, "%s%s", why[0] ? why : msg_strerror(rc), left_after(rc));
     return rc;
 }
 

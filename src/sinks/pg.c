@@ -43,6 +43,8 @@ typedef struct pg {
     char constraint[96]; /* ON CONSTRAINT "<table>_run_url" */
     int64_t run;
     int held_pid;   /* the server process of the session that took the run; 0: none yet */
+    int lost;       /* the run was taken by another session while the connection was lost:
+                     * nothing more is written (exec_retry) */
     char *ins_sql;  /* the batch INSERT (sink_insert_sql) */
     char *copy_sql; /* COPY table (columns) FROM STDIN */
 } pg_t;
@@ -160,6 +162,32 @@ static int hold_run(pg_t *p, char *why) {
     return rc ? rc : held_or_busy(p, held, why);
 }
 
+/* The run is another session's now (rehold_run): CAFE_EBUSY, saying what is left to whom. */
+static int run_lost(const pg_t *p, char *why) {
+    snprintf(why, SINK_WHY_MAX,
+             "run %" PRId64 " of table %s was taken by another cafe (a --resume) while the "
+             "connection was lost: stopped writing it, not writing one run twice at once (the "
+             "records not committed are that cafe's to fetch)",
+             p->run, p->table);
+    return CAFE_EBUSY;
+}
+
+/* hold_run on a new connection, which no statement may use unless it holds the run: while
+ * the connection was lost no session held it, and a --resume may have taken it then. Not
+ * held, the connection is closed; held by another session, the run is lost to it for good
+ * (p->lost): this session never writes into it again, not even its end. */
+static int rehold_run(pg_t *p, char *why) {
+    int rc = hold_run(p, why);
+    if (rc == 0)
+        return 0;
+    pgc_close(p->c);
+    p->c = NULL;
+    if (rc != CAFE_EBUSY)
+        return rc;
+    p->lost = 1;
+    return run_lost(p, why);
+}
+
 /* Did the last statement fail for a lock it waited for past the session's lock_timeout? */
 static int lock_timed_out(const pg_t *p, int rc) {
     return rc == CAFE_EIO && p->c && strcmp(pgc_sqlstate(p->c), "55P03") == 0;
@@ -173,10 +201,12 @@ static int exec_retry(pg_t *p, const char *sql, int n, const char *const *params
                       int (*row)(void *, const PGresult *), void *arg, char *why) {
     uint64_t backoff = BACKOFF_MIN_MS, waited = 0;
     for (int locked = 0;;) {
+        if (p->lost)
+            return run_lost(p, why);
         int fresh = !p->c;
         int rc = p->c ? 0 : pgc_connect(&p->c, p->where, CONNECT_MS, why);
         if (rc == 0 && fresh && p->run)
-            rc = hold_run(p, why);
+            rc = rehold_run(p, why);
         if (rc == 0)
             rc = pgc_exec(p->c, sql, n, params, res, row, arg, why);
         if (lock_timed_out(p, rc)) {
@@ -695,6 +725,8 @@ static int pg_end(void *impl, const char *status, char *why) {
     snprintf(id, sizeof id, "%" PRId64, p->run);
     const char *params[] = {status, id};
     static const char sql[] = "UPDATE runs SET ended_at = now(), status = $1 WHERE run_id = $2";
+    if (p->lost) /* another writer's run: its end is that writer's to record */
+        return run_lost(p, why);
     if (strcmp(status, "failed") == 0)
         return p->c ? pgc_exec(p->c, sql, 2, params, NULL, NULL, NULL, why) : CAFE_EIO;
     return exec_retry(p, sql, 2, params, NULL, NULL, NULL, why);

@@ -289,6 +289,56 @@ def test_connection_lost_on_cafes_side_only_is_taken_up_again():
         px.close()
 
 
+def test_a_run_taken_by_a_resume_while_disconnected_is_not_written_into():
+    """While cafe's connection is lost no session holds its run: a --resume begun then takes
+    it. cafe reconnected, could not take the run again, and still wrote into it: the run's
+    end ("failed") over the resumer's "running". On reconnecting, the run's lock is taken
+    again before anything is written; held by another session, cafe stops writing (exit 2,
+    saying so) and writes nothing more: what it had not committed is the resumer's to
+    fetch. A's session is ended by the server while A waits at a gate; B, the --resume,
+    waits at a gate of its own (its first URL) until A has stopped."""
+    gate_a, gate_b = dbtest.Gate(), dbtest.Gate()
+    u = slow_urls(600, first=180000)
+    env_a = pg.env(PGAPPNAME="cafe-a")
+    a = subprocess.Popen([CAFE, "titles", "-q", "-c", "20", "--timeout", "150", "--db",
+                          spec("taken"), lists.write(gated(u, gate_a, 300))], env=env_a,
+                         stderr=subprocess.PIPE)
+    b = None
+    try:
+        dbtest.wait_until(lambda: count("taken") >= 300 or a.poll() is not None)
+        assert a.poll() is None, ("the run ended before the fault", a.communicate())
+        assert pg.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE application_name = 'cafe-a'") == [["t"]]
+        b = subprocess.Popen([CAFE, "titles", "-q", "-c", "20", "--timeout", "150", "--resume",
+                              "--db", spec("taken"),
+                              lists.write(gated(gated(u, gate_a, 300), gate_b, 0))],
+                             env=pg.env(), stderr=subprocess.PIPE)
+        dbtest.wait_until(lambda: count("run_resumes WHERE run_id IN (SELECT run_id FROM runs "
+                                        "WHERE table_name = 'taken')") == 1 or b.poll()
+                          is not None)
+        assert b.poll() is None, ("the resume ended before A went on", b.communicate())
+        written = count("taken")
+        gate_a.release()
+        _, err = a.communicate(timeout=300)
+        assert a.returncode == 2, (a.returncode, err)
+        assert b"was taken by another cafe" in err and b"--resume continues" not in err, err
+        assert count("taken") == written  # A wrote no row into B's run
+        assert pg.sql("SELECT status FROM runs WHERE table_name = 'taken'") == [["running"]]
+        gate_b.release()
+        _, err = b.communicate(timeout=300)
+        assert b.returncode == 0, err
+    finally:
+        gate_a.close()
+        gate_b.close()
+        for p in (a, b):
+            if p and p.poll() is None:
+                p.kill()
+    got = [x[0] for x in rows("taken")]
+    want = gated(gated(u, gate_a, 300), gate_b, 0)
+    assert len(got) == len(set(got)) and set(got) == set(want), len(got)
+    assert pg.sql("SELECT status FROM runs WHERE table_name = 'taken'") == [["done"]]
+
+
 def test_a_server_that_vanishes_silently_is_noticed_in_bounded_time():
     """A server (or the path to it) gone without a reset (a machine powered off, a NAT or
     firewall that dropped the connection's state): a batch sent was never acknowledged, and
