@@ -402,39 +402,59 @@ static int begin_run(pg_t *p, const sink_db_conf_t *conf, char *why) {
     return begin_run_new(p, params, why);
 }
 
+/* The rights a run uses on runs and on run_resumes, (privilege, column) as SQL VALUES rows, and
+ * as its messages say them. Asked column by column (has_column_privilege: the table's grant
+ * or the column's), as a DBA granting least rights grants them: UPDATE (ended_at, status). */
+#define CAFE_PG_RUNS_RIGHTS                                                                        \
+    "('SELECT', 'run_id'), ('SELECT', 'table_name'), ('SELECT', 'options'), ('INSERT', "           \
+    "'table_name'), ('INSERT', 'status'), ('INSERT', 'options'), ('UPDATE', 'ended_at'), "         \
+    "('UPDATE', 'status')"
+#define CAFE_PG_RUNS_RIGHTS_SAID                                                                   \
+    "SELECT on run_id, table_name, options; INSERT on table_name, status, options; UPDATE on "     \
+    "ended_at, status"
+#define CAFE_PG_RESUMES_RIGHTS "('INSERT', 'run_id'), ('INSERT', 'options')"
+#define CAFE_PG_RESUMES_RIGHTS_SAID "INSERT on run_id, options"
+/* Those of rights (VALUES rows) the role lacks on table, as "UPDATE on status, ...", or NULL. */
+#define CAFE_PG_LACKS(table, rights)                                                               \
+    "(SELECT string_agg(v.p || ' on ' || v.c, ', ' ORDER BY v.i) FROM (SELECT row_number() "       \
+    "OVER () AS i, * FROM (VALUES " rights ") r) v(i, p, c) WHERE NOT "                            \
+    "has_column_privilege(to_regclass('" table "'), v.c, v.p))"
+
 /* What a run will meet, asked before it begins, without writing a row: a read-only session
  * (a standby server, default_transaction_read_only), or a role without the rights of the
  * run's whole life: INSERT into runs at its start, UPDATE at its end (or at a --resume), and
  * INSERT into run_resumes at a --resume (and at each restart of a `cafe serve` job). Without
  * them a run fetched everything and then could not end, or could never be resumed after a
- * kill. In the server's words where it has them; CAFE_EIO. */
+ * kill. In the server's words where it has them, naming each right lacking; CAFE_EIO. */
 static int check_run_writable(pg_t *p, char *why) {
     PGresult *r;
-    int rc = pgc_exec(p->c,
-                      "SELECT current_setting('transaction_read_only') = 'on', "
-                      "has_table_privilege(to_regclass('runs'), 'INSERT') AND "
-                      "has_table_privilege(to_regclass('runs'), 'UPDATE'), "
-                      "has_table_privilege(to_regclass('run_resumes'), 'INSERT')",
-                      0, NULL, &r, NULL, NULL, why);
+    int rc = pgc_exec(
+        p->c,
+        "SELECT current_setting('transaction_read_only') = 'on', " CAFE_PG_LACKS(
+            "runs", CAFE_PG_RUNS_RIGHTS) ", " CAFE_PG_LACKS("run_resumes", CAFE_PG_RESUMES_RIGHTS),
+        0, NULL, &r, NULL, NULL, why);
     if (rc != 0)
         return rc;
     int ok = PQntuples(r) == 1;
     int ro = ok && PQgetvalue(r, 0, 0)[0] == 't';
-    int runs = ok && PQgetvalue(r, 0, 1)[0] == 't';
-    int resumes = ok && PQgetvalue(r, 0, 2)[0] == 't';
-    PQclear(r);
     if (ro)
         snprintf(why, SINK_WHY_MAX,
                  "cannot execute INSERT in a read-only transaction (transaction_read_only is on: "
                  "a standby server, or default_transaction_read_only)");
-    else if (!runs)
+    else if (ok && !PQgetisnull(r, 0, 1))
         snprintf(why, SINK_WHY_MAX,
-                 "permission denied for table runs (a run needs INSERT and UPDATE on it)");
-    else if (!resumes)
+                 "permission denied for table runs: the role lacks %s (a run "
+                 "needs " CAFE_PG_RUNS_RIGHTS_SAID ": granted on the table or on these columns)",
+                 PQgetvalue(r, 0, 1));
+    else if (ok && !PQgetisnull(r, 0, 2))
         snprintf(why, SINK_WHY_MAX,
-                 "permission denied for table run_resumes (a --resume, and a job cafe serve "
-                 "resumes, needs INSERT on it)");
-    return ro || !runs || !resumes ? CAFE_EIO : 0;
+                 "permission denied for table run_resumes: the role lacks %s (a --resume, and a "
+                 "job cafe serve resumes, needs " CAFE_PG_RESUMES_RIGHTS_SAID
+                 ": granted on the table or on these columns)",
+                 PQgetvalue(r, 0, 2));
+    rc = ro || !PQgetisnull(r, 0, 1) || !PQgetisnull(r, 0, 2) ? CAFE_EIO : 0;
+    PQclear(r);
+    return rc;
 }
 
 int sink_pg_version_check(int version, char *why) {

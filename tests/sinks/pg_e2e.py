@@ -645,7 +645,10 @@ def test_serve_refuses_at_start_a_database_where_no_run_can_begin():
     err = refused_at_start("-q", "--db", "postgresql://servereader@/cafe?table=servero",
                            env=pg.env())
     assert err == (b"cafe serve: --db: postgresql://servereader@/cafe: permission denied for "
-                   b"table runs (a run needs INSERT and UPDATE on it)\n"), err
+                   b"table runs: the role lacks INSERT on table_name, INSERT on status, INSERT "
+                   b"on options, UPDATE on ended_at, UPDATE on status (a run needs SELECT on "
+                   b"run_id, table_name, options; INSERT on table_name, status, options; UPDATE "
+                   b"on ended_at, status: granted on the table or on these columns)\n"), err
     pg.sql("ALTER DATABASE cafe SET default_transaction_read_only = on", db="postgres")
     try:
         err = refused_at_start("-q", "--db", spec("servero"), env=pg.env())
@@ -674,10 +677,15 @@ def test_a_role_that_could_not_end_or_resume_its_run_is_refused_at_start():
            "GRANT INSERT ON run_resumes TO noend; GRANT SELECT, INSERT, UPDATE ON runs TO "
            "noresume; GRANT SELECT ON run_resumes TO noresume")
     u = lists.write([fx.url(0, "/page/1"), fx.url(1, "/page/2")])
-    for role, why in (("noend", b"permission denied for table runs (a run needs INSERT and "
-                                b"UPDATE on it)"),
-                      ("noresume", b"permission denied for table run_resumes (a --resume, "
-                                   b"and a job cafe serve resumes, needs INSERT on it)")):
+    for role, why in (("noend", b"permission denied for table runs: the role lacks UPDATE on "
+                                b"ended_at, UPDATE on status (a run needs SELECT on run_id, "
+                                b"table_name, options; INSERT on table_name, status, options; "
+                                b"UPDATE on ended_at, status: granted on the table or on these "
+                                b"columns)"),
+                      ("noresume", b"permission denied for table run_resumes: the role lacks "
+                                   b"INSERT on run_id, INSERT on options (a --resume, and a "
+                                   b"job cafe serve resumes, needs INSERT on run_id, options: "
+                                   b"granted on the table or on these columns)")):
         uri = f"postgresql://{role}@/cafe?table=rights"
         for resume in ([], ["--resume"]):
             r = cafe("titles", "-q", *resume, "--db", uri, u, env=pg.env())
@@ -687,6 +695,32 @@ def test_a_role_that_could_not_end_or_resume_its_run_is_refused_at_start():
         assert err == b"cafe serve: --db: postgresql://" + role.encode() + b"@/cafe: " + why + \
             b"\n", err
     assert count("rights") == 0 and count("runs WHERE table_name = 'rights'") == 0
+
+
+def test_column_grants_on_runs_are_rights_enough():
+    """A role granted UPDATE on runs' columns cafe updates (ended_at, status), not on the
+    whole table, as a DBA grants least rights: refused at start, the check asking for UPDATE
+    on the table. The rights are asked column by column: that role writes, resumes and ends
+    its runs; one granted UPDATE on ended_at alone is refused, naming status."""
+    cafe("titles", "-q", "--db", spec("cols"), lists.write([fx.url(0, "/page/1")]),
+         env=pg.env())  # makes the tables
+    base = ("GRANT SELECT, INSERT ON cols TO {0}; GRANT USAGE ON ALL SEQUENCES IN SCHEMA "
+            "public TO {0}; GRANT SELECT, INSERT ON runs TO {0}; "
+            "GRANT INSERT ON run_resumes TO {0}; ")
+    pg.sql("CREATE ROLE colup LOGIN; CREATE ROLE colhalf LOGIN; " + base.format("colup") +
+           base.format("colhalf") + "GRANT UPDATE (ended_at, status) ON runs TO colup; "
+           "GRANT UPDATE (ended_at) ON runs TO colhalf")
+    u = lists.write([fx.url(0, "/page/3"), fx.url(1, "/page/4")])
+    for resume in ([], ["--resume"]):
+        r = cafe("titles", "-q", *resume, "--db", "postgresql://colup@/cafe?table=cols", u,
+                 env=pg.env())
+        assert r.returncode == 0, (resume, r.stderr)
+    assert pg.sql("SELECT status, (SELECT count(*) FROM run_resumes r WHERE r.run_id = "
+                  "runs.run_id) FROM runs WHERE table_name = 'cols' ORDER BY run_id") == \
+        [["done", "0"], ["done", "1"]]
+    r = cafe("titles", "-q", "--db", "postgresql://colhalf@/cafe?table=cols", u, env=pg.env())
+    assert r.returncode == 2 and b"lacks UPDATE on status (a run needs" in r.stderr, r.stderr
+    assert count("runs WHERE table_name = 'cols'") == 2
 
 
 def test_wrong_columns_refused_never_altered():
