@@ -67,10 +67,16 @@ static void ascii_decide(void) {
     ascii_only = term_locale_8bit();
 }
 
+static pthread_once_t ascii_once = PTHREAD_ONCE_INIT;
+
 int msg_ascii(void) {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, ascii_decide);
+    pthread_once(&ascii_once, ascii_decide);
     return ascii_only;
+}
+
+void msg_ascii_unset(void) {
+    pthread_once(&ascii_once, ascii_decide); /* decided: no later call decides again */
+    ascii_only = 0;
 }
 
 /* The length of the printable UTF-8 character at s (NUL-terminated), 0 when s starts with

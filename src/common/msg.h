@@ -46,6 +46,10 @@ char *msg_quote_dup(const char *name);
  * controls. Then msg_quote escapes every non-ASCII byte of a name, and a server's text in a
  * message is \uNNNN (text_safe_copy). Decided once, on the first call; any thread. */
 int msg_ascii(void);
+/* From now on msg_ascii is 0 whatever the locale: for a program whose messages go elsewhere
+ * than a terminal too (cafe serve's API: JSON, UTF-8), and which escapes its terminal's copy
+ * where it writes it (srv_log_escape). Before any thread makes a message. */
+void msg_ascii_unset(void);
 
 /* What was printed on standard output did not all reach it (err: the failed write's errno,
  * 0 when it is not known): said on stderr, as coreutils' close_stdout says it, unless its

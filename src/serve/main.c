@@ -176,6 +176,7 @@ int serve_main(int argc, char **argv) {
         fputs("cafe serve: out of memory\n", stderr);
         return 2;
     }
+    srv_log_escape();
     int rc = srv_opts_parse(&s->o, argc, argv);
     if (rc != 0) {
         free(s);

@@ -290,4 +290,11 @@ void srv_page_reply(srv_req_t *r, const char *path);
 /* Monotonic milliseconds of the loop. */
 uint64_t srv_now(const srv_t *s);
 
+/* In an 8-bit locale (term_locale_8bit), the log (stderr) becomes a stream that writes each
+ * non-ASCII character as \uNNNN, as cafe's messages are there (msg_ascii), and messages are
+ * made in UTF-8 (msg_ascii_unset): the same text goes to the API too (a job's error), whose
+ * JSON is UTF-8 whatever the locale, and must carry the real text, not a terminal's escapes.
+ * Elsewhere nothing changes. Before any thread starts; the stream lives as the process. */
+void srv_log_escape(void);
+
 #endif

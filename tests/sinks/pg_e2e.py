@@ -586,6 +586,29 @@ def test_server_error_texts_reach_the_terminal_escaped():
         assert shown in r.stderr and (max(r.stderr) < 0x80) == (lang != "C.UTF-8"), r.stderr
 
 
+def test_serve_in_an_8_bit_locale_gives_the_api_the_real_text():
+    """`cafe serve` in an 8-bit locale (LANG=...ISO-8859-15): the database's message in a
+    job's error went to the API as \\u00e9 escapes, as the log writes it for such a terminal
+    (messages were made ASCII for the whole process). The API's JSON is UTF-8 whatever the
+    locale: it carries the real text; the log keeps the escapes. The table's trigger fails
+    every batch with a message of the server (a final error: the job stops)."""
+    assert cafe("titles", "-q", "--db", spec("latin"), lists.write([fx.url(0, "/page/2")]),
+                env=pg.env()).returncode == 0  # makes the table
+    pg.sql("CREATE FUNCTION latin_fail() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN "
+           "RAISE EXCEPTION 'entrep\u00f4t ferm\u00e9' "
+           "USING ERRCODE = '55000'; END$$; CREATE TRIGGER latin_fail BEFORE INSERT ON latin "
+           "FOR EACH ROW EXECUTE FUNCTION latin_fail()")
+    s = Serve("--db", spec("latin"), env=pg.env(LANG="xx_YY.ISO-8859-15", LC_ALL="",
+                                                  LC_CTYPE=""))
+    try:
+        _, _, job = post_job(s, [fx.url(0, "/page/1")])
+        st = wait_job(s, job["id"])
+        assert "entrep\u00f4t ferm\u00e9" in st["error"], st
+    finally:
+        _, _, err = s.stop()
+    assert b"entrep\\u00f4t ferm\\u00e9" in err and max(err) < 0x80, err
+
+
 def test_serve_refuses_at_start_a_database_its_jobs_could_not_write():
     """`cafe serve --db` with the server stopped, a wrong password, a database that does not
     exist or a table of other columns started, /healthz said ok, and every job was then
