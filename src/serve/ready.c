@@ -13,6 +13,11 @@
 #include <string.h>
 
 #define READY_FRESH_MS 1000 /* a probe's answer serves the calls of this long after it */
+/* A probe's bound, connecting included: a database that takes the query and never answers
+ * (a statement waiting for a lock: cafe's sessions have no statement_timeout) held every
+ * caller for as long. Above a balancer's usual probe timeout (Kubernetes' is 1 s, HAProxy's
+ * check 2 s), so that a slow database answering in time is not called down for it. */
+#define READY_PROBE_S 5
 
 static void answer(srv_req_t *r) {
     static const char ready[] = "{\"status\":\"ready\"}\n";
@@ -40,15 +45,29 @@ static void log_change(const srv_t *s, int rc, const char *why) {
         return;
     if (rc != 0 && (s->ready_rc == 0 || strcmp(s->ready_why, why) != 0))
         fprintf(stderr, "cafe serve: readyz: --db: %s\n", why);
-    else if (rc == 0 && s->ready_rc != 0)
+    else if (rc == 0 && s->ready_rc != 0 && !s->o.quiet) /* no error: -q keeps it quiet */
         fprintf(stderr, "cafe serve: readyz: --db: answers again\n");
+}
+
+/* sink_db_check within READY_PROBE_S; past it, why says so. */
+static int check_bounded(const srv_t *s, const char **why) {
+    static char timed_out[48];
+    cafe_deadline_t d;
+    int scoped = cafe_deadline_begin(&d, READY_PROBE_S * 1000) == 0;
+    int rc = sink_db_check(s->o.db, why);
+    if (scoped && cafe_deadline_end(&d) == CAFE_ETIMEDOUT) {
+        snprintf(timed_out, sizeof timed_out, "no answer within %d s", READY_PROBE_S);
+        *why = timed_out;
+        rc = CAFE_ETIMEDOUT;
+    }
+    return rc;
 }
 
 static int probe_task(void *arg, void **value) {
     srv_t *s = arg;
     const char *why = "";
     (void)value;
-    int rc = sink_db_check(s->o.db, &why);
+    int rc = check_bounded(s, &why);
     log_change(s, rc, why);
     snprintf(s->ready_why, sizeof s->ready_why, "%s", rc ? why : "");
     s->ready_rc = rc;

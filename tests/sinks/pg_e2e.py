@@ -21,7 +21,7 @@ from pg_server import PgServer, pg_bin  # noqa: E402
 from pageserver import PageServer  # noqa: E402
 from cutproxy import CutProxy  # noqa: E402
 import dbtest  # noqa: E402
-from servelib import Serve, post_job, refused_at_start, wait_job  # noqa: E402
+from servelib import Serve, post_job, refused_at_start, settle, wait_job  # noqa: E402
 
 if not pg_bin():
     print("SKIP: postgresql (initdb, pg_ctl) is not installed")
@@ -607,6 +607,39 @@ def test_serve_in_an_8_bit_locale_gives_the_api_the_real_text():
     finally:
         _, _, err = s.stop()
     assert b"entrep\\u00f4t ferm\\u00e9" in err and max(err) < 0x80, err
+
+
+def test_readyz_probe_of_a_database_that_never_answers_is_bounded():
+    """/readyz's probe of a database that takes the query and never answers (here its
+    statement waits for a lock another session holds: cafe's sessions have no
+    statement_timeout) held every caller of /readyz for as long, a balancer's probes
+    piling up unanswered. The probe has a bound of its own (5 s): past it, 503 and the log
+    says why; the lock gone, ready again, which -q does not log."""
+    assert cafe("titles", "-q", "--db", spec("rdy"), lists.write([fx.url(0, "/page/1")]),
+                env=pg.env()).returncode == 0  # makes the table
+    s = Serve("-q", "--db", spec("rdy"), env=pg.env())
+    lock = subprocess.Popen([os.path.join(pg_bin(), "psql"), "-X", "-q", "-A", "-t", "-h",
+                             pg.dir, "-U", "cafe", "-d", "cafe"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE)
+    try:
+        assert s.json("GET", "/readyz")[0] == 200
+        lock.stdin.write(b"BEGIN; LOCK TABLE rdy IN ACCESS EXCLUSIVE MODE; SELECT 'locked';\n")
+        lock.stdin.flush()
+        assert lock.stdout.readline().strip() == b"locked"
+        status, _, st = settle(lambda: s.json("GET", "/readyz", timeout=120),
+                               lambda v: v[0] != 200)
+        assert status == 503 and st == {"status": "not ready", "db": "unavailable"}, st
+        lock.stdin.write(b"COMMIT;\n")
+        lock.stdin.close()
+        lock.wait(timeout=60)
+        status, _, st = settle(lambda: s.json("GET", "/readyz"), lambda v: v[0] == 200)
+        assert status == 200, (status, st)
+    finally:
+        if lock.poll() is None:
+            lock.kill()
+        _, _, err = s.stop()
+    assert b"cafe serve: readyz: --db: no answer within 5 s" in err, err
+    assert b"answers again" not in err, err
 
 
 def test_serve_refuses_at_start_a_database_its_jobs_could_not_write():
