@@ -260,6 +260,7 @@ static void on_signal(void *arg, int signum, unsigned count) {
     }
     run->stopping = 2; /* 2: interrupted by a signal */
     run->stop_signum = signum;
+    sink_interrupt(run->sink);
     cafe_task_cancel(run->reader);
     source_abort(run->source);
     if (!run->o->drain) {

@@ -149,10 +149,18 @@ static int db_write(sink_t *s, const record_t *rec) {
     return rc;
 }
 
+static void db_interrupt(sink_t *s) {
+    db_sink_t *d = (db_sink_t *)s;
+    if (d->db)
+        sink_db_stop(d->db);
+}
+
 static int db_finish(sink_t *s) {
     db_sink_t *d = (db_sink_t *)s;
     if (!d->db)
         return 0;
+    if (s->interrupted) /* a cafe serve job's stop, told no earlier */
+        sink_db_stop(d->db);
     int rc = sink_db_commit(d->db);
     settle_committed(d);
     const char *why = "";
@@ -185,6 +193,7 @@ static const sink_ops_t db_ops = {
     .start = db_start,
     .write = db_write,
     .finish = db_finish,
+    .interrupt = db_interrupt,
     .close = db_close,
 };
 

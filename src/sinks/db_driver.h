@@ -43,6 +43,8 @@ typedef struct sink_driver {
     int (*end_run)(void *impl, const char *status, char *why);
     void (*close)(void *impl);
     size_t batch_rows; /* rows per batch unless sink_db_conf_t says */
+    /* Optional: sink_db_stop's. Must not suspend. */
+    void (*stop)(void *impl);
 } sink_driver_t;
 
 extern const sink_driver_t sink_sqlite_driver;

@@ -763,4 +763,9 @@ static void pg_close(void *impl) {
 
 /* 4000 rows a batch: a statement of a few MiB, quick for the server to take, and a
  * retried batch after a lost connection resends little. */
-const sink_driver_t sink_pg_driver = {pg_open, pg_load, pg_insert, pg_end, pg_close, 4000};
+const sink_driver_t sink_pg_driver = {.open = pg_open,
+                                      .load_done = pg_load,
+                                      .insert = pg_insert,
+                                      .end_run = pg_end,
+                                      .close = pg_close,
+                                      .batch_rows = 4000};

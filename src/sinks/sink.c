@@ -24,6 +24,11 @@ int sink_finish(sink_t *s) {
     return s->ops->finish(s);
 }
 
+void sink_interrupt(sink_t *s) {
+    if (s->ops->interrupt)
+        s->ops->interrupt(s);
+}
+
 void sink_salvage(sink_t *s) {
     if (s->ops->salvage)
         s->ops->salvage(s);

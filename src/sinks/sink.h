@@ -84,6 +84,11 @@ typedef struct sink_ops {
     /* Optional. The process is about to _exit (a second Ctrl-C): hand over at once what
      * can be handed over without waiting (a stream's buffer). Must not suspend. */
     void (*salvage)(sink_t *s);
+    /* Optional. The run is being stopped (the first Ctrl-C or SIGTERM): what the sink would
+     * wait for without end from now on (another program's lock on a database) it waits for
+     * no longer than its bound, and fails instead, its records not settled not written (a
+     * resumed run fetches them). Must not suspend; on the loop's thread. */
+    void (*interrupt)(sink_t *s);
     /* Frees the sink (after finish; records accepted and not settled are dropped). */
     void (*close)(sink_t *s);
 } sink_ops_t;
@@ -121,6 +126,7 @@ int sink_start(sink_t *s);
 int sink_write(sink_t *s, const record_t *rec);
 int sink_finish(sink_t *s);
 void sink_salvage(sink_t *s);
+void sink_interrupt(sink_t *s);
 void sink_close(sink_t *s);
 
 /* For sink implementations: tells the listener. */

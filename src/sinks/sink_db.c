@@ -295,6 +295,11 @@ int64_t sink_db_run_id(const sink_db_t *db) {
     return db->run;
 }
 
+void sink_db_stop(sink_db_t *db) {
+    if (db->drv->stop)
+        db->drv->stop(db->impl);
+}
+
 int sink_db_load_done(sink_db_t *db, sink_db_each_cb each, void *arg) {
     return db->drv->load_done(db->impl, each, arg, db->why);
 }

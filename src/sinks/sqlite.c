@@ -28,7 +28,9 @@ typedef struct lite {
     char table[64];  /* the results table's name, as given */
     char qtable[68]; /* and quoted for SQL */
     int64_t run;
-    int hold_fd; /* the file again, for the run's lock (hold_run); -1: none */
+    int hold_fd;  /* the file again, for the run's lock (hold_run); -1: none */
+    int stopping; /* sink_db_stop: another writer's lock is waited for no more */
+    int gave_up;  /* run_waiting gave up for it: the run's end is not recorded either */
 } lite_t;
 
 /* One call on the pool: the operation's inputs and its result. */
@@ -524,17 +526,32 @@ static int do_close(void *arg) {
     return 0;
 }
 
+/* A stop (sink_db_stop) found the database still locked by another writer after a busy
+ * timeout: the stop waits no longer (a shell's open transaction may hold the file for
+ * hours, and only a second signal ended cafe, with no word of what was lost). CAFE_ETIMEDOUT;
+ * the run's end is not recorded either (lite_end): it is left running, as a killed run's. */
+static int gave_up(lite_t *l, char *why) {
+    l->gave_up = 1;
+    snprintf(why, SINK_WHY_MAX,
+             "stopped while the database is locked by another writer: not waiting for it; the "
+             "records not committed are not written");
+    return CAFE_ETIMEDOUT;
+}
+
 /* A database another program keeps writing (a CREATE INDEX on the results, a shell's open
  * transaction) is waited for, as PostgreSQL's sink waits for a locked table: the batches
  * fill and fetching waits, rather than the run failing after one busy timeout. */
 static int run_waiting(int (*job)(void *), job_t *j) {
     int rc, said = 0;
-    while ((rc = cafe_thread_run(job, j)) == LOCKED)
+    while ((rc = cafe_thread_run(job, j)) == LOCKED) {
+        if (j->l->stopping)
+            return gave_up(j->l, j->why);
         if (!said++) {
             msg_progress_clear();
             fprintf(stderr, "%s: %s: the database is locked by another writer; waiting\n",
                     msg_prog(), msg_quote(j->l->path));
         }
+    }
     return rc;
 }
 
@@ -601,11 +618,17 @@ static int lite_insert(void *impl, const sink_row_t *rows, size_t n, char **refu
 
 static int lite_end(void *impl, const char *status, char *why) {
     job_t j = {.l = impl, .status = status, .why = why};
+    if (j.l->gave_up) /* the lock is another writer's still: a try would wait for it again */
+        return CAFE_ETIMEDOUT;
     /* after a failure, as PostgreSQL's: recorded if it can be at once, not waited for */
     if (strcmp(status, "failed") != 0)
         return run_waiting(do_end, &j);
     int rc = cafe_thread_run(do_end, &j);
     return rc == LOCKED ? CAFE_EBUSY : rc;
+}
+
+static void lite_stop(void *impl) {
+    ((lite_t *)impl)->stopping = 1;
 }
 
 static void lite_close(void *impl) {
@@ -617,5 +640,10 @@ static void lite_close(void *impl) {
  * outgrows the index; larger batches write each page for more rows (a 500,000-row table:
  * half the system time, 1.5x the rows/s of 4000-row batches). Group commit keeps batches
  * small while the disk keeps up; they grow to this only when it does not. */
-const sink_driver_t sink_sqlite_driver = {lite_open, lite_load,  lite_insert,
-                                          lite_end,  lite_close, 16000};
+const sink_driver_t sink_sqlite_driver = {.open = lite_open,
+                                          .load_done = lite_load,
+                                          .insert = lite_insert,
+                                          .end_run = lite_end,
+                                          .close = lite_close,
+                                          .batch_rows = 16000,
+                                          .stop = lite_stop};

@@ -3,6 +3,7 @@ test_sqlite.sh."""
 import json
 import os
 import select
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -494,6 +495,53 @@ def test_another_writer_holding_the_database_makes_the_run_wait():
     assert p.returncode == 0, err
     got = [x[0] for x in query(out, "SELECT url FROM titles")]
     assert held < len(u) and sorted(got) == sorted(u), (held, len(got))
+    assert query(out, "SELECT status FROM runs") == [("done",)]
+
+
+def test_a_stop_while_another_writer_holds_the_database_is_bounded():
+    """SIGTERM while another program holds the file's write lock: the stop waited for that
+    writer, as the run does (for hours, if a shell's transaction stayed open), and only a
+    second signal ended it. A stop waits one busy timeout at most: then cafe ends, exit 2
+    (not 143: not every finished record was written), saying so; the run is left as a
+    killed one's, and --resume, once the writer is gone, fetches what was not written."""
+    gate = dbtest.Gate()
+    u = [fx.url(i % SITES, f"/page/{i}?delay=5") for i in range(600)]
+    u.insert(300, gate.url)
+    out = db_path("stopbusy.sqlite")
+    path = lists.write(u)
+    p = subprocess.Popen([CAFE, "titles", "-q", "-c", "10", "--timeout", "150", "-o", out,
+                          path], stderr=subprocess.PIPE)
+    other = None
+    try:
+        dbtest.wait_until(lambda: count(out) >= 100 or p.poll() is not None)
+        assert p.poll() is None, p.communicate()[1]
+        other = sqlite3.connect(out, timeout=60, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("CREATE TABLE mine (x)")
+        held = count(out)
+        gate.release()
+        ready, _, _ = select.select([p.stderr], [], [], 60)
+        assert ready, "no word from cafe within 60 s"
+        line = p.stderr.readline()
+        assert b"locked by another writer; waiting" in line, line
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=120)  # the writer still holds the file
+        assert p.returncode == 2, (p.returncode, err)
+        assert b"stopped while the database is locked by another writer" in err, err
+        assert b"--resume" in err, err
+        assert count(out) == held
+    finally:
+        gate.close()
+        if other:
+            other.execute("COMMIT")
+            other.close()
+        if p.poll() is None:
+            p.kill()
+    assert query(out, "SELECT status FROM runs") == [("running",)]  # as a killed run's
+    r = cafe("titles", "-q", "-c", "10", "--resume", "-o", out, path)
+    assert r.returncode == 0, r.stderr
+    got = [x[0] for x in query(out, "SELECT url FROM titles")]
+    assert sorted(got) == sorted(u), len(got)
     assert query(out, "SELECT status FROM runs") == [("done",)]
 
 
