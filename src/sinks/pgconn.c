@@ -168,6 +168,11 @@ static void ignore_notice(void *arg, const char *message) {
     (void)message;
 }
 
+/* synchronous_commit on where the session's is off (pgc_connect). */
+#define DURABLE                                                                                    \
+    "SELECT set_config('synchronous_commit', 'on', false) WHERE "                                  \
+    "current_setting('synchronous_commit') = 'off'"
+
 int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *why) {
     *out = NULL;
     pgc_t *c = calloc(1, sizeof(*c));
@@ -207,11 +212,14 @@ int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *wh
          * (or slower than it), ending the run, and every --resume alike. Nor on its idle
          * session (PostgreSQL 14 on, as pg_dump): idle while pages are fetched, it was ended
          * between batches, each met a lost connection, and meanwhile no session held the
-         * run (its advisory lock): a --resume took it. */
+         * run (its advisory lock): a --resume took it. And commits on the disk before they
+         * are acknowledged: a role's synchronous_commit = off made a batch count as written
+         * (--drain deleted its records from Redis) while a server crash could still lose it;
+         * raised to on from off only, so that a DBA's remote_apply stays. */
         rc = pgc_exec(c,
                       PQserverVersion(c->conn) >= 140000
-                          ? "SET statement_timeout = 0; SET idle_session_timeout = 0"
-                          : "SET statement_timeout = 0",
+                          ? "SET statement_timeout = 0; SET idle_session_timeout = 0; " DURABLE
+                          : "SET statement_timeout = 0; " DURABLE,
                       0, NULL, NULL, NULL, NULL, why);
         if (rc == 0) {
             *out = c;

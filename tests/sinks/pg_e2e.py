@@ -260,6 +260,29 @@ def test_statement_timeout_does_not_cut_a_batch_waiting_for_a_lock():
     locked_mid_run("st", "-c statement_timeout=100", waits_on_the_lock)
 
 
+def test_synchronous_commit_off_on_the_role_does_not_make_batches_written_early():
+    """A role or database with synchronous_commit = off (set for speed: a commit is
+    acknowledged before its WAL is on the disk, and a server crash loses the last ones):
+    cafe counted a batch written once committed, `cafe queue results --drain` deleted its
+    records from Redis then, and a crash of the server lost them from both. cafe's session
+    raises it to on (only from off: a DBA's remote_apply stays), as SQLite's sink sets
+    synchronous=FULL. A trigger of the table notes the setting each batch met."""
+    assert cafe("titles", "-q", "--db", spec("async"), lists.write([fx.url(0, "/page/1")]),
+                env=pg.env()).returncode == 0  # makes the table
+    pg.sql("CREATE TABLE async_seen (v text); CREATE FUNCTION async_note() RETURNS trigger "
+           "LANGUAGE plpgsql AS $$BEGIN INSERT INTO async_seen "
+           "VALUES (current_setting('synchronous_commit')); RETURN NULL; END$$; "
+           "CREATE TRIGGER async_note AFTER INSERT ON async FOR EACH STATEMENT "
+           "EXECUTE FUNCTION async_note()")
+    u = lists.write([fx.url(i % SITES, f"/page/{190000 + i}") for i in range(20)])
+    for setting, want in (("off", "on"), ("remote_apply", "remote_apply")):
+        pg.sql("DELETE FROM async_seen")
+        r = cafe("titles", "-q", "--db", spec("async"), u,
+                 env=pg.env(PGOPTIONS=f"-c synchronous_commit={setting}"))
+        assert r.returncode == 0, r.stderr
+        assert pg.sql("SELECT DISTINCT v FROM async_seen") == [[want]], setting
+
+
 def test_connection_lost_on_cafes_side_only_is_taken_up_again():
     """A connection lost on cafe's side while the server's session lives on (a network fault
     the server has not noticed yet: its TCP keepalive waits two hours by default) keeps the
