@@ -31,7 +31,8 @@ enum {
     RETRY_MS = 120000,
     BACKOFF_MIN_MS = 100,
     BACKOFF_MAX_MS = 5000,
-    HOLD_MS = 3000 /* a killed run's session may hold its run this long (hold_run) */
+    HOLD_MS = 3000, /* a killed run's session may hold its run this long (hold_run) */
+    STOP_MS = 10000 /* a stop waits this long for the database at most (pg_stop) */
 };
 
 typedef struct pg {
@@ -42,11 +43,13 @@ typedef struct pg {
     const char *arbiter; /* what ON CONFLICT names: that constraint, or (run_id, url) */
     char constraint[96]; /* ON CONSTRAINT "<table>_run_url" */
     int64_t run;
-    int held_pid;   /* the server process of the session that took the run; 0: none yet */
-    int lost;       /* the run was taken by another session while the connection was lost:
-                     * nothing more is written (exec_retry) */
-    char *ins_sql;  /* the batch INSERT (sink_insert_sql) */
-    char *copy_sql; /* COPY table (columns) FROM STDIN */
+    int held_pid;     /* the server process of the session that took the run; 0: none yet */
+    int lost;         /* the run was taken by another session while the connection was lost:
+                       * nothing more is written (exec_retry) */
+    uint64_t stop_at; /* pg_stop's: waits for the database end then (loop time); 0: none */
+    int gave_up;      /* a wait was cut at stop_at: nothing more is sent, the end neither */
+    char *ins_sql;    /* the batch INSERT (sink_insert_sql) */
+    char *copy_sql;   /* COPY table (columns) FROM STDIN */
 } pg_t;
 
 static const char runs_sql[] =
@@ -188,6 +191,37 @@ static int rehold_run(pg_t *p, char *why) {
     return run_lost(p, why);
 }
 
+/* Has the stop's time to wait for the database (pg_stop) passed? */
+static int stop_passed(const pg_t *p) {
+    return p->stop_at && cafe_loop_now(cafe_loop_current()) >= p->stop_at;
+}
+
+/* ms, or less after a stop: what is left of its time (pg_stop). */
+static uint64_t until_stop(const pg_t *p, uint64_t ms) {
+    if (!p->stop_at)
+        return ms;
+    uint64_t now = cafe_loop_now(cafe_loop_current());
+    uint64_t left = now >= p->stop_at ? 0 : p->stop_at - now;
+    return left < ms ? left : ms;
+}
+
+/* A wait cut at the stop's time: the connection, in the middle of a statement, is closed,
+ * and nothing more is sent, not even the run's end (it stays running, as a killed run's).
+ * The statement under way may still commit (its server session lives until it ends: a
+ * batch waiting for a lock commits once it has it, and holds the run meanwhile), which the
+ * key makes harmless to a --resume. CAFE_ETIMEDOUT. */
+static int gave_up(pg_t *p, char *why) {
+    pgc_close(p->c);
+    p->c = NULL;
+    p->gave_up = 1;
+    snprintf(why, SINK_WHY_MAX,
+             "stopped while waiting for the database (a lock another session holds, or a server "
+             "that does not answer): not waiting past %d s; the records not committed are not "
+             "written (the batch sent may yet commit once its wait ends)",
+             STOP_MS / 1000);
+    return CAFE_ETIMEDOUT;
+}
+
 /* Did the last statement fail for a lock it waited for past the session's lock_timeout? */
 static int lock_timed_out(const pg_t *p, int rc) {
     return rc == CAFE_EIO && p->c && strcmp(pgc_sqlstate(p->c), "55P03") == 0;
@@ -203,8 +237,12 @@ static int exec_retry(pg_t *p, const char *sql, int n, const char *const *params
     for (int locked = 0;;) {
         if (p->lost)
             return run_lost(p, why);
+        if (p->gave_up || stop_passed(p))
+            return CAFE_ETIMEDOUT;
         int fresh = !p->c;
-        int rc = p->c ? 0 : pgc_connect(&p->c, p->where, CONNECT_MS, why);
+        int rc = p->c ? 0 : pgc_connect(&p->c, p->where, until_stop(p, CONNECT_MS), why);
+        if (rc == 0 && fresh && p->stop_at) /* a connection made after the stop: bounded too */
+            pgc_limit(p->c, until_stop(p, STOP_MS));
         if (rc == 0 && fresh && p->run)
             rc = rehold_run(p, why);
         if (rc == 0)
@@ -233,7 +271,7 @@ static int exec_retry(pg_t *p, const char *sql, int n, const char *const *params
             msg_progress_clear();
             fprintf(stderr, "%s: %s: %s; reconnecting\n", msg_prog(), p->where, why);
         }
-        rc = cafe_task_sleep(backoff);
+        rc = cafe_task_sleep(until_stop(p, backoff));
         if (rc != 0)
             return rc;
         waited += backoff;
@@ -723,18 +761,23 @@ static int insert_split(pg_t *p, const sink_row_t *rows, size_t n, char **refuse
     return rc ? rc : insert_split(p, rows + n / 2, n - n / 2, refused + n / 2, count, why);
 }
 
+/* rc of a statement run after pg_stop: a wait the stop cut (CAFE_ETIMEDOUT) gives up. */
+static int after_stop(pg_t *p, int rc, char *why) {
+    return rc == CAFE_ETIMEDOUT && p->stop_at ? gave_up(p, why) : rc;
+}
+
 static int pg_insert(void *impl, const sink_row_t *rows, size_t n, char **refused, char *why) {
     pg_t *p = impl;
     int rc = copy_batch(p, rows, n, why);
     if (rc <= 0)
-        return rc;
+        return after_stop(p, rc, why);
     size_t count = 0;
     rc = insert_split(p, rows, n, refused, &count, why);
     for (size_t i = 0; rc != 0 && i < n; i++) { /* failed: none known refused or stored */
         free(refused[i]);
         refused[i] = NULL;
     }
-    return rc;
+    return after_stop(p, rc, why);
 }
 
 /* After a failure the end is recorded only if the connection still works: retrying for
@@ -747,9 +790,24 @@ static int pg_end(void *impl, const char *status, char *why) {
     static const char sql[] = "UPDATE runs SET ended_at = now(), status = $1 WHERE run_id = $2";
     if (p->lost) /* another writer's run: its end is that writer's to record */
         return run_lost(p, why);
+    if (p->gave_up) /* the session that holds the run may still be waiting */
+        return CAFE_ETIMEDOUT;
     if (strcmp(status, "failed") == 0)
-        return p->c ? pgc_exec(p->c, sql, 2, params, NULL, NULL, NULL, why) : CAFE_EIO;
-    return exec_retry(p, sql, 2, params, NULL, NULL, NULL, why);
+        return p->c ? after_stop(p, pgc_exec(p->c, sql, 2, params, NULL, NULL, NULL, why), why)
+                    : CAFE_EIO;
+    return after_stop(p, exec_retry(p, sql, 2, params, NULL, NULL, NULL, why), why);
+}
+
+/* A stop: every wait for the database from now on ends within STOP_MS, the one under way
+ * included (a batch waiting for a table another session locks waited for as long as the
+ * lock was held, and only a second signal ended cafe); one cut gives up (gave_up). */
+static void pg_stop(void *impl) {
+    pg_t *p = impl;
+    if (p->stop_at)
+        return;
+    p->stop_at = cafe_loop_now(cafe_loop_current()) + STOP_MS;
+    if (p->c)
+        pgc_limit(p->c, STOP_MS);
 }
 
 static void pg_close(void *impl) {
@@ -768,4 +826,5 @@ const sink_driver_t sink_pg_driver = {.open = pg_open,
                                       .insert = pg_insert,
                                       .end_run = pg_end,
                                       .close = pg_close,
-                                      .batch_rows = 4000};
+                                      .batch_rows = 4000,
+                                      .stop = pg_stop};

@@ -32,8 +32,9 @@ struct pgc {
     uv_poll_t *poll; /* on socket fd, created on the first wait */
     int fd;
     cafe_future_t *waiting;
-    char sqlstate[6]; /* of the last statement that failed */
-    int gone;         /* wait_io found the peer gone (peer_gone) */
+    char sqlstate[6];  /* of the last statement that failed */
+    int gone;          /* wait_io found the peer gone (peer_gone) */
+    uint64_t limit_at; /* pgc_limit's: no wait goes past it (loop time); 0: none */
 };
 
 static void on_poll(uv_poll_t *h, int status, int events) {
@@ -107,16 +108,24 @@ static int peer_gone(int fd) {
 }
 
 /* Waits until the socket is ready for events; returns the ready events or a negative code
- * (CAFE_ECONNRESET when its peer is gone: peer_gone, asked every PEER_CHECK_MS). */
+ * (CAFE_ECONNRESET when its peer is gone: peer_gone, asked every PEER_CHECK_MS;
+ * CAFE_ETIMEDOUT past pgc_limit's time). A wake with no events is pgc_limit's: the bound is
+ * looked at again. */
 static int wait_io(pgc_t *c, int events) {
     for (;;) {
         int fd = PQsocket(c->conn);
+        uint64_t now = cafe_loop_now(cafe_loop_current()), ms = PEER_CHECK_MS;
+        if (c->limit_at && now >= c->limit_at)
+            return CAFE_ETIMEDOUT;
+        if (c->limit_at && c->limit_at - now < ms)
+            ms = c->limit_at - now;
         cafe_deadline_t d;
-        int scoped = cafe_deadline_begin(&d, PEER_CHECK_MS) == 0;
+        int scoped = cafe_deadline_begin(&d, ms) == 0;
         int rc = wait_io_once(c, events);
-        if (!scoped || cafe_deadline_end(&d) != CAFE_ETIMEDOUT)
+        int timed_out = scoped && cafe_deadline_end(&d) == CAFE_ETIMEDOUT;
+        if (!timed_out && rc != 0) /* 0: pgc_limit's wake */
             return rc;
-        if (peer_gone(fd)) {
+        if (timed_out && peer_gone(fd)) {
             c->gone = 1;
             return CAFE_ECONNRESET;
         }
@@ -388,6 +397,16 @@ int pgc_copy_in(pgc_t *c, const char *sql, const char *data, size_t len, char *w
         return rc;
     }
     return read_results(c, NULL, NULL, NULL, why);
+}
+
+void pgc_limit(pgc_t *c, uint64_t ms) {
+    c->limit_at = cafe_loop_now(cafe_loop_current()) + ms;
+    cafe_future_t *f = c->waiting;
+    if (f) { /* the wait under way looks at the bound again */
+        uv_poll_stop(c->poll);
+        c->waiting = NULL;
+        cafe_future_resolve(f, 0, NULL);
+    }
 }
 
 const char *pgc_sqlstate(const pgc_t *c) {

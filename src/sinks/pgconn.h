@@ -29,6 +29,12 @@ int pgc_exec(pgc_t *c, const char *sql, int nparams, const char *const *params, 
  * as pgc_exec does. */
 int pgc_copy_in(pgc_t *c, const char *sql, const char *data, size_t len, char *why);
 
+/* Bounds every wait of the connection from now on, the one under way included, to ms from
+ * now: past it, the statement in flight returns CAFE_ETIMEDOUT, its connection in a state no
+ * other statement may use (close it). For a stop that must not wait on without end. On the
+ * loop's thread; need not be in a task. */
+void pgc_limit(pgc_t *c, uint64_t ms);
+
 /* The SQLSTATE of the last statement's failure ("23505": a key violation); "" if it did
  * not fail on the server. */
 const char *pgc_sqlstate(const pgc_t *c);

@@ -104,12 +104,12 @@ size_t sink_db_refused(const sink_db_t *db, const uint64_t **at);
 const char *sink_db_error(const sink_db_t *db);
 
 /* The run is being stopped (a signal): a commit waiting for another writer's lock on the
- * database gives up after the try under way (SQLite: one busy timeout, 10 s) and fails the
- * sink (CAFE_ETIMEDOUT, sink_db_error saying so), rather than hold the stop for as long as
- * the other writer keeps its lock. The rows not committed are not written, and the run's
- * end is not recorded: it stays `running`, as a killed run's, for --resume to continue.
- * PostgreSQL's driver has no such bound yet (a stop waits for a locked table as a run
- * does; a second signal ends the process). Does not suspend. */
+ * database gives up after the try under way (SQLite: one busy timeout, 10 s; PostgreSQL:
+ * 10 s for any wait, a lost connection's reconnecting included) and fails the sink
+ * (CAFE_ETIMEDOUT, sink_db_error saying so), rather than hold the stop for as long as the
+ * other writer keeps its lock. The rows not committed are not written (PostgreSQL: the
+ * batch sent may still commit once its wait ends), and the run's end is not recorded: it
+ * stays `running`, as a killed run's, for --resume to continue. Does not suspend. */
 void sink_db_stop(sink_db_t *db);
 
 /* Commits what is left, records the run's end with status ("done", "interrupted"; "failed"

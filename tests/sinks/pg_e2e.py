@@ -283,6 +283,57 @@ def test_synchronous_commit_off_on_the_role_does_not_make_batches_written_early(
         assert pg.sql("SELECT DISTINCT v FROM async_seen") == [[want]], setting
 
 
+def test_a_stop_while_the_table_is_locked_is_bounded():
+    """SIGTERM while another session holds the results table locked (a long ALTER, a
+    forgotten transaction): the stop's last batch waited for the lock, as a run does, for as
+    long as the lock was held; only a second signal ended cafe. A stop waits 10 s at most:
+    then cafe ends, exit 2 (not 143: not every finished record was written), saying so. The
+    batch it sent may still commit when the lock goes (its session lives until then,
+    holding the run); --resume, after, writes what is missing, every row once."""
+    gate = dbtest.Gate()
+    u = gated(slow_urls(600, first=200000), gate, 300)
+    path = lists.write(u)
+    p = subprocess.Popen([CAFE, "titles", "-q", "-c", "20", "--timeout", "150", "--db",
+                          spec("stoplock"), path], env=pg.env(PGAPPNAME="cafe-stoplock"),
+                         stderr=subprocess.PIPE)
+    lock = subprocess.Popen([os.path.join(pg_bin(), "psql"), "-X", "-q", "-A", "-t", "-h",
+                             pg.dir, "-U", "cafe", "-d", "cafe"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE)
+    waiting = "SELECT count(*) FROM pg_stat_activity WHERE application_name = " \
+        "'cafe-stoplock' AND wait_event_type = 'Lock'"
+    try:
+        dbtest.wait_until(lambda: count("stoplock") >= 300 or p.poll() is not None)
+        assert p.poll() is None, ("the run ended before the lock", p.communicate())
+        lock.stdin.write(b"BEGIN; LOCK TABLE stoplock IN ACCESS EXCLUSIVE MODE; "
+                         b"SELECT 'locked';\n")
+        lock.stdin.flush()
+        assert lock.stdout.readline().strip() == b"locked"
+        gate.release()
+        dbtest.wait_until(lambda: pg.sql(waiting) == [["1"]] or p.poll() is not None)
+        assert p.poll() is None, p.communicate()
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=120)  # the lock is still held
+        assert p.returncode == 2, (p.returncode, err)
+        assert b"stopped while waiting for the database" in err, err
+    finally:
+        gate.close()
+        if lock.poll() is None:
+            lock.stdin.write(b"COMMIT;\n")
+            lock.stdin.close()
+            lock.wait(timeout=60)
+        if p.poll() is None:
+            p.kill()
+    dbtest.wait_until(lambda: count("(SELECT 1 FROM pg_stat_activity WHERE application_name "
+                                    "= 'cafe-stoplock') s") == 0)
+    assert pg.sql("SELECT status FROM runs WHERE table_name = 'stoplock'") == [["running"]]
+    r = cafe("titles", "-q", "-c", "20", "--resume", "--db", spec("stoplock"), path,
+             env=pg.env())
+    assert r.returncode == 0, r.stderr
+    got = [x[0] for x in rows("stoplock")]
+    assert len(got) == len(set(got)) and set(got) == set(u), len(got)
+    assert pg.sql("SELECT status FROM runs WHERE table_name = 'stoplock'") == [["done"]]
+
+
 def test_connection_lost_on_cafes_side_only_is_taken_up_again():
     """A connection lost on cafe's side while the server's session lives on (a network fault
     the server has not noticed yet: its TCP keepalive waits two hours by default) keeps the
