@@ -177,9 +177,11 @@ static void ignore_notice(void *arg, const char *message) {
     (void)message;
 }
 
-/* synchronous_commit on where the session's is off (pgc_connect). */
-#define DURABLE                                                                                    \
-    "SELECT set_config('synchronous_commit', 'on', false) WHERE "                                  \
+/* standard_conforming_strings on; synchronous_commit on where the session's is off
+ * (pgc_connect). */
+#define SESSION_SET                                                                                \
+    "SET standard_conforming_strings = on; SELECT set_config('synchronous_commit', 'on', false) "  \
+    "WHERE "                                                                                       \
     "current_setting('synchronous_commit') = 'off'"
 
 int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *why) {
@@ -224,11 +226,14 @@ int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *wh
          * run (its advisory lock): a --resume took it. And commits on the disk before they
          * are acknowledged: a role's synchronous_commit = off made a batch count as written
          * (--drain deleted its records from Redis) while a server crash could still lose it;
-         * raised to on from off only, so that a DBA's remote_apply stays. */
+         * raised to on from off only, so that a DBA's remote_apply stays. And string
+         * literals as the standard reads them, as pg_dump sets it: a role's
+         * standard_conforming_strings = off (an old application's) made a backslash in
+         * cafe's SQL an escape, and the results table's key a syntax error. */
         rc = pgc_exec(c,
                       PQserverVersion(c->conn) >= 140000
-                          ? "SET statement_timeout = 0; SET idle_session_timeout = 0; " DURABLE
-                          : "SET statement_timeout = 0; " DURABLE,
+                          ? "SET statement_timeout = 0; SET idle_session_timeout = 0; " SESSION_SET
+                          : "SET statement_timeout = 0; " SESSION_SET,
                       0, NULL, NULL, NULL, NULL, why);
         if (rc == 0) {
             *out = c;

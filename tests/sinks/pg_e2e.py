@@ -334,6 +334,19 @@ def test_a_stop_while_the_table_is_locked_is_bounded():
     assert pg.sql("SELECT status FROM runs WHERE table_name = 'stoplock'") == [["done"]]
 
 
+def test_a_role_without_standard_conforming_strings_writes_its_tables():
+    """A role (or database) set for an old application, standard_conforming_strings = off:
+    a backslash in a string literal is an escape there, and the new table's key (a
+    generated column over replace(url, '\\', '\\\\')) was a syntax error: cafe refused to
+    start. cafe's session sets it on, as pg_dump does."""
+    u = lists.write([fx.url(i % SITES, f"/page/{210000 + i}") for i in range(4)])
+    env = pg.env(PGOPTIONS="-c standard_conforming_strings=off")
+    for resume in ([], ["--resume"]):
+        r = cafe("titles", "-q", *resume, "--db", spec("oldstrings"), u, env=env)
+        assert r.returncode == 0, (resume, r.stderr)
+    assert count("oldstrings") == 4
+
+
 def test_connection_lost_on_cafes_side_only_is_taken_up_again():
     """A connection lost on cafe's side while the server's session lives on (a network fault
     the server has not noticed yet: its TCP keepalive waits two hours by default) keeps the
