@@ -387,10 +387,10 @@ int sink_db_close(sink_db_t *db, const char *status, const char **why) {
     /* After a failure its message stays: why ending the run failed too says less. Rows
      * refused: the run is not done, what is left of it is theirs. */
     char end_why[SINK_WHY_MAX];
-    if (db->drv->end_run(db->impl, rc || db->nrefused ? "failed" : status, rc ? end_why : db->why) <
-            0 &&
-        !rc)
-        rc = CAFE_EIO;
+    int erc =
+        db->drv->end_run(db->impl, rc || db->nrefused ? "failed" : status, rc ? end_why : db->why);
+    if (erc < 0 && !rc) /* its own code: a run another cafe took (CAFE_EBUSY) is not resumed */
+        rc = erc;
     db->drv->close(db->impl);
     if (rc) {
         memcpy(msg, db->why, sizeof msg);

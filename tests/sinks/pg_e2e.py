@@ -376,41 +376,39 @@ def test_connection_lost_on_cafes_side_only_is_taken_up_again():
         px.close()
 
 
-def test_a_run_taken_by_a_resume_while_disconnected_is_not_written_into():
-    """While cafe's connection is lost no session holds its run: a --resume begun then takes
-    it. cafe reconnected, could not take the run again, and still wrote into it: the run's
-    end ("failed") over the resumer's "running". On reconnecting, the run's lock is taken
-    again before anything is written; held by another session, cafe stops writing (exit 2,
-    saying so) and writes nothing more: what it had not committed is the resumer's to
-    fetch. A's session is ended by the server while A waits at a gate; B, the --resume,
-    waits at a gate of its own (its first URL) until A has stopped."""
+def taken_while_disconnected(table, go_on):
+    """A run (A) whose session the server ends while A waits at a gate, and a --resume (B)
+    begun then, which takes the run and waits at a gate of its own (its first URL); then
+    go_on(a, gate_a) makes A go on, and A must stop without writing into B's run (exit 2,
+    saying so), which B then completes."""
     gate_a, gate_b = dbtest.Gate(), dbtest.Gate()
-    u = slow_urls(600, first=180000)
-    env_a = pg.env(PGAPPNAME="cafe-a")
+    u = slow_urls(600, first=180000 + 1000 * len(table))
     a = subprocess.Popen([CAFE, "titles", "-q", "-c", "20", "--timeout", "150", "--db",
-                          spec("taken"), lists.write(gated(u, gate_a, 300))], env=env_a,
-                         stderr=subprocess.PIPE)
+                          spec(table), lists.write(gated(u, gate_a, 300))],
+                         env=pg.env(PGAPPNAME=f"cafe-{table}"), stderr=subprocess.PIPE)
     b = None
+    status = f"SELECT status FROM runs WHERE table_name = '{table}'"
     try:
-        dbtest.wait_until(lambda: count("taken") >= 300 or a.poll() is not None)
+        dbtest.wait_until(lambda: count(table) >= 300 or a.poll() is not None)
         assert a.poll() is None, ("the run ended before the fault", a.communicate())
         assert pg.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                      "WHERE application_name = 'cafe-a'") == [["t"]]
+                      f"WHERE application_name = 'cafe-{table}'") == [["t"]]
         b = subprocess.Popen([CAFE, "titles", "-q", "-c", "20", "--timeout", "150", "--resume",
-                              "--db", spec("taken"),
+                              "--db", spec(table),
                               lists.write(gated(gated(u, gate_a, 300), gate_b, 0))],
                              env=pg.env(), stderr=subprocess.PIPE)
         dbtest.wait_until(lambda: count("run_resumes WHERE run_id IN (SELECT run_id FROM runs "
-                                        "WHERE table_name = 'taken')") == 1 or b.poll()
+                                        f"WHERE table_name = '{table}')") == 1 or b.poll()
                           is not None)
         assert b.poll() is None, ("the resume ended before A went on", b.communicate())
-        written = count("taken")
-        gate_a.release()
+        written = count(table)
+        go_on(a, gate_a)
         _, err = a.communicate(timeout=300)
         assert a.returncode == 2, (a.returncode, err)
         assert b"was taken by another cafe" in err and b"--resume continues" not in err, err
-        assert count("taken") == written  # A wrote no row into B's run
-        assert pg.sql("SELECT status FROM runs WHERE table_name = 'taken'") == [["running"]]
+        assert count(table) == written  # A wrote no row into B's run
+        assert pg.sql(status) == [["running"]]
+        gate_a.release()
         gate_b.release()
         _, err = b.communicate(timeout=300)
         assert b.returncode == 0, err
@@ -420,10 +418,27 @@ def test_a_run_taken_by_a_resume_while_disconnected_is_not_written_into():
         for p in (a, b):
             if p and p.poll() is None:
                 p.kill()
-    got = [x[0] for x in rows("taken")]
+    got = [x[0] for x in rows(table)]
     want = gated(gated(u, gate_a, 300), gate_b, 0)
     assert len(got) == len(set(got)) and set(got) == set(want), len(got)
-    assert pg.sql("SELECT status FROM runs WHERE table_name = 'taken'") == [["done"]]
+    assert pg.sql(status) == [["done"]]
+
+
+def test_a_run_taken_by_a_resume_while_disconnected_is_not_written_into():
+    """While cafe's connection is lost no session holds its run: a --resume begun then takes
+    it. cafe reconnected, could not take the run again, and still wrote into it: the run's
+    end ("failed") over the resumer's "running". On reconnecting, the run's lock is taken
+    again before anything is written; held by another session, cafe stops writing (exit 2,
+    saying so) and writes nothing more: what it had not committed is the resumer's to
+    fetch."""
+    taken_while_disconnected("taken", lambda a, gate_a: gate_a.release())
+
+
+def test_a_run_taken_by_a_resume_while_disconnected_is_not_ended_by_its_stop():
+    """The same when A, with nothing left to write, is stopped (SIGTERM): its end
+    ("interrupted") is the first statement of its new connection, refused as a write would
+    be; the message said "--resume continues", which the run being B's is not for A."""
+    taken_while_disconnected("takenend", lambda a, gate_a: a.send_signal(signal.SIGTERM))
 
 
 def test_a_server_that_vanishes_silently_is_noticed_in_bounded_time():
