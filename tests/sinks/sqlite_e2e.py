@@ -457,6 +457,24 @@ def test_a_row_the_table_refuses_loses_no_other_row():
     assert count(out) == 1 + 302
 
 
+def lock_under_the_run(p, out, gate):
+    """Once run p has written 100 rows to out, another connection takes the file's write
+    lock and the gate opens: cafe must say, once, that it waits (not be silent, not fail).
+    Returns that connection, holding the lock, and the rows written then."""
+    dbtest.wait_until(lambda: count(out) >= 100 or p.poll() is not None)
+    assert p.poll() is None, p.communicate()[1]
+    other = sqlite3.connect(out, timeout=60, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE mine (x)")
+    held = count(out)
+    gate.release()
+    ready, _, _ = select.select([p.stderr], [], [], 60)
+    assert ready, "no word from cafe within 60 s"
+    line = p.stderr.readline()
+    assert b"locked by another writer; waiting" in line, line
+    return other, held
+
+
 def test_another_writer_holding_the_database_makes_the_run_wait():
     """Another program writing the same file for longer than SQLite's busy timeout (10 s: a
     CREATE INDEX on the results for queries, a shell's open transaction) made the batch fail
@@ -473,17 +491,7 @@ def test_another_writer_holding_the_database_makes_the_run_wait():
     p = subprocess.Popen([CAFE, "titles", "-q", "-c", "10", "--timeout", "150", "-o", out,
                           lists.write(u)], stderr=subprocess.PIPE)
     try:
-        dbtest.wait_until(lambda: count(out) >= 100 or p.poll() is not None)
-        assert p.poll() is None, p.communicate()[1]
-        other = sqlite3.connect(out, timeout=60, isolation_level=None)
-        other.execute("BEGIN IMMEDIATE")
-        other.execute("CREATE TABLE mine (x)")
-        held = count(out)
-        gate.release()
-        ready, _, _ = select.select([p.stderr], [], [], 60)
-        assert ready, "no word from cafe within 60 s"
-        line = p.stderr.readline()  # said once, not silent, and not a failure
-        assert b"locked by another writer; waiting" in line, line
+        other, held = lock_under_the_run(p, out, gate)
         assert p.poll() is None, p.communicate()[1]
         other.execute("COMMIT")
         other.close()
@@ -513,17 +521,7 @@ def test_a_stop_while_another_writer_holds_the_database_is_bounded():
                           path], stderr=subprocess.PIPE)
     other = None
     try:
-        dbtest.wait_until(lambda: count(out) >= 100 or p.poll() is not None)
-        assert p.poll() is None, p.communicate()[1]
-        other = sqlite3.connect(out, timeout=60, isolation_level=None)
-        other.execute("BEGIN IMMEDIATE")
-        other.execute("CREATE TABLE mine (x)")
-        held = count(out)
-        gate.release()
-        ready, _, _ = select.select([p.stderr], [], [], 60)
-        assert ready, "no word from cafe within 60 s"
-        line = p.stderr.readline()
-        assert b"locked by another writer; waiting" in line, line
+        other, held = lock_under_the_run(p, out, gate)
         p.send_signal(signal.SIGTERM)
         _, err = p.communicate(timeout=120)  # the writer still holds the file
         assert p.returncode == 2, (p.returncode, err)
