@@ -230,11 +230,18 @@ int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *wh
          * literals as the standard reads them, as pg_dump sets it: a role's
          * standard_conforming_strings = off (an old application's) made a backslash in
          * cafe's SQL an escape, and the results table's key a syntax error. */
-        rc = pgc_exec(c,
-                      PQserverVersion(c->conn) >= 140000
-                          ? "SET statement_timeout = 0; SET idle_session_timeout = 0; " SESSION_SET
-                          : "SET statement_timeout = 0; " SESSION_SET,
-                      0, NULL, NULL, NULL, NULL, why);
+        int version = PQserverVersion(c->conn);
+        /* transaction_timeout (PostgreSQL 17 on, unset by pg_dump 17 too) would cut a batch
+         * waiting for a locked table as statement_timeout did. Not tested here: Debian 12's
+         * server is 15. */
+        rc =
+            pgc_exec(c,
+                     version >= 170000 ? "SET statement_timeout = 0; SET idle_session_timeout = 0; "
+                                         "SET transaction_timeout = 0; " SESSION_SET
+                     : version >= 140000
+                         ? "SET statement_timeout = 0; SET idle_session_timeout = 0; " SESSION_SET
+                         : "SET statement_timeout = 0; " SESSION_SET,
+                     0, NULL, NULL, NULL, NULL, why);
         if (rc == 0) {
             *out = c;
             return 0;
