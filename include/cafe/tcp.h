@@ -113,8 +113,8 @@ int cafe_tcp_read_exactly(cafe_tcp_t *s, void *buf, size_t len);
  * cap bytes, whichever comes first, and returns how many bytes it stored; what follows
  * stays in the stream for the next read. A result that does not end with delim means the
  * line was longer than cap (n == cap) or the stream ended (next call: CAFE_EOF). Never
- * stores more than cap bytes: cap is the bound on a line, at most INT_MAX (the count is an
- * int: CAFE_EINVAL above it, as for a NULL delim or a dlen of 0). */
+ * stores more than cap bytes: cap is the bound on a line, from 1 to INT_MAX (the count is
+ * an int: CAFE_EINVAL outside them, as for a NULL buf or delim or a dlen of 0). */
 int cafe_tcp_read_until(cafe_tcp_t *s, void *buf, size_t cap, const void *delim, size_t dlen);
 
 /* Sends all of buf; returns 0 once the kernel has taken every byte, or an error
