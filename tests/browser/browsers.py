@@ -40,16 +40,22 @@ SINGLE_BYTE = ["ibm866", "iso-8859-2", "iso-8859-3", "iso-8859-4", "iso-8859-5",
                "x-mac-cyrillic", "x-user-defined"]
 
 
+def iframe_index(charset, result):
+    """The index page whose run(n) loads /c/0 .. /c/n-1 in eight iframes, each the next page
+    not yet taken, and returns the JSON list of `result` (a JavaScript expression of the
+    page's document, d) for each."""
+    return (f"<!DOCTYPE html><meta charset={charset}><body><script>async function run(n) {{"
+            "const out = []; let next = 0;"
+            "async function worker() { const f = document.createElement('iframe');"
+            "document.body.appendChild(f); while (next < n) { const i = next++;"
+            "await new Promise(r => { f.onload = r; f.src = '/c/' + i; });"
+            f"const d = f.contentDocument; out[i] = {result}; }} }}"
+            "await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(worker));"
+            "return JSON.stringify(out); }</script>").encode()
+
+
 def serve(cases):
-    # eight iframes load the pages, each the next one not yet taken
-    index = ("<!DOCTYPE html><meta charset=utf-8><body><script>async function run(n) {"
-             "const out = []; let next = 0;"
-             "async function worker() { const f = document.createElement('iframe');"
-             "document.body.appendChild(f); while (next < n) { const i = next++;"
-             "await new Promise(r => { f.onload = r; f.src = '/c/' + i; });"
-             "out[i] = f.contentDocument.title; } }"
-             "await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(worker));"
-             "return JSON.stringify(out); }</script>").encode()
+    index = iframe_index("utf-8", "d.title")
 
     def page(path):
         if path.startswith("/c/"):

@@ -46,14 +46,7 @@ HEAD = ["<!DOCTYPE html>", "<html>", "<head>", "<meta name=a content=b>", "<link
         "<noscript></noscript>"]
 HOW = ["header", "meta", "meta-http", "late-meta", "late-meta-body", "bom", "header+meta"]
 
-INDEX = ("<!DOCTYPE html><meta charset=utf-8><body><script>async function run(n) {"
-         "const out = []; let next = 0;"
-         "async function worker() { const f = document.createElement('iframe');"
-         "document.body.appendChild(f); while (next < n) { const i = next++;"
-         "await new Promise(r => { f.onload = r; f.src = '/c/' + i; });"
-         "const d = f.contentDocument; out[i] = [d.title, d.characterSet]; } }"
-         "await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(worker));"
-         "return JSON.stringify(out); }</script>").encode()
+INDEX = browsers.iframe_index("utf-8", "[d.title, d.characterSet]")
 
 
 def padding(rng):

@@ -175,14 +175,7 @@ def random_page(rng, most):
     return rng.choice(TRANSPORT), body
 
 
-INDEX = ("<!DOCTYPE html><meta charset=windows-1252><body><script>async function run(n) {"
-         "const out = []; let next = 0;"
-         "async function worker() { const f = document.createElement('iframe');"
-         "document.body.appendChild(f); while (next < n) { const i = next++;"
-         "await new Promise(r => { f.onload = r; f.src = '/c/' + i; });"
-         "const d = f.contentDocument; out[i] = [d.title, d.characterSet]; } }"
-         "await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(worker));"
-         "return JSON.stringify(out); }</script>").encode()
+INDEX = browsers.iframe_index("windows-1252", "[d.title, d.characterSet]")
 
 
 def content_type(label):
