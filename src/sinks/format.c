@@ -70,12 +70,12 @@ static json_t *jcolumn(const record_t *r, size_t i) {
 }
 
 /* The length of the character at p that JSON allows raw in a string but cafe escapes, 0 if
- * none; *cp its code point. The line breaks U+0085 NEL, U+2028 and U+2029: Python's
+ * none; *cp its code point (format.h). The line breaks U+0085 NEL, U+2028 and U+2029: Python's
  * str.splitlines() and other line readers end a line there, and a title holding one split
  * its JSON line in two halves that are not JSON. The other C1 controls (U+009B is a CSI)
  * and the bidirectional controls (U+202E...), which text output escapes too: JSON Lines
  * read on a terminal (`cafe titles --json`) must not drive it or reorder its line. */
-static size_t escaped_char(const unsigned char *p, const unsigned char *end, unsigned *cp) {
+size_t format_escaped_char(const unsigned char *p, const unsigned char *end, unsigned *cp) {
     if (p[0] == 0xC2 && end - p >= 2 && p[1] >= 0x80 && p[1] <= 0x9F) {
         *cp = p[1];
         return 2;
@@ -97,7 +97,7 @@ static int append_json(const char *buffer, size_t size, void *data) {
     const unsigned char *p = (const unsigned char *)buffer, *end = p + size, *run = p;
     for (; p < end; p++) {
         unsigned cp;
-        size_t n = *p >= 0xC2 ? escaped_char(p, end, &cp) : 0;
+        size_t n = *p >= 0xC2 ? format_escaped_char(p, end, &cp) : 0;
         if (n == 0)
             continue;
         outbuf_put(data, (const char *)run, (size_t)(p - run));

@@ -28,6 +28,11 @@ int format_header(FILE *f, record_format_t fmt);
 /* The same row appended to o (o->oom set when it could not grow). */
 void format_header_append(outbuf_t *o, record_format_t fmt);
 
+/* The length of the character at p (before end) that JSON allows raw in a string but cafe's
+ * writer escapes (C1 controls, line separators, bidirectional controls), 0 if none; *cp its
+ * code point. json_scan.c refuses a line holding one raw as not written by cafe. */
+size_t format_escaped_char(const unsigned char *p, const unsigned char *end, unsigned *cp);
+
 /* Is line (n bytes, its newline included if it has one) CSV's header line as format_header
  * writes it, or ending in LF alone (2), the start of it (1, a header cut short), or something
  * else (0)? */

@@ -11,7 +11,6 @@
  * is read here only when jansson would read it the same way. */
 #include "json_scan.h"
 #include "format.h"
-#include "termchar.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -88,13 +87,13 @@ static size_t escape_len(const unsigned char *s, size_t i, size_t n) {
     return u_escape(s + i + 6, n - i - 6, &low) && low >= 0xDC00 && low <= 0xDFFF ? 12 : 0;
 }
 
-/* Whether the k-byte character at p is one cafe's JSON writer escapes (format.c's
- * escaped_char: the C1 controls and termchar.h's term_reorders): a line holding it raw is not
- * as cafe writes it, and a queue drain passes a line read here on as it is, so that a
- * hostile Redis entry's U+009B (a CSI) would reach a terminal, or its U+2028 a line reader. */
+/* Whether the k-byte character at p is one cafe's JSON writer escapes (format.h): a line
+ * holding it raw is not as cafe writes it, and a queue drain passes a line read here on as it
+ * is, so that a hostile Redis entry's U+009B (a CSI) would reach a terminal, or its U+2028 a
+ * line reader. */
 static int writer_escapes(const unsigned char *p, size_t k) {
-    uint32_t cp = k <= 3 ? term_code_point(p, k) : 0;
-    return (cp >= 0x80 && cp <= 0x9F) || term_reorders(cp);
+    unsigned cp;
+    return format_escaped_char(p, p + k, &cp) == k;
 }
 
 /* The string whose content starts at s[i] (after its opening quote): where it ends (after
