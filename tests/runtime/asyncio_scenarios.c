@@ -1116,17 +1116,33 @@ static int quiet_sleeper(void *arg, void **value) {
     return rc;
 }
 
-static int as_completed(void *arg, void **value) {
-    targ_t a[3] = {{"c0", 300, NULL}, {"c1", 100, NULL}, {"c2", 200, NULL}};
-    cafe_task_t *t[3];
+/* The three sleepers both as_completed scenarios race (a outlives them), in a set. */
+static cafe_as_completed_t *three_racers(targ_t *a, cafe_task_t **t) {
+    a[0] = (targ_t){"c0", 300, NULL};
+    a[1] = (targ_t){"c1", 100, NULL};
+    a[2] = (targ_t){"c2", 200, NULL};
     spawn_each(quiet_sleeper, a, 3, t);
-    size_t i;
-    cafe_result_t r;
     cafe_as_completed_t *ac;
     if (cafe_as_completed_create(&ac, t, 3) != 0)
         abort();
-    while (cafe_as_completed_next(ac, &i, &r) == 0)
+    return ac;
+}
+
+/* Traces the set's tasks as they complete; returns the call that ended the loop. */
+static int trace_completed(cafe_as_completed_t *ac) {
+    size_t i;
+    cafe_result_t r;
+    int rc;
+    while ((rc = cafe_as_completed_next(ac, &i, &r)) == 0)
         tr("completed %zu value %d", i, (int)(intptr_t)r.value);
+    return rc;
+}
+
+static int as_completed(void *arg, void **value) {
+    targ_t a[3];
+    cafe_task_t *t[3];
+    cafe_as_completed_t *ac = three_racers(a, t);
+    trace_completed(ac);
     cafe_as_completed_free(ac);
     return 0;
 }
@@ -1135,19 +1151,13 @@ static int as_completed(void *arg, void **value) {
  * past it times out, nothing joined; the tasks not returned keep running and, once the set
  * is freed, are the caller's again (as_completed leaves them running too). */
 static int as_completed_timeout(void *arg, void **value) {
-    targ_t a[3] = {{"c0", 300, NULL}, {"c1", 100, NULL}, {"c2", 200, NULL}};
+    targ_t a[3];
     cafe_task_t *t[3];
-    spawn_each(quiet_sleeper, a, 3, t);
-    size_t i;
     cafe_result_t r;
-    cafe_as_completed_t *ac;
-    if (cafe_as_completed_create(&ac, t, 3) != 0)
-        abort();
+    cafe_as_completed_t *ac = three_racers(a, t);
     cafe_deadline_t d;
     cafe_deadline_begin(&d, 250);
-    int rc;
-    while ((rc = cafe_as_completed_next(ac, &i, &r)) == 0)
-        tr("completed %zu value %d", i, (int)(intptr_t)r.value);
+    int rc = trace_completed(ac);
     cafe_deadline_end(&d);
     tr("as_completed %s", st(rc));
     cafe_as_completed_free(ac);
