@@ -18,6 +18,8 @@
  * caller for as long. Above a balancer's usual probe timeout (Kubernetes' is 1 s, HAProxy's
  * check 2 s), so that a slow database answering in time is not called down for it. */
 #define READY_PROBE_S 5
+#define READY_STR_(x) #x
+#define READY_STR(x) READY_STR_(x) /* READY_PROBE_S as text, for the log */
 
 static void answer(srv_req_t *r) {
     static const char ready[] = "{\"status\":\"ready\"}\n";
@@ -51,13 +53,11 @@ static void log_change(const srv_t *s, int rc, const char *why) {
 
 /* sink_db_check within READY_PROBE_S; past it, why says so. */
 static int check_bounded(const srv_t *s, const char **why) {
-    static char timed_out[48];
     cafe_deadline_t d;
     int scoped = cafe_deadline_begin(&d, READY_PROBE_S * 1000) == 0;
     int rc = sink_db_check(s->o.db, why);
     if (scoped && cafe_deadline_end(&d) == CAFE_ETIMEDOUT) {
-        snprintf(timed_out, sizeof timed_out, "no answer within %d s", READY_PROBE_S);
-        *why = timed_out;
+        *why = "no answer within " READY_STR(READY_PROBE_S) " s";
         rc = CAFE_ETIMEDOUT;
     }
     return rc;
