@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <string.h>
@@ -55,19 +56,34 @@ static size_t hash_links(const char *path) {
     return n;
 }
 
-/* How many certificates the PEM file holds (its BEGIN lines), or SIZE_MAX if unreadable. */
+/* How many certificates the PEM file holds (its BEGIN lines), or SIZE_MAX if unreadable. Read
+ * in blocks and searched with memmem: read line by line with fgets it cost ~700,000
+ * instructions and 55 reads at every client's start (issue 11), for a bundle only TLS needs.
+ * The block's last bytes are kept for the next, so a line cut in two is found once. */
 static size_t pem_certificates(const char *path) {
-    static const char begin[] = "-----BEGIN CERTIFICATE-----";
+    static const char begin[] = "\n-----BEGIN CERTIFICATE-----";
+    enum { BLOCK = 65536, KEEP = sizeof begin - 2 };
     FILE *f = fopen(path, "r");
-    if (!f)
+    char *buf = f ? malloc(BLOCK) : NULL; /* not on the stack: a task's may be small */
+    if (!buf) {
+        if (f)
+            fclose(f);
         return SIZE_MAX;
-    char line[128];
-    size_t n = 0;
-    while (fgets(line, sizeof line, f))
-        n += strncmp(line, begin, sizeof begin - 1) == 0;
+    }
+    size_t kept = 1, n, count = 0;
+    buf[0] = '\n'; /* the file's first line is a line's start too */
+    while ((n = fread(buf + kept, 1, BLOCK - kept, f)) > 0) {
+        size_t len = kept + n;
+        for (const char *p = buf; (p = memmem(p, (size_t)(buf + len - p), begin, sizeof begin - 1));
+             p++)
+            count++;
+        kept = len < KEEP ? len : KEEP;
+        memmove(buf, buf + len - kept, kept);
+    }
     int bad = ferror(f);
     fclose(f);
-    return bad ? SIZE_MAX : n;
+    free(buf);
+    return bad ? SIZE_MAX : count;
 }
 
 /* The directory can stand for the bundle: it has hash links (a directory of loose files,
