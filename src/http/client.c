@@ -141,6 +141,7 @@ cafe__http_client_t *cafe__http_client_get(cafe_loop_t *loop) {
 static void client_close(void *arg) {
     cafe__http_client_t *c = arg;
     cafe__http_xfer_t *x, *next;
+    c->closing = 1;
     for (x = c->orphans; x; x = next) {
         next = x->next;
         if (x->in_multi)

@@ -306,6 +306,7 @@ struct cafe__http_client {
     dlist_t idle;           /* transfers whose body is watched for pauses (opts.idle_ms) */
     cafe__http_sock_t **socks; /* by file descriptor */
     size_t nsocks;
+    int closing; /* client_close runs: no socket handle is kept as a spare (io.c) */
     cafe__http_xfer_t *pool, *orphans;
     size_t pool_len;
     cafe__http_hosts_t hosts;
