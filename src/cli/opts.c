@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 _Static_assert(sizeof(record_format_t) == sizeof(int), "--json/--csv store the format as an int");
@@ -252,8 +253,10 @@ const char *cli_db_spec_check(const char *v) {
     return sink_db_is_spec(v) ? NULL : "expected sqlite:PATH or postgresql://...";
 }
 
+/* Any case, as a scheme is (RFC 3986 3.1) and a list line's is: the bare host's URL,
+ * "HTTP://host", is normalised to lower case as that line is. */
 const char *cli_scheme_check(const char *v) {
-    return strcmp(v, "http") && strcmp(v, "https") ? "must be http or https" : NULL;
+    return strcasecmp(v, "http") && strcasecmp(v, "https") ? "must be http or https" : NULL;
 }
 
 /* ---- the table ---------------------------------------------------------------------------- */

@@ -207,6 +207,22 @@ def test_any_number_of_urls_on_the_command_line():
     assert "at most 64 times" in err, err
 
 
+def test_scheme_is_case_insensitive():
+    # a scheme is case-insensitive (RFC 3986 3.1: "HTTP://h/" is "http://h/", which a list
+    # line already was), but --scheme HTTP was refused, "must be http or https"
+    srv = HeadServer(lambda head: http_reply(b"<title>bare</title>"))
+    for v in ("HTTP", "Http"):
+        r = cafe("titles", "-q", "--json", "--scheme", v, "-u", f"127.0.0.1:{srv.port}/a")
+        assert r.returncode == 0, (v, r.stderr)
+        rec = json.loads(r.stdout)
+        assert rec["url"] == f"http://127.0.0.1:{srv.port}/a" and rec["title"] == "bare", rec
+    srv.close()
+    # push takes it too: it goes on to Redis (down here), not to a usage error
+    r = cafe("queue", "push", "--scheme", "HTTPS", "redis://127.0.0.1:9/0?queue=q", LIST)
+    assert r.returncode == 2 and b"--scheme" not in r.stderr and b"redis" in r.stderr, r
+    refused(["--scheme", "ftp"], "--scheme", "must be http or https")
+
+
 def test_queue_results_refuses_two_formats():
     # --json --csv wrote CSV (the last one given) without a word, as cafe titles refuses
     for fmts in (["--json", "--csv"], ["--csv", "--json"], ["--csv", "--csv-safe"],
