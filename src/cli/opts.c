@@ -285,7 +285,9 @@ static const cli_opt_t rows[] = {
      "RFC 4180 CSV with a header row (same columns)",
      "RFC 4180 CSV with a header row (same columns). Fields hold the bytes as they are, but\n"
      "on a terminal, where they are escaped as the text format escapes titles, so that a\n"
-     "page cannot drive the terminal (as ls quotes names on a terminal only)."},
+     "page cannot drive the terminal (as ls quotes names on a terminal only). JSON's null\n"
+     "is an empty field and an empty string (an empty <title>) is \"\", as PostgreSQL's\n"
+     "COPY ... CSV writes and reads them (Python's csv module reads both as '')."},
     {CLI_OPT_FLAG, "csv-safe", 0, NULL, F(fmt), 0, 0, RECORD_FMT_CSV_SAFE, NULL, NULL, NULL,
      "CSV for spreadsheets: a ' before fields starting\nwith =, +, -, @, tab, CR or '",
      "CSV as --csv, for opening in a spreadsheet: a field starting with =, +, -, @, tab or\n"

@@ -131,8 +131,11 @@ static int write_json(outbuf_t *o, const record_t *r, int ascii) {
  * that the added mark can always be taken off again. */
 static const char formula_starts[] = "=+-@\t\r'";
 
-/* RFC 4180: quote a field holding a comma, quote, CR or LF; double the quotes inside.
- * safe: the ' of RECORD_FMT_CSV_SAFE before a field starting with formula_starts. */
+/* RFC 4180: quote a field holding a comma, quote, CR or LF; double the quotes inside. An
+ * empty string is quoted too, "", and NULL (JSON's null) left empty, as PostgreSQL's COPY
+ * ... CSV writes and reads them: an empty <title> ("title":"") and none (null) were the same
+ * empty field. safe: the ' of RECORD_FMT_CSV_SAFE before a field starting with
+ * formula_starts. */
 static void csv_field(outbuf_t *o, const char *s, int last, int safe, int tty) {
     if (s) {
         char *clean = cafe_utf8_repair(s, strlen(s), NULL);
@@ -144,7 +147,7 @@ static void csv_field(outbuf_t *o, const char *s, int last, int safe, int tty) {
             o->oom |= shown.oom;
             v = shown.oom ? "" : shown.p;
         }
-        int quote = strpbrk(v, ",\"\r\n") != NULL;
+        int quote = !*v || strpbrk(v, ",\"\r\n") != NULL;
         if (quote)
             outbuf_putc(o, '"');
         if (safe && *v && strchr(formula_starts, *v))

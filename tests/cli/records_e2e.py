@@ -43,6 +43,8 @@ PAGES = {  # path: (Content-Type header or None, body)
     "/plus": (b"text/html", b"<title>+1+2</title>"),
     "/minus": (b"text/html", b"<title>-2+3</title>"),
     "/at": (b"text/html", b"<title>@SUM(A1)</title>"),
+    "/empty-title": (b"text/html", b"<title> </title>"),
+    "/no-title": (b"text/html", b"<p>none"),
     "/late-title": (b"text/html", b"<html><head>" + b" " * 300 + b"<title>Late</title>"),
     "/long-title": (b"text/html", b"<title>" + b"x" * 300 + b"</title>"),
     "/huge-title": (b"text/html; charset=utf-8", ("<title>" + "\u00e9" * 3000 + "</title>").encode()),
@@ -347,6 +349,32 @@ def test_csv_resume_refuses_a_csv_safe_file():
     assert r.returncode == 0, r.stderr
     with open(out, "rb") as f:
         assert f.read() == first
+
+
+def test_csv_tells_an_empty_title_from_none():
+    """JSON's "title":"" (an empty <title>) and "title":null (no <title>) were both an empty
+    CSV field. An empty string is now "" and null nothing, as PostgreSQL's COPY ... CSV writes
+    and reads them (RFC 4180 allows both; Python's csv reads both as ''); --resume reads it."""
+    path = listing(["/empty-title", "/no-title"])
+    want = {"/empty-title": "", "/no-title": None}
+    r = cafe("titles", "-q", "--json", path)
+    got = {x["url"][len(srv.url("")):]: x["title"] for x in map(json.loads, r.stdout.splitlines())}
+    assert got == want, got
+    for opt in ("--csv", "--csv-safe"):
+        out = os.path.join(tmp, f"empty{opt}.csv")
+        r = cafe("titles", "-q", opt, "-o", out, path)
+        assert r.returncode == 0, r.stderr
+        with open(out, "rb") as f:
+            first = f.read()
+        rows = first.split(b"\r\n")
+        for row, (p, title) in zip(rows[1:], want.items()):
+            head = b"%s,%s,200," % (srv.url(p).encode(), srv.url(p).encode())
+            field = b'"",' if title == "" else b","
+            assert row.startswith(head + field + b"text/html,"), (opt, row)
+        r = cafe("titles", "-q", opt, "--resume", "-o", out, path)
+        assert r.returncode == 0, r.stderr
+        with open(out, "rb") as f:
+            assert f.read() == first, opt
 
 
 def test_csv_to_a_file_already_written_has_its_header():
