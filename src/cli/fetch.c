@@ -1,6 +1,8 @@
 #include "fetch.h"
 #include "cafe.h"
 
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -227,19 +229,56 @@ static int page_before_failure(int rc, sink_t *s) {
     return cafe_title_finish(s->title) == 1 && !cafe_title_unclosed(s->title);
 }
 
+/* SIGCONTs so far: the process was stopped (Ctrl-Z, SIGSTOP) and goes on. */
+static atomic_uint continued;
+
+static void on_continue(int signum) {
+    (void)signum;
+    atomic_fetch_add(&continued, 1);
+}
+
+int cli_fetch_count_stops(void) {
+    struct sigaction sa = {.sa_handler = on_continue, .sa_flags = SA_RESTART};
+    return sigemptyset(&sa.sa_mask) == 0 && sigaction(SIGCONT, &sa, NULL) == 0 ? 0 : -1;
+}
+
+/* Ready for a response: nothing of one seen yet (s's title back to the pool, if any). */
+static void sink_begin(sink_t *s) {
+    title_done(s->pool, s->title);
+    s->title = NULL, s->failed = 0, s->not_html = 0, s->mode = CAFE_TITLE_HTML, s->nhead = 0;
+}
+
+/* cafe_http_request, sent again (with all its tries) while it timed out over a stop of the
+ * process: a Ctrl-Z of a minute counted against --timeout, so every URL in flight timed out
+ * as the run went on, with no fault of the server's (with --retries 0 that was its record).
+ * The request starts once for on_start, and time_ms is the last one's, without the stop. */
+static int request(const char *url, cafe_http_opts_t *h, sink_t *s, cafe_http_result_t *res,
+                   uint64_t *t0) {
+    for (;;) {
+        unsigned stops = atomic_load(&continued);
+        *t0 = cafe_loop_now(cafe_loop_current());
+        int rc = cafe_http_request(url, h, res);
+        if (rc != CAFE_ETIMEDOUT || atomic_load(&continued) == stops)
+            return rc;
+        cafe_http_result_free(res);
+        sink_begin(s);
+        h->on_start = NULL;
+    }
+}
+
 int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start,
               cafe_http_retry_cb on_retry, void *start_arg, cli_fetch_pool_t *pool) {
     sink_t s; /* not s = {...}: that would clear head's 1445 bytes for every URL */
-    s.title = NULL, s.pool = pool, s.failed = 0, s.url = r->url, s.detect = !o->no_detect;
-    s.not_html = 0, s.mode = CAFE_TITLE_HTML, s.nhead = 0;
+    s.title = NULL, s.pool = pool, s.url = r->url, s.detect = !o->no_detect;
+    sink_begin(&s);
     cafe_http_opts_t h;
     cafe_http_result_t res;
     fill_opts(o, &h, &s);
     h.on_start = on_start;
     h.on_retry = on_retry;
     h.start_arg = start_arg;
-    uint64_t t0 = cafe_loop_now(cafe_loop_current());
-    int rc = cafe_http_request(r->url, &h, &res);
+    uint64_t t0;
+    int rc = request(r->url, &h, &s, &res, &t0);
     if (rc == 0 || rc == CAFE_EHTTP_NO_LOCATION)
         held_to_end(&s, &res);
     if (rc != 0 && page_before_failure(rc, &s))

@@ -23,6 +23,9 @@ typedef struct cli_fetch_pool {
 int cli_fetch(const cli_opts_t *o, record_t *r, cafe_http_start_cb on_start,
               cafe_http_retry_cb on_retry, void *start_arg, cli_fetch_pool_t *pool);
 void cli_fetch_pool_free(cli_fetch_pool_t *pool);
+/* Counts SIGCONTs (a handler, SA_RESTART), so that cli_fetch sends again a request that
+ * timed out while the process was stopped. Once, before fetching. 0, or -1. */
+int cli_fetch_count_stops(void);
 
 /* What kind of outcome r is, for the summary's counts. */
 enum cli_kind {

@@ -587,6 +587,10 @@ static int prepare(cli_run_t *run, cli_opts_t *o) {
         return 2;
     if (fit_fd_limit(o) != 0)
         return 2;
+    if (cli_fetch_count_stops() != 0) {
+        fprintf(stderr, "cafe titles: cannot watch SIGCONT: %s\n", strerror(errno));
+        return 2;
+    }
     if (open_ends(run, o) != 0)
         return 2;
     run->sink->listener = (sink_listener_t){.ctx = run,

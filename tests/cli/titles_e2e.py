@@ -876,6 +876,38 @@ def test_drain_lets_urls_in_flight_finish():
             assert recs == [], recs
 
 
+def test_a_stop_longer_than_the_timeout_loses_nothing():
+    """Ctrl-Z (SIGTSTP) or SIGSTOP, then fg or SIGCONT: the run goes on, as curl's does. The
+    time stopped counted against --timeout, so every URL in flight timed out as it resumed
+    ("Operation timed out after 3500 milliseconds"), the server blameless: with --retries 0
+    those were its records. A request a stop timed out is now sent again, its own tries
+    intact. SIGSTOP, as SIGTSTP would be discarded in an orphaned process group."""
+    srv = HoldServer(lambda head: http_reply(b"<title>held</title>"))
+    out = os.path.join(tmp, "stopped.jsonl")
+    u = [srv.url("/a"), srv.url("/b")]
+    # --timeout 3: a test slow to send SIGSTOP (a loaded machine) must not see a time-out
+    p = subprocess.Popen([CAFE, "titles", "-q", "--json", "--timeout", "3", "--retries", "0",
+                          "-o", out, "-u", u[0], "-u", u[1]], stderr=subprocess.PIPE)
+    try:
+        srv.wait_for(2)
+        p.send_signal(signal.SIGSTOP)
+        os.waitid(os.P_PID, p.pid, os.WSTOPPED)
+        threading.Event().wait(3.5)  # stopped past --timeout: the case itself, no readiness
+        p.send_signal(signal.SIGCONT)
+        with srv.cond:  # the two asked again, or cafe gave up on them
+            srv.cond.wait_for(lambda: len(srv.heads) >= 4 or p.poll() is not None, 60)
+        srv.release()
+        _, err = p.communicate(timeout=60)
+    finally:
+        srv.release()
+        srv.close()
+    with open(out) as f:
+        recs = [json.loads(l) for l in f]
+    assert p.returncode == 0, (p.returncode, err)
+    assert [(x["url"], x["title"], x["error"]) for x in recs] == [(v, "held", None) for v in u], \
+        recs
+
+
 def test_demo_into_a_closed_pipe_stops_quietly():
     # printf into `| head -1`: the write error was found only at exit, its errno lost, and
     # "cafe: writing standard output failed" said so, unlike cafe titles' quiet stop
