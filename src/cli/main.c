@@ -8,6 +8,7 @@
 #include "serve.h"
 #include "titles.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
@@ -124,6 +125,19 @@ static int stdout_written(int rc) {
     return rc ? rc : msg_stdout_failed(errno); /* errno 0: the write failed earlier, unchecked */
 }
 
+/* URL lists and titles are UTF-8 whatever the user's locale: libcurl's IDN conversion
+ * (libidn2) reads host names in the LC_CTYPE encoding, so make that UTF-8. Without C.UTF-8
+ * (a glibc before 2.35 that no distribution patch gave it), the user's locale, unless it
+ * folds the ASCII letters otherwise than ASCII: Turkish and Azeri make I a dotless i, and
+ * strcasecmp, with which header names, MIME types and labels are compared, found no XML
+ * type in "APPLICATION/XHTML+XML" and refused --type IMAGE/SVG+XML. The C locale then. */
+static void ctype_set(void) {
+    if (setlocale(LC_CTYPE, "C.UTF-8"))
+        return;
+    if (setlocale(LC_CTYPE, "") && (toupper('i') != 'I' || tolower('I') != 'i'))
+        setlocale(LC_CTYPE, "C");
+}
+
 int main(int argc, char **argv) {
     if (fill_closed_std_fds() != 0)
         return 2; /* stderr itself may be the closed one: nowhere to say why */
@@ -135,9 +149,6 @@ int main(int argc, char **argv) {
      * and stopped on as ENOSPC is, rather than SIGXFSZ killing the run without a word and
      * leaving its database run 'running'. */
     signal(SIGXFSZ, SIG_IGN);
-    /* URL lists and titles are UTF-8 whatever the user's locale: libcurl's IDN conversion
-     * (libidn2) reads host names in the LC_CTYPE encoding, so make that UTF-8. */
-    if (!setlocale(LC_CTYPE, "C.UTF-8"))
-        setlocale(LC_CTYPE, "");
+    ctype_set();
     return stdout_written(run_command(argc, argv));
 }
