@@ -5,6 +5,7 @@ directory (LOCPATH), nothing installed; without localedef the suite is skipped. 
 test_locale.sh in a fresh network namespace: the servers are on loopback."""
 import json
 import os
+import pty
 import re
 import shutil
 import subprocess
@@ -12,7 +13,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
-from harness import CAFE, HeadServer, Skip, cafe, run_tests  # noqa: E402
+from harness import CAFE, HeadServer, Skip, cafe, http_reply, run_tests  # noqa: E402
 
 tmp = tempfile.mkdtemp(prefix="cafe-locale-")
 LOC = os.path.join(tmp, "loc")
@@ -94,6 +95,35 @@ def test_a_non_utf8_multibyte_locale_gets_the_same_records():
     assert r.returncode == 0, r.stderr
     rec = json.loads(r.stdout)
     assert rec["url"] == srv.url("/%E6%97%A5") and rec["title"] == "x", rec
+
+
+def on_a_terminal(locale, *args):
+    """What cafe args writes to a terminal (stdout and stderr) with LC_ALL=locale."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ.update(LC_ALL=locale, **ENV)
+        os.execv(CAFE, [CAFE, *args])
+    out = b""
+    while True:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:  # EIO: the child has gone
+            break
+        if not data:
+            break
+        out += data
+    os.waitpid(pid, 0)
+    return out
+
+
+def test_a_terminal_of_another_multibyte_set_gets_ascii():
+    # EUC-JP reads UTF-8 as other characters (and C3 9B, U+00DB, leaves a 9B, CSI, to
+    # some terminals): every non-ASCII character is written \\uNNNN there, as in KOI8-R
+    srv2 = HeadServer(lambda head: http_reply("<meta charset=utf-8><title>\u65e5 \u00db[2J"
+                                              "</title>".encode()))
+    shown = on_a_terminal("ja_JP.EUC-JP", "titles", "-q", "-u", srv2.url("/"))
+    srv2.close()
+    assert max(shown) < 0x80 and b"'\\u65e5 \\u00db[2J' from" in shown, shown
 
 
 run_tests(globals(), cleanup=[srv.close, lambda: shutil.rmtree(tmp, ignore_errors=True)])
