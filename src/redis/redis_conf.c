@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void redis_conf_free(redis_conf_t *c) {
     free(c->host);
@@ -140,10 +141,12 @@ static const char *parse_unix(redis_conf_t *c, const char *rest) {
     return c->host ? NULL : "out of memory";
 }
 
+/* A scheme in any case (RFC 3986 3.1): curl's URL API lower-cases redis:// and rediss://,
+ * and UNIX:///PATH was refused while REDIS://HOST was taken. */
 static const char *parse(redis_conf_t *c, CURLU *u, const char *url) {
-    if (strncmp(url, "unix://", 7) == 0)
+    if (strncasecmp(url, "unix://", 7) == 0)
         return parse_unix(c, url + 7);
-    if (strncmp(url, "redis+unix://", 13) == 0)
+    if (strncasecmp(url, "redis+unix://", 13) == 0)
         return parse_unix(c, url + 13);
     if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
         return "not a URL (expected redis://[USER[:PASSWORD]@]HOST[:PORT][/DB][?queue=NAME])";

@@ -223,6 +223,16 @@ def test_scheme_is_case_insensitive():
     refused(["--scheme", "ftp"], "--scheme", "must be http or https")
 
 
+def test_redis_url_schemes_are_case_insensitive():
+    # REDIS:// was taken and UNIX:// refused ("the scheme must be redis://, or unix://"):
+    # each now goes on to connect (nothing listens here), as redis-py takes either
+    sock = os.path.join(tmp, "none.sock")
+    for url in (f"UNIX://{sock}?queue=q", f"Redis+Unix://{sock}?queue=q",
+                "REDIS://127.0.0.1:9/0?queue=q"):
+        r = cafe("queue", "status", url)
+        assert r.returncode == 2 and b"cannot connect" in r.stderr, (url, r.stderr)
+
+
 def test_queue_results_refuses_two_formats():
     # --json --csv wrote CSV (the last one given) without a word, as cafe titles refuses
     for fmts in (["--json", "--csv"], ["--csv", "--json"], ["--csv", "--csv-safe"],
