@@ -852,6 +852,11 @@ int cafe_queue_destroy(cafe_queue_t *q);
  * write into its dead frame). A group elsewhere (heap, a struct) may be waited for by any
  * task.
  * After cafe_group_wait returned, the group may be used again for a new round.
+ * A child's failure is for cafe_group_wait to collect: failures of a round that no wait
+ * collected before the run ended (a group nobody waited for, or initialised again) are
+ * counted on stderr then, the first named ("cafe: 2 task(s) of task groups failed and no
+ * cafe_group_wait collected their errors; ..."), as asyncio logs "Task exception was never
+ * retrieved" (unless the loop is quiet: cafe_loop_opts_t).
  * Lifecycle: plain memory owned by the caller, with no destroy call: cafe_group_init, spawns
  * and cafe_group_wait from its loop's thread (see "Threads"); the memory may go once
  * cafe_group_wait has returned (no child is left running then). */
@@ -868,6 +873,7 @@ typedef struct cafe_group {
     cafe__waitlist_t private_waiters;
     struct cafe__task *private_children;
     const void *private_thread;
+    unsigned private_run; /* the run whose report counts this round's failures */
 } cafe_group_t;
 
 /* Makes g an empty group (flags: 0 or CAFE_GROUP_CANCEL_ON_ERROR; others abort the process

@@ -94,6 +94,24 @@ void cafe_group_cancel(cafe_group_t *g) {
         cafe__task_cancel(t);
 }
 
+/* A failed child: lost until a wait of its round collects it (collect), reported at the
+ * run's end otherwise (loop.c). */
+static void lost_add(const cafe__task_t *t) {
+    cafe_loop_t *loop = t->loop;
+    if (loop->group_lost++ == 0) {
+        loop->group_lost_first_error = t->result.status;
+        loop->group_lost_first_name = t->name;
+    }
+}
+
+/* The wait's round is over: its failures are the waiter's now, once, and only those of this
+ * run (an earlier run's end reported them already). */
+static void collect(const cafe_group_t *g) {
+    cafe_loop_t *loop = cafe__loop_tls();
+    if (!g->private_waited && g->private_failed && loop && g->private_run == cafe__tls_runs)
+        loop->group_lost -= g->private_failed;
+}
+
 void cafe__group_child_done(cafe__task_t *t) {
     cafe_group_t *g = t->group;
     /* Initialised again under its children: they would count down the new round (its wait
@@ -114,10 +132,14 @@ void cafe__group_child_done(cafe__task_t *t) {
         t->sib_next->sib_prev = t->sib_prev;
     if (t->result_out)
         *t->result_out = t->result;
-    if (cafe__task_failed(t) && g->private_failed++ == 0) {
-        g->private_first_error = t->result.status;
-        if (g->private_flags & CAFE_GROUP_CANCEL_ON_ERROR)
-            cafe_group_cancel(g);
+    if (cafe__task_failed(t)) {
+        lost_add(t);
+        g->private_run = cafe__tls_runs;
+        if (g->private_failed++ == 0) {
+            g->private_first_error = t->result.status;
+            if (g->private_flags & CAFE_GROUP_CANCEL_ON_ERROR)
+                cafe_group_cancel(g);
+        }
     }
     if (--g->private_live == 0) {
         owner_open(g, -1);
@@ -201,6 +223,7 @@ int cafe_group_wait(cafe_group_t *g) {
     }
     if (w.list)
         cafe__waitlist_remove(w.list, &w);
+    collect(g);
     g->private_waited = 1;
     return rc != 0 ? rc : g->private_first_error;
 }

@@ -176,6 +176,11 @@ struct cafe_loop {
     size_t detached_failed;
     int detached_first_error;
     const char *detached_first_name;
+    /* Failed group children whose round no cafe_group_wait has collected yet (group.c):
+     * reported when the run ends, as detached failures are. */
+    size_t group_lost;
+    int group_lost_first_error;
+    const char *group_lost_first_name;
     cafe__stacks_t stacks;
     const void *asan_main_bottom;
     size_t asan_main_size;
@@ -199,6 +204,9 @@ int cafe__loop_at_close(cafe_loop_t *loop, void (*fn)(void *), void *arg);
 /* Thread-local: the loop running on this thread. The one piece of global state, like
  * asyncio's running loop; it only points at the loop object. */
 extern _Thread_local cafe_loop_t *cafe__tls_loop __attribute__((tls_model("initial-exec")));
+/* Thread-local: counts the runs of loops on this thread, the current one's included; tells a
+ * group whether the failures it counted belong to the run that now waits for it. */
+extern _Thread_local unsigned cafe__tls_runs;
 static inline cafe_loop_t *cafe__loop_tls(void) {
     return cafe__tls_loop;
 }

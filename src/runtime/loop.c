@@ -15,6 +15,7 @@
 
 /* Initial-exec: one instruction to read it, and libcafe is linked, not dlopen'ed late. */
 _Thread_local cafe_loop_t *cafe__tls_loop __attribute__((tls_model("initial-exec")));
+_Thread_local unsigned cafe__tls_runs;
 _Thread_local int cafe__tls_in_pool __attribute__((tls_model("initial-exec")));
 
 void cafe__off_loop(const char *call) {
@@ -412,6 +413,14 @@ static void release_unjoined(cafe_loop_t *loop) {
                 loop->detached_first_name ? loop->detached_first_name : "(unnamed)",
                 cafe_strerror(loop->detached_first_error));
     loop->detached_failed = 0;
+    if (loop->group_lost && !loop->quiet)
+        fprintf(stderr,
+                "cafe: %zu task(s) of task groups failed and no cafe_group_wait collected their "
+                "errors; the first, %s: %s\n",
+                loop->group_lost,
+                loop->group_lost_first_name ? loop->group_lost_first_name : "(unnamed)",
+                cafe_strerror(loop->group_lost_first_error));
+    loop->group_lost = 0;
 }
 
 int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *result) {
@@ -430,6 +439,7 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
         forked_abort();
     cafe__tls_loop = loop;
     loop->thread = &cafe__tls_loop;
+    cafe__tls_runs++;
     loop->running = 1;
     void *altstack = cafe__overflow_arm();
     cafe__task_t *main_task;

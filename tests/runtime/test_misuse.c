@@ -232,6 +232,85 @@ static void test_group_unknown_flags_abort(void **state) {
     assert_non_null(strstr(err, "cafe_group_init given unknown flags"));
 }
 
+/* ---- a group nobody waits for loses its children's failures: asyncio logs "Task exception
+ * was never retrieved"; cafe reports them when the run ends, as it does a task never joined.
+ * A wait collects them (cafe_group_wait returns the first), in the run of the failures or in
+ * a later one ---- */
+static int fail_eio(void *arg, void **value) {
+    return CAFE_EIO;
+}
+
+enum { LOST_HEAP, LOST_FRAME, WAITED, WAITED_TWICE };
+
+static int group_lost(void *arg, void **value) {
+    static cafe_group_t heap;
+    cafe_group_t frame, *g = (intptr_t)arg == LOST_FRAME ? &frame : &heap;
+    cafe_task_opts_t o = {.name = "lost-child"};
+    cafe_group_init(g, 0);
+    assert_int_equal(cafe_group_spawn(g, fail_eio, NULL, &o), 0);
+    assert_int_equal(cafe_group_spawn(g, fail_eio, NULL, &o), 0);
+    assert_int_equal(cafe_task_sleep(1), 0); /* both have failed */
+    if ((intptr_t)arg >= WAITED)
+        assert_int_equal(cafe_group_wait(g), CAFE_EIO);
+    if ((intptr_t)arg == WAITED_TWICE) /* a second wait of the round collects nothing more */
+        assert_int_equal(cafe_group_wait(g), CAFE_EIO);
+    return 0;
+}
+
+static void test_group_lost_failure_reported(void **state) {
+    for (intptr_t c = LOST_HEAP; c <= WAITED_TWICE; c++) {
+        int st;
+        const char *err = test_child_stderr(group_lost, (void *)c, &st);
+        assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        if (c >= WAITED) {
+            assert_null(strstr(err, "cafe:"));
+            continue;
+        }
+        assert_non_null(strstr(err, "cafe: 2 task(s) of task groups failed and no "
+                                    "cafe_group_wait collected their errors; the first, "
+                                    "lost-child: i/o error"));
+    }
+}
+
+/* Waited for in a later run: the run that saw the failure reported it, the later wait still
+ * returns it, and that run reports nothing. */
+static cafe_group_t across_runs;
+
+static int lose_one(void *arg, void **value) {
+    cafe_group_init(&across_runs, 0);
+    return cafe_group_spawn(&across_runs, fail_eio, NULL, NULL);
+}
+
+static int collect_late(void *arg, void **value) {
+    fprintf(stderr, "second run\n");
+    return cafe_group_wait(&across_runs) == CAFE_EIO ? 0 : 1;
+}
+
+static void test_group_lost_failure_later_run(void **state) {
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        dup2(fds[1], 2);
+        cafe_result_t r1 = {1, NULL}, r2 = {1, NULL};
+        int ok = cafe_run(lose_one, NULL, &r1) == 0 && r1.status == 0 &&
+                 cafe_run(collect_late, NULL, &r2) == 0 && r2.status == 0;
+        _exit(ok ? 0 : 1);
+    }
+    close(fds[1]);
+    int st;
+    const char *err = test_child_output(fds[0], pid, &st);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    const char *second = strstr(err, "second run\n");
+    assert_non_null(second);
+    assert_non_null(strstr(err, "cafe: 1 task(s) of task groups failed"));
+    assert_true(strstr(err, "cafe: 1 task(s) of task groups failed") < second);
+    assert_null(strstr(second, "cafe:"));
+}
+
 /* ---- freeing the running loop aborts: it did nothing, and the loop leaked unnoticed ---- */
 static int free_own_loop(void *arg, void **value) {
     cafe_loop_free(cafe_loop_current());
@@ -2025,6 +2104,8 @@ int main(void) {
         cmocka_unit_test(test_group_left_alive_aborts),
         cmocka_unit_test(test_group_init_under_children_aborts),
         cmocka_unit_test(test_group_unknown_flags_abort),
+        cmocka_unit_test(test_group_lost_failure_reported),
+        cmocka_unit_test(test_group_lost_failure_later_run),
         cmocka_unit_test(test_free_of_running_loop_aborts),
         cmocka_unit_test(test_nested_loop_runs_ebusy),
         cmocka_unit_test(test_sleep_in_loop_callback_enotask),
