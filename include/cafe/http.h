@@ -77,13 +77,15 @@ typedef int (*cafe_http_body_cb)(void *arg, const cafe_http_result_t *res, const
 
 /* Start of a request: called once, when its first try is handed to curl (its host's turn and
  * a transfer slot taken, DNS resolved): from then on the request is in flight, before it was
- * only waiting behind the limits. Runs in the requesting task and must not suspend. A request
+ * only waiting behind the limits. Runs in the requesting task and must not suspend (a
+ * suspending call there aborts the process with a message naming on_start). A request
  * that ends before (a bad URL, a DNS failure, cancelled while it waited) never calls it. */
 typedef void (*cafe_http_start_cb)(void *arg);
 
 /* Between tries: called with waiting 1 when a try failed and the request waits to try again
  * (its backoff or Retry-After sleep, then its host's turn and a slot), with 0 when that next
- * try is handed to curl. Runs in the requesting task and must not suspend; it may cancel the
+ * try is handed to curl. Runs in the requesting task and must not suspend (a suspending call
+ * there aborts the process with a message naming on_retry); it may cancel the
  * task (cafe_task_cancel), which ends the wait with CAFE_ECANCELED: a tool that stops
  * gracefully lets tries in curl finish and cancels the requests waiting to retry. */
 typedef void (*cafe_http_retry_cb)(void *arg, int waiting);

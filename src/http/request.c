@@ -52,6 +52,13 @@ static int try_abort(cafe__wait_t *w) {
     return 1;
 }
 
+/* opts->on_retry, which must not suspend (cafe_http_retry_cb). */
+static void retry_tell(const cafe_http_opts_t *o, int waiting) {
+    const char *outer = cafe__no_suspend_begin("an HTTP request's on_retry callback");
+    o->on_retry(o->start_arg, waiting);
+    cafe__no_suspend_end(outer);
+}
+
 static int try_start(void *t) {
     return cafe__http_xfer_start(t);
 }
@@ -63,8 +70,11 @@ static int try_run(cafe__http_try_t *t, int *told) {
     int rc = cafe__loop_call(try_start, t);
     if (rc != 0)
         return rc;
-    if (!*told && t->opts->on_start)
+    if (!*told && t->opts->on_start) {
+        const char *outer = cafe__no_suspend_begin("an HTTP request's on_start callback");
         t->opts->on_start(t->opts->start_arg);
+        cafe__no_suspend_end(outer);
+    }
     *told = 1;
     t->wait.abort = try_abort;
     rc = cafe__park(&t->wait, CAFE__NEVER);
@@ -282,7 +292,7 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
                                        cafe_strerror(rc));
             if (waiting) { /* the retry goes to curl now */
                 waiting = 0;
-                o->on_retry(o->start_arg, 0);
+                retry_tell(o, 0);
             }
             began = uv_now(&c->loop->uv);
             rc = try_run(t, &told);
@@ -357,7 +367,7 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
         replays = max_hops;
         if (o->on_retry) {
             waiting = 1;
-            o->on_retry(o->start_arg, 1); /* it may cancel the task: the sleep says so */
+            retry_tell(o, 1); /* it may cancel the task: the sleep says so */
         }
         rc = cafe_task_sleep(wait);
         if (rc != 0)

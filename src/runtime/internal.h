@@ -114,6 +114,9 @@ struct cafe__task {
     uint8_t marked;       /* listed in the handle list being checked (gather.c) */
     uint32_t open_groups; /* groups this task initialised that still have live children */
     uint32_t open_sets;   /* cafe_as_completed_t sets this task created and has not freed */
+    /* Set while a callback that must not suspend runs in this task (cafe__no_suspend): what
+     * it is, for the abort of a suspending call made there. NULL otherwise. */
+    const char *no_suspend;
     cafe__wait_t *wait;   /* the wait this task is parked on, or NULL */
     cafe__wait_t *woken;  /* the wait that woke it, until it runs again (cafe__task_cancel) */
     int wake_code;
@@ -293,7 +296,28 @@ static inline cafe__task_t *cafe__running(void) {
 
 /* Scheduler hooks (loop.c). */
 void cafe__ready_push(cafe_loop_t *loop, cafe__task_t *t);
+/* Every suspension of a task goes through it (a park, a yield, a cafe__loop_call). */
 void cafe__switch_to_loop(cafe__task_t *t);
+
+/* A user's callback that runs in a task and must not suspend (an HTTP request's on_start,
+ * say: the request's own wait is not parked yet, and the task must not run off elsewhere
+ * meanwhile): call it between cafe__no_suspend_begin(what) and cafe__no_suspend_end, and a
+ * suspending call it makes aborts the process naming `what`, instead of suspending. Outside
+ * a task (the loop's stack) it does nothing: suspending calls fail with CAFE_ENOTASK there.
+ * Returns what to give the end: the mark of a callback this one runs inside, if any. */
+static inline const char *cafe__no_suspend_begin(const char *what) {
+    cafe__task_t *t = cafe__running();
+    if (!t)
+        return NULL;
+    const char *outer = t->no_suspend;
+    t->no_suspend = what;
+    return outer;
+}
+static inline void cafe__no_suspend_end(const char *outer) {
+    cafe__task_t *t = cafe__running();
+    if (t)
+        t->no_suspend = outer;
+}
 /* Puts the running task t at the back of the run queue and lets the others run once. */
 static inline void cafe__yield_once(cafe__task_t *t) {
     cafe__ready_push(t->loop, t);

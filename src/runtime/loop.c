@@ -216,9 +216,20 @@ static cafe__task_t *ready_pop(cafe_loop_t *loop) {
     return t;
 }
 
+static _Noreturn void suspend_refused(const cafe__task_t *t) {
+    fprintf(stderr,
+            "cafe: task %s made a suspending call in %s, which must not suspend (it runs "
+            "in the middle of a call of cafe's): leave the waiting to the task, after the "
+            "callback\n",
+            t->name ? t->name : "(unnamed)", t->no_suspend);
+    abort();
+}
+
 /* Task side of a switch to the loop stack. On return the task runs again. */
 void cafe__switch_to_loop(cafe__task_t *t) {
     cafe_loop_t *loop = t->loop;
+    if (__builtin_expect(t->no_suspend != NULL, 0))
+        suspend_refused(t);
     cafe__stack_check(&loop->stacks, t->stack, t->name);
     cafe__asan_start(&t->asan_fake, loop->asan_main_bottom, loop->asan_main_size);
     cafe__ctx_switch(&t->ctx, &loop->main_ctx);

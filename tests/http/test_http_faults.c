@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 static fixture_proc_t *fx(void **state) {
     return *state;
@@ -99,6 +101,51 @@ static void test_retry_503_then_200(void **state) {
     assert_int_equal(r.status, 200);
     assert_int_equal(r.attempts, 5);
     cafe_http_result_free(&r);
+}
+
+/* ---- on_start and on_retry run inside the request's call and must not suspend: one that
+ * did let the task run off (to sleep, or to another request) with its transfer already in
+ * curl. Each aborts the process naming the callback ---- */
+typedef struct suspender {
+    const char *url;
+    int on_retry; /* 0: on_start sleeps; 1: on_retry yields */
+} suspender_t;
+
+static void start_sleeps(void *arg) {
+    (void)arg;
+    (void)cafe_task_sleep(1);
+}
+
+static void retry_yields(void *arg, int waiting) {
+    (void)arg;
+    (void)waiting;
+    (void)cafe_task_yield();
+}
+
+static int request_suspending(void *arg, void **value) {
+    const suspender_t *s = arg;
+    cafe_http_opts_t o = {.backoff_ms = 10};
+    if (s->on_retry)
+        o.on_retry = retry_yields;
+    else
+        o.on_start = start_sleeps;
+    cafe_http_result_t r;
+    int rc = cafe_http_request(s->url, &o, &r);
+    cafe_http_result_free(&r);
+    return rc;
+}
+
+static void test_callbacks_must_not_suspend(void **state) {
+    const char *names[] = {"on_start", "on_retry"};
+    for (int i = 0; i < 2; i++) {
+        /* a key each: the first try fails (503), the second is on_retry's */
+        suspender_t s = {FX_URL(state, i ? "/flaky/ns1/1" : "/flaky/ns0/1"), i};
+        int st;
+        const char *err = test_child_stderr(request_suspending, &s, &st);
+        if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGABRT || !strstr(err, names[i]) ||
+            !strstr(err, "must not suspend"))
+            fail_msg("%s suspended: status %#x, stderr: %s", names[i], st, err);
+    }
 }
 
 static void test_retry_after(void **state) {
@@ -301,6 +348,7 @@ int main(void) {
         cmocka_unit_test(test_connection_errors_retried),
         cmocka_unit_test(test_reset_mid_body),
         cmocka_unit_test(test_timeouts),
+        cmocka_unit_test(test_callbacks_must_not_suspend),
         cmocka_unit_test(test_big_body_capped),
         cmocka_unit_test(test_broken_framing),
         cmocka_unit_test(test_gzip),
