@@ -541,11 +541,22 @@ int cafe_shield_end(cafe_shield_t *s);
  * outside a task when it would have to wait. A waiter handed its permit or item before its
  * deadline fired keeps it and returns 0 even when the deadline passes before it runs (its
  * next wait times out), as asyncio runs a woken task before a timeout's callback queued
- * after the wake-up; a deadline that fired first leaves it to the next waiter. */
+ * after the wake-up; a deadline that fired first leaves it to the next waiter.
+ * An object in a task's stack (a local variable) must see its waiters leave before that
+ * task returns: they would wait in a dead frame, and unlink themselves from it when
+ * cancelled. A task that returns while tasks wait on a semaphore, event, lock, condition,
+ * queue or future it initialised in its own stack aborts the process with a message naming
+ * it and one waiter (an object initialised by another task than the one whose stack holds
+ * it, or copied into a stack after its init, is not checked). Waiters woken and not run yet
+ * are gone from it already, but one cancelled before it runs hands its permit or item back
+ * into the object (see cafe_task_cancel): destroy a local semaphore or queue before
+ * returning, which takes that back. */
 
 struct cafe__wait;
+struct cafe__task;
 typedef struct cafe__waitlist {
     struct cafe__wait *private_first, *private_last;
+    struct cafe__task *private_frame; /* the task in whose stack the list lies, or NULL */
 } cafe__waitlist_t;
 
 /* Completions: asyncio's Future for C. The bridge between a task and a callback-style
@@ -863,7 +874,6 @@ int cafe_queue_destroy(cafe_queue_t *q);
 
 enum { CAFE_GROUP_CANCEL_ON_ERROR = 1 };
 
-struct cafe__task;
 typedef struct cafe_group {
     unsigned private_flags;
     unsigned private_init; /* which cafe_group_init made it: its children remember it */

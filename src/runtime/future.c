@@ -7,8 +7,10 @@ enum { PENDING = 0, RESOLVED, CANCELLED };
 void cafe_future_init(cafe_future_t *f, cafe_future_cancel_cb cancel_cb) {
     cafe__nonnull(f, "cafe_future_init");
     void *data = f->data;
-    *f = (cafe_future_t){
-        .data = data, .private_cancel = cancel_cb, .private_thread = cafe__owner_init()};
+    *f = (cafe_future_t){.data = data,
+                         .private_cancel = cancel_cb,
+                         .private_waiters = cafe__waitlist_for(f),
+                         .private_thread = cafe__owner_init()};
 }
 
 /* A waiter's record, on its own stack. Once parked, the waiter never reads the future again:

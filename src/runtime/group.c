@@ -12,11 +12,8 @@
 /* The running task when g lives in its stack, else NULL: a group on the heap, or in a struct
  * of a longer-lived task, may rightly outlive the task that initialised it. */
 static cafe_task_t *frame_owner(const cafe_group_t *g) {
-    const cafe__task_t *t = cafe__running();
-    const char *p = (const char *)g;
-    if (!t || p < t->stack->lo || p >= t->stack->lo + t->stack->size)
-        return NULL;
-    return cafe__task_handle(t);
+    const cafe__task_t *t = cafe__frame_task(g);
+    return t ? cafe__task_handle(t) : NULL;
 }
 
 /* Numbers each init on this thread (a group belongs to one): a group initialised again while

@@ -81,6 +81,14 @@ cafe__wait_t *cafe__waitlist_pop(cafe__waitlist_t *l);
 static inline int cafe__waitlist_empty(const cafe__waitlist_t *l) {
     return l->private_first == NULL;
 }
+/* The running task when p lies in its stack, else NULL (the loop's stack, the heap, static
+ * memory, another task's stack). */
+struct cafe__task *cafe__frame_task(const void *p);
+/* An empty wait list for an object at obj, counted in its task's frame_waiters while tasks
+ * wait on it when obj lies in the running task's stack. */
+static inline cafe__waitlist_t cafe__waitlist_for(const void *obj) {
+    return (cafe__waitlist_t){NULL, NULL, cafe__frame_task(obj)};
+}
 
 /* Runs fn(arg) on the loop's own stack and returns its result. From a task this costs two
  * switches; on the loop stack it is a plain call. Use it for deep library code (curl's
@@ -114,11 +122,15 @@ struct cafe__task {
     uint8_t marked;       /* listed in the handle list being checked (gather.c) */
     uint32_t open_groups; /* groups this task initialised that still have live children */
     uint32_t open_sets;   /* cafe_as_completed_t sets this task created and has not freed */
+    /* Waits parked on the wait lists of objects this task initialised in its own stack (a
+     * local semaphore, event, lock, condition, queue or future): must be 0 when it returns,
+     * or they would wait in, and later unlink themselves from, a dead frame. */
+    uint32_t frame_waiters;
     /* Set while a callback that must not suspend runs in this task (cafe__no_suspend): what
      * it is, for the abort of a suspending call made there. NULL otherwise. */
     const char *no_suspend;
-    cafe__wait_t *wait;   /* the wait this task is parked on, or NULL */
-    cafe__wait_t *woken;  /* the wait that woke it, until it runs again (cafe__task_cancel) */
+    cafe__wait_t *wait;  /* the wait this task is parked on, or NULL */
+    cafe__wait_t *woken; /* the wait that woke it, until it runs again (cafe__task_cancel) */
     int wake_code;
     uint64_t deadline; /* absolute loop time, CAFE__NEVER when none */
     /* The deadline in force when a call of the task last timed out (was told
@@ -421,6 +433,8 @@ void cafe__task_cancel(cafe__task_t *t);
  * that returned while groups it initialised still have children (aborts with a message). */
 void cafe__group_child_done(cafe__task_t *t);
 void cafe__group_check_owner(cafe__task_t *t);
+/* t returns with tasks parked on wait lists in its stack (frame_waiters): aborts naming one. */
+_Noreturn void cafe__frame_waiters_left(const cafe__task_t *t);
 /* A task that returned with a deadline or shield begun and not ended (scope.c): aborts. */
 _Noreturn void cafe__scope_left_open(const cafe__task_t *t);
 /* A task that returned with a cafe_as_completed_t it created not freed (gather.c): aborts. */

@@ -30,7 +30,11 @@ enum { FIRST_SLOTS = 8 }; /* a ring's first size, at most */
 
 int cafe_queue_init(cafe_queue_t *q, size_t capacity) {
     CAFE__EINVAL_IF_NULL(q);
-    *q = (cafe_queue_t){.private_cap = capacity, .private_thread = cafe__owner_init()};
+    *q = (cafe_queue_t){.private_cap = capacity,
+                        .private_getters = cafe__waitlist_for(q),
+                        .private_putters = cafe__waitlist_for(q),
+                        .private_joiners = cafe__waitlist_for(q),
+                        .private_thread = cafe__owner_init()};
     size_t slots = capacity < FIRST_SLOTS ? capacity + 1 : FIRST_SLOTS;
     q->private_ring.private_slots = slots;
     q->private_ring.private_items = calloc(slots, sizeof(void *));

@@ -5,8 +5,10 @@
 
 void cafe_sem_init(cafe_sem_t *s, size_t permits) {
     cafe__nonnull(s, "cafe_sem_init");
-    *s = (cafe_sem_t){
-        .private_count = permits, .private_bound = SIZE_MAX, .private_thread = cafe__owner_init()};
+    *s = (cafe_sem_t){.private_count = permits,
+                      .private_bound = SIZE_MAX,
+                      .private_waiters = cafe__waitlist_for(s),
+                      .private_thread = cafe__owner_init()};
 }
 
 void cafe_sem_init_bounded(cafe_sem_t *s, size_t permits) {
@@ -203,7 +205,9 @@ int cafe_lock_destroy(cafe_lock_t *l) {
 
 void cafe_cond_init(cafe_cond_t *c, cafe_lock_t *lock) {
     cafe__nonnull(c, "cafe_cond_init");
-    *c = (cafe_cond_t){.private_lock = lock, .private_thread = cafe__owner_init()};
+    *c = (cafe_cond_t){.private_lock = lock,
+                       .private_waiters = cafe__waitlist_for(c),
+                       .private_thread = cafe__owner_init()};
     if (!lock)
         cafe_lock_init(&c->private_own);
 }
@@ -335,7 +339,8 @@ int cafe_cond_destroy(cafe_cond_t *c) {
 
 void cafe_event_init(cafe_event_t *e) {
     cafe__nonnull(e, "cafe_event_init");
-    *e = (cafe_event_t){.private_thread = cafe__owner_init()};
+    *e = (cafe_event_t){.private_waiters = cafe__waitlist_for(e),
+                        .private_thread = cafe__owner_init()};
 }
 
 void cafe_event_set(cafe_event_t *e) {

@@ -2,6 +2,7 @@
 #include "runtime/handle.h"
 #include "runtime/asan.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -37,6 +38,24 @@ static void note_unjoined_failure(cafe_loop_t *loop, const cafe__task_t *t) {
     }
 }
 
+/* t returns while tasks wait on objects in its stack: name one of them, and abort. */
+_Noreturn void cafe__frame_waiters_left(const cafe__task_t *t) {
+    const char *lo = t->stack->lo, *hi = lo + t->stack->size, *waiter = NULL;
+    for (const cafe__task_t *c = t->loop->all; c && !waiter; c = c->all_next) {
+        const char *l = c->wait ? (const char *)c->wait->list : NULL;
+        if (c->state == CAFE__PARKED && l && l >= lo && l < hi)
+            waiter = c->name ? c->name : "(unnamed)";
+    }
+    fprintf(stderr,
+            "cafe: task %s returned while %u task(s) (one is %s) still wait on a semaphore, "
+            "event, lock, condition, queue or future that it initialised in its own stack: "
+            "wake or cancel the waiters and let them leave before the task returns, or put the "
+            "object where it outlives them\n",
+            t->name ? t->name : "(unnamed)", (unsigned)t->frame_waiters,
+            waiter ? waiter : "(unnamed)");
+    abort();
+}
+
 /* Runs on the task's stack, first thing after its first switch-in. Never returns. */
 static void task_entry(void *p) {
     cafe__task_t *t = p;
@@ -49,10 +68,13 @@ static void task_entry(void *p) {
     /* All rare; one branch on the hot path. Each check aborts when it finds the misuse: a
      * group's children would write into the dead frame, a scope was never ended, a completion
      * set would keep its tasks claimed for good. */
-    if (__builtin_expect(((uintptr_t)(t->open_groups | t->open_sets) | (uintptr_t)t->scope) != 0,
+    if (__builtin_expect(((uintptr_t)(t->open_groups | t->open_sets | t->frame_waiters) |
+                          (uintptr_t)t->scope) != 0,
                          0)) {
         if (t->open_groups)
             cafe__group_check_owner(t);
+        if (t->frame_waiters)
+            cafe__frame_waiters_left(t);
         if (t->scope)
             cafe__scope_left_open(t);
         if (t->open_sets)

@@ -4,7 +4,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+cafe__task_t *cafe__frame_task(const void *p) {
+    cafe__task_t *t = cafe__running();
+    const char *a = p;
+    if (!t || a < t->stack->lo || a >= t->stack->lo + t->stack->size)
+        return NULL;
+    return t;
+}
+
+/* The task whose frame_waiters counts l's waiters: the one in whose stack l was made, while l
+ * is still there (a struct that was copied elsewhere while nobody waited on it is not). */
+static cafe__task_t *frame_of(const cafe__waitlist_t *l) {
+    cafe__task_t *t = l->private_frame;
+    if (__builtin_expect(t == NULL, 1))
+        return NULL;
+    const char *a = (const char *)l;
+    return t->stack && a >= t->stack->lo && a < t->stack->lo + t->stack->size ? t : NULL;
+}
+
 void cafe__waitlist_push(cafe__waitlist_t *l, cafe__wait_t *w) {
+    cafe__task_t *frame = frame_of(l);
+    if (frame)
+        frame->frame_waiters++;
     w->next = NULL;
     w->prev = l->private_last;
     if (l->private_last)
@@ -16,6 +37,9 @@ void cafe__waitlist_push(cafe__waitlist_t *l, cafe__wait_t *w) {
 }
 
 void cafe__waitlist_remove(cafe__waitlist_t *l, cafe__wait_t *w) {
+    cafe__task_t *frame = frame_of(l);
+    if (frame)
+        frame->frame_waiters--;
     if (w->prev)
         w->prev->next = w->next;
     else

@@ -311,6 +311,90 @@ static void test_group_lost_failure_later_run(void **state) {
     assert_null(strstr(second, "cafe:"));
 }
 
+/* ---- a task that returns while other tasks wait on a semaphore, event, lock, condition,
+ * queue or future in its stack: they waited in a dead frame, which the next calls overwrote,
+ * and unlinked themselves from it when cancelled. It aborts, naming the task and a waiter.
+ * Woken before it returns, they are gone from its frame: no abort ---- */
+enum { ON_EVENT, ON_SEM, ON_LOCK, ON_COND, ON_GET, ON_PUT, ON_FUTURE, FRAME_KINDS };
+
+typedef struct frame_objs {
+    cafe_event_t e;
+    cafe_sem_t s;
+    cafe_lock_t l;
+    cafe_cond_t c;
+    cafe_queue_t q;
+    cafe_future_t f;
+    int kind;
+} frame_objs_t;
+
+static int wait_in_frame(void *arg, void **value) {
+    frame_objs_t *o = arg;
+    void *item;
+    switch (o->kind) {
+    case ON_EVENT:
+        return cafe_event_wait(&o->e);
+    case ON_SEM:
+        return cafe_sem_acquire(&o->s);
+    case ON_LOCK:
+        return cafe_lock_acquire(&o->l);
+    case ON_COND:
+        assert_int_equal(cafe_lock_acquire(cafe_cond_lock(&o->c)), 0);
+        return cafe_cond_wait(&o->c);
+    case ON_GET:
+        return cafe_queue_get(&o->q, &item);
+    case ON_PUT:
+        return cafe_queue_put(&o->q, o);
+    default:
+        return cafe_future_wait(&o->f, NULL);
+    }
+}
+
+/* Initialises every object in its own frame, starts a waiter on one and returns, having
+ * woken it first when arg's kind is negative (then nothing may abort). */
+static int frame_owner_task(void *arg, void **value) {
+    intptr_t kind = (intptr_t)arg;
+    frame_objs_t o = {.kind = (int)(kind < 0 ? -kind - 1 : kind)};
+    cafe_event_init(&o.e);
+    cafe_sem_init(&o.s, 0);
+    cafe_lock_init(&o.l);
+    assert_int_equal(cafe_lock_acquire(&o.l), 0);
+    cafe_cond_init(&o.c, NULL);
+    assert_int_equal(cafe_queue_init(&o.q, 0), 0);
+    cafe_future_init(&o.f, NULL);
+    cafe_task_t *w;
+    cafe_task_opts_t opts = {.name = "frame-waiter"};
+    assert_int_equal(cafe_task_spawn(&w, wait_in_frame, &o, &opts), 0);
+    assert_int_equal(cafe_task_yield(), 0); /* it waits now */
+    if (kind >= 0)
+        return 0; /* no wake-up: the waiter is left in the dead frame */
+    cafe_task_cancel(w);
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(w, &r), 0);
+    assert_int_equal(r.status, CAFE_ECANCELED);
+    return cafe_queue_destroy(&o.q);
+}
+
+static int frame_main(void *arg, void **value) {
+    cafe_task_t *t;
+    cafe_task_opts_t o = {.name = "frame-owner"};
+    assert_int_equal(cafe_task_spawn(&t, frame_owner_task, arg, &o), 0);
+    return cafe_task_join(t, NULL);
+}
+
+static void test_waiters_left_in_returned_frame_abort(void **state) {
+    for (intptr_t k = 0; k < FRAME_KINDS; k++) {
+        int st;
+        const char *err = test_child_stderr(frame_main, (void *)k, &st);
+        if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGABRT ||
+            !strstr(err, "cafe: task frame-owner returned while 1 task(s) (one is "
+                         "frame-waiter) still wait on"))
+            fail_msg("kind %d: status %#x, stderr: %s", (int)k, st, err);
+        err = test_child_stderr(frame_main, (void *)(-k - 1), &st);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || strstr(err, "cafe:"))
+            fail_msg("kind %d, waiter gone: status %#x, stderr: %s", (int)k, st, err);
+    }
+}
+
 /* ---- freeing the running loop aborts: it did nothing, and the loop leaked unnoticed ---- */
 static int free_own_loop(void *arg, void **value) {
     cafe_loop_free(cafe_loop_current());
@@ -2106,6 +2190,7 @@ int main(void) {
         cmocka_unit_test(test_group_unknown_flags_abort),
         cmocka_unit_test(test_group_lost_failure_reported),
         cmocka_unit_test(test_group_lost_failure_later_run),
+        cmocka_unit_test(test_waiters_left_in_returned_frame_abort),
         cmocka_unit_test(test_free_of_running_loop_aborts),
         cmocka_unit_test(test_nested_loop_runs_ebusy),
         cmocka_unit_test(test_sleep_in_loop_callback_enotask),
