@@ -23,7 +23,7 @@ awk '/^## The library in one example/{on=1} on&&/^```c$/{code=1;next} code&&/^``
     "$CAFE_SOURCE_DIR/README.md" >"$tmp/readme.c"
 grep -q cafe_task_gather "$tmp/readme.c"
 # shellcheck disable=SC2046
-$cc -std=c11 -Wall -Wextra -Wpedantic -Werror -Wno-unused-parameter $extra -o "$tmp/readme" \
+$cc -std=c11 -Wall -Wextra -Wpedantic -Werror $extra -o "$tmp/readme" \
     "$tmp/readme.c" $(pkg-config --cflags --libs cafe)
 # Every example, as a user builds it from the installed library: strict C11 (no _GNU_SOURCE
 # from cafe's own build), its headers and cafe.pc, plus libuv's for the ones that use it.
