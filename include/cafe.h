@@ -714,11 +714,12 @@ int cafe_lock_destroy(cafe_lock_t *l);
  * may share one) or, given NULL, one of its own; cafe_cond_lock returns it, to acquire and
  * release around the wait (asyncio's `async with cond`):
  *
- *     cafe_lock_acquire(cafe_cond_lock(&c));
+ *     if ((rc = cafe_lock_acquire(cafe_cond_lock(&c))) != 0)
+ *         return rc;                 // interrupted: the lock is not ours, leave it alone
  *     while (!ready)
  *         if ((rc = cafe_cond_wait(&c)) != 0)
  *             break;                 // interrupted: the lock is held again all the same
- *     ...
+ *     // ... read or change what ready tells, under the lock ...
  *     cafe_lock_release(cafe_cond_lock(&c));
  *
  * Lifecycle: plain memory owned by the caller, cafe_cond_init, calls from its loop's thread,
