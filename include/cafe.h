@@ -565,7 +565,7 @@ typedef struct cafe__waitlist {
  *
  *     cafe_future_t f;
  *     cafe_future_init(&f, on_cancel);   // f.data is yours: put the op's context there
- *     start_op(..., callback_that_calls(cafe_future_resolve(&f, rc, value)));
+ *     start_op(&f);                      // its callback calls cafe_future_resolve(&f, rc, value)
  *     int rc = cafe_future_wait(&f, &value);
  *
  * Lifecycle: plain memory owned by the caller (stack or heap); no destroy call. It must stay

@@ -5,7 +5,8 @@
  *
  *     cafe_http_result_t res;
  *     int rc = cafe_http_request("https://example.org/", NULL, &res);
- *     ... res.status, res.body, res.url, res.charset ...
+ *     if (rc == 0)
+ *         printf("%ld %s\n", res.status, res.url); // and res.body, res.charset...
  *     cafe_http_result_free(&res);
  *
  * Inside a task the call suspends only that task while the transfer runs; outside any task it
