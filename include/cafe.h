@@ -338,8 +338,9 @@ int cafe_task_spawn(cafe_task_t **out, cafe_task_fn fn, void *arg, const cafe_ta
  * cafe_group_wait do cancel what they wait for when interrupted). */
 int cafe_task_join(cafe_task_t *t, cafe_result_t *result);
 
-/* Join with a timeout of `ms` milliseconds; on CAFE_ETIMEDOUT the task keeps running and the
- * handle stays valid (cancel and join it for asyncio.wait_for's behaviour). */
+/* Join with a timeout of `ms` milliseconds; on CAFE_ETIMEDOUT, and on CAFE_ECANCELED when the
+ * caller is cancelled while it waits, the task keeps running and the handle stays valid
+ * (cancel and join it for asyncio.wait_for's behaviour, which cancels it in both cases). */
 int cafe_task_join_timeout(cafe_task_t *t, uint64_t ms, cafe_result_t *result);
 
 /* asyncio.gather(..., return_exceptions=True): joins n tasks; results[i] holds task i's

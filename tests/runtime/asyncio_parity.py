@@ -31,6 +31,8 @@ def st(exc):
         return "cancelled"
     if isinstance(exc, TimeoutError):
         return "timeout"
+    if isinstance(exc, BrokenPipeError):  # the C port's CAFE_EPIPE
+        return "CAFE_EPIPE"
     return "CAFE_EIO"
 
 
@@ -1022,6 +1024,119 @@ async def group_cancel():
     tr(f"O result {st(e)}")
 
 
+# ---- probes: deadlines around waits, errors in order
+async def nested_inner_fires():
+    async def sleep_in(seconds, how_long):
+        """(what the sleep saw, what the scope says), as timed() but for a scope of its own."""
+        return await timed(asyncio.sleep(how_long), seconds)
+
+    outer_saw, outer = None, "ok"
+    try:
+        async with asyncio.timeout(ms(80)):
+            s, d = await sleep_in(ms(20), 1)
+            tr(f"inner: sleep {s}, scope {d}")
+            e = await status(asyncio.sleep(ms(10)))
+            tr(f"after inner: sleep {st(e)}")
+            outer_saw = await status(asyncio.sleep(1))
+            if outer_saw:
+                raise outer_saw
+    except TimeoutError:
+        outer = "timeout"
+    tr(f"outer: sleep {'timeout' if outer_saw else 'ok'}, scope {outer}")
+
+
+async def pipe_on_cancel(name, n):
+    e = await status(asyncio.sleep(ms(n)))
+    tr(f"{name} sleep {st(e)}")
+    if isinstance(e, asyncio.CancelledError):
+        raise BrokenPipeError()
+    if e:
+        raise e
+
+
+async def group_two_errors():
+    try:
+        async with asyncio.TaskGroup() as g:
+            g.create_task(worker("A", -20))
+            g.create_task(pipe_on_cancel("B", 300))
+        tr("group ok, 0 failed")
+    except* Exception as eg:
+        tr(f"group {st(eg.exceptions[0])}, {len(eg.exceptions)} failed")
+
+
+async def failfast_first_error():
+    tasks = [asyncio.create_task(worker("A", -40)), asyncio.create_task(pipe_on_cancel("B", 300)),
+             asyncio.create_task(worker("C", -10))]
+    e = await status(asyncio.gather(*tasks))
+    tr(f"gather {st(e)}")
+    # cafe_task_gather_failfast's cancellation of the rest, and its wait for them
+    for t in tasks:
+        t.cancel()
+    rs = await asyncio.gather(*tasks, return_exceptions=True)
+    for i, r in enumerate(rs):
+        tr(f"result {i} {st(r if isinstance(r, BaseException) else None)}")
+
+
+async def group_in_deadline():
+    e = None
+    try:
+        async with asyncio.timeout(ms(30)):
+            try:
+                async with asyncio.TaskGroup() as g:
+                    g.create_task(worker("A", 300))
+                    g.create_task(worker("B", 10))
+            except asyncio.CancelledError as c:
+                e = c
+                raise
+    except TimeoutError:
+        tr(f"group {'timeout' if e else 'ok'}, scope timeout")
+        return
+    tr("group ok, scope ok")
+
+
+async def gather_in_deadline():
+    a = asyncio.create_task(worker("A", 300))
+    b = asyncio.create_task(worker("B", 10))
+    inner = None
+    try:
+        async with asyncio.timeout(ms(30)):
+            inner = await status(asyncio.gather(a, b))
+            if inner:
+                raise inner
+        tr("gather ok, scope ok")
+    except TimeoutError:
+        tr(f"gather {'timeout' if inner else 'ok'}, scope timeout")
+    ea, eb = await status(a), await status(b)
+    tr(f"A {st(ea)}, B {st(eb)}")
+
+
+async def queue_get_deadline():
+    q = asyncio.Queue(1)
+    s, d = await timed(q.get(), ms(20))
+    tr(f"get {s}, scope {d}")
+    await q.put(5)
+    tr("put ok")
+    v = await q.get()
+    tr(f"get ok {v}")
+
+
+async def wait_for_joiner(t):
+    e = await status(asyncio.wait_for(t, 1))
+    tr(f"J join_timeout {st(e)}")
+    if e:
+        raise e
+
+
+async def wait_for_cancel():
+    w = asyncio.create_task(worker("W", 60))
+    j = asyncio.create_task(wait_for_joiner(w))
+    await asyncio.sleep(ms(20))
+    tr("main cancels J")
+    j.cancel()
+    tr(f"J result {st(await status(j))}")
+    tr(f"W result {st(await status(w))}")
+
+
 # ---- to_thread
 def nap(n):
     time.sleep(ms(n))
@@ -1067,7 +1182,8 @@ SCENARIOS = {
         sem_cancel_woken, sem_deadline_woken, sem_deadline_first, sem_deadline_scope, sem_bounded,
         queue_fifo, queue_putters, queue_cancel_get, queue_cancel_woken, queue_cancel_woken_put,
         queue_workers, queue_size0, queue_unbounded, queue_join, lock_fifo, lock_handover, cond_notify, cond_relock_cancel, event_fifo, future_waiters, timeout_cases, wait_any_timeout, timeout_then_cancel, as_completed, as_completed_timeout, group_fail, group_body, group_late_spawn, group_cancel,
-        group_nocancel, group_cancel_fail, thread_cancel, to_thread,
+        group_nocancel, group_cancel_fail, nested_inner_fires, group_two_errors, failfast_first_error,
+        group_in_deadline, gather_in_deadline, queue_get_deadline, wait_for_cancel, thread_cancel, to_thread,
     ]
 }
 
@@ -1097,6 +1213,12 @@ DIFFERENCES = {
                        ["main resolves: ok", "F2 wait ok 9"]),
     # cafe_task_join: an interrupted join leaves the task running (await task cancels it).
     "join_cancel": (["W cancelled", "main joined W cancelled"], ["W done", "main joined W ok"]),
+    # ... and so does an interrupted cafe_task_join_timeout (asyncio.wait_for cancels it).
+    "wait_for_cancel": (["W cancelled", "W result cancelled"], ["W done", "W result ok"]),
+    # cafe_task_gather_failfast returns once the others are cancelled and waited for
+    # (asyncio.gather raises at the first failure, the others left running); the error is the
+    # first failure's either way, not the one a cancelled sibling returns.
+    "failfast_first_error": (["gather CAFE_EIO"], ["gather CAFE_EIO"]),
     # cafe_thread_run: a function already running is waited for and its value returned; the
     # task's later calls see the cancellation (asyncio.to_thread raises at once).
     "thread_cancel": (["X thread cancelled"], ["X thread 200", "X sleep cancelled"]),

@@ -1336,6 +1336,127 @@ static int to_thread(void *arg, void **value) {
     return 0;
 }
 
+/* ---- probes: deadlines around waits, errors in order ---------------------------------- */
+/* An inner deadline fires inside a longer outer one: only the inner scope says timeout, and
+ * the outer one goes on, its own deadline still counting. */
+static int nested_inner_fires(void *arg, void **value) {
+    cafe_deadline_t outer, inner;
+    cafe_deadline_begin(&outer, 80);
+    cafe_deadline_begin(&inner, 20);
+    int rc = cafe_task_sleep(1000);
+    tr("inner: sleep %s, scope %s", st(rc), st(cafe_deadline_end(&inner)));
+    rc = cafe_task_sleep(10);
+    tr("after inner: sleep %s", st(rc));
+    rc = cafe_task_sleep(1000);
+    tr("outer: sleep %s, scope %s", st(rc), st(cafe_deadline_end(&outer)));
+    return 0;
+}
+
+/* A child that fails when it is cancelled, with its own error (CAFE_EPIPE). */
+static int pipe_on_cancel(void *arg, void **value) {
+    targ_t *a = arg;
+    int rc = cafe_task_sleep((uint64_t)a->n);
+    tr("%s sleep %s", a->name, st(rc));
+    return rc == CAFE_ECANCELED ? CAFE_EPIPE : rc;
+}
+
+/* A group's first failure cancels a sibling that fails in turn: the wait returns the first
+ * error, and both count (asyncio's ExceptionGroup holds both, the first first). */
+static int group_two_errors(void *arg, void **value) {
+    cafe_group_t g;
+    cafe_group_init(&g, CAFE_GROUP_CANCEL_ON_ERROR);
+    targ_t a = {"A", -20, NULL}, b = {"B", 300, NULL};
+    cafe_task_opts_t oa = {.name = "A"}, ob = {.name = "B"};
+    cafe_group_spawn(&g, worker, &a, &oa);
+    cafe_group_spawn(&g, pipe_on_cancel, &b, &ob);
+    int rc = cafe_group_wait(&g);
+    tr("group %s, %zu failed", st(rc), cafe_group_failed(&g));
+    return 0;
+}
+
+/* Fail-fast gather: the first task to fail (in time, not in the list) gives the error; the
+ * error a cancelled sibling then returns does not replace it. */
+static int failfast_first_error(void *arg, void **value) {
+    targ_t a = {"A", -40, NULL}, b = {"B", 300, NULL}, c = {"C", -10, NULL};
+    cafe_task_t *t[3] = {spawn(worker, &a, "A"), spawn(pipe_on_cancel, &b, "B"),
+                         spawn(worker, &c, "C")};
+    cafe_result_t r[3];
+    tr("gather %s", st(cafe_task_gather_failfast(t, 3, r)));
+    for (int i = 0; i < 3; i++)
+        tr("result %d %s", i, st(r[i].status));
+    return 0;
+}
+
+/* A group waited for under a deadline: the deadline cancels the children, which are waited
+ * for, and the scope says timeout. */
+static int group_in_deadline(void *arg, void **value) {
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, 30);
+    cafe_group_t g;
+    cafe_group_init(&g, CAFE_GROUP_CANCEL_ON_ERROR);
+    targ_t a = {"A", 300, NULL}, b = {"B", 10, NULL};
+    cafe_task_opts_t oa = {.name = "A"}, ob = {.name = "B"};
+    cafe_group_spawn(&g, worker, &a, &oa);
+    cafe_group_spawn(&g, worker, &b, &ob);
+    int rc = cafe_group_wait(&g);
+    tr("group %s, scope %s", st(rc), st(cafe_deadline_end(&d)));
+    return 0;
+}
+
+/* gather under a deadline: the unfinished tasks are cancelled and waited for. */
+static int gather_in_deadline(void *arg, void **value) {
+    targ_t a = {"A", 300, NULL}, b = {"B", 10, NULL};
+    cafe_task_t *t[2] = {spawn(worker, &a, "A"), spawn(worker, &b, "B")};
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, 30);
+    cafe_result_t r[2];
+    int rc = cafe_task_gather(t, 2, r);
+    tr("gather %s, scope %s", st(rc), st(cafe_deadline_end(&d)));
+    tr("A %s, B %s", st(r[0].status), st(r[1].status));
+    return 0;
+}
+
+/* A get under a deadline times out; the item put afterwards goes to the next get. */
+static int queue_get_deadline(void *arg, void **value) {
+    cafe_queue_t q;
+    cafe_queue_init(&q, 1);
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, 20);
+    void *item = NULL;
+    int rc = cafe_queue_get(&q, &item);
+    tr("get %s, scope %s", st(rc), st(cafe_deadline_end(&d)));
+    tr("put %s", st(cafe_queue_put(&q, (void *)(intptr_t)5)));
+    rc = cafe_queue_get(&q, &item);
+    tr("get %s %d", st(rc), (int)(intptr_t)item);
+    cafe_queue_destroy(&q);
+    return 0;
+}
+
+/* A task cancelled while it waits in join_timeout (asyncio.wait_for): cafe's leaves the
+ * task joined running (as cafe_task_join does); asyncio's wait_for cancels it. */
+static int wait_for_joiner(void *arg, void **value) {
+    cafe_task_t *t = arg;
+    cafe_result_t r;
+    int rc = cafe_task_join_timeout(t, 1000, &r);
+    tr("J join_timeout %s", st(rc));
+    return rc;
+}
+
+static int wait_for_cancel(void *arg, void **value) {
+    targ_t w = {"W", 60, NULL};
+    cafe_task_t *wt = spawn(worker, &w, "W");
+    cafe_task_t *j = spawn(wait_for_joiner, wt, "J");
+    cafe_task_sleep(20);
+    tr("main cancels J");
+    cafe_task_cancel(j);
+    cafe_result_t r;
+    cafe_task_join(j, &r);
+    tr("J result %s", st(r.status));
+    cafe_task_join(wt, &r);
+    tr("W result %s", st(r.status));
+    return 0;
+}
+
 /* ---- the table ------------------------------------------------------------------------ */
 static const struct {
     const char *name;
@@ -1391,6 +1512,13 @@ static const struct {
     {"group_cancel", group_cancel},
     {"group_nocancel", group_nocancel},
     {"group_cancel_fail", group_cancel_fail},
+    {"nested_inner_fires", nested_inner_fires},
+    {"group_two_errors", group_two_errors},
+    {"failfast_first_error", failfast_first_error},
+    {"group_in_deadline", group_in_deadline},
+    {"gather_in_deadline", gather_in_deadline},
+    {"queue_get_deadline", queue_get_deadline},
+    {"wait_for_cancel", wait_for_cancel},
     {"thread_cancel", thread_cancel},
     {"to_thread", to_thread},
 };
