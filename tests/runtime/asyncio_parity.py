@@ -1137,6 +1137,36 @@ async def wait_for_cancel():
     tr(f"W result {st(await status(w))}")
 
 
+async def cond_timed_waiter(c):
+    await c.acquire()
+    s, d = await timed(c.wait(), ms(20))
+    tr(f"C wait {s}, scope {d}, locked {int(c.locked())}")
+    c.release()
+
+
+async def cond_holder(c):
+    await c.acquire()
+    tr("H holds")
+    await asyncio.sleep(ms(40))
+    tr("H releases")
+    c.release()
+
+
+async def cond_wait_deadline():
+    c = asyncio.Condition()
+    await asyncio.gather(cond_timed_waiter(c), cond_holder(c))
+
+
+async def queue_join_deadline():
+    q = asyncio.Queue()
+    q.put_nowait(None)
+    s, d = await timed(q.join(), ms(20))
+    tr(f"join {s}, scope {d}, unfinished {q._unfinished_tasks}")
+    await q.get()
+    q.task_done()
+    tr(f"join {st(await status(q.join()))}")
+
+
 # ---- to_thread
 def nap(n):
     time.sleep(ms(n))
@@ -1183,7 +1213,8 @@ SCENARIOS = {
         queue_fifo, queue_putters, queue_cancel_get, queue_cancel_woken, queue_cancel_woken_put,
         queue_workers, queue_size0, queue_unbounded, queue_join, lock_fifo, lock_handover, cond_notify, cond_relock_cancel, event_fifo, future_waiters, timeout_cases, wait_any_timeout, timeout_then_cancel, as_completed, as_completed_timeout, group_fail, group_body, group_late_spawn, group_cancel,
         group_nocancel, group_cancel_fail, nested_inner_fires, group_two_errors, failfast_first_error,
-        group_in_deadline, gather_in_deadline, queue_get_deadline, wait_for_cancel, thread_cancel, to_thread,
+        group_in_deadline, gather_in_deadline, queue_get_deadline, wait_for_cancel,
+        cond_wait_deadline, queue_join_deadline, thread_cancel, to_thread,
     ]
 }
 

@@ -1457,6 +1457,58 @@ static int wait_for_cancel(void *arg, void **value) {
     return 0;
 }
 
+/* A condition wait that times out while another task holds the lock: it takes the lock back
+ * first (after the holder lets go), then says timeout. */
+static int cond_timed_waiter(void *arg, void **value) {
+    cafe_cond_t *c = arg;
+    cafe_lock_acquire(cafe_cond_lock(c));
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, 20);
+    int rc = cafe_cond_wait(c);
+    int scope = cafe_deadline_end(&d);
+    tr("C wait %s, scope %s, locked %d", st(rc), st(scope), cafe_lock_locked(cafe_cond_lock(c)));
+    cafe_lock_release(cafe_cond_lock(c));
+    return 0;
+}
+
+static int cond_holder(void *arg, void **value) {
+    cafe_cond_t *c = arg;
+    cafe_lock_acquire(cafe_cond_lock(c));
+    tr("H holds");
+    cafe_task_sleep(40);
+    tr("H releases");
+    cafe_lock_release(cafe_cond_lock(c));
+    return 0;
+}
+
+static int cond_wait_deadline(void *arg, void **value) {
+    cafe_cond_t c;
+    cafe_cond_init(&c, NULL);
+    cafe_task_t *t[2] = {spawn(cond_timed_waiter, &c, "C"), spawn(cond_holder, &c, "H")};
+    gather_all(t, 2);
+    cafe_cond_destroy(&c);
+    return 0;
+}
+
+/* queue.join() under a deadline times out with the item unfinished; once it is done, a join
+ * returns at once. */
+static int queue_join_deadline(void *arg, void **value) {
+    cafe_queue_t q;
+    cafe_queue_init(&q, CAFE_QUEUE_UNBOUNDED);
+    cafe_queue_put(&q, NULL);
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, 20);
+    int rc = cafe_queue_join(&q);
+    tr("join %s, scope %s, unfinished %zu", st(rc), st(cafe_deadline_end(&d)),
+       cafe_queue_unfinished(&q));
+    void *item;
+    cafe_queue_get(&q, &item);
+    cafe_queue_task_done(&q);
+    tr("join %s", st(cafe_queue_join(&q)));
+    cafe_queue_destroy(&q);
+    return 0;
+}
+
 /* ---- the table ------------------------------------------------------------------------ */
 static const struct {
     const char *name;
@@ -1519,6 +1571,8 @@ static const struct {
     {"gather_in_deadline", gather_in_deadline},
     {"queue_get_deadline", queue_get_deadline},
     {"wait_for_cancel", wait_for_cancel},
+    {"cond_wait_deadline", cond_wait_deadline},
+    {"queue_join_deadline", queue_join_deadline},
     {"thread_cancel", thread_cancel},
     {"to_thread", to_thread},
 };
