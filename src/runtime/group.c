@@ -98,6 +98,7 @@ static void lost_add(const cafe__task_t *t) {
     if (loop->group_lost++ == 0) {
         loop->group_lost_first_error = t->result.status;
         loop->group_lost_first_name = t->name;
+        loop->group_lost_first_group = t->group;
     }
 }
 
@@ -105,8 +106,11 @@ static void lost_add(const cafe__task_t *t) {
  * run (an earlier run's end reported them already). */
 static void collect(const cafe_group_t *g) {
     cafe_loop_t *loop = cafe__loop_tls();
-    if (!g->private_waited && g->private_failed && loop && g->private_run == cafe__tls_runs)
-        loop->group_lost -= g->private_failed;
+    if (g->private_waited || !g->private_failed || !loop || g->private_run != cafe__tls_runs)
+        return;
+    loop->group_lost -= g->private_failed;
+    if (loop->group_lost_first_group == g) /* the one to name is collected: name none */
+        loop->group_lost_first_error = 0;
 }
 
 void cafe__group_child_done(cafe__task_t *t) {

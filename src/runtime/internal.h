@@ -194,8 +194,9 @@ struct cafe_loop {
     /* Failed group children whose round no cafe_group_wait has collected yet (group.c):
      * reported when the run ends, as detached failures are. */
     size_t group_lost;
-    int group_lost_first_error;
+    int group_lost_first_error; /* 0 once its group's wait collected it: not named then */
     const char *group_lost_first_name;
+    const cafe_group_t *group_lost_first_group;
     cafe__stacks_t stacks;
     const void *asan_main_bottom;
     size_t asan_main_size;

@@ -424,13 +424,17 @@ static void release_unjoined(cafe_loop_t *loop) {
                 loop->detached_first_name ? loop->detached_first_name : "(unnamed)",
                 cafe_strerror(loop->detached_first_error));
     loop->detached_failed = 0;
-    if (loop->group_lost && !loop->quiet)
+    if (loop->group_lost && !loop->quiet) {
         fprintf(stderr,
                 "cafe: %zu task(s) of task groups failed and no cafe_group_wait collected their "
-                "errors; the first, %s: %s\n",
-                loop->group_lost,
-                loop->group_lost_first_name ? loop->group_lost_first_name : "(unnamed)",
-                cafe_strerror(loop->group_lost_first_error));
+                "errors",
+                loop->group_lost);
+        if (loop->group_lost_first_error != 0)
+            fprintf(stderr, "; the first, %s: %s",
+                    loop->group_lost_first_name ? loop->group_lost_first_name : "(unnamed)",
+                    cafe_strerror(loop->group_lost_first_error));
+        fputc('\n', stderr);
+    }
     loop->group_lost = 0;
 }
 

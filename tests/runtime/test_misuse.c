@@ -240,7 +240,7 @@ static int fail_eio(void *arg, void **value) {
     return CAFE_EIO;
 }
 
-enum { LOST_HEAP, LOST_FRAME, WAITED, WAITED_TWICE };
+enum { LOST_HEAP, LOST_FRAME, WAITED, WAITED_TWICE, COLLECTED_FIRST };
 
 static int group_lost(void *arg, void **value) {
     static cafe_group_t heap;
@@ -249,8 +249,14 @@ static int group_lost(void *arg, void **value) {
     cafe_group_init(g, 0);
     assert_int_equal(cafe_group_spawn(g, fail_eio, NULL, &o), 0);
     assert_int_equal(cafe_group_spawn(g, fail_eio, NULL, &o), 0);
-    assert_int_equal(cafe_task_sleep(1), 0); /* both have failed */
-    if ((intptr_t)arg >= WAITED)
+    static cafe_group_t later; /* fails after g's children; nobody waits for it */
+    if ((intptr_t)arg == COLLECTED_FIRST) {
+        cafe_task_opts_t lo = {.name = "later-child"};
+        cafe_group_init(&later, 0);
+        assert_int_equal(cafe_group_spawn(&later, fail_eio, NULL, &lo), 0);
+    }
+    assert_int_equal(cafe_task_sleep(1), 0); /* all have failed */
+    if ((intptr_t)arg >= WAITED)             /* WAITED, WAITED_TWICE, COLLECTED_FIRST */
         assert_int_equal(cafe_group_wait(g), CAFE_EIO);
     if ((intptr_t)arg == WAITED_TWICE) /* a second wait of the round collects nothing more */
         assert_int_equal(cafe_group_wait(g), CAFE_EIO);
@@ -258,10 +264,15 @@ static int group_lost(void *arg, void **value) {
 }
 
 static void test_group_lost_failure_reported(void **state) {
-    for (intptr_t c = LOST_HEAP; c <= WAITED_TWICE; c++) {
+    for (intptr_t c = LOST_HEAP; c <= COLLECTED_FIRST; c++) {
         int st;
         const char *err = test_child_stderr(group_lost, (void *)c, &st);
         assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        if (c == COLLECTED_FIRST) { /* the first failure was collected: not named */
+            assert_non_null(strstr(err, "cafe: 1 task(s) of task groups failed and no "
+                                        "cafe_group_wait collected their errors\n"));
+            continue;
+        }
         if (c >= WAITED) {
             assert_null(strstr(err, "cafe:"));
             continue;
