@@ -117,9 +117,12 @@ struct cafe__task {
     uint32_t gen;   /* bumped when the struct goes back to the pool: old handles go stale */
     uint32_t index; /* slot in loop->slots, fixed for the struct's life */
     uint8_t state, cancelled, detached, timer_armed;
-    uint8_t shielded;     /* inside cafe_shield_begin/end: cancellation held back */
-    uint8_t daemon;       /* CAFE_TASK_DAEMON: cancelled silently when main returns */
-    uint8_t marked;       /* listed in the handle list being checked (gather.c) */
+    uint8_t shielded; /* inside cafe_shield_begin/end: cancellation held back */
+    uint8_t daemon;   /* CAFE_TASK_DAEMON: cancelled silently when main returns */
+    uint8_t marked;   /* listed in the handle list being checked (gather.c) */
+    /* A switch away from the task has something to check: its stack has no guard page (the
+     * canary), or no_suspend is set. One byte read per switch for both (loop.c). */
+    uint8_t switch_checks;
     uint32_t open_groups; /* groups this task initialised that still have live children */
     uint32_t open_sets;   /* cafe_as_completed_t sets this task created and has not freed */
     /* Waits parked on the wait lists of objects this task initialised in its own stack (a
@@ -318,18 +321,22 @@ void cafe__switch_to_loop(cafe__task_t *t);
  * suspending call it makes aborts the process naming `what`, instead of suspending. Outside
  * a task (the loop's stack) it does nothing: suspending calls fail with CAFE_ENOTASK there.
  * Returns what to give the end: the mark of a callback this one runs inside, if any. */
+static inline void cafe__no_suspend_set(cafe__task_t *t, const char *what) {
+    t->no_suspend = what;
+    t->switch_checks = (uint8_t)(!t->stack->guarded || what != NULL);
+}
 static inline const char *cafe__no_suspend_begin(const char *what) {
     cafe__task_t *t = cafe__running();
     if (!t)
         return NULL;
     const char *outer = t->no_suspend;
-    t->no_suspend = what;
+    cafe__no_suspend_set(t, what);
     return outer;
 }
 static inline void cafe__no_suspend_end(const char *outer) {
     cafe__task_t *t = cafe__running();
     if (t)
-        t->no_suspend = outer;
+        cafe__no_suspend_set(t, outer);
 }
 /* Puts the running task t at the back of the run queue and lets the others run once. */
 static inline void cafe__yield_once(cafe__task_t *t) {

@@ -225,12 +225,18 @@ static _Noreturn void suspend_refused(const cafe__task_t *t) {
     abort();
 }
 
+/* The checks of a switch away from t that a flag says are due (switch_checks). */
+static void switch_checks(const cafe__task_t *t) {
+    if (t->no_suspend)
+        suspend_refused(t);
+    cafe__stack_check(&t->loop->stacks, t->stack, t->name);
+}
+
 /* Task side of a switch to the loop stack. On return the task runs again. */
 void cafe__switch_to_loop(cafe__task_t *t) {
     cafe_loop_t *loop = t->loop;
-    if (__builtin_expect(t->no_suspend != NULL, 0))
-        suspend_refused(t);
-    cafe__stack_check(&loop->stacks, t->stack, t->name);
+    if (__builtin_expect(t->switch_checks, 0))
+        switch_checks(t);
     cafe__asan_start(&t->asan_fake, loop->asan_main_bottom, loop->asan_main_size);
     cafe__ctx_switch(&t->ctx, &loop->main_ctx);
     cafe__asan_finish(t->asan_fake, &loop->asan_main_bottom, &loop->asan_main_size);

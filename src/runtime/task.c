@@ -135,6 +135,7 @@ spawn_struct(cafe__task_t **out, cafe_task_fn fn, void *arg, const cafe_task_opt
     t->result = (cafe_result_t){0, NULL};
     t->cancelled = t->detached = t->timer_armed = t->shielded = t->marked = 0;
     t->daemon = opts && (opts->flags & CAFE_TASK_DAEMON);
+    cafe__no_suspend_set(t, NULL);
     /* Main returned and the leftovers were cancelled (cafe__loop_reap): one of them that was
      * woken in that turn may still spawn, and what it spawns is a leftover from birth. */
     if (loop->main_task && loop->main_task->state == CAFE__DONE)

@@ -2,8 +2,10 @@
  * single frame larger than the guard page (which -fstack-clash-protection makes touch the
  * guard instead of jumping over it into a neighbour's stack). Each runs in a child. */
 #include "testutil.h"
+#include "runtime/internal.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -82,10 +84,42 @@ static void test_frame_larger_than_guard_reported(void **state) {
     expect_report(&v, "cafe: stack overflow in task big (stack of 131072 bytes)");
 }
 
+/* A stack without a guard page (none could be had: guard mode "canary") has a canary at its
+ * far end, checked at every switch away from its task: one overwritten there is reported at
+ * the task's next suspending call. The task smashes its own canary, as an overflow would. */
+static int smash_canary(void *arg, void **value) {
+    cafe__task_t *self = cafe__running();
+    *(volatile char *)self->stack->lo ^= 1;
+    int rc = cafe_task_yield();
+    fprintf(stderr, "smasher ran on\n"); /* the switch away from it must have stopped it */
+    return rc;
+}
+
+static int canary_main(void *arg, void **value) {
+    cafe_loop_t *loop = cafe_loop_current();
+    loop->stacks.guard_mode = CAFE__GUARD_CANARY; /* the next group of stacks gets no guards */
+    cafe_task_t *t;
+    /* a size class of its own: a new group, made under that mode */
+    cafe_task_opts_t o = {.stack_size = 4 * CAFE_STACK_MIN, .name = "smasher"};
+    if (cafe_task_spawn(&t, smash_canary, NULL, &o) != 0)
+        return CAFE_ENOMEM;
+    return cafe_task_join(t, NULL);
+}
+
+static void test_smashed_canary_reported(void **state) {
+    int st;
+    const char *err = test_child_stderr(canary_main, NULL, &st);
+    if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT) ||
+        !strstr(err, "cafe: stack overflow in task smasher (stack of 65536 bytes)") ||
+        strstr(err, "smasher ran on"))
+        fail_msg("status %#x, stderr: %s", st, err);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_recursion_reported),
         cmocka_unit_test(test_frame_larger_than_guard_reported),
+        cmocka_unit_test(test_smashed_canary_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
