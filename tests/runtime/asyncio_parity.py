@@ -1167,6 +1167,43 @@ async def queue_join_deadline():
     tr(f"join {st(await status(q.join()))}")
 
 
+async def event_set_clear():
+    e = asyncio.Event()
+    t = [asyncio.create_task(ev_waiter(n, e)) for n in ("E1", "E2")]
+    await asyncio.sleep(0)
+    e.set()
+    e.clear()
+    tr(f"main set and cleared, set {int(e.is_set())}")
+    await asyncio.gather(*t)
+
+
+async def inner_ends_first():
+    seen, scope = None, "ok"
+    try:
+        async with asyncio.timeout(ms(40)):
+            s, d = await timed(asyncio.sleep(ms(10)), ms(500))
+            tr(f"inner: sleep {s}, scope {d}")
+            seen = await status(asyncio.sleep(1))
+            if seen:
+                raise seen
+    except TimeoutError:
+        scope = "timeout"
+    tr(f"outer: sleep {'timeout' if seen else 'ok'}, scope {scope}")
+
+
+async def deadline_zero():
+    seen, scope = None, "ok"
+    try:
+        async with asyncio.timeout(0):
+            tr("inside, before any wait")
+            seen = await status(asyncio.sleep(0))
+            if seen:
+                raise seen
+    except TimeoutError:
+        scope = "timeout"
+    tr(f"yield {'timeout' if seen else 'ok'}, scope {scope}")
+
+
 # ---- to_thread
 def nap(n):
     time.sleep(ms(n))
@@ -1214,7 +1251,8 @@ SCENARIOS = {
         queue_workers, queue_size0, queue_unbounded, queue_join, lock_fifo, lock_handover, cond_notify, cond_relock_cancel, event_fifo, future_waiters, timeout_cases, wait_any_timeout, timeout_then_cancel, as_completed, as_completed_timeout, group_fail, group_body, group_late_spawn, group_cancel,
         group_nocancel, group_cancel_fail, nested_inner_fires, group_two_errors, failfast_first_error,
         group_in_deadline, gather_in_deadline, queue_get_deadline, wait_for_cancel,
-        cond_wait_deadline, queue_join_deadline, thread_cancel, to_thread,
+        cond_wait_deadline, queue_join_deadline, event_set_clear, inner_ends_first, deadline_zero,
+        thread_cancel, to_thread,
     ]
 }
 

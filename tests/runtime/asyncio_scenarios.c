@@ -1509,6 +1509,46 @@ static int queue_join_deadline(void *arg, void **value) {
     return 0;
 }
 
+/* An event set and cleared again before its waiters ran: they were woken, and return ok. */
+static int event_set_clear(void *arg, void **value) {
+    cafe_event_t e;
+    cafe_event_init(&e);
+    targ_t a[2] = {{"E1", 0, &e}, {"E2", 0, &e}};
+    cafe_task_t *t[2];
+    spawn_each(ev_waiter, a, 2, t);
+    cafe_task_yield();
+    cafe_event_set(&e);
+    cafe_event_clear(&e);
+    tr("main set and cleared, set %d", cafe_event_is_set(&e));
+    gather_all(t, 2);
+    cafe_event_destroy(&e);
+    return 0;
+}
+
+/* An inner deadline that ends before it fires gives the outer one back: the next wait ends
+ * at the outer deadline, and only the outer scope says timeout. */
+static int inner_ends_first(void *arg, void **value) {
+    cafe_deadline_t outer, inner;
+    cafe_deadline_begin(&outer, 40);
+    cafe_deadline_begin(&inner, 500);
+    int rc = cafe_task_sleep(10);
+    tr("inner: sleep %s, scope %s", st(rc), st(cafe_deadline_end(&inner)));
+    rc = cafe_task_sleep(1000);
+    tr("outer: sleep %s, scope %s", st(rc), st(cafe_deadline_end(&outer)));
+    return 0;
+}
+
+/* A deadline of 0 has passed at once: work without a suspending call is done, and the
+ * first suspending call, a yield, says timeout. */
+static int deadline_zero(void *arg, void **value) {
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, 0);
+    tr("inside, before any wait");
+    int rc = cafe_task_yield();
+    tr("yield %s, scope %s", st(rc), st(cafe_deadline_end(&d)));
+    return 0;
+}
+
 /* ---- the table ------------------------------------------------------------------------ */
 static const struct {
     const char *name;
@@ -1573,6 +1613,9 @@ static const struct {
     {"wait_for_cancel", wait_for_cancel},
     {"cond_wait_deadline", cond_wait_deadline},
     {"queue_join_deadline", queue_join_deadline},
+    {"event_set_clear", event_set_clear},
+    {"inner_ends_first", inner_ends_first},
+    {"deadline_zero", deadline_zero},
     {"thread_cancel", thread_cancel},
     {"to_thread", to_thread},
 };
