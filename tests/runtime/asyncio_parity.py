@@ -1204,6 +1204,27 @@ async def deadline_zero():
     tr(f"yield {'timeout' if seen else 'ok'}, scope {scope}")
 
 
+async def inner_group_owner():
+    try:
+        async with asyncio.TaskGroup() as g:
+            for n, d in [("G1", 300), ("G2", 200)]:
+                g.create_task(worker(n, d))
+        tr("I group ok, 0 failed")
+    except asyncio.CancelledError:
+        tr("I group cancelled, 0 failed")
+        raise
+
+
+async def group_nested():
+    try:
+        async with asyncio.TaskGroup() as g:
+            g.create_task(inner_group_owner())
+            g.create_task(worker("A", -20))
+        tr("group ok, 0 failed")
+    except* Fail as eg:
+        tr(f"group CAFE_EIO, {len(eg.exceptions)} failed")
+
+
 # ---- to_thread
 def nap(n):
     time.sleep(ms(n))
@@ -1252,6 +1273,7 @@ SCENARIOS = {
         group_nocancel, group_cancel_fail, nested_inner_fires, group_two_errors, failfast_first_error,
         group_in_deadline, gather_in_deadline, queue_get_deadline, wait_for_cancel,
         cond_wait_deadline, queue_join_deadline, event_set_clear, inner_ends_first, deadline_zero,
+        group_nested,
         thread_cancel, to_thread,
     ]
 }

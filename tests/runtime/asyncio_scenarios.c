@@ -1549,6 +1549,34 @@ static int deadline_zero(void *arg, void **value) {
     return 0;
 }
 
+/* A child that waits on a group of its own is cancelled by a sibling's failure: its group
+ * cancels the grandchildren and waits for them, then it returns cancelled; the outer group
+ * says the sibling's error, one failed. */
+static int inner_group_owner(void *arg, void **value) {
+    cafe_group_t g;
+    cafe_group_init(&g, CAFE_GROUP_CANCEL_ON_ERROR);
+    targ_t a[2] = {{"G1", 300, NULL}, {"G2", 200, NULL}};
+    for (int i = 0; i < 2; i++) {
+        cafe_task_opts_t o = {.name = a[i].name};
+        cafe_group_spawn(&g, worker, &a[i], &o);
+    }
+    int rc = cafe_group_wait(&g);
+    tr("I group %s, %zu failed", st(rc), cafe_group_failed(&g));
+    return rc;
+}
+
+static int group_nested(void *arg, void **value) {
+    cafe_group_t g;
+    cafe_group_init(&g, CAFE_GROUP_CANCEL_ON_ERROR);
+    targ_t a = {"A", -20, NULL};
+    cafe_task_opts_t oa = {.name = "A"}, oi = {.name = "I"};
+    cafe_group_spawn(&g, inner_group_owner, NULL, &oi);
+    cafe_group_spawn(&g, worker, &a, &oa);
+    int rc = cafe_group_wait(&g);
+    tr("group %s, %zu failed", st(rc), cafe_group_failed(&g));
+    return 0;
+}
+
 /* ---- the table ------------------------------------------------------------------------ */
 static const struct {
     const char *name;
@@ -1616,6 +1644,7 @@ static const struct {
     {"event_set_clear", event_set_clear},
     {"inner_ends_first", inner_ends_first},
     {"deadline_zero", deadline_zero},
+    {"group_nested", group_nested},
     {"thread_cancel", thread_cancel},
     {"to_thread", to_thread},
 };
