@@ -14,14 +14,23 @@ libdir=$(ls -d "$tmp"/prefix/lib*)
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 extra=""
 [ "${CAFE_SANITIZE:-0}" = 1 ] && extra="-fsanitize=address,undefined"
-cc=${CC:-cc}
+# Every compiler there is (users build with either; their -Wpedantic differ); the program
+# run is the first one's.
+ccs=""
+for c in ${CC:-cc} gcc clang; do
+    if command -v "$c" >/dev/null 2>&1 && ! echo " $ccs " | grep -q " $c "; then ccs="$ccs $c"; fi
+done
 pass=0
 fail=0
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 build() { # SRC OUT: strict, against the installed cafe only
-    # shellcheck disable=SC2046,SC2086
-    $cc -std=c11 -Wall -Wextra -Wpedantic -Werror $extra -o "$2" "$1" \
-        $(pkg-config --cflags --libs cafe) 2>"$tmp/err" || { cat "$tmp/err"; return 1; }
+    out=$2
+    for cc in $ccs; do
+        # shellcheck disable=SC2046,SC2086
+        $cc -std=c11 -Wall -Wextra -Wpedantic -Werror $extra -o "$out" "$1" \
+            $(pkg-config --cflags --libs cafe) 2>"$tmp/err" || { echo "($cc)"; cat "$tmp/err"; return 1; }
+        out="$tmp/other"
+    done
 }
 
 # Markdown: each ```c block is a whole program (README's needs the internet to run: built).
