@@ -1550,16 +1550,15 @@ static int deadline_zero(void *arg, void **value) {
 }
 
 /* A child that waits on a group of its own is cancelled by a sibling's failure: its group
- * cancels the grandchildren and waits for them, then it returns cancelled; the outer group
- * says the sibling's error, one failed. */
+ * cancels the grandchild and waits for it, then it returns cancelled; the outer group says
+ * the sibling's error, one failed. (One grandchild: asyncio's TaskGroup cancels its tasks in
+ * a set's order, which varies from run to run; cafe's, in the reverse order of the spawns.) */
 static int inner_group_owner(void *arg, void **value) {
     cafe_group_t g;
     cafe_group_init(&g, CAFE_GROUP_CANCEL_ON_ERROR);
-    targ_t a[2] = {{"G1", 300, NULL}, {"G2", 200, NULL}};
-    for (int i = 0; i < 2; i++) {
-        cafe_task_opts_t o = {.name = a[i].name};
-        cafe_group_spawn(&g, worker, &a[i], &o);
-    }
+    targ_t a = {"G1", 300, NULL};
+    cafe_task_opts_t o = {.name = "G1"};
+    cafe_group_spawn(&g, worker, &a, &o);
     int rc = cafe_group_wait(&g);
     tr("I group %s, %zu failed", st(rc), cafe_group_failed(&g));
     return rc;
