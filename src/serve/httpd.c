@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -44,7 +45,13 @@ struct srv_conn {
     /* it ended so that nobody is to be answered (answer_unread): a timeout, the client's
      * leaving, the handler's choice (srv_conn_drop) */
     unsigned quiet : 1;
-    unsigned fresh : 1; /* in srv_t.fresh_ep: its first bytes are still to be looked at */
+    unsigned fresh : 1;   /* armed in srv_t.fresh_ep: its next request's first bytes are awaited */
+    unsigned in_ep : 1;   /* registered in srv_t.fresh_ep (armed or not) */
+    unsigned counted : 1; /* taken counts every byte read: no chunked body, no skipped line */
+    /* The bytes its requests so far took (heads and bodies) and the empty lines the service
+     * dropped before them: equal to the bytes read from its socket when libmicrohttpd holds
+     * none of a next request (keep_watching). */
+    long long taken;
 };
 
 /* libmicrohttpd's memory per connection: it holds the request head (a longer head gets 431)
@@ -180,26 +187,50 @@ static void answer_unread(srv_t *s, srv_conn_t *c) {
  * nothing and skips it as empty, so that "\0\1\2\r\n\r\n" was held, unanswered, until
  * --header-timeout; and a TLS handshake sent to the plain port (https:// to an http service)
  * has no line end at all: held too, its client waiting the timeout for nothing. nginx
- * answers both 400 at once. So the first bytes of each connection are looked at before
- * libmicrohttpd reads them: when they came with the connection, as it is accepted; else once
- * they come (fresh_check). Only a connection's first request: later ones would cost every
- * request system calls, and answer_unread answers the rest. */
+ * answers both 400 at once, after any number of empty lines, on a connection's first request
+ * as on a kept-alive one's next. So the first bytes of each request are looked at before
+ * libmicrohttpd reads them: when they are there already, else once they come (fresh_check).
+ * The empty lines before them are read and dropped here, however many, so that the first
+ * byte of the request itself is judged (64 CR LF and then garbage went through, and waited
+ * for the timeout). A kept-alive connection's next request is watched only when
+ * libmicrohttpd holds none of it (keep_watching): a pipelined one, already read in part,
+ * would be judged by bytes from its middle. */
 static int tchar(unsigned char ch) {
     return (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') ||
            (ch && strchr("!#$%&'*+-.^_`|~", ch));
 }
 
-/* 1 when c's first bytes are in (judged, and answered when they are no HTTP), 0 when none
- * have come yet. */
+/* Reads and drops the empty lines (CR, LF) at the head of what c's client sent; returns the
+ * first byte after them (0..255), -1 when none has come yet, -2 when the socket failed or
+ * ended (libmicrohttpd finds out itself). Bounded: past 64 KiB of empty lines in one go it
+ * returns 0 (a NUL: no request), as what is left would go to libmicrohttpd unlooked at. */
+static int first_byte(srv_conn_t *c) {
+    unsigned char b[512];
+    for (int round = 0; round < 128; round++) {
+        ssize_t n = recv(c->fd, b, sizeof b, MSG_PEEK | MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return -1;
+        if (n <= 0)
+            return -2;
+        ssize_t i = 0;
+        while (i < n && (b[i] == '\r' || b[i] == '\n'))
+            i++;
+        if (i && recv(c->fd, b, (size_t)i, MSG_DONTWAIT) != i)
+            return -2; /* what was peeked is there: a short read is the socket's failure */
+        c->taken += i;
+        if (i < n)
+            return b[i];
+    }
+    return 0;
+}
+
+/* 1 when c's next request's first bytes are in (judged, and answered when they are no
+ * HTTP), 0 when none have come yet. */
 static int first_bytes(srv_t *s, srv_conn_t *c) {
-    unsigned char b[64];
-    ssize_t n = recv(c->fd, b, sizeof b, MSG_PEEK | MSG_DONTWAIT);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    int ch = first_byte(c);
+    if (ch == -1)
         return 0;
-    ssize_t i = 0;
-    while (i < n && (b[i] == '\r' || b[i] == '\n'))
-        i++;
-    if (i < n && !tchar(b[i])) {
+    if (ch >= 0 && !tchar((unsigned char)ch)) {
         answer_now(c, 400);
         c->quiet = 1;               /* answered: answer_unread says nothing more */
         shutdown(c->fd, SHUT_RDWR); /* libmicrohttpd reads the end and closes it */
@@ -208,8 +239,8 @@ static int first_bytes(srv_t *s, srv_conn_t *c) {
     return 1;
 }
 
-/* The connections whose first bytes had not come when they were accepted: those they came
- * to since are judged, before libmicrohttpd reads them. */
+/* The connections whose next request's first bytes had not come when it was watched for:
+ * those they came to since are judged, before libmicrohttpd reads them. */
 static void fresh_check(srv_t *s) {
     struct epoll_event ev[64];
     int n;
@@ -229,13 +260,24 @@ static void fresh_check(srv_t *s) {
 }
 
 static void fresh_watch(srv_t *s, srv_conn_t *c) {
-    if (c->fd < 0 || first_bytes(s, c))
+    if (c->fd < 0 || c->fresh || first_bytes(s, c))
         return;
     struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT, .data.ptr = c};
-    if (epoll_ctl(s->fresh_ep, EPOLL_CTL_ADD, c->fd, &ev) == 0) {
+    if (epoll_ctl(s->fresh_ep, c->in_ep ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, &ev) == 0) {
+        c->in_ep = 1;
         c->fresh = 1;
         s->fresh++;
     } /* else unwatched: libmicrohttpd and answer_unread, as before */
+}
+
+/* A request of c ended and the connection is kept: its next one is watched for when every
+ * byte read from the socket is one a request took (or an empty line dropped), so that what
+ * comes next starts a request. libmicrohttpd reads ahead of a pipelined request, and reads
+ * a chunked body's framing, which nothing counts: then (or when the kernel cannot say) the
+ * next requests are left to libmicrohttpd and answer_unread, as before. */
+static void keep_watching(srv_t *s, srv_conn_t *c) {
+    if (c->counted && c->fd >= 0 && srv_sock_bytes_read(c->fd) == c->taken)
+        fresh_watch(s, c);
 }
 
 void srv_conn_target_seen(struct MHD_Connection *conn) {
@@ -265,6 +307,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **ctx,
         c->fd = i ? i->connect_fd : -1;
         c->conn = conn;
         c->deadline = srv_now(s) + s->o.header_timeout_ms;
+        c->counted = 1;
         i = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         c->peer = i ? srv_peer_add(s, i->client_addr) : NULL;
         dlist_push(&s->conns, &c->link);
@@ -287,10 +330,46 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **ctx,
     }
 }
 
-void srv_conn_request_started(srv_t *s, struct MHD_Connection *conn) {
+static int says_close(const char *connection) {
+    for (const char *p = connection; p && *p; p++)
+        if (strncasecmp(p, "close", 5) == 0)
+            return 1;
+    return 0;
+}
+
+/* What the request on conn takes of its connection's bytes: its head (the request line to
+ * the empty line, as libmicrohttpd measures it) and its declared body. A chunked body's
+ * framing is not known here, and ends the count for the connection; so does a request after
+ * which the connection is closed (HTTP/1.0, Connection: close), whose next bytes nobody
+ * answers. */
+static void count_request(srv_conn_t *c, struct MHD_Connection *conn, const char *version) {
+    const union MHD_ConnectionInfo *i =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    const char *close = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Connection");
+    char *end = NULL;
+    unsigned long long body = cl ? strtoull(cl, &end, 10) : 0;
+    if (!i || MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding") ||
+        strcmp(version, MHD_HTTP_VERSION_1_1) != 0 || says_close(close) ||
+        (cl && (end == cl || *end)) || body > (1ull << 40))
+        c->counted = 0;
+    else
+        c->taken += (long long)(i->header_size + body);
+}
+
+void srv_conn_request_started(srv_t *s, struct MHD_Connection *conn, const char *version) {
+    srv_conn_t *c = conn_of(conn);
+    if (!c)
+        return;
+    c->deadline = srv_now(s) + s->o.request_timeout_ms;
+    if (c->counted)
+        count_request(c, conn, version);
+}
+
+void srv_conn_closes(struct MHD_Connection *conn) {
     srv_conn_t *c = conn_of(conn);
     if (c)
-        c->deadline = srv_now(s) + s->o.request_timeout_ms;
+        c->counted = 0;
 }
 
 void srv_conn_request_answered(srv_t *s, struct MHD_Connection *conn) {
@@ -355,9 +434,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         /* libmicrohttpd ends a request whose target it read (the URI callback) even when it
          * then closes its connection unanswered: WITH_ERROR (answer_unread); a timeout, the
          * client's leaving or the service's stop is nobody's to answer */
-        if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
             c->exchanged = 1;
-        else if (toe != MHD_REQUEST_TERMINATED_WITH_ERROR)
+            keep_watching(s, c);
+        } else if (toe != MHD_REQUEST_TERMINATED_WITH_ERROR)
             c->quiet = 1;
     }
     if (r && r->suspended)

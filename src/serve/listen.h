@@ -26,4 +26,8 @@ int srv_is_loopback(const struct sockaddr *sa);
  * and the client has not closed its side: a request nobody answered. */
 int srv_sock_unanswered(int fd);
 
+/* sockinfo.c: the bytes of the connection on fd that have been read from its socket (by
+ * libmicrohttpd or the service): received less those still waiting. -1 when unknown. */
+long long srv_sock_bytes_read(int fd);
+
 #endif

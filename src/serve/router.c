@@ -514,12 +514,15 @@ enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const cha
         r->conn = conn;
         r->refs = 1;
         *con_cls = r;
-        srv_conn_request_started(s, conn);
+        srv_conn_request_started(s, conn, version);
         r->route = path ? route_of(path) : SRV_R_NOTFOUND;
         s->m.requests[r->route]++;
+        if (path && !refuse_early(r, path, method, version, bad))
+            return MHD_YES;
         if (!path)
-            return srv_reply_error(r, 400, "the target's host is not the Host header"), queue(r);
-        return refuse_early(r, path, method, version, bad) ? queue(r) : MHD_YES;
+            srv_reply_error(r, 400, "the target's host is not the Host header");
+        srv_conn_closes(conn);
+        return queue(r);
     }
     if (r->gone && r->route == SRV_R_TITLE)
         srv_title_gone(r);

@@ -22,3 +22,14 @@ int srv_sock_unanswered(int fd) {
     return ti.tcpi_state == 1 && ti.tcpi_bytes_acked + (unsigned)outq == 0 &&
            ti.tcpi_bytes_received > 0;
 }
+
+long long srv_sock_bytes_read(int fd) {
+    struct tcp_info ti;
+    socklen_t len = sizeof ti;
+    int inq = 0;
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+        len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof ti.tcpi_bytes_received ||
+        ioctl(fd, SIOCINQ, &inq) != 0)
+        return -1;
+    return (long long)ti.tcpi_bytes_received - inq;
+}

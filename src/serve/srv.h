@@ -168,7 +168,9 @@ void srv_resume(srv_req_t *r); /* from a task or callback: the handler runs agai
 void srv_req_ref(srv_req_t *r);
 void srv_req_unref(srv_req_t *r);
 /* Connection bookkeeping for the header/request deadlines (the slowloris guard). */
-void srv_conn_request_started(srv_t *s, struct MHD_Connection *conn);
+void srv_conn_request_started(srv_t *s, struct MHD_Connection *conn, const char *version);
+/* conn is answered before its body is read: libmicrohttpd closes it after the answer. */
+void srv_conn_closes(struct MHD_Connection *conn);
 void srv_conn_request_answered(srv_t *s, struct MHD_Connection *conn);
 /* The URI callback read a request's target: libmicrohttpd could parse its request line. */
 void srv_conn_target_seen(struct MHD_Connection *conn);
