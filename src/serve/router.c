@@ -111,7 +111,47 @@ typedef struct framing {
     unsigned content_type, authorization;
     const char *te; /* the (last) Transfer-Encoding */
     int bad_name;   /* a name that is empty or holds a space or a control character */
+    int bad_value;  /* a value that held a NUL, CR or LF, or a line folded (obs-fold) */
+    /* The head as libmicrohttpd holds it (method .. method + its size; NULL: not known), and
+     * where the last field seen ended in it. */
+    const char *head, *end, *last;
 } framing_t;
+
+/* Whether [p, q) holds only what libmicrohttpd leaves between a field's value and the next
+ * line: the NULs it wrote over the line end (and the colon of an empty value), spaces and
+ * tabs it trimmed. */
+static int only_line_end(const char *p, const char *q) {
+    for (; p < q; p++)
+        if (*p && *p != ' ' && *p != '\t')
+            return 0;
+    return 1;
+}
+
+/* RFC 9110 (5.5): a field value holding a NUL, CR or LF is to be refused (or each replaced
+ * by a space), as nginx refuses it. libmicrohttpd 0.9.75 keeps a CR that is no line end in
+ * the value, but ends the value at a NUL and drops what follows it on its line: "Bearer
+ * TOKEN\0junk" was the token, and no part of the service could tell. The head stays in
+ * libmicrohttpd's buffer, each field's name and value pointing into it in order, so that
+ * what lies between one value's end and the next name shows what was cut: nothing but the
+ * line end's NULs (and blanks) when nothing was. A line folded onto the one before it
+ * (obs-fold, which RFC 9112 says to refuse or join) shows there too, or is copied out of
+ * the head. */
+static void check_field(framing_t *f, const char *key, size_t key_size, const char *value,
+                        size_t value_size) {
+    if (memchr(value, '\r', value_size) || memchr(value, '\n', value_size))
+        f->bad_value = 1;
+    if (!f->head)
+        return;
+    if (!f->last && (key < f->head || key >= f->end)) {
+        f->head = NULL; /* a library that keeps its fields elsewhere: the values alone */
+        return;
+    }
+    const char *past = value_size ? value + value_size : key + key_size;
+    if (key < f->head || key + key_size > f->end || past < key || past > f->end ||
+        (f->last && (key < f->last || !only_line_end(f->last, key))))
+        f->bad_value = 1;
+    f->last = past;
+}
 
 /* "Transfer-Encoding : chunked" is no Transfer-Encoding to libmicrohttpd, which stores the
  * name with its space and reads the body by the Content-Length beside it; a proxy that
@@ -127,10 +167,11 @@ static int bad_name(const char *key) {
 }
 
 static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
-                                    const char *value) {
+                                    size_t key_size, const char *value, size_t value_size) {
     framing_t *f = cls;
     (void)kind;
     f->bad_name |= bad_name(key);
+    check_field(f, key, key_size, value, value_size);
     if (strcasecmp(key, "Content-Length") == 0)
         f->content_length++;
     else if (strcasecmp(key, "Transfer-Encoding") == 0)
@@ -152,13 +193,23 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const ch
  * request of its own, which nothing in front of the service checked (request smuggling). The
  * answer is given at once, so the connection is closed after it (RFC 9112, 6.1). *status:
  * 400, or 501 for a transfer coding other than chunked. */
-static const char *framing_refused(struct MHD_Connection *conn, const char *version,
-                                   unsigned *status) {
+static const char *framing_refused(struct MHD_Connection *conn, const char *method,
+                                   const char *version, unsigned *status) {
     framing_t f = {0};
-    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &f);
+    const union MHD_ConnectionInfo *i =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    if (i && i->header_size) {
+        f.head = method; /* the request line's first byte */
+        f.end = method + i->header_size;
+    }
+    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, count_header, &f);
+    if (f.head && f.last && !only_line_end(f.last, f.end))
+        f.bad_value = 1;
     *status = 400;
     if (f.bad_name)
         return "a header name may not be empty or hold a space or a control character";
+    if (f.bad_value)
+        return "a header value may not hold a NUL, CR or LF byte, nor go on over a folded line";
     if (f.content_length > 1 || f.transfer_encoding > 1 || f.host > 1)
         return "Content-Length, Transfer-Encoding and Host may each be sent once only";
     /* how the body reads (text or JSON), and whose token: libmicrohttpd goes by the first, a
@@ -207,7 +258,11 @@ static int has_space_or_control(const char *s, size_t n) {
 void *srv_on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
     (void)cls;
     srv_conn_target_seen(conn);
-    if (has_space_or_control(uri, strlen(uri)))
+    size_t n = strlen(uri);
+    /* A raw NUL ends the string libmicrohttpd gives, the rest of the target unseen: the
+     * target is followed in its buffer by the NUL written over the space before the
+     * version, and then the version, when it holds none. */
+    if (has_space_or_control(uri, n) || strncmp(uri + n + 1, "HTTP/", 5) != 0)
         return &srv_bad_target[1];
     return strstr(uri, "%00") ? &srv_bad_target[0] : NULL;
 }
@@ -304,7 +359,7 @@ static int refuse_early(srv_req_t *r, const char *path, const char *method, cons
     srv_t *s = r->srv;
     const char *allow = allowed(r->route);
     unsigned status;
-    const char *framing = framing_refused(r->conn, version, &status);
+    const char *framing = framing_refused(r->conn, method, version, &status);
     if (framing)
         return srv_reply_error(r, status, framing), 1;
     if (bad)

@@ -482,6 +482,37 @@ def test_a_header_name_with_a_space_is_refused():
         srv.stop()
 
 
+def test_a_nul_cr_or_lf_in_a_header_value_is_refused():
+    # libmicrohttpd 0.9.75 ends a value at a raw NUL and drops the rest of its line: the
+    # token "t0k\0junk" was taken for t0k, and GET /metrics answered 200. RFC 9110 (5.5)
+    # says to refuse a NUL, CR or LF in a value, as nginx does (400); a CR that ends no line
+    # went through in the value, and a raw NUL ended the target too (the service saw
+    # /healthz of "/healthz\0x").
+    srv = Serve("-q", "--token", "t0k")
+    get = b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    try:
+        answered_alone(srv, [
+            (400, get + b"Authorization: Bearer t0k\x00junk\r\n\r\n"),
+            (400, get + b"Authorization: Bearer t0k\r\nX-A: a\x00b\r\n\r\n" + HIDDEN),
+            (400, get + b"X-A: \x00\x00x\r\nAuthorization: Bearer t0k\r\n\r\n"),
+            (400, get + b"X-A: a\rAuthorization: Bearer t0k\r\n\r\n"),
+            (400, get + b"Authorization: Bearer t0k\r\nX-A: a\r\n  folded\r\n\r\n"),
+            (400, b"GET /metrics\x00x HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+             b"Authorization: Bearer t0k\r\n\r\n"),
+        ], {"Authorization": "Bearer t0k"})
+        # what a value may hold is served: blanks around it, none at all, a tab, UTF-8, a
+        # control character other than those three (RFC 9110 lets a recipient keep it),
+        # lines ended by LF alone (RFC 9112, 2.2)
+        for raw in (get + b"Authorization: Bearer t0k\r\nX-A:\r\nX-B: \t\r\nX-C:  a \t b \r\n"
+                    b"X-D: caf\xc3\xa9\r\nX-E: a\x01b\r\nConnection: close\r\n\r\n",
+                    b"GET /metrics HTTP/1.1\nHost: 127.0.0.1\nAuthorization: Bearer t0k\n"
+                    b"X-A: a\nConnection: close\n\n"):
+            reply, reset = whole_reply(srv, raw)
+            assert reply.startswith(b"HTTP/1.1 200 ") and not reset, (raw, reply[:200])
+    finally:
+        srv.stop()
+
+
 def test_a_nul_byte_in_the_target_is_refused():
     # libmicrohttpd decodes %00 into the end of the string: /metrics%00.css was served as
     # /metrics, and the url parameter cut at it fetched another URL than the one asked for
