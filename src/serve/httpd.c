@@ -42,6 +42,7 @@ struct srv_conn {
     /* Its first request: its target was read (the URI callback), the handler saw it; a
      * request of it ended (then these no longer say anything of the next one). */
     unsigned seen : 1, exchanged : 1;
+    unsigned active : 1; /* a request of it is under way: its target was read, not yet ended */
     /* it ended so that nobody is to be answered (answer_unread): a timeout, the client's
      * leaving, the handler's choice (srv_conn_drop) */
     unsigned quiet : 1;
@@ -283,7 +284,23 @@ static void keep_watching(srv_t *s, srv_conn_t *c) {
 void srv_conn_target_seen(struct MHD_Connection *conn) {
     srv_conn_t *c = conn_of(conn);
     if (c)
-        c->seen = 1;
+        c->seen = c->active = 1;
+}
+
+/* Closes c for the stop, when nothing of a request is under way on it (libmicrohttpd then
+ * reads the end and closes it, telling nobody): nginx's graceful stop closes its idle
+ * kept-alive connections at once, so that a client's next request goes to a new
+ * connection, its library retrying it there (to the restarted service, or another behind
+ * the balancer), not to a stopping one that could only answer 503 for the whole grace. */
+static void close_idle(srv_t *s, srv_conn_t *c) {
+    if (c->active || c->fd < 0 || c->quiet)
+        return;
+    long long read = srv_sock_bytes_read(c->fd);
+    if (read < 0 || (c->counted && read != c->taken) || srv_sock_unread(c->fd))
+        return; /* a next request has begun to come: it gets its answer */
+    c->quiet = 1;
+    shutdown(c->fd, SHUT_RDWR);
+    kick(s);
 }
 
 void srv_conn_drop(struct MHD_Connection *conn) {
@@ -434,9 +451,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         /* libmicrohttpd ends a request whose target it read (the URI callback) even when it
          * then closes its connection unanswered: WITH_ERROR (answer_unread); a timeout, the
          * client's leaving or the service's stop is nobody's to answer */
+        c->active = 0;
         if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
             c->exchanged = 1;
-            keep_watching(s, c);
+            if (s->stopping) /* answered with Connection: close, but for a shared answer */
+                close_idle(s, c);
+            else
+                keep_watching(s, c);
         } else if (toe != MHD_REQUEST_TERMINATED_WITH_ERROR)
             c->quiet = 1;
     }
@@ -575,6 +596,8 @@ void srv_httpd_quiesce(srv_t *s) {
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
     s->quiesced = 1;
+    for (dlist_link_t *k = s->conns.head; k; k = k->next)
+        close_idle(s, DLIST_ITEM(k, srv_conn_t, link));
     kick(s);
 }
 

@@ -30,4 +30,7 @@ int srv_sock_unanswered(int fd);
  * libmicrohttpd or the service): received less those still waiting. -1 when unknown. */
 long long srv_sock_bytes_read(int fd);
 
+/* sockinfo.c: 1 when bytes wait unread in the socket fd, 0 when none (or unknown). */
+int srv_sock_unread(int fd);
+
 #endif

@@ -545,6 +545,10 @@ static void dispatch(srv_req_t *r, const char *url, const char *method) {
 static enum MHD_Result queue(srv_req_t *r) {
     srv_t *s = r->srv;
     srv_conn_request_answered(s, r->conn);
+    /* A stopping service keeps no connection: the client's next request goes to a new one
+     * (nginx's graceful stop); a shared answer's connection is closed once it is sent. */
+    if (s->stopping && !r->resp_shared)
+        MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONNECTION, "close");
     unsigned cls = r->status / 100;
     s->m.responses[cls < 6 ? cls : 5]++;
     enum MHD_Result rc = MHD_queue_response(r->conn, r->status, r->resp);

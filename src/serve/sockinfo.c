@@ -33,3 +33,8 @@ long long srv_sock_bytes_read(int fd) {
         return -1;
     return (long long)ti.tcpi_bytes_received - inq;
 }
+
+int srv_sock_unread(int fd) {
+    int inq = 0;
+    return ioctl(fd, SIOCINQ, &inq) == 0 && inq > 0;
+}

@@ -4,6 +4,7 @@ Every wait is bounded; no check depends on speed."""
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -283,6 +284,41 @@ def test_a_second_service_on_the_same_directory_is_refused():
         srv.stop()
 
 
+def half_sent(srv, request_line):
+    """A connection with a request's head sent but for its last line end: under way."""
+    c = socket.create_connection((srv.host, srv.port), timeout=PATIENCE)
+    c.sendall(b"%s HTTP/1.1\r\nHost: 127.0.0.1\r\n" % request_line.encode())
+    return c
+
+
+def finish(c):
+    """Ends c's head; the answer's status and body, read to the close (Connection: close,
+    as a stopping service answers)."""
+    c.sendall(b"\r\n")
+    reply = b""
+    while True:
+        d = c.recv(65536)
+        if not d:
+            break
+        reply += d
+    c.close()
+    head, body = reply.split(b"\r\n\r\n", 1)
+    assert b"\r\nConnection: close\r\n" in head, head
+    return int(head.split()[1]), body
+
+
+def wait_refused(srv):
+    """Waits (bounded) until the service's listening socket is closed: its stop began."""
+    end = time.monotonic() + PATIENCE
+    while time.monotonic() < end:
+        try:
+            socket.create_connection((srv.host, srv.port), timeout=PATIENCE).close()
+        except ConnectionRefusedError:
+            return
+        time.sleep(0.01)
+    raise AssertionError("the service still accepts connections")
+
+
 def test_a_delete_during_the_shutdown_grace_cancels_the_job_for_good():
     # the service stops (SIGTERM), its jobs get --shutdown-grace to finish; a client that
     # cancels one then, on a connection it had open, was answered 503 and the cancel lost:
@@ -295,24 +331,13 @@ def test_a_delete_during_the_shutdown_grace_cancels_the_job_for_good():
         status, _, st = post_job(srv, [gate.url("/held")])
         assert status == 202, st
         gate.wait_arrived(1)
-        c = srv.conn()  # kept open: the listener closes when the stop begins
-        c.request("GET", "/healthz")
-        assert c.getresponse().read() == b'{"status":"ok"}\n'
+        # under way at the stop (an idle connection is closed then, as the listener)
+        c = half_sent(srv, f"DELETE /v1/jobs/{st['id']}")
         srv.proc.send_signal(signal.SIGTERM)
-        end = time.monotonic() + PATIENCE
-        while True:  # until the stop has begun
-            c.request("GET", "/healthz")
-            r = c.getresponse()
-            r.read()
-            if r.status == 503:
-                break
-            assert time.monotonic() < end
-        c.request("DELETE", f"/v1/jobs/{st['id']}")
-        r = c.getresponse()
-        body = r.read()
-        assert r.status == 200 and json.loads(body)["state"] in ("cancelling", "cancelled"), (
-            r.status, body)
-        c.close()
+        wait_refused(srv)  # the stop has begun
+        status, body = finish(c)
+        assert status == 200 and json.loads(body)["state"] in ("cancelling", "cancelled"), (
+            status, body)
         _, err = srv.proc.communicate(timeout=PATIENCE)  # the stop goes on by itself
         assert srv.proc.returncode == 0 and b"Sanitizer" not in err, err[-2000:]
     finally:
@@ -344,24 +369,17 @@ def test_a_delete_after_the_shutdown_grace_cancels_the_job_for_good():
         assert status == 202, st
         gate.wait_arrived(1)
         wait_done(srv, st["id"], 1)
-        c = srv.conn()  # kept open: the listener closes when the stop begins
-        c.request("GET", "/healthz")
-        assert c.getresponse().read() == b'{"status":"ok"}\n'
+        # under way at the stop (an idle connection is closed then, as the listener)
+        c = half_sent(srv, f"DELETE /v1/jobs/{st['id']}")
         srv.proc.send_signal(signal.SIGTERM)
         end = time.monotonic() + PATIENCE
-        while True:  # until the grace is over and the job interrupted
-            c.request("GET", f"/v1/jobs/{st['id']}")
-            r = c.getresponse()
-            state = json.loads(r.read())["state"]
-            if state == "interrupted":
-                break
-            assert r.status == 200 and time.monotonic() < end, (r.status, state)
-        c.request("DELETE", f"/v1/jobs/{st['id']}")
-        r = c.getresponse()
-        body = json.loads(r.read())
-        assert r.status == 200 and body["state"] == "cancelled", (r.status, body)
+        while db_rows(dbpath, st["id"])[0] != "interrupted":  # until the grace is over
+            assert time.monotonic() < end
+            time.sleep(0.005)
+        status, body = finish(c)
+        body = json.loads(body)
+        assert status == 200 and body["state"] == "cancelled", (status, body)
         assert body["restart"] == "kept on disk: a restart shows it again", body
-        c.close()
         _, err = srv.proc.communicate(timeout=PATIENCE)  # the stop goes on by itself
         assert srv.proc.returncode == 0 and b"Sanitizer" not in err, err[-2000:]
     finally:

@@ -817,6 +817,52 @@ def test_a_title_lookup_in_flight_at_sigterm_is_answered_within_the_grace():
         gate.close()
 
 
+def test_a_stop_closes_idle_kept_alive_connections_and_answers_the_rest_with_close():
+    # During the stop a kept-alive client's next request was answered 503 on its open
+    # connection, for the whole grace: its library kept the connection and sent every
+    # request to the stopping service. nginx's graceful stop closes idle kept-alive
+    # connections at once (a client library retries an idempotent request on a new one:
+    # the restarted service, or another behind the balancer) and finishes the requests in
+    # flight with Connection: close. A real keep-alive client (http.client) on each.
+    gate = Gate()
+    own = Serve("--allow-private", "--shutdown-grace", str(PATIENCE))
+    try:
+        idle = own.conn()
+        idle.request("GET", "/healthz")
+        r = idle.getresponse()
+        assert r.read() == b'{"status":"ok"}\n' and not r.will_close
+        busy = own.conn()
+        busy.request("GET", "/healthz")
+        assert busy.getresponse().read() == b'{"status":"ok"}\n'
+        got = {}
+
+        def lookup():  # on the kept-alive connection busy, in flight at the stop
+            busy.request("GET", q(gate.url("/kept")))
+            r = busy.getresponse()
+            got.update(status=r.status, close=r.will_close, rec=json.loads(r.read()))
+        t = threading.Thread(target=lookup)
+        t.start()
+        gate.wait_arrived(1)
+        own.proc.send_signal(signal.SIGTERM)
+        line = own.proc.stderr.readline()  # said once the stop has begun
+        assert b"stopping" in line, line
+        idle.sock.settimeout(PATIENCE)
+        assert idle.sock.recv(4096) == b""  # closed, unanswered: nothing was asked
+        gate.open()
+        t.join(PATIENCE)
+        assert got["status"] == 200 and got["rec"]["title"] == "gate /kept", got
+        assert got["close"], got  # Connection: close (http.client then closes its side)
+        own.proc.wait(PATIENCE)
+        assert own.proc.returncode == 0, (own.proc.returncode, own.proc.stderr.read())
+        idle.close()
+        busy.close()
+    finally:
+        if own.proc.poll() is None:
+            own.proc.kill()
+            own.proc.communicate()
+        gate.close()
+
+
 def retry_after(h, most):
     v = h.get("retry-after", "")
     assert v.isdigit() and 1 <= int(v) <= most, h
@@ -832,10 +878,12 @@ def test_the_503s_of_a_stopping_service_say_when_to_come_back():
     try:
         _, _, st = post_job(own, [gate.url("/job")])
         gate.wait_arrived(1)
-        c = own.conn()  # open before the stop: the listening socket is closed then
-        c.connect()
-        h2 = own.conn()
-        h2.connect()
+        # requests under way at the stop (their heads half sent: the listening socket is
+        # closed then, and an idle connection too)
+        heads = {}
+        for path in (q(page(1, 1)), "/healthz", "/readyz"):
+            heads[path] = socket.create_connection((own.host, own.port), timeout=PATIENCE)
+            heads[path].sendall(b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n" % path.encode())
         # a list whose head came before the stop, its body after: the job was accepted (202)
         # and started while the service stopped, and without --data-dir died with it
         body = ("\n".join(gate.url(f"/late{i}") for i in range(50)) + "\n").encode()
@@ -854,21 +902,23 @@ def test_the_503s_of_a_stopping_service_say_when_to_come_back():
         up.close()
         assert head.startswith(b"HTTP/1.1 503 ") and b"shutting down" in head, head
         assert re.search(rb"\r\nRetry-After: \d+\r\n", head), head
-        c.request("GET", q(page(1, 1)))
-        r = c.getresponse()
-        body = r.read()
-        assert r.status == 503 and b"shutting down" in body, (r.status, body)
-        retry_after({k.lower(): v for k, v in r.getheaders()}, PATIENCE)
-        for path in ("/healthz", "/readyz"):  # out of the balancer's set while it drains
-            h2.request("GET", path)
-            r = h2.getresponse()
-            assert r.status == 503 and json.loads(r.read()) == {"status": "stopping"}, path
-            retry_after({k.lower(): v for k, v in r.getheaders()}, PATIENCE)
+        for path, c in heads.items():  # /healthz, /readyz: out of the balancer's set
+            c.sendall(b"\r\n")
+            reply = b""
+            while True:  # to the end: the service closes the connection after it
+                d = c.recv(65536)
+                if not d:
+                    break
+                reply += d
+            c.close()
+            head, body = reply.split(b"\r\n\r\n", 1)
+            assert head.startswith(b"HTTP/1.1 503 ") and b"\r\nConnection: close" in head, head
+            assert b"shutting down" in body or json.loads(body) == {"status": "stopping"}, body
+            m = re.search(rb"\r\nRetry-After: (\d+)\r\n", head)
+            assert m and 1 <= int(m.group(1)) <= PATIENCE, head
         gate.open()
         own.proc.wait(PATIENCE)
         assert own.proc.returncode == 0, (own.proc.returncode, own.proc.stderr.read())
-        c.close()
-        h2.close()
     finally:
         if own.proc.poll() is None:
             own.proc.kill()
