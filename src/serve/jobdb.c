@@ -73,6 +73,10 @@ int srv_jobdb_start(srv_job_t *j) {
              : j->db_run ? sink_db_sink_open_run(&j->sink, spec, options, j->db_run)
                          : sink_db_sink_open(&j->sink, spec, options, 0);
     free(options);
+    if (rc == 0) /* an API user has no --resume: the job is over, its records are kept */
+        sink_db_sink_say_next(j->sink, " (the rows committed stay in the database, and the job's "
+                                       "results hold every record fetched: post the list "
+                                       "again as a new job for the rest)");
     if (rc == 0 && j->done > 0)
         rc = catch_up(j); /* connects, to load what the run holds */
     if (rc == 0)

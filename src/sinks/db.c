@@ -20,6 +20,7 @@ typedef struct db_sink {
     sink_db_t *db;
     cafe_sem_t order;       /* one write at a time: rows reach the batch in call order */
     sink_pending_t pending; /* rows written, not yet known committed */
+    const char *next;       /* what its user can do after a failure (sink_db_sink_say_next) */
     uint64_t settled;       /* rows settled, to compare with sink_db_committed */
     size_t refused_seen;    /* of sink_db_refused's rows, those settled */
 } db_sink_t;
@@ -44,11 +45,12 @@ static void settle_committed(db_sink_t *d) {
     }
 }
 
-/* What is left after the sink failed with rc, said after its message: what committed is
- * kept and --resume continues the run; but a run another cafe took (CAFE_EBUSY: a --resume
- * while the connection was lost) is that cafe's to finish, and the message says so. */
-static const char *left_after(int rc) {
-    return rc == CAFE_EBUSY ? "" : " (what committed is kept: --resume continues)";
+/* What is left after the sink failed with rc, said after its message: for cafe titles,
+ * what committed is kept and --resume continues the run; but a run another cafe took
+ * (CAFE_EBUSY: a --resume while the connection was lost) is that cafe's to finish, and the
+ * message says so. */
+static const char *left_after(const db_sink_t *d, int rc) {
+    return rc == CAFE_EBUSY ? "" : d->next;
 }
 
 static int ensure_open(db_sink_t *d) {
@@ -145,7 +147,7 @@ static int db_write(sink_t *s, const record_t *rec) {
     settle_committed(d);
     cafe_sem_release(&d->order);
     if (rc != 0 && sink_db_error(d->db)[0])
-        sink_fail(s, rc, "%s%s", sink_db_error(d->db), left_after(rc));
+        sink_fail(s, rc, "%s%s", sink_db_error(d->db), left_after(d, rc));
     return rc;
 }
 
@@ -172,7 +174,7 @@ static int db_finish(sink_t *s) {
     d->db = NULL;
     rc = rc ? rc : crc;
     if (rc != 0)
-        sink_fail(s, rc, "%s%s", why[0] ? why : msg_strerror(rc), left_after(rc));
+        sink_fail(s, rc, "%s%s", why[0] ? why : msg_strerror(rc), left_after(d, rc));
     return rc;
 }
 
@@ -210,6 +212,7 @@ int sink_db_sink_open(sink_t **out, const char *spec, const char *options, int r
     }
     d->sink.ops = &db_ops;
     d->sink.what = d->shown;
+    d->next = " (what committed is kept: --resume continues)";
     d->conf = (sink_db_conf_t){.spec = spec, .options = d->options, .resume = resume};
     cafe_sem_init(&d->order, 1);
     return 0;
@@ -225,4 +228,8 @@ int sink_db_sink_open_run(sink_t **out, const char *spec, const char *options, i
 int64_t sink_db_sink_run(sink_t *s) {
     db_sink_t *d = (db_sink_t *)s;
     return d->db ? sink_db_run_id(d->db) : 0;
+}
+
+void sink_db_sink_say_next(sink_t *s, const char *next) {
+    ((db_sink_t *)s)->next = next;
 }

@@ -15,6 +15,10 @@ int sink_db_sink_open(sink_t **out, const char *spec, const char *options, int r
  * that must hold exactly one record per URL across restarts: `cafe serve`'s jobs), else
  * beginning one. */
 int sink_db_sink_open_run(sink_t **out, const char *spec, const char *options, int64_t run);
+/* What the user of a database sink can do once it failed, said after its message (a
+ * static string, " (...)"): by default cafe titles' " (what committed is kept: --resume
+ * continues)", which fits no other user. */
+void sink_db_sink_say_next(sink_t *s, const char *next);
 /* The run a database sink writes: 0 before it has connected (load_done or start). */
 int64_t sink_db_sink_run(sink_t *s);
 

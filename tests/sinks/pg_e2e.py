@@ -706,6 +706,10 @@ def test_serve_in_an_8_bit_locale_gives_the_api_the_real_text():
         _, _, job = post_job(s, [fx.url(0, "/page/1")])
         st = wait_job(s, job["id"])
         assert "entrep\u00f4t ferm\u00e9" in st["error"], st
+        # said for the API's user, who has no --resume: what is kept, and what to do
+        assert "--resume" not in st["error"] and st["error"].endswith(
+            "(the rows committed stay in the database, and the job's results hold every "
+            "record fetched: post the list again as a new job for the rest)"), st
     finally:
         _, _, err = s.stop()
     assert b"entrep\\u00f4t ferm\\u00e9" in err and max(err) < 0x80, err
