@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -180,9 +181,78 @@ static void ignore_notice(void *arg, const char *message) {
 /* standard_conforming_strings on; synchronous_commit on where the session's is off
  * (pgc_connect). */
 #define SESSION_SET                                                                                \
-    "SET standard_conforming_strings = on; SELECT set_config('synchronous_commit', 'on', false) "  \
-    "WHERE "                                                                                       \
-    "current_setting('synchronous_commit') = 'off'"
+    "SET standard_conforming_strings = on; SELECT pg_catalog.set_config('synchronous_commit', "    \
+    "'on', false) WHERE pg_catalog.current_setting('synchronous_commit') OPERATOR(pg_catalog.=) "  \
+    "'off'"
+
+/* Whether entry [p, p + n) of a search_path names pg_catalog: quoted exactly, or unquoted
+ * in any case (the server folds it). */
+static int names_catalog(const char *p, size_t n) {
+    return (n == 12 && memcmp(p, "\"pg_catalog\"", 12) == 0) ||
+           (n == 10 && strncasecmp(p, "pg_catalog", 10) == 0);
+}
+
+/* path (a search_path setting) without pg_catalog into out (as long as path, at least), when
+ * it names pg_catalog after another schema; returns 1 then, else 0 (out unset). */
+static int path_without_catalog(const char *path, char *out) {
+    int other = 0, dropped = 0;
+    char *o = out;
+    for (const char *p = path; *p;) {
+        p += strspn(p, " \t\n,");
+        if (!*p)
+            break;
+        const char *start = p;
+        if (*p == '"') {
+            for (p++; *p && !(*p == '"' && p[1] != '"'); p += *p == '"' ? 2 : 1)
+                ;
+            p += *p == '"';
+        } else {
+            p += strcspn(p, ",");
+        }
+        size_t n = (size_t)(p - start);
+        while (n && strchr(" \t\n", start[n - 1]))
+            n--;
+        if (names_catalog(start, n)) {
+            if (!other)
+                return 0; /* first already: what the server does when it is not named */
+            dropped = 1;
+            continue;
+        }
+        if (other)
+            *o++ = ','; /* one byte, as the path's separator at least: out stays in its size */
+        memcpy(o, start, n);
+        o += n;
+        other = 1;
+    }
+    *o = '\0';
+    return dropped;
+}
+
+/* A search_path (the role's, the database's, PGOPTIONS') that names pg_catalog after a
+ * schema others may write lets their function or operator of the same name and arguments
+ * (md5, left, now, ||, =) stand for the built-in one in cafe's SQL, run as cafe's role (CVE
+ * 2018-1058). pg_catalog leaves the path: the server then searches it first, as it does
+ * when it is not named, while the tables are found (and made) where the path said. The
+ * statements that do this name pg_catalog's functions themselves, as pg_dump's do. */
+static int catalog_first(pgc_t *c, char *why) {
+    PGresult *r = NULL;
+    int rc = pgc_exec(c, "SELECT pg_catalog.current_setting('search_path')", 0, NULL, &r, NULL,
+                      NULL, why);
+    if (rc != 0)
+        return rc;
+    const char *path = PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "";
+    char *mine = malloc(strlen(path) + 1);
+    if (!mine)
+        rc = CAFE_ENOMEM;
+    else if (path_without_catalog(path, mine)) {
+        const char *params[] = {mine};
+        rc = pgc_exec(c, "SELECT pg_catalog.set_config('search_path', $1, false)", 1, params, NULL,
+                      NULL, NULL, why);
+    }
+    free(mine);
+    PQclear(r);
+    return rc;
+}
 
 int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *why) {
     *out = NULL;
@@ -231,17 +301,19 @@ int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *wh
          * standard_conforming_strings = off (an old application's) made a backslash in
          * cafe's SQL an escape, and the results table's key a syntax error. */
         int version = PQserverVersion(c->conn);
+        rc = catalog_first(c, why);
         /* transaction_timeout (PostgreSQL 17 on, unset by pg_dump 17 too) would cut a batch
          * waiting for a locked table as statement_timeout did. Not tested here: Debian 12's
          * server is 15. */
-        rc =
-            pgc_exec(c,
-                     version >= 170000 ? "SET statement_timeout = 0; SET idle_session_timeout = 0; "
-                                         "SET transaction_timeout = 0; " SESSION_SET
-                     : version >= 140000
-                         ? "SET statement_timeout = 0; SET idle_session_timeout = 0; " SESSION_SET
-                         : "SET statement_timeout = 0; " SESSION_SET,
-                     0, NULL, NULL, NULL, NULL, why);
+        if (rc == 0)
+            rc = pgc_exec(
+                c,
+                version >= 170000 ? "SET statement_timeout = 0; SET idle_session_timeout = 0; "
+                                    "SET transaction_timeout = 0; " SESSION_SET
+                : version >= 140000
+                    ? "SET statement_timeout = 0; SET idle_session_timeout = 0; " SESSION_SET
+                    : "SET statement_timeout = 0; " SESSION_SET,
+                0, NULL, NULL, NULL, NULL, why);
         if (rc == 0) {
             *out = c;
             return 0;

@@ -603,6 +603,38 @@ def test_bad_credentials_and_password_in_uri():
     assert not any("right" in x[0] for x in pg.sql("SELECT options FROM runs"))
 
 
+def test_functions_of_a_schema_before_pg_catalog_do_not_stand_for_the_built_ins():
+    """A search_path that names pg_catalog after a schema others may write (here set for
+    the database, as ALTER ROLE would) let a function or operator there of the same name and
+    arguments stand for the built-in one in cafe's SQL, run as cafe's role (CVE-2018-1058):
+    each shadow below records its call and does the built-in's work, unseen. cafe's session
+    searches pg_catalog first; its tables are still found where the path says."""
+    pg.sql("CREATE DATABASE shadow OWNER cafe", db="postgres")
+    shadows = [("md5(text)", "text", "pg_catalog.md5($1)"),
+               ("left(text, integer)", "text", "pg_catalog.left($1, $2)"),
+               ("now()", "timestamptz", "pg_catalog.now()"),
+               ("current_setting(text)", "text", "pg_catalog.current_setting($1)"),
+               ("to_regclass(text)", "regclass", "pg_catalog.to_regclass($1)"),
+               ("pg_try_advisory_lock(bigint)", "boolean", "pg_catalog.pg_try_advisory_lock($1)"),
+               ("cat(text, text)", "text", "pg_catalog.textcat($1, $2)")]
+    pg.sql("CREATE TABLE public.calls (f text); " + "".join(
+        f"CREATE FUNCTION public.{sig} RETURNS {ret} LANGUAGE sql AS $$ INSERT INTO "
+        f"public.calls VALUES ('{sig}'); SELECT {body} $$; " for sig, ret, body in shadows)
+        + "CREATE OPERATOR public.|| (LEFTARG = text, RIGHTARG = text, FUNCTION = public.cat);"
+        "ALTER DATABASE shadow SET search_path = public, pg_catalog", db="shadow")
+    assert pg.sql("SELECT md5('a') || 'b'; SELECT count(*) FROM calls", db="shadow") == \
+        [["0cc175b9c0f1b6a831c399e269772661b"], ["2"]]  # they do stand for the built-ins
+    pg.sql("DELETE FROM calls", db="shadow")
+    u = [fx.url(0, "/page/1"), fx.url(1, "/page/2")]
+    for k in range(2):
+        r = cafe("titles", "-q", *(["--resume"] if k else []), "--db", "postgresql://cafe@/shadow",
+                 lists.write(u), env=pg.env())
+        assert r.returncode == 0, r.stderr
+    assert pg.sql("SELECT f FROM calls", db="shadow") == []
+    assert pg.sql("SELECT count(*), max(run_id) FROM public.titles", db="shadow") == [["2", "1"]]
+    assert pg.sql("SELECT status FROM public.runs", db="shadow") == [["done"]]
+
+
 def test_a_role_without_create_writes_tables_made_beforehand():
     """The usual production split: the owner makes the tables once, the crawler's role may
     only write rows (no CREATE on the schema: PostgreSQL 15's default for public). cafe ran
