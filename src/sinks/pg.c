@@ -409,7 +409,54 @@ static int begin_run_new(pg_t *p, const char *const *params, char *why) {
     return held_or_busy(p, held, why);
 }
 
-static int begin_run(pg_t *p, const sink_db_conf_t *conf, char *why) {
+/* How a run ends (pg_end). */
+static const char end_sql[] = "UPDATE runs SET ended_at = now(), status = $1 WHERE run_id = $2";
+
+/* A statement failure (rc) of the run's end, said as such: "runs refused the end of the run
+ * (at_start: ", as tried at its start") (its UPDATE triggers: NAMES): <the server's words>". The
+ * server names the trigger's function at most, and an error of the end's statement was
+ * taken for one of the rows'. */
+static int end_refused(pg_t *p, int rc, int at_start, char *why) {
+    if (rc != CAFE_EIO)
+        return rc;
+    char prefix[200], scratch[SINK_WHY_MAX];
+    int n = snprintf(prefix, sizeof prefix, "runs refused the end of the run%s",
+                     at_start ? ", as tried at its start" : "");
+    PGresult *r = NULL;
+    if (pgc_exec(p->c,
+                 "SELECT pg_catalog.string_agg(t.tgname::text, ', ' ORDER BY t.tgname) FROM "
+                 "pg_catalog.pg_trigger t WHERE t.tgrelid OPERATOR(pg_catalog.=) "
+                 "pg_catalog.to_regclass('runs') AND NOT t.tgisinternal AND (t.tgtype::int "
+                 "OPERATOR(pg_catalog.&) 16) OPERATOR(pg_catalog.<>) 0",
+                 0, NULL, &r, NULL, NULL, scratch) == 0 &&
+        PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+        snprintf(prefix + n, sizeof prefix - (size_t)n, " (its UPDATE triggers: %.120s)",
+                 PQgetvalue(r, 0, 0));
+    PQclear(r);
+    sink_why_prefix(why, prefix);
+    return rc;
+}
+
+/* The run's end, as one that goes well ends it, tried in the transaction that begins the
+ * run and undone (a savepoint; deferred constraint triggers made to fire): a trigger (or a
+ * rule, a constraint) on runs that refuses it was met only once every URL had been
+ * fetched. One that refuses only what the start cannot show (rows, another status) is
+ * still met at the end, where the rows committed stay. */
+static int try_end(pg_t *p, char *why) {
+    char id[24];
+    snprintf(id, sizeof id, "%" PRId64, p->run);
+    const char *params[] = {"done", id};
+    int rc = pgc_exec(p->c, "SAVEPOINT cafe_end; SET CONSTRAINTS ALL IMMEDIATE", 0, NULL, NULL,
+                      NULL, NULL, why);
+    if (rc == 0)
+        rc = pgc_exec(p->c, end_sql, 2, params, NULL, NULL, NULL, why);
+    char scratch[SINK_WHY_MAX]; /* undone either way; a failure's own words are kept */
+    int undone = pgc_exec(p->c, "ROLLBACK TO SAVEPOINT cafe_end", 0, NULL, NULL, NULL, NULL,
+                          rc ? scratch : why);
+    return rc ? end_refused(p, rc, 1, why) : undone;
+}
+
+static int begin_run_in(pg_t *p, const sink_db_conf_t *conf, char *why) {
     const char *params[] = {p->table, conf->options ? conf->options : ""};
     p->run = 0;
     if (conf->resume) {
@@ -438,6 +485,19 @@ static int begin_run(pg_t *p, const sink_db_conf_t *conf, char *why) {
         }
     }
     return begin_run_new(p, params, why);
+}
+
+/* The run begun (or taken up) and its end tried, in one transaction: nothing of it stays
+ * when the end is refused. The run's advisory lock is the session's: the connection's
+ * close, which follows a failure, releases it. */
+static int begin_run(pg_t *p, const sink_db_conf_t *conf, char *why) {
+    int rc = pgc_exec(p->c, "BEGIN", 0, NULL, NULL, NULL, NULL, why);
+    if (rc == 0 && (rc = begin_run_in(p, conf, why)) == 0 && (rc = try_end(p, why)) == 0)
+        return pgc_exec(p->c, "COMMIT", 0, NULL, NULL, NULL, NULL, why);
+    char scratch[SINK_WHY_MAX];
+    (void)pgc_exec(p->c, "ROLLBACK", 0, NULL, NULL, NULL, NULL, scratch); /* as it can */
+    p->run = 0;
+    return rc;
 }
 
 /* The rights a run uses on runs and on run_resumes, (privilege, column) as SQL VALUES rows, and
@@ -787,15 +847,15 @@ static int pg_end(void *impl, const char *status, char *why) {
     char id[24];
     snprintf(id, sizeof id, "%" PRId64, p->run);
     const char *params[] = {status, id};
-    static const char sql[] = "UPDATE runs SET ended_at = now(), status = $1 WHERE run_id = $2";
     if (p->lost) /* another writer's run: its end is that writer's to record */
         return run_lost(p, why);
     if (p->gave_up) /* the session that holds the run may still be waiting */
         return CAFE_ETIMEDOUT;
     if (strcmp(status, "failed") == 0)
-        return p->c ? after_stop(p, pgc_exec(p->c, sql, 2, params, NULL, NULL, NULL, why), why)
+        return p->c ? after_stop(p, pgc_exec(p->c, end_sql, 2, params, NULL, NULL, NULL, why), why)
                     : CAFE_EIO;
-    return after_stop(p, exec_retry(p, sql, 2, params, NULL, NULL, NULL, why), why);
+    int rc = exec_retry(p, end_sql, 2, params, NULL, NULL, NULL, why);
+    return after_stop(p, p->c ? end_refused(p, rc, 0, why) : rc, why);
 }
 
 /* A stop: every wait for the database from now on ends within STOP_MS, the one under way

@@ -271,6 +271,58 @@ static int find_run(job_t *j) {
                     p, j->resume_run ? 2 : 1, &j->l->run, "finding the run to resume");
 }
 
+/* fail(j, what) for the run's end; when the table refused the statement (a trigger's
+ * RAISE, a CHECK), its message then names the triggers on runs. */
+static int end_failed(job_t *j, const char *what) {
+    int refused = sqlite3_errcode(j->l->db) == SQLITE_CONSTRAINT;
+    int rc = fail(j, what); /* the statement's own error, before another statement's */
+    sqlite3_stmt *st = NULL;
+    if (refused &&
+        sqlite3_prepare_v2(j->l->db,
+                           "SELECT group_concat(name, ', ') FROM sqlite_master WHERE "
+                           "type = 'trigger' AND tbl_name = 'runs'",
+                           -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+        size_t n = strlen(j->why);
+        snprintf(j->why + n, SINK_WHY_MAX - n, " (runs refused it; its triggers: %.120s)",
+                 (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The run's end, as one that goes well ends it (do_end), tried in the transaction that
+ * begins the run and undone: a trigger (or a CHECK) on runs that refuses it was met only
+ * once every URL had been fetched. One that refuses only what the start cannot show (rows,
+ * another status) is still met at the end, where the rows committed stay. */
+static int try_end(job_t *j) {
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)j->l->run);
+    const char *p[] = {"done", id};
+    int rc = exec(j, "SAVEPOINT cafe_end", "trying the run's end at its start");
+    if (rc != 0)
+        return rc;
+    sqlite3_stmt *st;
+    int step = sqlite3_prepare_v2(j->l->db,
+                                  "UPDATE runs SET ended_at = " NOW ", status = ? WHERE run_id = ?",
+                                  -1, &st, NULL) == SQLITE_OK
+                   ? SQLITE_OK
+                   : SQLITE_ERROR;
+    if (step == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, p[0], -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, p[1], -1, SQLITE_STATIC);
+        step = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    if (step != SQLITE_DONE)
+        rc = end_failed(j, "ending the run, as tried at its start");
+    if (sqlite3_exec(j->l->db, "ROLLBACK TO cafe_end; RELEASE cafe_end", NULL, NULL, NULL) !=
+            SQLITE_OK &&
+        rc == 0)
+        rc = fail(j, "undoing the run's end tried at its start");
+    return rc;
+}
+
 /* A new run, or with --resume the one find_run finds (a first --resume starts one). */
 static int begin_run(job_t *j) {
     const char *p[] = {j->l->table, j->options ? j->options : ""};
@@ -404,6 +456,8 @@ static int do_open(void *arg) {
         if (rc == 0)
             rc = begin_run(j);
         if (rc == 0)
+            rc = try_end(j);
+        if (rc == 0)
             rc = exec(j, "COMMIT", "cannot write");
     }
     /* Another writer kept the lock for all of the busy timeout: closed, to begin again. */
@@ -512,7 +566,7 @@ static int do_end(void *arg) {
     sqlite3_bind_int64(st, 2, j->l->run);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : rc == SQLITE_BUSY ? LOCKED : fail(j, "ending the run");
+    return rc == SQLITE_DONE ? 0 : rc == SQLITE_BUSY ? LOCKED : end_failed(j, "ending the run");
 }
 
 static int do_close(void *arg) {

@@ -635,6 +635,40 @@ def test_functions_of_a_schema_before_pg_catalog_do_not_stand_for_the_built_ins(
     assert pg.sql("SELECT status FROM public.runs", db="shadow") == [["done"]]
 
 
+def test_a_trigger_refusing_the_runs_end_is_met_at_the_start():
+    """A trigger on runs that refuses its UPDATE was met only at the run's end, after every
+    URL had been fetched: the run ended exit 2 then. The end is tried (and undone) when the
+    run begins: refused before anything is fetched, the trigger named. One that refuses
+    only what the start cannot show (here, once rows are in) is still met at the end: every
+    row kept, the message naming the trigger."""
+    pg.sql("CREATE DATABASE trig OWNER cafe", db="postgres")
+    uri = "postgresql://cafe@/trig"
+    assert cafe("titles", "-q", "--db", uri, lists.write([fx.url(0, "/page/1")]),
+                env=pg.env()).returncode == 0  # makes the tables
+    pg.sql("CREATE FUNCTION no_end() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RAISE "
+           "EXCEPTION 'runs are append-only'; END$$; CREATE TRIGGER runs_frozen BEFORE UPDATE "
+           "ON runs FOR EACH ROW EXECUTE FUNCTION no_end()", db="trig")
+    server = CountingServer(1000)
+    try:
+        urls = [server.url(f"/p{i}") for i in range(20)]
+        r = cafe("titles", "-q", "--db", uri, lists.write(urls), env=pg.env())
+        assert r.returncode == 2 and server.count == 0, (r.returncode, server.count, r.stderr)
+        assert b"runs are append-only" in r.stderr and b"runs_frozen" in r.stderr, r.stderr
+        assert b"start" in r.stderr, r.stderr
+        n_runs = pg.sql("SELECT count(*) FROM runs", db="trig")
+        assert n_runs == [["1"]], n_runs  # no run begun
+        pg.sql("CREATE OR REPLACE FUNCTION no_end() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN "
+               "IF (SELECT count(*) FROM titles WHERE run_id = NEW.run_id) > 0 THEN RAISE "
+               "EXCEPTION 'runs are append-only'; END IF; RETURN NEW; END$$", db="trig")
+        r = cafe("titles", "-q", "--db", uri, lists.write(urls), env=pg.env())
+        assert r.returncode == 2 and server.count == 20, (r.returncode, server.count, r.stderr)
+        assert b"runs are append-only" in r.stderr and b"runs_frozen" in r.stderr, r.stderr
+        held = pg.sql("SELECT run_id, count(*) FROM titles GROUP BY 1 ORDER BY 1", db="trig")
+        assert held == [["1", "1"], ["3", "20"]], held  # run 2: the one refused, undone
+    finally:
+        server.close()
+
+
 def test_a_role_without_create_writes_tables_made_beforehand():
     """The usual production split: the owner makes the tables once, the crawler's role may
     only write rows (no CREATE on the schema: PostgreSQL 15's default for public). cafe ran
@@ -1162,18 +1196,22 @@ def test_a_new_run_is_never_seen_unheld_by_a_resume():
     --resume begun between them found the row committed and unheld, took it as the latest
     run (one being written) and fetched every URL again, and the new run was then refused
     its own run. The proxy holds the new run's connection right after the statement that
-    inserts its row (the row is committed): a --resume then is refused, as for any run
-    being written, and the new run ends done."""
+    commits its row (the transaction that begins the run and tries its end: the tables are
+    made beforehand, so that it is the first COMMIT): a --resume then is refused, as for
+    any run being written, and the new run ends done."""
+    assert cafe("titles", "-q", "--db", spec("gap"), lists.write([fx.url(0, "/page/61999")]),
+                env=pg.env()).returncode == 0
     px = CutProxy(os.path.join(pg.dir, ".s.PGSQL.5432"))
     path = lists.write([fx.url(i % SITES, f"/page/{62000 + i}") for i in range(4)])
     uri = f"postgresql://cafe@127.0.0.1:{px.port}/cafe?table=gap&sslmode=disable"
-    px.hold_after(b"INSERT INTO runs")
+    px.hold_after(b"COMMIT")
     p = subprocess.Popen([CAFE, "titles", "-q", "--db", uri, path], env=pg.env(),
                          stderr=subprocess.PIPE)
     try:
         dbtest.wait_until(lambda: px.holding.is_set() or p.poll() is not None)
         assert p.poll() is None, ("the run ended before it was held", p.communicate())
-        assert pg.sql("SELECT status FROM runs WHERE table_name = 'gap'") == [["running"]]
+        assert pg.sql("SELECT status FROM runs WHERE table_name = 'gap' ORDER BY run_id") == \
+            [["done"], ["running"]]
         r = cafe("titles", "-q", "--resume", "--db", spec("gap"), path, env=pg.env())
         assert r.returncode == 2 and b"being written by another" in r.stderr, r.stderr
     finally:
@@ -1181,8 +1219,8 @@ def test_a_new_run_is_never_seen_unheld_by_a_resume():
         _, err = p.communicate(timeout=300)
         px.close()
     assert p.returncode == 0 and err == b"", err
-    assert pg.sql("SELECT status FROM runs WHERE table_name = 'gap'") == [["done"]]
-    assert count("gap") == 4 and count(
+    assert pg.sql("SELECT status FROM runs WHERE table_name = 'gap'") == [["done"], ["done"]]
+    assert count("gap") == 5 and count(
         "run_resumes WHERE run_id IN (SELECT run_id FROM runs WHERE table_name = 'gap')") == 0
 
 

@@ -15,6 +15,7 @@ sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "queue")
 from redis_server import RedisServer  # noqa: E402
 from harness import CAFE, Fixture, Skip, cafe, run_tests  # noqa: E402
 from mountns import PrivateMount  # noqa: E402
+from pageserver import PageServer  # noqa: E402
 import dbtest  # noqa: E402
 
 SITES = 10
@@ -417,6 +418,39 @@ def test_not_null_columns_cafe_leaves_empty_refused_before_fetching():
     r = cafe("titles", "-q", "-o", out, lists.write([fx.url(0, "/page/1")]))
     assert r.returncode == 0, r.stderr
     assert query(out, "SELECT mine FROM titles") == [("x",)]
+
+
+def test_a_trigger_refusing_the_runs_end_is_met_at_the_start():
+    # A trigger on runs that refuses its UPDATE was met only at the run's end, after every
+    # URL had been fetched. The end is tried (and undone) when the run begins: refused
+    # before anything is fetched, the trigger named. One that refuses only what the start
+    # cannot show (here, once rows are in) is still met at the end: every row kept.
+    out = db_path("trig.sqlite")
+    assert cafe("titles", "-q", "-o", out, lists.write([fx.url(0, "/page/1")])).returncode == 0
+    with sqlite3.connect(out) as c:
+        c.execute("CREATE TRIGGER runs_frozen BEFORE UPDATE ON runs BEGIN "
+                  "SELECT RAISE(ABORT, 'runs are append-only'); END")
+    asked = []
+    server = PageServer(lambda path: asked.append(path) or (b"<title>t</title>", "text/html"))
+    try:
+        urls = [server.url(f"/p{i}") for i in range(20)]
+        r = cafe("titles", "-q", "-o", out, lists.write(urls))
+        assert r.returncode == 2 and not asked, (r.returncode, asked, r.stderr)
+        assert b"runs are append-only" in r.stderr and b"runs_frozen" in r.stderr, r.stderr
+        assert b"start" in r.stderr, r.stderr
+        assert query(out, "SELECT count(*) FROM runs") == [(1,)]  # no run begun
+        with sqlite3.connect(out) as c:
+            c.execute("DROP TRIGGER runs_frozen")
+            c.execute("CREATE TRIGGER runs_frozen BEFORE UPDATE ON runs WHEN (SELECT count(*) "
+                      "FROM titles WHERE run_id = NEW.run_id) > 0 BEGIN "
+                      "SELECT RAISE(ABORT, 'runs are append-only'); END")
+        r = cafe("titles", "-q", "-o", out, lists.write(urls))
+        assert r.returncode == 2 and len(asked) == 20, (r.returncode, len(asked), r.stderr)
+        assert b"runs are append-only" in r.stderr and b"runs_frozen" in r.stderr, r.stderr
+    finally:
+        server.close()
+    held = query(out, "SELECT run_id, count(*) FROM titles GROUP BY 1 ORDER BY 1")
+    assert held == [(1, 1), (2, 20)], held
 
 
 def test_a_row_the_table_refuses_loses_no_other_row():
