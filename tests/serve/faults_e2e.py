@@ -505,6 +505,9 @@ def test_a_nul_cr_or_lf_in_a_header_value_is_refused():
         # lines ended by LF alone (RFC 9112, 2.2)
         for raw in (get + b"Authorization: Bearer t0k\r\nX-A:\r\nX-B: \t\r\nX-C:  a \t b \r\n"
                     b"X-D: caf\xc3\xa9\r\nX-E: a\x01b\r\nConnection: close\r\n\r\n",
+                    # cookies, which libmicrohttpd parses apart from the head it keeps
+                    get + b"Cookie: a=b; c=\"d e\"; f\r\nAuthorization: Bearer t0k\r\n"
+                    b"Cookie: g=h\r\nConnection: close\r\n\r\n",
                     b"GET /metrics HTTP/1.1\nHost: 127.0.0.1\nAuthorization: Bearer t0k\n"
                     b"X-A: a\nConnection: close\n\n"):
             reply, reset = whole_reply(srv, raw)
