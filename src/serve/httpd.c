@@ -193,20 +193,32 @@ static void answer_unread(srv_t *s, srv_conn_t *c) {
  * libmicrohttpd reads them: when they are there already, else once they come (fresh_check).
  * The empty lines before them are read and dropped here, however many, so that the first
  * byte of the request itself is judged (64 CR LF and then garbage went through, and waited
- * for the timeout). A kept-alive connection's next request is watched only when
- * libmicrohttpd holds none of it (keep_watching): a pipelined one, already read in part,
- * would be judged by bytes from its middle. */
+ * for the timeout). On a kept-alive connection, bytes that would be dropped or refused are
+ * first checked to start a request (at_request_start): a pipelined one libmicrohttpd has
+ * read in part would be judged by bytes from its middle. */
 static int tchar(unsigned char ch) {
     return (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') ||
            (ch && strchr("!#$%&'*+-.^_`|~", ch));
 }
 
+/* Whether what c's socket holds starts a request: every byte read from it is one a request
+ * took (or an empty line dropped here). Asked only when its next bytes would be dropped or
+ * refused: libmicrohttpd may have read them in part already (a connection's first bytes
+ * come between the look at its accept and libmicrohttpd's first read; a client pipelines),
+ * or read a chunked body's framing, which nothing counts; then they are the middle of a
+ * request, left to libmicrohttpd (and answer_unread), as before. */
+static int at_request_start(const srv_conn_t *c) {
+    return c->counted && srv_sock_bytes_read(c->fd, NULL) == c->taken;
+}
+
 /* Reads and drops the empty lines (CR, LF) at the head of what c's client sent; returns the
  * first byte after them (0..255), -1 when none has come yet, -2 when the socket failed or
- * ended (libmicrohttpd finds out itself). Bounded: past 64 KiB of empty lines in one go it
- * returns 0 (a NUL: no request), as what is left would go to libmicrohttpd unlooked at. */
+ * ended, or what it holds is no request's start (libmicrohttpd's to read). Bounded: past 64
+ * KiB of empty lines in one go it returns 0 (a NUL: no request), as what is left would go
+ * to libmicrohttpd unlooked at. */
 static int first_byte(srv_conn_t *c) {
     unsigned char b[512];
+    int start = 0; /* at_request_start said so */
     for (int round = 0; round < 128; round++) {
         ssize_t n = recv(c->fd, b, sizeof b, MSG_PEEK | MSG_DONTWAIT);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
@@ -216,6 +228,10 @@ static int first_byte(srv_conn_t *c) {
         ssize_t i = 0;
         while (i < n && (b[i] == '\r' || b[i] == '\n'))
             i++;
+        if (i < n && tchar(b[i]) && !i)
+            return b[i]; /* a request's start, or a byte libmicrohttpd judges itself */
+        if (!start && !(start = at_request_start(c)))
+            return -2;
         if (i && recv(c->fd, b, (size_t)i, MSG_DONTWAIT) != i)
             return -2; /* what was peeked is there: a short read is the socket's failure */
         c->taken += i;
@@ -260,8 +276,9 @@ static void fresh_check(srv_t *s) {
     } while (n == 64);
 }
 
-static void fresh_watch(srv_t *s, srv_conn_t *c) {
-    if (c->fd < 0 || c->fresh || first_bytes(s, c))
+/* peek: the bytes may be there already (a connection just accepted). */
+static void fresh_watch(srv_t *s, srv_conn_t *c, int peek) {
+    if (c->fd < 0 || c->fresh || (peek && first_bytes(s, c)))
         return;
     struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT, .data.ptr = c};
     if (epoll_ctl(s->fresh_ep, c->in_ep ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, &ev) == 0) {
@@ -271,14 +288,13 @@ static void fresh_watch(srv_t *s, srv_conn_t *c) {
     } /* else unwatched: libmicrohttpd and answer_unread, as before */
 }
 
-/* A request of c ended and the connection is kept: its next one is watched for when every
- * byte read from the socket is one a request took (or an empty line dropped), so that what
- * comes next starts a request. libmicrohttpd reads ahead of a pipelined request, and reads
- * a chunked body's framing, which nothing counts: then (or when the kernel cannot say) the
- * next requests are left to libmicrohttpd and answer_unread, as before. */
+/* A request of c ended and the connection is kept: its next one is watched for, without a
+ * look now (the client has only just been answered); whether its bytes start a request is
+ * asked only of those that would be refused (at_request_start). A chunked body ends the
+ * watch: its framing was never counted. */
 static void keep_watching(srv_t *s, srv_conn_t *c) {
-    if (c->counted && c->fd >= 0 && srv_sock_bytes_read(c->fd) == c->taken)
-        fresh_watch(s, c);
+    if (c->counted)
+        fresh_watch(s, c, 0);
 }
 
 void srv_conn_target_seen(struct MHD_Connection *conn) {
@@ -295,8 +311,9 @@ void srv_conn_target_seen(struct MHD_Connection *conn) {
 static void close_idle(srv_t *s, srv_conn_t *c) {
     if (c->active || c->fd < 0 || c->quiet)
         return;
-    long long read = srv_sock_bytes_read(c->fd);
-    if (read < 0 || (c->counted && read != c->taken) || srv_sock_unread(c->fd))
+    int waiting = 1;
+    long long read = srv_sock_bytes_read(c->fd, &waiting);
+    if (read < 0 || (c->counted && read != c->taken) || waiting > 0)
         return; /* a next request has begun to come: it gets its answer */
     c->quiet = 1;
     shutdown(c->fd, SHUT_RDWR);
@@ -329,7 +346,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **ctx,
         c->peer = i ? srv_peer_add(s, i->client_addr) : NULL;
         dlist_push(&s->conns, &c->link);
         *ctx = c;
-        fresh_watch(s, c);
+        fresh_watch(s, c, 1);
     } else if (c) {
         if (c->fd >= 0 && !s->closing)
             answer_unread(s, c);

@@ -27,10 +27,8 @@ int srv_is_loopback(const struct sockaddr *sa);
 int srv_sock_unanswered(int fd);
 
 /* sockinfo.c: the bytes of the connection on fd that have been read from its socket (by
- * libmicrohttpd or the service): received less those still waiting. -1 when unknown. */
-long long srv_sock_bytes_read(int fd);
-
-/* sockinfo.c: 1 when bytes wait unread in the socket fd, 0 when none (or unknown). */
-int srv_sock_unread(int fd);
+ * libmicrohttpd or the service): received less those still waiting (*waiting, when not
+ * NULL). -1 when unknown. */
+long long srv_sock_bytes_read(int fd, int *waiting);
 
 #endif

@@ -23,7 +23,7 @@ int srv_sock_unanswered(int fd) {
            ti.tcpi_bytes_received > 0;
 }
 
-long long srv_sock_bytes_read(int fd) {
+long long srv_sock_bytes_read(int fd, int *waiting) {
     struct tcp_info ti;
     socklen_t len = sizeof ti;
     int inq = 0;
@@ -31,10 +31,7 @@ long long srv_sock_bytes_read(int fd) {
         len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof ti.tcpi_bytes_received ||
         ioctl(fd, SIOCINQ, &inq) != 0)
         return -1;
+    if (waiting)
+        *waiting = inq;
     return (long long)ti.tcpi_bytes_received - inq;
-}
-
-int srv_sock_unread(int fd) {
-    int inq = 0;
-    return ioctl(fd, SIOCINQ, &inq) == 0 && inq > 0;
 }
