@@ -882,8 +882,15 @@ def test_the_503s_of_a_stopping_service_say_when_to_come_back():
         # closed then, and an idle connection too)
         heads = {}
         for path in (q(page(1, 1)), "/healthz", "/readyz"):
-            heads[path] = socket.create_connection((own.host, own.port), timeout=PATIENCE)
-            heads[path].sendall(b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n" % path.encode())
+            heads[path] = c = socket.create_connection((own.host, own.port), timeout=PATIENCE)
+            # a request answered first: accepted, not in the backlog the stop resets
+            c.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            reply = b""
+            while not reply.endswith(b'{"status":"ok"}\n'):
+                d = c.recv(65536)
+                assert d, reply
+                reply += d
+            c.sendall(b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n" % path.encode())
         # a list whose head came before the stop, its body after: the job was accepted (202)
         # and started while the service stopped, and without --data-dir died with it
         body = ("\n".join(gate.url(f"/late{i}") for i in range(50)) + "\n").encode()
