@@ -222,6 +222,17 @@ static void refine_by_detail(const cafe__http_xfer_t *x, CURLcode cc, const char
          * connection gives neither. It will break the protocol alike again. */
         *code = CAFE_EHTTP_PROTOCOL;
         snprintf(buf, cap, "HTTP/2 protocol error by the server");
+    } else if (cc == CURLE_SEND_ERROR && x->h2 && !x->errbuf[0]) {
+        /* After the request (a GET or HEAD: no body to send) cafe writes on an HTTP/2
+         * connection only what the server's frames ask for: acknowledgements of its SETTINGS
+         * and PINGs, a few window updates. libcurl 7.88 fails so, with no message of its own,
+         * once the connection takes no more of them: a server flooding it with SETTINGS or
+         * PING frames and reading none of the answers (a socket's failure has its message,
+         * "Send failure: ..."). nghttp2 and libcurl say nothing more of which frames. It will
+         * flood alike again. */
+        *code = CAFE_EHTTP_PROTOCOL;
+        snprintf(buf, cap,
+                 "HTTP/2 flood by the server (SETTINGS or PING frames, their answers not read)");
     } else if (cc == CURLE_UNSUPPORTED_PROTOCOL && *code == CAFE_EHTTP_PROTOCOL &&
                !strstr(detail, "HTTP/0.9")) {
         /* A status line came, with a code (not 100-999) or version curl does not take. */
