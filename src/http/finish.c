@@ -406,7 +406,12 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
                                   "redirect refused (only http and https): to %s:", x->bad_scheme);
     else if (x->location_conflict) /* at the page that sent them, as a Location refused */
         t->code = location_conflict(x, t);
-    else if (x->switched)
+    else if (x->bad_status[0]) {
+        res->status = 0; /* no status: as curl's refusals of one leave it */
+        t->code =
+            cafe__http_fail(res, CAFE_EHTTP_PROTOCOL,
+                            "invalid HTTP status line: status %s (not 100-599)", x->bad_status);
+    } else if (x->switched)
         t->code = cafe__http_fail(res, CAFE_EHTTP_PROTOCOL,
                                   "malformed response: HTTP 101 Switching Protocols to a request "
                                   "for no upgrade");

@@ -257,6 +257,7 @@ struct cafe__http_xfer {
     char bad_scheme[24];      /* a redirect's Location has this other scheme; "" when none */
     unsigned bad_port;        /* a redirect to this bad port was refused; 0: none */
     int switched;             /* a 101 Switching Protocols came, and was refused (redirect.c) */
+    char bad_status[4];       /* a status code outside 100-599 came, refused; "" when none */
     int location_conflict;    /* a redirect's Location headers differ (redirect.c) */
     /* The fragment browsers give the URL the transfer is at (malloc'd, without its '#'; ""
      * an empty one; NULL none): the first URL's, then each Location's that has one, taken

@@ -465,6 +465,21 @@ static int trailer_over(cafe__http_xfer_t *x, size_t n) {
     return 1;
 }
 
+/* A status code of three digits outside 100-599 (d: the code's first byte, three there):
+ * RFC 9110 defines none, and the Fetch standard makes any outside 200-599 a network error
+ * (1xx ones are interim). libcurl 7.88 refuses an HTTP/1.x code below 100 or over 999 itself,
+ * yet takes 600-999, and over HTTP/2 any three digits nghttp2 lets by (":status 099" was a
+ * page of status 99). Refused here (x->bad_status): curl ends the transfer with a write
+ * error. */
+static int status_outside(cafe__http_xfer_t *x, const char *d) {
+    if (d[0] < '0' || d[0] > '9' || d[1] < '0' || d[1] > '9' || d[2] < '0' || d[2] > '9' ||
+        (d[0] >= '1' && d[0] <= '5'))
+        return 0;
+    memcpy(x->bad_status, d, 3);
+    x->bad_status[3] = '\0';
+    return 1;
+}
+
 size_t cafe__http_on_header(char *line, size_t size, size_t n, void *xfer) {
     cafe__http_xfer_t *x = xfer;
     (void)size; /* always 1 */
@@ -497,6 +512,8 @@ size_t cafe__http_on_header(char *line, size_t size, size_t n, void *xfer) {
     const char *sp = memchr(line + 5, ' ', n - 5);
     if (!sp || (size_t)(line + n - sp) < 4)
         return n;
+    if (status_outside(x, sp + 1))
+        return 0;
     /* A 101 to a request that asked for no upgrade (cafe asks for none): a network error in
      * the Fetch standard, where libcurl 7.88 reads what follows as the body, until the
      * server closes. Refused here: curl ends the transfer with a write error. */

@@ -549,6 +549,7 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
     x->bad_scheme[0] = '\0';
     x->bad_port = 0;
     x->switched = 0;
+    x->bad_status[0] = '\0';
     x->location_conflict = 0;
     x->raw_body = 0;
     x->max_body = o->max_body ? o->max_body : CAFE_HTTP_DEFAULT_MAX_BODY;

@@ -1107,14 +1107,22 @@ def test_redirect_to_an_http09_reply_is_no_refused_redirect():
 
 def test_status_line_curl_refuses_is_not_called_missing():
     # A status line is there, with a code or version curl does not take: the record names
-    # it, not "no status line".
+    # it, not "no status line". A code outside 100-599 is no status (RFC 9110; Fetch makes
+    # one over 599 a network error): libcurl 7.88 took 600 to 999 as a page of that status.
     replies = {"/000": b"HTTP/1.1 000 Zero\r\nContent-Length: 0\r\n\r\n",
+               "/099": b"HTTP/1.1 099 Low\r\nContent-Length: 0\r\n\r\n",
                "/1000": b"HTTP/1.1 1000 Big\r\nContent-Length: 0\r\n\r\n",
                "/v3": b"HTTP/3.0 200 OK\r\nContent-Length: 0\r\n\r\n"}
+    for code in ("600", "999"):
+        replies["/" + code] = (b"HTTP/1.1 %s High\r\nContent-Type: text/html\r\n"
+                               b"Content-Length: 16\r\n\r\n<title>T</title>" % code.encode())
     srv = RawServer({p: (lambda r=r: iter((r,))) for p, r in replies.items()})
     try:
         for path, detail in (("/000", "Unsupported response code in HTTP response"),
+                             ("/099", "Unsupported response code in HTTP response"),
                              ("/1000", "Unsupported response code in HTTP response"),
+                             ("/600", "status 600 (not 100-599)"),
+                             ("/999", "status 999 (not 100-599)"),
                              ("/v3", "Unsupported HTTP version (3.0) in response")):
             expect(srv.url(path), failed_fetch("invalid HTTP status line: " + detail))
     finally:
@@ -1793,6 +1801,11 @@ def h2_stream_error(name, code):
                                    rf"cleanly: {name} \(err {code}\)"))
 
 
+def h2_bad_status(code):
+    return failed_fetch(re.compile(re.escape(f"invalid HTTP status line: status {code} "
+                                             "(not 100-599)")))
+
+
 def h2_timed_out(**kw):
     return failed_fetch(re.compile(r"timed out: Operation timed out after 1\d\d\d milliseconds "
                                    r"with 0 bytes received"), **kw)
@@ -1813,6 +1826,13 @@ H2_STREAM_FAULTS = {
                             h2_stream_error("PROTOCOL_ERROR", 1)),
     "status_missing": (lambda s: (h2_frame(1, 5, s, H2_OK[1:]),), None,
                        h2_stream_error("PROTOCOL_ERROR", 1)),
+    # three digits, as nghttp2 asks, outside 100-599 (099 was a page of status 99)
+    "status_099": (lambda s: (h2_frame(1, 4, s, b"\x08\x03099" + H2_OK[1:]),
+                              h2_frame(0, 1, s, b"<title>T</title>")), None,
+                   h2_bad_status("099")),
+    "status_600": (lambda s: (h2_frame(1, 4, s, b"\x08\x03600" + H2_OK[1:]),
+                              h2_frame(0, 1, s, b"<title>T</title>")), None,
+                   h2_bad_status("600")),
     "content_length_longer_than_the_body": (
         lambda s: (h2_frame(1, 4, s, H2_OK + b"\x0d\x03100"),
                    h2_frame(0, 1, s, b"<title>Short</title>")), None,
