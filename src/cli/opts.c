@@ -417,8 +417,10 @@ static const cli_opt_t rows[] = {
      "Retry-After also holds the host back (at most 60 s). So a host that keeps failing\n"
      "costs at most its URLs times the attempts, one request a second at the slowest. A\n"
      "request the server never processed (an HTTP/2 server closing its connection answered\n"
-     "another request instead) is sent again once on a new connection, even with\n"
-     "--retries 0, and is no attempt."},
+     "another request instead, or refused its stream) is sent again once on a new\n"
+     "connection, even with --retries 0, and is no attempt; unanswered again, it is the\n"
+     "record and not retried (libcurl tries such a request on up to 6 connections itself:\n"
+     "at most 12 requests for a URL a server refuses every time)."},
     {CLI_OPT_INT, "max-redirects", 0, "N", F(max_redirects), 0, 1000, 0, "20", NULL, NULL,
      "redirects followed at most (0: none)",
      "Redirects followed at most. 0: none, as curl without -L: a redirect is then the record\n"

@@ -298,6 +298,14 @@ static int unanswered(cafe__http_xfer_t *x, CURLcode code) {
     return head == 0 && x->decoded == 0;
 }
 
+/* The request, sent again after it went unanswered, went unanswered again (request.c ends
+ * it): said so, before curl's message. */
+static int unanswered_again(const cafe__http_xfer_t *x, CURLcode code, cafe_http_result_t *res) {
+    return cafe__http_fail(res, CAFE_EHTTP_CLOSED,
+                           "the server left the request unanswered on every new connection: %s",
+                           x->errbuf[0] ? x->errbuf : curl_easy_strerror(code));
+}
+
 /* A redirect to a fragment of the page itself (redirect.c): the page is the result's URL. */
 /* A redirect a browser does not follow: the page that sent it is the result's URL. */
 static cafe_http_result_t *at_redirecting_page(cafe__http_xfer_t *x, cafe__http_try_t *t) {
@@ -425,6 +433,8 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
     else if (code != CURLE_OK) {
         t->code = cafe__http_curl_failure(x, code, res);
         t->unanswered = unanswered(x, code);
+        if (t->unanswered && t->resent)
+            t->code = unanswered_again(x, code, res);
         t->tunnel_refused = cafe__http_tunnel_refused(x->easy, code);
     } else if (redirect_dead_end(x->easy, t->opts, res->status))
         t->code = cafe__http_fail(res, CAFE_EHTTP_NO_LOCATION,

@@ -110,8 +110,10 @@ typedef struct cafe__http_try {
     int delivered; /* on_body got bytes: the try must not be repeated */
     /* The request went unanswered on a connection the server was closing, and curl did not
      * try it again (finish.c): the request sends it again once, at once, on a new
-     * connection. */
+     * connection. resent: it was, and an attempt whose request goes unanswered then ends the
+     * request (request.c). */
     int unanswered;
+    int resent;
     int64_t retry_after_s; /* the response's Retry-After, -1 when none */
     /* The proxy refused the tunnel with this status (0: it did not): retried as that status
      * would be, a policy's 403 or 407 not. */

@@ -245,8 +245,9 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
     long max_hops = cafe__http_max_redirects(o);
     long replays = max_hops;
     /* A request the server left unanswered while closing its connection is sent again once,
-     * not counted as an attempt: as browsers and curl do, since it was never processed. */
-    int resent = 0;
+     * not counted as an attempt: as browsers and curl do, since it was never processed
+     * (t->resent, which try_reset keeps). */
+    t->resent = 0;
     /* The origin whose names are pinned: the host entry's (parsed once, when the entry was
      * made), or a redirect's that curl was about to resolve itself. */
     const char *key = t->host->key;
@@ -310,7 +311,7 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
         if (rc == 0 && t->code != 0 && !res->status && hop->url)
             res->status = hop->status;
         /* The attempt goes on (a hop, or the request sent again): its time so far counts. */
-        if (rc == 0 && (t->unresolved[0] || t->relocate || (t->unanswered && !resent)))
+        if (rc == 0 && (t->unresolved[0] || t->relocate || (t->unanswered && !t->resent)))
             t->hops_ms += uv_now(&c->loop->uv) - began;
         if (rc == 0 && t->unresolved[0] && replays-- >= 0) {
             hop_keep(hop, res->url, res->status); /* curl's URL there: the redirect's target */
@@ -344,10 +345,16 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
             n--;
             continue;
         }
-        if (rc == 0 && t->unanswered && !resent++) {
+        if (rc == 0 && t->unanswered && !t->resent++) {
             n--;
             continue;
         }
+        /* Unanswered again, sent again: the server refuses the request on every connection
+         * (REFUSED_STREAM each time) or closes each before answering. libcurl 7.88 tried
+         * each send on up to 6 connections: 12 requests so far, and every attempt more
+         * would make 12 more (36 in all), for an answer that did not come. */
+        if (rc == 0 && t->unanswered)
+            return t->code;
         uint64_t wait = 0;
         if (rc != 0 || n >= max || !retry_wait(t, n + 1, &wait))
             return rc ? rc : t->code;

@@ -1498,6 +1498,21 @@ def test_http2_request_refused_six_times_is_sent_again():
         srv.close()
 
 
+def test_http2_request_refused_every_time_ends_after_twelve_requests():
+    # REFUSED_STREAM to every request: curl's 6 tries, cafe's one send again (6 more), then
+    # each further attempt did as much again: 36 requests for a URL, 24 connections seen.
+    # The second unanswered send ends the request; one attempt, 12 requests.
+    srv = h2_server(refuse=1000)
+    try:
+        url = srv.url("/a")
+        expect(url, failed_fetch("the server left the request unanswered on every new "
+                                 "connection: Connection died, tried 5 times before giving up"),
+               "--cacert", tls.ca)
+        assert len(srv.refused) == 12, srv.refused
+    finally:
+        srv.close()
+
+
 class ResetAfterTitleH2(H2Server):
     """Each stream: a page's first bytes with its title whole (no charset declared), its
     stream left open; reset_after then resets it, as nginx does when its upstream fails
