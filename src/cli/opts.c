@@ -476,11 +476,13 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_SECRET, "proxy", 'x', "URL", F(proxy), 0, 0, 0, NULL, NULL, proxy_check,
      "use this proxy (http://, https://, socks5h://...);\n'' for none. Default: curl's "
      "variables http_proxy,\nhttps_proxy, all_proxy, no_proxy",
-     "Use this proxy for every request (http://HOST:PORT, https://, socks5h://...); an\n"
-     "empty string for none. Without it, the environment is used as curl uses it:\n"
-     "http_proxy (lower case only), https_proxy or HTTPS_PROXY, all_proxy or ALL_PROXY, and\n"
-     "no_proxy or NO_PROXY for the hosts reached directly. A message on a bad one never shows\n"
-     "its password: -x's value is not shown, a variable's is with the password as ***."},
+     "Use this proxy for the requests (http://HOST:PORT, https://, socks5h://...); an empty\n"
+     "string for none. Without it, the environment is used as curl uses it: http_proxy\n"
+     "(lower case only), https_proxy or HTTPS_PROXY, all_proxy or ALL_PROXY. Either way,\n"
+     "no_proxy or NO_PROXY names the hosts reached directly, as for curl -x (names and the\n"
+     "names under them, IP addresses and CIDR ranges, * for all). A message on a bad one\n"
+     "never shows its password: -x's value is not shown, a variable's is with the password\n"
+     "as ***."},
     {CLI_OPT_LIST, "resolver", 0, "IP[:PORT]", F(resolvers), 0, CLI_LIST_MAX, 0, NULL, NULL,
      resolver_check, "DNS server to ask instead of /etc/resolv.conf's\nnameservers; repeatable",
      "DNS server to ask instead of the nameservers of /etc/resolv.conf (its search, ndots and\n"

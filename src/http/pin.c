@@ -229,8 +229,8 @@ static void name_keep(names_t *w, const cafe_http_opts_t *o, int found) {
  * ports: the target's when it goes direct (no proxy, or the environment's no_proxy exempts
  * it), the proxy's when one is used, and the target's too behind a proxy that takes
  * addresses. IP literals and names the caller's own resolve lines give are not among them.
- * The request's own proxy wins over the environment's ("" = none) and ignores no_proxy, as
- * in xfer.c. */
+ * The request's own proxy wins over the environment's ("" = none); no_proxy exempts hosts
+ * from either, as in xfer.c. */
 static void names_of(const cafe__http_try_t *t, const char *key, const cafe__http_name_t *tn,
                      names_t *w) {
     const cafe__http_client_t *c = t->c;
@@ -245,7 +245,7 @@ static void names_of(const cafe__http_try_t *t, const char *key, const cafe__htt
     }
     char host[256];
     unsigned port;
-    if (!o->proxy && c->no_proxy && c->no_proxy[0] && host_of(key, tn, host, &port) &&
+    if (c->no_proxy && c->no_proxy[0] && host_of(key, tn, host, &port) &&
         no_proxy_match(host, c->no_proxy)) { /* exempted: direct */
         name_keep(w, o, host_of(key, tn, w->host[0], &w->port[0]));
         return;

@@ -284,9 +284,10 @@ static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_
         SET(CURLOPT_SSL_CTX_DATA, o->ca_file || o->ca_path ? NULL : c->trust);
     }
     /* The environment was read once per loop; setting both spares curl its per-transfer
-     * lookups, and "" means none. */
+     * lookups, and "" means none. no_proxy exempts hosts from the request's own proxy too,
+     * as libcurl reads it for CURLOPT_PROXY (and curl's tool for -x). */
     SET(CURLOPT_PROXY, proxy ? proxy : "");
-    SET(CURLOPT_NOPROXY, !o->proxy && c->no_proxy ? c->no_proxy : "");
+    SET(CURLOPT_NOPROXY, c->no_proxy ? c->no_proxy : "");
     SET(CURLOPT_HTTP_VERSION,
         o->http1_only ? (long)CURL_HTTP_VERSION_1_1 : (long)CURL_HTTP_VERSION_2TLS);
     /* libcurl 7.88 hands an HTTP/2 response's head to the transfer in pieces of this buffer

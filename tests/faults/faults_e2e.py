@@ -1930,6 +1930,45 @@ def test_a_proxy_that_refuses_the_tunnel_is_named_and_retried_as_its_status():
         proxy.close()
 
 
+def titled(title):
+    """A handler of a small page of that title, its connection closed after it."""
+    def handler():
+        body = b"<title>%s</title>" % title
+        yield (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n"
+               b"Connection: close\r\n\r\n%s" % (len(body), body))
+    return handler
+
+
+class PageProxy(Listener):
+    """An HTTP proxy that answers every request itself, with a page titled Proxy."""
+
+    def _serve(self, conn, n):
+        with conn:
+            if RawServer.read_head(conn) is not None:
+                conn.sendall(next(titled(b"Proxy")()))
+
+
+def test_no_proxy_exempts_hosts_from_x_as_for_curls_tool():
+    # libcurl applies no_proxy (or NO_PROXY) to CURLOPT_PROXY too, and curl -x goes direct
+    # to the hosts it names; cafe -x sent those through the proxy (it set an empty no_proxy).
+    site, proxy = RawServer({"/": titled(b"Direct")}), PageProxy(16)
+    base = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    try:
+        direct = [f"http://127.0.0.1:{site.port}/", f"http://localhost:{site.port}/"]
+        for var, value in (("no_proxy", "127.0.0.1,localhost"), ("NO_PROXY", "127.0.0.0/8, .localhost.")):
+            r = cafe("titles", "-q", "--json", "-x", f"http://127.0.0.1:{proxy.port}",
+                     write_list(direct), env=dict(base, **{var: value}))
+            titles = [json.loads(line)["title"] for line in r.stdout.decode().splitlines()]
+            assert r.returncode == 0 and titles == ["Direct", "Direct"], (var, titles, r.stderr)
+        # the control: a host it does not name goes through the proxy
+        r = cafe("titles", "-q", "--json", "-x", f"http://127.0.0.1:{proxy.port}",
+                 write_list(direct[:1]), env=dict(base, no_proxy="other.test"))
+        assert json.loads(r.stdout)["title"] == "Proxy", r.stdout
+    finally:
+        site.close()
+        proxy.close()
+
+
 class Socks5Server(Listener):
     """A SOCKS5 proxy that takes no credentials and answers every CONNECT with reply code
     `reply` (2: not allowed by its rules, 5: the host refused), then closes."""
