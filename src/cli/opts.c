@@ -482,7 +482,9 @@ static const cli_opt_t rows[] = {
      "no_proxy or NO_PROXY names the hosts reached directly, as for curl -x (names and the\n"
      "names under them, IP addresses and CIDR ranges, * for all). A message on a bad one\n"
      "never shows its password: -x's value is not shown, a variable's is with the password\n"
-     "as ***."},
+     "as ***. A record's error names the proxy when the way through it failed (down, silent,\n"
+     "closing, refusing the tunnel, or in its tunnel's TLS handshake); a CONNECT answer that\n"
+     "is no HTTP or too large, or a SOCKS reply breaking SOCKS, is not retried."},
     {CLI_OPT_LIST, "resolver", 0, "IP[:PORT]", F(resolvers), 0, CLI_LIST_MAX, 0, NULL, NULL,
      resolver_check, "DNS server to ask instead of /etc/resolv.conf's\nnameservers; repeatable",
      "DNS server to ask instead of the nameservers of /etc/resolv.conf (its search, ndots and\n"

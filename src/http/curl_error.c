@@ -156,13 +156,11 @@ static void refine_by_info(cafe__http_xfer_t *x, CURLcode cc, int *code, char *b
  * said of the transfer's timeout there; its connect timeout in the TLS handshake reads "SSL
  * connection timeout") came in the TLS handshake: an https:// URL whose TCP connection was
  * made (libcurl 7.88 gives its local port then, not before) and no proxy (the connection
- * would be the proxy's, and the wait maybe its CONNECT's). Any proxy the request or the
- * environment names rules it out, though no_proxy may exempt the host. */
+ * would be the proxy's, and the wait maybe its CONNECT's: refine_by_proxy). */
 static int in_tls_handshake(const cafe__http_xfer_t *x, const char *detail) {
     long port = 0;
-    const cafe__http_client_t *c = x->c;
     if (strncmp(detail, "Connection timed out after ", 27) != 0 || !x->try ||
-        (x->try->opts->proxy && x->try->opts->proxy[0]) || c->proxy_http || c->proxy_https)
+        cafe__http_proxy_of(x))
         return 0;
     char *url = NULL;
     curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
@@ -255,6 +253,65 @@ static void refine_by_detail(const cafe__http_xfer_t *x, CURLcode cc, const char
     }
 }
 
+/* A SOCKS proxy's replies that break its protocol (curl's CURLINFO_PROXY_ERROR): it will
+ * answer alike again. */
+static int socks_broken(CURL *e) {
+    long px = 0;
+    curl_easy_getinfo(e, CURLINFO_PROXY_ERROR, &px);
+    return px == CURLPX_BAD_ADDRESS_TYPE || px == CURLPX_BAD_VERSION ||
+           px == CURLPX_REPLY_UNASSIGNED;
+}
+
+/* A failure of x's transfer on its way to the site through a proxy: named as the proxy's,
+ * or as in its tunnel. libcurl 7.88 connects to the proxy alone, so a connection that fails or
+ * times out in curl's connect phase is the proxy's, or its CONNECT's, or the TLS handshake
+ * in the tunnel a CONNECT answered 2xx opened (whose far end may be the proxy itself); curl
+ * writes the CONNECT's own failures ("Proxy CONNECT aborted", "CONNECT tunnel failed,
+ * response 0" for an answer of no status, "CONNECT response too large"), and a head over its
+ * limit before an https URL's TLS handshake is the CONNECT's answer. An answer that breaks
+ * the protocol will come alike again: not retried. */
+static void refine_by_proxy(const cafe__http_xfer_t *x, CURLcode cc, const char *detail, int *code,
+                            char *buf, size_t cap) {
+    long connect = 0;
+    curl_off_t tls = 0;
+    char *url = NULL;
+    curl_easy_getinfo(x->easy, CURLINFO_HTTP_CONNECTCODE, &connect);
+    curl_easy_getinfo(x->easy, CURLINFO_APPCONNECT_TIME_T, &tls);
+    curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
+    int https = url && strncasecmp(url, "https://", 8) == 0;
+    int tunnel = connect >= 200 && connect < 300 && tls == 0;
+    if (cc == CURLE_COULDNT_CONNECT) {
+        snprintf(buf, cap,
+                 *code == CAFE_ECONNREFUSED ? "connection to the proxy refused"
+                                            : "cannot connect to the proxy");
+    } else if (cc == CURLE_OPERATION_TIMEDOUT &&
+               strncmp(detail, "Connection timed out after ", 27) == 0) {
+        snprintf(buf, cap,
+                 tunnel ? "TLS handshake timed out in the proxy's tunnel"
+                        : "timed out connecting through the proxy");
+    } else if (cc == CURLE_RECV_ERROR && strstr(detail, "Proxy CONNECT aborted")) {
+        snprintf(buf, cap, "the proxy closed the connection during CONNECT");
+    } else if (cc == CURLE_RECV_ERROR && connect == 0 &&
+               strstr(detail, "CONNECT tunnel failed, response 0")) {
+        *code = CAFE_EHTTP_PROTOCOL;
+        snprintf(buf, cap, "the proxy's answer to CONNECT is no HTTP");
+    } else if ((cc == CURLE_RECV_ERROR && strstr(detail, "CONNECT response too large")) ||
+               (https && tls == 0 && *code == CAFE_EHTTP_PROTOCOL &&
+                strncmp(buf, "response header too large", 25) == 0)) {
+        *code = CAFE_EHTTP_PROTOCOL;
+        snprintf(buf, cap, "the proxy's answer to CONNECT is too large");
+    } else if (cc == CURLE_PROXY && socks_broken(x->easy)) {
+        *code = CAFE_EHTTP_PROTOCOL;
+        snprintf(buf, cap, "the proxy broke the SOCKS protocol");
+    } else if (tunnel && cc == CURLE_SSL_CONNECT_ERROR && strstr(detail, "wrong version number")) {
+        /* not the server's plain HTTP, as refine_by_detail would have it: either end's */
+        snprintf(buf, cap, "TLS handshake failed: what came through the proxy's tunnel is no TLS");
+    } else if (tunnel && https && (*code == CAFE_EHTTP_TLS || strstr(buf, "TLS handshake"))) {
+        size_t n = strlen(buf);
+        snprintf(buf + n, cap - n, " (in the proxy's tunnel)");
+    }
+}
+
 /* curl's "... timed out after N milliseconds..." counts its transfer alone, whose timeout the
  * attempt's lookups and earlier hops shortened (xfer.c): the attempt's time is the one to
  * name, in buf (cap bytes). Returns detail, or buf when it said so. */
@@ -287,5 +344,7 @@ int cafe__http_curl_failure(cafe__http_xfer_t *x, CURLcode cc, cafe_http_result_
     snprintf(words, sizeof words, "%s", e->words);
     refine_by_info(x, cc, &code, words, sizeof words);
     refine_by_detail(x, cc, detail, &code, words, sizeof words);
+    if (cafe__http_proxy_of(x))
+        refine_by_proxy(x, cc, detail, &code, words, sizeof words);
     return cafe__http_fail(res, code, "%s: %s", words, detail);
 }

@@ -388,6 +388,16 @@ void cafe__http_xfer_free(cafe__http_xfer_t *x);
  * (limits.close_one_off): that connection is kept after all. */
 void cafe__http_xfer_keep(cafe__http_host_t *h);
 
+/* proxy.c: whether libcurl 7.88 sends a request to host (an IPv6 address unbracketed)
+ * direct by the no_proxy list: "*", or an entry (commas or blanks between them) naming the
+ * host or a domain above it, or, for an IPv4 address, the address or a range
+ * ("10.0.0.0/8") holding it. */
+int cafe__http_no_proxy(const char *host, const char *list);
+/* proxy.c: the proxy x's transfer goes through at the URL it is at (the request's, else the
+ * environment's for its scheme), or NULL when it goes direct (none, or no_proxy names the
+ * host). */
+const char *cafe__http_proxy_of(const cafe__http_xfer_t *x);
+
 /* pin.c: fills *n for origin key. */
 void cafe__http_name_parse(const char *key, cafe__http_name_t *n);
 /* Resolves on the loop the names a request to origin key ("scheme://host[:port]", its host

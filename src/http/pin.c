@@ -160,36 +160,6 @@ static int pin_name(cafe__http_try_t *t, const char *host, unsigned port, char *
     return rc; /* nonzero: the task was cancelled or its deadline passed */
 }
 
-/* curl's no_proxy rule for a host name (lib/noproxy.c, 7.86 and later): "*" exempts all;
- * else each entry of the comma-separated list (blanks around it, a leading and a trailing
- * dot ignored) exempts itself and the names under it, in any case. */
-static int no_proxy_match(const char *host, const char *list) {
-    if (strcmp(list, "*") == 0)
-        return 1;
-    size_t hlen = strlen(host);
-    hlen -= hlen && host[hlen - 1] == '.';
-    for (const char *p = list; *p;) {
-        p += strspn(p, " \t");
-        const char *tok = p;
-        size_t tlen = strcspn(p, " \t,");
-        p += tlen;
-        tlen -= tlen && tok[tlen - 1] == '.';
-        if (tlen && tok[0] == '.') {
-            tok++;
-            tlen--;
-        }
-        if (tlen && (tlen == hlen ? strncasecmp(tok, host, hlen) == 0
-                                  : tlen < hlen && host[hlen - tlen - 1] == '.' &&
-                                        strncasecmp(tok, host + hlen - tlen, tlen) == 0))
-            return 1;
-        p += strspn(p, " \t");
-        if (*p != ',')
-            break;
-        p += strspn(p, ",");
-    }
-    return 0;
-}
-
 /* A socks4:// (or socks://) or socks5:// proxy takes the target's address, which curl looks
  * up itself; socks4a:// and socks5h:// take its name. */
 static int proxy_wants_address(const char *proxy) {
@@ -246,7 +216,7 @@ static void names_of(const cafe__http_try_t *t, const char *key, const cafe__htt
     char host[256];
     unsigned port;
     if (c->no_proxy && c->no_proxy[0] && host_of(key, tn, host, &port) &&
-        no_proxy_match(host, c->no_proxy)) { /* exempted: direct */
+        cafe__http_no_proxy(host, c->no_proxy)) { /* exempted: direct */
         name_keep(w, o, host_of(key, tn, w->host[0], &w->port[0]));
         return;
     }

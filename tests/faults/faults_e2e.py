@@ -1971,7 +1971,8 @@ def test_no_proxy_exempts_hosts_from_x_as_for_curls_tool():
 
 class Socks5Server(Listener):
     """A SOCKS5 proxy that takes no credentials and answers every CONNECT with reply code
-    `reply` (2: not allowed by its rules, 5: the host refused), then closes."""
+    `reply` (2: not allowed by its rules, 5: the host refused), or with the bytes `reply`
+    when it is bytes, then closes."""
 
     def __init__(self, reply):
         self.reply = reply
@@ -1983,7 +1984,8 @@ class Socks5Server(Listener):
                 conn.recv(16)  # the greeting: no authentication wanted
                 conn.sendall(b"\x05\x00")
                 conn.recv(512)  # the CONNECT
-                conn.sendall(bytes([5, self.reply, 0, 1, 0, 0, 0, 0, 0, 0]))
+                conn.sendall(self.reply if isinstance(self.reply, bytes)
+                             else bytes([5, self.reply, 0, 1, 0, 0, 0, 0, 0, 0]))
             except OSError:
                 pass
 
@@ -2004,6 +2006,130 @@ def test_a_socks_proxy_that_refuses_by_its_rules_is_named_and_not_retried():
                 attempts=attempts))
         finally:
             proxy.close()
+
+
+ESTABLISHED = b"HTTP/1.1 200 Connection established\r\n\r\n"
+
+
+def trickle(data):
+    """data a byte every 50 ms: a slowloris."""
+    for b in data:
+        time.sleep(0.05)
+        yield bytes([b])
+
+
+# Proxies that answer a CONNECT badly: (what they send, the record's error, attempts). A
+# CONNECT answer that breaks HTTP will come alike again; a close may not.
+HOSTILE_PROXIES = {
+    "garbage": (lambda: (b"\x00\x16\x03 no HTTP at all\r\n\r\n",),
+                "the proxy's answer to CONNECT is no HTTP: CONNECT tunnel failed, response 0", 1),
+    "close_without_answer": (lambda: (), "the proxy closed the connection during CONNECT: "
+                             "Proxy CONNECT aborted", 3),
+    "close_mid_status_line": (lambda: (b"HTTP/1.1 20",), "the proxy closed the connection "
+                              "during CONNECT: Proxy CONNECT aborted", 3),
+    "300_kb_of_headers": (lambda: (ESTABLISHED[:-2], (b"X-Pad: " + b"a" * 1000 + b"\r\n") * 400,
+                                   b"\r\n"),
+                          re.compile(r"the proxy's answer to CONNECT is too large: Too large "
+                                     r"response headers: \d+ > 307200"), 1),
+    "1_mb_header_line": (lambda: (ESTABLISHED[:-2], b"X-Pad: " + b"a" * (1 << 20) + b"\r\n\r\n"),
+                         "the proxy's answer to CONNECT is too large: CONNECT response too large",
+                         1),
+    "200_then_plain_http": (lambda: (ESTABLISHED, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+                            re.compile(r"TLS handshake failed: what came through the proxy's "
+                                       r"tunnel is no TLS: .*wrong version number"), 1),
+    "200_then_close": (lambda: (ESTABLISHED,), re.compile(
+        r"(connection reset|the server closed the connection) during the TLS handshake \(in the "
+        r"proxy's tunnel\): .*"), 3),
+    "slowloris": (lambda: trickle(ESTABLISHED), re.compile(
+        r"timed out connecting through the proxy: Connection timed out after 1\d\d\d "
+        r"milliseconds"), 1),
+}
+
+
+class HostileProxy(Listener):
+    """An HTTP proxy answering each CONNECT with HOSTILE_PROXIES[kind], then closing."""
+
+    def __init__(self, kind):
+        self.kind = kind
+        super().__init__(16)
+
+    def _serve(self, conn, n):
+        with conn:
+            try:
+                if RawServer.read_head(conn) is not None:
+                    for data in HOSTILE_PROXIES[self.kind][0]():
+                        conn.sendall(data)
+                    conn.shutdown(socket.SHUT_WR)
+                    conn.recv(1)  # the client's close, so that no reset cuts what was sent
+            except OSError:
+                pass
+
+
+def proxied(url, proxy, *args):
+    """The record of url fetched through proxy (a URL with credentials), the good page after
+    it direct (no_proxy), and nothing on stdout or stderr showing the password."""
+    g, gt = good()
+    base = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    r = cafe("titles", "-q", "--json", "-x", proxy, *args, write_list([url, g]),
+             env=dict(base, no_proxy="127.0.0.1"))
+    recs = [json.loads(line) for line in r.stdout.decode().splitlines()]
+    assert r.returncode == 0 and len(recs) == 2, (r.returncode, r.stderr[-300:])
+    assert b"s3cret" not in r.stdout + r.stderr, r.stderr
+    match(recs[1], {"url": g, "title": gt, "error": None})
+    return recs[0]
+
+
+def test_a_hostile_proxy_is_named_as_the_cause_and_retried_as_it_deserves():
+    # https through an HTTP proxy that answers CONNECT badly, a SOCKS5 proxy that breaks its
+    # protocol, a proxy down or silent: each record said a lost connection, a timeout, a
+    # refused connection or "the server answered in plain HTTP", as if of the site, and was
+    # tried three times whether or not a retry could change it.
+    for kind, (_, error, attempts) in HOSTILE_PROXIES.items():
+        proxy = HostileProxy(kind)
+        try:
+            timeout = kind == "slowloris"
+            rec = proxied("https://site.test/", f"http://user:s3cret@127.0.0.1:{proxy.port}",
+                          *(("--timeout", "1", "--retries", "0") if timeout else ()))
+            try:
+                match(rec, failed_fetch(error, attempts=attempts))
+            except AssertionError as e:
+                raise AssertionError(kind, rec) from e
+        finally:
+            proxy.close()
+    for reply, error, attempts in (
+            (b"\x05\x00\x00\x09" + bytes(6), "the proxy broke the SOCKS protocol: SOCKS5 reply "
+             "has wrong address type.", 1),
+            (b"\x04\x5a" + bytes(6), "the proxy failed or refused the connection: connection to "
+             "proxy closed", 3)):
+        proxy = Socks5Server(reply)
+        try:
+            rec = proxied("http://site.test/", f"socks5h://user:s3cret@127.0.0.1:{proxy.port}")
+            match(rec, failed_fetch(error, attempts=attempts))
+        finally:
+            proxy.close()
+    down = free_port()  # nothing listens there in this fresh namespace
+    for scheme in ("http", "socks5h"):
+        rec = proxied("https://site.test/", f"{scheme}://user:s3cret@127.0.0.1:{down}")
+        match(rec, failed_fetch(re.compile(
+            rf"connection to the proxy refused: Failed to connect to 127\.0\.0\.1 port {down} "
+            r"after \d+ ms: Couldn't connect to server"), attempts=3))
+    # a proxy that takes no connection (its backlog full): --timeout, not longer
+    full = socket.socket()
+    full.bind(("127.0.0.1", 0))
+    full.listen(0)
+    fillers = [socket.socket() for _ in range(3)]
+    try:
+        for f in fillers:
+            f.setblocking(False)
+            f.connect_ex(full.getsockname())
+        rec = proxied("http://site.test/", f"http://127.0.0.1:{full.getsockname()[1]}",
+                      "--timeout", "1", "--retries", "0")
+        match(rec, failed_fetch(re.compile(r"timed out connecting through the proxy: "
+                                           r"Connection timed out after 1\d\d\d milliseconds")))
+    finally:
+        for f in fillers:
+            f.close()
+        full.close()
 
 
 def test_tls_insecure_flag_skips_verification():
