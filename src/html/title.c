@@ -161,6 +161,31 @@ CAFE__HOT static void on_title_text(void *ctx, const unsigned char *p, size_t n)
         undeclared_text(t, p, n);
 }
 
+/* An ASCII title needs no verdict, but the page's encoding is still the detector's when the
+ * held-back head (the first 1024 bytes, in hand) has non-ASCII bytes: both browsers then name
+ * the encoding of the text there ("Contact" over a windows-1251 body: windows-1251). Valid
+ * UTF-8 stays windows-1252, as in both (no title to give as written, see verdict). Text past
+ * the head is not read for it: there Firefox keeps windows-1252 (but under a domain with an
+ * encoding of its own), and reading on would cost every undeclared page its early end. The
+ * title reads the same in any encoding the detector may name (all read ASCII as ASCII). */
+static void head_verdict(cafe_title_t *t) {
+    if (!detects(t) || t->collecting || cafe__html_detect_utf8(t->head, t->nhead, 1))
+        return;
+    cafe__html_detect_feed(&t->det, t->head, t->nhead);
+    const cafe__html_encoding_t *e = cafe__html_detect_result(&t->det);
+    if (e) {
+        t->enc = e;
+        t->source = CAFE_CHARSET_DETECTED;
+    }
+}
+
+/* An undeclared title whose raw bytes are ASCII is final: its encoding named (head_verdict). */
+static void settle_ascii(cafe_title_t *t) {
+    if (t->raw_ascii)
+        head_verdict(t);
+    settle(t);
+}
+
 /* Settles once the closed title can change no more: its encoding is known (or, no <meta>
  * being able to come any more, does not matter: all ASCII), no <frameset> can take it away with the
  * body, and no later title can be foster-parented before the table it is in (neither comes after
@@ -177,7 +202,7 @@ CAFE__HOT static void settle_if_final(cafe_title_t *t) {
      * replacement encoding takes it away (and one naming any other is the page's encoding).
      * Then ASCII needs no verdict: every encoding the detector may name reads it alike. */
     if (!undeclared(t) || (t->certain && (t->raw_ascii || !detects(t))))
-        settle(t);
+        settle_ascii(t);
     else if (t->certain)
         t->want_verdict = 1;
 }
@@ -698,7 +723,7 @@ int cafe_title_pause(cafe_title_t *t) {
         return t->done;
     meta_final(t); /* as at the page's end, but the tokenizer may read on if told more */
     if (t->raw_ascii || !undeclared(t) || !detects(t))
-        settle(t);
+        settle_ascii(t);
     else
         verdict(t);
     return 1;

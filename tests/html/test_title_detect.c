@@ -232,7 +232,57 @@ static void test_ascii_title_not_detected(void **state) {
     outcome_t o;
     run((const unsigned char *)page, sizeof page - 1, &(how_t){NULL, NULL, 1, 0, 0}, &o);
     assert_string_equal(o.r.text, "Menu");
-    assert_int_equal(o.source, CAFE_CHARSET_DEFAULT);
+}
+
+/* An ASCII title over a legacy body: the encoding both browsers name is the body's when its
+ * text is in the first 1024 bytes (found on real pages given a windows-1251 or Shift_JIS body,
+ * tests/browser/real_pages.py); UTF-8 there stays windows-1252, as in both; text past them is
+ * not read for it (Firefox keeps windows-1252 there), nor without detection. */
+static void test_ascii_title_over_legacy_head(void **state) {
+    (void)state;
+    static const struct {
+        const char *body, *url, *want;
+        int pad;
+        cafe_charset_source_t source;
+    } runs[] = {
+        {"\xc3\xee\xf0\xee\xe4\xf1\xea\xe0\xff "
+         "\xe0\xe4\xec\xe8\xed\xe8\xf1\xf2\xf0\xe0\xf6\xe8\xff "
+         "\xf1\xee\xee\xe1\xf9\xe8\xeb\xe0 \xee \xed\xe0\xf7\xe0\xeb\xe5 "
+         "\xf0\xe5\xec\xee\xed\xf2\xe0.",
+         NULL, "windows-1251", 0, CAFE_CHARSET_DETECTED},
+        {"\x8es\x97\xa7\x90}\x8f\x91\x8a\xd9\x82\xc5\x82\xcd\x81"
+         "A\x88\xea\x94\xca\x8f\x91\x82\xe2"
+         "\x8e\x99\x93\xb6\x8f\x91\x82\xcc\x82\xd9\x82\xa9\x81"
+         "A\x8e\x47\x8e\x8f\x82\xe2\x90V\x95\xb7",
+         "http://www.example.jp/", "Shift_JIS", 0, CAFE_CHARSET_DETECTED},
+        {"Городская администрация сообщила о начале ремонта.", NULL, "windows-1252", 0,
+         CAFE_CHARSET_DEFAULT},
+        {"\xc3\xee\xf0\xee\xe4\xf1\xea\xe0\xff "
+         "\xe0\xe4\xec\xe8\xed\xe8\xf1\xf2\xf0\xe0\xf6\xe8\xff.",
+         NULL, "windows-1252", 1100, CAFE_CHARSET_DEFAULT},
+    };
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        char page[4096];
+        int n = snprintf(page, sizeof page,
+                         "<!DOCTYPE html>\n<html><head>\n<title>Contact us</title>\n</head>\n"
+                         "<body><!--%*s-->\n<p>%s</p>\n</body></html>\n",
+                         runs[i].pad, "", runs[i].body);
+        assert_true(n > 0 && (size_t)n < sizeof page);
+        for (int detect = 0; detect < 2; detect++) {
+            for (size_t split = 0; split < (size_t)n; split += detect ? 1 : (size_t)n) {
+                outcome_t o;
+                run((const unsigned char *)page, (size_t)n,
+                    &(how_t){NULL, runs[i].url, detect, split, 0}, &o);
+                const char *want = detect ? runs[i].want : "windows-1252";
+                if (strcmp(o.r.text, "Contact us") != 0 || strcmp(o.r.encoding, want) != 0 ||
+                    o.source != (detect ? runs[i].source : CAFE_CHARSET_DEFAULT)) {
+                    fprintf(stderr, "run %zu, split %zu, detect %d: [%s] in %s (%d), want %s\n", i,
+                            split, detect, o.r.text, o.r.encoding, (int)o.source, want);
+                    fail();
+                }
+            }
+        }
+    }
 }
 
 /* ---- titles after the held-back head ----------------------------------------------------- */
@@ -1030,6 +1080,7 @@ int main(void) {
         cmocka_unit_test(test_declared),
         cmocka_unit_test(test_detection_off),
         cmocka_unit_test(test_ascii_title_not_detected),
+        cmocka_unit_test(test_ascii_title_over_legacy_head),
         cmocka_unit_test(test_title_after_script),
         cmocka_unit_test(test_koi8_is_koi8u),
         cmocka_unit_test(test_short_latin_is_windows1252),
