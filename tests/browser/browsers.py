@@ -218,6 +218,24 @@ def firefox_titles(binary, url, n, tmp):
         proc.wait()
 
 
+# Firefox reloads an undeclared page whose encoding its detector named late (not the one it
+# began with): the first navigation ends in NS_BINDING_ABORTED, or its "complete" never comes
+NAVIGATION_S = 20
+
+
+def firefox_loaded(call, context, expr):
+    """[location.href, the value of expr] once the document in context has loaded."""
+    for _ in range(100):
+        try:
+            res = call("script.evaluate", {"expression": LOADED % expr, "awaitPromise": True,
+                                           "target": {"context": context},
+                                           "resultOwnership": "none"})
+            return [unwrap(v) for v in res["result"]["value"]]
+        except RuntimeError:
+            continue  # the document went away while asked (the reload)
+    raise RuntimeError("firefox: no document loaded")
+
+
 def firefox_top_level(binary, urls, tmp, expr="document.title", failed=RuntimeError):
     """Each URL loaded top-level in one tab, host names resolved to 127.0.0.1, plain http
     kept: the value of expr on each page, as chromium_top_level gives it."""
@@ -228,18 +246,21 @@ def firefox_top_level(binary, urls, tmp, expr="document.title", failed=RuntimeEr
     try:
         out = []
         for url in urls:
+            ws.settimeout(NAVIGATION_S)
             try:
                 call("browsingContext.navigate", {"context": context, "url": url,
                                                   "wait": "complete"})
-            except RuntimeError:
-                if failed is RuntimeError:
-                    raise
-                out.append(failed)
-                continue
-            res = call("script.evaluate", {"expression": "[location.href, %s]" % expr,
-                                           "awaitPromise": False, "target": {"context": context},
-                                           "resultOwnership": "none"})
-            href, value = [unwrap(v) for v in res["result"]["value"]]
+            except websocket.WebSocketTimeoutException:
+                pass  # replaced by a reload: its document is awaited below
+            except RuntimeError as e:
+                if "NS_BINDING_ABORTED" not in str(e):  # not the reload's abort
+                    if failed is RuntimeError:
+                        raise
+                    out.append(failed)
+                    continue
+            finally:
+                ws.settimeout(600)
+            href, value = firefox_loaded(call, context, expr)
             if href != url:
                 raise RuntimeError("firefox is at %s, not %s" % (href, url))
             out.append(value)

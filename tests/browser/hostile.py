@@ -183,12 +183,15 @@ def content_type(label):
     return "text/html" + ("; charset=" + label if label else "")
 
 
-def cafe_run(lib, label, body, chunks):
+def cafe_run(lib, label, body, chunks, url=None):
     """cafe's (title, encoding, charset source) of body fed in chunks of the sizes `chunks`
-    gives (an iterator; what is left goes whole)."""
+    gives (an iterator; what is left goes whole), fetched from url (its domain a hint for
+    the detection) when one is given."""
     t = ctypes.c_void_p()
     if lib.cafe_title_create(ctypes.byref(t), content_type(label).encode()):
         raise RuntimeError("cafe_title_create failed")
+    if url:
+        lib.cafe_title_set_url(t, url.encode())
     pos = 0
     for n in chunks:
         if pos >= len(body):
@@ -205,16 +208,16 @@ def cafe_run(lib, label, body, chunks):
     return title_text, enc, source
 
 
-def cafe_every_way(lib, label, body, rng):
+def cafe_every_way(lib, label, body, rng, url=None):
     """cafe's answer fed whole, and the chunkings that gave another one ([] if none)."""
-    whole = cafe_run(lib, label, body, iter(()))
+    whole = cafe_run(lib, label, body, iter(()), url)
     others = []
     ways = [("byte by byte", [1] * len(body))]
     for k in range(3):
         sizes = [rng.choice([1, 1, 2, 3, 5, 17, 100, 700]) for _ in range(len(body))]
         ways.append(("random chunks %d" % k, sizes))
     for how, sizes in ways:
-        got = cafe_run(lib, label, body, iter(sizes))
+        got = cafe_run(lib, label, body, iter(sizes), url)
         if got[:2] != whole[:2]:
             others.append((how, got[:2]))
     return whole, others

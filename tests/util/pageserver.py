@@ -8,7 +8,8 @@ import threading
 
 class PageServer:
     """http.server on 127.0.0.1, port 0 (self.port says which), serving in daemon threads.
-    page(path) returns (body bytes, content type) for a 200, or None for a 404; it runs on
+    page(path) returns (body bytes, content type) for a 200, or (body, content type, {header:
+    value}) with more headers, or None for a 404; it runs on
     the server's threads, so what it touches must be safe to touch from there. Replies are
     HTTP/1.1 with Content-Length (connections are kept alive, as a real server would)."""
 
@@ -22,9 +23,11 @@ class PageServer:
                 if found is None:
                     self.send_error(404)
                     return
-                body, ctype = found
+                body, ctype, *more = found
                 self.send_response(200)
                 self.send_header("Content-Type", ctype)
+                for name, value in (more[0] if more else {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
