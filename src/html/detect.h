@@ -1,7 +1,8 @@
 /* Encoding detection for pages that declare none (no BOM, no transport charset, no <meta>):
  * the step the WHATWG sniffing algorithm allows before the windows-1252 default ("the user
  * agent may attempt to autodetect the character encoding"). The extractor asks for it only
- * when the title needs it: the title holds non-ASCII bytes.
+ * when the title needs it (the title holds non-ASCII bytes) or, for the encoding's name alone,
+ * when an ASCII title's first 1024 bytes do (title.c, head_verdict).
  *
  * The verdict, in order:
  *   1. the bytes the caller holds (the head and the title, non-ASCII) are valid UTF-8

@@ -24,14 +24,14 @@
  * before the tokenizer, and the title read before it decoded again (wide_from_here).
  *
  * Detection (detect.c) comes last, where the standard allows it: when nothing declared the
- * encoding and the title holds non-ASCII bytes. Once the title could settle but for its
- * encoding (closed, and no <meta> can come any more), the verdict is: UTF-8 if the head and
- * the title's raw bytes are valid UTF-8; else the detector's, once it has enough evidence
- * (until then the tokenizer stops and the page is read on for evidence alone). The title is
- * then decoded again from its kept copy. The evidence is the same however the page is split
- * into chunks, so the verdict is too: the held-back head, then the page from the title's
- * first non-ASCII byte on, up to the detector's cap (detect.h); the bytes in between carry
- * little (ASCII up to the title) and feeding them would cost every undeclared page. */
+ * encoding and the title holds non-ASCII bytes (an ASCII title: see head_verdict). Once the title
+ * could settle but for its encoding (closed, and no <meta> can come any more), the verdict is:
+ * UTF-8 if the head and the title's raw bytes are valid UTF-8; else the detector's, once it has
+ * enough evidence (until then the tokenizer stops and the page is read on for evidence alone). The
+ * title is then decoded again from its kept copy. The evidence is the same however the page is
+ * split into chunks, so the verdict is too: the held-back head, then the page from the title's
+ * first non-ASCII byte on, up to the detector's cap (detect.h); the bytes in between carry little
+ * (ASCII up to the title) and feeding them would cost every undeclared page. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
