@@ -1,11 +1,11 @@
 #include "fetch.h"
+#include "ascii.h"
 #include "cafe.h"
 
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* A body that stops coming for this long (ms) gives what came: the HTML standard's own
  * example of how long a browser may wait for the bytes that decide a page's encoding
@@ -55,7 +55,7 @@ static int looks_like_html(const char *d, size_t n) {
         return 0;
     for (size_t k = 0; k < sizeof tags / sizeof tags[0]; k++) {
         size_t len = strlen(tags[k]);
-        if (n - i - 1 > len && strncasecmp(d + i + 1, tags[k], len) == 0 &&
+        if (n - i - 1 > len && ascii_ncasecmp(d + i + 1, tags[k], len) == 0 &&
             (d[i + 1 + len] == ' ' || d[i + 1 + len] == '>'))
             return 1;
     }

@@ -128,13 +128,15 @@ static int stdout_written(int rc) {
 /* URL lists and titles are UTF-8 whatever the user's locale: libcurl's IDN conversion
  * (libidn2) reads host names in the LC_CTYPE encoding, so make that UTF-8. Without C.UTF-8
  * (a glibc before 2.35 that no distribution patch gave it), the user's locale, unless it
- * folds the ASCII letters otherwise than ASCII: Turkish and Azeri make I a dotless i, and
- * strcasecmp, with which header names, MIME types and labels are compared, found no XML
- * type in "APPLICATION/XHTML+XML" and refused --type IMAGE/SVG+XML. The C locale then. */
+ * folds the ASCII letters otherwise than ASCII: Turkish and Azeri make I a dotless i. cafe's
+ * own comparisons fold ASCII only (common/ascii.h); the C locale keeps any library linked in
+ * that folds through the C library's tables from reading "APPLICATION/XHTML+XML" otherwise. */
 static void ctype_set(void) {
     if (setlocale(LC_CTYPE, "C.UTF-8"))
         return;
-    if (setlocale(LC_CTYPE, "") && (toupper('i') != 'I' || tolower('I') != 'i'))
+    if (!setlocale(LC_CTYPE, ""))
+        return;
+    if (toupper('i') != 'I' || tolower('I') != 'i') /* locale on purpose: the probe */
         setlocale(LC_CTYPE, "C");
 }
 

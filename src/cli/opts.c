@@ -1,6 +1,7 @@
 /* `cafe titles`'s option table, the checks of values sent on the wire, and the checks that
  * involve several options. */
 #include "opts.h"
+#include "ascii.h"
 #include "cafe.h"
 #include "dbopts.h"
 #include "input.h"
@@ -14,7 +15,6 @@
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 _Static_assert(sizeof(record_format_t) == sizeof(int), "--json/--csv store the format as an int");
@@ -256,7 +256,7 @@ const char *cli_db_spec_check(const char *v) {
 /* Any case, as a scheme is (RFC 3986 3.1) and a list line's is: the bare host's URL,
  * "HTTP://host", is normalised to lower case as that line is. */
 const char *cli_scheme_check(const char *v) {
-    return strcasecmp(v, "http") && strcasecmp(v, "https") ? "must be http or https" : NULL;
+    return ascii_casecmp(v, "http") && ascii_casecmp(v, "https") ? "must be http or https" : NULL;
 }
 
 /* ---- the table ---------------------------------------------------------------------------- */

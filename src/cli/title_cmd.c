@@ -3,6 +3,7 @@
  * line when the page has none. A file is HTML or XML by its extension, as browsers read
  * file:// URLs. */
 #include "optabs.h"
+#include "ascii.h"
 #include "outbuf.h"
 #include "text.h"
 #include "title_cmd.h"
@@ -16,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 typedef struct title_opts {
@@ -70,7 +70,7 @@ static const char *type_of_path(const char *path) {
                                          {"svg", "image/svg+xml"}};
     const char *base = strrchr(path, '/'), *dot = strrchr(base ? base + 1 : path, '.');
     for (size_t i = 0; dot && i < sizeof ext / sizeof ext[0]; i++)
-        if (strcasecmp(dot + 1, ext[i][0]) == 0)
+        if (ascii_casecmp(dot + 1, ext[i][0]) == 0)
             return ext[i][1];
     return "text/html";
 }

@@ -1,9 +1,9 @@
 /* Content-Type values (see content_type.h). Inputs come from the network: every index is
  * checked against n, nothing is assumed NUL-terminated. */
 #include "content_type.h"
+#include "ascii.h"
 
 #include <string.h>
-#include <strings.h>
 
 static char lower(char ch) {
     return (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
@@ -98,7 +98,7 @@ static int mime_parse(const char *v, size_t from, size_t to, mime_t *m) {
         if (++i >= to) /* past the '=' (or the end) */
             break;
         int is_charset =
-            !m->has_charset && name_end - name == 7 && strncasecmp(v + name, "charset", 7) == 0;
+            !m->has_charset && name_end - name == 7 && ascii_ncasecmp(v + name, "charset", 7) == 0;
         char value[CHARSET_CAP];
         int valid = 1, fits = 1;
         if (v[i] == '"') {

@@ -6,6 +6,7 @@
 #define CAFE_COMMON_TERMCHAR_H
 
 #include "cafe/title.h"
+#include "ascii.h"
 
 #include <langinfo.h>
 #include <locale.h>
@@ -13,7 +14,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* Characters that reorder or break the rest of a terminal line though they are printable
  * in Unicode's sense: the bidirectional controls (ALM, LRM, RLM, LRE..RLO, LRI..PDI) and the
@@ -66,8 +66,8 @@ static inline int term_locale_8bit(void) {
     const char *dot = name ? strchr(name, '.') : NULL;
     if (dot && dot[1] && dot[1] != '@') {
         size_t n = strcspn(dot + 1, "@");
-        return !((n == 5 && strncasecmp(dot + 1, "utf-8", 5) == 0) ||
-                 (n == 4 && strncasecmp(dot + 1, "utf8", 4) == 0));
+        return !((n == 5 && ascii_ncasecmp(dot + 1, "utf-8", 5) == 0) ||
+                 (n == 4 && ascii_ncasecmp(dot + 1, "utf8", 4) == 0));
     }
     locale_t l = newlocale(LC_CTYPE_MASK, "", (locale_t)0);
     if (!l)

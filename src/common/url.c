@@ -1,4 +1,5 @@
 #include "url.h"
+#include "ascii.h"
 #include "cafe.h"
 
 #include <arpa/inet.h>
@@ -8,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* The WHATWG IPv4 number parser over s[0..n): decimal, octal after a leading "0", hex after
  * "0x"; "0x" alone is 0. 0 with *v set (held at 2^32 when over: too large for any part), or
@@ -372,7 +372,7 @@ int cafe__url_ace_ok(const char *p, size_t n) {
 static const char *ace_labels(const char *host) {
     for (const char *l = host; *l;) {
         size_t n = strcspn(l, ".");
-        if (n >= 4 && strncasecmp(l, "xn--", 4) == 0 && !cafe__url_ace_ok(l + 4, n - 4))
+        if (n >= 4 && ascii_ncasecmp(l, "xn--", 4) == 0 && !cafe__url_ace_ok(l + 4, n - 4))
             return "bad international host name (an xn-- label that is not valid IDNA)";
         l += n + (l[n] == '.');
     }
@@ -670,13 +670,14 @@ int cafe__url_resolve(const char *base, const char *ref, char **out) {
     size_t bs = strcspn(base, ":"), rs = scheme_len(r);
     const char *tail = r;
     if (rs) {
-        if (!((rs == 4 && strncasecmp(r, "http", 4) == 0) ||
-              (rs == 5 && strncasecmp(r, "https", 5) == 0))) {
+        if (!((rs == 4 && ascii_ncasecmp(r, "http", 4) == 0) ||
+              (rs == 5 && ascii_ncasecmp(r, "https", 5) == 0))) {
             free(r);
             return 1; /* another scheme: not a URL this resolves */
         }
         /* The base's own scheme without two slashes is relative to the base ("http:x"). */
-        if (rs != bs || strncasecmp(r, base, bs) != 0 || (slash(r[rs + 1]) && slash(r[rs + 2]))) {
+        if (rs != bs || ascii_ncasecmp(r, base, bs) != 0 ||
+            (slash(r[rs + 1]) && slash(r[rs + 2]))) {
             *out = r;
             return 0;
         }

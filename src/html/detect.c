@@ -1,9 +1,9 @@
 /* Encoding detection for undeclared pages: the UTF-8 check, then uchardet (see detect.h). */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "html/hot.h"
+#include "common/ascii.h"
 #include "html/detect.h"
 #include "html/plausible.h"
 
@@ -112,7 +112,7 @@ static const char *as_label(const char *name) {
                                            {"KOI8-R", "KOI8-U"},
                                            {"GB18030", "GBK"}};
     for (size_t i = 0; i < sizeof alias / sizeof alias[0]; i++)
-        if (strcasecmp(name, alias[i][0]) == 0)
+        if (ascii_casecmp(name, alias[i][0]) == 0)
             return alias[i][1];
     return name;
 }

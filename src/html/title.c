@@ -35,9 +35,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "cafe.h"
+#include "common/ascii.h"
 #include "html/hot.h"
 #include "html/detect.h"
 #include "html/prescan.h"
@@ -273,7 +273,7 @@ CAFE__HOT static void on_meta(void *ctx, const char *charset, const char *http_e
     if (charset)
         e = cafe__html_encoding_get(charset, strlen(charset));
     else if (http_equiv && content && strlen(http_equiv) == 12 &&
-             strncasecmp(http_equiv, "content-type", 12) == 0)
+             ascii_ncasecmp(http_equiv, "content-type", 12) == 0)
         e = cafe__html_meta_content_charset(content, strlen(content));
     if (!e)
         return;
@@ -618,10 +618,10 @@ cafe_title_mode_t cafe_title_mode_of(const char *type) {
     size_t n = strcspn(type, ";");
     while (n > 0 && strchr(" \t\n\r", type[n - 1]))
         n--;
-    if (n == 9 && strncasecmp(type, "text/html", 9) == 0)
+    if (n == 9 && ascii_ncasecmp(type, "text/html", 9) == 0)
         return CAFE_TITLE_HTML;
     for (size_t i = 0; i < sizeof xml / sizeof xml[0]; i++)
-        if (strlen(xml[i]) == n && strncasecmp(type, xml[i], n) == 0)
+        if (strlen(xml[i]) == n && ascii_ncasecmp(type, xml[i], n) == 0)
             return CAFE_TITLE_XML;
     return CAFE_TITLE_NONE;
 }

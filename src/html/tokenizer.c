@@ -7,9 +7,9 @@
  * state here: they never consume a byte that matters to the tokenizer; the title's own are
  * decoded in text.c. */
 #include <string.h>
-#include <strings.h>
 
 #include "html/hot.h"
+#include "common/ascii.h"
 #include "html/tags.h"
 #include "html/tokstate.h"
 
@@ -578,7 +578,7 @@ static int end_tag_begun(const cafe__html_tok_t *tk) {
     if (tk->state == S_TEXT_LT || tk->state == S_TEXT_END_OPEN)
         return 1;
     return tk->state == S_TEXT_END_NAME && tk->tmp_len <= 5 &&
-           strncasecmp((const char *)tk->tmp, "title", tk->tmp_len) == 0;
+           ascii_ncasecmp((const char *)tk->tmp, "title", tk->tmp_len) == 0;
 }
 
 void cafe__html_tok_eof(cafe__html_tok_t *tk, int cut) {

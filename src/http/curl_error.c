@@ -2,12 +2,12 @@
  * tell the user; curl's own message (its error buffer, else curl_easy_strerror) follows as
  * the detail, "words: detail". Every result message of a failed transfer is made here. */
 #include "http/internal.h"
+#include "common/ascii.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 typedef struct curl_error {
     CURLcode curl;
@@ -63,7 +63,8 @@ static const curl_error_t *lookup(CURLcode code) {
 static int http_url(CURL *e) {
     char *url = NULL;
     curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url);
-    return url && (strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0);
+    return url &&
+           (ascii_ncasecmp(url, "http://", 7) == 0 || ascii_ncasecmp(url, "https://", 8) == 0);
 }
 
 /* Whether the transfer stopped at a redirect it was to follow: the last response is one of
@@ -165,7 +166,7 @@ static int in_tls_handshake(const cafe__http_xfer_t *x, const char *detail) {
     char *url = NULL;
     curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
     curl_easy_getinfo(x->easy, CURLINFO_LOCAL_PORT, &port);
-    return port > 0 && url && strncasecmp(url, "https://", 8) == 0;
+    return port > 0 && url && ascii_ncasecmp(url, "https://", 8) == 0;
 }
 
 /* ... and so does curl's message. */
@@ -278,7 +279,7 @@ static void refine_by_proxy(const cafe__http_xfer_t *x, CURLcode cc, const char 
     curl_easy_getinfo(x->easy, CURLINFO_HTTP_CONNECTCODE, &connect);
     curl_easy_getinfo(x->easy, CURLINFO_APPCONNECT_TIME_T, &tls);
     curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
-    int https = url && strncasecmp(url, "https://", 8) == 0;
+    int https = url && ascii_ncasecmp(url, "https://", 8) == 0;
     int tunnel = connect >= 200 && connect < 300 && tls == 0;
     if (cc == CURLE_COULDNT_CONNECT) {
         snprintf(buf, cap,

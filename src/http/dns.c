@@ -3,11 +3,11 @@
  * max_queries names in flight (the others queue), bounded in entries (least recently used
  * evicted first, never one a waiter still reads). */
 #include "http/dns_internal.h"
+#include "common/ascii.h"
 #include "http/internal.h"
 #include "common/hash.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,8 +69,9 @@ static int server_put(const char *s, size_t n, char *out) {
     unsigned long p = 0;
     size_t plen = port ? (size_t)(s + n - port) : 0;
     for (size_t i = 0; i < plen; i++)
-        p = isdigit((unsigned char)port[i]) && p <= 65535 ? p * 10 + (unsigned long)(port[i] - '0')
-                                                          : 65536;
+        p = (port[i] >= '0' && port[i] <= '9') && p <= 65535
+                ? p * 10 + (unsigned long)(port[i] - '0')
+                : 65536;
     if (port && (plen == 0 || p == 0 || p > 65535))
         return 0;
     const char *sep = *out ? "," : "";
@@ -489,7 +490,7 @@ int cafe_dns_resolve(const char *name, cafe_dns_addrs_t *out) {
     if (!cafe_task_current())
         return CAFE_ENOTASK;
     for (size_t i = 0; i <= len; i++) /* names are case-insensitive: one entry for all */
-        key[i] = (char)tolower((unsigned char)name[i]);
+        key[i] = (char)ascii_lower((unsigned char)name[i]);
     cafe__dns_t *d = cafe__dns_get(cafe_loop_current());
     cafe__dns_entry_t *e = d ? cafe__dns_lookup(d, key) : NULL;
     if (!e)

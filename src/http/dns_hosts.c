@@ -5,10 +5,10 @@
  * Only where the system asks files first (c-ares' "lookups" from nsswitch.conf, "fb" by
  * default): dns_io.c then leaves c-ares the rest. */
 #include "http/dns_internal.h"
+#include "common/ascii.h"
 #include "common/hash.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +53,7 @@ static hosts_name_t **slot(cafe__dns_hosts_t *h, const char *name, uint64_t hash
 /* One name of a line: its entry gets the line's address (16 at most). */
 static void name_add(cafe__dns_hosts_t *h, char *name, const cafe_dns_addr_t *a) {
     for (char *c = name; *c; c++)
-        *c = (char)tolower((unsigned char)*c);
+        *c = (char)ascii_lower((unsigned char)*c);
     uint64_t hash = hash_str(HASH_SEED, name);
     hosts_name_t **p = slot(h, name, hash);
     if (!*p) {

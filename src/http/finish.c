@@ -1,6 +1,7 @@
 /* End of a try: curl's outcome turned into the result, the task woken, the transfer pooled.
  * curl codes are translated at cafe's edge (curl_error.c); curl's own message is kept. */
 #include "common/content_type.h"
+#include "common/ascii.h"
 #include "common/url.h"
 #include "http/internal.h"
 #include "http/parse.h"
@@ -9,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 int cafe__http_fail(cafe_http_result_t *res, int code, const char *fmt, ...) {
@@ -158,7 +158,7 @@ static int nosniff(cafe__http_xfer_t *x) {
     size_t n = strcspn(v, ",");
     while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
         n--;
-    return n == 7 && strncasecmp(v, "nosniff", 7) == 0;
+    return n == 7 && ascii_ncasecmp(v, "nosniff", 7) == 0;
 }
 
 void cafe__http_meta_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {

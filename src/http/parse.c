@@ -5,7 +5,6 @@
 
 #include <curl/curl.h>
 #include <string.h>
-#include <strings.h>
 
 static int is_ows(char ch) {
     return ch == ' ' || ch == '\t';

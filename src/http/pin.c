@@ -7,6 +7,7 @@
  * per cache entry and port, and taken back ("-host:port") when the entry goes (dns.c) or no
  * request to its origin is in progress any more. */
 #include "http/dns_internal.h"
+#include "common/ascii.h"
 #include "http/internal.h"
 #include "http/parse.h"
 
@@ -14,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 void cafe__http_name_parse(const char *key, cafe__http_name_t *n) {
     memset(n, 0, sizeof(*n));
@@ -163,8 +163,8 @@ static int pin_name(cafe__http_try_t *t, const char *host, unsigned port, char *
 /* A socks4:// (or socks://) or socks5:// proxy takes the target's address, which curl looks
  * up itself; socks4a:// and socks5h:// take its name. */
 static int proxy_wants_address(const char *proxy) {
-    return strncasecmp(proxy, "socks4://", 9) == 0 || strncasecmp(proxy, "socks5://", 9) == 0 ||
-           strncasecmp(proxy, "socks://", 8) == 0;
+    return ascii_ncasecmp(proxy, "socks4://", 9) == 0 ||
+           ascii_ncasecmp(proxy, "socks5://", 9) == 0 || ascii_ncasecmp(proxy, "socks://", 8) == 0;
 }
 
 /* Whether the caller's own resolve lines ("[+]host:port:addrs", "-host:port") name host and
@@ -176,7 +176,7 @@ static int caller_pinned(const cafe_http_opts_t *o, const char *host, unsigned p
         const char *l = *r + (**r == '+' || **r == '-');
         int any = l[0] == '*' && l[1] == ':';
         size_t n = any ? 1 : hlen;
-        if ((any || strncasecmp(l, host, hlen) == 0) && l[n] == ':' &&
+        if ((any || ascii_ncasecmp(l, host, hlen) == 0) && l[n] == ':' &&
             strtoul(l + n + 1, NULL, 10) == port)
             return 1;
     }

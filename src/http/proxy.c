@@ -2,11 +2,11 @@
  * for a failure on the way to the site to name the proxy as its cause (curl_error.c);
  * libcurl 7.88 tells neither (CURLINFO_USED_PROXY came in 8.7). */
 #include "http/internal.h"
+#include "common/ascii.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* An IPv4 no_proxy entry (tlen bytes at tok): an address, or "address/bits" a range of it;
  * 0 bits (or none, or not a number) is the address alone and more than 32 none, as libcurl
@@ -41,8 +41,8 @@ static int name_match(const char *host, size_t hlen, const char *tok, size_t tle
     if (!tlen || tlen > hlen)
         return 0;
     if (tlen == hlen)
-        return strncasecmp(tok, host, hlen) == 0;
-    return host[hlen - tlen - 1] == '.' && strncasecmp(tok, host + hlen - tlen, tlen) == 0;
+        return ascii_ncasecmp(tok, host, hlen) == 0;
+    return host[hlen - tlen - 1] == '.' && ascii_ncasecmp(tok, host + hlen - tlen, tlen) == 0;
 }
 
 int cafe__http_no_proxy(const char *host, const char *list) {
@@ -73,7 +73,7 @@ const char *cafe__http_proxy_of(const cafe__http_xfer_t *x) {
     if (!url)
         return NULL;
     if (!proxy)
-        proxy = strncasecmp(url, "https://", 8) == 0 ? c->proxy_https : c->proxy_http;
+        proxy = ascii_ncasecmp(url, "https://", 8) == 0 ? c->proxy_https : c->proxy_http;
     if (!proxy || !proxy[0] || !c->no_proxy || !c->no_proxy[0])
         return proxy && proxy[0] ? proxy : NULL;
     CURLU *u = curl_url();

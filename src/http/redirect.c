@@ -1,14 +1,13 @@
 /* Redirects curl follows itself (CURLOPT_FOLLOWLOCATION), checked where libcurl resolves a
  * Location otherwise than browsers do. */
 #include "http/internal.h"
+#include "common/ascii.h"
 #include "common/url.h"
 #include "common/word8.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* Whether a browser, given the Location of the response to request req (curl numbers a
  * transfer's requests from 0), goes elsewhere than curl's target (NULL: curl goes
@@ -256,7 +255,7 @@ static int codings_unknown(const char *v, size_t n) {
             i++;
         size_t len = i - start;
         for (size_t k = 0; len && k < sizeof known / sizeof known[0]; k++)
-            if (strlen(known[k]) == len && strncasecmp(v + start, known[k], len) == 0)
+            if (strlen(known[k]) == len && ascii_ncasecmp(v + start, known[k], len) == 0)
                 return 0;
         any |= len > 0;
         while (i < n && v[i] != ',')
@@ -340,7 +339,7 @@ static void c_line(cafe__http_xfer_t *x, const char *line, size_t n) {
         x->lines.length_list |= memchr(line, ',', n) != NULL;
     } else if (ninth == 'o' && name_is(line, n, "connection:", 11))
         x->lines.close |= says_close(line + 11, n - 11);
-    else if (ninth == 'e' && n > 17 && strncasecmp(line, "content-encoding:", 17) == 0)
+    else if (ninth == 'e' && n > 17 && ascii_ncasecmp(line, "content-encoding:", 17) == 0)
         codings_check(x, line, n);
 }
 
@@ -384,7 +383,7 @@ static int scheme_refused(cafe__http_xfer_t *x, const struct curl_header *h) {
     size_t n = 0;
     for (; *v != ':' && n + 1 < sizeof x->bad_scheme; v++)
         if (*v != '\t' && *v != '\n' && *v != '\r')
-            x->bad_scheme[n++] = (char)tolower((unsigned char)*v);
+            x->bad_scheme[n++] = (char)ascii_lower((unsigned char)*v);
     x->bad_scheme[n] = '\0';
     return 1;
 }
@@ -402,7 +401,7 @@ static int hop_to_https(const cafe__http_xfer_t *x, const struct curl_header *h)
     const char *v = h->value;
     while ((unsigned char)*v <= 0x20 && *v) /* as the URL parser strips */
         v++;
-    return strncasecmp(v, "https:", 6) == 0;
+    return ascii_ncasecmp(v, "https:", 6) == 0;
 }
 
 /* The blank line that ends a response's head. libcurl 7.88 reads the body of a redirect it
@@ -489,17 +488,18 @@ size_t cafe__http_on_header(char *line, size_t size, size_t n, void *xfer) {
         return 0;
     if ((line[0] | 0x20) == 'c')
         c_line(x, line, n);
-    else if ((line[0] | 0x20) == 't' && n > 18 && strncasecmp(line, "transfer-encoding:", 18) == 0)
+    else if ((line[0] | 0x20) == 't' && n > 18 &&
+             ascii_ncasecmp(line, "transfer-encoding:", 18) == 0)
         x->lines.coded = 1;
     else if (line[0] == ' ' || line[0] == '\t')
         x->lines.folded = 1;
     else if ((line[0] | 0x20) == 'x' && n > 23 &&
-             strncasecmp(line, "x-content-type-options:", 23) == 0)
+             ascii_ncasecmp(line, "x-content-type-options:", 23) == 0)
         x->lines.nosniff = 1;
     /* curl's cookie engine stored it (HTTP/2's lines come lower-case; "Server:" goes by at
      * the fourth byte) */
     if ((line[0] | 0x20) == 's' && n > 11 && line[3] == '-' &&
-        strncasecmp(line, "set-cookie:", 11) == 0)
+        ascii_ncasecmp(line, "set-cookie:", 11) == 0)
         x->cookies = 1;
     if (n < 12 || line[0] != 'H' || memcmp(line, "HTTP/", 5) != 0)
         return n;

@@ -1,12 +1,12 @@
 /* cafe_http_request: the blocking path, the turn (politeness, host permits, transfer slots)
  * and retries. */
 #include "http/internal.h"
+#include "common/ascii.h"
 #include "http/parse.h"
 #include "common/url.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 int cafe__http_status_retryable(const cafe_http_opts_t *o, long status) {
     static const int defaults[] = CAFE_HTTP_DEFAULT_RETRY_STATUSES;
@@ -407,7 +407,7 @@ static int url_read(const char *url, cafe_http_result_t *res, const char **out, 
         *out = *norm;
     else if (rc != CAFE_EINVAL)
         return cafe__http_fail(res, rc, "%s", why);
-    else if (strncasecmp(url, "http:", 5) == 0 || strncasecmp(url, "https:", 6) == 0)
+    else if (ascii_ncasecmp(url, "http:", 5) == 0 || ascii_ncasecmp(url, "https:", 6) == 0)
         return cafe__http_fail(res, CAFE_EHTTP_URL, "malformed URL: %s", why);
     return 0;
 }

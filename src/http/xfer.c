@@ -1,11 +1,11 @@
 /* Transfers: pooled curl easy handles and their per-try setup (the body path is body.c).
  * Runs on the loop's stack. */
 #include "http/internal.h"
+#include "common/ascii.h"
 #include "http/parse.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 static cafe__http_xfer_t *xfer_get(cafe__http_client_t *c) {
     cafe__http_xfer_t *x = c->pool;
@@ -126,12 +126,12 @@ int cafe__http_url_check(const cafe__http_try_t *t, int *https) {
     if (uc != CURLUE_OK)
         rc = cafe__http_fail(t->res, CAFE_EHTTP_URL, "malformed URL: %s", curl_url_strerror(uc));
     else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-             strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)
+             ascii_casecmp(scheme, "http") != 0 && ascii_casecmp(scheme, "https") != 0)
         rc = cafe__http_fail(t->res, CAFE_EHTTP_SCHEME,
                              "unsupported URL scheme \"%s\": only http and https are fetched",
                              scheme);
     else
-        *https = scheme && strcasecmp(scheme, "https") == 0; /* e.g. "HTTP:/x": curl's call */
+        *https = scheme && ascii_casecmp(scheme, "https") == 0; /* e.g. "HTTP:/x": curl's call */
     curl_free(scheme);
     curl_url_cleanup(u);
     return rc;
@@ -151,7 +151,7 @@ static int slist_set(struct curl_slist **list, const char *const *lines) {
  * "Cookie;" (sent empty). "Cookie:" alone removes a header curl would send: none here. */
 static int cookie_header(const char *const *lines) {
     for (; lines && *lines; lines++)
-        if (strncasecmp(*lines, "cookie", 6) == 0 &&
+        if (ascii_ncasecmp(*lines, "cookie", 6) == 0 &&
             ((*lines)[6] == ';' || ((*lines)[6] == ':' && (*lines)[7 + strspn(*lines + 7, " \t")])))
             return 1; /* the pointer past "cookie:" made only once the line has it */
     return 0;
@@ -165,7 +165,7 @@ static const char *accept_of(const cafe_http_opts_t *o) {
  * curl's "Accept;" (sent empty). */
 static int accept_header(const char *const *lines) {
     for (; lines && *lines; lines++)
-        if (((*lines)[0] | 0x20) == 'a' && strncasecmp(*lines, "accept", 6) == 0 &&
+        if (((*lines)[0] | 0x20) == 'a' && ascii_ncasecmp(*lines, "accept", 6) == 0 &&
             ((*lines)[6] == ':' || (*lines)[6] == ';'))
             return 1;
     return 0;

@@ -1,12 +1,12 @@
 /* REDIS_URL parsing. curl's URL API does the parsing and percent-decoding (it accepts any
  * scheme with CURLU_NON_SUPPORT_SCHEME); this file only checks what Redis needs. */
 #include "redis.h"
+#include "ascii.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 void redis_conf_free(redis_conf_t *c) {
     free(c->host);
@@ -144,9 +144,9 @@ static const char *parse_unix(redis_conf_t *c, const char *rest) {
 /* A scheme in any case (RFC 3986 3.1): curl's URL API lower-cases redis:// and rediss://,
  * and UNIX:///PATH was refused while REDIS://HOST was taken. */
 static const char *parse(redis_conf_t *c, CURLU *u, const char *url) {
-    if (strncasecmp(url, "unix://", 7) == 0)
+    if (ascii_ncasecmp(url, "unix://", 7) == 0)
         return parse_unix(c, url + 7);
-    if (strncasecmp(url, "redis+unix://", 13) == 0)
+    if (ascii_ncasecmp(url, "redis+unix://", 13) == 0)
         return parse_unix(c, url + 13);
     if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
         return "not a URL (expected redis://[USER[:PASSWORD]@]HOST[:PORT][/DB][?queue=NAME])";

@@ -7,6 +7,7 @@
  * between systems): another charset is 415. A UTF-8 byte order mark is skipped, as cafe
  * titles skips it. */
 #include "srv.h"
+#include "ascii.h"
 #include "token.h"
 
 #include <errno.h>
@@ -14,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* The charset parameter of a Content-Type (RFC 9110, 5.6.6: a token or a quoted string,
  * the name without case) into out: 1, 0 without one, -1 for one that does not fit or a
@@ -28,7 +28,7 @@ static int ct_charset(const char *ct, char *out, size_t size) {
             p++;
         if (*p != '=' || p == name)
             return *p == '\0' && p == name ? 0 : -1; /* "type;" alone is fine */
-        int ours = p - name == 7 && strncasecmp(name, "charset", 7) == 0;
+        int ours = p - name == 7 && ascii_ncasecmp(name, "charset", 7) == 0;
         size_t n = 0;
         if (*++p == '"') {
             for (p++; *p && *p != '"'; p++) {
@@ -59,7 +59,7 @@ static int ct_charset(const char *ct, char *out, size_t size) {
 }
 
 static int is_utf8(const char *cs) {
-    return strcasecmp(cs, "utf-8") == 0 || strcasecmp(cs, "utf8") == 0;
+    return ascii_casecmp(cs, "utf-8") == 0 || ascii_casecmp(cs, "utf8") == 0;
 }
 
 /* UTF-16's byte order mark, then an ASCII character (its high byte 0): ff fe alone may
@@ -147,7 +147,7 @@ int srv_media_type_is(const char *ct, const char *type) {
     if (!ct)
         return 0;
     ct += strspn(ct, " \t");
-    return strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || strchr(" \t;", ct[n]));
+    return ascii_ncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || strchr(" \t;", ct[n]));
 }
 
 unsigned srv_body_charset_check(const char *ct, char *why, size_t size) {

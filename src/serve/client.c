@@ -2,12 +2,12 @@
  * (--client-header) the address the proxy names. An IPv6 address counts by its /64, the
  * block one host is given: a client holding one can take as many addresses as it likes. */
 #include "srv.h"
+#include "ascii.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 /* The address a (of family af) as text, an IPv6 one cut to its /64 ("2001:db8::/64"), an
  * IPv4 one inside IPv6 (::ffff:a.b.c.d) as IPv4. */
@@ -37,7 +37,7 @@ static enum MHD_Result find_last(void *cls, enum MHD_ValueKind kind, const char 
                                  const char *value) {
     last_value_t *l = cls;
     (void)kind;
-    if (strcasecmp(key, l->name) == 0)
+    if (ascii_casecmp(key, l->name) == 0)
         l->value = value;
     return MHD_YES;
 }

@@ -19,13 +19,13 @@
  *
  * Requests libmicrohttpd cannot read: see answer_unread, and first_bytes. */
 #include "srv.h"
+#include "ascii.h"
 #include "listen.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -366,7 +366,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **ctx,
 
 static int says_close(const char *connection) {
     for (const char *p = connection; p && *p; p++)
-        if (strncasecmp(p, "close", 5) == 0)
+        if (ascii_ncasecmp(p, "close", 5) == 0)
             return 1;
     return 0;
 }

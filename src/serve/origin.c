@@ -8,11 +8,11 @@
  * scripts) send neither mark. The page and /healthz stay open: following a link to the page
  * is fine, and its own calls are same-origin. */
 #include "srv.h"
+#include "ascii.h"
 #include "listen.h"
 
 #include <arpa/inet.h>
 #include <string.h>
-#include <strings.h>
 
 /* Whether host (a Host header: name or address, then an optional ":port") names this machine's
  * loopback: "localhost" (or a name under it, RFC 6761), 127.0.0.0/8 or [::1]. */
@@ -41,14 +41,14 @@ static int loopback_host(const char *host) {
     size_t k = sizeof local - 1;
     if (name[n - 1] == '.') /* the root's dot: "localhost." */
         name[--n] = '\0';
-    return n >= k && strcasecmp(name + n - k, local) == 0 && (n == k || name[n - k - 1] == '.');
+    return n >= k && ascii_casecmp(name + n - k, local) == 0 && (n == k || name[n - k - 1] == '.');
 }
 
 /* Whether origin (an Origin header) is "http://" + host: the page this service served. */
 static int same_origin(const char *origin, const char *host) {
     static const char scheme[] = "http://";
-    return host && strncasecmp(origin, scheme, sizeof scheme - 1) == 0 &&
-           strcasecmp(origin + sizeof scheme - 1, host) == 0;
+    return host && ascii_ncasecmp(origin, scheme, sizeof scheme - 1) == 0 &&
+           ascii_casecmp(origin + sizeof scheme - 1, host) == 0;
 }
 
 const char *srv_request_foreign(const srv_t *s, struct MHD_Connection *conn) {
@@ -56,7 +56,7 @@ const char *srv_request_foreign(const srv_t *s, struct MHD_Connection *conn) {
     const char *site = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Sec-Fetch-Site");
     const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
     /* "none" is the user's own doing: typed, bookmarked */
-    if (site && strcasecmp(site, "same-origin") != 0 && strcasecmp(site, "none") != 0)
+    if (site && ascii_casecmp(site, "same-origin") != 0 && ascii_casecmp(site, "none") != 0)
         return "a request from another site's page";
     if (origin && !same_origin(origin, host))
         return "a request from another origin's page";

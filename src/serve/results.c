@@ -8,13 +8,13 @@
  * (or interrupted) job that never finished are skipped.
  * The SSE stream's last event names the job's state: done, cancelled or interrupted. */
 #include "job.h"
+#include "ascii.h"
 #include "format.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* CSV_SAFE: CSV for a spreadsheet, a ' before a field a spreadsheet would take for a
  * formula (RECORD_FMT_CSV_SAFE, as cafe titles --csv-safe). */
@@ -228,7 +228,7 @@ static int accept_type_q(const char *accept, const char *type) {
         p += strspn(p, " \t,");
         const char *end = p + strcspn(p, ",");
         size_t len = strcspn(p, ";, \t");
-        if (len == n && strncasecmp(p, type, n) == 0) {
+        if (len == n && ascii_ncasecmp(p, type, n) == 0) {
             int q = accept_q(p + len, end);
             best = q > best ? q : best;
         }
@@ -295,9 +295,10 @@ static int want_download(struct MHD_Connection *conn) {
     if (MHD_lookup_connection_value_n(conn, MHD_GET_ARGUMENT_KIND, "download", 8, &v, NULL) !=
         MHD_YES)
         return 0;
-    if (!v || !*v || strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0)
+    if (!v || !*v || strcmp(v, "1") == 0 || ascii_casecmp(v, "true") == 0 ||
+        ascii_casecmp(v, "yes") == 0)
         return 1;
-    if (strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0)
+    if (strcmp(v, "0") == 0 || ascii_casecmp(v, "false") == 0 || ascii_casecmp(v, "no") == 0)
         return 0;
     return -1;
 }

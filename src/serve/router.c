@@ -4,13 +4,13 @@
  * a byte of body is read: unknown routes, wrong methods, a missing token, a declared body
  * over --max-body. */
 #include "srv.h"
+#include "ascii.h"
 #include "word8.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* The path of a request target. HTTP/1.1 servers must take the absolute-form too
  * ("http://HOST:PORT/path", RFC 9112, 3.2.2), which proxies and some clients send: without
@@ -18,12 +18,12 @@
  * DNS rebinding checks read (origin.c): one that differs from the Host header sent with it
  * gets NULL (400), so that the two can never say different things. */
 static const char *target_path(struct MHD_Connection *conn, const char *url) {
-    if (strncasecmp(url, "http://", 7) != 0)
+    if (ascii_ncasecmp(url, "http://", 7) != 0)
         return url;
     const char *authority = url + 7, *path = strchr(authority, '/');
     size_t n = path ? (size_t)(path - authority) : strlen(authority);
     const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
-    if (!host || strlen(host) != n || strncasecmp(host, authority, n) != 0)
+    if (!host || strlen(host) != n || ascii_ncasecmp(host, authority, n) != 0)
         return NULL;
     return path ? path : "/";
 }
@@ -86,7 +86,7 @@ static int token_ok(const srv_t *s, struct MHD_Connection *conn) {
     if (!s->o.token)
         return 1;
     const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+    if (!h || ascii_ncasecmp(h, "Bearer ", 7) != 0)
         return 0;
     h += 7;
     size_t n = strlen(h), m = strlen(s->o.token);
@@ -172,15 +172,15 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const ch
     (void)kind;
     f->bad_name |= bad_name(key);
     check_field(f, key, key_size, value, value_size);
-    if (strcasecmp(key, "Content-Length") == 0)
+    if (ascii_casecmp(key, "Content-Length") == 0)
         f->content_length++;
-    else if (strcasecmp(key, "Transfer-Encoding") == 0)
+    else if (ascii_casecmp(key, "Transfer-Encoding") == 0)
         f->te = value, f->transfer_encoding++;
-    else if (strcasecmp(key, "Host") == 0)
+    else if (ascii_casecmp(key, "Host") == 0)
         f->host++;
-    else if (strcasecmp(key, "Content-Type") == 0)
+    else if (ascii_casecmp(key, "Content-Type") == 0)
         f->content_type++;
-    else if (strcasecmp(key, "Authorization") == 0)
+    else if (ascii_casecmp(key, "Authorization") == 0)
         f->authorization++;
     return MHD_YES;
 }
@@ -225,7 +225,7 @@ static const char *framing_refused(struct MHD_Connection *conn, const char *meth
     if (f.transfer_encoding && strcmp(version, MHD_HTTP_VERSION_1_1) != 0)
         return "Transfer-Encoding needs HTTP/1.1";
     *status = 501;
-    if (f.transfer_encoding && strcasecmp(f.te, "chunked") != 0)
+    if (f.transfer_encoding && ascii_casecmp(f.te, "chunked") != 0)
         return "the only Transfer-Encoding taken is chunked";
     return NULL;
 }
@@ -296,7 +296,7 @@ static enum MHD_Result count_param(void *cls, enum MHD_ValueKind kind, const cha
     (void)kind;
     (void)value;
     for (size_t i = 0; i < sizeof single / sizeof single[0]; i++)
-        if (single[i].route == p->route && strcasecmp(key, single[i].name) == 0 && p->seen[i]++)
+        if (single[i].route == p->route && ascii_casecmp(key, single[i].name) == 0 && p->seen[i]++)
             p->twice = single[i].name;
     return p->twice ? MHD_NO : MHD_YES;
 }
@@ -325,7 +325,7 @@ static void options(srv_req_t *r, const char *allow) {
  * job's list (JSON, or text lines: text/plain, text/csv, curl's form-urlencoded default). */
 static int multipart(struct MHD_Connection *conn) {
     const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
-    return ct && strncasecmp(ct + strspn(ct, " \t"), "multipart/", 10) == 0;
+    return ct && ascii_ncasecmp(ct + strspn(ct, " \t"), "multipart/", 10) == 0;
 }
 
 /* A Content-Encoding other than identity (each of its codings, in each such header): the
@@ -334,11 +334,11 @@ static enum MHD_Result find_coding(void *cls, enum MHD_ValueKind kind, const cha
                                    const char *value) {
     const char **found = cls;
     (void)kind;
-    if (strcasecmp(key, "Content-Encoding") != 0)
+    if (ascii_casecmp(key, "Content-Encoding") != 0)
         return MHD_YES;
     for (const char *p = value; *p; p += strspn(p, ", \t")) {
         size_t n = strcspn(p, ", \t");
-        if (n && !(n == 8 && strncasecmp(p, "identity", 8) == 0)) {
+        if (n && !(n == 8 && ascii_ncasecmp(p, "identity", 8) == 0)) {
             *found = value;
             return MHD_NO;
         }

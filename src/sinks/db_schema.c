@@ -1,13 +1,13 @@
 /* The results table's columns (one list for both databases) and the check that refuses a
  * table whose columns differ, naming what differs. */
 #include "cafe.h"
+#include "ascii.h"
 #include "db_driver.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
-#include <strings.h>
 
 const sink_column_t sink_columns[SINK_NCOLUMNS] = {
     {"run_id", "INTEGER", "bigint", 1},
@@ -80,7 +80,7 @@ static void check_null(char *why, const sink_column_t *want, size_t nwant, const
  * the docs stores the same values. exact: the runs table's run_id, whose INTEGER PRIMARY KEY
  * is the rowid (an INT PRIMARY KEY is not, and takes NULL). */
 static int sqlite_type_ok(const char *got, const char *want, int exact) {
-    if (strcasecmp(got, want) == 0)
+    if (ascii_casecmp(got, want) == 0)
         return 1;
     if (exact)
         return 0;
@@ -103,7 +103,7 @@ int sink_columns_check(const char *table, const sink_column_t *want, size_t nwan
         const char *got = i < n && types[i] ? types[i] : "";
         if (i == n)
             add_why(why, want[c].name, NULL, type);
-        else if (pg ? strcasecmp(got, type) != 0
+        else if (pg ? ascii_casecmp(got, type) != 0
                     : !sqlite_type_ok(got, type, want == sink_run_columns && c == 0))
             add_why(why, want[c].name, got, type);
     }

@@ -2,6 +2,7 @@
  * waits (it is stopped as soon as the socket is ready), so libpq may close or replace its
  * socket between waits without libuv watching a dead descriptor. */
 #include "pgconn.h"
+#include "ascii.h"
 #include "cafe.h"
 #include "db_driver.h"
 #include "text.h"
@@ -12,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -189,7 +189,7 @@ static void ignore_notice(void *arg, const char *message) {
  * in any case (the server folds it). */
 static int names_catalog(const char *p, size_t n) {
     return (n == 12 && memcmp(p, "\"pg_catalog\"", 12) == 0) ||
-           (n == 10 && strncasecmp(p, "pg_catalog", 10) == 0);
+           (n == 10 && ascii_ncasecmp(p, "pg_catalog", 10) == 0);
 }
 
 /* path (a search_path setting) without pg_catalog into out (as long as path, at least), when

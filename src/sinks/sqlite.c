@@ -4,6 +4,7 @@
  * the results) never block the writer. synchronous=FULL: a committed batch survives a power
  * cut too, since a commit may let `cafe queue results --drain` delete its source. */
 #include "cafe.h"
+#include "ascii.h"
 #include "db_driver.h"
 #include "msg.h"
 #include "text.h"
@@ -15,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -199,7 +199,7 @@ static int check_table(job_t *j, const char *table, const char *qtable, const si
     }
     sqlite3_finalize(st);
     /* an INTEGER PRIMARY KEY alone is the rowid, filled when not given */
-    if (rc == 0 && keys == 1 && strcasecmp(types[rowid], "INTEGER") == 0)
+    if (rc == 0 && keys == 1 && ascii_casecmp(types[rowid], "INTEGER") == 0)
         flags[rowid] |= SINK_COLUMN_FILLED;
     if (rc == 0)
         rc = sink_columns_check(table, want, nwant, (const char *const *)names,

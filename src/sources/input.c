@@ -1,4 +1,5 @@
 #include "input.h"
+#include "ascii.h"
 #include "cafe.h"
 #include "msg.h"
 #include "url.h"
@@ -9,7 +10,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -465,8 +465,8 @@ int url_normalize(const char *line, size_t len, const char *default_scheme, char
         return CAFE_EINVAL;
     }
     size_t sp = scheme_prefix(line, len);
-    if (sp && !((sp == 5 && strncasecmp(line, "http:", 5) == 0) ||
-                (sp == 6 && strncasecmp(line, "https:", 6) == 0))) {
+    if (sp && !((sp == 5 && ascii_ncasecmp(line, "http:", 5) == 0) ||
+                (sp == 6 && ascii_ncasecmp(line, "https:", 6) == 0))) {
         *why = "unsupported scheme (only http and https are fetched)";
         return CAFE_EINVAL;
     }
