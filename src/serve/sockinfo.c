@@ -10,13 +10,19 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+/* The kernel's counts for fd, and the bytes in one of its queues (req: SIOCINQ, SIOCOUTQ). */
+static int tcp_counts(int fd, struct tcp_info *ti, unsigned long req, int *queued) {
+    socklen_t len = sizeof *ti;
+    size_t need = offsetof(struct tcp_info, tcpi_bytes_received) + sizeof ti->tcpi_bytes_received;
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, ti, &len) != 0 || len < need)
+        return -1;
+    return ioctl(fd, req, queued) == 0 ? 0 : -1;
+}
+
 int srv_sock_unanswered(int fd) {
     struct tcp_info ti;
-    socklen_t len = sizeof ti;
     int outq = 0;
-    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
-        len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof ti.tcpi_bytes_received ||
-        ioctl(fd, SIOCOUTQ, &outq) != 0)
+    if (tcp_counts(fd, &ti, SIOCOUTQ, &outq) != 0)
         return 0;
     /* 1: TCP_ESTABLISHED, the client has not closed its side */
     return ti.tcpi_state == 1 && ti.tcpi_bytes_acked + (unsigned)outq == 0 &&
@@ -25,11 +31,8 @@ int srv_sock_unanswered(int fd) {
 
 long long srv_sock_bytes_read(int fd, int *waiting) {
     struct tcp_info ti;
-    socklen_t len = sizeof ti;
     int inq = 0;
-    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
-        len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof ti.tcpi_bytes_received ||
-        ioctl(fd, SIOCINQ, &inq) != 0)
+    if (tcp_counts(fd, &ti, SIOCINQ, &inq) != 0)
         return -1;
     if (waiting)
         *waiting = inq;

@@ -11,7 +11,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from servelib import PATIENCE, Gate, Serve, post_from, post_job, settle, wait_job  # noqa: E402
+from servelib import (PATIENCE, Gate, Serve, half_sent, post_from, post_job,  # noqa: E402
+                      settle, wait_job)
 from harness import CAFE, Fixture, run_tests  # noqa: E402
 
 fx = Fixture("--sites", "2", "--size", "2000")
@@ -282,21 +283,6 @@ def test_a_second_service_on_the_same_directory_is_refused():
         assert srv.request("GET", f"/v1/jobs/{st['id']}")[0] == 200
     finally:
         srv.stop()
-
-
-def half_sent(srv, request_line):
-    """A kept-alive connection (a request answered on it first: accepted, not left in the
-    listening socket's backlog, which the stop resets) with a request's head then sent but
-    for its last line end: under way."""
-    c = socket.create_connection((srv.host, srv.port), timeout=PATIENCE)
-    c.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-    reply = b""
-    while not reply.endswith(b'{"status":"ok"}\n'):
-        d = c.recv(65536)
-        assert d, reply
-        reply += d
-    c.sendall(b"%s HTTP/1.1\r\nHost: 127.0.0.1\r\n" % request_line.encode())
-    return c
 
 
 def finish(c, stopping=True):

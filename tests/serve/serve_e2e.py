@@ -16,8 +16,8 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from servelib import (PATIENCE, Gate, ProxyNginx, Serve, post_from, post_job,  # noqa: E402
-                      refused_at_start, settle, wait_job)
+from servelib import (PATIENCE, Gate, ProxyNginx, Serve, half_sent, post_from,  # noqa: E402
+                      post_job, refused_at_start, sent, settle, wait_job)
 from harness import Fixture, run_tests  # noqa: E402
 
 SITES = 10
@@ -882,21 +882,13 @@ def test_the_503s_of_a_stopping_service_say_when_to_come_back():
         # closed then, and an idle connection too)
         heads = {}
         for path in (q(page(1, 1)), "/healthz", "/readyz"):
-            heads[path] = c = socket.create_connection((own.host, own.port), timeout=PATIENCE)
-            # a request answered first: accepted, not in the backlog the stop resets
-            c.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            reply = b""
-            while not reply.endswith(b'{"status":"ok"}\n'):
-                d = c.recv(65536)
-                assert d, reply
-                reply += d
-            c.sendall(b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n" % path.encode())
+            heads[path] = half_sent(own, f"GET {path}")
         # a list whose head came before the stop, its body after: the job was accepted (202)
         # and started while the service stopped, and without --data-dir died with it
         body = ("\n".join(gate.url(f"/late{i}") for i in range(50)) + "\n").encode()
         up = socket.create_connection((own.host, own.port), timeout=PATIENCE)
-        up.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
-                   b"Content-Length: %d\r\n\r\n" % len(body) + body[:10])
+        sent(up, b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+             b"Content-Length: %d\r\n\r\n" % len(body) + body[:10])
         own.proc.send_signal(signal.SIGTERM)
         line = own.proc.stderr.readline()  # said once the stop has begun
         assert b"stopping" in line, line

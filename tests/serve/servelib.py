@@ -2,10 +2,14 @@
 import http.client
 import json
 import os
+import array
+import fcntl
 import select
 import signal
+import socket
 import subprocess
 import sys
+import termios
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -177,6 +181,37 @@ def refused_at_start(*args, env=None):
     _, err = p.communicate(timeout=PATIENCE)
     assert (line, p.returncode) == (b"", 2), (args, line, p.returncode, err)
     return err
+
+
+def sent(c, data):
+    """Sends data on socket c and returns once the service's kernel has it (acknowledged:
+    nothing left in c's send queue). sendall returns when the bytes are queued here; on a
+    loaded machine they may reach the service's socket after a signal sent next, and a
+    stopping service then takes the connection for an idle one and closes it."""
+    c.sendall(data)
+    queued = array.array("i", [0])
+    end = time.monotonic() + PATIENCE
+    while time.monotonic() < end:
+        fcntl.ioctl(c.fileno(), termios.TIOCOUTQ, queued)  # SIOCOUTQ: unsent or unacked
+        if queued[0] == 0:
+            return
+        time.sleep(0.001)
+    raise AssertionError(f"{queued[0]} bytes never acknowledged")
+
+
+def half_sent(srv, request_line):
+    """A kept-alive connection (a request answered on it first: accepted, not left in the
+    listening socket's backlog, which the stop resets) with a request's head then sent but
+    for its last line end: under way."""
+    c = socket.create_connection((srv.host, srv.port), timeout=PATIENCE)
+    c.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    reply = b""
+    while not reply.endswith(b'{"status":"ok"}\n'):
+        d = c.recv(65536)
+        assert d, reply
+        reply += d
+    sent(c, b"%s HTTP/1.1\r\nHost: 127.0.0.1\r\n" % request_line.encode())
+    return c
 
 
 def post_job(srv, urls, headers=None):
