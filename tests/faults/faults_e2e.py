@@ -2,6 +2,7 @@
 record must be exactly the expected one (curl's messages matched by pattern where they hold
 a number of milliseconds) and the second the good page's: the run carries on. Every case
 counts in the N/N of docs/reliability.md."""
+import contextlib
 import gzip
 import itertools
 import json
@@ -1442,6 +1443,17 @@ def test_https_handshake_stalled_past_the_timeout_says_tls():
         finally:
             srv.close()
     # and not where no TCP connection was made: a listener whose queue is full drops the SYN
+    with full_listener() as port:
+        url = f"https://127.0.0.1:{port}/"
+        expect(url, failed_fetch(re.compile(r"timed out: Connection timed out after \d+ "
+                                            r"milliseconds")),
+               "--timeout", "1", "--retries", "0")
+
+
+@contextlib.contextmanager
+def full_listener():
+    """The port of a listener whose accept queue is full: it drops every SYN, so a
+    connection to it is never made (no refusal either) until the client's timeout."""
     full = socket.socket()
     full.bind(("127.0.0.1", 0))
     full.listen(0)
@@ -1450,10 +1462,7 @@ def test_https_handshake_stalled_past_the_timeout_says_tls():
         for f in fillers:
             f.setblocking(False)
             f.connect_ex(full.getsockname())
-        url = f"https://127.0.0.1:{full.getsockname()[1]}/"
-        expect(url, failed_fetch(re.compile(r"timed out: Connection timed out after \d+ "
-                                            r"milliseconds")),
-               "--timeout", "1", "--retries", "0")
+        yield full.getsockname()[1]
     finally:
         for f in fillers:
             f.close()
@@ -2114,22 +2123,11 @@ def test_a_hostile_proxy_is_named_as_the_cause_and_retried_as_it_deserves():
             rf"connection to the proxy refused: Failed to connect to 127\.0\.0\.1 port {down} "
             r"after \d+ ms: Couldn't connect to server"), attempts=3))
     # a proxy that takes no connection (its backlog full): --timeout, not longer
-    full = socket.socket()
-    full.bind(("127.0.0.1", 0))
-    full.listen(0)
-    fillers = [socket.socket() for _ in range(3)]
-    try:
-        for f in fillers:
-            f.setblocking(False)
-            f.connect_ex(full.getsockname())
-        rec = proxied("http://site.test/", f"http://127.0.0.1:{full.getsockname()[1]}",
+    with full_listener() as port:
+        rec = proxied("http://site.test/", f"http://127.0.0.1:{port}",
                       "--timeout", "1", "--retries", "0")
         match(rec, failed_fetch(re.compile(r"timed out connecting through the proxy: "
                                            r"Connection timed out after 1\d\d\d milliseconds")))
-    finally:
-        for f in fillers:
-            f.close()
-        full.close()
 
 
 def test_tls_insecure_flag_skips_verification():
