@@ -1,30 +1,22 @@
 #include "ahead.h"
 
-void cli_ahead_init(cli_ahead_t *a, size_t concurrency, const uint64_t *running) {
+void cli_ahead_init(cli_ahead_t *a, size_t concurrency) {
     /* A quarter of -c, at least 16: enough that a freed slot finds a request waiting (the
      * 100 ms round keeps its time: bench/README.md), few enough that the parked tasks'
      * stacks stay out of the way of the transfers' memory. With -c tasks ahead instead, a
      * run at -c 100 spent ~10% more CPU per URL (issue 11). */
-    *a = (cli_ahead_t){.limit = concurrency / 4 < 16 ? 16 : concurrency / 4,
-                       .running = running,
-                       .slots = concurrency,
-                       .filling = 1};
+    *a = (cli_ahead_t){.limit = concurrency / 4 < 16 ? 16 : concurrency / 4, .filling = 1};
     cafe_event_init(&a->room);
 }
 
 /* Tasks that have not run yet, and requests waiting for a transfer slot with their host's turn
- * taken, beyond the slots free now: those tasks will take them when they run. Those a host's
- * politeness (or its connection limit, or the resolver) holds back do not count, so that a
- * slowed host's URLs wait while the other hosts' go on, as far as the output's window allows.
- * With the free slots counted, the first round fills every slot in one turn of the loop: before,
- * -c 200 started its first requests in four batches of 50, a loop turn apart (issue 11: the
- * 100 ms round's last batch, and every round after it, went out that much later). */
+ * taken. Those a host's politeness (or its connection limit, or the resolver) holds back do
+ * not count, so that a slowed host's URLs wait while the other hosts' go on, as far as the
+ * output's window allows. */
 static size_t ahead(const cli_ahead_t *a) {
     cafe_http_stats_t st;
     cafe_http_stats_get(NULL, &st);
-    size_t waiting = a->unrun + st.slot_waiting;
-    size_t free = a->slots > *a->running ? a->slots - (size_t)*a->running : 0;
-    return waiting > free ? waiting - free : 0;
+    return a->unrun + st.slot_waiting;
 }
 
 void cli_ahead_check(cli_ahead_t *a) {

@@ -6,21 +6,17 @@
 #include "cafe.h"
 
 #include <stddef.h>
-#include <stdint.h>
 
 /* Plain memory of one loop, owned by its run or worker; cli_ahead_init, then used by that
  * loop's tasks only (no destroy call: nothing waits on it once its tasks ended). */
 typedef struct cli_ahead {
     size_t unrun; /* fetch tasks spawned that have not run yet (their owner counts them) */
-    const uint64_t *running; /* requests started and not finished: the owner's count */
-    size_t slots;            /* transfer slots: the concurrency */
-    size_t limit;            /* how many to keep ahead of the slots: max(16, concurrency / 4) */
+    size_t limit; /* how many to keep ahead: max(16, concurrency / 4) */
     int filling, wanted;
     cafe_event_t room; /* set when half of the look-ahead is free and the filler waits */
 } cli_ahead_t;
 
-/* running: where the owner counts its requests in flight (started, not finished). */
-void cli_ahead_init(cli_ahead_t *a, size_t concurrency, const uint64_t *running);
+void cli_ahead_init(cli_ahead_t *a, size_t concurrency);
 /* Whether the filler may spawn one more task: it fills up to the limit, then waits until half
  * of it is free. */
 int cli_ahead_room(cli_ahead_t *a);

@@ -129,8 +129,8 @@ static int wait_for_slot(cli_run_t *run, uint64_t seq) {
         if (fits && run->ahead.unrun > 0) {
             /* Where the new tasks park (a slot, or their host's turn) is known once they ran:
              * they run before the reader does again, in the loop's next turn, so each batch's
-             * requests go out before more tasks are spawned (at the start, the -c free slots
-             * and the look-ahead in one batch). */
+             * requests go out before more tasks are spawned (at the start, -c / 4 a batch
+             * until the -c slots are taken). */
             rc = cafe_task_yield();
         } else if (fits) {
             rc = cli_ahead_wait(&run->ahead);
@@ -599,7 +599,7 @@ static int prepare(cli_run_t *run, cli_opts_t *o) {
                                             .failed = cli_run_failed};
     /* The window: how many finished records may wait behind the oldest unfinished one. */
     run->window = o->concurrency * 16 < 1024 ? 1024 : o->concurrency * 16;
-    cli_ahead_init(&run->ahead, o->concurrency, &run->in_flight);
+    cli_ahead_init(&run->ahead, o->concurrency);
     run->slots = calloc(run->window, sizeof(*run->slots));
     if (!run->slots)
         return 2;

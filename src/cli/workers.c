@@ -36,8 +36,7 @@ typedef struct cli_worker {
     /* Its loop's own: */
     dlist_t queued, fetching; /* jobs not spawned yet (oldest at the tail); jobs fetching */
     cli_ahead_t ahead;
-    uint64_t fetching_started; /* of fetching, those whose request started */
-    cafe_event_t wake;         /* a message came */
+    cafe_event_t wake; /* a message came */
     cafe_group_t jobs;
     cli_fetch_pool_t titles;
     int stopping, quitting;
@@ -117,7 +116,6 @@ static void job_started(void *arg) {
     cli_slot_t *s = arg;
     cli_worker_t *w = s->remote.worker;
     s->remote.started = 1;
-    w->fetching_started++;
     mailbox_post(&w->ws->inbox, &s->remote.msg_started, MSG_STARTED, s);
     cli_ahead_check(&w->ahead);
 }
@@ -148,7 +146,6 @@ static int job_task(void *arg, void **value) {
         s->remote.waited = s->remote.retrying;
         job_retry(s, 0); /* cancelled or failed while waiting: it waits no more */
         dlist_unlink(&w->fetching, &s->remote.link);
-        w->fetching_started -= s->remote.started;
         s->remote.task = NULL;
     }
     give_back(w, s, fetched);
@@ -226,7 +223,7 @@ static int worker_main(void *arg, void **value) {
     cli_worker_t *w = arg;
     cli_workers_t *ws = w->ws;
     cafe_event_init(&w->wake);
-    cli_ahead_init(&w->ahead, w->share, &w->fetching_started);
+    cli_ahead_init(&w->ahead, w->share);
     cafe_group_init(&w->jobs, 0);
     int rc = ws->conf.setup(ws->conf.ctx, w->share, ws->n);
     if (rc == 0)

@@ -1,7 +1,6 @@
 /* The CLI's pure parts: line trimming, URL normalisation, record writers, resume parsing,
- * the --threads origin table, the look-ahead of fetch tasks. */
+ * the --threads origin table. */
 #include "testutil.h"
-#include "ahead.h"
 #include "dbopts.h"
 #include "input.h"
 #include "format.h"
@@ -709,35 +708,6 @@ static void test_db_options_mask_secrets(void **state) {
     free(s);
 }
 
-/* How many tasks the filler spawns before the look-ahead says stop. */
-static size_t fill(cli_ahead_t *a) {
-    size_t n = 0;
-    while (cli_ahead_room(a))
-        a->unrun++, n++;
-    return n;
-}
-
-/* issue 11: at the start every transfer slot is free, and the reader spawns a task for each
- * and the look-ahead on top before it lets the loop turn, so the first round's requests go out
- * in one turn (before, -c 200 sent them in four batches of 50, a turn apart). Once the slots
- * are taken, only the look-ahead is kept: max(16, -c / 4) tasks, refilled when half is free. */
-static void test_look_ahead_fills_the_free_slots_first(void **state) {
-    (void)state;
-    uint64_t running = 0;
-    cli_ahead_t a;
-    cli_ahead_init(&a, 200, &running);
-    assert_int_equal(fill(&a), 250);
-    running = 200, a.unrun = 50; /* they ran: 200 took the slots, 50 wait */
-    assert_int_equal(fill(&a), 0);
-    running = 180; /* 20 finished: 20 of the waiting ones take their slots */
-    assert_int_equal(fill(&a), 0);
-    running = 175; /* 25 free: nothing left ahead of the slots, room for the look-ahead */
-    assert_int_equal(fill(&a), 25);
-    running = 0, a.unrun = 0;
-    cli_ahead_init(&a, 10, &running); /* the floor of 16 ahead */
-    assert_int_equal(fill(&a), 26);
-}
-
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trim),
@@ -758,7 +728,6 @@ int main(void) {
         cmocka_unit_test(test_origins_stick_and_balance),
         cmocka_unit_test(test_origins_bounded),
         cmocka_unit_test(test_db_options_mask_secrets),
-        cmocka_unit_test(test_look_ahead_fills_the_free_slots_first),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
