@@ -295,26 +295,26 @@ static int end_failed(job_t *j, const char *what) {
  * begins the run and undone: a trigger (or a CHECK) on runs that refuses it was met only
  * once every URL had been fetched. One that refuses only what the start cannot show (rows,
  * another status) is still met at the end, where the rows committed stay. */
+/* The statement that ends the run with status: sqlite3_step's result (SQLITE_DONE: ended),
+ * or SQLITE_ERROR when it could not be prepared. */
+static int end_step(job_t *j, const char *status) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(j->l->db,
+                           "UPDATE runs SET ended_at = " NOW ", status = ? WHERE run_id = ?", -1,
+                           &st, NULL) != SQLITE_OK)
+        return SQLITE_ERROR;
+    sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, j->l->run);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int try_end(job_t *j) {
-    char id[24];
-    snprintf(id, sizeof id, "%lld", (long long)j->l->run);
-    const char *p[] = {"done", id};
     int rc = exec(j, "SAVEPOINT cafe_end", "trying the run's end at its start");
     if (rc != 0)
         return rc;
-    sqlite3_stmt *st;
-    int step = sqlite3_prepare_v2(j->l->db,
-                                  "UPDATE runs SET ended_at = " NOW ", status = ? WHERE run_id = ?",
-                                  -1, &st, NULL) == SQLITE_OK
-                   ? SQLITE_OK
-                   : SQLITE_ERROR;
-    if (step == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, p[0], -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, p[1], -1, SQLITE_STATIC);
-        step = sqlite3_step(st);
-        sqlite3_finalize(st);
-    }
-    if (step != SQLITE_DONE)
+    if (end_step(j, "done") != SQLITE_DONE)
         rc = end_failed(j, "ending the run, as tried at its start");
     if (sqlite3_exec(j->l->db, "ROLLBACK TO cafe_end; RELEASE cafe_end", NULL, NULL, NULL) !=
             SQLITE_OK &&
@@ -557,15 +557,7 @@ static int do_load(void *arg) {
 
 static int do_end(void *arg) {
     job_t *j = arg;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(j->l->db,
-                           "UPDATE runs SET ended_at = " NOW ", status = ? WHERE run_id = ?", -1,
-                           &st, NULL) != SQLITE_OK)
-        return fail(j, "ending the run");
-    sqlite3_bind_text(st, 1, j->status, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, j->l->run);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    int rc = end_step(j, j->status);
     return rc == SQLITE_DONE ? 0 : rc == SQLITE_BUSY ? LOCKED : end_failed(j, "ending the run");
 }
 
