@@ -11,8 +11,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from servelib import (PATIENCE, Gate, Serve, half_sent, post_from, post_job,  # noqa: E402
-                      settle, wait_job)
+from servelib import (PATIENCE, Gate, Serve, ended, half_sent, post_from,  # noqa: E402
+                      post_job, settle, wait_job)
 from harness import CAFE, Fixture, run_tests  # noqa: E402
 
 fx = Fixture("--sites", "2", "--size", "2000")
@@ -288,15 +288,7 @@ def test_a_second_service_on_the_same_directory_is_refused():
 def finish(c, stopping=True):
     """Ends c's head; the answer's status and body, read to the close (Connection: close,
     as a stopping service answers; stopping=False: the stop may not have begun yet)."""
-    c.sendall(b"\r\n")
-    reply = b""
-    while True:
-        d = c.recv(65536)
-        if not d:
-            break
-        reply += d
-    c.close()
-    head, body = reply.split(b"\r\n\r\n", 1)
+    head, body = ended(c)
     assert not stopping or b"\r\nConnection: close\r\n" in head, head
     return int(head.split()[1]), body
 

@@ -16,8 +16,8 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from servelib import (PATIENCE, Gate, ProxyNginx, Serve, half_sent, post_from,  # noqa: E402
-                      post_job, refused_at_start, sent, settle, wait_job)
+from servelib import (PATIENCE, Gate, ProxyNginx, Serve, ended, half_sent,  # noqa: E402
+                      post_from, post_job, refused_at_start, sent, settle, wait_job)
 from harness import Fixture, run_tests  # noqa: E402
 
 SITES = 10
@@ -902,15 +902,7 @@ def test_the_503s_of_a_stopping_service_say_when_to_come_back():
         assert head.startswith(b"HTTP/1.1 503 ") and b"shutting down" in head, head
         assert re.search(rb"\r\nRetry-After: \d+\r\n", head), head
         for path, c in heads.items():  # /healthz, /readyz: out of the balancer's set
-            c.sendall(b"\r\n")
-            reply = b""
-            while True:  # to the end: the service closes the connection after it
-                d = c.recv(65536)
-                if not d:
-                    break
-                reply += d
-            c.close()
-            head, body = reply.split(b"\r\n\r\n", 1)
+            head, body = ended(c)  # to the end: the service closes the connection after it
             assert head.startswith(b"HTTP/1.1 503 ") and b"\r\nConnection: close" in head, head
             assert b"shutting down" in body or json.loads(body) == {"status": "stopping"}, body
             m = re.search(rb"\r\nRetry-After: (\d+)\r\n", head)

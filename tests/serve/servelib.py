@@ -214,6 +214,21 @@ def half_sent(srv, request_line):
     return c
 
 
+def ended(c):
+    """Ends c's half-sent head; the answer's head and body, read to the close (a stopping
+    service answers with Connection: close)."""
+    c.sendall(b"\r\n")
+    reply = b""
+    while True:
+        d = c.recv(65536)
+        if not d:
+            break
+        reply += d
+    c.close()
+    head, body = reply.split(b"\r\n\r\n", 1)
+    return head, body
+
+
 def post_job(srv, urls, headers=None):
     h = {"Content-Type": "text/plain"}
     h.update(headers or {})
