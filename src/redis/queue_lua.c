@@ -19,6 +19,27 @@
 
 #define NOW "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000) "
 
+/* Worker w (ARGV[1]) alive for lease more ms: the workers silent past their lease are
+ * forgotten (a killed worker never says goodbye: its entry stayed for ever), and the
+ * receipts of their ACKs with them (QS_ACK: a killed worker never sent their FORGET, up to
+ * QUEUE_FORGET_MAX URLs each stayed in the owner hash for ever); not w's own, back from a
+ * stall. Whichever script first finds a worker silent forgets both: RENEW dropped the entry
+ * alone, and no later CLAIM found its receipts. A scan of the owner hash, only when a
+ * worker went silent: it holds the URLs in flight and the receipts of live workers. Its
+ * writes only shrink memory until the last (RENEW's first write may not grow it). */
+#define SIGN_OF_LIFE                                                                               \
+    "local silent = redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', now) "                            \
+    "redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now) "                                        \
+    "if #silent > 0 then "                                                                         \
+    "  local gone = {} "                                                                           \
+    "  for _, s in ipairs(silent) do if s ~= w then gone[s .. '!'] = true end end "                \
+    "  local kv = redis.call('HGETALL', KEYS[4]) "                                                 \
+    "  for i = 1, #kv, 2 do "                                                                      \
+    "    if gone[kv[i + 1]] then redis.call('HDEL', KEYS[4], kv[i]) end "                          \
+    "  end "                                                                                       \
+    "end "                                                                                         \
+    "redis.call('ZADD', KEYS[7], now + lease, w) "
+
 const char *const queue_scripts[QS_COUNT] = {
     /* PUSH url...: each URL never seen before goes to the end of pending. */
     [QS_PUSH] = "redis.call('LLEN', KEYS[1]) redis.call('HLEN', KEYS[6]) "
@@ -31,12 +52,7 @@ const char *const queue_scripts[QS_COUNT] = {
                 "if added > 0 then redis.call('HINCRBY', KEYS[6], 'pushed', added) end "
                 "return added",
     /* CLAIM worker n lease_ms: up to n URLs leased to worker, expired leases first (their
-     * worker is gone); workers silent past their lease are forgotten (a killed worker never
-     * says goodbye: its entry stayed for ever), and the receipts of their ACKs with them
-     * (QS_ACK: a killed worker never sent their FORGET, up to QUEUE_FORGET_MAX URLs each
-     * stayed in the owner hash for ever); not worker's own, back from a stall. A scan of
-     * that hash, only when a worker went silent: it holds the URLs in flight and the
-     * receipts of live workers. Returns {urls, pending,
+     * worker is gone); silent workers forgotten (SIGN_OF_LIFE). Returns {urls, pending,
      * leased, ms until the next lease expires or -1, 1 when the queue exists (its stats: from the
      * first URL pushed on, whatever is done), the urls whose expired lease was worker's own}: the
      * worker may still be fetching those (its renewals held up), or never have got them (a claim
@@ -44,18 +60,7 @@ const char *const queue_scripts[QS_COUNT] = {
     [QS_CLAIM] =
         NOW "local w, n, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]) "
             "redis.call('ZCARD', KEYS[3]) redis.call('HLEN', KEYS[4]) redis.call('HLEN', KEYS[6]) "
-            "redis.call('LLEN', KEYS[1]) "
-            "local silent = redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', now) "
-            "redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now) "
-            "redis.call('ZADD', KEYS[7], now + lease, w) "
-            "if #silent > 0 then "
-            "  local gone = {} "
-            "  for _, s in ipairs(silent) do if s ~= w then gone[s .. '!'] = true end end "
-            "  local kv = redis.call('HGETALL', KEYS[4]) "
-            "  for i = 1, #kv, 2 do "
-            "    if gone[kv[i + 1]] then redis.call('HDEL', KEYS[4], kv[i]) end "
-            "  end "
-            "end "
+            "redis.call('LLEN', KEYS[1]) " SIGN_OF_LIFE
             "local got = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, n) "
             "local mine = {} "
             "for _, u in ipairs(got) do "
@@ -80,9 +85,7 @@ const char *const queue_scripts[QS_COUNT] = {
      * that wrote go on. Refused, the leases of URLs being fetched ran out and other workers
      * fetched them again; CLAIM, ACK and RELEASE begin so already. */
     [QS_RENEW] = NOW "local w, lease = ARGV[1], tonumber(ARGV[2]) "
-                     "redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now) "
-                     "redis.call('ZADD', KEYS[7], now + lease, w) "
-                     "local kept = 0 "
+                     "redis.call('HLEN', KEYS[4]) " SIGN_OF_LIFE "local kept = 0 "
                      "for i = 3, #ARGV do "
                      "  if redis.call('HGET', KEYS[4], ARGV[i]) == w then "
                      "    redis.call('ZADD', KEYS[3], 'XX', now + lease, ARGV[i]) kept = kept + 1 "

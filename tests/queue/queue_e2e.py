@@ -349,6 +349,42 @@ def test_sigkill_worker_then_lease_expiry():
     assert not [w for w in owners if mine in w], (receipts, len(owners))
 
 
+def test_a_silent_worker_found_by_a_renewal_loses_its_receipts():
+    """A worker found silent by another's lease renewal (RENEW), not by a claim: the renewal
+    dropped it from the workers' set alone, and no claim ever found its receipts again (CI
+    of stop 45: 600 left in the owner hash after test_sigkill_worker_then_lease_expiry).
+    Here the live worker holds its only URLs in flight, so it claims nothing and only
+    renews while the ghost, silent already, is put in; a live worker's receipts stay."""
+    hold = holder()
+    try:
+        urls, path = held_list("renew", 0, hold, 0, k=2)
+        cafe("queue", "push", rs.url("renew"), path)
+        live = worker(rs.url("renew"), "-c", "4", "--lease", "2")
+        hold.wait_for(2, timeout=120)
+        sec, usec = rs.cmd("TIME")
+        now = int(sec) * 1000 + int(usec) // 1000
+        rs.cmd("ZADD", "cafe:{renew}:workers", now - 1, "ghost:1:x", now + 600000, "alive:2:y")
+        ghosts = [f"https://ghost.invalid/{i}" for i in range(50)]
+        alive = [f"https://alive.invalid/{i}" for i in range(5)]
+        for u in ghosts:
+            rs.cmd("HSET", "cafe:{renew}:owner", u, "ghost:1:x!")
+        for u in alive:
+            rs.cmd("HSET", "cafe:{renew}:owner", u, "alive:2:y!")
+        wait_until(lambda: rs.cmd("ZSCORE", "cafe:{renew}:workers", "ghost:1:x") is None,
+                   "the ghost forgotten", 60)
+        owners = rs.cmd("HGETALL", "cafe:{renew}:owner")
+        left = dict(zip(owners[::2], owners[1::2]))
+        assert not [u for u in ghosts if u in left], len(left)
+        assert all(left.get(u) == "alive:2:y!" for u in alive), left
+        hold.release()
+        rc, err = finish(live)
+    finally:
+        hold.release()
+        hold.close()
+    assert rc == 0, err
+    exactly_once(rs, "renew", urls)
+
+
 def test_workers_killed_at_random_points_and_restarted_record_each_url_once():
     """Workers SIGKILLed at random points of a run (between a fetch and its ACK, in a
     claim, mid-script) and restarted, as a fleet of spot machines is: every URL has
