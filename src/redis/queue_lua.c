@@ -19,6 +19,16 @@
 
 #define NOW "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000) "
 
+/* The receipts (owner hash values worker.."!") of the workers in the table gone go: a scan
+ * of the owner hash, which holds the URLs in flight and the receipts of live workers. Every
+ * script that takes a worker out of the workers' set runs it: a worker no longer in the set
+ * is never found silent again, and its receipts left then stayed for ever. */
+#define DROP_RECEIPTS                                                                              \
+    "local kv = redis.call('HGETALL', KEYS[4]) "                                                   \
+    "for i = 1, #kv, 2 do "                                                                        \
+    "  if gone[kv[i + 1]] then redis.call('HDEL', KEYS[4], kv[i]) end "                            \
+    "end "
+
 /* Worker w (ARGV[1]) alive for lease more ms: the workers silent past their lease are
  * forgotten (a killed worker never says goodbye: its entry stayed for ever), and the
  * receipts of their ACKs with them (QS_ACK: a killed worker never sent their FORGET, up to
@@ -32,11 +42,7 @@
     "redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now) "                                        \
     "if #silent > 0 then "                                                                         \
     "  local gone = {} "                                                                           \
-    "  for _, s in ipairs(silent) do if s ~= w then gone[s .. '!'] = true end end "                \
-    "  local kv = redis.call('HGETALL', KEYS[4]) "                                                 \
-    "  for i = 1, #kv, 2 do "                                                                      \
-    "    if gone[kv[i + 1]] then redis.call('HDEL', KEYS[4], kv[i]) end "                          \
-    "  end "                                                                                       \
+    "  for _, s in ipairs(silent) do if s ~= w then gone[s .. '!'] = true end end " DROP_RECEIPTS  \
     "end "                                                                                         \
     "redis.call('ZADD', KEYS[7], now + lease, w) "
 
@@ -124,8 +130,13 @@ const char *const queue_scripts[QS_COUNT] = {
                   "end "
                   "return n",
     /* RELEASE worker: every URL leased to worker goes back to the front of pending (a scan of
-     * the leases: they are only the URLs in flight, a few hundred per worker). */
-    [QS_RELEASE] = "redis.call('LLEN', KEYS[1]) local n = 0 "
+     * the leases: they are only the URLs in flight, a few hundred per worker), and the
+     * worker leaves the workers' set with its receipts (DROP_RECEIPTS): its FORGET came after
+     * and a receipt it did not take (the worker killed between the two, a FORGET refused)
+     * stayed for ever. The receipts go first: their HDEL frees memory. */
+    [QS_RELEASE] = "redis.call('LLEN', KEYS[1]) redis.call('ZCARD', KEYS[3]) "
+                   "redis.call('ZCARD', KEYS[7]) local n = 0 "
+                   "local gone = {[ARGV[1] .. '!'] = true} " DROP_RECEIPTS
                    "for _, u in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do "
                    "  if redis.call('HGET', KEYS[4], u) == ARGV[1] then "
                    "    redis.call('HDEL', KEYS[4], u) redis.call('ZREM', KEYS[3], u) "

@@ -143,7 +143,8 @@ static void renew(queue_worker_t *w, const char *lease) {
 
 /* The receipts of the URLs acked so far go, QUEUE_FORGET_MAX per call. The list is taken first:
  * the call suspends, and the sink adds to a new one meanwhile. A call that fails leaves its
- * receipts in Redis: inert (no URL is leased again once recorded), gone with the queue. */
+ * receipts in Redis: inert (no URL is leased again once recorded), gone with the worker's
+ * RELEASE, or when a script finds it silent. */
 void queue_worker_forget(queue_worker_t *w) {
     held_t *list = w->acked;
     size_t n = w->nacked;
@@ -352,14 +353,12 @@ static void queue_finish(source_t *s) {
     cafe_task_cancel(w->renewer);
     (void)cafe_task_join(w->renewer, NULL); /* its result says nothing: it only renews */
     /* By owner, not by the URLs we know of: a claim interrupted by Ctrl-C may have leased URLs
-     * to us whose names never arrived. */
+     * to us whose names never arrived. Our receipts go with it, those FORGET would take. */
     const char *argv[] = {w->worker};
     cafe_deadline_t d;
     int bound = queue_worker_bound(w, &d);
-    if (bound >= 0) {
+    if (bound >= 0)
         run_script(w, QS_RELEASE, 1, argv, NULL);
-        queue_worker_forget(w);
-    }
     if (bound > 0)
         queue_worker_bound_end(w, &d);
     redis_close(w->r); /* on the loop: its libuv handle must close before the loop ends */

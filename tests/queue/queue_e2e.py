@@ -385,6 +385,34 @@ def test_a_silent_worker_found_by_a_renewal_loses_its_receipts():
     exactly_once(rs, "renew", urls)
 
 
+def test_a_worker_that_ends_takes_its_receipts_with_it():
+    """A worker's end (RELEASE) took it out of the workers' set, and its FORGET came after:
+    a receipt that FORGET did not take (the worker killed between the two, a FORGET refused
+    or lost, an acknowledged URL it could not keep in memory) stayed in the owner hash for
+    ever, since no script would find that worker silent again. Its end now takes every
+    receipt of its own. Here the receipts FORGET does not know are put in while it runs."""
+    hold = holder()
+    try:
+        urls, path = held_list("bye", 20, hold, 10)
+        cafe("queue", "push", rs.url("bye"), path)
+        w = worker(rs.url("bye"), "-c", "4")
+        hold.wait_for(1, timeout=120)
+        names = rs.cmd("ZRANGE", "cafe:{bye}:workers", 0, -1)
+        assert len(names) == 1, names
+        lost = [f"https://lost.invalid/{i}" for i in range(20)]
+        for u in lost:
+            rs.cmd("HSET", "cafe:{bye}:owner", u, names[0] + "!")
+        hold.release()
+        rc, err = finish(w)
+    finally:
+        hold.release()
+        hold.close()
+    assert rc == 0, err
+    exactly_once(rs, "bye", urls)
+    assert rs.cmd("ZRANGE", "cafe:{bye}:workers", 0, -1) == []
+    assert rs.cmd("HGETALL", "cafe:{bye}:owner") == [], "receipts left behind"
+
+
 def test_workers_killed_at_random_points_and_restarted_record_each_url_once():
     """Workers SIGKILLed at random points of a run (between a fetch and its ACK, in a
     claim, mid-script) and restarted, as a fleet of spot machines is: every URL has
