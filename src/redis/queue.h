@@ -75,9 +75,10 @@ int queue_eval(redis_t *r, const queue_keys_t *k, int script, redisReply **out, 
  * returns CAFE_EIO. Else 0, *rep kept. For the queue's commands that are not scripts. */
 int queue_reply_error(redis_t *r, const queue_keys_t *k, redisReply **rep);
 
-/* Refuses a server older than 6.2 (the scripts' commands), and when writes is nonzero one
- * that would evict the queue's keys when full (maxmemory-policy allkeys-*): pushed URLs and
- * written records would vanish without a word. Returns 0 (also when the server does not let
+/* Refuses a server older than 6.2 (the scripts' commands), and when writes is nonzero a
+ * replica (its writes refused) and one that would evict the queue's keys when full
+ * (maxmemory-policy allkeys-*): pushed URLs and written records would vanish without a word.
+ * Returns 0 (also when the server does not let
  * us read its version or configuration), or CAFE_EINVAL with the reason in err. */
 int queue_check_server(redis_t *r, int writes, char *err, size_t errlen);
 

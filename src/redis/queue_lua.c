@@ -298,6 +298,29 @@ static int server_version(redis_t *r, char *shown, size_t shownlen) {
     return version;
 }
 
+/* A replica (ROLE's "slave") refuses the scripts' writes: named from the start, it is no
+ * failover to wait out (redis.c retries READONLY as one). An error (ROLE denied, another
+ * server) says nothing: go on. */
+static int refuse_replica(redis_t *r, char *err, size_t errlen) {
+    const char *argv[] = {"ROLE"};
+    redisReply *rep = NULL;
+    int rc = redis_cmd(r, &rep, 1, argv, NULL);
+    if (rc != 0)
+        return rc;
+    if (redis_reply_array(rep, 3) && rep->element[0]->type == REDIS_REPLY_STRING &&
+        strcmp(rep->element[0]->str, "slave") == 0 && rep->element[1]->type == REDIS_REPLY_STRING &&
+        rep->element[2]->type == REDIS_REPLY_INTEGER) {
+        snprintf(err, errlen,
+                 "this Redis is a replica (of %s port %lld), which refuses the queue's writes: "
+                 "give its primary in REDIS_URL",
+                 text_safe_copy((char[128]){0}, 128, rep->element[1]->str),
+                 rep->element[2]->integer);
+        rc = CAFE_EINVAL;
+    }
+    freeReplyObject(rep);
+    return rc;
+}
+
 int queue_check_server(redis_t *r, int writes, char *err, size_t errlen) {
     /* The scripts need Redis 6.2 (LPOP with a count, XRANGE's exclusive "(" bounds); on an
      * older one the first claim failed with a Lua error after the start had passed. */
@@ -309,9 +332,12 @@ int queue_check_server(redis_t *r, int writes, char *err, size_t errlen) {
     }
     if (!writes)
         return 0;
+    int rc = refuse_replica(r, err, errlen);
+    if (rc != 0)
+        return rc;
     const char *argv[] = {"CONFIG", "GET", "maxmemory-policy"};
     redisReply *rep = NULL;
-    int rc = redis_cmd(r, &rep, 3, argv, NULL);
+    rc = redis_cmd(r, &rep, 3, argv, NULL);
     if (rc != 0)
         return rc;
     /* An error (CONFIG denied by ACL, renamed away by a managed service) says nothing: go on.

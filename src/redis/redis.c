@@ -535,15 +535,18 @@ static int ensure_up(redis_t *r, uint64_t now) {
 }
 
 /* Server errors that go away by themselves: a restarting server loading its AOF, a script
- * cache emptied by a restart (reconnecting loads the scripts again). */
+ * cache emptied by a restart (reconnecting loads the scripts again), a primary turned replica
+ * by a failover (READONLY, its first write refused: nothing done; reconnecting finds the new
+ * primary behind the name or address of the old one). A replica named from the start is
+ * refused then (queue_check_server). */
 static int transient(redis_t *r, redisReply *rep) {
     if (rep->type != REDIS_REPLY_ERROR)
         return 0;
-    int noscript = strncmp(rep->str, "NOSCRIPT", 8) == 0;
-    if (!noscript && strncmp(rep->str, "LOADING", 7) != 0 && strncmp(rep->str, "BUSY", 4) != 0)
+    int relink = strncmp(rep->str, "NOSCRIPT", 8) == 0 || strncmp(rep->str, "READONLY", 8) == 0;
+    if (!relink && strncmp(rep->str, "LOADING", 7) != 0 && strncmp(rep->str, "BUSY", 4) != 0)
         return 0;
     set_err(r, "%s", SHOWN(rep->str));
-    if (noscript)
+    if (relink)
         drop(r);
     return 1;
 }

@@ -715,6 +715,46 @@ def stderr_until(p, text, seconds):
     return buf.decode()
 
 
+def test_a_primary_turned_replica_by_a_failover_is_waited_out():
+    """A failover turns the Redis a worker talks to into a replica (Sentinel, a managed
+    service whose endpoint then names the new primary): every write of the worker's scripts
+    was refused (READONLY), and the worker ended with status 2, its URLs left to lease
+    expiry. READONLY is now an outage like a lost link: the worker says so, reconnects (to
+    the new primary behind the name) and carries on, each URL recorded once. Here the same
+    server is a replica (of a primary that is not there: its data kept) until the worker
+    said it, and a primary again. A replica named at the start is refused at once."""
+    hold = holder()
+    urls, path = held_list("failover", 100, hold, 30, delay=20, first=87000)
+    srv = RedisServer()
+    try:
+        cafe("queue", "push", srv.url("failover"), path)
+        w = worker(srv.url("failover"), "-c", "10")
+        hold.wait_for(1, timeout=120)
+        srv.cmd("REPLICAOF", "127.0.0.1", str(free_port()))
+        hold.release()
+        try:
+            said = stderr_until(w, "READONLY", 60)
+        except AssertionError:
+            w.kill()  # never left behind
+            w.wait()
+            raise
+        finally:
+            srv.cmd("REPLICAOF", "NO", "ONE")
+        rc, err = finish(w)
+        assert rc == 0 and "reconnecting" in said + err and "back after" in err, \
+            (rc, said + err)
+        exactly_once(srv, "failover", urls)
+        srv.cmd("REPLICAOF", "127.0.0.1", str(free_port()))
+        for args in (["queue", "push", srv.url("failover"), path],
+                     ["titles", "--queue", srv.url("failover")]):
+            r = cafe(*args, timeout=60)
+            assert r.returncode == 2 and b"is a replica" in r.stderr, (args, r)
+    finally:
+        hold.release()
+        hold.close()
+        srv.close()
+
+
 def test_a_redis_that_stops_answering_is_said_not_waited_for():
     """Redis stopped answering mid-run (frozen: SIGSTOP here; a network cut that drops the
     packets, a host gone without a reset, are the same): a worker waited for its replies
