@@ -133,14 +133,15 @@ const char *const queue_scripts[QS_COUNT] = {
      * the leases: they are only the URLs in flight, a few hundred per worker), and the
      * worker leaves the workers' set with its receipts (DROP_RECEIPTS): its FORGET came after
      * and a receipt it did not take (the worker killed between the two, a FORGET refused)
-     * stayed for ever. The receipts go first: their HDEL frees memory. */
+     * stayed for ever. The receipts go first: their HDEL frees memory. Each URL is queued
+     * before its lease goes: an LPUSH refused after (the ACL user's) lost it. */
     [QS_RELEASE] = "redis.call('LLEN', KEYS[1]) redis.call('ZCARD', KEYS[3]) "
                    "redis.call('ZCARD', KEYS[7]) local n = 0 "
                    "local gone = {[ARGV[1] .. '!'] = true} " DROP_RECEIPTS
                    "for _, u in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do "
                    "  if redis.call('HGET', KEYS[4], u) == ARGV[1] then "
-                   "    redis.call('HDEL', KEYS[4], u) redis.call('ZREM', KEYS[3], u) "
-                   "    redis.call('LPUSH', KEYS[1], u) n = n + 1 "
+                   "    redis.call('LPUSH', KEYS[1], u) "
+                   "    redis.call('HDEL', KEYS[4], u) redis.call('ZREM', KEYS[3], u) n = n + 1 "
                    "  end "
                    "end "
                    "redis.call('ZREM', KEYS[7], ARGV[1]) "

@@ -2034,8 +2034,9 @@ def test_a_script_that_fails_midway_loses_no_url():
     the URL's lease and counted it done before its XADD failed, the claim popped URLs before
     leasing them, the push marked a URL seen before queueing it: each URL lost for good (not
     waiting, not leased, no record, and skipped by the next push). The scripts now read every
-    key they write first (a type refused there changes nothing) and the acknowledgement
-    writes the record before it settles the URL."""
+    key they write first (a type refused there changes nothing), the acknowledgement
+    writes the record before it settles the URL, and the release queues a URL before it
+    takes its lease."""
     urls, path = url_list("midway", 40, first=96000)
     srv = RedisServer()
     try:
@@ -2061,6 +2062,22 @@ def test_a_script_that_fails_midway_loses_no_url():
         srv.cmd("DEL", "cafe:{midway2}:pending")
         r = cafe("queue", "push", srv.url("midway2"), path)
         assert r.returncode == 0 and r.stdout.startswith(b"40 added"), r
+        # the release's LPUSH refused: a URL given back (Ctrl-C) left the leases before
+        # and was lost; it stays leased now, and comes back when its lease ends
+        hold = holder()
+        try:
+            _, path3 = held_list("midway3", 10, hold, 5, first=96100)
+            assert cafe("queue", "push", srv.url("midway3"), path3).returncode == 0
+            srv.cmd("ACL", "SETUSER", "nolpush", "on", "nopass", "~*", "+@all", "-lpush")
+            w = worker(srv.url("midway3", "nolpush@"), "-c", "4")
+            hold.wait_for(1, timeout=120)
+            w.send_signal(signal.SIGINT)
+            rc, err = finish(w)
+        finally:
+            hold.release()
+            hold.close()
+        assert "can't run this command" in err, (rc, err)
+        accounted(srv, "midway3", 11)
     finally:
         srv.close()
 
