@@ -333,9 +333,13 @@ static int cmd_task(void *arg, void **value) {
     qcmd_t *c = arg;
     char err[512];
     int rc = redis_open(&c->r, &c->conf, queue_scripts, QS_COUNT, err, sizeof err);
-    /* Only push writes to a server that may evict: the others read what is left. */
+    /* Only push adds to a server that may evict: the others read (or drain) what is left. */
     if (rc == 0)
-        rc = queue_check_server(c->r, strcmp(c->sub, "push") == 0, err, sizeof err);
+        rc = queue_check_server(c->r,
+                                strcmp(c->sub, "push") == 0 ? QUEUE_ADDS
+                                : c->drain                  ? QUEUE_WRITES
+                                                            : QUEUE_READS,
+                                err, sizeof err);
     if (rc != 0) {
         fprintf(stderr, "cafe queue: redis %s: %s\n", c->conf.display,
                 rc == CAFE_EINVAL || !c->r ? err : redis_error(c->r));

@@ -75,12 +75,15 @@ int queue_eval(redis_t *r, const queue_keys_t *k, int script, redisReply **out, 
  * returns CAFE_EIO. Else 0, *rep kept. For the queue's commands that are not scripts. */
 int queue_reply_error(redis_t *r, const queue_keys_t *k, redisReply **rep);
 
-/* Refuses a server older than 6.2 (the scripts' commands), and when writes is nonzero a
- * replica (its writes refused) and one that would evict the queue's keys when full
- * (maxmemory-policy allkeys-*): pushed URLs and written records would vanish without a word.
- * Returns 0 (also when the server does not let
- * us read its version or configuration), or CAFE_EINVAL with the reason in err. */
-int queue_check_server(redis_t *r, int writes, char *err, size_t errlen);
+/* What a command does to the queue, for queue_check_server: writes to it, adds to it. */
+enum { QUEUE_READS = 0, QUEUE_WRITES = 1, QUEUE_ADDS = 3 };
+/* Refuses a server older than 6.2 (the scripts' commands); for QUEUE_WRITES a replica too
+ * (its writes refused: redis.c retries that as a failover's), and for QUEUE_ADDS one that
+ * would evict the queue's keys when full (maxmemory-policy allkeys-*): pushed URLs and
+ * written records would vanish without a word (a drain, which only deletes, may still save
+ * what is left). Returns 0 (also when the server does not let us read its version, role or
+ * configuration), or CAFE_EINVAL with the reason in err. */
+int queue_check_server(redis_t *r, int uses, char *err, size_t errlen);
 
 /* ---- the worker side of `cafe titles --queue`: the queue as a source and sink pair ---------- */
 

@@ -322,7 +322,7 @@ static int refuse_replica(redis_t *r, char *err, size_t errlen) {
     return rc;
 }
 
-int queue_check_server(redis_t *r, int writes, char *err, size_t errlen) {
+int queue_check_server(redis_t *r, int uses, char *err, size_t errlen) {
     /* The scripts need Redis 6.2 (LPOP with a count, XRANGE's exclusive "(" bounds); on an
      * older one the first claim failed with a Lua error after the start had passed. */
     char shown[32];
@@ -331,10 +331,8 @@ int queue_check_server(redis_t *r, int writes, char *err, size_t errlen) {
         snprintf(err, errlen, "Redis %s is too old: the queue needs Redis 6.2 or later", shown);
         return CAFE_EINVAL;
     }
-    if (!writes)
-        return 0;
-    int rc = refuse_replica(r, err, errlen);
-    if (rc != 0)
+    int rc = uses & QUEUE_WRITES ? refuse_replica(r, err, errlen) : 0;
+    if (rc != 0 || !(uses & QUEUE_ADDS))
         return rc;
     const char *argv[] = {"CONFIG", "GET", "maxmemory-policy"};
     redisReply *rep = NULL;

@@ -396,7 +396,7 @@ static int check_task(void *arg, void **value) {
     redis_t *r;
     int rc = redis_open(&r, &w->conf, queue_scripts, QS_COUNT, err, sizeof err);
     if (rc == 0)
-        rc = queue_check_server(r, 1, err, sizeof err);
+        rc = queue_check_server(r, QUEUE_ADDS, err, sizeof err);
     if (rc != 0)
         fprintf(stderr, "%s: redis %s: %s\n", w->prog, w->conf.display,
                 rc == CAFE_EINVAL ? err

@@ -722,7 +722,8 @@ def test_a_primary_turned_replica_by_a_failover_is_waited_out():
     expiry. READONLY is now an outage like a lost link: the worker says so, reconnects (to
     the new primary behind the name) and carries on, each URL recorded once. Here the same
     server is a replica (of a primary that is not there: its data kept) until the worker
-    said it, and a primary again. A replica named at the start is refused at once."""
+    said it, and a primary again. A replica named at the start is refused at once, by a
+    drain too (which retries READONLY as a worker does)."""
     hold = holder()
     urls, path = held_list("failover", 100, hold, 30, delay=20, first=87000)
     srv = RedisServer()
@@ -745,8 +746,10 @@ def test_a_primary_turned_replica_by_a_failover_is_waited_out():
             (rc, said + err)
         exactly_once(srv, "failover", urls)
         srv.cmd("REPLICAOF", "127.0.0.1", str(free_port()))
+        drained = os.path.join(tmp, "failover.jsonl")
         for args in (["queue", "push", srv.url("failover"), path],
-                     ["titles", "--queue", srv.url("failover")]):
+                     ["titles", "--queue", srv.url("failover")],
+                     ["queue", "results", srv.url("failover"), "--drain", "-o", drained]):
             r = cafe(*args, timeout=60)
             assert r.returncode == 2 and b"is a replica" in r.stderr, (args, r)
     finally:
