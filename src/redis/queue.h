@@ -5,7 +5,9 @@
  *   cafe:{NAME}:pending  list of URLs not yet taken
  *   cafe:{NAME}:seen     set of every URL ever pushed (pushing twice adds nothing)
  *   cafe:{NAME}:leases   sorted set URL -> lease expiry (ms, Redis server clock)
- *   cafe:{NAME}:owner    hash URL -> worker id holding the lease
+ *   cafe:{NAME}:owner    hash URL -> worker id holding the lease, or worker id + "!": the
+ *                        receipt of its ACK, until the worker has the reply (FORGET), ends
+ *                        (RELEASE) or is found silent
  *   cafe:{NAME}:results  stream of result records (field "record": the --json line; "seq":
  *                        its place among all the queue's records, from 0)
  *   cafe:{NAME}:stats    hash pushed / done / failed / reclaimed / drained (records
