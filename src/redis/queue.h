@@ -77,8 +77,9 @@ int queue_eval(redis_t *r, const queue_keys_t *k, int script, redisReply **out, 
  * returns CAFE_EIO. Else 0, *rep kept. For the queue's commands that are not scripts. */
 int queue_reply_error(redis_t *r, const queue_keys_t *k, redisReply **rep);
 
-/* What a command does to the queue, for queue_check_server: writes to it, adds to it. */
-enum { QUEUE_READS = 0, QUEUE_WRITES = 1, QUEUE_ADDS = 3 };
+/* What a command does to the queue, for queue_check_server, each level the one before and
+ * more: reads it, writes to it (deletes too), adds to it. */
+enum { QUEUE_READS, QUEUE_WRITES, QUEUE_ADDS };
 /* Refuses a server older than 6.2 (the scripts' commands); for QUEUE_WRITES a replica too
  * (its writes refused: redis.c retries that as a failover's), and for QUEUE_ADDS one that
  * would evict the queue's keys when full (maxmemory-policy allkeys-*): pushed URLs and

@@ -333,8 +333,8 @@ int queue_check_server(redis_t *r, int uses, char *err, size_t errlen) {
         snprintf(err, errlen, "Redis %s is too old: the queue needs Redis 6.2 or later", shown);
         return CAFE_EINVAL;
     }
-    int rc = uses & QUEUE_WRITES ? refuse_replica(r, err, errlen) : 0;
-    if (rc != 0 || !(uses & QUEUE_ADDS))
+    int rc = uses >= QUEUE_WRITES ? refuse_replica(r, err, errlen) : 0;
+    if (rc != 0 || uses < QUEUE_ADDS)
         return rc;
     const char *argv[] = {"CONFIG", "GET", "maxmemory-policy"};
     redisReply *rep = NULL;

@@ -1891,7 +1891,7 @@ def test_a_redis_that_evicts_keys_is_refused():
     20,000 URLs said "20000 added" and left 4,000 queued and 1,000 seen. Push and workers now
     refuse such a server (exit 2, nothing changed), as Sidekiq and BullMQ warn of it;
     volatile-* policies evict only keys with a time to live, which the queue never sets, and
-    a user not allowed CONFIG GET is not refused."""
+    a user not allowed CONFIG GET is not refused, nor a drain (it frees memory)."""
     urls, path = url_list("evict", 20)
     srv = RedisServer("--maxmemory", "3mb", "--maxmemory-policy", "allkeys-lru")
     try:
@@ -1899,6 +1899,10 @@ def test_a_redis_that_evicts_keys_is_refused():
             r = cafe(*args)
             assert r.returncode == 2 and b"maxmemory-policy is allkeys-lru" in r.stderr, (args, r)
         assert srv.cmd("DBSIZE") == 0
+        # a drain only deletes: it may still save what is left
+        r = cafe("queue", "results", srv.url("evict"), "--drain", "-o",
+                 os.path.join(tmp, "evict.txt"))
+        assert r.returncode == 0 and b"maxmemory-policy" not in r.stderr, r
         srv.cmd("ACL", "SETUSER", "noconf", "on", ">noconf-Pa55", "~cafe:*", "+@all", "-config")
         r = cafe("queue", "push", srv.url("evict", "noconf:noconf-Pa55@"), path)
         assert r.returncode == 0 and r.stdout.startswith(b"20 added"), r
