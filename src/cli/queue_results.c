@@ -49,16 +49,6 @@ static unsigned long long entry_seq(const redisReply *fields, unsigned long long
     return place;
 }
 
-/* Deletes the n entries ids of one exported chunk (--drain), after they are safely written,
- * and the note of the chunk (note_chunk) with them, in one script. */
-static int drain_chunk(qcmd_t *c, const char **ids, size_t n) {
-    redisReply *rep;
-    int rc = queue_eval(c->r, &c->keys, QS_DRAINED, &rep, (int)n, ids, NULL);
-    if (rc == 0)
-        freeReplyObject(rep);
-    return rc;
-}
-
 /* Where an export goes: standard output or -o FILE, written by cafe titles' stream sink
  * (src/sinks/stream.c: locked, appended to, its CSV header again when emptied, followed when
  * renamed, its close checked), or a database. */
@@ -66,6 +56,8 @@ typedef struct dest {
     sink_t *out;
     sink_db_t *db;
     unsigned long long written; /* records the stream settled as written */
+    int chunk_in_file;          /* --drain into a regular file: the chunk began at chunk_at */
+    off_t chunk_at;
 } dest_t;
 
 static void count_written(void *ctx, const record_receipt_t *receipts, size_t n, int written) {
@@ -123,6 +115,8 @@ static int note_chunk(qcmd_t *c, dest_t *d) {
         return rc;
     /* a database: its run, continued by the next drain into it (repair_drain) */
     int noted = d->db ? 1 : file_id(sink_stream_fd(d->out), id, sizeof id, &at);
+    d->chunk_in_file = !d->db && noted;
+    d->chunk_at = at;
     snprintf(size, sizeof size, "%lld", d->db ? (long long)sink_db_run_id(d->db) : (long long)at);
     /* standard output appended to a file (>>) is noted too: the next drain >> it repairs */
     const char *note[] = {id, size, d->db ? c->db : c->output ? c->output : "standard output"};
@@ -133,6 +127,40 @@ static int note_chunk(qcmd_t *c, dest_t *d) {
                               "minute: a full pipe, Redis unanswering) and another drain may "
                               "have it: stopping");
     return held == 1 ? CAFE_EIO : held;
+}
+
+/* The stream's file cut back to at, on the disk. */
+static int cut_back(dest_t *d, off_t at) {
+    int fd = sink_stream_fd(d->out);
+    return ftruncate(fd, at) != 0 || fsync(fd) != 0 ? -errno : 0;
+}
+
+/* Deletes the n entries ids[1..n] of one exported chunk (--drain; ids[0] is for the token),
+ * after they are safely written, and the note of the chunk (note_chunk) with them, in one
+ * script; only while this drain holds the queue. A drain stopped past its hold (Ctrl-Z)
+ * while it wrote the chunk: another drain may have exported it meanwhile. Into a file the
+ * chunk is cut off again (that one has it); elsewhere it is said. */
+static int drain_chunk(qcmd_t *c, dest_t *d, const char **ids, size_t n) {
+    redisReply *rep;
+    ids[0] = c->token;
+    int rc = queue_eval(c->r, &c->keys, QS_DRAINED, &rep, (int)n + 1, ids, NULL);
+    if (rc != 0)
+        return rc;
+    int held = rep->type != REDIS_REPLY_INTEGER || rep->integer != 0;
+    freeReplyObject(rep);
+    if (held)
+        return 0;
+    int cut = d->chunk_in_file && cut_back(d, d->chunk_at) == 0;
+    if (cut)
+        d->written -= n <= d->written ? n : d->written;
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "this drain's hold on the queue ended while it wrote a chunk (stopped for over a "
+             "minute?) and another drain may have exported it: %s; stopping",
+             cut ? "the chunk is cut off the file again"
+                 : "its records may be both here and there");
+    redis_set_error(c->r, msg);
+    return CAFE_EIO;
 }
 
 /* The note an earlier drain left (note_chunk): its chunk was never deleted. */
@@ -187,10 +215,8 @@ static int repair_drain(qcmd_t *c, dest_t *d, drain_note_t *n) {
                 n->at);
     } else if (!d->db && file_id(sink_stream_fd(d->out), id, sizeof id, &now) &&
                strcmp(id, n->file) == 0 && now >= n->at) {
-        int fd = sink_stream_fd(d->out);
-        if (ftruncate(fd, (off_t)n->at) != 0 || fsync(fd) != 0)
-            rc = -errno;
-        else if (now > n->at)
+        rc = cut_back(d, (off_t)n->at);
+        if (rc == 0 && now > n->at)
             fprintf(stderr,
                     "cafe queue: %s: cut the last %lld bytes, a chunk an earlier --drain wrote "
                     "and did not delete from Redis (stopped): exported again now\n",
@@ -276,7 +302,7 @@ static int export_to(qcmd_t *c, dest_t *d, unsigned long long *count, unsigned l
     unsigned long long base = 0;
     snprintf(count_s, sizeof count_s, "%d", EXPORT_BATCH);
     int rc = drained_before(c, &base);
-    const char **ids = malloc(EXPORT_BATCH * sizeof(*ids));
+    const char **ids = malloc((EXPORT_BATCH + 1) * sizeof(*ids)); /* [0]: drain_chunk's */
     if (!ids)
         return CAFE_ENOMEM;
     for (size_t nids = 0;; nids = 0) {
@@ -296,13 +322,13 @@ static int export_to(qcmd_t *c, dest_t *d, unsigned long long *count, unsigned l
         if (n && c->drain)
             rc = note_chunk(c, d);
         if (rc == 0)
-            rc = put_chunk(c, d, rep, base + *count, ids, &nids, foreign);
+            rc = put_chunk(c, d, rep, base + *count, ids + 1, &nids, foreign);
         /* Committed: what "stopped after N records" counts (a stream's are those it settled
          * as written: to /dev/full none reached it). */
         if (rc == 0 && d->db)
             *count += n;
         if (rc == 0 && n && c->drain)
-            rc = drain_chunk(c, ids, nids);
+            rc = drain_chunk(c, d, ids, nids);
         if (n)
             snprintf(from, sizeof from, "(%s", rep->element[n - 1]->element[0]->str);
         freeReplyObject(rep);

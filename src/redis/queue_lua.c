@@ -164,13 +164,17 @@ const char *const queue_scripts[QS_COUNT] = {
         "  return {0, results, leased} "
         "end "
         "return {redis.call('UNLINK', unpack(KEYS)), results, leased}",
-    /* DRAINED id...: the entries of a chunk --drain wrote and made durable go, and with
+    /* DRAINED token id...: the entries of a chunk --drain wrote and made durable go, and with
      * them the note of that chunk (KEYS[8]), together: a chunk is noted until deleted. The
      * stats' "drained" counts the entries ever drained: the seq of the results stream's first
-     * entry, so that an export's seq goes on from the last drain's (queue_results.c). */
+     * entry, so that an export's seq goes on from the last drain's (queue_results.c). Only
+     * while the drain token still holds the queue (KEYS[9]): one stopped past its hold
+     * (Ctrl-Z) while it wrote the chunk, which another drain took and exported too, deleted
+     * it and the other's note. Returns 1, or 0 when the hold is not the token's. */
     [QS_DRAINED] = "redis.call('HLEN', KEYS[6]) redis.call('HLEN', KEYS[8]) "
-                   "if #ARGV > 0 then "
-                   "  local n = redis.call('XDEL', KEYS[5], unpack(ARGV)) "
+                   "if redis.call('GET', KEYS[9]) ~= ARGV[1] then return 0 end "
+                   "if #ARGV > 1 then "
+                   "  local n = redis.call('XDEL', KEYS[5], unpack(ARGV, 2)) "
                    "  redis.call('HINCRBY', KEYS[6], 'drained', n) "
                    "end "
                    "redis.call('DEL', KEYS[8]) return 1",

@@ -1420,6 +1420,42 @@ def test_two_drains_at_once_export_nothing_twice():
     assert r.returncode == 0, r  # given back at the end
 
 
+def test_a_drain_whose_hold_lapsed_mid_chunk_deletes_nothing_and_cuts_its_chunk():
+    """A drain stopped (Ctrl-Z, a paused VM) past its hold's minute while it wrote a chunk:
+    another drain (cron) took the queue and exported that chunk too; the first, resumed,
+    finished writing it, deleted it from Redis without a look at the hold (and the other's
+    note of its chunk with it): the chunk in both outputs. Its delete now needs the hold:
+    refused, the drain cuts the chunk off its file (where it began, noted) and stops, exit
+    2. strace stops it at its first fsync, after its first chunk's write; the test ends its
+    hold, as a minute would."""
+    urls, path = fetched_queue_for_strace("lapsed", 72500)
+    a, b = os.path.join(tmp, "lapsed-a.jsonl"), os.path.join(tmp, "lapsed-b.jsonl")
+    log = os.path.join(tmp, "lapsed.strace")
+    first = subprocess.Popen(["strace", "-f", "-o", log, "-P", a, "-e", "trace=fsync", "-e",
+                              "inject=fsync:signal=SIGSTOP:when=1", CAFE, "queue",
+                              "results", rs.url("lapsed"), "--json", "--drain", "-o", a],
+                             stderr=subprocess.PIPE, env=env_under_strace())
+    held = []
+
+    def stopped_at_sync():
+        with open(log) as f:
+            held[:] = [int(x.split()[0]) for x in f if "--- stopped by SIGSTOP ---" in x]
+        return held or first.poll() is not None
+    try:
+        wait_until(lambda: os.path.exists(log) and stopped_at_sync(), "the first fsync")
+        assert held and os.path.getsize(a) > 0, ("not stopped at its sync", first.poll())
+        rs.cmd("DEL", "cafe:{lapsed}:drainer")  # its hold's minute past
+        r = cafe("queue", "results", rs.url("lapsed"), "--json", "--drain", "-o", b)
+        assert r.returncode == 0, r
+    finally:
+        for pid in held:
+            os.kill(pid, signal.SIGCONT)
+        _, err = first.communicate(timeout=120)
+    assert first.returncode == 2 and b"cut off the file" in err, (first.returncode, err)
+    got = [json.loads(l)["url"] for f in (a, b) for l in open(f)]
+    assert sorted(got) == sorted(urls), (len(got), len(set(got)))
+
+
 def test_drain_to_a_file_syncs_before_deleting():
     """--drain deletes a chunk from Redis only once it is on the disk (fsync), as with a
     database only once committed: a power cut after the delete must not lose it. strace
