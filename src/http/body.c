@@ -218,7 +218,7 @@ size_t cafe__http_on_write(char *data, size_t size, size_t n, void *xfer) {
         return drain(x, len);
     if (!x->started) {
         int discard = first_chunk(x, t);
-        if (x->length_conflict) { /* where the body ends is unknown: none of it is taken */
+        if (x->length_fault) { /* where the body ends is unknown: none of it is taken */
             x->aborted = 1;
             return 0;
         }

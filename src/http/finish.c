@@ -119,15 +119,17 @@ static void content_types_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
 #define CONTENT_LENGTHS_MAX 32
 
 /* Whether the response's Content-Length values differ (over several headers, or a list in
- * one): where its body ends is unknown. RFC 9112 (6.3) makes that an unrecoverable error,
- * and Chromium (ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH) and Firefox refuse such a
- * response; libcurl 7.88 takes the last header's first number and reads that much. */
-static int content_length_conflict(const cafe__http_xfer_t *x) {
+ * one: -1) or one is no decimal number ("0x10", "5abc": CAFE__HTTP_LENGTH_NAN); 0 when
+ * neither. Where its body ends is unknown: RFC 9112 (6.3) makes either an unrecoverable
+ * error, Chromium (ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH) and Firefox refuse values
+ * that differ; libcurl 7.88 takes the last header's first digits and reads that much, a page
+ * cut without an error. */
+static int content_length_fault(const cafe__http_xfer_t *x) {
     CURL *e = x->easy;
     struct curl_header *h;
-    /* At most one such line in the whole transfer, without a list and not folded into one:
-     * no two values to differ. */
-    if (x->lines.lengths < 2 && !x->lines.length_list && !x->lines.folded)
+    /* At most one such line in the whole transfer, a number alone and not folded into
+     * another line: nothing to differ, nothing curl misreads. */
+    if (x->lines.lengths < 2 && !x->lines.length_odd && !x->lines.folded)
         return 0;
     if (curl_easy_header(e, "Content-Length", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
         return 0;
@@ -138,8 +140,10 @@ static int content_length_conflict(const cafe__http_xfer_t *x) {
         if (i && curl_easy_header(e, "Content-Length", i, CURLH_HEADER, -1, &h) != CURLHE_OK)
             break;
         int rc = cafe__http_content_length_parse(h->value, strlen(h->value), &v);
-        if (rc < 0 || (rc == 1 && seen && v != first))
-            return 1;
+        if (rc < 0)
+            return rc;
+        if (rc == 1 && seen && v != first)
+            return -1;
         if (rc == 1 && !seen)
             first = v, seen = 1;
     }
@@ -181,7 +185,7 @@ void cafe__http_meta_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
     }
     content_types_fill(x, res);
     res->nosniff = nosniff(x);
-    x->length_conflict = content_length_conflict(x);
+    x->length_fault = content_length_fault(x);
 }
 
 static uint64_t usecs(CURL *e, CURLINFO what) {
@@ -427,9 +431,11 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
         t->code =
             cafe__http_fail(res, CAFE_EHTTP_PROTOCOL, "malformed response: trailers over %u KiB",
                             CAFE__HTTP_TRAILERS_MAX / 1024);
-    else if (x->length_conflict)
-        t->code = cafe__http_fail(res, CAFE_EHTTP_PROTOCOL,
-                                  "malformed response: its Content-Length values differ");
+    else if (x->length_fault)
+        t->code = cafe__http_fail(res, CAFE_EHTTP_PROTOCOL, "malformed response: its %s",
+                                  x->length_fault == CAFE__HTTP_LENGTH_NAN
+                                      ? "Content-Length is no number"
+                                      : "Content-Length values differ");
     else if (code != CURLE_OK) {
         t->code = cafe__http_curl_failure(x, code, res);
         t->unanswered = unanswered(x, code);

@@ -179,11 +179,13 @@ struct cafe__http_xfer {
     /* Decoded bytes when the body was stopped, and how many more the drain may decode: a
      * compressed rest is counted as curl decodes it, not as it comes on the wire. */
     uint64_t stop_decoded, drain_decoded;
-    int started;         /* the first body chunk was seen */
-    int stopping;        /* stopped early and draining the rest */
-    int aborted;         /* stopped early by refusing data: curl's write error is ours */
-    int oom;             /* the body buffer could not grow */
-    int length_conflict; /* the response's Content-Length values differ (finish.c) */
+    int started;  /* the first body chunk was seen */
+    int stopping; /* stopped early and draining the rest */
+    int aborted;  /* stopped early by refusing data: curl's write error is ours */
+    int oom;      /* the body buffer could not grow */
+    /* The response's Content-Length values differ (-1), or one is no number
+     * (CAFE__HTTP_LENGTH_NAN); 0: neither (finish.c). */
+    int length_fault;
     /* What cafe__http_on_header saw of the transfer's header lines, all its responses' (1xx,
      * redirects, retries, trailers): libcurl 7.88 hands each line its header API keeps to the
      * header function as it keeps it, so a name never seen is one curl_easy_header cannot
@@ -192,15 +194,15 @@ struct cafe__http_xfer {
      * file under the name): a count too high only sends the question to curl. Cleared when
      * the handle is pooled. */
     struct {
-        unsigned close : 1;       /* a "Connection:" line with "close" in it, in any case */
-        unsigned lengths : 2;     /* "Content-Length:" lines, 0, 1 or 2 for more */
-        unsigned length_list : 1; /* one of those had a ',' (a list of values) */
-        unsigned types : 2;       /* "Content-Type:" lines, 0, 1 or 2 for more */
-        unsigned typed : 1;       /* one of those since the last status line: the final's */
-        unsigned nosniff : 1;     /* an "X-Content-Type-Options:" line */
-        unsigned type_odd : 1;    /* one of those was blank or had a control byte (finish.c) */
-        unsigned folded : 1;      /* a line went on from the one before (obs-fold) */
-        unsigned coded : 1;       /* a "Transfer-Encoding:" line (chunked, most likely) */
+        unsigned close : 1;      /* a "Connection:" line with "close" in it, in any case */
+        unsigned lengths : 2;    /* "Content-Length:" lines, 0, 1 or 2 for more */
+        unsigned length_odd : 1; /* one of those was more than one number (a list, junk) */
+        unsigned types : 2;      /* "Content-Type:" lines, 0, 1 or 2 for more */
+        unsigned typed : 1;      /* one of those since the last status line: the final's */
+        unsigned nosniff : 1;    /* an "X-Content-Type-Options:" line */
+        unsigned type_odd : 1;   /* one of those was blank or had a control byte (finish.c) */
+        unsigned folded : 1;     /* a line went on from the one before (obs-fold) */
+        unsigned coded : 1;      /* a "Transfer-Encoding:" line (chunked, most likely) */
         /* The last status line's code and version (10, 11, 20) when it had the plain form
          * libcurl 7.88 reads alike ("HTTP/1.1 200 ", "HTTP/2 200 "); 0 for any other, and
          * curl is asked (finish.c). */

@@ -21,7 +21,7 @@ static size_t skip_ows(const char *v, size_t n, size_t i) {
 }
 
 int cafe__http_content_length_parse(const char *v, size_t n, uint64_t *value) {
-    int found = 0;
+    int found = 0, differ = 0;
     for (size_t i = 0; i < n; i++) { /* i: at an element, then at its ',' */
         i = skip_ows(v, n, i);
         size_t start = i;
@@ -30,17 +30,15 @@ int cafe__http_content_length_parse(const char *v, size_t n, uint64_t *value) {
             num = num > (UINT64_MAX - 9) / 10 ? UINT64_MAX : num * 10 + (uint64_t)(v[i] - '0');
         size_t end = i;
         i = skip_ows(v, n, i);
-        int number = end > start && (i == n || v[i] == ',');
-        while (i < n && v[i] != ',')
-            i++;
-        if (!number)
+        if (i < n && v[i] != ',')
+            return CAFE__HTTP_LENGTH_NAN;
+        if (end == start) /* an empty element: a list may have them (RFC 9110 5.6.1) */
             continue;
-        if (found && num != *value)
-            return -1;
+        differ |= found && num != *value;
         *value = num;
         found = 1;
     }
-    return found;
+    return differ ? -1 : found;
 }
 
 int64_t cafe__http_retry_after_parse(const char *v, size_t n, int64_t now) {

@@ -8,8 +8,10 @@
 #include <stdint.h>
 
 /* The value of a Content-Length header v (n bytes), which may be a list ("42, 42"): 1 with
- * *value set when its numbers agree, -1 when two differ, 0 when it has none (elements that
- * are not numbers are passed over, a number too big for 64 bits is UINT64_MAX). */
+ * *value set when its numbers agree, -1 when two differ, 0 when it has none (empty elements
+ * are passed over, a number too big for 64 bits is UINT64_MAX), CAFE__HTTP_LENGTH_NAN when
+ * an element is no decimal number ("0x10", "+5", "3 4"). */
+#define CAFE__HTTP_LENGTH_NAN (-2)
 int cafe__http_content_length_parse(const char *v, size_t n, uint64_t *value);
 
 /* Seconds a Retry-After value asks to wait: delta-seconds ("120") or an HTTP-date, taken

@@ -326,6 +326,21 @@ static int value_odd(const char *v, size_t n) {
     return 0;
 }
 
+/* Whether a Content-Length value (the n bytes after the ':', its line end included) is one
+ * number alone, digits between blanks, which libcurl 7.88 reads as it stands. Any other is
+ * parsed again (finish.c): a list, or digits followed by other bytes, where curl's strtoll
+ * stops ("0x10" is 0 to it). */
+static int length_plain(const char *v, size_t n) {
+    size_t i = 0;
+    while (i < n && (v[i] == ' ' || v[i] == '\t'))
+        i++;
+    while (i < n && v[i] >= '0' && v[i] <= '9')
+        i++;
+    while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == '\r' || v[i] == '\n'))
+        i++;
+    return i == n;
+}
+
 /* A line whose name starts with 'c': the names x->lines notes, and Content-Encoding, told
  * apart by their ninth byte. */
 static void c_line(cafe__http_xfer_t *x, const char *line, size_t n) {
@@ -336,7 +351,7 @@ static void c_line(cafe__http_xfer_t *x, const char *line, size_t n) {
         x->lines.type_odd |= value_odd(line + 13, n - 13);
     } else if (ninth == 'l' && name_is(line, n, "content-length:", 15)) {
         x->lines.lengths += x->lines.lengths < 2;
-        x->lines.length_list |= memchr(line, ',', n) != NULL;
+        x->lines.length_odd |= !length_plain(line + 15, n - 15);
     } else if (ninth == 'o' && name_is(line, n, "connection:", 11))
         x->lines.close |= says_close(line + 11, n - 11);
     else if (ninth == 'e' && n > 17 && ascii_ncasecmp(line, "content-encoding:", 17) == 0)

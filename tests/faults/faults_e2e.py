@@ -912,6 +912,29 @@ def test_content_length_given_twice_with_different_values_is_an_error():
         srv.close()
 
 
+def test_a_content_length_that_is_no_number_is_an_error():
+    # A value that starts with digits and goes on with other bytes is no length (RFC 9112
+    # 6.3: an unrecoverable error; the Fetch standard: no length): libcurl 7.88 (strtoll)
+    # read its first digits and ended the body there, a page without its title and no error
+    # ("0x10": 0 bytes). One that starts otherwise ("-5", "abc") curl refuses itself. An
+    # element no number in a list is as bad: curl took "+5" as 5.
+    body = b"<html><head><title>Counted</title></head><body>" + b"x" * 100 + b"</body></html>"
+
+    def reply(length):
+        return lambda: iter((b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: "
+                             + length + b"\r\nConnection: close\r\n\r\n" + body,))
+    n = b"%d" % len(body)
+    cases = {"/hex": (b"0x10", 0), "/suffix": (b"5abc", 5), "/two": (b"3 " + n, 3),
+             "/plus": (b"+5, " + n, 5), "/dot": (n + b".0", len(body))}
+    srv = RawServer({path: reply(v) for path, (v, _) in cases.items()})
+    try:
+        for path, (_, got) in cases.items():
+            expect(srv.url(path), page(None, got, charset=None, error="malformed response: "
+                                       "its Content-Length is no number"), "--retries", "0")
+    finally:
+        srv.close()
+
+
 def test_content_type_after_a_vertical_tab_reads_as_curls_header_api_reads_it():
     # One Content-Type line whose value starts with a vertical tab: curl's header API keeps
     # it, and the type is invalid as the Fetch standard reads it (HTTP whitespace is tab,

@@ -165,8 +165,12 @@ static void test_content_length(void **state) {
     content_length("161, 5", -1, 0);
     content_length("0, 00", 1, 0);
     content_length("", 0, 0);
-    content_length("abc", 0, 0);
-    content_length("+5, 161", 1, 161); /* not a number: passed over */
+    content_length("161,, 161", 1, 161); /* empty elements are passed over */
+    content_length("abc", CAFE__HTTP_LENGTH_NAN, 0);
+    content_length("+5, 161", CAFE__HTTP_LENGTH_NAN, 0); /* curl's strtoll reads 5 */
+    content_length("0x10", CAFE__HTTP_LENGTH_NAN, 0);    /* and 0 */
+    content_length("3 161", CAFE__HTTP_LENGTH_NAN, 0);
+    content_length("161, 5, x", CAFE__HTTP_LENGTH_NAN, 0);
     content_length("99999999999999999999999", 1, UINT64_MAX);
 }
 
