@@ -450,8 +450,9 @@ static const cli_opt_t rows[] = {
      "cafe asks for pages as a browser does, HTML first: Accept: text/html,*/*;q=0.8 (a\n"
      "server that negotiates answers curl's Accept: */* with JSON or another format, a\n"
      "browser with the page it shows). An Accept line of yours is sent instead\n"
-     "('Accept: */*' for curl's; 'Accept:' sends none). A message on a bad one names the\n"
-     "header, never its value (a token, a cookie)."},
+     "('Accept: */*' for curl's; 'Accept:' sends none). Authorization and Cookie lines go\n"
+     "along redirects to the URL's own origin (scheme, host and port) alone, as with curl -L.\n"
+     "A message on a bad one names the header, never its value (a token, a cookie)."},
     {CLI_OPT_STRING, "user-agent", 'A', "S", F(user_agent), 0, 0, 0, NULL,
      "cafe/" CAFE_VERSION_STRING, wire_check, "the User-Agent header", NULL},
     {CLI_OPT_FLAG, "insecure", 'k', NULL, F(insecure), 0, 0, 1, NULL, NULL, NULL,

@@ -137,8 +137,35 @@ int cafe__http_url_check(const cafe__http_try_t *t, int *https) {
     return rc;
 }
 
-static int slist_set(struct curl_slist **list, const char *const *lines) {
+/* Whether a header line is a credential (Authorization, Cookie), which libcurl 7.88 sends
+ * along redirects to the origin the transfer began at alone (scheme, host and port). */
+static int credential_line(const char *line) {
+    size_t n = strcspn(line, ":;");
+    while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+        n--;
+    return (n == 13 && ascii_ncasecmp(line, "authorization", 13) == 0) ||
+           (n == 6 && ascii_ncasecmp(line, "cookie", 6) == 0);
+}
+
+/* Whether the try starts at a redirect's target the request took itself (t->moved) in
+ * another origin than the URL asked for's (its host entry's key). A key cut to fit is
+ * taken for another. */
+static int moved_away(const cafe__http_try_t *t) {
+    char key[sizeof t->unresolved];
+    uint64_t hash;
+    if (!t->moved)
+        return 0;
+    size_t n = cafe__http_origin_key(t->moved, key, sizeof key, &hash);
+    return n + 1 >= sizeof key || n != t->host->klen || memcmp(key, t->host->key, n) != 0;
+}
+
+/* Appends lines to *list; credentials left out when `away` (moved_away): curl drops them
+ * on a redirect to another origin, but a transfer that starts there is no redirect to it.
+ * 0 or CAFE_ENOMEM. */
+static int slist_set(struct curl_slist **list, const char *const *lines, int away) {
     for (; lines && *lines; lines++) {
+        if (away && credential_line(*lines))
+            continue;
         struct curl_slist *l = curl_slist_append(*list, *lines);
         if (!l)
             return CAFE_ENOMEM;
@@ -507,7 +534,8 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
     if (!x)
         return cafe__http_fail(t->res, CAFE_ENOMEM, "out of memory for a transfer");
     int https = 0, rc = cafe__http_url_check(t, &https);
-    if (rc == 0 && (slist_set(&x->headers, o->headers) || slist_set(&x->resolve, o->resolve) ||
+    if (rc == 0 && (slist_set(&x->headers, o->headers, moved_away(t)) ||
+                    slist_set(&x->resolve, o->resolve, 0) ||
                     (o->headers && accept_of(o)[0] && !accept_header(o->headers) &&
                      accept_add(&x->headers, accept_of(o)) != 0)))
         rc = cafe__http_fail(t->res, CAFE_ENOMEM, "out of memory for the header lists");

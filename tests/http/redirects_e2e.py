@@ -47,7 +47,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
       .../check[?bs=1]           the self-redirect cookie check: a 200 "Checked" when the
                                  cookie came, else a 302 to itself setting it (bs=1: by a
                                  Location with a backslash, which a browser reads as a slash)
-      .../flaky?k=K              the first request for K: 503 setting a cookie; then /show's"""
+      .../flaky?k=K              the first request for K: 503 setting a cookie; then /show's
+      .../creds                  200, the title says which Authorization and Cookie came
+      .../big?to=URL             302 to URL with a body over what is read to keep a
+                                 connection (the request goes on from URL in a new transfer)"""
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
 
@@ -113,6 +116,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(body)
         elif name == "nowhere":  # a redirect status, a page, no Location
             self.reply(int(q.get("status", ["302"])[0]), page("Nowhere"))
+        elif name == "creds":
+            self.reply(200, page("creds: " + " | ".join(
+                f"{k}={v}" for k in ("Authorization", "Cookie") for v in self.headers.get_all(k) or [])))
+        elif name == "big":
+            self.reply(302, b"x" * 100000, [("Location", q["to"][0])])
         elif name == "flaky":
             key = q["k"][0]
             with log_lock:
@@ -295,6 +303,26 @@ def test_a_cookie_header_of_the_callers_own_is_the_only_one():
     # beside the jar's (two Cookie headers, which no browser sends)
     recs = run([set_url(U("/h/set"), ["jar=1; Path=/"], "/h/empty/show")], "-H", "Cookie;")
     assert titles(recs) == ["cookies: none"], recs
+
+
+def test_the_callers_credentials_go_to_the_origin_asked_for_alone():
+    # -H Authorization and -H Cookie go along redirects to the origin asked for only, as
+    # curl -L sends them (and browsers drop Authorization elsewhere). They went to any origin
+    # a redirect led to when cafe took the hop itself, in a transfer of its own: a Location
+    # curl reads otherwise than a browser (a backslash), a redirect whose body is not read,
+    # a hop from http to https.
+    creds = "creds: Authorization=Bearer s3cret | Cookie=sid=s3cret"
+    other = f"http://away.ok.test:{P}"
+    lines = [set_url(U("/set"), [], f"http:\\\\away.ok.test:{P}\\creds"),
+             U("/big?" + urllib.parse.urlencode({"to": other + "/creds"})),
+             U("/big?" + urllib.parse.urlencode({"to": S("/creds")})),
+             set_url(U("/set"), [], other + "/creds"),  # curl's own hop
+             set_url(U("/set"), [], "\\creds"),  # cafe's hop, the same origin
+             U("/big?to=/creds")]
+    recs = run(lines, "-H", "Authorization: Bearer s3cret", "-H", "Cookie: sid=s3cret")
+    assert titles(recs) == ["creds:"] * 4 + [creds] * 2, recs
+    assert [x["final_url"] for x in recs] == [other + "/creds"] * 2 + [S("/creds")] + [
+        other + "/creds", U("/creds"), U("/creds")], recs
 
 
 def test_a_secure_cookie_goes_over_https_only():
