@@ -114,6 +114,21 @@ long cafe__http_tunnel_refused(CURL *e, CURLcode cc) {
     return n >= 300 ? n : 0;
 }
 
+/* libcurl's cap on the response heads of a transfer, all its responses' (7.88 with the fix of
+ * CVE-2023-38039, as Debian's; 8.x): past it, the transfer fails with the code of a lost
+ * connection, CURLE_RECV_ERROR. */
+#define CURL_HEADS_MAX (300 * 1024)
+
+/* Whether the heads x's transfer received passed curl's cap, before any body. curl's message
+ * says so ("Too large response headers"), but it writes a transfer's first message alone: one
+ * that came after a stale connection's, which cafe forgot (cafe__http_errbuf_forget), is not
+ * written, and the head too large read as a connection lost, tried again. */
+static int heads_over(CURL *e) {
+    long size = 0;
+    curl_easy_getinfo(e, CURLINFO_HEADER_SIZE, &size);
+    return size > CURL_HEADS_MAX;
+}
+
 /* Where the code alone says too little, what curl knows of the transfer tells more. */
 static void refine_by_info(cafe__http_xfer_t *x, CURLcode cc, int *code, char *buf, size_t cap) {
     long n = 0;
@@ -137,6 +152,9 @@ static void refine_by_info(cafe__http_xfer_t *x, CURLcode cc, int *code, char *b
             snprintf(buf, cap, "the proxy refused the tunnel (%s)", why);
         else
             snprintf(buf, cap, "the proxy refused the tunnel");
+    } else if (cc == CURLE_RECV_ERROR && !x->started && heads_over(x->easy)) {
+        *code = CAFE_EHTTP_PROTOCOL;
+        snprintf(buf, cap, "response header too large");
     } else if (cc == CURLE_COULDNT_CONNECT) {
         curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &n);
         if (n == ECONNREFUSED) {
