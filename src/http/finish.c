@@ -186,6 +186,11 @@ void cafe__http_meta_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
     content_types_fill(x, res);
     res->nosniff = nosniff(x);
     x->length_fault = content_length_fault(x);
+    /* A length that frames no body (a HEAD's, a 204's or a 304's) misleads no one: only
+     * values that differ are refused there, as Chromium refuses them for any response. */
+    if (x->length_fault == CAFE__HTTP_LENGTH_NAN &&
+        (x->profile.method == CAFE_HTTP_HEAD || res->status == 204 || res->status == 304))
+        x->length_fault = 0;
 }
 
 static uint64_t usecs(CURL *e, CURLINFO what) {

@@ -935,10 +935,14 @@ def test_a_content_length_that_is_no_number_is_an_error():
     cases = {"/hex": (b"0x10", 0), "/suffix": (b"5abc", 5), "/two": (b"3 " + n, 3),
              "/plus": (b"+5, " + n, 5), "/dot": (n + b".0", len(body))}
     srv = RawServer({path: reply(v) for path, (v, _) in cases.items()})
+    # a 204's length frames no body: no error
+    srv.handlers["/204"] = lambda: iter((b"HTTP/1.1 204 No Content\r\nContent-Length: 0x10\r\n"
+                                         b"Connection: close\r\n\r\n",))
     try:
         for path, (_, got) in cases.items():
             expect(srv.url(path), page(None, got, charset=None, error="malformed response: "
                                        "its Content-Length is no number"), "--retries", "0")
+        expect(srv.url("/204"), {"status": 204, "title": None, "error": None})
     finally:
         srv.close()
 
