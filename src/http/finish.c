@@ -115,7 +115,8 @@ static void content_types_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
     free(joined);
 }
 
-/* Content-Length headers compared at most (the lookup by index walks all the headers). */
+/* Content-Length headers compared at most (the lookup by index walks all the headers): the
+ * first ones and the last (cafe__http_value_index). */
 #define CONTENT_LENGTHS_MAX 32
 
 /* Whether the response's Content-Length values differ (over several headers, or a list in
@@ -133,11 +134,12 @@ static int content_length_fault(const cafe__http_xfer_t *x) {
         return 0;
     if (curl_easy_header(e, "Content-Length", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
         return 0;
-    size_t amount = h->amount < CONTENT_LENGTHS_MAX ? h->amount : CONTENT_LENGTHS_MAX;
+    size_t total = h->amount, amount = total < CONTENT_LENGTHS_MAX ? total : CONTENT_LENGTHS_MAX;
     uint64_t first = 0, v = 0;
     int seen = 0;
     for (size_t i = 0; i < amount; i++) {
-        if (i && curl_easy_header(e, "Content-Length", i, CURLH_HEADER, -1, &h) != CURLHE_OK)
+        size_t at = cafe__http_value_index(i, total, CONTENT_LENGTHS_MAX);
+        if (i && curl_easy_header(e, "Content-Length", at, CURLH_HEADER, -1, &h) != CURLHE_OK)
             break;
         int rc = cafe__http_content_length_parse(h->value, strlen(h->value), &v);
         if (rc < 0)

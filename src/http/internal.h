@@ -490,6 +490,13 @@ long cafe__http_max_redirects(const cafe_http_opts_t *o);
 /* The words of a request stopped for following more than max redirects. */
 #define CAFE__HTTP_TOO_MANY_FMT "too many redirects: Maximum (%ld) redirects followed"
 
+/* Of a header's `amount` values, the i-th compared when at most max are (i < max, i <
+ * amount): the first max - 1 and the last, which libcurl 7.88 takes where it takes the last
+ * (Content-Length), so a value that differs cannot hide past the cap. */
+static inline size_t cafe__http_value_index(size_t i, size_t amount, size_t max) {
+    return amount <= max || i + 1 < max ? i : amount - 1;
+}
+
 /* A new connection or request of the transfer is starting: a message in the error buffer
  * now is about a failure curl chose to get over (a kept connection the server had dropped,
  * then tried again on a new one). libcurl 7.88 writes only the first message of a transfer

@@ -21,7 +21,8 @@
  * browser refuses (a host that ends in a number but is no IPv4 address) stops the transfer
  * too, with x->bad_location saying why, and so do several Location headers that differ
  * (x->location_conflict). */
-/* Location headers compared at most (each lookup by index walks all the headers). */
+/* Location headers compared at most (each lookup by index walks all the headers): the first
+ * ones and the last (cafe__http_value_index). */
 #define LOCATIONS_MAX 32
 
 /* Whether the response to request req has Location headers (h the first, of `amount`) whose
@@ -32,7 +33,8 @@ static int locations_differ(CURL *e, int req, const struct curl_header *h) {
     const char *first = h->value;
     struct curl_header *o;
     for (size_t i = 1; i < amount; i++)
-        if (curl_easy_header(e, "Location", i, CURLH_HEADER, req, &o) == CURLHE_OK &&
+        if (curl_easy_header(e, "Location", cafe__http_value_index(i, h->amount, LOCATIONS_MAX),
+                             CURLH_HEADER, req, &o) == CURLHE_OK &&
             strcmp(o->value, first) != 0)
             return 1;
     return 0;
