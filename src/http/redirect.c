@@ -244,8 +244,9 @@ int cafe__http_redirect_status(long status) {
  * Set-Cookie line (x->cookies), which curl's engine, on while redirects are followed
  * (xfer.c), has stored, and refuses a 101. Most lines cost the first byte's tests. */
 /* Whether a Content-Encoding value (n bytes) names only codings libcurl 7.88 cannot decode:
- * none of gzip, x-gzip, deflate, br, zstd, identity, none. */
-static int codings_unknown(const char *v, size_t n) {
+ * none of gzip, x-gzip, deflate, br, zstd, identity, none. A Transfer-Encoding value
+ * (`transfer`) alike, its "chunked" passed over: curl reads the chunks itself. */
+static int codings_unknown(const char *v, size_t n, int transfer) {
     static const char *const known[] = {"gzip", "x-gzip",   "deflate", "br",
                                         "zstd", "identity", "none"};
     int any = 0;
@@ -256,6 +257,8 @@ static int codings_unknown(const char *v, size_t n) {
         while (i < n && v[i] != ',' && v[i] != ' ' && v[i] != '\t' && v[i] != '\r' && v[i] != '\n')
             i++;
         size_t len = i - start;
+        if (transfer && len == 7 && ascii_ncasecmp(v + start, "chunked", 7) == 0)
+            len = 0;
         for (size_t k = 0; len && k < sizeof known / sizeof known[0]; k++)
             if (strlen(known[k]) == len && ascii_ncasecmp(v + start, known[k], len) == 0)
                 return 0;
@@ -266,12 +269,15 @@ static int codings_unknown(const char *v, size_t n) {
     return any;
 }
 
-/* A Content-Encoding line: codings libcurl cannot decode, and none it can, are passed through
- * as they came, as Chromium and Firefox show such a body (libcurl 7.88 fails the transfer:
- * "Unrecognized content encoding type"). Decoding is turned off for the rest of this
- * response (on again at the next one's status line). */
-static void codings_check(cafe__http_xfer_t *x, const char *line, size_t n) {
-    if (!codings_unknown(line + 17, n - 17))
+/* A Content-Encoding line (its name `name` bytes, the ':' included): codings libcurl cannot
+ * decode, and none it can, are passed through as they came, as Chromium and Firefox show
+ * such a body (libcurl 7.88 fails the transfer: "Unrecognized content encoding type").
+ * Decoding is turned off for the rest of this response (on again at the next one's status
+ * line). A Transfer-Encoding line too: curl decodes its codings as a Content-Encoding's,
+ * and refuses one it does not know alike, where both browsers read chunks alone and pass
+ * any other coding over. */
+static void codings_check(cafe__http_xfer_t *x, const char *line, size_t n, size_t name) {
+    if (!codings_unknown(line + name, n - name, name == 18))
         return;
     x->c->stats.curl_calls++;
     if (curl_easy_setopt(x->easy, CURLOPT_HTTP_CONTENT_DECODING, 0L) == CURLE_OK)
@@ -357,7 +363,7 @@ static void c_line(cafe__http_xfer_t *x, const char *line, size_t n) {
     } else if (ninth == 'o' && name_is(line, n, "connection:", 11))
         x->lines.close |= says_close(line + 11, n - 11);
     else if (ninth == 'e' && n > 17 && ascii_ncasecmp(line, "content-encoding:", 17) == 0)
-        codings_check(x, line, n);
+        codings_check(x, line, n, 17);
 }
 
 /* A status line (n >= 12 bytes, "HTTP/" first) in the plain form: "HTTP/1.0 ", "HTTP/1.1 " or
@@ -506,9 +512,10 @@ size_t cafe__http_on_header(char *line, size_t size, size_t n, void *xfer) {
     if ((line[0] | 0x20) == 'c')
         c_line(x, line, n);
     else if ((line[0] | 0x20) == 't' && n > 18 &&
-             ascii_ncasecmp(line, "transfer-encoding:", 18) == 0)
+             ascii_ncasecmp(line, "transfer-encoding:", 18) == 0) {
         x->lines.coded = 1;
-    else if (line[0] == ' ' || line[0] == '\t')
+        codings_check(x, line, n, 18);
+    } else if (line[0] == ' ' || line[0] == '\t')
         x->lines.folded = 1;
     else if ((line[0] | 0x20) == 'x' && n > 23 &&
              ascii_ncasecmp(line, "x-content-type-options:", 23) == 0)

@@ -858,6 +858,27 @@ def test_unknown_content_encoding_is_passed_through():
         srv.close()
 
 
+def test_unknown_transfer_coding_is_passed_over():
+    # Chromium and Firefox read chunks, and pass any other transfer coding over: the body by
+    # its length, or its chunks. libcurl 7.88 decodes a Transfer-Encoding's codings as a
+    # Content-Encoding's and failed the transfer on one it does not know ("cannot decode
+    # the body: Unrecognized content encoding type"), a page without its title.
+    body = b"<title>Moved on</title>"
+
+    def reply(te, framed):
+        return lambda: iter((b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                             b"Transfer-Encoding: " + te + b"\r\n" + framed,))
+    srv = RawServer({
+        "/length": reply(b"x-cafe", b"Content-Length: %d\r\n\r\n" % len(body) + body),
+        "/chunked": reply(b"x-cafe, chunked", b"\r\n%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n")})
+    try:
+        for path in ("/length", "/chunked"):
+            expect(srv.url(path), page("Moved on", len(body), charset="windows-1252"),
+                   "--no-detect")
+    finally:
+        srv.close()
+
+
 def test_too_many_content_encodings_show_no_empty_value():
     # libcurl refuses more than 5 codings as it reads the header, before its header API (or
     # any callback) has it: the message showed "(Content-Encoding: )", an empty value the
