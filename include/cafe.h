@@ -960,7 +960,9 @@ int cafe_signal_open(cafe_signal_t *s, int signum);
  * task (or one past its deadline) gets CAFE_ECANCELED (CAFE_ETIMEDOUT) even when deliveries are
  * counted already: they are left for the next wait. */
 int cafe_signal_wait(cafe_signal_t *s);
-/* Deliveries counted and not yet consumed by a wait; never waits. */
+/* Deliveries counted and not yet consumed by a wait; never waits. The loop counts them at
+ * each of its turns, so a task that polls this between chunks of work sees one after its next
+ * cafe_task_yield. */
 int cafe_signal_pending(cafe_signal_t *s);
 /* Ends the watcher: tasks waiting on it return CAFE_EPIPE; a later wait or pending on s
  * returns CAFE_EINVAL (as for a NULL s; a NULL s given to close aborts with a message). Never

@@ -211,6 +211,11 @@ struct cafe_loop {
     /* Streams and signal watchers their owners have not closed: cafe_loop_free refuses to
      * pull the loop from under them (their handles would dangle into freed memory). */
     size_t open_streams, open_watchers;
+    /* cafe_loop_uv handed the libuv loop out: the program may have added handles of its own,
+     * unreferenced ones among them (see loop.c, unref_may_act). */
+    int uv_lent;
+    int poke_init;         /* poke initialised */
+    uv_timer_t poke;       /* started to turn libuv when only unreferenced handles are in it */
     unsigned forks;        /* the process's fork count when the loop was made (loop.c) */
     int fork_armed;        /* fork_timer started (in this process or the one it forked from) */
     uv_timer_t fork_timer; /* in a child forked while the loop ran: stops it (loop.c) */

@@ -64,7 +64,10 @@ cafe_loop_t *cafe_loop_current(void) {
 }
 
 void *cafe_loop_uv(cafe_loop_t *loop) {
-    return loop ? &loop->uv : NULL;
+    if (!loop)
+        return NULL;
+    loop->uv_lent = 1;
+    return &loop->uv;
 }
 
 uint64_t cafe_loop_now(cafe_loop_t *loop) {
@@ -278,6 +281,36 @@ int cafe__loop_call(int (*fn)(void *arg), void *arg) {
     return loop->call_rc;
 }
 
+/* Unreferenced handles keep no loop alive, but they run whenever libuv turns, as asyncio's
+ * loop polls at every turn: a signal watcher nobody waits on, which counts deliveries for
+ * cafe_signal_pending; the idle connections and drain timer of a subsystem closed with the
+ * loop (cafe__loop_at_close: the HTTP client, the resolver); the program's own handles
+ * (cafe_loop_uv). Nonzero when the loop may hold some. */
+static int unref_may_act(const cafe_loop_t *loop) {
+    return loop->open_watchers > 0 || loop->nclosers > 0 || loop->uv_lent;
+}
+
+static void on_poke(uv_timer_t *timer) {
+    (void)timer;
+}
+
+/* Tasks are ready and libuv holds nothing referenced: uv_run would return at once, without
+ * a poll, so a task that yielded in a loop waiting for an unreferenced handle (polling
+ * cafe_signal_pending between chunks of work, say) waited for good. A timer due at once
+ * keeps libuv alive for one turn: it runs every timer due and polls (without blocking: tasks
+ * are ready). 0, or 1 when libuv has nothing at all to do (the turn may skip it). */
+static int poke(cafe_loop_t *loop) {
+    if (!unref_may_act(loop))
+        return 1;
+    if (!loop->poke_init) {
+        if (uv_timer_init(&loop->uv, &loop->poke) != 0)
+            return 1;
+        loop->poke_init = 1;
+    }
+    (void)uv_timer_start(&loop->poke, on_poke, 0, 0);
+    return 0;
+}
+
 static void run_ready(cafe_loop_t *loop) {
     /* Only the tasks ready at the start of the turn: a task that yields goes to the back and
      * runs next turn, after libuv had a chance to poll. */
@@ -474,7 +507,7 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
         if (!loop->ready_head) {
             /* About to block: a good time for syscalls. */
             cafe__stacks_trim(&loop->stacks, uv_now(&loop->uv));
-        } else if (!uv_loop_alive(&loop->uv)) {
+        } else if (!uv_loop_alive(&loop->uv) && poke(loop)) {
             /* No handle or request: uv_run would only read the clock (~22 ns here, more
              * than the rest of a turn). Read it when someone asks (cafe__loop_now). */
             loop->clock_stale = 1;

@@ -379,6 +379,50 @@ static void test_signal_waiters_fifo(void **state) {
     assert_int_equal(f.main_order, 2);
 }
 
+/* A yield lets pending I/O be processed once, as asyncio.sleep(0) polls: unreferenced
+ * handles too, which keep no loop alive but run whenever libuv turns. A task that polled
+ * cafe_signal_pending between chunks of work, or waited in a yield loop for a handle of its
+ * own, on a loop with nothing else in libuv, was never given them: the run skipped libuv
+ * while tasks were ready. */
+static int pending_by_yield_main(void *arg, void **value) {
+    cafe_signal_t s;
+    assert_int_equal(cafe_signal_open(&s, SIGUSR2), 0); /* idle: unreferenced */
+    assert_int_equal(raise(SIGUSR2), 0);
+    int yields = 0;
+    while (cafe_signal_pending(&s) == 0 && yields < 100) {
+        assert_int_equal(cafe_task_yield(), 0);
+        yields++;
+    }
+    assert_int_equal(cafe_signal_pending(&s), 1);
+    assert_int_equal(cafe_signal_wait(&s), 1); /* taken at once: counted already */
+    cafe_signal_close(&s);
+    return 0;
+}
+
+static void on_unref_timer(uv_timer_t *timer) {
+    *(int *)timer->data = 1;
+}
+
+static int unref_handle_by_yield_main(void *arg, void **value) {
+    uv_timer_t timer;
+    int fired = 0;
+    assert_int_equal(uv_timer_init(cafe_loop_uv(cafe_loop_current()), &timer), 0);
+    timer.data = &fired;
+    assert_int_equal(uv_timer_start(&timer, on_unref_timer, 0, 0), 0);
+    uv_unref((uv_handle_t *)&timer);
+    for (int yields = 0; !fired && yields < 100; yields++)
+        assert_int_equal(cafe_task_yield(), 0);
+    assert_int_equal(fired, 1);
+    uv_close((uv_handle_t *)&timer, NULL);
+    assert_int_equal(cafe_task_yield(), 0); /* libuv ends the close before the frame goes */
+    return 0;
+}
+
+static void test_yield_serves_unreferenced_handles(void **state) {
+    assert_int_equal(test_run(pending_by_yield_main, NULL), 0);
+    assert_int_equal(test_run(unref_handle_by_yield_main, NULL), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thread_run_keeps_loop_running),
@@ -393,6 +437,7 @@ int main(void) {
         cmocka_unit_test(test_signal_close_wakes_waiters),
         cmocka_unit_test(test_signal_waiters_fifo),
         cmocka_unit_test(test_signal_cancelled_wait_takes_nothing),
+        cmocka_unit_test(test_yield_serves_unreferenced_handles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
