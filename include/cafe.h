@@ -196,10 +196,10 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
  * (unless a deadlock abandoned tasks, which could not close theirs); the handles of its tasks
  * die with their run.
  * fork(): a loop belongs to the process that made it (its epoll instance and sockets are
- * shared with a child): in a child, cafe_loop_run of a loop made before the fork aborts with
- * a message, and so does the next turn of the loop a task forked from. A child execs or
- * _exits, or makes a loop of its own, outside any run; it leaves the parent's loop alone,
- * unfreed (freeing it would close connections the parent still uses). */
+ * shared with a child): in a child, cafe_loop_run and cafe_loop_free of a loop made before
+ * the fork abort with a message, and so does the next turn of the loop a task forked from. A
+ * child execs or _exits, or makes a loop of its own, outside any run; it leaves the parent's
+ * loop alone, unfreed (freeing it would shut down connections the parent still uses). */
 void cafe_loop_free(cafe_loop_t *loop);
 
 /* asyncio.run: cafe_loop_create + cafe_loop_run + cafe_loop_free (CAFE_EBUSY, nothing run,

@@ -125,17 +125,18 @@ static int fds_for_loop(void) {
 static unsigned forks;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
-static _Noreturn void forked_abort(void) {
-    fprintf(stderr, "cafe: a loop made before fork() runs in the child process: its epoll "
-                    "instance and sockets are the parent's too, and the two would take each "
-                    "other's events; in the child, exec or _exit (a loop made in the child, "
-                    "outside any run, is its own)\n");
+static _Noreturn void forked_abort(const char *what) {
+    fprintf(stderr,
+            "cafe: a loop made before fork() %s in the child process: its epoll instance and "
+            "sockets are the parent's too, and the two would take each other's events; in the "
+            "child, exec or _exit (a loop made in the child, outside any run, is its own)\n",
+            what);
     abort();
 }
 
 static void on_forked_timer(uv_timer_t *timer) {
     (void)timer;
-    forked_abort();
+    forked_abort("runs");
 }
 
 static void on_fork_child(void) {
@@ -490,7 +491,7 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
     if (loop->running || cafe__tls_loop)
         return CAFE_EBUSY;
     if (loop->forks != forks)
-        forked_abort();
+        forked_abort("runs");
     cafe__tls_loop = loop;
     loop->thread = &cafe__tls_loop;
     cafe__tls_runs++;
@@ -565,6 +566,11 @@ void cafe_loop_free(cafe_loop_t *loop) {
                         "its tasks?): free it after cafe_loop_run returns\n");
         abort();
     }
+    /* Its closers would shut the parent's connections down (libcurl's TLS close_notify goes
+     * out on sockets both processes hold) and take their descriptors out of the epoll
+     * instance both share, under the parent's running transfers. */
+    if (loop->forks != forks)
+        forked_abort("is freed");
     while (loop->nclosers > 0) {
         loop->nclosers--;
         loop->closers[loop->nclosers].fn(loop->closers[loop->nclosers].arg);

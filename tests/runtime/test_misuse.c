@@ -565,6 +565,24 @@ static void test_loop_in_forked_child_aborts(void **state) {
     }
     assert_int_equal(waitpid(pid, &st, 0), pid);
     assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+    /* made before the fork, freed in the child: its closers would shut the parent's
+     * connections down (a TLS close_notify on sockets both hold) and take them out of the
+     * epoll instance both share */
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    fflush(NULL);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        dup2(fds[1], 2);
+        cafe_loop_free(loop);
+        _exit(0);
+    }
+    close(fds[1]);
+    err = test_child_output(fds[0], pid, &st);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+    assert_non_null(strstr(err, "is freed in the child process"));
     /* the parent's loop is untouched, and a child's own loop runs */
     assert_int_equal(cafe_loop_run(loop, sleep_briefly, NULL, NULL), 0);
     cafe_loop_free(loop);
