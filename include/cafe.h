@@ -278,8 +278,10 @@ uint64_t cafe_loop_now(cafe_loop_t *loop);
  * Stacks: each task runs on its own stack of `stack_size` bytes of address space
  * (CAFE_STACK_DEFAULT = 128 KiB, at least CAFE_STACK_MIN). Only touched pages cost memory:
  * a sleeping task costs about one page of stack plus ~300 bytes of bookkeeping. Stacks are
- * carved from mappings that hold many of them and reused through a free list; the pages of
- * idle stacks beyond a small hot cache are given back to the kernel (madvise DONTNEED).
+ * carved from mappings that hold many of them and reused through a free list; when the loop
+ * goes idle, the pages of idle stacks beyond what the last second or two of use may take
+ * again and a small hot cache (64 stacks of a size, 8 MiB of them at most) are given back to
+ * the kernel (madvise DONTNEED).
  * Overflow protection, in order of preference: a guard page installed with
  * MADV_GUARD_INSTALL (Linux 6.13+: costs no extra mapping), else an mprotect'ed guard page
  * while the process stays well under vm.max_map_count (each such guard splits the mapping in

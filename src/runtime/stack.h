@@ -6,8 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CAFE__STACK_CLASSES 13   /* 16 KiB << 0..12, i.e. up to 64 MiB */
-#define CAFE__STACK_HOT_MAX 64   /* idle stacks per class always kept with their pages */
+#define CAFE__STACK_CLASSES 13           /* 16 KiB << 0..12, i.e. up to 64 MiB */
+#define CAFE__STACK_HOT_MAX 64           /* idle stacks per class always kept with their pages... */
+#define CAFE__STACK_HOT_BYTES (8u << 20) /* ... or fewer, when as many would span more */
 #define CAFE__STACK_PEAK_MS 1000 /* how long a peak of stacks in use keeps its stacks warm */
 
 typedef struct cafe__stack cafe__stack_t;
@@ -49,8 +50,9 @@ cafe__stack_t *cafe__stack_get(cafe__stacks_t *s, size_t size);
 void cafe__stack_put(cafe__stacks_t *s, cafe__stack_t *st);
 /* Gives back to the kernel the pages of idle stacks beyond what the recent peak of use (the
  * last one to two CAFE__STACK_PEAK_MS periods) may ask for again, keeping at least
- * CAFE__STACK_HOT_MAX per size. Called when the loop is about to block (now_ms: the loop's
- * clock), so bursts of short tasks never pay for it, and a steady load of N tasks keeps N
+ * CAFE__STACK_HOT_MAX per size (fewer of a size of which as many would span more than
+ * CAFE__STACK_HOT_BYTES: none above 8 MiB). Called when the loop is about to block (now_ms: the
+ * loop's clock), so bursts of short tasks never pay for it, and a steady load of N tasks keeps N
  * warm stacks: no madvise and no page faults per task. */
 void cafe__stacks_trim(cafe__stacks_t *s, uint64_t now_ms);
 /* Aborts the process with a message naming `who` if the stack's canary was overwritten. */

@@ -3,6 +3,8 @@
 #include "runtime/stack.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 
 #define N 300 /* well above CAFE__STACK_HOT_MAX */
 
@@ -42,9 +44,48 @@ static void test_steady_load_stays_warm(void **state) {
     cafe__stacks_close(&s);
 }
 
+/* Stacks of a size of which 64 would span more than CAFE__STACK_HOT_BYTES are kept warm only
+ * while the recent peak may take them again: the pages a deep call touched in a 64 MiB stack
+ * stayed resident for the loop's life, whatever its idle time. */
+enum { BIG = 4, TOUCHED = 1u << 20 };
+
+static size_t resident_pages(const char *lo, size_t len, size_t page) {
+    unsigned char vec[TOUCHED / 4096];
+    assert_true(len / page <= sizeof vec);
+    assert_int_equal(mincore((void *)(uintptr_t)lo, len, vec), 0);
+    size_t n = 0;
+    for (size_t i = 0; i < len / page; i++)
+        n += vec[i] & 1;
+    return n;
+}
+
+static void test_big_idle_stacks_given_back(void **state) {
+    cafe__stacks_t s;
+    cafe__stacks_init(&s);
+    uint64_t now = 5000;
+    cafe__stack_t *st[BIG];
+    for (int i = 0; i < BIG; i++) {
+        assert_non_null(st[i] = cafe__stack_get(&s, CAFE_STACK_MAX));
+        memset(st[i]->lo + st[i]->size - TOUCHED, 1, TOUCHED); /* a deep call's frames */
+    }
+    for (int i = 0; i < BIG; i++)
+        cafe__stack_put(&s, st[i]);
+    cafe__stacks_trim(&s, now);
+    for (int i = 0; i < BIG; i++) /* the peak may come back: kept */
+        assert_int_equal(resident_pages(st[i]->lo + st[i]->size - TOUCHED, TOUCHED, s.page),
+                         TOUCHED / s.page);
+    cafe__stacks_trim(&s, now += CAFE__STACK_PEAK_MS);
+    cafe__stacks_trim(&s, now += CAFE__STACK_PEAK_MS);
+    for (int i = 0; i < BIG; i++)
+        assert_int_equal(resident_pages(st[i]->lo + st[i]->size - TOUCHED, TOUCHED, s.page), 0);
+    assert_int_equal(s.hot[st[0]->cls], 0);
+    cafe__stacks_close(&s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_steady_load_stays_warm),
+        cmocka_unit_test(test_big_idle_stacks_given_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
