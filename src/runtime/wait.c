@@ -143,8 +143,12 @@ static void on_timer(uv_timer_t *timer) {
         cafe__wake(t->wait, 0);
 }
 
+/* A deadline is checked against the clock read now: the loop's cached one stands still
+ * through a turn, which the task (or those before it) may have spent computing since it was
+ * last read, and a deadline passed then went unseen by the calls that need not wait. */
 int cafe__interrupt_check_slow(cafe__task_t *t) {
-    int code = cafe__interruption(t, t->deadline == CAFE__NEVER ? 0 : cafe__loop_now(t->loop));
+    int code =
+        cafe__interruption(t, t->deadline == CAFE__NEVER ? 0 : cafe__loop_now_fresh(t->loop));
     if (code != 0)
         cafe__yield_once(t);
     return code;
@@ -161,9 +165,13 @@ int cafe__park(cafe__wait_t *w, uint64_t wake_at) {
     }
     w->task = t;
     uint64_t fire = wake_at;
-    /* Read the clock only when a time matters: it may cost more than the rest of a park. */
-    int timed = wake_at != CAFE__NEVER || (w->abort && t->deadline != CAFE__NEVER);
-    uint64_t now = timed ? cafe__loop_now(loop) : 0;
+    /* Read the clock only when a time matters: it may cost more than the rest of a park. A
+     * deadline needs it read now (see cafe__interrupt_check_slow): a wait that parked on the
+     * cached time returned what a task run later in the turn gave it, past its deadline. */
+    int deadlined = w->abort && t->deadline != CAFE__NEVER;
+    uint64_t now = deadlined                ? cafe__loop_now_fresh(loop)
+                   : wake_at != CAFE__NEVER ? cafe__loop_now(loop)
+                                            : 0;
     if (w->abort) {
         int early = cafe__interruption(t, now);
         if (early && w->abort(w)) {

@@ -408,6 +408,53 @@ static void test_passed_deadline_interrupts_every_call(void **state) {
     assert_int_equal(test_run(expired_main, NULL), 0);
 }
 
+/* ---- a deadline that passed while the task computed, with no suspending call since: the
+ * loop's cached clock stood still meanwhile (it is read at the start of a turn, and by
+ * begin), and read there, the calls that need not wait took their permit, and a wait parked
+ * as if time were left, to return what a task run later in the turn gave it: the deadline
+ * was seen at the earliest when the loop next polled, at any later call if it never did ---- */
+static void compute_past(uint64_t ms) {
+    uint64_t until = test_now_ms() + ms;
+    while (test_now_ms() < until)
+        ;
+}
+
+static int resolve_it(void *arg, void **value) {
+    return cafe_future_resolve(arg, 0, arg);
+}
+
+static int computed_past_main(void *arg, void **value) {
+    cafe_sem_t sem;
+    cafe_event_t ev;
+    cafe_future_t fut;
+    cafe_task_t *resolver;
+    cafe_sem_init(&sem, 1);
+    cafe_event_init(&ev);
+    cafe_event_set(&ev);
+    cafe_future_init(&fut, NULL);
+    cafe_deadline_t d;
+    assert_int_equal(cafe_deadline_begin(&d, 5), 0);
+    compute_past(20);
+    assert_int_equal(cafe_sem_acquire(&sem), CAFE_ETIMEDOUT);
+    assert_int_equal(cafe_event_wait(&ev), CAFE_ETIMEDOUT);
+    assert_int_equal(cafe_deadline_end(&d), CAFE_ETIMEDOUT);
+    assert_int_equal(cafe_sem_available(&sem), 1);
+    /* a wait: the resolver runs in the turn the caller would park in */
+    assert_int_equal(cafe_task_spawn(&resolver, resolve_it, &fut, NULL), 0);
+    assert_int_equal(cafe_deadline_begin(&d, 5), 0);
+    compute_past(20);
+    assert_int_equal(cafe_future_wait(&fut, NULL), CAFE_ETIMEDOUT);
+    assert_int_equal(cafe_deadline_end(&d), CAFE_ETIMEDOUT);
+    cafe_result_t r;
+    assert_int_equal(cafe_task_join(resolver, &r), 0);
+    assert_int_equal(r.status, 0);
+    return 0;
+}
+
+static void test_deadline_passed_while_computing_interrupts(void **state) {
+    assert_int_equal(test_run(computed_past_main, NULL), 0);
+}
+
 /* ---- a cancelled task still collects results that are already there ---- */
 static int finished(void *arg, void **value) {
     *value = arg;
@@ -675,6 +722,7 @@ int main(void) {
         cmocka_unit_test(test_future_honours_shield),
         cmocka_unit_test(test_write_honours_shield),
         cmocka_unit_test(test_passed_deadline_interrupts_every_call),
+        cmocka_unit_test(test_deadline_passed_while_computing_interrupts),
         cmocka_unit_test(test_cancelled_task_collects_finished_results),
         cmocka_unit_test(test_cancelled_loop_cannot_starve),
         cmocka_unit_test(test_signal_handover_cancelled),
