@@ -214,7 +214,8 @@ cafe_loop_t *cafe_loop_current(void);
  * Returned as void * so that this header does not need uv.h; cast to uv_loop_t *. Part of
  * the cafe loop (NULL for a NULL loop): valid until cafe_loop_free, which closes the handles
  * still open on it (close yours first: their memory is yours, and their close callbacks would
- * not run). */
+ * not run). Your handles run at every turn of the loop, unreferenced ones too (uv_unref: as in
+ * libuv, they keep no run going, but a task's yield lets them run, as it lets I/O). */
 void *cafe_loop_uv(cafe_loop_t *loop);
 
 /* Milliseconds on the loop's monotonic clock, read now (asyncio's loop.time(); libuv's
