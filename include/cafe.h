@@ -422,7 +422,8 @@ int cafe_as_completed_create(cafe_as_completed_t **out, cafe_task_t *const *task
  * caller, as every result already there is. */
 int cafe_as_completed_next(cafe_as_completed_t *ac, size_t *index, cafe_result_t *result);
 /* Gives back the claim on the tasks next has not returned and frees ac; NULL is a no-op. A
- * free while a task waits in next on ac aborts the process with a message. */
+ * free by another task than the creator (one waiting in next on ac, say) aborts the process
+ * with a message. */
 void cafe_as_completed_free(cafe_as_completed_t *ac);
 
 /* Gives up the handle: the task runs on and is freed when it finishes; its failure, if any,

@@ -289,6 +289,15 @@ void cafe_as_completed_free(cafe_as_completed_t *ac) {
                         "on this set\n");
         abort();
     }
+    /* Freed by another task, the set was gone under its creator, whose next read freed
+     * memory, and whose return no longer counted it as left open. */
+    if (ac->owner != cafe__running()) {
+        fprintf(stderr,
+                "cafe: cafe_as_completed_free called %s than the one that created the "
+                "set: the creator frees it, before it returns\n",
+                cafe__running() ? "by another task" : "outside the task");
+        abort();
+    }
     for (size_t i = 0; i < ac->n; i++) {
         cafe__task_t *t = cafe__task_from(ac->handles[i]);
         if (t && t->joiner == &ac->w)

@@ -812,6 +812,30 @@ static int set_left_open_main(void *arg, void **value) {
     return cafe_task_join(t, NULL);
 }
 
+/* A set freed by another task than its creator: the creator's next calls read freed memory
+ * (and its return no longer counted the set as left open). */
+static int free_set(void *arg, void **value) {
+    cafe_as_completed_free(arg);
+    return 0;
+}
+
+static int set_freed_by_another_main(void *arg, void **value) {
+    cafe_task_t *tasks[1], *freer;
+    assert_int_equal(cafe_task_spawn(&tasks[0], quick, NULL, NULL), 0);
+    cafe_as_completed_t *ac;
+    assert_int_equal(cafe_as_completed_create(&ac, tasks, 1), 0);
+    assert_int_equal(cafe_task_spawn(&freer, free_set, ac, NULL), 0);
+    assert_int_equal(cafe_task_join(freer, NULL), 0);
+    return 0;
+}
+
+static void test_set_freed_by_another_task_aborts(void **state) {
+    int st;
+    const char *err = test_child_stderr(set_freed_by_another_main, NULL, &st);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+    assert_non_null(strstr(err, "cafe_as_completed_free called by another task"));
+}
+
 static void test_task_returning_with_set_not_freed_aborts(void **state) {
     int st;
     const char *err = test_child_stderr(set_left_open_main, NULL, &st);
@@ -2233,6 +2257,7 @@ int main(void) {
         cmocka_unit_test(test_deadline_begun_by_another_task_aborts),
         cmocka_unit_test(test_task_returning_with_open_scope_aborts),
         cmocka_unit_test(test_task_returning_with_set_not_freed_aborts),
+        cmocka_unit_test(test_set_freed_by_another_task_aborts),
         cmocka_unit_test(test_loop_calls_from_pool_thread_abort),
         cmocka_unit_test(test_unwaited_object_call_from_foreign_thread_aborts),
         cmocka_unit_test(test_unwaited_handle_closed_from_foreign_thread_aborts),
