@@ -44,11 +44,15 @@ static int loopback_host(const char *host) {
     return n >= k && ascii_casecmp(name + n - k, local) == 0 && (n == k || name[n - k - 1] == '.');
 }
 
-/* Whether origin (an Origin header) is "http://" + host: the page this service served. */
+/* Whether origin (an Origin header) is "http://" + host, or "https://" + host (a reverse
+ * proxy in front speaks TLS, and passes the Host on): the page this service served. */
 static int same_origin(const char *origin, const char *host) {
-    static const char scheme[] = "http://";
-    return host && ascii_ncasecmp(origin, scheme, sizeof scheme - 1) == 0 &&
-           ascii_casecmp(origin + sizeof scheme - 1, host) == 0;
+    if (!host)
+        return 0;
+    size_t skip = ascii_ncasecmp(origin, "http://", 7) == 0    ? 7
+                  : ascii_ncasecmp(origin, "https://", 8) == 0 ? 8
+                                                               : 0;
+    return skip && ascii_casecmp(origin + skip, host) == 0;
 }
 
 const char *srv_request_foreign(const srv_t *s, struct MHD_Connection *conn) {
@@ -58,7 +62,13 @@ const char *srv_request_foreign(const srv_t *s, struct MHD_Connection *conn) {
     /* "none" is the user's own doing: typed, bookmarked */
     if (site && ascii_casecmp(site, "same-origin") != 0 && ascii_casecmp(site, "none") != 0)
         return "a request from another site's page";
-    if (origin && !same_origin(origin, host))
+    /* Sec-Fetch-Site (no page can set it) is the browser's word against the origin it
+     * connected to; Origin is matched to Host only for a browser that does not send it. A
+     * reverse proxy in front names the service otherwise (Host: localhost, as a tokenless
+     * service needs), and the page's own POST and DELETE, whose Origin is the proxy's
+     * address, were refused. */
+    int same = site && ascii_casecmp(site, "same-origin") == 0;
+    if (origin && !same && !same_origin(origin, host))
         return "a request from another origin's page";
     if (!s->o.token && host && !loopback_host(host))
         return "Host is not a loopback name (without --token only 127.0.0.1, [::1] and "

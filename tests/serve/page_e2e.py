@@ -30,7 +30,7 @@ if not CHROMIUM:
     print("SKIP: chromium is not installed")
     sys.exit(77)
 
-from servelib import Gate, Serve, post_job, small_files  # noqa: E402
+from servelib import Gate, ProxyNginx, Serve, post_job, small_files  # noqa: E402
 from harness import Fixture, run_tests  # noqa: E402
 from pageserver import PageServer  # noqa: E402
 
@@ -442,6 +442,37 @@ def test_a_link_to_a_job_opened_without_the_token_shows_it_once_the_token_is_giv
         assert b.eval("document.getElementById('message').textContent") == ""
     finally:
         own.stop()
+
+
+def test_the_page_behind_a_reverse_proxy_starts_and_cancels_its_job():
+    # nginx in front of a tokenless service, set up as its docs say (Host: localhost): the
+    # browser's POST and DELETE carry Origin, the proxy's address, which is not the Host the
+    # service sees, and both were refused 403 ("a request from another origin's page"), the
+    # page useless behind any proxy that names the service otherwise (or TLS: https://)
+    gate = Gate()
+    own = Serve("-q", "--allow-private", "--timeout", "3600")
+    proxy = ProxyNginx(own.port)
+    try:
+        b = browser
+        b.call("Page.navigate", url=f"http://127.0.0.1:{proxy.port}/")
+        b.wait_for("document.readyState === 'complete' && !!document.getElementById('start')")
+        urls = "\n".join([fx.url(0, "/page/5"), gate.url("/behind")])
+        b.eval(f"document.getElementById('urls').value = {json.dumps(urls)}; 1")
+        b.eval("document.getElementById('start').click(); 1")
+        b.wait_for("document.getElementById('message').textContent ||"
+                   " /running$/.test(document.getElementById('counts').textContent)")
+        message = b.eval("document.getElementById('message').textContent")
+        assert message == "", message
+        gate.wait_arrived(1)
+        b.eval("document.getElementById('cancel').click(); 1")
+        b.wait_for("document.getElementById('message').textContent ||"
+                   " /cancelled$/.test(document.getElementById('counts').textContent)")
+        message = b.eval("document.getElementById('message').textContent")
+        assert message == "", message
+    finally:
+        proxy.close()
+        own.stop()
+        gate.close()
 
 
 def test_a_job_stopped_by_a_write_error_says_why():

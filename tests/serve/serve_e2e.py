@@ -1547,6 +1547,12 @@ def test_requests_from_other_sites_are_refused():
         assert s.request("GET", q(page(0, 1)), headers={**auth, "Host": "titles.test"})[0] == 200
         assert s.request("GET", q(page(0, 1)), headers={**auth, "Origin": "http://x.test"})[0] \
             == 403
+        # the page behind a TLS proxy that passes the Host on, in a browser that sends no
+        # Sec-Fetch-Site: its Origin is https:// (refused 403, as another origin's)
+        tls = {**auth, "Host": "titles.test", "Origin": "https://titles.test"}
+        assert s.request("GET", q(page(0, 1)), headers=tls)[0] == 200
+        assert s.request("GET", q(page(0, 1)), headers={**tls, "Origin": "https://x.test"})[0] \
+            == 403
     finally:
         s.stop()
 
