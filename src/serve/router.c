@@ -282,7 +282,8 @@ static const struct {
 } single[] = {{SRV_R_TITLE, "url"},
               {SRV_R_RESULTS, "format"},
               {SRV_R_RESULTS, "order"},
-              {SRV_R_RESULTS, "download"}};
+              {SRV_R_RESULTS, "download"},
+              {SRV_R_RESULTS, "offset"}};
 
 typedef struct params {
     int route;
