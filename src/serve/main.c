@@ -225,6 +225,16 @@ int serve_main(int argc, char **argv) {
         free(s);
         return 2;
     }
+    /* A stop of the process (SIGSTOP, a frozen VM) past --timeout made every fetch in flight
+     * a time-out; counted, as cafe titles counts it, such a request is sent again. */
+    if (cli_fetch_count_stops() != 0) {
+        fprintf(stderr, "cafe serve: cannot watch SIGCONT: %s\n", strerror(errno));
+        close(l.fd);
+        if (lock >= 0)
+            close(lock);
+        free(s);
+        return 2;
+    }
     raise_nofile();
     s->listen_fd = l.fd;
     memcpy(s->origin, l.origin, sizeof s->origin);

@@ -782,6 +782,43 @@ def test_sighup_stops_the_service_as_sigterm_does():
         gate.close()
 
 
+def test_a_stop_of_the_process_longer_than_the_timeout_loses_no_fetch():
+    # SIGSTOP (a debugger, a frozen VM, a cgroup freezer) past --timeout, then SIGCONT: the
+    # time stopped counted against --timeout, so every fetch in flight, a title lookup's and
+    # a job's, became a time-out record (cached for no one, but the job's kept), the sites
+    # blameless. As in cafe titles, a request a stop timed out is sent again.
+    gate = Gate()
+    # --timeout 3: a test slow to send SIGSTOP (a loaded machine) must not see a time-out
+    own = Serve("--allow-private", "-q", "--timeout", "3", "--retries", "0")
+    try:
+        got = {}
+        t = threading.Thread(
+            target=lambda: got.update(answer=own.json("GET", q(gate.url("/lookup")))))
+        t.start()
+        status, _, st = post_job(own, [gate.url("/job")])
+        assert status == 202, st
+        gate.wait_arrived(2)
+        own.proc.send_signal(signal.SIGSTOP)
+        os.waitid(os.P_PID, own.proc.pid, os.WSTOPPED)
+        threading.Event().wait(3.5)  # stopped past --timeout: the case itself, no readiness
+        own.proc.send_signal(signal.SIGCONT)
+        # both asked again, or given up as timed out; only then may the gate answer (the
+        # first tries' answers could otherwise come in before the time-outs are seen)
+        settle(lambda: (gate.arrived, own.json("GET", f"/v1/jobs/{st['id']}")[2]["state"]),
+               lambda v: v[0] >= 4 or v[1] == "done")
+        gate.open()
+        t.join(PATIENCE)
+        status, _, rec = got["answer"]
+        assert (status, rec["title"], rec["error"]) == (200, "gate /lookup", None), rec
+        wait_job(own, st["id"])
+        _, _, body = own.request("GET", f"/v1/jobs/{st['id']}/results")
+        rec = json.loads(body)
+        assert (rec["title"], rec["error"]) == ("gate /job", None), rec
+    finally:
+        gate.close()
+        own.stop()
+
+
 def sigterm_during_lookup(own, gate, call, path):
     """Sends own SIGTERM once a title lookup of gate's path, made on a thread by call
     (own.json or own.request), has reached the gate; returns what gives its answer."""
