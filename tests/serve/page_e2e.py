@@ -233,6 +233,23 @@ def test_a_chosen_file_is_read_in_its_own_encoding():
         shutil.rmtree(d)
 
 
+def test_the_page_says_what_to_do_without_javascript():
+    # with scripts off (NoScript, a browser's safest setting) the form showed, and its
+    # button did nothing, without a word
+    b = browser
+    b.call("Emulation.setScriptExecutionDisabled", value=True)
+    try:
+        b.call("Page.navigate", url=srv.origin + "/")
+        b.wait_for("document.readyState === 'complete' && !!document.getElementById('start')")
+        text = b.eval("document.body.innerText")
+        assert "needs JavaScript" in text and "/v1/jobs" in text, text
+    finally:
+        b.call("Emulation.setScriptExecutionDisabled", value=False)
+    b.call("Page.navigate", url=srv.origin + "/")
+    b.wait_for("document.readyState === 'complete' && !!document.getElementById('start')")
+    assert "needs JavaScript" not in b.eval("document.body.innerText")
+
+
 def test_csp_blocks_inline_script():
     b = browser
     # an inline script injected into the page must not run under the page's policy
