@@ -353,6 +353,82 @@ def test_a_results_stream_cut_off_is_taken_up_again_where_it_stopped():
         gate.close()
 
 
+class Flaky(Cutter):
+    """A Cutter that, when told (fail), answers the next status request of a job itself, 502
+    as a proxy in front answers while its upstream is away for a moment, and counts the
+    status requests after it."""
+
+    def __init__(self, port):
+        self.fail = False
+        self.failed = threading.Event()
+        self.after = 0  # status requests forwarded after the one failed
+        self.more = threading.Event()
+        super().__init__(port)
+
+    def _pump(self, src, dst, from_client):
+        if not from_client:
+            return super()._pump(src, dst, from_client)
+        while True:
+            try:
+                d = src.recv(65536)
+            except OSError:
+                d = b""
+            if not d:
+                break
+            status = re.match(rb"GET /v1/jobs/[0-9a-f]{16} ", d) is not None
+            with self.lock:
+                if status and self.fail:
+                    self.fail = False
+                    src.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n"
+                                b"Connection: close\r\n\r\n")
+                    self.failed.set()
+                    break
+                if status and self.failed.is_set():
+                    self.after += 1
+                    self.more.set()
+            try:
+                dst.sendall(d)
+            except OSError:
+                break
+        for c in (src, dst):
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+def test_a_status_request_that_failed_once_does_not_stop_the_counts():
+    # one status request answered 502 (a proxy whose upstream was away for a moment, a
+    # network blip): the page stopped asking, its counts and progress bar stayed where they
+    # were for the rest of the job, and "status: 502 Bad Gateway" stayed beside a job that
+    # then ended well
+    gate = Gate()
+    own = Serve("-q", "--allow-private", "--timeout", "3600")
+    flaky = Flaky(own.port)
+    try:
+        b = browser
+        b.call("Page.navigate", url=f"http://127.0.0.1:{flaky.port}/")
+        b.wait_for("document.readyState === 'complete' && !!document.getElementById('start')")
+        urls = "\n".join([fx.url(2, "/page/8"), gate.url("/blip")])
+        b.eval(f"document.getElementById('urls').value = {json.dumps(urls)}; 1")
+        b.eval("document.getElementById('start').click(); 1")
+        b.wait_for("/running$/.test(document.getElementById('counts').textContent)")
+        gate.wait_arrived(1)
+        with flaky.lock:
+            flaky.fail = True
+        assert flaky.failed.wait(90)
+        assert flaky.more.wait(90), "no status request after the one that failed"
+        gate.open()
+        b.wait_for("/2 \\/ 2 .* done$/.test(document.getElementById('counts').textContent)")
+        b.wait_for("!document.getElementById('start').disabled")
+        message = b.eval("document.getElementById('message').textContent")
+        assert message == "", message
+    finally:
+        flaky.close()
+        own.stop()
+        gate.close()
+
+
 def test_a_job_the_service_stopped_is_said_to_resume_at_a_restart():
     d = tempfile.mkdtemp(prefix="cafe-serve-")
     gate = Gate()

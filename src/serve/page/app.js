@@ -152,14 +152,29 @@ function showStatus(st) {
   if (st.error) say("The job stopped: " + st.error);
 }
 
+// The job's status every 500 ms while it runs. One that failed for a moment (a network
+// blip, a proxy's 502 while its upstream was away) stopped the polling: the counts and the
+// progress bar stayed where they were for the rest of the job, the failure's message beside
+// a job that then ended well. Such a failure is asked again a little later, and its message
+// goes once the status comes again; an answer that will not change (404, 401) ends it.
+let statusFailure = null; // the message a failed status request left, while it stands
+
 async function poll() {
   if (!job) return;
+  const id = job.id;
+  clearTimeout(poller); // one chain of polls, however many calls started one
   try {
-    const st = await (await api("/v1/jobs/" + job.id)).json();
+    const st = await (await api("/v1/jobs/" + id)).json();
+    if (!job || job.id !== id) return; // another job was started meanwhile
+    if (statusFailure !== null && $("message").textContent === statusFailure) say("");
+    statusFailure = null;
     showStatus(st);
     if (["queued", "running", "cancelling"].includes(st.state)) poller = setTimeout(poll, 500);
   } catch (e) {
-    if (!job.interrupted) say("status: " + e.message); // a stopping service answers 503
+    if (!job || job.id !== id || job.interrupted) return; // a stopping service answers 503
+    statusFailure = "status: " + e.message;
+    say(statusFailure);
+    if (!e.status || e.status >= 500 || e.status === 429) poller = setTimeout(poll, 2000);
   }
 }
 
