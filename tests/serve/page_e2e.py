@@ -568,6 +568,43 @@ def test_the_page_behind_a_reverse_proxy_starts_and_cancels_its_job():
         gate.close()
 
 
+def test_the_page_under_a_path_of_a_reverse_proxy_runs_its_job():
+    # a service put under a path of a site (nginx: location /titles/, proxy_pass to the
+    # service's root): the page asked for /app.js and /app.css and called /v1/jobs, the
+    # site's root, not its own path: no script, no style, a button that did nothing
+    import shutil as sh
+    from harness import Nginx, Skip
+    if not sh.which("nginx"):
+        raise Skip("nginx is not installed")
+    own = Serve("-q", "--allow-private")
+    proxy = Nginx(server=lambda port: f"""server {{
+    listen 127.0.0.1:{port};
+    location /titles/ {{
+      proxy_pass http://127.0.0.1:{own.port}/;
+      proxy_http_version 1.1;
+      proxy_set_header Host localhost;
+    }}
+  }}""")
+    try:
+        b = browser
+        b.call("Page.navigate", url=f"http://127.0.0.1:{proxy.port}/titles/")
+        b.wait_for("document.readyState === 'complete' && !!document.getElementById('start')")
+        urls = [fx.url(3, "/page/11"), fx.url(4, "/page/12")]
+        b.eval(f"document.getElementById('urls').value = {json.dumps(chr(10).join(urls))}; 1")
+        b.eval("document.getElementById('start').click(); 1")
+        b.wait_for("/2 \\/ 2 .* done$/.test(document.getElementById('counts').textContent)",
+                   timeout=30)
+        b.wait_for("document.querySelectorAll('#results tbody tr').length === 2")
+        # its style too: the rules of app.css apply
+        assert b.eval("getComputedStyle(document.getElementById('start')).color") \
+            == "rgb(255, 255, 255)"
+        message = b.eval("document.getElementById('message').textContent")
+        assert message == "", message
+    finally:
+        proxy.close()
+        own.stop()
+
+
 def test_a_job_stopped_by_a_write_error_says_why():
     # the spool may hold a few records only: the job stops, and the page says why
     d = tempfile.mkdtemp(prefix="cafe-serve-")

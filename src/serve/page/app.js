@@ -1,6 +1,8 @@
 // The page of `cafe serve`. Every title and URL reaches the document through textContent,
 // never as markup: a hostile title shows as text and runs nothing. Requests go to this
-// origin only.
+// origin only, by paths relative to the page's own (as its files are named in index.html):
+// a reverse proxy may put the service under a path of its site (location /titles/), where
+// "/v1/jobs" was the site's, not the service's.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -87,7 +89,7 @@ async function streamResults(id, at) {
 
 async function streamOnce(id, at) {
   const extra = at.last === null ? {} : { "Last-Event-ID": String(at.last) };
-  const r = await api("/v1/jobs/" + id + "/results?format=sse&order=done", { headers: extra });
+  const r = await api("v1/jobs/" + id + "/results?format=sse&order=done", { headers: extra });
   const reader = r.body.getReader();
   const dec = new TextDecoder();
   let buf = "", state = null;
@@ -164,7 +166,7 @@ async function poll() {
   const id = job.id;
   clearTimeout(poller); // one chain of polls, however many calls started one
   try {
-    const st = await (await api("/v1/jobs/" + id)).json();
+    const st = await (await api("v1/jobs/" + id)).json();
     if (!job || job.id !== id) return; // another job was started meanwhile
     if (statusFailure !== null && $("message").textContent === statusFailure) say("");
     statusFailure = null;
@@ -184,7 +186,7 @@ async function start() {
   if (!text.trim()) { say("Paste some URLs first, or choose a file."); return; }
   $("start").disabled = true;
   try {
-    const r = await api("/v1/jobs", { method: "POST", body: text, headers: { "Content-Type": "text/plain" } });
+    const r = await api("v1/jobs", { method: "POST", body: text, headers: { "Content-Type": "text/plain" } });
     await show(await r.json());
   } catch (e) {
     say(e.message);
@@ -217,7 +219,7 @@ async function reopen() {
   if (!m || job) return;
   $("start").disabled = true;
   try {
-    const st = await (await api("/v1/jobs/" + m[1])).json();
+    const st = await (await api("v1/jobs/" + m[1])).json();
     say("");
     await show(st);
   } catch (e) {
@@ -266,7 +268,7 @@ async function back(id) {
     await new Promise(done => setTimeout(done, Math.min(500 * 2 ** tries, 5000)));
     if (!job || job.id !== id) return null; // another job was started meanwhile
     try {
-      const st = await (await api("/v1/jobs/" + id)).json();
+      const st = await (await api("v1/jobs/" + id)).json();
       if (st.state !== "interrupted") return st;
     } catch (e) {
       if (e.status === 404) {
@@ -298,7 +300,7 @@ async function readList(f) {
 async function download(fmt, ext) {
   if (!job) return;
   try {
-    const r = await api("/v1/jobs/" + job.id + "/results?format=" + fmt);
+    const r = await api("v1/jobs/" + job.id + "/results?format=" + fmt);
     const url = URL.createObjectURL(await r.blob());
     const a = document.createElement("a");
     a.href = url;
@@ -320,7 +322,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("start").addEventListener("click", start);
   $("cancel").addEventListener("click", async () => {
-    try { await api("/v1/jobs/" + job.id, { method: "DELETE" }); } catch (e) { say(e.message); }
+    try { await api("v1/jobs/" + job.id, { method: "DELETE" }); } catch (e) { say(e.message); }
   });
   $("jsonl").addEventListener("click", () => download("jsonl", "jsonl"));
   // The CSV button's file is opened in a spreadsheet: a title a page wrote as a formula
