@@ -76,10 +76,12 @@ static void rearm(srv_t *s);
 static void kick(srv_t *s);
 
 static void fresh_check(srv_t *s);
+static void after_a_stop(srv_t *s);
 
 static void run_mhd(srv_t *s) {
     if (!s->d)
         return;
+    after_a_stop(s); /* before libmicrohttpd's own timeouts are looked at */
     if (s->fresh)
         fresh_check(s); /* before libmicrohttpd reads what came */
     s->closed = 0;
@@ -113,6 +115,42 @@ static void kick(srv_t *s) {
 }
 
 /* ---- connections and their deadlines ---- */
+
+/* libmicrohttpd's idle timeout: --header-timeout, in whole seconds. */
+static unsigned idle_timeout_s(const srv_t *s) {
+    return (unsigned)((s->o.header_timeout_ms + 999) / 1000);
+}
+
+/* The sweep's period: often enough for a --header-timeout under a second. */
+static uint64_t sweep_period(const srv_t *s) {
+    return s->o.header_timeout_ms < 1000 ? s->o.header_timeout_ms / 2 + 1 : 500;
+}
+
+/* The timeouts count the time the service could read, not the time its process was stopped
+ * (SIGSTOP, a frozen VM or cgroup) or its loop held: a request sent on a kept-alive
+ * connection during a stop longer than --header-timeout was in the socket, unread, when the
+ * first run after SIGCONT closed the connection (libmicrohttpd's idle timeout, looked at
+ * before what came is read, or the sweep's deadline), and its client got no answer. The
+ * sweep runs every period: when it is late by more than one, whatever runs first (the sweep,
+ * or libmicrohttpd before its run) moves every deadline on by the time lost and starts
+ * libmicrohttpd's idle timeout again (a timeout set from 0 starts anew). A suspended
+ * connection has none. */
+static void after_a_stop(srv_t *s) {
+    uint64_t now = srv_now(s), period = sweep_period(s);
+    if (now - s->swept_ms <= 2 * period)
+        return;
+    uint64_t lost = now - s->swept_ms - period;
+    s->swept_ms = now - period; /* the sweep that is due runs all the same */
+    for (dlist_link_t *k = s->conns.head; k; k = k->next) {
+        srv_conn_t *c = DLIST_ITEM(k, srv_conn_t, link);
+        if (c->deadline)
+            c->deadline += lost;
+        if (!c->susp) {
+            MHD_set_connection_option(c->conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
+            MHD_set_connection_option(c->conn, MHD_CONNECTION_OPTION_TIMEOUT, idle_timeout_s(s));
+        }
+    }
+}
 
 static srv_conn_t *conn_of(struct MHD_Connection *conn) {
     const union MHD_ConnectionInfo *i =
@@ -505,6 +543,8 @@ static void on_ping(uv_timer_t *t) {
 static void on_sweep(uv_timer_t *t) {
     srv_t *s = t->data;
     uint64_t now = srv_now(s);
+    after_a_stop(s);
+    s->swept_ms = now;
     int cut = 0;
     for (dlist_link_t *k = s->conns.head; k; k = k->next) {
         srv_conn_t *c = DLIST_ITEM(k, srv_conn_t, link);
@@ -574,7 +614,7 @@ static int init_timer(srv_t *s, uv_timer_t *t) {
 }
 
 int srv_httpd_start(srv_t *s) {
-    unsigned timeout_s = (unsigned)((s->o.header_timeout_ms + 999) / 1000);
+    unsigned timeout_s = idle_timeout_s(s);
     s->fresh_ep = epoll_create1(EPOLL_CLOEXEC); /* valid while s->d is there */
     if (s->fresh_ep < 0)
         return -1;
@@ -600,8 +640,8 @@ int srv_httpd_start(srv_t *s) {
         return -1;
     if (s->o.sse_ping_ms)
         uv_timer_start(&s->ping, on_ping, s->o.sse_ping_ms, s->o.sse_ping_ms);
-    uint64_t period = s->o.header_timeout_ms < 1000 ? s->o.header_timeout_ms / 2 + 1 : 500;
-    uv_timer_start(&s->sweep, on_sweep, period, period);
+    s->swept_ms = srv_now(s);
+    uv_timer_start(&s->sweep, on_sweep, sweep_period(s), sweep_period(s));
     rearm(s);
     return 0;
 }

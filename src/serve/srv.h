@@ -84,6 +84,7 @@ typedef struct srv {
     char origin[96]; /* http://HOST:PORT */
     uv_poll_t poll;
     uv_timer_t timer, kick, sweep, ping;
+    uint64_t swept_ms;  /* when the sweep last ran (httpd.c: on_sweep) */
     int handles;        /* libuv handles open; freed when they are all closed */
     dlist_t conns;      /* the open client connections, conns.len of them */
     srv_peer_t **peers; /* their peers' addresses, each with its count (peers.c) */

@@ -819,6 +819,43 @@ def test_a_stop_of_the_process_longer_than_the_timeout_loses_no_fetch():
         own.stop()
 
 
+def test_requests_sent_while_the_process_was_stopped_past_the_header_timeout_are_answered():
+    # kept-alive connections (a client's pool) whose next requests came while the process was
+    # stopped longer than --header-timeout: after SIGCONT the idle timeout was looked at
+    # before what had come was read, and each connection was closed, its request unanswered
+    own = Serve("--allow-private", "-q", "--header-timeout", "1")
+    conns = []
+    try:
+        for _ in range(3):
+            c = socket.create_connection((own.host, own.port), timeout=PATIENCE)
+            c.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            first = b""
+            while not first.endswith(b'{"status":"ok"}\n'):
+                d = c.recv(65536)
+                assert d, first
+                first += d
+            conns.append(c)
+        own.proc.send_signal(signal.SIGSTOP)
+        os.waitid(os.P_PID, own.proc.pid, os.WSTOPPED)
+        for c in conns:
+            c.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        threading.Event().wait(1.6)  # stopped past --header-timeout: the case itself
+        own.proc.send_signal(signal.SIGCONT)
+        for c in conns:
+            reply = b""
+            while not reply.endswith(b'{"status":"ok"}\n'):
+                d = c.recv(65536)
+                if not d:
+                    break
+                reply += d
+            assert reply.startswith(b"HTTP/1.1 200 OK\r\n"), reply
+    finally:
+        for c in conns:
+            c.close()
+        own.proc.send_signal(signal.SIGCONT)
+        own.stop()
+
+
 def sigterm_during_lookup(own, gate, call, path):
     """Sends own SIGTERM once a title lookup of gate's path, made on a thread by call
     (own.json or own.request), has reached the gate; returns what gives its answer."""
