@@ -17,18 +17,23 @@
 #include <string.h>
 
 /* The charset parameter of a Content-Type (RFC 9110, 5.6.6: a token or a quoted string,
- * the name without case) into out: 1, 0 without one, -1 for one that does not fit or a
- * parameter list that is not well formed. */
+ * the name without case) into out: 1, 0 without one, -1 for one that does not fit, one
+ * given twice, or a parameter list that is not well formed. Twice ("charset=utf-8;
+ * charset=utf-16"), the first was taken and the rest not looked at, where a proxy or the
+ * client's own library may go by the last: the list read as one text here, another there. */
 static int ct_charset(const char *ct, char *out, size_t size) {
     const char *p = ct ? strchr(ct, ';') : NULL;
+    int found = 0;
     while (p && *p == ';') {
         p += 1 + strspn(p + 1, " \t");
         const char *name = p;
         while (http_tchar(*p))
             p++;
         if (*p != '=' || p == name)
-            return *p == '\0' && p == name ? 0 : -1; /* "type;" alone is fine */
+            return *p == '\0' && p == name ? found : -1; /* "type;" alone is fine */
         int ours = p - name == 7 && ascii_ncasecmp(name, "charset", 7) == 0;
+        if (ours && found++)
+            return -1;
         size_t n = 0;
         if (*++p == '"') {
             for (p++; *p && *p != '"'; p++) {
@@ -49,13 +54,13 @@ static int ct_charset(const char *ct, char *out, size_t size) {
                     return -1;
             }
         }
-        if (ours) {
+        if (ours && !n)
+            return -1;
+        if (ours)
             out[n] = '\0';
-            return n ? 1 : -1;
-        }
         p += strspn(p, " \t");
     }
-    return p && *p ? -1 : 0;
+    return p && *p ? -1 : found;
 }
 
 static int is_utf8(const char *cs) {

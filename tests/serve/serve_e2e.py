@@ -1238,6 +1238,13 @@ def test_a_list_in_another_charset_is_decoded_or_refused():
              (415, "utf-16"))):
         status, err = job_urls_titles(body, ctype)
         assert status == want[0] and f"charset={want[1]}" in err, (ctype, status, err)
+    # a charset named twice: the first was taken (a UTF-16 list read as UTF-8 here) where a
+    # proxy or the client's library may go by the last; refused as not well formed
+    for ctype in ("text/plain; charset=utf-8; charset=utf-16",
+                  'text/plain; Charset="utf-16"; format=flowed; charset=utf-16'):
+        status, err = job_urls_titles(text.encode("utf-16"), ctype)
+        assert (status, err) == (400, "a Content-Type whose parameters are not well formed"), (
+            ctype, status, err)
 
 
 def test_a_multipart_upload_is_refused_not_read_as_lines():
