@@ -23,7 +23,8 @@
 static const char *db_check(const char *v) {
     if (!sink_db_is_spec(v))
         return "expected sqlite:PATH or postgresql://...";
-    return strcmp(v, "sqlite:") == 0 ? "no database path (sqlite:PATH)" : NULL;
+    const char *path = sink_db_sqlite_path(v);
+    return path && !*path ? "no database path (sqlite:PATH)" : NULL;
 }
 
 /* --token (and CAFE_SERVE_TOKEN): a secret no client can send is a mistake to say at start.
@@ -210,10 +211,9 @@ const cli_optab_t srv_optab = {
  * lives elsewhere: without --data-dir its jobs stay in temporary files.) 0, or 2 after a
  * usage error. */
 static int jobs_beside_db(srv_opts_t *o) {
-    const char *spec = o->db;
-    if (!sink_db_is_spec(spec) || strncmp(spec, "postgres", 8) == 0)
+    const char *path = sink_db_is_spec(o->db) ? sink_db_sqlite_path(o->db) : NULL;
+    if (!path)
         return 0;
-    const char *path = strncmp(spec, "sqlite:", 7) == 0 ? spec + 7 : spec;
     size_t n = strcspn(path, "?"); /* ?table=NAME is the sink's, not the file's */
     if (n + sizeof ".jobs" > sizeof o->jobs_dir) {
         fprintf(stderr, "cafe serve: --db: the path is too long\n");

@@ -1,6 +1,7 @@
 /* The database sink's common half: which database a spec names, and the two bounded batches
  * with the task that commits them (see sink_db.h). The drivers do the SQL. */
 #include "sink_db.h"
+#include "ascii.h"
 #include "cafe.h"
 #include "db_driver.h"
 #include "msg.h"
@@ -45,14 +46,26 @@ static int ends_with(const char *s, const char *suffix) {
     return n > m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* The length of scheme when spec starts with it, else 0. A scheme is case-insensitive (RFC
+ * 3986 3.1; curl takes HTTP://, sqlite3 FILE: URIs): "SQLITE:/x.db" was read as a relative
+ * path under a directory "SQLITE:" (cannot open), "POSTGRESQL://..." as no database. */
+static size_t scheme_len(const char *spec, const char *scheme) {
+    size_t n = strlen(scheme);
+    return ascii_ncasecmp(spec, scheme, n) == 0 ? n : 0;
+}
+
 static int is_pg(const char *spec) {
-    return strncmp(spec, "postgresql://", 13) == 0 || strncmp(spec, "postgres://", 11) == 0;
+    return scheme_len(spec, "postgresql://") || scheme_len(spec, "postgres://");
+}
+
+const char *sink_db_sqlite_path(const char *spec) {
+    return is_pg(spec) ? NULL : spec + scheme_len(spec, "sqlite:");
 }
 
 int sink_db_is_spec(const char *spec) {
     if (!spec)
         return 0;
-    if (is_pg(spec) || strncmp(spec, "sqlite:", 7) == 0)
+    if (is_pg(spec) || scheme_len(spec, "sqlite:"))
         return 1;
     for (size_t i = 0; i < sizeof sqlite_exts / sizeof sqlite_exts[0]; i++)
         if (ends_with(spec, sqlite_exts[i]))
@@ -72,11 +85,14 @@ static int valid_table(const char *s) {
  * the unknown parameter). A second table= is refused: which one was meant cannot be known,
  * and keeping either writes to a table the user may not have meant. */
 static int parse_target(const char *spec, sink_target_t *t, char *why) {
-    const char *body = strncmp(spec, "sqlite:", 7) == 0 ? spec + 7 : spec;
+    const char *body = is_pg(spec) ? spec : sink_db_sqlite_path(spec);
     t->where = strdup(body);
     t->table = strdup("titles");
     if (!t->where || !t->table)
         return CAFE_ENOMEM;
+    if (is_pg(spec)) /* libpq takes its URI's scheme in lower case only */
+        for (char *p = t->where; *p != ':'; p++)
+            *p = (char)ascii_lower((unsigned char)*p);
     char *q = strchr(t->where, '?');
     if (q) {
         char *out = q + 1, *p = q + 1;

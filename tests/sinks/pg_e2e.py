@@ -83,6 +83,17 @@ def test_normal_run_typed_rows_and_runs_table():
     assert got == want and None not in want.values(), list(want.items())[:2]
 
 
+def test_the_uri_scheme_is_case_insensitive():
+    # POSTGRESQL:// was a usage error ("expected sqlite:PATH or postgresql://..."), and libpq
+    # itself takes its scheme in lower case only: cafe gives it so
+    u = [fx.url(0, "/page/1")]
+    for scheme in ("POSTGRESQL", "Postgres"):
+        r = cafe("titles", "-q", "--db", f"{scheme}://cafe@/cafe?table=upper_scheme",
+                 lists.write(u), env=pg.env())
+        assert r.returncode == 0, (scheme, r.stderr)
+    assert pg.sql("SELECT count(*) FROM upper_scheme") == [["2"]]
+
+
 def test_url_given_twice_is_one_row_and_done_for_resume():
     """A batch goes in by COPY; a URL given twice breaks the key, and that batch goes again
     as INSERT ... ON CONFLICT DO NOTHING: one row for the URL, every other row there."""

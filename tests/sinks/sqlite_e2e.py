@@ -200,6 +200,28 @@ def test_hostile_titles_stored_as_json_holds_them():
     dbtest.check_hostile_titles(run_and_read)
 
 
+def test_the_sqlite_scheme_is_case_insensitive():
+    """A scheme is case-insensitive (RFC 3986 3.1; sqlite3 takes FILE: URIs): SQLITE:/x.db
+    was the relative path "SQLITE:/x.db" (cannot open, exit 2), and cafe serve kept its jobs
+    under ./SQLITE: too. Each spelling now writes the file named."""
+    u = lists.write([fx.url(0, "/page/1"), fx.url(1, "/page/2")])
+    for scheme in ("SQLITE:", "Sqlite:"):
+        out = db_path(f"upper-{scheme[:2]}.sqlite")
+        r = cafe("titles", "-q", "--db", scheme + out + "?table=t", u)
+        assert r.returncode == 0, (scheme, r.stderr)
+        assert query(out, "SELECT count(*) FROM t") == [(2,)], scheme
+    out = db_path("upper-serve.sqlite")
+    srv = subprocess.Popen([CAFE, "serve", "-q", "--listen", "127.0.0.1:0", "--db",
+                            "SQLITE:" + out], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        line = srv.stdout.readline()
+        assert line.startswith(b"listening on "), (line, srv.stderr.read())
+        assert os.path.isdir(out + ".jobs") and os.path.isfile(out), os.listdir(lists.dir)
+    finally:
+        srv.terminate()
+        srv.communicate(timeout=60)
+
+
 def test_unwritable_database_fails_before_fetching():
     u = lists.write([fx.url(0, "/page/1")])
     r = cafe("titles", "-o", "/nonexistent/dir/x.sqlite", u)
