@@ -84,6 +84,19 @@ static int dir_not_writable(const char *path, char *dir, size_t cap) {
            errno == EACCES;
 }
 
+/* Is the database at path, or the directory SQLite makes its WAL and shared-memory files in,
+ * on a read-only file system (a ro mount, a snapshot)? SQLite then falls back to opening
+ * read-only and says "unable to open database file (No such file or directory)" of a file
+ * that is there (its -shm is what it could not make), or of a new one; the file alone
+ * bound read-only is "attempt to write a readonly database". */
+static int read_only_fs(const char *path) {
+    char dir[PATH_MAX];
+    struct statvfs fs;
+    dir_of(path, dir, sizeof dir);
+    return (statvfs(path, &fs) == 0 && (fs.f_flag & ST_RDONLY)) ||
+           (statvfs(dir, &fs) == 0 && (fs.f_flag & ST_RDONLY));
+}
+
 /* Why a write SQLite calls "disk I/O error" or "database or disk is full" failed, when the
  * system's errno is lost (SQLite keeps none of a failed WAL write, and a write cut short at
  * the limit is SQLITE_FULL with no errno at all): EFBIG when a file is within SQLite's
@@ -143,6 +156,10 @@ static int fail(job_t *j, const char *what) {
     if ((code == SQLITE_FULL || (code & 0xff) == SQLITE_IOERR) &&
         write_failure(j->l->path, room, sizeof room) != 0)
         snprintf(j->why, SINK_WHY_MAX, "%s: %s (SQLite: %s)", what, room, errmsg_shown(db, said));
+    else if (((code & 0xff) == SQLITE_READONLY || (code & 0xff) == SQLITE_CANTOPEN) &&
+             read_only_fs(j->l->path))
+        snprintf(j->why, SINK_WHY_MAX, "%s: %s (SQLite: %s)", what, strerror(EROFS),
+                 errmsg_shown(db, said));
     else if (((code & 0xff) == SQLITE_READONLY || (code & 0xff) == SQLITE_CANTOPEN) &&
              dir_not_writable(j->l->path, dir, sizeof dir))
         not_writable(j, what, dir, said);

@@ -734,6 +734,45 @@ def loop_ext4(img, mnt):
         raise Skip(str(e))
 
 
+def read_only_bind(path):
+    """path bound read-only over itself, in a private mount namespace; Skip where none can
+    be made."""
+    try:
+        return PrivateMount(f'mount --bind "{path}" "{path}" && '
+                            f'mount -o remount,ro,bind "{path}"')
+    except OSError as e:
+        raise Skip(str(e))
+
+
+def test_a_database_on_a_read_only_file_system_is_said_so():
+    """A database (or its directory) on a read-only file system: SQLite falls back to a
+    read-only open, and cafe said "unable to open database file (No such file or
+    directory)" of a file that is there (its -shm could not be made) or of a new one, and
+    "attempt to write a readonly database" of the file alone bound read-only. The stream
+    sink says "Read-only file system"; so does this one now, the database left as it was."""
+    d = db_path("rofs")
+    os.mkdir(d)
+    made = os.path.join(d, "made.sqlite")
+    u = lists.write([fx.url(0, "/page/1")])
+    assert cafe("titles", "-q", "-o", made, u).returncode == 0
+    with open(made, "rb") as f:
+        before = f.read()
+    for bound, out, extra in [(d, made, []), (d, made, ["--resume"]),
+                              (d, os.path.join(d, "new.sqlite"), []), (made, made, [])]:
+        m = read_only_bind(bound)
+        try:
+            r = subprocess.run(m.inside() + [CAFE, "titles", "-q", *extra, "-o", out, u],
+                               capture_output=True, timeout=60)
+        finally:
+            m.close()
+        assert r.returncode == 2, (bound, out, r.stderr)
+        assert b": Read-only file system (SQLite: " in r.stderr, (bound, out, r.stderr)
+        assert b"No such file" not in r.stderr, r.stderr
+    with open(made, "rb") as f:
+        assert f.read() == before
+    assert not os.path.exists(os.path.join(d, "new.sqlite"))
+
+
 def test_file_system_goes_read_only_then_resume_finishes():
     """Mid-run the file system under the database goes read-only (ext4's own reaction to an
     error, triggered through sysfs): cafe stops with a message, every batch it committed is
