@@ -127,6 +127,13 @@ static int parse_target(const char *spec, sink_target_t *t, char *why) {
         strcpy(why, "table=NAME: letters, digits and _ only (up to 63, not starting with a digit)");
         return CAFE_EINVAL;
     }
+    /* The results in a table of cafe's own: it was made with the results' columns, and then
+     * refused for having other columns than the runs', a new database's too. Any case: SQLite
+     * folds its names. */
+    if (ascii_casecmp(t->table, "runs") == 0 || ascii_casecmp(t->table, "run_resumes") == 0) {
+        strcpy(why, "table=NAME: runs and run_resumes are cafe's own tables (its runs)");
+        return CAFE_EINVAL;
+    }
     if (!t->where[0]) {
         strcpy(why, "no database path");
         return CAFE_EINVAL;

@@ -196,6 +196,15 @@ static void test_spec_recognition(void **state) {
     job_t j = {.spec = "sqlite:/tmp/x.sqlite?table=no-dash", .n = 1};
     assert_int_equal(test_run(write_rows, &j), CAFE_EINVAL);
     assert_non_null(strstr(j.why, "table=NAME"));
+    /* The results into cafe's runs table: made with their columns, then refused for not
+     * having the runs' ("table runs has other columns than cafe's"), in a new database too. */
+    for (size_t i = 0; i < 2; i++) {
+        char own[300];
+        snprintf(own, sizeof own, "%s?table=%s", path_of("own.sqlite"), i ? "RUN_resumes" : "runs");
+        job_t named = {.spec = own, .n = 1};
+        assert_int_equal(test_run(write_rows, &named), CAFE_EINVAL);
+        assert_non_null(strstr(named.why, "cafe's own tables"));
+    }
     /* Two tables named: neither is guessed (the last one used to be taken silently). */
     char spec[300];
     snprintf(spec, sizeof spec, "%s?table=a&table=b", path_of("twice.sqlite"));
