@@ -276,15 +276,19 @@ static int begin_run_new(job_t *j, const char *const *p) {
 }
 
 /* The run to continue into j->l->run: the one asked for if the table has it, else the
- * table's latest of cafe titles; 0 when there is none. */
+ * table's latest of cafe titles; 0 when there is none. The name in any case, as SQLite
+ * names tables: ?table=Titles then --resume ?table=titles wrote the same table, yet found no
+ * run of it, and fetched every URL again in a new run. */
 static int find_run(job_t *j) {
     char want[24];
     snprintf(want, sizeof want, "%lld", (long long)j->resume_run);
     const char *p[] = {j->l->table, want};
     return run_stmt(j,
-                    j->resume_run ? "SELECT run_id FROM runs WHERE table_name = ? AND run_id = ?"
-                                  : "SELECT max(run_id) FROM runs WHERE table_name = ? "
-                                    "AND " SINK_TITLES_RUNS,
+                    j->resume_run
+                        ? "SELECT run_id FROM runs WHERE table_name = ? COLLATE NOCASE AND "
+                          "run_id = ?"
+                        : "SELECT max(run_id) FROM runs WHERE table_name = ? COLLATE NOCASE "
+                          "AND " SINK_TITLES_RUNS,
                     p, j->resume_run ? 2 : 1, &j->l->run, "finding the run to resume");
 }
 

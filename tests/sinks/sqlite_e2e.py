@@ -222,6 +222,19 @@ def test_the_sqlite_scheme_is_case_insensitive():
         srv.communicate(timeout=60)
 
 
+def test_resume_names_the_table_in_any_case_as_sqlite_does():
+    # ?table=Shout and ?table=shout are one table to SQLite, but --resume looked for the
+    # run by the name as written: it found none and fetched every URL again, in a new run
+    out = db_path("case.sqlite")
+    u = [fx.url(0, f"/page/{i}") for i in range(3)]
+    r = cafe("titles", "-q", "--db", f"sqlite:{out}?table=Shout", lists.write(u[:2]))
+    assert r.returncode == 0, r.stderr
+    r = cafe("titles", "--resume", "--db", f"sqlite:{out}?table=shout", lists.write(u))
+    assert r.returncode == 0, r.stderr
+    assert query(out, "SELECT run_id, count(*) FROM shout GROUP BY 1") == [(1, 3)]
+    assert query(out, "SELECT count(*) FROM run_resumes") == [(1,)]
+
+
 def test_unwritable_database_fails_before_fetching():
     u = lists.write([fx.url(0, "/page/1")])
     r = cafe("titles", "-o", "/nonexistent/dir/x.sqlite", u)
