@@ -198,7 +198,8 @@ static int lock_output(stream_t *st) {
      * waited for a reader for ever). */
     if (stat(st->path, &sb) == 0 && !S_ISREG(sb.st_mode))
         return 0;
-    int fd = open(st->path, O_RDWR | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0666);
+    /* O_APPEND: an append-only file (chattr +a) opens so alone, and is locked too */
+    int fd = open(st->path, O_RDWR | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0666);
     if (fd < 0)
         return 0;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {

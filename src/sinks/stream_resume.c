@@ -233,14 +233,17 @@ static int read_lines(reader_t *rd, int *torn) {
 
 /* The output file for reading and cutting, or NULL with errno set. Only a regular file: a FIFO
  * or a pipe (-o /dev/stdout) has no records to read back, and reading one waited for ever
- * for a writer; opened without blocking, so that a FIFO is refused rather than waited on. */
+ * for a writer; opened without blocking, so that a FIFO is refused rather than waited on.
+ * In append mode, as the run appends to it, and kept so when O_NONBLOCK goes: an append-only
+ * file (chattr +a, a log's protection) is written only so, and was refused ("Operation not
+ * permitted") though a resume only appends to it, unless a torn record is to be cut. */
 static FILE *open_regular(const char *path) {
-    int fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    int fd = open(path, O_RDWR | O_APPEND | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
     if (fd < 0)
         return NULL;
     int e = fstat(fd, &st) != 0 ? errno : !S_ISREG(st.st_mode) ? EINVAL : 0;
-    FILE *f = e == 0 && fcntl(fd, F_SETFL, 0) == 0 ? fdopen(fd, "r+") : NULL;
+    FILE *f = e == 0 && fcntl(fd, F_SETFL, O_APPEND) == 0 ? fdopen(fd, "r+") : NULL;
     if (!f) {
         e = e ? e : errno;
         (void)close(fd);

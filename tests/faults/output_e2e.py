@@ -68,6 +68,31 @@ def test_read_only_existing_file_resume():
         assert len([json.loads(l) for l in f]) == 5  # untouched
 
 
+def test_resume_appends_to_an_append_only_file():
+    # An append-only file (chattr +a, as logs are kept) was refused by --resume, "cannot
+    # open the output file to resume: Operation not permitted", though a resume only appends
+    # to it: its reader opened it for writing, then cleared its flags, without O_APPEND.
+    # Only a torn record, which must be cut, cannot be mended: said so, the file kept.
+    # (A tmpfs in a private mount namespace: the flag goes with it, whatever happens.)
+    two = write_list([fx.url(0, f"/page/{i}") for i in range(2)], "out-two.txt")
+    r = in_mount_ns(f'mkdir -p "$T/appendonly" && mount -t tmpfs none "$T/appendonly"\n'
+                    f'out="$T/appendonly/out.jsonl"\n'
+                    f'"$CAFE" titles -q --json -o "$out" {two}\n'
+                    f'chattr +a "$out" || exit 77\n'
+                    f'"$CAFE" titles -q --json --resume -o "$out" {SMALL} || exit 3\n'
+                    f'wc -l < "$out"\n'
+                    f'printf \'{{"url":"torn\' >> "$out"\n'
+                    f'"$CAFE" titles -q --json --resume -o "$out" {SMALL} && exit 4\n'
+                    f'tail -c 12 "$out"')
+    if r.returncode == 77:
+        raise Skip("no chattr +a on tmpfs here: " + r.stderr.decode().strip())
+    assert r.returncode == 0, (r.returncode, r.stderr)
+    lines, tail = r.stdout.decode().split("\n", 1)
+    assert lines == "5", r.stdout
+    assert tail == '{"url":"torn', r.stdout  # the torn record left as it was
+    assert b"cannot cut the torn last record: Operation not permitted" in r.stderr, r.stderr
+
+
 def test_file_system_fills_up_mid_run():
     r = in_mount_ns(f'mkdir -p "$T/small" && mount -t tmpfs -o size=64k none "$T/small" && '
                     f'"$CAFE" titles --json -o "$T/small/out.jsonl" {LIST} && exit 0; '
