@@ -211,9 +211,14 @@ static const char *dirs_check(const char *v, char *bad, size_t cap) {
 }
 
 /* --capath: each directory there (OpenSSL skips one that is not, and the CAs meant to be
- * trusted would be missing from every run). */
+ * trusted would be missing from every run). None at all ('' or ':', an unset variable in
+ * --capath "$DIR") was taken: every HTTPS URL then failed ("cannot load the CA
+ * certificates: error setting certificate path"), with exit status 0, as curl's tool fails
+ * it (77); refused at start, as --cacert '' is. */
 const char *cli_capath_check(const char *v) {
     char bad[4096];
+    if (v[strspn(v, ":")] == '\0')
+        return "no directory";
     return dirs_check(v, bad, sizeof bad);
 }
 

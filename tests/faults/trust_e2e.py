@@ -215,6 +215,11 @@ def test_capath_is_read_as_curls():
     # a directory not there is refused at start, as --cacert's missing file is
     rc, err, got = env_titles({}, ["good"], "--capath", TMP + "/none")
     assert rc == 2 and got == [] and "--capath: no such directory" in err, (rc, err, got)
+    # so is none at all (--capath "$DIR", DIR unset), as --cacert '' is: taken, it set
+    # curl's variables aside, and the CA SSL_CERT_FILE named was trusted no more
+    for empty in ("", ":"):
+        rc, err, got = env_titles({"SSL_CERT_FILE": other}, ["selfsigned"], "--capath", empty)
+        assert rc == 2 and got == [] and "--capath: no directory" in err, (empty, rc, err, got)
 
 
 def test_ca_variables_naming_the_system_bundle_keep_the_system_store():
