@@ -64,7 +64,9 @@ static const char resumes_sql[] =
     "PRIMARY KEY, run_id bigint NOT NULL, resumed_at timestamptz NOT NULL DEFAULT now(), "
     "options text)";
 
-/* A password in the URI would show in `ps` and in shell history: refuse it. */
+/* A password in the URI would show in `ps` and in shell history: refuse it. So is the
+ * passphrase of the client's key (sslpassword), which every message naming the database
+ * showed too; libpq reads it from no variable, but from a service file. */
 static int refuse_password(const char *where, char *why) {
     char *err = NULL;
     PQconninfoOption *opts = PQconninfoParse(where, &err);
@@ -74,15 +76,21 @@ static int refuse_password(const char *where, char *why) {
         PQfreemem(err);
         return CAFE_EINVAL;
     }
-    int has = 0;
+    int has = 0, ssl = 0;
     for (PQconninfoOption *o = opts; o->keyword; o++)
-        if (strcmp(o->keyword, "password") == 0 && o->val && o->val[0])
-            has = 1;
+        if (o->val && o->val[0]) {
+            has |= strcmp(o->keyword, "password") == 0;
+            ssl |= strcmp(o->keyword, "sslpassword") == 0;
+        }
     PQconninfoFree(opts);
     if (has)
         snprintf(why, SINK_WHY_MAX,
                  "a password in the database URI would show in ps: use PGPASSWORD or ~/.pgpass");
-    return has ? CAFE_EINVAL : 0;
+    else if (ssl)
+        snprintf(why, SINK_WHY_MAX,
+                 "sslpassword in the database URI would show in ps and in messages: give it in a "
+                 "service file (PGSERVICE)");
+    return has || ssl ? CAFE_EINVAL : 0;
 }
 
 /* The bigint key of an advisory lock of cafe's: the first 64 bits of the MD5 of a name in

@@ -603,6 +603,11 @@ def test_bad_credentials_and_password_in_uri():
     assert b"wrong" not in r.stderr
     r = cafe("titles", "-q", "--db", "postgresql://secret:right@/cafe", u, env=pg.env())
     assert r.returncode == 2 and b"PGPASSWORD" in r.stderr and b"right" not in r.stderr, r.stderr
+    # the client key's passphrase too: taken, it was in every message naming the database
+    r = cafe("titles", "-q", "--db", "postgresql://cafe@/cafe?sslpassword=s3cret&table=cred", u,
+             env=pg.env())
+    assert r.returncode == 2 and b"service file" in r.stderr and b"s3cret" not in r.stderr, \
+        r.stderr
     r = cafe("titles", "-q", "--db", secret, u, env=pg.env(PGPASSWORD="right"))
     assert r.returncode == 0, r.stderr
     pgpass = os.path.join(lists.dir, "pgpass")
