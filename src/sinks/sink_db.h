@@ -55,8 +55,8 @@ typedef struct sink_db sink_db_t;
  * is .sqlite, .sqlite3 or .db). */
 int sink_db_is_spec(const char *spec);
 
-/* Where a database spec's file name starts (after sqlite:, in any case; a ?table=NAME follows it);
- * NULL for a PostgreSQL URI. */
+/* Where a database spec's file name starts (after sqlite:, in any case; a ?table=NAME may
+ * follow it); NULL for a PostgreSQL URI. */
 const char *sink_db_sqlite_path(const char *spec);
 
 /* Connects, checks the tables (creating missing ones; a table with other columns is refused,
