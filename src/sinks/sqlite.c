@@ -641,6 +641,21 @@ static int regular_or_none(const char *path, char *why) {
     return CAFE_EINVAL;
 }
 
+/* PATH as the name of a file, malloc'd. SQLite reads some names as no file: ":memory:" is a
+ * database in memory (the run wrote its records there and exited 0: all lost), and, in
+ * Debian's build (SQLITE_USE_URI), "file:x.db" a URI, x.db written while cafe's own checks,
+ * its lock of the run among them, went to a file "file:x.db" that was never made. "./" in
+ * front makes each the file it names. */
+static char *file_name(const char *path) {
+    if (strcmp(path, ":memory:") != 0 && strncmp(path, "file:", 5) != 0)
+        return strdup(path);
+    size_t n = strlen(path) + 3;
+    char *name = malloc(n);
+    if (name)
+        snprintf(name, n, "./%s", path);
+    return name;
+}
+
 static int lite_open(void **impl, const sink_target_t *t, const sink_db_conf_t *conf, int64_t *run,
                      char *why) {
     lite_t *l = calloc(1, sizeof(*l));
@@ -650,7 +665,7 @@ static int lite_open(void **impl, const sink_target_t *t, const sink_db_conf_t *
     snprintf(l->table, sizeof l->table, "%s", t->table);
     snprintf(l->qtable, sizeof l->qtable, "\"%s\"", t->table);
     *impl = l;
-    if (!(l->path = strdup(t->where)))
+    if (!(l->path = file_name(t->where)))
         return CAFE_ENOMEM;
     int refused = regular_or_none(l->path, why);
     if (refused)

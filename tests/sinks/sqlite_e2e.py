@@ -235,6 +235,22 @@ def test_resume_names_the_table_in_any_case_as_sqlite_does():
     assert query(out, "SELECT count(*) FROM run_resumes") == [(1,)]
 
 
+def test_names_sqlite_reads_as_no_file_are_files():
+    """sqlite::memory: wrote the run into memory and exited 0, every record lost; and
+    sqlite:file:x.sqlite was read as a URI (Debian's SQLite takes them), x.sqlite written
+    while cafe's checks and its run's lock went to a file file:x.sqlite never made. PATH is
+    a file's name: each is now the file it names."""
+    d = db_path("names")
+    os.mkdir(d)
+    u = lists.write([fx.url(0, "/page/1")])
+    for name in (":memory:", "file:x.sqlite"):
+        r = subprocess.run([CAFE, "titles", "-q", "--db", "sqlite:" + name, u], cwd=d,
+                           capture_output=True, timeout=60)
+        assert r.returncode == 0, (name, r.stderr)
+        assert query(os.path.join(d, name), "SELECT count(*) FROM titles") == [(1,)], name
+    assert not os.path.exists(os.path.join(d, "x.sqlite")), os.listdir(d)
+
+
 def test_unwritable_database_fails_before_fetching():
     u = lists.write([fx.url(0, "/page/1")])
     r = cafe("titles", "-o", "/nonexistent/dir/x.sqlite", u)
