@@ -2,7 +2,8 @@
  * emission to tree construction. Only the attributes tree construction looks at are kept:
  * font's color/face/size (leaving foreign content), annotation-xml's encoding, meta's
  * charset/http-equiv/content (a late encoding declaration) and input's type (frameset-ok);
- * values are cut at CAFE__HTML_ATTR_MAX bytes. A formatting element's attributes are
+ * values are cut at CAFE__HTML_ATTR_MAX bytes (a <meta>'s charset and content values once
+ * their runs of whitespace are one byte: meta_overflow). A formatting element's attributes are
  * fingerprinted instead (afe.c), for the list of active formatting elements. */
 #include <string.h>
 
@@ -289,14 +290,16 @@ CAFE__HOT static void attr_named(cafe__html_tok_t *tk) {
         tk->font_attr = 1;
 }
 
-/* A <meta>'s content value longer than its buffer: browsers find its charset= at any length.
- * Runs of whitespace are kept as one byte (in what was kept too), and a value that outgrows
+/* A <meta>'s charset or content value longer than its buffer: browsers read a label with
+ * any whitespace around it, and find a content value's charset= at any length. Runs of
+ * whitespace are kept as one byte (in what was kept too), and a content value that outgrows
  * the buffer drops what no charset= can depend on any more (prescan.h), unless it holds a
- * character reference: then it is cut. */
-CAFE__APART static void content_overflow(cafe__html_tok_t *tk, cur_t p, size_t n) {
-    char *v = tk->vals[CAFE__ATTR_CONTENT];
+ * character reference: then it is cut, as a charset value is. */
+CAFE__APART static void meta_overflow(cafe__html_tok_t *tk, cur_t p, size_t n) {
+    int id = tk->attr_id;
+    char *v = tk->vals[id];
     size_t len = 0;
-    for (size_t i = 0; i < tk->vlen[CAFE__ATTR_CONTENT]; i++) {
+    for (size_t i = 0; i < tk->vlen[id]; i++) {
         if (!tok_ws((unsigned char)v[i]) || len == 0 || !tok_ws((unsigned char)v[len - 1]))
             v[len++] = v[i];
     }
@@ -304,7 +307,9 @@ CAFE__APART static void content_overflow(cafe__html_tok_t *tk, cur_t p, size_t n
         if (tok_ws(p[i]) && len > 0 && tok_ws((unsigned char)v[len - 1]))
             continue;
         if (len == CAFE__HTML_ATTR_MAX - 1) {
-            size_t from = memchr(v, '&', len) ? 0 : cafe__html_meta_content_start(v, len);
+            size_t from = id != CAFE__ATTR_CONTENT || memchr(v, '&', len)
+                              ? 0
+                              : cafe__html_meta_content_start(v, len);
             if (from == 0)
                 break; /* all of it may matter: the rest is cut */
             memmove(v, v + from, len - from);
@@ -312,15 +317,15 @@ CAFE__APART static void content_overflow(cafe__html_tok_t *tk, cur_t p, size_t n
         }
         v[len++] = (char)p[i];
     }
-    tk->vlen[CAFE__ATTR_CONTENT] = (uint8_t)len;
+    tk->vlen[id] = (uint8_t)len;
 }
 
 CAFE__HOT static void attr_value(cafe__html_tok_t *tk, cur_t p, size_t n) {
     if (tk->attr_id >= CAFE__ATTR_COUNT)
         return;
     size_t have = tk->vlen[tk->attr_id], room = CAFE__HTML_ATTR_MAX - 1 - have;
-    if (n > room && tk->attr_id == CAFE__ATTR_CONTENT) {
-        content_overflow(tk, p, n);
+    if (n > room && (tk->attr_id == CAFE__ATTR_CONTENT || tk->attr_id == CAFE__ATTR_CHARSET)) {
+        meta_overflow(tk, p, n);
         return;
     }
     if (n > room)
