@@ -3,8 +3,9 @@
  * font's color/face/size (leaving foreign content), annotation-xml's encoding, meta's
  * charset/http-equiv/content (a late encoding declaration) and input's type (frameset-ok);
  * values are cut at CAFE__HTML_ATTR_MAX bytes (a <meta>'s charset and content values once
- * their runs of whitespace are one byte: meta_overflow). A formatting element's attributes are
- * fingerprinted instead (afe.c), for the list of active formatting elements. */
+ * their runs of whitespace are one byte and their references decoded: meta_overflow). A
+ * formatting element's attributes are fingerprinted instead (afe.c), for the list of active
+ * formatting elements. */
 #include <string.h>
 
 #include "html/hot.h"
@@ -120,12 +121,14 @@ CAFE__APART static void values_end(cafe__html_tok_t *tk) {
     for (int i = 0; i < CAFE__ATTR_COUNT; i++) {
         if (!(tk->attrs_seen & (1u << i)))
             continue;
-        tk->vals[i][tk->vlen[i]] = 0;
-        if (memchr(tk->vals[i], '&', tk->vlen[i]) || memchr(tk->vals[i], 0, tk->vlen[i])) {
+        char *v = tk->vals[i] + tk->vdec[i]; /* meta_overflow decoded what comes before */
+        size_t n = tk->vlen[i] - tk->vdec[i];
+        v[n] = 0;
+        if (memchr(v, '&', n) || memchr(v, 0, n)) {
             char tmp[CAFE__HTML_ATTR_MAX];
-            size_t n = cafe__html_attr_decode(tk->vals[i], tk->vlen[i], tmp, sizeof tmp);
-            memcpy(tk->vals[i], tmp, n + 1);
-            tk->vlen[i] = (uint8_t)n;
+            n = cafe__html_attr_decode(v, n, tmp, sizeof tmp - tk->vdec[i]);
+            memcpy(v, tmp, n + 1);
+            tk->vlen[i] = (uint8_t)(tk->vdec[i] + n);
         }
     }
     if (tk->attrs_seen & CAFE__HTML_SEEN_FP)
@@ -286,34 +289,80 @@ CAFE__HOT static void attr_named(cafe__html_tok_t *tk) {
         return;
     tk->attrs_seen |= (uint16_t)(1u << i);
     tk->attr_id = (uint8_t)i;
+    if (i < CAFE__ATTR_COUNT)
+        tk->vdec[i] = 0;
     if (i >= A_COLOR && tk->id == CAFE__TAG_FONT)
         tk->font_attr = 1;
 }
 
-/* A <meta>'s charset or content value longer than its buffer: browsers read a label with
- * any whitespace around it, and find a content value's charset= at any length. Runs of
- * whitespace are kept as one byte (in what was kept too), and a content value that outgrows
- * the buffer drops what no charset= can depend on any more (prescan.h), unless it holds a
- * character reference: then it is cut, as a charset value is. */
-CAFE__APART static void meta_overflow(cafe__html_tok_t *tk, cur_t p, size_t n) {
-    int id = tk->attr_id;
+/* Runs of whitespace in a kept value as one byte; the decoded part (vdec) keeps its end.
+ * Returns the new length. */
+static size_t squeeze(cafe__html_tok_t *tk, int id, size_t n) {
     char *v = tk->vals[id];
-    size_t len = 0;
-    for (size_t i = 0; i < tk->vlen[id]; i++) {
+    size_t len = 0, dec = tk->vdec[id];
+    for (size_t i = 0; i < n; i++) {
+        if (i == dec)
+            tk->vdec[id] = (uint8_t)len;
         if (!tok_ws((unsigned char)v[i]) || len == 0 || !tok_ws((unsigned char)v[len - 1]))
             v[len++] = v[i];
     }
+    if (dec >= n)
+        tk->vdec[id] = (uint8_t)len;
+    return len;
+}
+
+/* A byte a reference cut before it may go on with. */
+static int ref_goes_on(unsigned c) {
+    return tok_alpha(c) || (c >= '0' && c <= '9') || c == '#';
+}
+
+/* Decodes a kept value's references (and NULs) in place, from its decoded part's end (vdec)
+ * to its end, or to its last '&' when the reference there may go on in the bytes to come
+ * (nothing but alphanumerics and '#' after it, and digits or a name not yet longer than any);
+ * each one before it ends where it would in the whole value (the next '&' ends it as the
+ * value's end does). Returns the new length. */
+static size_t decode_kept(cafe__html_tok_t *tk, int id, size_t len) {
+    char *v = tk->vals[id];
+    size_t from = tk->vdec[id], to = len, k;
+    for (size_t i = from; i < len; i++)
+        to = v[i] == '&' ? i : to;
+    for (k = to + 1; k < len && ref_goes_on((unsigned char)v[k]); k++)
+        ;
+    if (k < len || (to + 1 < len && v[to + 1] != '#' && len - to > CAFE__HTML_ENTITY_MAX + 2))
+        to = len; /* the reference there has ended */
+    char tmp[CAFE__HTML_ATTR_MAX];
+    size_t n =
+        cafe__html_attr_decode(v + from, to - from, tmp, CAFE__HTML_ATTR_MAX - from - (len - to));
+    memmove(v + from + n, v + to, len - to);
+    memcpy(v + from, tmp, n);
+    tk->vdec[id] = (uint8_t)(from + n);
+    return from + n + (len - to);
+}
+
+/* A <meta>'s charset or content value longer than its buffer: browsers read a label with
+ * any whitespace around it, and find a content value's charset= at any length. Runs of
+ * whitespace are kept as one byte (in what was kept too); a full buffer has its references
+ * decoded (references to whitespace then squeezed too), and a content value that still
+ * outgrows it drops what no charset= can depend on any more (prescan.h): the decoded text
+ * before a charset=, or all but its last 8 bytes. Otherwise (a charset value, or no such
+ * text) the value is cut. */
+CAFE__APART static void meta_overflow(cafe__html_tok_t *tk, cur_t p, size_t n) {
+    int id = tk->attr_id;
+    char *v = tk->vals[id];
+    size_t len = squeeze(tk, id, tk->vlen[id]);
     for (size_t i = 0; i < n; i++) {
         if (tok_ws(p[i]) && len > 0 && tok_ws((unsigned char)v[len - 1]))
             continue;
+        if (len == CAFE__HTML_ATTR_MAX - 1)
+            len = squeeze(tk, id, decode_kept(tk, id, len));
         if (len == CAFE__HTML_ATTR_MAX - 1) {
-            size_t from = id != CAFE__ATTR_CONTENT || memchr(v, '&', len)
-                              ? 0
-                              : cafe__html_meta_content_start(v, len);
+            size_t from =
+                id == CAFE__ATTR_CONTENT ? cafe__html_meta_content_start(v, tk->vdec[id]) : 0;
             if (from == 0)
                 break; /* all of it may matter: the rest is cut */
             memmove(v, v + from, len - from);
             len -= from;
+            tk->vdec[id] = (uint8_t)(tk->vdec[id] - from);
         }
         v[len++] = (char)p[i];
     }

@@ -105,6 +105,8 @@ typedef struct cafe__html_tok {
     char attr_name[16];  /* first bytes of the attribute name, lowercase (NUL: 0 or 0xFD) */
     uint64_t attr_tail;  /* ...the bytes past them, hashed (read only when attr_len > 16) */
     uint8_t vlen[CAFE__ATTR_COUNT];
+    uint8_t vdec[CAFE__ATTR_COUNT]; /* ...of which the first vdec have their references
+                                       decoded (a long <meta> value, tag.c) */
     /* tree construction */
     uint8_t capturing;      /* inside the document's title element */
     uint8_t found;          /* the document's title element was seen */

@@ -71,8 +71,10 @@ METAS = [
     "<xmeta charset=koi8-r>", '<meta  name="x" charset="koi8-r">',
     '<meta http-equiv="Content-Type" content="text/html; charset=koi8-r" content="charset=windows-1251">',
     "<svg><meta charset=koi8-r></svg>", "<template><meta charset=koi8-r></template>",
-    # whitespace around the label past the 128 bytes cafe's tokenizer keeps of the value
-    '<meta charset="%skoi8-r\t">' % (" " * 200), '<meta charset="koi8-r%s">' % (" " * 200)]
+    # whitespace around the label, and references, past the 128 bytes cafe's tokenizer keeps
+    # of the value
+    '<meta charset="%skoi8-r\t">' % (" " * 200), '<meta charset="koi8-r%s">' % (" " * 200),
+    '<meta http-equiv="Content-Type" content="text/html;&amp;%s charset=koi8-r">' % ("y" * 200)]
 TITLE = b"T\xa4\xa2\xb1\xc4\xe5\xf1\x80\xfe"
 PAGE = b"<!DOCTYPE html><html><head>%s<title>" + TITLE + b"</title>%s</head><body><p>x</p></body></html>"
 

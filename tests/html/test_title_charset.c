@@ -131,6 +131,10 @@ static size_t expand(char *out, const char *f) {
     return n;
 }
 
+/* Thirty times the reference r. */
+#define REF30(r) REF10(r) REF10(r) REF10(r)
+#define REF10(r) r r r r r r r r r r
+
 /* A late <meta> whose content value is long (Chromium and Firefox agree on each, from
  * tests/browser/encodings.py): its charset= is found at any length. The value was cut at 128
  * bytes, and these pages kept the fallback's reading "Ж". */
@@ -147,10 +151,17 @@ static void test_late_meta_long_content(void **state) {
         {"%124ycharset=koi8-r", "п√"},                    /* across the old cut */
         {"charset=windows-1251%200ycharset=koi8-r", "Ж"}, /* the first charset= decides */
         {"text/html; charset=\"koi8-r%200 ", "Ж"},        /* a quote never closed */
+        /* references past the buffer: decoded before the value is cut */
+        {"text/html;" REF30("&amp;") " charset=koi8-r", "п√"},
+        {"text/html;&amp;%200ycharset=koi8-r", "п√"},
+        {"text/html;" REF30("&#32;") "charset=koi8-r", "п√"},
+        {"charset=" REF30("&#32;") "koi8-r", "п√"},
+        {"text/html;&amp;%200y&#99;harset&#x3D;koi8-r", "п√"},
+        {"text/html;" REF30("&#32;") "charset=koi8-r&amp", "Ж"},
     };
     char page[2048];
     for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
-        char f[256];
+        char f[512];
         int n = snprintf(f, sizeof f,
                          "<title>\xd0\x96</title><!--%%1100x--><meta http-equiv=content-type "
                          "content='%s'><p>x",
@@ -169,13 +180,15 @@ static void test_late_meta_long_charset(void **state) {
     static const struct {
         const char *value, *want;
     } runs[] = {
-        {"%200 koi8-r", "п√"},      {"\t\n\f\r%200 koi8-r", "п√"},
-        {"koi8-r%200 ", "п√"},      {"%60 \t%60 \n%60 koi8-r%60 \f%60 ", "п√"},
+        {"%200 koi8-r", "п√"},           {"\t\n\f\r%200 koi8-r", "п√"},
+        {"koi8-r%200 ", "п√"},           {"%60 \t%60 \n%60 koi8-r%60 \f%60 ", "п√"},
         {"%200 koi8-r%200 x", "Ж"}, /* whitespace inside: no label */
+        {REF30("&#32;") "koi8-r", "п√"}, {REF30(" &#x20;") "koi8-r", "п√"},
+        {"%200 &#107;oi8-r", "п√"},
     };
     char page[2048];
     for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
-        char f[256];
+        char f[512];
         int n =
             snprintf(f, sizeof f, "<title>\xd0\x96</title><!--%%1100x--><meta charset='%s'><p>x",
                      runs[i].value);
