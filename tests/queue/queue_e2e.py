@@ -1379,6 +1379,35 @@ def test_drain_appended_to_standard_output_is_noted_and_repaired():
     assert rs.cmd("XLEN", "cafe:{stdoutdrain}:results") == 0
 
 
+@contextlib.contextmanager
+def drain_stopped_at_its_first_sync(name, first_url):
+    """A queue of fetched records and a --drain of it into a file stopped by strace
+    (SIGSTOP) at its first fsync, after its first chunk's write; yields (urls, its file,
+    another file, the drain's process) and lets it go (SIGCONT) at the end, waiting for it
+    (its stderr left to read)."""
+    urls, _ = fetched_queue_for_strace(name, first_url)
+    a, b = os.path.join(tmp, f"{name}-a.jsonl"), os.path.join(tmp, f"{name}-b.jsonl")
+    log = os.path.join(tmp, f"{name}.strace")
+    first = subprocess.Popen(["strace", "-f", "-o", log, "-P", a, "-e", "trace=fsync", "-e",
+                              "inject=fsync:signal=SIGSTOP:when=1", CAFE, "queue",
+                              "results", rs.url(name), "--json", "--drain", "-o", a],
+                             stderr=subprocess.PIPE, env=env_under_strace())
+    held = []
+
+    def stopped_at_sync():
+        with open(log) as f:
+            held[:] = [int(x.split()[0]) for x in f if "--- stopped by SIGSTOP ---" in x]
+        return held or first.poll() is not None
+    try:
+        wait_until(lambda: os.path.exists(log) and stopped_at_sync(), "the first fsync")
+        assert held and os.path.getsize(a) > 0, ("not stopped at its sync", first.poll())
+        yield urls, a, b, first
+    finally:
+        for pid in held:
+            os.kill(pid, signal.SIGCONT)
+        first.wait(timeout=120)
+
+
 def test_two_drains_at_once_export_nothing_twice():
     """Two `results --drain` of one queue at once into two outputs (cron jobs writing dated
     files, one slow): the file lock cannot see it, both read the same records from Redis,
@@ -1390,29 +1419,11 @@ def test_two_drains_at_once_export_nothing_twice():
     the second one is done. (strace held it there for 3 s: a test slowed as long before
     the second drain saw the first one done; shown with an 8 s pause there: the second
     drain exported, exit 0.)"""
-    urls, path = fetched_queue_for_strace("twodrains", 80000)
-    a, b = os.path.join(tmp, "twodrains-a.jsonl"), os.path.join(tmp, "twodrains-b.jsonl")
-    log = os.path.join(tmp, "twodrains.strace")
-    first = subprocess.Popen(["strace", "-f", "-o", log, "-P", a, "-e", "trace=fsync", "-e",
-                              "inject=fsync:signal=SIGSTOP:when=1", CAFE, "queue",
-                              "results", rs.url("twodrains"), "--json", "--drain", "-o", a],
-                             stderr=subprocess.PIPE, env=env_under_strace())
-    held = []
-
-    def stopped_at_sync():
-        with open(log) as f:
-            held[:] = [int(x.split()[0]) for x in f if "--- stopped by SIGSTOP ---" in x]
-        return held or first.poll() is not None
-    try:
-        wait_until(lambda: os.path.exists(log) and stopped_at_sync(), "the first fsync")
-        assert held and os.path.getsize(a) > 0, ("not stopped at its sync", first.poll())
+    with drain_stopped_at_its_first_sync("twodrains", 80000) as (urls, a, b, first):
         r = cafe("queue", "results", rs.url("twodrains"), "--json", "--drain", "-o", b)
         assert r.returncode == 2 and b"another cafe queue results --drain" in r.stderr, r
         assert first.poll() is None, "the first drain ended before the second began"
-    finally:
-        for pid in held:
-            os.kill(pid, signal.SIGCONT)
-        _, err = first.communicate(timeout=120)
+    err = first.stderr.read()
     assert first.returncode == 0, err
     got = [json.loads(l)["url"] for f in (a, b) if os.path.exists(f) for l in open(f)]
     assert sorted(got) == sorted(urls), (len(got), len(set(got)))
@@ -1428,29 +1439,11 @@ def test_a_drain_whose_hold_lapsed_mid_chunk_deletes_nothing_and_cuts_its_chunk(
     refused, the drain cuts the chunk off its file (where it began, noted) and stops, exit
     2. strace stops it at its first fsync, after its first chunk's write; the test ends its
     hold, as a minute would."""
-    urls, path = fetched_queue_for_strace("lapsed", 72500)
-    a, b = os.path.join(tmp, "lapsed-a.jsonl"), os.path.join(tmp, "lapsed-b.jsonl")
-    log = os.path.join(tmp, "lapsed.strace")
-    first = subprocess.Popen(["strace", "-f", "-o", log, "-P", a, "-e", "trace=fsync", "-e",
-                              "inject=fsync:signal=SIGSTOP:when=1", CAFE, "queue",
-                              "results", rs.url("lapsed"), "--json", "--drain", "-o", a],
-                             stderr=subprocess.PIPE, env=env_under_strace())
-    held = []
-
-    def stopped_at_sync():
-        with open(log) as f:
-            held[:] = [int(x.split()[0]) for x in f if "--- stopped by SIGSTOP ---" in x]
-        return held or first.poll() is not None
-    try:
-        wait_until(lambda: os.path.exists(log) and stopped_at_sync(), "the first fsync")
-        assert held and os.path.getsize(a) > 0, ("not stopped at its sync", first.poll())
+    with drain_stopped_at_its_first_sync("lapsed", 72500) as (urls, a, b, first):
         rs.cmd("DEL", "cafe:{lapsed}:drainer")  # its hold's minute past
         r = cafe("queue", "results", rs.url("lapsed"), "--json", "--drain", "-o", b)
         assert r.returncode == 0, r
-    finally:
-        for pid in held:
-            os.kill(pid, signal.SIGCONT)
-        _, err = first.communicate(timeout=120)
+    err = first.stderr.read()
     assert first.returncode == 2 and b"cut off the file" in err, (first.returncode, err)
     got = [json.loads(l)["url"] for f in (a, b) for l in open(f)]
     assert sorted(got) == sorted(urls), (len(got), len(set(got)))
