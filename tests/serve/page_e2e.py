@@ -109,6 +109,15 @@ class Browser:
             time.sleep(0.1)
         raise AssertionError(f"not true within {timeout} s: {expr}")
 
+    def start_job(self, page, urls):
+        """Opens the service's page at address page, fills its list with urls (a list, or
+        lines already joined) and starts the job."""
+        self.call("Page.navigate", url=page)
+        self.wait_for("document.readyState === 'complete' && !!document.getElementById('start')")
+        text = urls if isinstance(urls, str) else "\n".join(urls)
+        self.eval(f"document.getElementById('urls').value = {json.dumps(text)}; 1")
+        self.eval("document.getElementById('start').click(); 1")
+
     def close(self):
         try:
             self.ws.close()
@@ -332,11 +341,8 @@ def test_a_results_stream_cut_off_is_taken_up_again_where_it_stopped():
     try:
         b = browser
         origin = f"http://127.0.0.1:{cutter.port}"
-        b.call("Page.navigate", url=origin + "/")
-        b.wait_for("document.readyState === 'complete' && !!document.getElementById('start')")
         urls = [fx.url(1, "/page/1"), fx.url(1, "/page/2"), gate.url("/a"), gate.url("/b")]
-        b.eval(f"document.getElementById('urls').value = {json.dumps(chr(10).join(urls))}; 1")
-        b.eval("document.getElementById('start').click(); 1")
+        b.start_job(origin + "/", urls)
         b.wait_for("document.querySelectorAll('#results tbody tr').length === 2")
         gate.wait_arrived(2)
         assert cutter.cut() == 1
@@ -407,11 +413,8 @@ def test_a_status_request_that_failed_once_does_not_stop_the_counts():
     flaky = Flaky(own.port)
     try:
         b = browser
-        b.call("Page.navigate", url=f"http://127.0.0.1:{flaky.port}/")
-        b.wait_for("document.readyState === 'complete' && !!document.getElementById('start')")
         urls = "\n".join([fx.url(2, "/page/8"), gate.url("/blip")])
-        b.eval(f"document.getElementById('urls').value = {json.dumps(urls)}; 1")
-        b.eval("document.getElementById('start').click(); 1")
+        b.start_job(f"http://127.0.0.1:{flaky.port}/", urls)
         b.wait_for("/running$/.test(document.getElementById('counts').textContent)")
         gate.wait_arrived(1)
         with flaky.lock:
@@ -437,11 +440,8 @@ def test_a_job_the_service_stopped_is_said_to_resume_at_a_restart():
     stopped = False
     try:
         b = browser
-        b.call("Page.navigate", url=stopping.origin + "/")
-        b.wait_for("document.readyState === 'complete' && !!document.getElementById('start')")
         urls = "\n".join([fx.url(0, "/page/1"), gate.url("/held")])
-        b.eval(f"document.getElementById('urls').value = {json.dumps(urls)}; 1")
-        b.eval("document.getElementById('start').click(); 1")
+        b.start_job(stopping.origin + "/", urls)
         b.wait_for("document.querySelectorAll('#results tbody tr').length === 1")
         gate.wait_arrived(1)
         stopping.stop()  # SIGTERM: the job is interrupted, not cancelled
@@ -489,11 +489,8 @@ def test_a_job_the_service_was_killed_during_is_followed_after_the_restart():
     own = Serve(*args)
     try:
         b = browser
-        b.call("Page.navigate", url=own.origin + "/")
-        b.wait_for("document.readyState === 'complete' && !!document.getElementById('start')")
         urls = "\n".join([fx.url(0, "/page/3"), gate.url("/killed")])
-        b.eval(f"document.getElementById('urls').value = {json.dumps(urls)}; 1")
-        b.eval("document.getElementById('start').click(); 1")
+        b.start_job(own.origin + "/", urls)
         b.wait_for("document.querySelectorAll('#results tbody tr').length === 1")
         gate.wait_arrived(1)
         own.proc.kill()
@@ -547,11 +544,8 @@ def test_the_page_behind_a_reverse_proxy_starts_and_cancels_its_job():
     proxy = ProxyNginx(own.port)
     try:
         b = browser
-        b.call("Page.navigate", url=f"http://127.0.0.1:{proxy.port}/")
-        b.wait_for("document.readyState === 'complete' && !!document.getElementById('start')")
         urls = "\n".join([fx.url(0, "/page/5"), gate.url("/behind")])
-        b.eval(f"document.getElementById('urls').value = {json.dumps(urls)}; 1")
-        b.eval("document.getElementById('start').click(); 1")
+        b.start_job(f"http://127.0.0.1:{proxy.port}/", urls)
         b.wait_for("document.getElementById('message').textContent ||"
                    " /running$/.test(document.getElementById('counts').textContent)")
         message = b.eval("document.getElementById('message').textContent")
@@ -587,11 +581,8 @@ def test_the_page_under_a_path_of_a_reverse_proxy_runs_its_job():
   }}""")
     try:
         b = browser
-        b.call("Page.navigate", url=f"http://127.0.0.1:{proxy.port}/titles/")
-        b.wait_for("document.readyState === 'complete' && !!document.getElementById('start')")
         urls = [fx.url(3, "/page/11"), fx.url(4, "/page/12")]
-        b.eval(f"document.getElementById('urls').value = {json.dumps(chr(10).join(urls))}; 1")
-        b.eval("document.getElementById('start').click(); 1")
+        b.start_job(f"http://127.0.0.1:{proxy.port}/titles/", urls)
         b.wait_for("/2 \\/ 2 .* done$/.test(document.getElementById('counts').textContent)",
                    timeout=30)
         b.wait_for("document.querySelectorAll('#results tbody tr').length === 2")
@@ -611,11 +602,8 @@ def test_a_job_stopped_by_a_write_error_says_why():
     small = Serve("-q", "--data-dir", d, preexec_fn=small_files(4096))
     try:
         b = browser
-        b.call("Page.navigate", url=small.origin + "/")
-        b.wait_for("document.readyState === 'complete' && !!document.getElementById('start')")
         urls = "\n".join(f"http://no such host/{i}" for i in range(100))
-        b.eval(f"document.getElementById('urls').value = {json.dumps(urls)}; 1")
-        b.eval("document.getElementById('start').click(); 1")
+        b.start_job(small.origin + "/", urls)
         b.wait_for("/cancelled$/.test(document.getElementById('counts').textContent)")
         message = b.wait_for("document.getElementById('message').textContent")
         assert message == "The job stopped: " + os.strerror(errno.EFBIG), message

@@ -16,7 +16,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from servelib import (PATIENCE, Gate, ProxyNginx, Serve, ended, half_sent,  # noqa: E402
+from servelib import (PATIENCE, Gate, ProxyNginx, Serve, ended, half_sent, kept_alive,  # noqa: E402
                       post_from, post_job, refused_at_start, sent, settle, wait_job)
 from harness import Fixture, run_tests  # noqa: E402
 
@@ -827,14 +827,7 @@ def test_requests_sent_while_the_process_was_stopped_past_the_header_timeout_are
     conns = []
     try:
         for _ in range(3):
-            c = socket.create_connection((own.host, own.port), timeout=PATIENCE)
-            c.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            first = b""
-            while not first.endswith(b'{"status":"ok"}\n'):
-                d = c.recv(65536)
-                assert d, first
-                first += d
-            conns.append(c)
+            conns.append(kept_alive(own))
         own.proc.send_signal(signal.SIGSTOP)
         os.waitid(os.P_PID, own.proc.pid, os.WSTOPPED)
         for c in conns:

@@ -199,10 +199,9 @@ def sent(c, data):
     raise AssertionError(f"{queued[0]} bytes never acknowledged")
 
 
-def half_sent(srv, request_line):
-    """A kept-alive connection (a request answered on it first: accepted, not left in the
-    listening socket's backlog, which the stop resets) with a request's head then sent but
-    for its last line end: under way."""
+def kept_alive(srv):
+    """A connection to srv with a request answered on it (/healthz): accepted, not left in
+    the listening socket's backlog (which a stop resets), idle and kept alive."""
     c = socket.create_connection((srv.host, srv.port), timeout=PATIENCE)
     c.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     reply = b""
@@ -210,6 +209,13 @@ def half_sent(srv, request_line):
         d = c.recv(65536)
         assert d, reply
         reply += d
+    return c
+
+
+def half_sent(srv, request_line):
+    """A kept-alive connection with a request's head then sent but for its last line end:
+    under way."""
+    c = kept_alive(srv)
     sent(c, b"%s HTTP/1.1\r\nHost: 127.0.0.1\r\n" % request_line.encode())
     return c
 
