@@ -358,12 +358,25 @@ static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo 
     answered(e, status != ARES_SUCCESS ? error_of(status) : e->addrs.n ? 0 : CAFE_EHTTP_DNS, ttl);
 }
 
-/* RFC 6761: names under "invalid" never resolve, and no server is asked about them. */
-static int reserved_invalid(const char *name) {
+/* Whether name (lower-case, a final dot aside) is zone (len bytes) or a name under it. */
+static int name_under(const char *name, const char *zone, size_t len) {
     size_t n = strlen(name);
     n -= n && name[n - 1] == '.';
-    return (n == 7 || (n > 7 && name[n - 8] == '.')) && n >= 7 &&
-           strncmp(name + n - 7, "invalid", 7) == 0;
+    return n >= len && (n == len || name[n - len - 1] == '.') &&
+           memcmp(name + n - len, zone, len) == 0;
+}
+
+/* RFC 6761 (6.3): "localhost" and the names under it are the loopback addresses, 127.0.0.1
+ * and ::1, and no server is asked about them, as libcurl 7.88 and browsers answer them.
+ * Asked of DNS, "a.localhost" was no such host (and "localhost", where /etc/hosts lacks it,
+ * went to the search domains): a server could answer such a name with any address. */
+static void loopback(cafe_dns_addrs_t *out) {
+    static const unsigned char v6[16] = {[15] = 1};
+    *out = (cafe_dns_addrs_t){.n = 2};
+    out->addr[0].family = AF_INET;
+    memcpy(out->addr[0].ip, (const unsigned char[]){127, 0, 0, 1}, 4);
+    out->addr[1].family = AF_INET6;
+    memcpy(out->addr[1].ip, v6, sizeof v6);
 }
 
 static void query_start(cafe__dns_t *d, cafe__dns_entry_t *e) {
@@ -371,11 +384,16 @@ static void query_start(cafe__dns_t *d, cafe__dns_entry_t *e) {
         .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = ARES_AI_NOSORT};
     if (++d->in_flight > d->stats.queries_peak)
         d->stats.queries_peak = d->in_flight;
-    if (reserved_invalid(e->name)) {
+    /* RFC 6761: names under "invalid" never resolve, and no server is asked about them. */
+    if (name_under(e->name, "invalid", 7)) {
         on_answer(e, ARES_ENOTFOUND, 0, NULL);
         return;
     }
-    if (d->own_hosts && cafe__dns_hosts_find(d, e->name, &e->addrs)) {
+    int local = 0; /* /etc/hosts first: it may say otherwise of "localhost" itself */
+    if ((d->own_hosts && cafe__dns_hosts_find(d, e->name, &e->addrs)) ||
+        (local = name_under(e->name, "localhost", 9))) {
+        if (local)
+            loopback(&e->addrs);
         addrs_order(&e->addrs);
         answered(e, 0, TTL_MIN_S); /* the file has no TTL: include/cafe/dns.h */
         return;

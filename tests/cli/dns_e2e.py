@@ -133,6 +133,20 @@ def test_no_private_refuses_a_name_that_resolves_to_loopback():
     assert dns.queries[("inside.ok.test", A)] == 1, dns.queries
 
 
+def test_localhost_names_are_loopback_and_never_asked():
+    # RFC 6761 (6.3), as libcurl 7.88 and browsers answer them: a name under "localhost" is
+    # the loopback addresses, and no server is asked (it was, and said no such host: a server
+    # could have answered any address). "localhost" itself comes from /etc/hosts, here
+    # (test_dns.sh's file), as getaddrinfo gives it.
+    recs, _ = run(["a.localhost", "B.C.LOCALHOST.", "localhost"])
+    assert [x["title"] for x in recs] == [TITLE] * 3, recs
+    asked = [q for q in dns.queries if "localhost" in q[0]]
+    assert asked == [], asked
+    # loopback is what --no-private refuses
+    recs, _ = run(["inside.localhost"], "--no-private", "--retries", "0")
+    assert recs[0]["error"].startswith("refused to connect to "), recs
+
+
 def test_a_proxy_name_is_resolved_by_cafe_and_the_target_sent_to_it():
     # Only cafe's resolver asks --resolver's server (curl's would ask resolv.conf's). The
     # fixture plays the proxy: it answers a request for an absolute URL with 400.
