@@ -522,7 +522,8 @@ unsigned cafe__http_url_bad_port(const char *url);
 /* The error of a redirect to a bad port (CAFE_EHTTP_REDIRECT_PROTOCOL), with the port. */
 #define CAFE__HTTP_BAD_PORT_FMT "redirect refused (port %u: a bad port, which browsers refuse)"
 /* redirect.c: whether curl, failing on a redirect's Location it could not parse (code), was
- * given one a browser follows (then x->relocate is set) or refuses (x->bad_location). */
+ * given one a browser follows (then x->relocate is set), refuses (x->bad_location) or reads
+ * as the page itself (x->loop). */
 int cafe__http_redirect_malformed(cafe__http_xfer_t *x, CURLcode code);
 /* redirect.c: the redirect whose body x's watch was for is still being read: x->relocate is
  * set to its Location (or x->bad_location, x->location_conflict) and 1 returned, the transfer

@@ -154,16 +154,21 @@ static int port_refused(cafe__http_xfer_t *x, const char *url) {
  * in a redirect loop (Chromium's ERR_TOO_MANY_REDIRECTS). libcurl 7.88 (urlapi.c, concat_url)
  * takes it for a relative path instead, and "#top" from /a/page fetches /a/: another page,
  * whose title would be recorded as this one's. */
-/* Whether the Location of the response to request req is a fragment alone: then
+/* Whether the Location of the response to request req is a fragment alone, the C0 controls
+ * and spaces around it dropped as the URL parser drops them ("\x01#top", "#top\x07"): then
  * x->loop holds it. */
 static int self_fragment(cafe__http_xfer_t *x, int req) {
     struct curl_header *h;
     if (curl_easy_header(x->easy, "Location", 0, CURLH_HEADER, req, &h) != CURLHE_OK)
         return 0;
-    const char *v = h->value + strspn(h->value, " \t"); /* as the URL parser strips */
+    const char *v = h->value, *end = v + strlen(v);
+    while (v < end && (unsigned char)*v <= ' ')
+        v++;
+    while (end > v && (unsigned char)end[-1] <= ' ')
+        end--;
     if (*v != '#')
         return 0;
-    snprintf(x->loop, sizeof x->loop, "%s", v);
+    snprintf(x->loop, sizeof x->loop, "%.*s", (int)(end - v), v);
     return 1;
 }
 
@@ -192,8 +197,13 @@ int cafe__http_redirect_malformed(cafe__http_xfer_t *x, CURLcode code) {
     curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT, &hops);
     curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
     /* curl stayed at the page whose Location it could not parse, its last request sent (and
-     * counted the redirect it meant to follow) */
-    if (status < 300 || status >= 400 || !url || !relocate(x, url, (int)x->sent - 1, NULL, hops))
+     * counted the redirect it meant to follow). A fragment alone with controls around it
+     * ("#top\x07", which curl refuses) is the page itself, as for the other ways. */
+    if (status < 300 || status >= 400 || !url)
+        return 0;
+    if (self_fragment(x, (int)x->sent - 1))
+        return 1;
+    if (!relocate(x, url, (int)x->sent - 1, NULL, hops))
         return 0;
     x->bad_location = NULL; /* refused by browsers too: curl's failure stands, in its words */
     return x->relocate != NULL;

@@ -579,6 +579,25 @@ def test_a_redirect_to_a_fragment_from_a_closed_connection_is_a_loop_at_once():
         srv.close()
 
 
+def test_a_redirect_to_a_fragment_with_controls_around_or_in_it_is_a_loop_at_once():
+    # The URL parser drops C0 controls and spaces around a Location, and a fragment keeps any
+    # byte: "\x01#top", "#top\x07" and "#top\x7f" are the page itself, as "#top" is. curl
+    # refuses such a Location, and cafe, taking the hop itself, fetched the page itself 20
+    # times more (21 requests) to end in "too many redirects".
+    for loc, shown in ((b"\x01#top", "#top"), (b"#top\x07", "#top"), (b"#top\x7f", "#top\x7f")):
+        def looping(loc=loc):
+            yield (b"HTTP/1.1 302 Found\r\nLocation: " + loc + b"\r\nContent-Type: text/plain\r\n"
+                   b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+        srv = RawServer({"/a/loop": looping})
+        try:
+            url = srv.url("/a/loop")
+            expect(url, redirect_fail(url, f'redirect loop: HTTP 302 to "{shown}", a part of the '
+                                      'page itself'), "--retries", "0")
+            assert srv.accepted == 1, (loc, srv.accepted)
+        finally:
+            srv.close()
+
+
 def test_the_redirect_limit_counts_the_hops_cafe_followed_itself():
     # A Location curl reads otherwise than browsers (a backslash) is followed by cafe in a
     # transfer of its own; its hops count against the same limit as curl's, as one chain's in
