@@ -135,7 +135,8 @@ typedef struct cafe_http_opts {
      * URL written as browsers do (the WHATWG URL Standard), where curl would go elsewhere: the
      * request then goes on from the browser's URL. A redirect to a fragment of the
      * page itself ("Location: #top") is a loop, CAFE_EHTTP_TOO_MANY_REDIRECTS at once, as
-     * browsers end in one; res->url is that page. Only 301, 302, 303, 307 and 308 are
+     * browsers end in one; res->url is that page (unless the redirect sets a cookie: then
+     * the page is asked again with it, as browsers ask it). Only 301, 302, 303, 307 and 308 are
      * followed (the Fetch standard's redirect statuses): another 3xx with a Location, which
      * curl would follow, is the result, with its body, as a browser shows it. The cookies the
      * responses set are sent on the request's later redirects by the cookie rules (domain

@@ -155,8 +155,9 @@ static int port_refused(cafe__http_xfer_t *x, const char *url) {
  * takes it for a relative path instead, and "#top" from /a/page fetches /a/: another page,
  * whose title would be recorded as this one's. */
 /* Whether the Location of the response to request req is a fragment alone, the C0 controls
- * and spaces around it dropped as the URL parser drops them ("\x01#top", "#top\x07"): then
- * x->loop holds it. */
+ * and spaces around it dropped as the URL parser drops them ("\x01#top", "#top\x07"), in a
+ * response that sets no cookie: then x->loop holds it. One that sets a cookie is followed:
+ * asked again with it, the page may answer otherwise (a cookie check), as it does browsers. */
 static int self_fragment(cafe__http_xfer_t *x, int req) {
     struct curl_header *h;
     if (curl_easy_header(x->easy, "Location", 0, CURLH_HEADER, req, &h) != CURLHE_OK)
@@ -166,7 +167,7 @@ static int self_fragment(cafe__http_xfer_t *x, int req) {
         v++;
     while (end > v && (unsigned char)end[-1] <= ' ')
         end--;
-    if (*v != '#')
+    if (*v != '#' || curl_easy_header(x->easy, "Set-Cookie", 0, CURLH_HEADER, req, &h) == CURLHE_OK)
         return 0;
     snprintf(x->loop, sizeof x->loop, "%.*s", (int)(end - v), v);
     return 1;

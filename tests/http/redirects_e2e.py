@@ -44,9 +44,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
       .../show                   200, the title says which cookies came (shown())
       .../set?c=COOKIE&to=URL    302 to URL (as given: may be relative, or "\\x"), one
                                  Set-Cookie per c; without `to`, a 200 whose title says so
-      .../check[?bs=1]           the self-redirect cookie check: a 200 "Checked" when the
+      .../check[?bs=1|frag=1]    the self-redirect cookie check: a 200 "Checked" when the
                                  cookie came, else a 302 to itself setting it (bs=1: by a
-                                 Location with a backslash, which a browser reads as a slash)
+                                 Location with a backslash, which a browser reads as a slash;
+                                 frag=1: by "#checked", a fragment of the page itself)
       .../flaky?k=K              the first request for K: 503 setting a cookie; then /show's
       .../creds                  200, the title says which Authorization and Cookie came
       .../big?to=URL             302 to URL with a body over what is read to keep a
@@ -85,7 +86,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.reply(200, page("Checked"))
             else:
                 loc = "\\check" if "bs" in q else "check"
-                loc += "?" + url.query if url.query else ""
+                loc = "#checked" if "frag" in q else loc + ("?" + url.query if url.query else "")
                 self.reply(302, b"", [("Set-Cookie", "check=ok; Path=/"), ("Location", loc)])
         elif name == "switch":  # a 101 to a request that asked for no upgrade, then bytes
             self.wfile.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
@@ -203,6 +204,15 @@ def test_a_page_that_checks_its_cookie_by_redirecting_to_itself_is_fetched():
     recs = run(lines)
     assert titles(recs) == ["Checked", "Checked"], recs
     assert [x["final_url"] for x in recs] == [U("/a/check"), U("/check?bs=1")], recs
+
+
+def test_a_cookie_check_by_a_redirect_to_a_fragment_of_the_page_itself_is_fetched():
+    # "Location: #checked" is the page itself: without a cookie set, the same resource answers
+    # the same redirect, a loop said at once; setting one, the page is asked again with it, as
+    # Chromium asks it (and shows "Checked"). cafe said "redirect loop" without asking.
+    url = U("/f/check?frag=1")
+    recs = run([url])
+    assert titles(recs) == ["Checked"] and recs[0]["final_url"] == url + "#checked", recs
 
 
 def test_a_cookie_is_sent_on_the_redirects_of_its_url_only():
