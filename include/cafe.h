@@ -290,7 +290,8 @@ uint64_t cafe_loop_now(cafe_loop_t *loop);
  * whenever the task is switched out, and a smashed canary aborts the process with a message
  * (a guarded stack has none: an overflow faults at once there). A task that runs into its
  * guard page is stopped by a SIGSEGV handler (on an alternate signal stack) that names the
- * task and its stack size, then aborts.
+ * task and its stack size, then aborts (a future's cancel callback overflowing the stack of
+ * the task that cancelled its waiter is named as such, with that task).
  * A frame larger than the guard page (a big array or alloca) could jump over it and land in
  * a neighbouring stack: libcafe is built with -fstack-clash-protection, which touches each
  * page of a large frame in order, and code that runs in tasks should be built with it too

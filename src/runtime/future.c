@@ -51,9 +51,14 @@ static int abort_wait(cafe__wait_t *w) {
         f->private_state == PENDING) {
         f->private_state = CANCELLED;
         cafe_loop_t *loop = cafe__loop_tls();
-        cafe__task_t *self = loop->current;
+        cafe__task_t *self = loop->current, *lent = loop->lent_stack;
         loop->current = NULL;
+        /* Without a task, it runs on the loop's stack, or nested in another callback (which
+         * cancelled the last waiter) on the stack lent to that one. */
+        if (self)
+            loop->lent_stack = self;
         f->private_cancel(f);
+        loop->lent_stack = lent;
         loop->current = self;
     }
     return 1;

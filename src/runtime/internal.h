@@ -169,6 +169,9 @@ struct cafe_loop {
     uv_loop_t uv;
     cafe__ctx_t main_ctx; /* the loop's own stack while a task runs */
     cafe__task_t *current;
+    /* The task whose stack a future's cancel callback runs on while current is NULL (it runs
+     * outside any task: future.c), so that an overflow there is named too (overflow.c). */
+    cafe__task_t *lent_stack;
     cafe__task_t *main_task; /* of the current cafe_loop_run */
     cafe__task_t *ready_head, *ready_tail;
     cafe__task_t *handles; /* live handles: spawned, not yet joined or released */

@@ -1,8 +1,9 @@
 /* Stack overflow reports. A task that runs into the guard page below its stack gets SIGSEGV;
  * with the fault on the overflowing stack itself, no handler could run there, so each
  * thread running a loop gets an alternate signal stack. The handler names the task and its
- * stack size and aborts; a fault anywhere else goes to whatever handler was there before us
- * (or the default action), as if we were not there.
+ * stack size (or, for a future's cancel callback run on a task's stack, says so) and aborts; a
+ * fault anywhere else goes to whatever handler was there before us (or the default action), as if
+ * we were not there.
  *
  * The handler is installed once per process, at the first cafe_loop_run; a program that
  * installs its own SIGSEGV handler afterwards replaces it (a stack overflow then still
@@ -43,10 +44,15 @@ static void put_size(size_t v) {
     put(p);
 }
 
-/* The running task, when addr lies in the guard page under its stack. */
-static const cafe__task_t *overflowed(const void *addr) {
+/* The task whose stack runs, when addr lies in the guard page under that stack: the running
+ * task's, or the one a future's cancel callback runs on (*lent set then). */
+static const cafe__task_t *overflowed(const void *addr, int *lent) {
     cafe_loop_t *loop = cafe__loop_tls();
-    const cafe__task_t *t = loop ? loop->current : NULL;
+    const cafe__task_t *t = NULL;
+    if (loop) {
+        *lent = !loop->current;
+        t = *lent ? loop->lent_stack : loop->current;
+    }
     if (!t || !t->stack || !t->stack->guarded)
         return NULL;
     const char *a = addr, *lo = t->stack->lo;
@@ -54,9 +60,11 @@ static const cafe__task_t *overflowed(const void *addr) {
 }
 
 static void on_segv(int sig, siginfo_t *info, void *uctx) {
-    const cafe__task_t *t = overflowed(info->si_addr);
+    int lent = 0;
+    const cafe__task_t *t = overflowed(info->si_addr, &lent);
     if (t) {
-        put("cafe: stack overflow in task ");
+        put(lent ? "cafe: stack overflow in a future's cancel callback, run on the stack of task "
+                 : "cafe: stack overflow in task ");
         put(t->name ? t->name : "(unnamed)");
         put(" (stack of ");
         put_size(t->stack->size);

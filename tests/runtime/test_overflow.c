@@ -84,6 +84,58 @@ static void test_frame_larger_than_guard_reported(void **state) {
     expect_report(&v, "cafe: stack overflow in task big (stack of 131072 bytes)");
 }
 
+/* A future's cancel callback runs outside any task (cafe_task_current() is NULL there), but
+ * on the stack of the task whose cancel interrupted the last wait: an overflow there is that
+ * stack's, and named as such, not a bare SIGSEGV. */
+static void deep_cancel_cb(cafe_future_t *f) {
+    recurse(0);
+}
+
+static int future_waiter(void *arg, void **value) {
+    return cafe_future_wait(arg, NULL);
+}
+
+static int cancel_it(void *arg, void **value) {
+    return cafe_task_cancel(arg);
+}
+
+/* Cancels the waiter of another future (f->data), whose callback then runs nested in this
+ * one, on the same stack. */
+static void cancelling_cancel_cb(cafe_future_t *f) {
+    (void)cafe_task_cancel(f->data);
+}
+
+/* arg nonzero: the overflowing callback is that nested one. */
+static int cancel_cb_main(void *arg, void **value) {
+    cafe_future_t f, inner;
+    cafe_future_init(&f, arg ? cancelling_cancel_cb : deep_cancel_cb);
+    cafe_future_init(&inner, deep_cancel_cb);
+    cafe_task_t *w, *c;
+    cafe_task_opts_t o = {.stack_size = CAFE_STACK_MIN, .name = "canceller"};
+    if (cafe_task_spawn(&w, future_waiter, &f, NULL) != 0 ||
+        (arg && cafe_task_spawn((cafe_task_t **)&f.data, future_waiter, &inner, NULL) != 0))
+        return CAFE_ENOMEM;
+    int rc = cafe_task_yield(); /* the waiters wait */
+    if (rc == 0)
+        rc = cafe_task_spawn(&c, cancel_it, w, &o);
+    if (rc == 0)
+        rc = cafe_task_join(c, NULL);
+    return rc != 0 ? rc : cafe_task_join(w, NULL);
+}
+
+static void test_overflow_in_a_future_cancel_callback_reported(void **state) {
+    if (test_under_valgrind())
+        skip();
+    for (uintptr_t nested = 0; nested <= 1; nested++) {
+        int st;
+        const char *err = test_child_stderr(cancel_cb_main, (void *)nested, &st);
+        if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT) ||
+            !strstr(err, "cafe: stack overflow in a future's cancel callback, run on the stack "
+                         "of task canceller (stack of 16384 bytes)"))
+            fail_msg("nested %d: status %#x, stderr: %s", (int)nested, st, err);
+    }
+}
+
 /* A stack without a guard page (none could be had: guard mode "canary") has a canary at its
  * far end, checked at every switch away from its task: one overwritten there is reported at
  * the task's next suspending call. The task smashes its own canary, as an overflow would. */
@@ -120,6 +172,7 @@ int main(void) {
         cmocka_unit_test(test_recursion_reported),
         cmocka_unit_test(test_frame_larger_than_guard_reported),
         cmocka_unit_test(test_smashed_canary_reported),
+        cmocka_unit_test(test_overflow_in_a_future_cancel_callback_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
