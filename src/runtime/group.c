@@ -6,6 +6,7 @@
  * live children (open_groups); task_entry checks the count when the task's function returns. */
 #include "runtime/handle.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -16,9 +17,11 @@ static cafe_task_t *frame_owner(const cafe_group_t *g) {
     return t ? cafe__task_handle(t) : NULL;
 }
 
-/* Numbers each init on this thread (a group belongs to one): a group initialised again while
- * children of its earlier init run gets another number, which they find when they finish. */
-static _Thread_local unsigned inits;
+/* Numbers each init, process-wide: a group initialised again while children of its earlier
+ * init run gets another number, which they find when they finish. Not per thread: a group may
+ * be initialised again on another thread (to hand it to another loop), and two threads'
+ * counts would give both inits the same number. */
+static atomic_uint inits;
 
 void cafe_group_init(cafe_group_t *g, unsigned flags) {
     cafe__nonnull(g, "cafe_group_init");
@@ -30,7 +33,8 @@ void cafe_group_init(cafe_group_t *g, unsigned flags) {
         abort();
     }
     *g = (cafe_group_t){.private_flags = flags,
-                        .private_init = ++inits,
+                        .private_init =
+                            atomic_fetch_add_explicit(&inits, 1u, memory_order_relaxed) + 1u,
                         .private_owner = frame_owner(g),
                         .private_thread = cafe__owner_init()};
 }

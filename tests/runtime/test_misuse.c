@@ -225,6 +225,60 @@ static void test_group_init_under_children_aborts(void **state) {
     }
 }
 
+/* The same, the group initialised again on another thread (outside any loop, as a handover
+ * to another loop's thread would): each thread numbered its inits from 1, so a fresh loop
+ * thread's first group and another fresh thread's first init got the same number, and the
+ * old child counted down the new round unnoticed (its count wrapped round). */
+typedef struct group_handover {
+    cafe_group_t g;
+    cafe_event_t go;
+} group_handover_t;
+
+static void *init_group_there(void *arg) {
+    cafe_group_init(&((group_handover_t *)arg)->g, 0);
+    return NULL;
+}
+
+static int wait_go(void *arg, void **value) {
+    return cafe_event_wait(arg);
+}
+
+static int group_handover_loop(void *arg, void **value) {
+    group_handover_t *h = arg;
+    cafe_task_opts_t o = {.name = "old-child"};
+    pthread_t th;
+    cafe_event_init(&h->go);
+    cafe_group_init(&h->g, 0); /* this thread's first init */
+    assert_int_equal(cafe_group_spawn(&h->g, wait_go, &h->go, &o), 0);
+    assert_int_equal(cafe_task_yield(), 0);
+    assert_int_equal(pthread_create(&th, NULL, init_group_there, h), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    cafe_event_set(&h->go);
+    return cafe_group_wait(&h->g);
+}
+
+static void *run_handover_loop(void *arg) {
+    (void)cafe_run(group_handover_loop, arg, NULL);
+    return NULL;
+}
+
+/* Each loop on a thread of its own, so that both inits are their threads' first. */
+static int group_reinit_elsewhere(void *arg, void **value) {
+    static group_handover_t h;
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, run_handover_loop, &h), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    return 0;
+}
+
+static void test_group_init_on_another_thread_under_children_aborts(void **state) {
+    int st;
+    const char *err = test_child_stderr(group_reinit_elsewhere, NULL, &st);
+    if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT) || !strstr(err, "cafe_group_init") ||
+        !strstr(err, "old-child"))
+        fail_msg("status %#x, stderr: %s", st, err);
+}
+
 static void test_group_unknown_flags_abort(void **state) {
     int st;
     const char *err = test_child_stderr(group_bad_flags, NULL, &st);
@@ -2240,6 +2294,7 @@ int main(void) {
         cmocka_unit_test(test_gather_checks_before_touching),
         cmocka_unit_test(test_group_left_alive_aborts),
         cmocka_unit_test(test_group_init_under_children_aborts),
+        cmocka_unit_test(test_group_init_on_another_thread_under_children_aborts),
         cmocka_unit_test(test_group_unknown_flags_abort),
         cmocka_unit_test(test_group_lost_failure_reported),
         cmocka_unit_test(test_group_lost_failure_later_run),
