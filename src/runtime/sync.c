@@ -289,6 +289,9 @@ int cafe_cond_wait(cafe_cond_t *c) {
 int cafe_cond_wait_for(cafe_cond_t *c, int (*pred)(void *arg), void *arg) {
     if (!c || !pred)
         return CAFE_EINVAL;
+    /* Before the predicate: one true at once made no checked call, so a destroyed condition,
+     * or one of another loop's thread, passed unnoticed. */
+    cafe__owner_check(&c->private_thread, "cafe_cond_wait_for");
     int rc = 0;
     while (rc == 0 && !pred(arg))
         rc = cafe_cond_wait(c);

@@ -1684,6 +1684,10 @@ static void test_main_handle_is_the_runs(void **state) {
 /* ---- a destroyed queue, semaphore or event aborts, naming the call: the queue wrote
  * through its freed ring (NULL), or at capacity 0 quietly acted as a channel nobody could
  * use; a semaphore or event went on as if alive, and a second destroy passed ---- */
+static int always(void *arg) {
+    return 1;
+}
+
 static int use_destroyed(void *arg, void **value) {
     const char *call = arg;
     cafe_queue_t q;
@@ -1707,6 +1711,8 @@ static int use_destroyed(void *arg, void **value) {
         cafe_cond_t c;
         cafe_cond_init(&c, NULL);
         assert_int_equal(cafe_cond_destroy(&c), 0);
+        if (strcmp(call, "cafe_cond_wait_for") == 0) /* a true predicate: no wait needed */
+            return cafe_cond_wait_for(&c, always, NULL);
         return strcmp(call, "cafe_cond_destroy") == 0 ? cafe_cond_destroy(&c)
                                                       : cafe_cond_notify(&c, 1);
     }
@@ -1756,7 +1762,7 @@ static void test_destroyed_objects_abort(void **state) {
     static const char *const calls[] = {
         "cafe_queue_try_put", "cafe_queue_destroy", "cafe_sem_release",  "cafe_sem_destroy",
         "cafe_event_wait",    "cafe_event_destroy", "cafe_lock_acquire", "cafe_lock_destroy",
-        "cafe_cond_notify",   "cafe_cond_destroy"};
+        "cafe_cond_notify",   "cafe_cond_destroy",  "cafe_cond_wait_for"};
     for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
         int st;
         char want[80];
