@@ -836,6 +836,23 @@ async def timeout_cases():
     # the inner scope passes the outer scope's cancellation on: it did not time out itself
     inner_saw = "timeout" if isinstance(inner_saw, asyncio.CancelledError) else st(inner_saw)
     tr(f"nested: sleep {inner_saw}, inner {st(inner)}, outer {st(outer)}")
+    # nested with equal deadlines: both fire in one turn, the outer's first (it was scheduled
+    # first); the inner scope passes the second cancellation on, the outer one times out
+    inner_saw = outer = inner = None
+    when = asyncio.get_running_loop().time() + ms(20)
+    try:
+        async with asyncio.timeout_at(when):
+            try:
+                async with asyncio.timeout_at(when):
+                    inner_saw = await status(asyncio.sleep(1))
+                    if inner_saw:
+                        raise inner_saw
+            except TimeoutError as e:
+                inner = e
+    except TimeoutError as e:
+        outer = e
+    inner_saw = "timeout" if isinstance(inner_saw, asyncio.CancelledError) else st(inner_saw)
+    tr(f"nested equal: sleep {inner_saw}, inner {st(inner)}, outer {st(outer)}")
     scope = "ok"
     try:
         async with asyncio.timeout(ms(20)):

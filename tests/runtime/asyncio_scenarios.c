@@ -1039,6 +1039,13 @@ static int timeout_cases(void *arg, void **value) {
     rc = cafe_task_sleep(1000);
     int ri = cafe_deadline_end(&inner);
     tr("nested: sleep %s, inner %s, outer %s", st(rc), st(ri), st(cafe_deadline_end(&outer)));
+    /* nested with equal deadlines (or the inner one a millisecond later, when the clock ticks
+     * between the begins): the outer one's end says it timed out, the inner one's does not */
+    cafe_deadline_begin(&outer, 20);
+    cafe_deadline_begin(&inner, 20);
+    rc = cafe_task_sleep(1000);
+    ri = cafe_deadline_end(&inner);
+    tr("nested equal: sleep %s, inner %s, outer %s", st(rc), st(ri), st(cafe_deadline_end(&outer)));
     /* the time runs out while the task computes, without a suspending call */
     cafe_deadline_begin(&d, 20);
     struct timespec ts = {.tv_sec = 0, .tv_nsec = 60 * 1000000L};
