@@ -215,7 +215,10 @@ cafe_loop_t *cafe_loop_current(void);
  * the cafe loop (NULL for a NULL loop): valid until cafe_loop_free, which closes the handles
  * still open on it (close yours first: their memory is yours, and their close callbacks would
  * not run). Your handles run at every turn of the loop, unreferenced ones too (uv_unref: as in
- * libuv, they keep no run going, but a task's yield lets them run, as it lets I/O). */
+ * libuv, they keep no run going, but a task's yield lets them run, as it lets I/O). libuv's
+ * loop is not thread-safe: a call from a cafe_thread_run function, or from another thread while
+ * the loop runs, aborts the process with a message (reach the loop from other threads through
+ * uv_async_send on a uv_async_t initialised on its thread). */
 void *cafe_loop_uv(cafe_loop_t *loop);
 
 /* Milliseconds on the loop's monotonic clock, read now (asyncio's loop.time(); libuv's

@@ -64,6 +64,9 @@ cafe_loop_t *cafe_loop_current(void) {
 }
 
 void *cafe_loop_uv(cafe_loop_t *loop) {
+    /* libuv's loop is not thread-safe either: a handle added from another thread raced with
+     * the loop's, and the flag below was written from there too. */
+    cafe__loop_arg_check(loop, "cafe_loop_uv");
     if (!loop)
         return NULL;
     loop->uv_lent = 1;

@@ -1076,6 +1076,8 @@ static int call_from_pool(void *arg) {
         return cafe_run(quick, NULL, NULL); /* a loop of its own, on the pool thread */
     else if (strcmp(o->call, "cafe_loop_now") == 0)
         return (int)(cafe_loop_now(o->loop) & 1); /* wrote the loop's clock and its flag */
+    else if (strcmp(o->call, "cafe_loop_uv") == 0)
+        return cafe_loop_uv(o->loop) != NULL; /* wrote the loop's flag; handles would race */
     else if (strcmp(o->call, "cafe_task_cancelled") == 0)
         return cafe_task_cancelled(); /* 0, always: CPU work polling it never stopped */
     else if (strcmp(o->call, "cafe_task_current") == 0)
@@ -1108,9 +1110,9 @@ static int offloop_main(void *arg, void **value) {
 
 static void test_loop_calls_from_pool_thread_abort(void **state) {
     static const char *const calls[] = {
-        "cafe_sem_release",    "cafe_event_set",   "cafe_queue_put", "cafe_task_spawn",
-        "cafe_task_sleep",     "cafe_tcp_close",   "cafe_loop_run",  "cafe_loop_now",
-        "cafe_task_cancelled", "cafe_task_current"};
+        "cafe_sem_release",    "cafe_event_set",    "cafe_queue_put", "cafe_task_spawn",
+        "cafe_task_sleep",     "cafe_tcp_close",    "cafe_loop_run",  "cafe_loop_now",
+        "cafe_task_cancelled", "cafe_task_current", "cafe_loop_uv"};
     for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
         offloop_t o = {.call = calls[i]};
         int st;
