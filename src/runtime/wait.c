@@ -173,6 +173,7 @@ int cafe__park(cafe__wait_t *w, uint64_t wake_at) {
                    : wake_at != CAFE__NEVER ? cafe__loop_now(loop)
                                             : 0;
     if (w->abort) {
+        uint64_t told = t->timed_out;
         int early = cafe__interruption(t, now);
         if (early && w->abort(w)) {
             /* A task that ignores its cancellation and calls again at once must not
@@ -180,7 +181,9 @@ int cafe__park(cafe__wait_t *w, uint64_t wake_at) {
             cafe__yield_once(t);
             return early;
         }
-        if (!early && t->deadline < fire)
+        if (early) /* refused (a pool function under way): not told, as on_timer records */
+            t->timed_out = told;
+        else if (t->deadline < fire)
             fire = t->deadline;
     }
     t->wait = w;
