@@ -653,7 +653,8 @@ int cafe_sem_try_acquire(cafe_sem_t *s);
  * changed) when no task waits and the free permits are already at the bound: a bounded
  * semaphore's permits (asyncio's ValueError "released too many times"; as there, a permit
  * handed to a waiter that has not run yet is not free), or SIZE_MAX for a plain one, whose
- * count would wrap round to 0. */
+ * count would wrap round to 0. A semaphore bounded at 0 refuses every release, waiters or
+ * not, as asyncio's BoundedSemaphore(0) does: its waiters wait until interrupted. */
 int cafe_sem_release(cafe_sem_t *s);
 /* The free permits (asyncio's _value): 0 while tasks wait, and 0 for a permit handed to a
  * waiter that has not run yet. Never waits. */

@@ -106,7 +106,9 @@ int cafe_sem_try_acquire(cafe_sem_t *s) {
 int cafe_sem_release(cafe_sem_t *s) {
     CAFE__EINVAL_IF_NULL(s);
     cafe__owner_check(&s->private_thread, "cafe_sem_release");
-    if (s->private_count >= s->private_bound) /* no waiter then: they wait on 0 only */
+    /* No waiter then (they wait on 0 only), but at a bound of 0, where asyncio's
+     * BoundedSemaphore refuses too: it checks the bound before it wakes one. */
+    if (s->private_count >= s->private_bound)
         return CAFE_EINVAL;
     sem_give(s);
     return 0;

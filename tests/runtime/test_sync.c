@@ -714,6 +714,10 @@ static void test_handover_past_the_waiters_deadline(void **state) {
 
 /* ---- a bounded semaphore (asyncio.BoundedSemaphore) refuses a release beyond its permits;
  * a plain one refuses one that would wrap its count round to 0 ---- */
+static int acquire_once(void *arg, void **value) {
+    return cafe_sem_acquire(arg);
+}
+
 static int sem_bounded_main(void *arg, void **value) {
     cafe_sem_t s;
     cafe_sem_init_bounded(&s, 2);
@@ -733,6 +737,19 @@ static int sem_bounded_main(void *arg, void **value) {
     assert_int_equal(cafe_sem_acquire(&s), 0);
     assert_int_equal(cafe_sem_release(&s), 0);
     assert_int_equal(cafe_sem_available(&s), SIZE_MAX);
+    /* bounded at 0: no release, even to a waiter (asyncio's BoundedSemaphore(0) checks the
+     * bound before it wakes one) */
+    cafe_task_t *t;
+    cafe_result_t r;
+    cafe_sem_init_bounded(&s, 0);
+    assert_int_equal(cafe_task_spawn(&t, acquire_once, &s, NULL), 0);
+    assert_int_equal(cafe_task_yield(), 0); /* t waits */
+    assert_int_equal(cafe_sem_release(&s), CAFE_EINVAL);
+    assert_int_equal(cafe_task_yield(), 0);
+    assert_int_equal(cafe_task_cancel(t), 0);
+    assert_int_equal(cafe_task_join(t, &r), 0);
+    assert_int_equal(r.status, CAFE_ECANCELED);
+    assert_int_equal(cafe_sem_destroy(&s), 0);
     cafe_sem_init(&s, 0);
     for (int i = 0; i < 3; i++) /* asyncio.Semaphore: no bound */
         assert_int_equal(cafe_sem_release(&s), 0);
