@@ -31,6 +31,7 @@ typedef struct lite {
     int hold_fd;  /* the file again, for the run's lock (hold_run); -1: none */
     int stopping; /* sink_db_stop: another writer's lock is waited for no more */
     int gave_up;  /* run_waiting gave up for it: the run's end is not recorded either */
+    int readers;  /* the last LOCKED was readers' (locked_by), not a writer's */
 } lite_t;
 
 /* One call on the pool: the operation's inputs and its result. */
@@ -52,6 +53,12 @@ typedef struct job {
  * was done: run_waiting runs it again. Not a CAFE_E* code (CAFE_EBUSY is hold_run's: a run
  * written by another cafe, final). */
 enum { LOCKED = 1 };
+
+/* The bytes of the database file SQLite's unix VFS locks (os_unix.c): a writer's RESERVED
+ * and PENDING bytes, and the range every reader locks in rollback-journal mode. */
+#define LOCK_PENDING_BYTE 0x40000000
+#define LOCK_SHARED_FIRST (LOCK_PENDING_BYTE + 2)
+#define LOCK_SHARED_SIZE 510
 
 /* The largest file SQLite writes for the database at path: itself, its WAL or journal. */
 static off_t largest_file(const char *path) {
@@ -455,6 +462,32 @@ static int make_tables(job_t *j) {
     return rc;
 }
 
+/* Is a lock of another process on bytes [start, start + len) of the file fd? F_GETLK, which
+ * sees other processes' locks only: this process's own SQLite does not count. */
+static int lock_there(int fd, off_t start, off_t len) {
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = start, .l_len = len};
+    return fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+}
+
+/* LOCKED, noting who holds the database (l->readers) for run_waiting's words: a reader (a
+ * `sqlite3` shell in a read transaction) of a database in rollback-journal mode keeps a
+ * writer from committing, and from switching the file to WAL, as long as it reads; it was
+ * said to be "another writer". Readers: the file is in rollback-journal mode (its header's
+ * format bytes are not WAL's 2), another process locks its readers' range and none its
+ * writer's bytes. In WAL mode readers never hold a writer up. Looked at through hold_fd, or
+ * a descriptor of its own only while SQLite has the file closed (do_open's retry): closing
+ * one would drop this process's SQLite locks on it. */
+static int locked_by(lite_t *l) {
+    unsigned char format[2] = {0, 0};
+    int fd = l->hold_fd >= 0 ? l->hold_fd : l->db ? -1 : open(l->path, O_RDONLY | O_CLOEXEC);
+    l->readers = fd >= 0 && pread(fd, format, 2, 18) == 2 && format[0] != 2 &&
+                 !lock_there(fd, LOCK_PENDING_BYTE, 2) &&
+                 lock_there(fd, LOCK_SHARED_FIRST, LOCK_SHARED_SIZE);
+    if (fd >= 0 && fd != l->hold_fd)
+        (void)close(fd);
+    return LOCKED;
+}
+
 static int do_open(void *arg) {
     job_t *j = arg;
     lite_t *l = j->l;
@@ -489,7 +522,7 @@ static int do_open(void *arg) {
         l->ins = NULL;
         sqlite3_close(l->db);
         l->db = NULL;
-        return LOCKED;
+        return locked_by(l);
     }
     return rc;
 }
@@ -530,7 +563,7 @@ static int do_insert(void *arg) {
     /* Another writer kept the lock for all of the busy timeout: nothing begun, try again. */
     int begun = sqlite3_exec(l->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (begun == SQLITE_BUSY)
-        return LOCKED;
+        return locked_by(l);
     int rc = begun == SQLITE_OK ? 0 : fail(j, "writing");
     for (size_t r = 0; rc == 0 && r < j->n; r++) {
         sqlite3_reset(l->ins);
@@ -579,7 +612,9 @@ static int do_load(void *arg) {
 static int do_end(void *arg) {
     job_t *j = arg;
     int rc = end_step(j, j->status);
-    return rc == SQLITE_DONE ? 0 : rc == SQLITE_BUSY ? LOCKED : end_failed(j, "ending the run");
+    return rc == SQLITE_DONE   ? 0
+           : rc == SQLITE_BUSY ? locked_by(j->l)
+                               : end_failed(j, "ending the run");
 }
 
 static int do_close(void *arg) {
@@ -593,6 +628,13 @@ static int do_close(void *arg) {
     return 0;
 }
 
+/* Who holds the database, as run_waiting and gave_up say it (locked_by). */
+static const char *holder(const lite_t *l) {
+    return l->readers ? "locked by another connection reading it (a database in rollback-journal "
+                        "mode, whose readers hold a writer up until they end)"
+                      : "locked by another writer";
+}
+
 /* A stop (sink_db_stop) found the database still locked by another writer after a busy
  * timeout: the stop waits no longer (a shell's open transaction may hold the file for
  * hours, and only a second signal ended cafe, with no word of what was lost). CAFE_ETIMEDOUT;
@@ -600,8 +642,9 @@ static int do_close(void *arg) {
 static int gave_up(lite_t *l, char *why) {
     l->gave_up = 1;
     snprintf(why, SINK_WHY_MAX,
-             "stopped while the database is locked by another writer: not waiting for it; the "
-             "records not committed are not written");
+             "stopped while the database is %s: not waiting for it; the records not committed "
+             "are not written",
+             holder(l));
     return CAFE_ETIMEDOUT;
 }
 
@@ -615,8 +658,8 @@ static int run_waiting(int (*job)(void *), job_t *j) {
             return gave_up(j->l, j->why);
         if (!said++) {
             msg_progress_clear();
-            fprintf(stderr, "%s: %s: the database is locked by another writer; waiting\n",
-                    msg_prog(), msg_quote(j->l->path));
+            fprintf(stderr, "%s: %s: the database is %s; waiting\n", msg_prog(),
+                    msg_quote(j->l->path), holder(j->l));
         }
     }
     return rc;

@@ -690,6 +690,39 @@ def test_another_writer_holding_the_database_at_start_makes_the_run_wait():
     assert query(out, "SELECT status FROM runs") == [("done",), ("done",)]
 
 
+def test_a_reader_of_a_rollback_journal_database_is_not_called_a_writer():
+    """A database in rollback-journal mode (another tool's setting, or PRAGMA journal_mode=
+    DELETE after cafe made it) that a `sqlite3` shell reads in a transaction: its SHARED lock
+    keeps cafe from committing, and from switching the file to WAL, until it ends. cafe
+    waits, as for a writer, but said "locked by another writer" of a mere reader: the user
+    looked for a writer there was none of. It says a connection reading it, and why."""
+    out = db_path("reader.sqlite")
+    u = [fx.url(i % SITES, f"/page/{i}") for i in range(20)]
+    assert cafe("titles", "-q", "-o", out, lists.write(u[:1])).returncode == 0
+    with sqlite3.connect(out) as c:
+        assert c.execute("PRAGMA journal_mode=DELETE").fetchall() == [("delete",)]
+    reader = sqlite3.connect(out, isolation_level=None)
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT count(*) FROM titles").fetchall() == [(1,)]
+    p = subprocess.Popen([CAFE, "titles", "-q", "-o", out, lists.write(u)],
+                         stderr=subprocess.PIPE)
+    try:
+        ready, _, _ = select.select([p.stderr], [], [], 60)
+        assert ready, "no word from cafe within 60 s"
+        line = p.stderr.readline()
+        assert b"another connection reading it" in line and b"another writer" not in line, line
+        assert p.poll() is None, p.communicate()[1]
+        reader.execute("COMMIT")
+        reader.close()
+        _, err = p.communicate(timeout=120)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 0, err
+    assert query(out, "SELECT count(*) FROM titles WHERE run_id = 2") == [(20,)]
+    assert query(out, "PRAGMA journal_mode") == [("wal",)]
+
+
 def test_a_run_being_written_is_not_resumed_by_another():
     """Two --resume runs at once into one file (a cron job overlapping its last run) both
     continued the latest run: every URL left fetched twice, and the first to end marked the
