@@ -81,6 +81,22 @@ static int valid_table(const char *s) {
     return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == n;
 }
 
+/* Where the parameters of spec (where: its body, as parse_target copied it) begin, at a '?';
+ * NULL when it has none. A PostgreSQL URI's at its first '?', as libpq reads it. An SQLite
+ * path is a file name, which may hold a '?' ("what?.db"): it was cut there, and refused as a
+ * parameter, so that no file of such a name could be written. Its parameters begin at its
+ * last '?', and only when a '=' follows it (?table=NAME; ?mode=ro, which is refused); a path
+ * whose last '?' has a '=' after it is given with ?table=NAME after it. -o PATH.sqlite (no
+ * scheme, ends with the extension) holds no parameter: all of it is the path. */
+static char *query_of(const char *spec, char *where) {
+    if (is_pg(spec))
+        return strchr(where, '?');
+    if (!scheme_len(spec, "sqlite:"))
+        return NULL;
+    char *q = strrchr(where, '?');
+    return q && strchr(q, '=') ? q : NULL;
+}
+
 /* Splits "...?a=1&table=T&b=2" into where = "...?a=1&b=2" and table = "T" (libpq would refuse
  * the unknown parameter). A second table= is refused: which one was meant cannot be known,
  * and keeping either writes to a table the user may not have meant. */
@@ -93,7 +109,7 @@ static int parse_target(const char *spec, sink_target_t *t, char *why) {
     if (is_pg(spec)) /* libpq takes its URI's scheme in lower case only */
         for (char *p = t->where; *p != ':'; p++)
             *p = (char)ascii_lower((unsigned char)*p);
-    char *q = strchr(t->where, '?');
+    char *q = query_of(spec, t->where);
     if (q) {
         char *out = q + 1, *p = q + 1;
         int tables = 0;
@@ -118,7 +134,8 @@ static int parse_target(const char *spec, sink_target_t *t, char *why) {
         }
         /* SQLite's path is a file name, not a URI: "x.db?mode=ro" made a file of that name. */
         if (out > q + 1 && !is_pg(spec)) {
-            strcpy(why, "sqlite:PATH takes no parameter but ?table=NAME");
+            strcpy(why, "sqlite:PATH takes no parameter but ?table=NAME (a PATH holding a '?' "
+                        "followed by a '=' takes one after it: sqlite:PATH?table=titles)");
             return CAFE_EINVAL;
         }
         *(out > q + 1 ? out : q) = '\0';

@@ -251,6 +251,30 @@ def test_names_sqlite_reads_as_no_file_are_files():
     assert not os.path.exists(os.path.join(d, "x.sqlite")), os.listdir(d)
 
 
+def test_a_path_holding_a_question_mark_is_a_file():
+    """A file name may hold a '?' ("what?.sqlite"): the path was cut at it and the rest
+    refused as a parameter ("sqlite:PATH takes no parameter but ?table=NAME"), so no such
+    file could be written, not even by -o, whose spec has no parameter. -o PATH.sqlite is
+    all path; after sqlite:, the parameters begin at the last '?' with a '=' after it, and a
+    path holding such a '?' is given with ?table=NAME after it. ?mode=ro stays refused."""
+    d = db_path("question")
+    os.mkdir(d)
+    u = [fx.url(0, "/page/1"), fx.url(1, "/page/2")]
+    for args, name, table in ((["-o", f"{d}/what?.sqlite"], "what?.sqlite", "titles"),
+                              (["--db", f"sqlite:{d}/a?b.db"], "a?b.db", "titles"),
+                              (["--db", f"sqlite:{d}/a?b=c.db?table=t"], "a?b=c.db", "t")):
+        r = cafe("titles", "-q", *args, lists.write(u[:1]))
+        assert r.returncode == 0, (args, r.stderr)
+        r = cafe("titles", "--resume", *args, lists.write(u))
+        assert r.returncode == 0 and b"1 already done" in r.stderr, (args, r.stderr)
+        assert query(os.path.join(d, name), f"SELECT run_id, count(*) FROM {table} "
+                     "GROUP BY 1") == [(1, 2)], args
+    r = cafe("titles", "-q", "--db", f"sqlite:{d}/x.db?mode=ro", lists.write(u))
+    assert r.returncode == 2 and b"takes no parameter but ?table=NAME" in r.stderr, r.stderr
+    made = sorted(n for n in os.listdir(d) if not n.endswith(("-wal", "-shm")))
+    assert made == ["a?b.db", "a?b=c.db", "what?.sqlite"], made
+
+
 def test_unwritable_database_fails_before_fetching():
     u = lists.write([fx.url(0, "/page/1")])
     r = cafe("titles", "-o", "/nonexistent/dir/x.sqlite", u)
