@@ -9,9 +9,10 @@
  * as no one can make two URLs of one hash (a crawl's list holds strangers' URLs). A primary
  * key, not the exclusion constraint over a hash index of the previous version: logical
  * replication needs a replica identity (a published table without one refuses every DELETE
- * and UPDATE), and so do many tools. Tables of both earlier keys are still taken: the
- * exclusion constraint has the primary key's name (<table>_run_url), and a primary key on
- * (run_id, url) is its own arbiter.
+ * and UPDATE), and so do many tools. It is named <table>_run_url when that name is free (a
+ * table renamed away keeps its index's name) and found by its columns. Tables of both
+ * earlier keys are still taken: the exclusion constraint has that name, and a primary key
+ * on (run_id, url) is its own arbiter.
  *
  * A lost connection is reopened with backoff (100 ms doubling to 5 s) for up to RETRY_MS; any
  * other error (read-only database, disk full) is final. */
@@ -39,9 +40,10 @@ typedef struct pg {
     pgc_t *c; /* NULL while disconnected */
     char *where;
     char table[64], qtable[68];
-    char key[320];       /* the new table's key: url_sha256 ..., CONSTRAINT "<table>_run_url" */
-    const char *arbiter; /* what ON CONFLICT names: that constraint, or (run_id, url) */
-    char constraint[96]; /* ON CONSTRAINT "<table>_run_url" */
+    char key_name[64];   /* the new table's key's name: <table>_run_url (key_sql) */
+    const char *arbiter; /* what ON CONFLICT names: (run_id, url_sha256), constraint, or
+                          * (run_id, url) (check_insert) */
+    char constraint[96]; /* ON CONSTRAINT "<table>_run_url": an older table's exclusion */
     int64_t run;
     int held_pid;     /* the server process of the session that took the run; 0: none yet */
     int lost;         /* the run was taken by another session while the connection was lost:
@@ -334,21 +336,41 @@ static int first_int(pg_t *p, const char *sql, int n, const char *const *params,
     return rc;
 }
 
+/* The new results table's key, into key (320 bytes): the URL's SHA-256, made by the server,
+ * and the primary key on it, named <table>_run_url when named. The URL's bytes:
+ * decode(.., 'escape') reads a backslash as an escape, so each is doubled (convert_to, which
+ * would say it plainly, is not immutable, as a generated column needs). */
+static void key_sql(const pg_t *p, int named, char *key) {
+    char name[80] = "";
+    if (named)
+        snprintf(name, sizeof name, "CONSTRAINT \"%s\" ", p->key_name);
+    snprintf(key, 320,
+             "url_sha256 bytea NOT NULL GENERATED ALWAYS AS (sha256(decode(replace(url, '\\', "
+             "'\\\\'), 'escape'))) STORED, %sPRIMARY KEY (run_id, url_sha256)",
+             name);
+}
+
 /* Creates the tables (under a lock, so that machines starting together do not race). Not
  * when all three are there: CREATE TABLE IF NOT EXISTS asks for CREATE on the schema even
  * for a table that exists, which a role that may only write rows lacks (the owner made the
  * tables; PostgreSQL 15 on gives no one else CREATE on public). */
 static int create_tables(pg_t *p, char *why) {
-    const char *params[] = {p->table};
-    int64_t there = 0; /* bits: the results table, runs, run_resumes found by the search path */
+    const char *params[] = {p->table, p->key_name};
+    /* bits: the results table, runs, run_resumes found by the search path; 8: the key's name
+     * is taken in the schema the table would be made in */
+    int64_t there = 0;
     int rc = first_int(p,
                        "SELECT (to_regclass(quote_ident($1)) IS NOT NULL)::int + 2 * "
                        "(to_regclass('runs') IS NOT NULL)::int + 4 * "
-                       "(to_regclass('run_resumes') IS NOT NULL)::int",
-                       1, params, &there, why);
-    if (rc != 0 || there == 7)
+                       "(to_regclass('run_resumes') IS NOT NULL)::int + 8 * (SELECT count(*) FROM "
+                       "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname "
+                       "= $2 AND n.nspname = current_schema())::int",
+                       2, params, &there, why);
+    if (rc != 0 || (there & 7) == 7)
         return rc;
-    char *create = sink_create_sql(p->qtable, 1, p->key);
+    char key[320];
+    key_sql(p, !(there & 8), key);
+    char *create = sink_create_sql(p->qtable, 1, key);
     if (!create)
         return CAFE_ENOMEM;
     /* only those found nowhere: IF NOT EXISTS looks in the first schema alone, and would make
@@ -387,9 +409,14 @@ static int plan_insert(pg_t *p, const char *arbiter, char *why) {
     return rc;
 }
 
-/* The table's key: cafe's constraint, or the primary key (run_id, url) of a table made by
- * an earlier version. Neither: refused, with the message of the primary key's plan. */
+/* The table's key: cafe's primary key on (run_id, url_sha256), found by its columns (its name
+ * is <table>_run_url unless that was taken, key_sql), or an earlier version's: the exclusion
+ * constraint of that name, or the primary key (run_id, url). None: refused, with the message
+ * of the last one's plan. */
 static int check_insert(pg_t *p, char *why) {
+    p->arbiter = "(run_id, url_sha256)";
+    if (plan_insert(p, p->arbiter, why) == 0)
+        return 0;
     p->arbiter = p->constraint;
     if (plan_insert(p, p->arbiter, why) == 0)
         return 0;
@@ -603,18 +630,12 @@ static int pg_open(void **impl, const sink_target_t *t, const sink_db_conf_t *co
     snprintf(p->qtable, sizeof p->qtable, "\"%s\"", t->table);
     /* <table>_run_url, its index's name too: unique in the schema. An identifier keeps 63
      * bytes: a longer table name keeps its first 38 and a hash of all of it. */
-    char name[64];
+    char *name = p->key_name;
     if (strlen(t->table) <= 55)
-        snprintf(name, sizeof name, "%s_run_url", t->table);
+        snprintf(name, sizeof p->key_name, "%s_run_url", t->table);
     else
-        snprintf(name, sizeof name, "%.38s_%016" PRIx64 "_run_url", t->table,
+        snprintf(name, sizeof p->key_name, "%.38s_%016" PRIx64 "_run_url", t->table,
                  hash_str(HASH_SEED, t->table));
-    /* the URL's bytes: decode(.., 'escape') reads a backslash as an escape, so each is doubled
-     * (convert_to, which would say it plainly, is not immutable, as a generated column needs) */
-    snprintf(p->key, sizeof p->key,
-             "url_sha256 bytea NOT NULL GENERATED ALWAYS AS (sha256(decode(replace(url, '\\', "
-             "'\\\\'), 'escape'))) STORED, CONSTRAINT \"%s\" PRIMARY KEY (run_id, url_sha256)",
-             name);
     snprintf(p->constraint, sizeof p->constraint, "ON CONSTRAINT \"%s\"", name);
     if (!(p->where = strdup(t->where)))
         return CAFE_ENOMEM;

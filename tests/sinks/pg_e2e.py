@@ -199,6 +199,30 @@ def test_terminate_backend_mid_run():
     assert b"reconnecting" in err, err
 
 
+def test_a_table_renamed_mid_run_then_resume_makes_it_again():
+    """The results table renamed under a run (a monthly rotation: ALTER TABLE titles RENAME
+    TO titles_2026_11): the run stops, naming the table gone, exit 2; what it committed is
+    in the renamed table. --resume made the table again, but its key's name,
+    <table>_run_url, was the renamed table's index's still: "relation ... already exists",
+    exit 2, and every later run into that table name alike. The key is named so when the
+    name is free, else PostgreSQL names it; batches find it by its columns, a URL given
+    twice one row as before."""
+    def rotate():
+        pg.sql("ALTER TABLE rotated RENAME TO rotated_2026_11")
+    err, u = during_run("rotated", 700, rotate, expect=2)
+    assert b'relation "rotated" does not exist' in err and b"--resume" in err, err
+    kept = count("rotated_2026_11")
+    assert kept >= 200, kept
+    r = cafe("titles", "--resume", "--db", spec("rotated"), lists.write(u + [u[3]]),
+             env=pg.env())
+    assert r.returncode == 0, r.stderr
+    got = [x[0] for x in rows("rotated")]
+    assert len(got) == len(set(got)) == len(u) and set(got) == set(u), len(got)
+    assert count("rotated_2026_11") == kept  # the renamed table is left as it was
+    assert pg.sql("SELECT count(*) FROM pg_constraint WHERE conrelid = 'rotated'::regclass "
+                  "AND contype = 'p'") == [["1"]]
+
+
 def locked_mid_run(table, pgoptions, while_locked):
     """A run of slow URLs whose table another session locks (ACCESS EXCLUSIVE, as an ALTER, a
     VACUUM FULL or a CREATE INDEX take it) once 200 rows are in, under PGOPTIONS pgoptions;
