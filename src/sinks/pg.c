@@ -553,41 +553,57 @@ static int begin_run(pg_t *p, const sink_db_conf_t *conf, char *why) {
     "OVER () AS i, * FROM (VALUES " rights ") r) v(i, p, c) WHERE NOT "                            \
     "has_column_privilege(to_regclass('" table "'), v.c, v.p))"
 
-/* What a run will meet, asked before it begins, without writing a row: a read-only session
- * (a standby server, default_transaction_read_only), or a role without the rights of the
- * run's whole life: INSERT into runs at its start, UPDATE at its end (or at a --resume), and
- * INSERT into run_resumes at a --resume (and at each restart of a `cafe serve` job). Without
- * them a run fetched everything and then could not end, or could never be resumed after a
- * kill. In the server's words where it has them, naming each right lacking; CAFE_EIO. */
+/* What a run will meet, asked before it begins, without writing a row (a read-only session
+ * is check_read_only's): a role without the rights of the run's whole life: INSERT into runs at its
+ * start, UPDATE at its end (or at a --resume), and INSERT into run_resumes at a --resume (and at
+ * each restart of a `cafe serve` job). Without them a run fetched everything and then could not
+ * end, or could never be resumed after a kill. In the server's words where it has them, naming each
+ * right lacking; CAFE_EIO. */
 static int check_run_writable(pg_t *p, char *why) {
     PGresult *r;
-    int rc = pgc_exec(
-        p->c,
-        "SELECT current_setting('transaction_read_only') = 'on', " CAFE_PG_LACKS(
-            "runs", CAFE_PG_RUNS_RIGHTS) ", " CAFE_PG_LACKS("run_resumes", CAFE_PG_RESUMES_RIGHTS),
-        0, NULL, &r, NULL, NULL, why);
+    int rc = pgc_exec(p->c,
+                      "SELECT " CAFE_PG_LACKS("runs", CAFE_PG_RUNS_RIGHTS) ", " CAFE_PG_LACKS(
+                          "run_resumes", CAFE_PG_RESUMES_RIGHTS),
+                      0, NULL, &r, NULL, NULL, why);
     if (rc != 0)
         return rc;
     int ok = PQntuples(r) == 1;
-    int ro = ok && PQgetvalue(r, 0, 0)[0] == 't';
-    if (ro)
-        snprintf(why, SINK_WHY_MAX,
-                 "cannot execute INSERT in a read-only transaction (transaction_read_only is on: "
-                 "a standby server, or default_transaction_read_only)");
-    else if (ok && !PQgetisnull(r, 0, 1))
+    if (ok && !PQgetisnull(r, 0, 0))
         snprintf(why, SINK_WHY_MAX,
                  "permission denied for table runs: the role lacks %s (a run "
                  "needs " CAFE_PG_RUNS_RIGHTS_SAID ": granted on the table or on these columns)",
-                 PQgetvalue(r, 0, 1));
-    else if (ok && !PQgetisnull(r, 0, 2))
+                 PQgetvalue(r, 0, 0));
+    else if (ok && !PQgetisnull(r, 0, 1))
         snprintf(why, SINK_WHY_MAX,
                  "permission denied for table run_resumes: the role lacks %s (a --resume, and a "
                  "job cafe serve resumes, needs " CAFE_PG_RESUMES_RIGHTS_SAID
                  ": granted on the table or on these columns)",
-                 PQgetvalue(r, 0, 2));
-    rc = ro || !PQgetisnull(r, 0, 1) || !PQgetisnull(r, 0, 2) ? CAFE_EIO : 0;
+                 PQgetvalue(r, 0, 1));
+    rc = ok && (!PQgetisnull(r, 0, 0) || !PQgetisnull(r, 0, 1)) ? CAFE_EIO : 0;
     PQclear(r);
     return rc;
+}
+
+/* A read-only session (a standby server, default_transaction_read_only for the role, the
+ * database or PGOPTIONS), asked before anything is created or written: a table missing met
+ * the CREATE TABLE first, and the server's words, which do not say why ("cannot execute
+ * CREATE TABLE in a read-only transaction"), reached the user. CAFE_EIO with why. */
+static int check_read_only(pg_t *p, char *why) {
+    PGresult *r;
+    int rc = pgc_exec(p->c,
+                      "SELECT current_setting('transaction_read_only') = 'on', pg_is_in_recovery()",
+                      0, NULL, &r, NULL, NULL, why);
+    if (rc != 0)
+        return rc;
+    int ro = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
+    if (ro)
+        snprintf(why, SINK_WHY_MAX, "cannot write in a read-only transaction (%s)",
+                 PQgetvalue(r, 0, 1)[0] == 't'
+                     ? "the server is a standby, in recovery: cafe writes to the primary"
+                     : "transaction_read_only is on: default_transaction_read_only, set for the "
+                       "role, the database or the session");
+    PQclear(r);
+    return ro ? CAFE_EIO : 0;
 }
 
 int sink_pg_version_check(int version, char *why) {
@@ -646,6 +662,8 @@ static int pg_open(void **impl, const sink_target_t *t, const sink_db_conf_t *co
         rc = sink_pg_version_check(PQserverVersion(pgc_conn(p->c)), why);
     if (rc == 0)
         rc = check_encoding(p, why);
+    if (rc == 0)
+        rc = check_read_only(p, why);
     if (rc == 0)
         rc = create_tables(p, why);
     if (rc == 0)

@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "queue")
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "serve"))
 from redis_server import RedisServer  # noqa: E402
 from harness import CAFE, Fixture, Skip, cafe, run_tests  # noqa: E402
-from pg_server import PgServer, pg_bin  # noqa: E402
+from pg_server import PgServer, PgStandby, pg_bin  # noqa: E402
 from pageserver import PageServer  # noqa: E402
 from cutproxy import CutProxy  # noqa: E402
 import dbtest  # noqa: E402
@@ -925,9 +925,38 @@ def test_serve_refuses_at_start_a_database_where_no_run_can_begin():
     finally:
         pg.sql("ALTER DATABASE cafe SET default_transaction_read_only = off", db="postgres")
     assert r.returncode == 2 and b"read-only transaction" in r.stderr, r.stderr
-    assert err.startswith(b"cafe serve: --db: postgresql://cafe@/cafe: cannot execute INSERT "
-                          b"in a read-only transaction"), err
+    assert err.startswith(b"cafe serve: --db: postgresql://cafe@/cafe: cannot write in a "
+                          b"read-only transaction (transaction_read_only is on"), err
     assert count("runs WHERE table_name = 'servero'") == 0
+
+
+def test_a_read_only_server_with_the_table_missing_is_said_so_at_start():
+    """A read-only session (a standby server, a role's default_transaction_read_only) was
+    asked about only once the tables were there: one missing met the CREATE TABLE first,
+    and the server's words reached the user, which do not say why ("cannot execute CREATE
+    TABLE in a read-only transaction"). It is asked first, saying which, before anything is
+    made or fetched: a standby, where cafe should write to the primary, or the setting."""
+    path = lists.write([fx.url(0, "/page/1")])
+    r = cafe("titles", "-q", "--db", spec("romissing"), path,
+             env=pg.env(PGOPTIONS="-c default_transaction_read_only=on"))
+    assert r.returncode == 2, r.stderr
+    assert r.stderr == (b"cafe titles: postgresql://cafe@/cafe: cannot write in a read-only "
+                        b"transaction (transaction_read_only is on: default_transaction_read_"
+                        b"only, set for the role, the database or the session)\n"), r.stderr
+    try:
+        standby = PgStandby(pg)
+    except OSError as e:
+        raise Skip(str(e))
+    try:
+        for table in ("romissing", "normal"):  # missing, and there (made by an earlier case)
+            r = cafe("titles", "-q", "--db", spec(table), path, env=standby.env())
+            assert r.returncode == 2, (table, r.stderr)
+            assert r.stderr == (b"cafe titles: postgresql://cafe@/cafe: cannot write in a "
+                                b"read-only transaction (the server is a standby, in recovery: "
+                                b"cafe writes to the primary)\n"), (table, r.stderr)
+    finally:
+        standby.close()
+    assert count("romissing") == 0 and count("runs WHERE table_name = 'romissing'") == 0
 
 
 def test_a_role_that_could_not_end_or_resume_its_run_is_refused_at_start():

@@ -91,3 +91,30 @@ class PgServer:
         if self.small:
             self.small.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PgStandby(PgServer):
+    """A hot standby of primary (pg_basebackup -R: streaming replication over its Unix
+    socket), read-only, on a socket directory of its own. OSError where no replication
+    connection can be made."""
+
+    def __init__(self, primary):
+        self.bin, self.as_user, self.small = primary.bin, primary.as_user, None
+        self.dir = tempfile.mkdtemp(prefix="cafe-pg-standby-")
+        os.chmod(self.dir, 0o755)
+        if self.as_user:
+            shutil.chown(self.dir, "nobody")
+        self.data = os.path.join(self.dir, "data")
+        self.log = os.path.join(self.dir, "log")
+        with open(os.path.join(primary.data, "pg_hba.conf"), "a") as f:
+            f.write("local replication all trust\n")
+        primary.sql("SELECT pg_reload_conf()")
+        try:
+            self._run("pg_basebackup", "-h", primary.dir, "-U", "cafe", "-D", self.data, "-R",
+                      "--no-sync", "-X", "stream")
+        except subprocess.CalledProcessError as e:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise OSError(f"pg_basebackup: {e.stderr.decode().strip()}") from e
+        with open(os.path.join(self.data, "postgresql.conf"), "a") as f:
+            f.write(f"unix_socket_directories = '{self.dir}'\nhot_standby = on\n")
+        self.start()
