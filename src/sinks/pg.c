@@ -102,17 +102,17 @@ static int refuse_password(const char *where, char *why) {
  * was then refused as "being written by another cafe"; run 1 of two schemas' runs tables
  * was one lock too, and so were runs 2^31 - 1 apart. */
 #define CAFE_PG_LOCK_KEY(name) "('x' || left(md5(" name "), 16))::bit(64)::bigint"
-#define CAFE_PG_SCHEMA "coalesce(current_schema(), '')"
+#define CAFE_PG_SCHEMA "coalesce(current_schema()::text, '')"
 
 /* The schema of the runs table the search path finds: current_schema() unless it has none
  * and a later schema has (create_tables): two cafes of other search paths writing one
  * runs table take one lock for a run. */
 #define CAFE_PG_RUNS_SCHEMA                                                                        \
     "coalesce((SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = "             \
-    "c.relnamespace WHERE c.oid = to_regclass('runs')), '')"
+    "c.relnamespace WHERE c.oid = to_regclass('runs')::oid), '')"
 /* The run's key, of the run id the SQL expression id gives (a bigint). */
 #define CAFE_PG_RUN_KEY_OF(id)                                                                     \
-    CAFE_PG_LOCK_KEY("'cafe.run ' || " CAFE_PG_RUNS_SCHEMA " || ' ' || " id)
+    CAFE_PG_LOCK_KEY("'cafe.run ' || " CAFE_PG_RUNS_SCHEMA " || ' ' || (" id ")::text")
 #define CAFE_PG_RUN_KEY CAFE_PG_RUN_KEY_OF("$1::bigint")
 
 /* Ends this run's earlier session of ours (pid) if it still holds the run: a connection lost
@@ -295,12 +295,12 @@ static int check_table(pg_t *p, const char *table, const sink_column_t *want, si
     const char *params[] = {table};
     PGresult *r;
     int rc = pgc_exec(p->c,
-                      "SELECT column_name::text, data_type::text, is_nullable = 'NO', "
-                      "column_default IS NOT NULL OR is_identity = 'YES' OR is_generated <> "
-                      "'NEVER' FROM information_schema.columns WHERE (table_schema::text, "
-                      "table_name::text) = (SELECT n.nspname::text, c.relname::text FROM "
-                      "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = "
-                      "to_regclass(quote_ident($1)))",
+                      "SELECT column_name::text, data_type::text, is_nullable::text = 'NO', "
+                      "column_default IS NOT NULL OR is_identity::text = 'YES' OR "
+                      "is_generated::text <> 'NEVER' FROM information_schema.columns WHERE "
+                      "(table_schema::text, table_name::text) = (SELECT n.nspname::text, "
+                      "c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                      "c.relnamespace WHERE c.oid = to_regclass(quote_ident($1))::oid)",
                       1, params, &r, NULL, NULL, why);
     if (rc != 0)
         return rc;
@@ -551,7 +551,7 @@ static int begin_run(pg_t *p, const sink_db_conf_t *conf, char *why) {
 #define CAFE_PG_LACKS(table, rights)                                                               \
     "(SELECT string_agg(v.p || ' on ' || v.c, ', ' ORDER BY v.i) FROM (SELECT row_number() "       \
     "OVER () AS i, * FROM (VALUES " rights ") r) v(i, p, c) WHERE NOT "                            \
-    "has_column_privilege(to_regclass('" table "'), v.c, v.p))"
+    "has_column_privilege(to_regclass('" table "')::oid, v.c, v.p))"
 
 /* What a run will meet, asked before it begins, without writing a row (a read-only session
  * is check_read_only's): a role without the rights of the run's whole life: INSERT into runs at its

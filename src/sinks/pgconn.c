@@ -233,7 +233,11 @@ static int path_without_catalog(const char *path, char *out) {
  * (md5, left, now, ||, =) stand for the built-in one in cafe's SQL, run as cafe's role (CVE
  * 2018-1058). pg_catalog leaves the path: the server then searches it first, as it does
  * when it is not named, while the tables are found (and made) where the path said. The
- * statements that do this name pg_catalog's functions themselves, as pg_dump's do. */
+ * statements that do this name pg_catalog's functions themselves, as pg_dump's do. First is
+ * not enough where a call needs a cast: a function or operator of the call's exact types
+ * wins wherever it is in the path (information_schema's varchar columns against text, oid
+ * against regclass, text || bigint). So cafe's SQL (pg.c) calls with pg_catalog's exact
+ * types, casting where a value's type differs. */
 static int catalog_first(pgc_t *c, char *why) {
     PGresult *r = NULL;
     int rc = pgc_exec(c, "SELECT pg_catalog.current_setting('search_path')", 0, NULL, &r, NULL,

@@ -675,6 +675,66 @@ def test_functions_of_a_schema_before_pg_catalog_do_not_stand_for_the_built_ins(
     assert pg.sql("SELECT status FROM public.runs", db="shadow") == [["done"]]
 
 
+def test_functions_of_other_argument_types_do_not_stand_for_the_built_ins():
+    """With pg_catalog searched first, a function or operator of another schema still wins
+    where it matches a call's argument types exactly and pg_catalog's needs a cast (CVE
+    2018-1058's other half): a role that may create in public (any role before PostgreSQL
+    15) had its =(varchar, varchar), =(oid, regclass), ||(text, bigint), ||(name, name)
+    and has_column_privilege(regclass, text, text) run by cafe, as cafe's role (here a
+    superuser), on information_schema's columns, to_regclass() and the lock keys. Every
+    call of cafe's now takes the exact types of pg_catalog's. Shadows of every operator and
+    function cafe uses, over the types its SQL meets, count their calls in a sequence (which
+    no rollback undoes); none is called, and the run is written."""
+    pg.sql("CREATE DATABASE trojans OWNER cafe", db="postgres")
+    pg.sql("CREATE ROLE mallory LOGIN; GRANT CREATE ON SCHEMA public TO mallory", db="trojans")
+    types = ["text", "varchar", "name", "oid", "regclass", "bigint", "integer", "smallint"]
+    ops = [("=", "boolean"), ("<>", "boolean"), ("~~", "boolean"), ("||", "text"),
+           ("+", "bigint"), ("*", "bigint"), ("&", "bigint"), (">>", "bigint")]
+    funcs = [("md5", 1, "text"), ("left", 2, "text"), ("to_regclass", 1, "regclass"),
+             ("quote_ident", 1, "text"), ("has_column_privilege", 3, "boolean"),
+             ("pg_try_advisory_lock", 1, "boolean"), ("pg_advisory_xact_lock", 1, "boolean"),
+             ("pg_terminate_backend", 1, "boolean"), ("current_setting", 1, "text"),
+             ("sha256", 1, "bytea"), ("decode", 2, "bytea")]
+    shadow = f"""
+        DO $$ DECLARE t text[] := '{{{",".join(types)}}}'; a text; b text; c text; n int := 0;
+        body text := 'LANGUAGE plpgsql AS $b$ BEGIN PERFORM pg_catalog.nextval(''public.calls'');
+                      RETURN NULL; END $b$';
+        BEGIN
+        """
+    for op, ret in ops:
+        shadow += f"""FOREACH a IN ARRAY t LOOP FOREACH b IN ARRAY t LOOP n := n + 1;
+            EXECUTE pg_catalog.format('CREATE FUNCTION public.op%s(%s, %s) RETURNS {ret} %s',
+                                      n, a, b, body);
+            EXECUTE pg_catalog.format('CREATE OPERATOR public.{op} (LEFTARG = %s, RIGHTARG = %s,
+                                      FUNCTION = public.op%s)', a, b, n);
+            END LOOP; END LOOP;
+            """
+    for name, arity, ret in funcs:
+        args = ", ".join("%s" for _ in range(arity))
+        loops = ["a", "b", "c"][:arity]
+        shadow += "".join(f"FOREACH {v} IN ARRAY t LOOP " for v in loops)
+        shadow += (f"EXECUTE pg_catalog.format('CREATE FUNCTION public.{name}({args}) RETURNS "
+                   f"{ret} %s', {', '.join(loops)}, body);" + " END LOOP;" * arity + "\n")
+    shadow += "END $$"
+    subprocess.run([os.path.join(pg_bin(), "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h",
+                    pg.dir, "-U", "mallory", "-d", "trojans", "-c",
+                    "CREATE SEQUENCE public.calls; GRANT USAGE ON public.calls TO PUBLIC;" + shadow],
+                   check=True)
+    shadowed = pg.sql("SELECT ('a'::varchar = 'b'::varchar) IS NULL; SELECT last_value FROM "
+                      "public.calls", db="trojans")
+    assert shadowed == [["t"], ["1"]], shadowed  # they do stand for the built-ins
+    pg.sql("SELECT pg_catalog.setval('public.calls', 1, false)", db="trojans")
+    u = [fx.url(0, "/page/1"), fx.url(1, "/page/2"), fx.url(2, "/page/3")]
+    for k in range(2):
+        r = cafe("titles", "-q", *(["--resume"] if k else []), "--db",
+                 "postgresql://cafe@/trojans", lists.write(u[:2 + k]), env=pg.env())
+        assert r.returncode == 0, r.stderr
+    calls = pg.sql("SELECT is_called, last_value FROM public.calls", db="trojans")
+    assert calls == [["f", "1"]], calls
+    assert pg.sql("SELECT count(*), max(run_id) FROM titles", db="trojans") == [["3", "1"]]
+    assert pg.sql("SELECT status FROM runs", db="trojans") == [["done"]]
+
+
 def test_a_trigger_refusing_the_runs_end_is_met_at_the_start():
     """A trigger on runs that refuses its UPDATE was met only at the run's end, after every
     URL had been fetched: the run ended exit 2 then. The end is tried (and undone) when the
