@@ -185,6 +185,11 @@ static void ignore_notice(void *arg, const char *message) {
     "'on', false) WHERE pg_catalog.current_setting('synchronous_commit') OPERATOR(pg_catalog.=) "  \
     "'off'"
 
+/* statement_timeout and idle_in_transaction_session_timeout unset, then SESSION_SET
+ * (pgc_connect says why). */
+#define TIMEOUTS_SET                                                                               \
+    "SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0; " SESSION_SET
+
 /* Whether entry [p, p + n) of a search_path names pg_catalog: quoted exactly, or unquoted
  * in any case (the server folds it). */
 static int names_catalog(const char *p, size_t n) {
@@ -303,7 +308,11 @@ int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *wh
          * raised to on from off only, so that a DBA's remote_apply stays. And string
          * literals as the standard reads them, as pg_dump sets it: a role's
          * standard_conforming_strings = off (an old application's) made a backslash in
-         * cafe's SQL an escape, and the results table's key a syntax error. */
+         * cafe's SQL an escape, and the results table's key a syntax error. And no limit on
+         * its idle transaction (as pg_dump): the start of a --resume asks again for a run a
+         * killed run's session may still hold (hold_run, 3 s) inside the transaction that
+         * begins it, and a role's idle_in_transaction_session_timeout ended the session,
+         * said as "terminating connection due to idle-in-transaction timeout". */
         int version = PQserverVersion(c->conn);
         rc = catalog_first(c, why);
         /* transaction_timeout (PostgreSQL 17 on, unset by pg_dump 17 too) would cut a batch
@@ -312,11 +321,10 @@ int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *wh
         if (rc == 0)
             rc = pgc_exec(
                 c,
-                version >= 170000 ? "SET statement_timeout = 0; SET idle_session_timeout = 0; "
-                                    "SET transaction_timeout = 0; " SESSION_SET
-                : version >= 140000
-                    ? "SET statement_timeout = 0; SET idle_session_timeout = 0; " SESSION_SET
-                    : "SET statement_timeout = 0; " SESSION_SET,
+                version >= 170000
+                    ? "SET idle_session_timeout = 0; SET transaction_timeout = 0; " TIMEOUTS_SET
+                : version >= 140000 ? "SET idle_session_timeout = 0; " TIMEOUTS_SET
+                                    : TIMEOUTS_SET,
                 0, NULL, NULL, NULL, NULL, why);
         if (rc == 0) {
             *out = c;
