@@ -91,6 +91,20 @@ static int dir_not_writable(const char *path, char *dir, size_t cap) {
            errno == EACCES;
 }
 
+/* Is a file SQLite writes for the database at path there but not writable by this user: the
+ * database, or its WAL, shared-memory or journal file (another user's, left by a crash or
+ * open in their `sqlite3` shell)? SQLite then opens it read-only and says "attempt to write
+ * a readonly database" of a database whose own mode, and directory's, are fine. Nonzero,
+ * with the file named, when one is. */
+static int file_not_writable(const char *path, char *name, size_t cap) {
+    static const char *const ends[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++)
+        if ((size_t)snprintf(name, cap, "%s%s", path, ends[i]) < cap && access(name, W_OK) != 0 &&
+            errno == EACCES)
+            return 1;
+    return 0;
+}
+
 /* Is the database at path, or the directory SQLite makes its WAL and shared-memory files in,
  * on a read-only file system (a ro mount, a snapshot)? SQLite then falls back to opening
  * read-only and says "unable to open database file (No such file or directory)" of a file
@@ -139,15 +153,18 @@ static const char *errmsg_shown(sqlite3 *db, char *buf) {
     return text_safe_copy(buf, SINK_WHY_MAX, sqlite3_errmsg(db));
 }
 
-/* fail's words for a directory SQLite cannot write beside the database. On a pool thread:
- * msg_quote's slots are the main thread's (a message it quotes meanwhile would share
- * them), so the name is quoted into memory of this call's own. */
-static void not_writable(job_t *j, const char *what, const char *dir, char *said) {
-    char *quoted = msg_quote_dup(dir);
+/* fail's words for a directory SQLite cannot write beside the database (kind "directory"),
+ * or a file of the database's it cannot write ("file"). On a pool thread: msg_quote's slots
+ * are the main thread's (a message it quotes meanwhile would share them), so the name is
+ * quoted into memory of this call's own. */
+static void not_writable(job_t *j, const char *what, const char *kind, const char *name,
+                         char *said) {
+    char *quoted = msg_quote_dup(name);
     snprintf(j->why, SINK_WHY_MAX,
-             "%s: %s (the directory %s is not writable: SQLite keeps its journal and WAL files "
-             "beside the database)",
-             what, errmsg_shown(j->l->db, said), quoted ? quoted : "(not shown: out of memory)");
+             "%s: %s (the %s %s is not writable: SQLite keeps its journal, WAL and "
+             "shared-memory files beside the database, and writes each)",
+             what, errmsg_shown(j->l->db, said), kind,
+             quoted ? quoted : "(not shown: out of memory)");
     free(quoted);
 }
 
@@ -169,7 +186,9 @@ static int fail(job_t *j, const char *what) {
                  errmsg_shown(db, said));
     else if (((code & 0xff) == SQLITE_READONLY || (code & 0xff) == SQLITE_CANTOPEN) &&
              dir_not_writable(j->l->path, dir, sizeof dir))
-        not_writable(j, what, dir, said);
+        not_writable(j, what, "directory", dir, said);
+    else if ((code & 0xff) == SQLITE_READONLY && file_not_writable(j->l->path, dir, sizeof dir))
+        not_writable(j, what, "file", dir, said);
     else
         snprintf(j->why, SINK_WHY_MAX, sys ? "%s: %s (%s)" : "%s: %s", what,
                  db ? errmsg_shown(db, said) : "out of memory", sys ? strerror(sys) : "");

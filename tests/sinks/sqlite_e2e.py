@@ -314,6 +314,32 @@ def test_a_directory_not_writable_is_named_not_the_file():
         os.chmod(d, 0o755)
 
 
+def test_a_wal_file_not_writable_is_named():
+    """The database's -wal and -shm files are another user's (a `sqlite3` shell run as root
+    holds them open, or left them at a crash): SQLite opens them read-only and said "attempt
+    to write a readonly database" of a database file, and a directory, the user may write.
+    The message names the file."""
+    d = db_path("walfiles")
+    os.mkdir(d)
+    os.chmod(d, 0o777)
+    out = os.path.join(d, "shared.sqlite")
+    u = lists.write([fx.url(0, "/page/1")])
+    assert cafe("titles", "-q", "-o", out, u).returncode == 0  # a cafe database, in WAL mode
+    other = sqlite3.connect(out)  # its -wal and -shm are there while it is open
+    try:
+        assert other.execute("SELECT count(*) FROM titles").fetchall() == [(1,)]
+        os.chmod(out, 0o666)
+        as_user = ["runuser", "-u", "nobody", "--"] if os.getuid() == 0 else []
+        for end in ("-wal", "-shm"):
+            os.chmod(out + end, 0o644 if as_user else 0o444)
+        r = subprocess.run(as_user + [CAFE, "titles", "-q", "-o", out, u], capture_output=True,
+                           timeout=60)
+    finally:
+        other.close()
+    assert r.returncode == 2, r.stderr
+    assert f"(the file {out}-wal is not writable".encode() in r.stderr, r.stderr
+
+
 def test_a_path_that_is_no_regular_file_is_refused_untouched():
     """-o or sqlite: naming a FIFO, a directory or a device: SQLite opened it, said "disk I/O
     error (Illegal seek)" or "unable to open database file (Is a directory)", and beside
