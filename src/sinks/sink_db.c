@@ -81,20 +81,20 @@ static int valid_table(const char *s) {
     return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == n;
 }
 
+size_t sink_db_sqlite_path_len(const char *spec) {
+    const char *path = sink_db_sqlite_path(spec);
+    const char *q = scheme_len(spec, "sqlite:") ? strrchr(path, '?') : NULL;
+    return q && strchr(q, '=') ? (size_t)(q - path) : strlen(path);
+}
+
 /* Where the parameters of spec (where: its body, as parse_target copied it) begin, at a '?';
- * NULL when it has none. A PostgreSQL URI's at its first '?', as libpq reads it. An SQLite
- * path is a file name, which may hold a '?' ("what?.db"): it was cut there, and refused as a
- * parameter, so that no file of such a name could be written. Its parameters begin at its
- * last '?', and only when a '=' follows it (?table=NAME; ?mode=ro, which is refused); a path
- * whose last '?' has a '=' after it is given with ?table=NAME after it. -o PATH.sqlite (no
- * scheme, ends with the extension) holds no parameter: all of it is the path. */
+ * NULL when it has none. A PostgreSQL URI's at its first '?', as libpq reads it; an SQLite
+ * path's after its file name (sink_db_sqlite_path_len). */
 static char *query_of(const char *spec, char *where) {
     if (is_pg(spec))
         return strchr(where, '?');
-    if (!scheme_len(spec, "sqlite:"))
-        return NULL;
-    char *q = strrchr(where, '?');
-    return q && strchr(q, '=') ? q : NULL;
+    char *q = where + sink_db_sqlite_path_len(spec);
+    return *q == '?' ? q : NULL;
 }
 
 /* Splits "...?a=1&table=T&b=2" into where = "...?a=1&b=2" and table = "T" (libpq would refuse

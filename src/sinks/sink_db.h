@@ -59,6 +59,13 @@ int sink_db_is_spec(const char *spec);
  * follow it); NULL for a PostgreSQL URI. */
 const char *sink_db_sqlite_path(const char *spec);
 
+/* How long the file name is that sink_db_sqlite_path finds (spec names an SQLite database);
+ * what follows it is the parameters' '?' (?table=NAME). A file name may hold a '?'
+ * ("what?.sqlite"): -o PATH.sqlite (no scheme) is all file name; after sqlite:, the
+ * parameters begin at the last '?' with a '=' after it, so a name whose own '?' has one
+ * after it is given with ?table=NAME after it. */
+size_t sink_db_sqlite_path_len(const char *spec);
+
 /* Connects, checks the tables (creating missing ones; a table with other columns is refused,
  * never altered) and begins or resumes a run. On failure returns a negative CAFE_E* code,
  * *out is NULL and *why a static-lifetime-until-next-call message (never a password).

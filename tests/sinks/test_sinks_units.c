@@ -193,6 +193,12 @@ static void test_spec_recognition(void **state) {
     assert_true(sink_db_is_spec("postgresql://u@h/db?table=t"));
     assert_false(sink_db_is_spec("out.jsonl"));
     assert_false(sink_db_is_spec(".db"));
+    /* a file name may hold a '?': the parameters are after it (serve's PATH.jobs too) */
+    assert_int_equal(sink_db_sqlite_path_len("what?.sqlite"), 12);
+    assert_int_equal(sink_db_sqlite_path_len("sqlite:a?b.db"), 6);
+    assert_int_equal(sink_db_sqlite_path_len("sqlite:a?b.db?table=t"), 6);
+    assert_int_equal(sink_db_sqlite_path_len("sqlite:a?b=c.db?table=t"), 8);
+    assert_int_equal(sink_db_sqlite_path_len("SQLITE:x.db?mode=ro"), 4);
     job_t j = {.spec = "sqlite:/tmp/x.sqlite?table=no-dash", .n = 1};
     assert_int_equal(test_run(write_rows, &j), CAFE_EINVAL);
     assert_non_null(strstr(j.why, "table=NAME"));
