@@ -258,10 +258,10 @@ int cli_demo_main(int argc, char **argv) {
     if (rc != 0 && rc != CAFE_EDEADLK) /* no loop: demo_main never ran to say why */
         fprintf(stderr, "cafe demo: cannot start: %s\n", msg_strerror(rc));
     cli_opts_free(&d.opts);
-    /* As cafe titles: a closed pipe is a quiet stop, another write error is said; both are
-     * status 2, the output being incomplete, and so is a demo that could not start (1 is
-     * --fail's: some URL failed). */
+    /* As cafe titles: a closed pipe is a quiet stop (ending by SIGPIPE), another write error
+     * is said, status 2, the output being incomplete, and so is a demo that could not start
+     * (1 is --fail's: some URL failed). */
     if (d.werr && d.werr != EPIPE)
         fprintf(stderr, "cafe demo: writing standard output: %s\n", strerror(d.werr));
-    return d.werr || rc != 0 || r.status != 0 ? 2 : 0;
+    return d.werr ? msg_output_status(d.werr) : rc != 0 || r.status != 0 ? 2 : 0;
 }

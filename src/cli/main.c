@@ -6,6 +6,7 @@
 #include "queue_cmd.h"
 #include "title_cmd.h"
 #include "serve.h"
+#include "signals.h"
 #include "titles.h"
 
 #include <ctype.h>
@@ -114,9 +115,9 @@ static int run_command(int argc, char **argv) {
 /* What a command printed on stdout must have reached it, as coreutils' close_stdout checks:
  * `cafe --help > /dev/full` is a failure, not status 0. A command that failed has said why
  * (cafe titles, cafe title and cafe demo check their own output); a closed pipe is a quiet
- * stop. Closed here and checked, as close_stdout does: NFS, FUSE and quotas report a write
- * that failed in write-back at close (`cafe titles --json list > /nfs/out.jsonl` ended with
- * status 0 and records missing); the exit's own close would drop that error. */
+ * stop (MSG_READER_GONE). Closed here and checked, as close_stdout does: NFS, FUSE and quotas
+ * report a write that failed in write-back at close (`cafe titles --json list > /nfs/out.jsonl`
+ * ended with status 0 and records missing); the exit's own close would drop that error. */
 static int stdout_written(int rc) {
     errno = 0;
     if (fflush(stdout) == 0 && !ferror(stdout) &&
@@ -144,13 +145,17 @@ int main(int argc, char **argv) {
     if (fill_closed_std_fds() != 0)
         return 2; /* stderr itself may be the closed one: nowhere to say why */
     tune_allocator();
-    /* A closed pipe is a write error we report (or, for `| head`, a quiet stop), not a
-     * signal that kills the run before finished records are accounted for. */
+    /* A closed pipe is a write error we report (or, for `| head`, a quiet stop, ending by
+     * SIGPIPE once done: MSG_READER_GONE), not a signal that kills the run before finished
+     * records are accounted for (an -o file synced, a database's run ended). */
     signal(SIGPIPE, SIG_IGN);
     /* ulimit -f reached is a full disk by another name: write() fails with EFBIG, reported
      * and stopped on as ENOSPC is, rather than SIGXFSZ killing the run without a word and
      * leaving its database run 'running'. */
     signal(SIGXFSZ, SIG_IGN);
     ctype_set();
-    return stdout_written(run_command(argc, argv));
+    int rc = stdout_written(run_command(argc, argv));
+    /* The output's reader is gone (`cafe titles list | head -1`): every command has stopped
+     * and freed what it held; end as a program that left SIGPIPE alone, quietly. */
+    return rc == MSG_READER_GONE ? stop_signals_exit(SIGPIPE, 1) : rc;
 }

@@ -540,9 +540,9 @@ const cli_optab_t cli_titles_optab = {
     "Output (default), in input order: 'Title' from URL / Error fetching URL: message\n",
     "Exit: 0 done (failed URLs are results), 1 with --fail if any failed, 2 usage or\n"
     "input error, a set-up that failed (a database, Redis) or output that could\n"
-    "not be written (disk full, closed output). Ctrl-C: finished records are\n"
-    "written, then cafe ends by the signal (status 130; SIGTERM 143, SIGHUP 129);\n"
-    "--resume continues.\n",
+    "not be written (disk full, closed output); a closed pipe (| head) ends cafe\n"
+    "by SIGPIPE (141). Ctrl-C: finished records are written, then cafe ends by the\n"
+    "signal (status 130; SIGTERM 143, SIGHUP 129); --resume continues.\n",
     rows,
     sizeof rows / sizeof rows[0],
 };

@@ -72,7 +72,7 @@ const cli_optab_t cli_queue_optab = {
     "           (or redis+unix://). The password may come from $REDISCLI_AUTH\n"
     "           instead. No TLS (rediss://): Debian 12's hiredis has none.\n",
     "Exit: 0 done, 2 usage, connection or Redis error, or the output could not be\n"
-    "written (disk full, closed pipe).\n",
+    "written (disk full); a closed pipe (| head) ends results by SIGPIPE (141).\n",
     rows,
     sizeof rows / sizeof rows[0],
 };

@@ -466,8 +466,8 @@ static int export_results(qcmd_t *c) {
             : (rc == CAFE_ECONNRESET || rc == CAFE_EIO) && redis_error(c->r)[0] ? redis_error(c->r)
                                                                                 : msg_strerror(rc));
     sink_close(d.out);
-    /* A closed pipe (`| head`) is a quiet stop, but not a success. */
-    return rc != 0 ? 2 : 0;
+    /* A closed pipe (`| head`) is a quiet stop, but not a success: SIGPIPE's, as cafe titles'. */
+    return rc == -EPIPE ? MSG_READER_GONE : rc != 0 ? 2 : 0;
 }
 
 /* Two drains of one queue at once (cron jobs into dated files, one slow) both read the same

@@ -297,8 +297,10 @@ static int start_ends(cli_run_t *run) {
         return (int)kept;
     }
     int rc = sink_start(k);
-    if (rc == -EPIPE && !run->o->db && !run->o->queue)
-        return rc; /* CSV's header met a closed pipe: a quiet stop, as a record's write is */
+    if (rc == -EPIPE && !run->o->db && !run->o->queue) {
+        run->write_error = rc; /* CSV's header met a closed pipe: as a record's write would */
+        return rc;
+    }
     if (rc != 0) {
         if (k->why[0])
             fprintf(stderr, "cafe titles: %s\n", k->why);
@@ -408,7 +410,7 @@ static int run_main(void *arg, void **value) {
     if (start_ends(run) != 0) {
         if (run->workers)
             cli_workers_stop(run->workers);
-        run->setup_error = 1;
+        run->setup_error = !run->write_error;
         return 0;
     }
     run->started_ms = cli_now_ms();
@@ -660,9 +662,10 @@ int cli_titles_main(int argc, char **argv) {
     int unread = run.input_error && run.written == 0 && run.skipped == 0;
     if (rc == 0 && !o.quiet && !werr && !unread)
         cli_summary(&run, run.stopping == 2);
-    /* Any write error but the signal's own (stopped_writing) says the output failed. */
+    /* Any write error but the signal's own (stopped_writing) says the output failed; a reader
+     * gone (EPIPE) ends cafe by SIGPIPE in main (MSG_READER_GONE). */
     int code = rc                                              ? rc
-               : werr && !stop_werr                            ? 2
+               : werr && !stop_werr                            ? msg_output_status(werr)
                : run.stopping == 2                             ? 128 + run.stop_signum
                : run.input_error                               ? 2
                : o.fail && run.failed + run.skipped_failed > 0 ? 1

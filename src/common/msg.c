@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,9 +170,16 @@ char *msg_quote_dup(const char *name) {
     return q;
 }
 
+_Static_assert(MSG_READER_GONE == 128 + SIGPIPE, "SIGPIPE is 13");
+
+int msg_output_status(int err) {
+    return err == EPIPE ? MSG_READER_GONE : 2;
+}
+
 int msg_stdout_failed(int err) {
-    if (err != EPIPE && !(err == 0 && fd_reader_gone(1)))
-        fprintf(stderr, "%s: writing standard output%s%s\n", msg_prog(), err ? ": " : " failed",
-                err ? strerror(err) : "");
+    if (err == EPIPE || (err == 0 && fd_reader_gone(1)))
+        return MSG_READER_GONE;
+    fprintf(stderr, "%s: writing standard output%s%s\n", msg_prog(), err ? ": " : " failed",
+            err ? strerror(err) : "");
     return 2;
 }

@@ -51,9 +51,20 @@ int msg_ascii(void);
  * where it writes it (srv_log_escape). Before any thread makes a message. */
 void msg_ascii_unset(void);
 
+/* The status of a command whose output's reader is gone (a closed pipe: `cafe titles list |
+ * head -1`, an -o FIFO whose reader quit): cafe's main then ends by SIGPIPE, without a word,
+ * as yes, seq, cat and grep end there (a shell shows 141; bash's pipefail and a parent's
+ * waitpid see the reader's doing, not an error of cafe's: a usage error, a full disk). */
+#define MSG_READER_GONE (128 + 13) /* 128 + SIGPIPE, which is 13 on every Unix */
+
+/* The status of a command whose output failed with errno err: MSG_READER_GONE for EPIPE,
+ * else 2. */
+int msg_output_status(int err);
+
 /* What was printed on standard output did not all reach it (err: the failed write's errno,
- * 0 when it is not known): said on stderr, as coreutils' close_stdout says it, unless its
- * reader is gone (EPIPE, or a closed pipe seen), a quiet stop. Returns 2, the status. */
+ * 0 when it is not known): said on stderr, as coreutils' close_stdout says it, and 2, unless
+ * its reader is gone (EPIPE, or a closed pipe seen): a quiet MSG_READER_GONE. Returns the
+ * status. */
 int msg_stdout_failed(int err);
 
 #endif

@@ -173,10 +173,25 @@ def test_bad_lines_and_dead_hosts():
 
 
 def test_head_exits_quietly():
+    # `| head -1` ends cafe as it ends yes, seq and cat: quietly, by SIGPIPE (141 to a shell),
+    # not with status 2, which says a usage error or a failed disk to a script and to
+    # pipefail alike
     path = write_list([x[2] for x in urls(2000, 4000)])
-    p = subprocess.run(f"'{CAFE}' titles '{path}' | head -1", shell=True, capture_output=True,
-                       timeout=120)
-    assert p.stdout.decode().count("\n") == 1 and p.stderr == b"", p.stderr
+    for fmt in ([], ["--json"], ["--csv"]):
+        p = subprocess.run(["bash", "-c", " ".join([f"'{CAFE}' titles", *fmt, f"'{path}'"]) +
+                            ' | head -1; exit "${PIPESTATUS[0]}"'], capture_output=True,
+                           timeout=120)
+        assert p.stdout.decode().count("\n") == 1 and p.stderr == b"", (fmt, p.stderr)
+        assert p.returncode == 141, (fmt, p.returncode)
+    # so does --help's: a reader gone before it (`cafe titles --help | true`)
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        p = subprocess.run([CAFE, "titles", "--help"], stdout=w, stderr=subprocess.PIPE,
+                           timeout=60)
+    finally:
+        os.close(w)
+    assert (p.returncode, p.stderr) == (-signal.SIGPIPE, b""), (p.returncode, p.stderr)
 
 
 def all_asleep(pid):
@@ -910,11 +925,12 @@ def test_a_stop_longer_than_the_timeout_loses_nothing():
 
 def test_demo_into_a_closed_pipe_stops_quietly():
     # printf into `| head -1`: the write error was found only at exit, its errno lost, and
-    # "cafe: writing standard output failed" said so, unlike cafe titles' quiet stop
+    # "cafe: writing standard output failed" said so, unlike cafe titles' quiet stop (by
+    # SIGPIPE, as cafe titles')
     p = subprocess.run(["bash", "-c", f"'{CAFE}' demo | head -1; exit \"${{PIPESTATUS[0]}}\""],
                        capture_output=True, timeout=120)
     assert p.stdout.startswith(b"cafe demo: ") and p.stdout.count(b"\n") == 1, p.stdout
-    assert (p.returncode, p.stderr) == (2, b""), (p.returncode, p.stderr)
+    assert (p.returncode, p.stderr) == (141, b""), (p.returncode, p.stderr)
 
 
 def test_demo_stops_at_an_output_that_failed():
@@ -934,15 +950,15 @@ def test_demo_stops_at_an_output_that_failed():
     # sanitizer build it would end the traced run with its own error, not cafe's
     env = dict(os.environ)
     env["ASAN_OPTIONS"] = ":".join(x for x in (env.get("ASAN_OPTIONS"), "detect_leaks=0") if x)
-    for out, err in ((wr, b""), (os.open("/dev/full", os.O_WRONLY),
-                                 b"cafe demo: writing standard output: No space left on device\n")):
+    for out, status, err in ((wr, -signal.SIGPIPE, b""), (os.open("/dev/full", os.O_WRONLY), 2,
+                             b"cafe demo: writing standard output: No space left on device\n")):
         p = subprocess.run(["strace", "-f", "-qq", "-e", "trace=connect", "-o", trace,
                             CAFE, "demo"], stdout=out, stderr=subprocess.PIPE, timeout=120,
                            env=env)
         os.close(out)
         with open(trace) as f:
             calls = f.read()
-        assert (p.returncode, p.stderr) == (2, err), (p.returncode, p.stderr)
+        assert (p.returncode, p.stderr) == (status, err), (p.returncode, p.stderr)
         assert calls.count("connect(") == 0, calls[:500]
 
 
