@@ -339,11 +339,12 @@ static const cli_opt_t rows[] = {
      "status 2 and changes nothing."},
     {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, cli_db_spec_check,
      "write to a database instead: sqlite:PATH or\npostgresql://[USER@]HOST[:PORT]/DB"
-     "[?table=NAME]\n(password from PGPASSWORD or ~/.pgpass);\n-o PATH.sqlite|.sqlite3|.db is "
-     "sqlite:PATH",
+     "[?table=NAME]\n(password from PGPASSWORD or ~/.pgpass);\n-o PATH.sqlite|.sqlite3|.db (any "
+     "case) is\nsqlite:PATH",
      "Write to a database instead: sqlite:PATH "
      "or\npostgresql://[USER@]HOST[:PORT]/DB[?table=NAME]\n"
-     "(password from PGPASSWORD or ~/.pgpass);\n-o PATH.sqlite|.sqlite3|.db is sqlite:PATH. A "
+     "(password from PGPASSWORD or ~/.pgpass);\n-o PATH.sqlite|.sqlite3|.db (any case) is "
+     "sqlite:PATH. A "
      "PostgreSQL server gone without a reset is\nnoticed within about a minute (TCP keepalives "
      "30/10/3 s, the URI's own\n?keepalives_idle=... win; and while bytes wait in the socket, "
      "nothing acknowledged\nfor 30 s), and the run reconnects for up to 2 minutes; a server "

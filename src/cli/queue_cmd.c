@@ -32,7 +32,7 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_STRING, "output", 'o', "FILE", F(output), 0, 0, 0, NULL, NULL, NULL,
      "results: write to FILE instead of standard output\n('-': standard output); with --drain "
      "appended to, never\noverwritten (the records then live only there);\n"
-     "FILE.sqlite|.sqlite3|.db is --db sqlite:FILE",
+     "FILE.sqlite|.sqlite3|.db (any case) is --db sqlite:FILE",
      NULL},
     {CLI_OPT_FLAG, "json", 0, NULL, F(fmt), 0, 0, RECORD_FMT_JSON, NULL, NULL, NULL,
      "results: JSON Lines (default: the guide's lines)", NULL},

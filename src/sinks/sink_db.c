@@ -41,9 +41,12 @@ struct sink_db {
 
 static const char *const sqlite_exts[] = {".sqlite", ".sqlite3", ".db"};
 
+/* In any case, as --db's scheme is read: -o x.DB wrote the guide's text lines into a file
+ * every program takes for a database by its name, as a case-insensitive file system (macOS,
+ * Windows) takes it for x.db itself. */
 static int ends_with(const char *s, const char *suffix) {
     size_t n = strlen(s), m = strlen(suffix);
-    return n > m && strcmp(s + n - m, suffix) == 0;
+    return n > m && ascii_casecmp(s + n - m, suffix) == 0;
 }
 
 /* The length of scheme when spec starts with it, else 0. A scheme is case-insensitive (RFC

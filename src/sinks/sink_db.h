@@ -38,7 +38,7 @@ typedef struct sink_row {
 } sink_row_t;
 
 typedef struct sink_db_conf {
-    const char *spec;    /* "sqlite:PATH", "PATH.sqlite|.sqlite3|.db", "postgresql://..." */
+    const char *spec; /* "sqlite:PATH", "PATH.sqlite|.sqlite3|.db" (any case), "postgresql://..." */
     const char *options; /* the run's options for the runs table (never a password) */
     int resume;          /* continue the table's latest run of cafe titles instead of
                           * starting one (SINK_TITLES_RUNS) */

@@ -222,6 +222,21 @@ def test_the_sqlite_scheme_is_case_insensitive():
         srv.communicate(timeout=60)
 
 
+def test_o_names_a_database_by_its_extension_in_any_case():
+    """-o x.db wrote SQLite but -o x.DB (or Results.SQLite) the guide's text lines into a file
+    every program takes for a database by its name, as a case-insensitive file system (macOS,
+    Windows) takes it for x.db itself; --db's scheme is read in any case too. Each spelling
+    now writes the database."""
+    u = lists.write([fx.url(0, "/page/1"), fx.url(1, "/page/2")])
+    for ext in (".DB", ".SQLite", ".Sqlite3"):
+        out = db_path("upper" + ext)
+        r = cafe("titles", "-q", "-o", out, u)
+        assert r.returncode == 0, (ext, r.stderr)
+        with open(out, "rb") as f:
+            assert f.read(16) == b"SQLite format 3\0", ext
+        assert query(out, "SELECT count(*) FROM titles") == [(2,)], ext
+
+
 def test_resume_names_the_table_in_any_case_as_sqlite_does():
     # ?table=Shout and ?table=shout are one table to SQLite, but --resume looked for the
     # run by the name as written: it found none and fetched every URL again, in a new run
