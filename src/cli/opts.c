@@ -139,6 +139,13 @@ static const char *url_arg_check(const char *v) {
     return NULL;
 }
 
+/* -o and --data-dir: an empty name, most often an unset variable (-o "$OUT"), was taken and
+ * failed at its open, "cannot open '': No such file or directory" (serve: "cannot create :"),
+ * naming neither the option nor the mistake. */
+const char *cli_name_check(const char *v) {
+    return *v ? NULL : "empty (an unset variable?)";
+}
+
 /* Checked now rather than failing every URL later. */
 static const char *file_check(const char *v) {
     struct stat st;
@@ -301,7 +308,7 @@ static const cli_opt_t rows[] = {
      "--resume refuses a file the other CSV option wrote (a field with a formula start and no\n"
      "mark, or with the mark under --csv), leaving it as it was, rather than append records\n"
      "escaped otherwise (a value that itself starts with ' and a formula start looks marked)."},
-    {CLI_OPT_STRING, "output", 'o', "FILE", F(output), 0, 0, 0, NULL, NULL, NULL,
+    {CLI_OPT_STRING, "output", 'o', "FILE", F(output), 0, 0, 0, NULL, NULL, cli_name_check,
      "write results to FILE (flushed after every record);\n'-': standard output",
      "Write results to FILE, flushed after every record ('-': standard output). FILE is\n"
      "emptied first (with --resume, added to) and written in append mode, as >> opens it;\n"

@@ -52,6 +52,8 @@ typedef struct cli_opts {
     char **argv;
 } cli_opts_t;
 
+/* The check of a file or directory name (-o, --data-dir): not empty. */
+const char *cli_name_check(const char *value);
 /* The check of --scheme's value (optab.h's cli_optcheck_fn): http or https. */
 const char *cli_scheme_check(const char *value);
 /* NULL when value names a database (sink_db_is_spec), else what is wrong. */

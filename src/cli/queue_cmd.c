@@ -29,7 +29,7 @@ static const cli_opt_t rows[] = {
      "the queue's name (instead of ?queue=NAME)", NULL},
     {CLI_OPT_STRING, "scheme", 0, "S", F(scheme), 0, 0, 0, "https", NULL, cli_scheme_check,
      "push: scheme for bare hosts, https or http", NULL},
-    {CLI_OPT_STRING, "output", 'o', "FILE", F(output), 0, 0, 0, NULL, NULL, NULL,
+    {CLI_OPT_STRING, "output", 'o', "FILE", F(output), 0, 0, 0, NULL, NULL, cli_name_check,
      "results: write to FILE instead of standard output\n('-': standard output); with --drain "
      "appended to, never\noverwritten (the records then live only there);\n"
      "FILE.sqlite|.sqlite3|.db (any case) is --db sqlite:FILE",

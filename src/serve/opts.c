@@ -73,7 +73,7 @@ static const cli_opt_t rows[] = {
      "proxy in the environment (http_proxy, https_proxy, all_proxy) the check could see only\n"
      "the proxy's address, so the service refuses to start without this option, unless\n"
      "no_proxy='*' sends the requests direct."},
-    {CLI_OPT_STRING, "data-dir", 0, "DIR", F(data_dir), 0, 0, 0, NULL, NULL, NULL,
+    {CLI_OPT_STRING, "data-dir", 0, "DIR", F(data_dir), 0, 0, 0, NULL, NULL, cli_name_check,
      "keep jobs in DIR: they survive a restart and unfinished\nones resume (default: "
      "PATH.jobs with --db sqlite:PATH,\nelse temporary files, lost at exit); one service\n"
      "at a time",

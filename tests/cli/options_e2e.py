@@ -279,6 +279,24 @@ def test_serve_refuses_a_database_it_cannot_use_at_start():
     assert os.listdir(cwd) == [], os.listdir(cwd)
 
 
+def test_an_empty_file_or_directory_name_is_refused_naming_its_option():
+    # -o "$OUT" or --data-dir "$DIR" with the variable unset: cafe titles said "cannot open
+    # '': No such file or directory" and cafe serve "cannot create : No such file or
+    # directory", neither naming the option nor what was wrong
+    refused(["-o", ""], "cafe titles: -o/--output: empty (an unset variable?)")
+    refused(["--output="], "cafe titles: -o/--output: empty")
+    r = cafe("queue", "results", "redis://127.0.0.1:9/0?queue=q", "-o", "")
+    assert r.returncode == 2 and r.stderr.startswith(b"cafe queue: -o/--output: empty"), r
+    cwd = tempfile.mkdtemp(prefix="cafe-serve-dir-", dir=tmp)
+    r = subprocess.run([CAFE, "serve", "--listen", "127.0.0.1:0", "--data-dir", ""], cwd=cwd,
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
+    err = r.stderr.decode()
+    assert (r.returncode, r.stdout) == (2, b""), r
+    assert err.startswith("cafe serve: --data-dir: empty (an unset variable?)") and \
+        err.count("\n") == 2, err
+    assert os.listdir(cwd) == [], os.listdir(cwd)
+
+
 def test_output_dash_is_standard_output():
     # As curl -o - and wget -O -: it wrote a file named '-' in the working directory.
     r = cafe("titles", "--json", "-o", "-", "--timeout", "0.5", "--retries", "0", LIST, cwd=tmp)
