@@ -214,6 +214,32 @@ static int option_take(cursor_t *c, const cli_opt_t *o, const char *inline_v) {
     return value_set(c->tab, o, c->out, inline_v);
 }
 
+/* " (long options are written whole: --max-redirects or --max-bytes)": the options whose
+ * names start with the len bytes of arg, for the message refusing it; "" when none do. Names
+ * past cap are left out. */
+static const char *whole_names(const cli_optab_t *tab, const char *arg, size_t len, char *buf,
+                               size_t cap) {
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < tab->n && len; k++) {
+        const cli_opt_t *o = &tab->opts[k];
+        if (o->kind == CLI_OPT_SECTION || strncmp(o->name, arg, len) != 0)
+            continue;
+        int w = snprintf(buf + n, cap - n, "%s--%s",
+                         n ? " or " : " (long options are written whole: ", o->name);
+        if (w < 0 || (size_t)w + 1 >= cap - n) { /* no room for it and the ')' */
+            buf[n] = '\0';
+            break;
+        }
+        n += (size_t)w;
+    }
+    if (n)
+        snprintf(buf + n, cap - n, ")");
+    return buf;
+}
+
+/* A long option is its whole name, never an abbreviation as getopt_long (and curl 7) take
+ * them: a new option would make a script's --conc ambiguous, or another option's. */
 static int long_take(cursor_t *c, const char *arg) {
     const char *eq = strchr(arg, '=');
     size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
@@ -222,10 +248,11 @@ static int long_take(cursor_t *c, const char *arg) {
         if (o->kind != CLI_OPT_SECTION && strlen(o->name) == len && !memcmp(o->name, arg, len))
             return option_take(c, o, eq ? eq + 1 : NULL);
     }
-    char opt[96], shown[128];
+    char opt[96], shown[128], whole[256];
     snprintf(opt, sizeof opt, "--%.*s", (int)len, arg);
-    return cli_optab_usage_error(c->tab, "unknown option: %s",
-                                 cli_optab_quoted(opt, shown, sizeof shown));
+    return cli_optab_usage_error(c->tab, "unknown option: %s%s",
+                                 cli_optab_quoted(opt, shown, sizeof shown),
+                                 whole_names(c->tab, arg, len, whole, sizeof whole));
 }
 
 /* "-qk" or "-c10" or "-c 10". */

@@ -99,8 +99,9 @@ void cli_version(FILE *f);
 void cli_optab_help(const cli_optab_t *tab, FILE *f);
 /* The man page's option list (roff): a .SS per section, a .TP per option. */
 void cli_optab_man(const cli_optab_t *tab, FILE *f);
-/* The man page's paragraph on an option given more than once (the parser's rule, for every
- * table's options alike), in roff. */
+/* The man page's paragraphs on how options are written (getopt_long's forms, no
+ * abbreviations, numbers in digits) and on an option given more than once (the parser's
+ * rules, for every table's options alike), in roff. */
 void cli_optab_man_repeats(FILE *f);
 
 #endif

@@ -130,6 +130,19 @@ void cli_optab_man(const cli_optab_t *tab, FILE *f) {
 }
 
 void cli_optab_man_repeats(FILE *f) {
+    /* cli_optab_parse's rules, as getopt_long users meet them; where they differ from it
+     * (abbreviations, numbers), why. */
+    fputs(".PP\n", f);
+    roff("Options are read as getopt_long reads them: `--timeout=5` or `--timeout 5`, `-c5` or\n"
+         "`-c 5`, flags together (`-qk`), options before or after the FILEs, and `--` ends\n"
+         "them (`-- -x` is a file named `-x`). A long option is written whole: an abbreviation\n"
+         "(`--conc`), which getopt_long and curl 7 take, is refused, naming the options it\n"
+         "begins, so that an option cafe gains later never changes what a script's command line\n"
+         "means. A number is written in digits, with a decimal point where the option takes one\n"
+         "(`--timeout 1.5`, `.5`): a sign, an exponent (`1e3`), a suffix (`10k`), hex, `inf`,\n"
+         "`nan`, an empty value or one out of the option's range is a usage error naming the\n"
+         "option and the range.\n",
+         f);
     /* value_set stores each value as it comes: the last one stays, as curl's options do (a
      * wrapper's or an alias's defaults first, the user's own after them) */
     fputs(".PP\n", f);

@@ -180,6 +180,19 @@ def test_conflicting_and_orphan_options():
     assert r.returncode == 2 and b"-c/--concurrency needs a value" in r.stderr, r.stderr
 
 
+def test_an_abbreviated_long_option_is_refused_naming_the_options_it_begins():
+    # getopt_long (and curl 7) take --conc for --concurrency; cafe does not, so that a new
+    # option never makes a script's abbreviation mean another one (or none), but it said
+    # only "unknown option: --conc", which told a GNU user nothing of the rule or the name
+    err = refused(["--conc", "5"], "unknown option: --conc (long options are written whole: "
+                  "--concurrency)")
+    err = refused(["--max=3"], "unknown option: --max (long options are written whole: ")
+    assert "--max-redirects" in err and "--max-bytes" in err, err
+    refused(["--bogus"], "unknown option: --bogus\n")  # a prefix of none: nothing to name
+    r = cafe("title", "--no-det", os.devnull)
+    assert r.returncode == 2 and b"written whole: --no-detect)" in r.stderr, r.stderr
+
+
 def test_empty_url_argument_is_refused():
     # -u "$URL" with URL unset: the empty value was skipped as a blank line is, and the run
     # fetched nothing and exited 0; curl "" refuses it
