@@ -182,7 +182,7 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_SIZE, "max-bytes", 0, "N", F(fetch.max_bytes), 1, 1e12, 0, "2097152", NULL, NULL,
      "body bytes read at most", NULL},
     {CLI_OPT_STRING, "user-agent", 'A', "S", F(fetch.user_agent), 0, 0, 0, NULL,
-     "cafe/" CAFE_VERSION_STRING, cli_wire_check, "the User-Agent header", NULL},
+     "cafe/" CAFE_VERSION_STRING, cli_wire_check, "the User-Agent header ('': none, as curl -A '')", NULL},
     {CLI_OPT_STRING, "cacert", 0, "FILE", F(fetch.ca_file), 0, 0, 0, NULL, NULL, cli_cacert_check,
      "trust the CAs in FILE (PEM) instead of the system's.\nDefault: curl's variables "
      "CURL_CA_BUNDLE, SSL_CERT_DIR,\nSSL_CERT_FILE",

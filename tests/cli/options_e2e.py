@@ -364,6 +364,20 @@ def test_a_queue_option_of_another_subcommand_names_that_subcommand():
     assert "given more\nthan once: the last one is used" in man
 
 
+def test_an_empty_user_agent_sends_none_as_curls():
+    # -A '' was taken without a page saying what it does: as curl -A '', no User-Agent line
+    heads = []
+    srv = HeadServer(lambda head: heads.append(head) or http_reply(b"<title>t</title>"))
+    try:
+        r = cafe("titles", "-q", "-A", "", "-u", f"http://127.0.0.1:{srv.port}/")
+        assert r.returncode == 0 and r.stdout.startswith(b"'t' from"), r
+        assert len(heads) == 1 and b"\r\nuser-agent:" not in heads[0].lower(), heads
+    finally:
+        srv.close()
+    out = cafe("titles", "--help").stdout.decode()
+    assert "the User-Agent header ('': none, as curl -A '')" in out, out
+
+
 def test_resolve_any_host_as_curl():
     # curl's "*" (every host on the port): it was refused, the library ignoring it (the
     # names went to DNS, which this namespace has not)
