@@ -255,8 +255,27 @@ static int long_take(cursor_t *c, const char *arg) {
                                  whole_names(c->tab, arg, len, whole, sizeof whole));
 }
 
+/* "-quiet", "-timeout 5": a long option with one dash, as Go's flag package (httpx, nuclei)
+ * and find take them. Read as a cluster, -quiet was -q -u iet (a URL nobody gave) and -json
+ * "unknown option: -j". Refused naming the option meant; 0 when arg is no long name. */
+static int one_dash_take(cursor_t *c, const char *arg) {
+    size_t len = strcspn(arg, "=");
+    char name[64];
+    for (size_t k = 0; k < c->tab->n && len > 1; k++) {
+        const cli_opt_t *o = &c->tab->opts[k];
+        if (o->kind == CLI_OPT_SECTION || strlen(o->name) != len || memcmp(o->name, arg, len))
+            continue;
+        snprintf(name, sizeof name, "%s", o->name);
+        return cli_optab_usage_error(
+            c->tab, "unknown option: -%s (long options take two dashes: --%s)", name, name);
+    }
+    return 0;
+}
+
 /* "-qk" or "-c10" or "-c 10". */
 static int short_take(cursor_t *c, const char *arg) {
+    if (one_dash_take(c, arg) != 0)
+        return 2;
     for (const char *p = arg; *p; p++) {
         const cli_opt_t *o = NULL;
         for (size_t k = 0; k < c->tab->n && !o; k++)

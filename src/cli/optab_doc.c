@@ -138,7 +138,9 @@ void cli_optab_man_repeats(FILE *f) {
          "them (`-- -x` is a file named `-x`). A long option is written whole: an abbreviation\n"
          "(`--conc`), which getopt_long and curl 7 take, is refused, naming the options it\n"
          "begins, so that an option cafe gains later never changes what a script's command line\n"
-         "means. A number is written in digits, with a decimal point where the option takes one\n"
+         "means; so is a long option with one dash (`-quiet`, as Go programs such as httpx take\n"
+         "it), which a cluster would read as `-q -u iet`. A number is written in digits, with a "
+         "decimal point where the option takes one\n"
          "(`--timeout 1.5`, `.5`): a sign, an exponent (`1e3`), a suffix (`10k`), hex, `inf`,\n"
          "`nan`, an empty value or one out of the option's range is a usage error naming the\n"
          "option and the range.\n",

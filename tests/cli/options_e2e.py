@@ -193,6 +193,18 @@ def test_an_abbreviated_long_option_is_refused_naming_the_options_it_begins():
     assert r.returncode == 2 and b"written whole: --no-detect)" in r.stderr, r.stderr
 
 
+def test_a_long_option_with_one_dash_is_refused_naming_it():
+    # Go's flag package (httpx, nuclei) and find take -quiet and -timeout 5. Read as a
+    # cluster, -quiet was -q -u iet: https://iet/ fetched, a record nobody asked for, and
+    # -json an "unknown option: -j" that did not say what was wrong
+    for args, name in ((["-quiet"], "quiet"), (["-json"], "json"), (["-timeout", "5"], "timeout"),
+                       (["-url=http://127.0.0.1:9/"], "url")):
+        refused(args, f"unknown option: -{name} (long options take two dashes: --{name})")
+    # a cluster of short options is still one
+    r = cafe("titles", "-qc1", "--retries", "0", LIST)
+    assert r.returncode == 0 and r.stderr == b"", r
+
+
 def test_empty_url_argument_is_refused():
     # -u "$URL" with URL unset: the empty value was skipped as a blank line is, and the run
     # fetched nothing and exited 0; curl "" refuses it
