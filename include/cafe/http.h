@@ -65,8 +65,9 @@ typedef struct cafe_http_result cafe_http_result_t;
 
 /* Streaming body: called for each chunk of decoded body bytes, on the loop's own stack (not
  * the requesting task's), so it must not call suspending functions. `res` already holds
- * status, http_version, content_type and charset. Return 0 for more, CAFE_HTTP_ENOUGH to stop:
- * the transfer ends early and the request still succeeds (res->stopped is set).
+ * status, http_version, content_type, charset and url (the page's, after redirects). Return
+ * 0 for more, CAFE_HTTP_ENOUGH to stop: the transfer ends early and the request still
+ * succeeds (res->stopped is set).
  * With opts.idle_ms set it is also called with data NULL and len 0 when the body has started
  * and no byte of it has come for idle_ms (a stalled or slow server), and again after each
  * further idle_ms without one: CAFE_HTTP_ENOUGH then ends the transfer with what came (the

@@ -113,7 +113,9 @@ static int start(sink_t *s, const cafe_http_result_t *res, const char *d, size_t
         return CAFE_HTTP_ENOUGH;
     }
     cafe_title_set_detection(s->title, s->detect);
-    cafe_title_set_url(s->title, s->url); /* its domain hints the detection */
+    /* The page's domain hints the detection: the one redirects ended at, whose page it is to a
+     * browser too (the list's URL only when curl gave none). */
+    cafe_title_set_url(s->title, res->url ? res->url : s->url);
     if (s->mode != CAFE_TITLE_HTML && cafe_title_set_mode(s->title, s->mode) != 0) {
         s->failed = 1; /* the XML parser could not be made */
         return CAFE_HTTP_ENOUGH;

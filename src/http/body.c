@@ -203,7 +203,7 @@ static int buffer_append(cafe__http_xfer_t *x, const char *data, size_t len) {
 static int first_chunk(cafe__http_xfer_t *x, cafe__http_try_t *t) {
     x->started = 1;
     cafe__http_tls_first_done(t); /* its session, if any, is with curl by now */
-    cafe__http_meta_fill(x, t->res);
+    cafe__http_meta_fill(x, t);
     return t->discard_retryable && cafe__http_status_retryable(t->opts, t->res->status);
 }
 

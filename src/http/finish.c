@@ -167,40 +167,6 @@ static int nosniff(cafe__http_xfer_t *x) {
     return n == 7 && ascii_ncasecmp(v, "nosniff", 7) == 0;
 }
 
-void cafe__http_meta_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
-    CURL *e = x->easy;
-    long version = 0;
-    /* The body started: the last status line the header function saw is its response's
-     * (curl skips the bodies of the redirects it follows). In its plain form, what curl read
-     * of it: two getinfo calls spared (~140 instructions). */
-    if (x->started && x->lines.status) {
-        res->status = x->lines.status;
-        res->http_version = (int)x->lines.version;
-    } else {
-        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &res->status);
-        curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &version);
-        res->http_version = version == CURL_HTTP_VERSION_1_0   ? 10
-                            : version == CURL_HTTP_VERSION_1_1 ? 11
-                            : version == CURL_HTTP_VERSION_2_0 ? 20
-                            : version == CURL_HTTP_VERSION_3   ? 30
-                                                               : 0;
-    }
-    content_types_fill(x, res);
-    res->nosniff = nosniff(x);
-    x->length_fault = content_length_fault(x);
-    /* A length that frames no body (a HEAD's, a 204's or a 304's) misleads no one: only
-     * values that differ are refused there, as Chromium refuses them for any response. */
-    if (x->length_fault == CAFE__HTTP_LENGTH_NAN &&
-        (x->profile.method == CAFE_HTTP_HEAD || res->status == 204 || res->status == 304))
-        x->length_fault = 0;
-}
-
-static uint64_t usecs(CURL *e, CURLINFO what) {
-    curl_off_t v = 0;
-    curl_easy_getinfo(e, what, &v);
-    return v > 0 ? (uint64_t)v : 0;
-}
-
 /* The URL curl's transfer ended at (curl), or the one it started from (given) when curl's is
  * that URL without its empty query or fragment (the transfer followed no redirect): libcurl 7.88
  * drops both when it writes a URL
@@ -228,20 +194,62 @@ static char *url_followed(const cafe__http_xfer_t *x, const char *curl) {
     return out;
 }
 
-static void info_fill(cafe__http_xfer_t *x, const cafe__http_try_t *t, cafe_http_result_t *res) {
-    const cafe_http_opts_t *o = t->opts;
-    CURL *e = x->easy;
+/* The page's URL, where curl's transfer ended (res->url): the final response's, after the
+ * redirects curl followed and the hops the request took itself (t->url is where this transfer
+ * started). */
+static void url_fill(cafe__http_xfer_t *x, const cafe__http_try_t *t, cafe_http_result_t *res) {
     char *url = NULL;
-    long redirects = 0;
-    /* Filled already at the first body chunk (body.c), which is the final response's:
-     * curl skips the bodies of the redirects it follows. */
-    if (!x->started)
-        cafe__http_meta_fill(x, res);
-    curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url);
+    curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
     free(res->url);
     res->url = !url      ? NULL
                : x->hops ? url_followed(x, url)
                          : strdup(t->url ? url_written(t->url, url) : url);
+}
+
+void cafe__http_meta_fill(cafe__http_xfer_t *x, const cafe__http_try_t *t) {
+    cafe_http_result_t *res = t->res;
+    CURL *e = x->easy;
+    long version = 0;
+    /* The body started: the last status line the header function saw is its response's
+     * (curl skips the bodies of the redirects it follows). In its plain form, what curl read
+     * of it: two getinfo calls spared (~140 instructions). */
+    if (x->started && x->lines.status) {
+        res->status = x->lines.status;
+        res->http_version = (int)x->lines.version;
+    } else {
+        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &res->status);
+        curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &version);
+        res->http_version = version == CURL_HTTP_VERSION_1_0   ? 10
+                            : version == CURL_HTTP_VERSION_1_1 ? 11
+                            : version == CURL_HTTP_VERSION_2_0 ? 20
+                            : version == CURL_HTTP_VERSION_3   ? 30
+                                                               : 0;
+    }
+    content_types_fill(x, res);
+    url_fill(x, t, res);
+    res->nosniff = nosniff(x);
+    x->length_fault = content_length_fault(x);
+    /* A length that frames no body (a HEAD's, a 204's or a 304's) misleads no one: only
+     * values that differ are refused there, as Chromium refuses them for any response. */
+    if (x->length_fault == CAFE__HTTP_LENGTH_NAN &&
+        (x->profile.method == CAFE_HTTP_HEAD || res->status == 204 || res->status == 304))
+        x->length_fault = 0;
+}
+
+static uint64_t usecs(CURL *e, CURLINFO what) {
+    curl_off_t v = 0;
+    curl_easy_getinfo(e, what, &v);
+    return v > 0 ? (uint64_t)v : 0;
+}
+
+static void info_fill(cafe__http_xfer_t *x, const cafe__http_try_t *t, cafe_http_result_t *res) {
+    const cafe_http_opts_t *o = t->opts;
+    CURL *e = x->easy;
+    long redirects = 0;
+    /* Filled already at the first body chunk (body.c), which is the final response's:
+     * curl skips the bodies of the redirects it follows. */
+    if (!x->started)
+        cafe__http_meta_fill(x, t);
     res->body_bytes = x->decoded;
     res->body = x->body;
     res->body_len = x->body_len;

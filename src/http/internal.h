@@ -481,8 +481,9 @@ uint64_t cafe__http_retry_after_ms(const cafe_http_opts_t *o, int64_t seconds);
 
 /* finish.c: curl finished x with `code`: fill the try's result, wake its task, pool x. */
 void cafe__http_xfer_done(cafe__http_xfer_t *x, CURLcode code);
-/* Fills status, http_version, content_type and charset from curl's view of the response. */
-void cafe__http_meta_fill(cafe__http_xfer_t *x, cafe_http_result_t *res);
+/* Fills t->res's status, http_version, content_type, charset and url from curl's view of the
+ * response. */
+void cafe__http_meta_fill(cafe__http_xfer_t *x, const cafe__http_try_t *t);
 /* The value of header `name` of the last response, "" when absent. */
 const char *cafe__http_header_value(CURL *e, const char *name);
 /* The redirects o lets one request follow in all, whichever follows them (curl or cafe). */

@@ -17,6 +17,7 @@ import sys
 import tempfile
 import termios
 import threading
+import urllib.parse
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
 from harness import CAFE, Fixture, HoldServer, Nginx, Skip, cafe, http_reply, run_tests  # noqa: E402
@@ -427,6 +428,29 @@ def test_undeclared_encodings_detected():
     rows = list(csv.reader(io.StringIO(r.stdout.decode(), newline="")))
     assert rows[0][5:7] == ["charset", "charset_source"], rows[0]
     assert rows[1][5:7] == ["Big5", "detected"], rows[1]
+
+
+def test_domain_hint_is_the_redirect_targets():
+    # A short undeclared title read by its URL's domain (EUC-JP "\u30c8\u30c3\u30d7": EUC-JP
+    # under .jp, windows-1251 under .com, in both browsers too) reached by a redirect from a
+    # .com host: the domain is the page's, where the redirect ended, as in both browsers
+    from pageserver import PageServer
+    page = "<html><head><title>\u30c8\u30c3\u30d7</title></head><body>(c) 2024</body></html>"
+    server = PageServer(lambda path: (page.encode("euc-jp"), "text/html"))
+    port = fx.ports[0]
+    args = ["--resolve", f"www.example.com:{port}:127.0.0.1", "--resolve",
+            f"www.example.com:{server.port}:127.0.0.1", "--resolve",
+            f"www.example.jp:{server.port}:127.0.0.1"]
+    jp, com = (f"http://www.example.{tld}:{server.port}/p" for tld in ("jp", "com"))
+    hop = f"http://www.example.com:{port}/redirect-to?url=" + urllib.parse.quote(jp, safe="")
+    try:
+        r = cafe("titles", "-q", "--json", *args, write_list([jp, com, hop]))
+    finally:
+        server.close()
+    recs = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [rec["charset"] for rec in recs[:2]] == ["EUC-JP", "windows-1251"], recs
+    assert recs[2]["final_url"] == jp and recs[2]["title"] == recs[0]["title"], recs[2]
+    assert recs[2]["charset"] == "EUC-JP", recs[2]
 
 
 def test_xml_pages_titled_as_browsers_do():
