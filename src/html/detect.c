@@ -250,9 +250,12 @@ static const cafe__html_encoding_t *unless_as_default(const cafe__html_detect_t 
 
 /* Top-level domains and the legacy encodings their pages use, the usual one first (the
  * country's Windows code page, else its ISO one). Western European domains are
- * windows-1252's. */
+ * windows-1252's. The Cyrillic and Arabic lists are the domains both browsers read so (.su,
+ * .kg, .tj, .tm, .uz, .md, .mn; .kw, .lb, .ly, .om, .qa, .sd, .sy, .ye, .bh, .ps, .mr, .af:
+ * tests/browser/undeclared_pages.py); not .pk (Chromium: as .com) nor the internationalized
+ * ones (.рф is xn--p1ai: Firefox reads it as .ru, Chromium as no domain it knows). */
 static const char *const families[][5] = {
-    {"ru by kz", "windows-1251", "KOI8-U", "IBM866", NULL},
+    {"ru su by kz kg tj tm uz md mn", "windows-1251", "KOI8-U", "IBM866", NULL},
     {"ua", "windows-1251", "KOI8-U", "IBM866", NULL},
     {"bg mk rs", "windows-1251", "ISO-8859-5", NULL},
     {"jp", "Shift_JIS", "EUC-JP", NULL},
@@ -265,7 +268,8 @@ static const char *const families[][5] = {
     {"gr cy", "ISO-8859-7", "windows-1253", NULL},
     {"tr", "windows-1254", NULL},
     {"il", "windows-1255", "ISO-8859-8", "ISO-8859-8-I", NULL},
-    {"eg sa ae iq jo ma dz tn ir", "windows-1256", "ISO-8859-6", NULL},
+    {"eg sa ae iq jo ma dz tn ir kw lb ly om qa sd sy ye bh ps mr af", "windows-1256", "ISO-8859-6",
+     NULL},
     {"th", "windows-874", NULL},
     {"vn", "windows-1258", NULL},
     {"lt lv ee", "windows-1257", "ISO-8859-13", "ISO-8859-4", NULL},

@@ -70,6 +70,13 @@ CASES = [
     ("www.example.cz", page_text(*HU, "cp1250")),
     ("www.example.hu", page_text(*HU, "cp1250")),
     ("www.example.pl", page_text(*HU, "iso8859-2")),
+    # the other domains both browsers read by Cyrillic or Arabic pages' encodings, as .ru and
+    # .eg: a few non-ASCII bytes are windows-1251 under .su and .uz, windows-1256 under .kw
+    # and .ye, whatever script they were written in (cafe read these as under .com)
+    ("www.example.su", page("Αρχική", "iso8859-7")),
+    ("www.example.uz", page("首頁", "big5")),
+    ("www.example.kw", page("ГЛАВНАЯ", "cp1251")),
+    ("www.example.ye", page("공지사항", "euc_kr")),
     # EUC-JP dense in kanji, GB2312 hanzi too: uchardet's GB18030 on 64 bytes, EUC-JP to both
     ("127.0.0.1", page_text("トップ", "市立図書館では、一般書や児童書のほか、雑誌や新聞、"
                             "視聴覚資料を幅広く所蔵しています。", "euc_jp")),
