@@ -230,8 +230,10 @@ void cafe_title_set_detection(cafe_title_t *t, int enabled);
 /* The page's URL (or its host name), for its top-level domain: when the title gives the
  * detector little evidence (a few words), an answer not used under that domain gives way to
  * the encoding its pages usually have (.ru: windows-1251, .jp: Shift_JIS, .fr:
- * windows-1252, ...). Optional; NULL clears it; cafe_title_reset clears it too. The string is
- * not kept. */
+ * windows-1252, ...). Give the URL the page came from, after redirects: browsers take the
+ * document's. An IP address, a name without a dot and an internationalized country domain
+ * (xn--p1ai) are no hint. Optional; NULL clears it; cafe_title_reset clears it too. The
+ * string is not kept. */
 void cafe_title_set_url(cafe_title_t *t, const char *url);
 
 /* Frees the extractor and everything it holds. NULL is a no-op. */
