@@ -4,7 +4,8 @@ no encoding (no BOM, no charset in Content-Type, no <meta>), each loaded top-lev
 way a browser guesses an encoding: an iframe inherits its parent's) under the host it names,
 every host mapped to 127.0.0.1. Where both browsers agree on the title, cafe must give it;
 where they agree on document.characterSet too, cafe must name the same encoding. The pages
-are the ones this found cafe wrong on (bench/detect/undeclared.py measures the many more).
+are the ones this found cafe wrong on (bench/detect/undeclared.py measures the many more), and
+a grid of realistic shapes in 21 legacy encodings (grid()).
 
 Usage: undeclared_pages.py LIBCAFE_SO   Exit: 0 agreed, 1 differed, 77 a browser is missing."""
 import os
@@ -81,6 +82,42 @@ CASES = [
     ("127.0.0.1", page_text("トップ", "市立図書館では、一般書や児童書のほか、雑誌や新聞、"
                             "視聴覚資料を幅広く所蔵しています。", "euc_jp")),
 ]
+
+
+# A grid of realistic shapes in each legacy family a browser guesses (the detect corpus's
+# languages, some in a second encoding of theirs): a title of one word or of several, over no
+# body, a sentence, many KB of its language or of ASCII, or after 1.3 KB of ASCII <meta>s
+# (past the first 1024 bytes), under 127.0.0.1 and under the language's domain.
+SECOND = [("windows-1253", "cp1253", "ISO-8859-7"), ("ISO-8859-5", "iso8859-5", "windows-1251"),
+          ("KOI8-U", "koi8-u", "KOI8-R"), ("ISO-8859-8", "iso8859-8", "windows-1255"),
+          ("gb18030", "gb18030", "GBK")]
+BALTIC = ("windows-1257", "cp1257", "lt", ["Orų prognozė Vilniuje šiandien"],
+          "Savaitgalį Vingio parke vyks nemokamas koncertas visiems miesto gyventojams.",
+          "Vilniaus miesto savivaldybė praneša, kad nuo kitos savaitės prasidės gatvių remonto "
+          "darbai senamiestyje. Gyventojai prašomi naudotis viešuoju transportu.")
+ASCII_TEXT = "Our office is open Monday to Friday, nine to five; write to us at any time. "
+METAS = "".join('<meta name="item-%d" content="a value of the page, number %d">\n' % (i, i)
+                for i in range(24))
+
+
+def grid():
+    langs = {lang[0]: lang for lang in gen_detect_corpus.LANGS}
+    families = [lang for lang in gen_detect_corpus.LANGS if lang[0] != "UTF-8"] + [BALTIC] + [
+        (name, codec) + langs[like][2:] for name, codec, like in SECOND]
+    cases = []
+    for _, codec, tld, titles, sentence, paragraph in families:
+        word = titles[0].split()[0].split("'")[0]
+        word = word if len(word) <= 8 else word[:4]
+        for head, title, body in [("", word, ""), ("", titles[0], sentence),
+                                  ("", word, paragraph * 20), ("", titles[0], ASCII_TEXT * 100),
+                                  (METAS, word, sentence)]:
+            html = ("<!DOCTYPE html>\n<html><head>\n%s<title>%s</title>\n</head>\n<body>\n"
+                    "<p>%s</p>\n</body></html>\n" % (head, title, body)).encode(codec)
+            cases += [("127.0.0.1", html), ("www.example." + tld, html)]
+    return cases
+
+
+CASES += grid()
 
 
 def main():

@@ -528,6 +528,29 @@ static void test_hungarian_is_windows1250(void **state) {
     expect_page(title, para, "http://www.example.hu/", want, "ISO-8859-2");
 }
 
+/* Polish in ISO-8859-2 over a page of it: uchardet says windows-1250 on its 64 non-ASCII
+ * bytes, whose ą (0xB1) windows-1250 reads as ± ("m±ki"); both browsers name ISO-8859-2. The
+ * title "Zażółć" reads alike in both, so only the charset told it (windows-1250 before). */
+static void test_polish_iso_is_iso(void **state) {
+    (void)state;
+    static const char p[] =
+        "Nasza piekarnia dzia\xb3"
+        "a od ponad czterdziestu lat w samym sercu \xa3odzi. Chleb \xbfytni pieczemy "
+        "na naturalnym zakwasie, a bu\xb3ki i rogale przygotowujemy z m\xb1ki z "
+        "pobliskiego m\xb3yna. Klienci ceni\xb1 sobie zw\xb3"
+        "aszcza cha\xb3k\xea z rodzynkami oraz p\xb1"
+        "czki z r\xf3\xbf\xb1, kt\xf3re znikaj\xb1 z p\xf3\xb3"
+        "ek przed po\xb3udniem. Zam\xf3wienia na wesela i komunie przyjmujemy telefonicznie "
+        "lub osobi\xb6"
+        "cie w sklepie przy ulicy Piotrkowskiej.";
+    char para[3 * sizeof p + 2];
+    snprintf(para, sizeof para, "%s %s %s", p, p, p);
+    static const char *const urls[] = {NULL, "http://www.example.com/", "http://www.example.pl/"};
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++)
+        expect_page("Za\xbf\xf3\xb3\xe6", para, urls[i], "Za\xc5\xbc\xc3\xb3\xc5\x82\xc4\x87",
+                    "ISO-8859-2");
+}
+
 /* EUC-JP text dense in kanji is GB2312 hanzi too, and on its first 64 non-ASCII bytes
  * uchardet named GB18030 for this page ("醚氓皖 ..."), which both browsers read as EUC-JP:
  * its kana tell it (a GBK reading keeps the GBK pages of the corpus). */
@@ -1109,6 +1132,7 @@ int main(void) {
         cmocka_unit_test(test_source_names),
         cmocka_unit_test(test_uchardet_on_demand),
         cmocka_unit_test(test_hungarian_is_windows1250),
+        cmocka_unit_test(test_polish_iso_is_iso),
         cmocka_unit_test(test_kana_is_japanese),
     };
     return cmocka_run_group_tests(tests, load_corpus, free_corpus);
