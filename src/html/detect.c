@@ -347,15 +347,18 @@ static const cafe__html_encoding_t *windows_twin(const cafe__html_detect_t *d,
     return e;
 }
 
-/* Where the domain names no encodings (no URL, .com), Firefox names Greek windows-1253, and
- * Chromium does too on a page of text: the three long pages of the detect corpus with no
- * domain were ISO-8859-7 to cafe, windows-1253 to both (under .gr both say ISO-8859-7, as
- * cafe does). An ISO-8859-7 answer whose evidence windows-1253 reads alike (no Ά at 0xB6,
- * no ISO-8859-7 quote or sign where windows-1253 has another) is then windows-1253: the
- * title is the same, the charset reported is the browsers'. */
+/* Where the domain is not Greek's, Firefox names Greek windows-1253, and Chromium does too
+ * on a page of text: the three long pages of the detect corpus with no domain were
+ * ISO-8859-7 to cafe, windows-1253 to both, and so were pages of Greek under .il and .lt
+ * (under .gr and .cy both say ISO-8859-7, as cafe does). An ISO-8859-7 answer whose evidence
+ * windows-1253 reads alike (no Ά at 0xB6, no ISO-8859-7 quote or sign where windows-1253 has
+ * another) is then windows-1253: the title is the same, the charset reported is the
+ * browsers'. */
 static const cafe__html_encoding_t *greek_windows(const cafe__html_detect_t *d,
                                                   const cafe__html_encoding_t *e) {
-    if (!e || e->kind != CAFE__ENC_SINGLE || strcmp(e->name, "ISO-8859-7") != 0 || family(d))
+    const char *const *f = family(d);
+    if (!e || e->kind != CAFE__ENC_SINGLE || strcmp(e->name, "ISO-8859-7") != 0 ||
+        (f && strcmp(f[0], "ISO-8859-7") == 0))
         return e;
     const cafe__html_encoding_t *w = from_label("windows-1253");
     for (size_t k = 0; w && k < d->high; k++) {
