@@ -262,7 +262,7 @@ static int title_files(const char **files, size_t n, const title_opts_t *o) {
     cafe_title_free(t);
     if (werr && werr != EPIPE) /* a closed pipe (`| head`) is a quiet stop */
         fprintf(stderr, "cafe title: writing standard output: %s\n", strerror(werr));
-    return werr ? 2 : status;
+    return werr ? msg_output_status(werr) : status; /* a closed pipe: SIGPIPE, as cat */
 }
 
 int cli_title_main(int argc, char **argv) {

@@ -405,7 +405,8 @@ def test_undeclared_encodings_detected():
     path = write_list([fx.url(0, "/charset/koi8-r"), fx.url(0, "/charset/gbk?decl=meta")])
     recs = [json.loads(l) for l in cafe("titles", "-q", "--json", path).stdout.splitlines()]
     assert [r["charset_source"] for r in recs] == ["header", "meta"], recs
-    # A title alone, from hosts whose top-level domain hints the encoding.
+    # A title alone, from hosts whose top-level domain hints the encoding (these six read
+    # alike under .com too: test_domain_hint_is_the_redirect_targets is where a hint decides).
     port = fx.ports[0]
     hosts = {"koi8-r": "ru", "shift_jis": "jp", "euc-jp": "jp", "gbk": "cn", "big5": "tw",
              "euc-kr": "kr"}
