@@ -93,7 +93,7 @@ static long jansson_count(const char *body, size_t len) {
 
 static void parse(const char *ct, const char *body, size_t len, size_t max) {
     char why[256];
-    int json = srv_media_type_is(ct, "application/json");
+    int json = srv_media_type_json(ct);
     unsigned head = srv_body_charset_check(ct, why, sizeof why);
     if (head != 0 && head != 400 && head != 415)
         abort();

@@ -147,19 +147,23 @@ static unsigned decode(const char *cs, const char *body, size_t len, size_t max,
     return 0;
 }
 
-int srv_media_type_is(const char *ct, const char *type) {
-    size_t n = strlen(type);
+int srv_media_type_json(const char *ct) {
+    static const char app[] = "application/";
     if (!ct)
         return 0;
     ct += strspn(ct, " \t");
-    return ascii_ncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || strchr(" \t;", ct[n]));
+    if (ascii_ncasecmp(ct, app, sizeof app - 1) != 0)
+        return 0;
+    const char *sub = ct + sizeof app - 1;
+    size_t n = strcspn(sub, " \t;");
+    return (n == 4 && ascii_ncasecmp(sub, "json", 4) == 0) ||
+           (n > 5 && ascii_ncasecmp(sub + n - 5, "+json", 5) == 0);
 }
 
 unsigned srv_body_charset_check(const char *ct, char *why, size_t size) {
     char cs[48];
     int has;
-    unsigned status = charset_of(ct, srv_media_type_is(ct, "application/json"), 0, cs, sizeof cs,
-                                 &has, why, size);
+    unsigned status = charset_of(ct, srv_media_type_json(ct), 0, cs, sizeof cs, &has, why, size);
     if (status || !has || is_utf8(cs))
         return status;
     iconv_t cd = from_charset(cs);

@@ -377,7 +377,7 @@ void srv_jobs_trim(srv_t *s) {
 static unsigned parse_body(srv_req_t *r, srv_job_t *j, const char **why, char *msg, size_t size) {
     const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
     size_t max = r->srv->o.max_job_urls;
-    int json = srv_media_type_is(ct, "application/json");
+    int json = srv_media_type_json(ct);
     char *utf8;
     size_t off, len;
     const char *body = r->body ? r->body : "";

@@ -211,10 +211,12 @@ void srv_headers_common(struct MHD_Response *resp, const char *ctype);
  * order mark). 0: the list is (*out ? *out : body) + *off, *out_len bytes (*out, NUL-ended,
  * is the caller's to free; at most max bytes); else the status to refuse it with (400, 413,
  * 415, 503) and why. */
-/* Whether Content-Type ct names the media type type: compared without case, as HTTP says,
- * and whole (up to its parameters), so that "Application/JSON; charset=utf-8" is JSON and
- * "application/jsonl" is not. */
-int srv_media_type_is(const char *ct, const char *type);
+/* Whether Content-Type ct names a JSON list: application/json, or a type of JSON's structured
+ * syntax suffix (RFC 6839: application/ld+json, application/vnd.api+json), which clients send
+ * for JSON too and which was read as text lines (a job of one record, the array's text).
+ * Compared without case, as HTTP says, and whole (up to its parameters), so that
+ * "Application/JSON; charset=utf-8" is JSON and "application/jsonl" is not. */
+int srv_media_type_json(const char *ct);
 /* At a job list's head, before its body is sent: 0, or the status (400, 415) to refuse a
  * Content-Type whose charset srv_body_utf8 would refuse whatever the body, and why. */
 unsigned srv_body_charset_check(const char *ct, char *why, size_t size);

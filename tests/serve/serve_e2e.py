@@ -1284,6 +1284,22 @@ def test_json_content_type_is_matched_without_case():
     assert [json.loads(x)["url"] for x in body.splitlines()] == ["not a url", "nor this"], body
 
 
+def test_a_json_list_of_a_json_suffix_type_is_read_as_json():
+    # application/ld+json, application/vnd.api+json (JSON:API clients send it): JSON by its
+    # structured syntax suffix (RFC 6839), which was read as text lines, a job of one record
+    # whose "URL" was the array's text; application/jsonl stays text lines
+    for ctype in ("application/ld+json", "Application/VND.API+JSON; charset=utf-8"):
+        status, _, st = srv.json("POST", "/v1/jobs", body='["not a url", "nor this"]',
+                                 headers={"Content-Type": ctype})
+        assert status == 202 and st["total"] == 2, (ctype, status, st)
+    status, _, st = srv.json("POST", "/v1/jobs", body='["not a url", "nor this"]',
+                             headers={"Content-Type": "application/ld+json; charset=utf-16"})
+    assert status == 415 and "charset=utf-16" in st["error"], (status, st)
+    status, _, st = srv.json("POST", "/v1/jobs", body='["a"]\n["b"]\n',
+                             headers={"Content-Type": "application/jsonl"})
+    assert status == 202 and st["total"] == 2, (status, st)
+
+
 def test_job_records_go_to_sqlite_with_db():
     import sqlite3
     import tempfile
