@@ -432,6 +432,31 @@ def test_a_status_request_that_failed_once_does_not_stop_the_counts():
         gate.close()
 
 
+def test_a_download_pressed_while_the_job_runs_says_that_it_comes_at_the_end():
+    # the file is the job's whole results, saved once the job is over: pressed while a URL
+    # was held, the button did nothing to be seen until the job's end
+    gate = Gate()
+    own = Serve("-q", "--allow-private", "--timeout", "3600")
+    try:
+        b = browser
+        b.start_job(own.origin + "/", "\n".join([fx.url(1, "/page/3"), gate.url("/held")]))
+        b.wait_for("/running$/.test(document.getElementById('counts').textContent)")
+        gate.wait_arrived(1)
+        b.eval("document.getElementById('csv').click(); 1")
+        message = b.wait_for("document.getElementById('message').textContent")
+        assert message == ("The CSV file comes when the job is over: it holds every record."), (
+            message)
+        gate.open()
+        b.wait_for("/2 \\/ 2 .* done$/.test(document.getElementById('counts').textContent)")
+        b.wait_for("document.getElementById('message').textContent === ''")
+        # once the job is over, the file comes at once: nothing to say
+        b.eval("document.getElementById('jsonl').click(); 1")
+        assert b.eval("document.getElementById('message').textContent") == ""
+    finally:
+        own.stop()
+        gate.close()
+
+
 def test_a_job_the_service_stopped_is_said_to_resume_at_a_restart():
     d = tempfile.mkdtemp(prefix="cafe-serve-")
     gate = Gate()

@@ -139,7 +139,10 @@ function drawChart() {
   g.fillText("titles/s (peak " + max.toFixed(1) + ")", 4, 12);
 }
 
+const OVER = ["done", "cancelled", "interrupted"];
+
 function showStatus(st) {
+  job.state = st.state;
   $("progress").max = Math.max(1, st.total);
   $("progress").value = st.done;
   const eta = st.eta_s === null ? "" : ", about " + Math.ceil(st.eta_s) + " s left";
@@ -297,8 +300,15 @@ async function readList(f) {
   }
 }
 
+// A download is the job's whole file: the service sends it as the records come, and the
+// browser saves it only once it has ended, with the job. Pressed while the job ran, the
+// button did nothing to be seen until then (minutes, or for good with a held page): the
+// page says that the file comes at the job's end, and takes the words back once it came.
 async function download(fmt, ext) {
   if (!job) return;
+  const waiting = OVER.includes(job.state) ? null
+    : "The " + ext.toUpperCase() + " file comes when the job is over: it holds every record.";
+  if (waiting) say(waiting);
   try {
     const r = await api("v1/jobs/" + job.id + "/results?format=" + fmt);
     const url = URL.createObjectURL(await r.blob());
@@ -309,6 +319,7 @@ async function download(fmt, ext) {
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
+    if (waiting && $("message").textContent === waiting) say("");
   } catch (e) {
     say("download: " + e.message);
   }
