@@ -362,9 +362,13 @@ static int keep_at_most(srv_t *s, size_t most, const char *client) {
     }
 }
 
-/* Makes room under --jobs-kept for one more job; 0 when the unfinished ones fill it. */
-static int make_room(srv_t *s, const char *client) {
-    return keep_at_most(s, s->o.jobs_kept - 1, client);
+/* Whether --jobs-kept has room for one more job once finished ones go: 0 when the unfinished
+ * ones fill it. */
+static int room_for_one_more(const srv_t *s) {
+    size_t n = 0;
+    for (const srv_job_t *j = s->jobs; j; j = j->next)
+        n += !srv_job_over(j);
+    return n < s->o.jobs_kept;
 }
 
 void srv_jobs_trim(srv_t *s) {
@@ -546,10 +550,7 @@ void srv_jobs_post(srv_req_t *r) {
         srv_job_unref(j);
         return;
     }
-    /* Room is made for a list that is one: made before, a POST refused for its body (empty,
-     * malformed, too many URLs) had pushed out a finished job all the same, and a client
-     * could empty the service of every user's results with --jobs-kept bad requests. */
-    if (!make_room(s, client)) {
+    if (!room_for_one_more(s)) {
         srv_jobs_refuse(r);
         srv_job_unref(j);
         return;
@@ -580,6 +581,12 @@ void srv_jobs_post(srv_req_t *r) {
         srv_job_unref(j);
         return;
     }
+    /* Room is made for a job that is one, once it runs: made before its list was parsed, a
+     * POST refused for its body (empty, malformed, too many URLs) had pushed out a finished
+     * job all the same, and made before its files were, so had one whose records could not be
+     * stored (503: a full disk, no descriptor left): a client could empty the service of every
+     * user's results with --jobs-kept requests that started nothing. */
+    (void)keep_at_most(s, s->o.jobs_kept, client);
     s->m.jobs_created++;
     reply_status(r, j, 202);
 }

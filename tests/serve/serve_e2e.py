@@ -17,7 +17,8 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 from servelib import (PATIENCE, Gate, ProxyNginx, Serve, ended, half_sent, kept_alive,  # noqa: E402
-                      post_from, post_job, refused_at_start, sent, settle, wait_job)
+                      post_from, post_job, refused_at_start, sent, settle, small_files,
+                      wait_job)
 from harness import Fixture, run_tests  # noqa: E402
 
 SITES = 10
@@ -1137,6 +1138,37 @@ def test_a_list_refused_pushes_no_finished_job_out():
         assert kept == [200, 200], kept
     finally:
         s.stop()
+
+
+def test_a_job_whose_files_cannot_be_made_pushes_no_finished_job_out():
+    # room under --jobs-kept was made before the job's files were: every POST answered 503
+    # for a list it could not store (a full disk; files here may not pass 4 KiB, a 9 KiB
+    # list's cannot be written) pushed out a finished job all the same
+    import shutil
+    import tempfile
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    s = Serve("-q", "--jobs-kept", "2", "--data-dir", d, preexec_fn=small_files(4096))
+    try:
+        ids = []
+        for i in range(2):
+            status, _, st = post_from(s, "127.0.0.2", [f"http://no such host/{i}"])
+            assert status == 202, st
+            wait_job(s, st["id"])
+            ids.append(st["id"])
+        for source in ("127.0.0.2", "127.0.0.3"):
+            status, _, st = post_from(s, source, [f"http://no such host/{i:090}"
+                                                  for i in range(100)])
+            assert status == 503 and "cannot store" in st["error"], (status, st)
+        kept = [s.request("GET", f"/v1/jobs/{j}")[0] for j in ids]
+        assert kept == [200, 200], kept
+        # a list it can store still makes its room, pushing out the poster's own oldest
+        status, _, st = post_from(s, "127.0.0.2", ["http://no such host/x"])
+        assert status == 202, st
+        kept = [s.request("GET", f"/v1/jobs/{j}")[0] for j in ids]
+        assert kept == [404, 200], kept
+    finally:
+        s.stop()
+        shutil.rmtree(d)
 
 
 def test_clients_behind_nginx_are_told_apart_by_x_real_ip():
