@@ -162,13 +162,19 @@ void srv_persist_run(srv_job_t *j) {
         fprintf(stderr, "cafe serve: cannot write %s\n", path);
 }
 
+/* A job's files but for its list, which a restart goes by. */
+static const char *const others[] = {"jsonl", "end", "run", "end-reserved"};
+
+/* The list goes first: a crash in the middle leaves files no restart loads (removed then,
+ * remove_orphan), never a job brought back without its records. */
 void srv_persist_forget(srv_job_t *j) {
     if (!j->srv->o.data_dir)
         return;
-    static const char *const exts[] = {"urls", "jsonl", "end", "run", "end-reserved"};
     char path[4096];
-    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
-        path_of(j, exts[i], path, sizeof path);
+    path_of(j, "urls", path, sizeof path);
+    unlink(path);
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        path_of(j, others[i], path, sizeof path);
         unlink(path);
     }
 }
@@ -378,6 +384,27 @@ static int sort_jobs(srv_t *s) {
     return 0;
 }
 
+/* Removes name, in the directory dfd, when it is a job's file whose list is gone: a crash in
+ * the middle of a DELETE's forgetting (the list goes first) or of a job's making (its spool
+ * comes first). Nothing loads such files, and nothing removed them: the records a user had
+ * asked to be removed stayed on the disk for ever. */
+static void remove_orphan(int dfd, const char *name) {
+    char list[32];
+    if (strncmp(name, "job-", 4) != 0 || strspn(name + 4, "0123456789abcdef") != 16 ||
+        name[20] != '.')
+        return;
+    size_t k = 0;
+    while (k < sizeof others / sizeof others[0] && strcmp(name + 21, others[k]) != 0)
+        k++;
+    if (k == sizeof others / sizeof others[0])
+        return;
+    snprintf(list, sizeof list, "job-%.16s.urls", name + 4);
+    if (faccessat(dfd, list, F_OK, 0) == 0 || errno != ENOENT)
+        return;
+    if (unlinkat(dfd, name, 0) != 0)
+        fprintf(stderr, "cafe serve: cannot remove %s: %s\n", name, strerror(errno));
+}
+
 int srv_persist_load(srv_t *s) {
     if (!s->o.data_dir)
         return 0;
@@ -391,6 +418,7 @@ int srv_persist_load(srv_t *s) {
         if (n > 8 && strncmp(e->d_name, "job-", 4) == 0 && strcmp(e->d_name + n - 4, ".tmp") == 0 &&
             unlinkat(dirfd(d), e->d_name, 0) != 0)
             fprintf(stderr, "cafe serve: cannot remove %s: %s\n", e->d_name, strerror(errno));
+        remove_orphan(dirfd(d), e->d_name);
         if (n == 25 && sscanf(e->d_name, "job-%16[0-9a-f].urls", id) == 1) {
             int rc = load_job(s, id);
             if (rc != 0)
