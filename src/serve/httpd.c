@@ -26,7 +26,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +55,7 @@ struct srv_conn {
      * dropped before them: equal to the bytes read from its socket when libmicrohttpd holds
      * none of a next request (keep_watching). */
     long long taken;
+    int queued; /* the bytes its socket held unsent or unacknowledged at the last sweep */
 };
 
 /* libmicrohttpd's memory per connection: it holds the request head (a longer head gets 431)
@@ -126,6 +129,12 @@ static uint64_t sweep_period(const srv_t *s) {
     return s->o.header_timeout_ms < 1000 ? s->o.header_timeout_ms / 2 + 1 : 500;
 }
 
+/* Starts libmicrohttpd's idle timeout of c anew: a timeout set from 0 starts anew. */
+static void idle_anew(srv_t *s, srv_conn_t *c) {
+    MHD_set_connection_option(c->conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
+    MHD_set_connection_option(c->conn, MHD_CONNECTION_OPTION_TIMEOUT, idle_timeout_s(s));
+}
+
 /* The timeouts count the time the service could read, not the time its process was stopped
  * (SIGSTOP, a frozen VM or cgroup) or its loop held: a request sent on a kept-alive
  * connection during a stop longer than --header-timeout was in the socket, unread, when the
@@ -145,10 +154,8 @@ static void after_a_stop(srv_t *s) {
         srv_conn_t *c = DLIST_ITEM(k, srv_conn_t, link);
         if (c->deadline)
             c->deadline += lost;
-        if (!c->susp) {
-            MHD_set_connection_option(c->conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
-            MHD_set_connection_option(c->conn, MHD_CONNECTION_OPTION_TIMEOUT, idle_timeout_s(s));
-        }
+        if (!c->susp)
+            idle_anew(s, c);
     }
 }
 
@@ -540,6 +547,22 @@ static void on_ping(uv_timer_t *t) {
     srv_results_ping(t->data);
 }
 
+/* An answer being sent to a client that reads it slowly. libmicrohttpd's idle timeout counts
+ * from its last write, and a write waits for the socket's buffer to be a third empty (the
+ * kernel lets it grow to 4 MiB): a download read steadily at 300 KB/s gave no write for
+ * longer than --header-timeout, and was cut in the middle, its client's file ending short.
+ * What the client takes counts as activity too: the bytes the kernel holds for it
+ * (SIOCOUTQ: unsent and unacknowledged) going down. A client that takes nothing is still
+ * cut at the idle timeout, so that one which stopped reading holds no connection. */
+static void sending(srv_t *s, srv_conn_t *c) {
+    int queued;
+    if (ioctl(c->fd, SIOCOUTQ, &queued) != 0)
+        return;
+    if (queued < c->queued)
+        idle_anew(s, c);
+    c->queued = queued;
+}
+
 static void on_sweep(uv_timer_t *t) {
     srv_t *s = t->data;
     uint64_t now = srv_now(s);
@@ -552,6 +575,8 @@ static void on_sweep(uv_timer_t *t) {
             shutdown(c->fd, SHUT_RDWR);
             c->deadline = 0;
             cut = 1;
+        } else if (c->active && !c->deadline && !c->susp && c->fd >= 0) {
+            sending(s, c);
         }
     }
     if (cut)

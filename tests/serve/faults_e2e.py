@@ -640,6 +640,54 @@ def test_finished_jobs_do_not_hold_their_lists():
         srv.stop()
 
 
+def test_a_download_read_slowly_but_steadily_is_not_cut():
+    # libmicrohttpd's idle timeout counts from its last write, and a write waits until the
+    # socket's buffer (some 4 MB on loopback) is a third empty: a client reading a download
+    # steadily at 300 KB/s gave the service no write for longer than --header-timeout, and
+    # its file was cut in the middle (what the kernel held, then the close). What the client
+    # takes of the bytes sent counts too now; a client that takes nothing is still cut.
+    srv = Serve("-q", "--header-timeout", "2")
+    try:
+        # 6 MB of records: more than the kernel holds for the client on both sides
+        urls = [f"http://no such host/{i:05d}/{'x' * 1000}" for i in range(5000)]
+        status, _, st = post_job(srv, urls)
+        assert status == 202, st
+        wait_job(srv, st["id"])
+        # HTTP/1.0: the body is the file as it is, ended by the close; a cut one is shorter
+        request = f"GET /v1/jobs/{st['id']}/results HTTP/1.0\r\n\r\n".encode()
+        # a receive buffer of 64 KiB: what it has not taken waits in the service's socket
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        s.settimeout(120)
+        s.connect((srv.host, srv.port))
+        s.sendall(request)
+        got = b""
+        while True:
+            d = s.recv(16384)
+            if not d:
+                break
+            got += d
+            select.select([], [], [], 0.05)  # 16 KiB at a time, some 300 KB/s
+        s.close()
+        lines = got.split(b"\r\n\r\n", 1)[1].split(b"\n")
+        assert lines[-1] == b"" and len(lines) == 5001, (len(got), len(lines))
+        # each record once, in order (an invalid URL's record names its start)
+        assert [json.loads(x)["url"][:25] for x in lines[:-1]] == [u[:25] for u in urls]
+        # one that takes nothing more after the start is cut, at the idle timeout
+        s = connect(srv)
+        s.sendall(request)
+        reply_head(s)
+        end = time.monotonic() + PATIENCE
+        n = srv.metric("cafe_serve_connections")
+        while n > 1 and time.monotonic() < end:
+            select.select([], [], [], 0.1)
+            n = srv.metric("cafe_serve_connections")
+        assert n == 1, n
+        s.close()
+    finally:
+        srv.stop()
+
+
 def raise_nofile(n):
     """Raises this process's descriptor limit (the service raises its own to the hard
     limit); the test is skipped when the hard limit is too low."""
