@@ -84,6 +84,11 @@ void srv_jobs_start_queued(srv_t *s);
 int srv_persist_create(srv_job_t *j);
 void srv_persist_end(srv_job_t *j);
 void srv_persist_forget(srv_job_t *j);
+/* Keeps a DELETE of a running job in job-ID.cancel, for a restart before its end. */
+void srv_persist_cancel(srv_job_t *j);
+/* Cancels the jobs loaded queued whose DELETE was kept (j->deleted), as a DELETE of a queued
+ * job cancels it: none is resumed. */
+void srv_jobs_cancel_deleted(srv_t *s);
 /* Keeps j->db_run in job-ID.run (with --data-dir; a no-op without). */
 void srv_persist_run(srv_job_t *j);
 /* --db (jobdb.c): start the job's run (from its runner task), write a record, finish. A

@@ -733,6 +733,8 @@ void srv_job_get(srv_req_t *r, const char *rest, const char *method) {
         return;
     }
     if (strcmp(method, "DELETE") == 0 && !srv_job_over(j)) {
+        if (j->state == SRV_JOB_RUNNING && !j->deleted)
+            srv_persist_cancel(j); /* before its answer: a crash after it keeps it */
         j->deleted = 1;
         cancel(j);
     } else if (strcmp(method, "DELETE") == 0 && j->state == SRV_JOB_INTERRUPTED) {
@@ -743,6 +745,12 @@ void srv_job_get(srv_req_t *r, const char *rest, const char *method) {
         return;
     }
     reply_status(r, j, 200);
+}
+
+void srv_jobs_cancel_deleted(srv_t *s) {
+    for (srv_job_t *j = s->jobs; j; j = j->next)
+        if (j->state == SRV_JOB_QUEUED && j->deleted)
+            cancel(j);
 }
 
 void srv_jobs_cancel_all(srv_t *s) {

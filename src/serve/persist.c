@@ -11,6 +11,7 @@
  *   DIR/job-ID.run    with --db, the id of the job's run in the database, which a restart
  *                     continues
  *   DIR/job-ID.end-reserved  while the job is unfinished, room kept for job-ID.end (below)
+ *   DIR/job-ID.cancel  a DELETE of the job while it ran (srv_persist_cancel)
  * A record is one write(2); one torn by a crash is cut off at load and fetched again. */
 #include "job.h"
 #include "record.h"
@@ -162,8 +163,21 @@ void srv_persist_run(srv_job_t *j) {
         fprintf(stderr, "cafe serve: cannot write %s\n", path);
 }
 
+/* A DELETE of a running job: its end is written once its fetches have stopped (and with --db
+ * its run has ended), and a crash before then (SIGKILL, the OOM killer) left it unfinished,
+ * resumed by the restart, whose user had been told "cancelling". So the DELETE is kept at
+ * once, in job-ID.cancel, and a restart cancels such a job, as a DELETE of a queued one. */
+void srv_persist_cancel(srv_job_t *j) {
+    if (!j->srv->o.data_dir)
+        return;
+    char path[4096];
+    path_of(j, "cancel", path, sizeof path);
+    if (write_file(path, "cancelled by DELETE\n", "", 0) != 0)
+        fprintf(stderr, "cafe serve: cannot write %s\n", path);
+}
+
 /* A job's files but for its list, which a restart goes by. */
-static const char *const others[] = {"jsonl", "end", "run", "end-reserved"};
+static const char *const others[] = {"jsonl", "end", "run", "end-reserved", "cancel"};
 
 /* The list goes first: a crash in the middle leaves files no restart loads (removed then,
  * remove_orphan), never a job brought back without its records. */
@@ -346,6 +360,8 @@ static int load_job(srv_t *s, const char *id) {
         srv_job_keep(s, j);
         return 0;
     }
+    path_of(j, "cancel", path, sizeof path);
+    j->deleted = access(path, F_OK) == 0; /* srv_jobs_cancel_deleted cancels it */
     reserve_end(j); /* made by a version without it, or used by an end that was not kept */
     /* queued, not run: srv_persist_load starts the oldest under --max-jobs once all are in */
     srv_job_queue(s, j);
@@ -429,6 +445,7 @@ int srv_persist_load(srv_t *s) {
     int rc = sort_jobs(s);
     if (rc == 0) {
         srv_jobs_trim(s); /* --jobs-kept may be lower than when they were made */
+        srv_jobs_cancel_deleted(s);
         srv_jobs_start_queued(s);
         for (srv_job_t *j = s->jobs; j && !s->o.quiet; j = j->next)
             if (j->state == SRV_JOB_QUEUED)

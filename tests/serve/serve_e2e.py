@@ -1516,6 +1516,42 @@ def test_delete_of_a_job_that_is_over_forgets_it():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def test_a_delete_of_a_running_job_is_kept_through_a_crash():
+    # DELETE answered "cancelling", and the job's end was written only once its fetches had
+    # stopped: a SIGKILL in between (the OOM killer, a crash) left the job unfinished, and the
+    # restart resumed it, fetching the list its user had cancelled. The DELETE is on disk
+    # before its answer now, and the restart cancels the job.
+    import shutil
+    import tempfile
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    gate = Gate()
+    args = ("--allow-private", "-q", "--timeout", "3600", "--data-dir", d)
+    own = Serve(*args)
+    killed = False
+    try:
+        _, _, st = post_job(own, [gate.url(f"/held/{i}") for i in range(100)])
+        gate.wait_arrived(8)  # --per-host 8
+        status, _, gone = own.json("DELETE", f"/v1/jobs/{st['id']}")
+        own.proc.kill()
+        own.proc.wait()
+        killed = True
+        assert status == 200 and gone["state"] == "cancelling", gone
+        arrived = gate.arrived
+        own = Serve(*args)
+        killed = False
+        _, _, st = own.json("GET", f"/v1/jobs/{st['id']}")  # loaded before it listens
+        assert st["state"] == "cancelled" and st["done"] == 0, st
+        assert st["restart"].endswith("shows it again"), st
+        # nothing fetched again: the restarted service has no job running
+        assert own.metric("cafe_serve_jobs_running") == 0
+        assert gate.arrived == arrived, (gate.arrived, arrived)
+    finally:
+        if not killed:
+            own.stop()
+        gate.close()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def cookie_server():
     """/set sets a cookie and redirects to /show, whose title says which cookies came;
     /check redirects to itself until its cookie comes (a browser gets "Checked")."""
