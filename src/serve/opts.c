@@ -182,7 +182,8 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_SIZE, "max-bytes", 0, "N", F(fetch.max_bytes), 1, 1e12, 0, "2097152", NULL, NULL,
      "body bytes read at most", NULL},
     {CLI_OPT_STRING, "user-agent", 'A', "S", F(fetch.user_agent), 0, 0, 0, NULL,
-     "cafe/" CAFE_VERSION_STRING, cli_wire_check, "the User-Agent header ('': none, as curl -A '')", NULL},
+     "cafe/" CAFE_VERSION_STRING, cli_wire_check, "the User-Agent header ('': none, as curl -A '')",
+     NULL},
     {CLI_OPT_STRING, "cacert", 0, "FILE", F(fetch.ca_file), 0, 0, 0, NULL, NULL, cli_cacert_check,
      "trust the CAs in FILE (PEM) instead of the system's.\nDefault: curl's variables "
      "CURL_CA_BUNDLE, SSL_CERT_DIR,\nSSL_CERT_FILE",
@@ -214,7 +215,8 @@ static int jobs_beside_db(srv_opts_t *o) {
     const char *path = sink_db_is_spec(o->db) ? sink_db_sqlite_path(o->db) : NULL;
     if (!path)
         return 0;
-    size_t n = strcspn(path, "?"); /* ?table=NAME is the sink's, not the file's */
+    size_t n = sink_db_sqlite_path_len(o->db); /* ?table=NAME is the sink's; a '?' may be the
+                                                * file's ("a?b.db" and "a?c.db": two dirs) */
     if (n + sizeof ".jobs" > sizeof o->jobs_dir) {
         fprintf(stderr, "cafe serve: --db: the path is too long\n");
         return 2;

@@ -1354,6 +1354,18 @@ def test_job_records_go_to_sqlite_with_db():
         s.stop()
 
 
+def test_databases_named_alike_up_to_a_question_mark_keep_their_jobs_apart():
+    # sqlite:PATH may hold a '?' ("a?b.db"): the jobs' directory beside it was cut at the
+    # first '?', so "a?b.db" and "a?c.db" shared "a.jobs", each service's jobs in the other's
+    import tempfile
+    d = tempfile.mkdtemp(prefix="cafe-serve-q-")
+    for name in ("a?b.db", "a?c.db"):
+        s = Serve("-q", "--db", f"sqlite:{d}/{name}")
+        s.stop()
+    assert sorted(os.listdir(d)) == ["a?b.db", "a?b.db.jobs", "a?c.db", "a?c.db.jobs"], \
+        os.listdir(d)
+
+
 def test_readyz_says_whether_the_database_answers():
     # /healthz (liveness) said ok while the database was gone and every job posted was
     # cancelled with its error: a readiness probe took no traffic away. /readyz checks it.
