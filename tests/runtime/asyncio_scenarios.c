@@ -5,9 +5,12 @@
  *     asyncio_scenarios NAME      runs one scenario
  *     asyncio_scenarios           lists them
  *
- * Only the order of events is printed, never a time: sleeps are spaced widely enough that a
- * loaded machine cannot reorder them. Statuses print as asyncio's words: "ok", "cancelled",
- * "timeout", or the error's name. */
+ * with CAFE_PARITY_UNIT_MS=N in the environment, the time unit is N ms (1 when unset; see
+ * ms() below).
+ *
+ * Only the order of events is printed, never a time: events are spaced by 10 units or more,
+ * and the driver picks a unit wide enough that a loaded machine cannot reorder them. Statuses
+ * print as asyncio's words: "ok", "cancelled", "timeout", or the error's name. */
 #include <cafe.h>
 
 #include <stdarg.h>
@@ -42,6 +45,24 @@ static const char *st(int rc) {
     default:
         return cafe_err_name(rc);
     }
+}
+
+/* The scenarios' time unit, in ms: every duration below (sleeps, deadlines, work, clock
+ * comparisons) is a count of units, as in asyncio_parity.py, which sets CAFE_PARITY_UNIT_MS
+ * for both sides. A larger unit widens every gap between events alike, so a stall of the
+ * process shorter than the smallest gap (10 units) cannot reorder them. */
+static uint64_t unit_ms = 1;
+
+/* n units, in ms. */
+static uint64_t ms(uint64_t n) {
+    return n * unit_ms;
+}
+
+/* Computes for n units without yielding (nor calling cafe: thread-pool functions use it). */
+static void block_for(uint64_t n) {
+    uint64_t t = ms(n);
+    struct timespec ts = {.tv_sec = (time_t)(t / 1000), .tv_nsec = (long)(t % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
 }
 
 static cafe_task_t *spawn(cafe_task_fn fn, void *arg, const char *name) {
@@ -117,7 +138,7 @@ static int sleep0_order(void *arg, void **value) {
 /* ---- sleep order: by deadline; equal deadlines in the order the sleeps began ------------- */
 static int sleeper(void *arg, void **value) {
     targ_t *a = arg;
-    int rc = cafe_task_sleep((uint64_t)a->n);
+    int rc = cafe_task_sleep(ms((uint64_t)a->n));
     tr("%s woke %s", a->name, st(rc));
     *value = (void *)(intptr_t)a->n;
     return 0;
@@ -136,21 +157,19 @@ static int sleep_order(void *arg, void **value) {
 /* ---- a sleep begun after the task computed lasts its full time ------------------------ */
 static int busy_sleeper(void *arg, void **value) {
     targ_t *a = arg;
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = 80 * 1000000L};
-    nanosleep(&ts, NULL); /* computes 80 ms without yielding */
+    block_for(80);
     tr("%s computed", a->name);
-    int rc = cafe_task_sleep((uint64_t)a->n);
+    int rc = cafe_task_sleep(ms((uint64_t)a->n));
     tr("%s woke %s", a->name, st(rc));
     return 0;
 }
 
 static int busy_deadline(void *arg, void **value) {
     targ_t *a = arg;
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = 80 * 1000000L};
-    nanosleep(&ts, NULL);
+    block_for(80);
     cafe_deadline_t d;
-    cafe_deadline_begin(&d, (uint64_t)a->n);
-    int rc = cafe_task_sleep(1000);
+    cafe_deadline_begin(&d, ms((uint64_t)a->n));
+    int rc = cafe_task_sleep(ms(1000));
     cafe_deadline_end(&d);
     tr("%s deadline %s", a->name, st(rc));
     return 0;
@@ -164,13 +183,12 @@ static int busy_deadline(void *arg, void **value) {
 static int clock_after_work(void *arg, void **value) {
     cafe_loop_t *loop = cafe_loop_current();
     uint64_t t0 = cafe_loop_now(loop);
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = 50 * 1000000L};
-    nanosleep(&ts, NULL);
+    block_for(50);
     uint64_t t1 = cafe_loop_now(loop);
-    tr("clock %s", t1 - t0 >= 50 ? "moved" : "stood still");
+    tr("clock %s", t1 - t0 >= ms(50) ? "moved" : "stood still");
     uint64_t now = cafe_loop_now(loop);
-    cafe_task_sleep(t0 + 100 > now ? t0 + 100 - now : 0); /* until t0 + 100 */
-    tr("slept until %s", cafe_loop_now(loop) - t0 >= 100 ? "t0 + 100" : "before it");
+    cafe_task_sleep(t0 + ms(100) > now ? t0 + ms(100) - now : 0); /* until t0 + 100 */
+    tr("slept until %s", cafe_loop_now(loop) - t0 >= ms(100) ? "t0 + 100" : "before it");
     return 0;
 }
 
@@ -185,7 +203,7 @@ static int busy_then_sleep(void *arg, void **value) {
 /* ---- gather: results in the order given; a failing member does not stop the others ---- */
 static int worker(void *arg, void **value) {
     targ_t *a = arg;
-    int rc = cafe_task_sleep((uint64_t)(a->n < 0 ? -a->n : a->n));
+    int rc = cafe_task_sleep(ms((uint64_t)(a->n < 0 ? -a->n : a->n)));
     if (rc != 0) {
         tr("%s %s", a->name, st(rc));
         return rc;
@@ -219,7 +237,7 @@ static int gather_failfast(void *arg, void **value) {
     cafe_result_t r[3];
     int rc = cafe_task_gather_failfast(t, 3, r);
     tr("gather %s", st(rc));
-    cafe_task_sleep(120);
+    cafe_task_sleep(ms(120));
     tr("main done");
     return 0;
 }
@@ -236,7 +254,7 @@ static int gatherer(void *arg, void **value) {
 
 static int gather_cancel(void *arg, void **value) {
     cafe_task_t *g = spawn(gatherer, NULL, "G");
-    cafe_task_sleep(60);
+    cafe_task_sleep(ms(60));
     tr("main cancels G");
     cafe_task_cancel(g);
     cafe_result_t r;
@@ -254,7 +272,7 @@ static int quick(void *arg, void **value) {
 
 static int cancel_finished(void *arg, void **value) {
     cafe_task_t *t = spawn(quick, NULL, "Q");
-    cafe_task_sleep(10);
+    cafe_task_sleep(ms(10));
     tr("main cancels Q");
     cafe_task_cancel(t);
     cafe_result_t r;
@@ -304,7 +322,7 @@ static int cancel_no_wait(void *arg, void **value) {
 static int cancel_sleep(void *arg, void **value) {
     targ_t a = {"S", 1000, NULL};
     cafe_task_t *t = spawn(worker, &a, "S");
-    cafe_task_sleep(20);
+    cafe_task_sleep(ms(20));
     tr("main cancels S");
     cafe_task_cancel(t);
     tr("main cancelled S");
@@ -353,7 +371,7 @@ static int ev_waiter(void *arg, void **value);
 static int cancel_woken(void *arg, void **value) {
     targ_t a = {"S", 20, NULL};
     cafe_task_t *s = spawn(sleeper, &a, "S");
-    cafe_task_sleep(20); /* armed before S's: main runs first in the turn both end */
+    cafe_task_sleep(ms(20)); /* armed before S's: main runs first in the turn both end */
     tr("main cancels S");
     cafe_task_cancel(s);
     cafe_task_join(s, NULL);
@@ -372,16 +390,16 @@ static int cancel_woken(void *arg, void **value) {
 
 /* ---- a task that ignores its cancellation and sleeps on ------------------------------- */
 static int stubborn(void *arg, void **value) {
-    int rc = cafe_task_sleep(1000);
+    int rc = cafe_task_sleep(ms(1000));
     tr("I first sleep %s", st(rc));
-    rc = cafe_task_sleep(10);
+    rc = cafe_task_sleep(ms(10));
     tr("I second sleep %s", st(rc));
     return 0;
 }
 
 static int ignore_cancel(void *arg, void **value) {
     cafe_task_t *t = spawn(stubborn, NULL, "I");
-    cafe_task_sleep(20);
+    cafe_task_sleep(ms(20));
     cafe_task_cancel(t);
     cafe_result_t r;
     cafe_task_join(t, &r);
@@ -401,7 +419,7 @@ static int join_cancel(void *arg, void **value) {
     targ_t a = {"W", 60, NULL};
     cafe_task_t *w = spawn(worker, &a, "W");
     cafe_task_t *j = spawn(joiner, w, "J");
-    cafe_task_sleep(20);
+    cafe_task_sleep(ms(20));
     tr("main cancels J");
     cafe_task_cancel(j);
     cafe_task_join(j, NULL);
@@ -413,7 +431,7 @@ static int join_cancel(void *arg, void **value) {
 
 /* ---- a shielded clean-up, cancelled again while it runs ------------------------------- */
 static int shielded_worker(void *arg, void **value) {
-    int rc = cafe_task_sleep(300);
+    int rc = cafe_task_sleep(ms(300));
     if (rc == 0) {
         tr("W slept");
         return 0;
@@ -421,7 +439,7 @@ static int shielded_worker(void *arg, void **value) {
     tr("W cancelled");
     cafe_shield_t s;
     cafe_shield_begin(&s);
-    rc = cafe_task_sleep(60); /* the goodbye */
+    rc = cafe_task_sleep(ms(60)); /* the goodbye */
     if (rc == 0)
         tr("G goodbye sent");
     cafe_shield_end(&s);
@@ -431,14 +449,14 @@ static int shielded_worker(void *arg, void **value) {
 
 static int shield_cleanup(void *arg, void **value) {
     cafe_task_t *w = spawn(shielded_worker, NULL, "W");
-    cafe_task_sleep(20);
+    cafe_task_sleep(ms(20));
     cafe_task_cancel(w);
-    cafe_task_sleep(20);
+    cafe_task_sleep(ms(20));
     cafe_task_cancel(w); /* a second cancel, during the clean-up */
     cafe_result_t r;
     int rc = cafe_task_join(w, &r);
     tr("main joined W %s", st(rc == 0 ? r.status : rc));
-    cafe_task_sleep(100);
+    cafe_task_sleep(ms(100));
     tr("main done");
     return 0;
 }
@@ -452,7 +470,7 @@ static int sem_user(void *arg, void **value) {
     tr("%s acquire %s", a->name, st(rc));
     if (rc != 0)
         return rc;
-    rc = cafe_task_sleep((uint64_t)a->n);
+    rc = cafe_task_sleep(ms((uint64_t)a->n));
     tr("%s releases (sleep %s)", a->name, st(rc));
     cafe_sem_release(s);
     return 0;
@@ -465,7 +483,7 @@ static void sem_run(int cancel_waiter, int cancel_woken) {
     targ_t a[3] = {{"W1", 10, &s}, {"W2", 10, &s}, {"W3", 10, &s}};
     cafe_task_t *t[3];
     spawn_each(sem_user, a, 3, t);
-    cafe_task_sleep(10);
+    cafe_task_sleep(ms(10));
     if (cancel_waiter) {
         tr("main cancels W2");
         cafe_task_cancel(t[1]);
@@ -533,11 +551,11 @@ static int sem_timed_user(void *arg, void **value) {
     targ_t *a = arg;
     cafe_sem_t *s = a->obj;
     cafe_deadline_t d;
-    cafe_deadline_begin(&d, (uint64_t)a->n);
+    cafe_deadline_begin(&d, ms((uint64_t)a->n));
     int rc = cafe_sem_acquire(s);
     tr("%s acquire %s", a->name, st(rc));
     if (rc == 0) {
-        rc = cafe_task_sleep(10);
+        rc = cafe_task_sleep(ms(10));
         tr("%s sleep %s", a->name, st(rc));
         cafe_sem_release(s);
     }
@@ -551,17 +569,12 @@ static int sem_scoped_user(void *arg, void **value) {
     targ_t *a = arg;
     cafe_sem_t *s = a->obj;
     cafe_deadline_t d;
-    cafe_deadline_begin(&d, (uint64_t)a->n);
+    cafe_deadline_begin(&d, ms((uint64_t)a->n));
     int rc = cafe_sem_acquire(s);
     tr("%s acquire %s, scope %s", a->name, st(rc), st(cafe_deadline_end(&d)));
     if (rc == 0)
         cafe_sem_release(s);
     return 0;
-}
-
-static void block_ms(long n) {
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = n * 1000000L};
-    nanosleep(&ts, NULL); /* computes without yielding */
 }
 
 static void sem_deadline_run(int yield_first) {
@@ -572,13 +585,13 @@ static void sem_deadline_run(int yield_first) {
     cafe_task_t *t[2] = {spawn(sem_timed_user, &a[0], "W1"), spawn(sem_user, &a[1], "W2")};
     cafe_task_yield(); /* both wait now, with no turn of the clock: see sem_deadline_scope */
     if (yield_first) {
-        block_ms(30);
+        block_for(30);
         cafe_task_yield();
     }
     tr("main releases");
     cafe_sem_release(&s);
     if (!yield_first)
-        block_ms(30);
+        block_for(30);
     gather_all(t, 2);
     tr("available %zu", cafe_sem_available(&s));
     cafe_sem_destroy(&s);
@@ -601,7 +614,7 @@ static int sem_deadline_scope(void *arg, void **value) {
     cafe_task_yield();
     tr("main releases");
     cafe_sem_release(&s);
-    block_ms(30);
+    block_for(30);
     gather_all(t, 2);
     tr("available %zu", cafe_sem_available(&s));
     cafe_sem_destroy(&s);
@@ -647,7 +660,7 @@ static int queue_fifo(void *arg, void **value) {
     cafe_queue_t q;
     cafe_queue_init(&q, 2);
     cafe_task_t *p = spawn(q_producer, &q, "P");
-    cafe_task_sleep(10);
+    cafe_task_sleep(ms(10));
     for (int i = 0; i < 5; i++) {
         void *item;
         cafe_queue_get(&q, &item);
@@ -667,7 +680,7 @@ static int queue_putters(void *arg, void **value) {
     targ_t a[3] = {{"P1", 1, &q}, {"P2", 2, &q}, {"P3", 3, &q}};
     cafe_task_t *t[3];
     spawn_each(q_putter, a, 3, t);
-    cafe_task_sleep(10);
+    cafe_task_sleep(ms(10));
     tr("main cancels P2");
     cafe_task_cancel(t[1]);
     for (int i = 0; i < 3; i++) {
@@ -688,7 +701,7 @@ static int queue_cancel_get(void *arg, void **value) {
     targ_t a[2] = {{"G1", 0, &q}, {"G2", 0, &q}};
     cafe_task_t *t[2];
     spawn_each(q_getter, a, 2, t);
-    cafe_task_sleep(10);
+    cafe_task_sleep(ms(10));
     tr("main cancels G1");
     cafe_task_cancel(t[0]);
     cafe_task_yield();
@@ -707,12 +720,12 @@ static int queue_cancel_woken(void *arg, void **value) {
     targ_t a[2] = {{"G1", 0, &q}, {"G2", 0, &q}};
     cafe_task_t *t[2];
     spawn_each(q_getter, a, 2, t);
-    cafe_task_sleep(10);
+    cafe_task_sleep(ms(10));
     tr("main puts 5");
     cafe_queue_put(&q, (void *)(intptr_t)5);
     tr("main cancels G1");
     cafe_task_cancel(t[0]);
-    cafe_task_sleep(10);
+    cafe_task_sleep(ms(10));
     tr("main puts 6");
     cafe_queue_put(&q, (void *)(intptr_t)6);
     gather_all(t, 2);
@@ -731,7 +744,7 @@ static int queue_cancel_woken_put(void *arg, void **value) {
     cafe_queue_put(&q, (void *)(intptr_t)0);
     targ_t a = {"P1", 1, &q};
     cafe_task_t *t = spawn(q_putter, &a, "P1");
-    cafe_task_sleep(10);
+    cafe_task_sleep(ms(10));
     void *item;
     cafe_queue_get(&q, &item);
     tr("main got %d", (int)(intptr_t)item);
@@ -814,7 +827,7 @@ static int pool_worker(void *arg, void **value) {
             return rc;
         int n = (int)(intptr_t)item;
         tr("%s got %d", a->name, n);
-        cafe_task_sleep((uint64_t)n);
+        cafe_task_sleep(ms((uint64_t)n));
         tr("%s done %d", a->name, n);
         cafe_queue_task_done(a->obj);
     }
@@ -850,7 +863,7 @@ static int lock_user(void *arg, void **value) {
     tr("%s acquire %s", a->name, st(rc));
     if (rc != 0)
         return rc;
-    rc = cafe_task_sleep((uint64_t)a->n);
+    rc = cafe_task_sleep(ms((uint64_t)a->n));
     tr("%s releases (sleep %s)", a->name, st(rc));
     cafe_lock_release(l);
     return 0;
@@ -863,7 +876,7 @@ static int lock_fifo(void *arg, void **value) {
     targ_t a[3] = {{"W1", 10, &l}, {"W2", 10, &l}, {"W3", 10, &l}};
     cafe_task_t *t[3];
     spawn_each(lock_user, a, 3, t);
-    cafe_task_sleep(10);
+    cafe_task_sleep(ms(10));
     tr("main cancels W2");
     cafe_task_cancel(t[1]);
     cafe_task_yield();
@@ -918,25 +931,25 @@ static int cond_notify(void *arg, void **value) {
     targ_t a[4] = {{"C1", 0, &c}, {"C2", 0, &c}, {"C3", 0, &c}, {"C4", 0, &c}};
     cafe_task_t *t[4];
     spawn_each(cond_user, a, 4, t);
-    cafe_task_sleep(10);
+    cafe_task_sleep(ms(10));
     cafe_lock_acquire(l);
     tr("main notifies 1");
     cafe_cond_notify(&c, 1);
     cafe_lock_release(l);
-    cafe_task_sleep(10);
+    cafe_task_sleep(ms(10));
     cafe_lock_acquire(l);
     tr("main notifies 1, cancels C2");
     cafe_cond_notify(&c, 1);
     cafe_task_cancel(t[1]);
     cafe_lock_release(l);
-    cafe_task_sleep(10);
+    cafe_task_sleep(ms(10));
     cafe_lock_acquire(l);
     tr("main cancels C4, holding the lock");
     cafe_task_cancel(t[3]);
-    cafe_task_sleep(10);
+    cafe_task_sleep(ms(10));
     tr("main releases");
     cafe_lock_release(l);
-    cafe_task_sleep(10);
+    cafe_task_sleep(ms(10));
     cafe_lock_acquire(l);
     tr("main notifies all");
     cafe_cond_notify_all(&c);
@@ -954,15 +967,15 @@ static int cond_relock_cancel(void *arg, void **value) {
     targ_t a[2] = {{"C1", 0, &c}, {"C2", 0, &c}};
     cafe_task_t *t[2];
     spawn_each(cond_user, a, 2, t);
-    cafe_task_sleep(10);
+    cafe_task_sleep(ms(10));
     cafe_lock_acquire(l);
     tr("main notifies 1, holding the lock");
     cafe_cond_notify(&c, 1);
-    cafe_task_sleep(10); /* C1 woke, and waits for the lock */
+    cafe_task_sleep(ms(10)); /* C1 woke, and waits for the lock */
     tr("main cancels C1, releases");
     cafe_task_cancel(t[0]);
     cafe_lock_release(l);
-    cafe_task_sleep(10);
+    cafe_task_sleep(ms(10));
     cafe_lock_acquire(l);
     tr("main notifies all");
     cafe_cond_notify_all(&c);
@@ -986,7 +999,7 @@ static int event_fifo(void *arg, void **value) {
     targ_t a[3] = {{"E1", 0, &e}, {"E2", 0, &e}, {"E3", 0, &e}};
     cafe_task_t *t[3];
     spawn_each(ev_waiter, a, 3, t);
-    cafe_task_sleep(10);
+    cafe_task_sleep(ms(10));
     tr("main sets and clears");
     cafe_event_set(&e);
     cafe_event_clear(&e);
@@ -1011,10 +1024,10 @@ static int future_waiters(void *arg, void **value) {
     targ_t a[2] = {{"F1", 0, &f}, {"F2", 0, &f}};
     cafe_task_t *t[2];
     spawn_each(fut_waiter, a, 2, t);
-    cafe_task_sleep(10);
+    cafe_task_sleep(ms(10));
     tr("main cancels F1");
     cafe_task_cancel(t[0]);
-    cafe_task_sleep(10);
+    cafe_task_sleep(ms(10));
     tr("main resolves: %s",
        cafe_future_resolve(&f, 0, (void *)(intptr_t)9) == 0 ? "ok" : "done already");
     gather_all(t, 2);
@@ -1025,38 +1038,37 @@ static int future_waiters(void *arg, void **value) {
 static int timeout_cases(void *arg, void **value) {
     cafe_deadline_t d;
     /* the deadline and the sleep end at the same moment */
-    cafe_deadline_begin(&d, 30);
-    int rc = cafe_task_sleep(30);
+    cafe_deadline_begin(&d, ms(30));
+    int rc = cafe_task_sleep(ms(30));
     tr("equal: sleep %s, scope %s", st(rc), st(cafe_deadline_end(&d)));
     /* the sleep ends first */
-    cafe_deadline_begin(&d, 60);
-    rc = cafe_task_sleep(10);
+    cafe_deadline_begin(&d, ms(60));
+    rc = cafe_task_sleep(ms(10));
     tr("shorter: sleep %s, scope %s", st(rc), st(cafe_deadline_end(&d)));
     /* nested: the outer one fires */
     cafe_deadline_t outer, inner;
-    cafe_deadline_begin(&outer, 20);
-    cafe_deadline_begin(&inner, 500);
-    rc = cafe_task_sleep(1000);
+    cafe_deadline_begin(&outer, ms(20));
+    cafe_deadline_begin(&inner, ms(500));
+    rc = cafe_task_sleep(ms(1000));
     int ri = cafe_deadline_end(&inner);
     tr("nested: sleep %s, inner %s, outer %s", st(rc), st(ri), st(cafe_deadline_end(&outer)));
     /* nested with equal deadlines (or the inner one a millisecond later, when the clock ticks
      * between the begins): the outer one's end says it timed out, the inner one's does not */
-    cafe_deadline_begin(&outer, 20);
-    cafe_deadline_begin(&inner, 20);
-    rc = cafe_task_sleep(1000);
+    cafe_deadline_begin(&outer, ms(20));
+    cafe_deadline_begin(&inner, ms(20));
+    rc = cafe_task_sleep(ms(1000));
     ri = cafe_deadline_end(&inner);
     tr("nested equal: sleep %s, inner %s, outer %s", st(rc), st(ri), st(cafe_deadline_end(&outer)));
     /* the time runs out while the task computes, without a suspending call */
-    cafe_deadline_begin(&d, 20);
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = 60 * 1000000L};
-    nanosleep(&ts, NULL);
+    cafe_deadline_begin(&d, ms(20));
+    block_for(60);
     tr("busy: scope %s", st(cafe_deadline_end(&d)));
     /* joining a task that finishes at the deadline */
     targ_t a = {"T", 30, NULL};
     cafe_task_t *t = spawn(worker, &a, "T");
     cafe_task_yield();
     cafe_result_t r;
-    rc = cafe_task_join_timeout(t, 30, &r);
+    rc = cafe_task_join_timeout(t, ms(30), &r);
     tr("join_timeout %s", st(rc));
     if (rc != 0)
         rc = cafe_task_join(t, &r);
@@ -1069,8 +1081,8 @@ static int timeout_cases(void *arg, void **value) {
  * CancelledError through (it converts only its own); so the cancellation wins. */
 static int timed_sleeper(void *arg, void **value) {
     cafe_deadline_t d;
-    cafe_deadline_begin(&d, 30);
-    int rc = cafe_task_sleep(1000);
+    cafe_deadline_begin(&d, ms(30));
+    int rc = cafe_task_sleep(ms(1000));
     int scope = cafe_deadline_end(&d);
     tr("X sleep %s, scope %s", st(rc), st(scope));
     return rc == CAFE_ECANCELED ? rc : 0;
@@ -1078,14 +1090,14 @@ static int timed_sleeper(void *arg, void **value) {
 
 static int blocker(void *arg, void **value) {
     targ_t *a = arg;
-    block_ms(a->n); /* holds the loop until both timers below are due */
+    block_for((uint64_t)a->n); /* holds the loop until both timers below are due */
     return 0;
 }
 
 static int timeout_then_cancel(void *arg, void **value) {
     targ_t b = {"B", 80, NULL};
     cafe_task_t *t[2] = {spawn(timed_sleeper, NULL, "X"), spawn(blocker, &b, "B")};
-    cafe_task_sleep(10); /* due before X's deadline: main runs first in that turn */
+    cafe_task_sleep(ms(10)); /* due before X's deadline: main runs first in that turn */
     tr("main cancels X");
     cafe_task_cancel(t[0]);
     cafe_result_t r[2];
@@ -1100,7 +1112,7 @@ static int wait_any_timeout(void *arg, void **value) {
     cafe_task_t *t = spawn(worker, &a, "T");
     cafe_task_yield();
     cafe_deadline_t d;
-    cafe_deadline_begin(&d, 30);
+    cafe_deadline_begin(&d, ms(30));
     size_t i;
     int rc = cafe_task_wait_any(&t, 1, &i);
     cafe_deadline_end(&d);
@@ -1118,7 +1130,7 @@ static int wait_any_timeout(void *arg, void **value) {
  * before main's), and the two ports run at different times on a loaded machine. */
 static int quiet_sleeper(void *arg, void **value) {
     targ_t *a = arg;
-    int rc = cafe_task_sleep((uint64_t)a->n);
+    int rc = cafe_task_sleep(ms((uint64_t)a->n));
     *value = (void *)(intptr_t)a->n;
     return rc;
 }
@@ -1163,7 +1175,7 @@ static int as_completed_timeout(void *arg, void **value) {
     cafe_result_t r;
     cafe_as_completed_t *ac = three_racers(a, t);
     cafe_deadline_t d;
-    cafe_deadline_begin(&d, 250);
+    cafe_deadline_begin(&d, ms(250));
     int rc = trace_completed(ac);
     cafe_deadline_end(&d);
     tr("as_completed %s", st(rc));
@@ -1199,7 +1211,7 @@ static int group_body(void *arg, void **value) {
         cafe_group_spawn(&g, worker, &a[i], &o);
     }
     tr("body sleeps");
-    tr("body sleep %s", st(cafe_task_sleep(100)));
+    tr("body sleep %s", st(cafe_task_sleep(ms(100))));
     int rc = cafe_group_wait(&g);
     tr("group %s, %zu failed", st(rc), cafe_group_failed(&g));
     return 0;
@@ -1211,7 +1223,7 @@ static targ_t late_child = {"C", 10, NULL};
 
 static int late_spawner(void *arg, void **value) {
     targ_t *a = arg;
-    int rc = cafe_task_sleep((uint64_t)a->n);
+    int rc = cafe_task_sleep(ms((uint64_t)a->n));
     tr("B sleep %s", st(rc));
     cafe_task_opts_t o = {.name = "C"};
     int spawned = cafe_group_spawn(a->obj, worker, &late_child, &o);
@@ -1247,7 +1259,7 @@ static int group_nocancel(void *arg, void **value) {
 
 /* The waiter of a group is cancelled, and a child fails as it is cancelled. */
 static int fail_on_cancel(void *arg, void **value) {
-    int rc = cafe_task_sleep(1000);
+    int rc = cafe_task_sleep(ms(1000));
     tr("F sleep %s, fails", st(rc));
     return CAFE_EIO;
 }
@@ -1264,7 +1276,7 @@ static int group_owner_f(void *arg, void **value) {
 
 static int group_cancel_fail(void *arg, void **value) {
     cafe_task_t *o = spawn(group_owner_f, NULL, "O");
-    cafe_task_sleep(20);
+    cafe_task_sleep(ms(20));
     tr("main cancels O");
     cafe_task_cancel(o);
     cafe_result_t r;
@@ -1289,7 +1301,7 @@ static int group_owner(void *arg, void **value) {
 
 static int group_cancel(void *arg, void **value) {
     cafe_task_t *o = spawn(group_owner, NULL, "O");
-    cafe_task_sleep(40);
+    cafe_task_sleep(ms(40));
     tr("main cancels O");
     cafe_task_cancel(o);
     cafe_result_t r;
@@ -1301,8 +1313,7 @@ static int group_cancel(void *arg, void **value) {
 /* ---- thread-pool work (asyncio.to_thread) --------------------------------------------- */
 static int nap(void *arg) {
     targ_t *a = arg;
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = a->n * 1000000L};
-    nanosleep(&ts, NULL); /* fn must not call cafe */
+    block_for((uint64_t)a->n); /* fn must not call cafe */
     return a->n;
 }
 
@@ -1318,7 +1329,7 @@ static int threaded_on(void *arg, void **value) {
     targ_t *a = arg;
     int rc = cafe_thread_run(nap, a);
     tr("%s thread %d", a->name, rc);
-    rc = cafe_task_sleep(10);
+    rc = cafe_task_sleep(ms(10));
     tr("%s sleep %s", a->name, st(rc));
     return rc;
 }
@@ -1326,7 +1337,7 @@ static int threaded_on(void *arg, void **value) {
 static int thread_cancel(void *arg, void **value) {
     targ_t a = {"X", 200, NULL};
     cafe_task_t *t = spawn(threaded_on, &a, "X");
-    cafe_task_sleep(50);
+    cafe_task_sleep(ms(50));
     tr("main cancels X");
     cafe_task_cancel(t);
     cafe_result_t r;
@@ -1348,13 +1359,13 @@ static int to_thread(void *arg, void **value) {
  * the outer one goes on, its own deadline still counting. */
 static int nested_inner_fires(void *arg, void **value) {
     cafe_deadline_t outer, inner;
-    cafe_deadline_begin(&outer, 80);
-    cafe_deadline_begin(&inner, 20);
-    int rc = cafe_task_sleep(1000);
+    cafe_deadline_begin(&outer, ms(80));
+    cafe_deadline_begin(&inner, ms(20));
+    int rc = cafe_task_sleep(ms(1000));
     tr("inner: sleep %s, scope %s", st(rc), st(cafe_deadline_end(&inner)));
-    rc = cafe_task_sleep(10);
+    rc = cafe_task_sleep(ms(10));
     tr("after inner: sleep %s", st(rc));
-    rc = cafe_task_sleep(1000);
+    rc = cafe_task_sleep(ms(1000));
     tr("outer: sleep %s, scope %s", st(rc), st(cafe_deadline_end(&outer)));
     return 0;
 }
@@ -1362,7 +1373,7 @@ static int nested_inner_fires(void *arg, void **value) {
 /* A child that fails when it is cancelled, with its own error (CAFE_EPIPE). */
 static int pipe_on_cancel(void *arg, void **value) {
     targ_t *a = arg;
-    int rc = cafe_task_sleep((uint64_t)a->n);
+    int rc = cafe_task_sleep(ms((uint64_t)a->n));
     tr("%s sleep %s", a->name, st(rc));
     return rc == CAFE_ECANCELED ? CAFE_EPIPE : rc;
 }
@@ -1398,7 +1409,7 @@ static int failfast_first_error(void *arg, void **value) {
  * for, and the scope says timeout. */
 static int group_in_deadline(void *arg, void **value) {
     cafe_deadline_t d;
-    cafe_deadline_begin(&d, 30);
+    cafe_deadline_begin(&d, ms(30));
     cafe_group_t g;
     cafe_group_init(&g, CAFE_GROUP_CANCEL_ON_ERROR);
     targ_t a = {"A", 300, NULL}, b = {"B", 10, NULL};
@@ -1415,7 +1426,7 @@ static int gather_in_deadline(void *arg, void **value) {
     targ_t a = {"A", 300, NULL}, b = {"B", 10, NULL};
     cafe_task_t *t[2] = {spawn(worker, &a, "A"), spawn(worker, &b, "B")};
     cafe_deadline_t d;
-    cafe_deadline_begin(&d, 30);
+    cafe_deadline_begin(&d, ms(30));
     cafe_result_t r[2];
     int rc = cafe_task_gather(t, 2, r);
     tr("gather %s, scope %s", st(rc), st(cafe_deadline_end(&d)));
@@ -1428,7 +1439,7 @@ static int queue_get_deadline(void *arg, void **value) {
     cafe_queue_t q;
     cafe_queue_init(&q, 1);
     cafe_deadline_t d;
-    cafe_deadline_begin(&d, 20);
+    cafe_deadline_begin(&d, ms(20));
     void *item = NULL;
     int rc = cafe_queue_get(&q, &item);
     tr("get %s, scope %s", st(rc), st(cafe_deadline_end(&d)));
@@ -1444,7 +1455,7 @@ static int queue_get_deadline(void *arg, void **value) {
 static int wait_for_joiner(void *arg, void **value) {
     cafe_task_t *t = arg;
     cafe_result_t r;
-    int rc = cafe_task_join_timeout(t, 1000, &r);
+    int rc = cafe_task_join_timeout(t, ms(1000), &r);
     tr("J join_timeout %s", st(rc));
     return rc;
 }
@@ -1453,7 +1464,7 @@ static int wait_for_cancel(void *arg, void **value) {
     targ_t w = {"W", 60, NULL};
     cafe_task_t *wt = spawn(worker, &w, "W");
     cafe_task_t *j = spawn(wait_for_joiner, wt, "J");
-    cafe_task_sleep(20);
+    cafe_task_sleep(ms(20));
     tr("main cancels J");
     cafe_task_cancel(j);
     cafe_result_t r;
@@ -1470,7 +1481,7 @@ static int cond_timed_waiter(void *arg, void **value) {
     cafe_cond_t *c = arg;
     cafe_lock_acquire(cafe_cond_lock(c));
     cafe_deadline_t d;
-    cafe_deadline_begin(&d, 20);
+    cafe_deadline_begin(&d, ms(20));
     int rc = cafe_cond_wait(c);
     int scope = cafe_deadline_end(&d);
     tr("C wait %s, scope %s, locked %d", st(rc), st(scope), cafe_lock_locked(cafe_cond_lock(c)));
@@ -1482,7 +1493,7 @@ static int cond_holder(void *arg, void **value) {
     cafe_cond_t *c = arg;
     cafe_lock_acquire(cafe_cond_lock(c));
     tr("H holds");
-    cafe_task_sleep(40);
+    cafe_task_sleep(ms(40));
     tr("H releases");
     cafe_lock_release(cafe_cond_lock(c));
     return 0;
@@ -1504,7 +1515,7 @@ static int queue_join_deadline(void *arg, void **value) {
     cafe_queue_init(&q, CAFE_QUEUE_UNBOUNDED);
     cafe_queue_put(&q, NULL);
     cafe_deadline_t d;
-    cafe_deadline_begin(&d, 20);
+    cafe_deadline_begin(&d, ms(20));
     int rc = cafe_queue_join(&q);
     tr("join %s, scope %s, unfinished %zu", st(rc), st(cafe_deadline_end(&d)),
        cafe_queue_unfinished(&q));
@@ -1536,11 +1547,11 @@ static int event_set_clear(void *arg, void **value) {
  * at the outer deadline, and only the outer scope says timeout. */
 static int inner_ends_first(void *arg, void **value) {
     cafe_deadline_t outer, inner;
-    cafe_deadline_begin(&outer, 40);
-    cafe_deadline_begin(&inner, 500);
-    int rc = cafe_task_sleep(10);
+    cafe_deadline_begin(&outer, ms(40));
+    cafe_deadline_begin(&inner, ms(500));
+    int rc = cafe_task_sleep(ms(10));
     tr("inner: sleep %s, scope %s", st(rc), st(cafe_deadline_end(&inner)));
-    rc = cafe_task_sleep(1000);
+    rc = cafe_task_sleep(ms(1000));
     tr("outer: sleep %s, scope %s", st(rc), st(cafe_deadline_end(&outer)));
     return 0;
 }
@@ -1657,6 +1668,16 @@ static const struct {
 
 int main(int argc, char **argv) {
     size_t n = sizeof(scenarios) / sizeof(scenarios[0]);
+    const char *unit = getenv("CAFE_PARITY_UNIT_MS");
+    if (unit != NULL) {
+        char *end;
+        unsigned long long u = strtoull(unit, &end, 10);
+        if (*unit == '\0' || *end != '\0' || u == 0 || u > 1000) {
+            fprintf(stderr, "asyncio_scenarios: CAFE_PARITY_UNIT_MS %s is not 1 to 1000\n", unit);
+            return 2;
+        }
+        unit_ms = u;
+    }
     if (argc < 2) {
         for (size_t i = 0; i < n; i++)
             printf("%s\n", scenarios[i].name);
