@@ -468,7 +468,8 @@ static const cli_opt_t rows[] = {
      "along redirects to the URL's own origin (scheme, host and port) alone, as with curl -L.\n"
      "A message on a bad one names the header, never its value (a token, a cookie)."},
     {CLI_OPT_STRING, "user-agent", 'A', "S", F(user_agent), 0, 0, 0, NULL,
-     "cafe/" CAFE_VERSION_STRING, wire_check, "the User-Agent header ('': none, as curl -A '')", NULL},
+     "cafe/" CAFE_VERSION_STRING, wire_check, "the User-Agent header ('': none, as curl -A '')",
+     NULL},
     {CLI_OPT_FLAG, "insecure", 'k', NULL, F(insecure), 0, 0, 1, NULL, NULL, NULL,
      "do not verify TLS certificates", NULL},
     {CLI_OPT_STRING, "cacert", 0, "FILE", F(ca_file), 0, 0, 0, NULL, NULL, cli_cacert_check,
