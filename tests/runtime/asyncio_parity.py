@@ -826,43 +826,37 @@ async def timed(coro, seconds):
     return st(inner), "ok"
 
 
+async def nested(outer_at, inner_at):
+    """A sleep in a scope ending at inner_at inside one ending at outer_at (loop times): what
+    the sleep, the inner scope and the outer one say."""
+    inner_saw = outer = inner = None
+    try:
+        async with asyncio.timeout_at(outer_at):
+            try:
+                async with asyncio.timeout_at(inner_at):
+                    inner_saw = await status(asyncio.sleep(ms(1000)))
+                    if inner_saw:
+                        raise inner_saw
+            except TimeoutError as e:
+                inner = e
+    except TimeoutError as e:
+        outer = e
+    inner_saw = "timeout" if isinstance(inner_saw, asyncio.CancelledError) else st(inner_saw)
+    return f"sleep {inner_saw}, inner {st(inner)}, outer {st(outer)}"
+
+
 async def timeout_cases():
     s, d = await timed(asyncio.sleep(ms(30)), ms(30))
     tr(f"equal: sleep {s}, scope {d}")
     s, d = await timed(asyncio.sleep(ms(10)), ms(60))
     tr(f"shorter: sleep {s}, scope {d}")
-    inner_saw = outer = inner = None
-    try:
-        async with asyncio.timeout(ms(20)):
-            try:
-                async with asyncio.timeout(ms(500)):
-                    inner_saw = await status(asyncio.sleep(ms(1000)))
-                    if inner_saw:
-                        raise inner_saw
-            except TimeoutError as e:
-                inner = e
-    except TimeoutError as e:
-        outer = e
     # the inner scope passes the outer scope's cancellation on: it did not time out itself
-    inner_saw = "timeout" if isinstance(inner_saw, asyncio.CancelledError) else st(inner_saw)
-    tr(f"nested: sleep {inner_saw}, inner {st(inner)}, outer {st(outer)}")
+    now = asyncio.get_running_loop().time()
+    tr("nested: " + await nested(now + ms(20), now + ms(500)))
     # nested with equal deadlines: both fire in one turn, the outer's first (it was scheduled
     # first); the inner scope passes the second cancellation on, the outer one times out
-    inner_saw = outer = inner = None
     when = asyncio.get_running_loop().time() + ms(20)
-    try:
-        async with asyncio.timeout_at(when):
-            try:
-                async with asyncio.timeout_at(when):
-                    inner_saw = await status(asyncio.sleep(ms(1000)))
-                    if inner_saw:
-                        raise inner_saw
-            except TimeoutError as e:
-                inner = e
-    except TimeoutError as e:
-        outer = e
-    inner_saw = "timeout" if isinstance(inner_saw, asyncio.CancelledError) else st(inner_saw)
-    tr(f"nested equal: sleep {inner_saw}, inner {st(inner)}, outer {st(outer)}")
+    tr("nested equal: " + await nested(when, when))
     scope = "ok"
     try:
         async with asyncio.timeout(ms(20)):

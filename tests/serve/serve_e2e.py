@@ -1115,17 +1115,23 @@ def test_a_client_posting_job_after_job_pushes_out_its_own_finished_ones_first()
         s.stop()
 
 
+def finished_jobs(s, n):
+    """The ids of n jobs posted from 127.0.0.2 to s, each of one failing URL, once done."""
+    ids = []
+    for i in range(n):
+        status, _, st = post_from(s, "127.0.0.2", [f"http://no such host/{i}"])
+        assert status == 202, st
+        wait_job(s, st["id"])
+        ids.append(st["id"])
+    return ids
+
+
 def test_a_list_refused_pushes_no_finished_job_out():
     # room under --jobs-kept was made before the list was read: every POST refused for its
     # body (400, 413) pushed out a finished job all the same
     s = Serve("-q", "--jobs-kept", "2", "--max-job-urls", "2")
     try:
-        ids = []
-        for i in range(2):
-            status, _, st = post_from(s, "127.0.0.2", [f"http://no such host/{i}"])
-            assert status == 202, st
-            wait_job(s, st["id"])
-            ids.append(st["id"])
+        ids = finished_jobs(s, 2)
         for body, ctype, code in (("\n# nothing\n", "text/plain", 400),
                                   ("{}", "application/json", 400),
                                   ("http://a/\nhttp://b/\nhttp://c/\n", "text/plain", 413)):
@@ -1149,12 +1155,7 @@ def test_a_job_whose_files_cannot_be_made_pushes_no_finished_job_out():
     d = tempfile.mkdtemp(prefix="cafe-serve-")
     s = Serve("-q", "--jobs-kept", "2", "--data-dir", d, preexec_fn=small_files(4096))
     try:
-        ids = []
-        for i in range(2):
-            status, _, st = post_from(s, "127.0.0.2", [f"http://no such host/{i}"])
-            assert status == 202, st
-            wait_job(s, st["id"])
-            ids.append(st["id"])
+        ids = finished_jobs(s, 2)
         for source in ("127.0.0.2", "127.0.0.3"):
             status, _, st = post_from(s, source, [f"http://no such host/{i:090}"
                                                   for i in range(100)])

@@ -725,6 +725,28 @@ def test_a_database_deleted_under_the_run_stops_it_then_resume_finishes():
     assert sorted(got) == sorted(u), (len(got), len(set(got)))
 
 
+def waits_for(holder, out, u):
+    """A second run of u into out while holder (a connection in a transaction) holds the
+    file: it waits, says so once, and writes all of u once holder commits. Its first line on
+    stderr, the waiting note."""
+    p = subprocess.Popen([CAFE, "titles", "-q", "-o", out, lists.write(u)],
+                         stderr=subprocess.PIPE)
+    try:
+        ready, _, _ = select.select([p.stderr], [], [], 60)
+        assert ready, "no word from cafe within 60 s"
+        line = p.stderr.readline()
+        assert p.poll() is None, (line, p.communicate()[1])
+        holder.execute("COMMIT")
+        holder.close()
+        _, err = p.communicate(timeout=120)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 0, err
+    assert query(out, "SELECT count(*) FROM titles WHERE run_id = 2") == [(len(u),)]
+    return line
+
+
 def test_another_writer_holding_the_database_at_start_makes_the_run_wait():
     """The same writer holding the file when cafe starts (a cron job's run beginning during
     a CREATE INDEX): the start failed after SQLite's 10 s busy timeout, "cannot write:
@@ -736,22 +758,8 @@ def test_another_writer_holding_the_database_at_start_makes_the_run_wait():
     other = sqlite3.connect(out, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     other.execute("CREATE TABLE mine (x)")
-    p = subprocess.Popen([CAFE, "titles", "-q", "-o", out, lists.write(u)],
-                         stderr=subprocess.PIPE)
-    try:
-        ready, _, _ = select.select([p.stderr], [], [], 60)
-        assert ready, "no word from cafe within 60 s"
-        line = p.stderr.readline()
-        assert b"locked by another writer; waiting" in line, line
-        assert p.poll() is None, p.communicate()[1]
-        other.execute("COMMIT")
-        other.close()
-        _, err = p.communicate(timeout=120)
-    finally:
-        if p.poll() is None:
-            p.kill()
-    assert p.returncode == 0, err
-    assert query(out, "SELECT count(*) FROM titles WHERE run_id = 2") == [(20,)]
+    line = waits_for(other, out, u)
+    assert b"locked by another writer; waiting" in line, line
     assert query(out, "SELECT status FROM runs") == [("done",), ("done",)]
 
 
@@ -769,22 +777,8 @@ def test_a_reader_of_a_rollback_journal_database_is_not_called_a_writer():
     reader = sqlite3.connect(out, isolation_level=None)
     reader.execute("BEGIN")
     assert reader.execute("SELECT count(*) FROM titles").fetchall() == [(1,)]
-    p = subprocess.Popen([CAFE, "titles", "-q", "-o", out, lists.write(u)],
-                         stderr=subprocess.PIPE)
-    try:
-        ready, _, _ = select.select([p.stderr], [], [], 60)
-        assert ready, "no word from cafe within 60 s"
-        line = p.stderr.readline()
-        assert b"another connection reading it" in line and b"another writer" not in line, line
-        assert p.poll() is None, p.communicate()[1]
-        reader.execute("COMMIT")
-        reader.close()
-        _, err = p.communicate(timeout=120)
-    finally:
-        if p.poll() is None:
-            p.kill()
-    assert p.returncode == 0, err
-    assert query(out, "SELECT count(*) FROM titles WHERE run_id = 2") == [(20,)]
+    line = waits_for(reader, out, u)
+    assert b"another connection reading it" in line and b"another writer" not in line, line
     assert query(out, "PRAGMA journal_mode") == [("wal",)]
 
 
