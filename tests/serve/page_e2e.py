@@ -118,6 +118,11 @@ class Browser:
         self.eval(f"document.getElementById('urls').value = {json.dumps(text)}; 1")
         self.eval("document.getElementById('start').click(); 1")
 
+    def held_at(self, gate):
+        """Waits for the page's job to run and for its URL of gate to be held there."""
+        self.wait_for("/running$/.test(document.getElementById('counts').textContent)")
+        gate.wait_arrived(1)
+
     def close(self):
         try:
             self.ws.close()
@@ -415,8 +420,7 @@ def test_a_status_request_that_failed_once_does_not_stop_the_counts():
         b = browser
         urls = "\n".join([fx.url(2, "/page/8"), gate.url("/blip")])
         b.start_job(f"http://127.0.0.1:{flaky.port}/", urls)
-        b.wait_for("/running$/.test(document.getElementById('counts').textContent)")
-        gate.wait_arrived(1)
+        b.held_at(gate)
         with flaky.lock:
             flaky.fail = True
         assert flaky.failed.wait(90)
@@ -440,8 +444,7 @@ def test_a_download_pressed_while_the_job_runs_says_that_it_comes_at_the_end():
     try:
         b = browser
         b.start_job(own.origin + "/", "\n".join([fx.url(1, "/page/3"), gate.url("/held")]))
-        b.wait_for("/running$/.test(document.getElementById('counts').textContent)")
-        gate.wait_arrived(1)
+        b.held_at(gate)
         b.eval("document.getElementById('csv').click(); 1")
         message = b.wait_for("document.getElementById('message').textContent")
         assert message == ("The CSV file comes when the job is over: it holds every record."), (
