@@ -6,8 +6,10 @@
  *                     load; CLIENT who posted it, for --max-client-jobs and --jobs-kept,
  *                     absent from the files of older versions)
  *   DIR/job-ID.jsonl  the records, "SEQ<TAB>JSON" lines in completion order (the spool)
- *   DIR/job-ID.end    "done" or "cancelled" once the job is over (absent: unfinished), and
- *                     on the lines after it the error that stopped it, if one did
+ *   DIR/job-ID.end    "done" or "cancelled" once the job is over (absent: unfinished), then
+ *                     its last run's milliseconds and records fetched (its status's
+ *                     elapsed_s and rate; absent from the files of older versions), and on
+ *                     the lines after it the error that stopped it, if one did
  *   DIR/job-ID.run    with --db, the id of the job's run in the database, which a restart
  *                     continues
  *   DIR/job-ID.end-reserved  while the job is unfinished, room kept for job-ID.end (below)
@@ -83,8 +85,9 @@ static int save_urls(const srv_job_t *j) {
  * is taken while the job is made (or resumed), in job-ID.end-reserved: the end is written
  * over blocks already allocated, cut to its length (which frees, never takes, space) and
  * renamed into place. A reserve that cannot be made is none: the end is then written anew. */
-enum { END_RESERVE = 1024 }; /* "cancelled\n" and the error (sizeof j->error) fit */
-_Static_assert(sizeof "cancelled\n\n" + sizeof((srv_job_t *)0)->error <= END_RESERVE,
+enum { END_RESERVE = 1024 }; /* its first line (END_HEAD) and the error (sizeof j->error) fit */
+enum { END_HEAD = sizeof "cancelled 18446744073709551615 18446744073709551615\n" };
+_Static_assert(END_HEAD + 1 + sizeof((srv_job_t *)0)->error <= END_RESERVE,
                "a job's end and error fit its reserve");
 
 static void reserve_end(const srv_job_t *j) {
@@ -143,7 +146,12 @@ void srv_persist_end(srv_job_t *j) {
         return;
     char path[4096];
     path_of(j, "end", path, sizeof path);
-    const char *state = j->state == SRV_JOB_DONE ? "done\n" : "cancelled\n";
+    /* its time and count: a restart shows the job's elapsed_s and rate, not 0 (its end was
+     * taken for its start) */
+    char state[END_HEAD];
+    snprintf(state, sizeof state, "%s %" PRIu64 " %zu\n",
+             j->state == SRV_JOB_DONE ? "done" : "cancelled", j->finished_ms - j->created_ms,
+             j->done - j->done_before);
     char error[sizeof j->error + 1];
     int n = j->error[0] ? snprintf(error, sizeof error, "%s\n", j->error) : 0;
     if (end_into_reserve(j, path, state, error, (size_t)n) != 0 &&
@@ -291,6 +299,24 @@ static int load_records(srv_job_t *j) {
     return ftruncate(j->spool_fd, (off_t)pos) == 0 ? 0 : -errno;
 }
 
+/* A finished job's end mark (srv_persist_end): its state, time, count and error. */
+static void load_end(srv_job_t *j, const char *end) {
+    j->state = strncmp(end, "done", 4) == 0 ? SRV_JOB_DONE : SRV_JOB_CANCELLED;
+    char head[END_HEAD]; /* its first line alone: an older file has the error next */
+    snprintf(head, sizeof head, "%.*s", (int)strcspn(end, "\n"), end);
+    uint64_t ms = 0;
+    size_t fetched = 0;
+    if (sscanf(head, "%*s %" SCNu64 " %zu", &ms, &fetched) == 2 && fetched <= j->done)
+        j->done_before = j->done - fetched;
+    j->finished_ms = j->created_ms + ms;
+    const char *error = strchr(end, '\n');
+    if (error && error[1]) {
+        size_t n = strlen(++error);
+        n -= error[n - 1] == '\n'; /* without the newline written after it */
+        snprintf(j->error, sizeof j->error, "%.*s", (int)n, error);
+    }
+}
+
 static int load_job(srv_t *s, const char *id) {
     srv_job_t *j = srv_job_new(s, id);
     char path[4096];
@@ -347,14 +373,7 @@ static int load_job(srv_t *s, const char *id) {
         free(run);
     }
     if (end) {
-        j->state = strncmp(end, "done", 4) == 0 ? SRV_JOB_DONE : SRV_JOB_CANCELLED;
-        j->finished_ms = j->created_ms;
-        const char *error = strchr(end, '\n');
-        if (error && error[1]) {
-            size_t n = strlen(++error);
-            n -= error[n - 1] == '\n'; /* without the newline written after it */
-            snprintf(j->error, sizeof j->error, "%.*s", (int)n, error);
-        }
+        load_end(j, end);
         free(end);
         srv_job_drop_list(j);
         srv_job_keep(s, j);

@@ -1529,6 +1529,33 @@ def test_delete_of_a_job_that_is_over_forgets_it():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def test_a_finished_jobs_elapsed_time_and_rate_survive_a_restart():
+    # A finished job loaded at a restart read "elapsed_s": 0 and "rate": 0: its end mark
+    # kept its state alone, and its end was taken for its start. The end mark keeps both.
+    import shutil
+    import tempfile
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    gate = Gate()
+    args = ("--allow-private", "-q", "--data-dir", d)
+    own = Serve(*args)
+    try:
+        _, _, st = post_job(own, [gate.url(f"/e/{i}") for i in range(3)])
+        gate.wait_arrived(3)  # running: its elapsed time counts while the gate holds it
+        gate.open()
+        before = wait_job(own, st["id"], ("done",))
+        assert before["elapsed_s"] > 0 and before["rate"] > 0, before
+        own.stop()
+        own = Serve(*args)
+        _, _, after = own.json("GET", f"/v1/jobs/{st['id']}")
+        assert after["state"] == "done", after
+        for k in ("elapsed_s", "rate", "done", "ok", "created"):
+            assert after[k] == before[k], (k, before, after)
+    finally:
+        own.stop()
+        gate.close()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def test_a_delete_of_a_running_job_is_kept_through_a_crash():
     # DELETE answered "cancelling", and the job's end was written only once its fetches had
     # stopped: a SIGKILL in between (the OOM killer, a crash) left the job unfinished, and the
