@@ -7,6 +7,7 @@
 #include "ascii.h"
 #include "word8.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,13 +97,51 @@ static int token_ok(const srv_t *s, struct MHD_Connection *conn) {
     return diff == 0;
 }
 
-static int body_declared_too_big(const srv_t *s, struct MHD_Connection *conn) {
+/* The request's Content-Length (ULLONG_MAX: one that is no number); *declared: whether it
+ * has one. */
+static unsigned long long declared_length(struct MHD_Connection *conn, int *declared) {
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    *declared = cl != NULL;
     if (!cl)
         return 0;
     char *end;
     unsigned long long v = strtoull(cl, &end, 10);
-    return end == cl || *end || v > s->o.max_body;
+    return end == cl || *end ? ULLONG_MAX : v;
+}
+
+static int body_declared_too_big(const srv_t *s, struct MHD_Connection *conn) {
+    int declared;
+    unsigned long long v = declared_length(conn, &declared);
+    return declared && v > s->o.max_body;
+}
+
+/* The most memory a job list may take: its declared length and a NUL, else --max-body's. */
+static size_t list_cap_max(const srv_req_t *r) {
+    int declared;
+    unsigned long long v = declared_length(r->conn, &declared);
+    return declared && v < r->srv->o.max_body ? (size_t)v + 1 : r->srv->o.max_body + 1;
+}
+
+/* Whether the lists being received have room for cap bytes more: they share --max-jobs
+ * bodies of --max-body. Every connection may send one, but a thousand at once must not make
+ * the service hold a thousand; more than --max-jobs could not all become jobs anyway. */
+static int list_room(const srv_t *s, size_t cap) {
+    return s->body_bytes + cap <= s->o.max_jobs * (s->o.max_body + 1);
+}
+
+enum { LIST_CAP_FIRST = 4096 }; /* a list's first buffer; it doubles as the list comes */
+
+/* The room a list needs at its head: what its declared length will take (it is refused
+ * before it is sent, rather than once the room is gone in its middle), or a chunked one's
+ * first buffer. */
+static size_t list_head_need(const srv_req_t *r) {
+    size_t most = list_cap_max(r);
+    int chunked = !MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Length");
+    return chunked && most > LIST_CAP_FIRST ? LIST_CAP_FIRST : most;
+}
+
+static void refuse_list(srv_req_t *r) {
+    srv_reply_busy(r, 429, "5", "too many job lists at once: try again later (see --max-jobs)");
 }
 
 /* The headers that say where a request ends, and the Host, as the request has them. */
@@ -429,6 +468,10 @@ static int refuse_early(srv_req_t *r, const char *path, const char *method, cons
         return 1;
     if (r->route == SRV_R_JOBS && srv_jobs_full(s))
         return srv_jobs_refuse(r), 1;
+    /* Before "100 Continue" too: a list the room left cannot hold was read whole (a client
+     * that waits for it sent it for nothing) and then refused. */
+    if (r->route == SRV_R_JOBS && !list_room(s, list_head_need(r)))
+        return refuse_list(r), 1;
     return 0;
 }
 
@@ -463,21 +506,22 @@ static int take_body(srv_req_t *r, const char *data, size_t len) {
         r->body_len += len;
         return 1;
     }
-    if (r->body_len + len + 1 > r->body_cap) {
-        size_t cap = r->body_cap ? r->body_cap * 2 : 4096;
-        while (cap < r->body_len + len + 1)
+    size_t need = r->body_len + len + 1;
+    if (need > r->body_cap) {
+        size_t cap = r->body_cap ? r->body_cap * 2 : LIST_CAP_FIRST;
+        while (cap < need)
             cap *= 2;
-        if (cap > max + 1)
-            cap = max + 1;
-        /* The lists being received share --max-jobs bodies of --max-body: every connection
-         * may send one, but a thousand at once must not make the service hold a thousand.
-         * More than --max-jobs could not all become jobs anyway. */
-        if (r->srv->body_bytes - r->body_cap + cap > r->srv->o.max_jobs * (max + 1)) {
+        /* no more than its declared length needs: what its head was let in for */
+        size_t most = list_cap_max(r);
+        if (most < need) /* libmicrohttpd holds a body to its length: never, but safe */
+            most = need;
+        if (cap > most)
+            cap = most;
+        if (!list_room(r->srv, cap - r->body_cap)) {
             r->body_refused = 1;
             r->body_dropped = r->body_len + len;
             srv_body_free(r);
-            srv_reply_busy(r, 429, "5",
-                           "too many job lists at once: try again later (see --max-jobs)");
+            refuse_list(r);
             return 1;
         }
         char *b = realloc(r->body, cap);

@@ -1108,7 +1108,8 @@ def test_job_lists_being_sent_share_max_jobs_bodies():
         a.sendall(body[:900 << 10])
         held = settle(lambda: srv.metric("cafe_serve_job_list_bytes"), lambda n: n >= 900 << 10)
         assert held >= 900 << 10, held
-        status, h, err = post_job(srv, ["http://no such host/b"])
+        # (the first holds what its length needs: a list of a few bytes would fit beside it)
+        status, h, err = post_job(srv, ["http://no such host/" + "b" * 200])
         assert status == 429 and h["retry-after"] == "5", (status, err)
         assert "too many job lists" in err["error"], err
         a.sendall(body[900 << 10:])  # the first list, whole, becomes a job
@@ -1119,5 +1120,62 @@ def test_job_lists_being_sent_share_max_jobs_bodies():
         a.close()
         srv.stop()
 
+
+
+def test_a_list_sent_while_the_list_memory_is_full_is_refused_before_it_is_sent():
+    # with the lists being received holding --max-jobs times --max-body, a list sent with
+    # "Expect: 100-continue" got "100 Continue", was read in full, then answered 429: now
+    # the 429 comes at its head, and so for one whose declared length does not fit what is
+    # left, while one that fits is taken
+    srv = Serve("-q", "--max-jobs", "1", "--max-body", str(1 << 20))
+    line = b"http://no such host/" + b"x" * 80 + b"\n"
+
+    def held_list(size, sent):
+        body = line * (size // len(line))
+        a = connect(srv)
+        a.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  b"Content-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % len(body))
+        a.sendall(body[:sent])
+        held = settle(lambda: srv.metric("cafe_serve_job_list_bytes"), lambda n: n >= sent)
+        assert held >= sent, held
+        return a, body[sent:]
+
+    def expect(framing):
+        s = connect(srv)
+        s.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain"
+                  b"\r\n%s\r\nExpect: 100-continue\r\n\r\n" % framing)
+        reply = reply_head(s)
+        return s, reply
+
+    def idle():  # the job made is over: --max-jobs refuses no list after it
+        running = settle(lambda: srv.metric("cafe_serve_jobs_running"), lambda n: n == 0)
+        assert running == 0, running
+
+    def refused(framing):
+        s, reply = expect(framing)
+        s.close()
+        assert reply.startswith(b"HTTP/1.1 429 ") and b"Retry-After: 5" in reply, reply
+
+    try:
+        a, rest = held_list(1 << 20, 600 << 10)  # the whole room, once it is in
+        refused(b"Content-Length: 1000")
+        refused(b"Transfer-Encoding: chunked")
+        a.sendall(rest)  # the first list, whole, becomes a job
+        assert b" 202 " in reply_head(a).split(b"\r\n", 1)[0]
+        a.close()
+        idle()
+        a, rest = held_list(512 << 10, 300 << 10)  # half the room
+        refused(b"Content-Length: %d" % (600 << 10))
+        s, reply = expect(b"Content-Length: %d" % len(line))
+        assert reply.startswith(b"HTTP/1.1 100 Continue"), reply
+        s.sendall(line)
+        assert b" 202 " in reply_head(s).split(b"\r\n", 1)[0]
+        s.close()
+        idle()
+        a.sendall(rest)
+        assert b" 202 " in reply_head(a).split(b"\r\n", 1)[0]
+        a.close()
+    finally:
+        srv.stop()
 
 run_tests(globals())
