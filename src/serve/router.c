@@ -277,7 +277,25 @@ static const char *framing_refused(struct MHD_Connection *conn, const char *meth
  * target: "GET /v1/title?url=http://a/ b HTTP/1.1" fetched http://a/%20b, and a control
  * character went through, where RFC 9112 (3.2) allows neither and nginx in front answers
  * 400: refused too. */
-char srv_bad_target[2];
+char srv_bad_target[3];
+
+/* libmicrohttpd parses the query into the connection's memory (SRV_CONN_MEMORY) right after
+ * this callback, a record for each parameter: 350 of them (a target of 350 bytes, "?&&&...")
+ * filled it, and libmicrohttpd then held the connection unanswered until --header-timeout
+ * and closed it without a word. The routes take at most four: past this many the request is
+ * refused (414), and its query cut here, in libmicrohttpd's buffer, before it is parsed. */
+enum { SRV_MAX_PARAMS = 64 };
+
+static int too_many_params(const char *uri) {
+    const char *q = strchr(uri, '?');
+    size_t n = 0;
+    for (const char *p = q; p && n <= SRV_MAX_PARAMS; p = strchr(p + 1, '&'))
+        n++;
+    if (n <= SRV_MAX_PARAMS)
+        return 0;
+    ((char *)q)[1] = '\0'; /* the buffer is libmicrohttpd's, writable: it cuts it itself */
+    return 1;
+}
 
 /* Whether s[0..n) holds a space, a control character or DEL: 8 bytes at a time (word8.h), as
  * every request's target goes through here; a byte loop cost 7 times strstr's scan. */
@@ -303,11 +321,16 @@ void *srv_on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
      * version, and then the version, when it holds none. */
     if (has_space_or_control(uri, n) || strncmp(uri + n + 1, "HTTP/", 5) != 0)
         return &srv_bad_target[1];
+    if (too_many_params(uri))
+        return &srv_bad_target[2];
     return strstr(uri, "%00") ? &srv_bad_target[0] : NULL;
 }
 
 int srv_target_refused(const void *con_cls) {
-    return con_cls == &srv_bad_target[0] ? 1 : con_cls == &srv_bad_target[1] ? 2 : 0;
+    for (int i = 0; i < 3; i++)
+        if (con_cls == &srv_bad_target[i])
+            return i + 1;
+    return 0;
 }
 
 /* The query parameters each route takes, one value each. Sent twice ("?url=A&url=B", or
@@ -402,6 +425,8 @@ static int refuse_early(srv_req_t *r, const char *path, const char *method, cons
     const char *framing = framing_refused(r->conn, method, version, &status);
     if (framing)
         return srv_reply_error(r, status, framing), 1;
+    if (bad == 3)
+        return srv_reply_error(r, 414, "more than 64 query parameters"), 1;
     if (bad)
         return srv_reply_error(r, 400,
                                bad == 1 ? "a NUL byte (%00) in the request target"

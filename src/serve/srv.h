@@ -188,7 +188,8 @@ enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const cha
 /* libmicrohttpd's URI callback, given each request's target as it came (before decoding):
  * its return value is the request's first *con_cls, NULL or a mark that srv_on_request
  * refuses it by (and on_completed has nothing to free of): srv_target_refused gives 1 for a
- * target with %00 in it, 2 for one with a space or a control character, 0 for anything else. */
+ * target with %00 in it, 2 for one with a space or a control character, 3 for one of more
+ * than 64 query parameters, 0 for anything else. */
 void *srv_on_uri(void *cls, const char *uri, struct MHD_Connection *conn);
 int srv_target_refused(const void *con_cls);
 
