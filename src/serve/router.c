@@ -205,12 +205,25 @@ static int bad_name(const char *key) {
     return 0;
 }
 
+/* RFC 9110 (5.5): a field value excludes the blanks (SP, HTAB) around it, as nginx reads it.
+ * libmicrohttpd 0.9.75 keeps those after it: "Authorization: Bearer TOKEN " was a wrong
+ * token, "Host: 127.0.0.1 " no loopback name, "Last-Event-ID: 2 " no event. They are cut
+ * off where the value lies, in libmicrohttpd's buffer (as it cuts the line end: NULs), once,
+ * before any part of the service reads a header. */
+static void trim_value(const char *value, size_t value_size) {
+    char *v = (char *)value; /* the buffer is libmicrohttpd's, writable */
+    while (value_size && (v[value_size - 1] == ' ' || v[value_size - 1] == '\t'))
+        v[--value_size] = '\0';
+}
+
 static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
                                     size_t key_size, const char *value, size_t value_size) {
     framing_t *f = cls;
     (void)kind;
     f->bad_name |= bad_name(key);
     check_field(f, key, key_size, value, value_size);
+    if (f->head) /* the fields lie in the head's buffer (check_field) */
+        trim_value(value, value_size);
     if (ascii_casecmp(key, "Content-Length") == 0)
         f->content_length++;
     else if (ascii_casecmp(key, "Transfer-Encoding") == 0)

@@ -482,6 +482,45 @@ def test_a_header_name_with_a_space_is_refused():
         srv.stop()
 
 
+def test_blanks_after_a_header_value_are_no_part_of_it():
+    # RFC 9110 (5.5): a field value excludes the blanks around it (RFC 9112's OWS), as
+    # nginx reads it. libmicrohttpd 0.9.75 kept those after it: "Bearer TOKEN " was a wrong
+    # token (401), "Host: 127.0.0.1 " no loopback name and "Sec-Fetch-Site: same-origin "
+    # another site (403), "Last-Event-ID: 2 " no event (the stream started again).
+    def get(srv, path, extra):
+        s = connect(srv)
+        s.sendall(b"GET " + path + b" HTTP/1.1\r\n" + extra + b"Connection: close\r\n\r\n")
+        s.settimeout(PATIENCE)
+        reply = read_all(s)
+        s.close()
+        return reply
+
+    srv = Serve("-q", "--token", "t0k")
+    try:
+        for blanks in (b" ", b"\t", b" \t "):
+            reply = get(srv, b"/metrics", b"Host: 127.0.0.1\r\nAuthorization: Bearer t0k" +
+                        blanks + b"\r\n")
+            assert reply.startswith(b"HTTP/1.1 200 "), (blanks, reply[:200])
+        reply = get(srv, b"/metrics", b"Host: 127.0.0.1\r\nAuthorization: Bearer t0k x\r\n")
+        assert reply.startswith(b"HTTP/1.1 401 "), reply[:200]  # a blank inside still counts
+    finally:
+        srv.stop()
+    srv = Serve("-q")
+    try:
+        for extra in (b"Host: 127.0.0.1 \r\n", b"Host: localhost\t\r\n",
+                      b"Host: 127.0.0.1\r\nSec-Fetch-Site: same-origin \r\n",
+                      b"Host: 127.0.0.1\r\nOrigin: http://127.0.0.1 \r\n"):
+            reply = get(srv, b"/metrics", extra)
+            assert reply.startswith(b"HTTP/1.1 200 "), (extra, reply[:200])
+        _, _, st = post_job(srv, ["http://no such host/%d" % i for i in range(5)])
+        wait_job(srv, st["id"], ("done",))
+        reply = get(srv, b"/v1/jobs/%s/results?format=sse" % st["id"].encode(),
+                    b"Host: 127.0.0.1\r\nLast-Event-ID: 2 \r\n")
+        assert re.findall(rb"^id: (\d+)", reply, re.M) == [b"3", b"4"], reply
+    finally:
+        srv.stop()
+
+
 def test_a_nul_cr_or_lf_in_a_header_value_is_refused():
     # libmicrohttpd 0.9.75 ends a value at a raw NUL and drops the rest of its line: the
     # token "t0k\0junk" was taken for t0k, and GET /metrics answered 200. RFC 9110 (5.5)
