@@ -86,6 +86,6 @@ int cafe_future_wait(cafe_future_t *f, void **value) {
 
 int cafe_future_done(const cafe_future_t *f) {
     cafe__nonnull(f, "cafe_future_done");
-    cafe__owner_check_ro(f->private_thread, "cafe_future_done");
+    cafe__owner_check_ro(cafe__owner_load(&f->private_thread), "cafe_future_done");
     return f->private_state != PENDING;
 }

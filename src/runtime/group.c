@@ -60,7 +60,7 @@ static int group_spawn(cafe_group_t *g, cafe_task_fn fn, void *arg, const cafe_t
         *g = (cafe_group_t){.private_flags = g->private_flags,
                             .private_init = g->private_init,
                             .private_owner = g->private_owner,
-                            .private_thread = g->private_thread};
+                            .private_thread = cafe__owner_load(&g->private_thread)};
     /* Spawned by a child that was cancelled in the turn it got what it waited for, say: the
      * round is being torn down, and a child left uncancelled would hold its waiter. */
     if (g->private_cancelled)
@@ -235,6 +235,6 @@ int cafe_group_wait(cafe_group_t *g) {
 
 size_t cafe_group_failed(const cafe_group_t *g) {
     cafe__nonnull(g, "cafe_group_failed");
-    cafe__owner_check_ro(g->private_thread, "cafe_group_failed");
+    cafe__owner_check_ro(cafe__owner_load(&g->private_thread), "cafe_group_failed");
     return g->private_failed;
 }

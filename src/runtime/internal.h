@@ -7,6 +7,7 @@
 #include "arch/ctx.h"
 #include "runtime/stack.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -286,17 +287,29 @@ static inline void cafe__nonnull(const void *p, const char *call) {
 static inline const void *cafe__owner_init(void) {
     return cafe__tls_loop ? cafe__thread_self() : NULL;
 }
+/* private_thread is a plain pointer in cafe.h (which compiles as C++ too), but two loop
+ * threads may adopt one object at the same instant: here it is only read and written as a C11
+ * atomic, so that a compare-and-swap lets exactly one of them win (cafe__owner_mismatch). The
+ * loads are relaxed: a thread finds its own token there only if it stored it itself. */
+typedef _Atomic(const void *) cafe__owner_atomic_t;
+_Static_assert(sizeof(cafe__owner_atomic_t) == sizeof(const void *) &&
+                   _Alignof(cafe__owner_atomic_t) == _Alignof(const void *),
+               "an object's owner is read as an atomic pointer in place");
+static inline const void *cafe__owner_load(const void *const *owner) {
+    return atomic_load_explicit((cafe__owner_atomic_t *)(uintptr_t)owner, memory_order_relaxed);
+}
 /* The owner of a destroyed semaphore, event or queue: no thread's token, so every later
  * call takes the slow path, which names it (the hot path pays nothing for this check). */
 extern const char cafe__destroyed;
 static inline void cafe__owner_destroy(const void **owner) {
-    *owner = &cafe__destroyed;
+    atomic_store_explicit((cafe__owner_atomic_t *)owner, &cafe__destroyed, memory_order_relaxed);
 }
 /* The slow path: adopts (when adopt is not NULL) or aborts. */
 void cafe__owner_mismatch(const void *owner, const void **adopt, const char *call);
 static inline void cafe__owner_check(const void **owner, const char *call) {
-    if (__builtin_expect(*owner != cafe__thread_self(), 0))
-        cafe__owner_mismatch(*owner, owner, call);
+    const void *o = cafe__owner_load(owner);
+    if (__builtin_expect(o != cafe__thread_self(), 0))
+        cafe__owner_mismatch(o, owner, call);
 }
 /* For calls that only read the object: they check, and leave adoption to the others. */
 static inline void cafe__owner_check_ro(const void *owner, const char *call) {

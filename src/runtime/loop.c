@@ -31,14 +31,18 @@ const char cafe__destroyed;
 void cafe__owner_mismatch(const void *owner, const void **adopt, const char *call) {
     if (cafe__tls_in_pool)
         cafe__off_loop(call);
+    if (!owner) {
+        if (!adopt || !cafe__tls_loop)
+            return;
+        /* Another loop thread may be adopting it at this same instant: the swap lets one of
+         * the two win; the other finds the winner's token in owner and aborts below. */
+        if (atomic_compare_exchange_strong((cafe__owner_atomic_t *)adopt, &owner,
+                                           cafe__thread_self()))
+            return;
+    }
     if (owner == &cafe__destroyed) {
         fprintf(stderr, "cafe: %s on a destroyed object: initialise it again before use\n", call);
         abort();
-    }
-    if (!owner) {
-        if (adopt && cafe__tls_loop)
-            *adopt = cafe__thread_self();
-        return;
     }
     fprintf(stderr,
             "cafe: %s called from a thread other than the one of the loop its object belongs "

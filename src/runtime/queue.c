@@ -263,13 +263,13 @@ int cafe_queue_join(cafe_queue_t *q) {
 
 size_t cafe_queue_unfinished(const cafe_queue_t *q) {
     cafe__nonnull(q, "cafe_queue_unfinished");
-    cafe__owner_check_ro(q->private_thread, "cafe_queue_unfinished");
+    cafe__owner_check_ro(cafe__owner_load(&q->private_thread), "cafe_queue_unfinished");
     return q->private_unfinished;
 }
 
 size_t cafe_queue_len(const cafe_queue_t *q) {
     cafe__nonnull(q, "cafe_queue_len");
-    cafe__owner_check_ro(q->private_thread, "cafe_queue_len");
+    cafe__owner_check_ro(cafe__owner_load(&q->private_thread), "cafe_queue_len");
     return q->private_ring.private_len;
 }
 

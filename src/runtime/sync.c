@@ -116,7 +116,7 @@ int cafe_sem_release(cafe_sem_t *s) {
 
 size_t cafe_sem_available(const cafe_sem_t *s) {
     cafe__nonnull(s, "cafe_sem_available");
-    cafe__owner_check_ro(s->private_thread, "cafe_sem_available");
+    cafe__owner_check_ro(cafe__owner_load(&s->private_thread), "cafe_sem_available");
     return s->private_count;
 }
 
@@ -194,7 +194,7 @@ int cafe_lock_release(cafe_lock_t *l) {
 
 int cafe_lock_locked(const cafe_lock_t *l) {
     cafe__nonnull(l, "cafe_lock_locked");
-    cafe__owner_check_ro(l->private_sem.private_thread, "cafe_lock_locked");
+    cafe__owner_check_ro(cafe__owner_load(&l->private_sem.private_thread), "cafe_lock_locked");
     return lock_held(l);
 }
 
@@ -365,7 +365,7 @@ void cafe_event_clear(cafe_event_t *e) {
 
 int cafe_event_is_set(const cafe_event_t *e) {
     cafe__nonnull(e, "cafe_event_is_set");
-    cafe__owner_check_ro(e->private_thread, "cafe_event_is_set");
+    cafe__owner_check_ro(cafe__owner_load(&e->private_thread), "cafe_event_is_set");
     return e->private_set;
 }
 

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -1259,6 +1260,65 @@ static void test_object_adopted_by_first_loop_thread(void **state) {
     assert_int_equal(cafe_sem_destroy(&a.sem), 0);
 }
 
+/* Two loop threads adopting one unowned object at the same instant: exactly one may win. Each
+ * round, in a child, two threads each run a loop whose main task spins at a barrier and then
+ * calls on the same semaphore; the one that comes second must abort naming the call. Both
+ * coming through means both adopted it and raced over it. The window is a few instructions
+ * wide, so the threads leave the barrier together and one of them waits a little longer each
+ * round (0..31 and 0..15 empty turns, swept) to slide their calls across each other. */
+typedef struct adopt_race {
+    cafe_sem_t sem;
+    atomic_int arrived;
+    unsigned delay[2];
+} adopt_race_t;
+
+typedef struct adopt_racer {
+    adopt_race_t *race;
+    unsigned delay;
+} adopt_racer_t;
+
+static int adopt_racer_main(void *arg, void **value) {
+    adopt_racer_t *r = arg;
+    atomic_fetch_add(&r->race->arrived, 1);
+    while (atomic_load(&r->race->arrived) < 2)
+        ;
+    for (volatile unsigned i = 0; i < r->delay; i++)
+        ;
+    return cafe_sem_try_acquire(&r->race->sem);
+}
+
+static void *adopt_racer_thread(void *arg) {
+    cafe_result_t res;
+    return cafe_run(adopt_racer_main, arg, &res) == 0 ? NULL : arg;
+}
+
+static int adopt_race_main(void *arg, void **value) {
+    adopt_race_t *race = arg;
+    adopt_racer_t racer[2] = {{race, race->delay[0]}, {race, race->delay[1]}};
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, adopt_racer_thread, &racer[i]), 0);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+    return 0; /* both adopted the semaphore: the fault */
+}
+
+static void test_object_adopted_by_one_of_two_racing_threads(void **state) {
+    unsigned rounds = test_under_valgrind() ? 16 : 512;
+    for (unsigned i = 0; i < rounds; i++) {
+        adopt_race_t race = {.delay = {i % 32, i / 32 % 16}};
+        atomic_init(&race.arrived, 0);
+        cafe_sem_init(&race.sem, 2); /* outside any loop: no owner yet */
+        int st;
+        const char *err = test_child_stderr(adopt_race_main, &race, &st);
+        if (!WIFSIGNALED(st))
+            fail_msg("round %u: both threads adopted the semaphore (status %d)", i, st);
+        assert_int_equal(WTERMSIG(st), SIGABRT);
+        assert_non_null(strstr(err, "cafe_sem_try_acquire called from a thread other than"));
+        assert_int_equal(cafe_sem_destroy(&race.sem), 0);
+    }
+}
+
 /* The HTTP client's and the resolver's calls: from a cafe_thread_run function,
  * cafe_http_request ran a loop of its own on the pool thread (whose first cafe call then
  * aborted naming a call the program never made), the others touched the loop's client and
@@ -2325,6 +2385,7 @@ int main(void) {
         cmocka_unit_test(test_unwaited_object_call_from_foreign_thread_aborts),
         cmocka_unit_test(test_unwaited_handle_closed_from_foreign_thread_aborts),
         cmocka_unit_test(test_object_adopted_by_first_loop_thread),
+        cmocka_unit_test(test_object_adopted_by_one_of_two_racing_threads),
         cmocka_unit_test(test_http_and_dns_calls_off_loop_abort),
         cmocka_unit_test(test_unjoined_handles_die_with_their_run),
         cmocka_unit_test(test_leftovers_cancelled_and_named),
