@@ -49,8 +49,11 @@ static int run_case(const char *label, unsigned units, int offload) {
     printf("%s: crunching %u units...\n", label, units);
     work_t w = {units, 0};
     rc = offload ? cafe_thread_run(crunch, &w) : crunch(&w);
-    printf("%s: done (digest %016llx), ticks during the work: %d\n", label,
-           (unsigned long long)w.digest, ticker.ticks);
+    if (rc != 0)
+        fprintf(stderr, "%s: %s\n", label, cafe_strerror(rc));
+    else
+        printf("%s: done (digest %016llx), ticks during the work: %d\n", label,
+               (unsigned long long)w.digest, ticker.ticks);
     cafe_task_cancel(t);
     cafe_task_join(t, NULL);
     return rc;

@@ -943,7 +943,12 @@ typedef int (*cafe_work_fn)(void *arg);
  * return value. Cancellation or the task's deadline: a call not yet started is withdrawn
  * (CAFE_ECANCELED / CAFE_ETIMEDOUT); one already running is waited for (fn's memory may be on the
  * caller's stack) and its value returned; the task's later calls see the interruption. Outside a
- * task, fn runs inline on the calling thread. A NULL fn is CAFE_EINVAL. */
+ * task, fn runs inline on the calling thread. A NULL fn is CAFE_EINVAL. CAFE_ENOMEM when libuv's
+ * pool cannot start (its threads cannot be made: memory, or a limit on threads): checked before
+ * the process's first job, as libuv itself would abort without a message.
+ * libuv's own allocations: its allocator is process-wide (uv_replace_allocator), the program's
+ * to set, never cafe's; the few that libuv cannot report (growing a loop's table of watched
+ * descriptors) abort the process. */
 int cafe_thread_run(cafe_work_fn fn, void *arg);
 
 /* ------------------------------------------------------------------------------------------ */
