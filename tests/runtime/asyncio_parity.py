@@ -1281,6 +1281,108 @@ async def to_thread():
     tr("main done")
 
 
+# ---- edges: a child cancelled under gather, a deadline passed as the wait completes, a
+# shielded future wait cancelled, a second cancel during the clean-up
+async def gather_reporter(tasks, failfast):
+    try:
+        rs = await asyncio.gather(*tasks, return_exceptions=not failfast)
+    except BaseException as e:  # noqa: B902 (CancelledError is one)
+        tr(f"G gather {st(e)}")
+        # cafe_task_gather_failfast's cancellation of the rest, and its wait for them
+        for t in tasks:
+            t.cancel()
+        rs = await asyncio.gather(*tasks, return_exceptions=True)
+    else:
+        tr("G gather ok")
+    for i, r in enumerate(rs):
+        tr(result_line(i, r))
+
+
+async def gather_child_run(failfast):
+    tasks = [asyncio.create_task(worker(n, d)) for n, d in (("A", 60), ("B", 20), ("C", 300))]
+    g = asyncio.create_task(gather_reporter(tasks, failfast))
+    await asyncio.sleep(ms(30))
+    tr("main cancels C")
+    tasks[2].cancel()
+    tr(f"main joined G {st(await status(g))}")
+
+
+async def gather_child_cancelled():
+    await gather_child_run(False)
+
+
+async def failfast_child_cancelled():
+    await gather_child_run(True)
+
+
+async def deadline_waiter(name, n, f):
+    seen, scope, v = None, "ok", 0
+    try:
+        async with asyncio.timeout(ms(n)):
+            try:
+                v = await f
+            except BaseException as e:  # noqa: B902
+                seen = e
+                raise
+    except TimeoutError:
+        scope = "timeout"
+    tr(f"{name} wait {st(seen)} {v}, scope {scope}")
+
+
+async def timeout_as_done():
+    f = asyncio.get_running_loop().create_future()
+    w = asyncio.create_task(deadline_waiter("W", 20, f))
+    await asyncio.sleep(ms(10))
+    time.sleep(ms(30))
+    f.set_result(7)
+    tr("main resolves: ok")
+    await w
+
+
+async def shielded_waiter(name, f):
+    v = 0
+    try:
+        v = await asyncio.shield(f)
+        tr(f"{name} wait ok {v}")
+    except asyncio.CancelledError:
+        tr(f"{name} wait cancelled 0")
+    tr(f"{name} sleep {st(await status(asyncio.sleep(ms(10))))}")
+
+
+async def shielded_future_cancel():
+    f = asyncio.get_running_loop().create_future()
+    w = asyncio.create_task(shielded_waiter("W", f))
+    await asyncio.sleep(ms(10))
+    tr("main cancels W")
+    w.cancel()
+    await asyncio.sleep(ms(30))
+    f.set_result(5)
+    tr("main resolves: ok")
+    await status(w)
+    tr(f"future done {int(f.done())}")
+
+
+async def finalizer():
+    try:
+        await asyncio.sleep(ms(300))
+        tr("W body sleep ok")
+    except asyncio.CancelledError:
+        tr("W body sleep cancelled")
+        raise
+    finally:
+        tr(f"W cleanup sleep {st(await status(asyncio.sleep(ms(20))))}")
+
+
+async def cancel_in_cleanup():
+    w = asyncio.create_task(finalizer())
+    await asyncio.sleep(ms(10))
+    tr("main cancels W")
+    w.cancel()
+    await asyncio.sleep(ms(10))
+    tr(f"main cancels W again: {'ok' if w.cancel() else 'CAFE_EINVAL'}")
+    tr(f"main joined W {st(await status(w))}")
+
+
 SCENARIOS = {
     f.__name__: f
     for f in [
@@ -1294,7 +1396,8 @@ SCENARIOS = {
         group_in_deadline, gather_in_deadline, queue_get_deadline, wait_for_cancel,
         cond_wait_deadline, queue_join_deadline, event_set_clear, inner_ends_first, deadline_zero,
         group_nested,
-        thread_cancel, to_thread,
+        thread_cancel, to_thread, gather_child_cancelled, failfast_child_cancelled,
+        timeout_as_done, shielded_future_cancel, cancel_in_cleanup,
     ]
 }
 
@@ -1364,6 +1467,17 @@ DIFFERENCES = {
     # ... and so does one cancelled while it takes the lock back (3.13's wait notifies another
     # waiter on any exception out of it); 3.11 loses it, and C2 waits for notify_all.
     "cond_relock_cancel": (["C2 woke ok, locked 1"], ["C2 woke ok, locked 1"]),
+    # cafe_task_gather_failfast: a child cancelled by another task is its first failure, as
+    # for asyncio.gather (CancelledError raised in the gatherer); cafe cancels the rest
+    # before it returns.
+    "failfast_child_cancelled": (["A cancelled"], ["A cancelled"]),
+    # cafe_shield_begin around a future's wait: the wait is held back and returns the value;
+    # the cancellation comes at the next call (asyncio.shield(f) raises at once, f runs on).
+    "shielded_future_cancel": (["W wait cancelled 0", "W sleep ok"],
+                               ["W wait ok 5", "W sleep cancelled"]),
+    # "Cancellation is sticky": the clean-up's sleep is cancelled by the first cancel already
+    # (asyncio's finally: awaits, until the second cancel).
+    "cancel_in_cleanup": (["W cleanup sleep cancelled"], ["W cleanup sleep cancelled"]),
 }
 
 # Differences not yet fixed nor documented: reported, not failed.

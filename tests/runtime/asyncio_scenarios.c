@@ -1595,6 +1595,125 @@ static int group_nested(void *arg, void **value) {
 }
 
 /* ---- the table ------------------------------------------------------------------------ */
+/* ---- edges: a child cancelled under gather, a deadline passed as the wait completes, a
+ * shielded future wait cancelled, a second cancel during the clean-up ------------------- */
+typedef struct gathered {
+    cafe_task_t **t;
+    size_t n;
+    int failfast;
+} gathered_t;
+
+static int gather_reporter(void *arg, void **value) {
+    gathered_t *g = arg;
+    cafe_result_t r[8];
+    int rc =
+        g->failfast ? cafe_task_gather_failfast(g->t, g->n, r) : cafe_task_gather(g->t, g->n, r);
+    tr("G gather %s", st(rc));
+    for (size_t i = 0; i < g->n; i++)
+        tr("result %zu %s %d", i, st(r[i].status), (int)(intptr_t)r[i].value);
+    return 0;
+}
+
+/* asyncio.gather: "If any Task or Future from the aws sequence is cancelled, it is treated as
+ * if it raised CancelledError - the gather() call is not cancelled in this case." */
+static int gather_child_run(int failfast) {
+    targ_t a[3] = {{"A", 60, NULL}, {"B", 20, NULL}, {"C", 300, NULL}};
+    cafe_task_t *t[3];
+    spawn_each(worker, a, 3, t);
+    gathered_t g = {t, 3, failfast};
+    cafe_task_t *gt = spawn(gather_reporter, &g, "G");
+    cafe_task_sleep(ms(30));
+    tr("main cancels C");
+    cafe_task_cancel(t[2]);
+    cafe_result_t r;
+    cafe_task_join(gt, &r);
+    tr("main joined G %s", st(r.status));
+    return 0;
+}
+
+static int gather_child_cancelled(void *arg, void **value) {
+    return gather_child_run(0);
+}
+
+static int failfast_child_cancelled(void *arg, void **value) {
+    return gather_child_run(1);
+}
+
+/* The future is resolved after the waiter's deadline passed, before the waiter ran again
+ * (main computes past it without yielding): the result is there first, and no timeout. */
+static int deadline_waiter(void *arg, void **value) {
+    targ_t *a = arg;
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, ms((uint64_t)a->n));
+    void *v = NULL;
+    int rc = cafe_future_wait(a->obj, &v);
+    int scope = cafe_deadline_end(&d);
+    tr("%s wait %s %d, scope %s", a->name, st(rc), rc == 0 ? (int)(intptr_t)v : 0, st(scope));
+    return 0;
+}
+
+static int timeout_as_done(void *arg, void **value) {
+    cafe_future_t f;
+    cafe_future_init(&f, NULL);
+    targ_t a = {"W", 20, &f};
+    cafe_task_t *w = spawn(deadline_waiter, &a, "W");
+    cafe_task_sleep(ms(10));
+    block_for(30);
+    tr("main resolves: %s", cafe_future_resolve(&f, 0, (void *)(intptr_t)7) == 0 ? "ok" : "done");
+    cafe_task_join(w, NULL);
+    return 0;
+}
+
+/* A task waiting on a future inside a shield is cancelled; the future is resolved later. */
+static int shielded_waiter(void *arg, void **value) {
+    targ_t *a = arg;
+    cafe_shield_t s;
+    cafe_shield_begin(&s);
+    void *v = NULL;
+    int rc = cafe_future_wait(a->obj, &v);
+    cafe_shield_end(&s);
+    tr("%s wait %s %d", a->name, st(rc), rc == 0 ? (int)(intptr_t)v : 0);
+    tr("%s sleep %s", a->name, st(cafe_task_sleep(ms(10))));
+    return 0;
+}
+
+static int shielded_future_cancel(void *arg, void **value) {
+    cafe_future_t f;
+    cafe_future_init(&f, NULL);
+    targ_t a = {"W", 0, &f};
+    cafe_task_t *w = spawn(shielded_waiter, &a, "W");
+    cafe_task_sleep(ms(10));
+    tr("main cancels W");
+    cafe_task_cancel(w);
+    cafe_task_sleep(ms(30));
+    tr("main resolves: %s", cafe_future_resolve(&f, 0, (void *)(intptr_t)5) == 0 ? "ok" : "done");
+    cafe_task_join(w, NULL);
+    tr("future done %d", cafe_future_done(&f));
+    return 0;
+}
+
+/* A task cancelled in its body is cancelled again while it cleans up. */
+static int finalizer(void *arg, void **value) {
+    int rc = cafe_task_sleep(ms(300));
+    tr("W body sleep %s", st(rc));
+    rc = cafe_task_sleep(ms(20));
+    tr("W cleanup sleep %s", st(rc));
+    return CAFE_ECANCELED;
+}
+
+static int cancel_in_cleanup(void *arg, void **value) {
+    cafe_task_t *w = spawn(finalizer, NULL, "W");
+    cafe_task_sleep(ms(10));
+    tr("main cancels W");
+    cafe_task_cancel(w);
+    cafe_task_sleep(ms(10));
+    tr("main cancels W again: %s", st(cafe_task_cancel(w)));
+    cafe_result_t r;
+    int rc = cafe_task_join(w, &r);
+    tr("main joined W %s", st(rc == 0 ? r.status : rc));
+    return 0;
+}
+
 static const struct {
     const char *name;
     cafe_task_fn fn;
@@ -1664,6 +1783,11 @@ static const struct {
     {"group_nested", group_nested},
     {"thread_cancel", thread_cancel},
     {"to_thread", to_thread},
+    {"gather_child_cancelled", gather_child_cancelled},
+    {"failfast_child_cancelled", failfast_child_cancelled},
+    {"timeout_as_done", timeout_as_done},
+    {"shielded_future_cancel", shielded_future_cancel},
+    {"cancel_in_cleanup", cancel_in_cleanup},
 };
 
 int main(int argc, char **argv) {
