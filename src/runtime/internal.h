@@ -183,7 +183,11 @@ struct cafe_loop {
     size_t live;       /* tasks not finished */
     uint64_t finished; /* tasks finished so far: gives their finishing order */
     size_t stack_size;
-    int running, quiet;
+    /* Set by the run that claimed the loop (an atomic exchange: two threads starting a run
+     * at the same instant both read 0 from a plain int, and ran the loop at once); read by
+     * the checks of calls from other threads. */
+    atomic_int running;
+    int quiet;
     /* Inside uv_run: a task made ready must stop libuv from blocking (CAFE__IN_UV), or did
      * so already in this uv_run (CAFE__IN_UV_STOPPED); 0 outside. */
     int in_uv;

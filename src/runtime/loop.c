@@ -495,14 +495,13 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
      * running loop), it froze that loop's tasks until it ended, and ran libuv's and libcurl's
      * callbacks on whatever stack called it, a task's small one included. asyncio.run
      * refuses it too. */
-    if (loop->running || cafe__tls_loop)
+    if (cafe__tls_loop || atomic_exchange(&loop->running, 1))
         return CAFE_EBUSY;
     if (loop->forks != forks)
         forked_abort("runs");
     cafe__tls_loop = loop;
     loop->thread = &cafe__tls_loop;
     cafe__tls_runs++;
-    loop->running = 1;
     void *altstack = cafe__overflow_arm();
     cafe__task_t *main_task;
     cafe_task_opts_t opts = {.name = "main"};

@@ -530,6 +530,80 @@ static void test_nested_loop_runs_ebusy(void **state) {
     cafe_loop_free(n.other);
 }
 
+/* Two threads running one loop at the same instant: one run at a time, so one of them gets
+ * CAFE_EBUSY. The check was a plain read then a write: both could pass it and run the loop's
+ * tasks and libuv loop at once. Each round in a child, its threads released together by a
+ * spinning barrier, one of them a swept 0..31 / 0..15 empty turns later (as for adoption). */
+typedef struct run_race {
+    cafe_loop_t *loop;
+    atomic_int arrived, inside, ran, overlapped;
+    int rc[2];
+    unsigned delay[2];
+} run_race_t;
+
+typedef struct run_racer {
+    run_race_t *race;
+    int i;
+} run_racer_t;
+
+static int run_race_main(void *arg, void **value) {
+    run_race_t *race = arg;
+    atomic_fetch_add(&race->ran, 1);
+    if (atomic_fetch_add(&race->inside, 1) != 0)
+        atomic_store(&race->overlapped, 1);
+    int rc = cafe_task_yield();
+    atomic_fetch_sub(&race->inside, 1);
+    return rc;
+}
+
+static void *run_racer_thread(void *arg) {
+    run_racer_t *r = arg;
+    atomic_fetch_add(&r->race->arrived, 1);
+    while (atomic_load(&r->race->arrived) < 2)
+        ;
+    for (volatile unsigned i = 0; i < r->race->delay[r->i]; i++)
+        ;
+    r->race->rc[r->i] = cafe_loop_run(r->race->loop, run_race_main, r->race, NULL);
+    return NULL;
+}
+
+static int run_race_rounds(void *arg, void **value) {
+    unsigned rounds = *(unsigned *)arg;
+    for (unsigned i = 0; i < rounds; i++) {
+        run_race_t race = {.delay = {i % 32, i / 32 % 16}};
+        atomic_init(&race.arrived, 0);
+        atomic_init(&race.inside, 0);
+        atomic_init(&race.ran, 0);
+        atomic_init(&race.overlapped, 0);
+        assert_int_equal(cafe_loop_create(&race.loop, NULL), 0);
+        run_racer_t racer[2] = {{&race, 0}, {&race, 1}};
+        pthread_t th[2];
+        for (int k = 0; k < 2; k++)
+            assert_int_equal(pthread_create(&th[k], NULL, run_racer_thread, &racer[k]), 0);
+        for (int k = 0; k < 2; k++)
+            assert_int_equal(pthread_join(th[k], NULL), 0);
+        cafe_loop_free(race.loop);
+        /* one after the other (the second thread came late) or one refused: never both at once */
+        int ran = atomic_load(&race.ran);
+        if (atomic_load(&race.overlapped) ||
+            (ran == 2 ? race.rc[0] != 0 || race.rc[1] != 0
+                      : ran != 1 || race.rc[0] + race.rc[1] != CAFE_EBUSY)) {
+            fprintf(stderr, "round %u: ran %d (at once: %d), returned %d and %d\n", i, ran,
+                    atomic_load(&race.overlapped), race.rc[0], race.rc[1]);
+            return CAFE_EIO;
+        }
+    }
+    return 0;
+}
+
+static void test_loop_run_by_two_racing_threads_one_refused(void **state) {
+    unsigned rounds = test_under_valgrind() ? 16 : 512;
+    int st;
+    const char *err = test_child_stderr(run_race_rounds, &rounds, &st);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        fail_msg("two runs of one loop at once: status %d: %s", st, err);
+}
+
 /* ---- cafe_task_sleep in a libuv callback of the running loop (an HTTP body callback, a
  * timer's): outside any loop it blocks its thread, but here it blocked the loop, every task
  * of it frozen, silently. CAFE_ENOTASK, as the other waits there ---- */
@@ -2369,6 +2443,7 @@ int main(void) {
         cmocka_unit_test(test_waiters_left_in_returned_frame_abort),
         cmocka_unit_test(test_free_of_running_loop_aborts),
         cmocka_unit_test(test_nested_loop_runs_ebusy),
+        cmocka_unit_test(test_loop_run_by_two_racing_threads_one_refused),
         cmocka_unit_test(test_sleep_in_loop_callback_enotask),
         cmocka_unit_test(test_loop_in_forked_child_aborts),
         cmocka_unit_test(test_null_loop_is_refused),
