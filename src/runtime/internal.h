@@ -329,6 +329,10 @@ uint64_t cafe__loop_now(cafe_loop_t *loop);
  * (asyncio's loop.time() is the clock's). A coarse clock read (libuv's UV_CLOCK_FAST). */
 uint64_t cafe__loop_now_fresh(cafe_loop_t *loop);
 
+/* In a fork child: libuv's thread pool is to be checked again before its next start
+ * (thread.c). */
+void cafe__pool_forked(void);
+
 /* The running task, or NULL on the loop's stack or outside any loop. */
 static inline cafe__task_t *cafe__running(void) {
     cafe_loop_t *loop = cafe__loop_tls();

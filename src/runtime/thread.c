@@ -82,6 +82,14 @@ static int pool_probe(void) {
     return made == n ? 0 : CAFE_ENOMEM;
 }
 
+/* In a child forked after the pool started, libuv starts it again at the first job (its
+ * atfork handler resets its once): so is the check (loop.c's atfork handler calls this).
+ * The lock too: forked while another thread checked, the child would find it held for good. */
+void cafe__pool_forked(void) {
+    atomic_store_explicit(&pool_started, 0, memory_order_relaxed);
+    pthread_mutex_init(&pool_lock, NULL);
+}
+
 /* 0 once libuv's pool can start (or has): see above. Loop threads take turns. */
 static int pool_can_start(void) {
     if (atomic_load_explicit(&pool_started, memory_order_acquire))

@@ -6,6 +6,10 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 typedef struct ticker {
@@ -97,6 +101,58 @@ static void test_thread_run_in_loop_callback_inline(void **state) {
  * pool thread, a SIGSEGV naming nothing). */
 static int null_fn_main(void *arg, void **value) {
     return cafe_thread_run(NULL, NULL);
+}
+
+/* An address-space limit stops AddressSanitizer and ThreadSanitizer (their shadow memory) and
+ * valgrind; ThreadSanitizer also refuses threads started in a child forked from a
+ * multi-threaded process. The case below skips under them. */
+static int address_space_limitable(void) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    return 0;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+    return 0;
+#endif
+#endif
+    return !test_under_valgrind();
+}
+
+static int spin_in_pool(void *arg, void **value) {
+    return cafe_thread_run(spin, (void *)(uintptr_t)1);
+}
+
+/* The process's address space now, in bytes (/proc/self/statm's first field, in pages). */
+static rlim_t address_space_now(void) {
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long pages = 0;
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "%lu", &pages), 1);
+    fclose(f);
+    return (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE);
+}
+
+/* libuv aborts without a word when its pool's threads cannot be made; cafe_thread_run checks
+ * first and returns CAFE_ENOMEM. In a child forked after the pool started, libuv starts it
+ * again: here with 1,024 threads of 8 MiB and 256 MiB of address space to spare. */
+static void test_thread_run_pool_that_cannot_start_after_fork_enomem(void **state) {
+    if (!address_space_limitable())
+        skip();
+    assert_int_equal(test_run(spin_in_pool, NULL), 42); /* the pool runs, in this process */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        rlim_t room = address_space_now() + ((rlim_t)256 << 20);
+        struct rlimit lim = {room, room};
+        cafe_result_t r = {0, NULL};
+        int rc = setenv("UV_THREADPOOL_SIZE", "1024", 1) == 0 && setrlimit(RLIMIT_AS, &lim) == 0
+                     ? cafe_run(spin_in_pool, NULL, &r)
+                     : -1;
+        _exit(rc == 0 && r.status == CAFE_ENOMEM ? 0 : 1);
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        fail_msg("the child's cafe_thread_run did not return CAFE_ENOMEM: status %#x", st);
 }
 
 static void test_thread_run_null_fn_einval(void **state) {
@@ -462,6 +518,7 @@ int main(void) {
         cmocka_unit_test(test_thread_run_outside_task_inline),
         cmocka_unit_test(test_thread_run_in_loop_callback_inline),
         cmocka_unit_test(test_thread_run_null_fn_einval),
+        cmocka_unit_test(test_thread_run_pool_that_cannot_start_after_fork_enomem),
         cmocka_unit_test(test_thread_run_cancel),
         cmocka_unit_test(test_thread_run_deadline),
         cmocka_unit_test(test_thread_run_value_past_deadline_is_no_timeout),
