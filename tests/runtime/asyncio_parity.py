@@ -236,6 +236,29 @@ async def cancel_no_wait():
     await asyncio.gather(asyncio.create_task(no_wait_calls()), return_exceptions=True)
 
 
+async def deadline_no_wait():
+    s = asyncio.Semaphore(1)
+    q = asyncio.Queue()
+    q.put_nowait(s)
+    e = asyncio.Event()
+    e.set()
+    f = asyncio.get_running_loop().create_future()
+    f.set_result(0)
+    t = asyncio.create_task(quick())
+    await asyncio.sleep(0)
+    try:
+        async with asyncio.timeout(0):
+            tr(f"acquire {st(await status(s.acquire()))}")
+            tr(f"get {st(await status(q.get()))}")
+            tr(f"event {st(await status(e.wait()))}")
+            tr(f"join {st(await status(t))}")
+            tr(f"future {st(await status(f))}")
+            e2 = await status(asyncio.sleep(0))
+            tr(f"sleep {'timeout' if isinstance(e2, asyncio.CancelledError) else st(e2)}")
+    except TimeoutError:
+        pass
+
+
 async def cancel_sleep():
     t = asyncio.create_task(worker("S", 1000))
     await asyncio.sleep(ms(20))
@@ -1397,7 +1420,7 @@ SCENARIOS = {
         cond_wait_deadline, queue_join_deadline, event_set_clear, inner_ends_first, deadline_zero,
         group_nested,
         thread_cancel, to_thread, gather_child_cancelled, failfast_child_cancelled,
-        timeout_as_done, shielded_future_cancel, cancel_in_cleanup,
+        timeout_as_done, shielded_future_cancel, cancel_in_cleanup, deadline_no_wait,
     ]
 }
 
@@ -1415,6 +1438,10 @@ DIFFERENCES = {
     # succeed: its cancellation waits for a call that suspends).
     "cancel_no_wait": (["acquire ok", "get ok", "event ok"],
                        ["acquire cancelled", "get cancelled", "event cancelled"]),
+    # ... and so does a passed deadline (cafe_event_wait, cafe_queue_try_put: "checked first,
+    # even when e is set"); asyncio's timeout(0) fires at the first call that suspends.
+    "deadline_no_wait": (["acquire ok", "get ok", "event ok"],
+                         ["acquire timeout", "get timeout", "event timeout"]),
     # cafe_queue_t: capacity 0 is a rendezvous channel, asyncio.Queue(0) unbounded.
     "queue_size0": (["put_nowait ok"], ["put_nowait full"]),
     # cafe_task_cancel: a task cancelled before it ran still runs, up to its first wait.

@@ -312,6 +312,37 @@ static int no_wait_calls(void *arg, void **value) {
     return 0;
 }
 
+/* The same calls under a deadline that has passed (0: at once), none of them needing to wait. */
+static int deadline_no_wait(void *arg, void **value) {
+    cafe_sem_t s;
+    cafe_sem_init(&s, 1);
+    cafe_queue_t q;
+    cafe_queue_init(&q, CAFE_QUEUE_UNBOUNDED);
+    cafe_queue_put(&q, &s);
+    cafe_event_t e;
+    cafe_event_init(&e);
+    cafe_event_set(&e);
+    cafe_future_t f;
+    cafe_future_init(&f, NULL);
+    cafe_future_resolve(&f, 0, NULL);
+    cafe_task_t *t = spawn(quick, NULL, "Q");
+    cafe_task_yield();
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, 0);
+    void *item;
+    tr("acquire %s", st(cafe_sem_acquire(&s)));
+    tr("get %s", st(cafe_queue_get(&q, &item)));
+    tr("event %s", st(cafe_event_wait(&e)));
+    tr("join %s", st(cafe_task_join(t, NULL)));
+    tr("future %s", st(cafe_future_wait(&f, NULL)));
+    tr("sleep %s", st(cafe_task_yield()));
+    cafe_deadline_end(&d);
+    cafe_sem_destroy(&s);
+    cafe_queue_destroy(&q);
+    cafe_event_destroy(&e);
+    return 0;
+}
+
 static int cancel_no_wait(void *arg, void **value) {
     cafe_task_t *t = spawn(no_wait_calls, NULL, "C");
     gather_all(&t, 1);
@@ -1788,6 +1819,7 @@ static const struct {
     {"timeout_as_done", timeout_as_done},
     {"shielded_future_cancel", shielded_future_cancel},
     {"cancel_in_cleanup", cancel_in_cleanup},
+    {"deadline_no_wait", deadline_no_wait},
 };
 
 int main(int argc, char **argv) {
