@@ -201,6 +201,22 @@ static int rehold_run(pg_t *p, char *why) {
     return run_lost(p, why);
 }
 
+/* A statement waits for a lock another session holds: said on stderr, naming that session
+ * (pgc_on_blocked), and waited for as before. */
+static void say_blocked(void *arg, const char *what) {
+    const pg_t *p = arg;
+    msg_progress_clear();
+    fprintf(stderr, "%s: %s: %s; going on once it is released\n", msg_prog(), p->where, what);
+}
+
+/* Connects p->c (bounded by ms), its waits for another session's lock said (say_blocked). */
+static int pg_connect(pg_t *p, uint64_t ms, char *why) {
+    int rc = pgc_connect(&p->c, p->where, ms, why);
+    if (rc == 0)
+        pgc_on_blocked(p->c, say_blocked, p);
+    return rc;
+}
+
 /* Has the stop's time to wait for the database (pg_stop) passed? */
 static int stop_passed(const pg_t *p) {
     return p->stop_at && cafe_loop_now(cafe_loop_current()) >= p->stop_at;
@@ -250,7 +266,7 @@ static int exec_retry(pg_t *p, const char *sql, int n, const char *const *params
         if (p->gave_up || stop_passed(p))
             return CAFE_ETIMEDOUT;
         int fresh = !p->c;
-        int rc = p->c ? 0 : pgc_connect(&p->c, p->where, until_stop(p, CONNECT_MS), why);
+        int rc = p->c ? 0 : pg_connect(p, until_stop(p, CONNECT_MS), why);
         if (rc == 0 && fresh && p->stop_at) /* a connection made after the stop: bounded too */
             pgc_limit(p->c, until_stop(p, STOP_MS));
         if (rc == 0 && fresh && p->run)
@@ -657,7 +673,7 @@ static int pg_open(void **impl, const sink_target_t *t, const sink_db_conf_t *co
         return CAFE_ENOMEM;
     int rc = refuse_password(p->where, why);
     if (rc == 0)
-        rc = pgc_connect(&p->c, p->where, CONNECT_MS, why);
+        rc = pg_connect(p, CONNECT_MS, why);
     if (rc == 0) /* before any DDL: an older server's own words are a syntax error */
         rc = sink_pg_version_check(PQserverVersion(pgc_conn(p->c)), why);
     if (rc == 0)

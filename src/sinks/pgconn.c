@@ -28,6 +28,11 @@
  * acknowledges each window probe. */
 enum { PEER_CHECK_MS = 10000, PEER_SILENT_MS = 30000 };
 
+/* A statement waiting this long is asked about (pgc_on_blocked): who blocks it, from a second
+ * connection, that question bounded by BLOCKED_ASK_MS; asked again every BLOCKED_AGAIN_MS
+ * while it waits. */
+enum { BLOCKED_FIRST_MS = 2000, BLOCKED_AGAIN_MS = 30000, BLOCKED_ASK_MS = 5000 };
+
 struct pgc {
     PGconn *conn;
     uv_poll_t *poll; /* on socket fd, created on the first wait */
@@ -36,6 +41,11 @@ struct pgc {
     char sqlstate[6];  /* of the last statement that failed */
     int gone;          /* wait_io found the peer gone (peer_gone) */
     uint64_t limit_at; /* pgc_limit's: no wait goes past it (loop time); 0: none */
+    char *conninfo;    /* what it was connected with: the blocked check's connection */
+    pgc_blocked_cb blocked;
+    void *blocked_arg;
+    uint64_t blocked_at;             /* the statement's next blocked check (loop time); 0: none */
+    char blocked_said[SINK_WHY_MAX]; /* what blocked was last told (told again when it differs) */
 };
 
 static void on_poll(uv_poll_t *h, int status, int events) {
@@ -108,10 +118,13 @@ static int peer_gone(int fd) {
            ti.tcpi_last_ack_recv >= PEER_SILENT_MS;
 }
 
+static void ask_blocked(pgc_t *c);
+
 /* Waits until the socket is ready for events; returns the ready events or a negative code
  * (CAFE_ECONNRESET when its peer is gone: peer_gone, asked every PEER_CHECK_MS;
  * CAFE_ETIMEDOUT past pgc_limit's time). A wake with no events is pgc_limit's: the bound is
- * looked at again. */
+ * looked at again. A statement's wait past its blocked check's time asks who blocks it
+ * (ask_blocked). */
 static int wait_io(pgc_t *c, int events) {
     for (;;) {
         int fd = PQsocket(c->conn);
@@ -120,6 +133,13 @@ static int wait_io(pgc_t *c, int events) {
             return CAFE_ETIMEDOUT;
         if (c->limit_at && c->limit_at - now < ms)
             ms = c->limit_at - now;
+        if (c->blocked_at && c->blocked_at <= now) {
+            ask_blocked(c);
+            c->blocked_at = cafe_loop_now(cafe_loop_current()) + BLOCKED_AGAIN_MS;
+            continue;
+        }
+        if (c->blocked_at && c->blocked_at - now < ms)
+            ms = c->blocked_at - now;
         cafe_deadline_t d;
         int scoped = cafe_deadline_begin(&d, ms) == 0;
         int rc = wait_io_once(c, events);
@@ -279,7 +299,10 @@ int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *wh
                           "fallback_application_name",
                           NULL};
     const char *vals[] = {"30", "10", "3", conninfo, "UTF8", "cafe", NULL};
-    if (!c || !(c->conn = PQconnectStartParams(keys, vals, 1))) {
+    if (!c || !(c->conninfo = strdup(conninfo)) ||
+        !(c->conn = PQconnectStartParams(keys, vals, 1))) {
+        if (c)
+            free(c->conninfo);
         free(c);
         return CAFE_ENOMEM;
     }
@@ -415,8 +438,15 @@ static int read_results(pgc_t *c, PGresult **res, int (*row)(void *, const PGres
     return rc ? rc : cb;
 }
 
-int pgc_exec(pgc_t *c, const char *sql, int nparams, const char *const *params, PGresult **res,
-             int (*row)(void *arg, const PGresult *r), void *arg, char *why) {
+/* A statement begins: its blocked check is due BLOCKED_FIRST_MS from now (when asked for). */
+static void blocked_begin(pgc_t *c) {
+    c->blocked_said[0] = '\0';
+    c->blocked_at = c->blocked ? cafe_loop_now(cafe_loop_current()) + BLOCKED_FIRST_MS : 0;
+}
+
+static int exec_statement(pgc_t *c, const char *sql, int nparams, const char *const *params,
+                          PGresult **res, int (*row)(void *arg, const PGresult *r), void *arg,
+                          char *why) {
     if (res)
         *res = NULL;
     if (c->gone) /* libpq still thinks it waits for the statement before */
@@ -464,7 +494,15 @@ static int put_copy(pgc_t *c, const char *data, size_t len) {
     return end == 1 ? flush_out(c) : CAFE_ECONNRESET;
 }
 
-int pgc_copy_in(pgc_t *c, const char *sql, const char *data, size_t len, char *why) {
+int pgc_exec(pgc_t *c, const char *sql, int nparams, const char *const *params, PGresult **res,
+             int (*row)(void *arg, const PGresult *r), void *arg, char *why) {
+    blocked_begin(c);
+    int rc = exec_statement(c, sql, nparams, params, res, row, arg, why);
+    c->blocked_at = 0;
+    return rc;
+}
+
+static int copy_statement(pgc_t *c, const char *sql, const char *data, size_t len, char *why) {
     c->sqlstate[0] = '\0';
     if (c->gone)
         return gone(c, why);
@@ -495,6 +533,97 @@ int pgc_copy_in(pgc_t *c, const char *sql, const char *data, size_t len, char *w
     return read_results(c, NULL, NULL, NULL, why);
 }
 
+int pgc_copy_in(pgc_t *c, const char *sql, const char *data, size_t len, char *why) {
+    blocked_begin(c);
+    int rc = copy_statement(c, sql, data, len, why);
+    c->blocked_at = 0;
+    return rc;
+}
+
+/* The sessions that block backend pid's statement (pg_blocking_pids: a lock they hold, or
+ * wait for ahead of it), one row each: the lock waited for (its table, or its kind), pid,
+ * user, application, state, and seconds since its transaction began. The lock: its kind
+ * (pg_locks.locktype), and its table for a table's ("relation lk"). Calls of
+ * pg_catalog's exact argument types (pgc_connect's catalog_first says why). */
+static const char blocked_sql[] =
+    "SELECT (SELECT l.locktype || coalesce(' ' || l.relation::regclass::text, '') FROM "
+    "pg_catalog.pg_locks l WHERE l.pid = $1::int AND NOT l.granted LIMIT 1), a.pid::text, "
+    "a.usename::text, a.application_name, a.state, "
+    "pg_catalog.date_part('epoch'::text, pg_catalog.now() - a.xact_start)::bigint::text FROM "
+    "pg_catalog.pg_stat_activity a WHERE a.pid = ANY (pg_catalog.pg_blocking_pids($1::int)) "
+    "ORDER BY a.pid";
+
+/* Appends ", <before><field i of row><after>" to out[0..at) (no comma when first), unless
+ * the field is NULL or empty; returns the new length (at most SINK_WHY_MAX - 1). */
+static size_t put_field(char *out, size_t at, const PGresult *r, int row, int i, const char *before,
+                        const char *after) {
+    const char *v = PQgetisnull(r, row, i) ? "" : PQgetvalue(r, row, i);
+    if (!*v)
+        return at;
+    int n = snprintf(out + at, SINK_WHY_MAX - at, "%s%s%s%s", out[at - 1] == '(' ? "" : ", ",
+                     before, v, after);
+    return n < 0 || at + (size_t)n >= SINK_WHY_MAX ? SINK_WHY_MAX - 1 : at + (size_t)n;
+}
+
+/* blocked_sql's rows in words, into out (SINK_WHY_MAX): "relation lk, held by pid 4321
+ * (user bob, application psql, idle in transaction, its transaction open for 12 s)"; ""
+ * when none blocks. Their pids alone into key (SINK_WHY_MAX): ask_blocked says it again
+ * only when they change. */
+static void blocked_words(const PGresult *r, char *out, char *key) {
+    size_t at = 0, k = 0;
+    out[0] = key[0] = '\0';
+    for (int i = 0; i < PQntuples(r) && at + 1 < SINK_WHY_MAX; i++) {
+        int n = i ? snprintf(out + at, SINK_WHY_MAX - at, "; pid %s (", PQgetvalue(r, i, 1))
+                  : snprintf(out, SINK_WHY_MAX, "%s%sheld by pid %s (", PQgetvalue(r, 0, 0),
+                             PQgetisnull(r, 0, 0) ? "" : ", ", PQgetvalue(r, i, 1));
+        at = n < 0 || at + (size_t)n >= SINK_WHY_MAX ? SINK_WHY_MAX - 1 : at + (size_t)n;
+        at = put_field(out, at, r, i, 2, "user ", "");
+        at = put_field(out, at, r, i, 3, "application ", "");
+        at = put_field(out, at, r, i, 4, "", "");
+        at = put_field(out, at, r, i, 5, "its transaction open for ", " s");
+        n = snprintf(out + at, SINK_WHY_MAX - at, ")");
+        at = n < 0 || at + (size_t)n >= SINK_WHY_MAX ? SINK_WHY_MAX - 1 : at + (size_t)n;
+        n = snprintf(key + k, SINK_WHY_MAX - k, "%s ", PQgetvalue(r, i, 1));
+        k = n < 0 || k + (size_t)n >= SINK_WHY_MAX ? k : k + (size_t)n;
+    }
+}
+
+/* Asks, on a connection of its own, who blocks c's statement, and tells c's blocked
+ * callback when someone does and was not said yet: a wait for a table another session
+ * locks (an ALTER, a LOCK TABLE in a forgotten transaction) was silent, whatever its length.
+ * Bounded by BLOCKED_ASK_MS (and pgc_limit's time); a failure to ask is not the
+ * statement's: nothing is said. The escaping is set_why's: the application's name is any
+ * session's to choose. */
+static void ask_blocked(pgc_t *c) {
+    uint64_t now = cafe_loop_now(cafe_loop_current()), ms = BLOCKED_ASK_MS;
+    if (c->limit_at)
+        ms = c->limit_at <= now ? 0 : c->limit_at - now < ms ? c->limit_at - now : ms;
+    char pid[16], words[SINK_WHY_MAX], key[SINK_WHY_MAX] = "", why[SINK_WHY_MAX];
+    snprintf(pid, sizeof pid, "%d", PQbackendPID(c->conn));
+    const char *params[] = {pid};
+    cafe_deadline_t d;
+    cafe_deadline_begin(&d, ms);
+    pgc_t *side;
+    if (pgc_connect(&side, c->conninfo, ms, why) == 0) {
+        PGresult *r;
+        if (pgc_exec(side, blocked_sql, 1, params, &r, NULL, NULL, why) == 0)
+            blocked_words(r, words, key);
+        PQclear(r);
+        pgc_close(side);
+    }
+    cafe_deadline_end(&d);
+    if (!key[0] || strcmp(key, c->blocked_said) == 0)
+        return;
+    memcpy(c->blocked_said, key, sizeof key);
+    set_why(why, "waiting for a lock", words);
+    c->blocked(c->blocked_arg, why);
+}
+
+void pgc_on_blocked(pgc_t *c, pgc_blocked_cb cb, void *arg) {
+    c->blocked = cb;
+    c->blocked_arg = arg;
+}
+
 void pgc_limit(pgc_t *c, uint64_t ms) {
     c->limit_at = cafe_loop_now(cafe_loop_current()) + ms;
     cafe_future_t *f = c->waiting;
@@ -518,5 +647,6 @@ void pgc_close(pgc_t *c) {
         return;
     drop_poll(c); /* before PQfinish closes the socket */
     PQfinish(c->conn);
+    free(c->conninfo);
     free(c);
 }

@@ -35,6 +35,15 @@ int pgc_copy_in(pgc_t *c, const char *sql, const char *data, size_t len, char *w
  * loop's thread; need not be in a task. */
 void pgc_limit(pgc_t *c, uint64_t ms);
 
+/* Told, during a statement's wait, who keeps it waiting: what (SINK_WHY_MAX bytes, one line,
+ * escaped) is "waiting for a lock: relation TABLE, held by pid N (user U, application A, STATE, its
+ * transaction open for S s)". A statement still running BLOCKED_FIRST_MS (2 s) after it was
+ * sent is asked about, on a second connection (pg_blocking_pids), and again every 30 s while
+ * it runs; told once per statement for each set of sessions that block it. The wait goes
+ * on: the caller says it, as a lock waited for in silence looked like a hung cafe. */
+typedef void (*pgc_blocked_cb)(void *arg, const char *what);
+void pgc_on_blocked(pgc_t *c, pgc_blocked_cb cb, void *arg);
+
 /* The SQLSTATE of the last statement's failure ("23505": a key violation); "" if it did
  * not fail on the server. */
 const char *pgc_sqlstate(const pgc_t *c);

@@ -223,10 +223,86 @@ def test_a_table_renamed_mid_run_then_resume_makes_it_again():
                   "AND contype = 'p'") == [["1"]]
 
 
-def locked_mid_run(table, pgoptions, while_locked):
+def lock_table(table):
+    """Another session (psql) holding table ACCESS EXCLUSIVE in an open transaction, as an
+    ALTER, a VACUUM FULL or a forgotten LOCK TABLE does. Returns its psql (COMMIT on its stdin
+    releases the lock) and its server process id."""
+    lock = subprocess.Popen([os.path.join(pg_bin(), "psql"), "-X", "-q", "-A", "-t", "-h",
+                             pg.dir, "-U", "cafe", "-d", "cafe"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE)
+    lock.stdin.write(f"BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE; "
+                     "SELECT pg_backend_pid();\n".encode())
+    lock.stdin.flush()
+    return lock, int(lock.stdout.readline())
+
+
+def stderr_until(p, want, limit=120):
+    """Reads p's stderr until it holds want (at most limit s; p must not end first). Returns
+    what it read, which p.communicate() then no longer returns."""
+    got, end, fd = b"", time.monotonic() + limit, p.stderr.fileno()
+    while want not in got:
+        left = end - time.monotonic()
+        assert left > 0, ("not said", want, got)
+        if select.select([fd], [], [], left)[0]:
+            chunk = os.read(fd, 65536)
+            assert chunk, ("ended without saying it", want, got, p.wait())
+            got += chunk
+    return got
+
+
+def said_blocked(table, pid):
+    """What cafe says of a statement waiting for the lock lock_table(table) took (pid)."""
+    return (f": waiting for a lock: relation {table}, held by pid {pid} (user cafe, "
+            "application psql, idle in transaction, its transaction open for ").encode()
+
+
+def test_a_lock_at_start_is_said_naming_its_holder():
+    """A results table another session holds locked (an ALTER, a transaction left open after
+    LOCK TABLE) when a run begins: cafe waited in silence, nothing fetched and nothing said,
+    for as long as the lock was held: a cafe that looked hung. After 2 s it says what it
+    waits for and who holds it (its pid, user, application), and goes on once it is
+    released."""
+    u = [fx.url(0, "/page/1"), fx.url(1, "/page/2")]
+    assert cafe("titles", "-q", "--db", spec("startlock"), lists.write(u[:1]),
+                env=pg.env()).returncode == 0
+    lock, pid = lock_table("startlock")
+    p = subprocess.Popen([CAFE, "titles", "-q", "--db", spec("startlock"), lists.write(u)],
+                         env=pg.env(), stderr=subprocess.PIPE)
+    try:
+        err = stderr_until(p, b"released\n")
+        assert err.startswith(b"cafe titles: postgresql://cafe@/cafe") and \
+            said_blocked("startlock", pid) in err, err
+        assert p.poll() is None
+        lock.stdin.write(b"COMMIT;\n")
+        lock.stdin.close()
+        lock.wait(timeout=60)
+        err += p.communicate(timeout=300)[1]
+    finally:
+        if lock.poll() is None:
+            lock.kill()
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 0 and err.count(b"waiting for a lock") == 1, err
+    assert count("startlock") == 3
+
+
+def test_a_lock_mid_run_is_said_naming_its_holder():
+    """The same for a batch whose table another session locks mid-run: it waited without a
+    word (only a role's lock_timeout made cafe say it)."""
+    held = {}
+
+    def said(p):
+        held["err"] = stderr_until(p, b"released\n")
+    err = locked_mid_run("midlock", "", said, held)
+    assert said_blocked("midlock", held["pid"]) in held["err"], held["err"] + err
+
+
+def locked_mid_run(table, pgoptions, while_locked, held=None):
     """A run of slow URLs whose table another session locks (ACCESS EXCLUSIVE, as an ALTER, a
     VACUUM FULL or a CREATE INDEX take it) once 200 rows are in, under PGOPTIONS pgoptions;
-    while_locked(p) watches the run meanwhile, then the lock goes. Returns cafe's stderr,
+    while_locked(p) watches the run meanwhile, then the lock goes; held["pid"] (when held is
+    given) is the locking session's server process id. Returns cafe's stderr (what
+    while_locked did not read),
     checking the run ended well with every row once. The rows after the 300th wait for a
     gate (gated) opened once the lock is held: the run has rows left to write then."""
     gate = dbtest.Gate()
@@ -234,16 +310,13 @@ def locked_mid_run(table, pgoptions, while_locked):
     p = subprocess.Popen([CAFE, "titles", "-q", "-c", "20", "--timeout", "150", "--db",
                           spec(table), lists.write(u)], env=pg.env(PGOPTIONS=pgoptions),
                          stderr=subprocess.PIPE)
-    lock = subprocess.Popen([os.path.join(pg_bin(), "psql"), "-X", "-q", "-A", "-t", "-h",
-                             pg.dir, "-U", "cafe", "-d", "cafe"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE)
+    lock = None
     try:
         dbtest.wait_until(lambda: count(table) >= 200 or p.poll() is not None)
         assert p.poll() is None, ("the run ended before the lock", p.communicate())
-        lock.stdin.write(f"BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE; "
-                         "SELECT 'locked';\n".encode())
-        lock.stdin.flush()
-        assert lock.stdout.readline().strip() == b"locked"
+        lock, pid = lock_table(table)
+        if held is not None:
+            held["pid"] = pid
         gate.release()
         while_locked(p)
         assert p.poll() is None, p.communicate(timeout=60)[1]
@@ -253,7 +326,7 @@ def locked_mid_run(table, pgoptions, while_locked):
         _, err = p.communicate(timeout=300)
     finally:
         gate.close()
-        if lock.poll() is None:
+        if lock and lock.poll() is None:
             lock.kill()
         if p.poll() is None:
             p.kill()
