@@ -15,7 +15,8 @@
  * on (run_id, url) is its own arbiter.
  *
  * A lost connection is reopened with backoff (100 ms doubling to 5 s) for up to RETRY_MS; any
- * other error (read-only database, disk full) is final. */
+ * other error (read-only database, disk full), and a new connection the server refuses for
+ * good (the database dropped, the role gone: pgc_connect's CAFE_EIO), is final. */
 #include "cafe.h"
 #include "db_driver.h"
 #include "hash.h"
@@ -267,6 +268,10 @@ static int exec_retry(pg_t *p, const char *sql, int n, const char *const *params
             return CAFE_ETIMEDOUT;
         int fresh = !p->c;
         int rc = p->c ? 0 : pg_connect(p, until_stop(p, CONNECT_MS), why);
+        if (rc == CAFE_EIO && fresh) { /* refused for good: retrying would only delay it */
+            sink_why_prefix(why, "reconnecting: the server refused the login for good");
+            return rc;
+        }
         if (rc == 0 && fresh && p->stop_at) /* a connection made after the stop: bounded too */
             pgc_limit(p->c, until_stop(p, STOP_MS));
         if (rc == 0 && fresh && p->run)

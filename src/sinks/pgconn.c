@@ -283,6 +283,65 @@ static int catalog_first(pgc_t *c, char *why) {
     return rc;
 }
 
+/* Is s an SQLSTATE (five digits or capitals) followed by ": "? */
+static int at_sqlstate(const char *s) {
+    for (int i = 0; i < 5; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z')))
+            return 0;
+    return s[5] == ':' && s[6] == ' ';
+}
+
+/* libpq's message of a failed connection, made at PQERRORS_VERBOSE (pgc_connect) so that it
+ * holds the server's SQLSTATE ("FATAL:  3D000: database ..."; libpq keeps no result of a
+ * login refused): msg as the default verbosity says it, the code and the LOCATION line left
+ * out, into out (as long as msg at least); the last SQLSTATE into state (6 bytes), "" when
+ * the server said none (it was not reached). */
+static void connect_message(const char *msg, char *out, char *state) {
+    state[0] = '\0';
+    for (const char *p = msg; *p;) {
+        if (strncmp(p, "LOCATION:  ", 11) == 0 && (p == msg || p[-1] == '\n')) {
+            p += strcspn(p, "\n");
+            p += *p == '\n';
+            continue;
+        }
+        if (strncmp(p, ":  ", 3) == 0 && at_sqlstate(p + 3)) {
+            memcpy(state, p + 3, 5);
+            state[5] = '\0';
+            memcpy(out, ":  ", 3);
+            out += 3;
+            p += 3 + 7;
+            continue;
+        }
+        *out++ = *p++;
+    }
+    *out = '\0';
+}
+
+/* A login the server refused for what waiting does not change: the database does not exist
+ * (3D000: dropped, renamed), the role may not log in (class 28: no such role, no pg_hba.conf
+ * line, a wrong password) or lacks CONNECT on the database (42501). Not a server starting or
+ * stopping (57P03), full (53300), nor one not reached. */
+static int refused_for_good(const char *state) {
+    return strcmp(state, "3D000") == 0 || strncmp(state, "28", 2) == 0 ||
+           strcmp(state, "42501") == 0;
+}
+
+/* A failed connection's why and code: CAFE_EIO when refused_for_good, else
+ * CAFE_ECONNREFUSED (pgc_connect). */
+static int connect_failed(pgc_t *c, int rc, char *why) {
+    const char *msg = PQerrorMessage(c->conn);
+    char *said = malloc(strlen(msg) + 1), state[6] = "";
+    if (said)
+        connect_message(msg, said, state);
+    set_why(why, "cannot connect",
+            rc == CAFE_ETIMEDOUT ? "timed out"
+            : rc < 0             ? cafe_strerror(rc)
+            : said               ? said
+                                 : msg);
+    free(said);
+    return rc == CAFE_ECANCELED ? rc : refused_for_good(state) ? CAFE_EIO : CAFE_ECONNREFUSED;
+}
+
 int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *why) {
     *out = NULL;
     pgc_t *c = calloc(1, sizeof(*c));
@@ -306,6 +365,7 @@ int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *wh
         free(c);
         return CAFE_ENOMEM;
     }
+    PQsetErrorVerbosity(c->conn, PQERRORS_VERBOSE); /* the login's SQLSTATE: connect_failed */
     cafe_deadline_t d;
     cafe_deadline_begin(&d, timeout_ms);
     PostgresPollingStatusType st =
@@ -319,6 +379,7 @@ int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *wh
     }
     cafe_deadline_end(&d);
     if (rc >= 0 && st == PGRES_POLLING_OK && PQsetnonblocking(c->conn, 1) == 0) {
+        PQsetErrorVerbosity(c->conn, PQERRORS_DEFAULT);
         PQsetNoticeProcessor(c->conn, ignore_notice, NULL);
         /* No time limit on cafe's statements, as pg_dump sets none: a role's statement_timeout
          * guards against long queries of people, and cut a batch waiting for a locked table
@@ -356,12 +417,9 @@ int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *wh
         pgc_close(c);
         return rc;
     }
-    set_why(why, "cannot connect",
-            rc == CAFE_ETIMEDOUT ? "timed out"
-            : rc < 0             ? cafe_strerror(rc)
-                                 : PQerrorMessage(c->conn));
+    rc = connect_failed(c, rc, why);
     pgc_close(c);
-    return rc == CAFE_ECANCELED ? rc : CAFE_ECONNREFUSED;
+    return rc;
 }
 
 /* Sends what libpq buffered; reading meanwhile when the server talks (libpq's advice). */

@@ -13,7 +13,10 @@ typedef struct pgc pgc_t;
 /* Connects with libpq's conninfo or URI (PGHOST, PGUSER, PGPASSWORD, PGSERVICE, .pgpass
  * apply as in psql), giving up after timeout_ms. 0 with *out owned by the caller (pgc_close),
  * or a negative code with why filled (SINK_WHY_MAX bytes): CAFE_ECONNREFUSED when the server
- * cannot be reached or refuses the login. Host names resolve synchronously (libpq does). */
+ * cannot be reached or refuses the login for now (starting, shutting down, full); CAFE_EIO
+ * when it refuses it for good: the database does not exist (SQLSTATE 3D000), the role may
+ * not log in (class 28) or lacks CONNECT (42501). Host names resolve synchronously (libpq
+ * does). */
 int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *why);
 
 /* Runs sql (several statements when nparams is 0) with text parameters and waits for its

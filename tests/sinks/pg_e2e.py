@@ -532,6 +532,33 @@ def taken_while_disconnected(table, go_on):
     assert pg.sql(status) == [["done"]]
 
 
+def test_a_database_dropped_mid_run_fails_at_once():
+    """DROP DATABASE ... WITH (FORCE) mid-run ends cafe's session (57P01) and every new
+    connection is refused, "database does not exist" (SQLSTATE 3D000): cafe reconnected with
+    backoff for 2 minutes, as after a server restart, before failing. A login refused for good
+    fails at once, saying so, with exit 2; the rows committed before stay (in the database
+    dropped: there is nothing to keep them in)."""
+    pg.sql("CREATE DATABASE dropped OWNER cafe", db="postgres")
+    gate = dbtest.Gate()
+    p = subprocess.Popen([CAFE, "titles", "-q", "-c", "20", "--timeout", "150", "--db",
+                          "postgresql://cafe@/dropped", lists.write(gated(slow_urls(600), gate,
+                                                                           300))],
+                         env=pg.env(), stderr=subprocess.PIPE)
+    try:
+        dbtest.wait_until(lambda: count("titles", db="dropped") >= 200 or p.poll() is not None)
+        assert p.poll() is None, ("the run ended before the drop", p.communicate())
+        pg.sql("DROP DATABASE dropped WITH (FORCE)", db="postgres")
+        gate.release()
+        _, err = p.communicate(timeout=300)
+    finally:
+        gate.close()
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 2, (p.returncode, err)
+    assert b"refused the login for good" in err and b'database "dropped" does not exist' in err \
+        and b"gave up after" not in err and b"3D000" not in err and b"LOCATION" not in err, err
+
+
 def test_a_run_taken_by_a_resume_while_disconnected_is_not_written_into():
     """While cafe's connection is lost no session holds its run: a --resume begun then takes
     it. cafe reconnected, could not take the run again, and still wrote into it: the run's
