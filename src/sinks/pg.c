@@ -821,10 +821,10 @@ static int row_refused(const pg_t *p, int rc) {
 }
 
 /* COPY first: for the server the cheapest way in (about half the CPU of the INSERT below).
- * 0; 1 when the batch must go through the INSERT instead (a key violation: a URL given twice,
- * or a row already there; or the connection failed: exec_retry reconnects); or a final
- * error (read-only, disk full). */
-static int copy_batch(pg_t *p, const sink_row_t *rows, size_t n, char *why) {
+ * 0 (*stored: the rows the table took); 1 when the batch must go through the INSERT instead (a key
+ * violation: a URL given twice, or a row already there; or the connection failed: exec_retry
+ * reconnects); or a final error (read-only, disk full). */
+static int copy_batch(pg_t *p, const sink_row_t *rows, size_t n, uint64_t *stored, char *why) {
     if (!p->c)
         return 1;
     if (!p->copy_sql) {
@@ -841,7 +841,7 @@ static int copy_batch(pg_t *p, const sink_row_t *rows, size_t n, char *why) {
     char *data = copy_data(p, rows, n, &len);
     if (!data)
         return CAFE_ENOMEM;
-    int rc = pgc_copy_in(p->c, p->copy_sql, data, len, why);
+    int rc = pgc_copy_in(p->c, p->copy_sql, data, len, stored, why);
     free(data);
     /* 23505: a primary key's violation, 23P01: an exclusion constraint's (an older table);
      * a lock timeout: exec_retry waits for the lock */
@@ -852,8 +852,9 @@ static int copy_batch(pg_t *p, const sink_row_t *rows, size_t n, char *why) {
     return rc;
 }
 
-/* rows[0..n) in one INSERT ... ON CONFLICT DO NOTHING. */
-static int insert_rows(pg_t *p, const sink_row_t *rows, size_t n, char *why) {
+/* rows[0..n) in one INSERT ... ON CONFLICT DO NOTHING; the rows it inserted are added to
+ * *stored. */
+static int insert_rows(pg_t *p, const sink_row_t *rows, size_t n, uint64_t *stored, char *why) {
     if (!p->ins_sql && !(p->ins_sql = sink_insert_sql(p->qtable, 1, p->arbiter)))
         return CAFE_ENOMEM;
     char *arrays[SINK_NCOLUMNS] = {NULL};
@@ -861,9 +862,13 @@ static int insert_rows(pg_t *p, const sink_row_t *rows, size_t n, char *why) {
     for (size_t c = 0; c < sink_ncolumns && rc == 0; c++)
         if (!(arrays[c] = column_array(p, rows, n, c)))
             rc = CAFE_ENOMEM;
+    PGresult *r = NULL;
     if (rc == 0)
-        rc = exec_retry(p, p->ins_sql, (int)sink_ncolumns, (const char *const *)arrays, NULL, NULL,
+        rc = exec_retry(p, p->ins_sql, (int)sink_ncolumns, (const char *const *)arrays, &r, NULL,
                         NULL, why);
+    if (rc == 0)
+        *stored += strtoull(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
     for (size_t c = 0; c < sink_ncolumns; c++)
         free(arrays[c]);
     return rc;
@@ -873,10 +878,11 @@ static int insert_rows(pg_t *p, const sink_row_t *rows, size_t n, char *why) {
  * refused[i] and the others are stored (a statement per half, each all or none; the key
  * skips what a half already stored). A batch with one bad row costs about 2 log2(n)
  * statements; past SINK_REFUSED_MAX refused (*count) the table refuses rows, and a
- * statement more each would not change that: CAFE_EIO. */
+ * statement more each would not change that: CAFE_EIO. The rows the INSERTs inserted are
+ * added to *stored. */
 static int insert_split(pg_t *p, const sink_row_t *rows, size_t n, char **refused, size_t *count,
-                        char *why) {
-    int rc = insert_rows(p, rows, n, why);
+                        uint64_t *stored, char *why) {
+    int rc = insert_rows(p, rows, n, stored, why);
     if (rc == 0 || !row_refused(p, rc))
         return rc;
     if (n == 1 && ++*count > SINK_REFUSED_MAX) {
@@ -885,8 +891,8 @@ static int insert_split(pg_t *p, const sink_row_t *rows, size_t n, char **refuse
     }
     if (n == 1)
         return (refused[0] = strdup(why)) ? 0 : CAFE_ENOMEM;
-    rc = insert_split(p, rows, n / 2, refused, count, why);
-    return rc ? rc : insert_split(p, rows + n / 2, n - n / 2, refused + n / 2, count, why);
+    rc = insert_split(p, rows, n / 2, refused, count, stored, why);
+    return rc ? rc : insert_split(p, rows + n / 2, n - n / 2, refused + n / 2, count, stored, why);
 }
 
 /* rc of a statement run after pg_stop: a wait the stop cut (CAFE_ETIMEDOUT) gives up. */
@@ -894,13 +900,55 @@ static int after_stop(pg_t *p, int rc, char *why) {
     return rc == CAFE_ETIMEDOUT && p->stop_at ? gave_up(p, why) : rc;
 }
 
+/* The reason given for a row dropped_rows finds. */
+#define DROPPED_WHY                                                                                \
+    "dropped by a trigger of the table (a BEFORE INSERT trigger that returned NULL) or by a "      \
+    "rule (DO INSTEAD)"
+
+/* The statements said fewer rows stored than were sent and not refused: a trigger of the
+ * table that drops rows (BEFORE INSERT returning NULL), a rule (DO INSTEAD NOTHING), or rows
+ * already there (a URL given twice, a batch sent again after a lost connection: the key
+ * skips them). COPY and INSERT say how many, not which: the rows of rows[0..n) not refused
+ * that the run does not hold are asked for, and each gets DROPPED_WHY in refused[i]. They
+ * counted as written, and the run ended done without them. The table as the run's reads
+ * see it (load_done): a row a trigger put into an inherited table (trigger partitioning) is
+ * held. Functions named with their schema, as catalog_first (pgconn.c) says why. */
+static int dropped_rows(pg_t *p, const sink_row_t *rows, size_t n, char **refused, char *why) {
+    char sql[512], id[24];
+    snprintf(sql, sizeof sql,
+             "SELECT u.i FROM pg_catalog.unnest($1::text[]) WITH ORDINALITY u(url, i) WHERE NOT "
+             "EXISTS (SELECT 1 FROM %s t WHERE t.run_id = $2::bigint AND %s)",
+             p->qtable,
+             strcmp(p->arbiter, "(run_id, url_sha256)") == 0
+                 ? "t.url_sha256 = pg_catalog.sha256(pg_catalog.decode(pg_catalog.replace(u.url, "
+                   "'\\', '\\\\'), 'escape'))"
+                 : "t.url = u.url");
+    snprintf(id, sizeof id, "%" PRId64, p->run);
+    char *urls = column_array(p, rows, n, 2); /* sink_columns[2]: url */
+    if (!urls)
+        return CAFE_ENOMEM;
+    const char *params[] = {urls, id};
+    PGresult *r = NULL;
+    int rc = exec_retry(p, sql, 2, params, &r, NULL, NULL, why);
+    for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+        size_t at = strtoull(PQgetvalue(r, i, 0), NULL, 10) - 1;
+        if (at < n && !refused[at] && !(refused[at] = strdup(DROPPED_WHY)))
+            rc = CAFE_ENOMEM;
+    }
+    PQclear(r);
+    free(urls);
+    return rc;
+}
+
 static int pg_insert(void *impl, const sink_row_t *rows, size_t n, char **refused, char *why) {
     pg_t *p = impl;
-    int rc = copy_batch(p, rows, n, why);
-    if (rc <= 0)
-        return after_stop(p, rc, why);
+    uint64_t stored = 0;
     size_t count = 0;
-    rc = insert_split(p, rows, n, refused, &count, why);
+    int rc = copy_batch(p, rows, n, &stored, why);
+    if (rc == 1)
+        rc = insert_split(p, rows, n, refused, &count, &stored, why);
+    if (rc == 0 && stored + count < n)
+        rc = dropped_rows(p, rows, n, refused, why);
     for (size_t i = 0; rc != 0 && i < n; i++) { /* failed: none known refused or stored */
         free(refused[i]);
         refused[i] = NULL;

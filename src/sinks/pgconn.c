@@ -560,7 +560,8 @@ int pgc_exec(pgc_t *c, const char *sql, int nparams, const char *const *params, 
     return rc;
 }
 
-static int copy_statement(pgc_t *c, const char *sql, const char *data, size_t len, char *why) {
+static int copy_statement(pgc_t *c, const char *sql, const char *data, size_t len, uint64_t *stored,
+                          char *why) {
     c->sqlstate[0] = '\0';
     if (c->gone)
         return gone(c, why);
@@ -588,12 +589,18 @@ static int copy_statement(pgc_t *c, const char *sql, const char *data, size_t le
         set_why(why, "connection lost", lost_why(c));
         return rc;
     }
-    return read_results(c, NULL, NULL, NULL, why);
+    PGresult *res = NULL;
+    rc = read_results(c, &res, NULL, NULL, why);
+    *stored = rc == 0 && res ? strtoull(PQcmdTuples(res), NULL, 10) : 0;
+    PQclear(res);
+    return rc;
 }
 
-int pgc_copy_in(pgc_t *c, const char *sql, const char *data, size_t len, char *why) {
+int pgc_copy_in(pgc_t *c, const char *sql, const char *data, size_t len, uint64_t *stored,
+                char *why) {
+    *stored = 0;
     blocked_begin(c);
-    int rc = copy_statement(c, sql, data, len, why);
+    int rc = copy_statement(c, sql, data, len, stored, why);
     c->blocked_at = 0;
     return rc;
 }

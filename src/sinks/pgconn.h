@@ -29,8 +29,10 @@ int pgc_exec(pgc_t *c, const char *sql, int nparams, const char *const *params, 
              int (*row)(void *arg, const PGresult *r), void *arg, char *why);
 
 /* COPY ... FROM STDIN (sql) with data, text format, in one statement: all or none. Returns
- * as pgc_exec does. */
-int pgc_copy_in(pgc_t *c, const char *sql, const char *data, size_t len, char *why);
+ * as pgc_exec does; *stored: the rows the table took (its command tag: fewer than data's
+ * when a trigger dropped some). */
+int pgc_copy_in(pgc_t *c, const char *sql, const char *data, size_t len, uint64_t *stored,
+                char *why);
 
 /* Bounds every wait of the connection from now on, the one under way included, to ms from
  * now: past it, the statement in flight returns CAFE_ETIMEDOUT, its connection in a state no

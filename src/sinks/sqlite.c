@@ -24,9 +24,10 @@
 typedef struct lite {
     sqlite3 *db;
     sqlite3_stmt *ins;
-    char *path;      /* for messages */
-    char table[64];  /* the results table's name, as given */
-    char qtable[68]; /* and quoted for SQL */
+    sqlite3_stmt *has; /* does the run hold a URL's row (do_insert's dropped)? */
+    char *path;        /* for messages */
+    char table[64];    /* the results table's name, as given */
+    char qtable[68];   /* and quoted for SQL */
     int64_t run;
     int hold_fd;  /* the file again, for the run's lock (hold_run); -1: none */
     int stopping; /* sink_db_stop: another writer's lock is waited for no more */
@@ -400,7 +401,12 @@ static int prepare_insert(job_t *j) {
         return CAFE_ENOMEM;
     int rc = sqlite3_prepare_v3(j->l->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &j->l->ins, NULL);
     free(sql);
-    return rc == SQLITE_OK ? 0 : fail(j, "the table needs a unique key on (run_id, url)");
+    if (rc != SQLITE_OK)
+        return fail(j, "the table needs a unique key on (run_id, url)");
+    char has[128];
+    snprintf(has, sizeof has, "SELECT 1 FROM %s WHERE run_id = ? AND url = ?", j->l->qtable);
+    rc = sqlite3_prepare_v3(j->l->db, has, -1, SQLITE_PREPARE_PERSISTENT, &j->l->has, NULL);
+    return rc == SQLITE_OK ? 0 : fail(j, "preparing");
 }
 
 /* The database header's application_id of a database cafe made ("cafe" in ASCII), as
@@ -576,6 +582,25 @@ static int moved(job_t *j) {
     return CAFE_EIO;
 }
 
+/* Row r inserted nothing (SQLITE_DONE, no change): its URL already there in the run (given
+ * twice: the key keeps one row), or dropped by a trigger of the table (RAISE(IGNORE)), which
+ * counted as written, the run ending done without it. Dropped: refused[r] says so. 0, or a
+ * negative code (fail's). */
+static int dropped(job_t *j, size_t r) {
+    lite_t *l = j->l;
+    sqlite3_reset(l->has);
+    sqlite3_bind_int64(l->has, 1, l->run);
+    sqlite3_bind_text(l->has, 2, j->rows[r].url, -1, SQLITE_STATIC);
+    int step = sqlite3_step(l->has);
+    sqlite3_reset(l->has);
+    if (step == SQLITE_ROW)
+        return 0;
+    if (step != SQLITE_DONE)
+        return fail(j, "writing");
+    j->refused[r] = strdup("dropped by a trigger of the table (RAISE(IGNORE))");
+    return j->refused[r] ? 0 : CAFE_ENOMEM;
+}
+
 static int do_insert(void *arg) {
     job_t *j = arg;
     lite_t *l = j->l;
@@ -588,8 +613,10 @@ static int do_insert(void *arg) {
         sqlite3_reset(l->ins);
         for (size_t c = 0; c < sink_ncolumns; c++)
             bind_field(l->ins, &j->rows[r], l->run, c);
-        if (sqlite3_step(l->ins) == SQLITE_DONE)
+        if (sqlite3_step(l->ins) == SQLITE_DONE) {
+            rc = sqlite3_changes(l->db) == 0 ? dropped(j, r) : 0;
             continue;
+        }
         /* A row the table refuses (a CHECK or a trigger of the user's) undoes itself alone
          * (ABORT); the transaction goes on without it, unless it was rolled back whole. */
         int code = sqlite3_errcode(l->db);
@@ -639,6 +666,7 @@ static int do_end(void *arg) {
 static int do_close(void *arg) {
     lite_t *l = arg;
     sqlite3_finalize(l->ins);
+    sqlite3_finalize(l->has);
     sqlite3_close(l->db);
     if (l->hold_fd >= 0)
         (void)close(l->hold_fd); /* after SQLite's own: the run is done with */

@@ -158,3 +158,28 @@ def check_resume_continues_a_titles_run(fx, lists, rs, target, rows_by_run, env=
     r = cafe("titles", "--resume", *target, lists.write(u), env=env)
     assert r.returncode == 0 and b"3 already done" in r.stderr, r.stderr
     assert [n for _, n in rows_by_run()] == [6, 2], rows_by_run()  # crawl, export
+
+
+def check_rows_a_trigger_drops(fx, lists, target, drop, undrop, held, env=None):
+    """A trigger of the user's that drops rows without an error (PostgreSQL: BEFORE INSERT
+    returning NULL; SQLite: RAISE(IGNORE)): the statement succeeds, and cafe counted those
+    rows written, the run ending done with exit 0 and nothing said. Each is now named as not
+    stored and the run fails (exit 2), as for a row the table refuses; a URL given twice (one
+    row, as ever) is not taken for one. Once the trigger is gone, --resume fetches them.
+    target: cafe's arguments naming the database; drop(suffixes) makes the trigger dropping
+    the URLs ending so, undrop() removes it; held() -> the URLs the table's latest run holds."""
+    u = [fx.url(i % 4, f"/page/{71000 + i}") for i in range(40)]
+    gone = [u[7], u[31]]
+    assert cafe("titles", "-q", *target, lists.write(u[:1]), env=env).returncode == 0
+    drop(["/page/71007", "/page/71031"])
+    for path in (lists.write(u), lists.write(u + [u[5]])):  # PostgreSQL: by COPY; by INSERT
+        r = cafe("titles", "-q", *target, path, env=env)
+        assert r.returncode == 2, r.stderr
+        assert r.stderr.count(b"dropped by a trigger of the table") == 2, r.stderr
+        assert all(g.encode() in r.stderr for g in gone) and b"2 rows refused" in r.stderr, \
+            r.stderr
+        assert sorted(held()) == sorted(set(u) - set(gone))
+    undrop()
+    r = cafe("titles", "-q", "--resume", *target, path, env=env)
+    assert r.returncode == 0, r.stderr
+    assert sorted(held()) == sorted(u)

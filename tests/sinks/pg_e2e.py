@@ -1390,6 +1390,21 @@ def test_a_row_the_table_refuses_loses_no_other_row():
                   f"WHERE run_id = {run}") == [["failed", "0"]]
 
 
+def test_rows_a_trigger_drops_are_not_counted_as_written():
+    def drop(suffixes):
+        like = " OR ".join(f"NEW.url LIKE '%{x}'" for x in suffixes)
+        pg.sql("CREATE FUNCTION dropper() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF "
+               f"{like} THEN RETURN NULL; END IF; RETURN NEW; END$$; CREATE TRIGGER dropper "
+               "BEFORE INSERT ON dropper FOR EACH ROW EXECUTE FUNCTION dropper()")
+
+    def held():
+        return [x[0] for x in pg.sql("SELECT url FROM dropper WHERE run_id = (SELECT max(run_id) "
+                                     "FROM runs WHERE table_name = 'dropper')")]
+    dbtest.check_rows_a_trigger_drops(fx, lists, ["--db", spec("dropper")], drop,
+                                      lambda: pg.sql("DROP TRIGGER dropper ON dropper"), held,
+                                      env=pg.env())
+
+
 def test_a_run_being_written_is_not_resumed_by_another():
     """Two --resume runs at once (a cron job overlapping its last run) both continued the
     table's latest run: each fetched the URLs left (twice the load on every site, past

@@ -607,6 +607,25 @@ def test_a_row_the_table_refuses_loses_no_other_row():
     assert count(out) == 1 + 302
 
 
+def test_rows_a_trigger_drops_are_not_counted_as_written():
+    out = db_path("dropper.sqlite")
+
+    def sql(statement):
+        with sqlite3.connect(out) as c:
+            c.execute(statement)
+
+    def drop(suffixes):
+        like = " OR ".join(f"NEW.url LIKE '%{x}'" for x in suffixes)
+        sql(f"CREATE TRIGGER dropper BEFORE INSERT ON titles WHEN {like} BEGIN "
+            "SELECT RAISE(IGNORE); END")
+
+    def held():
+        return [x[0] for x in query(out, "SELECT url FROM titles WHERE run_id = "
+                                         "(SELECT max(run_id) FROM runs)")]
+    dbtest.check_rows_a_trigger_drops(fx, lists, ["-o", out], drop,
+                                      lambda: sql("DROP TRIGGER dropper"), held)
+
+
 def lock_under_the_run(p, out, gate):
     """Once run p has written 100 rows to out, another connection takes the file's write
     lock and the gate opens: cafe must say, once, that it waits (not be silent, not fail).
