@@ -70,12 +70,82 @@ static const char resumes_sql[] =
 /* A password in the URI would show in `ps` and in shell history: refuse it. So is the
  * passphrase of the client's key (sslpassword), which every message naming the database
  * showed too; libpq reads it from no variable, but from a service file. */
+/* why with every occurrence of from[0..n) replaced by to (cut to SINK_WHY_MAX). */
+static void replace_all(char *why, const char *from, size_t n, const char *to) {
+    char out[SINK_WHY_MAX];
+    size_t o = 0, m = strlen(to);
+    for (const char *p = why; *p && o + 1 < sizeof out;) {
+        int hit = n && strncmp(p, from, n) == 0 && o + m + 1 < sizeof out;
+        memcpy(out + o, hit ? to : p, hit ? m : 1);
+        o += hit ? m : 1;
+        p += hit ? n : 1;
+    }
+    out[o] = '\0';
+    memcpy(why, out, o + 1);
+}
+
+/* The secrets of uri as given, up to 4 (start, length): the password of its user info, and
+ * the values of its password and sslpassword parameters. Returns how many. */
+static size_t uri_secrets(const char *uri, const char **at, size_t *len) {
+    size_t k = 0;
+    const char *a = strstr(uri, "://");
+    a = a ? a + 3 : uri;
+    const char *end = a + strcspn(a, "/?"), *amp = NULL;
+    for (const char *p = a; p < end; p++)
+        amp = *p == '@' ? p : amp;
+    const char *colon = amp ? memchr(a, ':', (size_t)(amp - a)) : NULL;
+    if (colon) {
+        at[k] = colon + 1;
+        len[k++] = (size_t)(amp - colon - 1);
+    }
+    for (const char *q = strchr(end, '?'); q && k < 4; q = strchr(q + 1, '&')) {
+        size_t skip = strncmp(q + 1, "password=", 9) == 0       ? 9
+                      : strncmp(q + 1, "sslpassword=", 12) == 0 ? 12
+                                                                : 0;
+        if (skip) {
+            at[k] = q + 1 + skip;
+            len[k] = strcspn(at[k], "&");
+            k++;
+        }
+    }
+    return k;
+}
+
+/* Masks in why, a message of libpq's about uri, the secrets uri holds (uri_secrets), which
+ * libpq's parse errors quote: the whole URI ("end of string reached when looking for
+ * matching "]" in IPv6 host address in URI: "postgresql://u:pw@[::1/db"") or the token that
+ * failed ("invalid percent-encoded token: "pw%zz""). Each is said as ***. */
+static void mask_secrets(const char *uri, char *why) {
+    const char *at[4];
+    size_t len[4], n = uri_secrets(uri, at, len), o = 0;
+    char masked[SINK_WHY_MAX], quoted[SINK_WHY_MAX];
+    for (const char *p = uri; *p && o + 4 < sizeof masked;) {
+        size_t i = 0;
+        while (i < n && at[i] != p)
+            i++;
+        if (i < n && len[i]) {
+            memcpy(masked + o, "***", 3);
+            o += 3;
+            p += len[i];
+        } else {
+            masked[o++] = *p++;
+        }
+    }
+    masked[o] = '\0';
+    replace_all(why, uri, strlen(uri), masked);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(quoted, sizeof quoted, "\"%.*s\"", (int)len[i], at[i]);
+        replace_all(why, quoted, len[i] ? strlen(quoted) : 0, "\"***\"");
+    }
+}
+
 static int refuse_password(const char *where, char *why) {
     char *err = NULL;
     PQconninfoOption *opts = PQconninfoParse(where, &err);
     if (!opts) {
         snprintf(why, SINK_WHY_MAX, "%s", err ? err : "bad PostgreSQL URI");
         why[strcspn(why, "\n")] = '\0';
+        mask_secrets(where, why);
         PQfreemem(err);
         return CAFE_EINVAL;
     }

@@ -732,6 +732,13 @@ def test_bad_credentials_and_password_in_uri():
              env=pg.env())
     assert r.returncode == 2 and b"service file" in r.stderr and b"s3cret" not in r.stderr, \
         r.stderr
+    # libpq's words on a URI it cannot parse quote the URI, or the token that failed: the
+    # password was in the message
+    for bad in ("postgresql://secret:s3cret@[::1/cafe?table=cred",
+                "postgresql://secret:s3cret%zz@/cafe", "postgresql://secret@/cafe?password=s%zz3"):
+        r = cafe("titles", "-q", "--db", bad, u, env=pg.env())
+        assert r.returncode == 2 and b"***" in r.stderr, r.stderr
+        assert b"s3cret" not in r.stderr and b"s%zz3" not in r.stderr, r.stderr
     r = cafe("titles", "-q", "--db", secret, u, env=pg.env(PGPASSWORD="right"))
     assert r.returncode == 0, r.stderr
     pgpass = os.path.join(lists.dir, "pgpass")
