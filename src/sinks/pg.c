@@ -324,6 +324,17 @@ static int lock_timed_out(const pg_t *p, int rc) {
     return rc == CAFE_EIO && p->c && strcmp(pgc_sqlstate(p->c), "55P03") == 0;
 }
 
+/* A statement the session's lock_timeout cancelled (lock_timed_out): said on stderr the first
+ * time (*said), then a pause; 0 when it is to run again, as it would have waited for the lock
+ * without a lock_timeout. */
+static int lock_again(const pg_t *p, int *said, const char *why) {
+    if (!(*said)++) {
+        msg_progress_clear();
+        fprintf(stderr, "%s: %s: %s; waiting for the lock\n", msg_prog(), p->where, why);
+    }
+    return cafe_task_sleep(BACKOFF_MIN_MS);
+}
+
 /* Runs one statement, reconnecting and running it again while the connection fails; a new
  * connection takes the run again first (hold_run). A statement cancelled by lock_timeout (a
  * DBA's setting, so that no session queues behind DDL for long) runs again until it gets the
@@ -349,11 +360,7 @@ static int exec_retry(pg_t *p, const char *sql, int n, const char *const *params
         if (rc == 0)
             rc = pgc_exec(p->c, sql, n, params, res, row, arg, why);
         if (lock_timed_out(p, rc)) {
-            if (!locked++) {
-                msg_progress_clear();
-                fprintf(stderr, "%s: %s: %s; waiting for the lock\n", msg_prog(), p->where, why);
-            }
-            if ((rc = cafe_task_sleep(BACKOFF_MIN_MS)) != 0)
+            if ((rc = lock_again(p, &locked, why)) != 0)
                 return rc;
             continue;
         }
@@ -482,7 +489,10 @@ static int create_tables(pg_t *p, char *why) {
 }
 
 /* Plans (without running) an INSERT whose ON CONFLICT names arbiter, which fails when the
- * table has no such key: better now than after fetching. */
+ * table has no such key: better now than after fetching. The plan locks the table as the
+ * INSERT would: a lock another session holds is waited for, the session's lock_timeout
+ * too (lock_again), as a batch waits for it (a role's lock_timeout failed the run at its
+ * start, exit 2, while the same lock mid-run was waited for). */
 static int plan_insert(pg_t *p, const char *arbiter, char *why) {
     char *ins = sink_insert_sql(p->qtable, 1, arbiter);
     size_t n = ins ? strlen(ins) + 16 : 0;
@@ -493,7 +503,11 @@ static int plan_insert(pg_t *p, const char *arbiter, char *why) {
         const char *params[SINK_NCOLUMNS];
         for (size_t c = 0; c < SINK_NCOLUMNS; c++)
             params[c] = "{}";
-        rc = pgc_exec(p->c, sql, (int)sink_ncolumns, params, NULL, NULL, NULL, why);
+        int said = 0;
+        while (lock_timed_out(p, rc = pgc_exec(p->c, sql, (int)sink_ncolumns, params, NULL, NULL,
+                                               NULL, why)) &&
+               (rc = lock_again(p, &said, why)) == 0)
+            ;
     }
     free(sql);
     free(ins);

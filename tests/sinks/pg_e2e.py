@@ -256,23 +256,20 @@ def said_blocked(table, pid):
             "application psql, idle in transaction, its transaction open for ").encode()
 
 
-def test_a_lock_at_start_is_said_naming_its_holder():
-    """A results table another session holds locked (an ALTER, a transaction left open after
-    LOCK TABLE) when a run begins: cafe waited in silence, nothing fetched and nothing said,
-    for as long as the lock was held: a cafe that looked hung. After 2 s it says what it
-    waits for and who holds it (its pid, user, application), and goes on once it is
-    released."""
+def locked_at_start(table, pgoptions, said):
+    """A run begun while another session holds its table locked (lock_table), under PGOPTIONS
+    pgoptions: it must say so, said(stderr, pid) checking the words, go on waiting, and end
+    well once the lock goes, its rows there. Returns cafe's stderr."""
     u = [fx.url(0, "/page/1"), fx.url(1, "/page/2")]
-    assert cafe("titles", "-q", "--db", spec("startlock"), lists.write(u[:1]),
+    assert cafe("titles", "-q", "--db", spec(table), lists.write(u[:1]),
                 env=pg.env()).returncode == 0
-    lock, pid = lock_table("startlock")
-    p = subprocess.Popen([CAFE, "titles", "-q", "--db", spec("startlock"), lists.write(u)],
-                         env=pg.env(), stderr=subprocess.PIPE)
+    lock, pid = lock_table(table)
+    p = subprocess.Popen([CAFE, "titles", "-q", "--db", spec(table), lists.write(u)],
+                         env=pg.env(PGOPTIONS=pgoptions), stderr=subprocess.PIPE)
     try:
-        err = stderr_until(p, b"released\n")
-        assert err.startswith(b"cafe titles: postgresql://cafe@/cafe") and \
-            said_blocked("startlock", pid) in err, err
-        assert p.poll() is None
+        err = stderr_until(p, b"\n")
+        said(err, pid)
+        assert p.poll() is None, p.communicate()
         lock.stdin.write(b"COMMIT;\n")
         lock.stdin.close()
         lock.wait(timeout=60)
@@ -282,8 +279,33 @@ def test_a_lock_at_start_is_said_naming_its_holder():
             lock.kill()
         if p.poll() is None:
             p.kill()
-    assert p.returncode == 0 and err.count(b"waiting for a lock") == 1, err
-    assert count("startlock") == 3
+    assert p.returncode == 0, err
+    assert count(table) == 3
+    return err
+
+
+def test_a_lock_at_start_is_said_naming_its_holder():
+    """A results table another session holds locked (an ALTER, a transaction left open after
+    LOCK TABLE) when a run begins: cafe waited in silence, nothing fetched and nothing said,
+    for as long as the lock was held: a cafe that looked hung. After 2 s it says what it
+    waits for and who holds it (its pid, user, application), and goes on once it is
+    released."""
+    def said(err, pid):
+        assert err.startswith(b"cafe titles: postgresql://cafe@/cafe") and \
+            said_blocked("startlock", pid) in err and err.endswith(b"released\n"), err
+    err = locked_at_start("startlock", "", said)
+    assert err.count(b"waiting for a lock") == 1, err
+
+
+def test_a_lock_at_start_with_a_lock_timeout_is_waited_for():
+    """With a role's lock_timeout, the plan of the batch INSERT at the start was cancelled
+    ("canceling statement due to lock timeout") and the run failed, exit 2, where the same
+    lock mid-run is waited for (test_lock_timeout_on_a_locked_table_waits_as_without_one):
+    the start waits for it too, saying so once."""
+    def said(err, pid):
+        assert b"due to lock timeout" in err and err.endswith(b"waiting for the lock\n"), err
+    err = locked_at_start("startlt", "-c lock_timeout=100", said)
+    assert err.count(b"lock timeout") == 1, err
 
 
 def test_a_lock_mid_run_is_said_naming_its_holder():
