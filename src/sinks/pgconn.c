@@ -366,6 +366,9 @@ int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *wh
         return CAFE_ENOMEM;
     }
     PQsetErrorVerbosity(c->conn, PQERRORS_VERBOSE); /* the login's SQLSTATE: connect_failed */
+    /* before the login: a role's client_min_messages = debug sends notices during it, which
+     * libpq's default processor wrote to stderr as they came, unescaped */
+    PQsetNoticeProcessor(c->conn, ignore_notice, NULL);
     cafe_deadline_t d;
     cafe_deadline_begin(&d, timeout_ms);
     PostgresPollingStatusType st =
@@ -380,7 +383,6 @@ int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *wh
     cafe_deadline_end(&d);
     if (rc >= 0 && st == PGRES_POLLING_OK && PQsetnonblocking(c->conn, 1) == 0) {
         PQsetErrorVerbosity(c->conn, PQERRORS_DEFAULT);
-        PQsetNoticeProcessor(c->conn, ignore_notice, NULL);
         /* No time limit on cafe's statements, as pg_dump sets none: a role's statement_timeout
          * guards against long queries of people, and cut a batch waiting for a locked table
          * (or slower than it), ending the run, and every --resume alike. Nor on its idle

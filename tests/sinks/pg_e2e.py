@@ -464,6 +464,15 @@ def test_a_stop_while_the_table_is_locked_is_bounded():
     assert pg.sql("SELECT status FROM runs WHERE table_name = 'stoplock'") == [["done"]]
 
 
+def test_notices_of_the_login_do_not_reach_the_terminal():
+    """A role's client_min_messages = debug (a DBA tracing a problem) has the server send
+    notices while the session starts: libpq's default processor wrote them to stderr as they
+    came, unescaped, before cafe set its own; notices are the server talking to itself."""
+    r = cafe("titles", "-q", "--db", spec("debugmsg"), lists.write([fx.url(0, "/page/1")]),
+             env=pg.env(PGOPTIONS="-c client_min_messages=debug5"))
+    assert r.returncode == 0 and r.stderr == b"", r.stderr
+
+
 def test_a_role_without_standard_conforming_strings_writes_its_tables():
     """A role (or database) set for an old application, standard_conforming_strings = off:
     a backslash in a string literal is an escape there, and the new table's key (a
