@@ -124,7 +124,6 @@ typedef struct cafe__html_tok {
     uint8_t body_tag;
     uint8_t past_initial; /* the "initial" insertion mode is over (tokstate.h) */
     uint8_t quirks;       /* ...and left the document in quirks mode (doctype.h) */
-    uint8_t fs_pending; /* frameset-ok cleared before the body started (cafe__html_tok_fs_clear) */
     /* a character reference in text while frameset-ok holds: one that gives whitespace
      * (&#32; &Tab; ...) leaves the flag (see tokenizer.c) */
     uint8_t ref_state, ref_len;
@@ -177,11 +176,8 @@ int cafe__html_tok_in_meta(const cafe__html_tok_t *tk);
 /* Content that makes the body start, outside template contents (which are not the
  * document's: markup there creates no body). */
 static inline void cafe__html_tok_body(cafe__html_tok_t *tk) {
-    if (tk->template_depth == 0 && !tk->seen_body) {
+    if (tk->template_depth == 0 && !tk->seen_body)
         tk->seen_body = 1;
-        if (tk->fs_pending)
-            tk->frameset_ok = 0;
-    }
 }
 
 /* No late <meta> can change the encoding any more. */
@@ -190,13 +186,14 @@ static inline int cafe__html_tok_meta_over(const cafe__html_tok_t *tk) {
 }
 
 /* frameset-ok set to "not ok". Before the body starts (a <template> in the head, or what is
- * in one) that matters only once it does: frameset_ok stays set until then, so that the text
- * scan, which looks while frameset_ok holds, still sees the text that starts the body. */
+ * in one) that changes nothing: the standard keeps the flag cleared into the body, but
+ * Chromium and Firefox set it again when they make the body a tag or text implies ("after
+ * head", anything else), and an explicit <body> clears it anyway. So frameset_ok stays set
+ * until the body starts, and the text scan, which looks while it holds, sees the text that
+ * starts it (<template></template><p><frameset><title>A: no title in both). */
 static inline void cafe__html_tok_fs_clear(cafe__html_tok_t *tk) {
     if (tk->seen_body)
         tk->frameset_ok = 0;
-    else
-        tk->fs_pending = 1;
 }
 
 /* Tree construction (tree.c). A start tag returns the tokenizer state it switches to. */

@@ -11,7 +11,9 @@
  *   the "in body" start tags of the standard's list (FSKILL; <input> unless type=hidden), by
  *   </br>, and by text that is not whitespace or NUL, in data (a character reference counts
  *   by its character) and in CDATA sections (tokenizer.c). A NUL in data does not start the
- *   body either: browsers drop it before tree construction, unlike the standard.
+ *   body either: browsers drop it before tree construction, unlike the standard. A flag a
+ *   head <template> cleared is set again when the body starts (as in both browsers, unlike
+ *   the standard: cafe__html_tok_fs_clear).
  * For the end tags that leave foreign content, the stack of open elements is kept for HTML
  * elements too, with the implied end tags that matter most (<p> closed by blocks, <li>,
  * <dd>/<dt>, headings, table cells and rows, <option>) and the "in body" end tag rules

@@ -64,6 +64,10 @@ FOUND = [
     # after the template makes one, so it is not (title "A")
     "<template><p></template><frameset><title>A",
     "<template></template>y<frameset><title>A",
+    # the body a tag implies starts with frameset-ok set again, whatever a head template
+    # cleared: the frameset is taken (no title)
+    "<template></template><p><frameset><title>A",
+    "<template><p>x</p></template><div><frameset><title>A",
     # "in table" a <form> is popped at once, so the <em> after it is foster-parented, with
     # the first title in it (title "T1")
     "<table><form><em><br/><title>T1</title><tbody><title>B</title>",

@@ -61,6 +61,12 @@ static const struct {
                                       "gumbo); Chromium and Firefox drop it before tree "
                                       "construction, so the <frameset> keeps the head's title"},
     {"NUL first starts no body", "as above, before <html>"},
+    {"implied body after head template",
+     "a head <template> sets frameset-ok to \"not ok\" and the standard (and gumbo) keep it "
+     "so in the body; Chromium and Firefox set it again when they imply the body, so the "
+     "<frameset> is taken and the title with it"},
+    {"implied body after head template content", "as above"},
+    {"breakout after head template", "as above"},
     {"NUL in head starts no body", "as above, in the head"},
     {"NUL after head starts no body", "as above, after the head"},
     {"4.01 transitional alone: quirks", "gumbo 0.10.1 misses some of the standard's quirks-mode "

@@ -199,6 +199,12 @@ static const tcase_t cases[] = {
     {"template content makes no body", "<template><p></template><frameset><title>A", NONE},
     {"text after head template", "<template></template>y<frameset><title>A", "A"},
     {"text in and after template", "<template>x</template>y<frameset><title>A", "A"},
+    /* ...and the body a tag implies starts with frameset-ok set again, whatever a head
+     * template cleared (Chromium and Firefox: no title) */
+    {"implied body after head template", "<template></template><p><frameset><title>A", NONE},
+    {"implied body after head template content",
+     "<template><p>x</p></template><div><frameset><title>A", NONE},
+    {"breakout after head template", "<template></template><svg><meta><frameset><title>A", NONE},
     {"frameset after body tag", "<body><title>T</title><frameset>", "T"},
     {"frameset after end br", "</br><frameset><title>A</title>", "A"},
     {"frameset after text", "<p>text</p><frameset><title>A</title>", "A"},
