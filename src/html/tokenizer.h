@@ -118,6 +118,9 @@ typedef struct cafe__html_tok {
     /* a </head>, or a <template>, was seen: as for Chromium and Firefox, a <meta> from here
      * on changes no encoding (the standard's "after head" and "in template" would) */
     uint8_t head_over;
+    /* a </head> (outside template contents) ended the head: "after head", a <noscript> is
+     * not one of the head's tags but body content */
+    uint8_t after_head;
     /* a tag came after text started the body: as for Chromium and Firefox, a <meta> from here
      * on changes no encoding either; text alone does not end the head for them, so a late
      * <meta> right after the text that started the body still does (cafe__html_tok_meta_over) */

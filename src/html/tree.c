@@ -13,7 +13,8 @@
  *   by its character) and in CDATA sections (tokenizer.c). A NUL in data does not start the
  *   body either: browsers drop it before tree construction, unlike the standard. A flag a
  *   head <template> cleared is set again when the body starts (as in both browsers, unlike
- *   the standard: cafe__html_tok_fs_clear).
+ *   the standard: cafe__html_tok_fs_clear). The body starts at the first tag not of the head
+ *   (HEADISH), and at a <noscript> after </head>: "after head" takes it for body content.
  * For the end tags that leave foreign content, the stack of open elements is kept for HTML
  * elements too, with the implied end tags that matter most (<p> closed by blocks, <li>,
  * <dd>/<dt>, headings, table cells and rows, <option>) and the "in body" end tag rules
@@ -214,8 +215,9 @@ CAFE__HOT static int html_start(cafe__html_tok_t *tk, int id, unsigned flags) {
             return CAFE__TOK_DATA;
     }
     int body_started = tk->seen_body;
-    if (!(flags & CAFE__TAGF_HEADISH))
-        cafe__html_tok_body(tk); /* even for a tag then ignored: getting there made it */
+    /* even for a tag then ignored: getting there made it */
+    if (!(flags & CAFE__TAGF_HEADISH) || (tk->after_head && id == CAFE__TAG_NOSCRIPT))
+        cafe__html_tok_body(tk);
     if (table_part_outside_table(tk, id))
         return CAFE__TOK_DATA;
     if ((flags & CAFE__TAGF_FSKILL) && !hidden_input(tk, id))
@@ -310,6 +312,7 @@ CAFE__HOT static void html_end(cafe__html_tok_t *tk, int id, unsigned flags) {
     switch (id) {
     case CAFE__TAG_HEAD:
         tk->head_over = 1;
+        tk->after_head |= tk->template_depth == 0; /* in a template it is ignored */
         return;
     case CAFE__TAG_HTML:
     case CAFE__TAG_BODY: /* before the body, these make it ("anything else") */

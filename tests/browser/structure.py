@@ -68,6 +68,10 @@ FOUND = [
     # cleared: the frameset is taken (no title)
     "<template></template><p><frameset><title>A",
     "<template><p>x</p></template><div><frameset><title>A",
+    # "after head", <noscript> is no head tag: it makes the body, which the frameset takes
+    # (no title); in the head it makes none (title "A")
+    "<head></head><noscript></noscript><title>A</title><frameset>",
+    "<head><noscript></noscript><title>A</title><frameset>",
     # "in table" a <form> is popped at once, so the <em> after it is foster-parented, with
     # the first title in it (title "T1")
     "<table><form><em><br/><title>T1</title><tbody><title>B</title>",

@@ -42,6 +42,7 @@ static const struct {
     {"noscript head", "gumbo parses as if scripting were off: <noscript> in <head> is not "
                       "RAWTEXT there, so the title inside it counts"},
     {"noscript body", "gumbo: scripting off, <noscript> content is markup"},
+    {"noscript after implied head end", "as above: the text in it clears frameset-ok"},
     {"title in select", "the current standard dropped the \"in select\" insertion mode that "
                         "ignored <title>; gumbo still ignores it"},
     {"select beyond scope stays", "gumbo's \"in select\" mode ignores the <object> that "

@@ -114,6 +114,15 @@ static const tcase_t cases[] = {
     {"noframes", "<noframes><title>X</title></noframes><title>Y</title>", "Y"},
     {"noscript head", "<head><noscript><title>X</title></noscript><title>Y</title>", "Y"},
     {"noscript body", "<body><noscript><title>X</title></noscript><title>Y</title>", "Y"},
+    /* "after head", <noscript> is not one of the head's tags: it makes the body, which a
+     * <frameset> then takes away with the title in it (Chromium and Firefox: no title) */
+    {"noscript after head starts the body",
+     "<head></head><noscript></noscript><title>A</title><frameset>", NONE},
+    {"noscript after implied head end",
+     "<html></head>\n<noscript>x</noscript><title>A</title><frameset>", NONE},
+    {"noscript in head starts no body", "<head><noscript></noscript><title>A</title><frameset>",
+     "A"},
+    {"noscript after template", "<template></template><noscript></noscript><title>A</title>", "A"},
     {"style end case", "<style>a</STYLE><title>Y</title>", "Y"},
     {"style not end", "<style></styles><title>X</title></style><title>Y</title>", "Y"},
     {"script", "<script>var s='<title>X</title>';</script><title>Y</title>", "Y"},
