@@ -144,8 +144,9 @@ typedef struct cafe_http_opts {
      * and public suffixes, path, Secure, expiry), as browsers do; never on another request,
      * nor on another attempt of this one. A Cookie header in `headers` is sent instead. A
      * redirect to one of the Fetch standard's bad ports (25, 6000, 6667...), which browsers
-     * refuse, is refused before any connection: CAFE_EHTTP_REDIRECT_PROTOCOL, res->url the
-     * redirect's target; the URL given may name any port. A redirect's body is not waited
+     * refuse, or to port 0, where no server can listen, is refused before any connection:
+     * CAFE_EHTTP_REDIRECT_PROTOCOL, res->url the redirect's target; the URL given may name
+     * any port but 0 (CAFE_EHTTP_URL, no attempt made). A redirect's body is not waited
      * for, as browsers go on at once: one over 16 KiB is not read (its connection is closed),
      * a smaller or chunked one is read for 1 s at most to keep the connection, then the
      * request goes on without it. */

@@ -421,9 +421,8 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
         t->code = cafe__http_fail(
             res, CAFE_EHTTP_PRIVATE,
             "refused to connect to %s: a private, loopback or link-local address", x->refused);
-    else if (x->bad_port)
-        t->code = cafe__http_fail(res, CAFE_EHTTP_REDIRECT_PROTOCOL, CAFE__HTTP_BAD_PORT_FMT,
-                                  x->bad_port);
+    else if (x->bad_port >= 0)
+        t->code = cafe__http_port_refusal(res, x->bad_port);
     else if (x->loop[0])
         t->code = redirect_loop(x, t);
     else if (x->bad_location)

@@ -259,7 +259,7 @@ struct cafe__http_xfer {
     long relocate_hops;
     const char *bad_location; /* why a browser refuses the redirect's Location; NULL: none */
     char bad_scheme[24];      /* a redirect's Location has this other scheme; "" when none */
-    unsigned bad_port;        /* a redirect to this bad port was refused; 0: none */
+    long bad_port;            /* a redirect to this port was refused; -1: none */
     int switched;             /* a 101 Switching Protocols came, and was refused (redirect.c) */
     char bad_status[4];       /* a status code outside 100-599 came, refused; "" when none */
     int location_conflict;    /* a redirect's Location headers differ (redirect.c) */
@@ -517,11 +517,14 @@ int cafe__http_redirect_check(cafe__http_xfer_t *x);
  * it, goes where a browser would not (then x->relocate, x->bad_location or x->bad_port is set
  * and the lookup or connection is not made). */
 int cafe__http_redirect_resolving(cafe__http_xfer_t *x);
-/* redirect.c: the port of http(s) URL url when it is one of the Fetch standard's bad ports,
- * which browsers refuse to fetch from; else 0. */
-unsigned cafe__http_url_bad_port(const char *url);
-/* The error of a redirect to a bad port (CAFE_EHTTP_REDIRECT_PROTOCOL), with the port. */
-#define CAFE__HTTP_BAD_PORT_FMT "redirect refused (port %u: a bad port, which browsers refuse)"
+/* redirect.c: the port http(s) URL url names after its host (0-99999), or -1 for none. */
+long cafe__http_url_port(const char *url);
+/* redirect.c: the port of http(s) URL url when a redirect there is refused: 0, or one of the
+ * Fetch standard's bad ports, which browsers refuse to fetch from; else -1. */
+long cafe__http_url_refused_port(const char *url);
+/* redirect.c: the failure of a redirect to refused port port, in res
+ * (CAFE_EHTTP_REDIRECT_PROTOCOL). */
+int cafe__http_port_refusal(cafe_http_result_t *res, long port);
 /* redirect.c: whether curl, failing on a redirect's Location it could not parse (code), was
  * given one a browser follows (then x->relocate is set), refuses (x->bad_location) or reads
  * as the page itself (x->loop). */

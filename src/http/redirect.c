@@ -116,10 +116,10 @@ static int port_bad(unsigned long port) {
     return 0;
 }
 
-unsigned cafe__http_url_bad_port(const char *url) {
+long cafe__http_url_port(const char *url) {
     const char *a = url ? strstr(url, "://") : NULL;
     if (!a)
-        return 0;
+        return -1;
     a += 3;
     size_t n = strcspn(a, "/?#");
     const char *at = memchr(a, '@', n); /* userinfo may hold a ':' */
@@ -133,20 +133,36 @@ unsigned cafe__http_url_bad_port(const char *url) {
         if (*p == ':')
             colon = p;
     if (!colon || colon + 1 == end || end - colon > 6)
-        return 0; /* the scheme's port (80 or 443), or none curl would take */
-    unsigned long port = 0;
+        return -1; /* the scheme's port (80 or 443), or none curl would take */
+    long port = 0;
     for (const char *p = colon + 1; p < end; p++) {
         if (*p < '0' || *p > '9')
-            return 0;
-        port = port * 10 + (unsigned long)(*p - '0');
+            return -1;
+        port = port * 10 + (*p - '0');
     }
-    return port_bad(port) ? (unsigned)port : 0;
+    return port;
 }
 
-/* The redirect to url goes to a bad port: x->bad_port names it, and the request stops there. */
+/* Port 0 is no port a server can listen on: connect() there fails every time (ECONNREFUSED
+ * on Linux), so it is refused before any connection, and never retried. */
+long cafe__http_url_refused_port(const char *url) {
+    long port = cafe__http_url_port(url);
+    return port == 0 || (port > 0 && port_bad((unsigned long)port)) ? port : -1;
+}
+
+int cafe__http_port_refusal(cafe_http_result_t *res, long port) {
+    if (port == 0)
+        return cafe__http_fail(res, CAFE_EHTTP_REDIRECT_PROTOCOL,
+                               "redirect refused (port 0: no server can listen there)");
+    return cafe__http_fail(res, CAFE_EHTTP_REDIRECT_PROTOCOL,
+                           "redirect refused (port %ld: a bad port, which browsers refuse)", port);
+}
+
+/* The redirect to url goes to a port refused: x->bad_port names it, and the request stops
+ * there. */
 static int port_refused(cafe__http_xfer_t *x, const char *url) {
-    x->bad_port = cafe__http_url_bad_port(url);
-    return x->bad_port != 0;
+    x->bad_port = cafe__http_url_refused_port(url);
+    return x->bad_port >= 0;
 }
 
 /* A Location of a fragment alone ("#top") is, by the WHATWG URL standard, the page itself

@@ -327,12 +327,11 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
             t->url = t->moved = t->relocate;
             hop_keep(hop, t->moved, res->status);
             t->moved_hops += t->relocate_hops;
-            unsigned bad = cafe__http_url_bad_port(t->moved);
-            if (bad) { /* the redirect's target is the result, as curl's refusals give it */
+            long bad = cafe__http_url_refused_port(t->moved);
+            if (bad >= 0) { /* the redirect's target is the result, as curl's refusals give it */
                 free(res->url);
                 res->url = strdup(t->moved);
-                return cafe__http_fail(res, CAFE_EHTTP_REDIRECT_PROTOCOL, CAFE__HTTP_BAD_PORT_FMT,
-                                       bad);
+                return cafe__http_port_refusal(res, bad);
             }
             if (t->moved_hops > max_hops || replays-- < 0)
                 return cafe__http_fail(res, CAFE_EHTTP_TOO_MANY_REDIRECTS, CAFE__HTTP_TOO_MANY_FMT,
@@ -422,6 +421,14 @@ static int request_in_task(const char *given, const cafe_http_opts_t *opts,
     int rc = url_read(given, res, &url, &norm);
     if (rc != 0)
         return rc;
+    /* Given, not a redirect's: no bad port list here. Another scheme's URL is refused as
+     * such (cafe__http_url_check). */
+    if ((ascii_ncasecmp(url, "http://", 7) == 0 || ascii_ncasecmp(url, "https://", 8) == 0) &&
+        cafe__http_url_port(url) == 0) {
+        free(norm);
+        return cafe__http_fail(res, CAFE_EHTTP_URL,
+                               "unusable URL: port 0 (no server can listen there)");
+    }
     char key[256];
     uint64_t hash;
     size_t klen = cafe__http_origin_key(url, key, sizeof(key), &hash);

@@ -576,7 +576,7 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
     x->loop[0] = '\0';
     x->bad_location = NULL;
     x->bad_scheme[0] = '\0';
-    x->bad_port = 0;
+    x->bad_port = -1;
     x->switched = 0;
     x->bad_status[0] = '\0';
     x->location_conflict = 0;

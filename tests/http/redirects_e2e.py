@@ -406,6 +406,22 @@ def test_a_redirect_to_a_bad_port_is_refused_before_connecting():
             bad.server_close()
 
 
+def test_port_0_is_refused_at_once_not_retried():
+    # No server can listen on port 0: connect() there fails on every try (ECONNREFUSED on
+    # Linux), so retrying it only waits. It was "connection refused", tried 3 times; now a
+    # permanent error before any connection, given in the list or as a redirect's target
+    # (by curl, and by cafe from the browser's URL: a Location with backslashes).
+    before = plain.hits
+    recs = run(["http://127.0.0.1:0/show", set_url(U("/z/set"), [], "http://127.0.0.1:0/show"),
+                set_url(U("/z/set"), [], "\\\\127.0.0.1:0/show")])
+    given = "unusable URL: port 0 (no server can listen there)"
+    moved = "redirect refused (port 0: no server can listen there)"
+    assert [x["error"] for x in recs] == [given, moved, moved], recs
+    assert [x["attempts"] for x in recs] == [0, 1, 1], recs
+    assert [x["status"] for x in recs] == [None, 302, 302], recs
+    assert plain.hits - before == 2, plain.hits - before
+
+
 def test_a_101_to_a_request_for_no_upgrade_is_an_error_at_once():
     # Fetch: a 101 to a request that asked for no upgrade is a network error (Chromium fails
     # the navigation; Firefox shows no page of the bytes after it). libcurl 7.88 read the bytes
