@@ -313,8 +313,8 @@ struct cafe_http_result {
  * bytes to on_body is not retried. DNS failures, TLS and URL errors are not retried. A
  * proxy that answers the CONNECT of an https URL with an error status refused the tunnel:
  * CAFE_EHTTP_CONNECT, retried only when that status is one of the retry statuses (a 503,
- * not a 403 or a 407); a SOCKS proxy's refusal by its rules or of the credentials is not
- * retried either. A
+ * not a 403 or a 407); a SOCKS proxy's refusal by its rules or of the credentials, or of a
+ * command or address type it does not support, is not retried either. A
  * request the server never processed (an HTTP/2 stream above a GOAWAY's last-stream-id, or
  * one refused on curl's every new connection), with nothing of an answer received, is sent
  * again once at once on a new connection, whatever attempts says, and is not counted as an

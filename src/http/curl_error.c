@@ -82,9 +82,10 @@ static int stopped_at_redirect(const cafe__http_xfer_t *x) {
                CURLHE_OK;
 }
 
-/* A SOCKS proxy's refusals by its policy, in words (its reply code is all curl's message
- * gives); the others (the host refused or is unreachable, the proxy failed) may pass, as a
- * connection error may. */
+/* A SOCKS proxy's refusals, in words (its reply code is all curl's message gives): by its
+ * policy, or of what it does not support (a CONNECT, a host name's address type as socks5h://
+ * sends), which it will refuse alike again; the others (the host refused or is unreachable,
+ * the proxy failed) may pass, as a connection error may. */
 static const char *socks_refusal(CURL *e) {
     static const struct {
         CURLproxycode px;
@@ -96,6 +97,8 @@ static const char *socks_refusal(CURL *e) {
         {CURLPX_REQUEST_FAILED, "request rejected"},
         {CURLPX_IDENTD, "its identd check failed"},
         {CURLPX_IDENTD_DIFFER, "its identd check failed"},
+        {CURLPX_REPLY_COMMAND_NOT_SUPPORTED, "it does not support CONNECT"},
+        {CURLPX_REPLY_ADDRESS_TYPE_NOT_SUPPORTED, "it does not take this address type"},
     };
     long px = 0;
     curl_easy_getinfo(e, CURLINFO_PROXY_ERROR, &px);

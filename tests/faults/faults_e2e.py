@@ -2057,7 +2057,8 @@ def test_no_proxy_exempts_hosts_from_x_as_for_curls_tool():
 
 class Socks5Server(Listener):
     """A SOCKS5 proxy that takes no credentials and answers every CONNECT with reply code
-    `reply` (2: not allowed by its rules, 5: the host refused), or with the bytes `reply`
+    `reply` (2: not allowed by its rules, 5: the host refused, 7: command not supported, 8:
+    address type not supported), or with the bytes `reply`
     when it is bytes, then closes."""
 
     def __init__(self, reply):
@@ -2078,9 +2079,13 @@ class Socks5Server(Listener):
 
 def test_a_socks_proxy_that_refuses_by_its_rules_is_named_and_not_retried():
     # A SOCKS5 proxy's "not allowed by ruleset" is its policy, as an HTTP proxy's 403: one
-    # attempt, and words that say so (curl's detail gives only the reply's number). "The
-    # host refused" is retried, as a refused connection is.
+    # attempt, and words that say so (curl's detail gives only the reply's number). So are
+    # "command not supported" (no CONNECT) and "address type not supported" (no host names,
+    # socks5h's): it will answer alike again (they were tried 3 times). "The host refused" is
+    # retried, as a refused connection is.
     cases = ((2, "the proxy refused the tunnel (not allowed by its rules)", 1),
+             (7, "the proxy refused the tunnel (it does not support CONNECT)", 1),
+             (8, "the proxy refused the tunnel (it does not take this address type)", 1),
              (5, "the proxy failed or refused the connection", 3))
     for reply, words, attempts in cases:
         proxy = Socks5Server(reply)
