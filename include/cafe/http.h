@@ -179,8 +179,9 @@ typedef struct cafe_http_opts {
     /* Proxy URL for the requests ("http://host:3128", "socks5h://host"), as curl's
      * CURLOPT_PROXY; "" = none, not even from the environment. NULL = the environment, read
      * once per loop by curl's rules: http_proxy (lower case only), https_proxy or
-     * HTTPS_PROXY, all_proxy or ALL_PROXY. Either way no_proxy or NO_PROXY in the environment
-     * names the hosts reached directly, as libcurl (and curl's -x) reads it. */
+     * HTTPS_PROXY, all_proxy or ALL_PROXY, the one of each redirect's scheme at that hop (as
+     * curl -L picks). Either way no_proxy or NO_PROXY in the environment names the hosts
+     * reached directly, as libcurl (and curl's -x) reads it. */
     const char *proxy;
     /* Nonzero: after DNS, refuse to connect to addresses off the public internet (private,
      * loopback, link-local, unique-local, multicast, reserved; IPv4 and IPv6), on the first

@@ -438,20 +438,33 @@ static int scheme_refused(cafe__http_xfer_t *x, const struct curl_header *h) {
     return 1;
 }
 
-/* Whether the redirect whose Location is h goes to https from a handle set up for http and
- * HTTP/2, which reads with curl's 16 KB: libcurl 7.88 keeps that size for the hop (it refuses
- * CURLOPT_BUFFERSIZE while it holds a buffer, and allocates the next one before any callback),
- * and an HTTP/2 head over it was held until the timeout (xfer.c). Such a hop is the request's
- * own: the transfer ends with the redirect, and the request goes on from its Location on a
- * handle set up for https. A Location that is https only once its inner tabs are dropped is
- * left to curl, as before. */
-static int hop_to_https(const cafe__http_xfer_t *x, const struct curl_header *h) {
-    if (x->profile.https || x->profile.http1_only)
-        return 0;
+/* Whether the environment names another proxy for a hop to https (to_https) or to http than
+ * for x's handle, the request giving none of its own: libcurl 7.88 takes a transfer's
+ * CURLOPT_PROXY, set by its first URL's scheme, for all its hops, where curl's tool picks
+ * http_proxy or https_proxy again at each: an https page's redirect to http went direct
+ * (no https_proxy) past the http_proxy set, out of the way the user set for its traffic. */
+static int proxy_changes(const cafe__http_xfer_t *x, int to_https) {
+    const char *a = x->c->proxy_http, *b = x->c->proxy_https;
+    return to_https != x->profile.https && !x->try->opts->proxy &&
+           !(a == b || (a && b && strcmp(a, b) == 0));
+}
+
+/* Whether the redirect whose Location is h is the request's own: the transfer ends with the
+ * redirect, and the request goes on from its Location on a handle set up for its scheme. So
+ * is a hop to another scheme whose proxy is another (proxy_changes), and one to https from a
+ * handle set up for http and HTTP/2, which reads with curl's 16 KB: libcurl 7.88 keeps that
+ * size for the hop (it refuses CURLOPT_BUFFERSIZE while it holds a buffer, and allocates the
+ * next one before any callback), and an HTTP/2 head over it was held until the timeout
+ * (xfer.c). A Location that is http(s) only once its inner tabs are dropped is left to curl,
+ * as before. */
+static int hop_own(const cafe__http_xfer_t *x, const struct curl_header *h) {
     const char *v = h->value;
     while ((unsigned char)*v <= 0x20 && *v) /* as the URL parser strips */
         v++;
-    return ascii_ncasecmp(v, "https:", 6) == 0;
+    int to_https = ascii_ncasecmp(v, "https:", 6) == 0;
+    if (!to_https && ascii_ncasecmp(v, "http:", 5) != 0)
+        return 0; /* relative: the page's own scheme */
+    return (to_https && !x->profile.https && !x->profile.http1_only) || proxy_changes(x, to_https);
 }
 
 /* The blank line that ends a response's head. libcurl 7.88 reads the body of a redirect it
@@ -479,7 +492,7 @@ static size_t head_end(cafe__http_xfer_t *x, size_t n) {
         return 0;
     curl_off_t length = -1;
     long hops = 0;
-    int own = hop_to_https(x, h);
+    int own = hop_own(x, h);
     x->c->stats.curl_calls += 3;
     curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
     if (length == 0 && !own)

@@ -406,6 +406,42 @@ def test_a_redirect_to_a_bad_port_is_refused_before_connecting():
             bad.server_close()
 
 
+class PageProxy(http.server.BaseHTTPRequestHandler):
+    """An HTTP proxy that answers every request itself: a page titled "Proxy " + the URL."""
+
+    def do_GET(self):
+        body = page("Proxy " + self.path)
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_redirect_to_another_scheme_goes_through_that_schemes_proxy():
+    # cafe reads curl's variables: http_proxy for http URLs, https_proxy for https ones, and
+    # curl -L picks again at every hop. libcurl 7.88 takes the proxy set for a transfer's first
+    # URL for all its hops: an https page's redirect to http went direct (no https_proxy),
+    # past the http_proxy set: a hop out of the way the user set for its traffic.
+    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), PageProxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env["http_proxy"] = f"http://127.0.0.1:{proxy.server_address[1]}"
+    try:
+        before = plain.hits
+        target = U("/show")
+        r = cafe("titles", "-q", "--json", "-k", "--resolver", f"127.0.0.1:{dns.port}",
+                 "-u", set_url(S("/set"), [], target), env=env, timeout=120)
+        rec = json.loads(r.stdout)
+        assert rec["title"] == f"Proxy {target}" and rec["final_url"] == target, rec
+        assert plain.hits == before, plain.hits - before
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+
+
 def test_port_0_is_refused_at_once_not_retried():
     # No server can listen on port 0: connect() there fails on every try (ECONNREFUSED on
     # Linux), so retrying it only waits. It was "connection refused", tried 3 times; now a
