@@ -118,7 +118,8 @@ typedef struct cafe__http_try {
     /* The proxy refused the tunnel with this status (0: it did not): retried as that status
      * would be, a policy's 403 or 407 not. */
     long tunnel_refused;
-    const char *pin; /* "host:port:addrs" for curl's DNS cache, or "" (pin.c) */
+    const char *pin;        /* "host:port:addrs" for curl's DNS cache, or "" (pin.c) */
+    const char *pinned_key; /* the origin whose names the attempt handed curl (pin.c) */
     /* What the attempt has taken of its timeout before the try's transfer: its earlier
      * transfers (hops_ms) and the names' lookups (pin.c). curl gets what is left (xfer.c). */
     uint64_t dns_ms;

@@ -187,6 +187,7 @@ typedef struct names {
     int n;
     char host[2][256];
     unsigned port[2];
+    int proxy_literal; /* the proxy is given by its address, which curl "resolves" too */
 } names_t;
 
 /* Adds the name found in w's next slot, unless the caller's own resolve lines give it. */
@@ -209,6 +210,7 @@ static void names_of(const cafe__http_try_t *t, const char *key, const cafe__htt
     if (!proxy && (c->proxy_http || c->proxy_https))
         proxy = strncmp(key, "https:", 6) == 0 ? c->proxy_https : c->proxy_http;
     w->n = 0;
+    w->proxy_literal = 0;
     if (!proxy || !proxy[0]) { /* direct: the common case */
         name_keep(w, o, host_of(key, tn, w->host[0], &w->port[0]));
         return;
@@ -220,7 +222,8 @@ static void names_of(const cafe__http_try_t *t, const char *key, const cafe__htt
         name_keep(w, o, host_of(key, tn, w->host[0], &w->port[0]));
         return;
     }
-    name_keep(w, o, proxy_host_port(proxy, w->host[0], &w->port[0]));
+    w->proxy_literal = !proxy_host_port(proxy, w->host[0], &w->port[0]);
+    name_keep(w, o, !w->proxy_literal);
     if (proxy_wants_address(proxy))
         name_keep(w, o, host_of(key, tn, w->host[w->n], &w->port[w->n]));
 }
@@ -229,6 +232,7 @@ int cafe__http_dns_pin(cafe__http_try_t *t, const char *key, const cafe__http_na
                        size_t cap) {
     names_t w;
     line[0] = '\0';
+    t->pinned_key = key;
     t->dns_ms = t->hops_ms; /* the attempt's earlier hops took that much of its timeout */
     if (!n->lookup && !t->opts->proxy && !t->c->proxy_http && !t->c->proxy_https)
         return 0; /* an IP literal, direct: nothing to resolve */
@@ -264,6 +268,13 @@ int cafe__http_on_resolver_start(void *resolver, void *reserved, void *arg) {
     names_of(t, key, &n, &w);
     if (w.n == 0)
         return 0; /* IP literals, or the caller's own lines: curl's way */
+    /* libcurl 7.88 passes a proxy given by its address through the resolver too (the callback
+     * comes before its check for an address): with the origin's names handed to curl by this
+     * attempt, that address is what it resolves now, and curl's way there looks nothing up.
+     * Refused, a socks5:// (or socks4://) proxy given by its address took no URL naming a
+     * host: "Couldn't resolve proxy '127.0.0.1'". */
+    if (w.proxy_literal && t->pinned_key && strcmp(t->pinned_key, key) == 0)
+        return 0;
     memcpy(t->unresolved, key, sizeof key);
     return 1;
 }

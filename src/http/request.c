@@ -215,7 +215,7 @@ static void try_reset(cafe__http_try_t *t, int n, int max) {
     t->code = t->delivered = t->unanswered = t->pace_held = t->tls_probe = 0;
     t->retry_after_s = -1;
     t->tunnel_refused = 0;
-    t->pin = NULL;
+    t->pin = t->pinned_key = NULL;
     t->unresolved[0] = '\0';
     t->relocate = NULL;
 }

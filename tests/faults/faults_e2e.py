@@ -2057,12 +2057,14 @@ def test_no_proxy_exempts_hosts_from_x_as_for_curls_tool():
 
 class Socks5Server(Listener):
     """A SOCKS5 proxy that takes no credentials and answers every CONNECT with reply code
-    `reply` (2: not allowed by its rules, 5: the host refused, 7: command not supported, 8:
-    address type not supported), or with the bytes `reply`
+    `reply` (0: success, then it answers the request itself with a page titled Via SOCKS; 2:
+    not allowed by its rules, 5: the host refused, 7: command not supported, 8: address type
+    not supported), or with the bytes `reply`
     when it is bytes, then closes."""
 
     def __init__(self, reply):
         self.reply = reply
+        self.connects = []  # the CONNECT requests' bytes
         super().__init__(16)
 
     def _serve(self, conn, n):
@@ -2070,9 +2072,11 @@ class Socks5Server(Listener):
             try:
                 conn.recv(16)  # the greeting: no authentication wanted
                 conn.sendall(b"\x05\x00")
-                conn.recv(512)  # the CONNECT
+                self.connects.append(conn.recv(512))
                 conn.sendall(self.reply if isinstance(self.reply, bytes)
                              else bytes([5, self.reply, 0, 1, 0, 0, 0, 0, 0, 0]))
+                if self.reply == 0 and RawServer.read_head(conn) is not None:
+                    conn.sendall(next(titled(b"Via SOCKS")()))  # the tunnel's far end itself
             except OSError:
                 pass
 
@@ -2097,6 +2101,23 @@ def test_a_socks_proxy_that_refuses_by_its_rules_is_named_and_not_retried():
                 attempts=attempts))
         finally:
             proxy.close()
+
+
+def test_a_socks5_proxy_given_by_its_address_takes_the_sites_address():
+    # socks5:// takes the site's address, which cafe looks up and hands to curl. curl passes
+    # the proxy's own address, an IP literal, through its resolver too, which cafe refused as
+    # a name it had not looked up: every URL with a host name failed at once, "cannot resolve
+    # the proxy's name: Couldn't resolve proxy '127.0.0.1'" (ssh -D's -x socks5://127.0.0.1:
+    # 1080). socks5h:// (the name to the proxy) was not touched.
+    proxy = Socks5Server(0)
+    try:
+        recs, r = run_json(["http://localhost:9/"], "-x", f"socks5://127.0.0.1:{proxy.port}")
+        assert r.returncode == 0 and len(recs) == 1, r.stderr[-300:]
+        assert recs[0]["title"] == "Via SOCKS" and recs[0]["error"] is None, recs
+        # the CONNECT named an address (IPv4 or IPv6), not the name
+        assert len(proxy.connects) == 1 and proxy.connects[0][3] in (1, 4), proxy.connects
+    finally:
+        proxy.close()
 
 
 ESTABLISHED = b"HTTP/1.1 200 Connection established\r\n\r\n"
