@@ -4,18 +4,18 @@
  * cafe_tcp_connect to one), freed with the loop. It reads the system's configuration as
  * getaddrinfo does: /etc/resolv.conf (nameservers, search, ndots, options timeout and attempts)
  * and /etc/hosts, which wins over DNS. "localhost" and the names under it (RFC 6761) are
- * 127.0.0.1 and ::1, unless /etc/hosts says otherwise of one, and no server is asked about
- * them, nor about names under "invalid" (no such host). Answers are cached for the loop's life,
- * bounded in entries: positive ones for their TTL, negative ones (no such host, no address) for
- * their SOA's negative TTL (see CAFE_DNS_NEGATIVE_TTL_S), read from the answer over UDP or TCP when
- * it answers a query that went out (its ID and question match). An answer with a TTL under a
- * second, an /etc/hosts one always (it has none), is kept one second: a change to /etc/hosts is
- * seen within a second, as getaddrinfo, which reads the file at every call, sees it at once
- * (libcurl's own cache would keep it 60 s), and the lookups of one moment share one read. Lookups
- * of one name while its query is out share that query. The HTTP client resolves through it (the
- * target, a proxy's name, each redirect's new host) and hands the addresses to libcurl, both
- * families, so libcurl's Happy Eyeballs still chooses between IPv6 and IPv4; curl's own resolver
- * thread never starts.
+ * 127.0.0.1 and ::1 whatever /etc/hosts says (as libcurl and Chromium answer them), and no
+ * server is asked about them, nor about names under "invalid" (no such host). Answers are cached
+ * for the loop's life, bounded in entries: positive ones for their TTL, negative ones (no such
+ * host, no address) for their SOA's negative TTL (see CAFE_DNS_NEGATIVE_TTL_S), read from the
+ * answer over UDP or TCP when it answers a query that went out (its ID and question match). An
+ * answer with a TTL under a second, an /etc/hosts one always (it has none), is kept one second: a
+ * change to /etc/hosts is seen within a second, as getaddrinfo, which reads the file at every call,
+ * sees it at once (libcurl's own cache would keep it 60 s), and the lookups of one moment share one
+ * read. Lookups of one name while its query is out share that query. The HTTP client resolves
+ * through it (the target, a proxy's name, each redirect's new host) and hands the addresses to
+ * libcurl, both families, so libcurl's Happy Eyeballs still chooses between IPv6 and IPv4; curl's
+ * own resolver thread never starts.
  *
  * Errors: CAFE_EHTTP_DNS (no such host, or no address: final, never retried),
  * CAFE_EDNS_TIMEOUT (no answer in time. Each server is asked again after 1 s, then 2 s,

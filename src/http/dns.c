@@ -369,7 +369,9 @@ static int name_under(const char *name, const char *zone, size_t len) {
 /* RFC 6761 (6.3): "localhost" and the names under it are the loopback addresses, 127.0.0.1
  * and ::1, and no server is asked about them, as libcurl 7.88 and browsers answer them.
  * Asked of DNS, "a.localhost" was no such host (and "localhost", where /etc/hosts lacks it,
- * went to the search domains): a server could answer such a name with any address. */
+ * went to the search domains): a server could answer such a name with any address. Nor is
+ * /etc/hosts read for them, as curl and Chromium read none: one naming 127.0.0.1 alone (a
+ * container's often does) made a server on ::1 alone unreachable. */
 static void loopback(cafe_dns_addrs_t *out) {
     static const unsigned char v6[16] = {[15] = 1};
     *out = (cafe_dns_addrs_t){.n = 2};
@@ -389,9 +391,8 @@ static void query_start(cafe__dns_t *d, cafe__dns_entry_t *e) {
         on_answer(e, ARES_ENOTFOUND, 0, NULL);
         return;
     }
-    int local = 0; /* /etc/hosts first: it may say otherwise of "localhost" itself */
-    if ((d->own_hosts && cafe__dns_hosts_find(d, e->name, &e->addrs)) ||
-        (local = name_under(e->name, "localhost", 9))) {
+    int local = name_under(e->name, "localhost", 9);
+    if (local || (d->own_hosts && cafe__dns_hosts_find(d, e->name, &e->addrs))) {
         if (local)
             loopback(&e->addrs);
         addrs_order(&e->addrs);

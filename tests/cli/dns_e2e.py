@@ -134,10 +134,9 @@ def test_no_private_refuses_a_name_that_resolves_to_loopback():
 
 
 def test_localhost_names_are_loopback_and_never_asked():
-    # RFC 6761 (6.3), as libcurl 7.88 and browsers answer them: a name under "localhost" is
-    # the loopback addresses, and no server is asked (it was, and said no such host: a server
-    # could have answered any address). "localhost" itself comes from /etc/hosts, here
-    # (test_dns.sh's file), as getaddrinfo gives it.
+    # RFC 6761 (6.3), as libcurl 7.88 and browsers answer them: "localhost" and the names
+    # under it are the loopback addresses, and no server is asked (it was, and said no such
+    # host: a server could have answered any address).
     recs, _ = run(["a.localhost", "B.C.LOCALHOST.", "localhost"])
     assert [x["title"] for x in recs] == [TITLE] * 3, recs
     asked = [q for q in dns.queries if "localhost" in q[0]]
@@ -145,6 +144,23 @@ def test_localhost_names_are_loopback_and_never_asked():
     # loopback is what --no-private refuses
     recs, _ = run(["inside.localhost"], "--no-private", "--retries", "0")
     assert recs[0]["error"].startswith("refused to connect to "), recs
+
+
+def test_localhost_is_both_loopback_addresses_whatever_etc_hosts_says():
+    # libcurl 7.88 and Chromium answer "localhost" with 127.0.0.1 and ::1 and read no
+    # /etc/hosts for it. cafe took /etc/hosts' word: where the file names 127.0.0.1 alone (a
+    # container's often does), a server listening on ::1 alone was "connection refused",
+    # tried 3 times, where curl and a browser show its page.
+    with open("/etc/hosts") as f:
+        saved = f.read()
+    try:
+        with open("/etc/hosts", "w") as f:
+            f.write("127.0.0.1 localhost\n")
+        recs, _ = run(["localhost"], p=port6)
+    finally:
+        with open("/etc/hosts", "w") as f:
+            f.write(saved)
+    assert recs[0]["title"] == TITLE and recs[0]["attempts"] == 1, recs
 
 
 def test_a_proxy_name_is_resolved_by_cafe_and_the_target_sent_to_it():
