@@ -325,6 +325,13 @@ static void refine_by_proxy(const cafe__http_xfer_t *x, CURLcode cc, const char 
     } else if (cc == CURLE_PROXY && socks_broken(x->easy)) {
         *code = CAFE_EHTTP_PROTOCOL;
         snprintf(buf, cap, "the proxy broke the SOCKS protocol");
+    } else if (connect == 0 && ascii_ncasecmp(cafe__http_proxy_of(x), "https://", 8) == 0 &&
+               (*code == CAFE_EHTTP_TLS || strstr(buf, "TLS handshake"))) {
+        /* An https:// proxy's own handshake, before any CONNECT (for an http URL, before its
+         * request): its certificate, not the site's, whose check -k skips alone (curl's
+         * --proxy-insecure is another option). */
+        size_t n = strlen(buf);
+        snprintf(buf + n, cap - n, " (the https proxy's own)");
     } else if (tunnel && cc == CURLE_SSL_CONNECT_ERROR && strstr(detail, "wrong version number")) {
         /* not the server's plain HTTP, as refine_by_detail would have it: either end's */
         snprintf(buf, cap, "TLS handshake failed: what came through the proxy's tunnel is no TLS");

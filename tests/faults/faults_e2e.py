@@ -2034,6 +2034,40 @@ class PageProxy(Listener):
                 conn.sendall(next(titled(b"Proxy")()))
 
 
+class TlsPageProxy(PageProxy):
+    """PageProxy behind TLS (an https:// proxy), with `tls`'s self-signed certificate."""
+
+    def __init__(self):
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(os.path.join(tls.dir, "selfsigned.pem"),
+                                 os.path.join(tls.dir, "selfsigned.key"))
+        super().__init__(16)
+
+    def _serve(self, conn, n):
+        try:
+            conn = self.ctx.wrap_socket(conn, server_side=True)
+        except OSError:  # the client refused the certificate
+            conn.close()
+            return
+        super()._serve(conn, n)
+
+
+def test_an_https_proxys_own_certificate_is_named_as_the_proxys():
+    # An https:// proxy's TLS handshake comes before any request to the site: its certificate
+    # refused read as the site's, "TLS certificate not trusted", even with -k, which (as
+    # curl's) skips the site's check alone.
+    proxy = TlsPageProxy()
+    try:
+        for url in ("http://site.test/", "https://site.test/"):
+            recs, r = run_json([url], "-k", "-x", f"https://127.0.0.1:{proxy.port}")
+            assert r.returncode == 0 and len(recs) == 1, r.stderr[-300:]
+            match(recs[0], failed_fetch(re.compile(
+                r"TLS certificate not trusted \(the https proxy's own\): SSL certificate "
+                r"problem: self[- ]signed certificate")))
+    finally:
+        proxy.close()
+
+
 def test_no_proxy_exempts_hosts_from_x_as_for_curls_tool():
     # libcurl applies no_proxy (or NO_PROXY) to CURLOPT_PROXY too, and curl -x goes direct
     # to the hosts it names; cafe -x sent those through the proxy (it set an empty no_proxy).
