@@ -33,7 +33,29 @@ uint64_t cli_run_in_flight(const cli_run_t *run) {
     return run->in_flight > waiting ? run->in_flight - waiting : 0;
 }
 
-static void draw(cli_run_t *run, long total) {
+/* When the progress line last saw the count of records written change: its ETA counts down
+ * from there. */
+typedef struct {
+    uint64_t written, at_ms;
+} eta_anchor_t;
+
+/* Seconds left at the rate so far, counted from the last record written and rounded up: at
+ * the list's end (1 URL left at 300 URLs/s) it said "ETA 0 s" with that URL still out, and
+ * a slow tail (a host taking its whole timeout) kept "0 s" all along. So never under 1 s
+ * while a URL is left, and once that time has passed with URLs still left, the rate says
+ * nothing of them: -1, "unknown". */
+static long eta_seconds(const cli_run_t *run, eta_anchor_t *a, long left, double rate,
+                        uint64_t now) {
+    if (run->written != a->written)
+        a->written = run->written, a->at_ms = now;
+    double rest_ms = (double)a->at_ms + (double)left * 1000.0 / rate - (double)now;
+    if (rest_ms <= 0)
+        return -1;
+    long whole = (long)(rest_ms / 1000.0);
+    return (double)whole * 1000.0 < rest_ms ? whole + 1 : whole;
+}
+
+static void draw(cli_run_t *run, long total, eta_anchor_t *anchor) {
     uint64_t now = cli_now_ms();
     double secs = (double)(now - run->started_ms) / 1000.0;
     double rate = secs > 0 ? (double)run->written / secs : 0;
@@ -47,8 +69,13 @@ static void draw(cli_run_t *run, long total) {
     ADD(" done (%llu ok, %llu failed), %llu in flight, %.0f URLs/s", (unsigned long long)run->ok,
         (unsigned long long)run->failed, (unsigned long long)cli_run_in_flight(run), rate);
     long left = total - (long)run->written - (long)run->skipped;
-    if (total >= 0 && rate > 0 && left > 0)
-        ADD(", ETA %.0f s", (double)left / rate);
+    if (total >= 0 && rate > 0 && left > 0) {
+        long eta = eta_seconds(run, anchor, left, rate, now);
+        if (eta > 0)
+            ADD(", ETA %ld s", eta);
+        else
+            ADD(", ETA unknown");
+    }
 #undef ADD
     int cols = n < sizeof line ? (int)n : (int)sizeof line - 1; /* ASCII: a byte a column */
     /* A line wider than the terminal wraps, and CR goes back to its last row only: every
@@ -122,10 +149,11 @@ int cli_progress_task(void *arg, void **value) {
     /* A database's or Redis's note mid-run ("reconnecting") was written after the line's
      * text, on the same line, and the next redraw's CR went back over it. */
     msg_progress_set(erase_for_message, run);
+    eta_anchor_t anchor = {0, run->started_ms};
     while (cafe_task_sleep(100) == 0) {
         if (!foreground())
             continue;
-        draw(run, total);
+        draw(run, total, &anchor);
         run->progress_drawn = shared;
     }
     msg_progress_set(NULL, NULL);

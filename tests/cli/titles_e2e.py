@@ -594,12 +594,13 @@ def test_sigint_then_resume():
 
 
 def pty_run(args, stdin_tty=False, stdout_null=False, term="xterm", cols=None,
-            background=False, env=None):
+            background=False, env=None, watch=None):
     """Runs cafe with stderr, and stdout and stdin unless told otherwise, on one terminal
     (stdin_tty: stdin too; stdout_null: stdout to /dev/null) of type TERM=term (None: unset),
     `cols` columns wide when given, in a process group of its own that is not the
     terminal's foreground one when `background` (a shell's `cafe ... &`), with the locale
-    variables of `env` alone when given; all it wrote there."""
+    variables of `env` alone when given; all it wrote there. watch, when given, is called
+    with all written so far after each read (a test acts on what it sees)."""
     pid, fd = pty.fork()
     if pid == 0 and background:  # the session leader waits for cafe in the background
         child = os.fork()
@@ -633,6 +634,8 @@ def pty_run(args, stdin_tty=False, stdout_null=False, term="xterm", cols=None,
         if not data:
             break
         chunks += data
+        if watch:
+            watch(chunks)
         if stdin_tty and b"Ctrl-D ends" in chunks:
             os.write(fd, b"\x04")  # end of input, as the user would type it
     os.waitpid(pid, 0)
@@ -733,6 +736,30 @@ def test_progress_only_on_a_terminal():
         assert drawn, (term, out[-300:])
         wide = [d for d in drawn if len(d.rstrip(b" ")) > 39 or len(d) > 39]
         assert not wide, (term, wide[:3])
+
+
+def test_progress_eta_is_never_0_while_a_url_is_left():
+    """The ETA was the URLs left at the rate so far: with 200 done in a moment and the last
+    URL held by a slow host, the line said "200/201 done ..., ETA 0 s" for as long as the
+    host took (a slow tail, a timeout of 15 s). It is never under 1 s while a URL is left,
+    and once the rate's estimate has passed with URLs still left, it says "unknown"."""
+    hold = HoldServer(lambda head: http_reply(b"<title>slow</title>"))
+    path = write_list([fx.url(i % SITES, f"/page/{i}") for i in range(200)] + [hold.url("/")])
+    tail = b"200/201 done (200 ok, 0 failed), 1 in flight"
+
+    def watch(out):  # 10 redraws (1 s) of the tail seen: the slow host answers
+        if out.count(tail) >= 10:
+            hold.release()
+
+    try:
+        out = pty_run(["titles", "-c", "50", path], stdout_null=True, watch=watch)
+    finally:
+        hold.release()
+        hold.close()
+    drawn = [d for d in out.replace(b"\x1b[K", b"").split(b"\r") if b" done (" in d]
+    assert drawn and not [d for d in drawn if b"ETA 0 s" in d], drawn[-3:]
+    assert [d for d in drawn if d.startswith(tail) and d.endswith(b"ETA unknown")], drawn[-3:]
+    assert b"cafe titles: 201 URLs in " in out, out[-300:]
 
 
 def test_a_database_note_mid_run_does_not_land_on_the_progress_line():
