@@ -285,6 +285,15 @@ static int short_take(cursor_t *c, const char *arg) {
         if (!o)
             return cli_optab_usage_error(c->tab, "unknown option: %s",
                                          cli_optab_quoted(opt, shown, sizeof shown));
+        /* -u=URL, -o=FILE, as Go's flag package (httpx) and argparse take them: getopt reads
+         * the value "=URL", and a URL, file, header or User-Agent starting with '=' is never
+         * what was meant (-o=out wrote the file "=out", -H=X:1 sent a header "=X"). The
+         * value is not shown: -x's and -H's may hold a secret. */
+        if (takes_value(o) && p[1] == '=')
+            return cli_optab_usage_error(c->tab,
+                                         "-%c=: a short option's value follows it without '=' "
+                                         "(-%c VALUE, -%cVALUE or --%s=VALUE)",
+                                         *p, *p, *p, o->name);
         int rc = option_take(c, o, takes_value(o) && p[1] ? p + 1 : NULL);
         if (rc != 0 || takes_value(o))
             return rc;

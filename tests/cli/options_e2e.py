@@ -205,6 +205,27 @@ def test_a_long_option_with_one_dash_is_refused_naming_it():
     assert r.returncode == 0 and r.stderr == b"", r
 
 
+def test_a_short_option_value_after_equals_is_refused():
+    # -u=URL and -o=FILE, as Go's flag package (httpx) and argparse take them: getopt read
+    # the value "=URL", so -u=x fetched the URL "=x", -o=out wrote a file named "=out", -H
+    # sent a header "=X" and -A the User-Agent "=me". A value never starts with '=' there:
+    # refused, naming the option and how it is written; the value is not shown (a secret).
+    out = os.path.join(tmp, "=out")
+    for opt, name in (("-u", "url"), ("-o", "output"), ("-H", "header"), ("-A", "user-agent"),
+                      ("-x", "proxy"), ("-c", "concurrency")):
+        value = "http://me:s3cret@127.0.0.1:9/" if opt in ("-u", "-x") else "X: s3cret"
+        err = refused([opt + "=" + value], f"cafe titles: {opt}=: a short option's value "
+                      f"follows it without '=' ({opt} VALUE, {opt}VALUE or --{name}=VALUE)")
+        assert "s3cret" not in err, err
+    refused(["-qu=http://127.0.0.1:9/"], "-u=: a short option's value")  # in a cluster too
+    r = subprocess.run([CAFE, "queue", "results", "-o=" + out], capture_output=True, timeout=30)
+    assert r.returncode == 2 and r.stderr.startswith(b"cafe queue: -o=: "), r
+    assert not os.path.exists(out) and not os.path.exists("=out")
+    # the value as its own argument may still start with '=' (a file named so, on purpose)
+    r = cafe("titles", "-q", "--retries", "0", "-o", out, LIST)
+    assert r.returncode == 0 and os.path.exists(out), r
+
+
 def test_empty_url_argument_is_refused():
     # -u "$URL" with URL unset: the empty value was skipped as a blank line is, and the run
     # fetched nothing and exited 0; curl "" refuses it
