@@ -359,7 +359,8 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_FLAG, "quiet", 'q', NULL, F(quiet), 0, 0, 1, NULL, NULL, NULL,
      "no progress line and no summary on stderr",
      "No progress line and no summary on standard error. Without it, a progress line\n"
-     "(done/total when the input is a regular file, ok and failed counts, rate, ETA: the\n"
+     "(done/total when the input is a regular file, --resume's URLs already done counted in,\n"
+     "ok and failed counts, rate, ETA: the\n"
      "URLs left at the rate so far, 1 s at least while any is left, \"unknown\" once a slow\n"
      "tail outlasts it) is\n"
      "redrawn at most 10 times a second when standard error is a terminal and cafe runs in\n"

@@ -63,11 +63,16 @@ static void draw(cli_run_t *run, long total, eta_anchor_t *anchor) {
     size_t n = 0;
 #define ADD(...)                                                                                   \
     (n += (size_t)snprintf(line + n, n < sizeof line ? sizeof line - n : 0, __VA_ARGS__))
-    ADD("%llu", (unsigned long long)run->written);
+    /* --resume: the URLs the output held are done too, or the line of a run resuming the
+     * second half of a list ended at "500/1000 done", half of it seemingly left. */
+    ADD("%llu", (unsigned long long)(run->written + run->skipped));
     if (total >= 0)
         ADD("/%ld", total);
-    ADD(" done (%llu ok, %llu failed), %llu in flight, %.0f URLs/s", (unsigned long long)run->ok,
-        (unsigned long long)run->failed, (unsigned long long)cli_run_in_flight(run), rate);
+    ADD(" done (%llu ok, %llu failed", (unsigned long long)run->ok,
+        (unsigned long long)run->failed);
+    if (run->skipped)
+        ADD(", %llu already done", (unsigned long long)run->skipped);
+    ADD("), %llu in flight, %.0f URLs/s", (unsigned long long)cli_run_in_flight(run), rate);
     long left = total - (long)run->written - (long)run->skipped;
     if (total >= 0 && rate > 0 && left > 0) {
         long eta = eta_seconds(run, anchor, left, rate, now);

@@ -762,6 +762,32 @@ def test_progress_eta_is_never_0_while_a_url_is_left():
     assert b"cafe titles: 201 URLs in " in out, out[-300:]
 
 
+def test_progress_of_a_resumed_run_counts_the_urls_already_done():
+    """--resume: the line counted this run's records alone against the whole list's total,
+    and a run resuming the second half of a list ended at "100/201 done", half of it
+    seemingly left. The URLs the output held are done too, and said so."""
+    u = [fx.url(i % SITES, f"/page/{i}") for i in range(200)]
+    out = os.path.join(tmp, "resumed-progress.jsonl")
+    r = cafe("titles", "-q", "--json", "-o", out, write_list(u[:100]))
+    assert r.returncode == 0, r
+    hold = HoldServer(lambda head: http_reply(b"<title>slow</title>"))
+    path = write_list(u + [hold.url("/")])
+
+    def watch(shown):  # the held URL alone in flight, 5 redraws: it answers
+        if shown.count(b"), 1 in flight") >= 5:
+            hold.release()
+
+    try:
+        shown = pty_run(["titles", "--json", "--resume", "-o", out, path], watch=watch)
+    finally:
+        hold.release()
+        hold.close()
+    drawn = [d for d in shown.replace(b"\x1b[K", b"").split(b"\r") if b" done (" in d]
+    tail = b"200/201 done (100 ok, 0 failed, 100 already done), 1 in flight"
+    assert [d for d in drawn if d.startswith(tail)], drawn[-3:]
+    assert b"cafe titles: 101 URLs in " in shown and b"; 100 already done" in shown, shown[-300:]
+
+
 def test_a_database_note_mid_run_does_not_land_on_the_progress_line():
     # A note of the database's or Redis's code mid-run ("the database is locked by another
     # writer; waiting", "reconnecting") was written after the progress line's text, on its
