@@ -629,7 +629,7 @@ static int stopped_writing(const cli_run_t *run, const cli_opts_t *o, int werr) 
     struct stat sb;
     if (run->stopping != 2)
         return 0;
-    if (werr == EPIPE)
+    if (werr == EPIPE || werr == EINTR) /* EINTR: an output that took nothing since (stream.c) */
         return 1;
     return werr == EIO && run->stop_signum == SIGHUP && !o->db &&
            (o->output ? stat(o->output, &sb) : fstat(STDOUT_FILENO, &sb)) == 0 &&

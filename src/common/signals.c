@@ -128,3 +128,7 @@ int stop_signals_exit(int signum, int orderly) {
         (void)raise(signum);
     return 128 + signum;
 }
+
+unsigned stop_signals_delivered(void) {
+    return atomic_load(&delivered);
+}

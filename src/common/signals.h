@@ -46,4 +46,9 @@ void stop_signals_end(stop_signals_t *s);
  * first process of a PID namespace ignores it), for the caller to exit with. */
 int stop_signals_exit(int signum, int orderly);
 
+/* Stop signals delivered since stop_signals_start (0 while none is watched), counted in the
+ * handler itself: code blocked outside the loop, which its watchers cannot reach (a write to
+ * a pipe nobody reads), learns there that it was asked to stop. Async-signal-safe. */
+unsigned stop_signals_delivered(void);
+
 #endif

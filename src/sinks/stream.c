@@ -11,16 +11,20 @@
 #include "cafe.h"
 #include "fdwait.h"
 #include "msg.h"
+#include "signals.h"
 #include "termchar.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct stream {
@@ -35,7 +39,9 @@ typedef struct stream {
      * ends, JSON Lines of CRLF ends, as another tool or an editor saved it): the records
      * added end as the file's lines do, so that it keeps one kind of line end. */
     int swap_ends;
-    int lock_fd; /* the output file, locked for the run (-1: none, or not a regular file) */
+    int lock_fd;  /* the output file, locked for the run (-1: none, or not a regular file) */
+    int may_wait; /* fd is no regular file (a pipe, FIFO, terminal): a write waits for its
+                     reader (writable) */
     /* A CSV output that is a regular file written in append mode: its header is written
      * again when a write finds it emptied (header_again). header_queued: pending begins with
      * the header. */
@@ -123,11 +129,46 @@ static int follow_path(stream_t *st, int always) {
     st->dev = sb.st_dev;
     st->ino = sb.st_ino;
     st->follow = S_ISREG(sb.st_mode);
+    st->may_wait = !S_ISREG(sb.st_mode);
     if (st->lock_fd >= 0) /* the lock moves to the new file, as far as no other run holds it */
         (void)close(st->lock_fd);
     st->lock_fd = -1;
     (void)flock(fd, LOCK_EX | LOCK_NB);
     return rc;
+}
+
+/* How long after a stop signal an output that takes nothing is waited for. */
+#define STOP_WAIT_MS 10000
+
+static uint64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* How many bytes of left to write next to st->fd, or -EINTR: a pipe whose reader stopped
+ * reading (`cafe titles list | stalled`, a terminal paused by Ctrl-S) held the blocking
+ * write, and the loop with it, for ever, so that the loop never saw a SIGTERM (timeout(1)'s,
+ * systemd's stop): one did nothing. The write waits in poll instead, which a signal's
+ * handler ends (write() is restarted after it), and gives up once a stop signal came and the
+ * output took nothing for STOP_WAIT_MS (a slow reader keeps its records). After that signal
+ * each write is one that fits (PIPE_BUF: a pipe that polls writable takes that much without
+ * waiting): a write blocked midway ends at a signal's delivery alone, and this one came. */
+static ssize_t writable(const stream_t *st, size_t left) {
+    if (!st->may_wait)
+        return (ssize_t)left;
+    uint64_t since = 0;
+    for (;;) {
+        struct pollfd p = {.fd = st->fd, .events = POLLOUT};
+        int n = poll(&p, 1, 100);
+        unsigned stops = stop_signals_delivered();
+        if (n > 0 || (n < 0 && errno != EINTR)) /* a failure: the write says what it is */
+            return (ssize_t)(stops && left > PIPE_BUF ? PIPE_BUF : left);
+        if (stops && !since)
+            since = now_ms();
+        else if (stops && now_ms() - since >= STOP_WAIT_MS)
+            return -EINTR;
+    }
 }
 
 /* One write() of everything pending (more only if the kernel takes it in parts); the records
@@ -151,10 +192,16 @@ static int flush_now(stream_t *st) {
     if (left > 0 && st->sink.listener.before_write)
         st->sink.listener.before_write(st->sink.listener.ctx);
     while (left > 0) {
-        ssize_t n = write(st->fd, p, left);
-        /* EAGAIN: a descriptor another program made non-blocking (fdwait.h) */
-        if (n < 0 && (errno == EINTR ||
-                      ((errno == EAGAIN || errno == EWOULDBLOCK) && fd_wait(st->fd, POLLOUT) == 0)))
+        ssize_t n = writable(st, left);
+        if (n < 0) {
+            st->error = (int)n;
+            break;
+        }
+        n = write(st->fd, p, (size_t)n);
+        /* EAGAIN: a descriptor another program made non-blocking (fdwait.h); writable waits
+         * for one that may wait */
+        if (n < 0 && (errno == EINTR || ((errno == EAGAIN || errno == EWOULDBLOCK) &&
+                                         (st->may_wait || fd_wait(st->fd, POLLOUT) == 0))))
             continue;
         if (n <= 0) {
             st->error = n < 0 ? -errno : -EIO;
@@ -271,6 +318,7 @@ static int stream_start(sink_t *s) {
     }
     struct stat sb;
     st->tty = isatty(st->fd);
+    st->may_wait = fstat(st->fd, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISBLK(sb.st_mode);
     st->ascii = st->tty && term_locale_8bit();
     if (st->path && fstat(st->fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
         st->follow = 1;

@@ -642,6 +642,43 @@ def pty_run(args, stdin_tty=False, stdout_null=False, term="xterm", cols=None,
     return chunks
 
 
+def test_sigterm_ends_a_run_whose_reader_stopped_reading():
+    """`cafe titles list | reader` with the reader stopped (stalled, Ctrl-Z'd alone): cafe
+    blocked in write() to the full pipe, where the loop, and with it the signal's watcher,
+    never ran, so a SIGTERM (timeout(1)'s, systemd's stop) did nothing at all. The write
+    waits where a signal reaches it; the output taking nothing for 10 s after the signal,
+    cafe ends by it, as when its reader is gone."""
+    path = write_list([fx.url(i % SITES, f"/page/{i}") for i in range(400)])
+    for blocking in (True, False):  # a pipe another program made non-blocking too
+        sigterm_with_a_full_pipe(path, blocking)
+
+
+def sigterm_with_a_full_pipe(path, blocking):
+    r, w = os.pipe()
+    fcntl.fcntl(r, fcntl.F_SETPIPE_SZ, 4096)  # full after a few dozen records
+    os.set_blocking(w, blocking)
+    p = subprocess.Popen([CAFE, "titles", "-q", path], stdout=w, stderr=subprocess.PIPE)
+
+    def full():  # its write end takes nothing more: cafe waits for its reader
+        return not select.select([], [w], [], 0)[1]
+
+    try:
+        for _ in range(6000):  # bounded: 60 s
+            if full() or p.poll() is not None:
+                break
+            select.select([], [], [], 0.01)
+        assert full() and p.poll() is None, (blocking, p.poll())
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=60)
+        assert p.returncode == -signal.SIGTERM and err == b"", (blocking, p.returncode, err)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate()
+        os.close(r)
+        os.close(w)
+
+
 def test_csv_on_a_terminal_escapes_what_would_drive_it():
     """--csv to a terminal: a title's ESC (an OSC sequence retitles the window, OSC 52 writes
     the clipboard), C1 controls and bidirectional overrides are escaped as the text lines
