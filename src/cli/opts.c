@@ -344,7 +344,7 @@ static const cli_opt_t rows[] = {
      "nor a cafe serve job's). An -o file is locked (flock) while a run writes it,\n"
      "and so is a database's run: a second run onto either at once is refused with exit\n"
      "status 2 and changes nothing."},
-    {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, cli_db_spec_check,
+    {CLI_OPT_SECRET, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, cli_db_spec_check,
      "write to a database instead: sqlite:PATH or\npostgresql://[USER@]HOST[:PORT]/DB"
      "[?table=NAME]\n(password from PGPASSWORD or ~/.pgpass);\n-o PATH.sqlite|.sqlite3|.db (any "
      "case) is\nsqlite:PATH",

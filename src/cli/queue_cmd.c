@@ -42,7 +42,7 @@ static const cli_opt_t rows[] = {
      "results: CSV for spreadsheets, as cafe titles\n--csv-safe (a ' before fields starting "
      "with\n=, +, -, @, tab, CR or ')",
      NULL},
-    {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, cli_db_spec_check,
+    {CLI_OPT_SECRET, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, cli_db_spec_check,
      "results: into a database (sqlite:PATH,\npostgresql://...; see cafe titles --db), one "
      "run\nper export",
      NULL},

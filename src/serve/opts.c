@@ -78,7 +78,7 @@ static const cli_opt_t rows[] = {
      "PATH.jobs with --db sqlite:PATH,\nelse temporary files, lost at exit); one service\n"
      "at a time",
      NULL},
-    {CLI_OPT_STRING, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, db_check,
+    {CLI_OPT_SECRET, "db", 0, "SPEC", F(db), 0, 0, 0, NULL, NULL, db_check,
      "also write every job's records to a database:\nsqlite:PATH or postgresql://... (one "
      "run per job);\nwith SQLite, jobs are kept in PATH.jobs unless\n--data-dir; checked "
      "at start, as cafe titles --db",

@@ -134,6 +134,20 @@ def test_bad_proxy_fails_at_start():
         assert r.returncode == 0 and json.loads(r.stdout)["error"], (v, r.stderr)
 
 
+def test_a_bad_db_spec_never_shows_its_password():
+    # --db mysql://u:pw@h/x was echoed whole in the usage error, password and all, for a CI
+    # log or a shell history to keep: --db is now a secret value, as -x and --queue are
+    # (its runs-table copy was already masked).
+    spec = "mysql://user:s3cret@127.0.0.1/x"
+    err = refused(["--db", spec], "--db: expected sqlite:PATH or postgresql://")
+    assert "s3cret" not in err and "user" not in err, err
+    for cmd in (("queue", "results"), ("serve", "--listen", "127.0.0.1:0")):
+        r = cafe(*cmd, "--db", spec)
+        err = r.stderr.decode(errors="replace")
+        assert r.returncode == 2 and "--db: expected" in err, (cmd, err)
+        assert "s3cret" not in err, (cmd, err)
+
+
 def test_numbers_are_whole_and_in_range_and_named():
     for v in ("0", "0.5", "1.9", "0x10", " 5", "1e3", "-1", "+5", "nan", "", "100001"):
         refused(["-c", v], "-c/--concurrency", "whole number")
