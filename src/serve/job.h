@@ -35,6 +35,7 @@ struct srv_job {
     size_t next_url, done, ok, failed;
     size_t done_before; /* records found at a restart (the rate counts the new ones) */
     uint64_t created_ms, finished_ms;
+    uint64_t last_done_ms; /* when this run last stored a record: the ETA counts down from it */
     long long created_unix;
     long created_nsec; /* and its nanoseconds: jobs made in one second keep their order */
     cafe_group_t fetchers;

@@ -228,6 +228,7 @@ static void store(srv_job_t *j, size_t i, const record_t *rec) {
     }
     srv_job_found(j, i, j->spool_len + (uint64_t)hl, len - 1, record_failed(rec));
     j->spool_len += (uint64_t)hl + len;
+    j->last_done_ms = srv_now(j->srv);
     j->srv->m.job_urls_done++;
     notify(j);
 }
@@ -604,14 +605,24 @@ int srv_job_over(const srv_job_t *j) {
     return j->state != SRV_JOB_RUNNING && j->state != SRV_JOB_QUEUED;
 }
 
+/* Seconds left at the rate so far, counted from the last record stored: counted from now, a
+ * slow tail (the last URL held by a host for its whole timeout) read "about 1 s left" all
+ * along. Once that time has passed with URLs left, the rate says nothing of them: null, as
+ * before the first record (the page then shows no estimate). */
+static json_t *eta_json(const srv_job_t *j, double rate, uint64_t now) {
+    if (j->state != SRV_JOB_RUNNING || j->cancel || rate <= 0)
+        return json_null();
+    uint64_t from = j->last_done_ms > j->created_ms ? j->last_done_ms : j->created_ms;
+    double left_ms = (double)from + (double)(j->n - j->done) * 1000.0 / rate - (double)now;
+    return left_ms > 0 ? json_real(left_ms / 1000.0) : json_null();
+}
+
 static json_t *status_json(const srv_job_t *j) {
     const srv_t *s = j->srv;
     uint64_t end = !srv_job_over(j) ? srv_now(s) : j->finished_ms;
     double secs = (double)(end - j->created_ms) / 1000;
     double rate = secs > 0 ? (double)(j->done - j->done_before) / secs : 0;
-    json_t *eta = j->state == SRV_JOB_RUNNING && rate > 0
-                      ? json_real((double)(j->n - j->done) / rate)
-                      : json_null();
+    json_t *eta = eta_json(j, rate, end);
     char loc[64];
     snprintf(loc, sizeof loc, "/v1/jobs/%s/results", j->id);
     json_t *o = json_pack(

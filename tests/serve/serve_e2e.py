@@ -18,7 +18,7 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(__file__))
 from servelib import (PATIENCE, Gate, ProxyNginx, Serve, ended, half_sent, kept_alive,  # noqa: E402
                       post_from, post_job, refused_at_start, sent, settle, small_files,
-                      wait_job)
+                      wait_job, wait_status)
 from harness import Fixture, run_tests  # noqa: E402
 
 SITES = 10
@@ -1554,6 +1554,28 @@ def test_a_finished_jobs_elapsed_time_and_rate_survive_a_restart():
         own.stop()
         gate.close()
         shutil.rmtree(d, ignore_errors=True)
+
+
+def test_the_eta_of_a_slow_tail_is_unknown_not_about_1_s():
+    # The ETA was the URLs left at the rate so far, counted from now: with 50 URLs done in a
+    # moment and the last one held by a slow host, it said about 0.01 s left (the page:
+    # "about 1 s left") for as long as that host took. It counts from the last record now,
+    # and once that time has passed with the URL still out it is null: unknown.
+    gate = Gate()
+    try:
+        _, _, st = post_job(srv, [page(i % 4, i) for i in range(50)] + [gate.url("/tail")])
+        gate.wait_arrived(1)
+        tail = wait_status(srv, st["id"], lambda j: j["done"] == 50, "50 done")
+        assert tail["state"] == "running" and tail["rate"] > 0, tail
+        # on the service's own clock, well past the last record's time plus 1 URL's share
+        later = wait_status(srv, st["id"],
+                            lambda j: j["elapsed_s"] >= tail["elapsed_s"] * 1.1 + 0.05, "later")
+        assert later["state"] == "running" and later["done"] == 50, later
+        assert later["eta_s"] is None, later
+        gate.open()
+        assert wait_job(srv, st["id"], ("done",))["eta_s"] is None
+    finally:
+        gate.close()
 
 
 def test_a_delete_of_a_running_job_is_kept_through_a_crash():

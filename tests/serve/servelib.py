@@ -266,12 +266,17 @@ def settle(probe, done):
         select.select([], [], [], 0.05)
 
 
-def wait_job(srv, job_id, states=("done", "cancelled"), timeout=PATIENCE):
-    """Polls the job's status until it is in one of `states` (bounded)."""
+def wait_status(srv, job_id, ok, what, timeout=PATIENCE):
+    """Polls the job's status until ok(status) (bounded); returns that status."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         _, _, st = srv.json("GET", f"/v1/jobs/{job_id}")
-        if st["state"] in states:
+        if ok(st):
             return st
         select.select([], [], [], 0.05)
-    raise AssertionError(f"job {job_id} not {states} within {timeout} s: {st}")
+    raise AssertionError(f"job {job_id} not {what} within {timeout} s: {st}")
+
+
+def wait_job(srv, job_id, states=("done", "cancelled"), timeout=PATIENCE):
+    """Polls the job's status until it is in one of `states` (bounded)."""
+    return wait_status(srv, job_id, lambda st: st["state"] in states, states, timeout)
