@@ -351,8 +351,10 @@ void cafe_http_result_free(cafe_http_result_t *res);
  *     gap up to host_backoff_max_ms. Every other answer adds one try per second to the
  *     host's rate (additive increase) until it is back to 100 per second, where the host is
  *     no longer slowed. A Retry-After also holds the host's next try back that long (at most
- *     the request's retry_after_max_ms). So no wait at a host is longer than
- *     max(host_backoff_max_ms, host_interval_ms) or the Retry-After cap, and a host that
+ *     the request's retry_after_max_ms); one longer than that cap, not waited for, holds
+ *     nothing back (a server answering every request so would cost the cap per request).
+ *     So no wait at a host is longer than max(host_backoff_max_ms, host_interval_ms) or
+ *     the Retry-After cap, and a host that
  *     keeps failing costs at most its requests x attempts tries, one per
  *     max(host_backoff_max_ms, host_interval_ms) at the slowest.
  * Waiting tries form a FIFO queue per host whose schedule follows the host's current gap

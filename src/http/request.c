@@ -101,6 +101,14 @@ static int retry_after_too_long(const cafe_http_opts_t *o, int64_t seconds) {
     return seconds >= 0 && (uint64_t)seconds > retry_after_max(o) / 1000;
 }
 
+/* How long a Retry-After holds the host's next try back. One too long to wait for holds
+ * nothing (the 429/503 slow-down still applies): its URL is not retried, and a server that
+ * answers every request so would otherwise cost the cap (60 s) per URL of its host, not one
+ * request per host_backoff_max_ms at the slowest as the limits promise. */
+static uint64_t host_pause_ms(const cafe_http_opts_t *o, int64_t seconds) {
+    return retry_after_too_long(o, seconds) ? 0 : cafe__http_retry_after_ms(o, seconds);
+}
+
 /* Whether try t is to be repeated, and after how long; a Retry-After too long to wait for
  * is noted in the result. */
 static int retry_wait(cafe__http_try_t *t, int next, uint64_t *wait) {
@@ -304,7 +312,7 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
             turn_give(c, t->host);
             if (rc == 0)
                 cafe__http_pace_report(c, t->host, epoch, t->code ? 0 : res->status,
-                                       cafe__http_retry_after_ms(o, t->retry_after_s));
+                                       host_pause_ms(o, t->retry_after_s));
         }
         /* A hop the request took itself that got no response: the redirect's status stays
          * with its target, as curl -L (and a hop curl follows) gives it. */

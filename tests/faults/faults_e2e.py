@@ -1155,11 +1155,26 @@ def test_429_retries_bounded():
 
 def test_retry_after_longer_than_cafe_waits_is_not_retried():
     # The server will not answer sooner: a retry after cafe's 60 s would be refused again, and
-    # the URL would hold a slot minutes for nothing. On site 1, as the host is held back for
-    # 60 s after such an answer, and the good page is on site 0.
+    # the URL would hold a slot minutes for nothing. On site 1, slowed down by the 429, and the
+    # good page is on site 0.
     expect(fx.url(1, "/retry-after/120"),
            page(None, 16, ct="text/plain", charset=None, status=429, attempts=1,
                 error="HTTP 429, Retry-After 120 s: longer than the 60 s cafe waits, not retried"))
+
+
+def test_retry_after_longer_than_cafe_waits_does_not_hold_the_host():
+    # A server that answers every request so (overloaded, or hostile) must not cost a minute
+    # per URL of its host: a declined Retry-After holds the host back no more than the
+    # 429 slow-down does (one request a second at the slowest), so the five URLs, one at a
+    # time, end within the test's patience (a 60 s hold after each took four minutes), each
+    # with its own answer. Site 1, as in the case above.
+    urls = [fx.url(1, f"/retry-after/3600?n={i}") for i in range(5)]
+    recs, r = run_json(urls, "--per-host", "1", timeout=45)
+    assert r.returncode == 0, (r.returncode, r.stderr[-500:])
+    assert [rec["url"] for rec in recs] == urls, recs
+    for rec in recs:
+        match(rec, page(None, 16, ct="text/plain", charset=None, status=429, attempts=1,
+                        error="HTTP 429, Retry-After 3600 s: longer than the 60 s cafe waits, not retried"))
 
 
 # --- broken responses ------------------------------------------------------------------------
