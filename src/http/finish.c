@@ -69,6 +69,11 @@ static void content_types_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
         content_type_fill(x->c, "", 0, res);
         return;
     }
+    /* A value ended in a byte curl trims: the values as they came, when all were kept. */
+    if (x->lines.type_cut && !x->lines.type_over) {
+        content_type_fill(x->c, x->type_raw, x->lines.type_len, res);
+        return;
+    }
     /* At most one such line in the whole transfer, plain and not folded (x->lines): curl's
      * header API has it for the final response, as CURLINFO_CONTENT_TYPE does (the last
      * non-blank value of the transfer's responses, trimmed alike), or has none, and then

@@ -77,6 +77,10 @@ typedef struct cafe__http_host {
 /* Idle host entries kept at most (more while some of them are held back by their pace). */
 #define CAFE__HTTP_IDLE_HOSTS 1024
 
+/* Bytes of a response's Content-Type values kept as they came (cafe__http_xfer_t's
+ * type_raw): a real one is a few dozen; past it curl's trimmed values are read. */
+#define CAFE__HTTP_TYPE_RAW_MAX 512
+
 typedef struct cafe__http_hosts {
     cafe__http_host_t **buckets;
     size_t nbuckets, len;
@@ -211,8 +215,18 @@ struct cafe__http_xfer {
         unsigned version : 5;
         unsigned head_done : 1;    /* the last response's head has ended: lines are trailers */
         unsigned trailers_cut : 1; /* more than CAFE__HTTP_TRAILERS_MAX of them: refused */
+        unsigned type_last : 1;    /* the line before was a "Content-Type:" one (a fold's) */
+        unsigned type_cut : 1;     /* one of the final's ended in a byte curl trims (type_raw) */
+        unsigned type_over : 1;    /* type_raw could not hold them all */
+        uint16_t type_len;         /* bytes in type_raw */
         uint32_t trailers;         /* bytes of the last response's trailer lines */
     } lines;
+    /* The final response's Content-Type values as they came, joined with ", " (a fold after
+     * one space), HTTP whitespace trimmed: libcurl 7.88 also trims a vertical tab or form
+     * feed at a value's end from what it keeps, where browsers read it as part of the value
+     * ("charset=koi8-r\v" is no label they know). Parsed instead of curl's values when
+     * lines.type_cut (finish.c). */
+    char type_raw[CAFE__HTTP_TYPE_RAW_MAX];
     int in_multi;
     uint64_t drain_until; /* on the client's draining list: when the drain is given up */
     dlist_link_t drain_link;

@@ -378,12 +378,37 @@ static int length_plain(const char *v, size_t n) {
 
 /* A line whose name starts with 'c': the names x->lines notes, and Content-Encoding, told
  * apart by their ninth byte. */
+/* Appends a Content-Type value (or a fold of one: `fold`), the n bytes after its ':' or
+ * the line's start, to x->type_raw, HTTP whitespace (space, tab, CR, LF) trimmed around it,
+ * and notes a vertical tab or form feed at its end, which curl trims too. A trailer is no
+ * part of the type. */
+static void type_keep(cafe__http_xfer_t *x, const char *v, size_t n, int fold) {
+    if (x->lines.head_done)
+        return;
+    while (n && (v[0] == ' ' || v[0] == '\t'))
+        v++, n--;
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r' || v[n - 1] == '\n'))
+        n--;
+    x->lines.type_cut |= n && (v[n - 1] == '\v' || v[n - 1] == '\f');
+    const char *sep = !x->lines.type_len ? "" : fold ? " " : ", ";
+    size_t len = x->lines.type_len, s = strlen(sep);
+    if (x->lines.type_over || s + n > sizeof x->type_raw - len) {
+        x->lines.type_over = 1;
+        return;
+    }
+    memcpy(x->type_raw + len, sep, s);
+    memcpy(x->type_raw + len + s, v, n);
+    x->lines.type_len = (uint16_t)(len + s + n);
+}
+
 static void c_line(cafe__http_xfer_t *x, const char *line, size_t n) {
     char ninth = n > 8 ? (char)(line[8] | 0x20) : 0;
     if (ninth == 't' && name_is(line, n, "content-type:", 13)) {
         x->lines.types += x->lines.types < 2;
         x->lines.typed = 1;
         x->lines.type_odd |= value_odd(line + 13, n - 13);
+        type_keep(x, line + 13, n - 13, 0);
+        x->lines.type_last = 1;
     } else if (ninth == 'l' && name_is(line, n, "content-length:", 15)) {
         x->lines.lengths += x->lines.lengths < 2;
         x->lines.length_odd |= !length_plain(line + 15, n - 15);
@@ -413,6 +438,8 @@ static void status_note(cafe__http_xfer_t *x, const char *line, size_t n) {
     x->lines.head_done = 0;
     x->lines.trailers = 0;
     x->lines.typed = 0;
+    x->lines.type_len = 0;
+    x->lines.type_cut = x->lines.type_over = 0;
 }
 
 /* A redirect to another scheme than http and https (ftp:, mailto:, data:...), which browsers
@@ -549,16 +576,22 @@ size_t cafe__http_on_header(char *line, size_t size, size_t n, void *xfer) {
         return head_end(x, n);
     if (x->lines.head_done && trailer_over(x, n))
         return 0;
+    int type_last = x->lines.type_last;
+    x->lines.type_last = 0;
     if ((line[0] | 0x20) == 'c')
         c_line(x, line, n);
     else if ((line[0] | 0x20) == 't' && n > 18 &&
              ascii_ncasecmp(line, "transfer-encoding:", 18) == 0) {
         x->lines.coded = 1;
         codings_check(x, line, n, 18);
-    } else if (line[0] == ' ' || line[0] == '\t')
+    } else if (line[0] == ' ' || line[0] == '\t') {
         x->lines.folded = 1;
-    else if ((line[0] | 0x20) == 'x' && n > 23 &&
-             ascii_ncasecmp(line, "x-content-type-options:", 23) == 0)
+        if (type_last) {
+            type_keep(x, line, n, 1);
+            x->lines.type_last = 1;
+        }
+    } else if ((line[0] | 0x20) == 'x' && n > 23 &&
+               ascii_ncasecmp(line, "x-content-type-options:", 23) == 0)
         x->lines.nosniff = 1;
     /* curl's cookie engine stored it (HTTP/2's lines come lower-case; "Server:" goes by at
      * the fourth byte) */

@@ -97,6 +97,12 @@ CASES = [
     ("a backslash unquoted", b"Content-Type: text/html; charset=win\\dows-1251\r\n", None, 0),
     ("a non-ASCII byte in the label", b"Content-Type: text/html; charset=windows-1251\xff\r\n",
      None, 0),
+    # libcurl trims these from the values it keeps (not being HTTP whitespace, they are part
+    # of the label for browsers); with a space before the line end, and in a folded line
+    ("a vertical tab after the label", b"Content-Type: text/html;charset=koi8-r\x0b\r\n", None, 0),
+    ("a form feed after the label", b"Content-Type: text/html;charset=koi8-r\x0c\r\n", None, 0),
+    ("a vertical tab, then a space", b"Content-Type: text/html;charset=koi8-r\x0b \r\n", None, 0),
+    ("a form feed folded", b"Content-Type: text/html;\r\n charset=koi8-r\x0c\r\n", None, 0),
 ]
 
 # Types both browsers did not render as a page (they take them for types of their own)
