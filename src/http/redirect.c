@@ -494,6 +494,20 @@ static int hop_own(const cafe__http_xfer_t *x, const struct curl_header *h) {
     return (to_https && !x->profile.https && !x->profile.http1_only) || proxy_changes(x, to_https);
 }
 
+/* A hop of a HEAD request that is the request's own (hop_own: its scheme's proxy): the
+ * transfer stops at it, as for a GET. A HEAD's redirect has no body to read or watch. */
+static size_t head_hop(cafe__http_xfer_t *x, const struct curl_header *h, size_t n) {
+    long hops = 0;
+    if (!hop_own(x, h))
+        return n;
+    x->c->stats.curl_calls += 2;
+    curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT, &hops);
+    x->profile.valid = 0; /* the handle's options are set again before its next use */
+    if (curl_easy_setopt(x->easy, CURLOPT_MAXREDIRS, hops) == CURLE_OK)
+        x->own_hop = 1, x->watch_hops = hops;
+    return n;
+}
+
 /* The blank line that ends a response's head. libcurl 7.88 reads the body of a redirect it
  * is to follow before it follows (to keep the connection), whatever its size or pace, and
  * uses none of it: a 100 MB one was downloaded whole, one that trickled or stalled held the
@@ -505,8 +519,7 @@ static size_t head_end(cafe__http_xfer_t *x, size_t n) {
     long status = x->lines.status;
     struct curl_header *h;
     x->lines.head_done = 1;
-    if (x->profile.max_redirects < 0 || x->no_follow || !x->try ||
-        x->profile.method == CAFE_HTTP_HEAD)
+    if (x->profile.max_redirects < 0 || x->no_follow || !x->try)
         return n;
     if (!status)
         curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
@@ -515,6 +528,8 @@ static size_t head_end(cafe__http_xfer_t *x, size_t n) {
         curl_easy_header(x->easy, "Location", 0, CURLH_HEADER, req, &h) != CURLHE_OK ||
         !h->value[strspn(h->value, " \t\r\n")]) /* nowhere to go: the response is the page */
         return n;
+    if (x->profile.method == CAFE_HTTP_HEAD)
+        return head_hop(x, h, n);
     if (scheme_refused(x, h))
         return 0;
     curl_off_t length = -1;

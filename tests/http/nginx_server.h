@@ -133,6 +133,8 @@ static const char nginx_conf[] =
     "    location = /redirect/idn { return 302 http://b\xc3\xbc"
     "cher.test:$server_port/echo/uri; }\n"
     "    location = /redirect/loop { return 302 /redirect/loop; }\n"
+    /* to a name only a proxy reaches (test_proxy_from_environment) */
+    "    location = /redirect/via-proxy { return 302 http://via-proxy.invalid/echo/uri; }\n"
     /* a fragment of the page itself, at the root (libcurl 7.88 would fetch /) */
     "    location = /fragment { return 302 \"#top\"; }\n"
     "    location = /redirect/fragment { return 301 /fragment; }\n"

@@ -762,6 +762,20 @@ static void test_proxy_from_environment(void **state) {
     assert_true(dns_error(cafe_http_request("http://via-proxy.invalid/echo/uri", NULL, &r)));
     cafe_http_result_free(&r);
     unsetenv("no_proxy");
+    /* An https page (no https_proxy: direct) redirecting to http goes through http_proxy from
+     * that hop on, as curl -L picks each hop's proxy again; a HEAD as a GET. */
+    const char *from = URL("https", s->https_port, "/redirect/via-proxy");
+    cafe_http_opts_t get = {.ca_file = s->ca}, head = {.ca_file = s->ca, .method = CAFE_HTTP_HEAD};
+    assert_int_equal(cafe_http_request(from, &get, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.url, "http://via-proxy.invalid/echo/uri");
+    assert_string_equal(r.body, "/echo/uri");
+    cafe_http_result_free(&r);
+    assert_int_equal(cafe_http_request(from, &head, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.url, "http://via-proxy.invalid/echo/uri");
+    assert_int_equal(r.redirects, 1);
+    cafe_http_result_free(&r);
     /* HTTP_PROXY (upper case) is ignored for http, as curl does */
     unsetenv("http_proxy");
     setenv("HTTP_PROXY", proxy, 1);
