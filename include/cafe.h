@@ -945,7 +945,8 @@ typedef int (*cafe_work_fn)(void *arg);
  * caller's stack) and its value returned; the task's later calls see the interruption. Outside a
  * task, fn runs inline on the calling thread. A NULL fn is CAFE_EINVAL. CAFE_ENOMEM when libuv's
  * pool cannot start (its threads cannot be made: memory, or a limit on threads): checked before
- * the process's first job, as libuv itself would abort without a message.
+ * the process's first job, as libuv itself would abort without a message. A stack overflow in
+ * fn (libuv's pool threads have 8 MiB stacks) aborts the process with a message saying so.
  * libuv's own allocations: its allocator is process-wide (uv_replace_allocator), the program's
  * to set, never cafe's; the few that libuv cannot report (growing a loop's table of watched
  * descriptors) abort the process. */

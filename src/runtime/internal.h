@@ -418,6 +418,10 @@ static inline int cafe__interrupt_check(cafe__task_t *t) {
  * (NULL when the thread had one already, or none could be made) for disarm. */
 void *cafe__overflow_arm(void);
 void cafe__overflow_disarm(void *altstack);
+/* The same for a pool thread, at its first cafe_thread_run job (thread.c): an alternate
+ * signal stack for the thread's life, and its stack's bounds, so that an overflow in a
+ * cafe_thread_run function is named too. */
+void cafe__overflow_arm_pool(void);
 
 /* SIGPIPE (tcp.c): streams set it to ignored (cafe__sigpipe_ignored: they did, the program
  * having left it at its default), so that a write to a vanished peer is CAFE_EPIPE. Closing

@@ -8,7 +8,13 @@
  * The handler is installed once per process, at the first cafe_loop_run; a program that
  * installs its own SIGSEGV handler afterwards replaces it (a stack overflow then still
  * faults on the guard page, but goes to that handler, without cafe's report; unguarded stacks
- * are caught by their canary). Everything in the handler is async-signal-safe. */
+ * are caught by their canary). Everything in the handler is async-signal-safe.
+ *
+ * A cafe_thread_run function runs on one of libuv's pool threads, on that thread's own stack
+ * (libuv's 8 MiB, a guard page under it): each pool thread gets an alternate signal stack
+ * at its first job, and the handler names an overflow there too. libuv keeps its pool
+ * threads until the process exits, so that stack is never freed (64 KiB of address space a
+ * thread; its pages are touched only when a signal is handled). */
 #include "runtime/internal.h"
 
 #include <pthread.h>
@@ -21,6 +27,12 @@
 #define ALT_STACK_SIZE (64u * 1024u)
 
 static struct sigaction previous;
+
+/* A pool thread's stack (cafe__overflow_arm_pool): its lowest address and size, and the
+ * guard's size under it. Initial-exec: read from the handler, where nothing may allocate. */
+static _Thread_local const char *pool_lo __attribute__((tls_model("initial-exec")));
+static _Thread_local size_t pool_size __attribute__((tls_model("initial-exec")));
+static _Thread_local size_t pool_guard __attribute__((tls_model("initial-exec")));
 static pthread_once_t install_once = PTHREAD_ONCE_INIT;
 
 static void put(const char *s) {
@@ -59,6 +71,22 @@ static const cafe__task_t *overflowed(const void *addr, int *lent) {
     return a < lo && a >= lo - loop->stacks.page ? t : NULL;
 }
 
+/* Nonzero when addr lies in the guard under this pool thread's stack while a
+ * cafe_thread_run function runs on it (not one of libuv's own jobs, a getaddrinfo say). */
+static int pool_overflowed(const void *addr) {
+    const char *a = addr;
+    return cafe__tls_in_pool && pool_lo && a < pool_lo && a >= pool_lo - pool_guard;
+}
+
+static _Noreturn void report_end(size_t size, const char *advice) {
+    put(" (stack of ");
+    put_size(size);
+    put(" bytes): ");
+    put(advice);
+    signal(SIGABRT, SIG_DFL);
+    abort();
+}
+
 static void on_segv(int sig, siginfo_t *info, void *uctx) {
     int lent = 0;
     const cafe__task_t *t = overflowed(info->si_addr, &lent);
@@ -66,11 +94,13 @@ static void on_segv(int sig, siginfo_t *info, void *uctx) {
         put(lent ? "cafe: stack overflow in a future's cancel callback, run on the stack of task "
                  : "cafe: stack overflow in task ");
         put(t->name ? t->name : "(unnamed)");
-        put(" (stack of ");
-        put_size(t->stack->size);
-        put(" bytes): raise its stack_size (cafe_task_opts_t) or the loop's default\n");
-        signal(SIGABRT, SIG_DFL);
-        abort();
+        report_end(t->stack->size, "raise its stack_size (cafe_task_opts_t) or the loop's "
+                                   "default\n");
+    }
+    if (pool_overflowed(info->si_addr)) {
+        put("cafe: stack overflow in a cafe_thread_run function, on a thread-pool thread");
+        report_end(pool_size, "libuv's pool threads have stacks of that fixed size: recurse "
+                              "less deeply there, or keep large data on the heap\n");
     }
     if (previous.sa_flags & SA_SIGINFO) {
         previous.sa_sigaction(sig, info, uctx);
@@ -117,4 +147,21 @@ void cafe__overflow_disarm(void *mem) {
     stack_t ss = {.ss_flags = SS_DISABLE};
     sigaltstack(&ss, NULL);
     munmap(mem, ALT_STACK_SIZE);
+}
+
+void cafe__overflow_arm_pool(void) {
+    (void)cafe__overflow_arm(); /* kept for the thread's life: see the top of this file */
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0)
+        return; /* no bounds known: an overflow goes to the previous handler, unnamed */
+    void *lo;
+    size_t size, guard;
+    if (pthread_attr_getstack(&attr, &lo, &size) == 0 &&
+        pthread_attr_getguardsize(&attr, &guard) == 0) {
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        pool_size = size;
+        pool_guard = guard > page ? guard : page;
+        pool_lo = lo;
+    }
+    pthread_attr_destroy(&attr);
 }

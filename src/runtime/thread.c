@@ -13,8 +13,16 @@ typedef struct work {
     cafe__wait_t wait;
 } work_t;
 
+/* Set once this pool thread is armed for overflow reports: libuv reuses its threads, and
+ * a job after the first pays one thread-local load. */
+static _Thread_local int pool_armed __attribute__((tls_model("initial-exec")));
+
 static void work_cb(uv_work_t *req) {
     work_t *w = req->data;
+    if (__builtin_expect(!pool_armed, 0)) {
+        cafe__overflow_arm_pool();
+        pool_armed = 1;
+    }
     cafe__tls_in_pool = 1;
     w->rc = w->fn(w->arg);
     cafe__tls_in_pool = 0;

@@ -136,6 +136,28 @@ static void test_overflow_in_a_future_cancel_callback_reported(void **state) {
     }
 }
 
+/* A cafe_thread_run function runs on a pool thread of libuv's, where no task and no loop
+ * are: an overflow there died of a bare SIGSEGV (the thread had no alternate signal stack, so
+ * no handler could run). It is reported as such, with the pool thread's stack size. */
+static int deep_work(void *arg) {
+    return recurse(0);
+}
+
+static int pool_overflow_main(void *arg, void **value) {
+    return cafe_thread_run(deep_work, NULL);
+}
+
+static void test_overflow_in_a_thread_run_function_reported(void **state) {
+    if (test_under_valgrind())
+        skip();
+    int st;
+    const char *err = test_child_stderr(pool_overflow_main, NULL, &st);
+    if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT) ||
+        !strstr(err, "cafe: stack overflow in a cafe_thread_run function, on a thread-pool "
+                     "thread (stack of "))
+        fail_msg("status %#x, stderr: %s", st, err);
+}
+
 /* A stack without a guard page (none could be had: guard mode "canary") has a canary at its
  * far end, checked at every switch away from its task: one overwritten there is reported at
  * the task's next suspending call. The task smashes its own canary, as an overflow would. */
@@ -173,6 +195,7 @@ int main(void) {
         cmocka_unit_test(test_frame_larger_than_guard_reported),
         cmocka_unit_test(test_smashed_canary_reported),
         cmocka_unit_test(test_overflow_in_a_future_cancel_callback_reported),
+        cmocka_unit_test(test_overflow_in_a_thread_run_function_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
