@@ -183,19 +183,19 @@ struct cafe_loop {
     size_t live;       /* tasks not finished */
     uint64_t finished; /* tasks finished so far: gives their finishing order */
     size_t stack_size;
-    /* Set by the run that claimed the loop (an atomic exchange: two threads starting a run
-     * at the same instant both read 0 from a plain int, and ran the loop at once); read by
-     * the checks of calls from other threads. */
-    atomic_int running;
     int quiet;
     /* Inside uv_run: a task made ready must stop libuv from blocking (CAFE__IN_UV), or did
      * so already in this uv_run (CAFE__IN_UV_STOPPED); 0 outside. */
     int in_uv;
     int clock_stale; /* uv's cached time was not refreshed this turn: see cafe__loop_now */
     /* The thread of the last cafe_loop_run, as the address of its cafe__tls_loop (unique per
-     * thread, and cheaper to get than pthread_self): streams, signal watchers and the calls
-     * given a loop check it (cafe__owner_check_ro, cafe__loop_arg_check). */
-    const void *thread;
+     * thread, and cheaper to get than pthread_self), with CAFE__LOOP_RUNNING set while the
+     * run lasts: streams, signal watchers and the calls given a loop check it
+     * (cafe__loop_thread, cafe__loop_foreign). One word, claimed by a compare-and-swap (two
+     * threads starting a run at once: one wins). A flag apart from the token left, while a
+     * run started on another thread, the last thread's token there with the flag set for an
+     * instant, and a call from the last thread then passed the check. */
+    _Atomic(uintptr_t) thread;
     int (*call_fn)(void *);
     void *call_arg;
     int call_rc;
@@ -263,6 +263,24 @@ void cafe__loop_arg_check(const cafe_loop_t *loop, const char *call);
  * one or two instructions to get (loop->thread holds the same token). */
 static inline const void *cafe__thread_self(void) {
     return &cafe__tls_loop;
+}
+
+/* loop->thread's bit 0 while a run lasts; the rest is the token of the run's thread. */
+#define CAFE__LOOP_RUNNING ((uintptr_t)1)
+static inline uintptr_t cafe__loop_word(const cafe_loop_t *loop) {
+    return atomic_load_explicit(&((cafe_loop_t *)(uintptr_t)loop)->thread, memory_order_relaxed);
+}
+/* The thread of the loop's run under way, or of its last (NULL: it never ran). */
+static inline const void *cafe__loop_thread(const cafe_loop_t *loop) {
+    return (const void *)(cafe__loop_word(loop) & ~CAFE__LOOP_RUNNING);
+}
+static inline int cafe__loop_running(const cafe_loop_t *loop) {
+    return (cafe__loop_word(loop) & CAFE__LOOP_RUNNING) != 0;
+}
+/* Nonzero while a run of the loop lasts on a thread other than the caller's. */
+static inline int cafe__loop_foreign(const cafe_loop_t *loop) {
+    uintptr_t w = cafe__loop_word(loop);
+    return (w & CAFE__LOOP_RUNNING) && w != ((uintptr_t)cafe__thread_self() | CAFE__LOOP_RUNNING);
 }
 
 /* A NULL where a call needs an object (a semaphore, a queue, a group, a future, a scope...):

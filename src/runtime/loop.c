@@ -54,7 +54,7 @@ void cafe__owner_mismatch(const void *owner, const void **adopt, const char *cal
 
 void cafe__loop_arg_check(const cafe_loop_t *loop, const char *call) {
     cafe__loop_thread_check(call);
-    if (loop && loop->running && loop->thread != cafe__thread_self()) {
+    if (loop && cafe__loop_foreign(loop)) {
         fprintf(stderr,
                 "cafe: %s called on a loop that runs on another thread: only the loop's "
                 "thread may call cafe on it while it runs\n",
@@ -152,7 +152,7 @@ static void on_fork_child(void) {
     cafe_loop_t *loop = cafe__tls_loop; /* the child is the thread that forked */
     /* Once: a child's child inherits the timer, armed already (a second init would link the
      * handle into the loop twice). */
-    if (loop && loop->running && !loop->fork_armed &&
+    if (loop && cafe__loop_running(loop) && !loop->fork_armed &&
         uv_timer_init(&loop->uv, &loop->fork_timer) == 0) {
         loop->fork_armed = 1;
         (void)uv_timer_start(&loop->fork_timer, on_forked_timer, 0, 0);
@@ -486,6 +486,19 @@ static void release_unjoined(cafe_loop_t *loop) {
     loop->group_lost = 0;
 }
 
+/* Claims the loop for a run on this thread: 1, or 0 when a run of it lasts already (two
+ * threads starting one at once: the compare-and-swap lets one win). The token and the flag
+ * change in the same store: see cafe_loop_t.thread. */
+static int claim(cafe_loop_t *loop) {
+    uintptr_t w = atomic_load(&loop->thread);
+    do
+        if (w & CAFE__LOOP_RUNNING)
+            return 0;
+    while (!atomic_compare_exchange_weak(&loop->thread, &w,
+                                         (uintptr_t)cafe__thread_self() | CAFE__LOOP_RUNNING));
+    return 1;
+}
+
 int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *result) {
     /* A run on a pool thread held that thread for as long, and every cafe call its tasks made
      * aborted naming that call instead (the pool flag stays set under it). */
@@ -496,12 +509,11 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
      * running loop), it froze that loop's tasks until it ended, and ran libuv's and libcurl's
      * callbacks on whatever stack called it, a task's small one included. asyncio.run
      * refuses it too. */
-    if (cafe__tls_loop || atomic_exchange(&loop->running, 1))
+    if (cafe__tls_loop || !claim(loop))
         return CAFE_EBUSY;
     if (loop->forks != forks)
         forked_abort("runs");
     cafe__tls_loop = loop;
-    loop->thread = &cafe__tls_loop;
     cafe__tls_runs++;
     void *altstack = cafe__overflow_arm();
     cafe__task_t *main_task;
@@ -535,7 +547,7 @@ int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *
         (void)cafe__task_join(main_task, result, 0); /* main ended: its result is there */
     release_unjoined(loop);
     cafe__overflow_disarm(altstack);
-    loop->running = 0;
+    atomic_store(&loop->thread, (uintptr_t)cafe__thread_self()); /* the run is over */
     cafe__tls_loop = NULL;
     return rc;
 }
@@ -568,7 +580,8 @@ static void check_closed(const cafe_loop_t *loop) {
 void cafe_loop_free(cafe_loop_t *loop) {
     if (!loop)
         return;
-    if (loop->running) { /* its tasks run on it: freeing nothing would leak it unnoticed */
+    if (cafe__loop_running(
+            loop)) { /* its tasks run on it: freeing nothing would leak it unnoticed */
         fprintf(stderr, "cafe: cafe_loop_free called on a loop that is running (from one of "
                         "its tasks?): free it after cafe_loop_run returns\n");
         abort();

@@ -24,7 +24,7 @@ static watcher_t *watcher_of(cafe_signal_t *s, const char *call) {
     cafe__loop_thread_check(call);
     watcher_t *w = s->private_handle;
     if (w)
-        cafe__owner_check_ro(((const cafe_loop_t *)w->h.loop)->thread, call);
+        cafe__owner_check_ro(cafe__loop_thread((const cafe_loop_t *)w->h.loop), call);
     return w;
 }
 

@@ -33,7 +33,7 @@ typedef struct cafe__tcp {
 /* A stream belongs to its loop's thread: a call from another one (even one that wakes no
  * task) aborts, naming the call. The loop is the container of the handle's uv_loop_t. */
 static inline void cafe__tcp_owner_check(const cafe__tcp_t *t, const char *call) {
-    cafe__owner_check_ro(((const cafe_loop_t *)t->h.loop)->thread, call);
+    cafe__owner_check_ro(cafe__loop_thread((const cafe_loop_t *)t->h.loop), call);
 }
 /* The live state behind s with one more user, or NULL (closed or never opened), after the
  * thread checks of the call. */

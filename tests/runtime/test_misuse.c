@@ -2,10 +2,12 @@
  * end of cafe_run, and the smaller faults of issue 12 (err_name(0), group failure counts and
  * reuse, nested deadlines, oversized stacks). Aborts are observed in a child process. */
 #include "testutil.h"
+#include "runtime/internal.h"
 
 #include <stddef.h>
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -602,6 +604,73 @@ static void test_loop_run_by_two_racing_threads_one_refused(void **state) {
     const char *err = test_child_stderr(run_race_rounds, &rounds, &st);
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
         fail_msg("two runs of one loop at once: status %d: %s", st, err);
+}
+
+/* ---- a loop run on thread A, then on thread B: from the instant B's run claims the loop,
+ * calls from A on it are foreign. The claim (a flag) and B's token were two stores: in
+ * between, A's token was still recorded with the flag set, and a call from A passed the
+ * check. A races B's start here, reading the loop as the checks do; the window was a few
+ * instructions wide, so the race is run many times (and a miss proves nothing) ---- */
+enum { MOVE_RACE_MS = 2000 }; /* the rounds' wall-time budget (~0.7 s here for all, unloaded) */
+typedef struct move_race {
+    cafe_loop_t *loop;
+    /* rounds: how many (cut short when the budget runs out); the round B is to start, to
+     * end, has ended */
+    atomic_uint rounds, go, done, ended;
+    int b_failed; /* a run on B that failed (read after the join) */
+} move_race_t;
+
+static int move_race_hold(void *arg, void **value) {
+    move_race_t *m = arg;
+    while (atomic_load(&m->done) != atomic_load(&m->go))
+        sched_yield();
+    return 0;
+}
+
+static void *move_race_b(void *arg) {
+    move_race_t *m = arg;
+    for (unsigned round = 1; round <= atomic_load(&m->rounds); round++) {
+        while (atomic_load(&m->go) != round)
+            sched_yield();
+        m->b_failed |= cafe_loop_run(m->loop, move_race_hold, m, NULL) != 0;
+        atomic_store(&m->ended, round);
+    }
+    return NULL;
+}
+
+static void test_loop_moved_to_another_thread_is_foreign_to_the_last(void **state) {
+    move_race_t m = {.b_failed = 0};
+    atomic_init(&m.rounds, test_under_valgrind() ? 20 : 100000);
+    atomic_init(&m.go, 0);
+    atomic_init(&m.done, 0);
+    atomic_init(&m.ended, 0);
+    assert_int_equal(cafe_loop_create(&m.loop, NULL), 0);
+    pthread_t b;
+    assert_int_equal(pthread_create(&b, NULL, move_race_b, &m), 0);
+    unsigned slipped = 0;
+    uint64_t t0 = test_now_ms();
+    for (unsigned round = 1; round <= atomic_load(&m.rounds); round++) {
+        if (test_now_ms() - t0 > MOVE_RACE_MS) /* a loaded host: fewer rounds, same check */
+            atomic_store(&m.rounds, round);    /* B's last */
+        assert_int_equal(cafe_loop_run(m.loop, quick, NULL, NULL), 0); /* on A: its token */
+        atomic_store(&m.go, round);
+        /* A tight spin, so as to read the loop at the instant B claims it; it yields now
+         * and then, for B may need this CPU first (2 cores, shared). */
+        for (unsigned spins = 1; !cafe__loop_running(m.loop); spins++)
+            if (spins % 4096 == 0)
+                sched_yield();
+        int foreign = cafe__loop_foreign(m.loop); /* B's run lasts until done: it is B's */
+        slipped += !foreign;
+        atomic_store(&m.done, round);
+        while (atomic_load(&m.ended) != round)
+            sched_yield();
+    }
+    assert_int_equal(pthread_join(b, NULL), 0);
+    cafe_loop_free(m.loop);
+    assert_false(m.b_failed);
+    if (slipped > 0)
+        fail_msg("%u of %u starts on thread B: a call from A passed the check", slipped,
+                 atomic_load(&m.rounds));
 }
 
 /* ---- cafe_task_sleep in a libuv callback of the running loop (an HTTP body callback, a
@@ -2444,6 +2513,7 @@ int main(void) {
         cmocka_unit_test(test_free_of_running_loop_aborts),
         cmocka_unit_test(test_nested_loop_runs_ebusy),
         cmocka_unit_test(test_loop_run_by_two_racing_threads_one_refused),
+        cmocka_unit_test(test_loop_moved_to_another_thread_is_foreign_to_the_last),
         cmocka_unit_test(test_sleep_in_loop_callback_enotask),
         cmocka_unit_test(test_loop_in_forked_child_aborts),
         cmocka_unit_test(test_null_loop_is_refused),
