@@ -189,7 +189,8 @@ int cafe_loop_create(cafe_loop_t **out, const cafe_loop_opts_t *opts);
 int cafe_loop_run(cafe_loop_t *loop, cafe_task_fn fn, void *arg, cafe_result_t *result);
 
 /* Frees the loop: closes every handle still open and unmaps all stacks. NULL is a no-op.
- * Called while the loop runs (from one of its tasks), it aborts the process with a message.
+ * Called while the loop runs (from one of its tasks, another thread or a cafe_thread_run
+ * function), it aborts the process with a message saying from where.
  * Lifecycle: a loop is its creator's, from cafe_loop_create to cafe_loop_free, and may be run
  * any number of times in between, one run at a time. Close its streams and signal watchers
  * before freeing it (they belong to it): one left open aborts the process with a message

@@ -277,10 +277,14 @@ static inline const void *cafe__loop_thread(const cafe_loop_t *loop) {
 static inline int cafe__loop_running(const cafe_loop_t *loop) {
     return (cafe__loop_word(loop) & CAFE__LOOP_RUNNING) != 0;
 }
+/* The word of a run under way on the calling thread. */
+static inline uintptr_t cafe__loop_ours(void) {
+    return (uintptr_t)cafe__thread_self() | CAFE__LOOP_RUNNING;
+}
 /* Nonzero while a run of the loop lasts on a thread other than the caller's. */
 static inline int cafe__loop_foreign(const cafe_loop_t *loop) {
     uintptr_t w = cafe__loop_word(loop);
-    return (w & CAFE__LOOP_RUNNING) && w != ((uintptr_t)cafe__thread_self() | CAFE__LOOP_RUNNING);
+    return (w & CAFE__LOOP_RUNNING) && w != cafe__loop_ours();
 }
 
 /* A NULL where a call needs an object (a semaphore, a queue, a group, a future, a scope...):

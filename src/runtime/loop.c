@@ -494,8 +494,7 @@ static int claim(cafe_loop_t *loop) {
     do
         if (w & CAFE__LOOP_RUNNING)
             return 0;
-    while (!atomic_compare_exchange_weak(&loop->thread, &w,
-                                         (uintptr_t)cafe__thread_self() | CAFE__LOOP_RUNNING));
+    while (!atomic_compare_exchange_weak(&loop->thread, &w, cafe__loop_ours()));
     return 1;
 }
 
@@ -577,15 +576,25 @@ static void check_closed(const cafe_loop_t *loop) {
     abort();
 }
 
+/* cafe_loop_free of a running loop: says from where (foreign: not the loop's thread). */
+static _Noreturn void free_running(int foreign) {
+    fprintf(stderr,
+            "cafe: cafe_loop_free called on a loop that is running (%s): free it after "
+            "cafe_loop_run returns\n",
+            !foreign            ? "from one of its tasks, or a callback of its"
+            : cafe__tls_in_pool ? "from a cafe_thread_run function, on a thread-pool thread"
+                                : "from another thread, while it runs on its own");
+    abort();
+}
+
 void cafe_loop_free(cafe_loop_t *loop) {
     if (!loop)
         return;
-    if (cafe__loop_running(
-            loop)) { /* its tasks run on it: freeing nothing would leak it unnoticed */
-        fprintf(stderr, "cafe: cafe_loop_free called on a loop that is running (from one of "
-                        "its tasks?): free it after cafe_loop_run returns\n");
-        abort();
-    }
+    /* Its tasks run on it: freeing nothing would leak it unnoticed. One read of the word:
+     * the run may end meanwhile. */
+    uintptr_t w = cafe__loop_word(loop);
+    if (w & CAFE__LOOP_RUNNING)
+        free_running(w != cafe__loop_ours());
     /* Its closers would shut the parent's connections down (libcurl's TLS close_notify goes
      * out on sockets both processes hold) and take their descriptors out of the epoll
      * instance both share, under the parent's running transfers. */

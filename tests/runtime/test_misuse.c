@@ -469,11 +469,41 @@ static int free_own_loop(void *arg, void **value) {
     return 0;
 }
 
+static void *free_loop_there(void *arg) {
+    cafe_loop_free(arg);
+    return NULL;
+}
+
+static int free_loop_in_pool(void *arg) {
+    cafe_loop_free(arg);
+    return 0;
+}
+
+/* From a thread of the program's, or a cafe_thread_run function: the message said "from one
+ * of its tasks?", a wrong guess. */
+static int free_loop_elsewhere(void *arg, void **value) {
+    pthread_t th;
+    if (arg)
+        return cafe_thread_run(free_loop_in_pool, cafe_loop_current());
+    assert_int_equal(pthread_create(&th, NULL, free_loop_there, cafe_loop_current()), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    return 0;
+}
+
 static void test_free_of_running_loop_aborts(void **state) {
-    int st;
-    const char *err = test_child_stderr(free_own_loop, NULL, &st);
-    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
-    assert_non_null(strstr(err, "cafe_loop_free called on a loop that is running"));
+    static const char *const from[] = {
+        "(from one of its tasks, or a callback of its)",
+        "(from another thread, while it runs on its own)",
+        "(from a cafe_thread_run function, on a thread-pool thread)"};
+    for (uintptr_t k = 0; k < 3; k++) {
+        int st;
+        const char *err = k == 0 ? test_child_stderr(free_own_loop, NULL, &st)
+                                 : test_child_stderr(free_loop_elsewhere, (void *)(k - 1), &st);
+        if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT) ||
+            !strstr(err, "cafe_loop_free called on a loop that is running") ||
+            !strstr(err, from[k]))
+            fail_msg("case %d: status %#x, stderr: %s", (int)k, st, err);
+    }
 }
 
 /* ---- one loop per thread: a run inside another one's (from a task, on the task's small
