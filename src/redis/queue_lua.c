@@ -247,6 +247,28 @@ int queue_eval(redis_t *r, const queue_keys_t *k, int script, redisReply **out, 
     return rc == 0 ? queue_reply_error(r, k, out) : rc;
 }
 
+/* An error reply without what Redis adds when it comes from a script (" script: SHA1, on
+ * @user_script:1."), which says nothing to a user; escaped for the terminal. */
+static const char *script_error(char *shown, size_t n, const char *e) {
+    const char *tail = strstr(e, " script: ");
+    char head[256];
+    snprintf(head, sizeof head, "%.*s", tail ? (int)(tail - e) : (int)strlen(e), e);
+    return text_safe_copy(shown, n, head);
+}
+
+/* The length of the queue's key prefix, "cafe:{NAME}:". */
+static int prefix_len(const queue_keys_t *k) {
+    return (int)(strlen(k->k[QK_PENDING]) - strlen("pending"));
+}
+
+/* A command or key the ACL user may not use: NOPERM from a command, and from a script
+ * "ERR The user executing the script can't run this command or subcommand" (Redis 6.2 to
+ * 7.0) or "ERR ACL failure in script: ..." (7.2 on). */
+static int acl_denied(const char *e) {
+    return strncmp(e, "NOPERM ", 7) == 0 || strstr(e, "can't run this command") ||
+           strstr(e, "ACL failure");
+}
+
 int queue_reply_error(redis_t *r, const queue_keys_t *k, redisReply **rep) {
     if ((*rep)->type != REDIS_REPLY_ERROR)
         return 0;
@@ -258,16 +280,19 @@ int queue_reply_error(redis_t *r, const queue_keys_t *k, redisReply **rep) {
         redis_set_error(r, QUEUE_OOM_MESSAGE);
     } else if (strncmp(e, "WRONGTYPE ", 10) == 0) {
         /* Which key Redis does not say: a name of the queue's, cafe:{NAME}:*, holds another
-         * program's key. The script's SHA1 and line say nothing to a user. */
-        const char *tail = strstr(e, " script: ");
-        char head[256];
-        snprintf(head, sizeof head, "%.*s", tail ? (int)(tail - e) : (int)strlen(e), e);
-        const char *pending = k->k[QK_PENDING];
+         * program's key. */
         snprintf(msg, sizeof msg,
                  "%s: a key of the queue's names (%.*s*) holds another type: another "
                  "program uses them; give the queue another name",
-                 text_safe_copy(shown, sizeof shown, head),
-                 (int)(strlen(pending) - strlen("pending")), pending);
+                 script_error(shown, sizeof shown, e), prefix_len(k), k->k[QK_PENDING]);
+        redis_set_error(r, msg);
+    } else if (acl_denied(e)) {
+        /* Which command or key Redis does not say ("The user executing the script can't run
+         * this command or subcommand"): what the user needs, which works (tests/queue). */
+        snprintf(msg, sizeof msg,
+                 "%s: the Redis ACL user lacks a right the queue needs; give it the queue's "
+                 "keys and commands, e.g. ACL SETUSER USER ~%.*s* +@all -@dangerous",
+                 script_error(shown, sizeof shown, e), prefix_len(k), k->k[QK_PENDING]);
         redis_set_error(r, msg);
     } else if (strncmp(e, "MOVED ", 6) == 0 || strncmp(e, "ASK ", 4) == 0) {
         /* "MOVED SLOT HOST:PORT": a Cluster node without the queue's slot (the keys share one
@@ -280,7 +305,7 @@ int queue_reply_error(redis_t *r, const queue_keys_t *k, redisReply **rep) {
                  text_safe_copy(shown, sizeof shown, e), text_safe_copy((char[128]){0}, 128, node));
         redis_set_error(r, msg);
     } else {
-        redis_set_error(r, text_safe_copy(shown, sizeof shown, e));
+        redis_set_error(r, script_error(shown, sizeof shown, e));
     }
     freeReplyObject(*rep);
     *rep = NULL;

@@ -1909,6 +1909,26 @@ def test_auth_password_and_acl_user():
         srv.close()
 
 
+def test_an_acl_user_without_a_right_is_told_what_the_queue_needs():
+    """A user the ACL denied a command inside a script got Redis's words alone, with the
+    script's SHA1 and line ("ERR The user executing the script can't run this command or
+    subcommand script: 3514f5e..., on @user_script:1."): neither the command nor what to
+    grant. The message now gives rights that work, which the end of the test uses."""
+    rs.cmd("ACL", "SETUSER", "notime", "on", "nopass", "~*", "+@all", "-time")
+    rs.cmd("ACL", "SETUSER", "elsewhere", "on", "nopass", "~other:*", "+@all")
+    advice = b"ACL SETUSER USER ~cafe:{acl}:* +@all -@dangerous"
+    for user in ("notime", "elsewhere"):
+        r = cafe("queue", "status", rs.url("acl", f"{user}@"))
+        assert r.returncode == 2 and advice in r.stderr, r
+        assert b"@user_script" not in r.stderr, r.stderr
+    rs.cmd("ACL", "SETUSER", "advised", "on", "nopass", "~cafe:{acl}:*", "+@all", "-@dangerous")
+    urls, path = url_list("acl", 5, first=71000)
+    assert cafe("queue", "push", rs.url("acl", "advised@"), path).returncode == 0
+    rc, err = finish(worker(rs.url("acl", "advised@")))
+    assert rc == 0 and summary_count(err) == 5, err
+    exactly_once(rs, "acl", urls)
+
+
 def test_a_redis_that_evicts_keys_is_refused():
     """A Redis full under maxmemory-policy allkeys-* evicts the queue's own keys: a push of
     20,000 URLs said "20000 added" and left 4,000 queued and 1,000 seen. Push and workers now
