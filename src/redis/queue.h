@@ -7,7 +7,7 @@
  *   cafe:{NAME}:leases   sorted set URL -> lease expiry (ms, Redis server clock)
  *   cafe:{NAME}:owner    hash URL -> worker id holding the lease, or worker id + "!": the
  *                        receipt of its ACK, until the worker has the reply (FORGET), ends
- *                        (RELEASE) or is found silent
+ *                        (RELEASE) or is found silent (the receipt then moves to receipts)
  *   cafe:{NAME}:results  stream of result records (field "record": the --json line; "seq":
  *                        its place among all the queue's records, from 0)
  *   cafe:{NAME}:stats    hash pushed / done / failed / reclaimed / drained (records
@@ -16,6 +16,8 @@
  *   cafe:{NAME}:drain    hash: the chunk a `results --drain` into a file is writing and has
  *                        not deleted yet (file dev:ino, its size before the chunk, its path)
  *   cafe:{NAME}:drainer  string, with a time to live: the token of the drain exporting now
+ *   cafe:{NAME}:receipts hash URL -> worker id + "!", with a time to live: the receipts of
+ *                        workers found silent, for an ACK sent again after a long outage
  * Every change is one Lua script (queue_lua.c), so each step is atomic. */
 #ifndef CAFE_REDIS_QUEUE_H
 #define CAFE_REDIS_QUEUE_H
@@ -36,6 +38,7 @@ enum {
     QK_WORKERS,
     QK_DRAIN,
     QK_DRAINER,
+    QK_RECEIPTS,
     QK_COUNT
 };
 enum {

@@ -21,28 +21,47 @@
 
 /* The receipts (owner hash values worker.."!") of the workers in the table gone go: a scan
  * of the owner hash, which holds the URLs in flight and the receipts of live workers. Every
- * script that takes a worker out of the workers' set runs it: a worker no longer in the set
- * is never found silent again, and its receipts left then stayed for ever. */
+ * script that takes a worker out of the workers' set runs it or KEEP_RECEIPTS: a worker no
+ * longer in the set is never found silent again, and its receipts left then stayed for
+ * ever. */
 #define DROP_RECEIPTS                                                                              \
     "local kv = redis.call('HGETALL', KEYS[4]) "                                                   \
     "for i = 1, #kv, 2 do "                                                                        \
     "  if gone[kv[i + 1]] then redis.call('HDEL', KEYS[4], kv[i]) end "                            \
     "end "
 
+/* The receipts of the workers in the table gone move aside, to the receipts hash (QK_RECEIPTS)
+ * kept RECEIPTS_KEEP_MS after the last move: a worker found silent may be alive, its link
+ * down past its lease, and send an ACK again whose first sending went through; dropped, its
+ * receipt answered 0 and the worker counted "not written" a record it wrote. A worker retries
+ * a lost link for 5 minutes (queue_source.c's RETRY_FOR_MS), so twice that is enough; a dead
+ * worker's receipts go with the time to live (or an eviction: a miscount then, no loss). */
+#define RECEIPTS_KEEP_MS "600000"
+#define KEEP_RECEIPTS                                                                              \
+    "local kv, kept = redis.call('HGETALL', KEYS[4]), 0 "                                          \
+    "for i = 1, #kv, 2 do "                                                                        \
+    "  if gone[kv[i + 1]] then "                                                                   \
+    "    redis.call('HDEL', KEYS[4], kv[i]) redis.call('HSET', KEYS[10], kv[i], kv[i + 1]) "       \
+    "    kept = kept + 1 "                                                                         \
+    "  end "                                                                                       \
+    "end "                                                                                         \
+    "if kept > 0 then redis.call('PEXPIRE', KEYS[10], " RECEIPTS_KEEP_MS ") end "
+
 /* Worker w (ARGV[1]) alive for lease more ms: the workers silent past their lease are
  * forgotten (a killed worker never says goodbye: its entry stayed for ever), and the
- * receipts of their ACKs with them (QS_ACK: a killed worker never sent their FORGET, up to
- * QUEUE_FORGET_MAX URLs each stayed in the owner hash for ever); not w's own, back from a
- * stall. Whichever script first finds a worker silent forgets both: RENEW dropped the entry
- * alone, and no later CLAIM found its receipts. A scan of the owner hash, only when a
- * worker went silent: it holds the URLs in flight and the receipts of live workers. Its
- * writes only shrink memory until the last (RENEW's first write may not grow it). */
+ * receipts of their ACKs leave the owner hash with them, kept aside for a while
+ * (KEEP_RECEIPTS; QS_ACK: a killed worker never sent their FORGET, up to QUEUE_FORGET_MAX URLs
+ * each stayed in the owner hash for ever); not w's own, back from a stall. Whichever script
+ * first finds a worker silent forgets both: RENEW dropped the entry alone, and no later
+ * CLAIM found its receipts. A scan of the owner hash, only when a worker went silent: it
+ * holds the URLs in flight and the receipts of live workers. Its first write only shrinks
+ * memory (RENEW's first write may not grow it); a receipt moved takes what it freed. */
 #define SIGN_OF_LIFE                                                                               \
     "local silent = redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', now) "                            \
     "redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now) "                                        \
     "if #silent > 0 then "                                                                         \
     "  local gone = {} "                                                                           \
-    "  for _, s in ipairs(silent) do if s ~= w then gone[s .. '!'] = true end end " DROP_RECEIPTS  \
+    "  for _, s in ipairs(silent) do if s ~= w then gone[s .. '!'] = true end end " KEEP_RECEIPTS  \
     "end "                                                                                         \
     "redis.call('ZADD', KEYS[7], now + lease, w) "
 
@@ -66,7 +85,7 @@ const char *const queue_scripts[QS_COUNT] = {
     [QS_CLAIM] =
         NOW "local w, n, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]) "
             "redis.call('ZCARD', KEYS[3]) redis.call('HLEN', KEYS[4]) redis.call('HLEN', KEYS[6]) "
-            "redis.call('LLEN', KEYS[1]) " SIGN_OF_LIFE
+            "redis.call('LLEN', KEYS[1]) redis.call('HLEN', KEYS[10]) " SIGN_OF_LIFE
             "local got = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, n) "
             "local mine = {} "
             "for _, u in ipairs(got) do "
@@ -91,7 +110,8 @@ const char *const queue_scripts[QS_COUNT] = {
      * that wrote go on. Refused, the leases of URLs being fetched ran out and other workers
      * fetched them again; CLAIM, ACK and RELEASE begin so already. */
     [QS_RENEW] = NOW "local w, lease = ARGV[1], tonumber(ARGV[2]) "
-                     "redis.call('HLEN', KEYS[4]) " SIGN_OF_LIFE "local kept = 0 "
+                     "redis.call('HLEN', KEYS[4]) redis.call('HLEN', KEYS[10]) " SIGN_OF_LIFE
+                     "local kept = 0 "
                      "for i = 3, #ARGV do "
                      "  if redis.call('HGET', KEYS[4], ARGV[i]) == w then "
                      "    redis.call('ZADD', KEYS[3], 'XX', now + lease, ARGV[i]) kept = kept + 1 "
@@ -107,9 +127,13 @@ const char *const queue_scripts[QS_COUNT] = {
      * The URL's owner becomes a receipt, worker.."!", until the worker has the reply
      * (FORGET): an ACK sent again after a reconnect, the first having gone through, answers
      * 2 (written) by it, where it answered 0 and the worker counted a record "not written"
-     * that was. */
+     * that was; by the receipt kept aside (KEEP_RECEIPTS) when the worker was found silent
+     * meanwhile. */
     [QS_ACK] = "local o = redis.call('HGET', KEYS[4], ARGV[2]) "
                "if o == ARGV[1] .. '!' then return 2 end "
+               "if not o and redis.call('HGET', KEYS[10], ARGV[2]) == ARGV[1] .. '!' then "
+               "  return 2 "
+               "end "
                "if o ~= ARGV[1] then return 0 end "
                "redis.call('ZSCORE', KEYS[3], ARGV[2]) "
                "local seq = redis.call('HGET', KEYS[6], 'done') or '0' "
@@ -202,8 +226,9 @@ const char *const queue_scripts[QS_COUNT] = {
 };
 
 int queue_keys_init(queue_keys_t *k, const char *name) {
-    static const char *const suffix[QK_COUNT] = {
-        "pending", "seen", "leases", "owner", "results", "stats", "workers", "drain", "drainer"};
+    static const char *const suffix[QK_COUNT] = {"pending", "seen",    "leases",  "owner",
+                                                 "results", "stats",   "workers", "drain",
+                                                 "drainer", "receipts"};
     memset(k, 0, sizeof(*k));
     for (int i = 0; i < QK_COUNT; i++) {
         size_t n = strlen(name) + strlen(suffix[i]) + 16;
@@ -371,7 +396,9 @@ int queue_check_server(redis_t *r, int uses, char *err, size_t errlen) {
     if (rc != 0)
         return rc;
     /* An error (CONFIG denied by ACL, renamed away by a managed service) says nothing: go on.
-     * volatile-* policies evict only keys with a time to live, and the queue sets none. */
+     * volatile-* policies evict only keys with a time to live: the queue's are the drain's
+     * hold (a drain that lost it deletes nothing) and the receipts of silent workers (a
+     * miscount at worst), none of its URLs or records. */
     const redisReply *v = redis_reply_array(rep, 2) ? rep->element[1] : NULL;
     if (v && v->type == REDIS_REPLY_STRING && strncmp(v->str, "allkeys-", 8) == 0) {
         snprintf(err, errlen,

@@ -537,6 +537,81 @@ def test_an_ack_sent_again_after_a_reconnect_is_no_loss():
     assert rs.cmd("HLEN", "cafe:{ackcut}:owner") == 0, "receipts left"
 
 
+def test_an_ack_sent_again_after_its_worker_was_forgotten_is_no_loss():
+    """As above, but the link stays down past the worker's lease: another worker's claim
+    forgets it as silent, and its receipts went with it (a killed worker's would stay for
+    ever). The ACK sent again then found no receipt and the worker said "1 records not
+    written", though its record was there. A forgotten worker's receipts are kept aside,
+    for longer than a worker retries a lost link, and the ACK sent again finds its own."""
+    urls, path = url_list("ackgone", 1, first=99600)
+    assert cafe("queue", "push", rs.url("ackgone"), path).returncode == 0
+    acked, cut, reopen = threading.Event(), threading.Event(), threading.Event()
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(8)
+
+    def close(*socks):
+        for s in socks:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+
+    def up(c, u):  # as above: the ACK goes through, its reply does not come back
+        with contextlib.suppress(OSError):
+            while (data := c.recv(65536)):
+                first = not acked.is_set() and b'"title"' in data
+                if first:
+                    acked.set()
+                u.sendall(data)
+                if first:
+                    wait_until(lambda: rs.cmd("XLEN", "cafe:{ackgone}:results") >= 1, "the ACK",
+                               seconds=30)
+                    cut.set()
+                    break
+        close(c, u)
+
+    def down(u, c, held):
+        with contextlib.suppress(OSError):
+            while (data := u.recv(65536)) and not (held and acked.is_set()):
+                c.sendall(data)
+
+    def serve():
+        with contextlib.suppress(OSError):
+            while True:
+                c, _ = lsock.accept()
+                if cut.is_set():
+                    reopen.wait()  # the worker stays away until it was forgotten
+                u = socket.create_connection(("127.0.0.1", rs.port))
+                threading.Thread(target=down, args=(u, c, not cut.is_set()), daemon=True).start()
+                threading.Thread(target=up, args=(c, u), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        port = lsock.getsockname()[1]
+        a = worker(f"redis://127.0.0.1:{port}/0?queue=ackgone", "-c", "1", "--lease", "1")
+        wait_until(cut.is_set, "the cut", 60)
+        owner = rs.cmd("HGET", "cafe:{ackgone}:owner", urls[0])
+        assert owner.endswith("!"), owner  # the ACK's receipt
+
+        def silent():
+            sec, usec = rs.cmd("TIME")
+            score = rs.cmd("ZSCORE", "cafe:{ackgone}:workers", owner[:-1])
+            return score is not None and float(score) < int(sec) * 1000 + int(usec) // 1000
+        wait_until(silent, "the worker silent past its lease", 30)
+        rc, err = finish(worker(rs.url("ackgone")))  # its claim forgets the silent one
+        assert rc == 0 and summary_count(err) == 0, err
+        assert rs.cmd("HGET", "cafe:{ackgone}:owner", urls[0]) is None
+        assert rs.cmd("PTTL", "cafe:{ackgone}:receipts") > 0  # a dead worker's go in time
+        reopen.set()
+        rc, err = finish(a, timeout=60)
+    finally:
+        reopen.set()
+        lsock.close()
+    assert "reconnecting" in err, err
+    assert rc == 0 and "not written" not in err and summary_count(err) == 1, (rc, err)
+    exactly_once(rs, "ackgone", urls)
+
+
 def test_redis_killed_and_restarted_with_aof():
     """The workers cannot end before Redis is killed: a held URL (held_list) at place 1200,
     released once Redis is back; paced by 10 ms delays alone (0.4 s), they could be done
@@ -821,7 +896,7 @@ def test_a_command_still_going_out_is_not_a_silent_link():
         for args in resp_commands(Slow(conn)):
             if args[0].upper() == b"EVALSHA":
                 select.select([], [], [], 3)  # the reply comes 3 s after the command
-                conn.sendall(b":%d\r\n" % (len(args) - 3 - 9))
+                conn.sendall(b":%d\r\n" % (len(args) - 3 - int(args[2])))  # its URLs
             else:
                 conn.sendall(fake_answer(args))
 
