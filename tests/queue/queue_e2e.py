@@ -477,6 +477,65 @@ def test_stalled_worker_loses_its_leases_and_its_records_are_refused():
     exactly_once(rs, "stall", urls)
 
 
+class AckCutProxy:
+    """A loopback proxy to Redis that lets a worker's first ACK (its record's JSON) reach
+    Redis and run, then cuts the link before the reply comes back (cut is set). Reconnects
+    go through at once, or, with hold_reconnect, once reopen is set."""
+
+    def __init__(self, queue, hold_reconnect=False):
+        self.acked, self.cut, self.reopen = (threading.Event(), threading.Event(),
+                                             threading.Event())
+        if not hold_reconnect:
+            self.reopen.set()
+        self.queue = queue
+        self.lsock = socket.socket()
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(8)
+        self.url = f"redis://127.0.0.1:{self.lsock.getsockname()[1]}/0?queue={queue}"
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    @staticmethod
+    def close_both(*socks):
+        for s in socks:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+
+    def up(self, c, u):  # the worker's commands; the first ACK cuts the link
+        with contextlib.suppress(OSError):
+            while (data := c.recv(65536)):
+                first = not self.acked.is_set() and b'"title"' in data
+                if first:
+                    self.acked.set()  # from now on no reply of this link goes back
+                u.sendall(data)
+                if first:
+                    wait_until(lambda: rs.cmd("XLEN", f"cafe:{{{self.queue}}}:results") >= 1,
+                               "the ACK", seconds=30)
+                    self.cut.set()
+                    break
+        self.close_both(c, u)
+
+    def down(self, u, c, held):
+        with contextlib.suppress(OSError):
+            while (data := u.recv(65536)) and not (held and self.acked.is_set()):
+                c.sendall(data)
+
+    def serve(self):
+        with contextlib.suppress(OSError):
+            while True:
+                c, _ = self.lsock.accept()
+                if self.cut.is_set():
+                    self.reopen.wait()
+                u = socket.create_connection(("127.0.0.1", rs.port))
+                held = not self.cut.is_set()
+                threading.Thread(target=self.down, args=(u, c, held), daemon=True).start()
+                threading.Thread(target=self.up, args=(c, u), daemon=True).start()
+
+    def close(self):
+        self.reopen.set()
+        self.lsock.close()
+
+
 def test_an_ack_sent_again_after_a_reconnect_is_no_loss():
     """The link dropped after an ACK reached Redis and ran, before its reply came back: the
     worker reconnected and sent it again, Redis refused it (the URL was no longer leased:
@@ -486,52 +545,12 @@ def test_an_ack_sent_again_after_a_reconnect_is_no_loss():
     receipts are forgotten by the end."""
     urls, path = url_list("ackcut", 3, first=99500)
     assert cafe("queue", "push", rs.url("ackcut"), path).returncode == 0
-    acked, cut = threading.Event(), threading.Event()
-    lsock = socket.socket()
-    lsock.bind(("127.0.0.1", 0))
-    lsock.listen(8)
-
-    def close(*socks):
-        for s in socks:
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-            s.close()
-
-    def up(c, u):  # the worker's commands; the first ACK (its record's JSON) cuts the link
-        with contextlib.suppress(OSError):
-            while (data := c.recv(65536)):
-                first = not acked.is_set() and b'"title"' in data
-                if first:
-                    acked.set()  # from now on no reply of this link goes back
-                u.sendall(data)
-                if first:
-                    wait_until(lambda: rs.cmd("XLEN", "cafe:{ackcut}:results") >= 1, "the ACK",
-                               seconds=30)
-                    cut.set()
-                    break
-        close(c, u)
-
-    def down(u, c, held):
-        with contextlib.suppress(OSError):
-            while (data := u.recv(65536)) and not (held and acked.is_set()):
-                c.sendall(data)
-
-    def serve():
-        with contextlib.suppress(OSError):
-            while True:
-                c, _ = lsock.accept()
-                u = socket.create_connection(("127.0.0.1", rs.port))
-                threading.Thread(target=down, args=(u, c, not cut.is_set()), daemon=True).start()
-                threading.Thread(target=up, args=(c, u), daemon=True).start()
-
-    threading.Thread(target=serve, daemon=True).start()
+    proxy = AckCutProxy("ackcut")
     try:
-        port = lsock.getsockname()[1]
-        proxied = f"redis://127.0.0.1:{port}/0?queue=ackcut"
-        rc, err = finish(worker(proxied, "-c", "1"), timeout=60)
+        rc, err = finish(worker(proxy.url, "-c", "1"), timeout=60)
     finally:
-        lsock.close()
-    assert cut.is_set() and "reconnecting" in err, err
+        proxy.close()
+    assert proxy.cut.is_set() and "reconnecting" in err, err
     assert rc == 0 and "not written" not in err and summary_count(err) == 3, (rc, err)
     exactly_once(rs, "ackcut", urls)
     assert rs.cmd("HLEN", "cafe:{ackcut}:owner") == 0, "receipts left"
@@ -545,51 +564,10 @@ def test_an_ack_sent_again_after_its_worker_was_forgotten_is_no_loss():
     for longer than a worker retries a lost link, and the ACK sent again finds its own."""
     urls, path = url_list("ackgone", 1, first=99600)
     assert cafe("queue", "push", rs.url("ackgone"), path).returncode == 0
-    acked, cut, reopen = threading.Event(), threading.Event(), threading.Event()
-    lsock = socket.socket()
-    lsock.bind(("127.0.0.1", 0))
-    lsock.listen(8)
-
-    def close(*socks):
-        for s in socks:
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-            s.close()
-
-    def up(c, u):  # as above: the ACK goes through, its reply does not come back
-        with contextlib.suppress(OSError):
-            while (data := c.recv(65536)):
-                first = not acked.is_set() and b'"title"' in data
-                if first:
-                    acked.set()
-                u.sendall(data)
-                if first:
-                    wait_until(lambda: rs.cmd("XLEN", "cafe:{ackgone}:results") >= 1, "the ACK",
-                               seconds=30)
-                    cut.set()
-                    break
-        close(c, u)
-
-    def down(u, c, held):
-        with contextlib.suppress(OSError):
-            while (data := u.recv(65536)) and not (held and acked.is_set()):
-                c.sendall(data)
-
-    def serve():
-        with contextlib.suppress(OSError):
-            while True:
-                c, _ = lsock.accept()
-                if cut.is_set():
-                    reopen.wait()  # the worker stays away until it was forgotten
-                u = socket.create_connection(("127.0.0.1", rs.port))
-                threading.Thread(target=down, args=(u, c, not cut.is_set()), daemon=True).start()
-                threading.Thread(target=up, args=(c, u), daemon=True).start()
-
-    threading.Thread(target=serve, daemon=True).start()
+    proxy = AckCutProxy("ackgone", hold_reconnect=True)  # away until it was forgotten
     try:
-        port = lsock.getsockname()[1]
-        a = worker(f"redis://127.0.0.1:{port}/0?queue=ackgone", "-c", "1", "--lease", "1")
-        wait_until(cut.is_set, "the cut", 60)
+        a = worker(proxy.url, "-c", "1", "--lease", "1")
+        wait_until(proxy.cut.is_set, "the cut", 60)
         owner = rs.cmd("HGET", "cafe:{ackgone}:owner", urls[0])
         assert owner.endswith("!"), owner  # the ACK's receipt
 
@@ -602,11 +580,10 @@ def test_an_ack_sent_again_after_its_worker_was_forgotten_is_no_loss():
         assert rc == 0 and summary_count(err) == 0, err
         assert rs.cmd("HGET", "cafe:{ackgone}:owner", urls[0]) is None
         assert rs.cmd("PTTL", "cafe:{ackgone}:receipts") > 0  # a dead worker's go in time
-        reopen.set()
+        proxy.reopen.set()
         rc, err = finish(a, timeout=60)
     finally:
-        reopen.set()
-        lsock.close()
+        proxy.close()
     assert "reconnecting" in err, err
     assert rc == 0 and "not written" not in err and summary_count(err) == 1, (rc, err)
     exactly_once(rs, "ackgone", urls)

@@ -213,7 +213,9 @@ async def cancel_finished():
     tr(f"Q result {st(e)} {t.result() if e is None else 0}")
 
 
-async def no_wait_calls():
+async def ready_calls(interrupt):
+    """Calls whose results are there at once (a semaphore, a queue, an event, a finished
+    task, a future), made after interrupt() (the C side's ready_calls); the sleep's status."""
     s = asyncio.Semaphore(1)
     q = asyncio.Queue()
     q.put_nowait(s)
@@ -223,13 +225,18 @@ async def no_wait_calls():
     f.set_result(0)
     t = asyncio.create_task(quick())
     await asyncio.sleep(0)
-    asyncio.current_task().cancel()
+    interrupt()
     tr(f"acquire {st(await status(s.acquire()))}")
     tr(f"get {st(await status(q.get()))}")
     tr(f"event {st(await status(e.wait()))}")
     tr(f"join {st(await status(t))}")
     tr(f"future {st(await status(f))}")
-    tr(f"sleep {st(await status(asyncio.sleep(0)))}")
+    return await status(asyncio.sleep(0))
+
+
+async def no_wait_calls():
+    e = await ready_calls(asyncio.current_task().cancel)
+    tr(f"sleep {st(e)}")
 
 
 async def cancel_no_wait():
@@ -237,24 +244,11 @@ async def cancel_no_wait():
 
 
 async def deadline_no_wait():
-    s = asyncio.Semaphore(1)
-    q = asyncio.Queue()
-    q.put_nowait(s)
-    e = asyncio.Event()
-    e.set()
-    f = asyncio.get_running_loop().create_future()
-    f.set_result(0)
-    t = asyncio.create_task(quick())
-    await asyncio.sleep(0)
-    try:
-        async with asyncio.timeout(0):
-            tr(f"acquire {st(await status(s.acquire()))}")
-            tr(f"get {st(await status(q.get()))}")
-            tr(f"event {st(await status(e.wait()))}")
-            tr(f"join {st(await status(t))}")
-            tr(f"future {st(await status(f))}")
-            e2 = await status(asyncio.sleep(0))
-            tr(f"sleep {'timeout' if isinstance(e2, asyncio.CancelledError) else st(e2)}")
+    loop = asyncio.get_running_loop()
+    try:  # the deadline passes once the calls are ready, as asyncio.timeout(0) entered there
+        async with asyncio.timeout(None) as cm:
+            e = await ready_calls(lambda: cm.reschedule(loop.time()))
+            tr(f"sleep {'timeout' if isinstance(e, asyncio.CancelledError) else st(e)}")
     except TimeoutError:
         pass
 

@@ -281,10 +281,11 @@ static int cancel_finished(void *arg, void **value) {
     return 0;
 }
 
-/* A cancelled task's calls that need not wait: cafe's take nothing (sticky cancellation);
- * asyncio's succeed, the cancellation waiting for a call that suspends. Results already
- * there are returned in both. */
-static int no_wait_calls(void *arg, void **value) {
+/* Calls that need not wait (their results are there), made once the running task is
+ * interrupted: cancelled (by_deadline 0), or under a deadline that has passed (1: 0, at once).
+ * Cancelled, cafe's take nothing (sticky cancellation); asyncio's succeed, the cancellation
+ * waiting for a call that suspends. Results already there are returned in both. */
+static void ready_calls(int by_deadline) {
     cafe_sem_t s;
     cafe_sem_init(&s, 1);
     cafe_queue_t q;
@@ -298,7 +299,11 @@ static int no_wait_calls(void *arg, void **value) {
     cafe_future_resolve(&f, 0, NULL);
     cafe_task_t *t = spawn(quick, NULL, "Q");
     cafe_task_yield();
-    cafe_task_cancel(cafe_task_current());
+    cafe_deadline_t d;
+    if (by_deadline)
+        cafe_deadline_begin(&d, 0);
+    else
+        cafe_task_cancel(cafe_task_current());
     void *item;
     tr("acquire %s", st(cafe_sem_acquire(&s)));
     tr("get %s", st(cafe_queue_get(&q, &item)));
@@ -306,40 +311,20 @@ static int no_wait_calls(void *arg, void **value) {
     tr("join %s", st(cafe_task_join(t, NULL)));
     tr("future %s", st(cafe_future_wait(&f, NULL)));
     tr("sleep %s", st(cafe_task_yield()));
+    if (by_deadline)
+        cafe_deadline_end(&d);
     cafe_sem_destroy(&s);
     cafe_queue_destroy(&q);
     cafe_event_destroy(&e);
+}
+
+static int no_wait_calls(void *arg, void **value) {
+    ready_calls(0);
     return 0;
 }
 
-/* The same calls under a deadline that has passed (0: at once), none of them needing to wait. */
 static int deadline_no_wait(void *arg, void **value) {
-    cafe_sem_t s;
-    cafe_sem_init(&s, 1);
-    cafe_queue_t q;
-    cafe_queue_init(&q, CAFE_QUEUE_UNBOUNDED);
-    cafe_queue_put(&q, &s);
-    cafe_event_t e;
-    cafe_event_init(&e);
-    cafe_event_set(&e);
-    cafe_future_t f;
-    cafe_future_init(&f, NULL);
-    cafe_future_resolve(&f, 0, NULL);
-    cafe_task_t *t = spawn(quick, NULL, "Q");
-    cafe_task_yield();
-    cafe_deadline_t d;
-    cafe_deadline_begin(&d, 0);
-    void *item;
-    tr("acquire %s", st(cafe_sem_acquire(&s)));
-    tr("get %s", st(cafe_queue_get(&q, &item)));
-    tr("event %s", st(cafe_event_wait(&e)));
-    tr("join %s", st(cafe_task_join(t, NULL)));
-    tr("future %s", st(cafe_future_wait(&f, NULL)));
-    tr("sleep %s", st(cafe_task_yield()));
-    cafe_deadline_end(&d);
-    cafe_sem_destroy(&s);
-    cafe_queue_destroy(&q);
-    cafe_event_destroy(&e);
+    ready_calls(1);
     return 0;
 }
 
