@@ -395,6 +395,14 @@ static int begin_run(job_t *j) {
     return begin_run_new(j, p);
 }
 
+/* Before the connection closes: sqlite3_close refuses (SQLITE_BUSY) while a statement is
+ * left, and the connection, its cache and all, then stays allocated for ever. */
+static void finalize_statements(lite_t *l) {
+    sqlite3_finalize(l->ins);
+    sqlite3_finalize(l->has);
+    l->ins = l->has = NULL;
+}
+
 static int prepare_insert(job_t *j) {
     char *sql = sink_insert_sql(j->l->qtable, 0, "(run_id, url)");
     if (!sql)
@@ -543,8 +551,7 @@ static int do_open(void *arg) {
     if (rc != 0 && sqlite3_errcode(l->db) == SQLITE_BUSY) {
         if (!sqlite3_get_autocommit(l->db))
             (void)sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
-        sqlite3_finalize(l->ins);
-        l->ins = NULL;
+        finalize_statements(l);
         sqlite3_close(l->db);
         l->db = NULL;
         return locked_by(l);
@@ -665,8 +672,7 @@ static int do_end(void *arg) {
 
 static int do_close(void *arg) {
     lite_t *l = arg;
-    sqlite3_finalize(l->ins);
-    sqlite3_finalize(l->has);
+    finalize_statements(l);
     sqlite3_close(l->db);
     if (l->hold_fd >= 0)
         (void)close(l->hold_fd); /* after SQLite's own: the run is done with */
