@@ -376,8 +376,6 @@ static int length_plain(const char *v, size_t n) {
     return i == n;
 }
 
-/* A line whose name starts with 'c': the names x->lines notes, and Content-Encoding, told
- * apart by their ninth byte. */
 /* Appends a Content-Type value (or a fold of one: `fold`), the n bytes after its ':' or
  * the line's start, to x->type_raw, HTTP whitespace (space, tab, CR, LF) trimmed around it,
  * and notes a vertical tab or form feed at its end, which curl trims too. A trailer is no
@@ -401,6 +399,8 @@ static void type_keep(cafe__http_xfer_t *x, const char *v, size_t n, int fold) {
     x->lines.type_len = (uint16_t)(len + s + n);
 }
 
+/* A line whose name starts with 'c': the names x->lines notes, and Content-Encoding, told
+ * apart by their ninth byte. */
 static void c_line(cafe__http_xfer_t *x, const char *line, size_t n) {
     char ninth = n > 8 ? (char)(line[8] | 0x20) : 0;
     if (ninth == 't' && name_is(line, n, "content-type:", 13)) {

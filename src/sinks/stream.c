@@ -103,6 +103,12 @@ static int header_again(stream_t *st) {
 
 static int open_output(const char *path, int append);
 
+/* Whether a write to this file can wait for a reader (a pipe, FIFO, socket or terminal),
+ * which stream_t.may_wait says: a regular file or a block device takes it at once. */
+static int waits_for_reader(const struct stat *sb) {
+    return !S_ISREG(sb->st_mode) && !S_ISBLK(sb->st_mode);
+}
+
 /* path renamed away under the run (logrotate without copytruncate, `sed -i`, an editor that
  * saves by rename) or deleted: the records went on into the old file, those after it to a
  * file no name led to when deleted (lost at the exit, with status 0), and path, made again or
@@ -129,7 +135,7 @@ static int follow_path(stream_t *st, int always) {
     st->dev = sb.st_dev;
     st->ino = sb.st_ino;
     st->follow = S_ISREG(sb.st_mode);
-    st->may_wait = !S_ISREG(sb.st_mode);
+    st->may_wait = waits_for_reader(&sb);
     if (st->lock_fd >= 0) /* the lock moves to the new file, as far as no other run holds it */
         (void)close(st->lock_fd);
     st->lock_fd = -1;
@@ -318,7 +324,7 @@ static int stream_start(sink_t *s) {
     }
     struct stat sb;
     st->tty = isatty(st->fd);
-    st->may_wait = fstat(st->fd, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISBLK(sb.st_mode);
+    st->may_wait = fstat(st->fd, &sb) == 0 && waits_for_reader(&sb);
     st->ascii = st->tty && term_locale_8bit();
     if (st->path && fstat(st->fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
         st->follow = 1;
