@@ -67,9 +67,6 @@ static const char resumes_sql[] =
     "PRIMARY KEY, run_id bigint NOT NULL, resumed_at timestamptz NOT NULL DEFAULT now(), "
     "options text)";
 
-/* A password in the URI would show in `ps` and in shell history: refuse it. So is the
- * passphrase of the client's key (sslpassword), which every message naming the database
- * showed too; libpq reads it from no variable, but from a service file. */
 /* why with every occurrence of from[0..n) replaced by to (cut to SINK_WHY_MAX). */
 static void replace_all(char *why, const char *from, size_t n, const char *to) {
     char out[SINK_WHY_MAX];
@@ -139,6 +136,9 @@ static void mask_secrets(const char *uri, char *why) {
     }
 }
 
+/* A password in the URI would show in `ps` and in shell history: refuse it. So is the
+ * passphrase of the client's key (sslpassword), which every message naming the database
+ * showed too; libpq reads it from no variable, but from a service file. */
 static int refuse_password(const char *where, char *why) {
     char *err = NULL;
     PQconninfoOption *opts = PQconninfoParse(where, &err);
