@@ -224,6 +224,14 @@ def run_tests(namespace, cleanup=()):
     repeat one test of a suite, e.g. while chasing a flake."""
     import re
     import sys
+    import traceback
+
+    def where(e):
+        # the frames from the test down, as file:line and the line itself: a rare failure
+        # (one CI run in a hundred) is read from the log alone, as no rerun may show it
+        tb = traceback.extract_tb(e.__traceback__)[1:]
+        return " > ".join(f"{os.path.basename(f.filename)}:{f.lineno} {f.line}" for f in tb)
+
     only = re.compile(os.environ.get("CAFE_TEST_ONLY", ""))
     passed = failed = skipped = 0
     for name, fn in list(namespace.items()):
@@ -238,7 +246,7 @@ def run_tests(namespace, cleanup=()):
             print(f"SKIP - {name}: {e}", flush=True)
         except Exception as e:
             failed += 1
-            print(f"FAIL - {name}: {e!r}", flush=True)
+            print(f"FAIL - {name}: {e!r}\n  at {where(e)}", flush=True)
     for close in cleanup:
         close()
     print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
