@@ -158,6 +158,9 @@ int cli_progress_task(void *arg, void **value) {
     while (cafe_task_sleep(100) == 0) {
         if (!foreground())
             continue;
+        /* counted once, at the start: a list still being written was read past it */
+        if (total >= 0 && run->written + run->skipped > (uint64_t)total)
+            total = -1;
         draw(run, total, &anchor);
         run->progress_drawn = shared;
     }

@@ -799,6 +799,33 @@ def test_progress_eta_is_never_0_while_a_url_is_left():
     assert b"cafe titles: 201 URLs in " in out, out[-300:]
 
 
+def test_progress_of_a_list_that_grows_during_the_run_drops_its_stale_total():
+    """The list's URLs are counted once, at the start; a list appended to during the run
+    (another program still writing it) was read to its new end, and the line said "7000/4001
+    done": past the total, as if cafe had lost count. Past the count, the total is unknown
+    and no longer shown, as for a pipe."""
+    hold = HoldServer(lambda head: http_reply(b"<title>slow</title>"))
+    path = write_list([hold.url("/")] + [fx.url(i % SITES, f"/page/{i}") for i in range(4000)])
+    grown = []
+
+    def watch(out):  # -c 1: the held URL alone in flight, the rest unread: the list grows
+        if not grown and b"0/4001 done" in out:
+            with open(path, "a") as f:
+                f.write("".join(fx.url(i % SITES, f"/page/{4000 + i}") + "\n" for i in range(3000)))
+            grown.append(1)
+            hold.release()
+
+    try:
+        out = pty_run(["titles", "-c", "1", path], stdout_null=True, watch=watch)
+    finally:
+        hold.release()
+        hold.close()
+    assert grown and b"cafe titles: 7001 URLs in " in out, out[-300:]
+    drawn = [d for d in out.replace(b"\x1b[K", b"").split(b"\r") if b" done (" in d]
+    over = [d for d in drawn if int(d.split(b" ")[0].split(b"/")[0]) > 4001]
+    assert over and not [d for d in over if b"/4001" in d], drawn[-3:]
+
+
 def test_progress_of_a_resumed_run_counts_the_urls_already_done():
     """--resume: the line counted this run's records alone against the whole list's total,
     and a run resuming the second half of a list ended at "100/201 done", half of it
