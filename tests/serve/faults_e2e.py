@@ -678,6 +678,46 @@ def test_a_list_in_a_charset_not_taken_is_refused_before_it_is_sent():
         srv.stop()
 
 
+def test_an_error_naming_bytes_that_are_not_utf8_is_json():
+    # a message naming what the client sent (a Content-Encoding, a charset, the client an
+    # X-Forwarded-For names) may hold any byte over 0x7f, or be cut in the middle of a
+    # character: jansson refused the string, and the 415 or 429 was "500 out of memory" in
+    # text/plain. Each bad sequence is one U+FFFD, as in every answer's text.
+    gate = Gate()
+    srv = Serve("-q", "--allow-private", "--timeout", "3600", "--max-client-jobs", "1",
+                "--client-header", "X-Forwarded-For")
+
+    def post(extra, body=b"http://127.0.0.1/\n"):
+        s = connect(srv)
+        s.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
+                  extra + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        reply = read_all(s)
+        s.close()
+        head, _, data = reply.partition(b"\r\n\r\n")
+        assert b"Content-Type: application/json" in head, reply
+        return int(head.split()[1]), json.loads(data).get("error")
+
+    try:
+        cut = b"a" * 79 + "\u00e9".encode()  # the message keeps 80 bytes: half of the é
+        for extra, status, words in (
+                (b"Content-Encoding: gz\xffip\r\n", 415, "Content-Encoding gz\ufffdip "),
+                (b"Content-Encoding: " + cut + b"\r\n", 415, "a" * 79 + "\ufffd is not"),
+                (b'Content-Type: text/plain; charset="x\xe9y"\r\n', 415,
+                 "unknown charset=x\ufffdy"),
+                (b'Content-Type: application/json; charset="caf\xe9"\r\n', 415,
+                 "not charset=caf\ufffd")):
+            got = post(extra)
+            assert got[0] == status and words in got[1], (extra, got)
+        client = b"X-Forwarded-For: caf\xe9\r\nContent-Type: text/plain\r\n"
+        assert post(client, gate.url("/held").encode() + b"\n")[0] == 202
+        status, why = post(client)
+        assert status == 429 and why.startswith("caf\ufffd has 1 jobs"), (status, why)
+    finally:
+        gate.open()
+        srv.stop()
+        gate.close()
+
+
 def test_finished_jobs_do_not_hold_their_lists():
     # --jobs-kept finished jobs stay for their results, which come from the spool: each also
     # held its whole list (up to --max-body: 64 jobs of 16 MiB by default, 1 GiB), though
