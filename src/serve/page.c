@@ -52,7 +52,11 @@ void srv_page_reply(srv_req_t *r, const char *path) {
             etag_of(a, etag);
         const char *inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "If-None-Match");
         int same = inm && none_match(inm, etag);
-        if (srv_reply(r, same ? 304 : 200, a->type, a->data, same ? 0 : a->len, 0) == 0) {
+        /* A 304 is made of the whole file too: libmicrohttpd sends no body with it, but its
+         * Content-Length is the response's size, which must be the 200's (RFC 9110, 8.6): it
+         * said 0, and a cache updating its stored headers from the 304 took that for the
+         * file's length. */
+        if (srv_reply(r, same ? 304 : 200, a->type, a->data, a->len, 0) == 0) {
             MHD_add_response_header(r->resp, "Cache-Control", "no-cache");
             MHD_add_response_header(r->resp, "ETag", etag);
         }
