@@ -391,6 +391,30 @@ def test_a_delete_after_the_shutdown_grace_cancels_the_job_for_good():
     assert gate.arrived == 1, gate.arrived  # the held URL was not fetched again
 
 
+def test_a_jobs_error_that_is_not_utf8_is_still_in_its_status():
+    # the error a job ended with may not be UTF-8: a database's message (in its server's
+    # language) cut to the room kept for it in the middle of a character, as the end mark
+    # then holds it, or a mark damaged on disk. jansson refused the string, and the status
+    # of the job had no "error" at all: cancelled, with no word of why.
+    d = tempfile.mkdtemp(prefix="cafe-serve-")
+    cut = ("database: " + "\u00e9" * 300).encode()[:599]  # as the service cuts it: half an é
+    errors = {"00000000000000c1": (cut, "database: " + "\u00e9" * 294 + "\ufffd"),
+              "00000000000000c2": (b"caf\xe9 \xff", "caf\ufffd \ufffd")}
+    for jid, (error, _) in errors.items():
+        with open(os.path.join(d, f"job-{jid}.urls"), "w") as f:
+            f.write(f"# cafe serve job {jid} 1700000000.000000000\nhttp://no such host/\n")
+        with open(os.path.join(d, f"job-{jid}.end"), "wb") as f:
+            f.write(b"cancelled 10 0\n" + error + b"\n")
+    srv = Serve("-q", "--data-dir", d)
+    try:
+        for jid, (_, want) in errors.items():
+            status, _, st = srv.json("GET", f"/v1/jobs/{jid}")
+            assert status == 200 and st["state"] == "cancelled", st
+            assert st.get("error") == want, (jid, st)
+    finally:
+        srv.stop()
+
+
 def test_a_job_file_that_cannot_be_read_leaves_its_job_unloaded():
     # a list that cannot be read is not an empty list (a job of no URL, done at once and so
     # marked for good), and an end mark that cannot be read is not an absent one (a cancelled
