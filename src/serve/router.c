@@ -82,14 +82,15 @@ static int method_allowed(const char *allow, const char *method) {
 }
 
 /* Compares in time that depends on the lengths only, not on where they differ. The scheme's
- * name is compared without case, as HTTP says ("bearer" is "Bearer"). */
+ * name is compared without case, as HTTP says ("bearer" is "Bearer"), and may be followed by
+ * more than one space (RFC 6750, 2.1: "Bearer" 1*SP b64token): "Bearer  TOKEN" was 401. */
 static int token_ok(const srv_t *s, struct MHD_Connection *conn) {
     if (!s->o.token)
         return 1;
     const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     if (!h || ascii_ncasecmp(h, "Bearer ", 7) != 0)
         return 0;
-    h += 7;
+    h += 7 + strspn(h + 7, " ");
     size_t n = strlen(h), m = strlen(s->o.token);
     unsigned char diff = n != m;
     for (size_t i = 0; i < n && i < m; i++)

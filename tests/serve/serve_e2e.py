@@ -1715,6 +1715,11 @@ def test_token_on_every_api_call():
             h = {"Authorization": f"{scheme} s3cret"}
             assert s.request("GET", "/metrics", headers=h)[0] == 200, scheme
         assert s.request("GET", "/metrics", headers={"Authorization": "Bearer S3CRET"})[0] == 401
+        # one space or more between them (RFC 6750, 2.1: "Bearer" 1*SP b64token), no tab
+        h = {"Authorization": "Bearer   s3cret"}
+        assert s.request("GET", "/metrics", headers=h)[0] == 200
+        h = {"Authorization": "Bearer\ts3cret"}
+        assert s.request("GET", "/metrics", headers=h)[0] == 401
         assert s.request("GET", "/healthz")[0] == 200
         assert s.request("GET", "/")[0] == 200
         status, _, st = post_job(s, [page(0, 1)], headers=good)
