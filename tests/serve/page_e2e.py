@@ -460,6 +460,37 @@ def test_a_download_pressed_while_the_job_runs_says_that_it_comes_at_the_end():
         gate.close()
 
 
+def test_the_csv_file_for_a_spreadsheet_starts_with_a_byte_order_mark():
+    # Excel reads a CSV file without UTF-8's byte order mark in the system's legacy code page
+    # (windows-1252): every title with an accent or in another script was mojibake there.
+    # The CSV button's file (for a spreadsheet) starts with the mark; the JSONL one does not
+    # (JSON Lines has none).
+    title = "Caf\u00e9 \u65e5\u672c"
+    site = PageServer(lambda path: (f"<title>{title}</title>".encode(), "text/html; charset=utf-8"))
+    saved = tempfile.mkdtemp(prefix="cafe-downloads-")
+    try:
+        b = browser
+        b.call("Browser.setDownloadBehavior", behavior="allow", downloadPath=saved)
+        b.start_job(srv.origin + "/", f"http://127.0.0.1:{site.port}/t")
+        b.wait_for("/1 \\/ 1 .* done$/.test(document.getElementById('counts').textContent)")
+        files = {}
+        for button, ext in (("csv", ".csv"), ("jsonl", ".jsonl")):
+            b.eval(f"document.getElementById('{button}').click(); 1")
+            end = time.monotonic() + 90
+            while not files.get(ext) and time.monotonic() < end:
+                done = [f for f in os.listdir(saved) if f.endswith(ext)]
+                files[ext] = done and open(os.path.join(saved, done[0]), "rb").read()
+                time.sleep(0.1)
+            assert files.get(ext), (ext, os.listdir(saved))
+        csv = files[".csv"]
+        assert csv.startswith(b"\xef\xbb\xbfurl,final_url,") and title.encode() in csv, csv
+        assert files[".jsonl"].startswith(b"{") and title.encode() in files[".jsonl"], files
+    finally:
+        browser.call("Browser.setDownloadBehavior", behavior="default")
+        site.close()
+        shutil.rmtree(saved, ignore_errors=True)
+
+
 def test_a_job_the_service_stopped_is_said_to_resume_at_a_restart():
     d = tempfile.mkdtemp(prefix="cafe-serve-")
     gate = Gate()

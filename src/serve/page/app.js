@@ -304,14 +304,18 @@ async function readList(f) {
 // browser saves it only once it has ended, with the job. Pressed while the job ran, the
 // button did nothing to be seen until then (minutes, or for good with a held page): the
 // page says that the file comes at the job's end, and takes the words back once it came.
-async function download(fmt, ext) {
+// bom: the file starts with UTF-8's byte order mark, as the CSV file for a spreadsheet
+// must: Excel reads a CSV file without one in the system's legacy code page (windows-1252),
+// and every title with an accent or in another script came out as mojibake ("CafÃ©").
+async function download(fmt, ext, bom) {
   if (!job) return;
   const waiting = OVER.includes(job.state) ? null
     : "The " + ext.toUpperCase() + " file comes when the job is over: it holds every record.";
   if (waiting) say(waiting);
   try {
     const r = await api("v1/jobs/" + job.id + "/results?format=" + fmt);
-    const url = URL.createObjectURL(await r.blob());
+    const blob = await r.blob();
+    const url = URL.createObjectURL(bom ? new Blob(["\ufeff", blob], { type: blob.type }) : blob);
     const a = document.createElement("a");
     a.href = url;
     a.download = "cafe-" + job.id + "." + ext;
@@ -337,8 +341,8 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("jsonl").addEventListener("click", () => download("jsonl", "jsonl"));
   // The CSV button's file is opened in a spreadsheet: a title a page wrote as a formula
-  // ("=HYPERLINK(...)") gets a ' in front (CSV injection).
-  $("csv").addEventListener("click", () => download("csv-safe", "csv"));
+  // ("=HYPERLINK(...)") gets a ' in front (CSV injection), and the file a byte order mark.
+  $("csv").addEventListener("click", () => download("csv-safe", "csv", true));
   $("file").addEventListener("change", async () => {
     const f = $("file").files[0];
     if (f) $("urls").value = await readList(f);
