@@ -155,7 +155,7 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_SECONDS, "header-timeout", 0, "S", F(header_timeout_ms), 0.001, 1e6, 0, "10", NULL,
      NULL, "a request's head must arrive within S seconds", NULL},
     {CLI_OPT_SECONDS, "request-timeout", 0, "S", F(request_timeout_ms), 0.001, 1e6, 0, "30", NULL,
-     NULL, "its body within S seconds more", NULL},
+     NULL, "its body within S seconds more, a second more for\neach 8 KiB of it that comes", NULL},
     {CLI_OPT_SECONDS, "shutdown-grace", 0, "S", F(shutdown_grace_ms), 0, 1e6, 0, "10", NULL, NULL,
      "on SIGINT/SIGTERM/SIGHUP, jobs may run S seconds more", NULL},
     {CLI_OPT_SECONDS, "sse-ping", 0, "S", F(sse_ping_ms), 0, 1e6, 0, "15", NULL, NULL,

@@ -674,6 +674,7 @@ enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const cha
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
+        srv_conn_body_came(s, conn, n);
         if (take_body(r, upload, n))
             return MHD_YES;
         return srv_conn_drop(conn), MHD_NO;

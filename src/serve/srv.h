@@ -170,6 +170,8 @@ void srv_req_ref(srv_req_t *r);
 void srv_req_unref(srv_req_t *r);
 /* Connection bookkeeping for the header/request deadlines (the slowloris guard). */
 void srv_conn_request_started(srv_t *s, struct MHD_Connection *conn, const char *version);
+/* n bytes of the request's body came: a body that keeps coming keeps its connection. */
+void srv_conn_body_came(srv_t *s, struct MHD_Connection *conn, size_t n);
 /* conn is answered before its body is read: libmicrohttpd closes it after the answer. */
 void srv_conn_closes(struct MHD_Connection *conn);
 void srv_conn_request_answered(srv_t *s, struct MHD_Connection *conn);

@@ -95,6 +95,32 @@ def test_slowloris_head_and_body_are_cut():
         srv.stop()
 
 
+def test_a_list_sent_steadily_over_a_slow_link_is_taken():
+    # --request-timeout bounds a body's time from its head on (a trickle cannot stretch it),
+    # and a list sent steadily over a slow uplink (100,000 URLs, 5 MB, at 1 Mbit/s: 40 s)
+    # was cut in the middle at it, unanswered. Sent here at about 160 KB/s (16 KiB every
+    # 0.1 s: 20 times the 8 KiB/s that keeps a body going) for about 5 s, over a
+    # --request-timeout of 2; the slow head and body of the test above are still cut.
+    srv = Serve("-q", "--header-timeout", "2", "--request-timeout", "2")
+    try:
+        pad = b"# " + b"x" * 16381 + b"\n"  # a comment line of 16 KiB: nothing to fetch
+        body = b"http://no-such-host.invalid/\n" + pad * 50
+        s = connect(srv)
+        s.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+                  b"Content-Length: %d\r\n\r\n" % len(body))
+        for at in range(0, len(body), len(pad)):
+            try:
+                s.sendall(body[at:at + len(pad)])
+            except OSError as e:
+                raise AssertionError(f"cut after {at} of {len(body)} bytes: {e}")
+            time.sleep(0.1)
+        reply = reply_head(s)
+        s.close()
+        assert reply.startswith(b"HTTP/1.1 202 "), reply
+    finally:
+        srv.stop()
+
+
 def test_one_gigabyte_body_refused_early():
     srv = Serve("-q", "--max-body", "1000000")
     try:
