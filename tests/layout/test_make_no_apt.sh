@@ -21,5 +21,14 @@ case "$demo" in
 *"deps.sh build") ;;
 *) echo "FAIL: make demo installs more than the build group: $demo"; status=1 ;;
 esac
+# ...and that group is all the default configuration needs: every Debian package a
+# cafe_require() of a CMake file it reads names (the tests' included, on by default) is in the
+# build group, or `make demo` stops at cmake on a machine that has only that group.
+build_group=$(awk '$1 == "build" { print $2 }' scripts/packages.txt)
+for pkg in $(find CMakeLists.txt cmake src tests examples bench \( -name CMakeLists.txt -o -name '*.cmake' \) |
+    xargs sed -n 's/^ *cafe_require([A-Z0-9_]* \([^ )]*\).*/\1/p' | sort -u); do
+    echo "$build_group" | grep -qx "$pkg" ||
+        { echo "FAIL: the default build needs $pkg, not in scripts/packages.txt's build group"; status=1; }
+done
 [ $status = 0 ] && echo "1 passed, 0 failed"
 exit $status
