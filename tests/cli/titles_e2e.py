@@ -20,7 +20,7 @@ import threading
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
-from harness import CAFE, Fixture, HoldServer, Nginx, Skip, cafe, http_reply, run_tests  # noqa: E402
+from harness import CAFE, Fixture, HoldServer, Nginx, Skip, cafe, free_port, http_reply, run_tests  # noqa: E402
 
 SITES = 20
 
@@ -1129,6 +1129,23 @@ def test_demo_runs_the_guides_experiment():
     sync = float(out.split("Sync version took ")[1].split()[0])
     asyn = float(out.split("Async version took ")[1].split()[0])
     assert sync > asyn, (sync, asyn)  # one at a time vs overlapping waits: order, not speed
+
+
+def test_demo_takes_no_proxy_nor_ca_from_the_environment():
+    # Its sites are its own, on loopback, over plain HTTP ("no network"). http_proxy set for a
+    # whole desktop sent each request to that proxy, which cannot reach them: every URL an
+    # error and a table of a "speedup" of failures, exit 0. A proxy variable cafe titles
+    # would refuse stopped the demo with cafe titles' message, and a CA variable naming no CA
+    # file had cafe titles warn that HTTPS URLs would fail.
+    dead = free_port()  # nothing listens there
+    proxy = f"http://127.0.0.1:{dead}"
+    for env in ({"http_proxy": proxy, "ALL_PROXY": proxy},
+                {"http_proxy": "::bad", "CURL_CA_BUNDLE": "/etc/passwd"}):
+        r = subprocess.run([CAFE, "demo"], capture_output=True, timeout=120,
+                           env={**os.environ, **env})
+        out = r.stdout.decode()
+        assert (r.returncode, r.stderr) == (0, b""), (env, r.returncode, r.stderr)
+        assert "Error fetching" not in out and out.count("cafe fixture' from") == 6, (env, out)
 
 
 def test_demo_fits_a_low_descriptor_limit():
