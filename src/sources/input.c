@@ -323,10 +323,15 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno) {
         char *p = in->buf + in->start;
         size_t avail = in->end - in->start, term;
         char *nl = line_end(in, &term);
+        /* A UTF-8 byte order mark, as editors on Windows write it, is no part of the first
+         * line, whatever the line's length: kept in an over-long one read in more than one
+         * buffer, it made that line's record (and the key --resume finds it by) differ with
+         * the reads, so a list piped in twice got two records of it. */
+        size_t bom = in->lineno == 0 && avail >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
         /* A line may be INPUT_LINE_MAX bytes: without its end in the buffer, it is over that
          * only once more than that is there (at the end of the input too: a last line without
          * a newline is the same line), or more than that and a CR that may start a CR LF. */
-        if (!nl && !in->eof && avail <= INPUT_LINE_MAX + 1) {
+        if (!nl && !in->eof && avail - bom <= INPUT_LINE_MAX + 1) {
             int rc = refill(in);
             if (rc != 0)
                 return rc;
@@ -338,15 +343,14 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno) {
         int kind = in->lineno == 1 ? not_a_list(p, avail) : 0;
         if (kind)
             return kind;
-        if (!nl && avail > INPUT_LINE_MAX) {
-            keep_head(in, p, line, len, lineno);
+        if (!nl && avail - bom > INPUT_LINE_MAX) {
+            keep_head(in, p + bom, line, len, lineno);
             int rc = skip_line(in);
             return rc != 0 ? rc : INPUT_TOO_LONG;
         }
         size_t n = nl ? (size_t)(nl - p) : avail;
         in->start += nl ? n + term : n;
-        if (in->lineno == 1 && n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
-            p += 3, n -= 3;       /* a UTF-8 byte order mark, as editors on Windows write it */
+        p += bom, n -= bom;
         if (n > INPUT_LINE_MAX) { /* whole in the buffer, but still too long to be a URL */
             keep_head(in, p, line, len, lineno);
             return INPUT_TOO_LONG;
