@@ -75,11 +75,20 @@ static int compressed_start(const char *p, size_t n) {
     return 0;
 }
 
-/* What the input's first n bytes (p) say it is not: one of the INPUT_UTF* or compressed
- * codes, or 0 (a list, as far as they tell). */
+/* A SQLite database: cafe's own results (`cafe titles results.db`, or `-o x.db x.db`, whose
+ * rows it then wrote into the file it read), read as bytes, gave records of binary garbage
+ * and exit status 0. Its header's 16 bytes, which no URL line starts with (a NUL ends them). */
+static int sqlite_start(const char *p, size_t n) {
+    return n >= 16 && memcmp(p, "SQLite format 3", 16) == 0 ? INPUT_SQLITE : 0;
+}
+
+/* What the input's first n bytes (p) say it is not: one of the INPUT_UTF*, compressed or
+ * SQLite codes, or 0 (a list, as far as they tell). */
 static int not_a_list(const char *p, size_t n) {
     int kind = n >= 4 ? utf16_start(p) : 0;
-    return kind ? kind : compressed_start(p, n);
+    if (!kind)
+        kind = compressed_start(p, n);
+    return kind ? kind : sqlite_start(p, n);
 }
 
 int input_open(input_t **out, const char *path) {
@@ -114,7 +123,7 @@ int input_open(input_t **out, const char *path) {
     in->regular = st_ok && S_ISREG(st.st_mode);
     /* A regular file's encoding is seen now, as a missing file is: before -o's file is
      * emptied and before the lists given before it are fetched (a pipe's at its read). */
-    char head[8];
+    char head[16];
     ssize_t got = in->regular ? pread(in->fd, head, sizeof head, 0) : 0;
     int kind = got > 0 ? not_a_list(head, (size_t)got) : 0;
     if (kind) {
@@ -383,6 +392,8 @@ const char *input_strerror(int rc) {
         {INPUT_XZ, "xz-compressed, not a list of URLs (decompress it first: xz -dc)"},
         {INPUT_ZSTD, "zstd-compressed, not a list of URLs (decompress it first: zstd -dc)"},
         {INPUT_ZIP, "zip-compressed, not a list of URLs (decompress it first: unzip -p)"},
+        {INPUT_SQLITE, "a SQLite database, not a list of URLs (list them first, e.g. sqlite3 "
+                       "FILE 'SELECT url FROM titles')"},
     };
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (kinds[i].code == rc)

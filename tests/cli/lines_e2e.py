@@ -229,6 +229,28 @@ def test_compressed_list_is_refused_naming_the_tool():
                 f"list of URLs (decompress it first: {how})\n", (name, r.stderr)
 
 
+def test_a_sqlite_database_is_refused_as_a_list():
+    # `cafe titles results.db` (cafe's own results) read the database's bytes as lines:
+    # records of binary garbage, exit status 0; `-o results.db results.db` wrote those records
+    # into the database it was reading
+    import sqlite3
+    db = os.path.join(tmp, "results.db")
+    u = f"http://127.0.0.1:{PORT}/page/7"
+    assert cafe("titles", "-q", "-o", db, "-u", u).returncode == 0
+    with open(db, "rb") as f:
+        before = f.read()
+    why = "a SQLite database, not a list of URLs (list them first, e.g. sqlite3 FILE " \
+        "'SELECT url FROM titles')\n"
+    for args, inp, said in ((["titles", "-q", db], None, f"cannot read {db}"),
+                            (["titles", "-q", "-o", db, db], None, f"cannot read {db}"),
+                            (["titles", "-q"], before, "reading standard input")):
+        r = cafe(*args, input=inp)
+        assert (r.returncode, r.stdout) == (2, b""), (args, r.returncode, r.stdout[:100])
+        assert r.stderr.decode() == f"cafe titles: {said}: {why}", (args, r.stderr)
+    with sqlite3.connect(db) as c:
+        assert c.execute("SELECT url FROM titles").fetchall() == [(u,)]
+
+
 def test_output_naming_the_input_is_refused():
     data = f"http://127.0.0.1:{PORT}/page/6\n".encode()
     path = write("same.txt", data)
