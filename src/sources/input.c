@@ -82,13 +82,29 @@ static int sqlite_start(const char *p, size_t n) {
     return n >= 16 && memcmp(p, "SQLite format 3", 16) == 0 ? INPUT_SQLITE : 0;
 }
 
-/* What the input's first n bytes (p) say it is not: one of the INPUT_UTF*, compressed or
- * SQLite codes, or 0 (a list, as far as they tell). */
+/* cafe's own results given back as a list (`cafe titles results.csv`): each CSV row was
+ * fetched as one URL with its other fields in the path (a request for a page that does not
+ * exist, on every site of the list, and records that said "200"), each JSON record was a bad
+ * line. Known by their start, after a byte order mark a spreadsheet may have added: the CSV
+ * header's first names, a JSON record's first key. */
+static int results_start(const char *p, size_t n) {
+    static const char csv[] = "url,final_url,status,title,", json[] = "{\"url\":";
+    if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+        p += 3, n -= 3;
+    if (n >= sizeof csv - 1 && memcmp(p, csv, sizeof csv - 1) == 0)
+        return INPUT_CAFE_CSV;
+    return n >= sizeof json - 1 && memcmp(p, json, sizeof json - 1) == 0 ? INPUT_CAFE_JSON : 0;
+}
+
+/* What the input's first n bytes (p) say it is not: one of the INPUT_UTF*, compressed,
+ * SQLite or results codes, or 0 (a list, as far as they tell). */
 static int not_a_list(const char *p, size_t n) {
     int kind = n >= 4 ? utf16_start(p) : 0;
     if (!kind)
         kind = compressed_start(p, n);
-    return kind ? kind : sqlite_start(p, n);
+    if (!kind)
+        kind = sqlite_start(p, n);
+    return kind ? kind : results_start(p, n);
 }
 
 int input_open(input_t **out, const char *path) {
@@ -123,7 +139,7 @@ int input_open(input_t **out, const char *path) {
     in->regular = st_ok && S_ISREG(st.st_mode);
     /* A regular file's encoding is seen now, as a missing file is: before -o's file is
      * emptied and before the lists given before it are fetched (a pipe's at its read). */
-    char head[16];
+    char head[32];
     ssize_t got = in->regular ? pread(in->fd, head, sizeof head, 0) : 0;
     int kind = got > 0 ? not_a_list(head, (size_t)got) : 0;
     if (kind) {
@@ -394,6 +410,10 @@ const char *input_strerror(int rc) {
         {INPUT_ZIP, "zip-compressed, not a list of URLs (decompress it first: unzip -p)"},
         {INPUT_SQLITE, "a SQLite database, not a list of URLs (list them first, e.g. sqlite3 "
                        "FILE 'SELECT url FROM titles')"},
+        {INPUT_CAFE_CSV, "cafe's CSV output, not a list of URLs: each row would be fetched as "
+                         "one URL (give its url column alone)"},
+        {INPUT_CAFE_JSON, "cafe's JSON output, not a list of URLs (list them first, e.g. jq -r "
+                          ".url FILE)"},
     };
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (kinds[i].code == rc)

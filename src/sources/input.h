@@ -23,8 +23,9 @@ void input_abort(input_t *in);
 /* The next URL line, trimmed, skipping blank lines and # comments. *line points into the
  * reader's buffer and stays valid until the next call. Returns 1 for a line, 0 at the end,
  * INPUT_TOO_LONG for a line over INPUT_LINE_MAX (its first bytes are in *line), INPUT_UTF16,
- * INPUT_UTF16LE, INPUT_UTF16BE, INPUT_UTF32, INPUT_GZIP..., INPUT_SQLITE, or a negative
- * errno-style code on a read error. *lineno is the 1-based line number in the file. */
+ * INPUT_UTF16LE, INPUT_UTF16BE, INPUT_UTF32, INPUT_GZIP..., INPUT_SQLITE, INPUT_CAFE_CSV,
+ * INPUT_CAFE_JSON, or a negative errno-style code on a read error. *lineno is the 1-based
+ * line number in the file. */
 #define INPUT_TOO_LONG 2
 /* The error when the input starts with a UTF-16 byte order mark: not UTF-8. */
 #define INPUT_UTF16 (-EILSEQ)
@@ -43,6 +44,9 @@ void input_abort(input_t *in);
 #define INPUT_ZIP (INPUT_UTF16 - 0x10007)
 /* The same when it starts as a SQLite database does (cafe's results in one). */
 #define INPUT_SQLITE (INPUT_UTF16 - 0x10008)
+/* The same when it starts as cafe's CSV or JSON output does. */
+#define INPUT_CAFE_CSV (INPUT_UTF16 - 0x10009)
+#define INPUT_CAFE_JSON (INPUT_UTF16 - 0x1000a)
 int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno);
 /* What a negative code of input_next (or of any source) means, for a message (msg_strerror's
  * words but for the INPUT_UTF* and compressed codes). */

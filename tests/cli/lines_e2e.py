@@ -229,7 +229,7 @@ def test_compressed_list_is_refused_naming_the_tool():
                 f"list of URLs (decompress it first: {how})\n", (name, r.stderr)
 
 
-def test_a_sqlite_database_is_refused_as_a_list():
+def test_results_of_cafe_are_refused_as_a_list():
     # `cafe titles results.db` (cafe's own results) read the database's bytes as lines:
     # records of binary garbage, exit status 0; `-o results.db results.db` wrote those records
     # into the database it was reading
@@ -249,6 +249,30 @@ def test_a_sqlite_database_is_refused_as_a_list():
         assert r.stderr.decode() == f"cafe titles: {said}: {why}", (args, r.stderr)
     with sqlite3.connect(db) as c:
         assert c.execute("SELECT url FROM titles").fetchall() == [(u,)]
+
+    # nor its CSV results (each row was fetched as one URL, its other fields in the path: a
+    # request for a page that does not exist, and a record saying 200) nor its JSON ones (bad
+    # lines), a spreadsheet's byte order mark before them or not; refused before -o's file
+    # is emptied
+    out = os.path.join(tmp, "kept.txt")
+    for fmt, name, bom in (("--csv", "CSV", b""), ("--csv-safe", "CSV", b"\xef\xbb\xbf"),
+                           ("--json", "JSON", b"")):
+        path = os.path.join(tmp, "results.out")
+        assert cafe("titles", "-q", fmt, "-o", path, "-u", u).returncode == 0
+        with open(path, "rb") as f:
+            data = bom + f.read()
+        with open(path, "wb") as f:
+            f.write(data)
+        with open(out, "w") as f:
+            f.write("kept\n")
+        for args, inp, said in ((["titles", "-q", "-o", out, path], None, f"cannot read {path}"),
+                                (["titles", "-q"], data, "reading standard input")):
+            r = cafe(*args, input=inp)
+            assert (r.returncode, r.stdout) == (2, b""), (fmt, args, r.returncode, r.stdout[:100])
+            assert r.stderr.decode().startswith(f"cafe titles: {said}: cafe's {name} output, "
+                                                "not a list of URLs"), (fmt, r.stderr)
+        with open(out) as f:
+            assert f.read() == "kept\n", fmt
 
 
 def test_output_naming_the_input_is_refused():
