@@ -406,7 +406,7 @@ static const cli_opt_t rows[] = {
     {CLI_OPT_FLAG, "sync", 0, NULL, F(sync), 0, 0, 1, NULL, NULL, NULL,
      "one URL at a time, each waiting for the one before",
      "One URL at a time, each waiting for the one before: the guide's slow way, through\n"
-     "the same code, for comparison."},
+     "the same code, for comparison. A -c or --threads other than 1 with it is refused."},
     {CLI_OPT_FLAG, "drain", 0, NULL, F(drain), 0, 0, 1, NULL, NULL, NULL,
      "on Ctrl-C, let URLs in flight finish",
      "On the first interrupt, let the URLs in flight (their requests sent or connecting)\n"
@@ -752,6 +752,12 @@ static int parse(cli_opts_t *o, int argc, char **argv) {
         return error("--resume needs -o FILE");
     if (o->resume && !o->queue && !o->db && o->fmt == RECORD_FMT_TEXT)
         return error("--resume needs --json, --csv or --csv-safe output");
+    /* Taken, the -c or --threads was dropped without a word (`--sync -c 50` ran one URL at
+     * a time), where --json with --csv is refused. */
+    if (o->sync && ((given(seen, "concurrency") && o->concurrency != 1) ||
+                    (given(seen, "threads") && o->threads != 1)))
+        return error("--sync fetches one URL at a time: -c and --threads (other than 1) cannot "
+                     "be combined with it");
     if (o->sync)
         o->concurrency = 1;
     if (o->threads > o->concurrency) /* each thread has a URL in flight at least */

@@ -177,6 +177,11 @@ def test_conflicting_and_orphan_options():
     refused(["--lease", "5"], "--lease needs --queue")
     refused(["--follow"], "--follow needs --queue")
     refused(["--resume"], "--resume needs -o")
+    # --sync is one URL at a time: a -c or --threads given with it was dropped without a word
+    for extra in (["-c", "50"], ["--threads", "4"], ["-c", "8", "--threads", "2"]):
+        refused(["--sync", *extra], "--sync fetches one URL at a time: -c and --threads")
+    r = cafe("titles", "-q", "--sync", "-c", "1", "--threads", "1", LIST)  # no conflict
+    assert r.returncode == 0 and r.stderr == b"", r
     # with --queue the records go to Redis: "--resume needs -o FILE" sent the user to an
     # option --queue refuses as well; the queue's own message names --resume
     err = refused(["--queue", "redis://127.0.0.1:9/0?queue=q", "--resume"], "--queue takes")
