@@ -6,6 +6,7 @@ import json
 import os
 import resource
 import select
+import signal
 import subprocess
 import sys
 import tempfile
@@ -369,6 +370,32 @@ def test_records_of_a_file_of_bad_lines_go_out_as_it_is_read():
     finally:
         p.kill()
         p.wait()
+
+
+def test_a_signal_stops_a_run_inside_a_huge_line():
+    """A regular file is read where the reader runs, and a line was read to its end before
+    the loop turned again: in a line of gigabytes (a disk image's zeros given as a list) the
+    first SIGTERM or Ctrl-C waited for all of it (45 s for 8 GB), and so did the progress
+    line. Here the line is a terabyte (sparse: no disk), which no run reads in the minute
+    allowed: the record of the line before it comes out, then one SIGTERM ends the run."""
+    path = os.path.join(tmp, "image.txt")
+    with open(path, "wb") as f:
+        f.write(b"bad line\n")
+        f.truncate(1 << 40)
+    try:
+        p = subprocess.Popen([CAFE, "titles", "-q", "--json", path], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        try:
+            assert select.select([p.stdout], [], [], 60)[0], "no record within 60 s"
+            assert json.loads(p.stdout.readline())["url"] == "bad line"
+            p.send_signal(signal.SIGTERM)
+            out, err = p.communicate(timeout=60)
+            assert (p.returncode, out) == (-signal.SIGTERM, b""), (p.returncode, out[:100], err)
+        finally:
+            p.kill()
+            p.wait()
+    finally:
+        os.unlink(path)
 
 
 def test_long_and_nul_lines_are_recorded_with_a_marked_cut():
