@@ -27,12 +27,37 @@ static inline cafe__task_t *cafe__task_struct_get(cafe_loop_t *loop) {
     return t;
 }
 
-/* Back to the pool, generation bumped: every handle of it goes stale. FIFO reuse spreads
- * the reuses of structs, so a generation comes around as late as possible. */
+/* The next generation of the process-wide sequence (handle.c): drawn from this thread's
+ * block, a thread-local increment, spread by the golden ratio (an odd factor: distinct draws
+ * stay distinct, mod 2^32). Never 0. */
+extern _Thread_local uint32_t cafe__tls_gen __attribute__((tls_model("initial-exec")));
+extern _Thread_local uint32_t cafe__tls_gens_left __attribute__((tls_model("initial-exec")));
+void cafe__gen_refill(void);
+static inline uint32_t cafe__gen_next(void) {
+    uint32_t g;
+    do {
+        if (__builtin_expect(cafe__tls_gens_left == 0, 0))
+            cafe__gen_refill();
+        cafe__tls_gens_left--;
+        g = (cafe__tls_gen++ * 0x9E3779B9u) & CAFE__GEN_MASK;
+    } while (__builtin_expect(g == 0, 0));
+    return g;
+}
+
+/* The generation a struct takes when its task's handles go stale (handle.c). */
+static inline uint32_t cafe__gen_renew(uint32_t gen) {
+#if UINTPTR_MAX > 0xFFFFFFFFu
+    (void)gen;
+    return cafe__gen_next();
+#else
+    gen = (gen + 1u) & CAFE__GEN_MASK;
+    return gen ? gen : 1u;
+#endif
+}
+
+/* Back to the pool with a new generation: every handle of it goes stale. */
 static inline void cafe__task_struct_put(cafe_loop_t *loop, cafe__task_t *t) {
-    t->gen = (t->gen + 1u) & CAFE__GEN_MASK;
-    if (t->gen == 0)
-        t->gen = 1;
+    t->gen = cafe__gen_renew(t->gen);
     t->pool_next = NULL;
     if (loop->pool_tail)
         loop->pool_tail->pool_next = t;

@@ -351,9 +351,7 @@ static void abandon(cafe_loop_t *loop) {
             t->timer_armed = 0;
         }
         t->state = CAFE__ABANDONED;
-        t->gen = (t->gen + 1u) & CAFE__GEN_MASK;
-        if (t->gen == 0)
-            t->gen = 1;
+        t->gen = cafe__gen_renew(t->gen);
         loop->live--;
     }
     /* A finished task claimed by an abandoned wait (a gather's, which joins in order) will
