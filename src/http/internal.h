@@ -427,8 +427,10 @@ int cafe__http_dns_pin(cafe__http_try_t *t, const char *key, const cafe__http_na
                        size_t cap);
 /* CURLOPT_RESOLVER_START_FUNCTION (data: the transfer): curl is about to resolve a name
  * itself, which only a redirect to a host cafe has not resolved makes it do. Refused (no
- * resolver thread), the origin noted in the try's `unresolved`; request.c resolves it on
- * the loop and runs the try again, curl then finding the name in its cache. */
+ * resolver thread): the transfer stops at that redirect (x->relocate) and request.c goes on
+ * from its target, that name resolved on the loop. Anywhere else (the first URL's name,
+ * whose pin curl dropped) the origin is noted in the try's `unresolved` and the try runs
+ * again, curl then finding the name in its cache. */
 int cafe__http_on_resolver_start(void *resolver, void *reserved, void *arg);
 /* No request to h's origin is in progress any more: curl forgets the line it was given for
  * the origin's name and port. Its DNS cache is a hash of 71 chains in libcurl 7.88, walked
@@ -532,6 +534,13 @@ int cafe__http_redirect_check(cafe__http_xfer_t *x);
  * it, goes where a browser would not (then x->relocate, x->bad_location or x->bad_port is set
  * and the lookup or connection is not made). */
 int cafe__http_redirect_resolving(cafe__http_xfer_t *x);
+/* redirect.c: curl, following a redirect, is about to resolve a name cafe has not (its
+ * Location is where a browser goes too): x->relocate is set to that target, reached after
+ * curl's redirects so far, and 1 returned; the transfer stops there and the request goes on
+ * from it once cafe has resolved the name, not asking the redirecting page again. 0 when
+ * curl is at no new redirect (its first URL, or a hop's request tried again), or out of
+ * memory. */
+int cafe__http_redirect_go_on(cafe__http_xfer_t *x);
 /* redirect.c: the port http(s) URL url names after its host (0-99999), or -1 for none. */
 long cafe__http_url_port(const char *url);
 /* redirect.c: the port of http(s) URL url when a redirect there is refused: 0, or one of the

@@ -275,7 +275,11 @@ int cafe__http_on_resolver_start(void *resolver, void *reserved, void *arg) {
      * host: "Couldn't resolve proxy '127.0.0.1'". */
     if (w.proxy_literal && t->pinned_key && strcmp(t->pinned_key, key) == 0)
         return 0;
-    memcpy(t->unresolved, key, sizeof key);
+    /* At a redirect, the request goes on from its target (a browser's next request), not
+     * from its first URL again: the redirecting page asked twice could answer otherwise (a
+     * one-time link) or name a new host each time (a mirror picker), never resolved. */
+    if (!cafe__http_redirect_go_on(x))
+        memcpy(t->unresolved, key, sizeof key);
     return 1;
 }
 

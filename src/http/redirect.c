@@ -204,6 +204,13 @@ int cafe__http_redirect_resolving(cafe__http_xfer_t *x) {
     return relocate(x, NULL, (int)x->sent - 1, url, hops) || port_refused(x, url);
 }
 
+int cafe__http_redirect_go_on(cafe__http_xfer_t *x) {
+    long hops = 0;
+    x->c->stats.curl_calls++;
+    curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT, &hops);
+    return hops > 0 && hops != x->hops && relocate(x, NULL, (int)x->sent - 1, NULL, hops);
+}
+
 int cafe__http_redirect_malformed(cafe__http_xfer_t *x, CURLcode code) {
     long status = 0, hops = 0;
     char *url = NULL;

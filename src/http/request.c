@@ -248,8 +248,10 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
     int max = o->attempts > 0 ? o->attempts : CAFE_HTTP_DEFAULT_ATTEMPTS;
     int told = 0;    /* on_start was called */
     int waiting = 0; /* on_retry(1) was called, on_retry(0) not yet */
-    /* Each redirect to a host cafe has not resolved runs the attempt again once that host is
-     * (pin.c): at most once per hop curl may follow, and once more. */
+    /* A redirect to a host cafe has not resolved goes on from its target once that host is
+     * (pin.c), as does one to a browser's URL other than curl's (relocate), and a name curl
+     * dropped runs the try again (unresolved): at most once per hop curl may follow, and
+     * once more. */
     long max_hops = cafe__http_max_redirects(o);
     long replays = max_hops;
     /* A request the server left unanswered while closing its connection is sent again once,
