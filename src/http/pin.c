@@ -58,6 +58,22 @@ static int host_of(const char *key, const cafe__http_name_t *n, char *host, unsi
     return 1;
 }
 
+/* The host of origin key "scheme://host[:port]" as libcurl 7.88 matches it against no_proxy
+ * (an IPv6 address unbracketed), IP literals included, into host (256 bytes); 0 when there
+ * is none or it does not fit. */
+static int host_text(const char *key, char *host) {
+    const char *h = strstr(key, "://");
+    if (!h)
+        return 0;
+    h += 3;
+    size_t len = *h == '[' ? strcspn(++h, "]") : strcspn(h, ":");
+    if (!len || len >= 256)
+        return 0;
+    memcpy(host, h, len);
+    host[len] = '\0';
+    return 1;
+}
+
 /* host_of for a key parsed here. */
 static int host_port(const char *key, char *host, unsigned *port) {
     cafe__http_name_t n;
@@ -216,8 +232,8 @@ static void names_of(const cafe__http_try_t *t, const char *key, const cafe__htt
         return;
     }
     char host[256];
-    unsigned port;
-    if (c->no_proxy && c->no_proxy[0] && host_of(key, tn, host, &port) &&
+    /* an IP literal too: exempted, it goes direct, and no name is looked up for it */
+    if (c->no_proxy && c->no_proxy[0] && host_text(key, host) &&
         cafe__http_no_proxy(host, c->no_proxy)) { /* exempted: direct */
         name_keep(w, o, host_of(key, tn, w->host[0], &w->port[0]));
         return;

@@ -2086,15 +2086,21 @@ def test_an_https_proxys_own_certificate_is_named_as_the_proxys():
 def test_no_proxy_exempts_hosts_from_x_as_for_curls_tool():
     # libcurl applies no_proxy (or NO_PROXY) to CURLOPT_PROXY too, and curl -x goes direct
     # to the hosts it names; cafe -x sent those through the proxy (it set an empty no_proxy).
+    # A proxy given by its name exempted no IP address: cafe resolved the proxy's name, and
+    # refused curl's lookup of the address it went to directly ("Could not resolve host:
+    # 127.0.0.1").
     site, proxy = RawServer({"/": titled(b"Direct")}), PageProxy(16)
     base = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     try:
         direct = [f"http://127.0.0.1:{site.port}/", f"http://localhost:{site.port}/"]
-        for var, value in (("no_proxy", "127.0.0.1,localhost"), ("NO_PROXY", "127.0.0.0/8, .localhost.")):
-            r = cafe("titles", "-q", "--json", "-x", f"http://127.0.0.1:{proxy.port}",
+        for var, value, via in (("no_proxy", "127.0.0.1,localhost", "127.0.0.1"),
+                                ("NO_PROXY", "127.0.0.0/8, .localhost.", "127.0.0.1"),
+                                ("no_proxy", "127.0.0.0/8,localhost", "localhost")):
+            r = cafe("titles", "-q", "--json", "-x", f"http://{via}:{proxy.port}",
                      write_list(direct), env=dict(base, **{var: value}))
-            titles = [json.loads(line)["title"] for line in r.stdout.decode().splitlines()]
-            assert r.returncode == 0 and titles == ["Direct", "Direct"], (var, titles, r.stderr)
+            titles = [json.loads(line)["title"] or json.loads(line)["error"]
+                      for line in r.stdout.decode().splitlines()]
+            assert r.returncode == 0 and titles == ["Direct", "Direct"], (var, via, titles, r.stderr)
         # the control: a host it does not name goes through the proxy
         r = cafe("titles", "-q", "--json", "-x", f"http://127.0.0.1:{proxy.port}",
                  write_list(direct[:1]), env=dict(base, no_proxy="other.test"))
