@@ -120,10 +120,11 @@ static int dns_fail(cafe__http_try_t *t, int code, const char *host) {
 }
 
 /* Host (256 bytes) and port of a proxy "[scheme://][user:password@]host[:port][/]", curl's
- * defaults for the port (1080, 443 for https://). Returns 0 when the host needs no lookup. */
+ * defaults for the port (1080, 443 for https://, its scheme in any case as curl reads it).
+ * Returns 0 when the host needs no lookup. */
 static int proxy_host_port(const char *proxy, char *host, unsigned *port) {
     const char *h = strstr(proxy, "://");
-    int https = h && strncmp(proxy, "https://", 8) == 0;
+    int https = h && ascii_ncasecmp(proxy, "https://", 8) == 0;
     h = h ? h + 3 : proxy;
     size_t len = strcspn(h, "/?#");
     const char *at = memchr(h, '@', len);

@@ -2280,6 +2280,13 @@ def test_a_hostile_proxy_is_named_as_the_cause_and_retried_as_it_deserves():
         match(rec, failed_fetch(re.compile(
             rf"connection to the proxy refused: Failed to connect to 127\.0\.0\.1 port {down} "
             r"after \d+ ms: Couldn't connect to server"), attempts=3))
+    # an https proxy's port is 443 by default, its scheme in any case: HTTPS:// was taken for
+    # another, its name pinned on port 1080, and curl's lookup for 443 refused ("cannot
+    # resolve the proxy's name")
+    rec = proxied("http://site.test/", "HTTPS://user:s3cret@localhost", "--retries", "0")
+    match(rec, failed_fetch(re.compile(
+        r"connection to the proxy refused: Failed to connect to localhost port 443 after \d+ ms"
+        r": Couldn't connect to server")))
     # a proxy that takes no connection (its backlog full): --timeout, not longer
     with full_listener() as port:
         rec = proxied("http://site.test/", f"http://127.0.0.1:{port}",
