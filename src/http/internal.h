@@ -74,6 +74,11 @@ typedef struct cafe__http_host {
     char key[];
 } cafe__http_host_t;
 
+/* Bytes an origin key ("scheme://host:port", cafe__http_origin_key) takes at most, its NUL
+ * included, when its host is a name DNS can hold (253 bytes, and a final dot): "https://",
+ * the name, ":65535". A key cut shorter would have its name looked up cut, or its port. */
+#define CAFE__HTTP_KEY_MAX (8 + 254 + 6 + 1)
+
 /* Idle host entries kept at most (more while some of them are held back by their pace). */
 #define CAFE__HTTP_IDLE_HOSTS 1024
 
@@ -132,7 +137,7 @@ typedef struct cafe__http_try {
     uint64_t hops_ms;
     /* The origin ("scheme://host:port") of a redirect whose name curl was about to resolve
      * itself, refused (pin.c); "" when none. */
-    char unresolved[256];
+    char unresolved[CAFE__HTTP_KEY_MAX];
     int pace_held; /* the host's turn is held until the request goes out (pace.c) */
     /* A redirect the transfer was stopped at, since curl would have gone elsewhere than a
      * browser (redirect.c): the browser's URL (malloc'd, the try's to free) and the redirects

@@ -439,7 +439,7 @@ static int request_in_task(const char *given, const cafe_http_opts_t *opts,
         return cafe__http_fail(res, CAFE_EHTTP_URL,
                                "unusable URL: port 0 (no server can listen there)");
     }
-    char key[256];
+    char key[CAFE__HTTP_KEY_MAX];
     uint64_t hash;
     size_t klen = cafe__http_origin_key(url, key, sizeof(key), &hash);
     cafe__http_try_t t; /* the rest is set per attempt (try_reset), not cleared here */

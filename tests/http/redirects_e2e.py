@@ -277,6 +277,17 @@ def test_a_redirect_to_a_host_not_yet_resolved_asks_the_redirecting_page_once():
     assert spread == {"one": 1, "two": 1}, spread
 
 
+def test_a_host_name_of_dns_full_length_is_fetched():
+    # 253 bytes, DNS's most: its origin key ("http://", the name, ":port") was cut at 255
+    # bytes, and the name looked up was another, or its port lost ("Could not resolve host").
+    name = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 51]) + ".long.test"
+    assert len(name) == 253, len(name)
+    url = f"http://{name}:{P}/show"
+    recs = run([url, set_url(U("/long/set"), [], url)])
+    assert titles(recs) == ["cookies: none"] * 2, recs
+    assert [x["final_url"] for x in recs] == [url] * 2, recs
+
+
 def test_the_accept_header_asks_for_the_page_a_browser_shows():
     # A server that negotiates answers curl's Accept: */* with JSON, a browser's with the
     # page. HTML first by default, as browsers ask; -H's own Accept line instead, never both.

@@ -7,6 +7,7 @@ behaviour is chosen by the name asked (the zone is "test."):
   *.fail.test    SERVFAIL                      a.chain.test  CNAME b.chain.test CNAME x.ok.test
   a.loop.test    CNAME b.loop.test, which is a CNAME of a.loop.test
   *.once.test    A 127.0.0.1, but the first UDP question of each (name, type) is dropped
+  *.long.test    A 127.0.0.1 at any depth (names up to DNS's 253 bytes)
 
 Every question is counted by (name, type) in `queries`; `stop()` makes it go away."""
 import errno
@@ -42,7 +43,7 @@ def _soa():
 
 def answer(name, qtype):
     """(rcode, answer records, authority records) for a question; None: no reply."""
-    if name.count(".") > 2 and not name.endswith(".drop.test"):
+    if name.count(".") > 2 and not name.endswith((".drop.test", ".long.test")):
         return 3, [], [_soa()]  # a search domain appended to another test name: not there
     if name.endswith(".drop.test"):
         return None
@@ -62,7 +63,7 @@ def answer(name, qtype):
         if qtype == AAAA:
             recs.append(_rr(name, AAAA, 60, socket.inet_pton(socket.AF_INET6, "::1")))
         return 0, recs, ([] if recs else [_soa()])
-    if name.endswith((".ok.test", ".slow.test", ".tc.test", ".once.test")):
+    if name.endswith((".ok.test", ".slow.test", ".tc.test", ".once.test", ".long.test")):
         if qtype == A:
             recs.append(_rr(name, A, 60, socket.inet_aton("127.0.0.1")))
         return 0, recs, ([] if recs else [_soa()])
