@@ -119,9 +119,10 @@ static int dns_fail(cafe__http_try_t *t, int code, const char *host) {
     return 0;
 }
 
-/* Host (256 bytes) and port of a proxy "[scheme://][user:password@]host[:port][/]", curl's
- * defaults for the port (1080, 443 for https://, its scheme in any case as curl reads it).
- * Returns 0 when the host needs no lookup. */
+/* Host (256 bytes, in lower case, as curl keys its DNS cache) and port of a proxy
+ * "[scheme://][user:password@]host[:port][/]", curl's defaults for the port (1080, 443 for
+ * https://, its scheme in any case as curl reads it). Returns 0 when the host needs no
+ * lookup. */
 static int proxy_host_port(const char *proxy, char *host, unsigned *port) {
     const char *h = strstr(proxy, "://");
     int https = h && ascii_ncasecmp(proxy, "https://", 8) == 0;
@@ -135,7 +136,10 @@ static int proxy_host_port(const char *proxy, char *host, unsigned *port) {
     char key[300];
     if (len + 9 > sizeof key)
         return 0;
-    snprintf(key, sizeof key, "%s://%.*s", https ? "https" : "http", (int)len, h);
+    int n = snprintf(key, sizeof key, "%s://", https ? "https" : "http");
+    for (size_t i = 0; i < len; i++) /* a name in capitals is a name all the same */
+        key[n++] = (char)ascii_lower((unsigned char)h[i]);
+    key[n] = '\0';
     if (!host_port(key, host, port))
         return 0;
     if (!memchr(h, ':', len))
