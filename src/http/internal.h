@@ -259,6 +259,10 @@ struct cafe__http_xfer {
      * kept along one request's redirects, never carried to another request. */
     int cookies;
     int cookie_engine; /* CURLOPT_COOKIEFILE "" is set: curl's cookie engine is on */
+    /* The transfer starts at another origin than the request's, the caller's Authorization
+     * and Cookie lines left out (xfer.c): a redirect back to the request's origin is taken
+     * in a transfer of its own, which sends them (redirect.c). */
+    int creds_away;
     /* Requests curl sent for this transfer (on_prereq): more than its redirects and one means
      * curl tried again on a new connection (a kept one the server had dropped, a refused
      * HTTP/2 stream). libcurl 7.88 counts such tries per handle and clears the count only in

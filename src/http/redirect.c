@@ -4,6 +4,7 @@
 #include "common/ascii.h"
 #include "common/url.h"
 #include "common/word8.h"
+#include "http/parse.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,6 +234,14 @@ int cafe__http_redirect_malformed(cafe__http_xfer_t *x, CURLcode code) {
     return x->relocate != NULL;
 }
 
+/* Whether url is at the origin of x's request (its host entry's). */
+static int at_origin(const cafe__http_xfer_t *x, const char *url) {
+    char key[CAFE__HTTP_KEY_MAX];
+    uint64_t hash;
+    size_t n = url ? cafe__http_origin_key(url, key, sizeof key, &hash) : 0;
+    return n && n == x->host->klen && memcmp(key, x->host->key, n) == 0;
+}
+
 int cafe__http_redirect_check(cafe__http_xfer_t *x) {
     long hops = 0;
     x->c->stats.curl_calls++;
@@ -248,6 +257,11 @@ int cafe__http_redirect_check(cafe__http_xfer_t *x) {
     char *url = NULL;
     curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
     if (relocate(x, NULL, (int)x->sent - 2, url, hops) || port_refused(x, url))
+        return 1;
+    /* Back at the request's origin in a transfer that left the caller's credentials out:
+     * curl -L sends them there again, as cafe.h says; a transfer that starts there does. */
+    if (x->creds_away && x->try && at_origin(x, url) &&
+        relocate(x, NULL, (int)x->sent - 2, NULL, hops))
         return 1;
     free(x->hop_url);
     x->hop_url = url ? strdup(url) : NULL;

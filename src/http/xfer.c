@@ -159,6 +159,14 @@ static int moved_away(const cafe__http_try_t *t) {
     return n + 1 >= sizeof key || n != t->host->klen || memcmp(key, t->host->key, n) != 0;
 }
 
+/* Whether lines hold a credential (credential_line). */
+static int credentials(const char *const *lines) {
+    for (; lines && *lines; lines++)
+        if (credential_line(*lines))
+            return 1;
+    return 0;
+}
+
 /* Appends lines to *list; credentials left out when `away` (moved_away): curl drops them
  * on a redirect to another origin, but a transfer that starts there is no redirect to it.
  * 0 or CAFE_ENOMEM. */
@@ -534,7 +542,8 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
     if (!x)
         return cafe__http_fail(t->res, CAFE_ENOMEM, "out of memory for a transfer");
     int https = 0, rc = cafe__http_url_check(t, &https);
-    if (rc == 0 && (slist_set(&x->headers, o->headers, moved_away(t)) ||
+    x->creds_away = rc == 0 && credentials(o->headers) && moved_away(t);
+    if (rc == 0 && (slist_set(&x->headers, o->headers, x->creds_away) ||
                     slist_set(&x->resolve, o->resolve, 0) ||
                     (o->headers && accept_of(o)[0] && !accept_header(o->headers) &&
                      accept_add(&x->headers, accept_of(o)) != 0)))

@@ -341,7 +341,8 @@ def test_the_callers_credentials_go_to_the_origin_asked_for_alone():
     # curl -L sends them (and browsers drop Authorization elsewhere). They went to any origin
     # a redirect led to when cafe took the hop itself, in a transfer of its own: a Location
     # curl reads otherwise than a browser (a backslash), a redirect whose body is not read,
-    # a hop from http to https.
+    # a hop from http to https. Back at the origin asked for, they go again, as curl -L
+    # sends them; they did not when the hop away was cafe's.
     creds = "creds: Authorization=Bearer s3cret | Cookie=sid=s3cret"
     other = f"http://away.ok.test:{P}"
     lines = [set_url(U("/set"), [], f"http:\\\\away.ok.test:{P}\\creds"),
@@ -349,11 +350,13 @@ def test_the_callers_credentials_go_to_the_origin_asked_for_alone():
              U("/big?" + urllib.parse.urlencode({"to": S("/creds")})),
              set_url(U("/set"), [], other + "/creds"),  # curl's own hop
              set_url(U("/set"), [], "\\creds"),  # cafe's hop, the same origin
-             U("/big?to=/creds")]
+             U("/big?to=/creds"),
+             set_url(U("/set"), [], set_url(f"http:\\\\back.ok.test:{P}\\set", [], U("/creds"))),
+             set_url(U("/set"), [], set_url(f"http://back2.ok.test:{P}/set", [], U("/creds")))]
     recs = run(lines, "-H", "Authorization: Bearer s3cret", "-H", "Cookie: sid=s3cret")
-    assert titles(recs) == ["creds:"] * 4 + [creds] * 2, recs
+    assert titles(recs) == ["creds:"] * 4 + [creds] * 4, recs
     assert [x["final_url"] for x in recs] == [other + "/creds"] * 2 + [S("/creds")] + [
-        other + "/creds", U("/creds"), U("/creds")], recs
+        other + "/creds"] + [U("/creds")] * 4, recs
 
 
 def test_a_secure_cookie_goes_over_https_only():
