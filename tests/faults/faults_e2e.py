@@ -555,7 +555,7 @@ def test_a_redirect_to_another_scheme_is_refused_before_its_body():
             scheme = path.split("/")[1]
             expect(srv.url(path), redirect_fail(
                 srv.url(path), f"redirect refused (only http and https): to {scheme}:"),
-                "--timeout", "5", "--retries", "1")
+                "--timeout", "20", "--retries", "1")  # 5 s: a stall at load 18 outlasted it
     finally:
         done.set()
         srv.close()
