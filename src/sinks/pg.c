@@ -51,6 +51,7 @@ typedef struct pg {
                        * nothing more is written (exec_retry) */
     uint64_t stop_at; /* pg_stop's: waits for the database end then (loop time); 0: none */
     int gave_up;      /* a wait was cut at stop_at: nothing more is sent, the end neither */
+    int no_copy;      /* the table takes no COPY (a view, row-level security): INSERT only */
     char *ins_sql;    /* the batch INSERT (sink_insert_sql) */
     char *copy_sql;   /* COPY table (columns) FROM STDIN */
 } pg_t;
@@ -904,12 +905,22 @@ static int row_refused(const pg_t *p, int rc) {
            strcmp(s, "P0001") == 0;
 }
 
+/* Did the last COPY fail for the table taking no COPY at all, where an INSERT goes in: a view
+ * (42809, "cannot copy to view": the INSERT goes into its table), row-level security the
+ * role is under (0A000, "COPY FROM not supported with row-level security")? Every batch
+ * failed so, once fetched, the run ending with exit 2, and every --resume alike. */
+static int copy_refused(const pg_t *p, int rc) {
+    return rc == CAFE_EIO && p->c &&
+           (strcmp(pgc_sqlstate(p->c), "42809") == 0 || strcmp(pgc_sqlstate(p->c), "0A000") == 0);
+}
+
 /* COPY first: for the server the cheapest way in (about half the CPU of the INSERT below).
  * 0 (*stored: the rows the table took); 1 when the batch must go through the INSERT instead (a key
  * violation: a URL given twice, or a row already there; or the connection failed: exec_retry
- * reconnects); or a final error (read-only, disk full). */
+ * reconnects; or the table takes no COPY: copy_refused, and no batch tries it again); or a final
+ * error (read-only, disk full). */
 static int copy_batch(pg_t *p, const sink_row_t *rows, size_t n, uint64_t *stored, char *why) {
-    if (!p->c)
+    if (!p->c || p->no_copy)
         return 1;
     if (!p->copy_sql) {
         char *ins = sink_insert_sql(p->qtable, 1, p->arbiter); /* "INSERT INTO t (cols) ..." */
@@ -927,6 +938,10 @@ static int copy_batch(pg_t *p, const sink_row_t *rows, size_t n, uint64_t *store
         return CAFE_ENOMEM;
     int rc = pgc_copy_in(p->c, p->copy_sql, data, len, stored, why);
     free(data);
+    if (copy_refused(p, rc)) {
+        p->no_copy = 1;
+        return 1;
+    }
     /* 23505: a primary key's violation, 23P01: an exclusion constraint's (an older table);
      * a lock timeout: exec_retry waits for the lock */
     if (rc == CAFE_ECONNRESET || lock_timed_out(p, rc) || row_refused(p, rc) ||

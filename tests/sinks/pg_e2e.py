@@ -934,6 +934,39 @@ def test_a_role_without_create_writes_tables_made_beforehand():
     assert r.returncode == 2 and b"permission denied for schema public" in r.stderr, r.stderr
 
 
+def test_a_view_or_row_level_security_takes_the_rows_by_insert():
+    """A results table COPY cannot write: a view over the table (one renamed away, the view
+    keeping its name for the readers), or a table whose policies the role is under
+    (row-level security). Each passed the checks at start, then every batch failed once
+    fetched ("cannot copy to view", "COPY FROM not supported with row-level security"),
+    exit 2, and every --resume alike. Their batches go by INSERT, which both take."""
+    pg.sql("CREATE DATABASE nocopy OWNER cafe", db="postgres")
+    owner = "postgresql://cafe@/nocopy"
+    u = [fx.url(i % SITES, f"/page/{i}") for i in range(40)]
+    for table in ("viewed", "guarded"):
+        assert cafe("titles", "-q", "--db", f"{owner}?table={table}",
+                    lists.write([fx.url(0, "/page/0")]), env=pg.env()).returncode == 0
+    pg.sql("ALTER TABLE viewed RENAME TO viewed_2026; CREATE VIEW viewed AS SELECT * FROM "
+           "viewed_2026; CREATE ROLE guard LOGIN; GRANT SELECT, INSERT ON guarded TO guard; "
+           "GRANT SELECT, INSERT, UPDATE ON runs TO guard; GRANT INSERT ON run_resumes TO "
+           "guard; GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO guard; ALTER TABLE guarded "
+           "ENABLE ROW LEVEL SECURITY; CREATE POLICY crawl ON guarded TO guard USING (true) "
+           "WITH CHECK (true)", db="nocopy")
+    for table, uri in (("viewed", owner), ("guarded", "postgresql://guard@/nocopy")):
+        path = lists.write(u[:20] + [u[3]] + u[20:30])  # a URL given twice: one row
+        r = cafe("titles", "-q", "--db", f"{uri}?table={table}", path, env=pg.env())
+        assert r.returncode == 0, (table, r.stderr)
+        r = cafe("titles", "--resume", "--db", f"{uri}?table={table}", lists.write(u),
+                 env=pg.env())
+        assert r.returncode == 0 and b"30 already done" in r.stderr, (table, r.stderr)
+        got = pg.sql(f"SELECT url, title FROM {table} WHERE run_id = (SELECT max(run_id) FROM "
+                     f"runs WHERE table_name = '{table}')", db="nocopy")
+        want = [[x, dbtest.title(i % SITES, i)] for i, x in enumerate(u)]
+        assert sorted(got) == sorted(want), (table, got)
+    assert pg.sql("SELECT table_name, status FROM runs WHERE run_id > 2 ORDER BY run_id",
+                  db="nocopy") == [["viewed", "done"], ["guarded", "done"]]
+
+
 def test_tables_found_by_the_search_path_are_written_not_shadowed():
     """With a search_path of a schema of the role's own first ("$user", public: a common
     set-up), the tables made in public were not seen: CREATE TABLE IF NOT EXISTS looks only
