@@ -388,19 +388,25 @@ static int exec_retry(pg_t *p, const char *sql, int n, const char *const *params
     }
 }
 
-/* Refuses table unless it has the columns want[0..nwant) (extra ones are the user's). */
+/* Refuses table unless it has the columns want[0..nwant) (extra ones are the user's). Its
+ * columns as the catalog has them, each type as information_schema says it (a domain's is
+ * the type under it): information_schema.columns shows a role only the columns it has a
+ * right on, and a role without rights on the table was told that every column was missing
+ * ("table titles has other columns than cafe's: run_id missing, seq missing, ..."), the
+ * table to blame; check_rights names what the role lacks. */
 static int check_table(pg_t *p, const char *table, const sink_column_t *want, size_t nwant,
                        char *why) {
     const char *params[] = {table};
     PGresult *r;
-    int rc = pgc_exec(p->c,
-                      "SELECT column_name::text, data_type::text, is_nullable::text = 'NO', "
-                      "column_default IS NOT NULL OR is_identity::text = 'YES' OR "
-                      "is_generated::text <> 'NEVER' FROM information_schema.columns WHERE "
-                      "(table_schema::text, table_name::text) = (SELECT n.nspname::text, "
-                      "c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = "
-                      "c.relnamespace WHERE c.oid = to_regclass(quote_ident($1))::oid)",
-                      1, params, &r, NULL, NULL, why);
+    int rc =
+        pgc_exec(p->c,
+                 "SELECT a.attname::text, format_type(CASE WHEN t.typtype = 'd' THEN "
+                 "t.typbasetype ELSE a.atttypid END, NULL::integer), a.attnotnull OR (t.typtype = "
+                 "'d' AND t.typnotnull), a.atthasdef OR a.attidentity <> '' OR "
+                 "a.attgenerated <> '' FROM pg_attribute a JOIN pg_type t ON t.oid = "
+                 "a.atttypid WHERE a.attrelid = to_regclass(quote_ident($1))::oid AND "
+                 "a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+                 1, params, &r, NULL, NULL, why);
     if (rc != 0)
         return rc;
     int n = PQntuples(r);
@@ -659,6 +665,46 @@ static int begin_run(pg_t *p, const sink_db_conf_t *conf, char *why) {
     "OVER () AS i, * FROM (VALUES " rights ") r) v(i, p, c) WHERE NOT "                            \
     "has_column_privilege(to_regclass('" table "')::oid, v.c, v.p))"
 
+/* The rights a run uses on the results table, as CAFE_PG_RUNS_RIGHTS: SELECT where it reads
+ * (--resume's rows, the key ON CONFLICT names: url_sha256 or, an older table's, url), INSERT
+ * on every column it writes. */
+#define CAFE_PG_RESULTS_RIGHTS                                                                     \
+    "('SELECT', 'run_id'), ('SELECT', 'url'), ('SELECT', 'url_sha256'), ('SELECT', 'status'), "    \
+    "('SELECT', 'error'), ('INSERT', 'run_id'), ('INSERT', 'seq'), ('INSERT', 'url'), ('INSERT', " \
+    "'final_url'), ('INSERT', 'status'), ('INSERT', 'title'), ('INSERT', 'content_type'), "        \
+    "('INSERT', 'charset'), ('INSERT', 'charset_source'), ('INSERT', 'bytes'), ('INSERT', "        \
+    "'time_ms'), ('INSERT', 'attempts'), ('INSERT', 'error')"
+
+/* The rights the role lacks on the results table (CAFE_PG_RESULTS_RIGHTS, those of columns it
+ * has), as "SELECT on url, status; INSERT on title": 0 when none, else CAFE_EIO with why.
+ * Without them the checks after met the server's words of another fault: a role without
+ * SELECT, which ON CONFLICT needs on the key, was told "there is no unique or exclusion
+ * constraint matching the ON CONFLICT specification" (check_insert's last try). */
+static int check_rights(pg_t *p, char *why) {
+    const char *params[] = {p->table};
+    PGresult *r;
+    int rc = pgc_exec(
+        p->c,
+        "SELECT string_agg(g.p || ' on ' || g.cols, '; '::text ORDER BY g.p DESC) FROM "
+        "(SELECT v.p, string_agg(v.c, ', '::text ORDER BY v.i) AS cols FROM (SELECT "
+        "row_number() OVER () AS i, * FROM (VALUES " CAFE_PG_RESULTS_RIGHTS ") r) v(i, p, c), "
+        "(SELECT to_regclass(quote_ident($1))::oid AS oid) t WHERE CASE WHEN EXISTS (SELECT 1 FROM "
+        "pg_attribute a WHERE a.attrelid = t.oid AND a.attname = v.c AND NOT a.attisdropped) THEN "
+        "NOT has_column_privilege(t.oid, v.c, v.p) ELSE false END GROUP BY v.p) g",
+        1, params, &r, NULL, NULL, why);
+    if (rc != 0)
+        return rc;
+    int lacks = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0);
+    if (lacks)
+        snprintf(why, SINK_WHY_MAX,
+                 "permission denied for table %s: the role lacks %s (a run needs SELECT and "
+                 "INSERT on it: granted on the table, or SELECT on run_id, url, url_sha256, "
+                 "status, error and INSERT on cafe's columns)",
+                 p->table, PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return lacks ? CAFE_EIO : 0;
+}
+
 /* What a run will meet, asked before it begins, without writing a row (a read-only session
  * is check_read_only's): a role without the rights of the run's whole life: INSERT into runs at its
  * start, UPDATE at its end (or at a --resume), and INSERT into run_resumes at a --resume (and at
@@ -779,9 +825,11 @@ static int pg_open(void **impl, const sink_target_t *t, const sink_db_conf_t *co
     if (rc == 0)
         rc = check_table(p, "run_resumes", sink_resume_columns, SINK_NRESUME_COLUMNS, why);
     if (rc == 0)
-        rc = check_insert(p, why);
+        rc = check_rights(p, why);
     if (rc == 0)
         rc = check_run_writable(p, why);
+    if (rc == 0)
+        rc = check_insert(p, why);
     if (rc == 0 && !conf->check_only)
         rc = begin_run(p, conf, why);
     if (rc != 0 && rc != CAFE_EINVAL)

@@ -1225,6 +1225,39 @@ def test_a_role_that_could_not_end_or_resume_its_run_is_refused_at_start():
     assert count("rights") == 0 and count("runs WHERE table_name = 'rights'") == 0
 
 
+def test_a_role_without_rights_on_the_results_table_is_told_so_not_of_its_columns():
+    """information_schema.columns shows a role only the columns it has a right on: a role
+    without rights on the results table was told "table rights2 has other columns than
+    cafe's (never altered): run_id missing, seq missing, ...", and one with INSERT alone
+    "there is no unique or exclusion constraint matching the ON CONFLICT specification" (ON
+    CONFLICT needs SELECT on the key): each blamed the table, which a user might then drop.
+    The rights lacking are named, nothing fetched; column grants are rights enough."""
+    u = lists.write([fx.url(0, "/page/1"), fx.url(1, "/page/2")])
+    assert cafe("titles", "-q", "--db", spec("rights2"), u, env=pg.env()).returncode == 0
+    pg.sql("CREATE ROLE rights2 LOGIN; GRANT SELECT, INSERT, UPDATE ON runs TO rights2; "
+           "GRANT INSERT ON run_resumes TO rights2; GRANT USAGE ON ALL SEQUENCES IN SCHEMA "
+           "public TO rights2")
+    uri = "postgresql://rights2@/cafe?table=rights2"
+    said = b"permission denied for table rights2: the role lacks "
+    for grant, lacks in (
+            ("", b"SELECT on run_id, url, url_sha256, status, error; INSERT on run_id, seq, "
+                 b"url, final_url, status, title, content_type, charset, charset_source, bytes, "
+                 b"time_ms, attempts, error ("),
+            ("GRANT INSERT ON rights2 TO rights2", b"SELECT on run_id, url, url_sha256, "
+                                                   b"status, error ("),
+            ("GRANT SELECT (url, status, error) ON rights2 TO rights2",
+             b"SELECT on run_id, url_sha256 (")):
+        if grant:
+            pg.sql(grant)
+        r = cafe("titles", "-q", "--db", uri, u, env=pg.env())
+        assert r.returncode == 2 and said + lacks in r.stderr, (grant, r.stderr)
+        assert b"missing" not in r.stderr and r.stderr.count(b"\n") == 1, r.stderr
+    pg.sql("GRANT SELECT (run_id, url_sha256) ON rights2 TO rights2")
+    r = cafe("titles", "-q", "--db", uri, u, env=pg.env())
+    assert r.returncode == 0, r.stderr
+    assert count("rights2") == 4
+
+
 def test_column_grants_on_runs_are_rights_enough():
     """A role granted UPDATE on runs' columns cafe updates (ended_at, status), not on the
     whole table, as a DBA grants least rights: refused at start, the check asking for UPDATE
