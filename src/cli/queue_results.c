@@ -342,8 +342,11 @@ static int export_to(qcmd_t *c, dest_t *d, unsigned long long *count, unsigned l
 /* Opens the database (a new run, with the command line as its options). */
 static int open_db(qcmd_t *c, dest_t *d, int64_t resume_run) {
     char *options = cli_db_options(c->argc, c->argv);
-    sink_db_conf_t conf = {
-        .spec = c->db, .options = options, .resume = resume_run > 0, .run = resume_run};
+    sink_db_conf_t conf = {.spec = c->db,
+                           .options = options,
+                           .resume = resume_run > 0,
+                           .run = resume_run,
+                           .durable = c->drain};
     const char *why = "out of memory";
     int rc = options ? sink_db_open(&d->db, &conf, &why) : CAFE_ENOMEM;
     free(options);

@@ -665,6 +665,26 @@ static int begin_run(pg_t *p, const sink_db_conf_t *conf, char *why) {
     "OVER () AS i, * FROM (VALUES " rights ") r) v(i, p, c) WHERE NOT "                            \
     "has_column_privilege(to_regclass('" table "')::oid, v.c, v.p))"
 
+/* An UNLOGGED results table (a DBA's choice for speed) is emptied by the server's recovery
+ * from a crash: what a drain (conf->durable) committed into it, and deleted from Redis, was
+ * lost, while synchronous_commit is raised so that a commit is on the disk. Refused, for
+ * such a run alone: cafe titles fetches again what a crash emptied. 0, or CAFE_EINVAL. */
+static int check_logged(pg_t *p, const sink_db_conf_t *conf, char *why) {
+    const char *params[] = {p->table};
+    int64_t unlogged = 0;
+    int rc = conf->durable ? first_int(p,
+                                       "SELECT count(*) FROM pg_class WHERE oid = "
+                                       "to_regclass(quote_ident($1))::oid AND relpersistence = 'u'",
+                                       1, params, &unlogged, why)
+                           : 0;
+    if (rc == 0 && unlogged)
+        snprintf(why, SINK_WHY_MAX,
+                 "table %s is UNLOGGED: a server crash empties it, and --drain deletes from Redis "
+                 "what it committed there (ALTER TABLE %s SET LOGGED, or export without --drain)",
+                 p->table, p->table);
+    return rc ? rc : unlogged ? CAFE_EINVAL : 0;
+}
+
 /* The rights a run uses on the results table, as CAFE_PG_RUNS_RIGHTS: SELECT where it reads
  * (--resume's rows, the key ON CONFLICT names: url_sha256 or, an older table's, url), INSERT
  * on every column it writes. */
@@ -824,6 +844,8 @@ static int pg_open(void **impl, const sink_target_t *t, const sink_db_conf_t *co
         rc = check_table(p, "runs", sink_run_columns, SINK_NRUN_COLUMNS, why);
     if (rc == 0)
         rc = check_table(p, "run_resumes", sink_resume_columns, SINK_NRESUME_COLUMNS, why);
+    if (rc == 0)
+        rc = check_logged(p, conf, why);
     if (rc == 0)
         rc = check_rights(p, why);
     if (rc == 0)

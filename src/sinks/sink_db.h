@@ -47,6 +47,8 @@ typedef struct sink_db_conf {
     size_t batch_rows;   /* rows per batch; 0: the database's (SQLite 16000, PostgreSQL 4000) */
     int check_only;      /* the driver's open connects and checks or creates the tables, and
                           * begins no run (no row in runs): sink_db_check's */
+    int durable;         /* what commits is deleted from its source (cafe queue results
+                          * --drain): a results table a server crash empties is refused */
 } sink_db_conf_t;
 
 typedef struct sink_db sink_db_t;

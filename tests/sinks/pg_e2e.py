@@ -1751,4 +1751,29 @@ def test_queue_results_drain_deletes_only_what_committed():
         rs.close()
 
 
+def test_a_drain_into_an_unlogged_table_is_refused_before_it_deletes():
+    """An UNLOGGED results table is emptied by the server's recovery after a crash: a drain
+    into one committed its chunks, deleted them from Redis, and a crash later lost every
+    record (here: none left anywhere). Refused at its start, nothing deleted; an export
+    without --drain, and cafe titles (which fetches again what a crash emptied), still
+    write it."""
+    rs = RedisServer()
+    try:
+        dbtest.queue_with_results(rs, fx, "unlogged", 30, SITES)
+        assert cafe("titles", "-q", "--db", spec("unlogged"), lists.write([fx.url(0, "/page/0")]),
+                    env=pg.env()).returncode == 0
+        pg.sql("ALTER TABLE unlogged SET UNLOGGED")
+        r = cafe("queue", "results", rs.url("unlogged"), "--db", spec("unlogged"), "--drain",
+                 env=pg.env())
+        assert r.returncode == 2 and b"table unlogged is UNLOGGED" in r.stderr, r.stderr
+        assert rs.cmd("XLEN", "cafe:{unlogged}:results") == 30 and count("unlogged") == 1
+        r = cafe("queue", "results", rs.url("unlogged"), "--db", spec("unlogged"), env=pg.env())
+        assert r.returncode == 0 and count("unlogged") == 31, r.stderr
+        pg.stop("immediate")  # a crash: the recovery empties the table
+        pg.start()
+        assert count("unlogged") == 0 and rs.cmd("XLEN", "cafe:{unlogged}:results") == 30
+    finally:
+        rs.close()
+
+
 run_tests(globals(), cleanup=(fx.close, pg.close, lists.close))
