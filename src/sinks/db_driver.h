@@ -80,8 +80,8 @@ extern const sink_column_t sink_resume_columns[SINK_NRESUME_COLUMNS];
 
 /* What a table says of an actual column (sink_columns_check's flags): it refuses NULL; the
  * table fills it when an INSERT names it not (a default, an identity or generated column,
- * SQLite's rowid). */
-enum { SINK_COLUMN_NOT_NULL = 1, SINK_COLUMN_FILLED = 2 };
+ * SQLite's rowid); it is generated, and takes no value (one of cafe's so is refused). */
+enum { SINK_COLUMN_NOT_NULL = 1, SINK_COLUMN_FILLED = 2, SINK_COLUMN_GENERATED = 4 };
 
 /* Compares a table's actual columns (names[i], types[i], flags[i]) with the expected ones
  * (want[0..nwant), sink_columns or sink_run_columns). 0 when every expected column is there

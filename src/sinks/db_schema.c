@@ -63,11 +63,14 @@ static void add_why(char *why, const char *name, const char *got, const char *wa
  * every --resume again. */
 static void check_null(char *why, const sink_column_t *want, size_t nwant, const char *name,
                        unsigned flags) {
-    if (!(flags & SINK_COLUMN_NOT_NULL))
-        return;
     size_t c = 0;
     while (c < nwant && strcmp(name, want[c].name) != 0)
         c++;
+    /* one of cafe's generated: cafe names it in its INSERT, which the table refuses */
+    if (c < nwant && (flags & SINK_COLUMN_GENERATED))
+        add_why(why, name, "a generated column (cafe writes it: make it a plain column)", NULL);
+    if (!(flags & SINK_COLUMN_NOT_NULL))
+        return;
     if (c < nwant && !want[c].not_null)
         add_why(why, name, "NOT NULL (cafe leaves it NULL where a record has no value)", NULL);
     else if (c == nwant && !(flags & SINK_COLUMN_FILLED))

@@ -217,11 +217,13 @@ static int run_stmt(job_t *j, const char *sql, const char *const *params, int n,
 }
 
 /* Refuses table (qtable: quoted) unless it has the columns want[0..n) (extra ones are the
- * user's). */
+ * user's). Its generated columns too (table_xinfo; table_info leaves them out): one of
+ * cafe's made generated was said to be missing, with "add it: ALTER TABLE ... ADD COLUMN",
+ * which SQLite refuses as a duplicate; one of the user's NOT NULL is filled. */
 static int check_table(job_t *j, const char *table, const char *qtable, const sink_column_t *want,
                        size_t nwant) {
     char sql[128], why[SINK_WHY_MAX] = "";
-    snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", qtable);
+    snprintf(sql, sizeof sql, "PRAGMA table_xinfo(%s)", qtable);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(j->l->db, sql, -1, &st, NULL) != SQLITE_OK)
         return fail(j, "reading the table's columns");
@@ -235,8 +237,11 @@ static int check_table(job_t *j, const char *table, const char *qtable, const si
         names[n] = name ? strdup(name) : NULL;
         types[n] = strdup(type ? type : "");
         rc = names[n] && types[n] ? 0 : CAFE_ENOMEM;
-        flags[n] = (sqlite3_column_int(st, 3) ? SINK_COLUMN_NOT_NULL : 0) |
-                   (sqlite3_column_type(st, 4) != SQLITE_NULL ? SINK_COLUMN_FILLED : 0);
+        int generated = sqlite3_column_int(st, 6) >= 2; /* hidden: 2 virtual, 3 stored */
+        flags[n] =
+            (sqlite3_column_int(st, 3) ? SINK_COLUMN_NOT_NULL : 0) |
+            (sqlite3_column_type(st, 4) != SQLITE_NULL || generated ? SINK_COLUMN_FILLED : 0) |
+            (generated ? SINK_COLUMN_GENERATED : 0);
         if (sqlite3_column_int(st, 5) > 0 && keys++ == 0)
             rowid = n;
         n++;

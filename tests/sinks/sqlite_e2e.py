@@ -536,6 +536,30 @@ def test_not_null_columns_cafe_leaves_empty_refused_before_fetching():
     assert query(out, "SELECT mine FROM titles") == [("x",)]
 
 
+def test_generated_columns_are_seen_not_said_missing():
+    """PRAGMA table_info leaves generated columns out: one of cafe's made generated (its
+    value derived from another) was said to be missing, "add it: ALTER TABLE titles ADD
+    COLUMN charset_source TEXT", which SQLite refuses as a duplicate column. It is named
+    for what it is, nothing fetched; a generated column of the user's, NOT NULL, is
+    filled by SQLite and taken."""
+    cols = ", ".join(f"{n} {t}" + (" GENERATED ALWAYS AS (charset) VIRTUAL"
+                                   if n == "charset_source" else "") for n, t in COLUMNS)
+    out, err, before = refused_db("generated.sqlite",
+                                  f"CREATE TABLE titles ({cols}, PRIMARY KEY (run_id, url))")
+    assert b"charset_source is a generated column (cafe writes it" in err, err
+    assert b"missing" not in err and b"ALTER" not in err, err
+    with open(out, "rb") as f:
+        assert f.read() == before
+    out = db_path("generated_mine.sqlite")
+    cols = ", ".join(f"{n} {t}" for n, t in COLUMNS)
+    with sqlite3.connect(out) as c:
+        c.execute(f"CREATE TABLE titles ({cols}, host TEXT NOT NULL GENERATED ALWAYS AS "
+                  "(substr(url, 1, 16)) STORED, PRIMARY KEY (run_id, url))")
+    r = cafe("titles", "-q", "-o", out, lists.write([fx.url(0, "/page/1")]))
+    assert r.returncode == 0, r.stderr
+    assert query(out, "SELECT count(*) FROM titles WHERE host = substr(url, 1, 16)") == [(1,)]
+
+
 def test_a_trigger_refusing_the_runs_end_is_met_at_the_start():
     # A trigger on runs that refuses its UPDATE was met only at the run's end, after every
     # URL had been fetched. The end is tried (and undone) when the run begins: refused
