@@ -198,10 +198,11 @@ static void ignore_notice(void *arg, const char *message) {
     (void)message;
 }
 
-/* standard_conforming_strings on; synchronous_commit on where the session's is off
- * (pgc_connect). */
+/* standard_conforming_strings and array_nulls on; synchronous_commit on where the session's
+ * is off (pgc_connect). */
 #define SESSION_SET                                                                                \
-    "SET standard_conforming_strings = on; SELECT pg_catalog.set_config('synchronous_commit', "    \
+    "SET standard_conforming_strings = on; SET array_nulls = on; SELECT "                          \
+    "pg_catalog.set_config('synchronous_commit', "                                                 \
     "'on', false) WHERE pg_catalog.current_setting('synchronous_commit') OPERATOR(pg_catalog.=) "  \
     "'off'"
 
@@ -394,11 +395,15 @@ int pgc_connect(pgc_t **out, const char *conninfo, uint64_t timeout_ms, char *wh
          * raised to on from off only, so that a DBA's remote_apply stays. And string
          * literals as the standard reads them, as pg_dump sets it: a role's
          * standard_conforming_strings = off (an old application's) made a backslash in
-         * cafe's SQL an escape, and the results table's key a syntax error. And no limit on
-         * its idle transaction (as pg_dump): the start of a --resume asks again for a run a
-         * killed run's session may still hold (hold_run, 3 s) inside the transaction that
-         * begins it, and a role's idle_in_transaction_session_timeout ended the session,
-         * said as "terminating connection due to idle-in-transaction timeout". */
+         * cafe's SQL an escape, and the results table's key a syntax error. And an unquoted
+         * NULL in an array literal read as a null: a role's array_nulls = off (an old
+         * application's) made it the text "NULL" in each batch sent by INSERT (pg.c's
+         * column_array), every success's error "NULL", and a failure's status a type
+         * error. And no limit on its idle transaction (as pg_dump): the start of a --resume
+         * asks again for a run a killed run's session may still hold (hold_run, 3 s) inside
+         * the transaction that begins it, and a role's idle_in_transaction_session_timeout
+         * ended the session, said as "terminating connection due to idle-in-transaction
+         * timeout". */
         int version = PQserverVersion(c->conn);
         rc = catalog_first(c, why);
         /* transaction_timeout (PostgreSQL 17 on, unset by pg_dump 17 too) would cut a batch

@@ -486,6 +486,29 @@ def test_a_role_without_standard_conforming_strings_writes_its_tables():
     assert count("oldstrings") == 4
 
 
+def test_a_role_with_array_nulls_off_stores_nulls_not_the_word():
+    """A role (or database) set for an old application, array_nulls = off: an unquoted NULL
+    in an array literal is the text "NULL" there. A batch goes by INSERT (one array a
+    column) when COPY cannot take it (a URL given twice, a row refused, and always into a
+    view, as here): each success's error was stored as the text "NULL", a failure to
+    --resume, --fail and every query, and a failure's row (no status) was refused
+    ("invalid input syntax for type integer: "NULL""). cafe's session sets it on."""
+    ok = [fx.url(i % SITES, f"/page/{212000 + i}") for i in range(4)]
+    down = "http://127.0.0.1:1/"
+    path = lists.write(ok + [down])
+    assert cafe("titles", "-q", "--db", spec("oldnulls_2026"), lists.write(ok[:1]),
+                env=pg.env()).returncode == 0
+    pg.sql("CREATE VIEW oldnulls AS SELECT * FROM oldnulls_2026")
+    env = pg.env(PGOPTIONS="-c array_nulls=off")
+    r = cafe("titles", "-q", "--db", spec("oldnulls"), path, env=env)
+    assert r.returncode == 0, r.stderr
+    got = pg.sql("SELECT url, status IS NULL, error IS NULL, content_type IS NULL FROM oldnulls "
+                 "WHERE run_id = (SELECT max(run_id) FROM oldnulls) ORDER BY seq")
+    assert got == [[x, "f", "t", "f"] for x in ok] + [[down, "t", "f", "t"]], got
+    r = cafe("titles", "--resume", "--db", spec("oldnulls"), path, env=env)
+    assert r.returncode == 0 and b"5 already done, 1 of them failed" in r.stderr, r.stderr
+
+
 def test_connection_lost_on_cafes_side_only_is_taken_up_again():
     """A connection lost on cafe's side while the server's session lives on (a network fault
     the server has not noticed yet: its TCP keepalive waits two hours by default) keeps the
