@@ -262,6 +262,25 @@ static int check_table(job_t *j, const char *table, const char *qtable, const si
     return rc;
 }
 
+/* The results table's url must compare exactly (BINARY, SQLite's default): the key on (run_id,
+ * url) takes the column's collation, and one of the user's (COLLATE NOCASE) made
+ * http://h/Page and http://h/page one row: the second page's record was dropped by ON
+ * CONFLICT, found "there" by dropped()'s own url = ?, and counted as written, the run ending
+ * done without it. Refused, naming the collation; 0, or CAFE_EINVAL with why. */
+static int check_exact(job_t *j) {
+    const char *coll = NULL;
+    /* none asked of a view (SQLite answers no column): prepare_insert refuses it, saying why */
+    if (sqlite3_table_column_metadata(j->l->db, "main", j->l->table, "url", NULL, &coll, NULL, NULL,
+                                      NULL) != SQLITE_OK ||
+        !coll || ascii_casecmp(coll, "BINARY") == 0)
+        return 0;
+    snprintf(j->why, SINK_WHY_MAX,
+             "table %s: url has COLLATE %s: cafe's key needs URLs compared exactly (BINARY), "
+             "or pages whose URLs differ in case only are one row, a record lost (never altered)",
+             j->l->table, coll);
+    return CAFE_EINVAL;
+}
+
 static const char runs_sql[] = "CREATE TABLE IF NOT EXISTS runs (run_id INTEGER PRIMARY KEY, "
                                "table_name TEXT NOT NULL, started_at TEXT NOT NULL, "
                                "ended_at TEXT, status TEXT NOT NULL, options TEXT)";
@@ -483,6 +502,8 @@ static int make_tables(job_t *j) {
         rc = exec(j, resumes_sql, "creating the run_resumes table");
     if (rc == 0)
         rc = check_table(j, j->l->table, j->l->qtable, sink_columns, sink_ncolumns);
+    if (rc == 0)
+        rc = check_exact(j);
     if (rc == 0) /* a runs table of the user's own is refused too, not met by an INSERT */
         rc = check_table(j, "runs", "runs", sink_run_columns, SINK_NRUN_COLUMNS);
     if (rc == 0)

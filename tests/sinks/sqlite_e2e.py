@@ -560,6 +560,39 @@ def test_generated_columns_are_seen_not_said_missing():
     assert query(out, "SELECT count(*) FROM titles WHERE host = substr(url, 1, 16)") == [(1,)]
 
 
+def test_a_url_column_of_another_collation_is_refused_losing_no_record():
+    """The key on (run_id, url) compares with the url column's collation: a table of the
+    user's with url COLLATE NOCASE made http://h/page/1 and http://h/PAGE/1 (two pages, two
+    records) one row. The second record was dropped by ON CONFLICT, counted as written, and
+    the run ended done, exit 0, without it. Refused before fetching, naming the collation;
+    url COLLATE BINARY, SQLite's default said, is taken."""
+    pages = [fx.url(0, "/page/1"), fx.url(0, "/PAGE/1")]
+    for coll, refused in (("NOCASE", True), ("BINARY", False)):
+        out = db_path(f"collate_{coll}.sqlite")
+        cols = ", ".join(f"{n} {t}" + (f" COLLATE {coll}" if n == "url" else "")
+                         for n, t in COLUMNS)
+        with sqlite3.connect(out) as c:
+            c.execute(f"CREATE TABLE titles ({cols}, PRIMARY KEY (run_id, url))")
+        with open(out, "rb") as f:
+            before = f.read()
+        r = cafe("titles", "-q", "-o", out, lists.write(pages))
+        if refused:
+            assert r.returncode == 2 and b"url has COLLATE NOCASE" in r.stderr, r.stderr
+            with open(out, "rb") as f:  # left as it was: no run begun, nothing fetched
+                assert f.read() == before
+        else:
+            assert r.returncode == 0, r.stderr
+            assert sorted(x[0] for x in query(out, "SELECT url FROM titles")) == sorted(pages)
+    # a view is not asked (SQLite gives no column of one): refused for being one, as before
+    out = db_path("collate_view.sqlite")
+    assert cafe("titles", "-q", "-o", out, lists.write(pages[:1])).returncode == 0
+    with sqlite3.connect(out) as c:
+        c.execute("ALTER TABLE titles RENAME TO titles_2026")
+        c.execute("CREATE VIEW titles AS SELECT * FROM titles_2026")
+    r = cafe("titles", "-q", "-o", out, lists.write(pages))
+    assert r.returncode == 2 and b"because it is a view" in r.stderr, r.stderr
+
+
 def test_a_trigger_refusing_the_runs_end_is_met_at_the_start():
     # A trigger on runs that refuses its UPDATE was met only at the run's end, after every
     # URL had been fetched. The end is tried (and undone) when the run begins: refused
