@@ -636,15 +636,22 @@ static int begin_run_in(pg_t *p, const sink_db_conf_t *conf, char *why) {
 
 /* The run begun (or taken up) and its end tried, in one transaction: nothing of it stays
  * when the end is refused. The run's advisory lock is the session's: the connection's
- * close, which follows a failure, releases it. */
+ * close, which follows a failure, releases it. Begun again while the session's lock_timeout
+ * cancels it (lock_again): the run's row, inserted into runs at the start, failed the run
+ * there, exit 2, when another session held runs locked past a role's lock_timeout, where a
+ * lock without one is waited for, as the batches and the start's plan wait. */
 static int begin_run(pg_t *p, const sink_db_conf_t *conf, char *why) {
-    int rc = pgc_exec(p->c, "BEGIN", 0, NULL, NULL, NULL, NULL, why);
-    if (rc == 0 && (rc = begin_run_in(p, conf, why)) == 0 && (rc = try_end(p, why)) == 0)
-        return pgc_exec(p->c, "COMMIT", 0, NULL, NULL, NULL, NULL, why);
-    char scratch[SINK_WHY_MAX];
-    (void)pgc_exec(p->c, "ROLLBACK", 0, NULL, NULL, NULL, NULL, scratch); /* as it can */
-    p->run = 0;
-    return rc;
+    for (int said = 0;;) {
+        int rc = pgc_exec(p->c, "BEGIN", 0, NULL, NULL, NULL, NULL, why);
+        if (rc == 0 && (rc = begin_run_in(p, conf, why)) == 0 && (rc = try_end(p, why)) == 0)
+            return pgc_exec(p->c, "COMMIT", 0, NULL, NULL, NULL, NULL, why);
+        int locked = lock_timed_out(p, rc); /* asked before the ROLLBACK, a statement of its own */
+        char scratch[SINK_WHY_MAX];
+        (void)pgc_exec(p->c, "ROLLBACK", 0, NULL, NULL, NULL, NULL, scratch); /* as it can */
+        p->run = 0;
+        if (!locked || (rc = lock_again(p, &said, why)) != 0)
+            return rc;
+    }
 }
 
 /* The rights a run uses on runs and on run_resumes, (privilege, column) as SQL VALUES rows, and

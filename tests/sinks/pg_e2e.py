@@ -256,14 +256,15 @@ def said_blocked(table, pid):
             "application psql, idle in transaction, its transaction open for ").encode()
 
 
-def locked_at_start(table, pgoptions, said):
-    """A run begun while another session holds its table locked (lock_table), under PGOPTIONS
-    pgoptions: it must say so, said(stderr, pid) checking the words, go on waiting, and end
-    well once the lock goes, its rows there. Returns cafe's stderr."""
+def locked_at_start(table, pgoptions, said, locked=None):
+    """A run begun while another session holds its table (or the table locked, runs) locked
+    (lock_table), under PGOPTIONS pgoptions: it must say so, said(stderr, pid) checking the
+    words, go on waiting, and end well once the lock goes, its rows there. Returns cafe's
+    stderr."""
     u = [fx.url(0, "/page/1"), fx.url(1, "/page/2")]
     assert cafe("titles", "-q", "--db", spec(table), lists.write(u[:1]),
                 env=pg.env()).returncode == 0
-    lock, pid = lock_table(table)
+    lock, pid = lock_table(locked or table)
     p = subprocess.Popen([CAFE, "titles", "-q", "--db", spec(table), lists.write(u)],
                          env=pg.env(PGOPTIONS=pgoptions), stderr=subprocess.PIPE)
     try:
@@ -305,6 +306,17 @@ def test_a_lock_at_start_with_a_lock_timeout_is_waited_for():
     def said(err, pid):
         assert b"due to lock timeout" in err and err.endswith(b"waiting for the lock\n"), err
     err = locked_at_start("startlt", "-c lock_timeout=100", said)
+    assert err.count(b"lock timeout") == 1, err
+
+
+def test_a_locked_runs_table_at_start_with_a_lock_timeout_is_waited_for():
+    """The same for the runs table: the run's row, inserted at the start, was cancelled by
+    the role's lock_timeout and the run failed, exit 2, nothing fetched, where without a
+    lock_timeout it is waited for."""
+    def said(err, pid):
+        assert b"due to lock timeout" in err and b"INSERT INTO runs" in err and \
+            err.endswith(b"waiting for the lock\n"), err
+    err = locked_at_start("startruns", "-c lock_timeout=100", said, locked="runs")
     assert err.count(b"lock timeout") == 1, err
 
 
@@ -367,9 +379,11 @@ def test_lock_timeout_on_a_locked_table_waits_as_without_one():
         with open(pg.log, "rb") as f:
             return f.read().count(b"due to lock timeout")
 
+    before = timeouts()  # the server's log holds the earlier cases' too
+
     def three_timeouts(p):
-        dbtest.wait_until(lambda: timeouts() >= 3 or p.poll() is not None,
-                          state=lambda: f"{timeouts()} lock timeouts, exit {p.poll()}")
+        dbtest.wait_until(lambda: timeouts() >= before + 3 or p.poll() is not None,
+                          state=lambda: f"{timeouts() - before} lock timeouts, exit {p.poll()}")
     err = locked_mid_run("lt", "-c lock_timeout=100", three_timeouts)
     assert err.count(b"lock timeout") == 1 and b"waiting" in err, err  # said once
 
