@@ -972,14 +972,15 @@ static char *copy_data(const pg_t *p, const sink_row_t *rows, size_t n, size_t *
 
 /* Did the last statement fail for what a row holds, not for the table or the connection:
  * a data exception (22), an integrity constraint of the user's (23: cafe's own key is met by
- * ON CONFLICT), an index entry too large (54000: an index of the user's on url), a trigger's
- * RAISE (P0001)? */
+ * ON CONFLICT), a view's WITH CHECK OPTION (44000: the view's CHECK, which failed the whole
+ * batch, and every --resume at the same row), an index entry too large (54000: an index of
+ * the user's on url), a trigger's RAISE (P0001)? */
 static int row_refused(const pg_t *p, int rc) {
     if (rc != CAFE_EIO || !p->c)
         return 0;
     const char *s = pgc_sqlstate(p->c);
-    return strncmp(s, "22", 2) == 0 || strncmp(s, "23", 2) == 0 || strcmp(s, "54000") == 0 ||
-           strcmp(s, "P0001") == 0;
+    return strncmp(s, "22", 2) == 0 || strncmp(s, "23", 2) == 0 || strcmp(s, "44000") == 0 ||
+           strcmp(s, "54000") == 0 || strcmp(s, "P0001") == 0;
 }
 
 /* Did the last COPY fail for the table taking no COPY at all, where an INSERT goes in: a view

@@ -1004,6 +1004,28 @@ def test_a_view_or_row_level_security_takes_the_rows_by_insert():
                   db="nocopy") == [["viewed", "done"], ["guarded", "done"]]
 
 
+def test_a_row_a_views_check_option_refuses_loses_no_other_row():
+    """A view WITH CHECK OPTION refuses a row outside its WHERE, as a CHECK would, but with
+    its own SQLSTATE (44000): the whole batch failed, every other row of it lost to the run,
+    exit 2, and every --resume stopped at the same row. That row alone is left out, named,
+    as any row the table refuses."""
+    pg.sql("CREATE DATABASE checkopt OWNER cafe", db="postgres")
+    uri = "postgresql://cafe@/checkopt?table=answered"
+    assert cafe("titles", "-q", "--db", uri + "_all", lists.write([fx.url(0, "/page/0")]),
+                env=pg.env()).returncode == 0
+    pg.sql("CREATE VIEW answered AS SELECT * FROM answered_all WHERE status IS NOT NULL WITH "
+           "CHECK OPTION", db="checkopt")
+    u = [fx.url(i % SITES, f"/page/{i}") for i in range(30)]
+    down = "http://127.0.0.1:1/"
+    path = lists.write(u[:10] + [down] + u[10:])
+    r = cafe("titles", "-q", "--db", uri, path, env=pg.env())
+    assert r.returncode == 2 and b"1 row refused" in r.stderr, r.stderr
+    assert b"violates check option" in r.stderr, r.stderr
+    got = pg.sql("SELECT url FROM answered WHERE run_id = (SELECT max(run_id) FROM runs)",
+                 db="checkopt")
+    assert sorted(x[0] for x in got) == sorted(u), got
+
+
 def test_tables_found_by_the_search_path_are_written_not_shadowed():
     """With a search_path of a schema of the role's own first ("$user", public: a common
     set-up), the tables made in public were not seen: CREATE TABLE IF NOT EXISTS looks only
