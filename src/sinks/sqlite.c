@@ -29,10 +29,13 @@ typedef struct lite {
     char table[64];    /* the results table's name, as given */
     char qtable[68];   /* and quoted for SQL */
     int64_t run;
-    int hold_fd;  /* the file again, for the run's lock (hold_run); -1: none */
-    int stopping; /* sink_db_stop: another writer's lock is waited for no more */
-    int gave_up;  /* run_waiting gave up for it: the run's end is not recorded either */
-    int readers;  /* the last LOCKED was readers' (locked_by), not a writer's */
+    int hold_fd;   /* the file again, for the run's lock (hold_run); -1: none */
+    int stopping;  /* sink_db_stop: another writer's lock is waited for no more */
+    int gave_up;   /* run_waiting gave up for it: the run's end is not recorded either */
+    int readers;   /* the last LOCKED was readers' (locked_by), not a writer's */
+    dev_t wal_dev; /* the WAL file the run began with (wal_note); wal_ino 0: none */
+    ino_t wal_ino;
+    int wal_gone; /* moved found it gone: what it holds is copied out (wal_save) */
 } lite_t;
 
 /* One call on the pool: the operation's inputs and its result. */
@@ -521,6 +524,30 @@ static int make_tables(job_t *j) {
     return rc;
 }
 
+/* The database's WAL file at path, as stat gives it into st: 0, or -1 when it is not there. */
+static int wal_stat(const char *path, struct stat *st) {
+    char wal[PATH_MAX];
+    return (size_t)snprintf(wal, sizeof wal, "%s-wal", path) < sizeof wal ? stat(wal, st) : -1;
+}
+
+/* Notes the WAL file the run writes (once it began: its transaction made it), for
+ * wal_moved. None there (a file system where SQLite could not switch to WAL): none noted. */
+static void wal_note(lite_t *l) {
+    struct stat st;
+    if (wal_stat(l->path, &st) == 0) {
+        l->wal_dev = st.st_dev;
+        l->wal_ino = st.st_ino;
+    }
+}
+
+/* Is the WAL file the run began with gone from its path, or another there? SQLite keeps it
+ * while a connection is open (a checkpoint rewinds it, never deletes it). */
+static int wal_moved(const lite_t *l) {
+    struct stat st;
+    return l->wal_ino &&
+           (wal_stat(l->path, &st) != 0 || st.st_ino != l->wal_ino || st.st_dev != l->wal_dev);
+}
+
 /* Is a lock of another process on bytes [start, start + len) of the file fd? F_GETLK, which
  * sees other processes' locks only: this process's own SQLite does not count. */
 static int lock_there(int fd, off_t start, off_t len) {
@@ -572,6 +599,8 @@ static int do_open(void *arg) {
             rc = try_end(j);
         if (rc == 0)
             rc = exec(j, "COMMIT", "cannot write");
+        if (rc == 0)
+            wal_note(l);
     }
     /* Another writer kept the lock for all of the busy timeout: closed, to begin again. */
     if (rc != 0 && sqlite3_errcode(l->db) == SQLITE_BUSY) {
@@ -601,18 +630,45 @@ static void bind_field(sqlite3_stmt *st, const sink_row_t *r, int64_t run, size_
 
 /* The database's file deleted or renamed under the run (a cleanup's rm, a rotation): SQLite
  * commits on into the file it has open, whose rows no name leads to (deleted: gone at the
- * exit, with status 0). Asked before each commit, so that none goes there: CAFE_EIO with why
- * set, the batch not committed (--resume fetches it for the file at the path). */
+ * exit, with status 0). So with its WAL file alone deleted (`rm *-wal`, taken for litter):
+ * every commit went on into the unlinked WAL, the only copy of each batch until a
+ * checkpoint; a crash or a kill lost them all, counted as written (a drain had deleted them
+ * from Redis). Asked before each commit, so that none goes there: CAFE_EIO with why set, the
+ * batch not committed (--resume fetches it for the file at the path). */
 static int moved(job_t *j) {
     int has_moved = 0;
-    if (sqlite3_file_control(j->l->db, "main", SQLITE_FCNTL_HAS_MOVED, &has_moved) != SQLITE_OK ||
-        !has_moved)
+    if (sqlite3_file_control(j->l->db, "main", SQLITE_FCNTL_HAS_MOVED, &has_moved) != SQLITE_OK)
+        has_moved = 0;
+    if (has_moved)
+        snprintf(j->why, SINK_WHY_MAX,
+                 "committing: the database was deleted or renamed under the run (its path leads "
+                 "to no file, or another): stopping; --resume writes the rest to the file at the "
+                 "path");
+    else if ((j->l->wal_gone = wal_moved(j->l)) != 0)
+        snprintf(j->why, SINK_WHY_MAX,
+                 "committing: the database's WAL file (its -wal) was deleted or replaced under "
+                 "the run, the only copy of what was committed since SQLite last copied it into "
+                 "the database: stopping, not committing into it; --resume writes the rest");
+    else
         return 0;
-    snprintf(j->why, SINK_WHY_MAX,
-             "committing: the database was deleted or renamed under the run (its path leads "
-             "to no file, or another): stopping; --resume writes the rest to the file at the "
-             "path");
     return CAFE_EIO;
+}
+
+/* After moved found the WAL gone, its transaction rolled back: what was committed into it is
+ * copied into the database from SQLite's open descriptor (a checkpoint), where it outlives
+ * the run. Closing did so only as the file's last connection: with another open (a reader's
+ * shell, a dashboard), the rows stayed in the unlinked WAL and went with cafe's exit, the
+ * file left unreadable ("disk I/O error"). A failure is added to why. */
+static void wal_save(job_t *j) {
+    if (sqlite3_wal_checkpoint_v2(j->l->db, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) ==
+        SQLITE_OK)
+        return;
+    char said[SINK_WHY_MAX];
+    size_t n = strlen(j->why);
+    snprintf(j->why + n, SINK_WHY_MAX - n,
+             " (copying what it holds into the database failed: %s: the rows committed since "
+             "the last checkpoint may be lost)",
+             errmsg_shown(j->l->db, said));
 }
 
 /* Row r inserted nothing (SQLITE_DONE, no change): its URL already there in the run (given
@@ -668,6 +724,8 @@ static int do_insert(void *arg) {
         rc = exec(j, "COMMIT", "committing");
     if (rc != 0 && !sqlite3_get_autocommit(l->db))
         (void)sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+    if (l->wal_gone)
+        wal_save(j);
     return rc;
 }
 
@@ -824,6 +882,8 @@ static int lite_end(void *impl, const char *status, char *why) {
     job_t j = {.l = impl, .status = status, .why = why};
     if (j.l->gave_up) /* the lock is another writer's still: a try would wait for it again */
         return CAFE_ETIMEDOUT;
+    if (j.l->wal_gone) /* its commit would go into the deleted WAL, read by no one after */
+        return CAFE_EIO;
     /* after a failure, as PostgreSQL's: recorded if it can be at once, not waited for */
     if (strcmp(status, "failed") != 0)
         return run_waiting(do_end, &j);

@@ -801,6 +801,40 @@ def test_a_database_deleted_under_the_run_stops_it_then_resume_finishes():
     assert sorted(got) == sorted(u), (len(got), len(set(got)))
 
 
+def test_a_wal_file_deleted_under_the_run_stops_it_losing_nothing():
+    """The database's -wal file alone deleted under a run (`rm *.sqlite-wal`, taken for
+    litter): SQLite went on committing into the unlinked WAL, the only copy of every batch
+    since its last checkpoint, and the run ended with status 0; killed before its end (or
+    the machine down), every one of those rows was gone, counted as written. Before each
+    commit the sink now looks at the WAL's path too: the batch is not committed, the run
+    stops with status 2, what committed is copied into the database (a checkpoint: the close
+    does it only as the file's last connection, and this test's own reads keep one open),
+    nothing more written into the deleted WAL (its end neither), and --resume fetches the
+    rest."""
+    gate = dbtest.Gate()
+    u = [fx.url(i % SITES, f"/page/{i}?delay=5") for i in range(600)]
+    u.insert(300, gate.url)
+    out = db_path("walgone.sqlite")
+    p = subprocess.Popen([CAFE, "titles", "-q", "-c", "10", "--timeout", "150", "-o", out,
+                          lists.write(u)], stderr=subprocess.PIPE)
+    try:
+        dbtest.wait_until(lambda: count(out) >= 100 or p.poll() is not None)
+        assert p.poll() is None, p.communicate()[1]
+        os.unlink(out + "-wal")
+        gate.release()
+        _, err = p.communicate(timeout=300)
+    finally:
+        gate.close()
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 2 and b"WAL file (its -wal) was deleted" in err, (p.returncode, err)
+    assert count(out) >= 100
+    r = cafe("titles", "-q", "--timeout", "150", "--resume", "-o", out, lists.write(u))
+    assert r.returncode == 0, r.stderr
+    got = [x[0] for x in query(out, "SELECT url FROM titles")]
+    assert sorted(got) == sorted(u), (len(got), len(set(got)))
+
+
 def waits_for(holder, out, u):
     """A second run of u into out while holder (a connection in a transaction) holds the
     file: it waits, says so once, and writes all of u once holder commits. Its first line on
