@@ -139,17 +139,24 @@ static int cut_back(dest_t *d, off_t at) {
  * after they are safely written, and the note of the chunk (note_chunk) with them, in one
  * script; only while this drain holds the queue. A drain stopped past its hold (Ctrl-Z)
  * while it wrote the chunk: another drain may have exported it meanwhile. Into a file the
- * chunk is cut off again (that one has it); elsewhere it is said. */
+ * chunk is cut off again (that one has it); elsewhere it is said. The queue gone with the
+ * hold (QS_DRAINED's -1): the chunk stays, said. */
 static int drain_chunk(qcmd_t *c, dest_t *d, const char **ids, size_t n) {
     redisReply *rep;
     ids[0] = c->token;
     int rc = queue_eval(c->r, &c->keys, QS_DRAINED, &rep, (int)n + 1, ids, NULL);
     if (rc != 0)
         return rc;
-    int held = rep->type != REDIS_REPLY_INTEGER || rep->integer != 0;
+    long long held = rep->type != REDIS_REPLY_INTEGER ? 1 : rep->integer;
     freeReplyObject(rep);
-    if (held)
+    if (held > 0)
         return 0;
+    if (held < 0) { /* the queue is gone: this chunk is its records' only copy, kept */
+        redis_set_error(c->r, "the queue is gone from Redis (restarted without persistence? "
+                              "flushed? deleted?): the chunk just written is kept, the records "
+                              "not exported yet are lost");
+        return CAFE_EIO;
+    }
     int cut = d->chunk_in_file && cut_back(d, d->chunk_at) == 0;
     if (cut)
         d->written -= n <= d->written ? n : d->written;

@@ -188,9 +188,16 @@ const char *const queue_scripts[QS_COUNT] = {
      * entry, so that an export's seq goes on from the last drain's (queue_results.c). Only
      * while the drain token still holds the queue (KEYS[9]): one stopped past its hold
      * (Ctrl-Z) while it wrote the chunk, which another drain took and exported too, deleted
-     * it and the other's note. Returns 1, or 0 when the hold is not the token's. */
+     * it and the other's note. Returns 1, or 0 when the hold is not the token's; -1 when the
+     * queue's stats are gone too: the queue itself went (a Redis restarted without persistence,
+     * a flush, a delete --force) while the chunk was written, the hold with it, and the chunk
+     * written is the only copy of its records left: cut off the file as another drain's, it
+     * was lost. */
     [QS_DRAINED] = "redis.call('HLEN', KEYS[6]) redis.call('HLEN', KEYS[8]) "
-                   "if redis.call('GET', KEYS[9]) ~= ARGV[1] then return 0 end "
+                   "if redis.call('GET', KEYS[9]) ~= ARGV[1] then "
+                   "  if redis.call('EXISTS', KEYS[6]) == 0 then return -1 end "
+                   "  return 0 "
+                   "end "
                    "if #ARGV > 1 then "
                    "  local n = redis.call('XDEL', KEYS[5], unpack(ARGV, 2)) "
                    "  redis.call('HINCRBY', KEYS[6], 'drained', n) "

@@ -1346,14 +1346,14 @@ def test_drain_survives_a_drop_before_its_delete():
     assert rs.cmd("XLEN", "cafe:{dropdel}:results") == 0
 
 
-def fetched_queue_for_strace(name, first):
-    """A queue of 2,500 URLs pushed and fetched, for a test that stops a drain with strace
-    (skipped without it): (the URLs, their list's path)."""
+def fetched_queue_for_strace(name, first, srv=rs):
+    """A queue of 2,500 URLs pushed and fetched on srv, for a test that stops a drain with
+    strace (skipped without it): (the URLs, their list's path)."""
     if not shutil.which("strace"):
         raise Skip("no strace here")
     urls, path = url_list(name, 2500, first=first)
-    cafe("queue", "push", rs.url(name), path)
-    rc, err = finish(worker(rs.url(name), "-c", "100"))
+    cafe("queue", "push", srv.url(name), path)
+    rc, err = finish(worker(srv.url(name), "-c", "100"))
     assert rc == 0, err
     return urls, path
 
@@ -1426,17 +1426,17 @@ def test_drain_appended_to_standard_output_is_noted_and_repaired():
 
 
 @contextlib.contextmanager
-def drain_stopped_at_its_first_sync(name, first_url):
-    """A queue of fetched records and a --drain of it into a file stopped by strace
+def drain_stopped_at_its_first_sync(name, first_url, srv=rs):
+    """A queue of fetched records on srv and a --drain of it into a file stopped by strace
     (SIGSTOP) at its first fsync, after its first chunk's write; yields (urls, its file,
     another file, the drain's process) and lets it go (SIGCONT) at the end, waiting for it
     (its stderr left to read)."""
-    urls, _ = fetched_queue_for_strace(name, first_url)
+    urls, _ = fetched_queue_for_strace(name, first_url, srv)
     a, b = os.path.join(tmp, f"{name}-a.jsonl"), os.path.join(tmp, f"{name}-b.jsonl")
     log = os.path.join(tmp, f"{name}.strace")
     first = subprocess.Popen(["strace", "-f", "-o", log, "-P", a, "-e", "trace=fsync", "-e",
                               "inject=fsync:signal=SIGSTOP:when=1", CAFE, "queue",
-                              "results", rs.url(name), "--json", "--drain", "-o", a],
+                              "results", srv.url(name), "--json", "--drain", "-o", a],
                              stderr=subprocess.PIPE, env=env_under_strace())
     held = []
 
@@ -1493,6 +1493,27 @@ def test_a_drain_whose_hold_lapsed_mid_chunk_deletes_nothing_and_cuts_its_chunk(
     assert first.returncode == 2 and b"cut off the file" in err, (first.returncode, err)
     got = [json.loads(l)["url"] for f in (a, b) for l in open(f)]
     assert sorted(got) == sorted(urls), (len(got), len(set(got)))
+
+
+def test_a_drain_whose_queue_was_lost_mid_chunk_keeps_its_chunk():
+    """Redis restarted without persistence (or flushed) while a drain wrote a chunk: the
+    queue, the drain's hold and the chunk's records in Redis are gone. The drain took its
+    hold's loss for another drain's export of the chunk and cut the chunk off its file: the
+    only copy of 1,000 records left, destroyed. It now keeps the chunk, says the queue is
+    gone, and ends with status 2. strace stops it at its first fsync, after its first
+    chunk's write; Redis is restarted there."""
+    srv = RedisServer()
+    try:
+        with drain_stopped_at_its_first_sync("lost", 100000, srv) as (urls, a, _, first):
+            srv.kill()
+            srv.start()
+        err = first.stderr.read().decode()
+        assert first.returncode == 2 and "the queue is gone from Redis" in err, err
+        assert "cut off the file" not in err, err
+        got = [json.loads(l)["url"] for l in open(a)]
+        assert len(got) == 1000 and set(got) <= set(urls), (len(got), len(set(got)))
+    finally:
+        srv.close()
 
 
 def test_drain_to_a_file_syncs_before_deleting():
