@@ -11,7 +11,9 @@
  *   cafe:{NAME}:results  stream of result records (field "record": the --json line; "seq":
  *                        its place among all the queue's records, from 0)
  *   cafe:{NAME}:stats    hash pushed / done / failed / reclaimed / drained (records
- *                        deleted by `results --drain`: the seq of the first one left)
+ *                        deleted by `results --drain`: the seq of the first one left) /
+ *                        epoch (set by the first claim: a queue lost and pushed again has
+ *                        another)
  *   cafe:{NAME}:workers  sorted set worker id -> expiry of its last sign of life
  *   cafe:{NAME}:drain    hash: the chunk a `results --drain` into a file is writing and has
  *                        not deleted yet (file dev:ino, its size before the chunk, its path)

@@ -68,14 +68,21 @@ const char *const queue_scripts[QS_COUNT] = {
                 "return added",
     /* CLAIM worker n lease_ms: up to n URLs leased to worker, expired leases first (their
      * worker is gone); silent workers forgotten (SIGN_OF_LIFE). Returns {urls, pending,
-     * leased, ms until the next lease expires or -1, 1 when the queue exists (its stats: from the
-     * first URL pushed on, whatever is done), the urls whose expired lease was worker's own}: the
-     * worker may still be fetching those (its renewals held up), or never have got them (a claim
-     * whose reply was lost); it knows which (queue_source.c). */
+     * leased, ms until the next lease expires or -1, the queue's epoch or nil when it does not
+     * exist (its stats: from the first URL pushed on, whatever is done), the urls whose expired
+     * lease was worker's own}: the worker may still be fetching those (its renewals held up),
+     * or never have got them (a claim whose reply was lost); it knows which (queue_source.c).
+     * The epoch, set by the first claim that found the queue (the server's time and the
+     * claiming worker), tells the queue a worker saw from one pushed again after it was lost
+     * (a Redis restarted without persistence, a push run again at once): its stats alone did
+     * not, and the workers went on without a word, the records of before lost. */
     [QS_CLAIM] =
         NOW "local w, n, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]) "
             "redis.call('ZCARD', KEYS[3]) redis.call('HLEN', KEYS[4]) redis.call('HLEN', KEYS[6]) "
             "redis.call('LLEN', KEYS[1]) redis.call('HLEN', KEYS[10]) " SIGN_OF_LIFE
+            "if redis.call('EXISTS', KEYS[6]) == 1 then "
+            "  redis.call('HSETNX', KEYS[6], 'epoch', t[1] .. '.' .. t[2] .. ' ' .. w) "
+            "end "
             "local got = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, n) "
             "local mine = {} "
             "for _, u in ipairs(got) do "
@@ -93,7 +100,7 @@ const char *const queue_scripts[QS_COUNT] = {
             "local wait = -1 "
             "if first[2] then wait = math.max(0, tonumber(first[2]) - now) end "
             "return {got, redis.call('LLEN', KEYS[1]), redis.call('ZCARD', KEYS[3]), wait, "
-            "redis.call('EXISTS', KEYS[6]), mine}",
+            "redis.call('HGET', KEYS[6], 'epoch'), mine}",
     /* RENEW worker lease_ms url...: extends the leases worker still holds. Its first write
      * (forgetting silent workers, as CLAIM does) may not grow memory: Redis refuses a
      * script's first write that may (ZADD) when over maxmemory (noeviction), and lets one

@@ -45,6 +45,7 @@ void queue_worker_unref(queue_worker_t *w) {
         return;
     free_held(w);
     free(w->ring);
+    free(w->epoch);
     queue_keys_free(&w->keys);
     redis_conf_free(&w->conf);
     free(w);
@@ -221,6 +222,15 @@ static int skip_claimed(const queue_worker_t *w, const redisReply *u, const redi
     return 0;
 }
 
+/* Whether the claim's epoch (QS_CLAIM; nil: no queue) says the queue this worker found
+ * before is gone: 1, or 0 (the first found is kept), or CAFE_ENOMEM. */
+static int epoch_changed(queue_worker_t *w, const redisReply *e) {
+    int found = e->type == REDIS_REPLY_STRING;
+    if (!w->epoch)
+        return found && !(w->epoch = strdup(e->str)) ? CAFE_ENOMEM : 0;
+    return !found || strcmp(w->epoch, e->str) != 0;
+}
+
 /* One CLAIM. Returns the number of URLs taken (now in w->claimed), or a negative code;
  * *idle_ms says how long to wait when none was taken, -1 when the queue is finished. */
 static int claim(queue_worker_t *w, size_t n, long long *idle_ms) {
@@ -254,18 +264,21 @@ static int claim(queue_worker_t *w, size_t n, long long *idle_ms) {
         urls->element[i]->str = NULL;
     }
     long long pending = rep->element[1]->integer, leased = rep->element[2]->integer;
-    long long wait = rep->element[3]->integer, exists = rep->element[4]->integer;
+    long long wait = rep->element[3]->integer;
+    int gone = epoch_changed(w, rep->element[4]);
     freeReplyObject(rep);
-    /* The queue was there and is no more: a Redis restarted without persistence, a FLUSHALL.
-     * What this worker recorded went with it, and its acknowledgements are refused from now
-     * on: ending with status 0 ("another worker took them over") hid the loss. */
-    if (w->queue_seen && !exists) {
+    /* The queue was there and is no more, or is another: a Redis restarted without
+     * persistence, a FLUSHALL (and the queue pushed again since). What this worker recorded
+     * went with it, and its acknowledgements are refused from now on: ending with status 0
+     * ("another worker took them over") hid the loss. */
+    if (gone < 0)
+        return gone;
+    if (gone) {
         w->queue_gone = 1;
         redis_set_error(w->r, "the queue is gone from Redis (restarted without persistence? "
                               "flushed?): the records written to it are lost");
         return CAFE_EIO;
     }
-    w->queue_seen |= exists == 1;
     /* Done when nothing is left anywhere; while other workers hold leases, wait: a lease
      * that expires (its worker died) is ours to take. */
     if (w->nclaimed)
@@ -275,7 +288,7 @@ static int claim(queue_worker_t *w, size_t n, long long *idle_ms) {
                                                          : w->idle_ms;
     /* Ending at once with "0 URLs" read as a queue whose work was done, when its name (or
      * the database) was wrong. */
-    if (*idle_ms < 0 && !w->queue_seen && !w->quiet) {
+    if (*idle_ms < 0 && !w->epoch && !w->quiet) {
         msg_progress_clear();
         fprintf(stderr,
                 "%s: nothing was ever pushed to queue %s (is its name, or REDIS_URL's "

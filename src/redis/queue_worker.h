@@ -29,7 +29,8 @@ typedef struct queue_worker {
     uint64_t lease_ms;
     long long idle_ms; /* the next idle wait */
     int follow, quiet, started;
-    int queue_seen, queue_gone; /* a claim found the queue's keys; a later one did not */
+    char *epoch;    /* the queue's epoch (QS_CLAIM) at the first claim that found it */
+    int queue_gone; /* a later claim did not find it, or found another epoch */
     size_t batch, limit;
     /* URLs handed to the run (ring indexed by ref % cap; ref counts from 1) or claimed and
      * not yet handed out (claimed[next_claimed..nclaimed)). */

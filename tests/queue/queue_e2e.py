@@ -645,6 +645,42 @@ def test_a_queue_lost_by_a_restart_without_persistence_is_an_error():
         srv.close()
 
 
+def test_a_queue_lost_and_pushed_again_is_no_queue_of_the_worker():
+    """Redis restarted without persistence, and the queue pushed again (a pusher run again by
+    a loop or a supervisor) before a worker's next claim: the worker found the queue's keys
+    there, went on with the new URLs, and said of the records it had written, lost, nothing
+    (exit 0; "another worker had taken their URLs over" of its URL in flight). A claim now
+    sees the queue's epoch, set by the first claim that found it: another epoch is another
+    queue, and the worker says the queue is gone and ends with status 2, the new queue's URLs
+    given back. The worker is stopped (SIGSTOP) across the restart and the push, as one
+    waiting out the outage would be, its URL in flight held (held_list)."""
+    srv = RedisServer()
+    hold = holder()
+    try:
+        urls, path = held_list("again", 40, hold, 0, first=100000)
+        cafe("queue", "push", srv.url("again"), path)
+        w = worker(srv.url("again"), "-c", "4", "--follow")
+        wait_until(lambda: srv.cmd("XLEN", "cafe:{again}:results") == 40, "the records")
+        hold.wait_for(1)
+        w.send_signal(signal.SIGSTOP)
+        wait_until(lambda: stopped(w), "the worker stopped")
+        srv.kill()
+        srv.start()
+        more, path2 = url_list("again2", 30, first=100100)
+        cafe("queue", "push", srv.url("again"), path2)
+        w.send_signal(signal.SIGCONT)
+        hold.release()
+        rc, err = finish(w)
+        assert rc == 2 and "the queue is gone from Redis" in err, (rc, err)
+        assert "another worker" not in err, err
+        assert srv.cmd("LLEN", "cafe:{again}:pending") + srv.cmd("XLEN", "cafe:{again}:results") \
+            == len(more) and srv.cmd("ZCARD", "cafe:{again}:leases") == 0
+    finally:
+        hold.release()
+        hold.close()
+        srv.close()
+
+
 def said_once(err, cause):
     """The error is one line, with its cause: the worker said the cause, then the run said
     "reading the queue: Input/output error" (or "writing the queue's results: ...") again
