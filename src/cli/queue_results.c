@@ -135,7 +135,8 @@ static int cut_back(dest_t *d, off_t at) {
     return ftruncate(fd, at) != 0 || fsync(fd) != 0 ? -errno : 0;
 }
 
-/* Deletes the n entries ids[1..n] of one exported chunk (--drain; ids[0] is for the token),
+/* Deletes the n entries ids[2..n+1] of one exported chunk (--drain; ids[0] and ids[1] are
+ * for the token and the epoch),
  * after they are safely written, and the note of the chunk (note_chunk) with them, in one
  * script; only while this drain holds the queue. A drain stopped past its hold (Ctrl-Z)
  * while it wrote the chunk: another drain may have exported it meanwhile. Into a file the
@@ -144,7 +145,8 @@ static int cut_back(dest_t *d, off_t at) {
 static int drain_chunk(qcmd_t *c, dest_t *d, const char **ids, size_t n) {
     redisReply *rep;
     ids[0] = c->token;
-    int rc = queue_eval(c->r, &c->keys, QS_DRAINED, &rep, (int)n + 1, ids, NULL);
+    ids[1] = c->epoch;
+    int rc = queue_eval(c->r, &c->keys, QS_DRAINED, &rep, (int)n + 2, ids, NULL);
     if (rc != 0)
         return rc;
     long long held = rep->type != REDIS_REPLY_INTEGER ? 1 : rep->integer;
@@ -294,12 +296,19 @@ static int put_chunk(qcmd_t *c, dest_t *d, const redisReply *rep, unsigned long 
  * once; a reader of a stream sees the same seq twice). Entries carry it (entry_seq); this
  * numbers those stored before they did. */
 static int drained_before(qcmd_t *c, unsigned long long *base) {
-    const char *argv[] = {"HGET", c->keys.k[QK_STATS], "drained"};
+    const char *argv[] = {"HMGET", c->keys.k[QK_STATS], "drained", "epoch"};
     redisReply *rep;
-    int rc = redis_cmd(c->r, &rep, 3, argv, NULL);
+    int rc = redis_cmd(c->r, &rep, 4, argv, NULL);
     if (rc != 0 || (rc = queue_reply_error(c->r, &c->keys, &rep)) != 0)
         return rc;
-    *base = rep->type == REDIS_REPLY_STRING ? strtoull(rep->str, NULL, 10) : 0;
+    const redisReply *drained = redis_reply_array(rep, 2) ? rep->element[0] : NULL,
+                     *epoch = drained ? rep->element[1] : NULL;
+    *base = drained && drained->type == REDIS_REPLY_STRING ? strtoull(drained->str, NULL, 10) : 0;
+    /* The queue's epoch, that its delete may tell the queue lost and pushed again from the
+     * hold another drain took (QS_DRAINED); none (or too long): its stats alone tell. */
+    c->epoch[0] = 0;
+    if (epoch && epoch->type == REDIS_REPLY_STRING && epoch->len < sizeof c->epoch)
+        memcpy(c->epoch, epoch->str, epoch->len + 1);
     freeReplyObject(rep);
     return 0;
 }
@@ -309,7 +318,7 @@ static int export_to(qcmd_t *c, dest_t *d, unsigned long long *count, unsigned l
     unsigned long long base = 0;
     snprintf(count_s, sizeof count_s, "%d", EXPORT_BATCH);
     int rc = drained_before(c, &base);
-    const char **ids = malloc((EXPORT_BATCH + 1) * sizeof(*ids)); /* [0]: drain_chunk's */
+    const char **ids = malloc((EXPORT_BATCH + 2) * sizeof(*ids)); /* [0], [1]: drain_chunk's */
     if (!ids)
         return CAFE_ENOMEM;
     for (size_t nids = 0;; nids = 0) {
@@ -329,7 +338,7 @@ static int export_to(qcmd_t *c, dest_t *d, unsigned long long *count, unsigned l
         if (n && c->drain)
             rc = note_chunk(c, d);
         if (rc == 0)
-            rc = put_chunk(c, d, rep, base + *count, ids + 1, &nids, foreign);
+            rc = put_chunk(c, d, rep, base + *count, ids + 2, &nids, foreign);
         /* Committed: what "stopped after N records" counts (a stream's are those it settled
          * as written: to /dev/full none reached it). */
         if (rc == 0 && d->db)

@@ -19,6 +19,7 @@ typedef struct qcmd {
     int drain;
     int force;
     char token[160]; /* --drain: this drain's hold on the queue (drainer) */
+    char epoch[256]; /* --drain: the queue's epoch at its start (QS_CLAIM), "" if none */
     int argc;        /* the command line, for the database's runs table */
     char **argv;
     redis_conf_t conf;

@@ -189,24 +189,27 @@ const char *const queue_scripts[QS_COUNT] = {
         "  return {0, results, leased} "
         "end "
         "return {redis.call('UNLINK', unpack(KEYS)), results, leased}",
-    /* DRAINED token id...: the entries of a chunk --drain wrote and made durable go, and with
+    /* DRAINED token epoch id...: the entries of a chunk --drain wrote and made durable go, and with
      * them the note of that chunk (KEYS[8]), together: a chunk is noted until deleted. The
      * stats' "drained" counts the entries ever drained: the seq of the results stream's first
      * entry, so that an export's seq goes on from the last drain's (queue_results.c). Only
      * while the drain token still holds the queue (KEYS[9]): one stopped past its hold
      * (Ctrl-Z) while it wrote the chunk, which another drain took and exported too, deleted
      * it and the other's note. Returns 1, or 0 when the hold is not the token's; -1 when the
-     * queue's stats are gone too: the queue itself went (a Redis restarted without persistence,
-     * a flush, a delete --force) while the chunk was written, the hold with it, and the chunk
-     * written is the only copy of its records left: cut off the file as another drain's, it
-     * was lost. */
+     * queue's stats are gone too, or have another epoch than the drain's (QS_CLAIM; "": none
+     * then): the queue itself went (a Redis restarted without persistence, a flush, a delete
+     * --force; and pushed again since) while the chunk was written, the hold with it, and the
+     * chunk written is the only copy of its records left: cut off the file as another drain's,
+     * it was lost. */
     [QS_DRAINED] = "redis.call('HLEN', KEYS[6]) redis.call('HLEN', KEYS[8]) "
                    "if redis.call('GET', KEYS[9]) ~= ARGV[1] then "
-                   "  if redis.call('EXISTS', KEYS[6]) == 0 then return -1 end "
+                   "  local e = redis.call('HGET', KEYS[6], 'epoch') "
+                   "  if redis.call('EXISTS', KEYS[6]) == 0 or (ARGV[2] ~= '' and e ~= ARGV[2]) "
+                   "  then return -1 end "
                    "  return 0 "
                    "end "
-                   "if #ARGV > 1 then "
-                   "  local n = redis.call('XDEL', KEYS[5], unpack(ARGV, 2)) "
+                   "if #ARGV > 2 then "
+                   "  local n = redis.call('XDEL', KEYS[5], unpack(ARGV, 3)) "
                    "  redis.call('HINCRBY', KEYS[6], 'drained', n) "
                    "end "
                    "redis.call('DEL', KEYS[8]) return 1",
