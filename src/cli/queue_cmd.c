@@ -1,7 +1,7 @@
 /* `cafe queue push | results | status | delete`: load a URL list into a queue, export its
  * records, show where it stands, delete it. Each runs one task on a cafe loop with one Redis
- * connection, and does not retry: an error ends it with exit status 2 (pushing again is harmless:
- * URLs already seen are skipped); but results --drain does (see DRAIN_RETRY_MS). */
+ * connection, and does not retry: an error ends it with exit status 2; but results --drain
+ * does (see DRAIN_RETRY_MS), and push (PUSH_RETRY_MS). */
 #include "cafe.h"
 #include "dbopts.h"
 #include "input.h"
@@ -21,6 +21,11 @@
 
 #define PUSH_BATCH 1000
 #define PUSH_WAIT_MS 100 /* a batch's wait for more lines at most */
+/* push retries a lost connection as workers do: a push fed by a pipe (tail -f) that ended
+ * at the first drop (a Redis restarted, its idle timeout closing a link quiet for its
+ * `timeout` seconds) lost the lines it had read, and the pipe's writer with it. Sending a
+ * batch again is harmless: its URLs already pushed are skipped (and counted so). */
+#define PUSH_RETRY_MS 300000
 
 #define F(field) offsetof(qcmd_t, field)
 
@@ -154,6 +159,9 @@ static void on_push_signal(void *arg, int signum, unsigned count) {
     if (count > 1)
         _exit(stop_signals_exit(signum, 0));
     p->signum = signum;
+    /* A push waiting out an outage (PUSH_RETRY_MS) tries no more: its next step fails,
+     * and push says what it pushed, as at Ctrl-C without one. */
+    redis_set_retry(p->c->r, 0, 0);
     source_abort(p->c->in);
 }
 
@@ -348,6 +356,8 @@ static int cmd_task(void *arg, void **value) {
     }
     if (c->drain)
         redis_set_retry(c->r, DRAIN_RETRY_MS, 0);
+    else if (strcmp(c->sub, "push") == 0)
+        redis_set_retry(c->r, PUSH_RETRY_MS, 0);
     int code = strcmp(c->sub, "push") == 0      ? push(c)
                : strcmp(c->sub, "results") == 0 ? qcmd_results(c)
                : strcmp(c->sub, "delete") == 0  ? delete_queue(c)

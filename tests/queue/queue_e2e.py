@@ -165,6 +165,62 @@ def test_push_from_a_slow_pipe_pushes_the_lines_as_they_come():
     assert p.returncode == 0 and out == b"2 added, 1 skipped (already pushed)\n", (out, err)
 
 
+def test_a_push_from_a_pipe_outlives_a_dropped_connection():
+    """`tail -f urls.log | cafe queue push` on a Redis that closes links idle for its
+    `timeout` seconds (or restarts): the push ended at its next batch with status 2, the
+    lines it had read lost, and the pipe's writer killed by SIGPIPE at its next line, while
+    the workers retried. A push now retries a lost connection as a worker does (sending a
+    batch again skips its URLs already pushed). Redis closes the push's link when it is
+    idle for 1 s here (CLIENT LIST shows it gone), then the next line comes."""
+    srv = RedisServer("--timeout", "1")
+    p = subprocess.Popen([CAFE, "queue", "push", srv.url("idle"), "-"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        p.stdin.write(fx.url(1, "/page/100200\n").encode())
+        p.stdin.flush()
+        wait_until(lambda: srv.cmd("LLEN", "cafe:{idle}:pending") == 1, "line 1 pushed")
+        # our own CLIENT LIST's link is the only one left
+        wait_until(lambda: srv.cmd("CLIENT", "LIST").count("\n") == 1, "the idle link closed")
+        out, err = p.communicate(input=fx.url(2, "/page/100201\n").encode(), timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        srv.close()
+    assert p.returncode == 0 and out == b"2 added, 0 skipped (already pushed)\n", (out, err)
+
+
+def test_ctrl_c_on_a_push_waiting_out_an_outage_ends_it():
+    """A push retries a lost Redis for 5 minutes (above); Ctrl-C then ends its wait: it says
+    what it pushed, status 2, as when the link failed outright."""
+    srv = RedisServer()
+    p = subprocess.Popen([CAFE, "queue", "push", srv.url("outage"), "-"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        p.stdin.write(fx.url(1, "/page/100300\n").encode())
+        p.stdin.flush()
+        wait_until(lambda: srv.cmd("LLEN", "cafe:{outage}:pending") == 1, "line 1 pushed")
+        srv.kill()
+        p.stdin.write(fx.url(2, "/page/100301\n").encode())
+        p.stdin.flush()
+        said = []
+
+        def retrying():
+            if select.select([p.stderr], [], [], 0)[0]:
+                said.append(os.read(p.stderr.fileno(), 4096))
+            return b"reconnecting" in b"".join(said)
+        wait_until(retrying, "the retries")
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+        err = b"".join(said) + err
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        srv.close()
+    assert p.returncode == 2 and b"push stopped after 1 new URLs" in err, (out, err)
+
+
 def test_push_interrupted_says_what_it_pushed():
     """Ctrl-C (SIGINT, SIGTERM, SIGHUP) on a push killed it without a word: how many URLs
     were added, and that the list must be pushed again for the rest, went unsaid, and the
