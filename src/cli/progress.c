@@ -129,8 +129,10 @@ static int foreground(void) {
     return fg < 0 || fg == getpgrp();
 }
 
+/* A worker (--queue) reads no input: its "-" is the default operand only, and on a terminal
+ * it was told "reading URLs from the terminal; Ctrl-D ends" and never drew its line. */
 static int reads_terminal(const cli_run_t *run) {
-    for (size_t i = 0; i < run->o->inputs.n; i++)
+    for (size_t i = 0; !run->o->queue && i < run->o->inputs.n; i++)
         if (strcmp(run->o->inputs.v[i], "-") == 0)
             return isatty(0);
     return 0;

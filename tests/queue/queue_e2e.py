@@ -1993,6 +1993,41 @@ def pty_out(args, env):
     return out
 
 
+def test_a_worker_started_from_a_terminal_draws_its_progress():
+    """A worker run from a shell (its standard input and error the terminal) said "reading
+    URLs from the terminal; Ctrl-D ends", which it does not (it reads the queue), and drew
+    no progress line. It draws its line now; it cannot end before one is drawn: a held URL
+    (held_list), released once the line shows."""
+    import pty
+    hold = holder()
+    try:
+        _, path = held_list("tty", 5, hold, 0, first=100400)
+        cafe("queue", "push", rs.url("tty"), path)
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+            os.execv(CAFE, [CAFE, "titles", "--queue", rs.url("tty")])
+        out = b""
+        while select.select([fd], [], [], 60)[0]:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:  # EIO: the terminal's other side closed
+                break
+            if not data:
+                break
+            out += data
+            if b" in flight" in out:
+                hold.release()
+        os.close(fd)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        hold.release()
+        hold.close()
+    assert os.waitstatus_to_exitcode(status) == 0, out
+    assert b"from the terminal" not in out, out
+    assert b" in flight" in out and b"6 URLs in " in out, out
+
+
 def test_a_terminal_in_an_8_bit_locale_gets_ascii_only():
     """cafe titles writes ASCII only on a terminal of an 8-bit locale (ISO-8859-1, KOI8-R...),
     where UTF-8 is mojibake and its bytes 0x80 to 0x9F are C1 controls (\u00db is C3 9B, 0x9B
