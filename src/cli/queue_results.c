@@ -489,30 +489,53 @@ static int export_results(qcmd_t *c) {
     return rc == -EPIPE ? MSG_READER_GONE : rc != 0 ? 2 : 0;
 }
 
+/* Where a pid names one process: this boot of this kernel (its boot_id, which no other
+ * machine has) and this pid namespace (its inode; the first one's is the same on every
+ * machine). "" when /proc does not say. */
+static void pid_space(char *out, size_t n) {
+    char boot[64] = "", ns[64];
+    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+    if (f && fgets(boot, sizeof boot, f))
+        boot[strcspn(boot, "\n")] = 0;
+    if (f)
+        (void)fclose(f);
+    ssize_t len = readlink("/proc/self/ns/pid", ns, sizeof ns - 1);
+    out[0] = 0;
+    if (boot[0] && len > 0 && (size_t)len < sizeof ns - 1)
+        snprintf(out, n, "%s:%.*s", boot, (int)len, ns);
+}
+
 /* Two drains of one queue at once (cron jobs into dated files, one slow) both read the same
  * records and both wrote them before deleting: each record of the overlap twice, which the
  * file lock cannot see across two files. A drain takes the queue's drainer first. */
 static int take_drain(qcmd_t *c) {
-    char host[64] = "", holder[160], rnd[8] = {0};
+    char host[64] = "", holder[256], rnd[8] = {0}, space[160];
     (void)gethostname(host, sizeof host - 1);
     if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
         memcpy(rnd, &c, sizeof c < sizeof rnd ? sizeof c : sizeof rnd);
     unsigned long long r;
     memcpy(&r, rnd, sizeof r);
-    snprintf(c->token, sizeof c->token, "%s pid %ld #%016llx", host, (long)getpid(), r);
+    pid_space(space, sizeof space);
+    snprintf(c->token, sizeof c->token, "%s pid %ld #%016llx in %s", host, (long)getpid(), r,
+             space[0] ? space : "?");
     holder[0] = 0;
     int rc = drainer(c, "take", holder, sizeof holder, NULL);
-    /* A drain killed on this machine (its process gone) need not be waited for. */
-    char other[64];
+    /* A drain killed on this machine (its process gone) need not be waited for. By the pid's
+     * space, not the host name: containers of one image, or sharing the host's network,
+     * have the host's name and pid spaces of their own, where a live drain's pid is no
+     * process; taken over, it went on and both drains exported the same records. */
+    char other[64], theirs[160];
     long pid;
-    if (rc == 1 && sscanf(holder, "%63s pid %ld #", other, &pid) == 2 && strcmp(other, host) == 0 &&
-        pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+    if (rc == 1 && space[0] &&
+        sscanf(holder, "%63s pid %ld #%*x in %159s", other, &pid, theirs) == 3 &&
+        strcmp(other, host) == 0 && strcmp(theirs, space) == 0 && pid > 0 &&
+        kill((pid_t)pid, 0) != 0 && errno == ESRCH)
         rc = drainer(c, "steal", holder, sizeof holder, NULL);
     if (rc == 1)
         fprintf(stderr,
                 "cafe queue: another cafe queue results --drain is exporting queue %s (%s): "
                 "not exporting its records twice; try again once it ends (the hold of one "
-                "killed on another machine ends within %d s)\n",
+                "killed on another machine or in another container ends within %d s)\n",
                 c->conf.queue, holder, DRAIN_HOLD_MS / 1000);
     else if (rc != 0)
         fprintf(stderr, "cafe queue: results: %s\n", redis_error(c->r));

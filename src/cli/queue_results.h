@@ -18,7 +18,7 @@ typedef struct qcmd {
     record_format_t fmt;
     int drain;
     int force;
-    char token[160]; /* --drain: this drain's hold on the queue (drainer) */
+    char token[256]; /* --drain: this drain's hold on the queue (drainer) */
     char epoch[256]; /* --drain: the queue's epoch at its start (QS_CLAIM), "" if none */
     int argc;        /* the command line, for the database's runs table */
     char **argv;

@@ -1569,6 +1569,30 @@ def test_two_drains_at_once_export_nothing_twice():
     assert r.returncode == 0, r  # given back at the end
 
 
+def test_a_drain_of_another_pid_namespace_on_a_host_of_the_same_name_is_not_taken_over():
+    """A drain takes over at once the hold of one killed on its machine: one whose token
+    names its host and a pid that is no process. By the host's name alone, a drain in a
+    container of its own pid namespace (host networking, or one image's fixed hostname)
+    took over the hold of a live drain in another: its pid is no process here, and both
+    exported the same records. A hold is taken over now only from a drain of the same pid
+    space (the kernel's boot_id and the pid namespace). The hold is written here as such a
+    drain's, with the host's name and the pid of a process that has ended."""
+    _, path = url_list("pidns", 3, first=100500)
+    cafe("queue", "push", rs.url("pidns"), path)
+    rc, err = finish(worker(rs.url("pidns")))
+    assert rc == 0, err
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    other = f"{socket.gethostname()} pid {gone.pid} #0123456789abcdef in " \
+        "00000000-0000-0000-0000-000000000000:pid:[4026531836]"
+    rs.cmd("SET", "cafe:{pidns}:drainer", other, "PX", "60000")
+    out = os.path.join(tmp, "pidns.jsonl")
+    r = cafe("queue", "results", rs.url("pidns"), "--json", "--drain", "-o", out)
+    assert r.returncode == 2 and b"another cafe queue results --drain" in r.stderr, r
+    assert rs.cmd("XLEN", "cafe:{pidns}:results") == 3
+    assert rs.cmd("GET", "cafe:{pidns}:drainer") == other
+
+
 def test_a_drain_whose_hold_lapsed_mid_chunk_deletes_nothing_and_cuts_its_chunk():
     """A drain stopped (Ctrl-Z, a paused VM) past its hold's minute while it wrote a chunk:
     another drain (cron) took the queue and exported that chunk too; the first, resumed,
