@@ -88,10 +88,11 @@ static int usage_error(const char *what) {
 
 /* ---- push --------------------------------------------------------------------------------- */
 
-/* A batch of URLs read, not pushed yet. */
+/* A batch of URLs read, not pushed yet: urls[1..n]; [0] is the pusher's name, for the
+ * script. */
 typedef struct batch {
-    char *urls[PUSH_BATCH];
-    size_t lens[PUSH_BATCH], n;
+    const char *urls[1 + PUSH_BATCH];
+    size_t lens[1 + PUSH_BATCH], n;
     uint64_t first_at; /* loop time of its first line */
 } batch_t;
 
@@ -99,9 +100,39 @@ typedef struct pusher {
     qcmd_t *c;
     batch_t *cur; /* being filled by the reader; NULL until its next line */
     unsigned long long added;
-    int rc;     /* the first push that failed: the ones after it are not sent */
-    int signum; /* Ctrl-C's: the reading stops */
+    int rc;        /* the first push that failed: the ones after it are not sent */
+    int signum;    /* Ctrl-C's: the reading stops */
+    char name[96]; /* host:pid, in the queue's epoch when this push makes the queue */
+    char *epoch;   /* the queue's epoch, from the first push (QS_PUSH) */
 } pusher_t;
+
+static void free_batch(batch_t *b) {
+    for (size_t i = 1; i <= b->n; i++)
+        free((char *)b->urls[i]);
+    free(b);
+}
+
+/* The push's reply: the URLs added, and the queue's epoch, which is the one of the first
+ * push, or the queue went meanwhile (a Redis restarted without persistence, a delete): the
+ * URLs pushed before are lost, and the push goes no further. */
+static int push_reply(pusher_t *p, const redisReply *rep) {
+    const redisReply *e = redis_reply_array(rep, 2) ? rep->element[1] : NULL;
+    if (!e || rep->element[0]->type != REDIS_REPLY_INTEGER) {
+        redis_set_error(p->c->r, "unexpected reply to the push script");
+        return CAFE_EIO;
+    }
+    p->added += (unsigned long long)rep->element[0]->integer;
+    if (e->type != REDIS_REPLY_STRING) /* no stats: nothing added to a queue that is none */
+        return 0;
+    if (!p->epoch)
+        return (p->epoch = strdup(e->str)) ? 0 : CAFE_ENOMEM;
+    if (strcmp(p->epoch, e->str) == 0)
+        return 0;
+    redis_set_error(p->c->r, "the queue is gone from Redis (restarted without persistence? "
+                             "flushed? deleted?) and was made again: the URLs pushed before "
+                             "went with it; push the list again");
+    return CAFE_EIO;
+}
 
 /* Sends the batch being filled (the reader starts another meanwhile) and frees it. Two
  * pushes may be in flight at once (the reader's and the timer's): they go in order on the
@@ -112,19 +143,15 @@ static void push_batch(pusher_t *p) {
     if (!b)
         return;
     redisReply *rep = NULL;
-    int rc = p->rc ? p->rc
-                   : queue_eval(p->c->r, &p->c->keys, QS_PUSH, &rep, (int)b->n,
-                                (const char **)b->urls, b->lens);
-    if (rc == 0 && rep->type != REDIS_REPLY_INTEGER) {
-        redis_set_error(p->c->r, "unexpected reply to the push script");
-        rc = CAFE_EIO;
-    } else if (rc == 0) {
-        p->added += (unsigned long long)rep->integer;
-    }
+    b->urls[0] = p->name;
+    b->lens[0] = strlen(p->name);
+    int rc = p->rc
+                 ? p->rc
+                 : queue_eval(p->c->r, &p->c->keys, QS_PUSH, &rep, (int)b->n + 1, b->urls, b->lens);
+    if (rc == 0)
+        rc = push_reply(p, rep);
     freeReplyObject(rep);
-    for (size_t i = 0; i < b->n; i++)
-        free(b->urls[i]);
-    free(b);
+    free_batch(b);
     if (rc != 0 && !p->rc) {
         p->rc = rc;
         source_abort(p->c->in); /* a reader waiting on a quiet pipe learns it now */
@@ -175,20 +202,26 @@ static int add_line(pusher_t *p, const char *line, size_t len) {
     const char *why;
     /* A bad line is queued as it is, a NUL byte in it too (a worker turns it into the
      * error record cafe titles gives; cut at the NUL, it was another URL, fetched). */
-    if (url_normalize(line, len, p->c->scheme, &b->urls[b->n], &why) == 0) {
-        b->lens[b->n] = strlen(b->urls[b->n]);
-    } else if ((b->urls[b->n] = malloc(len + 1)) != NULL) {
-        memcpy(b->urls[b->n], line, len);
-        b->urls[b->n][len] = 0;
-        b->lens[b->n] = len;
+    char *url;
+    if (url_normalize(line, len, p->c->scheme, &url, &why) == 0) {
+        b->lens[b->n + 1] = strlen(url);
+    } else if ((url = malloc(len + 1)) != NULL) {
+        memcpy(url, line, len);
+        url[len] = 0;
+        b->lens[b->n + 1] = len;
     }
-    if (b->urls[b->n] && ++b->n == PUSH_BATCH)
+    b->urls[b->n + 1] = url;
+    if (url && ++b->n == PUSH_BATCH)
         push_batch(p);
     return 0;
 }
 
 static int push(qcmd_t *c) {
     pusher_t p = {.c = c};
+    char host[64] = "?";
+    if (gethostname(host, sizeof host - 1) != 0)
+        strcpy(host, "?");
+    snprintf(p.name, sizeof p.name, "%s:%ld", host, (long)getpid());
     cafe_task_t *timer = NULL;
     stop_signals_t sigs;
     int watching = stop_signals_start(&sigs, on_push_signal, &p) == 0; /* else: killed */
@@ -218,11 +251,9 @@ static int push(qcmd_t *c) {
     }
     if (watching)
         stop_signals_end(&sigs);
-    if (p.cur) { /* not pushed: an error stopped the reading */
-        for (size_t i = 0; i < p.cur->n; i++)
-            free(p.cur->urls[i]);
-        free(p.cur);
-    }
+    if (p.cur) /* not pushed: an error stopped the reading */
+        free_batch(p.cur);
+    free(p.epoch);
     rc = p.rc ? p.rc : rc;
     if (rc != 0) {
         int redis = rc == CAFE_EIO || rc == CAFE_ECONNRESET;

@@ -56,26 +56,34 @@
     "redis.call('ZADD', KEYS[7], now + lease, w) "
 
 const char *const queue_scripts[QS_COUNT] = {
-    /* PUSH url...: each URL never seen before goes to the end of pending. */
-    [QS_PUSH] = "redis.call('LLEN', KEYS[1]) redis.call('HLEN', KEYS[6]) "
-                "local added = 0 "
-                "for i = 1, #ARGV do "
-                "  if redis.call('SADD', KEYS[2], ARGV[i]) == 1 then "
-                "    redis.call('RPUSH', KEYS[1], ARGV[i]) added = added + 1 "
-                "  end "
-                "end "
-                "if added > 0 then redis.call('HINCRBY', KEYS[6], 'pushed', added) end "
-                "return added",
+    /* PUSH pusher url...: each URL never seen before goes to the end of pending. Returns
+     * {added, the queue's epoch (as CLAIM's; set here too, by the push that makes the queue:
+     * a push that went on after a Redis restarted without persistence, or the queue deleted,
+     * made a new queue without a word, the URLs it had pushed before lost)}. */
+    [QS_PUSH] =
+        NOW "redis.call('LLEN', KEYS[1]) redis.call('HLEN', KEYS[6]) "
+            "local added = 0 "
+            "for i = 2, #ARGV do "
+            "  if redis.call('SADD', KEYS[2], ARGV[i]) == 1 then "
+            "    redis.call('RPUSH', KEYS[1], ARGV[i]) added = added + 1 "
+            "  end "
+            "end "
+            "if added > 0 then redis.call('HINCRBY', KEYS[6], 'pushed', added) end "
+            "if redis.call('EXISTS', KEYS[6]) == 1 then "
+            "  redis.call('HSETNX', KEYS[6], 'epoch', t[1] .. '.' .. t[2] .. ' ' .. ARGV[1]) "
+            "end "
+            "return {added, redis.call('HGET', KEYS[6], 'epoch')}",
     /* CLAIM worker n lease_ms: up to n URLs leased to worker, expired leases first (their
      * worker is gone); silent workers forgotten (SIGN_OF_LIFE). Returns {urls, pending,
      * leased, ms until the next lease expires or -1, the queue's epoch or nil when it does not
      * exist (its stats: from the first URL pushed on, whatever is done), the urls whose expired
      * lease was worker's own}: the worker may still be fetching those (its renewals held up),
      * or never have got them (a claim whose reply was lost); it knows which (queue_source.c).
-     * The epoch, set by the first claim that found the queue (the server's time and the
-     * claiming worker), tells the queue a worker saw from one pushed again after it was lost
-     * (a Redis restarted without persistence, a push run again at once): its stats alone did
-     * not, and the workers went on without a word, the records of before lost. */
+     * The epoch, set by the push that made the queue or the first claim that found it (the
+     * server's time and the pusher or claiming worker), tells the queue a worker saw from one
+     * pushed again after it was lost (a Redis restarted without persistence, a push run again at
+     * once): its stats alone did not, and the workers went on without a word, the records of before
+     * lost. */
     [QS_CLAIM] =
         NOW "local w, n, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]) "
             "redis.call('ZCARD', KEYS[3]) redis.call('HLEN', KEYS[4]) redis.call('HLEN', KEYS[6]) "

@@ -190,6 +190,31 @@ def test_a_push_from_a_pipe_outlives_a_dropped_connection():
     assert p.returncode == 0 and out == b"2 added, 0 skipped (already pushed)\n", (out, err)
 
 
+def test_a_push_whose_queue_was_lost_meanwhile_says_so():
+    """A push retries a lost connection (above); one that came back to a Redis restarted
+    without persistence (or the queue deleted) went on into a queue of its own making, said
+    "2 added" and ended with status 0, the URLs it had pushed before lost without a word.
+    The push that makes a queue now gives it its epoch, as a worker's claim does: a push
+    finding another says the queue is gone, status 2."""
+    srv = RedisServer()
+    p = subprocess.Popen([CAFE, "queue", "push", srv.url("pushlost"), "-"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        p.stdin.write(fx.url(1, "/page/100600\n").encode())
+        p.stdin.flush()
+        wait_until(lambda: srv.cmd("LLEN", "cafe:{pushlost}:pending") == 1, "line 1 pushed")
+        srv.kill()
+        srv.start()
+        out, err = p.communicate(input=fx.url(2, "/page/100601\n").encode(), timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        srv.close()
+    assert p.returncode == 2 and b"the queue is gone from Redis" in err, (out, err)
+    assert b"push stopped after 2 new URLs" in err, err  # the second in the new queue
+
+
 def test_ctrl_c_on_a_push_waiting_out_an_outage_ends_it():
     """A push retries a lost Redis for 5 minutes (above); Ctrl-C then ends its wait: it says
     what it pushed, status 2, as when the link failed outright."""
@@ -965,7 +990,8 @@ def test_a_command_still_going_out_is_not_a_silent_link():
         for args in resp_commands(Slow(conn)):
             if args[0].upper() == b"EVALSHA":
                 select.select([], [], [], 3)  # the reply comes 3 s after the command
-                conn.sendall(b":%d\r\n" % (len(args) - 3 - int(args[2])))  # its URLs
+                # its URLs (after the pusher's name), and the queue's epoch
+                conn.sendall(b"*2\r\n:%d\r\n" % (len(args) - 4 - int(args[2])) + bulk(b"e"))
             else:
                 conn.sendall(fake_answer(args))
 
