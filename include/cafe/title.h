@@ -30,9 +30,10 @@
  * read the title as text giving way to one that does (under a domain that names no encodings,
  * a CJK one when the title's bytes are CJK characters of common use and the answer reads no
  * word written as words are: GBK "中文" is not windows-1251's "ЦРОД"); else windows-1252
- * stays. An undeclared ASCII title needs none of this, but its page's encoding is still
- * detected (by uchardet, valid UTF-8 staying windows-1252) when the first 1024 bytes, held for
- * the prescan anyway, hold non-ASCII bytes: both browsers name that text's encoding. uchardet
+ * stays. An undeclared ASCII title (or none) needs none of this, but its page's encoding is
+ * still detected (by uchardet, valid UTF-8 and UTF-16 without a BOM staying windows-1252) when
+ * the first 1024 bytes, held for the prescan anyway, hold non-ASCII bytes: both browsers name
+ * that text's encoding. uchardet
  * (libuchardet.so.0, a C++ library) is loaded with dlopen at the first page that needs it, so a
  * process that never meets one never loads it; where it cannot be loaded, it gives no answer. To
  * give it enough evidence the extractor may want more of the page after the title (at most 64 KiB

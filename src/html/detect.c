@@ -18,8 +18,12 @@ void cafe__html_detect_init(cafe__html_detect_t *d) {
 CAFE__HOT void cafe__html_detect_reset(cafe__html_detect_t *d) {
     if (d->ud)
         d->lib.reset(d->ud);
-    d->fed = d->high = 0;
+    cafe__html_detect_forget(d);
     d->tld[0] = 0;
+}
+
+void cafe__html_detect_forget(cafe__html_detect_t *d) {
+    d->fed = d->high = 0;
 }
 
 void cafe__html_detect_hint(cafe__html_detect_t *d, const char *url) {

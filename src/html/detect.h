@@ -76,6 +76,8 @@ typedef struct cafe__html_detect {
 void cafe__html_detect_init(cafe__html_detect_t *d);
 /* Forgets the evidence and the hint; keeps the buffer and the uchardet instance. */
 void cafe__html_detect_reset(cafe__html_detect_t *d);
+/* Forgets the evidence fed so far (before any verdict); keeps the hint. */
+void cafe__html_detect_forget(cafe__html_detect_t *d);
 /* Adds evidence (bytes of the page in order; gaps are allowed); beyond the cap it is
  * ignored. */
 void cafe__html_detect_feed(cafe__html_detect_t *d, const unsigned char *p, size_t n);

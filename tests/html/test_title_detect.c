@@ -285,6 +285,54 @@ static void test_ascii_title_over_legacy_head(void **state) {
     }
 }
 
+/* A page with no title still has an encoding (document.characterSet), named as for an ASCII
+ * title from the first 1024 bytes: no title at all, one only in <svg> or <template>, one a
+ * <frameset> ignores or takes away with the body (its non-ASCII bytes were evidence by then,
+ * chunk by chunk). Both browsers said windows-1251 and Shift_JIS on each of these pages under
+ * 127.0.0.1 where cafe said windows-1252. UTF-8 text stays windows-1252, as in both. */
+static void test_untitled_page_named(void **state) {
+    (void)state;
+#define RU                                                                                         \
+    "\xc3\xee\xf0\xee\xe4\xf1\xea\xe0\xff \xe0\xe4\xec\xe8\xed\xe8\xf1\xf2\xf0\xe0\xf6\xe8\xff "   \
+    "\xf1\xee\xee\xe1\xf9\xe8\xeb\xe0 \xee \xed\xe0\xf7\xe0\xeb\xe5 \xf0\xe5\xec\xee\xed\xf2\xe0."
+#define JA                                                                                         \
+    "\x8es\x97\xa7\x90}\x8f\x91\x8a\xd9\x82\xc5\x82\xcd\x81"                                       \
+    "A\x88\xea\x94\xca\x8f\x91\x82\xe2\x8e\x99\x93\xb6\x8f\x91\x82\xcc\x82\xd9\x82\xa9"
+    static const struct {
+        const char *page, *want;
+    } runs[] = {
+        {"<!DOCTYPE html><html><head></head><body><p>" RU "</p></body></html>", "windows-1251"},
+        {"<p>" JA "</p>", "Shift_JIS"},
+        {"<svg><title>" RU "</title></svg>", "windows-1251"},
+        {"<template><title>" RU "</title></template><p>x", "windows-1251"},
+        {"<frameset><title>" JA "</title></frameset>", "Shift_JIS"},
+        {"<div><title>" RU "</title></div><frameset>", "windows-1251"},
+        {"<div><title>" JA "</title></div><frameset></frameset>", "Shift_JIS"},
+        {"<p>\xd0\x93\xd0\xbe\xd1\x80\xd0\xbe\xd0\xb4 \xe6\x97\xa5\xe6\x9c\xac</p>",
+         "windows-1252"},
+    };
+#undef RU
+#undef JA
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        const unsigned char *p = (const unsigned char *)runs[i].page;
+        size_t n = strlen(runs[i].page);
+        for (int detect = 0; detect < 2; detect++) {
+            const char *want = detect ? runs[i].want : "windows-1252";
+            int detected = strcmp(want, "windows-1252") != 0;
+            for (size_t split = 0; split <= n; split++) {
+                outcome_t o;
+                run(p, n, &(how_t){NULL, NULL, detect, split % n, split == n}, &o);
+                if (o.r.found || strcmp(o.r.encoding, want) != 0 ||
+                    o.source != (detected ? CAFE_CHARSET_DETECTED : CAFE_CHARSET_DEFAULT)) {
+                    fprintf(stderr, "run %zu, split %zu, detect %d: found %d, %s (%d), want %s\n",
+                            i, split, detect, o.r.found, o.r.encoding, (int)o.source, want);
+                    fail();
+                }
+            }
+        }
+    }
+}
+
 /* ---- titles after the held-back head ----------------------------------------------------- */
 
 /* A short title after more than 1024 bytes of ASCII script, as pages that load their scripts
@@ -999,6 +1047,76 @@ static void test_utf16_without_bom(void **state) {
     assert_int_equal(o.source, CAFE_CHARSET_DEFAULT);
 }
 
+/* UTF-8 text (BMP only) as UTF-16, little-endian or big-endian, in out (room for 2n). */
+static size_t utf16_of(const char *utf8, int big, unsigned char *out) {
+    const unsigned char *s = (const unsigned char *)utf8;
+    size_t n = 0;
+    while (*s) {
+        unsigned c = *s < 0x80 ? *s++
+                     : *s < 0xE0
+                         ? (unsigned)(*s & 0x1F) << 6 | (s[1] & 0x3Fu)
+                         : (unsigned)(*s & 0x0F) << 12 | (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu);
+        if (c >= 0x80)
+            s += c < 0x800 ? 2 : 3;
+        out[n + (big ? 1 : 0)] = (unsigned char)(c & 0xFF);
+        out[n + (big ? 0 : 1)] = (unsigned char)(c >> 8);
+        n += 2;
+    }
+    return n;
+}
+
+/* A page of UTF-16 without a BOM has no title, and its encoding stays windows-1252, as in
+ * both browsers (Chromium and Firefox on each of these, little- and big-endian): uchardet
+ * named GBK, windows-874 and windows-1251 on their bytes once a page with no title had its
+ * encoding named (test_untitled_page_named). So does legacy text with a NUL after each
+ * byte; a run of NULs before legacy text leaves it named, as both browsers name it. */
+static void test_utf16_without_bom_untitled(void **state) {
+    (void)state;
+    static const char *const texts[] = {
+        "<html><head><title>\xe6\x97\xa5\xe6\x9c\xac</title></head><body><p>"
+        "\xe5\xbd\x93\xe5\xba\x97\xe3\x81\xaf\xe9\xa7\x85\xe3\x81\x8b\xe3\x82\x89"
+        "\xe5\xbe\x92\xe6\xad\xa9\xe4\xba\x94\xe5\x88\x86\xe3\x81\xae\xe5\xa0\xb4"
+        "\xe6\x89\x80\xe3\x81\xab\xe3\x81\x82\xe3\x82\x8b\xe5\xb0\x8f\xe3\x81\x95"
+        "\xe3\x81\xaa\xe5\x92\x8c\xe8\x8f\x93\xe5\xad\x90\xe5\xb1\x8b\xe3\x81\xa7"
+        "\xe3\x81\x99\xe3\x80\x82</p></body></html>",
+        "<title>\xd7\x97\xd7\x93\xd7\xa9\xd7\x95\xd7\xaa \xd7\x9e\xd7\x99\xd7\xa8"
+        "\xd7\x95\xd7\xa9\xd7\x9c\xd7\x99\xd7\x9d</title>",
+        "<title>\xce\x95\xce\xb9\xce\xb4\xce\xae\xcf\x83\xce\xb5\xce\xb9\xcf\x82 "
+        "\xce\xb1\xcf\x80\xcf\x8c \xcf\x84\xce\xb7\xce\xbd \xce\x91\xce\xb8\xce\xae"
+        "\xce\xbd\xce\xb1</title>",
+    };
+    unsigned char page[1024];
+    outcome_t o;
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        for (int big = 0; big < 2; big++) {
+            size_t n = utf16_of(texts[i], big, page);
+            assert_true(n <= sizeof page);
+            for (size_t split = 0; split < n; split++) {
+                run(page, n, &(how_t){NULL, NULL, 1, split, 0}, &o);
+                if (o.r.found || strcmp(o.r.encoding, "windows-1252") != 0) {
+                    fprintf(stderr, "text %zu, big %d, split %zu: %s\n", i, big, split,
+                            o.r.encoding);
+                    fail();
+                }
+            }
+        }
+    }
+    /* "<p>" and windows-1251 text, each byte followed by a NUL, then after a run of NULs */
+    static const char ru[] = "<p>\xcd\xee\xe2\xee\xf1\xf2\xe8 \xcc\xee\xf1\xea\xe2\xfb: "
+                             "\xf0\xe0\xf1\xef\xe8\xf1\xe0\xed\xe8\xe5 \xfd\xeb\xe5\xea"
+                             "\xf2\xf0\xe8\xf7\xe5\xea \xed\xe0 \xf1\xe5\xe3\xee\xe4"
+                             "\xed\xff</p>";
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof ru - 1; i++)
+        page[n++] = (unsigned char)ru[i], page[n++] = 0;
+    run(page, n, &(how_t){NULL, NULL, 1, 0, 0}, &o);
+    assert_string_equal(o.r.encoding, "windows-1252");
+    memset(page, 0, 64);
+    memcpy(page + 64, ru, sizeof ru - 1);
+    run(page, 64 + sizeof ru - 1, &(how_t){NULL, NULL, 1, 0, 0}, &o);
+    assert_string_equal(o.r.encoding, "windows-1251");
+}
+
 /* ---- small parts ----------------------------------------------------------------------- */
 
 /* uchardet is opened with dlopen at the first verdict that needs it (uchardet_lib.h), not
@@ -1107,6 +1225,7 @@ int main(void) {
         cmocka_unit_test(test_detection_off),
         cmocka_unit_test(test_ascii_title_not_detected),
         cmocka_unit_test(test_ascii_title_over_legacy_head),
+        cmocka_unit_test(test_untitled_page_named),
         cmocka_unit_test(test_title_after_script),
         cmocka_unit_test(test_koi8_is_koi8u),
         cmocka_unit_test(test_short_latin_is_windows1252),
@@ -1129,6 +1248,7 @@ int main(void) {
         cmocka_unit_test(test_binary_garbage),
         cmocka_unit_test(test_valid_in_several),
         cmocka_unit_test(test_utf16_without_bom),
+        cmocka_unit_test(test_utf16_without_bom_untitled),
         cmocka_unit_test(test_hint_parsing),
         cmocka_unit_test(test_body_title_detected_at_end),
         cmocka_unit_test(test_utf8_check),
