@@ -309,15 +309,64 @@ static const char *const *family(const cafe__html_detect_t *d) {
     return NULL;
 }
 
-/* With little evidence, an answer outside the domain's family gives way to its usual one. */
+/* Whether e reads the (thin) evidence plausibly. A multi-byte decoder reads ASCII as ASCII
+ * from its initial state: it is given the bytes from the first non-ASCII one to just past
+ * the last (a trail byte may be ASCII). */
+static int plausible(const cafe__html_detect_t *d, const cafe__html_encoding_t *e) {
+    if (e->kind == CAFE__ENC_MULTI) {
+        size_t from = d->at[0], to = d->at[d->high - 1] + 2;
+        return cafe__html_plausible_multi(e, d->buf + from, (to < d->fed ? to : d->fed) - from);
+    }
+    return e->kind == CAFE__ENC_SINGLE && cafe__html_plausible(e, d->buf, d->fed, d->at, d->high);
+}
+
+/* Whether a domain's encoding e may read the (thin) evidence: plausibly, or for a multi-byte
+ * one without a decoding error (under .jp one byte that Shift_JIS reads as a half-width
+ * katakana, "\xa9" or "\xdf", is Shift_JIS to both browsers). */
+static int domain_reads(const cafe__html_detect_t *d, const cafe__html_encoding_t *e) {
+    if (e->kind != CAFE__ENC_MULTI)
+        return plausible(d, e);
+    size_t from = d->at[0], to = d->at[d->high - 1] + 2;
+    return cafe__html_decodes_multi(e, d->buf + from, (to < d->fed ? to : d->fed) - from);
+}
+
+/* Latin encodings of few languages (Nordic, Baltic, Maltese, Celtic, Vietnamese...), or
+ * windows-1252's near twins: on a few bytes uchardet names them for Western text ("Año" as
+ * ISO-8859-10's "Aņo", "São" as ISO-8859-13's), where Firefox's chardetng keeps windows-1252
+ * unless the evidence is strong. The Central European, Turkish and non-Latin encodings are
+ * not here: their pages are common enough under .com. */
+static int rare_latin(const cafe__html_encoding_t *e) {
+    static const char *const rare[] = {"ISO-8859-3",   "ISO-8859-4",  "ISO-8859-10", "ISO-8859-13",
+                                       "ISO-8859-14",  "ISO-8859-15", "ISO-8859-16", "windows-1257",
+                                       "windows-1258", "macintosh"};
+    for (size_t i = 0; e && i < sizeof rare / sizeof rare[0]; i++)
+        if (strcmp(e->name, rare[i]) == 0) /* by name: a label lookup walks the label table */
+            return 1;
+    return 0;
+}
+
+/* With little evidence, an answer outside the domain's family gives way to its usual one,
+ * unless windows-1252 (the answer, none, or a rare Latin one) reads the evidence as text and
+ * none of the family's encodings may: Latin text under a domain of another script ("Café
+ * Müller in Köln", "naïve résumé", "Straße" under .ru, .gr, .jp or .cn) is windows-1252 in
+ * both browsers, where the hint made it windows-1251's "Cafй Mьller in Kцln" or GBK's
+ * "Caf? M黮ler". Text of another script stays the domain's however it reads there (Greek
+ * "Αρχική" under .su is windows-1251's "БсчйкЮ" to both). */
 static const cafe__html_encoding_t *hinted(const cafe__html_detect_t *d,
                                            const cafe__html_encoding_t *e) {
     const char *const *f = family(d);
     if (!f || d->high >= CAFE__DETECT_ENOUGH)
         return e;
-    for (size_t i = 0; i < 4 && f[i]; i++)
-        if (from_label(f[i]) == e)
+    int family_reads = 0;
+    for (size_t i = 0; i < 4 && f[i]; i++) {
+        const cafe__html_encoding_t *c = from_label(f[i]);
+        if (c == e)
             return e;
+        family_reads |= c && d->ud && domain_reads(d, c);
+    }
+    const cafe__html_encoding_t *w = &cafe__html_enc_windows1252;
+    if (!family_reads && d->ud && (!e || e == w || rare_latin(e)) && plausible(d, w))
+        return e ? w : e;
     return from_label(f[0]);
 }
 
@@ -373,21 +422,6 @@ static const cafe__html_encoding_t *greek_windows(const cafe__html_detect_t *d,
     return w ? w : e;
 }
 
-/* Latin encodings of few languages (Nordic, Baltic, Maltese, Celtic, Vietnamese...), or
- * windows-1252's near twins: on a few bytes uchardet names them for Western text ("Año" as
- * ISO-8859-10's "Aņo", "São" as ISO-8859-13's), where Firefox's chardetng keeps windows-1252
- * unless the evidence is strong. The Central European, Turkish and non-Latin encodings are
- * not here: their pages are common enough under .com. */
-static int rare_latin(const cafe__html_encoding_t *e) {
-    static const char *const rare[] = {"ISO-8859-3",   "ISO-8859-4",  "ISO-8859-10", "ISO-8859-13",
-                                       "ISO-8859-14",  "ISO-8859-15", "ISO-8859-16", "windows-1257",
-                                       "windows-1258", "macintosh"};
-    for (size_t i = 0; e && i < sizeof rare / sizeof rare[0]; i++)
-        if (strcmp(e->name, rare[i]) == 0) /* by name: a label lookup walks the label table */
-            return 1;
-    return 0;
-}
-
 /* With little evidence and no domain that names the page's encodings (.com, .org, no URL),
  * a rare Latin answer gives way to windows-1252 when windows-1252 reads the evidence as
  * plausible text, in one language's alphabet: Latin is windows-1252 unless the evidence is
@@ -418,17 +452,6 @@ static const cafe__html_encoding_t *latin_default(const cafe__html_detect_t *d,
     return cafe__html_plausible(&cafe__html_enc_windows1252, d->buf, d->fed, d->at, d->high)
                ? &cafe__html_enc_windows1252
                : e;
-}
-
-/* Whether e reads the (thin) evidence plausibly. A multi-byte decoder reads ASCII as ASCII
- * from its initial state: it is given the bytes from the first non-ASCII one to just past
- * the last (a trail byte may be ASCII). */
-static int plausible(const cafe__html_detect_t *d, const cafe__html_encoding_t *e) {
-    if (e->kind == CAFE__ENC_MULTI) {
-        size_t from = d->at[0], to = d->at[d->high - 1] + 2;
-        return cafe__html_plausible_multi(e, d->buf + from, (to < d->fed ? to : d->fed) - from);
-    }
-    return e->kind == CAFE__ENC_SINGLE && cafe__html_plausible(e, d->buf, d->fed, d->at, d->high);
 }
 
 /* Where the domain names no encodings, the single-byte encodings whose reading is tried

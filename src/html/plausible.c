@@ -261,14 +261,32 @@ static void odd_text(void *ctx, const char *utf8, size_t len) {
     }
 }
 
-int cafe__html_plausible_multi(const cafe__html_encoding_t *e, const unsigned char *p, size_t n) {
+/* Sets *ctx where the decoded text holds U+FFFD (EF BF BD). */
+static void error_text(void *ctx, const char *utf8, size_t len) {
+    const unsigned char *u = (const unsigned char *)utf8;
+    for (size_t i = 0; i + 2 < len; i++)
+        if (u[i] == 0xEF && u[i + 1] == 0xBF && u[i + 2] == 0xBD)
+            *(int *)ctx = 1;
+}
+
+/* 1 when e decodes p[0..n) without `check` flagging its text. */
+static int decodes_with(const cafe__html_encoding_t *e, const unsigned char *p, size_t n,
+                        cafe__html_sink_fn check) {
     cafe__html_decoder_t dec;
     int odd = 0;
     cafe__html_decoder_init(&dec);
     cafe__html_decoder_set(&dec, e);
-    cafe__html_decode(&dec, p, n, CAFE__DECODE_MORE, odd_text, &odd);
+    cafe__html_decode(&dec, p, n, CAFE__DECODE_MORE, check, &odd);
     cafe__html_decoder_close(&dec);
     return !odd;
+}
+
+int cafe__html_plausible_multi(const cafe__html_encoding_t *e, const unsigned char *p, size_t n) {
+    return decodes_with(e, p, n, odd_text);
+}
+
+int cafe__html_decodes_multi(const cafe__html_encoding_t *e, const unsigned char *p, size_t n) {
+    return decodes_with(e, p, n, error_text);
 }
 
 /* Costs of a character by its block, in tenths of a bit (see cafe__html_cjk_cost): a

@@ -37,6 +37,9 @@ int cafe__html_plausible(const cafe__html_encoding_t *e, const unsigned char *p,
  * ("日本" in EUC-JP read as Shift_JIS: "ﾆ�ﾜ"); 0 otherwise. A sequence cut by the end of p
  * is not judged. */
 int cafe__html_plausible_multi(const cafe__html_encoding_t *e, const unsigned char *p, size_t n);
+/* 1 when multi-byte encoding e decodes p[0..n) without an error (U+FFFD), half-width katakana
+ * allowed; 0 otherwise. A sequence cut by the end of p is not judged. */
+int cafe__html_decodes_multi(const cafe__html_encoding_t *e, const unsigned char *p, size_t n);
 
 /* How CJK multi-byte encoding e reads the characters of p[from..to) (p[0..n) around them gives
  * their neighbours), by the blocks its own layout sets apart: GB2312's level-1 hanzi (GBK

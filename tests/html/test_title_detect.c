@@ -440,6 +440,35 @@ static void test_short_latin_is_windows1252(void **state) {
     }
 }
 
+/* Latin text under a domain of another script: windows-1252 in both browsers (Chromium and
+ * Firefox, top-level under .ru, .gr, .jp and .cn), where the hint made it the domain's usual
+ * encoding ("Cafй Mьller in Kцln", GBK's "M黮ler"); but one byte that Shift_JIS reads as a
+ * half-width katakana is Shift_JIS under .jp to both, as it was to cafe. */
+static void test_latin_under_other_script_domain(void **state) {
+    (void)state;
+    static const char *const urls[] = {"http://www.example.ru/", "http://www.example.gr/",
+                                       "http://www.example.jp/", "http://www.example.cn/"};
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        expect_title("Caf\xe9 M\xfcller in K\xf6ln", urls[i],
+                     "Caf\xc3\xa9 M\xc3\xbcller in K\xc3\xb6ln");
+        expect_title("na\xefve r\xe9sum\xe9", urls[i], "na\xc3\xafve r\xc3\xa9sum\xc3\xa9");
+        expect_title("Sm\xf6rg\xe5sbord \x96 G\xf6teborg", urls[i],
+                     "Sm\xc3\xb6rg\xc3\xa5sbord \xe2\x80\x93 G\xc3\xb6teborg");
+    }
+    expect_title("Stra\xdf"
+                 "e",
+                 urls[0],
+                 "Stra\xc3\x9f"
+                 "e");
+    expect_title("Stra\xdf"
+                 "e",
+                 urls[2],
+                 "Stra\xef\xbe\x9f"
+                 "e");
+    expect_title("Copyright \xa9 2024", urls[3], "Copyright \xc2\xa9 2024");
+    expect_title("Copyright \xa9 2024", urls[2], "Copyright \xef\xbd\xa9 2024");
+}
+
 /* On a word or two, uchardet's answer is checked: one whose reading is not text gives way to
  * the first that reads plausibly, of the domain's encodings or else the common ones. */
 static void expect_short(const char *title, const char *url, const char *want) {
@@ -1230,6 +1259,7 @@ int main(void) {
         cmocka_unit_test(test_koi8_is_koi8u),
         cmocka_unit_test(test_short_latin_is_windows1252),
         cmocka_unit_test(test_short_baltic_under_generic),
+        cmocka_unit_test(test_latin_under_other_script_domain),
         cmocka_unit_test(test_short_title_reads_as_text),
         cmocka_unit_test(test_no_answer_reads_as_text),
         cmocka_unit_test(test_utf8_answer_not_utf8),
