@@ -431,7 +431,9 @@ static const cafe__html_encoding_t *greek_windows(const cafe__html_detect_t *d,
  * as "Mçroga vçrtîba", "Neiðvalyti" otherwise, where Firefox or Chromium reads them; Western
  * words uchardet took for Baltic differ in one letter ("Año"), or at their ends (Italian
  * "Città", "più", "può", "è"). A reading with å, æ or ø in windows-1252 is Nordic
- * (Icelandic "staðvært" is "stašvęrt" in ISO-8859-13) and stays windows-1252. */
+ * (Icelandic "staðvært" is "stašvęrt" in ISO-8859-13), one with ñ Spanish ("Año nuevo en
+ * España" is ISO-8859-10's "Aņo nuevo en Espaņa", one letter twice: windows-1252 to both
+ * browsers; Latvian's ņ is 0xF2 in its usual encodings), and stays windows-1252. */
 #define LATIN_MIN 2
 
 static const cafe__html_encoding_t *latin_default(const cafe__html_detect_t *d,
@@ -445,7 +447,8 @@ static const cafe__html_encoding_t *latin_default(const cafe__html_detect_t *d,
         unsigned c = d->buf[i], next = i + 1 < d->fed ? d->buf[i + 1] : ' ';
         differ += e->table[c - 0x80] != cafe__html_enc_windows1252.table[c - 0x80] &&
                   (next >= 0x80 || ((next | 0x20) >= 'a' && (next | 0x20) <= 'z'));
-        nordic |= (c | 0x20) == 0xE5 || (c | 0x20) == 0xE6 || (c | 0x20) == 0xF8; /* å æ ø */
+        nordic |= (c | 0x20) == 0xE5 || (c | 0x20) == 0xE6 || (c | 0x20) == 0xF8 || /* å æ ø */
+                  (c | 0x20) == 0xF1;                                               /* ñ */
     }
     if (differ >= LATIN_MIN && !nordic && cafe__html_plausible(e, d->buf, d->fed, d->at, d->high))
         return e;
