@@ -18,12 +18,14 @@
  *      among the encodings used under that domain (.ru: windows-1251, KOI8-U, ...) gives way
  *      to its usual one. uchardet guesses wildly on a few bytes ("日本" in Shift_JIS comes
  *      out windows-1252, "Café" ISO-8859-2); on the corpus's one- and two-word titles the
- *      hint takes uchardet from 28 right of 48 to 43;
+ *      hint takes uchardet from 28 right of 48 to 43. Not for Latin text no encoding of the
+ *      domain reads ("Café Müller" under .ru, .jp, .cn): windows-1252, as in both browsers;
  *   4. with little evidence under a domain that names no encodings (.com, .org, no URL), a
  *      rare Latin answer (ISO-8859-10, -13, windows-1257...) gives way to windows-1252 when
  *      windows-1252 reads the evidence plausibly, in one language's alphabet
- *      (plausible.h): uchardet reads "Año" as ISO-8859-10's "Aņo", chardetng (Firefox) keeps
- *      windows-1252 for Latin unless the evidence is strong;
+ *      (plausible.h), unless the answer differs from it in two letters or more and none is
+ *      å, æ, ø or ñ: uchardet reads "Año" as ISO-8859-10's "Aņo", chardetng (Firefox)
+ *      keeps windows-1252 for Latin unless the evidence is strong;
  *   5. with little evidence, a single-byte answer whose reading is not plausible text
  *      (plausible.h: "Форум" in KOI8 read as windows-1251's "жПТХН", a C1 control, a
  *      symbol inside a word, letters of two alphabets) gives way to the first of the
