@@ -320,6 +320,13 @@ static int plausible(const cafe__html_detect_t *d, const cafe__html_encoding_t *
     return e->kind == CAFE__ENC_SINGLE && cafe__html_plausible(e, d->buf, d->fed, d->at, d->high);
 }
 
+/* The Latin encodings rare_latin leaves out: Czech "Česká" under .ru, .gr or .il (uchardet:
+ * windows-1250) is windows-1252's "Èeská" to both browsers, not windows-1251's "Иeskб". */
+static int central_latin(const cafe__html_encoding_t *e) {
+    return e && (strcmp(e->name, "windows-1250") == 0 || strcmp(e->name, "ISO-8859-2") == 0 ||
+                 strcmp(e->name, "windows-1254") == 0);
+}
+
 /* Whether a domain's encoding e may read the (thin) evidence: plausibly, or for a multi-byte
  * one without a decoding error (under .jp one byte that Shift_JIS reads as a half-width
  * katakana, "\xa9" or "\xdf", is Shift_JIS to both browsers). */
@@ -365,7 +372,8 @@ static const cafe__html_encoding_t *hinted(const cafe__html_detect_t *d,
         family_reads |= c && d->ud && domain_reads(d, c);
     }
     const cafe__html_encoding_t *w = &cafe__html_enc_windows1252;
-    if (!family_reads && d->ud && (!e || e == w || rare_latin(e)) && plausible(d, w))
+    if (!family_reads && d->ud && (!e || e == w || rare_latin(e) || central_latin(e)) &&
+        plausible(d, w))
         return e ? w : e;
     return from_label(f[0]);
 }
