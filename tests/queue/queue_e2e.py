@@ -1567,8 +1567,11 @@ def drain_stopped_at_its_first_sync(name, first_url, srv=rs):
         assert held and os.path.getsize(a) > 0, ("not stopped at its sync", first.poll())
         yield urls, a, b, first
     finally:
-        for pid in held:
-            os.kill(pid, signal.SIGCONT)
+        for pid in held:  # each thread strace saw stop; the first SIGCONT goes on with all
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:  # that thread, or the drain, has ended since
+                pass
         first.wait(timeout=120)
 
 
@@ -2018,16 +2021,22 @@ def test_server_texts_reach_the_terminal_escaped():
             assert shown in out, (mode, out)
 
 
-def pty_out(args, env):
-    """What cafe wrote to a terminal (its standard output and error), with the locale
-    variables of env alone."""
+def pty_out(args, env=None, tty_stdin=False, watch=None):
+    """What cafe wrote to a terminal (its standard output and error; with tty_stdin, its
+    standard input that terminal too and its output /dev/null), with the locale variables of
+    env alone when given, and its exit status. watch, when given, is called with all written
+    so far after each read."""
     import pty
     pid, fd = pty.fork()
     if pid == 0:
-        for k in ("LC_ALL", "LC_CTYPE", "LANG", "LOCPATH"):
-            os.environ.pop(k, None)
-        os.environ.update(env)
-        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+        if env is not None:
+            for k in ("LC_ALL", "LC_CTYPE", "LANG", "LOCPATH"):
+                os.environ.pop(k, None)
+            os.environ.update(env)
+        if tty_stdin:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        else:
+            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
         os.execv(CAFE, [CAFE, *args])
     out = b""
     while select.select([fd], [], [], 60)[0]:
@@ -2038,9 +2047,11 @@ def pty_out(args, env):
         if not data:
             break
         out += data
+        if watch:
+            watch(out)
     os.close(fd)
-    os.waitpid(pid, 0)
-    return out
+    _, status = os.waitpid(pid, 0)
+    return out, os.waitstatus_to_exitcode(status)
 
 
 def test_a_worker_started_from_a_terminal_draws_its_progress():
@@ -2048,32 +2059,20 @@ def test_a_worker_started_from_a_terminal_draws_its_progress():
     URLs from the terminal; Ctrl-D ends", which it does not (it reads the queue), and drew
     no progress line. It draws its line now; it cannot end before one is drawn: a held URL
     (held_list), released once the line shows."""
-    import pty
     hold = holder()
+
+    def watch(out):
+        if b" in flight" in out:
+            hold.release()
+
     try:
         _, path = held_list("tty", 5, hold, 0, first=100400)
         cafe("queue", "push", rs.url("tty"), path)
-        pid, fd = pty.fork()
-        if pid == 0:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
-            os.execv(CAFE, [CAFE, "titles", "--queue", rs.url("tty")])
-        out = b""
-        while select.select([fd], [], [], 60)[0]:
-            try:
-                data = os.read(fd, 4096)
-            except OSError:  # EIO: the terminal's other side closed
-                break
-            if not data:
-                break
-            out += data
-            if b" in flight" in out:
-                hold.release()
-        os.close(fd)
-        _, status = os.waitpid(pid, 0)
+        out, rc = pty_out(["titles", "--queue", rs.url("tty")], tty_stdin=True, watch=watch)
     finally:
         hold.release()
         hold.close()
-    assert os.waitstatus_to_exitcode(status) == 0, out
+    assert rc == 0, out
     assert b"from the terminal" not in out, out
     assert b" in flight" in out and b"6 URLs in " in out, out
 
@@ -2091,9 +2090,9 @@ def test_a_terminal_in_an_8_bit_locale_gets_ascii_only():
     assert rc == 0, err
     dash = "\u2014".encode()  # the fixture's titles hold an em dash
     for fmt in ([], ["--json"], ["--csv"]):
-        shown = pty_out(["queue", "results", rs.url("latin"), *fmt], eight)
+        shown = pty_out(["queue", "results", rs.url("latin"), *fmt], eight)[0]
         assert shown.count(b"\\u2014") == 3 and max(shown) < 0x80, (fmt, shown)
-        shown = pty_out(["queue", "results", rs.url("latin"), *fmt], utf8)
+        shown = pty_out(["queue", "results", rs.url("latin"), *fmt], utf8)[0]
         assert shown.count(dash) == 3, (fmt, shown)
     name = "w\u00db[2J\u65e5".encode()
 
@@ -2104,9 +2103,9 @@ def test_a_terminal_in_an_8_bit_locale_gets_ascii_only():
                          bulk(name))
 
     with fake_redis(talk, "latin") as url:
-        shown = pty_out(["queue", "status", url], eight)
+        shown = pty_out(["queue", "status", url], eight)[0]
         assert b"seen recently: w\\u00db[2J\\u65e5" in shown and max(shown) < 0x80, shown
-        shown = pty_out(["queue", "status", url], utf8)
+        shown = pty_out(["queue", "status", url], utf8)[0]
         assert b"seen recently: " + name in shown, shown
     # A server's error text (escaped for its controls only) went to stderr as UTF-8 there;
     # now \uNNNN too, as a file name in a message is escaped in such a locale.
@@ -2117,9 +2116,9 @@ def test_a_terminal_in_an_8_bit_locale_gets_ascii_only():
                          b"-ERR bad " + name + b" things\r\n")
 
     with fake_redis(refuse, "latin") as url:
-        shown = pty_out(["queue", "status", url], eight)
+        shown = pty_out(["queue", "status", url], eight)[0]
         assert b"bad w\\u00db[2J\\u65e5 things" in shown and max(shown) < 0x80, shown
-        shown = pty_out(["queue", "status", url], utf8)
+        shown = pty_out(["queue", "status", url], utf8)[0]
         assert b"bad " + name + b" things" in shown, shown
 
 
