@@ -631,14 +631,10 @@ static json_t *status_json(const srv_job_t *j) {
         (json_int_t)j->ok, "failed", (json_int_t)j->failed, "pending", (json_int_t)(j->n - j->done),
         "rate", rate, "eta_s", eta, "elapsed_s", secs, "created", (json_int_t)j->created_unix,
         "results", loc, "durable", s->o.data_dir != NULL);
-    /* The error may not be UTF-8: a database's message (in the language its server speaks)
-     * cut to the room of j->error in the middle of a character, an end mark read back from
-     * a damaged disk. jansson refuses such a string, and the status lost its "error" (a job
-     * cancelled with no word of why): repaired, as every answer's text is. */
-    char *error = o && j->error[0] ? cafe_utf8_repair(j->error, strlen(j->error), NULL) : NULL;
-    if (error)
-        json_object_set_new(o, "error", json_string(error));
-    free(error);
+    /* The error may not be UTF-8 (srv_json_text): a database's message cut to the room of
+     * j->error, an end mark read from a damaged disk; the status lost its "error". */
+    if (o && j->error[0])
+        json_object_set_new(o, "error", srv_json_text(j->error));
     /* a job that is over (but for an interrupted one) is shown again, never resumed */
     int resumes = !srv_job_over(j) || j->state == SRV_JOB_INTERRUPTED;
     if (o)

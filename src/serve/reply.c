@@ -44,15 +44,18 @@ void srv_reply_shared(srv_req_t *r, unsigned status, struct MHD_Response *resp) 
     r->status = status;
 }
 
-/* A message may name what the client sent (a Content-Encoding, a charset, the client an
- * X-Forwarded-For names), whose bytes need not be UTF-8 (a header value may hold any byte
- * over 0x7f), or be cut in the middle of a character: jansson refuses such a string, and the
- * 415 or 429 became "500 out of memory" in text/plain. Repaired as every answer's text is
- * (cafe_utf8_repair: each bad sequence one U+FFFD). */
-int srv_reply_error(srv_req_t *r, unsigned status, const char *msg) {
-    char *clean = cafe_utf8_repair(msg, strlen(msg), NULL);
-    json_t *o = clean ? json_pack("{s:s}", "error", clean) : NULL;
+json_t *srv_json_text(const char *s) {
+    char *clean = cafe_utf8_repair(s, strlen(s), NULL);
+    json_t *j = clean ? json_string(clean) : NULL;
     free(clean);
+    return j;
+}
+
+/* A message may name what the client sent (a Content-Encoding, a charset, the client an
+ * X-Forwarded-For names), whose bytes need not be UTF-8: srv_json_text (the 415 or 429 was
+ * "500 out of memory" in text/plain). */
+int srv_reply_error(srv_req_t *r, unsigned status, const char *msg) {
+    json_t *o = json_pack("{s:o}", "error", srv_json_text(msg));
     char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (!text)

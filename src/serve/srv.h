@@ -13,6 +13,7 @@
 #include "opts.h"
 #include "record.h"
 
+#include <jansson.h>
 #include <microhttpd.h>
 #include <stdint.h>
 #include <uv.h>
@@ -200,6 +201,10 @@ int srv_target_refused(const void *con_cls);
 int srv_reply(srv_req_t *r, unsigned status, const char *ctype, const void *data, size_t len,
               int copy);
 int srv_reply_error(srv_req_t *r, unsigned status, const char *msg);
+/* A JSON string of text s, which need not be UTF-8 (what a client sent, a database's message
+ * cut in the middle of a character, a file from a damaged disk): jansson refuses such a string,
+ * so each bad sequence becomes one U+FFFD (cafe_utf8_repair). NULL when out of memory. */
+json_t *srv_json_text(const char *s);
 /* A 429 or 503 for a limit reached (msg says which), with Retry-After: retry_after_s. */
 void srv_reply_busy(srv_req_t *r, unsigned status, const char *retry_after_s, const char *msg);
 /* 503 with msg for a request the stopping service will not serve, with Retry-After; and
