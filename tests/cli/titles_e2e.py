@@ -750,6 +750,11 @@ def test_a_terminal_in_an_8_bit_locale_gets_ascii_only():
     assert "page 0 \u2014 cafe".encode() in pty_run(["demo"], env={"LANG": "C.UTF-8"})
 
 
+def progress_lines(out):
+    """The progress lines drawn in out (a terminal's bytes), each redraw one."""
+    return [d for d in out.replace(b"\x1b[K", b"").split(b"\r") if b" done (" in d]
+
+
 def test_progress_only_on_a_terminal():
     path = write_list([fx.url(i % SITES, f"/page/{i}?delay=50") for i in range(400)])
     chunks = pty_run(["titles", "-c", "20", path], stdout_null=True)
@@ -769,7 +774,7 @@ def test_progress_only_on_a_terminal():
     # and more. The line is cut to the terminal's width, less one column.
     for term in ("xterm", "dumb"):
         out = pty_run(["titles", "-c", "20", path], stdout_null=True, term=term, cols=40)
-        drawn = [d for d in out.replace(b"\x1b[K", b"").split(b"\r") if b" done (" in d]
+        drawn = progress_lines(out)
         assert drawn, (term, out[-300:])
         wide = [d for d in drawn if len(d.rstrip(b" ")) > 39 or len(d) > 39]
         assert not wide, (term, wide[:3])
@@ -793,7 +798,7 @@ def test_progress_eta_is_never_0_while_a_url_is_left():
     finally:
         hold.release()
         hold.close()
-    drawn = [d for d in out.replace(b"\x1b[K", b"").split(b"\r") if b" done (" in d]
+    drawn = progress_lines(out)
     assert drawn and not [d for d in drawn if b"ETA 0 s" in d], drawn[-3:]
     assert [d for d in drawn if d.startswith(tail) and d.endswith(b"ETA unknown")], drawn[-3:]
     assert b"cafe titles: 201 URLs in " in out, out[-300:]
@@ -821,7 +826,7 @@ def test_progress_of_a_list_that_grows_during_the_run_drops_its_stale_total():
         hold.release()
         hold.close()
     assert grown and b"cafe titles: 7001 URLs in " in out, out[-300:]
-    drawn = [d for d in out.replace(b"\x1b[K", b"").split(b"\r") if b" done (" in d]
+    drawn = progress_lines(out)
     over = [d for d in drawn if int(d.split(b" ")[0].split(b"/")[0]) > 4001]
     assert over and not [d for d in over if b"/4001" in d], drawn[-3:]
 
@@ -846,7 +851,7 @@ def test_progress_of_a_resumed_run_counts_the_urls_already_done():
     finally:
         hold.release()
         hold.close()
-    drawn = [d for d in shown.replace(b"\x1b[K", b"").split(b"\r") if b" done (" in d]
+    drawn = progress_lines(shown)
     tail = b"200/201 done (100 ok, 0 failed, 100 already done), 1 in flight"
     assert [d for d in drawn if d.startswith(tail)], drawn[-3:]
     assert b"cafe titles: 101 URLs in " in shown and b"; 100 already done" in shown, shown[-300:]
