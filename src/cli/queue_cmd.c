@@ -100,10 +100,10 @@ typedef struct pusher {
     qcmd_t *c;
     batch_t *cur; /* being filled by the reader; NULL until its next line */
     unsigned long long added;
-    int rc;        /* the first push that failed: the ones after it are not sent */
-    int signum;    /* Ctrl-C's: the reading stops */
-    char name[96]; /* host:pid, in the queue's epoch when this push makes the queue */
-    char *epoch;   /* the queue's epoch, from the first push (QS_PUSH) */
+    int rc;     /* the first push that failed: the ones after it are not sent */
+    int signum; /* Ctrl-C's: the reading stops */
+    char name[QUEUE_CLIENT_NAME_MAX]; /* in the queue's epoch when this push makes it */
+    char *epoch;                      /* the queue's epoch, from the first push (QS_PUSH) */
 } pusher_t;
 
 static void free_batch(batch_t *b) {
@@ -218,10 +218,7 @@ static int add_line(pusher_t *p, const char *line, size_t len) {
 
 static int push(qcmd_t *c) {
     pusher_t p = {.c = c};
-    char host[64] = "?";
-    if (gethostname(host, sizeof host - 1) != 0)
-        strcpy(host, "?");
-    snprintf(p.name, sizeof p.name, "%s:%ld", host, (long)getpid());
+    queue_client_name(p.name, sizeof p.name);
     cafe_task_t *timer = NULL;
     stop_signals_t sigs;
     int watching = stop_signals_start(&sigs, on_push_signal, &p) == 0; /* else: killed */

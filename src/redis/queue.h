@@ -67,6 +67,15 @@ typedef struct queue_keys {
 int queue_keys_init(queue_keys_t *k, const char *name);
 void queue_keys_free(queue_keys_t *k);
 
+/* A name for this process among a queue's clients (a worker, a push), unique across machines
+ * and restarts: "host:pid:wall ms:64 random bits" (QUEUE_CLIENT_NAME_MAX bytes at most). Host,
+ * pid and time alone were not: containers of one image (one hostname, pid 1) started in the
+ * same millisecond got the same name, and shared their leases (the release at one's end gave
+ * back the URLs the other was still fetching); the rest is for people reading cafe queue
+ * status. */
+#define QUEUE_CLIENT_NAME_MAX 160
+void queue_client_name(char *out, size_t n);
+
 /* What queue_eval says of Redis's OOM error (maxmemory reached, policy noeviction). */
 #define QUEUE_OOM_MESSAGE                                                                          \
     "Redis is out of memory: its used memory is over maxmemory, and its maxmemory-policy "         \

@@ -440,6 +440,14 @@ static uint64_t worker_nonce(void) {
     return n ^ (n >> 31);
 }
 
+void queue_client_name(char *out, size_t n) {
+    char host[64] = "?";
+    if (gethostname(host, sizeof host - 1) != 0)
+        strcpy(host, "?");
+    snprintf(out, n, "%s:%ld:%llu:%016llx", host, (long)getpid(), (unsigned long long)wall_ms(),
+             (unsigned long long)worker_nonce());
+}
+
 static int setup(queue_worker_t *w, const queue_worker_opts_t *o) {
     if (redis_conf_parse(&w->conf, o->url, NULL, o->prog) != 0)
         return 2;
@@ -455,16 +463,7 @@ static int setup(queue_worker_t *w, const queue_worker_opts_t *o) {
     w->cap = w->limit * RING_PER_LIMIT;
     if (!(w->ring = calloc(w->cap, sizeof(*w->ring))))
         return 2;
-    /* The worker's name: unique across machines and restarts. Host, pid and time alone were
-     * not: containers of one image (one hostname, pid 1) started in the same millisecond got
-     * the same name, and so shared their leases: the release at one's end gave back the URLs
-     * the other was still fetching, fetched again elsewhere. 64 random bits tell them
-     * apart; the rest stays for people reading cafe queue status. */
-    char host[64] = "?";
-    if (gethostname(host, sizeof host - 1) != 0)
-        strcpy(host, "?");
-    snprintf(w->worker, sizeof w->worker, "%s:%ld:%llu:%016llx", host, (long)getpid(),
-             (unsigned long long)wall_ms(), (unsigned long long)worker_nonce());
+    queue_client_name(w->worker, sizeof w->worker);
     if (queue_keys_init(&w->keys, w->conf.queue) != 0)
         return 2;
     cafe_event_init(&w->freed);

@@ -25,7 +25,7 @@ typedef struct queue_worker {
     redis_conf_t conf;
     queue_keys_t keys;
     redis_t *r; /* the run loop's connection, from the source's start to its finish */
-    char worker[160];
+    char worker[QUEUE_CLIENT_NAME_MAX];
     uint64_t lease_ms;
     long long idle_ms; /* the next idle wait */
     int follow, quiet, started;
