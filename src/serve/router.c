@@ -430,7 +430,9 @@ static const char *content_coding(struct MHD_Connection *conn) {
     return found;
 }
 
-/* Returns 1 when r already has its (refusing) answer. */
+/* Whether r already has its (refusing) answer: 0 when it has none, 2 when its connection is
+ * to be closed after it (a request whose end or target may be read otherwise by a proxy in
+ * front: whatever follows it is nobody's request), 1 otherwise. */
 static int refuse_early(srv_req_t *r, const char *path, const char *method, const char *version,
                         int bad) {
     srv_t *s = r->srv;
@@ -438,14 +440,14 @@ static int refuse_early(srv_req_t *r, const char *path, const char *method, cons
     unsigned status;
     const char *framing = framing_refused(r->conn, method, version, &status);
     if (framing)
-        return srv_reply_error(r, status, framing), 1;
+        return srv_reply_error(r, status, framing), 2;
     if (bad == 3)
-        return srv_reply_error(r, 414, "more than 64 query parameters"), 1;
+        return srv_reply_error(r, 414, "more than 64 query parameters"), 2;
     if (bad)
         return srv_reply_error(r, 400,
                                bad == 1 ? "a NUL byte (%00) in the request target"
                                         : "a space or a control character in the request target"),
-               1;
+               2;
     int opts = strcmp(method, "OPTIONS") == 0;
     if (r->route == SRV_R_NOTFOUND && !(opts && strcmp(path, "*") == 0))
         return srv_reply_error(r, 404, "not found"), 1;
@@ -642,6 +644,19 @@ static enum MHD_Result queue(srv_req_t *r) {
     return rc;
 }
 
+/* Whether the request on conn has no body (no Content-Length but 0, no Transfer-Encoding).
+ * libmicrohttpd 0.9.75 closes the connection after an answer queued at the handler's first
+ * call, when a body may still be unread: an OPTIONS (204), a 401, 404 or 405 closed the
+ * kept-alive connection of a client (a browser, a poller) that sent nothing more, and its
+ * next request paid a new connection. The answer of a request without a body is queued at
+ * the next call instead, and the connection kept; one with a body is still closed after its
+ * refusal, the body unread. */
+static int bodiless(struct MHD_Connection *conn) {
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    return (!cl || strcmp(cl, "0") == 0) &&
+           !MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
+}
+
 enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                const char *method, const char *version, const char *upload,
                                size_t *upload_size, void **con_cls) {
@@ -660,10 +675,13 @@ enum MHD_Result srv_on_request(void *cls, struct MHD_Connection *conn, const cha
         srv_conn_request_started(s, conn, version);
         r->route = path ? route_of(path) : SRV_R_NOTFOUND;
         s->m.requests[r->route]++;
-        if (path && !refuse_early(r, path, method, version, bad))
+        int refused = path ? refuse_early(r, path, method, version, bad) : 2;
+        if (!refused)
             return MHD_YES;
         if (!path)
             srv_reply_error(r, 400, "the target's host is not the Host header");
+        if (refused == 1 && r->resp && bodiless(conn))
+            return MHD_YES; /* queued at the next call, which comes at once */
         srv_conn_closes(conn);
         return queue(r);
     }

@@ -304,6 +304,22 @@ def test_head_is_get_without_the_body():
     assert status == 405 and h["allow"] == "GET, HEAD, DELETE, OPTIONS", h
 
 
+def answer_head(c):
+    """The head of the next answer on socket c, and its body (by its Content-Length) read."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        d = c.recv(65536)
+        assert d, data
+        data += d
+    head, rest = data.split(b"\r\n\r\n", 1)
+    m = re.search(rb"\r\ncontent-length: (\d+)", head, re.I)
+    while m and len(rest) < int(m.group(1)):
+        d = c.recv(65536)
+        assert d, rest
+        rest += d
+    return head
+
+
 def test_options_says_the_methods_allowed():
     # OPTIONS asks what a resource takes (RFC 9110, 9.3.7): it was 405, as for a method the
     # service does not know; now 204 with Allow, without the token (it carries none, as no
@@ -317,6 +333,20 @@ def test_options_says_the_methods_allowed():
             status, h, body = s.request("OPTIONS", path)
             assert status == 204 and h["allow"] == allow and body == b"", (path, status, h, body)
         assert s.request("OPTIONS", "/nothing")[0] == 404
+        # the answers a request without a body gets at its head keep the connection, as any
+        # other does (libmicrohttpd closed it: each next request paid a new connection); one
+        # with a body unread still closes it
+        with socket.create_connection((s.host, s.port), timeout=PATIENCE) as c:
+            for req, status in ((b"OPTIONS /v1/jobs", 204), (b"OPTIONS *", 204),
+                                (b"GET /v1/jobs/0123456789abcdef", 401), (b"GET /nothing", 404),
+                                (b"DELETE /healthz", 405)):
+                c.sendall(req + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                head = answer_head(c)
+                assert head.startswith(b"HTTP/1.1 %d " % status), (req, head)
+                assert b"\r\nConnection: close" not in head, (req, head)
+            c.sendall(b"POST /v1/title HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\nab")
+            head = answer_head(c)
+            assert head.startswith(b"HTTP/1.1 405 ") and b"\r\nConnection: close" in head, head
         status, h, _ = s.request("OPTIONS", "/v1/jobs", headers={
             "Origin": "http://evil.example", "Access-Control-Request-Method": "POST"})
         assert status == 403 and "access-control-allow-origin" not in h, (status, h)
