@@ -5,11 +5,11 @@
  * the browser's next request says If-None-Match with it and gets 304 and no body, where it got
  * the whole file again on every load, having no validator to revalidate with. */
 #include "srv.h"
-#include "ascii.h"
 #include "page.h"
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { ETAG_SIZE = 20 }; /* "\"" + 16 hex digits + "\"" + NUL */
@@ -42,29 +42,6 @@ static int none_match(const char *inm, const char *etag) {
     return 0;
 }
 
-typedef struct {
-    const char *etag;
-    int same;
-} inm_t;
-
-static enum MHD_Result each_inm(void *cls, enum MHD_ValueKind kind, const char *key,
-                                const char *value) {
-    inm_t *m = cls;
-    (void)kind;
-    if (ascii_casecmp(key, "If-None-Match") == 0 && none_match(value, m->etag))
-        m->same = 1;
-    return MHD_YES;
-}
-
-/* Whether the request's If-None-Match names etag. Every If-None-Match line is read: a list
- * field sent as two lines is one list (RFC 9110, 5.3), as a proxy may split it; the second
- * line's tag was not looked at, and the whole file was sent again. */
-static int not_modified(struct MHD_Connection *conn, const char *etag) {
-    inm_t m = {etag, 0};
-    MHD_get_connection_values(conn, MHD_HEADER_KIND, each_inm, &m);
-    return m.same;
-}
-
 void srv_page_reply(srv_req_t *r, const char *path) {
     for (const srv_asset_t *a = srv_assets; a->path; a++) {
         if (strcmp(a->path, path) != 0)
@@ -74,7 +51,9 @@ void srv_page_reply(srv_req_t *r, const char *path) {
         char mine[ETAG_SIZE], *etag = i < 16 ? etags[i] : mine;
         if (!etag[0] || etag == mine)
             etag_of(a, etag);
-        int same = not_modified(r->conn, etag);
+        char *inm = srv_header_list(r->conn, "If-None-Match"); /* each line of it */
+        int same = inm && none_match(inm, etag);
+        free(inm);
         /* A 304 is made of the whole file too: libmicrohttpd sends no body with it, but its
          * Content-Length is the response's size, which must be the 200's (RFC 9110, 8.6): it
          * said 0, and a cache updating its stored headers from the 304 took that for the

@@ -239,7 +239,6 @@ static int accept_type_q(const char *accept, const char *type) {
 
 static int pick_format(srv_req_t *r) {
     const char *f = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "format");
-    const char *accept = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept");
     if (f && strcmp(f, "csv") == 0)
         return FMT_CSV;
     if (f && strcmp(f, "csv-safe") == 0)
@@ -248,11 +247,15 @@ static int pick_format(srv_req_t *r) {
         return FMT_SSE;
     if (f && strcmp(f, "jsonl") != 0)
         return -1;
+    if (f)
+        return FMT_JSONL;
     /* SSE when the client asks for it (an EventSource does), by name, with a q over 0 and
-     * no lower than that of JSON Lines */
+     * no lower than that of JSON Lines; in any line of Accept */
+    char *accept = srv_header_list(r->conn, "Accept");
     int sse = accept ? accept_type_q(accept, "text/event-stream") : -1;
     int jsonl = accept ? accept_type_q(accept, "application/x-ndjson") : -1;
-    return !f && sse > 0 && sse >= jsonl ? FMT_SSE : FMT_JSONL;
+    free(accept);
+    return sse > 0 && sse >= jsonl ? FMT_SSE : FMT_JSONL;
 }
 
 /* Where an SSE stream resumes: after the record whose input position a reconnecting

@@ -644,6 +644,43 @@ static enum MHD_Result queue(srv_req_t *r) {
     return rc;
 }
 
+typedef struct {
+    const char *name;
+    char *text;
+    size_t len;
+    int failed;
+} joined_t;
+
+static enum MHD_Result join_line(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value) {
+    joined_t *j = cls;
+    (void)kind;
+    if (ascii_casecmp(key, j->name) != 0 || j->failed)
+        return MHD_YES;
+    size_t n = strlen(value);
+    char *t = realloc(j->text, j->len + n + 3);
+    if (!t) {
+        j->failed = 1;
+        return MHD_NO;
+    }
+    if (j->len)
+        memcpy(t + j->len, ", ", 2), j->len += 2;
+    memcpy(t + j->len, value, n + 1);
+    j->len += n;
+    j->text = t;
+    return MHD_YES;
+}
+
+char *srv_header_list(struct MHD_Connection *conn, const char *name) {
+    joined_t j = {name, NULL, 0, 0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, join_line, &j);
+    if (j.failed) {
+        free(j.text);
+        return NULL;
+    }
+    return j.text;
+}
+
 /* Whether the request on conn has no body (no Content-Length but 0, no Transfer-Encoding).
  * libmicrohttpd 0.9.75 closes the connection after an answer queued at the handler's first
  * call, when a body may still be unread: an OPTIONS (204), a 401, 404 or 405 closed the

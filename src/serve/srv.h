@@ -289,6 +289,10 @@ void srv_peer_del(srv_t *s, srv_peer_t *p);
 /* origin.c: NULL when an API request may go on; why not when a browser sent it for a page
  * of another origin, or, without a token, under a name that is not loopback (DNS rebinding). */
 const char *srv_request_foreign(const srv_t *s, struct MHD_Connection *conn);
+/* router.c: every line of the request's header name (a list field: RFC 9110, 5.3, says
+ * lines of the same name are one list), joined with ", ", to be freed; NULL without one (or
+ * without the memory). */
+char *srv_header_list(struct MHD_Connection *conn, const char *name);
 
 /* ready.c: GET /readyz (with --db, answered once a probe of the database has ended), and
  * the end of a request waiting for that probe. */

@@ -609,6 +609,22 @@ def test_download_0_is_no_download():
     assert srv.request("GET", results + "?download=maybe")[0] == 400
 
 
+def get_with_lines(s, path, name, values):
+    """GET path from s with header name sent as one line per value (a list field in lines):
+    the status and the Content-Type."""
+    c = s.conn()
+    try:
+        c.putrequest("GET", path)
+        for v in values:
+            c.putheader(name, v)
+        c.endheaders()
+        r = c.getresponse()
+        r.read()
+        return r.status, r.getheader("Content-Type")
+    finally:
+        c.close()
+
+
 def test_accept_picks_the_results_format_by_its_q_values():
     # "text/event-stream;q=0" says the client does NOT take SSE (RFC 9110, 12.4.2): it was
     # taken for a request of it, found as a substring; and media types match without case
@@ -629,6 +645,11 @@ def test_accept_picks_the_results_format_by_its_q_values():
         status, h, body = srv.request("GET", results, headers={"Accept": accept})
         assert status == 200 and h["content-type"].split(";")[0] == want, (accept, h)
         assert body.startswith(b"id: 0\n") == (want == "text/event-stream"), (accept, body)
+    # Accept in two lines is one list (RFC 9110, 5.3): the second line was not looked at
+    for lines in (("application/x-ndjson;q=0.5", "text/event-stream"),
+                  ("text/html", "text/event-stream")):
+        status, ctype = get_with_lines(srv, results, "Accept", lines)
+        assert status == 200 and ctype == "text/event-stream", (lines, status, ctype)
 
 
 def sse_ids(body):
@@ -2020,13 +2041,7 @@ def test_page_files_are_revalidated_by_their_etag():
         assert status == 200 and body2 == body, (asset, status)
         # one list in two lines is the same list (RFC 9110, 5.3): the second line's tag was
         # not looked at, and the file sent whole
-        c = srv.conn()
-        c.putrequest("GET", asset)
-        c.putheader("If-None-Match", '"other"')
-        c.putheader("If-None-Match", etag)
-        c.endheaders()
-        status = c.getresponse().status
-        c.close()
+        status, _ = get_with_lines(srv, asset, "If-None-Match", ('"other"', etag))
         assert status == 304, (asset, status)
     tags = {srv.request("GET", a)[1]["etag"] for a in ("/", "/app.js", "/app.css")}
     assert len(tags) == 3, tags  # each file its own
