@@ -1378,6 +1378,43 @@ def test_not_null_columns_cafe_leaves_empty_refused_before_fetching():
     assert pg.sql("SELECT mine, id, twice FROM nn3") == [["x", "1", "0"]]
 
 
+def test_a_url_column_of_a_nondeterministic_collation_is_refused_losing_no_record():
+    """SQLite's COLLATE NOCASE twin: a table of the user's whose url has a case-insensitive
+    (nondeterministic) ICU collation, on the column or on its domain. An older table's key on
+    (run_id, url) took http://h/page/1 and http://h/PAGE/1 (two pages, two records) for one
+    URL: the second record was skipped by ON CONFLICT, counted as written, and the run ended
+    done, exit 0, without it, every --resume alike. With cafe's key (url_sha256) every batch
+    failed once fetched (its replace() takes no such collation). Refused at start, naming
+    the collation, nothing fetched; a deterministic collation (COLLATE "C") is taken."""
+    if pg.sql("SELECT count(*) FROM pg_collation WHERE collprovider = 'i'") == [["0"]]:
+        raise Skip("the server is built without ICU")
+    pg.sql("CREATE DATABASE loose OWNER cafe", db="postgres")
+    cols = ("run_id bigint NOT NULL, seq bigint NOT NULL, url {} NOT NULL, final_url text, "
+            "status integer, title text, content_type text, charset text, charset_source text, "
+            "bytes bigint NOT NULL, time_ms bigint NOT NULL, attempts integer NOT NULL, "
+            "error text, ")
+    sha = ("url_sha256 bytea NOT NULL GENERATED ALWAYS AS (sha256(decode(replace(url, '\\', "
+           "'\\\\'), 'escape'))) STORED, PRIMARY KEY (run_id, url_sha256)")
+    exact = 'text COLLATE "C"'
+    pg.sql("CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', "
+           "deterministic = false); CREATE DOMAIN ciurl AS text COLLATE ci; "
+           f"CREATE TABLE oldkey ({cols.format('text COLLATE ci')} PRIMARY KEY (run_id, url)); "
+           f"CREATE TABLE newkey ({cols.format('ciurl')} {sha}); "
+           f"CREATE TABLE exact ({cols.format(exact)} PRIMARY KEY (run_id, url))",
+           db="loose")
+    pages = lists.write([fx.url(0, "/page/1"), fx.url(0, "/PAGE/1")])
+    for table in ("oldkey", "newkey"):
+        r = cafe("titles", "-q", "--db", f"postgresql://cafe@/loose?table={table}", pages,
+                 env=pg.env())
+        assert r.returncode == 2, (table, r.stderr)
+        assert b"url has the nondeterministic collation ci" in r.stderr, (table, r.stderr)
+    assert pg.sql("SELECT count(*) FROM runs", db="loose") == [["0"]]  # nothing fetched
+    r = cafe("titles", "-q", "--db", "postgresql://cafe@/loose?table=exact", pages,
+             env=pg.env())
+    assert r.returncode == 0, r.stderr
+    assert pg.sql("SELECT count(*) FROM exact", db="loose") == [["2"]]
+
+
 def test_own_runs_table_refused_naming_what_differs():
     """A database that has a runs table of its own (a common name): refused as a results
     table of other columns is, naming what differs, not with an INSERT's error."""
