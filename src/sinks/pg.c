@@ -52,6 +52,7 @@ typedef struct pg {
     uint64_t stop_at; /* pg_stop's: waits for the database end then (loop time); 0: none */
     int gave_up;      /* a wait was cut at stop_at: nothing more is sent, the end neither */
     int no_copy;      /* the table takes no COPY (a view, row-level security): INSERT only */
+    int rls;          /* the role is under the table's row-level security (ask_rls) */
     char *ins_sql;    /* the batch INSERT (sink_insert_sql) */
     char *copy_sql;   /* COPY table (columns) FROM STDIN */
 } pg_t;
@@ -551,6 +552,19 @@ static int plan_insert(pg_t *p, const char *arbiter, char *why) {
     return rc;
 }
 
+/* Is the role under the results table's row-level security? Then a policy refuses a row for
+ * what it holds, as a CHECK does: its WITH CHECK (url LIKE 'https://ours/%'), or its USING
+ * for SELECT, which ON CONFLICT's read of the key makes every new row pass too; the server
+ * says 42501, "new row violates row-level security policy" (row_refused). */
+static int ask_rls(pg_t *p, char *why) {
+    const char *params[] = {p->table};
+    int64_t on = 0;
+    int rc = first_int(p, "SELECT row_security_active(to_regclass(quote_ident($1))::oid)::int", 1,
+                       params, &on, why);
+    p->rls = on != 0;
+    return rc;
+}
+
 /* The table's key: cafe's primary key on (run_id, url_sha256), found by its columns (its name
  * is <table>_run_url unless that was taken, key_sql), or an earlier version's: the exclusion
  * constraint of that name, or the primary key (run_id, url). None: refused, with the message
@@ -891,6 +905,8 @@ static int pg_open(void **impl, const sink_target_t *t, const sink_db_conf_t *co
         rc = check_run_writable(p, why);
     if (rc == 0)
         rc = check_insert(p, why);
+    if (rc == 0)
+        rc = ask_rls(p, why);
     if (rc == 0 && !conf->check_only)
         rc = begin_run(p, conf, why);
     if (rc != 0 && rc != CAFE_EINVAL)
@@ -1006,13 +1022,15 @@ static char *copy_data(const pg_t *p, const sink_row_t *rows, size_t n, size_t *
  * a data exception (22), an integrity constraint of the user's (23: cafe's own key is met by
  * ON CONFLICT), a view's WITH CHECK OPTION (44000: the view's CHECK, which failed the whole
  * batch, and every --resume at the same row), an index entry too large (54000: an index of
- * the user's on url), a trigger's RAISE (P0001)? */
+ * the user's on url), a trigger's RAISE (P0001), a row-level security policy (42501 of a
+ * table the role is under: ask_rls; the same failure as 44000's, without it)? */
 static int row_refused(const pg_t *p, int rc) {
     if (rc != CAFE_EIO || !p->c)
         return 0;
     const char *s = pgc_sqlstate(p->c);
     return strncmp(s, "22", 2) == 0 || strncmp(s, "23", 2) == 0 || strcmp(s, "44000") == 0 ||
-           strcmp(s, "54000") == 0 || strcmp(s, "P0001") == 0;
+           strcmp(s, "54000") == 0 || strcmp(s, "P0001") == 0 ||
+           (p->rls && strcmp(s, "42501") == 0);
 }
 
 /* Did the last COPY fail for the table taking no COPY at all, where an INSERT goes in: a view

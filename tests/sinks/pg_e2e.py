@@ -1026,6 +1026,33 @@ def test_a_row_a_views_check_option_refuses_loses_no_other_row():
     assert sorted(x[0] for x in got) == sorted(u), got
 
 
+def test_a_row_a_row_level_security_policy_refuses_loses_no_other_row():
+    """A policy's WITH CHECK refuses a row for what it holds, as a view's CHECK OPTION does,
+    with the server's 42501 ("new row violates row-level security policy"): the whole batch
+    failed, every other row of it lost to the run, exit 2, and every --resume stopped at the
+    same row. That row alone is left out, named, as any row the table refuses."""
+    pg.sql("CREATE DATABASE policed OWNER cafe", db="postgres")
+    assert cafe("titles", "-q", "--db", "postgresql://cafe@/policed?table=answered",
+                lists.write([fx.url(0, "/page/0")]), env=pg.env()).returncode == 0
+    pg.sql("CREATE ROLE policed LOGIN; GRANT SELECT, INSERT ON answered TO policed; GRANT "
+           "SELECT, INSERT, UPDATE ON runs TO policed; GRANT INSERT ON run_resumes TO policed; "
+           "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO policed; ALTER TABLE answered "
+           "ENABLE ROW LEVEL SECURITY; CREATE POLICY answered ON answered TO policed USING "
+           "(true) WITH CHECK (status IS NOT NULL)", db="policed")
+    uri = "postgresql://policed@/policed?table=answered"
+    u = [fx.url(i % SITES, f"/page/{i}") for i in range(30)]
+    down = "http://127.0.0.1:1/"
+    path = lists.write(u[:10] + [down] + u[10:])
+    r = cafe("titles", "-q", "--db", uri, path, env=pg.env())
+    assert r.returncode == 2 and b"1 row refused" in r.stderr, r.stderr
+    assert b"row-level security" in r.stderr and down.encode() in r.stderr, r.stderr
+    got = pg.sql("SELECT url FROM answered WHERE run_id = (SELECT max(run_id) FROM runs)",
+                 db="policed")
+    assert sorted(x[0] for x in got) == sorted(u), got
+    r = cafe("titles", "-q", "--resume", "--db", uri, path, env=pg.env())
+    assert r.returncode == 2 and b"1 row refused" in r.stderr, r.stderr
+
+
 def test_tables_found_by_the_search_path_are_written_not_shadowed():
     """With a search_path of a schema of the role's own first ("$user", public: a common
     set-up), the tables made in public were not seen: CREATE TABLE IF NOT EXISTS looks only
