@@ -719,21 +719,42 @@ static int begin_run(pg_t *p, const sink_db_conf_t *conf, char *why) {
 /* An UNLOGGED results table (a DBA's choice for speed) is emptied by the server's recovery
  * from a crash: what a drain (conf->durable) committed into it, and deleted from Redis, was
  * lost, while synchronous_commit is raised so that a commit is on the disk. Refused, for
- * such a run alone: cafe titles fetches again what a crash emptied. 0, or CAFE_EINVAL. */
+ * such a run alone: cafe titles fetches again what a crash emptied. The rows may land in
+ * another table than the one named, each of which is asked: a view's (its rules' relations,
+ * a view's below it), a partitioned or inherited table's partitions and children (an
+ * UNLOGGED partition under a logged parent), all of them, as a trigger may route a row to
+ * any (the check saw only the relation named: a view over an UNLOGGED table, or a
+ * partitioned table of UNLOGGED partitions, took the drain). 0, or CAFE_EINVAL. */
 static int check_logged(pg_t *p, const sink_db_conf_t *conf, char *why) {
+    if (!conf->durable)
+        return 0;
     const char *params[] = {p->table};
-    int64_t unlogged = 0;
-    int rc = conf->durable ? first_int(p,
-                                       "SELECT count(*) FROM pg_class WHERE oid = "
-                                       "to_regclass(quote_ident($1))::oid AND relpersistence = 'u'",
-                                       1, params, &unlogged, why)
-                           : 0;
-    if (rc == 0 && unlogged)
+    PGresult *r;
+    int rc = pgc_exec(
+        p->c,
+        "WITH RECURSIVE e(a, b) AS (SELECT w.ev_class, d.refobjid FROM pg_rewrite w JOIN "
+        "pg_depend d ON d.classid = 'pg_rewrite'::regclass::oid AND d.objid = w.oid AND "
+        "d.refclassid = 'pg_class'::regclass::oid UNION ALL SELECT i.inhparent, i.inhrelid FROM "
+        "pg_inherits i), r(oid) AS (SELECT to_regclass(quote_ident($1))::oid UNION SELECT e.b "
+        "FROM r JOIN e ON e.a = r.oid) SELECT c.relname::text FROM r JOIN pg_class c ON c.oid = "
+        "r.oid WHERE c.relpersistence = 'u' ORDER BY c.relname LIMIT 1",
+        1, params, &r, NULL, NULL, why);
+    if (rc != 0)
+        return rc;
+    int unlogged = PQntuples(r) == 1;
+    if (unlogged) {
+        const char *t = PQgetvalue(r, 0, 0);
+        char under[160] = "";
+        if (strcmp(t, p->table) != 0)
+            snprintf(under, sizeof under, " (%s writes into it)", p->table);
         snprintf(why, SINK_WHY_MAX,
-                 "table %s is UNLOGGED: a server crash empties it, and --drain deletes from Redis "
-                 "what it committed there (ALTER TABLE %s SET LOGGED, or export without --drain)",
-                 p->table, p->table);
-    return rc ? rc : unlogged ? CAFE_EINVAL : 0;
+                 "table %s is UNLOGGED%s: a server crash empties it, and --drain deletes from "
+                 "Redis what it committed there (ALTER TABLE %s SET LOGGED, or export without "
+                 "--drain)",
+                 t, under, t);
+    }
+    PQclear(r);
+    return unlogged ? CAFE_EINVAL : 0;
 }
 
 /* The rights a run uses on the results table, as CAFE_PG_RUNS_RIGHTS: SELECT where it reads

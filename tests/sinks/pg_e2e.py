@@ -1899,4 +1899,34 @@ def test_a_drain_into_an_unlogged_table_is_refused_before_it_deletes():
         rs.close()
 
 
+
+def test_a_drain_through_a_view_or_a_partition_into_an_unlogged_table_is_refused():
+    """The UNLOGGED refusal asked only the relation named: a view over an UNLOGGED table
+    (the table renamed away, the view keeping its name), or a partitioned table (never
+    UNLOGGED itself) whose partition is, took the drain, which deleted from Redis records a
+    crash then emptied from the table. Refused at its start, nothing deleted, naming the
+    UNLOGGED table."""
+    pg.sql("CREATE DATABASE unlogged_under OWNER cafe", db="postgres")
+    uri = "postgresql://cafe@/unlogged_under?table="
+    one = lists.write([fx.url(0, "/page/0")])
+    assert cafe("titles", "-q", "--db", uri + "fast", one, env=pg.env()).returncode == 0
+    pg.sql("ALTER TABLE fast RENAME TO fast_2026; ALTER TABLE fast_2026 SET UNLOGGED; "
+           "CREATE VIEW fast AS SELECT * FROM fast_2026; CREATE TABLE parted (LIKE fast_2026 "
+           "INCLUDING GENERATED, PRIMARY KEY (run_id, url_sha256)) PARTITION BY RANGE (run_id); "
+           "CREATE UNLOGGED TABLE parted_1 PARTITION OF parted FOR VALUES FROM (1) TO (1000)",
+           db="unlogged_under")
+    rs = RedisServer()
+    try:
+        dbtest.queue_with_results(rs, fx, "under", 20, SITES)
+        for table, said in (("fast", b"table fast_2026 is UNLOGGED (fast writes into it)"),
+                            ("parted", b"table parted_1 is UNLOGGED (parted writes into it)")):
+            r = cafe("queue", "results", rs.url("under"), "--db", uri + table, "--drain",
+                     env=pg.env())
+            assert r.returncode == 2 and said in r.stderr, (table, r.stderr)
+            assert rs.cmd("XLEN", "cafe:{under}:results") == 20
+        assert count("fast", db="unlogged_under") == 1
+        assert count("parted", db="unlogged_under") == 0
+    finally:
+        rs.close()
+
 run_tests(globals(), cleanup=(fx.close, pg.close, lists.close))
