@@ -219,10 +219,50 @@ static int run_stmt(job_t *j, const char *sql, const char *const *params, int n,
     return rc == SQLITE_DONE ? 0 : fail(j, what);
 }
 
+/* The columns check_table read (PRAGMA table_xinfo): as many as the table has (SQLite
+ * allows 2000), grown as read. */
+typedef struct columns {
+    char **names, **types;
+    unsigned *flags;
+    size_t n, cap;
+} columns_t;
+
+/* Room for one more column in c; CAFE_ENOMEM. */
+static int columns_grow(columns_t *c) {
+    if (c->n < c->cap)
+        return 0;
+    size_t cap = c->cap ? 2 * c->cap : 32;
+    char **names = realloc(c->names, cap * sizeof(*names));
+    if (names)
+        c->names = names;
+    char **types = names ? realloc(c->types, cap * sizeof(*types)) : NULL;
+    if (types)
+        c->types = types;
+    unsigned *flags = types ? realloc(c->flags, cap * sizeof(*flags)) : NULL;
+    if (!flags)
+        return CAFE_ENOMEM;
+    c->flags = flags;
+    c->cap = cap;
+    return 0;
+}
+
+static void columns_free(columns_t *c) {
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->names[i]);
+        free(c->types[i]);
+    }
+    free(c->names);
+    free(c->types);
+    free(c->flags);
+}
+
 /* Refuses table (qtable: quoted) unless it has the columns want[0..n) (extra ones are the
  * user's). Its generated columns too (table_xinfo; table_info leaves them out): one of
  * cafe's made generated was said to be missing, with "add it: ALTER TABLE ... ADD COLUMN",
- * which SQLite refuses as a duplicate; one of the user's NOT NULL is filled. */
+ * which SQLite refuses as a duplicate; one of the user's NOT NULL is filled. Every column:
+ * only the first 64 were read, and a table of more (cafe's columns after 64 of the user's)
+ * was refused as missing them, "add it", or one of the user's past 64, NOT NULL without a
+ * default, was not seen, and failed every batch once fetched. */
 static int check_table(job_t *j, const char *table, const char *qtable, const sink_column_t *want,
                        size_t nwant) {
     char sql[128], why[SINK_WHY_MAX] = "";
@@ -230,36 +270,32 @@ static int check_table(job_t *j, const char *table, const char *qtable, const si
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(j->l->db, sql, -1, &st, NULL) != SQLITE_OK)
         return fail(j, "reading the table's columns");
-    char *names[64], *types[64];
-    unsigned flags[64];
-    size_t n = 0, keys = 0, rowid = 0;
+    columns_t c = {0};
+    size_t keys = 0, rowid = 0;
     int rc = 0;
-    while (rc == 0 && n < 64 && sqlite3_step(st) == SQLITE_ROW) {
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW && (rc = columns_grow(&c)) == 0) {
         const char *name = (const char *)sqlite3_column_text(st, 1); /* NULL: out of memory */
         const char *type = (const char *)sqlite3_column_text(st, 2); /* NULL: untyped */
-        names[n] = name ? strdup(name) : NULL;
-        types[n] = strdup(type ? type : "");
-        rc = names[n] && types[n] ? 0 : CAFE_ENOMEM;
+        size_t n = c.n++;
+        c.names[n] = name ? strdup(name) : NULL;
+        c.types[n] = strdup(type ? type : "");
+        rc = c.names[n] && c.types[n] ? 0 : CAFE_ENOMEM;
         int generated = sqlite3_column_int(st, 6) >= 2; /* hidden: 2 virtual, 3 stored */
-        flags[n] =
+        c.flags[n] =
             (sqlite3_column_int(st, 3) ? SINK_COLUMN_NOT_NULL : 0) |
             (sqlite3_column_type(st, 4) != SQLITE_NULL || generated ? SINK_COLUMN_FILLED : 0) |
             (generated ? SINK_COLUMN_GENERATED : 0);
         if (sqlite3_column_int(st, 5) > 0 && keys++ == 0)
             rowid = n;
-        n++;
     }
     sqlite3_finalize(st);
     /* an INTEGER PRIMARY KEY alone is the rowid, filled when not given */
-    if (rc == 0 && keys == 1 && ascii_casecmp(types[rowid], "INTEGER") == 0)
-        flags[rowid] |= SINK_COLUMN_FILLED;
+    if (rc == 0 && keys == 1 && ascii_casecmp(c.types[rowid], "INTEGER") == 0)
+        c.flags[rowid] |= SINK_COLUMN_FILLED;
     if (rc == 0)
-        rc = sink_columns_check(table, want, nwant, (const char *const *)names,
-                                (const char *const *)types, flags, n, 0, why);
-    for (size_t i = 0; i < n; i++) {
-        free(names[i]);
-        free(types[i]);
-    }
+        rc = sink_columns_check(table, want, nwant, (const char *const *)c.names,
+                                (const char *const *)c.types, c.flags, c.n, 0, why);
+    columns_free(&c);
     if (rc != 0)
         memcpy(j->why, why, SINK_WHY_MAX);
     return rc;

@@ -560,6 +560,27 @@ def test_generated_columns_are_seen_not_said_missing():
     assert query(out, "SELECT count(*) FROM titles WHERE host = substr(url, 1, 16)") == [(1,)]
 
 
+def test_a_table_of_more_than_64_columns_is_read_whole():
+    """Only a table's first 64 columns were read: cafe's columns after 64 of the user's were
+    said to be missing ("add it: ALTER TABLE"), which SQLite refuses as duplicates, and a
+    column of the user's past the 64th, NOT NULL without a default, was not seen: every
+    batch failed once fetched, and every --resume. Every column is read."""
+    mine = ", ".join(f"mine{i} TEXT" for i in range(70))
+    cols = ", ".join(f"{n} {t}" for n, t in COLUMNS)
+    out = db_path("wide.sqlite")
+    with sqlite3.connect(out) as c:
+        c.execute(f"CREATE TABLE titles ({mine}, {cols}, PRIMARY KEY (run_id, url))")
+    u = [fx.url(0, "/page/1"), fx.url(1, "/page/2")]
+    r = cafe("titles", "-q", "-o", out, lists.write(u))
+    assert r.returncode == 0, r.stderr
+    assert sorted(x[0] for x in query(out, "SELECT url FROM titles")) == sorted(u)
+    out, err, before = refused_db("wide_not_null.sqlite", f"CREATE TABLE titles ({cols}, "
+                                  f"{mine}, last TEXT NOT NULL, PRIMARY KEY (run_id, url))")
+    assert b"last is NOT NULL without a default" in err, err
+    with open(out, "rb") as f:  # no run begun: nothing fetched
+        assert f.read() == before
+
+
 def test_a_url_column_of_another_collation_is_refused_losing_no_record():
     """The key on (run_id, url) compares with the url column's collation: a table of the
     user's with url COLLATE NOCASE made http://h/page/1 and http://h/PAGE/1 (two pages, two
