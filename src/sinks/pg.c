@@ -83,8 +83,31 @@ static void replace_all(char *why, const char *from, size_t n, const char *to) {
     memcpy(why, out, o + 1);
 }
 
+/* The value of one hex digit, or -1. */
+static int hex_value(char c) {
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* The length of q's "KEYWORD=" when KEYWORD, percent-decoded as libpq decodes it, is name
+ * ("pass%77ord=" is password=); else 0. */
+static size_t param_named(const char *q, const char *name) {
+    const char *p = q;
+    for (; *name; name++) {
+        int hi = *p == '%' ? hex_value(p[1]) : -1, lo = hi >= 0 ? hex_value(p[2]) : -1;
+        if ((lo >= 0 ? (char)(hi * 16 + lo) : *p) != *name)
+            return 0;
+        p += lo >= 0 ? 3 : 1;
+    }
+    return *p == '=' ? (size_t)(p + 1 - q) : 0;
+}
+
 /* The secrets of uri as given, up to 4 (start, length): the password of its user info, and
- * the values of its password and sslpassword parameters. Returns how many. */
+ * the values of its password and sslpassword parameters, their names percent-encoded or
+ * not (libpq decodes them: ?pass%77ord=... is the password, which the messages masking
+ * only the plain name quoted). Returns how many. */
 static size_t uri_secrets(const char *uri, const char **at, size_t *len) {
     size_t k = 0;
     const char *a = strstr(uri, "://");
@@ -98,9 +121,8 @@ static size_t uri_secrets(const char *uri, const char **at, size_t *len) {
         len[k++] = (size_t)(amp - colon - 1);
     }
     for (const char *q = strchr(end, '?'); q && k < 4; q = strchr(q + 1, '&')) {
-        size_t skip = strncmp(q + 1, "password=", 9) == 0       ? 9
-                      : strncmp(q + 1, "sslpassword=", 12) == 0 ? 12
-                                                                : 0;
+        size_t skip = param_named(q + 1, "password");
+        skip = skip ? skip : param_named(q + 1, "sslpassword");
         if (skip) {
             at[k] = q + 1 + skip;
             len[k] = strcspn(at[k], "&");

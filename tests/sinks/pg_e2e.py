@@ -801,9 +801,12 @@ def test_bad_credentials_and_password_in_uri():
     assert r.returncode == 2 and b"service file" in r.stderr and b"s3cret" not in r.stderr, \
         r.stderr
     # libpq's words on a URI it cannot parse quote the URI, or the token that failed: the
-    # password was in the message
+    # password was in the message; so it was when the parameter's name was percent-encoded,
+    # which libpq decodes (?pass%77ord= is password=)
     for bad in ("postgresql://secret:s3cret@[::1/cafe?table=cred",
-                "postgresql://secret:s3cret%zz@/cafe", "postgresql://secret@/cafe?password=s%zz3"):
+                "postgresql://secret:s3cret%zz@/cafe", "postgresql://secret@/cafe?password=s%zz3",
+                "postgresql://secret@[::1/cafe?pass%77ord=s3cret",
+                "postgresql://secret@/cafe?%73slpassword=s3cret%zz"):
         r = cafe("titles", "-q", "--db", bad, u, env=pg.env())
         assert r.returncode == 2 and b"***" in r.stderr, r.stderr
         assert b"s3cret" not in r.stderr and b"s%zz3" not in r.stderr, r.stderr
