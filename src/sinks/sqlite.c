@@ -301,22 +301,53 @@ static int check_table(job_t *j, const char *table, const char *qtable, const si
     return rc;
 }
 
+/* The collation of url in a unique index on (run_id, url) of the results table other than
+ * BINARY, into coll (64 bytes), or "": the key's own, which its index may say apart from the
+ * column's (PRIMARY KEY (run_id, url COLLATE NOCASE)). 0, or an error of SQLite's. */
+static int key_collation(job_t *j, char *coll) {
+    static const char sql[] =
+        "SELECT x.coll FROM pragma_index_list(?1) l JOIN pragma_index_xinfo(l.name) x WHERE "
+        "l.\"unique\" AND x.key AND x.name = 'url' AND x.coll <> 'BINARY' COLLATE NOCASE AND "
+        "(SELECT count(*) FROM pragma_index_xinfo(l.name) y WHERE y.key) = 2 AND EXISTS "
+        "(SELECT 1 FROM pragma_index_xinfo(l.name) z WHERE z.key AND z.name = 'run_id')";
+    sqlite3_stmt *st;
+    coll[0] = '\0';
+    if (sqlite3_prepare_v2(j->l->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return fail(j, "reading the table's key");
+    sqlite3_bind_text(st, 1, j->l->table, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    const char *got = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+    if (got)
+        snprintf(coll, 64, "%s", got);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(j, "reading the table's key");
+}
+
 /* The results table's url must compare exactly (BINARY, SQLite's default): the key on (run_id,
  * url) takes the column's collation, and one of the user's (COLLATE NOCASE) made
  * http://h/Page and http://h/page one row: the second page's record was dropped by ON
  * CONFLICT, found "there" by dropped()'s own url = ?, and counted as written, the run ending
- * done without it. Refused, naming the collation; 0, or CAFE_EINVAL with why. */
+ * done without it. So does the key's index of another collation than its column's
+ * (key_collation): the record was named as dropped by a trigger, the run failed, and every
+ * --resume again. Refused, naming the collation; 0, or CAFE_EINVAL with why. */
 static int check_exact(job_t *j) {
     const char *coll = NULL;
+    char key[64] = "";
+    int rc;
     /* none asked of a view (SQLite answers no column): prepare_insert refuses it, saying why */
     if (sqlite3_table_column_metadata(j->l->db, "main", j->l->table, "url", NULL, &coll, NULL, NULL,
-                                      NULL) != SQLITE_OK ||
-        !coll || ascii_casecmp(coll, "BINARY") == 0)
+                                      NULL) != SQLITE_OK)
+        return 0;
+    if (coll && ascii_casecmp(coll, "BINARY") != 0)
+        snprintf(key, sizeof key, "%s", coll);
+    else if ((rc = key_collation(j, key)) != 0)
+        return rc;
+    if (!key[0])
         return 0;
     snprintf(j->why, SINK_WHY_MAX,
-             "table %s: url has COLLATE %s: cafe's key needs URLs compared exactly (BINARY), "
+             "table %s: url has COLLATE %s%s: cafe's key needs URLs compared exactly (BINARY), "
              "or pages whose URLs differ in case only are one row, a record lost (never altered)",
-             j->l->table, coll);
+             j->l->table, key, coll && ascii_casecmp(coll, key) == 0 ? "" : " in its key");
     return CAFE_EINVAL;
 }
 

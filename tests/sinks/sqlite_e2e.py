@@ -614,6 +614,38 @@ def test_a_url_column_of_another_collation_is_refused_losing_no_record():
     assert r.returncode == 2 and b"because it is a view" in r.stderr, r.stderr
 
 
+def test_a_key_of_another_collation_than_its_column_is_refused():
+    """The key's index may compare url with a collation of its own, the column BINARY:
+    PRIMARY KEY (run_id, url COLLATE NOCASE), or a unique index so. http://h/PAGE/1's record
+    was skipped by ON CONFLICT as http://h/page/1's, named as "dropped by a trigger", and the
+    run failed, every --resume again, none able to store it. Refused before fetching, as the
+    column's collation is; a unique index on url alone (not cafe's key) is the user's."""
+    pages = [fx.url(0, "/page/1"), fx.url(0, "/PAGE/1")]
+    cols = ", ".join(f"{n} {t}" for n, t in COLUMNS)
+    for name, key, index in (
+            ("pk", "PRIMARY KEY (run_id, url COLLATE NOCASE)", None),
+            ("index", "PRIMARY KEY (run_id, url)",
+             "CREATE UNIQUE INDEX k ON titles (url COLLATE NOCASE, run_id)")):
+        out = db_path(f"key_nocase_{name}.sqlite")
+        with sqlite3.connect(out) as c:
+            c.execute(f"CREATE TABLE titles ({cols}, {key})")
+            if index:
+                c.execute(index)
+        with open(out, "rb") as f:
+            before = f.read()
+        r = cafe("titles", "-q", "-o", out, lists.write(pages))
+        assert r.returncode == 2, (name, r.stderr)
+        assert b"url has COLLATE NOCASE in its key" in r.stderr, (name, r.stderr)
+        with open(out, "rb") as f:  # left as it was: no run begun, nothing fetched
+            assert f.read() == before
+    out = db_path("key_url_alone.sqlite")
+    with sqlite3.connect(out) as c:
+        c.execute(f"CREATE TABLE titles ({cols}, PRIMARY KEY (run_id, url))")
+        c.execute("CREATE UNIQUE INDEX k ON titles (url COLLATE NOCASE)")
+    r = cafe("titles", "-q", "-o", out, lists.write(pages[:1]))
+    assert r.returncode == 0, r.stderr
+
+
 def test_a_trigger_refusing_the_runs_end_is_met_at_the_start():
     # A trigger on runs that refuses its UPDATE was met only at the run's end, after every
     # URL had been fetched. The end is tried (and undone) when the run begins: refused
