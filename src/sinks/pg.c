@@ -1144,46 +1144,11 @@ static int insert_rows(pg_t *p, const sink_row_t *rows, size_t n, uint64_t *stor
     return rc;
 }
 
-/* rows[0..n), halves apart while a row is refused, down to that row: its reason goes to
- * refused[i] and the others are stored (a statement per half, each all or none; the key
- * skips what a half already stored). A batch with one bad row costs about 2 log2(n)
- * statements; past SINK_REFUSED_MAX refused (*count) the table refuses rows, and a
- * statement more each would not change that: CAFE_EIO. The rows the INSERTs inserted are
- * added to *stored. */
-static int insert_split(pg_t *p, const sink_row_t *rows, size_t n, char **refused, size_t *count,
-                        uint64_t *stored, char *why) {
-    int rc = insert_rows(p, rows, n, stored, why);
-    if (rc == 0 || !row_refused(p, rc))
-        return rc;
-    if (n == 1 && ++*count > SINK_REFUSED_MAX) {
-        sink_why_prefix(why, SINK_REFUSED_TOO_MANY);
-        return CAFE_EIO;
-    }
-    if (n == 1)
-        return (refused[0] = strdup(why)) ? 0 : CAFE_ENOMEM;
-    rc = insert_split(p, rows, n / 2, refused, count, stored, why);
-    return rc ? rc : insert_split(p, rows + n / 2, n - n / 2, refused + n / 2, count, stored, why);
-}
-
-/* rc of a statement run after pg_stop: a wait the stop cut (CAFE_ETIMEDOUT) gives up. */
-static int after_stop(pg_t *p, int rc, char *why) {
-    return rc == CAFE_ETIMEDOUT && p->stop_at ? gave_up(p, why) : rc;
-}
-
-/* The reason given for a row dropped_rows finds. */
-#define DROPPED_WHY                                                                                \
-    "dropped by a trigger of the table (a BEFORE INSERT trigger that returned NULL) or by a "      \
-    "rule (DO INSTEAD)"
-
-/* The statements said fewer rows stored than were sent and not refused: a trigger of the
- * table that drops rows (BEFORE INSERT returning NULL), a rule (DO INSTEAD NOTHING), or rows
- * already there (a URL given twice, a batch sent again after a lost connection: the key
- * skips them). COPY and INSERT say how many, not which: the rows of rows[0..n) not refused
- * that the run does not hold are asked for, and each gets DROPPED_WHY in refused[i]. They
- * counted as written, and the run ended done without them. The table as the run's reads
- * see it (load_done): a row a trigger put into an inherited table (trigger partitioning) is
- * held. Functions named with their schema, as catalog_first (pgconn.c) says why. */
-static int dropped_rows(pg_t *p, const sink_row_t *rows, size_t n, char **refused, char *why) {
+/* Which of rows[0..n) the run does not hold: lacks[i] set to 1 for each. The table as the
+ * run's reads see it (load_done): a row a trigger put into an inherited table (trigger
+ * partitioning) is held. Functions named with their schema, as catalog_first (pgconn.c)
+ * says why. */
+static int run_lacks(pg_t *p, const sink_row_t *rows, size_t n, unsigned char *lacks, char *why) {
     char sql[512], id[24];
     snprintf(sql, sizeof sql,
              "SELECT u.i FROM pg_catalog.unnest($1::text[]) WITH ORDINALITY u(url, i) WHERE NOT "
@@ -1202,11 +1167,71 @@ static int dropped_rows(pg_t *p, const sink_row_t *rows, size_t n, char **refuse
     int rc = exec_retry(p, sql, 2, params, &r, NULL, NULL, why);
     for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
         size_t at = strtoull(PQgetvalue(r, i, 0), NULL, 10) - 1;
-        if (at < n && !refused[at] && !(refused[at] = strdup(DROPPED_WHY)))
-            rc = CAFE_ENOMEM;
+        if (at < n)
+            lacks[at] = 1;
     }
     PQclear(r);
     free(urls);
+    return rc;
+}
+
+/* rows[0..n), halves apart while a row is refused, down to that row: its reason goes to
+ * refused[i] and the others are stored (a statement per half, each all or none; the key
+ * skips what a half already stored). A row refused whose URL the run holds is no refused
+ * row: its row is there. A table that routes its rows by a trigger into a table inheriting
+ * it, whose own key the ON CONFLICT does not see, refuses a URL given twice, or a batch
+ * sent again after a lost connection, with that table's key violation: the run failed,
+ * naming the row it held, and a batch sent again stopped it ("refuses rows"). A batch with
+ * one bad row costs about 2 log2(n) statements; past SINK_REFUSED_MAX refused (*count) the
+ * table refuses rows, and a statement more each would not change that: CAFE_EIO. The rows
+ * the INSERTs inserted are added to *stored. */
+static int insert_split(pg_t *p, const sink_row_t *rows, size_t n, char **refused, size_t *count,
+                        uint64_t *stored, char *why) {
+    int rc = insert_rows(p, rows, n, stored, why);
+    if (rc == 0 || !row_refused(p, rc))
+        return rc;
+    if (n == 1) {
+        unsigned char lacks = 0;
+        char scratch[SINK_WHY_MAX]; /* why keeps the row's refusal */
+        if ((rc = run_lacks(p, rows, 1, &lacks, scratch)) != 0) {
+            memcpy(why, scratch, SINK_WHY_MAX);
+            return rc;
+        }
+        if (!lacks) /* its row is there (held) */
+            return 0;
+        if (++*count > SINK_REFUSED_MAX) {
+            sink_why_prefix(why, SINK_REFUSED_TOO_MANY);
+            return CAFE_EIO;
+        }
+        return (refused[0] = strdup(why)) ? 0 : CAFE_ENOMEM;
+    }
+    rc = insert_split(p, rows, n / 2, refused, count, stored, why);
+    return rc ? rc : insert_split(p, rows + n / 2, n - n / 2, refused + n / 2, count, stored, why);
+}
+
+/* rc of a statement run after pg_stop: a wait the stop cut (CAFE_ETIMEDOUT) gives up. */
+static int after_stop(pg_t *p, int rc, char *why) {
+    return rc == CAFE_ETIMEDOUT && p->stop_at ? gave_up(p, why) : rc;
+}
+
+/* The reason given for a row dropped_rows finds. */
+#define DROPPED_WHY                                                                                \
+    "dropped by a trigger of the table (a BEFORE INSERT trigger that returned NULL) or by a "      \
+    "rule (DO INSTEAD)"
+
+/* The statements said fewer rows stored than were sent and not refused: a trigger of the
+ * table that drops rows (BEFORE INSERT returning NULL), a rule (DO INSTEAD NOTHING), or rows
+ * already there (a URL given twice, a batch sent again after a lost connection: the key
+ * skips them). COPY and INSERT say how many, not which: the rows of rows[0..n) not refused
+ * that the run does not hold (run_lacks) each get DROPPED_WHY in refused[i]. They counted
+ * as written, and the run ended done without them. */
+static int dropped_rows(pg_t *p, const sink_row_t *rows, size_t n, char **refused, char *why) {
+    unsigned char *lacks = calloc(n, 1);
+    int rc = lacks ? run_lacks(p, rows, n, lacks, why) : CAFE_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (lacks[i] && !refused[i] && !(refused[i] = strdup(DROPPED_WHY)))
+            rc = CAFE_ENOMEM;
+    free(lacks);
     return rc;
 }
 

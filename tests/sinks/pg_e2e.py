@@ -107,6 +107,34 @@ def test_url_given_twice_is_one_row_and_done_for_resume():
     assert r.returncode == 0 and b"302 already done" in r.stderr, r.stderr
 
 
+def test_a_url_given_twice_into_a_table_routed_by_a_trigger_is_one_row():
+    """A results table partitioned the older way: a BEFORE INSERT trigger routes each row into
+    a table inheriting it, keyed as cafe's, and returns NULL. The second line of a URL met
+    that table's key from inside the trigger, which the ON CONFLICT on the parent does not
+    see: its row, there, was named as refused (duplicate key) and the run failed, exit 2. A
+    row refused whose URL the run holds is no refused row."""
+    pg.sql("CREATE DATABASE routed OWNER cafe", db="postgres")
+    uri = "postgresql://cafe@/routed?table=routed"
+    assert cafe("titles", "-q", "--db", uri, lists.write([fx.url(0, "/page/0")]),
+                env=pg.env()).returncode == 0
+    cols = ("run_id, seq, url, final_url, status, title, content_type, charset, "
+            "charset_source, bytes, time_ms, attempts, error")
+    new = ", ".join("NEW." + c for c in cols.split(", "))
+    pg.sql("CREATE TABLE routed_2 () INHERITS (routed); ALTER TABLE routed_2 ADD PRIMARY KEY "
+           "(run_id, url_sha256); CREATE FUNCTION route() RETURNS trigger LANGUAGE plpgsql AS "
+           f"$$ BEGIN INSERT INTO routed_2 ({cols}) VALUES ({new}); RETURN NULL; END $$; "
+           "CREATE TRIGGER route BEFORE INSERT ON routed FOR EACH ROW EXECUTE FUNCTION route()",
+           db="routed")
+    u = [fx.url(i % SITES, f"/page/{i}") for i in range(30)]
+    path = lists.write(u[:20] + [u[3]] + u[20:])
+    r = cafe("titles", "-q", "--db", uri, path, env=pg.env())
+    assert r.returncode == 0, r.stderr
+    got = pg.sql("SELECT url FROM ONLY routed_2 WHERE run_id = 2", db="routed")
+    assert sorted(x[0] for x in got) == sorted(u), got
+    r = cafe("titles", "--resume", "--db", uri, path, env=pg.env())
+    assert r.returncode == 0 and b"31 already done" in r.stderr, r.stderr
+
+
 def test_signals_then_resume_one_row_per_url():
     """SIGINT, SIGTERM, SIGKILL mid-run, each followed by --resume (every other one with
     other options): one row per URL in one run, each row's seq its line's place. Each round
