@@ -351,6 +351,30 @@ static int check_exact(job_t *j) {
     return CAFE_EINVAL;
 }
 
+/* The runs table's run_id must be its rowid (INTEGER PRIMARY KEY alone), which SQLite fills
+ * when cafe's INSERT leaves it out. An INTEGER PRIMARY KEY DESC is not (SQLite's quirk: an
+ * index of its own, the column NULL when not given), nor is a run_id without a key: each
+ * run's id was NULL, its rows written under the rowid, its end never recorded (no row has
+ * that run_id), and --resume found no run to continue and fetched everything again, every
+ * run exiting 0. A table WITHOUT ROWID failed each start ("NOT NULL constraint failed").
+ * Refused, saying why; 0, or CAFE_EINVAL with why. */
+static int check_rowid(job_t *j) {
+    int64_t rowid = 0;
+    int rc = run_stmt(j,
+                      "SELECT (SELECT count(*) FROM pragma_table_info('runs') WHERE pk > 0) = 1 "
+                      "AND EXISTS (SELECT 1 FROM pragma_table_info('runs') WHERE name = 'run_id' "
+                      "AND pk = 1) AND NOT EXISTS (SELECT 1 FROM pragma_index_list('runs') WHERE "
+                      "origin = 'pk')",
+                      NULL, 0, &rowid, "reading the runs table's key");
+    if (rc != 0 || rowid)
+        return rc;
+    snprintf(j->why, SINK_WHY_MAX,
+             "table runs: run_id is not its rowid, which gives each run its id: declare it "
+             "run_id INTEGER PRIMARY KEY (not DESC, alone, in a table with a rowid) (never "
+             "altered)");
+    return CAFE_EINVAL;
+}
+
 static const char runs_sql[] = "CREATE TABLE IF NOT EXISTS runs (run_id INTEGER PRIMARY KEY, "
                                "table_name TEXT NOT NULL, started_at TEXT NOT NULL, "
                                "ended_at TEXT, status TEXT NOT NULL, options TEXT)";
@@ -576,6 +600,8 @@ static int make_tables(job_t *j) {
         rc = check_exact(j);
     if (rc == 0) /* a runs table of the user's own is refused too, not met by an INSERT */
         rc = check_table(j, "runs", "runs", sink_run_columns, SINK_NRUN_COLUMNS);
+    if (rc == 0)
+        rc = check_rowid(j);
     if (rc == 0)
         rc =
             check_table(j, "run_resumes", "run_resumes", sink_resume_columns, SINK_NRESUME_COLUMNS);

@@ -485,6 +485,30 @@ def test_own_runs_table_refused_naming_what_differs():
     assert query(out, "SELECT name FROM sqlite_master") == [("runs",)]
 
 
+def test_a_runs_table_whose_run_id_is_not_the_rowid_is_refused():
+    """run_id INTEGER PRIMARY KEY DESC is no rowid (SQLite's quirk), nor is a run_id without a
+    key: each run's id was NULL, its rows written under the rowid, its end never recorded,
+    and --resume found no run and fetched everything again, every run exiting 0. Refused,
+    the database left as it was; cafe's own runs table, and one declared as the docs say,
+    are taken."""
+    rest = "table_name TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT, " \
+           "status TEXT NOT NULL, options TEXT"
+    for name, run_id in (("desc", "run_id INTEGER PRIMARY KEY DESC"), ("nokey", "run_id INTEGER")):
+        out, err, before = refused_db(f"runs_{name}.sqlite",
+                                      f"CREATE TABLE runs ({run_id}, {rest})")
+        assert b"run_id is not its rowid" in err, (name, err)
+        with open(out, "rb") as f:
+            assert f.read() == before
+    out = db_path("runs_asc.sqlite")
+    with sqlite3.connect(out) as c:
+        c.execute(f"CREATE TABLE runs (run_id INTEGER PRIMARY KEY ASC, {rest})")
+    path = lists.write([fx.url(0, "/page/1")])
+    for k in range(2):
+        r = cafe("titles", "-q", *(["--resume"] if k else []), "-o", out, path)
+        assert r.returncode == 0, r.stderr
+    assert query(out, "SELECT run_id, status FROM runs") == [(1, "done")]
+
+
 COLUMNS = [("run_id", "INTEGER"), ("seq", "INTEGER"), ("url", "TEXT"), ("final_url", "TEXT"),
            ("status", "INTEGER"), ("title", "TEXT"), ("content_type", "TEXT"), ("charset", "TEXT"),
            ("charset_source", "TEXT"), ("bytes", "INTEGER"), ("time_ms", "INTEGER"),
