@@ -1486,6 +1486,21 @@ def test_own_runs_table_refused_naming_what_differs():
     assert pg.sql("SELECT count(*) FROM runs", db="own") == [["0"]]
 
 
+def test_a_runs_table_whose_run_id_nothing_fills_is_refused_as_such():
+    """A runs table of the user's with run_id bigint and no identity or default: each run's
+    id was NULL, and the run was refused as "run 0 of table titles is being written by
+    another cafe", a run that does not exist. Refused saying what the table lacks."""
+    pg.sql("CREATE DATABASE runs_unfilled OWNER cafe", db="postgres")
+    pg.sql("CREATE TABLE runs (run_id bigint, table_name text NOT NULL, started_at "
+           "timestamptz NOT NULL DEFAULT now(), ended_at timestamptz, status text NOT NULL, "
+           "options text)", db="runs_unfilled")
+    r = cafe("titles", "-q", "--db", "postgresql://cafe@/runs_unfilled",
+             lists.write([fx.url(0, "/page/1")]), env=pg.env())
+    assert r.returncode == 2 and b"run_id is given no value" in r.stderr, r.stderr
+    assert b"another cafe" not in r.stderr, r.stderr
+    assert pg.sql("SELECT count(*) FROM runs", db="runs_unfilled") == [["0"]]
+
+
 def test_run_resumes_has_a_key_and_one_made_without_is_still_written():
     """run_resumes had no primary key (the other tables have one): no replica identity for
     logical replication, no row a tool could name. It gets resume_id, an identity key as
