@@ -956,7 +956,10 @@ int cafe_thread_run(cafe_work_fn fn, void *arg);
 /* ------------------------------------------------------------------------------------------ */
 /* Signals, observed through the loop. A watcher counts deliveries of one signal from open to
  * close, so none is lost between waits; while a watcher is open the signal's default action
- * (e.g. SIGINT terminating the process) is replaced. Owned by the caller: open, wait, close,
+ * (e.g. SIGINT terminating the process) is replaced. Closing the last watcher of a signal (of
+ * every loop) puts back the disposition it had when the first one opened: a handler of the
+ * program's, or SIG_IGN (nohup's SIGHUP), where libuv (and asyncio's remove_signal_handler)
+ * leave SIG_DFL, which the next delivery would die of. Owned by the caller: open, wait, close,
  * all on the loop's thread; the watcher belongs to the loop it was opened on, and must be
  * closed before cafe_loop_free. */
 

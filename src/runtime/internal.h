@@ -447,9 +447,13 @@ void cafe__overflow_arm_pool(void);
 
 /* SIGPIPE (tcp.c): streams set it to ignored (cafe__sigpipe_ignored: they did, the program
  * having left it at its default), so that a write to a vanished peer is CAFE_EPIPE. Closing
- * the last SIGPIPE watcher puts back the default (libuv's uv_signal_stop): reignore sets it
- * to ignored again when streams wanted it so, or loop has streams open. */
+ * the last SIGPIPE watcher puts back the disposition seen when the first one opened, the
+ * default if streams came after it: reignore sets it to ignored again when streams wanted it
+ * so, or loop has streams open. */
 extern int cafe__sigpipe_ignored;
+/* In a child after fork (loop.c's atfork handler): signal.c's lock, which another thread may
+ * have held at the fork. */
+void cafe__signal_forked(void);
 void cafe__sigpipe_reignore(const cafe_loop_t *loop);
 
 /* Host name resolution (resolve.c), through the loop's resolver (include/cafe/dns.h): up to

@@ -149,6 +149,7 @@ static void on_forked_timer(uv_timer_t *timer) {
 static void on_fork_child(void) {
     forks++;
     cafe__pool_forked();
+    cafe__signal_forked();
     cafe_loop_t *loop = cafe__tls_loop; /* the child is the thread that forked */
     /* Once: a child's child inherits the timer, armed already (a second init would link the
      * handle into the loop twice). */

@@ -6,6 +6,7 @@
  * leaves. */
 #include "runtime/internal.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 
@@ -69,6 +70,50 @@ static int wait_undo(cafe__wait_t *wait) {
     return 1;
 }
 
+/* libuv puts a signal's disposition back to SIG_DFL when the last of its watchers, in any loop,
+ * stops: a handler of the program's, or the SIG_IGN that nohup gives SIGHUP, was lost, and the
+ * next delivery killed the process. So the disposition a signal had when the first of cafe's
+ * watchers of it opened (process-wide: libuv's handlers are) is put back when the last one
+ * closes, if libuv left SIG_DFL (a libuv handle of the program's own may still hold it). The
+ * lock makes each open's or close's look at the count and libuv's change of the disposition
+ * one step for other loops' threads. */
+static pthread_mutex_t before_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    unsigned open; /* cafe's watchers of the signal, in every loop */
+    struct sigaction disposition;
+} before[NSIG];
+
+void cafe__signal_forked(void) {
+    pthread_mutex_init(&before_lock, NULL); /* forked while another thread held it */
+}
+
+static int start(watcher_t *w, int signum) {
+    struct sigaction *was = &before[signum].disposition, now;
+    pthread_mutex_lock(&before_lock);
+    int first = before[signum].open == 0;
+    if (first && sigaction(signum, NULL, was) != 0)
+        was->sa_handler = SIG_DFL;
+    int rc = uv_signal_start(&w->h, on_signal, signum);
+    before[signum].open += rc == 0;
+    /* Already libuv's (a handle of the program's on cafe_loop_uv): nothing of the program's
+     * to put back; libuv's handler with no handle left would swallow the signal. */
+    if (rc == 0 && first && sigaction(signum, NULL, &now) == 0 && now.sa_handler == was->sa_handler)
+        was->sa_handler = SIG_DFL;
+    pthread_mutex_unlock(&before_lock);
+    return rc;
+}
+
+static void stop(watcher_t *w) {
+    int signum = w->h.signum;
+    struct sigaction now;
+    pthread_mutex_lock(&before_lock);
+    uv_close((uv_handle_t *)&w->h, on_closed); /* the last one's: libuv sets SIG_DFL */
+    if (--before[signum].open == 0 && sigaction(signum, NULL, &now) == 0 &&
+        !(now.sa_flags & SA_SIGINFO) && now.sa_handler == SIG_DFL)
+        (void)sigaction(signum, &before[signum].disposition, NULL);
+    pthread_mutex_unlock(&before_lock);
+}
+
 int cafe_signal_open(cafe_signal_t *s, int signum) {
     cafe__loop_thread_check("cafe_signal_open");
     cafe_loop_t *loop = cafe__loop_tls();
@@ -78,7 +123,8 @@ int cafe_signal_open(cafe_signal_t *s, int signum) {
     /* A fault's handler that returns runs the faulting instruction again: a watcher (libuv's
      * handler counts and returns) made every crash a hang, and took the stack-overflow
      * report's SIGSEGV handler away. */
-    if (signum == SIGSEGV || signum == SIGBUS || signum == SIGFPE || signum == SIGILL)
+    if (signum == SIGSEGV || signum == SIGBUS || signum == SIGFPE || signum == SIGILL ||
+        signum <= 0 || signum >= NSIG)
         return CAFE_EINVAL;
     if (!loop)
         return CAFE_ENOTASK;
@@ -87,7 +133,7 @@ int cafe_signal_open(cafe_signal_t *s, int signum) {
         return CAFE_ENOMEM;
     uv_signal_init(&loop->uv, &w->h);
     w->h.data = w;
-    int rc = uv_signal_start(&w->h, on_signal, signum);
+    int rc = start(w, signum);
     if (rc != 0) {
         w->closed = 1;
         uv_close((uv_handle_t *)&w->h, on_closed);
@@ -151,7 +197,7 @@ void cafe_signal_close(cafe_signal_t *s) {
     while ((wait = cafe__waitlist_pop(&w->waiters)) != NULL)
         cafe__wake(wait, CAFE_EPIPE);
     int signum = w->h.signum;
-    uv_close((uv_handle_t *)&w->h, on_closed); /* the last one's: SIGPIPE's default again */
+    stop(w);
     s->private_handle = NULL;
     ((cafe_loop_t *)w->h.loop)->open_watchers--;
     if (signum == SIGPIPE)

@@ -430,6 +430,48 @@ static void test_signal_cancelled_wait_takes_nothing(void **state) {
     assert_int_equal(test_run(counted_signal_main, NULL), 0);
 }
 
+/* The program's own disposition of a signal (a handler of its, nohup's SIG_IGN for SIGHUP) is
+ * back once the last watcher of the signal closes: libuv leaves SIG_DFL, and the next delivery
+ * killed the process. Two watchers of one signal: only the last close puts it back. */
+static volatile sig_atomic_t own_deliveries;
+
+static void own_handler(int signum) {
+    (void)signum;
+    own_deliveries++;
+}
+
+static int watch_then_close_main(void *arg, void **value) {
+    cafe_signal_t a, b, hup;
+    assert_int_equal(cafe_signal_open(&a, SIGUSR2), 0);
+    assert_int_equal(cafe_signal_open(&b, SIGUSR2), 0);
+    assert_int_equal(cafe_signal_open(&hup, SIGHUP), 0);
+    cafe_signal_close(&a);
+    struct sigaction now;
+    assert_int_equal(sigaction(SIGUSR2, NULL, &now), 0);
+    assert_true(now.sa_handler != own_handler); /* b still watches it */
+    cafe_signal_close(&b);
+    cafe_signal_close(&hup);
+    return 0;
+}
+
+static void test_signal_close_puts_back_the_programs_disposition(void **state) {
+    struct sigaction own = {.sa_handler = own_handler}, ign = {.sa_handler = SIG_IGN};
+    struct sigaction old_usr2, old_hup, now;
+    assert_int_equal(sigemptyset(&own.sa_mask), 0);
+    assert_int_equal(sigemptyset(&ign.sa_mask), 0);
+    assert_int_equal(sigaction(SIGUSR2, &own, &old_usr2), 0);
+    assert_int_equal(sigaction(SIGHUP, &ign, &old_hup), 0);
+    assert_int_equal(test_run(watch_then_close_main, NULL), 0);
+    assert_int_equal(sigaction(SIGUSR2, NULL, &now), 0);
+    assert_true(now.sa_handler == own_handler); /* checked first: SIG_DFL would kill us */
+    assert_int_equal(raise(SIGUSR2), 0);
+    assert_int_equal(own_deliveries, 1);
+    assert_int_equal(sigaction(SIGHUP, NULL, &now), 0);
+    assert_true(now.sa_handler == SIG_IGN);
+    assert_int_equal(sigaction(SIGUSR2, &old_usr2, NULL), 0);
+    assert_int_equal(sigaction(SIGHUP, &old_hup, NULL), 0);
+}
+
 /* ---- waiters get the deliveries in FIFO order ---- */
 /* A delivery woke W, waiting first; the main task, ready before W in that turn, called
  * cafe_signal_wait, took the count and returned first, and W waited again for the next. */
@@ -528,6 +570,7 @@ int main(void) {
         cmocka_unit_test(test_signal_close_wakes_waiters),
         cmocka_unit_test(test_signal_waiters_fifo),
         cmocka_unit_test(test_signal_cancelled_wait_takes_nothing),
+        cmocka_unit_test(test_signal_close_puts_back_the_programs_disposition),
         cmocka_unit_test(test_yield_serves_unreferenced_handles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
