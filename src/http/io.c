@@ -59,8 +59,10 @@ static void drain_messages(cafe__http_client_t *c) {
     }
 }
 
-/* Another call soon when curl ran out of memory: its state is as it was, and nothing else
- * may come to call it again. */
+/* Another call soon when curl ran out of memory: nothing else may come to call it again.
+ * Its state is as it was for most of its allocations, not all: in libcurl 7.88 a failed
+ * allocation of a socket's transfer table leaves a table of size 0 that the next call
+ * divides by (SIGFPE; docs/reliability.md, "Seen, not fixed"). */
 #define ACTION_RETRY_MS 10
 
 static void on_timer(uv_timer_t *t);
