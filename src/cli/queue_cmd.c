@@ -24,7 +24,8 @@
 /* push retries a lost connection as workers do: a push fed by a pipe (tail -f) that ended
  * at the first drop (a Redis restarted, its idle timeout closing a link quiet for its
  * `timeout` seconds) lost the lines it had read, and the pipe's writer with it. Sending a
- * batch again is harmless: its URLs already pushed are skipped (and counted so). */
+ * batch again is harmless: its URLs already pushed are skipped, and one that ran already
+ * is answered by the push's receipt (QS_PUSH). */
 #define PUSH_RETRY_MS 300000
 
 #define F(field) offsetof(qcmd_t, field)
@@ -88,11 +89,11 @@ static int usage_error(const char *what) {
 
 /* ---- push --------------------------------------------------------------------------------- */
 
-/* A batch of URLs read, not pushed yet: urls[1..n]; [0] is the pusher's name, for the
- * script. */
+/* A batch of URLs read, not pushed yet: urls[2..n+1]; [0] is the pusher's name and [1] the
+ * batch's number, for the script. */
 typedef struct batch {
-    const char *urls[1 + PUSH_BATCH];
-    size_t lens[1 + PUSH_BATCH], n;
+    const char *urls[2 + PUSH_BATCH];
+    size_t lens[2 + PUSH_BATCH], n;
     uint64_t first_at; /* loop time of its first line */
 } batch_t;
 
@@ -100,14 +101,16 @@ typedef struct pusher {
     qcmd_t *c;
     batch_t *cur; /* being filled by the reader; NULL until its next line */
     unsigned long long added;
-    int rc;     /* the first push that failed: the ones after it are not sent */
-    int signum; /* Ctrl-C's: the reading stops */
+    unsigned long long sent; /* batches sent: the number of the last, for its receipt */
+    cafe_lock_t one;         /* one batch in flight: the receipt is of the last one */
+    int rc;                  /* the first push that failed: the ones after it are not sent */
+    int signum;              /* Ctrl-C's: the reading stops */
     char name[QUEUE_CLIENT_NAME_MAX]; /* in the queue's epoch when this push makes it */
     char *epoch;                      /* the queue's epoch, from the first push (QS_PUSH) */
 } pusher_t;
 
 static void free_batch(batch_t *b) {
-    for (size_t i = 1; i <= b->n; i++)
+    for (size_t i = 2; i < 2 + b->n; i++)
         free((char *)b->urls[i]);
     free(b);
 }
@@ -134,23 +137,39 @@ static int push_reply(pusher_t *p, const redisReply *rep) {
     return CAFE_EIO;
 }
 
-/* Sends the batch being filled (the reader starts another meanwhile) and frees it. Two
- * pushes may be in flight at once (the reader's and the timer's): they go in order on the
- * one connection. */
+/* Runs QS_PUSH for the n URLs of argv[2..n+2) (lens: their lengths; [0] and [1] are filled
+ * here), one push at a time: two in flight (the reader's and the timer's) were both sent
+ * again after a reconnect, and the receipt, of the last, could not answer the first. n 0
+ * drops the pusher's receipt, at its end. */
+static int push_urls(pusher_t *p, const char **argv, size_t *lens, size_t n) {
+    int rc = cafe_lock_acquire(&p->one);
+    if (rc != 0)
+        return rc;
+    rc = p->rc; /* the push it waited for failed: none goes after it */
+    redisReply *rep = NULL;
+    if (rc == 0) {
+        char num[24];
+        snprintf(num, sizeof num, "%llu", ++p->sent);
+        argv[0] = p->name;
+        lens[0] = strlen(p->name);
+        argv[1] = num;
+        lens[1] = strlen(num);
+        rc = queue_eval(p->c->r, &p->c->keys, QS_PUSH, &rep, (int)n + 2, argv, lens);
+    }
+    if (rc == 0)
+        rc = push_reply(p, rep);
+    freeReplyObject(rep);
+    (void)cafe_lock_release(&p->one); /* ours */
+    return rc;
+}
+
+/* Sends the batch being filled (the reader starts another meanwhile) and frees it. */
 static void push_batch(pusher_t *p) {
     batch_t *b = p->cur;
     p->cur = NULL;
     if (!b)
         return;
-    redisReply *rep = NULL;
-    b->urls[0] = p->name;
-    b->lens[0] = strlen(p->name);
-    int rc = p->rc
-                 ? p->rc
-                 : queue_eval(p->c->r, &p->c->keys, QS_PUSH, &rep, (int)b->n + 1, b->urls, b->lens);
-    if (rc == 0)
-        rc = push_reply(p, rep);
-    freeReplyObject(rep);
+    int rc = p->rc ? p->rc : push_urls(p, b->urls, b->lens, b->n);
     free_batch(b);
     if (rc != 0 && !p->rc) {
         p->rc = rc;
@@ -204,13 +223,13 @@ static int add_line(pusher_t *p, const char *line, size_t len) {
      * error record cafe titles gives; cut at the NUL, it was another URL, fetched). */
     char *url;
     if (url_normalize(line, len, p->c->scheme, &url, &why) == 0) {
-        b->lens[b->n + 1] = strlen(url);
+        b->lens[b->n + 2] = strlen(url);
     } else if ((url = malloc(len + 1)) != NULL) {
         memcpy(url, line, len);
         url[len] = 0;
-        b->lens[b->n + 1] = len;
+        b->lens[b->n + 2] = len;
     }
-    b->urls[b->n + 1] = url;
+    b->urls[b->n + 2] = url;
     if (url && ++b->n == PUSH_BATCH)
         push_batch(p);
     return 0;
@@ -218,6 +237,7 @@ static int add_line(pusher_t *p, const char *line, size_t len) {
 
 static int push(qcmd_t *c) {
     pusher_t p = {.c = c};
+    cafe_lock_init(&p.one);
     queue_client_name(p.name, sizeof p.name);
     cafe_task_t *timer = NULL;
     stop_signals_t sigs;
@@ -245,6 +265,14 @@ static int push(qcmd_t *c) {
     if (timer) {
         cafe_task_cancel(timer);
         (void)cafe_task_join(timer, NULL); /* it only pushes: p.rc says how */
+    }
+    if (!p.rc && p.sent && !p.signum) {
+        /* The receipt is needed no more (else it goes in 10 minutes): at once, or not at
+         * all; all was pushed, whatever it answers. */
+        const char *argv[2];
+        size_t lens[2];
+        redis_set_retry(c->r, 0, 0);
+        (void)push_urls(&p, argv, lens, 0);
     }
     if (watching)
         stop_signals_end(&sigs);

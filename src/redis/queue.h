@@ -20,6 +20,8 @@
  *   cafe:{NAME}:drainer  string, with a time to live: the token of the drain exporting now
  *   cafe:{NAME}:receipts hash URL -> worker id + "!", with a time to live: the receipts of
  *                        workers found silent, for an ACK sent again after a long outage
+ *   cafe:{NAME}:pushes   hash pusher id -> "BATCH ADDED", with a time to live: each push's
+ *                        receipt of its last batch, for that batch sent again after a reconnect
  * Every change is one Lua script (queue_lua.c), so each step is atomic. */
 #ifndef CAFE_REDIS_QUEUE_H
 #define CAFE_REDIS_QUEUE_H
@@ -41,6 +43,7 @@ enum {
     QK_DRAIN,
     QK_DRAINER,
     QK_RECEIPTS,
+    QK_PUSHES,
     QK_COUNT
 };
 enum {

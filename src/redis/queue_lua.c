@@ -56,23 +56,39 @@
     "redis.call('ZADD', KEYS[7], now + lease, w) "
 
 const char *const queue_scripts[QS_COUNT] = {
-    /* PUSH pusher url...: each URL never seen before goes to the end of pending. Returns
+    /* PUSH pusher batch url...: each URL never seen before goes to the end of pending. Returns
      * {added, the queue's epoch (as CLAIM's; set here too, by the push that makes the queue:
      * a push that went on after a Redis restarted without persistence, or the queue deleted,
-     * made a new queue without a word, the URLs it had pushed before lost)}. */
-    [QS_PUSH] =
-        NOW "redis.call('LLEN', KEYS[1]) redis.call('HLEN', KEYS[6]) "
-            "local added = 0 "
-            "for i = 2, #ARGV do "
-            "  if redis.call('SADD', KEYS[2], ARGV[i]) == 1 then "
-            "    redis.call('RPUSH', KEYS[1], ARGV[i]) added = added + 1 "
-            "  end "
-            "end "
-            "if added > 0 then redis.call('HINCRBY', KEYS[6], 'pushed', added) end "
-            "if redis.call('EXISTS', KEYS[6]) == 1 then "
-            "  redis.call('HSETNX', KEYS[6], 'epoch', t[1] .. '.' .. t[2] .. ' ' .. ARGV[1]) "
-            "end "
-            "return {added, redis.call('HGET', KEYS[6], 'epoch')}",
+     * made a new queue without a word, the URLs it had pushed before lost)}. The pusher's
+     * receipt (QK_PUSHES: its last batch number and what it added; a push sends one batch at
+     * a time) answers that batch sent again after a reconnect, its first sending having gone
+     * through: run again, it added nothing, and push said "0 added, N skipped (already
+     * pushed)" of URLs it had added itself. Kept RECEIPTS_KEEP_MS, as a worker's, past a
+     * pusher killed; a push of no URLs (push's end) drops it. */
+    [QS_PUSH] = NOW
+    "redis.call('LLEN', KEYS[1]) redis.call('HLEN', KEYS[6]) redis.call('HLEN', KEYS[11]) "
+    "local pusher, batch = ARGV[1], ARGV[2] "
+    "if #ARGV == 2 then "
+    "  redis.call('HDEL', KEYS[11], pusher) "
+    "  return {0, redis.call('HGET', KEYS[6], 'epoch')} "
+    "end "
+    "local last = redis.call('HGET', KEYS[11], pusher) "
+    "if last and string.sub(last, 1, #batch + 1) == batch .. ' ' then "
+    "  return {tonumber(string.sub(last, #batch + 2)), redis.call('HGET', KEYS[6], 'epoch')} "
+    "end "
+    "local added = 0 "
+    "for i = 3, #ARGV do "
+    "  if redis.call('SADD', KEYS[2], ARGV[i]) == 1 then "
+    "    redis.call('RPUSH', KEYS[1], ARGV[i]) added = added + 1 "
+    "  end "
+    "end "
+    "if added > 0 then redis.call('HINCRBY', KEYS[6], 'pushed', added) end "
+    "if redis.call('EXISTS', KEYS[6]) == 1 then "
+    "  redis.call('HSETNX', KEYS[6], 'epoch', t[1] .. '.' .. t[2] .. ' ' .. pusher) "
+    "end "
+    "redis.call('HSET', KEYS[11], pusher, batch .. ' ' .. added) "
+    "redis.call('PEXPIRE', KEYS[11], " RECEIPTS_KEEP_MS ") "
+    "return {added, redis.call('HGET', KEYS[6], 'epoch')}",
     /* CLAIM worker n lease_ms: up to n URLs leased to worker, expired leases first (their
      * worker is gone); silent workers forgotten (SIGN_OF_LIFE). Returns {urls, pending,
      * leased, ms until the next lease expires or -1, the queue's epoch or nil when it does not
@@ -245,9 +261,9 @@ const char *const queue_scripts[QS_COUNT] = {
 };
 
 int queue_keys_init(queue_keys_t *k, const char *name) {
-    static const char *const suffix[QK_COUNT] = {"pending", "seen",    "leases",  "owner",
-                                                 "results", "stats",   "workers", "drain",
-                                                 "drainer", "receipts"};
+    static const char *const suffix[QK_COUNT] = {"pending", "seen",     "leases",  "owner",
+                                                 "results", "stats",    "workers", "drain",
+                                                 "drainer", "receipts", "pushes"};
     memset(k, 0, sizeof(*k));
     for (int i = 0; i < QK_COUNT; i++) {
         size_t n = strlen(name) + strlen(suffix[i]) + 16;

@@ -561,14 +561,17 @@ def test_stalled_worker_loses_its_leases_and_its_records_are_refused():
 class AckCutProxy:
     """A loopback proxy to Redis that lets a worker's first ACK (its record's JSON) reach
     Redis and run, then cuts the link before the reply comes back (cut is set). Reconnects
-    go through at once, or, with hold_reconnect, once reopen is set."""
+    go through at once, or, with hold_reconnect, once reopen is set. Another command than
+    the ACK: the first chunk holding marker, once ran() says Redis ran it."""
 
-    def __init__(self, queue, hold_reconnect=False):
+    def __init__(self, queue, hold_reconnect=False, marker=b'"title"', ran=None):
         self.acked, self.cut, self.reopen = (threading.Event(), threading.Event(),
                                              threading.Event())
         if not hold_reconnect:
             self.reopen.set()
         self.queue = queue
+        self.marker = marker
+        self.ran = ran or (lambda: rs.cmd("XLEN", f"cafe:{{{queue}}}:results") >= 1)
         self.lsock = socket.socket()
         self.lsock.bind(("127.0.0.1", 0))
         self.lsock.listen(8)
@@ -585,13 +588,12 @@ class AckCutProxy:
     def up(self, c, u):  # the worker's commands; the first ACK cuts the link
         with contextlib.suppress(OSError):
             while (data := c.recv(65536)):
-                first = not self.acked.is_set() and b'"title"' in data
+                first = not self.acked.is_set() and self.marker in data
                 if first:
                     self.acked.set()  # from now on no reply of this link goes back
                 u.sendall(data)
                 if first:
-                    wait_until(lambda: rs.cmd("XLEN", f"cafe:{{{self.queue}}}:results") >= 1,
-                               "the ACK", seconds=30)
+                    wait_until(self.ran, "the command cut", seconds=30)
                     self.cut.set()
                     break
         self.close_both(c, u)
@@ -635,6 +637,25 @@ def test_an_ack_sent_again_after_a_reconnect_is_no_loss():
     assert rc == 0 and "not written" not in err and summary_count(err) == 3, (rc, err)
     exactly_once(rs, "ackcut", urls)
     assert rs.cmd("HLEN", "cafe:{ackcut}:owner") == 0, "receipts left"
+
+
+def test_a_push_batch_sent_again_after_a_reconnect_counts_its_urls_added():
+    """The link dropped after a push's batch reached Redis and ran, before its reply came
+    back: push reconnected and sent it again, Redis skipped every URL (pushed, by the first
+    sending) and push said "0 added, 3 skipped (already pushed)" of the URLs it had added
+    itself. A proxy cuts the link so, once; the push's receipt of its batch now answers the
+    batch sent again, and goes at the push's end."""
+    urls = [fx.url(i, f"/page/{99700 + i}") for i in range(3)]
+    proxy = AckCutProxy("pushcut", marker=b"EVALSHA",
+                        ran=lambda: rs.cmd("LLEN", "cafe:{pushcut}:pending") == 3)
+    try:
+        r = cafe("queue", "push", proxy.url, "-", input="".join(u + "\n" for u in urls).encode())
+    finally:
+        proxy.close()
+    assert proxy.cut.is_set() and b"reconnecting" in r.stderr, r
+    assert r.returncode == 0 and r.stdout == b"3 added, 0 skipped (already pushed)\n", r
+    assert rs.cmd("LRANGE", "cafe:{pushcut}:pending", 0, -1) == urls
+    assert rs.cmd("EXISTS", "cafe:{pushcut}:pushes") == 0, "the receipt left"
 
 
 def test_an_ack_sent_again_after_its_worker_was_forgotten_is_no_loss():
@@ -990,8 +1011,8 @@ def test_a_command_still_going_out_is_not_a_silent_link():
         for args in resp_commands(Slow(conn)):
             if args[0].upper() == b"EVALSHA":
                 select.select([], [], [], 3)  # the reply comes 3 s after the command
-                # its URLs (after the pusher's name), and the queue's epoch
-                conn.sendall(b"*2\r\n:%d\r\n" % (len(args) - 4 - int(args[2])) + bulk(b"e"))
+                # its URLs (after the pusher's name and the batch's number), and the epoch
+                conn.sendall(b"*2\r\n:%d\r\n" % (len(args) - 5 - int(args[2])) + bulk(b"e"))
             else:
                 conn.sendall(fake_answer(args))
 
