@@ -413,6 +413,36 @@ static int refuse_replica(redis_t *r, char *err, size_t errlen) {
     return rc;
 }
 
+/* The server's maxmemory-policy, in out ("" when it does not say): CONFIG GET's, or INFO
+ * memory's "maxmemory_policy:" line when CONFIG is refused. Managed Redis services (Amazon
+ * ElastiCache, Azure Cache, Memorystore) disable CONFIG, or an ACL user lacks it, and an
+ * allkeys-* policy there went unseen: its evictions took URLs and records without a word. */
+static int eviction_policy(redis_t *r, char *out, size_t n) {
+    const char *config[] = {"CONFIG", "GET", "maxmemory-policy"}, *info[] = {"INFO", "memory"};
+    redisReply *rep = NULL;
+    out[0] = 0;
+    int rc = redis_cmd(r, &rep, 3, config, NULL);
+    if (rc != 0)
+        return rc;
+    const redisReply *got = redis_reply_array(rep, 2) ? rep->element[1] : NULL;
+    if (got && got->type == REDIS_REPLY_STRING) {
+        snprintf(out, n, "%s", got->str);
+    } else if (rep->type == REDIS_REPLY_ERROR) {
+        freeReplyObject(rep);
+        rep = NULL;
+        if ((rc = redis_cmd(r, &rep, 2, info, NULL)) != 0)
+            return rc;
+        static const char key[] = "\nmaxmemory_policy:";
+        const char *v = rep->type == REDIS_REPLY_STRING ? strstr(rep->str, key) : NULL;
+        if (v) {
+            v += sizeof key - 1;
+            snprintf(out, n, "%.*s", (int)strcspn(v, "\r\n"), v);
+        }
+    }
+    freeReplyObject(rep);
+    return 0;
+}
+
 int queue_check_server(redis_t *r, int uses, char *err, size_t errlen) {
     /* The scripts need Redis 6.2 (LPOP with a count, XRANGE's exclusive "(" bounds); on an
      * older one the first claim failed with a Lua error after the start had passed. */
@@ -425,23 +455,19 @@ int queue_check_server(redis_t *r, int uses, char *err, size_t errlen) {
     int rc = uses >= QUEUE_WRITES ? refuse_replica(r, err, errlen) : 0;
     if (rc != 0 || uses < QUEUE_ADDS)
         return rc;
-    const char *argv[] = {"CONFIG", "GET", "maxmemory-policy"};
-    redisReply *rep = NULL;
-    rc = redis_cmd(r, &rep, 3, argv, NULL);
-    if (rc != 0)
+    /* Not told (CONFIG and INFO denied or renamed away): go on. volatile-* policies evict
+     * only keys with a time to live: the queue's are the drain's hold (a drain that lost it
+     * deletes nothing) and the receipts of silent workers and of pushes (a miscount at
+     * worst), none of its URLs or records. */
+    char policy[128];
+    if ((rc = eviction_policy(r, policy, sizeof policy)) != 0)
         return rc;
-    /* An error (CONFIG denied by ACL, renamed away by a managed service) says nothing: go on.
-     * volatile-* policies evict only keys with a time to live: the queue's are the drain's
-     * hold (a drain that lost it deletes nothing) and the receipts of silent workers (a
-     * miscount at worst), none of its URLs or records. */
-    const redisReply *v = redis_reply_array(rep, 2) ? rep->element[1] : NULL;
-    if (v && v->type == REDIS_REPLY_STRING && strncmp(v->str, "allkeys-", 8) == 0) {
+    if (strncmp(policy, "allkeys-", 8) == 0) {
         snprintf(err, errlen,
                  "maxmemory-policy is %s: Redis would evict the queue's keys when full, losing "
                  "URLs and records; set it to noeviction (CONFIG SET maxmemory-policy noeviction)",
-                 text_safe_copy((char[128]){0}, 128, v->str));
-        rc = CAFE_EINVAL;
+                 text_safe_copy((char[128]){0}, 128, policy));
+        return CAFE_EINVAL;
     }
-    freeReplyObject(rep);
-    return rc;
+    return 0;
 }

@@ -2206,7 +2206,9 @@ def test_a_redis_that_evicts_keys_is_refused():
     20,000 URLs said "20000 added" and left 4,000 queued and 1,000 seen. Push and workers now
     refuse such a server (exit 2, nothing changed), as Sidekiq and BullMQ warn of it;
     volatile-* policies evict only keys with a time to live, which the queue never sets, and
-    a user not allowed CONFIG GET is not refused, nor a drain (it frees memory)."""
+    a drain is not refused (it frees memory). A user not allowed CONFIG GET (an ACL user, a
+    managed service that disables CONFIG) was not refused: INFO memory tells the policy too;
+    one allowed neither is not refused."""
     urls, path = url_list("evict", 20)
     srv = RedisServer("--maxmemory", "3mb", "--maxmemory-policy", "allkeys-lru")
     try:
@@ -2219,6 +2221,10 @@ def test_a_redis_that_evicts_keys_is_refused():
                  os.path.join(tmp, "evict.txt"))
         assert r.returncode == 0 and b"maxmemory-policy" not in r.stderr, r
         srv.cmd("ACL", "SETUSER", "noconf", "on", ">noconf-Pa55", "~cafe:*", "+@all", "-config")
+        r = cafe("queue", "push", srv.url("evict", "noconf:noconf-Pa55@"), path)
+        assert r.returncode == 2 and b"maxmemory-policy is allkeys-lru" in r.stderr, r
+        assert srv.cmd("DBSIZE") == 0
+        srv.cmd("ACL", "SETUSER", "noconf", "-info")
         r = cafe("queue", "push", srv.url("evict", "noconf:noconf-Pa55@"), path)
         assert r.returncode == 0 and r.stdout.startswith(b"20 added"), r
         srv.cmd("CONFIG", "SET", "maxmemory-policy", "volatile-lru")
