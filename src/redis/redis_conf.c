@@ -122,10 +122,14 @@ static const char *parse_unix(redis_conf_t *c, const char *rest) {
         return "a Unix socket URL is unix:///PATH/TO/SOCKET?queue=NAME (an absolute path)";
     if (!(c->socket = decoded(rest, n)))
         return "the socket's path holds a NUL byte";
+    /* A parameter given twice (?queue=a&queue=b): the last won, where redis-py takes the
+     * first; which was meant cannot be known, as for ?queue= and --queue. */
+    int queues = 0, dbs = 0;
     for (const char *p = q; p && *p; p = strchr(p, '&')) {
         p++;
+        if ((strncmp(p, "queue=", 6) == 0 && queues++) || (strncmp(p, "db=", 3) == 0 && dbs++))
+            return "a query parameter given twice (?queue= or ?db=)";
         if (strncmp(p, "queue=", 6) == 0) {
-            free(c->queue);
             c->queue = decoded(p + 6, strcspn(p + 6, "&"));
         } else if (strncmp(p, "db=", 3) == 0) {
             char *end;

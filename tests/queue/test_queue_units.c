@@ -109,12 +109,14 @@ static void test_unix_socket(void **state) {
     parse_ok(&c, "unix:///s.sock", "q"); /* --queue */
     assert_string_equal(c.queue, "q");
     redis_conf_free(&c);
-    parse_bad("unix://localhost/s.sock?queue=q"); /* a host: not a path */
-    parse_bad("unix://?queue=q");                 /* no path */
-    parse_bad("unix:///s.sock");                  /* no queue */
-    parse_bad("unix:///s.sock?queue=q&db=x");     /* db not a number */
-    parse_bad("unix:///s.sock?queue=q&port=1");   /* unknown parameter */
-    parse_bad("unix:///s%00.sock?queue=q");       /* a NUL cuts the path */
+    parse_bad("unix://localhost/s.sock?queue=q");  /* a host: not a path */
+    parse_bad("unix://?queue=q");                  /* no path */
+    parse_bad("unix:///s.sock");                   /* no queue */
+    parse_bad("unix:///s.sock?queue=q&db=x");      /* db not a number */
+    parse_bad("unix:///s.sock?queue=q&port=1");    /* unknown parameter */
+    parse_bad("unix:///s.sock?queue=a&queue=b");   /* which queue? */
+    parse_bad("unix:///s.sock?db=1&queue=q&db=2"); /* which database? */
+    parse_bad("unix:///s%00.sock?queue=q");        /* a NUL cuts the path */
 }
 
 static void test_key_names(void **state) {
