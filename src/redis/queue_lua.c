@@ -55,6 +55,20 @@
     "end "                                                                                         \
     "redis.call('ZADD', KEYS[7], now + lease, w) "
 
+/* A URL too long to fetch (over max, ARGV[4]: the longest line cafe titles fetches; pushed by
+ * another program, cafe's push leaves such lines out) leased as its first max bytes and the
+ * SHA1 of the whole, which the worker records as cafe titles records an over-long line: handed
+ * out whole, one of 20 MB (Redis takes up to 512 MB) broke every claim's reply (cafe's bound on
+ * a reply's string, 16 MB), the claim's other URLs with it, and after each lease the next
+ * claim took it again: no worker ever got past it, nor ended. Unique as the URL is; one
+ * leased whole before (leased) gives its lease up to the new name. */
+#define SHORT_URL                                                                                  \
+    "local function short(u, leased) "                                                             \
+    "  if #u <= max + 40 then return u end "                                                       \
+    "  if leased then redis.call('ZREM', KEYS[3], u) redis.call('HDEL', KEYS[4], u) end "          \
+    "  return string.sub(u, 1, max) .. redis.sha1hex(u) "                                          \
+    "end "
+
 const char *const queue_scripts[QS_COUNT] = {
     /* PUSH pusher batch url...: each URL never seen before goes to the end of pending. Returns
      * {added, the queue's epoch (as CLAIM's; set here too, by the push that makes the queue:
@@ -89,8 +103,9 @@ const char *const queue_scripts[QS_COUNT] = {
     "redis.call('HSET', KEYS[11], pusher, batch .. ' ' .. added) "
     "redis.call('PEXPIRE', KEYS[11], " RECEIPTS_KEEP_MS ") "
     "return {added, redis.call('HGET', KEYS[6], 'epoch')}",
-    /* CLAIM worker n lease_ms: up to n URLs leased to worker, expired leases first (their
-     * worker is gone); silent workers forgotten (SIGN_OF_LIFE). Returns {urls, pending,
+    /* CLAIM worker n lease_ms max: up to n URLs leased to worker, expired leases first (their
+     * worker is gone), each too long to fetch by a name of its own (SHORT_URL); silent workers
+     * forgotten (SIGN_OF_LIFE). Returns {urls, pending,
      * leased, ms until the next lease expires or -1, the queue's epoch or nil when it does not
      * exist (its stats: from the first URL pushed on, whatever is done), the urls whose expired
      * lease was worker's own}: the worker may still be fetching those (its renewals held up),
@@ -100,31 +115,33 @@ const char *const queue_scripts[QS_COUNT] = {
      * pushed again after it was lost (a Redis restarted without persistence, a push run again at
      * once): its stats alone did not, and the workers went on without a word, the records of before
      * lost. */
-    [QS_CLAIM] =
-        NOW "local w, n, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]) "
-            "redis.call('ZCARD', KEYS[3]) redis.call('HLEN', KEYS[4]) redis.call('HLEN', KEYS[6]) "
-            "redis.call('LLEN', KEYS[1]) redis.call('HLEN', KEYS[10]) " SIGN_OF_LIFE
-            "if redis.call('EXISTS', KEYS[6]) == 1 then "
-            "  redis.call('HSETNX', KEYS[6], 'epoch', t[1] .. '.' .. t[2] .. ' ' .. w) "
-            "end "
-            "local got = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, n) "
-            "local mine = {} "
-            "for _, u in ipairs(got) do "
-            "  if redis.call('HGET', KEYS[4], u) == w then mine[#mine + 1] = u end "
-            "end "
-            "if #got > #mine then redis.call('HINCRBY', KEYS[6], 'reclaimed', #got - #mine) end "
-            "if #got < n then "
-            "  local fresh = redis.call('LPOP', KEYS[1], n - #got) "
-            "  if fresh then for _, u in ipairs(fresh) do got[#got + 1] = u end end "
-            "end "
-            "for _, u in ipairs(got) do "
-            "  redis.call('ZADD', KEYS[3], now + lease, u) redis.call('HSET', KEYS[4], u, w) "
-            "end "
-            "local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES') "
-            "local wait = -1 "
-            "if first[2] then wait = math.max(0, tonumber(first[2]) - now) end "
-            "return {got, redis.call('LLEN', KEYS[1]), redis.call('ZCARD', KEYS[3]), wait, "
-            "redis.call('HGET', KEYS[6], 'epoch'), mine}",
+    [QS_CLAIM] = NOW
+    "local w, n, lease, max = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), "
+    "tonumber(ARGV[4]) "
+    "redis.call('ZCARD', KEYS[3]) redis.call('HLEN', KEYS[4]) redis.call('HLEN', KEYS[6]) "
+    "redis.call('LLEN', KEYS[1]) redis.call('HLEN', KEYS[10]) " SIGN_OF_LIFE
+    "if redis.call('EXISTS', KEYS[6]) == 1 then "
+    "  redis.call('HSETNX', KEYS[6], 'epoch', t[1] .. '.' .. t[2] .. ' ' .. w) "
+    "end " SHORT_URL "local got = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, n) "
+    "local mine = {} "
+    "for i, u in ipairs(got) do "
+    "  local o = redis.call('HGET', KEYS[4], u) "
+    "  got[i] = short(u, true) "
+    "  if o == w then mine[#mine + 1] = got[i] end "
+    "end "
+    "if #got > #mine then redis.call('HINCRBY', KEYS[6], 'reclaimed', #got - #mine) end "
+    "if #got < n then "
+    "  local fresh = redis.call('LPOP', KEYS[1], n - #got) "
+    "  if fresh then for _, u in ipairs(fresh) do got[#got + 1] = short(u, false) end end "
+    "end "
+    "for _, u in ipairs(got) do "
+    "  redis.call('ZADD', KEYS[3], now + lease, u) redis.call('HSET', KEYS[4], u, w) "
+    "end "
+    "local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES') "
+    "local wait = -1 "
+    "if first[2] then wait = math.max(0, tonumber(first[2]) - now) end "
+    "return {got, redis.call('LLEN', KEYS[1]), redis.call('ZCARD', KEYS[3]), wait, "
+    "redis.call('HGET', KEYS[6], 'epoch'), mine}",
     /* RENEW worker lease_ms url...: extends the leases worker still holds. Its first write
      * (forgetting silent workers, as CLAIM does) may not grow memory: Redis refuses a
      * script's first write that may (ZADD) when over maxmemory (noeviction), and lets one

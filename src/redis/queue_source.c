@@ -2,6 +2,7 @@
  * leases of the URLs held alive; at the end the URLs held but not finished (Ctrl-C) go back
  * to the queue. Also the pair's shared life (open, references). */
 #include "queue_worker.h"
+#include "input.h"
 #include "msg.h"
 
 #include <stdio.h>
@@ -234,12 +235,13 @@ static int epoch_changed(queue_worker_t *w, const redisReply *e) {
 /* One CLAIM. Returns the number of URLs taken (now in w->claimed), or a negative code;
  * *idle_ms says how long to wait when none was taken, -1 when the queue is finished. */
 static int claim(queue_worker_t *w, size_t n, long long *idle_ms) {
-    char sn[32], lease[32];
+    char sn[32], lease[32], max[32];
     snprintf(sn, sizeof sn, "%zu", n);
     snprintf(lease, sizeof lease, "%llu", (unsigned long long)w->lease_ms);
-    const char *argv[] = {w->worker, sn, lease};
+    snprintf(max, sizeof max, "%d", INPUT_LINE_MAX);
+    const char *argv[] = {w->worker, sn, lease, max};
     redisReply *rep;
-    int rc = queue_eval(w->r, &w->keys, QS_CLAIM, &rep, 3, argv, NULL);
+    int rc = queue_eval(w->r, &w->keys, QS_CLAIM, &rep, 4, argv, NULL);
     if (rc != 0)
         return rc;
     if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 6 ||
@@ -320,7 +322,7 @@ static int hand_out(queue_worker_t *w, const char **line, size_t *len, uint64_t 
     *line = h->url;
     *len = h->len;
     *ref = h->ref;
-    return 1;
+    return h->len > INPUT_LINE_MAX ? SOURCE_TOO_LONG : 1; /* recorded as cafe titles does */
 }
 
 static int queue_next(source_t *s, const char **line, size_t *len, uint64_t *ref) {
@@ -330,8 +332,8 @@ static int queue_next(source_t *s, const char **line, size_t *len, uint64_t *ref
         if (w->failed) /* the sink said why; finish gives the URLs back */
             return 0;
         if (w->next_claimed < w->nclaimed) {
-            if ((rc = hand_out(w, line, len, ref)) == 1)
-                return 1;
+            if ((rc = hand_out(w, line, len, ref)) > 0)
+                return rc;
             continue;
         }
         if (w->held + w->batch > w->limit) {

@@ -282,6 +282,34 @@ def test_push_counts_the_lines_too_long_it_left_out():
             words + b" (over 8192 bytes) left out\n", r
 
 
+def test_a_url_too_long_to_fetch_pushed_by_another_program_is_recorded_so():
+    """Another program (a producer in another language, redis-cli) may queue a "URL" of any
+    size up to Redis's 512 MB. One of 20 MB broke every claim's reply (cafe's bound on a
+    string in a reply is 16 MB), and the URLs claimed with it; after each lease the next
+    claim took it again: the worker never got past it, nor ended. One of 1 MB was fetched.
+    A URL over 8192 bytes is now leased under its start and a hash, and recorded as cafe
+    titles records such a line ("line too long"); one leased whole by another worker (an
+    older cafe's) gives its lease up to that name when it expires."""
+    q = "huge"
+    cafe("queue", "push", rs.url(q), "-", input=b"http://127.0.0.1:9/ok\n")
+    big = "http://127.0.0.1:9/" + "b" * (20 << 20)
+    mid = "http://127.0.0.1:9/" + "m" * (1 << 20)
+    held = "http://127.0.0.1:9/" + "h" * (17 << 20)
+    rs.cmd("RPUSH", f"cafe:{{{q}}}:pending", big, mid)
+    rs.cmd("ZADD", f"cafe:{{{q}}}:leases", 1, held)  # expired long ago
+    rs.cmd("HSET", f"cafe:{{{q}}}:owner", held, "a-worker-killed")
+    rc, err = finish(worker(rs.url(q), "-c", "4"), timeout=60)
+    assert rc == 0 and summary_count(err) == 4, err
+    got = {r["url"][:22]: r for _, r in records(rs, q)}
+    assert sorted(got) == ["http://127.0.0.1:9/bbb", "http://127.0.0.1:9/hhh",
+                           "http://127.0.0.1:9/mmm", "http://127.0.0.1:9/ok"], sorted(got)
+    for u, r in got.items():
+        if not u.endswith("ok"):
+            assert r["error"] == "invalid URL: line too long" and len(r["url"]) < 2000, r
+    assert rs.cmd("ZCARD", f"cafe:{{{q}}}:leases") == 0
+    assert rs.cmd("LLEN", f"cafe:{{{q}}}:pending") == 0
+
+
 def test_three_workers_20000_urls():
     urls, path = url_list("big", 20000, delay=20)
     r = cafe("queue", "push", rs.url("big"), "-", input=open(path, "rb").read())
