@@ -57,6 +57,7 @@ enum {
     QS_DRAINED,
     QS_DRAINER,
     QS_FORGET,
+    QS_READ,
     QS_COUNT
 };
 

@@ -191,6 +191,26 @@ const char *const queue_scripts[QS_COUNT] = {
                   "  end "
                   "end "
                   "return n",
+    /* READ from count entry_max budget: the results stream's entries from `from` on, count at
+     * most, as XRANGE gives them, but an entry over entry_max bytes (its fields, and 64 bytes
+     * more for each) without its fields, which every export leaves out as no record of
+     * cafe's; and the entries after budget bytes are left to the next READ. Returns {entries,
+     * 1 when the budget cut them short}. A 20 MB entry another program added broke every
+     * export's reply (cafe bounds a string in a reply at 16 MB): results stopped at once,
+     * and a drain retried without end, exporting nothing. */
+    [QS_READ] = "local e = redis.call('XRANGE', KEYS[5], ARGV[1], '+', 'COUNT', ARGV[2]) "
+                "local max, budget, used = tonumber(ARGV[3]), tonumber(ARGV[4]), 0 "
+                "for i, x in ipairs(e) do "
+                "  local size = 64 "
+                "  for _, f in ipairs(x[2]) do size = size + #f + 64 end "
+                "  if size > max then x[2] = {} size = 64 end "
+                "  used = used + size "
+                "  if used > budget and i > 1 then "
+                "    for j = #e, i, -1 do e[j] = nil end "
+                "    return {e, 1} "
+                "  end "
+                "end "
+                "return {e, 0}",
     /* RELEASE worker: every URL leased to worker goes back to the front of pending, and the
      * worker leaves the workers' set with its receipts: its FORGET came after and a receipt
      * it did not take (the worker killed between the two, a FORGET refused) stayed for ever.

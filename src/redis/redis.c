@@ -65,6 +65,7 @@ struct redis {
                              * or last sent some of theirs */
     size_t unsent;          /* at the watchdog's last look: what was left to send */
     budget_t budget;        /* the current link's */
+    int oversize;           /* the last link was given up for a reply over the bounds */
     char err[ERR_MAX];
 };
 
@@ -255,6 +256,7 @@ static void after_read(redisAsyncContext *ac) {
             "connection to %s given up: a string over %zu MB in a reply (no reply to cafe "
             "has one): is this a Redis server?",
             r->conf->where, ITEM_MAX >> 20);
+    r->oversize = 1;
     drop(r);
 }
 
@@ -280,7 +282,7 @@ static void on_disconnect(const redisAsyncContext *ac, int status) {
                 "connection to %s given up: it sent a reply to no command: is this a Redis "
                 "server?",
                 r->conf->where);
-    else if (status != REDIS_OK && r->budget.over)
+    else if (status != REDIS_OK && (r->oversize = r->budget.over) != 0)
         set_err(r,
                 "connection to %s given up: a reply over %zu MB (no reply to cafe is so "
                 "large): is this a Redis server?",
@@ -458,10 +460,12 @@ static int link_up(redis_t *r) {
                 CONNECT_TIMEOUT_MS / 1000);
         rc = CAFE_ECONNREFUSED;
     }
-    if (rc != 0)
+    if (rc != 0) {
         drop(r);
-    else
+    } else {
         r->up = 1;
+        r->oversize = 0;
+    }
     return rc;
 }
 
@@ -519,12 +523,12 @@ void redis_set_retry(redis_t *r, uint64_t ms, int quiet) {
 static int ensure_up(redis_t *r, uint64_t now) {
     if (r->up)
         return 0;
-    if (!r->retry_ms)
+    if (!r->retry_ms && !r->oversize) /* a reply too large is no outage: see redis_cmd */
         return CAFE_ECONNRESET;
     int rc = cafe_sem_acquire(&r->lock);
     if (rc != 0)
         return rc;
-    if (!r->up && now - r->last_try_ms >= BACKOFF_FIRST_MS) {
+    if (!r->up && (r->oversize || now - r->last_try_ms >= BACKOFF_FIRST_MS)) {
         r->last_try_ms = now;
         rc = link_up(r);
         if (rc == CAFE_EINVAL) /* AUTH or scripts refused: still an outage, retried */
@@ -583,6 +587,11 @@ int redis_cmd(redis_t *r, redisReply **out, int argc, const char **argv, const s
         int rc = ensure_up(r, cafe_loop_now(loop));
         if (rc == 0)
             rc = send_once(r, out, argc, argv, lens);
+        /* A reply over the bounds comes again when sent again: it was retried without end (a
+         * stream entry of 20 MB another program added, and a drain). It fails the command;
+         * the next one links again (redis_reply_oversized). */
+        if (rc == CAFE_ECONNRESET && r->oversize)
+            return CAFE_EIO;
         if (rc == 0 && transient(r, *out)) {
             freeReplyObject(*out);
             *out = NULL;
@@ -602,6 +611,10 @@ int redis_cmd(redis_t *r, redisReply **out, int argc, const char **argv, const s
             return rc;
         delay = delay * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : delay * 2;
     }
+}
+
+int redis_reply_oversized(const redis_t *r) {
+    return r->oversize;
 }
 
 const char *redis_sha(const redis_t *r, size_t idx) {

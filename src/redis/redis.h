@@ -51,10 +51,15 @@ void redis_set_retry(redis_t *r, uint64_t ms, int quiet);
 /* Runs one command (argv, lens as redisCommandArgv) and hands back its reply, which the
  * caller frees with freeReplyObject. A Redis error reply is a reply, not a failure. Returns
  * 0, CAFE_ECONNRESET (connection lost, or silent for 10 s while commands wait, after the
- * retries), CAFE_ECANCELED / CAFE_ETIMEDOUT (the caller's own interruption), CAFE_ENOMEM.
+ * retries), CAFE_EIO (a reply over the bounds: redis_reply_oversized), CAFE_ECANCELED /
+ * CAFE_ETIMEDOUT (the caller's own interruption), CAFE_ENOMEM.
  * A command whose connection dropped is sent again after the reconnect: use it only for
  * commands that are safe to repeat. */
 int redis_cmd(redis_t *r, redisReply **out, int argc, const char **argv, const size_t *lens);
+/* 1 when the last command failed (CAFE_EIO) because its reply was over cafe's bounds on a
+ * reply (a string of 16 MB, 512 MB in all): the link was given up, and the next command makes
+ * a new one, also where lost links are not retried. */
+int redis_reply_oversized(const redis_t *r);
 /* The SHA1 of script number idx (loaded at connect), for EVALSHA. */
 const char *redis_sha(const redis_t *r, size_t idx);
 

@@ -1192,6 +1192,38 @@ def test_drain_deletes_no_entry_it_did_not_export():
         assert rs.cmd("XLEN", key) == 3, fmt
 
 
+def test_an_entry_too_large_for_cafe_stops_no_export():
+    """Another program's entry of 20 MB in the results stream broke every export's reply
+    (cafe bounds a string in a reply at 16 MB): results stopped at its first chunk, exporting
+    nothing, and --drain retried without end. Such an entry is left out now, and left in
+    Redis, as any entry that is no record of cafe's; so are 70 of 1 MB after it, more than a
+    chunk takes at once (64 MB), read over two chunks; and the records around them go."""
+    q = "hugeentry"
+    key = f"cafe:{{{q}}}:results"
+    urls = []
+    for k in range(2):
+        more, path = url_list(f"{q}{k}", 2, first=64200 + 10 * k)
+        cafe("queue", "push", rs.url(q), path)
+        rc, err = finish(worker(rs.url(q)))
+        assert rc == 0, err
+        urls += more
+        if k == 0:
+            rs.cmd("XADD", key, "*", "record", "x" * (20 << 20))
+            for _ in range(70):
+                rs.cmd("XADD", key, "*", "note", "y" * 1000000)
+    left = b"71 entries of the results stream are no records of cafe's: "
+    r = cafe("queue", "results", rs.url(q), "--json", timeout=60)
+    assert r.returncode == 0 and left + b"not exported" in r.stderr, r.stderr
+    assert sorted(json.loads(line)["url"] for line in r.stdout.splitlines()) == sorted(urls)
+    out = os.path.join(tmp, f"{q}.jsonl")
+    r = cafe("queue", "results", rs.url(q), "--json", "--drain", "-o", out, timeout=60)
+    assert r.returncode == 0 and left + b"left in Redis" in r.stderr, r.stderr
+    with open(out) as f:
+        assert sorted(json.loads(line)["url"] for line in f) == sorted(urls)
+    assert rs.cmd("XLEN", key) == 71
+    rs.cmd("DEL", key)  # its 90 MB
+
+
 def test_drain_to_a_file_appends_never_overwrites():
     """--drain deletes what it exported: the file is then the records' only copy, so a second
     export (cron) adds to it instead of overwriting the first; CSV keeps one header."""
@@ -1208,6 +1240,12 @@ def test_drain_to_a_file_appends_never_overwrites():
         rows = list(csv.DictReader(f))
     assert sorted(r["url"] for r in rows) == sorted(first + more), len(rows)
     assert rs.cmd("XLEN", "cafe:{app}:results") == 0
+
+
+def commands(data, name):
+    """How many commands name (b"XRANGE") a client's bytes hold: not the word alone, which
+    the scripts' text sent by SCRIPT LOAD holds too."""
+    return data.count(b"$%d\r\n%s\r\n" % (len(name), name))
 
 
 def redis_proxy(watch):
@@ -1270,7 +1308,7 @@ def act_during_a_held_export(fmt, args, watched, act, stdout=subprocess.DEVNULL)
     ranges = [0]
 
     def watch(data):
-        ranges[0] += data.count(b"XRANGE")
+        ranges[0] += commands(data, b"XRANGE")
         if ranges[0] >= 2 and not held.is_set():
             held.set()
             go.wait(60)
@@ -1389,7 +1427,7 @@ def test_drain_killed_after_its_file_was_renamed_is_repaired():
 
     def watch(data):
         for k in seen:
-            seen[k] += data.count(k.encode())
+            seen[k] += commands(data, k.encode())
         if seen["XRANGE"] == 2 and not at_range.is_set():
             at_range.set()
             go.wait(60)
@@ -1493,7 +1531,7 @@ def test_drain_survives_a_drop_before_its_delete():
     scripts = [0]  # one chunk: the drain's hold, its renewal with the chunk's note, the delete
 
     def watch(data):
-        scripts[0] += data.count(b"EVALSHA")
+        scripts[0] += commands(data, b"EVALSHA")
         if scripts[0] == 3 and not cut.is_set():
             cut.set()
             return False
