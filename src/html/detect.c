@@ -258,15 +258,19 @@ static const cafe__html_encoding_t *arabic_windows(const cafe__html_detect_t *d,
  * the page exactly as the default would: windows-1252 stays, as it does in a browser. With
  * little evidence uchardet picks among such encodings almost at random ("Caf\xe9" reads the
  * same in ISO-8859-1, -2, -15 and windows-1250), and the charset reported must not flap. */
-static const cafe__html_encoding_t *unless_as_default(const cafe__html_detect_t *d,
-                                                      const cafe__html_encoding_t *e) {
+static int as_default(const cafe__html_detect_t *d, const cafe__html_encoding_t *e) {
     const uint16_t *def = cafe__html_enc_windows1252.table;
-    if (!e || e->kind != CAFE__ENC_SINGLE || e == &cafe__html_enc_windows1252)
-        return e;
+    if (!e || e->kind != CAFE__ENC_SINGLE)
+        return 0;
     for (size_t i = 0; i < d->fed; i++)
         if (d->buf[i] >= 0x80 && e->table[d->buf[i] - 0x80] != def[d->buf[i] - 0x80])
-            return e;
-    return &cafe__html_enc_windows1252;
+            return 0;
+    return 1;
+}
+
+static const cafe__html_encoding_t *unless_as_default(const cafe__html_detect_t *d,
+                                                      const cafe__html_encoding_t *e) {
+    return as_default(d, e) ? &cafe__html_enc_windows1252 : e;
 }
 
 /* Top-level domains and the legacy encodings their pages use, the usual one first (the
@@ -285,7 +289,7 @@ static const char *const families[][5] = {
     {"kr", "EUC-KR", NULL},
     {"cz sk si hr", "windows-1250", "ISO-8859-2", NULL},
     {"hu", "ISO-8859-2", "windows-1250", NULL},
-    {"pl ro", "ISO-8859-2", "windows-1250", "ISO-8859-16", NULL},
+    {"pl ro", "ISO-8859-2", "windows-1250", NULL},
     {"gr cy", "ISO-8859-7", "windows-1253", NULL},
     {"tr", "windows-1254", NULL},
     {"il", "windows-1255", "ISO-8859-8", "ISO-8859-8-I", NULL},
@@ -352,13 +356,77 @@ static int rare_latin(const cafe__html_encoding_t *e) {
     return 0;
 }
 
+/* Whether e is an encoding of Latin text. */
+static int latin_encoding(const cafe__html_encoding_t *e) {
+    return e == &cafe__html_enc_windows1252 || central_latin(e) || rare_latin(e);
+}
+
+/* Whether family f is a Latin-script domain's: its usual encoding is Latin (.pl, .cz, .tr,
+ * .lt, .de...). Not Vietnamese's windows-1258: under .vn, Latin text that it reads as
+ * windows-1252 does ("Café à Paris", "Vyhledávání") is windows-1252 to both browsers, as under
+ * a domain of another script. */
+static int latin_domain(const char *const *f) {
+    const cafe__html_encoding_t *e = from_label(f[0]);
+    return latin_encoding(e) && strcmp(e->name, "windows-1258") != 0;
+}
+
+/* The domain's usual encoding: the first of family f that maps every byte of the evidence
+ * to a character, not a C1 control (Shift_JIS "お知らせ" under .pl, whose 0x82 ISO-8859-2
+ * reads as a control, is windows-1250's "‚¨’m‚ç‚ą" to both browsers), else its first. */
+static const cafe__html_encoding_t *usual(const cafe__html_detect_t *d, const char *const *f) {
+    for (size_t i = 0; i < 4 && f[i]; i++) {
+        const cafe__html_encoding_t *c = from_label(f[i]);
+        size_t k = 0;
+        while (c && c->kind == CAFE__ENC_SINGLE && k < d->high &&
+               c->table[d->buf[d->at[k]] - 0x80] >= 0xA0)
+            k++;
+        if (c && k == d->high)
+            return c;
+    }
+    return from_label(f[0]);
+}
+
+/* Four non-ASCII bytes in a row: a word no Latin encoding reads as Latin text, whose words
+ * hold ASCII letters ("Êîíòàêòû", windows-1251's "Контакты" read as windows-1252, is
+ * plausible Welsh letter by letter). */
+static int unlatin_run(const cafe__html_detect_t *d) {
+    for (size_t k = 3; k < d->high; k++)
+        if (d->at[k] == d->at[k - 3] + 3)
+            return 1;
+    return 0;
+}
+
+/* Under a Latin-script domain: the encoding of another script that reads the (thin)
+ * evidence as text, uchardet's single-byte answer or else windows-1251 (uchardet names
+ * ISO-8859-16 for "Контакты"), read as a word is written, where none of the domain's
+ * encodings reads it as text, or where they do but a word of it has no ASCII letter
+ * (family_reads); or NULL. A multi-byte answer is left to the domain. */
+static const cafe__html_encoding_t *other_script(const cafe__html_detect_t *d,
+                                                 const cafe__html_encoding_t *e, int family_reads) {
+    const cafe__html_encoding_t *c = e && !latin_encoding(e) ? e : from_label("windows-1251");
+    if (!c || c->kind != CAFE__ENC_SINGLE || (family_reads && !unlatin_run(d)) ||
+        !plausible(d, c) || !cafe__html_cased_word(c, 1, d->buf, d->fed, d->at, d->high))
+        return NULL;
+    return c;
+}
+
 /* With little evidence, an answer outside the domain's family gives way to its usual one,
- * unless windows-1252 (the answer, none, or a rare Latin one) reads the evidence as text and
- * none of the family's encodings may: Latin text under a domain of another script ("Café
- * Müller in Köln", "naïve résumé", "Straße" under .ru, .gr, .jp or .cn) is windows-1252 in
- * both browsers, where the hint made it windows-1251's "Cafй Mьller in Kцln" or GBK's
- * "Caf? M黮ler". Text of another script stays the domain's however it reads there (Greek
- * "Αρχική" under .su is windows-1251's "БсчйкЮ" to both). */
+ * but where the script of the text is not the domain's and its reading tells so, as in both
+ * browsers (Chromium and Firefox, top-level):
+ * - under a domain of another script, Latin text that windows-1252 (the answer, none, or a
+ *   rare Latin one) reads as text and none of the family's encodings may ("Café Müller in
+ *   Köln", "naïve résumé", "Straße" under .ru, .gr, .jp or .cn) is windows-1252, where the
+ *   hint made it windows-1251's "Cafй Mьller in Kцln" or GBK's "Caf? M黮ler"; text of
+ *   another script stays the domain's however it reads there (Greek "Αρχική" under .su is
+ *   windows-1251's "БсчйкЮ" to both);
+ * - under a Latin-script domain, a single-byte answer of another script that reads the
+ *   evidence as text where none of the family's encodings may stands: Russian "Новости" and
+ *   "Главная страница" in windows-1251 under .pl, .cz, .hu, .lt, .de and .tr, Arabic
+ *   "الرئيسية" under .hu, .tr and .de, where the hint made them ISO-8859-2's "Íîâîńňč";
+ *   there Latin text is the domain's however it reads (Turkish "İletişim" is windows-1250's
+ *   "Ýletiţim" under .cz, ISO-8859-2 "Zażółć gęślą jaźń" windows-1257's "Zaæó³ę gź¶l± ja¼ń"
+ *   under .lt), not windows-1252. Greek, Hebrew, Thai and KOI8-U under such domains are
+ *   Firefox's reading (text), Chromium's is the domain's; CJK is left to the domain. */
 static const cafe__html_encoding_t *hinted(const cafe__html_detect_t *d,
                                            const cafe__html_encoding_t *e) {
     const char *const *f = family(d);
@@ -372,9 +440,16 @@ static const cafe__html_encoding_t *hinted(const cafe__html_detect_t *d,
         family_reads |= c && d->ud && domain_reads(d, c);
     }
     const cafe__html_encoding_t *w = &cafe__html_enc_windows1252;
+    if (latin_domain(f)) {
+        const cafe__html_encoding_t *o = d->ud ? other_script(d, e, family_reads) : NULL;
+        return o ? o : usual(d, f);
+    }
     if (!family_reads && d->ud && (!e || e == w || rare_latin(e) || central_latin(e)) &&
         plausible(d, w))
         return e ? w : e;
+    if (e == w && as_default(d, from_label(f[0])))
+        return w; /* its reading is windows-1252's: Latin text (Turkish "ürünler için" under
+                     .eg, whose windows-1256 has ü and ç: windows-1252 to both) */
     return from_label(f[0]);
 }
 

@@ -20,6 +20,10 @@
  *      out windows-1252, "Café" ISO-8859-2); on the corpus's one- and two-word titles the
  *      hint takes uchardet from 28 right of 48 to 43. Not for Latin text no encoding of the
  *      domain reads ("Café Müller" under .ru, .jp, .cn): windows-1252, as in both browsers;
+ *      nor, under a Latin-script domain (.pl, .cz, .tr, .lt, .de...), for text of another
+ *      script that none of its encodings reads as text, or with a word of four non-ASCII
+ *      bytes ("Новости" in windows-1251 under .pl stays windows-1251, as in both); there
+ *      the usual encoding is the first of the domain's that reads no byte as a C1 control;
  *   4. with little evidence under a domain that names no encodings (.com, .org, no URL), a
  *      rare Latin answer (ISO-8859-10, -13, windows-1257...) gives way to windows-1252 when
  *      windows-1252 reads the evidence plausibly, in one language's alphabet

@@ -620,6 +620,60 @@ static void test_hungarian_is_windows1250(void **state) {
     expect_page(title, para, "http://www.example.hu/", want, "ISO-8859-2");
 }
 
+/* Under a Latin-script domain, text of another script keeps its encoding where none of the
+ * domain's reads it as text, and Latin text takes the domain's however it reads, as in both
+ * browsers (top-level, Chromium and Firefox): the hint made windows-1251 "Новости"
+ * ISO-8859-2's "Íîâîńňč" under .pl (windows-1252's "Êîíòàêòû" under .de, plausible Welsh
+ * letter by letter), and left Turkish "İletişim" windows-1252's under .cz, where both read
+ * windows-1250's "Ýletiţim". */
+static void test_script_under_latin_domain(void **state) {
+    (void)state;
+    static const char para[] = "Copyright 2024. All rights reserved.";
+    static const char *const latin[] = {"pl", "cz", "hu", "lt", "de", "tr"};
+    static const char *const cyrillic[][2] = {
+        {"\xcd\xee\xe2\xee\xf1\xf2\xe8",
+         "\xd0\x9d\xd0\xbe\xd0\xb2\xd0\xbe\xd1\x81\xd1\x82\xd0\xb8"},
+        {"\xc3\xeb\xe0\xe2\xed\xe0\xff \xf1\xf2\xf0\xe0\xed\xe8\xf6\xe0",
+         "\xd0\x93\xd0\xbb\xd0\xb0\xd0\xb2\xd0\xbd\xd0\xb0\xd1\x8f "
+         "\xd1\x81\xd1\x82\xd1\x80\xd0\xb0\xd0\xbd\xd0\xb8\xd1\x86\xd0\xb0"},
+        {"\xca\xee\xed\xf2\xe0\xea\xf2\xfb",
+         "\xd0\x9a\xd0\xbe\xd0\xbd\xd1\x82\xd0\xb0\xd0\xba\xd1\x82\xd1\x8b"}};
+    char url[64];
+    for (size_t i = 0; i < sizeof latin / sizeof latin[0]; i++) {
+        snprintf(url, sizeof url, "http://www.example.%s/", latin[i]);
+        /* "Новости" under .tr is windows-1254's to Chromium, windows-1251's to Firefox */
+        for (size_t w = strcmp(latin[i], "tr") == 0; w < 3; w++)
+            expect_page(cyrillic[w][0], para, url, cyrillic[w][1], "windows-1251");
+        if (strcmp(latin[i], "hu") == 0 || strcmp(latin[i], "de") == 0 ||
+            strcmp(latin[i], "tr") == 0) /* Chromium: the domain's under .pl, .cz, .lt */
+            expect_page("\xc7\xe1\xd1\xc6\xed\xd3\xed\xc9", para, url,
+                        "\xd8\xa7\xd9\x84\xd8\xb1\xd8\xa6\xd9\x8a\xd8\xb3\xd9\x8a\xd8\xa9",
+                        "windows-1256");
+    }
+    /* Latin text of another Latin encoding: the domain's */
+    expect_page("\xddleti\xfeim", para, "http://www.example.cz/", "\xc3\x9dleti\xc5\xa3im",
+                "windows-1250");
+    expect_page("\xddleti\xfeim", para, "http://www.example.pl/", "\xc3\x9dleti\xc5\xa3im",
+                "ISO-8859-2");
+    /* uchardet's ISO-8859-16, which no browser names, was in .pl's family */
+    expect_page("Jaun\xe2k\xe2s zi\xf2"
+                "as",
+                para, "http://www.example.pl/",
+                "Jaun\xc3\xa2k\xc3\xa2s zi\xc5\x88"
+                "as",
+                "ISO-8859-2");
+    /* Shift_JIS under .pl: ISO-8859-2 reads its 0x82 as a C1 control, windows-1250 does not */
+    expect_page("\x82\xa8\x92m\x82\xe7\x82\xb9", para, "http://www.example.pl/",
+                "\xe2\x80\x9a\xc2\xa8\xe2\x80\x99m\xe2\x80\x9a\xc3\xa7\xe2\x80\x9a\xc4\x85",
+                "windows-1250");
+    /* Latin text the domain's encoding reads as windows-1252 does is windows-1252 under a
+     * domain of another script, and under .vn (windows-1258) */
+    expect_page("Ana sayfa \xfcr\xfcnler i\xe7in", para, "http://www.example.eg/",
+                "Ana sayfa \xc3\xbcr\xc3\xbcnler i\xc3\xa7in", "windows-1252");
+    expect_page("Caf\xe9 \xe0 Paris", para, "http://www.example.vn/", "Caf\xc3\xa9 \xc3\xa0 Paris",
+                "windows-1252");
+}
+
 /* Polish in ISO-8859-2 over a page of it: uchardet says windows-1250 on its 64 non-ASCII
  * bytes, whose ą (0xB1) windows-1250 reads as ± ("m±ki"); both browsers name ISO-8859-2. The
  * title "Zażółć" reads alike in both, so only the charset told it (windows-1250 before). */
@@ -1302,6 +1356,7 @@ int main(void) {
         cmocka_unit_test(test_hungarian_is_windows1250),
         cmocka_unit_test(test_polish_iso_is_iso),
         cmocka_unit_test(test_kana_is_japanese),
+        cmocka_unit_test(test_script_under_latin_domain),
     };
     return cmocka_run_group_tests(tests, load_corpus, free_corpus);
 }
