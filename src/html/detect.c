@@ -671,9 +671,30 @@ static const cafe__html_encoding_t *first_run(cafe__html_detect_t *d,
     return r && r != e && plausible(&run, r) ? r : e;
 }
 
+/* Evidence whose non-ASCII bytes stand next to a NUL, half of them or more: text
+ * interleaved with NULs (UTF-16 without a BOM, or a legacy encoding so padded). Neither
+ * browser detects its encoding from its letters: windows-1251 "Привет" or "Главная
+ * страница" with a NUL after each byte, or two, is windows-1252 to both with no domain and
+ * under .com (Firefox under .ru and .jp too), and the usual encoding of a Latin-script domain
+ * under it (.pl: ISO-8859-2, both); a few NULs in such text (3 in 16 letters) leave it
+ * detected, as does a run of NULs elsewhere. uchardet named windows-1251, Shift_JIS or GBK
+ * on these bytes. */
+static int nul_dense(const cafe__html_detect_t *d) {
+    size_t next_to_nul = 0;
+    for (size_t k = 0; k < d->high; k++) {
+        size_t i = d->at[k];
+        next_to_nul += (i > 0 && d->buf[i - 1] == 0) || (i + 1 < d->fed && d->buf[i + 1] == 0);
+    }
+    return 2 * next_to_nul >= d->high;
+}
+
 const cafe__html_encoding_t *cafe__html_detect_result(cafe__html_detect_t *d) {
     if (d->high == 0)
         return NULL;
+    if (nul_dense(d)) {
+        const char *const *f = family(d);
+        return f && latin_domain(f) ? usual(d, f) : NULL;
+    }
     return first_run(d, answer(d));
 }
 

@@ -44,6 +44,9 @@
  *      characters all fall in its encoding's common blocks (plausible.h), the likeliest of
  *      them; so does a CJK answer whose reading holds rare characters;
  *   7. else no answer (the caller keeps windows-1252).
+ * Before all of these: evidence whose non-ASCII bytes stand next to a NUL, half of them or
+ * more (text interleaved with NULs, as UTF-16 is), gets no answer, or under a Latin-script
+ * domain its usual encoding: neither browser reads its letters.
  * Answers the tokenizer could not have read as bytes (UTF-16, ISO-2022-JP, UTF-32) or that
  * would erase the page (the replacement encoding: HZ, ISO-2022-KR/CN) count as no answer.
  *
