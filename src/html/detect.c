@@ -414,9 +414,12 @@ static const cafe__html_encoding_t *other_script(const cafe__html_detect_t *d,
  * but where the script of the text is not the domain's and its reading tells so, as in both
  * browsers (Chromium and Firefox, top-level):
  * - under a domain of another script, Latin text that windows-1252 (the answer, none, or a
- *   rare Latin one) reads as text and none of the family's encodings may ("Café Müller in
- *   Köln", "naïve résumé", "Straße" under .ru, .gr, .jp or .cn) is windows-1252, where the
- *   hint made it windows-1251's "Cafй Mьller in Kцln" or GBK's "Caf? M黮ler"; text of
+ *   rare Latin one) reads as letters where they may stand, of any languages, and none of the
+ *   family's encodings reads as text ("Café Müller in Köln", "naïve résumé", "Straße" under
+ *   .ru, .gr, .jp or .cn; Czech "zahranièních vìcí Èeské" under .ru) is windows-1252, where
+ *   the hint made it windows-1251's "Cafй Mьller in Kцln" or GBK's "Caf? M黮ler", unless a
+ *   word of it has four non-ASCII bytes in a row ("Вход" under .th is windows-874 to both,
+ *   not windows-1252's "Âõîä"); text of
  *   another script stays the domain's however it reads there (Greek "Αρχική" under .su is
  *   windows-1251's "БсчйкЮ" to both);
  * - under a Latin-script domain, a single-byte answer of another script that reads the
@@ -445,7 +448,7 @@ static const cafe__html_encoding_t *hinted(const cafe__html_detect_t *d,
         return o ? o : usual(d, f);
     }
     if (!family_reads && d->ud && (!e || e == w || rare_latin(e) || central_latin(e)) &&
-        plausible(d, w))
+        !unlatin_run(d) && cafe__html_plausible_letters(w, d->buf, d->fed, d->at, d->high))
         return e ? w : e;
     if (e == w && as_default(d, from_label(f[0])))
         return w; /* its reading is windows-1252's: Latin text (Turkish "ürünler için" under

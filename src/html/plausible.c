@@ -211,10 +211,14 @@ static int one_alphabet(const cafe__html_encoding_t *e, const unsigned char *p,
 int cafe__html_plausible(const cafe__html_encoding_t *e, const unsigned char *p, size_t n,
                          const unsigned *high, size_t nhigh) {
     size_t nlatin = sizeof latin / sizeof latin[0] - (strcmp(e->name, "windows-1258") != 0);
-    if (!one_alphabet(e, p, high, nhigh, S_LATIN, latin, nlatin) ||
-        !one_alphabet(e, p, high, nhigh, S_CYRILLIC, cyrillic,
-                      sizeof cyrillic / sizeof cyrillic[0]))
-        return 0;
+    return one_alphabet(e, p, high, nhigh, S_LATIN, latin, nlatin) &&
+           one_alphabet(e, p, high, nhigh, S_CYRILLIC, cyrillic,
+                        sizeof cyrillic / sizeof cyrillic[0]) &&
+           cafe__html_plausible_letters(e, p, n, high, nhigh);
+}
+
+int cafe__html_plausible_letters(const cafe__html_encoding_t *e, const unsigned char *p, size_t n,
+                                 const unsigned *high, size_t nhigh) {
     for (size_t k = 0; k < nhigh; k++) {
         size_t i = high[k];
         ch_t c = at(e, p, n, i), b = at(e, p, n, i + 1);

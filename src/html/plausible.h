@@ -32,11 +32,21 @@
 int cafe__html_plausible(const cafe__html_encoding_t *e, const unsigned char *p, size_t n,
                          const unsigned *high, size_t nhigh);
 
+/* As cafe__html_plausible, but the letters need not all be of one language's alphabet: a
+ * reading of letters only where they may stand, whatever their languages. */
+int cafe__html_plausible_letters(const cafe__html_encoding_t *e, const unsigned char *p, size_t n,
+                                 const unsigned *high, size_t nhigh);
+
 /* 1 when multi-byte encoding e decodes p[0..n) without an error (U+FFFD) and without
  * half-width katakana, which titles almost never hold and a wrong Japanese encoding yields
  * ("日本" in EUC-JP read as Shift_JIS: "ﾆ�ﾜ"); 0 otherwise. A sequence cut by the end of p
  * is not judged. */
 int cafe__html_plausible_multi(const cafe__html_encoding_t *e, const unsigned char *p, size_t n);
+/* As cafe__html_plausible, but the letters need not all be of one language's alphabet: a
+ * reading of letters only where they may stand, whatever their languages. */
+int cafe__html_plausible_letters(const cafe__html_encoding_t *e, const unsigned char *p, size_t n,
+                                 const unsigned *high, size_t nhigh);
+
 /* 1 when multi-byte encoding e decodes p[0..n) without an error (U+FFFD), half-width katakana
  * allowed; 0 otherwise. A sequence cut by the end of p is not judged. */
 int cafe__html_decodes_multi(const cafe__html_encoding_t *e, const unsigned char *p, size_t n);

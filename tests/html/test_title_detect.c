@@ -674,6 +674,67 @@ static void test_script_under_latin_domain(void **state) {
                 "windows-1252");
 }
 
+/* Central European text under a domain of another script, whose windows-1252 reading is
+ * letters only but of no one language ("zahranièních vìcí Èeské"): windows-1252 to both
+ * browsers under .ru, .ua, .gr and .il, where it was the domain's ("zahraniиnнch vмcн"). A
+ * reading with a symbol in a word ("Za¿ó³æ") or an unmapped byte (ť, 0x9D) stays the
+ * domain's, as in both. */
+static void test_long_latin_under_other_script_domain(void **state) {
+    (void)state;
+    static const char para[] = "Copyright 2024. All rights reserved.";
+    static const char cz[] = "Ministerstvo zahrani\xe8n\xed"
+                             "ch v\xec"
+                             "c\xed \xc8"
+                             "esk\xe9 republiky \x96 \xda\xf8"
+                             "edn\xed deska, \x9e\xe1"
+                             "dosti, ozn\xe1men\xed a v\xfd"
+                             "b\xecrov\xe1 \xf8\xedzen\xed";
+    static const char cz1252[] = "Ministerstvo zahrani\xc3\xa8n\xc3\xad"
+                                 "ch v\xc3\xac"
+                                 "c\xc3\xad \xc3\x88"
+                                 "esk\xc3\xa9 republiky \xe2\x80\x93 \xc3\x9a\xc3\xb8"
+                                 "edn\xc3\xad deska, \xc5\xbe\xc3\xa1"
+                                 "dosti, ozn\xc3\xa1men\xc3\xad a v\xc3\xbd"
+                                 "b\xc3\xacrov\xc3\xa1 \xc3\xb8\xc3\xadzen\xc3\xad";
+    static const char hu[] = "Id\xf5j\xe1r\xe1s-el\xf5rejelz\xe9s Budapestre \xe9s a "
+                             "k\xf6rny\xe9k\xe9re \x96 Orsz\xe1gos Meteorol\xf3giai Szolg\xe1lat";
+    static const char hu1252[] =
+        "Id\xc3\xb5j\xc3\xa1r\xc3\xa1s-el\xc3\xb5rejelz\xc3\xa9s Budapestre "
+        "\xc3\xa9s a k\xc3\xb6rny\xc3\xa9k\xc3\xa9re \xe2\x80\x93 "
+        "Orsz\xc3\xa1gos Meteorol\xc3\xb3giai Szolg\xc3\xa1lat";
+    static const char body[] = "Vl\xe1"
+                               "da \xc8"
+                               "esk\xe9 republiky dnes schv\xe1lila n\xe1vrh z\xe1kona o "
+                               "st\xe1tn\xedm rozpo\xe8tu na p\xf8\xed\x9at\xed rok.";
+    static const char *const urls[] = {"http://www.example.ru/", "http://www.example.ua/"};
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        expect_page(cz, para, urls[i], cz1252, "windows-1252");
+        expect_page(hu, para, urls[i], hu1252, "windows-1252");
+        expect_page("\xc8"
+                    "esk\xe1",
+                    body, urls[i],
+                    "\xc3\x88"
+                    "esk\xc3\xa1",
+                    "windows-1252");
+    }
+    /* four non-ASCII bytes in a row are no Latin word: windows-1251 "Вход" under .th is
+     * windows-874 to both, not windows-1252's "Âõîä" */
+    expect_page("\xc2\xf5\xee\xe4", para, "http://www.example.th/",
+                "\xe0\xb8\xa2\xe0\xb9\x95\xe0\xb9\x8e\xe0\xb9\x84", "windows-874");
+    expect_page(hu, para, "http://www.example.gr/", hu1252, "windows-1252");
+    expect_page(hu, para, "http://www.example.il/", hu1252, "windows-1252");
+    /* windows-1250 "Příliš žluťoučký kůň" (ť is 0x9D, unmapped in windows-1252) and Polish
+     * "Zażółć gęślą jaźń" ("Za¿ó³æ"): windows-1251 to both */
+    expect_page("P\xf8\xedli\x9a \x9elu\x9dou\xe8k\xfd k\xf9\xf2", para, urls[0],
+                "P\xd1\x88\xd0\xbdli\xd1\x99 \xd1\x9blu\xd1\x9cou\xd0\xb8k\xd1\x8d "
+                "k\xd1\x89\xd1\x82",
+                "windows-1251");
+    expect_page("Za\xbf\xf3\xb3\xe6 g\xea\x9cl\xb9 ja\x9f\xf1", para, urls[0],
+                "Za\xd1\x97\xd1\x83\xd1\x96\xd0\xb6 g\xd0\xba\xd1\x9al\xe2\x84\x96 "
+                "ja\xd1\x9f\xd1\x81",
+                "windows-1251");
+}
+
 /* Polish in ISO-8859-2 over a page of it: uchardet says windows-1250 on its 64 non-ASCII
  * bytes, whose ą (0xB1) windows-1250 reads as ± ("m±ki"); both browsers name ISO-8859-2. The
  * title "Zażółć" reads alike in both, so only the charset told it (windows-1250 before). */
@@ -1405,6 +1466,7 @@ int main(void) {
         cmocka_unit_test(test_kana_is_japanese),
         cmocka_unit_test(test_script_under_latin_domain),
         cmocka_unit_test(test_nul_interleaved_title),
+        cmocka_unit_test(test_long_latin_under_other_script_domain),
     };
     return cmocka_run_group_tests(tests, load_corpus, free_corpus);
 }
