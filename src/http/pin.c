@@ -109,13 +109,15 @@ static int pinned(cafe__dns_entry_t *e, unsigned port) {
     return 0; /* no room: handed again at every request, which is correct, only slower */
 }
 
-static int dns_fail(cafe__http_try_t *t, int code, const char *host) {
+/* The lookup of host failed; `proxy`: host is the proxy's, named so (as curl says "Could not
+ * resolve proxy"): a record naming a host the URL does not hold read as the URL's own. */
+static int dns_fail(cafe__http_try_t *t, int code, const char *host, int proxy) {
     const char *what = code == CAFE_EHTTP_DNS       ? "no such host"
                        : code == CAFE_EDNS_TIMEOUT  ? "timeout"
                        : code == CAFE_EDNS_SERVFAIL ? "server failure"
                                                     : cafe_strerror(code);
     t->code = code;
-    cafe__http_fail(t->res, code, "dns: %s (%s)", what, host);
+    cafe__http_fail(t->res, code, "dns: %s (%s%s)", what, proxy ? "the proxy " : "", host);
     return 0;
 }
 
@@ -149,14 +151,14 @@ static int proxy_host_port(const char *proxy, char *host, unsigned *port) {
 
 /* Resolves host on the loop and, the first time for this answer and port, writes its line
  * at the end of line (cap bytes in all), after a newline when it holds one already. */
-static int pin_name(cafe__http_try_t *t, const char *host, unsigned port, char *line, size_t cap,
-                    uint64_t left_ms) {
+static int pin_name(cafe__http_try_t *t, const char *host, unsigned port, int proxy, char *line,
+                    size_t cap, uint64_t left_ms) {
     cafe__dns_t *d = cafe__dns_get(t->c->loop);
     cafe__dns_entry_t *e = d ? cafe__dns_lookup(d, host) : NULL;
     if (d)
         t->c->dns = d;
     if (!e)
-        return dns_fail(t, d && !d->channel_ok ? CAFE_EDNS_SERVFAIL : CAFE_ENOMEM, host);
+        return dns_fail(t, d && !d->channel_ok ? CAFE_EDNS_SERVFAIL : CAFE_ENOMEM, host, proxy);
     /* The try's timeout bounds its lookups too (resolv.conf's bound is its own, 15 s and
      * more): the lookup itself goes on for the others that wait for it. */
     cafe_deadline_t limit;
@@ -164,13 +166,13 @@ static int pin_name(cafe__http_try_t *t, const char *host, unsigned port, char *
     int rc = cafe_future_wait(&e->done, NULL);
     if (scoped && cafe_deadline_end(&limit) == CAFE_ETIMEDOUT) {
         cafe__dns_unref(e);
-        return dns_fail(t, CAFE_EDNS_TIMEOUT, host);
+        return dns_fail(t, CAFE_EDNS_TIMEOUT, host, proxy);
     }
     if (cafe_future_done(&e->done)) {
         rc = 0;
         size_t used = strlen(line) + (line[0] != '\0');
         if (e->error)
-            dns_fail(t, e->error, host);
+            dns_fail(t, e->error, host, proxy);
         else if (used + 64 < cap && !pinned(e, port)) {
             if (used)
                 line[used - 1] = '\n';
@@ -209,6 +211,7 @@ typedef struct names {
     char host[2][256];
     unsigned port[2];
     int proxy_literal; /* the proxy is given by its address, which curl "resolves" too */
+    int proxy_at;      /* the slot holding the proxy's name; -1: none */
 } names_t;
 
 /* Adds the name found in w's next slot, unless the caller's own resolve lines give it. */
@@ -232,6 +235,7 @@ static void names_of(const cafe__http_try_t *t, const char *key, const cafe__htt
         proxy = strncmp(key, "https:", 6) == 0 ? c->proxy_https : c->proxy_http;
     w->n = 0;
     w->proxy_literal = 0;
+    w->proxy_at = -1;
     if (!proxy || !proxy[0]) { /* direct: the common case */
         name_keep(w, o, host_of(key, tn, w->host[0], &w->port[0]));
         return;
@@ -245,6 +249,7 @@ static void names_of(const cafe__http_try_t *t, const char *key, const cafe__htt
     }
     w->proxy_literal = !proxy_host_port(proxy, w->host[0], &w->port[0]);
     name_keep(w, o, !w->proxy_literal);
+    w->proxy_at = w->n - 1; /* 0 when the proxy's name is looked up, else -1 */
     if (proxy_wants_address(proxy))
         name_keep(w, o, host_of(key, tn, w->host[w->n], &w->port[w->n]));
 }
@@ -260,8 +265,8 @@ int cafe__http_dns_pin(cafe__http_try_t *t, const char *key, const cafe__http_na
     names_of(t, key, n, &w);
     uint64_t limit = cafe__http_timeout_ms(t->opts), start = cafe__loop_now_fresh(t->c->loop);
     for (int i = 0; i < w.n && t->code == 0; i++) {
-        int rc =
-            pin_name(t, w.host[i], w.port[i], line, cap, t->dns_ms < limit ? limit - t->dns_ms : 0);
+        int rc = pin_name(t, w.host[i], w.port[i], i == w.proxy_at, line, cap,
+                          t->dns_ms < limit ? limit - t->dns_ms : 0);
         t->dns_ms = t->hops_ms + (cafe__loop_now_fresh(t->c->loop) - start);
         if (rc != 0)
             return rc;

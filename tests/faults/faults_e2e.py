@@ -2110,6 +2110,21 @@ def test_no_proxy_exempts_hosts_from_x_as_for_curls_tool():
         proxy.close()
 
 
+def test_a_proxy_name_that_does_not_resolve_is_named_as_the_proxys():
+    # cafe looks the proxy's name up itself: a failure read "dns: no such host
+    # (proxy.invalid)", a host the URL does not hold, as if the site's name were wrong
+    # (curl: "Could not resolve proxy: proxy.invalid"). The site's own name stays as it was.
+    site = RawServer({"/": titled(b"Direct")})
+    try:
+        recs, r = run_json([site.url("/")], "-x", "http://proxy.invalid:3128", "--retries", "0")
+        assert r.returncode == 0 and len(recs) == 1, r.stderr
+        assert recs[0]["error"] == "dns: no such host (the proxy proxy.invalid)", recs[0]
+        recs, r = run_json(["http://site.invalid/"], "-x", "", "--retries", "0")
+        assert recs[0]["error"] == "dns: no such host (site.invalid)", recs[0]
+    finally:
+        site.close()
+
+
 class Socks5Server(Listener):
     """A SOCKS5 proxy that takes no credentials and answers every CONNECT with reply code
     `reply` (0: success, then it answers the request itself with a page titled Via SOCKS; 2:
