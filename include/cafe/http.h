@@ -342,7 +342,8 @@ void cafe_http_result_free(cafe_http_result_t *res);
  * are capped at max_connections, which bounds the file descriptors used.
  *
  * Politeness (every try counts, retries included; a request waits for its host's turn
- * before it takes a transfer slot, so a slowed host holds no slot and other hosts go on):
+ * before it takes a transfer slot, so a slowed host holds no slot and other hosts go on; a
+ * redirect to another origin is a try of that origin, which waits for its turn there):
  *   - rate: at most `rate` tries start per second on the loop, all hosts together;
  *   - host_interval_ms: at least this long between the starts of two tries to one host;
  *   - host backoff (on unless no_host_backoff), AIMD as in TCP and lychee: a 429 or 503

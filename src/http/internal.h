@@ -110,7 +110,12 @@ typedef struct cafe__http_try {
     const char *url;
     const cafe_http_opts_t *opts;
     cafe_http_result_t *res;
+    /* The entry of the origin the try's transfer starts at, whose turn it takes (its
+     * connections, interval and slow-down): home's, or a redirect's target's when the request
+     * went on to another origin itself (request.c). */
     cafe__http_host_t *host;
+    /* The entry of the URL asked for: the origin the caller's credentials go to. */
+    cafe__http_host_t *home;
     int discard_retryable; /* attempts remain: do not deliver bodies of retryable statuses */
     /* The host's first try over TLS: the others wait for its response. Beside the fields the
      * first body chunk reads, so that checking it there touches no other line. */

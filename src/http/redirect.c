@@ -234,12 +234,12 @@ int cafe__http_redirect_malformed(cafe__http_xfer_t *x, CURLcode code) {
     return x->relocate != NULL;
 }
 
-/* Whether url is at the origin of x's request (its host entry's). */
-static int at_origin(const cafe__http_xfer_t *x, const char *url) {
+/* Whether url is at the origin of host entry h. */
+static int at_host(const cafe__http_host_t *h, const char *url) {
     char key[CAFE__HTTP_KEY_MAX];
     uint64_t hash;
     size_t n = url ? cafe__http_origin_key(url, key, sizeof key, &hash) : 0;
-    return n && n == x->host->klen && memcmp(key, x->host->key, n) == 0;
+    return n && n == h->klen && memcmp(key, h->key, n) == 0;
 }
 
 int cafe__http_redirect_check(cafe__http_xfer_t *x) {
@@ -260,7 +260,7 @@ int cafe__http_redirect_check(cafe__http_xfer_t *x) {
         return 1;
     /* Back at the request's origin in a transfer that left the caller's credentials out:
      * curl -L sends them there again, as cafe.h says; a transfer that starts there does. */
-    if (x->creds_away && x->try && at_origin(x, url) &&
+    if (x->creds_away && x->try && at_host(x->try->home, url) &&
         relocate(x, NULL, (int)x->sent - 2, NULL, hops))
         return 1;
     free(x->hop_url);
@@ -497,18 +497,39 @@ static int proxy_changes(const cafe__http_xfer_t *x, int to_https) {
            !(a == b || (a && b && strcmp(a, b) == 0));
 }
 
+/* Whether the Location h leads to another origin than the one x's transfer took its turn
+ * at (its host entry). Only a Location with a scheme, or "//" scheme-relative, can. One
+ * that is no URL a browser goes to is left to curl, which refuses it in its words. */
+static int origin_leaves(const cafe__http_xfer_t *x, const struct curl_header *h, const char *v) {
+    char *abs = NULL, *url = NULL;
+    const char *why;
+    if (!x->try || (ascii_ncasecmp(v, "http", 4) != 0 &&
+                    !((v[0] == '/' || v[0] == '\\') && (v[1] == '/' || v[1] == '\\'))))
+        return 0;
+    int leaves = cafe__url_resolve(x->hop_url ? x->hop_url : x->try->url, h->value, &abs) == 0 &&
+                 cafe__url_normalize_ascii(abs, &url, &why) == 0 && !at_host(x->host, url);
+    free(abs);
+    free(url);
+    return leaves;
+}
+
 /* Whether the redirect whose Location is h is the request's own: the transfer ends with the
  * redirect, and the request goes on from its Location on a handle set up for its scheme. So
- * is a hop to another scheme whose proxy is another (proxy_changes), and one to https from a
- * handle set up for http and HTTP/2, which reads with curl's 16 KB: libcurl 7.88 keeps that
- * size for the hop (it refuses CURLOPT_BUFFERSIZE while it holds a buffer, and allocates the
- * next one before any callback), and an HTTP/2 head over it was held until the timeout
- * (xfer.c). A Location that is http(s) only once its inner tabs are dropped is left to curl,
- * as before. */
+ * is a hop to another origin: followed by curl, it was the first origin's try, its host's
+ * interval, connections and slow-down not the target's (--host-interval kept for a host's
+ * own URLs while a list's redirects to it all came at once); the request's own hop waits for
+ * the target's turn (request.c). So is a hop to another scheme whose proxy is another
+ * (proxy_changes), and one to https from a handle set up for http and HTTP/2, which reads
+ * with curl's 16 KB: libcurl 7.88 keeps that size for the hop (it refuses CURLOPT_BUFFERSIZE
+ * while it holds a buffer, and allocates the next one before any callback), and an HTTP/2
+ * head over it was held until the timeout (xfer.c). A Location that is http(s) only once its
+ * inner tabs are dropped is left to curl, as before. */
 static int hop_own(const cafe__http_xfer_t *x, const struct curl_header *h) {
     const char *v = h->value;
     while ((unsigned char)*v <= 0x20 && *v) /* as the URL parser strips */
         v++;
+    if (origin_leaves(x, h, v))
+        return 1;
     int to_https = ascii_ncasecmp(v, "https:", 6) == 0;
     if (!to_https && ascii_ncasecmp(v, "http:", 5) != 0)
         return 0; /* relative: the page's own scheme */

@@ -241,6 +241,25 @@ static void hop_keep(hop_t *hop, const char *url, long status) {
     hop->status = status;
 }
 
+/* The try's turn goes to origin key (klen bytes, its hash), where the request goes on itself
+ * (a redirect's target): that host's interval, connections and slow-down, not those of the
+ * host before it. The request holds its home entry throughout (an origin in progress). */
+static int turn_move(cafe__http_client_t *c, cafe__http_try_t *t, const char *key, size_t klen,
+                     uint64_t hash) {
+    cafe__http_host_t *h = t->host;
+    if (klen == h->klen && memcmp(key, h->key, klen) == 0)
+        return 0;
+    h = klen == t->home->klen && memcmp(key, t->home->key, klen) == 0
+            ? t->home
+            : cafe__http_host_enter(c, key, klen, hash, c->limits.max_host_connections);
+    if (!h)
+        return CAFE_ENOMEM;
+    if (t->host != t->home)
+        cafe__http_host_leave(c, t->host);
+    t->host = h;
+    return 0;
+}
+
 /* The attempts of a request, in the one try struct t (not a copy per attempt: it is on the
  * task's stack, whose lines are cold when the task resumes). */
 static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
@@ -347,7 +366,9 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
                 return cafe__http_fail(res, CAFE_EHTTP_TOO_MANY_REDIRECTS, CAFE__HTTP_TOO_MANY_FMT,
                                        max_hops);
             uint64_t hash;
-            cafe__http_origin_key(t->moved, other, sizeof other, &hash);
+            size_t klen = cafe__http_origin_key(t->moved, other, sizeof other, &hash);
+            if (turn_move(c, t, other, klen, hash) != 0)
+                return cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the host table");
             cafe__http_name_parse(other, &other_name);
             key = other;
             name = &other_name;
@@ -378,6 +399,7 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
         t->hops_ms = 0;
         t->url = asked;
         hop_keep(hop, NULL, 0);
+        (void)turn_move(c, t, t->home->key, t->home->klen, t->home->hash); /* no entry made */
         key = t->host->key;
         name = &t->host->name;
         replays = max_hops;
@@ -395,6 +417,9 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *t) {
     hop_t hop = {NULL, 0};
     int rc = tries_loop(c, t, &hop);
     free(hop.url);
+    if (t->host != t->home) /* the entry of the origin the request ended at */
+        cafe__http_host_leave(c, t->host);
+    t->host = t->home;
     return rc;
 }
 
@@ -452,6 +477,7 @@ static int request_in_task(const char *given, const cafe_http_opts_t *opts,
         free(norm);
         return cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the host table");
     }
+    t.home = t.host;
     t.moved = NULL;
     t.moved_hops = 0;
     t.hops_ms = 0;

@@ -156,7 +156,7 @@ static int moved_away(const cafe__http_try_t *t) {
     if (!t->moved)
         return 0;
     size_t n = cafe__http_origin_key(t->moved, key, sizeof key, &hash);
-    return n + 1 >= sizeof key || n != t->host->klen || memcmp(key, t->host->key, n) != 0;
+    return n + 1 >= sizeof key || n != t->home->klen || memcmp(key, t->home->key, n) != 0;
 }
 
 /* Whether lines hold a credential (credential_line). */

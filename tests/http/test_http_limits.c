@@ -295,7 +295,7 @@ typedef struct polite {
     const fixture_proc_t *f;
     uint64_t sequential_ms, queued[4];
     long statuses[4], other_status;
-    int bad_rc, tiny_rc, never_rc;
+    int bad_rc, tiny_rc, never_rc, hop_rc;
 } polite_t;
 
 static long get(polite_t *p, int site, const char *path, const cafe_http_opts_t *o,
@@ -356,6 +356,14 @@ static int polite_main(void *arg, void **value) {
     cafe_deadline_end(&d);
     cafe_http_result_free(&r);
     assert_int_equal(get(p, 5, "/page/5", &once, NULL), 200); /* another host: its first */
+    /* A redirect from a host never asked to that host: its hop is the host's second try,
+     * which never comes either. libcurl 7.88 followed it as the first host's try, and a
+     * list's redirects to a host all came at once, whatever its interval. */
+    assert_int_equal(cafe_deadline_begin(&d, 50), 0);
+    p->hop_rc =
+        cafe_http_request(fixture_url(url, sizeof(url), p->f, 6, "/redirect-site/4/1"), &once, &r);
+    cafe_deadline_end(&d);
+    cafe_http_result_free(&r);
     return 0;
 }
 
@@ -376,6 +384,7 @@ static void test_politeness(void **state) {
     assert_int_equal(p.bad_rc, CAFE_EINVAL);
     assert_int_equal(p.tiny_rc, CAFE_ETIMEDOUT);  /* the rate's next turn never comes */
     assert_int_equal(p.never_rc, CAFE_ETIMEDOUT); /* nor the host's */
+    assert_int_equal(p.hop_rc, CAFE_ETIMEDOUT);   /* nor through a redirect */
 }
 
 /* ---- IP literals in curl's DNS cache ------------------------------------------------------ */
