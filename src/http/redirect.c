@@ -579,10 +579,14 @@ static size_t head_end(cafe__http_xfer_t *x, size_t n) {
     int own = hop_own(x, h);
     x->c->stats.curl_calls += 3;
     curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
-    if (length == 0 && !own)
+    /* A folded Location ("Location:" then " /next" on a line of its own, obs-fold): libcurl
+     * 7.88 follows its first line alone, not at all when that is blank (a 302 without a body
+     * was the result, no error), where its header API, Chromium and Firefox unfold it. The
+     * request goes on from the unfolded one, as for a body too large to read. */
+    if (length == 0 && !own && !x->lines.folded)
         return n;
     curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT, &hops);
-    if (length > (curl_off_t)CAFE__HTTP_DRAIN_SMALL)
+    if (length > (curl_off_t)CAFE__HTTP_DRAIN_SMALL || x->lines.folded)
         return self_fragment(x, req) || relocate(x, NULL, req, NULL, hops + 1) ? 0 : n;
     /* curl has taken the Location to follow already: with no hop left, it reads the body
      * (the connection kept) and ends as at its redirect limit, where finish.c goes on */

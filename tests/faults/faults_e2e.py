@@ -2110,6 +2110,23 @@ def test_no_proxy_exempts_hosts_from_x_as_for_curls_tool():
         proxy.close()
 
 
+def test_a_folded_location_is_followed_unfolded():
+    # "Location:" then the URL on a folded line (obs-fold): Chromium and Firefox unfold it
+    # and go there. libcurl 7.88 reads the first line alone: a blank one it does not follow
+    # (the 302 was the result, without a title or an error); a cut one it followed cut.
+    def moved(location):
+        return lambda: iter((b"HTTP/1.1 302 Found\r\nLocation:" + location + b"\r\n"
+                             b"Content-Length: 0\r\nConnection: close\r\n\r\n",))
+    srv = RawServer({"/blank": moved(b"\r\n /target"), "/tab": moved(b"\r\n\t/target"),
+                     "/target": titled(b"Unfolded")})
+    try:
+        for path in ("/blank", "/tab"):
+            expect(srv.url(path), {"status": 200, "title": "Unfolded", "error": None,
+                                   "final_url": srv.url("/target")}, "--retries", "0")
+    finally:
+        srv.close()
+
+
 def test_a_proxy_name_that_does_not_resolve_is_named_as_the_proxys():
     # cafe looks the proxy's name up itself: a failure read "dns: no such host
     # (proxy.invalid)", a host the URL does not hold, as if the site's name were wrong
