@@ -725,12 +725,13 @@ static int parse(cli_opts_t *o, int argc, char **argv) {
     if (given(seen, "json") + given(seen, "csv") + given(seen, "csv-safe") > 1)
         return error("--json, --csv and --csv-safe cannot be combined");
     o->per_host_given = given(seen, "per-host");
-    if (o->output && strcmp(o->output, "-") == 0) { /* as curl -o - and wget -O - */
-        if (o->resume && !o->queue)
-            return error("--resume cannot read standard output (-o -) back for the records "
-                         "it holds: give -o FILE");
-        o->output = NULL;
-    }
+    /* As curl -o - and wget -O -. Made NULL (standard output) only once the checks below
+     * saw it as any -o: dropped first, -o - with --db or --queue was taken without a word,
+     * the records went to the database or Redis and standard output stayed empty. */
+    int to_stdout = o->output && strcmp(o->output, "-") == 0;
+    if (to_stdout && o->resume && !o->queue)
+        return error("--resume cannot read standard output (-o -) back for the records it "
+                     "holds: give -o FILE");
     int db_by_o = o->output && sink_db_is_spec(o->output); /* -o results.sqlite */
     if (db_by_o) {
         if (o->db)
@@ -765,7 +766,11 @@ static int parse(cli_opts_t *o, int argc, char **argv) {
     if (proxy_env_check(o) != 0 || no_private_check(o) != 0)
         return 2;
     cli_ca_env_read("titles", o);
-    return queue_check(o, seen, ninputs > 0 || o->urls.n > 0);
+    if ((rc = queue_check(o, seen, ninputs > 0 || o->urls.n > 0)) != 0)
+        return rc;
+    if (to_stdout)
+        o->output = NULL;
+    return 0;
 }
 
 int cli_opts_parse(cli_opts_t *o, int argc, char **argv) {

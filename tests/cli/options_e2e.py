@@ -372,6 +372,12 @@ def test_output_dash_is_standard_output():
     err = refused(["--json", "--resume", "-o", "-"])
     assert err.startswith("cafe titles: --resume cannot read standard output (-o -) back for "
                           "the records it holds: give -o FILE\n"), err
+    # -o - with --db or --queue was dropped without a word: the records went to the database
+    # or Redis, standard output stayed empty and the exit status was 0; -o FILE is refused.
+    db = os.path.join(tmp, "dash.db")
+    refused(["-o", "-", "--db", "sqlite:" + db], "--db replaces -o")
+    assert not os.path.exists(db)
+    refused(["--queue", "redis://127.0.0.1:9/0?queue=q", "-o", "-"], "--queue takes")
 
 
 def test_an_option_given_twice_takes_its_last_value():
