@@ -96,6 +96,44 @@ static int results_start(const char *p, size_t n) {
     return n >= sizeof json - 1 && memcmp(p, json, sizeof json - 1) == 0 ? INPUT_CAFE_JSON : 0;
 }
 
+/* A spreadsheet's table saved as CSV: a header row ("url,label"), then rows of fields
+ * ("https://example.com/a,Home", quoted where a field holds the separator). Each row was
+ * fetched as one URL with its other fields in the path (a request for a page that does not
+ * exist, or a 200 for the wrong page) and the header as a host. Known by that header: two
+ * fields or more, split by ',' or by ';' (as spreadsheets of a comma-decimal locale save
+ * them), each field a name (letters in any script, digits, spaces, '_' and '-'), quoted or
+ * not. No URL line is one: without ':', '/' or '.' the whole line is a host, which holds no
+ * ',', ';' or space. line: the first line, len bytes, without its end. */
+static int csv_header(const char *line, size_t len) {
+    char sep = 0;
+    int quoted = 0, named = 0;
+    if (len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0)
+        line += 3, len -= 3;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if (c == '"')
+            quoted = !quoted; /* a "" inside a quoted field closes and opens it again */
+        else if ((c == ',' || c == ';') && !quoted && (!sep || c == sep))
+            sep = (char)c;
+        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
+            named = 1;
+        else if (!(c >= '0' && c <= '9') && c != ' ' && c != '_' && c != '-' && c < 0x80 &&
+                 !(quoted && (c == ',' || c == ';')))
+            return 0;
+        else
+            named |= c >= 0x80;
+    }
+    return sep && named && !quoted ? INPUT_CSV_TABLE : 0;
+}
+
+/* The first line of p[0..n): its length without its end; -1 when no end is there. */
+static long first_line(const char *p, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '\n' || p[i] == '\r')
+            return (long)i;
+    return -1;
+}
+
 /* What the input's first n bytes (p) say it is not: one of the INPUT_UTF*, compressed,
  * SQLite or results codes, or 0 (a list, as far as they tell). */
 static int not_a_list(const char *p, size_t n) {
@@ -139,9 +177,12 @@ int input_open(input_t **out, const char *path) {
     in->regular = st_ok && S_ISREG(st.st_mode);
     /* A regular file's encoding is seen now, as a missing file is: before -o's file is
      * emptied and before the lists given before it are fetched (a pipe's at its read). */
-    char head[32];
+    char head[512]; /* a CSV header row whole */
     ssize_t got = in->regular ? pread(in->fd, head, sizeof head, 0) : 0;
     int kind = got > 0 ? not_a_list(head, (size_t)got) : 0;
+    long first = got > 0 ? first_line(head, (size_t)got) : -1;
+    if (!kind && (first >= 0 || (got >= 0 && (size_t)got < sizeof head)))
+        kind = csv_header(head, first >= 0 ? (size_t)first : (size_t)got);
     if (kind) {
         input_close(in);
         return kind;
@@ -372,6 +413,8 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno) {
             return 0; /* end of input */
         in->lineno++;
         int kind = in->lineno == 1 ? not_a_list(p, avail) : 0;
+        if (!kind && in->lineno == 1)
+            kind = csv_header(p, nl ? (size_t)(nl - p) : avail);
         if (kind)
             return kind;
         if (!nl && avail - bom > INPUT_LINE_MAX) {
@@ -420,6 +463,8 @@ const char *input_strerror(int rc) {
                          "one URL (give its url column alone)"},
         {INPUT_CAFE_JSON, "cafe's JSON output, not a list of URLs (list them first, e.g. jq -r "
                           ".url FILE)"},
+        {INPUT_CSV_TABLE, "a CSV table (its first line a header row), not a list of URLs (give "
+                          "its URL column alone, one URL per line)"},
     };
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (kinds[i].code == rc)

@@ -276,6 +276,35 @@ def test_results_of_cafe_are_refused_as_a_list():
             assert f.read() == "kept\n", fmt
 
 
+def test_a_spreadsheet_table_saved_as_csv_is_refused():
+    # A table of a URL column and a label saved as CSV (a header row, quoted fields, CRLF):
+    # the header was looked up as a host ("https://url,label/"), each row fetched as one URL
+    # with its label in the path (a 404, or a 200 for the wrong page) and the status was 0.
+    # Its header row says what it is, in either separator a spreadsheet saves, before -o's
+    # file is emptied; the URLs of a plain list are fetched as before.
+    u = f"http://127.0.0.1:{PORT}/page/3"
+    rows = f'{u},Home\r\n"{u}","Contact, us"\r\n'
+    out = os.path.join(tmp, "kept-csv.txt")
+    why = "a CSV table (its first line a header row), not a list of URLs (give its URL " \
+        "column alone, one URL per line)\n"
+    for header in ("url,label", '"URL","Label"', "\ufeffPage URL;Libell\u00e9", "url,"):
+        data = (header + "\r\n" + rows.replace(",", ";" if ";" in header else ",")).encode()
+        path = write("table.csv", data)
+        with open(out, "w") as f:
+            f.write("kept\n")
+        for args, inp, said in ((["titles", "-q", "-o", out, path], None, f"cannot read {path}"),
+                                (["titles", "-q"], data, "reading standard input")):
+            r = cafe(*args, input=inp)
+            assert (r.returncode, r.stdout) == (2, b""), (header, args, r)
+            assert r.stderr.decode() == f"cafe titles: {said}: {why}", (header, r.stderr)
+        with open(out) as f:
+            assert f.read() == "kept\n", header
+    # a first line that could be a URL, or only one name: a list, read as before
+    for first in ("localhost", "url", "example.com,example.org", "# url,label"):
+        records = run_json(write("list.txt", f"{first}\n{u}\n".encode()), "--timeout", "2")
+        assert records[-1]["title"] == title(0, 3), (first, records)
+
+
 def test_output_naming_the_input_is_refused():
     data = f"http://127.0.0.1:{PORT}/page/6\n".encode()
     path = write("same.txt", data)
