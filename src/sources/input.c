@@ -177,8 +177,11 @@ int input_open(input_t **out, const char *path) {
     in->regular = st_ok && S_ISREG(st.st_mode);
     /* A regular file's encoding is seen now, as a missing file is: before -o's file is
      * emptied and before the lists given before it are fetched (a pipe's at its read). */
+    /* Where its reading starts: standard input may be a file another program read the
+     * start of (`{ read -r header; cafe titles; } < list`), judged by bytes never read. */
     char head[512]; /* a CSV header row whole */
-    ssize_t got = in->regular ? pread(in->fd, head, sizeof head, 0) : 0;
+    off_t at = in->regular ? lseek(in->fd, 0, SEEK_CUR) : -1;
+    ssize_t got = at >= 0 ? pread(in->fd, head, sizeof head, at) : 0;
     int kind = got > 0 ? not_a_list(head, (size_t)got) : 0;
     long first = got > 0 ? first_line(head, (size_t)got) : -1;
     if (!kind && (first >= 0 || (got >= 0 && (size_t)got < sizeof head)))

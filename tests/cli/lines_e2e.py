@@ -299,6 +299,13 @@ def test_a_spreadsheet_table_saved_as_csv_is_refused():
             assert r.stderr.decode() == f"cafe titles: {said}: {why}", (header, r.stderr)
         with open(out) as f:
             assert f.read() == "kept\n", header
+    # standard input read past its header row by the shell (`{ read -r header; cafe titles;
+    # } < list`): what cafe reads is judged, not the file's start
+    path = write("headed.txt", f"url,label\n{u}\n".encode())
+    with open(path, "rb") as f:
+        os.lseek(f.fileno(), len("url,label\n"), os.SEEK_SET)
+        r = cafe("titles", "-q", "--json", "--timeout", "2", stdin=f)
+    assert r.returncode == 0 and json.loads(r.stdout)["title"] == title(0, 3), r
     # a first line that could be a URL, or only one name: a list, read as before
     for first in ("localhost", "url", "example.com,example.org", "# url,label"):
         records = run_json(write("list.txt", f"{first}\n{u}\n".encode()), "--timeout", "2")
