@@ -103,7 +103,9 @@ static int results_start(const char *p, size_t n) {
  * fields or more, split by ',' or by ';' (as spreadsheets of a comma-decimal locale save
  * them), each field a name (letters in any script, digits, spaces, '_' and '-'), quoted or
  * not. No URL line is one: without ':', '/' or '.' the whole line is a host, which holds no
- * ',', ';' or space. line: the first line, len bytes, without its end. */
+ * ',', ';' or space. So is one name quoted ("url": R's write.csv, Python's QUOTE_ALL, a
+ * spreadsheet quoting all text), whose rows are quoted URLs. line: the first line, len
+ * bytes, without its end. */
 static int csv_header(const char *line, size_t len) {
     char sep = 0;
     int quoted = 0, named = 0;
@@ -123,7 +125,8 @@ static int csv_header(const char *line, size_t len) {
         else
             named |= c >= 0x80;
     }
-    return sep && named && !quoted ? INPUT_CSV_TABLE : 0;
+    int one_quoted = len >= 2 && line[0] == '"' && line[len - 1] == '"';
+    return (sep || one_quoted) && named && !quoted ? INPUT_CSV_TABLE : 0;
 }
 
 /* The first line of p[0..n): its length without its end; -1 when no end is there. */
@@ -467,7 +470,7 @@ const char *input_strerror(int rc) {
         {INPUT_CAFE_JSON, "cafe's JSON output, not a list of URLs (list them first, e.g. jq -r "
                           ".url FILE)"},
         {INPUT_CSV_TABLE, "a CSV table (its first line a header row), not a list of URLs (give "
-                          "its URL column alone, one URL per line)"},
+                          "its URL column alone, one URL per line, unquoted)"},
     };
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (kinds[i].code == rc)
@@ -549,6 +552,12 @@ int url_normalize(const char *line, size_t len, const char *default_scheme, char
                                    : "control character in URL";
             return CAFE_EINVAL;
         }
+    /* A CSV field ("https://example.com/", or a row of them): a URL starts with no quote,
+     * and curl's parse of it said "Bad hostname". */
+    if (len && (line[0] == '"' || line[0] == '\'')) {
+        *why = "quoted (one URL per line, without quotes)";
+        return CAFE_EINVAL;
+    }
     if (is_path(line, len)) {
         *why = "a file path, not a URL";
         return CAFE_EINVAL;

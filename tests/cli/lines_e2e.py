@@ -286,8 +286,9 @@ def test_a_spreadsheet_table_saved_as_csv_is_refused():
     rows = f'{u},Home\r\n"{u}","Contact, us"\r\n'
     out = os.path.join(tmp, "kept-csv.txt")
     why = "a CSV table (its first line a header row), not a list of URLs (give its URL " \
-        "column alone, one URL per line)\n"
-    for header in ("url,label", '"URL","Label"', "\ufeffPage URL;Libell\u00e9", "url,"):
+        "column alone, one URL per line, unquoted)\n"
+    # a single column quoted as R's write.csv and Python's QUOTE_ALL quote it, too
+    for header in ("url,label", '"URL","Label"', "\ufeffPage URL;Libell\u00e9", "url,", '"url"'):
         data = (header + "\r\n" + rows.replace(",", ";" if ";" in header else ",")).encode()
         path = write("table.csv", data)
         with open(out, "w") as f:
@@ -310,6 +311,16 @@ def test_a_spreadsheet_table_saved_as_csv_is_refused():
     for first in ("localhost", "url", "example.com,example.org", "# url,label"):
         records = run_json(write("list.txt", f"{first}\n{u}\n".encode()), "--timeout", "2")
         assert records[-1]["title"] == title(0, 3), (first, records)
+
+
+def test_a_quoted_url_line_is_named_in_the_error():
+    # a CSV field ("https://...", as a header-less export quotes it) was "invalid URL: Bad
+    # hostname", which says nothing of the quotes
+    lines = [f'"http://127.0.0.1:{PORT}/page/1"', f"'127.0.0.1:{PORT}/page/2'",
+             f'"http://127.0.0.1:{PORT}/page/3",label']
+    recs = run_json(write("quoted.txt", "\n".join(lines).encode() + b"\n"), "--scheme", "http")
+    assert [(x["url"], x["error"]) for x in recs] == [
+        (line, "invalid URL: quoted (one URL per line, without quotes)") for line in lines], recs
 
 
 def test_output_naming_the_input_is_refused():
