@@ -149,6 +149,10 @@ static int not_a_list(const char *p, size_t n) {
 }
 
 int input_open(input_t **out, const char *path) {
+    return input_open_at(out, path, -1);
+}
+
+int input_open_at(input_t **out, const char *path, long long at) {
     input_t *in = calloc(1, sizeof(*in));
     if (!in)
         return CAFE_ENOMEM;
@@ -178,13 +182,17 @@ int input_open(input_t **out, const char *path) {
         return -EISDIR;
     }
     in->regular = st_ok && S_ISREG(st.st_mode);
+    if (at >= 0 && (!in->regular || lseek(in->fd, (off_t)at, SEEK_SET) < 0)) {
+        input_close(in);
+        return -ESPIPE;
+    }
     /* A regular file's encoding is seen now, as a missing file is: before -o's file is
      * emptied and before the lists given before it are fetched (a pipe's at its read). */
     /* Where its reading starts: standard input may be a file another program read the
      * start of (`{ read -r header; cafe titles; } < list`), judged by bytes never read. */
     char head[512]; /* a CSV header row whole */
-    off_t at = in->regular ? lseek(in->fd, 0, SEEK_CUR) : -1;
-    ssize_t got = at >= 0 ? pread(in->fd, head, sizeof head, at) : 0;
+    off_t from = in->regular ? lseek(in->fd, 0, SEEK_CUR) : -1;
+    ssize_t got = from >= 0 ? pread(in->fd, head, sizeof head, from) : 0;
     int kind = got > 0 ? not_a_list(head, (size_t)got) : 0;
     long first = got > 0 ? first_line(head, (size_t)got) : -1;
     if (!kind && (first >= 0 || (got >= 0 && (size_t)got < sizeof head)))

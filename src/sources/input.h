@@ -15,6 +15,9 @@ typedef struct input input_t;
  * read on the thread pool when called from a task, so a slow writer never stalls the loop;
  * a regular file is read where called (the page cache serves it). */
 int input_open(input_t **out, const char *path);
+/* As input_open, reading from byte `at` of the file (a regular one) rather than from its
+ * descriptor's offset: a second reader of standard input's file starts where the first did. */
+int input_open_at(input_t **out, const char *path, long long at);
 void input_close(input_t *in);
 /* Makes a read in progress (and every later one) give up with CAFE_ECANCELED within ~100 ms,
  * even on a pipe that never delivers: for Ctrl-C. Any thread. */

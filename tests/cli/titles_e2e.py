@@ -594,9 +594,10 @@ def test_sigint_then_resume():
 
 
 def pty_run(args, stdin_tty=False, stdout_null=False, term="xterm", cols=None,
-            background=False, env=None, watch=None):
+            background=False, env=None, watch=None, stdin=None):
     """Runs cafe with stderr, and stdout and stdin unless told otherwise, on one terminal
-    (stdin_tty: stdin too; stdout_null: stdout to /dev/null) of type TERM=term (None: unset),
+    (stdin_tty: stdin too; stdin: that descriptor instead of /dev/null; stdout_null: stdout
+    to /dev/null) of type TERM=term (None: unset),
     `cols` columns wide when given, in a process group of its own that is not the
     terminal's foreground one when `background` (a shell's `cafe ... &`), with the locale
     variables of `env` alone when given; all it wrote there. watch, when given, is called
@@ -618,7 +619,7 @@ def pty_run(args, stdin_tty=False, stdout_null=False, term="xterm", cols=None,
         if term is not None:
             os.environ["TERM"] = term
         if not stdin_tty:
-            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+            os.dup2(os.open(os.devnull, os.O_RDONLY) if stdin is None else stdin, 0)
         if stdout_null:
             os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
         os.execv(CAFE, [CAFE, *args])
@@ -801,6 +802,35 @@ def test_progress_eta_is_never_0_while_a_url_is_left():
     drawn = progress_lines(out)
     assert drawn and not [d for d in drawn if b"ETA 0 s" in d], drawn[-3:]
     assert [d for d in drawn if d.startswith(tail) and d.endswith(b"ETA unknown")], drawn[-3:]
+    assert b"cafe titles: 201 URLs in " in out, out[-300:]
+
+
+def test_progress_of_standard_input_from_a_file_has_its_total():
+    """`cafe titles < list`: the man page gives done/total "when the input is a regular file",
+    but standard input's file was never counted, so the line had no total and no ETA there,
+    where `cafe titles list` had both. It is counted from where cafe's reading starts: the
+    shell may have read its first lines (`(head -1; cafe titles) < list`)."""
+    hold = HoldServer(lambda head: http_reply(b"<title>slow</title>"))
+    skipped = "http://127.0.0.1:9/read-by-the-shell\n"
+    path = write_list([skipped.strip()] + [fx.url(i % SITES, f"/page/{i}") for i in range(200)]
+                      + [hold.url("/")])
+    tail = b"200/201 done (200 ok, 0 failed), 1 in flight"
+
+    def watch(out):  # the held URL alone in flight, 5 redraws of it: it answers
+        if out.count(tail) >= 5:
+            hold.release()
+
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.lseek(fd, len(skipped), os.SEEK_SET)
+        out = pty_run(["titles", "-c", "50"], stdout_null=True, watch=watch, stdin=fd)
+    finally:
+        os.close(fd)
+        hold.release()
+        hold.close()
+    drawn = progress_lines(out)
+    assert [d for d in drawn if d.startswith(tail)], drawn[-3:]
+    assert not [d for d in drawn if b"/202 " in d], drawn[-3:]
     assert b"cafe titles: 201 URLs in " in out, out[-300:]
 
 
