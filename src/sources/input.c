@@ -96,27 +96,34 @@ static int results_start(const char *p, size_t n) {
     return n >= sizeof json - 1 && memcmp(p, json, sizeof json - 1) == 0 ? INPUT_CAFE_JSON : 0;
 }
 
-/* A spreadsheet's table saved as CSV: a header row ("url,label"), then rows of fields
- * ("https://example.com/a,Home", quoted where a field holds the separator). Each row was
- * fetched as one URL with its other fields in the path (a request for a page that does not
- * exist, or a 200 for the wrong page) and the header as a host. Known by that header: two
- * fields or more, split by ',' or by ';' (as spreadsheets of a comma-decimal locale save
- * them), each field a name (letters in any script, digits, spaces, '_' and '-'), quoted or
- * not. No URL line is one: without ':', '/' or '.' the whole line is a host, which holds no
- * ',', ';' or space. So is one name quoted ("url": R's write.csv, Python's QUOTE_ALL, a
- * spreadsheet quoting all text), whose rows are quoted URLs. line: the first line, len
- * bytes, without its end. */
-static int csv_header(const char *line, size_t len) {
-    char sep = 0;
+/* The separators of line[0..len) outside quotes (a "" inside a quoted field closes and
+ * opens it again). */
+static size_t separators(const char *line, size_t len, char sep) {
+    size_t n = 0;
+    int quoted = 0;
+    for (size_t i = 0; i < len; i++)
+        if (line[i] == '"')
+            quoted = !quoted;
+        else
+            n += line[i] == sep && !quoted;
+    return n;
+}
+
+/* Is line[0..len) a CSV header row: two fields or more, split by ',' or by ';' (as
+ * spreadsheets of a comma-decimal locale save them), each a name (letters in any script,
+ * digits, spaces, '_' and '-'), quoted or not; or one name quoted ("url": R's write.csv,
+ * Python's QUOTE_ALL, a spreadsheet quoting all text). No URL line is one: without ':', '/'
+ * or '.' the whole line is a host, which holds no ',', ';', space or quote. *sep: its
+ * separator, 0 for the one quoted name. */
+static int csv_header(const char *line, size_t len, char *sep) {
     int quoted = 0, named = 0;
-    if (len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0)
-        line += 3, len -= 3;
+    *sep = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)line[i];
         if (c == '"')
-            quoted = !quoted; /* a "" inside a quoted field closes and opens it again */
-        else if ((c == ',' || c == ';') && !quoted && (!sep || c == sep))
-            sep = (char)c;
+            quoted = !quoted;
+        else if ((c == ',' || c == ';') && !quoted && (!*sep || c == *sep))
+            *sep = (char)c;
         else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
             named = 1;
         else if (!(c >= '0' && c <= '9') && c != ' ' && c != '_' && c != '-' && c < 0x80 &&
@@ -126,7 +133,7 @@ static int csv_header(const char *line, size_t len) {
             named |= c >= 0x80;
     }
     int one_quoted = len >= 2 && line[0] == '"' && line[len - 1] == '"';
-    return (sep || one_quoted) && named && !quoted ? INPUT_CSV_TABLE : 0;
+    return (*sep || one_quoted) && named && !quoted;
 }
 
 /* The first line of p[0..n): its length without its end; -1 when no end is there. */
@@ -135,6 +142,31 @@ static long first_line(const char *p, size_t n) {
         if (p[i] == '\n' || p[i] == '\r')
             return (long)i;
     return -1;
+}
+
+/* A spreadsheet's table saved as CSV: a header row ("url,label"), then rows of fields
+ * ("https://example.com/a,Home", quoted where a field holds the separator). Each row was
+ * fetched as one URL with its other fields in the path (a request for a page that does not
+ * exist, or a 200 for the wrong page) and the header as a host. Known by its header row
+ * (csv_header) and the row after it, which has as many separators or more (a field may be
+ * a URL holding one) or, under one quoted name, starts with a quote: a heading over a list
+ * ("My sites, 2024") is no table, nor is a header alone. INPUT_CSV_TABLE or 0; p[0..n):
+ * the input's first bytes (what is there of its second line counts). */
+static int csv_table(const char *p, size_t n) {
+    char sep;
+    if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+        p += 3, n -= 3;
+    long head = first_line(p, n);
+    if (head < 0 || !csv_header(p, (size_t)head, &sep))
+        return 0;
+    size_t at = (size_t)head + 1 + (p[head] == '\r' && (size_t)head + 1 < n && p[head + 1] == '\n');
+    long row = at < n ? first_line(p + at, n - at) : -1;
+    size_t len = row >= 0 ? (size_t)row : n - at;
+    if (at >= n || len == 0)
+        return 0;
+    int fits =
+        sep ? separators(p + at, len, sep) >= separators(p, (size_t)head, sep) : p[at] == '"';
+    return fits ? INPUT_CSV_TABLE : 0;
 }
 
 /* What the input's first n bytes (p) say it is not: one of the INPUT_UTF*, compressed,
@@ -194,9 +226,8 @@ int input_open_at(input_t **out, const char *path, long long at) {
     off_t from = in->regular ? lseek(in->fd, 0, SEEK_CUR) : -1;
     ssize_t got = from >= 0 ? pread(in->fd, head, sizeof head, from) : 0;
     int kind = got > 0 ? not_a_list(head, (size_t)got) : 0;
-    long first = got > 0 ? first_line(head, (size_t)got) : -1;
-    if (!kind && (first >= 0 || (got >= 0 && (size_t)got < sizeof head)))
-        kind = csv_header(head, first >= 0 ? (size_t)first : (size_t)got);
+    if (!kind && got > 0)
+        kind = csv_table(head, (size_t)got);
     if (kind) {
         input_close(in);
         return kind;
@@ -428,7 +459,7 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno) {
         in->lineno++;
         int kind = in->lineno == 1 ? not_a_list(p, avail) : 0;
         if (!kind && in->lineno == 1)
-            kind = csv_header(p, nl ? (size_t)(nl - p) : avail);
+            kind = csv_table(p, avail);
         if (kind)
             return kind;
         if (!nl && avail - bom > INPUT_LINE_MAX) {

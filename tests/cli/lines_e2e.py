@@ -280,16 +280,18 @@ def test_a_spreadsheet_table_saved_as_csv_is_refused():
     # A table of a URL column and a label saved as CSV (a header row, quoted fields, CRLF):
     # the header was looked up as a host ("https://url,label/"), each row fetched as one URL
     # with its label in the path (a 404, or a 200 for the wrong page) and the status was 0.
-    # Its header row says what it is, in either separator a spreadsheet saves, before -o's
-    # file is emptied; the URLs of a plain list are fetched as before.
+    # Its header row and the row after it say what it is, in either separator a spreadsheet
+    # saves, before -o's file is emptied; the URLs of a plain list are fetched as before.
     u = f"http://127.0.0.1:{PORT}/page/3"
-    rows = f'{u},Home\r\n"{u}","Contact, us"\r\n'
     out = os.path.join(tmp, "kept-csv.txt")
     why = "a CSV table (its first line a header row), not a list of URLs (give its URL " \
         "column alone, one URL per line, unquoted)\n"
     # a single column quoted as R's write.csv and Python's QUOTE_ALL quote it, too
-    for header in ("url,label", '"URL","Label"', "\ufeffPage URL;Libell\u00e9", "url,", '"url"'):
-        data = (header + "\r\n" + rows.replace(",", ";" if ";" in header else ",")).encode()
+    for header, rows in (("url,label", f'{u},Home\r\n"{u}","Contact, us"\r\n'),
+                         ('"URL","Label"', f'"{u}","Home"\r\n'),
+                         ("\ufeffPage URL;Libell\u00e9", f"{u};Accueil\r\n"),
+                         ("url,", f"{u},\n"), ('"url"', f'"{u}"\n"{u}"\n')):
+        data = (header + "\r\n" + rows).encode()
         path = write("table.csv", data)
         with open(out, "w") as f:
             f.write("kept\n")
@@ -300,15 +302,18 @@ def test_a_spreadsheet_table_saved_as_csv_is_refused():
             assert r.stderr.decode() == f"cafe titles: {said}: {why}", (header, r.stderr)
         with open(out) as f:
             assert f.read() == "kept\n", header
-    # standard input read past its header row by the shell (`{ read -r header; cafe titles;
-    # } < list`): what cafe reads is judged, not the file's start
-    path = write("headed.txt", f"url,label\n{u}\n".encode())
+    # standard input read past a table's first lines by the shell (`{ read -r header; read
+    # -r row; cafe titles; } < list`): what cafe reads is judged, not the file's start
+    skipped = f"url,label\n{u},Home\n"
+    path = write("headed.txt", f"{skipped}{u}\n".encode())
     with open(path, "rb") as f:
-        os.lseek(f.fileno(), len("url,label\n"), os.SEEK_SET)
+        os.lseek(f.fileno(), len(skipped), os.SEEK_SET)
         r = cafe("titles", "-q", "--json", "--timeout", "2", stdin=f)
     assert r.returncode == 0 and json.loads(r.stdout)["title"] == title(0, 3), r
-    # a first line that could be a URL, or only one name: a list, read as before
-    for first in ("localhost", "url", "example.com,example.org", "# url,label"):
+    # a first line that could be a URL, one name, a heading over a list or a header whose
+    # next line is no row of it: a list, read as before
+    for first in ("localhost", "url", "example.com,example.org", "# url,label",
+                  "My sites, 2024", "url,label", '"url"'):
         records = run_json(write("list.txt", f"{first}\n{u}\n".encode()), "--timeout", "2")
         assert records[-1]["title"] == title(0, 3), (first, records)
 
