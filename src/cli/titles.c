@@ -457,6 +457,11 @@ static int run_main(void *arg, void **value) {
  * one, and lower -c to what fits rather than fail URLs. */
 #define FDS_PER_URL 3
 #define FDS_RESERVED 32
+/* A --threads worker's own: its loop's epoll, eventfd and signal pipe, its curl multi's
+ * wake-up socketpair (measured). Left out, -c fitted the limit and the workers' 6 each went
+ * past it: at ulimit -n 1024, --threads 160 -c 300 failed a third of the URLs with
+ * "Couldn't connect to server". */
+#define FDS_PER_THREAD 6
 
 /* Below the process's own and one URL's, a run cannot be made: libuv aborted without a
  * word when it could not make its signal pipe, the loop could not start (status 2 and no
@@ -474,23 +479,38 @@ unsigned long long cli_fd_limit_raise(void) {
     return rl.rlim_cur == RLIM_INFINITY ? 0 : (unsigned long long)rl.rlim_cur;
 }
 
+/* The most URLs at once that ulimit -n `limit` fits with --threads `threads`: each URL's
+ * descriptors, the process's own and each worker's. Workers are at most as many as URLs at
+ * once (each has one in flight at least), so under the threads asked for, fewer URLs with a
+ * worker each may be what fits best. 0: not even one URL. */
+static size_t fd_fit(unsigned long long limit, size_t threads) {
+    if (limit < FDS_RESERVED + FDS_PER_URL)
+        return 0;
+    unsigned long long room = limit - FDS_RESERVED,
+                       workers = FDS_PER_THREAD * (unsigned long long)threads;
+    if (threads <= 1)
+        return (size_t)(room / FDS_PER_URL);
+    if (room >= workers + FDS_PER_URL * (unsigned long long)threads)
+        return (size_t)((room - workers) / FDS_PER_URL);
+    return (size_t)(room / (FDS_PER_URL + FDS_PER_THREAD));
+}
+
 static int fit_fd_limit(cli_opts_t *o) {
     unsigned long long limit = cli_fd_limit_raise();
+    size_t fit = limit ? fd_fit(limit, o->threads) : 0;
     o->fd_limit = limit;
     o->concurrency_max = (size_t)cli_optab_find(&cli_titles_optab, "concurrency")->max;
-    if (limit != 0 && limit >= FDS_RESERVED + FDS_PER_URL &&
-        (limit - FDS_RESERVED) / FDS_PER_URL < o->concurrency_max)
-        o->concurrency_max = (size_t)(limit - FDS_RESERVED) / FDS_PER_URL;
-    if (limit == 0 || limit >= FDS_RESERVED + FDS_PER_URL * o->concurrency)
+    if (limit != 0 && fit < o->concurrency_max)
+        o->concurrency_max = fit;
+    if (limit == 0 || fit >= o->concurrency)
         return 0;
-    if (limit < FDS_RESERVED + FDS_PER_URL) {
+    if (fit == 0) {
         fprintf(stderr,
                 "cafe titles: ulimit -n %llu is too low: one URL at a time needs %d "
                 "descriptors\n",
-                limit, FDS_RESERVED + FDS_PER_URL);
+                limit, FDS_RESERVED + FDS_PER_URL + (o->threads > 1 ? FDS_PER_THREAD : 0));
         return 2;
     }
-    size_t fit = (size_t)(limit - FDS_RESERVED) / FDS_PER_URL;
     if (!o->quiet)
         fprintf(stderr, "cafe titles: -c %zu lowered to %zu to fit ulimit -n %llu\n",
                 o->concurrency, fit, limit);

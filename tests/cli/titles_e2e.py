@@ -270,18 +270,42 @@ def test_threads_capping_per_host_say_so():
     # their -c, or says that ulimit -n is what holds it back.
     one = write_list([fx.url(0, "/page/1")])
     for per_host, hint in (("60", "--threads 1 and -c 60 would allow 60"),
-                           ("300", "ulimit -n 300 fits -c 89 at most")):
+                           ("300", "ulimit -n 300 fits -c 85 at most")):
         r = cafe("titles", "--threads", "2", "-c", "1000", "--per-host", per_host, one,
                  preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (300, 300)))
         assert r.returncode == 0, r.stderr
         assert r.stderr.decode().startswith(
-            "cafe titles: -c 1000 lowered to 89 to fit ulimit -n 300\n"
-            f"cafe titles: --per-host {per_host} is capped at 44 or 45: -c 89 is divided among "
+            "cafe titles: -c 1000 lowered to 85 to fit ulimit -n 300\n"
+            f"cafe titles: --per-host {per_host} is capped at 42 or 43: -c 85 is divided among "
             f"2 threads and a host's URLs go to one ({hint})\n"), r.stderr
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     if hard == resource.RLIM_INFINITY or hard >= 32 + 3 * 100000:  # -c's maximum binds
         r = cafe("titles", "--threads", "3", "-c", "9", "--per-host", "40000", one)
         assert "(--threads 2 and -c 80000 would allow 40000)\n" in r.stderr.decode(), r.stderr
+
+
+def test_the_workers_descriptors_count_in_what_ulimit_n_fits():
+    """--threads: each worker holds descriptors of its own (its loop's, its curl multi's
+    wake-up pair: 6), which -c's fit to ulimit -n left out. At ulimit -n 300, --threads 40
+    -c 89 (3 a URL and 32 for the rest: 299) started, then the connects past the limit
+    failed with EMFILE as "Couldn't connect to server", and the status was 0. -c is lowered
+    to what fits with its workers: fewer URLs at once, a worker each (29), fit best here."""
+    port = fx.ports[0]
+    urls = [f"http://h{i}.test:{port}/page/{i}?delay=300" for i in range(89)]
+    r = cafe("titles", "--json", "--threads", "40", "-c", "89", "--per-host", "1",
+             "--resolve", f"*:{port}:127.0.0.1", write_list(urls),
+             preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (300, 300)))
+    assert r.returncode == 0, r.stderr
+    recs = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(recs) == 89 and not [x for x in recs if x["error"]], \
+        [x["error"] for x in recs if x["error"]][:3]
+    assert r.stderr.decode().startswith("cafe titles: -c 89 lowered to 29 to fit ulimit -n "
+                                        "300\n"), r.stderr
+    # too low for one worker and one URL: said, in the number that would do
+    r = cafe("titles", "--threads", "2", write_list(urls[:1]),
+             preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (40, 40)))
+    assert (r.returncode, r.stderr) == (2, b"cafe titles: ulimit -n 40 is too low: one URL at "
+                                           b"a time needs 41 descriptors\n"), r
 
 
 def test_closed_pipe_starts_nothing_more():
