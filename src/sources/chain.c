@@ -96,11 +96,15 @@ static long part_count(chain_source_t *c, size_t i) {
     return c->parts[i] ? source_count(c->parts[i]) : source_file_lines(c->paths[i]);
 }
 
-/* The total when every part knows its own. */
+/* The total when every part knows its own. Standard input given twice (`- -`) is counted
+ * once: a file there is read to its end by the first, and the second finds that end. */
 static long chain_count(source_t *s) {
     chain_source_t *c = (chain_source_t *)s;
     long total = 0;
+    int stdin_counted = 0;
     for (size_t i = 0; i < c->n; i++) {
+        if (c->paths[i] && strcmp(c->paths[i], "-") == 0 && stdin_counted++)
+            continue;
         long k = part_count(c, i);
         if (k < 0)
             return -1;

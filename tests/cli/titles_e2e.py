@@ -833,7 +833,13 @@ def test_progress_of_standard_input_from_a_file_has_its_total():
     """`cafe titles < list`: the man page gives done/total "when the input is a regular file",
     but standard input's file was never counted, so the line had no total and no ETA there,
     where `cafe titles list` had both. It is counted from where cafe's reading starts: the
-    shell may have read its first lines (`(head -1; cafe titles) < list`)."""
+    shell may have read its first lines (`(head -1; cafe titles) < list`); and once when
+    given twice (`- -`), the second reading the end the first reached."""
+    for operands in ([], ["-", "-"]):
+        progress_of_standard_input(operands)
+
+
+def progress_of_standard_input(operands):
     hold = HoldServer(lambda head: http_reply(b"<title>slow</title>"))
     skipped = "http://127.0.0.1:9/read-by-the-shell\n"
     path = write_list([skipped.strip()] + [fx.url(i % SITES, f"/page/{i}") for i in range(200)]
@@ -847,15 +853,15 @@ def test_progress_of_standard_input_from_a_file_has_its_total():
     fd = os.open(path, os.O_RDONLY)
     try:
         os.lseek(fd, len(skipped), os.SEEK_SET)
-        out = pty_run(["titles", "-c", "50"], stdout_null=True, watch=watch, stdin=fd)
+        out = pty_run(["titles", "-c", "50", *operands], stdout_null=True, watch=watch, stdin=fd)
     finally:
         os.close(fd)
         hold.release()
         hold.close()
     drawn = progress_lines(out)
-    assert [d for d in drawn if d.startswith(tail)], drawn[-3:]
-    assert not [d for d in drawn if b"/202 " in d], drawn[-3:]
-    assert b"cafe titles: 201 URLs in " in out, out[-300:]
+    assert [d for d in drawn if d.startswith(tail)], (operands, drawn[-3:])
+    assert not [d for d in drawn if b"/202 " in d or b"/402 " in d], (operands, drawn[-3:])
+    assert b"cafe titles: 201 URLs in " in out, (operands, out[-300:])
 
 
 def test_progress_of_a_list_that_grows_during_the_run_drops_its_stale_total():
