@@ -49,6 +49,36 @@ static int utf16_start(const char *p) {
     return ascii_le ? INPUT_UTF16LE : ascii_be ? INPUT_UTF16BE : 0;
 }
 
+/* A spreadsheet or document kept in its own format rather than saved as text: a list of URLs
+ * in Excel or LibreOffice (.xlsx, .ods: zip files whose first member names the format; .xls,
+ * .doc: OLE2), a PDF, or a program (ELF; `cafe titles ./cafe`). Read as bytes, each gave
+ * records of binary garbage, a few of it looked up in the DNS, and exit status 0; a zipped
+ * spreadsheet was called zip-compressed, and unzip gives its XML. INPUT_OFFICE, INPUT_PDF,
+ * INPUT_PROGRAM, or 0 for none. p: n bytes. */
+static int document_start(const char *p, size_t n) {
+    static const char *const members[] = {
+        "[Content_Types].xml", "_rels/", "docProps/", "xl/", "word/", "ppt/", "mimetype"};
+    if (n >= 8 && memcmp(p, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8) == 0)
+        return INPUT_OFFICE;
+    if (n >= 5 && memcmp(p, "%PDF-", 5) == 0)
+        return INPUT_PDF;
+    if (n >= 4 && memcmp(p,
+                         "\x7f"
+                         "ELF",
+                         4) == 0)
+        return INPUT_PROGRAM;
+    if (n < 30 || memcmp(p, "PK\x03\x04", 4) != 0)
+        return 0;
+    /* a zip's local header: the first member's name at 30, its length at 26 */
+    size_t len = (unsigned char)p[26] | (size_t)(unsigned char)p[27] << 8;
+    for (size_t i = 0; i < sizeof members / sizeof members[0]; i++) {
+        size_t m = strlen(members[i]);
+        if (len >= m && n >= 30 + m && memcmp(p + 30, members[i], m) == 0)
+            return INPUT_OFFICE;
+    }
+    return 0;
+}
+
 /* Compressed lists, as crawls publish them (Common Crawl's are .gz): read as bytes, a few
  * bad "URLs" of binary and exit status 0. Known by their formats' magic numbers, none of
  * which a URL line starts with (each holds a control byte, but bzip2's, whose "BZh", block
@@ -173,6 +203,8 @@ static int csv_table(const char *p, size_t n) {
  * SQLite or results codes, or 0 (a list, as far as they tell). */
 static int not_a_list(const char *p, size_t n) {
     int kind = n >= 4 ? utf16_start(p) : 0;
+    if (!kind)
+        kind = document_start(p, n);
     if (!kind)
         kind = compressed_start(p, n);
     if (!kind)
@@ -508,6 +540,11 @@ const char *input_strerror(int rc) {
                          "one URL (give its url column alone)"},
         {INPUT_CAFE_JSON, "cafe's JSON output, not a list of URLs (list them first, e.g. jq -r "
                           ".url FILE)"},
+        {INPUT_OFFICE, "a spreadsheet or office document (.xlsx, .ods, .xls...), not a list of "
+                       "URLs (save its URL column as text, one URL per line)"},
+        {INPUT_PDF, "a PDF document, not a list of URLs (extract its text first, e.g. "
+                    "pdftotext FILE -)"},
+        {INPUT_PROGRAM, "a program, not a list of URLs"},
         {INPUT_CSV_TABLE, "a CSV table (its first line a header row), not a list of URLs (give "
                           "its URL column alone, one URL per line, unquoted)"},
     };

@@ -230,6 +230,39 @@ def test_compressed_list_is_refused_naming_the_tool():
                 f"list of URLs (decompress it first: {how})\n", (name, r.stderr)
 
 
+def test_an_office_document_pdf_or_program_is_refused():
+    # A list kept in Excel or LibreOffice (.xlsx, .ods: zip files; .xls: OLE2), a PDF or a
+    # program (`cafe titles ./cafe`) was read as bytes: records of binary garbage, a few of
+    # it looked up in the DNS, and exit status 0; a zipped spreadsheet was "zip-compressed"
+    # and sent to unzip, which gives its XML. A plain zip is still named as compressed.
+    import io
+    import zipfile
+    office = "a spreadsheet or office document (.xlsx, .ods, .xls...), not a list of URLs " \
+        "(save its URL column as text, one URL per line)"
+
+    def zipped(member):
+        data = io.BytesIO()
+        with zipfile.ZipFile(data, "w") as z:
+            z.writestr(member, "<x/>")
+        return data.getvalue()
+    with open(CAFE, "rb") as f:
+        program = f.read(4096)
+    for name, data, why in (
+            ("xlsx", zipped("[Content_Types].xml"), office), ("ods", zipped("mimetype"), office),
+            ("xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), office),
+            ("pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "a PDF document, not a list "
+             "of URLs (extract its text first, e.g. pdftotext FILE -)"),
+            ("bin", program, "a program, not a list of URLs"),
+            ("zip", zipped("urls.txt"), "zip-compressed, not a list of URLs (decompress it "
+             "first: unzip -p)")):
+        path = write(f"list.{name}", data)
+        for args, inp, said in ((["titles", "-q", "--json", path], None, f"cannot read {path}"),
+                                (["titles", "-q", "--json"], data, "reading standard input")):
+            r = cafe(*args, input=inp)
+            assert (r.returncode, r.stdout) == (2, b""), (name, r.returncode, r.stdout[:200])
+            assert r.stderr.decode() == f"cafe titles: {said}: {why}\n", (name, r.stderr)
+
+
 def test_results_of_cafe_are_refused_as_a_list():
     # `cafe titles results.db` (cafe's own results) read the database's bytes as lines:
     # records of binary garbage, exit status 0; `-o results.db results.db` wrote those records
