@@ -317,9 +317,12 @@ static int csv_failed(const char *line, size_t n, const csv_fail_t *fail) {
 
 /* First CSV field, RFC 4180 quoting; NULL if the line is not a complete row of RECORD_NCOLUMNS
  * fields. safe: also NULL when a field starts as a formula without the mark --csv-safe puts
- * before one (a --csv file's row). *marked (if not NULL) is set when a field starts with
- * that mark: a ' before a formula start or a ' (a --csv-safe file's row, most likely). *fail
- * (if not NULL) gets what the row says of failure. */
+ * before one (a --csv file's row). *marked (if not NULL) is set when the first field, the
+ * URL, starts with that mark: a ' before a formula start or a ' (a --csv-safe file's row,
+ * most likely). Only the URL, the key --resume reads: a title is the page's own text, and
+ * --csv writes one that starts so (''Twas the night, or a hostile '=1) as it is; taken for
+ * the mark, one such page made every --resume --csv of its file refuse it. *fail (if not
+ * NULL) gets what the row says of failure. */
 static char *csv_first_field(const char *line, size_t n, int safe, int *marked, csv_fail_t *fail) {
     size_t fields = 1, i = 0, at = 0; /* at: characters of the current field so far */
     int quoted = 0, unmarked = 0;
@@ -353,7 +356,7 @@ static char *csv_first_field(const char *line, size_t n, int safe, int *marked, 
             lead = c;
         if (safe && at == 0 && c && c != '\'' && strchr(formula_starts, c))
             unmarked = 1;
-        if (marked && at == 1 && lead == '\'' && c && strchr(formula_starts, c))
+        if (marked && fields == 1 && at == 1 && lead == '\'' && c && strchr(formula_starts, c))
             *marked = 1;
         at++;
         if (fields == 1)

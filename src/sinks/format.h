@@ -72,9 +72,10 @@ int format_stored_failed(long status, const char *error, size_t n);
 char *format_parse_url_marked(const char *line, size_t n, record_format_t fmt, int *failed,
                               int *marked);
 
-/* Does a CSV line (without its newline) have a field that starts with the mark
- * RECORD_FMT_CSV_SAFE puts before a formula start or a ' (a ' followed by one)? Such a field
- * is what --csv-safe writes; --csv writes it only for a value that starts so itself. Pure. */
+/* Does a CSV line's (without its newline) URL field start with the mark RECORD_FMT_CSV_SAFE
+ * puts before a formula start or a ' (a ' followed by one)? Such a URL is what --csv-safe
+ * writes; --csv writes it only for a line that starts so itself. The other fields are not
+ * asked: a page's title may start so. Pure. */
 int format_csv_marked(const char *line, size_t n);
 
 /* A JSON Lines record (one line, without its newline) back into *r (cleared first; free with

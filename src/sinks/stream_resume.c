@@ -120,12 +120,12 @@ static int take_line(reader_t *rd, const char *line, size_t n) {
     if (by_csv) /* resumed as --csv-safe, its formulas would stay live above the marked ones */
         return not_ours_because(rd, 0, expected(rd),
                                 " (a field starts as a formula without the mark: --csv wrote it)");
-    /* resumed as --csv, its tail would hold live formulas below the marked ones, and a URL
-     * recorded under its mark was not found: fetched and written a second time */
+    /* resumed as --csv, a URL recorded under its mark was not found: fetched and written a
+     * second time (and the tail's formulas left live below the marked ones) */
     if (url && marked) {
         free(url);
         return not_ours_because(rd, 0, expected(rd),
-                                " (a field starts with the ' --csv-safe puts before a formula: "
+                                " (its URL starts with the ' --csv-safe puts before a formula: "
                                 "--csv-safe wrote it)");
     }
     if (!url)

@@ -43,6 +43,9 @@ PAGES = {  # path: (Content-Type header or None, body)
     "/plus": (b"text/html", b"<title>+1+2</title>"),
     "/minus": (b"text/html", b"<title>-2+3</title>"),
     "/at": (b"text/html", b"<title>@SUM(A1)</title>"),
+    # a title that starts as --csv-safe's mark does: a page's own text
+    "/twas": (b"text/html", b"<title>''Twas the night</title>"),
+    "/quoted-formula": (b"text/html", b"<title>'=1+1</title>"),
     "/empty-title": (b"text/html", b"<title> </title>"),
     "/no-title": (b"text/html", b"<p>none"),
     "/late-title": (b"text/html", b"<html><head>" + b" " * 300 + b"<title>Late</title>"),
@@ -327,10 +330,11 @@ def test_csv_safe_resume_refuses_a_plain_csv_file():
 
 
 def test_csv_resume_refuses_a_csv_safe_file():
-    """--resume --csv onto a file --csv-safe wrote went on unnoticed: its tail held live
-    formulas below the marked ones, and a line recorded under its mark ('quoted line as
-    ''quoted line) was not found, so it was fetched and written a second time. Refused,
-    naming the line, with the file as it was."""
+    """--resume --csv onto a file --csv-safe wrote went on unnoticed: a line recorded under
+    its mark ('quoted line as ''quoted line) was not found, so it was fetched and written a
+    second time, and its tail held live formulas below the marked ones. Refused, naming the
+    line, with the file as it was. (The line before, whose title is marked, is no evidence:
+    a page's title may start so itself, test_csv_resume_reads_titles_that_start_as_the_mark.)"""
     path = listing(["/html", "/formula"])
     with open(path, "a") as f:
         f.write("'quoted line\n")
@@ -340,8 +344,9 @@ def test_csv_resume_refuses_a_csv_safe_file():
         first = f.read()
     r = cafe("titles", "-q", "--csv", "--resume", "-o", out, path)
     assert r.returncode == 2, r.stderr
-    assert b"line 3 is not a record of this format of cafe --csv output" in r.stderr, r.stderr
-    assert b"--csv-safe wrote it" in r.stderr, r.stderr
+    assert b"line 4 is not a record of this format of cafe --csv output" in r.stderr, r.stderr
+    assert b"its URL starts with the ' --csv-safe puts before a formula: --csv-safe wrote it" \
+        in r.stderr, r.stderr
     with open(out, "rb") as f:
         assert f.read() == first
     # the same file resumed as it was written adds nothing
@@ -349,6 +354,30 @@ def test_csv_resume_refuses_a_csv_safe_file():
     assert r.returncode == 0, r.stderr
     with open(out, "rb") as f:
         assert f.read() == first
+
+
+def test_csv_resume_reads_titles_that_start_as_the_mark():
+    """A --csv file holding a title that starts with ' and a formula start (''Twas the night,
+    or a hostile page's '=1+1), as --csv writes it, was refused by --resume --csv as written
+    by --csv-safe, and by --resume --csv-safe for any other title starting as a formula (the
+    file holds it unmarked): one such page made an interrupted run impossible to resume.
+    Only a URL with the mark tells --csv-safe's file; the rest is resumed, once a URL."""
+    path = listing(["/twas", "/quoted-formula", "/at"])
+    out = os.path.join(tmp, "twas.csv")
+    assert cafe("titles", "-q", "--csv", "-o", out, path).returncode == 0
+    with open(out, "rb") as f:
+        first = f.read()
+    rows = list(csv.reader(io.StringIO(first.decode(), newline="")))
+    assert [x[3] for x in rows[1:]] == ["''Twas the night", "'=1+1", "@SUM(A1)"], rows
+    with open(path, "a") as f:
+        f.write(srv.url("/html") + "\n")
+    r = cafe("titles", "-q", "--csv", "--resume", "-o", out, path)
+    assert r.returncode == 0, r.stderr
+    with open(out, "rb") as f:
+        grown = f.read()
+    assert grown.startswith(first), grown
+    rows = list(csv.reader(io.StringIO(grown[len(first):].decode(), newline="")))
+    assert [x[0] for x in rows] == [srv.url("/html")], rows
 
 
 def test_csv_tells_an_empty_title_from_none():

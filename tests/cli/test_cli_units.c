@@ -277,6 +277,13 @@ static void test_csv_safe_marks_formulas(void **state) {
     assert_non_null(strstr(csv, "'quoted line,plain,,\"=HYPERLINK("));
     assert_false(format_csv_marked(csv, strlen(csv) - 1));
     free(csv);
+    /* a title that starts as the mark does is a page's text, no mark: --resume --csv reads it */
+    r.url = "http://x/";
+    r.title = "''Twas the night";
+    r.content_type = "'=1+1";
+    csv = render(RECORD_FMT_CSV, &r);
+    assert_false(format_csv_marked(csv, strlen(csv) - 1));
+    free(csv);
 }
 
 /* --fail --resume: a record read back says it failed exactly when record_failed says so, in
