@@ -1,6 +1,7 @@
 /* The stream sink.
  *
- * Records finished in one loop turn leave together, in one write(): each is formatted into
+ * Records finished in one loop turn leave together, in one write() (to a pipe, in writes of
+ * whole records that fit PIPE_BUF, whole_records): each is formatted into
  * `pending`, a buffer kept from one turn to the next, and the first one of a turn wakes the flusher
  * task. That task becomes ready behind every task already made ready, and the loop never waits for
  * I/O while a task is ready, so a record is on its way to the kernel before the loop can block:
@@ -177,9 +178,25 @@ static ssize_t writable(const stream_t *st, size_t left) {
     }
 }
 
-/* One write() of everything pending (more only if the kernel takes it in parts); the records
- * are settled as written when it succeeded, as not written when it failed. Never suspends
- * (it may block, as a write to a full blocking pipe does). */
+/* The next write's share of the n bytes at p, to an output that may wait (a pipe, FIFO,
+ * socket or terminal): whole records of at most PIPE_BUF bytes, which a pipe takes in one
+ * piece, or all of them when they fit. Programs writing one pipe at once (`xargs -P4 cafe
+ * titles --json | jq`) had their writes of a loop turn's records, over PIPE_BUF, interleaved
+ * by the kernel mid-line whenever the reader fell behind: jq read halves of two records as
+ * one line. A record longer than PIPE_BUF goes alone: no write keeps it whole. */
+static size_t whole_records(const char *p, size_t n) {
+    if (n <= PIPE_BUF)
+        return n;
+    const char *end = memrchr(p, '\n', PIPE_BUF);
+    if (!end)
+        end = memchr(p + PIPE_BUF, '\n', n - PIPE_BUF);
+    return end ? (size_t)(end + 1 - p) : n;
+}
+
+/* One write() of everything pending (more only if the kernel takes it in parts, or it goes
+ * to a pipe in whole_records' pieces); the records are settled as written when it
+ * succeeded, as not written when it failed. Never suspends (it may block, as a write to a
+ * full blocking pipe does). */
 static int flush_now(stream_t *st) {
     st->flush_armed = 0;
     if (st->error)
@@ -198,7 +215,7 @@ static int flush_now(stream_t *st) {
     if (left > 0 && st->sink.listener.before_write)
         st->sink.listener.before_write(st->sink.listener.ctx);
     while (left > 0) {
-        ssize_t n = writable(st, left);
+        ssize_t n = writable(st, st->may_wait ? whole_records(p, left) : left);
         if (n < 0) {
             st->error = (int)n;
             break;

@@ -909,6 +909,41 @@ def test_non_blocking_stdout_waits_for_its_reader():
         p.wait()
 
 
+def test_programs_writing_one_pipe_keep_their_records_whole():
+    """`xargs -P4 cafe titles --json | jq`: each run wrote a loop turn's records in one
+    write(), over PIPE_BUF (4 KiB) when many finished together, and a pipe whose reader fell
+    behind took such writes in parts, interleaved with the other runs' writes: jq read halves
+    of two records as one line (398 lines of 12,000 did not parse). Whole records of at most
+    PIPE_BUF go in one write each, which a pipe never interleaves."""
+    import fcntl
+    r, w = os.pipe()
+    fcntl.fcntl(w, 1031, 4096)  # F_SETPIPE_SZ: one page, which the writers wait on
+    lists = [write_list([fx.url(i % 4, f"/page/{k}-{i}") for i in range(1500)], f"pipe{k}.txt")
+             for k in range(4)]
+    procs = [subprocess.Popen([CAFE, "titles", "-q", "--json", "-c", "200", path], stdout=w,
+                              stderr=subprocess.PIPE) for path in lists]
+    os.close(w)
+    out = bytearray()
+    try:
+        while chunk := os.read(r, 256):  # a reader behind four writers
+            out += chunk
+    finally:
+        os.close(r)
+        for p in procs:
+            err = p.stderr.read()
+            assert p.wait(timeout=120) == 0 and err == b"", (p.returncode, err)
+            p.stderr.close()
+    lines = bytes(out).split(b"\n")
+    assert lines[-1] == b"" and len(lines) == 6001, len(lines)
+    torn = []
+    for line in lines[:-1]:
+        try:
+            json.loads(line)
+        except ValueError:
+            torn.append(line)
+    assert not torn, (len(torn), torn[:2])
+
+
 def test_csv_header_waits_for_a_non_blocking_stdout_too():
     """The records waited for a reader of a non-blocking stdout, but CSV's header went through
     stdio: into a pipe another program had left non-blocking and full (`{ prog; cafe titles
