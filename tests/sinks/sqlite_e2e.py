@@ -1241,7 +1241,7 @@ def test_drain_killed_between_a_commit_and_its_delete():
     rows. The chunk is noted in Redis (the run it went to) until deleted: the next drain into
     the same database continues that run, whose key keeps each URL's row once. strace kills
     the first drain as it sends the second chunk's delete, once committed (its main thread's
-    23rd write(): its signal pipe, the hand-shake and scripts (12), the start check's ROLE,
+    24th write(): its signal pipe, the hand-shake and scripts (13), the start check's ROLE,
     the drain's hold, the note's read, the seq drains left (HGET), then per chunk XRANGE,
     hold with note, delete)."""
     import shutil
@@ -1254,7 +1254,7 @@ def test_drain_killed_between_a_commit_and_its_delete():
         # the tables first (another queue's export), so that the count below is the drain's
         cafe("queue", "results", rs.url("none"), "--db", "sqlite:" + out, "--drain")
         r = subprocess.run(["strace", "-f", "-qq", "-o", "/dev/null", "-e",
-                            "inject=write:signal=SIGKILL:when=23", CAFE, "queue",
+                            "inject=write:signal=SIGKILL:when=24", CAFE, "queue",
                             "results", rs.url("kd"), "--db", "sqlite:" + out, "--drain"],
                            capture_output=True, timeout=120)
         assert r.returncode != 0, r
