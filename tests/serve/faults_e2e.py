@@ -18,8 +18,8 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from servelib import (PATIENCE, Gate, Serve, post_job, settle, small_files,  # noqa: E402
-                      wait_job)
+from servelib import (PATIENCE, Gate, Serve, post_job, reply_head, settle,  # noqa: E402
+                      small_files, wait_job)
 from harness import Skip, run_tests  # noqa: E402
 from pageserver import PageServer  # noqa: E402
 
@@ -41,16 +41,6 @@ def read_all(s, limit=1 << 20):
             break
         out += d
     return out
-
-
-def reply_head(s):
-    """Reads up to the end of an answer's head (what came with it too); asserts it came."""
-    head = b""
-    while b"\r\n\r\n" not in head:
-        d = s.recv(65536)
-        assert d, head
-        head += d
-    return head
 
 
 def closed_within(s, seconds):

@@ -17,8 +17,8 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 from servelib import (PATIENCE, Gate, ProxyNginx, Serve, ended, half_sent, kept_alive,  # noqa: E402
-                      post_from, post_job, refused_at_start, sent, settle, small_files,
-                      wait_job, wait_status)
+                      post_from, post_job, refused_at_start, reply_head, sent, settle,
+                      small_files, wait_job, wait_status)
 from harness import Fixture, run_tests  # noqa: E402
 
 SITES = 10
@@ -250,12 +250,7 @@ def head_then_get(path):
     would be read as the next answer's start."""
     with socket.create_connection((srv.host, srv.port), timeout=PATIENCE) as s:
         s.sendall(f"HEAD {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
-        data = b""
-        while b"\r\n\r\n" not in data:
-            d = s.recv(65536)
-            assert d, data
-            data += d
-        head, rest = data.split(b"\r\n\r\n", 1)
+        head, rest = reply_head(s).split(b"\r\n\r\n", 1)
         closes = b"\r\nconnection: close" in head.lower()
         if not closes:
             s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
@@ -306,12 +301,7 @@ def test_head_is_get_without_the_body():
 
 def answer_head(c):
     """The head of the next answer on socket c, and its body (by its Content-Length) read."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        d = c.recv(65536)
-        assert d, data
-        data += d
-    head, rest = data.split(b"\r\n\r\n", 1)
+    head, rest = reply_head(c).split(b"\r\n\r\n", 1)
     m = re.search(rb"\r\ncontent-length: (\d+)", head, re.I)
     while m and len(rest) < int(m.group(1)):
         d = c.recv(65536)

@@ -199,6 +199,16 @@ def sent(c, data):
     raise AssertionError(f"{queued[0]} bytes never acknowledged")
 
 
+def reply_head(s):
+    """Reads up to the end of an answer's head (what came with it too); asserts it came."""
+    head = b""
+    while b"\r\n\r\n" not in head:
+        d = s.recv(65536)
+        assert d, head
+        head += d
+    return head
+
+
 def kept_alive(srv):
     """A connection to srv with a request answered on it (/healthz): accepted, not left in
     the listening socket's backlog (which a stop resets), idle and kept alive."""
