@@ -207,8 +207,9 @@ def test_malformed_requests():
                  b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: -5\r\n\r\n",
                  b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n"
                  b"Transfer-Encoding: chunked\r\n\r\nzz\r\n",
-                 b"GET nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
-                 b"BREW /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"]
+                 # well framed: their answers keep the connection, which is read to its close
+                 b"GET nothing HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+                 b"BREW /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"]
         for raw in cases:
             s = connect(srv)
             try:
