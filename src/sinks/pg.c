@@ -454,6 +454,23 @@ static int check_table(pg_t *p, const char *table, const sink_column_t *want, si
     return rc;
 }
 
+#define NAME_MAX_PG 64 /* PostgreSQL's names: NAMEDATALEN - 1 bytes at most */
+
+/* What the catalogue query sql ($1: the results table) answers in its one row, into out
+ * (cap bytes): "" when no row or NULL. 0, or the query's failure with why. */
+static int table_fact(pg_t *p, const char *sql, char *out, size_t cap, char *why) {
+    const char *params[] = {p->table};
+    PGresult *r;
+    int rc = pgc_exec(p->c, sql, 1, params, &r, NULL, NULL, why);
+    if (rc != 0)
+        return rc;
+    out[0] = 0;
+    if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+        snprintf(out, cap, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return 0;
+}
+
 /* The results table's url must compare bytes: a nondeterministic collation of the user's
  * (CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false),
  * on the column or its domain) made an older table's key on (run_id, url) take
@@ -464,24 +481,21 @@ static int check_table(pg_t *p, const char *table, const sink_column_t *want, si
  * collation: every batch failed once fetched. Refused at start, naming the collation; 0, or
  * CAFE_EINVAL with why. */
 static int check_exact(pg_t *p, char *why) {
-    const char *params[] = {p->table};
-    PGresult *r;
-    int rc = pgc_exec(p->c,
-                      "SELECT c.collname::text FROM pg_attribute a JOIN pg_collation c ON c.oid = "
-                      "a.attcollation WHERE a.attrelid = to_regclass(quote_ident($1))::oid AND "
-                      "a.attname = 'url' AND NOT a.attisdropped AND NOT c.collisdeterministic",
-                      1, params, &r, NULL, NULL, why);
-    if (rc != 0)
+    char coll[NAME_MAX_PG];
+    int rc =
+        table_fact(p,
+                   "SELECT c.collname::text FROM pg_attribute a JOIN pg_collation c ON c.oid = "
+                   "a.attcollation WHERE a.attrelid = to_regclass(quote_ident($1))::oid AND "
+                   "a.attname = 'url' AND NOT a.attisdropped AND NOT c.collisdeterministic",
+                   coll, sizeof coll, why);
+    if (rc != 0 || !coll[0])
         return rc;
-    int loose = PQntuples(r) == 1;
-    if (loose)
-        snprintf(why, SINK_WHY_MAX,
-                 "table %s: url has the nondeterministic collation %s: cafe's key needs URLs "
-                 "compared exactly, or pages whose URLs differ in case only are one row, a "
-                 "record lost (never altered; COLLATE \"C\" or a deterministic one is taken)",
-                 p->table, PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return loose ? CAFE_EINVAL : 0;
+    snprintf(why, SINK_WHY_MAX,
+             "table %s: url has the nondeterministic collation %s: cafe's key needs URLs "
+             "compared exactly, or pages whose URLs differ in case only are one row, a "
+             "record lost (never altered; COLLATE \"C\" or a deterministic one is taken)",
+             p->table, coll);
+    return CAFE_EINVAL;
 }
 
 static int first_int(pg_t *p, const char *sql, int n, const char *const *params, int64_t *v,
@@ -758,33 +772,26 @@ static int begin_run(pg_t *p, const sink_db_conf_t *conf, char *why) {
 static int check_logged(pg_t *p, const sink_db_conf_t *conf, char *why) {
     if (!conf->durable)
         return 0;
-    const char *params[] = {p->table};
-    PGresult *r;
-    int rc = pgc_exec(
-        p->c,
+    char t[NAME_MAX_PG], under[160] = "";
+    int rc = table_fact(
+        p,
         "WITH RECURSIVE e(a, b) AS (SELECT w.ev_class, d.refobjid FROM pg_rewrite w JOIN "
         "pg_depend d ON d.classid = 'pg_rewrite'::regclass::oid AND d.objid = w.oid AND "
         "d.refclassid = 'pg_class'::regclass::oid UNION ALL SELECT i.inhparent, i.inhrelid FROM "
         "pg_inherits i), r(oid) AS (SELECT to_regclass(quote_ident($1))::oid UNION SELECT e.b "
         "FROM r JOIN e ON e.a = r.oid) SELECT c.relname::text FROM r JOIN pg_class c ON c.oid = "
         "r.oid WHERE c.relpersistence = 'u' ORDER BY c.relname LIMIT 1",
-        1, params, &r, NULL, NULL, why);
-    if (rc != 0)
+        t, sizeof t, why);
+    if (rc != 0 || !t[0])
         return rc;
-    int unlogged = PQntuples(r) == 1;
-    if (unlogged) {
-        const char *t = PQgetvalue(r, 0, 0);
-        char under[160] = "";
-        if (strcmp(t, p->table) != 0)
-            snprintf(under, sizeof under, " (%s writes into it)", p->table);
-        snprintf(why, SINK_WHY_MAX,
-                 "table %s is UNLOGGED%s: a server crash empties it, and --drain deletes from "
-                 "Redis what it committed there (ALTER TABLE %s SET LOGGED, or export without "
-                 "--drain)",
-                 t, under, t);
-    }
-    PQclear(r);
-    return unlogged ? CAFE_EINVAL : 0;
+    if (strcmp(t, p->table) != 0)
+        snprintf(under, sizeof under, " (%s writes into it)", p->table);
+    snprintf(why, SINK_WHY_MAX,
+             "table %s is UNLOGGED%s: a server crash empties it, and --drain deletes from "
+             "Redis what it committed there (ALTER TABLE %s SET LOGGED, or export without "
+             "--drain)",
+             t, under, t);
+    return CAFE_EINVAL;
 }
 
 /* The rights a run uses on the results table, as CAFE_PG_RUNS_RIGHTS: SELECT where it reads
@@ -803,28 +810,24 @@ static int check_logged(pg_t *p, const sink_db_conf_t *conf, char *why) {
  * SELECT, which ON CONFLICT needs on the key, was told "there is no unique or exclusion
  * constraint matching the ON CONFLICT specification" (check_insert's last try). */
 static int check_rights(pg_t *p, char *why) {
-    const char *params[] = {p->table};
-    PGresult *r;
-    int rc = pgc_exec(
-        p->c,
+    char lacks[256]; /* every right of CAFE_PG_RESULTS_RIGHTS: under 200 bytes */
+    int rc = table_fact(
+        p,
         "SELECT string_agg(g.p || ' on ' || g.cols, '; '::text ORDER BY g.p DESC) FROM "
         "(SELECT v.p, string_agg(v.c, ', '::text ORDER BY v.i) AS cols FROM (SELECT "
         "row_number() OVER () AS i, * FROM (VALUES " CAFE_PG_RESULTS_RIGHTS ") r) v(i, p, c), "
         "(SELECT to_regclass(quote_ident($1))::oid AS oid) t WHERE CASE WHEN EXISTS (SELECT 1 FROM "
         "pg_attribute a WHERE a.attrelid = t.oid AND a.attname = v.c AND NOT a.attisdropped) THEN "
         "NOT has_column_privilege(t.oid, v.c, v.p) ELSE false END GROUP BY v.p) g",
-        1, params, &r, NULL, NULL, why);
-    if (rc != 0)
+        lacks, sizeof lacks, why);
+    if (rc != 0 || !lacks[0])
         return rc;
-    int lacks = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0);
-    if (lacks)
-        snprintf(why, SINK_WHY_MAX,
-                 "permission denied for table %s: the role lacks %s (a run needs SELECT and "
-                 "INSERT on it: granted on the table, or SELECT on run_id, url, url_sha256, "
-                 "status, error and INSERT on cafe's columns)",
-                 p->table, PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return lacks ? CAFE_EIO : 0;
+    snprintf(why, SINK_WHY_MAX,
+             "permission denied for table %s: the role lacks %s (a run needs SELECT and "
+             "INSERT on it: granted on the table, or SELECT on run_id, url, url_sha256, "
+             "status, error and INSERT on cafe's columns)",
+             p->table, lacks);
+    return CAFE_EIO;
 }
 
 /* What a run will meet, asked before it begins, without writing a row (a read-only session
