@@ -492,7 +492,8 @@ int cafe_task_yield(void);
  * begin to end it belongs to the task that began it and must not move. Begin it again only
  * after its end: a begin of a scope still active in this task aborts (one active in another
  * task, or more than 64 scopes out in this one, aborts at an end or return that finds the
- * scopes out of order), and so does a task that returns with a scope still active. Begin and
+ * scopes out of order), and so does a task that returns with a scope still active (a
+ * function that returns with one, at the task's next begin if that comes first). Begin and
  * end cost O(1) however deep scopes nest. */
 
 typedef struct cafe_deadline {

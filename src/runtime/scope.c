@@ -49,6 +49,26 @@ static void *outer_scope(const void *scope) {
     return *(void *const *)scope;
 }
 
+/* A scope in t's stack below `live`, the caller's stack pointer at the public call (its
+ * CFA), lies in a frame that has returned: a helper began it and returned without its end.
+ * Its memory is other frames' now, so its link to the enclosing scope is garbage: a walk
+ * that followed it would fault (a bare SIGSEGV) or wander, instead of saying what is wrong.
+ * Every live scope of the task lies at or above live: in the caller's frame or an older one
+ * (or off the task's stack: the heap, static memory). */
+static int in_dead_frame(const cafe__task_t *t, const void *scope, const void *live) {
+    const char *p = scope;
+    return p >= t->stack->lo && p < (const char *)live;
+}
+
+static _Noreturn void returned_open(const cafe__task_t *t, const char *call) {
+    fprintf(stderr,
+            "cafe: %s in task %s: a deadline or shield begun in a function that has returned "
+            "was never ended: end each scope (cafe_deadline_end, cafe_shield_end) before the "
+            "function that began it returns\n",
+            call, t->name ? t->name : "(unnamed)");
+    abort();
+}
+
 /* How many of the innermost scopes a begin looks through: enough for any nesting written by
  * hand, and a begin stays O(1) however deep scopes nest (a walk of the whole chain made n
  * nested begins cost n^2: 1.8 s of CPU for 40,000). */
@@ -60,9 +80,12 @@ enum { BEGIN_CHECK_DEPTH = 64 };
  * the chain than the walk goes still aborts, at the end that finds the chain out of order
  * (misordered) or at the task's return (cafe__scope_left_open): the scope begun again links
  * back to what its first begin enclosed, so the chain never unwinds to empty. */
-static void begin_active(const cafe__task_t *t, const void *scope, const char *call) {
+static void begin_active(const cafe__task_t *t, const void *scope, const void *live,
+                         const char *call) {
     const void *s = t->scope;
-    for (int depth = 0; s && depth < BEGIN_CHECK_DEPTH; s = outer_scope(s), depth++)
+    for (int depth = 0; s && depth < BEGIN_CHECK_DEPTH; s = outer_scope(s), depth++) {
+        if (in_dead_frame(t, s, live))
+            returned_open(t, call);
         if (s == scope) {
             fprintf(stderr,
                     "cafe: %s in task %s on a scope already begun and not ended: begin each "
@@ -70,9 +93,11 @@ static void begin_active(const cafe__task_t *t, const void *scope, const char *c
                     call, t->name ? t->name : "(unnamed)");
             abort();
         }
+    }
 }
 
-int cafe_deadline_begin(cafe_deadline_t *d, uint64_t ms) {
+/* Never inlined: its CFA must be its caller's stack pointer (see in_dead_frame). */
+__attribute__((noinline)) int cafe_deadline_begin(cafe_deadline_t *d, uint64_t ms) {
     cafe__loop_thread_check("cafe_deadline_begin");
     CAFE__EINVAL_IF_NULL(d);
     cafe__task_t *t = cafe__running();
@@ -80,7 +105,7 @@ int cafe_deadline_begin(cafe_deadline_t *d, uint64_t ms) {
         d->private_at = CAFE__NEVER; /* inert */
         return CAFE_ENOTASK;
     }
-    begin_active(t, d, "cafe_deadline_begin");
+    begin_active(t, d, __builtin_dwarf_cfa(), "cafe_deadline_begin");
     uint64_t now = cafe__loop_now_fresh(t->loop);
     d->private_at = ms > CAFE__NEVER - 1 - now ? CAFE__NEVER - 1 : now + ms;
     d->private_outer = t->deadline;
@@ -117,7 +142,7 @@ int cafe_deadline_end(cafe_deadline_t *d) {
     return fired ? CAFE_ETIMEDOUT : 0;
 }
 
-int cafe_shield_begin(cafe_shield_t *s) {
+__attribute__((noinline)) int cafe_shield_begin(cafe_shield_t *s) {
     cafe__loop_thread_check("cafe_shield_begin");
     CAFE__EINVAL_IF_NULL(s);
     cafe__task_t *t = cafe__running();
@@ -125,7 +150,7 @@ int cafe_shield_begin(cafe_shield_t *s) {
         s->private_task = NULL; /* inert */
         return CAFE_ENOTASK;
     }
-    begin_active(t, s, "cafe_shield_begin");
+    begin_active(t, s, __builtin_dwarf_cfa(), "cafe_shield_begin");
     s->private_outer_deadline = t->deadline;
     s->private_outer_shielded = t->shielded;
     s->private_outer_scope = t->scope;

@@ -1056,6 +1056,49 @@ static void test_task_returning_with_open_scope_aborts(void **state) {
     assert_non_null(strstr(err, "task open returned with a deadline or shield begun"));
 }
 
+/* A helper returning with its scope still begun: the task's innermost scope lies in a dead
+ * frame, which the next calls overwrite. The next begin's check for a scope begun twice
+ * followed the dead struct's link (garbage: here bytes 0x41, a pointer that faults) and
+ * died of a bare SIGSEGV instead of naming the misuse. */
+static __attribute__((noinline)) void begin_and_return(void) {
+    struct {
+        char before[200];
+        cafe_deadline_t d;
+        char after[200];
+    } volatile frame;
+    cafe_deadline_begin((cafe_deadline_t *)&frame.d, 60000);
+}
+
+static __attribute__((noinline)) void overwrite_dead_frames(void) {
+    volatile char bytes[2048];
+    for (size_t i = 0; i < sizeof bytes; i++)
+        bytes[i] = 0x41;
+}
+
+static int scope_in_dead_frame(void *arg, void **value) {
+    begin_and_return();
+    overwrite_dead_frames();
+    cafe_shield_t s;
+    cafe_shield_begin(&s);
+    cafe_shield_end(&s);
+    return 0;
+}
+
+static int dead_frame_main(void *arg, void **value) {
+    cafe_task_t *t;
+    cafe_task_opts_t o = {.name = "helper-user"};
+    assert_int_equal(cafe_task_spawn(&t, scope_in_dead_frame, NULL, &o), 0);
+    return cafe_task_join(t, NULL);
+}
+
+static void test_scope_left_open_by_a_helper_aborts(void **state) {
+    int st;
+    const char *err = test_child_stderr(dead_frame_main, NULL, &st);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+    assert_non_null(strstr(err, "cafe_shield_begin in task helper-user: a deadline or shield "
+                                "begun in a function that has returned was never ended"));
+}
+
 /* A task returning with its completion set not freed: the tasks next never returned stayed
  * claimed for good (every later join CAFE_EBUSY), silently, and the set leaked. */
 static int set_left_open(void *arg, void **value) {
@@ -2592,6 +2635,7 @@ int main(void) {
         cmocka_unit_test(test_scope_structs_need_no_init),
         cmocka_unit_test(test_deadline_begun_by_another_task_aborts),
         cmocka_unit_test(test_task_returning_with_open_scope_aborts),
+        cmocka_unit_test(test_scope_left_open_by_a_helper_aborts),
         cmocka_unit_test(test_task_returning_with_set_not_freed_aborts),
         cmocka_unit_test(test_set_freed_by_another_task_aborts),
         cmocka_unit_test(test_loop_calls_from_pool_thread_abort),
