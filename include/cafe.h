@@ -290,7 +290,8 @@ uint64_t cafe_loop_now(cafe_loop_t *loop);
  * Overflow protection, in order of preference: a guard page installed with
  * MADV_GUARD_INSTALL (Linux 6.13+: costs no extra mapping), else an mprotect'ed guard page
  * while the process stays well under vm.max_map_count (each such guard splits the mapping in
- * two), else none: a stack without a guard page has a canary at its far end, checked
+ * two: the guards of all the process's loops together take half of it at most), else none: a
+ * stack without a guard page has a canary at its far end, checked
  * whenever the task is switched out, and a smashed canary aborts the process with a message
  * (a guarded stack has none: an overflow faults at once there). A task that runs into its
  * guard page is stopped by a SIGSEGV handler (on an alternate signal stack) that names the

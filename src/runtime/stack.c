@@ -6,6 +6,7 @@
 #include "runtime/asan.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -62,9 +63,30 @@ void cafe__stacks_init(cafe__stacks_t *s) {
     *s = (cafe__stacks_t){0};
     s->page = (size_t)sysconf(_SC_PAGESIZE);
     s->guard_mode = CAFE__GUARD_MADVISE; /* demoted at the first group if the kernel says no */
-    /* Each mprotect guard adds two mappings; leave half of the limit to everyone else. */
+    /* Each mprotect guard adds two mappings; leave half of the limit to everyone else (the
+     * budget is the process's: see process_guards). */
     s->mprotect_budget = read_max_map_count() / 4;
     s->canary_seed = 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)s;
+}
+
+/* The mprotect guards of every loop's stacks: vm.max_map_count bounds the process's
+ * mappings, not a loop's. Counted per loop, four loops (cafe titles --threads 4 under a
+ * kernel without MADV_GUARD_INSTALL) each stayed within a quarter of the limit and together
+ * took all of it: every later mmap of the process failed (a malloc of 1 MiB, a thread's
+ * stack, the next group of stacks). A stacks allocator adds its guards here and takes them
+ * back when it is closed. */
+static atomic_size_t process_guards;
+
+/* 1 when an mprotect'ed page now guards the slot, 0 when the process's budget is spent or the
+ * kernel refused. */
+static int mprotect_guard(cafe__stacks_t *s, char *guard) {
+    if (atomic_fetch_add_explicit(&process_guards, 1, memory_order_relaxed) < s->mprotect_budget &&
+        mprotect(guard, s->page, PROT_NONE) == 0) {
+        s->mprotect_guards++;
+        return 1;
+    }
+    atomic_fetch_sub_explicit(&process_guards, 1, memory_order_relaxed);
+    return 0;
 }
 
 /* Returns 1 when a guard page now protects the slot, 0 when only the canary will. */
@@ -75,10 +97,8 @@ static int guard_slot(cafe__stacks_t *s, char *guard) {
         s->guard_mode = CAFE__GUARD_MPROTECT;
     }
     if (s->guard_mode == CAFE__GUARD_MPROTECT) {
-        if (s->mprotect_guards < s->mprotect_budget && mprotect(guard, s->page, PROT_NONE) == 0) {
-            s->mprotect_guards++;
+        if (mprotect_guard(s, guard))
             return 1;
-        }
         s->guard_mode = CAFE__GUARD_CANARY;
     }
     return 0;
@@ -217,6 +237,8 @@ void cafe__stacks_close(cafe__stacks_t *s) {
         g = next;
     }
     s->groups = NULL;
+    atomic_fetch_sub_explicit(&process_guards, s->mprotect_guards, memory_order_relaxed);
+    s->mprotect_guards = 0;
 }
 
 const char *cafe__stacks_guard_name(const cafe__stacks_t *s) {

@@ -37,6 +37,7 @@ typedef struct cafe__stacks {
     cafe__stack_group_t *groups;
     size_t page;
     int guard_mode;
+    /* This allocator's mprotect guards; the budget bounds those of the whole process. */
     size_t mprotect_guards, mprotect_budget;
     uint64_t canary_seed;
 } cafe__stacks_t;

@@ -2,6 +2,7 @@
 #include "testutil.h"
 #include "runtime/stack.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -82,10 +83,59 @@ static void test_big_idle_stacks_given_back(void **state) {
     cafe__stacks_close(&s);
 }
 
+/* Guard pages under kernels without MADV_GUARD_INSTALL (before Linux 6.13): each mprotect'ed
+ * guard costs the process two mappings of its vm.max_map_count. Several loops at once (cafe
+ * titles --threads) each kept within a quarter of the limit, and three of them took all of
+ * it: nothing more could be mapped (a malloc of 1 MiB, a thread's stack, the next group of
+ * stacks of a loop that still had guards: a spawn's CAFE_ENOMEM). The quarter is the whole
+ * process's now: the allocators past it get canaries. */
+static size_t max_map_count(void) {
+    size_t v = 0;
+    FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+    if (f) {
+        if (fscanf(f, "%zu", &v) != 1)
+            v = 0;
+        fclose(f);
+    }
+    return v;
+}
+
+enum { ALLOCATORS = 3 };
+
+static void test_mprotect_guards_bounded_per_process(void **state) {
+    size_t max = max_map_count();
+    if (max == 0 || max > 2 * 65530) /* a raised limit: the stacks to reach it cost too much */
+        skip();
+    /* Together more guards than the limit has mappings for, counted per allocator. */
+    size_t n = test_under_valgrind() ? 200 : max / 6 + 64;
+    cafe__stacks_t s[ALLOCATORS];
+    cafe__stack_t **st = calloc(ALLOCATORS * n, sizeof(*st));
+    assert_non_null(st);
+    for (int a = 0; a < ALLOCATORS; a++) {
+        cafe__stacks_init(&s[a]);
+        s[a].guard_mode = CAFE__GUARD_MPROTECT; /* as where madvise refuses the guard */
+        for (size_t i = 0; i < n; i++)
+            assert_non_null(st[a * n + i] = cafe__stack_get(&s[a], CAFE_STACK_MIN));
+    }
+    /* What a thread's start maps: a stack with a guard page of its own (three mappings). */
+    char *more =
+        mmap(NULL, 3 * s[0].page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(more != MAP_FAILED);
+    assert_int_equal(mprotect(more + s[0].page, s[0].page, PROT_NONE), 0);
+    assert_int_equal(munmap(more, 3 * s[0].page), 0);
+    for (int a = 0; a < ALLOCATORS; a++) {
+        for (size_t i = 0; i < n; i++)
+            cafe__stack_put(&s[a], st[a * n + i]);
+        cafe__stacks_close(&s[a]);
+    }
+    free(st);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_steady_load_stays_warm),
         cmocka_unit_test(test_big_idle_stacks_given_back),
+        cmocka_unit_test(test_mprotect_guards_bounded_per_process),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
