@@ -47,6 +47,11 @@
  * cafe_version may be called from any thread. To hand work back from another thread, return
  * it from the cafe_thread_run function, or use a libuv uv_async_t on cafe_loop_uv: its
  * callback runs on the loop's thread and may call cafe_future_resolve.
+ * Signal handlers: no call but those three is async-signal-safe. A handler of the program's
+ * own interrupts the loop's thread anywhere, in the middle of a run queue or a wait list: a
+ * cancel or an event set from there (Ctrl-C cancelling main, say) passes every check above
+ * and corrupts them, now and then. Watch the signal with cafe_signal_open instead, or call
+ * uv_async_send (async-signal-safe) from the handler on a uv_async_t of the loop.
  *
  * Suspending calls outside any task: cafe_thread_run runs the function inline, on the calling
  * thread (in a libuv callback of a running loop too: the loop waits for it meanwhile); outside
