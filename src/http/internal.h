@@ -275,7 +275,10 @@ struct cafe__http_xfer {
      * would fail a later transfer's first try again with "Connection died, tried 5 times
      * before giving up". So such a handle is reset before its next use (xfer.c). */
     unsigned sent;
-    int h2;        /* the last request went on an HTTP/2 connection (ALPN; on_prereq) */
+    int h2; /* the last request went on an HTTP/2 connection (ALPN; on_prereq) */
+    /* The transfer starts at an http:// URL and no proxy is set for it (xfer.c): its first
+     * request goes on a connection with no TLS in it, so no HTTP/2 (on_prereq). */
+    int plain;
     int tls_hello; /* the last TLS handshake it made read the server's hello (tls_ctx.c) */
     /* Redirects followed when the last request went out, and that request's URL (NULL when
      * none, or out of memory), for redirect.c. */

@@ -91,7 +91,10 @@ static int on_prereq(void *clientp, char *ip, char *local_ip, int port, int loca
     }
     if (x->sent > 1 && cafe__http_redirect_check(x))
         return CURL_PREREQFUNC_ABORT;
-    x->h2 = cafe__http_tls_h2(x->easy);
+    /* Plain http's first request has no TLS to ask about: the lookup is a getinfo and a walk
+     * of curl's connection filters (~150 instructions a URL). A redirect curl followed may
+     * have gone to https: asked then. */
+    x->h2 = (x->sent > 1 || !x->plain) && cafe__http_tls_h2(x->easy);
     /* The host's other tries go on this connection: no handshake of theirs to spare. */
     if (x->h2 && x->try)
         cafe__http_tls_first_done(x->try);

@@ -260,13 +260,25 @@ static long dns_ttl(cafe__http_client_t *c) {
     return 1L;
 }
 
+/* The proxy a transfer to a URL of that scheme goes through (o's, else the environment's as
+ * the client read it), or NULL or "" for none. */
+static const char *proxy_of(const cafe__http_client_t *c, const cafe_http_opts_t *o, int https) {
+    return o->proxy ? o->proxy : https ? c->proxy_https : c->proxy_http;
+}
+
+/* Whether a proxy is set for it (no_proxy may still exempt its host: counted as one). */
+static int via_proxy(const cafe__http_client_t *c, const cafe_http_opts_t *o, int https) {
+    const char *proxy = proxy_of(c, o, https);
+    return proxy && *proxy;
+}
+
 static CURLcode options_set(cafe__http_xfer_t *x, const char *t_url, const cafe_http_opts_t *o,
                             int https) {
     cafe__http_client_t *c = x->c;
     CURL *e = x->easy;
     unsigned n = 0;
     CURLcode rc = CURLE_OK;
-    const char *proxy = o->proxy ? o->proxy : https ? c->proxy_https : c->proxy_http;
+    const char *proxy = proxy_of(c, o, https);
     SET(CURLOPT_PRIVATE, x);
     SET(CURLOPT_URL, t_url);
     SET(CURLOPT_NOSIGNAL, 1L);
@@ -557,6 +569,7 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
         cafe__http_xfer_put(x);
         return cafe__http_fail(t->res, CAFE_ENOMEM, "out of memory for the URL");
     }
+    x->plain = !https && !via_proxy(c, o, https);
     CURLcode cc = options_setup(x, t->url, o, https);
     if (cc != CURLE_OK)
         return setup_failed(x, t, cc);
