@@ -425,14 +425,17 @@ static int tries_run(cafe__http_client_t *c, cafe__http_try_t *t) {
 
 /* The URL given, as browsers read it (common/url.h), as cafe titles reads its lines and the
  * client its redirects: *out is url when written so already (cafe__url_canonical: most URLs,
- * no parse), else *norm, malloc'd. An http(s) URL a browser refuses fails here, before any
- * lookup; the others (empty, no scheme, another scheme) go on as given, for the attempt's
- * check to say what is wrong (cafe__http_url_check). 0, or the failure, recorded in res. */
-static int url_read(const char *url, cafe_http_result_t *res, const char **out, char **norm) {
+ * no parse; *canonical set), else *norm, malloc'd. An http(s) URL a browser refuses fails
+ * here, before any lookup; the others (empty, no scheme, another scheme) go on as given, for
+ * the attempt's check to say what is wrong (cafe__http_url_check). 0, or the failure,
+ * recorded in res. */
+static int url_read(const char *url, cafe_http_result_t *res, const char **out, char **norm,
+                    int *canonical) {
     const char *why;
     *out = url;
     *norm = NULL;
-    if (!url || !*url || cafe__url_canonical(url, strlen(url)))
+    *canonical = url && *url && cafe__url_canonical(url, strlen(url));
+    if (!url || !*url || *canonical)
         return 0;
     int rc = cafe__url_normalize_ascii(url, norm, &why);
     while (*url && (unsigned char)*url <= 0x20) /* the C0 controls and spaces it drops */
@@ -453,12 +456,14 @@ static int request_in_task(const char *given, const cafe_http_opts_t *opts,
         return cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the HTTP client");
     const char *url;
     char *norm;
-    int rc = url_read(given, res, &url, &norm);
+    int canonical, rc = url_read(given, res, &url, &norm, &canonical);
     if (rc != 0)
         return rc;
     /* Given, not a redirect's: no bad port list here. Another scheme's URL is refused as
-     * such (cafe__http_url_check). */
-    if ((ascii_ncasecmp(url, "http://", 7) == 0 || ascii_ncasecmp(url, "https://", 8) == 0) &&
+     * such (cafe__http_url_check). A canonical URL's port, if any, is 1 to 65535 already:
+     * the look for one (~300 instructions a URL) is spared. */
+    if (!canonical &&
+        (ascii_ncasecmp(url, "http://", 7) == 0 || ascii_ncasecmp(url, "https://", 8) == 0) &&
         cafe__http_url_port(url) == 0) {
         free(norm);
         return cafe__http_fail(res, CAFE_EHTTP_URL,
