@@ -64,6 +64,9 @@ static curl_off_t drain_budget(cafe__http_xfer_t *x, const cafe__http_try_t *t, 
         budget = o->drain_max ? (curl_off_t)o->drain_max : CAFE_HTTP_DEFAULT_DRAIN_MAX;
     *decoded = (uint64_t)budget;
     curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+    /* A whole body within the budget leaves a rest within it wherever the stop came: what
+     * was received so far (a getinfo) is asked only where it decides. */
+    x->stop_at = length < 0 || length > budget ? received(x->easy) : 0;
     /* The rest too long first: the Connection header is a walk over every header in curl
      * (~730 instructions), looked up only when the answer matters. */
     if ((length >= 0 && length - x->stop_at > budget) ||
@@ -138,7 +141,7 @@ void cafe__http_drain_forget(cafe__http_xfer_t *x) {
 static size_t stop(cafe__http_xfer_t *x, const cafe__http_try_t *t, size_t len) {
     cafe__http_client_t *c = x->c;
     cafe__http_idle_forget(x); /* a drain has a time budget of its own */
-    x->stop_at = received(x->easy);
+    x->stop_at = 0;            /* drain_budget's, when the drain counts */
     x->drain_max = drain_budget(x, t, &x->drain_decoded);
     x->stop_decoded = x->decoded;
     if (x->drain_max < 0) {
