@@ -77,7 +77,13 @@ static void content_types_fill(cafe__http_xfer_t *x, cafe_http_result_t *res) {
     /* At most one such line in the whole transfer, plain and not folded (x->lines): curl's
      * header API has it for the final response, as CURLINFO_CONTENT_TYPE does (the last
      * non-blank value of the transfer's responses, trimmed alike), or has none, and then
-     * that is what is read anyway. One lookup instead of a walk over every header. */
+     * that is what is read anyway. One lookup instead of a walk over every header. And with
+     * no control byte in it (not type_odd), curl's trim (its ISSPACE) takes off what
+     * type_keep's did (HTTP whitespace): the value kept is curl's, without the lookup. */
+    if (x->lines.types == 1 && !x->lines.type_odd && !x->lines.folded && !x->lines.type_over) {
+        content_type_fill(x->c, x->type_raw, x->lines.type_len, res);
+        return;
+    }
     if (x->lines.types == 0 || (x->lines.types == 1 && !x->lines.type_odd && !x->lines.folded)) {
         content_type_last(x, res);
         return;

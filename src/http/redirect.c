@@ -427,7 +427,8 @@ static void c_line(cafe__http_xfer_t *x, const char *line, size_t n) {
     if (ninth == 't' && name_is(line, n, "content-type:", 13)) {
         x->lines.types += x->lines.types < 2;
         x->lines.typed = 1;
-        x->lines.type_odd |= value_odd(line + 13, n - 13);
+        /* a name matched loosely ('\r' for its '-', 0x1A for its ':') has a control byte too */
+        x->lines.type_odd |= value_odd(line + 13, n - 13) || line[7] != '-' || line[12] != ':';
         type_keep(x, line + 13, n - 13, 0);
         x->lines.type_last = 1;
     } else if (ninth == 'l' && name_is(line, n, "content-length:", 15)) {

@@ -219,6 +219,23 @@ def test_nosniff_leaves_a_page_without_a_type_unsniffed():
     assert not wrong, wrong
 
 
+def test_a_name_that_only_looks_like_content_type_gives_no_type():
+    # A header named "Content-Type" with a control byte for its ':' (0x1A, which the header
+    # function's loose name match reads as ':') is no Content-Type to libcurl: the page has
+    # none and is sniffed, with no charset. The type read from the header function's own copy
+    # of the value must not take it for one: neither as the page's type and charset, nor as
+    # a second value that sends the lookup to curl's other Content-Type line.
+    cases = [("0x1A for the colon",
+              b"Content-Type\x1a text/html; charset=windows-1251; x=a:b\r\n"),
+             ("0x1A for the colon, then a real one",
+              b"Content-Type\x1a text/plain; charset=windows-1251; x=a:b\r\n"
+              b"Content-Type: text/html\r\n")]
+    want = [(None, TITLES[None], "windows-1252"), ("text/html", TITLES[None], "windows-1252")]
+    recs = fetch(cases)
+    got = [(rec["content_type"], rec["title"], rec["charset"]) for rec in recs]
+    assert got == want, list(zip([c[0] for c in cases], recs))
+
+
 def test_unknown_types_are_sniffed():
     # cafe took unknown/unknown and application/unknown for types of their own: "not HTML"
     recs = fetch([(n, h) for n, h, *_ in SNIFFED], [c[2] for c in SNIFFED])
