@@ -318,7 +318,7 @@ static const cli_opt_t rows[] = {
      "at its new start, and a CSV file found empty at a write gets its header again.\n"
      "Renamed away (logrotate's create, `sed -i`) or deleted under the run, FILE is opened\n"
      "again at the next write (made if missing): the records are in the old file up to then\n"
-     "and in FILE after. A\n"
+     "(synced to the disk as it is let go) and in FILE after. A\n"
      "write or the file's close that fails (NFS and quotas report a failed write-back at\n"
      "close) is exit status 2, and --resume fetches what the file does not hold."},
     {CLI_OPT_FLAG, "unordered", 0, NULL, F(unordered), 0, 0, 1, NULL, NULL, NULL,

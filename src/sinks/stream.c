@@ -110,14 +110,29 @@ static int waits_for_reader(const struct stat *sb) {
     return !S_ISREG(sb->st_mode) && !S_ISBLK(sb->st_mode);
 }
 
+/* Closes the output file that path no longer names (renamed away), synced first: the run's
+ * end syncs only the file it then writes (stream_finish), and `cafe queue results --drain`
+ * deletes a chunk once its file is synced (sink_stream_sync), so the records already in
+ * the old one, its only copy, were left in the page cache, where a power cut loses them
+ * after a run that ended with status 0. A file deleted (no link left) is read by nobody:
+ * not synced. 0 or a negative errno. */
+static int leave_file(int fd) {
+    struct stat sb;
+    int rc =
+        fstat(fd, &sb) == 0 && sb.st_nlink > 0 && fsync(fd) != 0 && errno != EINVAL ? -errno : 0;
+    if (close(fd) != 0 && errno != EINTR && rc == 0)
+        rc = -errno;
+    return rc;
+}
+
 /* path renamed away under the run (logrotate without copytruncate, `sed -i`, an editor that
  * saves by rename) or deleted: the records went on into the old file, those after it to a
  * file no name led to when deleted (lost at the exit, with status 0), and path, made again or
  * missing, never got them. As Python's WatchedFileHandler, before a write: when path no
  * longer names the file opened, it is opened again, to append (made if missing; a CSV header
  * first, by header_again, when it is empty) and locked as the first was. One stat a loop
- * turn's write. 0, or a negative errno when it cannot be opened or the old one's close
- * failed. */
+ * turn's write. The old file is synced before it is let go (leave_file). 0, or a negative
+ * errno when it cannot be opened or the old one's sync or close failed. */
 static int follow_path(stream_t *st, int always) {
     struct stat sb;
     if (!st->follow || (st->pending.len == 0 && !always))
@@ -131,7 +146,7 @@ static int follow_path(stream_t *st, int always) {
             (void)close(fd);
         return e;
     }
-    int rc = close(st->fd) != 0 && errno != EINTR ? -errno : 0;
+    int rc = leave_file(st->fd);
     st->fd = fd;
     st->dev = sb.st_dev;
     st->ino = sb.st_ino;

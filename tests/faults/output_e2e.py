@@ -231,19 +231,21 @@ def written_through(path, url):
     return url in data and data.endswith(b"\n")
 
 
-def act_during_a_held_run(name, args, watched, act, stdout=None):
+def act_during_a_held_run(name, args, watched, act, stdout=None, trace=None):
     """Runs `cafe titles -q -c 4 ARGS LIST` over 300 fixture pages with a held one at place 100
     (output in order: the records after it wait for it), calls act() once the 100 records
     before it are in `watched` (the run surely still going, and writing nothing until the held
     page answers: acting at 30 records raced the writes of the next ones, and a file emptied
     between the sink's look at it and its write lost the CSV header), then lets the held page
-    answer. Returns the URLs, the list's path, and the run's exit status and standard error."""
+    answer. Returns the URLs, the list's path, and the run's exit status and standard error.
+    trace: a path where strace_titles writes the run's calls to its output."""
     hold = HoldServer(lambda head: http_reply(b"<title>held</title>"))
     urls = [fx.url(i % 4, f"/page/{i}?delay=5") for i in range(300)]
     urls.insert(100, hold.url("/held"))
     lst = write_list(urls, name + "-list.txt")
-    p = subprocess.Popen([CAFE, "titles", "-q", "-c", "4", *args, lst], stdout=stdout,
-                         stderr=subprocess.PIPE)
+    cmd = ["-q", "-c", "4", *args, lst]
+    p = strace_titles(trace, [], *cmd, stdout=stdout) if trace else \
+        subprocess.Popen([CAFE, "titles", *cmd], stdout=stdout, stderr=subprocess.PIPE)
     try:
         last = urls[99].encode()
         for _ in range(3000):  # until the records before the held one are in: bounded, 30 s
@@ -330,6 +332,37 @@ def test_an_output_replaced_or_deleted_under_a_run_is_opened_again():
                                capture_output=True, timeout=120)
             assert r.returncode == 0, r.stderr
             assert sorted(urls_in(out)) == sorted(urls), (fmt, len(urls_in(out)))
+
+
+def test_an_output_renamed_away_is_synced_before_it_is_let_go():
+    """-o FILE renamed away under a run (logrotate) is opened again, and the old file, the
+    only copy of the records written to it, was closed without a sync: the run's end syncs
+    the file it then writes, so the run ended with status 0 while the rotated records were in
+    the page cache only, where a power cut loses them (and `cafe queue results --drain`
+    deleted their chunk from Redis on the sync of the new file). strace shows the old file
+    synced after its last write, before its close."""
+    if not shutil.which("strace"):
+        raise Skip("no strace here")
+    out, trace = os.path.join(TMP, "rotated.jsonl"), os.path.join(TMP, "rotated.trace")
+
+    def rotate():
+        os.rename(out, out + ".1")
+    urls, lst, rc, err = act_during_a_held_run("rotated", ["--json", "-o", out], out, rotate,
+                                               trace=trace)
+    assert rc == 0, (rc, err)
+    calls = [l.split(None, 1)[1] for l in open(trace)]
+    opened = [i for i, c in enumerate(calls) if c.startswith("openat(") and f'"{out}"' in c and
+              "O_WRONLY" in c]
+    assert len(opened) == 2, [calls[i] for i in opened]  # the first file, then the new one
+    fd = calls[opened[0]].rsplit("= ", 1)[1].strip()
+    closed = next(i for i, c in enumerate(calls) if i > opened[1] and c.startswith(f"close({fd})"))
+    wrote = [i for i, c in enumerate(calls) if i < closed and c.startswith(f"write({fd},")]
+    synced = [i for i, c in enumerate(calls) if i < closed and c.startswith(f"fsync({fd})")]
+    assert wrote and synced and wrote[-1] < synced[-1], (wrote[-3:], synced, closed)
+    with open(out + ".1") as f:
+        before = [json.loads(l)["url"] for l in f]
+    with open(out) as f:
+        assert sorted(before + [json.loads(l)["url"] for l in f]) == sorted(urls)
 
 
 def test_a_csv_output_emptied_under_a_run_gets_its_header_again():
