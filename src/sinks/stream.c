@@ -428,11 +428,16 @@ int sink_stream_write_line(sink_t *s, const char *line, size_t n) {
 }
 
 /* fsync of path's directory, for the file's entry in it (fsync(2): the file's own does not
- * promise it). A directory cafe may not open (mode 0300) is left as its file system keeps it.
- * 0 or a negative errno. */
+ * promise it). The directory the file is in, path's symbolic links followed: -o latest.json
+ * linked to runs/today.json, which the open made, had the link's directory synced and not
+ * the one the new entry is in, where a power cut lost the whole file after a run that ended
+ * with status 0. A directory cafe may not open (mode 0300) is left as its file system keeps
+ * it. 0 or a negative errno. */
 static int sync_dir(const char *path) {
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    char *real = realpath(path, NULL); /* NULL (gone since, out of memory): path as given */
+    const char *file = real ? real : path, *slash = strrchr(file, '/');
+    char *dir = slash ? strndup(file, slash == file ? 1 : (size_t)(slash - file)) : strdup(".");
+    free(real);
     if (!dir)
         return CAFE_ENOMEM;
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -495,6 +495,30 @@ def test_the_output_is_on_the_disk_when_the_run_ends():
         hold.close()
 
 
+def test_the_directory_synced_is_the_one_the_output_file_is_in():
+    """-o latest.jsonl, a symbolic link to runs/today.jsonl that the run's open makes: the
+    run's end synced the link's directory, not runs/ where the new file's entry is, so a
+    power cut could lose the whole file after a run that ended with status 0. The
+    directory synced is the file's own, the link followed (strace shows the calls)."""
+    if not shutil.which("strace"):
+        raise Skip("no strace here")
+    runs, trace = os.path.realpath(os.path.join(TMP, "runs")), os.path.join(TMP, "linked.trace")
+    link = os.path.join(TMP, "latest.jsonl")
+    os.makedirs(runs, exist_ok=True)
+    os.symlink("runs/today.jsonl", link)
+    p = strace_titles(trace, [], "-q", "--json", "-o", link, SMALL)
+    assert p.wait(timeout=120) == 0, p.stderr.read()
+    p.stderr.close()
+    calls = [l.split(None, 1)[1] for l in open(trace)]
+    opened = [i for i, c in enumerate(calls) if c.startswith(f'openat(AT_FDCWD, "{runs}", ') and
+              "O_DIRECTORY" in c]
+    assert opened, [c for c in calls if "O_DIRECTORY" in c]
+    dfd = calls[opened[-1]].rsplit("= ", 1)[1].strip()
+    assert any(c.startswith(f"fsync({dfd})") for c in calls[opened[-1]:]), calls[opened[-1]:]
+    with open(os.path.join(runs, "today.jsonl")) as f:
+        assert len([json.loads(l) for l in f]) == 5
+
+
 def test_an_output_that_failed_does_not_wait_for_the_fetches_in_flight():
     """The output failed (`cafe titles list | head`: head is gone; a full disk): no record can
     be written any more, yet the URLs in flight were fetched to their end, so the run (and
