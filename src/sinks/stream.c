@@ -49,6 +49,7 @@ typedef struct stream {
     int csv_file, header_queued;
     /* path was a regular file when opened: the file opened (follow_path) */
     int follow;
+    int dir_synced; /* path's directory synced since the file was opened (sink_stream_sync) */
     dev_t dev;
     ino_t ino;
     int fd; /* the output: path's (-1: not open), or standard output's */
@@ -151,6 +152,7 @@ static int follow_path(stream_t *st, int always) {
     st->dev = sb.st_dev;
     st->ino = sb.st_ino;
     st->follow = S_ISREG(sb.st_mode);
+    st->dir_synced = 0;
     st->may_wait = waits_for_reader(&sb);
     if (st->lock_fd >= 0) /* the lock moves to the new file, as far as no other run holds it */
         (void)close(st->lock_fd);
@@ -487,6 +489,14 @@ int sink_stream_sync(sink_t *s, int durable) {
     /* a pipe or a terminal (EINVAL) has nothing to make durable: its reader owns the records */
     if (rc == 0 && durable && st->fd >= 0 && fsync(st->fd) != 0 && errno != EINVAL)
         rc = st->error = -errno;
+    /* and the file's entry, once a file: a file the drain made was on the disk with no name
+     * leading to it until the run's end synced its directory, while the chunks synced
+     * meanwhile were deleted from their source (standard output's directory is unknown: the
+     * shell's file) */
+    if (rc == 0 && durable && st->follow && !st->dir_synced) {
+        rc = st->error = sync_dir(st->path);
+        st->dir_synced = rc == 0;
+    }
     return rc;
 }
 

@@ -16,8 +16,8 @@ int sink_stream_open(sink_t **out, const char *path, record_format_t fmt, int ap
  * results --drain): opens path again if it names another file now (as a write does, even
  * with nothing pending: sink_stream_fd is then the file the next records go to), hands what
  * is pending to the kernel now, not at the flusher's turn, and when durable to the disk too
- * (fsync; a pipe or a terminal has nothing to make durable). 0 or a negative code, sticky as
- * a write's. */
+ * (fsync, and the first time for a file its directory's entry; a pipe or a terminal has
+ * nothing to make durable). 0 or a negative code, sticky as a write's. */
 int sink_stream_sync(sink_t *s, int durable);
 /* A record already in the sink's format (line, n bytes, without its newline: a JSON line as
  * cafe wrote it), written as sink_write writes a record, at a fraction of its cost (the

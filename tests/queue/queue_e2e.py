@@ -1604,6 +1604,32 @@ def test_drain_killed_between_its_sync_and_its_delete():
             assert rc == 0, err
 
 
+def test_drain_into_a_new_file_syncs_its_directory_before_a_delete():
+    """--drain deletes a chunk from Redis once its file is synced; a file the drain made
+    had its directory (the entry naming it) synced only at the run's end, so a power cut
+    between could leave the chunks deleted and the file unnamed: lost. The directory is
+    synced with the first chunk's file: strace shows it before the second chunk's sync."""
+    fetched_queue_for_strace("dirsync", 79000)
+    new_dir = os.path.realpath(os.path.join(tmp, "dirsync"))
+    os.makedirs(new_dir)
+    out, trace = os.path.join(new_dir, "out.jsonl"), os.path.join(tmp, "dirsync.trace")
+    r = subprocess.run(["strace", "-f", "-qq", "-o", trace, "-e", "trace=openat,fsync", CAFE,
+                        "queue", "results", rs.url("dirsync"), "--json", "--drain", "-o", out],
+                       capture_output=True, timeout=120, env=env_under_strace())
+    assert r.returncode == 0, r.stderr
+    calls = [l.split(None, 1)[1] for l in open(trace)]
+
+    def opened(path, flag):  # (where, fd) of path's first open with flag
+        return next((i, c.rsplit("= ", 1)[1].strip()) for i, c in enumerate(calls)
+                    if c.startswith(f'openat(AT_FDCWD, "{path}", ') and flag in c)
+    (_, fd), (at, dfd) = opened(out, "O_WRONLY"), opened(new_dir, "O_DIRECTORY")
+    file_syncs = [i for i, c in enumerate(calls) if c.startswith(f"fsync({fd})")]
+    dir_syncs = [i for i, c in enumerate(calls) if i > at and c.startswith(f"fsync({dfd})")]
+    assert len(file_syncs) >= 2 and dir_syncs and dir_syncs[0] < file_syncs[1], \
+        (file_syncs, dir_syncs)
+    assert len(open(out).readlines()) == 2500
+
+
 def test_drain_appended_to_standard_output_is_noted_and_repaired():
     """`cafe queue results --drain >> out.jsonl` (a cron job's way) crashed (SIGSEGV) before
     its first chunk: a regular file is noted in Redis with its path, and standard output
