@@ -307,8 +307,9 @@ static const cli_opt_t rows[] = {
      "spreadsheets show as text and hide. --resume takes the mark off the URLs again.\n"
      "--resume refuses a file the other CSV option wrote (a field with a formula start and no\n"
      "mark, or a URL with the mark under --csv), leaving it as it was, rather than append\n"
-     "records escaped otherwise (a URL line that itself starts with ' and a formula start\n"
-     "looks marked; a title that does is the page's text, which --csv keeps)."},
+     "records escaped otherwise (a URL line that itself starts with '' looks marked; one\n"
+     "that starts with ' and another formula start is told by its error, \"quoted\"; a\n"
+     "title that starts so is the page's text, which --csv keeps)."},
     {CLI_OPT_STRING, "output", 'o', "FILE", F(output), 0, 0, 0, NULL, NULL, cli_name_check,
      "write results to FILE (flushed after every record);\n'-': standard output",
      "Write results to FILE, flushed after every record ('-': standard output). FILE is\n"

@@ -74,8 +74,10 @@ char *format_parse_url_marked(const char *line, size_t n, record_format_t fmt, i
 
 /* Does a CSV line's (without its newline) URL field start with the mark RECORD_FMT_CSV_SAFE
  * puts before a formula start or a ' (a ' followed by one)? Such a URL is what --csv-safe
- * writes; --csv writes it only for a line that starts so itself. The other fields are not
- * asked: a page's title may start so. Pure. */
+ * writes; --csv writes it only for a line that starts so itself, which is not asked when the
+ * row's error says the line was quoted and the ' is followed by another formula start (only
+ * a line starting so gets that error). The other fields are not asked: a page's title may
+ * start so. Pure. */
 int format_csv_marked(const char *line, size_t n);
 
 /* A JSON Lines record (one line, without its newline) back into *r (cleared first; free with

@@ -380,6 +380,39 @@ def test_csv_resume_reads_titles_that_start_as_the_mark():
     assert [x[0] for x in rows] == [srv.url("/html")], rows
 
 
+def test_csv_resume_reads_a_url_line_that_starts_as_the_mark():
+    """A list's line that itself starts with ' and a formula start ('=A1, a cell a
+    spreadsheet kept as text) is recorded by --csv as it is, which is how --csv-safe marks a
+    line =A1: every --resume --csv of the file refused it as --csv-safe's, and the run could
+    never be finished. Its error tells it: the line was quoted, which a line starting with
+    = never is. A line starting '' stays refused: --csv-safe's mark before a line 'x has the
+    same error."""
+    path = listing(["/html"])
+    with open(path, "a") as f:
+        f.write("'=A1\n'-x\n")
+    out = os.path.join(tmp, "quoted-line.csv")
+    assert cafe("titles", "-q", "--csv", "-o", out, path).returncode == 0
+    with open(out, "rb") as f:
+        first = f.read()
+    assert b"\r\n'=A1,," in first and b"\r\n'-x,," in first, first
+    with open(path, "a") as f:
+        f.write(srv.url("/formula") + "\n")
+    r = cafe("titles", "-q", "--csv", "--resume", "-o", out, path)
+    assert r.returncode == 0, r.stderr
+    with open(out, "rb") as f:
+        grown = f.read()
+    assert grown.startswith(first), grown
+    rows = list(csv.reader(io.StringIO(grown[len(first):].decode(), newline="")))
+    assert [x[0] for x in rows] == [srv.url("/formula")], rows
+    # --csv-safe's file of the line =A1 (marked '=A1, its error not "quoted") stays refused
+    safe = os.path.join(tmp, "marked-line.csv")
+    with open(path, "w") as f:
+        f.write("=A1\n")
+    assert cafe("titles", "-q", "--csv-safe", "-o", safe, path).returncode == 0
+    r = cafe("titles", "-q", "--csv", "--resume", "-o", safe, path)
+    assert r.returncode == 2 and b"--csv-safe wrote it" in r.stderr, (r.returncode, r.stderr)
+
+
 def test_csv_tells_an_empty_title_from_none():
     """JSON's "title":"" (an empty <title>) and "title":null (no <title>) were both an empty
     CSV field. An empty string is now "" and null nothing, as PostgreSQL's COPY ... CSV writes
