@@ -327,8 +327,9 @@ struct cafe_http_result {
  * TLS: the loop keeps each host's newest TLS session and resumes it on every new connection
  * to the host (many at once included). The first request to an https origin the loop has
  * not seen yet goes alone: the origin's other requests wait (in queued_ms, holding no slot)
- * until its response starts or it ends, so that they resume the session it brought back
- * instead of each making a full handshake at once. */
+ * until the session its connection brings back is the loop's (a TLS 1.2 handshake's end, a
+ * TLS 1.3 server's first ticket), its response starts or it ends, so that they resume that
+ * session instead of each making a full handshake at once. */
 int cafe_http_request(const char *url, const cafe_http_opts_t *opts, cafe_http_result_t *res);
 
 /* Frees what res owns (url, body) and clears those fields. Safe to call twice. */

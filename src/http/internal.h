@@ -64,8 +64,9 @@ typedef struct cafe__http_host {
     cafe__http_xfer_t *one_off;
     int retired; /* idle, pins taken back, pace reset */
     int scheme;  /* the key starts with "http://" (1), "https://" (2), neither (0) */
-    /* https: the host's first try goes alone until its response starts or the try ends, so
-     * that the others resume the TLS session it brings back (request.c, tls_first_take).
+    /* https: the host's first try goes alone until libcurl holds the TLS session it brings
+     * back, its response starts or the try ends, so that the others resume that session
+     * (request.c, tls_first_take).
      * tls_warm is set then, and never cleared; tls_probing: that first try has begun. */
     int tls_probing;
     cafe_event_t tls_warm;
@@ -117,7 +118,7 @@ typedef struct cafe__http_try {
     /* The entry of the URL asked for: the origin the caller's credentials go to. */
     cafe__http_host_t *home;
     int discard_retryable; /* attempts remain: do not deliver bodies of retryable statuses */
-    /* The host's first try over TLS: the others wait for its response. Beside the fields the
+    /* The host's first try over TLS: the others wait for its session. Beside the fields the
      * first body chunk reads, so that checking it there touches no other line. */
     int tls_probe;
     int code;      /* outcome: 0 or CAFE_E* */
@@ -160,8 +161,8 @@ typedef struct cafe__http_try {
     struct curl_slist *jar;
 } cafe__http_try_t;
 
-/* The host's first try over TLS has its response starting, or is over: the host's other
- * tries go (request.c). No-op for any other try. */
+/* The host's first try over TLS has its session with libcurl (tls_ctx.c), its response
+ * starting, or is over: the host's other tries go (request.c). No-op for any other try. */
 void cafe__http_tls_first_open(cafe__http_try_t *t);
 static inline void cafe__http_tls_first_done(cafe__http_try_t *t) {
     if (t->tls_probe)
@@ -280,6 +281,9 @@ struct cafe__http_xfer {
      * request goes on a connection with no TLS in it, so no HTTP/2 (on_prereq). */
     int plain;
     int tls_hello; /* the last TLS handshake it made read the server's hello (tls_ctx.c) */
+    /* The SSL_CTX (a reference) of the connection a host's first TLS try made, which tells
+     * that try when libcurl holds the connection's session (tls_ctx.c); NULL when none. */
+    void *probe_ctx;
     /* Redirects followed when the last request went out, and that request's URL (NULL when
      * none, or out of memory), for redirect.c. */
     long hops;
@@ -384,6 +388,9 @@ void cafe__http_trust_free(cafe__http_client_t *c);
  * connection `store` (an X509_STORE, or NULL to keep what libcurl loaded) and keeps its
  * TLS 1.3 sessions resumable. */
 CURLcode cafe__http_tls_ctx(CURL *easy, void *ssl_ctx, void *store);
+/* tls_ctx.c: the connection x made for a host's first TLS try no longer tells it of its
+ * session (x's transfer is over): its SSL_CTX is let go. */
+void cafe__http_tls_probe_forget(cafe__http_xfer_t *x);
 /* Whether the transfer's connection is TLS (OpenSSL) with HTTP/2 chosen by ALPN. */
 int cafe__http_tls_h2(CURL *easy);
 

@@ -162,14 +162,15 @@ static int permits_take(cafe__http_client_t *c, cafe__http_host_t *h, size_t per
 }
 
 /* A host over TLS that no try has reached yet: its first try goes alone (tls_probe) until
- * its response starts or it ends; then the others go. Without the wait, every connection a
- * host's first tries open at once makes a full handshake, its session not back yet (libcurl
- * keeps it when the server's ticket is read, after the handshake): ~1.5 ms of CPU each on
- * both ends, where resuming costs a fraction of that. The wait is one request's first byte,
- * once per host entry, and holds no slot. Over HTTP/2 (ALPN, known when the request is sent:
- * private.c's on_prereq) the others go at once: they go on its connection, no handshake to
- * spare, and a first page the server is slow to give (or keeps until a second request
- * comes) held them until it came or timed out. */
+ * libcurl holds the session its connection brings back (tls_ctx.c), its response starts or
+ * it ends; then the others go. Without the wait, every connection a host's first tries open
+ * at once makes a full handshake, its session not back yet (libcurl keeps it when the
+ * server's ticket is read, after the handshake): ~1.5 ms of CPU each on both ends, where
+ * resuming costs a fraction of that. The wait is one handshake and a ticket, once per host
+ * entry, and holds no slot: waiting for the response instead, a first page the server is
+ * slow to give (or keeps until a second request comes) held the others until it came or
+ * timed out. Over HTTP/2 (ALPN, known when the request is sent: private.c's on_prereq) the
+ * others go then: they go on its connection, no handshake to spare. */
 static int tls_first_take(cafe__http_try_t *t) {
     cafe__http_host_t *h = t->host;
     if (h->scheme != 2 || cafe_event_is_set(&h->tls_warm))

@@ -32,7 +32,12 @@
  * transfer making it, which the hello marks (tls_hello): bytes that are no TLS record then
  * came after the server spoke TLS, not instead of it (curl_error.c). The pointer goes with
  * the hello; a handshake that fails or is given up before ends the connection and its
- * context (libcurl makes one per connection) with it. */
+ * context (libcurl makes one per connection) with it.
+ *
+ * The session of a host's first TLS try. The context of the connection that try makes points
+ * at its transfer, and holds a reference of it, until libcurl holds the connection's session
+ * (its new-session callback, wrapped here) or the transfer ends (xfer.c): the host's other
+ * tries, waiting to resume that session (request.c), go then. */
 #include <curl/curl.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
@@ -46,25 +51,46 @@ typedef int (*new_session_fn)(SSL *, SSL_SESSION *);
 /* libcurl's new-session callback: the same function on every context it makes. */
 static _Atomic(new_session_fn) curl_new_session;
 
+/* The context's ex_data slots: the transfer making its connection (until the server's
+ * hello), and the transfer of a host's first TLS try that made it (until libcurl holds the
+ * connection's session, or that transfer ends). */
+static int xfer_slot = -1, probe_slot = -1;
+static pthread_once_t xfer_slot_once = PTHREAD_ONCE_INIT;
+
+static void xfer_slot_init(void) {
+    xfer_slot = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    probe_slot = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+/* libcurl holds a session of ssl's connection now: the host's first TLS try that made the
+ * connection lets the host's others go, which resume it (request.c). A TLS 1.3 server sends
+ * its tickets right after the handshake, so they come before a page the server is slow to
+ * give: waiting for the response, a slow first page held the host's other URLs as long. */
+static void probe_tell(SSL *ssl) {
+    SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
+    cafe__http_xfer_t *x = probe_slot >= 0 ? SSL_CTX_get_ex_data(ctx, probe_slot) : NULL;
+    if (!x)
+        return;
+    SSL_CTX_set_ex_data(ctx, probe_slot, NULL);
+    if (x->try)
+        cafe__http_tls_first_done(x->try);
+}
+
 static int session_copied(SSL *ssl, SSL_SESSION *session) {
     new_session_fn curl = atomic_load_explicit(&curl_new_session, memory_order_relaxed);
     SSL_SESSION *copy = SSL_SESSION_get_protocol_version(session) == TLS1_3_VERSION
                             ? SSL_SESSION_dup(session)
                             : NULL;
-    if (!copy)
-        return curl(ssl, session);
+    if (!copy) {
+        int kept = curl(ssl, session);
+        probe_tell(ssl);
+        return kept;
+    }
     /* 1: libcurl keeps the reference it was given, the copy's only one */
     if (!curl(ssl, copy))
         SSL_SESSION_free(copy);
+    probe_tell(ssl);
     return 0; /* the original stays the connection's alone */
-}
-
-/* The context's ex_data slot for the transfer making its connection. */
-static int xfer_slot = -1;
-static pthread_once_t xfer_slot_once = PTHREAD_ONCE_INIT;
-
-static void xfer_slot_init(void) {
-    xfer_slot = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 }
 
 /* The message callback (libcurl sets its own only with CURLOPT_VERBOSE, which cafe never
@@ -105,6 +131,16 @@ CURLcode cafe__http_tls_ctx(CURL *easy, void *ssl_ctx, void *store) {
         x->tls_hello = 0;
         SSL_CTX_set_msg_callback(ssl_ctx, hello_mark);
     }
+    /* A reference: the connection, kept for later transfers, may outlive x's, or end first.
+     * Behind an https:// proxy the first context is the proxy's: its session lets the host's
+     * others go, which then make full handshakes with the host, as before any wait. */
+    if (x && x->try && x->try->tls_probe && !x->probe_ctx && probe_slot >= 0 &&
+        SSL_CTX_up_ref(ssl_ctx)) {
+        if (SSL_CTX_set_ex_data(ssl_ctx, probe_slot, x))
+            x->probe_ctx = ssl_ctx;
+        else
+            SSL_CTX_free(ssl_ctx);
+    }
     if (store) /* a reference: the client's store outlives the context */
         SSL_CTX_set1_cert_store(ssl_ctx, store);
     new_session_fn curl = SSL_CTX_sess_get_new_cb(ssl_ctx);
@@ -116,6 +152,14 @@ CURLcode cafe__http_tls_ctx(CURL *easy, void *ssl_ctx, void *store) {
     if (!SSL_CTX_get_info_callback(ssl_ctx))
         SSL_CTX_set_info_callback(ssl_ctx, tickets_keep);
     return CURLE_OK;
+}
+
+void cafe__http_tls_probe_forget(cafe__http_xfer_t *x) {
+    if (!x->probe_ctx)
+        return;
+    SSL_CTX_set_ex_data(x->probe_ctx, probe_slot, NULL);
+    SSL_CTX_free(x->probe_ctx);
+    x->probe_ctx = NULL;
 }
 
 int cafe__http_tls_h2(CURL *easy) {

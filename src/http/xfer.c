@@ -27,6 +27,7 @@ static cafe__http_xfer_t *xfer_get(cafe__http_client_t *c) {
 }
 
 void cafe__http_xfer_free(cafe__http_xfer_t *x) {
+    cafe__http_tls_probe_forget(x); /* an orphan's at the loop's end */
     free(x->ca_file);
     free(x->ca_path);
     free(x->accept_value);
@@ -65,6 +66,7 @@ void cafe__http_xfer_put(cafe__http_xfer_t *x) {
     }
     x->sent = 0;
     x->h2 = x->tls_hello = 0;
+    cafe__http_tls_probe_forget(x);
     x->hops = 0;
     if (x->hop_url) {
         free(x->hop_url);
