@@ -126,7 +126,7 @@ typedef struct cafe_http_opts {
      * curl would send. Default none. A CR or LF inside a line is CAFE_EINVAL (it would start
      * another header line), as in user_agent and accept. Authorization and Cookie lines go
      * to the URL's origin (scheme, host, port) alone, along redirects too, as curl sends
-     * them. */
+     * them; so do the credentials the URL names (http://user:pw@host/, sent as Basic). */
     const char *const *headers;
     /* Per attempt, its redirects, name lookups and a request sent again (one a closing
      * connection left unanswered) included; 0 = 30,000. */

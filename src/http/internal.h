@@ -109,6 +109,9 @@ typedef struct cafe__http_try {
     cafe__http_client_t *c;
     cafe__http_xfer_t *x;
     const char *url;
+    /* The URL asked for: a new attempt starts there again, and the credentials it names
+     * (http://user:pw@host/) go to its origin alone (xfer.c). */
+    const char *asked;
     const cafe_http_opts_t *opts;
     cafe_http_result_t *res;
     /* The entry of the origin the try's transfer starts at, whose turn it takes (its

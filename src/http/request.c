@@ -285,7 +285,6 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
     char other[sizeof t->unresolved];
     cafe__http_name_t other_name;
     cafe_http_result_t *res = t->res;
-    const char *asked = t->url;
     for (int n = 1, first = 1;; n++, first = 0) {
         if (!first) /* cafe_http_request cleared it for the first */
             result_reset(res);
@@ -398,7 +397,7 @@ static int tries_loop(cafe__http_client_t *c, cafe__http_try_t *t, hop_t *hop) {
         t->moved = NULL;
         t->moved_hops = 0;
         t->hops_ms = 0;
-        t->url = asked;
+        t->url = t->asked;
         hop_keep(hop, NULL, 0);
         (void)turn_move(c, t, t->home->key, t->home->klen, t->home->hash); /* no entry made */
         key = t->host->key;
@@ -475,7 +474,7 @@ static int request_in_task(const char *given, const cafe_http_opts_t *opts,
     size_t klen = cafe__http_origin_key(url, key, sizeof(key), &hash);
     cafe__http_try_t t; /* the rest is set per attempt (try_reset), not cleared here */
     t.c = c;
-    t.url = url;
+    t.url = t.asked = url;
     t.opts = opts;
     t.res = res;
     t.host = cafe__http_host_enter(c, key, klen, hash, c->limits.max_host_connections);

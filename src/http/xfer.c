@@ -161,6 +161,41 @@ static int moved_away(const cafe__http_try_t *t) {
     return n + 1 >= sizeof key || n != t->home->klen || memcmp(key, t->home->key, n) != 0;
 }
 
+/* Whether url (absolute, as cafe writes URLs) names a user: "http://user:pw@host/". */
+static int userinfo_at(const char *url) {
+    const char *a = strstr(url, "://");
+    if (!a)
+        return 0;
+    a += 3;
+    return memchr(a, '@', strcspn(a, "/?#")) != NULL;
+}
+
+/* The URL asked for names a user, and the try starts at its origin from a redirect the
+ * request followed itself (t->moved), whose URL names none: curl -L sends the URL's
+ * credentials again when a redirect comes back to that origin (as it sends them on its
+ * redirects there), and so does this transfer, as curl's options, decoded as curl decodes
+ * them. The handle's options are set again before its next use. */
+static CURLcode userinfo_back(cafe__http_xfer_t *x, const cafe__http_try_t *t) {
+    CURLU *u = curl_url();
+    char *user = NULL, *password = NULL;
+    CURLcode rc = CURLE_OUT_OF_MEMORY;
+    x->profile.valid = 0;
+    x->c->stats.curl_calls += 4;
+    if (u && curl_url_set(u, CURLUPART_URL, t->asked, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_USER, &user, CURLU_URLDECODE) == CURLUE_OK) {
+        CURLUcode pw = curl_url_get(u, CURLUPART_PASSWORD, &password, CURLU_URLDECODE);
+        rc = pw != CURLUE_OK && pw != CURLUE_NO_PASSWORD
+                 ? CURLE_OUT_OF_MEMORY
+                 : curl_easy_setopt(x->easy, CURLOPT_USERNAME, user);
+        if (rc == CURLE_OK && password)
+            rc = curl_easy_setopt(x->easy, CURLOPT_PASSWORD, password);
+    }
+    curl_free(user);
+    curl_free(password);
+    curl_url_cleanup(u);
+    return rc;
+}
+
 /* Whether lines hold a credential (credential_line). */
 static int credentials(const char *const *lines) {
     for (; lines && *lines; lines++)
@@ -556,7 +591,8 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
     if (!x)
         return cafe__http_fail(t->res, CAFE_ENOMEM, "out of memory for a transfer");
     int https = 0, rc = cafe__http_url_check(t, &https);
-    x->creds_away = rc == 0 && credentials(o->headers) && moved_away(t);
+    int away = rc == 0 && moved_away(t);
+    x->creds_away = away && (credentials(o->headers) || userinfo_at(t->asked));
     if (rc == 0 && (slist_set(&x->headers, o->headers, x->creds_away) ||
                     slist_set(&x->resolve, o->resolve, 0) ||
                     (o->headers && accept_of(o)[0] && !accept_header(o->headers) &&
@@ -582,6 +618,9 @@ int cafe__http_xfer_start(cafe__http_try_t *t) {
     if (t->jar && (cc = jar_load(x, t->jar)) != CURLE_OK)
         return setup_failed(x, t, cc);
     if (t->moved_hops && (cc = hops_left(x, o, t->moved_hops)) != CURLE_OK)
+        return setup_failed(x, t, cc);
+    if (t->moved && !away && userinfo_at(t->asked) && !userinfo_at(t->url) &&
+        (cc = userinfo_back(x, t)) != CURLE_OK)
         return setup_failed(x, t, cc);
     if (t->dns_ms && (cc = time_left(x, o, t->dns_ms)) != CURLE_OK)
         return setup_failed(x, t, cc);

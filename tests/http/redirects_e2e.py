@@ -3,6 +3,7 @@ Python servers on loopback (http and https), names from a test DNS server (*.ok.
 127.0.0.1): the cookies its responses set are sent on its later requests by the cookie rules
 (domain, path, Secure, expiry), and never to another URL of the list nor to a retry. Run by
 test_redirects.sh in a fresh network namespace."""
+import base64
 import gzip
 import http.server
 import json
@@ -357,6 +358,22 @@ def test_the_callers_credentials_go_to_the_origin_asked_for_alone():
     assert titles(recs) == ["creds:"] * 4 + [creds] * 4, recs
     assert [x["final_url"] for x in recs] == [other + "/creds"] * 2 + [S("/creds")] + [
         other + "/creds"] + [U("/creds")] * 4, recs
+
+
+def test_the_urls_own_credentials_go_again_to_its_origin_when_a_redirect_comes_back():
+    # http://user:pw@host/: curl -L sends the URL's credentials (Basic, decoded) on its
+    # redirects to that origin alone, and again when one comes back to it from another. A
+    # hop to another origin is cafe's own (a transfer of its own, for that origin's turn),
+    # and the way back went without them.
+    user = f"http://us%3Aer:p%40ss@127.0.0.1:{P}"
+    basic = "creds: Authorization=Basic " + base64.b64encode(b"us:er:p@ss").decode()
+    away = f"http://away.ok.test:{P}"
+    lines = [set_url(user + "/set", [], set_url(away + "/set", [], U("/creds"))),
+             set_url(user + "/set", [], "/creds"),  # curl's own hop, the same origin
+             set_url(user + "/set", [], away + "/creds")]
+    recs = run(lines)
+    assert titles(recs) == [basic, basic, "creds:"], recs
+    assert [x["final_url"] for x in recs] == [U("/creds"), user + "/creds", away + "/creds"], recs
 
 
 def test_a_secure_cookie_goes_over_https_only():
