@@ -163,7 +163,11 @@ typedef struct cafe_http_opts {
      * the loop's pooled easy handles as they are from one request to the next while its
      * value stays the same. */
     const char *accept;
-    int insecure;        /* nonzero: do NOT verify the server's certificate and name */
+    /* nonzero: do NOT verify the server's certificate and name. Verified, the name is
+     * matched as libcurl 7.88 matches it: against the certificate's subjectAltName, or its
+     * subject's CN when it has no subjectAltName, which curl and Python's ssl accept too
+     * (browsers, Go and rustls refuse such a certificate). */
+    int insecure;
     const char *ca_file; /* PEM file of CAs to trust instead of the system's; NULL = system */
     /* Directory of CAs in OpenSSL's hashed layout (c_rehash), or several separated by ':',
      * trusted besides ca_file's, or besides libcurl's CA bundle when ca_file is NULL: curl's
