@@ -14,6 +14,9 @@
 #include <unistd.h>
 
 #define CHUNK (64 * 1024)
+/* The most of an input's start a CSV table is judged on: its header row and the row after
+ * it, each as long as a line may be, with their ends and a byte order mark. */
+#define TABLE_START (2 * (INPUT_LINE_MAX + 2) + 3)
 
 struct input {
     int fd, own_fd, eof;
@@ -254,12 +257,15 @@ int input_open_at(input_t **out, const char *path, long long at) {
      * emptied and before the lists given before it are fetched (a pipe's at its read). */
     /* Where its reading starts: standard input may be a file another program read the
      * start of (`{ read -r header; cafe titles; } < list`), judged by bytes never read. */
-    char head[512]; /* a CSV header row whole */
+    /* Into the buffer, which holds nothing yet (reading starts at the offset all the same):
+     * a CSV table's header row and the row after it whole. 512 bytes cut the row of a long
+     * URL (a tracking link's), which then said no table: -o's file was emptied and the lists
+     * before it fetched before the first read refused it. */
     off_t from = in->regular ? lseek(in->fd, 0, SEEK_CUR) : -1;
-    ssize_t got = from >= 0 ? pread(in->fd, head, sizeof head, from) : 0;
-    int kind = got > 0 ? not_a_list(head, (size_t)got) : 0;
+    ssize_t got = from >= 0 ? pread(in->fd, in->buf, TABLE_START, from) : 0;
+    int kind = got > 0 ? not_a_list(in->buf, (size_t)got) : 0;
     if (!kind && got > 0)
-        kind = csv_table(head, (size_t)got);
+        kind = csv_table(in->buf, (size_t)got);
     if (kind) {
         input_close(in);
         return kind;

@@ -319,8 +319,11 @@ def test_a_spreadsheet_table_saved_as_csv_is_refused():
     out = os.path.join(tmp, "kept-csv.txt")
     why = "a CSV table (its first line a header row), not a list of URLs (give its URL " \
         "column alone, one URL per line, unquoted)\n"
-    # a single column quoted as R's write.csv and Python's QUOTE_ALL quote it, too
+    # a single column quoted as R's write.csv and Python's QUOTE_ALL quote it, too; and a
+    # row of a long URL (a tracking link's), known before -o's file is emptied all the same
+    long = f"{u}?{'utm_source=newsletter&' * 40}"
     for header, rows in (("url,label", f'{u},Home\r\n"{u}","Contact, us"\r\n'),
+                         ("url,label", f"{long},Home\r\n"),
                          ('"URL","Label"', f'"{u}","Home"\r\n'),
                          ("\ufeffPage URL;Libell\u00e9", f"{u};Accueil\r\n"),
                          ("url,", f"{u},\n"), ('"url"', f'"{u}"\n"{u}"\n')):
