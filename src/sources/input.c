@@ -202,6 +202,24 @@ static int csv_table(const char *p, size_t n) {
     return fits ? INPUT_CSV_TABLE : 0;
 }
 
+/* Is p[0..n), what is there of the input, a CSV header row whose next row has not come whole
+ * yet: csv_table can judge it only once that row has (or the input ended). A pipe's first
+ * read may hold the header alone (`(echo url,label; query) | cafe titles`): judged then, the
+ * table was a list, its header a bad line and each row fetched with its label in the path. */
+static int table_pending(const char *p, size_t n) {
+    char sep;
+    if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+        p += 3, n -= 3;
+    long head = first_line(p, n);
+    if (head < 0 || !csv_header(p, (size_t)head, &sep))
+        return 0;
+    size_t at = (size_t)head + 1;
+    if (p[head] == '\r' && at == n)
+        return 1; /* an LF may follow */
+    at += p[head] == '\r' && p[at] == '\n';
+    return first_line(p + at, n - at) < 0;
+}
+
 /* What the input's first n bytes (p) say it is not: one of the INPUT_UTF*, compressed,
  * SQLite or results codes, or 0 (a list, as far as they tell). */
 static int not_a_list(const char *p, size_t n) {
@@ -494,6 +512,13 @@ int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno) {
         }
         if (!nl && avail == 0)
             return 0; /* end of input */
+        /* At most a header row and a row: more would be no table's, nor fit a refill. */
+        if (in->lineno == 0 && !in->eof && avail <= TABLE_START && table_pending(p, avail)) {
+            int rc = refill(in);
+            if (rc != 0)
+                return rc;
+            continue;
+        }
         in->lineno++;
         int kind = in->lineno == 1 ? not_a_list(p, avail) : 0;
         if (!kind && in->lineno == 1)

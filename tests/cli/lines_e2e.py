@@ -2,6 +2,7 @@
 BOM, -o naming the input, odd URL lines, long and NUL-bearing lines, the summary line, several
 files, -u URLs and a proxy. Run by
 test_lines.sh inside a fresh network namespace, against the fixture on loopback."""
+import fcntl
 import json
 import os
 import resource
@@ -10,6 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import termios
 import threading
 
 sys.path.insert(0, os.path.join(os.environ["CAFE_SOURCE_DIR"], "tests", "util"))
@@ -352,6 +354,27 @@ def test_a_spreadsheet_table_saved_as_csv_is_refused():
                   "My sites, 2024", "url,label", '"url"'):
         records = run_json(write("list.txt", f"{first}\n{u}\n".encode()), "--timeout", "2")
         assert records[-1]["title"] == title(0, 3), (first, records)
+
+
+def test_a_csv_table_whose_header_comes_alone_down_a_pipe_is_refused():
+    # `(echo url,label; query) | cafe titles`: the first read held the header row alone and
+    # was judged on it, a list: the header became a bad line, the row was fetched with its
+    # label in the path, and the status was 0. The row after the header decides, as in a file.
+    u = f"http://127.0.0.1:{PORT}/page/3"
+    for header, row in ((b"url,label\n", f"{u},Home\n"), (b"url,label\r", f"\n{u},Home")):
+        p = subprocess.Popen([CAFE, "titles", "-q", "--json"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        p.stdin.write(header)
+        p.stdin.flush()
+        left = bytearray(4)
+        for _ in range(3000):  # until cafe's read has taken the header (at most ~30 s)
+            fcntl.ioctl(p.stdin.fileno(), termios.FIONREAD, left)
+            if int.from_bytes(left, sys.byteorder) == 0:
+                break
+            select.select([], [], [], 0.01)
+        out, err = p.communicate(row.encode(), timeout=30)
+        assert (p.returncode, out) == (2, b""), (header, p.returncode, out)
+        assert b"reading standard input: a CSV table" in err, (header, err)
 
 
 def test_a_quoted_url_line_is_named_in_the_error():
