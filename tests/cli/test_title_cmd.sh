@@ -42,6 +42,16 @@ rc=$?
 set -e
 [ $rc = 2 ] && [ "$out" = "Hello world" ] || fail "directory: exit $rc, output $out"
 grep -q "$tmp: Is a directory" "$tmp/err" || fail "directory: $(cat "$tmp/err")"
+# standard input is named so, as cafe titles names it, not "-" (a directory there, a cut)
+set +e
+"$cafe" title <"$tmp" 2>"$tmp/err"
+rc=$?
+set -e
+[ $rc = 2 ] && [ "$(cat "$tmp/err")" = "cafe title: standard input: Is a directory" ] ||
+    fail "directory on stdin: exit $rc, $(cat "$tmp/err")"
+printf '<title>abcdef' | "$cafe" title --max-bytes 5 2>"$tmp/err" >/dev/null
+[ "$(cat "$tmp/err")" = "cafe title: standard input: cut at --max-bytes 5 before any title" ] ||
+    fail "cut stdin: $(cat "$tmp/err")"
 # a file that cannot be opened for want of permission (EACCES): named with the reason, the
 # others done, status 2; no line for it on standard output (as cat, grep, md5sum: an empty
 # line would read as a page without a title). As root the check runs as nobody (setpriv).
