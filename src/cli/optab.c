@@ -55,11 +55,14 @@ const char *cli_optab_quoted(const char *v, char *buf, size_t cap) {
     for (; *p && n + 8 < cap; p += len) {
         uint32_t cp = 0;
         len = term_utf8_char(p, 4, &cp);
+        int wide = cp > 0xFFFF;
         if (len == 0 || cp < 0x20 || cp == 0x7f) /* invalid or a C0 control: the byte */
             n += (size_t)snprintf(buf + n, cap - n, "\\x%02x", *p), len = 1;
-        else if ((cp >= 0x80 && cp <= 0x9f) || term_reorders(cp))
-            n += (size_t)snprintf(buf + n, cap - n, "\\u%04x", (unsigned)cp);
-        else if (n + len + 8 < cap)
+        else if ((cp >= 0x80 && (cp <= 0x9f || msg_ascii())) || term_reorders(cp)) {
+            if (wide && n + 14 > cap)
+                break; /* no room for \UNNNNNNNN and "..." */
+            n += (size_t)snprintf(buf + n, cap - n, wide ? "\\U%08x" : "\\u%04x", (unsigned)cp);
+        } else if (n + len + 8 < cap)
             memcpy(buf + n, p, len), n += len;
         else
             break; /* no room for the whole character: cut before it */

@@ -86,7 +86,9 @@ int cli_optab_usage_error(const cli_optab_t *tab, const char *fmt, ...)
 /* v for a usage error's message, where it shows a value or argument given: control bytes and
  * invalid UTF-8 as \xNN (a CR must not rewrite the terminal line, an ESC drive it), C1
  * controls and the characters that reorder a line (termchar.h) as \uNNNN, as the text
- * records show them; cut with "..." when long. Returns buf. */
+ * records show them, and in an 8-bit locale (msg_ascii) every non-ASCII character as \uNNNN
+ * (\UNNNNNNNN beyond U+FFFF), as msg_quote escapes names there; cut with "..." when long.
+ * Returns buf. */
 const char *cli_optab_quoted(const char *v, char *buf, size_t cap);
 
 /* The row of a long name (NULL when none): for cross-option checks. */

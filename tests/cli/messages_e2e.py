@@ -134,6 +134,14 @@ def test_file_names_are_quoted_as_coreutils_quotes_them():
         err = r.stderr.decode()
         assert r.returncode == 2 and not any(c in err for c in "\u202e\u009b\u2066"), (args, err)
         assert err.count("\n") == 2 and "\\u" in err, (args, err)
+    # in an 8-bit locale every non-ASCII character, as a file name's there: U+00DB is C3 9B,
+    # whose 9B such a terminal reads as a CSI, and it reached it as it was
+    koi8 = dict(os.environ, LC_ALL="ru_RU.KOI8-R")
+    for args, shown in ((["titles", "--scheme", "\u00db[2J\U0001f600"], "'\\u00db[2J\\U0001f600'"),
+                        (["b\u00fccher"], "'b\\u00fccher'")):
+        r = subprocess.run([CAFE, *args], capture_output=True, timeout=60, env=koi8)
+        assert r.returncode == 2 and max(r.stderr) < 0x80, (args, r.stderr)
+        assert shown in r.stderr.decode(), (args, r.stderr)
 
 
 def test_a_demo_that_cannot_start_exits_2():
