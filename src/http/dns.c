@@ -220,6 +220,7 @@ static int error_of(int status) {
     case ARES_ENOTFOUND:
     case ARES_ENODATA:
     case ARES_ENONAME:
+    case ARES_EBADNAME: /* a name no zone can hold (an empty label: a..b): asked of no server */
         return CAFE_EHTTP_DNS;
     case ARES_ETIMEOUT:
         return CAFE_EDNS_TIMEOUT;

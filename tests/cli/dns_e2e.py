@@ -49,6 +49,17 @@ def test_no_such_host_is_final_and_never_retried():
     assert dns.queries[("gone.nx.test", A)] == 1, dns.queries  # negative answer cached
 
 
+def test_a_name_with_an_empty_label_is_no_such_host():
+    # "a..b", as a URL line may hold it (browsers read it as a host): c-ares refuses the name
+    # itself and asks no server, and the record said "dns: server failure", a fault of the
+    # resolver's, retried with every attempt
+    names = ["a..ok.test", ".b.ok.test", "c.ok.test.."]
+    recs, _ = run(names, "--retries", "2")
+    assert [(x["error"], x["attempts"]) for x in recs] == \
+        [(f"dns: no such host ({n})", 1) for n in names], recs
+    assert not [q for q in dns.queries if q[0] in names], dns.queries
+
+
 def test_dropped_queries_time_out_within_the_bound():
     """resolv.conf: timeout 1 s, 2 attempts, a bound of 1 + 2 = 3 s: cafe's schedule (a first
     wait of 1 s, doubled) fits 2 tries in it, so each question is asked twice and then the
