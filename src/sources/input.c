@@ -115,18 +115,43 @@ static int sqlite_start(const char *p, size_t n) {
     return n >= 16 && memcmp(p, "SQLite format 3", 16) == 0 ? INPUT_SQLITE : 0;
 }
 
+/* The first line of p[0..n): its length without its end; -1 when no end is there. */
+static long first_line(const char *p, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '\n' || p[i] == '\r')
+            return (long)i;
+    return -1;
+}
+
+/* A line of cafe's text output (format.c's): "'Title' from URL", "(no title) from URL", "(not
+ * HTML (image/png)) from URL", or "Error fetching URL: message". No URL line starts with a
+ * quote, a parenthesis or "Error fetching " (none of them is a host's), so no list whose
+ * first line could be fetched is taken for one. line: len bytes, its end left out. */
+static int text_record(const char *line, size_t len) {
+    static const char error[] = "Error fetching ";
+    if (len >= sizeof error - 1 && memcmp(line, error, sizeof error - 1) == 0)
+        return 1;
+    return len > 0 && ((line[0] == '\'' && memmem(line, len, "' from ", 7)) ||
+                       (line[0] == '(' && memmem(line, len, ") from ", 7)));
+}
+
 /* cafe's own results given back as a list (`cafe titles results.csv`): each CSV row was
  * fetched as one URL with its other fields in the path (a request for a page that does not
- * exist, on every site of the list, and records that said "200"), each JSON record was a bad
- * line. Known by their start, after a byte order mark a spreadsheet may have added: the CSV
- * header's first names, a JSON record's first key. */
+ * exist, on every site of the list, and records that said "200"), each JSON record and each
+ * line of the text output (`cafe titles list > titles.txt; cafe titles titles.txt`, its
+ * default format) was a bad line. Known by their start, after a byte order mark a
+ * spreadsheet may have added: the CSV header's first names, a JSON record's first key, the
+ * first text line's shape. */
 static int results_start(const char *p, size_t n) {
     static const char csv[] = "url,final_url,status,title,", json[] = "{\"url\":";
     if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
         p += 3, n -= 3;
     if (n >= sizeof csv - 1 && memcmp(p, csv, sizeof csv - 1) == 0)
         return INPUT_CAFE_CSV;
-    return n >= sizeof json - 1 && memcmp(p, json, sizeof json - 1) == 0 ? INPUT_CAFE_JSON : 0;
+    if (n >= sizeof json - 1 && memcmp(p, json, sizeof json - 1) == 0)
+        return INPUT_CAFE_JSON;
+    long len = first_line(p, n);
+    return text_record(p, len < 0 ? n : (size_t)len) ? INPUT_CAFE_TEXT : 0;
 }
 
 /* The separators of line[0..len) outside quotes (a "" inside a quoted field closes and
@@ -167,14 +192,6 @@ static int csv_header(const char *line, size_t len, char *sep) {
     }
     int one_quoted = len >= 2 && line[0] == '"' && line[len - 1] == '"';
     return (*sep || one_quoted) && named && !quoted;
-}
-
-/* The first line of p[0..n): its length without its end; -1 when no end is there. */
-static long first_line(const char *p, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        if (p[i] == '\n' || p[i] == '\r')
-            return (long)i;
-    return -1;
 }
 
 /* A spreadsheet's table saved as CSV: a header row ("url,label"), then rows of fields
@@ -571,6 +588,9 @@ const char *input_strerror(int rc) {
                          "one URL (give its url column alone)"},
         {INPUT_CAFE_JSON, "cafe's JSON output, not a list of URLs (list them first, e.g. jq -r "
                           ".url FILE)"},
+        {INPUT_CAFE_TEXT, "cafe's text output, not a list of URLs: each line would be a bad "
+                          "URL (give the list it was made from, or make it with --json and list "
+                          "the URLs with jq -r .url FILE)"},
         {INPUT_OFFICE, "a spreadsheet or office document (.xlsx, .ods, .xls...), not a list of "
                        "URLs (save its URL column as text, one URL per line)"},
         {INPUT_PDF, "a PDF document, not a list of URLs (extract its text first, e.g. "

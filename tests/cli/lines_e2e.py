@@ -309,6 +309,20 @@ def test_results_of_cafe_are_refused_as_a_list():
                                                 "not a list of URLs"), (fmt, r.stderr)
         with open(out) as f:
             assert f.read() == "kept\n", fmt
+    # nor its text lines, the default output (`cafe titles list > titles.txt`, then given
+    # back): each was a bad line, and the status 0; whichever record comes first
+    refused = f"http://127.0.0.1:{free_ports(1)[0]}/"
+    path = os.path.join(tmp, "titles.txt")
+    for first in (u, refused):
+        with open(path, "wb") as f:
+            f.write(cafe("titles", "-q", "--retries", "0", "-u", first, "-u", u).stdout)
+        for args, inp, said in ((["titles", "-q", path], None, f"cannot read {path}"),
+                                (["titles", "-q"], b"(no title) from " + u.encode() + b"\n",
+                                 "reading standard input")):
+            r = cafe(*args, input=inp)
+            assert (r.returncode, r.stdout) == (2, b""), (first, args, r)
+            assert r.stderr.decode().startswith(f"cafe titles: {said}: cafe's text output, "
+                                                "not a list of URLs"), (first, r.stderr)
 
 
 def test_a_spreadsheet_table_saved_as_csv_is_refused():
