@@ -656,6 +656,15 @@ static int is_path(const char *line, size_t len) {
            (len >= 2 && memcmp(line, "./", 2) == 0) || (len >= 3 && memcmp(line, "../", 3) == 0);
 }
 
+/* "https//example.com/x", a scheme that lost its ':' (a typo, a list edited by hand): as a
+ * bare host it was https://https//example.com/x, a lookup of the host "https" (through the
+ * search domains of resolv.conf, where one may answer) and a fetch of the wrong site. No
+ * host meant is named http or https with a path that starts with "//". */
+static int colon_missing(const char *line, size_t len) {
+    return (len >= 6 && ascii_ncasecmp(line, "http//", 6) == 0) ||
+           (len >= 7 && ascii_ncasecmp(line, "https//", 7) == 0);
+}
+
 int url_normalize(const char *line, size_t len, const char *default_scheme, char **url,
                   const char **why) {
     *url = NULL;
@@ -687,6 +696,10 @@ int url_normalize(const char *line, size_t len, const char *default_scheme, char
     }
     if (is_path(line, len)) {
         *why = "a file path, not a URL";
+        return CAFE_EINVAL;
+    }
+    if (colon_missing(line, len)) {
+        *why = "no ':' after http or https (http://, https://)";
         return CAFE_EINVAL;
     }
     size_t sp = scheme_prefix(line, len);

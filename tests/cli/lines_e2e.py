@@ -641,6 +641,17 @@ def test_file_paths_are_not_read_as_hosts():
     assert recs[0]["title"] == title(0, 2), recs
 
 
+def test_a_scheme_without_its_colon_is_not_read_as_a_host():
+    # "https//host/x" (a typo) was a bare host: https://https//host/x, a DNS lookup of the
+    # host "https" (the search domains' too, where one may answer) and a fetch of the wrong
+    # site
+    lines = [f"https//127.0.0.1:{PORT}/page/1", f"HTTP//127.0.0.1:{PORT}/page/2"]
+    recs = run_json(write("colon.txt", "\n".join(lines).encode() + b"\n"), "--timeout", "2")
+    assert [(x["url"], x["error"], x["attempts"]) for x in recs] == \
+        [(line, "invalid URL: no ':' after http or https (http://, https://)", 0)
+         for line in lines], recs
+
+
 class Proxy(HeadServer):
     """A forward HTTP proxy that answers every request itself, noting the request line."""
 
