@@ -1,6 +1,6 @@
 #include "fetch.h"
-#include "ascii.h"
 #include "cafe.h"
+#include "sniff.h"
 
 #include <signal.h>
 #include <stdatomic.h>
@@ -33,43 +33,11 @@ typedef struct sink {
     char head[SNIFF_MAX];
 } sink_t;
 
-/* How many of the n bytes at d are MIME Sniffing's leading whitespace (HTAB, LF, FF, CR,
- * space), skipped before a signature. */
-static size_t leading_ws(const char *d, size_t n) {
-    size_t i = 0;
-    while (i < n && d[i] && strchr("\t\n\f\r ", d[i]))
-        i++;
-    return i;
-}
-
-/* WHATWG MIME Sniffing's HTML signatures ("<!DOCTYPE HTML", "<HTML", ... then a space or
- * '>', and "<!--"), after leading whitespace: for a response without a Content-Type. */
-static int looks_like_html(const char *d, size_t n) {
-    static const char *const tags[] = {
-        "!DOCTYPE HTML", "HTML", "HEAD",  "SCRIPT", "IFRAME", "H1",   "DIV", "FONT",
-        "TABLE",         "A",    "STYLE", "TITLE",  "B",      "BODY", "BR",  "P"};
-    size_t i = leading_ws(d, n);
-    if (n - i >= 4 && memcmp(d + i, "<!--", 4) == 0)
-        return 1;
-    if (i >= n || d[i] != '<')
-        return 0;
-    for (size_t k = 0; k < sizeof tags / sizeof tags[0]; k++) {
-        size_t len = strlen(tags[k]);
-        if (n - i - 1 > len && ascii_ncasecmp(d + i + 1, tags[k], len) == 0 &&
-            (d[i + 1 + len] == ' ' || d[i + 1 + len] == '>'))
-            return 1;
-    }
-    return 0;
-}
-
 /* A response without a Content-Type, as MIME Sniffing's "rules for identifying an unknown
  * MIME type" read its first bytes: an HTML signature is HTML; "<?xml" (after whitespace) is
  * text/xml, which both browsers then parse as XML and title; anything else no document. */
 static cafe_title_mode_t sniff(const char *d, size_t n) {
-    if (looks_like_html(d, n))
-        return CAFE_TITLE_HTML;
-    size_t i = leading_ws(d, n);
-    return n - i >= 5 && memcmp(d + i, "<?xml", 5) == 0 ? CAFE_TITLE_XML : CAFE_TITLE_NONE;
+    return sniff_html(d, n) ? CAFE_TITLE_HTML : sniff_xml(d, n) ? CAFE_TITLE_XML : CAFE_TITLE_NONE;
 }
 
 /* Whether the response's type is one to go by: MIME Sniffing reads unknown/unknown and
@@ -83,7 +51,7 @@ static int typed(const cafe_http_result_t *res) {
 
 /* Whether the first n bytes of an untyped body can tell what it is (or no more will be held). */
 static int sniff_ready(const char *d, size_t n) {
-    size_t i = leading_ws(d, n);
+    size_t i = sniff_leading_ws(d, n);
     return n >= SNIFF_MAX || n - i >= SIGNATURE_MAX;
 }
 

@@ -2,6 +2,7 @@
 #include "ascii.h"
 #include "cafe.h"
 #include "msg.h"
+#include "sniff.h"
 #include "url.h"
 
 #include <errno.h>
@@ -80,6 +81,18 @@ static int document_start(const char *p, size_t n) {
             return INPUT_OFFICE;
     }
     return 0;
+}
+
+/* A web page given where a list goes: `cafe titles page.html`, one letter from `cafe title
+ * page.html`, took each line of the page as a URL, and a line of its text alone ("Welcome")
+ * as a host, looked up in the DNS and fetched. Or an XML document, most often a sitemap,
+ * whose URLs are in its <loc> elements: every line a bad one. Known as browsers know a page
+ * without a type (MIME Sniffing's signatures, which no URL line starts with: '<' is no
+ * host's), after a byte order mark. INPUT_HTML, INPUT_XML or 0. p: n bytes. */
+static int markup_start(const char *p, size_t n) {
+    if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+        p += 3, n -= 3;
+    return sniff_html(p, n) ? INPUT_HTML : sniff_xml(p, n) ? INPUT_XML : 0;
 }
 
 /* Compressed lists, as crawls publish them (Common Crawl's are .gz): read as bytes, a few
@@ -247,6 +260,8 @@ static int not_a_list(const char *p, size_t n) {
         kind = compressed_start(p, n);
     if (!kind)
         kind = sqlite_start(p, n);
+    if (!kind)
+        kind = markup_start(p, n);
     return kind ? kind : results_start(p, n);
 }
 
@@ -591,6 +606,9 @@ const char *input_strerror(int rc) {
         {INPUT_CAFE_TEXT, "cafe's text output, not a list of URLs: each line would be a bad "
                           "URL (give the list it was made from, or make it with --json and list "
                           "the URLs with jq -r .url FILE)"},
+        {INPUT_HTML, "an HTML document, not a list of URLs (its title: cafe title FILE)"},
+        {INPUT_XML, "an XML document, not a list of URLs (a sitemap? list the URLs of its <loc> "
+                    "elements first, one per line)"},
         {INPUT_OFFICE, "a spreadsheet or office document (.xlsx, .ods, .xls...), not a list of "
                        "URLs (save its URL column as text, one URL per line)"},
         {INPUT_PDF, "a PDF document, not a list of URLs (extract its text first, e.g. "

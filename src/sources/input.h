@@ -27,8 +27,8 @@ void input_abort(input_t *in);
  * reader's buffer and stays valid until the next call. Returns 1 for a line, 0 at the end,
  * INPUT_TOO_LONG for a line over INPUT_LINE_MAX (its first bytes are in *line), INPUT_UTF16,
  * INPUT_UTF16LE, INPUT_UTF16BE, INPUT_UTF32, INPUT_GZIP..., INPUT_SQLITE, INPUT_CAFE_CSV,
- * INPUT_CAFE_JSON, INPUT_CAFE_TEXT, INPUT_CSV_TABLE, INPUT_OFFICE..., or a negative errno-style
- * code on a read error. *lineno is the 1-based line number in the file. */
+ * INPUT_CAFE_JSON, INPUT_CAFE_TEXT, INPUT_HTML, INPUT_XML, INPUT_CSV_TABLE, INPUT_OFFICE..., or a
+ * negative errno-style code on a read error. *lineno is the 1-based line number in the file. */
 #define INPUT_TOO_LONG 2
 /* The error when the input starts with a UTF-16 byte order mark: not UTF-8. */
 #define INPUT_UTF16 (-EILSEQ)
@@ -58,6 +58,9 @@ void input_abort(input_t *in);
 #define INPUT_PROGRAM (INPUT_UTF16 - 0x1000e)
 /* The same when its first line is one of cafe's text output ('Title' from URL...). */
 #define INPUT_CAFE_TEXT (INPUT_UTF16 - 0x1000f)
+/* The same when it starts as an HTML or XML document does (MIME Sniffing's signatures). */
+#define INPUT_HTML (INPUT_UTF16 - 0x10010)
+#define INPUT_XML (INPUT_UTF16 - 0x10011)
 int input_next(input_t *in, const char **line, size_t *len, uint64_t *lineno);
 /* What a negative code of input_next (or of any source) means, for a message (msg_strerror's
  * words but for the INPUT_UTF* and compressed codes). */

@@ -325,6 +325,36 @@ def test_results_of_cafe_are_refused_as_a_list():
                                                 "not a list of URLs"), (first, r.stderr)
 
 
+def test_a_web_page_or_a_sitemap_is_refused_as_a_list():
+    # `cafe titles page.html`, meant as `cafe title page.html`: each line of the page was a
+    # URL, and a line of its text alone a host looked up and fetched (here localhost's page,
+    # which no one asked for); a sitemap gave a bad line each. Known as browsers sniff a page,
+    # before -o's file is emptied; a byte order mark and blank lines before it or not.
+    page = f"<!DOCTYPE html>\n<html><head><title>Mine</title></head>\n<body>\nWelcome\n" \
+        f"localhost:{PORT}/page/5\n</body></html>\n"
+    sitemap = f'\ufeff\n<?xml version="1.0" encoding="UTF-8"?>\n<urlset>\n' \
+        f"<url><loc>http://127.0.0.1:{PORT}/page/6</loc></url>\n</urlset>\n"
+    out = os.path.join(tmp, "kept-page.txt")
+    for data, why in ((page, "an HTML document, not a list of URLs (its title: cafe title FILE)"),
+                      (sitemap, "an XML document, not a list of URLs (a sitemap? list the URLs "
+                       "of its <loc> elements first, one per line)")):
+        path = write("page.html", data.encode())
+        with open(out, "w") as f:
+            f.write("kept\n")
+        for args, inp, said in ((["titles", "-q", "--scheme", "http", "-o", out, path], None,
+                                 f"cannot read {path}"),
+                                (["titles", "-q", "--scheme", "http"], data.encode(),
+                                 "reading standard input")):
+            r = cafe(*args, input=inp)
+            assert (r.returncode, r.stdout) == (2, b""), (args, r)
+            assert r.stderr.decode() == f"cafe titles: {said}: {why}\n", r.stderr
+        with open(out) as f:
+            assert f.read() == "kept\n"
+    # a list of URLs in angle brackets (as mail quotes them) is no page: a bad line each
+    recs = run_json(write("angle.txt", f"<http://127.0.0.1:{PORT}/page/7>\n".encode()))
+    assert recs[0]["error"].startswith("invalid URL"), recs
+
+
 def test_a_spreadsheet_table_saved_as_csv_is_refused():
     # A table of a URL column and a label saved as CSV (a header row, quoted fields, CRLF):
     # the header was looked up as a host ("https://url,label/"), each row fetched as one URL
