@@ -88,11 +88,15 @@ static int document_start(const char *p, size_t n) {
  * as a host, looked up in the DNS and fetched. Or an XML document, most often a sitemap,
  * whose URLs are in its <loc> elements: every line a bad one. Known as browsers know a page
  * without a type (MIME Sniffing's signatures, which no URL line starts with: '<' is no
- * host's), after a byte order mark. INPUT_HTML, INPUT_XML or 0. p: n bytes. */
+ * host's), after a byte order mark; or by any other doctype, as a browser's export of its
+ * bookmarks starts (<!DOCTYPE NETSCAPE-Bookmark-file-1>: a bad line for each bookmark).
+ * INPUT_HTML, INPUT_XML or 0. p: n bytes. */
 static int markup_start(const char *p, size_t n) {
     if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
         p += 3, n -= 3;
-    return sniff_html(p, n) ? INPUT_HTML : sniff_xml(p, n) ? INPUT_XML : 0;
+    size_t ws = sniff_leading_ws(p, n);
+    int doctype = n - ws >= 10 && ascii_ncasecmp(p + ws, "<!DOCTYPE ", 10) == 0;
+    return sniff_html(p, n) || doctype ? INPUT_HTML : sniff_xml(p, n) ? INPUT_XML : 0;
 }
 
 /* Compressed lists, as crawls publish them (Common Crawl's are .gz): read as bytes, a few
@@ -606,7 +610,8 @@ const char *input_strerror(int rc) {
         {INPUT_CAFE_TEXT, "cafe's text output, not a list of URLs: each line would be a bad "
                           "URL (give the list it was made from, or make it with --json and list "
                           "the URLs with jq -r .url FILE)"},
-        {INPUT_HTML, "an HTML document, not a list of URLs (its title: cafe title FILE)"},
+        {INPUT_HTML, "an HTML document, not a list of URLs (its title: cafe title FILE; its "
+                     "links' URLs, one per line, are a list)"},
         {INPUT_XML, "an XML document, not a list of URLs (a sitemap? list the URLs of its <loc> "
                     "elements first, one per line)"},
         {INPUT_OFFICE, "a spreadsheet or office document (.xlsx, .ods, .xls...), not a list of "

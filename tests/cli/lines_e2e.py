@@ -334,8 +334,13 @@ def test_a_web_page_or_a_sitemap_is_refused_as_a_list():
         f"localhost:{PORT}/page/5\n</body></html>\n"
     sitemap = f'\ufeff\n<?xml version="1.0" encoding="UTF-8"?>\n<urlset>\n' \
         f"<url><loc>http://127.0.0.1:{PORT}/page/6</loc></url>\n</urlset>\n"
+    # A browser's export of its bookmarks has a doctype of its own: a bad line each too.
+    bookmarks = "<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<TITLE>Bookmarks</TITLE>\n<DL><p>\n" \
+        f'<DT><A HREF="http://127.0.0.1:{PORT}/page/5">Five</A>\n</DL><p>\n'
+    html = "an HTML document, not a list of URLs (its title: cafe title FILE; its links' " \
+        "URLs, one per line, are a list)"
     out = os.path.join(tmp, "kept-page.txt")
-    for data, why in ((page, "an HTML document, not a list of URLs (its title: cafe title FILE)"),
+    for data, why in ((page, html), (bookmarks, html),
                       (sitemap, "an XML document, not a list of URLs (a sitemap? list the URLs "
                        "of its <loc> elements first, one per line)")):
         path = write("page.html", data.encode())
