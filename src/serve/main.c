@@ -89,9 +89,15 @@ static int set_limits(srv_t *s) {
     return (rc = srv_cache_init(&s->cache)) != 0 ? rc : srv_peers_init(s);
 }
 
-/* Waits (bounded) until the answers in progress have been sent. */
+/* Waits until the answers in progress have been sent: until the end of --shutdown-grace, or
+ * a second when the jobs took all of it. A results download under way at the stop (a
+ * finished job's file, read steadily) got that second alone, and was cut in the middle
+ * while the grace had all its time left. A client that takes nothing is cut all the same,
+ * at the idle timeout (httpd.c), and one that sends half a head at --header-timeout. */
 static void drain_connections(srv_t *s) {
-    for (int i = 0; i < 100 && s->conns.len > 0; i++) {
+    uint64_t until = s->stop_until_ms, least = srv_now(s) + 1000;
+    until = until > least ? until : least;
+    while (s->conns.len > 0 && srv_now(s) < until) {
         const union MHD_DaemonInfo *info =
             MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
         if (!info || info->num_connections == 0)

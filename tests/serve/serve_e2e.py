@@ -10,6 +10,7 @@ import re
 import select
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -972,6 +973,48 @@ def test_a_stop_closes_idle_kept_alive_connections_and_answers_the_rest_with_clo
             own.proc.kill()
             own.proc.communicate()
         gate.close()
+
+
+def test_a_download_under_way_at_the_stop_gets_the_grace():
+    # A stop let jobs and title lookups run --shutdown-grace, but gave the answers being sent
+    # one second: a results download under way at a deploy (a finished job's file, to a
+    # client reading it steadily) was cut in the middle, its file short, though the grace
+    # had all its time left. It goes on to its end within the grace now.
+    own = Serve("--shutdown-grace", str(PATIENCE))
+    try:
+        # 6 MB of records: more than the kernel holds for the client on both sides
+        urls = [f"http://no such host/{i:05d}/{'x' * 1000}" for i in range(5000)]
+        status, _, st = post_job(own, urls)
+        assert status == 202, st
+        wait_job(own, st["id"])
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        s.settimeout(PATIENCE)
+        s.connect((own.host, own.port))
+        # HTTP/1.0: the body is the file as it is, ended by the close; a cut one is shorter
+        s.sendall(f"GET /v1/jobs/{st['id']}/results HTTP/1.0\r\n\r\n".encode())
+        got = s.recv(65536)
+        own.proc.send_signal(signal.SIGTERM)
+        line = own.proc.stderr.readline()  # said once the stop has begun
+        assert b"stopping" in line, line
+        try:  # the client takes nothing for a while: the process ended meanwhile, the file cut
+            own.proc.wait(3)
+        except subprocess.TimeoutExpired:
+            pass
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            got += d
+        s.close()
+        lines = got.split(b"\r\n\r\n", 1)[1].split(b"\n")
+        assert lines[-1] == b"" and len(lines) == 5001, (len(got), len(lines))
+        own.proc.wait(PATIENCE)
+        assert own.proc.returncode == 0, (own.proc.returncode, own.proc.stderr.read())
+    finally:
+        if own.proc.poll() is None:
+            own.proc.kill()
+            own.proc.communicate()
 
 
 def retry_after(h, most):
