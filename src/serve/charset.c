@@ -3,9 +3,9 @@
  * one line of NULs, and not one URL in it fetched. Text is decoded to UTF-8 from the charset
  * it names (iconv's names), or from UTF-16 when its byte order mark shows it (cafe titles
  * refuses such a file by that mark); a charset iconv does not know is 415, bytes that are
- * not of it 400, each naming it. JSON is UTF-8 (RFC 8259, 8.1: no other charset is JSON
- * between systems): another charset is 415. A UTF-8 byte order mark is skipped, as cafe
- * titles skips it. */
+ * not of it 400 (UTF-8 too, when named), each naming it. JSON is UTF-8 (RFC 8259, 8.1: no other
+ * charset is JSON between systems): another charset is 415. A UTF-8 byte order mark is skipped, as
+ * cafe titles skips it. */
 #include "srv.h"
 #include "ascii.h"
 #include "token.h"
@@ -189,6 +189,12 @@ unsigned srv_body_utf8(const char *ct, int json, const char *body, size_t len, s
         if (status)
             return status;
         text = *out;
+    } else if ((has || json) && !cafe_utf8_valid(body, len)) {
+        /* Said to be UTF-8 (a JSON list is, RFC 8259) and not: its bytes were taken as they
+         * are, a Latin-1 "caf\xe9" fetched as caf%E9 where caf%C3%A9 was meant, and a JSON
+         * list "must be a JSON array of strings". A list that names no charset is read as
+         * bytes, as cafe titles reads a file. */
+        return snprintf(why, size, "the body is not text in charset=%s", has ? cs : "utf-8"), 400;
     }
     if (*out_len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
         *off = 3, *out_len -= 3;

@@ -1324,7 +1324,8 @@ def test_a_list_in_another_charset_is_decoded_or_refused():
     # A list said to be UTF-16 (as Windows tools write text) was read as UTF-8: one line of
     # NULs, no URL fetched. Text is decoded from the charset it names (iconv's names), or
     # from UTF-16 its byte order mark shows, as HTTP asks; a charset nobody knows is 415 and
-    # bytes that are not of theirs 400, each naming it. JSON is UTF-8 (RFC 8259): 415.
+    # bytes that are not of theirs 400 (UTF-8's too), each naming it. JSON is UTF-8 (RFC
+    # 8259): 415.
     urls = [page(0, 1), page(1, 2) + "?q=caf\u00e9"]
     want = [(urls[0], title(0, 1)), (page(1, 2) + "?q=caf%C3%A9", title(1, 2))]
     text = "\r\n".join(urls) + "\r\n"
@@ -1344,6 +1345,11 @@ def test_a_list_in_another_charset_is_decoded_or_refused():
              (415, "utf-16//IGNORE")),
             (text.encode("utf-16-le")[:-1], "text/plain; charset=utf-16le", (400, "utf-16le")),
             (b"http://a.example/\xff\n", "text/plain; charset=us-ascii", (400, "us-ascii")),
+            # said to be UTF-8 and not: taken as bytes, caf%E9 fetched for caf%C3%A9
+            (text.encode("latin-1"), "text/plain; charset=utf-8", (400, "utf-8")),
+            # a JSON list is UTF-8 whether it says so or not ("must be a JSON array")
+            (json.dumps(urls, ensure_ascii=False).encode("latin-1"), "application/json",
+             (400, "utf-8")),
             (json.dumps(urls).encode("utf-16"), "application/json; charset=utf-16",
              (415, "utf-16"))):
         status, err = job_urls_titles(body, ctype)
