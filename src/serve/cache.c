@@ -415,6 +415,15 @@ void srv_title_get(srv_req_t *r, const char *url) {
         srv_reply_error(r, 400, "missing parameter: url");
         return;
     }
+    /* Blanks around it are no part of it, as around a job's line (a URL pasted with a space,
+     * a tab or a no-break space before it): kept, the default scheme went in front of them
+     * and the lookup said "Bad hostname" where the job fetched the page. Cut in
+     * libmicrohttpd's buffer, which is writable (router.c cuts a query there too). */
+    size_t start, n = input_line_trim(url, strlen(url), &start);
+    if (n) {
+        ((char *)url)[start + n] = '\0';
+        url += start;
+    }
     /* Keys are in normal form, so a URL equal to one is too: a hit is found as given, with
      * no check of the URL. Most others are in normal form as well: looked up without a copy
      * or curl's parser. */

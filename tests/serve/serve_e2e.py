@@ -191,6 +191,22 @@ def test_a_failed_fetch_is_not_kept_for_the_ttl():
         own.stop()
 
 
+def test_a_title_urls_blanks_are_trimmed_as_a_lists_line_is():
+    # A URL pasted with a blank before it (a space, a tab, a no-break space) is fetched in a
+    # job's list, each line trimmed, but a lookup of it said "Bad hostname" (400): the
+    # blank went into the URL, which got the default scheme in front of it.
+    for blank in (" ", "\t", "\u00a0", "\u3000 "):
+        url = page(2, 7)
+        status, _, rec = srv.json("GET", q(blank + url + blank))
+        assert status == 200 and rec["title"] == title(2, 7), (blank, status, rec)
+        assert rec["url"] == url, rec
+        status, _, st = srv.json("POST", "/v1/jobs", body=(blank + url + blank).encode(),
+                                 headers={"Content-Type": "text/plain; charset=utf-8"})
+        assert status == 202, st
+        _, _, body = srv.request("GET", f"/v1/jobs/{wait_job(srv, st['id'])['id']}/results")
+        assert json.loads(body)["url"] == url, body
+
+
 def test_title_bad_parameters():
     assert srv.request("GET", "/v1/title")[0] == 400
     # over the line limit a job's list does not fetch (8192 bytes): not fetched here either,
