@@ -158,7 +158,9 @@ int srv_job_parse_json(srv_job_t *j, const char *body, size_t len, size_t max) {
             q += *q == '\\' && q + 1 < end ? 2 : 1; /* past an escaped quote */
         if (q >= end)
             return CAFE_EINVAL;
-        json_t *v = json_loadb(p, (size_t)(q + 1 - p), JSON_DECODE_ANY, NULL);
+        /* "\u0000" is a character of a JSON string (RFC 8259, 7), which jansson refuses
+         * unless told: the NUL byte a text list's line may hold, and its record says so */
+        json_t *v = json_loadb(p, (size_t)(q + 1 - p), JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
         int rc = v ? add_json_url(j, &cap, v, max) : CAFE_EINVAL;
         json_decref(v);
         if (rc != 0)

@@ -1144,6 +1144,25 @@ def test_job_json_body_and_limits():
         s.stop()
 
 
+def test_a_json_lists_nul_escape_is_read_as_a_text_lists_nul_byte():
+    # "\u0000" is a string's character as JSON has it (RFC 8259, 7): every JSON parser reads
+    # it, but the list was refused whole, 400 "the body must be a JSON array of strings",
+    # which it was. It is the NUL byte a text list may hold: the same record, no URL.
+    url = "http://a.example/x\u0000y"
+    records = []
+    for body, ctype in ((json.dumps([page(0, 1), url]).encode(), "application/json"),
+                        ((page(0, 1) + "\n" + url + "\n").encode(), "text/plain")):
+        status, _, st = srv.json("POST", "/v1/jobs", body=body, headers={"Content-Type": ctype})
+        assert status == 202 and st["total"] == 2, (ctype, status, st)
+        wait_job(srv, st["id"])
+        _, _, data = srv.request("GET", f"/v1/jobs/{st['id']}/results")
+        records.append([json.loads(x) for x in data.splitlines()])
+    got, want = records
+    assert got[0]["title"] == title(0, 1), got
+    assert "\ufffd" in got[1]["url"] and got[1]["error"].startswith("invalid URL"), got[1]
+    assert (got[1]["url"], got[1]["error"]) == (want[1]["url"], want[1]["error"]), (got, want)
+
+
 def test_one_client_cannot_take_every_job_slot():
     # one client posted --max-jobs lists and every other client was refused (429) until one
     # of its jobs was over: by default a client holds at most --max-jobs less one
