@@ -49,15 +49,26 @@ static char *part(CURLU *u, CURLUPart what, unsigned flags) {
     return copy;
 }
 
-/* ?queue=NAME (other parameters are refused, so that a typo is not silently ignored). */
+/* A percent-decoded copy of s[0..n), NULL when it holds a NUL or memory is short. */
+static char *decoded(const char *s, size_t n) {
+    int len = 0;
+    char *d = curl_easy_unescape(NULL, s, (int)n, &len);
+    char *copy = d && !memchr(d, 0, (size_t)len) ? strdup(d) : NULL;
+    curl_free(d);
+    return copy;
+}
+
+/* ?queue=NAME (other parameters are refused, so that a typo is not silently ignored),
+ * percent-decoded as unix://'s and as redis-py reads a query's values: ?queue=nightly%2D1 is
+ * the queue nightly-1 (it was refused, '%' being no name's). */
 static const char *parse_query(redis_conf_t *c, const char *query) {
     if (!query)
         return NULL;
     if (strncmp(query, "queue=", 6) != 0 || strchr(query, '&'))
         return "the only query parameter is ?queue=NAME";
     free(c->queue);
-    c->queue = strdup(query + 6);
-    return NULL;
+    c->queue = decoded(query + 6, strlen(query + 6));
+    return c->queue ? NULL : "the queue's name holds a NUL byte";
 }
 
 /* Host, port and database. */
@@ -92,15 +103,6 @@ static const char *parse_place(redis_conf_t *c, CURLU *u) {
     }
     free(path);
     return why;
-}
-
-/* A percent-decoded copy of s[0..n), NULL when it holds a NUL or memory is short. */
-static char *decoded(const char *s, size_t n) {
-    int len = 0;
-    char *d = curl_easy_unescape(NULL, s, (int)n, &len);
-    char *copy = d && !memchr(d, 0, (size_t)len) ? strdup(d) : NULL;
-    curl_free(d);
-    return copy;
 }
 
 /* unix:// and redis+unix://: [[USER]:PASS@]/PATH[?db=N&queue=NAME], by hand (curl's URL API

@@ -81,6 +81,14 @@ static void test_refused(void **state) {
     parse_ok(&c, "redis://localhost/?queue=a", "a"); /* the same one twice */
     assert_string_equal(c.queue, "a");
     redis_conf_free(&c);
+    parse_ok(&c, "redis://localhost/?queue=nightly%2D1%3Ab", NULL); /* percent-decoded */
+    assert_string_equal(c.queue, "nightly-1:b");
+    assert_string_equal(c.display, "redis://localhost:6379/0?queue=nightly-1:b");
+    redis_conf_free(&c);
+    parse_ok(&c, "redis://localhost/?queue=a%2D1", "a-1"); /* one queue, two spellings */
+    redis_conf_free(&c);
+    parse_bad("redis://localhost/?queue=a%2Fb"); /* a '/' encoded is still no name's */
+    parse_bad("redis://localhost/?queue=a%00b"); /* a NUL cuts the name */
     parse_bad("not a url");
     parse_bad("");
 }
