@@ -17,6 +17,7 @@
  * A lost connection is reopened with backoff (100 ms doubling to 5 s) for up to RETRY_MS; any
  * other error (read-only database, disk full), and a new connection the server refuses for
  * good (the database dropped, the role gone: pgc_connect's CAFE_EIO), is final. */
+#include "ascii.h"
 #include "cafe.h"
 #include "db_driver.h"
 #include "hash.h"
@@ -913,22 +914,46 @@ static int check_encoding(pg_t *p, char *why) {
     return CAFE_EINVAL;
 }
 
+/* A results table named in capitals by an earlier cafe, which quoted ?table=NAME as given:
+ * refused, not passed by for the lower-case name (pg_open), so that its rows and runs are
+ * not left behind by a new table without a word. */
+static int check_unfolded(pg_t *p, const char *given, char *why) {
+    if (strcmp(given, p->table) == 0)
+        return 0;
+    const char *params[] = {given};
+    int64_t there = 0;
+    int rc = first_int(p, "SELECT (to_regclass(quote_ident($1)) IS NOT NULL)::int", 1, params,
+                       &there, why);
+    if (rc != 0 || !there)
+        return rc;
+    snprintf(why, SINK_WHY_MAX,
+             "table=%s names the table %s, as PostgreSQL reads a name unquoted, and cafe before "
+             "this made \"%s\": rename it to go on with it (ALTER TABLE \"%s\" RENAME TO %s; "
+             "UPDATE runs SET table_name = '%s' WHERE table_name = '%s')",
+             given, p->table, given, given, p->table, p->table, given);
+    return CAFE_EINVAL;
+}
+
 static int pg_open(void **impl, const sink_target_t *t, const sink_db_conf_t *conf, int64_t *run,
                    char *why) {
     pg_t *p = calloc(1, sizeof(*p));
     if (!p)
         return CAFE_ENOMEM;
     *impl = p;
+    /* ?table=Titles is the table titles, as in psql, pg_dump -t and SQLite: quoted as given,
+     * it was a table "Titles" beside titles, which `SELECT ... FROM Titles` never reads. */
     snprintf(p->table, sizeof p->table, "%s", t->table);
-    snprintf(p->qtable, sizeof p->qtable, "\"%s\"", t->table);
+    for (char *c = p->table; *c; c++)
+        *c = (char)ascii_lower((unsigned char)*c);
+    snprintf(p->qtable, sizeof p->qtable, "\"%s\"", p->table);
     /* <table>_run_url, its index's name too: unique in the schema. An identifier keeps 63
      * bytes: a longer table name keeps its first 38 and a hash of all of it. */
     char *name = p->key_name;
-    if (strlen(t->table) <= 55)
-        snprintf(name, sizeof p->key_name, "%s_run_url", t->table);
+    if (strlen(p->table) <= 55)
+        snprintf(name, sizeof p->key_name, "%s_run_url", p->table);
     else
-        snprintf(name, sizeof p->key_name, "%.38s_%016" PRIx64 "_run_url", t->table,
-                 hash_str(HASH_SEED, t->table));
+        snprintf(name, sizeof p->key_name, "%.38s_%016" PRIx64 "_run_url", p->table,
+                 hash_str(HASH_SEED, p->table));
     snprintf(p->constraint, sizeof p->constraint, "ON CONSTRAINT \"%s\"", name);
     if (!(p->where = strdup(t->where)))
         return CAFE_ENOMEM;
@@ -941,6 +966,8 @@ static int pg_open(void **impl, const sink_target_t *t, const sink_db_conf_t *co
         rc = check_encoding(p, why);
     if (rc == 0)
         rc = check_read_only(p, why);
+    if (rc == 0)
+        rc = check_unfolded(p, t->table, why);
     if (rc == 0)
         rc = create_tables(p, why);
     if (rc == 0)

@@ -94,6 +94,37 @@ def test_the_uri_scheme_is_case_insensitive():
     assert pg.sql("SELECT count(*) FROM upper_scheme") == [["2"]]
 
 
+def test_a_table_named_in_capitals_is_the_one_sql_names_so():
+    """?table=Folded was quoted as given: a table "Folded" beside folded, the run's rows in
+    it, which `SELECT ... FROM Folded` (psql, pg_dump -t) never reads, as SQLite's name in
+    any case reads one table. Now the name is folded as PostgreSQL folds it, and a table of
+    the capitals an earlier cafe made is refused, naming how to rename it, nothing fetched."""
+    u = [fx.url(0, f"/page/{i}") for i in range(6)]
+    r = cafe("titles", "-q", "--db", spec("folded"), lists.write(u[:3]), env=pg.env())
+    assert r.returncode == 0, r.stderr
+    r = cafe("titles", "-q", "--db", spec("Folded"), lists.write(u), env=pg.env())
+    assert r.returncode == 0, r.stderr
+    assert count("Folded") == 9 and count('"Folded"') == 0, count('"Folded"')
+    assert pg.sql("SELECT DISTINCT table_name FROM runs WHERE table_name ILIKE 'folded'") == [
+        ["folded"]]
+    # an earlier cafe's run into "Capitals", killed after 3 rows: refused, then renamed as
+    # the message says, --resume continues that run
+    r = cafe("titles", "-q", "--db", spec("cap"), lists.write(u[:3]), env=pg.env())
+    assert r.returncode == 0, r.stderr
+    pg.sql('ALTER TABLE cap RENAME TO "Capitals"; UPDATE runs SET table_name = \'Capitals\', '
+           "status = 'running', ended_at = NULL WHERE table_name = 'cap'")
+    r = cafe("titles", "-q", "--resume", "--db", spec("Capitals"), lists.write(u),
+             env=pg.env())
+    said = b'ALTER TABLE "Capitals" RENAME TO capitals; UPDATE runs SET table_name = \'capitals\''
+    assert r.returncode == 2 and said in r.stderr, r.stderr
+    assert count('"Capitals"') == 3 and count("capitals") == 0  # nothing made nor fetched
+    pg.sql(r.stderr.decode().split("(ALTER")[1].rsplit(")", 1)[0].join(["ALTER", ""]))
+    r = cafe("titles", "-q", "--resume", "--db", spec("Capitals"), lists.write(u),
+             env=pg.env())
+    assert r.returncode == 0, r.stderr
+    assert pg.sql("SELECT count(*), count(DISTINCT run_id) FROM capitals") == [["6", "1"]]
+
+
 def test_url_given_twice_is_one_row_and_done_for_resume():
     """A batch goes in by COPY; a URL given twice breaks the key, and that batch goes again
     as INSERT ... ON CONFLICT DO NOTHING: one row for the URL, every other row there."""
