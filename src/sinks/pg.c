@@ -589,6 +589,36 @@ static int plan_insert(pg_t *p, const char *arbiter, char *why) {
     return rc;
 }
 
+/* The policies of the results table that let the role in, for INSERT and for SELECT (which
+ * ON CONFLICT's read of the key asks of every new row): with none, for either, the server
+ * refuses every row (its default deny), and the run fetched past 100 refused rows, each named,
+ * before it stopped. Refused at start, nothing fetched. A permissive policy FOR that command
+ * or ALL, TO the role, a role whose rights it has, or PUBLIC (0). */
+static int check_rls_lets_in(pg_t *p, char *why) {
+    static const char sql[] =
+        "SELECT (NOT EXISTS (SELECT FROM pg_policy WHERE polrelid = "
+        "to_regclass(quote_ident($1))::oid AND polpermissive AND polcmd IN ($2, '*') AND "
+        "(polroles @> '{0}' OR EXISTS (SELECT FROM unnest(polroles) AS r(oid) WHERE "
+        "pg_has_role(current_user, r.oid, 'USAGE')))))::int";
+    static const char *const cmds[][3] = {
+        {"a", "INSERT", ""}, {"r", "SELECT", " (ON CONFLICT reads each new row's key)"}};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        const char *params[] = {p->table, cmds[i][0]};
+        int64_t none = 0;
+        int rc = first_int(p, sql, 2, params, &none, why);
+        if (rc != 0)
+            return rc;
+        if (none) {
+            snprintf(why, SINK_WHY_MAX,
+                     "table %s has row-level security and no policy letting the role %s rows "
+                     "(FOR %s or FOR ALL, permissive): the server would refuse every row%s",
+                     p->table, cmds[i][1], cmds[i][1], cmds[i][2]);
+            return CAFE_EINVAL;
+        }
+    }
+    return 0;
+}
+
 /* Is the role under the results table's row-level security? Then a policy refuses a row for
  * what it holds, as a CHECK does: its WITH CHECK (url LIKE 'https://ours/%'), or its USING
  * for SELECT, which ON CONFLICT's read of the key makes every new row pass too; the server
@@ -599,7 +629,7 @@ static int ask_rls(pg_t *p, char *why) {
     int rc = first_int(p, "SELECT row_security_active(to_regclass(quote_ident($1))::oid)::int", 1,
                        params, &on, why);
     p->rls = on != 0;
-    return rc;
+    return rc == 0 && p->rls ? check_rls_lets_in(p, why) : rc;
 }
 
 /* The table's key: cafe's primary key on (run_id, url_sha256), found by its columns (its name

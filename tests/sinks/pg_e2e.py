@@ -1115,6 +1115,38 @@ def test_a_row_a_row_level_security_policy_refuses_loses_no_other_row():
     assert r.returncode == 2 and b"1 row refused" in r.stderr, r.stderr
 
 
+def test_row_level_security_letting_no_row_in_is_refused_at_start():
+    """Row-level security with no policy letting the role INSERT, or SELECT (which ON
+    CONFLICT's read of the key asks of each new row): the server refuses every row, and the
+    run fetched and named 100 refused rows before it stopped, exit 2. Refused at start,
+    nothing fetched, naming what is missing; a policy FOR ALL TO PUBLIC lets the rows in."""
+    pg.sql("CREATE DATABASE denied OWNER cafe", db="postgres")
+    uri = "postgresql://cafe@/denied?table=denied"
+    assert cafe("titles", "-q", "--db", uri, lists.write([fx.url(0, "/page/0")]),
+                env=pg.env()).returncode == 0
+    pg.sql("CREATE ROLE denied LOGIN; GRANT SELECT, INSERT ON denied TO denied; GRANT "
+           "SELECT, INSERT, UPDATE ON runs TO denied; GRANT INSERT ON run_resumes TO denied; "
+           "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO denied; ALTER TABLE denied "
+           "ENABLE ROW LEVEL SECURITY; CREATE POLICY reads ON denied FOR SELECT TO denied "
+           "USING (true)", db="denied")
+    uri = "postgresql://denied@/denied?table=denied"
+    u = lists.write([fx.url(i % SITES, f"/page/{i}") for i in range(150)])
+    for policy, lacks in (("", b"letting the role INSERT rows (FOR INSERT or FOR ALL"),
+                          ("DROP POLICY reads ON denied; CREATE POLICY adds ON denied FOR "
+                           "INSERT TO denied WITH CHECK (true)",
+                           b"letting the role SELECT rows (FOR SELECT or FOR ALL")):
+        if policy:
+            pg.sql(policy, db="denied")
+        r = cafe("titles", "-q", "--db", uri, u, env=pg.env())
+        assert r.returncode == 2 and lacks in r.stderr and b"refused by the table" not in \
+            r.stderr, r.stderr
+        assert pg.sql("SELECT count(*) FROM runs", db="denied") == [["1"]]
+    pg.sql("CREATE POLICY all_in ON denied TO PUBLIC USING (true)", db="denied")
+    r = cafe("titles", "-q", "--db", uri, u, env=pg.env())
+    assert r.returncode == 0, r.stderr
+    assert count("denied", db="denied") == 151
+
+
 def test_tables_found_by_the_search_path_are_written_not_shadowed():
     """With a search_path of a schema of the role's own first ("$user", public: a common
     set-up), the tables made in public were not seen: CREATE TABLE IF NOT EXISTS looks only
