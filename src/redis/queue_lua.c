@@ -427,9 +427,30 @@ static int server_version(redis_t *r, char *shown, size_t shownlen) {
     return version;
 }
 
+/* Is HELLO's "role" "replica"? HELLO 2 (Redis 6.0 on; the connection speaks RESP2 already)
+ * answers field, value, ... and is in no ACL category a user is commonly denied (@fast
+ * @connection), where ROLE is @admin @dangerous: the ACL Redis's documentation suggests,
+ * +@all -@dangerous, denies it. 1 yes, 0 no or not told, or a connection error (< 0). */
+static int hello_says_replica(redis_t *r) {
+    const char *argv[] = {"HELLO", "2"};
+    redisReply *rep = NULL;
+    int rc = redis_cmd(r, &rep, 2, argv, NULL);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; redis_reply_array(rep, i + 2); i += 2) {
+        const redisReply *k = rep->element[i], *v = rep->element[i + 1];
+        if (k->type == REDIS_REPLY_STRING && strcmp(k->str, "role") == 0)
+            rc = v->type == REDIS_REPLY_STRING && strcmp(v->str, "replica") == 0;
+    }
+    freeReplyObject(rep);
+    return rc;
+}
+
 /* A replica (ROLE's "slave") refuses the scripts' writes: named from the start, it is no
- * failover to wait out (redis.c retries READONLY as one). An error (ROLE denied, another
- * server) says nothing: go on. */
+ * failover to wait out (redis.c retries READONLY as one). ROLE refused (an ACL), HELLO is
+ * asked: a worker or push given a replica by a user denied ROLE waited for a failover that
+ * never came, saying "READONLY ...; reconnecting". Neither telling (another server) says
+ * nothing: go on. */
 static int refuse_replica(redis_t *r, char *err, size_t errlen) {
     const char *argv[] = {"ROLE"};
     redisReply *rep = NULL;
@@ -444,6 +465,11 @@ static int refuse_replica(redis_t *r, char *err, size_t errlen) {
                  "give its primary in REDIS_URL",
                  text_safe_copy((char[128]){0}, 128, rep->element[1]->str),
                  rep->element[2]->integer);
+        rc = CAFE_EINVAL;
+    } else if (rep->type == REDIS_REPLY_ERROR && (rc = hello_says_replica(r)) > 0) {
+        snprintf(err, errlen,
+                 "this Redis is a replica, which refuses the queue's writes: give its primary "
+                 "in REDIS_URL");
         rc = CAFE_EINVAL;
     }
     freeReplyObject(rep);

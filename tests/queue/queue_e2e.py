@@ -975,6 +975,27 @@ def test_a_primary_turned_replica_by_a_failover_is_waited_out():
         srv.close()
 
 
+def test_a_replica_is_refused_to_a_user_denied_role():
+    """ROLE is @dangerous: the ACL Redis's documentation suggests for applications, +@all
+    -@dangerous, denied it, and a replica given to a push, a worker or a drain was not seen:
+    each waited for a failover ("READONLY ...; reconnecting"). HELLO, which no such ACL
+    denies, says the role: refused at once, as for a user allowed ROLE."""
+    srv = RedisServer()
+    try:
+        srv.cmd("ACL", "SETUSER", "app", "on", ">pw", "~*", "+@all", "-@dangerous")
+        srv.cmd("REPLICAOF", "127.0.0.1", str(free_port()))
+        url = srv.url("denied", auth="app:pw@")
+        path = os.path.join(tmp, "denied.txt")
+        with open(path, "w") as f:
+            f.write("http://127.0.0.1:1/\n")
+        for args in (["queue", "push", url, path], ["titles", "--queue", url],
+                     ["queue", "results", url, "--drain", "-o", path + ".jsonl"]):
+            r = cafe(*args, timeout=60)
+            assert r.returncode == 2 and b"is a replica" in r.stderr, (args, r)
+    finally:
+        srv.close()
+
+
 def test_a_redis_that_stops_answering_is_said_not_waited_for():
     """Redis stopped answering mid-run (frozen: SIGSTOP here; a network cut that drops the
     packets, a host gone without a reset, are the same): a worker waited for its replies
