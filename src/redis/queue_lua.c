@@ -409,41 +409,51 @@ int queue_reply_error(redis_t *r, const queue_keys_t *k, redisReply **rep) {
     return CAFE_EIO;
 }
 
-/* The server's version from INFO server ("redis_version:7.0.11"), as major * 1000 + minor;
- * 0 when it does not say (INFO denied or renamed, another server's format): not refused. */
-static int server_version(redis_t *r, char *shown, size_t shownlen) {
-    const char *argv[] = {"INFO", "server"};
-    redisReply *rep = NULL;
-    if (redis_cmd(r, &rep, 2, argv, NULL) != 0)
-        return 0;
-    const char *v = rep->type == REDIS_REPLY_STRING ? strstr(rep->str, "redis_version:") : NULL;
-    int major = 0, minor = 0, version = 0;
-    if (v && sscanf(v + 14, "%d.%d", &major, &minor) == 2 && major >= 0 && minor >= 0 &&
-        major < 1000 && minor < 1000) {
-        snprintf(shown, shownlen, "%.*s", (int)strspn(v + 14, "0123456789."), v + 14);
-        version = major * 1000 + minor;
-    }
-    freeReplyObject(rep);
-    return version;
-}
-
-/* Is HELLO's "role" "replica"? HELLO 2 (Redis 6.0 on; the connection speaks RESP2 already)
- * answers field, value, ... and is in no ACL category a user is commonly denied (@fast
- * @connection), where ROLE is @admin @dangerous: the ACL Redis's documentation suggests,
- * +@all -@dangerous, denies it. 1 yes, 0 no or not told, or a connection error (< 0). */
-static int hello_says_replica(redis_t *r) {
+/* HELLO's field key, into out ("" when it does not say). HELLO 2 (Redis 6.0 on; the
+ * connection speaks RESP2 already, so it changes nothing) answers field, value, ... and is in
+ * no ACL category a user is commonly denied (@fast @connection), where INFO and ROLE are
+ * @dangerous: the ACL Redis's documentation suggests, +@all -@dangerous, denies them. 0, or
+ * a connection error. */
+static int hello_field(redis_t *r, const char *key, char *out, size_t n) {
     const char *argv[] = {"HELLO", "2"};
     redisReply *rep = NULL;
+    out[0] = '\0';
     int rc = redis_cmd(r, &rep, 2, argv, NULL);
     if (rc != 0)
         return rc;
     for (size_t i = 0; redis_reply_array(rep, i + 2); i += 2) {
         const redisReply *k = rep->element[i], *v = rep->element[i + 1];
-        if (k->type == REDIS_REPLY_STRING && strcmp(k->str, "role") == 0)
-            rc = v->type == REDIS_REPLY_STRING && strcmp(v->str, "replica") == 0;
+        if (k->type == REDIS_REPLY_STRING && v->type == REDIS_REPLY_STRING &&
+            strcmp(k->str, key) == 0)
+            snprintf(out, n, "%s", v->str);
     }
     freeReplyObject(rep);
-    return rc;
+    return 0;
+}
+
+/* The server's version from INFO server ("redis_version:7.0.11"), or HELLO's where INFO is
+ * denied (a Redis 6.0 of such an ACL passed the check, and its first claim failed with a
+ * Lua error), as major * 1000 + minor; 0 when neither says (another server's format): not
+ * refused. */
+static int server_version(redis_t *r, char *shown, size_t shownlen) {
+    const char *argv[] = {"INFO", "server"};
+    redisReply *rep = NULL;
+    char told[32] = "";
+    if (redis_cmd(r, &rep, 2, argv, NULL) != 0)
+        return 0;
+    const char *v = rep->type == REDIS_REPLY_STRING ? strstr(rep->str, "redis_version:") : NULL;
+    int rc = 0;
+    if (v)
+        snprintf(told, sizeof told, "%.*s", (int)strspn(v + 14, "0123456789."), v + 14);
+    else if (rep->type == REDIS_REPLY_ERROR)
+        rc = hello_field(r, "version", told, sizeof told);
+    freeReplyObject(rep);
+    int major = 0, minor = 0;
+    if (rc != 0 || sscanf(told, "%d.%d", &major, &minor) != 2 || major < 0 || minor < 0 ||
+        major >= 1000 || minor >= 1000)
+        return 0;
+    snprintf(shown, shownlen, "%.*s", (int)strspn(told, "0123456789."), told);
+    return major * 1000 + minor;
 }
 
 /* A replica (ROLE's "slave") refuses the scripts' writes: named from the start, it is no
@@ -466,11 +476,14 @@ static int refuse_replica(redis_t *r, char *err, size_t errlen) {
                  text_safe_copy((char[128]){0}, 128, rep->element[1]->str),
                  rep->element[2]->integer);
         rc = CAFE_EINVAL;
-    } else if (rep->type == REDIS_REPLY_ERROR && (rc = hello_says_replica(r)) > 0) {
-        snprintf(err, errlen,
-                 "this Redis is a replica, which refuses the queue's writes: give its primary "
-                 "in REDIS_URL");
-        rc = CAFE_EINVAL;
+    } else if (rep->type == REDIS_REPLY_ERROR) {
+        char role[32];
+        if ((rc = hello_field(r, "role", role, sizeof role)) == 0 && strcmp(role, "replica") == 0) {
+            snprintf(err, errlen,
+                     "this Redis is a replica, which refuses the queue's writes: give its "
+                     "primary in REDIS_URL");
+            rc = CAFE_EINVAL;
+        }
     }
     freeReplyObject(rep);
     return rc;

@@ -2023,15 +2023,22 @@ def bulk(b):
     return b"$%d\r\n%s\r\n" % (len(b), b)
 
 
-def fake_answer(args, version=b"7.0.11"):
+def fake_answer(args, version=b"7.0.11", denied=()):
     """What a Redis answers to the commands of cafe's hand-shake and start check (an error
-    to any other)."""
+    to any other); those named in denied (upper case) are refused as an ACL refuses them."""
     import hashlib
     name = args[0].upper()
+    if name in denied:
+        return b"-NOPERM this user has no permissions to run the '" + name.lower() + \
+            b"' command\r\n"
     if name == b"SCRIPT":
         return bulk(hashlib.sha1(args[2]).hexdigest().encode())
     if name == b"INFO":
         return bulk(b"# Server\r\nredis_version:" + version + b"\r\nredis_mode:standalone\r\n")
+    if name == b"HELLO":
+        fields = (b"server", b"redis", b"version", version, b"mode", b"standalone", b"role",
+                  b"master")
+        return b"*%d\r\n" % len(fields) + b"".join(bulk(f) for f in fields)
     if name == b"CONFIG":
         return b"*2\r\n" + bulk(b"maxmemory-policy") + bulk(b"noeviction")
     if name in (b"PING", b"SELECT", b"CLIENT"):
@@ -2043,12 +2050,14 @@ def test_a_redis_older_than_6_2_is_refused_naming_its_version():
     """The queue's scripts need Redis 6.2 (LPOP with a count, exclusive XRANGE bounds): on
     an older server the first claim failed with a Lua error after the start check had
     passed. A server that answers as Redis 6.0.16 does is refused at once, by every command,
-    naming its version; one answering as 7.0.11 gets past that check."""
+    naming its version; one answering as 7.0.11 gets past that check. So where INFO is
+    denied (an ACL's -@dangerous), which passed a 6.0 by: HELLO says the version."""
     _, path = url_list("oldredis", 3, first=90000)
-    for version, refused in ((b"6.0.16", True), (b"7.0.11", False)):
+    for version, refused, denied in ((b"6.0.16", True, ()), (b"7.0.11", False, ()),
+                                     (b"6.0.16", True, (b"INFO", b"CONFIG", b"ROLE"))):
         def talk(conn):
             for args in resp_commands(conn):
-                conn.sendall(fake_answer(args, version))
+                conn.sendall(fake_answer(args, version, denied))
 
         with fake_redis(talk, "old") as url:
             for args in (["queue", "status", url], ["queue", "push", url, path],
