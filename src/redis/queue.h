@@ -105,6 +105,10 @@ enum { QUEUE_READS, QUEUE_WRITES, QUEUE_ADDS };
  * what is left). Returns 0 (also when the server does not let us read its version, role or
  * configuration), or CAFE_EINVAL with the reason in err. */
 int queue_check_server(redis_t *r, int uses, char *err, size_t errlen);
+/* Whether the server evicts any key when full (maxmemory-policy allkeys-*), the queue's too:
+ * 1 (its policy, made safe to print, in policy), 0 (not, or not told), or a connection
+ * error. */
+int queue_evicts(redis_t *r, char *policy, size_t n);
 
 /* ---- the worker side of `cafe titles --queue`: the queue as a source and sink pair ---------- */
 

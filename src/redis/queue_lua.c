@@ -531,19 +531,25 @@ int queue_check_server(redis_t *r, int uses, char *err, size_t errlen) {
     int rc = uses >= QUEUE_WRITES ? refuse_replica(r, err, errlen) : 0;
     if (rc != 0 || uses < QUEUE_ADDS)
         return rc;
-    /* Not told (CONFIG and INFO denied or renamed away): go on. volatile-* policies evict
-     * only keys with a time to live: the queue's are the drain's hold (a drain that lost it
+    char policy[128];
+    if ((rc = queue_evicts(r, policy, sizeof policy)) <= 0)
+        return rc;
+    snprintf(err, errlen,
+             "maxmemory-policy is %s: Redis would evict the queue's keys when full, losing "
+             "URLs and records; set it to noeviction (CONFIG SET maxmemory-policy noeviction)",
+             policy);
+    return CAFE_EINVAL;
+}
+
+int queue_evicts(redis_t *r, char *policy, size_t n) {
+    /* Not told (CONFIG and INFO denied or renamed away): no. volatile-* policies evict only
+     * keys with a time to live: the queue's are the drain's hold (a drain that lost it
      * deletes nothing) and the receipts of silent workers and of pushes (a miscount at
      * worst), none of its URLs or records. */
-    char policy[128];
-    if ((rc = eviction_policy(r, policy, sizeof policy)) != 0)
+    char told[128];
+    int rc = eviction_policy(r, told, sizeof told);
+    if (rc != 0)
         return rc;
-    if (strncmp(policy, "allkeys-", 8) == 0) {
-        snprintf(err, errlen,
-                 "maxmemory-policy is %s: Redis would evict the queue's keys when full, losing "
-                 "URLs and records; set it to noeviction (CONFIG SET maxmemory-policy noeviction)",
-                 text_safe_copy((char[128]){0}, 128, policy));
-        return CAFE_EINVAL;
-    }
-    return 0;
+    text_safe_copy(policy, n, told);
+    return strncmp(told, "allkeys-", 8) == 0;
 }

@@ -232,6 +232,27 @@ static int epoch_changed(queue_worker_t *w, const redisReply *e) {
     return !found || strcmp(w->epoch, e->str) != 0;
 }
 
+/* The queue this worker found is gone (claim): CAFE_EIO, saying why where Redis tells it. A
+ * policy evicting any key (allkeys-*, set while the workers ran: the start refuses one)
+ * evicts the queue's when memory is full, which was said as a restart or a flush. */
+static int queue_gone(queue_worker_t *w) {
+    char policy[128], msg[384];
+    w->queue_gone = 1;
+    int rc = queue_evicts(w->r, policy, sizeof policy);
+    if (rc < 0)
+        return rc;
+    if (rc)
+        snprintf(msg, sizeof msg,
+                 "the queue is gone from Redis, whose maxmemory-policy is now %s: it evicts "
+                 "the queue's keys when full (set noeviction): the records written to it are "
+                 "lost",
+                 policy);
+    redis_set_error(w->r, rc ? msg
+                             : "the queue is gone from Redis (restarted without persistence? "
+                               "flushed?): the records written to it are lost");
+    return CAFE_EIO;
+}
+
 /* One CLAIM. Returns the number of URLs taken (now in w->claimed), or a negative code;
  * *idle_ms says how long to wait when none was taken, -1 when the queue is finished. */
 static int claim(queue_worker_t *w, size_t n, long long *idle_ms) {
@@ -275,12 +296,8 @@ static int claim(queue_worker_t *w, size_t n, long long *idle_ms) {
      * ("another worker took them over") hid the loss. */
     if (gone < 0)
         return gone;
-    if (gone) {
-        w->queue_gone = 1;
-        redis_set_error(w->r, "the queue is gone from Redis (restarted without persistence? "
-                              "flushed?): the records written to it are lost");
-        return CAFE_EIO;
-    }
+    if (gone)
+        return queue_gone(w);
     /* Done when nothing is left anywhere; while other workers hold leases, wait: a lease
      * that expires (its worker died) is ours to take. */
     if (w->nclaimed)

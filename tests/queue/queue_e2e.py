@@ -2357,6 +2357,31 @@ def test_a_redis_that_evicts_keys_is_refused():
         srv.close()
 
 
+def test_a_queue_evicted_under_the_workers_names_the_policy():
+    """A Redis switched to an allkeys-* policy while the workers ran (the start refuses one)
+    evicts the queue's keys once full: the worker said "the queue is gone from Redis
+    (restarted without persistence? flushed?)", neither of which happened. It names the
+    policy now, exit 2 as before."""
+    hold = holder()
+    _, path = held_list("evicted", 60, hold, 20, first=88000)
+    srv = RedisServer()
+    try:
+        cafe("queue", "push", srv.url("evicted"), path)
+        w = worker(srv.url("evicted"), "-c", "4")
+        hold.wait_for(1, timeout=120)
+        srv.cmd("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
+        srv.cmd("CONFIG", "SET", "maxmemory", "1")  # full: every key evicted
+        assert srv.cmd("DBSIZE") == 0
+        hold.release()
+        rc, err = finish(w)
+        assert rc == 2 and "maxmemory-policy is now allkeys-lru" in err, (rc, err)
+        assert "restarted without persistence" not in err, err
+    finally:
+        hold.release()
+        hold.close()
+        srv.close()
+
+
 def test_a_redis_out_of_memory_loses_and_doubles_nothing():
     """maxmemory reached with noeviction: Redis answers "OOM command not allowed" to a
     command that may grow memory, unless a script already wrote. A push stops with a message
