@@ -80,10 +80,12 @@ void queue_keys_free(queue_keys_t *k);
 #define QUEUE_CLIENT_NAME_MAX 160
 void queue_client_name(char *out, size_t n);
 
-/* What queue_eval says of Redis's OOM error (maxmemory reached, policy noeviction). */
+/* What queue_eval says of Redis's OOM error (maxmemory reached, nothing it may evict: under
+ * noeviction, or a volatile-* policy the start takes, the queue's keys having no time to
+ * live; it said noeviction under both). */
 #define QUEUE_OOM_MESSAGE                                                                          \
-    "Redis is out of memory: its used memory is over maxmemory, and its maxmemory-policy "         \
-    "(noeviction) refuses what would add to it"
+    "Redis is out of memory: its used memory is over maxmemory, and it refuses what would add "    \
+    "to it (maxmemory-policy noeviction, or volatile-* with no key of a time to live to evict)"
 
 /* Runs script `script` on the queue's keys with args argv[0..argc) (lens may be NULL for C
  * strings). Returns as redis_cmd; a Redis error reply is turned into CAFE_EIO with the

@@ -2382,6 +2382,20 @@ def test_a_queue_evicted_under_the_workers_names_the_policy():
         srv.close()
 
 
+def test_a_redis_out_of_memory_under_a_volatile_policy_is_not_said_noeviction():
+    """A volatile-* policy, which the start takes (the queue's keys have no time to live,
+    so none is evicted), runs out of memory as noeviction does: the push was told "its
+    maxmemory-policy (noeviction) refuses", of a server set otherwise."""
+    _, path = url_list("oomv", 20000)
+    srv = RedisServer("--maxmemory", "3mb", "--maxmemory-policy", "volatile-lru")
+    try:
+        r = cafe("queue", "push", srv.url("oomv"), path)
+        assert r.returncode == 2 and b"Redis is out of memory" in r.stderr, r
+        assert b"(noeviction) refuses" not in r.stderr and b"or volatile-*" in r.stderr, r
+    finally:
+        srv.close()
+
+
 def test_a_redis_out_of_memory_loses_and_doubles_nothing():
     """maxmemory reached with noeviction: Redis answers "OOM command not allowed" to a
     command that may grow memory, unless a script already wrote. A push stops with a message
