@@ -472,6 +472,37 @@ static int table_fact(pg_t *p, const char *sql, char *out, size_t cap, char *why
     return 0;
 }
 
+/* A unique index of the user's on (run_id, url COLLATE ci), the column's collation
+ * deterministic: an older table's ON CONFLICT (run_id, url) takes it as an arbiter too (its
+ * inference matches any collation), skipped the second page's row, and named it "dropped by
+ * a trigger of the table", which has none. 0, or CAFE_EINVAL with why naming the index. */
+static int check_exact_index(pg_t *p, char *why) {
+    char found[2 * NAME_MAX_PG + 8]; /* "LEN INDEXCOLLATION": names may hold spaces */
+    int rc = table_fact(
+        p,
+        "SELECT length(x.relname::text)::text || ' ' || x.relname::text || c.collname::text "
+        "FROM pg_index i JOIN pg_class x ON "
+        "x.oid = i.indexrelid, unnest(i.indkey::int2[], i.indcollation::oid[]) AS k(att, coll) "
+        "JOIN pg_collation c ON c.oid = k.coll JOIN pg_attribute a ON a.attnum = k.att WHERE "
+        "i.indrelid = to_regclass(quote_ident($1))::oid AND a.attrelid = i.indrelid AND "
+        "i.indisunique AND i.indnkeyatts = 2 AND a.attname = 'url' AND NOT "
+        "c.collisdeterministic AND EXISTS (SELECT FROM pg_attribute r WHERE r.attrelid = "
+        "i.indrelid AND r.attname = 'run_id' AND r.attnum = ANY (i.indkey::int2[]))",
+        found, sizeof found, why);
+    if (rc != 0 || !found[0])
+        return rc;
+    char *name;
+    int n = (int)strtol(found, &name, 10);
+    if (*name++ != ' ' || n < 0 || (size_t)n > strlen(name))
+        n = 0; /* not as asked: the index unnamed rather than a read past the text */
+    snprintf(why, SINK_WHY_MAX,
+             "table %s: its unique index %.*s compares url by the nondeterministic collation "
+             "%s: pages whose URLs differ in case only are one row to it, a record lost "
+             "(never altered; drop the index, or make it COLLATE \"C\")",
+             p->table, n, name, name + n);
+    return CAFE_EINVAL;
+}
+
 /* The results table's url must compare bytes: a nondeterministic collation of the user's
  * (CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false),
  * on the column or its domain) made an older table's key on (run_id, url) take
@@ -479,8 +510,8 @@ static int table_fact(pg_t *p, const char *sql, char *out, size_t cap, char *why
  * CONFLICT, found "there" by dropped_rows' own url = u.url, counted as written, and the run
  * ended done without it, every --resume alike (SQLite's COLLATE NOCASE, check_exact there).
  * cafe's own key hashes the bytes, but its generated column's replace() takes no such
- * collation: every batch failed once fetched. Refused at start, naming the collation; 0, or
- * CAFE_EINVAL with why. */
+ * collation: every batch failed once fetched. Refused at start, naming the collation, as is
+ * a unique index comparing url so (check_exact_index); 0, or CAFE_EINVAL with why. */
 static int check_exact(pg_t *p, char *why) {
     char coll[NAME_MAX_PG];
     int rc =
@@ -489,14 +520,17 @@ static int check_exact(pg_t *p, char *why) {
                    "a.attcollation WHERE a.attrelid = to_regclass(quote_ident($1))::oid AND "
                    "a.attname = 'url' AND NOT a.attisdropped AND NOT c.collisdeterministic",
                    coll, sizeof coll, why);
-    if (rc != 0 || !coll[0])
+    if (rc != 0)
         return rc;
-    snprintf(why, SINK_WHY_MAX,
-             "table %s: url has the nondeterministic collation %s: cafe's key needs URLs "
-             "compared exactly, or pages whose URLs differ in case only are one row, a "
-             "record lost (never altered; COLLATE \"C\" or a deterministic one is taken)",
-             p->table, coll);
-    return CAFE_EINVAL;
+    if (coll[0]) {
+        snprintf(why, SINK_WHY_MAX,
+                 "table %s: url has the nondeterministic collation %s: cafe's key needs URLs "
+                 "compared exactly, or pages whose URLs differ in case only are one row, a "
+                 "record lost (never altered; COLLATE \"C\" or a deterministic one is taken)",
+                 p->table, coll);
+        return CAFE_EINVAL;
+    }
+    return check_exact_index(p, why);
 }
 
 static int first_int(pg_t *p, const char *sql, int n, const char *const *params, int64_t *v,
