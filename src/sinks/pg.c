@@ -825,6 +825,27 @@ static int begin_run(pg_t *p, const sink_db_conf_t *conf, char *why) {
     "OVER () AS i, * FROM (VALUES " rights ") r) v(i, p, c) WHERE NOT "                            \
     "has_column_privilege(to_regclass('" table "')::oid, v.c, v.p))"
 
+/* A search_path naming pg_temp first (a hardening habit: search_path = pg_temp, public) made
+ * the tables temporary ones, PostgreSQL creating there: the run wrote every record into
+ * tables its session's end dropped, and ended done, exit 0. Refused, for any run; the
+ * temporary tables go with the session. 0, or CAFE_EINVAL naming the first found. */
+static int check_lasting(pg_t *p, char *why) {
+    char temp[NAME_MAX_PG];
+    int rc = table_fact(p,
+                        "SELECT c.relname::text FROM pg_class c WHERE c.relpersistence = 't' AND "
+                        "c.oid IN (to_regclass(quote_ident($1))::oid, to_regclass('runs')::oid, "
+                        "to_regclass('run_resumes')::oid) ORDER BY c.relname = $1 DESC LIMIT 1",
+                        temp, sizeof temp, why);
+    if (rc != 0 || !temp[0])
+        return rc;
+    snprintf(why, SINK_WHY_MAX,
+             "table %s is a temporary one (the search_path names pg_temp first): it goes with "
+             "cafe's session, every record with it; name a lasting schema first (search_path "
+             "= public)",
+             temp);
+    return CAFE_EINVAL;
+}
+
 /* An UNLOGGED results table (a DBA's choice for speed) is emptied by the server's recovery
  * from a crash: what a drain (conf->durable) committed into it, and deleted from Redis, was
  * lost, while synchronous_commit is raised so that a commit is on the disk. Refused, for
@@ -1042,6 +1063,8 @@ static int pg_open(void **impl, const sink_target_t *t, const sink_db_conf_t *co
         rc = check_table(p, "runs", sink_run_columns, SINK_NRUN_COLUMNS, why);
     if (rc == 0)
         rc = check_table(p, "run_resumes", sink_resume_columns, SINK_NRESUME_COLUMNS, why);
+    if (rc == 0)
+        rc = check_lasting(p, why);
     if (rc == 0)
         rc = check_logged(p, conf, why);
     if (rc == 0)

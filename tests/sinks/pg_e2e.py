@@ -1147,6 +1147,26 @@ def test_row_level_security_letting_no_row_in_is_refused_at_start():
     assert count("denied", db="denied") == 151
 
 
+def test_tables_a_search_path_would_make_temporary_are_refused():
+    """A search_path naming pg_temp first made the missing tables temporary ones: the run
+    wrote every record into tables the end of its session dropped, and ended done, exit 0,
+    nothing left in the database. Refused at start, nothing fetched; with the tables made in
+    public beforehand the same path finds them there and the run writes them."""
+    pg.sql("CREATE DATABASE temps OWNER cafe", db="postgres")
+    uri = "postgresql://cafe@/temps?table=temps"
+    u = lists.write([fx.url(i % SITES, f"/page/{i}") for i in range(5)])
+    env = pg.env(PGOPTIONS="-c search_path=pg_temp,public")
+    r = cafe("titles", "-q", "--db", uri, u, env=env)
+    assert r.returncode == 2 and b"table temps is a temporary one" in r.stderr, r.stderr
+    assert pg.sql("SELECT count(*) FROM pg_class WHERE relname IN ('temps', 'runs')",
+                  db="temps") == [["0"]]
+    assert cafe("titles", "-q", "--db", uri, u, env=pg.env()).returncode == 0
+    r = cafe("titles", "-q", "--db", uri, u, env=env)
+    assert r.returncode == 0, r.stderr
+    assert pg.sql("SELECT count(*), count(DISTINCT run_id) FROM public.temps",
+                  db="temps") == [["10", "2"]]
+
+
 def test_tables_found_by_the_search_path_are_written_not_shadowed():
     """With a search_path of a schema of the role's own first ("$user", public: a common
     set-up), the tables made in public were not seen: CREATE TABLE IF NOT EXISTS looks only
