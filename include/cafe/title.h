@@ -165,7 +165,8 @@ typedef enum cafe_charset_source {
                               or one an HTML page starts with and no <meta> overrules */
 } cafe_charset_source_t;
 
-/* Which step decided cafe_title_encoding(): final once the result is. */
+/* Which step decided cafe_title_encoding(): final once the result is; before the encoding is
+ * decided, the step its answer comes from (the transport charset's, else the fallback's). */
 cafe_charset_source_t cafe_title_charset_source(const cafe_title_t *t);
 
 /* "default", "bom", "header", "meta", "detected" or "xml" (the record's charset_source); static

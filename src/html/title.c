@@ -842,6 +842,10 @@ CAFE__HOT const char *cafe_title_encoding(const cafe_title_t *t) {
 
 CAFE__HOT cafe_charset_source_t cafe_title_charset_source(const cafe_title_t *t) {
     need(t, "cafe_title_charset_source");
+    /* Undecided yet (no byte, or the 1024 held back): the step cafe_title_encoding's answer
+     * comes from, the transport charset's when there is one, so that the two agree. */
+    if (!t->enc && t->transport)
+        return CAFE_CHARSET_HEADER;
     return t->source;
 }
 

@@ -221,6 +221,27 @@ static void test_charset_between_resets(void **state) {
 /* The transport charset decides at the first chunk of 3 bytes or more (nothing held back),
  * unless a BOM is there or it is not ASCII-compatible: the same encoding, source and title
  * however the page is split. */
+/* Before the encoding is decided (no byte yet, or fewer than the prescan holds back), the
+ * encoding and its source answer for the same step: the transport charset's, else the
+ * fallback's. The source said "default" beside a transport charset's name. */
+static void test_undecided_source(void **state) {
+    (void)state;
+    cafe_title_t *t;
+    assert_int_equal(cafe_title_create(&t, "koi8-r"), 0);
+    for (int fed = 0; fed < 2; fed++) {
+        assert_string_equal(cafe_title_encoding(t), "KOI8-R");
+        assert_int_equal(cafe_title_charset_source(t), CAFE_CHARSET_HEADER);
+        assert_int_equal(cafe_title_feed(t, "<p>", 3), 0);
+    }
+    cafe_title_reset(t, NULL);
+    assert_string_equal(cafe_title_encoding(t), "windows-1252");
+    assert_int_equal(cafe_title_charset_source(t), CAFE_CHARSET_DEFAULT);
+    cafe_title_reset(t, "shift_jis");
+    assert_string_equal(cafe_title_encoding(t), "Shift_JIS");
+    assert_int_equal(cafe_title_charset_source(t), CAFE_CHARSET_HEADER);
+    cafe_title_free(t);
+}
+
 static void test_header_decides(void **state) {
     (void)state;
     static const char filler[] = "\n<p>0123456789abcdef0123456789abcdef";
@@ -288,6 +309,7 @@ int main(void) {
         cmocka_unit_test(test_fast_cases),
         cmocka_unit_test(test_fast_cap),
         cmocka_unit_test(test_charset_between_resets),
+        cmocka_unit_test(test_undecided_source),
         cmocka_unit_test(test_header_decides),
         cmocka_unit_test(test_full_title_ignores_rest),
     };
