@@ -66,12 +66,15 @@ typedef struct cafe_http_result cafe_http_result_t;
 /* Streaming body: called for each chunk of decoded body bytes, on the loop's own stack (not
  * the requesting task's), so it must not call suspending functions. `res` already holds
  * status, http_version, content_type, charset and url (the page's, after redirects). Return
- * 0 for more, CAFE_HTTP_ENOUGH to stop: the transfer ends early and the request still
- * succeeds (res->stopped is set).
+ * 0 for more, CAFE_HTTP_ENOUGH (or any other positive value) to stop: the transfer ends early
+ * and the request still succeeds (res->stopped is set). Return a negative CAFE_E* code (the
+ * caller's own failure: out of memory, a full disk) to fail the request with it, as curl's
+ * write callback fails a transfer: the connection is closed, the try is not retried, and
+ * cafe_http_request returns that code (res->message "on_body failed: ...").
  * With opts.idle_ms set it is also called with data NULL and len 0 when the body has started
  * and no byte of it has come for idle_ms (a stalled or slow server), and again after each
  * further idle_ms without one: CAFE_HTTP_ENOUGH then ends the transfer with what came (the
- * connection is closed), 0 waits on. */
+ * connection is closed), 0 waits on, a negative code fails the request as above. */
 typedef int (*cafe_http_body_cb)(void *arg, const cafe_http_result_t *res, const char *data,
                                  size_t len);
 /* What a cafe_http_body_cb returns to stop the transfer (see above). */

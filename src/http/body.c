@@ -233,7 +233,12 @@ size_t cafe__http_on_write(char *data, size_t size, size_t n, void *xfer) {
     int enough = 0;
     if (take && o->on_body) {
         t->delivered = 1;
-        enough = o->on_body(o->body_arg, t->res, data, take) != 0;
+        int said = o->on_body(o->body_arg, t->res, data, take);
+        if (said < 0) { /* the caller's own failure: refusing the data ends the transfer */
+            x->failed = said;
+            return 0;
+        }
+        enough = said != 0;
     } else if (take && buffer_append(x, data, take) != 0) {
         x->oom = 1;
         return 0;

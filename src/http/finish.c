@@ -422,12 +422,14 @@ static void outcome_fill(cafe__http_xfer_t *x, cafe__http_try_t *t, CURLcode cod
      * there. Its brotli decoder also fails so on a body not in its coding at all (a plain
      * page labelled br), which browsers refuse: with br among the codings, a write error
      * before any byte was decoded is that. */
-    else if (code == CURLE_WRITE_ERROR && !x->oom &&
+    else if (code == CURLE_WRITE_ERROR && !x->oom && !x->failed &&
              (coding = cafe__http_header_value(x->easy, "Content-Encoding"))[0])
         code = x->decoded || !cafe__http_list_has(coding, "br") ? CURLE_OK
                                                                 : CURLE_BAD_CONTENT_ENCODING;
     if (x->oom)
         t->code = cafe__http_fail(res, CAFE_ENOMEM, "out of memory for the body");
+    else if (x->failed)
+        t->code = cafe__http_fail(res, x->failed, "on_body failed: %s", cafe_strerror(x->failed));
     else if (x->refused[0])
         t->code = cafe__http_fail(
             res, CAFE_EHTTP_PRIVATE,

@@ -32,10 +32,14 @@ static void paused(cafe__http_xfer_t *x, uint64_t now) {
     cafe__http_try_t *t = x->try;
     const cafe_http_opts_t *o = t->opts;
     x->idle_at = now; /* told again after another idle_ms */
-    if (o->on_body(o->body_arg, t->res, NULL, 0) == 0)
+    int said = o->on_body(o->body_arg, t->res, NULL, 0);
+    if (said == 0)
         return;
     cafe__http_idle_forget(x);
-    t->res->stopped = 1;
+    if (said < 0) /* the caller's own failure (cafe_http_body_cb), the request's error */
+        x->failed = said;
+    else
+        t->res->stopped = 1;
     x->c->stats.stops_closed++;
     cafe__http_xfer_done(x, CURLE_OK);
 }

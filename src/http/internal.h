@@ -202,6 +202,7 @@ struct cafe__http_xfer {
     int stopping; /* stopped early and draining the rest */
     int aborted;  /* stopped early by refusing data: curl's write error is ours */
     int oom;      /* the body buffer could not grow */
+    int failed;   /* on_body's negative code: the request's error (cafe_http_body_cb) */
     /* The response's Content-Length values differ (-1), or one is no number
      * (CAFE__HTTP_LENGTH_NAN); 0: neither (finish.c). */
     int length_fault;

@@ -92,7 +92,7 @@ void cafe__http_xfer_put(cafe__http_xfer_t *x) {
     x->body = NULL;
     x->body_len = x->body_cap = x->kept = 0;
     x->decoded = 0;
-    x->started = x->stopping = x->aborted = x->oom = x->length_fault = x->own_hop = 0;
+    x->started = x->stopping = x->aborted = x->oom = x->failed = x->length_fault = x->own_hop = 0;
     memset(&x->lines, 0, sizeof x->lines);
     x->pace_held = 0;
     x->try = NULL;

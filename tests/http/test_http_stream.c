@@ -107,6 +107,56 @@ static void test_body_pauses(void **state) {
     cafe_http_result_free(&whole.res);
 }
 
+/* on_body's own failure (a negative code: its buffer could not grow, its disk is full) fails
+ * the request with that code, as curl's write callback fails a transfer, and is not retried;
+ * a pause told (data NULL) may fail it too. It was taken as "enough": the request returned 0,
+ * the body cut short and the caller's error lost. */
+typedef struct failing {
+    size_t calls, bytes;
+} failing_t;
+
+static int on_body_fails(void *arg, const cafe_http_result_t *res, const char *data, size_t len) {
+    failing_t *f = arg;
+    (void)res;
+    f->calls++;
+    f->bytes += len;
+    return CAFE_ENOMEM;
+}
+
+static int on_body_pauses_fail(void *arg, const cafe_http_result_t *res, const char *data,
+                               size_t len) {
+    failing_t *f = arg;
+    (void)res;
+    f->bytes += len;
+    return data ? 0 : CAFE_EIO;
+}
+
+static void test_body_failure_fails_request(void **state) {
+    failing_t f = {0};
+    job_t j = {.url = fixture_url((char[256]){0}, 256, *state, 0, "/page/3?size=100000"),
+               .opts = {.on_body = on_body_fails, .body_arg = &f}};
+    assert_int_equal(test_run(job_run, &j), 0);
+    assert_int_equal(j.rc, CAFE_ENOMEM);
+    assert_int_equal(j.res.error, CAFE_ENOMEM);
+    assert_non_null(strstr(j.res.message, "on_body failed"));
+    assert_int_equal(j.res.status, 200);
+    assert_int_equal(j.res.stopped, 0);
+    assert_int_equal(j.res.attempts, 1);
+    assert_int_equal(f.calls, 1);
+    cafe_http_result_free(&j.res);
+    /* failing at a pause: the trickle's first byte is passed; the pause after it fails */
+    failing_t p = {0};
+    job_t paused = {.url = fixture_url((char[256]){0}, 256, *state, 0, "/trickle/20?interval=1000"),
+                    .opts = {.idle_ms = 300, .on_body = on_body_pauses_fail, .body_arg = &p}};
+    assert_int_equal(test_run(job_run, &paused), 0);
+    assert_int_equal(paused.rc, CAFE_EIO);
+    assert_int_equal(paused.res.error, CAFE_EIO);
+    assert_int_equal(paused.res.stopped, 0);
+    assert_int_equal(paused.res.attempts, 1);
+    assert_true(p.bytes >= 1 && p.bytes < 20);
+    cafe_http_result_free(&paused.res);
+}
+
 /* Two requests in a row on one loop: the first stops early; does the second reuse its
  * connection? */
 typedef struct pair {
@@ -313,6 +363,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stream_whole_body),
         cmocka_unit_test(test_body_pauses),
+        cmocka_unit_test(test_body_failure_fails_request),
         cmocka_unit_test(test_stop_small_rest_drains),
         cmocka_unit_test(test_stop_large_rest_closes),
         cmocka_unit_test(test_stop_policies_forced),
