@@ -45,6 +45,8 @@ static const curl_error_t errors[] = {
     {CURLE_BAD_CONTENT_ENCODING, CAFE_EHTTP_PROTOCOL, "cannot decode the body"},
     {CURLE_PROXY, CAFE_EHTTP_CONNECT, "the proxy failed or refused the connection"},
     {CURLE_OUT_OF_MEMORY, CAFE_ENOMEM, "out of memory in curl"},
+    /* At a transfer's start, only the caller's resolve lines are parsed so: its mistake. */
+    {CURLE_SETOPT_OPTION_SYNTAX, CAFE_EINVAL, "invalid option: resolve, a line curl cannot parse"},
 #if LIBCURL_VERSION_NUM >= 0x080600
     {CURLE_TOO_LARGE, CAFE_EHTTP_PROTOCOL, "response header too large"},
 #endif

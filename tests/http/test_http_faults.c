@@ -276,6 +276,18 @@ static void test_invalid_options(void **state) {
         assert_int_equal(r.attempts, 0);
         cafe_http_result_free(&r);
     }
+    /* A resolve line curl cannot parse is found as the transfer starts (curl parses it):
+     * the caller's invalid option too, never tried again. It was CAFE_EHTTP_CURL, a
+     * libcurl failure to the caller. */
+    static const char *const bad_pins[][2] = {{"h:80", NULL}, {"h:80:bogus", NULL}, {"+", NULL}};
+    for (size_t i = 0; i < sizeof bad_pins / sizeof bad_pins[0]; i++) {
+        cafe_http_opts_t o = {.resolve = bad_pins[i]};
+        cafe_http_result_t r = fetch(FX_URL(state, "/"), &o, CAFE_EINVAL);
+        expect_message(&r, "resolve");
+        assert_int_equal(r.status, 0);
+        assert_int_equal(r.attempts, 1);
+        cafe_http_result_free(&r);
+    }
     cafe_http_opts_t ok = {.method = CAFE_HTTP_HEAD, .max_redirects = CAFE_HTTP_NO_REDIRECTS};
     cafe_http_result_t r = fetch(FX_URL(state, "/"), &ok, 0);
     cafe_http_result_free(&r);
