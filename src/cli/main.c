@@ -108,8 +108,15 @@ static int run_command(int argc, char **argv) {
         return rc < 0 ? 0 : rc ? rc : cli_optab_usage_error(&top_optab, "no command given");
     }
     char shown[96];
-    return cli_optab_usage_error(&top_optab, "unknown command '%s'",
-                                 cli_optab_quoted(cmd, shown, sizeof shown));
+    cli_optab_quoted(cmd, shown, sizeof shown);
+    cli_nearest_t near;
+    cli_nearest_init(&near, cmd, strlen(cmd));
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        cli_nearest_offer(&near, commands[i].name);
+    if (near.best)
+        return cli_optab_usage_error(&top_optab, "unknown command '%s' (did you mean '%s'?)", shown,
+                                     near.best);
+    return cli_optab_usage_error(&top_optab, "unknown command '%s'", shown);
 }
 
 /* What a command printed on stdout must have reached it, as coreutils' close_stdout checks:

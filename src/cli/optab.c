@@ -36,6 +36,51 @@ const cli_opt_t *cli_optab_find(const cli_optab_t *tab, const char *name) {
     return NULL;
 }
 
+void cli_nearest_init(cli_nearest_t *n, const char *word, size_t len) {
+    *n = (cli_nearest_t){word, len, NULL, len / 3 ? len / 3 : 1};
+}
+
+/* ASCII lower case, whatever the locale: names are ASCII, and "TITLES" means "titles". */
+static char lower(char c) {
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* The optimal string alignment distance (letter case aside) of a[0..al) and b[0..bl), or limit + 1
+ * when it is more than limit; names and words longer than 63 bytes are never near. */
+static size_t osa_distance(const char *a, size_t al, const char *b, size_t bl, size_t limit) {
+    enum { MAX = 64 };
+    if (al >= MAX || bl >= MAX || (al > bl ? al - bl : bl - al) > limit)
+        return limit + 1;
+    unsigned char d[MAX][MAX]; /* 4 KiB: a task's stack may be small */
+    for (size_t i = 0; i <= al; i++)
+        d[i][0] = (unsigned char)i;
+    for (size_t j = 0; j <= bl; j++)
+        d[0][j] = (unsigned char)j;
+    for (size_t i = 1; i <= al; i++)
+        for (size_t j = 1; j <= bl; j++) {
+            size_t sub = (size_t)d[i - 1][j - 1] + (lower(a[i - 1]) != lower(b[j - 1]) ? 1u : 0u);
+            size_t del = (size_t)d[i - 1][j] + 1, ins = (size_t)d[i][j - 1] + 1;
+            size_t v = sub < del ? sub : del;
+            v = v < ins ? v : ins;
+            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+                lower(a[i - 2]) == lower(b[j - 1]) && (size_t)d[i - 2][j - 2] + 1 < v)
+                v = (size_t)d[i - 2][j - 2] + 1;
+            d[i][j] = (unsigned char)v;
+        }
+    return d[al][bl];
+}
+
+void cli_nearest_offer(cli_nearest_t *n, const char *name) {
+    if (n->best && n->dist == 0)
+        return;
+    size_t limit = n->best ? n->dist - 1 : n->dist; /* only a nearer one replaces the best */
+    size_t d = osa_distance(n->word, n->len, name, strlen(name), limit);
+    if (d <= limit) {
+        n->best = name;
+        n->dist = d;
+    }
+}
+
 static int takes_value(const cli_opt_t *o) {
     return o->kind != CLI_OPT_FLAG && o->kind != CLI_OPT_HELP && o->kind != CLI_OPT_VERSION;
 }
@@ -253,9 +298,18 @@ static int long_take(cursor_t *c, const char *arg) {
     }
     char opt[96], shown[128], whole[256];
     snprintf(opt, sizeof opt, "--%.*s", (int)len, arg);
-    return cli_optab_usage_error(c->tab, "unknown option: %s%s",
-                                 cli_optab_quoted(opt, shown, sizeof shown),
-                                 whole_names(c->tab, arg, len, whole, sizeof whole));
+    cli_optab_quoted(opt, shown, sizeof shown);
+    if (*whole_names(c->tab, arg, len, whole, sizeof whole))
+        return cli_optab_usage_error(c->tab, "unknown option: %s%s", shown, whole);
+    cli_nearest_t near;
+    cli_nearest_init(&near, arg, len);
+    for (size_t k = 0; k < c->tab->n; k++)
+        if (c->tab->opts[k].kind != CLI_OPT_SECTION)
+            cli_nearest_offer(&near, c->tab->opts[k].name);
+    if (near.best)
+        return cli_optab_usage_error(c->tab, "unknown option: %s (did you mean --%s?)", shown,
+                                     near.best);
+    return cli_optab_usage_error(c->tab, "unknown option: %s", shown);
 }
 
 /* "-quiet", "-timeout 5": a long option with one dash, as Go's flag package (httpx, nuclei)

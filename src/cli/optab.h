@@ -91,6 +91,20 @@ int cli_optab_usage_error(const cli_optab_t *tab, const char *fmt, ...)
  * Returns buf. */
 const char *cli_optab_quoted(const char *v, char *buf, size_t cap);
 
+/* The name a mistyped word most likely meant, for "did you mean" in a usage error, as git
+ * and cargo suggest one: offer every name in turn; best is the nearest by the optimal string
+ * alignment distance, letter case aside (a swap of two neighbours is one edit, as "titels";
+ * "TITLES" is none), NULL when none is within a third of the word's length (at least 1), so
+ * that a word unlike every name suggests nothing. The first name offered wins a tie. */
+typedef struct cli_nearest {
+    const char *word;
+    size_t len;
+    const char *best;
+    size_t dist;
+} cli_nearest_t;
+void cli_nearest_init(cli_nearest_t *n, const char *word, size_t len);
+void cli_nearest_offer(cli_nearest_t *n, const char *name);
+
 /* The row of a long name (NULL when none): for cross-option checks. */
 const cli_opt_t *cli_optab_find(const cli_optab_t *tab, const char *name);
 

@@ -212,6 +212,26 @@ def test_an_abbreviated_long_option_is_refused_naming_the_options_it_begins():
     assert r.returncode == 2 and b"written whole: --no-detect)" in r.stderr, r.stderr
 
 
+def test_a_mistyped_option_or_command_names_the_one_meant():
+    # "unknown option: --concurency" left the user to find the spelling in 97 lines of
+    # --help; git ("The most similar command is"), cargo and clap name the near one
+    refused(["--concurency", "5"], "unknown option: --concurency (did you mean --concurrency?)")
+    refused(["--per_host=2"], "unknown option: --per_host (did you mean --per-host?)")
+    refused(["--jsno"], "(did you mean --json?)")  # two letters swapped: one edit
+    refused(["--bogus"], "unknown option: --bogus\n")  # like no name: nothing suggested
+    for args, want in ((["title", "--maxbytes", "3"], "cafe title: unknown option: --maxbytes "
+                        "(did you mean --max-bytes?)"),
+                       (["serve", "--lisen", "x"], "(did you mean --listen?)"),
+                       (["--verison"], "cafe: unknown option: --verison (did you mean --version?)"),
+                       (["titels", "x"], "cafe: unknown command 'titels' (did you mean 'titles'?)"),
+                       (["tile"], "unknown command 'tile' (did you mean 'title'?)"),
+                       (["TITLES"], "unknown command 'TITLES' (did you mean 'titles'?)"),
+                       (["titles", "--JSON"], "(did you mean --json?)"),
+                       (["foo"], "cafe: unknown command 'foo'\n")):
+        r = cafe(*args)
+        assert r.returncode == 2 and want.encode() in r.stderr, (args, r)
+
+
 def test_a_long_option_with_one_dash_is_refused_naming_it():
     # Go's flag package (httpx, nuclei) and find take -quiet and -timeout 5. Read as a
     # cluster, -quiet was -q -u iet: https://iet/ fetched, a record nobody asked for, and
