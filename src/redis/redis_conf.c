@@ -180,8 +180,12 @@ static const char *parse(redis_conf_t *c, CURLU *u, const char *url) {
     return why;
 }
 
-/* What redis_conf_parse refuses url for, or NULL (c filled as far as it went). */
-static const char *conf_fill(redis_conf_t *c, const char *url, const char *queue_opt) {
+/* What redis_conf_parse refuses url for, or NULL (c filled as far as it went). name_opt:
+ * the command has --queue NAME (cafe queue), which the message may then offer; cafe titles'
+ * --queue takes the URL itself, and "or --queue NAME" sent its user to a second --queue that
+ * replaced the first. */
+static const char *conf_fill(redis_conf_t *c, const char *url, const char *queue_opt,
+                             int name_opt) {
     memset(c, 0, sizeof(*c));
     CURLU *u = curl_url();
     if (!u)
@@ -199,7 +203,8 @@ static const char *conf_fill(redis_conf_t *c, const char *url, const char *queue
         c->queue = strdup(queue_opt);
     }
     if (!c->queue)
-        return "no queue name: add ?queue=NAME or --queue NAME";
+        return name_opt ? "no queue name: add ?queue=NAME or --queue NAME"
+                        : "no queue name: add ?queue=NAME";
     if (!name_ok(c->queue))
         return QUEUE_NAME_RULE;
     return NULL;
@@ -212,7 +217,7 @@ const char *redis_queue_name_check(const char *name) {
 const char *redis_conf_check(const char *url) {
     static char msg[256];
     redis_conf_t c;
-    const char *why = conf_fill(&c, url, NULL);
+    const char *why = conf_fill(&c, url, NULL, 0);
     redis_conf_free(&c);
     if (!why)
         return NULL;
@@ -221,7 +226,7 @@ const char *redis_conf_check(const char *url) {
 }
 
 int redis_conf_parse(redis_conf_t *c, const char *url, const char *queue_opt, const char *prog) {
-    const char *why = conf_fill(c, url, queue_opt);
+    const char *why = conf_fill(c, url, queue_opt, 1); /* a worker's URL passed the check */
     if (why)
         return refuse(prog, why);
     const char *env = getenv("REDISCLI_AUTH");

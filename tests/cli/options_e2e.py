@@ -318,6 +318,14 @@ def test_redis_url_schemes_are_case_insensitive():
         assert r.returncode == 2 and b"cannot connect" in r.stderr, (url, r.stderr)
 
 
+def test_a_redis_url_without_a_queue_name_says_how_to_give_one_that_works():
+    # cafe titles --queue takes the URL alone, yet the message offered "or --queue NAME",
+    # cafe queue's option: a second --queue replaced the URL and was refused again
+    refused(["--queue", "redis://127.0.0.1:9/0"], "no queue name: add ?queue=NAME\n")
+    r = cafe("queue", "status", "redis://127.0.0.1:9/0")  # cafe queue has --queue NAME
+    assert r.returncode == 2 and b"add ?queue=NAME or --queue NAME\n" in r.stderr, r
+
+
 def test_queue_results_refuses_two_formats():
     # --json --csv wrote CSV (the last one given) without a word, as cafe titles refuses
     for fmts in (["--json", "--csv"], ["--csv", "--json"], ["--csv", "--csv-safe"],
