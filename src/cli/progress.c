@@ -220,10 +220,16 @@ void cli_summary(cli_run_t *run, int interrupted) {
     if (interrupted && run->dropped_waiting)
         fprintf(stderr, ", %llu waiting to retry cancelled",
                 (unsigned long long)run->dropped_waiting);
-    /* A queue worker has no --resume: what it did not finish goes back to the queue. */
+    /* A queue worker has no --resume: what it did not finish goes back to the queue. Nor
+     * has a run whose records --resume cannot read back (the guide's lines, standard
+     * output): "--resume fetches the rest" sent its user to a --resume that refused it. */
+    const cli_opts_t *o = run->o;
+    int resumable = o->db || (o->output && o->fmt != RECORD_FMT_TEXT);
     if (interrupted)
         fprintf(stderr, ", %llu queued not started (%s)", (unsigned long long)run->unstarted,
-                run->o->queue ? "the queue gets back the URLs not done"
-                              : "--resume fetches the rest");
+                o->queue    ? "the queue gets back the URLs not done"
+                : resumable ? "--resume fetches the rest"
+                            : "only a run with -o FILE and --json or CSV, or --db, can be "
+                              "continued by --resume");
     fputc('\n', stderr);
 }

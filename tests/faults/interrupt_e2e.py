@@ -344,6 +344,24 @@ def held_server(n):
         srv.close()
 
 
+def test_an_interrupted_run_resume_cannot_continue_is_not_sent_to_it():
+    # the summary of a run writing the guide's lines (to a terminal, a pipe, > file) said
+    # "--resume fetches the rest", and the --resume it sent the user to refused the run:
+    # "--resume needs -o FILE" (or "needs --json, --csv or --csv-safe output")
+    for fmt in ([], ["-o", os.path.join(TMP, "lines.txt")], ["--json"]):
+        with held_server(20) as (held, srv):
+            p = subprocess.Popen([CAFE, "titles", "-c", "2", *fmt,
+                                  write_list([srv.url(f"/p{i}") for i in range(20)])],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            held.wait_for(2)
+            p.send_signal(signal.SIGINT)
+            _, err = p.communicate(timeout=60)
+            assert p.returncode == -signal.SIGINT, (fmt, p.returncode, err)
+            assert b"--resume fetches the rest" not in err, (fmt, err)
+            assert b"queued not started (only a run with -o FILE and --json or CSV, or --db, " \
+                b"can be continued by --resume)\n" in err, (fmt, err)
+
+
 def test_drain_does_not_retry_after_the_interrupt():
     # --drain lets the requests in flight finish and starts nothing more; but a URL waiting
     # to retry (here a 503 with Retry-After: 20) counted as in flight, so after Ctrl-C cafe
@@ -512,7 +530,7 @@ def test_drain_finishes_only_what_is_in_flight():
             else:  # cancelled: no record, so that --resume fetches them
                 assert recs == [], recs
                 assert re.search(rb"interrupted: 10 in flight cancelled, ([1-9]|[1-8][0-9]|90) "
-                                 rb"queued not started", err), err
+                                 rb"queued not started \(--resume fetches the rest\)", err), err
 
 
 
