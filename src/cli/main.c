@@ -109,12 +109,21 @@ static int run_command(int argc, char **argv) {
     }
     char shown[96];
     cli_optab_quoted(cmd, shown, sizeof shown);
+    /* `cafe help`, `cafe version` (as git and cargo take them): cafe's options are offered
+     * too, after the commands, and named as options. */
     cli_nearest_t near;
     cli_nearest_init(&near, cmd, strlen(cmd));
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         cli_nearest_offer(&near, commands[i].name);
-    if (near.best)
+    const char *command = near.best;
+    for (size_t i = 0; i < top_optab.n; i++)
+        if (top_optab.opts[i].kind != CLI_OPT_SECTION)
+            cli_nearest_offer(&near, top_optab.opts[i].name);
+    if (near.best && near.best == command)
         return cli_optab_usage_error(&top_optab, "unknown command '%s' (did you mean '%s'?)", shown,
+                                     near.best);
+    if (near.best)
+        return cli_optab_usage_error(&top_optab, "unknown command '%s' (did you mean --%s?)", shown,
                                      near.best);
     return cli_optab_usage_error(&top_optab, "unknown command '%s'", shown);
 }

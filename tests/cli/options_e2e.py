@@ -227,6 +227,8 @@ def test_a_mistyped_option_or_command_names_the_one_meant():
                        (["tile"], "unknown command 'tile' (did you mean 'title'?)"),
                        (["TITLES"], "unknown command 'TITLES' (did you mean 'titles'?)"),
                        (["titles", "--JSON"], "(did you mean --json?)"),
+                       (["help"], "cafe: unknown command 'help' (did you mean --help?)"),
+                       (["verison"], "unknown command 'verison' (did you mean --version?)"),
                        (["foo"], "cafe: unknown command 'foo'\n")):
         r = cafe(*args)
         assert r.returncode == 2 and want.encode() in r.stderr, (args, r)
