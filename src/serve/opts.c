@@ -198,7 +198,7 @@ static const cli_opt_t rows[] = {
 
 const cli_optab_t srv_optab = {
     "serve",
-    "serve [OPTIONS]",
+    "serve [OPTIONS]\n",
     "A title service: an HTTP API and a web page, on one cafe loop (docs/serve.md).\n",
     "SIGINT/SIGTERM/SIGHUP: stop accepting, let jobs run --shutdown-grace, keep\n"
     "finished records, exit 0. Exit 2: a usage error, an address that cannot be\n"

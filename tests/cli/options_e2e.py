@@ -530,12 +530,17 @@ def test_nothing_else_puts_cr_or_lf_on_the_wire():
 
 
 def test_every_subcommand_takes_help():
-    for cmd in (["titles"], ["title"], ["demo"], ["queue"], ["queue", "push"]):
+    for cmd in (["titles"], ["title"], ["demo"], ["queue"], ["queue", "push"], ["serve"]):
         for h in ("-h", "--help"):
             r = cafe(*cmd, h)
             out = r.stdout.decode()
             assert r.returncode == 0 and out.startswith("Usage: cafe " + cmd[0]), (cmd, h, r)
             assert "--help" in out, (cmd, h, out)
+            # the usage is set apart from the text after it, as git's and curl's: serve's ran
+            # on into its first line
+            lines = out.split("\n")
+            first = next(i for i, line in enumerate(lines) if i and line[:1].isupper())
+            assert lines[first - 1] == "", (cmd, lines[:first + 1])
     r = cafe("demo", "extra")
     assert r.returncode == 2 and b"too many arguments" in r.stderr, r.stderr
     r = cafe("title", "--bogus")
