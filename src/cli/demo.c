@@ -218,6 +218,7 @@ const cli_optab_t cli_demo_optab = {
     NULL,
     rows,
     sizeof rows / sizeof rows[0],
+    NULL,
 };
 
 /* Under a low `ulimit -n` (512, say) connects failed with EMFILE: the demo printed its table

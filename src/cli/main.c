@@ -44,6 +44,7 @@ static const cli_optab_t top_optab = {
     "Each command's options: cafe COMMAND --help\n",
     rows,
     sizeof rows / sizeof rows[0],
+    NULL,
 };
 
 /* glibc gives the heap's free top back to the kernel once it passes 128 KiB, and maps

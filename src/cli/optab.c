@@ -286,6 +286,20 @@ static const char *whole_names(const cli_optab_t *tab, const char *arg, size_t l
     return buf;
 }
 
+/* Has the command tab may be mistaken for the option --name (len bytes) or -short_name?
+ * `cafe title -u URL` is cafe titles' -u: saying so tells the user which command fetches. */
+static int mistaken_has(const cli_optab_t *tab, const char *name, size_t len, char short_name) {
+    const cli_optab_t *other = tab->mistaken_for;
+    for (size_t k = 0; other && k < other->n; k++) {
+        const cli_opt_t *o = &other->opts[k];
+        if (o->kind != CLI_OPT_SECTION &&
+            (short_name ? o->short_name == short_name
+                        : strlen(o->name) == len && !memcmp(o->name, name, len)))
+            return 1;
+    }
+    return 0;
+}
+
 /* A long option is its whole name, never an abbreviation as getopt_long (and curl 7) take
  * them: a new option would make a script's --conc ambiguous, or another option's. */
 static int long_take(cursor_t *c, const char *arg) {
@@ -299,6 +313,9 @@ static int long_take(cursor_t *c, const char *arg) {
     char opt[96], shown[128], whole[256];
     snprintf(opt, sizeof opt, "--%.*s", (int)len, arg);
     cli_optab_quoted(opt, shown, sizeof shown);
+    if (mistaken_has(c->tab, arg, len, 0))
+        return cli_optab_usage_error(c->tab, "unknown option: %s (an option of cafe %s)", shown,
+                                     c->tab->mistaken_for->cmd);
     if (*whole_names(c->tab, arg, len, whole, sizeof whole))
         return cli_optab_usage_error(c->tab, "unknown option: %s%s", shown, whole);
     cli_nearest_t near;
@@ -339,6 +356,10 @@ static int short_take(cursor_t *c, const char *arg) {
             if (c->tab->opts[k].kind != CLI_OPT_SECTION && c->tab->opts[k].short_name == *p)
                 o = &c->tab->opts[k];
         char opt[] = {'-', *p, '\0'}, shown[16];
+        if (!o && mistaken_has(c->tab, NULL, 0, *p))
+            return cli_optab_usage_error(c->tab, "unknown option: %s (an option of cafe %s)",
+                                         cli_optab_quoted(opt, shown, sizeof shown),
+                                         c->tab->mistaken_for->cmd);
         if (!o)
             return cli_optab_usage_error(c->tab, "unknown option: %s",
                                          cli_optab_quoted(opt, shown, sizeof shown));

@@ -66,6 +66,9 @@ typedef struct cli_optab {
     const char *after;    /* the help's text after the options (exit status...); may be NULL */
     const cli_opt_t *opts;
     size_t n;
+    /* The command a user may have meant instead (title for titles, and back), or NULL: an
+     * unknown option of this table that it has is refused naming that command. */
+    const struct cli_optab *mistaken_for;
 } cli_optab_t;
 
 /* Sets every field of `out` to its default, then parses argv[first..] (argv[0] is the

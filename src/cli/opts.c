@@ -561,6 +561,7 @@ const cli_optab_t cli_titles_optab = {
     "signal (status 130; SIGTERM 143, SIGHUP 129); --resume continues.\n",
     rows,
     sizeof rows / sizeof rows[0],
+    &cli_title_optab,
 };
 
 /* ---- checks across options ------------------------------------------------------------ */

@@ -81,6 +81,7 @@ const cli_optab_t cli_queue_optab = {
     "written (disk full); a closed pipe (| head) ends results by SIGPIPE (141).\n",
     rows,
     sizeof rows / sizeof rows[0],
+    NULL,
 };
 
 static int usage_error(const char *what) {

@@ -118,6 +118,7 @@ const cli_optab_t cli_title_optab = {
     NULL,
     rows,
     sizeof rows / sizeof rows[0],
+    &cli_titles_optab,
 };
 
 /* After a read error err: 1 if f is a pipe or terminal another program made non-blocking

@@ -205,6 +205,7 @@ const cli_optab_t srv_optab = {
     "bound, or a set-up that failed (a message says which).\n",
     rows,
     sizeof rows / sizeof rows[0],
+    NULL,
 };
 
 /* --db sqlite:PATH without --data-dir: the jobs' files go beside the database, in PATH.jobs,

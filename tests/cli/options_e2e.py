@@ -234,6 +234,19 @@ def test_a_mistyped_option_or_command_names_the_one_meant():
         assert r.returncode == 2 and want.encode() in r.stderr, (args, r)
 
 
+def test_an_option_of_the_other_title_command_names_that_command():
+    # `cafe title -u URL` (title for titles) said only "unknown option: -u", which did not
+    # tell the user that the command one letter longer fetches URLs
+    for args, want in ((["title", "-u", "http://127.0.0.1:9/"], "cafe title: unknown option: -u "
+                        "(an option of cafe titles)\n"),
+                       (["title", "--json", os.devnull], "--json (an option of cafe titles)\n"),
+                       (["titles", "--charset", "utf-8", LIST], "cafe titles: unknown option: "
+                        "--charset (an option of cafe title)\n"),
+                       (["title", "--bogus"], "cafe title: unknown option: --bogus\n")):
+        r = cafe(*args)
+        assert r.returncode == 2 and want.encode() in r.stderr, (args, r)
+
+
 def test_a_long_option_with_one_dash_is_refused_naming_it():
     # Go's flag package (httpx, nuclei) and find take -quiet and -timeout 5. Read as a
     # cluster, -quiet was -q -u iet: https://iet/ fetched, a record nobody asked for, and
