@@ -489,6 +489,17 @@ static int parse(qcmd_t *c, int argc, char **argv) {
     return 0;
 }
 
+/* `cafe queue push "$Q"` with no FILE on a terminal waits for URLs typed in, and without a
+ * word it seemed to hang; cafe titles and cafe title say so too. */
+static void tell_terminal_read(const char *const *files, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(files[i], "-") == 0) {
+            if (isatty(0) && isatty(2))
+                fputs("cafe queue: reading URLs from the terminal; Ctrl-D ends\n", stderr);
+            return;
+        }
+}
+
 /* Push's lists are opened before any connection, as curl checks its local files first: a
  * typo in a name is a usage error, not a Redis round trip (nor a half-done push). Read in
  * turn, as cafe titles reads its FILEs; none: standard input. */
@@ -497,13 +508,16 @@ static int open_list(qcmd_t *c) {
     if (strcmp(c->sub, "push") != 0)
         return 0;
     const char *const *files = c->nfiles ? c->files + 1 : dash, *failed;
-    int rc = source_inputs_open(&c->in, NULL, 0, files, c->nfiles ? c->nfiles : 1, &failed);
+    size_t n = c->nfiles ? c->nfiles : 1;
+    int rc = source_inputs_open(&c->in, NULL, 0, files, n, &failed);
     if (rc != 0)
         fprintf(stderr, "cafe queue: cannot read %s: %s\n",
                 !failed                    ? "the input"
                 : strcmp(failed, "-") == 0 ? "standard input"
                                            : msg_quote(failed),
                 input_strerror(rc));
+    else
+        tell_terminal_read(files, n);
     return rc ? 2 : 0;
 }
 

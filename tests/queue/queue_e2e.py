@@ -2220,6 +2220,31 @@ def test_a_worker_started_from_a_terminal_draws_its_progress():
     assert b" in flight" in out and b"6 URLs in " in out, out
 
 
+def test_a_push_reading_the_terminal_says_how_to_end():
+    """`cafe queue push REDIS_URL` with no FILE, typed at a shell, waited for URLs without a
+    word and seemed to hang; cafe titles and cafe title say "reading ... from the terminal;
+    Ctrl-D ends", and so does push now. The typed URL and Ctrl-D are pushed as ever."""
+    import pty
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(CAFE, [CAFE, "queue", "push", rs.url("ttypush")])
+    os.write(fd, b"http://127.0.0.1:9/typed\n\x04")
+    out = b""
+    while select.select([fd], [], [], 60)[0]:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:  # EIO: the terminal's other side closed
+            break
+        if not data:
+            break
+        out += data
+    os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, out
+    assert b"cafe queue: reading URLs from the terminal; Ctrl-D ends" in out, out
+    assert b"1 added, 0 skipped" in out, out
+
+
 def test_a_terminal_in_an_8_bit_locale_gets_ascii_only():
     """cafe titles writes ASCII only on a terminal of an 8-bit locale (ISO-8859-1, KOI8-R...),
     where UTF-8 is mojibake and its bytes 0x80 to 0x9F are C1 controls (\u00db is C3 9B, 0x9B
