@@ -118,6 +118,40 @@ def test_readme_queue_session_runs_as_shown():
         rs.close()
 
 
+def test_databases_sqlite_queries_run_on_what_cafe_writes():
+    """docs/databases.md's queries (all but PostgreSQL's DISTINCT ON), run on a SQLite
+    database two runs of cafe titles wrote: each runs, and the failures come by kind. That
+    query grouped by the whole error, whose libcurl part names the port and the milliseconds:
+    two URLs refused were two kinds."""
+    import sqlite3
+    fx = Fixture("--sites", "1")
+    try:
+        with open(os.path.join(tmp, "db.txt"), "w") as f:
+            f.write(f"{fx.url(0, '/page/1')}\n{fx.url(0, '/missing')}\n"
+                    "http://127.0.0.1:1/\nhttp://127.0.0.1:9/\n")
+        for _ in range(2):
+            status, got = sh("cafe titles -q --retries 0 -o db.sqlite db.txt")
+            assert status == 0, got
+    finally:
+        fx.close()
+    with open(os.path.join(SOURCE, "docs", "databases.md"), encoding="utf-8") as f:
+        blocks = re.findall(r"```sql\n(.*?)```", f.read(), re.S)
+    db = sqlite3.connect(os.path.join(tmp, "db.sqlite"))
+    ran = 0
+    for block in blocks:
+        if "CREATE TABLE" in block or "DISTINCT ON" in block:
+            continue
+        block = block.replace("= 41", "= 1").replace("= 42", "= 2")
+        for stmt in block.split(";"):
+            if "SELECT" not in stmt:
+                continue
+            rows = db.execute(stmt).fetchall()
+            ran += 1
+            if "AS why" in stmt:
+                assert sorted(rows) == [("HTTP 404", 1), ("connection refused", 2)], rows
+    assert ran >= 6, ran
+
+
 def man_examples():
     """The EXAMPLES of docs/cafe.1, as a shell reads them (roff's \\- is -)."""
     with open(os.path.join(SOURCE, "docs", "cafe.1"), encoding="utf-8") as f:
