@@ -327,7 +327,9 @@ static const cli_opt_t rows[] = {
      "Write results as they complete instead of in input order. In input order, at most\n"
      "max(1024, 16 x -c) finished records wait behind the oldest unfinished URL; reading\n"
      "the input pauses while that window is full, so memory stays flat whatever the input\n"
-     "size."},
+     "size. URLs their host holds back (--per-host, --host-interval, a 429's Retry-After)\n"
+     "wait in that window as tasks of about 9 KB each, so that other hosts go on: a list\n"
+     "of one host at --per-host 2 peaks near 30 MB at -c 100 and 160 MB at -c 1000."},
     {CLI_OPT_FLAG, "resume", 0, NULL, F(resume), 0, 0, 1, NULL, NULL, NULL,
      "with -o FILE (not -) and --json or CSV: skip\nURLs FILE already holds, append the "
      "rest; with a\ndatabase: continue its latest run",
@@ -382,8 +384,8 @@ static const cli_opt_t rows[] = {
      "URLs in flight at once", NULL},
     {CLI_OPT_SIZE, "per-host", 0, "N", F(per_host), 1, 100000, 0, "8", NULL, NULL,
      "connections per host",
-     "Connections per host. Over HTTPS a host's first request goes alone until its\n"
-     "response starts; the others then resume the TLS session it brought back, so a host\n"
+     "Connections per host. Over HTTPS a host's first request goes alone until its TLS\n"
+     "session is back; the others then resume that session, so a host\n"
      "costs one full handshake, not one per connection. With --threads, a host gets at\n"
      "most its thread's share of -c: a --per-host above it is capped, as a note at the\n"
      "start says."},
