@@ -168,8 +168,14 @@ static int refuse_password(const char *where, char *why) {
     char *err = NULL;
     PQconninfoOption *opts = PQconninfoParse(where, &err);
     if (!opts) {
-        snprintf(why, SINK_WHY_MAX, "%s", err ? err : "bad PostgreSQL URI");
-        why[strcspn(why, "\n")] = '\0';
+        /* libpq's own words name the parameter, not the option it came in: a misspelt
+         * ?table= read as a bare "invalid URI query parameter" with nothing to go on. */
+        const char *e = err ? err : "bad PostgreSQL URI\n";
+        snprintf(why, SINK_WHY_MAX, "the database URI is not valid: %.*s%s", (int)strcspn(e, "\n"),
+                 e,
+                 strstr(e, "query parameter") ? " (cafe's own is ?table=NAME; the others are "
+                                                "libpq's connection parameters)"
+                                              : "");
         mask_secrets(where, why);
         PQfreemem(err);
         return CAFE_EINVAL;

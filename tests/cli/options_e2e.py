@@ -148,6 +148,16 @@ def test_a_bad_db_spec_never_shows_its_password():
         assert "s3cret" not in err, (cmd, err)
 
 
+def test_a_db_uri_libpq_cannot_read_says_it_is_the_database_uri():
+    # libpq's words alone ("invalid URI query parameter: "tabl"") named neither --db nor
+    # cafe's own ?table=; they are refused before any connection, password unshown.
+    r = cafe("titles", "--db", "postgresql://u:s3cret@127.0.0.1:9/db?tabl=x", LIST)
+    err = r.stderr.decode(errors="replace")
+    assert r.returncode == 2, err
+    assert "the database URI is not valid: " in err and '"tabl"' in err, err
+    assert "?table=NAME" in err and "s3cret" not in err, err
+
+
 def test_numbers_are_whole_and_in_range_and_named():
     for v in ("0", "0.5", "1.9", "0x10", " 5", "1e3", "-1", "+5", "nan", "", "100001"):
         refused(["-c", v], "-c/--concurrency", "whole number")
