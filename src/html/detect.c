@@ -410,6 +410,19 @@ static const cafe__html_encoding_t *other_script(const cafe__html_detect_t *d,
     return c;
 }
 
+/* Whether windows-1252 reads every non-ASCII byte of the (thin) evidence as punctuation of
+ * its 0x80-0x9F range (dashes, quotes, the ellipsis, the bullet, the dagger, ™, €): no letter
+ * there (Š, Œ, Ž, š, œ, ž, Ÿ, ƒ are below U+02C6, the punctuation above it), so no sign of
+ * Latin text. */
+static int c1_punctuation(const cafe__html_detect_t *d) {
+    for (size_t k = 0; k < d->high; k++) {
+        unsigned c = d->buf[d->at[k]];
+        if (c > 0x9F || cafe__html_enc_windows1252.table[c - 0x80] < 0x2C6)
+            return 0;
+    }
+    return 1;
+}
+
 /* With little evidence, an answer outside the domain's family gives way to its usual one,
  * but where the script of the text is not the domain's and its reading tells so, as in both
  * browsers (Chromium and Firefox, top-level):
@@ -421,7 +434,11 @@ static const cafe__html_encoding_t *other_script(const cafe__html_detect_t *d,
  *   word of it has four non-ASCII bytes in a row ("Вход" under .th is windows-874 to both,
  *   not windows-1252's "Âõîä"); text of
  *   another script stays the domain's however it reads there (Greek "Αρχική" under .su is
- *   windows-1251's "БсчйкЮ" to both);
+ *   windows-1251's "БсчйкЮ" to both); but windows-1252's punctuation alone (c1_punctuation:
+ *   "News – Today", "Home • About", "Loading…" in windows-1252) is no Latin text: the
+ *   domain's usual encoding stands, as in both, though a CJK one reads the byte as an error
+ *   ("News � Today" under .jp, .cn and .kr; windows-1251 under .ru, where the title reads
+ *   alike);
  * - under a Latin-script domain, a single-byte answer of another script that reads the
  *   evidence as text where none of the family's encodings may stands: Russian "Новости" and
  *   "Главная страница" in windows-1251 under .pl, .cz, .hu, .lt, .de and .tr, Arabic
@@ -447,6 +464,8 @@ static const cafe__html_encoding_t *hinted(const cafe__html_detect_t *d,
         const cafe__html_encoding_t *o = d->ud ? other_script(d, e, family_reads) : NULL;
         return o ? o : usual(d, f);
     }
+    if (c1_punctuation(d))
+        return usual(d, f);
     if (!family_reads && d->ud && (!e || e == w || rare_latin(e) || central_latin(e)) &&
         !unlatin_run(d) && cafe__html_plausible_letters(w, d->buf, d->fed, d->at, d->high))
         return e ? w : e;

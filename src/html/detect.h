@@ -20,7 +20,9 @@
  *      out windows-1252, "Café" ISO-8859-2); on the corpus's one- and two-word titles the
  *      hint takes uchardet from 28 right of 48 to 43. Not for Latin text no encoding of the
  *      domain reads and windows-1252 reads as letters ("Café Müller" under .ru, .jp, .cn,
- *      "zahranièních vìcí Èeské" under .ru): windows-1252, as in both browsers;
+ *      "zahranièních vìcí Èeské" under .ru): windows-1252, as in both browsers (but not for
+ *      windows-1252's punctuation alone: "News – Today" under .jp is Shift_JIS's "News �
+ *      Today" to both);
  *      nor, under a Latin-script domain (.pl, .cz, .tr, .lt, .de...), for text of another
  *      script that none of its encodings reads as text, or with a word of four non-ASCII
  *      bytes ("Новости" in windows-1251 under .pl stays windows-1251, as in both); there

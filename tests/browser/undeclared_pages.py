@@ -78,6 +78,12 @@ CASES = [
     ("www.example.uz", page("首頁", "big5")),
     ("www.example.kw", page("ГЛАВНАЯ", "cp1251")),
     ("www.example.ye", page("공지사항", "euc_kr")),
+    # windows-1252's punctuation alone is no Latin text: the domain's usual encoding stands in
+    # both, a CJK one with U+FFFD ("News � Today"; cafe read windows-1252's "News – Today")
+    ("www.example.jp", page("News \u2013 Today", "cp1252")),
+    ("www.example.kr", page("Home \u2022 About", "cp1252")),
+    ("www.example.cn", page("About us \u2026", "cp1252")),
+    ("www.example.ru", page("Home \u2014 ACME", "cp1252")),
     # EUC-JP dense in kanji, GB2312 hanzi too: uchardet's GB18030 on 64 bytes, EUC-JP to both
     ("127.0.0.1", page_text("トップ", "市立図書館では、一般書や児童書のほか、雑誌や新聞、"
                             "視聴覚資料を幅広く所蔵しています。", "euc_jp")),

@@ -735,6 +735,34 @@ static void test_long_latin_under_other_script_domain(void **state) {
                 "windows-1251");
 }
 
+/* windows-1252's punctuation alone (dashes, quotes, the ellipsis, the bullet, ™) is no Latin
+ * text: under a domain of another script both browsers (top-level) keep the domain's usual
+ * encoding, a CJK one reading the byte as an error ("News � Today"), where cafe read it as
+ * Latin text and gave windows-1252's "News – Today"; under .ru windows-1251 reads it alike. */
+static void test_punctuation_under_other_script_domain(void **state) {
+    (void)state;
+    static const struct {
+        const char *url, *enc;
+    } domains[] = {{"http://www.example.jp/", "Shift_JIS"},
+                   {"http://www.example.cn/", "GBK"},
+                   {"http://www.example.kr/", "EUC-KR"},
+                   {"http://www.example.ru/", "windows-1251"},
+                   {"http://www.example.il/", "windows-1255"}};
+    static const char para[] = "Copyright 2024. All rights reserved.";
+    for (size_t i = 0; i < sizeof domains / sizeof domains[0]; i++) {
+        int cjk = i < 3;
+        expect_page("News \x96 Today", para, domains[i].url,
+                    cjk ? "News \xef\xbf\xbd Today" : "News \xe2\x80\x93 Today", domains[i].enc);
+        expect_page("Home \x95 About", para, domains[i].url,
+                    cjk ? "Home \xef\xbf\xbd About" : "Home \xe2\x80\xa2 About", domains[i].enc);
+        expect_page("About us \x85", para, domains[i].url,
+                    cjk ? "About us \xef\xbf\xbd" : "About us \xe2\x80\xa6", domains[i].enc);
+    }
+    /* a letter among them is Latin text still: windows-1252 to both */
+    expect_page("Sm\xf6rg\xe5sbord \x96 G\xf6teborg", para, domains[0].url,
+                "Sm\xc3\xb6rg\xc3\xa5sbord \xe2\x80\x93 G\xc3\xb6teborg", "windows-1252");
+}
+
 /* Polish in ISO-8859-2 over a page of it: uchardet says windows-1250 on its 64 non-ASCII
  * bytes, whose ą (0xB1) windows-1250 reads as ± ("m±ki"); both browsers name ISO-8859-2. The
  * title "Zażółć" reads alike in both, so only the charset told it (windows-1250 before). */
@@ -1467,6 +1495,7 @@ int main(void) {
         cmocka_unit_test(test_script_under_latin_domain),
         cmocka_unit_test(test_nul_interleaved_title),
         cmocka_unit_test(test_long_latin_under_other_script_domain),
+        cmocka_unit_test(test_punctuation_under_other_script_domain),
     };
     return cmocka_run_group_tests(tests, load_corpus, free_corpus);
 }
