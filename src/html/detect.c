@@ -579,6 +579,16 @@ static const char *const common[] = {"windows-1252",
                                      "windows-1255",
                                      NULL};
 
+/* Whether e reads a non-ASCII byte of the evidence as a letter (a multi-byte encoding that
+ * reads it plausibly reads characters). Under a domain, another of its encodings that reads
+ * only punctuation or symbols is no better witness than a usual one that reads letters, which
+ * both browsers keep: "Menü" under .ru is windows-1251's "Menь" to both, not IBM866's "Men№"
+ * (where the usual one reads signs too, one that reads none as a C1 control is better:
+ * "© 2024 ACME™" under .gr is windows-1253's, not ISO-8859-7's "ACME\x99"). */
+static int reads_letter(const cafe__html_detect_t *d, const cafe__html_encoding_t *e) {
+    return e->kind != CAFE__ENC_SINGLE || cafe__html_reads_letter(e, d->buf, d->at, d->high);
+}
+
 /* With little evidence, a single-byte answer whose reading is not plausible text (plausible.h:
  * "Форум" in KOI8 read as windows-1251's "жПТХН", "Łódź" in windows-1250 read as
  * ISO-8859-2's "Łód" and a C1 control) gives way to the first encoding that reads it
@@ -600,7 +610,8 @@ static const cafe__html_encoding_t *second_opinion(const cafe__html_detect_t *d,
         return e;
     for (const char *const *c = f ? f : common; *c; c++) {
         const cafe__html_encoding_t *other = strcmp(*c, first->name) ? from_label(*c) : NULL;
-        if (other && plausible(d, other))
+        if (other && plausible(d, other) &&
+            (!f || reads_letter(d, other) || !reads_letter(d, first)))
             return other;
     }
     return e;

@@ -252,6 +252,14 @@ int cafe__html_plausible_letters(const cafe__html_encoding_t *e, const unsigned 
     return 1;
 }
 
+int cafe__html_reads_letter(const cafe__html_encoding_t *e, const unsigned char *p,
+                            const unsigned *high, size_t nhigh) {
+    for (size_t k = 0; k < nhigh; k++)
+        if (classify(e->table[p[high[k]] - 0x80]).kind == K_LETTER)
+            return 1;
+    return 0;
+}
+
 /* Whether decoded UTF-8 holds U+FFFD (EF BF BD) or a half-width katakana (U+FF61-U+FF9F:
  * EF BD A1-BF, EF BE 80-9F). */
 static void odd_text(void *ctx, const char *utf8, size_t len) {

@@ -37,6 +37,11 @@ int cafe__html_plausible(const cafe__html_encoding_t *e, const unsigned char *p,
 int cafe__html_plausible_letters(const cafe__html_encoding_t *e, const unsigned char *p, size_t n,
                                  const unsigned *high, size_t nhigh);
 
+/* 1 when single-byte encoding e reads one of the non-ASCII bytes at offsets high[0..nhigh) of
+ * p as a letter; 0 when it reads them all as punctuation, symbols or controls. */
+int cafe__html_reads_letter(const cafe__html_encoding_t *e, const unsigned char *p,
+                            const unsigned *high, size_t nhigh);
+
 /* 1 when multi-byte encoding e decodes p[0..n) without an error (U+FFFD) and without
  * half-width katakana, which titles almost never hold and a wrong Japanese encoding yields
  * ("日本" in EUC-JP read as Shift_JIS: "ﾆ�ﾜ"); 0 otherwise. A sequence cut by the end of p

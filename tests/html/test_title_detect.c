@@ -763,6 +763,28 @@ static void test_punctuation_under_other_script_domain(void **state) {
                 "Sm\xc3\xb6rg\xc3\xa5sbord \xe2\x80\x93 G\xc3\xb6teborg", "windows-1252");
 }
 
+/* Under a domain whose usual reading of a title is not text, another of its encodings that
+ * reads it as a sign only is no better: German "Menü" under .ru, .ua, .kz and .by is
+ * windows-1251's "Menь" to both browsers (top-level), where cafe took IBM866's "Men№". */
+static void test_domain_reading_without_letters(void **state) {
+    (void)state;
+    static const char *const urls[] = {"http://www.example.ru/", "http://www.example.ua/",
+                                       "http://www.example.kz/", "http://www.example.by/"};
+    static const char para[] = "Copyright 2024. All rights reserved.";
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        expect_page("Men\xfc", para, urls[i], "Men\xd1\x8c", "windows-1251");
+        expect_page("Das Men\xfc", para, urls[i], "Das Men\xd1\x8c", "windows-1251");
+    }
+    /* where the usual one reads signs too, one that reads no C1 control is better:
+     * windows-1253's "© 2024 ACME™" under .gr (Chromium; Firefox windows-1252, alike), not
+     * ISO-8859-7's "ACME\x99" */
+    expect_page("\xa9 2024 ACME\x99", para, "http://www.example.gr/",
+                "\xc2\xa9 2024 ACME\xe2\x84\xa2", "windows-1253");
+    /* an encoding of the domain that reads letters still wins: KOI8 "Форум" */
+    expect_page("\xe6\xcf\xd2\xd5\xcd", para, urls[0], "\xd0\xa4\xd0\xbe\xd1\x80\xd1\x83\xd0\xbc",
+                "KOI8-U");
+}
+
 /* Polish in ISO-8859-2 over a page of it: uchardet says windows-1250 on its 64 non-ASCII
  * bytes, whose ą (0xB1) windows-1250 reads as ± ("m±ki"); both browsers name ISO-8859-2. The
  * title "Zażółć" reads alike in both, so only the charset told it (windows-1250 before). */
@@ -1496,6 +1518,7 @@ int main(void) {
         cmocka_unit_test(test_nul_interleaved_title),
         cmocka_unit_test(test_long_latin_under_other_script_domain),
         cmocka_unit_test(test_punctuation_under_other_script_domain),
+        cmocka_unit_test(test_domain_reading_without_letters),
     };
     return cmocka_run_group_tests(tests, load_corpus, free_corpus);
 }
