@@ -410,6 +410,16 @@ static const cafe__html_encoding_t *other_script(const cafe__html_detect_t *d,
     return c;
 }
 
+/* Whether e reads a non-ASCII byte of the evidence as a letter (a multi-byte encoding that
+ * reads it plausibly reads characters). Under a domain, another of its encodings that reads
+ * only punctuation or symbols is no better witness than a usual one that reads letters, which
+ * both browsers keep: "Menü" under .ru is windows-1251's "Menь" to both, not IBM866's "Men№"
+ * (where the usual one reads signs too, one that reads none as a C1 control is better:
+ * "© 2024 ACME™" under .gr is windows-1253's, not ISO-8859-7's "ACME\x99"). */
+static int reads_letter(const cafe__html_detect_t *d, const cafe__html_encoding_t *e) {
+    return e->kind != CAFE__ENC_SINGLE || cafe__html_reads_letter(e, d->buf, d->at, d->high);
+}
+
 /* Whether windows-1252 reads every non-ASCII byte of the (thin) evidence as punctuation of
  * its 0x80-0x9F range (dashes, quotes, the ellipsis, the bullet, the dagger, ™, €): no letter
  * there (Š, Œ, Ž, š, œ, ž, Ÿ, ƒ are below U+02C6, the punctuation above it), so no sign of
@@ -469,9 +479,11 @@ static const cafe__html_encoding_t *hinted(const cafe__html_detect_t *d,
     if (!family_reads && d->ud && (!e || e == w || rare_latin(e) || central_latin(e)) &&
         !unlatin_run(d) && cafe__html_plausible_letters(w, d->buf, d->fed, d->at, d->high))
         return e ? w : e;
-    if (e == w && as_default(d, from_label(f[0])))
-        return w; /* its reading is windows-1252's: Latin text (Turkish "ürünler için" under
-                     .eg, whose windows-1256 has ü and ç: windows-1252 to both) */
+    /* its reading is windows-1252's: Latin text (Turkish "ürünler için" under .eg, whose
+     * windows-1256 has ü and ç: windows-1252 to both); signs alone read alike are the
+     * domain's ("5 ± 1", "§ 12" under .ru and .il: windows-1251, windows-1255 to both) */
+    if (e == w && as_default(d, from_label(f[0])) && reads_letter(d, w))
+        return w;
     return from_label(f[0]);
 }
 
@@ -578,16 +590,6 @@ static const char *const common[] = {"windows-1252",
                                      "windows-1256",
                                      "windows-1255",
                                      NULL};
-
-/* Whether e reads a non-ASCII byte of the evidence as a letter (a multi-byte encoding that
- * reads it plausibly reads characters). Under a domain, another of its encodings that reads
- * only punctuation or symbols is no better witness than a usual one that reads letters, which
- * both browsers keep: "Menü" under .ru is windows-1251's "Menь" to both, not IBM866's "Men№"
- * (where the usual one reads signs too, one that reads none as a C1 control is better:
- * "© 2024 ACME™" under .gr is windows-1253's, not ISO-8859-7's "ACME\x99"). */
-static int reads_letter(const cafe__html_detect_t *d, const cafe__html_encoding_t *e) {
-    return e->kind != CAFE__ENC_SINGLE || cafe__html_reads_letter(e, d->buf, d->at, d->high);
-}
 
 /* With little evidence, a single-byte answer whose reading is not plausible text (plausible.h:
  * "Форум" in KOI8 read as windows-1251's "жПТХН", "Łódź" in windows-1250 read as

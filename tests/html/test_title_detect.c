@@ -785,6 +785,28 @@ static void test_domain_reading_without_letters(void **state) {
                 "KOI8-U");
 }
 
+/* Signs that the domain's usual encoding reads as windows-1252 does ("5 ± 1", "§ 12 Rules",
+ * "Products — ACME®") are no Latin text either: both browsers name the domain's encoding
+ * (windows-1251 under .ru, windows-1255 under .il, ISO-8859-7 under .gr), where cafe named
+ * windows-1252 as for letters read alike (Turkish under .eg, which stays windows-1252). */
+static void test_signs_read_alike_are_the_domains(void **state) {
+    (void)state;
+    static const char para[] = "Copyright 2024. All rights reserved.";
+    expect_page("5 \xb1 1", para, "http://www.example.ru/", "5 \xc2\xb1 1", "windows-1251");
+    expect_page("Products \x97 ACME\xae", para, "http://www.example.ru/",
+                "Products \xe2\x80\x94 ACME\xc2\xae", "windows-1251");
+    expect_page("\xa7 12 Rules", para, "http://www.example.il/", "\xc2\xa7 12 Rules",
+                "windows-1255");
+    expect_page("10\xb0"
+                "C \xbd price",
+                para, "http://www.example.gr/",
+                "10\xc2\xb0"
+                "C \xc2\xbd price",
+                "ISO-8859-7");
+    expect_page("Ana sayfa \xfcr\xfcnler i\xe7in", para, "http://www.example.eg/",
+                "Ana sayfa \xc3\xbcr\xc3\xbcnler i\xc3\xa7in", "windows-1252");
+}
+
 /* Polish in ISO-8859-2 over a page of it: uchardet says windows-1250 on its 64 non-ASCII
  * bytes, whose ą (0xB1) windows-1250 reads as ± ("m±ki"); both browsers name ISO-8859-2. The
  * title "Zażółć" reads alike in both, so only the charset told it (windows-1250 before). */
@@ -1519,6 +1541,7 @@ int main(void) {
         cmocka_unit_test(test_long_latin_under_other_script_domain),
         cmocka_unit_test(test_punctuation_under_other_script_domain),
         cmocka_unit_test(test_domain_reading_without_letters),
+        cmocka_unit_test(test_signs_read_alike_are_the_domains),
     };
     return cmocka_run_group_tests(tests, load_corpus, free_corpus);
 }
