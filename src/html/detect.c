@@ -278,14 +278,17 @@ static const cafe__html_encoding_t *unless_as_default(const cafe__html_detect_t 
  * windows-1252's. The Cyrillic and Arabic lists are the domains both browsers read so (.su,
  * .kg, .tj, .tm, .uz, .md, .mn; .kw, .lb, .ly, .om, .qa, .sd, .sy, .ye, .bh, .ps, .mr, .af:
  * tests/browser/undeclared_pages.py); not .pk (Chromium: as .com) nor the internationalized
- * ones (.рф is xn--p1ai: Firefox reads it as .ru, Chromium as no domain it knows). */
+ * ones (.рф is xn--p1ai: Firefox reads it as .ru, Chromium as no domain it knows). Hong
+ * Kong's pages are Big5 or GBK to both ("新闻中心" in GBK, which Big5 decodes too, is GBK under
+ * .hk, Big5's "陔恓笢陑" under .tw). */
 static const char *const families[][5] = {
     {"ru su by kz kg tj tm uz md mn", "windows-1251", "KOI8-U", "IBM866", NULL},
     {"ua", "windows-1251", "KOI8-U", "IBM866", NULL},
     {"bg mk rs", "windows-1251", "ISO-8859-5", NULL},
     {"jp", "Shift_JIS", "EUC-JP", NULL},
     {"cn", "GBK", "gb18030", NULL},
-    {"tw hk mo", "Big5", NULL},
+    {"tw mo", "Big5", NULL},
+    {"hk", "Big5", "GBK", NULL},
     {"kr", "EUC-KR", NULL},
     {"cz sk si hr", "windows-1250", "ISO-8859-2", NULL},
     {"hu", "ISO-8859-2", "windows-1250", NULL},

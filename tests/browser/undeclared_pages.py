@@ -87,6 +87,8 @@ CASES = [
     # under a domain, an encoding of it that reads only a sign is no better than the usual
     # one: "Menü" is windows-1251's "Menь" to both (cafe: IBM866's "Men№")
     ("www.example.ru", page("Men\u00fc", "cp1252")),
+    # GBK under .hk is GBK to both (cafe: Big5's "忑\ufffd")
+    ("www.example.hk", page("\u9996\u9801", "gbk")),
     # EUC-JP dense in kanji, GB2312 hanzi too: uchardet's GB18030 on 64 bytes, EUC-JP to both
     ("127.0.0.1", page_text("トップ", "市立図書館では、一般書や児童書のほか、雑誌や新聞、"
                             "視聴覚資料を幅広く所蔵しています。", "euc_jp")),

@@ -807,6 +807,22 @@ static void test_signs_read_alike_are_the_domains(void **state) {
                 "Ana sayfa \xc3\xbcr\xc3\xbcnler i\xc3\xa7in", "windows-1252");
 }
 
+/* Under .hk both browsers read GBK pages as GBK, Big5 ones as Big5 (under .tw GBK that Big5
+ * decodes stays Big5 in both); cafe made them all Big5: "首頁" in GBK was "忑\ufffd". */
+static void test_hong_kong_reads_gbk(void **state) {
+    (void)state;
+    static const char para[] = "Copyright 2024. All rights reserved.";
+    static const char hk[] = "http://www.example.hk/";
+    expect_page("\xca\xd7\xed\x93", para, hk, "\xe9\xa6\x96\xe9\xa0\x81", "GBK");
+    expect_page("\xea\x50\xec\xb6\xce\xd2\x82\x83", para, hk,
+                "\xe9\x97\x9c\xe6\x96\xbc\xe6\x88\x91\xe5\x80\x91", "GBK");
+    expect_page("\xad\xba\xad\xb6", para, hk, "\xe9\xa6\x96\xe9\xa0\x81", "Big5");
+    expect_page("\xc3\xf6\xa9\xf3\xa7\xda\xad\xcc", para, hk,
+                "\xe9\x97\x9c\xe6\x96\xbc\xe6\x88\x91\xe5\x80\x91", "Big5");
+    expect_page("\xd0\xc2\xce\xc5\xd6\xd0\xd0\xc4", para, "http://www.example.tw/",
+                "\xe9\x99\x94\xe6\x81\x93\xe7\xac\xa2\xe9\x99\x91", "Big5");
+}
+
 /* Polish in ISO-8859-2 over a page of it: uchardet says windows-1250 on its 64 non-ASCII
  * bytes, whose ą (0xB1) windows-1250 reads as ± ("m±ki"); both browsers name ISO-8859-2. The
  * title "Zażółć" reads alike in both, so only the charset told it (windows-1250 before). */
@@ -1542,6 +1558,7 @@ int main(void) {
         cmocka_unit_test(test_punctuation_under_other_script_domain),
         cmocka_unit_test(test_domain_reading_without_letters),
         cmocka_unit_test(test_signs_read_alike_are_the_domains),
+        cmocka_unit_test(test_hong_kong_reads_gbk),
     };
     return cmocka_run_group_tests(tests, load_corpus, free_corpus);
 }
