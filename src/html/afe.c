@@ -272,8 +272,11 @@ static int is_ws(unsigned c) {
 
 CAFE__APART void cafe__html_afe_text(cafe__html_tok_t *tk, const unsigned char *p, size_t n) {
     const unsigned char *end = p + n;
-    if (tk->frameset || stack_top_kind(tk) != K_HTML)
-        return; /* ignored, or foreign content: inserted as it is */
+    int kind = stack_top_kind(tk);
+    /* ignored, or foreign content: inserted as it is; in an integration point text is
+     * processed "in body", which reconstructs (the end tag after it then finds HTML) */
+    if (tk->frameset || (kind != K_HTML && !stack_is_ip(kind)))
+        return;
     int ws = 0;
     for (; p < end; p++) {
         if (*p != 0 && !is_ws(*p)) {

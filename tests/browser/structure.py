@@ -126,6 +126,15 @@ FOUND = [
     # stops: the <svg> stays open (no title)
     "<font><font><font><font><font><font></font></font></font></font><p></table>x<svg></font>"
     "<title>X</title>",
+    # text in an integration point is processed "in body", which opens the <b> again: the end
+    # tag after it then finds HTML and is ignored, the integration point stays (title "X")
+    "<svg><foreignObject><p><b></p>x</foreignObject><title>X",
+    "<svg><desc><p><b></p> </desc><title>X</title>",
+    "<math><mi><p><b></p>&amp;</mi><title>X</title>",
+    "<math><annotation-xml encoding=text/html><p><b></p>x</annotation-xml><title>X",
+    "<table><svg><desc><p><b></p>x</desc><title>X",
+    "<math><section><annotation-xml encoding=text/html><template><i><object></template>x"
+    "</section><title>X",
     # deeper than cafe's stack holds: the browsers keep every open element, so </svg>,
     # </math> and </template> still close theirs (title "X"; it stayed SVG's or the template's)
     "<svg>" + "<g>" * 200 + "</svg><title>X</title>",

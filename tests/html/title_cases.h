@@ -302,6 +302,19 @@ static const tcase_t cases[] = {
     {"marker gone reopens", "<p><b></p><object></object><svg></b><title>X</title>", "X"},
     {"closed cell forgets", "<table><td><p><b></td><svg></b><title>X</title>", NONE},
     {"reopened in table", "<p><b></p><table>x<svg></b><title>X</title>", "X"},
+    /* text in an integration point is processed "in body": it reopens, and the end tag after
+     * it then finds HTML, which ignores it, not the integration point, which it would close */
+    {"text reopens in foreignObject", "<svg><foreignObject><p><b></p>x</foreignObject><title>X",
+     "X"},
+    {"whitespace reopens in desc", "<svg><desc><p><b></p> </desc><title>X</title>", "X"},
+    {"reference reopens in mi", "<math><mi><p><b></p>&amp;</mi><title>X</title>", "X"},
+    {"text reopens in annotation-xml",
+     "<math><annotation-xml encoding=text/html><p><b></p>x</annotation-xml><title>X", "X"},
+    {"text reopens in a fostered desc", "<table><svg><desc><p><b></p>x</desc><title>X", "X"},
+    {"object leaves its template's entries",
+     "<math><section><annotation-xml encoding=text/html><template><i><object></template>x"
+     "</section><title>X",
+     "X"},
     {"end of a closed one forgets it", "<b><p><b></p></b><svg></b><title>X</title>", "X"},
     {"three of a kind", "<p><b><b><b><b></p><math></b></b></b><title>X</title>", "X"},
     /* Noah's Ark: "of a kind" is the name and the attributes, in any order, as the tokenizer
