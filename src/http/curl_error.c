@@ -216,6 +216,14 @@ static void refine_by_detail(const cafe__http_xfer_t *x, CURLcode cc, const char
         snprintf(buf, cap,
                  "TLS handshake failed: the server speaks only TLS 1.1 or older, which OpenSSL "
                  "refuses");
+    } else if (cc == CURLE_SSL_CONNECT_ERROR && strstr(detail, "unrecognized name")) {
+        /* The server's unrecognized_name alert: it serves no site by the name the client sent
+         * (SNI), or wants one and got none, as a URL with an IP address sends none (RFC 6066;
+         * nginx's ssl_reject_handshake, a CDN's default server). OpenSSL's words name only
+         * the alert. */
+        snprintf(buf, cap,
+                 "TLS handshake refused: the server has no site by the name sent (SNI; an "
+                 "IP-address URL sends none)");
     } else if (cc == CURLE_SSL_CONNECT_ERROR &&
                (os_errno == ECONNRESET || strstr(detail, "Connection reset by peer"))) {
         /* The server (or what stands before it) dropped the connection in the handshake,

@@ -260,9 +260,12 @@ def openssl(cwd, *cmd):
 class TlsNginx:
     """nginx with four HTTPS servers on loopback, each with its own certificate, made by
     openssl now: good (signed by the test CA for 127.0.0.1), self-signed (not trusted),
-    expired (CA-signed, notAfter yesterday), wrong-host (CA-signed for other.test only)."""
+    expired (CA-signed, notAfter yesterday), wrong-host (CA-signed for other.test only); and
+    noname, which refuses every handshake (ssl_reject_handshake: a server of no default site,
+    whose sites a URL with an IP address, sending no name, reaches none of)."""
 
     KINDS = ("good", "selfsigned", "expired", "wronghost")
+    PORTS = KINDS + ("noname",)
 
     def __init__(self, www):
         self.dir = tempfile.mkdtemp(prefix="cafe-tls-")
@@ -287,8 +290,8 @@ class TlsNginx:
             openssl(d, "x509", "-req", "-in", f"{kind}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
                     "-CAcreateserial", "-days", "-1" if kind == "expired" else "2",
                     "-extfile", f"{kind}.cnf", "-out", f"{kind}.pem")
-        self.ports = dict(zip(self.KINDS, free_ports(len(self.KINDS))))
-        servers = ""
+        self.ports = dict(zip(self.PORTS, free_ports(len(self.PORTS))))
+        servers = f"server {{ listen 127.0.0.1:{self.ports['noname']} ssl; ssl_reject_handshake on; }}\n"
         for kind in self.KINDS:
             servers += (f"server {{ listen 127.0.0.1:{self.ports[kind]} ssl; root {www};"
                         f" ssl_certificate {d}/{kind}.pem; ssl_certificate_key {d}/{kind}.key; }}\n")
@@ -305,7 +308,7 @@ http {{
 """)
         self.proc = subprocess.Popen(["nginx", "-c", conf, "-p", d], stderr=subprocess.DEVNULL,
                                      preexec_fn=dies_with_us)
-        for kind in self.KINDS:  # readiness: every port accepts (bounded by the deadline)
+        for kind in self.PORTS:  # readiness: every port accepts (bounded by the deadline)
             self._wait(self.ports[kind])
 
     def _wait(self, port):

@@ -1316,6 +1316,14 @@ def test_tls_certificate_for_another_host():
         r"target host name '127\.0\.0\.1'"))
 
 
+def test_tls_server_with_no_site_by_the_name_sent():
+    # An IP-address URL sends no name (SNI): a server of no default site refuses the handshake
+    # with an unrecognized_name alert, which was said in OpenSSL's words alone.
+    tls_case("noname", re.compile(
+        r"TLS handshake refused: the server has no site by the name sent \(SNI; an IP-address "
+        r"URL sends none\): .*unrecognized name"))
+
+
 def test_https_to_a_plain_http_port_fails_fast():
     # issue 15 item 20: the TLS handshake gets an HTTP answer (the fixture refuses at its
     # first byte, as nginx does): a TLS error at once, not retried, not the connect timeout
