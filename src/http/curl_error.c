@@ -224,6 +224,14 @@ static void refine_by_detail(const cafe__http_xfer_t *x, CURLcode cc, const char
         snprintf(buf, cap,
                  "TLS handshake refused: the server has no site by the name sent (SNI; an "
                  "IP-address URL sends none)");
+    } else if (cc == CURLE_SSL_CONNECT_ERROR && strstr(detail, "alert handshake failure")) {
+        /* The server's handshake_failure alert: it found no cipher, group or signature
+         * algorithm in common with the ClientHello (a narrow cipher list, an old server's
+         * RSA key exchange alone); some CDNs send it too to a ClientHello with no name.
+         * OpenSSL's words name only the alert ("sslv3" for every version). */
+        snprintf(buf, cap,
+                 "TLS handshake refused: the server shares no cipher or key type with cafe (or "
+                 "wants a name, which IP-address URLs lack)");
     } else if (cc == CURLE_SSL_CONNECT_ERROR &&
                (os_errno == ECONNRESET || strstr(detail, "Connection reset by peer"))) {
         /* The server (or what stands before it) dropped the connection in the handshake,

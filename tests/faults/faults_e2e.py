@@ -1375,15 +1375,16 @@ def test_https_connection_dropped_in_the_handshake_is_a_connection_fault():
 
 
 class OldTlsServer(Listener):
-    """HTTPS that speaks TLS 1.0 or 1.1 alone (OpenSSL's security level 0 lets it), as old
-    appliances and forgotten intranet servers do."""
+    """HTTPS that speaks one TLS version alone: 1.0 or 1.1 (OpenSSL's security level 0 lets
+    it), as old appliances and forgotten intranet servers do; or with ciphers the client
+    offers none of, as a server configured for a narrow list does."""
 
-    def __init__(self, version):
+    def __init__(self, version, ciphers="DEFAULT"):
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         with warnings.catch_warnings():  # the versions are deprecated: that is the point
             warnings.simplefilter("ignore", DeprecationWarning)
             self.ctx.minimum_version = self.ctx.maximum_version = version
-        self.ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+        self.ctx.set_ciphers(ciphers + ":@SECLEVEL=0")
         self.ctx.load_cert_chain(os.path.join(tls.dir, "good.pem"), os.path.join(tls.dir, "good.key"))
         super().__init__(16)
 
@@ -1452,6 +1453,20 @@ def test_https_to_a_server_of_tls_before_1_2_says_so():
                 r"refuses: .*")), "--cacert", tls.ca)
         finally:
             srv.close()
+
+
+def test_https_to_a_server_of_no_cipher_in_common_says_so():
+    # The server's handshake_failure alert was said in OpenSSL's words alone ("sslv3 alert
+    # handshake failure"). TLS 1.2 with anonymous ciphers only, which no client offers.
+    srv = OldTlsServer(ssl.TLSVersion.TLSv1_2, "aNULL")
+    try:
+        url = f"https://127.0.0.1:{srv.port}/"
+        expect(url, failed_fetch(re.compile(
+            r"TLS handshake refused: the server shares no cipher or key type with cafe \(or "
+            r"wants a name, which IP-address URLs lack\): "
+            r".*alert handshake failure")), "--cacert", tls.ca)
+    finally:
+        srv.close()
 
 
 def test_https_to_a_silent_server_times_out_as_tls():
