@@ -166,6 +166,10 @@ static void refine_by_info(cafe__http_xfer_t *x, CURLcode cc, int *code, char *b
             *code = CAFE_ECONNREFUSED;
             snprintf(buf, cap, "connection refused");
         }
+    } else if (cc == CURLE_PEER_FAILED_VERIFICATION && x->tls_no_chain) {
+        snprintf(buf, cap,
+                 "TLS certificate not trusted: the server sent no intermediate CA certificate "
+                 "(an incomplete chain; browsers fetch it)");
     } else if (cc == CURLE_BAD_CONTENT_ENCODING) {
         /* libcurl refuses a chain of more than 5 codings as it reads the header, before its
          * header API holds it and before any callback (header or debug) sees it: then there

@@ -285,6 +285,9 @@ struct cafe__http_xfer {
      * request goes on a connection with no TLS in it, so no HTTP/2 (on_prereq). */
     int plain;
     int tls_hello; /* the last TLS handshake it made read the server's hello (tls_ctx.c) */
+    /* ... and found the server's certificate sent alone, of an issuer not trusted, which it
+     * names where browsers would fetch it: an incomplete chain (tls_ctx.c) */
+    int tls_no_chain;
     /* The SSL_CTX (a reference) of the connection a host's first TLS try made, which tells
      * that try when libcurl holds the connection's session (tls_ctx.c); NULL when none. */
     void *probe_ctx;

@@ -28,10 +28,12 @@
  * each TLS 1.3 session instead, and the connection's own object is the one marked. TLS 1.2
  * sessions go as they came: a fatal alert must end those.
  *
- * The server's hello. Until the server's hello comes, a connection's context points at the
- * transfer making it, which the hello marks (tls_hello): bytes that are no TLS record then
- * came after the server spoke TLS, not instead of it (curl_error.c). The pointer goes with
- * the hello; a handshake that fails or is given up before ends the connection and its
+ * The server's hello. Until the client's Finished goes, a connection's context points at the
+ * transfer making it, which the server's hello marks (tls_hello): bytes that are no TLS
+ * record then came after the server spoke TLS, not instead of it (curl_error.c). So does a
+ * certificate sent without its chain (tls_no_chain). The pointer goes with the client's
+ * Finished, the handshake's last message it writes, after the server's certificate is
+ * checked; a handshake that fails or is given up before ends the connection and its
  * context (libcurl makes one per connection) with it.
  *
  * The session of a host's first TLS try. The context of the connection that try makes points
@@ -40,6 +42,7 @@
  * tries, waiting to resume that session (request.c), go then. */
 #include <curl/curl.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -94,18 +97,49 @@ static int session_copied(SSL *ssl, SSL_SESSION *session) {
 }
 
 /* The message callback (libcurl sets its own only with CURLOPT_VERBOSE, which cafe never
- * sets): a ServerHello read marks the transfer, and the context lets go of it. */
+ * sets): a ServerHello read marks the transfer; the client's Finished written, the context
+ * lets go of it. */
 static void hello_mark(int write_p, int version, int type, const void *buf, size_t len, SSL *ssl,
                        void *arg) {
     (void)version;
     (void)arg;
     SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
     cafe__http_xfer_t *x = SSL_CTX_get_ex_data(ctx, xfer_slot);
-    if (x && !write_p && type == SSL3_RT_HANDSHAKE && len > 0 &&
-        *(const unsigned char *)buf == SSL3_MT_SERVER_HELLO) {
+    if (!x || type != SSL3_RT_HANDSHAKE || len == 0)
+        return;
+    unsigned char msg = *(const unsigned char *)buf;
+    if (!write_p && msg == SSL3_MT_SERVER_HELLO)
         x->tls_hello = 1;
+    else if (write_p && msg == SSL3_MT_FINISHED)
         SSL_CTX_set_ex_data(ctx, xfer_slot, NULL);
-    }
+}
+
+/* Whether the leaf names where its issuer's certificate is (AIA caIssuers), as every public
+ * CA's leaves do: there browsers fetch a missing intermediate; curl and cafe do not. */
+static int names_its_issuer(X509 *leaf) {
+    AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(leaf, NID_info_access, NULL, NULL);
+    int found = 0;
+    for (int i = 0; aia && i < sk_ACCESS_DESCRIPTION_num(aia); i++)
+        found |= OBJ_obj2nid(sk_ACCESS_DESCRIPTION_value(aia, i)->method) == NID_ad_ca_issuers;
+    AUTHORITY_INFO_ACCESS_free(aia);
+    return found;
+}
+
+/* OpenSSL's check of the server's chain, unchanged; a failure for want of the leaf's issuer,
+ * when the server sent the leaf alone and it names its issuer, marks the transfer: OpenSSL's
+ * words ("unable to get local issuer certificate") say the same of a CA not trusted. */
+static int chain_check(X509_STORE_CTX *store, void *arg) {
+    (void)arg;
+    int ok = X509_verify_cert(store);
+    if (ok > 0 || X509_STORE_CTX_get_error(store) != X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY)
+        return ok;
+    SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+    STACK_OF(X509) *sent = X509_STORE_CTX_get0_untrusted(store);
+    X509 *leaf = X509_STORE_CTX_get0_cert(store);
+    cafe__http_xfer_t *x = ssl ? SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), xfer_slot) : NULL;
+    if (x && leaf && sk_X509_num(sent) <= 1 && names_its_issuer(leaf))
+        x->tls_no_chain = 1;
+    return ok;
 }
 
 static void tickets_keep(const SSL *ssl, int where, int ret) {
@@ -128,8 +162,9 @@ CURLcode cafe__http_tls_ctx(CURL *easy, void *ssl_ctx, void *store) {
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
     (void)pthread_once(&xfer_slot_once, xfer_slot_init);
     if (x && xfer_slot >= 0 && SSL_CTX_set_ex_data(ssl_ctx, xfer_slot, x)) {
-        x->tls_hello = 0;
+        x->tls_hello = x->tls_no_chain = 0;
         SSL_CTX_set_msg_callback(ssl_ctx, hello_mark);
+        SSL_CTX_set_cert_verify_callback(ssl_ctx, chain_check, NULL);
     }
     /* A reference: the connection, kept for later transfers, may outlive x's, or end first.
      * Behind an https:// proxy the first context is the proxy's: its session lets the host's

@@ -65,7 +65,7 @@ void cafe__http_xfer_put(cafe__http_xfer_t *x) {
         x->cookies = 0;
     }
     x->sent = 0;
-    x->h2 = x->tls_hello = 0;
+    x->h2 = x->tls_hello = x->tls_no_chain = 0;
     cafe__http_tls_probe_forget(x);
     x->hops = 0;
     if (x->hop_url) {

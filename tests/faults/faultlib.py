@@ -260,11 +260,12 @@ def openssl(cwd, *cmd):
 class TlsNginx:
     """nginx with four HTTPS servers on loopback, each with its own certificate, made by
     openssl now: good (signed by the test CA for 127.0.0.1), self-signed (not trusted),
-    expired (CA-signed, notAfter yesterday), wrong-host (CA-signed for other.test only); and
+    expired (CA-signed, notAfter yesterday), wrong-host (CA-signed for other.test only),
+    nochain (signed by an intermediate of the CA, sent without it: an incomplete chain); and
     noname, which refuses every handshake (ssl_reject_handshake: a server of no default site,
     whose sites a URL with an IP address, sending no name, reaches none of)."""
 
-    KINDS = ("good", "selfsigned", "expired", "wronghost")
+    KINDS = ("good", "selfsigned", "expired", "wronghost", "nochain")
     PORTS = KINDS + ("noname",)
 
     def __init__(self, www):
@@ -275,11 +276,19 @@ class TlsNginx:
                 "-subj", "/CN=cafe faults CA", "-addext", "basicConstraints=critical,CA:TRUE",
                 "-addext", "keyUsage=critical,keyCertSign")
         self.ca = os.path.join(d, "ca.pem")
+        with open(os.path.join(d, "int.cnf"), "w") as f:
+            f.write("basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n")
+        openssl(d, "req", *ec, "-keyout", "int.key", "-out", "int.csr", "-subj", "/CN=cafe int")
+        openssl(d, "x509", "-req", "-in", "int.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                "-CAcreateserial", "-days", "2", "-extfile", "int.cnf", "-out", "int.pem")
         sans = {"good": "IP:127.0.0.1", "expired": "IP:127.0.0.1", "wronghost": "DNS:other.test",
-                "selfsigned": "IP:127.0.0.1"}
+                "selfsigned": "IP:127.0.0.1", "nochain": "IP:127.0.0.1"}
         for kind in self.KINDS:
+            signer = "int" if kind == "nochain" else "ca"
             with open(os.path.join(d, f"{kind}.cnf"), "w") as f:
                 f.write(f"subjectAltName={sans[kind]}\n")
+                if kind == "nochain":  # where browsers fetch the intermediate, as public CAs say
+                    f.write("authorityInfoAccess=caIssuers;URI:http://127.0.0.1:9/int.der\n")
             if kind == "selfsigned":
                 openssl(d, "req", "-x509", *ec, "-days", "2", "-keyout", f"{kind}.key",
                         "-out", f"{kind}.pem", "-subj", "/CN=127.0.0.1",
@@ -287,7 +296,8 @@ class TlsNginx:
                 continue
             openssl(d, "req", *ec, "-keyout", f"{kind}.key", "-out", f"{kind}.csr",
                     "-subj", f"/CN={kind}")
-            openssl(d, "x509", "-req", "-in", f"{kind}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            openssl(d, "x509", "-req", "-in", f"{kind}.csr", "-CA", f"{signer}.pem",
+                    "-CAkey", f"{signer}.key",
                     "-CAcreateserial", "-days", "-1" if kind == "expired" else "2",
                     "-extfile", f"{kind}.cnf", "-out", f"{kind}.pem")
         self.ports = dict(zip(self.PORTS, free_ports(len(self.PORTS))))

@@ -1316,6 +1316,15 @@ def test_tls_certificate_for_another_host():
         r"target host name '127\.0\.0\.1'"))
 
 
+def test_tls_certificate_sent_without_its_intermediate():
+    # OpenSSL's words say the same as of a CA not trusted; the leaf names where its issuer
+    # is (AIA), as browsers find it.
+    tls_case("nochain", re.compile(
+        r"TLS certificate not trusted: the server sent no intermediate CA certificate \(an "
+        r"incomplete chain; browsers fetch it\): SSL certificate problem: unable to get local "
+        r"issuer certificate"))
+
+
 def test_tls_server_with_no_site_by_the_name_sent():
     # An IP-address URL sends no name (SNI): a server of no default site refuses the handshake
     # with an unrecognized_name alert, which was said in OpenSSL's words alone.

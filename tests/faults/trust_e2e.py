@@ -75,6 +75,7 @@ def test_lazy_directory_verifies_as_strictly():
     assert "self-signed certificate" in got["selfsigned"], got
     assert "expired" in got["expired"], got
     assert "no alternative certificate subject name matches" in got["wronghost"], got
+    assert "incomplete chain" in got["nochain"], got
 
 
 def test_the_directory_is_what_is_read():
