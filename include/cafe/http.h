@@ -297,7 +297,8 @@ struct cafe_http_result {
  *   CAFE_EHTTP_PROTOCOL, CAFE_EHTTP_NO_LOCATION, CAFE_EHTTP_CURL, CAFE_ECANCELED,
  *   CAFE_ENOMEM, CAFE_EINVAL (url or res NULL, or an option out of its range: method, stop,
  *   attempts < 0, max_redirects < -1, a line break in accept, user_agent or a header line;
- *   or a resolve line curl cannot parse, found as the first try starts),
+ *   or, found as the first try starts, a resolve line curl cannot parse or a proxy (the
+ *   option's or the environment's) it cannot parse or has no scheme for),
  * CAFE_EBUSY (outside a task on a running loop's thread: see "Threads" above). res->error holds the
  * same code and res->message says what happened (a text for people: branch on the code, never on
  * the message). opts may be NULL.

@@ -324,7 +324,18 @@ static void refine_by_proxy(const cafe__http_xfer_t *x, CURLcode cc, const char 
     curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
     int https = url && ascii_ncasecmp(url, "https://", 8) == 0;
     int tunnel = connect >= 200 && connect < 300 && tls == 0;
-    if (cc == CURLE_COULDNT_CONNECT) {
+    if ((cc == CURLE_COULDNT_RESOLVE_PROXY || cc == CURLE_COULDNT_CONNECT) &&
+        strncmp(detail, "Unsupported proxy ", 18) == 0) {
+        /* libcurl 7.88 parses the proxy as the transfer starts, and fails one it cannot
+         * ("syntax") with the code of a lookup failed, one of a scheme it has no proxy for
+         * with that of a connection failed (tried again): the caller's mistake either way,
+         * the option's or the environment's, alike at every try. */
+        *code = CAFE_EINVAL;
+        snprintf(buf, cap, "%s",
+                 x->try && x->try->opts->proxy
+                     ? "invalid option: proxy, a URL curl cannot take"
+                     : "invalid proxy in the environment, a URL curl cannot take");
+    } else if (cc == CURLE_COULDNT_CONNECT) {
         snprintf(buf, cap,
                  *code == CAFE_ECONNREFUSED ? "connection to the proxy refused"
                                             : "cannot connect to the proxy");

@@ -288,6 +288,18 @@ static void test_invalid_options(void **state) {
         assert_int_equal(r.attempts, 1);
         cafe_http_result_free(&r);
     }
+    /* So is a proxy curl cannot parse, or of a scheme it has no proxy for (socks*, http(s)
+     * only): it was CAFE_EHTTP_DNS ("cannot resolve the proxy's name"), and the scheme
+     * CAFE_EHTTP_CONNECT, tried again as a connection error. */
+    static const char *const bad_proxies[] = {"::::", "ftp://127.0.0.1:21"};
+    for (size_t i = 0; i < sizeof bad_proxies / sizeof bad_proxies[0]; i++) {
+        cafe_http_opts_t o = {.proxy = bad_proxies[i], .backoff_ms = 1};
+        cafe_http_result_t r = fetch(FX_URL(state, "/"), &o, CAFE_EINVAL);
+        expect_message(&r, "proxy");
+        assert_int_equal(r.status, 0);
+        assert_int_equal(r.attempts, 1);
+        cafe_http_result_free(&r);
+    }
     cafe_http_opts_t ok = {.method = CAFE_HTTP_HEAD, .max_redirects = CAFE_HTTP_NO_REDIRECTS};
     cafe_http_result_t r = fetch(FX_URL(state, "/"), &ok, 0);
     cafe_http_result_free(&r);
