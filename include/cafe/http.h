@@ -257,7 +257,10 @@ struct cafe_http_result {
     /* The last response says "X-Content-Type-Options: nosniff" (the Fetch standard's
      * "determine nosniff"): a browser does not sniff its body for a type it lacks. */
     int nosniff;
-    char *body; /* without on_body: the body kept, NUL-terminated (owned); NULL when empty */
+    /* without on_body: the body kept, NUL-terminated (owned); NULL when empty. A transfer
+     * ended early (timeout_ms, the task cancelled or past its deadline, a connection lost)
+     * keeps what came, and body_bytes counts it, as curl keeps what it wrote. */
+    char *body;
     size_t body_len;
     /* Body bytes of the last try's response as curl counts them (CURLINFO_SIZE_DOWNLOAD_T):
      * before Content-Encoding decoding, the rest read after an early stop included. A read

@@ -253,6 +253,13 @@ static uint64_t usecs(CURL *e, CURLINFO what) {
     return v > 0 ? (uint64_t)v : 0;
 }
 
+void cafe__http_body_hand(cafe__http_xfer_t *x, cafe_http_result_t *res) {
+    res->body_bytes = x->decoded;
+    res->body = x->body;
+    res->body_len = x->body_len;
+    x->body = NULL;
+}
+
 static void info_fill(cafe__http_xfer_t *x, const cafe__http_try_t *t, cafe_http_result_t *res) {
     const cafe_http_opts_t *o = t->opts;
     CURL *e = x->easy;
@@ -261,10 +268,7 @@ static void info_fill(cafe__http_xfer_t *x, const cafe__http_try_t *t, cafe_http
      * curl skips the bodies of the redirects it follows. */
     if (!x->started)
         cafe__http_meta_fill(x, t);
-    res->body_bytes = x->decoded;
-    res->body = x->body;
-    res->body_len = x->body_len;
-    x->body = NULL;
+    cafe__http_body_hand(x, res);
     x->c->stats.curl_calls += 5;
     if (o->no_metrics)
         return;

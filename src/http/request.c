@@ -43,9 +43,11 @@ static void result_reset(cafe_http_result_t *res) {
 }
 
 /* The task stopped waiting (cancel, deadline): the transfer goes on without it until the
- * reaper takes it out of curl, and never touches the try again. */
+ * reaper takes it out of curl, and never touches the try again. The result keeps what came
+ * (its status is there from the first body byte), as a timeout's does. */
 static int try_abort(cafe__wait_t *w) {
     cafe__http_try_t *t = (cafe__http_try_t *)w;
+    cafe__http_body_hand(t->x, t->res);
     t->pace_held = t->x->pace_held; /* the try gives the turn back itself */
     t->x->pace_held = 0;
     cafe__http_io_orphan(t->x);
