@@ -84,25 +84,55 @@ static int fill_closed_std_fds(void) {
     return 0;
 }
 
+typedef struct command {
+    const char *name, *prog;
+    int (*main)(int argc, char **argv);
+} command_t;
+
+static const command_t commands[] = {
+    {"titles", "cafe titles", cli_titles_main}, {"title", "cafe title", cli_title_main},
+    {"demo", "cafe demo", cli_demo_main},       {"queue", "cafe queue", cli_queue_main},
+    {"serve", "cafe serve", serve_main},
+};
+
+static const command_t *command_named(const char *name) {
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+/* `cafe --help CMD ...`, `cafe -h CMD ...` and `cafe help CMD ...` (as git takes `git --help
+ * log` and `git help log`): run as `cafe CMD ... --help`, so what follows CMD (a queue
+ * subcommand, a mistake) is read as CMD reads it. argv is reordered in place (as getopt
+ * permutes it): the help word moves to the end, argv[argc] stays NULL. Returns -1 when argv
+ * is none of those. */
+static int help_of_command(int argc, char **argv) {
+    const command_t *c = argc >= 3 ? command_named(argv[2]) : NULL;
+    if (!c || (strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0 &&
+               strcmp(argv[1], "help") != 0))
+        return -1;
+    static char help[] = "--help";
+    memmove(argv + 1, argv + 2, sizeof *argv * (size_t)(argc - 2));
+    argv[argc - 1] = help;
+    msg_prog_set(c->prog);
+    return c->main(argc - 1, argv + 1);
+}
+
 static int run_command(int argc, char **argv) {
     if (argc < 2) {
         cli_optab_help(&top_optab, stderr);
         return 2;
     }
-    static const struct command {
-        const char *name, *prog;
-        int (*main)(int argc, char **argv);
-    } commands[] = {
-        {"titles", "cafe titles", cli_titles_main}, {"title", "cafe title", cli_title_main},
-        {"demo", "cafe demo", cli_demo_main},       {"queue", "cafe queue", cli_queue_main},
-        {"serve", "cafe serve", serve_main},
-    };
     const char *cmd = argv[1];
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(cmd, commands[i].name) == 0) {
-            msg_prog_set(commands[i].prog);
-            return commands[i].main(argc - 1, argv + 1);
-        }
+    const command_t *c = command_named(cmd);
+    if (c) {
+        msg_prog_set(c->prog);
+        return c->main(argc - 1, argv + 1);
+    }
+    int helped = help_of_command(argc, argv);
+    if (helped >= 0)
+        return helped;
     if (cmd[0] == '-' && cmd[1]) { /* --help, --version: no operand after them */
         size_t none;
         int rc = cli_optab_parse(&top_optab, NULL, argc, argv, 1, NULL, 0, &none, NULL);

@@ -570,6 +570,20 @@ def test_every_subcommand_takes_help():
     assert r.returncode == 2 and b"unknown option: --bogus" in r.stderr, r.stderr
 
 
+def test_help_of_a_command_given_after_help():
+    # `cafe --help titles` said "too many arguments: 'titles'" and `cafe help titles` "unknown
+    # command 'help' (did you mean --help?)": as git's `git --help log` and `git help log`,
+    # each shows that command's help, the same as `cafe titles --help`, mistakes after it too.
+    for cmd in (["titles"], ["title"], ["demo"], ["queue"], ["queue", "push"], ["serve"]):
+        want = cafe(*cmd, "--help")
+        for h in ("--help", "-h", "help"):
+            r = cafe(h, *cmd)
+            assert (r.returncode, r.stdout, r.stderr) == (0, want.stdout, b""), (h, cmd, r)
+    r = cafe("help", "titles", "--bogus")
+    assert r.returncode == 2 and b"cafe titles: unknown option: --bogus" in r.stderr, r
+    assert r.stdout == b"", r
+
+
 def test_top_help_gives_each_commands_operands():
     # `cafe --help` said "titles [FILE|-]   fetch the <title> of every URL in FILE", while
     # cafe titles takes -u URLs and any number of files: its line now has the operands of
@@ -617,9 +631,9 @@ def test_help_does_not_hide_a_mistake_on_the_same_line():
     # the first of --help and --version given is the one done
     assert cafe("titles", "--version", "--help").stdout == cafe("--version").stdout
     assert cafe("--help", "--version").stdout.startswith(b"Usage: cafe COMMAND")
-    # and nothing else follows cafe's own options
-    r = cafe("--help", "titles")
-    assert r.returncode == 2 and b"cafe: too many arguments: 'titles'" in r.stderr, r.stderr
+    # and nothing but a command follows cafe's own options
+    r = cafe("--help", "nope")
+    assert r.returncode == 2 and b"cafe: too many arguments: 'nope'" in r.stderr, r.stderr
     r = cafe("queue", "nope")
     assert r.returncode == 2 and b"cafe queue: unknown subcommand 'nope'" in r.stderr, r.stderr
 
