@@ -211,6 +211,15 @@ static int csv_header(const char *line, size_t len, char *sep) {
     return (*sep || one_quoted) && named && !quoted;
 }
 
+/* The length of the first line of *p[0..*n) when it is a CSV header row (csv_header), after
+ * a UTF-8 byte order mark, which *p and *n then skip; else -1. */
+static long header_row(const char **p, size_t *n, char *sep) {
+    if (*n >= 3 && memcmp(*p, "\xef\xbb\xbf", 3) == 0)
+        *p += 3, *n -= 3;
+    long head = first_line(*p, *n);
+    return head >= 0 && csv_header(*p, (size_t)head, sep) ? head : -1;
+}
+
 /* A spreadsheet's table saved as CSV: a header row ("url,label"), then rows of fields
  * ("https://example.com/a,Home", quoted where a field holds the separator). Each row was
  * fetched as one URL with its other fields in the path (a request for a page that does not
@@ -221,10 +230,8 @@ static int csv_header(const char *line, size_t len, char *sep) {
  * the input's first bytes (what is there of its second line counts). */
 static int csv_table(const char *p, size_t n) {
     char sep;
-    if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
-        p += 3, n -= 3;
-    long head = first_line(p, n);
-    if (head < 0 || !csv_header(p, (size_t)head, &sep))
+    long head = header_row(&p, &n, &sep);
+    if (head < 0)
         return 0;
     size_t at = (size_t)head + 1 + (p[head] == '\r' && (size_t)head + 1 < n && p[head + 1] == '\n');
     long row = at < n ? first_line(p + at, n - at) : -1;
@@ -242,10 +249,8 @@ static int csv_table(const char *p, size_t n) {
  * table was a list, its header a bad line and each row fetched with its label in the path. */
 static int table_pending(const char *p, size_t n) {
     char sep;
-    if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
-        p += 3, n -= 3;
-    long head = first_line(p, n);
-    if (head < 0 || !csv_header(p, (size_t)head, &sep))
+    long head = header_row(&p, &n, &sep);
+    if (head < 0)
         return 0;
     size_t at = (size_t)head + 1;
     if (p[head] == '\r' && at == n)
