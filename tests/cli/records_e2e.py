@@ -356,6 +356,20 @@ def test_csv_resume_refuses_a_csv_safe_file():
         assert f.read() == first
 
 
+
+def csv_resume_adds(path, out, first, url):
+    """Adds url to the list at path and resumes the --csv run into out, whose bytes were
+    first: the file keeps them and gains url's record alone."""
+    with open(path, "a") as f:
+        f.write(url + "\n")
+    r = cafe("titles", "-q", "--csv", "--resume", "-o", out, path)
+    assert r.returncode == 0, r.stderr
+    with open(out, "rb") as f:
+        grown = f.read()
+    assert grown.startswith(first), grown
+    rows = list(csv.reader(io.StringIO(grown[len(first):].decode(), newline="")))
+    assert [x[0] for x in rows] == [url], rows
+
 def test_csv_resume_reads_titles_that_start_as_the_mark():
     """A --csv file holding a title that starts with ' and a formula start (''Twas the night,
     or a hostile page's '=1+1), as --csv writes it, was refused by --resume --csv as written
@@ -369,15 +383,7 @@ def test_csv_resume_reads_titles_that_start_as_the_mark():
         first = f.read()
     rows = list(csv.reader(io.StringIO(first.decode(), newline="")))
     assert [x[3] for x in rows[1:]] == ["''Twas the night", "'=1+1", "@SUM(A1)"], rows
-    with open(path, "a") as f:
-        f.write(srv.url("/html") + "\n")
-    r = cafe("titles", "-q", "--csv", "--resume", "-o", out, path)
-    assert r.returncode == 0, r.stderr
-    with open(out, "rb") as f:
-        grown = f.read()
-    assert grown.startswith(first), grown
-    rows = list(csv.reader(io.StringIO(grown[len(first):].decode(), newline="")))
-    assert [x[0] for x in rows] == [srv.url("/html")], rows
+    csv_resume_adds(path, out, first, srv.url("/html"))
 
 
 def test_csv_resume_reads_a_url_line_that_starts_as_the_mark():
@@ -395,15 +401,7 @@ def test_csv_resume_reads_a_url_line_that_starts_as_the_mark():
     with open(out, "rb") as f:
         first = f.read()
     assert b"\r\n'=A1,," in first and b"\r\n'-x,," in first, first
-    with open(path, "a") as f:
-        f.write(srv.url("/formula") + "\n")
-    r = cafe("titles", "-q", "--csv", "--resume", "-o", out, path)
-    assert r.returncode == 0, r.stderr
-    with open(out, "rb") as f:
-        grown = f.read()
-    assert grown.startswith(first), grown
-    rows = list(csv.reader(io.StringIO(grown[len(first):].decode(), newline="")))
-    assert [x[0] for x in rows] == [srv.url("/formula")], rows
+    csv_resume_adds(path, out, first, srv.url("/formula"))
     # --csv-safe's file of the line =A1 (marked '=A1, its error not "quoted") stays refused
     safe = os.path.join(tmp, "marked-line.csv")
     with open(path, "w") as f:
