@@ -2164,11 +2164,12 @@ def test_server_texts_reach_the_terminal_escaped():
             assert shown in out, (mode, out)
 
 
-def pty_out(args, env=None, tty_stdin=False, watch=None):
+def pty_out(args, env=None, tty_stdin=False, watch=None, typed=None):
     """What cafe wrote to a terminal (its standard output and error; with tty_stdin, its
     standard input that terminal too and its output /dev/null), with the locale variables of
     env alone when given, and its exit status. watch, when given, is called with all written
-    so far after each read."""
+    so far after each read. typed, when given, is typed at that terminal, which is then all
+    three of cafe's standard streams."""
     import pty
     pid, fd = pty.fork()
     if pid == 0:
@@ -2176,11 +2177,13 @@ def pty_out(args, env=None, tty_stdin=False, watch=None):
             for k in ("LC_ALL", "LC_CTYPE", "LANG", "LOCPATH"):
                 os.environ.pop(k, None)
             os.environ.update(env)
-        if tty_stdin:
+        if typed is None and tty_stdin:
             os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
-        else:
+        elif typed is None:
             os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
         os.execv(CAFE, [CAFE, *args])
+    if typed is not None:
+        os.write(fd, typed)
     out = b""
     while select.select([fd], [], [], 60)[0]:
         try:
@@ -2224,23 +2227,9 @@ def test_a_push_reading_the_terminal_says_how_to_end():
     """`cafe queue push REDIS_URL` with no FILE, typed at a shell, waited for URLs without a
     word and seemed to hang; cafe titles and cafe title say "reading ... from the terminal;
     Ctrl-D ends", and so does push now. The typed URL and Ctrl-D are pushed as ever."""
-    import pty
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execv(CAFE, [CAFE, "queue", "push", rs.url("ttypush")])
-    os.write(fd, b"http://127.0.0.1:9/typed\n\x04")
-    out = b""
-    while select.select([fd], [], [], 60)[0]:
-        try:
-            data = os.read(fd, 4096)
-        except OSError:  # EIO: the terminal's other side closed
-            break
-        if not data:
-            break
-        out += data
-    os.close(fd)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, out
+    out, rc = pty_out(["queue", "push", rs.url("ttypush")],
+                      typed=b"http://127.0.0.1:9/typed\n\x04")
+    assert rc == 0, out
     assert b"cafe queue: reading URLs from the terminal; Ctrl-D ends" in out, out
     assert b"1 added, 0 skipped" in out, out
 

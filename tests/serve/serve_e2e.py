@@ -18,8 +18,8 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 from servelib import (PATIENCE, Gate, ProxyNginx, Serve, ended, half_sent, kept_alive,  # noqa: E402
-                      post_from, post_job, refused_at_start, reply_head, sent, settle,
-                      small_files, wait_job, wait_status)
+                      post_from, post_job, read_to_close, refused_at_start, reply_head, sent,
+                      settle, small_files, wait_job, wait_status)
 from harness import Fixture, run_tests  # noqa: E402
 
 SITES = 10
@@ -1017,12 +1017,7 @@ def test_a_download_under_way_at_the_stop_gets_the_grace():
             own.proc.wait(3)
         except subprocess.TimeoutExpired:
             pass
-        while True:
-            d = s.recv(65536)
-            if not d:
-                break
-            got += d
-        s.close()
+        got += read_to_close(s)
         lines = got.split(b"\r\n\r\n", 1)[1].split(b"\n")
         assert lines[-1] == b"" and len(lines) == 5001, (len(got), len(lines))
         own.proc.wait(PATIENCE)

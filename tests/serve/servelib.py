@@ -230,18 +230,23 @@ def half_sent(srv, request_line):
     return c
 
 
-def ended(c):
-    """Ends c's half-sent head; the answer's head and body, read to the close (a stopping
-    service answers with Connection: close)."""
-    c.sendall(b"\r\n")
-    reply = b""
+def read_to_close(c):
+    """All c receives until the other side closes; c is closed then."""
+    got = b""
     while True:
         d = c.recv(65536)
         if not d:
             break
-        reply += d
+        got += d
     c.close()
-    head, body = reply.split(b"\r\n\r\n", 1)
+    return got
+
+
+def ended(c):
+    """Ends c's half-sent head; the answer's head and body, read to the close (a stopping
+    service answers with Connection: close)."""
+    c.sendall(b"\r\n")
+    head, body = read_to_close(c).split(b"\r\n\r\n", 1)
     return head, body
 
 
