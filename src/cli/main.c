@@ -41,7 +41,7 @@ static const cli_optab_t top_optab = {
     "                    a URL queue on Redis shared by many `cafe titles --queue`\n"
     "                    workers\n"
     "  serve             a title service: HTTP API and web page\n",
-    "Each command's options: cafe COMMAND --help\n",
+    "Each command's options: cafe COMMAND --help (or cafe help COMMAND)\n",
     rows,
     sizeof rows / sizeof rows[0],
     NULL,
