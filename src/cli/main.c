@@ -102,6 +102,9 @@ static const command_t *command_named(const char *name) {
     return NULL;
 }
 
+/* An argv word of cafe's own (argv's are not const). */
+static char help_word[] = "--help";
+
 /* `cafe --help CMD ...`, `cafe -h CMD ...` and `cafe help CMD ...` (as git takes `git --help
  * log` and `git help log`): run as `cafe CMD ... --help`, so what follows CMD (a queue
  * subcommand, a mistake) is read as CMD reads it. argv is reordered in place (as getopt
@@ -112,9 +115,8 @@ static int help_of_command(int argc, char **argv) {
     if (!c || (strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0 &&
                strcmp(argv[1], "help") != 0))
         return -1;
-    static char help[] = "--help";
     memmove(argv + 1, argv + 2, sizeof *argv * (size_t)(argc - 2));
-    argv[argc - 1] = help;
+    argv[argc - 1] = help_word;
     msg_prog_set(c->prog);
     return c->main(argc - 1, argv + 1);
 }
@@ -133,6 +135,10 @@ static int run_command(int argc, char **argv) {
     int helped = help_of_command(argc, argv);
     if (helped >= 0)
         return helped;
+    if (argc == 2 && strcmp(cmd, "help") == 0) /* `cafe help`, as `git help`: the help */
+        argv[1] = help_word, cmd = help_word;
+    else if (strcmp(cmd, "help") == 0 && argv[2][0] != '-') /* `cafe help foo`: foo unknown */
+        cmd = argv[2];
     if (cmd[0] == '-' && cmd[1]) { /* --help, --version: no operand after them */
         size_t none;
         int rc = cli_optab_parse(&top_optab, NULL, argc, argv, 1, NULL, 0, &none, NULL);
@@ -140,8 +146,8 @@ static int run_command(int argc, char **argv) {
     }
     char shown[96];
     cli_optab_quoted(cmd, shown, sizeof shown);
-    /* `cafe help`, `cafe version` (as git and cargo take them): cafe's options are offered
-     * too, after the commands, and named as options. */
+    /* `cafe version` (as git and cargo take it): cafe's options are offered too, after the
+     * commands, and named as options. */
     cli_nearest_t near;
     cli_nearest_init(&near, cmd, strlen(cmd));
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -237,7 +237,7 @@ def test_a_mistyped_option_or_command_names_the_one_meant():
                        (["tile"], "unknown command 'tile' (did you mean 'title'?)"),
                        (["TITLES"], "unknown command 'TITLES' (did you mean 'titles'?)"),
                        (["titles", "--JSON"], "(did you mean --json?)"),
-                       (["help"], "cafe: unknown command 'help' (did you mean --help?)"),
+                       (["help", "tittles"], "unknown command 'tittles' (did you mean 'titles'?)"),
                        (["verison"], "unknown command 'verison' (did you mean --version?)"),
                        (["foo"], "cafe: unknown command 'foo'\n")):
         r = cafe(*args)
@@ -579,6 +579,9 @@ def test_help_of_a_command_given_after_help():
         for h in ("--help", "-h", "help"):
             r = cafe(h, *cmd)
             assert (r.returncode, r.stdout, r.stderr) == (0, want.stdout, b""), (h, cmd, r)
+    top = cafe("--help")
+    r = cafe("help")  # `cafe help` alone, as `git help`: cafe's own help
+    assert (r.returncode, r.stdout, r.stderr) == (0, top.stdout, b""), r
     r = cafe("help", "titles", "--bogus")
     assert r.returncode == 2 and b"cafe titles: unknown option: --bogus" in r.stderr, r
     assert r.stdout == b"", r
