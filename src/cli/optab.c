@@ -310,6 +310,8 @@ static int long_take(cursor_t *c, const char *arg) {
         if (o->kind != CLI_OPT_SECTION && strlen(o->name) == len && !memcmp(o->name, arg, len))
             return option_take(c, o, eq ? eq + 1 : NULL);
     }
+    if (len == 0) /* "--=x": "unknown option: --" read as the end of the options */
+        return cli_optab_usage_error(c->tab, "unknown option: no name between -- and =");
     char opt[96], shown[128], whole[256];
     snprintf(opt, sizeof opt, "--%.*s", (int)len, arg);
     cli_optab_quoted(opt, shown, sizeof shown);
@@ -360,6 +362,13 @@ static int short_take(cursor_t *c, const char *arg) {
             return cli_optab_usage_error(c->tab, "unknown option: %s (an option of cafe %s)",
                                          cli_optab_quoted(opt, shown, sizeof shown),
                                          c->tab->mistaken_for->cmd);
+        /* "-q-": shown as "--", the message read as the end of the options */
+        if (!o && *p == '-') {
+            char cluster[96], quoted[128];
+            snprintf(cluster, sizeof cluster, "-%s", arg);
+            return cli_optab_usage_error(c->tab, "unknown option: '-' inside %s",
+                                         cli_optab_quoted(cluster, quoted, sizeof quoted));
+        }
         if (!o)
             return cli_optab_usage_error(c->tab, "unknown option: %s",
                                          cli_optab_quoted(opt, shown, sizeof shown));

@@ -239,7 +239,10 @@ def test_a_mistyped_option_or_command_names_the_one_meant():
                        (["titles", "--JSON"], "(did you mean --json?)"),
                        (["help", "tittles"], "unknown command 'tittles' (did you mean 'titles'?)"),
                        (["verison"], "unknown command 'verison' (did you mean --version?)"),
-                       (["foo"], "cafe: unknown command 'foo'\n")):
+                       (["foo"], "cafe: unknown command 'foo'\n"),
+                       # not "unknown option: --", which reads as the end of the options
+                       (["titles", "-q-"], "cafe titles: unknown option: '-' inside -q-\n"),
+                       (["titles", "--=x"], "unknown option: no name between -- and =\n")):
         r = cafe(*args)
         assert r.returncode == 2 and want.encode() in r.stderr, (args, r)
 
