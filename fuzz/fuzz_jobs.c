@@ -77,7 +77,7 @@ static void round_trip(const srv_job_t *j) {
 /* What jansson says of the whole body: -1 not an array of strings that are lines, else the
  * number of strings. */
 static long jansson_count(const char *body, size_t len) {
-    json_t *a = json_loadb(body, len, 0, NULL);
+    json_t *a = json_loadb(body, len, JSON_ALLOW_NUL, NULL); /* "\u0000", as the service */
     long count = json_is_array(a) ? (long)json_array_size(a) : -1;
     for (size_t i = 0; count >= 0 && i < json_array_size(a); i++) {
         json_t *v = json_array_get(a, i);
