@@ -511,10 +511,7 @@ static int open_list(qcmd_t *c) {
     size_t n = c->nfiles ? c->nfiles : 1;
     int rc = source_inputs_open(&c->in, NULL, 0, files, n, &failed);
     if (rc != 0)
-        fprintf(stderr, "cafe queue: cannot read %s: %s\n",
-                !failed                    ? "the input"
-                : strcmp(failed, "-") == 0 ? "standard input"
-                                           : msg_quote(failed),
+        fprintf(stderr, "cafe queue: cannot read %s: %s\n", failed ? msg_file(failed) : "the input",
                 input_strerror(rc));
     else
         tell_terminal_read(files, n);

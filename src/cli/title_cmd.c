@@ -189,12 +189,6 @@ static int put_line(const char *title) {
     return rc;
 }
 
-/* How messages name path: "-" is standard input, named so as cafe titles names it ("cafe
- * title: -: Is a directory" said nothing of where the directory came from). */
-static const char *named(const char *path) {
-    return strcmp(path, "-") == 0 ? "standard input" : msg_quote(path);
-}
-
 /* Returns 0, 2 when the file could not be read, or -errno when the output failed. */
 static int one_file(cafe_title_t *t, const char *path, const title_opts_t *o) {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -207,7 +201,7 @@ static int one_file(cafe_title_t *t, const char *path, const title_opts_t *o) {
         clearerr(stdin);
     if (!f) {
         int e = errno; /* before msg_quote, which may allocate */
-        fprintf(stderr, "cafe title: %s: %s", named(path), strerror(e));
+        fprintf(stderr, "cafe title: %s: %s", msg_file(path), strerror(e));
         if (e == ENOENT && strstr(path, "://")) /* `cafe title https://...` */
             fprintf(stderr, " (a URL? cafe title reads files; fetch it with cafe titles -u %s)",
                     msg_quote(path));
@@ -220,7 +214,7 @@ static int one_file(cafe_title_t *t, const char *path, const title_opts_t *o) {
     cafe_title_set_detection(t, !o->no_detect);
     cafe_title_mode_t mode = cafe_title_mode_of(type);
     if (mode != CAFE_TITLE_HTML && cafe_title_set_mode(t, mode) != 0) {
-        fprintf(stderr, "cafe title: %s: out of memory\n", named(path));
+        fprintf(stderr, "cafe title: %s: out of memory\n", msg_file(path));
         if (f != stdin)
             fclose(f);
         return 2;
@@ -229,25 +223,25 @@ static int one_file(cafe_title_t *t, const char *path, const title_opts_t *o) {
     if (f != stdin)
         fclose(f);
     if (err != 0) {
-        fprintf(stderr, "cafe title: %s: %s\n", named(path), strerror(err));
+        fprintf(stderr, "cafe title: %s: %s\n", msg_file(path), strerror(err));
         return 2;
     }
     /* as cafe titles' record says it (RECORD_WHY_CUT): no failure, but the line may be short */
     const char *title = cafe_title_text(t, NULL);
     cut = cut && (!title || cafe_title_unclosed(t));
     if (cut)
-        fprintf(stderr, "cafe title: %s: cut at --max-bytes %zu before %s\n", named(path),
+        fprintf(stderr, "cafe title: %s: cut at --max-bytes %zu before %s\n", msg_file(path),
                 o->max_bytes, title ? "the end of the title" : "any title");
     unsigned long line, col;
     /* cut: one reason, as titles' record gives one (an XML page cut "found no element") */
     const char *why = cut ? NULL : cafe_title_xml_error(t, &line, &col);
     if (why && line) /* the page a browser shows is its error page: why, but no failure */
         fprintf(stderr, "cafe title: %s: not well-formed XML (line %lu, column %lu: %s)\n",
-                named(path), line, col, why);
+                msg_file(path), line, col, why);
     else if (why)
-        fprintf(stderr, "cafe title: %s: not well-formed XML (%s)\n", named(path), why);
+        fprintf(stderr, "cafe title: %s: not well-formed XML (%s)\n", msg_file(path), why);
     if (cafe_title_truncated(t)) /* the line is not the whole title: no failure, but said */
-        fprintf(stderr, "cafe title: %s: title cut at %d bytes, the longest kept\n", named(path),
+        fprintf(stderr, "cafe title: %s: title cut at %d bytes, the longest kept\n", msg_file(path),
                 CAFE_TITLE_MAX);
     return put_line(title);
 }

@@ -536,10 +536,7 @@ static int open_ends(cli_run_t *run, const cli_opts_t *o) {
     int rc =
         source_inputs_open(&run->source, o->urls.v, o->urls.n, o->inputs.v, o->inputs.n, &failed);
     if (rc != 0) {
-        fprintf(stderr, "cafe titles: cannot read %s: %s",
-                !failed                    ? "the input"
-                : strcmp(failed, "-") == 0 ? "standard input"
-                                           : msg_quote(failed),
+        fprintf(stderr, "cafe titles: cannot read %s: %s", failed ? msg_file(failed) : "the input",
                 input_strerror(rc));
         /* `cafe titles https://...`, as lychee takes URLs: how to give one */
         if (failed && rc == -ENOENT && strstr(failed, "://"))
@@ -598,7 +595,7 @@ static int output_is_input(const cli_opts_t *o) {
     fprintf(stderr,
             "cafe titles: standard output is %s, an input: its records would be read back "
             "as URLs\n",
-            strcmp(in, "-") == 0 ? "standard input" : msg_quote(in));
+            msg_file(in));
     return 2;
 }
 

@@ -148,6 +148,10 @@ static size_t quoted_size(const char *name) {
 
 #define SLOTS 4
 
+const char *msg_file(const char *path) {
+    return strcmp(path, "-") == 0 ? "standard input" : msg_quote(path);
+}
+
 const char *msg_quote(const char *name) {
     static char *slot[SLOTS];
     static size_t cap[SLOTS], next;

@@ -40,6 +40,8 @@ const char *msg_quote(const char *name);
  * message made on another thread (a thread-pool job's why), where msg_quote's slots are not
  * to be touched. Any thread. */
 char *msg_quote_dup(const char *name);
+/* A file name as messages give it: "-" is "standard input", any other msg_quote'd. */
+const char *msg_file(const char *path);
 
 /* Whether messages are ASCII only: in an 8-bit locale (term_locale_8bit: ISO-8859-1,
  * KOI8-R...), whose terminal shows UTF-8 as mojibake and reads its bytes 0x80 to 0x9F as C1

@@ -605,11 +605,11 @@ int cafe__http_curl_failure(cafe__http_xfer_t *x, CURLcode cc, cafe_http_result_
  * else 0. */
 long cafe__http_tunnel_refused(CURL *e, CURLcode cc);
 
-/* Sets res->error/message for a failure cafe found itself (not curl). */
 /* Gives res the body x kept (res owns it then) and the count of all x decoded: at a
  * transfer's end, and when the task stops waiting for it (cancel, deadline), as a timeout's
  * result keeps what came. */
 void cafe__http_body_hand(cafe__http_xfer_t *x, cafe_http_result_t *res);
+/* Sets res->error/message for a failure cafe found itself (not curl). */
 int cafe__http_fail(cafe_http_result_t *res, int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
