@@ -835,9 +835,7 @@ def test_sighup_stops_the_service_as_sigterm_does():
         c.close()
         assert body.endswith(b"event: end\ndata: interrupted\n\n"), body[-60:]
     finally:
-        if own.proc.poll() is None:
-            own.proc.kill()
-            own.proc.communicate()
+        own.kill()
         gate.close()
 
 
@@ -936,12 +934,9 @@ def test_a_title_lookup_in_flight_at_sigterm_is_answered_within_the_grace():
         gate.open()
         status, h, rec = answer()
         assert status == 200 and rec["title"] == "gate /in-flight", (status, rec)
-        own.proc.wait(PATIENCE)
-        assert own.proc.returncode == 0, (own.proc.returncode, own.proc.stderr.read())
+        own.exited()
     finally:
-        if own.proc.poll() is None:
-            own.proc.kill()
-            own.proc.communicate()
+        own.kill()
         gate.close()
 
 
@@ -980,14 +975,11 @@ def test_a_stop_closes_idle_kept_alive_connections_and_answers_the_rest_with_clo
         t.join(PATIENCE)
         assert got["status"] == 200 and got["rec"]["title"] == "gate /kept", got
         assert got["close"], got  # Connection: close (http.client then closes its side)
-        own.proc.wait(PATIENCE)
-        assert own.proc.returncode == 0, (own.proc.returncode, own.proc.stderr.read())
+        own.exited()
         idle.close()
         busy.close()
     finally:
-        if own.proc.poll() is None:
-            own.proc.kill()
-            own.proc.communicate()
+        own.kill()
         gate.close()
 
 
@@ -1020,12 +1012,9 @@ def test_a_download_under_way_at_the_stop_gets_the_grace():
         got += read_to_close(s)
         lines = got.split(b"\r\n\r\n", 1)[1].split(b"\n")
         assert lines[-1] == b"" and len(lines) == 5001, (len(got), len(lines))
-        own.proc.wait(PATIENCE)
-        assert own.proc.returncode == 0, (own.proc.returncode, own.proc.stderr.read())
+        own.exited()
     finally:
-        if own.proc.poll() is None:
-            own.proc.kill()
-            own.proc.communicate()
+        own.kill()
 
 
 def retry_after(h, most):
@@ -1073,12 +1062,9 @@ def test_the_503s_of_a_stopping_service_say_when_to_come_back():
             m = re.search(rb"\r\nRetry-After: (\d+)\r\n", head)
             assert m and 1 <= int(m.group(1)) <= PATIENCE, head
         gate.open()
-        own.proc.wait(PATIENCE)
-        assert own.proc.returncode == 0, (own.proc.returncode, own.proc.stderr.read())
+        own.exited()
     finally:
-        if own.proc.poll() is None:
-            own.proc.kill()
-            own.proc.communicate()
+        own.kill()
         gate.close()
     # after the grace: a lookup still waiting for its fetch is cancelled, 503, come back soon
     gate = Gate()
@@ -1089,9 +1075,7 @@ def test_the_503s_of_a_stopping_service_say_when_to_come_back():
         assert retry_after(h, 1) == 1
         own.proc.wait(PATIENCE)
     finally:
-        if own.proc.poll() is None:
-            own.proc.kill()
-            own.proc.communicate()
+        own.kill()
         gate.close()
 
 

@@ -72,6 +72,17 @@ class Serve:
                     return int(line.split()[1])
         raise AssertionError("no VmHWM")
 
+    def exited(self):
+        """Waits for the process, which a stop under way ends by itself: it exits 0."""
+        self.proc.wait(PATIENCE)
+        assert self.proc.returncode == 0, (self.proc.returncode, self.proc.stderr.read())
+
+    def kill(self):
+        """Ends the process if a failed test left it running."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
+
     def stop(self, sig=signal.SIGTERM, timeout=PATIENCE):
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
